@@ -18,6 +18,7 @@ import {
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
+import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { compactViaChat, RESPONSES_CONVERSATION, responsesViaChat } from "./responses-via-chat.ts";
@@ -132,10 +133,17 @@ export interface AdaptedCall {
  * What the gateway answers itself when no route's upstream can serve the operation: count_tokens
  * gets an estimate from a real tokenizer (translate/anthropic-to-openai/count-tokens-estimate.ts)
  * instead of a 400 — on an OpenAI-type route, or a cloud route whose vendor cannot count for the
- * model. Undefined for every other operation.
+ * model —, of what `provider` (the first route's passed over) would be sent of the conversation:
+ * its thinking only where it takes reasoning back. Undefined for every other operation.
  */
-export function localAnswer(operation: Operation, body: JsonObject): Promise<JsonObject> | undefined {
-  return operation === "count_tokens" ? estimateInputTokens(body) : undefined;
+export function localAnswer(
+  operation: Operation,
+  body: JsonObject,
+  provider: Provider | undefined,
+): Promise<JsonObject> | undefined {
+  if (operation !== "count_tokens") return undefined;
+  const readsThinking = provider !== undefined && chatUpstreamNeeds(provider).reasoningBack === true;
+  return estimateInputTokens(body, readsThinking);
 }
 
 /**

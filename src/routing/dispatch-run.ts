@@ -212,7 +212,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     // vendor that could not count) is no failure of the route: the next one may serve it. Passed
     // over before anything was sent, it makes the next route no failover either.
     if (failure.code === "unsupported_operation") {
-      this.cannotServe(failure);
+      this.cannotServe(failure, route);
       this.nextRoute();
       return this.onward();
     }

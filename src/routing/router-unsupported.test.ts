@@ -80,6 +80,33 @@ test("when no route can count, the gateway estimates with a tokenizer; no upstre
   expect(other.calls).toHaveLength(0);
 });
 
+test("the estimate counts an earlier turn's thinking only when the first route passed over is sent it (DeepSeek's)", async () => {
+  const body = {
+    model: "m",
+    messages: [
+      { role: "user", content: "hi" },
+      {
+        role: "assistant",
+        content: [
+          { type: "thinking", thinking: "word ".repeat(1000), signature: "s" },
+          { type: "text", text: "a" },
+        ],
+      },
+      { role: "user", content: "next" },
+    ],
+  };
+  const estimate = async (first: FakeProvider) => {
+    const { router } = routerFor(config, [first, fakeProvider("an")]);
+    const dispatched = await router({ ...countTokens("m"), body });
+    const reply = dispatched.reply;
+    return reply.kind === "json" ? (reply.body as { input_tokens: number }).input_tokens : undefined;
+  };
+  const plain = await estimate(fakeProvider("oa"));
+  const deepseek = await estimate({ ...fakeProvider("oa"), wantsReasoningBack: true });
+  expect(plain).toBeLessThan(20);
+  expect((deepseek ?? 0) - (plain ?? 0)).toBeGreaterThanOrEqual(1000);
+});
+
 test("a route whose vendor counts gets the request as chat, system and tools translated, no max_tokens", async () => {
   const counting = {
     ...fakeProvider("oa", () => Promise.resolve(jsonReply({ input_tokens: 11 }))),
@@ -376,6 +403,75 @@ describe("an effort level the translation added, refused by a model without effo
   });
 });
 
+describe("top_p beside temperature, which Claude 4.5 models refuse together", () => {
+  // Anthropic's words, as Sonnet 4.5 answers the pair; every OpenAI model takes it.
+  const BOTH_REFUSED = {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message: "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+    },
+  };
+  const MESSAGE = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
+  const sonnet = () => ({
+    ...fakeProvider("p", (call) =>
+      call.body.temperature !== undefined && call.body.top_p !== undefined
+        ? Promise.reject(
+            upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(BOTH_REFUSED) }),
+          )
+        : Promise.resolve(jsonReply(MESSAGE)),
+    ),
+    dialect: "anthropic" as const,
+  });
+  const routed = (policy: object = {}) => ({
+    providers: [{ name: "p", type: "anthropic" }],
+    models: [{ name: "m", routes: [{ provider: "p", model: "claude-sonnet-4-5" }] }],
+    routing: { retries: 0 },
+    ...policy,
+  });
+  const sampling = (provider: FakeProvider) =>
+    provider.calls.map((call) => [call.body.temperature, call.body.top_p]);
+
+  test("chat → Anthropic: sent again without top_p, the temperature kept, top_p named", async () => {
+    const claude = sonnet();
+    const { router } = routerFor(routed(), [claude]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p: 0.9 };
+    const dispatched = await router(chatRequest("m", { body }));
+    expect(sampling(claude)).toEqual([
+      [0.7, 0.9],
+      [0.7, undefined],
+    ]);
+    expect(dispatched.dropped).toEqual(["top_p"]);
+  });
+
+  test("Responses → Anthropic: the same", async () => {
+    const claude = sonnet();
+    const { router } = routerFor(routed(), [claude]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "responses",
+        body: { model: "m", input: "hi", temperature: 0.2, top_p: 0.5 },
+        responses: { id: "resp_1", previous: [], onResponse: () => {} },
+      }),
+    );
+    expect(sampling(claude)).toEqual([
+      [0.2, 0.5],
+      [0.2, undefined],
+    ]);
+    expect(dispatched.dropped).toEqual(["top_p"]);
+  });
+
+  test("under translation.unsupported: reject, the refusal is the caller's", async () => {
+    const claude = sonnet();
+    const { router } = routerFor(routed({ translation: { unsupported: "reject" } }), [claude]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p: 0.9 };
+    const refused = (await router(chatRequest("m", { body })).catch((e: unknown) => e)) as GatewayError;
+    expect(refused.status).toBe(400);
+    expect(refused.message).toStartWith("`temperature` and `top_p` cannot both be specified");
+    expect(claude.calls).toHaveLength(1);
+  });
+});
+
 describe("the max_tokens a translation to Messages wrote, with the prompt past what the window leaves it", () => {
   // Sonnet 4.5 gets its whole output limit, 64,000, when the caller sets no bound; a 150,000-token
   // conversation and that bound pass its 200,000-token window together.
@@ -533,7 +629,7 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     expect(await refusal(anthropic(), responses(docx))).toEqual([
       400,
       "input[2].content[1]",
-      'input[2].content[1]: content part "input_file" is not supported on this model',
+      'input[2].content[1]: part "input_file" holds application/vnd.openxmlformats-officedocument.wordprocessingml.document (a.docx), which this model cannot read: it takes a PDF (application/pdf) or text (text/plain, text/markdown, text/csv, … any text/*) as a data: URL in file_data',
     ]);
   });
 
@@ -689,6 +785,26 @@ describe("an Anthropic route's refusal of a schema, said of the chat caller's fi
     ).toEqual([400, "tools[1].function.parameters", "tools[1].function.parameters: JSON schema is invalid"]);
   });
 
+  test("a field within a tool's input_schema is within its function's parameters; stop_sequences is stop", async () => {
+    const tool = { type: "function", function: { name: "a", parameters: { type: "object" } } };
+    expect(
+      await refusedWith(
+        anthropicRefusing("tools.0.custom.input_schema.properties.city: Input should be a valid dictionary"),
+        { ...base, tools: [tool] },
+      ),
+    ).toEqual([
+      400,
+      "tools[0].function.parameters.properties.city",
+      "tools[0].function.parameters.properties.city: Input should be a valid dictionary",
+    ]);
+    expect(
+      await refusedWith(anthropicRefusing("stop_sequences: each stop sequence must be shorter"), {
+        ...base,
+        stop: ["END"],
+      }),
+    ).toEqual([400, "stop", "stop: each stop sequence must be shorter"]);
+  });
+
   test("a Responses caller's tool is its own, at its place among its tools: the chat step's names, then the Responses call's", async () => {
     const { router } = routerFor(config, [
       anthropicRefusing("tools.1.custom.input_schema: JSON schema is invalid"),
@@ -717,6 +833,11 @@ describe("an Anthropic route's refusal of a schema, said of the chat caller's fi
       "tools[2].tools[0].parameters",
       "tools[2].tools[0].parameters: JSON schema is invalid",
     ]);
+    const { router: within } = routerFor(config, [
+      anthropicRefusing("tools.0.custom.input_schema.properties: Input should be a valid dictionary"),
+    ]);
+    const deeper = (await within(request).catch((e: unknown) => e)) as GatewayError;
+    expect(deeper.param).toBe("tools[1].parameters.properties");
   });
 
   test("any other field it leads with is left as it said it, with no param", async () => {

@@ -30,6 +30,8 @@ export class RoutesTried {
    * made at the first failure or route passed over, none for a request its first route serves.
    */
   private advice: RetryAdvice | undefined;
+  /** The first route that could not serve the operation: the gateway's own answer is what it would be sent. */
+  private unserved: Route | undefined;
 
   constructor(protected readonly request: DispatchRequest) {}
 
@@ -52,11 +54,13 @@ export class RoutesTried {
   }
 
   /**
-   * A route cannot serve the operation (count_tokens on an OpenAI-shaped route): the dispatch fails
-   * with that, or the gateway answers itself (`exhausted`), only when no attempt failed before.
+   * `route` cannot serve the operation (count_tokens on an OpenAI-shaped route): the dispatch fails
+   * with that, or the gateway answers itself (`exhausted`) for the first such route, only when no
+   * attempt failed before.
    */
-  protected cannotServe(refusal: GatewayError): void {
+  protected cannotServe(refusal: GatewayError, route: Route): void {
     this.lastError ??= refusal;
+    this.unserved ??= route;
   }
 
   /**
@@ -113,7 +117,9 @@ export class RoutesTried {
   protected exhausted(): Promise<Dispatched> {
     const { request, lastError } = this;
     const local =
-      lastError?.code === "unsupported_operation" ? localAnswer(request.operation, request.body) : undefined;
+      lastError?.code === "unsupported_operation"
+        ? localAnswer(request.operation, request.body, this.unserved?.provider)
+        : undefined;
     if (local) return local.then((body) => localDispatched(this.callsSent, body));
     if (lastError) return Promise.reject(this.advice?.told(lastError) ?? lastError);
     return Promise.reject(this.skippedAll() ?? this.outOfService());

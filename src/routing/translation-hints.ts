@@ -5,9 +5,10 @@ import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
 
 /**
- * A field a translation wrote that only tunes the answer and that the caller did not send by that
- * name (`AdaptedCall.hints`), refused by the upstream; the client, which never sent a field of
- * that name, cannot fall back, so the router sends the call again once (dispatch-run.ts):
+ * A field a translation wrote that only tunes the answer, refused by the upstream where the
+ * caller's own API would have taken it (`AdaptedCall.hints`): mostly one the caller did not send by
+ * that name. The client, which never sent that field or was never refused it, cannot fall back,
+ * so the router sends the call again once (dispatch-run.ts):
  * - an effort level, which Codex and Claude Code send on every request, in their own dialect's
  *   words. A model without efforts refuses the other dialect's field (Haiku 4.5: 400 "This model
  *   does not support the effort parameter."; gpt-4.1: 400 "Unsupported parameter:
@@ -16,6 +17,11 @@ import type { CallerNames } from "./caller-param.ts";
  *   model only working in thinking mode refuses (400 "Budget 0 is invalid. This model only works
  *   in thinking mode."), where the Pro rule of openai-to-gemini does not know it: sent again
  *   without it.
+ * - `top_p` beside `temperature`, which every OpenAI model takes and OpenAI callers send together
+ *   (Claude 4.5 models refuse the pair: 400 "`temperature` and `top_p` cannot both be specified for
+ *   this model. Please use only one."): the caller sent `top_p` so, but asked of an OpenAI model,
+ *   so the call is sent again without it, the temperature kept. A `top_p` of 1 asks nothing and is
+ *   not sent beside a temperature at all (chat-request-to-messages.ts).
  * - the `max_tokens` a translation to Messages writes when the OpenAI caller set no bound (the
  *   model's whole output limit, output-limit.ts). Anthropic refuses a prompt and `max_tokens` past
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
@@ -41,17 +47,20 @@ export interface HintNames {
 
 /**
  * What a translated body `sent` sets that the caller did not send so, by its path there: its
- * effort level (`effortHint`), and a `max_tokens` the chat request it was translated from
- * (`chat`) had no bound for. Undefined when there is neither.
+ * effort level (`effortHint`), a `max_tokens` the chat request it was translated from (`chat`)
+ * had no bound for, and `top_p` beside `temperature` (a pair a Messages model may refuse).
+ * Undefined when there is none.
  */
 export function translationHints(
   sent: JsonObject,
   chat: JsonObject,
   names: HintNames,
 ): CallerNames | undefined {
-  const effort = effortHint(sent, names.effort);
-  const wroteBound = sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null;
-  return wroteBound ? { ...effort, max_tokens: names.bound } : effort;
+  const hints: Record<string, string> = { ...effortHint(sent, names.effort) };
+  if (sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null)
+    hints.max_tokens = names.bound;
+  if (sent.temperature != null && sent.top_p != null) hints.top_p = "top_p";
+  return Object.keys(hints).length > 0 ? hints : undefined;
 }
 
 /**
@@ -83,10 +92,12 @@ const REFUSALS = [
  * that only works in thinking mode ("Budget 0 is invalid. This model only works in thinking
  * mode."); a thinking level the model has not, or any level, from a model that takes none
  * (Gemini API: "Thinking level MEDIUM is not supported for this model."; Vertex AI: "Unable to
- * submit request because thinking_level MEDIUM is not supported by this model.").
+ * submit request because thinking_level MEDIUM is not supported by this model."); and Claude 4.5's
+ * refusal of `top_p` beside `temperature`, by the one the call goes again without.
  */
 const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Budget 0 is invalid\b/, "reasoning_effort"],
+  [/^`temperature` and `top_p` cannot both be specified\b/, "top_p"],
   [/\bthinking[ _]level (?:\w+ )?is not supported (?:for|by) this model\b/i, "reasoning_effort"],
 ];
 

@@ -119,9 +119,12 @@ export class CallerPaths {
   private tool(index: string | undefined, field: ReadonlyArray<string | undefined>): CallerPath | undefined {
     const tool = /^\d+$/.test(index ?? "") ? this.tools[Number(index)] : undefined;
     const at = isJsonObject(tool) ? this.origins.get(tool) : undefined;
-    return at === undefined
-      ? undefined
-      : { path: within(at, this.fields.tool, field.filter(Boolean).join(".")) };
+    if (at === undefined) return undefined;
+    const joined = field.filter(Boolean).join(".");
+    // A field within its schema (`function.parameters.properties`), at its path there.
+    const schema = SCHEMA_FIELD.exec(joined);
+    if (schema) return { path: `${within(at, this.fields.tool, "function.parameters")}${schema[1]}` };
+    return { path: within(at, this.fields.tool, joined) };
   }
 
   /**
@@ -135,6 +138,8 @@ export class CallerPaths {
     return within(`content.${where.part.caller}`, this.fields.part, `${where.part.chat}.${field}`);
   }
 }
+
+const SCHEMA_FIELD = /^function\.parameters(\..+)$/;
 
 /** `field` of the caller's `at`, by the caller's name for it; `at` itself when it has none. */
 function within(at: string, names: Readonly<Record<string, string>>, field: string): string {

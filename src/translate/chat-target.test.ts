@@ -28,7 +28,6 @@ const SAMPLING_ONLY_OPENAI_HAS = {
   frequency_penalty: 0.5,
   presence_penalty: 0.5,
   logit_bias: { "50256": -100 },
-  modalities: ["text", "audio"],
   audio: { voice: "alloy", format: "wav" },
   prediction: { type: "content", content: "x" },
   store: true,
@@ -61,7 +60,6 @@ describe("chat → Anthropic names what Messages cannot take", () => {
       "frequency_penalty",
       "presence_penalty",
       "logit_bias",
-      "modalities",
       "audio",
       "prediction",
       "store",
@@ -210,5 +208,25 @@ describe("the providers that translate chat themselves", () => {
   test("a field outside OpenAI's API (a server's own sampling knob) is named too", () => {
     expect(named({ model: "m", messages: hi, top_k: 40 }, GEMINI_TARGET)).toEqual(["top_k"]);
     expect(refusal({ model: "m", messages: hi, top_k: 40 }, CONVERSE_TARGET)).toBeInstanceOf(GatewayError);
+  });
+
+  test("a call for audio is refused by every target, which answers in text only, under every policy", () => {
+    const audio = {
+      model: "m",
+      messages: hi,
+      modalities: ["text", "audio"],
+      audio: { voice: "alloy", format: "wav" },
+    };
+    for (const target of [ANTHROPIC_TARGET, CONVERSE_TARGET, GEMINI_TARGET]) {
+      const refused = (() => {
+        try {
+          nameUncarried(audio, target, new Dropped("drop"));
+        } catch (error) {
+          return error as GatewayError;
+        }
+      })();
+      expect([refused?.status, refused?.param]).toEqual([400, "modalities"]);
+      expect(refused?.message).toStartWith(`modalities: ${target.name} answers in text only`);
+    }
   });
 });

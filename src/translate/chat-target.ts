@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { badRequest } from "../core/gateway-error.ts";
 import { isFileById } from "./chat-request-parts.ts";
 import type { Dropped } from "./dropped.ts";
 import { isUnset, nameUncarriedFields } from "./uncarried-fields.ts";
@@ -78,13 +79,15 @@ const DEFAULTS: JsonObject = {
 const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
 
 /**
- * Names (or, under `reject`, refuses) what of `body` the `target` cannot express: top-level fields
+ * Refuses a call for audio the `target` cannot speak (`refuseAudioOutput`), then names (or, under
+ * `reject`, refuses) what of `body` the `target` cannot express: top-level fields
  * it does not carry, a clamped temperature, `strict` it cannot enforce, message fields it has no
  * place for (a part's image `detail`, a file by OpenAI file id), and tool-call arguments that are not a JSON object (the target wants an object, and
  * gets `{}`). Fields outside OpenAI's chat API (a vLLM sampling knob) are named too: each top-level
  * field asks the server for something. Order: the body's own, so `reject` names the first.
  */
 export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dropped): void {
+  refuseAudioOutput(body, target);
   nameUncarriedFields(body, target.carries, DEFAULTS, dropped);
   const { temperature } = body;
   if (
@@ -116,6 +119,22 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
     body.tools.length > 0
   )
     dropped.add("tool_choice.none", "tool_choice");
+}
+
+/**
+ * A call that asks for audio (`modalities` with `"audio"`) on a target that answers in text only
+ * (one that carries no `modalities`: every target's translation here) is refused under every
+ * policy, never dropped: the caller asked to hear the answer, and text it cannot play, as a 200,
+ * is not the call it made.
+ */
+function refuseAudioOutput(body: JsonObject, target: ChatTarget): void {
+  const { modalities } = body;
+  if (target.carries.includes("modalities") || !Array.isArray(modalities) || !modalities.includes("audio"))
+    return;
+  throw badRequest(
+    `modalities: ${target.name} answers in text only, and this call asks for audio; ask for ["text"], or call a model whose upstream answers in audio`,
+    "modalities",
+  );
 }
 
 function nameInMessages(messages: unknown, dropped: Dropped): void {

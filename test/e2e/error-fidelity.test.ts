@@ -407,6 +407,8 @@ const fx = gatewayFixture({
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
       { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
+      // A Claude 4.5 model, which takes temperature or top_p, not both (the fake does as it does).
+      { name: "sonnet", routes: [{ provider: "an", model: "claude-sonnet-4-5" }] },
       // A window too small for any prompt: the gateway refuses before trying the route.
       { name: "tiny", routes: [{ provider: "oa", model: "up-o", context_window: 30 }] },
       { name: "small-window", routes: [{ provider: "oa", model: "up-o", context_window: 2000 }] },
@@ -624,6 +626,66 @@ describe("a refusal the translation must not cause", () => {
     ]);
     const sent = fx.fake.requests.at(-1)?.body as Record<string, unknown>;
     expect([sent.model, sent.max_completion_tokens, sent.max_tokens]).toEqual(["gpt-5.4", 1024, undefined]);
+  });
+});
+
+describe("what Anthropic always refuses of an OpenAI caller's request", () => {
+  test("chat → Anthropic: a blank stop sequence is left out and named, a schema without a type is given object's: served, where Anthropic refused both", async () => {
+    const { data, response } = await openai.chat.completions
+      .create({
+        model: "a",
+        messages: [{ role: "user", content: "hi" }],
+        stop: ["\n\n", "END", ""],
+        tools: [{ type: "function", function: { name: "now", parameters: {} } }],
+      })
+      .withResponse();
+    // The fake's model calls the one tool it is given.
+    const [call] = data.choices[0]?.message.tool_calls ?? [];
+    expect(call?.type === "function" ? call.function.name : undefined).toBe("now");
+    expect(response.headers.get("x-mindgw-dropped")).toBe("stop (blank)");
+    const sent = fx.fake.requests.at(-1)?.body as Record<string, unknown>;
+    expect([sent.stop_sequences, sent.tools]).toEqual([
+      ["END"],
+      [{ name: "now", input_schema: { type: "object" } }],
+    ]);
+  });
+});
+
+describe("temperature and top_p together, which OpenAI callers send and Claude 4.5 models refuse", () => {
+  const sampling = (from: number) =>
+    fx.fake.requests.slice(from).map((r) => {
+      const body = r.body as Record<string, unknown>;
+      return [body.temperature, body.top_p];
+    });
+
+  test("top_p 1 asks nothing: not sent beside a temperature, one call, nothing named", async () => {
+    const from = fx.fake.requests.length;
+    const { data, response } = await openai.chat.completions
+      .create({ model: "sonnet", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p: 1 })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe("echo: hi");
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    expect(sampling(from)).toEqual([[0.7, undefined]]);
+  });
+
+  test("another top_p: refused, sent again without it and named top_p, chat and Responses alike", async () => {
+    const from = fx.fake.requests.length;
+    const chat = await openai.chat.completions
+      .create({ model: "sonnet", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p: 0.9 })
+      .withResponse();
+    expect(chat.data.choices[0]?.message.content).toBe("echo: hi");
+    expect(chat.response.headers.get("x-mindgw-dropped")).toBe("top_p");
+    const responses = await openai.responses
+      .create({ model: "sonnet", input: "hi", temperature: 0.2, top_p: 0.5 })
+      .withResponse();
+    expect(responses.data.output_text).toBe("echo: hi");
+    expect(responses.response.headers.get("x-mindgw-dropped")).toBe("top_p");
+    expect(sampling(from)).toEqual([
+      [0.7, 0.9],
+      [0.7, undefined],
+      [0.2, 0.5],
+      [0.2, undefined],
+    ]);
   });
 });
 

@@ -1,6 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { Agent, ModelRefusalError, run, setDefaultOpenAIClient, setTracingDisabled } from "@openai/agents";
+import {
+  Agent,
+  ModelRefusalError,
+  run,
+  setDefaultOpenAIClient,
+  setTracingDisabled,
+  tool,
+} from "@openai/agents";
 import OpenAI from "openai";
+import { z } from "zod";
 import { startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { runInNetns, seen } from "./clients/run-in-netns.ts";
 import { createKey } from "./harness/admin-api.ts";
@@ -12,9 +20,12 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 
 type Row = { frontDoor: string; status: number; dropped?: string };
 
-/** A gateway in front of a canned chat upstream (no Responses API), for the refusal test. */
+/**
+ * A gateway in front of a canned chat upstream (no Responses API) that checks a conversation's
+ * tool calls as OpenAI's chat API does, for the refusal and text-after-a-call tests.
+ */
 const fx = gatewayFixture({
-  fake: async () => startCannedUpstream(),
+  fake: async () => startCannedUpstream({ answersCalls: true }),
   fakeRoutes: false,
   config: (url) => ({
     providers: [{ name: "chat", type: "openai", base_url: `${url}/v1`, responses_api: false }],
@@ -115,6 +126,64 @@ describe("OpenAI Agents SDK through mindgw", () => {
     expect(failed).toBeInstanceOf(ModelRefusalError);
     expect((failed as ModelRefusalError).message).toContain(REFUSAL);
     expect(up.requests).toHaveLength(2);
+  });
+
+  test("a chat server's text after its call: the next turn sends the call's result straight after it, as OpenAI's chat API requires", async () => {
+    const up = fx.fake;
+    const { key } = await createKey(fx.gw, { name: "agent-text-after-call" });
+    setTracingDisabled(true);
+    setDefaultOpenAIClient(new OpenAI({ baseURL: `${fx.gw.url}/v1`, apiKey: key, maxRetries: 0 }));
+    const weather = tool({
+      name: "get_weather",
+      description: "The weather in a city",
+      parameters: z.object({ city: z.string() }),
+      execute: async ({ city }) => `sunny in ${city}`,
+    });
+    const agent = new Agent({ name: "a", instructions: "Help.", model: "agent-model", tools: [weather] });
+    const chunk = (id: string, delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 1, model: "up-model", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const call = {
+      index: 0,
+      id: "call_1",
+      type: "function",
+      function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+    };
+    const sse = { "content-type": "text/event-stream" };
+    up.queue(
+      // The call, then "\n\n" of text, as some chat servers stream after one: the Responses answer
+      // is a function_call item, then a message item.
+      {
+        headers: sse,
+        body: [
+          chunk("chatcmpl-1", { role: "assistant", tool_calls: [call] }),
+          chunk("chatcmpl-1", { content: "\n\n" }),
+          chunk("chatcmpl-1", {}, "tool_calls"),
+          "data: [DONE]\n\n",
+        ],
+      },
+      {
+        headers: sse,
+        body: [
+          chunk("chatcmpl-2", { role: "assistant", content: "Sunny in Paris." }),
+          chunk("chatcmpl-2", {}, "stop"),
+          "data: [DONE]\n\n",
+        ],
+      },
+    );
+    const before = up.requests.length;
+    const streamed = await run(agent, "Weather in Paris?", { stream: true });
+    await Array.fromAsync(streamed);
+    expect(streamed.finalOutput).toBe("Sunny in Paris.");
+    const second = JSON.parse(up.requests[before + 1]?.text ?? "{}") as { messages: unknown[] };
+    expect(second.messages.slice(-2)).toEqual([
+      {
+        role: "assistant",
+        content: "\n\n",
+        tool_calls: [{ id: "call_1", type: "function", function: call.function }],
+      },
+      { role: "tool", tool_call_id: "call_1", content: "sunny in Paris" },
+    ]);
+    expect(up.requests).toHaveLength(before + 2);
   });
 
   test("Anthropic-type upstream: the same agent, Responses → chat → Messages", async () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { anthropicRefusal } from "./anthropic-request-checks.ts";
 import { unsupportedSchema } from "./anthropic-schema-subset.ts";
 import { thinkingRefusal } from "./anthropic-thinking.ts";
 import { ANTHROPIC_API_MODEL, fakeReasoning, missingThinking, THINKING_MODEL } from "./deepseek-thinking.ts";
@@ -165,7 +166,7 @@ export function prepareMessages(body: unknown): Prepared {
     ? missingThinking(req.messages, req.thinking)
     : thinkingRefusal(req.messages, req.thinking);
   if (unsigned) return unsigned;
-  const schema = unsupportedSchema(req);
+  const schema = unsupportedSchema(req) ?? anthropicRefusal(req);
   if (schema) return schema;
   const last = req.messages.findLast((m) => m.role === "user");
   const results = toolResults(last?.content);

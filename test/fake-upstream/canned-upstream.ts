@@ -1,4 +1,6 @@
 import { IssuedItems } from "./issued-items.ts";
+import { openaiErrors } from "./openai-errors.ts";
+import { unansweredCalls } from "./unanswered-calls.ts";
 
 /**
  * An upstream that answers exactly the bytes a test queued, in the writes it queued them, and
@@ -42,6 +44,12 @@ export interface CannedOptions {
    * (issued-items.ts).
    */
   readonly resolvesItemIds?: boolean;
+  /**
+   * Checks a `POST …/chat/completions` conversation's tool calls as OpenAI does: one whose calls are
+   * not each answered by a `tool` message straight after them is refused in OpenAI's words, nothing
+   * queued used (unanswered-calls.ts).
+   */
+  readonly answersCalls?: boolean;
 }
 
 export function startCannedUpstream(options: CannedOptions = {}): CannedUpstream {
@@ -60,7 +68,11 @@ export function startCannedUpstream(options: CannedOptions = {}): CannedUpstream
       const text = await req.text();
       requests.push({ method: req.method, path: url.pathname, query: url.search, headers, text });
       const asksResponse = req.method === "POST" && url.pathname.endsWith("/responses");
-      const refusal = asksResponse ? issued?.refusal(text) : undefined;
+      const refusal = asksResponse
+        ? issued?.refusal(text)
+        : options.answersCalls
+          ? callsRefusal(url, text)
+          : undefined;
       if (refusal) return refusal;
       // What answers a `store: false` request is not kept: its ids are refused later.
       const kept = issued?.keeps(text) ?? true;
@@ -93,4 +105,20 @@ export function startCannedUpstream(options: CannedOptions = {}): CannedUpstream
     },
     stop: () => server.stop(true),
   };
+}
+
+/** OpenAI's refusal of a chat request whose tool calls are not each answered straight after them. */
+function callsRefusal(url: URL, text: string): Response | undefined {
+  if (!url.pathname.endsWith("/chat/completions")) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const refused = unansweredCalls(body);
+  if (!refused) return undefined;
+  return Response.json(openaiErrors.body(refused.status, refused.message, refused.param), {
+    status: refused.status,
+  });
 }

@@ -52,6 +52,27 @@ describe("count_tokens estimate", () => {
     expect(counted).toEqual({ input_tokens: 3 + 2 + 4 });
   });
 
+  test("an earlier turn's thinking counts only where the route is sent it (an upstream that wants its reasoning back)", async () => {
+    const turns = (assistant: unknown[]) => ({
+      model: "m",
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: assistant },
+        { role: "user", content: "next" },
+      ],
+    });
+    const thinking = { type: "thinking", thinking: "word ".repeat(1000), signature: "s" };
+    const text = { type: "text", text: "a" };
+    const without = await estimateInputTokens(turns([text]));
+    // A chat route is sent no thinking (messages-request-to-chat.ts), and Anthropic counts none of an earlier turn's.
+    expect(await estimateInputTokens(turns([thinking, text]))).toEqual(without);
+    expect(
+      await estimateInputTokens(turns([{ type: "redacted_thinking", data: "x".repeat(4000) }, text])),
+    ).toEqual(without);
+    const read = await estimateInputTokens(turns([thinking, text]), true);
+    expect((read.input_tokens as number) - (without.input_tokens as number)).toBeGreaterThanOrEqual(1000);
+  });
+
   test("Claude Code's real request is estimated, not refused", async () => {
     const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as Record<string, unknown>;
     const { input_tokens } = await estimateInputTokens(recorded);

@@ -20,10 +20,13 @@ const countTokensRequest = builtOnFirstUse("a count_tokens request's schema", ()
  * `POST /v1/messages/count_tokens` for a route whose upstream has no such endpoint (an
  * OpenAI-type server): an estimate with a real tokenizer over everything the model would read —
  * system, every turn's text, tool calls and results, and the tool definitions; an image, a PDF, a
- * clip at its own figure, wherever it is (media-tokens.ts: their base64 is never text). Upstream
- * tokenizers differ, so this is close, not exact; the answer is never a 400.
+ * clip at its own figure, wherever it is (media-tokens.ts: their base64 is never text). Thinking
+ * blocks count only where the route is sent them (`readsThinking`: an upstream that wants its
+ * reasoning back, DeepSeek's); any other leaves them out of the conversation (messages-request-to-chat.ts),
+ * as Anthropic's own count leaves out earlier turns' thinking. Upstream tokenizers differ, so this
+ * is close, not exact; the answer is never a 400.
  */
-export async function estimateInputTokens(body: JsonObject): Promise<JsonObject> {
+export async function estimateInputTokens(body: JsonObject, readsThinking = false): Promise<JsonObject> {
   const request = parseBody(countTokensRequest(), body, "request");
   const count = await tokenCounter();
   let tokens = 0;
@@ -39,7 +42,7 @@ export async function estimateInputTokens(body: JsonObject): Promise<JsonObject>
   for (const message of request.messages) {
     tokens += PER_MESSAGE;
     if (typeof message.content === "string") add(message.content);
-    else for (const block of message.content) tokens += blockTokens(block, count);
+    else for (const block of message.content) tokens += blockTokens(block, count, readsThinking);
   }
   for (const tool of request.tools ?? [])
     add({ name: tool.name, description: tool.description, input_schema: tool.input_schema });
@@ -47,22 +50,22 @@ export async function estimateInputTokens(body: JsonObject): Promise<JsonObject>
 }
 
 /**
- * What the model reads of a block: text, a call's input, a result's content, a thought, a
- * document's text, a medium's figure.
+ * What the model reads of a block: text, a call's input, a result's content, a thought where it
+ * reads thoughts, a document's text, a medium's figure.
  */
-function blockTokens(block: JsonObject, count: TokenCounter): number {
+function blockTokens(block: JsonObject, count: TokenCounter, readsThinking: boolean): number {
   const nested = (content: unknown): number => {
     if (typeof content === "string") return count(content);
     if (!Array.isArray(content)) return 0;
     return content.reduce<number>(
-      (sum, item) => sum + (isJsonObject(item) ? blockTokens(item, count) : 0),
+      (sum, item) => sum + (isJsonObject(item) ? blockTokens(item, count, readsThinking) : 0),
       0,
     );
   };
   const media = mediaTokens(block);
   if (media !== undefined) return media;
   if (typeof block.text === "string") return count(block.text);
-  if (typeof block.thinking === "string") return count(block.thinking);
+  if (typeof block.thinking === "string") return readsThinking ? count(block.thinking) : 0;
   if (block.type === "tool_use") return count(JSON.stringify({ name: block.name, input: block.input }));
   if (block.type === "tool_result") return nested(block.content);
   if (block.type === "search_result")

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { Dropped } from "../dropped.ts";
 import { messagesRequestToChat } from "./messages-request-to-chat.ts";
 
@@ -45,6 +46,42 @@ describe("messagesRequestToChat: what chat cannot carry", () => {
       quiet,
     );
     expect(quiet.list).toEqual([]);
+  });
+
+  test("an assistant turn's server-tool blocks are named as a user turn's are; its thinking, redacted or not, is not", () => {
+    const body = {
+      model: "m",
+      max_tokens: 5,
+      messages: [
+        { role: "user", content: "news?" },
+        {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "search it", signature: "s" },
+            { type: "redacted_thinking", data: "opaque" },
+            { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: { query: "news" } },
+            {
+              type: "web_search_tool_result",
+              tool_use_id: "srvtoolu_1",
+              content: [{ type: "web_search_result", url: "https://x", title: "T", encrypted_content: "e" }],
+            },
+            { type: "text", text: "Per the search, …" },
+          ],
+        },
+        { role: "user", content: "more" },
+      ],
+    };
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(body, dropped);
+    expect(dropped.list).toEqual(["content.server_tool_use", "content.web_search_tool_result"]);
+    expect((chat.messages as unknown[])[1]).toEqual({ role: "assistant", content: "Per the search, …" });
+    let refused: unknown;
+    try {
+      messagesRequestToChat(body, new Dropped("reject"));
+    } catch (error) {
+      refused = error;
+    }
+    expect((refused as GatewayError).param).toBe("messages.1.content.2");
   });
 
   test("service_tier: auto is OpenAI's auto, standard_only its default tier", () => {

@@ -43,6 +43,30 @@ describe("messagesRequestToChat", () => {
     });
   });
 
+  test("stop sequences past the 4 OpenAI's chat API takes are left out and named, or refused", () => {
+    const body = (stop_sequences: string[]) => ({
+      model: "m",
+      max_tokens: 5,
+      stop_sequences,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const four = ["A", "B", "C", "D"];
+    const dropped = new Dropped();
+    expect(messagesRequestToChat(body([...four, "E", "F"]), dropped).stop).toEqual(four);
+    expect(dropped.list).toEqual(["stop_sequences (past 4)"]);
+    const none = new Dropped("reject");
+    expect(messagesRequestToChat(body(four), none).stop).toEqual(four);
+    expect(messagesRequestToChat(body([]), none).stop).toBeUndefined();
+    let refused: unknown;
+    try {
+      messagesRequestToChat(body([...four, "E"]), new Dropped("reject"));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect((refused as GatewayError).param).toBe("stop_sequences.4");
+  });
+
   test("max_tokens is sent as max_completion_tokens, which OpenAI's reasoning models require", () => {
     const chat = messagesRequestToChat({
       model: "gpt-5.4",

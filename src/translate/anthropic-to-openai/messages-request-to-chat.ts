@@ -44,6 +44,14 @@ const CARRIED = [
   "cache_control",
 ] as const;
 
+/**
+ * The most stop sequences OpenAI's chat API takes (400 "'stop': array too long. Expected an array
+ * with maximum length 4"); Anthropic takes more. The first go; the rest are named.
+ */
+const MAX_STOPS = 4;
+const PAST_MAX_STOPS = `stop_sequences (past ${MAX_STOPS})`;
+const PAST_MAX_STOPS_WHY = `is past the ${MAX_STOPS} stop sequences OpenAI's chat API takes`;
+
 /** Values that ask for nothing beyond Anthropic's default, so going without loses nothing. */
 const DEFAULTS: JsonObject = { speed: "standard" };
 
@@ -89,7 +97,10 @@ export function messagesRequestToChat(
   };
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
-  if (request.stop_sequences?.length) out.stop = request.stop_sequences;
+  const stops = request.stop_sequences ?? [];
+  if (stops.length > 0) out.stop = stops.slice(0, MAX_STOPS);
+  if (stops.length > MAX_STOPS)
+    dropped.add(PAST_MAX_STOPS, `stop_sequences.${MAX_STOPS}`, PAST_MAX_STOPS_WHY);
   if (request.metadata?.user_id) out.user = chatUser(request.metadata.user_id);
   if (request.stream) {
     out.stream = true;
@@ -164,10 +175,16 @@ function textOf(blocks: AnthropicContentBlock[]): string {
     .join("\n\n");
 }
 
+/**
+ * An assistant turn as one chat message: its text joined, its calls, and its thinking where the
+ * upstream takes it back. Thinking and Claude's `redacted_thinking` are the model's own and go
+ * unnamed; any other block (a server tool's call and result, `mcp_tool_use`, …) has no place in
+ * chat, and is named `content.<type>`, as in a user turn.
+ */
 function assistantMessage(
   blocks: AnthropicContentBlock[],
   at: string,
-  { needs, paths }: BlockTranslation,
+  { dropped, needs, paths }: BlockTranslation,
 ): JsonObject {
   let text = "";
   const reasoning: string[] = [];
@@ -183,7 +200,7 @@ function assistantMessage(
         function: { name: block.name, arguments: args },
       };
       toolCalls.push(marked(call, `${at}.content.${j}`, paths));
-    }
+    } else if (!ASSISTANT_BLOCKS.has(block.type)) dropped.add(`content.${block.type}`, `${at}.content.${j}`);
   }
   const out: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text };
   // A tool-call turn carries the field even without thinking (a turn another route answered):
@@ -193,6 +210,9 @@ function assistantMessage(
   if (toolCalls.length > 0) out.tool_calls = toolCalls;
   return out;
 }
+
+/** An assistant turn's blocks chat carries, or leaves out unnamed (thinking). */
+const ASSISTANT_BLOCKS = new Set(["text", "thinking", "redacted_thinking", "tool_use"]);
 
 /**
  * Why a schema Anthropic would enforce goes to OpenAI unenforced (fits-openai-strict.ts): a property

@@ -35,6 +35,19 @@ describe("chatRequestToMessages", () => {
     });
   });
 
+  test("top_p 1, which asks nothing, is not sent beside a temperature (Claude 4.5 models refuse the pair)", () => {
+    const base = { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "x" }] };
+    const sampling = (extra: Record<string, unknown>) => {
+      const dropped = new Dropped();
+      const body = chatRequestToMessages({ ...base, ...extra }, dropped);
+      return [body.temperature, body.top_p, dropped.list];
+    };
+    expect(sampling({ temperature: 0.7, top_p: 1 })).toEqual([0.7, undefined, []]);
+    expect(sampling({ top_p: 1 })).toEqual([undefined, 1, []]);
+    // Any other top_p goes; a model that refuses the pair is sent the call again without it (translation-hints.ts).
+    expect(sampling({ temperature: 0.7, top_p: 0.9 })).toEqual([0.7, 0.9, []]);
+  });
+
   test("max_tokens falls back to max_tokens, then the most the upstream model may write", () => {
     const base = { model: "gpt-5.5", messages: [{ role: "user", content: "x" }] };
     expect(chatRequestToMessages({ ...base, max_tokens: 77 }).max_tokens).toBe(77);
@@ -290,6 +303,46 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
+  test("a stop sequence empty or only whitespace, which Anthropic refuses, is left out and named, or refused", () => {
+    const base = { model: "m", messages: [{ role: "user", content: "x" }] };
+    const sent = (stop: unknown) => {
+      const dropped = new Dropped();
+      const body = chatRequestToMessages({ ...base, stop }, dropped);
+      return [body.stop_sequences, dropped.list];
+    };
+    expect(sent("\n")).toEqual([undefined, ["stop (blank)"]]);
+    expect(sent(["\n\n", "END"])).toEqual([["END"], ["stop (blank)"]]);
+    expect(sent(["", "END", " \t"])).toEqual([["END"], ["stop (blank)"]]);
+    expect(sent(["END", " .\n"])).toEqual([["END", " .\n"], []]);
+    expect(sent(null)).toEqual([undefined, []]);
+    const refused = rejected({ ...base, stop: ["END", "\n"] });
+    expect([refused?.status, refused?.param]).toEqual([400, "stop.1"]);
+    expect(refused?.message).toContain("stop (blank) is empty or only whitespace");
+    expect(rejected({ ...base, stop: "\n" })?.param).toBe("stop");
+  });
+
+  test("a function's parameters without a type, which OpenAI takes as an object's, are given type object", () => {
+    const tool = (parameters?: Record<string, unknown>, strict?: boolean) => ({
+      type: "function",
+      function: { name: "f", ...(parameters ? { parameters } : {}), ...(strict ? { strict } : {}) },
+    });
+    const schemas = (tools: unknown[]) =>
+      (
+        chatRequestToMessages({ model: "m", messages: [{ role: "user", content: "x" }], tools }).tools as {
+          input_schema: unknown;
+        }[]
+      ).map((t) => t.input_schema);
+    const city = { properties: { city: { type: "string" } }, required: ["city"] };
+    expect(schemas([tool({}), tool(), tool(city), tool({ type: "object", ...city })])).toEqual([
+      { type: "object" },
+      { type: "object", properties: {} },
+      { type: "object", ...city },
+      { type: "object", ...city },
+    ]);
+    // A strict tool's too, before it is held to Anthropic's subset (an object of no properties goes as sent).
+    expect(schemas([tool({}, true)])).toEqual([{ type: "object" }]);
+  });
+
   test("tools (strict kept: Anthropic enforces it too), tool_choice and parallel_tool_calls", () => {
     const base = {
       model: "m",
@@ -332,6 +385,30 @@ describe("chatRequestToMessages", () => {
       response_format: { type: "json_schema", json_schema: { name: "r", schema: { type: "object" } } },
     });
     expect(body.system).toContain('{"type":"object"}');
+  });
+
+  test("a call that asks for audio is a 400 under every policy, not a text answer with modalities dropped", () => {
+    const body = {
+      model: "m",
+      messages: [{ role: "user", content: "Say hi" }],
+      modalities: ["text", "audio"],
+      audio: { voice: "alloy", format: "wav" },
+    };
+    let refused: GatewayError | undefined;
+    try {
+      chatRequestToMessages(body, new Dropped("drop"));
+    } catch (error) {
+      refused = error as GatewayError;
+    }
+    expect([refused?.status, refused?.param, refused?.message]).toEqual([
+      400,
+      "modalities",
+      'modalities: Anthropic answers in text only, and this call asks for audio; ask for ["text"], or call a model whose upstream answers in audio',
+    ]);
+    // Text alone asks for nothing beyond the default: not named.
+    const dropped = new Dropped();
+    chatRequestToMessages({ ...body, modalities: ["text"], audio: undefined }, dropped);
+    expect(dropped.list).toEqual([]);
   });
 
   test("unsupported input is a 400", () => {
@@ -379,6 +456,50 @@ describe("chatRequestToMessages", () => {
     expect(refused?.status).toBe(400);
     expect(refused?.param).toBe("messages.0.content.1.image_url.detail");
     expect(refused?.message).toContain("messages.content.image_url.detail");
+  });
+
+  test("a file's data: a PDF (a data: URL or its bare base64) and text (any text/*, as plain text, titled) are documents; any other a 400 saying what Claude takes", () => {
+    const blocks = (file: Record<string, string>) =>
+      (
+        chatRequestToMessages({
+          model: "m",
+          messages: [{ role: "user", content: [{ type: "file", file }] }],
+        }).messages as { content: unknown[] }[]
+      )[0]?.content;
+    const pdf = {
+      type: "document",
+      source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" },
+    };
+    expect(blocks({ filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0=" })).toEqual([pdf]);
+    expect(blocks({ file_data: "JVBERi0=" })).toEqual([pdf]);
+    const hello = Buffer.from("héllo\n").toString("base64");
+    expect(blocks({ filename: "notes.md", file_data: `data:text/markdown;base64,${hello}` })).toEqual([
+      {
+        type: "document",
+        source: { type: "text", media_type: "text/plain", data: "héllo\n" },
+        title: "notes.md",
+      },
+    ]);
+    expect(blocks({ file_data: `data:text/plain;base64,${hello}` })).toEqual([
+      { type: "document", source: { type: "text", media_type: "text/plain", data: "héllo\n" } },
+    ]);
+    const refused = (file: Record<string, string>) => {
+      try {
+        blocks(file);
+      } catch (error) {
+        return [(error as GatewayError).param, (error as Error).message];
+      }
+    };
+    const takes =
+      "which this model cannot read: it takes a PDF (application/pdf) or text (text/plain, text/markdown, text/csv, … any text/*) as a data: URL in file_data";
+    expect(refused({ filename: "a.zip", file_data: "data:application/zip;base64,UEs=" })).toEqual([
+      "messages.0.content.0",
+      `messages.0.content.0: part "file" holds application/zip (a.zip), ${takes}`,
+    ]);
+    expect(refused({ file_data: hello })).toEqual([
+      "messages.0.content.0",
+      `messages.0.content.0: part "file" holds file_data that is no data: URL nor a PDF's base64, ${takes}`,
+    ]);
   });
 
   test("a file by OpenAI file id, which Anthropic cannot read, is dropped and named, or refused", () => {

@@ -17,7 +17,9 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { anthropicEnforcedSchema } from "./anthropic-enforced-schema.ts";
+import { fileDocument } from "./file-document.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
+import { stopSequences } from "./stop-sequences.ts";
 
 /** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
 export const ANTHROPIC_TARGET: ChatTarget = {
@@ -40,9 +42,9 @@ export const ANTHROPIC_TARGET: ChatTarget = {
  *
  * `response_format` becomes `output_config.format` and a system instruction; `safety_identifier`
  * (else `user`) becomes `metadata.user_id`. What Anthropic cannot take (`seed`, `logprobs`,
- * penalties, `logit_bias`, `modalities`, `audio`, `prediction`, `store`, a `temperature` over 1,
- * which is clamped, …) is named in `dropped` or refused, by policy (ANTHROPIC_TARGET); `n` other
- * than 1 is refused. Without `max_completion_tokens` or `max_tokens`, which Anthropic requires, the
+ * penalties, `logit_bias`, `audio`, `prediction`, `store`, a `temperature` over 1, which is
+ * clamped, …) is named in `dropped` or refused, by policy (ANTHROPIC_TARGET); `n` other than 1,
+ * and `modalities` asking for audio, are refused. Without `max_completion_tokens` or `max_tokens`, which Anthropic requires, the
  * bound is the most `upstreamModel` may write (output-limit.ts): the caller asked for no less.
  * An assistant message's `reasoning_content` is left out (Claude refuses thinking it did not
  * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`):
@@ -90,9 +92,12 @@ export function chatRequestToMessages(
   const instructions = system.filter(hasText);
   if (instructions.length > 0) out.system = instructions.join("\n\n");
   if (request.temperature != null) out.temperature = Math.min(1, Math.max(0, request.temperature));
-  if (request.top_p != null) out.top_p = request.top_p;
-  if (request.stop != null)
-    out.stop_sequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  // `top_p: 1`, which OpenAI's SDKs and frameworks often send, samples from every token: it asks
+  // nothing beside a temperature, which Claude 4.5 models refuse it with (translation-hints.ts).
+  if (request.top_p != null && !(request.top_p === 1 && out.temperature !== undefined))
+    out.top_p = request.top_p;
+  const stops = stopSequences(request.stop, dropped);
+  if (stops) out.stop_sequences = stops;
   const userId = request.safety_identifier ?? request.user;
   if (userId) out.metadata = { user_id: userId };
   if (request.user && request.safety_identifier && request.user !== request.safety_identifier)
@@ -228,7 +233,8 @@ function userBlocks(content: OpenAIMessage["content"], i: number): JsonObject[] 
 /**
  * One user content part as an Anthropic block. What Anthropic has no place for was named by
  * `nameUncarried` (chat-target.ts): an image's `detail` goes without, a file by OpenAI file id is
- * left out (undefined). A part type it cannot express at all (`input_audio`) is the caller's 400.
+ * left out (undefined). A file's data is a document (file-document.ts). A part type it cannot
+ * express at all (`input_audio`) is the caller's 400.
  */
 function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefined {
   if (part.type === "text") return hasText(part.text) ? { type: "text", text: part.text } : undefined;
@@ -236,11 +242,20 @@ function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefine
     const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
     return { type: "image", source: sourceFor(url) };
   }
-  if (part.type === "file" && part.file?.file_data?.startsWith("data:application/pdf;base64,")) {
-    return { type: "document", source: sourceFor(part.file.file_data) };
-  }
+  if (part.type === "file" && part.file?.file_data !== undefined) return fileDocument(part.file, path);
   if (isFileById(part)) return undefined;
   throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
+}
+
+/**
+ * A function's parameters as Anthropic's `input_schema`, which must say `type: "object"` (400
+ * "tools.0.custom.input_schema.type: Field required"), where OpenAI takes a schema without a type
+ * (`{}`: no parameters) as an object's: none becomes an object of no properties, and one without
+ * a type is given it.
+ */
+function inputSchema(parameters: JsonObject | undefined): JsonObject {
+  if (parameters === undefined) return { type: "object", properties: {} };
+  return parameters.type === undefined ? { type: "object", ...parameters } : parameters;
 }
 
 /** A data: URL becomes a base64 source; anything else is fetched by Anthropic as a URL. */
@@ -254,7 +269,7 @@ function translateTools(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
     out.tools = request.tools.map(({ function: fn }) => {
-      const parameters = fn.parameters ?? { type: "object", properties: {} };
+      const parameters = inputSchema(fn.parameters);
       // Only a strict tool's schema is enforced, and so held to Anthropic's subset.
       const tool: JsonObject = {
         name: fn.name,

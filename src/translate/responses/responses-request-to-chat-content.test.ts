@@ -109,6 +109,30 @@ describe("responsesRequestToChat: images and files", () => {
         ],
       },
     ]);
+    // A text file reaches Claude as its text (chat-request-to-messages.ts).
+    const text = responsesRequestToChat({
+      model: "m",
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_file", filename: "notes.txt", file_data: "data:text/plain;base64,aGVsbG8=" },
+          ],
+        },
+      ],
+    });
+    expect(chatRequestToMessages(text.body).messages).toEqual([
+      {
+        role: "user",
+        content: [
+          {
+            type: "document",
+            source: { type: "text", media_type: "text/plain", data: "hello" },
+            title: "notes.txt",
+          },
+        ],
+      },
+    ]);
   });
 
   test("an image or file part that says nothing of where it is: a 400 saying what it lacks, not that the model cannot take it", () => {

@@ -98,6 +98,51 @@ describe("responsesRequestToChat: input items, the stored chain and references",
     expect([refused?.status, refused?.param]).toEqual([400, "input[0].id"]);
     expect(refused?.message).toContain('"msg_gone"');
   });
+
+  test("text after a call joins the message carrying the calls: each call's result follows it, as chat requires", () => {
+    const call = (id: string) => ({ type: "function_call", call_id: id, name: "f", arguments: "{}" });
+    const said = (text: string) => ({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text, annotations: [] }],
+    });
+    const output = (id: string) => ({ type: "function_call_output", call_id: id, output: `sun ${id}` });
+    const chatCall = (id: string) => ({ id, type: "function", function: { name: "f", arguments: "{}" } });
+    // A chat server's "\n\n" after its call, streamed back as a message item after the call's.
+    const after = responsesRequestToChat({
+      model: "m",
+      input: ["Weather?", call("c1"), said("\n\n"), output("c1")].map(asItem),
+    });
+    expect(after.body.messages).toEqual([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "\n\n", tool_calls: [chatCall("c1")] },
+      { role: "tool", tool_call_id: "c1", content: "sun c1" },
+    ]);
+    // Claude's turn [text, tool_use, text, tool_use]: the texts in order, then both calls' results.
+    const input = [
+      "Weather?",
+      said("Paris. "),
+      call("c1"),
+      said("And Rome."),
+      call("c2"),
+      output("c1"),
+      output("c2"),
+    ];
+    const turn = responsesRequestToChat({ model: "m", input: input.map(asItem) });
+    expect(turn.body.messages).toEqual([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "Paris. And Rome.", tool_calls: [chatCall("c1"), chatCall("c2")] },
+      { role: "tool", tool_call_id: "c1", content: "sun c1" },
+      { role: "tool", tool_call_id: "c2", content: "sun c2" },
+    ]);
+    // The same turn stored and continued by previous_response_id.
+    const stored = input.slice(0, 5).map(asItem) as JsonObject[];
+    const continued = responsesRequestToChat({ model: "m", input: [output("c1"), output("c2")] }, stored);
+    expect(continued.body.messages).toEqual(turn.body.messages);
+    // After the results, a message is the next turn's.
+    const next = responsesRequestToChat({ model: "m", input: [...input, said("Sunny.")].map(asItem) });
+    expect((next.body.messages as JsonObject[]).at(-1)).toEqual({ role: "assistant", content: "Sunny." });
+  });
 });
 
 const asItem = (item: unknown) => (typeof item === "string" ? { role: "user", content: item } : item);

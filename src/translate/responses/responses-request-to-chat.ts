@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { CallerPaths, RESPONSES_FIELDS } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
@@ -164,14 +164,17 @@ const isAssistantTurn = (item: ResponsesItem) =>
 const TOOL_OUTPUTS = new Set(["function_call_output", "custom_tool_call_output"]);
 
 /** Appends `item` as chat messages; returns the images a tool output leaves for after the run. */
-
 function appendItem(messages: JsonObject[], item: ResponsesItem, at: string, writing: Writing): JsonObject[] {
   const { names, dropped, paths } = writing;
   const type = item.type ?? "message";
   if (type === "message" && item.role) {
     // `developer` is the newer name for `system`; not every chat server knows it.
     const role = item.role === "developer" ? "system" : item.role;
-    messages.push(paths.mark({ role, content: messageContent(item.content, at, writing) }, at));
+    const content = messageContent(item.content, at, writing);
+    const calling = messages.at(-1);
+    if (role === "assistant" && calling?.role === "assistant" && Array.isArray(calling.tool_calls))
+      calling.content = joinedContent(calling.content, content);
+    else messages.push(paths.mark({ role, content }, at));
   } else if (type === "function_call" || type === "custom_tool_call") {
     const name = names.chatName(item.name ?? "", item.namespace ?? undefined);
     const args =
@@ -201,6 +204,26 @@ function appendItem(messages: JsonObject[], item: ResponsesItem, at: string, wri
   }
   return [];
 }
+
+/**
+ * Text the turn says after a call (Claude's `[text, tool_use, text]`, the "\n\n" a chat server
+ * streams after one) joins the message that carries the calls, after any text before them: chat
+ * has one assistant message a turn, and wants a call's results straight after it (OpenAI: 400 "An
+ * assistant message with 'tool_calls' must be followed by tool messages responding to each
+ * 'tool_call_id'"), as Messages → chat writes such a turn.
+ */
+function joinedContent(before: unknown, after: string | JsonObject[]): string | JsonObject[] {
+  if (before == null || before === "") return after;
+  if (typeof before === "string" && typeof after === "string") return before + after;
+  return [...asParts(before), ...asParts(after)];
+}
+
+const asParts = (content: unknown): JsonObject[] =>
+  typeof content === "string"
+    ? [{ type: "text", text: content }]
+    : Array.isArray(content)
+      ? content.filter(isJsonObject)
+      : [];
 
 /**
  * Parallel calls are separate items in Responses but one assistant message in chat; `opened` marks

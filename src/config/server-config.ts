@@ -51,7 +51,10 @@ export const serverConfigSchema = z.strictObject({
       .max(255_000, "at most 255s"),
   ),
   /** The whole request body must arrive within this, however it trickles; else 408. */
-  body_timeout: duration("30s"),
+  body_timeout: duration(
+    "30s",
+    'a body that takes more than one read would be refused (408); 0 is not "no bound" here',
+  ),
   /** Requests in flight from one client address; the next gets 429. 0: no cap. */
   max_client_requests: num(z.number().int().min(0)).default(1024),
   /**

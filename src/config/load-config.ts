@@ -7,6 +7,7 @@ import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
 import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./read-config-bytes.ts";
 import { readFailure } from "./read-failure.ts";
+import { repeatedModelNames } from "./repeated-model-names.ts";
 import { shadowProblems } from "./shadow-targets.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
 import { loadYaml } from "./yaml-text.ts";
@@ -136,10 +137,8 @@ function crossCheck(config: Config): string[] {
     providers.add(provider.name);
   });
   const known = (name: string) => providers.has(name) || name === WORKERS_PROVIDER;
-  const models = new Set<string>();
+  problems.push(...repeatedModelNames(config));
   config.models.forEach((model, i) => {
-    if (models.has(model.name)) problems.push(`models[${i}].name: duplicate model "${model.name}"`);
-    models.add(model.name);
     model.routes.forEach((route, j) => {
       if (!known(route.provider)) {
         problems.push(`models[${i}].routes[${j}].provider: unknown provider "${route.provider}"`);

@@ -410,4 +410,31 @@ describe("the CLI surface", () => {
     expect((await runMindgw(["config"])).code).toBe(2);
     expect((await runMindgw([])).code).toBe(2);
   });
+
+  test('serve --host "" and --port "" are usage errors (exit 2) before anything starts; the banner names the address bound', async () => {
+    // `--host "$HOST"` with HOST unset listened on every interface while the log said
+    // "localhost"; `--port "$PORT"` bound a random port (Number("") is 0), server.port ignored.
+    const path = await writeConfig({ server: { host: "127.0.0.1", port: 9 }, models: [] });
+    const host = await runMindgw(["serve", "-c", path, "--host", ""]);
+    expect({ code: host.code, stderr: host.stderr.trim() }).toEqual({
+      code: 2,
+      stderr:
+        "mindgw: --host: empty: give the address to listen on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host alone), or leave --host out for server.host",
+    });
+    for (const port of ["", " 80", "8o", "65536"]) {
+      const refused = await runMindgw(["serve", "-c", path, "--port", port]);
+      expect({ port, code: refused.code, stderr: refused.stderr.trim() }).toEqual({
+        port,
+        code: 2,
+        stderr: `mindgw: --port: not a port: ${JSON.stringify(port)} (0 to 65535; 0 for any free one)`,
+      });
+    }
+    const empty = await writeConfig({ server: { host: "" }, models: [] });
+    const configured = await runMindgw(["serve", "-c", empty]);
+    expect(configured.code).toBe(2);
+    expect(configured.stderr).toContain("server.host: empty: give the address to listen on");
+    // "0" is any free port, and the banner says which, on the address given.
+    const gw = await fx.spawn({ config: { models: [] } });
+    expect(gw.stderr.all).toMatch(new RegExp(`listening on http://127\\.0\\.0\\.1:${gw.port} `));
+  });
 });

@@ -6,7 +6,7 @@ import { httpOrigin } from "../core/http-origin.ts";
 import { listenFailure } from "../core/listen-failure.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { missingCredentials } from "../providers/missing-credentials.ts";
+import { missingCredentials, warnMissingCredentials } from "../providers/missing-credentials.ts";
 import { takeServeLock } from "../storage/sqlite/serve-lock.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -132,13 +132,7 @@ async function serve(options: ServeOptions): Promise<void> {
     const origin = httpOrigin(address.hostname, address.port);
     logger.info(`listening on ${origin} (${path ?? "embedded defaults"})`);
     // Credentials are read on a provider's first call; one that has none answers 502 until then.
-    for (const found of missingCredentials(config))
-      logger.warn("provider has no usable credentials: its calls will answer 502", {
-        provider: found.provider,
-        type: found.type,
-        missing: found.missing,
-        routes: found.routes.join(", "),
-      });
+    warnMissingCredentials(logger, missingCredentials(config));
     // A tenant's requests and tokens count only the part of its budget period still audited.
     for (const warning of retentionWarnings(config)) logger.warn(warning);
     const ignored = metricsListenIgnored(config.metrics);

@@ -7,6 +7,7 @@ import { describeError, messageOf } from "../core/describe-error.ts";
 import { stableJson } from "../core/stable-json.ts";
 import { withoutSecrets } from "../core/without-secrets.ts";
 import type { Logger } from "../log/logger.ts";
+import { reloadMissingCredentials, warnMissingCredentials } from "../providers/missing-credentials.ts";
 import { appliedWhenLoaded, type ConfigQueue } from "./applied-when-loaded.ts";
 import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
 import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
@@ -173,6 +174,8 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       config.tenants,
     ))
       deps.logger.warn(warning);
+    // A provider the reload adds or changes that has no usable credentials: said now, as at start.
+    warnMissingCredentials(deps.logger, reloadMissingCredentials(current.config, config));
     if (pending.length > 0)
       deps.logger.warn(
         `config reloaded, but restart required for: ${pending.join(", ")} (still as at start)`,

@@ -394,6 +394,28 @@ describe("a rejected edit undone while a restart-only edit waits", () => {
   });
 });
 
+describe("a reload that adds a provider without usable credentials", () => {
+  test("warns of it as the start and config check do, once: a later reload that leaves it unchanged does not again", async () => {
+    // The start and `config check` said so; a reload that added it said nothing until its first 502.
+    const config = { providers: providers(), models: [model("m1", "a")] };
+    const node = await fx.spawn({ config, env: { GEMINI_API_KEY: "" } });
+    const gemini = { name: "gm", type: "gemini" };
+    const route = {
+      name: "gem",
+      allow_unpriced: true,
+      routes: [{ provider: "gm", model: "gemini-2.5-flash" }],
+    };
+    const warning =
+      'provider has no usable credentials: its calls will answer 502 provider=gm type=gemini missing="no api_key in config and GEMINI_API_KEY is unset" routes="gem (route gm/gemini-2.5-flash)"';
+    const warnings = () => node.stderr.all.split(warning).length - 1;
+    await node.writeConfig({ providers: [...providers(), gemini], models: [model("m1", "a"), route] });
+    await waitFor("the reload's warning", () => warnings() === 1);
+    await node.writeConfig({ providers: [...providers(), gemini], models: [model("m2", "a"), route] });
+    await waitFor("the second reload", () => node.stderr.all.includes("config reloaded (version 3)"));
+    expect(warnings()).toBe(1);
+  });
+});
+
 describe("a tenant's budget changed by a reload", () => {
   test("a day budget given, or a period changed, counts the period's spend so far, not $0 from the reload; a tenant moved to a month longer than the audit log keeps is warned of", async () => {
     // A dollar a token, so a call costs what its usage says, in whole dollars.

@@ -478,6 +478,35 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(out.stderr).not.toContain(adminKey);
   });
 
+  test("what a --gateway URL carries besides its place (user info, a query) is never echoed in an error", async () => {
+    // "cannot reach the gateway at http://user:secretpw@127.0.0.1:…" quoted the password, and a
+    // ?token=… alike; mindgw tail named the origin alone.
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    const place = `127.0.0.1:${closed.port}`;
+    await closed.stop(true);
+    const page = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Response("<html>hello</html>"),
+    });
+    try {
+      for (const [url, said] of [
+        [`http://user:secretpw@${place}`, `mindgw: cannot reach the gateway at http://${place}`],
+        [`http://${place}/?token=secretpw`, `mindgw: cannot reach the gateway at http://${place}`],
+        [
+          `http://user:secretpw@127.0.0.1:${page.port}/mindgw?token=secretpw#secretpw`,
+          `mindgw: http://127.0.0.1:${page.port}/mindgw did not answer like a mindgw gateway`,
+        ],
+        ["ftp://user:secretpw@host/?token=secretpw", "mindgw: --gateway: not an http(s) URL: ftp://host"],
+      ] as const) {
+        const out = await runMindgw(["keys", "list", "--gateway", url, "--admin-key", adminKey]);
+        expect({ url, stderr: out.stderr.trim() }).toEqual({ url, stderr: said });
+      }
+    } finally {
+      await page.stop(true);
+    }
+  });
+
   test("a URL that is not a gateway is a one-line error and exit 1, not a parser crash", async () => {
     const page = Bun.serve({
       hostname: "127.0.0.1",

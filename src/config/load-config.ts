@@ -2,7 +2,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
-import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
 import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./read-config-bytes.ts";
@@ -26,7 +26,7 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
   try {
     interpolated = interpolateEnv(document ?? {}, env);
   } catch (error) {
-    if (error instanceof MissingEnvError) throw new ConfigError([error.message]);
+    if (error instanceof EnvReferenceError) throw new ConfigError([error.message]);
     throw error;
   }
   const result = configSchema.safeParse(interpolated);

@@ -64,3 +64,10 @@ test("YAML errors point at the file's own columns, as if the references were pla
     expect(found).toMatch(/at line 1, column \d+/);
   }
 });
+
+test("a nested default in a flow mapping is read whole, then refused as nested: not cut at its first '}', which closed the mapping", () => {
+  const text = "providers:\n  - { name: p, type: openai, base_url: 'http://h/v1', api_key: ${A:-${B:-c}} }\n";
+  expect(() => parseConfigText("c.yaml", text, {})).toThrow(
+    "providers[0].api_key: ${A:-…} holds another reference in its default: nested references are not supported; write the default plainly",
+  );
+});

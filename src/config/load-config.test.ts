@@ -406,6 +406,29 @@ describe("loadConfigFile", () => {
     return path;
   };
 
+  test("storage.sslrootcert (or the URL's own) missing or a folder: a config error naming the field and the path, at load", async () => {
+    // It passed config check, then serve exited 1 with "Unable to access caFile path", naming neither.
+    const postgres = (extra: string) =>
+      `storage: { driver: postgres, url: "postgres://db:5432/mindgw${extra}", sslmode: verify-full, sslrootcert: ca.pem }\n`;
+    const path = await file(postgres(""));
+    const refusal = async (text: string) => {
+      await Bun.write(path, text);
+      return ((await loadConfigFile(path, {}).catch((error: unknown) => error)) as ConfigError).problems;
+    };
+    const ca = join(dirname(path), "ca.pem");
+    const what = "(the PEM file of the CA that signs the server's certificate)";
+    expect(await refusal(postgres(""))).toEqual([`storage.sslrootcert: ${ca}: no such file ${what}`]);
+    expect(await refusal(postgres("?sslrootcert=/nonexistent/root.pem"))).toEqual([
+      `storage.url's sslrootcert: /nonexistent/root.pem: no such file ${what}`,
+    ]);
+    expect(await refusal(postgres(`?sslrootcert=${tmpdir()}`))).toEqual([
+      `storage.url's sslrootcert: ${tmpdir()}: a folder, not a file ${what}`,
+    ]);
+    await Bun.write(ca, "-----BEGIN CERTIFICATE-----\n");
+    await Bun.write(path, postgres(""));
+    expect((await loadConfigFile(path, {})).storage.sslrootcert).toBe(ca);
+  });
+
   test("reads YAML with interpolation", async () => {
     const path = await file("server:\n  port: ${PORT:-9090}\nproviders:\n  - { name: demo, type: mock }\n");
     const config = await loadConfigFile(path, {});

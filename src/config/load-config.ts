@@ -9,6 +9,7 @@ import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./
 import { readFailure } from "./read-failure.ts";
 import { repeatedModelNames } from "./repeated-model-names.ts";
 import { shadowProblems } from "./shadow-targets.ts";
+import { storageFileProblems } from "./storage-files.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
 import { loadYaml } from "./yaml-text.ts";
 
@@ -103,13 +104,19 @@ export function configDocument(path: string, text: string): Record<string, unkno
   return document as Record<string, unknown>;
 }
 
-/** The config a file's document (`configDocument`) describes; the document is not changed. */
+/**
+ * The config a file's document (`configDocument`) describes; the document is not changed. The
+ * files it names that are read only later (storage-files.ts) must be there now, beside the file.
+ */
 export function configFromDocument(
   path: string,
   document: Record<string, unknown>,
   env: Env = process.env,
 ): Config {
-  return withPathsFrom(dirname(resolve(path)), parseConfig(document, env));
+  const config = withPathsFrom(dirname(resolve(path)), parseConfig(document, env));
+  const problems = storageFileProblems(config.storage);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
 /**

@@ -225,6 +225,27 @@ describe("mindgw config check", () => {
     expect(result.stdout).toBe("");
   });
 
+  test("a storage.sslrootcert file that is not there: config check and serve exit 2 naming the field and the path", async () => {
+    // config check passed it; serve then exited 1 with "Unable to access caFile path", naming neither.
+    const path = await writeConfig({
+      storage: {
+        driver: "postgres",
+        url: "postgres://127.0.0.1:9/mindgw",
+        sslmode: "verify-full",
+        sslrootcert: "db-ca.pem",
+      },
+      models: [],
+    });
+    const said = `invalid config:\n  storage.sslrootcert: ${dir.file("db-ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)\n`;
+    for (const args of [
+      ["config", "check", "-c", path],
+      ["serve", "-c", path, "--port", "0"],
+    ]) {
+      const refused = await runMindgw(args);
+      expect({ args, code: refused.code, stderr: refused.stderr }).toEqual({ args, code: 2, stderr: said });
+    }
+  });
+
   test("schema errors name their path; bad YAML and a missing file exit 2", async () => {
     const badType = await writeConfig({ providers: [{ name: "p", type: "openia" }] });
     const typed = await runMindgw(["config", "check", "-c", badType]);

@@ -540,6 +540,31 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
   });
 });
 
+describe("keys -c after storage.path was edited under a running gateway (restart-only)", () => {
+  test("says that it creates a new, empty database the gateway does not see, where it did so silently", async () => {
+    const node = await fx.spawn({ config: config() });
+    const moved = join(node.dir, "moved.db");
+    await node.writeConfig({ ...config(), storage: { path: moved } });
+    await waitFor("the restart-only edit", () => node.stderr.all.includes("restart required for: storage"));
+    const created = await runMindgw(["keys", "create", "-c", node.configPath, "--name", "unseen", "--json"]);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe(
+      `mindgw: warning: no database at ${moved} yet: creating a new, empty one; a gateway already serving this config keeps the database it started on until it restarts (storage.path takes effect at restart), and never sees what is done here\n`,
+    );
+    // True: the gateway serves on from the file it started on.
+    const { key } = json<Issued>(created.stdout);
+    const status = await fetch(`${node.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(key),
+      body: chatBody("m1"),
+    });
+    expect(status.status).toBe(401);
+    // The database there now, the next command says nothing.
+    const listed = await runMindgw(["keys", "list", "-c", node.configPath]);
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: "" });
+  });
+});
+
 describe("which target: a flag beats the environment", () => {
   test("-c FILE with MINDGW_GATEWAY set works on that file's store, for keys, tenants and shadow", async () => {
     const other = dir.file("other.yaml");

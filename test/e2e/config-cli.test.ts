@@ -10,6 +10,7 @@ import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // `mindgw config check` and the CLI's promise to scripts: 0 success, 2 usage or config error,
 // and secrets never printed.
@@ -456,6 +457,8 @@ describe("the CLI surface", () => {
     expect(configured.stderr).toContain("server.host: empty: give the address to listen on");
     // "0" is any free port, and the banner says which, on the address given.
     const gw = await fx.spawn({ config: { models: [] } });
-    expect(gw.stderr.all).toMatch(new RegExp(`listening on http://127\\.0\\.0\\.1:${gw.port} `));
+    const listening = new RegExp(`listening on http://127\\.0\\.0\\.1:${gw.port} `);
+    // Info lines are written within 10 ms (src/log/batched-write.ts), after the stdout banner.
+    await waitFor("the listening line", () => gw.stderr.match(listening));
   });
 });

@@ -68,9 +68,10 @@ export type GatewayEvent =
    * A valid config edit that settles what the last changes left pending, applying nothing: the
    * file is back to what serves (`version`, unchanged) after a rejected edit (`lastReloadError`
    * cleared), or puts restart-only settings back as at start (`restartRequired` empty). What a
-   * `config.rejected` or `config.restart_required` said is over.
+   * `config.rejected` or `config.restart_required` said is over. `restartRequired`: what still
+   * waits for a restart (a rejected edit undone while restart-only edits wait); empty, nothing.
    */
-  | { type: "config.restored"; at: number; version: number }
+  | { type: "config.restored"; at: number; version: number; restartRequired: string[] }
   /** Sent to a consumer that fell behind: `count` events were dropped for it. */
   | { type: "events.missed"; at: number; count: number };
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { urlLabel } from "../core/url-label.ts";
 import { EXIT } from "./exit-code.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
@@ -19,7 +20,7 @@ export class GatewayCallError extends Error {
 /**
  * One admin API call, answered 2xx, with the body left for the caller to read (a stream may
  * be read for as long as it takes). The key goes in the Authorization header, never in the URL
- * or output.
+ * or output; an error names the gateway by `urlLabel`, without what its URL may carry besides.
  */
 export async function adminResponse(
   gateway: string,
@@ -42,7 +43,7 @@ export async function adminResponse(
       signal: controller.signal,
     });
   } catch {
-    throw new GatewayCallError(`cannot reach the gateway at ${gateway}`, EXIT.failure);
+    throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}`, EXIT.failure);
   } finally {
     clearTimeout(timer);
   }
@@ -78,6 +79,6 @@ export async function adminFetch<T>(
     return (await response.json()) as T;
   } catch {
     // A wrong URL (a web page, a proxy) must read as that, not as a JSON parser's complaint.
-    throw new GatewayCallError(`${gateway} did not answer like a mindgw gateway`, EXIT.failure);
+    throw new GatewayCallError(`${urlLabel(gateway)} did not answer like a mindgw gateway`, EXIT.failure);
   }
 }

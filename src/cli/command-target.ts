@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { urlLabel } from "../core/url-label.ts";
 import { UsageError } from "./exit-code.ts";
 import { configFileFrom } from "./resolve-config.ts";
 
@@ -42,7 +43,7 @@ function checkedUrl(url: string, from: string): string {
     const parsed = new URL(url);
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
   } catch {
-    throw new UsageError(`${from}: not an http(s) URL: ${url}`);
+    throw new UsageError(`${from}: not an http(s) URL: ${urlLabel(url)}`);
   }
   return url.replace(/\/+$/, "");
 }

@@ -15,6 +15,23 @@ export function requireDatabaseFile(path: string): void {
 }
 
 /**
+ * Said before a command creates the SQLite file its config names. The first `keys create` before
+ * any serve does so rightly; but after an edit of `storage.path` (restart-only), a gateway already
+ * serving the config still has the file it started on, and a key made or revoked here in the new,
+ * empty one was never its own, silently. The CLI cannot know which file a running gateway holds
+ * (its serve lock lies beside that file), so it says what it does and what that may mean.
+ */
+export function warnIfNewDatabase(
+  storage: Config["storage"],
+  warn = (line: string) => void process.stderr.write(`${line}\n`),
+): void {
+  if (storage.driver !== "sqlite" || storage.path === ":memory:" || existsSync(storage.path)) return;
+  warn(
+    `mindgw: warning: no database at ${storage.path} yet: creating a new, empty one; a gateway already serving this config keeps the database it started on until it restarts (storage.path takes effect at restart), and never sees what is done here`,
+  );
+}
+
+/**
  * The store a config's gateway keeps, for a command that reads it or adds to it (`shadow report
  * -c`, `audit import`): with `storage.driver: postgres`, the database
  * `storage.url` names, whatever file lies at `storage.path` (one left from before the move, say);

@@ -2,15 +2,16 @@ import type { Command } from "commander";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { httpOrigin } from "../core/http-origin.ts";
 import { listenFailure } from "../core/listen-failure.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import { missingCredentials } from "../providers/missing-credentials.ts";
+import { missingCredentials, warnMissingCredentials } from "../providers/missing-credentials.ts";
 import { takeServeLock } from "../storage/sqlite/serve-lock.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
-import { UsageError } from "./exit-code.ts";
 import { resolveConfigSource } from "./resolve-config.ts";
+import { serveAddress } from "./serve-address.ts";
 import { type StopSignal, serveSignals } from "./serve-signals.ts";
 import { showOnce } from "./show-once.ts";
 import { traceFlushTime } from "./trace-flush-time.ts";
@@ -40,10 +41,7 @@ async function serve(options: ServeOptions): Promise<void> {
   // Read once: the watch starts from this very text (an edit made while the gateway starts is read).
   const source = await resolveConfigSource(options.config);
   const { initial: config, path } = source;
-  const port = options.port === undefined ? config.server.port : Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`--port: not a port: ${options.port}`);
-  const host = options.host ?? config.server.host;
+  const { host, port } = serveAddress(options, config.server);
   const logger = createLogger(config.log);
   signals.logTo(logger);
   if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, async () => {});
@@ -131,15 +129,10 @@ async function serve(options: ServeOptions): Promise<void> {
     });
     // A stop asked while the port was bound or the admin key made: draining already, no banner.
     if (signals.stopAsked) return;
-    logger.info(`listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
+    const origin = httpOrigin(address.hostname, address.port);
+    logger.info(`listening on ${origin} (${path ?? "embedded defaults"})`);
     // Credentials are read on a provider's first call; one that has none answers 502 until then.
-    for (const found of missingCredentials(config))
-      logger.warn("provider has no usable credentials: its calls will answer 502", {
-        provider: found.provider,
-        type: found.type,
-        missing: found.missing,
-        routes: found.routes.join(", "),
-      });
+    warnMissingCredentials(logger, missingCredentials(config));
     // A tenant's requests and tokens count only the part of its budget period still audited.
     for (const warning of retentionWarnings(config)) logger.warn(warning);
     const ignored = metricsListenIgnored(config.metrics);
@@ -150,7 +143,7 @@ async function serve(options: ServeOptions): Promise<void> {
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true captures nothing: spans take prompts and answers from the bodies the audit keeps, and audit.bodies is false; set audit.bodies: true to capture them",
       );
     // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
-    process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
+    process.stdout.write(`mindgw serving on ${origin}\n`);
   });
   exitStopped(logger);
 }

@@ -27,6 +27,20 @@ test("the fields meant to differ per node leave the fingerprint alone", () => {
   );
 });
 
+test("a node's own metrics listener leaves it alone, as its main listener does: a pod's own POD_IP:9464", () => {
+  // Counted before: nodes listening for metrics each on their own address disagreed forever.
+  const withMetrics = (name: string, listen?: string) => {
+    const config = nodeConfig(name, 8080, ["m"]);
+    return { ...config, metrics: { ...config.metrics, ...(listen === undefined ? {} : { listen }) } };
+  };
+  const a = configFingerprint(withMetrics("a", "10.0.0.7:9464"));
+  expect(configFingerprint(withMetrics("b", "10.0.0.8:9464"))).toBe(a);
+  expect(configFingerprint(withMetrics("c"))).toBe(a);
+  // Whether metrics are served at all is shared.
+  const off = nodeConfig("d", 8080, ["m"]);
+  expect(configFingerprint({ ...off, metrics: { ...off.metrics, enabled: false } })).not.toBe(a);
+});
+
 test("any shared setting changes it", () => {
   expect(configFingerprint(nodeConfig("a", 8080, ["m"]))).not.toBe(
     configFingerprint(nodeConfig("a", 8080, ["m", "n"])),

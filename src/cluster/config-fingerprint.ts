@@ -2,10 +2,14 @@ import { createHmac } from "node:crypto";
 import type { Config } from "../config/config-schema.ts";
 import { stableJson } from "../core/stable-json.ts";
 
-/** The fields meant to differ per node (where it listens, its name and URL, its SQLite path), and the HMAC's key. */
+/**
+ * The fields meant to differ per node (where it listens, its metrics listener too, a pod's own
+ * `${POD_IP}:9464`; its name and URL, its SQLite path), and the HMAC's key.
+ */
 const PER_NODE = new Set([
   "server.host",
   "server.port",
+  "metrics.listen",
   "storage.path",
   "cluster.advertise_url",
   "cluster.node_name",
@@ -15,8 +19,8 @@ const PER_NODE = new Set([
 /**
  * A short digest of the config a node runs, comparable across nodes of one release: equal configs
  * give the same fingerprint, whichever of them writes a default out and whichever leaves it to the
- * schema. The fields that are meant to differ per node (where it listens, its name and advertised
- * URL, its local SQLite path, resolved against the file's directory) are left out, so they never
+ * schema. The fields that are meant to differ per node (where it listens, metrics included, its name
+ * and advertised URL, its local SQLite path, resolved against the file's directory) are left out, so they never
  * show as a disagreement. It digests the whole config, defaults filled in: a release that changes a
  * default changes what its nodes run, so nodes of two releases are not compared at all
  * (config-agreement.ts), never told they agree where their behaviour differs.

@@ -53,7 +53,7 @@ export const oidcConfigSchema = z
 export const adminUiConfigSchema = z.strictObject({
   enabled: bool().default(true),
   /** How long a sign-in lasts; the session ends earlier on sign-out or when its key is revoked. */
-  session_ttl: duration("12h").pipe(z.number().positive("a sign-in must last longer than 0 (e.g. 12h)")),
+  session_ttl: duration("12h", "a sign-in would end as it began"),
   oidc: oidcConfigSchema.optional(),
 });
 

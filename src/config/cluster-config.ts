@@ -12,7 +12,7 @@ export const clusterConfigSchema = z.strictObject({
   /** This node's name in the directory, logs and audit rows; defaults to host:port of advertise_url. */
   node_name: z.string().min(1).max(100).optional(),
   /** How often a node renews its directory entry; it counts as gone after three missed. */
-  heartbeat: duration("1s"),
+  heartbeat: duration("1s", "Redis refuses an entry that lasts 0 ms, so the node would never join"),
   /** A Redis call slower than this fails; that request is admitted on local counters. */
-  redis_timeout: duration("2s"),
+  redis_timeout: duration("2s", 'every Redis call would fail at once; 0 is not "no bound" here'),
 });

@@ -75,3 +75,138 @@ describe("sizes below which nothing passes: at least 64KB each, as server.max_bo
     expect(parseConfig({ shadow: { max_answer: 0 } }, {}).shadow.max_answer).toBe(0);
   });
 });
+
+describe("durations that 0 would break are refused at 0, naming the field, what 0 would do and what to write", () => {
+  // Each was taken at 0, silently: audit.retention 0 deleted every audit row within 250 ms of its
+  // writing (storage.responses_retention and shadow.retention alike), routing.timeouts.first_byte
+  // 0 answered every call 504 "(0 ms)", workers.heartbeat_timeout 0 let no worker connect,
+  // cluster.heartbeat 0 left the node out of the directory (Redis refuses a 0 ms expiry). Elsewhere
+  // 0 is "no bound", as operators read it: these say it is not.
+  const KEEP = '0 is not "keep forever"';
+  const BOUND = '0 is not "no bound" here';
+  const cluster = {
+    redis_url: "redis://10.0.0.5:6379",
+    advertise_url: "http://10.0.0.7:8080",
+    secret: "0123456789abcdef",
+  };
+  const postgres = { driver: "postgres", url: "postgres://db/mindgw" };
+  const jwt = {
+    secret: "s".repeat(32),
+    issuer: "https://idp.test",
+    audience: "mindgw",
+    algorithms: ["HS256"],
+  };
+  type Field = [path: string, document: (zero: unknown) => object, atZero: string, fallback: string];
+  const FIELDS: readonly Field[] = [
+    [
+      "audit.retention",
+      (zero) => ({ audit: { retention: zero } }),
+      `every row would be deleted within a second of being written; ${KEEP}`,
+      "31d",
+    ],
+    [
+      "storage.responses_retention",
+      (zero) => ({ storage: { responses_retention: zero } }),
+      `every stored response would be deleted as soon as it is written; ${KEEP}`,
+      "30d",
+    ],
+    [
+      "shadow.retention",
+      (zero) => ({ shadow: { retention: zero } }),
+      `every pair would be deleted as soon as it is recorded; ${KEEP}`,
+      "30d",
+    ],
+    [
+      "shadow.timeout",
+      (zero) => ({ shadow: { timeout: zero } }),
+      `every copy would be cut off at once; ${BOUND}`,
+      "60s",
+    ],
+    ...[
+      ["connect", "10s"],
+      ["first_byte", "120s"],
+      ["idle", "60s"],
+    ].map(
+      ([phase = "", fallback = ""]): Field => [
+        `routing.timeouts.${phase}`,
+        (zero) => ({ routing: { timeouts: { [phase]: zero } } }),
+        `every attempt would time out at once (a 504); ${BOUND}`,
+        fallback,
+      ],
+    ),
+    [
+      "workers.heartbeat_timeout",
+      (zero) => ({ workers: { heartbeat_timeout: zero } }),
+      "every worker would be dropped as silent, so none could connect",
+      "30s",
+    ],
+    [
+      "cluster.heartbeat",
+      (zero) => ({ storage: postgres, cluster: { ...cluster, heartbeat: zero } }),
+      "Redis refuses an entry that lasts 0 ms, so the node would never join",
+      "1s",
+    ],
+    [
+      "cluster.redis_timeout",
+      (zero) => ({ storage: postgres, cluster: { ...cluster, redis_timeout: zero } }),
+      `every Redis call would fail at once; ${BOUND}`,
+      "2s",
+    ],
+    [
+      "storage.connect_timeout",
+      (zero) => ({ storage: { ...postgres, connect_timeout: zero } }),
+      `no connection could be opened; ${BOUND}`,
+      "5s",
+    ],
+    [
+      "server.body_timeout",
+      (zero) => ({ server: { body_timeout: zero } }),
+      `a body that takes more than one read would be refused (408); ${BOUND}`,
+      "30s",
+    ],
+    [
+      "auth.jwt.jwks_timeout",
+      (zero) => ({ auth: { jwt: { ...jwt, jwks_timeout: zero } } }),
+      `every JWKS fetch would be cut off, and no JWT let in; ${BOUND}`,
+      "5s",
+    ],
+  ];
+
+  test.each(FIELDS)("%s: 0, 0s and 0ms are refused", (path, document, atZero, fallback) => {
+    for (const zero of [0, "0", "0s", "0ms", "0.1ms"])
+      expect(problems(document(zero))).toEqual([
+        `${path}: must be more than 0: ${atZero}; leave it out for its default (${fallback}), or write a longer duration`,
+      ]);
+  });
+
+  test.each(FIELDS)("%s: 1ms is taken", (_, document) => {
+    expect(() => parseConfig(document("1ms"), {})).not.toThrow();
+  });
+
+  test("a provider's or a route's own attempt timeout at 0 is refused too, pointing to the bound it would otherwise take", () => {
+    const refusal = (path: string) =>
+      `${path}: must be more than 0: every attempt would time out at once (a 504); ${BOUND}; leave it out for the provider's or routing.timeouts' bound`;
+    expect(
+      problems({
+        providers: [
+          { name: "up", type: "openai", base_url: "http://127.0.0.1:9/v1", timeouts: { first_byte: 0 } },
+        ],
+        models: [{ name: "m", routes: [{ provider: "up", model: "x", timeouts: { idle: "0s" } }] }],
+      }),
+    ).toEqual([refusal("providers[0].timeouts.first_byte"), refusal("models[0].routes[0].timeouts.idle")]);
+  });
+
+  test("where 0 means none or no bound it is still taken: keep-alive, backoff, drain, statement timeout, clock tolerance", () => {
+    const config = parseConfig(
+      {
+        server: { drain_timeout: 0 },
+        routing: { stream_keepalive: "0s", backoff: 0, circuit_breaker: { cooldown: 0 } },
+        storage: { ...postgres, statement_timeout: 0 },
+        auth: { jwt: { ...jwt, clock_tolerance: 0 } },
+      },
+      {},
+    );
+    expect(config.routing.stream_keepalive).toBe(0);
+    expect(config.storage.statement_timeout).toBe(0);
+  });
+});

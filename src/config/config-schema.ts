@@ -63,11 +63,14 @@ export const configSchema = z.strictObject({
       /** Shadow calls in flight at once; a sampled request over the cap is shed (counted), never queued. */
       max_concurrent: num(z.number().int().min(1).max(10_000)).default(16),
       /** A shadow call's own bound, whole answer included; it never waits on the client's. */
-      timeout: duration("60s"),
+      timeout: duration("60s", 'every copy would be cut off at once; 0 is not "no bound" here'),
       /** The most of each answer's text kept with a pair, in bytes of UTF-8 (only with `audit.bodies: true`); 0: none of it. */
       max_answer: size("16KB"),
       /** Pairs older than this are deleted. */
-      retention: duration("30d"),
+      retention: duration(
+        "30d",
+        'every pair would be deleted as soon as it is recorded; 0 is not "keep forever"',
+      ),
     })
     .prefault({}),
   /** Front doors mounted under path prefixes; without any, every front door is at the root. */
@@ -78,7 +81,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       bodies: bool().default(false),
       // The longest month: a tenant's usage this month is counted from rows still kept.
-      retention: duration("31d"),
+      retention: duration(
+        "31d",
+        'every row would be deleted within a second of being written; 0 is not "keep forever"',
+      ),
       flush_ms: num(z.number().int().min(1).max(10_000)).default(100),
       fail_open: bool().default(false),
       /**
@@ -99,7 +105,7 @@ export const configSchema = z.strictObject({
   workers: z
     .strictObject({
       enabled: bool().default(true),
-      heartbeat_timeout: duration("30s"),
+      heartbeat_timeout: duration("30s", "every worker would be dropped as silent, so none could connect"),
       /** Browser origins allowed on the upgrade; workers send none, so the default is none. */
       allowed_origins: z.array(z.string()).default([]),
       /**

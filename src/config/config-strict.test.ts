@@ -79,3 +79,14 @@ test("metrics.listen: a port past 65535 and the main listener's own address are 
   for (const listen of ["127.0.0.1:9464", "127.0.0.2:9000", "127.0.0.1:0", "[::1]:65535"])
     expect({ listen, problems: problems({ server, metrics: { listen } }) }).toEqual({ listen, problems: [] });
 });
+
+test('server.host: "" is refused naming it, where Bun listened on every interface while the log said localhost', () => {
+  // `host: ${HOST:-}` with HOST unset gives "" as well.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: config text with a ${VAR} reference
+  for (const document of [{ server: { host: "" } }, { server: { host: "${HOST:-}" } }]) {
+    expect(() => parseConfig(document, {})).toThrow(
+      "server.host: empty: give the address to listen on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host alone), or leave it out for 0.0.0.0",
+    );
+  }
+  expect(parseConfig({ server: { host: "127.0.0.1" } }, {}).server.host).toBe("127.0.0.1");
+});

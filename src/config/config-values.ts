@@ -18,23 +18,57 @@ export const num = (schema: z.ZodNumber) =>
 export const bool = () =>
   z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean());
 
-/** A duration without a default, in milliseconds: "500ms", "30s", "10m", "30d"; a bare number needs a unit (0 aside). */
-export const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    const hint = /^\s*\d+(\.\d+)?\s*$/.test(String(value))
-      ? `needs a unit: ${value}ms? ${value}s?`
-      : "use e.g. 500ms, 30s, 10m, 30d";
-    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (${hint})` });
-    return z.NEVER;
-  }
-  return ms;
-});
-durationValue.register(unitFields, { unit: "ms" });
+/**
+ * Why a duration may not be 0, said when it is refused: what 0 would do, and what to write
+ * instead. Elsewhere 0 is "no bound" (`routing.stream_keepalive`, `storage.statement_timeout`)
+ * or "none" (`routing.backoff`), so an operator may write it meaning that where it would instead
+ * time out every call at once, or delete every row as soon as it is written.
+ */
+interface ZeroRefused {
+  readonly atZero: string;
+  readonly instead: string;
+}
 
-/** A duration with a default, in milliseconds. */
-export const duration = (fallback: string) =>
-  z.union([z.string(), z.number()]).default(fallback).pipe(durationValue);
+/** A duration in milliseconds: "500ms", "30s", "10m", "30d"; a bare number needs a unit (0 aside). */
+const durationOf = (zero?: ZeroRefused) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined) {
+        const hint = /^\s*\d+(\.\d+)?\s*$/.test(String(value))
+          ? `needs a unit: ${value}ms? ${value}s?`
+          : "use e.g. 500ms, 30s, 10m, 30d";
+        ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (${hint})` });
+        return z.NEVER;
+      }
+      if (ms === 0 && zero) {
+        ctx.addIssue({ code: "custom", message: `must be more than 0: ${zero.atZero}; ${zero.instead}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .register(unitFields, { unit: "ms" });
+
+/** A duration without a default, in milliseconds; 0 taken. */
+export const durationValue = durationOf();
+
+/** A duration without a default that may not be 0: `atZero`, what 0 would do; `instead`, what to write. */
+export const durationAboveZero = (atZero: string, instead: string) => durationOf({ atZero, instead });
+
+/**
+ * A duration with a default, in milliseconds. `atZero`: for a field where 0 would break what it
+ * bounds, what it would do; 0 is then refused, naming the default.
+ */
+export const duration = (fallback: string, atZero?: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .pipe(
+      atZero === undefined
+        ? durationValue
+        : durationAboveZero(atZero, `leave it out for its default (${fallback}), or write a longer duration`),
+    );
 
 /**
  * A size with a default, in bytes: "512KB", "10MB", "1GB", or a bare number of bytes. `min`: the

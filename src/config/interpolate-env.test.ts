@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { parseConfig } from "./load-config.ts";
 
 describe("interpolateEnv", () => {
@@ -29,7 +29,7 @@ describe("interpolateEnv", () => {
   });
 
   test("an unset variable without a default names the path", () => {
-    expect(() => interpolateEnv({ providers: [{ api_key: "${NOPE}" }] }, env)).toThrow(MissingEnvError);
+    expect(() => interpolateEnv({ providers: [{ api_key: "${NOPE}" }] }, env)).toThrow(EnvReferenceError);
     expect(() => interpolateEnv({ providers: [{ api_key: "${NOPE}" }] }, env)).toThrow(
       "providers[0].api_key: environment variable NOPE is not set",
     );
@@ -49,6 +49,26 @@ describe("interpolateEnv", () => {
 
   test("text that only looks like a variable is left as is", () => {
     expect(interpolateEnv("$HOME ${1BAD} ${}", env)).toBe("$HOME ${1BAD} ${}");
+  });
+
+  test("a reference without its closing brace is refused naming the path and the variable, never kept as the literal text", () => {
+    // `${OPENAI_API_KEY` was sent upstream as the key itself.
+    expect(() => interpolateEnv({ providers: [{ api_key: "${OPENAI_API_KEY" }] }, env)).toThrow(
+      'providers[0].api_key: ${OPENAI_API_KEY has no closing "}" (write ${OPENAI_API_KEY} or ${OPENAI_API_KEY:-default})',
+    );
+    // The default is never quoted back: it may be a secret.
+    expect(() => interpolateEnv({ a: "${KEY:-sk-live-default" }, env)).toThrow(/^a: \$\{KEY has no closing/);
+    expect(() => interpolateEnv({ a: "${KEY:-sk-live-default" }, env)).not.toThrow(/sk-live/);
+    expect(() => interpolateEnv({ a: "${KEY-x}" }, env)).toThrow(
+      "a: ${KEY… is no reference (write ${KEY} or ${KEY:-default})",
+    );
+  });
+
+  test("a reference nested in a default is refused: not supported, where it became the literal inner text", () => {
+    for (const nested of ["${A:-${B:-c}}", "x-${A:-${KEY}}-y"])
+      expect(() => interpolateEnv({ a: nested }, env)).toThrow(
+        "a: ${A:-…} holds another reference in its default: nested references are not supported; write the default plainly",
+      );
   });
 });
 

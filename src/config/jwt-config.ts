@@ -50,7 +50,10 @@ export const jwtConfigSchema = z
      * longest wait before a failed fetch is tried again (1 s, doubling up to it).
      */
     jwks_cooldown: duration("30s"),
-    jwks_timeout: duration("5s"),
+    jwks_timeout: duration(
+      "5s",
+      'every JWKS fetch would be cut off, and no JWT let in; 0 is not "no bound" here',
+    ),
     /** Claim names (dotted paths allowed, e.g. `realm_access.roles`) mapped onto the principal. */
     claims: z
       .strictObject({

@@ -242,7 +242,54 @@ describe("parseConfig: messages name the path", () => {
           { name: "m", routes: [{ provider: "lab", model: "y" }] },
         ],
       }),
-    ).toEqual(['providers[2].name: duplicate provider "lab"', 'models[1].name: duplicate model "m"']);
+    ).toEqual([
+      'providers[2].name: duplicate provider "lab"',
+      'models[1].name: duplicate model name "m", already models[0].name; a name reaches one entry only',
+    ]);
+  });
+
+  test("a name or alias of one entry repeated by another, as name or alias, exact or glob: refused, naming both places", () => {
+    // Accepted before: the model index kept the first, so the other entry was dead for that name,
+    // or, with a tenant's entry first, everyone else's name answered 404 outside that tenant.
+    const route = [{ provider: "lab", model: "x" }];
+    const repeat = (where: string, name: string, earlier: string) =>
+      `${where}: duplicate model name "${name}", already ${earlier}; a name reaches one entry only`;
+    expect(
+      problems({
+        providers,
+        tenants: [{ name: "team-a" }, { name: "team-b" }],
+        models: [
+          { name: "team-gpt", tenant: "team-a", aliases: ["gpt-4o"], routes: route },
+          { name: "gpt-4o", routes: route },
+          { name: "claude-*", routes: route },
+          { name: "claude", aliases: ["claude-*", "team-gpt"], routes: route },
+          // Two tenants' own entries: one name space over all tenants, as the route table is one.
+          { name: "chat", tenant: "team-a", routes: route },
+          { name: "chat", tenant: "team-b", routes: route },
+        ],
+      }),
+    ).toEqual([
+      repeat("models[1].name", "gpt-4o", "models[0].aliases[0]"),
+      repeat("models[3].aliases[0]", "claude-*", "models[2].name"),
+      repeat("models[3].aliases[1]", "team-gpt", "models[0].name"),
+      repeat("models[5].name", "chat", "models[4].name"),
+    ]);
+  });
+
+  test("names that only overlap are taken: a glob over another entry's name, an alias repeated within its own entry", () => {
+    const route = [{ provider: "lab", model: "x" }];
+    const config = parseConfig(
+      {
+        providers,
+        tenants: [{ name: "team-a" }],
+        models: [
+          { name: "gpt-4o", routes: route },
+          { name: "team-gpt", tenant: "team-a", aliases: ["gpt-*", "team-gpt"], routes: route },
+        ],
+      },
+      {},
+    );
+    expect(config.models.map((model) => model.name)).toEqual(["gpt-4o", "team-gpt"]);
   });
 
   test("bad units, types and enums, all reported at once", () => {
@@ -358,6 +405,29 @@ describe("loadConfigFile", () => {
     await Bun.write(path, text);
     return path;
   };
+
+  test("storage.sslrootcert (or the URL's own) missing or a folder: a config error naming the field and the path, at load", async () => {
+    // It passed config check, then serve exited 1 with "Unable to access caFile path", naming neither.
+    const postgres = (extra: string) =>
+      `storage: { driver: postgres, url: "postgres://db:5432/mindgw${extra}", sslmode: verify-full, sslrootcert: ca.pem }\n`;
+    const path = await file(postgres(""));
+    const refusal = async (text: string) => {
+      await Bun.write(path, text);
+      return ((await loadConfigFile(path, {}).catch((error: unknown) => error)) as ConfigError).problems;
+    };
+    const ca = join(dirname(path), "ca.pem");
+    const what = "(the PEM file of the CA that signs the server's certificate)";
+    expect(await refusal(postgres(""))).toEqual([`storage.sslrootcert: ${ca}: no such file ${what}`]);
+    expect(await refusal(postgres("?sslrootcert=/nonexistent/root.pem"))).toEqual([
+      `storage.url's sslrootcert: /nonexistent/root.pem: no such file ${what}`,
+    ]);
+    expect(await refusal(postgres(`?sslrootcert=${tmpdir()}`))).toEqual([
+      `storage.url's sslrootcert: ${tmpdir()}: a folder, not a file ${what}`,
+    ]);
+    await Bun.write(ca, "-----BEGIN CERTIFICATE-----\n");
+    await Bun.write(path, postgres(""));
+    expect((await loadConfigFile(path, {})).storage.sslrootcert).toBe(ca);
+  });
 
   test("reads YAML with interpolation", async () => {
     const path = await file("server:\n  port: ${PORT:-9090}\nproviders:\n  - { name: demo, type: mock }\n");

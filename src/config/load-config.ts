@@ -2,12 +2,14 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
-import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
 import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./read-config-bytes.ts";
 import { readFailure } from "./read-failure.ts";
+import { repeatedModelNames } from "./repeated-model-names.ts";
 import { shadowProblems } from "./shadow-targets.ts";
+import { storageFileProblems } from "./storage-files.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
 import { loadYaml } from "./yaml-text.ts";
 
@@ -25,7 +27,7 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
   try {
     interpolated = interpolateEnv(document ?? {}, env);
   } catch (error) {
-    if (error instanceof MissingEnvError) throw new ConfigError([error.message]);
+    if (error instanceof EnvReferenceError) throw new ConfigError([error.message]);
     throw error;
   }
   const result = configSchema.safeParse(interpolated);
@@ -102,13 +104,19 @@ export function configDocument(path: string, text: string): Record<string, unkno
   return document as Record<string, unknown>;
 }
 
-/** The config a file's document (`configDocument`) describes; the document is not changed. */
+/**
+ * The config a file's document (`configDocument`) describes; the document is not changed. The
+ * files it names that are read only later (storage-files.ts) must be there now, beside the file.
+ */
 export function configFromDocument(
   path: string,
   document: Record<string, unknown>,
   env: Env = process.env,
 ): Config {
-  return withPathsFrom(dirname(resolve(path)), parseConfig(document, env));
+  const config = withPathsFrom(dirname(resolve(path)), parseConfig(document, env));
+  const problems = storageFileProblems(config.storage);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
 /**
@@ -136,10 +144,8 @@ function crossCheck(config: Config): string[] {
     providers.add(provider.name);
   });
   const known = (name: string) => providers.has(name) || name === WORKERS_PROVIDER;
-  const models = new Set<string>();
+  problems.push(...repeatedModelNames(config));
   config.models.forEach((model, i) => {
-    if (models.has(model.name)) problems.push(`models[${i}].name: duplicate model "${model.name}"`);
-    models.add(model.name);
     model.routes.forEach((route, j) => {
       if (!known(route.provider)) {
         problems.push(`models[${i}].routes[${j}].provider: unknown provider "${route.provider}"`);

@@ -64,3 +64,30 @@ test("YAML errors point at the file's own columns, as if the references were pla
     expect(found).toMatch(/at line 1, column \d+/);
   }
 });
+
+test("a nested default in a flow mapping is read whole, then refused as nested: not cut at its first '}', which closed the mapping", () => {
+  const text = "providers:\n  - { name: p, type: openai, base_url: 'http://h/v1', api_key: ${A:-${B:-c}} }\n";
+  expect(() => parseConfigText("c.yaml", text, {})).toThrow(
+    "providers[0].api_key: ${A:-…} holds another reference in its default: nested references are not supported; write the default plainly",
+  );
+});
+
+test("YAML merge keys: <<: *anchor takes the anchored entry's settings, its own keys winning", () => {
+  // `<<` was kept as a key, and refused as "unknown field".
+  const text = [
+    "providers:",
+    "  - &openai { name: openai, type: openai, base_url: 'https://api.openai.com/v1', api_key: ${KEY}, timeouts: { connect: 5s } }",
+    "  - { <<: *openai, name: openai-batch }",
+    "  - <<: *openai",
+    "    name: openai-slow",
+    "    timeouts: { connect: 30s }",
+    "models:",
+    "  - { name: m, routes: [{ provider: openai-batch, model: x }] }",
+  ].join("\n");
+  const config = parseConfigText("c.yaml", text, { KEY: "sk-merged" });
+  expect(config.providers.map(({ name, api_key, timeouts }) => ({ name, api_key, timeouts }))).toEqual([
+    { name: "openai", api_key: "sk-merged", timeouts: { connect: 5000 } },
+    { name: "openai-batch", api_key: "sk-merged", timeouts: { connect: 5000 } },
+    { name: "openai-slow", api_key: "sk-merged", timeouts: { connect: 30_000 } },
+  ]);
+});

@@ -7,9 +7,16 @@ const proxyEntry = z.string().refine((entry) => addressBlock(entry) !== undefine
   error: (issue) => `${JSON.stringify(issue.input)} is no IP address or CIDR block (e.g. 10.0.0.0/8)`,
 });
 
+/**
+ * What to write for an address to listen on, said where one is empty: Bun reads "" as every
+ * interface, IPv6 too, while the log said "localhost".
+ */
+export const HOST_HINT =
+  "give the address to listen on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host alone)";
+
 /** `server`: the listener, and the bounds on what its clients may ask of it. */
 export const serverConfigSchema = z.strictObject({
-  host: z.string().default("0.0.0.0"),
+  host: z.string().min(1, `empty: ${HOST_HINT}, or leave it out for 0.0.0.0`).default("0.0.0.0"),
   port: num(z.number().int().min(0).max(65535)).default(8080),
   /**
    * The largest request body; a larger one is refused (413) before it is read. At least 1KB:
@@ -51,7 +58,10 @@ export const serverConfigSchema = z.strictObject({
       .max(255_000, "at most 255s"),
   ),
   /** The whole request body must arrive within this, however it trickles; else 408. */
-  body_timeout: duration("30s"),
+  body_timeout: duration(
+    "30s",
+    'a body that takes more than one read would be refused (408); 0 is not "no bound" here',
+  ),
   /** Requests in flight from one client address; the next gets 429. 0: no cap. */
   max_client_requests: num(z.number().int().min(0)).default(1024),
   /**

@@ -9,14 +9,17 @@ export const storageConfigSchema = z.strictObject({
   url: z.string().optional(),
   /** PostgreSQL: connections per node. */
   pool: num(z.number().int().min(1).max(1000)).default(10),
-  /** PostgreSQL: the longest any one statement may run before the server cancels it. */
+  /** PostgreSQL: the longest any one statement may run before the server cancels it; 0, no bound (PostgreSQL's own 0). */
   statement_timeout: duration("30s"),
   /** PostgreSQL: how long opening a connection may take before the store counts as down. */
-  connect_timeout: duration("5s"),
+  connect_timeout: duration("5s", 'no connection could be opened; 0 is not "no bound" here'),
   /** PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. */
   sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
   /** PostgreSQL: PEM file of the CA(s) that sign the server's certificate (verify-ca, verify-full); the URL's `sslrootcert` wins. */
   sslrootcert: z.string().min(1).optional(),
   /** Stored Responses API answers (`previous_response_id` chains) older than this are deleted. */
-  responses_retention: duration("30d"),
+  responses_retention: duration(
+    "30d",
+    'every stored response would be deleted as soon as it is written; 0 is not "keep forever"',
+  ),
 });

@@ -7,6 +7,7 @@ import { describeError, messageOf } from "../core/describe-error.ts";
 import { stableJson } from "../core/stable-json.ts";
 import { withoutSecrets } from "../core/without-secrets.ts";
 import type { Logger } from "../log/logger.ts";
+import { reloadMissingCredentials, warnMissingCredentials } from "../providers/missing-credentials.ts";
 import { appliedWhenLoaded, type ConfigQueue } from "./applied-when-loaded.ts";
 import { changesBeyondRestartOnly } from "./changes-beyond-restart-only.ts";
 import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
@@ -41,7 +42,8 @@ export interface ReloadPolicy extends ConfigQueue {
  * restart-only fields has nothing to apply, so it swaps nothing and is reported as "restart
  * required" (logged, published, shown in the admin status), the version unchanged; one that applies
  * nothing but settles what was pending (a rejected edit undone, restart-only settings put back) is
- * published as `config.restored`, so what showed the earlier notice can clear it; an invalid one,
+ * published as `config.restored`, with the restart-only fields that still wait, so what showed the
+ * earlier notice can clear it; an invalid one,
  * or one a part cannot be built from or refuses, is refused, the old snapshot keeps serving, and
  * the reason is logged, published and shown in the admin status. Each change is taken in the order
  * the source tells it: a config naming the first provider the price catalogue prices is applied
@@ -105,7 +107,26 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
         deps.logger.info(`config change applies nothing: ${what} (version ${current.version} serves on)`);
         // Whoever showed the rejection or the restart it waited for learns that it is over.
         if (wasPending || wasRejected)
-          deps.publish({ type: "config.restored", at: Date.now(), version: current.version });
+          deps.publish({
+            type: "config.restored",
+            at: Date.now(),
+            version: current.version,
+            restartRequired: [],
+          });
+        return;
+      }
+      if (wasRejected) {
+        // The rejection is over, while restart-only edits still wait: a restore that says what
+        // still waits, not another restart required (the undo is no edit of restart-only fields).
+        deps.logger.info(
+          `config change applies nothing: the rejected edit is undone, the file as in force; restart still required for: ${pending.join(", ")} (version ${current.version} serves on)`,
+        );
+        deps.publish({
+          type: "config.restored",
+          at: Date.now(),
+          version: current.version,
+          restartRequired: pending,
+        });
         return;
       }
       deps.logger.warn(
@@ -153,6 +174,8 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       config.tenants,
     ))
       deps.logger.warn(warning);
+    // A provider the reload adds or changes that has no usable credentials: said now, as at start.
+    warnMissingCredentials(deps.logger, reloadMissingCredentials(current.config, config));
     if (pending.length > 0)
       deps.logger.warn(
         `config reloaded, but restart required for: ${pending.join(", ")} (still as at start)`,

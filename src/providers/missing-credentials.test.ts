@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../config/load-config.ts";
-import { missingCredentials, missingCredentialsWarning } from "./missing-credentials.ts";
+import {
+  missingCredentials,
+  missingCredentialsWarning,
+  reloadMissingCredentials,
+} from "./missing-credentials.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-missing-credentials-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,4 +96,19 @@ test("credentials from the environment count: GOOGLE_APPLICATION_CREDENTIALS, GE
   expect(
     missingCredentials(config, { GOOGLE_APPLICATION_CREDENTIALS: join(dir, "missing.json") })[0]?.missing,
   ).toBe(`the service-account key file ${join(dir, "missing.json")} does not exist`);
+});
+
+test("a reload warns of the providers without credentials it adds or changes, not of those unchanged since the last warning", () => {
+  const none = {};
+  const gemini = (name: string, extra: object = {}) => ({ name, type: "gemini", ...extra });
+  const before = configOf(gemini("g-old"), { name: "demo", type: "mock" });
+  const after = configOf(gemini("g-old"), gemini("g-new"), gemini("g-keyed", { api_key: "k" }), {
+    name: "demo",
+    type: "mock",
+  });
+  expect(reloadMissingCredentials(before, after, none).map((found) => found.provider)).toEqual(["g-new"]);
+  // g-old given a timeout of its own: configured anew, so warned of again.
+  const changed = configOf(gemini("g-old", { timeouts: { connect: "5s" } }));
+  expect(reloadMissingCredentials(before, changed, none).map((found) => found.provider)).toEqual(["g-old"]);
+  expect(reloadMissingCredentials(before, before, none)).toEqual([]);
 });

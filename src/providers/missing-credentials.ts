@@ -1,4 +1,6 @@
 import type { Config, ProviderConfig } from "../config/config-schema.ts";
+import { stableJson } from "../core/stable-json.ts";
+import type { Logger } from "../log/logger.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -30,6 +32,36 @@ export function missingCredentials(config: Config, env: Env = process.env): Miss
     found.push({ provider: provider.name, type: provider.type, missing, routes });
   }
   return found;
+}
+
+/**
+ * What a reload warns of: those of `next`'s providers it adds or configures anew (a provider
+ * unchanged was warned of at start, or by the reload that brought it), so that a provider added
+ * without credentials is said at once, as at start, not at its first 502.
+ */
+export function reloadMissingCredentials(
+  previous: Config,
+  next: Config,
+  env: Env = process.env,
+): MissingCredentials[] {
+  const before = new Map(previous.providers.map((provider) => [provider.name, stableJson(provider)]));
+  const anew = new Set(
+    next.providers
+      .filter((provider) => before.get(provider.name) !== stableJson(provider))
+      .map((provider) => provider.name),
+  );
+  return anew.size === 0 ? [] : missingCredentials(next, env).filter((found) => anew.has(found.provider));
+}
+
+/** The gateway's log line for each: at start, and at a reload (`reloadMissingCredentials`). */
+export function warnMissingCredentials(logger: Logger, found: readonly MissingCredentials[]): void {
+  for (const { provider, type, missing, routes } of found)
+    logger.warn("provider has no usable credentials: its calls will answer 502", {
+      provider,
+      type,
+      missing,
+      routes: routes.join(", "),
+    });
 }
 
 /** `config check`'s line for one. */

@@ -124,6 +124,26 @@ test("a scoped model's aliases and globs are its tenant's alone; a name of every
   expect(a.tenantRules?.hides).toBeUndefined();
 });
 
+test("a scoped entry cannot take a name of everyone's by repeating it as an alias: the config is refused, where that name answered 404 to every caller outside the tenant", () => {
+  // Listed first, team-a's alias won the route table's exact match and made gpt-4o team-a's;
+  // listed after, the alias was dead. A glob alias over the name stays allowed (the test above).
+  const shadowing = (models: object[]) => () =>
+    parseConfig({ providers: [{ name: "p", type: "mock" }], tenants: [{ name: "team-a" }], models }, {});
+  const everyones = { name: "gpt-4o", routes: [{ provider: "p", model: "x" }] };
+  const teamAs = {
+    name: "team-gpt",
+    tenant: "team-a",
+    aliases: ["gpt-4o"],
+    routes: [{ provider: "p", model: "y" }],
+  };
+  expect(shadowing([teamAs, everyones])).toThrow(
+    'models[1].name: duplicate model name "gpt-4o", already models[0].aliases[0]; a name reaches one entry only',
+  );
+  expect(shadowing([everyones, teamAs])).toThrow(
+    'models[1].aliases[0]: duplicate model name "gpt-4o", already models[0].name; a name reaches one entry only',
+  );
+});
+
 test("a reload that removes a tenant refuses its keys (401, as a JWT naming it), never binds them as no tenant's; with no tenant left, a tenant is a free label", async () => {
   const keyOf = (tenant: string) => () => Promise.resolve(principalFromKey(keyRecord({ tenant })));
   const before = await bindTenant(keyOf("team-b"), config)(new Headers());

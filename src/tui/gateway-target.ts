@@ -1,3 +1,5 @@
+import { urlLabel } from "../core/url-label.ts";
+
 /**
  * Sent on every request the tail makes, naming it in the audit rows and access lines. The view
  * knows its own calls by their request ids (own-calls.ts), never by this, which any client may send.
@@ -23,29 +25,23 @@ export function resolveGateway(gateway: string): TargetResult {
   try {
     url = new URL(withScheme);
   } catch {
-    return { ok: false, error: `invalid gateway URL "${safeEcho(text)}"` };
+    return { ok: false, error: `invalid gateway URL "${urlLabel(text)}"` };
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return { ok: false, error: `invalid gateway URL "${safeEcho(text)}": use http:// or https://` };
+    return { ok: false, error: `invalid gateway URL "${urlLabel(text)}": use http:// or https://` };
   }
   // WHATWG URL parsing lets odd hosts through (`ht!tp`); a typo must be a usage error, not a
   // DNS failure retried five times.
   if (!/^([a-z0-9_-]+\.)*[a-z0-9_-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
-    return { ok: false, error: `invalid gateway URL "${safeEcho(text)}": bad host name` };
+    return { ok: false, error: `invalid gateway URL "${urlLabel(text)}": bad host name` };
   }
   const base = new URL(`${url.origin}${url.pathname.replace(/\/*$/, "/")}`);
-  const label = `${base.origin}${base.pathname.replace(/\/$/, "")}`;
   return {
     ok: true,
     target: {
       eventsUrl: new URL("admin/api/events", base),
       workersUrl: new URL("admin/api/workers", base),
-      label,
+      label: urlLabel(base.href),
     },
   };
-}
-
-/** Echoes a rejected URL without anything that looks like credentials or a query. */
-function safeEcho(text: string): string {
-  return text.replace(/\/\/[^/@]*@/, "//").replace(/[?#].*$/, "");
 }

@@ -106,7 +106,13 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     restartRequired: z.array(z.string()),
   }),
   z.object({ type: z.literal("config.rejected"), at: z.number(), error: z.string() }),
-  z.object({ type: z.literal("config.restored"), at: z.number(), version: z.number() }),
+  z.object({
+    type: z.literal("config.restored"),
+    at: z.number(),
+    version: z.number(),
+    // Absent from an older gateway's, which sent it only with nothing left to wait for.
+    restartRequired: z.array(z.string()).optional(),
+  }),
   z.object({ type: z.literal("events.missed"), at: z.number(), count: z.number() }),
 ]);
 

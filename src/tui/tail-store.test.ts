@@ -260,4 +260,12 @@ describe("TailStore", () => {
     store.apply(tail({ type: "config.restored", at: T0, version: 1 }));
     expect(store.notice).toBeNull();
   });
+
+  test("a rejected edit undone while restart-only edits wait: the rejection is over, the restart still named", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(tail({ type: "config.restart_required", at: T0, version: 1, restartRequired: ["log"] }));
+    store.apply(tail({ type: "config.rejected", at: T0, error: "bogus: unknown field" }));
+    store.apply(tail({ type: "config.restored", at: T0, version: 1, restartRequired: ["log"] }));
+    expect(store.notice).toEndWith("restart required for: log (rejected config edit undone, v1 serves on)");
+  });
 });

@@ -164,8 +164,11 @@ export class TailStore {
         this.notice = `${formatClock(event.at)} config edit rejected: ${oneLine(event.error)}`;
         return;
       case "config.restored":
-        // The file is back to what serves: the rejection or restart the notice said is over.
-        this.notice = null;
+        // The file is back to what serves: the rejection or restart the notice said is over, but
+        // for restart-only edits that still wait (a rejected edit undone while they do).
+        this.notice = event.restartRequired?.length
+          ? `${formatClock(event.at)} restart required for: ${oneLine(event.restartRequired.join(", "))} (rejected config edit undone, v${event.version} serves on)`
+          : null;
         return;
       case "events.missed":
         this.missed += event.count;

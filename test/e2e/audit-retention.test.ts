@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { adminGet, createKey, rowCount, withDb } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -188,4 +189,41 @@ test("a tenant's spend and remaining budget outlive its pruned rows, as the budg
   // The spend and what is left of the budget are still what the refusal is made on.
   expect(pruned).toMatchObject({ usage: { costUsd: spent() }, remainingUsd: 0 });
   expect(await call()).toEqual([429, "budget_exceeded"]);
+}, 40_000);
+
+test('audit.retention: 0 is refused, not read as "keep forever": config check and serve exit 2 naming it, a reload to it is rejected and the rows stay', async () => {
+  // At 0 every row was deleted within 250 ms of its writing, and config check said nothing.
+  const config = {
+    providers: [{ name: "mock", type: "mock" }],
+    models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+    audit: { flush_ms: 20 },
+  };
+  const refusal =
+    'audit.retention: must be more than 0: every row would be deleted within a second of being written; 0 is not "keep forever"; leave it out for its default (31d), or write a longer duration';
+  gw = await fx.spawn({ config });
+  const g = gw;
+  const db = `${g.dir}/mindgw.db`;
+  for (let i = 0; i < 3; i++) expect(await chat(g, `kept-${i}`)).toBe(200);
+  await waitFor("the rows", () => rowCount(db) >= 3);
+
+  await g.writeConfig({ ...config, audit: { ...config.audit, retention: 0 } });
+  const status = await waitFor("the reload rejected", async () => {
+    const current = await adminGet<{ config: { lastReloadError: string | null } }>(g, "/admin/api/status");
+    return current.config.lastReloadError ? current : undefined;
+  });
+  expect(status.config.lastReloadError).toContain(refusal);
+  // The running config serves on, and keeps its rows.
+  expect(await chat(g, "after")).toBe(200);
+  await waitFor("the row of the call after", () => rowCount(db) >= 4);
+  expect(ids(db).filter((row) => row.request_id.startsWith("kept-"))).toHaveLength(3);
+
+  for (const args of [
+    ["config", "check", "-c", g.configPath],
+    ["serve", "-c", g.configPath, "--port", "0"],
+  ]) {
+    const refused = await runMindgw(args);
+    expect({ args, code: refused.code }).toEqual({ args, code: 2 });
+    expect(refused.stderr).toContain(refusal);
+  }
+  expect(rowCount(db)).toBeGreaterThanOrEqual(4);
 }, 40_000);

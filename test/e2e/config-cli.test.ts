@@ -10,6 +10,7 @@ import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // `mindgw config check` and the CLI's promise to scripts: 0 success, 2 usage or config error,
 // and secrets never printed.
@@ -225,6 +226,27 @@ describe("mindgw config check", () => {
     expect(result.stdout).toBe("");
   });
 
+  test("a storage.sslrootcert file that is not there: config check and serve exit 2 naming the field and the path", async () => {
+    // config check passed it; serve then exited 1 with "Unable to access caFile path", naming neither.
+    const path = await writeConfig({
+      storage: {
+        driver: "postgres",
+        url: "postgres://127.0.0.1:9/mindgw",
+        sslmode: "verify-full",
+        sslrootcert: "db-ca.pem",
+      },
+      models: [],
+    });
+    const said = `invalid config:\n  storage.sslrootcert: ${dir.file("db-ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)\n`;
+    for (const args of [
+      ["config", "check", "-c", path],
+      ["serve", "-c", path, "--port", "0"],
+    ]) {
+      const refused = await runMindgw(args);
+      expect({ args, code: refused.code, stderr: refused.stderr }).toEqual({ args, code: 2, stderr: said });
+    }
+  });
+
   test("schema errors name their path; bad YAML and a missing file exit 2", async () => {
     const badType = await writeConfig({ providers: [{ name: "p", type: "openia" }] });
     const typed = await runMindgw(["config", "check", "-c", badType]);
@@ -409,5 +431,34 @@ describe("the CLI surface", () => {
     expect((await runMindgw(["serve", "--port", "notaport", "-c", dir.file("absent.yaml")])).code).toBe(2);
     expect((await runMindgw(["config"])).code).toBe(2);
     expect((await runMindgw([])).code).toBe(2);
+  });
+
+  test('serve --host "" and --port "" are usage errors (exit 2) before anything starts; the banner names the address bound', async () => {
+    // `--host "$HOST"` with HOST unset listened on every interface while the log said
+    // "localhost"; `--port "$PORT"` bound a random port (Number("") is 0), server.port ignored.
+    const path = await writeConfig({ server: { host: "127.0.0.1", port: 9 }, models: [] });
+    const host = await runMindgw(["serve", "-c", path, "--host", ""]);
+    expect({ code: host.code, stderr: host.stderr.trim() }).toEqual({
+      code: 2,
+      stderr:
+        "mindgw: --host: empty: give the address to listen on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host alone), or leave --host out for server.host",
+    });
+    for (const port of ["", " 80", "8o", "65536"]) {
+      const refused = await runMindgw(["serve", "-c", path, "--port", port]);
+      expect({ port, code: refused.code, stderr: refused.stderr.trim() }).toEqual({
+        port,
+        code: 2,
+        stderr: `mindgw: --port: not a port: ${JSON.stringify(port)} (0 to 65535; 0 for any free one)`,
+      });
+    }
+    const empty = await writeConfig({ server: { host: "" }, models: [] });
+    const configured = await runMindgw(["serve", "-c", empty]);
+    expect(configured.code).toBe(2);
+    expect(configured.stderr).toContain("server.host: empty: give the address to listen on");
+    // "0" is any free port, and the banner says which, on the address given.
+    const gw = await fx.spawn({ config: { models: [] } });
+    const listening = new RegExp(`listening on http://127\\.0\\.0\\.1:${gw.port} `);
+    // Info lines are written within 10 ms (src/log/batched-write.ts), after the stdout banner.
+    await waitFor("the listening line", () => gw.stderr.match(listening));
   });
 });

@@ -339,6 +339,83 @@ describe("restart-only settings", () => {
   });
 });
 
+describe("a rejected edit undone while a restart-only edit waits", () => {
+  test("is published as config.restored carrying what still waits, logged as the undo and counted as restored, not as a second restart_required", async () => {
+    // It was config.restart_required with nothing said of the undo, counted restart_required twice.
+    const config = { providers: providers(), models: [model("m1", "a")] };
+    const node = await fx.spawn({ config });
+    const stream = listenToEvents(node);
+    const admin = { headers: { authorization: `Bearer ${node.adminKey}` } };
+    const configTypes = (): string[] =>
+      stream.events.filter((e) => e.type.startsWith("config.")).map((e) => e.type);
+    const until = (types: string[]) =>
+      waitFor(`config events ${types.join(", ")}`, () => configTypes().length >= types.length, 15_000).then(
+        () => expect(configTypes()).toEqual(types),
+      );
+    try {
+      await stream.ready;
+      const waiting = { ...config, server: { idle_timeout: "40s" } };
+      await node.writeConfig(waiting);
+      await until(["config.restart_required"]);
+      await node.writeConfig({ ...waiting, bogus_top: 1 });
+      await until(["config.restart_required", "config.rejected"]);
+      await node.writeConfig(waiting);
+      await until(["config.restart_required", "config.rejected", "config.restored"]);
+      expect(stream.events.at(-1)).toMatchObject({
+        type: "config.restored",
+        version: 1,
+        restartRequired: ["server.idle_timeout"],
+      });
+      const status = (await (await fetch(`${node.url}/admin/api/status`, admin)).json()) as {
+        config: object;
+      };
+      expect(status.config).toMatchObject({
+        version: 1,
+        lastReloadError: null,
+        restartRequired: ["server.idle_timeout"],
+        lastEvent: { type: "config.restored", restartRequired: ["server.idle_timeout"] },
+      });
+      await waitFor("the undo logged", () =>
+        node.stderr.all.includes(
+          "the rejected edit is undone, the file as in force; restart still required for: server.idle_timeout (version 1 serves on)",
+        ),
+      );
+      const metrics = await (await fetch(`${node.url}/metrics`, admin)).text();
+      for (const [result, count] of [
+        ["restart_required", 1],
+        ["rejected", 1],
+        ["restored", 1],
+        ["applied", 0],
+      ] as const)
+        expect(metrics).toContain(`mindgw_config_reloads_total{result="${result}"} ${count}\n`);
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+describe("a reload that adds a provider without usable credentials", () => {
+  test("warns of it as the start and config check do, once: a later reload that leaves it unchanged does not again", async () => {
+    // The start and `config check` said so; a reload that added it said nothing until its first 502.
+    const config = { providers: providers(), models: [model("m1", "a")] };
+    const node = await fx.spawn({ config, env: { GEMINI_API_KEY: "" } });
+    const gemini = { name: "gm", type: "gemini" };
+    const route = {
+      name: "gem",
+      allow_unpriced: true,
+      routes: [{ provider: "gm", model: "gemini-2.5-flash" }],
+    };
+    const warning =
+      'provider has no usable credentials: its calls will answer 502 provider=gm type=gemini missing="no api_key in config and GEMINI_API_KEY is unset" routes="gem (route gm/gemini-2.5-flash)"';
+    const warnings = () => node.stderr.all.split(warning).length - 1;
+    await node.writeConfig({ providers: [...providers(), gemini], models: [model("m1", "a"), route] });
+    await waitFor("the reload's warning", () => warnings() === 1);
+    await node.writeConfig({ providers: [...providers(), gemini], models: [model("m2", "a"), route] });
+    await waitFor("the second reload", () => node.stderr.all.includes("config reloaded (version 3)"));
+    expect(warnings()).toBe(1);
+  });
+});
+
 describe("a tenant's budget changed by a reload", () => {
   test("a day budget given, or a period changed, counts the period's spend so far, not $0 from the reload; a tenant moved to a month longer than the audit log keeps is warned of", async () => {
     // A dollar a token, so a call costs what its usage says, in whole dollars.

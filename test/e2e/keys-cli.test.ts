@@ -478,6 +478,35 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(out.stderr).not.toContain(adminKey);
   });
 
+  test("what a --gateway URL carries besides its place (user info, a query) is never echoed in an error", async () => {
+    // "cannot reach the gateway at http://user:secretpw@127.0.0.1:…" quoted the password, and a
+    // ?token=… alike; mindgw tail named the origin alone.
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    const place = `127.0.0.1:${closed.port}`;
+    await closed.stop(true);
+    const page = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Response("<html>hello</html>"),
+    });
+    try {
+      for (const [url, said] of [
+        [`http://user:secretpw@${place}`, `mindgw: cannot reach the gateway at http://${place}`],
+        [`http://${place}/?token=secretpw`, `mindgw: cannot reach the gateway at http://${place}`],
+        [
+          `http://user:secretpw@127.0.0.1:${page.port}/mindgw?token=secretpw#secretpw`,
+          `mindgw: http://127.0.0.1:${page.port}/mindgw did not answer like a mindgw gateway`,
+        ],
+        ["ftp://user:secretpw@host/?token=secretpw", "mindgw: --gateway: not an http(s) URL: ftp://host"],
+      ] as const) {
+        const out = await runMindgw(["keys", "list", "--gateway", url, "--admin-key", adminKey]);
+        expect({ url, stderr: out.stderr.trim() }).toEqual({ url, stderr: said });
+      }
+    } finally {
+      await page.stop(true);
+    }
+  });
+
   test("a URL that is not a gateway is a one-line error and exit 1, not a parser crash", async () => {
     const page = Bun.serve({
       hostname: "127.0.0.1",
@@ -508,6 +537,31 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     const out = await runMindgw(["keys", "list", "--gateway", gw.url]);
     expect(out.code).toBe(2);
     expect(out.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("keys -c after storage.path was edited under a running gateway (restart-only)", () => {
+  test("says that it creates a new, empty database the gateway does not see, where it did so silently", async () => {
+    const node = await fx.spawn({ config: config() });
+    const moved = join(node.dir, "moved.db");
+    await node.writeConfig({ ...config(), storage: { path: moved } });
+    await waitFor("the restart-only edit", () => node.stderr.all.includes("restart required for: storage"));
+    const created = await runMindgw(["keys", "create", "-c", node.configPath, "--name", "unseen", "--json"]);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe(
+      `mindgw: warning: no database at ${moved} yet: creating a new, empty one; a gateway already serving this config keeps the database it started on until it restarts (storage.path takes effect at restart), and never sees what is done here\n`,
+    );
+    // True: the gateway serves on from the file it started on.
+    const { key } = json<Issued>(created.stdout);
+    const status = await fetch(`${node.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(key),
+      body: chatBody("m1"),
+    });
+    expect(status.status).toBe(401);
+    // The database there now, the next command says nothing.
+    const listed = await runMindgw(["keys", "list", "-c", node.configPath]);
+    expect({ code: listed.code, stderr: listed.stderr }).toEqual({ code: 0, stderr: "" });
   });
 });
 

@@ -26,9 +26,12 @@ function lastChange(event: ConfigEvent): string {
   if (event.type === "config.reloaded") return `reloaded to v${event.version} at ${at}`;
   // Restart-only settings alone: nothing was applied, the version serves on.
   if (event.type === "config.restart_required") return `not applied at ${at}: restart required`;
-  // A rejected or restart-only edit undone: nothing pending any more, the version serves on.
+  // A rejected or restart-only edit undone: the version serves on, and only what still waits for a
+  // restart (a rejected edit undone while restart-only edits wait) is pending.
   if (event.type === "config.restored")
-    return `restored at ${at}: v${event.version} serves on, nothing pending`;
+    return event.restartRequired.length > 0
+      ? `restored at ${at}: v${event.version} serves on, restart still required for ${event.restartRequired.join(", ")}`
+      : `restored at ${at}: v${event.version} serves on, nothing pending`;
   return `rejected at ${at}`;
 }
 

@@ -3,7 +3,7 @@ import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
-import { namingStorage, openCommandStorage } from "../config-store.ts";
+import { namingStorage, openCommandStorage, warnIfNewDatabase } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /** `--tenant` as the key admin's option. */
@@ -15,6 +15,7 @@ const tenantOption = (tenant: string | undefined): InTenant => (tenant === undef
  * `cluster:` in the config, every node is told through Redis at once, as for a change made on a node.
  */
 export async function localKeys(config: Config, migrate: boolean): Promise<KeysBackend> {
+  warnIfNewDatabase(config.storage);
   const storage = await openCommandStorage(config.storage, migrate);
   const changed: string[] = [];
   const admin = createKeyAdmin({

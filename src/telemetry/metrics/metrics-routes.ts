@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { requireArea } from "../../auth/roles.ts";
 import { listenAddress } from "../../config/metrics-config.ts";
+import { httpOrigin } from "../../core/http-origin.ts";
 import { listenFailure } from "../../core/listen-failure.ts";
 import { adminGuards } from "../../http/admin/admin-guards.ts";
 import type { createFrontDoor } from "../../http/front-door.ts";
@@ -64,6 +65,5 @@ export function startMetricsListener(
     throw new Error(`metrics.listen: ${listenFailure(address, error)}`);
   }
   // Port 0 picks a free port; the log line names the one taken.
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  return { url: `http://${host}:${server.port}/metrics`, stop: () => void server.stop(true) };
+  return { url: `${httpOrigin(hostname, server.port ?? port)}/metrics`, stop: () => void server.stop(true) };
 }

@@ -1,3 +1,4 @@
+import { urlLabel } from "../../core/url-label.ts";
 import { withoutSecrets } from "../../core/without-secrets.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
@@ -32,7 +33,7 @@ export class FailureLog {
     private readonly log: WorkerLog,
     private readonly now: () => number = Date.now,
   ) {
-    this.upstream = withoutCredentials(base);
+    this.upstream = urlLabel(base);
   }
 
   failed({ code, message, requestId, path, error }: CallFailure): void {
@@ -53,18 +54,5 @@ export class FailureLog {
       error: withoutSecrets(String(error).slice(0, 1000)).slice(0, 300),
       ...(last?.held ? { suppressed: last.held } : {}),
     });
-  }
-}
-
-function withoutCredentials(base: string): string {
-  try {
-    const url = new URL(base);
-    url.username = "";
-    url.password = "";
-    url.search = "";
-    url.hash = "";
-    return url.href.replace(/\/+$/, "");
-  } catch {
-    return "(the upstream)";
   }
 }

@@ -48,9 +48,9 @@ export function limitHeaders(
 }
 
 /**
- * The tokens family again, once an answer's tokens are counted: a whole answer's headers, not sent
- * yet, count its own tokens as the requests family counts its own request (admission wrote them
- * before the answer was in). A stream's went out at its start.
+ * The tokens family again, once an answer's tokens are counted: a whole (non-stream) answer's
+ * headers, not sent yet, count its own tokens as the requests family counts its own request
+ * (admission wrote them before the answer was in). A stream's never do (`Policy.record`).
  */
 export function chargedTokenHeaders(
   scopes: readonly Scope[],

@@ -18,9 +18,12 @@ export const isJwtSubject = (id: string | null): boolean => id?.startsWith(JWT_S
  * it and two callers are never one id: a JWT's tenant claim is free text while `tenants:` lists
  * none, and written as it came, tenant `acme:alice` with name `bob` and tenant `acme` with name
  * `alice:bob` were both `jwt:acme:alice:bob`, one caller's limits, spend and stored responses. A
- * configured tenant's name has neither character (tenant-config.ts), nor has `default`: such a
- * caller's id is what it always was, and what it spent and stored stays its own. The name may hold
- * anything (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`).
+ * configured tenant's name has neither character (tenant-config.ts), nor has `default`, nor may
+ * `auth.jwt.default_tenant` (jwt-config.ts): such a caller's id is what it always was, and what it
+ * spent and stored stays its own. A caller whose tenant holds either (a free tenant claim, an
+ * embedder's principal) has a new id since the escape, its old one perhaps another caller's now
+ * (SECURITY.md, "Upgrading: who gets a new id"). The name may hold anything
+ * (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`).
  */
 export const subjectId = (via: string, tenant: string, name: string): string =>
   `${via}:${escapedTenant(tenant)}:${name}`;

@@ -18,12 +18,23 @@ export const isJwtSubject = (id: string | null): boolean => id?.startsWith(JWT_S
  * it and two callers are never one id: a JWT's tenant claim is free text while `tenants:` lists
  * none, and written as it came, tenant `acme:alice` with name `bob` and tenant `acme` with name
  * `alice:bob` were both `jwt:acme:alice:bob`, one caller's limits, spend and stored responses. A
- * configured tenant's name has neither character (tenant-config.ts), nor has `default`: such a
- * caller's id is what it always was, and what it spent and stored stays its own. The name may hold
- * anything (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`).
+ * configured tenant's name has neither character (tenant-config.ts), nor has `default`, nor may
+ * `auth.jwt.default_tenant` (jwt-config.ts): such a caller's id is what it always was, and what it
+ * spent and stored stays its own. A caller whose tenant holds either (a free tenant claim, an
+ * embedder's principal) has a new id since the escape, its old one perhaps another caller's now
+ * (SECURITY.md, "Upgrading: who gets a new id"). The name may hold anything
+ * (`jwt:default:jwt:acme:alice` is default's `jwt:acme:alice`).
  */
 export const subjectId = (via: string, tenant: string, name: string): string =>
-  `${via}:${tenant.replace(TENANT_ESCAPED, escapeChar)}:${name}`;
+  `${via}:${escapedTenant(tenant)}:${name}`;
+
+/**
+ * The tenant as a caller's id writes it. Nearly every tenant holds neither character and is
+ * written as it is, without a pass of the regular expression: a JWT request makes its caller's id
+ * about four times (24–43 ns a call with the pass, 12–13 without, on 2 shared cores).
+ */
+const escapedTenant = (tenant: string): string =>
+  tenant.includes(":") || tenant.includes("%") ? tenant.replace(TENANT_ESCAPED, escapeChar) : tenant;
 
 const TENANT_ESCAPED = /[%:]/g;
 const escapeChar = (char: string): string => (char === "%" ? "%25" : "%3A");

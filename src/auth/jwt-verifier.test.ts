@@ -523,6 +523,15 @@ describe("jwt config", () => {
     expect(issues({ ...valid, default_tenant: "acme" })).toEqual([]);
   });
 
+  test("default_tenant holds no ':' or '%', which every claimless caller's id would write escaped", () => {
+    const valid = { jwks_url: "https://idp.test/jwks", algorithms: ["RS256"] };
+    const refused =
+      "no ':' or '%' (callers' ids, jwt:<tenant>:<name>, write them %3A and %25): a name such as corp-eu";
+    for (const tenant of ["corp:eu", "50%", "a%3Ab"])
+      expect(issues({ ...valid, default_tenant: tenant })).toEqual([refused]);
+    expect(issues({ ...valid, default_tenant: "corp-eu.1_a" })).toEqual([]);
+  });
+
   test("JWKS over plain http only on loopback; default role must be allowed", () => {
     expect(issues({ jwks_url: "http://idp.test/jwks", algorithms: ["RS256"] })).toEqual([
       "jwks_url must be https (plain http only on loopback)",

@@ -116,6 +116,34 @@ test("a refusal's reset is when the refused limit admits again (Retry-After), no
   });
 });
 
+test("a refusal's reset is the wait Retry-After says, in whole seconds and at least one: never a wait under a second beside Retry-After: 1", () => {
+  const counters = new MemoryCounterStore();
+  const key = scope("key_a", { rpm: 1, tpm: 100 });
+  counters.takeRequest(key.subject, 1, 0);
+  counters.addTokens(key.subject, 100, 0);
+  const { view } = countedView(counters, 59_660);
+  // 340 ms left of the window; a cluster's verdict may say 0, floored; 54.001 s is 55 s.
+  for (const [waitMs, seconds] of [
+    [340, 1],
+    [0, 1],
+    [54_001, 55],
+  ] as const)
+    for (const limit of ["requests", "tokens"] as const) {
+      const headers = limitRefusal([key], key, view, limit, waitMs).headers;
+      expect({
+        waitMs,
+        limit,
+        retryAfter: headers["retry-after"],
+        reset: headers[`x-ratelimit-reset-${limit}`],
+      }).toEqual({
+        waitMs,
+        limit,
+        retryAfter: String(seconds),
+        reset: `${seconds}s`,
+      });
+    }
+});
+
 test("a whole answer's tokens family counts the answer's own tokens once they are charged", () => {
   const counters = new MemoryCounterStore();
   const key = scope("key_a", { rpm: 10, tpm: 2_000 });

@@ -48,9 +48,9 @@ export function limitHeaders(
 }
 
 /**
- * The tokens family again, once an answer's tokens are counted: a whole answer's headers, not sent
- * yet, count its own tokens as the requests family counts its own request (admission wrote them
- * before the answer was in). A stream's went out at its start.
+ * The tokens family again, once an answer's tokens are counted: a whole (non-stream) answer's
+ * headers, not sent yet, count its own tokens as the requests family counts its own request
+ * (admission wrote them before the answer was in). A stream's never do (`Policy.record`).
  */
 export function chargedTokenHeaders(
   scopes: readonly Scope[],
@@ -168,7 +168,9 @@ function perMinute(scope: Scope, limit: GatewayLimit): string {
  * A 429 for the scope that refused: its headers describe that limit, so Retry-After and the
  * remaining counts agree (for a budget, `waitMs` is `budgetWaitMs`: the period's end). It names the
  * limit (`refusedBy`, which tells it from an upstream's 429), and its message says which: the
- * scope's owner, and requests or tokens per minute.
+ * scope's owner, and requests or tokens per minute. The wait is said in whole seconds, at least one,
+ * in Retry-After and the refused family's reset alike: `1s` beside `Retry-After: 1`, never the
+ * `340ms` (or a cluster verdict's `0ms`) left of it.
  */
 export function limitRefusal(
   scopes: readonly Scope[],
@@ -177,8 +179,9 @@ export function limitRefusal(
   limit: GatewayLimit,
   waitMs: number,
 ): GatewayError {
-  const headers = limitHeaders(scopes, view, {}, { scope, limit, waitMs });
-  headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
+  const waitSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+  const headers = limitHeaders(scopes, view, {}, { scope, limit, waitMs: waitSeconds * 1000 });
+  headers["retry-after"] = String(waitSeconds);
   const budget = limit === "budget";
   // A spent budget frees up in hours at best: the official SDKs read this and do not retry.
   if (budget) Object.assign(headers, neverRetry());

@@ -5,6 +5,7 @@ import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts"
 import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
 import { keyRecord } from "../testing/key-record.ts";
+import { MemoryCounterStore } from "./memory-counter-store.ts";
 import { type Principal, principalFromKey, type TenantRules } from "./principal.ts";
 import { type Pricing, RateLimiter } from "./rate-limiter.ts";
 import { SpendLedger } from "./spend-ledger.ts";
@@ -158,9 +159,10 @@ describe("tokens per minute", () => {
     limiter.admit(p);
   });
 
-  test("a whole answer's headers count its own tokens once recorded; without a tpm they are left as admitted", () => {
+  test("a whole answer's headers count its own tokens once recorded; with no tokens counted (no tpm, or none used) they are left as admitted, no counter read", () => {
     const clock = manualClock(0);
-    const limiter = new RateLimiter({ now: clock.now });
+    const counters = new TokenReadsCounted();
+    const limiter = new RateLimiter({ now: clock.now, counters });
     // As the front door calls it: the headers admission wrote, given back with the answer's charge.
     const policy = limiter.priced(new PriceBook({ prices: {}, providers: [], models: [] }));
     const p = principal({ rpm: 5, tpm: 2_000 });
@@ -176,14 +178,38 @@ describe("tokens per minute", () => {
       "x-ratelimit-remaining-tokens": "500",
       "x-ratelimit-reset-tokens": "1m0s",
     });
-    const rpmOnly = principal({ rpm: 5 }, "key_b");
-    const admitted: Record<string, string> = {};
-    policy.admit(rpmOnly, "m", admitted);
-    const before = { ...admitted };
-    policy.record(rpmOnly, "m", { inputTokens: 1_000, outputTokens: 500 }, undefined, admitted);
-    expect(admitted).toEqual(before);
+    // Nothing a tpm counted: the headers are not made again, no token counter read.
+    for (const [keyId, limits, used] of [
+      ["key_rpm", { rpm: 5 }, { inputTokens: 1_000, outputTokens: 500 }],
+      ["key_idle", { rpm: 5, tpm: 2_000 }, { inputTokens: 0, outputTokens: 0 }],
+    ] as const) {
+      const caller = principal(limits, keyId);
+      const admitted: Record<string, string> = {};
+      policy.admit(caller, "m", admitted);
+      const before = { ...admitted };
+      counters.reads = 0;
+      policy.record(caller, "m", used, undefined, admitted);
+      expect({ keyId, admitted, tokenReads: counters.reads }).toEqual({
+        keyId,
+        admitted: before,
+        tokenReads: 0,
+      });
+    }
   });
 });
+
+/** A memory counter store that counts the reads of its token windows. */
+class TokenReadsCounted extends MemoryCounterStore {
+  reads = 0;
+  override tokensUsed(subject: string, now: number): number {
+    this.reads++;
+    return super.tokensUsed(subject, now);
+  }
+  override tokensResetMs(subject: string, now: number): number {
+    this.reads++;
+    return super.tokensResetMs(subject, now);
+  }
+}
 
 describe("spend budget", () => {
   const prices = {

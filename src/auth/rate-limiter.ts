@@ -160,9 +160,9 @@ export class RateLimiter {
   /**
    * Counts an answer's tokens and spend; returns its cost in USD (for the audit row), with the
    * shared counters' call carrying them where they add something there (a cluster node). `answer`:
-   * a whole answer's headers, not sent yet (`Policy.record`), whose tokens family is brought up to
-   * date with this charge. Not on a cluster node: admission read the shared counters, which this
-   * node's own do not stand for, so there it says what admission read.
+   * a whole (non-stream) answer's headers, not sent yet (`Policy.record`), whose tokens family is
+   * brought up to date with this charge. Not on a cluster node: admission read the shared
+   * counters, which this node's own do not stand for, so there it says what admission read.
    */
   record(
     principal: Principal,

@@ -70,8 +70,21 @@ export const jwtConfigSchema = z
      */
     typ: z.array(z.string().min(1)).min(1).default(["JWT", "at+jwt"]),
     default_role: roleSchema.default("user"),
-    /** A token without the tenant claim is of this tenant; an empty one is refused, as the claim is. */
-    default_tenant: z.string().min(1, "a tenant name, not empty").default("default"),
+    /**
+     * A token without the tenant claim is of this tenant; an empty one is refused, as the claim is,
+     * and so is one holding `:` or `%`, as a configured tenant's name never does: a caller's id
+     * writes them `%3A` and `%25` (auth/caller-id.ts), so every claimless caller's id would differ
+     * from the one its spend, limits and stored responses were kept under before that escape, and
+     * that old id could be another caller's.
+     */
+    default_tenant: z
+      .string()
+      .min(1, "a tenant name, not empty")
+      .refine((tenant) => !/[:%]/.test(tenant), {
+        message:
+          "no ':' or '%' (callers' ids, jwt:<tenant>:<name>, write them %3A and %25): a name such as corp-eu",
+      })
+      .default("default"),
     default_models: z.array(z.string()).default(["*"]),
     /**
      * Roles a token may carry. `admin` is left out by default: a token whose role claim says

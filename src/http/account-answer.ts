@@ -59,20 +59,23 @@ export function account(
 
 /**
  * A whole answer is in hand (a non-stream answer, or a stream whole in its first read): its first
- * byte and its end timed as one moment, then accounted, its headers (not sent yet) counting what it
- * used. Returns the charge's record on its way to the other nodes of a cluster (`SharedCharge`),
- * which the answer waits for; undefined on a single node, whose counters count at once, and where
- * the charge added nothing shared.
+ * byte and its end timed as one moment, then accounted. `answer`: a non-stream answer's headers,
+ * not sent yet, which then count what it used (`Policy.record`). A stream's never do, even one
+ * whole in its first read: its caller cannot tell how its upstream's bytes arrived, so its headers
+ * say what every stream's say. Returns the charge's record on its way to the other nodes of a
+ * cluster (`SharedCharge`), which the answer waits for; undefined on a single node, whose counters
+ * count at once, and where the charge added nothing shared.
  */
 export function accountWholeAnswer(
   call: ModelCall,
   dispatched: Dispatched,
   model: string,
   logger: Logger,
-  usage?: Usage,
+  usage: Usage,
+  answer?: Record<string, string>,
 ): Promise<void> | undefined {
   call.ledger.wholeAnswer();
-  account(call, dispatched, model, logger, usage, call.headers);
+  account(call, dispatched, model, logger, usage, answer);
   return call.ledger.counted;
 }
 

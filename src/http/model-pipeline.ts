@@ -162,14 +162,14 @@ export function modelPipeline(
       // node at once finds it counted. A single node's counters count at once: nothing to wait for.
       if (reply.kind === "json") {
         const usage = wholeUsage(dispatched, body, operation);
-        const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage);
+        const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage, headers);
         if (capture) ledger.responseBody = JSON.stringify(reply.body);
         if (shared !== undefined) await shared;
         return steps.answered(call, Response.json(reply.body, { headers }));
       }
       if (reply.kind === "bytes") {
         const usage = wholeUsage(dispatched, body, operation);
-        const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage);
+        const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage, headers);
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
@@ -181,7 +181,8 @@ export function modelPipeline(
       if (first !== undefined && chunks.drained) {
         // The whole stream came in its first read, its end with it: answered as a non-stream
         // answer is (its first byte and end one moment; the request's own end after Bun wrote it).
-        // Its usage is a stream's: estimated where the upstream sent none.
+        // Its usage is a stream's: estimated where the upstream sent none; and its headers, which
+        // count no tokens of its own, as no stream's can.
         const usage = streamUsage(dispatched, body);
         const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage);
         // An error event relayed in it still leaves HTTP 200; the record must say it failed.

@@ -40,10 +40,10 @@ let finished: AuditRecord[] = [];
 
 let gatewayUrl = "";
 // Over a socket: what Bun puts on the wire (a length, or chunked framing) is what is asserted.
-const chat = (model: string) =>
+const chat = (model: string, key = adminKey) =>
   fetch(`${gatewayUrl}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
     body: JSON.stringify({
       model,
       stream: true,
@@ -177,6 +177,24 @@ describe("a stream whole in its first read", () => {
     expect(row.status).toBe(200);
     expect(row.attempts?.[0]?.outcome).toBe("failed");
     expect(row.attempts?.at(-1)).toMatchObject({ upstreamModel: "finished", outcome: "ok" });
+  });
+
+  test("its x-ratelimit-*-tokens say what a stream's do: not its own tokens, which the next answer's count", async () => {
+    const created = await fetch(`${gatewayUrl}/admin/api/keys`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ name: "whole-stream-tpm", tpm: 1000 }),
+    });
+    const { key } = (await created.json()) as { key: string };
+    const tokensLeft = async () => {
+      const response = await chat("whole", key);
+      // Whole in its first read: a byte body with its length.
+      expect(response.headers.get("content-length")).toBe(String(ANSWER.length));
+      expect(await response.text()).toBe(ANSWER);
+      return response.headers.get("x-ratelimit-remaining-tokens");
+    };
+    // Each used 5 tokens: the first's headers left them out, as a stream relayed as it came does.
+    expect([await tokensLeft(), await tokensLeft()]).toEqual(["1000", "995"]);
   });
 
   test("an error event in it leaves HTTP 200 and a record that says the stream failed", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
-import { billedUsage } from "./openai-to-gemini/gemini-usage.ts";
+import { converseBilledUsage, converseUsageToOpenAI } from "./openai-to-bedrock/converse-usage.ts";
+import { billedUsage, geminiUsageToOpenAI } from "./openai-to-gemini/gemini-usage.ts";
 import { responsesUsage } from "./responses/response-envelope.ts";
 import { StreamUsageMeter } from "./stream-usage-meter.ts";
 import {
@@ -72,6 +73,83 @@ describe("usage extraction", () => {
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
       output_tokens: 500,
+    });
+  });
+
+  test("each field that is no count is read as 0 on its own, before any sum: Gemini's and Bedrock's too, a caller told what is billed", () => {
+    // A negative prompt is none: not told the chat caller, as it was not billed.
+    expect(
+      geminiUsageToOpenAI({ promptTokenCount: -100_000, candidatesTokenCount: 10, thoughtsTokenCount: 0 }),
+    ).toMatchObject({
+      prompt_tokens: 0,
+      completion_tokens: 10,
+      total_tokens: 10,
+    });
+    expect(billedUsage({ promptTokenCount: -100_000, candidatesTokenCount: 10 })).toEqual({
+      inputTokens: 0,
+      outputTokens: 10,
+    });
+    // A fraction of thoughts takes none of the 10 answer tokens with it.
+    const halfThought = { promptTokenCount: 100, candidatesTokenCount: 10, thoughtsTokenCount: 0.5 };
+    expect(geminiUsageToOpenAI(halfThought)).toMatchObject({
+      completion_tokens: 10,
+      total_tokens: 110,
+      completion_tokens_details: { reasoning_tokens: 0 },
+    });
+    expect(billedUsage(halfThought)).toEqual({ inputTokens: 100, outputTokens: 10 });
+    // Of the modality entries, only the counts.
+    const audio = {
+      promptTokenCount: 50,
+      candidatesTokenCount: 10,
+      promptTokensDetails: [
+        { modality: "AUDIO", tokenCount: 30 },
+        { modality: "AUDIO", tokenCount: -30 },
+      ],
+      candidatesTokensDetails: [{ modality: "AUDIO", tokenCount: 2.5 }],
+    };
+    expect(geminiUsageToOpenAI(audio)).toMatchObject({
+      prompt_tokens_details: { audio_tokens: 30 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    });
+    expect(billedUsage(audio)).toEqual({ inputTokens: 50, outputTokens: 10, inputAudioTokens: 30 });
+    // Bedrock: a negative cache read neither takes 900 of the 1,000 input tokens nor is told.
+    const converse = { inputTokens: 1000, cacheReadInputTokens: -900, outputTokens: 10 };
+    expect(converseUsageToOpenAI(converse)).toEqual({
+      prompt_tokens: 1000,
+      completion_tokens: 10,
+      total_tokens: 1010,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
+    expect(converseBilledUsage(converse)).toEqual({ inputTokens: 1000, outputTokens: 10 });
+  });
+
+  test("a chat usage is told a Responses or Anthropic caller as it is billed: no count that is none, a prompt not reported what of the total is not the answer's", () => {
+    const negative = {
+      prompt_tokens: -100_000,
+      completion_tokens: 10,
+      total_tokens: -99_990,
+      prompt_tokens_details: { cached_tokens: -5 },
+    };
+    expect(usageFromOpenAI({ usage: negative })).toEqual({ inputTokens: 0, outputTokens: 10 });
+    expect(responsesUsage(negative)).toEqual({
+      input_tokens: 0,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 10,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 10,
+    });
+    const promptLeftOut = { prompt_tokens: null, completion_tokens: 4, total_tokens: 10 };
+    expect(usageFromOpenAI({ usage: promptLeftOut })).toEqual({ inputTokens: 6, outputTokens: 4 });
+    expect(responsesUsage(promptLeftOut)).toMatchObject({
+      input_tokens: 6,
+      output_tokens: 4,
+      total_tokens: 10,
+    });
+    expect(openAIUsageToAnthropic(promptLeftOut)).toEqual({
+      input_tokens: 6,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: 4,
     });
   });
 

@@ -9,12 +9,15 @@ import type { OpenAIUsage } from "./openai-schema.ts";
  * is: 0 where another figure stands, and the answer estimated where none does (http/whole-usage.ts,
  * stream-usage.ts). Taken as it came, `prompt_tokens: -100000` went into the audit row, the usage a
  * translated caller is sent, the tenant's usage and the token histogram; rounding a fraction would
- * invent a count the upstream never gave.
+ * invent a count the upstream never gave. Every field of every upstream's usage is read through it,
+ * each on its own before any sum (a Gemini or Bedrock usage's too), so one bad field takes no valid
+ * one with it.
  */
-const count = (value: unknown): number | undefined =>
+export const tokenCount = (value: unknown): number | undefined =>
   Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined;
 
-const num = (value: unknown): number => count(value) ?? 0;
+/** A field's `tokenCount`, 0 where it holds none: what a sum of fields adds for it. */
+export const tokenCountOrZero = (value: unknown): number => tokenCount(value) ?? 0;
 
 /**
  * Anthropic counts cache reads and writes apart from `input_tokens`; OpenAI's `prompt_tokens`
@@ -22,38 +25,44 @@ const num = (value: unknown): number => count(value) ?? 0;
  */
 export function anthropicInputTotal(usage: AnthropicUsage | JsonObject): number {
   return (
-    num(usage.input_tokens) + num(usage.cache_creation_input_tokens) + num(usage.cache_read_input_tokens)
+    tokenCountOrZero(usage.input_tokens) +
+    tokenCountOrZero(usage.cache_creation_input_tokens) +
+    tokenCountOrZero(usage.cache_read_input_tokens)
   );
 }
 
 /** OpenAI usage object (chat.completions shape) for an Anthropic usage object. */
 export function anthropicUsageToOpenAI(usage: AnthropicUsage): JsonObject {
   const prompt = anthropicInputTotal(usage);
-  const completion = num(usage.output_tokens);
+  const completion = tokenCountOrZero(usage.output_tokens);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: num(usage.cache_read_input_tokens) },
+    prompt_tokens_details: { cached_tokens: tokenCountOrZero(usage.cache_read_input_tokens) },
   };
 }
 
-/** Anthropic usage object for an OpenAI chat usage object (cached prompt tokens → cache reads). */
+/**
+ * Anthropic usage object for an OpenAI chat usage object (cached prompt tokens → cache reads), its
+ * figures those the gateway bills (`chatUsage`).
+ */
 export function openAIUsageToAnthropic(usage: OpenAIUsage): JsonObject {
-  const cached = num(usage.prompt_tokens_details?.cached_tokens);
+  const read = chatUsage(usage);
+  const cached = read.cachedInputTokens ?? 0;
   return {
-    input_tokens: Math.max(0, num(usage.prompt_tokens) - cached),
+    input_tokens: Math.max(0, read.inputTokens - cached),
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
-    output_tokens: chatOutputTokens(usage),
+    output_tokens: read.outputTokens,
   };
 }
 
 /** A chat usage object's answer tokens, reasoning included however it is counted (`answerTokens`). */
-export const chatOutputTokens = (usage: OpenAIUsage | JsonObject): number =>
+const chatOutputTokens = (usage: OpenAIUsage | JsonObject): number =>
   answerTokens(
-    num(usage.prompt_tokens),
-    num(usage.completion_tokens),
+    tokenCountOrZero(usage.prompt_tokens),
+    tokenCountOrZero(usage.completion_tokens),
     detail(usage.completion_tokens_details, "reasoning_tokens"),
     usage.total_tokens,
   );
@@ -83,24 +92,13 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
   if (isJsonObject(body.response)) return usageFromOpenAI(body.response);
   const usage = body.usage;
   if (!isJsonObject(usage)) return undefined;
-  if ("prompt_tokens" in usage || "completion_tokens" in usage) {
-    const output = chatOutputTokens(usage);
-    const input = count(usage.prompt_tokens) ?? Math.max(0, num(usage.total_tokens) - output);
-    const read: Usage = { inputTokens: input, outputTokens: output };
-    const prompt = usage.prompt_tokens_details;
-    const completion = usage.completion_tokens_details;
-    part(read, "cachedInputTokens", detail(prompt, "cached_tokens"));
-    part(read, "reasoningTokens", detail(completion, "reasoning_tokens"));
-    part(read, "inputAudioTokens", detail(prompt, "audio_tokens"));
-    part(read, "outputAudioTokens", detail(completion, "audio_tokens"));
-    return read;
-  }
+  if ("prompt_tokens" in usage || "completion_tokens" in usage) return chatUsage(usage);
   if ("input_tokens" in usage || "output_tokens" in usage) {
-    const input = num(usage.input_tokens);
+    const input = tokenCountOrZero(usage.input_tokens);
     const reasoning = detail(usage.output_tokens_details, "reasoning_tokens");
     const read: Usage = {
       inputTokens: input,
-      outputTokens: answerTokens(input, num(usage.output_tokens), reasoning, usage.total_tokens),
+      outputTokens: answerTokens(input, tokenCountOrZero(usage.output_tokens), reasoning, usage.total_tokens),
     };
     part(read, "cachedInputTokens", detail(usage.input_tokens_details, "cached_tokens"));
     part(read, "reasoningTokens", reasoning);
@@ -108,8 +106,27 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
     return read;
   }
   // Only a total (Voyage's embeddings): an answer of no tokens of its own, all of it the prompt.
-  if ("total_tokens" in usage) return { inputTokens: num(usage.total_tokens), outputTokens: 0 };
+  if ("total_tokens" in usage) return { inputTokens: tokenCountOrZero(usage.total_tokens), outputTokens: 0 };
   return undefined;
+}
+
+/**
+ * A chat usage object as the gateway reads it: what it bills (`usageFromOpenAI`), and what a caller
+ * of another dialect is told of it (`openAIUsageToAnthropic`, responses-envelope.ts
+ * `responsesUsage`), so the two never differ. Its prompt, not reported, is what of a valid
+ * `total_tokens` is not the answer's.
+ */
+export function chatUsage(usage: OpenAIUsage | JsonObject): Usage {
+  const output = chatOutputTokens(usage);
+  const input = tokenCount(usage.prompt_tokens) ?? Math.max(0, tokenCountOrZero(usage.total_tokens) - output);
+  const read: Usage = { inputTokens: input, outputTokens: output };
+  const prompt = usage.prompt_tokens_details;
+  const completion = usage.completion_tokens_details;
+  part(read, "cachedInputTokens", detail(prompt, "cached_tokens"));
+  part(read, "reasoningTokens", detail(completion, "reasoning_tokens"));
+  part(read, "inputAudioTokens", detail(prompt, "audio_tokens"));
+  part(read, "outputAudioTokens", detail(completion, "audio_tokens"));
+  return read;
 }
 
 /**
@@ -134,15 +151,19 @@ export function usageFromAnthropic(body: unknown): Usage | undefined {
   if (isJsonObject(body.message)) return usageFromAnthropic(body.message);
   const usage = body.usage;
   if (!isJsonObject(usage)) return undefined;
-  const read: Usage = { inputTokens: anthropicInputTotal(usage), outputTokens: num(usage.output_tokens) };
-  part(read, "cachedInputTokens", num(usage.cache_read_input_tokens));
-  part(read, "cacheWriteTokens", num(usage.cache_creation_input_tokens));
+  const read: Usage = {
+    inputTokens: anthropicInputTotal(usage),
+    outputTokens: tokenCountOrZero(usage.output_tokens),
+  };
+  part(read, "cachedInputTokens", tokenCountOrZero(usage.cache_read_input_tokens));
+  part(read, "cacheWriteTokens", tokenCountOrZero(usage.cache_creation_input_tokens));
   part(read, "cacheWrite1hTokens", detail(usage.cache_creation, "ephemeral_1h_input_tokens"));
   part(read, "webSearches", detail(usage.server_tool_use, "web_search_requests"));
   return read;
 }
 
-const detail = (details: unknown, field: string): number => (isJsonObject(details) ? num(details[field]) : 0);
+const detail = (details: unknown, field: string): number =>
+  isJsonObject(details) ? tokenCountOrZero(details[field]) : 0;
 
 /** Sets a part that pricing needs, only where the body reported one. */
 function part(usage: Usage, name: UsageDetail, value: number): void {

@@ -1,18 +1,18 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import type { Usage } from "../../core/usage.ts";
-import { usageFromOpenAI } from "../usage-mapping.ts";
+import { tokenCountOrZero, usageFromOpenAI } from "../usage-mapping.ts";
 import type { ConverseUsage } from "./converse-schema.ts";
-
-const num = (value: number | null | undefined) => value ?? 0;
 
 /**
  * Converse usage → OpenAI chat usage. Bedrock counts cache reads and writes apart from
- * `inputTokens`; OpenAI's `prompt_tokens` includes them, and so does what the gateway bills.
+ * `inputTokens`; OpenAI's `prompt_tokens` includes them, and so does what the gateway bills. Each
+ * figure is read as a count on its own (`tokenCount`): one that is none (`-900`) is 0, never
+ * summed into the others.
  */
 export function converseUsageToOpenAI(usage: ConverseUsage): JsonObject {
-  const cached = num(usage.cacheReadInputTokens);
-  const prompt = num(usage.inputTokens) + cached + num(usage.cacheWriteInputTokens);
-  const completion = num(usage.outputTokens);
+  const cached = tokenCountOrZero(usage.cacheReadInputTokens);
+  const prompt = tokenCountOrZero(usage.inputTokens) + cached + tokenCountOrZero(usage.cacheWriteInputTokens);
+  const completion = tokenCountOrZero(usage.outputTokens);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,

@@ -1,21 +1,20 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import type { Usage } from "../../core/usage.ts";
-import { usageFromOpenAI } from "../usage-mapping.ts";
+import { tokenCountOrZero, usageFromOpenAI } from "../usage-mapping.ts";
 import type { GeminiUsage } from "./gemini-schema.ts";
-
-const num = (value: number | null | undefined) => value ?? 0;
 
 /**
  * Gemini usage → OpenAI chat usage. `promptTokenCount` already includes cached tokens, as
  * OpenAI's `prompt_tokens` does; thinking tokens are billed as output, so they count in
  * `completion_tokens` and are shown as `reasoning_tokens`. Audio, billed at its own rate, is
  * told by modality (`promptTokensDetails`, `candidatesTokensDetails`) and shown, where there is
- * some, as OpenAI's `audio_tokens`.
+ * some, as OpenAI's `audio_tokens`. Each figure is read as a count on its own (`tokenCount`): one
+ * that is none (`-100000`, `0.5`) is 0, never summed into the others.
  */
 export function geminiUsageToOpenAI(usage: GeminiUsage): JsonObject {
-  const prompt = num(usage.promptTokenCount);
-  const reasoning = num(usage.thoughtsTokenCount);
-  const completion = num(usage.candidatesTokenCount) + reasoning;
+  const prompt = tokenCountOrZero(usage.promptTokenCount);
+  const reasoning = tokenCountOrZero(usage.thoughtsTokenCount);
+  const completion = tokenCountOrZero(usage.candidatesTokenCount) + reasoning;
   const audioIn = audioTokens(usage.promptTokensDetails);
   const audioOut = audioTokens(usage.candidatesTokensDetails);
   return {
@@ -23,7 +22,7 @@ export function geminiUsageToOpenAI(usage: GeminiUsage): JsonObject {
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: {
-      cached_tokens: num(usage.cachedContentTokenCount),
+      cached_tokens: tokenCountOrZero(usage.cachedContentTokenCount),
       ...(audioIn > 0 ? { audio_tokens: audioIn } : {}),
     },
     completion_tokens_details: {
@@ -33,13 +32,12 @@ export function geminiUsageToOpenAI(usage: GeminiUsage): JsonObject {
   };
 }
 
-/** The `AUDIO` entry of a Gemini `ModalityTokenCount` list (0 when there is none). */
+/** The `AUDIO` entries of a Gemini `ModalityTokenCount` list (0 when there is none). */
 function audioTokens(details: unknown): number {
   if (!Array.isArray(details)) return 0;
   let audio = 0;
   for (const entry of details)
-    if (isJsonObject(entry) && entry.modality === "AUDIO" && typeof entry.tokenCount === "number")
-      audio += entry.tokenCount;
+    if (isJsonObject(entry) && entry.modality === "AUDIO") audio += tokenCountOrZero(entry.tokenCount);
   return audio;
 }
 

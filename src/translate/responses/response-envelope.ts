@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { noUsage } from "../../core/usage.ts";
 import type { OpenAIUsage } from "../openai-schema.ts";
-import { chatOutputTokens } from "../usage-mapping.ts";
+import { chatUsage } from "../usage-mapping.ts";
 
 /** Where a Responses `response` stands: `failed` once its stream failed (core/error-wire.ts). */
 export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
@@ -50,16 +51,18 @@ export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
   };
 }
 
-/** Responses usage for a chat-completions usage object (its output counts reasoning, as OpenAI's does). */
+/**
+ * Responses usage for a chat-completions usage object (its output counts reasoning, as OpenAI's
+ * does), its figures those the gateway bills (usage-mapping.ts `chatUsage`).
+ */
 export function responsesUsage(usage: OpenAIUsage | null | undefined): JsonObject {
-  const input = usage?.prompt_tokens ?? 0;
-  const output = usage ? chatOutputTokens(usage) : 0;
+  const read = usage ? chatUsage(usage) : noUsage();
   return {
-    input_tokens: input,
-    input_tokens_details: { cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0 },
-    output_tokens: output,
-    output_tokens_details: { reasoning_tokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0 },
-    total_tokens: input + output,
+    input_tokens: read.inputTokens,
+    input_tokens_details: { cached_tokens: read.cachedInputTokens ?? 0 },
+    output_tokens: read.outputTokens,
+    output_tokens_details: { reasoning_tokens: read.reasoningTokens ?? 0 },
+    total_tokens: read.inputTokens + read.outputTokens,
   };
 }
 

@@ -62,6 +62,8 @@ function writeWord(word: number, at: number): void {
  * significant first) and its trace flags; its text is made when it is sent (`toString`, once).
  * (Writing the digits straight into the lean client's request bytes instead, with no string, read
  * no cheaper in the gateway: docs/BENCHMARKS-HISTORY.md, session 33.)
+ * The span's id and flags may be set after it is made (`spanIs`), before it is first sent: a
+ * request's trace is its first attempt's handle too, whose span starts after the request's.
  */
 export class Traceparent {
   private text: string | undefined;
@@ -71,11 +73,28 @@ export class Traceparent {
     readonly t1: number,
     readonly t2: number,
     readonly t3: number,
-    readonly s0: number,
-    readonly s1: number,
-    /** Only the sampled bit is sent. */
-    readonly flags: number,
+    private span0: number,
+    private span1: number,
+    private spanFlags: number,
   ) {}
+
+  get s0(): number {
+    return this.span0;
+  }
+  get s1(): number {
+    return this.span1;
+  }
+  /** Only the sampled bit is sent. */
+  get flags(): number {
+    return this.spanFlags;
+  }
+
+  /** The span this `traceparent` names, when it was not known at its making (never after `toString`). */
+  protected spanIs(s0: number, s1: number, flags: number): void {
+    this.span0 = s0;
+    this.span1 = s1;
+    this.spanFlags = flags;
+  }
 
   /** The header's value, as one flat string (read out of one buffer, not a rope of pieces). */
   toString(): string {
@@ -91,8 +110,8 @@ export class Traceparent {
     writeWord(this.t1, 11);
     writeWord(this.t2, 19);
     writeWord(this.t3, 27);
-    writeWord(this.s0, 36);
-    writeWord(this.s1, 44);
-    TEXT[54] = (this.flags & 1) === 0 ? 0x30 : 0x31;
+    writeWord(this.span0, 36);
+    writeWord(this.span1, 44);
+    TEXT[54] = (this.spanFlags & 1) === 0 ? 0x30 : 0x31;
   }
 }

@@ -309,7 +309,7 @@ test("a shadow copy is no attempt: its span counts no attempt metric and leaves 
   }
 });
 
-test("an attempt is one object: its handle is its own traceparent", () => {
+test("a traced request is one object: its first attempt's handle is its trace, a later attempt's one object, each its own traceparent", () => {
   const writer = new SpanBatchWriter(8);
   const traces = requestTraces(atOnceTracer(writer), undefined);
   const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
@@ -327,10 +327,20 @@ test("an attempt is one object: its handle is its own traceparent", () => {
   const before = objects();
   for (let i = 0; i < requests.length; i++)
     attempts[i] = (requests[i] as RequestTrace).attempt(info, performance.now());
-  expect((objects() - before - reading) / requests.length).toBeLessThan(1.5);
-  for (const attempt of attempts) {
+  expect((objects() - before - reading) / requests.length).toBeLessThan(0.5);
+  expect(attempts[0]).toBe(requests[0] as unknown as AttemptTelemetry);
+  // A retry's handle is an object of its own, naming a span of its own in the same trace.
+  const retries: AttemptTelemetry[] = new Array(requests.length);
+  const beforeRetries = objects();
+  for (let i = 0; i < requests.length; i++)
+    retries[i] = (requests[i] as RequestTrace).attempt({ ...info, retry: 1 }, performance.now());
+  expect((objects() - beforeRetries - reading) / requests.length).toBeLessThan(2.5);
+  for (const [i, attempt] of attempts.entries()) {
     const [, traceId, spanId, flags] = String(attempt.traceparent).split("-");
     expect([traceId?.length, spanId?.length, flags]).toEqual([32, 16, "01"]);
+    const [, retryTrace, retrySpan] = String(retries[i]?.traceparent).split("-");
+    expect(retryTrace).toBe(traceId);
+    expect(retrySpan).not.toBe(spanId);
   }
   // The header names the attempt's own span, in its request's trace.
   const [trace, attempt] = [requests[0], attempts[0]];

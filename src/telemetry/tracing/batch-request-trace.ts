@@ -16,6 +16,7 @@ import { freshIdWord } from "../../core/fresh-id-word.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { AttemptSpan } from "./batch-attempt-span.ts";
 import { BatchAttemptTrace } from "./batch-attempt-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
 import { type BatchTracer, type LaterSpans, sampled } from "./batch-tracer.ts";
@@ -54,23 +55,21 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
  * for field, as the SDK would time them (the server span from the request's arrival to the wall
  * clock at its end; an attempt from the wall clock at its start plus the monotonic time it took)
  * — batch-request-trace.test.ts holds the two equal.
+ * It is its first attempt's handle too (AttemptSpan, batch-attempt-span.ts: that attempt's span
+ * and `traceparent`): one object a traced request, as metrics alone make one.
  */
-export class BatchRequestTrace implements RequestTrace, LaterSpans {
+export class BatchRequestTrace extends AttemptSpan implements RequestTrace, LaterSpans {
   /**
-   * The ids' 32-bit words, as the batch holds them: drawn as words, or the trace id's read from
-   * the caller's `traceparent` or from the digits of a request id the gateway made (its trace's
-   * id); never a hex string made to be parsed.
+   * The server span's id, as 32-bit words as the batch holds them; the trace id's (`t0`–`t3`,
+   * the Traceparent's) drawn as words, or read from the caller's `traceparent` or from the digits
+   * of a request id the gateway made (its trace's id); never a hex string made to be parsed.
    */
-  private readonly s0: number;
-  private readonly s1: number;
-  readonly t0: number;
-  readonly t1: number;
-  readonly t2: number;
-  readonly t3: number;
+  private readonly server0: number;
+  private readonly server1: number;
   private readonly remote: SpanContext | undefined;
   /** The trace id is the request id's bits (the gateway made the id and no caller's trace goes on). */
-  private readonly idIsTraceId: boolean = false;
-  private readonly sampling: SamplingResult;
+  private readonly idIsTraceId: boolean;
+  private readonly serverSampling: SamplingResult;
   private readonly traceFlags: number;
   /** The sampler's trace state, else the caller's (the remote parent's), as the SDK gives a span. */
   private readonly traceState: TraceState | undefined;
@@ -79,15 +78,17 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
   /** This span as the attempts' parent, for the sampler; made with the first attempt. */
   private parentOfAttempts: Context | undefined;
   private vendor: string | undefined;
-  private ended = false;
+  /** Its first attempt has started: a later one is an object of its own. */
+  private attempted = false;
+  private finished = false;
   /** The request's record and the server span's end (epoch ms), from `finish` until written. */
   private record: AuditRecord | undefined;
   private endedAt = 0;
   /** This request's record has been written (or had nothing to write). */
   private written = false;
   /** Sampled attempts whose spans ended before the request did, in that order (nearly always one). */
-  private closed: BatchAttemptTrace | undefined;
-  private moreClosed: BatchAttemptTrace[] | undefined;
+  private closedFirst: AttemptSpan | undefined;
+  private moreClosed: AttemptSpan[] | undefined;
 
   constructor(
     readonly tracer: BatchTracer,
@@ -98,18 +99,22 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     readonly metrics: GatewayMetrics | undefined,
   ) {
     const remote = parseTraceparent(ledger.traceparent, ledger.tracestate);
-    this.remote = remote;
     // The ids are words, in the SDK's order (span, then trace); hex digits only for a sampler
     // that asks (`traceId`, `sampleAttempt`).
     tracer.drawSpanId();
-    this.s0 = tracer.drawnWord(0);
-    this.s1 = tracer.drawnWord(1);
+    const s0 = tracer.drawnWord(0);
+    const s1 = tracer.drawnWord(1);
+    let t0: number;
+    let t1: number;
+    let t2: number;
+    let t3: number;
+    let idIsTraceId = false;
     if (remote) {
       const traceId = remote.traceId;
-      this.t0 = hexWord(traceId, 0);
-      this.t1 = hexWord(traceId, 1);
-      this.t2 = hexWord(traceId, 2);
-      this.t3 = hexWord(traceId, 3);
+      t0 = hexWord(traceId, 0);
+      t1 = hexWord(traceId, 1);
+      t2 = hexWord(traceId, 2);
+      t3 = hexWord(traceId, 3);
     } else if (ledger.freshId) {
       // The gateway's own request id is a UUIDv7 (request-id.ts): its 128 bits are this root
       // span's trace id, so the loop neither draws one nor copies the id's characters into the
@@ -120,23 +125,34 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       // so the XOR is as uniform as a drawn id's. W3C Trace Context's rightmost 7 random bytes
       // hold too. Never all zeros (the time and the version).
       const id = ledger.requestId;
-      this.t0 = freshIdWord(id, 0);
-      this.t1 = freshIdWord(id, 1);
-      this.t2 = freshIdWord(id, 2);
-      this.t3 = freshIdWord(id, 3);
-      this.idIsTraceId = true;
+      t0 = freshIdWord(id, 0);
+      t1 = freshIdWord(id, 1);
+      t2 = freshIdWord(id, 2);
+      t3 = freshIdWord(id, 3);
+      idIsTraceId = true;
     } else {
       tracer.drawTraceId();
-      this.t0 = tracer.drawnWord(0);
-      this.t1 = tracer.drawnWord(1);
-      this.t2 = tracer.drawnWord(2);
-      this.t3 = tracer.drawnWord(3);
+      t0 = tracer.drawnWord(0);
+      t1 = tracer.drawnWord(1);
+      t2 = tracer.drawnWord(2);
+      t3 = tracer.drawnWord(3);
     }
-    this.sampling = this.sampleServer();
-    this.traceFlags = sampled(this.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
-    const traceState = this.sampling.traceState ?? remote?.traceState;
+    // Its first attempt's span id and flags once it starts (`attempt`).
+    super(t0, t1, t2, t3, 0, 0, 0);
+    this.remote = remote;
+    this.server0 = s0;
+    this.server1 = s1;
+    this.idIsTraceId = idIsTraceId;
+    this.serverSampling = this.sampleServer();
+    this.traceFlags = sampled(this.serverSampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    const traceState = this.serverSampling.traceState ?? remote?.traceState;
     this.traceState = traceState;
     this.traceStateText = traceState === undefined ? undefined : tracestateOf(traceState);
+  }
+
+  /** As its first attempt's handle, the request is its own. */
+  protected get request(): BatchRequestTrace {
+    return this;
   }
 
   /** The trace id's hex digits, for a sampler that is not a built-in one. */
@@ -161,39 +177,48 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     return tracer.sample(context, this.traceId, name, SpanKind.SERVER);
   }
 
-  /** `startedMs`: the router's reading of the attempt's start (the span's length counts from it). */
+  /**
+   * `startedMs`: the router's reading of the attempt's start (the span's length counts from it).
+   * The first attempt's handle is this object (AttemptSpan); a later one's, an object of its own.
+   */
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
     this.vendor = info.vendor;
-    return this.clientSpan(info, startedMs, false);
+    const first = !this.attempted;
+    this.attempted = true;
+    return this.clientSpan(info, startedMs, false, first);
   }
 
   /** A shadow copy's span: as an attempt's, marked, with no attempt metrics and no say in the server span. */
   shadowCopy(info: AttemptInfo, startedMs: number): CopyTelemetry {
-    return this.clientSpan(info, startedMs, true);
+    return this.clientSpan(info, startedMs, true, false);
   }
 
-  private clientSpan(info: AttemptInfo, startedMs: number, shadow: boolean): BatchAttemptTrace {
+  /** An attempt's client span: opened on this object (`own`, the first attempt's), or a new one. */
+  private clientSpan(info: AttemptInfo, startedMs: number, shadow: boolean, own: boolean): AttemptSpan {
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const tracer = this.tracer;
     tracer.drawSpanId();
     const s0 = tracer.drawnWord(0);
     const s1 = tracer.drawnWord(1);
     const result = tracer.childrenFollowParent
-      ? this.sampling
+      ? this.serverSampling
       : this.sampleAttempt(`${operation} ${info.upstreamModel}`);
     // Its sampler's trace state, else this span's (its parent's), as the SDK gives a child span.
     const state = result.traceState;
     const tracestate =
       state === undefined || state === this.traceState ? this.traceStateText : tracestateOf(state);
-    return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs, shadow);
+    if (!own)
+      return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs, shadow);
+    this.open(operation, s0, s1, info, result, tracestate, startedMs, false);
+    return this;
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */
   private sampleAttempt(name: string): SamplingResult {
     this.parentOfAttempts ??= trace.setSpanContext(ROOT_CONTEXT, {
       traceId: this.traceId,
-      spanId: hexOfWord(this.s0) + hexOfWord(this.s1),
+      spanId: hexOfWord(this.server0) + hexOfWord(this.server1),
       traceFlags: this.traceFlags,
       ...(this.traceState ? { traceState: this.traceState } : {}),
     });
@@ -204,16 +229,16 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
    * An attempt's span has ended: written with this request's record (in the order they closed),
    * or, when that has been written already, in a record of its own now.
    */
-  attemptClosed(attempt: BatchAttemptTrace): void {
+  attemptClosed(attempt: AttemptSpan): void {
     if (!this.written) {
-      if (this.closed === undefined) this.closed = attempt;
+      if (this.closedFirst === undefined) this.closedFirst = attempt;
       else if (this.moreClosed === undefined) this.moreClosed = [attempt];
       else this.moreClosed.push(attempt);
       return;
     }
     const writer = this.begin(1);
     if (writer === undefined) return;
-    attempt.write(writer);
+    attempt.writeSpan(writer);
     this.tracer.written();
   }
 
@@ -229,8 +254,8 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       this.t1,
       this.t2,
       this.t3,
-      this.s0,
-      this.s1,
+      this.server0,
+      this.server1,
       this.traceFlags,
     );
     return writer;
@@ -248,9 +273,9 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
 
   /** Ends the server span: its record is written at the end of this turn of the event loop. */
   finish(record: AuditRecord): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (!sampled(this.sampling) && this.closed === undefined) {
+    if (this.finished) return;
+    this.finished = true;
+    if (!sampled(this.serverSampling) && this.closedFirst === undefined) {
       // Nothing to write (an attempt that closes later writes its own record).
       this.written = true;
       return;
@@ -275,15 +300,15 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     const record = this.record;
     if (this.written || record === undefined) return;
     this.written = true;
-    const server = sampled(this.sampling);
-    const first = this.closed;
+    const server = sampled(this.serverSampling);
+    const first = this.closedFirst;
     const more = this.moreClosed;
     const parts = (server ? 1 : 0) + (first ? 1 : 0) + (more ? more.length : 0);
     if (parts === 0) return;
     const writer = this.begin(parts);
     if (writer === undefined) return;
-    if (first) first.write(writer);
-    if (more) for (const attempt of more) attempt.write(writer);
+    if (first) first.writeSpan(writer);
+    if (more) for (const attempt of more) attempt.writeSpan(writer);
     if (server) this.writeServer(writer, record);
     this.tracer.written();
   }
@@ -297,8 +322,8 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       SpanKind.SERVER,
       spanNameFirst(frontDoor),
       spanNameSecond(frontDoor, model),
-      this.s0,
-      this.s1,
+      this.server0,
+      this.server1,
       this.traceFlags,
       this.traceStateText,
       remote ? PARENT_REMOTE : PARENT_NONE,
@@ -311,7 +336,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       record.status >= 500 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
       record.status >= 500 ? (record.errorClass ?? "") : undefined,
     );
-    samplerAttributes(writer, this.sampling);
+    samplerAttributes(writer, this.serverSampling);
     if (this.idIsTraceId) writer.traceRequestId(Key.requestId, this.ledger.requestId);
     else writer.text(Key.requestId, this.ledger.requestId);
     requestKindOf(writer, this.ledger);

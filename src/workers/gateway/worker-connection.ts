@@ -9,6 +9,7 @@ import {
   encodeFrame,
   type GatewayFrame,
   PROTOCOL_VERSION,
+  servesResponsesApi,
   type WorkerFrame,
 } from "../protocol.ts";
 import { readWorkerFrame } from "../read-frame.ts";
@@ -152,7 +153,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       models: accepted,
       capacity: frame.concurrency,
       labels: frame.labels,
-      ...(frame.apis?.includes("responses") ? { responsesApi: true } : {}),
+      ...(servesResponsesApi(frame.apis) ? { responsesApi: true } : {}),
       ...(frame.bodyText ? { bodyText: true } : {}),
       ...(frame.binaryRequests ? { binaryRequests: true } : {}),
       version: frame.version,
@@ -184,6 +185,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       maxMessageBytes: deps.maxMessageBytes,
       batch: true,
       binaryAnswers: true,
+      announce: true,
     });
     if (refused.length > 0)
       log("warn", "worker offered models its key may not serve", {
@@ -255,6 +257,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       drainedItself = true;
       return registry.drain(tunnel);
     }
+    if (frame.type === "announce") return registry.announce(tunnel, frame.apis);
     tunnel.receive(frame);
   }
 

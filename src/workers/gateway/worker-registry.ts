@@ -1,6 +1,6 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
-import { CloseCode } from "../protocol.ts";
+import { CloseCode, servesResponsesApi } from "../protocol.ts";
 import { silentLog } from "../worker-log.ts";
 import { logDeparture } from "./departure-log.ts";
 import { HeartbeatSweeps } from "./heartbeat-sweeps.ts";
@@ -42,6 +42,14 @@ export interface WorkerRegistry {
    */
   serveOnly(worker: RegisteredWorker, models: readonly string[]): void;
   touch(worker: RegisteredWorker): void;
+  /**
+   * What the worker's upstream serves now, as it announced on its connection (an `announce`
+   * frame's `apis`: the Responses API, once a model server that was loading said it serves it):
+   * Responses calls pass through to it natively from its next call on, without a new registration
+   * (nothing is drained, no model goes away). Told as a `worker.changed` event and to the watchers
+   * (a cluster node tells the others at once); nothing when it changes nothing.
+   */
+  announce(worker: RegisteredWorker, apis: readonly string[]): void;
   /**
    * The worker announced a drain: it finishes what it has and is picked for nothing new (told once,
    * as `worker.draining`, to the live stream and the watchers).
@@ -188,6 +196,18 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     },
     touch(worker) {
       worker.lastHeartbeatAt = now();
+    },
+    announce(worker, apis) {
+      const responsesApi = servesResponsesApi(apis);
+      if ((worker.responsesApi === true) === responsesApi) return;
+      worker.responsesApi = responsesApi;
+      log("info", `worker's upstream ${responsesApi ? "serves" : "no longer serves"} the Responses API`, {
+        worker: worker.name,
+        apis,
+      });
+      if (byName.get(worker.name) !== worker) return;
+      emit({ type: "worker.changed", at: now(), worker: summarizeWorker(worker) });
+      changed();
     },
     drain(worker) {
       if (worker.draining) return;

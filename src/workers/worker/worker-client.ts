@@ -2,7 +2,7 @@ import type { Tracer } from "@opentelemetry/api";
 import { holdCredentials } from "../../core/credentials.ts";
 import { withoutSecrets } from "../../core/without-secrets.ts";
 import { loadTraceState } from "../../telemetry/tracing/trace-context.ts";
-import { CloseCode } from "../protocol.ts";
+import { CloseCode, RESPONSES_API } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
@@ -107,24 +107,32 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   };
   /**
    * While `connected` is open and the upstream has not said whether it serves /responses: asks
-   * again, and once it says it does, drains the connection and closes it once what is in flight
-   * has finished, for the loop to register again at once, at the same gateway, with
-   * `apis: ["responses"]`. No deadline: nothing new comes to a draining connection, and what
-   * runs is not cut for an announcement. True when it did; false when the connection ended or the
-   * worker was stopped first (its own drain then takes the connection over).
+   * again, and once it says it does, tells the gateway on that connection (`announce`): nothing is
+   * drained and no model goes away. A gateway that does not read the frame (a release before it)
+   * is told by registering again, at the first moment nothing is in flight — not drained meanwhile:
+   * it takes calls (Responses calls still translated) until then, and none is cut — the connection
+   * closed for the loop to register again at once, at the same gateway, with the same models and
+   * `apis: ["responses"]`. True when it closed the connection so; false when it announced in place,
+   * or the connection ended or the worker was stopped first (its own drain then takes it over).
    */
   const announceWhenServed = async (connected: WorkerSession): Promise<boolean> => {
     const ended = new AbortController();
     void connected.ended.then(() => ended.abort());
     const over = AbortSignal.any([ended.signal, wake.signal]);
     if (!(await responsesApi.askUntilKnown(over))) return false;
-    log("info", "registering again to announce the Responses API", { in_flight: connected.inFlight });
-    connected.drain();
-    await Promise.race([
-      connected.idle(),
-      new Promise((resolve) => over.addEventListener("abort", resolve, { once: true })),
-    ]);
+    if (connected.announce([RESPONSES_API])) {
+      log("info", "announced the Responses API to the gateway");
+      return false;
+    }
+    log("info", "registering again to announce the Responses API once no call is in flight", {
+      in_flight: connected.inFlight,
+    });
+    const stopped = new Promise((resolve) => over.addEventListener("abort", resolve, { once: true }));
+    while (connected.inFlight > 0 && !over.aborted) await Promise.race([connected.idle(), stopped]);
     if (over.aborted) return false;
+    // Said draining first, in the same write: a call the gateway sent meanwhile is refused as a
+    // draining worker's (503, tried on another worker), not lost with the connection.
+    connected.drain();
     connected.close(CloseCode.normal, "registering again");
     return true;
   };
@@ -143,10 +151,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   try {
     let attempt = 0;
     let dial = 0;
+    /** The models of a connection closed to register again: offered as they were, not asked of the upstream. */
+    let again: string[] | undefined;
     while (!wake.signal.aborted) {
       let models: string[];
       try {
-        models = await offer.models(wake.signal);
+        models = again ?? (await offer.models(wake.signal));
+        again = undefined;
       } catch (error) {
         if (wake.signal.aborted) break;
         const inMs = backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF);
@@ -171,7 +182,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         ...(options.upstreamApiKey ? { upstreamApiKey: options.upstreamApiKey } : {}),
         ...identity,
         models,
-        ...(responsesApi.served ? { apis: ["responses"] } : {}),
+        ...(responsesApi.served ? { apis: [RESPONSES_API] } : {}),
         log,
         ...(options.tracer ? { tracer: options.tracer } : {}),
       });
@@ -179,6 +190,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       const end = await session.ended;
       if (reRegistered && (await reRegistered) && end.kind === "closed" && !wake.signal.aborted) {
         attempt = 0;
+        again = models;
         continue;
       }
       if (end.kind === "rejected") {

@@ -15,6 +15,7 @@ import {
 import { readWorkerFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
+import { keyEndedLine } from "./departure-log.ts";
 import { KeyNarrowing, NONE_PERMITTED } from "./key-narrowing.ts";
 import { modelMatcher } from "./model-allow-list.ts";
 import { workerOwner } from "./worker-owner.ts";
@@ -281,7 +282,15 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       if (done) return;
       // `rejected` tells the worker that reconnecting with this key cannot help.
       send({ type: "rejected", reason: `key_${reason}`, message: `the worker's key was ${reason}` });
-      fail(CloseCode.protocolError, `key ${reason}`);
+      finish();
+      // Said as what it is, never as a protocol error or a worker lost; its callers told so too.
+      const why = `its key was ${reason}`;
+      if (!tunnel) {
+        log("warn", keyEndedLine(reason), { key: identity.name });
+        return transport.close(CloseCode.protocolError, why);
+      }
+      registry.keyEnded(tunnel, reason);
+      tunnel.close(CloseCode.protocolError, why, `was disconnected: ${why}`);
     },
     keyModels(models) {
       allowed = models;

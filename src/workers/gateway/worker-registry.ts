@@ -1,8 +1,9 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
+import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
 import { CloseCode, servesResponsesApi } from "../protocol.ts";
 import { silentLog } from "../worker-log.ts";
-import { logDeparture } from "./departure-log.ts";
+import { type Departure, logDeparture } from "./departure-log.ts";
 import { HeartbeatSweeps } from "./heartbeat-sweeps.ts";
 import { changeKeyModels } from "./key-models-change.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
@@ -34,6 +35,13 @@ export interface WorkerRegistry {
    * logged at info as disconnected rather than as a worker lost.
    */
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
+  /**
+   * Removes a worker whose key was revoked or expired (its connection ended for it:
+   * worker-connection.ts `keyEnded`), logged as that at warn (`worker disconnected: its key was
+   * revoked`), never as a worker lost; `worker.lost` says why (`its key was revoked`), `drained:
+   * false`.
+   */
+  keyEnded(worker: RegisteredWorker, reason: KeyEndReason): void;
   /**
    * The models a connected worker is routed from now on: its key's allow-list changed while it was
    * connected (the models it offered that the key now permits, never empty). Told as a
@@ -143,6 +151,17 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     for (const listener of watchers) listener();
   };
 
+  /** Removes a worker if it is still the current one under its name, said as it went (`remove`). */
+  function leave(worker: RegisteredWorker, how: Departure): boolean {
+    if (byName.get(worker.name) !== worker) return false;
+    byName.delete(worker.name);
+    sweeps.sync(byName.size);
+    const drained = logDeparture(log, worker, how);
+    emit({ type: "worker.lost", at: now(), worker: summarizeWorker(worker), reason: how.reason, drained });
+    changed();
+    return true;
+  }
+
   const registry: WorkerRegistry = {
     heartbeatMs,
     heartbeatTimeoutMs,
@@ -178,13 +197,10 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       return { ok: true };
     },
     remove(worker, reason, planned = false) {
-      if (byName.get(worker.name) !== worker) return false;
-      byName.delete(worker.name);
-      sweeps.sync(byName.size);
-      const drained = logDeparture(log, worker, { reason, planned, stopping });
-      emit({ type: "worker.lost", at: now(), worker: summarizeWorker(worker), reason, drained });
-      changed();
-      return true;
+      return leave(worker, { reason, planned, stopping });
+    },
+    keyEnded(worker, reason) {
+      leave(worker, { reason: `its key was ${reason}`, planned: false, stopping, keyEnded: reason });
     },
     serveOnly(worker, models) {
       if (byName.get(worker.name) !== worker) return;

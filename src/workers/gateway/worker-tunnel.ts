@@ -342,10 +342,14 @@ export class WorkerTunnel implements RegisteredWorker {
     this.faulted = undefined;
   }
 
-  close(code: number = CloseCode.normal, reason = "closed"): void {
+  /**
+   * Closes the connection; what is open fails as the worker lost, or as `how` says it was ended
+   * (`was disconnected: its key was revoked`).
+   */
+  close(code: number = CloseCode.normal, reason = "closed", how?: string): void {
     if (this.closed) return;
     this.closed = true;
-    for (const exchange of this.exchanges.values()) exchange.lost();
+    for (const exchange of this.exchanges.values()) exchange.lost(how);
     this.init.transport.close(code, reason);
   }
 }

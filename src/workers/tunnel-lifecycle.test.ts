@@ -66,9 +66,12 @@ describe("worker lifecycle", () => {
     ).toBe(403);
   });
 
-  test("drain: no new requests, in-flight ones finish, exit 0", async () => {
+  test("drain: no new requests, in-flight ones finish, exit 0, its last line saying it drained", async () => {
     const { upstream, state } = setup();
-    const { stop, exit } = worker(state.gateway.port, upstream.url);
+    const lines: string[] = [];
+    const { stop, exit } = worker(state.gateway.port, upstream.url, 16, (level, message) =>
+      lines.push(`${level} ${message}`),
+    );
     await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
     const requestId = "in-flight";
     const reply = await state.gateway.call({
@@ -94,6 +97,49 @@ describe("worker lifecycle", () => {
     expect(await collect(reply)).toHaveLength(4);
     expect(await exit).toBe(0);
     await waitFor("the worker to leave", () => state.gateway.registry.list().length === 0);
+    expect(lines.at(-1)).toBe("info drained; stopped");
+  });
+
+  test("a model server that cannot list its models is named, and why, in the words of a call that failed", async () => {
+    const { state } = setup();
+    // One refusing connections (nothing listens on its port), one answering 503 (still loading).
+    const gone = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const closed = `http://127.0.0.1:${gone.port}`;
+    await gone.stop(true);
+    const loading = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => Response.json({ error: { message: "loading" } }, { status: 503 }),
+    });
+    cleanups.push(() => loading.stop(true));
+    const said: { message: string; fields?: Record<string, unknown> }[] = [];
+    for (const base of [closed, loading.url.href.replace(/\/$/, "")]) {
+      const stop = new AbortController();
+      const exit = runWorker({
+        connect: `ws://127.0.0.1:${state.gateway.port}`,
+        token: "worker-key",
+        upstream: `${base}/v1`,
+        concurrency: 1,
+        name: "gpu-1",
+        labels: {},
+        responsesApi: false,
+        log: (_level, message, fields) => said.push({ message, ...(fields ? { fields } : {}) }),
+        handleSignals: false,
+        stop: stop.signal,
+        backoff: { baseMs: 20, capMs: 100 },
+      });
+      await waitFor("a listing that failed", () =>
+        said.some((line) => line.fields?.upstream === `${base}/v1/models`),
+      );
+      stop.abort();
+      expect(await exit).toBe(0);
+    }
+    const failed = said.filter((line) => line.message.startsWith("could not list"));
+    expect(failed[0]?.message).toBe(
+      "could not list the upstream's models: connection refused (ECONNREFUSED); retrying",
+    );
+    expect(failed.at(-1)?.message).toBe("could not list the upstream's models: it answered 503; retrying");
+    expect(said.at(-1)?.message).toBe("drained; stopped");
   });
 
   test("the worker comes back by itself after the gateway restarts", async () => {

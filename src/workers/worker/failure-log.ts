@@ -56,7 +56,8 @@ export class FailureLog {
   }
 }
 
-function withoutCredentials(base: string): string {
+/** The upstream's URL as a log line names it: without user info, query or fragment (`--upstream` may carry credentials). */
+export function withoutCredentials(base: string): string {
   try {
     const url = new URL(base);
     url.username = "";

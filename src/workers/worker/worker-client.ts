@@ -6,6 +6,8 @@ import { CloseCode, RESPONSES_API } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
+import { listingFailed } from "./discover-models.ts";
+import { withoutCredentials } from "./failure-log.ts";
 import { ModelOffer, NothingToOffer } from "./model-offer.ts";
 import { upgradeRefusal } from "./probe-upgrade.ts";
 import { registerFrame, registerProblem, registerTooBig } from "./register-frame.ts";
@@ -86,13 +88,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   // One upstream per worker: once it has said whether it serves /responses, that is kept across
   // reconnects; an upstream that could not say is asked again (responses-api-verdict.ts).
   const responsesApi = new ResponsesApiVerdict(upstream, options.upstreamApiKey, log, options.responsesApi);
-  let drained: Promise<void> | undefined;
+  /** The drain under way, once stopped: the requests its deadline cut, when it cut any. */
+  let drained: Promise<number> | undefined;
 
-  const drain = (): Promise<void> => {
+  const drain = (): Promise<number> => {
     drained ??= (async () => {
       wake.abort();
       const current = session;
-      if (!current) return;
+      if (!current) return 0;
       log("info", "draining: finishing in-flight requests", { in_flight: current.inFlight });
       current.drain();
       const settled = new AbortController();
@@ -102,6 +105,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       if (cut > 0) log("warn", "drain deadline passed; aborting the rest", { in_flight: cut });
       // The gateway ends what is still open as stopped at the drain deadline (worker-connection.ts).
       current.close(CloseCode.normal, cut > 0 ? `drain deadline passed with ${cut} in flight` : "drained");
+      return cut;
     })();
     return drained;
   };
@@ -163,7 +167,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         const inMs = backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF);
         if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { in_ms: inMs });
         else
-          log("warn", "could not list the upstream's models; retrying", {
+          log("warn", `${listingFailed(error)}; retrying`, {
+            upstream: `${withoutCredentials(upstream)}/models`,
             error: withoutSecrets(String(error)),
             in_ms: inMs,
           });
@@ -234,8 +239,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       });
       await sleep(delay, wake.signal);
     }
-    await drain();
+    const cut = await drain();
     if (session) await session.ended;
+    // The last line of a worker stopped by a signal: a supervisor's log says it went as asked.
+    log("info", cut > 0 ? "stopped: its drain deadline cut what was still in flight" : "drained; stopped", {
+      ...(cut > 0 ? { in_flight: cut } : {}),
+      exit_code: 0,
+    });
     return 0;
   } finally {
     process.off("SIGTERM", onSignal);

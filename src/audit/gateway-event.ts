@@ -29,8 +29,9 @@ export type GatewayEvent =
       worker: WorkerSummary;
     }
   /**
-   * A connected worker's models changed: its key was narrowed or widened (`worker.models`, what it
-   * is routed now). Not a connection: a consumer counting `worker.connected` counts none here.
+   * A connected worker changed: its models, its key narrowed or widened (`worker.models`, what it
+   * is routed now); or what its upstream serves, announced on its connection (`worker.responsesApi`).
+   * Not a connection: a consumer counting `worker.connected` counts none here.
    */
   | { type: "worker.changed"; at: number; worker: WorkerSummary }
   /** A worker announced a drain: it finishes what it has and takes nothing new, then leaves (`worker.lost`). */
@@ -124,6 +125,6 @@ export interface WorkerSummary {
   version?: string;
   /** When it registered (epoch ms). */
   connectedAt?: number;
-  /** Its upstream serves the Responses API (announced at registration): served natively. */
+  /** Its upstream serves the Responses API (announced at registration, or since): served natively. */
   responsesApi?: boolean;
 }

@@ -11,8 +11,8 @@ const fixture = (name: string) =>
   new Uint8Array(readFileSync(join(import.meta.dir, "../translate/fixtures", name)));
 
 interface Seen {
-  /** Each event as the scanner delimits it: its bytes, name and first data line. */
-  events: { raw: string; name?: string; data?: string }[];
+  /** Each event as the scanner delimits it: its bytes, name and first data line; llama.cpp's `error:` field. */
+  events: { raw: string; name?: string; data?: string; errorField?: true }[];
   /** What a relay would have written, read by read. */
   written: Uint8Array[];
 }
@@ -32,6 +32,7 @@ function relay(parts: Uint8Array[], maxLine?: number): Seen {
           raw: text(buf.subarray(span.start, span.end)),
           ...(span.nameStart === -1 ? {} : { name: text(buf.subarray(span.nameStart, span.nameEnd)) }),
           ...(span.dataStart === -1 ? {} : { data: text(buf.subarray(span.dataStart, span.dataEnd)) }),
+          ...(span.errorField ? { errorField: true } : {}),
         });
       },
     });
@@ -127,6 +128,28 @@ describe("SseScanner", () => {
     const seen = relay([encoder.encode(": ping\n\nevent: error\ndata: {}\n\ndata: plain\n\n")]);
     expect(seen.events.map((e) => e.data ?? null)).toEqual([null, "{}", "plain"]);
     expect(seen.events.map((e) => e.name ?? null)).toEqual([null, "error", null]);
+  });
+
+  test("llama.cpp's `error:` field (before 2025) is an event named error, its value the data, at every split; the events around it as ever", () => {
+    const failure = '{"code":500,"message":"llama_decode failed","type":"server_error"}';
+    const stream = `data: {"a":1}\n\nerror: ${failure}\n\ndata: [DONE]\n\n`;
+    const bytes = encoder.encode(stream);
+    for (let i = 0; i <= bytes.length; i++) {
+      const seen = relay([bytes.subarray(0, i), bytes.subarray(i)]);
+      expect(seen.events.map(({ raw: _, ...event }) => event)).toEqual([
+        { data: '{"a":1}' },
+        { name: "error", data: failure, errorField: true },
+        { data: "[DONE]" },
+      ]);
+      expect(joined(seen.written)).toBe(`${stream}\n\n`);
+    }
+    // Read only as a field: `errors:` is none, nor is a value that merely says error.
+    const others = relay([encoder.encode("errors: x\n\nevent: error\ndata: {}\n\ndata: error: x\n\n")]);
+    expect(others.events.map(({ raw: _, ...event }) => event)).toEqual([
+      {},
+      { name: "error", data: "{}" },
+      { data: "error: x" },
+    ]);
   });
 
   test("a usage object split across reads is found whole in its event", () => {

@@ -1,5 +1,5 @@
 import { type GatewayError, upstreamError } from "./gateway-error.ts";
-import { DEFAULT_MAX_SSE_LINE } from "./sse.ts";
+import { DEFAULT_MAX_SSE_LINE, ERROR_FIELD } from "./sse.ts";
 
 /**
  * One complete event found by the scanner, as byte offsets into the scanned buffer. The object
@@ -12,9 +12,17 @@ export interface SseSpan {
   /** The first `data:` value `[dataStart, dataEnd)`; -1 when the event carries no data (a comment). */
   dataStart: number;
   dataEnd: number;
-  /** The `event:` value `[nameStart, nameEnd)`; -1 when the event is unnamed. */
+  /**
+   * The `event:` value `[nameStart, nameEnd)`; -1 when the event is unnamed. For an `error:`
+   * field line (`errorField`), the field's own name: the event reads as `event: error`.
+   */
   nameStart: number;
   nameEnd: number;
+  /**
+   * The event is llama.cpp's `error:` field (sse.ts `ERROR_FIELD`): its value is the data
+   * (`dataStart`), its name `error`; none of its bytes is a line a client's SSE reader keeps.
+   */
+  errorField: boolean;
 }
 
 /** Hears each complete event a scan finds (an object, so a caller's per-read state needs no closure). */
@@ -28,6 +36,7 @@ const COLON = 58;
 const SPACE = 32;
 const DATA = new TextEncoder().encode("data");
 const EVENT = new TextEncoder().encode("event");
+const ERROR = new TextEncoder().encode(ERROR_FIELD);
 
 /** True when `buf[at..]` starts with `field` followed by a colon or the end of the line. */
 function isField(buf: Uint8Array, at: number, lineEnd: number, field: Uint8Array): boolean {
@@ -61,6 +70,7 @@ export class SseScanner implements SseSpan {
   dataEnd = -1;
   nameStart = -1;
   nameEnd = -1;
+  errorField = false;
 
   constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {}
 
@@ -91,6 +101,7 @@ export class SseScanner implements SseSpan {
     let blockStart = 0;
     let content = false;
     this.dataStart = this.nameStart = -1;
+    this.errorField = false;
     let nextLf = buf.indexOf(LF, p);
     let nextCr = buf.indexOf(CR, p);
     while (true) {
@@ -110,6 +121,7 @@ export class SseScanner implements SseSpan {
           this.end = after;
           sink.onSpan(this);
           this.dataStart = this.nameStart = -1;
+          this.errorField = false;
         }
         consumed = after;
         endsInCr = crAtEnd;
@@ -120,9 +132,12 @@ export class SseScanner implements SseSpan {
         if (buf[p] === DATA[0] && this.dataStart === -1 && isField(buf, p, t, DATA)) {
           this.dataStart = valueStart(p + DATA.length, t, buf);
           this.dataEnd = t;
-        } else if (buf[p] === EVENT[0] && isField(buf, p, t, EVENT)) {
-          this.nameStart = valueStart(p + EVENT.length, t, buf);
-          this.nameEnd = t;
+        } else if (buf[p] === EVENT[0]) {
+          // `event:`, or (rarely, and read only then) llama.cpp's `error:` field, both starting `e`.
+          if (isField(buf, p, t, EVENT)) {
+            this.nameStart = valueStart(p + EVENT.length, t, buf);
+            this.nameEnd = t;
+          } else if (this.dataStart === -1 && isField(buf, p, t, ERROR)) this.errorLine(buf, p, t);
         }
       }
       p = after;
@@ -130,5 +145,14 @@ export class SseScanner implements SseSpan {
     if (buf.length - p > this.maxLine) return this.overlong(consumed);
     if (consumed > 0) this.carryCr = endsInCr;
     return consumed;
+  }
+
+  /** The `error:` field line `buf[at, lineEnd)`: named by its field, `error`, its value the data. */
+  private errorLine(buf: Uint8Array, at: number, lineEnd: number): void {
+    this.errorField = true;
+    this.nameStart = at;
+    this.nameEnd = at + ERROR.length;
+    this.dataStart = valueStart(at + ERROR.length, lineEnd, buf);
+    this.dataEnd = lineEnd;
   }
 }

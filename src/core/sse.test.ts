@@ -52,6 +52,18 @@ describe("SseDecoder", () => {
     expect(decode([": keep-alive\n\nid: 7\nretry: 100\n: note\ndata: x\n\n"])).toEqual([{ data: "x" }]);
   });
 
+  test("llama.cpp's `error:` field (before 2025) is the OpenAI error chunk it stands for, at every split; the [DONE] after it as ever", () => {
+    const failure = '{"code":500,"message":"llama_decode failed","type":"server_error"}';
+    const text = `data: {"choices":[]}\n\nerror: ${failure}\n\ndata: [DONE]\n\n`;
+    const expected = [{ data: '{"choices":[]}' }, { data: `{"error":${failure}}` }, { data: "[DONE]" }];
+    for (const result of everySplit(text)) expect(result).toEqual(expected);
+    // An OpenAI error chunk already, as it came; words that are no JSON object, as its message.
+    expect(decode(['error: {"error":{"message":"x"}}\n\nerror: model crashed\n\n'])).toEqual([
+      { data: '{"error":{"message":"x"}}' },
+      { data: '{"error":{"message":"model crashed"}}' },
+    ]);
+  });
+
   test("event names apply to their own event only", () => {
     expect(decode(["event: ping\ndata: {}\n\ndata: plain\n\nevent: lonely\n\n"])).toEqual([
       { event: "ping", data: "{}" },

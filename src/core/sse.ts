@@ -1,9 +1,33 @@
+import { isJsonObject } from "./dialect.ts";
 import { upstreamError } from "./gateway-error.ts";
 
 /** One server-sent event. `data` is the joined data lines, untouched (usually JSON). */
 export interface SseEvent {
   event?: string;
   data: string;
+}
+
+/**
+ * The field older llama.cpp servers report a stream's failure in (`error: {"code":500,…}`, a line
+ * of its own, then `data: [DONE]`): read as the OpenAI error chunk it stands for (`errorFieldData`).
+ */
+export const ERROR_FIELD = "error";
+
+/**
+ * An `error:` field's value as the data of the OpenAI error chunk it stands for, the stream's
+ * failure to every reader of OpenAI streams: `{"error": value}` (llama.cpp's `{"code":500,
+ * "message":…,"type":"server_error"}` is an OpenAI error object), the value itself when it is
+ * such a chunk already, `{"error":{"message": text}}` for text that is no JSON object.
+ */
+export function errorFieldData(value: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (!isJsonObject(parsed)) return JSON.stringify({ error: { message: value } });
+  return "error" in parsed ? value : `{"error":${value}}`;
 }
 
 /** Upstreams that never end a line are cut off here rather than buffered forever. */
@@ -13,7 +37,10 @@ export const DEFAULT_MAX_SSE_LINE = 1024 * 1024;
  * Incremental SSE decoder (the WHATWG event-stream rules we rely on): lines end in LF, CR
  * or CRLF; `data:` lines join with "\n"; `event:` names the event; comments and `id`/`retry`
  * are ignored; a blank line dispatches. A pending line longer than `maxLine` characters
- * throws a retryable upstream error.
+ * throws a retryable upstream error. One field of no standard is read too: `error: {…}`, how
+ * llama.cpp's server before 2025 reported a stream's failure (then `data: [DONE]`), is the OpenAI
+ * error chunk it stands for (`errorFieldData`), where a browser would drop the line and the
+ * failure with it (`ERROR_FIELD`).
  */
 export class SseDecoder {
   private readonly text = new TextDecoder();
@@ -99,6 +126,7 @@ export class SseDecoder {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     if (field === "data") this.addData(value);
     else if (field === "event") this.eventName = value;
+    else if (field === ERROR_FIELD) this.addData(errorFieldData(value));
   }
 
   private addData(value: string): void {

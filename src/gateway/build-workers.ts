@@ -53,26 +53,31 @@ export function workerIdentity(principal: Principal): WorkerIdentity {
 
 /**
  * The worker endpoint's guard: the front door's, under front door `workers`, so an upgrade is
- * recorded as every request is: refused (a wrong token, a user key, a query string, a browser
- * origin) with its status, admitted with 101, each with its request id.
+ * recorded as every request is: refused (a query string, before any credential is read; a wrong
+ * token, a user key, a browser origin) with its status, admitted with 101, each with its request id.
  */
-export function workerGuard(guard: ReturnType<typeof createFrontDoor>["guard"]): WorkerGuard {
-  return async (request, server, admit) => {
+export function workerGuard(
+  frontDoor: Pick<ReturnType<typeof createFrontDoor>, "guard" | "guardUnauthenticated">,
+): WorkerGuard {
+  return async (request, server, { screen, admit }) => {
+    const clientIp = clientIpOf(server, request);
+    try {
+      screen();
+    } catch (refusal) {
+      // Refused by the request alone: recorded and answered as any refusal, no caller named.
+      return frontDoor.guardUnauthenticated(request, clientIp, "workers", "openai", () =>
+        Promise.reject(refusal),
+      );
+    }
     let admitted: AdmittedUpgrade | undefined;
-    const refused = await guard(
-      request,
-      clientIpOf(server, request),
-      "workers",
-      "openai",
-      async (guarded) => {
-        const identity = workerIdentity(guarded.principal);
-        admit(identity);
-        // The row says the connection was opened; the calls it serves are recorded by the callers'.
-        guarded.deferEnd()(101);
-        admitted = { identity, requestId: guarded.ledger.requestId };
-        return new Response(null, { status: 204 });
-      },
-    );
+    const refused = await frontDoor.guard(request, clientIp, "workers", "openai", async (guarded) => {
+      const identity = workerIdentity(guarded.principal);
+      admit(identity);
+      // The row says the connection was opened; the calls it serves are recorded by the callers'.
+      guarded.deferEnd()(101);
+      admitted = { identity, requestId: guarded.ledger.requestId };
+      return new Response(null, { status: 204 });
+    });
     return admitted ?? refused;
   };
 }

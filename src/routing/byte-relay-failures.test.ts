@@ -224,6 +224,35 @@ describe("ByteRelay: faults", () => {
     }
   });
 
+  test("llama.cpp's `error:` field (before 2025): first, it fails the attempt in its words; after the answer began, it goes out as OpenAI's error chunk and the attempt ends failed (the record's 502)", async () => {
+    const failure = '{"code":500,"message":"llama_decode failed: out of KV cache","type":"server_error"}';
+    const early = relay(upstream([encoder.encode(`error: ${failure}\n\ndata: [DONE]\n\n`)]), "openai");
+    const refused = await Promise.resolve()
+      .then(() => early.source.start())
+      .then(
+        () => undefined,
+        (error: GatewayError) => error,
+      );
+    // As a first OpenAI error chunk of a server error would (its own 500 kept for a same-dialect caller).
+    expect([refused?.status, refused?.upstream?.status, refused?.message, refused?.retryable]).toEqual([
+      502,
+      500,
+      "llama_decode failed: out of KV cache",
+      true,
+    ]);
+    const late = relay(
+      upstream([encoder.encode(CHUNK(0)), encoder.encode(`error: ${failure}\n\ndata: [DONE]\n\n`)]),
+      "openai",
+    );
+    const { out, error } = await readUntilError(late.source);
+    expect(error).toBeUndefined();
+    expect(text(out)).toBe(`${CHUNK(0)}data: {"error":${failure}}\n\ndata: [DONE]\n\n`);
+    expect([late.failure()?.status, late.failure()?.message]).toEqual([
+      502,
+      "the stream ended with an error event",
+    ]);
+  });
+
   test("an error after the answer began is relayed, and the attempt ends failed with it (the record's 502)", async () => {
     for (const [dialect, opening, error, first] of OPENINGS) {
       const { source, failure } = relay(upstream([encoder.encode(`${opening}${first}${error}`)]), dialect);

@@ -243,8 +243,9 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
       this.repick = worker;
       return this.onward();
     }
-    if (told.code === "no_route_available" || failOver || !failure.sameRouteAgain || this.asksLonger(stated))
-      this.nextRoute();
+    // No worker of the route left to take it: the route is done.
+    const noneLeft = worker instanceof GatewayError || told.code === "no_route_available";
+    if (noneLeft || failOver || !failure.sameRouteAgain || this.asksLonger(stated)) this.nextRoute();
     else this.retry++;
     return this.onward();
   }

@@ -223,6 +223,33 @@ describe("RelayScan: an error event mid-stream, without the gateway's upstream a
       for (let at = 0; at <= stream.length; at++) expect([at, relayed(stream, at)]).toEqual([at, expected]);
   });
 
+  test("llama.cpp's `error:` field goes out as the OpenAI error chunk it stands for, scrubbed as one, at every split: the stream's own failure", () => {
+    const failure = '{"code":500,"message":"llama_decode failed: out of KV cache","type":"server_error"}';
+    const cases: [string, string][] = [
+      [
+        `${CONTENT}error: ${failure}\n\ndata: [DONE]\n\n`,
+        `${CONTENT}data: {"error":${failure}}\n\ndata: [DONE]\n\n`,
+      ],
+      [
+        `${CONTENT}error: {"code":500,"message":"failed (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)"}\n\n`,
+        `${CONTENT}data: {"error":{"code":500,"message":"failed (Please include the request ID (the upstream's request id) in your message.)"}}\n\n`,
+      ],
+    ];
+    for (const [stream, expected] of cases)
+      for (let at = 0; at <= stream.length; at++) expect([at, relayed(stream, at)]).toEqual([at, expected]);
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    scan.take(encoder.encode(`${CONTENT}error: ${failure}\n\n`));
+    expect([scan.reported?.message, scan.reportedUnended, scan.reportedFirst]).toEqual([
+      "the stream ended with an error event",
+      { data: `{"error":${failure}}` },
+      undefined,
+    ]);
+    // The stream's first event: its failure before the answer, as a first error chunk's.
+    const first = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    first.take(encoder.encode(`error: ${failure}\n\ndata: [DONE]\n\n`));
+    expect(first.reportedFirst).toEqual({ data: `{"error":${failure}}` });
+  });
+
   test("an error event that names no account, and every stream without one, go out as the very read", () => {
     const plain = `${CONTENT}data: {"error":{"message":"model overloaded","type":"server_error"}}\n\n`;
     const bytes = encoder.encode(plain);

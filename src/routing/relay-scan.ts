@@ -18,7 +18,7 @@ import {
   textOf,
 } from "./relay-event-checks.ts";
 import { foundBefore, indexOf, keyFrom, keyWithValueAt } from "./relay-key-search.ts";
-import { scrubbedErrorEvent } from "./scrubbed-error-event.ts";
+import { errorFieldChunk, scrubbedErrorEvent } from "./scrubbed-error-event.ts";
 import { CLOSING, reportedFailure } from "./stream-end.ts";
 import type { UsageSink } from "./usage-sink.ts";
 import { withoutCuts } from "./without-cuts.ts";
@@ -200,6 +200,11 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
         return;
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
       reports = reportsError(buf, span);
+      if (reports && span.errorField) {
+        // llama.cpp's `error:` field: the client gets it as the OpenAI error chunk it stands for.
+        this.reportErrorField(span, opening);
+        return;
+      }
       if (reports && !this.reported) {
         this.reported = reportedFailure("error");
         this.reportedUnended = eventOf(buf, span, this.sink.maxLine);
@@ -252,6 +257,19 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     if (this.swaps?.has(span.start) !== true) this.cut(span);
     this.swaps ??= new Map();
     this.swaps.set(span.start, bytes);
+  }
+
+  /**
+   * llama.cpp's `error:` field (core/sse-scanner.ts `errorField`): the stream's failure, as an
+   * OpenAI error chunk reports it, and what the client gets in its place.
+   */
+  private reportErrorField(span: SseSpan, opening: boolean): void {
+    const chunk = errorFieldChunk(this.buf, span);
+    this.replace(span, chunk);
+    if (this.reported) return;
+    this.reported = reportedFailure("error");
+    this.reportedUnended = new SseDecoder(this.sink.maxLine).push(chunk)[0];
+    if (opening) this.reportedFirst = this.reportedUnended;
   }
 
   /** An error event that names the gateway's upstream account goes out without it. */

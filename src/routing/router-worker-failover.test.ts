@@ -138,15 +138,16 @@ describe("router: a worker lost or busy is failed over to the route's other work
     registry.close();
   });
 
-  test("every worker lost: one attempt each, then the caller hears none is connected (a 503 to retry)", async () => {
+  test("every worker lost: one attempt each, then the caller hears the last one was lost (a 502 to retry), not merely that none is connected", async () => {
     const registry = createWorkerRegistry();
     const { calls, directory } = workersServing(registry, { wa: "dies", wb: "dies" });
     const { router } = routerFor(routing(0), [], { workers: directory });
     const error = (await router(chatRequest("w")).catch((e: unknown) => e)) as GatewayError;
-    expect([error.status, error.code, error.message]).toEqual([
-      503,
-      "no_route_available",
-      "no connected worker serves w",
+    expect([error.status, error.code, error.message, error.retryable]).toEqual([
+      502,
+      "worker_lost",
+      "worker wb was lost",
+      true,
     ]);
     expect(calls).toEqual(["wa", "wb"]);
     registry.close();

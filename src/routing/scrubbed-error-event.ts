@@ -1,9 +1,9 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { bodyForCallers } from "../core/for-callers.ts";
-import { encodeSse } from "../core/sse.ts";
+import { encodeSse, errorFieldData } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
-import { eventOf } from "./relay-event-checks.ts";
+import { eventOf, textOf } from "./relay-event-checks.ts";
 
 const encoder = new TextEncoder();
 
@@ -38,4 +38,17 @@ function scrubbedBody(body: JsonObject, text: string): JsonObject {
   if (body.type !== RESPONSE_FAILED || !isJsonObject(response)) return bodyForCallers(body, text);
   const scrubbed = bodyForCallers(response, text);
   return scrubbed === response ? body : { ...body, response: scrubbed };
+}
+
+/**
+ * llama.cpp's `error:` field (core/sse.ts `ERROR_FIELD`) as the OpenAI error chunk it stands for,
+ * `data: {"error":…}` (core/sse.ts `errorFieldData`), scrubbed as an error event is: no client's SSE
+ * reader keeps a field of that name (the OpenAI SDK would end the answer as if it were whole),
+ * and every OpenAI client reads the chunk as the stream's failure.
+ */
+export function errorFieldChunk(buf: Uint8Array, span: SseSpan): Uint8Array {
+  const data = errorFieldData(textOf(buf, span.dataStart, span.dataEnd));
+  const chunk = JSON.parse(data) as JsonObject;
+  const scrubbed = bodyForCallers(chunk, data);
+  return encoder.encode(encodeSse({ data: scrubbed === chunk ? data : JSON.stringify(scrubbed) }));
 }

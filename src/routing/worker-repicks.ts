@@ -7,8 +7,8 @@ import type { Route } from "./route.ts";
  * What a re-pick found after a worker's own failure: the worker to try at once; `busy`, when the
  * route's other workers that have not failed this request are all busy (the failed one was not
  * the last to take it, so its fault is not the route's); the failure to answer with when the
- * failed one is gone and no other worker of the route takes calls (none left connected, or each
- * draining); or undefined: no other worker to take it.
+ * failed one is gone and no other worker of the route takes calls (each other one draining; none
+ * left connected: the failed one's own end); or undefined: no other worker to take it.
  */
 export type Repick = Provider | "busy" | GatewayError | undefined;
 
@@ -45,7 +45,7 @@ export class WorkerRepicks {
     if (!worksElsewhere(upstream, failure)) return undefined;
     if (this.failed.has(upstream.name)) return undefined;
     this.failed.add(upstream.name);
-    return otherWorker(upstream, route, this.failed, request);
+    return otherWorker(upstream, failure, route, this.failed, request);
   }
 }
 
@@ -56,9 +56,10 @@ const worksElsewhere = (upstream: Provider, failure: GatewayError): boolean =>
   failure.status === 429 ||
   upstream.ownFault?.(failure) === true;
 
-/** A worker of the route this request has not failed on, if one can take it now. */
+/** A worker of the route this request has not failed on, if one can take it now (`failed` failed with `failure`). */
 function otherWorker(
   failed: Provider,
+  failure: GatewayError,
   route: Route,
   avoid: ReadonlySet<string>,
   request: Pick<DispatchRequest, "responses" | "tenant">,
@@ -79,10 +80,17 @@ function otherWorker(
     // None other takes calls (each failed it already, drains or is gone), the failed one still
     // connected: its failure is the answer, and the route's.
     if (route.provider.holder?.(failed.name, request.tenant) !== undefined) return undefined;
-    // None left to take it: the caller hears why (none connected, every other one draining).
-    return none;
+    // None left to take it: the caller hears why — every other one draining; or none connected,
+    // when the failed one went with the request (its drain's close, or lost): then its own end,
+    // in its words and with its Retry-After, which say more than that no worker is connected.
+    return none.code === "no_route_available" && wentWith(failure, route) ? failure : none;
   }
 }
+
+/** Whether `failure` is a worker's end (lost, or closed while draining), not a busy one's refusal. */
+const wentWith = (failure: GatewayError, route: Route): boolean =>
+  failure.code === "worker_lost" ||
+  (failure.code === "unavailable" && route.provider.onlyBusy?.(failure) !== true);
 
 /** The route, its provider narrowed to the upstream already chosen (`select` answers it). */
 export function pinnedTo(route: Route, chosen: Provider): Route {

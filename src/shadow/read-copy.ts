@@ -20,6 +20,11 @@ export interface ShadowOutcome {
   usage: Usage;
   /** Null when the call failed. */
   answer: Answer | null;
+  /**
+   * The upstream that took the copy when its route chose one (`worker:<name>`): the pair's shadow
+   * route. Absent: the route's own upstream (its label stands).
+   */
+  servedBy?: string;
 }
 
 /** What reading a copy's answer needs to know: plain data, so the shadow thread has it too. */

@@ -75,74 +75,98 @@ export async function callShadow(
 ): Promise<ShadowOutcome> {
   const started = performance.now();
   const clock: CopyClock = { started, ttftMs: null };
+  let provider: Provider | undefined;
   try {
-    const provider = copyUpstream(route, request.tenant);
+    provider = copyUpstream(route, request.tenant);
     if (!provider) return SHED;
-    const callerBody = callerBodyFor(request, provider);
-    const adapted = adaptDialect(
-      request.operation,
-      callerBody,
-      provider,
-      request.model,
-      copyResponsesContext(request.responses),
-      "drop",
-      route.upstreamModel,
-      request.received,
-    );
-    const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
-    const native =
-      adapted.native && request.received && provider.passThrough
-        ? nativeRequest(request.received, body, adapted, callerBody !== request.body, provider)
-        : undefined;
-    // With the shadow thread, a native copy's provider builds its request as usual (URL,
-    // credentials, headers, the client's bytes) and hands it here instead of sending it.
-    let captured: Captured | undefined;
-    const offload =
-      thread && native
-        ? async (url: string | URL | Request, init?: RequestInit) => {
-            captured = {
-              url: String(url),
-              headers: init?.headers as Record<string, string>,
-              body: init?.body as string | Uint8Array<ArrayBuffer>,
-            };
-            return CAPTURED;
-          }
-        : undefined;
-    const reply = await abortable(
-      provider.call({
-        operation: adapted.operation,
-        body,
-        askedModel: request.model,
-        stream: request.stream,
-        requestId: `${request.requestId}-shadow`,
-        signal,
-        timeouts: route.timeouts,
-        traceparent: traced?.traceparent,
-        tracestate: traced?.traceparent === undefined ? undefined : traced.tracestate,
-        ...(native ? { native } : {}),
-        ...(offload ? { offload: offload as typeof fetch } : {}),
-      }),
-      signal,
-    );
-    const target = {
-      label: route.label,
-      dialect: provider.dialect,
-      operation: request.operation,
-      stream: request.stream,
-    };
-    if (thread && captured) {
-      return await thread.exchange({ provider: provider.name, ...captured, target }, signal);
-    }
-    if (reply.kind === "http") return await readCopy(asResponse(reply.response), target, signal, clock);
-    if (reply.kind === "json") {
-      const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-      const answer = answerFromJson(request.operation, adapted.json(reply.body));
-      return answered(clock, reply.usage ?? usageOf(reply.body), answer);
-    }
-    return await readEvents(reply.events, route, request, adapted, signal, clock);
+    return servedAs(await sendCopy(provider, route, request, signal, clock, thread, traced), route, provider);
   } catch (error) {
-    return failed(toGatewayError(signal.aborted ? signal.reason : error), clock);
+    return servedAs(failed(toGatewayError(signal.aborted ? signal.reason : error), clock), route, provider);
   }
+}
+
+/**
+ * The copy's outcome naming the upstream that took it when its route chose one (a worker of a
+ * `workers` route: `worker:<name>`, `@<node>` for one on another cluster node), as the primary's
+ * audit row names the worker that served it; the route's label stands otherwise.
+ */
+function servedAs(outcome: ShadowOutcome, route: Route, provider: Provider | undefined): ShadowOutcome {
+  if (provider === undefined || provider === route.provider) return outcome;
+  return { ...outcome, servedBy: provider.servedBy ?? provider.name };
+}
+
+/** Sends the copy to `provider` (its route's upstream, or the one it chose) and reads its answer. */
+async function sendCopy(
+  provider: Provider,
+  route: Route,
+  request: DispatchRequest,
+  signal: AbortSignal,
+  clock: CopyClock,
+  thread: Pick<ShadowThread, "exchange"> | undefined,
+  traced: Pick<CopyTelemetry, "traceparent" | "tracestate"> | undefined,
+): Promise<ShadowOutcome> {
+  const callerBody = callerBodyFor(request, provider);
+  const adapted = adaptDialect(
+    request.operation,
+    callerBody,
+    provider,
+    request.model,
+    copyResponsesContext(request.responses),
+    "drop",
+    route.upstreamModel,
+    request.received,
+  );
+  const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
+  const native =
+    adapted.native && request.received && provider.passThrough
+      ? nativeRequest(request.received, body, adapted, callerBody !== request.body, provider)
+      : undefined;
+  // With the shadow thread, a native copy's provider builds its request as usual (URL,
+  // credentials, headers, the client's bytes) and hands it here instead of sending it.
+  let captured: Captured | undefined;
+  const offload =
+    thread && native
+      ? async (url: string | URL | Request, init?: RequestInit) => {
+          captured = {
+            url: String(url),
+            headers: init?.headers as Record<string, string>,
+            body: init?.body as string | Uint8Array<ArrayBuffer>,
+          };
+          return CAPTURED;
+        }
+      : undefined;
+  const reply = await abortable(
+    provider.call({
+      operation: adapted.operation,
+      body,
+      askedModel: request.model,
+      stream: request.stream,
+      requestId: `${request.requestId}-shadow`,
+      signal,
+      timeouts: route.timeouts,
+      traceparent: traced?.traceparent,
+      tracestate: traced?.traceparent === undefined ? undefined : traced.tracestate,
+      ...(native ? { native } : {}),
+      ...(offload ? { offload: offload as typeof fetch } : {}),
+    }),
+    signal,
+  );
+  const target = {
+    label: route.label,
+    dialect: provider.dialect,
+    operation: request.operation,
+    stream: request.stream,
+  };
+  if (thread && captured) {
+    return await thread.exchange({ provider: provider.name, ...captured, target }, signal);
+  }
+  if (reply.kind === "http") return await readCopy(asResponse(reply.response), target, signal, clock);
+  if (reply.kind === "json") {
+    const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+    const answer = answerFromJson(request.operation, adapted.json(reply.body));
+    return answered(clock, reply.usage ?? usageOf(reply.body), answer);
+  }
+  return await readEvents(reply.events, route, request, adapted, signal, clock);
 }
 
 /**

@@ -60,6 +60,21 @@ describe("a pair's record", () => {
     expect(same.agreement).toMatchObject({ exact: true, finishAgrees: true });
   });
 
+  test("a copy its route sent to one of its workers is recorded under that worker, as the API says (`worker:<name>`); any other under its route", () => {
+    const overWorkers = pairFacts(request, { label: "workers", upstreamModel: "candidate" });
+    const copy = answered({ started: performance.now(), ttftMs: null }, undefined, null);
+    const served = shadowRecord(
+      overWorkers,
+      primary,
+      undefined,
+      { ...copy, servedBy: "worker:gpu-1" },
+      1,
+      rules,
+    );
+    expect(served.shadow.route).toBe("worker:gpu-1");
+    expect(shadowRecord(facts, primary, undefined, copy, 1, rules).shadow.route).toBe("provider:twin");
+  });
+
   test("the caller is kept by its id beside its name: two JWT subjects of one name are told apart", () => {
     const copy = answered({ started: performance.now(), ttftMs: null }, undefined, null);
     const callers = ["jwt:default:alice", "jwt:acme:alice", "key_1"].map((keyId) =>

@@ -159,6 +159,8 @@ export function shadowRecord(
   const ok = primary.status >= 200 && primary.status < 300;
   const answer = ok ? (primaryAnswer?.() ?? null) : null;
   const usage = shadow.usage;
+  // The worker that took the copy, when its route chose one, as the primary's row names its own.
+  const route = shadow.servedBy ?? facts.route;
   return {
     // Time-ordered (UUIDv7): the stores' unique index on it grows at its end, not at random.
     id: Bun.randomUUIDv7(),
@@ -185,13 +187,13 @@ export function shadowRecord(
     ),
     shadow: side(
       shadow,
-      facts.route,
+      route,
       facts.upstreamModel,
       { input: usage.inputTokens, output: usage.outputTokens },
       rules.pricing.cost(
         facts.upstreamModel,
         usage,
-        { route: facts.route, upstreamModel: facts.upstreamModel },
+        { route, upstreamModel: facts.upstreamModel },
         Date.now(),
       ),
       shadow.answer,

@@ -84,6 +84,7 @@ export function TailApp({
           width={width}
           maxRows={MAX_WORKER_LINES}
           visible={store.workersVisible}
+          heartbeats={store.heartbeatBounds}
         />
       ) : null}
       {detail === null ? (

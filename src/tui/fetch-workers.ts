@@ -1,13 +1,15 @@
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
+import type { HeartbeatTiming } from "./heartbeat-bounds.ts";
 import { type TailWorker, workersResponseSchema } from "./tail-event.ts";
 
 /**
- * What one read of `GET /admin/api/workers` found: the list; `refused`, a 401 or 403, which asking
- * again will not change (a tenant member's key may tail, never read the workers); or `failed`, any
- * other failure, which the next read may not meet (the pane then keeps what it has).
+ * What one read of `GET /admin/api/workers` found: the list, with the gateway's heartbeat timing
+ * when it says it (an older gateway does not); `refused`, a 401 or 403, which asking again will not
+ * change (a tenant member's key may tail, never read the workers); or `failed`, any other failure,
+ * which the next read may not meet (the pane then keeps what it has).
  */
 export type WorkersRead =
-  | { readonly kind: "listed"; readonly workers: TailWorker[] }
+  | { readonly kind: "listed"; readonly workers: TailWorker[]; readonly heartbeats?: HeartbeatTiming }
   | { readonly kind: "refused"; readonly status: number }
   | { readonly kind: "failed" };
 
@@ -38,7 +40,11 @@ export async function fetchWorkers(
         : FAILED;
     }
     const parsed = workersResponseSchema.safeParse(await response.json());
-    return parsed.success ? { kind: "listed", workers: parsed.data.workers } : FAILED;
+    if (!parsed.success) return FAILED;
+    const { workers, heartbeatMs, heartbeatTimeoutMs } = parsed.data;
+    return heartbeatMs === undefined || heartbeatTimeoutMs === undefined
+      ? { kind: "listed", workers }
+      : { kind: "listed", workers, heartbeats: { everyMs: heartbeatMs, timeoutMs: heartbeatTimeoutMs } };
   } catch {
     return FAILED;
   }

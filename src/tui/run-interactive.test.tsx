@@ -56,6 +56,32 @@ describe("runTail on a terminal", () => {
     expect(new Set(gateway.userAgents)).toEqual(new Set(["mindgw-tail"]));
   });
 
+  test("the workers pane judges heartbeats by the gateway's timeout, and says which worker is out of rotation", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const now = Date.now();
+    // workers.heartbeat_timeout: 150s, a heartbeat every 50 s: one heard 23 s ago is on time.
+    gateway.heartbeats = { heartbeatMs: 50_000, heartbeatTimeoutMs: 150_000 };
+    gateway.workers = [
+      worker({ id: "1", name: "gpu-calm", lastHeartbeatAt: now - 23_000 }),
+      // Its model server kept failing: the gateway passes it over for a minute.
+      { ...worker({ id: "2", name: "gpu-failing", lastHeartbeatAt: now }), ejectedUntil: now + 60_000 },
+    ];
+    const tail = startInteractive(gateway.url, gateway.adminKey);
+    await waitFor("live status", () => tail.output().includes("● live"));
+    tail.stdin.write("w");
+    const screen = () => tail.stdout.screen.text();
+    await waitFor(
+      "both workers in the pane",
+      () => screen().includes("gpu-calm") && screen().includes("gpu-failing"),
+    );
+    await waitFor("the list read, its heartbeat timing with it", () => /gpu-calm\s.*\bok\b/.test(screen()));
+    expect(screen()).toMatch(/gpu-failing\s.*\bout (59|60)s\b/);
+    expect(screen()).not.toContain("late");
+    tail.stdin.write("q");
+    expect(await tail.exit).toBe(0);
+  });
+
   test("a wrong admin key ends with exit 2 and one line on stderr after the screen is restored", async () => {
     const gateway = new FakeGateway().start();
     gateways.push(gateway);

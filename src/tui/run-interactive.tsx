@@ -27,7 +27,7 @@ export interface InteractiveRunOptions
  */
 export async function runInteractive(options: InteractiveRunOptions): Promise<number> {
   const { target, adminKey } = options;
-  const store = new TailStore();
+  const store = new TailStore(undefined, undefined, options.workersRefreshMs);
   const controller = new AbortController();
   const ink = render(
     <TailApp
@@ -65,7 +65,7 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
     const read = await fetchWorkers(target, adminKey, controller.signal, id, options.fetch).finally(() => {
       reading = false;
     });
-    if (read.kind === "listed") store.setWorkers(read.workers, sentAt);
+    if (read.kind === "listed") store.setWorkers(read.workers, sentAt, read.heartbeats);
     else if (read.kind === "refused") {
       // A credential that may tail but not read the workers (a tenant member's key): asked again
       // every few seconds, each refusal a warning line and an audit row, for as long as it tails.

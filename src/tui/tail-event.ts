@@ -19,6 +19,8 @@ export const workerSummarySchema = z.object({
   lastHeartbeatAt: z.number(),
   /** Absent from an older gateway's summaries. */
   draining: z.boolean().optional(),
+  /** Out of rotation until then (epoch ms): its model server kept failing. The list's alone, never an event's. */
+  ejectedUntil: z.number().optional(),
 });
 
 /** One upstream attempt (audit/audit-attempt.ts), read leniently: a newer gateway may say more. */
@@ -116,7 +118,12 @@ export const tailEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("events.missed"), at: z.number(), count: z.number() }),
 ]);
 
-export const workersResponseSchema = z.object({ workers: z.array(workerSummarySchema) });
+export const workersResponseSchema = z.object({
+  workers: z.array(workerSummarySchema),
+  /** The gateway's heartbeat and its timeout (`workers.heartbeat_timeout`); absent from an older gateway's. */
+  heartbeatMs: z.number().positive().optional(),
+  heartbeatTimeoutMs: z.number().positive().optional(),
+});
 
 export type TailEvent = z.infer<typeof tailEventSchema>;
 export type TailRecord = z.infer<typeof auditRecordSchema>;

@@ -1,6 +1,12 @@
 import { isModelTraffic } from "../audit/request-stats.ts";
 import type { ConnectionStatus } from "./event-client.ts";
 import { formatClock, oneLine } from "./format.ts";
+import {
+  DEFAULT_HEARTBEATS,
+  type HeartbeatBounds,
+  type HeartbeatTiming,
+  heartbeatBounds,
+} from "./heartbeat-bounds.ts";
 import { OwnCalls } from "./own-calls.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { StatsWindow, type WindowStats } from "./stats-window.ts";
@@ -99,11 +105,19 @@ export class TailStore {
   private readonly workerEventAt = new Map<string, number>();
   /** False once the gateway refused this credential the workers list: the pane says so. */
   workersVisible = true;
+  /**
+   * When a worker's heartbeat reads as late or stale: from the gateway's heartbeat timing and how
+   * often the list is read (`setWorkers`); the gateway's defaults until its list says.
+   */
+  heartbeatBounds: HeartbeatBounds;
 
   constructor(
     capacity = DEFAULT_ROW_CAPACITY,
     private readonly now: () => number = Date.now,
+    /** How often the workers list is read (run-interactive.tsx), the slack of a heartbeat's age. */
+    private readonly workersReadEveryMs = 5_000,
   ) {
+    this.heartbeatBounds = heartbeatBounds(DEFAULT_HEARTBEATS, workersReadEveryMs);
     this.ring = new RingBuffer(capacity);
     this.traffic = new StatsWindow(now());
     this.everything = new StatsWindow(now());
@@ -137,11 +151,21 @@ export class TailStore {
         this.finish(event.record);
         return;
       case "worker.connected":
-      case "worker.changed":
-      case "worker.draining":
         this.workerEventAt.set(event.worker.id, ++this.workerEvents);
         this.workerMap.set(event.worker.id, { ...event.worker, gone: null });
         return;
+      case "worker.changed":
+      case "worker.draining": {
+        this.workerEventAt.set(event.worker.id, ++this.workerEvents);
+        // Out of rotation is the list's to say: a drain or a change of models does not end it.
+        const ejectedUntil = this.workerMap.get(event.worker.id)?.ejectedUntil;
+        this.workerMap.set(event.worker.id, {
+          ...event.worker,
+          ...(ejectedUntil !== undefined ? { ejectedUntil } : {}),
+          gone: null,
+        });
+        return;
+      }
       case "worker.lost":
         this.workerEventAt.set(event.worker.id, ++this.workerEvents);
         this.workerMap.set(event.worker.id, {
@@ -190,9 +214,10 @@ export class TailStore {
    * Replaces the workers pane with the gateway's list, read by a request sent at `sentAt`
    * (`workersMark`; by default now). A worker whose event came after it keeps the row that event
    * made: the list may predate it, and would put a worker just lost back (or a drain just announced
-   * off) until the next read.
+   * off) until the next read. `heartbeats`: the gateway's heartbeat timing, as its list says it.
    */
-  setWorkers(workers: TailWorker[], sentAt = this.workerEvents): void {
+  setWorkers(workers: TailWorker[], sentAt = this.workerEvents, heartbeats?: HeartbeatTiming): void {
+    if (heartbeats) this.heartbeatBounds = heartbeatBounds(heartbeats, this.workersReadEveryMs);
     const newer = new Map<string, WorkerRow>();
     for (const [id, at] of this.workerEventAt) {
       const row = this.workerMap.get(id);

@@ -77,6 +77,13 @@ export type TunnelErrorCode = z.infer<typeof TunnelErrorCode>;
 
 const heartbeat = z.object({ type: z.literal("heartbeat"), at: z.number() });
 
+/** What `apis` (in `register` or `announce`) names for OpenAI's Responses API. */
+export const RESPONSES_API = "responses";
+
+/** Whether a worker's `apis` say its upstream serves the Responses API (unknown names are ignored). */
+export const servesResponsesApi = (apis: readonly string[] | undefined): boolean =>
+  apis?.includes(RESPONSES_API) === true;
+
 /** Frames a worker sends to the gateway. */
 export const WorkerFrame = z.discriminatedUnion("type", [
   z.object({
@@ -123,6 +130,12 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     retryAfter: text(64).optional(),
   }),
   z.object({ type: z.literal("drain") }),
+  /**
+   * What the worker's upstream serves now (`register`'s `apis`, in full), on the same connection:
+   * its upstream said it serves the Responses API after the worker registered (a model server that
+   * was still loading). Sent only to a gateway that said it reads it (`announce` in `registered`).
+   */
+  z.object({ type: z.literal("announce"), apis: z.array(text(64)).max(32) }),
 ]);
 export type WorkerFrame = z.infer<typeof WorkerFrame>;
 
@@ -141,6 +154,8 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     batch: z.boolean().optional(),
     /** The gateway reads binary answer frames (answer-frame.ts). */
     binaryAnswers: z.boolean().optional(),
+    /** The gateway reads `announce` frames: a worker tells what its upstream serves without registering again. */
+    announce: z.boolean().optional(),
   }),
   z.object({ type: z.literal("rejected"), reason: z.string(), message: z.string() }),
   heartbeat,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { waitForValue } from "../testing/wait-for.ts";
+import { fakeGateway } from "./testing/fake-gateway.ts";
 import { startFakeUpstream } from "./testing/fake-upstream.ts";
 import { collect, startGateway, waitFor } from "./testing/tunnel-harness.ts";
 import { upgradeStatus } from "./testing/upgrade-status.ts";
@@ -65,9 +66,12 @@ describe("worker lifecycle", () => {
     ).toBe(403);
   });
 
-  test("drain: no new requests, in-flight ones finish, exit 0", async () => {
+  test("drain: no new requests, in-flight ones finish, exit 0, its last line saying it drained", async () => {
     const { upstream, state } = setup();
-    const { stop, exit } = worker(state.gateway.port, upstream.url);
+    const lines: string[] = [];
+    const { stop, exit } = worker(state.gateway.port, upstream.url, 16, (level, message) =>
+      lines.push(`${level} ${message}`),
+    );
     await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
     const requestId = "in-flight";
     const reply = await state.gateway.call({
@@ -93,6 +97,49 @@ describe("worker lifecycle", () => {
     expect(await collect(reply)).toHaveLength(4);
     expect(await exit).toBe(0);
     await waitFor("the worker to leave", () => state.gateway.registry.list().length === 0);
+    expect(lines.at(-1)).toBe("info drained; stopped");
+  });
+
+  test("a model server that cannot list its models is named, and why, in the words of a call that failed", async () => {
+    const { state } = setup();
+    // One refusing connections (nothing listens on its port), one answering 503 (still loading).
+    const gone = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const closed = `http://127.0.0.1:${gone.port}`;
+    await gone.stop(true);
+    const loading = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => Response.json({ error: { message: "loading" } }, { status: 503 }),
+    });
+    cleanups.push(() => loading.stop(true));
+    const said: { message: string; fields?: Record<string, unknown> }[] = [];
+    for (const base of [closed, loading.url.href.replace(/\/$/, "")]) {
+      const stop = new AbortController();
+      const exit = runWorker({
+        connect: `ws://127.0.0.1:${state.gateway.port}`,
+        token: "worker-key",
+        upstream: `${base}/v1`,
+        concurrency: 1,
+        name: "gpu-1",
+        labels: {},
+        responsesApi: false,
+        log: (_level, message, fields) => said.push({ message, ...(fields ? { fields } : {}) }),
+        handleSignals: false,
+        stop: stop.signal,
+        backoff: { baseMs: 20, capMs: 100 },
+      });
+      await waitFor("a listing that failed", () =>
+        said.some((line) => line.fields?.upstream === `${base}/v1/models`),
+      );
+      stop.abort();
+      expect(await exit).toBe(0);
+    }
+    const failed = said.filter((line) => line.message.startsWith("could not list"));
+    expect(failed[0]?.message).toBe(
+      "could not list the upstream's models: connection refused (ECONNREFUSED); retrying",
+    );
+    expect(failed.at(-1)?.message).toBe("could not list the upstream's models: it answered 503; retrying");
+    expect(said.at(-1)?.message).toBe("drained; stopped");
   });
 
   test("the worker comes back by itself after the gateway restarts", async () => {
@@ -175,16 +222,14 @@ describe("worker lifecycle", () => {
     // 48 MB through the tunnel: 2.4–5.1 s at load 12–15, on main's code too (past the default 5 s).
   }, 30_000);
 
-  test("registering again to announce the Responses API lets in-flight calls finish, then dials the same gateway", async () => {
+  test("announcing the Responses API once its upstream serves it: on the same connection, never drained, the call in flight runs on", async () => {
     const { upstream, state } = setup();
-    const other = startGateway();
-    cleanups.push(() => other.stop());
     // Still loading: the upstream cannot say whether it serves /responses, so the worker registers without it.
     upstream.responsesStatus = 503;
     const lines: string[] = [];
     const stop = new AbortController();
     const exit = runWorker({
-      connect: `ws://127.0.0.1:${state.gateway.port},ws://127.0.0.1:${other.port}`,
+      connect: `ws://127.0.0.1:${state.gateway.port}`,
       token: "worker-key",
       upstream: `${upstream.url}/v1`,
       models: ["llama-small"],
@@ -195,7 +240,6 @@ describe("worker lifecycle", () => {
       handleSignals: false,
       stop: stop.signal,
       backoff: { baseMs: 20, capMs: 100 },
-      // A drain deadline the held call outlives: registering again does not cut it.
       drainTimeoutMs: 0,
     });
     cleanups.push(async () => {
@@ -203,6 +247,7 @@ describe("worker lifecycle", () => {
       await exit;
     });
     await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
+    const connected = state.gateway.registry.get("gpu-1");
     const reply = await state.gateway.call({
       body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
       stream: true,
@@ -210,22 +255,77 @@ describe("worker lifecycle", () => {
     });
     await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
     upstream.responsesStatus = 400;
-    await waitFor(
-      "the draining worker",
-      () => state.gateway.registry.get("gpu-1")?.draining === true,
-      15_000,
-    );
-    expect(lines).toContain("info registering again to announce the Responses API");
+    await waitFor("the announcement", () => connected?.responsesApi === true, 15_000);
+    // The same connection, its call still open, never drained: its model was never away.
+    expect(state.gateway.registry.get("gpu-1")).toBe(connected);
+    expect([connected?.draining, connected?.inFlight]).toEqual([false, 1]);
+    expect(lines).toContain("info announced the Responses API to the gateway");
+    expect(lines.filter((line) => line.endsWith("registered with the gateway"))).toHaveLength(1);
     upstream.release("held");
     expect(await collect(reply)).toHaveLength(4);
     expect(upstream.aborted.has("held")).toBe(false);
-    await waitFor("the announcement", () => state.gateway.registry.get("gpu-1")?.responsesApi === true);
-    expect(other.registry.list()).toHaveLength(0);
-    // The worker's own close: a disconnect at info, not a worker lost.
-    expect(state.gateway.logs.filter((line) => line.message === "worker lost")).toEqual([]);
-    expect(state.gateway.logs.map((line) => `${line.level} ${line.message}`)).toContain(
-      "info worker disconnected",
+    const said = state.gateway.logs.map((line) => `${line.level} ${line.message}`);
+    expect(said).toContain("info worker's upstream serves the Responses API");
+    expect(said.filter((line) => line.includes("worker draining") || line.includes("disconnected"))).toEqual(
+      [],
     );
+  }, 30_000);
+
+  test("a gateway that reads no announce frame (an older release): registered again once no call is in flight, never drained before, with the models it had", async () => {
+    const upstream = startFakeUpstream();
+    cleanups.push(() => upstream.stop());
+    upstream.responsesStatus = 503;
+    const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const exit = runWorker({
+      connect: gw.url,
+      token: "worker-key",
+      upstream: `${upstream.url}/v1`,
+      concurrency: 4,
+      name: "gpu-1",
+      labels: {},
+      log: (level, message) => lines.push(`${level} ${message}`),
+      handleSignals: false,
+      stop: stop.signal,
+      backoff: { baseMs: 20, capMs: 100 },
+      drainTimeoutMs: 0,
+    });
+    cleanups.push(async () => {
+      stop.abort();
+      await exit;
+    });
+    const registers = () => gw.control().filter((f) => f.type === "register");
+    await waitFor("registration", () => registers().length === 1);
+    gw.send(
+      JSON.stringify({
+        type: "request",
+        id: "1",
+        requestId: "held",
+        path: "/chat/completions",
+        body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
+        stream: true,
+        window: 256 * 1024,
+      }),
+    );
+    await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
+    upstream.responsesStatus = 400;
+    await waitFor(
+      "the worker's decision",
+      () => lines.includes("info registering again to announce the Responses API once no call is in flight"),
+      15_000,
+    );
+    // Still serving: no drain while its call runs, nothing closed.
+    expect(gw.control().map((f) => f.type)).not.toContain("drain");
+    upstream.release("held");
+    await waitFor("the second registration", () => registers().length === 2);
+    const types = gw.control().map((f) => f.type);
+    // Its call ended first; then the drain and the close, in one write, and the new register.
+    expect(types.indexOf("drain")).toBeGreaterThan(types.indexOf("end"));
+    expect(registers()[1]).toMatchObject({ models: ["llama-small", "forbidden-model"], apis: ["responses"] });
+    expect(upstream.aborted.has("held")).toBe(false);
+    // The models it registered with, offered again: the upstream was not asked for them again.
+    expect(upstream.listings).toBe(1);
   }, 30_000);
 
   test("a worker at its capacity takes no more requests; the call is refused as retryable", async () => {

@@ -297,6 +297,27 @@ function keyQuoter() {
   });
 }
 
+/**
+ * A llama.cpp server from before 2025, which reports a stream's failure in an SSE field of its own,
+ * `error: {…}`, then ends it with `data: [DONE]` (its server.cpp's `format_sse` of an error): after
+ * a first chunk for upstream model `mid`, as the stream's first event for `first`.
+ */
+function llamaCppBefore2025() {
+  const failure = { code: 500, message: "llama_decode failed: out of KV cache", type: "server_error" };
+  const chunk = `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "partial answer " }, finish_reason: null }] })}\n\n`;
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const { model } = (await request.json()) as { model: string };
+      const failed = `error: ${JSON.stringify(failure)}\n\ndata: [DONE]\n\n`;
+      return new Response(model === "mid" ? `${chunk}${failed}` : failed, {
+        headers: { "content-type": "text/event-stream" },
+      });
+    },
+  });
+}
+
 /** The gateway's own upstream credentials (keyQuoter's providers): one of no known shape, a header's, Groq's. */
 const UPSTREAM_KEYS = {
   plain: "plainUpstreamToken_9f8e7d6c5b4a",
@@ -340,9 +361,14 @@ const fx = gatewayFixture({
         },
         { name: "keyed-groq", type: "openai", base_url: `${url}v1`, api_key: UPSTREAM_KEYS.groq },
       ])(keyQuoterAt(own(keyQuoter()))),
+      ...(({ url }) => [{ name: "llamacpp-old", type: "openai", base_url: `${url}v1` }])(
+        own(llamaCppBefore2025()),
+      ),
     ],
     models: [
       { name: "fastapi", routes: [{ provider: "self-hosted", model: "fastapi-422" }] },
+      { name: "llamacpp-mid", routes: [{ provider: "llamacpp-old", model: "mid" }] },
+      { name: "llamacpp-first", routes: [{ provider: "llamacpp-old", model: "first" }] },
       { name: "quotes-key", routes: [{ provider: "keyed", model: "quote" }] },
       { name: "quotes-key-500", routes: [{ provider: "keyed", model: "quote-500" }] },
       { name: "quotes-header", routes: [{ provider: "keyed-header", model: "quote" }] },
@@ -1202,6 +1228,54 @@ describe("an effort level the translation added, refused by a model that has non
       "reasoning_effort",
     ]);
     expect(sent(from)).toHaveLength(1);
+  });
+});
+
+describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
+  const said = "llama_decode failed: out of KV cache";
+
+  test("mid-stream: both SDKs throw its words where the answer looked whole (no finish, no end_turn); the record says 502", async () => {
+    let text = "";
+    const stream = await openai.chat.completions.create({
+      model: "llamacpp-mid",
+      stream: true,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const thrown = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    })().catch((e: unknown) => e);
+    expect(text).toBe("partial answer ");
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect((thrown as Error).message).toBe(said);
+    expect((await auditRow(gw, stream._request_id ?? "")).status).toBe(502);
+    const across = await anthropic.messages
+      .stream({ model: "llamacpp-mid", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(across).toBeInstanceOf(Anthropic.APIError);
+    expect((across as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+      type: "error",
+      error: { type: "api_error", message: said },
+    });
+  });
+
+  test("as the stream's first event: the call fails in its words, a 500 as sent to an OpenAI caller, a 502 to an Anthropic one, never a 200 with nothing in it", async () => {
+    const error = (await openai.chat.completions
+      .create({ model: "llamacpp-first", stream: true, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, (error.error as { message: string }).message]).toEqual([500, said]);
+    const across = (await anthropic.messages
+      .create({
+        model: "llamacpp-first",
+        max_tokens: 20,
+        stream: true,
+        messages: [{ role: "user", content: "x" }],
+      })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect([across.status, across.error]).toEqual([
+      502,
+      { type: "error", error: { type: "api_error", message: said } },
+    ]);
   });
 });
 

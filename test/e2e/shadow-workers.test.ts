@@ -97,7 +97,7 @@ test("a copy never takes a worker's last free slot: the clients after it are ans
   expect(sent).toHaveLength(0);
 });
 
-test("a worker with a slot to spare beside the copy's takes it: the pair is recorded", async () => {
+test("a worker with a slot to spare beside the copy's takes it: the pair is recorded, naming the worker each side went to", async () => {
   const { response } = await client()
     .chat.completions.create({ model: "wroom", messages: [{ role: "user", content: "room" }] })
     .withResponse();
@@ -105,5 +105,7 @@ test("a worker with a slot to spare beside the copy's takes it: the pair is reco
   const pair = await waitFor("the wroom pair", async () =>
     (await pairs("wroom")).find((r) => r.requestId === requestId),
   );
-  expect(pair.shadow).toMatchObject({ route: "workers", status: 200, answer: "echo: room" });
+  // The copy's route as the API says it: `worker:<name>`, as the primary's names the worker that served it.
+  expect(pair.shadow).toMatchObject({ route: "worker:roomy", status: 200, answer: "echo: room" });
+  expect(pair.primary.route).toBe("worker:roomy");
 });

@@ -182,13 +182,15 @@ const accessLine = (requestId: string) =>
   );
 
 describe("worker upgrades are audited", () => {
-  test("a guessed token, a user key, a query string and a browser origin: each refusal has its request id, audit row and access line", async () => {
+  test("a guessed token, a user key, a query string (with or without a key beside it) and a browser origin: each refusal has its request id, audit row and access line", async () => {
     const worker = await createKey(f.gw, { name: "probe-worker", role: "worker" });
     const user = await createKey(f.gw, { name: "probe-user", role: "user" });
     const refusals: [Record<string, string>, string, number, string | null][] = [
       [{ authorization: "Bearer mgw_guess1" }, "", 401, null],
       [{ authorization: `Bearer ${user.key}` }, "", 403, "probe-user"],
-      [{ authorization: `Bearer ${worker.key}` }, "?token=x", 400, "probe-worker"],
+      // Refused before any credential is read: said as what it is, never a 401 for the header it lacks.
+      [{}, `?token=${worker.key}`, 400, null],
+      [{ authorization: `Bearer ${worker.key}` }, "?token=x", 400, null],
       [{ authorization: `Bearer ${worker.key}`, origin: "https://evil.example" }, "", 403, "probe-worker"],
     ];
     for (const [headers, query, status, keyName] of refusals) {
@@ -201,6 +203,7 @@ describe("worker upgrades are audited", () => {
       expect(await accessLine(requestId)).toMatchObject({ status });
     }
     expect(f.gw.stderr.all).not.toContain("mgw_guess1");
+    expect(f.gw.stderr.all).not.toContain(worker.key);
   });
 
   test("a plain GET (a proxy that dropped the upgrade) is a 426 saying what the endpoint takes, audited", async () => {

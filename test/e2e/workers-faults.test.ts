@@ -348,6 +348,91 @@ describe("workers: faults", () => {
     }
   }, 60_000);
 
+  test("calls waiting on a lone worker's answer at its drain deadline (a non-stream call, a stream before its head) end in the close's words, 503 with Retry-After: 5, not 'no connected worker serves'", async () => {
+    const lone = spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
+      name: "dl",
+      models: ["dl-only"],
+      args: ["--drain-timeout", "1s"],
+    });
+    try {
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "dl"]);
+      const call = (id: string, stream: boolean) =>
+        fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${adminKey}`,
+            "content-type": "application/json",
+            "x-request-id": id,
+          },
+          body: JSON.stringify({ model: "dl-only", stream, messages: say(`${id} [[fake:hang]]`) }),
+        }).then((answer) => ({ id, answer }));
+      const waiting = [call("wk-fault-dl-whole", false), call("wk-fault-dl-head", true)];
+      await waitFor("both calls at the upstream", async () => {
+        const asked = (await (fakes.get("b") as FakeProcess).requests()).map((r) => JSON.stringify(r.body));
+        return (
+          asked.some((b) => b.includes("wk-fault-dl-whole")) &&
+          asked.some((b) => b.includes("wk-fault-dl-head"))
+        );
+      });
+      lone.proc.kill("SIGTERM");
+      for (const { id, answer } of await Promise.all(waiting)) {
+        const body = (await answer.json()) as { error: { code: string; message: string } };
+        expect([
+          answer.status,
+          answer.headers.get("retry-after"),
+          body.error.code,
+          body.error.message,
+        ]).toEqual([
+          503,
+          "5",
+          "unavailable",
+          "worker dl: closed its connection while draining (drain deadline passed with 2 in flight)",
+        ]);
+        const row = await auditRow(gw.url, adminKey, id);
+        expect([row.status, row.errorClass]).toEqual([503, "unavailable"]);
+      }
+      expect(await lone.stop("SIGTERM", 20_000)).toBe(0);
+    } finally {
+      await lone.stop("SIGKILL");
+    }
+  }, 60_000);
+
+  test("kill -9 of a lone worker while a call waits on its answer: the caller hears the worker was lost (502, to retry), not 'no connected worker serves'", async () => {
+    const lone = spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
+      name: "kl",
+      models: ["kl-only"],
+    });
+    try {
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "kl"]);
+      const waiting = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "kl-only", messages: say("wk-fault-kl [[fake:hang]]") }),
+      });
+      await waitFor("the call at the upstream", async () =>
+        (await (fakes.get("b") as FakeProcess).requests()).some((r) =>
+          JSON.stringify(r.body).includes("wk-fault-kl"),
+        ),
+      );
+      lone.proc.kill("SIGKILL");
+      const answer = await waiting;
+      const body = (await answer.json()) as { error: { code: string; message: string } };
+      expect([answer.status, body.error.code, body.error.message]).toEqual([
+        502,
+        "worker_lost",
+        "worker kl was lost",
+      ]);
+    } finally {
+      await lone.stop("SIGKILL");
+    }
+  }, 60_000);
+
   test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, its own model answers 503 'is draining' with Retry-After: 5, exit 0", async () => {
     const draining = workers.get("a") as WorkerProcess;
     const stream = await openai().chat.completions.create({

@@ -259,3 +259,135 @@ describe("workers: the drain deadline", () => {
     );
   });
 });
+
+/**
+ * A model server that was still loading when its worker started: `POST /v1/responses` answers 503
+ * (which says nothing of the endpoint) until `serve()`, then refuses the probe's empty body as a
+ * Responses server does (400) and answers a real call; chat completions answer at once, a stream
+ * holds after its first chunk until `release()`. What it was asked is recorded.
+ */
+function startLoadingModelServer() {
+  const chunk = (content: string, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "flip-model", choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+  const state = { serves: false, asked: [] as string[] };
+  const released = Promise.withResolvers<void>();
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeout: 0,
+    async fetch(req) {
+      const path = new URL(req.url).pathname;
+      const body = (await req.json()) as { stream?: boolean; input?: unknown };
+      state.asked.push(`${path}${body.input === undefined ? "" : " (with input)"}`);
+      if (path === "/v1/responses") {
+        if (!state.serves) return Response.json({ error: { message: "model loading" } }, { status: 503 });
+        if (body.input === undefined)
+          return Response.json({ error: { message: "input is required" } }, { status: 400 });
+        return Response.json({
+          id: "resp_native",
+          object: "response",
+          created_at: 1,
+          status: "completed",
+          model: "flip-model",
+          output: [
+            {
+              type: "message",
+              id: "msg_1",
+              status: "completed",
+              role: "assistant",
+              content: [{ type: "output_text", text: "native", annotations: [] }],
+            },
+          ],
+          usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 },
+        });
+      }
+      if (!body.stream)
+        return Response.json({
+          id: "c2",
+          object: "chat.completion",
+          created: 1,
+          model: "flip-model",
+          choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        });
+      const encoder = new TextEncoder();
+      const writes = [
+        chunk("first "),
+        released.promise.then(() => `${chunk("last", "stop")}data: [DONE]\n\n`),
+      ];
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const next = writes.shift();
+          if (next === undefined) return controller.close();
+          controller.enqueue(encoder.encode(await next));
+        },
+      });
+      return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+    },
+  });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    state,
+    release: () => released.resolve(),
+    stop: () => server.stop(true),
+  };
+}
+
+describe("workers: an upstream that serves the Responses API once it has loaded", () => {
+  test("the worker announces it on its connection while a stream runs: no other call is refused, none finds the model gone", async () => {
+    const upstream = startLoadingModelServer();
+    fx.deferTest(() => upstream.stop());
+    const token = await createKey(gw.url, adminKey, { name: "loading", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${upstream.url}/v1`,
+      name: "loading",
+      models: ["flip-model"],
+    });
+    fx.deferTest(() => worker.stop("SIGKILL"));
+    type Listed = { name: string; responsesApi?: boolean };
+    const listed = async () =>
+      ((await listWorkers(gw.url, adminKey)) as Listed[]).find((w) => w.name === "loading");
+    await waitFor("the worker to register", listed);
+    const call = (body: object) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "flip-model", messages: [{ role: "user", content: "hi" }], ...body }),
+      });
+    const stream = await call({ stream: true });
+    expect(stream.status).toBe(200);
+    // The model server has loaded: the worker learns it at its next ask, the stream still open.
+    upstream.state.serves = true;
+    const statuses = new Map<number, number>();
+    const another = async () => {
+      const answer = await call({});
+      await answer.arrayBuffer();
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+    };
+    // Until it is announced, or a call is refused (a worker that drained to register again).
+    while (statuses.size < 2 && !(await listed())?.responsesApi) {
+      await another();
+      await Bun.sleep(10); // stimulus: a steady trickle of other calls
+    }
+    for (let i = 0; i < 20; i++) await another();
+    // Every other call was answered: no 503 "draining", no 404 "model not found".
+    expect([...statuses.keys()]).toEqual([200]);
+    upstream.release();
+    const text = await stream.text();
+    expect(text).toContain('"content":"last"');
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    // Announced: a Responses call now goes to the model server as one.
+    const native = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "flip-model", input: "hi" }),
+    });
+    expect(native.status).toBe(200);
+    expect(((await native.json()) as { id: string }).id).toBe("resp_native");
+    expect(upstream.state.asked.at(-1)).toBe("/v1/responses (with input)");
+    expect(worker.stderr.all + worker.stdout.all).toContain("announced the Responses API to the gateway");
+    expect(gw.stderr.all).not.toContain('"worker disconnected"');
+  }, 60_000);
+});

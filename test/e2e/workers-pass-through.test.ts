@@ -153,7 +153,7 @@ describe("a worker route passes the client's dialect on", () => {
 });
 
 describe("a worker started before its model server is up", () => {
-  test("asks again while connected, and once the upstream serves /v1/responses registers again announcing it", async () => {
+  test("asks again while connected, and once the upstream serves /v1/responses announces it on its connection", async () => {
     const lateUp = startCannedUpstream();
     fx.deferTest(() => lateUp.stop());
     // The first probe finds a server still loading (503: says nothing), the next one a Responses server.
@@ -172,16 +172,16 @@ describe("a worker started before its model server is up", () => {
     fx.deferTest(() => late.stop("SIGKILL"));
     type Listed = { name: string; responsesApi?: boolean };
     await waitFor(
-      "wlate registered again, announcing the Responses API",
+      "wlate announcing the Responses API",
       async () =>
         ((await listWorkers(gw.url, adminKey)) as Listed[]).find((w) => w.name === "wlate")?.responsesApi,
       20_000,
     );
-    // Its log lines came before its new registration; the pipe may bring them a moment after.
+    // Its log lines came before the gateway heard it; the pipe may bring them a moment after.
     const lines = [
       "could not tell whether the upstream serves the Responses API; asking again",
       "the upstream serves the Responses API",
-      "registering again to announce the Responses API",
+      "announced the Responses API to the gateway",
     ];
     await waitFor(
       "the worker's log lines",

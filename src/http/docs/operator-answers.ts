@@ -89,9 +89,15 @@ export const OPERATOR_ANSWERS = {
             labels: { type: "object", additionalProperties: text },
             lastHeartbeatAt: { type: "number" },
             draining: { type: "boolean" },
+            ejectedUntil: { type: "number", description: "out of rotation until then (epoch ms)" },
           },
           ["id", "name", "models", "inFlight", "capacity"],
         ),
+      },
+      heartbeatMs: { ...count, description: "how often a worker's heartbeat is due" },
+      heartbeatTimeoutMs: {
+        ...count,
+        description: "how long the gateway waits for a worker's sign of life before it removes it",
       },
     }),
     example: {
@@ -108,6 +114,8 @@ export const OPERATOR_ANSWERS = {
           draining: false,
         },
       ],
+      heartbeatMs: 10000,
+      heartbeatTimeoutMs: 30000,
     },
   },
   Routing: {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import chalk from "chalk";
 import { render } from "ink-testing-library";
 import { auditRecord } from "../../audit/testing/audit-record.ts";
+import { DEFAULT_HEARTBEATS, heartbeatBounds } from "../heartbeat-bounds.ts";
 import { layoutColumns } from "../table-layout.ts";
 import type { RequestRow, WorkerRow } from "../tail-store.ts";
 import { worker } from "../testing/fixtures.ts";
@@ -246,11 +247,20 @@ describe("DetailView", () => {
 });
 
 describe("WorkersPane", () => {
+  /** The gateway's default heartbeat timing, the list read every 5 s. */
+  const heartbeats = heartbeatBounds(DEFAULT_HEARTBEATS, 5_000);
+
   test("name, models, load and health", () => {
     const now = 1_700_000_100_000;
     const workers: WorkerRow[] = [
       {
         ...worker({ id: "1", name: "gpu1", inFlight: 3, capacity: 8, lastHeartbeatAt: now - 1000 }),
+        gone: null,
+      },
+      {
+        // Its model server keeps failing: out of rotation for 30 s more, as the workers list says.
+        ...worker({ id: "6", name: "gpu6", lastHeartbeatAt: now - 1000 }),
+        ejectedUntil: now + 30_000,
         gone: null,
       },
       {
@@ -268,10 +278,13 @@ describe("WorkersPane", () => {
       { ...worker({ id: "3", name: "gpu3" }), gone: { how: "lost", reason: "heartbeat timeout" } },
     ];
     const frame =
-      render(<WorkersPane workers={workers} now={now} width={100} maxRows={4} />).lastFrame() ?? "";
+      render(
+        <WorkersPane workers={workers} now={now} width={100} maxRows={5} heartbeats={heartbeats} />,
+      ).lastFrame() ?? "";
     const text = plain(frame);
-    expect(text).toContain("WORKERS (5)");
+    expect(text).toContain("WORKERS (6)");
     expect(text).toMatch(/gpu1\s+llama-3-8b\s+3\/8 ok/);
+    expect(text).toMatch(/gpu6\s+llama-3-8b\s+1\/8 out 30s/);
     expect(text).toMatch(/gpu2\s+a,b\s+1\/8 stale 60s/);
     expect(text).toMatch(/gpu4\s+llama-3-8b\s+2\/8 draining/);
     // Gone: why, in place of the models it no longer serves (the Workers page's reason).
@@ -279,19 +292,24 @@ describe("WorkersPane", () => {
     expect(text).toContain("+1 more");
     expect(frame).toContain(`${GREEN}ok`);
     expect(frame).toContain(`${RED}stale`);
+    expect(frame).toContain(`${RED}out 30s`);
     expect(frame).toContain(`${YELLOW}draining`);
     expect(frame).toContain(`${GRAY}left`);
   });
 
   test("empty", () => {
-    expect(plain(render(<WorkersPane workers={[]} now={0} width={80} maxRows={5} />).lastFrame())).toContain(
-      "no workers connected",
-    );
+    expect(
+      plain(
+        render(
+          <WorkersPane workers={[]} now={0} width={80} maxRows={5} heartbeats={heartbeats} />,
+        ).lastFrame(),
+      ),
+    ).toContain("no workers connected");
   });
 
   test("refused to this credential: said so, not that none is connected", () => {
     const frame = render(
-      <WorkersPane workers={[]} now={0} width={80} maxRows={5} visible={false} />,
+      <WorkersPane workers={[]} now={0} width={80} maxRows={5} visible={false} heartbeats={heartbeats} />,
     ).lastFrame();
     expect(plain(frame)).toContain("workers: not visible to this credential");
     expect(plain(frame)).not.toContain("no workers connected");

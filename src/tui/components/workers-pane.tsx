@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
 import { fit } from "../format.ts";
+import type { HeartbeatBounds } from "../heartbeat-bounds.ts";
 import { workerHealth } from "../status-style.ts";
 import type { WorkerRow } from "../tail-store.ts";
 
@@ -11,14 +12,16 @@ export interface WorkersPaneProps {
   maxRows: number;
   /** False when the gateway refuses this credential the workers list (a tenant member's key). */
   visible?: boolean;
+  /** When a heartbeat reads as late or stale (the gateway's timing: heartbeat-bounds.ts). */
+  heartbeats: HeartbeatBounds;
 }
 
 /**
- * Connected workers: name, models, in-flight / capacity, and health (draining, heartbeat:
- * status-style.ts). A worker gone (lost, or left) shows why in place of its models, which it no
+ * Connected workers: name, models, in-flight / capacity, and health (out of rotation, draining,
+ * heartbeat: status-style.ts). A worker gone (lost, or left) shows why in place of its models, which it no
  * longer serves.
  */
-export function WorkersPane({ workers, now, width, maxRows, visible = true }: WorkersPaneProps) {
+export function WorkersPane({ workers, now, width, maxRows, visible = true, heartbeats }: WorkersPaneProps) {
   if (!visible)
     return (
       <Box flexDirection="column">
@@ -38,7 +41,7 @@ export function WorkersPane({ workers, now, width, maxRows, visible = true }: Wo
       </Text>
       {workers.length === 0 ? <Text dimColor>no workers connected</Text> : null}
       {shown.map((worker) => {
-        const health = workerHealth(worker, now);
+        const health = workerHealth(worker, now, heartbeats);
         return (
           <Text key={worker.id} wrap="truncate">
             {fit(worker.name, nameWidth)}{" "}

@@ -14,7 +14,10 @@ export class FakeGateway {
   forceStatus: number | null = null;
   /** Accept the event stream but never write to it. */
   silent = false;
-  workers: WorkerSummary[] = [];
+  /** The workers list, each with when it is out of rotation until, if it is. */
+  workers: (WorkerSummary & { ejectedUntil?: number })[] = [];
+  /** The heartbeat timing the list says, as a gateway of this release does; none, as an older one. */
+  heartbeats: { heartbeatMs: number; heartbeatTimeoutMs: number } | null = null;
   /**
    * Keys that may read the events but not the workers (403), as a tenant member's user key: the
    * gateway's roles in small.
@@ -80,7 +83,7 @@ export class FakeGateway {
       this.workersReads.set(key, (this.workersReads.get(key) ?? 0) + 1);
       return this.memberKeys.has(key)
         ? Response.json({ error: { message: "this credential lacks the required role" } }, { status: 403 })
-        : Response.json({ workers: this.workers });
+        : Response.json({ workers: this.workers, ...this.heartbeats });
     }
     if (url.pathname !== "/admin/api/events") return new Response("not found", { status: 404 });
     this.connections++;

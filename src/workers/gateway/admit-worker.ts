@@ -30,11 +30,13 @@ const refusal = (status: number, code: "forbidden" | "invalid_request", message:
   new GatewayError({ status, code, message });
 
 /**
- * Checks an authenticated upgrade before any socket exists; throws the refusal. Credentials
- * travel only in the Authorization header: the endpoint takes no query parameters, so a token
- * there (which proxies and access logs would record) is refused outright.
+ * Checks an upgrade by its request alone, before its credential is read; throws the refusal.
+ * Credentials travel only in the Authorization header: the endpoint takes no query parameters, so
+ * a token there (which proxies and access logs would record) is refused outright, 400 with what to
+ * do — whatever the header says, and never a 401 for the header a worker that put its token in the
+ * query string lacks.
  */
-export function admitWorker(request: Request, identity: WorkerIdentity, options: AdmitOptions): void {
+export function screenWorkerUpgrade(request: Request): void {
   if (new URL(request.url).search !== "") {
     throw refusal(
       400,
@@ -42,6 +44,10 @@ export function admitWorker(request: Request, identity: WorkerIdentity, options:
       "the worker endpoint takes no query parameters; send the token in the Authorization header",
     );
   }
+}
+
+/** Checks an authenticated upgrade before any socket exists; throws the refusal. */
+export function admitWorker(request: Request, identity: WorkerIdentity, options: AdmitOptions): void {
   const origin = request.headers.get("origin");
   if (origin !== null && !(options.allowedOrigins ?? []).includes(origin)) {
     throw refusal(403, "forbidden", "origin not allowed");

@@ -1,18 +1,27 @@
+import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 
-/** How a worker left: `planned`, its own close (1000) or the gateway's ending it as one; `stopping`, the gateway's stop. */
+/**
+ * How a worker left: `planned`, its own close (1000) or the gateway's ending it as one; `stopping`,
+ * the gateway's stop; `keyEnded`, the gateway's ending it because its key was revoked or expired.
+ */
 export interface Departure {
   readonly reason: string;
   readonly planned: boolean;
   readonly stopping: boolean;
+  readonly keyEnded?: KeyEndReason;
 }
+
+/** What the gateway says of a worker it disconnected because its key ended, before or after its register. */
+export const keyEndedLine = (reason: KeyEndReason) => `worker disconnected: its key was ${reason}`;
 
 /**
  * Logs a worker's leaving in the words of how it went, and tells whether it left drained (the
  * `worker.lost` event's `drained`): the gateway's stop and a planned close are info lines, a
  * planned close with requests still open (a drain whose deadline passed) cut them and is a
- * warning, anything else is a worker lost.
+ * warning, a key revoked or expired is a warning of its own (never a worker lost), anything else
+ * is a worker lost.
  */
 export function logDeparture(log: WorkerLog, worker: RegisteredWorker, how: Departure): boolean {
   const { reason, planned } = how;
@@ -20,6 +29,11 @@ export function logDeparture(log: WorkerLog, worker: RegisteredWorker, how: Depa
   const named = { worker: worker.name, id: worker.id };
   // Closed by the gateway's own stop: expected, and every connected worker says the same.
   if (how.stopping) log("info", "worker disconnected: the gateway is stopping", named);
+  else if (how.keyEnded)
+    log("warn", keyEndedLine(how.keyEnded), {
+      ...named,
+      ...(worker.inFlight > 0 ? { in_flight: worker.inFlight } : {}),
+    });
   else if (cut > 0)
     log("warn", "worker disconnected with requests in flight: they were cut", {
       ...named,

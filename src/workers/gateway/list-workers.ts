@@ -9,12 +9,24 @@ export interface ListedWorker extends WorkerSummary {
   shadowedByConfig?: string[];
 }
 
+/** Body of `GET /admin/api/workers`. */
+export interface WorkerListing {
+  workers: ListedWorker[];
+  /**
+   * How often a worker's heartbeat is due and how long the gateway waits for a sign of life before
+   * it removes the worker (`workers.heartbeat_timeout`, the heartbeat a third of it): what a
+   * reader judges a worker's `lastHeartbeatAt` by (`mindgw tail`'s late and stale).
+   */
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+}
+
 /**
  * Body of `GET /admin/api/workers`: the workers a reader of `scope` may see — an admin in a tenant
  * its own tenant's and the platform's, the workers its callers may be routed to; every worker for
  * an admin outside every tenant (null).
  */
-export function listWorkers(registry: WorkerRegistry, scope: string | null): { workers: ListedWorker[] } {
+export function listWorkers(registry: WorkerRegistry, scope: string | null): WorkerListing {
   const workers = registry.list(scope ?? undefined).map((summary): ListedWorker => {
     const worker = registry.get(summary.name);
     if (!worker) return summary;
@@ -26,5 +38,5 @@ export function listWorkers(registry: WorkerRegistry, scope: string | null): { w
       ...(shadowed.length > 0 ? { shadowedByConfig: [...shadowed] } : {}),
     };
   });
-  return { workers };
+  return { workers, heartbeatMs: registry.heartbeatMs, heartbeatTimeoutMs: registry.heartbeatTimeoutMs };
 }

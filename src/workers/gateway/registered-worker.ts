@@ -58,8 +58,11 @@ export interface RegisteredWorker {
   models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
-  /** Its upstream serves the Responses API: `responses` calls may pass through natively. */
-  readonly responsesApi?: boolean;
+  /**
+   * Its upstream serves the Responses API: `responses` calls may pass through natively. Set again
+   * by the registry (`announce`) when the worker says so after it registered.
+   */
+  responsesApi?: boolean;
   readonly inFlight: number;
   /** The worker's own version, when it said. */
   readonly version?: string | undefined;

@@ -43,8 +43,8 @@ export interface TunnelStream {
   onEnd(): void;
   /** `retryAfter`: a peer link's refusal's (protocol.ts). */
   onError(code: TunnelErrorCode, message: string, retryAfter?: string): void;
-  /** The worker connection is gone. */
-  lost(): void;
+  /** The worker connection is gone; `how`, when it was ended for a reason (`was disconnected: …`). */
+  lost(how?: string): void;
 }
 
 /**
@@ -203,11 +203,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.settle(tunnelFailure(this.workerName, code, message, retryAfter));
   }
 
-  /** The worker connection is gone. */
-  lost(): void {
+  /** The worker connection is gone; `how`, when it was ended for a reason (`was disconnected: …`). */
+  lost(how?: string): void {
     if (this.finished) return;
     this.finish();
-    this.settle(workerLost(this.workerName));
+    this.settle(workerLost(this.workerName, how));
   }
 
   /**

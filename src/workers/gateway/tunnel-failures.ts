@@ -4,16 +4,16 @@ import type { TunnelErrorCode } from "../protocol.ts";
 import { busyRefusal, CAPACITY_RETRY_AFTER, capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
 
 /**
- * The worker died. Always retryable: the router retries only until the first event reaches
- * the client, and a stream whose head arrived may not have sent a byte yet (a model server
- * sends its headers at once and its first token after prefill). Mid-stream the relay turns
- * it into an error event in the caller's dialect.
+ * The worker died, or was disconnected (`how`: `was disconnected: its key was revoked`). Always
+ * retryable: the router retries only until the first event reaches the client, and a stream whose
+ * head arrived may not have sent a byte yet (a model server sends its headers at once and its first
+ * token after prefill). Mid-stream the relay turns it into an error event in the caller's dialect.
  */
-export const workerLost = (worker: string) =>
+export const workerLost = (worker: string, how = "was lost") =>
   new GatewayError({
     status: 502,
     code: "worker_lost",
-    message: `${namedWorker(worker)} was lost`,
+    message: `${namedWorker(worker)} ${how}`,
     retryable: true,
   });
 

@@ -80,7 +80,12 @@ function gateway(alsoNewlyServed?: WorkerRegistryOptions["newlyServed"]) {
     sessions.keyChanged(
       keyRecord({ id: "key_1", hash: "h", prefix: "mgw_x", last4: "abcd", name: "gpu-key", models }),
     );
-  return { clock, registry, events, logs, newlyServed, connect, narrow };
+  /** An admin revokes the key (`mindgw keys revoke key_1`). */
+  const revoke = () =>
+    sessions.keyChanged(
+      keyRecord({ id: "key_1", hash: "h", prefix: "mgw_x", last4: "abcd", name: "gpu-key", revokedAt: 1 }),
+    );
+  return { clock, registry, events, logs, newlyServed, connect, narrow, revoke };
 }
 
 const request = (): TunnelRequest => ({
@@ -332,5 +337,56 @@ describe("a worker's own close while draining", () => {
       true,
     ]);
     expect(error.message).toBe("worker a: closed its connection while draining (registering again)");
+  });
+});
+
+describe("a worker's key revoked while it is connected", () => {
+  test("it is told and disconnected, said as that at warn, never as a protocol error or a worker lost; its call in flight says its key was revoked", async () => {
+    const { registry, events, logs, connect, revoke } = gateway();
+    const worker = connect();
+    worker.register("gpu", ["llama"]);
+    const failure = registry
+      .get("gpu")
+      ?.openWhole(request())
+      .catch((e: unknown) => e as GatewayError);
+    revoke();
+    expect(worker.socket.sent.at(-1)).toEqual(
+      expect.objectContaining({
+        type: "rejected",
+        reason: "key_revoked",
+        message: "the worker's key was revoked",
+      }),
+    );
+    expect(worker.socket.closedWith).toBe(1008);
+    expect(registry.list()).toEqual([]);
+    const error = (await failure) as GatewayError;
+    // Retryable as a lost worker's (another worker takes it before its first event), in its own words.
+    expect([error.status, error.code, error.message, error.retryable]).toEqual([
+      502,
+      "worker_lost",
+      "worker gpu was disconnected: its key was revoked",
+      true,
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      type: "worker.lost",
+      reason: "its key was revoked",
+      drained: false,
+    });
+    expect(logs.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+      "worker disconnected: its key was revoked",
+    ]);
+  });
+
+  test("before its register: disconnected in the same words, no protocol error", () => {
+    const { logs, connect, revoke } = gateway();
+    const worker = connect();
+    revoke();
+    expect(worker.socket.sent).toEqual([
+      expect.objectContaining({ type: "rejected", reason: "key_revoked" }),
+    ]);
+    expect(worker.socket.closedWith).toBe(1008);
+    expect(logs.map((l) => `${l.level} ${l.message}`)).toEqual([
+      "warn worker disconnected: its key was revoked",
+    ]);
   });
 });

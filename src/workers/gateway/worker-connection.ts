@@ -9,11 +9,13 @@ import {
   encodeFrame,
   type GatewayFrame,
   PROTOCOL_VERSION,
+  servesResponsesApi,
   type WorkerFrame,
 } from "../protocol.ts";
 import { readWorkerFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
+import { keyEndedLine } from "./departure-log.ts";
 import { KeyNarrowing, NONE_PERMITTED } from "./key-narrowing.ts";
 import { modelMatcher } from "./model-allow-list.ts";
 import { workerOwner } from "./worker-owner.ts";
@@ -152,7 +154,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       models: accepted,
       capacity: frame.concurrency,
       labels: frame.labels,
-      ...(frame.apis?.includes("responses") ? { responsesApi: true } : {}),
+      ...(servesResponsesApi(frame.apis) ? { responsesApi: true } : {}),
       ...(frame.bodyText ? { bodyText: true } : {}),
       ...(frame.binaryRequests ? { binaryRequests: true } : {}),
       version: frame.version,
@@ -184,6 +186,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       maxMessageBytes: deps.maxMessageBytes,
       batch: true,
       binaryAnswers: true,
+      announce: true,
     });
     if (refused.length > 0)
       log("warn", "worker offered models its key may not serve", {
@@ -255,6 +258,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       drainedItself = true;
       return registry.drain(tunnel);
     }
+    if (frame.type === "announce") return registry.announce(tunnel, frame.apis);
     tunnel.receive(frame);
   }
 
@@ -278,7 +282,15 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       if (done) return;
       // `rejected` tells the worker that reconnecting with this key cannot help.
       send({ type: "rejected", reason: `key_${reason}`, message: `the worker's key was ${reason}` });
-      fail(CloseCode.protocolError, `key ${reason}`);
+      finish();
+      // Said as what it is, never as a protocol error or a worker lost; its callers told so too.
+      const why = `its key was ${reason}`;
+      if (!tunnel) {
+        log("warn", keyEndedLine(reason), { key: identity.name });
+        return transport.close(CloseCode.protocolError, why);
+      }
+      registry.keyEnded(tunnel, reason);
+      tunnel.close(CloseCode.protocolError, why, `was disconnected: ${why}`);
     },
     keyModels(models) {
       allowed = models;

@@ -94,3 +94,32 @@ test("a key narrowed after a worker's upgrade was admitted and before its socket
   expect(registered).toMatchObject({ type: "registered", accepted: ["llama-small"] });
   expect(gateway.registry.list().map((w) => w.models)).toEqual([["llama-small"]]);
 });
+
+test("a token in the query string is refused as that, 400 with what to do, before any credential is read: not a 401 for the header it lacks", async () => {
+  const gateway = startGateway();
+  cleanups.push(() => gateway.stop());
+  const beside: Record<string, string>[] = [
+    {},
+    { authorization: "Bearer wrong" },
+    { authorization: "Bearer worker-key" },
+  ];
+  for (const headers of beside) {
+    const response = await fetch(`http://127.0.0.1:${gateway.port}/workers/connect?token=worker-key`, {
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        ...headers,
+      },
+    });
+    expect([
+      response.status,
+      ((await response.json()) as { error: { message: string } }).error.message,
+    ]).toEqual([
+      400,
+      "the worker endpoint takes no query parameters; send the token in the Authorization header",
+    ]);
+  }
+  expect(gateway.registry.list()).toEqual([]);
+});

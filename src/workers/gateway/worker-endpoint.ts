@@ -7,7 +7,7 @@ import { FrameWriter } from "../frame-writer.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
 import { receiveDirectly } from "../receive-directly.ts";
 import type { WorkerLog } from "../worker-log.ts";
-import { type AdmitOptions, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
+import { type AdmitOptions, admitWorker, screenWorkerUpgrade, type WorkerIdentity } from "./admit-worker.ts";
 import { createWorkerConnection, type WorkerConnection } from "./worker-connection.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
@@ -17,17 +17,25 @@ export interface AdmittedUpgrade {
   readonly requestId: string;
 }
 
+/** What the endpoint checks of an upgrade, each refusing by throwing. */
+export interface WorkerAdmission {
+  /** By the request alone, before its credential is read (a query string: admit-worker.ts). */
+  screen(): void;
+  /** The caller, once authenticated (its role, a browser's origin). */
+  admit(identity: WorkerIdentity): void;
+}
+
 /**
  * The gateway's front door guard around an upgrade (front door `workers`), as the Responses
  * WebSocket's: it accounts for the upgrade, admitted or not (one audit row, 101 when admitted; an
- * access line and `x-request-id` with its request id) and authenticates the caller, then runs
- * `admit`, which refuses by throwing. Resolves with the admitted upgrade, or the refusal to answer
- * with (in the caller's dialect, as every refusal).
+ * access line and `x-request-id` with its request id), runs `screen`, then authenticates the
+ * caller and runs `admit`. Resolves with the admitted upgrade, or the refusal to answer with (in
+ * the caller's dialect, as every refusal).
  */
 export type WorkerGuard = (
   request: Request,
   server: ServerLike,
-  admit: (identity: WorkerIdentity) => void,
+  admission: WorkerAdmission,
 ) => Promise<AdmittedUpgrade | Response>;
 
 /**
@@ -116,9 +124,10 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       let pending = upgrades.get(request);
       if (!pending) {
         const options = deps.terms().admission;
-        pending = deps.guard(request, server as ServerLike, (identity) =>
-          admitWorker(request, identity, options),
-        );
+        pending = deps.guard(request, server as ServerLike, {
+          screen: () => screenWorkerUpgrade(request),
+          admit: (identity) => admitWorker(request, identity, options),
+        });
         upgrades.set(request, pending);
       }
       const upgrade = await pending;

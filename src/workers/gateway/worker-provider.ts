@@ -37,11 +37,12 @@ export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `${PREFIX
  * the same code as a direct OpenAI-compatible upstream.
  */
 export function createWorkersProvider(registry: WorkerRegistry): Provider {
-  // One provider a worker connection, made at its first call, not one (and its closures) a call.
+  // One provider a worker connection, made at its first call, not one (and its closures) a call;
+  // made again once the worker announced the Responses API on its connection (`announce`).
   const providers = new WeakMap<RegisteredWorker, Provider>();
   function providerOf(worker: RegisteredWorker): Provider {
     let provider = providers.get(worker);
-    if (!provider) {
+    if (!provider || (provider.responsesApi === true) !== (worker.responsesApi === true)) {
       provider = oneWorker(worker);
       providers.set(worker, provider);
     }

@@ -1,8 +1,9 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
+import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
-import { CloseCode } from "../protocol.ts";
+import { CloseCode, servesResponsesApi } from "../protocol.ts";
 import { silentLog } from "../worker-log.ts";
-import { logDeparture } from "./departure-log.ts";
+import { type Departure, logDeparture } from "./departure-log.ts";
 import { HeartbeatSweeps } from "./heartbeat-sweeps.ts";
 import { changeKeyModels } from "./key-models-change.ts";
 import type { NoWorker } from "./no-worker.ts";
@@ -28,6 +29,13 @@ export interface WorkerRegistry {
    */
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   /**
+   * Removes a worker whose key was revoked or expired (its connection ended for it:
+   * worker-connection.ts `keyEnded`), logged as that at warn (`worker disconnected: its key was
+   * revoked`), never as a worker lost; `worker.lost` says why (`its key was revoked`), `drained:
+   * false`.
+   */
+  keyEnded(worker: RegisteredWorker, reason: KeyEndReason): void;
+  /**
    * The models a connected worker is routed from now on: its key's allow-list changed while it was
    * connected (the models it offered that the key now permits, never empty). Told as a
    * `worker.changed` event with the models now and to the watchers; the requests it has in flight
@@ -35,6 +43,14 @@ export interface WorkerRegistry {
    */
   serveOnly(worker: RegisteredWorker, models: readonly string[]): void;
   touch(worker: RegisteredWorker): void;
+  /**
+   * What the worker's upstream serves now, as it announced on its connection (an `announce`
+   * frame's `apis`: the Responses API, once a model server that was loading said it serves it):
+   * Responses calls pass through to it natively from its next call on, without a new registration
+   * (nothing is drained, no model goes away). Told as a `worker.changed` event and to the watchers
+   * (a cluster node tells the others at once); nothing when it changes nothing.
+   */
+  announce(worker: RegisteredWorker, apis: readonly string[]): void;
   /**
    * The worker announced a drain: it finishes what it has and is picked for nothing new (told once,
    * as `worker.draining`, to the live stream and the watchers).
@@ -128,6 +144,17 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     for (const listener of watchers) listener();
   };
 
+  /** Removes a worker if it is still the current one under its name, said as it went (`remove`). */
+  function leave(worker: RegisteredWorker, how: Departure): boolean {
+    if (byName.get(worker.name) !== worker) return false;
+    byName.delete(worker.name);
+    sweeps.sync(byName.size);
+    const drained = logDeparture(log, worker, how);
+    emit({ type: "worker.lost", at: now(), worker: summarizeWorker(worker), reason: how.reason, drained });
+    changed();
+    return true;
+  }
+
   const registry: WorkerRegistry = {
     heartbeatMs,
     heartbeatTimeoutMs,
@@ -163,13 +190,10 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       return { ok: true };
     },
     remove(worker, reason, planned = false) {
-      if (byName.get(worker.name) !== worker) return false;
-      byName.delete(worker.name);
-      sweeps.sync(byName.size);
-      const drained = logDeparture(log, worker, { reason, planned, stopping });
-      emit({ type: "worker.lost", at: now(), worker: summarizeWorker(worker), reason, drained });
-      changed();
-      return true;
+      return leave(worker, { reason, planned, stopping });
+    },
+    keyEnded(worker, reason) {
+      leave(worker, { reason: `its key was ${reason}`, planned: false, stopping, keyEnded: reason });
     },
     serveOnly(worker, models) {
       if (byName.get(worker.name) !== worker) return;
@@ -181,6 +205,18 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     },
     touch(worker) {
       worker.lastHeartbeatAt = now();
+    },
+    announce(worker, apis) {
+      const responsesApi = servesResponsesApi(apis);
+      if ((worker.responsesApi === true) === responsesApi) return;
+      worker.responsesApi = responsesApi;
+      log("info", `worker's upstream ${responsesApi ? "serves" : "no longer serves"} the Responses API`, {
+        worker: worker.name,
+        apis,
+      });
+      if (byName.get(worker.name) !== worker) return;
+      emit({ type: "worker.changed", at: now(), worker: summarizeWorker(worker) });
+      changed();
     },
     drain(worker) {
       if (worker.draining) return;

@@ -102,7 +102,7 @@ export class WorkerTunnel implements RegisteredWorker {
   models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
-  readonly responsesApi: boolean;
+  responsesApi: boolean;
   readonly version: string | undefined;
   readonly connectedAt: number;
   lastHeartbeatAt: number;
@@ -260,7 +260,9 @@ export class WorkerTunnel implements RegisteredWorker {
 
   /** One validated frame from the worker, after registration. */
   receive(frame: WorkerFrame): void {
+    // The connection's own frames (worker-connection.ts): none is a request's.
     if (frame.type === "heartbeat" || frame.type === "register" || frame.type === "drain") return;
+    if (frame.type === "announce") return;
     // A JSON frame's id is the decimal text of one we issued; any other text matches none.
     const id = Number(frame.id);
     const exchange = String(id) === frame.id ? this.exchanges.get(id) : undefined;
@@ -340,10 +342,14 @@ export class WorkerTunnel implements RegisteredWorker {
     this.faulted = undefined;
   }
 
-  close(code: number = CloseCode.normal, reason = "closed"): void {
+  /**
+   * Closes the connection; what is open fails as the worker lost, or as `how` says it was ended
+   * (`was disconnected: its key was revoked`).
+   */
+  close(code: number = CloseCode.normal, reason = "closed", how?: string): void {
     if (this.closed) return;
     this.closed = true;
-    for (const exchange of this.exchanges.values()) exchange.lost();
+    for (const exchange of this.exchanges.values()) exchange.lost(how);
     this.init.transport.close(code, reason);
   }
 }

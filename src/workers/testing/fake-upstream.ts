@@ -23,6 +23,8 @@ export interface FakeUpstream {
   release(requestId: string): void;
   /** What `POST /v1/responses` answers: 404 (no such endpoint) unless a test sets another status. */
   responsesStatus: number;
+  /** How many times `GET /v1/models` was asked. */
+  readonly listings: number;
   stop(): void;
 }
 
@@ -36,7 +38,7 @@ export function startFakeUpstream(models: string[] = ["llama-small", "forbidden-
   const gates = new Map<string, () => void>();
   const gate = (id: string) => new Promise<void>((resolve) => gates.set(id, resolve));
   const encoder = new TextEncoder();
-  const answers = { responsesStatus: 404 };
+  const answers = { responsesStatus: 404, listings: 0 };
 
   const server = Bun.serve({
     hostname: "127.0.0.1",
@@ -44,8 +46,10 @@ export function startFakeUpstream(models: string[] = ["llama-small", "forbidden-
     idleTimeout: 0,
     async fetch(request) {
       const path = new URL(request.url).pathname;
-      if (path === "/v1/models")
+      if (path === "/v1/models") {
+        answers.listings++;
         return Response.json({ object: "list", data: models.map((id) => ({ id, object: "model" })) });
+      }
       if (path === "/v1/responses")
         return Response.json({ error: { message: "responses" } }, { status: answers.responsesStatus });
       if (path !== "/v1/chat/completions")
@@ -104,6 +108,9 @@ export function startFakeUpstream(models: string[] = ["llama-small", "forbidden-
     },
     set responsesStatus(status: number) {
       answers.responsesStatus = status;
+    },
+    get listings() {
+      return answers.listings;
     },
     stop: () => void server.stop(true),
   };

@@ -9,10 +9,11 @@ import type { WorkerGuard } from "../gateway/worker-endpoint.ts";
  */
 export function testGuard(keys: Readonly<Record<string, WorkerIdentity>>): WorkerGuard {
   let upgrades = 0;
-  return async (request, _server, admit) => {
+  return async (request, _server, { screen, admit }) => {
     const requestId = `upgrade-${++upgrades}`;
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
     try {
+      screen();
       const identity = token === undefined ? undefined : keys[token];
       if (!identity)
         throw new GatewayError({

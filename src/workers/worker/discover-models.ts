@@ -1,8 +1,16 @@
 import { z } from "zod";
+import { withWhy } from "../../core/why-unreachable.ts";
 
 const ModelList = z.object({ data: z.array(z.object({ id: z.string().min(1) }).loose()) }).loose();
 
-/** Asks the upstream (`GET {base}/models`) which models it serves. Throws when it cannot say. */
+/** The upstream answered, but no model list: why, in words the worker's log line ends with. */
+export class NoModelList extends Error {}
+
+/**
+ * Asks the upstream (`GET {base}/models`) which models it serves. Throws when it cannot say: a
+ * failed connection as the runtime's error (its `code` says why), an answer that is no list as
+ * `NoModelList`.
+ */
 export async function discoverModels(
   base: string,
   apiKey: string | undefined,
@@ -11,8 +19,21 @@ export async function discoverModels(
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const timeout = AbortSignal.any([signal, AbortSignal.timeout(10_000)]);
   const response = await fetch(`${base}/models`, { headers, signal: timeout });
-  if (!response.ok) throw new Error(`GET ${base}/models answered ${response.status}`);
-  const parsed = ModelList.safeParse(await response.json());
-  if (!parsed.success) throw new Error(`GET ${base}/models did not return a model list`);
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new NoModelList(`it answered ${response.status}`);
+  }
+  const parsed = ModelList.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) throw new NoModelList("its answer is no model list");
   return [...new Set(parsed.data.data.map((m) => m.id))];
+}
+
+/**
+ * What the worker says when its upstream could not list its models, and why, in the words its
+ * call failures use (core/why-unreachable.ts): `could not list the upstream's models: connection
+ * refused (ECONNREFUSED)`, `…: it answered 503`.
+ */
+export function listingFailed(error: unknown): string {
+  const words = "could not list the upstream's models";
+  return error instanceof NoModelList ? `${words}: ${error.message}` : withWhy(words, error);
 }

@@ -1,11 +1,13 @@
 import type { Tracer } from "@opentelemetry/api";
 import { holdCredentials } from "../../core/credentials.ts";
+import { urlLabel } from "../../core/url-label.ts";
 import { withoutSecrets } from "../../core/without-secrets.ts";
 import { loadTraceState } from "../../telemetry/tracing/trace-context.ts";
-import { CloseCode } from "../protocol.ts";
+import { CloseCode, RESPONSES_API } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
+import { listingFailed } from "./discover-models.ts";
 import { ModelOffer, NothingToOffer } from "./model-offer.ts";
 import { probeWaitMs, upgradeRefusal } from "./probe-upgrade.ts";
 import { registerFrame, registerProblem, registerTooBig } from "./register-frame.ts";
@@ -86,13 +88,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   // One upstream per worker: once it has said whether it serves /responses, that is kept across
   // reconnects; an upstream that could not say is asked again (responses-api-verdict.ts).
   const responsesApi = new ResponsesApiVerdict(upstream, options.upstreamApiKey, log, options.responsesApi);
-  let drained: Promise<void> | undefined;
+  /** The drain under way, once stopped: the requests its deadline cut, when it cut any. */
+  let drained: Promise<number> | undefined;
 
-  const drain = (): Promise<void> => {
+  const drain = (): Promise<number> => {
     drained ??= (async () => {
       wake.abort();
       const current = session;
-      if (!current) return;
+      if (!current) return 0;
       log("info", "draining: finishing in-flight requests", { in_flight: current.inFlight });
       current.drain();
       const settled = new AbortController();
@@ -102,29 +105,38 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       if (cut > 0) log("warn", "drain deadline passed; aborting the rest", { in_flight: cut });
       // The gateway ends what is still open as stopped at the drain deadline (worker-connection.ts).
       current.close(CloseCode.normal, cut > 0 ? `drain deadline passed with ${cut} in flight` : "drained");
+      return cut;
     })();
     return drained;
   };
   /**
    * While `connected` is open and the upstream has not said whether it serves /responses: asks
-   * again, and once it says it does, drains the connection and closes it once what is in flight
-   * has finished, for the loop to register again at once, at the same gateway, with
-   * `apis: ["responses"]`. No deadline: nothing new comes to a draining connection, and what
-   * runs is not cut for an announcement. True when it did; false when the connection ended or the
-   * worker was stopped first (its own drain then takes the connection over).
+   * again, and once it says it does, tells the gateway on that connection (`announce`): nothing is
+   * drained and no model goes away. A gateway that does not read the frame (a release before it)
+   * is told by registering again, at the first moment nothing is in flight — not drained meanwhile:
+   * it takes calls (Responses calls still translated) until then, and none is cut — the connection
+   * closed for the loop to register again at once, at the same gateway, with the same models and
+   * `apis: ["responses"]`. True when it closed the connection so; false when it announced in place,
+   * or the connection ended or the worker was stopped first (its own drain then takes it over).
    */
   const announceWhenServed = async (connected: WorkerSession): Promise<boolean> => {
     const ended = new AbortController();
     void connected.ended.then(() => ended.abort());
     const over = AbortSignal.any([ended.signal, wake.signal]);
     if (!(await responsesApi.askUntilKnown(over))) return false;
-    log("info", "registering again to announce the Responses API", { in_flight: connected.inFlight });
-    connected.drain();
-    await Promise.race([
-      connected.idle(),
-      new Promise((resolve) => over.addEventListener("abort", resolve, { once: true })),
-    ]);
+    if (connected.announce([RESPONSES_API])) {
+      log("info", "announced the Responses API to the gateway");
+      return false;
+    }
+    log("info", "registering again to announce the Responses API once no call is in flight", {
+      in_flight: connected.inFlight,
+    });
+    const stopped = new Promise((resolve) => over.addEventListener("abort", resolve, { once: true }));
+    while (connected.inFlight > 0 && !over.aborted) await Promise.race([connected.idle(), stopped]);
     if (over.aborted) return false;
+    // Said draining first, in the same write: a call the gateway sent meanwhile is refused as a
+    // draining worker's (503, tried on another worker), not lost with the connection.
+    connected.drain();
     connected.close(CloseCode.normal, "registering again");
     return true;
   };
@@ -143,16 +155,20 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   try {
     let attempt = 0;
     let dial = 0;
+    /** The models of a connection closed to register again: offered as they were, not asked of the upstream. */
+    let again: string[] | undefined;
     while (!wake.signal.aborted) {
       let models: string[];
       try {
-        models = await offer.models(wake.signal);
+        models = again ?? (await offer.models(wake.signal));
+        again = undefined;
       } catch (error) {
         if (wake.signal.aborted) break;
         const inMs = backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF);
         if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { in_ms: inMs });
         else
-          log("warn", "could not list the upstream's models; retrying", {
+          log("warn", `${listingFailed(error)}; retrying`, {
+            upstream: `${urlLabel(upstream)}/models`,
             error: withoutSecrets(String(error)),
             in_ms: inMs,
           });
@@ -171,7 +187,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         ...(options.upstreamApiKey ? { upstreamApiKey: options.upstreamApiKey } : {}),
         ...identity,
         models,
-        ...(responsesApi.served ? { apis: ["responses"] } : {}),
+        ...(responsesApi.served ? { apis: [RESPONSES_API] } : {}),
         log,
         ...(options.tracer ? { tracer: options.tracer } : {}),
       });
@@ -179,6 +195,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       const end = await session.ended;
       if (reRegistered && (await reRegistered) && end.kind === "closed" && !wake.signal.aborted) {
         attempt = 0;
+        again = models;
         continue;
       }
       if (end.kind === "rejected") {
@@ -222,8 +239,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       });
       await sleep(delay, wake.signal);
     }
-    await drain();
+    const cut = await drain();
     if (session) await session.ended;
+    // The last line of a worker stopped by a signal: a supervisor's log says it went as asked.
+    log("info", cut > 0 ? "stopped: its drain deadline cut what was still in flight" : "drained; stopped", {
+      ...(cut > 0 ? { in_flight: cut } : {}),
+      exit_code: 0,
+    });
     return 0;
   } finally {
     process.off("SIGTERM", onSignal);

@@ -88,6 +88,8 @@ export class WorkerSession {
   private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   /** The gateway reads binary answer frames (answer-frame.ts). */
   private binaryAnswers = false;
+  /** The gateway reads `announce` frames (protocol.ts). */
+  private readsAnnounce = false;
   private draining = false;
   private rejected: SessionEnd | undefined;
   /** Why the socket failed, from its error event (which comes before the close). */
@@ -179,6 +181,17 @@ export class WorkerSession {
 
   get isRegistered(): boolean {
     return this.registered;
+  }
+
+  /**
+   * Tells the gateway what the upstream serves now (`apis`, as `register` names them), on this
+   * connection; false when the gateway does not read it (an older release) or the connection is
+   * not registered: registering again is the only way to tell it then.
+   */
+  announce(apis: string[]): boolean {
+    if (!this.registered || !this.readsAnnounce) return false;
+    this.send({ type: "announce", apis });
+    return true;
   }
 
   /** Tells the gateway to stop routing here; later requests are refused as `draining`. */
@@ -292,6 +305,7 @@ export class WorkerSession {
     this.writer.limit(frame.maxMessageBytes);
     if (frame.batch) this.writer.peerReadsBatches();
     this.binaryAnswers = frame.binaryAnswers === true;
+    this.readsAnnounce = frame.announce === true;
     const log = this.options.log;
     log("info", "registered with the gateway", { worker_id: frame.workerId, models: frame.accepted });
     for (const refused of frame.refused) log("warn", "gateway refused a model", refused);

@@ -208,11 +208,11 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     }
     if (request.signal.aborted) throw abortReason(request.signal);
     const failure = toGatewayError(error);
-    // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route, or a
-    // vendor that could not count) is no failure of the route: the next one may serve it. Passed
-    // over before anything was sent, it makes the next route no failover either.
-    if (failure.code === "unsupported_operation") {
-      this.cannotServe(failure, route);
+    // A route that cannot serve this call (count_tokens on an OpenAI-shaped route, a vendor that
+    // could not count, audio asked of an API that answers in text) is no failure of the route: the
+    // next one may serve it. Passed over before anything was sent, it makes the next route no
+    // failover either.
+    if (this.cannotServe(failure, route)) {
       this.nextRoute();
       return this.onward();
     }

@@ -1,7 +1,7 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
 import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
-import { nameUncarried } from "../translate/chat-target.ts";
+import { nameUncarried, refuseAudioOutput } from "../translate/chat-target.ts";
 import type { Dropped } from "../translate/dropped.ts";
 import { chatFieldName } from "../translate/openai-to-anthropic/chat-field-names.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
@@ -34,8 +34,11 @@ export function translatedChat(
 ): AdaptedCall {
   if (provider.dialect === "anthropic")
     return chatViaMessages(body, model, dropped, upstreamModel, takesThinkingBack(provider));
-  // The provider translates in its `call`; what its API cannot take is named here, before.
-  if (provider.chatTarget) nameUncarried(asked, provider.chatTarget, dropped);
+  // The provider translates in its `call`; what its API cannot take is refused or named here, before.
+  if (provider.chatTarget) {
+    refuseAudioOutput(asked, provider.chatTarget);
+    nameUncarried(asked, provider.chatTarget, dropped);
+  }
   return { ...sameDialect("chat", body, provider), dropped: dropped.list };
 }
 

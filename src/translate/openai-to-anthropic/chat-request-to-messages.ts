@@ -3,7 +3,12 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
-import { CARRIED_BY_EVERY_TARGET, type ChatTarget, nameUncarried } from "../chat-target.ts";
+import {
+  CARRIED_BY_EVERY_TARGET,
+  type ChatTarget,
+  nameUncarried,
+  refuseAudioOutput,
+} from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
 import { hasText } from "../has-text.ts";
 import {
@@ -58,6 +63,7 @@ export function chatRequestToMessages(
 ): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
+  refuseAudioOutput(body, ANTHROPIC_TARGET);
   nameUncarried(body, ANTHROPIC_TARGET, dropped);
   const system: string[] = [];
   const turns: Array<{ role: "user" | "assistant"; content: JsonObject[] }> = [];

@@ -413,6 +413,7 @@ describe("top_p beside temperature, which Claude 4.5 models refuse together", ()
     },
   };
   const MESSAGE = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
+  const COMPLETION = { id: "c", choices: [{ index: 0, message: { content: "hi" }, finish_reason: "stop" }] };
   const sonnet = () => ({
     ...fakeProvider("p", (call) =>
       call.body.temperature !== undefined && call.body.top_p !== undefined
@@ -469,6 +470,56 @@ describe("top_p beside temperature, which Claude 4.5 models refuse together", ()
     expect(refused.status).toBe(400);
     expect(refused.message).toStartWith("`temperature` and `top_p` cannot both be specified");
     expect(claude.calls).toHaveLength(1);
+  });
+
+  test("top_p refused by name is the caller's own 400, sent once: a Responses caller on a chat route as a chat caller, and on an Anthropic route", async () => {
+    const named = (name: string, dialect: "openai" | "anthropic", text: object) => ({
+      ...fakeProvider(name, (call) =>
+        call.body.top_p === undefined
+          ? Promise.resolve(jsonReply(dialect === "openai" ? COMPLETION : MESSAGE))
+          : Promise.reject(
+              upstreamFailure(name, { status: 400, headers: new Headers(), text: JSON.stringify(text) }),
+            ),
+      ),
+      dialect,
+    });
+    // OpenAI's o-series, as it refuses top_p.
+    const O3_REFUSAL = {
+      error: {
+        message: "Unsupported parameter: 'top_p' is not supported with this model.",
+        type: "invalid_request_error",
+        param: "top_p",
+        code: "unsupported_parameter",
+      },
+    };
+    // An Anthropic-compatible server whose schema has no top_p.
+    const EXTRA = {
+      type: "error",
+      error: { type: "invalid_request_error", message: "top_p: Extra inputs are not permitted" },
+    };
+    const responses = {
+      operation: "responses" as const,
+      body: { model: "m", input: "hi", temperature: 0.2, top_p: 0.5 },
+      responses: { id: "resp_1", previous: [], onResponse: () => {} },
+    };
+    const chat = {
+      body: { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0.2, top_p: 0.5 },
+    };
+    const cases = [
+      { type: "openai", provider: () => named("p", "openai", O3_REFUSAL), request: responses },
+      { type: "openai", provider: () => named("p", "openai", O3_REFUSAL), request: chat },
+      { type: "anthropic", provider: () => named("p", "anthropic", EXTRA), request: responses },
+      { type: "anthropic", provider: () => named("p", "anthropic", EXTRA), request: chat },
+    ];
+    for (const { type, provider, request } of cases) {
+      const upstream = provider();
+      const { router } = routerFor({ ...routed(), providers: [{ name: "p", type, responses_api: false }] }, [
+        upstream,
+      ]);
+      const refused = (await router(chatRequest("m", request)).catch((e: unknown) => e)) as GatewayError;
+      expect([refused.status, upstream.calls.length]).toEqual([400, 1]);
+      expect(refused.message).toContain("top_p");
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { readContextOverflow } from "../core/context-overflow.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import type { ChatTarget } from "../translate/chat-target.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
 
@@ -48,20 +49,36 @@ export interface HintNames {
 /**
  * What a translated body `sent` sets that the caller did not send so, by its path there: its
  * effort level (`effortHint`), a `max_tokens` the chat request it was translated from (`chat`)
- * had no bound for, and `top_p` beside `temperature` (a pair a Messages model may refuse).
- * Undefined when there is none.
+ * had no bound for; and `top_p` beside `temperature` where `target`, the API `sent` goes to, has
+ * models that refuse the pair (`topPHint`). Undefined when there is none; an object is made only
+ * when there are several.
  */
 export function translationHints(
   sent: JsonObject,
   chat: JsonObject,
   names: HintNames,
+  target: ChatTarget | undefined,
 ): CallerNames | undefined {
-  const hints: Record<string, string> = { ...effortHint(sent, names.effort) };
-  if (sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null)
-    hints.max_tokens = names.bound;
-  if (sent.temperature != null && sent.top_p != null) hints.top_p = "top_p";
-  return Object.keys(hints).length > 0 ? hints : undefined;
+  const effort = effortHint(sent, names.effort);
+  const wroteBound = sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null;
+  const topP = topPHint(sent, target);
+  if (wroteBound) return { ...effort, ...topP, max_tokens: names.bound };
+  return effort === undefined || topP === undefined ? (effort ?? topP) : { ...effort, ...topP };
 }
+
+/**
+ * `top_p` beside `temperature` in `sent`, to a `target` some of whose models refuse the pair
+ * (`ChatTarget.refusesTopPWithTemperature`: Claude's), where the caller's OpenAI API takes it:
+ * matched by that refusal alone (`PAIR_REFUSALS`), never by one that names `top_p`, which is the
+ * caller's own field. Undefined for any other target, or a body without the pair.
+ */
+export function topPHint(sent: JsonObject, target: ChatTarget | undefined): CallerNames | undefined {
+  return target?.refusesTopPWithTemperature && sent.temperature != null && sent.top_p != null
+    ? TOP_P
+    : undefined;
+}
+
+const TOP_P: CallerNames = { top_p: "top_p" };
 
 /**
  * The effort level a translated body sets, by its path there, with `callerName` for it: Messages'
@@ -92,23 +109,35 @@ const REFUSALS = [
  * that only works in thinking mode ("Budget 0 is invalid. This model only works in thinking
  * mode."); a thinking level the model has not, or any level, from a model that takes none
  * (Gemini API: "Thinking level MEDIUM is not supported for this model."; Vertex AI: "Unable to
- * submit request because thinking_level MEDIUM is not supported by this model."); and Claude 4.5's
- * refusal of `top_p` beside `temperature`, by the one the call goes again without.
+ * submit request because thinking_level MEDIUM is not supported by this model.").
  */
 const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Budget 0 is invalid\b/, "reasoning_effort"],
-  [/^`temperature` and `top_p` cannot both be specified\b/, "top_p"],
   [/\bthinking[ _]level (?:\w+ )?is not supported (?:for|by) this model\b/i, "reasoning_effort"],
 ];
+
+/**
+ * A field the caller sent as its own API takes it, refused beside another, by the hint's path, and
+ * the only words that refuse it: Claude 4.5's refusal of `top_p` beside `temperature`, the call
+ * going again without `top_p`.
+ */
+const PAIR_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
+  ["top_p", /^`temperature` and `top_p` cannot both be specified\b/],
+]);
 
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */
 export function refusedHint(error: unknown, hints: CallerNames | undefined): RefusedHint | undefined {
   if (hints === undefined || !(error instanceof GatewayError) || error.status !== 400) return undefined;
   const bound = hints.max_tokens;
   if (bound !== undefined && error.code === "context_length_exceeded") return boundThatFits(error, bound);
+  for (const [path, refusal] of PAIR_REFUSALS) {
+    const callerName = hints[path];
+    if (callerName !== undefined && refusal.test(error.message)) return { path, callerName };
+  }
   const named = refusedParameter(error);
   if (named === undefined) return undefined;
   for (const [path, callerName] of Object.entries(hints)) {
+    if (PAIR_REFUSALS.has(path)) continue;
     if (path === named || path.endsWith(`.${named}`)) return { path, callerName };
   }
   return undefined;

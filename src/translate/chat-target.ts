@@ -34,6 +34,13 @@ export interface ChatTarget {
    * by URL), for this target alone (Gemini's `fileData`).
    */
   readonly fileUrls?: boolean;
+  /**
+   * Some of the target's models take `temperature` or `top_p`, not both (Claude 4.5: 400
+   * "`temperature` and `top_p` cannot both be specified for this model"), which every OpenAI model
+   * takes together: a call with both is sent again without `top_p` when so refused
+   * (routing/translation-hints.ts).
+   */
+  readonly refusesTopPWithTemperature?: boolean;
 }
 
 /**

@@ -40,6 +40,7 @@ export const ANTHROPIC_TARGET: ChatTarget = {
   strictTools: true,
   strictFormat: true,
   toolChoiceNone: true,
+  refusesTopPWithTemperature: true,
 };
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { bedrockFailure } from "../providers/bedrock/bedrock-errors.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import {
   CONVERSE_TARGET,
@@ -470,6 +471,78 @@ describe("top_p beside temperature, which Claude 4.5 models refuse together", ()
     expect(refused.status).toBe(400);
     expect(refused.message).toStartWith("`temperature` and `top_p` cannot both be specified");
     expect(claude.calls).toHaveLength(1);
+  });
+
+  describe("Claude on Bedrock, which says the refusal after AWS's words", () => {
+    const CLAUDE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    const bedrockRefusal = () =>
+      bedrockFailure(
+        "p",
+        400,
+        "ValidationException",
+        "The model returned the following errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+      );
+    /** `publisher: anthropic`: Anthropic's Messages body, Bedrock's errors. */
+    const invoked = () => ({
+      ...fakeProvider("p", (call) =>
+        call.body.temperature !== undefined && call.body.top_p !== undefined
+          ? Promise.reject(bedrockRefusal())
+          : Promise.resolve(jsonReply(MESSAGE)),
+      ),
+      dialect: "anthropic" as const,
+    });
+    /** Converse, translated in the provider's call as BedrockProvider does; what it sent kept. */
+    const conversed: JsonObject[] = [];
+    const converse = () => ({
+      ...fakeProvider("p", (call) => {
+        const sent = chatRequestToConverse(call.body).inferenceConfig as JsonObject;
+        conversed.push(sent);
+        return sent.temperature !== undefined && sent.topP !== undefined
+          ? Promise.reject(bedrockRefusal())
+          : Promise.resolve(jsonReply(COMPLETION));
+      }),
+      chatTarget: CONVERSE_TARGET,
+    });
+    // The provider's type is the fake's to play; config only needs one that parses.
+    const on = (type: string) => ({
+      providers: [{ name: "p", type }],
+      models: [{ name: "m", routes: [{ provider: "p", model: CLAUDE }] }],
+      routing: { retries: 0 },
+    });
+    const chat = (top_p: number) => ({
+      body: { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p },
+    });
+
+    test("InvokeModel (publisher anthropic): sent again without top_p, top_p named", async () => {
+      const claude = invoked();
+      const dispatched = await routerFor(on("anthropic"), [claude]).router(chatRequest("m", chat(0.9)));
+      expect(sampling(claude)).toEqual([
+        [0.7, 0.9],
+        [0.7, undefined],
+      ]);
+      expect(dispatched.dropped).toEqual(["top_p"]);
+    });
+
+    test("Converse: top_p 1 is not sent; any other is sent again without it, chat and Responses alike", async () => {
+      conversed.length = 0;
+      const one = await routerFor(on("openai"), [converse()]).router(chatRequest("m", chat(1)));
+      expect([conversed, one.dropped]).toEqual([[{ temperature: 0.7 }], []]);
+      conversed.length = 0;
+      const other = await routerFor(on("openai"), [converse()]).router(chatRequest("m", chat(0.9)));
+      expect([conversed, other.dropped]).toEqual([
+        [{ temperature: 0.7, topP: 0.9 }, { temperature: 0.7 }],
+        ["top_p"],
+      ]);
+      conversed.length = 0;
+      const responses = await routerFor(on("openai"), [converse()]).router(
+        chatRequest("m", {
+          operation: "responses",
+          body: { model: "m", input: "hi", temperature: 0.2, top_p: 0.5 },
+          responses: { id: "resp_1", previous: [], onResponse: () => {} },
+        }),
+      );
+      expect([conversed.length, responses.dropped]).toEqual([2, ["top_p"]]);
+    });
   });
 
   test("top_p refused by name is the caller's own 400, sent once: a Responses caller on a chat route as a chat caller, and on an Anthropic route", async () => {

@@ -12,7 +12,7 @@ import { messagesResponseToChat } from "../translate/openai-to-anthropic/message
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { sameDialect } from "./same-dialect-call.ts";
-import { type HintNames, translationHints } from "./translation-hints.ts";
+import { type HintNames, topPHint, translationHints } from "./translation-hints.ts";
 
 /** Where a translated call goes: the route's provider (or the worker it chose) and model. */
 export interface Target {
@@ -44,11 +44,14 @@ export function translatedChat(
   if (provider.dialect === "anthropic")
     return chatViaMessages(body, model, dropped, upstreamModel, takesThinkingBack(provider));
   // The provider translates in its `call`; what its API cannot take is refused or named here, before.
-  if (provider.chatTarget) {
-    refuseAudioOutput(asked, provider.chatTarget);
-    nameUncarried(asked, provider.chatTarget, dropped);
+  const target = provider.chatTarget;
+  if (target) {
+    refuseAudioOutput(asked, target);
+    nameUncarried(asked, target, dropped);
   }
-  return { ...sameDialect("chat", body, provider), dropped: dropped.list };
+  // The caller's own effort and bound go as it sent them; only the sampling pair is a hint.
+  const hints = topPHint(body, target);
+  return { ...sameDialect("chat", body, provider), dropped: dropped.list, ...(hints ? { hints } : {}) };
 }
 
 /** The caller's names for what a translation may write of its own: a chat caller's. */

@@ -119,10 +119,13 @@ const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
 /**
  * A field the caller sent as its own API takes it, refused beside another, by the hint's path, and
  * the only words that refuse it: Claude 4.5's refusal of `top_p` beside `temperature`, the call
- * going again without `top_p`.
+ * going again without `top_p`. Not anchored: Claude on Bedrock says it after the exception's name
+ * and AWS's lead ("ValidationException: The model returned the following errors: `temperature`
+ * and `top_p` cannot both be specified…"); a 400 of the route the hint was written for keeps it
+ * narrow.
  */
 const PAIR_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
-  ["top_p", /^`temperature` and `top_p` cannot both be specified\b/],
+  ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
 ]);
 
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */

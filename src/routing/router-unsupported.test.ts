@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { JsonObject } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { bedrockFailure } from "../providers/bedrock/bedrock-errors.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
@@ -471,6 +471,47 @@ describe("top_p beside temperature, which Claude 4.5 models refuse together", ()
     expect(refused.status).toBe(400);
     expect(refused.message).toStartWith("`temperature` and `top_p` cannot both be specified");
     expect(claude.calls).toHaveLength(1);
+  });
+
+  test("each hint once a route: Haiku 4.5 refuses the effort, then the pair; the third call is answered, both named", async () => {
+    const EFFORT_REFUSED = {
+      type: "error",
+      error: { type: "invalid_request_error", message: "This model does not support the effort parameter." },
+    };
+    const refused = (body: object) =>
+      Promise.reject(
+        upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
+      );
+    const haiku = {
+      ...fakeProvider("p", (call) => {
+        if (isJsonObject(call.body.output_config) && call.body.output_config.effort !== undefined)
+          return refused(EFFORT_REFUSED);
+        if (call.body.temperature !== undefined && call.body.top_p !== undefined)
+          return refused(BOTH_REFUSED);
+        return Promise.resolve(jsonReply(MESSAGE));
+      }),
+      dialect: "anthropic" as const,
+    };
+    const { router } = routerFor(routed(), [haiku]);
+    const body = {
+      model: "m",
+      messages: [{ role: "user", content: "hi" }],
+      temperature: 0.7,
+      top_p: 0.9,
+      reasoning_effort: "low",
+    };
+    const dispatched = await router(chatRequest("m", { body }));
+    expect(sampling(haiku)).toEqual([
+      [0.7, 0.9],
+      [0.7, 0.9],
+      [0.7, undefined],
+    ]);
+    expect(haiku.calls.map((call) => call.body.output_config)).toEqual([
+      { effort: "low" },
+      undefined,
+      undefined,
+    ]);
+    expect([dispatched.dropped, dispatched.attempts]).toEqual([["reasoning_effort", "top_p"], 3]);
   });
 
   describe("Claude on Bedrock, which says the refusal after AWS's words", () => {

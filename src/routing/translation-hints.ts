@@ -9,7 +9,7 @@ import type { CallerNames } from "./caller-param.ts";
  * A field a translation wrote that only tunes the answer, refused by the upstream where the
  * caller's own API would have taken it (`AdaptedCall.hints`): mostly one the caller did not send by
  * that name. The client, which never sent that field or was never refused it, cannot fall back,
- * so the router sends the call again once (dispatch-run.ts):
+ * so the router sends the call again, once a hint (dispatch-run.ts):
  * - an effort level, which Codex and Claude Code send on every request, in their own dialect's
  *   words. A model without efforts refuses the other dialect's field (Haiku 4.5: 400 "This model
  *   does not support the effort parameter."; gpt-4.1: 400 "Unsupported parameter:
@@ -168,18 +168,27 @@ function refusedParameter(error: GatewayError): string | undefined {
 
 /**
  * The call without the refused hint, which is named among what the translation left out; or, for
- * a bound, with the value that fits (nothing the caller sent is left out).
+ * a bound, with the value that fits (nothing the caller sent is left out). Its other hints stay,
+ * each for the upstream to refuse in turn.
  */
 export function withoutHint(adapted: AdaptedCall, hint: RefusedHint): AdaptedCall {
+  const hints = othersThan(adapted.hints, hint.path);
   if (hint.fits !== undefined)
-    return { ...adapted, body: { ...adapted.body, [hint.path]: hint.fits }, hints: undefined };
+    return { ...adapted, body: { ...adapted.body, [hint.path]: hint.fits }, hints };
   const dropped = adapted.dropped ?? [];
   return {
     ...adapted,
     body: withoutPath(adapted.body, hint.path.split(".")),
     dropped: dropped.includes(hint.callerName) ? dropped : [...dropped, hint.callerName],
-    hints: undefined,
+    hints,
   };
+}
+
+/** `hints` but the one at `path`; undefined when none is left. */
+function othersThan(hints: CallerNames | undefined, path: string): CallerNames | undefined {
+  if (hints === undefined) return undefined;
+  const { [path]: _refused, ...others } = hints;
+  return Object.keys(others).length > 0 ? others : undefined;
 }
 
 /** A copy of `body` without the field at `path`; an object it leaves empty goes too. */

@@ -45,7 +45,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
   private sentAndFailed = false;
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
-  /** Fields the translation added that the route's upstream refused, each once: its next attempt goes without them. */
+  /** Hints (translation-hints.ts) the route's model refused, each once: its next attempt goes without them. */
   private without: readonly RefusedHint[] | undefined;
   /** The workers of this node this request failed on, each as that worker's end; made at the first. */
   private workers: WorkerRepicks | undefined;
@@ -216,9 +216,9 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
       this.nextRoute();
       return this.onward();
     }
-    // A field the translation added, which the client did not send so and cannot leave out, refused
-    // by the upstream: the route again without it (or with the bound that fits), once, before any
-    // other verdict.
+    // A field the caller's own API takes, refused by this route's model (an effort level in the
+    // other dialect's words, `top_p` beside `temperature` to Claude): the route again without it (or
+    // with the bound that fits), once a field, before any other verdict.
     const refused = this.refusedHint(call, thrown);
     if (refused) {
       this.without = [...(this.without ?? []), refused];

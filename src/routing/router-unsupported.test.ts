@@ -305,7 +305,7 @@ describe("an effort level the translation added, refused by a model without effo
     expect(dispatched.attempts).toBe(2);
     expect(logs).toEqual([
       expect.objectContaining({
-        message: "route refused a field the translation added: sent again without it",
+        message: "route's model refused a field the caller's API takes: sent again without it",
         fields: expect.objectContaining({ field: "output_config.effort", client_field: "reasoning.effort" }),
       }),
     ]);
@@ -686,7 +686,7 @@ describe("the max_tokens a translation to Messages wrote, with the prompt past w
     expect(logs).toEqual([
       expect.objectContaining({
         message:
-          "route refused a field the translation added: sent again with the max_tokens the window leaves",
+          "route's model refused a field the caller's API takes: sent again with the max_tokens the window leaves",
         fields: expect.objectContaining({
           field: "max_tokens",
           client_field: "max_output_tokens",

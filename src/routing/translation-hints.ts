@@ -6,8 +6,8 @@ import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
 
 /**
- * A field a translation wrote that only tunes the answer, refused by the upstream where the
- * caller's own API would have taken it (`AdaptedCall.hints`): mostly one the caller did not send by
+ * A field that only tunes the answer, which the caller's own API takes, refused by the route's
+ * model (`AdaptedCall.hints`): mostly one the translation wrote, which the caller did not send by
  * that name. The client, which never sent that field or was never refused it, cannot fall back,
  * so the router sends the call again, once a hint (dispatch-run.ts):
  * - an effort level, which Codex and Claude Code send on every request, in their own dialect's
@@ -21,8 +21,9 @@ import type { CallerNames } from "./caller-param.ts";
  * - `top_p` beside `temperature`, which every OpenAI model takes and OpenAI callers send together
  *   (Claude 4.5 models refuse the pair: 400 "`temperature` and `top_p` cannot both be specified for
  *   this model. Please use only one."): the caller sent `top_p` so, but asked of an OpenAI model,
- *   so the call is sent again without it, the temperature kept. A `top_p` of 1 asks nothing and is
- *   not sent beside a temperature at all (chat-request-to-messages.ts).
+ *   so the call is sent again without it, the temperature kept, on Anthropic and Converse routes.
+ *   A `top_p` of 1 asks nothing and is not sent beside a temperature at all
+ *   (chat-request-to-messages.ts, chat-request-to-converse.ts).
  * - the `max_tokens` a translation to Messages writes when the OpenAI caller set no bound (the
  *   model's whole output limit, output-limit.ts). Anthropic refuses a prompt and `max_tokens` past
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
@@ -47,11 +48,11 @@ export interface HintNames {
 }
 
 /**
- * What a translated body `sent` sets that the caller did not send so, by its path there: its
- * effort level (`effortHint`), a `max_tokens` the chat request it was translated from (`chat`)
- * had no bound for; and `top_p` beside `temperature` where `target`, the API `sent` goes to, has
- * models that refuse the pair (`topPHint`). Undefined when there is none; an object is made only
- * when there are several.
+ * What of a translated body `sent` the route's model may refuse where the caller's own API takes
+ * it, by its path there: the effort level it writes (`effortHint`), a `max_tokens` the chat
+ * request it was translated from (`chat`) had no bound for, and `top_p` beside `temperature`
+ * where `target`, the API `sent` goes to, has models that refuse the pair (`topPHint`). Undefined
+ * when there is none; an object is made only when there are several.
  */
 export function translationHints(
   sent: JsonObject,

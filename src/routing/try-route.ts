@@ -46,7 +46,7 @@ export function openAttempt(
   info: AttemptInfo,
   /** Its admission (`RouteHealth.admit`): whether it probes a half-open breaker. */
   probe: Probe,
-  /** Fields the translation added that this route's upstream refused: sent without them this time. */
+  /** Hints (translation-hints.ts) this route's model refused: sent without them this time. */
   without?: readonly RefusedHint[],
 ): RouteAttempt {
   const unsupported = policy.unsupported ?? "drop";

@@ -9,6 +9,7 @@ import {
   nameUncarried,
   refuseAudioOutput,
 } from "../chat-target.ts";
+import { parseDataUrl } from "../data-url.ts";
 import { Dropped } from "../dropped.ts";
 import { hasText } from "../has-text.ts";
 import {
@@ -267,9 +268,8 @@ function inputSchema(parameters: JsonObject | undefined): JsonObject {
 
 /** A data: URL becomes a base64 source; anything else is fetched by Anthropic as a URL. */
 function sourceFor(url: string): JsonObject {
-  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-  if (match) return { type: "base64", media_type: match[1], data: match[2] };
-  return { type: "url", url };
+  const data = parseDataUrl(url);
+  return data ? { type: "base64", media_type: data.mediaType, data: data.data } : { type: "url", url };
 }
 
 function translateTools(request: OpenAIChatRequest): JsonObject {

@@ -32,6 +32,7 @@ const TYPE: Record<ErrorCode, AnthropicErrorType> = {
   missing_model: "invalid_request_error",
   model_not_found: "not_found_error",
   unsupported_operation: "invalid_request_error",
+  unsupported_modality: "invalid_request_error",
   context_length_exceeded: "invalid_request_error",
   not_found: "not_found_error",
   method_not_allowed: "invalid_request_error",

@@ -15,6 +15,11 @@ export type ErrorCode =
   | "model_not_found"
   /** The route's provider cannot serve this operation; the router tries the next route. */
   | "unsupported_operation"
+  /**
+   * The route's upstream cannot answer in the form the call asks for (audio, of an API that answers
+   * in text only): the router tries the next route, and the caller hears it only when none can.
+   */
+  | "unsupported_modality"
   /** The prompt does not fit the model's context window (OpenAI's own code, kept across dialects). */
   | "context_length_exceeded"
   | "not_found"

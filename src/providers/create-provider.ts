@@ -3,7 +3,10 @@ import type { LogFields } from "../log/logger.ts";
 import { warnUnknownFinish } from "../translate/unknown-finish.ts";
 import { createAnthropicProvider } from "./anthropic/anthropic-provider.ts";
 import { createMockProvider } from "./mock/mock-provider.ts";
-import { createOpenAICompatibleProvider } from "./openai-compatible/openai-compatible-provider.ts";
+import {
+  createOpenAICompatibleProvider,
+  OPENAI_MAX_STOPS,
+} from "./openai-compatible/openai-compatible-provider.ts";
 import { OPENAI_PRESETS } from "./openai-compatible/presets.ts";
 import type { Provider } from "./provider.ts";
 
@@ -42,11 +45,14 @@ export const createProvider: ProviderFactory = (config, context) => {
   switch (config.type) {
     case "openai": {
       const preset = config.preset ? OPENAI_PRESETS[config.preset] : undefined;
+      const openAI = isOpenAI(config.base_url ?? preset?.baseUrl);
       return createOpenAICompatibleProvider({
         ...common,
         headers: { ...(preset && "headers" in preset ? preset.headers : {}), ...config.headers },
         baseUrl: config.base_url ?? preset?.baseUrl ?? "https://api.openai.com/v1",
-        responsesApi: config.responses_api ?? servesResponses(config.base_url ?? preset?.baseUrl),
+        // OpenAI's own API serves the Responses API; other OpenAI-compatible servers are not assumed to.
+        responsesApi: config.responses_api ?? openAI,
+        ...(openAI ? { maxStops: OPENAI_MAX_STOPS } : {}),
         ...(preset ? { preset } : {}),
         ...(preset && "vendor" in preset ? { vendor: preset.vendor } : {}),
       });
@@ -150,7 +156,7 @@ const hostOf = (baseUrl: string | undefined): string | undefined => {
   }
 };
 
-/** OpenAI's own API serves the Responses API; other OpenAI-compatible servers are not assumed to. */
-function servesResponses(baseUrl: string | undefined): boolean {
+/** The provider is OpenAI's own API (no URL of its own, or OpenAI's), not another server that speaks it. */
+function isOpenAI(baseUrl: string | undefined): boolean {
   return baseUrl === undefined || hostOf(baseUrl) === "api.openai.com";
 }

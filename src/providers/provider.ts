@@ -221,6 +221,13 @@ export interface Provider {
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**
+   * openai: the most entries of `stop` the upstream takes (OpenAI's and Azure's chat API: 4, 400
+   * "'stop': array too long"): a translation into chat sends the first so many and names the rest
+   * (an Anthropic caller's `stop_sequences`, messages-request-to-chat.ts). Unset: every one goes
+   * (vLLM, llama.cpp and a worker's server take more). A chat caller's own `stop` goes as sent.
+   */
+  readonly maxStops?: number;
+  /**
    * openai: the upstream wants the reasoning it wrote back on the assistant turns of a
    * conversation, as `reasoning_content` beside `content` (DeepSeek's thinking mode refuses a
    * tool-call turn without it): a translation to chat carries there the reasoning it would leave

@@ -94,9 +94,10 @@ export interface AdaptedCall {
    */
   readonly callerPaths?: CallerPaths;
   /**
-   * What the translation wrote that only tunes the answer, none of it sent so by the caller (an
-   * effort level), by its path in `body`, with the caller's name for it: an upstream that refuses
-   * one gets the call again without it (translation-hints.ts).
+   * What of `body` only tunes the answer and the route's model may refuse where the caller's own
+   * API takes it (an effort level in the other dialect's words, `top_p` beside `temperature` to
+   * Claude), by its path in `body`, with the caller's name for it: an upstream that refuses one
+   * gets the call again without it (translation-hints.ts).
    */
   readonly hints?: CallerNames;
   /**

@@ -37,7 +37,7 @@ export function logRouteFailed(
   });
 }
 
-/** A field the translation added was refused by the route's upstream: the route is tried again without it. */
+/** A field the caller's own API takes was refused by the route's model: the route is tried again without it. */
 export function logRefusedField(
   log: DispatchDeps["log"],
   request: DispatchRequest,
@@ -45,7 +45,7 @@ export function logRefusedField(
   refused: RefusedHint,
 ): void {
   const again = refused.fits === undefined ? "without it" : "with the max_tokens the window leaves";
-  log(`route refused a field the translation added: sent again ${again}`, {
+  log(`route's model refused a field the caller's API takes: sent again ${again}`, {
     request_id: request.requestId,
     route: route.label,
     upstream_model: route.upstreamModel,

@@ -1,12 +1,8 @@
 import { contextOverflowMessage } from "../core/context-overflow.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import {
-  CHARS_PER_TOKEN,
-  countChars,
-  estimatedPromptTokens,
-  PROMPT_FIELDS,
-} from "../translate/prompt-estimate.ts";
+import { CHARS_PER_TOKEN } from "../translate/chars-per-token.ts";
+import { countChars, estimatedPromptTokens, PROMPT_FIELDS } from "../translate/prompt-estimate.ts";
 
 /** The answer budget a request asks for, in whichever field its dialect uses. */
 export function requestedOutputTokens(body: JsonObject): number {

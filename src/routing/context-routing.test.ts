@@ -134,6 +134,26 @@ describe("fitsContext", () => {
     expect(fitsContext("messages", messagesWith(textDocument).body(1), 128_000)).toBe(false);
   });
 
+  test("a text file counts its text, as Claude reads it, not a PDF's page: its base64 at three bytes in four, never decoded", () => {
+    // A 400 KB CSV: some 100,000 tokens, where a file counted 2,300.
+    const csv = `data:text/csv;base64,${Buffer.from("a,b\n".repeat(100_000)).toString("base64")}`;
+    const chat = chatWith({ type: "file", file: { filename: "t.csv", file_data: csv } }).body(1);
+    const responses = responsesWith({ type: "input_file", filename: "t.csv", file_data: csv }).body(1);
+    for (const [operation, body] of [
+      ["chat", chat],
+      ["responses", responses],
+    ] as const) {
+      expect([operation, fitsContext(operation, body, 128_000)]).toEqual([operation, true]);
+      expect([operation, fitsContext(operation, body, 64_000)]).toEqual([operation, false]);
+    }
+    // Written as text (no ";base64"): its characters.
+    const written = chatWith({ type: "file", file: { file_data: `data:text/plain,${"x".repeat(40_000)}` } });
+    expect([
+      fitsContext("chat", written.body(1), 10_100),
+      fitsContext("chat", written.body(1), 9_900),
+    ]).toEqual([true, false]);
+  });
+
   test("the model's own reasoning handed back counts nothing of its opaque blob, in each dialect's shape", () => {
     const reasoning = {
       // Codex sends every turn's reasoning item back, each with its encrypted_content.
@@ -327,6 +347,20 @@ describe("context-aware routing", () => {
       "This model's maximum context length is 10000 tokens. However, your messages resulted in 11201 tokens",
     );
     expect(large.calls.length).toBe(1);
+  });
+
+  test("a text file too long for a route's window skips it: a 60 KB CSV is 15,000 tokens, not 2,300", async () => {
+    const small = fakeProvider("small");
+    const large = fakeProvider("large");
+    const { router } = routerFor(config(), [small, large]);
+    const csv = `data:text/csv;base64,${Buffer.from("x".repeat(60_000)).toString("base64")}`;
+    const body = chatWith({ type: "file", file: { filename: "t.csv", file_data: csv } }).body(1);
+    const error = (await router(chatRequest("m", { body })).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.code]).toEqual([400, "context_length_exceeded"]);
+    expect(error.message).toStartWith(
+      "This model's maximum context length is 10000 tokens. However, your messages resulted in 15001 tokens",
+    );
+    expect(small.calls.length + large.calls.length).toBe(0);
   });
 
   test("a prompt that fits but not with the answer asked for: the answer counted apart, and Anthropic's max_tokens words", async () => {

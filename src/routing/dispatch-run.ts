@@ -45,8 +45,8 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
   private sentAndFailed = false;
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
-  /** A field the translation added that the route's upstream refused: its next attempt goes without. */
-  private without: RefusedHint | undefined;
+  /** Hints (translation-hints.ts) the route's model refused, each once: its next attempt goes without them. */
+  private without: readonly RefusedHint[] | undefined;
   /** The workers of this node this request failed on, each as that worker's end; made at the first. */
   private workers: WorkerRepicks | undefined;
   /**
@@ -138,7 +138,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
   private send(route: Route, probe: Probe): Promise<Dispatched> {
     const { request } = this;
     // A call sent again without a refused field is a retry of its route.
-    const retry = this.without ? this.retry + 1 : this.retry;
+    const retry = this.retry + (this.without?.length ?? 0);
     // Another worker of the route after one failed on its own is the same route again: no failover.
     const repick = this.repick;
     this.repick = undefined;
@@ -208,20 +208,20 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     }
     if (request.signal.aborted) throw abortReason(request.signal);
     const failure = toGatewayError(error);
-    // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route, or a
-    // vendor that could not count) is no failure of the route: the next one may serve it. Passed
-    // over before anything was sent, it makes the next route no failover either.
-    if (failure.code === "unsupported_operation") {
-      this.cannotServe(failure, route);
+    // A route that cannot serve this call (count_tokens on an OpenAI-shaped route, a vendor that
+    // could not count, audio asked of an API that answers in text) is no failure of the route: the
+    // next one may serve it. Passed over before anything was sent, it makes the next route no
+    // failover either.
+    if (this.cannotServe(failure, route)) {
       this.nextRoute();
       return this.onward();
     }
-    // A field the translation added, which the client did not send so and cannot leave out, refused
-    // by the upstream: the route again without it (or with the bound that fits), once, before any
-    // other verdict.
+    // A field the caller's own API takes, refused by this route's model (an effort level in the
+    // other dialect's words, `top_p` beside `temperature` to Claude): the route again without it (or
+    // with the bound that fits), once a field, before any other verdict.
     const refused = this.refusedHint(call, thrown);
     if (refused) {
-      this.without = refused;
+      this.without = [...(this.without ?? []), refused];
       logRefusedField(this.deps.log, request, route, refused);
       return this.onward();
     }
@@ -276,12 +276,14 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
   }
   /**
    * The translation's hint the failed attempt's upstream refused, when the route may be tried
-   * without it: once a route, and a field never left out under `translation.unsupported: reject`,
-   * where the caller asked to hear of what cannot be carried rather than go without it (a bound
-   * lowered to what fits leaves nothing out).
+   * without it: each hint once a route (the attempt sent without it has it no more, so a route is
+   * tried again at most once a hint: Haiku 4.5 refuses both the effort and `top_p` beside
+   * `temperature`), and a field never left out under `translation.unsupported: reject`, where the
+   * caller asked to hear of what cannot be carried rather than go without it (a bound lowered to
+   * what fits leaves nothing out).
    */
   private refusedHint(call: RouteAttempt | undefined, thrown: unknown): RefusedHint | undefined {
-    if (call === undefined || this.without !== undefined) return undefined;
+    if (call === undefined) return undefined;
     const refused = refusedHint(thrown, call.adapted.hints);
     return refused?.fits === undefined && this.policy.unsupported === "reject" ? undefined : refused;
   }

@@ -22,7 +22,7 @@ import type { AdaptedCall, ResponsesContext } from "./adapt-dialect.ts";
 import { type CallerNames, type CallerNaming, callerName, inCallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { sameDialect } from "./same-dialect-call.ts";
-import { type Target, translatedChat, translatesChat } from "./translated-chat.ts";
+import { chatTargetOf, type Target, translatedChat, translatesChat } from "./translated-chat.ts";
 import { type HintNames, translationHints } from "./translation-hints.ts";
 
 /** The chat request a Responses request becomes, its stored turns and referenced items in their places. */
@@ -119,15 +119,16 @@ const bothDropped = (first: readonly string[], second: AdaptedCall): readonly st
  * What a Responses call sends once translated to chat (and on), and says in the caller's words:
  * what was dropped, an error's `param`, and what it set of its own (`reasoning.effort` written as
  * `reasoning_effort` or `output_config.effort`, which the caller never sends so; Messages'
- * `max_tokens` for a caller without `max_output_tokens`).
+ * `max_tokens` for a caller without `max_output_tokens`; `top_p` beside `temperature` where the
+ * target's models may refuse the pair, not to a chat upstream, which takes it as the caller's API does).
  */
-const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall) => ({
+const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall, { provider }: Target) => ({
   operation: chat.operation,
   body: chat.body,
   dropped: bothDropped(translated.dropped, chat),
   callerNames: composedNames(chat.callerNames, translated.paths),
   callerPaths: translated.paths,
-  hints: translationHints(chat.body, translated.body, RESPONSES_HINTS),
+  hints: translationHints(chat.body, translated.body, RESPONSES_HINTS, chatTargetOf(provider)),
 });
 
 /**
@@ -149,7 +150,7 @@ export function responsesViaChat(
   // Whose thinking the answer's reasoning items carry, signed for it alone (thinking-blocks.ts).
   const thinkingBackTo = takesThinkingBack(target.provider) ? target.provider.name : undefined;
   return {
-    ...sentViaChat(translated, chat),
+    ...sentViaChat(translated, chat, target),
     json(reply) {
       const answer = chat.json(reply);
       const response = chatResponseToResponse(answer, body, context.id, tools, thinkingBackTo);
@@ -214,7 +215,7 @@ export function compactViaChat(
   const translated = chatRequestOf({ ...request, input }, target, context, policy);
   const chat = chatOf(translated, target, model, policy);
   return {
-    ...sentViaChat(translated, chat),
+    ...sentViaChat(translated, chat, target),
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }

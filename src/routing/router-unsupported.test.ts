@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import type { JsonObject } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { bedrockFailure } from "../providers/bedrock/bedrock-errors.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import {
   CONVERSE_TARGET,
@@ -304,7 +305,7 @@ describe("an effort level the translation added, refused by a model without effo
     expect(dispatched.attempts).toBe(2);
     expect(logs).toEqual([
       expect.objectContaining({
-        message: "route refused a field the translation added: sent again without it",
+        message: "route's model refused a field the caller's API takes: sent again without it",
         fields: expect.objectContaining({ field: "output_config.effort", client_field: "reasoning.effort" }),
       }),
     ]);
@@ -413,6 +414,7 @@ describe("top_p beside temperature, which Claude 4.5 models refuse together", ()
     },
   };
   const MESSAGE = { id: "msg", type: "message", role: "assistant", content: [], stop_reason: "end_turn" };
+  const COMPLETION = { id: "c", choices: [{ index: 0, message: { content: "hi" }, finish_reason: "stop" }] };
   const sonnet = () => ({
     ...fakeProvider("p", (call) =>
       call.body.temperature !== undefined && call.body.top_p !== undefined
@@ -470,6 +472,169 @@ describe("top_p beside temperature, which Claude 4.5 models refuse together", ()
     expect(refused.message).toStartWith("`temperature` and `top_p` cannot both be specified");
     expect(claude.calls).toHaveLength(1);
   });
+
+  test("each hint once a route: Haiku 4.5 refuses the effort, then the pair; the third call is answered, both named", async () => {
+    const EFFORT_REFUSED = {
+      type: "error",
+      error: { type: "invalid_request_error", message: "This model does not support the effort parameter." },
+    };
+    const refused = (body: object) =>
+      Promise.reject(
+        upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
+      );
+    const haiku = {
+      ...fakeProvider("p", (call) => {
+        if (isJsonObject(call.body.output_config) && call.body.output_config.effort !== undefined)
+          return refused(EFFORT_REFUSED);
+        if (call.body.temperature !== undefined && call.body.top_p !== undefined)
+          return refused(BOTH_REFUSED);
+        return Promise.resolve(jsonReply(MESSAGE));
+      }),
+      dialect: "anthropic" as const,
+    };
+    const { router } = routerFor(routed(), [haiku]);
+    const body = {
+      model: "m",
+      messages: [{ role: "user", content: "hi" }],
+      temperature: 0.7,
+      top_p: 0.9,
+      reasoning_effort: "low",
+    };
+    const dispatched = await router(chatRequest("m", { body }));
+    expect(sampling(haiku)).toEqual([
+      [0.7, 0.9],
+      [0.7, 0.9],
+      [0.7, undefined],
+    ]);
+    expect(haiku.calls.map((call) => call.body.output_config)).toEqual([
+      { effort: "low" },
+      undefined,
+      undefined,
+    ]);
+    expect([dispatched.dropped, dispatched.attempts]).toEqual([["reasoning_effort", "top_p"], 3]);
+  });
+
+  describe("Claude on Bedrock, which says the refusal after AWS's words", () => {
+    const CLAUDE = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    const bedrockRefusal = () =>
+      bedrockFailure(
+        "p",
+        400,
+        "ValidationException",
+        "The model returned the following errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+      );
+    /** `publisher: anthropic`: Anthropic's Messages body, Bedrock's errors. */
+    const invoked = () => ({
+      ...fakeProvider("p", (call) =>
+        call.body.temperature !== undefined && call.body.top_p !== undefined
+          ? Promise.reject(bedrockRefusal())
+          : Promise.resolve(jsonReply(MESSAGE)),
+      ),
+      dialect: "anthropic" as const,
+    });
+    /** Converse, translated in the provider's call as BedrockProvider does; what it sent kept. */
+    const conversed: JsonObject[] = [];
+    const converse = () => ({
+      ...fakeProvider("p", (call) => {
+        const sent = chatRequestToConverse(call.body).inferenceConfig as JsonObject;
+        conversed.push(sent);
+        return sent.temperature !== undefined && sent.topP !== undefined
+          ? Promise.reject(bedrockRefusal())
+          : Promise.resolve(jsonReply(COMPLETION));
+      }),
+      chatTarget: CONVERSE_TARGET,
+    });
+    // The provider's type is the fake's to play; config only needs one that parses.
+    const on = (type: string) => ({
+      providers: [{ name: "p", type }],
+      models: [{ name: "m", routes: [{ provider: "p", model: CLAUDE }] }],
+      routing: { retries: 0 },
+    });
+    const chat = (top_p: number) => ({
+      body: { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p },
+    });
+
+    test("InvokeModel (publisher anthropic): sent again without top_p, top_p named", async () => {
+      const claude = invoked();
+      const dispatched = await routerFor(on("anthropic"), [claude]).router(chatRequest("m", chat(0.9)));
+      expect(sampling(claude)).toEqual([
+        [0.7, 0.9],
+        [0.7, undefined],
+      ]);
+      expect(dispatched.dropped).toEqual(["top_p"]);
+    });
+
+    test("Converse: top_p 1 is not sent; any other is sent again without it, chat and Responses alike", async () => {
+      conversed.length = 0;
+      const one = await routerFor(on("openai"), [converse()]).router(chatRequest("m", chat(1)));
+      expect([conversed, one.dropped]).toEqual([[{ temperature: 0.7 }], []]);
+      conversed.length = 0;
+      const other = await routerFor(on("openai"), [converse()]).router(chatRequest("m", chat(0.9)));
+      expect([conversed, other.dropped]).toEqual([
+        [{ temperature: 0.7, topP: 0.9 }, { temperature: 0.7 }],
+        ["top_p"],
+      ]);
+      conversed.length = 0;
+      const responses = await routerFor(on("openai"), [converse()]).router(
+        chatRequest("m", {
+          operation: "responses",
+          body: { model: "m", input: "hi", temperature: 0.2, top_p: 0.5 },
+          responses: { id: "resp_1", previous: [], onResponse: () => {} },
+        }),
+      );
+      expect([conversed.length, responses.dropped]).toEqual([2, ["top_p"]]);
+    });
+  });
+
+  test("top_p refused by name is the caller's own 400, sent once: a Responses caller on a chat route as a chat caller, and on an Anthropic route", async () => {
+    const named = (name: string, dialect: "openai" | "anthropic", text: object) => ({
+      ...fakeProvider(name, (call) =>
+        call.body.top_p === undefined
+          ? Promise.resolve(jsonReply(dialect === "openai" ? COMPLETION : MESSAGE))
+          : Promise.reject(
+              upstreamFailure(name, { status: 400, headers: new Headers(), text: JSON.stringify(text) }),
+            ),
+      ),
+      dialect,
+    });
+    // OpenAI's o-series, as it refuses top_p.
+    const O3_REFUSAL = {
+      error: {
+        message: "Unsupported parameter: 'top_p' is not supported with this model.",
+        type: "invalid_request_error",
+        param: "top_p",
+        code: "unsupported_parameter",
+      },
+    };
+    // An Anthropic-compatible server whose schema has no top_p.
+    const EXTRA = {
+      type: "error",
+      error: { type: "invalid_request_error", message: "top_p: Extra inputs are not permitted" },
+    };
+    const responses = {
+      operation: "responses" as const,
+      body: { model: "m", input: "hi", temperature: 0.2, top_p: 0.5 },
+      responses: { id: "resp_1", previous: [], onResponse: () => {} },
+    };
+    const chat = {
+      body: { model: "m", messages: [{ role: "user", content: "hi" }], temperature: 0.2, top_p: 0.5 },
+    };
+    const cases = [
+      { type: "openai", provider: () => named("p", "openai", O3_REFUSAL), request: responses },
+      { type: "openai", provider: () => named("p", "openai", O3_REFUSAL), request: chat },
+      { type: "anthropic", provider: () => named("p", "anthropic", EXTRA), request: responses },
+      { type: "anthropic", provider: () => named("p", "anthropic", EXTRA), request: chat },
+    ];
+    for (const { type, provider, request } of cases) {
+      const upstream = provider();
+      const { router } = routerFor({ ...routed(), providers: [{ name: "p", type, responses_api: false }] }, [
+        upstream,
+      ]);
+      const refused = (await router(chatRequest("m", request)).catch((e: unknown) => e)) as GatewayError;
+      expect([refused.status, upstream.calls.length]).toEqual([400, 1]);
+      expect(refused.message).toContain("top_p");
+    }
+  });
 });
 
 describe("the max_tokens a translation to Messages wrote, with the prompt past what the window leaves it", () => {
@@ -521,7 +686,7 @@ describe("the max_tokens a translation to Messages wrote, with the prompt past w
     expect(logs).toEqual([
       expect.objectContaining({
         message:
-          "route refused a field the translation added: sent again with the max_tokens the window leaves",
+          "route's model refused a field the caller's API takes: sent again with the max_tokens the window leaves",
         fields: expect.objectContaining({
           field: "max_tokens",
           client_field: "max_output_tokens",
@@ -671,6 +836,40 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     const error = (await router(chatRequest("m", responses(image))).catch((e: unknown) => e)) as GatewayError;
     expect([error.status, error.param]).toEqual([400, "input[2].content[1].image_url"]);
     expect(error.upstream?.body?.error).toMatchObject({ param: "input[2].content[1].image_url" });
+  });
+
+  test("text after a call, merged into the call's chat message: a 400 about its content names its own item, not the call's", async () => {
+    const refusing = fakeProvider("p", () => {
+      const body = {
+        error: {
+          message: "Invalid value for 'content': expected a string, got an empty one.",
+          type: "invalid_request_error",
+          param: "messages[1].content",
+          code: "invalid_value",
+        },
+      };
+      return Promise.reject(
+        upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
+      );
+    });
+    const { router } = routerFor(routed(), [refusing]);
+    const input = [
+      { role: "user", content: "Weather?" },
+      { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+      {
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_text", text: "\n\n", annotations: [] }],
+      },
+      { type: "function_call_output", call_id: "c1", output: "sun" },
+    ];
+    const request = {
+      operation: "responses" as const,
+      body: { model: "m", input },
+      responses: { id: "resp_1", previous: [], onResponse: () => {} },
+    };
+    const error = (await router(chatRequest("m", request)).catch((e: unknown) => e)) as GatewayError;
+    expect([error.status, error.param]).toEqual([400, "input[2].content"]);
   });
 
   test("an Anthropic caller's tool result a Gemini route cannot pair: its tool_use_id, at messages.1.content.0", async () => {

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../core/dialect.ts";
-import { GatewayError, unavailable } from "../core/gateway-error.ts";
+import { type ErrorCode, GatewayError, unavailable } from "../core/gateway-error.ts";
 import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
@@ -54,13 +54,16 @@ export class RoutesTried {
   }
 
   /**
-   * `route` cannot serve the operation (count_tokens on an OpenAI-shaped route): the dispatch fails
-   * with that, or the gateway answers itself (`exhausted`) for the first such route, only when no
-   * attempt failed before.
+   * Whether `refusal` says `route` cannot serve this call (`CANNOT_SERVE`: count_tokens on an
+   * OpenAI-shaped route, audio of an API that answers in text): no failure of the route, which is
+   * passed over. The dispatch fails with that, or the gateway answers itself (`exhausted`) for the
+   * first such route, only when no attempt failed before.
    */
-  protected cannotServe(refusal: GatewayError, route: Route): void {
+  protected cannotServe(refusal: GatewayError, route: Route): boolean {
+    if (!CANNOT_SERVE.has(refusal.code)) return false;
     this.lastError ??= refusal;
     this.unserved ??= route;
+    return true;
   }
 
   /**
@@ -121,8 +124,18 @@ export class RoutesTried {
         ? localAnswer(request.operation, request.body, this.unserved?.provider)
         : undefined;
     if (local) return local.then((body) => localDispatched(this.callsSent, body));
-    if (lastError) return Promise.reject(this.advice?.told(lastError) ?? lastError);
+    if (lastError && !(CANNOT_SERVE.has(lastError.code) && this.skippedAny()))
+      return Promise.reject(this.advice?.told(lastError) ?? lastError);
     return Promise.reject(this.skippedAll() ?? this.outOfService());
+  }
+
+  /**
+   * A route was skipped, as too small or out of service, that might have served what the others
+   * could not (an audio model whose breaker is open): why it was skipped is the caller's answer
+   * (a 503 saying when to come back), not that the routes tried cannot serve the call.
+   */
+  private skippedAny(): boolean {
+    return this.skippedWindow > 0 || Number.isFinite(this.reopensIn);
   }
 
   /** Routes were passed over as too small: the refusal says so for the largest of them. */
@@ -152,6 +165,9 @@ export class RoutesTried {
     });
   }
 }
+
+/** Refusals that say a route cannot serve the call, where another route may (`RoutesTried.cannotServe`). */
+const CANNOT_SERVE: ReadonlySet<ErrorCode> = new Set(["unsupported_operation", "unsupported_modality"]);
 
 /**
  * No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers, as

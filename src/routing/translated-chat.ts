@@ -1,15 +1,18 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
 import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
-import { nameUncarried } from "../translate/chat-target.ts";
+import { type ChatTarget, nameUncarried, refuseAudioOutput } from "../translate/chat-target.ts";
 import type { Dropped } from "../translate/dropped.ts";
 import { chatFieldName } from "../translate/openai-to-anthropic/chat-field-names.ts";
-import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
+import {
+  ANTHROPIC_TARGET,
+  chatRequestToMessages,
+} from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { sameDialect } from "./same-dialect-call.ts";
-import { type HintNames, translationHints } from "./translation-hints.ts";
+import { type HintNames, topPHint, translationHints } from "./translation-hints.ts";
 
 /** Where a translated call goes: the route's provider (or the worker it chose) and model. */
 export interface Target {
@@ -17,9 +20,15 @@ export interface Target {
   readonly upstreamModel: string;
 }
 
+/**
+ * The API a chat call to `provider` crosses into: Anthropic's (translated here), or a provider's
+ * own (Bedrock, Gemini); undefined for a chat upstream, which gets the call as it is.
+ */
+export const chatTargetOf = (provider: Provider): ChatTarget | undefined =>
+  provider.dialect === "anthropic" ? ANTHROPIC_TARGET : provider.chatTarget;
+
 /** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
-export const translatesChat = (provider: Provider): boolean =>
-  provider.dialect === "anthropic" || provider.chatTarget !== undefined;
+export const translatesChat = (provider: Provider): boolean => chatTargetOf(provider) !== undefined;
 
 /**
  * A chat call that a translation carries to another API, what it cannot carry named in `dropped`:
@@ -34,9 +43,15 @@ export function translatedChat(
 ): AdaptedCall {
   if (provider.dialect === "anthropic")
     return chatViaMessages(body, model, dropped, upstreamModel, takesThinkingBack(provider));
-  // The provider translates in its `call`; what its API cannot take is named here, before.
-  if (provider.chatTarget) nameUncarried(asked, provider.chatTarget, dropped);
-  return { ...sameDialect("chat", body, provider), dropped: dropped.list };
+  // The provider translates in its `call`; what its API cannot take is refused or named here, before.
+  const target = provider.chatTarget;
+  if (target) {
+    refuseAudioOutput(asked, target);
+    nameUncarried(asked, target, dropped);
+  }
+  // The caller's own effort and bound go as it sent them; only the sampling pair is a hint.
+  const hints = topPHint(body, target);
+  return { ...sameDialect("chat", body, provider), dropped: dropped.list, ...(hints ? { hints } : {}) };
 }
 
 /** The caller's names for what a translation may write of its own: a chat caller's. */
@@ -62,7 +77,7 @@ function chatViaMessages(
     dropped: dropped.list,
     // An Anthropic refusal of the format's or a tool's schema, said of the caller's field.
     callerNames: chatFieldName,
-    hints: translationHints(messages, body, CHAT_HINTS),
+    hints: translationHints(messages, body, CHAT_HINTS, ANTHROPIC_TARGET),
     json: (reply) => messagesResponseToChat(reply, model, { thinkingBack }),
     stream: (events, onUsage) =>
       messagesStreamToChat(events, {

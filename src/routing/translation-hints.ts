@@ -1,14 +1,15 @@
 import { readContextOverflow } from "../core/context-overflow.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import type { ChatTarget } from "../translate/chat-target.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
 
 /**
- * A field a translation wrote that only tunes the answer, refused by the upstream where the
- * caller's own API would have taken it (`AdaptedCall.hints`): mostly one the caller did not send by
+ * A field that only tunes the answer, which the caller's own API takes, refused by the route's
+ * model (`AdaptedCall.hints`): mostly one the translation wrote, which the caller did not send by
  * that name. The client, which never sent that field or was never refused it, cannot fall back,
- * so the router sends the call again once (dispatch-run.ts):
+ * so the router sends the call again, once a hint (dispatch-run.ts):
  * - an effort level, which Codex and Claude Code send on every request, in their own dialect's
  *   words. A model without efforts refuses the other dialect's field (Haiku 4.5: 400 "This model
  *   does not support the effort parameter."; gpt-4.1: 400 "Unsupported parameter:
@@ -20,8 +21,9 @@ import type { CallerNames } from "./caller-param.ts";
  * - `top_p` beside `temperature`, which every OpenAI model takes and OpenAI callers send together
  *   (Claude 4.5 models refuse the pair: 400 "`temperature` and `top_p` cannot both be specified for
  *   this model. Please use only one."): the caller sent `top_p` so, but asked of an OpenAI model,
- *   so the call is sent again without it, the temperature kept. A `top_p` of 1 asks nothing and is
- *   not sent beside a temperature at all (chat-request-to-messages.ts).
+ *   so the call is sent again without it, the temperature kept, on Anthropic and Converse routes.
+ *   A `top_p` of 1 asks nothing and is not sent beside a temperature at all
+ *   (chat-request-to-messages.ts, chat-request-to-converse.ts).
  * - the `max_tokens` a translation to Messages writes when the OpenAI caller set no bound (the
  *   model's whole output limit, output-limit.ts). Anthropic refuses a prompt and `max_tokens` past
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
@@ -46,22 +48,38 @@ export interface HintNames {
 }
 
 /**
- * What a translated body `sent` sets that the caller did not send so, by its path there: its
- * effort level (`effortHint`), a `max_tokens` the chat request it was translated from (`chat`)
- * had no bound for, and `top_p` beside `temperature` (a pair a Messages model may refuse).
- * Undefined when there is none.
+ * What of a translated body `sent` the route's model may refuse where the caller's own API takes
+ * it, by its path there: the effort level it writes (`effortHint`), a `max_tokens` the chat
+ * request it was translated from (`chat`) had no bound for, and `top_p` beside `temperature`
+ * where `target`, the API `sent` goes to, has models that refuse the pair (`topPHint`). Undefined
+ * when there is none; an object is made only when there are several.
  */
 export function translationHints(
   sent: JsonObject,
   chat: JsonObject,
   names: HintNames,
+  target: ChatTarget | undefined,
 ): CallerNames | undefined {
-  const hints: Record<string, string> = { ...effortHint(sent, names.effort) };
-  if (sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null)
-    hints.max_tokens = names.bound;
-  if (sent.temperature != null && sent.top_p != null) hints.top_p = "top_p";
-  return Object.keys(hints).length > 0 ? hints : undefined;
+  const effort = effortHint(sent, names.effort);
+  const wroteBound = sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null;
+  const topP = topPHint(sent, target);
+  if (wroteBound) return { ...effort, ...topP, max_tokens: names.bound };
+  return effort === undefined || topP === undefined ? (effort ?? topP) : { ...effort, ...topP };
 }
+
+/**
+ * `top_p` beside `temperature` in `sent`, to a `target` some of whose models refuse the pair
+ * (`ChatTarget.refusesTopPWithTemperature`: Claude's), where the caller's OpenAI API takes it:
+ * matched by that refusal alone (`PAIR_REFUSALS`), never by one that names `top_p`, which is the
+ * caller's own field. Undefined for any other target, or a body without the pair.
+ */
+export function topPHint(sent: JsonObject, target: ChatTarget | undefined): CallerNames | undefined {
+  return target?.refusesTopPWithTemperature && sent.temperature != null && sent.top_p != null
+    ? TOP_P
+    : undefined;
+}
+
+const TOP_P: CallerNames = { top_p: "top_p" };
 
 /**
  * The effort level a translated body sets, by its path there, with `callerName` for it: Messages'
@@ -92,23 +110,38 @@ const REFUSALS = [
  * that only works in thinking mode ("Budget 0 is invalid. This model only works in thinking
  * mode."); a thinking level the model has not, or any level, from a model that takes none
  * (Gemini API: "Thinking level MEDIUM is not supported for this model."; Vertex AI: "Unable to
- * submit request because thinking_level MEDIUM is not supported by this model."); and Claude 4.5's
- * refusal of `top_p` beside `temperature`, by the one the call goes again without.
+ * submit request because thinking_level MEDIUM is not supported by this model.").
  */
 const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Budget 0 is invalid\b/, "reasoning_effort"],
-  [/^`temperature` and `top_p` cannot both be specified\b/, "top_p"],
   [/\bthinking[ _]level (?:\w+ )?is not supported (?:for|by) this model\b/i, "reasoning_effort"],
 ];
+
+/**
+ * A field the caller sent as its own API takes it, refused beside another, by the hint's path, and
+ * the only words that refuse it: Claude 4.5's refusal of `top_p` beside `temperature`, the call
+ * going again without `top_p`. Not anchored: Claude on Bedrock says it after the exception's name
+ * and AWS's lead ("ValidationException: The model returned the following errors: `temperature`
+ * and `top_p` cannot both be specified…"); a 400 of the route the hint was written for keeps it
+ * narrow.
+ */
+const PAIR_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
+  ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
+]);
 
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */
 export function refusedHint(error: unknown, hints: CallerNames | undefined): RefusedHint | undefined {
   if (hints === undefined || !(error instanceof GatewayError) || error.status !== 400) return undefined;
   const bound = hints.max_tokens;
   if (bound !== undefined && error.code === "context_length_exceeded") return boundThatFits(error, bound);
+  for (const [path, refusal] of PAIR_REFUSALS) {
+    const callerName = hints[path];
+    if (callerName !== undefined && refusal.test(error.message)) return { path, callerName };
+  }
   const named = refusedParameter(error);
   if (named === undefined) return undefined;
   for (const [path, callerName] of Object.entries(hints)) {
+    if (PAIR_REFUSALS.has(path)) continue;
     if (path === named || path.endsWith(`.${named}`)) return { path, callerName };
   }
   return undefined;
@@ -136,18 +169,27 @@ function refusedParameter(error: GatewayError): string | undefined {
 
 /**
  * The call without the refused hint, which is named among what the translation left out; or, for
- * a bound, with the value that fits (nothing the caller sent is left out).
+ * a bound, with the value that fits (nothing the caller sent is left out). Its other hints stay,
+ * each for the upstream to refuse in turn.
  */
 export function withoutHint(adapted: AdaptedCall, hint: RefusedHint): AdaptedCall {
+  const hints = othersThan(adapted.hints, hint.path);
   if (hint.fits !== undefined)
-    return { ...adapted, body: { ...adapted.body, [hint.path]: hint.fits }, hints: undefined };
+    return { ...adapted, body: { ...adapted.body, [hint.path]: hint.fits }, hints };
   const dropped = adapted.dropped ?? [];
   return {
     ...adapted,
     body: withoutPath(adapted.body, hint.path.split(".")),
     dropped: dropped.includes(hint.callerName) ? dropped : [...dropped, hint.callerName],
-    hints: undefined,
+    hints,
   };
+}
+
+/** `hints` but the one at `path`; undefined when none is left. */
+function othersThan(hints: CallerNames | undefined, path: string): CallerNames | undefined {
+  if (hints === undefined) return undefined;
+  const { [path]: _refused, ...others } = hints;
+  return Object.keys(others).length > 0 ? others : undefined;
 }
 
 /** A copy of `body` without the field at `path`; an object it leaves empty goes too. */

@@ -46,8 +46,8 @@ export function openAttempt(
   info: AttemptInfo,
   /** Its admission (`RouteHealth.admit`): whether it probes a half-open breaker. */
   probe: Probe,
-  /** A field the translation added that this route's upstream refused: sent without it this time. */
-  without?: RefusedHint,
+  /** Hints (translation-hints.ts) this route's model refused: sent without them this time. */
+  without?: readonly RefusedHint[],
 ): RouteAttempt {
   const unsupported = policy.unsupported ?? "drop";
   // A route over several upstreams (workers) is narrowed to one first, among those the caller's
@@ -66,7 +66,7 @@ export function openAttempt(
     route.upstreamModel,
     request.received,
   );
-  if (without) adapted = withoutHint(adapted, without);
+  if (without) for (const hint of without) adapted = withoutHint(adapted, hint);
   const body = upstreamBody(adapted.body, route.upstreamModel);
   const native =
     adapted.native && request.received && provider.passThrough

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import { type ChatTarget, nameUncarried } from "./chat-target.ts";
+import { type ChatTarget, nameUncarried, refuseAudioOutput } from "./chat-target.ts";
 import { Dropped } from "./dropped.ts";
 import { ANTHROPIC_TARGET, chatRequestToMessages } from "./openai-to-anthropic/chat-request-to-messages.ts";
 import { CONVERSE_TARGET } from "./openai-to-bedrock/chat-request-to-converse.ts";
@@ -210,7 +210,7 @@ describe("the providers that translate chat themselves", () => {
     expect(refusal({ model: "m", messages: hi, top_k: 40 }, CONVERSE_TARGET)).toBeInstanceOf(GatewayError);
   });
 
-  test("a call for audio is refused by every target, which answers in text only, under every policy", () => {
+  test("a call for audio is refused by every target, which answers in text only, as the route's (unsupported_modality: the router tries the next)", () => {
     const audio = {
       model: "m",
       messages: hi,
@@ -220,12 +220,16 @@ describe("the providers that translate chat themselves", () => {
     for (const target of [ANTHROPIC_TARGET, CONVERSE_TARGET, GEMINI_TARGET]) {
       const refused = (() => {
         try {
-          nameUncarried(audio, target, new Dropped("drop"));
+          refuseAudioOutput(audio, target);
         } catch (error) {
           return error as GatewayError;
         }
       })();
-      expect([refused?.status, refused?.param]).toEqual([400, "modalities"]);
+      expect([refused?.status, refused?.code, refused?.param]).toEqual([
+        400,
+        "unsupported_modality",
+        "modalities",
+      ]);
       expect(refused?.message).toStartWith(`modalities: ${target.name} answers in text only`);
     }
   });

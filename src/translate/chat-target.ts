@@ -34,6 +34,13 @@ export interface ChatTarget {
    * by URL), for this target alone (Gemini's `fileData`).
    */
   readonly fileUrls?: boolean;
+  /**
+   * Some of the target's models take `temperature` or `top_p`, not both (Claude 4.5: 400
+   * "`temperature` and `top_p` cannot both be specified for this model"), which every OpenAI model
+   * takes together: a call with both is sent again without `top_p` when so refused
+   * (routing/translation-hints.ts).
+   */
+  readonly refusesTopPWithTemperature?: boolean;
 }
 
 /**
@@ -79,15 +86,14 @@ const DEFAULTS: JsonObject = {
 const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
 
 /**
- * Refuses a call for audio the `target` cannot speak (`refuseAudioOutput`), then names (or, under
- * `reject`, refuses) what of `body` the `target` cannot express: top-level fields
+ * Names (or, under `reject`, refuses) what of `body` the `target` cannot express: top-level fields
  * it does not carry, a clamped temperature, `strict` it cannot enforce, message fields it has no
- * place for (a part's image `detail`, a file by OpenAI file id), and tool-call arguments that are not a JSON object (the target wants an object, and
- * gets `{}`). Fields outside OpenAI's chat API (a vLLM sampling knob) are named too: each top-level
- * field asks the server for something. Order: the body's own, so `reject` names the first.
+ * place for (a part's image `detail`, a file by OpenAI file id), and tool-call arguments that are
+ * not a JSON object (the target wants an object, and gets `{}`). Fields outside OpenAI's chat API
+ * (a vLLM sampling knob) are named too: each top-level field asks the server for something. Order:
+ * the body's own, so `reject` names the first.
  */
 export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dropped): void {
-  refuseAudioOutput(body, target);
   nameUncarriedFields(body, target.carries, DEFAULTS, dropped);
   const { temperature } = body;
   if (
@@ -125,15 +131,18 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
  * A call that asks for audio (`modalities` with `"audio"`) on a target that answers in text only
  * (one that carries no `modalities`: every target's translation here) is refused under every
  * policy, never dropped: the caller asked to hear the answer, and text it cannot play, as a 200,
- * is not the call it made.
+ * is not the call it made. The refusal is the route's (`unsupported_modality`): the router passes
+ * it over for the model's next route, which may answer in audio, and the caller hears it only
+ * when none can (routing/routes-tried.ts `cannotServe`).
  */
-function refuseAudioOutput(body: JsonObject, target: ChatTarget): void {
+export function refuseAudioOutput(body: JsonObject, target: ChatTarget): void {
   const { modalities } = body;
   if (target.carries.includes("modalities") || !Array.isArray(modalities) || !modalities.includes("audio"))
     return;
   throw badRequest(
     `modalities: ${target.name} answers in text only, and this call asks for audio; ask for ["text"], or call a model whose upstream answers in audio`,
     "modalities",
+    "unsupported_modality",
   );
 }
 

@@ -26,4 +26,9 @@ export interface ChatUpstreamNeeds {
    * any other upstream has no place for one, and it is left out, named.
    */
   readonly fileUrls?: boolean;
+  /**
+   * The most stop sequences the upstream takes (the provider's `maxStops`: OpenAI's and Azure's
+   * 4); the rest are left out and named. Unset: every one goes.
+   */
+  readonly maxStops?: number;
 }

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { CHARS_PER_TOKEN } from "./chars-per-token.ts";
 
 /**
  * What a medium in a prompt counts, in tokens, by the gateway's estimates (the prompt's size for a
@@ -15,9 +16,10 @@ export const MEDIA_TOKENS = {
    */
   image: 1600,
   /**
-   * A PDF (or another file): its pages are not counted (a PDF keeps its page objects in
+   * A PDF (or another file but text): its pages are not counted (a PDF keeps its page objects in
    * compressed streams), so it counts one page as Claude reads one, the page's image and its text
-   * (~1,600 + ~700). A longer document is more: the estimate errs low, as it does for text.
+   * (~1,600 + ~700). A longer document is more: the estimate errs low, as it does for text. A text
+   * file counts its text (`textFileTokens`).
    */
   document: 2300,
   /** A clip: its length is not decoded, so a minute as Gemini counts it (32 tokens a second). */
@@ -34,7 +36,25 @@ type MediaKind = keyof typeof MEDIA_TOKENS;
  */
 export function mediaTokens(part: JsonObject): number | undefined {
   const kind = mediaKind(part);
-  return kind === undefined ? undefined : MEDIA_TOKENS[kind];
+  if (kind === undefined) return undefined;
+  return kind === "document" ? (textFileTokens(part) ?? MEDIA_TOKENS.document) : MEDIA_TOKENS[kind];
+}
+
+/**
+ * A file part whose data is text (a `data:text/…` URL: a CSV, Markdown, a log), which reaches the
+ * model as its text (Claude's plain-text document): its characters at the estimate's rate, as
+ * many as its base64 holds bytes (three for every four), or as the URL writes them. Known by the
+ * URL's start, never decoded. Undefined for any other file (a PDF, one by id or URL).
+ */
+function textFileTokens(part: JsonObject): number | undefined {
+  const file = part.type === "file" ? part.file : part;
+  const data = isJsonObject(file) ? file.file_data : undefined;
+  if (typeof data !== "string" || !data.startsWith("data:text/")) return undefined;
+  const comma = data.indexOf(",");
+  if (comma < 0) return undefined;
+  const written = data.length - comma - 1;
+  const chars = data.startsWith(";base64", comma - ";base64".length) ? (written * 3) / 4 : written;
+  return Math.ceil(chars / CHARS_PER_TOKEN);
 }
 
 function mediaKind(part: JsonObject): MediaKind | undefined {

@@ -1,14 +1,7 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { CHARS_PER_TOKEN } from "./chars-per-token.ts";
 import { mediaTokens } from "./media-tokens.ts";
 import { countedLength, reasoningBlob } from "./reasoning-blob.ts";
-
-/**
- * Characters per token for the estimate. Real text runs 3.5–4.5 for English and code and fewer
- * for other scripts, so 4 tends to *under*-count: a route is skipped only when the prompt
- * clearly cannot fit; a borderline one is tried, and `fallback_on: [context_length]` catches
- * the upstream's refusal.
- */
-export const CHARS_PER_TOKEN = 4;
 
 /**
  * A whole answer's output tokens from the characters of its text, where its upstream reported none

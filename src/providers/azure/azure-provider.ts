@@ -1,5 +1,8 @@
 import { bearerAuth, staticAuth } from "../credentials/call-auth.ts";
-import { createOpenAICompatibleProvider } from "../openai-compatible/openai-compatible-provider.ts";
+import {
+  createOpenAICompatibleProvider,
+  OPENAI_MAX_STOPS,
+} from "../openai-compatible/openai-compatible-provider.ts";
 import type { Provider } from "../provider.ts";
 import { azureUrls } from "./azure-endpoint.ts";
 import { entraFromEnvironment } from "./entra-environment.ts";
@@ -40,5 +43,6 @@ export function createAzureProvider(options: AzureOptions): Provider {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     url,
     auth: token ? bearerAuth(token) : staticAuth(apiKey ? { "api-key": apiKey } : {}),
+    maxStops: OPENAI_MAX_STOPS,
   });
 }

@@ -28,7 +28,12 @@ export interface OpenAICompatibleOptions {
   responsesApi?: boolean;
   /** `gen_ai.provider.name` for its calls (Provider's `vendor`); unset: `openai`. */
   vendor?: string;
+  /** The most entries of `stop` the upstream takes (Provider's `maxStops`): OpenAI's and Azure's `OPENAI_MAX_STOPS`. */
+  maxStops?: number;
 }
+
+/** The most stop sequences OpenAI's chat API takes, and Azure's (400 "'stop': array too long. Expected an array with maximum length 4"). */
+export const OPENAI_MAX_STOPS = 4;
 
 const PATHS: Partial<Record<Operation, string>> = {
   chat: "/chat/completions",
@@ -148,6 +153,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     call,
     forward,
     ...(options.responsesApi ? { responsesApi: true } : {}),
+    ...(options.maxStops !== undefined ? { maxStops: options.maxStops } : {}),
     ...(options.preset?.wantsReasoningBack ? { wantsReasoningBack: true } : {}),
     ...(options.url ? {} : { listModels }),
   };

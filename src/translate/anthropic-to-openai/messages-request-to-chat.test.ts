@@ -43,7 +43,7 @@ describe("messagesRequestToChat", () => {
     });
   });
 
-  test("stop sequences past the 4 OpenAI's chat API takes are left out and named, or refused", () => {
+  test("stop sequences past the 4 OpenAI's chat API takes are left out and named, or refused, for an upstream that takes 4; all go to any other", () => {
     const body = (stop_sequences: string[]) => ({
       model: "m",
       max_tokens: 5,
@@ -51,15 +51,18 @@ describe("messagesRequestToChat", () => {
       messages: [{ role: "user", content: "x" }],
     });
     const four = ["A", "B", "C", "D"];
+    const openAI = { maxStops: 4 };
     const dropped = new Dropped();
-    expect(messagesRequestToChat(body([...four, "E", "F"]), dropped).stop).toEqual(four);
+    expect(messagesRequestToChat(body([...four, "E", "F"]), dropped, openAI).stop).toEqual(four);
     expect(dropped.list).toEqual(["stop_sequences (past 4)"]);
     const none = new Dropped("reject");
-    expect(messagesRequestToChat(body(four), none).stop).toEqual(four);
-    expect(messagesRequestToChat(body([]), none).stop).toBeUndefined();
+    expect(messagesRequestToChat(body(four), none, openAI).stop).toEqual(four);
+    expect(messagesRequestToChat(body([]), none, openAI).stop).toBeUndefined();
+    // A vLLM or llama.cpp server takes more.
+    expect(messagesRequestToChat(body([...four, "E", "F"]), none).stop).toEqual([...four, "E", "F"]);
     let refused: unknown;
     try {
-      messagesRequestToChat(body([...four, "E"]), new Dropped("reject"));
+      messagesRequestToChat(body([...four, "E"]), new Dropped("reject"), openAI);
     } catch (error) {
       refused = error;
     }

@@ -13,6 +13,7 @@ import { Dropped } from "../dropped.ts";
 import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
+import { chatStop } from "./chat-stop.ts";
 import { chatUser } from "./chat-user.ts";
 import { fitsOpenAIStrict } from "./fits-openai-strict.ts";
 import { effortFromThinking } from "./reasoning-effort.ts";
@@ -43,14 +44,6 @@ const CARRIED = [
   "service_tier",
   "cache_control",
 ] as const;
-
-/**
- * The most stop sequences OpenAI's chat API takes (400 "'stop': array too long. Expected an array
- * with maximum length 4"); Anthropic takes more. The first go; the rest are named.
- */
-const MAX_STOPS = 4;
-const PAST_MAX_STOPS = `stop_sequences (past ${MAX_STOPS})`;
-const PAST_MAX_STOPS_WHY = `is past the ${MAX_STOPS} stop sequences OpenAI's chat API takes`;
 
 /** Values that ask for nothing beyond Anthropic's default, so going without loses nothing. */
 const DEFAULTS: JsonObject = { speed: "standard" };
@@ -98,9 +91,7 @@ export function messagesRequestToChat(
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
   const stops = request.stop_sequences ?? [];
-  if (stops.length > 0) out.stop = stops.slice(0, MAX_STOPS);
-  if (stops.length > MAX_STOPS)
-    dropped.add(PAST_MAX_STOPS, `stop_sequences.${MAX_STOPS}`, PAST_MAX_STOPS_WHY);
+  if (stops.length > 0) out.stop = chatStop(stops, needs.maxStops, dropped);
   if (request.metadata?.user_id) out.user = chatUser(request.metadata.user_id);
   if (request.stream) {
     out.stream = true;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { Dropped } from "../dropped.ts";
 import { chatRequestToMessages } from "./chat-request-to-messages.ts";
@@ -499,6 +500,38 @@ describe("chatRequestToMessages", () => {
     expect(refused({ file_data: hello })).toEqual([
       "messages.0.content.0",
       `messages.0.content.0: part "file" holds file_data that is no data: URL nor a PDF's base64, ${takes}`,
+    ]);
+  });
+
+  test("a data: URL's parameters are passed over; text not base64-encoded is read as written, anything else so is a 400 saying so", () => {
+    const document = (file_data: string) =>
+      (
+        chatRequestToMessages({
+          model: "m",
+          messages: [{ role: "user", content: [{ type: "file", file: { file_data } }] }],
+        }).messages as { content: JsonObject[] }[]
+      )[0]?.content[0]?.source;
+    const text = (data: string) => ({ type: "text", media_type: "text/plain", data });
+    const hello = Buffer.from("héllo").toString("base64");
+    expect(document(`data:text/plain;charset=utf-8;base64,${hello}`)).toEqual(text("héllo"));
+    expect(document(`data:text/csv;header=present;charset=utf-8;base64,${hello}`)).toEqual(text("héllo"));
+    expect(document("data:application/pdf;name=a.pdf;base64,JVBERi0=")).toEqual({
+      type: "base64",
+      media_type: "application/pdf",
+      data: "JVBERi0=",
+    });
+    expect(document("data:text/plain,hello")).toEqual(text("hello"));
+    expect(document("data:text/csv;charset=utf-8,a%2Cb%0A1%2C2")).toEqual(text("a,b\n1,2"));
+    expect(document("data:,50% done")).toEqual(text("50% done"));
+    let refused: GatewayError | undefined;
+    try {
+      document("data:application/pdf,%25PDF-1.7");
+    } catch (error) {
+      refused = error as GatewayError;
+    }
+    expect([refused?.param, refused?.message]).toEqual([
+      "messages.0.content.0",
+      'messages.0.content.0: part "file" holds application/pdf in a data: URL that is not base64-encoded (no ";base64,"): send its bytes as base64',
     ]);
   });
 

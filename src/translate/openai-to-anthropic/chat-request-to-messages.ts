@@ -3,7 +3,13 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
-import { CARRIED_BY_EVERY_TARGET, type ChatTarget, nameUncarried } from "../chat-target.ts";
+import {
+  CARRIED_BY_EVERY_TARGET,
+  type ChatTarget,
+  nameUncarried,
+  refuseAudioOutput,
+} from "../chat-target.ts";
+import { parseDataUrl } from "../data-url.ts";
 import { Dropped } from "../dropped.ts";
 import { hasText } from "../has-text.ts";
 import {
@@ -35,6 +41,7 @@ export const ANTHROPIC_TARGET: ChatTarget = {
   strictTools: true,
   strictFormat: true,
   toolChoiceNone: true,
+  refusesTopPWithTemperature: true,
 };
 
 /**
@@ -58,6 +65,7 @@ export function chatRequestToMessages(
 ): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
+  refuseAudioOutput(body, ANTHROPIC_TARGET);
   nameUncarried(body, ANTHROPIC_TARGET, dropped);
   const system: string[] = [];
   const turns: Array<{ role: "user" | "assistant"; content: JsonObject[] }> = [];
@@ -260,9 +268,8 @@ function inputSchema(parameters: JsonObject | undefined): JsonObject {
 
 /** A data: URL becomes a base64 source; anything else is fetched by Anthropic as a URL. */
 function sourceFor(url: string): JsonObject {
-  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-  if (match) return { type: "base64", media_type: match[1], data: match[2] };
-  return { type: "url", url };
+  const data = parseDataUrl(url);
+  return data ? { type: "base64", media_type: data.mediaType, data: data.data } : { type: "url", url };
 }
 
 function translateTools(request: OpenAIChatRequest): JsonObject {

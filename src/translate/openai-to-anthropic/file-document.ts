@@ -1,7 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { parseDataUrl } from "../data-url.ts";
+import { readDataUrl } from "../data-url.ts";
 
 /** What of a chat `file` part this reads. */
 interface FilePart {
@@ -19,26 +19,42 @@ const TAKES =
 /**
  * A chat `file` part's `file_data` as an Anthropic `document` block: a PDF as base64 (a data: URL,
  * or bare base64 that is a PDF's); a text file (any `text/*`: plain, Markdown, CSV, HTML) as
- * Anthropic's plain-text source, its bytes read as UTF-8, with its filename as the title. Anything
- * else is the caller's 400 at `path`, saying what was sent and what Claude takes.
+ * Anthropic's plain-text source, with its filename as the title: its bytes read as UTF-8 from
+ * base64, or its characters as a data: URL without `;base64` writes them (percent-encoded). A
+ * data: URL's parameters (`;charset=utf-8`) are passed over. Anything else is the caller's 400 at
+ * `path`, saying what was sent and what Claude takes.
  */
 export function fileDocument(file: FilePart, path: string): JsonObject {
   const data = file.file_data ?? "";
-  const url = parseDataUrl(data);
+  const url = readDataUrl(data);
   const mediaType = url?.mediaType.toLowerCase();
+  const named = file.filename ? ` (${shown(file.filename)})` : "";
+  if (url && mediaType?.startsWith("text/")) {
+    const text = url.base64 ? Buffer.from(url.data, "base64").toString("utf8") : percentDecoded(url.data);
+    const title = file.filename ? { title: file.filename } : {};
+    return { type: "document", source: { type: "text", media_type: "text/plain", data: text }, ...title };
+  }
+  if (url && !url.base64)
+    throw badRequest(
+      `${path}: part "file" holds ${shown(url.mediaType)}${named} in a data: URL that is not base64-encoded (no ";base64,"): send its bytes as base64`,
+      path,
+    );
   if (mediaType === "application/pdf" || (url === undefined && data.startsWith(PDF_BASE64)))
     return {
       type: "document",
       source: { type: "base64", media_type: "application/pdf", data: url?.data ?? data },
     };
-  if (url && mediaType?.startsWith("text/")) {
-    const text = Buffer.from(url.data, "base64").toString("utf8");
-    const title = file.filename ? { title: file.filename } : {};
-    return { type: "document", source: { type: "text", media_type: "text/plain", data: text }, ...title };
-  }
-  const named = file.filename ? ` (${shown(file.filename)})` : "";
   const sent = url
     ? `holds ${shown(url.mediaType)}${named}`
     : `holds file_data${named} that is no data: URL nor a PDF's base64`;
   throw badRequest(`${path}: part "file" ${sent}, which this model cannot read: ${TAKES}`, path);
+}
+
+/** A data: URL's text, its `%XX` escapes decoded; as written where they are not escapes (a bare "50%"). */
+function percentDecoded(data: string): string {
+  try {
+    return decodeURIComponent(data);
+  } catch {
+    return data;
+  }
 }

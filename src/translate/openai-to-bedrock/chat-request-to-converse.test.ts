@@ -26,6 +26,25 @@ describe("chat request → Converse", () => {
     });
   });
 
+  test("top_p 1 beside a temperature, which asks nothing, is not sent to Claude, whose 4.5 models refuse the pair; another family keeps it", () => {
+    const body = (model: string, top_p: number) => ({
+      model,
+      messages: [{ role: "user", content: "a" }],
+      temperature: 0.3,
+      top_p,
+    });
+    const sampling = (model: string, top_p: number) =>
+      chatRequestToConverse(body(model, top_p)).inferenceConfig;
+    expect(sampling("us.anthropic.claude-sonnet-4-5-20250929-v1:0", 1)).toEqual({ temperature: 0.3 });
+    expect(sampling("us.anthropic.claude-sonnet-4-5-20250929-v1:0", 0.9)).toEqual({
+      temperature: 0.3,
+      topP: 0.9,
+    });
+    expect(sampling("meta.llama3-3-70b-instruct-v1:0", 1)).toEqual({ temperature: 0.3, topP: 1 });
+    const { temperature: _none, ...alone } = body("anthropic.claude-haiku-4-5-20251001-v1:0", 1);
+    expect(chatRequestToConverse(alone).inferenceConfig).toEqual({ topP: 1 });
+  });
+
   test("blank text (empty or whitespace, which Converse refuses) is left out of messages and system; a tool result's is kept; a message left empty goes as an empty one does", () => {
     const out = chatRequestToConverse({
       model: "m",

@@ -15,7 +15,8 @@ type Role = "user" | "assistant";
 /**
  * What Converse can take of a chat request. `response_format` is carried as a system instruction,
  * so its schema is shown, not enforced (`strict` is named); `tool_choice: "none"` has no Converse
- * form (the history's tool calls need the tools declared). The router names the rest.
+ * form (the history's tool calls need the tools declared). The router names the rest. Claude 4.5
+ * on Bedrock refuses `top_p` beside `temperature`, as on Anthropic's API.
  */
 export const CONVERSE_TARGET: ChatTarget = {
   name: "Bedrock Converse",
@@ -23,7 +24,11 @@ export const CONVERSE_TARGET: ChatTarget = {
   strictTools: false,
   strictFormat: false,
   toolChoiceNone: false,
+  refusesTopPWithTemperature: true,
 };
+
+/** A Bedrock model id, or inference profile, of Claude's (`anthropic.claude-…`, `us.anthropic.claude-…`). */
+const CLAUDE = /claude/i;
 
 /**
  * OpenAI chat.completions request → AWS Bedrock Converse request (the path and model id go in
@@ -82,11 +87,19 @@ function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) out.maxTokens = maxTokens;
   if (request.temperature != null) out.temperature = request.temperature;
-  if (request.top_p != null) out.topP = request.top_p;
+  if (request.top_p != null && !asksNothingOfClaude(request)) out.topP = request.top_p;
   if (request.stop != null)
     out.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
   return out;
 }
+
+/**
+ * `top_p: 1` beside a temperature, to Claude: it samples from every token, so asks nothing, and
+ * Claude 4.5 refuses the pair (routing/translation-hints.ts), as chat-request-to-messages.ts leaves
+ * it out for Anthropic. Another family keeps it: its own default may be lower (Llama's 0.9).
+ */
+const asksNothingOfClaude = (request: OpenAIChatRequest): boolean =>
+  request.top_p === 1 && request.temperature != null && CLAUDE.test(request.model);
 
 function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   const blocks: JsonObject[] = [];

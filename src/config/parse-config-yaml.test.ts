@@ -68,8 +68,25 @@ test("YAML errors point at the file's own columns, as if the references were pla
 test("a nested default in a flow mapping is read whole, then refused as nested: not cut at its first '}', which closed the mapping", () => {
   const text = "providers:\n  - { name: p, type: openai, base_url: 'http://h/v1', api_key: ${A:-${B:-c}} }\n";
   expect(() => parseConfigText("c.yaml", text, {})).toThrow(
-    "providers[0].api_key: ${A:-…} holds another reference in its default: nested references are not supported; write the default plainly",
+    'providers[0].api_key: the "${" at character 1 holds another reference in its default: nested references are not supported; write the default plainly',
   );
+});
+
+test("an unclosed default holding a reference, quoted in a flow mapping, stays inside its quotes", () => {
+  // The pattern ran on past the quote to the mapping's "}", hiding both from the parser.
+  const text = "providers:\n  - { name: p, type: openai, base_url: 'http://h/v1', api_key: '${A:-${B}' }\n";
+  expect(() => parseConfigText("c.yaml", text, {})).toThrow(
+    'providers[0].api_key: the "${" at character 1 holds another reference in its default',
+  );
+});
+
+test("compose's forms and the $${ escape need no quotes in a flow mapping either", () => {
+  const text =
+    "providers:\n  - { name: p, type: openai, base_url: ${BASE-http://h/v1}, api_key: ${KEY:?set KEY} }\n  - { name: q, type: openai, base_url: 'http://h/v1', api_key: $${KEY} }\n";
+  expect(parseConfigText("c.yaml", text, { KEY: "sk" }).providers).toMatchObject([
+    { base_url: "http://h/v1", api_key: "sk" },
+    { api_key: "${KEY}" },
+  ]);
 });
 
 test("YAML merge keys: <<: *anchor takes the anchored entry's settings, its own keys winning", () => {

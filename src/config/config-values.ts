@@ -43,7 +43,12 @@ const durationOf = (zero?: ZeroRefused) =>
         return z.NEVER;
       }
       if (ms === 0 && zero) {
-        ctx.addIssue({ code: "custom", message: `must be more than 0: ${zero.atZero}; ${zero.instead}` });
+        // "0.1ms" is not 0 as written: say why it is taken for 0.
+        const rounded = /[1-9]/.test(String(value)) ? `, and "${value}" rounds to 0 ms` : "";
+        ctx.addIssue({
+          code: "custom",
+          message: `must be more than 0${rounded}: ${zero.atZero}; ${zero.instead}`,
+        });
         return z.NEVER;
       }
       return ms;

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
+import { withoutExtensionFields } from "./extension-fields.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
@@ -39,7 +40,7 @@ function validConfig(
 ): Config {
   let interpolated: unknown;
   try {
-    interpolated = interpolateEnv(document ?? {}, env);
+    interpolated = interpolateEnv(withoutExtensionFields(document ?? {}), env);
   } catch (error) {
     if (error instanceof EnvReferenceError) throw new ConfigError([error.message]);
     throw error;

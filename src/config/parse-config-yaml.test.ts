@@ -108,3 +108,36 @@ test("YAML merge keys: <<: *anchor takes the anchored entry's settings, its own 
     { name: "openai-slow", api_key: "sk-merged", timeouts: { connect: 30_000 } },
   ]);
 });
+
+test("a misspelt anchor in a merge key, or a merge of what is no mapping, is refused naming the alias and its place", () => {
+  // Both said "not valid YAML: Merge sources must be maps or map aliases", naming neither.
+  const anchored = "providers:\n  - &openai { name: openai, type: openai, api_key: k }\n";
+  const refusal = (text: string) => () => parseConfigText("c.yaml", text, {});
+  expect(refusal(`${anchored}  - { <<: *opneai, name: b }\n`)).toThrow(
+    "c.yaml: not valid YAML: *opneai at line 3, column 11: no anchor &opneai is set before it",
+  );
+  expect(refusal(`x: &s text\n${anchored}  - { <<: *s, name: b }\n`)).toThrow(
+    "c.yaml: not valid YAML: << at line 4, column 7: merges only a mapping (or a list of them); *s is not a mapping",
+  );
+  expect(refusal(`${anchored}  - name: b\n    <<: [*openai, 5]\n`)).toThrow(
+    "c.yaml: not valid YAML: << at line 4, column 5: merges only a mapping (or a list of them); its value is not a mapping",
+  );
+});
+
+test("top-level x- keys hold anchors and are no settings, as compose's extension fields", () => {
+  // A top-level `x-defaults:` was refused as an unknown field, leaving no place for an anchor
+  // outside the settings.
+  const text = [
+    "x-openai: &openai { type: openai, base_url: 'https://api.openai.com/v1', api_key: ${KEY} }",
+    "x-unused: { api_key: ${NOT_SET} }",
+    "providers:",
+    "  - { <<: *openai, name: openai }",
+  ].join("\n");
+  const config = parseConfigText("c.yaml", text, { KEY: "sk" });
+  expect(config.providers).toMatchObject([{ name: "openai", type: "openai", api_key: "sk" }]);
+  expect(Object.keys(config).some((key) => key.startsWith("x-"))).toBe(false);
+  // Anywhere else an x- key is as unknown as any other.
+  expect(() => parseConfigText("c.yaml", "server: { x-port: 1 }\n", {})).toThrow(
+    "server.x-port: unknown field",
+  );
+});

@@ -56,7 +56,7 @@ const durationOf = (zero?: ZeroRefused) =>
     .register(unitFields, { unit: "ms" });
 
 /** A duration without a default, in milliseconds; 0 taken. */
-export const durationValue = durationOf();
+const durationValue = durationOf();
 
 /** A duration without a default that may not be 0: `atZero`, what 0 would do; `instead`, what to write. */
 export const durationAboveZero = (atZero: string, instead: string) => durationOf({ atZero, instead });

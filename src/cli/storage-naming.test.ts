@@ -26,7 +26,7 @@ async function frozenStore(served = false) {
   cleanups.push(dir.cleanup);
   const path = join(dir.path, "mindgw.db");
   const config = parseConfig({ storage: { path } }, {});
-  const keys = await localKeys(config, false);
+  const keys = await localKeys(config, false, { createsStore: true });
   await keys.create({ name: "first-admin", role: "admin" });
   await keys.close();
   if (served) {
@@ -40,7 +40,7 @@ async function frozenStore(served = false) {
 
 test("keys create -c on a database it may not write: the error names storage.path and the file", async () => {
   const { path, config } = await frozenStore();
-  const keys = await localKeys(config, false);
+  const keys = await localKeys(config, false, { createsStore: true });
   try {
     await expect(keys.create({ name: "second", role: "user" })).rejects.toThrow(
       `storage.path ${path}: attempt to write a readonly database`,

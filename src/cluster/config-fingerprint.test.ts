@@ -27,7 +27,7 @@ test("the fields meant to differ per node leave the fingerprint alone", () => {
   );
 });
 
-test("a node's own metrics listener leaves it alone, as its main listener does: a pod's own POD_IP:9464", () => {
+test("a node's own metrics listener host leaves it alone, as its main listener does: a pod's own POD_IP:9464", () => {
   // Counted before: nodes listening for metrics each on their own address disagreed forever.
   const withMetrics = (name: string, listen?: string) => {
     const config = nodeConfig(name, 8080, ["m"]);
@@ -35,7 +35,11 @@ test("a node's own metrics listener leaves it alone, as its main listener does: 
   };
   const a = configFingerprint(withMetrics("a", "10.0.0.7:9464"));
   expect(configFingerprint(withMetrics("b", "10.0.0.8:9464"))).toBe(a);
-  expect(configFingerprint(withMetrics("c"))).toBe(a);
+  expect(configFingerprint(withMetrics("b", "[fd00::8]:9464"))).toBe(a);
+  // Whether a node serves /metrics unauthenticated on a listener of its own, and on which port,
+  // is shared: a node with one and a node without do not agree.
+  expect(configFingerprint(withMetrics("c"))).not.toBe(a);
+  expect(configFingerprint(withMetrics("c", "10.0.0.7:9465"))).not.toBe(a);
   // Whether metrics are served at all is shared.
   const off = nodeConfig("d", 8080, ["m"]);
   expect(configFingerprint({ ...off, metrics: { ...off.metrics, enabled: false } })).not.toBe(a);

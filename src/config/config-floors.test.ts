@@ -165,6 +165,12 @@ describe("durations that 0 would break are refused at 0, naming the field, what 
       "30s",
     ],
     [
+      "auth.jwt.jwks_cooldown",
+      (zero) => ({ auth: { jwt: { ...jwt, jwks_cooldown: zero } } }),
+      "every token naming a kid the set lacks would refetch the JWKS: no guard against kid floods",
+      "30s",
+    ],
+    [
       "auth.jwt.jwks_timeout",
       (zero) => ({ auth: { jwt: { ...jwt, jwks_timeout: zero } } }),
       `every JWKS fetch would be cut off, and no JWT let in; ${BOUND}`,
@@ -172,12 +178,19 @@ describe("durations that 0 would break are refused at 0, naming the field, what 
     ],
   ];
 
-  test.each(FIELDS)("%s: 0, 0s and 0ms are refused", (path, document, atZero, fallback) => {
-    for (const zero of [0, "0", "0s", "0ms", "0.1ms"])
-      expect(problems(document(zero))).toEqual([
-        `${path}: must be more than 0: ${atZero}; leave it out for its default (${fallback}), or write a longer duration`,
+  test.each(FIELDS)(
+    "%s: 0, 0s and 0ms are refused; 0.1ms too, said to round to 0",
+    (path, document, atZero, fallback) => {
+      for (const zero of [0, "0", "0s", "0ms"])
+        expect(problems(document(zero))).toEqual([
+          `${path}: must be more than 0: ${atZero}; leave it out for its default (${fallback}), or write a longer duration`,
+        ]);
+      // Not 0 as written: it said "must be more than 0" alone.
+      expect(problems(document("0.1ms"))).toEqual([
+        `${path}: must be more than 0, and "0.1ms" rounds to 0 ms: ${atZero}; leave it out for its default (${fallback}), or write a longer duration`,
       ]);
-  });
+    },
+  );
 
   test.each(FIELDS)("%s: 1ms is taken", (_, document) => {
     expect(() => parseConfig(document("1ms"), {})).not.toThrow();
@@ -196,17 +209,21 @@ describe("durations that 0 would break are refused at 0, naming the field, what 
     ).toEqual([refusal("providers[0].timeouts.first_byte"), refusal("models[0].routes[0].timeouts.idle")]);
   });
 
-  test("where 0 means none or no bound it is still taken: keep-alive, backoff, drain, statement timeout, clock tolerance", () => {
+  test("where 0 means none or no bound it is still taken: keep-alive, backoff, drain, statement timeout, clock tolerance, breaker cooldown, JWKS max age, webhook flush", () => {
     const config = parseConfig(
       {
         server: { drain_timeout: 0 },
         routing: { stream_keepalive: "0s", backoff: 0, circuit_breaker: { cooldown: 0 } },
         storage: { ...postgres, statement_timeout: 0 },
-        auth: { jwt: { ...jwt, clock_tolerance: 0 } },
+        auth: { jwt: { ...jwt, clock_tolerance: 0, jwks_cache_max_age: 0 } },
+        events: { webhooks: [{ url: "https://hooks.example.com/in", secret: "0123456789abcdef", flush: 0 }] },
       },
       {},
     );
     expect(config.routing.stream_keepalive).toBe(0);
     expect(config.storage.statement_timeout).toBe(0);
+    expect(config.routing.circuit_breaker.cooldown).toBe(0);
+    expect(config.auth.jwt?.jwks_cache_max_age).toBe(0);
+    expect(config.events.webhooks[0]?.flush).toBe(0);
   });
 });

@@ -43,7 +43,12 @@ const durationOf = (zero?: ZeroRefused) =>
         return z.NEVER;
       }
       if (ms === 0 && zero) {
-        ctx.addIssue({ code: "custom", message: `must be more than 0: ${zero.atZero}; ${zero.instead}` });
+        // "0.1ms" is not 0 as written: say why it is taken for 0.
+        const rounded = /[1-9]/.test(String(value)) ? `, and "${value}" rounds to 0 ms` : "";
+        ctx.addIssue({
+          code: "custom",
+          message: `must be more than 0${rounded}: ${zero.atZero}; ${zero.instead}`,
+        });
         return z.NEVER;
       }
       return ms;
@@ -51,7 +56,7 @@ const durationOf = (zero?: ZeroRefused) =>
     .register(unitFields, { unit: "ms" });
 
 /** A duration without a default, in milliseconds; 0 taken. */
-export const durationValue = durationOf();
+const durationValue = durationOf();
 
 /** A duration without a default that may not be 0: `atZero`, what 0 would do; `instead`, what to write. */
 export const durationAboveZero = (atZero: string, instead: string) => durationOf({ atZero, instead });

@@ -51,23 +51,71 @@ describe("interpolateEnv", () => {
     expect(interpolateEnv("$HOME ${1BAD} ${}", env)).toBe("$HOME ${1BAD} ${}");
   });
 
-  test("a reference without its closing brace is refused naming the path and the variable, never kept as the literal text", () => {
+  test("a reference without its closing brace is refused naming the path and the place, never kept as the literal text", () => {
     // `${OPENAI_API_KEY` was sent upstream as the key itself.
     expect(() => interpolateEnv({ providers: [{ api_key: "${OPENAI_API_KEY" }] }, env)).toThrow(
-      'providers[0].api_key: ${OPENAI_API_KEY has no closing "}" (write ${OPENAI_API_KEY} or ${OPENAI_API_KEY:-default})',
+      'providers[0].api_key: the "${" at character 1 has no closing "}" (write ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message} or ${NAME?message}; $${ for a literal "${")',
     );
     // The default is never quoted back: it may be a secret.
-    expect(() => interpolateEnv({ a: "${KEY:-sk-live-default" }, env)).toThrow(/^a: \$\{KEY has no closing/);
+    expect(() => interpolateEnv({ a: "${KEY:-sk-live-default" }, env)).toThrow(
+      /^a: the "\$\{" at character 1 has no closing/,
+    );
     expect(() => interpolateEnv({ a: "${KEY:-sk-live-default" }, env)).not.toThrow(/sk-live/);
-    expect(() => interpolateEnv({ a: "${KEY-x}" }, env)).toThrow(
-      "a: ${KEY… is no reference (write ${KEY} or ${KEY:-default})",
+  });
+
+  test("an inline secret holding ${ is refused saying where, never quoting what follows it", () => {
+    // It said 'storage.url: ${Zq9secretPart has no closing "}"': part of the password, into the
+    // log, the config.rejected event and /admin/api/status.
+    const refusal = (() => {
+      try {
+        interpolateEnv({ storage: { url: "postgres://u:ab${Zq9secretPart@h/db" } }, env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(refusal).toStartWith('storage.url: the "${" at character 16 has no closing "}"');
+    expect(refusal).not.toContain("Zq9");
+    // Written with compose's escape, it is the password as meant.
+    expect(interpolateEnv("postgres://u:ab$${Zq9secretPart@h/db", env)).toBe(
+      "postgres://u:ab${Zq9secretPart@h/db",
     );
   });
 
+  test("$${ is a literal ${, with what it leads left as written", () => {
+    expect(interpolateEnv("$${KEY} ${KEY} $${KEY:-x} $$ $x", env)).toBe("${KEY} sk-1 ${KEY:-x} $$ $x");
+  });
+
+  test("compose's and the shell's forms: ${VAR-default} for unset only, ${VAR:?message} and ${VAR?message} refused with the message", () => {
+    expect(interpolateEnv("${MISSING-fallback}|${EMPTY-fallback}|${KEY-fallback}", env)).toBe(
+      "fallback||sk-1",
+    );
+    expect(interpolateEnv("${KEY:?set KEY}|${EMPTY?set EMPTY}", env)).toBe("sk-1|");
+    expect(() => interpolateEnv({ a: "${MISSING:?set it to the API key}" }, env)).toThrow(
+      "a: environment variable MISSING is not set: set it to the API key",
+    );
+    expect(() => interpolateEnv({ a: "${EMPTY:?set it}" }, env)).toThrow(
+      "a: environment variable EMPTY is empty: set it",
+    );
+    expect(() => interpolateEnv({ a: "${MISSING?}" }, env)).toThrow(
+      "a: environment variable MISSING is not set",
+    );
+  });
+
+  test("forms this gateway does not read are refused saying where, not kept as literal text", () => {
+    for (const form of ["${KEY:=x}", "${KEY:+x}", "${KEY x}", "x ${KEY=x}"])
+      expect(() => interpolateEnv({ a: form }, env)).toThrow(
+        `a: the "\${" at character ${form.indexOf("$") + 1} is no reference this gateway reads (write`,
+      );
+  });
+
   test("a reference nested in a default is refused: not supported, where it became the literal inner text", () => {
-    for (const nested of ["${A:-${B:-c}}", "x-${A:-${KEY}}-y"])
+    for (const [nested, at] of [
+      ["${A:-${B:-c}}", 1],
+      ["x-${A:-${KEY}}-y", 3],
+      ["${A:-${B}", 1],
+    ] as const)
       expect(() => interpolateEnv({ a: nested }, env)).toThrow(
-        "a: ${A:-…} holds another reference in its default: nested references are not supported; write the default plainly",
+        `a: the "\${" at character ${at} holds another reference in its default: nested references are not supported; write the default plainly`,
       );
   });
 });

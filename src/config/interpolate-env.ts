@@ -1,36 +1,42 @@
 /**
- * Thrown when a `${VAR}` reference cannot be resolved: its variable unset or empty without a
- * `:-default`, or the reference itself not written as one (no closing `}`, a reference nested in
- * a default).
+ * Thrown when a `${VAR}` reference cannot be resolved: its variable unset (or empty) where the
+ * reference needs it, or the reference itself not written as one (no closing `}`, an operator this
+ * gateway does not read, a reference nested in a default).
  */
 export class EnvReferenceError extends Error {}
 
 /**
- * `${VAR}` or `${VAR:-default}`: the one spelling of a reference, here and in parse-config-yaml.ts.
- * A default may hold a whole `${…}`, which is matched only to be refused as nested (`checkReferences`)
- * rather than cut at its first `}`.
+ * A reference, as compose and the shell write them: `${VAR}`; `${VAR:-default}` (unset or empty)
+ * and `${VAR-default}` (unset only); `${VAR:?message}` and `${VAR?message}`, refused with the
+ * message. Or `$${`, a literal `${` (compose's escape), taken with what it leads, up to its `}`,
+ * so that the YAML shield (parse-config-yaml.ts) hides it whole. One spelling, here and there.
+ * A default may end in a whole `${…}`, matched only to be refused as nested rather than cut at its
+ * first `}`; it must close right after, so that `'${A:-${B}' }` stays inside its quotes.
  */
-export const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-((?:[^}$]|\$(?!\{)|\$\{[^}]*\})*))?\}/g;
+export const ENV_REFERENCE =
+  /\$\$\{(?:[^}\n]*\})?|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])((?:[^}$]|\$(?!\{))*(?:\$\{[^}\n]*\})?))?\}/g;
 
-/** Where a reference begins: `${` and a name; what follows must make it one. */
-const REFERENCE_START = /\$\{([A-Za-z_][A-Za-z0-9_]*)/g;
+/** Where a reference was begun: `${` and a name's first letter. */
+const REFERENCE_START = /\$\{[A-Za-z_]/g;
+
+/** The forms a reference may take, said with every refusal of one. */
+const FORMS =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: config text with ${VAR} references, not a template
+  'write ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message} or ${NAME?message}; $${ for a literal "${"';
 
 /**
- * Replaces `${VAR}` and `${VAR:-default}` in every string value of a parsed YAML tree.
- * Substituting after parsing (not in the raw text) means a variable's value can never
- * inject YAML structure.
+ * Replaces references (`ENV_REFERENCE`) in every string value of a parsed YAML tree. Substituting
+ * after parsing (not in the raw text) means a variable's value can never inject YAML structure.
  */
 export function interpolateEnv(value: unknown, env: Record<string, string | undefined>, path = ""): unknown {
   if (typeof value === "string") {
-    checkReferences(value, path || "(root)");
-    return value.replace(ENV_REFERENCE, (_, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== "") return found;
-      if (fallback !== undefined) return fallback;
-      // An empty value is refused as an unset one (an api_key left blank by mistake), but said so.
-      const state = found === "" ? `is empty (write \${${name}:-} where empty is meant)` : "is not set";
-      throw new EnvReferenceError(`${path || "(root)"}: environment variable ${name} ${state}`);
-    });
+    const where = path || "(root)";
+    checkReferences(value, where);
+    return value.replace(
+      ENV_REFERENCE,
+      (whole, name: string | undefined, operator: string | undefined, operand: string | undefined) =>
+        name === undefined ? whole.slice(1) : resolve(name, operator, operand ?? "", env[name], where),
+    );
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
   if (value && typeof value === "object") {
@@ -44,24 +50,52 @@ export function interpolateEnv(value: unknown, env: Record<string, string | unde
   return value;
 }
 
+/** What one reference stands for, `found` its variable's value. */
+function resolve(
+  name: string,
+  operator: string | undefined,
+  operand: string,
+  found: string | undefined,
+  where: string,
+): string {
+  // `:` makes an empty value count as unset, as in the shell; `${VAR}` refuses an empty one too
+  // (an api_key left blank by mistake), but says so.
+  const emptyIsUnset = operator === undefined || operator.startsWith(":");
+  if (found !== undefined && (found !== "" || !emptyIsUnset)) return found;
+  if (operator === ":-" || operator === "-") return operand;
+  const state =
+    found === undefined
+      ? "is not set"
+      : `is empty${operator === undefined ? ` (write \${${name}:-} where empty is meant)` : ""}`;
+  const said = operator === undefined || operand === "" ? "" : `: ${operand}`;
+  throw new EnvReferenceError(`${where}: environment variable ${name} ${state}${said}`);
+}
+
 /**
- * Every `${NAME` in `text` is a whole reference, or refused naming the variable (never the
- * default, which may be a secret): an unterminated `${OPENAI_API_KEY` was kept as the literal
- * key, and `${A:-${B:-c}}` became the literal `${B:-c}`. Nested defaults are not supported.
+ * Every `${` and a name in `text` is a whole reference, or refused saying where it is: never
+ * what follows it, which may be a secret (an inline password holding `${`). An unterminated
+ * `${OPENAI_API_KEY` was kept as the literal key, and `${A:-${B:-c}}` became the literal `${B:-c}`.
  */
 function checkReferences(text: string, where: string): void {
-  for (const start of text.matchAll(REFERENCE_START)) {
-    const name = start[1];
-    const rest = text.slice(start.index + start[0].length);
-    const close = rest.indexOf("}");
-    const written = `write \${${name}} or \${${name}:-default}`;
-    if (close === -1) throw new EnvReferenceError(`${where}: \${${name} has no closing "}" (${written})`);
-    const between = rest.slice(0, close);
-    if (between !== "" && !between.startsWith(":-"))
-      throw new EnvReferenceError(`${where}: \${${name}… is no reference (${written})`);
-    if (between.includes("${"))
-      throw new EnvReferenceError(
-        `${where}: \${${name}:-…} holds another reference in its default: nested references are not supported; write the default plainly`,
-      );
+  const refuse = (at: number, why: string) => {
+    throw new EnvReferenceError(`${where}: the "\${" at character ${at + 1} ${why}`);
+  };
+  const nested =
+    "holds another reference in its default: nested references are not supported; write the default plainly";
+  let accounted = 0;
+  const refuseBegunIn = (end: number) => {
+    for (const start of text.slice(accounted, end).matchAll(REFERENCE_START)) {
+      const at = accounted + start.index;
+      const close = text.indexOf("}", at);
+      if (close === -1) refuse(at, `has no closing "}" (${FORMS})`);
+      if (text.slice(at + 2, close).includes("${")) refuse(at, nested);
+      refuse(at, `is no reference this gateway reads (${FORMS})`);
+    }
+  };
+  for (const reference of text.matchAll(ENV_REFERENCE)) {
+    refuseBegunIn(reference.index);
+    if (reference[3]?.includes("${")) refuse(reference.index, nested);
+    accounted = reference.index + reference[0].length;
   }
+  refuseBegunIn(text.length);
 }

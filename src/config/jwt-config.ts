@@ -49,7 +49,10 @@ export const jwtConfigSchema = z
      * Minimum gap between refetches triggered by an unknown `kid` (defeats kid flooding), and the
      * longest wait before a failed fetch is tried again (1 s, doubling up to it).
      */
-    jwks_cooldown: duration("30s"),
+    jwks_cooldown: duration(
+      "30s",
+      "every token naming a kid the set lacks would refetch the JWKS: no guard against kid floods",
+    ),
     jwks_timeout: duration(
       "5s",
       'every JWKS fetch would be cut off, and no JWT let in; 0 is not "no bound" here',

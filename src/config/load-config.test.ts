@@ -429,6 +429,29 @@ describe("loadConfigFile", () => {
     expect((await loadConfigFile(path, {})).storage.sslrootcert).toBe(ca);
   });
 
+  test("sslrootcert=system (libpq's system CA store, in the URL or the field) is no file: accepted as written", async () => {
+    // It was refused as "storage.url's sslrootcert: system: no such file"; Bun's client takes it.
+    const inUrl = await file(
+      "storage: { driver: postgres, url: 'postgres://db:5432/mindgw?sslmode=verify-full&sslrootcert=system' }\n",
+    );
+    expect((await loadConfigFile(inUrl, {})).storage.url).toContain("sslrootcert=system");
+    const inField = await file(
+      "storage: { driver: postgres, url: 'postgres://db:5432/mindgw', sslrootcert: system }\n",
+    );
+    expect((await loadConfigFile(inField, {})).storage.sslrootcert).toBe("system");
+  });
+
+  test("a missing storage.sslrootcert is said with the config's other problems, not after them", async () => {
+    const path = await file(
+      "storage: { driver: postgres, url: 'postgres://db:5432/mindgw', sslrootcert: ca.pem }\nmodels: [{ name: m, routes: [{ provider: opnai, model: x }] }]\n",
+    );
+    const refused = (await loadConfigFile(path, {}).catch((error: unknown) => error)) as ConfigError;
+    expect(refused.problems).toEqual([
+      'models[0].routes[0].provider: unknown provider "opnai"',
+      `storage.sslrootcert: ${join(dirname(path), "ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)`,
+    ]);
+  });
+
   test("reads YAML with interpolation", async () => {
     const path = await file("server:\n  port: ${PORT:-9090}\nproviders:\n  - { name: demo, type: mock }\n");
     const config = await loadConfigFile(path, {});

@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
+import { withoutExtensionFields } from "./extension-fields.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
@@ -9,7 +10,7 @@ import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./
 import { readFailure } from "./read-failure.ts";
 import { repeatedModelNames } from "./repeated-model-names.ts";
 import { shadowProblems } from "./shadow-targets.ts";
-import { storageFileProblems } from "./storage-files.ts";
+import { SYSTEM_CA_STORE, storageFileProblems } from "./storage-files.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
 import { loadYaml } from "./yaml-text.ts";
 
@@ -23,9 +24,23 @@ export const EMBEDDED_DEFAULTS = {
 
 /** Validates an already-parsed document (YAML or object) into a Config, or throws ConfigError. */
 export function parseConfig(document: unknown, env: Env = process.env): Config {
+  return validConfig(document, env, (config) => config, false);
+}
+
+/**
+ * `document` validated into a Config, `place` putting its relative paths in place; every problem
+ * found is in one ConfigError, with, when `checkFiles`, those of the files it names that are read
+ * only later (storage-files.ts).
+ */
+function validConfig(
+  document: unknown,
+  env: Env,
+  place: (config: Config) => Config,
+  checkFiles: boolean,
+): Config {
   let interpolated: unknown;
   try {
-    interpolated = interpolateEnv(document ?? {}, env);
+    interpolated = interpolateEnv(withoutExtensionFields(document ?? {}), env);
   } catch (error) {
     if (error instanceof EnvReferenceError) throw new ConfigError([error.message]);
     throw error;
@@ -41,9 +56,10 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
       ),
     );
   }
-  const problems = crossCheck(result.data);
+  const config = place(result.data);
+  const problems = [...crossCheck(config), ...(checkFiles ? storageFileProblems(config.storage) : [])];
   if (problems.length > 0) throw new ConfigError(problems);
-  return result.data;
+  return config;
 }
 
 /** Reads and validates a YAML file. */
@@ -77,9 +93,12 @@ function unreadable(error: unknown): string {
   return reason === "it is a directory" ? "a folder, not a config file" : `cannot be read: ${reason}`;
 }
 
-/** Validates a config file's text already read (the watcher reads it until it is stable). */
+/**
+ * Validates a config file's text already read, as at start or `config check`: the files it names
+ * that are read only later must be there now.
+ */
 export function parseConfigText(path: string, text: string, env: Env = process.env): Config {
-  return configFromDocument(path, configDocument(path, text), env);
+  return configFromDocument(path, configDocument(path, text), env, { checkFiles: true });
 }
 
 /**
@@ -105,35 +124,41 @@ export function configDocument(path: string, text: string): Record<string, unkno
 }
 
 /**
- * The config a file's document (`configDocument`) describes; the document is not changed. The
- * files it names that are read only later (storage-files.ts) must be there now, beside the file.
+ * The config a file's document (`configDocument`) describes; the document is not changed.
+ * `checkFiles`: whether the files it names that the store reads only once it connects
+ * (storage-files.ts) must be there now. At start and `config check`, yes; at a reload, no: the
+ * store's settings are restart-only, so the reload never opens them, and a CA file briefly
+ * missing must not refuse an unrelated edit (nor cost a stat on the event loop at each reload).
  */
 export function configFromDocument(
   path: string,
   document: Record<string, unknown>,
-  env: Env = process.env,
+  env: Env,
+  { checkFiles }: { checkFiles: boolean },
 ): Config {
-  const config = withPathsFrom(dirname(resolve(path)), parseConfig(document, env));
-  const problems = storageFileProblems(config.storage);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  const folder = dirname(resolve(path));
+  return validConfig(document, env, (config) => withPathsFrom(folder, config), checkFiles);
 }
 
 /**
- * Relative paths in a config file mean "beside this file", wherever the command runs from:
- * `mindgw keys list -c deploy/mindgw.yaml` must open the gateway's store, not a new empty one.
+ * Relative paths in a config file's own fields mean "beside this file", wherever the command runs
+ * from: `mindgw keys list -c deploy/mindgw.yaml` must open the gateway's store, not a new empty one.
+ * Not the URL's `?sslrootcert=`: the URL is passed on as written, and read as libpq reads it (a
+ * relative path from the working directory). `sslrootcert: system` is libpq's word for the
+ * system's CA store, no file.
  */
 function withPathsFrom(folder: string, config: Config): Config {
   const { path, sslrootcert } = config.storage;
   const storage = {
     ...config.storage,
     ...(path === ":memory:" || isAbsolute(path) ? {} : { path: resolve(folder, path) }),
-    ...(sslrootcert === undefined || isAbsolute(sslrootcert)
+    ...(sslrootcert === undefined || sslrootcert === SYSTEM_CA_STORE || isAbsolute(sslrootcert)
       ? {}
       : { sslrootcert: resolve(folder, sslrootcert) }),
   };
   return { ...config, storage };
 }
+
 /** Rules that span fields: names unique, routes naming providers that exist, what storage a cluster needs. */
 function crossCheck(config: Config): string[] {
   const problems: string[] = [];

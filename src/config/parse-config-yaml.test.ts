@@ -68,8 +68,25 @@ test("YAML errors point at the file's own columns, as if the references were pla
 test("a nested default in a flow mapping is read whole, then refused as nested: not cut at its first '}', which closed the mapping", () => {
   const text = "providers:\n  - { name: p, type: openai, base_url: 'http://h/v1', api_key: ${A:-${B:-c}} }\n";
   expect(() => parseConfigText("c.yaml", text, {})).toThrow(
-    "providers[0].api_key: ${A:-…} holds another reference in its default: nested references are not supported; write the default plainly",
+    'providers[0].api_key: the "${" at character 1 holds another reference in its default: nested references are not supported; write the default plainly',
   );
+});
+
+test("an unclosed default holding a reference, quoted in a flow mapping, stays inside its quotes", () => {
+  // The pattern ran on past the quote to the mapping's "}", hiding both from the parser.
+  const text = "providers:\n  - { name: p, type: openai, base_url: 'http://h/v1', api_key: '${A:-${B}' }\n";
+  expect(() => parseConfigText("c.yaml", text, {})).toThrow(
+    'providers[0].api_key: the "${" at character 1 holds another reference in its default',
+  );
+});
+
+test("compose's forms and the $${ escape need no quotes in a flow mapping either", () => {
+  const text =
+    "providers:\n  - { name: p, type: openai, base_url: ${BASE-http://h/v1}, api_key: ${KEY:?set KEY} }\n  - { name: q, type: openai, base_url: 'http://h/v1', api_key: $${KEY} }\n";
+  expect(parseConfigText("c.yaml", text, { KEY: "sk" }).providers).toMatchObject([
+    { base_url: "http://h/v1", api_key: "sk" },
+    { api_key: "${KEY}" },
+  ]);
 });
 
 test("YAML merge keys: <<: *anchor takes the anchored entry's settings, its own keys winning", () => {
@@ -90,4 +107,37 @@ test("YAML merge keys: <<: *anchor takes the anchored entry's settings, its own 
     { name: "openai-batch", api_key: "sk-merged", timeouts: { connect: 5000 } },
     { name: "openai-slow", api_key: "sk-merged", timeouts: { connect: 30_000 } },
   ]);
+});
+
+test("a misspelt anchor in a merge key, or a merge of what is no mapping, is refused naming the alias and its place", () => {
+  // Both said "not valid YAML: Merge sources must be maps or map aliases", naming neither.
+  const anchored = "providers:\n  - &openai { name: openai, type: openai, api_key: k }\n";
+  const refusal = (text: string) => () => parseConfigText("c.yaml", text, {});
+  expect(refusal(`${anchored}  - { <<: *opneai, name: b }\n`)).toThrow(
+    "c.yaml: not valid YAML: *opneai at line 3, column 11: no anchor &opneai is set before it",
+  );
+  expect(refusal(`x: &s text\n${anchored}  - { <<: *s, name: b }\n`)).toThrow(
+    "c.yaml: not valid YAML: << at line 4, column 7: merges only a mapping (or a list of them); *s is not a mapping",
+  );
+  expect(refusal(`${anchored}  - name: b\n    <<: [*openai, 5]\n`)).toThrow(
+    "c.yaml: not valid YAML: << at line 4, column 5: merges only a mapping (or a list of them); its value is not a mapping",
+  );
+});
+
+test("top-level x- keys hold anchors and are no settings, as compose's extension fields", () => {
+  // A top-level `x-defaults:` was refused as an unknown field, leaving no place for an anchor
+  // outside the settings.
+  const text = [
+    "x-openai: &openai { type: openai, base_url: 'https://api.openai.com/v1', api_key: ${KEY} }",
+    "x-unused: { api_key: ${NOT_SET} }",
+    "providers:",
+    "  - { <<: *openai, name: openai }",
+  ].join("\n");
+  const config = parseConfigText("c.yaml", text, { KEY: "sk" });
+  expect(config.providers).toMatchObject([{ name: "openai", type: "openai", api_key: "sk" }]);
+  expect(Object.keys(config).some((key) => key.startsWith("x-"))).toBe(false);
+  // Anywhere else an x- key is as unknown as any other.
+  expect(() => parseConfigText("c.yaml", "server: { x-port: 1 }\n", {})).toThrow(
+    "server.x-port: unknown field",
+  );
 });

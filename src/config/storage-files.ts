@@ -2,18 +2,22 @@ import { accessSync, constants, statSync } from "node:fs";
 import type { Config } from "./config-schema.ts";
 import { readFailure } from "./read-failure.ts";
 
+/** libpq's `sslrootcert=system`: the system's CA store, no file (Bun's client takes it too). */
+export const SYSTEM_CA_STORE = "system";
+
 /**
  * The files `storage:` names that the store reads only once it connects: the PEM file of
- * `storage.sslrootcert` (or the URL's own `?sslrootcert=`, which wins: postgres-client.ts). One
- * missing or unreadable is a config error naming the field and the path, at `config check` and at
- * start (exit 2), where `serve` exited 1 with Bun's "Unable to access caFile path", naming neither.
+ * `storage.sslrootcert` (or the URL's own `?sslrootcert=`, which wins: postgres-client.ts; a
+ * relative one read from the working directory, as libpq does). One missing or unreadable is a
+ * config error naming the field and the path, at `config check` and at start (exit 2), where
+ * `serve` exited 1 with Bun's "Unable to access caFile path", naming neither.
  */
 export function storageFileProblems(storage: Config["storage"]): string[] {
   if (storage.driver !== "postgres") return [];
   const inUrl = urlSslRootCert(storage.url);
   const [field, path] =
     inUrl !== undefined ? ["storage.url's sslrootcert", inUrl] : ["storage.sslrootcert", storage.sslrootcert];
-  if (path === undefined) return [];
+  if (path === undefined || path === SYSTEM_CA_STORE) return [];
   const problem = unreadable(path);
   return problem === undefined
     ? []

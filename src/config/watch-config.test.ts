@@ -376,3 +376,14 @@ test("after a config refused for now, the next change is compared with the confi
   expect(taken).toBe("applied");
   expect(held).toEqual([]);
 });
+
+test("a reload does not check the store's CA file again: an unrelated edit applies while it is briefly missing", async () => {
+  // The store's settings are restart-only: a reload never opens the file, so a CA file being
+  // replaced (missing a moment) must not refuse the edit; start and `config check` check it.
+  const storage =
+    "storage: { driver: postgres, url: 'postgres://db:5432/mindgw', sslmode: verify-full, sslrootcert: db-ca.pem }\n";
+  const path = tempConfig(`${storage}server: { port: 1 }\n`);
+  const verdict = watched(path);
+  replace(path, `${storage}server: { port: 2 }\n`);
+  expect(((await verdict(1)) as Config).server.port).toBe(2);
+});

@@ -152,7 +152,8 @@ export function watchConfig(
       try {
         const document = configDocument(file, text);
         next = { text, document };
-        config = configFromDocument(file, document);
+        // The store's files are not checked again: its settings are restart-only (load-config.ts).
+        config = configFromDocument(file, document, process.env, { checkFiles: false });
       } catch (error) {
         // Not the file's fault (a library read before it was loaded): never a refusal of this text,
         // which is read again at the next change, as configDocument and truncationSignsOf do.

@@ -1,4 +1,5 @@
 import { onDemand } from "../core/on-demand.ts";
+import { aliasProblem } from "./yaml-aliases.ts";
 
 /**
  * The yaml library, loaded with the first config file read (`readConfigText`, the watcher) or
@@ -12,8 +13,19 @@ export const loadYaml = yaml.load;
  * The text's YAML; a `NotLoadedError` (core/on-demand.ts) before `loadYaml`. Merge keys
  * (`<<: *base`) are merged, as YAML 1.1 and most tools read them: one provider's settings repeated
  * for another by an anchor, its own keys winning (the library's default keeps `<<` as a key, which
- * the strict schema refused as an unknown field).
+ * the strict schema refused as an unknown field). An alias naming no anchor, or a merge of what
+ * is no mapping, is refused with its line and column (yaml-aliases.ts).
  */
-export const parseYaml = (text: string): unknown => yaml.get().parse(text, { merge: true });
+export function parseYaml(text: string): unknown {
+  const library = yaml.get();
+  const lines = new library.LineCounter();
+  const document = library.parseDocument(text, { merge: true, lineCounter: lines });
+  const [error] = document.errors;
+  if (error !== undefined) throw error;
+  // Said with its place, before the library meets it building the values without one.
+  const problem = aliasProblem(library, document, lines);
+  if (problem !== undefined) throw new Error(problem);
+  return document.toJS();
+}
 
 export const stringifyYaml = (value: unknown): string => yaml.get().stringify(value);

@@ -12,3 +12,14 @@ test("text that is no URL is echoed without what looks like credentials", () => 
   expect(urlLabel("http://u:pw@exa mple.com/?k=mgw_secret")).toBe("http://exa mple.com/");
   expect(urlLabel("gw example:8080?token=t")).toBe("gw example:8080");
 });
+
+test("text without scheme:// is cut as text: user info and query off, no scheme made up", () => {
+  // new URL read "u:" or "gw.example:" for a scheme: "u://secret@gw!x:8080", "gw.example://8080".
+  expect(urlLabel("u:secret@gw!x:8080")).toBe("gw!x:8080");
+  expect(urlLabel("admin:s3cret@gw.example:8080")).toBe("gw.example:8080");
+  expect(urlLabel("gw.example:8080?token=t")).toBe("gw.example:8080");
+  expect(urlLabel("localhost:8080/path?token=t#f")).toBe("localhost:8080/path");
+  expect(urlLabel("u:p@ss@gw:1/x")).toBe("gw:1/x");
+  expect(urlLabel("mailto:s3cret@x")).toBe("x");
+  expect(urlLabel("http://u:p@ss@exa mple.com/?k=mgw_secret")).toBe("http://exa mple.com/");
+});

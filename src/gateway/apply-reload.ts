@@ -55,6 +55,11 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   const started = deps.runtime.current.config;
   let pending: string[] = [];
   /**
+   * The config last accepted (applied, or accepted as waiting for a restart), as `stableJson`: a
+   * valid file after a rejection undoes it only when it is this one again; any other is an edit.
+   */
+  let lastAccepted = stableJson(started);
+  /**
    * The config a part refused last, as `stableJson`, while its refusal is the last word: the same
    * config refused again for the same reason is that refusal still, not another.
    */
@@ -94,6 +99,10 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       // or none, when the edit puts the restart-only fields back as the process started.
       const wasRejected = lastError !== null;
       const wasPending = pending.length > 0;
+      const accepted = stableJson(config);
+      // The file back as last accepted: the rejected edit undone, not a new edit written after it.
+      const undone = wasRejected && accepted === lastAccepted;
+      lastAccepted = accepted;
       lastError = null;
       lastPartRefused = undefined;
       pending = required;
@@ -115,9 +124,10 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
           });
         return;
       }
-      if (wasRejected) {
+      if (undone) {
         // The rejection is over, while restart-only edits still wait: a restore that says what
         // still waits, not another restart required (the undo is no edit of restart-only fields).
+        // A new restart-only edit after the rejection is not an undo: restart required, below.
         deps.logger.info(
           `config change applies nothing: the rejected edit is undone, the file as in force; restart still required for: ${pending.join(", ")} (version ${current.version} serves on)`,
         );
@@ -163,6 +173,7 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
     }
     lastError = null;
     lastPartRefused = undefined;
+    lastAccepted = stableJson(config);
     pending = required;
     deps.logger.info(`config reloaded (version ${next.version})`);
     // Warned of as at start: a tenant now counted over a period longer than the audit log keeps

@@ -7,6 +7,7 @@ import { Failure } from "../components/failure.tsx";
 import { configFile, HIDDEN } from "../config-file.ts";
 import { count, ms, percent, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
+import { lastConfigChange } from "../last-config-change.ts";
 import type { RoutingView, StatusView } from "../views.ts";
 
 const WINDOWS = ["15m", "1h", "6h", "24h"] as const;
@@ -17,23 +18,6 @@ const fmtCount = (v: number) => count(Math.round(v));
 const fmtUsd = (v: number) => (v === 0 ? "$0" : usd(v));
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-
-type ConfigEvent = NonNullable<StatusView["config"]["lastEvent"]>;
-
-/** The last config change since start, as the Configuration card says it. */
-function lastChange(event: ConfigEvent): string {
-  const at = new Date(event.at).toLocaleTimeString();
-  if (event.type === "config.reloaded") return `reloaded to v${event.version} at ${at}`;
-  // Restart-only settings alone: nothing was applied, the version serves on.
-  if (event.type === "config.restart_required") return `not applied at ${at}: restart required`;
-  // A rejected or restart-only edit undone: the version serves on, and only what still waits for a
-  // restart (a rejected edit undone while restart-only edits wait) is pending.
-  if (event.type === "config.restored")
-    return event.restartRequired.length > 0
-      ? `restored at ${at}: v${event.version} serves on, restart still required for ${event.restartRequired.join(", ")}`
-      : `restored at ${at}: v${event.version} serves on, nothing pending`;
-  return `rejected at ${at}`;
-}
 
 /** Live figures: traffic, errors, latency and TTFT percentiles, tokens and cost, breakers, config. */
 export function OverviewPage() {
@@ -216,7 +200,7 @@ export function OverviewPage() {
             <dt>Last change</dt>
             <dd>
               {lastEvent
-                ? lastChange(lastEvent)
+                ? lastConfigChange(lastEvent, new Date(lastEvent.at).toLocaleTimeString())
                 : config && lastEvent === undefined
                   ? HIDDEN
                   : "none since start"}

@@ -21,7 +21,7 @@ test("a store only `keys create -c` has touched reads as an empty log, and is le
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, "gw.db");
   // What `mindgw keys create -c` does before any `serve`: the key tables, no audit tables.
-  const keys = await localKeys(parseConfig({ storage: { path } }, {}), false);
+  const keys = await localKeys(parseConfig({ storage: { path } }, {}), false, { createsStore: true });
   await keys.create({ name: "first-admin", role: "admin" });
   await keys.close();
   const before = readFileSync(path);

@@ -12,10 +12,13 @@ interface Target extends TargetFlags {
   json?: boolean;
 }
 
-async function backendFor(options: Target): Promise<KeysBackend> {
+/** `createsStore`: `keys create` alone may make the store with `-c` (local-keys.ts). */
+async function backendFor(options: Target, createsStore: boolean): Promise<KeysBackend> {
   const target = chooseTarget(options);
   if (target.kind === "gateway") return remoteKeys(target.url, target.adminKey);
-  return localKeys((await resolveConfig(target.configFile)).config, options.migrate === true);
+  return localKeys((await resolveConfig(target.configFile)).config, options.migrate === true, {
+    createsStore,
+  });
 }
 
 /** What `revoke` and `rotate` promise, and where: the gateway that makes a change applies it at once. */
@@ -58,11 +61,12 @@ const print = (json: boolean | undefined, value: unknown, human: string) =>
 /** Runs one keys operation against the chosen backend and always releases it. */
 function action<A extends unknown[]>(
   run: (backend: KeysBackend, options: Target, ...args: A) => Promise<void>,
+  { createsStore }: { createsStore: boolean } = { createsStore: false },
 ) {
   return async (...args: [...A, Target, Command]) => {
     const command = args[args.length - 1] as Command;
     const options = command.optsWithGlobals<Target>();
-    const backend = await backendFor(options);
+    const backend = await backendFor(options, createsStore);
     try {
       await run(backend, options, ...(args.slice(0, -2) as A));
     } finally {
@@ -91,21 +95,28 @@ export function registerKeys(program: Command): void {
     .option("--budget <usd>", "spend budget in USD")
     .option("--expires-in <duration>", "lifetime, e.g. 30d")
     .action(
-      action(async (backend, options) => {
-        const o = options as Target & Record<string, string | undefined>;
-        const input = given({
-          name: o.name,
-          role: o.role,
-          tenant: o.tenant,
-          models: o.models,
-          rpm: o.rpm,
-          tpm: o.tpm,
-          budget_usd: o.budget,
-          expires_in: o.expiresIn,
-        });
-        const issued = await backend.create(input);
-        print(options.json, issued, `${keyDetail(issued)}\nkey: ${issued.key}\n(shown once: store it now)\n`);
-      }),
+      action(
+        async (backend, options) => {
+          const o = options as Target & Record<string, string | undefined>;
+          const input = given({
+            name: o.name,
+            role: o.role,
+            tenant: o.tenant,
+            models: o.models,
+            rpm: o.rpm,
+            tpm: o.tpm,
+            budget_usd: o.budget,
+            expires_in: o.expiresIn,
+          });
+          const issued = await backend.create(input);
+          print(
+            options.json,
+            issued,
+            `${keyDetail(issued)}\nkey: ${issued.key}\n(shown once: store it now)\n`,
+          );
+        },
+        { createsStore: true },
+      ),
     );
   withTarget(
     keys

@@ -35,7 +35,7 @@ test("keys -c with cluster: whose role cannot make the cluster's id still tells 
   const heard: string[] = [];
   try {
     await listener.subscribe(KEY_CHANNEL, (message) => heard.push(message));
-    const keys = await localKeys(config, false);
+    const keys = await localKeys(config, false, { createsStore: false });
     await keys.create({ name: "made-by-command", role: "user" });
     await keys.close();
     const [notice] = await waitForValue(

@@ -3,7 +3,12 @@ import { positionOf } from "../../auth/key-view.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
-import { namingStorage, openCommandStorage, warnIfNewDatabase } from "../config-store.ts";
+import {
+  namingStorage,
+  openCommandStorage,
+  requireDatabaseFile,
+  warnIfNewDatabase,
+} from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /** `--tenant` as the key admin's option. */
@@ -13,9 +18,18 @@ const tenantOption = (tenant: string | undefined): InTenant => (tenant === undef
  * Keys managed straight in the store the gateway uses (`-c config.yaml`), as the operator of
  * the host. A running gateway on the same file sees the change within its refresh bound; with
  * `cluster:` in the config, every node is told through Redis at once, as for a change made on a node.
+ * `createsStore`: the command may make the SQLite file its config names (`keys create`, the first
+ * key before any serve), saying so; any other refuses a path with no file there (a wrong
+ * `storage.path`), where it made an empty database to list or revoke nothing in.
  */
-export async function localKeys(config: Config, migrate: boolean): Promise<KeysBackend> {
-  warnIfNewDatabase(config.storage);
+export async function localKeys(
+  config: Config,
+  migrate: boolean,
+  { createsStore }: { createsStore: boolean },
+): Promise<KeysBackend> {
+  if (config.storage.driver === "sqlite")
+    if (createsStore) warnIfNewDatabase(config.storage);
+    else requireDatabaseFile(config.storage.path);
   const storage = await openCommandStorage(config.storage, migrate);
   const changed: string[] = [];
   const admin = createKeyAdmin({

@@ -24,7 +24,8 @@ const FLUSH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 /**
  * What became of a config file change: `applied` (a new version), `restart_required` (it changes
  * restart-only settings alone: nothing applied, the version unchanged), `rejected`, `restored` (it
- * undoes a rejected or restart-only edit: nothing applied, nothing pending any longer).
+ * undoes a rejected or restart-only edit: nothing applied; restart-only edits may still wait, when
+ * a rejected edit was undone while they did: the event's `restartRequired`).
  */
 const RELOAD_RESULTS = ["applied", "restart_required", "rejected", "restored"] as const;
 export type ReloadResult = (typeof RELOAD_RESULTS)[number];
@@ -165,7 +166,7 @@ export class GatewayMetrics {
     });
     this.reloads = new Counter({
       name: "mindgw_config_reloads_total",
-      help: "Config file changes by result: applied, restart_required (restart-only fields alone: nothing applied), rejected",
+      help: "Config file changes by result: applied, restart_required (restart-only fields alone: nothing applied), rejected, restored (a rejected or restart-only edit undone: nothing applied)",
       labelNames: ["result"],
       registers,
     });

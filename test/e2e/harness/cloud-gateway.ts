@@ -18,7 +18,7 @@ export const AWS = {
   secretAccessKey: "static-secret-key",
   region: "eu-west-1",
 };
-const ENTRA = { tenant: "contoso-tenant", clientId: "mindgw-app", clientSecret: "entra-secret" };
+export const ENTRA = { tenant: "contoso-tenant", clientId: "mindgw-app", clientSecret: "entra-secret" };
 const WEB_IDENTITY_TOKEN = "eyJ.fake-web-identity.token";
 const CLIENT_EMAIL = "mindgw@project-1.iam.gserviceaccount.com";
 

@@ -3,7 +3,15 @@ import type Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
-import { AWS, cloudGateway, ENTRA, MODELS, VENDOR, WEATHER } from "./harness/cloud-gateway.ts";
+import {
+  AWS,
+  cloudGateway,
+  ENTRA,
+  MODELS,
+  TOKEN_LIFETIME,
+  VENDOR,
+  WEATHER,
+} from "./harness/cloud-gateway.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 
@@ -347,7 +355,7 @@ describe("credentials a cloud refuses before their time (revoked mid-run)", () =
     openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] });
 
   test("Vertex, Claude on Vertex, Entra and STS: fetched again at once and the call sent again; the calls refused together share one fetch", async () => {
-    // Tokens that live an hour, cached as in production (the fixture's live a second).
+    // Tokens that live an hour, cached as in production (the fixture's are expired when issued).
     cloud.setTokenLifetime(3600);
     try {
       const models = ["vertex-flash", "claude-vertex", "azure-v1", "nova"];
@@ -366,7 +374,7 @@ describe("credentials a cloud refuses before their time (revoked mid-run)", () =
         sts: before.sts + 1,
       });
     } finally {
-      cloud.setTokenLifetime(1);
+      cloud.setTokenLifetime(TOKEN_LIFETIME);
       cloud.revokeTokens();
     }
   });

@@ -36,7 +36,7 @@ function entra(also: string[] = []) {
 
 const APP = { tenant_id: "contoso", client_id: "app", client_secret: "secret" };
 const token = (credentials: EntraCredentials, doFetch: typeof fetch) =>
-  entraToken("az", credentials, doFetch).get();
+  entraToken("az", credentials, { fetch: doFetch }).get();
 
 describe("Entra ID tokens for Azure OpenAI", () => {
   test("each cloud's authority is asked for its own cloud's Azure OpenAI scope", async () => {

@@ -1,4 +1,4 @@
-import { CachedCredential } from "../credentials/cached-credential.ts";
+import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
 import { fetchOAuthToken } from "../credentials/fetch-token.ts";
 
 /** Entra ID (Azure AD) app registration used for the client credentials flow. */
@@ -49,14 +49,15 @@ const hostOf = (url: string): string => {
 export function entraToken(
   provider: string,
   credentials: EntraCredentials,
-  doFetch: typeof fetch = fetch,
-  now: () => number = Date.now,
+  calls: CredentialCalls = {},
 ): CachedCredential<string> {
+  const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
   const authority = (credentials.authority_host ?? COMMERCIAL_AUTHORITY).replace(/\/+$/, "");
   const url = `${authority}/${encodeURIComponent(credentials.tenant_id)}/oauth2/v2.0/token`;
   const scope = entraScope(credentials);
   return new CachedCredential({
     now,
+    refreshFailed,
     fetch: () =>
       fetchOAuthToken(
         provider,

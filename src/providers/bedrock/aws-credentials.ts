@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { withWhy } from "../../core/why-unreachable.ts";
-import { CachedCredential, type Expiring } from "../credentials/cached-credential.ts";
+import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/fetch-token.ts";
 
 export interface AwsCredentials {
@@ -18,13 +18,11 @@ export interface AwsCredentialConfig {
 
 type Env = Record<string, string | undefined>;
 
-export interface AwsCredentialSourceOptions {
+export interface AwsCredentialSourceOptions extends CredentialCalls {
   provider: string;
   region: string;
   config: AwsCredentialConfig;
   env?: Env;
-  fetch?: typeof fetch;
-  now?: () => number;
 }
 
 /**
@@ -55,7 +53,11 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       throw credentialFailure(provider, "no AWS credentials in config or the environment");
     };
   }
-  return new CachedCredential({ fetch: fetchCredentials, ...(options.now ? { now: options.now } : {}) });
+  return new CachedCredential({
+    fetch: fetchCredentials,
+    ...(options.now ? { now: options.now } : {}),
+    refreshFailed: options.refreshFailed,
+  });
 }
 
 const withToken = (accessKeyId: string, secretAccessKey: string, sessionToken?: string): AwsCredentials =>

@@ -9,7 +9,7 @@ export interface AwsCredentials {
   sessionToken?: string;
 }
 
-/** Static keys from config; when absent, the standard AWS chain below is used. */
+/** Static keys from config; when absent, the steps of `awsCredentialSource` are taken. */
 export interface AwsCredentialConfig {
   access_key_id?: string | undefined;
   secret_access_key?: string | undefined;
@@ -26,7 +26,8 @@ export interface AwsCredentialSourceOptions extends CredentialCalls {
 }
 
 /**
- * The credentials a Bedrock provider signs with, resolved the way AWS SDKs do: static keys in
+ * The credentials a Bedrock provider signs with, resolved in these steps (the AWS SDKs' chain
+ * without its shared config and credentials files and EC2 instance metadata): static keys in
  * config; else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`); else a web
  * identity token file (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, as on EKS) exchanged at
  * STS; else the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or

@@ -48,6 +48,15 @@ describe("cloud provider fields", () => {
       "providers.0.entra: give api_key or entra, not both",
     ]);
   });
+
+  test("entra's scope is a resource's /.default scope, as the client credentials flow takes", () => {
+    const entra = { tenant_id: "t", client_id: "c", client_secret: "s" };
+    const base = { type: "azure", base_url: "https://r.services.ai.azure.com", api_version: "v1" };
+    expect(issues({ ...base, entra: { ...entra, scope: "https://ai.azure.com/.default" } })).toEqual([]);
+    expect(issues({ ...base, entra: { ...entra, scope: "https://ai.azure.com" } })).toEqual([
+      "providers.0.entra.scope: a resource's /.default scope, as the client credentials flow takes (https://ai.azure.com/.default)",
+    ]);
+  });
 });
 
 test("cloud secrets are redacted in `config check` output", async () => {

@@ -18,6 +18,18 @@ export const cloudProviderFields = {
       client_id: z.string().min(1),
       client_secret: z.string().min(1),
       authority_host: configUrl({ protocol: /^https?$/ }).optional(),
+      /**
+       * The scope the token is asked for; by default Azure OpenAI's in the authority's cloud
+       * (`https://cognitiveservices.azure.us/.default` under `login.microsoftonline.us`, `.cn` under
+       * `login.chinacloudapi.cn`, else `.com`). Azure AI Foundry's, or an API proxy's app.
+       */
+      scope: z
+        .string()
+        .regex(
+          /^\S+\/\.default$/,
+          "a resource's /.default scope, as the client credentials flow takes (https://ai.azure.com/.default)",
+        )
+        .optional(),
     })
     .optional(),
   /** bedrock: the AWS region (`us-east-1`). */

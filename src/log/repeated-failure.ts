@@ -18,7 +18,7 @@ export interface RepeatedFailureOptions {
  * said (what it failed on: an event's type), never a body.
  */
 export function repeatedFailure(
-  logger: Logger,
+  logger: Pick<Logger, "warn">,
   what: string,
   options: RepeatedFailureOptions = {},
 ): (error: unknown, fields?: LogFields) => void {

@@ -1,7 +1,9 @@
 import type { ProviderConfig } from "../config/config-schema.ts";
 import type { LogFields } from "../log/logger.ts";
+import { repeatedFailure } from "../log/repeated-failure.ts";
 import { warnUnknownFinish } from "../translate/unknown-finish.ts";
 import { createAnthropicProvider } from "./anthropic/anthropic-provider.ts";
+import type { RefreshFailed } from "./credentials/cached-credential.ts";
 import { createMockProvider } from "./mock/mock-provider.ts";
 import {
   createOpenAICompatibleProvider,
@@ -9,6 +11,7 @@ import {
 } from "./openai-compatible/openai-compatible-provider.ts";
 import { OPENAI_PRESETS } from "./openai-compatible/presets.ts";
 import type { Provider } from "./provider.ts";
+import { upstreamName } from "./upstream-name.ts";
 
 export interface ProviderContext {
   maxSseLine: number;
@@ -70,6 +73,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         baseUrl: config.base_url ?? "",
         apiVersion: config.api_version ?? "v1",
         ...(config.entra ? { entra: config.entra } : {}),
+        ...refreshFailedOf(config, context),
       });
     case "bedrock": {
       const options = {
@@ -80,6 +84,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         ...(context.fetch ? { fetch: context.fetch } : {}),
         credentials: config.aws ?? {},
         ...(config.base_url ? { baseUrl: config.base_url } : {}),
+        ...refreshFailedOf(config, context),
       };
       return config.publisher === "anthropic"
         ? bedrockAnthropic().createBedrockAnthropicProvider(options)
@@ -102,6 +107,7 @@ export const createProvider: ProviderFactory = (config, context) => {
       const token = vertexTokens().vertexToken(
         config.name,
         config.service_account ?? process.env.GOOGLE_APPLICATION_CREDENTIALS,
+        refreshFailedOf(config, context).refreshFailed,
       );
       const endpoint = (publisher: "google" | "anthropic") =>
         vertexEndpoint(
@@ -133,6 +139,28 @@ export const createProvider: ProviderFactory = (config, context) => {
       return createMockProvider(config.name);
   }
 };
+
+/**
+ * A cloud provider's refresh of its token (or temporary keys) that failed while the cached one was
+ * still valid, which calls go on using: told in the gateway's log, the first at once, then at most
+ * a line every 30 s (log/repeated-failure.ts), so a token endpoint that stays down is heard before
+ * the token expires and calls fail, without a line a call.
+ */
+function refreshFailedOf(
+  config: ProviderConfig,
+  context: ProviderContext,
+): { refreshFailed?: RefreshFailed } {
+  const warn = context.warn;
+  if (!warn) return {};
+  const failed = repeatedFailure(
+    { warn: (line, fields) => warn(line, fields ?? {}) },
+    `${upstreamName(config.name)}'s credential refresh (the cached one still valid)`,
+  );
+  return {
+    refreshFailed: (error, validForMs) =>
+      failed(error, { provider: config.name, valid_for_ms: Math.round(validForMs) }),
+  };
+}
 
 /** A Converse or Gemini provider's warning of a finish reason it does not know, once a reason. */
 const unknownFinishOf = (config: ProviderConfig, context: ProviderContext) =>

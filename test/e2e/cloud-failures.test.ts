@@ -82,6 +82,32 @@ describe("vendor failures in the caller's dialect", () => {
     expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
   });
 
+  test("a Bedrock ValidationException saying the route's model id is invalid is the route's fault: failed over to the next route; alone, a 502 in the gateway's words, not the caller's 400", async () => {
+    const INVALID_ID = {
+      status: 400,
+      type: "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+      message: "The provided model identifier is invalid.",
+    };
+    cloud.failNext(INVALID_ID);
+    const reply = await openai.chat.completions.create({
+      model: "bedrock-then-gemini",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
+    expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
+    cloud.failNext(INVALID_ID);
+    const refused = (await openai.chat.completions
+      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect(refused.status).toBe(502);
+    expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
+    expect(refused.message).toContain(
+      "upstream br answered 400: the route's model or URL is not found there",
+    );
+    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+  });
+
   test("a Bedrock turn that ends in malformed_tool_use or malformed_model_output is no answer: failed over to the next route, whole or streamed; alone, a 502 audited so", async () => {
     const FAILED = { status: 200, type: "", message: "" };
     cloud.failNext({ ...FAILED, stopReason: "malformed_tool_use" });

@@ -3,9 +3,17 @@ import type Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
-import { AWS, cloudGateway, MODELS, VENDOR, WEATHER } from "./harness/cloud-gateway.ts";
+import {
+  AWS,
+  cloudGateway,
+  ENTRA,
+  MODELS,
+  TOKEN_LIFETIME,
+  VENDOR,
+  WEATHER,
+} from "./harness/cloud-gateway.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 
 // Every cloud provider type (azure, bedrock, gemini, vertex) through the compiled binary and both
 // official SDKs, against fakes of each vendor's wire format that check credentials the way the
@@ -135,6 +143,52 @@ describe("what reaches each cloud", () => {
     expect(first).toMatch(/^Bearer entra-token-\d+$/);
     expect(second?.headers.authorization).not.toBe(first);
     expect(cloud.issued.entra).toBe(before + 2);
+  });
+
+  test("azure in a sovereign cloud: Entra ID's US Government authority is asked for Azure Government's scope, which it issues tokens for", async () => {
+    // A gateway of its own that reaches the authority by its name, login.microsoftonline.us,
+    // through the fake cloud as its HTTP proxy; the fake's authority there refuses the commercial
+    // cloud's scope (AADSTS500011), as each cloud's issues tokens for its own resources alone.
+    const sovereign = await spawnGateway({
+      env: { HTTP_PROXY: cloud.url },
+      config: {
+        providers: [
+          {
+            name: "az-gov",
+            type: "azure",
+            base_url: cloud.url,
+            api_version: "v1",
+            entra: {
+              tenant_id: ENTRA.tenant,
+              client_id: ENTRA.clientId,
+              client_secret: ENTRA.clientSecret,
+              authority_host: "http://login.microsoftonline.us",
+            },
+          },
+        ],
+        models: [{ name: "azure-gov", routes: [{ provider: "az-gov", model: "gpt-4o-mini" }] }],
+      },
+    });
+    try {
+      const client = new OpenAI({
+        baseURL: `${sovereign.url}/v1`,
+        apiKey: sovereign.adminKey ?? "no bootstrap key",
+        maxRetries: 0,
+      });
+      const reply = await client.chat.completions.create({
+        model: "azure-gov",
+        messages: [{ role: "user", content: "x" }],
+      });
+      expect(reply.choices[0]?.message.content).toBe("Hello from azure. You said: x");
+      const grant = callsTo(/\/oauth2\/v2\.0\/token$/).at(-1);
+      expect(grant?.headers.host).toBe("login.microsoftonline.us");
+      expect(new URLSearchParams(grant?.body).get("scope")).toBe(
+        "https://cognitiveservices.azure.us/.default",
+      );
+      expect(lastModelCall()?.headers.authorization).toMatch(/^Bearer entra-token-\d+$/);
+    } finally {
+      await sovereign.stop();
+    }
   });
 
   test("azure: a base_url ending in /openai/v1/ (Azure's v1 docs' form for the OpenAI SDK) is not doubled", async () => {
@@ -301,7 +355,7 @@ describe("credentials a cloud refuses before their time (revoked mid-run)", () =
     openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] });
 
   test("Vertex, Claude on Vertex, Entra and STS: fetched again at once and the call sent again; the calls refused together share one fetch", async () => {
-    // Tokens that live an hour, cached as in production (the fixture's live a second).
+    // Tokens that live an hour, cached as in production (the fixture's are expired when issued).
     cloud.setTokenLifetime(3600);
     try {
       const models = ["vertex-flash", "claude-vertex", "azure-v1", "nova"];
@@ -320,7 +374,7 @@ describe("credentials a cloud refuses before their time (revoked mid-run)", () =
         sts: before.sts + 1,
       });
     } finally {
-      cloud.setTokenLifetime(1);
+      cloud.setTokenLifetime(TOKEN_LIFETIME);
       cloud.revokeTokens();
     }
   });

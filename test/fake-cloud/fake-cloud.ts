@@ -211,9 +211,21 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         const ok =
           form.get("grant_type") === "client_credentials" &&
           form.get("client_id") === options.entra.clientId &&
-          form.get("client_secret") === options.entra.clientSecret &&
-          form.get("scope") === "https://cognitiveservices.azure.com/.default";
-        return ok ? issueBearer("entra") : json({ error: "invalid_client" }, 401);
+          form.get("client_secret") === options.entra.clientSecret;
+        if (!ok) return json({ error: "invalid_client" }, 401);
+        // Each cloud's authority (reached as itself through this fake as a proxy, or on loopback as
+        // the commercial one) issues tokens for its own cloud's Azure OpenAI alone.
+        const resource = AZURE_OPENAI_BY_AUTHORITY[url.hostname] ?? "https://cognitiveservices.azure.com";
+        const scope = form.get("scope") ?? "";
+        if (scope !== `${resource}/.default`)
+          return json(
+            {
+              error: "invalid_resource",
+              error_description: `AADSTS500011: The resource principal named ${scope.replace(/\/\.default$/, "")} was not found in the tenant named ${options.entra.tenant}.`,
+            },
+            400,
+          );
+        return issueBearer("entra");
       }
       if (path === "/google/token") {
         try {
@@ -599,6 +611,12 @@ function endAfter(frames: string[], cut: CloudFailure | undefined): string[] {
   const error = { type: "error", error: { type: cut.type, message: cut.message } };
   return [...kept, `event: error\ndata: ${JSON.stringify(error)}\n\n`];
 }
+
+/** Azure OpenAI's resource in each sovereign cloud, by its Entra authority's host. */
+const AZURE_OPENAI_BY_AUTHORITY: Record<string, string> = {
+  "login.microsoftonline.us": "https://cognitiveservices.azure.us",
+  "login.chinacloudapi.cn": "https://cognitiveservices.azure.cn",
+};
 
 const retryHeader = (failure: CloudFailure): Record<string, string> =>
   failure.retryAfter ? { "retry-after": failure.retryAfter } : {};

@@ -1,3 +1,4 @@
+import type { RefreshFailed } from "../credentials/cached-credential.ts";
 import { bearerAuth, staticAuth } from "../credentials/call-auth.ts";
 import {
   createOpenAICompatibleProvider,
@@ -21,6 +22,8 @@ export interface AzureOptions {
   maxSseLine?: number;
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;
+  /** Told when an Entra token's refresh fails while the cached one is still valid (it stays in use). */
+  refreshFailed?: RefreshFailed;
 }
 
 /**
@@ -31,7 +34,9 @@ export interface AzureOptions {
 export function createAzureProvider(options: AzureOptions): Provider {
   const env = options.env ?? process.env;
   const entra = options.entra ?? (options.apiKey ? undefined : entraFromEnvironment(env));
-  const token = entra ? entraToken(options.name, entra, options.fetch) : undefined;
+  const token = entra
+    ? entraToken(options.name, entra, { fetch: options.fetch, refreshFailed: options.refreshFailed })
+    : undefined;
   const apiKey = options.apiKey;
   const url = azureUrls(options.baseUrl, options.apiVersion);
   return createOpenAICompatibleProvider({

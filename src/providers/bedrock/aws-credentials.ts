@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { withWhy } from "../../core/why-unreachable.ts";
-import { CachedCredential, type Expiring } from "../credentials/cached-credential.ts";
+import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/fetch-token.ts";
 
 export interface AwsCredentials {
@@ -9,7 +9,7 @@ export interface AwsCredentials {
   sessionToken?: string;
 }
 
-/** Static keys from config; when absent, the standard AWS chain below is used. */
+/** Static keys from config; when absent, the steps of `awsCredentialSource` are taken. */
 export interface AwsCredentialConfig {
   access_key_id?: string | undefined;
   secret_access_key?: string | undefined;
@@ -18,17 +18,16 @@ export interface AwsCredentialConfig {
 
 type Env = Record<string, string | undefined>;
 
-export interface AwsCredentialSourceOptions {
+export interface AwsCredentialSourceOptions extends CredentialCalls {
   provider: string;
   region: string;
   config: AwsCredentialConfig;
   env?: Env;
-  fetch?: typeof fetch;
-  now?: () => number;
 }
 
 /**
- * The credentials a Bedrock provider signs with, resolved the way AWS SDKs do: static keys in
+ * The credentials a Bedrock provider signs with, resolved in these steps (the AWS SDKs' chain
+ * without its shared config and credentials files and EC2 instance metadata): static keys in
  * config; else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`); else a web
  * identity token file (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, as on EKS) exchanged at
  * STS; else the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or
@@ -55,7 +54,11 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       throw credentialFailure(provider, "no AWS credentials in config or the environment");
     };
   }
-  return new CachedCredential({ fetch: fetchCredentials, ...(options.now ? { now: options.now } : {}) });
+  return new CachedCredential({
+    fetch: fetchCredentials,
+    ...(options.now ? { now: options.now } : {}),
+    refreshFailed: options.refreshFailed,
+  });
 }
 
 const withToken = (accessKeyId: string, secretAccessKey: string, sessionToken?: string): AwsCredentials =>

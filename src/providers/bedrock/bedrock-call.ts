@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
 import { TRACEPARENT } from "../../core/traceparent.ts";
 import { TRACESTATE } from "../../core/tracestate.ts";
+import type { RefreshFailed } from "../credentials/cached-credential.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { unreachable } from "../http/unreachable.ts";
 import type { ProviderCall } from "../provider.ts";
@@ -18,6 +19,8 @@ export interface BedrockOptions {
   headers?: Record<string, string>;
   env?: Record<string, string | undefined>;
   fetch?: typeof fetch;
+  /** Told when temporary credentials' refresh fails while the cached ones are still valid (they stay in use). */
+  refreshFailed?: RefreshFailed;
 }
 
 /** One Bedrock runtime account's calls: signed, sent, and their failures read as Bedrock's. */
@@ -46,6 +49,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     config: options.credentials,
     env,
     fetch: doFetch,
+    refreshFailed: options.refreshFailed,
   });
 
   async function send(call: ProviderCall, model: string, action: string, body: string): Promise<Response> {

@@ -43,3 +43,44 @@ test("ModelErrorException (424) is the model's fault, not the caller's: a retrya
   expect([failure.status, failure.code, failure.retryable]).toEqual([502, "upstream_error", true]);
   expect(failure.message).toContain("ModelErrorException: The model produced an invalid response");
 });
+
+test("a ValidationException that says the route's model id is wrong is the route's fault, as a 404 ResourceNotFoundException is: a 502 failed over and counted, Bedrock's words in the log alone", () => {
+  const TYPE = "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/";
+  const said = [
+    // A model id Bedrock has not (a typo, a bare name), or not in the route's region.
+    "The provided model identifier is invalid.",
+    // A model served only through an inference profile (`us.anthropic.…`), named by its base id.
+    "Invocation of model ID anthropic.claude-3-7-sonnet-20250219-v1:0 with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+    "Invocation of model ID anthropic.claude-3-5-sonnet-20241022-v2:0 with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+    // A model with provisioned throughput only.
+    "The provided model doesn't support on-demand throughput.",
+  ];
+  for (const message of said) {
+    const failure = bedrockFailure("br", 400, TYPE, message);
+    expect([failure.status, failure.code, failure.retryable, failure.sameRouteAgain]).toEqual([
+      502,
+      "upstream_error",
+      true,
+      false,
+    ]);
+    expect(failure.message).toBe("upstream br answered 400: the route's model or URL is not found there");
+    expect(failure.detail).toBe(`ValidationException: ${message}`);
+    expect(failure.upstream?.status).toBe(400);
+  }
+  const notFound = bedrockFailure("br", 404, "ResourceNotFoundException", "Model not found.");
+  expect([notFound.status, notFound.code, notFound.sameRouteAgain]).toEqual([502, "upstream_error", false]);
+});
+
+test("a ValidationException about the request, or words like the route's elsewhere in it, stays the caller's 400", () => {
+  for (const message of [
+    "The text field in the ContentBlock object at messages.1.content.0 is blank. Add text to the text field, and try again.",
+    "A conversation must start with a user message. Try again with a conversation that starts with a user message.",
+    "messages.0.content: the provided model identifier is invalid in a tool's description the caller wrote",
+  ]) {
+    const failure = bedrockFailure("br", 400, "ValidationException", message);
+    expect([failure.status, failure.code]).toEqual([400, "invalid_request"]);
+  }
+  // The same words in another exception than ValidationException are not read as the route's.
+  const other = bedrockFailure("br", 400, "SomeOtherException", "The provided model identifier is invalid.");
+  expect(other.status).toBe(400);
+});

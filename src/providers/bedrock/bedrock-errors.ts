@@ -1,7 +1,9 @@
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
+import { routeRefused } from "../../core/route-refused.ts";
 import { retryAfterOnly } from "../http/retry-headers.ts";
 import { statusFailure } from "../http/upstream-failure.ts";
+import { upstreamName } from "../upstream-name.ts";
 
 /** Exception types that are AWS limits on the account, not faults of the request. */
 const QUOTA = /^(ServiceQuotaExceeded|Throttling|TooManyRequests)/i;
@@ -11,6 +13,16 @@ const QUOTA = /^(ServiceQuotaExceeded|Throttling|TooManyRequests)/i;
  * again."
  */
 const MODEL_FAULT = /^model(Stream)?Error/i;
+/**
+ * A ValidationException's words that are about the route's model id, not the request: one Bedrock
+ * has not, or not in the route's region ("The provided model identifier is invalid."), one served
+ * only through an inference profile ("Invocation of model ID anthropic.claude-3-7-… with
+ * on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference
+ * profile that contains this model."), one with provisioned throughput only ("The provided model
+ * doesn't support on-demand throughput."). Whole sentences from the start, as AWS writes them.
+ */
+const ROUTE_MODEL =
+  /^(?:The provided model identifier is invalid\.|The provided model doesn['’]t support on-demand throughput\.|Invocation of model ID \S+ with on-demand throughput isn['’]t supported\.)/;
 /** Exception types whose words are never about the prompt's length. */
 const NOT_THE_PROMPT =
   /^(AccessDenied|ResourceNotFound|ModelNotReady|ModelError|ModelTimeout|InternalServer|ServiceUnavailable)/i;
@@ -42,6 +54,10 @@ export function bedrockFailure(
   // A 424 is no status a caller's SDK retries, nor the caller's to fix: a retryable 502 (`api_error`
   // to Anthropic callers), tried again and failed over before the first byte.
   if (MODEL_FAULT.test(name)) return upstreamError(`upstream ${provider} answered ${said ?? name}`);
+  // The operator's route names a model id Bedrock does not serve it: every call would be refused,
+  // as a 404 ResourceNotFoundException's are (core/upstream-fault.ts `route`), not the caller's 400.
+  if (status === 400 && name === "ValidationException" && message !== undefined && ROUTE_MODEL.test(message))
+    return routeRefused("route", { name: upstreamName(provider), status, said });
   const tooLong =
     status === 400 && message !== undefined && !NOT_THE_PROMPT.test(name) && CONTEXT_TOO_LONG.test(message);
   return statusFailure(provider, status, said, {

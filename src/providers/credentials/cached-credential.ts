@@ -4,22 +4,48 @@ export interface Expiring<T> {
   readonly expiresAt: number;
 }
 
+/** A refresh started while the cached credential was still valid failed: it stays in use for `validForMs` more. */
+export type RefreshFailed = (error: unknown, validForMs: number) => void;
+
+/**
+ * What a credential source is handed besides its own settings (entra-token.ts, aws-credentials.ts,
+ * service-account-token.ts): the `fetch` its endpoint is called with, its clock, and who is told of
+ * a refresh that failed while the cached credential still answered.
+ */
+export interface CredentialCalls {
+  fetch?: typeof fetch;
+  now?: () => number;
+  refreshFailed?: RefreshFailed;
+}
+
 export interface CachedCredentialOptions<T> {
   /** Fetches a fresh credential (token endpoint, metadata service, file). */
   fetch: () => Promise<Expiring<T>>;
-  /** Refresh this long before expiry, so no request goes out with a token about to lapse. */
+  /**
+   * Start a refresh this long before expiry (default five minutes), at most half the credential's
+   * lifetime: one that lives five minutes or less is used for its first half.
+   */
   marginMs?: number;
   now?: () => number;
+  refreshFailed?: RefreshFailed;
+}
+
+/** A fetched credential and the moment its refresh starts. */
+interface Cached<T> extends Expiring<T> {
+  readonly refreshAt: number;
 }
 
 /**
- * A cloud credential fetched once and refreshed before it expires. Concurrent callers share
- * one fetch in flight; a failed fetch is not cached, so the next call tries again. One the
- * upstream refuses before its time (revoked, its account disabled) is dropped by `invalidate`.
+ * A cloud credential fetched once and refreshed before it expires. Within its refresh margin the
+ * cached one still answers while a fresh one is fetched beside it, as Azure Identity and the AWS
+ * SDKs do: a token endpoint's blip then fails no call (`refreshFailed` is told, and the next call
+ * tries again); only a caller with no valid credential waits for the fetch, and gets its failure.
+ * Concurrent callers share one fetch in flight; a failed fetch is not cached. One the upstream
+ * refuses before its time (revoked, its account disabled) is dropped by `invalidate`.
  */
 export class CachedCredential<T> {
-  private current: Expiring<T> | undefined;
-  private pending: Promise<Expiring<T>> | undefined;
+  private current: Cached<T> | undefined;
+  private pending: Promise<Cached<T>> | undefined;
   private readonly marginMs: number;
   private readonly now: () => number;
 
@@ -30,27 +56,21 @@ export class CachedCredential<T> {
 
   async get(): Promise<T> {
     const current = this.current;
-    if (current && this.now() < current.expiresAt - this.marginMs) return current.value;
-    // Cached once, as the fetch settles, not by each caller it wakes: a caller woken after the
-    // token was refused (and invalidated) must not put it back.
-    this.pending ??= this.options
-      .fetch()
-      .then((fresh) => {
-        this.current = fresh;
-        return fresh;
-      })
-      .finally(() => {
-        this.pending = undefined;
-      });
-    return (await this.pending).value;
+    const now = this.now();
+    if (current && now < current.refreshAt) return current.value;
+    if (current && now < current.expiresAt) {
+      if (!this.pending) this.refresh().catch((error: unknown) => this.refreshFailed(error, current));
+      return current.value;
+    }
+    return (await this.refresh()).value;
   }
 
   /**
    * The upstream refused `refused` (a 401 for a token it no longer takes): the next `get` fetches
-   * a fresh one. Only while `refused` is still the one cached: the other calls refused with it
-   * find the fresh one (or its fetch in flight) and share it, so a burst of refusals makes one
-   * fetch. False for a credential that never expires (static keys): fetching it again brings
-   * back the same, and a second try could not help.
+   * a fresh one, and waits for it. Only while `refused` is still the one cached: the other calls
+   * refused with it find the fresh one (or its fetch in flight) and share it, so a burst of
+   * refusals makes one fetch. False for a credential that never expires (static keys): fetching it
+   * again brings back the same, and a second try could not help.
    */
   invalidate(refused: T): boolean {
     const current = this.current;
@@ -58,4 +78,31 @@ export class CachedCredential<T> {
     if (current?.value === refused) this.current = undefined;
     return true;
   }
+
+  /** The fetch in flight, or a new one. */
+  private refresh(): Promise<Cached<T>> {
+    // Cached once, as the fetch settles, not by each caller it wakes: a caller woken after the
+    // token was refused (and invalidated) must not put it back.
+    this.pending ??= this.options
+      .fetch()
+      .then((fresh) => {
+        const cached = { ...fresh, refreshAt: refreshAt(fresh, this.now(), this.marginMs) };
+        this.current = cached;
+        return cached;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
+    return this.pending;
+  }
+
+  private refreshFailed(error: unknown, stillCached: Cached<T>): void {
+    this.options.refreshFailed?.(error, stillCached.expiresAt - this.now());
+  }
+}
+
+/** When a credential fetched at `now` is refreshed: `marginMs` before it expires, or half-way through a shorter life. */
+function refreshAt(fresh: Expiring<unknown>, now: number, marginMs: number): number {
+  const lifetime = fresh.expiresAt - now;
+  return fresh.expiresAt - Math.max(0, Math.min(marginMs, lifetime / 2));
 }

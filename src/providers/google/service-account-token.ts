@@ -1,4 +1,4 @@
-import { CachedCredential } from "../credentials/cached-credential.ts";
+import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
 import { credentialFailure, fetchOAuthToken } from "../credentials/fetch-token.ts";
 import type { ServiceAccountKey } from "./service-account-key.ts";
 
@@ -12,11 +12,12 @@ const SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 export function serviceAccountToken(
   provider: string,
   key: ServiceAccountKey,
-  doFetch: typeof fetch = fetch,
-  now: () => number = Date.now,
+  calls: CredentialCalls = {},
 ): CachedCredential<string> {
+  const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
   return new CachedCredential({
     now,
+    refreshFailed,
     fetch: async () => {
       let assertion: string;
       try {

@@ -1,4 +1,4 @@
-import type { CachedCredential } from "../credentials/cached-credential.ts";
+import type { CachedCredential, RefreshFailed } from "../credentials/cached-credential.ts";
 import type { TokenSource } from "../credentials/call-auth.ts";
 import { credentialFailure } from "../credentials/fetch-token.ts";
 import { loadServiceAccountKey } from "./service-account-key.ts";
@@ -10,7 +10,11 @@ import { serviceAccountToken } from "./service-account-token.ts";
  * whole config load; the token is then cached and refreshed before it expires, or at once when
  * Google refuses it (`invalidate`).
  */
-export function vertexToken(provider: string, serviceAccount: string | undefined): TokenSource {
+export function vertexToken(
+  provider: string,
+  serviceAccount: string | undefined,
+  refreshFailed?: RefreshFailed,
+): TokenSource {
   let source: Promise<CachedCredential<string>> | undefined;
   let loaded: CachedCredential<string> | undefined;
   const get = async () => {
@@ -20,7 +24,7 @@ export function vertexToken(provider: string, serviceAccount: string | undefined
         "no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset",
       );
     source ??= loadServiceAccountKey(serviceAccount)
-      .then((key) => serviceAccountToken(provider, key))
+      .then((key) => serviceAccountToken(provider, key, { refreshFailed }))
       .catch((error: unknown) => {
         source = undefined;
         throw error instanceof Error && error.name === "GatewayError"

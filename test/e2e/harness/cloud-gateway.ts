@@ -18,7 +18,13 @@ export const AWS = {
   secretAccessKey: "static-secret-key",
   region: "eu-west-1",
 };
-const ENTRA = { tenant: "contoso-tenant", clientId: "mindgw-app", clientSecret: "entra-secret" };
+export const ENTRA = { tenant: "contoso-tenant", clientId: "mindgw-app", clientSecret: "entra-secret" };
+/**
+ * Seconds the fake's tokens and temporary credentials live: none, so they are expired when they
+ * arrive and every call fetches fresh ones, exercising the fetch (one that lives a second would be
+ * used for the first half of it, as a short-lived token is: providers/credentials/cached-credential.ts).
+ */
+export const TOKEN_LIFETIME = 0;
 const WEB_IDENTITY_TOKEN = "eyJ.fake-web-identity.token";
 const CLIENT_EMAIL = "mindgw@project-1.iam.gserviceaccount.com";
 
@@ -92,8 +98,7 @@ export function cloudGateway(): CloudGateway {
         containerToken: "container-auth",
         geminiKey: "gemini-key",
         google: { clientEmail: CLIENT_EMAIL, publicKeyPem: await exportSPKI(publicKey) },
-        // Shorter than the refresh margin: every call needs a fresh token, so refresh is exercised.
-        tokenLifetime: 1,
+        tokenLifetime: TOKEN_LIFETIME,
       });
     },
     env: async ({ dir, fake: cloud }) => {

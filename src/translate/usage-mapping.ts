@@ -11,7 +11,8 @@ import type { OpenAIUsage } from "./openai-schema.ts";
  * translated caller is sent, the tenant's usage and the token histogram; rounding a fraction would
  * invent a count the upstream never gave. Every field of every upstream's usage is read through it,
  * each on its own before any sum (a Gemini or Bedrock usage's too), so one bad field takes no valid
- * one with it.
+ * one with it; an embeddings answer's count too, where none valid is the texts' estimate
+ * (openai-embeddings.ts).
  */
 export const tokenCount = (value: unknown): number | undefined =>
   Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined;

@@ -9,6 +9,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Service, spawnService } from "./service.ts";
+import { DEPLOYED_ENV } from "./targets.ts";
 
 /** Instructions a thread executed in one dump; `name` is its name when the dump was taken ("?" if it had ended). */
 export interface ThreadCount {
@@ -43,16 +44,26 @@ const VALGRIND_ARGS = [
   "--error-limit=no",
 ];
 
+/**
+ * `mindgw serve` (and `worker`) without the allocator's setting starts itself again with it
+ * (`execve`, src/cli/allocator-settings.ts), and valgrind, which follows no `execve` unless told,
+ * lets the new image run uninstrumented: `callgrind_control` then finds no task. Given the setting
+ * as deployed, the process valgrind started is the one that serves. A value in the caller's `env`
+ * or in this process's is kept, as the gateway keeps an operator's.
+ */
+const allocatorAsDeployed = (): Record<string, string> =>
+  process.env.MIMALLOC_PURGE_DELAY === undefined ? DEPLOYED_ENV : {};
+
 export function startUnderCallgrind(
   cmd: string[],
   outDir: string,
   opts: { env?: Record<string, string>; stderrPath?: string } = {},
 ): Callgrind {
   const prefix = join(outDir, "cg");
-  const service = spawnService(
-    ["valgrind", ...VALGRIND_ARGS, `--callgrind-out-file=${prefix}.%p`, ...cmd],
-    opts,
-  );
+  const service = spawnService(["valgrind", ...VALGRIND_ARGS, `--callgrind-out-file=${prefix}.%p`, ...cmd], {
+    ...opts,
+    env: { ...allocatorAsDeployed(), ...opts.env },
+  });
   let dumps = 0;
   let files: string[] = [];
   return {

@@ -40,7 +40,7 @@ import { createBenchKey } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { freePort, waitForHttp } from "./service.ts";
-import { configYaml, DEPLOYED_ENV, startBurst } from "./targets.ts";
+import { configYaml, startBurst } from "./targets.ts";
 import type { Scenario } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -58,13 +58,6 @@ const AUDIT_BY_SIZE = "audit: { flush_ms: 10000 }\n";
  * thread ~50 k a request after it; what it compiles then is not known).
  */
 const JSC_STEADY: Record<string, string> = { BUN_JSC_forceCodeBlockLiveness: "1" };
-/**
- * `serve` without the allocator's setting starts itself again with it (`execve`,
- * cli/allocator-settings.ts), and valgrind, which follows no `execve` unless told, lets the new
- * image run uninstrumented: `callgrind_control` then finds no task. Given the setting, the gateway
- * runs as it would after its restart, under valgrind throughout.
- */
-const NO_RESTART: Record<string, string> = DEPLOYED_ENV;
 const { values } = parseArgs({
   options: {
     binary: { type: "string", default: join(ROOT, "dist/mindgw") },
@@ -190,7 +183,6 @@ async function measure(build: (typeof builds)[number], setting: Setting, repeat:
       : undefined;
   const env: Record<string, string> = {
     ...JSC_STEADY,
-    ...NO_RESTART,
     ...slowClock,
     ...(sink
       ? {

@@ -16,6 +16,20 @@ test("a traceparent written from the ids' words reads back as those ids and flag
   expect(String(value)).toBe(value.toString());
 });
 
+test("a span set after the text was made (spanIs) is the one the header names", () => {
+  /** As a request's trace is its first attempt's handle: the span known once the attempt starts. */
+  class StartedLater extends Traceparent {
+    starts(s0: number, s1: number, flags: number): void {
+      this.spanIs(s0, s1, flags);
+    }
+  }
+  const value = new StartedLater(0x0af76519, 0x16cd43dd, 0x8448eb21, 0x1c80319c, 0, 0, 0);
+  expect(value.toString()).toBe("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-00");
+  value.starts(0xb7ad6b71, 0x69203331, 1);
+  expect(String(value)).toBe("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  expect([value.s0, value.s1, value.flags]).toEqual([0xb7ad6b71, 0x69203331, 1]);
+});
+
 test("every byte of every word is written as its two hex digits", () => {
   const hex = (word: number) => word.toString(16).padStart(8, "0");
   for (let byte = 0; byte < 256; byte++) {

@@ -62,8 +62,9 @@ function writeWord(word: number, at: number): void {
  * significant first) and its trace flags; its text is made when it is sent (`toString`, once).
  * (Writing the digits straight into the lean client's request bytes instead, with no string, read
  * no cheaper in the gateway: docs/BENCHMARKS-HISTORY.md, session 33.)
- * The span's id and flags may be set after it is made (`spanIs`), before it is first sent: a
- * request's trace is its first attempt's handle too, whose span starts after the request's.
+ * The span's id and flags may be set after it is made, by a subclass only (`spanIs`), before it
+ * is first sent: a request's trace is its first attempt's handle too, whose span starts after the
+ * request's. To everyone else they are read-only.
  */
 export class Traceparent {
   private text: string | undefined;
@@ -89,11 +90,16 @@ export class Traceparent {
     return this.spanFlags;
   }
 
-  /** The span this `traceparent` names, when it was not known at its making (never after `toString`). */
+  /**
+   * The span this `traceparent` names, when it was not known at its making (an attempt's, set as it
+   * starts). A text made before is dropped, so the header never names the span it was: one store,
+   * where "never after `toString`" was a comment's promise.
+   */
   protected spanIs(s0: number, s1: number, flags: number): void {
     this.span0 = s0;
     this.span1 = s1;
     this.spanFlags = flags;
+    this.text = undefined;
   }
 
   /** The header's value, as one flat string (read out of one buffer, not a rope of pieces). */

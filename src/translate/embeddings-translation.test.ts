@@ -4,7 +4,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import { jsonFixture } from "./fixtures/load-fixture.ts";
-import { embeddingsAnswer, readEmbeddingsAsk } from "./openai-embeddings.ts";
+import { type Embedded, embeddingsAnswer, readEmbeddingsAsk } from "./openai-embeddings.ts";
 import { bedrockEmbedder } from "./openai-to-bedrock/embeddings-to-invoke.ts";
 import {
   geminiEmbedAnswer,
@@ -19,6 +19,16 @@ import {
 // shapes), and the OpenAI answer with its encodings and token counts.
 
 const ask = (body: JsonObject) => readEmbeddingsAsk({ model: "m", ...body }, "cloud");
+
+/** The usage an OpenAI caller of `texts` is told, from a vendor's answer read as `Embedded`. */
+const usageTold = async (texts: string[], embedded: Embedded) =>
+  (await embeddingsAnswer("cloud", ask({ input: texts }), "m", embedded)).usage;
+
+/** The o200k tokenizer's count of `texts`: the estimate where a vendor gave no count. */
+const estimated = (texts: readonly string[]) => {
+  const tokens = texts.reduce((sum, text) => sum + countTokens(text), 0);
+  return { prompt_tokens: tokens, total_tokens: tokens };
+};
 
 describe("the OpenAI request", () => {
   test("a string or a list of strings are the texts; dimensions and base64 read", () => {
@@ -156,6 +166,31 @@ describe("Google", () => {
     ]);
   });
 
+  test("Gemini API: a count that is none (-100000, 0.5) is estimated, as a missing one is, never told", async () => {
+    const texts = ["hello world", "abc"];
+    const answer = (promptTokenCount: number) =>
+      geminiEmbedAnswer({
+        embeddings: [{ values: [1] }, { values: [2] }],
+        usageMetadata: { promptTokenCount },
+      });
+    for (const bad of [-100000, 0.5]) expect(await usageTold(texts, answer(bad))).toEqual(estimated(texts));
+    expect(await usageTold(texts, answer(7))).toEqual({ prompt_tokens: 7, total_tokens: 7 });
+  });
+
+  test("Vertex AI: one text's count that is none (-50, 3.5) leaves the sum to the estimate", async () => {
+    const texts = ["hello world", "abc"];
+    const answer = (...counts: number[]) =>
+      vertexPredictAnswer({
+        predictions: counts.map((token_count) => ({
+          embeddings: { values: [1], statistics: { token_count } },
+        })),
+      });
+    expect(await usageTold(texts, answer(-50, 3.5))).toEqual(estimated(texts));
+    // A bad count beside a good one would hide in the sum (-50 + 53 = 3): it is no count either.
+    expect(answer(-50, 53).inputTokens).toBeUndefined();
+    expect(answer(3, 4).inputTokens).toBe(7);
+  });
+
   test("an answer of another shape is a 502", () => {
     expect(gatewayErrorOf(() => geminiEmbedAnswer({ embedding: { values: [1] } })).status).toBe(502);
     expect(gatewayErrorOf(() => vertexPredictAnswer({ predictions: [{ values: [1] }] })).status).toBe(502);
@@ -182,6 +217,17 @@ describe("Bedrock", () => {
       vectors: [[-0.0461, 0.0377, 0.0042, -0.0589]],
       inputTokens: 7,
     });
+  });
+
+  test("Titan: a count that is none (-5, 0.5) is estimated, and read as none before calls' counts are summed", async () => {
+    const titan = bedrockEmbedder("amazon.titan-embed-text-v2:0");
+    if (!titan) throw new Error("Titan has no embedder");
+    for (const bad of [-5, 0.5]) {
+      const embedded = titan.answer({ embedding: [1], inputTextTokenCount: bad }, null);
+      // One text a call: the calls' counts are summed (embed-in-calls.ts), where -5 + 10 would be 5.
+      expect(embedded.inputTokens).toBeUndefined();
+      expect(await usageTold(["hello world"], embedded)).toEqual(estimated(["hello world"]));
+    }
   });
 
   test("Cohere: 96 texts a call, input_type search_document unless given, the count from the header", () => {

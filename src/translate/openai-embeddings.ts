@@ -3,6 +3,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, upstreamError } from "../core/gateway-error.ts";
 import { parseBody } from "./parse-body.ts";
 import { tokenCounter } from "./token-count.ts";
+import { tokenCount } from "./usage-mapping.ts";
 
 /**
  * An OpenAI embeddings request as a vendor's translation needs it: the texts, and what shapes
@@ -18,7 +19,11 @@ export interface EmbeddingsAsk {
   readonly extra: (field: string) => string | undefined;
 }
 
-/** A vendor's vectors in the request's order, and the input tokens it counted (undefined: it did not). */
+/**
+ * A vendor's vectors in the request's order, and the input tokens it counted: undefined where it
+ * counted none or gave a figure that is no count (`tokenCount`), read so by the vendor's reader
+ * before calls' counts are summed (embed-in-calls.ts), where a bad one would hide in the sum.
+ */
 export interface Embedded {
   readonly vectors: number[][];
   readonly inputTokens: number | undefined;
@@ -64,7 +69,9 @@ const allText = (inputs: readonly unknown[]): inputs is string[] =>
 
 /**
  * The OpenAI embeddings answer for `ask` from a vendor's vectors. A vendor that counted no tokens
- * (the Gemini API) gets the o200k tokenizer's count of the texts: an estimate, never a silent 0.
+ * (the Gemini API), or whose count is none (`-100000`, `0.5`: `tokenCount`, read here too for an
+ * `Embedded` made by hand), gets the o200k tokenizer's count of the texts: an estimate, never a
+ * silent 0, and the figure the caller is told is the one billed.
  */
 export async function embeddingsAnswer(
   provider: string,
@@ -76,7 +83,7 @@ export async function embeddingsAnswer(
     throw upstreamError(
       `upstream ${provider} answered ${embedded.vectors.length} embeddings for ${ask.texts.length} inputs`,
     );
-  let tokens = embedded.inputTokens;
+  let tokens = tokenCount(embedded.inputTokens);
   if (tokens === undefined) {
     const count = await tokenCounter();
     tokens = ask.texts.reduce((sum, text) => sum + count(text), 0);

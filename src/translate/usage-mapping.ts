@@ -11,7 +11,8 @@ import type { OpenAIUsage } from "./openai-schema.ts";
  * translated caller is sent, the tenant's usage and the token histogram; rounding a fraction would
  * invent a count the upstream never gave. Every field of every upstream's usage is read through it,
  * each on its own before any sum (a Gemini or Bedrock usage's too), so one bad field takes no valid
- * one with it.
+ * one with it; an embeddings answer's count too, where none valid is the texts' estimate
+ * (openai-embeddings.ts).
  */
 export const tokenCount = (value: unknown): number | undefined =>
   Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined;
@@ -112,9 +113,10 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
 
 /**
  * A chat usage object as the gateway reads it: what it bills (`usageFromOpenAI`), and what a caller
- * of another dialect is told of it (`openAIUsageToAnthropic`, responses-envelope.ts
- * `responsesUsage`), so the two never differ. Its prompt, not reported, is what of a valid
- * `total_tokens` is not the answer's.
+ * of another dialect is told of it (`openAIUsageToAnthropic`, response-envelope.ts
+ * `responsesUsage`), so the two never differ while any figure is valid (with none, a whole answer
+ * is billed an estimate, http/whole-usage.ts, that its caller is not told). Its prompt, not
+ * reported, is what of a valid `total_tokens` is not the answer's.
  */
 export function chatUsage(usage: OpenAIUsage | JsonObject): Usage {
   const output = chatOutputTokens(usage);

@@ -4,6 +4,7 @@ import { badRequest } from "../../core/gateway-error.ts";
 import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET } from "../embeddings-target.ts";
 import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
 import { parseBody } from "../parse-body.ts";
+import { tokenCount } from "../usage-mapping.ts";
 
 /**
  * How one family of Bedrock embedding models is called through `InvokeModel`: Converse has no
@@ -40,7 +41,7 @@ const titan: BedrockEmbedder = {
   }),
   answer: (body) => {
     const answer = parseBody(titanResponse, body, "upstream");
-    return { vectors: [answer.embedding], inputTokens: answer.inputTextTokenCount };
+    return { vectors: [answer.embedding], inputTokens: tokenCount(answer.inputTextTokenCount) };
   },
 };
 
@@ -65,10 +66,9 @@ const cohere: BedrockEmbedder = {
   }),
   answer: (body, countHeader) => {
     const { embeddings } = parseBody(cohereResponse, body, "upstream");
-    const count = countHeader === null ? Number.NaN : Number(countHeader);
     return {
       vectors: Array.isArray(embeddings) ? embeddings : embeddings.float,
-      inputTokens: Number.isInteger(count) && count >= 0 ? count : undefined,
+      inputTokens: countHeader === null ? undefined : tokenCount(Number(countHeader)),
     };
   },
 };

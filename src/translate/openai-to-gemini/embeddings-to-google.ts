@@ -3,6 +3,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET, type EmbeddingsTarget } from "../embeddings-target.ts";
 import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
 import { parseBody } from "../parse-body.ts";
+import { tokenCount } from "../usage-mapping.ts";
 
 /*
  * OpenAI embeddings to Google's two embedding APIs and back. `dimensions` is
@@ -35,12 +36,12 @@ const geminiEmbedResponse = z.looseObject({
   usageMetadata: z.looseObject({ promptTokenCount: z.number().optional() }).optional(),
 });
 
-/** Reads a `batchEmbedContents` answer. */
+/** Reads a `batchEmbedContents` answer: the vectors, and its count where it gives one (`tokenCount`). */
 export function geminiEmbedAnswer(body: unknown): Embedded {
   const answer = parseBody(geminiEmbedResponse, body, "upstream");
   return {
     vectors: answer.embeddings.map((embedding) => embedding.values),
-    inputTokens: answer.usageMetadata?.promptTokenCount,
+    inputTokens: tokenCount(answer.usageMetadata?.promptTokenCount),
   };
 }
 
@@ -67,12 +68,16 @@ const vertexPredictResponse = z.looseObject({
   ),
 });
 
-/** Reads a `predict` answer: the vectors, and the tokens when every text's count came. */
+/**
+ * Reads a `predict` answer: the vectors, and the tokens when every text's count came and is one
+ * (`tokenCount`); one missing or bad (`-50`, `3.5`) leaves the sum to the estimate, as a sum
+ * with a count left out would bill too few.
+ */
 export function vertexPredictAnswer(body: unknown): Embedded {
   const answer = parseBody(vertexPredictResponse, body, "upstream");
   let inputTokens: number | undefined = 0;
   for (const { embeddings } of answer.predictions) {
-    const count = embeddings.statistics?.token_count;
+    const count = tokenCount(embeddings.statistics?.token_count);
     inputTokens = inputTokens === undefined || count === undefined ? undefined : inputTokens + count;
   }
   return { vectors: answer.predictions.map((prediction) => prediction.embeddings.values), inputTokens };

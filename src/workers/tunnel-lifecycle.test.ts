@@ -139,7 +139,9 @@ describe("worker lifecycle", () => {
       "could not list the upstream's models: connection refused (ECONNREFUSED); retrying",
     );
     expect(failed.at(-1)?.message).toBe("could not list the upstream's models: it answered 503; retrying");
-    expect(said.at(-1)?.message).toBe("drained; stopped");
+    // Never registered: nothing to drain, and its last line does not say it drained.
+    expect(said.at(-1)?.message).toBe("stopped");
+    expect(said.map((line) => line.message)).not.toContain("draining: finishing in-flight requests");
   });
 
   test("the worker comes back by itself after the gateway restarts", async () => {
@@ -169,6 +171,21 @@ describe("worker lifecycle", () => {
     );
     state.gateway = startGateway({ port });
     await waitFor("registration once it is up", () => state.gateway.registry.serves("llama-small"));
+  });
+
+  test("a worker stopped while its gateway is away has nothing to drain: its last line says it stopped, not that it drained", async () => {
+    const { upstream, state } = setup();
+    const lines: string[] = [];
+    const { stop, exit } = worker(state.gateway.port, upstream.url, 16, (level, message) =>
+      lines.push(`${level} ${message}`),
+    );
+    await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
+    await state.gateway.stop();
+    await waitFor("the lost connection", () => lines.some((line) => line.includes("lost; reconnecting")));
+    stop.abort();
+    expect(await exit).toBe(0);
+    expect(lines.at(-1)).toBe("info stopped");
+    expect(lines.filter((line) => line.includes("drain"))).toEqual([]);
   });
 
   test("a worker whose register is past the gateway's message limit says so, its size and what to do, at error, and asks again", async () => {

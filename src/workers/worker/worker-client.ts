@@ -95,14 +95,20 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   // One upstream per worker: once it has said whether it serves /responses, that is kept across
   // reconnects; an upstream that could not say is asked again (responses-api-verdict.ts).
   const responsesApi = new ResponsesApiVerdict(upstream, options.upstreamApiKey, log, options.responsesApi);
-  /** The drain under way, once stopped: the requests its deadline cut, when it cut any. */
-  let drained: Promise<number> | undefined;
+  /**
+   * The drain under way, once stopped: the requests its deadline cut, when it cut any; undefined
+   * when no registered connection was there to drain (never registered, or lost before the stop).
+   */
+  let drained: Promise<number | undefined> | undefined;
 
-  const drain = (): Promise<number> => {
+  const drain = (): Promise<number | undefined> => {
     drained ??= (async () => {
       wake.abort();
       const current = session;
-      if (!current) return 0;
+      if (!current?.isServing) {
+        current?.close(CloseCode.normal, "stopped");
+        return undefined;
+      }
       log("info", "draining: finishing in-flight requests", { in_flight: current.inFlight });
       current.drain();
       const settled = new AbortController();
@@ -227,11 +233,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     }
     const cut = await drain();
     if (session) await session.ended;
-    // The last line of a worker stopped by a signal: a supervisor's log says it went as asked.
-    log("info", cut > 0 ? "stopped: its drain deadline cut what was still in flight" : "drained; stopped", {
-      ...(cut > 0 ? { in_flight: cut } : {}),
-      exit_code: 0,
-    });
+    // The last line of a worker stopped by a signal: a supervisor's log says it went as asked, and
+    // whether it drained (a worker that never registered, or whose connection was lost, had nothing to).
+    const stopped =
+      cut === undefined
+        ? "stopped"
+        : cut > 0
+          ? "stopped: its drain deadline cut what was still in flight"
+          : "drained; stopped";
+    log("info", stopped, { ...(cut ? { in_flight: cut } : {}), exit_code: 0 });
     return 0;
   } finally {
     process.off("SIGTERM", onSignal);

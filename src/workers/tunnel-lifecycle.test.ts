@@ -139,6 +139,8 @@ describe("worker lifecycle", () => {
       "could not list the upstream's models: connection refused (ECONNREFUSED); retrying",
     );
     expect(failed.at(-1)?.message).toBe("could not list the upstream's models: it answered 503; retrying");
+    // The runtime's words beside a refused connection; none beside a 503, which the line says whole.
+    expect([failed[0]?.fields?.error !== undefined, failed.at(-1)?.fields?.error]).toEqual([true, undefined]);
     // Never registered: nothing to drain, and its last line does not say it drained.
     expect(said.at(-1)?.message).toBe("stopped");
     expect(said.map((line) => line.message)).not.toContain("draining: finishing in-flight requests");

@@ -150,12 +150,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         if (wake.signal.aborted) break;
         const inMs = backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF);
         if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { in_ms: inMs });
-        else
-          log("warn", `${listingFailed(error)}; retrying`, {
+        else {
+          const failed = listingFailed(error);
+          log("warn", `${failed.message}; retrying`, {
             upstream: `${urlLabel(upstream)}/models`,
-            error: withoutSecrets(String(error)),
+            ...(failed.detail ? { error: withoutSecrets(failed.detail) } : {}),
             in_ms: inMs,
           });
+        }
         await sleep(inMs, wake.signal);
         continue;
       }

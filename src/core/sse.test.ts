@@ -64,6 +64,17 @@ describe("SseDecoder", () => {
     ]);
   });
 
+  test("an `error:` field after an event's data is dropped, as the byte relay's scanner drops it; words that are no JSON object are the failure's message", () => {
+    const text =
+      'data: {"a":1}\nerror: {"code":500,"message":"x"}\n\nerror: model crashed\n\ndata: [DONE]\n\n';
+    const expected = [
+      { data: '{"a":1}' },
+      { data: '{"error":{"message":"model crashed"}}' },
+      { data: "[DONE]" },
+    ];
+    for (const result of everySplit(text)) expect(result).toEqual(expected);
+  });
+
   test("event names apply to their own event only", () => {
     expect(decode(["event: ping\ndata: {}\n\ndata: plain\n\nevent: lonely\n\n"])).toEqual([
       { event: "ping", data: "{}" },

@@ -126,7 +126,9 @@ export class SseDecoder {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     if (field === "data") this.addData(value);
     else if (field === "event") this.eventName = value;
-    else if (field === ERROR_FIELD) this.addData(errorFieldData(value));
+    // Only as an event's first data, as the byte relay's scanner reads it (sse-scanner.ts): after a
+    // `data:` line the event is that data's, the field dropped as a client's reader drops it.
+    else if (field === ERROR_FIELD && this.data === undefined) this.addData(errorFieldData(value));
   }
 
   private addData(value: string): void {

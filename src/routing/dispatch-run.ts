@@ -228,8 +228,8 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     const fallback = fallbackClassOf(failure);
     const failOver = fallback !== undefined && this.plan.fallbackOn?.has(fallback) === true;
     if (!failure.retryable && !failOver) throw failure;
-    // No worker of the route is left connected: the caller hears that (`anotherWorker`), not the last
-    // one's end.
+    // The failed worker is gone and no other of the route takes calls (`anotherWorker`): the caller
+    // hears why — every other one draining, or, none left connected, the failed one's own end.
     const told = worker instanceof GatewayError ? worker : failure;
     this.failedWith(told);
     const stated = statedDelayMs(failure.headers);
@@ -253,8 +253,9 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
   /**
    * A worker lost, refusing as busy or draining, or failed by its own model server is that worker's
    * end, not the route's: another worker of the route, when one can take it, is tried at once
-   * (`repick`: worker-repicks.ts). Undefined when none can; the failure to answer with when no
-   * worker of the route is left connected.
+   * (`repick`: worker-repicks.ts). Undefined when none can; the failure to answer with when the
+   * failed one is gone and no other takes calls: every other one draining, or, none left
+   * connected, the failed one's own end, in its words and with its Retry-After.
    */
   private anotherWorker(call: RouteAttempt, failure: GatewayError, route: Route): Repick {
     const upstream = call.upstream;

@@ -250,6 +250,26 @@ describe("RelayScan: an error event mid-stream, without the gateway's upstream a
     expect(first.reportedFirst).toEqual({ data: `{"error":${failure}}` });
   });
 
+  test("an `error:` field of plain words is the stream's failure in them, not a malformed event; one after an event's data is dropped, as a client's reader drops it", () => {
+    const words = `${CONTENT}error: model crashed\n\ndata: [DONE]\n\n`;
+    const chunk = '{"error":{"message":"model crashed"}}';
+    for (let at = 0; at <= words.length; at++)
+      expect([at, relayed(words, at)]).toEqual([at, `${CONTENT}data: ${chunk}\n\ndata: [DONE]\n\n`]);
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    scan.take(encoder.encode(words));
+    expect([scan.brokenAt, scan.reported?.message, scan.reportedUnended]).toEqual([
+      -1,
+      "the stream ended with an error event",
+      { data: chunk },
+    ]);
+    // The event is its data's: the field after it is no failure (the decoder reads it so: sse.ts).
+    const after = `${CONTENT}data: {"a":1}\nerror: {"code":500,"message":"x"}\n\ndata: [DONE]\n\n`;
+    for (let at = 0; at <= after.length; at++) expect([at, relayed(after, at)]).toEqual([at, after]);
+    const quiet = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    quiet.take(encoder.encode(after));
+    expect([quiet.brokenAt, quiet.reported, quiet.ended]).toEqual([-1, undefined, true]);
+  });
+
   test("an error event that names no account, and every stream without one, go out as the very read", () => {
     const plain = `${CONTENT}data: {"error":{"message":"model overloaded","type":"server_error"}}\n\n`;
     const bytes = encoder.encode(plain);

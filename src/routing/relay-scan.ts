@@ -191,6 +191,12 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     const opening = !this.answering;
     let reports = false;
     if (!everyday) {
+      if (span.errorField) {
+        // llama.cpp's `error:` field: the client gets it as the OpenAI error chunk it stands for,
+        // whatever its value (words that are no JSON object, too: the decoder reads them so).
+        this.reportErrorField(span, opening);
+        return;
+      }
       if (endsStream(buf, span)) {
         this.ended = true;
         // Once a stream: its named end event (`response.failed`, `message_stop`) is decoded too.
@@ -200,11 +206,6 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
         return;
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
       reports = reportsError(buf, span);
-      if (reports && span.errorField) {
-        // llama.cpp's `error:` field: the client gets it as the OpenAI error chunk it stands for.
-        this.reportErrorField(span, opening);
-        return;
-      }
       if (reports && !this.reported) {
         this.reported = reportedFailure("error");
         this.reportedUnended = eventOf(buf, span, this.sink.maxLine);

@@ -5,9 +5,12 @@ import { MAX_TRACESTATE_LENGTH } from "../core/tracestate.ts";
  * The worker tunnel's wire protocol, version 2 (docs/worker-protocol.md). Control frames are
  * JSON text messages with a `type`; body chunks are binary messages (chunk-frame.ts), the
  * upstream's bytes behind a 5-byte header, so the hot path has no JSON and no text decoding.
- * Within a version, fields may only be added and receivers ignore fields they do not know;
- * anything else (a new frame type, a changed meaning) bumps `PROTOCOL_VERSION`, which the
- * worker announces in `register`.
+ * Within a version, fields may only be added and receivers ignore fields they do not know. A
+ * capability a peer says it reads (the worker in `register`: `bodyText`, `batch`,
+ * `binaryRequests`; the gateway in `registered`: `batch`, `binaryAnswers`, `announce`) may change
+ * what is sent to that peer: a frame it did not say it reads (a batch, a binary request or answer
+ * frame, an `announce`) is never sent to it. Anything else (a new frame sent regardless, a removed
+ * field, a changed meaning) bumps `PROTOCOL_VERSION`, which the worker announces in `register`.
  */
 export const PROTOCOL_VERSION = 2;
 

@@ -139,7 +139,11 @@ describe("worker lifecycle", () => {
       "could not list the upstream's models: connection refused (ECONNREFUSED); retrying",
     );
     expect(failed.at(-1)?.message).toBe("could not list the upstream's models: it answered 503; retrying");
-    expect(said.at(-1)?.message).toBe("drained; stopped");
+    // The runtime's words beside a refused connection; none beside a 503, which the line says whole.
+    expect([failed[0]?.fields?.error !== undefined, failed.at(-1)?.fields?.error]).toEqual([true, undefined]);
+    // Never registered: nothing to drain, and its last line does not say it drained.
+    expect(said.at(-1)?.message).toBe("stopped");
+    expect(said.map((line) => line.message)).not.toContain("draining: finishing in-flight requests");
   });
 
   test("the worker comes back by itself after the gateway restarts", async () => {
@@ -169,6 +173,21 @@ describe("worker lifecycle", () => {
     );
     state.gateway = startGateway({ port });
     await waitFor("registration once it is up", () => state.gateway.registry.serves("llama-small"));
+  });
+
+  test("a worker stopped while its gateway is away has nothing to drain: its last line says it stopped, not that it drained", async () => {
+    const { upstream, state } = setup();
+    const lines: string[] = [];
+    const { stop, exit } = worker(state.gateway.port, upstream.url, 16, (level, message) =>
+      lines.push(`${level} ${message}`),
+    );
+    await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
+    await state.gateway.stop();
+    await waitFor("the lost connection", () => lines.some((line) => line.includes("lost; reconnecting")));
+    stop.abort();
+    expect(await exit).toBe(0);
+    expect(lines.at(-1)).toBe("info stopped");
+    expect(lines.filter((line) => line.includes("drain"))).toEqual([]);
   });
 
   test("a worker whose register is past the gateway's message limit says so, its size and what to do, at error, and asks again", async () => {
@@ -289,7 +308,8 @@ describe("worker lifecycle", () => {
       handleSignals: false,
       stop: stop.signal,
       backoff: { baseMs: 20, capMs: 100 },
-      drainTimeoutMs: 0,
+      // Past the test's own waits: the call it holds is released first.
+      drainTimeoutMs: 120_000,
     });
     cleanups.push(async () => {
       stop.abort();
@@ -326,6 +346,119 @@ describe("worker lifecycle", () => {
     expect(upstream.aborted.has("held")).toBe(false);
     // The models it registered with, offered again: the upstream was not asked for them again.
     expect(upstream.listings).toBe(1);
+  }, 30_000);
+
+  test("a gateway that reads no announce frame, under steady traffic: after its drain timeout with a call always in flight, the worker says why, drains, and registers again once its calls finished, none cut", async () => {
+    const upstream = startFakeUpstream();
+    cleanups.push(() => upstream.stop());
+    upstream.responsesStatus = 503;
+    const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
+    const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+    const stop = new AbortController();
+    const exit = runWorker({
+      connect: gw.url,
+      token: "worker-key",
+      upstream: `${upstream.url}/v1`,
+      models: ["llama-small"],
+      concurrency: 4,
+      name: "gpu-1",
+      labels: {},
+      log: (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
+      handleSignals: false,
+      stop: stop.signal,
+      backoff: { baseMs: 20, capMs: 100 },
+      // No moment without a call comes within it: the call below is held until the drain.
+      drainTimeoutMs: 50,
+    });
+    cleanups.push(async () => {
+      stop.abort();
+      await exit;
+    });
+    const registers = () => gw.control().filter((f) => f.type === "register");
+    await waitFor("registration", () => registers().length === 1);
+    gw.send(
+      JSON.stringify({
+        type: "request",
+        id: "1",
+        requestId: "held",
+        path: "/chat/completions",
+        body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
+        stream: true,
+        window: 256 * 1024,
+      }),
+    );
+    await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
+    upstream.responsesStatus = 400;
+    await waitFor("the drain", () => gw.control().some((f) => f.type === "drain"), 15_000);
+    const why = lines.find((line) => line.message.startsWith("no moment without a call in flight"));
+    expect(why).toEqual({
+      level: "warn",
+      message: "no moment without a call in flight: draining, to register again once they finished",
+      fields: { in_flight: 1, waited_ms: 50 },
+    });
+    // Drained, not closed: its call runs on to its end, then the worker registers again.
+    expect(registers()).toHaveLength(1);
+    upstream.release("held");
+    await waitFor("the second registration", () => registers().length === 2);
+    const types = gw.control().map((f) => f.type);
+    expect(types.indexOf("end")).toBeGreaterThan(types.indexOf("drain"));
+    expect(registers()[1]).toMatchObject({ models: ["llama-small"], apis: ["responses"] });
+    expect(upstream.aborted.has("held")).toBe(false);
+  }, 30_000);
+
+  test("a gateway slow to answer the register, that reads announce frames: the worker waits for its answer and announces on that connection, never registering again as if to an older gateway", async () => {
+    const upstream = startFakeUpstream();
+    cleanups.push(() => upstream.stop());
+    upstream.responsesStatus = 503;
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const gw = fakeGateway(
+      { batch: true, binaryAnswers: true, announce: true },
+      (stop) => cleanups.push(stop),
+      answered,
+    );
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const exit = runWorker({
+      connect: gw.url,
+      token: "worker-key",
+      upstream: `${upstream.url}/v1`,
+      models: ["llama-small"],
+      concurrency: 4,
+      name: "gpu-1",
+      labels: {},
+      log: (level, message) => lines.push(`${level} ${message}`),
+      handleSignals: false,
+      stop: stop.signal,
+      backoff: { baseMs: 20, capMs: 100 },
+      drainTimeoutMs: 0,
+    });
+    cleanups.push(async () => {
+      answer();
+      stop.abort();
+      await exit;
+    });
+    const registers = () => gw.control().filter((f) => f.type === "register");
+    await waitFor("the register", () => registers().length === 1);
+    // The upstream says it serves the endpoint before the gateway has answered.
+    upstream.responsesStatus = 400;
+    await waitFor(
+      "the upstream's verdict",
+      () => lines.includes("info the upstream serves the Responses API"),
+      15_000,
+    );
+    answer();
+    await waitFor("the announcement", () => gw.control().some((f) => f.type === "announce"), 15_000);
+    expect(gw.control().find((f) => f.type === "announce")).toEqual({
+      type: "announce",
+      apis: ["responses"],
+    });
+    expect(lines).toContain("info announced the Responses API to the gateway");
+    expect(lines.filter((line) => line.includes("registering again"))).toEqual([]);
+    expect(registers()).toHaveLength(1);
+    expect(gw.control().map((f) => f.type)).not.toContain("drain");
   }, 30_000);
 
   test("a worker at its capacity takes no more requests; the call is refused as retryable", async () => {

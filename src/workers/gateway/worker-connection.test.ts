@@ -36,8 +36,9 @@ const KEY: WorkerIdentity = {
 function gateway(alsoNewlyServed?: WorkerRegistryOptions["newlyServed"]) {
   const clock = fakeClock();
   const events: GatewayEvent[] = [];
-  const logs: { level: string; message: string }[] = [];
-  const log: WorkerLog = (level, message) => logs.push({ level, message });
+  const logs: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const log: WorkerLog = (level, message, fields) =>
+    logs.push({ level, message, ...(fields ? { fields } : {}) });
   const newlyServed: string[][] = [];
   const registry = createWorkerRegistry({
     onEvent: (e) => events.push(e),
@@ -372,9 +373,10 @@ describe("a worker's key revoked while it is connected", () => {
       reason: "its key was revoked",
       drained: false,
     });
-    expect(logs.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
-      "worker disconnected: its key was revoked",
-    ]);
+    const warned = logs.filter((l) => l.level === "warn");
+    expect(warned.map((l) => l.message)).toEqual(["worker disconnected: its key was revoked"]);
+    // The call it had in flight, counted on the line.
+    expect(warned[0]?.fields?.in_flight).toBe(1);
   });
 
   test("before its register: disconnected in the same words, no protocol error", () => {
@@ -388,5 +390,38 @@ describe("a worker's key revoked while it is connected", () => {
     expect(logs.map((l) => `${l.level} ${l.message}`)).toEqual([
       "warn worker disconnected: its key was revoked",
     ]);
+  });
+});
+
+describe("a worker announcing what its upstream serves", () => {
+  test("only ever adds: a list that drops the Responses API is ignored, so flipping it frame after frame is told once", () => {
+    const { registry, events, logs, connect } = gateway();
+    const worker = connect();
+    worker.register("gpu", ["llama"]);
+    const before = events.length;
+    for (let i = 0; i < 50; i++) {
+      worker.frame({ type: "announce", apis: ["responses"] });
+      worker.frame({ type: "announce", apis: [] });
+    }
+    expect(registry.get("gpu")?.responsesApi).toBe(true);
+    expect(logs.filter((l) => l.message.includes("Responses API")).map((l) => l.message)).toEqual([
+      "worker's upstream serves the Responses API",
+    ]);
+    expect(events.slice(before).map((e) => e.type)).toEqual(["worker.changed"]);
+    // No protocol error: the connection stays.
+    expect(worker.socket.closedWith).toBeUndefined();
+  });
+
+  test("from a connection a newer one replaced: nothing said, nothing changed", () => {
+    const { registry, events, logs, connect } = gateway();
+    const old = connect();
+    old.register("gpu", ["llama"]);
+    const reconnect = connect();
+    reconnect.register("gpu", ["llama"]);
+    const before = events.length;
+    old.frame({ type: "announce", apis: ["responses"] });
+    expect(logs.filter((l) => l.message.includes("Responses API"))).toEqual([]);
+    expect(events.slice(before)).toEqual([]);
+    expect(registry.get("gpu")?.responsesApi).toBe(false);
   });
 });

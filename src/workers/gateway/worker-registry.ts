@@ -48,7 +48,9 @@ export interface WorkerRegistry {
    * frame's `apis`: the Responses API, once a model server that was loading said it serves it):
    * Responses calls pass through to it natively from its next call on, without a new registration
    * (nothing is drained, no model goes away). Told as a `worker.changed` event and to the watchers
-   * (a cluster node tells the others at once); nothing when it changes nothing.
+   * (a cluster node tells the others at once). Only ever adds: a list that drops what the worker
+   * serves is ignored (to serve less, a worker registers again), as is a connection a newer one
+   * replaced; nothing when it changes nothing.
    */
   announce(worker: RegisteredWorker, apis: readonly string[]): void;
   /**
@@ -207,14 +209,12 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       worker.lastHeartbeatAt = now();
     },
     announce(worker, apis) {
-      const responsesApi = servesResponsesApi(apis);
-      if ((worker.responsesApi === true) === responsesApi) return;
-      worker.responsesApi = responsesApi;
-      log("info", `worker's upstream ${responsesApi ? "serves" : "no longer serves"} the Responses API`, {
-        worker: worker.name,
-        apis,
-      });
+      // Only ever an addition: a list without what the worker already serves changes nothing, so a
+      // worker that flips it frame after frame costs no log line, event or rebuild each time.
       if (byName.get(worker.name) !== worker) return;
+      if (worker.responsesApi === true || !servesResponsesApi(apis)) return;
+      worker.responsesApi = true;
+      log("info", "worker's upstream serves the Responses API", { worker: worker.name, apis });
       emit({ type: "worker.changed", at: now(), worker: summarizeWorker(worker) });
       changed();
     },

@@ -13,10 +13,11 @@ export function cleanupsAfterEach(): (cleanup: () => Promise<void> | void) => vo
   return (cleanup) => void cleanups.push(cleanup);
 }
 
-/** What the fake gateway says it reads in its `registered` frame (an older build reads neither). */
+/** What the fake gateway says it reads in its `registered` frame (an older build reads none). */
 export interface GatewayReads {
   batch: boolean;
   binaryAnswers: boolean;
+  announce?: boolean;
 }
 
 /** A frame from the worker: JSON text as a frame, binary ones (chunk, answer) as their bytes. */
@@ -25,9 +26,14 @@ export type ReceivedFrame = WorkerFrame | Uint8Array;
 /**
  * A gateway of an older or current build, as far as a worker can tell: a real WebSocket server
  * on a loopback port that registers the worker (saying it reads what `reads` names), records
- * every message, and sends what the test gives it.
+ * every message, and sends what the test gives it. `answerAfter`: each `registered` waits for it
+ * (a gateway slow to answer the register).
  */
-export function fakeGateway(reads: GatewayReads, cleanup: (stop: () => void) => void) {
+export function fakeGateway(
+  reads: GatewayReads,
+  cleanup: (stop: () => void) => void,
+  answerAfter?: Promise<void>,
+) {
   const received: (string | Uint8Array)[] = [];
   let socket: ServerWebSocket<unknown> | undefined;
   const server = Bun.serve({
@@ -51,8 +57,11 @@ export function fakeGateway(reads: GatewayReads, cleanup: (stop: () => void) => 
           maxMessageBytes: 1024 * 1024,
           ...(reads.batch ? { batch: true } : {}),
           ...(reads.binaryAnswers ? { binaryAnswers: true } : {}),
+          ...(reads.announce ? { announce: true } : {}),
         };
-        ws.send(JSON.stringify(registered));
+        const answer = () => void ws.send(JSON.stringify(registered));
+        if (answerAfter) void answerAfter.then(answer);
+        else answer();
       },
     },
   });

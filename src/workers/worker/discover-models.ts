@@ -3,6 +3,9 @@ import { withWhy } from "../../core/why-unreachable.ts";
 
 const ModelList = z.object({ data: z.array(z.object({ id: z.string().min(1) }).loose()) }).loose();
 
+/** How long the upstream may take to list its models. */
+const LIST_TIMEOUT_MS = 10_000;
+
 /** The upstream answered, but no model list: why, in words the worker's log line ends with. */
 export class NoModelList extends Error {}
 
@@ -17,7 +20,7 @@ export async function discoverModels(
   signal: AbortSignal,
 ): Promise<string[]> {
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  const timeout = AbortSignal.any([signal, AbortSignal.timeout(10_000)]);
+  const timeout = AbortSignal.any([signal, AbortSignal.timeout(LIST_TIMEOUT_MS)]);
   const response = await fetch(`${base}/models`, { headers, signal: timeout });
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
@@ -28,12 +31,24 @@ export async function discoverModels(
   return [...new Set(parsed.data.data.map((m) => m.id))];
 }
 
+/** What the worker logs of a listing that failed (`listingFailed`). */
+export interface ListingFailure {
+  /** What failed and why: `could not list the upstream's models: connection refused (ECONNREFUSED)`. */
+  message: string;
+  /** The runtime's own error, when it may say more than `message` (a failed connection's names the host). */
+  detail?: string;
+}
+
 /**
  * What the worker says when its upstream could not list its models, and why, in the words its
  * call failures use (core/why-unreachable.ts): `could not list the upstream's models: connection
- * refused (ECONNREFUSED)`, `…: it answered 503`.
+ * refused (ECONNREFUSED)`, `…: it answered 503`, `…: it did not answer in 10 s`.
  */
-export function listingFailed(error: unknown): string {
+export function listingFailed(error: unknown): ListingFailure {
   const words = "could not list the upstream's models";
-  return error instanceof NoModelList ? `${words}: ${error.message}` : withWhy(words, error);
+  if (error instanceof NoModelList) return { message: `${words}: ${error.message}` };
+  // The listing's own timeout: a DOMException, whose numeric code no table of causes reads.
+  if (error instanceof DOMException && error.name === "TimeoutError")
+    return { message: `${words}: it did not answer in ${LIST_TIMEOUT_MS / 1000} s` };
+  return { message: withWhy(words, error), detail: String(error) };
 }

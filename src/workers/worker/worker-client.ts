@@ -5,6 +5,7 @@ import { withoutSecrets } from "../../core/without-secrets.ts";
 import { loadTraceState } from "../../telemetry/tracing/trace-context.ts";
 import { CloseCode, RESPONSES_API } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
+import { announceWhenServed } from "./announce-when-served.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { listingFailed } from "./discover-models.ts";
@@ -13,6 +14,8 @@ import { probeWaitMs, upgradeRefusal } from "./probe-upgrade.ts";
 import { registerFrame, registerProblem, registerTooBig } from "./register-frame.ts";
 import { ResponsesApiVerdict } from "./responses-api-verdict.ts";
 import { WorkerSession } from "./worker-session.ts";
+
+const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
 /** `mindgw worker` options, already parsed from flags and environment. */
 export interface RunWorkerOptions {
@@ -38,7 +41,11 @@ export interface RunWorkerOptions {
   log: WorkerLog;
   /** Reported in `register`. */
   version?: string;
-  /** How long a drain waits for in-flight requests. Default 30 s. */
+  /**
+   * How long a drain waits for in-flight requests; also how long a gateway that reads no
+   * `announce` may wait for a moment with none before the worker drains to register again
+   * (announce-when-served.ts). Default 30 s.
+   */
   drainTimeoutMs?: number;
   backoff?: BackoffOptions;
   /** Install SIGTERM/SIGINT handlers that drain (default true; tests use `stop`). */
@@ -88,18 +95,27 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   // One upstream per worker: once it has said whether it serves /responses, that is kept across
   // reconnects; an upstream that could not say is asked again (responses-api-verdict.ts).
   const responsesApi = new ResponsesApiVerdict(upstream, options.upstreamApiKey, log, options.responsesApi);
-  /** The drain under way, once stopped: the requests its deadline cut, when it cut any. */
-  let drained: Promise<number> | undefined;
+  /**
+   * The drain under way, once stopped: the requests its deadline cut, when it cut any; undefined
+   * when no registered connection was there to drain (never registered, or lost before the stop).
+   */
+  let drained: Promise<number | undefined> | undefined;
 
-  const drain = (): Promise<number> => {
+  const drain = (): Promise<number | undefined> => {
     drained ??= (async () => {
       wake.abort();
       const current = session;
-      if (!current) return 0;
+      if (!current?.isServing) {
+        current?.close(CloseCode.normal, "stopped");
+        return undefined;
+      }
       log("info", "draining: finishing in-flight requests", { in_flight: current.inFlight });
       current.drain();
       const settled = new AbortController();
-      await Promise.race([current.idle(), sleep(options.drainTimeoutMs ?? 30_000, settled.signal)]);
+      await Promise.race([
+        current.idle(),
+        sleep(options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS, settled.signal),
+      ]);
       settled.abort();
       const cut = current.inFlight;
       if (cut > 0) log("warn", "drain deadline passed; aborting the rest", { in_flight: cut });
@@ -109,38 +125,6 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     })();
     return drained;
   };
-  /**
-   * While `connected` is open and the upstream has not said whether it serves /responses: asks
-   * again, and once it says it does, tells the gateway on that connection (`announce`): nothing is
-   * drained and no model goes away. A gateway that does not read the frame (a release before it)
-   * is told by registering again, at the first moment nothing is in flight — not drained meanwhile:
-   * it takes calls (Responses calls still translated) until then, and none is cut — the connection
-   * closed for the loop to register again at once, at the same gateway, with the same models and
-   * `apis: ["responses"]`. True when it closed the connection so; false when it announced in place,
-   * or the connection ended or the worker was stopped first (its own drain then takes it over).
-   */
-  const announceWhenServed = async (connected: WorkerSession): Promise<boolean> => {
-    const ended = new AbortController();
-    void connected.ended.then(() => ended.abort());
-    const over = AbortSignal.any([ended.signal, wake.signal]);
-    if (!(await responsesApi.askUntilKnown(over))) return false;
-    if (connected.announce([RESPONSES_API])) {
-      log("info", "announced the Responses API to the gateway");
-      return false;
-    }
-    log("info", "registering again to announce the Responses API once no call is in flight", {
-      in_flight: connected.inFlight,
-    });
-    const stopped = new Promise((resolve) => over.addEventListener("abort", resolve, { once: true }));
-    while (connected.inFlight > 0 && !over.aborted) await Promise.race([connected.idle(), stopped]);
-    if (over.aborted) return false;
-    // Said draining first, in the same write: a call the gateway sent meanwhile is refused as a
-    // draining worker's (503, tried on another worker), not lost with the connection.
-    connected.drain();
-    connected.close(CloseCode.normal, "registering again");
-    return true;
-  };
-
   // A second signal stops at once: in-flight requests are aborted.
   const onSignal = () => (drained ? session?.close(CloseCode.goingAway, "stopped") : void drain());
   if (options.handleSignals ?? true) {
@@ -166,12 +150,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         if (wake.signal.aborted) break;
         const inMs = backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF);
         if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { in_ms: inMs });
-        else
-          log("warn", `${listingFailed(error)}; retrying`, {
+        else {
+          const failed = listingFailed(error);
+          log("warn", `${failed.message}; retrying`, {
             upstream: `${urlLabel(upstream)}/models`,
-            error: withoutSecrets(String(error)),
+            ...(failed.detail ? { error: withoutSecrets(failed.detail) } : {}),
             in_ms: inMs,
           });
+        }
         await sleep(inMs, wake.signal);
         continue;
       }
@@ -191,7 +177,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         log,
         ...(options.tracer ? { tracer: options.tracer } : {}),
       });
-      const reRegistered = responsesApi.served === undefined ? announceWhenServed(session) : undefined;
+      const reRegistered =
+        responsesApi.served === undefined
+          ? announceWhenServed(session, {
+              verdict: responsesApi,
+              stopped: wake.signal,
+              log,
+              quietWithinMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+            })
+          : undefined;
       const end = await session.ended;
       if (reRegistered && (await reRegistered) && end.kind === "closed" && !wake.signal.aborted) {
         attempt = 0;
@@ -241,11 +235,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     }
     const cut = await drain();
     if (session) await session.ended;
-    // The last line of a worker stopped by a signal: a supervisor's log says it went as asked.
-    log("info", cut > 0 ? "stopped: its drain deadline cut what was still in flight" : "drained; stopped", {
-      ...(cut > 0 ? { in_flight: cut } : {}),
-      exit_code: 0,
-    });
+    // The last line of a worker stopped by a signal: a supervisor's log says it went as asked, and
+    // whether it drained (a worker that never registered, or whose connection was lost, had nothing to).
+    const stopped =
+      cut === undefined
+        ? "stopped"
+        : cut > 0
+          ? "stopped: its drain deadline cut what was still in flight"
+          : "drained; stopped";
+    log("info", stopped, { ...(cut ? { in_flight: cut } : {}), exit_code: 0 });
     return 0;
   } finally {
     process.off("SIGTERM", onSignal);

@@ -5,6 +5,7 @@ import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
 import { connectFailure } from "./connect-failure.ts";
 import { toConnectUrl } from "./connect-url.ts";
+import { discoverModels, listingFailed, NoModelList } from "./discover-models.ts";
 import { FailureLog } from "./failure-log.ts";
 import { offerable } from "./model-offer.ts";
 import { responsesProbeOf } from "./probe-responses-api.ts";
@@ -243,4 +244,30 @@ test("the worker's failure line never writes its --upstream-key, should its upst
   } finally {
     holdCredentials(holder, []);
   }
+});
+
+test("a listing that failed says why, and keeps the runtime's words only where they say more: a timeout, an answer that is no list, a refused connection", async () => {
+  const silent = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Promise<Response>(() => {}) });
+  try {
+    // A timeout as fetch throws it (a DOMException TimeoutError), here after 20 ms, not 10 s.
+    const timedOut = await fetch(silent.url, { signal: AbortSignal.timeout(20) }).catch((e: unknown) => e);
+    expect(listingFailed(timedOut)).toEqual({
+      message: "could not list the upstream's models: it did not answer in 10 s",
+    });
+  } finally {
+    await silent.stop(true);
+  }
+  expect(listingFailed(new NoModelList("it answered 503"))).toEqual({
+    message: "could not list the upstream's models: it answered 503",
+  });
+  const gone = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const base = gone.url.href.replace(/\/$/, "");
+  await gone.stop(true);
+  const refused = await discoverModels(base, undefined, new AbortController().signal).catch(
+    (e: unknown) => e,
+  );
+  expect(listingFailed(refused)).toEqual({
+    message: "could not list the upstream's models: connection refused (ECONNREFUSED)",
+    detail: String(refused),
+  });
 });

@@ -38,6 +38,12 @@ export interface SessionOptions extends WorkerIdentity {
   tracer?: Tracer;
 }
 
+/**
+ * What `announce` did: sent the frame; or not, the gateway not reading it (`unread`: a release
+ * before it) or the connection not registered (`unregistered`: not yet, or ended before it).
+ */
+export type Announced = "sent" | "unread" | "unregistered";
+
 /** How a connection ended: `rejected` means registering again would not help. */
 export type SessionEnd =
   | {
@@ -67,6 +73,12 @@ const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebS
 /** One connection to the gateway: registers, serves requests, heartbeats, ends once. */
 export class WorkerSession {
   readonly ended: Promise<SessionEnd>;
+  /**
+   * Settles once the gateway answered `register`: true when it registered the worker (its
+   * `registered` frame then said what it reads), false when the connection ended first.
+   */
+  readonly registration: Promise<boolean>;
+  private settleRegistration!: (registered: boolean) => void;
   /** What the worker registers with on this connection, its first frame. */
   readonly register: RegisterFrame;
   private end!: (end: SessionEnd) => void;
@@ -84,6 +96,8 @@ export class WorkerSession {
   /** Each batch message is read where it is, through this one reader (batch-frame.ts). */
   private readonly batch = new BatchReader();
   private registered = false;
+  /** The connection ended (closed or given up on): nothing more is sent or served. */
+  private over = false;
   /** Set from the gateway's `registered` frame (its message limit). */
   private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   /** The gateway reads binary answer frames (answer-frame.ts). */
@@ -111,6 +125,9 @@ export class WorkerSession {
   constructor(private readonly options: SessionOptions) {
     this.ended = new Promise((resolve) => {
       this.end = resolve;
+    });
+    this.registration = new Promise((resolve) => {
+      this.settleRegistration = resolve;
     });
     this.socket = new BunWebSocket(options.url.href, {
       headers: { authorization: `Bearer ${options.token}` },
@@ -179,19 +196,22 @@ export class WorkerSession {
     return this.calls.size;
   }
 
-  get isRegistered(): boolean {
-    return this.registered;
+  /** Registered, and the connection not ended: the gateway may route calls here, a drain has something to drain. */
+  get isServing(): boolean {
+    return this.registered && !this.over;
   }
 
   /**
    * Tells the gateway what the upstream serves now (`apis`, as `register` names them), on this
-   * connection; false when the gateway does not read it (an older release) or the connection is
-   * not registered: registering again is the only way to tell it then.
+   * connection, where it reads the frame (`Announced`): a gateway of an earlier release is told
+   * only by registering again. Ask once `registration` settled: until then whether the gateway
+   * reads it is not known.
    */
-  announce(apis: string[]): boolean {
-    if (!this.registered || !this.readsAnnounce) return false;
+  announce(apis: string[]): Announced {
+    if (!this.isServing) return "unregistered";
+    if (!this.readsAnnounce) return "unread";
     this.send({ type: "announce", apis });
-    return true;
+    return "sent";
   }
 
   /** Tells the gateway to stop routing here; later requests are refused as `draining`. */
@@ -306,6 +326,7 @@ export class WorkerSession {
     if (frame.batch) this.writer.peerReadsBatches();
     this.binaryAnswers = frame.binaryAnswers === true;
     this.readsAnnounce = frame.announce === true;
+    this.settleRegistration(true);
     const log = this.options.log;
     log("info", "registered with the gateway", { worker_id: frame.workerId, models: frame.accepted });
     for (const refused of frame.refused) log("warn", "gateway refused a model", refused);
@@ -365,6 +386,8 @@ export class WorkerSession {
 
   /** The connection is gone: nobody can receive these answers any more. Safe to call twice. */
   private shutdown(): void {
+    this.over = true;
+    this.settleRegistration(false);
     clearTimeout(this.registerTimer);
     for (const timer of this.timers) clearInterval(timer);
     for (const call of this.calls.values()) call.cancel(WORKER_STOPPED);

@@ -174,4 +174,20 @@ describe("SseScanner", () => {
     expect((error as GatewayError).retryable).toBe(true);
     expect((error as GatewayError).message).toContain("longer than 16 bytes");
   });
+
+  test("a line one byte past the bound is refused whether it came whole or split, at every split; one at the bound passes", () => {
+    const maxLine = 64;
+    const stream = (lineBytes: number) =>
+      encoder.encode(`data: short\n\ndata: ${"x".repeat(lineBytes - 6)}\n\ndata: [DONE]\n\n`);
+    const over = stream(maxLine + 1);
+    for (let i = 0; i <= over.length; i++) {
+      expect(() => relay([over.subarray(0, i), over.subarray(i)], maxLine)).toThrow(
+        "upstream sent an event-stream line longer than 64 bytes",
+      );
+    }
+    const at = stream(maxLine);
+    for (let i = 0; i <= at.length; i++) {
+      expect(dataEvents(relay([at.subarray(0, i), at.subarray(i)], maxLine))).toHaveLength(3);
+    }
+  });
 });

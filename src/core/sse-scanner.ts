@@ -1,5 +1,5 @@
-import { type GatewayError, upstreamError } from "./gateway-error.ts";
-import { DEFAULT_MAX_SSE_LINE, ERROR_FIELD } from "./sse.ts";
+import type { GatewayError } from "./gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE, ERROR_FIELD, lineTooLong } from "./sse.ts";
 
 /**
  * One complete event found by the scanner, as byte offsets into the scanned buffer. The object
@@ -57,8 +57,9 @@ function valueStart(at: number, lineEnd: number, buf: Uint8Array): number {
  * upstream's bytes as they come and reads only the few events it must (usage, errors). Line
  * ends follow the WHATWG rules the decoder in `sse.ts` follows (LF, CR or CRLF; a CRLF split
  * across reads counts once). Each call scans a buffer that starts where the previous call's
- * last complete event ended: the caller carries the incomplete rest over. A pending line longer
- * than `maxLine` bytes throws a retryable upstream error. The scanner is itself the span it hands
+ * last complete event ended: the caller carries the incomplete rest over. A line longer than
+ * `maxLine` bytes throws a retryable upstream error, whether it ended in the buffer or is still
+ * arriving (each line's length is compared as it is found). The scanner is itself the span it hands
  * its sink (one object a stream, not two): read its offsets inside the callback.
  */
 export class SseScanner implements SseSpan {
@@ -76,7 +77,7 @@ export class SseScanner implements SseSpan {
 
   /** The failure of a line past the bound: the stream can be read no further. */
   protected lineTooLong(): GatewayError {
-    return upstreamError(`upstream sent an event-stream line longer than ${this.maxLine} bytes`);
+    return lineTooLong(this.maxLine);
   }
 
   /**
@@ -111,6 +112,8 @@ export class SseScanner implements SseSpan {
       if (nextCr !== -1 && nextCr < p) nextCr = buf[p] === CR ? p : buf.indexOf(CR, p);
       const t = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
       if (t === -1) break;
+      // A whole line past the bound fails as one still arriving does: however the reads were split.
+      if (t - p > this.maxLine) return this.overlong(consumed);
       let after = t + 1;
       const crAtEnd = buf[t] === CR && after === buf.length;
       if (buf[t] === CR && buf[after] === LF) after++;

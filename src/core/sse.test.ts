@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "./gateway-error.ts";
 import { decodeSse, encodeSse, SseDecoder, type SseEvent } from "./sse.ts";
+import { SseScanner } from "./sse-scanner.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -104,6 +105,36 @@ describe("SseDecoder", () => {
     expect(thrown).toBeInstanceOf(GatewayError);
     expect((thrown as GatewayError).status).toBe(502);
     expect((thrown as GatewayError).retryable).toBe(true);
+  });
+
+  test("the bound counts a line's bytes, as the byte relay does: whole or split, 3- and 4-byte characters at their size", () => {
+    const maxLine = 64 * 1024;
+    // Half the bound in characters, 1.5 times it in bytes: refused as the byte relay refuses it.
+    const euros = `data: ${"€".repeat(maxLine / 2)}\n\n`;
+    const over = bytes(euros);
+    for (const at of [over.length, 1, 7, maxLine, maxLine + 1, over.length - 1]) {
+      const error = (() => {
+        try {
+          decode([over.subarray(0, at), over.subarray(at)], maxLine);
+        } catch (e) {
+          return e;
+        }
+      })() as GatewayError;
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error.message).toBe(`upstream sent an event-stream line longer than ${maxLine} bytes`);
+      expect(() => new SseScanner(maxLine).scan(over, { onSpan() {} })).toThrow(error.message);
+    }
+    // At the bound, in bytes, a line passes however its characters are made: 3 bytes, 4 (two units).
+    for (const [char, size] of [
+      ["€", 3],
+      ["🎉", 4],
+    ] as const) {
+      const within = `data: ${char.repeat(Math.floor((maxLine - 6) / size))}`;
+      const line = `${within}${"x".repeat(maxLine - bytes(within).length)}`;
+      expect(bytes(line).length).toBe(maxLine);
+      expect(decode([`${line}\n\n`], maxLine)).toHaveLength(1);
+      expect(() => decode([`${line}x\n\n`], maxLine)).toThrow("longer than");
+    }
   });
 
   test("the bound applies to one line, not to an event made of many short lines", () => {

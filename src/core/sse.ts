@@ -1,5 +1,5 @@
 import { isJsonObject } from "./dialect.ts";
-import { upstreamError } from "./gateway-error.ts";
+import { type GatewayError, upstreamError } from "./gateway-error.ts";
 
 /** One server-sent event. `data` is the joined data lines, untouched (usually JSON). */
 export interface SseEvent {
@@ -34,13 +34,35 @@ export function errorFieldData(value: string): string {
 export const DEFAULT_MAX_SSE_LINE = 1024 * 1024;
 
 /**
+ * The failure of an event-stream line past its bound, in bytes, in the same words on every relay:
+ * the bytes relayed (sse-scanner.ts) and the events decoded (`SseDecoder`) alike.
+ */
+export const lineTooLong = (maxLine: number): GatewayError =>
+  upstreamError(`upstream sent an event-stream line longer than ${maxLine} bytes`);
+
+/**
+ * Whether `text[from, to)` takes more than `bound` bytes as UTF-8, as the upstream sent it: a
+ * UTF-16 unit is 1 to 3 bytes (a surrogate pair's two, 4). Counted until past the bound, no copy.
+ */
+function longerThan(text: string, from: number, to: number, bound: number): boolean {
+  if (to - from > bound) return true;
+  let bytes = 0;
+  for (let i = from; i < to && bytes <= bound; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
+  }
+  return bytes > bound;
+}
+
+/**
  * Incremental SSE decoder (the WHATWG event-stream rules we rely on): lines end in LF, CR
  * or CRLF; `data:` lines join with "\n"; `event:` names the event; comments and `id`/`retry`
- * are ignored; a blank line dispatches. A pending line longer than `maxLine` characters
- * throws a retryable upstream error. One field of no standard is read too: `error: {…}`, how
- * llama.cpp's server before 2025 reported a stream's failure (then `data: [DONE]`), is the OpenAI
- * error chunk it stands for (`errorFieldData`), where a browser would drop the line and the
- * failure with it (`ERROR_FIELD`).
+ * are ignored; a blank line dispatches. A line longer than `maxLine` bytes throws a retryable
+ * upstream error (`lineTooLong`), whether it ended in the read that brought it or is still
+ * arriving: the same stream fails alike however its writes were split into reads. One field of
+ * no standard is read too: `error: {…}`, how llama.cpp's server before 2025 reported a stream's
+ * failure (then `data: [DONE]`), is the OpenAI error chunk it stands for (`errorFieldData`),
+ * where a browser would drop the line and the failure with it (`ERROR_FIELD`).
  */
 export class SseDecoder {
   private readonly text = new TextDecoder();
@@ -49,8 +71,15 @@ export class SseDecoder {
   private data: string | undefined;
   private eventName: string | undefined;
   private lastWasCr = false;
+  /**
+   * A line of at most this many UTF-16 units is within the bound whatever its characters (3 bytes
+   * a unit at most): its bytes are counted (`longerThan`) only past it, an integer compared a line.
+   */
+  private readonly surelyWithin: number;
 
-  constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {}
+  constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {
+    this.surelyWithin = Math.floor(maxLine / 3);
+  }
 
   push(chunk: Uint8Array): SseEvent[] {
     return this.feed(this.text.decode(chunk, STREAM));
@@ -83,6 +112,7 @@ export class SseDecoder {
         i++;
         continue;
       }
+      if (i - start > this.surelyWithin) this.bounded(text, start, i);
       this.line(text, start, i, out);
       if (c === 13) {
         if (i + 1 === text.length) this.lastWasCr = true;
@@ -92,11 +122,14 @@ export class SseDecoder {
       i = crs ? start : text.indexOf("\n", start);
     }
     text = start === 0 ? text : text.slice(start);
-    if (text.length > this.maxLine) {
-      throw upstreamError(`upstream sent an event-stream line longer than ${this.maxLine} characters`);
-    }
+    if (text.length > this.surelyWithin) this.bounded(text, 0, text.length);
     this.pending = text;
     return out;
+  }
+
+  /** Throws when the line `text[from, to)`, whole or still arriving, is past the bound. */
+  private bounded(text: string, from: number, to: number): void {
+    if (longerThan(text, from, to, this.maxLine)) throw lineTooLong(this.maxLine);
   }
 
   /** The line `text[from, to)`. */

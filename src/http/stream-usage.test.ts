@@ -1,7 +1,14 @@
-import { expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditRecord } from "../audit/audit-record.ts";
+import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { Usage } from "../core/usage.ts";
+import type { Gateway } from "../gateway/create-gateway.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
+import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
 import { streamUsage } from "./stream-usage.ts";
 
 /**
@@ -94,4 +101,160 @@ test("an image in the prompt is estimated at its 1,600 tokens, its base64 never 
   const usage = streamUsage(streamed(undefined, 1, false), prompt);
   expect(usage.inputTokens).toBeGreaterThan(1600);
   expect(usage.inputTokens).toBeLessThan(1620);
+});
+
+describe("a stream whose upstream reported no usage tells its caller what it is charged", () => {
+  // A chat server that ignores `stream_options` (an older vLLM, Ollama, TGI): two chunks of text
+  // and the finish, then `[DONE]` — or, model `unmarked`, the body's end without it; model `held`
+  // sends its finish and `[DONE]` only once the test has read the first chunk through the gateway.
+  const chunk = (delta: object, finish: string | null) =>
+    `data: ${JSON.stringify({ id: "c9", object: "chat.completion.chunk", created: 7, model: "up", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const answer = chunk({ role: "assistant", content: "Hello" }, null) + chunk({ content: " world" }, null);
+  const finish = chunk({}, "stop");
+  const encoder = new TextEncoder();
+  let dir: string;
+  let upstream: ReturnType<typeof Bun.serve>;
+  let gateway: Gateway;
+  let finished: AuditRecord[];
+  let adminKey = "";
+  let url = "";
+  const release: (() => void)[] = [];
+
+  beforeAll(async () => {
+    upstream = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const { model } = (await request.json()) as { model: string };
+        if (model === "unmarked") return sse(answer + finish);
+        if (model !== "held") return sse(`${answer}${finish}data: [DONE]\n\n`);
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(encoder.encode(answer));
+            release.push(() => {
+              controller.enqueue(encoder.encode(`${finish}data: [DONE]\n\n`));
+              controller.close();
+            });
+          },
+        });
+        return new Response(body, { headers: { "content-type": "text/event-stream" } });
+      },
+    });
+    dir = mkdtempSync(join(tmpdir(), "mindgw-stream-usage-"));
+    const routes = ["plain", "unmarked", "held"].map((name) => ({
+      name,
+      routes: [{ provider: "up", model: name }],
+    }));
+    const config = parseConfig({
+      ...EMBEDDED_DEFAULTS,
+      storage: { path: join(dir, "gw.db") },
+      providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
+      models: routes,
+    });
+    ({ gateway, adminKey, finished } = await recordingGateway(config));
+    url = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+  });
+
+  afterAll(async () => {
+    for (const end of release) end();
+    await gateway.stop();
+    upstream.stop(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sse = (text: string) => new Response(text, { headers: { "content-type": "text/event-stream" } });
+
+  /** A streamed call through the gateway: its events' data, parsed, and the record of it. */
+  async function streamed(path: string, body: object) {
+    const response = await fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ stream: true, ...body }),
+    });
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      text += decoder.decode(read.value, { stream: true });
+      // The held upstream goes on once its first chunk has reached the caller.
+      if (text.includes("Hello")) for (const end of release.splice(0)) end();
+    }
+    const events = text
+      .split("\n\n")
+      .map((event) =>
+        event
+          .split("\n")
+          .find((line) => line.startsWith("data: "))
+          ?.slice(6),
+      )
+      .filter((data) => data !== undefined);
+    return { events, record: await recordOf(finished, response) };
+  }
+
+  for (const model of ["plain", "unmarked", "held"]) {
+    test(`a chat caller that asked for usage gets a usage chunk before [DONE], the tokens its record says (${model})`, async () => {
+      const { events, record } = await streamed("/v1/chat/completions", {
+        model,
+        stream_options: { include_usage: true },
+        messages: [{ role: "user", content: "x".repeat(400) }],
+      });
+      expect(events.at(-1)).toBe("[DONE]");
+      const usage = JSON.parse(events.at(-2) ?? "{}");
+      expect(usage).toEqual({
+        id: "c9",
+        object: "chat.completion.chunk",
+        created: 7,
+        model: "up",
+        choices: [],
+        usage: {
+          prompt_tokens: record.inputTokens,
+          completion_tokens: record.outputTokens,
+          total_tokens: record.inputTokens + record.outputTokens,
+        },
+      });
+      // The upstream's three chunks, a token each; the prompt by its length.
+      expect([record.outputTokens, record.inputTokens >= 100]).toEqual([3, true]);
+    });
+  }
+
+  test("a chat caller that did not ask gets no usage chunk, and is charged the same estimate", async () => {
+    const { events, record } = await streamed("/v1/chat/completions", {
+      model: "plain",
+      messages: [{ role: "user", content: "x".repeat(400) }],
+    });
+    expect(events.some((data) => data.includes('"usage"'))).toBe(false);
+    expect(record.outputTokens).toBe(3);
+  });
+
+  test("a Messages caller's message_delta says the estimate its record says, not 0 output tokens", async () => {
+    const { events, record } = await streamed("/v1/messages", {
+      model: "plain",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "x".repeat(400) }],
+    });
+    const delta = events.map((data) => JSON.parse(data)).find((event) => event.type === "message_delta");
+    expect(delta.usage).toEqual({
+      input_tokens: record.inputTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: record.outputTokens,
+    });
+    expect(record.outputTokens).toBe(3);
+  });
+
+  test("a Responses caller's response.completed says the estimate its record says, not 0s", async () => {
+    const { events, record } = await streamed("/v1/responses", { model: "plain", input: "x".repeat(400) });
+    const completed = events
+      .map((data) => JSON.parse(data))
+      .find((event) => event.type === "response.completed");
+    expect(completed.response.usage).toEqual({
+      input_tokens: record.inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: record.outputTokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: record.inputTokens + record.outputTokens,
+    });
+    expect([record.outputTokens, record.inputTokens >= 100]).toEqual([3, true]);
+  });
 });

@@ -159,14 +159,18 @@ describe("a stream whole in its first read", () => {
     expect(row.latencyMs).toBe(row.ttfbMs as number);
   });
 
-  test("without a usage count it is estimated, never free (tokens-per-minute and budgets see it)", async () => {
+  test("without a usage count it is estimated, never free (tokens-per-minute and budgets see it), and its caller, who asked, told so", async () => {
     const response = await chat("uncounted");
-    expect(await response.text()).toBe(UNCOUNTED);
+    const text = await response.text();
     const row = await rowOf(response);
     expect(row.status).toBe(200);
     expect(row.inputTokens).toBeGreaterThan(0);
     // A token for each of its upstream's data events but `[DONE]`: two of text and the finish.
     expect(row.outputTokens).toBe(3);
+    // The usage chunk OpenAI ends with, before `[DONE]`: what the record says.
+    const usage = `{"prompt_tokens":${row.inputTokens},"completion_tokens":3,"total_tokens":${row.inputTokens + 3}}`;
+    const told = `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":${usage}}\n\n`;
+    expect(text).toBe(UNCOUNTED.replace("data: [DONE]", `${told}data: [DONE]`));
   });
 
   test("an error as its first event is failed over to the next route, as a translated stream's is", async () => {

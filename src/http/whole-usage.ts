@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.t
 import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import { estimatedInputTokens, estimatedOutputTokens } from "../translate/prompt-estimate.ts";
+import { reportsUsage } from "../translate/stream-estimate.ts";
 
 const decoder = new TextDecoder();
 
@@ -22,7 +23,7 @@ export function wholeUsage(dispatched: Dispatched, prompt: JsonObject, operation
  */
 export function wholeAnswerUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const usage = dispatched.usage();
-  if (usage.inputTokens > 0 || usage.outputTokens > 0) return usage;
+  if (reportsUsage(usage)) return usage;
   const reply = dispatched.reply;
   const answer =
     reply.kind === "json"

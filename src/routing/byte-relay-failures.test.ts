@@ -427,6 +427,25 @@ describe("ByteRelay: faults", () => {
     }
   });
 
+  test("a whole line one byte past the bound fails the stream as one still arriving does, in one read or split around the bound", async () => {
+    const events = `${CHUNK(0)}${CHUNK(1)}`;
+    // An everyday chunk whose data line is 4,097 bytes, its finish and [DONE] after it.
+    const head =
+      'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"';
+    const tail = '"}}]}';
+    const long = `${head}${"x".repeat(4097 - head.length - tail.length)}${tail}`;
+    expect(encoder.encode(long).length).toBe(4097);
+    const whole = `${events}${long}\n\n${FINISH('"stop"')}data: [DONE]\n\n`;
+    const bound = events.length + 4096;
+    for (const at of [whole.length, bound - 1, bound, bound + 1, bound + 2, events.length + 1, 1]) {
+      const { source, done } = relay(upstream(splitAt(whole, at)), "openai");
+      const { out, error } = await readUntilError(source);
+      expect([at, text(out)]).toEqual([at, events]);
+      expect(error?.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+      expect(done()).toBe(1);
+    }
+  });
+
   test("a line past the bound before any event: the relay fails at its start", async () => {
     const { source } = relay(upstream([encoder.encode(`data: {"endless":"${"x".repeat(5000)}`)]), "openai");
     const error = (await Promise.resolve()

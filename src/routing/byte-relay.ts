@@ -81,8 +81,10 @@ export class ByteRelay extends UpstreamRelay {
     return (this.scan.ended || this.finishedUnmarked) && !this.scan.holding;
   }
 
-  /** Data events relayed so far (ChunkSource.events; the scan counts each read's own). */
-  events = 0;
+  /** Data events relayed so far (ChunkSource.events), as the scan counts them. */
+  get events(): number {
+    return this.scan.allEvents;
+  }
 
   /**
    * The upstream's data events but its end marker (`ChunkSource.upstreamEvents`): the same
@@ -108,7 +110,6 @@ export class ByteRelay extends UpstreamRelay {
     if (this.left > 0) this.left -= value.length;
     const scan = this.scan;
     const taken = scan.take(value);
-    this.events += scan.events;
     if (this.started) {
       const out = scan.brokenAt === -1 ? taken : this.beforeBroken(taken);
       if (scan.events > 0) this.attempt.rearm();
@@ -170,8 +171,10 @@ export class ByteRelay extends UpstreamRelay {
     }
     if (closing) {
       this.finishedUnmarked = true;
+      // Before the close: a usage chunk the caller is owed is recorded as the stream's usage first.
+      const marked = scan.closedWith(closing);
       this.close(undefined, true);
-      return out ? joinTwo(out, closing) : closing;
+      return out ? joinTwo(out, marked) : marked;
     }
     return this.failAfterBytes(cutOff(this.provider), out, true);
   }

@@ -46,6 +46,8 @@ export function messagesViaChat(
         requestedModel: model,
         // The characters counted, no tokenizer: called once, when the stream starts.
         promptTokens: () => estimatedPromptTokens(body),
+        // Its estimate in `message_delta` too, should the upstream report no usage.
+        prompt: body,
         maxHeld,
         ...(onUsage ? { onUsage } : {}),
       }),

@@ -4,6 +4,7 @@ import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
+import { OwedUsage } from "./owed-usage.ts";
 import { PREVIOUS_KEY, saidPreviousId, withPreviousIdInEvent } from "./previous-response-id.ts";
 import {
   CLOSE_BRACE,
@@ -80,6 +81,8 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   closing: Uint8Array | undefined;
   /** Complete data events in the read last taken. */
   events = 0;
+  /** Complete data events in every read taken so far. */
+  allEvents = 0;
   /** Where the first malformed event (or a line past the bound) starts in the read last taken (-1: none). */
   brokenAt = -1;
   /** The stream broke on a line past the bound (at `brokenAt`), not on a malformed event. */
@@ -104,11 +107,14 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   private readonly previousId: Uint8Array | undefined;
   /** The next `"previous_response_id"` in the read being taken, found once a read (with `previousId`). */
   private previousAt = -1;
+  /** The usage chunk a caller that asked for one is owed should none come (`UsageSink.usageAsked`). */
+  private readonly owed: OwedUsage | undefined;
 
   constructor(private readonly sink: UsageSink) {
     super(sink.maxLine);
     const previousId = sink.previousId;
     if (previousId !== undefined) this.previousId = saidPreviousId(previousId);
+    if (sink.usageAsked === true) this.owed = new OwedUsage(sink);
   }
 
   /** Whether part of an event is held back. */
@@ -127,6 +133,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     if (this.cuts) this.cuts.length = 0;
     this.swaps?.clear();
     const consumed = this.scan(buf, this);
+    this.allEvents += this.events;
     // The read ends inside the answer's opening, or at a chunk that may be the answer's first:
     // its bytes are not kept past the read.
     settleOpening(this);
@@ -201,6 +208,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
         this.ended = true;
         // Once a stream: its named end event (`response.failed`, `message_stop`) is decoded too.
         finalEvent = span.nameStart !== -1;
+        if (this.owed && !finalEvent && !this.reported) this.owedBefore(span);
       } else if (malformed(buf, span, this.sink.maxLine)) {
         this.brokenAt = span.start;
         return;
@@ -213,7 +221,10 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
       }
     }
     if (opening) this.watchOpening(span);
-    if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) this.closing = DONE;
+    if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) {
+      this.closing = DONE;
+      this.owed?.finished(eventOf(buf, span, this.sink.maxLine));
+    }
     if (this.carriesUsage(span) || finalEvent) {
       const event = eventOf(buf, span, this.sink.maxLine);
       // A Responses stream's `response.failed` is how OpenAI reports a server error: its words
@@ -245,6 +256,24 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     if (!foundBefore(this.previousAt, span.end)) return;
     const edited = withPreviousIdInEvent(this.buf, span, id, this.swaps?.get(span.start));
     if (edited !== undefined) this.replace(span, edited);
+  }
+
+  /**
+   * The end marker the relay adds to a stream that finished without it (`closing`), after the
+   * usage chunk its caller is owed, if any (`owedBefore`).
+   */
+  closedWith(marker: Uint8Array): Uint8Array {
+    const owed = marker === DONE ? this.owed?.chunk(this.allEvents) : undefined;
+    return owed ? joinTwo(owed, marker) : marker;
+  }
+
+  /**
+   * `[DONE]` (at `span`) goes out after the usage chunk its caller is owed, if any (owed-usage.ts):
+   * the upstream's events are those before it, this one not counted.
+   */
+  private owedBefore(span: SseSpan): void {
+    const owed = this.owed?.chunk(this.allEvents + this.events - 1);
+    if (owed) this.replace(span, joinTwo(owed, this.buf.subarray(span.start, span.end)));
   }
 
   /** An event left out of what goes to the client (or replaced: `swaps`). */

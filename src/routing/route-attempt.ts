@@ -10,7 +10,9 @@ import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest, Provider, ProviderReply } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { answeredModel } from "../translate/answered-model.ts";
+import { wantsUsage } from "../translate/chat-chunk-builder.ts";
 import { parseEventData } from "../translate/parse-body.ts";
+import { estimatedStreamUsage, reportsUsage } from "../translate/stream-estimate.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
@@ -181,6 +183,26 @@ export class RouteAttempt
   /** A usage figure a translator read off a stream event, and the model that event named. */
   record(usage: Usage, model?: string): void {
     this.meter?.record(usage, model);
+  }
+
+  /**
+   * A same-dialect chat (or completions) stream's caller asked for usage itself (`UsageSink`):
+   * `include_usage` in a body the gateway did not add it to.
+   */
+  get usageAsked(): boolean {
+    return this.adapted.native?.forcedUsage === false && wantsUsage(this.adapted.body);
+  }
+
+  /**
+   * A relayed stream ends whole with no usage of the upstream's own: the estimate its caller is
+   * told (translate/stream-estimate.ts), recorded as the stream's usage, so the record says it too.
+   */
+  untoldUsage(upstreamEvents: number): Usage | undefined {
+    const meter = this.meter;
+    if (!meter || reportsUsage(meter.usage)) return undefined;
+    const usage = estimatedStreamUsage(this.adapted.body, upstreamEvents);
+    meter.record(usage);
+    return usage;
   }
 
   /** A whole native answer, parsed: a native Responses answer is stored. */

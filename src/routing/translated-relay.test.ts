@@ -296,12 +296,15 @@ describe("TranslatedRelay: failures", () => {
     expect(ends).toEqual([read.error]);
   });
 
-  test("a line past the bound fails the stream after the events before it", async () => {
+  test("a line past the bound fails the stream after the events before it, still arriving or whole, in bytes as the byte relay counts", async () => {
     const head = `${CHAT.split("\n\n").slice(0, 3).join("\n\n")}\n\n`;
-    const { source } = relay([encoder.encode(head), encoder.encode(`data: ${"x".repeat(5000)}`)], toMessages);
-    const read = await readUntilError(source);
-    expect(read.out.length).toBeGreaterThan(0);
-    expect(read.error?.message).toContain("longer than 4096 characters");
+    // 5,000 bytes still arriving; 4,098 bytes whole, 1,366 characters, with the rest of the stream.
+    for (const line of [`data: ${"x".repeat(5000)}`, `data: ${"€".repeat(1364)}\n\n${CHAT}`]) {
+      const { source } = relay([encoder.encode(head), encoder.encode(line)], toMessages);
+      const read = await readUntilError(source);
+      expect(read.out.length).toBeGreaterThan(0);
+      expect(read.error?.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+    }
   });
 
   test("a read that throws instead of rejecting fails the stream as a cut connection", async () => {

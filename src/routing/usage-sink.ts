@@ -1,4 +1,5 @@
 import type { SseEvent } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
 
 /** What the relay scan (relay-scan.ts) asks of its relay's caller, as methods (the router's attempt is one). */
 export interface UsageSink {
@@ -15,4 +16,16 @@ export interface UsageSink {
    * null (a chain the gateway expanded: AdaptedCall `previousId`); undefined nearly always.
    */
   readonly previousId?: string | undefined;
+  /**
+   * The caller of a chat (or completions) stream asked for its usage chunk itself
+   * (`stream_options.include_usage`), the gateway did not add the ask: should the upstream send
+   * none, the relay owes it one (`untoldUsage`).
+   */
+  readonly usageAsked?: boolean;
+  /**
+   * The stream ends whole, `upstreamEvents` data events read but its end marker: the usage its
+   * caller is told and charged when the upstream reported none (translate/stream-estimate.ts),
+   * recorded as the stream's usage; undefined when it reported its own.
+   */
+  untoldUsage?(upstreamEvents: number): Usage | undefined;
 }

@@ -49,13 +49,26 @@ export function anthropicUsageToOpenAI(usage: AnthropicUsage): JsonObject {
  * figures those the gateway bills (`chatUsage`).
  */
 export function openAIUsageToAnthropic(usage: OpenAIUsage): JsonObject {
-  const read = chatUsage(usage);
+  return anthropicUsageOf(chatUsage(usage));
+}
+
+/** Anthropic usage object for usage in the gateway's terms (cached tokens as cache reads). */
+export function anthropicUsageOf(read: Usage): JsonObject {
   const cached = read.cachedInputTokens ?? 0;
   return {
     input_tokens: Math.max(0, read.inputTokens - cached),
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
     output_tokens: read.outputTokens,
+  };
+}
+
+/** OpenAI chat usage object for usage in the gateway's terms: what a chat stream's last chunk says. */
+export function chatUsageOf(read: Usage): JsonObject {
+  return {
+    prompt_tokens: read.inputTokens,
+    completion_tokens: read.outputTokens,
+    total_tokens: read.inputTokens + read.outputTokens,
   };
 }
 

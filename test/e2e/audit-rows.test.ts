@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
@@ -158,6 +159,50 @@ test("a stream whose upstream reported no usage is billed the same through every
     ["messages", 3],
     ["responses", 3],
   ]);
+});
+
+test("a stream whose upstream reported no usage tells each front door's SDK the tokens its row is billed", async () => {
+  const prompt = "Tell me about the weather in a few words, please.";
+  const headers = (requestId: string) => ({ headers: { "x-request-id": requestId } });
+  const openai = new OpenAI({ apiKey: gw.adminKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  const anthropic = new Anthropic({ apiKey: gw.adminKey, baseURL: gw.url, maxRetries: 0 });
+  const chat = await openai.chat.completions.create(
+    {
+      model: "uncounted",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: prompt }],
+    },
+    headers("told-chat"),
+  );
+  let chatUsage: OpenAI.CompletionUsage | null | undefined;
+  for await (const chunk of chat) chatUsage = chunk.usage ?? chatUsage;
+  const message = await anthropic.messages
+    .stream(
+      { model: "uncounted", max_tokens: 50, messages: [{ role: "user", content: prompt }] },
+      headers("told-messages"),
+    )
+    .finalMessage();
+  const responses = await openai.responses.create(
+    { model: "uncounted", stream: true, input: prompt },
+    headers("told-responses"),
+  );
+  let completed: OpenAI.Responses.Response | undefined;
+  for await (const event of responses) if (event.type === "response.completed") completed = event.response;
+  const billed = await waitFor("the three rows", async () => {
+    const all = await allAuditRows(gw);
+    const found = ["told-chat", "told-messages", "told-responses"].map((id) =>
+      all.find((row) => row.requestId === id),
+    );
+    return found.every((row) => row !== undefined) ? found : undefined;
+  });
+  const [chatRow, messagesRow, responsesRow] = billed.map((row) => [row?.inputTokens, row?.outputTokens]);
+  expect([chatUsage?.prompt_tokens, chatUsage?.completion_tokens]).toEqual(chatRow as number[]);
+  expect([message.usage.input_tokens, message.usage.output_tokens]).toEqual(messagesRow as number[]);
+  expect([completed?.usage?.input_tokens, completed?.usage?.output_tokens]).toEqual(responsesRow as number[]);
+  // The estimate, not 0s: the prompt by its length, the upstream's three chunks a token each.
+  for (const row of [chatRow, messagesRow, responsesRow]) expect(row?.[1]).toBe(3);
+  expect(chatRow?.[0]).toBeGreaterThan(0);
 });
 
 describe("one audit row per request", () => {

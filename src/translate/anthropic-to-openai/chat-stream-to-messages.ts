@@ -1,3 +1,4 @@
+import type { JsonObject } from "../../core/dialect.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { readChatChunk } from "../stream/chat-chunk-reader.ts";
 import { type TranslatedStream, translateStream } from "../stream/stream-driver.ts";
@@ -16,6 +17,12 @@ export interface ChatStreamToMessagesOptions {
    */
   promptTokens?: () => number;
   /**
+   * The caller's request: should the upstream report no usage (a server that ignores
+   * `stream_options`), `message_delta` says the estimate of it the caller is charged
+   * (translate/stream-estimate.ts), recorded through `onUsage`.
+   */
+  prompt?: JsonObject;
+  /**
    * `routing.max_upstream_body`: the most of a tool call's arguments held until its block closes
    * (messages-stream-writer.ts); past it the stream fails with a 502. Absent: unbounded.
    */
@@ -32,5 +39,6 @@ export function chatStreamToMessages(
     readChatChunk,
     new MessagesStreamWriter(options.requestedModel, options.promptTokens, options.maxHeld),
     options.onUsage,
+    options.prompt,
   );
 }

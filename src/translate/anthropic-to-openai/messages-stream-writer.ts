@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { errorEvent } from "../../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import type { Usage } from "../../core/usage.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
@@ -10,7 +11,7 @@ import { gatheredWithin } from "../stream/output-bound.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
-import { openAIUsageToAnthropic } from "../usage-mapping.ts";
+import { anthropicUsageOf, openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
 import { anthropicMessageId } from "./chat-response-to-messages.ts";
 import { partialToolInput } from "./partial-tool-input.ts";
@@ -97,7 +98,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     return out;
   }
 
-  finish(): SseEvent[] {
+  finish(untold?: Usage): SseEvent[] {
     const out: SseEvent[] = [];
     this.tool(this.tools.finish(), out);
     // A call whose arguments the stream ended inside, with no finish said (a `length` cut is told
@@ -111,7 +112,8 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
       hasToolCalls: this.tools.seen,
       refused: this.refused,
     });
-    const usage = this.usage ?? { output_tokens: 0 };
+    // Without the upstream's figures, the estimate it is charged (StreamWriter `finish`), not 0.
+    const usage = untold ? anthropicUsageOf(untold) : (this.usage ?? { output_tokens: 0 });
     out.push(anthropicEvent({ type: "message_delta", delta: stop, usage }));
     out.push(anthropicEvent({ type: "message_stop" }));
     return out;

@@ -32,5 +32,7 @@ export function chatStreamToResponses(
   options: ChatStreamToResponsesOptions,
 ): TranslatedStream {
   const writer = new ResponsesStreamWriter(options);
-  return translateStream(events, readChatChunk, writer, options.onUsage);
+  // Should the upstream report no usage, `response.completed` says the estimate of the request the
+  // caller is charged (translate/stream-estimate.ts), not 0s.
+  return translateStream(events, readChatChunk, writer, options.onUsage, options.request);
 }

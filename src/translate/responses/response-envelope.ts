@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { noUsage } from "../../core/usage.ts";
+import { noUsage, type Usage } from "../../core/usage.ts";
 import type { OpenAIUsage } from "../openai-schema.ts";
 import { chatUsage } from "../usage-mapping.ts";
 
@@ -56,7 +56,11 @@ export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
  * does), its figures those the gateway bills (usage-mapping.ts `chatUsage`).
  */
 export function responsesUsage(usage: OpenAIUsage | null | undefined): JsonObject {
-  const read = usage ? chatUsage(usage) : noUsage();
+  return responsesUsageOf(usage ? chatUsage(usage) : noUsage());
+}
+
+/** Responses usage for usage in the gateway's terms. */
+export function responsesUsageOf(read: Usage): JsonObject {
   return {
     input_tokens: read.inputTokens,
     input_tokens_details: { cached_tokens: read.cachedInputTokens ?? 0 },

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import type { Usage } from "../../core/usage.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
 import { gatheredWithin } from "../stream/output-bound.ts";
@@ -21,6 +22,7 @@ import {
   responseEnvelope,
   responseStatus,
   responsesUsage,
+  responsesUsageOf,
   summaryPart,
 } from "./response-envelope.ts";
 import { ResponsesEvents } from "./responses-events.ts";
@@ -106,7 +108,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     return text;
   }
 
-  finish(): SseEvent[] {
+  finish(untold?: Usage): SseEvent[] {
     const out: SseEvent[] = [];
     this.tool(this.calls.finish(), out);
     const state = responseStatus(this.finishReason);
@@ -118,7 +120,9 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       this.events.emit(out, "response.output_item.done", { output_index: 0, item });
       this.compacted = item;
     }
-    const response = this.envelope(state.status, responsesUsage(this.usage), state.incompleteReason);
+    // Without the upstream's figures, the estimate it is charged (StreamWriter `finish`), not 0s.
+    const usage = untold ? responsesUsageOf(untold) : responsesUsage(this.usage);
+    const response = this.envelope(state.status, usage, state.incompleteReason);
     // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
     this.options.onResponse?.(response);
     this.events.emit(out, state.status === "completed" ? "response.completed" : "response.incomplete", {

@@ -1,3 +1,4 @@
+import type { JsonObject } from "../../core/dialect.ts";
 import { type GatewayError, providerFailure } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import {
@@ -31,8 +32,10 @@ export function translateStream<C>(
   read: StreamReader<C>,
   writer: StreamWriter<C>,
   onUsage?: UsageSeen,
+  /** The caller's request: its prompt estimated, and told, should the upstream report no usage. */
+  prompt?: JsonObject,
 ): TranslatedStream {
-  const translation = new StreamTranslation(read, writer, onUsage);
+  const translation = new StreamTranslation(read, writer, onUsage, prompt);
   return {
     events: drive(events, translation),
     failureEvents: (error) => translation.failureEvents(error),

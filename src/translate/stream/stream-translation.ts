@@ -1,6 +1,8 @@
+import type { JsonObject } from "../../core/dialect.ts";
 import { type GatewayError, providerFailure, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
+import { estimatedStreamUsage, reportsUsage } from "../stream-estimate.ts";
 
 /** One upstream event, read (and parsed) exactly once. */
 export type StreamRead<C> =
@@ -38,7 +40,11 @@ export interface StreamWriter<C> {
   chunk(chunk: C): Iterable<SseEvent>;
   /** True once the upstream said the answer is whole (a finish reason, `message_stop`). */
   readonly complete: boolean;
-  finish(): Iterable<SseEvent>;
+  /**
+   * The answer's last events. `untold`: the upstream reported no usage, and this is what the
+   * caller is charged (translate/stream-estimate.ts), to say in place of the upstream's figures.
+   */
+  finish(untold?: Usage): Iterable<SseEvent>;
   /**
    * A failure after the stream started, as the events this stream ends with then: the dialect's
    * error event (a Responses stream's `error`, then `response.failed`: core/error-wire.ts).
@@ -81,11 +87,20 @@ export class StreamTranslation<C> implements EventTranslation {
   started = false;
   /** True once the translation is over: the upstream's end marker or last event, and `finish` written. */
   done = false;
+  /** The upstream's events read but its end marker: the answer's count, should it report no usage. */
+  private upstreamEvents = 0;
+  /** A usage figure of the upstream's own went by (stream-estimate.ts `reportsUsage`). */
+  private reported = false;
 
   constructor(
     private readonly read: StreamReader<C>,
     private readonly writer: StreamWriter<C>,
     private readonly onUsage: UsageSeen | undefined,
+    /**
+     * The caller's request, its prompt estimated when the upstream reports no usage: the estimate
+     * is told the caller at the end (`StreamWriter.finish`) and recorded through `onUsage`.
+     */
+    private readonly prompt?: JsonObject,
   ) {}
 
   /**
@@ -97,10 +112,14 @@ export class StreamTranslation<C> implements EventTranslation {
     let item: StreamRead<C>;
     try {
       item = this.read(event);
-      if (item.kind === "skip") return false;
       if (item.kind === "end") return this.end(out, true);
+      this.upstreamEvents++;
+      if (item.kind === "skip") return false;
       if (item.kind === "error") throw item.error;
-      if (item.usage) this.onUsage?.(item.usage, item.model);
+      if (item.usage) {
+        this.reported ||= reportsUsage(item.usage);
+        this.onUsage?.(item.usage, item.model);
+      }
       const writer = this.writer;
       if (!this.started) {
         this.started = true;
@@ -125,8 +144,20 @@ export class StreamTranslation<C> implements EventTranslation {
     if (!this.started) throw upstreamError("upstream stream ended before any event");
     if (!marked && !this.writer.complete)
       throw upstreamError("upstream stream ended before the answer was complete");
-    for (const written of this.writer.finish()) out.push(written);
+    for (const written of this.writer.finish(this.untold())) out.push(written);
     return true;
+  }
+
+  /**
+   * What a whole stream whose upstream reported no usage is told and charged, recorded as its
+   * usage (so the record says the same): only with a prompt to estimate and a record to keep it.
+   */
+  private untold(): Usage | undefined {
+    const { prompt, onUsage } = this;
+    if (this.reported || !prompt || !onUsage) return undefined;
+    const usage = estimatedStreamUsage(prompt, this.upstreamEvents);
+    onUsage(usage);
+    return usage;
   }
 
   /** A failure after the stream started, as the events this stream ends with then. */

@@ -14,6 +14,7 @@ import {
   type FakeProvider,
   fakeProvider,
   jsonReply,
+  type KitRoute,
   modelOver,
   routerFor,
 } from "./router-test-kit.ts";
@@ -67,6 +68,54 @@ test("an operation no route serves is refused naming the upstream as every messa
     "model e is served by upstream an, which cannot serve embeddings",
   );
   expect(anthropic.calls).toHaveLength(0);
+});
+
+test("an operation no route serves is refused even while another route is out of service, which could not serve it either", async () => {
+  const OVERLOADED = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
+  const ANSWER = {
+    id: "msg",
+    type: "message",
+    role: "assistant",
+    content: [{ type: "text", text: "hi" }],
+    stop_reason: "end_turn",
+    usage: { input_tokens: 1, output_tokens: 1 },
+  };
+  const down = {
+    ...fakeProvider("down", () =>
+      Promise.reject(upstreamFailure("down", { status: 529, headers: new Headers(), text: OVERLOADED })),
+    ),
+    dialect: "anthropic" as const,
+  };
+  const up = {
+    ...fakeProvider("up", () => Promise.resolve(jsonReply(ANSWER))),
+    dialect: "anthropic" as const,
+  };
+  const routes = [
+    { provider: "down", type: "anthropic", model: "x" },
+    { provider: "up", type: "anthropic", model: "y" },
+  ];
+  const breaker = { retries: 0, circuit_breaker: { failures: 1, cooldown: "30s" } };
+  const { router, health } = routerFor(modelOver(routes, breaker), [down, up]);
+  // A chat call opens the first route's breaker; the second answers it.
+  expect((await router(chatRequest("m"))).route).toBe("provider:up");
+  expect(health.isOpen("down/x")).toBe(true);
+  const completions = chatRequest("m", { operation: "completions", body: { model: "m", prompt: "hi" } });
+  const refused = (await router(completions).catch((e: unknown) => e)) as GatewayError;
+  expect([refused.status, refused.code, refused.headers]).toEqual([400, "unsupported_operation", {}]);
+  expect(refused.message).toBe("model m is served by upstream up, which cannot serve completions");
+  // An OpenAI-shaped route out of service could have: when to come back is the answer there.
+  const openai = fakeProvider("oa", () =>
+    Promise.reject(upstreamFailure("oa", { status: 503, headers: new Headers(), text: "{}" })),
+  );
+  const mixed = [{ provider: "oa", type: "openai", model: "x" }, routes[1] as KitRoute];
+  const second = routerFor(modelOver(mixed, breaker), [openai, up]);
+  await second.router(chatRequest("m")).catch(() => {});
+  const later = (await second.router(completions).catch((e: unknown) => e)) as GatewayError;
+  expect([later.status, later.code, later.headers]).toEqual([
+    503,
+    "no_route_available",
+    { "retry-after": "30" },
+  ]);
 });
 
 test("when no route can count, the gateway estimates with a tokenizer; no upstream is called", async () => {

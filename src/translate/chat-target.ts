@@ -41,6 +41,11 @@ export interface ChatTarget {
    * (routing/translation-hints.ts).
    */
   readonly refusesTopPWithTemperature?: boolean;
+  /**
+   * The most stop sequences the target takes (Gemini's `stopSequences`: up to 5): a translation
+   * into chat for it sends the first so many (chat-upstream-needs.ts `maxStops`).
+   */
+  readonly maxStops?: number;
 }
 
 /**

@@ -25,6 +25,7 @@ export const GEMINI_TARGET: ChatTarget = {
   toolChoiceNone: true,
   signedCallIds: true,
   fileUrls: true,
+  maxStops: 5,
 };
 
 /**

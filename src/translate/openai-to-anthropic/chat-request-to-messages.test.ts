@@ -523,6 +523,11 @@ describe("chatRequestToMessages", () => {
     expect(document("data:text/plain,hello")).toEqual(text("hello"));
     expect(document("data:text/csv;charset=utf-8,a%2Cb%0A1%2C2")).toEqual(text("a,b\n1,2"));
     expect(document("data:,50% done")).toEqual(text("50% done"));
+    // A stray "%" leaves itself as written, not the escapes around it.
+    expect(document("data:text/plain,caf%C3%A9%20is%20100%")).toEqual(text("café is 100%"));
+    expect(document("data:text/plain,100%%20sure,%20caf%C3%A9%ZZ")).toEqual(text("100% sure, café%ZZ"));
+    // A run of escapes that is no UTF-8 (a lone continuation byte) is left as written, its neighbours decoded.
+    expect(document("data:text/plain,a%20b%A9c%20d")).toEqual(text("a b%A9c d"));
     let refused: GatewayError | undefined;
     try {
       document("data:application/pdf,%25PDF-1.7");

@@ -50,11 +50,18 @@ export function fileDocument(file: FilePart, path: string): JsonObject {
   throw badRequest(`${path}: part "file" ${sent}, which this model cannot read: ${TAKES}`, path);
 }
 
-/** A data: URL's text, its `%XX` escapes decoded; as written where they are not escapes (a bare "50%"). */
-function percentDecoded(data: string): string {
+/**
+ * A data: URL's text, each run of `%XX` escapes decoded on its own: a `%` that begins no escape (a
+ * bare "100%") or a run that is no UTF-8 stays as written, and no other run with it.
+ */
+const percentDecoded = (data: string): string => data.replace(ESCAPES, decodedRun);
+
+const ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
+
+function decodedRun(run: string): string {
   try {
-    return decodeURIComponent(data);
+    return decodeURIComponent(run);
   } catch {
-    return data;
+    return run;
   }
 }

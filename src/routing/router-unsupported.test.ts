@@ -828,7 +828,7 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     ).toEqual([
       400,
       "input[2].content[1]",
-      "input[2].content[1]: this model takes images only as data: URLs (png, jpeg, gif, webp)",
+      "input[2].content[1]: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)",
     ]);
     const zip = { type: "input_file", filename: "a.zip", file_data: "data:application/zip;base64,UEs=" };
     expect((await refusal(bedrock(), responses(zip))).slice(0, 2)).toEqual([400, "input[2].content[1]"]);
@@ -963,7 +963,7 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     expect(await refusal(bedrock(), { operation: "messages", body })).toEqual([
       400,
       "messages.0.content.1",
-      "messages.0.content.1: this model takes images only as data: URLs (png, jpeg, gif, webp)",
+      "messages.0.content.1: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)",
     ]);
   });
 });

@@ -887,39 +887,45 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     expect(error.upstream?.body?.error).toMatchObject({ param: "input[2].content[1].image_url" });
   });
 
-  test("text after a call, merged into the call's chat message: a 400 about its content names its own item, not the call's", async () => {
-    const refusing = fakeProvider("p", () => {
-      const body = {
-        error: {
-          message: "Invalid value for 'content': expected a string, got an empty one.",
-          type: "invalid_request_error",
-          param: "messages[1].content",
-          code: "invalid_value",
+  test.each([
+    ["messages[1].content", "input[2].content"],
+    ["messages[1].tool_calls", "input[1]"],
+  ])(
+    "text after a call, merged into the call's chat message: a 400 about its content names its own item, about the message the call's (%s: %s)",
+    async (param, named) => {
+      const refusing = fakeProvider("p", () => {
+        const body = {
+          error: {
+            message: "Invalid value: expected a string, got an empty one.",
+            type: "invalid_request_error",
+            param,
+            code: "invalid_value",
+          },
+        };
+        return Promise.reject(
+          upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
+        );
+      });
+      const { router } = routerFor(routed(), [refusing]);
+      const input = [
+        { role: "user", content: "Weather?" },
+        { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+        {
+          type: "message",
+          role: "assistant",
+          content: [{ type: "output_text", text: "\n\n", annotations: [] }],
         },
+        { type: "function_call_output", call_id: "c1", output: "sun" },
+      ];
+      const request = {
+        operation: "responses" as const,
+        body: { model: "m", input },
+        responses: { id: "resp_1", previous: [], onResponse: () => {} },
       };
-      return Promise.reject(
-        upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
-      );
-    });
-    const { router } = routerFor(routed(), [refusing]);
-    const input = [
-      { role: "user", content: "Weather?" },
-      { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
-      {
-        type: "message",
-        role: "assistant",
-        content: [{ type: "output_text", text: "\n\n", annotations: [] }],
-      },
-      { type: "function_call_output", call_id: "c1", output: "sun" },
-    ];
-    const request = {
-      operation: "responses" as const,
-      body: { model: "m", input },
-      responses: { id: "resp_1", previous: [], onResponse: () => {} },
-    };
-    const error = (await router(chatRequest("m", request)).catch((e: unknown) => e)) as GatewayError;
-    expect([error.status, error.param]).toEqual([400, "input[2].content"]);
-  });
+      const error = (await router(chatRequest("m", request)).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.param]).toEqual([400, named]);
+    },
+  );
 
   test("an Anthropic caller's tool result a Gemini route cannot pair: its tool_use_id, at messages.1.content.0", async () => {
     const gemini = {

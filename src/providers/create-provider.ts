@@ -184,7 +184,12 @@ const hostOf = (baseUrl: string | undefined): string | undefined => {
   }
 };
 
-/** The provider is OpenAI's own API (no URL of its own, or OpenAI's), not another server that speaks it. */
+/**
+ * The provider is OpenAI's own API (no URL of its own, or OpenAI's: api.openai.com, or a regional
+ * host of data residency such as eu.api.openai.com), not another server that speaks it.
+ */
 function isOpenAI(baseUrl: string | undefined): boolean {
-  return baseUrl === undefined || hostOf(baseUrl) === "api.openai.com";
+  if (baseUrl === undefined) return true;
+  const host = hostOf(baseUrl);
+  return host === "api.openai.com" || host?.endsWith(".api.openai.com") === true;
 }

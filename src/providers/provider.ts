@@ -223,8 +223,9 @@ export interface Provider {
   /**
    * openai: the most entries of `stop` the upstream takes (OpenAI's and Azure's chat API: 4, 400
    * "'stop': array too long"): a translation into chat sends the first so many and names the rest
-   * (an Anthropic caller's `stop_sequences`, messages-request-to-chat.ts). Unset: every one goes
-   * (vLLM, llama.cpp and a worker's server take more). A chat caller's own `stop` goes as sent.
+   * (an Anthropic caller's `stop_sequences`, messages-request-to-chat.ts). Unset: its chat target's
+   * bound (Gemini's 5, `ChatTarget.maxStops`), else every one goes (vLLM, llama.cpp and a worker's
+   * server take more). A chat caller's own `stop` goes as sent.
    */
   readonly maxStops?: number;
   /**

@@ -6,6 +6,7 @@ import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import type { EmbeddingsTarget } from "../translate/embeddings-target.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
@@ -173,27 +174,60 @@ export function adaptDialect(
     if (provider.dialect === "anthropic") return claudeCall(operation, body, provider, received, policy);
     return sameDialect(operation, body, provider);
   }
+  if (!translates(operation, provider))
+    throw unsupportedOperation(
+      `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
+    );
   // The translations' target is made in their branches only: the pass-through call needs none.
   if (operation === "responses") {
     const target = { provider, upstreamModel };
     if (responses?.compact) return compactViaChat(body, target, model, responses, policy);
     return responsesViaChat(body, target, model, responses, policy);
   }
-  if (operation === "chat" && translatesChat(provider))
+  if (operation === "chat")
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
-  if (operation === "embeddings" && provider.embeddingsTarget)
-    return translatedEmbeddings(
-      body,
-      provider.embeddingsTarget,
-      { provider, upstreamModel },
-      new Dropped(policy),
-    );
-  if (operation === "messages" && provider.dialect === "openai")
-    return messagesViaChat(body, provider, model, policy);
-  if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
-  throw unsupportedOperation(
-    `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
+  if (operation === "messages") return messagesViaChat(body, provider, model, policy);
+  if (operation === "count_tokens") return countTokensViaChat(body);
+  // Embeddings, the one call left that `translates` lets through: to a provider that translates them.
+  return translatedEmbeddings(
+    body,
+    provider.embeddingsTarget as EmbeddingsTarget,
+    { provider, upstreamModel },
+    new Dropped(policy),
   );
+}
+
+/**
+ * Whether `adaptDialect` has a way to send a call of `operation` to `provider`, as it came or
+ * translated, where it would otherwise refuse it (`unsupported_operation`) before any attempt.
+ * Asked too of a route the router skipped (routes-tried.ts): one that could not serve the call
+ * either is no reason to come back later.
+ */
+export const servesOperation = (
+  operation: Operation,
+  provider: Provider,
+  responses?: ResponsesContext,
+): boolean => goesAsSent(operation, provider, responses) || translates(operation, provider);
+
+/**
+ * Whether a call of `operation` not sent as it came has a translation to `provider`'s API (a
+ * completions call has none: only an upstream of OpenAI's dialect serves it, as sent).
+ */
+function translates(operation: Operation, provider: Provider): boolean {
+  switch (operation) {
+    case "responses":
+      return true;
+    case "chat":
+      return translatesChat(provider);
+    case "embeddings":
+      return provider.embeddingsTarget !== undefined;
+    case "messages":
+      return provider.dialect === "openai";
+    case "count_tokens":
+      return provider.countsTokens === true;
+    default:
+      return false;
+  }
 }
 
 /**

@@ -7,13 +7,19 @@ import type { ChatUpstreamNeeds } from "../translate/chat-upstream-needs.ts";
  * caller's dialect alike (Anthropic Messages, Responses): DeepSeek's thinking mode wants its
  * reasoning back (`wantsReasoningBack`, or, on its `/anthropic`, `takesThinkingBack`: the chat
  * goes on to Messages, its reasoning as thinking, translated-chat.ts); Gemini its thought
- * signatures in the tool-call ids, and a file by URL (it fetches one); OpenAI and Azure no more
- * than 4 stop sequences.
+ * signatures in the tool-call ids, a file by URL (it fetches one), and no more than 5 stop
+ * sequences; OpenAI and Azure no more than 4 (the provider's own bound before its API's).
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   reasoningBack: provider.wantsReasoningBack === true || takesThinkingBack(provider),
   ...(takesThinkingBack(provider) ? { signedThinkingOf: provider.name } : {}),
   signedCallIds: provider.chatTarget?.signedCallIds === true,
   fileUrls: provider.chatTarget?.fileUrls === true,
-  ...(provider.maxStops !== undefined ? { maxStops: provider.maxStops } : {}),
+  ...maxStopsOf(provider),
 });
+
+/** The most stop sequences the provider's upstream takes: its own bound, else its chat target's. */
+const maxStopsOf = (provider: Provider): Pick<ChatUpstreamNeeds, "maxStops"> => {
+  const most = provider.maxStops ?? provider.chatTarget?.maxStops;
+  return most === undefined ? {} : { maxStops: most };
+};

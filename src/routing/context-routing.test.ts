@@ -134,7 +134,7 @@ describe("fitsContext", () => {
     expect(fitsContext("messages", messagesWith(textDocument).body(1), 128_000)).toBe(false);
   });
 
-  test("a text file counts its text, as Claude reads it, not a PDF's page: its base64 at three bytes in four, never decoded", () => {
+  test("a text file counts its text, as Claude reads it, not a PDF's page: its base64 at three bytes in four, its escapes a byte each, never decoded", () => {
     // A 400 KB CSV: some 100,000 tokens, where a file counted 2,300.
     const csv = `data:text/csv;base64,${Buffer.from("a,b\n".repeat(100_000)).toString("base64")}`;
     const chat = chatWith({ type: "file", file: { filename: "t.csv", file_data: csv } }).body(1);
@@ -152,6 +152,14 @@ describe("fitsContext", () => {
       fitsContext("chat", written.body(1), 10_100),
       fitsContext("chat", written.body(1), 9_900),
     ]).toEqual([true, false]);
+    // Percent-encoded, an escape is one byte: 40,000 characters written as 80,000 ("x%2C").
+    const escaped = `data:text/csv,${encodeURIComponent("x,".repeat(20_000))}`;
+    // `;base64` in any case (RFC 2397 parameters are case-insensitive): its bytes, not its characters.
+    const shouted = `data:text/plain;BASE64,${Buffer.from("x".repeat(40_000)).toString("base64")}`;
+    for (const file_data of [escaped, shouted]) {
+      const body = chatWith({ type: "file", file: { file_data } }).body(1);
+      expect([fitsContext("chat", body, 10_100), fitsContext("chat", body, 9_900)]).toEqual([true, false]);
+    }
   });
 
   test("the model's own reasoning handed back counts nothing of its opaque blob, in each dialect's shape", () => {

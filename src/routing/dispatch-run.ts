@@ -77,7 +77,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
       if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
       const probe = deps.health.admit(route.key);
       if (probe === undefined) {
-        this.passedOver(deps.health.reopensInMs(route.key));
+        this.passedOver(route, deps.health.reopensInMs(route.key));
         continue;
       }
       const to = probe === NO_PROBE ? route : this.probeTo(route, probe);
@@ -103,7 +103,10 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     const newcomer = provider.holder(pin.by, this.request.tenant);
     if (newcomer !== undefined) return pinnedTo(route, newcomer);
     const gone = provider.holder(pin.by, pin.tenant) === undefined;
-    this.passedOver(gone ? health.newcomerGone(route.key, probe) : health.passedOverByPin(route.key, probe));
+    this.passedOver(
+      route,
+      gone ? health.newcomerGone(route.key, probe) : health.passedOverByPin(route.key, probe),
+    );
     return undefined;
   }
 
@@ -212,7 +215,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     // could not count, audio asked of an API that answers in text) is no failure of the route: the
     // next one may serve it. Passed over before anything was sent, it makes the next route no
     // failover either.
-    if (this.cannotServe(failure, route)) {
+    if (this.passedOverAsUnable(failure, route)) {
       this.nextRoute();
       return this.onward();
     }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import { CONVERSE_TARGET } from "../translate/openai-to-bedrock/chat-request-to-converse.ts";
+import { GEMINI_TARGET } from "../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import {
   chatRequest,
   type FakeProvider,
@@ -96,6 +97,57 @@ describe("a call that asks for audio, over routes of which some answer in text o
       "30",
     ]);
     expect(audio.calls).toHaveLength(1);
+  });
+
+  test("a text-only route out of service is no reason to come back: the 400 of the text-only route tried", async () => {
+    const ANSWER = {
+      id: "msg",
+      type: "message",
+      role: "assistant",
+      content: [{ type: "text", text: "hi" }],
+      stop_reason: "end_turn",
+      usage: { input_tokens: 1, output_tokens: 1 },
+    };
+    const OVERLOADED = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
+    const down: FakeProvider = {
+      ...fakeProvider("down", () =>
+        Promise.reject(upstreamFailure("down", { status: 529, headers: new Headers(), text: OVERLOADED })),
+      ),
+      dialect: "anthropic",
+    };
+    const text: FakeProvider = {
+      ...fakeProvider("text", () => Promise.resolve(jsonReply(ANSWER))),
+      dialect: "anthropic",
+    };
+    const breaker = { circuit_breaker: { failures: 1, cooldown: "30s" } };
+    const { router, health } = routerFor(over([down, text], breaker), [down, text]);
+    // A text call opens the first route's breaker; the second answers it.
+    expect((await router(chatRequest("m"))).route).toBe("provider:text");
+    expect(health.isOpen("down/up")).toBe(true);
+    const refused = refusal(await router(chatRequest("m", { body })).catch((e: unknown) => e));
+    expect([refused.status, refused.code, refused.headers]).toEqual([400, "unsupported_modality", {}]);
+    expect(refused.message).toStartWith("modalities: Anthropic answers in text only");
+    expect([down.calls.length, text.calls.length]).toEqual([1, 1]);
+  });
+
+  test("a text-only route too small for the prompt: the 400 for audio, not one for the prompt's length", async () => {
+    const [small, gemini] = [claude(), { ...fakeProvider("gemini"), chatTarget: GEMINI_TARGET }];
+    const config = over([small, gemini]);
+    const [first, second] = config.models[0]?.routes ?? [];
+    const windowed = {
+      ...config,
+      models: [{ name: "m", routes: [{ ...first, context_window: 100 }, second] }],
+    };
+    const { router } = routerFor(windowed, [small, gemini]);
+    const long = { ...body, messages: [{ role: "user", content: "x".repeat(2_000) }] };
+    const refused = refusal(await router(chatRequest("m", { body: long })).catch((e: unknown) => e));
+    expect([refused.status, refused.code, refused.param]).toEqual([
+      400,
+      "unsupported_modality",
+      "modalities",
+    ]);
+    expect(refused.message).toStartWith("modalities: Gemini answers in text only");
+    expect([small.calls.length, gemini.calls.length]).toEqual([0, 0]);
   });
 
   test("no route answers in audio: the first one's 400, under every policy, nothing sent", async () => {

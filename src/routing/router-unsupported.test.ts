@@ -14,6 +14,7 @@ import {
   type FakeProvider,
   fakeProvider,
   jsonReply,
+  type KitRoute,
   modelOver,
   routerFor,
 } from "./router-test-kit.ts";
@@ -67,6 +68,54 @@ test("an operation no route serves is refused naming the upstream as every messa
     "model e is served by upstream an, which cannot serve embeddings",
   );
   expect(anthropic.calls).toHaveLength(0);
+});
+
+test("an operation no route serves is refused even while another route is out of service, which could not serve it either", async () => {
+  const OVERLOADED = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
+  const ANSWER = {
+    id: "msg",
+    type: "message",
+    role: "assistant",
+    content: [{ type: "text", text: "hi" }],
+    stop_reason: "end_turn",
+    usage: { input_tokens: 1, output_tokens: 1 },
+  };
+  const down = {
+    ...fakeProvider("down", () =>
+      Promise.reject(upstreamFailure("down", { status: 529, headers: new Headers(), text: OVERLOADED })),
+    ),
+    dialect: "anthropic" as const,
+  };
+  const up = {
+    ...fakeProvider("up", () => Promise.resolve(jsonReply(ANSWER))),
+    dialect: "anthropic" as const,
+  };
+  const routes = [
+    { provider: "down", type: "anthropic", model: "x" },
+    { provider: "up", type: "anthropic", model: "y" },
+  ];
+  const breaker = { retries: 0, circuit_breaker: { failures: 1, cooldown: "30s" } };
+  const { router, health } = routerFor(modelOver(routes, breaker), [down, up]);
+  // A chat call opens the first route's breaker; the second answers it.
+  expect((await router(chatRequest("m"))).route).toBe("provider:up");
+  expect(health.isOpen("down/x")).toBe(true);
+  const completions = chatRequest("m", { operation: "completions", body: { model: "m", prompt: "hi" } });
+  const refused = (await router(completions).catch((e: unknown) => e)) as GatewayError;
+  expect([refused.status, refused.code, refused.headers]).toEqual([400, "unsupported_operation", {}]);
+  expect(refused.message).toBe("model m is served by upstream up, which cannot serve completions");
+  // An OpenAI-shaped route out of service could have: when to come back is the answer there.
+  const openai = fakeProvider("oa", () =>
+    Promise.reject(upstreamFailure("oa", { status: 503, headers: new Headers(), text: "{}" })),
+  );
+  const mixed = [{ provider: "oa", type: "openai", model: "x" }, routes[1] as KitRoute];
+  const second = routerFor(modelOver(mixed, breaker), [openai, up]);
+  await second.router(chatRequest("m")).catch(() => {});
+  const later = (await second.router(completions).catch((e: unknown) => e)) as GatewayError;
+  expect([later.status, later.code, later.headers]).toEqual([
+    503,
+    "no_route_available",
+    { "retry-after": "30" },
+  ]);
 });
 
 test("when no route can count, the gateway estimates with a tokenizer; no upstream is called", async () => {
@@ -779,7 +828,7 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     ).toEqual([
       400,
       "input[2].content[1]",
-      "input[2].content[1]: this model takes images only as data: URLs (png, jpeg, gif, webp)",
+      "input[2].content[1]: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)",
     ]);
     const zip = { type: "input_file", filename: "a.zip", file_data: "data:application/zip;base64,UEs=" };
     expect((await refusal(bedrock(), responses(zip))).slice(0, 2)).toEqual([400, "input[2].content[1]"]);
@@ -838,39 +887,45 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     expect(error.upstream?.body?.error).toMatchObject({ param: "input[2].content[1].image_url" });
   });
 
-  test("text after a call, merged into the call's chat message: a 400 about its content names its own item, not the call's", async () => {
-    const refusing = fakeProvider("p", () => {
-      const body = {
-        error: {
-          message: "Invalid value for 'content': expected a string, got an empty one.",
-          type: "invalid_request_error",
-          param: "messages[1].content",
-          code: "invalid_value",
+  test.each([
+    ["messages[1].content", "input[2].content"],
+    ["messages[1].tool_calls", "input[1]"],
+  ])(
+    "text after a call, merged into the call's chat message: a 400 about its content names its own item, about the message the call's (%s: %s)",
+    async (param, named) => {
+      const refusing = fakeProvider("p", () => {
+        const body = {
+          error: {
+            message: "Invalid value: expected a string, got an empty one.",
+            type: "invalid_request_error",
+            param,
+            code: "invalid_value",
+          },
+        };
+        return Promise.reject(
+          upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
+        );
+      });
+      const { router } = routerFor(routed(), [refusing]);
+      const input = [
+        { role: "user", content: "Weather?" },
+        { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+        {
+          type: "message",
+          role: "assistant",
+          content: [{ type: "output_text", text: "\n\n", annotations: [] }],
         },
+        { type: "function_call_output", call_id: "c1", output: "sun" },
+      ];
+      const request = {
+        operation: "responses" as const,
+        body: { model: "m", input },
+        responses: { id: "resp_1", previous: [], onResponse: () => {} },
       };
-      return Promise.reject(
-        upstreamFailure("p", { status: 400, headers: new Headers(), text: JSON.stringify(body) }),
-      );
-    });
-    const { router } = routerFor(routed(), [refusing]);
-    const input = [
-      { role: "user", content: "Weather?" },
-      { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
-      {
-        type: "message",
-        role: "assistant",
-        content: [{ type: "output_text", text: "\n\n", annotations: [] }],
-      },
-      { type: "function_call_output", call_id: "c1", output: "sun" },
-    ];
-    const request = {
-      operation: "responses" as const,
-      body: { model: "m", input },
-      responses: { id: "resp_1", previous: [], onResponse: () => {} },
-    };
-    const error = (await router(chatRequest("m", request)).catch((e: unknown) => e)) as GatewayError;
-    expect([error.status, error.param]).toEqual([400, "input[2].content"]);
-  });
+      const error = (await router(chatRequest("m", request)).catch((e: unknown) => e)) as GatewayError;
+      expect([error.status, error.param]).toEqual([400, named]);
+    },
+  );
 
   test("an Anthropic caller's tool result a Gemini route cannot pair: its tool_use_id, at messages.1.content.0", async () => {
     const gemini = {
@@ -914,7 +969,7 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
     expect(await refusal(bedrock(), { operation: "messages", body })).toEqual([
       400,
       "messages.0.content.1",
-      "messages.0.content.1: this model takes images only as data: URLs (png, jpeg, gif, webp)",
+      "messages.0.content.1: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)",
     ]);
   });
 });

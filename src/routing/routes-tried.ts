@@ -2,6 +2,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, unavailable } from "../core/gateway-error.ts";
 import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
+import { couldServe } from "./could-serve.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { RetryAdvice } from "./retry-advice.ts";
 import type { Route } from "./route.ts";
@@ -19,18 +20,16 @@ export class RoutesTried {
   private lastError: GatewayError | undefined;
   /** The largest window known too small for the prompt: every route whose window is no larger is ruled out. */
   private tooSmall = 0;
-  /** The largest window of a route passed over as too small before any attempt on it. */
-  private skippedWindow = 0;
+  /** Routes skipped before any attempt on them (too small, or out of service), and why; made at the first. */
+  private skipped: Skip[] | undefined;
   /** The vendor APIs (`Provider.chatTarget`) a failure said every route to would fail alike (`sameApiAgain`). */
   private failedApis: Set<object> | undefined;
-  /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
-  private reopensIn = Number.POSITIVE_INFINITY;
   /**
    * When, and whether, the caller may try again if no route serves (the final failure's headers):
    * made at the first failure or route passed over, none for a request its first route serves.
    */
   private advice: RetryAdvice | undefined;
-  /** The first route that could not serve the operation: the gateway's own answer is what it would be sent. */
+  /** The first route that could not serve the call: the gateway's own answer is what it would be sent. */
   private unserved: Route | undefined;
 
   constructor(protected readonly request: DispatchRequest) {}
@@ -54,12 +53,13 @@ export class RoutesTried {
   }
 
   /**
-   * Whether `refusal` says `route` cannot serve this call (`CANNOT_SERVE`: count_tokens on an
-   * OpenAI-shaped route, audio of an API that answers in text): no failure of the route, which is
-   * passed over. The dispatch fails with that, or the gateway answers itself (`exhausted`) for the
-   * first such route, only when no attempt failed before.
+   * Passes `route` over when `refusal` says it cannot serve this call (`CANNOT_SERVE`: count_tokens
+   * on an OpenAI-shaped route, audio of an API that answers in text), which is no failure of the
+   * route, and says whether it did (false for any other failure: nothing is recorded). The first
+   * such refusal, and route, are kept: when no route answers and no attempt failed before, the
+   * dispatch fails with it, or the gateway answers itself for that route (`exhausted`).
    */
-  protected cannotServe(refusal: GatewayError, route: Route): boolean {
+  protected passedOverAsUnable(refusal: GatewayError, route: Route): boolean {
     if (!CANNOT_SERVE.has(refusal.code)) return false;
     this.lastError ??= refusal;
     this.unserved ??= route;
@@ -83,7 +83,7 @@ export class RoutesTried {
     )
       return true;
     this.ruledOutUpTo(window);
-    this.skippedWindow = Math.max(this.skippedWindow, window);
+    this.skip({ route, window });
     return false;
   }
 
@@ -104,10 +104,15 @@ export class RoutesTried {
     return api !== undefined && this.failedApis?.has(api) === true;
   }
 
-  /** A route passed over while its breaker is open, which lets a probe through in `reopensInMs`. */
-  protected passedOver(reopensInMs: number): void {
-    this.reopensIn = Math.min(this.reopensIn, reopensInMs);
+  /** `route` passed over while its breaker is open, which lets a probe through in `reopensInMs`. */
+  protected passedOver(route: Route, reopensInMs: number): void {
+    this.skip({ route, reopensIn: reopensInMs });
     this.retryAdvice().passedOver();
+  }
+
+  private skip(skip: Skip): void {
+    this.skipped ??= [];
+    this.skipped.push(skip);
   }
 
   /** The run's retry advice, made when first needed (a route failed or was passed over). */
@@ -116,7 +121,12 @@ export class RoutesTried {
     return this.advice;
   }
 
-  /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
+  /**
+   * No route answered: the gateway's own answer where no upstream can serve it, else the last
+   * failure; or, with none, or with routes tried that could not serve the call and a route skipped
+   * that could have (an audio model whose breaker is open), why the routes were skipped (a 503
+   * saying when to come back, or the prompt too long).
+   */
   protected exhausted(): Promise<Dispatched> {
     const { request, lastError } = this;
     const local =
@@ -124,50 +134,68 @@ export class RoutesTried {
         ? localAnswer(request.operation, request.body, this.unserved?.provider)
         : undefined;
     if (local) return local.then((body) => localDispatched(this.callsSent, body));
-    if (lastError && !(CANNOT_SERVE.has(lastError.code) && this.skippedAny()))
-      return Promise.reject(this.advice?.told(lastError) ?? lastError);
-    return Promise.reject(this.skippedAll() ?? this.outOfService());
+    const skipped = lastError === undefined ? (this.skipped ?? []) : this.skippedThatServe(lastError);
+    if (lastError && skipped.length === 0) return Promise.reject(this.advice?.told(lastError) ?? lastError);
+    return Promise.reject(this.whySkipped(skipped));
   }
 
   /**
-   * A route was skipped, as too small or out of service, that might have served what the others
-   * could not (an audio model whose breaker is open): why it was skipped is the caller's answer
-   * (a 503 saying when to come back), not that the routes tried cannot serve the call.
+   * The routes skipped that could have served what the routes tried could not (`couldServe`), when
+   * `lastError` says those cannot serve the call; none for a failure of its own (an upstream's),
+   * which is the caller's answer, nor for a route that could not serve it either: a permanent
+   * refusal is not an outage.
    */
-  private skippedAny(): boolean {
-    return this.skippedWindow > 0 || Number.isFinite(this.reopensIn);
+  private skippedThatServe(lastError: GatewayError): readonly Skip[] {
+    const { skipped, request } = this;
+    if (skipped === undefined || !CANNOT_SERVE.has(lastError.code)) return [];
+    return skipped.filter(({ route }) => couldServe(lastError, route, request));
   }
 
-  /** Routes were passed over as too small: the refusal says so for the largest of them. */
-  private skippedAll(): GatewayError | undefined {
-    const { request, skippedWindow } = this;
-    return skippedWindow > 0
-      ? noRouteFits(request.operation, request.body, skippedWindow, request.model)
-      : undefined;
+  /**
+   * Why `skipped` were: the prompt too long for the largest window of those too small, else every
+   * one out of service, until the soonest breaker lets a probe through.
+   */
+  private whySkipped(skipped: readonly Skip[]): GatewayError {
+    let window = 0;
+    let reopensIn = Number.POSITIVE_INFINITY;
+    for (const skip of skipped) {
+      if ("window" in skip) window = Math.max(window, skip.window);
+      else reopensIn = Math.min(reopensIn, skip.reopensIn);
+    }
+    const { request } = this;
+    return window > 0
+      ? noRouteFits(request.operation, request.body, window, request.model)
+      : this.outOfService(reopensIn);
   }
 
   /**
    * Every route's breaker is open: a 503 saying when to come back (the soonest a breaker lets a
    * probe through), so a client's backoff meets the route's return rather than guessing.
    */
-  private outOfService(): GatewayError {
+  private outOfService(reopensIn: number): GatewayError {
     const error = unavailable(
       `every route for model ${this.request.model} is temporarily out of service`,
       "no_route_available",
     );
-    if (!Number.isFinite(this.reopensIn)) return error;
+    if (!Number.isFinite(reopensIn)) return error;
     return new GatewayError({
       status: error.status,
       code: error.code,
       message: error.message,
       retryable: error.retryable,
-      headers: { "retry-after": String(Math.max(1, Math.ceil(this.reopensIn / 1000))) },
+      headers: { "retry-after": String(Math.max(1, Math.ceil(reopensIn / 1000))) },
     });
   }
 }
 
-/** Refusals that say a route cannot serve the call, where another route may (`RoutesTried.cannotServe`). */
+/** Refusals that say a route cannot serve the call, where another route may (`RoutesTried.passedOverAsUnable`). */
 const CANNOT_SERVE: ReadonlySet<ErrorCode> = new Set(["unsupported_operation", "unsupported_modality"]);
+
+/**
+ * A route skipped before any attempt on it: its window too small for the prompt, or its breaker
+ * open, which lets a probe through in `reopensIn` ms.
+ */
+type Skip = { readonly route: Route } & ({ readonly window: number } | { readonly reopensIn: number });
 
 /**
  * No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers, as

@@ -69,6 +69,8 @@ export interface CallerPath {
 export class CallerPaths {
   private readonly origins = new WeakMap<object, string>();
   private readonly partTypes = new WeakMap<object, string>();
+  /** Where a chat message's `content` came from when not where the message did (`markContent`); made at the first. */
+  private contents: WeakMap<object, string> | undefined;
   private messages: readonly unknown[] = [];
   private tools: readonly unknown[] = [];
 
@@ -79,6 +81,16 @@ export class CallerPaths {
     this.origins.set(written, at);
     if (type !== undefined) this.partTypes.set(written, type);
     return written;
+  }
+
+  /**
+   * `message`'s content came from the caller's `at`, the message itself from elsewhere (a Responses
+   * assistant text item merged into the message carrying the calls before it): its `content` names
+   * `at`; any other field of it, the message's own origin.
+   */
+  markContent(message: JsonObject, at: string): void {
+    this.contents ??= new WeakMap();
+    this.contents.set(message, at);
   }
 
   /** The chat tools the translation declared, which a chat path (`tools.1.function.parameters`) indexes. */
@@ -110,7 +122,7 @@ export class CallerPaths {
       const type = this.partTypes.get(entry);
       return type === undefined ? { path } : { path, part: { chat: String(entry.type), caller: type } };
     }
-    const at = this.origins.get(message);
+    const at = (list === "content" ? this.contents?.get(message) : undefined) ?? this.origins.get(message);
     if (at === undefined) return undefined;
     return { path: within(at, this.fields.message, [list, item, ...rest].filter(Boolean).join(".")) };
   }

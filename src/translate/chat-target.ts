@@ -41,6 +41,11 @@ export interface ChatTarget {
    * (routing/translation-hints.ts).
    */
   readonly refusesTopPWithTemperature?: boolean;
+  /**
+   * The most stop sequences the target takes (Gemini's `stopSequences`: up to 5): a translation
+   * into chat for it sends the first so many (chat-upstream-needs.ts `maxStops`).
+   */
+  readonly maxStops?: number;
 }
 
 /**
@@ -133,18 +138,20 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
  * policy, never dropped: the caller asked to hear the answer, and text it cannot play, as a 200,
  * is not the call it made. The refusal is the route's (`unsupported_modality`): the router passes
  * it over for the model's next route, which may answer in audio, and the caller hears it only
- * when none can (routing/routes-tried.ts `cannotServe`).
+ * when none can (routing/routes-tried.ts `passedOverAsUnable`).
  */
 export function refuseAudioOutput(body: JsonObject, target: ChatTarget): void {
   const { modalities } = body;
-  if (target.carries.includes("modalities") || !Array.isArray(modalities) || !modalities.includes("audio"))
-    return;
+  if (answersInAudio(target) || !Array.isArray(modalities) || !modalities.includes("audio")) return;
   throw badRequest(
     `modalities: ${target.name} answers in text only, and this call asks for audio; ask for ["text"], or call a model whose upstream answers in audio`,
     "modalities",
     "unsupported_modality",
   );
 }
+
+/** Whether `target` answers in audio when asked (it carries `modalities`): none of the translations does. */
+export const answersInAudio = (target: ChatTarget): boolean => target.carries.includes("modalities");
 
 function nameInMessages(messages: unknown, dropped: Dropped): void {
   if (!Array.isArray(messages)) return;

@@ -28,7 +28,7 @@ export interface ChatUpstreamNeeds {
   readonly fileUrls?: boolean;
   /**
    * The most stop sequences the upstream takes (the provider's `maxStops`: OpenAI's and Azure's
-   * 4); the rest are left out and named. Unset: every one goes.
+   * 4; its chat target's: Gemini's 5); the rest are left out and named. Unset: every one goes.
    */
   readonly maxStops?: number;
 }

@@ -1,12 +1,18 @@
+import { shown } from "../core/cut-words.ts";
+import { badRequest, type GatewayError } from "../core/gateway-error.ts";
+
 /**
- * A `data:` URL (RFC 2397) read: its media type, without the parameters that may follow it
- * (`;charset=utf-8`), `text/plain` when it names none; and its payload, base64 or (`base64: false`)
- * the URL-encoded characters themselves (`data:text/plain,hello%20world`).
+ * A `data:` URL (RFC 2397) read: its media type, without the parameters that may follow it; its
+ * `charset` parameter, when named; and its payload, base64 or (`base64: false`) the URL-encoded
+ * characters themselves (`data:text/plain,hello%20world`). A URL that names no type is
+ * `text/plain` in its own form, as RFC 2397 has it, but "" in base64, whose bytes may be anything
+ * (a PDF's): nothing is assumed of them.
  */
 export interface DataUrl {
   readonly mediaType: string;
   readonly data: string;
   readonly base64: boolean;
+  readonly charset?: string;
 }
 
 /** A `data:` URL as it is written, base64 or not; undefined for any other URL. */
@@ -14,14 +20,29 @@ export function readDataUrl(url: string): DataUrl | undefined {
   if (!url.startsWith("data:")) return undefined;
   const comma = url.indexOf(",");
   if (comma < 0) return undefined;
-  const [mediaType = "", ...parameters] = url.slice("data:".length, comma).split(";");
+  const [named = "", ...parameters] = url.slice("data:".length, comma).split(";");
   // `;base64` is the last of the parameters, when there.
   const base64 = parameters.at(-1)?.toLowerCase() === "base64";
-  return { mediaType: mediaType === "" ? "text/plain" : mediaType, data: url.slice(comma + 1), base64 };
+  const mediaType = named === "" && !base64 ? "text/plain" : named;
+  const charset = parameters.find((parameter) => /^charset=/i.test(parameter))?.slice("charset=".length);
+  return { mediaType, data: url.slice(comma + 1), base64, ...(charset ? { charset } : {}) };
 }
 
 /** A base64 `data:` URL split into its media type and payload; undefined for any other URL. */
 export function parseDataUrl(url: string): DataUrl | undefined {
   const read = readDataUrl(url);
   return read?.base64 ? read : undefined;
+}
+
+/**
+ * The caller's 400 at `path` for a data: URL in its own form where only base64 is read (every
+ * medium but a text file to Claude): that it is one, not that it is no data: URL; `part` the
+ * content part's type, `filename` its file's name, when it has one.
+ */
+export function notBase64(path: string, part: string, url: DataUrl, filename?: string): GatewayError {
+  const named = filename ? ` (${shown(filename)})` : "";
+  return badRequest(
+    `${path}: part "${part}" holds ${shown(url.mediaType)}${named} in a data: URL that is not base64-encoded (no ";base64,"): send its bytes as base64`,
+    path,
+  );
 }

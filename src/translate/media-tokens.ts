@@ -31,8 +31,9 @@ type MediaKind = keyof typeof MEDIA_TOKENS;
 /**
  * The tokens of a content part that is a medium, in whichever dialect it came: an image, a
  * document or file, an audio clip; undefined for any other part, whose strings are text. Known
- * by its shape alone (its `type`, or Gemini's untyped `inlineData`/`fileData`), never by reading
- * its strings, so a prompt of text pays a few property reads a part.
+ * by its shape alone (its `type`, or Gemini's untyped `inlineData`/`fileData`), so a prompt of
+ * text pays a few property reads a part; only a file's data is read, for whether it is text
+ * (`textFileTokens`).
  */
 export function mediaTokens(part: JsonObject): number | undefined {
   const kind = mediaKind(part);
@@ -43,8 +44,10 @@ export function mediaTokens(part: JsonObject): number | undefined {
 /**
  * A file part whose data is text (a `data:text/…` URL: a CSV, Markdown, a log), which reaches the
  * model as its text (Claude's plain-text document): its characters at the estimate's rate, as
- * many as its base64 holds bytes (three for every four), or as the URL writes them. Known by the
- * URL's start, never decoded. Undefined for any other file (a PDF, one by id or URL).
+ * many as its bytes, which its base64 holds three for every four, and the URL's own form writes one
+ * a character or one a `%XX` escape. Known by the URL's start and a scan for `%`, never decoded
+ * (a bare `%` is counted as an escape: the estimate errs low). Undefined for any other file (a
+ * PDF, one by id or URL).
  */
 function textFileTokens(part: JsonObject): number | undefined {
   const file = part.type === "file" ? part.file : part;
@@ -53,8 +56,19 @@ function textFileTokens(part: JsonObject): number | undefined {
   const comma = data.indexOf(",");
   if (comma < 0) return undefined;
   const written = data.length - comma - 1;
-  const chars = data.startsWith(";base64", comma - ";base64".length) ? (written * 3) / 4 : written;
-  return Math.ceil(chars / CHARS_PER_TOKEN);
+  const base64 = data.slice(comma - BASE64.length, comma).toLowerCase() === BASE64;
+  const bytes = base64 ? (written * 3) / 4 : written - 2 * escapes(data, comma + 1);
+  return Math.ceil(bytes / CHARS_PER_TOKEN);
+}
+
+/** The last of a data: URL's parameters when its payload is base64, in any case (RFC 2397). */
+const BASE64 = ";base64";
+
+/** How many `%` escapes `data` holds from `from` on (each `%` taken for one). */
+function escapes(data: string, from: number): number {
+  let count = 0;
+  for (let at = data.indexOf("%", from); at >= 0; at = data.indexOf("%", at + 1)) count++;
+  return count;
 }
 
 function mediaKind(part: JsonObject): MediaKind | undefined {

@@ -43,7 +43,7 @@ const modalityOf = (mimeType: string | null, fallback: string) => {
 export function urlPart(url: string, modality: string, mimeType: string | null = null): GenAiPart {
   const inline = parseDataUrl(url);
   return inline
-    ? blobPart(inline.data, inline.mediaType, modality)
+    ? blobPart(inline.data, inline.mediaType || null, modality)
     : { type: "uri", modality, mime_type: mimeType, uri: url };
 }
 

@@ -523,6 +523,21 @@ describe("chatRequestToMessages", () => {
     expect(document("data:text/plain,hello")).toEqual(text("hello"));
     expect(document("data:text/csv;charset=utf-8,a%2Cb%0A1%2C2")).toEqual(text("a,b\n1,2"));
     expect(document("data:,50% done")).toEqual(text("50% done"));
+    // A stray "%" leaves itself as written, not the escapes around it.
+    expect(document("data:text/plain,caf%C3%A9%20is%20100%")).toEqual(text("café is 100%"));
+    expect(document("data:text/plain,100%%20sure,%20caf%C3%A9%ZZ")).toEqual(text("100% sure, café%ZZ"));
+    // A run of escapes that is no UTF-8 (a lone continuation byte) is left as written, its neighbours decoded.
+    expect(document("data:text/plain,a%20b%A9c%20d")).toEqual(text("a b%A9c d"));
+    // The charset named is the text's: Latin-1 (as WHATWG reads it, windows-1252) or ASCII, base64 or escaped.
+    expect(document("data:text/plain;charset=iso-8859-1;base64,Y2Fm6Q==")).toEqual(text("café"));
+    expect(document("data:text/plain;charset=ISO-8859-1,caf%E9%20%80")).toEqual(text("café €"));
+    expect(document("data:text/plain;charset=us-ascii;base64,aGk=")).toEqual(text("hi"));
+    // A data: URL naming no type is text only as the URL's own form: base64 may be anything (a PDF's).
+    expect(document("data:;base64,JVBERi0=")).toEqual({
+      type: "base64",
+      media_type: "application/pdf",
+      data: "JVBERi0=",
+    });
     let refused: GatewayError | undefined;
     try {
       document("data:application/pdf,%25PDF-1.7");
@@ -533,6 +548,19 @@ describe("chatRequestToMessages", () => {
       "messages.0.content.0",
       'messages.0.content.0: part "file" holds application/pdf in a data: URL that is not base64-encoded (no ";base64,"): send its bytes as base64',
     ]);
+    const refusedFor = (file_data: string) => {
+      try {
+        document(file_data);
+      } catch (error) {
+        return (error as GatewayError).message;
+      }
+    };
+    expect(refusedFor(`data:;base64,${hello}`)).toBe(
+      'messages.0.content.0: part "file" holds a data: URL that names no media type, which this model cannot read: it takes a PDF (application/pdf) or text (text/plain, text/markdown, text/csv, … any text/*) as a data: URL in file_data',
+    );
+    expect(refusedFor("data:text/plain;charset=x-klingon,hi")).toBe(
+      'messages.0.content.0: part "file" holds text in charset x-klingon, which the gateway cannot read: send it as UTF-8',
+    );
   });
 
   test("a file by OpenAI file id, which Anthropic cannot read, is dropped and named, or refused", () => {

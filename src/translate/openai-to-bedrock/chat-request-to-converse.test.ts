@@ -228,26 +228,24 @@ describe("chat request → Converse", () => {
   });
 
   test("a file Converse cannot read is the caller's 400 naming the part", () => {
-    const error = (() => {
+    const refused = (file_data: string) => {
       try {
         chatRequestToConverse({
           model: "m",
-          messages: [
-            {
-              role: "user",
-              content: [
-                { type: "file", file: { filename: "a.bin", file_data: "data:application/zip;base64,UEs=" } },
-              ],
-            },
-          ],
+          messages: [{ role: "user", content: [{ type: "file", file: { filename: "a.bin", file_data } }] }],
         });
       } catch (e) {
-        return e;
+        return e as GatewayError;
       }
-    })() as GatewayError;
-    expect([error.status, error.param]).toEqual([400, "messages.0.content.0"]);
-    expect(error.message).toBe(
-      "messages.0.content.0: this model takes files only as data: URLs of pdf, csv, doc, docx, xls, xlsx, html, txt, md",
+    };
+    const error = refused("data:application/zip;base64,UEs=");
+    expect([error?.status, error?.param]).toEqual([400, "messages.0.content.0"]);
+    expect(error?.message).toBe(
+      "messages.0.content.0: this model takes files only as base64 data: URLs of pdf, csv, doc, docx, xls, xlsx, html, txt, md",
+    );
+    // A data: URL, not base64-encoded: said so, not that it is no data: URL.
+    expect(refused("data:text/plain,hello")?.message).toBe(
+      'messages.0.content.0: part "file" holds text/plain (a.bin) in a data: URL that is not base64-encoded (no ";base64,"): send its bytes as base64',
     );
   });
 

@@ -4,7 +4,7 @@ import { badRequest } from "../../core/gateway-error.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
-import { parseDataUrl } from "../data-url.ts";
+import { notBase64, readDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAISchemas } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -158,10 +158,14 @@ function userBlocks(message: OpenAIMessage, i: number, documents: DocumentNames)
     const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
     if (url === undefined)
       throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
-    const data = parseDataUrl(url);
+    const data = readDataUrl(url);
+    if (data && !data.base64) throw notBase64(path, "image_url", data);
     const format = data?.mediaType.replace(/^image\//, "");
     if (!data || !format || !IMAGE_FORMATS.includes(format))
-      throw badRequest(`${path}: this model takes images only as data: URLs (png, jpeg, gif, webp)`, path);
+      throw badRequest(
+        `${path}: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)`,
+        path,
+      );
     return { image: { format, source: { bytes: data.data } } };
   });
   return blocks.filter((block) => typeof block.text !== "string" || !isBlank(block.text));

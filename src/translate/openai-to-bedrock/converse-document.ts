@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { parseDataUrl } from "../data-url.ts";
+import { notBase64, readDataUrl } from "../data-url.ts";
 import type { OpenAIContentPart } from "../openai-schema.ts";
 
 /** The document formats Converse reads, by the media type of a `data:` URL. */
@@ -54,11 +54,12 @@ export class DocumentNames {
  * format Converse reads, named as `names` says. Anything else is the caller's 400 naming the part.
  */
 export function documentBlock(part: OpenAIContentPart, path: string, names: DocumentNames): JsonObject {
-  const data = part.file?.file_data === undefined ? undefined : parseDataUrl(part.file.file_data);
+  const data = part.file?.file_data === undefined ? undefined : readDataUrl(part.file.file_data);
+  if (data && !data.base64) throw notBase64(path, "file", data, part.file?.filename);
   const format = data && Object.hasOwn(FORMATS, data.mediaType) ? FORMATS[data.mediaType] : undefined;
   if (!data || !format)
     throw badRequest(
-      `${path}: this model takes files only as data: URLs of ${Object.values(FORMATS).join(", ")}`,
+      `${path}: this model takes files only as base64 data: URLs of ${Object.values(FORMATS).join(", ")}`,
       path,
     );
   return { document: { format, name: names.of(part.file?.filename), source: { bytes: data.data } } };

@@ -3,7 +3,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
-import { parseDataUrl } from "../data-url.ts";
+import { type DataUrl, notBase64, readDataUrl } from "../data-url.ts";
 import {
   type OpenAIChatRequest,
   type OpenAIContentPart,
@@ -25,6 +25,7 @@ export const GEMINI_TARGET: ChatTarget = {
   toolChoiceNone: true,
   signedCallIds: true,
   fileUrls: true,
+  maxStops: 5,
 };
 
 /**
@@ -145,8 +146,8 @@ function userParts(message: OpenAIMessage, i: number): JsonObject[] {
   return userContentParts(message, i, (part, path) => {
     const url =
       part.type === "image_url" ? imageUrlOf(part) : part.type === "file" ? part.file?.file_data : undefined;
-    const data = url === undefined ? undefined : parseDataUrl(url);
-    if (data) return { inlineData: { mimeType: data.mediaType, data: data.data } };
+    const data = url === undefined ? undefined : readDataUrl(url);
+    if (data) return inlineData(data, path, part.type);
     if (url !== undefined && part.type === "image_url")
       return { fileData: { mimeType: mimeOf(url, "image/jpeg"), fileUri: url } };
     if (part.type === "input_audio") return audioPart(part, path);
@@ -155,6 +156,21 @@ function userParts(message: OpenAIMessage, i: number): JsonObject[] {
       return { fileData: { mimeType: mimeOf(fileUrl, "application/pdf"), fileUri: fileUrl } };
     throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
   });
+}
+
+/**
+ * A data: URL as `inlineData`: base64 of a type it names. Any other is the caller's 400 at `path`,
+ * saying why (its own form, whose text Gemini would not be sent decoded; no type, which Gemini
+ * must be told).
+ */
+function inlineData(data: DataUrl, path: string, part: string): JsonObject {
+  if (!data.base64) throw notBase64(path, part, data);
+  if (data.mediaType === "")
+    throw badRequest(
+      `${path}: part "${part}" holds a data: URL that names no media type: name it (data:application/pdf;base64,…)`,
+      path,
+    );
+  return { inlineData: { mimeType: data.mediaType, data: data.data } };
 }
 
 /** The audio formats Gemini reads, by chat's name for them (OpenAI's API names wav and mp3). */

@@ -157,6 +157,29 @@ describe("chat request → Gemini generateContent", () => {
     ]);
   });
 
+  test("a data: URL Gemini cannot take inline (not base64, or naming no type) is a 400 saying so", () => {
+    const refused = (url: string, type = "file") => {
+      const part = type === "file" ? { type, file: { file_data: url } } : { type, image_url: { url } };
+      try {
+        chatRequestToGemini({ model: "m", messages: [{ role: "user", content: [part] }] });
+      } catch (error) {
+        return [(error as GatewayError).param, (error as Error).message];
+      }
+    };
+    expect(refused("data:text/plain,hello")).toEqual([
+      "messages.0.content.0",
+      'messages.0.content.0: part "file" holds text/plain in a data: URL that is not base64-encoded (no ";base64,"): send its bytes as base64',
+    ]);
+    expect(refused("data:image/svg+xml,%3Csvg%2F%3E", "image_url")).toEqual([
+      "messages.0.content.0",
+      'messages.0.content.0: part "image_url" holds image/svg+xml in a data: URL that is not base64-encoded (no ";base64,"): send its bytes as base64',
+    ]);
+    expect(refused("data:;base64,JVBERi0=")).toEqual([
+      "messages.0.content.0",
+      'messages.0.content.0: part "file" holds a data: URL that names no media type: name it (data:application/pdf;base64,…)',
+    ]);
+  });
+
   test("audio (input_audio) is inlineData of its format; one without data or of a format Gemini has not is a 400", () => {
     const audio = (input_audio: object) => ({
       model: "m",

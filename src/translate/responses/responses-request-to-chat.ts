@@ -173,8 +173,9 @@ function appendItem(messages: JsonObject[], item: ResponsesItem, at: string, wri
     const content = messageContent(item.content, at, writing);
     const calling = messages.at(-1);
     if (role === "assistant" && calling?.role === "assistant" && Array.isArray(calling.tool_calls)) {
-      // Text the calls had none before is this item's: what an upstream says of it names this item.
-      if (calling.content == null || calling.content === "") paths.mark(calling, at);
+      // Text the calls had none before is this item's: what an upstream says of it names this item,
+      // and of the message (its role, its calls) the call's.
+      if (calling.content == null || calling.content === "") paths.markContent(calling, at);
       calling.content = joinedContent(calling.content, content);
     } else messages.push(paths.mark({ role, content }, at));
   } else if (type === "function_call" || type === "custom_tool_call") {

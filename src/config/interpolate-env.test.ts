@@ -83,6 +83,8 @@ describe("interpolateEnv", () => {
 
   test("$${ is a literal ${, with what it leads left as written", () => {
     expect(interpolateEnv("$${KEY} ${KEY} $${KEY:-x} $$ $x", env)).toBe("${KEY} sk-1 ${KEY:-x} $$ $x");
+    // The only escape: any other `$$` is as written (compose's `$$` is one `$`).
+    expect(interpolateEnv("pa$$word $$${KEY}", env)).toBe("pa$$word $${KEY}");
   });
 
   test("$${ is those three characters alone: a reference after it on the line is still replaced", () => {

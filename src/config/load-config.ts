@@ -6,6 +6,7 @@ import { withoutExtensionFields } from "./extension-fields.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
+import { sslModeProblems } from "./postgres-ssl-mode.ts";
 import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./read-config-bytes.ts";
 import { readFailure } from "./read-failure.ts";
 import { repeatedModelNames } from "./repeated-model-names.ts";
@@ -183,6 +184,7 @@ function crossCheck(config: Config): string[] {
   if (config.storage.driver === "postgres" && !config.storage.url) {
     problems.push("storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)");
   }
+  if (config.storage.driver === "postgres") problems.push(...sslModeProblems(config.storage));
   // Nodes on files of their own would each keep their own keys, spend, audit and stored responses.
   if (config.cluster && config.storage.driver !== "postgres") {
     problems.push(

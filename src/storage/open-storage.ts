@@ -1,4 +1,5 @@
 import type { Config } from "../config/config-schema.ts";
+import { sslModeOf } from "../config/postgres-ssl-mode.ts";
 import { messageOf } from "../core/describe-error.ts";
 import type { PostgresOptions } from "./postgres/postgres-client.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
@@ -24,7 +25,7 @@ export function postgresOptions(config: Config["storage"], idleTimeoutMs?: numbe
     statementTimeoutMs: config.statement_timeout,
     idleTimeoutMs,
     connectTimeoutMs: config.connect_timeout,
-    sslmode: config.sslmode,
+    sslmode: sslModeOf(config),
     sslrootcert: config.sslrootcert,
   };
 }

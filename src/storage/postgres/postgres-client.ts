@@ -62,7 +62,7 @@ export function describeConnectFailure(error: unknown, options: PostgresOptions)
     : /CERT|ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) && /ALTNAME|HOSTNAME/.test(code)
       ? `the server's certificate does not name ${url.hostname} (sslmode ${mode} checks the host name)`
       : /ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET/.test(code)
-        ? `the server's certificate is not signed by ${ca ? `the CA in sslrootcert ${ca}` : "a CA this system trusts (set storage.sslrootcert)"} (sslmode ${mode})`
+        ? `the server's certificate is not signed by ${caSaid(ca)} (sslmode ${mode})`
         : /does not support SSL|SSL.*not.*(supported|available)/i.test(message)
           ? `the server does not offer TLS; storage.sslmode is ${mode}`
           : null;
@@ -70,4 +70,13 @@ export function describeConnectFailure(error: unknown, options: PostgresOptions)
   return new Error(`cannot connect to PostgreSQL at ${where}: ${hint ? `${hint} (${message})` : message}`, {
     cause: error,
   });
+}
+
+/** The CA a refused certificate is not signed by, as `sslrootcert` names it. */
+function caSaid(sslrootcert: string | null): string {
+  if (sslrootcert === null) return "a CA this system trusts (set storage.sslrootcert)";
+  // libpq's word for the system's CA store, no file.
+  return sslrootcert === "system"
+    ? "a CA the system trusts (sslrootcert system)"
+    : `the CA in sslrootcert ${sslrootcert}`;
 }

@@ -453,7 +453,9 @@ describe("loadConfigFile", () => {
       "postgres://db:5432/mindgw?sslrootcert=system&sslmode=verify-full",
     );
     const plain = await file("storage: { driver: postgres, url: 'postgres://db:5432/mindgw' }\n");
-    expect(postgresOptions((await loadConfigFile(plain, {})).storage).sslmode).toBe("prefer");
+    expect(postgresUrl(postgresOptions((await loadConfigFile(plain, {})).storage))).toBe(
+      "postgres://db:5432/mindgw?sslmode=prefer",
+    );
   });
 
   test("sslrootcert=system with a weaker sslmode is refused, as libpq refuses it", async () => {

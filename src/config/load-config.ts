@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
+import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { withoutExtensionFields } from "./extension-fields.ts";
@@ -11,7 +12,7 @@ import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./
 import { readFailure } from "./read-failure.ts";
 import { repeatedModelNames } from "./repeated-model-names.ts";
 import { shadowProblems } from "./shadow-targets.ts";
-import { SYSTEM_CA_STORE, storageFileProblems } from "./storage-files.ts";
+import { storageFileProblems } from "./storage-files.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
 import { loadYaml } from "./yaml-text.ts";
 

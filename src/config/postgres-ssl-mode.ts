@@ -1,7 +1,7 @@
+import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
 import type { Config } from "./config-schema.ts";
-import { SYSTEM_CA_STORE, urlParameter } from "./storage-files.ts";
+import { urlParameter } from "./storage-files.ts";
 
-type SslMode = NonNullable<Config["storage"]["sslmode"]>;
 type StorageTls = Pick<Config["storage"], "url" | "sslmode" | "sslrootcert">;
 
 /** The `sslmode` written, the URL's winning; undefined when neither says one. */
@@ -13,15 +13,6 @@ function writtenSslMode(storage: StorageTls): { field: string; mode: string } | 
 
 const usesSystemCaStore = (storage: StorageTls) =>
   (urlParameter(storage.url, "sslrootcert") ?? storage.sslrootcert) === SYSTEM_CA_STORE;
-
-/**
- * The `storage.sslmode` the store connects with when the URL says none: the one written, else
- * libpq's default: `verify-full` with `sslrootcert=system` (a system's CA store trusts any public
- * CA, so only the host name makes it a check), `prefer` otherwise.
- */
-export function sslModeOf(storage: StorageTls): SslMode {
-  return storage.sslmode ?? (usesSystemCaStore(storage) ? "verify-full" : "prefer");
-}
 
 /**
  * `sslrootcert=system` with a weaker `sslmode` than verify-full, refused as libpq refuses it: the

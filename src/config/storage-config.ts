@@ -15,7 +15,7 @@ export const storageConfigSchema = z.strictObject({
   connect_timeout: duration("5s", 'no connection could be opened; 0 is not "no bound" here'),
   /**
    * PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. Unset, `prefer`, or
-   * `verify-full` with `sslrootcert: system`, which refuses any other (postgres-ssl-mode.ts).
+   * `verify-full` with `sslrootcert: system`, which refuses any other (postgres-ssl-mode.ts; postgres-client.ts).
    */
   sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).optional(),
   /** PostgreSQL: PEM file of the CA(s) that sign the server's certificate (verify-ca, verify-full); the URL's `sslrootcert` wins. */

@@ -1,9 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
+import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
 import type { Config } from "./config-schema.ts";
 import { readFailure } from "./read-failure.ts";
-
-/** libpq's `sslrootcert=system`: the system's CA store, no file (Bun's client takes it too). */
-export const SYSTEM_CA_STORE = "system";
 
 /**
  * The files `storage:` names that the store reads only once it connects: the PEM file of

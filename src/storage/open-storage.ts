@@ -1,5 +1,4 @@
 import type { Config } from "../config/config-schema.ts";
-import { sslModeOf } from "../config/postgres-ssl-mode.ts";
 import { messageOf } from "../core/describe-error.ts";
 import type { PostgresOptions } from "./postgres/postgres-client.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
@@ -25,7 +24,7 @@ export function postgresOptions(config: Config["storage"], idleTimeoutMs?: numbe
     statementTimeoutMs: config.statement_timeout,
     idleTimeoutMs,
     connectTimeoutMs: config.connect_timeout,
-    sslmode: sslModeOf(config),
+    sslmode: config.sslmode,
     sslrootcert: config.sslrootcert,
   };
 }

@@ -9,7 +9,7 @@ import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/po
 import { tempDir } from "../../../test/e2e/harness/temp-dir.ts";
 import { parseConfigText } from "../../config/load-config.ts";
 import { openStorage, postgresOptions } from "../open-storage.ts";
-import type { PostgresOptions } from "./postgres-client.ts";
+import { type PostgresOptions, postgresUrl } from "./postgres-client.ts";
 import { openPostgresStorage } from "./postgres-storage.ts";
 
 const dir = tempDir("mindgw-pg-tls-");
@@ -162,7 +162,7 @@ test("from a config file: sslrootcert is read beside the file, and the default s
     join(dir.path, "mindgw.yaml"),
     `storage: { driver: postgres, url: "${url}", pool: 1 }\n`,
   );
-  expect(postgresOptions(preferred.storage).sslmode).toBe("prefer");
+  expect(postgresUrl(postgresOptions(preferred.storage))).toContain("sslmode=prefer");
   const plain = await openStorage(preferred.storage);
   await plain.close();
 });

@@ -1,6 +1,9 @@
 import type { Command } from "commander";
 import { type Config, configSchema } from "../config/config-schema.ts";
+import { extensionFieldNames } from "../config/extension-fields.ts";
+import { readConfigText } from "../config/load-config.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
+import { parseConfigYaml } from "../config/parse-config-yaml.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { withUnits } from "../config/unit-fields.ts";
@@ -27,6 +30,10 @@ export function registerConfig(program: Command): void {
       // but not DEL or C1 (escapedC1: read back the same); the comments and warnings, printable().
       const yaml = escapedC1(stringifyYaml(withUnits(configSchema, redactConfig(resolved))));
       process.stdout.write(`# ${printable(path ?? "embedded defaults")}: valid\n${yaml}`);
+      // Not in the config printed, and never checked: said, so that a misspelt setting under one is seen.
+      const extensions = path ? extensionFieldNames(parseConfigYaml(await readConfigText(path))) : [];
+      if (extensions.length > 0)
+        process.stdout.write(`# read for anchors only: ${extensions.map(printable).join(", ")}\n`);
       process.stdout.write(modelPrecedence(resolved));
       // Valid, but a model nothing prices costs $0: a budget never binds on it.
       for (const warning of unpricedWarnings(resolved)) process.stderr.write(`${printable(warning)}\n`);

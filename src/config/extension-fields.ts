@@ -4,6 +4,16 @@
  * They are read for their anchors only: not validated, and their `${VAR}`s not resolved.
  */
 export function withoutExtensionFields(document: unknown): unknown {
-  if (document === null || typeof document !== "object" || Array.isArray(document)) return document;
-  return Object.fromEntries(Object.entries(document).filter(([key]) => !key.startsWith("x-")));
+  if (!isMapping(document)) return document;
+  return Object.fromEntries(Object.entries(document).filter(([key]) => !isExtensionField(key)));
 }
+
+/** The document's top-level `x-` keys, which `mindgw config check` names as read for anchors only. */
+export function extensionFieldNames(document: unknown): string[] {
+  return isMapping(document) ? Object.keys(document).filter(isExtensionField) : [];
+}
+
+const isExtensionField = (key: string) => key.startsWith("x-");
+
+const isMapping = (document: unknown): document is Record<string, unknown> =>
+  document !== null && typeof document === "object" && !Array.isArray(document);

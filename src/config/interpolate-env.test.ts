@@ -83,6 +83,15 @@ describe("interpolateEnv", () => {
 
   test("$${ is a literal ${, with what it leads left as written", () => {
     expect(interpolateEnv("$${KEY} ${KEY} $${KEY:-x} $$ $x", env)).toBe("${KEY} sk-1 ${KEY:-x} $$ $x");
+    // The only escape: any other `$$` is as written (compose's `$$` is one `$`).
+    expect(interpolateEnv("pa$$word $$${KEY}", env)).toBe("pa$$word $${KEY}");
+  });
+
+  test("$${ is those three characters alone: a reference after it on the line is still replaced", () => {
+    // The escape read on to the next "}", and took the reference with it as literal text.
+    expect(interpolateEnv("$${ ${KEY}", env)).toBe("${ sk-1");
+    expect(interpolateEnv("a$${b c=${HOST}}", env)).toBe("a${b c=10.0.0.5}");
+    expect(interpolateEnv("$${A:-${KEY}}", env)).toBe("${A:-sk-1}");
   });
 
   test("compose's and the shell's forms: ${VAR-default} for unset only, ${VAR:?message} and ${VAR?message} refused with the message", () => {

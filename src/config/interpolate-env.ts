@@ -6,15 +6,31 @@
 export class EnvReferenceError extends Error {}
 
 /**
+ * What a reference holds between `${` and `}`: a name; then, for a default or a refusal's message,
+ * an operator and its operand. A default may end in a whole `${…}`, matched only to be refused as
+ * nested rather than cut at its first `}`; it must close right after, so that `'${A:-${B}' }` stays
+ * inside its quotes.
+ */
+const REFERENCE_BODY = String.raw`([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])((?:[^}$]|\$(?!\{))*(?:\$\{[^}
+]*\})?))?\}`;
+
+/**
  * A reference, as compose and the shell write them: `${VAR}`; `${VAR:-default}` (unset or empty)
  * and `${VAR-default}` (unset only); `${VAR:?message}` and `${VAR?message}`, refused with the
- * message. Or `$${`, a literal `${` (compose's escape), taken with what it leads, up to its `}`,
- * so that the YAML shield (parse-config-yaml.ts) hides it whole. One spelling, here and there.
- * A default may end in a whole `${…}`, matched only to be refused as nested rather than cut at its
- * first `}`; it must close right after, so that `'${A:-${B}' }` stays inside its quotes.
+ * message. Or `$${`, a literal `${` (compose's escape): those three characters alone, so that a
+ * reference after it (`$${ ${KEY}`) is still replaced.
  */
-export const ENV_REFERENCE =
-  /\$\$\{(?:[^}\n]*\})?|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])((?:[^}$]|\$(?!\{))*(?:\$\{[^}\n]*\})?))?\}/g;
+export const ENV_REFERENCE = new RegExp(String.raw`\$\$\{|\$\{${REFERENCE_BODY}`, "g");
+
+/**
+ * `ENV_REFERENCE` as the YAML shield (parse-config-yaml.ts) hides it: an escape with the
+ * reference body it leads, if it leads one (`$${KEY}` unquoted in a flow mapping, whose `}`
+ * would close the mapping), and no further: `"ab$${x@h/db", b: c }` keeps its quote and brace.
+ */
+export const ENV_REFERENCE_AS_WRITTEN = new RegExp(
+  String.raw`\$\$\{(?:${REFERENCE_BODY})?|\$\{${REFERENCE_BODY}`,
+  "g",
+);
 
 /** Where a reference was begun: `${` and a name's first letter. */
 const REFERENCE_START = /\$\{[A-Za-z_]/g;

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { SINK_QUEUE_BYTES } from "../events/event-queue.ts";
+import { postgresOptions } from "../storage/open-storage.ts";
+import { postgresUrl } from "../storage/postgres/postgres-client.ts";
 import { ConfigError } from "./config-error.ts";
 import { configSchema } from "./config-schema.ts";
 import { openFileConfigSource } from "./config-source.ts";
@@ -429,16 +431,48 @@ describe("loadConfigFile", () => {
     expect((await loadConfigFile(path, {})).storage.sslrootcert).toBe(ca);
   });
 
-  test("sslrootcert=system (libpq's system CA store, in the URL or the field) is no file: accepted as written", async () => {
+  test("sslrootcert=system (libpq's system CA store, in the URL or the field) is no file: accepted as written, and it means verify-full, as libpq", async () => {
     // It was refused as "storage.url's sslrootcert: system: no such file"; Bun's client takes it.
     const inUrl = await file(
       "storage: { driver: postgres, url: 'postgres://db:5432/mindgw?sslmode=verify-full&sslrootcert=system' }\n",
     );
     expect((await loadConfigFile(inUrl, {})).storage.url).toContain("sslrootcert=system");
+    // Without a sslmode it connected with prefer: a certificate not checked, or no TLS at all.
     const inField = await file(
       "storage: { driver: postgres, url: 'postgres://db:5432/mindgw', sslrootcert: system }\n",
     );
-    expect((await loadConfigFile(inField, {})).storage.sslrootcert).toBe("system");
+    const storage = (await loadConfigFile(inField, {})).storage;
+    expect(storage.sslrootcert).toBe("system");
+    expect(postgresUrl(postgresOptions(storage))).toBe(
+      "postgres://db:5432/mindgw?sslmode=verify-full&sslrootcert=system",
+    );
+    const urlOnly = await file(
+      "storage: { driver: postgres, url: 'postgres://db:5432/mindgw?sslrootcert=system' }\n",
+    );
+    expect(postgresUrl(postgresOptions((await loadConfigFile(urlOnly, {})).storage))).toBe(
+      "postgres://db:5432/mindgw?sslrootcert=system&sslmode=verify-full",
+    );
+    const plain = await file("storage: { driver: postgres, url: 'postgres://db:5432/mindgw' }\n");
+    expect(postgresUrl(postgresOptions((await loadConfigFile(plain, {})).storage))).toBe(
+      "postgres://db:5432/mindgw?sslmode=prefer",
+    );
+  });
+
+  test("sslrootcert=system with a weaker sslmode is refused, as libpq refuses it", async () => {
+    const refused = async (text: string) =>
+      ((await loadConfigFile(await file(text), {}).catch((error: unknown) => error)) as ConfigError).problems;
+    const why =
+      "with sslrootcert system: the system's CA store is used with verify-full only, as libpq refuses a weaker mode (write verify-full, or leave sslmode out)";
+    expect(
+      await refused(
+        "storage: { driver: postgres, url: 'postgres://db:5432/mindgw', sslmode: prefer, sslrootcert: system }\n",
+      ),
+    ).toEqual([`storage.sslmode: prefer ${why}`]);
+    expect(
+      await refused(
+        "storage: { driver: postgres, url: 'postgres://db:5432/mindgw?sslmode=verify-ca&sslrootcert=system' }\n",
+      ),
+    ).toEqual([`storage.url's sslmode: verify-ca ${why}`]);
   });
 
   test("a missing storage.sslrootcert is said with the config's other problems, not after them", async () => {

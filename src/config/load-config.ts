@@ -1,16 +1,18 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
+import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { withoutExtensionFields } from "./extension-fields.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
+import { sslModeProblems } from "./postgres-ssl-mode.ts";
 import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./read-config-bytes.ts";
 import { readFailure } from "./read-failure.ts";
 import { repeatedModelNames } from "./repeated-model-names.ts";
 import { shadowProblems } from "./shadow-targets.ts";
-import { SYSTEM_CA_STORE, storageFileProblems } from "./storage-files.ts";
+import { storageFileProblems } from "./storage-files.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
 import { loadYaml } from "./yaml-text.ts";
 
@@ -183,6 +185,7 @@ function crossCheck(config: Config): string[] {
   if (config.storage.driver === "postgres" && !config.storage.url) {
     problems.push("storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)");
   }
+  if (config.storage.driver === "postgres") problems.push(...sslModeProblems(config.storage));
   // Nodes on files of their own would each keep their own keys, spend, audit and stored responses.
   if (config.cluster && config.storage.driver !== "postgres") {
     problems.push(

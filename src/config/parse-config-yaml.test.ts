@@ -89,6 +89,20 @@ test("compose's forms and the $${ escape need no quotes in a flow mapping either
   ]);
 });
 
+test("$${ in a quoted value leaves the quote and what follows to the parser: a flow mapping's next key, a comment holding }", () => {
+  // DEPLOYMENT.md's own example failed with 'Missing closing "quote': the shield hid the escape
+  // with everything up to the next "}", the closing quote and the mapping's "}" with it.
+  const flow = 'storage: { driver: postgres, url: "postgres://u:ab$${x@h/db", pool: 4 }\n';
+  expect(parseConfigText("c.yaml", flow, {}).storage).toMatchObject({
+    url: "postgres://u:ab${x@h/db",
+    pool: 4,
+  });
+  expect(parseConfigYaml("a: { url: 'ab$${x', b: c }\n")).toEqual({ a: { url: "ab$${x", b: "c" } });
+  expect(parseConfigYaml('a: "ab$${x@h/db" # the password holds "${" {see the vault}\n')).toEqual({
+    a: "ab$${x@h/db",
+  });
+});
+
 test("YAML merge keys: <<: *anchor takes the anchored entry's settings, its own keys winning", () => {
   // `<<` was kept as a key, and refused as "unknown field".
   const text = [

@@ -1,4 +1,4 @@
-import { ENV_REFERENCE } from "./interpolate-env.ts";
+import { ENV_REFERENCE_AS_WRITTEN } from "./interpolate-env.ts";
 import { parseYaml } from "./yaml-text.ts";
 
 /**
@@ -9,8 +9,8 @@ import { parseYaml } from "./yaml-text.ts";
  * strings get the reference back, exactly as written. Values are still substituted only after
  * parsing (interpolate-env.ts): a variable's value can never inject YAML structure.
  *
- * A placeholder is as long as its reference (short of a hundred one-letter ones), so the columns
- * in a YAML error still match the file.
+ * A placeholder is as long as its reference (short of a hundred one-letter ones, or a bare `$${`
+ * past the tenth), so the columns in a YAML error still match the file.
  * A reference spanning lines is left to the parser, as before.
  */
 export function parseConfigYaml(text: string): unknown {
@@ -19,7 +19,7 @@ export function parseConfigYaml(text: string): unknown {
   // character, so that every placeholder fits in its reference's length (`${A}` is four).
   let stem = "¤";
   while (text.includes(stem)) stem += "x";
-  const shielded = text.replace(ENV_REFERENCE, (reference) => {
+  const shielded = text.replace(ENV_REFERENCE_AS_WRITTEN, (reference) => {
     if (reference.includes("\n")) return reference;
     const head = `${stem}${references.push(reference) - 1}`;
     return `${head}${"_".repeat(Math.max(0, reference.length - head.length - 1))}z`;

@@ -13,8 +13,11 @@ export const storageConfigSchema = z.strictObject({
   statement_timeout: duration("30s"),
   /** PostgreSQL: how long opening a connection may take before the store counts as down. */
   connect_timeout: duration("5s", 'no connection could be opened; 0 is not "no bound" here'),
-  /** PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. */
-  sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
+  /**
+   * PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. Unset, `prefer`, or
+   * `verify-full` with `sslrootcert: system`, which refuses any other (postgres-ssl-mode.ts; postgres-client.ts).
+   */
+  sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).optional(),
   /** PostgreSQL: PEM file of the CA(s) that sign the server's certificate (verify-ca, verify-full); the URL's `sslrootcert` wins. */
   sslrootcert: z.string().min(1).optional(),
   /** Stored Responses API answers (`previous_response_id` chains) older than this are deleted. */

@@ -1,9 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
+import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
 import type { Config } from "./config-schema.ts";
 import { readFailure } from "./read-failure.ts";
-
-/** libpq's `sslrootcert=system`: the system's CA store, no file (Bun's client takes it too). */
-export const SYSTEM_CA_STORE = "system";
 
 /**
  * The files `storage:` names that the store reads only once it connects: the PEM file of
@@ -14,7 +12,7 @@ export const SYSTEM_CA_STORE = "system";
  */
 export function storageFileProblems(storage: Config["storage"]): string[] {
   if (storage.driver !== "postgres") return [];
-  const inUrl = urlSslRootCert(storage.url);
+  const inUrl = urlParameter(storage.url, "sslrootcert");
   const [field, path] =
     inUrl !== undefined ? ["storage.url's sslrootcert", inUrl] : ["storage.sslrootcert", storage.sslrootcert];
   if (path === undefined || path === SYSTEM_CA_STORE) return [];
@@ -24,10 +22,11 @@ export function storageFileProblems(storage: Config["storage"]): string[] {
     : [`${field}: ${path}: ${problem} (the PEM file of the CA that signs the server's certificate)`];
 }
 
-function urlSslRootCert(url: string | undefined): string | undefined {
+/** A libpq parameter the storage URL carries (`?sslrootcert=`, `?sslmode=`), which wins over the field. */
+export function urlParameter(url: string | undefined, name: string): string | undefined {
   if (url === undefined) return undefined;
   try {
-    return new URL(url).searchParams.get("sslrootcert") ?? undefined;
+    return new URL(url).searchParams.get(name) ?? undefined;
   } catch {
     return undefined;
   }

@@ -74,6 +74,25 @@ describe("mindgw config check", () => {
     );
   });
 
+  test("top-level x- keys (anchors only, never checked) are named as such, not left unsaid", async () => {
+    const path = await writeConfig(
+      [
+        "x-openai: &openai { type: openai, base_url: 'http://127.0.0.1:9/v1', api_kye: typo }",
+        "x-notes: anything",
+        "providers:",
+        "  - { name: up, type: openai, base_url: 'http://127.0.0.1:9/v1' }",
+        "models:",
+        "  - { name: m, routes: [{ provider: up, model: x }] }",
+      ].join("\n"),
+    );
+    const result = await runMindgw(["config", "check", "-c", path]);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain("\n# read for anchors only: x-openai, x-notes\n");
+    // Without any, nothing is said.
+    const plain = await runMindgw(["config", "check", "-c", await writeConfig(validConfig)]);
+    expect(plain.stdout).not.toContain("read for anchors only");
+  });
+
   test("a valid file: exit 0, the resolved config, secrets redacted", async () => {
     const path = await writeConfig(validConfig);
     const result = await runMindgw(["config", "check", "-c", path]);

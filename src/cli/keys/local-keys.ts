@@ -27,9 +27,10 @@ export async function localKeys(
   migrate: boolean,
   { createsStore }: { createsStore: boolean },
 ): Promise<KeysBackend> {
-  if (config.storage.driver === "sqlite")
+  if (config.storage.driver === "sqlite") {
     if (createsStore) warnIfNewDatabase(config.storage);
     else requireDatabaseFile(config.storage.path);
+  }
   const storage = await openCommandStorage(config.storage, migrate);
   const changed: string[] = [];
   const admin = createKeyAdmin({

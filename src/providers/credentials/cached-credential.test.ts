@@ -38,7 +38,7 @@ describe("CachedCredential", () => {
     expect(fetches).toBe(2);
   });
 
-  test("a refresh that fails within the margin fails no call while the cached token is valid: it is logged, once a burst, and the next call tries again; a caller with no valid token gets the failure", async () => {
+  test("a refresh that fails within the margin fails no call while the cached token is valid: it is logged, once a burst, and a call five seconds later tries again; a caller with no valid token gets the failure", async () => {
     let now = 0;
     let fetches = 0;
     const lines: string[] = [];
@@ -62,18 +62,118 @@ describe("CachedCredential", () => {
     });
     expect(await credential.get()).toBe("token-1");
     // Four minutes before it expires: within the five minutes' margin.
-    now = 3_360_000;
-    for (let call = 0; call < 3; call++) {
+    const start = 3_360_000;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      now = start + attempt * 5_000;
       expect(await credential.get()).toBe("token-1");
       await told.promise;
       told = Promise.withResolvers<void>();
+      // The calls until five seconds after a failure start no fetch: a token endpoint that is
+      // down was asked again for every call (575 a second), on every node.
+      expect(await credential.get()).toBe("token-1");
+      now += 4_999;
+      expect(await credential.get()).toBe("token-1");
+      expect(fetches).toBe(attempt + 2);
     }
-    expect(fetches).toBe(4);
-    expect(validFor).toEqual([240_000, 240_000, 240_000]);
+    expect(validFor).toEqual([240_000, 235_000, 230_000]);
     expect(lines).toEqual(["upstream az's token refresh failed: Error: the token endpoint answered 503"]);
     now = 3_600_000;
     await expect(credential.get()).rejects.toThrow("the token endpoint answered 503");
     expect(validFor).toHaveLength(3);
+  });
+
+  test("a refused token is fetched again at once, even within the seconds waited after a failed refresh", async () => {
+    let now = 0;
+    let fetches = 0;
+    const told = Promise.withResolvers<void>();
+    const credential = new CachedCredential({
+      now: () => now,
+      fetch: async () => {
+        fetches += 1;
+        if (fetches === 2) throw new Error("the token endpoint answered 503");
+        return { value: `token-${fetches}`, expiresAt: now + 3_600_000 };
+      },
+      refreshFailed: () => told.resolve(),
+    });
+    expect(await credential.get()).toBe("token-1");
+    now = 3_500_000;
+    expect(await credential.get()).toBe("token-1");
+    await told.promise;
+    expect(credential.invalidate("token-1")).toBe(true);
+    expect(await credential.get()).toBe("token-3");
+    expect(fetches).toBe(3);
+  });
+
+  test("a failed refresh is told only while the token it ran beside still answers: not once that token was refused, nor after it expired", async () => {
+    let now = 0;
+    let fetches = 0;
+    let gate = Promise.withResolvers<void>();
+    const told: number[] = [];
+    const credential = new CachedCredential({
+      now: () => now,
+      fetch: async () => {
+        fetches += 1;
+        if (fetches === 1) return { value: "token-1", expiresAt: now + 3_600_000 };
+        await gate.promise;
+        throw new Error("the token endpoint answered 503");
+      },
+      refreshFailed: (_error, validForMs) => void told.push(validForMs),
+    });
+    expect(await credential.get()).toBe("token-1");
+    // Refused while its refresh is in flight: the caller waiting gets the failure, and the log
+    // said "(the cached one still valid)" with 200000 ms for the token refused.
+    now = 3_400_000;
+    expect(await credential.get()).toBe("token-1");
+    expect(credential.invalidate("token-1")).toBe(true);
+    const waiting = credential.get();
+    gate.resolve();
+    await expect(waiting).rejects.toThrow("503");
+    expect(told).toEqual([]);
+    // A refresh still running when the token expires: its failure said valid_for_ms negative.
+    gate = Promise.withResolvers<void>();
+    fetches = 0;
+    expect(await credential.get()).toBe("token-1");
+    const expiry = now + 3_600_000;
+    now = expiry - 200_000;
+    expect(await credential.get()).toBe("token-1");
+    now = expiry + 1;
+    const late = credential.get();
+    gate.resolve();
+    await expect(late).rejects.toThrow("503");
+    expect(told).toEqual([]);
+  });
+
+  test("a teller that throws (an embedder's logger) is no unhandled rejection: the calls go on with the valid token", async () => {
+    let now = 0;
+    let fetches = 0;
+    let unhandled = 0;
+    const count = () => void unhandled++;
+    process.on("unhandledRejection", count);
+    try {
+      const threw = Promise.withResolvers<void>();
+      const credential = new CachedCredential({
+        now: () => now,
+        fetch: async () => {
+          fetches += 1;
+          if (fetches > 1) throw new Error("the token endpoint answered 503");
+          return { value: "token-1", expiresAt: now + 3_600_000 };
+        },
+        refreshFailed: () => {
+          threw.resolve();
+          throw new Error("log shipper down");
+        },
+      });
+      expect(await credential.get()).toBe("token-1");
+      now = 3_400_000;
+      expect(await credential.get()).toBe("token-1");
+      await threw.promise;
+      // An unhandled rejection is reported once the microtasks run out: a turn of the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(await credential.get()).toBe("token-1");
+    } finally {
+      process.off("unhandledRejection", count);
+    }
+    expect(unhandled).toBe(0);
   });
 
   test("a token that lives five minutes or less is used for the first half of its life, not fetched again for every call", async () => {

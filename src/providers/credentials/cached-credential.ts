@@ -30,6 +30,12 @@ export interface CachedCredentialOptions<T> {
   refreshFailed?: RefreshFailed;
 }
 
+/**
+ * After a refresh beside a valid credential fails, how long until a call tries another: a token
+ * endpoint that is down (or throttling) is not asked again for every call, on every node.
+ */
+const RETRY_AFTER_FAILED_REFRESH_MS = 5_000;
+
 /** A fetched credential and the moment its refresh starts. */
 interface Cached<T> extends Expiring<T> {
   readonly refreshAt: number;
@@ -38,14 +44,18 @@ interface Cached<T> extends Expiring<T> {
 /**
  * A cloud credential fetched once and refreshed before it expires. Within its refresh margin the
  * cached one still answers while a fresh one is fetched beside it, as Azure Identity and the AWS
- * SDKs do: a token endpoint's blip then fails no call (`refreshFailed` is told, and the next call
- * tries again); only a caller with no valid credential waits for the fetch, and gets its failure.
+ * SDKs do: a token endpoint's blip then fails no call (`refreshFailed` is told, and a call five
+ * seconds later tries again, never past the expiry; azure-core's token cycler too waits between
+ * attempts); only a caller with no valid credential waits for the fetch, and gets its failure (it
+ * does not wait out those seconds: its call fails without a credential).
  * Concurrent callers share one fetch in flight; a failed fetch is not cached. One the upstream
  * refuses before its time (revoked, its account disabled) is dropped by `invalidate`.
  */
 export class CachedCredential<T> {
   private current: Cached<T> | undefined;
   private pending: Promise<Cached<T>> | undefined;
+  /** Before this moment a call on a credential within its margin starts no refresh: the last one failed. */
+  private retryAt = 0;
   private readonly marginMs: number;
   private readonly now: () => number;
 
@@ -59,7 +69,7 @@ export class CachedCredential<T> {
     const now = this.now();
     if (current && now < current.refreshAt) return current.value;
     if (current && now < current.expiresAt) {
-      if (!this.pending) this.refresh().catch((error: unknown) => this.refreshFailed(error, current));
+      if (!this.pending && now >= this.retryAt) this.refreshBeside(current);
       return current.value;
     }
     return (await this.refresh()).value;
@@ -88,6 +98,7 @@ export class CachedCredential<T> {
       .then((fresh) => {
         const cached = { ...fresh, refreshAt: refreshAt(fresh, this.now(), this.marginMs) };
         this.current = cached;
+        this.retryAt = 0;
         return cached;
       })
       .finally(() => {
@@ -96,8 +107,26 @@ export class CachedCredential<T> {
     return this.pending;
   }
 
-  private refreshFailed(error: unknown, stillCached: Cached<T>): void {
-    this.options.refreshFailed?.(error, stillCached.expiresAt - this.now());
+  /** A refresh while `held` still answers: its failure is told, and waited out before another. */
+  private refreshBeside(held: Cached<T>): void {
+    this.refresh()
+      .catch((error: unknown) => {
+        const now = this.now();
+        this.retryAt = Math.min(now + RETRY_AFTER_FAILED_REFRESH_MS, held.expiresAt);
+        // Told only while `held` still answers: not once it was refused (a waiting caller got
+        // the failure) nor after it expired.
+        if (this.current === held && now < held.expiresAt) this.refreshFailed(error, held.expiresAt - now);
+      })
+      // Nothing is left to tell of a failure here, and a rejection no one handles ends the process.
+      .catch(() => {});
+  }
+
+  private refreshFailed(error: unknown, validForMs: number): void {
+    try {
+      this.options.refreshFailed?.(error, validForMs);
+    } catch {
+      // The teller failed (an embedder's logger that throws): the calls go on with the valid credential.
+    }
   }
 }
 

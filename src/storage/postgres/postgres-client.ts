@@ -13,16 +13,28 @@ export interface PostgresOptions {
    */
   idleTimeoutMs?: number | undefined;
   connectTimeoutMs: number;
-  /** libpq's `sslmode`; one given in the URL wins. */
-  sslmode: "disable" | "prefer" | "require" | "verify-ca" | "verify-full";
+  /** libpq's `sslmode`; one given in the URL wins. Unset, libpq's default (`defaultSslMode`). */
+  sslmode?: "disable" | "prefer" | "require" | "verify-ca" | "verify-full" | undefined;
   /** libpq's `sslrootcert`: a PEM file of the CA(s) the server's certificate must chain to; the URL's wins. */
   sslrootcert?: string | undefined;
 }
 
+/** libpq's `sslrootcert=system`: the system's CA store, no file (Bun's client takes it too). */
+export const SYSTEM_CA_STORE = "system";
+
+/**
+ * libpq's `sslmode` when none is written: `verify-full` with `sslrootcert=system` (any public CA
+ * signs for some host, so only the host name check makes the store a check), `prefer` otherwise.
+ */
+const defaultSslMode = (sslrootcert: string | null | undefined) =>
+  sslrootcert === SYSTEM_CA_STORE ? "verify-full" : "prefer";
+
 /** The URL with the TLS settings libpq-style (`?sslmode=&sslrootcert=`); a setting already in it wins. */
 export function postgresUrl(options: PostgresOptions): string {
   const url = new URL(options.url);
-  if (!url.searchParams.has("sslmode")) url.searchParams.set("sslmode", options.sslmode);
+  const sslrootcert = url.searchParams.get("sslrootcert") ?? options.sslrootcert;
+  if (!url.searchParams.has("sslmode"))
+    url.searchParams.set("sslmode", options.sslmode ?? defaultSslMode(sslrootcert));
   if (options.sslrootcert !== undefined && !url.searchParams.has("sslrootcert"))
     url.searchParams.set("sslrootcert", options.sslrootcert);
   return url.toString();
@@ -62,7 +74,7 @@ export function describeConnectFailure(error: unknown, options: PostgresOptions)
     : /CERT|ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) && /ALTNAME|HOSTNAME/.test(code)
       ? `the server's certificate does not name ${url.hostname} (sslmode ${mode} checks the host name)`
       : /ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET/.test(code)
-        ? `the server's certificate is not signed by ${ca ? `the CA in sslrootcert ${ca}` : "a CA this system trusts (set storage.sslrootcert)"} (sslmode ${mode})`
+        ? `the server's certificate is not signed by ${caSaid(ca)} (sslmode ${mode})`
         : /does not support SSL|SSL.*not.*(supported|available)/i.test(message)
           ? `the server does not offer TLS; storage.sslmode is ${mode}`
           : null;
@@ -70,4 +82,13 @@ export function describeConnectFailure(error: unknown, options: PostgresOptions)
   return new Error(`cannot connect to PostgreSQL at ${where}: ${hint ? `${hint} (${message})` : message}`, {
     cause: error,
   });
+}
+
+/** The CA a refused certificate is not signed by, as `sslrootcert` names it. */
+function caSaid(sslrootcert: string | null): string {
+  if (sslrootcert === null) return "a CA this system trusts (set storage.sslrootcert)";
+  // libpq's word for the system's CA store, no file.
+  return sslrootcert === "system"
+    ? "a CA the system trusts (sslrootcert system)"
+    : `the CA in sslrootcert ${sslrootcert}`;
 }

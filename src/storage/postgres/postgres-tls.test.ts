@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/postgres-server.ts";
 import { tempDir } from "../../../test/e2e/harness/temp-dir.ts";
 import { parseConfigText } from "../../config/load-config.ts";
-import { openStorage } from "../open-storage.ts";
-import type { PostgresOptions } from "./postgres-client.ts";
+import { openStorage, postgresOptions } from "../open-storage.ts";
+import { type PostgresOptions, postgresUrl } from "./postgres-client.ts";
 import { openPostgresStorage } from "./postgres-storage.ts";
 
 const dir = tempDir("mindgw-pg-tls-");
@@ -136,6 +136,13 @@ test("verify-full without a CA file: not trusted by the system, and the message 
   );
 });
 
+test("sslrootcert system, a CA the system does not trust: the message says so, not a file named system", async () => {
+  // It said "not signed by the CA in sslrootcert system".
+  await expect(openPostgresStorage({ ...options("verify-full"), sslrootcert: "system" })).rejects.toThrow(
+    "the server's certificate is not signed by a CA the system trusts (sslrootcert system) (sslmode verify-full)",
+  );
+});
+
 test("sslmode disable against a server that requires TLS fails, saying so", async () => {
   await expect(openPostgresStorage(options("disable"))).rejects.toThrow(
     "the server accepts only TLS connections; storage.sslmode is disable: use require, verify-ca or verify-full",
@@ -155,7 +162,7 @@ test("from a config file: sslrootcert is read beside the file, and the default s
     join(dir.path, "mindgw.yaml"),
     `storage: { driver: postgres, url: "${url}", pool: 1 }\n`,
   );
-  expect(preferred.storage.sslmode).toBe("prefer");
+  expect(postgresUrl(postgresOptions(preferred.storage))).toContain("sslmode=prefer");
   const plain = await openStorage(preferred.storage);
   await plain.close();
 });

@@ -82,7 +82,10 @@ async function node(
   workers: () => NodeEntry["workers"],
   link: RedisLink = steeredLink(),
   options: Partial<
-    Pick<NodeDirectoryOptions, "heartbeatMs" | "leaseMs" | "now" | "self" | "onNamesake" | "clusterId">
+    Pick<
+      NodeDirectoryOptions,
+      "heartbeatMs" | "leaseMs" | "now" | "self" | "onNamesake" | "clusterId" | "onUpdate"
+    >
   > = {},
 ) {
   expect(await link.start()).toBe(true);
@@ -168,6 +171,49 @@ test("a node that closed its directory publishes nothing more, whatever asks (it
   await leaving.workersChanged();
   await staying.refresh();
   expect(staying.peers().map((n) => n.id)).not.toContain("leaving");
+});
+
+test("a node that closes while its beat is with Redis tells nothing of that beat's read: the cluster it served has closed its links and relay", async () => {
+  const link = steeredLink();
+  let closeBegan = false;
+  const toldAfterClose: string[][] = [];
+  const closing = await node("closing-beat", () => [], link, {
+    onUpdate: (entries) => {
+      if (closeBegan) toldAfterClose.push(entries.map((n) => n.id));
+    },
+  });
+  const { ran, answer } = link.holdNext();
+  const beat = closing.refresh();
+  await ran;
+  closeBegan = true;
+  const closed = closing.close();
+  answer();
+  await Promise.all([beat, closed]);
+  expect(toldAfterClose).toEqual([]);
+});
+
+test("a node that closes while a notice's read is with Redis tells nothing of that read", async () => {
+  const link = steeredLink();
+  let closeBegan = false;
+  const toldAfterClose: string[][] = [];
+  const closing = await node("closing-notice", () => [], link, {
+    onUpdate: (entries) => {
+      if (closeBegan) toldAfterClose.push(entries.map((n) => n.id));
+    },
+  });
+  const gpu = { name: "gpu-notice", tenant: "default", models: ["m"], inFlight: 0, capacity: 8 };
+  let listed: NodeEntry["workers"] = [];
+  const telling = await node("telling-notice", () => listed);
+  // The closing node's next call is its read of the telling node's entry, on the notice.
+  const { ran, answer } = link.holdNext();
+  listed = [gpu];
+  await telling.workersChanged();
+  await ran;
+  closeBegan = true;
+  const closed = closing.close();
+  answer();
+  await closed;
+  expect(toldAfterClose).toEqual([]);
 });
 
 test("a node that stops lists every worker it held as draining, those it closed too, and leaves its entry to expire: no other node reads their models as served nowhere", async () => {

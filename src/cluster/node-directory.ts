@@ -183,10 +183,13 @@ export class NodeDirectory {
   }
 
   /**
-   * Stops publishing. A node that drains (`publishDraining`) holding workers writes its entry once
-   * more, its workers draining, and leaves it to expire three heartbeats later, as a killed node's
-   * does: time for the workers it closed to register elsewhere (their first reconnect comes within
-   * half a second) before their models read as served nowhere. Any other entry is removed at once.
+   * Stops publishing and telling: a beat or a notice's read under way is waited for, and what it
+   * read reaches no `onUpdate` (start-cluster.ts closes its peer links and event relay first: an
+   * update after them opened the relay again, its flush timer left running). A node that drains
+   * (`publishDraining`) holding workers writes its entry once more, its workers draining, and leaves
+   * it to expire three heartbeats later, as a killed node's does: time for the workers it closed to
+   * register elsewhere (their first reconnect comes within half a second) before their models read
+   * as served nowhere. Any other entry is removed at once.
    */
   close(): Promise<void> {
     this.closing ??= this.lastWrite();
@@ -197,7 +200,7 @@ export class NodeDirectory {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await this.beats.idle();
+    await Promise.all([this.beats.idle(), this.noticed.close()]);
     const { link, self } = this.options;
     const last = this.listed.draining ? this.entry() : null;
     // The entry is this process's to write or remove only while it holds the name: a successor that
@@ -275,7 +278,7 @@ export class NodeDirectory {
       throw error;
     }
     this.seen.beatRead(entries);
-    this.options.onUpdate?.(this.seen.all());
+    if (!this.closed) this.options.onUpdate?.(this.seen.all());
   }
 
   /** This node's entry as it stands now. */

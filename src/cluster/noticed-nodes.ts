@@ -18,6 +18,7 @@ export class NoticedNodes {
   /** Other nodes whose notices came since their entries were last read on one. */
   private readonly noticed = new Set<string>();
   private readonly reads = new CoalescedTask(() => this.read());
+  private closed = false;
 
   constructor(private readonly options: NoticedNodesOptions) {}
 
@@ -26,20 +27,29 @@ export class NoticedNodes {
     void this.reads.rerun();
   }
 
+  /**
+   * Reads no more, and settles once the read under way is over, its answer or failure told to no
+   * one: what the directory served is closing, and the link is closed after this.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.reads.idle();
+  }
+
   private async read(): Promise<void> {
     const { link, onRead, onError } = this.options;
     const ids = [...this.noticed];
     this.noticed.clear();
     // Redis away: the beat that follows its return reads every entry (start-cluster.ts).
-    if (ids.length === 0 || !link.healthy()) return;
+    if (this.closed || ids.length === 0 || !link.healthy()) return;
     try {
       const values = (await link.call((client) => client.send("MGET", ids.map(entryKey)))) as (
         | string
         | null
       )[];
-      onRead(ids.map((id, i) => [id, values[i] ?? null] as const));
+      if (!this.closed) onRead(ids.map((id, i) => [id, values[i] ?? null] as const));
     } catch (error) {
-      onError?.(error);
+      if (!this.closed) onError?.(error);
     }
   }
 }

@@ -13,7 +13,7 @@ import {
   WEATHER,
 } from "./harness/cloud-gateway.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Every cloud provider type (azure, bedrock, gemini, vertex) through the compiled binary and both
 // official SDKs, against fakes of each vendor's wire format that check credentials the way the
@@ -149,7 +149,7 @@ describe("what reaches each cloud", () => {
     // A gateway of its own that reaches the authority by its name, login.microsoftonline.us,
     // through the fake cloud as its HTTP proxy; the fake's authority there refuses the commercial
     // cloud's scope (AADSTS500011), as each cloud's issues tokens for its own resources alone.
-    const sovereign = await spawnGateway({
+    const sovereign = await clouds.spawn({
       env: { HTTP_PROXY: cloud.url },
       config: {
         providers: [

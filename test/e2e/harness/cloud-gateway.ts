@@ -6,7 +6,7 @@ import { jsonFixture } from "../../../src/translate/fixtures/load-fixture.ts";
 import { type CloudRequest, type FakeCloud, startFakeCloud } from "../../fake-cloud/fake-cloud.ts";
 import { type CannedUpstream, startCannedUpstream } from "../../fake-upstream/canned-upstream.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
-import type { GatewayProcess } from "./spawn-gateway.ts";
+import type { GatewayProcess, SpawnOptions } from "./spawn-gateway.ts";
 
 // The cloud provider types (azure, bedrock, gemini, vertex) through the compiled binary, against
 // fakes of each vendor's wire format that check credentials the way the vendor does (SigV4
@@ -73,6 +73,8 @@ export interface CloudGateway {
   /** The last call a model was asked (not a token, STS or credentials fetch). */
   lastModelCall(): CloudRequest | undefined;
   callsTo(pattern: RegExp): CloudRequest[];
+  /** A further gateway for the running test only (the fixture's `spawn`), stopped after it. */
+  spawn(options?: SpawnOptions): Promise<GatewayProcess>;
 }
 
 /**
@@ -290,5 +292,6 @@ export function cloudGateway(): CloudGateway {
     },
     lastModelCall: () => cloud().requests.findLast((r) => !/token|sts|credentials/.test(r.path)),
     callsTo: (pattern) => cloud().requests.filter((r) => pattern.test(r.path)),
+    spawn: (options) => fx.spawn(options),
   };
 }

@@ -16,7 +16,7 @@ import { freshIdWord } from "../../core/fresh-id-word.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
-import { AttemptSpan } from "./batch-attempt-span.ts";
+import { BatchAttemptSpan } from "./batch-attempt-span.ts";
 import { BatchAttemptTrace } from "./batch-attempt-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
 import { type BatchTracer, type LaterSpans, sampled } from "./batch-tracer.ts";
@@ -55,10 +55,10 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
  * for field, as the SDK would time them (the server span from the request's arrival to the wall
  * clock at its end; an attempt from the wall clock at its start plus the monotonic time it took)
  * — batch-request-trace.test.ts holds the two equal.
- * It is its first attempt's handle too (AttemptSpan, batch-attempt-span.ts: that attempt's span
+ * It is its first attempt's handle too (BatchAttemptSpan, batch-attempt-span.ts: that attempt's span
  * and `traceparent`): one object a traced request, as metrics alone make one.
  */
-export class BatchRequestTrace extends AttemptSpan implements RequestTrace, LaterSpans {
+export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace, LaterSpans {
   /**
    * The server span's id, as 32-bit words as the batch holds them; the trace id's (`t0`–`t3`,
    * the Traceparent's) drawn as words, or read from the caller's `traceparent` or from the digits
@@ -87,8 +87,8 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
   /** This request's record has been written (or had nothing to write). */
   private written = false;
   /** Sampled attempts whose spans ended before the request did, in that order (nearly always one). */
-  private closedFirst: AttemptSpan | undefined;
-  private moreClosed: AttemptSpan[] | undefined;
+  private closedFirst: BatchAttemptSpan | undefined;
+  private moreClosed: BatchAttemptSpan[] | undefined;
 
   constructor(
     readonly tracer: BatchTracer,
@@ -179,7 +179,7 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
 
   /**
    * `startedMs`: the router's reading of the attempt's start (the span's length counts from it).
-   * The first attempt's handle is this object (AttemptSpan); a later one's, an object of its own.
+   * The first attempt's handle is this object (BatchAttemptSpan); a later one's, an object of its own.
    */
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
@@ -195,7 +195,7 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
   }
 
   /** An attempt's client span: opened on this object (`own`, the first attempt's), or a new one. */
-  private clientSpan(info: AttemptInfo, startedMs: number, shadow: boolean, own: boolean): AttemptSpan {
+  private clientSpan(info: AttemptInfo, startedMs: number, shadow: boolean, own: boolean): BatchAttemptSpan {
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const tracer = this.tracer;
     tracer.drawSpanId();
@@ -229,7 +229,7 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
    * An attempt's span has ended: written with this request's record (in the order they closed),
    * or, when that has been written already, in a record of its own now.
    */
-  attemptClosed(attempt: AttemptSpan): void {
+  attemptClosed(attempt: BatchAttemptSpan): void {
     if (!this.written) {
       if (this.closedFirst === undefined) this.closedFirst = attempt;
       else if (this.moreClosed === undefined) this.moreClosed = [attempt];

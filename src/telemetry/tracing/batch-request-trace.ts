@@ -59,31 +59,45 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
  * and `traceparent`): one object a traced request, as metrics alone make one.
  */
 export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace, LaterSpans {
+  /*
+   * Two spans in one object; which member is whose:
+   * - the FIRST ATTEMPT's client span, inherited (BatchAttemptSpan, Traceparent): `s0`, `s1`,
+   *   `flags`, `tracestate`, `traceparent` and `String(this)`, and the private `sampling`, `route`,
+   *   `error`, `ended`… Its span id is 0000000000000000 until `attempt` opens it.
+   * - the SERVER span, declared here and named so: `serverSpanId0`, `serverSpanId1`,
+   *   `serverSampling`, `serverTraceFlags`, `serverTraceState`, `serverTraceStateText`,
+   *   `serverEnded`, `serverEndedAt`; its parent `remote`.
+   * - both's: the trace id, `t0`–`t3`.
+   * So the server span is written from `server*` members only (`begin`, `writeServer`); `this.s0`
+   * there would export it under its child's id (batch-request-trace.test.ts, 'the server span is
+   * never its first attempt's…').
+   */
+
   /**
    * The server span's id, as 32-bit words as the batch holds them; the trace id's (`t0`–`t3`,
    * the Traceparent's) drawn as words, or read from the caller's `traceparent` or from the digits
    * of a request id the gateway made (its trace's id); never a hex string made to be parsed.
    */
-  private readonly server0: number;
-  private readonly server1: number;
+  private readonly serverSpanId0: number;
+  private readonly serverSpanId1: number;
   private readonly remote: SpanContext | undefined;
   /** The trace id is the request id's bits (the gateway made the id and no caller's trace goes on). */
   private readonly idIsTraceId: boolean;
   private readonly serverSampling: SamplingResult;
-  private readonly traceFlags: number;
+  private readonly serverTraceFlags: number;
   /** The sampler's trace state, else the caller's (the remote parent's), as the SDK gives a span. */
-  private readonly traceState: TraceState | undefined;
+  private readonly serverTraceState: TraceState | undefined;
   /** As the `tracestate` header and the exported span carry it (undefined when empty): made once. */
-  private readonly traceStateText: string | undefined;
+  private readonly serverTraceStateText: string | undefined;
   /** This span as the attempts' parent, for the sampler; made with the first attempt. */
   private parentOfAttempts: Context | undefined;
   private vendor: string | undefined;
   /** Its first attempt has started: a later one is an object of its own. */
   private attempted = false;
-  private finished = false;
+  private serverEnded = false;
   /** The request's record and the server span's end (epoch ms), from `finish` until written. */
   private record: AuditRecord | undefined;
-  private endedAt = 0;
+  private serverEndedAt = 0;
   /** This request's record has been written (or had nothing to write). */
   private written = false;
   /** Sampled attempts whose spans ended before the request did, in that order (nearly always one). */
@@ -140,14 +154,14 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
     // Its first attempt's span id and flags once it starts (`attempt`).
     super(t0, t1, t2, t3, 0, 0, 0);
     this.remote = remote;
-    this.server0 = s0;
-    this.server1 = s1;
+    this.serverSpanId0 = s0;
+    this.serverSpanId1 = s1;
     this.idIsTraceId = idIsTraceId;
     this.serverSampling = this.sampleServer();
-    this.traceFlags = sampled(this.serverSampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    this.serverTraceFlags = sampled(this.serverSampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     const traceState = this.serverSampling.traceState ?? remote?.traceState;
-    this.traceState = traceState;
-    this.traceStateText = traceState === undefined ? undefined : tracestateOf(traceState);
+    this.serverTraceState = traceState;
+    this.serverTraceStateText = traceState === undefined ? undefined : tracestateOf(traceState);
   }
 
   /** As its first attempt's handle, the request is its own. */
@@ -207,7 +221,9 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
     // Its sampler's trace state, else this span's (its parent's), as the SDK gives a child span.
     const state = result.traceState;
     const tracestate =
-      state === undefined || state === this.traceState ? this.traceStateText : tracestateOf(state);
+      state === undefined || state === this.serverTraceState
+        ? this.serverTraceStateText
+        : tracestateOf(state);
     if (!own)
       return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs, shadow);
     this.open(operation, s0, s1, info, result, tracestate, startedMs, false);
@@ -218,9 +234,9 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
   private sampleAttempt(name: string): SamplingResult {
     this.parentOfAttempts ??= trace.setSpanContext(ROOT_CONTEXT, {
       traceId: this.traceId,
-      spanId: hexOfWord(this.server0) + hexOfWord(this.server1),
-      traceFlags: this.traceFlags,
-      ...(this.traceState ? { traceState: this.traceState } : {}),
+      spanId: hexOfWord(this.serverSpanId0) + hexOfWord(this.serverSpanId1),
+      traceFlags: this.serverTraceFlags,
+      ...(this.serverTraceState ? { traceState: this.serverTraceState } : {}),
     });
     return this.tracer.sample(this.parentOfAttempts, this.traceId, name, SpanKind.CLIENT);
   }
@@ -254,9 +270,9 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
       this.t1,
       this.t2,
       this.t3,
-      this.server0,
-      this.server1,
-      this.traceFlags,
+      this.serverSpanId0,
+      this.serverSpanId1,
+      this.serverTraceFlags,
     );
     return writer;
   }
@@ -273,8 +289,8 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
 
   /** Ends the server span: its record is written at the end of this turn of the event loop. */
   finish(record: AuditRecord): void {
-    if (this.finished) return;
-    this.finished = true;
+    if (this.serverEnded) return;
+    this.serverEnded = true;
     if (!sampled(this.serverSampling) && this.closedFirst === undefined) {
       // Nothing to write (an attempt that closes later writes its own record).
       this.written = true;
@@ -288,7 +304,7 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
     // Never before its start, as the SDK ends a span; a microsecond past the reading, as an epoch
     // millisecond in a double is good to ~0.25 µs only, and an attempt's end, its start plus its
     // length, may round that much later than the same moment does.
-    this.endedAt = Math.max(this.wallTime(this.ledger.finishedMs) + 0.001, this.ledger.startedAt);
+    this.serverEndedAt = Math.max(this.wallTime(this.ledger.finishedMs) + 0.001, this.ledger.startedAt);
     this.tracer.later(this);
   }
 
@@ -322,16 +338,16 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
       SpanKind.SERVER,
       spanNameFirst(frontDoor),
       spanNameSecond(frontDoor, model),
-      this.server0,
-      this.server1,
-      this.traceFlags,
-      this.traceStateText,
+      this.serverSpanId0,
+      this.serverSpanId1,
+      this.serverTraceFlags,
+      this.serverTraceStateText,
       remote ? PARENT_REMOTE : PARENT_NONE,
       remote ? hexWord(remote.spanId, 0) : 0,
       remote ? hexWord(remote.spanId, 1) : 0,
       remote ? remote.traceFlags : 0,
       start,
-      this.endedAt,
+      this.serverEndedAt,
       // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
       record.status >= 500 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
       record.status >= 500 ? (record.errorClass ?? "") : undefined,

@@ -40,6 +40,15 @@ const KEPT: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_A
 const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 
 /**
+ * Whose client span `clientSpan` opens: the first attempt's, on the trace itself; a later
+ * attempt's or a shadow copy's, each an object of its own (BatchAttemptTrace).
+ */
+const FIRST_ATTEMPT = 0;
+const LATER_ATTEMPT = 1;
+const SHADOW_COPY = 2;
+type ClientSpanKind = typeof FIRST_ATTEMPT | typeof LATER_ATTEMPT | typeof SHADOW_COPY;
+
+/**
  * A request's spans with no SDK span object (batch-tracer.ts says why): the ids, times and the
  * sampler's verdict are fields here, the attributes are read at the end from what the gateway
  * holds anyway (the ledger, the audit record, the attempt), and when the request ends its spans
@@ -198,18 +207,18 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
     this.vendor = info.vendor;
-    const first = !this.attempted;
+    const kind = this.attempted ? LATER_ATTEMPT : FIRST_ATTEMPT;
     this.attempted = true;
-    return this.clientSpan(info, startedMs, false, first);
+    return this.clientSpan(info, startedMs, kind);
   }
 
   /** A shadow copy's span: as an attempt's, marked, with no attempt metrics and no say in the server span. */
   shadowCopy(info: AttemptInfo, startedMs: number): CopyTelemetry {
-    return this.clientSpan(info, startedMs, true, false);
+    return this.clientSpan(info, startedMs, SHADOW_COPY);
   }
 
-  /** An attempt's client span: opened on this object (`own`, the first attempt's), or a new one. */
-  private clientSpan(info: AttemptInfo, startedMs: number, shadow: boolean, own: boolean): BatchAttemptSpan {
+  /** A client span of this request's: the first attempt's opened on this object, any other a new one. */
+  private clientSpan(info: AttemptInfo, startedMs: number, kind: ClientSpanKind): BatchAttemptSpan {
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const tracer = this.tracer;
     tracer.drawSpanId();
@@ -224,10 +233,12 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
       state === undefined || state === this.serverTraceState
         ? this.serverTraceStateText
         : tracestateOf(state);
-    if (!own)
-      return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs, shadow);
-    this.open(operation, s0, s1, info, result, tracestate, startedMs, false);
-    return this;
+    if (kind === FIRST_ATTEMPT) {
+      this.open(operation, s0, s1, info, result, tracestate, startedMs, false);
+      return this;
+    }
+    const shadow = kind === SHADOW_COPY;
+    return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs, shadow);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */

@@ -39,7 +39,7 @@ const NOT_OPEN: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_
  * makes one object for its spans, where it made two; a later attempt or a shadow copy is a
  * BatchAttemptTrace of its own.
  */
-export abstract class AttemptSpan extends Traceparent implements AttemptTelemetry {
+export abstract class BatchAttemptSpan extends Traceparent implements AttemptTelemetry {
   /**
    * Sampled or not, as the SDK propagates a span it does not record: the upstream learns the
    * trace and that it was not sampled, rather than starting a trace of its own.

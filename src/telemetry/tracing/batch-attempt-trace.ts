@@ -1,13 +1,13 @@
 import type { SamplingResult } from "@opentelemetry/api";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
-import { AttemptSpan } from "./batch-attempt-span.ts";
+import { BatchAttemptSpan } from "./batch-attempt-span.ts";
 import type { BatchRequestTrace } from "./batch-request-trace.ts";
 
 /**
  * An upstream attempt of a BatchRequestTrace after its first (whose handle is the request's trace
- * itself), or a shadow copy's: an AttemptSpan object of its own (batch-attempt-span.ts).
+ * itself), or a shadow copy's: a BatchAttemptSpan object of its own (batch-attempt-span.ts).
  */
-export class BatchAttemptTrace extends AttemptSpan {
+export class BatchAttemptTrace extends BatchAttemptSpan {
   constructor(
     protected readonly request: BatchRequestTrace,
     operation: string,

@@ -16,7 +16,7 @@ import { freshIdWord } from "../../core/fresh-id-word.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
-import { AttemptSpan } from "./batch-attempt-span.ts";
+import { BatchAttemptSpan } from "./batch-attempt-span.ts";
 import { BatchAttemptTrace } from "./batch-attempt-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
 import { type BatchTracer, type LaterSpans, sampled } from "./batch-tracer.ts";
@@ -40,6 +40,15 @@ const KEPT: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_A
 const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 
 /**
+ * Whose client span `clientSpan` opens: the first attempt's, on the trace itself; a later
+ * attempt's or a shadow copy's, each an object of its own (BatchAttemptTrace).
+ */
+const FIRST_ATTEMPT = 0;
+const LATER_ATTEMPT = 1;
+const SHADOW_COPY = 2;
+type ClientSpanKind = typeof FIRST_ATTEMPT | typeof LATER_ATTEMPT | typeof SHADOW_COPY;
+
+/**
  * A request's spans with no SDK span object (batch-tracer.ts says why): the ids, times and the
  * sampler's verdict are fields here, the attributes are read at the end from what the gateway
  * holds anyway (the ledger, the audit record, the attempt), and when the request ends its spans
@@ -55,40 +64,54 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
  * for field, as the SDK would time them (the server span from the request's arrival to the wall
  * clock at its end; an attempt from the wall clock at its start plus the monotonic time it took)
  * — batch-request-trace.test.ts holds the two equal.
- * It is its first attempt's handle too (AttemptSpan, batch-attempt-span.ts: that attempt's span
+ * It is its first attempt's handle too (BatchAttemptSpan, batch-attempt-span.ts: that attempt's span
  * and `traceparent`): one object a traced request, as metrics alone make one.
  */
-export class BatchRequestTrace extends AttemptSpan implements RequestTrace, LaterSpans {
+export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace, LaterSpans {
+  /*
+   * Two spans in one object; which member is whose:
+   * - the FIRST ATTEMPT's client span, inherited (BatchAttemptSpan, Traceparent): `s0`, `s1`,
+   *   `flags`, `tracestate`, `traceparent` and `String(this)`, and the private `sampling`, `route`,
+   *   `error`, `ended`… Its span id is 0000000000000000 until `attempt` opens it.
+   * - the SERVER span, declared here and named so: `serverSpanId0`, `serverSpanId1`,
+   *   `serverSampling`, `serverTraceFlags`, `serverTraceState`, `serverTraceStateText`,
+   *   `serverEnded`, `serverEndedAt`; its parent `remote`.
+   * - both's: the trace id, `t0`–`t3`.
+   * So the server span is written from `server*` members only (`begin`, `writeServer`); `this.s0`
+   * there would export it under its child's id (batch-request-trace.test.ts, 'the server span is
+   * never its first attempt's…').
+   */
+
   /**
    * The server span's id, as 32-bit words as the batch holds them; the trace id's (`t0`–`t3`,
    * the Traceparent's) drawn as words, or read from the caller's `traceparent` or from the digits
    * of a request id the gateway made (its trace's id); never a hex string made to be parsed.
    */
-  private readonly server0: number;
-  private readonly server1: number;
+  private readonly serverSpanId0: number;
+  private readonly serverSpanId1: number;
   private readonly remote: SpanContext | undefined;
   /** The trace id is the request id's bits (the gateway made the id and no caller's trace goes on). */
   private readonly idIsTraceId: boolean;
   private readonly serverSampling: SamplingResult;
-  private readonly traceFlags: number;
+  private readonly serverTraceFlags: number;
   /** The sampler's trace state, else the caller's (the remote parent's), as the SDK gives a span. */
-  private readonly traceState: TraceState | undefined;
+  private readonly serverTraceState: TraceState | undefined;
   /** As the `tracestate` header and the exported span carry it (undefined when empty): made once. */
-  private readonly traceStateText: string | undefined;
+  private readonly serverTraceStateText: string | undefined;
   /** This span as the attempts' parent, for the sampler; made with the first attempt. */
   private parentOfAttempts: Context | undefined;
   private vendor: string | undefined;
   /** Its first attempt has started: a later one is an object of its own. */
   private attempted = false;
-  private finished = false;
+  private serverEnded = false;
   /** The request's record and the server span's end (epoch ms), from `finish` until written. */
   private record: AuditRecord | undefined;
-  private endedAt = 0;
+  private serverEndedAt = 0;
   /** This request's record has been written (or had nothing to write). */
   private written = false;
   /** Sampled attempts whose spans ended before the request did, in that order (nearly always one). */
-  private closedFirst: AttemptSpan | undefined;
-  private moreClosed: AttemptSpan[] | undefined;
+  private closedFirst: BatchAttemptSpan | undefined;
+  private moreClosed: BatchAttemptSpan[] | undefined;
 
   constructor(
     readonly tracer: BatchTracer,
@@ -140,14 +163,14 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
     // Its first attempt's span id and flags once it starts (`attempt`).
     super(t0, t1, t2, t3, 0, 0, 0);
     this.remote = remote;
-    this.server0 = s0;
-    this.server1 = s1;
+    this.serverSpanId0 = s0;
+    this.serverSpanId1 = s1;
     this.idIsTraceId = idIsTraceId;
     this.serverSampling = this.sampleServer();
-    this.traceFlags = sampled(this.serverSampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    this.serverTraceFlags = sampled(this.serverSampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     const traceState = this.serverSampling.traceState ?? remote?.traceState;
-    this.traceState = traceState;
-    this.traceStateText = traceState === undefined ? undefined : tracestateOf(traceState);
+    this.serverTraceState = traceState;
+    this.serverTraceStateText = traceState === undefined ? undefined : tracestateOf(traceState);
   }
 
   /** As its first attempt's handle, the request is its own. */
@@ -179,23 +202,23 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
 
   /**
    * `startedMs`: the router's reading of the attempt's start (the span's length counts from it).
-   * The first attempt's handle is this object (AttemptSpan); a later one's, an object of its own.
+   * The first attempt's handle is this object (BatchAttemptSpan); a later one's, an object of its own.
    */
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
     this.vendor = info.vendor;
-    const first = !this.attempted;
+    const kind = this.attempted ? LATER_ATTEMPT : FIRST_ATTEMPT;
     this.attempted = true;
-    return this.clientSpan(info, startedMs, false, first);
+    return this.clientSpan(info, startedMs, kind);
   }
 
   /** A shadow copy's span: as an attempt's, marked, with no attempt metrics and no say in the server span. */
   shadowCopy(info: AttemptInfo, startedMs: number): CopyTelemetry {
-    return this.clientSpan(info, startedMs, true, false);
+    return this.clientSpan(info, startedMs, SHADOW_COPY);
   }
 
-  /** An attempt's client span: opened on this object (`own`, the first attempt's), or a new one. */
-  private clientSpan(info: AttemptInfo, startedMs: number, shadow: boolean, own: boolean): AttemptSpan {
+  /** A client span of this request's: the first attempt's opened on this object, any other a new one. */
+  private clientSpan(info: AttemptInfo, startedMs: number, kind: ClientSpanKind): BatchAttemptSpan {
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const tracer = this.tracer;
     tracer.drawSpanId();
@@ -207,20 +230,24 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
     // Its sampler's trace state, else this span's (its parent's), as the SDK gives a child span.
     const state = result.traceState;
     const tracestate =
-      state === undefined || state === this.traceState ? this.traceStateText : tracestateOf(state);
-    if (!own)
-      return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs, shadow);
-    this.open(operation, s0, s1, info, result, tracestate, startedMs, false);
-    return this;
+      state === undefined || state === this.serverTraceState
+        ? this.serverTraceStateText
+        : tracestateOf(state);
+    if (kind === FIRST_ATTEMPT) {
+      this.open(operation, s0, s1, info, result, tracestate, startedMs, false);
+      return this;
+    }
+    const shadow = kind === SHADOW_COPY;
+    return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs, shadow);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */
   private sampleAttempt(name: string): SamplingResult {
     this.parentOfAttempts ??= trace.setSpanContext(ROOT_CONTEXT, {
       traceId: this.traceId,
-      spanId: hexOfWord(this.server0) + hexOfWord(this.server1),
-      traceFlags: this.traceFlags,
-      ...(this.traceState ? { traceState: this.traceState } : {}),
+      spanId: hexOfWord(this.serverSpanId0) + hexOfWord(this.serverSpanId1),
+      traceFlags: this.serverTraceFlags,
+      ...(this.serverTraceState ? { traceState: this.serverTraceState } : {}),
     });
     return this.tracer.sample(this.parentOfAttempts, this.traceId, name, SpanKind.CLIENT);
   }
@@ -229,7 +256,7 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
    * An attempt's span has ended: written with this request's record (in the order they closed),
    * or, when that has been written already, in a record of its own now.
    */
-  attemptClosed(attempt: AttemptSpan): void {
+  attemptClosed(attempt: BatchAttemptSpan): void {
     if (!this.written) {
       if (this.closedFirst === undefined) this.closedFirst = attempt;
       else if (this.moreClosed === undefined) this.moreClosed = [attempt];
@@ -254,9 +281,9 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
       this.t1,
       this.t2,
       this.t3,
-      this.server0,
-      this.server1,
-      this.traceFlags,
+      this.serverSpanId0,
+      this.serverSpanId1,
+      this.serverTraceFlags,
     );
     return writer;
   }
@@ -273,8 +300,8 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
 
   /** Ends the server span: its record is written at the end of this turn of the event loop. */
   finish(record: AuditRecord): void {
-    if (this.finished) return;
-    this.finished = true;
+    if (this.serverEnded) return;
+    this.serverEnded = true;
     if (!sampled(this.serverSampling) && this.closedFirst === undefined) {
       // Nothing to write (an attempt that closes later writes its own record).
       this.written = true;
@@ -288,7 +315,7 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
     // Never before its start, as the SDK ends a span; a microsecond past the reading, as an epoch
     // millisecond in a double is good to ~0.25 µs only, and an attempt's end, its start plus its
     // length, may round that much later than the same moment does.
-    this.endedAt = Math.max(this.wallTime(this.ledger.finishedMs) + 0.001, this.ledger.startedAt);
+    this.serverEndedAt = Math.max(this.wallTime(this.ledger.finishedMs) + 0.001, this.ledger.startedAt);
     this.tracer.later(this);
   }
 
@@ -322,16 +349,16 @@ export class BatchRequestTrace extends AttemptSpan implements RequestTrace, Late
       SpanKind.SERVER,
       spanNameFirst(frontDoor),
       spanNameSecond(frontDoor, model),
-      this.server0,
-      this.server1,
-      this.traceFlags,
-      this.traceStateText,
+      this.serverSpanId0,
+      this.serverSpanId1,
+      this.serverTraceFlags,
+      this.serverTraceStateText,
       remote ? PARENT_REMOTE : PARENT_NONE,
       remote ? hexWord(remote.spanId, 0) : 0,
       remote ? hexWord(remote.spanId, 1) : 0,
       remote ? remote.traceFlags : 0,
       start,
-      this.endedAt,
+      this.serverEndedAt,
       // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
       record.status >= 500 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
       record.status >= 500 ? (record.errorClass ?? "") : undefined,

@@ -137,6 +137,42 @@ describe("SseDecoder", () => {
     }
   });
 
+  test("a line that arrives over many reads is counted right across them: it throws at the read that takes it past the bound, not before", () => {
+    const maxLine = 300;
+    // Past a third of the bound (where counting starts) in each mix of 1-, 3- and 4-byte characters.
+    const line = `data: ${"a€🎉".repeat(60)}`;
+    const all = bytes(`data: first\n\n${line}\n\n`);
+    const lineStart = all.length - bytes(line).length - 2;
+    for (const read of [1, 2, 5, 64]) {
+      const decoder = new SseDecoder(maxLine);
+      const decoded = new TextDecoder();
+      let arrived = "";
+      let threw = false;
+      for (let at = 0; at < all.length && !threw; at += read) {
+        const chunk = all.subarray(at, at + read);
+        arrived += decoded.decode(chunk, { stream: true });
+        // The line's bytes that this read completed as characters, the line end not among them.
+        const lineSoFar = bytes(arrived).length - lineStart;
+        const past = Math.min(lineSoFar, bytes(line).length) > maxLine;
+        if (past) {
+          expect(() => decoder.push(chunk)).toThrow("longer than");
+          threw = true;
+        } else decoder.push(chunk);
+      }
+      expect(threw).toBe(true);
+    }
+    // At the bound exactly, however split, the line is whole.
+    const atBound = `data: ${"a€🎉".repeat(36)}${"x".repeat(maxLine - 6 - 36 * 8)}`;
+    expect(bytes(atBound).length).toBe(maxLine);
+    const exact = bytes(atBound);
+    for (const read of [1, 3, 7]) {
+      const parts: Uint8Array[] = [];
+      for (let at = 0; at < exact.length; at += read) parts.push(exact.subarray(at, at + read));
+      expect(decode([...parts, "\n\n"], maxLine)).toHaveLength(1);
+      expect(() => decode([...parts, "y\n\n"], maxLine)).toThrow("longer than");
+    }
+  });
+
   test("the bound applies to one line, not to an event made of many short lines", () => {
     const many = "data: 0123456789\n".repeat(50);
     expect(decode([`${many}\n`], 16)).toHaveLength(1);

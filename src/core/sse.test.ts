@@ -137,6 +137,15 @@ describe("SseDecoder", () => {
     }
   });
 
+  test("a line still arriving is bounded in bytes: under the bound in characters, past it in bytes, it throws before it ends", () => {
+    const maxLine = 64 * 1024;
+    const decoder = new SseDecoder(maxLine);
+    // Half the bound in characters, 1.5 times it in bytes, and no line end yet.
+    expect(() => decoder.push(bytes(`data: ${"€".repeat(maxLine / 2)}`))).toThrow(
+      `upstream sent an event-stream line longer than ${maxLine} bytes`,
+    );
+  });
+
   test("a line that arrives over many reads is counted right across them: it throws at the read that takes it past the bound, not before", () => {
     const maxLine = 300;
     // Past a third of the bound (where counting starts) in each mix of 1-, 3- and 4-byte characters.

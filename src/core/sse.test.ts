@@ -76,6 +76,16 @@ describe("SseDecoder", () => {
     for (const result of everySplit(text)) expect(result).toEqual(expected);
   });
 
+  test("a `data:` line after an `error:` field in one event is dropped, as the byte relay's scanner drops it: the event is the error's", () => {
+    const text = 'data: {"a":1}\n\nerror: {"code":500,"message":"x"}\ndata: {"y":1}\n\ndata: [DONE]\n\n';
+    const expected = [
+      { data: '{"a":1}' },
+      { data: '{"error":{"code":500,"message":"x"}}' },
+      { data: "[DONE]" },
+    ];
+    for (const result of everySplit(text)) expect(result).toEqual(expected);
+  });
+
   test("event names apply to their own event only", () => {
     expect(decode(["event: ping\ndata: {}\n\ndata: plain\n\nevent: lonely\n\n"])).toEqual([
       { event: "ping", data: "{}" },

@@ -76,6 +76,11 @@ export class SseDecoder {
   private pending = "";
   /** The event's data lines so far, joined with "\n"; undefined before its first. */
   private data: string | undefined;
+  /**
+   * The event's data came from an `error:` field: a `data:` line after it is dropped, as the byte
+   * relay's scanner drops it (sse-scanner.ts), not joined into data no reader could parse.
+   */
+  private dataFromError = false;
   private eventName: string | undefined;
   private lastWasCr = false;
   /**
@@ -165,6 +170,7 @@ export class SseDecoder {
         out.push(event);
       }
       this.data = undefined;
+      this.dataFromError = false;
       this.eventName = undefined;
       return;
     }
@@ -184,10 +190,14 @@ export class SseDecoder {
     else if (field === "event") this.eventName = value;
     // Only as an event's first data, as the byte relay's scanner reads it (sse-scanner.ts): after a
     // `data:` line the event is that data's, the field dropped as a client's reader drops it.
-    else if (field === ERROR_FIELD && this.data === undefined) this.addData(errorFieldData(value));
+    else if (field === ERROR_FIELD && this.data === undefined) {
+      this.addData(errorFieldData(value));
+      this.dataFromError = true;
+    }
   }
 
   private addData(value: string): void {
+    if (this.dataFromError) return;
     this.data = this.data === undefined ? value : `${this.data}\n${value}`;
   }
 }

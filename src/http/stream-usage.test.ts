@@ -237,6 +237,23 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
     expect([record.outputTokens, record.inputTokens >= 100]).toEqual([3, true]);
   });
 
+  test("an upstream's usage chunk of zeros is no token of the answer through a translation either: the Messages and Responses callers are told and charged the same 3", async () => {
+    const messages = await streamed("/v1/messages", {
+      model: "zeros",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "x".repeat(400) }],
+    });
+    const delta = messages.events
+      .map((data) => JSON.parse(data))
+      .find((event) => event.type === "message_delta");
+    expect([delta.usage.output_tokens, messages.record.outputTokens]).toEqual([3, 3]);
+    const responses = await streamed("/v1/responses", { model: "zeros", input: "x".repeat(400) });
+    const completed = responses.events
+      .map((data) => JSON.parse(data))
+      .find((event) => event.type === "response.completed");
+    expect([completed.response.usage.output_tokens, responses.record.outputTokens]).toEqual([3, 3]);
+  });
+
   test("a usage chunk owed after a [DONE] with no finish chunk says the stream's id, object, created and model, its first chunk's", async () => {
     const { events, record } = await streamed("/v1/chat/completions", {
       model: "unfinished",

@@ -76,6 +76,16 @@ describe("SseDecoder", () => {
     for (const result of everySplit(text)) expect(result).toEqual(expected);
   });
 
+  test("a `data:` line after an `error:` field in one event is dropped, as the byte relay's scanner drops it: the event is the error's", () => {
+    const text = 'data: {"a":1}\n\nerror: {"code":500,"message":"x"}\ndata: {"y":1}\n\ndata: [DONE]\n\n';
+    const expected = [
+      { data: '{"a":1}' },
+      { data: '{"error":{"code":500,"message":"x"}}' },
+      { data: "[DONE]" },
+    ];
+    for (const result of everySplit(text)) expect(result).toEqual(expected);
+  });
+
   test("event names apply to their own event only", () => {
     expect(decode(["event: ping\ndata: {}\n\ndata: plain\n\nevent: lonely\n\n"])).toEqual([
       { event: "ping", data: "{}" },
@@ -134,6 +144,51 @@ describe("SseDecoder", () => {
       expect(bytes(line).length).toBe(maxLine);
       expect(decode([`${line}\n\n`], maxLine)).toHaveLength(1);
       expect(() => decode([`${line}x\n\n`], maxLine)).toThrow("longer than");
+    }
+  });
+
+  test("a line still arriving is bounded in bytes: under the bound in characters, past it in bytes, it throws before it ends", () => {
+    const maxLine = 64 * 1024;
+    const decoder = new SseDecoder(maxLine);
+    // Half the bound in characters, 1.5 times it in bytes, and no line end yet.
+    expect(() => decoder.push(bytes(`data: ${"€".repeat(maxLine / 2)}`))).toThrow(
+      `upstream sent an event-stream line longer than ${maxLine} bytes`,
+    );
+  });
+
+  test("a line that arrives over many reads is counted right across them: it throws at the read that takes it past the bound, not before", () => {
+    const maxLine = 300;
+    // Past a third of the bound (where counting starts) in each mix of 1-, 3- and 4-byte characters.
+    const line = `data: ${"a€🎉".repeat(60)}`;
+    const all = bytes(`data: first\n\n${line}\n\n`);
+    const lineStart = all.length - bytes(line).length - 2;
+    for (const read of [1, 2, 5, 64]) {
+      const decoder = new SseDecoder(maxLine);
+      const decoded = new TextDecoder();
+      let arrived = "";
+      let threw = false;
+      for (let at = 0; at < all.length && !threw; at += read) {
+        const chunk = all.subarray(at, at + read);
+        arrived += decoded.decode(chunk, { stream: true });
+        // The line's bytes that this read completed as characters, the line end not among them.
+        const lineSoFar = bytes(arrived).length - lineStart;
+        const past = Math.min(lineSoFar, bytes(line).length) > maxLine;
+        if (past) {
+          expect(() => decoder.push(chunk)).toThrow("longer than");
+          threw = true;
+        } else decoder.push(chunk);
+      }
+      expect(threw).toBe(true);
+    }
+    // At the bound exactly, however split, the line is whole.
+    const atBound = `data: ${"a€🎉".repeat(36)}${"x".repeat(maxLine - 6 - 36 * 8)}`;
+    expect(bytes(atBound).length).toBe(maxLine);
+    const exact = bytes(atBound);
+    for (const read of [1, 3, 7]) {
+      const parts: Uint8Array[] = [];
+      for (let at = 0; at < exact.length; at += read) parts.push(exact.subarray(at, at + read));
+      expect(decode([...parts, "\n\n"], maxLine)).toHaveLength(1);
+      expect(() => decode([...parts, "y\n\n"], maxLine)).toThrow("longer than");
     }
   });
 

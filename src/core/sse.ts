@@ -41,18 +41,25 @@ export const lineTooLong = (maxLine: number): GatewayError =>
   upstreamError(`upstream sent an event-stream line longer than ${maxLine} bytes`);
 
 /**
- * Whether `text[from, to)` takes more than `bound` bytes as UTF-8, as the upstream sent it: a
- * UTF-16 unit is 1 to 3 bytes (a surrogate pair's two, 4). Counted until past the bound, no copy.
+ * The UTF-8 bytes of `text[from, to)`, as the upstream sent them (a UTF-16 unit is 1 to 3 bytes, a
+ * surrogate pair's two 4), counted only until past `bound`: no copy.
  */
-function longerThan(text: string, from: number, to: number, bound: number): boolean {
-  if (to - from > bound) return true;
+function utf8Bytes(text: string, from: number, to: number, bound: number): number {
   let bytes = 0;
   for (let i = from; i < to && bytes <= bound; i++) {
     const c = text.charCodeAt(i);
     bytes += c < 0x80 ? 1 : c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 2 : 3;
   }
-  return bytes > bound;
+  return bytes;
 }
+
+/** What of a line still arriving is counted already: its first `units`, `bytes` long in UTF-8. */
+interface CountedPrefix {
+  units: number;
+  bytes: number;
+}
+
+const NOTHING_COUNTED: CountedPrefix = { units: 0, bytes: 0 };
 
 /**
  * Incremental SSE decoder (the WHATWG event-stream rules we rely on): lines end in LF, CR
@@ -69,6 +76,11 @@ export class SseDecoder {
   private pending = "";
   /** The event's data lines so far, joined with "\n"; undefined before its first. */
   private data: string | undefined;
+  /**
+   * The event's data came from an `error:` field: a `data:` line after it is dropped, as the byte
+   * relay's scanner drops it (sse-scanner.ts), not joined into data no reader could parse.
+   */
+  private dataFromError = false;
   private eventName: string | undefined;
   private lastWasCr = false;
   /**
@@ -76,6 +88,11 @@ export class SseDecoder {
    * a unit at most): its bytes are counted (`longerThan`) only past it, an integer compared a line.
    */
   private readonly surelyWithin: number;
+  /**
+   * What of `pending`, a line still arriving past `surelyWithin`, is counted already: each read
+   * counts only what it brought, not the whole line again.
+   */
+  private counted = NOTHING_COUNTED;
 
   constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {
     this.surelyWithin = Math.floor(maxLine / 3);
@@ -98,8 +115,11 @@ export class SseDecoder {
 
   private feed(input: string): SseEvent[] {
     const out: SseEvent[] = [];
-    let text = this.pending === "" ? input : this.pending + input;
+    const text = this.pending === "" ? input : this.pending + input;
     this.pending = "";
+    // Counted of the line `text` begins with, the one `pending` held; nothing of any other.
+    const counted = this.counted;
+    this.counted = NOTHING_COUNTED;
     let start = 0;
     if (this.lastWasCr && text.charCodeAt(0) === 10) start = 1;
     this.lastWasCr = false;
@@ -112,7 +132,8 @@ export class SseDecoder {
         i++;
         continue;
       }
-      if (i - start > this.surelyWithin) this.bounded(text, start, i);
+      if (i - start > this.surelyWithin)
+        this.bounded(text, start, i, start === 0 ? counted : NOTHING_COUNTED);
       this.line(text, start, i, out);
       if (c === 13) {
         if (i + 1 === text.length) this.lastWasCr = true;
@@ -121,15 +142,22 @@ export class SseDecoder {
       start = i + 1;
       i = crs ? start : text.indexOf("\n", start);
     }
-    text = start === 0 ? text : text.slice(start);
-    if (text.length > this.surelyWithin) this.bounded(text, 0, text.length);
-    this.pending = text;
+    if (text.length - start > this.surelyWithin)
+      this.counted = this.bounded(text, start, text.length, start === 0 ? counted : NOTHING_COUNTED);
+    this.pending = start === 0 ? text : text.slice(start);
     return out;
   }
 
-  /** Throws when the line `text[from, to)`, whole or still arriving, is past the bound. */
-  private bounded(text: string, from: number, to: number): void {
-    if (longerThan(text, from, to, this.maxLine)) throw lineTooLong(this.maxLine);
+  /**
+   * Throws when the line `text[from, to)`, whole or still arriving, is past the bound; else what of
+   * it is counted. Its first `counted.units` were counted by an earlier read: only the rest is.
+   */
+  private bounded(text: string, from: number, to: number, counted: CountedPrefix): CountedPrefix {
+    const bound = this.maxLine;
+    if (to - from > bound) throw lineTooLong(bound);
+    const bytes = counted.bytes + utf8Bytes(text, from + counted.units, to, bound - counted.bytes);
+    if (bytes > bound) throw lineTooLong(bound);
+    return { units: to - from, bytes };
   }
 
   /** The line `text[from, to)`. */
@@ -142,6 +170,7 @@ export class SseDecoder {
         out.push(event);
       }
       this.data = undefined;
+      this.dataFromError = false;
       this.eventName = undefined;
       return;
     }
@@ -161,10 +190,14 @@ export class SseDecoder {
     else if (field === "event") this.eventName = value;
     // Only as an event's first data, as the byte relay's scanner reads it (sse-scanner.ts): after a
     // `data:` line the event is that data's, the field dropped as a client's reader drops it.
-    else if (field === ERROR_FIELD && this.data === undefined) this.addData(errorFieldData(value));
+    else if (field === ERROR_FIELD && this.data === undefined) {
+      this.addData(errorFieldData(value));
+      this.dataFromError = true;
+    }
   }
 
   private addData(value: string): void {
+    if (this.dataFromError) return;
     this.data = this.data === undefined ? value : `${this.data}\n${value}`;
   }
 }

@@ -107,10 +107,13 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
   // A chat server that ignores `stream_options` (an older vLLM, Ollama, TGI): two chunks of text
   // and the finish, then `[DONE]` — or, model `unmarked`, the body's end without it; model `held`
   // sends its finish and `[DONE]` only once the test has read the first chunk through the gateway.
+  // Model `zeros` sends a usage chunk of zeros of its own (a server's placeholders), `unfinished`
+  // its `[DONE]` without the finish chunk, `bare` its `[DONE]` alone.
   const chunk = (delta: object, finish: string | null) =>
     `data: ${JSON.stringify({ id: "c9", object: "chat.completion.chunk", created: 7, model: "up", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   const answer = chunk({ role: "assistant", content: "Hello" }, null) + chunk({ content: " world" }, null);
   const finish = chunk({}, "stop");
+  const zeros = `data: ${JSON.stringify({ id: "c9", object: "chat.completion.chunk", created: 7, model: "up", choices: [], usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } })}\n\n`;
   const encoder = new TextEncoder();
   let dir: string;
   let upstream: ReturnType<typeof Bun.serve>;
@@ -127,6 +130,9 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
       async fetch(request) {
         const { model } = (await request.json()) as { model: string };
         if (model === "unmarked") return sse(answer + finish);
+        if (model === "zeros") return sse(`${answer}${finish}${zeros}data: [DONE]\n\n`);
+        if (model === "unfinished") return sse(`${answer}data: [DONE]\n\n`);
+        if (model === "bare") return sse("data: [DONE]\n\n");
         if (model !== "held") return sse(`${answer}${finish}data: [DONE]\n\n`);
         const body = new ReadableStream<Uint8Array>({
           start(controller) {
@@ -141,7 +147,7 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
       },
     });
     dir = mkdtempSync(join(tmpdir(), "mindgw-stream-usage-"));
-    const routes = ["plain", "unmarked", "held"].map((name) => ({
+    const routes = ["plain", "unmarked", "held", "zeros", "unfinished", "bare"].map((name) => ({
       name,
       routes: [{ provider: "up", model: name }],
     }));
@@ -215,6 +221,74 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
       });
       // The upstream's three chunks, a token each; the prompt by its length.
       expect([record.outputTokens, record.inputTokens >= 100]).toEqual([3, true]);
+    });
+  }
+
+  test("an upstream that sent a usage chunk of its own, zeros, is relayed as it came: no second usage chunk after it, and its usage chunk is no token of the answer", async () => {
+    const { events, record } = await streamed("/v1/chat/completions", {
+      model: "zeros",
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "x".repeat(400) }],
+    });
+    const usages = events.filter((data) => data.includes('"usage"')).map((data) => JSON.parse(data).usage);
+    expect(usages).toEqual([{ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }]);
+    expect(events.at(-1)).toBe("[DONE]");
+    // Charged the estimate all the same: the three chunks of the answer, a token each, the prompt by its length.
+    expect([record.outputTokens, record.inputTokens >= 100]).toEqual([3, true]);
+  });
+
+  test("an upstream's usage chunk of zeros is no token of the answer through a translation either: the Messages and Responses callers are told and charged the same 3", async () => {
+    const messages = await streamed("/v1/messages", {
+      model: "zeros",
+      max_tokens: 50,
+      messages: [{ role: "user", content: "x".repeat(400) }],
+    });
+    const delta = messages.events
+      .map((data) => JSON.parse(data))
+      .find((event) => event.type === "message_delta");
+    expect([delta.usage.output_tokens, messages.record.outputTokens]).toEqual([3, 3]);
+    const responses = await streamed("/v1/responses", { model: "zeros", input: "x".repeat(400) });
+    const completed = responses.events
+      .map((data) => JSON.parse(data))
+      .find((event) => event.type === "response.completed");
+    expect([completed.response.usage.output_tokens, responses.record.outputTokens]).toEqual([3, 3]);
+  });
+
+  test("a usage chunk owed after a [DONE] with no finish chunk says the stream's id, object, created and model, its first chunk's", async () => {
+    const { events, record } = await streamed("/v1/chat/completions", {
+      model: "unfinished",
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "x".repeat(400) }],
+    });
+    expect(events.at(-1)).toBe("[DONE]");
+    expect(JSON.parse(events.at(-2) ?? "{}")).toEqual({
+      id: "c9",
+      object: "chat.completion.chunk",
+      created: 7,
+      model: "up",
+      choices: [],
+      usage: {
+        prompt_tokens: record.inputTokens,
+        completion_tokens: 2,
+        total_tokens: record.inputTokens + 2,
+      },
+    });
+    expect(record.outputTokens).toBe(2);
+  });
+
+  for (const [path, object, ask] of [
+    ["/v1/chat/completions", "chat.completion.chunk", { messages: [{ role: "user", content: "hi" }] }],
+    ["/v1/completions", "text_completion", { prompt: "hi" }],
+  ] as const) {
+    test(`a usage chunk owed to a stream of no chunk at all names its object, the operation's (${object})`, async () => {
+      const { events } = await streamed(path, {
+        model: "bare",
+        stream_options: { include_usage: true },
+        ...ask,
+      });
+      expect(events.at(-1)).toBe("[DONE]");
+      const usage = JSON.parse(events.at(-2) ?? "{}");
+      expect([usage.object, usage.choices, usage.usage?.completion_tokens]).toEqual([object, [], 0]);
     });
   }
 

@@ -87,11 +87,12 @@ export class ByteRelay extends UpstreamRelay {
   }
 
   /**
-   * The upstream's data events but its end marker (`ChunkSource.upstreamEvents`): the same
-   * dialect's, so the events relayed, read when the stream's usage is (no count of its own a read).
+   * The upstream's data events but its end marker and any chunk of usage alone
+   * (`ChunkSource.upstreamEvents`): the same dialect's, so the events relayed, read when the
+   * stream's usage is (no count of its own a read).
    */
   get upstreamEvents(): number {
-    return this.scan.ended ? this.events - 1 : this.events;
+    return (this.scan.ended ? this.events - 1 : this.events) - this.scan.usageOnly;
   }
   /** The body ended after the answer's finish reason but without `[DONE]`: complete all the same. */
   private finishedUnmarked = false;
@@ -172,7 +173,7 @@ export class ByteRelay extends UpstreamRelay {
     if (closing) {
       this.finishedUnmarked = true;
       // Before the close: a usage chunk the caller is owed is recorded as the stream's usage first.
-      const marked = scan.closedWith(closing);
+      const marked = scan.closeRecordingOwedUsage(closing);
       this.close(undefined, true);
       return out ? joinTwo(out, marked) : marked;
     }

@@ -1,41 +1,34 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import type { SseEvent } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import { chatUsageOf } from "../translate/usage-mapping.ts";
-import type { UsageSink } from "./usage-sink.ts";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 /** What OpenAI's usage chunk repeats of the stream's other chunks. */
 const REPEATED = ["id", "object", "created", "model", "system_fingerprint"] as const;
 
 /**
  * The usage chunk a chat (or completions) caller that asked for one (`UsageSink.usageAsked`) is
- * owed when its upstream sends none (a server that ignores `stream_options`): the `choices: []`
- * chunk OpenAI writes before `[DONE]`, saying what the caller is charged (`UsageSink.untoldUsage`),
- * its id, object, created and model those of the stream's finish chunk. Made only for such a caller.
+ * owed when its upstream sent no usage object (a server that ignores `stream_options`): the
+ * `choices: []` chunk OpenAI writes before `[DONE]`, saying `usage`, what the caller is charged
+ * (`UsageSink.recordEstimate`). Its id, object, created and model are those of `head`, the data of
+ * the stream's finish chunk (of its first chunk when `[DONE]` came without a finish), decoded only
+ * now that a chunk is owed; its `object` is `fallbackObject` where the head names none.
  */
-export class OwedUsage {
-  private head: JsonObject | undefined;
-
-  constructor(private readonly sink: UsageSink) {}
-
-  /** The stream's finish chunk, decoded: what the usage chunk repeats of it (`REPEATED`). */
-  finished(event: SseEvent | undefined): void {
-    const body = event && parseEventData(event.data);
-    if (!isJsonObject(body)) return;
-    const head: JsonObject = {};
-    for (const field of REPEATED) if (body[field] !== undefined) head[field] = body[field];
-    this.head = head;
+export function owedUsageChunk(
+  head: Uint8Array | undefined,
+  usage: Usage,
+  fallbackObject: string,
+): Uint8Array {
+  const parsed = head && parseEventData(decoder.decode(head));
+  const body = isJsonObject(parsed) ? parsed : undefined;
+  const chunk: JsonObject = {};
+  for (const field of REPEATED) {
+    const value = body?.[field] ?? (field === "object" ? fallbackObject : undefined);
+    if (value !== undefined) chunk[field] = value;
   }
-
-  /**
-   * The stream ends whole, `upstreamEvents` data events read but its end marker: the usage chunk
-   * as an event's bytes, or none when the upstream reported usage of its own.
-   */
-  chunk(upstreamEvents: number): Uint8Array | undefined {
-    const usage = this.sink.untoldUsage?.(upstreamEvents);
-    if (!usage) return undefined;
-    const chunk = { ...this.head, choices: [], usage: chatUsageOf(usage) };
-    return encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
-  }
+  chunk.choices = [];
+  chunk.usage = chatUsageOf(usage);
+  return encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, spyOn, test } from "bun:test";
+import { SseDecoder } from "../core/sse.ts";
 import { SseScanner } from "../core/sse-scanner.ts";
 import { endsStream, malformed, namesRole, reportsError } from "./relay-event-checks.ts";
 import { RelayScan } from "./relay-scan.ts";
@@ -268,6 +269,23 @@ describe("RelayScan: an error event mid-stream, without the gateway's upstream a
     const quiet = new RelayScan({ maxLine: 4096, onUsage: () => true });
     quiet.take(encoder.encode(after));
     expect([quiet.brokenAt, quiet.reported, quiet.ended]).toEqual([-1, undefined, true]);
+  });
+
+  test("a `data:` line after an `error:` field in one event is dropped: the event is the error's, relayed as its chunk and decoded alike (sse.ts)", () => {
+    const failure = '{"code":500,"message":"x"}';
+    const stream = `${CONTENT}error: ${failure}\ndata: {"y":1}\n\ndata: [DONE]\n\n`;
+    const chunk = `{"error":${failure}}`;
+    for (let at = 0; at <= stream.length; at++)
+      expect([at, relayed(stream, at)]).toEqual([at, `${CONTENT}data: ${chunk}\n\ndata: [DONE]\n\n`]);
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    scan.take(encoder.encode(stream));
+    expect([scan.reported?.message, scan.reportedUnended]).toEqual([
+      "the stream ended with an error event",
+      { data: chunk },
+    ]);
+    // The decoder the translated relays read events with says the same event.
+    const decoded = new SseDecoder(4096).push(encoder.encode(stream));
+    expect(decoded.map((event) => event.data).slice(-2)).toEqual([chunk, "[DONE]"]);
   });
 
   test("an error event that names no account, and every stream without one, go out as the very read", () => {

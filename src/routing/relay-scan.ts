@@ -4,7 +4,7 @@ import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
-import { OwedUsage } from "./owed-usage.ts";
+import { owedUsageChunk } from "./owed-usage.ts";
 import { PREVIOUS_KEY, saidPreviousId, withPreviousIdInEvent } from "./previous-response-id.ts";
 import {
   CLOSE_BRACE,
@@ -21,7 +21,7 @@ import {
 import { foundBefore, indexOf, keyFrom, keyWithValueAt } from "./relay-key-search.ts";
 import { errorFieldChunk, scrubbedErrorEvent } from "./scrubbed-error-event.ts";
 import { CLOSING, reportedFailure } from "./stream-end.ts";
-import type { UsageSink } from "./usage-sink.ts";
+import type { OwedUsageObject, UsageSink } from "./usage-sink.ts";
 import { withoutCuts } from "./without-cuts.ts";
 
 const encoder = new TextEncoder();
@@ -39,6 +39,8 @@ const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
 /** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
 const NOTHING = new Uint8Array(0);
+/** A chunk of usage alone, OpenAI's `include_usage` chunk: no choice, so no token of the answer. */
+const NO_CHOICES = /"choices"\s*:\s*\[\s*\]/;
 
 /**
  * What of each upstream read may go to the client (routing/byte-relay.ts): its complete events,
@@ -83,6 +85,8 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   events = 0;
   /** Complete data events in every read taken so far. */
   allEvents = 0;
+  /** Of those, chunks of usage alone (`choices: []`): not the answer's, counted as no token of it. */
+  usageOnly = 0;
   /** Where the first malformed event (or a line past the bound) starts in the read last taken (-1: none). */
   brokenAt = -1;
   /** The stream broke on a line past the bound (at `brokenAt`), not on a malformed event. */
@@ -107,14 +111,22 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   private readonly previousId: Uint8Array | undefined;
   /** The next `"previous_response_id"` in the read being taken, found once a read (with `previousId`). */
   private previousAt = -1;
-  /** The usage chunk a caller that asked for one is owed should none come (`UsageSink.usageAsked`). */
-  private readonly owed: OwedUsage | undefined;
+  /**
+   * The caller asked for a usage chunk (`UsageSink.usageAsked`, its `object`) and no usage object
+   * went by yet: the relay owes it one (owed-usage.ts) should the stream end so.
+   */
+  private owes: OwedUsageObject | undefined;
+  /**
+   * What the owed chunk repeats the id and model of, while one is owed: the data of the finish
+   * chunk (of the first chunk before one), its bytes alone, decoded only if the chunk is written.
+   */
+  private owedHead: Uint8Array | undefined;
 
   constructor(private readonly sink: UsageSink) {
     super(sink.maxLine);
     const previousId = sink.previousId;
     if (previousId !== undefined) this.previousId = saidPreviousId(previousId);
-    if (sink.usageAsked === true) this.owed = new OwedUsage(sink);
+    this.owes = sink.usageAsked;
   }
 
   /** Whether part of an event is held back. */
@@ -208,7 +220,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
         this.ended = true;
         // Once a stream: its named end event (`response.failed`, `message_stop`) is decoded too.
         finalEvent = span.nameStart !== -1;
-        if (this.owed && !finalEvent && !this.reported) this.owedBefore(span);
+        if (this.owes && !finalEvent && !this.reported) this.owedBefore(span);
       } else if (malformed(buf, span, this.sink.maxLine)) {
         this.brokenAt = span.start;
         return;
@@ -221,12 +233,23 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
       }
     }
     if (opening) this.watchOpening(span);
+    if (this.owes && this.owedHead === undefined && everyday)
+      this.owedHead = buf.slice(dataStart, span.dataEnd);
     if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) {
+      // Set at the first choice's finish: of n choices, the others' may follow (as ever).
       this.closing = DONE;
-      this.owed?.finished(eventOf(buf, span, this.sink.maxLine));
+      if (this.owes) this.owedHead = buf.slice(dataStart, span.dataEnd);
     }
-    if (this.carriesUsage(span) || finalEvent) {
+    const usage = this.carriesUsage(span);
+    if (usage || finalEvent) {
       const event = eventOf(buf, span, this.sink.maxLine);
+      if (usage) {
+        // The upstream said usage, zeros too: the caller is owed none (the estimate is billed all
+        // the same, http/stream-usage.ts), and a chunk of it alone is no token of the answer.
+        this.owes = undefined;
+        this.owedHead = undefined;
+        if (event && NO_CHOICES.test(event.data)) this.usageOnly++;
+      }
       // A Responses stream's `response.failed` is how OpenAI reports a server error: its words
       // are scrubbed as an error event's are, before the answer it fails the attempt as one, and
       // after it the stream ends failed, as it does with one.
@@ -260,10 +283,11 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
 
   /**
    * The end marker the relay adds to a stream that finished without it (`closing`), after the
-   * usage chunk its caller is owed, if any (`owedBefore`).
+   * usage chunk its caller is owed, if any, its estimate recorded as the stream's usage
+   * (`recordOwedUsage`).
    */
-  closedWith(marker: Uint8Array): Uint8Array {
-    const owed = marker === DONE ? this.owed?.chunk(this.allEvents) : undefined;
+  closeRecordingOwedUsage(marker: Uint8Array): Uint8Array {
+    const owed = marker === DONE ? this.recordOwedUsage(this.allEvents) : undefined;
     return owed ? joinTwo(owed, marker) : marker;
   }
 
@@ -272,8 +296,22 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
    * the upstream's events are those before it, this one not counted.
    */
   private owedBefore(span: SseSpan): void {
-    const owed = this.owed?.chunk(this.allEvents + this.events - 1);
+    const owed = this.recordOwedUsage(this.allEvents + this.events - 1);
     if (owed) this.replace(span, joinTwo(owed, this.buf.subarray(span.start, span.end)));
+  }
+
+  /**
+   * The usage chunk the caller is owed, `upstreamEvents` data events read (no usage object among
+   * them, so no usage-only chunk), its estimate recorded as the stream's usage; once a stream.
+   */
+  private recordOwedUsage(upstreamEvents: number): Uint8Array | undefined {
+    const object = this.owes;
+    if (object === undefined) return undefined;
+    this.owes = undefined;
+    const usage = this.sink.recordEstimate?.(upstreamEvents);
+    const head = this.owedHead;
+    this.owedHead = undefined;
+    return usage && owedUsageChunk(head, usage, object);
   }
 
   /** An event left out of what goes to the client (or replaced: `swaps`). */

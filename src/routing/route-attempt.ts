@@ -12,7 +12,7 @@ import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { answeredModel } from "../translate/answered-model.ts";
 import { wantsUsage } from "../translate/chat-chunk-builder.ts";
 import { parseEventData } from "../translate/parse-body.ts";
-import { estimatedStreamUsage, reportsUsage } from "../translate/stream-estimate.ts";
+import { estimatedStreamUsage } from "../translate/stream-estimate.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
@@ -24,6 +24,7 @@ import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import type { READ_ON, ReadStep } from "./stepped-reads.ts";
+import type { OwedUsageObject } from "./usage-sink.ts";
 
 /**
  * One attempt at one route as one object, where each layer of the attempt used to have an object
@@ -187,19 +188,20 @@ export class RouteAttempt
 
   /**
    * A same-dialect chat (or completions) stream's caller asked for usage itself (`UsageSink`):
-   * `include_usage` in a body the gateway did not add it to.
+   * `include_usage` in a body the gateway did not add it to. Its chunks' `object`, if so.
    */
-  get usageAsked(): boolean {
-    return this.adapted.native?.forcedUsage === false && wantsUsage(this.adapted.body);
+  get usageAsked(): OwedUsageObject | undefined {
+    if (this.adapted.native?.forcedUsage !== false || !wantsUsage(this.adapted.body)) return undefined;
+    return this.adapted.operation === "completions" ? "text_completion" : "chat.completion.chunk";
   }
 
   /**
-   * A relayed stream ends whole with no usage of the upstream's own: the estimate its caller is
+   * A relayed stream ends whole with no usage object of the upstream's: the estimate its caller is
    * told (translate/stream-estimate.ts), recorded as the stream's usage, so the record says it too.
    */
-  untoldUsage(upstreamEvents: number): Usage | undefined {
+  recordEstimate(upstreamEvents: number): Usage | undefined {
     const meter = this.meter;
-    if (!meter || reportsUsage(meter.usage)) return undefined;
+    if (!meter) return undefined;
     const usage = estimatedStreamUsage(this.adapted.body, upstreamEvents);
     meter.record(usage);
     return usage;

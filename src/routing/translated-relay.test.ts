@@ -343,6 +343,7 @@ describe("TranslatedRelay: failures", () => {
     // its dialect's error event instead leaves HTTP 200, and the relay records it (`push`).
     class EchoUntilError implements EventTranslation {
       done = false;
+      upstreamEvents = 0;
       take(event: SseEvent, out: EventSink): boolean {
         out.push(event);
         this.done = event.event === "error";

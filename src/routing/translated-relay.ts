@@ -6,7 +6,6 @@ import type { EventSink, EventTranslation } from "../translate/stream/stream-tra
 import { answerBegan, mayOpenAnswer, type OpeningHold, settleOpening } from "./answer-opening.ts";
 import type { Attempt } from "./attempt.ts";
 import { failureReported } from "./event-chunks.ts";
-import { endsStreamEvent } from "./stream-end.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
 
 const encoder = new TextEncoder();
@@ -25,11 +24,6 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
   reported: GatewayError | undefined;
   /** The caller's events written so far (ChunkSource.events). */
   events = 0;
-  /**
-   * The upstream's events read so far but its end marker (`ChunkSource.upstreamEvents`): counted
-   * as the translation is handed each, not off what it wrote (framing the caller's dialect adds).
-   */
-  upstreamEvents = 0;
   private readonly decoder: EventDecoder;
   /** The caller's events written since the last hand-out, as wire text. */
   private text = "";
@@ -134,18 +128,18 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
   /** A read's events translated; true when the stream's end was among them. */
   private translate(chunks: Uint8Array[]): boolean {
     for (const chunk of chunks) {
-      for (const event of this.decoder.push(chunk)) if (this.take(event)) return true;
+      for (const event of this.decoder.push(chunk)) if (this.translation.take(event, this)) return true;
     }
     return false;
   }
 
-  /** One upstream event translated, and counted; true when it was the stream's end. */
-  private take(event: SseEvent): boolean {
-    this.upstreamEvents++;
-    if (!this.translation.take(event, this)) return false;
-    // The last event read: its end marker (`[DONE]`, `message_stop`) carried none of the answer.
-    if (endsStreamEvent(event)) this.upstreamEvents--;
-    return true;
+  /**
+   * The upstream's events read so far but its end marker and chunks of usage alone
+   * (`ChunkSource.upstreamEvents`): the translation's count, as it read each, not off what it
+   * wrote (framing the caller's dialect adds); the same count its estimate says.
+   */
+  get upstreamEvents(): number {
+    return this.translation.upstreamEvents;
   }
 
   /**
@@ -174,7 +168,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
 
   /** The upstream's body ended: a last event not closed by a blank line, then the translation's end. */
   private atEnd(): true {
-    for (const event of this.decoder.end()) if (this.take(event)) return true;
+    for (const event of this.decoder.end()) if (this.translation.take(event, this)) return true;
     return this.translation.end(this);
   }
 

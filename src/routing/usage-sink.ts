@@ -19,13 +19,18 @@ export interface UsageSink {
   /**
    * The caller of a chat (or completions) stream asked for its usage chunk itself
    * (`stream_options.include_usage`), the gateway did not add the ask: should the upstream send
-   * none, the relay owes it one (`untoldUsage`).
+   * no usage object, the relay owes it one (owed-usage.ts), of this `object`
+   * (`chat.completion.chunk`, `text_completion`); undefined when it did not ask.
    */
-  readonly usageAsked?: boolean;
+  readonly usageAsked?: OwedUsageObject | undefined;
   /**
-   * The stream ends whole, `upstreamEvents` data events read but its end marker: the usage its
-   * caller is told and charged when the upstream reported none (translate/stream-estimate.ts),
-   * recorded as the stream's usage; undefined when it reported its own.
+   * The stream ends whole, `upstreamEvents` of its data events the answer's (not its end marker,
+   * not a usage-only chunk), and the upstream sent no usage object: records the estimate its
+   * caller is told (translate/stream-estimate.ts) as the stream's usage, the figure it is charged,
+   * and returns it; undefined when there is nothing to record it in.
    */
-  untoldUsage?(upstreamEvents: number): Usage | undefined;
+  recordEstimate?(upstreamEvents: number): Usage | undefined;
 }
+
+/** The `object` of a chat stream's chunks, and of a completions stream's. */
+export type OwedUsageObject = "chat.completion.chunk" | "text_completion";

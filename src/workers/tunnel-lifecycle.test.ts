@@ -367,7 +367,66 @@ describe("worker lifecycle", () => {
       handleSignals: false,
       stop: stop.signal,
       backoff: { baseMs: 20, capMs: 100 },
-      // No moment without a call comes within it: the call below is held until the drain.
+      // No moment without a call comes within it: the call below is held until the drain, and
+      // released well within the drain's own deadline (the same timeout again).
+      drainTimeoutMs: 250,
+    });
+    cleanups.push(async () => {
+      stop.abort();
+      await exit;
+    });
+    const registers = () => gw.control().filter((f) => f.type === "register");
+    await waitFor("registration", () => registers().length === 1);
+    gw.send(
+      JSON.stringify({
+        type: "request",
+        id: "1",
+        requestId: "held",
+        path: "/chat/completions",
+        body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
+        stream: true,
+        window: 256 * 1024,
+      }),
+    );
+    await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
+    upstream.responsesStatus = 400;
+    await waitFor("the drain", () => gw.control().some((f) => f.type === "drain"), 15_000);
+    const why = lines.find((line) => line.message.startsWith("no moment without a call in flight"));
+    expect(why).toEqual({
+      level: "warn",
+      message: "no moment without a call in flight: draining, to register again once they finished",
+      fields: { in_flight: 1, waited_ms: 250 },
+    });
+    // Drained, not closed: its call runs on to its end, then the worker registers again.
+    expect(registers()).toHaveLength(1);
+    upstream.release("held");
+    await waitFor("the second registration", () => registers().length === 2);
+    const types = gw.control().map((f) => f.type);
+    expect(types.indexOf("end")).toBeGreaterThan(types.indexOf("drain"));
+    expect(registers()[1]).toMatchObject({ models: ["llama-small"], apis: ["responses"] });
+    expect(upstream.aborted.has("held")).toBe(false);
+  }, 30_000);
+
+  test("a gateway that reads no announce frame, a call stuck: after a second drain timeout the worker cuts it, as a stop's drain does, and registers again, its model draining no longer", async () => {
+    const upstream = startFakeUpstream();
+    cleanups.push(() => upstream.stop());
+    upstream.responsesStatus = 503;
+    const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
+    const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+    const stop = new AbortController();
+    const exit = runWorker({
+      connect: gw.url,
+      token: "worker-key",
+      upstream: `${upstream.url}/v1`,
+      models: ["llama-small"],
+      concurrency: 4,
+      name: "gpu-1",
+      labels: {},
+      log: (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
+      handleSignals: false,
+      stop: stop.signal,
+      backoff: { baseMs: 20, capMs: 100 },
+      // No moment without a call comes within it, nor within the drain after it: the call is stuck.
       drainTimeoutMs: 50,
     });
     cleanups.push(async () => {
@@ -396,14 +455,14 @@ describe("worker lifecycle", () => {
       message: "no moment without a call in flight: draining, to register again once they finished",
       fields: { in_flight: 1, waited_ms: 50 },
     });
-    // Drained, not closed: its call runs on to its end, then the worker registers again.
-    expect(registers()).toHaveLength(1);
-    upstream.release("held");
-    await waitFor("the second registration", () => registers().length === 2);
-    const types = gw.control().map((f) => f.type);
-    expect(types.indexOf("end")).toBeGreaterThan(types.indexOf("drain"));
+    await waitFor("the second registration", () => registers().length === 2, 15_000);
+    expect(lines.find((line) => line.message.startsWith("drain deadline passed"))).toEqual({
+      level: "warn",
+      message: "drain deadline passed; aborting the rest to register again",
+      fields: { in_flight: 1, waited_ms: 50 },
+    });
     expect(registers()[1]).toMatchObject({ models: ["llama-small"], apis: ["responses"] });
-    expect(upstream.aborted.has("held")).toBe(false);
+    await waitFor("the stuck call cut upstream", () => upstream.aborted.has("held"));
   }, 30_000);
 
   test("a gateway slow to answer the register, that reads announce frames: the worker waits for its answer and announces on that connection, never registering again as if to an older gateway", async () => {

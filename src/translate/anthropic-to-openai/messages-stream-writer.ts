@@ -98,7 +98,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     return out;
   }
 
-  finish(untold?: Usage): SseEvent[] {
+  finish(estimated?: Usage): SseEvent[] {
     const out: SseEvent[] = [];
     this.tool(this.tools.finish(), out);
     // A call whose arguments the stream ended inside, with no finish said (a `length` cut is told
@@ -113,7 +113,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
       refused: this.refused,
     });
     // Without the upstream's figures, the estimate it is charged (StreamWriter `finish`), not 0.
-    const usage = untold ? anthropicUsageOf(untold) : (this.usage ?? { output_tokens: 0 });
+    const usage = estimated ? anthropicUsageOf(estimated) : (this.usage ?? { output_tokens: 0 });
     out.push(anthropicEvent({ type: "message_delta", delta: stop, usage }));
     out.push(anthropicEvent({ type: "message_stop" }));
     return out;

@@ -108,7 +108,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     return text;
   }
 
-  finish(untold?: Usage): SseEvent[] {
+  finish(estimated?: Usage): SseEvent[] {
     const out: SseEvent[] = [];
     this.tool(this.calls.finish(), out);
     const state = responseStatus(this.finishReason);
@@ -121,7 +121,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       this.compacted = item;
     }
     // Without the upstream's figures, the estimate it is charged (StreamWriter `finish`), not 0s.
-    const usage = untold ? responsesUsageOf(untold) : responsesUsage(this.usage);
+    const usage = estimated ? responsesUsageOf(estimated) : responsesUsage(this.usage);
     const response = this.envelope(state.status, usage, state.incompleteReason);
     // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
     this.options.onResponse?.(response);

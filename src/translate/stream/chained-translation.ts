@@ -27,6 +27,11 @@ export class ChainedTranslation implements EventTranslation, EventSink {
     return this.then.done;
   }
 
+  /** The upstream's events are the first translation's to read and count. */
+  get upstreamEvents(): number {
+    return this.first.upstreamEvents;
+  }
+
   take(event: SseEvent, out: EventSink): boolean {
     this.out = out;
     // The first's end (its last events written into `then`) is the stream's end: `then` must be
@@ -58,10 +63,13 @@ export interface EventKeeper {
  */
 export class KeptEvents implements EventTranslation {
   done = false;
+  /** The events it was handed: a chain's count is its first translation's, not these. */
+  upstreamEvents = 0;
 
   constructor(private readonly keeper: EventKeeper) {}
 
   take(event: SseEvent, out: EventSink): boolean {
+    this.upstreamEvents++;
     if (this.keeper.onUsage(event)) out.push(event);
     return false;
   }

@@ -19,7 +19,9 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   const chunk = plainChatChunk(body) ?? judged(body);
   const usage = chunk.usage ? usageFromOpenAI(chunk) : undefined;
   // The model the chunk that carries the usage names: read only with it (one chunk a stream).
-  return { kind: "chunk", chunk, ...(usage ? { usage, model: answeredModel(chunk) } : {}) };
+  if (!usage) return { kind: "chunk", chunk };
+  const usageOnly = chunk.choices?.length === 0;
+  return { kind: "chunk", chunk, usage, model: answeredModel(chunk), ...(usageOnly ? { usageOnly } : {}) };
 }
 
 /** zod's reading of a chunk the hand check left. */

@@ -12,7 +12,10 @@ export type StreamRead<C> =
       readonly usage?: Usage;
       /** The model the event says answered, read with its usage (translate/answered-model.ts). */
       readonly model?: string;
+      /** The stream's end event (Anthropic's `message_stop`): read, but no token of the answer. */
       readonly last?: boolean;
+      /** A chunk of usage alone (OpenAI's `include_usage` chunk, `choices: []`): no token either. */
+      readonly usageOnly?: boolean;
     }
   /** Keep-alives and events with no counterpart on the other side. */
   | { readonly kind: "skip" }
@@ -41,10 +44,10 @@ export interface StreamWriter<C> {
   /** True once the upstream said the answer is whole (a finish reason, `message_stop`). */
   readonly complete: boolean;
   /**
-   * The answer's last events. `untold`: the upstream reported no usage, and this is what the
+   * The answer's last events. `estimated`: the upstream reported no usage, and this is what the
    * caller is charged (translate/stream-estimate.ts), to say in place of the upstream's figures.
    */
-  finish(untold?: Usage): Iterable<SseEvent>;
+  finish(estimated?: Usage): Iterable<SseEvent>;
   /**
    * A failure after the stream started, as the events this stream ends with then: the dialect's
    * error event (a Responses stream's `error`, then `response.failed`: core/error-wire.ts).
@@ -71,6 +74,11 @@ export interface EventTranslation {
   take(event: SseEvent, out: EventSink): boolean;
   /** The upstream's events are over: the last events into `out`, or the reason it is not whole thrown. */
   end(out: EventSink): true;
+  /**
+   * The upstream's events read so far that may carry the answer: not its end marker nor a chunk
+   * of usage alone. The stream's one count of them (`ChunkSource.upstreamEvents`, the estimate).
+   */
+  readonly upstreamEvents: number;
 }
 
 /**
@@ -87,8 +95,11 @@ export class StreamTranslation<C> implements EventTranslation {
   started = false;
   /** True once the translation is over: the upstream's end marker or last event, and `finish` written. */
   done = false;
-  /** The upstream's events read but its end marker: the answer's count, should it report no usage. */
-  private upstreamEvents = 0;
+  /**
+   * The upstream's events read but its end marker and chunks of usage alone (`EventTranslation`):
+   * the answer's count, should it report no usage. Written here only.
+   */
+  upstreamEvents = 0;
   /** A usage figure of the upstream's own went by (stream-estimate.ts `reportsUsage`). */
   private reported = false;
 
@@ -113,7 +124,7 @@ export class StreamTranslation<C> implements EventTranslation {
     try {
       item = this.read(event);
       if (item.kind === "end") return this.end(out, true);
-      this.upstreamEvents++;
+      if (item.kind !== "chunk" || !(item.last || item.usageOnly)) this.upstreamEvents++;
       if (item.kind === "skip") return false;
       if (item.kind === "error") throw item.error;
       if (item.usage) {
@@ -144,7 +155,7 @@ export class StreamTranslation<C> implements EventTranslation {
     if (!this.started) throw upstreamError("upstream stream ended before any event");
     if (!marked && !this.writer.complete)
       throw upstreamError("upstream stream ended before the answer was complete");
-    for (const written of this.writer.finish(this.untold())) out.push(written);
+    for (const written of this.writer.finish(this.recordEstimate())) out.push(written);
     return true;
   }
 
@@ -152,7 +163,7 @@ export class StreamTranslation<C> implements EventTranslation {
    * What a whole stream whose upstream reported no usage is told and charged, recorded as its
    * usage (so the record says the same): only with a prompt to estimate and a record to keep it.
    */
-  private untold(): Usage | undefined {
+  private recordEstimate(): Usage | undefined {
     const { prompt, onUsage } = this;
     if (this.reported || !prompt || !onUsage) return undefined;
     const usage = estimatedStreamUsage(prompt, this.upstreamEvents);

@@ -11,7 +11,8 @@ export interface AnnounceContext {
   log: WorkerLog;
   /**
    * How long a gateway that reads no `announce` may wait for a moment with no call in flight
-   * before the worker drains to register again (the worker's drain timeout).
+   * before the worker drains to register again, and how long that drain may then take before the
+   * calls still in flight are cut, as a stop's drain cuts them (the worker's drain timeout).
    */
   quietWithinMs: number;
 }
@@ -23,8 +24,10 @@ export interface AnnounceContext {
  * (a release before it) is told by registering again, at the first moment nothing is in flight —
  * not drained meanwhile: it takes calls (Responses calls still translated), and none is cut — or,
  * with no such moment within `quietWithinMs` (steady traffic), drained first, its calls finishing
- * as a drain's do but with no deadline: the connection closed for the loop to register again at
- * once, at the same gateway, with the same models and `apis: ["responses"]`. True when it closed
+ * as a stop's drain's do, those still in flight after another `quietWithinMs` cut (a drain undone
+ * the protocol has no frame for, and one stuck call must not keep its models draining for good):
+ * the connection closed for the loop to register again at once, at the same gateway, with the
+ * same models and `apis: ["responses"]`. True when it closed
  * the connection so; false when it announced in place, or the connection ended or the worker was
  * stopped first.
  */
@@ -45,10 +48,7 @@ export async function announceWhenServed(
   log("info", "registering again to announce the Responses API once no call is in flight", {
     in_flight: connected.inFlight,
   });
-  const timeUp = new AbortController();
-  const timer = setTimeout(() => timeUp.abort(), context.quietWithinMs);
-  await idleUnless(connected, AbortSignal.any([over, timeUp.signal]));
-  clearTimeout(timer);
+  await idleWithin(connected, over, context.quietWithinMs);
   if (over.aborted) return false;
   // Said draining first, in the same write as the close: a call the gateway sent meanwhile is
   // refused as a draining worker's (503, tried on another worker), not lost with the connection.
@@ -58,11 +58,29 @@ export async function announceWhenServed(
       in_flight: connected.inFlight,
       waited_ms: context.quietWithinMs,
     });
-    await idleUnless(connected, over);
+    await idleWithin(connected, over, context.quietWithinMs);
     if (over.aborted) return false;
   }
-  connected.close(CloseCode.normal, "registering again");
+  const cut = connected.inFlight;
+  if (cut === 0) {
+    connected.close(CloseCode.normal, "registering again");
+    return true;
+  }
+  log("warn", "drain deadline passed; aborting the rest to register again", {
+    in_flight: cut,
+    waited_ms: context.quietWithinMs,
+  });
+  // The words of a stop's drain deadline: the gateway ends what is still open as it ends those.
+  connected.close(CloseCode.normal, `drain deadline passed with ${cut} in flight`);
   return true;
+}
+
+/** Resolves once nothing is in flight on `connected`, `signal` aborts, or `withinMs` passed. */
+async function idleWithin(connected: WorkerSession, signal: AbortSignal, withinMs: number): Promise<void> {
+  const timeUp = new AbortController();
+  const timer = setTimeout(() => timeUp.abort(), withinMs);
+  await idleUnless(connected, AbortSignal.any([signal, timeUp.signal]));
+  clearTimeout(timer);
 }
 
 /** Resolves once nothing is in flight on `connected`, or `signal` aborts first. */

@@ -1,5 +1,5 @@
 import { dialectOf, type JsonObject, type Operation } from "../core/dialect.ts";
-import { unsupportedOperation } from "../core/gateway-error.ts";
+import { type GatewayError, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
@@ -174,10 +174,7 @@ export function adaptDialect(
     if (provider.dialect === "anthropic") return claudeCall(operation, body, provider, received, policy);
     return sameDialect(operation, body, provider);
   }
-  if (!translates(operation, provider))
-    throw unsupportedOperation(
-      `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
-    );
+  if (!translates(operation, provider)) throw cannotServe(operation, provider, model);
   // The translations' target is made in their branches only: the pass-through call needs none.
   if (operation === "responses") {
     const target = { provider, upstreamModel };
@@ -196,6 +193,15 @@ export function adaptDialect(
     new Dropped(policy),
   );
 }
+
+/**
+ * The refusal of a call of `operation` that `provider` has no way to serve (`servesOperation`),
+ * made before any attempt: also the caller's answer when every route skipped is one (routes-tried.ts).
+ */
+export const cannotServe = (operation: Operation, provider: Provider, model: string): GatewayError =>
+  unsupportedOperation(
+    `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
+  );
 
 /**
  * Whether `adaptDialect` has a way to send a call of `operation` to `provider`, as it came or

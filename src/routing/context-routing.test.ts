@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { anthropicWireError } from "../core/anthropic-errors.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import { fitsContext } from "./context-fit.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import { chatRequest, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
@@ -408,6 +409,26 @@ describe("context-aware routing", () => {
       "This model's maximum context length is 10000 tokens. However, your messages resulted in 12500 tokens",
     );
     expect(small.calls.length + large.calls.length).toBe(1);
+  });
+
+  test("a route too small and one that could hold the prompt out of service: a 503 saying when to come back, not the 400 to shorten it", async () => {
+    const small = fakeProvider("small");
+    const large = fakeProvider("large", () =>
+      Promise.reject(upstreamFailure("large", { status: 503, headers: new Headers(), text: "{}" })),
+    );
+    const breaker = { retries: 0, circuit_breaker: { failures: 1, cooldown: "30s" } };
+    const { router, health } = routerFor({ ...config(), routing: breaker }, [small, large]);
+    await router(chatRequest("m", { body: bigBody(2000) })).catch(() => {});
+    expect(health.isOpen("large/l")).toBe(true);
+    const error = (await router(chatRequest("m", { body: bigBody(2000) })).catch(
+      (e: unknown) => e,
+    )) as GatewayError;
+    expect([error.status, error.code, error.headers]).toEqual([
+      503,
+      "no_route_available",
+      { "retry-after": "30" },
+    ]);
+    expect([small.calls.length, large.calls.length]).toEqual([0, 1]);
   });
 
   test("a token count goes to its first route whatever its window: the count is the answer, never a 400", async () => {

@@ -167,18 +167,21 @@ export class RoutesTried {
   }
 
   /**
-   * Why `skipped` were: the prompt too long for the largest window of those too small, else every
-   * one out of service, until the soonest breaker lets a probe through.
+   * Why `skipped` were: out of service, until the soonest breaker lets a probe through, when one
+   * out of service could hold the prompt; else the prompt too long for the largest window of those.
    */
   private whySkipped(skipped: readonly Skip[]): GatewayError {
     let window = 0;
     let reopensIn = Number.POSITIVE_INFINITY;
     for (const skip of skipped) {
       if ("window" in skip) window = Math.max(window, skip.window);
-      else reopensIn = Math.min(reopensIn, skip.reopensIn);
+      // A breaker's route held the prompt when passed over; a later refusal may have ruled it out.
+      else if ((skip.route.contextWindow ?? Number.POSITIVE_INFINITY) > this.tooSmall)
+        reopensIn = Math.min(reopensIn, skip.reopensIn);
+      else window = Math.max(window, this.tooSmall);
     }
     const { request } = this;
-    return window > 0
+    return window > 0 && !Number.isFinite(reopensIn)
       ? noRouteFits(request.operation, request.body, window, request.model)
       : this.outOfService(reopensIn);
   }

@@ -6,7 +6,6 @@ import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
-import type { EmbeddingsTarget } from "../translate/embeddings-target.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
@@ -185,13 +184,15 @@ export function adaptDialect(
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   if (operation === "messages") return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens") return countTokensViaChat(body);
-  // Embeddings, the one call left that `translates` lets through: to a provider that translates them.
-  return translatedEmbeddings(
-    body,
-    provider.embeddingsTarget as EmbeddingsTarget,
-    { provider, upstreamModel },
-    new Dropped(policy),
-  );
+  if (operation === "embeddings" && provider.embeddingsTarget)
+    return translatedEmbeddings(
+      body,
+      provider.embeddingsTarget,
+      { provider, upstreamModel },
+      new Dropped(policy),
+    );
+  // No call is left that `translates` lets through; one added there without a branch here is refused.
+  throw cannotServe(operation, provider, model);
 }
 
 /**

@@ -157,10 +157,22 @@ describe("fitsContext", () => {
     const escaped = `data:text/csv,${encodeURIComponent("x,".repeat(20_000))}`;
     // `;base64` in any case (RFC 2397 parameters are case-insensitive): its bytes, not its characters.
     const shouted = `data:text/plain;BASE64,${Buffer.from("x".repeat(40_000)).toString("base64")}`;
-    for (const file_data of [escaped, shouted]) {
+    // Text as Claude's translation takes it (data-url.ts `isTextDataUrl`): its type in any case, or
+    // none in the URL's own form, RFC 2397's text/plain.
+    const forty = "x".repeat(40_000);
+    const typedAnyCase = `data:TEXT/Plain,${forty}`;
+    const untyped = [`data:,${forty}`, `data:;charset=utf-8,${forty}`];
+    for (const file_data of [escaped, shouted, typedAnyCase, ...untyped]) {
       const body = chatWith({ type: "file", file: { file_data } }).body(1);
-      expect([fitsContext("chat", body, 10_100), fitsContext("chat", body, 9_900)]).toEqual([true, false]);
+      expect([
+        file_data.slice(0, 20),
+        fitsContext("chat", body, 10_100),
+        fitsContext("chat", body, 9_900),
+      ]).toEqual([file_data.slice(0, 20), true, false]);
     }
+    // Untyped base64 may be anything (a PDF's): a document's figure, whatever its length.
+    const anyBytes = chatWith({ type: "file", file: { file_data: `data:;base64,${btoa(forty)}` } });
+    expect(fitsContext("chat", anyBytes.body(1), 9_900)).toBe(true);
   });
 
   test("the model's own reasoning handed back counts nothing of its opaque blob, in each dialect's shape", () => {

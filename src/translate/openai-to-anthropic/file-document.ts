@@ -1,7 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { type DataUrl, notBase64, readDataUrl } from "../data-url.ts";
+import { type DataUrl, isTextDataUrl, notBase64, readDataUrl } from "../data-url.ts";
 
 /** What of a chat `file` part this reads. */
 interface FilePart {
@@ -30,7 +30,7 @@ export function fileDocument(file: FilePart, path: string): JsonObject {
   const url = readDataUrl(data);
   const mediaType = url?.mediaType.toLowerCase();
   const named = file.filename ? ` (${shown(file.filename)})` : "";
-  if (url && mediaType?.startsWith("text/")) {
+  if (url && isTextDataUrl(data)) {
     const text = textOf(url, path, named);
     const title = file.filename ? { title: file.filename } : {};
     return { type: "document", source: { type: "text", media_type: "text/plain", data: text }, ...title };

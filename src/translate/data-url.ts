@@ -24,9 +24,17 @@ export function readDataUrl(url: string): DataUrl | undefined {
   // `;base64` is the last of the parameters, when there.
   const base64 = parameters.at(-1)?.toLowerCase() === "base64";
   const mediaType = named === "" && !base64 ? "text/plain" : named;
-  const charset = parameters.find((parameter) => /^charset=/i.test(parameter))?.slice("charset=".length);
+  const charset = unquoted(
+    parameters.find((parameter) => /^charset=/i.test(parameter))?.slice("charset=".length),
+  );
   return { mediaType, data: url.slice(comma + 1), base64, ...(charset ? { charset } : {}) };
 }
+
+/** A parameter's value without the one pair of quotes RFC 2045 lets it be written in (`charset="utf-8"`). */
+const unquoted = (value: string | undefined): string | undefined =>
+  value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"')
+    ? value.slice(1, -1)
+    : value;
 
 /**
  * Whether `data` is a data: URL of text, known from its start alone (what `readDataUrl` reads of it,

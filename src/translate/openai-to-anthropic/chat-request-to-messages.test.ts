@@ -532,6 +532,9 @@ describe("chatRequestToMessages", () => {
     expect(document("data:text/plain;charset=iso-8859-1;base64,Y2Fm6Q==")).toEqual(text("café"));
     expect(document("data:text/plain;charset=ISO-8859-1,caf%E9%20%80")).toEqual(text("café €"));
     expect(document("data:text/plain;charset=us-ascii;base64,aGk=")).toEqual(text("hi"));
+    // Quoted, as RFC 2045 lets a parameter's value be.
+    expect(document('data:text/plain;charset="utf-8",caf%C3%A9')).toEqual(text("café"));
+    expect(document('data:text/plain;charset="iso-8859-1";base64,Y2Fm6Q==')).toEqual(text("café"));
     // The escapes are bytes of the whole text, read once in its charset: Shift_JIS's "表" is 0x95 0x5C,
     // its second byte "\\" as written; a bare "%" is itself, beside an escape or at the end.
     expect(document("data:text/plain;charset=shift_jis,%95\\%8D%80")).toEqual(text("表項"));

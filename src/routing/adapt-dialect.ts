@@ -1,12 +1,11 @@
 import { dialectOf, type JsonObject, type Operation } from "../core/dialect.ts";
-import { unsupportedOperation } from "../core/gateway-error.ts";
+import { type GatewayError, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
-import type { EmbeddingsTarget } from "../translate/embeddings-target.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
@@ -174,10 +173,7 @@ export function adaptDialect(
     if (provider.dialect === "anthropic") return claudeCall(operation, body, provider, received, policy);
     return sameDialect(operation, body, provider);
   }
-  if (!translates(operation, provider))
-    throw unsupportedOperation(
-      `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
-    );
+  if (!translates(operation, provider)) throw cannotServe(operation, provider, model);
   // The translations' target is made in their branches only: the pass-through call needs none.
   if (operation === "responses") {
     const target = { provider, upstreamModel };
@@ -188,14 +184,25 @@ export function adaptDialect(
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   if (operation === "messages") return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens") return countTokensViaChat(body);
-  // Embeddings, the one call left that `translates` lets through: to a provider that translates them.
-  return translatedEmbeddings(
-    body,
-    provider.embeddingsTarget as EmbeddingsTarget,
-    { provider, upstreamModel },
-    new Dropped(policy),
-  );
+  if (operation === "embeddings" && provider.embeddingsTarget)
+    return translatedEmbeddings(
+      body,
+      provider.embeddingsTarget,
+      { provider, upstreamModel },
+      new Dropped(policy),
+    );
+  // No call is left that `translates` lets through; one added there without a branch here is refused.
+  throw cannotServe(operation, provider, model);
 }
+
+/**
+ * The refusal of a call of `operation` that `provider` has no way to serve (`servesOperation`),
+ * made before any attempt: also the caller's answer when every route skipped is one (routes-tried.ts).
+ */
+export const cannotServe = (operation: Operation, provider: Provider, model: string): GatewayError =>
+  unsupportedOperation(
+    `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
+  );
 
 /**
  * Whether `adaptDialect` has a way to send a call of `operation` to `provider`, as it came or

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { anthropicWireError } from "../core/anthropic-errors.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import { fitsContext } from "./context-fit.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import { chatRequest, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
@@ -156,10 +157,22 @@ describe("fitsContext", () => {
     const escaped = `data:text/csv,${encodeURIComponent("x,".repeat(20_000))}`;
     // `;base64` in any case (RFC 2397 parameters are case-insensitive): its bytes, not its characters.
     const shouted = `data:text/plain;BASE64,${Buffer.from("x".repeat(40_000)).toString("base64")}`;
-    for (const file_data of [escaped, shouted]) {
+    // Text as Claude's translation takes it (data-url.ts `isTextDataUrl`): its type in any case, or
+    // none in the URL's own form, RFC 2397's text/plain.
+    const forty = "x".repeat(40_000);
+    const typedAnyCase = `data:TEXT/Plain,${forty}`;
+    const untyped = [`data:,${forty}`, `data:;charset=utf-8,${forty}`];
+    for (const file_data of [escaped, shouted, typedAnyCase, ...untyped]) {
       const body = chatWith({ type: "file", file: { file_data } }).body(1);
-      expect([fitsContext("chat", body, 10_100), fitsContext("chat", body, 9_900)]).toEqual([true, false]);
+      expect([
+        file_data.slice(0, 20),
+        fitsContext("chat", body, 10_100),
+        fitsContext("chat", body, 9_900),
+      ]).toEqual([file_data.slice(0, 20), true, false]);
     }
+    // Untyped base64 may be anything (a PDF's): a document's figure, whatever its length.
+    const anyBytes = chatWith({ type: "file", file: { file_data: `data:;base64,${btoa(forty)}` } });
+    expect(fitsContext("chat", anyBytes.body(1), 9_900)).toBe(true);
   });
 
   test("the model's own reasoning handed back counts nothing of its opaque blob, in each dialect's shape", () => {
@@ -408,6 +421,26 @@ describe("context-aware routing", () => {
       "This model's maximum context length is 10000 tokens. However, your messages resulted in 12500 tokens",
     );
     expect(small.calls.length + large.calls.length).toBe(1);
+  });
+
+  test("a route too small and one that could hold the prompt out of service: a 503 saying when to come back, not the 400 to shorten it", async () => {
+    const small = fakeProvider("small");
+    const large = fakeProvider("large", () =>
+      Promise.reject(upstreamFailure("large", { status: 503, headers: new Headers(), text: "{}" })),
+    );
+    const breaker = { retries: 0, circuit_breaker: { failures: 1, cooldown: "30s" } };
+    const { router, health } = routerFor({ ...config(), routing: breaker }, [small, large]);
+    await router(chatRequest("m", { body: bigBody(2000) })).catch(() => {});
+    expect(health.isOpen("large/l")).toBe(true);
+    const error = (await router(chatRequest("m", { body: bigBody(2000) })).catch(
+      (e: unknown) => e,
+    )) as GatewayError;
+    expect([error.status, error.code, error.headers]).toEqual([
+      503,
+      "no_route_available",
+      { "retry-after": "30" },
+    ]);
+    expect([small.calls.length, large.calls.length]).toEqual([0, 1]);
   });
 
   test("a token count goes to its first route whatever its window: the count is the answer, never a 400", async () => {

@@ -130,6 +130,24 @@ describe("a call that asks for audio, over routes of which some answer in text o
     expect([down.calls.length, text.calls.length]).toEqual([1, 1]);
   });
 
+  test("a model whose one route answers in text only and is out of service: its 400 for audio, not a 503", async () => {
+    const OVERLOADED = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
+    const down: FakeProvider = {
+      ...fakeProvider("down", () =>
+        Promise.reject(upstreamFailure("down", { status: 529, headers: new Headers(), text: OVERLOADED })),
+      ),
+      dialect: "anthropic",
+    };
+    const breaker = { circuit_breaker: { failures: 1, cooldown: "30s" } };
+    const { router, health } = routerFor(over([down], breaker), [down]);
+    await router(chatRequest("m")).catch(() => {});
+    expect(health.isOpen("down/up")).toBe(true);
+    const refused = refusal(await router(chatRequest("m", { body })).catch((e: unknown) => e));
+    expect([refused.status, refused.code, refused.headers]).toEqual([400, "unsupported_modality", {}]);
+    expect(refused.message).toStartWith("modalities: Anthropic answers in text only");
+    expect(down.calls).toHaveLength(1);
+  });
+
   test("a text-only route too small for the prompt: the 400 for audio, not one for the prompt's length", async () => {
     const [small, gemini] = [claude(), { ...fakeProvider("gemini"), chatTarget: GEMINI_TARGET }];
     const config = over([small, gemini]);

@@ -118,6 +118,30 @@ test("an operation no route serves is refused even while another route is out of
   ]);
 });
 
+test("a model whose one route is out of service: an operation the route could not serve is its 400, a count the estimate, never a 503", async () => {
+  const OVERLOADED = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
+  const failing = (name: string, text: string) => () =>
+    Promise.reject(upstreamFailure(name, { status: 529, headers: new Headers(), text }));
+  const breaker = { retries: 0, circuit_breaker: { failures: 1, cooldown: "30s" } };
+  // Claude: a completions call has no translation to it, now or after the cooldown.
+  const claude = { ...fakeProvider("an", failing("an", OVERLOADED)), dialect: "anthropic" as const };
+  const one = routerFor(modelOver([{ provider: "an", type: "anthropic", model: "y" }], breaker), [claude]);
+  await one.router(chatRequest("m")).catch(() => {});
+  expect(one.health.isOpen("an/y")).toBe(true);
+  const completions = chatRequest("m", { operation: "completions", body: { model: "m", prompt: "hi" } });
+  const refused = (await one.router(completions).catch((e: unknown) => e)) as GatewayError;
+  expect([refused.status, refused.code, refused.headers]).toEqual([400, "unsupported_operation", {}]);
+  expect(refused.message).toBe("model m is served by upstream an, which cannot serve completions");
+  // OpenAI-shaped: no upstream of it counts, the gateway does (Claude Code counts before every turn).
+  const openai = fakeProvider("oa", failing("oa", "{}"));
+  const counting = routerFor(modelOver([{ provider: "oa", type: "openai", model: "x" }], breaker), [openai]);
+  await counting.router(chatRequest("m")).catch(() => {});
+  expect(counting.health.isOpen("oa/x")).toBe(true);
+  const counted = await counting.router(countTokens("m"));
+  expect([counted.route, counted.reply]).toEqual([null, { kind: "json", body: { input_tokens: 4 } }]);
+  expect([claude.calls.length, openai.calls.length]).toEqual([1, 1]);
+});
+
 test("when no route can count, the gateway estimates with a tokenizer; no upstream is called", async () => {
   const openai = fakeProvider("oa");
   const other = fakeProvider("an");

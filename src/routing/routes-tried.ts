@@ -2,7 +2,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, unavailable } from "../core/gateway-error.ts";
 import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
-import { couldServe } from "./could-serve.ts";
+import { couldServe, refusalBefore } from "./could-serve.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { RetryAdvice } from "./retry-advice.ts";
 import type { Route } from "./route.ts";
@@ -125,45 +125,63 @@ export class RoutesTried {
    * No route answered: the gateway's own answer where no upstream can serve it, else the last
    * failure; or, with none, or with routes tried that could not serve the call and a route skipped
    * that could have (an audio model whose breaker is open), why the routes were skipped (a 503
-   * saying when to come back, or the prompt too long).
+   * saying when to come back, or the prompt too long). With no route tried and none skipped that
+   * could serve the call either (`couldServe`), the first one's refusal, as if it had been tried:
+   * a permanent refusal is no outage, and count_tokens is the gateway's own estimate.
    */
   protected exhausted(): Promise<Dispatched> {
+    if (this.lastError === undefined) this.refusedByEverySkipped();
     const { request, lastError } = this;
     const local =
       lastError?.code === "unsupported_operation"
         ? localAnswer(request.operation, request.body, this.unserved?.provider)
         : undefined;
     if (local) return local.then((body) => localDispatched(this.callsSent, body));
-    const skipped = lastError === undefined ? (this.skipped ?? []) : this.skippedThatServe(lastError);
+    const skipped = this.skippedThatServe(lastError);
     if (lastError && skipped.length === 0) return Promise.reject(this.advice?.told(lastError) ?? lastError);
     return Promise.reject(this.whySkipped(skipped));
   }
 
   /**
-   * The routes skipped that could have served what the routes tried could not (`couldServe`), when
-   * `lastError` says those cannot serve the call; none for a failure of its own (an upstream's),
-   * which is the caller's answer, nor for a route that could not serve it either: a permanent
-   * refusal is not an outage.
+   * No route was tried: when no route skipped could have served the call (`refusalBefore`), the
+   * first is passed over as unable, with the refusal it would have been tried into.
    */
-  private skippedThatServe(lastError: GatewayError): readonly Skip[] {
-    const { skipped, request } = this;
-    if (skipped === undefined || !CANNOT_SERVE.has(lastError.code)) return [];
-    return skipped.filter(({ route }) => couldServe(lastError, route, request));
+  private refusedByEverySkipped(): void {
+    const [first, ...rest] = this.skipped ?? [];
+    if (first === undefined) return;
+    const refusal = refusalBefore(first.route, this.request);
+    if (refusal === undefined || rest.some(({ route }) => couldServe(route, this.request))) return;
+    this.passedOverAsUnable(refusal, first.route);
   }
 
   /**
-   * Why `skipped` were: the prompt too long for the largest window of those too small, else every
-   * one out of service, until the soonest breaker lets a probe through.
+   * The routes skipped that could have served the call (`couldServe`), when no route was tried or
+   * `lastError` says those tried cannot serve it; none for a failure of its own (an upstream's),
+   * which is the caller's answer, nor for a route that could not serve it either: a permanent
+   * refusal is not an outage.
+   */
+  private skippedThatServe(lastError: GatewayError | undefined): readonly Skip[] {
+    const { skipped, request } = this;
+    if (skipped === undefined || (lastError && !CANNOT_SERVE.has(lastError.code))) return [];
+    return skipped.filter(({ route }) => couldServe(route, request));
+  }
+
+  /**
+   * Why `skipped` were: out of service, until the soonest breaker lets a probe through, when one
+   * out of service could hold the prompt; else the prompt too long for the largest window of those.
    */
   private whySkipped(skipped: readonly Skip[]): GatewayError {
     let window = 0;
     let reopensIn = Number.POSITIVE_INFINITY;
     for (const skip of skipped) {
       if ("window" in skip) window = Math.max(window, skip.window);
-      else reopensIn = Math.min(reopensIn, skip.reopensIn);
+      // A breaker's route held the prompt when passed over; a later refusal may have ruled it out.
+      else if ((skip.route.contextWindow ?? Number.POSITIVE_INFINITY) > this.tooSmall)
+        reopensIn = Math.min(reopensIn, skip.reopensIn);
+      else window = Math.max(window, this.tooSmall);
     }
     const { request } = this;
-    return window > 0
+    return window > 0 && !Number.isFinite(reopensIn)
       ? noRouteFits(request.operation, request.body, window, request.model)
       : this.outOfService(reopensIn);
   }

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import { badRequest } from "../core/gateway-error.ts";
+import { badRequest, type GatewayError } from "../core/gateway-error.ts";
 import { isFileById } from "./chat-request-parts.ts";
 import type { Dropped } from "./dropped.ts";
 import { isUnset, nameUncarriedFields } from "./uncarried-fields.ts";
@@ -141,9 +141,18 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
  * when none can (routing/routes-tried.ts `passedOverAsUnable`).
  */
 export function refuseAudioOutput(body: JsonObject, target: ChatTarget): void {
+  const refusal = audioRefusal(body, target);
+  if (refusal) throw refusal;
+}
+
+/**
+ * The refusal `refuseAudioOutput` throws, when the call asks `target` for audio it cannot give:
+ * asked too of a route the router skipped, where none was tried (routing/could-serve.ts).
+ */
+export function audioRefusal(body: JsonObject, target: ChatTarget): GatewayError | undefined {
   const { modalities } = body;
-  if (answersInAudio(target) || !Array.isArray(modalities) || !modalities.includes("audio")) return;
-  throw badRequest(
+  if (answersInAudio(target) || !Array.isArray(modalities) || !modalities.includes("audio")) return undefined;
+  return badRequest(
     `modalities: ${target.name} answers in text only, and this call asks for audio; ask for ["text"], or call a model whose upstream answers in audio`,
     "modalities",
     "unsupported_modality",

@@ -24,9 +24,45 @@ export function readDataUrl(url: string): DataUrl | undefined {
   // `;base64` is the last of the parameters, when there.
   const base64 = parameters.at(-1)?.toLowerCase() === "base64";
   const mediaType = named === "" && !base64 ? "text/plain" : named;
-  const charset = parameters.find((parameter) => /^charset=/i.test(parameter))?.slice("charset=".length);
+  const charset = unquoted(
+    parameters.find((parameter) => /^charset=/i.test(parameter))?.slice("charset=".length),
+  );
   return { mediaType, data: url.slice(comma + 1), base64, ...(charset ? { charset } : {}) };
 }
+
+/** A parameter's value without the one pair of quotes RFC 2045 lets it be written in (`charset="utf-8"`). */
+const unquoted = (value: string | undefined): string | undefined =>
+  value !== undefined && value.length >= 2 && value.startsWith('"') && value.endsWith('"')
+    ? value.slice(1, -1)
+    : value;
+
+/**
+ * Whether `data` is a data: URL of text, known from its start alone (what `readDataUrl` reads of it,
+ * without reading it): a `text/*` type in any case (`data:TEXT/csv,…`), or none in the URL's own
+ * form (`data:,…`, `data:;charset=…,…`: RFC 2397's text/plain), never none in base64
+ * (`data:;base64,…`, whose bytes may be anything: a PDF's). Allocates nothing: a prompt's estimate
+ * asks it of every file part (media-tokens.ts), and Claude's translation of each (file-document.ts).
+ */
+export function isTextDataUrl(data: string): boolean {
+  const typed = TEXT_TYPE.test(data);
+  if (!typed && !UNTYPED.test(data)) return false;
+  const comma = data.indexOf(",");
+  return comma > 0 && (typed || !isBase64Before(data, comma));
+}
+
+/**
+ * Whether the data: URL `data`, whose payload begins after the comma at `comma`, is base64: its
+ * last parameter is `;base64`, in any case (RFC 2397). Allocates nothing.
+ */
+export function isBase64Before(data: string, comma: number): boolean {
+  BASE64_END.lastIndex = comma - ";base64".length;
+  return BASE64_END.lastIndex >= 0 && BASE64_END.test(data);
+}
+
+const TEXT_TYPE = /^data:[Tt][Ee][Xx][Tt]\//;
+const UNTYPED = /^data:[;,]/;
+/** Sticky: tested where `isBase64Before` sets it, and nowhere else. */
+const BASE64_END = /;base64,/iy;
 
 /** A base64 `data:` URL split into its media type and payload; undefined for any other URL. */
 export function parseDataUrl(url: string): DataUrl | undefined {

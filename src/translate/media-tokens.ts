@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { CHARS_PER_TOKEN } from "./chars-per-token.ts";
+import { isBase64Before, isTextDataUrl } from "./data-url.ts";
 
 /**
  * What a medium in a prompt counts, in tokens, by the gateway's estimates (the prompt's size for a
@@ -42,7 +43,7 @@ export function mediaTokens(part: JsonObject): number | undefined {
 }
 
 /**
- * A file part whose data is text (a `data:text/…` URL: a CSV, Markdown, a log), which reaches the
+ * A file part whose data is text (data-url.ts `isTextDataUrl`: a CSV, Markdown, a log), which reaches the
  * model as its text (Claude's plain-text document): its characters at the estimate's rate, as
  * many as its bytes, which its base64 holds three for every four, and the URL's own form writes one
  * a character or one a `%XX` escape. Known by the URL's start and a scan for `%`, never decoded
@@ -52,17 +53,12 @@ export function mediaTokens(part: JsonObject): number | undefined {
 function textFileTokens(part: JsonObject): number | undefined {
   const file = part.type === "file" ? part.file : part;
   const data = isJsonObject(file) ? file.file_data : undefined;
-  if (typeof data !== "string" || !data.startsWith("data:text/")) return undefined;
+  if (typeof data !== "string" || !isTextDataUrl(data)) return undefined;
   const comma = data.indexOf(",");
-  if (comma < 0) return undefined;
   const written = data.length - comma - 1;
-  const base64 = data.slice(comma - BASE64.length, comma).toLowerCase() === BASE64;
-  const bytes = base64 ? (written * 3) / 4 : written - 2 * escapes(data, comma + 1);
+  const bytes = isBase64Before(data, comma) ? (written * 3) / 4 : written - 2 * escapes(data, comma + 1);
   return Math.ceil(bytes / CHARS_PER_TOKEN);
 }
-
-/** The last of a data: URL's parameters when its payload is base64, in any case (RFC 2397). */
-const BASE64 = ";base64";
 
 /** How many `%` escapes `data` holds from `from` on (each `%` taken for one). */
 function escapes(data: string, from: number): number {

@@ -526,12 +526,21 @@ describe("chatRequestToMessages", () => {
     // A stray "%" leaves itself as written, not the escapes around it.
     expect(document("data:text/plain,caf%C3%A9%20is%20100%")).toEqual(text("café is 100%"));
     expect(document("data:text/plain,100%%20sure,%20caf%C3%A9%ZZ")).toEqual(text("100% sure, café%ZZ"));
-    // A run of escapes that is no UTF-8 (a lone continuation byte) is left as written, its neighbours decoded.
-    expect(document("data:text/plain,a%20b%A9c%20d")).toEqual(text("a b%A9c d"));
+    // An escape that is no UTF-8 (a lone continuation byte) is U+FFFD, as a browser reads it, its neighbours decoded.
+    expect(document("data:text/plain,a%20b%A9c%20d")).toEqual(text("a b\uFFFDc d"));
     // The charset named is the text's: Latin-1 (as WHATWG reads it, windows-1252) or ASCII, base64 or escaped.
     expect(document("data:text/plain;charset=iso-8859-1;base64,Y2Fm6Q==")).toEqual(text("café"));
     expect(document("data:text/plain;charset=ISO-8859-1,caf%E9%20%80")).toEqual(text("café €"));
     expect(document("data:text/plain;charset=us-ascii;base64,aGk=")).toEqual(text("hi"));
+    // Quoted, as RFC 2045 lets a parameter's value be.
+    expect(document('data:text/plain;charset="utf-8",caf%C3%A9')).toEqual(text("café"));
+    expect(document('data:text/plain;charset="iso-8859-1";base64,Y2Fm6Q==')).toEqual(text("café"));
+    // The escapes are bytes of the whole text, read once in its charset: Shift_JIS's "表" is 0x95 0x5C,
+    // its second byte "\\" as written; a bare "%" is itself, beside an escape or at the end.
+    expect(document("data:text/plain;charset=shift_jis,%95\\%8D%80")).toEqual(text("表項"));
+    expect(document("data:text/plain;charset=shift_jis,100%%95\\%")).toEqual(text("100%表%"));
+    // A file as large as a body may be is decoded whole (a few megabytes of escapes and letters alike).
+    expect(document(`data:text/plain,${"a%41".repeat(1_000_000)}`)).toEqual(text("aA".repeat(1_000_000)));
     // A data: URL naming no type is text only as the URL's own form: base64 may be anything (a PDF's).
     expect(document("data:;base64,JVBERi0=")).toEqual({
       type: "base64",

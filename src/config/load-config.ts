@@ -66,7 +66,20 @@ function validConfig(
 
 /** Reads and validates a YAML file. */
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<Config> {
-  return parseConfigText(path, await readConfigText(path), env);
+  return (await readConfigFile(path, env)).config;
+}
+
+/**
+ * Reads and validates a YAML file, with the document it was read as: what the config leaves out
+ * (its `x-` keys) is found there, not by reading the file again, which a pipe (`-c /dev/stdin`,
+ * `-c <(…)`) could not give a second time.
+ */
+export async function readConfigFile(
+  path: string,
+  env: Env = process.env,
+): Promise<{ config: Config; document: Record<string, unknown> }> {
+  const document = configDocument(path, await readConfigText(path));
+  return { config: configFromDocument(path, document, env, { checkFiles: true }), document };
 }
 
 /**

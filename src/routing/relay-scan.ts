@@ -3,6 +3,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
+import { usageAlone } from "./answer-event.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
 import { owedUsageChunk } from "./owed-usage.ts";
 import { PREVIOUS_KEY, saidPreviousId, withPreviousIdInEvent } from "./previous-response-id.ts";
@@ -39,8 +40,6 @@ const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
 /** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
 const NOTHING = new Uint8Array(0);
-/** A chunk of usage alone, OpenAI's `include_usage` chunk: no choice, so no token of the answer. */
-const NO_CHOICES = /"choices"\s*:\s*\[\s*\]/;
 
 /**
  * What of each upstream read may go to the client (routing/byte-relay.ts): its complete events,
@@ -248,7 +247,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
         // the same, http/stream-usage.ts), and a chunk of it alone is no token of the answer.
         this.owes = undefined;
         this.owedHead = undefined;
-        if (event && NO_CHOICES.test(event.data)) this.usageOnly++;
+        if (event && usageAlone(event.data)) this.usageOnly++;
       }
       // A Responses stream's `response.failed` is how OpenAI reports a server error: its words
       // are scrubbed as an error event's are, before the answer it fails the attempt as one, and

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
-import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
+import { SYSTEM_CA_STORE } from "../storage/postgres/system-ca-store.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { withoutExtensionFields } from "./extension-fields.ts";

@@ -109,7 +109,7 @@ function unreadable(error: unknown): string {
 }
 
 /**
- * Validates a config file's text already read, as at start or `config check`: the files it names
+ * Validates a config file's text already read, as at start (config-source.ts): the files it names
  * that are read only later must be there now.
  */
 export function parseConfigText(path: string, text: string, env: Env = process.env): Config {

@@ -43,12 +43,13 @@ const NOTHING = new Uint8Array(0);
 
 /**
  * What of each upstream read may go to the client (routing/byte-relay.ts): its complete events,
- * minus the ones cut out, and an error event rewritten when it names the gateway's upstream
- * account (scrubbed-error-event.ts); an event that has not finished arriving is held for the next
- * read. The scanner finds event boundaries (for the idle bound and the line bound); only events
- * that carry a usage object, and error events, are decoded, and the end marker, error events and
- * malformed events are spotted by their bytes. It is the scanner itself (one object a stream, not
- * two).
+ * minus the ones cut out, an error event rewritten when it names the gateway's upstream account
+ * (scrubbed-error-event.ts), and before the end marker the usage chunk a caller that asked for one
+ * is owed when the upstream sent none (owed-usage.ts); an event that has not finished arriving is
+ * held for the next read. The scanner finds event boundaries (for the idle bound and the line
+ * bound); only events that carry a usage object, error events and a named end event are decoded,
+ * and the end marker, error events and malformed events are spotted by their bytes. It is the
+ * scanner itself (one object a stream, not two).
  */
 export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   /** The stream reported a failure of its own (an error event, relayed as is). */

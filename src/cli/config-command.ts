@@ -1,9 +1,6 @@
 import type { Command } from "commander";
 import { type Config, configSchema } from "../config/config-schema.ts";
-import { extensionFieldNames } from "../config/extension-fields.ts";
-import { readConfigText } from "../config/load-config.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
-import { parseConfigYaml } from "../config/parse-config-yaml.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { withUnits } from "../config/unit-fields.ts";
@@ -23,7 +20,7 @@ export function registerConfig(program: Command): void {
     .description("validate the config and print it resolved (valid input again), with secrets redacted")
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .action(async (options: { config?: string }) => {
-      const { config: resolved, path } = await resolveConfig(options.config);
+      const { config: resolved, path, extensions } = await resolveConfig(options.config);
       await Promise.all([loadCatalogueFor(resolved.providers), loadYaml()]);
       // Names are printed as written, and may hold escape sequences: shown escaped, never run.
       // The YAML printer double-quotes a string holding a control character and escapes C0 there,
@@ -31,7 +28,6 @@ export function registerConfig(program: Command): void {
       const yaml = escapedC1(stringifyYaml(withUnits(configSchema, redactConfig(resolved))));
       process.stdout.write(`# ${printable(path ?? "embedded defaults")}: valid\n${yaml}`);
       // Not in the config printed, and never checked: said, so that a misspelt setting under one is seen.
-      const extensions = path ? extensionFieldNames(parseConfigYaml(await readConfigText(path))) : [];
       if (extensions.length > 0)
         process.stdout.write(`# read for anchors only: ${extensions.map(printable).join(", ")}\n`);
       process.stdout.write(modelPrecedence(resolved));

@@ -1,6 +1,7 @@
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, openFileConfigSource, staticConfigSource } from "../config/config-source.ts";
-import { EMBEDDED_DEFAULTS, loadConfigFile, parseConfig } from "../config/load-config.ts";
+import { extensionFieldNames } from "../config/extension-fields.ts";
+import { EMBEDDED_DEFAULTS, parseConfig, readConfigFile } from "../config/load-config.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -9,11 +10,21 @@ export function configFileFrom(flag: string | undefined, env: Env = process.env)
   return flag || env.MINDGW_CONFIG || undefined;
 }
 
-/** The config of `-c FILE`, else `MINDGW_CONFIG`, else the embedded defaults. */
-export async function resolveConfig(file: string | undefined): Promise<{ config: Config; path?: string }> {
+/** A config resolved, with where it came from. */
+export interface ResolvedConfig {
+  config: Config;
+  /** The file read; undefined for the embedded defaults. */
+  path?: string;
+  /** The file's top-level `x-` keys, read for anchors only (none for the embedded defaults). */
+  extensions: string[];
+}
+
+/** The config of `-c FILE`, else `MINDGW_CONFIG`, else the embedded defaults; a file is read once. */
+export async function resolveConfig(file: string | undefined): Promise<ResolvedConfig> {
   const path = configFileFrom(file);
-  if (path) return { config: await loadConfigFile(path), path };
-  return { config: parseConfig(EMBEDDED_DEFAULTS) };
+  if (!path) return { config: parseConfig(EMBEDDED_DEFAULTS), extensions: [] };
+  const { config, document } = await readConfigFile(path);
+  return { config, path, extensions: extensionFieldNames(document) };
 }
 
 /** What `mindgw serve` runs on: the file of `-c FILE` or `MINDGW_CONFIG`, watched, else the embedded defaults. */

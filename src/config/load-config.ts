@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
-import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
+import { SYSTEM_CA_STORE } from "../storage/postgres/system-ca-store.ts";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { withoutExtensionFields } from "./extension-fields.ts";
@@ -66,7 +66,20 @@ function validConfig(
 
 /** Reads and validates a YAML file. */
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<Config> {
-  return parseConfigText(path, await readConfigText(path), env);
+  return (await readConfigFile(path, env)).config;
+}
+
+/**
+ * Reads and validates a YAML file, with the document it was read as: what the config leaves out
+ * (its `x-` keys) is found there, not by reading the file again, which a pipe (`-c /dev/stdin`,
+ * `-c <(…)`) could not give a second time.
+ */
+export async function readConfigFile(
+  path: string,
+  env: Env = process.env,
+): Promise<{ config: Config; document: Record<string, unknown> }> {
+  const document = configDocument(path, await readConfigText(path));
+  return { config: configFromDocument(path, document, env, { checkFiles: true }), document };
 }
 
 /**
@@ -96,7 +109,7 @@ function unreadable(error: unknown): string {
 }
 
 /**
- * Validates a config file's text already read, as at start or `config check`: the files it names
+ * Validates a config file's text already read, as at start (config-source.ts): the files it names
  * that are read only later must be there now.
  */
 export function parseConfigText(path: string, text: string, env: Env = process.env): Config {

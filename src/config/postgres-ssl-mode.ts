@@ -1,4 +1,4 @@
-import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
+import { SYSTEM_CA_STORE } from "../storage/postgres/system-ca-store.ts";
 import type { Config } from "./config-schema.ts";
 import { urlParameter } from "./storage-files.ts";
 

@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from "node:fs";
-import { SYSTEM_CA_STORE } from "../storage/postgres/postgres-client.ts";
+import { SYSTEM_CA_STORE } from "../storage/postgres/system-ca-store.ts";
 import type { Config } from "./config-schema.ts";
 import { readFailure } from "./read-failure.ts";
 

@@ -33,9 +33,10 @@ export interface ChunkSource {
    */
   readonly events?: number;
   /**
-   * Data events read from the upstream so far, its end marker not counted: what a stream whose
-   * upstream reported no usage is charged for, a token each, as every OpenAI-compatible server that
-   * omits it streams about a token a chunk (http/stream-usage.ts). The upstream's, not the caller's:
+   * Data events read from the upstream so far, its end marker and chunks of usage alone (OpenAI's
+   * `include_usage` chunk, `choices: []`) not counted: what a stream whose upstream reported no
+   * usage is charged for, a token each, as every OpenAI-compatible server that omits it streams
+   * about a token a chunk (http/stream-usage.ts). The upstream's, not the caller's:
    * the same upstream stream counts the same through every front door, whatever framing its
    * translation wrote. Counted where the relays read the upstream's events anyway.
    */

@@ -9,8 +9,8 @@ import { estimatedStreamUsage, reportsUsage } from "../translate/stream-estimate
  * with zeros alone (the client left before the
  * last chunk, which alone carries an OpenAI stream's usage; a server that ignores
  * `stream_options`), an estimate in their place (translate/stream-estimate.ts: the prompt as a
- * whole answer's is, the answer a token for each data event the upstream sent but its end marker,
- * `ChunkSource.upstreamEvents`), counted where the relays read those events anyway: nothing spent
+ * whole answer's is, the answer a token for each data event the upstream sent but its end marker
+ * and a chunk of usage alone, `ChunkSource.upstreamEvents`), counted where the relays read those events anyway: nothing spent
  * on the many streams that report usage, and the same upstream stream charged the same whichever
  * front door it went out of. A stream that ended whole told its caller that estimate where its
  * dialect says usage, and its relay recorded it as the stream's usage: it stands here as reported.

@@ -44,8 +44,35 @@ async function relayed(events: SseEvent[]) {
   } catch (error) {
     failure = error;
   }
-  return { text, failure, ended, reported: chunks.reported, complete: chunks.complete };
+  return {
+    text,
+    failure,
+    ended,
+    reported: chunks.reported,
+    complete: chunks.complete,
+    upstreamEvents: chunks.upstreamEvents,
+  };
 }
+
+/** A chat stream of two chunks of text, its finish, a server's usage chunk of zeros and `[DONE]`. */
+const chatWithUsageAlone: SseEvent[] = [
+  ...[{ role: "assistant", content: "Hel" }, { content: "lo" }, {}].map((delta, i) => ({
+    data: JSON.stringify({
+      id: "c1",
+      object: "chat.completion.chunk",
+      choices: [{ index: 0, delta, finish_reason: i === 2 ? "stop" : null }],
+    }),
+  })),
+  {
+    data: JSON.stringify({
+      id: "c1",
+      object: "chat.completion.chunk",
+      choices: [],
+      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    }),
+  },
+  { data: "[DONE]" },
+];
 
 const recorded = sseFixture("anthropic/message-text.sse.txt");
 const upTo = (name: string) => recorded.slice(0, recorded.findIndex((e) => e.event === name) + 1);
@@ -146,5 +173,14 @@ describe("EventChunks: when a relayed stream is whole", () => {
     expect(out.ended).toEqual([out.reported]);
     const completed = event("response.completed", { response: { id: "resp_1", status: "completed" } });
     expect((await relayed([...answer, completed])).reported).toBeUndefined();
+  });
+});
+
+describe("EventChunks: the upstream's events, a token each where it reports no usage", () => {
+  test("a chunk of usage alone (include_usage's, zeros) is no token of the answer, nor is [DONE]", async () => {
+    const out = await relayed(chatWithUsageAlone);
+    expect(out.failure).toBeUndefined();
+    // Two chunks of text and the finish: 3, as the byte relay and a translation count them.
+    expect(out.upstreamEvents).toBe(3);
   });
 });

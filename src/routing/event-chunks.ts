@@ -2,6 +2,7 @@ import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { clientClosed, type GatewayError, providerFailure } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
+import { usageAlone } from "./answer-event.ts";
 import type { Attempt } from "./attempt.ts";
 import { closingAfter, cutOff, endsStreamEvent, reportedFailure } from "./stream-end.ts";
 
@@ -17,7 +18,10 @@ export class EventReader {
   ended = false;
   /** Set once the answer's finish went by, to the end marker the stream then still needs. */
   closing: string | undefined;
-  /** The events read but the end marker, dropped ones too (`ChunkSource.upstreamEvents` when they are the upstream's). */
+  /**
+   * The events read that may carry the answer (answer-event.ts: not the end marker, nor a chunk
+   * of usage alone), dropped ones too (`ChunkSource.upstreamEvents` when they are the upstream's).
+   */
   read = 0;
 
   constructor(
@@ -33,7 +37,7 @@ export class EventReader {
       const event = next.value;
       if (endsStreamEvent(event)) this.ended = true;
       else {
-        this.read++;
+        if (!usageAlone(event.data)) this.read++;
         if (!this.closing) this.closing = closingAfter(event);
       }
       if (!this.pass || this.pass(event)) return next;
@@ -120,7 +124,7 @@ export class EventChunks implements ChunkSource {
     return encoder.encode(text + encodeSse(event));
   }
 
-  /** The upstream's data events read so far but its end marker (`ChunkSource.upstreamEvents`). */
+  /** The upstream's data events read so far but its end marker and chunks of usage alone (`ChunkSource.upstreamEvents`). */
   get upstreamEvents(): number {
     return this.upstream.read;
   }

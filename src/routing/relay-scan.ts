@@ -3,6 +3,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
+import { usageAlone } from "./answer-event.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
 import { owedUsageChunk } from "./owed-usage.ts";
 import { PREVIOUS_KEY, saidPreviousId, withPreviousIdInEvent } from "./previous-response-id.ts";
@@ -39,17 +40,16 @@ const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
 /** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
 const NOTHING = new Uint8Array(0);
-/** A chunk of usage alone, OpenAI's `include_usage` chunk: no choice, so no token of the answer. */
-const NO_CHOICES = /"choices"\s*:\s*\[\s*\]/;
 
 /**
  * What of each upstream read may go to the client (routing/byte-relay.ts): its complete events,
- * minus the ones cut out, and an error event rewritten when it names the gateway's upstream
- * account (scrubbed-error-event.ts); an event that has not finished arriving is held for the next
- * read. The scanner finds event boundaries (for the idle bound and the line bound); only events
- * that carry a usage object, and error events, are decoded, and the end marker, error events and
- * malformed events are spotted by their bytes. It is the scanner itself (one object a stream, not
- * two).
+ * minus the ones cut out, an error event rewritten when it names the gateway's upstream account
+ * (scrubbed-error-event.ts), and before the end marker the usage chunk a caller that asked for one
+ * is owed when the upstream sent none (owed-usage.ts); an event that has not finished arriving is
+ * held for the next read. The scanner finds event boundaries (for the idle bound and the line
+ * bound); only events that carry a usage object, error events and a named end event are decoded,
+ * and the end marker, error events and malformed events are spotted by their bytes. It is the
+ * scanner itself (one object a stream, not two).
  */
 export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   /** The stream reported a failure of its own (an error event, relayed as is). */
@@ -248,7 +248,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
         // the same, http/stream-usage.ts), and a chunk of it alone is no token of the answer.
         this.owes = undefined;
         this.owedHead = undefined;
-        if (event && NO_CHOICES.test(event.data)) this.usageOnly++;
+        if (event && usageAlone(event.data)) this.usageOnly++;
       }
       // A Responses stream's `response.failed` is how OpenAI reports a server error: its words
       // are scrubbed as an error event's are, before the answer it fails the attempt as one, and

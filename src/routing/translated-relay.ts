@@ -12,7 +12,8 @@ const encoder = new TextEncoder();
 
 /**
  * A translated event stream relayed one write per upstream read: each read's events are decoded,
- * translated together (`StreamTranslation`, the one loop) and encoded as one string, one encode,
+ * translated together (`EventTranslation`: `StreamTranslation`, the one loop, or a provider's
+ * translation chained to it, `ChainedTranslation`) and encoded as one string, one encode,
  * one chunk for the client; a read that makes no client bytes (a keep-alive, half an event) reads
  * on. Reads taken while the body already holds them need no promise, so a stream that came whole
  * in its first read is translated whole before the router commits (`drained`: answered as a

@@ -88,6 +88,15 @@ describe("mindgw config check", () => {
     const result = await runMindgw(["config", "check", "-c", path]);
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toContain("\n# read for anchors only: x-openai, x-notes\n");
+    // A pipe gives its text once: the keys come from that one read (bounded: killed if it hangs).
+    // The shell's pipe, as `-c /dev/stdin < <(cat file)` is: Bun's own stdin pipe cannot be opened by name.
+    const piped = await runMindgw(["config", "check", "-c", "/dev/stdin"], {
+      via: ["bash", "-c", 'exec "$@" < <(cat "$0")', path],
+      timeoutMs: 10_000,
+    });
+    expect(piped).toMatchObject({ code: 0 });
+    expect(piped.stdout).toContain("# /dev/stdin: valid\n");
+    expect(piped.stdout).toContain("\n# read for anchors only: x-openai, x-notes\n");
     // Without any, nothing is said.
     const plain = await runMindgw(["config", "check", "-c", await writeConfig(validConfig)]);
     expect(plain.stdout).not.toContain("read for anchors only");

@@ -12,10 +12,10 @@ export interface EventDecoder {
 }
 
 /**
- * An upstream's event stream, still its body: iterated, its events decoded as they arrive
- * (`upstreamEvents`); or read by the router itself a read at a time, each read's events
- * translated together into one chunk for the client (routing/translated-relay.ts). Its events
- * are SSE; a body of another framing says so with its own `decoder` (Bedrock's BedrockEvents).
+ * An upstream's event stream, still its body: iterated, its events decoded as they arrive (the
+ * `upstreamEvents` generator below); or read by the router itself a read at a time, each read's
+ * events translated together into one chunk for the client (routing/translated-relay.ts). Its
+ * events are SSE; a body of another framing says so with its own `decoder` (Bedrock's BedrockEvents).
  */
 export class UpstreamEvents implements AsyncIterable<SseEvent> {
   constructor(

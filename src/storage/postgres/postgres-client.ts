@@ -1,5 +1,6 @@
 import { SQL } from "bun";
 import { messageOf } from "../../core/describe-error.ts";
+import { SYSTEM_CA_STORE } from "./system-ca-store.ts";
 
 /** `storage` settings that shape the PostgreSQL pool (storage-config.ts). Durations in ms. */
 export interface PostgresOptions {
@@ -18,9 +19,6 @@ export interface PostgresOptions {
   /** libpq's `sslrootcert`: a PEM file of the CA(s) the server's certificate must chain to; the URL's wins. */
   sslrootcert?: string | undefined;
 }
-
-/** libpq's `sslrootcert=system`: the system's CA store, no file (Bun's client takes it too). */
-export const SYSTEM_CA_STORE = "system";
 
 /**
  * libpq's `sslmode` when none is written: `verify-full` with `sslrootcert=system` (any public CA

@@ -1,5 +1,5 @@
 import type { SseEvent } from "../../core/sse.ts";
-import type { EventSink, EventTranslation } from "./stream-translation.ts";
+import type { EventSink, EventStage, EventTranslation } from "./stream-translation.ts";
 
 /** The sink before the first `take`: the first translation writes only inside `take` and `end`. */
 const OUTSIDE: EventSink = {
@@ -20,7 +20,7 @@ export class ChainedTranslation implements EventTranslation, EventSink {
 
   constructor(
     private readonly first: EventTranslation,
-    private readonly then: EventTranslation,
+    private readonly then: EventStage,
   ) {}
 
   get done(): boolean {
@@ -61,15 +61,12 @@ export interface EventKeeper {
  * router's usage meter (`RouteAttempt.onUsage`), which may drop it (a usage chunk the caller did
  * not ask for). The end is the first translation's.
  */
-export class KeptEvents implements EventTranslation {
+export class KeptEvents implements EventStage {
   done = false;
-  /** The events it was handed: a chain's count is its first translation's, not these. */
-  upstreamEvents = 0;
 
   constructor(private readonly keeper: EventKeeper) {}
 
   take(event: SseEvent, out: EventSink): boolean {
-    this.upstreamEvents++;
     if (this.keeper.onUsage(event)) out.push(event);
     return false;
   }

@@ -64,16 +64,24 @@ export interface EventSink {
 }
 
 /**
+ * A pass over a stream's events, synchronous: a translation, or what a chain runs after its first
+ * (`ChainedTranslation`: the caller's dialect, or an OpenAI caller's usage meter, `KeptEvents`).
+ */
+export interface EventStage {
+  /** True once the pass is over: the events after it are not read. */
+  readonly done: boolean;
+  /** Translates one event into `out`; true when it was the stream's end. */
+  take(event: SseEvent, out: EventSink): boolean;
+  /** The events are over: the last events into `out`, or the reason it is not whole thrown. */
+  end(out: EventSink): true;
+}
+
+/**
  * What a relay runs over each upstream read's events (routing/translated-relay.ts): a
  * `StreamTranslation`, or a provider's translation chained to the router's (`ChainedTranslation`).
+ * It reads the upstream's own events, so it counts them.
  */
-export interface EventTranslation {
-  /** True once the translation is over: the events after it are not read. */
-  readonly done: boolean;
-  /** Translates one upstream event into `out`; true when it was the stream's end. */
-  take(event: SseEvent, out: EventSink): boolean;
-  /** The upstream's events are over: the last events into `out`, or the reason it is not whole thrown. */
-  end(out: EventSink): true;
+export interface EventTranslation extends EventStage {
   /**
    * The upstream's events read so far that may carry the answer: not its end marker nor a chunk
    * of usage alone. The stream's one count of them (`ChunkSource.upstreamEvents`, the estimate).

@@ -368,3 +368,62 @@ describe("RelayScan: the previous_response_id of a chain the gateway expanded", 
     expect(new RelayScan({ maxLine: 4096, onUsage: () => true }).take(bytes)).toBe(bytes);
   });
 });
+
+describe("RelayScan: the usage chunk a caller that asked for one is owed", () => {
+  const chunk = (id: string, delta: string, finish: string | null) =>
+    `data: {"id":"${id}","object":"chat.completion.chunk","created":7,"model":"m","choices":[{"index":0,"delta":${delta},"finish_reason":${finish === null ? "null" : `"${finish}"`}}]}\n\n`;
+  const FIRST = chunk("first", '{"content":"Hi"}', null);
+  const FINISH = chunk("finish", "{}", "stop");
+  const DONE = "data: [DONE]\n\n";
+
+  /** What the client gets of `stream` read in two reads split at `at`, the body's end after. */
+  function relayed(stream: string, at: number): string {
+    const bytes = encoder.encode(stream);
+    const scan = new RelayScan({
+      maxLine: 4096,
+      onUsage: () => true,
+      usageAsked: "chat.completion.chunk",
+      recordEstimate: (events) => ({ inputTokens: 5, outputTokens: events }),
+    });
+    const out = [scan.take(bytes.subarray(0, at)), scan.take(bytes.subarray(at)), scan.last()];
+    const closing = scan.closing && scan.ended ? undefined : scan.closing;
+    if (closing) out.push(scan.closeRecordingOwedUsage(closing));
+    return out.map((piece) => (piece ? new TextDecoder().decode(piece) : "")).join("");
+  }
+
+  /** The owed chunk in what the client got: its id (the finish chunk's, else the first's) and tokens. */
+  function owed(text: string): { id: string; tokens: number } | undefined {
+    const data = text
+      .split("\n\n")
+      .map((event) => event.slice("data: ".length))
+      .find((data) => data.includes('"usage"'));
+    if (data === undefined) return undefined;
+    const parsed = JSON.parse(data);
+    return { id: parsed.id, tokens: parsed.usage.completion_tokens };
+  }
+
+  test("says the finish chunk's id however the reads split the stream, before [DONE] or at the end the relay adds", () => {
+    for (const stream of [`${FIRST}${FINISH}${DONE}`, `${FIRST}${FINISH}`]) {
+      for (let at = 0; at <= stream.length; at++) {
+        expect([at, owed(relayed(stream, at))]).toEqual([at, { id: "finish", tokens: 2 }]);
+      }
+    }
+  });
+
+  test("says the first chunk's id where no finish chunk came, however the reads split the stream", () => {
+    const stream = `${FIRST}${chunk("later", '{"content":"!"}', null)}${DONE}`;
+    for (let at = 0; at <= stream.length; at++) {
+      expect([at, owed(relayed(stream, at))]).toEqual([at, { id: "first", tokens: 2 }]);
+    }
+  });
+
+  test("is not owed once the upstream sent a usage object, in the read of the finish chunk or after it", () => {
+    const usage = 'data: {"id":"u","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}}\n\n';
+    const stream = `${FIRST}${FINISH}${usage}${DONE}`;
+    for (let at = 0; at <= stream.length; at++) {
+      const text = relayed(stream, at);
+      expect([at, owed(text)]).toEqual([at, { id: "u", tokens: 2 }]);
+      expect(text.split('"usage"').length).toBe(2);
+    }
+  });
+});

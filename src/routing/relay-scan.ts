@@ -119,8 +119,13 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   /**
    * What the owed chunk repeats the id and model of, while one is owed: the data of the finish
    * chunk (of the first chunk before one), its bytes alone, decoded only if the chunk is written.
+   * Copied out of a read only at the read's end, and only if one is still owed then: the usage
+   * chunk nearly always comes in the read its finish chunk came in, and then nothing is copied.
    */
   private owedHead: Uint8Array | undefined;
+  /** Where the head found in the read being taken lies in it (-1: none found in it). */
+  private headStart = -1;
+  private headEnd = 0;
 
   constructor(private readonly sink: UsageSink) {
     super(sink.maxLine);
@@ -146,6 +151,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     this.swaps?.clear();
     const consumed = this.scan(buf, this);
     this.allEvents += this.events;
+    if (this.headStart !== -1) this.keepOwedHead();
     // The read ends inside the answer's opening, or at a chunk that may be the answer's first:
     // its bytes are not kept past the read.
     settleOpening(this);
@@ -233,12 +239,12 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
       }
     }
     if (opening) this.watchOpening(span);
-    if (this.owes && this.owedHead === undefined && everyday)
-      this.owedHead = buf.slice(dataStart, span.dataEnd);
+    if (this.owes && everyday && this.owedHead === undefined && this.headStart === -1)
+      this.headAt(dataStart, span.dataEnd);
     if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) {
       // Set at the first choice's finish: of n choices, the others' may follow (as ever).
       this.closing = DONE;
-      if (this.owes) this.owedHead = buf.slice(dataStart, span.dataEnd);
+      if (this.owes) this.headAt(dataStart, span.dataEnd);
     }
     const usage = this.carriesUsage(span);
     if (usage || finalEvent) {
@@ -248,6 +254,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
         // the same, http/stream-usage.ts), and a chunk of it alone is no token of the answer.
         this.owes = undefined;
         this.owedHead = undefined;
+        this.headStart = -1;
         if (event && usageAlone(event.data)) this.usageOnly++;
       }
       // A Responses stream's `response.failed` is how OpenAI reports a server error: its words
@@ -309,9 +316,23 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     if (object === undefined) return undefined;
     this.owes = undefined;
     const usage = this.sink.recordEstimate?.(upstreamEvents);
-    const head = this.owedHead;
+    // `[DONE]` in the read its head came in: read in place, never copied.
+    const head = this.headStart !== -1 ? this.buf.subarray(this.headStart, this.headEnd) : this.owedHead;
     this.owedHead = undefined;
+    this.headStart = -1;
     return usage && owedUsageChunk(head, usage, object);
+  }
+
+  /** The owed chunk's head is the data at `start`–`end` of the read being taken (`owedHead`). */
+  private headAt(start: number, end: number): void {
+    this.headStart = start;
+    this.headEnd = end;
+  }
+
+  /** The read ends with a chunk still owed: its head, found in it, copied out of it (`owedHead`). */
+  private keepOwedHead(): void {
+    if (this.owes) this.owedHead = this.buf.slice(this.headStart, this.headEnd);
+    this.headStart = -1;
   }
 
   /** An event left out of what goes to the client (or replaced: `swaps`). */

@@ -602,4 +602,33 @@ describe("metrics: a call never sent upstream is no attempt", () => {
       undefined,
     ]);
   });
+
+  test("time to first token is only of answers that generate tokens: a count_tokens and an embeddings call leave it as it was", async () => {
+    const ttft = (samples: Sample[]) =>
+      samples
+        .filter((x) => x.name === "gen_ai_server_time_to_first_token_seconds_count")
+        .reduce((sum, x) => sum + x.value, 0);
+    const before = await scrape();
+    const served = (x: Sample) =>
+      x.name === "mindgw_requests_total" &&
+      x.labels.model === "m-oa" &&
+      x.labels.status_class === "2xx" &&
+      ["count_tokens", "embeddings"].includes(x.labels.front_door ?? "");
+    const servedIn = (samples: Sample[]) => samples.filter(served).reduce((sum, x) => sum + x.value, 0);
+    expect((await post("/v1/messages/count_tokens", "ttft-count", { model: "m-oa", messages })).status).toBe(
+      200,
+    );
+    expect((await post("/v1/embeddings", "ttft-embed", { model: "m-oa", input: "hello there" })).status).toBe(
+      200,
+    );
+    const after = await waitFor("both requests counted", async () => {
+      const now = await scrape();
+      return servedIn(now) === servedIn(before) + 2 ? now : undefined;
+    });
+    expect(ttft(after)).toBe(ttft(before));
+    const series = after.filter((x) => x.name.startsWith("gen_ai_server_time_to_first_token_seconds"));
+    expect(series.filter((x) => ["count_tokens", "embeddings"].includes(x.labels.front_door ?? ""))).toEqual(
+      [],
+    );
+  });
 });

@@ -400,6 +400,8 @@ describe("metrics: /metrics after known traffic", () => {
       "scrape-check-1",
     ]);
     expect(await head.text()).toBe("");
+    // The length a GET's body has, as the main port's HEAD says: never an empty answer's 0.
+    expect(Number(head.headers.get("content-length"))).toBeGreaterThan(0);
     const post = await fetch(scrapeUrl, { method: "POST" });
     expect([post.status, post.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
     expect(post.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);

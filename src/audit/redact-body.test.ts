@@ -21,6 +21,13 @@ test("credentials in a body are replaced, the rest of the text is kept", () => {
   expect(JSON.parse(redacted).messages).toHaveLength(2);
 });
 
+test("a mindgw key is found after a hyphen or underscore too, never inside a word", () => {
+  const key = "mgw_AbCdEfGhIjKlMnOpQrStUv";
+  expect(errorText(`model claude-x-${key} and x_${key}`)).toBe("model claude-x-[redacted] and x_[redacted]");
+  expect(errorText(`xmgw_AbCdEfGhIjKlMnOpQrStUv`)).toBe("xmgw_AbCdEfGhIjKlMnOpQrStUv");
+  expect(redactSecrets(`{"model":"claude-${key}"}`, "request")).toBe('{"model":"claude-[redacted]"}');
+});
+
 test("error text: no credential, at most 500 characters, on one line only when asked", () => {
   const message = `upstream said:\n  bad key sk-proj-1234567890abcdefXYZ\n${"x".repeat(600)}`;
   for (const oneLine of [false, true]) {

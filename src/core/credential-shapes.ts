@@ -9,6 +9,13 @@ export const REDACTED = "[redacted]";
 const START = "(?<![A-Za-z0-9_-])";
 
 /**
+ * Where a mindgw key starts: after anything but a letter or digit, a hyphen or underscore too
+ * (`claude-x-mgw_…`, a key pasted onto a model name a glob routes). Its body holds neither, so a
+ * token is still read once from where it starts ("mgw_mgw_…").
+ */
+const KEY_START = "(?<![A-Za-z0-9])";
+
+/**
  * Whether the body of an `sk-` key (what follows `sk-`, `sk-proj-`, `sk-ant-api03-`…) reads as
  * generated, not as words: a run of 16 or more letters and digits unbroken, or both cases and a
  * digit, or a run of 8 mixing letters and digits. OpenAI's and Anthropic's keys are long random
@@ -30,7 +37,7 @@ type Replace = (found: string, ...groups: string[]) => string;
  * (`ya29.`), AWS access key ids; JWTs; bearer tokens.
  */
 export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, Replace])[] = [
-  [new RegExp(`${START}mgw_[A-Za-z0-9]{16,}`, "g"), () => REDACTED],
+  [new RegExp(`${KEY_START}mgw_[A-Za-z0-9]{16,}`, "g"), () => REDACTED],
   [
     new RegExp(`${START}sk-([A-Za-z0-9_-]{16,})`, "g"),
     (key, body) => (looksGenerated(body) ? REDACTED : key),
@@ -49,7 +56,7 @@ export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, Replace])[] = [
  * with `sk-` inside a word, `risk-assessment`, does too).
  */
 export const MAY_HOLD_SHAPE = new RegExp(
-  `${START}(?:mgw_|sk-|gsk_|xai-|AIza|ya29\\.|eyJ)|\\b(?:AKIA|ASIA)[0-9A-Z]|\\b[Bb][Ee][Aa][Rr][Ee][Rr]\\s`,
+  `${KEY_START}mgw_|${START}(?:sk-|gsk_|xai-|AIza|ya29\\.|eyJ)|\\b(?:AKIA|ASIA)[0-9A-Z]|\\b[Bb][Ee][Aa][Rr][Ee][Rr]\\s`,
 );
 
 /** `text` with every credential of a known shape replaced. */

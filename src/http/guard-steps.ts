@@ -9,6 +9,7 @@ import { errorResponse, wireStatus } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import type { GuardedRequest } from "./guarded-request.ts";
 import { isMonitoringRead } from "./monitoring-reads.ts";
+import { recordedModel } from "./recorded-model.ts";
 import { refusalError } from "./refusal-error.ts";
 import { idHeaders } from "./request-id.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
@@ -76,7 +77,9 @@ export class GuardSteps {
     const error = refusalError(refused, this.deps.lifecycle.limit);
     const known = call.beforehand;
     call.ledger.principal = known?.principal ?? this.deps.knownCaller?.(call.request.headers);
-    if (known) call.ledger.model = known.model;
+    if (known)
+      call.ledger.model =
+        known.model && recordedModel(known.model, call.runtime.routes(known.model, known.principal.tenant));
     const body = errorBody(error, call.dialect);
     call.ledger.finish(error.status, error, toldIn(body, error, call.dialect));
     closeIfUnread(call, error.status);

@@ -18,6 +18,7 @@ import { ModelDispatch } from "./model-dispatch.ts";
 import { type ValueWithin, valueWithin } from "./pending-stream.ts";
 import { pluginCall } from "./plugin-bound.ts";
 import { readJsonRequest } from "./read-json-body.ts";
+import { recordedModel } from "./recorded-model.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { logSaveError, responsesContext, type StoringContext } from "./responses-context.ts";
 import type { Shutdown } from "./shutdown.ts";
@@ -77,7 +78,8 @@ export function modelPipeline(
         ledger.auditedMarkLeftOut = read.markLeftOut === true;
       }
       const model = validateBody(operation, read.body);
-      ledger.model = model;
+      const known = runtime.routes(model, principal.tenant);
+      ledger.model = recordedModel(model, known);
       // Embeddings, a token count, a compaction: `stream` asks for nothing there, and goes nowhere.
       const streams = streamsAnswer(operation, path);
       const { body, bytes } = streams ? read : withoutStream(read);
@@ -92,7 +94,7 @@ export function modelPipeline(
       deps.observer.started(ledger);
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
-      if (!runtime.routes(model, principal.tenant)) throw modelNotFound(model);
+      if (!known) throw modelNotFound(model);
       const responses =
         operation === "responses"
           ? await whileOpen(responsesOf(call, body), request.signal, open)

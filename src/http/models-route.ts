@@ -3,6 +3,7 @@ import type { Principal } from "../auth/principal.ts";
 import { allowedModels, requireArea } from "../auth/roles.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { modelNotFound } from "../core/gateway-error.ts";
+import type { KnownAs } from "../models/model-index.ts";
 import {
   anthropicModelInfo,
   anthropicModelPage,
@@ -39,7 +40,7 @@ export interface ModelsRouteDeps {
    * Whether the route table routes a client's model name for a caller of `tenant` (a configured
    * one, a glob's match, a worker's that tenant may use).
    */
-  readonly routes: (model: string, tenant: string) => boolean;
+  readonly routes: (model: string, tenant: string) => KnownAs | undefined;
   /**
    * Whether the limits policy in force could admit the model for this caller (`Policy.lists`): one
    * it would always refuse (no price, under a budget) is neither listed nor retrieved.

@@ -1,5 +1,6 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Policy } from "../auth/policy.ts";
+import type { KnownAs } from "../models/model-index.ts";
 import type { Router } from "../routing/router.ts";
 import type { CallerBinding } from "../tenants/bind-tenant.ts";
 import type { TrustedProxies } from "./trusted-proxies.ts";
@@ -17,9 +18,9 @@ export interface RequestRuntime {
   /**
    * Whether a route serves the model to a caller of `tenant` (configured, or a connected worker's
    * that tenant may use): a model nobody serves it is a 404 before the caller's limits count the
-   * request.
+   * request. How it is known says whether the name may be recorded as it came (recorded-model.ts).
    */
-  readonly routes: (model: string, tenant: string) => boolean;
+  readonly routes: (model: string, tenant: string) => KnownAs | undefined;
   /** API keys (one cache for every version) and this version's `auth.jwt` and tenants. */
   readonly authenticate: Authenticator;
   /**

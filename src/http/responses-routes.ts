@@ -6,6 +6,7 @@ import { shown } from "../core/cut-words.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import { passedOnContext } from "../core/tracestate.ts";
 import type { Logger } from "../log/logger.ts";
+import type { KnownAs } from "../models/model-index.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Provider } from "../providers/provider.ts";
@@ -41,7 +42,7 @@ export interface ResponsesRouteDeps {
   /** Live sessions per key: a Responses WebSocket closes when its key is revoked or expires. */
   readonly sessions?: KeySessions;
   /** Whether the route table routes a model name (a Responses WebSocket's warm-up checks it). */
-  readonly routes?: (model: string, tenant: string) => boolean;
+  readonly routes?: (model: string, tenant: string) => KnownAs | undefined;
   /** `server.max_body` now: a Responses WebSocket's waiting turns hold no more together. */
   readonly maxBody: () => number;
   /** `routing.max_upstream_body` now: the most of a holder's answer to a read that is relayed. */

@@ -39,6 +39,17 @@ describe("model names: globs and aliases", () => {
     expect(index.names()).toEqual(["claude-opus-4-8[1m]", "gpt-4o-mini", "gpt-4o-mini-2024-07-18"]);
   });
 
+  test("knownAs: a name or alias spelled out is named, one only a glob matches is matched", () => {
+    const strict = new ModelIndex<string>();
+    strict.add("gpt-4o-mini", ["mini"], "mini");
+    strict.add("claude-*", [], "any claude");
+    expect(strict.knownAs("gpt-4o-mini")).toBe("named");
+    expect(strict.knownAs("mini")).toBe("named");
+    expect(strict.knownAs("claude-x-mgw_AbCdEfGhIjKlMnOpQrSt")).toBe("matched");
+    expect(strict.knownAs("claude-*")).toBe("matched");
+    expect(strict.knownAs("mgw_AbCdEfGhIjKlMnOpQrSt")).toBeUndefined();
+  });
+
   test("on a tie, the entry listed first", () => {
     const tie = new ModelIndex<number>();
     tie.add("a-*", [], 1);

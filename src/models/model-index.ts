@@ -18,6 +18,13 @@ interface Pattern<P> {
   readonly order: number;
 }
 
+/**
+ * How a client's model name is known to the config: spelled out as an entry's name or alias
+ * (`"named"`), or only matched, by a glob or a connected worker (`"matched"`): then the name is the
+ * client's own text, which may hold anything (a key pasted into the wrong field).
+ */
+export type KnownAs = "named" | "matched";
+
 /** Literal characters in a pattern: the more a glob spells out, the more specific it is. */
 export const specificity = (pattern: string) => pattern.replaceAll("*", "").length;
 
@@ -75,6 +82,13 @@ export class ModelIndex<P> {
     const exact = this.exact.get(name);
     if (exact) return exact.pattern;
     for (const glob of this.globs) if (glob.matcher.test(name)) return glob.pattern;
+    return undefined;
+  }
+
+  /** Whether the config spells `name` out or only a glob matches it; undefined when neither. */
+  knownAs(name: string): KnownAs | undefined {
+    if (this.exact.has(name)) return "named";
+    for (const glob of this.globs) if (glob.matcher.test(name)) return "matched";
     return undefined;
   }
 

@@ -1,7 +1,7 @@
 import type { Config, RouteConfig, Timeouts } from "../config/config-schema.ts";
 import { WORKERS_PROVIDER } from "../config/config-schema.ts";
 import type { FallbackClass } from "../config/fallback-classes.ts";
-import { ModelIndex } from "../models/model-index.ts";
+import { type KnownAs, ModelIndex } from "../models/model-index.ts";
 import { PASS_NAME } from "../models/pass-name.ts";
 import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
@@ -124,9 +124,13 @@ export class RouteTable {
     return this.workers?.servesModel(model) === true ? WORKER_MODELS : undefined;
   }
 
-  /** Whether a caller of `tenant` has a route for the model: a configured one, or a worker's it may use. */
-  routes(model: string, tenant: string): boolean {
-    return this.plans.patternOf(model) !== undefined || this.workers?.servesModel(model, tenant) === true;
+  /**
+   * Whether a caller of `tenant` has a route for the model (a configured one, or a worker's it may
+   * use), and how the name is known: one lookup tells the gateway both whether to answer 404 and
+   * whether the name may be recorded as it came.
+   */
+  routes(model: string, tenant: string): KnownAs | undefined {
+    return this.plans.knownAs(model) ?? (this.workers?.servesModel(model, tenant) ? "matched" : undefined);
   }
 
   /** Every model name a caller of `tenant` may be routed by: configured ones, then worker-only ones. */

@@ -6,6 +6,7 @@ import addFormats from "ajv-formats";
 import OpenAI from "openai";
 import WebSocket from "ws";
 import { PROMISED_OPERATIONS } from "../../src/http/docs/promised-operations.ts";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -32,6 +33,8 @@ interface OpenApiDoc {
 }
 
 let gw: GatewayProcess;
+/** An upstream that answers the bytes queued: errors of OpenAI's shape without `param` or `code`. */
+let canned: CannedUpstream;
 let doc: OpenApiDoc;
 let browser: TestBrowser | undefined;
 const sent: { method: string; path: string; body: unknown }[] = [];
@@ -53,16 +56,23 @@ const recordingFetch: typeof fetch = Object.assign(
 
 const fx = gatewayFixture({
   fakeRoutes: false,
-  config: (_fakeUrl, { fake }) => ({
-    providers: [
-      { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-      { name: "fake-anthropic", type: "anthropic", base_url: fake.url },
-    ],
-    models: [
-      { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
-      { name: "claude-x", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
-    ],
-  }),
+  config: (_fakeUrl, { fake, own }) => {
+    canned = own(startCannedUpstream());
+    return {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "fake-anthropic", type: "anthropic", base_url: fake.url },
+        { name: "canned", type: "openai", base_url: `${canned.url}/v1` },
+      ],
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
+        { name: "claude-x", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
+        { name: "m-canned", routes: [{ provider: "canned", model: "canned-model" }] },
+      ],
+      // An upstream's error reaches the caller from its one attempt.
+      routing: { retries: 0 },
+    };
+  },
 });
 
 beforeAll(async () => {
@@ -239,6 +249,41 @@ describe("docs: OpenAPI", () => {
       await fetch(`${gw.url}/admin/api/keys/doc-check/revoke`, { method: "POST", headers })
     ).json()) as object;
     expect(ajv.validate(schemaOf("/admin/api/keys/{id}/revoke", "post", 200), rotated)).toBe(true);
+  });
+
+  test("an upstream's error relayed as it came (a 500, a 429 without param or code) meets the documented answers", async () => {
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    ajv.addSchema({ ...doc, $id: "doc" }, "doc");
+    const responses = doc.paths["/v1/chat/completions"]?.post?.responses ?? {};
+    const cases = [
+      { status: 500, body: { error: { message: "the model crashed", type: "server_error" } } },
+      { status: 429, body: { error: { message: "slow down", type: "rate_limit_exceeded" } } },
+      { status: 422, body: { error: { message: "unprocessable", type: null, code: 422 } } },
+    ];
+    for (const { status, body } of cases) {
+      canned.queue({ status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gw.adminKey ?? ""}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "m-canned", messages: [{ role: "user", content: "hi" }] }),
+      });
+      const answer = await res.json();
+      // Relayed as sent: the documented answer must describe it, not the gateway's own shape.
+      expect(answer).toEqual(body);
+      const documented = responses[String(res.status)] ?? responses.default;
+      const schema = documented?.content?.["application/json"]?.schema;
+      // Its references, in an `anyOf` too, read in the document ajv holds as "doc".
+      const inDoc = JSON.parse(
+        JSON.stringify(schema ?? { not: {} }).replaceAll('"#/components/', '"doc#/components/'),
+      );
+      const valid = ajv.validate(inDoc, answer);
+      expect({ status: res.status, valid, errors: ajv.errors ?? null }).toEqual({
+        status,
+        valid: true,
+        errors: null,
+      });
+    }
   });
 
   // Bounds wide enough for the slowest render seen in a whole-suite run on two shared cores (26 s:

@@ -14,6 +14,8 @@ import { connectFleet } from "./harness/worker-fleet.ts";
 // never print the credential that was refused.
 
 const WRONG_KEY = "mgw_thisKeyIsWrongAndMustNeverBeLogged1234";
+/** The provider's key, held by the config: the gateway knows it word for word. */
+const UPSTREAM_KEY = "upstream-secret-AAAA1111BBBB2222";
 const JWT = {
   secret: "a-shared-secret-for-the-log-tests-0123456789",
   issuer: "https://idp.test",
@@ -42,8 +44,11 @@ const fx = gatewayFixture({
   fakeRoutes: false,
   config: (_fakeUrl, { fake }) => ({
     log: { format: "json", level: "info" },
-    providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
-    models: [{ name: "m1", routes: [{ provider: "fake", model: "fake-model" }] }],
+    providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1`, api_key: UPSTREAM_KEY }],
+    models: [
+      { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
+      { name: "m-glob-*", routes: [{ provider: "fake", model: "fake-model" }] },
+    ],
     routing: { retries: 0 },
     auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { name: "sub", role: "role" } } },
   }),
@@ -201,6 +206,28 @@ describe("logs: json", () => {
       detail: "upstream fake answered 500: upstream exploded",
     });
     expect((await auditRow(gw, "log-502")).errorMessage).toBe("upstream exploded");
+  });
+
+  test("a credential sent as the model, or glued onto a name a glob routes, is recorded redacted: access line, audit row", async () => {
+    const cases = [
+      { id: "log-model-key", model: key, status: 404, recorded: "[redacted]" },
+      { id: "log-model-upstream", model: UPSTREAM_KEY, status: 404, recorded: "[redacted]" },
+      { id: "log-model-glob", model: `m-glob-${key}`, status: 200, recorded: "m-glob-[redacted]" },
+    ];
+    for (const { id, model, status, recorded } of cases) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(key), "x-request-id": id },
+        body: chatBody(model),
+      });
+      expect({ id, status: res.status }).toEqual({ id, status });
+      await res.text();
+      expect(await accessLine(id)).toMatchObject({ request_id: id, model: recorded, status });
+      expect(await auditRow(gw, id)).toMatchObject({ model: recorded, status });
+    }
+    const logged = linesOf(gw.stderr.all).filter((l) => String(l.request_id).startsWith("log-model-"));
+    expect(JSON.stringify(logged)).not.toContain(key);
+    expect(JSON.stringify(logged)).not.toContain(UPSTREAM_KEY);
   });
 
   test("a failed attempt's warning names the request, route and model, its reason redacted as the access line's", async () => {

@@ -400,6 +400,8 @@ describe("metrics: /metrics after known traffic", () => {
       "scrape-check-1",
     ]);
     expect(await head.text()).toBe("");
+    // The length a GET's body has, as the main port's HEAD says: never an empty answer's 0.
+    expect(Number(head.headers.get("content-length"))).toBeGreaterThan(0);
     const post = await fetch(scrapeUrl, { method: "POST" });
     expect([post.status, post.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
     expect(post.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{32}$/);
@@ -601,5 +603,34 @@ describe("metrics: a call never sent upstream is no attempt", () => {
       null,
       undefined,
     ]);
+  });
+
+  test("time to first token is only of answers that generate tokens: a count_tokens and an embeddings call leave it as it was", async () => {
+    const ttft = (samples: Sample[]) =>
+      samples
+        .filter((x) => x.name === "gen_ai_server_time_to_first_token_seconds_count")
+        .reduce((sum, x) => sum + x.value, 0);
+    const before = await scrape();
+    const served = (x: Sample) =>
+      x.name === "mindgw_requests_total" &&
+      x.labels.model === "m-oa" &&
+      x.labels.status_class === "2xx" &&
+      ["count_tokens", "embeddings"].includes(x.labels.front_door ?? "");
+    const servedIn = (samples: Sample[]) => samples.filter(served).reduce((sum, x) => sum + x.value, 0);
+    expect((await post("/v1/messages/count_tokens", "ttft-count", { model: "m-oa", messages })).status).toBe(
+      200,
+    );
+    expect((await post("/v1/embeddings", "ttft-embed", { model: "m-oa", input: "hello there" })).status).toBe(
+      200,
+    );
+    const after = await waitFor("both requests counted", async () => {
+      const now = await scrape();
+      return servedIn(now) === servedIn(before) + 2 ? now : undefined;
+    });
+    expect(ttft(after)).toBe(ttft(before));
+    const series = after.filter((x) => x.name.startsWith("gen_ai_server_time_to_first_token_seconds"));
+    expect(series.filter((x) => ["count_tokens", "embeddings"].includes(x.labels.front_door ?? ""))).toEqual(
+      [],
+    );
   });
 });

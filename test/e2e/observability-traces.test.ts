@@ -519,6 +519,20 @@ describe("traces: OTLP export", () => {
     expect(span?.statusCode).toBe(0);
   });
 
+  test("a credential sent as the model names no span: its name and gen_ai.request.model have it redacted", async () => {
+    const traceId = hex(16);
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), traceparent: traceparent(traceId, hex(8)) },
+      body: chatBody(key),
+    });
+    expect(res.status).toBe(404);
+    const [span] = await spansOf(traceId, 1);
+    expect(span?.name).toBe("chat [redacted]");
+    expect(span?.attributes["gen_ai.request.model"]).toBe("[redacted]");
+    expect(JSON.stringify(span)).not.toContain(key);
+  });
+
   test("a JWT caller is named on its span by its subject id, never as the key its name claim matches", async () => {
     const alice = await createKey(gw, { name: "alice" });
     const jwt = await new SignJWT({ sub: "alice", iss: JWT.issuer, aud: JWT.audience })

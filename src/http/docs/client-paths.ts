@@ -5,7 +5,7 @@ import { streamsAnswer } from "../whole-answer-only.ts";
 import { ANSWERS, type AnswerName } from "./answer-schemas.ts";
 import { jsonSchemaOf } from "./json-schema.ts";
 import { modelPaths } from "./model-paths.ts";
-import { errorResponses, ref, requestId } from "./openapi-responses.ts";
+import { modelErrorResponses, ref, requestId } from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import { helloPath } from "./operator-paths.ts";
 import { responsesPaths, responsesWebSocketOperation } from "./responses-paths.ts";
@@ -78,7 +78,7 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
             headers: requestId,
             content: { "application/json": answerOf(operation) },
           },
-      ...errorResponses(dialect, [400, 401, 403, 404, 413, 429, 502, 503, 504]),
+      ...modelErrorResponses(dialect, [400, 401, 403, 404, 413, 429, 502, 503, 504]),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { keyInputSchemas } from "../../auth/key-admin-schemas.ts";
 import type { Operation } from "../../core/dialect.ts";
+import { openAIErrorBody } from "../../core/openai-errors.ts";
 import { shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { GatewayFrame, WorkerFrame } from "../../workers/protocol.ts";
 import { REQUEST_SCHEMAS } from "../request-schemas.ts";
@@ -56,6 +57,7 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
   const keyInputs = keyInputSchemas();
   const schemas: Record<string, JsonSchema> = {
     OpenAIError: jsonSchemaOf(openAIError),
+    OpenAIUpstreamError: jsonSchemaOf(openAIErrorBody),
     AnthropicError: jsonSchemaOf(anthropicError),
     CreateKeyInput: jsonSchemaOf(keyInputs.create),
     RotateKeyInput: jsonSchemaOf(keyInputs.rotate),

@@ -20,15 +20,54 @@ export const ERRORS: Record<number, string> = {
   504: "The upstream timed out",
 };
 
+/** The gateway's own error body in `dialect`. */
+const ownError = (dialect: Dialect) => ref(dialect === "anthropic" ? "AnthropicError" : "OpenAIError");
+
+/**
+ * An upstream's error body as a same-dialect caller gets it, as sent (docs/CLIENTS.md, "Errors"):
+ * what the gateway relays by (core/openai-errors.ts `openAIErrorBody`: OpenAI's `error` object,
+ * none of its fields promised; Anthropic's always has its `type` and `message`).
+ */
+const relayedError = (dialect: Dialect) =>
+  ref(dialect === "anthropic" ? "AnthropicError" : "OpenAIUpstreamError");
+
+const errorAnswer = (description: string, schema: object) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
 /** Error answers in the caller's dialect. */
 export function errorResponses(dialect: Dialect, statuses: readonly number[]) {
-  const schema = ref(dialect === "anthropic" ? "AnthropicError" : "OpenAIError");
+  const schema = ownError(dialect);
   return Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      { description: ERRORS[status] ?? "Error", content: { "application/json": { schema } } },
-    ]),
+    statuses.map((status) => [String(status), errorAnswer(ERRORS[status] ?? "Error", schema)]),
   );
+}
+
+/** Statuses an upstream's error never reaches a caller with: its refusal of the gateway's credentials is a 502. */
+const NEVER_RELAYED = new Set([401, 403]);
+
+/**
+ * A model call's error answers: the gateway's own, or, at a status an upstream may answer, the
+ * upstream's error relayed as sent; any other status (`default`: an upstream's 500, 422…) is an
+ * upstream's error relayed as it came.
+ */
+export function modelErrorResponses(dialect: Dialect, statuses: readonly number[]) {
+  const own = ownError(dialect);
+  const relayed = relayedError(dialect);
+  const either = own.$ref === relayed.$ref ? own : { anyOf: [own, relayed] };
+  return {
+    ...Object.fromEntries(
+      statuses.map((status) => [
+        String(status),
+        errorAnswer(ERRORS[status] ?? "Error", NEVER_RELAYED.has(status) ? own : either),
+      ]),
+    ),
+    default: errorAnswer(
+      "Any other status: an upstream's error, relayed with its status and body as it came",
+      relayed,
+    ),
+  };
 }
 
 export const requestId = {

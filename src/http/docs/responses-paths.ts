@@ -1,5 +1,5 @@
 import type { JsonSchema } from "./json-schema.ts";
-import { errorResponses, json, ref } from "./openapi-responses.ts";
+import { errorResponses, json, modelErrorResponses, ref } from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import type { DocumentedFront } from "./served-surface.ts";
 
@@ -148,7 +148,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
               output: [{ id: "cmp_68b1c0ffee", type: "compaction", encrypted_content: "…" }],
             },
           ),
-          ...errorResponses("openai", [400, 401, 403, 404, 413, 429, 502, 503, 504]),
+          ...modelErrorResponses("openai", [400, 401, 403, 404, 413, 429, 502, 503, 504]),
         },
       },
     },

@@ -6,10 +6,12 @@ import { isJsonObject } from "../../core/dialect.ts";
 import { badRequest, modelNotFound, noServerToUpgrade } from "../../core/gateway-error.ts";
 import { encodeSse } from "../../core/sse.ts";
 import type { Logger } from "../../log/logger.ts";
+import type { KnownAs } from "../../models/model-index.ts";
 import type { ResponseStore } from "../../storage/storage.ts";
 import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
 import type { createFrontDoor, Guarded, KnownBeforehand } from "../front-door.ts";
+import { recordedModel } from "../recorded-model.ts";
 import { logSaveError, responsesContext } from "../responses-context.ts";
 import { validateBody } from "../validate-body.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
@@ -30,7 +32,7 @@ export interface ResponsesSocketDeps {
    * false`) for one it does not is refused as the turn it prepares would be. Absent (an
    * embedder's), every name is taken.
    */
-  readonly routes?: (model: string, tenant: string) => boolean;
+  readonly routes?: (model: string, tenant: string) => KnownAs | undefined;
   /** `server.max_body` now: what the turns waiting on a connection may hold together. */
   readonly maxBody: () => number;
 }
@@ -151,9 +153,10 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
     const prepared = async ({ principal, headers, ledger }: Guarded) => {
       requireArea(principal, "models");
       const model = validateBody("responses", turn.body);
-      ledger.model = model;
+      const known = deps.routes?.(model, principal.tenant);
+      ledger.model = recordedModel(model, known);
       assertModelAllowed(principal, model);
-      if (deps.routes && !deps.routes(model, principal.tenant)) throw modelNotFound(model);
+      if (deps.routes && !known) throw modelNotFound(model);
       const saveFailed = logSaveError(deps.logger, ledger.requestId);
       const context = await responsesContext(deps.store, principal, turn.body, saveFailed, {
         held: turn.continued,

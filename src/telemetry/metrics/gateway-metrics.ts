@@ -92,7 +92,7 @@ export class GatewayMetrics {
     });
     const ttft = new FoldedHistogram({
       name: "gen_ai_server_time_to_first_token_seconds",
-      help: "Time from a request's arrival to the first byte of its answer (successful answers)",
+      help: "Time from a request's arrival to the first byte of its answer (successful answers of the operations that generate tokens)",
       labelNames: ["front_door", "model"],
       buckets: TTFT_BUCKETS,
       registers,
@@ -237,7 +237,7 @@ export class GatewayMetrics {
     );
     cells.requests.inc();
     cells.duration.observe(record.latencyMs / 1000);
-    if (record.ttfbMs !== null && record.status < 400) cells.ttft.observe(record.ttfbMs / 1000);
+    if (record.ttfbMs !== null && record.status < 400) cells.ttft?.observe(record.ttfbMs / 1000);
     if (record.inputTokens > 0 || record.outputTokens > 0) {
       cells.inputTokens.observe(record.inputTokens);
       cells.outputTokens.observe(record.outputTokens);

@@ -19,6 +19,17 @@ test("metrics.listen answers GET /metrics without a credential, and nothing else
   expect((await fetch(listener.url.replace("/metrics", "/admin"))).status).toBe(404);
 });
 
+test("metrics.listen answers HEAD /metrics with the headers a GET has, its length the body's", async () => {
+  const listener = startMetricsListener("127.0.0.1:0", metrics());
+  stops.push(listener.stop);
+  const head = await fetch(listener.url, { method: "HEAD" });
+  const got = await fetch(listener.url);
+  const body = await got.text();
+  expect(await head.text()).toBe("");
+  expect(head.headers.get("content-type")).toBe(got.headers.get("content-type"));
+  expect(head.headers.get("content-length")).toBe(String(Buffer.byteLength(body)));
+});
+
 test("an address another process holds: the failure names metrics.listen and the address, not only Bun's 'Is port N in use?'", () => {
   const holder = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
   stops.push(() => void holder.stop(true));

@@ -56,9 +56,11 @@ export function startMetricsListener(
             status: 405,
             headers: { ...id, allow: "GET, HEAD" },
           });
-        const headers = { ...id, "content-type": metrics.contentType };
-        if (request.method === "HEAD") return new Response(null, { headers });
-        return new Response(await metrics.scrape(), { headers });
+        // HEAD is answered the GET's answer: Bun sends its headers alone, its Content-Length the
+        // body's, as the main port's HEAD does (an empty answer would say 0).
+        return new Response(await metrics.scrape(), {
+          headers: { ...id, "content-type": metrics.contentType },
+        });
       },
     });
   } catch (error) {

@@ -1,3 +1,4 @@
+import type { FrontDoor } from "../../audit/audit-record.ts";
 import { branch, newMap } from "./branch.ts";
 import type { CounterCell, FoldedCounter, FoldedHistogram, HistogramCell } from "./folded-metrics.ts";
 import type { KeptLabels } from "./kept-labels.ts";
@@ -15,11 +16,18 @@ export interface RequestFamilies {
 export interface RequestCells {
   readonly requests: CounterCell;
   readonly duration: HistogramCell;
-  readonly ttft: HistogramCell;
+  /** Only for a front door whose answers are generated tokens (`GENERATES`). */
+  readonly ttft: HistogramCell | undefined;
   readonly inputTokens: HistogramCell;
   readonly outputTokens: HistogramCell;
   readonly cost: CounterCell;
 }
+
+/**
+ * The front doors whose answers are generated tokens, the only ones with a time to first token:
+ * an embedding is none, and `count_tokens` is the gateway's own estimate. Read once a label set.
+ */
+const GENERATES: ReadonlySet<string> = new Set<FrontDoor>(["chat", "completions", "responses", "messages"]);
 
 /**
  * A request's cells by its labels: made the first time a label set is seen, then found through
@@ -135,7 +143,9 @@ export class RequestCellTable {
         model,
         status_class: status,
       }),
-      ttft: this.cell(ttft, `ttft\0${fm}`, { front_door: frontDoor, model }),
+      ttft: GENERATES.has(frontDoor)
+        ? this.cell(ttft, `ttft\0${fm}`, { front_door: frontDoor, model })
+        : undefined,
       inputTokens: this.cell(tokens, `tokens\0${fm}\0input`, {
         front_door: frontDoor,
         model,

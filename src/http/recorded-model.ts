@@ -1,4 +1,6 @@
 import { errorText } from "../audit/redact-body.ts";
+import { badRequest } from "../core/gateway-error.ts";
+import { withoutSecrets } from "../core/without-secrets.ts";
 import type { KnownAs } from "../models/model-index.ts";
 
 /**
@@ -10,3 +12,15 @@ import type { KnownAs } from "../models/model-index.ts";
  */
 export const recordedModel = (model: string, known: KnownAs | undefined): string =>
   known === "named" ? model : errorText(model, true);
+
+/**
+ * Refuses a name only a glob or a worker's list matches when it holds a credential
+ * (`claude-x-mgw_…`), before a route is made of it: a glob routed with `model: "*"` passes the
+ * client's name upstream as it came, so the credential would be sent to the provider and written
+ * down as the upstream model everywhere. A name the config spells out is the config's own, and
+ * one nothing routes is a 404 already.
+ */
+export function refuseCredentialModel(model: string, known: KnownAs | undefined): void {
+  if (known === "matched" && withoutSecrets(model) !== model)
+    throw badRequest("`model` holds what reads as a credential; it was not sent upstream", "model");
+}

@@ -49,3 +49,11 @@ test("a name only a glob or a worker matches is refused when it holds a credenti
   expect(refused(KEY, "named")).toBeUndefined();
   expect(refused(KEY, undefined)).toBeUndefined();
 });
+
+test("a name not spelled out keeps its text: only credentials are replaced, so a served one is recorded as sent", () => {
+  expect(recordedModel("gpt-4o\tmini  x", undefined)).toBe("gpt-4o\tmini  x");
+  expect(recordedModel("meta-llama/Llama-3-8B:ft", "matched")).toBe("meta-llama/Llama-3-8B:ft");
+  expect(recordedModel(`gpt 4o ${KEY}`, undefined)).toBe("gpt 4o [redacted]");
+  // Longer than any model the gateway takes: never served, cut as an error's text is.
+  expect(recordedModel("a".repeat(800), undefined)).toBe(`${"a".repeat(500)}…`);
+});

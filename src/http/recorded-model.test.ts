@@ -3,7 +3,7 @@ import { holdCredentials } from "../core/credentials.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { recordedModel, refuseCredentialModel } from "./recorded-model.ts";
 
-const KEY = "mgw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd";
+const KEY = "mgw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg";
 const UPSTREAM = "upstreamSecretWordForWord42";
 
 test("a name the config spells out is recorded as it came, whatever it looks like", () => {

@@ -21,11 +21,15 @@ test("credentials in a body are replaced, the rest of the text is kept", () => {
   expect(JSON.parse(redacted).messages).toHaveLength(2);
 });
 
-test("a mindgw key is found after a hyphen or underscore too, never inside a word", () => {
-  const key = "mgw_AbCdEfGhIjKlMnOpQrStUv";
+test("a mindgw key is found where a token starts; after a hyphen or underscore only whole, never inside a word", () => {
+  const key = `mgw_${"AbCd3".repeat(8)}EfG`;
   expect(errorText(`model claude-x-${key} and x_${key}`)).toBe("model claude-x-[redacted] and x_[redacted]");
-  expect(errorText(`xmgw_AbCdEfGhIjKlMnOpQrStUv`)).toBe("xmgw_AbCdEfGhIjKlMnOpQrStUv");
   expect(redactSecrets(`{"model":"claude-${key}"}`, "request")).toBe('{"model":"claude-[redacted]"}');
+  // At a token's start a key cut short is still one; glued onto a word, 43 characters and no more.
+  expect(errorText("key mgw_AbCdEfGhIjKlMnOpQrStUv")).toBe("key [redacted]");
+  expect(errorText("claude-x-mgw_AbCdEfGhIjKlMnOpQrStUv")).toBe("claude-x-mgw_AbCdEfGhIjKlMnOpQrStUv");
+  expect(errorText(`claude-x-${key}A`)).toBe(`claude-x-${key}A`);
+  expect(errorText(`x${key}`)).toBe(`x${key}`);
 });
 
 test("error text: no credential, at most 500 characters, on one line only when asked", () => {

@@ -1,11 +1,10 @@
+import { KEY_BODY_LENGTH } from "../core/credential-shapes.ts";
 import { KEY_ID_PREFIX } from "./caller-id.ts";
 
 /** Every mindgw API key starts with this, so it is recognisable in a leak scanner and in auth. */
 export const API_KEY_PREFIX = "mgw_";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-/** 43 base62 characters carry 256 bits (43 × log2 62 ≈ 256). */
-const BODY_LENGTH = 43;
 const KEY_PATTERN = /^mgw_[A-Za-z0-9]{43}$/;
 
 /** A freshly generated key: `plain` is shown once; only `hash`, `prefix` and `last4` are stored. */
@@ -18,10 +17,10 @@ export interface GeneratedApiKey {
 
 export function generateApiKey(): GeneratedApiKey {
   let body = "";
-  while (body.length < BODY_LENGTH) {
+  while (body.length < KEY_BODY_LENGTH) {
     for (const byte of crypto.getRandomValues(new Uint8Array(64))) {
       // Bytes ≥ 248 are dropped so every character is equally likely (248 = 4 × 62).
-      if (byte < 248 && body.length < BODY_LENGTH) body += ALPHABET[byte % 62];
+      if (byte < 248 && body.length < KEY_BODY_LENGTH) body += ALPHABET[byte % 62];
     }
   }
   const plain = API_KEY_PREFIX + body;

@@ -8,12 +8,21 @@ export const REDACTED = "[redacted]";
  */
 const START = "(?<![A-Za-z0-9_-])";
 
+/** A mindgw key's body after `mgw_`: 43 base62 characters carry 256 bits (43 × log2 62 ≈ 256). */
+export const KEY_BODY_LENGTH = 43;
+
 /**
- * Where a mindgw key starts: after anything but a letter or digit, a hyphen or underscore too
- * (`claude-x-mgw_…`, a key pasted onto a model name a glob routes). Its body holds neither, so a
- * token is still read once from where it starts ("mgw_mgw_…").
+ * A mindgw key: where a token starts, `mgw_` and 16 letters or digits or more (a key cut short in
+ * a message is still one); after a hyphen or underscore (`claude-x-mgw_…`, a key pasted onto a
+ * model name a glob routes) only a whole key, `mgw_` and exactly 43, and never the gateway's own
+ * translated tool ids (`toolu_mgw_` and base64url: translate/anthropic-tool-id.ts), which a
+ * conversation carries in every turn and error and must keep apart. A token is still read once
+ * from where it starts ("mgw_mgw_…").
  */
-const KEY_START = "(?<![A-Za-z0-9])";
+const MINDGW_KEY = `${START}mgw_[A-Za-z0-9]{16,}|(?<=[-_])(?<!toolu_)mgw_[A-Za-z0-9]{${KEY_BODY_LENGTH}}(?![A-Za-z0-9])`;
+
+/** Where a mindgw key may start, for `MAY_HOLD_SHAPE`: `MINDGW_KEY`'s starts, its length unread. */
+const KEY_START = "(?<![A-Za-z0-9])(?<!toolu_)";
 
 /**
  * Whether the body of an `sk-` key (what follows `sk-`, `sk-proj-`, `sk-ant-api03-`…) reads as
@@ -37,7 +46,7 @@ type Replace = (found: string, ...groups: string[]) => string;
  * (`ya29.`), AWS access key ids; JWTs; bearer tokens.
  */
 export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, Replace])[] = [
-  [new RegExp(`${KEY_START}mgw_[A-Za-z0-9]{16,}`, "g"), () => REDACTED],
+  [new RegExp(MINDGW_KEY, "g"), () => REDACTED],
   [
     new RegExp(`${START}sk-([A-Za-z0-9_-]{16,})`, "g"),
     (key, body) => (looksGenerated(body) ? REDACTED : key),

@@ -18,7 +18,7 @@ import { ModelDispatch } from "./model-dispatch.ts";
 import { type ValueWithin, valueWithin } from "./pending-stream.ts";
 import { pluginCall } from "./plugin-bound.ts";
 import { readJsonRequest } from "./read-json-body.ts";
-import { recordedModel } from "./recorded-model.ts";
+import { recordedModel, refuseCredentialModel } from "./recorded-model.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { logSaveError, responsesContext, type StoringContext } from "./responses-context.ts";
 import type { Shutdown } from "./shutdown.ts";
@@ -95,6 +95,7 @@ export function modelPipeline(
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
       if (!known) throw modelNotFound(model);
+      refuseCredentialModel(model, known);
       const responses =
         operation === "responses"
           ? await whileOpen(responsesOf(call, body), request.signal, open)

@@ -1,8 +1,9 @@
 import { expect, test } from "bun:test";
 import { holdCredentials } from "../core/credentials.ts";
-import { recordedModel } from "./recorded-model.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import { recordedModel, refuseCredentialModel } from "./recorded-model.ts";
 
-const KEY = "mgw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd";
+const KEY = "mgw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg";
 const UPSTREAM = "upstreamSecretWordForWord42";
 
 test("a name the config spells out is recorded as it came, whatever it looks like", () => {
@@ -24,4 +25,35 @@ test("a name only a glob matches, or none, is recorded without the credentials i
   } finally {
     holdCredentials(holder, []);
   }
+});
+
+test("a name only a glob or a worker matches is refused when it holds a credential, before any route", () => {
+  const refused = (model: string, known: "named" | "matched" | undefined) => {
+    try {
+      refuseCredentialModel(model, known);
+      return undefined;
+    } catch (error) {
+      return error instanceof GatewayError ? { status: error.status, param: error.param } : error;
+    }
+  };
+  expect(refused(`claude-x-${KEY}`, "matched")).toEqual({ status: 400, param: "model" });
+  const holder = {};
+  holdCredentials(holder, [UPSTREAM]);
+  try {
+    expect(refused(`claude-x-${UPSTREAM}`, "matched")).toEqual({ status: 400, param: "model" });
+  } finally {
+    holdCredentials(holder, []);
+  }
+  expect(refused("claude-sonnet-4-5", "matched")).toBeUndefined();
+  // The config's own name, and one nothing routes (a 404 of its own), are not this refusal's.
+  expect(refused(KEY, "named")).toBeUndefined();
+  expect(refused(KEY, undefined)).toBeUndefined();
+});
+
+test("a name not spelled out keeps its text: only credentials are replaced, so a served one is recorded as sent", () => {
+  expect(recordedModel("gpt-4o\tmini  x", undefined)).toBe("gpt-4o\tmini  x");
+  expect(recordedModel("meta-llama/Llama-3-8B:ft", "matched")).toBe("meta-llama/Llama-3-8B:ft");
+  expect(recordedModel(`gpt 4o ${KEY}`, undefined)).toBe("gpt 4o [redacted]");
+  // Longer than any model the gateway takes: never served, cut as an error's text is.
+  expect(recordedModel("a".repeat(800), undefined)).toBe(`${"a".repeat(500)}…`);
 });

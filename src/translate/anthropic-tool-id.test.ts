@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { withoutShapes } from "../core/credential-shapes.ts";
+import { forCallers } from "../core/for-callers.ts";
+import { withoutSecrets } from "../core/without-secrets.ts";
 import { chatResponseToMessages } from "./anthropic-to-openai/chat-response-to-messages.ts";
 import { messagesRequestToChat } from "./anthropic-to-openai/messages-request-to-chat.ts";
 import { anthropicToolId, bedrockToolId, chatToolId } from "./anthropic-tool-id.ts";
@@ -89,5 +92,20 @@ describe("tool-call ids across the Anthropic boundary", () => {
     expect(bedrockToolId(mcp)).toBe(written);
     expect(bedrockToolId("functions.mcp__github__create_pull_request:1")).not.toBe(written);
     expect(bedrockToolId("x".repeat(64))).toBe("x".repeat(64));
+  });
+
+  test("the ids it writes are no credential: redaction and an upstream's error words keep them, each its own", () => {
+    const ids = [
+      anthropicToolId("functions.get_weather:0"),
+      // Its base64url is exactly 43 letters and digits: a mindgw key's body, after `toolu_`.
+      anthropicToolId("functions.lookup_weather_city:12"),
+    ];
+    expect(ids[1]?.slice("toolu_mgw_".length)).toMatch(/^[A-Za-z0-9]{43}$/);
+    for (const id of ids) {
+      const words = `messages.1.content.0: \`tool_use\` ids were found without \`tool_result\` blocks: ${id}`;
+      expect(withoutShapes(JSON.stringify({ tool_use_id: id }))).toBe(JSON.stringify({ tool_use_id: id }));
+      expect(withoutSecrets(words)).toBe(words);
+      expect(forCallers(words)).toBe(words);
+    }
   });
 });

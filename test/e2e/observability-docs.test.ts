@@ -256,6 +256,11 @@ describe("docs: OpenAPI", () => {
     addFormats(ajv);
     ajv.addSchema({ ...doc, $id: "doc" }, "doc");
     const responses = doc.paths["/v1/chat/completions"]?.post?.responses ?? {};
+    // One schema per status, no union a generated client would wrap: the upstream's shape where an
+    // upstream's error may be relayed (the gateway's own meets it too), the gateway's where only it answers.
+    const schemaAt = (status: string) => responses[status]?.content?.["application/json"]?.schema;
+    expect(schemaAt("429")).toEqual({ $ref: "#/components/schemas/OpenAIUpstreamError" });
+    expect(schemaAt("401")).toEqual({ $ref: "#/components/schemas/OpenAIError" });
     const cases = [
       { status: 500, body: { error: { message: "the model crashed", type: "server_error" } } },
       { status: 429, body: { error: { message: "slow down", type: "rate_limit_exceeded" } } },

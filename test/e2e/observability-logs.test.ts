@@ -48,6 +48,8 @@ const fx = gatewayFixture({
     models: [
       { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
       { name: "m-glob-*", routes: [{ provider: "fake", model: "fake-model" }] },
+      // Pass-through: the client's name goes upstream as it came (CLIENTS.md's `claude-*`).
+      { name: "m-pass-*", routes: [{ provider: "fake", model: "*" }] },
     ],
     routing: { retries: 0 },
     auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { name: "sub", role: "role" } } },
@@ -212,7 +214,7 @@ describe("logs: json", () => {
     const cases = [
       { id: "log-model-key", model: key, status: 404, recorded: "[redacted]" },
       { id: "log-model-upstream", model: UPSTREAM_KEY, status: 404, recorded: "[redacted]" },
-      { id: "log-model-glob", model: `m-glob-${key}`, status: 200, recorded: "m-glob-[redacted]" },
+      { id: "log-model-glob", model: `m-glob-${key}`, status: 400, recorded: "m-glob-[redacted]" },
     ];
     for (const { id, model, status, recorded } of cases) {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -228,6 +230,40 @@ describe("logs: json", () => {
     const logged = linesOf(gw.stderr.all).filter((l) => String(l.request_id).startsWith("log-model-"));
     expect(JSON.stringify(logged)).not.toContain(key);
     expect(JSON.stringify(logged)).not.toContain(UPSTREAM_KEY);
+  });
+
+  test("a credential glued onto a name a pass-through glob routes is refused (400, param model) and never sent upstream; a plain name is served and recorded as sent", async () => {
+    const glued = `m-pass-x-mgw_${"Ab3".repeat(14)}C`;
+    const sentBefore = fake.requests.length;
+    const refused = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": "log-pass-key" },
+      body: chatBody(glued),
+    });
+    expect(refused.status).toBe(400);
+    const { error } = (await refused.json()) as { error: { type: string; param: string } };
+    expect(error).toMatchObject({ type: "invalid_request_error", param: "model" });
+    expect(await accessLine("log-pass-key")).toMatchObject({ model: "m-pass-x-[redacted]", status: 400 });
+    expect(await auditRow(gw, "log-pass-key")).toMatchObject({ model: "m-pass-x-[redacted]", status: 400 });
+
+    const served = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": "log-pass-ok" },
+      body: chatBody("m-pass-x-plain"),
+    });
+    expect(served.status).toBe(200);
+    await served.text();
+    const recorded = { model: "m-pass-x-plain", upstream_model: "m-pass-x-plain", status: 200 };
+    expect(await accessLine("log-pass-ok")).toMatchObject(recorded);
+    expect(await auditRow(gw, "log-pass-ok")).toMatchObject({
+      model: "m-pass-x-plain",
+      upstreamModel: "m-pass-x-plain",
+    });
+    // The served one is the only request the upstream got since: the refused name reached nothing.
+    expect(fake.requests.slice(sentBefore).map((r) => (r.body as { model?: string }).model)).toEqual([
+      "m-pass-x-plain",
+    ]);
+    expect(gw.stderr.all).not.toContain(glued);
   });
 
   test("a failed attempt's warning names the request, route and model, its reason redacted as the access line's", async () => {

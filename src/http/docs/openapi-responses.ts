@@ -48,19 +48,20 @@ export function errorResponses(dialect: Dialect, statuses: readonly number[]) {
 const NEVER_RELAYED = new Set([401, 403]);
 
 /**
- * A model call's error answers: the gateway's own, or, at a status an upstream may answer, the
- * upstream's error relayed as sent; any other status (`default`: an upstream's 500, 422…) is an
- * upstream's error relayed as it came.
+ * A model call's error answers: at 401 and 403 the gateway's own; at a status an upstream may
+ * answer, the upstream's error relayed as sent, whose schema alone says it (OpenAI's
+ * `OpenAIUpstreamError` accepts every body of the gateway's own `OpenAIError` too: a union of the
+ * two would accept nothing more, and give a generated client a union type for one shape); any
+ * other status (`default`: an upstream's 500, 422…) is an upstream's error relayed as it came.
  */
 export function modelErrorResponses(dialect: Dialect, statuses: readonly number[]) {
   const own = ownError(dialect);
   const relayed = relayedError(dialect);
-  const either = own.$ref === relayed.$ref ? own : { anyOf: [own, relayed] };
   return {
     ...Object.fromEntries(
       statuses.map((status) => [
         String(status),
-        errorAnswer(ERRORS[status] ?? "Error", NEVER_RELAYED.has(status) ? own : either),
+        errorAnswer(ERRORS[status] ?? "Error", NEVER_RELAYED.has(status) ? own : relayed),
       ]),
     ),
     default: errorAnswer(

@@ -11,7 +11,7 @@ import type { ResponseStore } from "../../storage/storage.ts";
 import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
 import type { createFrontDoor, Guarded, KnownBeforehand } from "../front-door.ts";
-import { recordedModel } from "../recorded-model.ts";
+import { recordedModel, refuseCredentialModel } from "../recorded-model.ts";
 import { logSaveError, responsesContext } from "../responses-context.ts";
 import { validateBody } from "../validate-body.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
@@ -157,6 +157,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       ledger.model = recordedModel(model, known);
       assertModelAllowed(principal, model);
       if (deps.routes && !known) throw modelNotFound(model);
+      refuseCredentialModel(model, known);
       const saveFailed = logSaveError(deps.logger, ledger.requestId);
       const context = await responsesContext(deps.store, principal, turn.body, saveFailed, {
         held: turn.continued,

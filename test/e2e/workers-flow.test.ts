@@ -366,11 +366,12 @@ describe("workers: an upstream that serves the Responses API once it has loaded"
       await answer.arrayBuffer();
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
     };
-    // Until it is announced, or a call is refused (a worker that drained to register again).
-    while (statuses.size < 2 && !(await listed())?.responsesApi) {
+    // A steady trickle of other calls until it is announced, or a call is refused (a worker that
+    // drained to register again), within the poll's deadline.
+    await waitFor("the Responses API announced, or a call refused", async () => {
       await another();
-      await Bun.sleep(10); // stimulus: a steady trickle of other calls
-    }
+      return statuses.size >= 2 || (await listed())?.responsesApi;
+    });
     for (let i = 0; i < 20; i++) await another();
     // Every other call was answered: no 503 "draining", no 404 "model not found".
     expect([...statuses.keys()]).toEqual([200]);

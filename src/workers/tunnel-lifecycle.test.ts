@@ -5,13 +5,41 @@ import { fakeGateway } from "./testing/fake-gateway.ts";
 import { startFakeUpstream } from "./testing/fake-upstream.ts";
 import { collect, startGateway, waitFor } from "./testing/tunnel-harness.ts";
 import { upgradeStatus } from "./testing/upgrade-status.ts";
-import { runWorker } from "./worker/worker-client.ts";
+import { type RunWorkerOptions, runWorker } from "./worker/worker-client.ts";
 import type { WorkerLog } from "./worker-log.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+/**
+ * A worker of these tests' defaults (gpu-1 serving llama-small, a fast backoff, no signals), `settings`
+ * over them, connected to `connect` (a gateway's URL); stopped after the test.
+ */
+function startWorker(connect: string, upstreamUrl: string, settings: Partial<RunWorkerOptions> = {}) {
+  const stop = new AbortController();
+  const exit = runWorker({
+    connect,
+    token: "worker-key",
+    upstream: `${upstreamUrl}/v1`,
+    models: ["llama-small"],
+    concurrency: 16,
+    name: "gpu-1",
+    labels: {},
+    log: () => {},
+    handleSignals: false,
+    stop: stop.signal,
+    backoff: { baseMs: 20, capMs: 100 },
+    drainTimeoutMs: 5_000,
+    ...settings,
+  });
+  cleanups.push(async () => {
+    stop.abort();
+    await exit;
+  });
+  return { stop, exit };
+}
 
 function worker(
   port: number,
@@ -20,26 +48,7 @@ function worker(
   log: WorkerLog = () => {},
   models = ["llama-small"],
 ) {
-  const stop = new AbortController();
-  const exit = runWorker({
-    connect: `ws://127.0.0.1:${port}`,
-    token: "worker-key",
-    upstream: `${upstreamUrl}/v1`,
-    models,
-    concurrency,
-    name: "gpu-1",
-    labels: {},
-    log,
-    handleSignals: false,
-    stop: stop.signal,
-    backoff: { baseMs: 20, capMs: 100 },
-    drainTimeoutMs: 5_000,
-  });
-  cleanups.push(async () => {
-    stop.abort();
-    await exit;
-  });
-  return { stop, exit };
+  return startWorker(`ws://127.0.0.1:${port}`, upstreamUrl, { concurrency, log, models });
 }
 
 function setup() {
@@ -246,24 +255,10 @@ describe("worker lifecycle", () => {
     // Still loading: the upstream cannot say whether it serves /responses, so the worker registers without it.
     upstream.responsesStatus = 503;
     const lines: string[] = [];
-    const stop = new AbortController();
-    const exit = runWorker({
-      connect: `ws://127.0.0.1:${state.gateway.port}`,
-      token: "worker-key",
-      upstream: `${upstream.url}/v1`,
-      models: ["llama-small"],
+    startWorker(`ws://127.0.0.1:${state.gateway.port}`, upstream.url, {
       concurrency: 4,
-      name: "gpu-1",
-      labels: {},
       log: (level, message) => lines.push(`${level} ${message}`),
-      handleSignals: false,
-      stop: stop.signal,
-      backoff: { baseMs: 20, capMs: 100 },
       drainTimeoutMs: 0,
-    });
-    cleanups.push(async () => {
-      stop.abort();
-      await exit;
     });
     await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
     const connected = state.gateway.registry.get("gpu-1");
@@ -296,24 +291,13 @@ describe("worker lifecycle", () => {
     upstream.responsesStatus = 503;
     const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
     const lines: string[] = [];
-    const stop = new AbortController();
-    const exit = runWorker({
-      connect: gw.url,
-      token: "worker-key",
-      upstream: `${upstream.url}/v1`,
+    startWorker(gw.url, upstream.url, {
+      // None named: it offers what its upstream lists.
+      models: undefined,
       concurrency: 4,
-      name: "gpu-1",
-      labels: {},
       log: (level, message) => lines.push(`${level} ${message}`),
-      handleSignals: false,
-      stop: stop.signal,
-      backoff: { baseMs: 20, capMs: 100 },
       // Past the test's own waits: the call it holds is released first.
       drainTimeoutMs: 120_000,
-    });
-    cleanups.push(async () => {
-      stop.abort();
-      await exit;
     });
     const registers = () => gw.control().filter((f) => f.type === "register");
     await waitFor("registration", () => registers().length === 1);
@@ -354,26 +338,12 @@ describe("worker lifecycle", () => {
     upstream.responsesStatus = 503;
     const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
     const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-    const stop = new AbortController();
-    const exit = runWorker({
-      connect: gw.url,
-      token: "worker-key",
-      upstream: `${upstream.url}/v1`,
-      models: ["llama-small"],
+    startWorker(gw.url, upstream.url, {
       concurrency: 4,
-      name: "gpu-1",
-      labels: {},
       log: (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
-      handleSignals: false,
-      stop: stop.signal,
-      backoff: { baseMs: 20, capMs: 100 },
       // No moment without a call comes within it: the call below is held until the drain, and
       // released well within the drain's own deadline (the same timeout again).
       drainTimeoutMs: 250,
-    });
-    cleanups.push(async () => {
-      stop.abort();
-      await exit;
     });
     const registers = () => gw.control().filter((f) => f.type === "register");
     await waitFor("registration", () => registers().length === 1);
@@ -413,25 +383,11 @@ describe("worker lifecycle", () => {
     upstream.responsesStatus = 503;
     const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
     const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-    const stop = new AbortController();
-    const exit = runWorker({
-      connect: gw.url,
-      token: "worker-key",
-      upstream: `${upstream.url}/v1`,
-      models: ["llama-small"],
+    startWorker(gw.url, upstream.url, {
       concurrency: 4,
-      name: "gpu-1",
-      labels: {},
       log: (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
-      handleSignals: false,
-      stop: stop.signal,
-      backoff: { baseMs: 20, capMs: 100 },
       // No moment without a call comes within it, nor within the drain after it: the call is stuck.
       drainTimeoutMs: 50,
-    });
-    cleanups.push(async () => {
-      stop.abort();
-      await exit;
     });
     const registers = () => gw.control().filter((f) => f.type === "register");
     await waitFor("registration", () => registers().length === 1);
@@ -479,26 +435,12 @@ describe("worker lifecycle", () => {
       answered,
     );
     const lines: string[] = [];
-    const stop = new AbortController();
-    const exit = runWorker({
-      connect: gw.url,
-      token: "worker-key",
-      upstream: `${upstream.url}/v1`,
-      models: ["llama-small"],
+    startWorker(gw.url, upstream.url, {
       concurrency: 4,
-      name: "gpu-1",
-      labels: {},
       log: (level, message) => lines.push(`${level} ${message}`),
-      handleSignals: false,
-      stop: stop.signal,
-      backoff: { baseMs: 20, capMs: 100 },
       drainTimeoutMs: 0,
     });
-    cleanups.push(async () => {
-      answer();
-      stop.abort();
-      await exit;
-    });
+    cleanups.push(() => answer());
     const registers = () => gw.control().filter((f) => f.type === "register");
     await waitFor("the register", () => registers().length === 1);
     // The upstream says it serves the endpoint before the gateway has answered.

@@ -20,7 +20,7 @@ export function registerConfig(program: Command): void {
     .description("validate the config and print it resolved (valid input again), with secrets redacted")
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .action(async (options: { config?: string }) => {
-      const { config: resolved, path, extensions } = await resolveConfig(options.config);
+      const { config: resolved, path, extensions, warnings } = await resolveConfig(options.config);
       await Promise.all([loadCatalogueFor(resolved.providers), loadYaml()]);
       // Names are printed as written, and may hold escape sequences: shown escaped, never run.
       // The YAML printer double-quotes a string holding a control character and escapes C0 there,
@@ -31,6 +31,8 @@ export function registerConfig(program: Command): void {
       if (extensions.length > 0)
         process.stdout.write(`# read for anchors only: ${extensions.map(printable).join(", ")}\n`);
       process.stdout.write(modelPrecedence(resolved));
+      // Valid, but the file says what it may not mean: a tag read as no tag (`!env KEY` is "KEY").
+      for (const warning of warnings) process.stderr.write(`warning: ${printable(warning)}\n`);
       // Valid, but a model nothing prices costs $0: a budget never binds on it.
       for (const warning of unpricedWarnings(resolved)) process.stderr.write(`${printable(warning)}\n`);
       // Valid, but a cloud provider whose credentials cannot be found answers 502 to every call.

@@ -17,14 +17,16 @@ export interface ResolvedConfig {
   path?: string;
   /** The file's top-level `x-` keys, read for anchors only (none for the embedded defaults). */
   extensions: string[];
+  /** What the YAML library read in the file but warned of (config/yaml-text.ts `parseYaml`). */
+  warnings: string[];
 }
 
 /** The config of `-c FILE`, else `MINDGW_CONFIG`, else the embedded defaults; a file is read once. */
 export async function resolveConfig(file: string | undefined): Promise<ResolvedConfig> {
   const path = configFileFrom(file);
-  if (!path) return { config: parseConfig(EMBEDDED_DEFAULTS), extensions: [] };
-  const { config, document } = await readConfigFile(path);
-  return { config, path, extensions: extensionFieldNames(document) };
+  if (!path) return { config: parseConfig(EMBEDDED_DEFAULTS), extensions: [], warnings: [] };
+  const { config, document, warnings } = await readConfigFile(path);
+  return { config, path, extensions: extensionFieldNames(document), warnings };
 }
 
 /** What `mindgw serve` runs on: the file of `-c FILE` or `MINDGW_CONFIG`, watched, else the embedded defaults. */

@@ -72,14 +72,18 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
 /**
  * Reads and validates a YAML file, with the document it was read as: what the config leaves out
  * (its `x-` keys) is found there, not by reading the file again, which a pipe (`-c /dev/stdin`,
- * `-c <(…)`) could not give a second time.
+ * `-c <(…)`) could not give a second time. `warnings`: what the YAML library read but warned of,
+ * each after the file's name (`parseYaml`).
  */
 export async function readConfigFile(
   path: string,
   env: Env = process.env,
-): Promise<{ config: Config; document: Record<string, unknown> }> {
-  const document = configDocument(path, await readConfigText(path));
-  return { config: configFromDocument(path, document, env, { checkFiles: true }), document };
+): Promise<{ config: Config; document: Record<string, unknown>; warnings: string[] }> {
+  const warnings: string[] = [];
+  const document = configDocument(path, await readConfigText(path), (warning) =>
+    warnings.push(`${path}: ${warning}`),
+  );
+  return { config: configFromDocument(path, document, env, { checkFiles: true }), document, warnings };
 }
 
 /**
@@ -118,15 +122,20 @@ export function parseConfigText(path: string, text: string, env: Env = process.e
 
 /**
  * A config file's YAML document, refused as the file's own error when it is empty, not YAML, or
- * not a mapping. Parsing is most of what a reload of a large file costs (hundreds of ms for a few
- * thousand models), so a watcher parses each text once and keeps the document (watch-config.ts).
+ * not a mapping; `warned`: as `parseYaml`'s. Parsing is most of what a reload of a large file
+ * costs (hundreds of ms for a few thousand models), so a watcher parses each text once and keeps
+ * the document (watch-config.ts).
  */
-export function configDocument(path: string, text: string): Record<string, unknown> {
+export function configDocument(
+  path: string,
+  text: string,
+  warned?: (warning: string) => void,
+): Record<string, unknown> {
   // An empty file is a deploy that went wrong (truncated, not yet written), never "no routes".
   if (text.trim() === "") throw new ConfigError([`${path}: the file is empty`]);
   let document: unknown;
   try {
-    document = parseConfigYaml(text);
+    document = parseConfigYaml(text, warned);
   } catch (error) {
     // Not the file's fault: the gateway parsed before loading the library.
     if (error instanceof NotLoadedError) throw error;

@@ -11,9 +11,9 @@ import { parseYaml } from "./yaml-text.ts";
  *
  * A placeholder is as long as its reference (short of a hundred one-letter ones, or a bare `$${`
  * past the tenth), so the columns in a YAML error still match the file.
- * A reference spanning lines is left to the parser, as before.
+ * A reference spanning lines is left to the parser, as before. `warned`: as `parseYaml`'s.
  */
-export function parseConfigYaml(text: string): unknown {
+export function parseConfigYaml(text: string, warned?: (warning: string) => void): unknown {
   const references: string[] = [];
   // A stem the file does not contain, so nothing but our placeholders can look like one; one
   // character, so that every placeholder fits in its reference's length (`${A}` is four).
@@ -24,7 +24,7 @@ export function parseConfigYaml(text: string): unknown {
     const head = `${stem}${references.push(reference) - 1}`;
     return `${head}${"_".repeat(Math.max(0, reference.length - head.length - 1))}z`;
   });
-  if (references.length === 0) return parseYaml(text);
+  if (references.length === 0) return parseYaml(text, warned);
   const placeholder = new RegExp(`${stem}(\\d+)_*z`, "g");
   const restore = (value: string) =>
     value.replace(placeholder, (word, index: string) => references[Number(index)] ?? word);
@@ -35,5 +35,5 @@ export function parseConfigYaml(text: string): unknown {
       return Object.fromEntries(Object.entries(value).map(([key, item]) => [restore(key), walk(item)]));
     return value;
   };
-  return walk(parseYaml(shielded));
+  return walk(parseYaml(shielded, warned));
 }

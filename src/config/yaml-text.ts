@@ -14,9 +14,11 @@ export const loadYaml = yaml.load;
  * (`<<: *base`) are merged, as YAML 1.1 and most tools read them: one provider's settings repeated
  * for another by an anchor, its own keys winning (the library's default keeps `<<` as a key, which
  * the strict schema refused as an unknown field). An alias naming no anchor, or a merge of what
- * is no mapping, is refused with its line and column (yaml-aliases.ts).
+ * is no mapping, is refused with its line and column (yaml-aliases.ts). What the library reads
+ * but warns of (a tag it does not know, `!env KEY`, read as the plain `KEY`; an unknown
+ * directive) is given to `warned`, one line each with its place, where a caller asks for it.
  */
-export function parseYaml(text: string): unknown {
+export function parseYaml(text: string, warned?: (warning: string) => void): unknown {
   const library = yaml.get();
   const lines = new library.LineCounter();
   const document = library.parseDocument(text, { merge: true, lineCounter: lines });
@@ -25,7 +27,15 @@ export function parseYaml(text: string): unknown {
   // Said with its place, before the library meets it building the values without one.
   const problem = aliasProblem(library, document, lines);
   if (problem !== undefined) throw new Error(problem);
+  if (warned) for (const warning of document.warnings) warned(placedWords(warning.message));
   return document.toJS();
 }
+
+/**
+ * A library message's first line, which ends with its place ("… at line 5, column 14:"). Not the
+ * excerpt after it: that would show the shielded text of `${VAR}` references
+ * (parse-config-yaml.ts), not the file's.
+ */
+const placedWords = (message: string): string => (message.split("\n", 1)[0] ?? message).replace(/:$/, "");
 
 export const stringifyYaml = (value: unknown): string => yaml.get().stringify(value);

@@ -2,9 +2,9 @@ import { shown } from "../core/cut-words.ts";
 import { badRequest, type GatewayError } from "../core/gateway-error.ts";
 
 /**
- * A `data:` URL (RFC 2397) read: its media type, without the parameters that may follow it; its
- * `charset` parameter, when named; and its payload, base64 or (`base64: false`) the URL-encoded
- * characters themselves (`data:text/plain,hello%20world`). A URL that names no type is
+ * A `data:` URL (RFC 2397) read: its media type, in lower case, without the parameters that may
+ * follow it; its `charset` parameter, when named; and its payload, base64 or (`base64: false`) the
+ * URL-encoded characters themselves (`data:text/plain,hello%20world`). A URL that names no type is
  * `text/plain` in its own form, as RFC 2397 has it, but "" in base64, whose bytes may be anything
  * (a PDF's): nothing is assumed of them.
  */
@@ -15,15 +15,19 @@ export interface DataUrl {
   readonly charset?: string;
 }
 
-/** A `data:` URL as it is written, base64 or not; undefined for any other URL. */
+/**
+ * A `data:` URL as it is written, base64 or not; undefined for any other URL. Its scheme
+ * (RFC 3986) and media type (RFC 2045) are read in any case, `DATA:IMAGE/PNG` as `data:image/png`:
+ * upstreams take the type only in lower case (Claude's `media_type`, Converse's `format`).
+ */
 export function readDataUrl(url: string): DataUrl | undefined {
-  if (!url.startsWith("data:")) return undefined;
+  if (!DATA_SCHEME.test(url)) return undefined;
   const comma = url.indexOf(",");
   if (comma < 0) return undefined;
   const [named = "", ...parameters] = url.slice("data:".length, comma).split(";");
   // `;base64` is the last of the parameters, when there.
   const base64 = parameters.at(-1)?.toLowerCase() === "base64";
-  const mediaType = named === "" && !base64 ? "text/plain" : named;
+  const mediaType = named === "" && !base64 ? "text/plain" : named.toLowerCase();
   const charset = unquoted(
     parameters.find((parameter) => /^charset=/i.test(parameter))?.slice("charset=".length),
   );
@@ -38,7 +42,7 @@ const unquoted = (value: string | undefined): string | undefined =>
 
 /**
  * Whether `data` is a data: URL of text, known from its start alone (what `readDataUrl` reads of it,
- * without reading it): a `text/*` type in any case (`data:TEXT/csv,…`), or none in the URL's own
+ * without reading it): a `text/*` type in any case (`DATA:TEXT/csv,…`), or none in the URL's own
  * form (`data:,…`, `data:;charset=…,…`: RFC 2397's text/plain), never none in base64
  * (`data:;base64,…`, whose bytes may be anything: a PDF's). Allocates nothing: a prompt's estimate
  * asks it of every file part (media-tokens.ts), and Claude's translation of each (file-document.ts).
@@ -59,8 +63,9 @@ export function isBase64Before(data: string, comma: number): boolean {
   return BASE64_END.lastIndex >= 0 && BASE64_END.test(data);
 }
 
-const TEXT_TYPE = /^data:[Tt][Ee][Xx][Tt]\//;
-const UNTYPED = /^data:[;,]/;
+const DATA_SCHEME = /^data:/i;
+const TEXT_TYPE = /^data:text\//i;
+const UNTYPED = /^data:[;,]/i;
 /** Sticky: tested where `isBase64Before` sets it, and nowhere else. */
 const BASE64_END = /;base64,/iy;
 

@@ -14,6 +14,7 @@ export type GeminiPart = z.infer<typeof geminiPart>;
 
 export const geminiUsage = z.looseObject({
   promptTokenCount: z.number().nullish(),
+  toolUsePromptTokenCount: z.number().nullish(),
   candidatesTokenCount: z.number().nullish(),
   thoughtsTokenCount: z.number().nullish(),
   cachedContentTokenCount: z.number().nullish(),

@@ -56,6 +56,7 @@ export function geminiEventReader(): StreamReader<GeminiResponse> {
 const sameCounts = (a: GeminiUsage, b: GeminiUsage | undefined): boolean =>
   b !== undefined &&
   a.promptTokenCount === b.promptTokenCount &&
+  a.toolUsePromptTokenCount === b.toolUsePromptTokenCount &&
   a.candidatesTokenCount === b.candidatesTokenCount &&
   a.thoughtsTokenCount === b.thoughtsTokenCount &&
   a.cachedContentTokenCount === b.cachedContentTokenCount;

@@ -5,14 +5,16 @@ import type { GeminiUsage } from "./gemini-schema.ts";
 
 /**
  * Gemini usage → OpenAI chat usage. `promptTokenCount` already includes cached tokens, as
- * OpenAI's `prompt_tokens` does; thinking tokens are billed as output, so they count in
- * `completion_tokens` and are shown as `reasoning_tokens`. Audio, billed at its own rate, is
- * told by modality (`promptTokensDetails`, `candidatesTokensDetails`) and shown, where there is
+ * OpenAI's `prompt_tokens` does. What a tool put before the model (Search grounding, code
+ * execution results) Google counts apart, in `toolUsePromptTokenCount`, and bills as input: it is
+ * prompt tokens too (`totalTokenCount` sums both). Thinking tokens are billed as output, so they
+ * count in `completion_tokens` and are shown as `reasoning_tokens`. Audio, billed at its own rate,
+ * is told by modality (`promptTokensDetails`, `candidatesTokensDetails`) and shown, where there is
  * some, as OpenAI's `audio_tokens`. Each figure is read as a count on its own (`tokenCount`): one
  * that is none (`-100000`, `0.5`) is 0, never summed into the others.
  */
 export function geminiUsageToOpenAI(usage: GeminiUsage): JsonObject {
-  const prompt = tokenCountOrZero(usage.promptTokenCount);
+  const prompt = tokenCountOrZero(usage.promptTokenCount) + tokenCountOrZero(usage.toolUsePromptTokenCount);
   const reasoning = tokenCountOrZero(usage.thoughtsTokenCount);
   const completion = tokenCountOrZero(usage.candidatesTokenCount) + reasoning;
   const audioIn = audioTokens(usage.promptTokensDetails);

@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, spyOn, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "./run-cli.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-config-check-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `mindgw config check -c <file holding text>`: its exit code and what it wrote to each stream. */
+async function configCheck(text: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const path = join(dir, "gw.yaml");
+  writeFileSync(path, text);
+  let stdout = "";
+  let stderr = "";
+  const out = spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await runCli(["bun", "mindgw", "config", "check", "-c", path]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe("mindgw config check", () => {
+  test("what the YAML library parses but warns of is said on stderr, with its place; the config still valid", async () => {
+    // A tag of another tool's (`!env`) is no tag here: the key is the word itself, valid but not meant.
+    const checked = await configCheck(
+      [
+        "providers:",
+        "  - name: up",
+        "    type: openai",
+        "    base_url: http://127.0.0.1:9/v1",
+        "    api_key: !env OPENAI_API_KEY",
+        "models:",
+        "  - { name: m, routes: [{ provider: up, model: x }] }",
+        "",
+      ].join("\n"),
+    );
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain(": valid\n");
+    expect(checked.stderr).toContain(
+      `warning: ${join(dir, "gw.yaml")}: Unresolved tag: !env at line 5, column 14\n`,
+    );
+  });
+
+  test("a config the library has nothing to say of gets no YAML warning", async () => {
+    const checked = await configCheck(
+      "providers:\n  - { name: up, type: openai, base_url: 'http://127.0.0.1:9/v1' }\nmodels: []\n",
+    );
+    expect(checked.code).toBe(0);
+    expect(checked.stderr).not.toContain("gw.yaml");
+  });
+});

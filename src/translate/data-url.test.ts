@@ -1,0 +1,37 @@
+import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../core/dialect.ts";
+import { isTextDataUrl, readDataUrl } from "./data-url.ts";
+import { chatRequestToMessages } from "./openai-to-anthropic/chat-request-to-messages.ts";
+import { chatRequestToConverse } from "./openai-to-bedrock/chat-request-to-converse.ts";
+import { chatRequestToGemini } from "./openai-to-gemini/chat-request-to-gemini.ts";
+
+const PNG = "iVBORw0KGgo=";
+const withImage = (url: string): JsonObject => ({
+  model: "m",
+  max_tokens: 10,
+  messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }],
+});
+
+describe("data: URLs", () => {
+  // RFC 3986: a scheme is case-insensitive; RFC 2045: so is a media type.
+  test.each([
+    ["Claude", chatRequestToMessages],
+    ["Gemini", chatRequestToGemini],
+    ["Bedrock", chatRequestToConverse],
+  ] as const)("an image as DATA:IMAGE/PNG is translated for %s as data:image/png is", (_, translate) => {
+    const lower = translate(withImage(`data:image/png;base64,${PNG}`));
+    expect(translate(withImage(`DATA:image/png;base64,${PNG}`))).toEqual(lower);
+    expect(translate(withImage(`Data:IMAGE/PNG;base64,${PNG}`))).toEqual(lower);
+  });
+
+  test("read in any case of scheme and type; the payload and parameters as written", () => {
+    expect(readDataUrl("DATA:Text/Plain;charset=UTF-8,Hi%20there")).toEqual({
+      mediaType: "text/plain",
+      data: "Hi%20there",
+      base64: false,
+      charset: "UTF-8",
+    });
+    expect(isTextDataUrl("DATA:text/csv,a,b")).toBe(true);
+    expect(isTextDataUrl("Data:,hello")).toBe(true);
+  });
+});

@@ -20,7 +20,7 @@ export class BatchAttemptTrace extends BatchAttemptSpan {
     started: number,
     shadow: boolean,
   ) {
-    super(request.t0, request.t1, request.t2, request.t3, 0, 0, 0);
+    super(request.t0, request.t1, request.t2, request.t3);
     this.open(operation, s0, s1, info, sampling, tracestate, started, shadow);
   }
 }

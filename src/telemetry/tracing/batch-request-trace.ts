@@ -161,7 +161,7 @@ export class BatchRequestTrace extends BatchAttemptSpan implements RequestTrace,
       t3 = tracer.drawnWord(3);
     }
     // Its first attempt's span id and flags once it starts (`attempt`).
-    super(t0, t1, t2, t3, 0, 0, 0);
+    super(t0, t1, t2, t3);
     this.remote = remote;
     this.serverSpanId0 = s0;
     this.serverSpanId1 = s1;

@@ -77,3 +77,21 @@ test("none is taken while the Redis database is not this cluster's, not even one
     close();
   }
 });
+
+test("a directory read that lands after the relay closed (the node stopping) taps nothing and starts no timer: the bus is left untapped", () => {
+  const bus = new EventBus();
+  const link = new RedisLink({ url: redis.url, timeoutMs: 2_000, vouch: async () => null });
+  const relay = new EventRelay({ link, nodeId: "ours-1", clusterId: "ours", bus });
+  const watcher = { id: "ours-2", url: "http://ours-2.invalid", at: 0, workers: [], watching: true };
+  try {
+    relay.observe([watcher]);
+    expect(bus.wants("request.finished")).toBe(true);
+    relay.close();
+    expect(bus.wants("request.finished")).toBe(false);
+    relay.observe([watcher]);
+    expect(bus.wants("request.finished")).toBe(false);
+  } finally {
+    relay.close();
+    link.close();
+  }
+});

@@ -46,6 +46,11 @@ export class EventRelay {
   private untap: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   /**
+   * Closed with its node: a directory read still in flight as the node stops may come after, and
+   * must not tap the bus again (a tap and a timer nobody would end).
+   */
+  private closed = false;
+  /**
    * The nodes this node's directory lists unstamped (of the release before stamps, rolled out of
    * this cluster): the only senders whose unstamped messages are taken. Another cluster's node of
    * that release, on another database of the same Redis server, is in no directory of ours.
@@ -61,6 +66,7 @@ export class EventRelay {
 
   /** With every directory read: relays this node's requests while another node watches. */
   observe(entries: readonly NodeEntry[]): void {
+    if (this.closed) return;
     this.unstamped = new Set(entries.filter((entry) => entry.cluster === undefined).map((entry) => entry.id));
     const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
     if (wanted) this.open();
@@ -88,6 +94,7 @@ export class EventRelay {
   }
 
   close(): void {
+    this.closed = true;
     this.stop();
   }
 

@@ -186,6 +186,22 @@ describe("frame switch", () => {
     expect(w2.tunnel.inFlight).toBe(0);
   });
 
+  test("a worker closed here on purpose (its key revoked) fails its streams on the link saying so, not as lost", () => {
+    const { w1, out, sw } = rig();
+    sw.message(request("1", { worker: "w1" }));
+    w1.tunnel.close(1008, "its key was revoked", "was disconnected: its key was revoked");
+    expect(out).toEqual([
+      {
+        text: {
+          type: "error",
+          id: "1",
+          code: "worker_lost",
+          message: "worker w1 was disconnected: its key was revoked",
+        },
+      },
+    ]);
+  });
+
   test("at the drain deadline a relayed stream ends as this node's own requests do (unavailable, the stop's words) and its worker is told to stop", () => {
     const lifecycle = new Lifecycle();
     const shutdown = new Shutdown();

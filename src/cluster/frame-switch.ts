@@ -242,12 +242,13 @@ class Relay extends OpenRequest implements TunnelStream {
     this.finish();
   }
 
-  lost(): void {
+  /** `how`: the worker was ended on purpose (`was disconnected: its key was revoked`), said so on the link too. */
+  lost(how = "was lost"): void {
     this.send({
       type: "error",
       id: this.id,
       code: "worker_lost",
-      message: `${namedWorker(this.worker.name)} was lost`,
+      message: `${namedWorker(this.worker.name)} ${how}`,
     });
     this.finish();
   }

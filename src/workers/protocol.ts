@@ -65,7 +65,8 @@ export const TunnelErrorCode = z.enum([
   "internal",
   /**
    * Sent only on a cluster peer link (src/cluster/frame-switch.ts): the worker holding the stream
-   * on the other node was lost, so the stream fails as a lost worker does.
+   * on the other node was lost, so the stream fails as a lost worker does (or was disconnected on
+   * purpose, its key revoked: said so in the message, and by the calling node).
    */
   "worker_lost",
   /**

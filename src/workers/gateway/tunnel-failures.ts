@@ -31,6 +31,17 @@ export class WorkerUpstreamFault extends GatewayError {}
 export const isUpstreamFault = (code: TunnelErrorCode) =>
   code === "upstream_unreachable" || code === "upstream_broken";
 
+const DISCONNECTED = " was disconnected: ";
+
+/**
+ * How a peer's worker went, from the peer's words past the worker's name as it names it
+ * (`worker w1 was disconnected: its key was revoked`); undefined for a worker lost there.
+ */
+function disconnectedHow(message: string): string | undefined {
+  const at = message.lastIndexOf(DISCONNECTED);
+  return at < 0 ? undefined : message.slice(at + 1);
+}
+
 /**
  * What an exchange fails with when the tunnel reports an error for it (`TunnelStream.onError`);
  * `retryAfter`, a peer link's refusal's.
@@ -41,8 +52,8 @@ export function tunnelFailure(
   message: string,
   retryAfter?: string,
 ): GatewayError {
-  // Over a peer link: the worker behind the other node was lost.
-  if (code === "worker_lost") return workerLost(worker);
+  // Over a peer link: the worker behind the other node was lost, or disconnected as that node says.
+  if (code === "worker_lost") return workerLost(worker, disconnectedHow(message));
   // Over a peer link: no worker there took it, busy (or draining: the node says when to come back).
   if (code === "unavailable") return busyRefusal(message, retryAfter ?? CAPACITY_RETRY_AFTER);
   if (code === "no_route_available") return unavailable(message, code);

@@ -13,3 +13,13 @@ export function connectFailure(event: Event): string {
   if (why !== undefined) return why;
   return message?.replace(/^WebSocket connection to '[^']*' failed: /, "") || "no reason given";
 }
+
+/**
+ * The status the gateway answered the upgrade with instead of 101, when Bun's message tells it
+ * ("Expected 101 status code: 401"); undefined when it does not (an older Bun, a failed connect).
+ */
+export function upgradeStatus(event: Event): number | undefined {
+  const { message } = event as Partial<ErrorEvent>;
+  const status = /Expected 101 status code: (\d{3})\b/.exec(message ?? "")?.[1];
+  return status === undefined ? undefined : Number(status);
+}

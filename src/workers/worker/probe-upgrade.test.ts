@@ -135,3 +135,45 @@ test("a worker whose upgrade the embedder's authenticator never answers is refus
     await gateway.stop();
   }
 });
+
+test("a worker whose token the gateway refuses is told so by its upgrade's own answer: the authenticator runs once for the dial, no probe asks again", async () => {
+  let asked = 0;
+  const gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: join(dir, "refused.db") },
+      auth: { bootstrap_admin: false },
+      workers: { enabled: true },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+    auth: () => {
+      asked++;
+      return Promise.reject(new Error("revoked"));
+    },
+    logger: silentLogger,
+  });
+  const { port } = gateway.listen("127.0.0.1", 0);
+  const lines: string[] = [];
+  try {
+    const exit = await runWorker({
+      connect: `ws://127.0.0.1:${port}`,
+      token: "revoked-key",
+      upstream: "http://127.0.0.1:9/v1",
+      models: ["m"],
+      concurrency: 1,
+      name: "w",
+      labels: {},
+      responsesApi: false,
+      handleSignals: false,
+      backoff: { baseMs: 10, capMs: 20 },
+      log: (level, message) => void lines.push(`${level} ${message}`),
+    });
+    expect(exit).toBe(2);
+    expect(lines).toContain(
+      "error the gateway refused the worker token (401): check --token or MINDGW_WORKER_TOKEN",
+    );
+    expect(asked).toBe(1);
+  } finally {
+    await gateway.stop();
+  }
+});

@@ -35,7 +35,8 @@ export interface UpgradeRefusal {
 
 /**
  * Asks the gateway, over plain HTTPS, why an upgrade failed before any frame: a WebSocket
- * client sees only "closed (1006)" whatever the status was. The same upgrade request, sent as a
+ * client sees only "closed (1006)" whatever the status was (Bun's error event names it, and a
+ * status said without words is taken from there: worker-client.ts). The same upgrade request, sent as a
  * plain request, runs the endpoint's admission check again and shows its status: a 401 or 403
  * means the token itself is refused (`final`); a 404 that the gateway has no worker endpoint there
  * (`workers.enabled` off, a wrong `--connect` path); another status, most often a proxy in between
@@ -84,7 +85,7 @@ export async function upgradeRefusal(
  * the status alone does not explain. A 401, 403 or 404 says what to mend in the worker's own
  * words, and a redirect where it leads; a 101 is no refusal.
  */
-const saysInWords = (status: number): boolean =>
+export const saysInWords = (status: number): boolean =>
   status >= 400 && status !== 401 && status !== 403 && status !== 404;
 
 /**

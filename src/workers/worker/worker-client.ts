@@ -10,7 +10,7 @@ import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./bac
 import { toConnectUrl } from "./connect-url.ts";
 import { listingFailed } from "./discover-models.ts";
 import { ModelOffer, NothingToOffer } from "./model-offer.ts";
-import { probeWaitMs, upgradeRefusal } from "./probe-upgrade.ts";
+import { probeWaitMs, refusalOf, saysInWords, upgradeRefusal } from "./probe-upgrade.ts";
 import { registerFrame, registerProblem, registerTooBig } from "./register-frame.ts";
 import { ResponsesApiVerdict } from "./responses-api-verdict.ts";
 import { WorkerSession } from "./worker-session.ts";
@@ -212,7 +212,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       const tooBig = !end.registered && end.code === CloseCode.tooBig;
       if (tooBig) lost = registerTooBig(session.register);
       else if (!end.registered) {
-        const refusal = await upgradeRefusal(url, options.token, wake.signal, probeWaitMs(end));
+        // A status that says the refusal alone (a 401 or 403: the token) is taken from the upgrade's
+        // own answer: a probe would send the token again, for a second lookup and refusal of it.
+        const refusal =
+          end.status !== undefined && !saysInWords(end.status)
+            ? refusalOf(end.status, url)
+            : await upgradeRefusal(url, options.token, wake.signal, probeWaitMs(end));
         if (refusal?.final) {
           log("error", refusal.message);
           return 2;

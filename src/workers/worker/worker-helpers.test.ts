@@ -3,7 +3,7 @@ import { holdCredentials } from "../../core/credentials.ts";
 import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
-import { connectFailure } from "./connect-failure.ts";
+import { connectFailure, upgradeStatus } from "./connect-failure.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { discoverModels, listingFailed, NoModelList } from "./discover-models.ts";
 import { FailureLog } from "./failure-log.ts";
@@ -50,6 +50,15 @@ describe("worker helpers", () => {
     expect(failed({ code: "EWHATEVER" }, `${bun}Failed to connect`)).toBe("request failed (EWHATEVER)");
     expect(failed(undefined, `${bun}Expected 101 status code: 200`)).toBe("Expected 101 status code: 200");
     expect(connectFailure(new Event("error"))).toBe("no reason given");
+  });
+
+  test("the status an upgrade was answered with instead of 101 is read from Bun's message, when it names one", () => {
+    const bun = "WebSocket connection to 'ws://gw/workers/connect' failed: ";
+    const status = (message: string) => upgradeStatus(new ErrorEvent("error", { message }));
+    expect(status(`${bun}Expected 101 status code: 401`)).toBe(401);
+    expect(status(`${bun}Expected 101 status code`)).toBeUndefined();
+    expect(status(`${bun}Failed to connect`)).toBeUndefined();
+    expect(upgradeStatus(new Event("error"))).toBeUndefined();
   });
 
   test("a fixed path's upstream URL is kept and reused; a stored response's (an id) is not kept", () => {

@@ -18,7 +18,7 @@ import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import { SilenceWatch } from "../silence-watch.ts";
 import type { WorkerLog } from "../worker-log.ts";
-import { connectFailure } from "./connect-failure.ts";
+import { connectFailure, upgradeStatus } from "./connect-failure.ts";
 import { FailureLog } from "./failure-log.ts";
 import { type RegisterFrame, registerFrame, type WorkerIdentity } from "./register-frame.ts";
 import { StreamCredit } from "./stream-credit.ts";
@@ -53,6 +53,8 @@ export type SessionEnd =
       reason: string;
       /** Why the socket could not connect (connect-failure.ts), when it could not. */
       failure?: string;
+      /** The status the gateway answered the upgrade with instead of 101, when Bun told it. */
+      status?: number;
       /**
        * Nothing answered the upgrade or the register within REGISTER_TIMEOUT_MS: a frozen gateway,
        * or one the network drops packets to (probe-upgrade.ts then asks it only briefly).
@@ -108,6 +110,8 @@ export class WorkerSession {
   private rejected: SessionEnd | undefined;
   /** Why the socket failed, from its error event (which comes before the close). */
   private failure: string | undefined;
+  /** The upgrade's answer, from the same event. */
+  private upgradeStatus: number | undefined;
   /** The gateway's heartbeats watched, once registered. */
   private silence: SilenceWatch | undefined;
   private readonly registerTimer: ReturnType<typeof setTimeout>;
@@ -176,6 +180,7 @@ export class WorkerSession {
     this.socket.onopen = () => this.send(this.register);
     this.socket.onerror = (event) => {
       this.failure ??= connectFailure(event);
+      this.upgradeStatus ??= upgradeStatus(event);
     };
     this.socket.onmessage = (event) => this.receive(event.data);
     this.socket.onclose = (event) => {
@@ -187,6 +192,7 @@ export class WorkerSession {
           code: event.code,
           reason: event.reason,
           ...(this.failure ? { failure: this.failure } : {}),
+          ...(this.upgradeStatus === undefined ? {} : { status: this.upgradeStatus }),
         },
       );
     };

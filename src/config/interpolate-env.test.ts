@@ -94,6 +94,16 @@ describe("interpolateEnv", () => {
     expect(interpolateEnv("$${A:-${KEY}}", env)).toBe("${A:-sk-1}");
   });
 
+  test("a default may hold an escaped $${…}: the literal ${…} when the variable is unset, as compose reads it", () => {
+    // It was refused as a nested reference.
+    expect(interpolateEnv("${MISSING:-$${B}}|${KEY:-$${B}}|${MISSING-x$${B:-c}y}", env)).toBe(
+      "${B}|sk-1|x${B:-c}y",
+    );
+    expect(() => interpolateEnv({ a: "${MISSING:?set $${B}}" }, env)).toThrow(
+      "a: environment variable MISSING is not set: set ${B}",
+    );
+  });
+
   test("compose's and the shell's forms: ${VAR-default} for unset only, ${VAR:?message} and ${VAR?message} refused with the message", () => {
     expect(interpolateEnv("${MISSING-fallback}|${EMPTY-fallback}|${KEY-fallback}", env)).toBe(
       "fallback||sk-1",
@@ -122,6 +132,10 @@ describe("interpolateEnv", () => {
       ["${A:-${B:-c}}", 1],
       ["x-${A:-${KEY}}-y", 3],
       ["${A:-${B}", 1],
+      // compose reads `$$` then a reference here; an escape holding a reference is no literal.
+      ["${A:-$$${B}}", 1],
+      ["${A:-$${B}${C}}", 1],
+      ["${A:-$${B:-${C}}}", 1],
     ] as const)
       expect(() => interpolateEnv({ a: nested }, env)).toThrow(
         `a: the "\${" at character ${at} holds another reference in its default: nested references are not supported; write the default plainly`,

@@ -6,12 +6,21 @@
 export class EnvReferenceError extends Error {}
 
 /**
- * What a reference holds between `${` and `}`: a name; then, for a default or a refusal's message,
- * an operator and its operand. A default may end in a whole `${…}`, matched only to be refused as
- * nested rather than cut at its first `}`; it must close right after, so that `'${A:-${B}' }` stays
- * inside its quotes.
+ * A default's (or a refusal message's) text: any but `}`; compose's escaped `$${…}`, whole with
+ * its `}` so that it does not close the reference (compose counts it as a brace), and no `$` in it
+ * (so no reference hides in a literal); a run of `$` not leading a `{`. Not a `$${` after another
+ * `$` (compose reads `$$` then a reference): left unmatched, it is refused as nested. The escape
+ * comes first and holds a plain class: JavaScriptCore took 80 ms on a 40 kB default otherwise.
  */
-const REFERENCE_BODY = String.raw`([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])((?:[^}$]|\$(?!\{))*(?:\$\{[^}
+const OPERAND_TEXT = String.raw`(?:[^}$]|\$\$\{[^}$\n]*\}|\$+(?![{$]))*`;
+
+/**
+ * What a reference holds between `${` and `}`: a name; then, for a default or a refusal's message,
+ * an operator and its operand. A default may end in a whole `${…}` (the fourth group), matched only
+ * to be refused as nested rather than cut at its first `}`; it must close right after, so that
+ * `'${A:-${B}' }` stays inside its quotes.
+ */
+const REFERENCE_BODY = String.raw`([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])(${OPERAND_TEXT}(\$\{[^}
 ]*\})?))?\}`;
 
 /**
@@ -51,7 +60,9 @@ export function interpolateEnv(value: unknown, env: Record<string, string | unde
     return value.replace(
       ENV_REFERENCE,
       (whole, name: string | undefined, operator: string | undefined, operand: string | undefined) =>
-        name === undefined ? whole.slice(1) : resolve(name, operator, operand ?? "", env[name], where),
+        name === undefined
+          ? whole.slice(1)
+          : resolve(name, operator, operand?.replaceAll("$${", "${") ?? "", env[name], where),
     );
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
@@ -110,7 +121,7 @@ function checkReferences(text: string, where: string): void {
   };
   for (const reference of text.matchAll(ENV_REFERENCE)) {
     refuseBegunIn(reference.index);
-    if (reference[3]?.includes("${")) refuse(reference.index, nested);
+    if (reference[4] !== undefined) refuse(reference.index, nested);
     accounted = reference.index + reference[0].length;
   }
   refuseBegunIn(text.length);

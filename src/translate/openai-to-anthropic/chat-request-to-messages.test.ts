@@ -503,6 +503,27 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
+  test("a text file of no text but whitespace, which Anthropic refuses as a document, is left out as an empty text part is", () => {
+    const content = (file_data: string) =>
+      (
+        chatRequestToMessages({
+          model: "m",
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "text", text: "see" },
+                { type: "file", file: { filename: "a.txt", file_data } },
+              ],
+            },
+          ],
+        }).messages as { content: unknown[] }[]
+      )[0]?.content;
+    // It went upstream as a document of "" (400 "text content blocks must be non-empty").
+    for (const empty of ["data:text/plain;base64,", "data:text/plain,", "data:,", "data:text/csv,%20%0A"])
+      expect(content(empty)).toEqual([{ type: "text", text: "see" }]);
+  });
+
   test("a data: URL's parameters are passed over; text not base64-encoded is read as written, anything else so is a 400 saying so", () => {
     const document = (file_data: string) =>
       (

@@ -241,8 +241,8 @@ function userBlocks(content: OpenAIMessage["content"], i: number): JsonObject[] 
 /**
  * One user content part as an Anthropic block. What Anthropic has no place for was named by
  * `nameUncarried` (chat-target.ts): an image's `detail` goes without, a file by OpenAI file id is
- * left out (undefined). A file's data is a document (file-document.ts). A part type it cannot
- * express at all (`input_audio`) is the caller's 400.
+ * left out (undefined). A file's data is a document (file-document.ts), a text file of no text
+ * left out. A part type it cannot express at all (`input_audio`) is the caller's 400.
  */
 function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefined {
   if (part.type === "text") return hasText(part.text) ? { type: "text", text: part.text } : undefined;

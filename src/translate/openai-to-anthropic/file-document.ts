@@ -2,6 +2,7 @@ import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { type DataUrl, isTextDataUrl, notBase64, readDataUrl } from "../data-url.ts";
+import { hasText } from "../has-text.ts";
 
 /** What of a chat `file` part this reads. */
 interface FilePart {
@@ -22,16 +23,19 @@ const TAKES =
  * text file (any `text/*`: plain, Markdown, CSV, HTML, or a data: URL of its own form naming no
  * type) as Anthropic's plain-text source, with its filename as the title: its bytes from base64, or
  * as a data: URL without `;base64` writes them (percent-encoded), read in the URL's `charset`
- * (UTF-8 unless it names another). Anything else is the caller's 400 at `path`, saying what was
- * sent and what Claude takes.
+ * (UTF-8 unless it names another). A text file of no text but whitespace is left out (undefined),
+ * as such a text part is: Anthropic refuses an empty document ("text content blocks must be
+ * non-empty"), and a blank one has nothing to read. Anything else is the caller's 400 at `path`,
+ * saying what was sent and what Claude takes.
  */
-export function fileDocument(file: FilePart, path: string): JsonObject {
+export function fileDocument(file: FilePart, path: string): JsonObject | undefined {
   const data = file.file_data ?? "";
   const url = readDataUrl(data);
   const mediaType = url?.mediaType.toLowerCase();
   const named = file.filename ? ` (${shown(file.filename)})` : "";
   if (url && isTextDataUrl(data)) {
     const text = textOf(url, path, named);
+    if (!hasText(text)) return undefined;
     const title = file.filename ? { title: file.filename } : {};
     return { type: "document", source: { type: "text", media_type: "text/plain", data: text }, ...title };
   }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/config-schema.ts";
 import { openStorage } from "../storage/open-storage.ts";
-import { databaseName, pendingMigrations } from "../storage/pending-migrations.ts";
+import { databaseName, pendingMigrations, postgresHoldsSchema } from "../storage/pending-migrations.ts";
 import { naming } from "../storage/sqlite/open-database.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { sqliteCode } from "../storage/sqlite/storage-failure.ts";
@@ -12,6 +12,18 @@ import { UsageError } from "./exit-code.ts";
 export function requireDatabaseFile(path: string): void {
   if (path !== ":memory:" && !existsSync(path))
     throw new UsageError(`no database at ${path} (is storage.path right?)`);
+}
+
+/**
+ * Refuses a PostgreSQL database where mindgw made no tables, for a command that only reads the
+ * store: a wrong `storage.url` (a mistyped database name that is another one there), which the
+ * opening would otherwise fill with mindgw's empty tables, as SQLite's refuses a path with no file.
+ */
+export async function requirePostgresSchema(storage: Config["storage"]): Promise<void> {
+  if (storage.driver === "postgres" && !(await postgresHoldsSchema(storage)))
+    throw new UsageError(
+      `no mindgw database at ${databaseName(storage)}: it holds none of mindgw's tables (is storage.url right? \`mindgw serve\` makes them)`,
+    );
 }
 
 /**
@@ -69,10 +81,14 @@ export async function openCommandStorage(storage: Config["storage"], migrate: bo
  * file through a read-only handle alone, as `audit query -c` reads it, so that it runs beside a
  * gateway serving from the file and takes no write handle (whose close would checkpoint the
  * gateway's WAL). A file at an older schema, which a read-only handle cannot open, is refused as
- * `openConfigStore` refuses it (or migrated, with `--migrate`); PostgreSQL is opened as it opens it.
+ * `openConfigStore` refuses it (or migrated, with `--migrate`); PostgreSQL is opened as it opens it,
+ * once it holds mindgw's tables (`requirePostgresSchema`).
  */
 export async function openConfigStoreReadOnly(config: Config, migrate: boolean): Promise<Storage> {
-  if (config.storage.driver !== "sqlite") return await openConfigStore(config, migrate);
+  if (config.storage.driver !== "sqlite") {
+    await requirePostgresSchema(config.storage);
+    return await openConfigStore(config, migrate);
+  }
   requireDatabaseFile(config.storage.path);
   if (migrate || (await pendingMigrations(config.storage)).length > 0)
     return await openConfigStore(config, migrate);

@@ -165,12 +165,6 @@ describe("durations that 0 would break are refused at 0, naming the field, what 
       "30s",
     ],
     [
-      "auth.jwt.jwks_cooldown",
-      (zero) => ({ auth: { jwt: { ...jwt, jwks_cooldown: zero } } }),
-      "every token naming a kid the set lacks would refetch the JWKS: no guard against kid floods",
-      "30s",
-    ],
-    [
       "auth.jwt.jwks_timeout",
       (zero) => ({ auth: { jwt: { ...jwt, jwks_timeout: zero } } }),
       `every JWKS fetch would be cut off, and no JWT let in; ${BOUND}`,
@@ -209,13 +203,13 @@ describe("durations that 0 would break are refused at 0, naming the field, what 
     ).toEqual([refusal("providers[0].timeouts.first_byte"), refusal("models[0].routes[0].timeouts.idle")]);
   });
 
-  test("where 0 means none or no bound it is still taken: keep-alive, backoff, drain, statement timeout, clock tolerance, breaker cooldown, JWKS max age, webhook flush", () => {
+  test("where 0 means none or no bound it is still taken: keep-alive, backoff, drain, statement timeout, clock tolerance, breaker cooldown, webhook flush", () => {
     const config = parseConfig(
       {
         server: { drain_timeout: 0 },
         routing: { stream_keepalive: "0s", backoff: 0, circuit_breaker: { cooldown: 0 } },
         storage: { ...postgres, statement_timeout: 0 },
-        auth: { jwt: { ...jwt, clock_tolerance: 0, jwks_cache_max_age: 0 } },
+        auth: { jwt: { ...jwt, clock_tolerance: 0 } },
         events: { webhooks: [{ url: "https://hooks.example.com/in", secret: "0123456789abcdef", flush: 0 }] },
       },
       {},
@@ -223,7 +217,38 @@ describe("durations that 0 would break are refused at 0, naming the field, what 
     expect(config.routing.stream_keepalive).toBe(0);
     expect(config.storage.statement_timeout).toBe(0);
     expect(config.routing.circuit_breaker.cooldown).toBe(0);
-    expect(config.auth.jwt?.jwks_cache_max_age).toBe(0);
+    expect(config.auth.jwt?.clock_tolerance).toBe(0);
     expect(config.events.webhooks[0]?.flush).toBe(0);
+  });
+});
+
+describe("auth.jwt's JWKS refetch bounds: at least 1s each, naming the field and the floor", () => {
+  // Each is the only bound on how often tokens can make the gateway fetch the JWKS: one fetch at a
+  // time bounds how many run, not how often. `jwks_cooldown: 1ms` (0 alone was refused) let a flood
+  // of tokens naming unknown kids refetch it back to back, and `jwks_cache_max_age: 0` let any
+  // token, forged or not, start a refresh behind every request: the issuer asked as fast as it
+  // answers, by whoever sends tokens.
+  const jwt = { jwks_url: "https://idp.test/jwks.json", issuer: "https://idp.test", audience: "mindgw" };
+  const FIELDS = [
+    [
+      "jwks_cooldown",
+      "at least 1s: the least time between JWKS fetches for a kid the set lacks; below it a flood of tokens naming unknown kids refetches the JWKS back to back (no guard against kid floods)",
+    ],
+    [
+      "jwks_cache_max_age",
+      "at least 1s: a set older than it is refetched behind the next request, a forged token's too; below it any flood of tokens refetches the JWKS back to back",
+    ],
+  ] as const;
+
+  test.each(FIELDS)("auth.jwt.%s: 0, 1ms and 999ms are refused", (field, floor) => {
+    for (const tooShort of [0, "0s", "0.1ms", "1ms", "999ms"])
+      expect(problems({ auth: { jwt: { ...jwt, algorithms: ["RS256"], [field]: tooShort } } })).toEqual([
+        `auth.jwt.${field}: ${floor}`,
+      ]);
+  });
+
+  test.each(FIELDS)("auth.jwt.%s: 1s is taken", (field) => {
+    const config = parseConfig({ auth: { jwt: { ...jwt, algorithms: ["RS256"], [field]: "1s" } } }, {});
+    expect(config.auth.jwt?.[field]).toBe(1000);
   });
 });

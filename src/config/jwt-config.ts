@@ -23,6 +23,13 @@ const isHmac = (alg: string) => alg.startsWith("HS");
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
+ * The least `jwks_cache_max_age` and `jwks_cooldown`: the only bounds on how often tokens make the
+ * gateway fetch the JWKS (one fetch at a time bounds how many run, not how often), so the issuer is
+ * asked at most about once a second a node by whoever sends tokens.
+ */
+const JWKS_REFETCH_FLOOR_MS = 1000;
+
+/**
  * `auth.jwt` in config. Exactly one key source: `jwks_url`, `public_key` (PEM, SPKI or X.509)
  * or `secret` (HMAC). The algorithm allow-list must match the key type, which is what rules
  * out HS/RS confusion before any token is seen.
@@ -42,16 +49,29 @@ export const jwtConfigSchema = z
     clock_tolerance: duration("30s"),
     /**
      * How long a fetched JWKS is fresh. After it the next request starts a refetch it does not wait
-     * for; a refetch that fails leaves the keys in hand serving (auth/jwks-keys.ts).
+     * for; a refetch that fails leaves the keys in hand serving (auth/jwks-keys.ts). At least 1s: any
+     * token, a forged one too, starts that refetch before its signature is checked.
      */
-    jwks_cache_max_age: duration("10m"),
+    jwks_cache_max_age: duration("10m").pipe(
+      z
+        .number()
+        .min(
+          JWKS_REFETCH_FLOOR_MS,
+          "at least 1s: a set older than it is refetched behind the next request, a forged token's too; below it any flood of tokens refetches the JWKS back to back",
+        ),
+    ),
     /**
      * Minimum gap between refetches triggered by an unknown `kid` (defeats kid flooding), and the
-     * longest wait before a failed fetch is tried again (1 s, doubling up to it).
+     * longest wait before a failed fetch is tried again (1 s, doubling up to it). At least 1s, as
+     * one fetch at a time bounds how many run, not how often.
      */
-    jwks_cooldown: duration(
-      "30s",
-      "every token naming a kid the set lacks would refetch the JWKS: no guard against kid floods",
+    jwks_cooldown: duration("30s").pipe(
+      z
+        .number()
+        .min(
+          JWKS_REFETCH_FLOOR_MS,
+          "at least 1s: the least time between JWKS fetches for a kid the set lacks; below it a flood of tokens naming unknown kids refetches the JWKS back to back (no guard against kid floods)",
+        ),
     ),
     jwks_timeout: duration(
       "5s",

@@ -54,7 +54,7 @@ describe("withUnits", () => {
       server: { drain_timeout: "2m", max_body: "512KB" },
       routing: { backoff: "250ms", circuit_breaker: { cooldown: "1h" } },
       admin_ui: { session_ttl: "12h" },
-      auth: { jwt: { ...JWT, clock_tolerance: "5s", jwks_cache_max_age: 0 } },
+      auth: { jwt: { ...JWT, clock_tolerance: 0, jwks_cache_max_age: "90s" } },
     });
     const printed = stringify(withUnits(configSchema, config));
     expect(printed).toContain("drain_timeout: 2m");
@@ -64,8 +64,8 @@ describe("withUnits", () => {
     expect(printed).toContain("first_byte: 1500ms");
     expect(printed).toContain("idle: 90s");
     expect(printed).toContain("retention: 30d");
-    expect(printed).toContain("clock_tolerance: 5s");
-    expect(printed).toContain("jwks_cache_max_age: 0ms");
+    expect(printed).toContain("clock_tolerance: 0ms");
+    expect(printed).toContain("jwks_cache_max_age: 90s");
     expect(printed).not.toMatch(/(timeout|retention|backoff|cooldown|heartbeat): \d+\n/);
     // Sizes as written, not in bytes (README: config check prints "units kept").
     expect(printed).toContain("max_body: 512KB");

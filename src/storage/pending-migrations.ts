@@ -27,6 +27,14 @@ export async function pendingMigrations(config: Config["storage"]): Promise<Pend
   return behind(await postgresApplied(config), POSTGRES_SCHEMA);
 }
 
+/**
+ * Whether mindgw made its tables in the PostgreSQL database: a `schema_migrations` ledger with a
+ * component in it (`mindgw serve` and `keys create -c` make every component's).
+ */
+export async function postgresHoldsSchema(config: Config["storage"]): Promise<boolean> {
+  return (await postgresApplied(config)).size > 0;
+}
+
 /** Where the database is, for a message: the file, or PostgreSQL's host, port and database (no password). */
 export function databaseName(config: Config["storage"]): string {
   if (config.driver === "sqlite") return config.path;

@@ -127,7 +127,7 @@ const fx = gatewayFixture({
       audience: AUDIENCE,
       algorithms: ["RS256"],
       clock_tolerance: "5s",
-      jwks_cooldown: "200ms",
+      jwks_cooldown: "1s",
       jwks_cache_max_age: "1s",
       claims: { name: "sub", tenant: "tenant", role: "role", models: "models" },
       limits: { rpm: 1000 },

@@ -4,7 +4,7 @@ import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { parseInput } from "../../http/parse-input.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
-import { openCommandStorage } from "../config-store.ts";
+import { openCommandStorage, requirePostgresSchema } from "../config-store.ts";
 import { openReadOnlyAudit } from "./read-only-audit.ts";
 
 /**
@@ -34,9 +34,13 @@ function exportFilter(input: AuditInput) {
   return rest;
 }
 
-/** The store of a config: its SQLite file read-only (read-only-audit.ts), or the PostgreSQL every node shares. */
+/**
+ * The store of a config: its SQLite file read-only (read-only-audit.ts), or the PostgreSQL every
+ * node shares. Neither is made here: a query of a path or database mindgw never wrote is refused.
+ */
 export async function localAudit(config: Config, migrate: boolean): Promise<AuditSource> {
   if (config.storage.driver === "postgres") {
+    await requirePostgresSchema(config.storage);
     const storage = await openCommandStorage(config.storage, migrate);
     return {
       page: (input) => queryAudit(storage.audit, parseInput(auditQuerySchema, input)),

@@ -43,6 +43,21 @@ const ANSWERS: Record<string, object> = {
       },
     ],
   },
+  // An Anthropic-dialect server that leaves `usage` out of its message.
+  "claude-nousage": {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    model: "claude-nousage",
+    content: [{ type: "text", text: "x".repeat(40) }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+  },
+};
+
+const GEMINI_NO_COUNT = {
+  candidates: [{ content: { role: "model", parts: [{ text: "x".repeat(40) }] }, finishReason: "STOP" }],
+  usageMetadata: { promptTokenCount: -1, candidatesTokenCount: -1 },
 };
 
 let dir: string;
@@ -76,6 +91,8 @@ beforeAll(async () => {
     hostname: "127.0.0.1",
     port: 0,
     async fetch(request) {
+      // Gemini names its model in the path: its counts are none (-1), as no figure at all is.
+      if (new URL(request.url).pathname.endsWith(":generateContent")) return Response.json(GEMINI_NO_COUNT);
       const { model } = (await request.json()) as { model: string };
       return Response.json(ANSWERS[model] ?? { error: { message: "unknown model" } });
     },
@@ -84,8 +101,18 @@ beforeAll(async () => {
   const config = parseConfig({
     ...EMBEDDED_DEFAULTS,
     storage: { path: join(dir, "gw.db") },
-    providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
-    models: Object.keys(ANSWERS).map((name) => ({ name, routes: [{ provider: "up", model: name }] })),
+    providers: [
+      { name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` },
+      { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
+      { name: "gm", type: "gemini", base_url: `http://127.0.0.1:${upstream.port}/v1beta`, api_key: "k" },
+    ],
+    models: [
+      ...Object.keys(ANSWERS).map((name) => ({
+        name,
+        routes: [{ provider: name.startsWith("claude") ? "an" : "up", model: name }],
+      })),
+      { name: "gemini-nocount", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
+    ],
     prices: {
       "emb-*": { input_per_mtok: 100, output_per_mtok: 0 },
       "chat-nousage": { input_per_mtok: 100, output_per_mtok: 200 },
@@ -153,6 +180,79 @@ describe("a whole answer's usage", () => {
     expect(first.status).toBe(200);
     expect((await rowOf(first)).inputTokens).toBe(100);
     expect((await post("embeddings", { model: "emb-nousage", input: "z" }, key)).status).toBe(429);
+  });
+});
+
+describe("a translated whole answer whose upstream reported no usage tells its caller what it is charged", () => {
+  // The prompt "user" and 20 characters: 6 tokens (a Responses input of 20: 5); the answer's 40
+  // characters: 10. The caller's body says the figures its record does, not 0.
+  const prompt = [{ role: "user", content: "y".repeat(20) }];
+
+  test("a chat caller of an Anthropic upstream: usage says the record's tokens", async () => {
+    const response = await post("chat/completions", { model: "claude-nousage", messages: prompt });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as JsonObject;
+    const row = await rowOf(response);
+    expect([row.inputTokens, row.outputTokens]).toEqual([6, 10]);
+    expect(body.usage).toEqual({
+      prompt_tokens: row.inputTokens,
+      completion_tokens: row.outputTokens,
+      total_tokens: row.inputTokens + row.outputTokens,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
+  });
+
+  test("a chat caller of Gemini, whose counts are none: usage says the record's tokens", async () => {
+    const response = await post("chat/completions", { model: "gemini-nocount", messages: prompt });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as JsonObject;
+    const row = await rowOf(response);
+    expect([row.inputTokens, row.outputTokens]).toEqual([6, 10]);
+    expect(body.usage).toEqual({
+      prompt_tokens: row.inputTokens,
+      completion_tokens: row.outputTokens,
+      total_tokens: row.inputTokens + row.outputTokens,
+    });
+  });
+
+  test("a Messages caller of a chat upstream: usage says the record's tokens", async () => {
+    const response = await post("messages", { model: "chat-nousage", max_tokens: 50, messages: prompt });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as JsonObject;
+    const row = await rowOf(response);
+    expect([row.inputTokens, row.outputTokens]).toEqual([6, 10]);
+    expect(body.usage).toEqual({
+      input_tokens: row.inputTokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: row.outputTokens,
+    });
+  });
+
+  test("a Responses caller of a chat upstream: usage says the record's tokens, and so does the response stored", async () => {
+    const response = await post("responses", { model: "chat-nousage", input: "y".repeat(20) });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as JsonObject;
+    const row = await rowOf(response);
+    expect([row.inputTokens, row.outputTokens]).toEqual([5, 10]);
+    const usage = {
+      input_tokens: row.inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: row.outputTokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: row.inputTokens + row.outputTokens,
+    };
+    expect(body.usage).toEqual(usage);
+    const stored = await fetch(`${gatewayUrl}/v1/responses/${body.id}`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(((await stored.json()) as JsonObject).usage).toEqual(usage);
+  });
+
+  test("a chat caller of a chat upstream is sent the upstream's body as it came: no usage written in", async () => {
+    const response = await post("chat/completions", { model: "chat-nousage", messages: prompt });
+    expect(await response.json()).toEqual(ANSWERS["chat-nousage"]);
+    expect((await rowOf(response)).outputTokens).toBe(10);
   });
 });
 

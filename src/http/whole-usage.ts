@@ -1,8 +1,8 @@
-import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
+import type { JsonObject, Operation } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { estimatedInputTokens, estimatedOutputTokens } from "../translate/prompt-estimate.ts";
 import { reportsUsage } from "../translate/stream-estimate.ts";
+import { estimatedWholeUsage } from "../translate/whole-estimate.ts";
 
 const decoder = new TextDecoder();
 
@@ -17,9 +17,10 @@ export function wholeUsage(dispatched: Dispatched, prompt: JsonObject, operation
 /**
  * What a model's whole answer used (a stream call's too, when its upstream answered it whole): the
  * upstream's figures; where it reported none (an embeddings server that sends no `usage`, a chat
- * server that leaves it out), an estimate in their place — the prompt as `estimatedInputTokens`
- * counts it, the answer's text at four characters a token — never 0, which tokens-per-minute
- * limits and budgets would not see.
+ * server that leaves it out), an estimate in their place (translate/whole-estimate.ts) — never 0,
+ * which tokens-per-minute limits and budgets would not see. An answer translated for its caller
+ * comes with it already (attempt-answer.ts `withUsageTold`: the estimate its caller was told), and
+ * stands here as reported.
  */
 export function wholeAnswerUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const usage = dispatched.usage();
@@ -31,11 +32,7 @@ export function wholeAnswerUsage(dispatched: Dispatched, prompt: JsonObject): Us
       : reply.kind === "bytes"
         ? (reply.parsed ?? parsed(reply.body))
         : undefined;
-  return {
-    ...usage,
-    inputTokens: estimatedInputTokens(prompt),
-    outputTokens: estimatedOutputTokens(answerChars(answer)),
-  };
+  return { ...usage, ...estimatedWholeUsage(prompt, answer) };
 }
 
 function parsed(bytes: Uint8Array): unknown {
@@ -44,37 +41,4 @@ function parsed(bytes: Uint8Array): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Where an answer's text is: chat and completions' choices, Messages' content, Responses' output. */
-const ANSWER_FIELDS = ["choices", "content", "output"] as const;
-/** Fields under those that say what the text is, not what it says. */
-const NOT_TEXT = new Set([
-  "id",
-  "object",
-  "type",
-  "role",
-  "index",
-  "finish_reason",
-  "stop_reason",
-  "status",
-  "call_id",
-  "logprobs",
-]);
-
-/** The characters of an answer's text: every string under its answer fields, labels left out. */
-function answerChars(answer: unknown): number {
-  if (!isJsonObject(answer)) return 0;
-  let chars = 0;
-  for (const field of ANSWER_FIELDS) chars += textChars(answer[field]);
-  return chars;
-}
-
-function textChars(value: unknown): number {
-  if (typeof value === "string") return value.length;
-  let chars = 0;
-  if (Array.isArray(value)) for (const item of value) chars += textChars(item);
-  else if (isJsonObject(value))
-    for (const [key, item] of Object.entries(value)) if (!NOT_TEXT.has(key)) chars += textChars(item);
-  return chars;
 }

@@ -69,6 +69,12 @@ export interface AdaptedCall {
   readonly body: JsonObject;
   json(body: JsonObject): JsonObject;
   /**
+   * A translated call's request as the caller sent it (absent where the answer goes back as the
+   * upstream gave it): a whole answer whose upstream reported no usage is estimated from its prompt,
+   * as a translated stream's is, and told the caller (attempt-answer.ts `withUsageTold`).
+   */
+  readonly prompt?: JsonObject;
+  /**
    * Translates a stream into the caller's dialect (absent when the dialects match), telling
    * `onUsage` each usage figure as it reads it, so each upstream event is parsed once. `maxBody`
    * (`routing.max_upstream_body`, the most a whole answer may be) bounds what a translation holds

@@ -1,10 +1,18 @@
+import type { JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { TranslatedEvents } from "../providers/http/translated-reply.ts";
 import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
 import { ChainedTranslation, KeptEvents } from "../translate/stream/chained-translation.ts";
-import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
+import { reportsUsage } from "../translate/stream-estimate.ts";
+import {
+  anthropicUsageOf,
+  chatUsageOf,
+  usageFromAnthropic,
+  usageFromOpenAI,
+} from "../translate/usage-mapping.ts";
+import { estimatedWholeUsage } from "../translate/whole-estimate.ts";
 import { opensAnswer } from "./answer-opening.ts";
 import { CountedEvents } from "./counted-events.ts";
 import { EventChunks, EventReader } from "./event-chunks.ts";
@@ -29,13 +37,35 @@ export function answerOf(
     // A filter's refusal that came as an answer fails over as its 400 would, where fallback_on says so.
     if (reply.refusal && call.target.refusalFailsOver) throw reply.refusal;
     call.readWhole(reply.body);
-    return { kind: "json", body: call.adapted.json(reply.body) };
+    return { kind: "json", body: call.adapted.json(withUsageTold(call, reply.body)) };
   }
   return firstEvent(call, reply.events);
 }
 
 export const usageOf = (provider: Provider) =>
   provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+
+/** Usage as `provider`'s answers write it: what `usageOf` reads back. */
+const usageBodyOf = (provider: Provider) =>
+  provider.dialect === "anthropic" ? anthropicUsageOf : chatUsageOf;
+
+/**
+ * A whole answer as its translation for the caller reads it: where the upstream reported no usage
+ * (`reportsUsage`, as whole-usage.ts asks), the estimate it is charged (translate/whole-estimate.ts)
+ * written in as the upstream's own usage and made the attempt's, which the record reads. The
+ * translation then tells the caller that figure in its dialect's usage (and the store a Responses
+ * answer, which it hands the store before it returns), where it said 0: what the caller is told is
+ * what it is billed. Estimated from the caller's request (`AdaptedCall.prompt`), as its stream would
+ * be. An answer that reported usage is passed on with nothing more done; one not translated (no
+ * `prompt`) is untouched: its caller gets the upstream's body as it came.
+ */
+function withUsageTold(call: RouteAttempt, body: JsonObject): JsonObject {
+  const prompt = call.adapted.prompt;
+  if (reportsUsage(call.found) || prompt === undefined) return body;
+  const estimate = estimatedWholeUsage(prompt, body);
+  call.found = estimate;
+  return { ...body, usage: usageBodyOf(call.upstream)(estimate) };
+}
 
 /**
  * A stream of decoded events (a translation, or a provider that yields events) read until its

@@ -40,6 +40,7 @@ export function messagesViaChat(
     callerPaths,
     // `thinking` and `output_config.effort` written as `reasoning_effort`.
     hints: effortHint(chat, callerNames.reasoning_effort ?? "output_config.effort"),
+    prompt: body,
     json: (reply) => chatResponseToMessages(reply, model),
     stream: (events, onUsage, maxHeld = DEFAULT_MAX_UPSTREAM_BODY) =>
       chatStreamToMessages(events, {

@@ -151,6 +151,7 @@ export function responsesViaChat(
   const thinkingBackTo = takesThinkingBack(target.provider) ? target.provider.name : undefined;
   return {
     ...sentViaChat(translated, chat, target),
+    prompt: body,
     json(reply) {
       const answer = chat.json(reply);
       const response = chatResponseToResponse(answer, body, context.id, tools, thinkingBackTo);
@@ -216,6 +217,7 @@ export function compactViaChat(
   const chat = chatOf(translated, target, model, policy);
   return {
     ...sentViaChat(translated, chat, target),
+    prompt: body,
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }

@@ -51,7 +51,14 @@ export function translatedChat(
   }
   // The caller's own effort and bound go as it sent them; only the sampling pair is a hint.
   const hints = topPHint(body, target);
-  return { ...sameDialect("chat", body, provider), dropped: dropped.list, ...(hints ? { hints } : {}) };
+  // The answer comes back as chat, but the provider's own: a whole one with no count (Gemini's -1s)
+  // is told the estimate it is billed, as any translated answer is (AdaptedCall `prompt`).
+  return {
+    ...sameDialect("chat", body, provider),
+    dropped: dropped.list,
+    prompt: body,
+    ...(hints ? { hints } : {}),
+  };
 }
 
 /** The caller's names for what a translation may write of its own: a chat caller's. */
@@ -78,6 +85,7 @@ function chatViaMessages(
     // An Anthropic refusal of the format's or a tool's schema, said of the caller's field.
     callerNames: chatFieldName,
     hints: translationHints(messages, body, CHAT_HINTS, ANTHROPIC_TARGET),
+    prompt: body,
     json: (reply) => messagesResponseToChat(reply, model, { thinkingBack }),
     stream: (events, onUsage) =>
       messagesStreamToChat(events, {

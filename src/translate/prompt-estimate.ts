@@ -5,7 +5,7 @@ import { countedLength, reasoningBlob } from "./reasoning-blob.ts";
 
 /**
  * A whole answer's output tokens from the characters of its text, where its upstream reported none
- * (http/whole-usage.ts; a stream is charged a token an upstream event: http/stream-usage.ts).
+ * (whole-estimate.ts; a stream is charged a token an upstream event: stream-estimate.ts).
  */
 export const estimatedOutputTokens = (chars: number): number => Math.ceil(chars / CHARS_PER_TOKEN);
 

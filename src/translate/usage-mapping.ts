@@ -128,7 +128,8 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
  * A chat usage object as the gateway reads it: what it bills (`usageFromOpenAI`), and what a caller
  * of another dialect is told of it (`openAIUsageToAnthropic`, response-envelope.ts
  * `responsesUsage`), so the two never differ while any figure is valid (with none, a whole answer
- * is billed an estimate, http/whole-usage.ts, that its caller is not told). Its prompt, not
+ * is billed an estimate, translate/whole-estimate.ts, that is written in as its usage before it is
+ * read here: routing/attempt-answer.ts `withUsageTold`). Its prompt, not
  * reported, is what of a valid `total_tokens` is not the answer's.
  */
 export function chatUsage(usage: OpenAIUsage | JsonObject): Usage {

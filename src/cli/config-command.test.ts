@@ -52,6 +52,16 @@ describe("mindgw config check", () => {
     );
   });
 
+  test("a config refused still has its YAML warnings said, which may be why it is refused", async () => {
+    // `!env PORT` is the word "PORT", no number: the warning explains the refusal that follows.
+    const checked = await configCheck("server:\n  port: !env PORT\nmodels: []\n");
+    expect(checked.code).toBe(2);
+    expect(checked.stderr).toContain(
+      `warning: ${join(dir, "gw.yaml")}: Unresolved tag: !env at line 2, column 9\n`,
+    );
+    expect(checked.stderr).toContain("server.port: Invalid input: expected number, received string");
+  });
+
   test("a config the library has nothing to say of gets no YAML warning", async () => {
     const checked = await configCheck(
       "providers:\n  - { name: up, type: openai, base_url: 'http://127.0.0.1:9/v1' }\nmodels: []\n",

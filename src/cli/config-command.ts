@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { ConfigError } from "../config/config-error.ts";
 import { type Config, configSchema } from "../config/config-schema.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { redactConfig } from "../config/redact-config.ts";
@@ -11,7 +12,7 @@ import { ModelIndex } from "../models/model-index.ts";
 import { loadCatalogueFor } from "../pricing/catalogue-on-demand.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { missingCredentials, missingCredentialsWarning } from "../providers/missing-credentials.ts";
-import { resolveConfig } from "./resolve-config.ts";
+import { type ResolvedConfig, resolveConfig } from "./resolve-config.ts";
 
 export function registerConfig(program: Command): void {
   const config = program.command("config").description("work with the config file");
@@ -20,7 +21,7 @@ export function registerConfig(program: Command): void {
     .description("validate the config and print it resolved (valid input again), with secrets redacted")
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .action(async (options: { config?: string }) => {
-      const { config: resolved, path, extensions, warnings } = await resolveConfig(options.config);
+      const { config: resolved, path, extensions, warnings } = await resolvedOrWarned(options.config);
       await Promise.all([loadCatalogueFor(resolved.providers), loadYaml()]);
       // Names are printed as written, and may hold escape sequences: shown escaped, never run.
       // The YAML printer double-quotes a string holding a control character and escapes C0 there,
@@ -32,7 +33,7 @@ export function registerConfig(program: Command): void {
         process.stdout.write(`# read for anchors only: ${extensions.map(printable).join(", ")}\n`);
       process.stdout.write(modelPrecedence(resolved));
       // Valid, but the file says what it may not mean: a tag read as no tag (`!env KEY` is "KEY").
-      for (const warning of warnings) process.stderr.write(`warning: ${printable(warning)}\n`);
+      writeWarnings(warnings);
       // Valid, but a model nothing prices costs $0: a budget never binds on it.
       for (const warning of unpricedWarnings(resolved)) process.stderr.write(`${printable(warning)}\n`);
       // Valid, but a cloud provider whose credentials cannot be found answers 502 to every call.
@@ -48,6 +49,24 @@ export function registerConfig(program: Command): void {
       const quiet = streamSocketWarning(resolved);
       if (quiet) process.stderr.write(`${quiet}\n`);
     });
+}
+
+/** The YAML library's warnings, on stderr. */
+function writeWarnings(warnings: readonly string[]): void {
+  for (const warning of warnings) process.stderr.write(`warning: ${printable(warning)}\n`);
+}
+
+/**
+ * The config to check; when it is refused, the YAML warnings are said before its problems (run-cli.ts
+ * prints those): a tag read as no tag is often why (`port: !env PORT` is the word "PORT").
+ */
+async function resolvedOrWarned(file: string | undefined): Promise<ResolvedConfig> {
+  try {
+    return await resolveConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) writeWarnings(error.warnings);
+    throw error;
+  }
 }
 
 /**

@@ -1,6 +1,13 @@
-/** An invalid config: every problem found, each prefixed with the path it is at. */
+/**
+ * An invalid config: every problem found, each prefixed with the path it is at. `warnings`: what the
+ * YAML library read in the file but warned of (`readConfigFile`), kept for `config check` to say,
+ * since a tag read as no tag is often why a field is refused (`port: !env PORT` is the word "PORT").
+ */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
+  constructor(
+    readonly problems: readonly string[],
+    readonly warnings: readonly string[] = [],
+  ) {
     super(problems.join("\n"));
     this.name = "ConfigError";
   }

@@ -127,6 +127,16 @@ describe("interpolateEnv", () => {
       );
   });
 
+  test("a default's escape taking the only closing brace is refused as a reference without one, not as nested", () => {
+    // `$${B}` is whole, with its `}`: the `${A` is left open. It was said to hold a nested reference.
+    expect(() => interpolateEnv({ a: "${A:-$${B}" }, env)).toThrow(
+      'a: the "${" at character 1 has no closing "}" (write ${NAME}',
+    );
+    expect(() => interpolateEnv({ a: "x ${A:-$${B} $${C}" }, env)).toThrow(
+      'a: the "${" at character 3 has no closing "}" (write ${NAME}',
+    );
+  });
+
   test("a reference nested in a default is refused: not supported, where it became the literal inner text", () => {
     for (const [nested, at] of [
       ["${A:-${B:-c}}", 1],
@@ -136,6 +146,8 @@ describe("interpolateEnv", () => {
       ["${A:-$$${B}}", 1],
       ["${A:-$${B}${C}}", 1],
       ["${A:-$${B:-${C}}}", 1],
+      // Closed (compose counts an escape's braces), but an escape holding another is no plain literal.
+      ["${A:-$${B:-$${C}}}", 1],
     ] as const)
       expect(() => interpolateEnv({ a: nested }, env)).toThrow(
         `a: the "\${" at character ${at} holds another reference in its default: nested references are not supported; write the default plainly`,

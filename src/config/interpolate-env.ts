@@ -113,9 +113,9 @@ function checkReferences(text: string, where: string): void {
   const refuseBegunIn = (end: number) => {
     for (const start of text.slice(accounted, end).matchAll(REFERENCE_START)) {
       const at = accounted + start.index;
-      const close = text.indexOf("}", at);
+      const { close, holdsReference } = referenceEnd(text, at);
       if (close === -1) refuse(at, `has no closing "}" (${FORMS})`);
-      if (text.slice(at + 2, close).includes("${")) refuse(at, nested);
+      if (holdsReference) refuse(at, nested);
       refuse(at, `is no reference this gateway reads (${FORMS})`);
     }
   };
@@ -125,4 +125,35 @@ function checkReferences(text: string, where: string): void {
     accounted = reference.index + reference[0].length;
   }
   refuseBegunIn(text.length);
+}
+
+/** A default's escape, whole with its `}`, as `OPERAND_TEXT` reads one. */
+const ESCAPE_IN_DEFAULT = /\$\$\{[^}$\n]*\}/y;
+
+/**
+ * Where the reference begun at `at` would close: its first `}` that is no default's escape's
+ * (`${A:-$${B}` has none: the escape's `}` is its own); -1 for none. `holdsReference`: whether a
+ * `${` before it is other than such an escape (`${B}`, or `$$${B}`, which compose reads as `$` and
+ * a reference), so nested.
+ */
+function referenceEnd(text: string, at: number): { close: number; holdsReference: boolean } {
+  let holdsReference = false;
+  let i = at + 2;
+  while (i < text.length) {
+    if (text[i] === "}") return { close: i, holdsReference };
+    if (text[i] !== "$") {
+      i++;
+      continue;
+    }
+    let run = i;
+    while (text[run] === "$") run++;
+    ESCAPE_IN_DEFAULT.lastIndex = i;
+    if (text[run] !== "{") i = run;
+    else if (run - i === 2 && ESCAPE_IN_DEFAULT.test(text)) i = ESCAPE_IN_DEFAULT.lastIndex;
+    else {
+      holdsReference = true;
+      i = run + 1;
+    }
+  }
+  return { close: -1, holdsReference };
 }

@@ -73,17 +73,21 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
  * Reads and validates a YAML file, with the document it was read as: what the config leaves out
  * (its `x-` keys) is found there, not by reading the file again, which a pipe (`-c /dev/stdin`,
  * `-c <(…)`) could not give a second time. `warnings`: what the YAML library read but warned of,
- * each after the file's name (`parseYaml`).
+ * each after the file's name (`parseYaml`); in the ConfigError too when the config is refused.
  */
 export async function readConfigFile(
   path: string,
   env: Env = process.env,
 ): Promise<{ config: Config; document: Record<string, unknown>; warnings: string[] }> {
+  const text = await readConfigText(path);
   const warnings: string[] = [];
-  const document = configDocument(path, await readConfigText(path), (warning) =>
-    warnings.push(`${path}: ${warning}`),
-  );
-  return { config: configFromDocument(path, document, env, { checkFiles: true }), document, warnings };
+  try {
+    const document = configDocument(path, text, (warning) => warnings.push(`${path}: ${warning}`));
+    return { config: configFromDocument(path, document, env, { checkFiles: true }), document, warnings };
+  } catch (error) {
+    if (error instanceof ConfigError && warnings.length > 0) throw new ConfigError(error.problems, warnings);
+    throw error;
+  }
 }
 
 /**

@@ -524,6 +524,53 @@ describe("chatRequestToMessages", () => {
       expect(content(empty)).toEqual([{ type: "text", text: "see" }]);
   });
 
+  test("a last user message with nothing Claude can read is a 400 naming it, not a conversation ending on the assistant's turn", () => {
+    const after = (last: Record<string, unknown>) =>
+      rejected({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "ok" }, last],
+      });
+    const blankFile = { type: "file", file: { filename: "a.txt", file_data: "data:text/plain;base64,IA==" } };
+    // Left out, it made the assistant's "ok" the last turn: a prefill Claude continues (or refuses).
+    for (const last of [
+      { role: "user", content: [blankFile] },
+      { role: "user", content: " \n" },
+      { role: "user", content: [{ type: "text", text: "\t" }] },
+    ]) {
+      const refused = after(last);
+      expect([refused?.status, refused?.param]).toEqual([400, "messages.2"]);
+      expect(refused?.message).toBe(
+        "messages.2: no content Claude can read (blank text, a blank text file and a file by id are left out); left out, the conversation would end with the assistant's turn, which Claude continues as a prefill: give it some text",
+      );
+    }
+    // Alone, it left no message at all.
+    const alone = rejected({ model: "m", messages: [{ role: "user", content: "  " }] });
+    expect([
+      alone?.param,
+      alone?.message.endsWith("left out, no message would be left: give it some text"),
+    ]).toEqual(["messages.0", true]);
+  });
+
+  test("a last message the assistant's stays a prefill, and a blank user message with a user turn before it is left out", () => {
+    const messages = (list: Record<string, unknown>[]) =>
+      chatRequestToMessages({ model: "m", messages: list }).messages;
+    expect(
+      messages([
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "The answer is" },
+      ]),
+    ).toEqual([
+      { role: "user", content: [{ type: "text", text: "hi" }] },
+      { role: "assistant", content: [{ type: "text", text: "The answer is" }] },
+    ]);
+    expect(
+      messages([
+        { role: "user", content: "hi" },
+        { role: "user", content: " " },
+      ]),
+    ).toEqual([{ role: "user", content: [{ type: "text", text: "hi" }] }]);
+  });
+
   test("a data: URL's parameters are passed over; text not base64-encoded is read as written, anything else so is a 400 saying so", () => {
     const document = (file_data: string) =>
       (

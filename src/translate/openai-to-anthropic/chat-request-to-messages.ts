@@ -86,6 +86,7 @@ export function chatRequestToMessages(
       push("assistant", assistantBlocks(message, thinkingBack, noted));
     } else push("user", userBlocks(message.content, i));
   }
+  refuseUnreadLastTurn(request.messages, turns);
   const format = formatInstruction(request.response_format);
   if (format) system.push(format);
 
@@ -218,6 +219,28 @@ function leadingThinking(blocks: readonly JsonObject[]): number {
 /** A thinking block without a signature, as `unsignedThinkingBlock` makes one. */
 const isUnsigned = (block: JsonObject | undefined): block is UnsignedThinkingBlock =>
   block?.type === "thinking" && block.signature === "";
+
+/**
+ * A conversation whose last user message left nothing (blank text, a blank text file, a file by
+ * id: each left out) is the caller's 400 naming it, where the turns would end on the assistant's,
+ * which Claude takes as a prefill to continue, or on none. A blank one after another user turn goes
+ * without, as before: the conversation still ends on the user's words.
+ */
+function refuseUnreadLastTurn(
+  messages: readonly OpenAIMessage[],
+  turns: ReadonlyArray<{ role: string }>,
+): void {
+  const i = messages.findLastIndex((message) => message.role !== "system" && message.role !== "developer");
+  if (messages[i]?.role !== "user" || turns.at(-1)?.role === "user") return;
+  const without =
+    turns.length === 0
+      ? "no message would be left"
+      : "the conversation would end with the assistant's turn, which Claude continues as a prefill";
+  throw badRequest(
+    `messages.${i}: no content Claude can read (blank text, a blank text file and a file by id are left out); left out, ${without}: give it some text`,
+    `messages.${i}`,
+  );
+}
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)

@@ -18,3 +18,19 @@ test("a worker behind another node that node closed on purpose (its key revoked)
   );
   expect(tunnelFailure("w1@node-b", "worker_lost", "").message).toBe("worker w1@node-b was lost");
 });
+
+test("a peer's worker whose name holds ' was disconnected: ' and was lost there is lost, its reason read past its name only", () => {
+  // The words were searched for anywhere, and found in the name: 'worker … was disconnected: x was lost'.
+  const name = "w was disconnected: x";
+  expect(tunnelFailure(`${name}@node-b`, "worker_lost", `worker ${name} was lost`).message).toBe(
+    `worker ${name}@node-b was lost`,
+  );
+  expect(
+    tunnelFailure(`${name}@node-b`, "worker_lost", `worker ${name} was disconnected: its key expired`)
+      .message,
+  ).toBe(`worker ${name}@node-b was disconnected: its key expired`);
+  // A node's name may hold an `@` too: the worker's is what the peer put before ` was`.
+  expect(
+    tunnelFailure("w@1@node@b", "worker_lost", "worker w@1 was disconnected: its key expired").message,
+  ).toBe("worker w@1@node@b was disconnected: its key expired");
+});

@@ -31,15 +31,25 @@ export class WorkerUpstreamFault extends GatewayError {}
 export const isUpstreamFault = (code: TunnelErrorCode) =>
   code === "upstream_unreachable" || code === "upstream_broken";
 
-const DISCONNECTED = " was disconnected: ";
+const DISCONNECTED = "was disconnected: ";
 
 /**
  * How a peer's worker went, from the peer's words past the worker's name as it names it
- * (`worker w1 was disconnected: its key was revoked`); undefined for a worker lost there.
+ * (`worker w1 was disconnected: its key was revoked`); undefined for a worker lost there. Read
+ * past the name, not searched for: a name is any text, ` was disconnected: ` too. `worker` is
+ * that name and `@<node>`; a node's name may hold an `@` as well, so each `@` is tried: only the
+ * name's is followed by a space in the peer's words.
  */
-function disconnectedHow(message: string): string | undefined {
-  const at = message.lastIndexOf(DISCONNECTED);
-  return at < 0 ? undefined : message.slice(at + 1);
+function disconnectedHow(worker: string, message: string): string | undefined {
+  const named = namedWorker("");
+  if (!message.startsWith(named)) return undefined;
+  for (let at = worker.lastIndexOf("@"); at > 0; at = worker.lastIndexOf("@", at - 1)) {
+    const name = worker.slice(0, at);
+    if (!message.startsWith(`${name} `, named.length)) continue;
+    const how = message.slice(named.length + name.length + 1);
+    return how.startsWith(DISCONNECTED) ? how : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -53,7 +63,7 @@ export function tunnelFailure(
   retryAfter?: string,
 ): GatewayError {
   // Over a peer link: the worker behind the other node was lost, or disconnected as that node says.
-  if (code === "worker_lost") return workerLost(worker, disconnectedHow(message));
+  if (code === "worker_lost") return workerLost(worker, disconnectedHow(worker, message));
   // Over a peer link: no worker there took it, busy (or draining: the node says when to come back).
   if (code === "unavailable") return busyRefusal(message, retryAfter ?? CAPACITY_RETRY_AFTER);
   if (code === "no_route_available") return unavailable(message, code);

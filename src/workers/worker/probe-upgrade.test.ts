@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
-import { createGateway } from "../../gateway/create-gateway.ts";
+import { createGateway, type Gateway, type GatewayOptions } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { PROBE_MS, probeWaitMs, refusalOf, UNANSWERED_PROBE_MS, upgradeRefusal } from "./probe-upgrade.ts";
-import { runWorker } from "./worker-client.ts";
+import { type RunWorkerOptions, runWorker } from "./worker-client.ts";
 
 // Why the gateway refused a worker's upgrade, as the worker says it: the gateway's own words when
 // it gave some, else what the status suggests.
@@ -92,25 +92,32 @@ test("a probe after an upgrade nothing answered for the session's whole bound wa
   expect(UNANSWERED_PROBE_MS).toBeLessThan(PROBE_MS);
 });
 
-test("a worker whose upgrade the embedder's authenticator never answers is refused at pluginTimeoutMs, and says so in the gateway's words; it keeps trying", async () => {
+/**
+ * A gateway taking workers, its store in `db` and its authenticator (and that's bound) as
+ * `plugins` say, listening; with the options of a worker `w` dialling it with `token`, its log
+ * lines kept in `lines`.
+ */
+async function gatewayAndWorker(
+  db: string,
+  plugins: Pick<GatewayOptions, "auth" | "pluginTimeoutMs">,
+  token: string,
+): Promise<{ gateway: Gateway; port: number; worker: RunWorkerOptions; lines: string[] }> {
   const gateway = await createGateway({
     config: parseConfig({
-      storage: { path: join(dir, "hung-auth.db") },
+      storage: { path: join(dir, db) },
       auth: { bootstrap_admin: false },
       workers: { enabled: true },
       providers: [{ name: "demo", type: "mock" }],
       models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
     }),
-    auth: () => new Promise<never>(() => {}),
+    ...plugins,
     logger: silentLogger,
-    pluginTimeoutMs: 100,
   });
   const { port } = gateway.listen("127.0.0.1", 0);
   const lines: string[] = [];
-  const stop = new AbortController();
-  const ran = runWorker({
+  const worker: RunWorkerOptions = {
     connect: `ws://127.0.0.1:${port}`,
-    token: "worker-key",
+    token,
     upstream: "http://127.0.0.1:9/v1",
     models: ["m"],
     concurrency: 1,
@@ -118,10 +125,20 @@ test("a worker whose upgrade the embedder's authenticator never answers is refus
     labels: {},
     responsesApi: false,
     handleSignals: false,
-    stop: stop.signal,
     backoff: { baseMs: 10, capMs: 20 },
     log: (level, message) => void lines.push(`${level} ${message}`),
-  });
+  };
+  return { gateway, port, worker, lines };
+}
+
+test("a worker whose upgrade the embedder's authenticator never answers is refused at pluginTimeoutMs, and says so in the gateway's words; it keeps trying", async () => {
+  const { gateway, port, worker, lines } = await gatewayAndWorker(
+    "hung-auth.db",
+    { auth: () => new Promise<never>(() => {}), pluginTimeoutMs: 100 },
+    "worker-key",
+  );
+  const stop = new AbortController();
+  const ran = runWorker({ ...worker, stop: stop.signal });
   try {
     const said = await waitForValue("the worker's reconnecting line", () =>
       lines.find((line) => line.endsWith("; reconnecting")),
@@ -138,36 +155,13 @@ test("a worker whose upgrade the embedder's authenticator never answers is refus
 
 test("a worker whose token the gateway refuses is told so by its upgrade's own answer: the authenticator runs once for the dial, no probe asks again", async () => {
   let asked = 0;
-  const gateway = await createGateway({
-    config: parseConfig({
-      storage: { path: join(dir, "refused.db") },
-      auth: { bootstrap_admin: false },
-      workers: { enabled: true },
-      providers: [{ name: "demo", type: "mock" }],
-      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
-    }),
-    auth: () => {
-      asked++;
-      return Promise.reject(new Error("revoked"));
-    },
-    logger: silentLogger,
-  });
-  const { port } = gateway.listen("127.0.0.1", 0);
-  const lines: string[] = [];
+  const auth = () => {
+    asked++;
+    return Promise.reject(new Error("revoked"));
+  };
+  const { gateway, worker, lines } = await gatewayAndWorker("refused.db", { auth }, "revoked-key");
   try {
-    const exit = await runWorker({
-      connect: `ws://127.0.0.1:${port}`,
-      token: "revoked-key",
-      upstream: "http://127.0.0.1:9/v1",
-      models: ["m"],
-      concurrency: 1,
-      name: "w",
-      labels: {},
-      responsesApi: false,
-      handleSignals: false,
-      backoff: { baseMs: 10, capMs: 20 },
-      log: (level, message) => void lines.push(`${level} ${message}`),
-    });
+    const exit = await runWorker(worker);
     expect(exit).toBe(2);
     expect(lines).toContain(
       "error the gateway refused the worker token (401): check --token or MINDGW_WORKER_TOKEN",

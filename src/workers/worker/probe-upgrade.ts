@@ -102,8 +102,9 @@ async function wordsOf(response: Response): Promise<string | undefined> {
 }
 
 /**
- * What a status answered to the upgrade says, with the error's words `said` in its body (exported
- * for its unit test): quoted, cut and without a credential they quote, as an upstream's are.
+ * What a status answered to the upgrade says, with the error's words `said` in its body: quoted,
+ * cut and without a credential they quote, as an upstream's are. Read of the probe's answer here,
+ * and by worker-client.ts of the status Bun's upgrade error names, where `saysInWords` is false.
  */
 export function refusalOf(status: number, connectUrl: URL, said?: string): UpgradeRefusal | undefined {
   if (status === 101) return undefined;

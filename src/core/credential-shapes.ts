@@ -24,6 +24,10 @@ const MINDGW_KEY = `${START}mgw_[A-Za-z0-9]{16,}|(?<=[-_])(?<!toolu_)mgw_[A-Za-z
 /** Where a mindgw key may start, for `MAY_HOLD_SHAPE`: `MINDGW_KEY`'s starts, its length unread. */
 const KEY_START = "(?<![A-Za-z0-9])(?<!toolu_)";
 
+/** Whether `run` (letters and digits, no `-` or `_`) is `least` long or more and holds both. */
+const mixesLettersAndDigits = (run: string, least: number): boolean =>
+  run.length >= least && /\d/.test(run) && /[A-Za-z]/.test(run);
+
 /**
  * Whether the body of an `sk-` key (what follows `sk-`, `sk-proj-`, `sk-ant-api03-`…) reads as
  * generated, not as words: a run of 16 or more letters and digits unbroken, or both cases and a
@@ -32,10 +36,38 @@ const KEY_START = "(?<![A-Za-z0-9])(?<!toolu_)";
  */
 export function looksGenerated(body: string): boolean {
   if (/[A-Z]/.test(body) && /[a-z]/.test(body) && /\d/.test(body)) return true;
-  return body
-    .split(/[-_]/)
-    .some((run) => run.length >= 16 || (run.length >= 8 && /\d/.test(run) && /[A-Za-z]/.test(run)));
+  return body.split(/[-_]/).some((run) => run.length >= 16 || mixesLettersAndDigits(run, 8));
 }
+
+/**
+ * The least body of an `sk-` key glued after a hyphen or underscore (`claude-x-sk-proj-…`), past
+ * its kind (`proj-`, `ant-api03-`…): 32, the shortest `sk-` key in use (`sk-` and 32 hex, as
+ * DeepSeek's and some OpenAI-compatible servers' are); OpenAI's legacy keys carry 48, Anthropic's
+ * about 95, OpenAI's project and service-account keys 150 or more. `sk` as a word of a model name
+ * is ordinary (Slovak's language code: `opus-mt-en-sk`); 32 characters after it that read as
+ * random are not.
+ */
+const GLUED_SK_BODY = 32;
+
+/**
+ * Whether the body of an `sk-` key glued after a hyphen or underscore is unmistakably generated:
+ * `looksGenerated`, and more, a run of 12 or more mixing letters and digits, unbroken. Both cases
+ * and a digit are not enough there: a name's words have them (`…-sk-en-finetuned-Legal2024-v3-…`).
+ * 32 hex or base62 characters are one such run; random base64url (`-` and `_` among them) holds
+ * one but for about 1 in 130,000 bodies of 95, 1 in 200 million of 150.
+ */
+const looksGeneratedWhole = (body: string): boolean =>
+  body.split(/[-_]/).some((run) => mixesLettersAndDigits(run, 12));
+
+/**
+ * An `sk-` key glued after a hyphen or underscore (`claude-x-sk-proj-…`, a key pasted onto a model
+ * name a glob routes): `sk-`, its kind if one is known, and a body of `GLUED_SK_BODY` or more that
+ * runs to the token's end (the repeat is greedy over every character a token holds), which
+ * `looksGeneratedWhole` must accept. A shorter body is a name's words (`task-sk-specific`,
+ * `my-sk-model-2024`). Read once from where it starts: a match takes the rest of its token, a
+ * miss reads at most `GLUED_SK_BODY` characters past its kind ("a-sk-a-sk-…").
+ */
+const GLUED_SK_KEY = `(?<=[-_])sk-(?:proj-|ant-api\\d\\d-|ant-admin\\d\\d-|svcacct-|admin-)?([A-Za-z0-9_-]{${GLUED_SK_BODY},})`;
 
 /** The credential replaced, where `pattern` found it: the match, or what follows its group 1. */
 type Replace = (found: string, ...groups: string[]) => string;
@@ -51,6 +83,7 @@ export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, Replace])[] = [
     new RegExp(`${START}sk-([A-Za-z0-9_-]{16,})`, "g"),
     (key, body) => (looksGenerated(body) ? REDACTED : key),
   ],
+  [new RegExp(GLUED_SK_KEY, "g"), (key, body) => (looksGeneratedWhole(body) ? REDACTED : key)],
   [new RegExp(`${START}gsk_[A-Za-z0-9]{20,}`, "g"), () => REDACTED],
   [new RegExp(`${START}xai-[A-Za-z0-9]{20,}`, "g"), () => REDACTED],
   [new RegExp(`${START}AIza[0-9A-Za-z_-]{30,}`, "g"), () => REDACTED],
@@ -62,10 +95,11 @@ export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, Replace])[] = [
 
 /**
  * Whether a text may hold one of the shapes: one scan, which nearly every text passes (a name
- * with `sk-` inside a word, `risk-assessment`, does too).
+ * with `sk-` as a word, `task-sk-specific`, does too; `sk-` inside one, `risk-assessment`, not).
+ * An `sk-` key starts where a token does or after a hyphen or underscore: after no letter or digit.
  */
 export const MAY_HOLD_SHAPE = new RegExp(
-  `${KEY_START}mgw_|${START}(?:sk-|gsk_|xai-|AIza|ya29\\.|eyJ)|\\b(?:AKIA|ASIA)[0-9A-Z]|\\b[Bb][Ee][Aa][Rr][Ee][Rr]\\s`,
+  `${KEY_START}mgw_|(?<![A-Za-z0-9])sk-|${START}(?:gsk_|xai-|AIza|ya29\\.|eyJ)|\\b(?:AKIA|ASIA)[0-9A-Z]|\\b[Bb][Ee][Aa][Rr][Ee][Rr]\\s`,
 );
 
 /** `text` with every credential of a known shape replaced. */

@@ -5,6 +5,11 @@ import { recordedModel, refuseCredentialModel } from "./recorded-model.ts";
 
 const KEY = "mgw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg";
 const UPSTREAM = "upstreamSecretWordForWord42";
+/** An OpenAI project key (its body 140 base64url characters) and an Anthropic key (95). */
+const PROJECT_KEY =
+  "sk-proj-Gt-3R6wheMwmvrnwO4Sq8-xMXKYlWrg0wNtF3f7UXxC3w9G-EW1lVrBctsgU7YtPODBSMW0tUraurTlGsh7CRsjSvJeih9cqM5DzcTlJ4mW0yydIy-eBxVnpNAVfsv6vD5jXdDeAE5Hq";
+const ANTHROPIC_KEY =
+  "sk-ant-api03-sYHAEQ3Em-slD6O4XPuCfKpZrkv5dEuXTWRqo1t_7EF3wCFNuzfzoeIEGEWWkBYI_k8_j0xm9QXbPYIZ_YNAaiBChrysyAA";
 
 test("a name the config spells out is recorded as it came, whatever it looks like", () => {
   expect(recordedModel("gpt-4o-mini", "named")).toBe("gpt-4o-mini");
@@ -21,6 +26,8 @@ test("a name only a glob matches, or none, is recorded without the credentials i
     expect(recordedModel(UPSTREAM, undefined)).toBe("[redacted]");
     expect(recordedModel(`claude-x-${UPSTREAM}`, "matched")).toBe("claude-x-[redacted]");
     expect(recordedModel("sk-proj-AbCd1234EfGh5678IjKl", undefined)).toBe("[redacted]");
+    expect(recordedModel(`claude-x-${PROJECT_KEY}`, "matched")).toBe("claude-x-[redacted]");
+    expect(recordedModel(`gpt_${ANTHROPIC_KEY}`, undefined)).toBe("gpt_[redacted]");
     expect(recordedModel("claude-sonnet-4-5", "matched")).toBe("claude-sonnet-4-5");
   } finally {
     holdCredentials(holder, []);
@@ -44,6 +51,16 @@ test("a name only a glob or a worker matches is refused when it holds a credenti
   } finally {
     holdCredentials(holder, []);
   }
+  // An OpenAI or Anthropic key glued on as well; `sk` as a word of a name is no key.
+  expect(refused(`claude-x-${PROJECT_KEY}`, "matched")).toEqual({ status: 400, param: "model" });
+  expect(refused(`gpt_${ANTHROPIC_KEY}`, "matched")).toEqual({ status: 400, param: "model" });
+  for (const name of [
+    "risk-assessment-classifier-v2",
+    "task-sk-specific",
+    "my-sk-model-2024",
+    "claude-3-5-sonnet-sk-test",
+  ])
+    expect(refused(name, "matched")).toBeUndefined();
   expect(refused("claude-sonnet-4-5", "matched")).toBeUndefined();
   // The config's own name, and one nothing routes (a 404 of its own), are not this refusal's.
   expect(refused(KEY, "named")).toBeUndefined();

@@ -22,9 +22,9 @@ export const recordedModel = (model: string, known: KnownAs | undefined): string
 
 /**
  * Refuses a name only a glob or a worker's list matches when it holds a credential
- * (`claude-x-mgw_…`), before a route is made of it: a glob routed with `model: "*"` passes the
- * client's name upstream as it came, so the credential would be sent to the provider and written
- * down as the upstream model everywhere. A name the config spells out is the config's own, and
+ * (`claude-x-mgw_…`, `claude-x-sk-proj-…`), before a route is made of it: a glob routed with
+ * `model: "*"` passes the client's name upstream as it came, so the credential would be sent to
+ * the provider and written down as the upstream model everywhere. A name the config spells out is the config's own, and
  * one nothing routes is a 404 already.
  */
 export function refuseCredentialModel(model: string, known: KnownAs | undefined): void {

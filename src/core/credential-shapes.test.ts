@@ -1,0 +1,75 @@
+import { expect, test } from "bun:test";
+import { MAY_HOLD_SHAPE, withoutShapes } from "./credential-shapes.ts";
+
+/** An OpenAI project key's body (140 base64url characters) and an Anthropic key's (95). */
+const PROJECT_BODY =
+  "Gt-3R6wheMwmvrnwO4Sq8-xMXKYlWrg0wNtF3f7UXxC3w9G-EW1lVrBctsgU7YtPODBSMW0tUraurTlGsh7CRsjSvJeih9cqM5DzcTlJ4mW0yydIy-eBxVnpNAVfsv6vD5jXdDeAE5Hq";
+const ANTHROPIC_BODY =
+  "sYHAEQ3Em-slD6O4XPuCfKpZrkv5dEuXTWRqo1t_7EF3wCFNuzfzoeIEGEWWkBYI_k8_j0xm9QXbPYIZ_YNAaiBChrysyAA";
+
+test("an `sk-` key glued after a hyphen or underscore is redacted when its long body reads as generated", () => {
+  expect(PROJECT_BODY).toHaveLength(140);
+  expect(ANTHROPIC_BODY).toHaveLength(95);
+  const glued = {
+    [`claude-x-sk-proj-${PROJECT_BODY}`]: "claude-x-[redacted]",
+    [`gpt_sk-ant-api03-${ANTHROPIC_BODY}`]: "gpt_[redacted]",
+    [`model claude-x-sk-svcacct-${PROJECT_BODY}: not found`]: "model claude-x-[redacted]: not found",
+    // `sk-` and 32 hex, the shortest `sk-` key in use.
+    "llama-sk-0123456789abcdef0123456789abcdef": "llama-[redacted]",
+    // A kind it does not know is read as body.
+    [`gpt-4o-sk-ant-api99-${ANTHROPIC_BODY}`]: "gpt-4o-[redacted]",
+  };
+  for (const [text, redacted] of Object.entries(glued)) {
+    expect(MAY_HOLD_SHAPE.test(text)).toBe(true);
+    expect(withoutShapes(text)).toBe(redacted);
+  }
+});
+
+test("a name that holds `sk` as a word, or a short or wordy body after it, is kept", () => {
+  const names = [
+    "risk-assessment-classifier-v2",
+    "task-sk-specific",
+    "my-sk-model-2024",
+    "claude-3-5-sonnet-sk-test",
+    // Slovak's language code, and 32 characters and more of words after it (both cases and a digit).
+    "opus-mt-en-sk-en-finetuned-Legal2024-v3-checkpoint",
+    // A generated body, but shorter than any `sk-` key's.
+    "claude-x-sk-proj-Ab12Cd34Ef56Gh78Ij90",
+  ];
+  for (const name of names) expect(withoutShapes(name)).toBe(name);
+  // The pre-scan passes a name with `sk-` as a word, and skips one with `sk-` inside a word.
+  expect(MAY_HOLD_SHAPE.test("task-sk-specific")).toBe(true);
+  expect(MAY_HOLD_SHAPE.test("risk-assessment-classifier-v2")).toBe(false);
+});
+
+test("the pre-scan passes every text the shapes change", () => {
+  const texts = [
+    `claude-x-sk-proj-${PROJECT_BODY}`,
+    `x_sk-${ANTHROPIC_BODY}`,
+    `sk-proj-${PROJECT_BODY}`,
+    "claude-x-mgw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg",
+    "key gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+    "Bearer abcdefgh12345678",
+  ];
+  for (const text of texts) {
+    expect(withoutShapes(text)).not.toBe(text);
+    expect(MAY_HOLD_SHAPE.test(text)).toBe(true);
+  }
+});
+
+test("a hostile 100 kB text is read in time in proportion to its length", () => {
+  // Each glued `sk-` reads the rest of its token at most once: a match takes it, a miss reads 32.
+  const hostile = [
+    "a-sk-".repeat(20_000),
+    `x-sk-${"a".repeat(100_000)}`,
+    `x-sk-${"a1".repeat(50_000)}`,
+    "_sk-proj-".repeat(11_112),
+    `${"x-sk-".repeat(10_000)}${"A1b2".repeat(12_500)}`,
+  ];
+  for (const text of hostile) {
+    const start = performance.now();
+    withoutShapes(text);
+    MAY_HOLD_SHAPE.test(text);
+    expect(performance.now() - start).toBeLessThan(100);
+  }
+});

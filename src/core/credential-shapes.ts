@@ -24,10 +24,6 @@ const MINDGW_KEY = `${START}mgw_[A-Za-z0-9]{16,}|(?<=[-_])(?<!toolu_)mgw_[A-Za-z
 /** Where a mindgw key may start, for `MAY_HOLD_SHAPE`: `MINDGW_KEY`'s starts, its length unread. */
 const KEY_START = "(?<![A-Za-z0-9])(?<!toolu_)";
 
-/** Whether `run` (letters and digits, no `-` or `_`) is `least` long or more and holds both. */
-const mixesLettersAndDigits = (run: string, least: number): boolean =>
-  run.length >= least && /\d/.test(run) && /[A-Za-z]/.test(run);
-
 /**
  * Whether the body of an `sk-` key (what follows `sk-`, `sk-proj-`, `sk-ant-api03-`…) reads as
  * generated, not as words: a run of 16 or more letters and digits unbroken, or both cases and a
@@ -36,34 +32,48 @@ const mixesLettersAndDigits = (run: string, least: number): boolean =>
  */
 export function looksGenerated(body: string): boolean {
   if (/[A-Z]/.test(body) && /[a-z]/.test(body) && /\d/.test(body)) return true;
-  return body.split(/[-_]/).some((run) => run.length >= 16 || mixesLettersAndDigits(run, 8));
+  return body
+    .split(/[-_]/)
+    .some((run) => run.length >= 16 || (run.length >= 8 && /\d/.test(run) && /[A-Za-z]/.test(run)));
 }
 
 /**
  * The least body of an `sk-` key glued after a hyphen or underscore (`claude-x-sk-proj-…`), past
- * its kind (`proj-`, `ant-api03-`…): 32, the shortest `sk-` key in use (`sk-` and 32 hex, as
- * DeepSeek's and some OpenAI-compatible servers' are); OpenAI's legacy keys carry 48, Anthropic's
- * about 95, OpenAI's project and service-account keys 150 or more. `sk` as a word of a model name
- * is ordinary (Slovak's language code: `opus-mt-en-sk`); 32 characters after it that read as
- * random are not.
+ * its kind (`proj-`, `ant-api03-`…): 40. OpenAI's legacy keys carry 48, Anthropic's about 95,
+ * OpenAI's project and service-account keys 150 or more; a key of 32 hex (DeepSeek's) glued so is
+ * not told from a hash or a UUID a model name may end in, and is left to the rule at a token's
+ * start. `sk` as a word of a model name is ordinary (Slovak's language code: `opus-mt-en-sk`).
  */
-const GLUED_SK_BODY = 32;
+const GLUED_SK_BODY = 40;
 
 /**
- * Whether the body of an `sk-` key glued after a hyphen or underscore is unmistakably generated:
- * `looksGenerated`, and more, a run of 12 or more mixing letters and digits, unbroken. Both cases
- * and a digit are not enough there: a name's words have them (`…-sk-en-finetuned-Legal2024-v3-…`).
- * 32 hex or base62 characters are one such run; random base64url (`-` and `_` among them) holds
- * one but for about 1 in 130,000 bodies of 95, 1 in 200 million of 150.
+ * Whether the body of an `sk-` key glued after a hyphen or underscore reads as random, not as a
+ * name's words: its letters and digits change places as random text's do, at least once every
+ * eight characters (and eight times in all). Random base62 or base64url changes about once every
+ * four (a legacy key of 48 falls short about 1 time in 20, a key of 95 or more next to never); a
+ * name's words change a few times in all (`finetuned-commonvoice17-checkpoint4000`,
+ * `summarization-checkpoint-20240115T103000`: two each), which a single run of mixed letters and
+ * digits, the rule at a token's start, does not tell apart.
  */
-const looksGeneratedWhole = (body: string): boolean =>
-  body.split(/[-_]/).some((run) => mixesLettersAndDigits(run, 12));
+function alternatesAsRandom(body: string): boolean {
+  let changes = 0;
+  /** What the character before was: 1 a letter, 2 a digit, 0 neither (`-`, `_`). */
+  let before = 0;
+  for (let i = 0; i < body.length; i++) {
+    const code = body.charCodeAt(i);
+    const lower = code | 32;
+    const kind = code >= 48 && code <= 57 ? 2 : lower >= 97 && lower <= 122 ? 1 : 0;
+    if (kind !== 0 && before !== 0 && kind !== before) changes++;
+    before = kind;
+  }
+  return changes >= Math.max(8, body.length / 8);
+}
 
 /**
  * An `sk-` key glued after a hyphen or underscore (`claude-x-sk-proj-…`, a key pasted onto a model
  * name a glob routes): `sk-`, its kind if one is known, and a body of `GLUED_SK_BODY` or more that
  * runs to the token's end (the repeat is greedy over every character a token holds), which
- * `looksGeneratedWhole` must accept. A shorter body is a name's words (`task-sk-specific`,
+ * `alternatesAsRandom` must accept. A shorter body is a name's words (`task-sk-specific`,
  * `my-sk-model-2024`). Read once from where it starts: a match takes the rest of its token, a
  * miss reads at most `GLUED_SK_BODY` characters past its kind ("a-sk-a-sk-…").
  */
@@ -83,7 +93,7 @@ export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, Replace])[] = [
     new RegExp(`${START}sk-([A-Za-z0-9_-]{16,})`, "g"),
     (key, body) => (looksGenerated(body) ? REDACTED : key),
   ],
-  [new RegExp(GLUED_SK_KEY, "g"), (key, body) => (looksGeneratedWhole(body) ? REDACTED : key)],
+  [new RegExp(GLUED_SK_KEY, "g"), (key, body) => (alternatesAsRandom(body) ? REDACTED : key)],
   [new RegExp(`${START}gsk_[A-Za-z0-9]{20,}`, "g"), () => REDACTED],
   [new RegExp(`${START}xai-[A-Za-z0-9]{20,}`, "g"), () => REDACTED],
   [new RegExp(`${START}AIza[0-9A-Za-z_-]{30,}`, "g"), () => REDACTED],

@@ -62,9 +62,10 @@ const usageBodyOf = (provider: Provider) =>
 function withUsageTold(call: RouteAttempt, body: JsonObject): JsonObject {
   const prompt = call.adapted.prompt;
   if (reportsUsage(call.found) || prompt === undefined) return body;
-  const estimate = estimatedWholeUsage(prompt, body);
-  call.found = estimate;
-  return { ...body, usage: usageBodyOf(call.upstream)(estimate) };
+  // Over what it did report (a search's count, cached tokens), as an untranslated answer's estimate is.
+  const told = { ...call.found, ...estimatedWholeUsage(prompt, body) };
+  call.found = told;
+  return { ...body, usage: usageBodyOf(call.upstream)(told) };
 }
 
 /**

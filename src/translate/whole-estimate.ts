@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import { estimatedInputTokens, estimatedOutputTokens } from "./prompt-estimate.ts";
+import { countedLength, reasoningBlob } from "./reasoning-blob.ts";
 
 /**
  * What a whole answer whose upstream reported no usage (stream-estimate.ts `reportsUsage`) used, by
@@ -41,11 +42,21 @@ function answerChars(answer: unknown): number {
   return chars;
 }
 
+/**
+ * A reasoning blob (a thinking block's `signature`, `encrypted_content`, a Gemini signature) counts
+ * nothing, as in the prompt's count (prompt-estimate.ts `countChars`, reasoning-blob.ts): it is no
+ * text the model wrote, and a caller of another dialect is not even sent it.
+ */
 function textChars(value: unknown): number {
   if (typeof value === "string") return value.length;
   let chars = 0;
   if (Array.isArray(value)) for (const item of value) chars += textChars(item);
-  else if (isJsonObject(value))
-    for (const [key, item] of Object.entries(value)) if (!NOT_TEXT.has(key)) chars += textChars(item);
+  else if (isJsonObject(value)) {
+    const blob = reasoningBlob(value);
+    for (const [key, item] of Object.entries(value)) {
+      if (key === blob || NOT_TEXT.has(key)) continue;
+      chars += typeof item === "string" ? countedLength(key, item) : textChars(item);
+    }
+  }
   return chars;
 }

@@ -188,12 +188,22 @@ describe("a translated whole answer whose upstream reported no usage tells its c
   // characters: 10. The caller's body says the figures its record does, not 0.
   const prompt = [{ role: "user", content: "y".repeat(20) }];
 
-  test("a chat caller of an Anthropic upstream: usage says the record's tokens", async () => {
-    const response = await post("chat/completions", { model: "claude-nousage", messages: prompt });
+  /** The call answered 200, its body and its audit row, whose tokens are `tokens` (input, output). */
+  async function answered(path: string, request: object, tokens: [number, number]) {
+    const response = await post(path, request);
     expect(response.status).toBe(200);
     const body = (await response.json()) as JsonObject;
     const row = await rowOf(response);
-    expect([row.inputTokens, row.outputTokens]).toEqual([6, 10]);
+    expect([row.inputTokens, row.outputTokens]).toEqual(tokens);
+    return { body, row };
+  }
+
+  test("a chat caller of an Anthropic upstream: usage says the record's tokens", async () => {
+    const { body, row } = await answered(
+      "chat/completions",
+      { model: "claude-nousage", messages: prompt },
+      [6, 10],
+    );
     expect(body.usage).toEqual({
       prompt_tokens: row.inputTokens,
       completion_tokens: row.outputTokens,
@@ -203,11 +213,11 @@ describe("a translated whole answer whose upstream reported no usage tells its c
   });
 
   test("a chat caller of Gemini, whose counts are none: usage says the record's tokens", async () => {
-    const response = await post("chat/completions", { model: "gemini-nocount", messages: prompt });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as JsonObject;
-    const row = await rowOf(response);
-    expect([row.inputTokens, row.outputTokens]).toEqual([6, 10]);
+    const { body, row } = await answered(
+      "chat/completions",
+      { model: "gemini-nocount", messages: prompt },
+      [6, 10],
+    );
     expect(body.usage).toEqual({
       prompt_tokens: row.inputTokens,
       completion_tokens: row.outputTokens,
@@ -216,11 +226,8 @@ describe("a translated whole answer whose upstream reported no usage tells its c
   });
 
   test("a Messages caller of a chat upstream: usage says the record's tokens", async () => {
-    const response = await post("messages", { model: "chat-nousage", max_tokens: 50, messages: prompt });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as JsonObject;
-    const row = await rowOf(response);
-    expect([row.inputTokens, row.outputTokens]).toEqual([6, 10]);
+    const request = { model: "chat-nousage", max_tokens: 50, messages: prompt };
+    const { body, row } = await answered("messages", request, [6, 10]);
     expect(body.usage).toEqual({
       input_tokens: row.inputTokens,
       cache_creation_input_tokens: 0,
@@ -230,11 +237,11 @@ describe("a translated whole answer whose upstream reported no usage tells its c
   });
 
   test("a Responses caller of a chat upstream: usage says the record's tokens, and so does the response stored", async () => {
-    const response = await post("responses", { model: "chat-nousage", input: "y".repeat(20) });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as JsonObject;
-    const row = await rowOf(response);
-    expect([row.inputTokens, row.outputTokens]).toEqual([5, 10]);
+    const { body, row } = await answered(
+      "responses",
+      { model: "chat-nousage", input: "y".repeat(20) },
+      [5, 10],
+    );
     const usage = {
       input_tokens: row.inputTokens,
       input_tokens_details: { cached_tokens: 0 },

@@ -4,6 +4,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicStreamEvent, AnthropicUsage } from "../anthropic-schema.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
+import { ArgumentlessCalls } from "../stream/argumentless-calls.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { THINKING_SEPARATOR } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
@@ -32,6 +33,7 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private chunks: ChatChunkBuilder | undefined;
   private stopped = false;
   private readonly toolIndexOfBlock = new Map<number, number>();
+  private readonly argumentless = new ArgumentlessCalls();
   private usage: AnthropicUsage = {};
   private stopReason: string | null | undefined;
   private readonly includeUsage: boolean;
@@ -120,6 +122,7 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
         if (block.type === "tool_use" && "id" in block && "name" in block) {
           const index = this.toolIndexOfBlock.size;
           this.toolIndexOfBlock.set(event.index, index);
+          this.argumentless.opened(index);
           const call = {
             index,
             id: block.id,
@@ -146,9 +149,15 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
         }
         const index = this.toolIndexOfBlock.get(event.index);
         if (delta.type === "input_json_delta" && delta.partial_json && index !== undefined) {
+          this.argumentless.argued(index);
           yield this.choice({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
         }
         return; // signature deltas have no chat-completions form
+      }
+      case "content_block_stop": {
+        const empty = this.argumentless.ended(this.toolIndexOfBlock.get(event.index));
+        if (empty) yield this.choice(empty);
+        return;
       }
       case "message_delta":
         this.stopReason = event.delta.stop_reason;
@@ -164,7 +173,7 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
         }
         return;
       default:
-        return; // ping, content_block_stop
+        return; // ping
     }
   }
 

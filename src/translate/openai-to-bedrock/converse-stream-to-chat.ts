@@ -4,6 +4,7 @@ import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
+import { ArgumentlessCalls } from "../stream/argumentless-calls.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
@@ -38,6 +39,7 @@ export function readConverseEvent(event: SseEvent): StreamRead<ConverseEvent> {
 export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   private readonly chunks: ChatChunkBuilder;
   private readonly toolIndexOfBlock = new Map<number, number>();
+  private readonly argumentless = new ArgumentlessCalls();
   private stopReason: string | undefined;
   private usage: ConverseUsage = {};
   /** Whether the turn wrote text or a tool call: a stopReason the gateway does not know fails only a turn that wrote none. */
@@ -72,6 +74,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
         const index = this.toolIndexOfBlock.size;
         this.produced = true;
         this.toolIndexOfBlock.set(block, index);
+        this.argumentless.opened(index);
         const call = {
           index,
           id: tool.toolUseId,
@@ -88,10 +91,12 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
           out.push(this.chunks.delta({ content: delta.text }));
         }
         const index = this.toolIndexOfBlock.get(block);
-        if (delta?.toolUse?.input && index !== undefined)
+        if (delta?.toolUse?.input && index !== undefined) {
+          this.argumentless.argued(index);
           out.push(
             this.chunks.delta({ tool_calls: [{ index, function: { arguments: delta.toolUse.input } }] }),
           );
+        }
         return out; // reasoning deltas have no chat-completions form
       }
       case "messageStop":
@@ -101,8 +106,12 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
         if (payload.usage) this.usage = payload.usage;
         this.throwIfFailed(); // with what the turn used, which this event tells
         return [];
+      case "contentBlockStop": {
+        const empty = this.argumentless.ended(this.toolIndexOfBlock.get(block));
+        return empty ? [this.chunks.delta(empty)] : [];
+      }
       default:
-        return []; // contentBlockStop
+        return [];
     }
   }
 

@@ -79,6 +79,27 @@ describe("Converse → chat", () => {
     expect(out.at(-1)).toBe("[DONE]");
   });
 
+  test('a call of no arguments streams "{}" at its block\'s stop, as the whole answer says it, never ""', async () => {
+    async function* noArguments() {
+      yield { event: "messageStart", data: '{"role":"assistant"}' };
+      const start = { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tooluse_1", name: "now" } } };
+      yield { event: "contentBlockStart", data: JSON.stringify(start) };
+      yield { event: "contentBlockDelta", data: '{"contentBlockIndex":0,"delta":{"toolUse":{"input":""}}}' };
+      yield { event: "contentBlockStop", data: '{"contentBlockIndex":0}' };
+      yield { event: "messageStop", data: '{"stopReason":"tool_use"}' };
+    }
+    const writer = new ConverseChunkWriter("c", "m", false);
+    const out = payloads(await collect(translateStream(noArguments(), readConverseEvent, writer).events));
+    const args = out.flatMap((p) =>
+      typeof p === "object" && p && "choices" in p
+        ? (p.choices as { delta?: { tool_calls?: { function: { arguments: string } }[] } }[]).flatMap(
+            (c) => c.delta?.tool_calls?.map((call) => call.function.arguments) ?? [],
+          )
+        : [],
+    );
+    expect(args.join("")).toBe("{}");
+  });
+
   test("a stream cut before messageStop is an upstream failure, not a clean end", async () => {
     async function* cut() {
       yield { event: "messageStart", data: "{}" };

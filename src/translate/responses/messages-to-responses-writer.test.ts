@@ -119,6 +119,38 @@ describe("Anthropic → Responses in one pass", () => {
     ]);
   });
 
+  test('a call Claude makes with no arguments reads "{}" (as its whole answer and OpenAI say it), not ""', async () => {
+    // Claude's stream for a call of no arguments: one empty partial_json, then the block's stop.
+    const end = (type: string, fields: object) => ({
+      event: type,
+      data: JSON.stringify({ type, ...fields }),
+    });
+    const message = { id: "msg_1", type: "message", role: "assistant", model: "c", content: [], usage: {} };
+    const events = [
+      end("message_start", { message: { ...message, stop_reason: null } }),
+      end("content_block_start", {
+        index: 0,
+        content_block: { type: "tool_use", id: "toolu_1", name: "now", input: {} },
+      }),
+      end("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: "" } }),
+      end("content_block_stop", { index: 0 }),
+      end("message_delta", { delta: { stop_reason: "tool_use" }, usage: { output_tokens: 5 } }),
+      end("message_stop", {}),
+    ];
+    const out = await drain(
+      translateStream(replay(events), readMessagesEvent, new MessagesToResponsesWriter("m", options)),
+    );
+    const data = out.map(
+      (event) => JSON.parse(event.data) as { type: string; arguments?: string; item?: JsonObject },
+    );
+    expect(data.find((d) => d.type === "response.function_call_arguments.done")?.arguments).toBe("{}");
+    expect(data.find((d) => d.type === "response.output_item.done")?.item).toMatchObject({
+      type: "function_call",
+      name: "now",
+      arguments: "{}",
+    });
+  });
+
   test("a mid-stream Anthropic error becomes the numbered Responses error event, then response.failed", async () => {
     const out = await drain(
       translateStream(

@@ -1,4 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { isBlankTextFile } from "./data-url-text.ts";
+import { hasText } from "./has-text.ts";
 import type { OpenAIChatRequest, OpenAIContentPart, OpenAIMessage } from "./openai-schema.ts";
 
 /** The plain text of a chat message's content (text parts joined; refusals count as text). */
@@ -35,11 +37,13 @@ export function userContentParts(
 ): JsonObject[] {
   const { content } = message;
   if (content == null) return [];
-  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  if (typeof content === "string") return hasText(content) ? [{ text: content }] : [];
   return content.flatMap((part, j) =>
     part.type === "text"
-      ? [{ text: part.text ?? "" }]
-      : isFileById(part)
+      ? hasText(part.text)
+        ? [{ text: part.text }]
+        : []
+      : isFileById(part) || (part.type === "file" && isBlankTextFile(part.file?.file_data))
         ? []
         : [other(part, `messages.${i}.content.${j}`)],
   );

@@ -21,6 +21,7 @@ import {
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
+import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { anthropicEnforcedSchema } from "./anthropic-enforced-schema.ts";
 import { fileDocument } from "./file-document.ts";
@@ -86,7 +87,7 @@ export function chatRequestToMessages(
       push("assistant", assistantBlocks(message, thinkingBack, noted));
     } else push("user", userBlocks(message.content, i));
   }
-  refuseUnreadLastTurn(request.messages, turns);
+  refuseUnreadLastTurn(request.messages, turns, CLAUDE_WORDS);
   const format = formatInstruction(request.response_format);
   if (format) system.push(format);
 
@@ -220,27 +221,10 @@ function leadingThinking(blocks: readonly JsonObject[]): number {
 const isUnsigned = (block: JsonObject | undefined): block is UnsignedThinkingBlock =>
   block?.type === "thinking" && block.signature === "";
 
-/**
- * A conversation whose last user message left nothing (blank text, a blank text file, a file by
- * id: each left out) is the caller's 400 naming it, where the turns would end on the assistant's,
- * which Claude takes as a prefill to continue, or on none. A blank one after another user turn goes
- * without, as before: the conversation still ends on the user's words.
- */
-function refuseUnreadLastTurn(
-  messages: readonly OpenAIMessage[],
-  turns: ReadonlyArray<{ role: string }>,
-): void {
-  const i = messages.findLastIndex((message) => message.role !== "system" && message.role !== "developer");
-  if (messages[i]?.role !== "user" || turns.at(-1)?.role === "user") return;
-  const without =
-    turns.length === 0
-      ? "no message would be left"
-      : "the conversation would end with the assistant's turn, which Claude continues as a prefill";
-  throw badRequest(
-    `messages.${i}: no content Claude can read (blank text, a blank text file and a file by id are left out); left out, ${without}: give it some text`,
-    `messages.${i}`,
-  );
-}
+const CLAUDE_WORDS: UnreadTurnWords = {
+  model: "Claude",
+  endingOnModel: "which Claude continues as a prefill",
+};
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
   if (!message.tool_call_id)

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { messagesRequestToChat } from "../anthropic-to-openai/messages-request-to-chat.ts";
 import { nameUncarried } from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
 import { CONVERSE_TARGET, chatRequestToConverse } from "./chat-request-to-converse.ts";
@@ -289,5 +290,79 @@ describe("chat request → Converse", () => {
       response_format: { type: "json_object" },
     });
     expect(out.system).toEqual([{ text: "Respond with only a valid JSON object, with no other text." }]);
+  });
+});
+
+describe("blank text files to Converse", () => {
+  const file = (file_data: string, filename = "notes.txt") => ({
+    type: "file",
+    file: { filename, file_data },
+  });
+  const whitespace = `data:text/plain;base64,${Buffer.from(" \n ").toString("base64")}`;
+
+  test("a text file of no text is left out as a blank text part is, as for Claude: Converse refuses an empty document", () => {
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [
+        {
+          role: "user",
+          content: [
+            file("data:text/plain;base64,"),
+            file(whitespace, "blank.md"),
+            { type: "text", text: "what is missing?" },
+          ],
+        },
+      ],
+    });
+    expect(out.messages).toEqual([{ role: "user", content: [{ text: "what is missing?" }] }]);
+  });
+
+  test("a last user message left with nothing Bedrock can read is the caller's 400 naming it, not a conversation ending on the assistant's turn", () => {
+    let refused: unknown;
+    try {
+      chatRequestToConverse({
+        model: "m",
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "hello" },
+          { role: "user", content: [file(whitespace), { type: "text", text: " " }] },
+        ],
+      });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect([(refused as GatewayError).status, (refused as GatewayError).param]).toEqual([400, "messages.2"]);
+    expect((refused as GatewayError).message).toStartWith("messages.2: no content Bedrock can read");
+  });
+});
+
+describe("stop sequences to Converse", () => {
+  test("an Anthropic caller's stop sequences past the 2500 Converse takes (InferenceConfiguration.stopSequences) are left out and named, or refused naming stop_sequences.2500; 2500 all go", () => {
+    const stops = (n: number) => Array.from({ length: n }, (_, k) => `S${k}`);
+    const body = (stop_sequences: string[]) => ({
+      model: "m",
+      max_tokens: 5,
+      stop_sequences,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const needs = { maxStops: CONVERSE_TARGET.maxStops };
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(body(stops(2501)), dropped, needs);
+    const sent = chatRequestToConverse(chat).inferenceConfig as { stopSequences: string[] };
+    expect(sent.stopSequences).toEqual(stops(2500));
+    expect(dropped.list).toEqual(["stop_sequences (past 2500)"]);
+    expect(messagesRequestToChat(body(stops(2500)), new Dropped("reject"), needs).stop).toHaveLength(2500);
+    let refused: unknown;
+    try {
+      messagesRequestToChat(body(stops(2501)), new Dropped("reject"), needs);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect([(refused as GatewayError).status, (refused as GatewayError).param]).toEqual([
+      400,
+      "stop_sequences.2500",
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import { notBase64, readDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAISchemas } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
 
 type Role = "user" | "assistant";
@@ -25,6 +26,9 @@ export const CONVERSE_TARGET: ChatTarget = {
   strictFormat: false,
   toolChoiceNone: false,
   refusesTopPWithTemperature: true,
+  // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
+  // model may stop at fewer of them, never refuse them).
+  maxStops: 2500,
 };
 
 /** A Bedrock model id, or inference profile, of Claude's (`anthropic.claude-…`, `us.anthropic.claude-…`). */
@@ -68,6 +72,7 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
     }
   }
   if (blankOpening !== undefined && turns[0]?.role !== "user") throw blankOpeningRefused(blankOpening);
+  refuseUnreadLastTurn(request.messages, turns, BEDROCK_WORDS);
   const format = formatInstruction(request.response_format);
   if (format) system.push({ text: format });
 
@@ -149,11 +154,17 @@ const blankOpeningRefused = (i: number) =>
     `messages.${i}`,
   );
 
+/** A conversation left ending on the model's turn: Claude continues it as a prefill, others refuse it. */
+const BEDROCK_WORDS: UnreadTurnWords = {
+  model: "Bedrock",
+  endingOnModel: "which Bedrock continues as a prefill or refuses",
+};
+
 const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"];
 
 /** A user message's parts: images and files (a PDF, a spreadsheet, …) as bytes, from `data:` URLs. */
 function userBlocks(message: OpenAIMessage, i: number, documents: DocumentNames): JsonObject[] {
-  const blocks = userContentParts(message, i, (part, path) => {
+  return userContentParts(message, i, (part, path) => {
     if (part.type === "file") return documentBlock(part, path, documents);
     const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
     if (url === undefined)
@@ -168,7 +179,6 @@ function userBlocks(message: OpenAIMessage, i: number, documents: DocumentNames)
       );
     return { image: { format, source: { bytes: data.data } } };
   });
-  return blocks.filter((block) => typeof block.text !== "string" || !isBlank(block.text));
 }
 
 function toolConfig(request: OpenAIChatRequest): JsonObject | undefined {

@@ -4,6 +4,7 @@ import { badRequest } from "../../core/gateway-error.ts";
 import { imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { type DataUrl, notBase64, readDataUrl } from "../data-url.ts";
+import { hasText } from "../has-text.ts";
 import {
   type OpenAIChatRequest,
   type OpenAIContentPart,
@@ -11,6 +12,7 @@ import {
   openAISchemas,
 } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 import { thinkingConfig } from "./thinking-config.ts";
 
@@ -49,12 +51,14 @@ export function chatRequestToGemini(body: JsonObject): JsonObject {
     else contents.push({ role, parts });
   };
   for (const [i, message] of request.messages.entries()) {
-    if (message.role === "system" || message.role === "developer")
-      system.push({ text: messageText(message) });
-    else if (message.role === "assistant") push("model", modelParts(message, toolNames));
+    if (message.role === "system" || message.role === "developer") {
+      const text = messageText(message);
+      if (hasText(text)) system.push({ text });
+    } else if (message.role === "assistant") push("model", modelParts(message, toolNames));
     else if (message.role === "tool") push("user", [functionResponse(message, i, toolNames)]);
     else push("user", userParts(message, i));
   }
+  refuseUnreadLastTurn(request.messages, contents, GEMINI_WORDS);
   const out: JsonObject = { contents };
   if (system.length > 0) out.systemInstruction = { parts: system };
   const generation = generationConfig(request, body);
@@ -79,6 +83,9 @@ export function chatRequestToGemini(body: JsonObject): JsonObject {
   }
   return out;
 }
+
+/** A conversation left ending on the model's turn: Gemini continues it as its own. */
+const GEMINI_WORDS: UnreadTurnWords = { model: "Gemini", endingOnModel: "which Gemini would continue" };
 
 function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObject {
   const out: JsonObject = {};
@@ -119,7 +126,7 @@ function modelParts(message: OpenAIMessage, toolNames: Map<string, string>): Jso
   const [first] = calls;
   if (first && !calls.some((part) => "thoughtSignature" in part))
     first.thoughtSignature = UNSIGNED_CALL_SIGNATURE;
-  return text === "" ? calls : [{ text }, ...calls];
+  return hasText(text) ? [{ text }, ...calls] : calls;
 }
 
 /** Gemini names the function a result answers; OpenAI only its call id, so the name is looked up. */

@@ -659,3 +659,64 @@ describe("Gemini → chat", () => {
     ]);
   });
 });
+
+describe("blank text to Gemini", () => {
+  const blankFile = (file_data: string) => ({ type: "file", file: { filename: "notes.txt", file_data } });
+  const whitespace = `data:text/plain;base64,${Buffer.from(" \n\t ").toString("base64")}`;
+
+  test("a blank text part, a blank system message and a text file of no text are left out, as for Claude: Gemini refuses an empty text parameter", () => {
+    const out = chatRequestToGemini({
+      model: "gemini-2.5-flash",
+      messages: [
+        { role: "system", content: "  " },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "" },
+            blankFile(whitespace),
+            blankFile("data:text/plain;base64,"),
+            { type: "text", text: "sum it up" },
+          ],
+        },
+        { role: "assistant", content: " \n" },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "go on" },
+            { type: "text", text: " " },
+          ],
+        },
+      ],
+    });
+    expect(out.systemInstruction).toBeUndefined();
+    // The blank assistant turn left out, the user's two merge.
+    expect(out.contents).toEqual([{ role: "user", parts: [{ text: "sum it up" }, { text: "go on" }] }]);
+  });
+
+  test("a last user message left with nothing Gemini can read is the caller's 400 naming it; a blank one after another user turn goes without", () => {
+    let refused: unknown;
+    try {
+      chatRequestToGemini({
+        model: "gemini-2.5-flash",
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "hello" },
+          { role: "user", content: [blankFile(whitespace), { type: "text", text: " " }] },
+        ],
+      });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect([(refused as GatewayError).status, (refused as GatewayError).param]).toEqual([400, "messages.2"]);
+    expect((refused as GatewayError).message).toStartWith("messages.2: no content Gemini can read");
+    const out = chatRequestToGemini({
+      model: "gemini-2.5-flash",
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "user", content: " " },
+      ],
+    });
+    expect(out.contents).toEqual([{ role: "user", parts: [{ text: "hi" }] }]);
+  });
+});

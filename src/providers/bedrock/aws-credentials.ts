@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { withWhy } from "../../core/why-unreachable.ts";
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
-import { credentialFailure } from "../credentials/fetch-token.ts";
+import { credentialFailure, statedWait } from "../credentials/credential-failure.ts";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -142,7 +142,13 @@ async function getText(
     throw credentialFailure(provider, withWhy(`${what} could not be reached`, error), { cause: error });
   }
   const text = await response.text();
-  if (!response.ok) throw credentialFailure(provider, `${what} answered ${response.status}`);
+  if (!response.ok)
+    throw credentialFailure(
+      provider,
+      `${what} answered ${response.status}`,
+      {},
+      statedWait(response, Date.now()),
+    );
   return text;
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
 import { repeatedFailure } from "../../log/repeated-failure.ts";
 import { CachedCredential } from "./cached-credential.ts";
+import { credentialFailure } from "./credential-failure.ts";
 
 describe("CachedCredential", () => {
   test("fetches once, serves from cache until the refresh margin; within it, the cached one answers while a fresh one is fetched beside it", async () => {
@@ -38,7 +40,7 @@ describe("CachedCredential", () => {
     expect(fetches).toBe(2);
   });
 
-  test("a refresh that fails within the margin fails no call while the cached token is valid: it is logged, once a burst, and a call five seconds later tries again; a caller with no valid token gets the failure", async () => {
+  test("a refresh that fails within the margin fails no call while the cached token is valid: it is logged, once a burst, and tried again after a backoff (2 s, 4 s, 8 s…); a caller with no valid token gets the failure", async () => {
     let now = 0;
     let fetches = 0;
     const lines: string[] = [];
@@ -49,6 +51,7 @@ describe("CachedCredential", () => {
     let told = Promise.withResolvers<void>();
     const credential = new CachedCredential({
       now: () => now,
+      random: () => 1,
       fetch: async () => {
         fetches += 1;
         if (fetches > 1) throw new Error("the token endpoint answered 503");
@@ -62,20 +65,20 @@ describe("CachedCredential", () => {
     });
     expect(await credential.get()).toBe("token-1");
     // Four minutes before it expires: within the five minutes' margin.
-    const start = 3_360_000;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      now = start + attempt * 5_000;
+    now = 3_360_000;
+    for (const [attempt, wait] of [2_000, 4_000, 8_000].entries()) {
       expect(await credential.get()).toBe("token-1");
       await told.promise;
       told = Promise.withResolvers<void>();
-      // The calls until five seconds after a failure start no fetch: a token endpoint that is
-      // down was asked again for every call (575 a second), on every node.
+      // The calls until the backoff after a failure is over start no fetch: a token endpoint that
+      // is down was asked again for every call (575 a second), on every node.
       expect(await credential.get()).toBe("token-1");
-      now += 4_999;
+      now += wait - 1;
       expect(await credential.get()).toBe("token-1");
       expect(fetches).toBe(attempt + 2);
+      now += 1;
     }
-    expect(validFor).toEqual([240_000, 235_000, 230_000]);
+    expect(validFor).toEqual([240_000, 238_000, 234_000]);
     expect(lines).toEqual(["upstream az's token refresh failed: Error: the token endpoint answered 503"]);
     now = 3_600_000;
     await expect(credential.get()).rejects.toThrow("the token endpoint answered 503");
@@ -130,8 +133,10 @@ describe("CachedCredential", () => {
     await expect(waiting).rejects.toThrow("503");
     expect(told).toEqual([]);
     // A refresh still running when the token expires: its failure said valid_for_ms negative.
+    // (Asked once the backoff after that failure is over, two seconds at most.)
     gate = Promise.withResolvers<void>();
     fetches = 0;
+    now += 2_000;
     expect(await credential.get()).toBe("token-1");
     const expiry = now + 3_600_000;
     now = expiry - 200_000;
@@ -227,7 +232,9 @@ describe("CachedCredential", () => {
   test("concurrent callers share one fetch; a failure is not cached", async () => {
     let fetches = 0;
     let fail = true;
+    let now = 0;
     const credential = new CachedCredential({
+      now: () => now,
       fetch: async () => {
         fetches += 1;
         if (fail) throw new Error("token endpoint down");
@@ -238,6 +245,8 @@ describe("CachedCredential", () => {
     expect(results.every((r) => r.status === "rejected")).toBe(true);
     expect(fetches).toBe(1);
     fail = false;
+    // Asked again once the backoff after the failure is over (two seconds at most).
+    now = 2_000;
     expect(await credential.get()).toBe("ok");
     expect(fetches).toBe(2);
   });
@@ -275,5 +284,166 @@ describe("CachedCredential", () => {
     expect(credential.invalidate("key-1")).toBe(false);
     expect(await credential.get()).toBe("key-1");
     expect(fetches).toBe(1);
+  });
+});
+
+describe("CachedCredential after failed fetches", () => {
+  /** A credential whose endpoint fails until `ok` is set, at the clock `clock.now`. */
+  const failing = (random: () => number) => {
+    const state = { now: 0, fetches: 0, ok: false };
+    const credential = new CachedCredential({
+      now: () => state.now,
+      random,
+      fetch: async () => {
+        state.fetches += 1;
+        if (!state.ok) throw new Error("the token endpoint answered 503");
+        return { value: `token-${state.fetches}`, expiresAt: state.now + 3_600_000 };
+      },
+    });
+    return { state, credential };
+  };
+
+  test("with no valid credential, the endpoint is not asked again for every call: the calls until the wait is over fail at once, saying when it is asked again; each failure in a row doubles the wait, up to a minute", async () => {
+    const { state, credential } = failing(() => 1);
+    const waits: number[] = [];
+    let failedAt = 0;
+    await expect(credential.get()).rejects.toThrow("the token endpoint answered 503");
+    for (let attempt = 0; attempt < 8; attempt++) {
+      // Find the first moment a fetch goes again: every call before it fails without one.
+      const fetches = state.fetches;
+      state.now = failedAt + 1;
+      await expect(credential.get()).rejects.toThrow(/the token endpoint answered 503; asked again in \d+ s/);
+      expect(state.fetches).toBe(fetches);
+      let wait = 1_000;
+      while (true) {
+        state.now = failedAt + wait;
+        await credential.get().catch(() => {});
+        if (state.fetches > fetches) break;
+        wait += 1_000;
+      }
+      waits.push(wait);
+      failedAt = state.now;
+    }
+    expect(waits).toEqual([2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+    // Back: the next call that may ask gets a token, and the failures in a row start over.
+    state.ok = true;
+    state.now = failedAt + 60_000;
+    const next = `token-${state.fetches + 1}`;
+    expect(await credential.get()).toBe(next);
+  });
+
+  test("the wait is jittered between half and the whole of it, so that nodes do not ask together", async () => {
+    const { state, credential } = failing(() => 0);
+    await expect(credential.get()).rejects.toThrow("503");
+    state.now = 999;
+    await expect(credential.get()).rejects.toThrow("asked again in 1 s");
+    expect(state.fetches).toBe(1);
+    state.now = 1_000;
+    await expect(credential.get()).rejects.toThrow("503");
+    expect(state.fetches).toBe(2);
+    state.now = 2_999;
+    await expect(credential.get()).rejects.toThrow("asked again in 1 s");
+    state.now = 3_000;
+    await expect(credential.get()).rejects.toThrow("503");
+    expect(state.fetches).toBe(3);
+  });
+
+  test("a success ends the backoff: the next failure waits the first wait again", async () => {
+    const { state, credential } = failing(() => 1);
+    for (let i = 0; i < 4; i++) {
+      await credential.get().catch(() => {});
+      state.now += 60_000;
+    }
+    expect(state.fetches).toBe(4);
+    state.ok = true;
+    expect(await credential.get()).toBe("token-5");
+    state.ok = false;
+    expect(credential.invalidate("token-5")).toBe(true);
+    const at = state.now;
+    await expect(credential.get()).rejects.toThrow("503");
+    state.now = at + 1_999;
+    await expect(credential.get()).rejects.toThrow("asked again in 1 s");
+    state.now = at + 2_000;
+    await expect(credential.get()).rejects.toThrow("503");
+    expect(state.fetches).toBe(7);
+  });
+
+  test("a refresh beside a valid token that keeps failing backs off too, never past the token's expiry", async () => {
+    let now = 0;
+    let fetches = 0;
+    const told: number[] = [];
+    let heard = Promise.withResolvers<void>();
+    const credential = new CachedCredential({
+      now: () => now,
+      random: () => 1,
+      fetch: async () => {
+        fetches += 1;
+        if (fetches > 1) throw new Error("the token endpoint answered 503");
+        return { value: "token-1", expiresAt: now + 3_600_000 };
+      },
+      refreshFailed: (_error, validForMs) => {
+        told.push(validForMs);
+        heard.resolve();
+      },
+    });
+    expect(await credential.get()).toBe("token-1");
+    // Within the margin: each call that may ask starts a refresh beside the token.
+    now = 3_400_000;
+    const asked: number[] = [];
+    while (now < 3_600_000) {
+      const before = fetches;
+      expect(await credential.get()).toBe("token-1");
+      if (fetches > before) {
+        asked.push(now - 3_400_000);
+        await heard.promise;
+        heard = Promise.withResolvers<void>();
+      }
+      now += 1_000;
+    }
+    // 2, 4, 8, 16, 32, 60 s apart, a minute: 8 asks in the 200 s before the expiry, where a flat five seconds made 40; at the expiry, one more.
+    expect(asked).toEqual([0, 2_000, 6_000, 14_000, 30_000, 62_000, 122_000, 182_000]);
+    expect(told).toHaveLength(8);
+    now = 3_600_000;
+    await expect(credential.get()).rejects.toThrow("the token endpoint answered 503");
+    expect(fetches).toBe(10);
+  });
+
+  test("a wait the endpoint asked for (Retry-After on a 429 or 503) is kept past the backoff, up to ten minutes; the calls meanwhile get the same retryable 502, at once", async () => {
+    let now = 0;
+    let fetches = 0;
+    let asked = 120_000;
+    const credential = new CachedCredential({
+      now: () => now,
+      random: () => 1,
+      fetch: async () => {
+        fetches += 1;
+        throw credentialFailure("az", "the token endpoint answered 429", {}, asked);
+      },
+    });
+    await expect(credential.get()).rejects.toThrow("answered 429");
+    now = 119_999;
+    const meanwhile = await credential.get().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(meanwhile).toBeInstanceOf(GatewayError);
+    const refused = meanwhile as GatewayError;
+    expect([refused.status, refused.code, refused.retryable, refused.message]).toEqual([
+      502,
+      "upstream_error",
+      true,
+      "could not get credentials for upstream az: the token endpoint answered 429; asked again in 1 s",
+    ]);
+    expect(fetches).toBe(1);
+    now = 120_000;
+    asked = 86_400_000;
+    await expect(credential.get()).rejects.toThrow("answered 429");
+    expect(fetches).toBe(2);
+    // A day asked for is ten minutes waited: an endpoint's "come back tomorrow" is not a day of 502s.
+    now = 120_000 + 599_999;
+    await expect(credential.get()).rejects.toThrow("asked again in 1 s");
+    now = 120_000 + 600_000;
+    await expect(credential.get()).rejects.toThrow("answered 429");
+    expect(fetches).toBe(3);
   });
 });

@@ -1,3 +1,5 @@
+import { FetchBackoff } from "./fetch-backoff.ts";
+
 /** A credential with the moment (epoch ms) it stops being valid; `Infinity` for static ones. */
 export interface Expiring<T> {
   readonly value: T;
@@ -27,14 +29,10 @@ export interface CachedCredentialOptions<T> {
    */
   marginMs?: number;
   now?: () => number;
+  /** The backoff's jitter, in [0, 1) (default Math.random). */
+  random?: () => number;
   refreshFailed?: RefreshFailed;
 }
-
-/**
- * After a refresh beside a valid credential fails, how long until a call tries another: a token
- * endpoint that is down (or throttling) is not asked again for every call, on every node.
- */
-const RETRY_AFTER_FAILED_REFRESH_MS = 5_000;
 
 /** A fetched credential and the moment its refresh starts. */
 interface Cached<T> extends Expiring<T> {
@@ -44,24 +42,26 @@ interface Cached<T> extends Expiring<T> {
 /**
  * A cloud credential fetched once and refreshed before it expires. Within its refresh margin the
  * cached one still answers while a fresh one is fetched beside it, as Azure Identity and the AWS
- * SDKs do: a token endpoint's blip then fails no call (`refreshFailed` is told, and a call five
- * seconds later tries again, never past the expiry; azure-core's token cycler too waits between
- * attempts); only a caller with no valid credential waits for the fetch, and gets its failure (it
- * does not wait out those seconds: its call fails without a credential).
- * Concurrent callers share one fetch in flight; a failed fetch is not cached. One the upstream
- * refuses before its time (revoked, its account disabled) is dropped by `invalidate`.
+ * SDKs do: a token endpoint's blip then fails no call (`refreshFailed` is told). A failed fetch is
+ * not cached, and the endpoint is asked again only after a backoff (fetch-backoff.ts: 2 s doubling
+ * to a minute, jittered, its own `Retry-After` honoured; beside a valid credential, never past its
+ * expiry): only a caller with no valid credential waits for a fetch, and while the backoff lasts it
+ * fails at once with the last failure rather than asking again (nor waiting it out).
+ * Concurrent callers share one fetch in flight. One the upstream refuses before its time
+ * (revoked, its account disabled) is dropped by `invalidate`, and a fresh one asked for at once.
  */
 export class CachedCredential<T> {
   private current: Cached<T> | undefined;
   private pending: Promise<Cached<T>> | undefined;
-  /** Before this moment a call on a credential within its margin starts no refresh: the last one failed. */
-  private retryAt = 0;
+  /** Until when no fetch starts: the last ones failed. */
+  private readonly backoff: FetchBackoff;
   private readonly marginMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: CachedCredentialOptions<T>) {
     this.marginMs = options.marginMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
+    this.backoff = new FetchBackoff(options.random ?? Math.random);
   }
 
   async get(): Promise<T> {
@@ -69,9 +69,10 @@ export class CachedCredential<T> {
     const now = this.now();
     if (current && now < current.refreshAt) return current.value;
     if (current && now < current.expiresAt) {
-      if (!this.pending && now >= this.retryAt) this.refreshBeside(current);
+      if (!this.pending && this.backoff.open(now)) this.refreshBeside(current);
       return current.value;
     }
+    if (!this.pending && !this.backoff.open(now)) throw this.backoff.refusal(now);
     return (await this.refresh()).value;
   }
 
@@ -85,7 +86,11 @@ export class CachedCredential<T> {
   invalidate(refused: T): boolean {
     const current = this.current;
     if (current?.expiresAt === Number.POSITIVE_INFINITY) return false;
-    if (current?.value === refused) this.current = undefined;
+    if (current?.value === refused) {
+      this.current = undefined;
+      // A token refused is worth one fresh try at once, whatever the backoff; failures still count.
+      this.backoff.release();
+    }
     return true;
   }
 
@@ -95,12 +100,21 @@ export class CachedCredential<T> {
     // token was refused (and invalidated) must not put it back.
     this.pending ??= this.options
       .fetch()
-      .then((fresh) => {
-        const cached = { ...fresh, refreshAt: refreshAt(fresh, this.now(), this.marginMs) };
-        this.current = cached;
-        this.retryAt = 0;
-        return cached;
-      })
+      .then(
+        (fresh) => {
+          const cached = { ...fresh, refreshAt: refreshAt(fresh, this.now(), this.marginMs) };
+          this.current = cached;
+          this.backoff.succeeded();
+          return cached;
+        },
+        (error: unknown) => {
+          const now = this.now();
+          // Beside a credential still valid, the backoff's wait ends by its expiry: one more try then.
+          const held = this.current?.expiresAt;
+          this.backoff.failed(error, now, held !== undefined && held > now ? held : undefined);
+          throw error;
+        },
+      )
       .finally(() => {
         this.pending = undefined;
       });
@@ -112,7 +126,6 @@ export class CachedCredential<T> {
     this.refresh()
       .catch((error: unknown) => {
         const now = this.now();
-        this.retryAt = Math.min(now + RETRY_AFTER_FAILED_REFRESH_MS, held.expiresAt);
         // Told only while `held` still answers: not once it was refused (a waiting caller got
         // the failure) nor after it expired.
         if (this.current === held && now < held.expiresAt) this.refreshFailed(error, held.expiresAt - now);

@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { CredentialFailure } from "./credential-failure.ts";
 import { fetchOAuthToken } from "./fetch-token.ts";
 
 /** Google's token endpoint, answering each POST with the next of `answers`. */
@@ -63,4 +64,26 @@ test("an endpoint that cannot be reached says why", async () => {
   expect(unreachable.message).toBe(
     "could not get credentials for upstream vx: the token endpoint could not be reached: connection refused (ECONNREFUSED)",
   );
+});
+
+test("a 429 or 503 keeps the endpoint's Retry-After, in seconds or as a date, for the backoff alone (never sent on)", async () => {
+  answers.push(
+    Response.json({ error: "temporarily_unavailable" }, { status: 503, headers: { "retry-after": "120" } }),
+  );
+  const down = await failure(fetchOAuthToken("az", url, {}));
+  expect(down).toBeInstanceOf(CredentialFailure);
+  expect([down.message, (down as CredentialFailure).retryAfterMs, down.headers]).toEqual([
+    "could not get credentials for upstream az: the token endpoint answered 503: temporarily_unavailable",
+    120_000,
+    {},
+  ]);
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  answers.push(
+    new Response("slow down", { status: 429, headers: { "retry-after": "Thu, 01 Jan 2026 00:00:30 GMT" } }),
+  );
+  const throttled = await failure(fetchOAuthToken("az", url, {}, fetch, () => now));
+  expect((throttled as CredentialFailure).retryAfterMs).toBe(30_000);
+  // Another status's Retry-After is no wait the endpoint asked for.
+  answers.push(new Response("no", { status: 400, headers: { "retry-after": "120" } }));
+  expect(((await failure(fetchOAuthToken("az", url, {}))) as CredentialFailure).retryAfterMs).toBeUndefined();
 });

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { cutWords } from "../../core/cut-words.ts";
-import { GatewayError, type GatewayErrorInit } from "../../core/gateway-error.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { withWhy } from "../../core/why-unreachable.ts";
-import { upstreamName } from "../upstream-name.ts";
 import type { Expiring } from "./cached-credential.ts";
+import { credentialFailure, statedWait } from "./credential-failure.ts";
 
 const tokenReply = z.looseObject({
   access_token: z.string().min(1),
@@ -36,7 +36,7 @@ export async function fetchOAuthToken(
     });
   }
   const text = await response.text();
-  if (!response.ok) throw refusal(provider, response.status, text);
+  if (!response.ok) throw refusal(provider, response, text, now());
   let parsed: z.infer<typeof tokenReply>;
   try {
     parsed = tokenReply.parse(JSON.parse(text));
@@ -58,9 +58,10 @@ const oauthError = z.object({ error: z.string().min(1), error_description: z.str
  * `invalid_client`) for whoever reads the failure; its `error_description` for the log alone
  * (`detail`), which may name the gateway's account (Entra ID's words quote the app's id, Google's a
  * service account): the operator's to read, as said, cut to a line's length (the log redacts a
- * credential it quotes).
+ * credential it quotes). A 429's or 503's `Retry-After` is waited out before the next try.
  */
-function refusal(provider: string, status: number, text: string): GatewayError {
+function refusal(provider: string, response: Response, text: string, now: number): GatewayError {
+  const { status } = response;
   let said: z.infer<typeof oauthError> | undefined;
   try {
     said = oauthError.safeParse(JSON.parse(text)).data;
@@ -69,27 +70,13 @@ function refusal(provider: string, status: number, text: string): GatewayError {
   }
   const code = said && CODE.test(said.error) ? `: ${said.error}` : "";
   const description = said?.error_description;
-  return credentialFailure(provider, `the token endpoint answered ${status}${code}`, {
-    ...(description ? { detail: cutWords(description) } : {}),
-  });
+  return credentialFailure(
+    provider,
+    `the token endpoint answered ${status}${code}`,
+    description ? { detail: cutWords(description) } : {},
+    statedWait(response, now),
+  );
 }
 
 /** An OAuth error code as RFC 6749 writes them (`invalid_grant`): a word, bounded. */
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
-
-/**
- * The gateway could not obtain credentials for an upstream: its fault, worth another route.
- * `known`: what was thrown (`cause`) and the endpoint's own words (`detail`), for the log alone.
- */
-export const credentialFailure = (
-  provider: string,
-  why: string,
-  known: Pick<GatewayErrorInit, "cause" | "detail"> = {},
-) =>
-  new GatewayError({
-    status: 502,
-    code: "upstream_error",
-    message: `could not get credentials for ${upstreamName(provider)}: ${why}`,
-    retryable: true,
-    ...known,
-  });

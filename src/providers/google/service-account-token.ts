@@ -1,5 +1,6 @@
 import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
-import { credentialFailure, fetchOAuthToken } from "../credentials/fetch-token.ts";
+import { credentialFailure } from "../credentials/credential-failure.ts";
+import { fetchOAuthToken } from "../credentials/fetch-token.ts";
 import type { ServiceAccountKey } from "./service-account-key.ts";
 
 const SCOPE = "https://www.googleapis.com/auth/cloud-platform";

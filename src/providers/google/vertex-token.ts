@@ -1,6 +1,6 @@
 import type { CachedCredential, RefreshFailed } from "../credentials/cached-credential.ts";
 import type { TokenSource } from "../credentials/call-auth.ts";
-import { credentialFailure } from "../credentials/fetch-token.ts";
+import { credentialFailure } from "../credentials/credential-failure.ts";
 import { loadServiceAccountKey } from "./service-account-key.ts";
 import { serviceAccountToken } from "./service-account-token.ts";
 

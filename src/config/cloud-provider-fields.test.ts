@@ -49,6 +49,46 @@ describe("cloud provider fields", () => {
     ]);
   });
 
+  test("entra takes one way to prove the identity: a client secret, a federated token file or a managed identity, each with what it needs", () => {
+    const base = { type: "azure", base_url: "https://r.openai.azure.com", api_version: "v1" };
+    const app = { tenant_id: "t", client_id: "c" };
+    expect(
+      issues({
+        ...base,
+        entra: { ...app, federated_token_file: "/var/run/secrets/azure/tokens/azure-identity-token" },
+      }),
+    ).toEqual([]);
+    expect(issues({ ...base, entra: { managed_identity: true } })).toEqual([]);
+    expect(
+      issues({
+        ...base,
+        entra: { managed_identity: { client_id: "uami" }, scope: "https://ai.azure.com/.default" },
+      }),
+    ).toEqual([]);
+    expect(issues({ ...base, entra: app })).toEqual([
+      "providers.0.entra.client_secret: give one of client_secret, federated_token_file (a workload identity) or managed_identity",
+    ]);
+    expect(issues({ ...base, entra: { ...app, client_secret: "s", managed_identity: true } })).toEqual([
+      "providers.0.entra.managed_identity: give one of client_secret, federated_token_file (a workload identity) or managed_identity",
+    ]);
+    expect(issues({ ...base, entra: { client_id: "c", federated_token_file: "/t" } })).toEqual([
+      "providers.0.entra.tenant_id: required with federated_token_file",
+    ]);
+    expect(
+      issues({
+        ...base,
+        entra: { ...app, authority_host: "https://login.microsoftonline.us", managed_identity: true },
+      }),
+    ).toEqual([
+      "providers.0.entra.tenant_id: not with managed_identity (a sovereign cloud's resource: give scope)",
+      "providers.0.entra.client_id: a user-assigned managed identity's goes in managed_identity: { client_id }",
+      "providers.0.entra.authority_host: not with managed_identity (a sovereign cloud's resource: give scope)",
+    ]);
+    expect(issues({ ...base, entra: { managed_identity: false } })).toEqual([
+      "providers.0.entra.managed_identity: true (the system-assigned identity) or { client_id } (a user-assigned one)",
+    ]);
+  });
+
   test("entra's scope is a resource's /.default scope, as the client credentials flow takes", () => {
     const entra = { tenant_id: "t", client_id: "c", client_secret: "s" };
     const base = { type: "azure", base_url: "https://r.services.ai.azure.com", api_version: "v1" };

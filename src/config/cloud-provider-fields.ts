@@ -11,12 +11,23 @@ export const cloudProviderFields = {
   preset: z.enum(OPENAI_PRESET_NAMES).optional(),
   /** azure: a dated API version (`2024-10-21`; routes name deployments) or `v1`. */
   api_version: z.string().optional(),
-  /** azure: Entra ID client credentials instead of an api_key. */
+  /**
+   * azure: an Entra ID identity instead of an api_key: an app registration's `client_secret`, a
+   * workload identity's `federated_token_file` (AKS), or the host's `managed_identity`.
+   */
   entra: z
     .strictObject({
-      tenant_id: z.string().min(1),
-      client_id: z.string().min(1),
-      client_secret: z.string().min(1),
+      tenant_id: z.string().min(1).optional(),
+      client_id: z.string().min(1).optional(),
+      client_secret: z.string().min(1).optional(),
+      /** A service account token file Entra ID trusts (AKS Workload Identity's AZURE_FEDERATED_TOKEN_FILE). */
+      federated_token_file: z.string().min(1).optional(),
+      /** The host's managed identity (IMDS, App Service): `true`, or a user-assigned one's `{ client_id }`. */
+      managed_identity: z
+        .union([z.literal(true), z.strictObject({ client_id: z.string().min(1) })], {
+          error: "true (the system-assigned identity) or { client_id } (a user-assigned one)",
+        })
+        .optional(),
       authority_host: configUrl({ protocol: /^https?$/ }).optional(),
       /**
        * The scope the token is asked for; by default Azure OpenAI's in the authority's cloud
@@ -31,6 +42,7 @@ export const cloudProviderFields = {
         )
         .optional(),
     })
+    .superRefine(checkEntra)
     .optional(),
   /** bedrock: the AWS region (`us-east-1`). */
   region: z.string().optional(),
@@ -56,6 +68,45 @@ export const cloudProviderFields = {
    */
   publisher: z.enum(["google", "anthropic"]).optional(),
 };
+
+/** Exactly one way to prove the identity, and what that way needs (entra-token.ts). */
+function checkEntra(
+  entra: {
+    tenant_id?: string | undefined;
+    client_id?: string | undefined;
+    client_secret?: string | undefined;
+    federated_token_file?: string | undefined;
+    managed_identity?: unknown;
+    authority_host?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (field: string, message: string) => ctx.addIssue({ code: "custom", path: [field], message });
+  const ways = (["client_secret", "federated_token_file", "managed_identity"] as const).filter(
+    (way) => entra[way] !== undefined,
+  );
+  if (ways.length !== 1) {
+    issue(
+      ways[1] ?? "client_secret",
+      "give one of client_secret, federated_token_file (a workload identity) or managed_identity",
+    );
+    return;
+  }
+  if (ways[0] === "managed_identity") {
+    // IMDS and App Service answer for the host's own identity: no tenant, app or authority is asked.
+    for (const field of ["tenant_id", "client_id", "authority_host"] as const)
+      if (entra[field] !== undefined)
+        issue(
+          field,
+          field === "client_id"
+            ? "a user-assigned managed identity's goes in managed_identity: { client_id }"
+            : "not with managed_identity (a sovereign cloud's resource: give scope)",
+        );
+    return;
+  }
+  for (const field of ["tenant_id", "client_id"] as const)
+    if (!entra[field]) issue(field, `required with ${ways[0]}`);
+}
 
 type CloudFields = { [K in keyof typeof cloudProviderFields]?: z.infer<(typeof cloudProviderFields)[K]> };
 

@@ -65,7 +65,7 @@ test("each cloud provider without usable credentials, named with its routes and 
     ],
     [
       "az",
-      "neither api_key nor entra in config, and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET are not all set",
+      "neither api_key nor entra in config, and the environment has no Entra identity (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER)",
     ],
     ["gm", "no api_key in config and GEMINI_API_KEY is unset"],
   ]);

@@ -82,11 +82,11 @@ function whatIsMissing(provider: ProviderConfig, env: Env): string | undefined {
     case "azure": {
       if (provider.api_key || provider.entra) return undefined;
       // Loaded only for a config that has such a provider (create-provider.ts: idle memory).
-      const { entraFromEnvironment } =
+      const { ENTRA_ENVIRONMENT, entraFromEnvironment } =
         require("./azure/entra-environment.ts") as typeof import("./azure/entra-environment.ts");
       return entraFromEnvironment(env)
         ? undefined
-        : "neither api_key nor entra in config, and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET are not all set";
+        : `neither api_key nor entra in config, and the environment has no Entra identity (${ENTRA_ENVIRONMENT})`;
     }
     case "vertex": {
       const source = provider.service_account ?? env.GOOGLE_APPLICATION_CREDENTIALS;

@@ -16,7 +16,7 @@ export interface AzureOptions {
   apiVersion: string;
   /** Sent as the `api-key` header. */
   apiKey?: string;
-  /** Entra ID client credentials (bearer token) instead of an API key. */
+  /** An Entra ID identity (bearer token) instead of an API key: client secret, workload or managed identity. */
   entra?: EntraCredentials;
   headers?: Record<string, string>;
   maxSseLine?: number;
@@ -29,13 +29,13 @@ export interface AzureOptions {
 /**
  * Azure OpenAI / Azure AI Foundry: the OpenAI wire format on Azure's URLs (deployments and
  * `api-version`), authenticated with an `api-key` header or an Entra ID token. Without either
- * in config, Entra credentials come from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+ * in config, the Entra identity comes from the environment (entra-environment.ts).
  */
 export function createAzureProvider(options: AzureOptions): Provider {
   const env = options.env ?? process.env;
   const entra = options.entra ?? (options.apiKey ? undefined : entraFromEnvironment(env));
   const token = entra
-    ? entraToken(options.name, entra, { fetch: options.fetch, refreshFailed: options.refreshFailed })
+    ? entraToken(options.name, entra, { fetch: options.fetch, refreshFailed: options.refreshFailed, env })
     : undefined;
   const apiKey = options.apiKey;
   const url = azureUrls(options.baseUrl, options.apiVersion);

@@ -1,12 +1,26 @@
 import type { EntraCredentials } from "./entra-token.ts";
 
-/** Entra ID client credentials from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, when all are set. */
+/**
+ * The Entra identity the environment gives, in Azure Identity's DefaultAzureCredential order: a
+ * client secret (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET); else AKS Workload
+ * Identity (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE, which its webhook sets);
+ * else the managed identity App Service, Functions and Container Apps announce (IDENTITY_ENDPOINT
+ * and IDENTITY_HEADER), user-assigned when AZURE_CLIENT_ID names one. Azure IMDS, which no variable
+ * announces, is asked only when config says `managed_identity` (a host off Azure would wait for it
+ * at each call, and a provider with no credentials would not be warned of).
+ */
 export function entraFromEnvironment(env: Record<string, string | undefined>): EntraCredentials | undefined {
-  if (!env.AZURE_TENANT_ID || !env.AZURE_CLIENT_ID || !env.AZURE_CLIENT_SECRET) return undefined;
-  return {
-    tenant_id: env.AZURE_TENANT_ID,
-    client_id: env.AZURE_CLIENT_ID,
-    client_secret: env.AZURE_CLIENT_SECRET,
-    authority_host: env.AZURE_AUTHORITY_HOST,
-  };
+  const { AZURE_TENANT_ID: tenant_id, AZURE_CLIENT_ID: client_id } = env;
+  const authority_host = env.AZURE_AUTHORITY_HOST || undefined;
+  if (tenant_id && client_id && env.AZURE_CLIENT_SECRET)
+    return { tenant_id, client_id, client_secret: env.AZURE_CLIENT_SECRET, authority_host };
+  if (tenant_id && client_id && env.AZURE_FEDERATED_TOKEN_FILE)
+    return { tenant_id, client_id, federated_token_file: env.AZURE_FEDERATED_TOKEN_FILE, authority_host };
+  if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER)
+    return { managed_identity: client_id ? { client_id } : true };
+  return undefined;
 }
+
+/** What the environment would need, for a warning that it has none of it. */
+export const ENTRA_ENVIRONMENT =
+  "AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER";

@@ -1,11 +1,27 @@
-import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
-import { fetchOAuthToken } from "../credentials/fetch-token.ts";
+import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
+import { credentialFailure } from "../credentials/credential-failure.ts";
+import { fetchOAuthToken, requestToken, type TokenRequest } from "../credentials/fetch-token.ts";
+import { managedIdentityRequest, readManagedIdentityToken, resourceOf } from "./managed-identity-token.ts";
 
-/** Entra ID (Azure AD) app registration used for the client credentials flow. */
+/**
+ * How the gateway proves who it is to Entra ID (config's `entra`, or entra-environment.ts): an app
+ * registration's client secret, a workload identity's federated token file (AKS), or a managed
+ * identity (IMDS, App Service). The config schema lets exactly one be given.
+ */
 export interface EntraCredentials {
-  tenant_id: string;
-  client_id: string;
-  client_secret: string;
+  /** The app registration's tenant: the client secret and workload identity flows. */
+  tenant_id?: string | undefined;
+  /** The app registration's (or user-assigned identity's) client id: the client secret and workload identity flows. */
+  client_id?: string | undefined;
+  client_secret?: string | undefined;
+  /**
+   * A file holding a Kubernetes service account token that Entra ID trusts (federated
+   * credential): AKS Workload Identity's AZURE_FEDERATED_TOKEN_FILE. Read again at each fetch: the
+   * kubelet rotates it.
+   */
+  federated_token_file?: string | undefined;
+  /** The host's managed identity: `true` for the system-assigned one, or a user-assigned one's `client_id`. */
+  managed_identity?: true | { client_id: string } | undefined;
   /**
    * Sovereign clouds use another authority (`https://login.microsoftonline.us`), whose tokens are
    * asked for that cloud's Azure OpenAI scope (`entraScope`).
@@ -13,10 +29,19 @@ export interface EntraCredentials {
   authority_host?: string | undefined;
   /**
    * The scope asked for, where it is not Azure OpenAI's of the authority's cloud: Azure AI
-   * Foundry's `https://ai.azure.com/.default`, an API proxy's app (`api://…/.default`).
+   * Foundry's `https://ai.azure.com/.default`, an API proxy's app (`api://…/.default`). A managed
+   * identity asks for its resource (the scope without `/.default`).
    */
   scope?: string | undefined;
 }
+
+/** What an Entra token source is handed: `env` for a managed identity's endpoint (managed-identity-token.ts). */
+export interface EntraCalls extends CredentialCalls {
+  env?: Record<string, string | undefined>;
+}
+
+/** RFC 7523's client assertion type: a JWT (here the federated service account token) in place of a secret. */
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 const COMMERCIAL_AUTHORITY = "https://login.microsoftonline.com";
 const COMMERCIAL_SCOPE = "https://cognitiveservices.azure.com/.default";
@@ -45,31 +70,93 @@ const hostOf = (url: string): string => {
   }
 };
 
-/** A bearer token for Azure OpenAI from Entra ID's client credentials flow, cached and refreshed. */
+/**
+ * A bearer token for Azure OpenAI from Entra ID, cached and refreshed: the client credentials
+ * flow with a client secret or a workload identity's federated token (a client assertion), or a
+ * managed identity's endpoint.
+ */
 export function entraToken(
   provider: string,
   credentials: EntraCredentials,
-  calls: CredentialCalls = {},
+  calls: EntraCalls = {},
 ): CachedCredential<string> {
-  const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
-  const authority = (credentials.authority_host ?? COMMERCIAL_AUTHORITY).replace(/\/+$/, "");
-  const url = `${authority}/${encodeURIComponent(credentials.tenant_id)}/oauth2/v2.0/token`;
+  const { fetch: doFetch = fetch, now = Date.now, refreshFailed, env = process.env } = calls;
   const scope = entraScope(credentials);
-  return new CachedCredential({
-    now,
-    refreshFailed,
-    fetch: () =>
-      fetchOAuthToken(
-        provider,
-        url,
-        {
-          grant_type: "client_credentials",
-          client_id: credentials.client_id,
-          client_secret: credentials.client_secret,
+  const managed = credentials.managed_identity;
+  const fetchToken = managed
+    ? () =>
+        managedIdentityToken(
+          provider,
           scope,
-        },
-        doFetch,
-        now,
-      ),
-  });
+          managed === true ? undefined : managed.client_id,
+          env,
+          doFetch,
+          now,
+        )
+    : () => clientCredentialsToken(provider, credentials, scope, doFetch, now);
+  return new CachedCredential({ now, refreshFailed, fetch: fetchToken });
+}
+
+/** Entra ID's client credentials flow, proven by the client secret or the federated token file's JWT. */
+async function clientCredentialsToken(
+  provider: string,
+  credentials: EntraCredentials,
+  scope: string,
+  doFetch: typeof fetch,
+  now: () => number,
+): Promise<Expiring<string>> {
+  const { tenant_id, client_id, client_secret, federated_token_file } = credentials;
+  if (!tenant_id || !client_id || !(client_secret || federated_token_file))
+    throw credentialFailure(
+      provider,
+      "entra needs tenant_id, client_id and a client_secret or federated_token_file",
+    );
+  const authority = (credentials.authority_host ?? COMMERCIAL_AUTHORITY).replace(/\/+$/, "");
+  const url = `${authority}/${encodeURIComponent(tenant_id)}/oauth2/v2.0/token`;
+  const proof: Record<string, string> = federated_token_file
+    ? {
+        client_assertion_type: JWT_BEARER,
+        client_assertion: await federatedToken(provider, federated_token_file),
+      }
+    : { client_secret: client_secret ?? "" };
+  return fetchOAuthToken(
+    provider,
+    url,
+    { grant_type: "client_credentials", client_id, ...proof, scope },
+    doFetch,
+    now,
+  );
+}
+
+/** The federated token file's JWT, read at each fetch: the kubelet writes a fresh one before the last expires. */
+async function federatedToken(provider: string, path: string): Promise<string> {
+  let token: string;
+  try {
+    token = (await Bun.file(path).text()).trim();
+  } catch (error) {
+    throw credentialFailure(provider, "the federated token file could not be read", {
+      cause: error,
+      detail: path,
+    });
+  }
+  if (!token) throw credentialFailure(provider, "the federated token file is empty", { detail: path });
+  return token;
+}
+
+/** A managed identity's token for the scope's resource, from IMDS or App Service's endpoint. */
+async function managedIdentityToken(
+  provider: string,
+  scope: string,
+  clientId: string | undefined,
+  env: Record<string, string | undefined>,
+  doFetch: typeof fetch,
+  now: () => number,
+): Promise<Expiring<string>> {
+  let request: TokenRequest;
+  try {
+    request = managedIdentityRequest(resourceOf(scope), clientId, env);
+  } catch (error) {
+    throw credentialFailure(provider, "IDENTITY_ENDPOINT is no URL", { cause: error });
+  }
+  return requestToken(provider, request, readManagedIdentityToken, doFetch, now);
 }

@@ -58,14 +58,14 @@ describe("the AWS credential chain", () => {
     expect(served).toBe(1);
   });
 
-  test("no credentials anywhere is a clear 502 naming the provider", async () => {
-    const error = await source({}, {})
+  test("no credentials anywhere (EC2 instance metadata off) is a clear 502 naming the provider and what was tried", async () => {
+    const error = await source({}, { AWS_EC2_METADATA_DISABLED: "true" })
       .get()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(502);
     expect((error as GatewayError).message).toBe(
-      "could not get credentials for upstream br: no AWS credentials in config or the environment",
+      "could not get credentials for upstream br: no AWS credentials in config or the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
     );
   });
 });

@@ -1,7 +1,7 @@
-import { z } from "zod";
-import { withWhy } from "../../core/why-unreachable.ts";
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
-import { credentialFailure, statedWait } from "../credentials/credential-failure.ts";
+import { credentialFailure } from "../credentials/credential-failure.ts";
+import { expiry, getText, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
+import { instanceMetadataCredentials } from "./ec2-instance-metadata.ts";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -27,11 +27,12 @@ export interface AwsCredentialSourceOptions extends CredentialCalls {
 
 /**
  * The credentials a Bedrock provider signs with, resolved in these steps (the AWS SDKs' chain
- * without its shared config and credentials files and EC2 instance metadata): static keys in
- * config; else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`); else a web
- * identity token file (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, as on EKS) exchanged at
- * STS; else the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or
- * `_RELATIVE_URI`, as on ECS). Temporary credentials are cached and refreshed before expiry.
+ * without its shared config and credentials files): static keys in config; else
+ * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`); else a web identity token
+ * file (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, as on EKS) exchanged at STS; else the
+ * container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or `_RELATIVE_URI`, as on
+ * ECS and EKS Pod Identity); else EC2 instance metadata (ec2-instance-metadata.ts), unless
+ * `AWS_EC2_METADATA_DISABLED`. Temporary credentials are cached and refreshed before expiry.
  */
 export function awsCredentialSource(options: AwsCredentialSourceOptions): CachedCredential<AwsCredentials> {
   const env = options.env ?? process.env;
@@ -50,9 +51,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
   } else if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
     fetchCredentials = () => containerCredentials(provider, env, doFetch);
   } else {
-    fetchCredentials = async () => {
-      throw credentialFailure(provider, "no AWS credentials in config or the environment");
-    };
+    fetchCredentials = () => instanceMetadataCredentials(provider, env, doFetch);
   }
   return new CachedCredential({
     fetch: fetchCredentials,
@@ -60,16 +59,6 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
     refreshFailed: options.refreshFailed,
   });
 }
-
-const withToken = (accessKeyId: string, secretAccessKey: string, sessionToken?: string): AwsCredentials =>
-  sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
-
-const containerReply = z.looseObject({
-  AccessKeyId: z.string(),
-  SecretAccessKey: z.string(),
-  Token: z.string().optional(),
-  Expiration: z.string().optional(),
-});
 
 async function containerCredentials(
   provider: string,
@@ -85,7 +74,7 @@ async function containerCredentials(
     : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
   if (token) headers.authorization = token;
   const reply = await getText(provider, url, { headers }, doFetch, "the container credentials endpoint");
-  const parsed = containerReply.safeParse(safeJson(reply));
+  const parsed = keysReply.safeParse(safeJson(reply));
   if (!parsed.success) throw credentialFailure(provider, "the container credentials endpoint sent no keys");
   const { AccessKeyId, SecretAccessKey, Token, Expiration } = parsed.data;
   return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
@@ -127,41 +116,3 @@ async function assumeRoleWithWebIdentity(
     expiresAt: expiry(field("Expiration")),
   };
 }
-
-async function getText(
-  provider: string,
-  url: string,
-  init: RequestInit,
-  doFetch: typeof fetch,
-  what: string,
-): Promise<string> {
-  let response: Response;
-  try {
-    response = await doFetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  } catch (error) {
-    throw credentialFailure(provider, withWhy(`${what} could not be reached`, error), { cause: error });
-  }
-  const text = await response.text();
-  if (!response.ok)
-    throw credentialFailure(
-      provider,
-      `${what} answered ${response.status}`,
-      {},
-      statedWait(response, Date.now()),
-    );
-  return text;
-}
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
-/** An ISO expiry, or one hour from now when the source does not say. */
-const expiry = (iso: string | undefined) => {
-  const at = iso ? Date.parse(iso) : Number.NaN;
-  return Number.isFinite(at) ? at : Date.now() + 3_600_000;
-};

@@ -56,8 +56,9 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     const url = `${base}/model/${encodeURIComponent(model)}/${action}`;
     const signing = await credentials.get();
     let response = await signedPost(call, url, body, signing);
-    // Temporary credentials (STS web identity, the container endpoint) that AWS says have expired
-    // before the cache's own expiry: fetched again, and the call signed and sent once more.
+    // Temporary credentials (STS web identity, the container endpoint, EC2 instance metadata) that
+    // AWS says have expired before the cache's own expiry: fetched again, the call signed and sent
+    // once more.
     if (expiredToken(response) && credentials.invalidate(signing)) {
       await response.body?.cancel().catch(() => {});
       response = await signedPost(call, url, body, await credentials.get());

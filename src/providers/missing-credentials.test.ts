@@ -98,6 +98,28 @@ test("credentials from the environment count: GOOGLE_APPLICATION_CREDENTIALS, GE
   ).toBe(`the service-account key file ${join(dir, "missing.json")} does not exist`);
 });
 
+test("an Entra workload identity whose federated token file is not there, from config or the environment, is named", () => {
+  const azure = (name: string, entra?: object) => ({
+    name,
+    type: "azure",
+    base_url: "https://r.openai.azure.com",
+    api_version: "v1",
+    ...(entra ? { entra } : {}),
+  });
+  const absent = join(dir, "azure-identity-token");
+  const config = configOf(
+    azure("az-config", { tenant_id: "t", client_id: "c", federated_token_file: absent }),
+    azure("az-env"),
+    azure("az-present", { tenant_id: "t", client_id: "c", federated_token_file: keyFile }),
+    azure("az-managed", { managed_identity: true }),
+  );
+  const env = { AZURE_TENANT_ID: "t", AZURE_CLIENT_ID: "c", AZURE_FEDERATED_TOKEN_FILE: absent };
+  expect(missingCredentials(config, env).map((f) => [f.provider, f.missing])).toEqual([
+    ["az-config", `the federated token file ${absent} does not exist`],
+    ["az-env", `the federated token file ${absent} does not exist`],
+  ]);
+});
+
 test("a reload warns of the providers without credentials it adds or changes, not of those unchanged since the last warning", () => {
   const none = {};
   const gemini = (name: string, extra: object = {}) => ({ name, type: "gemini", ...extra });

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Config, ProviderConfig } from "../config/config-schema.ts";
 import { stableJson } from "../core/stable-json.ts";
 import type { Logger } from "../log/logger.ts";
@@ -80,13 +81,16 @@ function whatIsMissing(provider: ProviderConfig, env: Env): string | undefined {
         ? undefined
         : "no api_key in config and GEMINI_API_KEY is unset";
     case "azure": {
-      if (provider.api_key || provider.entra) return undefined;
+      if (provider.api_key) return undefined;
       // Loaded only for a config that has such a provider (create-provider.ts: idle memory).
       const { ENTRA_ENVIRONMENT, entraFromEnvironment } =
         require("./azure/entra-environment.ts") as typeof import("./azure/entra-environment.ts");
-      return entraFromEnvironment(env)
-        ? undefined
-        : `neither api_key nor entra in config, and the environment has no Entra identity (${ENTRA_ENVIRONMENT})`;
+      const entra = provider.entra ?? entraFromEnvironment(env);
+      if (!entra)
+        return `neither api_key nor entra in config, and the environment has no Entra identity (${ENTRA_ENVIRONMENT})`;
+      // The workload identity webhook mounts it before the gateway starts: one not there is a wrong path.
+      const file = entra.federated_token_file;
+      return file && !existsSync(file) ? `the federated token file ${file} does not exist` : undefined;
     }
     case "vertex": {
       const source = provider.service_account ?? env.GOOGLE_APPLICATION_CREDENTIALS;

@@ -87,24 +87,4 @@ export const auditMigrations: readonly PostgresMigration[] = [
     version: 7,
     sql: "ALTER TABLE audit_log ADD COLUMN app TEXT;",
   },
-  {
-    // Token counts past 2^31 (an upstream's usage is relayed as sent) were refused by INTEGER, and
-    // the refused row dropped. DOUBLE PRECISION, not BIGINT: it holds every count a JS number can
-    // (exactly to 2^53, the most `tokenCount` takes), and Bun's client reads it as a number, on a
-    // node of the previous release too, where BIGINT comes as text that release's reads pass on as
-    // is ("inputTokens":"10" in its API and exports during a roll). The change rewrites the table
-    // under the migration's lock and statement_timeout; an operator with a large log runs the ALTER
-    // first, at a quiet time, and this finds it done (docs/DEPLOYMENT.md). SQLite's INTEGER is 64-bit.
-    version: 8,
-    sql: `
-      DO $$
-      BEGIN
-        IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'audit_log'::regclass
-            AND attname IN ('input_tokens', 'output_tokens') AND atttypid <> 'float8'::regtype) THEN
-          ALTER TABLE audit_log ALTER COLUMN input_tokens TYPE DOUBLE PRECISION,
-            ALTER COLUMN output_tokens TYPE DOUBLE PRECISION;
-        END IF;
-      END $$;
-    `,
-  },
 ];

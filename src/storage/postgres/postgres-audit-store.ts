@@ -13,12 +13,12 @@ import type { PostgresOptions } from "./postgres-client.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { asNumber } from "./postgres-values.ts";
 
-/** One tenant's sums as the client returns them (the count a BIGINT, as text; the token sums doubles). */
+/** One tenant's sums as the client returns them (count and sums of integers: BIGINT/NUMERIC as text). */
 interface TenantUsageRow {
   tenant: string;
   requests: string;
-  input_tokens: number;
-  output_tokens: number;
+  input_tokens: string;
+  output_tokens: string;
   cost_usd: number;
 }
 

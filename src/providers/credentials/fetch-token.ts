@@ -37,16 +37,25 @@ export async function fetchOAuthToken(
   }
   const text = await response.text();
   if (!response.ok) throw refusal(provider, response, text, now());
+  return accessToken(provider, text, now(), "the token endpoint");
+}
+
+/**
+ * The `access_token` of a token answer (an OAuth token endpoint's, or Google's metadata server's,
+ * which has the same shape), valid for its `expires_in` seconds from `now` (an hour when unsaid).
+ * `what` names the endpoint in the failure of an answer without one.
+ */
+export function accessToken(provider: string, text: string, now: number, what: string): Expiring<string> {
   let parsed: z.infer<typeof tokenReply>;
   try {
     parsed = tokenReply.parse(JSON.parse(text));
   } catch {
-    throw credentialFailure(provider, "the token endpoint sent no access_token");
+    throw credentialFailure(provider, `${what} sent no access_token`);
   }
   const seconds = Number(parsed.expires_in ?? 3600);
   return {
     value: parsed.access_token,
-    expiresAt: now() + (Number.isFinite(seconds) ? seconds : 3600) * 1000,
+    expiresAt: now + (Number.isFinite(seconds) ? seconds : 3600) * 1000,
   };
 }
 

@@ -29,6 +29,13 @@ import type { CallerNames } from "./caller-param.ts";
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
  *   which an OpenAI caller hears as its context being full (Codex compacts, or gives up): sent
  *   again with `max_tokens` W − P, what the window leaves (`fits`).
+ * - a Messages caller's `max_tokens`, which Claude Code sets for the Claude model it thinks it talks
+ *   to (32,000 to 128,000), past the most the chat route's model writes (gpt-4o: 400 "max_tokens is
+ *   too large: 32000. This model supports at most 16384 completion tokens…"; Gemini 2.5 on Vertex
+ *   AI: "…maxOutputTokens value of 128000 but the supported range is from 1 (inclusive) to 65537
+ *   (exclusive)…"), which the client cannot read as anything it can fix, and so meets on every
+ *   request: sent again with that most (`fits`). Anthropic's own words for the same refusal lower a
+ *   `max_tokens` a translation to Messages wrote alike.
  */
 export interface RefusedHint {
   /** Where it is in the upstream body: `output_config.effort`, `reasoning_effort`, `max_tokens`. */
@@ -37,6 +44,8 @@ export interface RefusedHint {
   readonly callerName: string;
   /** The value sent instead (`max_tokens` the window leaves); absent, the field goes. */
   readonly fits?: number;
+  /** What bounds `fits`: the context window past the prompt, or the most the model writes. */
+  readonly fitsBy?: "window" | "model";
 }
 
 /** The caller's names for what a translation may write of its own (`translationHints`). */
@@ -134,6 +143,12 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
   if (hints === undefined || !(error instanceof GatewayError) || error.status !== 400) return undefined;
   const bound = hints.max_tokens;
   if (bound !== undefined && error.code === "context_length_exceeded") return boundThatFits(error, bound);
+  const most = modelsMost(error.message);
+  if (most !== undefined)
+    for (const path of BOUNDS) {
+      const callerName = hints[path];
+      if (callerName !== undefined) return { path, callerName, fits: most, fitsBy: "model" };
+    }
   for (const [path, refusal] of PAIR_REFUSALS) {
     const callerName = hints[path];
     if (callerName !== undefined && refusal.test(error.message)) return { path, callerName };
@@ -143,6 +158,31 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
   for (const [path, callerName] of Object.entries(hints)) {
     if (PAIR_REFUSALS.has(path)) continue;
     if (path === named || path.endsWith(`.${named}`)) return { path, callerName };
+  }
+  return undefined;
+}
+
+/** Where a bound on the answer is, by dialect: Messages' `max_tokens`, chat's `max_completion_tokens`. */
+const BOUNDS = ["max_tokens", "max_completion_tokens"] as const;
+
+/**
+ * How upstreams refuse a bound past the most their model writes, that most in the first group and,
+ * for a bound said exclusive, one past it: OpenAI's, Google's (Vertex AI), Anthropic's.
+ */
+const MOST_REFUSALS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/\bThis model supports at most (\d+) completion tokens\b/, 0],
+  [
+    /\bmaxOutputTokens value of \d+ but the supported range is from 1 \(inclusive\) to (\d+) \(exclusive\)/,
+    1,
+  ],
+  [/\bmax_tokens: \d+ > (\d+), which is the maximum allowed number of output tokens\b/, 0],
+];
+
+/** The most the model writes, by the refusal's words; undefined when they say none. */
+function modelsMost(message: string): number | undefined {
+  for (const [refusal, past] of MOST_REFUSALS) {
+    const most = Number(refusal.exec(message)?.[1] ?? Number.NaN) - past;
+    if (Number.isSafeInteger(most) && most > 0) return most;
   }
   return undefined;
 }

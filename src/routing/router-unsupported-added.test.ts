@@ -263,3 +263,49 @@ describe("a Messages caller's max_tokens past the most the chat route's model wr
     expect(own.calls).toHaveLength(1);
   });
 });
+
+describe("a Messages caller's temperature, which OpenAI's reasoning models take only at its default", () => {
+  // Claude Code on /model gpt-5 (claude-code-router #849), in OpenAI's words.
+  const refused = (value: number) => ({
+    error: {
+      message: `Unsupported value: 'temperature' does not support ${value} with this model. Only the default (1) value is supported.`,
+      type: "invalid_request_error",
+      param: "temperature",
+      code: "unsupported_value",
+    },
+  });
+  const gpt5 = () =>
+    fakeProvider("p", (call) => {
+      const { temperature } = call.body;
+      return typeof temperature === "number" && temperature !== 1
+        ? Promise.reject(refusal("p", refused(temperature)))
+        : Promise.resolve(jsonReply(COMPLETION));
+    });
+  const messages = chatRequest("m", {
+    operation: "messages",
+    body: { model: "m", max_tokens: 100, temperature: 0, messages: [{ role: "user", content: "hi" }] },
+  });
+
+  test("sent again without it, named temperature; under translation.unsupported: reject, the refusal is the caller's", async () => {
+    const gpt = gpt5();
+    const dispatched = await routerFor(oneRoute("openai", "gpt-5"), [gpt]).router(messages);
+    expect(gpt.calls.map((call) => call.body.temperature)).toEqual([0, undefined]);
+    expect(dispatched.dropped).toEqual(["temperature"]);
+    const strict = gpt5();
+    const rejecting = oneRoute("openai", "gpt-5", { translation: { unsupported: "reject" } });
+    const error = await refusedBy(routerFor(rejecting, [strict]).router, messages);
+    expect([error.status, error.param]).toEqual([400, "temperature"]);
+    expect(strict.calls).toHaveLength(1);
+  });
+
+  test("a chat caller's own temperature refused is its 400", async () => {
+    const gpt = gpt5();
+    const body = { model: "m", temperature: 0, messages: [{ role: "user", content: "hi" }] };
+    const error = await refusedBy(
+      routerFor(oneRoute("openai", "gpt-5"), [gpt]).router,
+      chatRequest("m", { body }),
+    );
+    expect(error.status).toBe(400);
+    expect(gpt.calls).toHaveLength(1);
+  });
+});

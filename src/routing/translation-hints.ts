@@ -36,6 +36,10 @@ import type { CallerNames } from "./caller-param.ts";
  *   (exclusive)…"), which the client cannot read as anything it can fix, and so meets on every
  *   request: sent again with that most (`fits`). Anthropic's own words for the same refusal lower a
  *   `max_tokens` a translation to Messages wrote alike.
+ * - a Messages caller's `temperature`, which Claude takes and OpenAI's reasoning models take only at
+ *   its default (gpt-5: 400 "Unsupported value: 'temperature' does not support 0 with this
+ *   model. Only the default (1) value is supported."; o3: "Unsupported parameter: 'temperature'…"),
+ *   which Claude Code sends some calls with: sent again without it, at the model's default.
  */
 export interface RefusedHint {
   /** Where it is in the upstream body: `output_config.effort`, `reasoning_effort`, `max_tokens`. */
@@ -102,13 +106,15 @@ export function effortHint(body: JsonObject, callerName: string): CallerNames | 
 }
 
 /**
- * How upstreams say a request has a parameter this model does not take, and its name: OpenAI's
- * `Unsupported parameter: 'reasoning_effort' is not supported with this model.` (code
- * `unsupported_parameter`, the name in `param` too), Anthropic's `This model does not support the
- * effort parameter.`, and Anthropic's schema check of a field it does not know.
+ * How upstreams say a request has a parameter this model does not take, or not at that value, and
+ * its name: OpenAI's `Unsupported parameter: 'reasoning_effort' is not supported with this model.`
+ * and `Unsupported value: 'temperature' does not support 0 with this model.` (codes
+ * `unsupported_parameter`, `unsupported_value`, the name in `param` too), Anthropic's `This model
+ * does not support the effort parameter.`, and Anthropic's schema check of a field it does not know.
  */
 const REFUSALS = [
   /^Unsupported parameter: '([\w.]+)'/,
+  /^Unsupported value: '([\w.]+)' does not support\b/,
   /does not support the ([\w.]+) parameter/,
   /^([\w.]+): Extra inputs are not permitted/,
 ];
@@ -198,7 +204,8 @@ function boundThatFits(error: GatewayError, callerName: string): RefusedHint | u
 }
 
 function refusedParameter(error: GatewayError): string | undefined {
-  if (error.upstream?.code === "unsupported_parameter" && error.param) return error.param;
+  const code = error.upstream?.code;
+  if ((code === "unsupported_parameter" || code === "unsupported_value") && error.param) return error.param;
   for (const refusal of REFUSALS) {
     const named = refusal.exec(error.message)?.[1];
     if (named) return named;

@@ -173,7 +173,8 @@ const BOUNDS = ["max_tokens", "max_completion_tokens"] as const;
 
 /**
  * How upstreams refuse a bound past the most their model writes, that most in the first group and,
- * for a bound said exclusive, one past it: OpenAI's, Google's (Vertex AI), Anthropic's.
+ * for a bound said exclusive, one past it: OpenAI's, Google's (Vertex AI), Anthropic's, Bedrock
+ * Converse's (which takes the limit it names).
  */
 const MOST_REFUSALS: ReadonlyArray<readonly [RegExp, number]> = [
   [/\bThis model supports at most (\d+) completion tokens\b/, 0],
@@ -182,6 +183,7 @@ const MOST_REFUSALS: ReadonlyArray<readonly [RegExp, number]> = [
     1,
   ],
   [/\bmax_tokens: \d+ > (\d+), which is the maximum allowed number of output tokens\b/, 0],
+  [/\bThe maximum tokens you requested exceeds the model limit of (\d+)\b/, 0],
 ];
 
 /** The most the model writes, by the refusal's words; undefined when they say none. */

@@ -47,10 +47,10 @@ export function useKeyList(includeRevoked: boolean): KeyList {
           let spentUsd: Record<string, number> | null = null;
           let spendFailure: string | undefined;
           if (page.keys.length > 0) {
-            const ids = encodeURIComponent(page.keys.map((k) => k.id).join(","));
+            const ids = new URLSearchParams(page.keys.map((k) => ["ids", k.id]));
             try {
               spentUsd = (
-                await getJson<{ spentUsd: Record<string, number> }>(`/admin/api/spend?ids=${ids}`, signal)
+                await getJson<{ spentUsd: Record<string, number> }>(`/admin/api/spend?${ids}`, signal)
               ).spentUsd;
             } catch (failure) {
               spendFailure = `Spend could not be read: ${messageOf(failure)}`;

@@ -58,7 +58,11 @@ export const cloudProviderFields = {
   project: z.string().optional(),
   /** vertex: the location (`us-central1`, `europe-west4`, `global`). */
   location: z.string().optional(),
-  /** vertex: a service-account key, as a file path or inline JSON (else GOOGLE_APPLICATION_CREDENTIALS). */
+  /**
+   * vertex: Google credentials, as a file path or inline JSON: a service-account key, or an
+   * `authorized_user` ADC file. Else Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS,
+   * gcloud's ADC file, the metadata server (providers/google/credentials-source.ts).
+   */
   service_account: z.string().optional(),
   /**
    * vertex and bedrock: whose API the routes' models speak. Vertex: `google` (Gemini,

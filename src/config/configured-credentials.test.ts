@@ -68,7 +68,7 @@ test("every credential the config holds, and nothing else: keys, header values, 
     expect(found).not.toContain(plain);
 });
 
-test("a service account named by its file: the file's private key, read at each config version", () => {
+test("a service account named by its file: the file's private key, read at each config version; an authorized_user file's client secret and refresh token", () => {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-sa-"));
   try {
     const path = join(dir, "sa.json");
@@ -91,6 +91,20 @@ test("a service account named by its file: the file's private key, read at each 
     expect(configuredCredentials(config)).toContain(
       "-----BEGIN PRIVATE KEY-----\nFILEKEY\n-----END PRIVATE KEY-----\n",
     );
+    // A user's ADC file (gcloud auth application-default login) in its place: its secret and refresh token.
+    writeFileSync(
+      path,
+      JSON.stringify({
+        type: "authorized_user",
+        client_id: "764086051850.apps.googleusercontent.com",
+        client_secret: "d-FL95Q19q7MQmFpd7hHD0Ty",
+        refresh_token: "1//0gRefreshToken0123",
+      }),
+    );
+    const user = configuredCredentials(config);
+    expect(user).toContain("d-FL95Q19q7MQmFpd7hHD0Ty");
+    expect(user).toContain("1//0gRefreshToken0123");
+    expect(user).not.toContain("764086051850.apps.googleusercontent.com");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

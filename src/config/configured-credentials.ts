@@ -79,16 +79,19 @@ function secretValues(config: Config): string[] {
 }
 
 /**
- * A service-account key's private key and its id, which an upstream might quote apart from the
- * JSON: of the inline key, or of the file it names (read now, at each config version: a file that
- * cannot be read is its provider's to report).
+ * A service-account key's private key and its id, or a user's (`authorized_user`) client secret and
+ * refresh token, which an upstream might quote apart from the JSON: of the inline credentials, or
+ * of the file named (read now, at each config version: a file that cannot be read is its
+ * provider's to report).
  */
 function serviceAccountSecrets(value: string): string[] {
   const inline = value.trimStart().startsWith("{");
   try {
     const text = inline ? value : readFileSync(value, "utf8");
-    const parsed = JSON.parse(text) as { private_key?: unknown; private_key_id?: unknown };
-    return [parsed.private_key, parsed.private_key_id].filter((v): v is string => typeof v === "string");
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    return [parsed.private_key, parsed.private_key_id, parsed.client_secret, parsed.refresh_token].filter(
+      (v): v is string => typeof v === "string",
+    );
   } catch {
     return [];
   }

@@ -35,12 +35,10 @@ test("a name that holds `sk` as a word, or a short or wordy body after it, is ke
     "opus-mt-en-sk-en-finetuned-Legal2024-v3-checkpoint",
     // A generated body, but shorter than any `sk-` key's.
     "claude-x-sk-proj-Ab12Cd34Ef56Gh78Ij90",
-    // Words with a run of letters and digits mixed, a date-time, a UUID and 32 hex (a hash, or a
-    // DeepSeek key, which is told only where a token starts) after `sk-`.
+    // Words with a run of letters and digits mixed, a date-time and a UUID after `sk-`.
     "whisper-small-sk-finetuned-commonvoice17-checkpoint4000",
     "mt5-base-sk-summarization-checkpoint-20240115T103000",
     "ft-sk-3f2a9c1e-8b7d-4e2f-9a1c-0d5e6f7a8b9c",
-    "llama-sk-0123456789abcdef0123456789abcdef",
   ];
   for (const name of names) expect(withoutShapes(name)).toBe(name);
   // The pre-scan passes a name with `sk-` as a word, and skips one with `sk-` inside a word.
@@ -48,10 +46,53 @@ test("a name that holds `sk` as a word, or a short or wordy body after it, is ke
   expect(MAY_HOLD_SHAPE.test("risk-assessment-classifier-v2")).toBe(false);
 });
 
+/** 32 lowercase hex: a DeepSeek or DashScope (Qwen) key's body, and an MD5 or a UUID without hyphens. */
+const HEX_32 = "3f2a9c1e8b7d4e2f9a1c0d5e6f7a8b9c";
+
+test("a 32-hex `sk-` key (DeepSeek's, DashScope's) glued on as a token's last segment is redacted", () => {
+  const glued = {
+    [`deepseek-chat-sk-${HEX_32}`]: "deepseek-chat-[redacted]",
+    [`qwen-max_sk-${HEX_32}`]: "qwen-max_[redacted]",
+    [`model x-sk-${HEX_32}: not found`]: "model x-[redacted]: not found",
+    "llama-sk-0123456789abcdef0123456789abcdef": "llama-[redacted]",
+  };
+  for (const [text, redacted] of Object.entries(glued)) {
+    expect(MAY_HOLD_SHAPE.test(text)).toBe(true);
+    expect(withoutShapes(text)).toBe(redacted);
+  }
+});
+
+test("32 hex after `sk-` but not a whole last segment, other lengths and cases, and real catalogue names with hex-ish ids are kept", () => {
+  const names = [
+    `llama-sk-${HEX_32}-v2`,
+    `llama-sk-${HEX_32}_q4`,
+    `x-sk-${HEX_32.slice(1)}`,
+    `x-sk-${HEX_32}a`,
+    `x-sk-${HEX_32.toUpperCase()}`,
+    // Digits alone or letters alone: a counter or a word, not a hash.
+    `x-sk-${"4".repeat(32)}`,
+    `x-sk-${"abcdef".repeat(5)}ab`,
+    // Providers' own ids: OpenAI fine-tunes, Bedrock ARNs, Hugging Face repos, Together's
+    // fine-tunes (8 hex), Replicate versions (64 hex), Ollama digests, Azure deployments.
+    "ft:gpt-4o-mini-2024-07-18:acme-sk::9AbcDEF1",
+    "ft:gpt-3.5-turbo-0125:personal:sk-support:8kX2mP1q",
+    "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.titan-text-express-v1:0:8k/a1b2c3d4e5f6",
+    "arn:aws:bedrock:eu-central-1:123456789012:provisioned-model/sk-3f2a9c1e8b7d",
+    "Helsinki-NLP/opus-mt-en-sk",
+    "gerulata/slovakbert-sk-ner",
+    "acme/Meta-Llama-3.1-8B-Instruct-Reference-sk-legal-3f2a9c1e",
+    `acme/whisper-sk:${HEX_32}${HEX_32}`,
+    `sha256-${HEX_32}${HEX_32}`,
+    `gpt-4o-sk-deploy-${HEX_32.slice(0, 8)}`,
+  ];
+  for (const name of names) expect(withoutShapes(name)).toBe(name);
+});
+
 test("the pre-scan passes every text the shapes change", () => {
   const texts = [
     `claude-x-sk-proj-${PROJECT_BODY}`,
     `x_sk-${ANTHROPIC_BODY}`,
+    `deepseek-chat-sk-${HEX_32}`,
     `sk-proj-${PROJECT_BODY}`,
     "claude-x-mgw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg",
     "key gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
@@ -73,6 +114,8 @@ test("a hostile 100 kB text is read through, each glued `sk-` once", () => {
     `x-sk-${"a1".repeat(50_000)}`,
     "_sk-proj-".repeat(11_112),
     `${"x-sk-".repeat(10_000)}${"A1b2".repeat(12_500)}`,
+    `x-sk-${"0a".repeat(50_000)}`,
+    `toolu_mgw_${"-sk-".repeat(25_000)}`,
   ];
   for (const text of hostile) {
     expect(MAY_HOLD_SHAPE.test(text)).toBe(true);

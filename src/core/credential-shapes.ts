@@ -40,9 +40,9 @@ export function looksGenerated(body: string): boolean {
 /**
  * The least body of an `sk-` key glued after a hyphen or underscore (`claude-x-sk-proj-…`), past
  * its kind (`proj-`, `ant-api03-`…): 40. OpenAI's legacy keys carry 48, Anthropic's about 95,
- * OpenAI's project and service-account keys 150 or more; a key of 32 hex (DeepSeek's) glued so is
- * not told from a hash or a UUID a model name may end in, and is left to the rule at a token's
- * start. `sk` as a word of a model name is ordinary (Slovak's language code: `opus-mt-en-sk`).
+ * OpenAI's project and service-account keys 150 or more. A key of 32 lowercase hex (DeepSeek's,
+ * DashScope's) is shorter, and has a rule of its own (`GLUED_HEX_SK`). `sk` as a word of a model
+ * name is ordinary (Slovak's language code: `opus-mt-en-sk`).
  */
 const GLUED_SK_BODY = 40;
 
@@ -73,11 +73,44 @@ function alternatesAsRandom(body: string): boolean {
  * An `sk-` key glued after a hyphen or underscore (`claude-x-sk-proj-…`, a key pasted onto a model
  * name a glob routes): `sk-`, its kind if one is known, and a body of `GLUED_SK_BODY` or more that
  * runs to the token's end (the repeat is greedy over every character a token holds), which
- * `alternatesAsRandom` must accept. A shorter body is a name's words (`task-sk-specific`,
+ * `alternatesAsRandom` must accept (group 1). A shorter body is a name's words (`task-sk-specific`,
  * `my-sk-model-2024`). Read once from where it starts: a match takes the rest of its token, a
  * miss reads at most `GLUED_SK_BODY` characters past its kind ("a-sk-a-sk-…").
  */
-const GLUED_SK_KEY = `(?<=[-_])sk-(?:proj-|ant-api\\d\\d-|ant-admin\\d\\d-|svcacct-|admin-)?([A-Za-z0-9_-]{${GLUED_SK_BODY},})`;
+const GLUED_SK_KEY = `sk-(?:proj-|ant-api\\d\\d-|ant-admin\\d\\d-|svcacct-|admin-)?([A-Za-z0-9_-]{${GLUED_SK_BODY},})`;
+
+/**
+ * A DeepSeek or DashScope key glued on (`deepseek-chat-sk-…`): `sk-` and exactly 32 lowercase hex
+ * as the token's last segment (group 2), letters and digits both (`hexAsRandom`). A hash or a UUID
+ * a model name carries is not told from it by its characters, only by where it stands: the
+ * catalogues' ids put a hash after a colon or a slash (Replicate's 64, Ollama's digests), or a short
+ * one after words (Together's 8, Bedrock's 12), none 32 straight after a word `sk` at the name's
+ * end; one followed by more of the name (`-v2`, `_q4`) is kept.
+ */
+const GLUED_HEX_SK = "sk-([0-9a-f]{32})(?![A-Za-z0-9_-])";
+
+/** 32 hex reads as random, not as a counter or a word: both letters and digits (all digits: 1 in 3 million). */
+const hexAsRandom = (hex: string): boolean => /[a-f]/.test(hex) && /\d/.test(hex);
+
+/**
+ * The gateway's own tool-call ids, a whole token from its start (`toolu_mgw_` and base64url,
+ * `toolu_mgh_` and a digest: translate/anthropic-tool-id.ts): read past whole, never as a glued
+ * key, whose base64url may hold `-sk-` and 40 random characters after it.
+ */
+const OWN_TOOL_ID = `${START}toolu_mg[wh]_[A-Za-z0-9_-]*`;
+
+/**
+ * The glued `sk-` keys, one scan: a token that is the gateway's tool id is taken whole and kept
+ * (its groups unset), else an `sk-` after a hyphen or underscore, its long body (group 1) or its
+ * 32 hex (group 2).
+ */
+const GLUED_SK = `${OWN_TOOL_ID}|(?<=[-_])(?:${GLUED_SK_KEY}|${GLUED_HEX_SK})`;
+
+/** A glued key redacted when its body reads as random; the gateway's tool id, or words, kept. */
+const gluedKey = (found: string, body?: string, hex?: string): string =>
+  (body !== undefined && alternatesAsRandom(body)) || (hex !== undefined && hexAsRandom(hex))
+    ? REDACTED
+    : found;
 
 /** The credential replaced, where `pattern` found it: the match, or what follows its group 1. */
 type Replace = (found: string, ...groups: string[]) => string;
@@ -93,7 +126,7 @@ export const CREDENTIAL_SHAPES: readonly (readonly [RegExp, Replace])[] = [
     new RegExp(`${START}sk-([A-Za-z0-9_-]{16,})`, "g"),
     (key, body) => (looksGenerated(body) ? REDACTED : key),
   ],
-  [new RegExp(GLUED_SK_KEY, "g"), (key, body) => (alternatesAsRandom(body) ? REDACTED : key)],
+  [new RegExp(GLUED_SK, "g"), gluedKey],
   [new RegExp(`${START}gsk_[A-Za-z0-9]{20,}`, "g"), () => REDACTED],
   [new RegExp(`${START}xai-[A-Za-z0-9]{20,}`, "g"), () => REDACTED],
   [new RegExp(`${START}AIza[0-9A-Za-z_-]{30,}`, "g"), () => REDACTED],

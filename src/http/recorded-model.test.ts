@@ -54,7 +54,13 @@ test("a name only a glob or a worker matches is refused when it holds a credenti
   // An OpenAI or Anthropic key glued on as well; `sk` as a word of a name is no key.
   expect(refused(`claude-x-${PROJECT_KEY}`, "matched")).toEqual({ status: 400, param: "model" });
   expect(refused(`gpt_${ANTHROPIC_KEY}`, "matched")).toEqual({ status: 400, param: "model" });
+  // A DeepSeek or DashScope key (32 hex) as the name's last segment; 32 hex with more after it is a name's.
+  expect(refused("deepseek-chat-sk-3f2a9c1e8b7d4e2f9a1c0d5e6f7a8b9c", "matched")).toEqual({
+    status: 400,
+    param: "model",
+  });
   for (const name of [
+    "deepseek-chat-sk-3f2a9c1e8b7d4e2f9a1c0d5e6f7a8b9c-v2",
     "risk-assessment-classifier-v2",
     "task-sk-specific",
     "my-sk-model-2024",

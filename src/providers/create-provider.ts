@@ -104,11 +104,11 @@ export const createProvider: ProviderFactory = (config, context) => {
     }
     case "vertex": {
       const { createGoogleProvider, vertexEndpoint } = google();
-      const token = vertexTokens().vertexToken(
-        config.name,
-        config.service_account ?? process.env.GOOGLE_APPLICATION_CREDENTIALS,
-        refreshFailedOf(config, context).refreshFailed,
-      );
+      const token = vertexTokens().vertexToken({
+        provider: config.name,
+        serviceAccount: config.service_account,
+        ...refreshFailedOf(config, context),
+      });
       const endpoint = (publisher: "google" | "anthropic") =>
         vertexEndpoint(
           config.project ?? "",

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../config/load-config.ts";
@@ -55,10 +55,14 @@ test("each cloud provider without usable credentials, named with its routes and 
     { name: "gm-key", type: "gemini", api_key: "k" },
     { name: "mock", type: "mock" },
   );
-  const found = missingCredentials(config, {});
+  // Not on Google Cloud (told, not read from this host's BIOS), and no home directory.
+  const found = missingCredentials(config, {}, () => false);
   expect(found.map((f) => [f.provider, f.missing])).toEqual([
-    ["v-none", "no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset"],
-    ["v-gone", "the service-account key file /nonexistent/sa.json does not exist"],
+    [
+      "v-none",
+      "no service_account in config, GOOGLE_APPLICATION_CREDENTIALS unset, no gcloud application default credentials file, and this host does not look like Google Cloud (no metadata server to ask)",
+    ],
+    ["v-gone", "the service_account file /nonexistent/sa.json does not exist"],
     [
       "v-inline",
       "the inline service_account is no service-account key (it needs client_email and private_key)",
@@ -70,7 +74,29 @@ test("each cloud provider without usable credentials, named with its routes and 
     ["gm", "no api_key in config and GEMINI_API_KEY is unset"],
   ]);
   expect(missingCredentialsWarning(found[0] as (typeof found)[number])).toBe(
-    "warning: provider v-none (vertex) has no usable credentials: no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset; its calls will answer 502 (model m-v-none (route v-none/x))",
+    "warning: provider v-none (vertex) has no usable credentials: no service_account in config, GOOGLE_APPLICATION_CREDENTIALS unset, no gcloud application default credentials file, and this host does not look like Google Cloud (no metadata server to ask); its calls will answer 502 (model m-v-none (route v-none/x))",
+  );
+});
+
+test("vertex with nothing configured: no warning where the metadata server may serve its token, or gcloud's ADC file is there; the file's path said when it is not", () => {
+  const config = configOf(vertex("v"));
+  const onGcp = (env: Record<string, string | undefined>) => env.K_SERVICE !== undefined;
+  expect(missingCredentials(config, { K_SERVICE: "gw" }, onGcp)).toEqual([]);
+  const home = join(dir, "home");
+  const adc = join(home, ".config", "gcloud", "application_default_credentials.json");
+  expect(missingCredentials(config, { HOME: home }, onGcp)[0]?.missing).toBe(
+    `no service_account in config, GOOGLE_APPLICATION_CREDENTIALS unset, no gcloud application default credentials file (looked for ${adc}), and this host does not look like Google Cloud (no metadata server to ask)`,
+  );
+  mkdirSync(join(home, ".config", "gcloud"), { recursive: true });
+  writeFileSync(
+    adc,
+    JSON.stringify({ type: "authorized_user", client_id: "c", client_secret: "s", refresh_token: "r" }),
+  );
+  expect(missingCredentials(config, { HOME: home }, onGcp)).toEqual([]);
+  // A file of a type the gateway does not take is warned of wherever it runs.
+  writeFileSync(adc, JSON.stringify({ type: "external_account", audience: "a" }));
+  expect(missingCredentials(config, { HOME: home, K_SERVICE: "gw" }, onGcp)[0]?.missing).toStartWith(
+    `gcloud's application default credentials file ${adc} is of type external_account: external_account credentials (workload identity federation) are not supported`,
   );
 });
 
@@ -92,10 +118,10 @@ test("credentials from the environment count: GOOGLE_APPLICATION_CREDENTIALS, GE
     AZURE_CLIENT_ID: "c",
     AZURE_CLIENT_SECRET: "s",
   };
-  expect(missingCredentials(config, env)).toEqual([]);
+  expect(missingCredentials(config, env, () => false)).toEqual([]);
   expect(
     missingCredentials(config, { GOOGLE_APPLICATION_CREDENTIALS: join(dir, "missing.json") })[0]?.missing,
-  ).toBe(`the service-account key file ${join(dir, "missing.json")} does not exist`);
+  ).toBe(`the GOOGLE_APPLICATION_CREDENTIALS file ${join(dir, "missing.json")} does not exist`);
 });
 
 test("an Entra workload identity whose federated token file is not there, from config or the environment, is named", () => {

@@ -20,10 +20,14 @@ export interface MissingCredentials {
  * calls meanwhile answer 502; `config check` and the gateway's start say so now rather than at
  * the first request.
  */
-export function missingCredentials(config: Config, env: Env = process.env): MissingCredentials[] {
+export function missingCredentials(
+  config: Config,
+  env: Env = process.env,
+  onGoogleCloud?: (env: Env) => boolean,
+): MissingCredentials[] {
   const found: MissingCredentials[] = [];
   for (const provider of config.providers) {
-    const missing = whatIsMissing(provider, env);
+    const missing = whatIsMissing(provider, env, onGoogleCloud);
     if (missing === undefined) continue;
     const routes = config.models.flatMap((model) =>
       model.routes
@@ -73,8 +77,15 @@ export const missingCredentialsWarning = (found: MissingCredentials): string =>
       : `its calls will answer 502 (model ${found.routes.join(", model ")})`
   }`;
 
-/** What a provider of a type whose credentials may come from the environment lacks, if anything. */
-function whatIsMissing(provider: ProviderConfig, env: Env): string | undefined {
+/**
+ * What a provider of a type whose credentials may come from the environment lacks, if anything.
+ * `onGoogleCloud`: whether a metadata server may serve Vertex AI's token (google-cloud-residency.ts).
+ */
+function whatIsMissing(
+  provider: ProviderConfig,
+  env: Env,
+  onGoogleCloud: ((env: Env) => boolean) | undefined,
+): string | undefined {
   switch (provider.type) {
     case "gemini":
       return provider.api_key || env.GEMINI_API_KEY
@@ -93,11 +104,9 @@ function whatIsMissing(provider: ProviderConfig, env: Env): string | undefined {
       return file && !existsSync(file) ? `the federated token file ${file} does not exist` : undefined;
     }
     case "vertex": {
-      const source = provider.service_account ?? env.GOOGLE_APPLICATION_CREDENTIALS;
-      if (!source) return "no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset";
-      const { serviceAccountProblem } =
-        require("./google/service-account-key.ts") as typeof import("./google/service-account-key.ts");
-      return serviceAccountProblem(source);
+      const { vertexCredentialsProblem } =
+        require("./google/vertex-credentials-problem.ts") as typeof import("./google/vertex-credentials-problem.ts");
+      return vertexCredentialsProblem(provider.service_account, env, onGoogleCloud);
     }
     default:
       return undefined;

@@ -17,6 +17,7 @@ import { opensAnswer } from "./answer-opening.ts";
 import { CountedEvents } from "./counted-events.ts";
 import { EventChunks, EventReader } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
+import { OwedEventUsage } from "./owed-event-usage.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { READ_ON } from "./stepped-reads.ts";
 import { cutOff } from "./stream-end.ts";
@@ -112,12 +113,24 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
   // A relay above arms the first-byte bound itself, when its first read must wait.
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
   const source = translated ? translated.events : events;
+  if (translated) {
+    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, undefined);
+    return eventChunks(call, reader, translated.failureEvents, counted);
+  }
+  // The caller's own dialect: where it asked for usage itself, it may be owed a chunk of it.
+  const asked = call.usageAsked;
+  const owed = asked && new OwedEventUsage(asked, (upstreamEvents) => call.recordEstimate(upstreamEvents));
   const reader = new EventReader(
     source[Symbol.asyncIterator](),
     attempt,
-    translated ? undefined : (event) => call.onUsage(event),
+    owed
+      ? (event) => {
+          owed.saw(event);
+          return call.onUsage(event);
+        }
+      : (event) => call.onUsage(event),
   );
-  return eventChunks(call, reader, translated?.failureEvents, counted);
+  return eventChunks(call, reader, undefined, counted, owed);
 }
 
 /**
@@ -130,6 +143,7 @@ async function eventChunks(
   reader: EventReader,
   failureEvents: ((error: GatewayError) => SseEvent[]) | undefined,
   counted: CountedEvents | undefined,
+  owed?: OwedEventUsage,
 ): Promise<ClientReply> {
   const { attempt } = call;
   let first = await reader.next();
@@ -148,6 +162,7 @@ async function eventChunks(
     call.provider,
     opening,
     counted,
+    owed,
   );
   return { kind: "stream", chunks, ...(failureEvents ? { failureEvents } : {}) };
 }

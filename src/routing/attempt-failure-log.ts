@@ -44,7 +44,12 @@ export function logRefusedField(
   route: Route,
   refused: RefusedHint,
 ): void {
-  const again = refused.fits === undefined ? "without it" : "with the max_tokens the window leaves";
+  const again =
+    refused.fits === undefined
+      ? "without it"
+      : refused.fitsBy === "model"
+        ? "with the most the model writes"
+        : "with the max_tokens the window leaves";
   log(`route's model refused a field the caller's API takes: sent again ${again}`, {
     request_id: request.requestId,
     route: route.label,

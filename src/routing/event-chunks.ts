@@ -1,10 +1,12 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { clientClosed, type GatewayError, providerFailure } from "../core/gateway-error.ts";
+import { joinTwo } from "../core/join-bytes.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { usageAlone } from "./answer-event.ts";
 import type { Attempt } from "./attempt.ts";
-import { closingAfter, cutOff, endsStreamEvent, reportedFailure } from "./stream-end.ts";
+import type { OwedEventUsage } from "./owed-event-usage.ts";
+import { CLOSING, closingAfter, cutOff, DONE_DATA, endsStreamEvent, reportedFailure } from "./stream-end.ts";
 
 /** Sees each event of a decoded same-dialect stream; false drops it for the caller. */
 export type Pass = (event: SseEvent) => boolean;
@@ -86,6 +88,8 @@ export class EventChunks implements ChunkSource {
      * translation's (then counted as the translation reads them: routing/counted-events.ts).
      */
     private readonly upstream: { readonly read: number } = reader,
+    /** The usage chunk the caller may be owed before the end marker (owed-event-usage.ts). */
+    private readonly owed?: OwedEventUsage,
   ) {
     if (first.done) this.close();
     else {
@@ -117,7 +121,11 @@ export class EventChunks implements ChunkSource {
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     const opening = this.opening;
-    if (opening === undefined) return encoder.encode(encodeSse(event));
+    if (opening === undefined) {
+      const owed = this.owed && event.data === DONE_DATA && !this.reported ? this.owedChunk() : undefined;
+      const bytes = encoder.encode(encodeSse(event));
+      return owed ? joinTwo(owed, bytes) : bytes;
+    }
     this.opening = undefined;
     let text = "";
     for (const opened of opening) text += encodeSse(opened);
@@ -151,10 +159,17 @@ export class EventChunks implements ChunkSource {
     }
     if (closing) {
       this.finishedUnmarked = true;
+      const owed = this.owed && closing === CLOSING.openai ? this.owedChunk() : undefined;
       this.close();
-      return encoder.encode(closing);
+      const bytes = encoder.encode(closing);
+      return owed ? joinTwo(owed, bytes) : bytes;
     }
     throw cutOff(this.provider);
+  }
+
+  /** The usage chunk owed, once the stream ended whole, counted as `ChunkSource.upstreamEvents`. */
+  private owedChunk(): Uint8Array | undefined {
+    return this.owed?.chunk(this.upstreamEvents);
   }
 
   /**

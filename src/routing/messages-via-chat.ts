@@ -38,8 +38,14 @@ export function messagesViaChat(
     dropped: dropped.list,
     callerNames,
     callerPaths,
-    // `thinking` and `output_config.effort` written as `reasoning_effort`.
-    hints: effortHint(chat, callerNames.reasoning_effort ?? "output_config.effort"),
+    // `thinking` and `output_config.effort` written as `reasoning_effort`; `max_tokens`, lowered to
+    // the most the route's model writes when it refuses more; `temperature`, which OpenAI's
+    // reasoning models take only at its default (translation-hints.ts).
+    hints: {
+      ...effortHint(chat, callerNames.reasoning_effort ?? "output_config.effort"),
+      max_completion_tokens: "max_tokens",
+      ...(chat.temperature != null ? { temperature: "temperature" } : {}),
+    },
     prompt: body,
     json: (reply) => chatResponseToMessages(reply, model),
     stream: (events, onUsage, maxHeld = DEFAULT_MAX_UPSTREAM_BODY) =>

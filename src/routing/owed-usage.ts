@@ -13,15 +13,16 @@ const REPEATED = ["id", "object", "created", "model", "system_fingerprint"] as c
  * owed when its upstream sent no usage object (a server that ignores `stream_options`): the
  * `choices: []` chunk OpenAI writes before `[DONE]`, saying `usage`, what the caller is charged
  * (`UsageSink.recordEstimate`). Its id, object, created and model are those of `head`, the data of
- * the stream's finish chunk (of its first chunk when `[DONE]` came without a finish), decoded only
- * now that a chunk is owed; its `object` is `fallbackObject` where the head names none.
+ * the stream's finish chunk (of its first chunk when `[DONE]` came without a finish), as bytes
+ * decoded only now that a chunk is owed (or a decoded event's data: owed-event-usage.ts); its
+ * `object` is `fallbackObject` where the head names none.
  */
 export function owedUsageChunk(
-  head: Uint8Array | undefined,
+  head: Uint8Array | string | undefined,
   usage: Usage,
   fallbackObject: string,
 ): Uint8Array {
-  const parsed = head && parseEventData(decoder.decode(head));
+  const parsed = head !== undefined && parseEventData(typeof head === "string" ? head : decoder.decode(head));
   const body = isJsonObject(parsed) ? parsed : undefined;
   const chunk: JsonObject = {};
   for (const field of REPEATED) {

@@ -443,3 +443,34 @@ describe("a prompt Gemini blocked (promptFeedback.blockReason): a content filter
     ]);
   });
 });
+
+describe("a Messages caller's max_tokens past the most the Gemini model writes", () => {
+  const ANSWER = {
+    candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+  };
+  /** Gemini 2.5 Pro on Vertex AI, which writes at most 65,536 tokens and refuses more in these words. */
+  const vertexPro = (sent: JsonObject) => {
+    const asked = (sent.generationConfig as { maxOutputTokens?: number } | undefined)?.maxOutputTokens ?? 0;
+    return asked > 65_536
+      ? googleError(
+          400,
+          "INVALID_ARGUMENT",
+          `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.`,
+        )
+      : Response.json(ANSWER);
+  };
+  const config = {
+    providers: [{ name: "g", type: "gemini" }],
+    models: [{ name: "m", routes: [{ provider: "g", model: "gemini-2.5-pro" }] }],
+    routing: { retries: 0 },
+  };
+
+  test("Claude Code's 128,000: sent again with 65,536, nothing dropped", async () => {
+    const g = gemini("g", vertexPro);
+    const { router } = routerFor(config, [g]);
+    const body = { model: "m", max_tokens: 128_000, messages: [{ role: "user", content: "hi" }] };
+    const dispatched = await router(chatRequest("m", { operation: "messages", body }));
+    expect(g.calls.map((call) => call.body.max_completion_tokens)).toEqual([128_000, 65_536]);
+    expect(dispatched.dropped).toEqual([]);
+  });
+});

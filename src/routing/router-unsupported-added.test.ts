@@ -208,3 +208,104 @@ describe("the max_tokens a translation to Messages wrote, with the prompt past w
     expect(provider.calls).toHaveLength(1);
   });
 });
+
+describe("a Messages caller's max_tokens past the most the chat route's model writes", () => {
+  // Claude Code sends the bound of the Claude model it thinks it talks to (32,000 to 128,000);
+  // gpt-4o writes at most 16,384 and refuses more, in OpenAI's words, on every request.
+  const MOST = 16_384;
+  const tooLarge = (asked: number) => ({
+    error: {
+      message: `max_tokens is too large: ${asked}. This model supports at most ${MOST} completion tokens, whereas you provided ${asked}.`,
+      type: "invalid_request_error",
+      param: "max_tokens",
+      code: "invalid_value",
+    },
+  });
+  const gpt4o = () =>
+    fakeProvider("p", (call) => {
+      const asked = (call.body.max_completion_tokens ?? call.body.max_tokens) as number;
+      return asked > MOST
+        ? Promise.reject(refusal("p", tooLarge(asked)))
+        : Promise.resolve(jsonReply(COMPLETION));
+    });
+  const boundsSent = (provider: FakeProvider) =>
+    provider.calls.map((call) => call.body.max_completion_tokens);
+  const messages = (max_tokens: number) =>
+    chatRequest("m", {
+      operation: "messages",
+      body: { model: "m", max_tokens, messages: [{ role: "user", content: "hi" }] },
+    });
+
+  test("sent again with the most the model writes, nothing dropped, under translation.unsupported: reject too", async () => {
+    for (const policy of [{}, { translation: { unsupported: "reject" } }]) {
+      const gpt = gpt4o();
+      const { router, logs } = routerFor(oneRoute("openai", "gpt-4o", policy), [gpt]);
+      const dispatched = await router(messages(32_000));
+      expect(boundsSent(gpt)).toEqual([32_000, MOST]);
+      expect([dispatched.attempts, dispatched.dropped]).toEqual([2, []]);
+      expect(logs[0]).toMatchObject({
+        message:
+          "route's model refused a field the caller's API takes: sent again with the most the model writes",
+        fields: { field: "max_completion_tokens", client_field: "max_tokens", max_tokens: MOST },
+      });
+    }
+  });
+
+  test("a bound the model takes goes once; a chat caller's own bound refused is its 400", async () => {
+    const gpt = gpt4o();
+    await routerFor(oneRoute("openai", "gpt-4o"), [gpt]).router(messages(8_000));
+    expect(boundsSent(gpt)).toEqual([8_000]);
+    const own = gpt4o();
+    const { router } = routerFor(oneRoute("openai", "gpt-4o"), [own]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], max_completion_tokens: 32_000 };
+    const refused = await refusedBy(router, chatRequest("m", { body }));
+    expect(refused.status).toBe(400);
+    expect(own.calls).toHaveLength(1);
+  });
+});
+
+describe("a Messages caller's temperature, which OpenAI's reasoning models take only at its default", () => {
+  // Claude Code on /model gpt-5 (claude-code-router #849), in OpenAI's words.
+  const refused = (value: number) => ({
+    error: {
+      message: `Unsupported value: 'temperature' does not support ${value} with this model. Only the default (1) value is supported.`,
+      type: "invalid_request_error",
+      param: "temperature",
+      code: "unsupported_value",
+    },
+  });
+  const gpt5 = () =>
+    fakeProvider("p", (call) => {
+      const { temperature } = call.body;
+      return typeof temperature === "number" && temperature !== 1
+        ? Promise.reject(refusal("p", refused(temperature)))
+        : Promise.resolve(jsonReply(COMPLETION));
+    });
+  const messages = chatRequest("m", {
+    operation: "messages",
+    body: { model: "m", max_tokens: 100, temperature: 0, messages: [{ role: "user", content: "hi" }] },
+  });
+
+  test("sent again without it, named temperature; under translation.unsupported: reject, the refusal is the caller's", async () => {
+    const gpt = gpt5();
+    const dispatched = await routerFor(oneRoute("openai", "gpt-5"), [gpt]).router(messages);
+    expect(gpt.calls.map((call) => call.body.temperature)).toEqual([0, undefined]);
+    expect(dispatched.dropped).toEqual(["temperature"]);
+    const strict = gpt5();
+    const rejecting = oneRoute("openai", "gpt-5", { translation: { unsupported: "reject" } });
+    const error = await refusedBy(routerFor(rejecting, [strict]).router, messages);
+    expect([error.status, error.param]).toEqual([400, "temperature"]);
+    expect(strict.calls).toHaveLength(1);
+  });
+
+  test("a chat caller's own temperature refused is its 400", async () => {
+    const gpt = gpt5();
+    const body = { model: "m", temperature: 0, messages: [{ role: "user", content: "hi" }] };
+    const error = await refusedBy(
+      routerFor(oneRoute("openai", "gpt-5"), [gpt]).router,
+      chatRequest("m", { body }),
+    );
+    expect(error.status).toBe(400);
+    expect(gpt.calls).toHaveLength(1);
+  });
+});

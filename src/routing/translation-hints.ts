@@ -29,6 +29,17 @@ import type { CallerNames } from "./caller-param.ts";
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
  *   which an OpenAI caller hears as its context being full (Codex compacts, or gives up): sent
  *   again with `max_tokens` W − P, what the window leaves (`fits`).
+ * - a Messages caller's `max_tokens`, which Claude Code sets for the Claude model it thinks it talks
+ *   to (32,000 to 128,000), past the most the chat route's model writes (gpt-4o: 400 "max_tokens is
+ *   too large: 32000. This model supports at most 16384 completion tokens…"; Gemini 2.5 on Vertex
+ *   AI: "…maxOutputTokens value of 128000 but the supported range is from 1 (inclusive) to 65537
+ *   (exclusive)…"), which the client cannot read as anything it can fix, and so meets on every
+ *   request: sent again with that most (`fits`). Anthropic's own words for the same refusal lower a
+ *   `max_tokens` a translation to Messages wrote alike.
+ * - a Messages caller's `temperature`, which Claude takes and OpenAI's reasoning models take only at
+ *   its default (gpt-5: 400 "Unsupported value: 'temperature' does not support 0 with this
+ *   model. Only the default (1) value is supported."; o3: "Unsupported parameter: 'temperature'…"),
+ *   which Claude Code sends some calls with: sent again without it, at the model's default.
  */
 export interface RefusedHint {
   /** Where it is in the upstream body: `output_config.effort`, `reasoning_effort`, `max_tokens`. */
@@ -37,6 +48,8 @@ export interface RefusedHint {
   readonly callerName: string;
   /** The value sent instead (`max_tokens` the window leaves); absent, the field goes. */
   readonly fits?: number;
+  /** What bounds `fits`: the context window past the prompt, or the most the model writes. */
+  readonly fitsBy?: "window" | "model";
 }
 
 /** The caller's names for what a translation may write of its own (`translationHints`). */
@@ -93,13 +106,15 @@ export function effortHint(body: JsonObject, callerName: string): CallerNames | 
 }
 
 /**
- * How upstreams say a request has a parameter this model does not take, and its name: OpenAI's
- * `Unsupported parameter: 'reasoning_effort' is not supported with this model.` (code
- * `unsupported_parameter`, the name in `param` too), Anthropic's `This model does not support the
- * effort parameter.`, and Anthropic's schema check of a field it does not know.
+ * How upstreams say a request has a parameter this model does not take, or not at that value, and
+ * its name: OpenAI's `Unsupported parameter: 'reasoning_effort' is not supported with this model.`
+ * and `Unsupported value: 'temperature' does not support 0 with this model.` (codes
+ * `unsupported_parameter`, `unsupported_value`, the name in `param` too), Anthropic's `This model
+ * does not support the effort parameter.`, and Anthropic's schema check of a field it does not know.
  */
 const REFUSALS = [
   /^Unsupported parameter: '([\w.]+)'/,
+  /^Unsupported value: '([\w.]+)' does not support\b/,
   /does not support the ([\w.]+) parameter/,
   /^([\w.]+): Extra inputs are not permitted/,
 ];
@@ -134,6 +149,12 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
   if (hints === undefined || !(error instanceof GatewayError) || error.status !== 400) return undefined;
   const bound = hints.max_tokens;
   if (bound !== undefined && error.code === "context_length_exceeded") return boundThatFits(error, bound);
+  const most = modelsMost(error.message);
+  if (most !== undefined)
+    for (const path of BOUNDS) {
+      const callerName = hints[path];
+      if (callerName !== undefined) return { path, callerName, fits: most, fitsBy: "model" };
+    }
   for (const [path, refusal] of PAIR_REFUSALS) {
     const callerName = hints[path];
     if (callerName !== undefined && refusal.test(error.message)) return { path, callerName };
@@ -143,6 +164,33 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
   for (const [path, callerName] of Object.entries(hints)) {
     if (PAIR_REFUSALS.has(path)) continue;
     if (path === named || path.endsWith(`.${named}`)) return { path, callerName };
+  }
+  return undefined;
+}
+
+/** Where a bound on the answer is, by dialect: Messages' `max_tokens`, chat's `max_completion_tokens`. */
+const BOUNDS = ["max_tokens", "max_completion_tokens"] as const;
+
+/**
+ * How upstreams refuse a bound past the most their model writes, that most in the first group and,
+ * for a bound said exclusive, one past it: OpenAI's, Google's (Vertex AI), Anthropic's, Bedrock
+ * Converse's (which takes the limit it names).
+ */
+const MOST_REFUSALS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/\bThis model supports at most (\d+) completion tokens\b/, 0],
+  [
+    /\bmaxOutputTokens value of \d+ but the supported range is from 1 \(inclusive\) to (\d+) \(exclusive\)/,
+    1,
+  ],
+  [/\bmax_tokens: \d+ > (\d+), which is the maximum allowed number of output tokens\b/, 0],
+  [/\bThe maximum tokens you requested exceeds the model limit of (\d+)\b/, 0],
+];
+
+/** The most the model writes, by the refusal's words; undefined when they say none. */
+function modelsMost(message: string): number | undefined {
+  for (const [refusal, past] of MOST_REFUSALS) {
+    const most = Number(refusal.exec(message)?.[1] ?? Number.NaN) - past;
+    if (Number.isSafeInteger(most) && most > 0) return most;
   }
   return undefined;
 }
@@ -158,7 +206,8 @@ function boundThatFits(error: GatewayError, callerName: string): RefusedHint | u
 }
 
 function refusedParameter(error: GatewayError): string | undefined {
-  if (error.upstream?.code === "unsupported_parameter" && error.param) return error.param;
+  const code = error.upstream?.code;
+  if ((code === "unsupported_parameter" || code === "unsupported_value") && error.param) return error.param;
   for (const refusal of REFUSALS) {
     const named = refusal.exec(error.message)?.[1];
     if (named) return named;

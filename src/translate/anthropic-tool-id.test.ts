@@ -99,8 +99,12 @@ describe("tool-call ids across the Anthropic boundary", () => {
       anthropicToolId("functions.get_weather:0"),
       // Its base64url is exactly 43 letters and digits: a mindgw key's body, after `toolu_`.
       anthropicToolId("functions.lookup_weather_city:12"),
+      // Its base64url holds `-sk-` and 42 random-looking characters after it: an `sk-` key glued
+      // after a hyphen, to a rule that does not know the gateway's own ids.
+      anthropicToolId("call.za\uFB13\u4E00:get_weather_forecast_for_city:7"),
     ];
     expect(ids[1]?.slice("toolu_mgw_".length)).toMatch(/^[A-Za-z0-9]{43}$/);
+    expect(ids[2]).toMatch(/-sk-[A-Za-z0-9_-]{40,}$/);
     for (const id of ids) {
       const words = `messages.1.content.0: \`tool_use\` ids were found without \`tool_result\` blocks: ${id}`;
       expect(withoutShapes(JSON.stringify({ tool_use_id: id }))).toBe(JSON.stringify({ tool_use_id: id }));

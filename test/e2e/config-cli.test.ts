@@ -139,20 +139,31 @@ describe("mindgw config check", () => {
         routes: [{ provider: name, model: "x" }],
       })),
     });
+    // Nor gcloud's ADC file, nor a sign of Google Cloud (on a GCE runner, its BIOS would still say so).
     const unset = {
       GOOGLE_APPLICATION_CREDENTIALS: undefined,
+      HOME: undefined,
+      CLOUDSDK_CONFIG: undefined,
+      K_SERVICE: undefined,
+      CLOUD_RUN_JOB: undefined,
+      FUNCTION_NAME: undefined,
+      GCE_METADATA_HOST: undefined,
+      GCE_METADATA_IP: undefined,
       GEMINI_API_KEY: undefined,
       AZURE_TENANT_ID: undefined,
       AZURE_CLIENT_ID: undefined,
       AZURE_CLIENT_SECRET: undefined,
+      AZURE_FEDERATED_TOKEN_FILE: undefined,
+      IDENTITY_ENDPOINT: undefined,
+      IDENTITY_HEADER: undefined,
     };
     const result = await runMindgw(["config", "check", "-c", path], { env: unset });
     expect(result).toMatchObject({ code: 0 });
     expect(result.stdout).toContain(": valid");
     expect(result.stderr.trim().split("\n")).toEqual([
-      "warning: provider vx (vertex) has no usable credentials: no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset; its calls will answer 502 (model m-vx (route vx/x))",
-      "warning: provider vx-file (vertex) has no usable credentials: the service-account key file /nonexistent/sa.json does not exist; its calls will answer 502 (model m-vx-file (route vx-file/x))",
-      "warning: provider az (azure) has no usable credentials: neither api_key nor entra in config, and AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET are not all set; its calls will answer 502 (model m-az (route az/x))",
+      "warning: provider vx (vertex) has no usable credentials: no service_account in config, GOOGLE_APPLICATION_CREDENTIALS unset, no gcloud application default credentials file, and this host does not look like Google Cloud (no metadata server to ask); its calls will answer 502 (model m-vx (route vx/x))",
+      "warning: provider vx-file (vertex) has no usable credentials: the service_account file /nonexistent/sa.json does not exist; its calls will answer 502 (model m-vx-file (route vx-file/x))",
+      "warning: provider az (azure) has no usable credentials: neither api_key nor entra in config, and the environment has no Entra identity (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER); its calls will answer 502 (model m-az (route az/x))",
       "warning: provider gm (gemini) has no usable credentials: no api_key in config and GEMINI_API_KEY is unset; its calls will answer 502 (model m-gm (route gm/x))",
     ]);
   });

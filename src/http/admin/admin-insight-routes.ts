@@ -9,6 +9,7 @@ import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { actionsPage } from "./actions-page.ts";
 import { adminGuards } from "./admin-guards.ts";
+import { spendIds } from "./spend-ids.ts";
 import { type RoutingTable, routingFor } from "./tenant-routing.ts";
 
 export interface AdminInsightDeps {
@@ -40,7 +41,15 @@ export const actionsQuery = z.strictObject({
   /** One caller's actions, by its id (`actorKeyId`: `key_…`, `jwt:<tenant>:<name>`, `session:…`). */
   actor: z.string().min(1).max(1024).optional(),
 });
-export const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
+export const spendQuery = z.strictObject({
+  ids: z
+    .array(z.string().max(20_000))
+    .max(1_000)
+    .default([])
+    .describe(
+      "One caller's id a value, `ids` repeated (`ids=key_a&ids=jwt:acme:bob`): an id may hold a comma",
+    ),
+});
 
 /**
  * `/admin/api/{stats,routing,actions,spend}`: what the web UI's pages read. Admin role only; an
@@ -79,7 +88,8 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
     .get(
       "/spend",
       reader(async ({ headers }, request, scope) => {
-        const ids = parseInput(spendQuery, queryOf(request)).ids.split(",").filter(Boolean).slice(0, 1000);
+        const query = { ...queryOf(request), ids: new URL(request.url).searchParams.getAll("ids") };
+        const ids = spendIds(parseInput(spendQuery, query).ids).slice(0, 1000);
         // Another tenant's keys are left out, as if unknown: their spend is not this reader's.
         const spent = await deps.spentBy(ids, scope);
         const spentUsd = Object.fromEntries([...spent].map(([id, usd]) => [id, roundUsd(usd)]));

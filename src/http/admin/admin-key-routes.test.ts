@@ -344,23 +344,27 @@ test("/admin/api/spend reads each key once and every total in one read: a chain'
         [first.id, 1.5],
         [elsewhere.id, 2],
         ["jwt:acme:sub", 0.25],
+        // A JWT name claim is free text: a comma is part of the id.
+        ["jwt:acme:Doe, John", 0.5],
       ]),
     );
     const spent = async (ids: string[], as?: string) => {
       Object.assign(reads, { keys: 0, totals: 0, total: 0 });
-      const answer = await send("GET", `/admin/api/spend?ids=${ids.join(",")}`, undefined, as);
+      const query = ids.map((id) => `ids=${encodeURIComponent(id)}`).join("&");
+      const answer = await send("GET", `/admin/api/spend?${query}`, undefined, as);
       return ((await answer.json()) as { spentUsd: Record<string, number> }).spentUsd;
     };
-    const ids = [first.id, second.id, elsewhere.id, "jwt:acme:sub", first.id];
+    const ids = [first.id, second.id, elsewhere.id, "jwt:acme:sub", "jwt:acme:Doe, John", first.id];
     expect(await spent(ids)).toEqual({
       [first.id]: 1.5,
       [second.id]: 1.5,
       [elsewhere.id]: 2,
       "jwt:acme:sub": 0.25,
+      "jwt:acme:Doe, John": 0.5,
     });
-    expect(reads).toEqual({ keys: 4, totals: 1, total: 0 });
+    expect(reads).toEqual({ keys: 5, totals: 1, total: 0 });
     expect(await spent(ids, acmeAdmin.key)).toEqual({ [first.id]: 1.5, [second.id]: 1.5 });
-    expect(reads).toEqual({ keys: 4, totals: 1, total: 0 });
+    expect(reads).toEqual({ keys: 5, totals: 1, total: 0 });
   } finally {
     await gateway.stop();
   }

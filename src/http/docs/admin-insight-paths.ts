@@ -84,9 +84,9 @@ export function adminInsightPaths() {
       get: {
         ...tag,
         operationId: "get_spend",
-        summary: "USD spent per key, for the comma-separated key ids in `ids`",
+        summary: "USD spent per key, for the ids in `ids` (repeated, one id each)",
         description:
-          "A key's is its rotation chain's one total, the spend its budget reads (a rotation's old key and its new one report the same); a JWT subject's (`jwt:TENANT:SUBJECT`, a `:` or `%` of TENANT written `%3A` or `%25`) its own. Send each id URL-encoded, as any query value: tenant `org:123`'s `bob` is `ids=jwt:org%253A123:bob`, where `ids=jwt:org%3A123:bob` reads `jwt:org:123:bob`, tenant `org`'s `123:bob`. As stored: the running totals are written about once a second.",
+          "A key's is its rotation chain's one total, the spend its budget reads (a rotation's old key and its new one report the same); a JWT subject's (`jwt:TENANT:SUBJECT`, a `:` or `%` of TENANT written `%3A` or `%25`) its own. Send each id as its own `ids`, URL-encoded, as any query value: tenant `org:123`'s `bob` is `ids=jwt:org%253A123:bob`, where `ids=jwt:org%3A123:bob` reads `jwt:org:123:bob`, tenant `org`'s `123:bob`; a subject's name may hold a comma (`ids=jwt:acme:Doe%2C%20John`). The earlier comma-separated form is still read where no id can hold the comma: the key ids a value starts with (`ids=key_a,key_b`) are split off; from the first part that is no key id, the rest is one id. As stored: the running totals are written about once a second.",
         parameters: queryParameters(spendQuery),
         responses: {
           "200": json("Spend by key id", { type: "object" }, { spentUsd: { key_01: 1.25, key_07: 0 } }),

@@ -357,6 +357,31 @@ describe("the OpenAPI document's examples call the models the config serves", ()
     expect(exampleOf(doc, "/team/v1/embeddings")?.model).toBe("text-embedding-3-small");
   });
 
+  test("an app whose allow-list is globs (or an alias) calls a configured model they match, not the generic name", () => {
+    const doc = documentOf({
+      models: [
+        { name: "assistant", routes: routes("llama-3.1-8b") },
+        { name: "text-embedding-3-large", routes: routes("text-embedding-3-large") },
+        { name: "gpt-4o-2024-08-06", routes: routes("gpt-4o-2024-08-06") },
+        { name: "claude-opus-house", routes: routes("claude-opus-4-1") },
+        { name: "house-chat", aliases: ["house-chat-2025"], routes: routes("m") },
+      ],
+      apps: [
+        { name: "oa", frontdoor: "openai", path: "/oa", models: ["gpt-4o*", "claude-*"] },
+        { name: "an", frontdoor: "anthropic", path: "/an", models: ["claude-*"] },
+        { name: "vec", frontdoor: "openai", path: "/vec", models: ["text-embedding-*"] },
+        { name: "alias", frontdoor: "openai", path: "/alias", models: ["house-chat-2025"] },
+      ],
+    });
+    expect(exampleOf(doc, "/oa/v1/chat/completions")?.model).toBe("gpt-4o-2024-08-06");
+    expect(exampleOf(doc, "/an/v1/messages")?.model).toBe("claude-opus-house");
+    expect(exampleOf(doc, "/vec/v1/embeddings")?.model).toBe("text-embedding-3-large");
+    expect(exampleOf(doc, "/alias/v1/chat/completions")?.model).toBe("house-chat-2025");
+    // Nothing configured the globs match: the generic example stays.
+    expect(exampleOf(doc, "/oa/v1/embeddings")?.model).toBe("text-embedding-3-small");
+    expect(misexampled(doc)).toEqual([]);
+  });
+
   test("a tenant's own model is named nowhere in the document, which anyone may read, under an app of that tenant too", () => {
     const tenantOnly = {
       tenants: [{ name: "team-a" }],

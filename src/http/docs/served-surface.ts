@@ -1,4 +1,4 @@
-import { compileGlob } from "../../auth/model-glob.ts";
+import { compileGlob, matchesAny } from "../../auth/model-glob.ts";
 import type { AppConfig } from "../../config/app-config.ts";
 import type { Config } from "../../config/config-schema.ts";
 import type { Dialect } from "../../core/dialect.ts";
@@ -103,17 +103,17 @@ const embeds = (model: Config["models"][number]) =>
   /embed/i.test(model.name) || model.routes.some((route) => /embed/i.test(route.model));
 
 /**
- * The first configured model of each kind that `allowed` (an app's `models`, `*` for all) lets a
- * caller name, and that anyone may be told of: one of no tenant.
+ * The first configured model of each kind that `allowed` (an app's `models`, globs allowed, `*` for
+ * all) lets a caller name, and that anyone may be told of: one of no tenant. Its name, or the first
+ * alias `allowed` matches where its name is not (a caller names an alias as it is).
  */
 function exampleModelsOf(models: Config["models"], allowed: readonly string[]): ExampleModels {
-  const callable = models.filter(
-    (model) =>
-      concrete(model.name) &&
-      model.tenant === undefined &&
-      (allowed.includes("*") || allowed.includes(model.name)),
-  );
-  const chat = callable.find((model) => !embeds(model))?.name;
-  const embeddings = callable.find(embeds)?.name;
+  const callable = models.flatMap((model) => {
+    if (model.tenant !== undefined) return [];
+    const name = [model.name, ...model.aliases].find((name) => concrete(name) && matchesAny(allowed, name));
+    return name === undefined ? [] : [{ model, name }];
+  });
+  const chat = callable.find(({ model }) => !embeds(model))?.name;
+  const embeddings = callable.find(({ model }) => embeds(model))?.name;
   return { ...(chat ? { chat } : {}), ...(embeddings ? { embeddings } : {}) };
 }

@@ -84,6 +84,22 @@ export function fetchOAuthToken(
   return requestToken(provider, request, readOAuthToken, doFetch, now);
 }
 
+/**
+ * The `access_token` of a token answer's text (an OAuth token endpoint's, or Google's metadata
+ * server's, which has the same shape), valid for its `expires_in` seconds from `now` (an hour when
+ * unsaid). `what` names the endpoint in the failure of an answer without one.
+ */
+export function accessToken(provider: string, text: string, now: number, what: string): Expiring<string> {
+  let token: Expiring<string> | string;
+  try {
+    token = readOAuthToken(JSON.parse(text), now);
+  } catch {
+    token = "no access_token";
+  }
+  if (typeof token === "string") throw credentialFailure(provider, `${what} sent ${token}`);
+  return token;
+}
+
 const readOAuthToken: ReadToken = (reply, now) => {
   const parsed = tokenReply.safeParse(reply);
   if (!parsed.success) return "no access_token";

@@ -62,7 +62,7 @@ export interface GoogleOptions extends FinishWarning {
 
 /**
  * Google's `generateContent` family, shared by the Gemini API (`type: gemini`, API key) and
- * Vertex AI (`type: vertex`, service account): one body, two endpoints. Speaks the OpenAI chat
+ * Vertex AI (`type: vertex`, a Google OAuth token): one body, two endpoints. Speaks the OpenAI chat
  * dialect to the router; translation lives in src/translate/openai-to-gemini. Embeddings differ
  * by endpoint: `batchEmbedContents` on the Gemini API, `predict` on Vertex AI.
  */

@@ -1,47 +1,30 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
+
+/** Google's token endpoint, where a key file or an ADC file does not name its own `token_uri`. */
+export const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
+
+/** What the gateway's tokens are asked for: Vertex AI takes cloud-platform, as Google's libraries ask. */
+export const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 
 /** The fields of a Google service-account key file (JSON) that signing needs. */
 export const serviceAccountKey = z.looseObject({
   client_email: z.string(),
   private_key: z.string(),
   private_key_id: z.string().optional(),
-  token_uri: z.string().default("https://oauth2.googleapis.com/token"),
+  token_uri: z.string().default(GOOGLE_TOKEN_URI),
 });
 export type ServiceAccountKey = z.infer<typeof serviceAccountKey>;
 
-/** A `service_account` value that is the key itself (inline JSON), not a path to it. */
-const isInline = (source: string) => source.trimStart().startsWith("{");
-
-/** Reads a service-account key from inline JSON or a file path. */
-export async function loadServiceAccountKey(source: string): Promise<ServiceAccountKey> {
-  const text = isInline(source) ? source : await Bun.file(source).text();
-  return serviceAccountKey.parse(JSON.parse(text));
-}
-
 /**
- * What keeps `source` from being a key a token can be signed with, read now (config check and the
- * gateway's start warn of it; calls read the key on first use): undefined when it is one.
+ * A user's refresh token, as `gcloud auth application-default login` writes it
+ * (`type: authorized_user`). `token_uri` is not in gcloud's file; Google's Python library reads it
+ * when present, as here (a test's loopback endpoint, a private access point).
  */
-export function serviceAccountProblem(source: string): string | undefined {
-  const inline = isInline(source);
-  let text = source;
-  if (!inline) {
-    try {
-      text = readFileSync(source, "utf8");
-    } catch (error) {
-      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-      return `the service-account key file ${source} ${missing ? "does not exist" : "cannot be read"}`;
-    }
-  }
-  const what = inline ? "the inline service_account" : `the service-account key file ${source}`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return `${what} is not JSON`;
-  }
-  return serviceAccountKey.safeParse(parsed).success
-    ? undefined
-    : `${what} is no service-account key (it needs client_email and private_key)`;
-}
+export const authorizedUser = z.looseObject({
+  type: z.literal("authorized_user"),
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+  refresh_token: z.string().min(1),
+  token_uri: z.string().default(GOOGLE_TOKEN_URI),
+});
+export type AuthorizedUser = z.infer<typeof authorizedUser>;

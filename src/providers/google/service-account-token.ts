@@ -1,9 +1,7 @@
 import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchOAuthToken } from "../credentials/fetch-token.ts";
-import type { ServiceAccountKey } from "./service-account-key.ts";
-
-const SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+import { CLOUD_PLATFORM_SCOPE, type ServiceAccountKey } from "./service-account-key.ts";
 
 /**
  * An OAuth access token for a service account (the JWT bearer grant): a JWT signed with the
@@ -26,7 +24,7 @@ export function serviceAccountToken(
         const { importPKCS8, SignJWT } = require("jose") as typeof import("jose");
         const privateKey = await importPKCS8(key.private_key, "RS256");
         const issuedAt = Math.floor(now() / 1000);
-        assertion = await new SignJWT({ scope: SCOPE })
+        assertion = await new SignJWT({ scope: CLOUD_PLATFORM_SCOPE })
           .setProtectedHeader({
             alg: "RS256",
             typ: "JWT",

@@ -127,6 +127,16 @@ export function postgresRowToRecord(row: PostgresAuditRow): AuditRecord {
   return record;
 }
 
+/**
+ * audit_log's token columns are `INTEGER`: a count past its largest (a buggy or hostile upstream's
+ * usage, relayed as sent) is stored as that largest, where PostgreSQL refused the row and it was
+ * dropped from the log. Clamped, not widened by a migration: a type change rewrites the table
+ * under a lock at the first start of the release, minutes for a large log, for a count no request
+ * reaches; the row's cost, computed from the count as reported, is stored as it is.
+ */
+export const LARGEST_STORED_TOKENS = 2_147_483_647;
+const storedTokens = (count: number): number => Math.min(count, LARGEST_STORED_TOKENS);
+
 /** The audit_log columns of a record, in insert order. */
 export function recordToPostgresRow(r: AuditRecord) {
   return {
@@ -145,8 +155,8 @@ export function recordToPostgresRow(r: AuditRecord) {
     stream: r.stream,
     latency_ms: r.latencyMs,
     ttfb_ms: r.ttfbMs,
-    input_tokens: r.inputTokens,
-    output_tokens: r.outputTokens,
+    input_tokens: storedTokens(r.inputTokens),
+    output_tokens: storedTokens(r.outputTokens),
     cost_usd: r.costUsd,
     client_ip: r.clientIp,
     user_agent: r.userAgent,

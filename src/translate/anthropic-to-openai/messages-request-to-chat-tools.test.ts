@@ -161,6 +161,43 @@ describe("messagesRequestToChat: tools", () => {
     expect(forced.parallel_tool_calls).toBe(false);
   });
 
+  test("a tool_choice with no function left to choose (Claude Code's web search: only a server tool) goes without, as does parallel_tool_calls", () => {
+    // OpenAI: 400 "'tool_choice' is only allowed when 'tools' are specified" (LiteLLM #25477).
+    const webSearch = { type: "web_search_20250305", name: "web_search", max_uses: 8 };
+    const read = { name: "Read", input_schema: { type: "object", properties: {} } };
+    const call = (tools: object[], tool_choice: object) => {
+      const dropped = new Dropped();
+      const chat = messagesRequestToChat(
+        { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }], tools, tool_choice },
+        dropped,
+      );
+      return { fields: [chat.tools, chat.tool_choice, chat.parallel_tool_calls], dropped: dropped.list };
+    };
+    const forced = { type: "tool", name: "web_search" };
+    expect(call([webSearch], forced)).toEqual({
+      fields: [undefined, undefined, undefined],
+      dropped: ["tools.web_search_20250305", "tool_choice"],
+    });
+    expect(call([webSearch], { type: "auto", disable_parallel_tool_use: true })).toEqual({
+      fields: [undefined, undefined, undefined],
+      dropped: ["tools.web_search_20250305"],
+    });
+    expect(call([], { type: "any" })).toEqual({
+      fields: [undefined, undefined, undefined],
+      dropped: ["tool_choice"],
+    });
+    // A function left to call, but not the one forced: OpenAI refuses a name it was not sent.
+    const left = call([read, webSearch], forced);
+    expect([left.fields[1], left.dropped]).toEqual([undefined, ["tools.web_search_20250305", "tool_choice"]]);
+    expect(call([read, webSearch], { type: "any" }).fields[1]).toBe("required");
+    expect(() =>
+      messagesRequestToChat(
+        { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }], tool_choice: forced },
+        new Dropped("reject"),
+      ),
+    ).toThrow("tool_choice");
+  });
+
   test("a tool result's images follow its run of tool messages; what chat cannot carry is named", () => {
     const png = { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" };
     const dropped = new Dropped();

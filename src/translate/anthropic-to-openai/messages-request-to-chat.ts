@@ -218,6 +218,7 @@ function translateTools(
   paths: CallerPaths | undefined,
 ): JsonObject {
   const out: JsonObject = {};
+  const names = new Set<string>();
   if (request.tools) {
     const functions = request.tools.flatMap((tool, i) => {
       if (tool.type !== undefined && tool.type !== "custom") {
@@ -233,6 +234,7 @@ function translateTools(
         dropped.add("tools.strict", `tools.${i}.strict`, NOT_STRICT);
         fn.strict = false;
       } else if (tool.strict !== undefined) fn.strict = tool.strict;
+      names.add(tool.name);
       // By its place among the caller's tools, which server tools left out shift (caller-paths.ts).
       return [marked({ type: "function", function: fn }, `tools.${i}`, paths)];
     });
@@ -240,12 +242,24 @@ function translateTools(
     paths?.wroteTools(functions);
   }
   const choice = request.tool_choice;
-  if (choice) {
-    if (choice.type === "tool") {
-      if (!choice.name) throw badRequest("tool_choice.name: required when type is tool", "tool_choice.name");
-      out.tool_choice = { type: "function", function: { name: choice.name } };
-    } else out.tool_choice = { auto: "auto", any: "required", none: "none" }[choice.type];
-    if (choice.disable_parallel_tool_use === true && request.tools?.length) out.parallel_tool_calls = false;
+  if (!choice) return out;
+  if (choice.type === "tool" && !choice.name)
+    throw badRequest("tool_choice.name: required when type is tool", "tool_choice.name");
+  // Without a function it may call (only server tools, which went: Claude Code's web search forces
+  // its `web_search`), chat takes no choice: OpenAI refuses `tool_choice` and `parallel_tool_calls`
+  // without `tools`, and a forced name it was not sent. `auto` and `none` ask nothing then.
+  if (names.size === 0 || (choice.type === "tool" && !names.has(choice.name ?? ""))) {
+    if (choice.type === "any" || choice.type === "tool")
+      dropped.add("tool_choice", "tool_choice", NO_FUNCTION);
+    return out;
   }
+  out.tool_choice =
+    choice.type === "tool"
+      ? { type: "function", function: { name: choice.name } }
+      : { auto: "auto", any: "required", none: "none" }[choice.type];
+  if (choice.disable_parallel_tool_use === true) out.parallel_tool_calls = false;
   return out;
 }
+
+/** Why a `tool_choice` that asks for a call goes without (`translateTools`). */
+const NO_FUNCTION = "asks for a call of a tool the upstream is not sent (a server tool it cannot run)";

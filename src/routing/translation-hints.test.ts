@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import { refusedHint } from "./translation-hints.ts";
+
+describe("refusedHint: a bound past the most the route's model writes", () => {
+  const refused = (message: string) => new GatewayError({ status: 400, code: "invalid_request", message });
+  const hints = { max_completion_tokens: "max_tokens" };
+
+  test.each([
+    [
+      "OpenAI",
+      "max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.",
+      16_384,
+    ],
+    [
+      "Vertex AI",
+      "Unable to submit request because it has a maxOutputTokens value of 128000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.",
+      65_536,
+    ],
+    [
+      "Anthropic on Bedrock",
+      "ValidationException: max_tokens: 128000 > 64000, which is the maximum allowed number of output tokens for claude-sonnet-4-5",
+      64_000,
+    ],
+    // Nova Pro on Converse takes 10,000 and refuses 10,001.
+    [
+      "Bedrock Converse",
+      "ValidationException: The maximum tokens you requested exceeds the model limit of 10000. Try again with a maximum tokens value that is lower than 10000.",
+      10_000,
+    ],
+  ])("in %s's words: sent again with that most", (_, message, most) => {
+    expect(refusedHint(refused(message), hints)).toEqual({
+      path: "max_completion_tokens",
+      callerName: "max_tokens",
+      fits: most,
+      fitsBy: "model",
+    });
+  });
+
+  test("another 400, or no bound among the hints, is no hint refused", () => {
+    expect(refusedHint(refused("messages.0: bad"), hints)).toBeUndefined();
+    const words = "max_tokens is too large: 32000. This model supports at most 16384 completion tokens.";
+    expect(refusedHint(refused(words), { reasoning_effort: "thinking" })).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { errorBody, toldMessage } from "./error-wire.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
+import { errorBody, responsesFailure, toldMessage } from "./error-wire.ts";
 import { GatewayError } from "./gateway-error.ts";
 
 /** An upstream's 500 as the provider reads it: the gateway's words, the upstream's body kept. */
@@ -122,5 +123,57 @@ describe("the gateway's upstream account is not told to callers", () => {
         code: "rate_limit_exceeded",
       },
     });
+  });
+});
+
+describe("a context-length refusal in OpenAI's shape without OpenAI's code", () => {
+  // llama.cpp's server, and vLLM since it wraps its error in `error` (its code the HTTP status).
+  const llamaCpp = {
+    error: {
+      code: 400,
+      message: "request (4476 tokens) exceeds the available context size (4096 tokens), try increasing it",
+      type: "exceed_context_size_error",
+      n_prompt_tokens: 4476,
+      n_ctx: 4096,
+    },
+  };
+  const vllm = {
+    error: {
+      message:
+        "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (4000 in the messages, 1000 in the completion). Please reduce the length of the messages or completion.",
+      type: "BadRequestError",
+      param: null,
+      code: 400,
+    },
+  };
+  const refused = (body: Record<string, unknown>) =>
+    upstreamFailure(
+      "worker:gpu-1",
+      { status: 400, headers: new Headers(), text: JSON.stringify(body) },
+      "openai",
+    );
+
+  test("reaches an OpenAI caller with code context_length_exceeded, the server's words kept (Codex compacts on it)", () => {
+    for (const body of [llamaCpp, vllm]) {
+      const wire = errorBody(refused(body), "openai").error as Record<string, unknown>;
+      expect(wire.code).toBe("context_length_exceeded");
+      expect(wire.type).toBe("invalid_request_error");
+      expect(wire.message).toBe(body.error.message);
+      const [event] = responsesFailure(refused(body), 0, { id: "resp_1" });
+      expect(JSON.parse(event?.data ?? "{}").code).toBe("context_length_exceeded");
+    }
+  });
+
+  test("OpenAI's own refusal still goes as sent", () => {
+    const own = {
+      error: {
+        message: "too long",
+        type: "invalid_request_error",
+        param: "messages",
+        code: "context_length_exceeded",
+        extra: 1,
+      },
+    };
+    expect(errorBody(refused(own), "openai")).toEqual(own);
   });
 });

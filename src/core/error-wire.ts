@@ -3,7 +3,7 @@ import { type Dialect, dialectOf, isJsonObject, type JsonObject, type Operation 
 import { RESPONSE_FAILED } from "./final-response-events.ts";
 import { bodyForCallers } from "./for-callers.ts";
 import type { GatewayError } from "./gateway-error.ts";
-import { openAIWireError, readOpenAIError } from "./openai-errors.ts";
+import { lacksJudgedCode, openAIWireError, readOpenAIError } from "./openai-errors.ts";
 import type { SseEvent } from "./sse.ts";
 
 /**
@@ -28,12 +28,13 @@ export function errorBody(error: GatewayError, dialect: Dialect): Record<string,
  * dialect's own error shape. An OpenAI-compatible server's body in another shape (FastAPI's
  * `{"detail":…}`, TGI's `{"error":"text"}`, vLLM's fields at the top) is read, but OpenAI's SDKs
  * cannot read it (no message, no code): its words are said in OpenAI's shape instead. (A body is
- * kept only when its dialect's reader took it, so an `error` object is OpenAI's own.)
+ * kept only when its dialect's reader took it, so an `error` object is OpenAI's own.) Nor does a
+ * context-length refusal without OpenAI's code (`lacksJudgedCode`).
  */
 export function relaysUpstreamBody(error: GatewayError, dialect: Dialect): boolean {
   const upstream = error.upstream;
   if (!upstream?.body || upstream.dialect !== dialect) return false;
-  return dialect === "anthropic" || isJsonObject(upstream.body.error);
+  return dialect === "anthropic" || (isJsonObject(upstream.body.error) && !lacksJudgedCode(error));
 }
 
 /**

@@ -114,7 +114,7 @@ function wireFields(error: GatewayError): OpenAIWireError {
   let said: string | undefined;
   if (upstream?.dialect === "openai" && upstream.body) {
     const own = openAIErrorBody.safeParse(upstream.body);
-    if (own.success) {
+    if (own.success && !lacksJudgedCode(error)) {
       const e = own.data.error;
       return {
         message: e.message ?? error.message,
@@ -141,6 +141,24 @@ function wireFields(error: GatewayError): OpenAIWireError {
     param,
     code: upstreamRateLimit(error) ? UPSTREAM_RATE_LIMIT : error.code,
   };
+}
+
+/**
+ * Whether an upstream's OpenAI-shaped error leaves out the code the gateway judged it by: a
+ * context-length refusal without OpenAI's `context_length_exceeded` (llama.cpp's
+ * `exceed_context_size_error`, vLLM's `BadRequestError`, each with the HTTP status as its code).
+ * Clients act on that code alone (Codex ends the turn to compact; agent SDKs check it), so such a
+ * body is not relayed as sent: its words go in OpenAI's shape with the code (`wireFields`).
+ */
+export function lacksJudgedCode(error: GatewayError): boolean {
+  if (error.code !== "context_length_exceeded") return false;
+  const own = error.upstream?.body?.error;
+  return !(
+    typeof own === "object" &&
+    own !== null &&
+    "code" in own &&
+    own.code === "context_length_exceeded"
+  );
 }
 
 /** An upstream's 429, relayed: not one of the gateway's own limits (which name theirs, `refusedBy`). */

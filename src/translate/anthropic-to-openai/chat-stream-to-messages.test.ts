@@ -3,6 +3,7 @@ import { upstreamError, upstreamTimeout } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { drain, payloads, replay, sseFixture, TRICKY_TEXTS, textChunks } from "../fixtures/load-fixture.ts";
 import { estimatedPromptTokens } from "../prompt-estimate.ts";
+import { chatResponseToMessages } from "./chat-response-to-messages.ts";
 import { chatStreamToMessages } from "./chat-stream-to-messages.ts";
 import { MessagesStreamWriter } from "./messages-stream-writer.ts";
 
@@ -433,5 +434,44 @@ describe("chatStreamToMessages", () => {
     expect(released).toBe(false);
     gate.resolve();
     await iterator.return?.(undefined);
+  });
+});
+
+describe("an answer vLLM's engine broke off (finish_reason abort, then [DONE])", () => {
+  // vLLM ends a request its engine aborted (a shutdown, a pause, scale-down) as a finished one.
+  const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+    data: JSON.stringify({
+      id: "chatcmpl-1",
+      object: "chat.completion.chunk",
+      model: "qwen",
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    }),
+  });
+  const aborted = [
+    chunk({ role: "assistant", content: "The answer is" }, null),
+    chunk({}, "abort"),
+    { data: "[DONE]" },
+  ];
+
+  test("fails as cut short, where it ended end_turn as if the answer were whole", async () => {
+    const out = await translate(aborted);
+    expect(out.map((event) => event.event)).not.toContain("message_stop");
+    expect(out.at(-1)?.event).toBe("error");
+    expect(JSON.parse(out.at(-1)?.data ?? "")).toEqual({
+      type: "error",
+      error: { type: "api_error", message: "upstream broke off its answer (finish_reason abort)" },
+    });
+  });
+
+  test("a whole answer so ended fails alike", () => {
+    const body = {
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      model: "qwen",
+      choices: [
+        { index: 0, message: { role: "assistant", content: "The answer is" }, finish_reason: "abort" },
+      ],
+    };
+    expect(() => chatResponseToMessages(body, "claude-x")).toThrow("abort");
   });
 });

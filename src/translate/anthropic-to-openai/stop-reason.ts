@@ -1,3 +1,5 @@
+import { throwIfBrokenOff } from "../broken-off-finish.ts";
+
 /** How a chat answer ended, as the Anthropic stop reason is read from it. */
 export interface ChatAnswerEnd {
   finishReason: string | null | undefined;
@@ -13,13 +15,15 @@ export interface ChatAnswerEnd {
  * vLLM does (`stop_reason`), and when it is a string we can report `stop_sequence` faithfully.
  * A refusal ends `stop`, but it is the model declining: Anthropic's `refusal`, as a client that
  * checks it (rather than parse the text) expects. Content filtering has no Anthropic twin but
- * `refusal`, the nearest in meaning.
+ * `refusal`, the nearest in meaning. An answer the server broke off (vLLM's `abort`) throws
+ * (broken-off-finish.ts).
  */
 export function anthropicStopReason(end: ChatAnswerEnd): {
   stop_reason: string;
   stop_sequence: string | null;
 } {
   const { finishReason, matchedStop, hasToolCalls } = end;
+  throwIfBrokenOff(finishReason);
   if (
     hasToolCalls &&
     (finishReason === "tool_calls" || finishReason === "function_call" || finishReason === "stop")

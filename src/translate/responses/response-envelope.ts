@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { noUsage, type Usage } from "../../core/usage.ts";
+import { throwIfBrokenOff } from "../broken-off-finish.ts";
 import type { OpenAIUsage } from "../openai-schema.ts";
 import { chatUsage } from "../usage-mapping.ts";
 
@@ -70,11 +71,15 @@ export function responsesUsageOf(read: Usage): JsonObject {
   };
 }
 
-/** finish_reason → the response status, and the reason when it is incomplete. */
+/**
+ * finish_reason → the response status, and the reason when it is incomplete; an answer the server
+ * broke off (vLLM's `abort`) throws (broken-off-finish.ts).
+ */
 export function responseStatus(finishReason: string | null | undefined): {
   status: "completed" | "incomplete";
   incompleteReason?: string;
 } {
+  throwIfBrokenOff(finishReason);
   if (finishReason === "length") return { status: "incomplete", incompleteReason: "max_output_tokens" };
   if (finishReason === "content_filter") return { status: "incomplete", incompleteReason: "content_filter" };
   return { status: "completed" };

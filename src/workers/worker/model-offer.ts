@@ -25,9 +25,33 @@ export function offerable(ids: readonly string[]): {
   return { offered, skipped };
 }
 
+/** Ollama's default tag, which it lists on every model pulled without one and takes left off. */
+const DEFAULT_TAG = ":latest";
+
+/**
+ * The upstream's ids, each followed by its name without Ollama's default tag where it has that tag
+ * (`llama3.1:latest`, then `llama3.1`): Ollama lists a model with its tag and takes it left off, the
+ * name its docs and most clients use, which the gateway's worker routes match exactly. The short
+ * name only where the upstream lists no model of that name itself.
+ */
+export function withDefaultTagsLeftOff(ids: readonly string[]): string[] {
+  const names = new Set(ids);
+  const out: string[] = [];
+  for (const id of ids) {
+    out.push(id);
+    const short = id.endsWith(DEFAULT_TAG) ? id.slice(0, -DEFAULT_TAG.length) : "";
+    if (short !== "" && !names.has(short)) {
+      names.add(short);
+      out.push(short);
+    }
+  }
+  return out;
+}
+
 /**
  * The models a worker offers at each registration: `--models` as given, else what the upstream
- * lists (`GET /models`) that `register` can carry. An id the gateway would refuse is skipped with
+ * lists (`GET /models`) that `register` can carry, an Ollama model by its name with and without
+ * its default tag (`withDefaultTagsLeftOff`). An id the gateway would refuse is skipped with
  * a warning, once: llama.cpp names its model by the `-m` path, often longer than an id may be.
  * Throws when the upstream cannot say, or lists nothing to offer (Ollama before any pull): the
  * worker asks again after a backoff, as models may come at runtime.
@@ -44,7 +68,7 @@ export class ModelOffer {
     const { upstream, apiKey, given } = this.source;
     if (given?.length) return given;
     const listed = await discoverModels(upstream, apiKey, signal);
-    const { offered, skipped } = offerable(listed);
+    const { offered, skipped } = offerable(withDefaultTagsLeftOff(listed));
     for (const { model, problem } of skipped) {
       if (this.warned.has(model)) continue;
       this.warned.add(model);

@@ -7,7 +7,7 @@ import { connectFailure, upgradeStatus } from "./connect-failure.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { discoverModels, listingFailed, NoModelList } from "./discover-models.ts";
 import { FailureLog } from "./failure-log.ts";
-import { offerable } from "./model-offer.ts";
+import { offerable, withDefaultTagsLeftOff } from "./model-offer.ts";
 import { responsesProbeOf } from "./probe-responses-api.ts";
 import { refusalOf } from "./probe-upgrade.ts";
 import { registerFrame, registerProblem } from "./register-frame.ts";
@@ -279,4 +279,10 @@ test("a listing that failed says why, and keeps the runtime's words only where t
     message: "could not list the upstream's models: connection refused (ECONNREFUSED)",
     detail: String(refused),
   });
+});
+
+test("an Ollama model is offered by its name with and without its default tag, the short one only where no model has that name", () => {
+  expect(
+    withDefaultTagsLeftOff(["llama3.1:latest", "qwen3:8b", "mistral", "mistral:latest", ":latest"]),
+  ).toEqual(["llama3.1:latest", "llama3.1", "qwen3:8b", "mistral", "mistral:latest", ":latest"]);
 });

@@ -42,4 +42,20 @@ describe("refusedHint: a bound past the most the route's model writes", () => {
     const words = "max_tokens is too large: 32000. This model supports at most 16384 completion tokens.";
     expect(refusedHint(refused(words), { reasoning_effort: "thinking" })).toBeUndefined();
   });
+
+  test("a bound the upstream names refused is no hint: the call never goes again without the caller's bound", () => {
+    for (const message of [
+      "Unsupported parameter: 'max_completion_tokens' is not supported with this model. Use 'max_tokens' instead.",
+      "max_completion_tokens: Extra inputs are not permitted",
+    ])
+      expect(refusedHint(refused(message), { ...hints, temperature: "temperature" })).toBeUndefined();
+    const named = new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: "Unsupported parameter",
+      param: "max_completion_tokens",
+      upstream: { dialect: "openai", status: 400, code: "unsupported_parameter" },
+    });
+    expect(refusedHint(named, hints)).toBeUndefined();
+  });
 });

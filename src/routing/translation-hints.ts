@@ -162,7 +162,10 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
   const named = refusedParameter(error);
   if (named === undefined) return undefined;
   for (const [path, callerName] of Object.entries(hints)) {
-    if (PAIR_REFUSALS.has(path)) continue;
+    // A bound on the answer is lowered to what fits, never left out: an upstream that names it
+    // refused ("Unsupported parameter: 'max_completion_tokens'") would otherwise get the call
+    // again with no bound at all, writing up to its model's most for a caller that set one.
+    if (PAIR_REFUSALS.has(path) || isBound(path)) continue;
     if (path === named || path.endsWith(`.${named}`)) return { path, callerName };
   }
   return undefined;
@@ -170,6 +173,7 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
 
 /** Where a bound on the answer is, by dialect: Messages' `max_tokens`, chat's `max_completion_tokens`. */
 const BOUNDS = ["max_tokens", "max_completion_tokens"] as const;
+const isBound = (path: string): boolean => (BOUNDS as readonly string[]).includes(path);
 
 /**
  * How upstreams refuse a bound past the most their model writes, that most in the first group and,

@@ -365,6 +365,13 @@ test("/admin/api/spend reads each key once and every total in one read: a chain'
     expect(reads).toEqual({ keys: 5, totals: 1, total: 0 });
     expect(await spent(ids, acmeAdmin.key)).toEqual({ [first.id]: 1.5, [second.id]: 1.5 });
     expect(reads).toEqual({ keys: 5, totals: 1, total: 0 });
+    // Past 1,000 ids, repeated or in the comma form alike, is refused, not cut short unsaid.
+    const many = Array.from({ length: 1001 }, (_, i) => `key_${i}`);
+    for (const query of [many.map((id) => `ids=${id}`).join("&"), `ids=${many.join(",")}`]) {
+      const refused = await send("GET", `/admin/api/spend?${query}`);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { param: string } }).error.param).toBe("ids");
+    }
   } finally {
     await gateway.stop();
   }

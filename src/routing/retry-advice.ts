@@ -1,6 +1,5 @@
 import type { GatewayError } from "../core/gateway-error.ts";
-import { SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
-import { delayHeaders, retryAfterSeconds } from "../providers/http/retry-headers.ts";
+import { delayHeaders, retryAfterSeconds, SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
 
 /** A 429's `Retry-After` when no route said when to come back (seconds). */
 export const DEFAULT_RETRY_AFTER = "1";

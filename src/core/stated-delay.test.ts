@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { statedDelayMs } from "./stated-delay.ts";
+import { statedDelayMs, waitInWords } from "./stated-delay.ts";
 
 test("retry-after-ms first, then Retry-After as seconds or an HTTP date; nothing readable is undefined", () => {
   expect(statedDelayMs({ "retry-after": "7", "retry-after-ms": "6500" })).toBe(6500);
@@ -11,4 +11,16 @@ test("retry-after-ms first, then Retry-After as seconds or an HTTP date; nothing
   expect(statedDelayMs({})).toBeUndefined();
   expect(statedDelayMs({ "retry-after": "soon", "retry-after-ms": "" })).toBeUndefined();
   expect(statedDelayMs({ "retry-after": "-3" })).toBeUndefined();
+});
+
+test("the wait a rate limit's words state: OpenAI's seconds, milliseconds and Go durations, seconds in words; none is undefined", () => {
+  expect(waitInWords("… Requested 12528. Please try again in 11.054s. Visit https://…")).toBe(11_054);
+  expect(waitInWords("Please try again in 28ms.")).toBe(28);
+  expect(
+    waitInWords("… on requests per day (RPD): Limit 200, Used 200, Requested 1. Please try again in 7m12s."),
+  ).toBe(432_000);
+  expect(waitInWords("Please try again in 35 seconds.")).toBe(35_000);
+  expect(waitInWords("Rate limit reached, slow down.")).toBeUndefined();
+  expect(waitInWords("Please try again in 5min")).toBeUndefined();
+  expect(waitInWords(undefined)).toBeUndefined();
 });

@@ -1,3 +1,5 @@
+import { durationMs } from "./go-duration.ts";
+
 /**
  * How long a failed upstream asked to be left alone, in ms: its `retry-after-ms` (Azure, OpenAI),
  * else its `Retry-After` in seconds or as an HTTP date (Google's RetryInfo and Bedrock's arrive as
@@ -28,3 +30,35 @@ export function statedDelayMs(
  * short one: a client waits it out and is served (routing/retry-advice.ts, core/upstream-fault.ts).
  */
 export const SDK_LONGEST_WAIT_MS = 60_000;
+
+/**
+ * The longest wait the gateway tells (a day): an upstream's `retry-after-ms: 1e24` would otherwise
+ * be told as `Retry-After: 1e+21`, which no client reads as a number of seconds.
+ */
+const LONGEST_TOLD_MS = 86_400_000;
+
+/** A delay as both headers that state one: `retry-after-ms` exact, `Retry-After` whole seconds up; a day at most. */
+export const delayHeaders = (ms: number): Record<string, string> => ({
+  "retry-after": retryAfterSeconds(ms),
+  "retry-after-ms": String(Math.ceil(Math.min(ms, LONGEST_TOLD_MS))),
+});
+
+/** A delay as `Retry-After` says it: whole seconds, rounded up, a day at most, written as an integer. */
+export const retryAfterSeconds = (ms: number): string =>
+  String(Math.ceil(Math.min(ms, LONGEST_TOLD_MS) / 1000));
+
+/**
+ * The wait a rate limit's words state, for an error said where no header can be (inside a stream,
+ * in a 200 answer): OpenAI's "Please try again in 11.054s." ("28ms"; a day's limit in Go's
+ * duration, "7m12s"), which Groq's words share and Codex reads. Undefined when they state none.
+ */
+export function waitInWords(message: string | undefined): number | undefined {
+  const said = message && TRY_AGAIN_IN.exec(message);
+  if (!said) return undefined;
+  const [, duration, seconds] = said;
+  return duration !== undefined ? durationMs(duration) : Number(seconds) * 1000;
+}
+
+/** "try again in" and a Go duration, or a number of seconds in words ("35 seconds"). */
+const TRY_AGAIN_IN =
+  /\btry again in (?:((?:\d+(?:\.\d+)?(?:h|ms|m|s))+)(?![a-z])|(\d+(?:\.\d+)?) seconds?\b)/i;

@@ -1,6 +1,5 @@
 import type { GatewayError } from "../core/gateway-error.ts";
-import { SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
-import { delayHeaders, retryAfterSeconds } from "../providers/http/retry-headers.ts";
+import { delayHeaders, retryAfterSeconds, SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
 
 /** A 429's `Retry-After` when no route said when to come back (seconds). */
 export const DEFAULT_RETRY_AFTER = "1";
@@ -60,10 +59,12 @@ export class RetryAdvice {
 }
 
 /**
- * Whether the headers tell a wait the SDKs would not take (OpenAI's daily limit: 360 s): their
- * retries would come at once, each refused. A client that means to wait reads `Retry-After` itself.
+ * Whether the headers tell a wait the SDKs would not take (OpenAI's daily limit: 360 s, a breaker
+ * whose probe is minutes off: routes-tried.ts): their retries would come at once, each refused, or
+ * (Anthropic's TypeScript SDK) after all that wait. A client that means to wait reads `Retry-After`
+ * itself.
  */
-function outwaitsSdks(headers: Readonly<Record<string, string>>): boolean {
+export function outwaitsSdks(headers: Readonly<Record<string, string>>): boolean {
   const wait = statedDelayMs(headers);
   return wait !== undefined && wait > SDK_LONGEST_WAIT_MS;
 }

@@ -300,6 +300,23 @@ describe("router with the circuit breaker", () => {
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect(error.status).toBe(503);
     expect(error.headers["retry-after"]).toBe("20");
+    expect(error.headers["x-should-retry"]).toBeUndefined();
+  });
+
+  test("a breaker whose probe is further off than the SDKs wait as told says x-should-retry: false, as any wait that long is told", async () => {
+    const down = () => Promise.reject(upstreamError("down"));
+    const { router } = routerFor(
+      twoRoutes({ retries: 0, circuit_breaker: { failures: 2, cooldown: "5m" } }),
+      [fakeProvider("a", down), fakeProvider("b", down)],
+    );
+    await router(chatRequest("m")).catch(() => {});
+    await router(chatRequest("m")).catch(() => {});
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    // OpenAI's SDKs would ignore the 300 s and send it again at once, twice, each refused;
+    // Anthropic's TypeScript SDK would hold the call ten minutes to be refused again.
+    expect([error.status, error.code, error.headers["retry-after"], error.headers["x-should-retry"]]).toEqual(
+      [503, "no_route_available", "300", "false"],
+    );
   });
 
   test("a worker that reconnects again and again gets no more probes than the breaker gives: none under the name that failed, one a cooldown under fresh names", async () => {

@@ -1,10 +1,10 @@
 import type { JsonObject } from "../core/dialect.ts";
-import { type ErrorCode, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { type ErrorCode, GatewayError, neverRetry, unavailable } from "../core/gateway-error.ts";
 import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
 import { couldServe, refusalBefore } from "./could-serve.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
-import { RetryAdvice } from "./retry-advice.ts";
+import { outwaitsSdks, RetryAdvice } from "./retry-advice.ts";
 import type { Route } from "./route.ts";
 
 /**
@@ -188,7 +188,8 @@ export class RoutesTried {
 
   /**
    * Every route's breaker is open: a 503 saying when to come back (the soonest a breaker lets a
-   * probe through), so a client's backoff meets the route's return rather than guessing.
+   * probe through), so a client's backoff meets the route's return rather than guessing; and, when
+   * that is further off than the SDKs wait as told (a `cooldown` over a minute), not to retry.
    */
   private outOfService(reopensIn: number): GatewayError {
     const error = unavailable(
@@ -201,10 +202,14 @@ export class RoutesTried {
       code: error.code,
       message: error.message,
       retryable: error.retryable,
-      headers: { "retry-after": String(Math.max(1, Math.ceil(reopensIn / 1000))) },
+      headers: told({ "retry-after": String(Math.max(1, Math.ceil(reopensIn / 1000))) }),
     });
   }
 }
+
+/** A wait as it is told: with `x-should-retry: false` when the SDKs would not wait it out. */
+const told = (headers: Record<string, string>) =>
+  outwaitsSdks(headers) ? { ...headers, ...neverRetry() } : headers;
 
 /** Refusals that say a route cannot serve the call, where another route may (`RoutesTried.passedOverAsUnable`). */
 const CANNOT_SERVE: ReadonlySet<ErrorCode> = new Set(["unsupported_operation", "unsupported_modality"]);

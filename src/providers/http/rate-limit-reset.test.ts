@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { durationMs, rateLimitResetMs } from "./rate-limit-reset.ts";
+import { durationMs } from "../../core/go-duration.ts";
+import { rateLimitResetMs } from "./rate-limit-reset.ts";
 
 test("Go durations as OpenAI writes its resets, and bare seconds as Azure does", () => {
   expect(durationMs("6m0s")).toBe(360_000);

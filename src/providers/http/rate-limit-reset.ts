@@ -1,3 +1,5 @@
+import { durationMs } from "../../core/go-duration.ts";
+
 /**
  * OpenAI's two limits, each a reset time and what is left: `x-ratelimit-reset-requests` beside
  * `x-ratelimit-remaining-requests`, and the same for tokens. OpenAI writes the resets as Go
@@ -32,28 +34,4 @@ export function rateLimitResetMs(headers: Headers): number | undefined {
     later = Math.max(later ?? 0, ms);
   }
   return exhausted ?? later ?? durationMs(headers.get(AZURE_TOKEN_RESET));
-}
-
-const SECONDS = /^\d+(?:\.\d+)?$/;
-const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:h|m|s|ms|us|µs|ns))+$/;
-const GO_PART = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g;
-const UNIT_MS: Record<string, number> = {
-  h: 3_600_000,
-  m: 60_000,
-  s: 1000,
-  ms: 1,
-  us: 1e-3,
-  µs: 1e-3,
-  ns: 1e-6,
-};
-
-/** A Go duration ("1h2m3.5s", "20ms") or bare seconds ("60"), in ms; undefined when it is neither. */
-export function durationMs(text: string | null): number | undefined {
-  const value = text?.trim();
-  if (!value) return undefined;
-  if (SECONDS.test(value)) return Number(value) * 1000;
-  if (!GO_DURATION.test(value)) return undefined;
-  let ms = 0;
-  for (const [, amount, unit] of value.matchAll(GO_PART)) ms += Number(amount) * (UNIT_MS[unit ?? ""] ?? 0);
-  return ms;
 }

@@ -1,3 +1,4 @@
+import { delayHeaders } from "../../core/stated-delay.ts";
 import { rateLimitResetMs } from "./rate-limit-reset.ts";
 
 /** The headers of a failure that say when, or whether, to try again, by name. */
@@ -28,22 +29,6 @@ export function retryHeaders(status: number, headers: Headers): RetryHeaders {
   const reset = rateLimitResetMs(headers);
   return reset === undefined ? found : { ...found, ...delayHeaders(reset) };
 }
-
-/**
- * The longest wait the gateway tells (a day): an upstream's `retry-after-ms: 1e24` would otherwise
- * be told as `Retry-After: 1e+21`, which no client reads as a number of seconds.
- */
-const LONGEST_TOLD_MS = 86_400_000;
-
-/** A delay as both headers that state one: `retry-after-ms` exact, `Retry-After` whole seconds up; a day at most. */
-export const delayHeaders = (ms: number): Record<string, string> => ({
-  "retry-after": retryAfterSeconds(ms),
-  "retry-after-ms": String(Math.ceil(Math.min(ms, LONGEST_TOLD_MS))),
-});
-
-/** A delay as `Retry-After` says it: whole seconds, rounded up, a day at most, written as an integer. */
-export const retryAfterSeconds = (ms: number): string =>
-  String(Math.ceil(Math.min(ms, LONGEST_TOLD_MS) / 1000));
 
 /** A `Retry-After` alone, from an upstream that says no more (Bedrock, Google's RetryInfo). */
 export const retryAfterOnly = (value: string | null | undefined): RetryHeaders =>

@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { errorBody, errorEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { readGoogleError } from "../../core/google-errors.ts";
+import { statedDelayMs } from "../../core/stated-delay.ts";
 import { fallbackClassOf } from "../../routing/fallback-on.ts";
+import { RetryAdvice } from "../../routing/retry-advice.ts";
 import { googleInBandError, inBandError } from "./in-band-error.ts";
 
 test("Google's quota mid-stream reaches the caller's error event without the gateway's project", () => {
@@ -117,6 +119,40 @@ describe("an error said inside an answer is judged by its type or code, as an an
       true,
       "slow",
     ]);
+  });
+
+  test("a rate limit said inside an answer says its wait in words, no header being there: read as the wait the router and the caller are told", () => {
+    const limited = (message: string) => {
+      const failure = inBandError("openai", responsesFailed("rate_limit_exceeded", message));
+      const told = new RetryAdvice();
+      told.heard(failure, statedDelayMs(failure.headers));
+      const { headers } = told.told(failure);
+      return [failure.sameRouteAgain, headers["retry-after"], headers["retry-after-ms"]];
+    };
+    // OpenAI's per-minute limit (Codex's own fixture): a retry after 1 s would be refused again.
+    expect(
+      limited(
+        "Rate limit reached for gpt-5.1 in organization org-x on tokens per min (TPM): Limit 30000, Used 22999, Requested 12528. Please try again in 11.054s. Visit https://platform.openai.com/account/rate-limits to learn more.",
+      ),
+    ).toEqual([true, "12", "11054"]);
+    expect(limited("Rate limit reached. Please try again in 28ms.")).toEqual([true, "1", "28"]);
+    // Groq's rolling day: a short wait stated is a throttle, as its HTTP 429's `retry-after: 6` is.
+    expect(
+      limited(
+        "Rate limit reached for model `llama-3.3-70b-versatile` in organization `org_1` service tier `on_demand` on requests per day (RPD): Limit 1000, Used 1000, Requested 1. Please try again in 6s.",
+      ),
+    ).toEqual([true, "6", "6000"]);
+    // OpenAI's day: the route is spent (not sent the call again), the wait a Go duration.
+    const day = inBandError(
+      "openai",
+      responsesFailed(
+        "rate_limit_exceeded",
+        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 200, Used 200, Requested 1. Please try again in 7m12s.",
+      ),
+    );
+    expect([day.sameRouteAgain, statedDelayMs(day.headers)]).toEqual([false, 432_000]);
+    // Words that state no wait leave the caller the default second.
+    expect(limited("Rate limit reached, slow down.")).toEqual([true, "1", undefined]);
   });
 
   test("the gateway's account refused (insufficient_quota) is the route's, as its HTTP 429 is: failed over at once, in the gateway's words", () => {

@@ -17,6 +17,7 @@ import {
   statusForOpenAIError,
 } from "../../core/openai-errors.ts";
 import { routeRefused } from "../../core/route-refused.ts";
+import { delayHeaders, statedDelayMs, waitInWords } from "../../core/stated-delay.ts";
 import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
 
 /**
@@ -119,7 +120,8 @@ export interface InBandSaid {
 export function judgedInBand(said: InBandSaid): GatewayError {
   const { status, upstream } = said;
   const message = said.message ?? "upstream reported an error";
-  const fault = upstreamFault(status, said);
+  const retry = inBandRetry(said);
+  const fault = upstreamFault(status, { ...said, statedWaitMs: retry && statedDelayMs(retry) });
   switch (fault) {
     case "request":
       return new GatewayError({
@@ -139,7 +141,7 @@ export function judgedInBand(said: InBandSaid): GatewayError {
         message,
         retryable: true,
         ...notThisRouteAgain(fault),
-        ...(said.retryAfter ? { headers: { "retry-after": said.retryAfter } } : {}),
+        ...(retry ? { headers: retry } : {}),
         ...(said.detail ? { detail: said.detail } : {}),
         upstream,
       });
@@ -162,6 +164,18 @@ export function judgedInBand(said: InBandSaid): GatewayError {
         upstream,
       });
   }
+}
+
+/**
+ * When a rate limit said inside an answer says to come back, as the headers an answer's status
+ * comes with would: Google's RetryInfo, else the wait in its words (OpenAI's "Please try again in
+ * 11.054s.", which only its words can say here). What the router waits on before the route again,
+ * what the caller is told, and what tells a day's limit from a rolling one, as over HTTP.
+ */
+function inBandRetry(said: InBandSaid): Record<string, string> | undefined {
+  if (said.retryAfter) return { "retry-after": said.retryAfter };
+  const waitMs = waitInWords(said.message);
+  return waitMs === undefined ? undefined : delayHeaders(waitMs);
 }
 
 /**

@@ -67,10 +67,11 @@ export interface SignInRecord {
 
 /**
  * Opens a session for who signed in and records the sign-in: the session, and the cookie that
- * carries it. A sign-in that cannot be recorded fails (the guard's 500) and leaves no session.
+ * carries it (`Secure` when `secure`: the browser is known to be on https). A sign-in that cannot
+ * be recorded fails (the guard's 500) and leaves no session.
  */
 export type OpenSession = (
-  request: Request,
+  secure: boolean,
   principal: Principal,
   method: AdminSession["method"],
   admission: SessionAdmission,
@@ -88,20 +89,9 @@ export type WhileEnabled = <C extends { request: Request }>(
  * session; the key itself is never kept by the browser.
  */
 export function adminUiRoutes(deps: AdminUiDeps) {
-  const sessionCookie = (request: Request, value: string, maxAgeSec: number) =>
-    setCookie(SESSION_COOKIE, value, {
-      path: "/admin",
-      maxAgeSec,
-      secure: isSecure(request),
-      sameSite: "Strict",
-    });
-  const open: OpenSession = async (
-    request,
-    principal,
-    method,
-    admission,
-    { clientIp, requestId, detail },
-  ) => {
+  const sessionCookie = (secure: boolean, value: string, maxAgeSec: number) =>
+    setCookie(SESSION_COOKIE, value, { path: "/admin", maxAgeSec, secure, sameSite: "Strict" });
+  const open: OpenSession = async (secure, principal, method, admission, { clientIp, requestId, detail }) => {
     // The session has the key's models and limits (as they are at each request): they bound
     // which keys it may manage.
     const session = await deps.sessions.create(principal, method, admission);
@@ -112,7 +102,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       await deps.sessions.end(session.id).catch(() => {});
       throw error;
     }
-    const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
+    const cookie = sessionCookie(secure, session.id, (session.expiresAt - session.createdAt) / 1000);
     return { session, cookie };
   };
   // Sign-in included: while the UI is off, nobody signs in to it.
@@ -171,7 +161,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
           if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
           const jwt =
             principal.via === "jwt" ? await deps.jwtAdmission(principal, runtime.version) : undefined;
-          const { session, cookie } = await open(request, principal, "key", jwt ? { jwt } : {}, {
+          const { session, cookie } = await open(isSecure(request), principal, "key", jwt ? { jwt } : {}, {
             clientIp,
             requestId: ledger.requestId,
             detail: "admin key",
@@ -196,7 +186,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
           );
           return Response.json(
             { signedIn: false },
-            { headers: { ...headers, "set-cookie": sessionCookie(request, "", 0) } },
+            { headers: { ...headers, "set-cookie": sessionCookie(isSecure(request), "", 0) } },
           );
         }),
       ),

@@ -76,10 +76,15 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
           const oidc = deps.oidc();
           if (!oidc) throw notFound("single sign-on is not configured (admin_ui.oidc)");
           const requestId = call.ledger.requestId;
+          // The provider sent the browser here at `redirect_url`: when that is https, so is the
+          // browser, whether or not a proxy that terminated TLS said so (X-Forwarded-Proto).
+          const secure =
+            isSecure(request) ||
+            new URL(deps.config().oidc?.redirect_url ?? request.url).protocol === "https:";
           const clear = setCookie(OIDC_COOKIE, "", {
             path: OIDC_COOKIE_PATH,
             maxAgeSec: 0,
-            secure: isSecure(request),
+            secure,
             sameSite: "Lax",
           });
           const back = (error: SignInError, why: string, level: "info" | "warn") => {
@@ -133,7 +138,7 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
           // Known before the session is stored: a storage failure (the guard's 500) names who it was.
           call.known(principal);
           const { cookie, session } = await open(
-            request,
+            secure,
             principal,
             "oidc",
             { sso: user },

@@ -9,9 +9,10 @@ import { bedrockEmbedder } from "./openai-to-bedrock/embeddings-to-invoke.ts";
 import {
   geminiEmbedAnswer,
   geminiEmbedRequest,
+  VERTEX_TOKENS_PER_CALL,
+  vertexCallCap,
   vertexPredictAnswer,
   vertexPredictRequest,
-  vertexTextsPerCall,
 } from "./openai-to-gemini/embeddings-to-google.ts";
 
 // OpenAI embeddings to Bedrock (Titan, Cohere), the Gemini API and Vertex AI, and back: the
@@ -143,7 +144,7 @@ describe("Google", () => {
     });
   });
 
-  test("Vertex AI: predict instances, its answer's vectors and summed counts", () => {
+  test("Vertex AI: predict instances, its answer's vectors and summed counts", async () => {
     expect(
       vertexPredictRequest(["a", "b"], ask({ input: "x", dimensions: 256, task_type: "RETRIEVAL_QUERY" })),
     ).toEqual({
@@ -161,9 +162,11 @@ describe("Google", () => {
       ],
       inputTokens: 10,
     });
-    expect([vertexTextsPerCall("gemini-embedding-001"), vertexTextsPerCall("text-embedding-005")]).toEqual([
-      1, 250,
-    ]);
+    expect(await vertexCallCap("gemini-embedding-001")).toEqual({ texts: 1 });
+    expect(await vertexCallCap("text-embedding-005")).toMatchObject({
+      texts: 250,
+      tokens: { most: VERTEX_TOKENS_PER_CALL },
+    });
   });
 
   test("Gemini API: a count that is none (-100000, 0.5) is estimated, as a missing one is, never told", async () => {

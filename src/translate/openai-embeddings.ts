@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, upstreamError } from "../core/gateway-error.ts";
 import { parseBody } from "./parse-body.ts";
-import { tokenCounter } from "./token-count.ts";
+import { type TokenCounter, tokenCounter } from "./token-count.ts";
 import { tokenCount } from "./usage-mapping.ts";
 
 /**
@@ -27,6 +27,16 @@ export interface EmbeddingsAsk {
 export interface Embedded {
   readonly vectors: number[][];
   readonly inputTokens: number | undefined;
+}
+
+/**
+ * What one upstream call of an embeddings request may carry: a vendor's cap on texts, and where it
+ * caps a call's input tokens too (Vertex AI's 20,000), the most to send and how a text's are
+ * counted — an estimate of the vendor's tokenizer, so `most` keeps a margin below its cap.
+ */
+export interface EmbedCallCap {
+  readonly texts: number;
+  readonly tokens?: { readonly most: number; readonly count: TokenCounter };
 }
 
 const embeddingsRequest = z.looseObject({

@@ -55,6 +55,17 @@ describe("the OpenAI request", () => {
     expect(gatewayErrorOf(() => ask({ input: "x", encoding_format: "int8" })).param).toBe("encoding_format");
     expect(gatewayErrorOf(() => ask({ input: [] })).param).toBe("input");
   });
+  test("an empty text is a 400 naming input, as OpenAI's is, before any vendor is called", () => {
+    // Titan takes one text a call: the calls before an empty one's refusal would have been billed.
+    for (const input of ["", ["a", "b", ""], ["", "a"]]) {
+      const error = gatewayErrorOf(() => ask({ input }));
+      expect([error.status, error.param]).toEqual([400, "input"]);
+      expect(error.message).toContain("an empty string");
+    }
+    expect(gatewayErrorOf(() => ask({ input: ["a", "", "b"] })).message).toContain("input[1]");
+    // Whitespace is text: OpenAI embeds it.
+    expect(ask({ input: [" "] }).texts).toEqual([" "]);
+  });
 });
 
 describe("the OpenAI answer", () => {

@@ -51,7 +51,7 @@ const embeddingsRequest = z.looseObject({
   encoding_format: z.enum(["float", "base64"]).optional(),
 });
 
-/** Reads an OpenAI embeddings request for a vendor that takes text: token-id inputs are a 400. */
+/** Reads an OpenAI embeddings request for a vendor that takes text: token-id inputs and an empty text are a 400. */
 export function readEmbeddingsAsk(body: JsonObject, provider: string): EmbeddingsAsk {
   // Said plainly: the schema's union would answer "expected string, received array".
   if (Array.isArray(body.input) && body.input.length === 0)
@@ -61,6 +61,14 @@ export function readEmbeddingsAsk(body: JsonObject, provider: string): Embedding
   if (!allText(texts))
     throw badRequest(
       `input: token ids cannot be sent to provider ${provider}, which reads text; send the text itself`,
+      "input",
+    );
+  // OpenAI refuses an empty text (`'$.input' is invalid`), and so do the vendors, in their own words
+  // and only once the texts before it are embedded and billed (Titan takes one a call).
+  const empty = texts.indexOf("");
+  if (empty !== -1)
+    throw badRequest(
+      `${typeof request.input === "string" ? "input" : `input[${empty}]`}: an empty string; every text to embed must have at least one character`,
       "input",
     );
   return {

@@ -233,6 +233,24 @@ describe("Bedrock", () => {
     });
   });
 
+  test("Titan: G1 takes no dimensions and v2 only 256, 512 or 1024: any other is a 400 naming it", () => {
+    for (const model of ["amazon.titan-embed-text-v1", "amazon.titan-embed-g1-text-02"]) {
+      const g1 = bedrockEmbedder(model);
+      expect(g1?.request(["hello"], ask({ input: "x" }))).toEqual({ inputText: "hello" });
+      const error = gatewayErrorOf(() => g1?.request(["hello"], ask({ input: "x", dimensions: 512 })));
+      expect([error.status, error.param]).toEqual([400, "dimensions"]);
+    }
+    const v2 = bedrockEmbedder("us.amazon.titan-embed-text-v2:0");
+    for (const dimensions of [256, 512, 1024])
+      expect(v2?.request(["hello"], ask({ input: "x", dimensions }))).toEqual({
+        inputText: "hello",
+        dimensions,
+      });
+    const error = gatewayErrorOf(() => v2?.request(["hello"], ask({ input: "x", dimensions: 768 })));
+    expect([error.status, error.param]).toEqual([400, "dimensions"]);
+    expect(error.message).toContain("256, 512 or 1024");
+  });
+
   test("Titan: a count that is none (-5, 0.5) is estimated, and read as none before calls' counts are summed", async () => {
     const titan = bedrockEmbedder("amazon.titan-embed-text-v2:0");
     if (!titan) throw new Error("Titan has no embedder");

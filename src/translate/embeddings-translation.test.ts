@@ -9,9 +9,10 @@ import { bedrockEmbedder } from "./openai-to-bedrock/embeddings-to-invoke.ts";
 import {
   geminiEmbedAnswer,
   geminiEmbedRequest,
+  VERTEX_TOKENS_PER_CALL,
+  vertexCallCap,
   vertexPredictAnswer,
   vertexPredictRequest,
-  vertexTextsPerCall,
 } from "./openai-to-gemini/embeddings-to-google.ts";
 
 // OpenAI embeddings to Bedrock (Titan, Cohere), the Gemini API and Vertex AI, and back: the
@@ -53,6 +54,17 @@ describe("the OpenAI request", () => {
     expect(gatewayErrorOf(() => ask({ input: "x", dimensions: 0 })).param).toBe("dimensions");
     expect(gatewayErrorOf(() => ask({ input: "x", encoding_format: "int8" })).param).toBe("encoding_format");
     expect(gatewayErrorOf(() => ask({ input: [] })).param).toBe("input");
+  });
+  test("an empty text is a 400 naming input, as OpenAI's is, before any vendor is called", () => {
+    // Titan takes one text a call: the calls before an empty one's refusal would have been billed.
+    for (const input of ["", ["a", "b", ""], ["", "a"]]) {
+      const error = gatewayErrorOf(() => ask({ input }));
+      expect([error.status, error.param]).toEqual([400, "input"]);
+      expect(error.message).toContain("an empty string");
+    }
+    expect(gatewayErrorOf(() => ask({ input: ["a", "", "b"] })).message).toContain("input[1]");
+    // Whitespace is text: OpenAI embeds it.
+    expect(ask({ input: [" "] }).texts).toEqual([" "]);
   });
 });
 
@@ -143,7 +155,7 @@ describe("Google", () => {
     });
   });
 
-  test("Vertex AI: predict instances, its answer's vectors and summed counts", () => {
+  test("Vertex AI: predict instances, its answer's vectors and summed counts", async () => {
     expect(
       vertexPredictRequest(["a", "b"], ask({ input: "x", dimensions: 256, task_type: "RETRIEVAL_QUERY" })),
     ).toEqual({
@@ -161,9 +173,11 @@ describe("Google", () => {
       ],
       inputTokens: 10,
     });
-    expect([vertexTextsPerCall("gemini-embedding-001"), vertexTextsPerCall("text-embedding-005")]).toEqual([
-      1, 250,
-    ]);
+    expect(await vertexCallCap("gemini-embedding-001")).toEqual({ texts: 1 });
+    expect(await vertexCallCap("text-embedding-005")).toMatchObject({
+      texts: 250,
+      tokens: { most: VERTEX_TOKENS_PER_CALL },
+    });
   });
 
   test("Gemini API: a count that is none (-100000, 0.5) is estimated, as a missing one is, never told", async () => {
@@ -217,6 +231,24 @@ describe("Bedrock", () => {
       vectors: [[-0.0461, 0.0377, 0.0042, -0.0589]],
       inputTokens: 7,
     });
+  });
+
+  test("Titan: G1 takes no dimensions and v2 only 256, 512 or 1024: any other is a 400 naming it", () => {
+    for (const model of ["amazon.titan-embed-text-v1", "amazon.titan-embed-g1-text-02"]) {
+      const g1 = bedrockEmbedder(model);
+      expect(g1?.request(["hello"], ask({ input: "x" }))).toEqual({ inputText: "hello" });
+      const error = gatewayErrorOf(() => g1?.request(["hello"], ask({ input: "x", dimensions: 512 })));
+      expect([error.status, error.param]).toEqual([400, "dimensions"]);
+    }
+    const v2 = bedrockEmbedder("us.amazon.titan-embed-text-v2:0");
+    for (const dimensions of [256, 512, 1024])
+      expect(v2?.request(["hello"], ask({ input: "x", dimensions }))).toEqual({
+        inputText: "hello",
+        dimensions,
+      });
+    const error = gatewayErrorOf(() => v2?.request(["hello"], ask({ input: "x", dimensions: 768 })));
+    expect([error.status, error.param]).toEqual([400, "dimensions"]);
+    expect(error.message).toContain("256, 512 or 1024");
   });
 
   test("Titan: a count that is none (-5, 0.5) is estimated, and read as none before calls' counts are summed", async () => {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, upstreamError } from "../core/gateway-error.ts";
 import { parseBody } from "./parse-body.ts";
-import { tokenCounter } from "./token-count.ts";
+import { type TokenCounter, tokenCounter } from "./token-count.ts";
 import { tokenCount } from "./usage-mapping.ts";
 
 /**
@@ -29,6 +29,16 @@ export interface Embedded {
   readonly inputTokens: number | undefined;
 }
 
+/**
+ * What one upstream call of an embeddings request may carry: a vendor's cap on texts, and where it
+ * caps a call's input tokens too (Vertex AI's 20,000), the most to send and how a text's are
+ * counted — an estimate of the vendor's tokenizer, so `most` keeps a margin below its cap.
+ */
+export interface EmbedCallCap {
+  readonly texts: number;
+  readonly tokens?: { readonly most: number; readonly count: TokenCounter };
+}
+
 const embeddingsRequest = z.looseObject({
   // Token ids (numbers, or lists of them) are an OpenAI tokenizer's: another vendor reads text.
   input: z.union([
@@ -41,7 +51,7 @@ const embeddingsRequest = z.looseObject({
   encoding_format: z.enum(["float", "base64"]).optional(),
 });
 
-/** Reads an OpenAI embeddings request for a vendor that takes text: token-id inputs are a 400. */
+/** Reads an OpenAI embeddings request for a vendor that takes text: token-id inputs and an empty text are a 400. */
 export function readEmbeddingsAsk(body: JsonObject, provider: string): EmbeddingsAsk {
   // Said plainly: the schema's union would answer "expected string, received array".
   if (Array.isArray(body.input) && body.input.length === 0)
@@ -51,6 +61,14 @@ export function readEmbeddingsAsk(body: JsonObject, provider: string): Embedding
   if (!allText(texts))
     throw badRequest(
       `input: token ids cannot be sent to provider ${provider}, which reads text; send the text itself`,
+      "input",
+    );
+  // OpenAI refuses an empty text (`'$.input' is invalid`), and so do the vendors, in their own words
+  // and only once the texts before it are embedded and billed (Titan takes one a call).
+  const empty = texts.indexOf("");
+  if (empty !== -1)
+    throw badRequest(
+      `${typeof request.input === "string" ? "input" : `input[${empty}]`}: an empty string; every text to embed must have at least one character`,
       "input",
     );
   return {

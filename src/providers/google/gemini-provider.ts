@@ -16,9 +16,9 @@ import {
   GOOGLE_EMBEDDINGS_TARGET,
   geminiEmbedAnswer,
   geminiEmbedRequest,
+  vertexCallCap,
   vertexPredictAnswer,
   vertexPredictRequest,
-  vertexTextsPerCall,
 } from "../../translate/openai-to-gemini/embeddings-to-google.ts";
 import { geminiAnswer } from "../../translate/openai-to-gemini/gemini-response-to-chat.ts";
 import {
@@ -110,7 +110,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       options.vendor === "gcp.vertex_ai"
         ? {
             method: "predict",
-            perCall: vertexTextsPerCall(model),
+            perCall: await vertexCallCap(model),
             request: (texts: readonly string[]) => vertexPredictRequest(texts, ask),
             answer: vertexPredictAnswer,
           }

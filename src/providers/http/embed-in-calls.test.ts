@@ -66,3 +66,19 @@ test("the request's abort cuts every call off and is the answer", async () => {
   expect(await embedded).toEqual(new Error("client gone"));
   expect(started.every((signal) => signal.aborted)).toBe(true);
 });
+
+test("a vendor that caps a call's tokens too: each call under them, a text over them alone", async () => {
+  const calls: string[][] = [];
+  const cap = { texts: 3, tokens: { most: 10, count: (text: string) => text.length } };
+  const { vectors } = await embedInCalls(
+    ["aaaa", "bbbb", "cc", "dddddddddddd", "e", "f", "g", "h"],
+    cap,
+    new AbortController().signal,
+    async (batch) => {
+      calls.push([...batch]);
+      return { vectors: batch.map((text) => [text.length]), inputTokens: 1 };
+    },
+  );
+  expect(calls).toEqual([["aaaa", "bbbb", "cc"], ["dddddddddddd"], ["e", "f", "g"], ["h"]]);
+  expect(vectors).toEqual([[4], [4], [2], [12], [1], [1], [1], [1]]);
+});

@@ -28,20 +28,45 @@ export interface BedrockEmbedder {
 const titanResponse = z.looseObject({ embedding: z.array(z.number()), inputTextTokenCount: z.number() });
 
 /**
- * Amazon Titan Text Embeddings (v1, v2): one text a call, `{inputText}` → `{embedding,
- * inputTextTokenCount}`; `dimensions` for v2.
+ * Amazon Titan Text Embeddings V2: one text a call, `{inputText, dimensions?}` → `{embedding,
+ * inputTextTokenCount}`; `dimensions` one of the three sizes it makes (a 400 from AWS otherwise).
  */
 const titan: BedrockEmbedder = {
   family: "Amazon Titan Text",
   carries: CARRIED_BY_EVERY_EMBEDDINGS_TARGET,
   perCall: 1,
-  request: ([inputText], ask) => ({
-    inputText: inputText ?? "",
-    ...(ask.dimensions !== undefined ? { dimensions: ask.dimensions } : {}),
-  }),
+  request: ([inputText], ask) => {
+    if (ask.dimensions !== undefined && !TITAN_V2_SIZES.includes(ask.dimensions))
+      throw badRequest(
+        `Amazon Titan Text Embeddings V2 makes vectors of 256, 512 or 1024 dimensions, not ${ask.dimensions}`,
+        "dimensions",
+      );
+    return {
+      inputText: inputText ?? "",
+      ...(ask.dimensions !== undefined ? { dimensions: ask.dimensions } : {}),
+    };
+  },
   answer: (body) => {
     const answer = parseBody(titanResponse, body, "upstream");
     return { vectors: [answer.embedding], inputTokens: tokenCount(answer.inputTextTokenCount) };
+  },
+};
+
+const TITAN_V2_SIZES: readonly number[] = [256, 512, 1024];
+
+/**
+ * Titan Embeddings G1 - Text (`amazon.titan-embed-text-v1`, `-g1-text-02`): `inputText` is its only
+ * field (AWS refuses any other key), its vectors 1,536 numbers.
+ */
+const titanG1: BedrockEmbedder = {
+  ...titan,
+  request: (texts, ask) => {
+    if (ask.dimensions !== undefined)
+      throw badRequest(
+        "Amazon Titan Embeddings G1 - Text vectors have 1536 dimensions, no other size: leave dimensions out",
+        "dimensions",
+      );
+    return { inputText: texts[0] ?? "" };
   },
 };
 
@@ -88,7 +113,8 @@ const cohereV3: BedrockEmbedder = {
 
 /** Each family served, with the model ids it answers for (the first that matches). */
 const FAMILIES: readonly { readonly ids: RegExp; readonly embedder: BedrockEmbedder }[] = [
-  { ids: /amazon\.titan-embed-(?:g1-)?text/, embedder: titan },
+  { ids: /amazon\.titan-embed-text-v2/, embedder: titan },
+  { ids: /amazon\.titan-embed-(?:g1-)?text/, embedder: titanG1 },
   { ids: /cohere\.embed-v4/, embedder: cohere },
   { ids: /cohere\.embed/, embedder: cohereV3 },
 ];

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { JsonObject } from "../../core/dialect.ts";
 import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET, type EmbeddingsTarget } from "../embeddings-target.ts";
-import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
+import type { EmbedCallCap, Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
 import { parseBody } from "../parse-body.ts";
+import { tokenCounter } from "../token-count.ts";
 import { tokenCount } from "../usage-mapping.ts";
 
 /*
@@ -84,9 +85,17 @@ export function vertexPredictAnswer(body: unknown): Embedded {
 }
 
 /**
- * Texts one Vertex `predict` call may carry: Google's Gemini embedding models take one text a
- * call there, its text-embedding models up to 250.
+ * Input tokens one Vertex `predict` call may carry, as the o200k tokenizer counts them: Google caps
+ * a call at 20,000 of its own tokenizer's (a 400 past it), which counts other than o200k does, so a
+ * quarter of the cap is held back for the difference.
  */
-export function vertexTextsPerCall(model: string): number {
-  return model.startsWith("gemini-embedding") ? 1 : 250;
+export const VERTEX_TOKENS_PER_CALL = 15_000;
+
+/**
+ * What one Vertex `predict` call may carry: Google's Gemini embedding models take one text a call
+ * there; its text-embedding models up to 250, and 20,000 input tokens in all.
+ */
+export async function vertexCallCap(model: string): Promise<EmbedCallCap> {
+  if (model.startsWith("gemini-embedding")) return { texts: 1 };
+  return { texts: 250, tokens: { most: VERTEX_TOKENS_PER_CALL, count: await tokenCounter() } };
 }

@@ -15,12 +15,12 @@ import {
 import { estimatedWholeUsage } from "../translate/whole-estimate.ts";
 import { opensAnswer } from "./answer-opening.ts";
 import { CountedEvents } from "./counted-events.ts";
-import { EventChunks, EventReader } from "./event-chunks.ts";
+import { EventChunks, EventReader, failureReported } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import { OwedEventUsage } from "./owed-event-usage.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { READ_ON } from "./stepped-reads.ts";
-import { cutOff } from "./stream-end.ts";
+import { cutOff, upstreamErrorIn } from "./stream-end.ts";
 import { TranslatedRelay } from "./translated-relay.ts";
 
 /**
@@ -154,6 +154,11 @@ async function eventChunks(
     first = await reader.next();
   }
   if (first.done && opening) throw cutOff(call.provider);
+  // The stream's own failure before any event of the answer (Claude on Bedrock's in-band `error`
+  // chunk): nothing reached the client, so it is the attempt's to retry or fail over, as the byte
+  // relay's is.
+  const failed = first.done ? undefined : failureReported(first.value);
+  if (failed && !first.done) throw upstreamErrorIn(first.value, failed);
   const chunks = new EventChunks(
     first,
     reader,

@@ -1,12 +1,9 @@
-import { readAnthropicError } from "../core/anthropic-errors.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { joinBytes, joinTwo } from "../core/join-bytes.ts";
-import type { SseEvent } from "../core/sse.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
-import { inBandError } from "../translate/stream/in-band-error.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan } from "./relay-scan.ts";
-import { cutOff, malformedEvent } from "./stream-end.ts";
+import { cutOff, malformedEvent, upstreamErrorIn } from "./stream-end.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
 import type { UsageSink } from "./usage-sink.ts";
 
@@ -14,21 +11,6 @@ import type { UsageSink } from "./usage-sink.ts";
 export interface ByteRelayOptions extends UsageSink, RelayEnd {
   /** The upstream's name (`fa`, `worker:w1`), as error messages name it through `upstreamName`. */
   readonly provider: string;
-}
-
-/**
- * The upstream's own error event, read in its dialect (Anthropic's names its type, OpenAI's is an
- * `{"error":…}` chunk, the Responses API's has its code and message at the top) as the
- * translating relay reads it (translate/stream/in-band-error.ts).
- */
-function upstreamErrorIn(event: SseEvent, fallback: GatewayError): GatewayError {
-  let body: unknown;
-  try {
-    body = JSON.parse(event.data);
-  } catch {
-    return fallback;
-  }
-  return inBandError(readAnthropicError(body) ? "anthropic" : "openai", body);
 }
 
 /** A read's chunks as one (almost always there is one: no copy). */

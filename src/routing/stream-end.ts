@@ -1,7 +1,9 @@
+import { readAnthropicError } from "../core/anthropic-errors.ts";
 import { A_FAILED_RESPONSE, FINAL_RESPONSE_EVENTS, RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
+import { inBandError } from "../translate/stream/in-band-error.ts";
 
 // When a relayed stream is whole (docs/CLIENTS.md "When a stream is whole"), stated once for the
 // byte relay (relay-scan.ts, which reads these off an event's bytes) and the relay of decoded
@@ -20,6 +22,23 @@ export const reportedFailure = (event: string | undefined): GatewayError =>
       ? `the stream ended with ${A_FAILED_RESPONSE}`
       : "the stream ended with an error event",
   );
+
+/**
+ * The upstream's own error event, read in its dialect (Anthropic's names its type, OpenAI's is an
+ * `{"error":…}` chunk, the Responses API's has its code and message at the top) as the
+ * translating relay reads it (translate/stream/in-band-error.ts): what an error event that came
+ * before the answer's first event fails its attempt with, in every relay (byte-relay.ts,
+ * attempt-answer.ts), so that the router retries or fails over as that error says.
+ */
+export function upstreamErrorIn(event: SseEvent, fallback: GatewayError): GatewayError {
+  let body: unknown;
+  try {
+    body = JSON.parse(event.data);
+  } catch {
+    return fallback;
+  }
+  return inBandError(readAnthropicError(body) ? "anthropic" : "openai", body);
+}
 
 /**
  * What a stream that ended before its end marker and its answer's finish fails with, whichever

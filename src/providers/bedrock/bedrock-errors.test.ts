@@ -84,3 +84,27 @@ test("a ValidationException about the request, or words like the route's elsewhe
   const other = bedrockFailure("br", 400, "SomeOtherException", "The provided model identifier is invalid.");
   expect(other.status).toBe(400);
 });
+
+test("a day's token quota that Bedrock says as a ThrottlingException (429, or a stream's throttlingException frame) is spent for the day, as its ServiceQuotaExceededException is; a minute's is still waited out", () => {
+  // botocore: "ThrottlingException … (reached max retries: 4): Too many tokens per day, please wait before trying again."
+  const daily = "Too many tokens per day, please wait before trying again.";
+  for (const type of [
+    "ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/",
+    "throttlingException",
+  ]) {
+    const spent = bedrockFailure("br", 429, type, daily);
+    expect([spent.status, spent.code, spent.retryable, spent.sameRouteAgain]).toEqual([
+      429,
+      "rate_limited",
+      true,
+      false,
+    ]);
+  }
+  const minute = bedrockFailure(
+    "br",
+    429,
+    "ThrottlingException",
+    "Too many tokens, please wait before trying again.",
+  );
+  expect([minute.status, minute.sameRouteAgain]).toEqual([429, true]);
+});

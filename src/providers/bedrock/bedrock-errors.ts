@@ -47,7 +47,8 @@ export function bedrockFailure(
   const answered = { dialect: undefined, status };
   // A quota (tokens a day, requests a minute) is a limit, whatever status carries it: AWS sends
   // ServiceQuotaExceededException as a 400 saying "Too many tokens per day", which the words
-  // alone would read as a prompt too long. A day's quota is not waited out on the route
+  // alone would read as a prompt too long, and a day's quota as a ThrottlingException too (its words
+  // tell it from a minute's). A day's quota is not waited out on the route
   // (core/upstream-fault.ts `daily`), as OpenAI's is not.
   if (QUOTA.test(name))
     return statusFailure(provider, 429, said, { retry: retryAfterOnly(retryAfter), detail: answered });

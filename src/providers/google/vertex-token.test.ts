@@ -89,8 +89,10 @@ const userFile = (name: string, extra: object = {}) => {
 };
 
 /** A Vertex AI provider on the fake, its token from `env` (never the process's). */
+/** The tokens' clock: a test moves it past a token's first seconds before Vertex refuses it. */
+const clock = { now: 1_000_000 };
 const vertexOn = (env: Record<string, string>, serviceAccount?: string) => {
-  const token = vertexToken({ provider: "vx", serviceAccount, env });
+  const token = vertexToken({ provider: "vx", serviceAccount, env, now: () => clock.now });
   return createGoogleProvider({
     name: "vx",
     vendor: "gcp.vertex_ai",
@@ -136,16 +138,24 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
   });
 
   test("GCE_METADATA_IP when GCE_METADATA_HOST is unset; a token Vertex refuses (401) is fetched again and the call sent once more", async () => {
+    const provider = vertexOn({ GCE_METADATA_IP: `http://${host}` });
     metadata.push(() =>
       Response.json(
         { access_token: "ya29.revoked", expires_in: 3599, token_type: "Bearer" },
         { headers: { "metadata-flavor": "Google" } },
       ),
     );
-    const reply = await vertexOn({ GCE_METADATA_IP: `http://${host}` }).call(chat());
+    // Refused as it arrived: kept, no second try (a fresh one would fare alike).
+    const refused = await provider.call(chat()).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(seen.filter((entry) => entry.path === METADATA_PATH)).toHaveLength(1);
+    // Refused a minute later (revoked meanwhile): fetched again and the call sent once more.
+    clock.now += 60_000;
+    const reply = await provider.call(chat());
     expect(reply.kind).toBe("json");
     expect(seen.filter((entry) => entry.path === METADATA_PATH)).toHaveLength(2);
     expect(vertexCalls().map((call) => call.authorization)).toEqual([
+      "Bearer ya29.revoked",
       "Bearer ya29.revoked",
       `Bearer ya29.meta-${minted}`,
     ]);

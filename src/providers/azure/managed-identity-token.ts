@@ -42,6 +42,8 @@ export function managedIdentityRequest(
       ? "the App Service identity endpoint (IDENTITY_ENDPOINT)"
       : "Azure IMDS (managed identity)",
     timeoutMs: TIMEOUT_MS,
+    // IMDS is link-local, App Service's endpoint on the host: straight to them, never through a proxy.
+    direct: true,
   };
 }
 

@@ -205,15 +205,17 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
     }
   });
 
-  test("unhappy answers: no default service account (404), no Metadata-Flavor back, no access_token", async () => {
+  test("unhappy answers: no default service account (404), no Metadata-Flavor back (a proxy's 403 or 404 too: checked before the status), no access_token", async () => {
     const flavored = { headers: { "metadata-flavor": "Google" } };
     metadata.push(
       () => new Response("Not Found", { status: 404, ...flavored }),
       () => Response.json({ access_token: "ya29.proxy", expires_in: 3599 }),
       () => Response.json({ token_type: "Bearer" }, flavored),
+      () => new Response("Forbidden by policy", { status: 403 }),
+      () => new Response("Not Found", { status: 404 }),
     );
     const messages: string[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       // A source a call, so the backoff after one failure does not answer for the next.
       const token = vertexToken({
         provider: "vx",
@@ -226,6 +228,8 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
       "could not get credentials for upstream vx: the metadata server has no default service account (404): attach one to the instance or Cloud Run service, or on GKE bind the pod's Kubernetes service account with Workload Identity",
       "could not get credentials for upstream vx: what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
       "could not get credentials for upstream vx: the metadata server sent no access_token",
+      "could not get credentials for upstream vx: what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
+      "could not get credentials for upstream vx: what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
     ]);
   });
 });

@@ -6,6 +6,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import { errorResponse } from "../../http/error-body.ts";
 import type { ProviderCall } from "../provider.ts";
 import { createGoogleProvider, vertexEndpoint } from "./gemini-provider.ts";
+import { createVertexAnthropicProvider } from "./vertex-anthropic-provider.ts";
 import { vertexToken } from "./vertex-token.ts";
 
 // One loopback fake for Google's three endpoints: the metadata server (its path), the OAuth token
@@ -16,6 +17,7 @@ interface Seen {
   query: Record<string, string>;
   flavor: string | null;
   authorization: string | null;
+  userProject: string | null;
   form?: Record<string, string>;
 }
 const seen: Seen[] = [];
@@ -33,6 +35,7 @@ const google = Bun.serve({
       query: Object.fromEntries(url.searchParams),
       flavor: request.headers.get("metadata-flavor"),
       authorization: request.headers.get("authorization"),
+      userProject: request.headers.get("x-goog-user-project"),
     };
     if (url.pathname === "/token") entry.form = Object.fromEntries(new URLSearchParams(await request.text()));
     seen.push(entry);
@@ -88,9 +91,9 @@ const userFile = (name: string, extra: object = {}) => {
   return file;
 };
 
-/** A Vertex AI provider on the fake, its token from `env` (never the process's). */
 /** The tokens' clock: a test moves it past a token's first seconds before Vertex refuses it. */
 const clock = { now: 1_000_000 };
+/** A Vertex AI provider on the fake, its token from `env` (never the process's). */
 const vertexOn = (env: Record<string, string>, serviceAccount?: string) => {
   const token = vertexToken({ provider: "vx", serviceAccount, env, now: () => clock.now });
   return createGoogleProvider({
@@ -123,7 +126,14 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
     await provider.call(chat());
     const asked = seen.filter((entry) => entry.path === METADATA_PATH);
     expect(asked).toEqual([
-      { method: "GET", path: METADATA_PATH, query: SCOPES, flavor: "Google", authorization: null },
+      {
+        method: "GET",
+        path: METADATA_PATH,
+        query: SCOPES,
+        flavor: "Google",
+        authorization: null,
+        userProject: null,
+      },
     ]);
     expect(vertexCalls().map((call) => [call.path, call.authorization])).toEqual([
       [
@@ -286,6 +296,48 @@ describe("an authorized_user ADC file (gcloud auth application-default login)", 
     );
     expect((await provider.call(chat())).kind).toBe("json");
     expect(seen[0]?.form).toEqual(grant);
+  });
+
+  test("the file's quota_project_id is sent as x-goog-user-project on the Vertex call (gcloud's own OAuth client's project is not billed); GOOGLE_CLOUD_QUOTA_PROJECT overrides it, as Google's libraries do", async () => {
+    await vertexOn({ GOOGLE_APPLICATION_CREDENTIALS: userFile("quota.json") }).call(chat());
+    await vertexOn({
+      GOOGLE_APPLICATION_CREDENTIALS: userFile("quota.json"),
+      GOOGLE_CLOUD_QUOTA_PROJECT: "billing-proj",
+    }).call(chat());
+    // None in the file, none in the environment: none sent.
+    await vertexOn({
+      GOOGLE_APPLICATION_CREDENTIALS: userFile("noquota.json", { quota_project_id: undefined }),
+    }).call(chat());
+    expect(vertexCalls().map((call) => call.userProject)).toEqual(["acme", "billing-proj", null]);
+    // Never to the token endpoint.
+    expect(seen.filter((entry) => entry.path === "/token").map((entry) => entry.userProject)).toEqual([
+      null,
+      null,
+      null,
+    ]);
+  });
+
+  test("GOOGLE_CLOUD_QUOTA_PROJECT is sent with the metadata server's token too (Google's libraries set it on any ADC credential), and on Claude's Vertex calls", async () => {
+    const env = {
+      GCE_METADATA_HOST: host,
+      HOME: join(dir, "nowhere"),
+      GOOGLE_CLOUD_QUOTA_PROJECT: "billing-proj",
+    };
+    await vertexOn(env).call(chat());
+    const token = vertexToken({ provider: "vx", serviceAccount: undefined, env });
+    const claude = createVertexAnthropicProvider({
+      name: "vx",
+      endpoint: vertexEndpoint("acme", "us-central1", `http://${host}`, token, "anthropic"),
+    });
+    await claude.call({
+      ...chat(),
+      operation: "messages",
+      body: { model: "claude-sonnet-4-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] },
+    });
+    expect(vertexCalls().map((call) => [call.path.split("/").at(-1), call.userProject])).toEqual([
+      ["gemini-2.5-flash:generateContent", "billing-proj"],
+      ["claude-sonnet-4-5:rawPredict", "billing-proj"],
+    ]);
   });
 
   test("a revoked refresh token is the endpoint's invalid_grant, said", async () => {

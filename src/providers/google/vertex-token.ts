@@ -16,33 +16,52 @@ export interface VertexTokenOptions extends CredentialCalls {
   detectMs?: number;
 }
 
+/** A Vertex AI token, and the quota project its calls name (`x-goog-user-project`), if any. */
+interface Opened {
+  readonly credential: CachedCredential<string>;
+  readonly quotaProject: string | undefined;
+}
+
 /**
  * The bearer token source for a Vertex AI provider: a service-account key or a user's refresh
  * token from a credentials file, or the metadata server, as credentials-source.ts finds them. The
  * source is found and its file read on first use, so a missing file fails that request with a
  * clear 502 rather than the whole config load (and is looked for again at the next call); the
  * token is then cached and refreshed before it expires, or at once when Google refuses it
- * (`invalidate`).
+ * (`invalidate`). Beside it, as google-auth-library sends it, `x-goog-user-project`: the
+ * credentials file's `quota_project_id` (gcloud's user login has one, else Vertex bills gcloud's
+ * own OAuth client's project and refuses the call), which `GOOGLE_CLOUD_QUOTA_PROJECT` overrides
+ * for Application Default Credentials (an ADC file, the metadata server), not for the provider's
+ * own `service_account`.
  */
 export function vertexToken(options: VertexTokenOptions): TokenSource {
   const { provider, env = process.env, detectMs, ...calls } = options;
-  let source: Promise<CachedCredential<string>> | undefined;
-  let loaded: CachedCredential<string> | undefined;
-  const open = async (): Promise<CachedCredential<string>> => {
+  let source: Promise<Opened> | undefined;
+  let loaded: Opened | undefined;
+  const adcQuota = options.serviceAccount ? undefined : env.GOOGLE_CLOUD_QUOTA_PROJECT || undefined;
+  const open = async (): Promise<Opened> => {
     const found = credentialsSource(options.serviceAccount, env);
-    if (found.kind === "metadata")
-      return metadataServerToken({
+    if (found.kind === "metadata") {
+      const credential = metadataServerToken({
         provider,
         env,
         tried: found.tried,
         ...calls,
         ...(detectMs === undefined ? {} : { detectMs }),
       });
+      return { credential, quotaProject: adcQuota };
+    }
     const credentials = await loadCredentials(found.file);
     if (typeof credentials === "string") throw credentialFailure(provider, credentials);
-    return credentials.type === "authorized_user"
-      ? authorizedUserToken(provider, credentials.user, calls)
-      : serviceAccountToken(provider, credentials.key, calls);
+    if (credentials.type === "authorized_user")
+      return {
+        credential: authorizedUserToken(provider, credentials.user, calls),
+        quotaProject: adcQuota ?? credentials.user.quota_project_id,
+      };
+    return {
+      credential: serviceAccountToken(provider, credentials.key, calls),
+      quotaProject: adcQuota ?? credentials.key.quota_project_id,
+    };
   };
   const get = async () => {
     source ??= open().catch((error: unknown) => {
@@ -50,7 +69,12 @@ export function vertexToken(options: VertexTokenOptions): TokenSource {
       throw error;
     });
     loaded = await source;
-    return loaded.get();
+    return loaded.credential.get();
   };
-  return { get, invalidate: (refused) => loaded?.invalidate(refused) ?? false };
+  return {
+    get,
+    invalidate: (refused) => loaded?.credential.invalidate(refused) ?? false,
+    beside: (): Record<string, string> =>
+      loaded?.quotaProject ? { "x-goog-user-project": loaded.quotaProject } : {},
+  };
 }

@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { withoutCredentials } from "../../core/credentials.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { errorResponse } from "../../http/error-body.ts";
 import type { ProviderCall } from "../provider.ts";
@@ -338,6 +339,18 @@ describe("an authorized_user ADC file (gcloud auth application-default login)", 
       ["gemini-2.5-flash:generateContent", "billing-proj"],
       ["claude-sonnet-4-5:rawPredict", "billing-proj"],
     ]);
+  });
+
+  test("an ADC file's client_secret and refresh_token, named nowhere in config, are taken out of what the gateway tells and writes once read", async () => {
+    const file = userFile("redacted.json", {
+      client_secret: "adc-secret-9f8e7d",
+      refresh_token: "1//0gAdcRefresh42",
+    });
+    const line = "upstream said: invalid client adc-secret-9f8e7d for 1//0gAdcRefresh42";
+    expect(withoutCredentials(line)).toBe(line);
+    await vertexOn({ GOOGLE_APPLICATION_CREDENTIALS: file }).call(chat());
+    expect(withoutCredentials(line)).not.toContain("adc-secret-9f8e7d");
+    expect(withoutCredentials(line)).not.toContain("1//0gAdcRefresh42");
   });
 
   test("a revoked refresh token is the endpoint's invalid_grant, said", async () => {

@@ -1,8 +1,9 @@
+import { holdCredentials } from "../../core/credentials.ts";
 import type { CachedCredential, CredentialCalls } from "../credentials/cached-credential.ts";
 import type { TokenSource } from "../credentials/call-auth.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { authorizedUserToken } from "./authorized-user-token.ts";
-import { loadCredentials } from "./credentials-file.ts";
+import { type GoogleCredentials, loadCredentials } from "./credentials-file.ts";
 import { credentialsSource, type Env } from "./credentials-source.ts";
 import { metadataServerToken } from "./metadata-server-token.ts";
 import { serviceAccountToken } from "./service-account-token.ts";
@@ -53,6 +54,7 @@ export function vertexToken(options: VertexTokenOptions): TokenSource {
     }
     const credentials = await loadCredentials(found.file);
     if (typeof credentials === "string") throw credentialFailure(provider, credentials);
+    holdSecrets(found.file.source, credentials);
     if (credentials.type === "authorized_user")
       return {
         credential: authorizedUserToken(provider, credentials.user, calls),
@@ -77,4 +79,25 @@ export function vertexToken(options: VertexTokenOptions): TokenSource {
     beside: (): Record<string, string> =>
       loaded?.quotaProject ? { "x-goog-user-project": loaded.quotaProject } : {},
   };
+}
+
+/** A holder per credentials file for core/credentials.ts: a file read again replaces its own secrets. */
+const holders = new Map<string, object>();
+
+/**
+ * The secrets of a credentials file, taken out of what the gateway tells and writes (as config's
+ * are: configured-credentials.ts) from the moment it is read: a file found by
+ * GOOGLE_APPLICATION_CREDENTIALS or at gcloud's well-known path is named nowhere in config.
+ */
+function holdSecrets(source: string, credentials: GoogleCredentials): void {
+  let holder = holders.get(source);
+  if (!holder) {
+    holder = {};
+    holders.set(source, holder);
+  }
+  const secrets =
+    credentials.type === "authorized_user"
+      ? [credentials.user.client_secret, credentials.user.refresh_token]
+      : [credentials.key.private_key, credentials.key.private_key_id ?? ""];
+  holdCredentials(holder, secrets);
 }

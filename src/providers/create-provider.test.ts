@@ -94,3 +94,46 @@ test("an Azure provider whose Entra token refresh fails while the token is valid
     },
   ]);
 });
+
+test("a Vertex provider finds its credentials in the context's env, not the process's: the metadata server it names is asked", async () => {
+  const asked: string[] = [];
+  const google = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      const { pathname } = new URL(request.url);
+      asked.push(pathname);
+      if (pathname.startsWith("/computeMetadata/"))
+        return Response.json(
+          { access_token: "ya29.context", expires_in: 3599 },
+          { headers: { "metadata-flavor": "Google" } },
+        );
+      return Response.json({
+        candidates: [
+          {
+            content: { role: "model", parts: [{ text: String(request.headers.get("authorization")) }] },
+            finishReason: "STOP",
+          },
+        ],
+      });
+    },
+  });
+  try {
+    const config = {
+      name: "vx",
+      type: "vertex",
+      project: "acme",
+      location: "us-central1",
+      base_url: `http://127.0.0.1:${google.port}`,
+    } as ProviderConfig;
+    const provider = createProvider(config, {
+      maxSseLine: 1 << 20,
+      env: { GCE_METADATA_HOST: `127.0.0.1:${google.port}`, HOME: "/nonexistent" },
+    });
+    const reply = await provider.call({ ...chat, body: { ...chat.body, model: "gemini-2.5-flash" } });
+    expect(JSON.stringify(reply.kind === "json" ? reply.body : reply.kind)).toContain("Bearer ya29.context");
+    expect(asked[0]).toBe("/computeMetadata/v1/instance/service-accounts/default/token");
+  } finally {
+    google.stop(true);
+  }
+});

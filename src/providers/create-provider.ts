@@ -19,6 +19,11 @@ export interface ProviderContext {
   fetch?: typeof fetch;
   /** The gateway's log, for what an upstream's answer says that the gateway does not know. */
   warn?: (message: string, fields: LogFields) => void;
+  /**
+   * The environment the cloud providers find their credentials in (Azure's, AWS's, Google's
+   * variables, GEMINI_API_KEY); default `process.env`. An embedder's or a test's own, isolated.
+   */
+  env?: Record<string, string | undefined>;
 }
 
 /** Builds a provider from config. Embedders may pass their own factory for custom types. */
@@ -73,6 +78,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         baseUrl: config.base_url ?? "",
         apiVersion: config.api_version ?? "v1",
         ...(config.entra ? { entra: config.entra } : {}),
+        ...(context.env ? { env: context.env } : {}),
         ...refreshFailedOf(config, context),
       });
     case "bedrock": {
@@ -84,6 +90,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         ...(context.fetch ? { fetch: context.fetch } : {}),
         credentials: config.aws ?? {},
         ...(config.base_url ? { baseUrl: config.base_url } : {}),
+        ...(context.env ? { env: context.env } : {}),
         ...refreshFailedOf(config, context),
       };
       return config.publisher === "anthropic"
@@ -99,7 +106,10 @@ export const createProvider: ProviderFactory = (config, context) => {
         headers: config.headers,
         maxSseLine: context.maxSseLine,
         ...(context.fetch ? { fetch: context.fetch } : {}),
-        endpoint: geminiApiEndpoint(config.base_url, config.api_key ?? process.env.GEMINI_API_KEY),
+        endpoint: geminiApiEndpoint(
+          config.base_url,
+          config.api_key ?? (context.env ?? process.env).GEMINI_API_KEY,
+        ),
       });
     }
     case "vertex": {
@@ -107,6 +117,7 @@ export const createProvider: ProviderFactory = (config, context) => {
       const token = vertexTokens().vertexToken({
         provider: config.name,
         serviceAccount: config.service_account,
+        ...(context.env ? { env: context.env } : {}),
         ...refreshFailedOf(config, context),
       });
       const endpoint = (publisher: "google" | "anthropic") =>

@@ -139,8 +139,10 @@ describe("mindgw config check", () => {
         routes: [{ provider: name, model: "x" }],
       })),
     });
-    // Nor gcloud's ADC file, nor a sign of Google Cloud (on a GCE runner, its BIOS would still say so).
+    // Nor gcloud's ADC file, nor a sign of Google Cloud: MINDGW_ON_GOOGLE_CLOUD=false says so, where
+    // a GCE runner's BIOS vendor would (google-cloud-residency.ts).
     const unset = {
+      MINDGW_ON_GOOGLE_CLOUD: "false",
       GOOGLE_APPLICATION_CREDENTIALS: undefined,
       HOME: undefined,
       CLOUDSDK_CONFIG: undefined,

@@ -1,6 +1,6 @@
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
-import { fetchOAuthToken, requestToken, type TokenRequest } from "../credentials/fetch-token.ts";
+import { fetchOAuthToken, requestToken } from "../credentials/fetch-token.ts";
 import { managedIdentityRequest, readManagedIdentityToken, resourceOf } from "./managed-identity-token.ts";
 
 /**
@@ -152,11 +152,7 @@ async function managedIdentityToken(
   doFetch: typeof fetch,
   now: () => number,
 ): Promise<Expiring<string>> {
-  let request: TokenRequest;
-  try {
-    request = managedIdentityRequest(resourceOf(scope), clientId, env);
-  } catch (error) {
-    throw credentialFailure(provider, "IDENTITY_ENDPOINT is no URL", { cause: error });
-  }
+  const request = managedIdentityRequest(resourceOf(scope), clientId, env);
+  if (typeof request === "string") throw credentialFailure(provider, request);
   return requestToken(provider, request, readManagedIdentityToken, doFetch, now);
 }

@@ -342,6 +342,28 @@ describe("managed identity", () => {
     );
   });
 
+  test("an endpoint variable that is no URL is named; Service Fabric (IDENTITY_SERVER_THUMBPRINT) is refused as not supported, its endpoint not asked", async () => {
+    const said = async (env: Record<string, string>) =>
+      (await failure(entraToken("az", { managed_identity: true }, { env }).get())).message;
+    expect(await said({ AZURE_POD_IDENTITY_AUTHORITY_HOST: "not a url" })).toBe(
+      "could not get credentials for upstream az: AZURE_POD_IDENTITY_AUTHORITY_HOST is no URL",
+    );
+    expect(await said({ IDENTITY_ENDPOINT: "not a url", IDENTITY_HEADER: "h" })).toBe(
+      "could not get credentials for upstream az: IDENTITY_ENDPOINT is no URL",
+    );
+    const before = heard.length;
+    expect(
+      await said({
+        IDENTITY_ENDPOINT: `${origin}/msi/token`,
+        IDENTITY_HEADER: "h",
+        IDENTITY_SERVER_THUMBPRINT: "A1B2C3",
+      }),
+    ).toStartWith(
+      "could not get credentials for upstream az: Service Fabric managed identity is not supported (IDENTITY_SERVER_THUMBPRINT is set)",
+    );
+    expect(heard.length).toBe(before);
+  });
+
   test("IMDS not there (off Azure) is a 502 naming it and why", async () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
     const port = closed.port;

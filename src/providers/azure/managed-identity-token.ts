@@ -17,18 +17,27 @@ const TIMEOUT_MS = 10_000;
  * 2019-08-01); elsewhere Azure IMDS (api-version 2018-02-01, `Metadata: true`), at
  * AZURE_POD_IDENTITY_AUTHORITY_HOST when that is set (Azure Identity's own override: AAD Pod
  * Identity's node agent, a test's fake). `clientId`: a user-assigned identity's; none asks for the
- * system-assigned one.
+ * system-assigned one. A string: why no request can be made, naming the variable at fault.
  */
 export function managedIdentityRequest(
   resource: string,
   clientId: string | undefined,
   env: Env,
-): TokenRequest {
+): TokenRequest | string {
   const appService = env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER ? env.IDENTITY_HEADER : undefined;
-  // A URL the environment gives that is none throws here: the fetch's failure (entra-token.ts).
-  const url = appService
-    ? new URL(env.IDENTITY_ENDPOINT ?? "")
-    : new URL(IMDS_PATH, env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? IMDS_HOST);
+  // Service Fabric sets these two and its cluster's certificate thumbprint: its endpoint wants
+  // another api-version and a TLS connection pinned to that certificate, which Bun's fetch cannot.
+  if (appService && env.IDENTITY_SERVER_THUMBPRINT)
+    return "Service Fabric managed identity is not supported (IDENTITY_SERVER_THUMBPRINT is set); use an app registration's client secret (entra in config, or AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET)";
+  const variable = appService ? "IDENTITY_ENDPOINT" : "AZURE_POD_IDENTITY_AUTHORITY_HOST";
+  let url: URL;
+  try {
+    url = appService
+      ? new URL(env.IDENTITY_ENDPOINT ?? "")
+      : new URL(IMDS_PATH, env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? IMDS_HOST);
+  } catch {
+    return `${variable} is no URL`;
+  }
   url.searchParams.set("api-version", appService ? "2019-08-01" : "2018-02-01");
   url.searchParams.set("resource", resource);
   if (clientId) url.searchParams.set("client_id", clientId);
@@ -42,6 +51,8 @@ export function managedIdentityRequest(
       ? "the App Service identity endpoint (IDENTITY_ENDPOINT)"
       : "Azure IMDS (managed identity)",
     timeoutMs: TIMEOUT_MS,
+    // IMDS is link-local, App Service's endpoint on the host: straight to them, never through a proxy.
+    direct: true,
   };
 }
 

@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { withWhy } from "../../core/why-unreachable.ts";
-import { credentialFailure, statedWait } from "../credentials/credential-failure.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 
-/** What the AWS credential endpoints share: the keys' shape, one GET/POST and its failures. */
+/** What the AWS credential endpoints share: the keys' shape and their expiry (their requests: fetch-token.ts fetchText). */
 
 export const withToken = (
   accessKeyId: string,
@@ -21,39 +19,6 @@ export const keysReply = z.looseObject({
   /** EC2 instance metadata's: `Success`, else why it has no keys. */
   Code: z.string().optional(),
 });
-
-/**
- * The text `what` (STS, the container endpoint, EC2 instance metadata) answered, or a retryable 502
- * saying why none came: unreachable, no answer within `timeoutMs`, or a status.
- */
-export async function getText(
-  provider: string,
-  url: string,
-  init: RequestInit,
-  doFetch: typeof fetch,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<string> {
-  let response: Response;
-  try {
-    response = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    const words =
-      error instanceof DOMException && error.name === "TimeoutError"
-        ? `${what} did not answer within ${timeoutMs / 1000} s`
-        : withWhy(`${what} could not be reached`, error);
-    throw credentialFailure(provider, words, { cause: error });
-  }
-  const text = await response.text();
-  if (!response.ok)
-    throw credentialFailure(
-      provider,
-      `${what} answered ${response.status}`,
-      {},
-      statedWait(response, Date.now()),
-    );
-  return text;
-}
 
 export const safeJson = (text: string): unknown => {
   try {

@@ -1,6 +1,7 @@
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
-import { expiry, getText, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
+import { fetchText } from "../credentials/fetch-token.ts";
+import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import { instanceMetadataCredentials } from "./ec2-instance-metadata.ts";
 
 export interface AwsCredentials {
@@ -73,7 +74,13 @@ async function containerCredentials(
     ? (await Bun.file(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).text()).trim()
     : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
   if (token) headers.authorization = token;
-  const reply = await getText(provider, url, { headers }, doFetch, "the container credentials endpoint");
+  // ECS's 169.254.170.2, EKS Pod Identity's agent, or a loopback FULL_URI: straight to it, no proxy.
+  const what = "the container credentials endpoint";
+  const reply = await fetchText(
+    provider,
+    { url, init: { headers }, what, timeoutMs: 10_000, direct: true },
+    doFetch,
+  );
   const parsed = keysReply.safeParse(safeJson(reply));
   if (!parsed.success) throw credentialFailure(provider, "the container credentials endpoint sent no keys");
   const { AccessKeyId, SecretAccessKey, Token, Expiration } = parsed.data;
@@ -96,16 +103,19 @@ async function assumeRoleWithWebIdentity(
     WebIdentityToken: token,
   });
   // POST with a form body: the token never sits in a URL that a proxy might log.
-  const xml = await getText(
+  const xml = await fetchText(
     provider,
-    endpoint,
     {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: query.toString(),
+      url: endpoint,
+      init: {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: query.toString(),
+      },
+      what: "STS",
+      timeoutMs: 10_000,
     },
     doFetch,
-    "STS",
   );
   const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];
   const accessKeyId = field("AccessKeyId");

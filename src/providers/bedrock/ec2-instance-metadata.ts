@@ -1,6 +1,7 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
-import { expiry, getText, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
+import { fetchText, type TokenRequest } from "../credentials/fetch-token.ts";
+import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 
 type Env = Record<string, string | undefined>;
@@ -36,8 +37,13 @@ export async function instanceMetadataCredentials(
   if (instanceMetadataDisabled(env))
     throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
   const base = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || IMDS_ENDPOINT).replace(/\/+$/, "");
-  const get = (path: string, init: RequestInit) =>
-    getText(provider, `${base}${path}`, init, doFetch, WHAT, TIMEOUT_MS);
+  // Link-local: straight to it, never through a proxy.
+  const get = (path: string, init: TokenRequest["init"]) =>
+    fetchText(
+      provider,
+      { url: `${base}${path}`, init, what: WHAT, timeoutMs: TIMEOUT_MS, direct: true },
+      doFetch,
+    );
   const session = await get(TOKEN_PATH, {
     method: "PUT",
     headers: { "x-aws-ec2-metadata-token-ttl-seconds": "21600" },

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { repeatedFailure } from "../../log/repeated-failure.ts";
-import { CachedCredential } from "./cached-credential.ts";
+import { CachedCredential, FRESH_REFUSAL_MS } from "./cached-credential.ts";
 import { credentialFailure } from "./credential-failure.ts";
 
 describe("CachedCredential", () => {
@@ -253,15 +253,18 @@ describe("CachedCredential", () => {
 
   test("a refused token is fetched again at once; the calls refused with it share one fetch", async () => {
     let fetches = 0;
+    let now = 0;
     let release: () => void = () => {};
     const credential = new CachedCredential({
+      now: () => now,
       fetch: async () => {
         fetches += 1;
         if (fetches > 1) await new Promise<void>((resolve) => (release = resolve));
-        return { value: `token-${fetches}`, expiresAt: Date.now() + 3_600_000 };
+        return { value: `token-${fetches}`, expiresAt: now + 3_600_000 };
       },
     });
     expect(await credential.get()).toBe("token-1");
+    now = 60_000;
     // Three calls sent with token-1 are refused: each invalidates it and asks again.
     expect(credential.invalidate("token-1")).toBe(true);
     const first = credential.get();
@@ -273,6 +276,36 @@ describe("CachedCredential", () => {
     expect(credential.invalidate("token-1")).toBe(true);
     expect(await credential.get()).toBe("token-2");
     expect(fetches).toBe(2);
+  });
+
+  test("a token refused within 30 s of its fetch is kept, no second try: repeated refusals of fresh tokens fetch at most one a 30 s, however many calls", async () => {
+    let now = 0;
+    let fetches = 0;
+    const credential = new CachedCredential({
+      now: () => now,
+      fetch: async () => {
+        fetches += 1;
+        return { value: `token-${fetches}`, expiresAt: now + 3_600_000 };
+      },
+    });
+    expect(await credential.get()).toBe("token-1");
+    // Refused as it arrived (a role missing): no fresh try, and the same token answers.
+    expect(credential.invalidate("token-1")).toBe(false);
+    expect(await credential.get()).toBe("token-1");
+    now = FRESH_REFUSAL_MS - 1;
+    expect(credential.invalidate("token-1")).toBe(false);
+    // Older: the first refusal still gets a fresh token at once; that one refused is kept.
+    now = FRESH_REFUSAL_MS;
+    expect(credential.invalidate("token-1")).toBe(true);
+    expect(await credential.get()).toBe("token-2");
+    expect(credential.invalidate("token-2")).toBe(false);
+    // Every call of ten minutes refused, one a second: one fetch each 30 s at most.
+    for (let i = 0; i < 600; i++) {
+      const token = await credential.get();
+      if (credential.invalidate(token)) await credential.get();
+      now += 1_000;
+    }
+    expect(fetches).toBeLessThanOrEqual(2 + 600 / 30);
   });
 
   test("a credential that never expires (static keys) is kept: a second try could not help", async () => {
@@ -358,6 +391,7 @@ describe("CachedCredential after failed fetches", () => {
     state.ok = true;
     expect(await credential.get()).toBe("token-5");
     state.ok = false;
+    state.now += FRESH_REFUSAL_MS;
     expect(credential.invalidate("token-5")).toBe(true);
     const at = state.now;
     await expect(credential.get()).rejects.toThrow("503");

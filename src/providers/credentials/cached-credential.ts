@@ -34,10 +34,19 @@ export interface CachedCredentialOptions<T> {
   refreshFailed?: RefreshFailed;
 }
 
-/** A fetched credential and the moment its refresh starts. */
+/** A fetched credential, when it arrived and when its refresh starts. */
 interface Cached<T> extends Expiring<T> {
+  readonly fetchedAt: number;
   readonly refreshAt: number;
 }
+
+/**
+ * A credential refused this soon after it arrived is kept, not fetched again: the endpoint just
+ * gave it, and a fresh one would be refused alike (Azure's 401 PermissionDenied for an identity
+ * without the "Cognitive Services OpenAI User" role, Google's for a token of the wrong scope). Each
+ * call would otherwise fetch a token and send twice, and IMDS and App Service throttle.
+ */
+export const FRESH_REFUSAL_MS = 30_000;
 
 /**
  * A cloud credential fetched once and refreshed before it expires. Within its refresh margin the
@@ -48,7 +57,9 @@ interface Cached<T> extends Expiring<T> {
  * expiry): only a caller with no valid credential waits for a fetch, and while the backoff lasts it
  * fails at once with the last failure rather than asking again (nor waiting it out).
  * Concurrent callers share one fetch in flight. One the upstream refuses before its time
- * (revoked, its account disabled) is dropped by `invalidate`, and a fresh one asked for at once.
+ * (revoked, its account disabled) is dropped by `invalidate`, and a fresh one asked for at once;
+ * unless it arrived less than `FRESH_REFUSAL_MS` ago: then it is kept and no second try made, so a
+ * refusal no token mends costs at most one fetch in that time, not one a call.
  */
 export class CachedCredential<T> {
   private current: Cached<T> | undefined;
@@ -81,12 +92,15 @@ export class CachedCredential<T> {
    * a fresh one, and waits for it. Only while `refused` is still the one cached: the other calls
    * refused with it find the fresh one (or its fetch in flight) and share it, so a burst of
    * refusals makes one fetch. False for a credential that never expires (static keys): fetching it
-   * again brings back the same, and a second try could not help.
+   * again brings back the same, and a second try could not help; false too, and the credential
+   * kept, when it arrived less than `FRESH_REFUSAL_MS` ago (the upstream refuses what the endpoint
+   * just gave: no fresh one would fare better).
    */
   invalidate(refused: T): boolean {
     const current = this.current;
     if (current?.expiresAt === Number.POSITIVE_INFINITY) return false;
     if (current?.value === refused) {
+      if (this.now() - current.fetchedAt < FRESH_REFUSAL_MS) return false;
       this.current = undefined;
       // A token refused is worth one fresh try at once, whatever the backoff; failures still count.
       this.backoff.release();
@@ -102,7 +116,8 @@ export class CachedCredential<T> {
       .fetch()
       .then(
         (fresh) => {
-          const cached = { ...fresh, refreshAt: refreshAt(fresh, this.now(), this.marginMs) };
+          const now = this.now();
+          const cached = { ...fresh, fetchedAt: now, refreshAt: refreshAt(fresh, now, this.marginMs) };
           this.current = cached;
           this.backoff.succeeded();
           return cached;

@@ -12,7 +12,13 @@ export interface CallAuth {
 }
 
 /** What a refreshable token is to a call: fetched (cached), and dropped once refused. */
-export type TokenSource = Pick<CachedCredential<string>, "get" | "invalidate">;
+export interface TokenSource extends Pick<CachedCredential<string>, "get" | "invalidate"> {
+  /**
+   * Headers sent beside the token, read once `get` has answered: what the credentials say of the
+   * call (Google's quota project, `x-goog-user-project`).
+   */
+  beside?: () => Record<string, string>;
+}
 
 const BEARER = "Bearer ";
 
@@ -25,7 +31,10 @@ export const staticAuth = (headers: Record<string, string>): CallAuth => ({
 /** A bearer token from a cached credential (Vertex AI's service account, Entra ID). */
 export function bearerAuth(token: TokenSource): CallAuth {
   return {
-    headers: async () => ({ authorization: BEARER + (await token.get()) }),
+    headers: async () => {
+      const value = await token.get();
+      return { ...token.beside?.(), authorization: BEARER + value };
+    },
     refused: (sent) => {
       const value = sent.authorization;
       return value?.startsWith(BEARER) === true && token.invalidate(value.slice(BEARER.length));

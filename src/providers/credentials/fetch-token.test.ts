@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { CredentialFailure } from "./credential-failure.ts";
-import { fetchOAuthToken } from "./fetch-token.ts";
+import { fetchOAuthToken, requestToken } from "./fetch-token.ts";
 
 /** Google's token endpoint, answering each POST with the next of `answers`. */
 const answers: Response[] = [];
@@ -86,4 +86,24 @@ test("a 429 or 503 keeps the endpoint's Retry-After, in seconds or as a date, fo
   // Another status's Retry-After is no wait the endpoint asked for.
   answers.push(new Response("no", { status: 400, headers: { "retry-after": "120" } }));
   expect(((await failure(fetchOAuthToken("az", url, {}))) as CredentialFailure).retryAfterMs).toBeUndefined();
+});
+
+test("an endpoint that does not answer in time says so, in the words every credential endpoint uses", async () => {
+  const silent = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Promise<Response>(() => {}) });
+  try {
+    const request = {
+      url: `http://127.0.0.1:${silent.port}/token`,
+      init: { method: "POST" },
+      what: "the token endpoint",
+      timeoutMs: 50,
+    };
+    const late = await failure(requestToken("az", request));
+    expect([late.status, late.retryable, late.message]).toEqual([
+      502,
+      true,
+      "could not get credentials for upstream az: the token endpoint did not answer within 0.05 s",
+    ]);
+  } finally {
+    silent.stop(true);
+  }
 });

@@ -20,43 +20,92 @@ export interface TokenRequest {
   what: string;
   /** How long the endpoint may take (default 30 s). */
   timeoutMs?: number;
+  /**
+   * A metadata or identity endpoint on the host or its link-local network (Google's metadata
+   * server, Azure IMDS, App Service's IDENTITY_ENDPOINT, AWS's instance metadata and container
+   * endpoint): sent straight to it, never through a proxy. Bun's fetch sends a plain-http URL
+   * through HTTP_PROXY, and an enterprise proxy would answer for them, or be handed their secrets.
+   */
+  direct?: boolean;
+}
+
+/** What an endpoint's answer is checked for, and its failures said in, beyond what every endpoint shares. */
+export interface Reading {
+  /**
+   * Checked before the status: why the answer is not the endpoint's own (a proxy's 403 or 404, a
+   * captive portal's page), or undefined when it is.
+   */
+  vouch?: (response: Response) => string | undefined;
+  /** The endpoint's own words for a status (the metadata server's 403 and 404); undefined: the shared ones. */
+  refused?: (status: number) => string | undefined;
+  /** How a request that got no answer at all is said (the metadata server never found: what else was tried). */
+  unanswered?: (why: string) => string;
+  /** For the log alone: where the endpoint was looked for (the metadata server's origin). */
+  detail?: string;
 }
 
 /** Reads a token from an endpoint's JSON answer; for an answer without one, what it lacks ("no access_token"). */
 export type ReadToken = (reply: unknown, now: number) => Expiring<string> | string;
 
 /**
- * Sends a token request and reads its answer with `read`: the one place an OAuth 2.0 token
- * endpoint, a managed identity endpoint (IMDS, App Service) and their failures are read. A failure
- * is a retryable 502 naming the provider, never the secret; a 429's or 503's `Retry-After` is kept
- * for the backoff (credential-failure.ts).
+ * Sends a credential request and answers the text of its answer: the one place a token endpoint,
+ * a metadata or managed identity endpoint (IMDS, App Service, the metadata server), STS and AWS's
+ * container endpoint are called and their failures said. A failure is a retryable 502 naming the
+ * provider, never the secret: no answer ("could not be reached: …", or "did not answer within N s"),
+ * an answer `reading.vouch` disowns, or a status (its OAuth error code said, a 429's or 503's
+ * `Retry-After` kept for the backoff: credential-failure.ts).
  */
-export async function requestToken(
+export async function fetchText(
   provider: string,
   request: TokenRequest,
-  read: ReadToken,
   doFetch: typeof fetch = fetch,
   now: () => number = Date.now,
-): Promise<Expiring<string>> {
+  reading: Reading = {},
+): Promise<string> {
   const { what } = request;
+  const timeoutMs = request.timeoutMs ?? 30_000;
+  const detail = reading.detail === undefined ? {} : { detail: reading.detail };
   let response: Response;
   try {
     response = await doFetch(request.url, {
       ...request.init,
-      signal: AbortSignal.timeout(request.timeoutMs ?? 30_000),
+      ...(request.direct ? { proxy: false } : {}),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    throw credentialFailure(provider, withWhy(`${what} could not be reached`, error), { cause: error });
+    const why = timedOut(error)
+      ? `${what} did not answer within ${timeoutMs / 1000} s`
+      : withWhy(`${what} could not be reached`, error);
+    throw credentialFailure(provider, reading.unanswered?.(why) ?? why, { cause: error, ...detail });
   }
   const text = await response.text();
-  if (!response.ok) throw refusal(provider, what, response, text, now());
+  const disowned = reading.vouch?.(response);
+  if (disowned !== undefined) throw credentialFailure(provider, disowned, detail);
+  if (!response.ok) throw refusal(provider, what, response, text, now(), reading.refused?.(response.status));
+  return text;
+}
+
+/** A fetch given up by its `AbortSignal.timeout` (a DOMException named TimeoutError, in Bun as in browsers). */
+const timedOut = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && "name" in error && error.name === "TimeoutError";
+
+/** Sends a token request (`fetchText`) and reads its answer's token with `read`. */
+export async function requestToken(
+  provider: string,
+  request: TokenRequest,
+  read: ReadToken = readOAuthToken,
+  doFetch: typeof fetch = fetch,
+  now: () => number = Date.now,
+  reading: Reading = {},
+): Promise<Expiring<string>> {
+  const text = await fetchText(provider, request, doFetch, now, reading);
   let token: Expiring<string> | string;
   try {
     token = read(JSON.parse(text), now());
   } catch {
     token = "no access_token";
   }
-  if (typeof token === "string") throw credentialFailure(provider, `${what} sent ${token}`);
+  if (typeof token === "string") throw credentialFailure(provider, `${request.what} sent ${token}`);
   return token;
 }
 
@@ -85,21 +134,9 @@ export function fetchOAuthToken(
 }
 
 /**
- * The `access_token` of a token answer's text (an OAuth token endpoint's, or Google's metadata
- * server's, which has the same shape), valid for its `expires_in` seconds from `now` (an hour when
- * unsaid). `what` names the endpoint in the failure of an answer without one.
+ * An OAuth token answer's `access_token` (a token endpoint's, or Google's metadata server's, which
+ * has the same shape), valid for its `expires_in` seconds from `now` (an hour when unsaid).
  */
-export function accessToken(provider: string, text: string, now: number, what: string): Expiring<string> {
-  let token: Expiring<string> | string;
-  try {
-    token = readOAuthToken(JSON.parse(text), now);
-  } catch {
-    token = "no access_token";
-  }
-  if (typeof token === "string") throw credentialFailure(provider, `${what} sent ${token}`);
-  return token;
-}
-
 const readOAuthToken: ReadToken = (reply, now) => {
   const parsed = tokenReply.safeParse(reply);
   if (!parsed.success) return "no access_token";
@@ -126,6 +163,7 @@ function refusal(
   response: Response,
   text: string,
   now: number,
+  ownWords: string | undefined,
 ): GatewayError {
   const { status } = response;
   let said: z.infer<typeof oauthError> | undefined;
@@ -138,7 +176,7 @@ function refusal(
   const description = said?.error_description;
   return credentialFailure(
     provider,
-    `${what} answered ${status}${code}`,
+    ownWords ?? `${what} answered ${status}${code}`,
     description ? { detail: cutWords(description) } : {},
     statedWait(response, now),
   );

@@ -1,7 +1,5 @@
-import { withWhy } from "../../core/why-unreachable.ts";
 import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
-import { credentialFailure, statedWait } from "../credentials/credential-failure.ts";
-import { accessToken } from "../credentials/fetch-token.ts";
+import { requestToken, type TokenRequest } from "../credentials/fetch-token.ts";
 import type { Env } from "./credentials-source.ts";
 import { CLOUD_PLATFORM_SCOPE } from "./service-account-key.ts";
 
@@ -34,8 +32,9 @@ export function metadataServerOrigin(env: Env): string {
  * The token of the service account the runtime runs as (GCE, GKE Workload Identity, Cloud Run,
  * Cloud Functions), from the metadata server: `GET /computeMetadata/v1/instance/service-accounts/
  * default/token?scopes=…` with `Metadata-Flavor: Google`, as Google's auth libraries ask, answered
- * with `{access_token, expires_in, token_type}`. An answer without that header back is no
- * metadata server's (a proxy, a captive portal). Until it first answers, it has `detectMs` to, so
+ * with `{access_token, expires_in, token_type}`, sent straight to it, never through a proxy. An
+ * answer without that header back is no metadata server's (a proxy, a captive portal), whatever
+ * its status. Until it first answers, it has `detectMs` to, so
  * a gateway off GCP fails its call in seconds with what was tried, then backs off as any fetch.
  */
 export function metadataServerToken(options: MetadataServerOptions): CachedCredential<string> {
@@ -49,44 +48,32 @@ export function metadataServerToken(options: MetadataServerOptions): CachedCrede
     now,
     refreshFailed,
     fetch: async () => {
-      let response: Response;
-      try {
-        response = await doFetch(url, {
-          headers: { "Metadata-Flavor": "Google" },
-          signal: AbortSignal.timeout(found ? FOUND_MS : (options.detectMs ?? DETECT_MS)),
-        });
-      } catch (error) {
-        const timedOut = error instanceof Error && error.name === "TimeoutError";
-        const why = timedOut
-          ? `the metadata server did not answer within ${(found ? FOUND_MS : (options.detectMs ?? DETECT_MS)) / 1000} s`
-          : withWhy("the metadata server could not be reached", error);
+      const request: TokenRequest = {
+        url,
+        init: { headers: { "Metadata-Flavor": "Google" } },
+        what: "the metadata server",
+        timeoutMs: found ? FOUND_MS : (options.detectMs ?? DETECT_MS),
+        direct: true,
+      };
+      const token = await requestToken(provider, request, undefined, doFetch, now, {
+        detail: origin,
         // Never found: the gateway is likely not on GCP; say what else was looked for.
-        throw credentialFailure(provider, found ? why : `no Google credentials found: ${tried}, and ${why}`, {
-          cause: error,
-          detail: origin,
-        });
-      }
-      const text = await response.text();
-      if (!response.ok) throw refusal(provider, response, now());
-      if (response.headers.get("metadata-flavor") !== "Google")
-        throw credentialFailure(
-          provider,
-          "what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
-          { detail: origin },
-        );
+        unanswered: (why) => (found ? why : `no Google credentials found: ${tried}, and ${why}`),
+        // Before the status: a proxy's or a portal's 403 or 404 is not the metadata server's.
+        vouch: (response) =>
+          response.headers.get("metadata-flavor") === "Google"
+            ? undefined
+            : "what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
+        refused: (status) => REFUSALS[status],
+      });
       found = true;
-      return accessToken(provider, text, now(), "the metadata server");
+      return token;
     },
   });
 }
 
-function refusal(provider: string, response: Response, now: number) {
-  const { status } = response;
-  const why =
-    status === 404
-      ? "the metadata server has no default service account (404): attach one to the instance or Cloud Run service, or on GKE bind the pod's Kubernetes service account with Workload Identity"
-      : status === 403
-        ? "the metadata server refused a token (403): the instance's access scopes may not include cloud-platform"
-        : `the metadata server answered ${status}`;
-  return credentialFailure(provider, why, {}, statedWait(response, now));
-}
+/** The metadata server's refusals that say what to do. */
+const REFUSALS: Readonly<Record<number, string>> = {
+  404: "the metadata server has no default service account (404): attach one to the instance or Cloud Run service, or on GKE bind the pod's Kubernetes service account with Workload Identity",
+  403: "the metadata server refused a token (403): the instance's access scopes may not include cloud-platform",
+};

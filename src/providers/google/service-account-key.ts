@@ -12,6 +12,7 @@ export const serviceAccountKey = z.looseObject({
   private_key: z.string(),
   private_key_id: z.string().optional(),
   token_uri: z.string().default(GOOGLE_TOKEN_URI),
+  quota_project_id: z.string().min(1).optional(),
 });
 export type ServiceAccountKey = z.infer<typeof serviceAccountKey>;
 
@@ -26,5 +27,11 @@ export const authorizedUser = z.looseObject({
   client_secret: z.string().min(1),
   refresh_token: z.string().min(1),
   token_uri: z.string().default(GOOGLE_TOKEN_URI),
+  /**
+   * The project Google bills and checks quota against for this user's calls (`gcloud auth
+   * application-default set-quota-project`), sent as `x-goog-user-project`: without it, calls go
+   * against gcloud's own OAuth client's project and are refused.
+   */
+  quota_project_id: z.string().min(1).optional(),
 });
 export type AuthorizedUser = z.infer<typeof authorizedUser>;

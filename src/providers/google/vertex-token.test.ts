@@ -2,10 +2,12 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { withoutCredentials } from "../../core/credentials.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { errorResponse } from "../../http/error-body.ts";
 import type { ProviderCall } from "../provider.ts";
 import { createGoogleProvider, vertexEndpoint } from "./gemini-provider.ts";
+import { createVertexAnthropicProvider } from "./vertex-anthropic-provider.ts";
 import { vertexToken } from "./vertex-token.ts";
 
 // One loopback fake for Google's three endpoints: the metadata server (its path), the OAuth token
@@ -16,6 +18,7 @@ interface Seen {
   query: Record<string, string>;
   flavor: string | null;
   authorization: string | null;
+  userProject: string | null;
   form?: Record<string, string>;
 }
 const seen: Seen[] = [];
@@ -33,6 +36,7 @@ const google = Bun.serve({
       query: Object.fromEntries(url.searchParams),
       flavor: request.headers.get("metadata-flavor"),
       authorization: request.headers.get("authorization"),
+      userProject: request.headers.get("x-goog-user-project"),
     };
     if (url.pathname === "/token") entry.form = Object.fromEntries(new URLSearchParams(await request.text()));
     seen.push(entry);
@@ -88,9 +92,11 @@ const userFile = (name: string, extra: object = {}) => {
   return file;
 };
 
+/** The tokens' clock: a test moves it past a token's first seconds before Vertex refuses it. */
+const clock = { now: 1_000_000 };
 /** A Vertex AI provider on the fake, its token from `env` (never the process's). */
 const vertexOn = (env: Record<string, string>, serviceAccount?: string) => {
-  const token = vertexToken({ provider: "vx", serviceAccount, env });
+  const token = vertexToken({ provider: "vx", serviceAccount, env, now: () => clock.now });
   return createGoogleProvider({
     name: "vx",
     vendor: "gcp.vertex_ai",
@@ -121,7 +127,14 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
     await provider.call(chat());
     const asked = seen.filter((entry) => entry.path === METADATA_PATH);
     expect(asked).toEqual([
-      { method: "GET", path: METADATA_PATH, query: SCOPES, flavor: "Google", authorization: null },
+      {
+        method: "GET",
+        path: METADATA_PATH,
+        query: SCOPES,
+        flavor: "Google",
+        authorization: null,
+        userProject: null,
+      },
     ]);
     expect(vertexCalls().map((call) => [call.path, call.authorization])).toEqual([
       [
@@ -136,16 +149,24 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
   });
 
   test("GCE_METADATA_IP when GCE_METADATA_HOST is unset; a token Vertex refuses (401) is fetched again and the call sent once more", async () => {
+    const provider = vertexOn({ GCE_METADATA_IP: `http://${host}` });
     metadata.push(() =>
       Response.json(
         { access_token: "ya29.revoked", expires_in: 3599, token_type: "Bearer" },
         { headers: { "metadata-flavor": "Google" } },
       ),
     );
-    const reply = await vertexOn({ GCE_METADATA_IP: `http://${host}` }).call(chat());
+    // Refused as it arrived: kept, no second try (a fresh one would fare alike).
+    const refused = await provider.call(chat()).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(seen.filter((entry) => entry.path === METADATA_PATH)).toHaveLength(1);
+    // Refused a minute later (revoked meanwhile): fetched again and the call sent once more.
+    clock.now += 60_000;
+    const reply = await provider.call(chat());
     expect(reply.kind).toBe("json");
     expect(seen.filter((entry) => entry.path === METADATA_PATH)).toHaveLength(2);
     expect(vertexCalls().map((call) => call.authorization)).toEqual([
+      "Bearer ya29.revoked",
       "Bearer ya29.revoked",
       `Bearer ya29.meta-${minted}`,
     ]);
@@ -195,15 +216,17 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
     }
   });
 
-  test("unhappy answers: no default service account (404), no Metadata-Flavor back, no access_token", async () => {
+  test("unhappy answers: no default service account (404), no Metadata-Flavor back (a proxy's 403 or 404 too: checked before the status), no access_token", async () => {
     const flavored = { headers: { "metadata-flavor": "Google" } };
     metadata.push(
       () => new Response("Not Found", { status: 404, ...flavored }),
       () => Response.json({ access_token: "ya29.proxy", expires_in: 3599 }),
       () => Response.json({ token_type: "Bearer" }, flavored),
+      () => new Response("Forbidden by policy", { status: 403 }),
+      () => new Response("Not Found", { status: 404 }),
     );
     const messages: string[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       // A source a call, so the backoff after one failure does not answer for the next.
       const token = vertexToken({
         provider: "vx",
@@ -216,6 +239,8 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
       "could not get credentials for upstream vx: the metadata server has no default service account (404): attach one to the instance or Cloud Run service, or on GKE bind the pod's Kubernetes service account with Workload Identity",
       "could not get credentials for upstream vx: what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
       "could not get credentials for upstream vx: the metadata server sent no access_token",
+      "could not get credentials for upstream vx: what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
+      "could not get credentials for upstream vx: what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
     ]);
   });
 });
@@ -272,6 +297,60 @@ describe("an authorized_user ADC file (gcloud auth application-default login)", 
     );
     expect((await provider.call(chat())).kind).toBe("json");
     expect(seen[0]?.form).toEqual(grant);
+  });
+
+  test("the file's quota_project_id is sent as x-goog-user-project on the Vertex call (gcloud's own OAuth client's project is not billed); GOOGLE_CLOUD_QUOTA_PROJECT overrides it, as Google's libraries do", async () => {
+    await vertexOn({ GOOGLE_APPLICATION_CREDENTIALS: userFile("quota.json") }).call(chat());
+    await vertexOn({
+      GOOGLE_APPLICATION_CREDENTIALS: userFile("quota.json"),
+      GOOGLE_CLOUD_QUOTA_PROJECT: "billing-proj",
+    }).call(chat());
+    // None in the file, none in the environment: none sent.
+    await vertexOn({
+      GOOGLE_APPLICATION_CREDENTIALS: userFile("noquota.json", { quota_project_id: undefined }),
+    }).call(chat());
+    expect(vertexCalls().map((call) => call.userProject)).toEqual(["acme", "billing-proj", null]);
+    // Never to the token endpoint.
+    expect(seen.filter((entry) => entry.path === "/token").map((entry) => entry.userProject)).toEqual([
+      null,
+      null,
+      null,
+    ]);
+  });
+
+  test("GOOGLE_CLOUD_QUOTA_PROJECT is sent with the metadata server's token too (Google's libraries set it on any ADC credential), and on Claude's Vertex calls", async () => {
+    const env = {
+      GCE_METADATA_HOST: host,
+      HOME: join(dir, "nowhere"),
+      GOOGLE_CLOUD_QUOTA_PROJECT: "billing-proj",
+    };
+    await vertexOn(env).call(chat());
+    const token = vertexToken({ provider: "vx", serviceAccount: undefined, env });
+    const claude = createVertexAnthropicProvider({
+      name: "vx",
+      endpoint: vertexEndpoint("acme", "us-central1", `http://${host}`, token, "anthropic"),
+    });
+    await claude.call({
+      ...chat(),
+      operation: "messages",
+      body: { model: "claude-sonnet-4-5", max_tokens: 10, messages: [{ role: "user", content: "hi" }] },
+    });
+    expect(vertexCalls().map((call) => [call.path.split("/").at(-1), call.userProject])).toEqual([
+      ["gemini-2.5-flash:generateContent", "billing-proj"],
+      ["claude-sonnet-4-5:rawPredict", "billing-proj"],
+    ]);
+  });
+
+  test("an ADC file's client_secret and refresh_token, named nowhere in config, are taken out of what the gateway tells and writes once read", async () => {
+    const file = userFile("redacted.json", {
+      client_secret: "adc-secret-9f8e7d",
+      refresh_token: "1//0gAdcRefresh42",
+    });
+    const line = "upstream said: invalid client adc-secret-9f8e7d for 1//0gAdcRefresh42";
+    expect(withoutCredentials(line)).toBe(line);
+    await vertexOn({ GOOGLE_APPLICATION_CREDENTIALS: file }).call(chat());
+    expect(withoutCredentials(line)).not.toContain("adc-secret-9f8e7d");
+    expect(withoutCredentials(line)).not.toContain("1//0gAdcRefresh42");
   });
 
   test("a revoked refresh token is the endpoint's invalid_grant, said", async () => {

@@ -1,8 +1,9 @@
+import { holdCredentials } from "../../core/credentials.ts";
 import type { CachedCredential, CredentialCalls } from "../credentials/cached-credential.ts";
 import type { TokenSource } from "../credentials/call-auth.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { authorizedUserToken } from "./authorized-user-token.ts";
-import { loadCredentials } from "./credentials-file.ts";
+import { type GoogleCredentials, loadCredentials } from "./credentials-file.ts";
 import { credentialsSource, type Env } from "./credentials-source.ts";
 import { metadataServerToken } from "./metadata-server-token.ts";
 import { serviceAccountToken } from "./service-account-token.ts";
@@ -16,33 +17,53 @@ export interface VertexTokenOptions extends CredentialCalls {
   detectMs?: number;
 }
 
+/** A Vertex AI token, and the quota project its calls name (`x-goog-user-project`), if any. */
+interface Opened {
+  readonly credential: CachedCredential<string>;
+  readonly quotaProject: string | undefined;
+}
+
 /**
  * The bearer token source for a Vertex AI provider: a service-account key or a user's refresh
  * token from a credentials file, or the metadata server, as credentials-source.ts finds them. The
  * source is found and its file read on first use, so a missing file fails that request with a
  * clear 502 rather than the whole config load (and is looked for again at the next call); the
  * token is then cached and refreshed before it expires, or at once when Google refuses it
- * (`invalidate`).
+ * (`invalidate`). Beside it, as google-auth-library sends it, `x-goog-user-project`: the
+ * credentials file's `quota_project_id` (gcloud's user login has one, else Vertex bills gcloud's
+ * own OAuth client's project and refuses the call), which `GOOGLE_CLOUD_QUOTA_PROJECT` overrides
+ * for Application Default Credentials (an ADC file, the metadata server), not for the provider's
+ * own `service_account`.
  */
 export function vertexToken(options: VertexTokenOptions): TokenSource {
   const { provider, env = process.env, detectMs, ...calls } = options;
-  let source: Promise<CachedCredential<string>> | undefined;
-  let loaded: CachedCredential<string> | undefined;
-  const open = async (): Promise<CachedCredential<string>> => {
+  let source: Promise<Opened> | undefined;
+  let loaded: Opened | undefined;
+  const adcQuota = options.serviceAccount ? undefined : env.GOOGLE_CLOUD_QUOTA_PROJECT || undefined;
+  const open = async (): Promise<Opened> => {
     const found = credentialsSource(options.serviceAccount, env);
-    if (found.kind === "metadata")
-      return metadataServerToken({
+    if (found.kind === "metadata") {
+      const credential = metadataServerToken({
         provider,
         env,
         tried: found.tried,
         ...calls,
         ...(detectMs === undefined ? {} : { detectMs }),
       });
+      return { credential, quotaProject: adcQuota };
+    }
     const credentials = await loadCredentials(found.file);
     if (typeof credentials === "string") throw credentialFailure(provider, credentials);
-    return credentials.type === "authorized_user"
-      ? authorizedUserToken(provider, credentials.user, calls)
-      : serviceAccountToken(provider, credentials.key, calls);
+    holdSecrets(found.file.source, credentials);
+    if (credentials.type === "authorized_user")
+      return {
+        credential: authorizedUserToken(provider, credentials.user, calls),
+        quotaProject: adcQuota ?? credentials.user.quota_project_id,
+      };
+    return {
+      credential: serviceAccountToken(provider, credentials.key, calls),
+      quotaProject: adcQuota ?? credentials.key.quota_project_id,
+    };
   };
   const get = async () => {
     source ??= open().catch((error: unknown) => {
@@ -50,7 +71,33 @@ export function vertexToken(options: VertexTokenOptions): TokenSource {
       throw error;
     });
     loaded = await source;
-    return loaded.get();
+    return loaded.credential.get();
   };
-  return { get, invalidate: (refused) => loaded?.invalidate(refused) ?? false };
+  return {
+    get,
+    invalidate: (refused) => loaded?.credential.invalidate(refused) ?? false,
+    beside: (): Record<string, string> =>
+      loaded?.quotaProject ? { "x-goog-user-project": loaded.quotaProject } : {},
+  };
+}
+
+/** A holder per credentials file for core/credentials.ts: a file read again replaces its own secrets. */
+const holders = new Map<string, object>();
+
+/**
+ * The secrets of a credentials file, taken out of what the gateway tells and writes (as config's
+ * are: configured-credentials.ts) from the moment it is read: a file found by
+ * GOOGLE_APPLICATION_CREDENTIALS or at gcloud's well-known path is named nowhere in config.
+ */
+function holdSecrets(source: string, credentials: GoogleCredentials): void {
+  let holder = holders.get(source);
+  if (!holder) {
+    holder = {};
+    holders.set(source, holder);
+  }
+  const secrets =
+    credentials.type === "authorized_user"
+      ? [credentials.user.client_secret, credentials.user.refresh_token]
+      : [credentials.key.private_key, credentials.key.private_key_id ?? ""];
+  holdCredentials(holder, secrets);
 }

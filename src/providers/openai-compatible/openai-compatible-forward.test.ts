@@ -23,9 +23,14 @@ afterAll(() => upstream.stop(true));
 
 test("a stored response's GET or DELETE refused for its token (401) is sent once more with a fresh one, as a model call is", async () => {
   let issued = 0;
+  let now = 0;
   const tokens = new CachedCredential({
-    fetch: async () => ({ value: `token-${++issued}`, expiresAt: Date.now() + 3_600_000 }),
+    now: () => now,
+    fetch: async () => ({ value: `token-${++issued}`, expiresAt: now + 3_600_000 }),
   });
+  // token-1 is refused a minute after it arrived (a fresher one would be kept: cached-credential.ts).
+  await tokens.get();
+  now = 60_000;
   const provider = createOpenAICompatibleProvider({
     name: "azure",
     baseUrl: `http://127.0.0.1:${upstream.port}/v1`,

@@ -27,6 +27,7 @@ export const GEMINI_TARGET: ChatTarget = {
   toolChoiceNone: true,
   signedCallIds: true,
   fileUrls: true,
+  refusesPenalties: true,
   maxStops: 5,
 };
 

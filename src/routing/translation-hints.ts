@@ -27,6 +27,10 @@ import type { CallerNames } from "./caller-param.ts";
  * - a `presence_penalty` or `frequency_penalty` other than 0, which every OpenAI model takes and
  *   Gemini 2.5 and later refuse (400 "Penalty is not enabled for models/gemini-2.5-flash"; only
  *   gemini-2.0-flash takes one): sent again without it, on Gemini routes.
+ * - a `response_format` (JSON) beside `tools`, which every OpenAI model takes together and the
+ *   Agents SDK sends so for an agent with tools and an output type, and Gemini 2.5 refuses (400
+ *   "Function calling with a response mime type: 'application/json' is unsupported"; Gemini 3
+ *   takes both): sent again without `response_format`, the tools kept, on Gemini routes.
  * - the `max_tokens` a translation to Messages writes when the OpenAI caller set no bound (the
  *   model's whole output limit, output-limit.ts). Anthropic refuses a prompt and `max_tokens` past
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
@@ -61,13 +65,15 @@ export interface HintNames {
   readonly effort: string;
   /** For the bound on the answer: `max_completion_tokens`, `max_output_tokens`. */
   readonly bound: string;
+  /** For the JSON output asked for: `response_format`, `text.format`. */
+  readonly format: string;
 }
 
 /**
  * What of a translated body `sent` the route's model may refuse where the caller's own API takes
  * it, by its path there: the effort level it writes (`effortHint`), a `max_tokens` the chat
- * request it was translated from (`chat`) had no bound for, and the caller's sampling fields
- * `target`, the API `sent` goes to, has models that refuse (`samplingHints`). Undefined when there
+ * request it was translated from (`chat`) had no bound for, and the caller's own fields
+ * `target`, the API `sent` goes to, has models that refuse (`callerFieldHints`). Undefined when there
  * is none; an object is made only when there are several.
  */
 export function translationHints(
@@ -78,32 +84,42 @@ export function translationHints(
 ): CallerNames | undefined {
   const effort = effortHint(sent, names.effort);
   const wroteBound = sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null;
-  const sampling = samplingHints(sent, target);
-  if (wroteBound) return { ...effort, ...sampling, max_tokens: names.bound };
-  return effort === undefined || sampling === undefined ? (effort ?? sampling) : { ...effort, ...sampling };
+  const own = callerFieldHints(sent, target, names.format);
+  if (wroteBound) return { ...effort, ...own, max_tokens: names.bound };
+  return effort === undefined || own === undefined ? (effort ?? own) : { ...effort, ...own };
 }
 
 /**
- * The caller's sampling fields in `sent` that some of `target`'s models refuse where the caller's
- * OpenAI API takes them: `top_p` beside `temperature` (`ChatTarget.refusesTopPWithTemperature`:
- * Claude's), a penalty other than 0 (`ChatTarget.refusesPenalties`: Gemini's). Each is matched by
- * that refusal alone (`CALLER_FIELD_REFUSALS`), never by one that names the field, which is the
- * caller's own. Undefined for any other target, or a body without them.
+ * The caller's own fields in `sent` that some of `target`'s models refuse where the caller's OpenAI
+ * API takes them: `top_p` beside `temperature` (`ChatTarget.refusesTopPWithTemperature`: Claude's),
+ * a penalty other than 0 (`ChatTarget.refusesPenalties`), a JSON `response_format` beside tools
+ * (`ChatTarget.refusesFormatWithTools`: Gemini's). Each is matched by that refusal alone
+ * (`CALLER_FIELD_REFUSALS`), never by one that names the field, which is the caller's own.
+ * Undefined for any other target, or a body without them. `formatName`: the caller's name for the
+ * format (a Responses caller's `text.format`).
  */
-export function samplingHints(sent: JsonObject, target: ChatTarget | undefined): CallerNames | undefined {
+export function callerFieldHints(
+  sent: JsonObject,
+  target: ChatTarget | undefined,
+  formatName = "response_format",
+): CallerNames | undefined {
   const topP = target?.refusesTopPWithTemperature === true && sent.temperature != null && sent.top_p != null;
-  if (!target?.refusesPenalties) return topP ? TOP_P : undefined;
-  let out: Record<string, string> | undefined = topP ? { ...TOP_P } : undefined;
-  for (const penalty of PENALTIES)
-    if (typeof sent[penalty] === "number" && sent[penalty] !== 0) {
-      out ??= {};
-      out[penalty] = penalty;
-    }
-  return out;
+  if (!target?.refusesPenalties && !target?.refusesFormatWithTools) return topP ? TOP_P : undefined;
+  const out: Record<string, string> = topP ? { ...TOP_P } : {};
+  if (target.refusesPenalties)
+    for (const penalty of PENALTIES)
+      if (typeof sent[penalty] === "number" && sent[penalty] !== 0) out[penalty] = penalty;
+  if (target.refusesFormatWithTools && asksJson(sent) && Array.isArray(sent.tools) && sent.tools.length > 0)
+    out.response_format = formatName;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 const TOP_P: CallerNames = { top_p: "top_p" };
 const PENALTIES = ["presence_penalty", "frequency_penalty"] as const;
+
+/** A `response_format` other than text: JSON, which a translation asks for by its own field. */
+const asksJson = (sent: JsonObject): boolean =>
+  isJsonObject(sent.response_format) && sent.response_format.type !== "text";
 
 /**
  * The effort level a translated body sets, by its path there, with `callerName` for it: Messages'
@@ -147,7 +163,9 @@ const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
  * A field the caller sent as its own API takes it, by the hint's path, and the only words that
  * refuse it: Claude 4.5's refusal of `top_p` beside `temperature`, the call going again without
  * `top_p`; Gemini's of a penalty, which names neither, the call going again without the first still
- * sent, then (refused again) the other. Not anchored: Claude on Bedrock says it after the
+ * sent, then (refused again) the other; Gemini 2.5's of JSON output beside function calling (the
+ * Gemini API's words, and the same of a built-in tool), the call going again without
+ * `response_format`. Not anchored: Claude on Bedrock says it after the
  * exception's name and AWS's lead ("ValidationException: The model returned the following errors:
  * `temperature` and `top_p` cannot both be specified…"); a 400 of the route the hint was written
  * for keeps it narrow.
@@ -156,6 +174,7 @@ const CALLER_FIELD_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
   ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
   ["presence_penalty", /\bPenalty is not enabled for\b/],
   ["frequency_penalty", /\bPenalty is not enabled for\b/],
+  ["response_format", /\b(?:Function calling|Tool use) with a response mime type: '[^']*' is unsupported\b/],
 ]);
 
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */

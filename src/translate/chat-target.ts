@@ -49,6 +49,13 @@ export interface ChatTarget {
    */
   readonly refusesPenalties?: boolean;
   /**
+   * Some of the target's models take JSON output (`response_format`) or tools, not both (Gemini
+   * 2.5: 400 "Function calling with a response mime type: 'application/json' is unsupported"),
+   * which every OpenAI model takes together: a call with both is sent again without
+   * `response_format` when so refused (routing/translation-hints.ts).
+   */
+  readonly refusesFormatWithTools?: boolean;
+  /**
    * The most stop sequences the target takes (Gemini's `stopSequences`: up to 5): a translation
    * into chat for it sends the first so many (chat-upstream-needs.ts `maxStops`).
    */

@@ -28,6 +28,7 @@ export const GEMINI_TARGET: ChatTarget = {
   signedCallIds: true,
   fileUrls: true,
   refusesPenalties: true,
+  refusesFormatWithTools: true,
   maxStops: 5,
 };
 

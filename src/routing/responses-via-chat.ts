@@ -94,7 +94,11 @@ const RESPONSES_NAMES: CallerNames = {
 };
 
 /** The caller's names for what a translation may write of its own: a Responses caller's. */
-const RESPONSES_HINTS: HintNames = { effort: "reasoning.effort", bound: "max_output_tokens" };
+const RESPONSES_HINTS: HintNames = {
+  effort: "reasoning.effort",
+  bound: "max_output_tokens",
+  format: "text.format",
+};
 
 /**
  * The caller's names for the fields of what the chat step sent on: its own names for them (an

@@ -12,7 +12,7 @@ import { messagesResponseToChat } from "../translate/openai-to-anthropic/message
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { sameDialect } from "./same-dialect-call.ts";
-import { type HintNames, topPHint, translationHints } from "./translation-hints.ts";
+import { callerFieldHints, type HintNames, translationHints } from "./translation-hints.ts";
 
 /** Where a translated call goes: the route's provider (or the worker it chose) and model. */
 export interface Target {
@@ -49,8 +49,8 @@ export function translatedChat(
     refuseAudioOutput(asked, target);
     nameUncarried(asked, target, dropped);
   }
-  // The caller's own effort and bound go as it sent them; only the sampling pair is a hint.
-  const hints = topPHint(body, target);
+  // The caller's own effort and bound go as it sent them; only its fields the target's models refuse are hints.
+  const hints = callerFieldHints(body, target);
   // The answer comes back as chat, but the provider's own: a whole one with no count (Gemini's -1s)
   // is told the estimate it is billed, as any translated answer is (AdaptedCall `prompt`).
   return {
@@ -62,7 +62,11 @@ export function translatedChat(
 }
 
 /** The caller's names for what a translation may write of its own: a chat caller's. */
-const CHAT_HINTS: HintNames = { effort: "reasoning_effort", bound: "max_completion_tokens" };
+const CHAT_HINTS: HintNames = {
+  effort: "reasoning_effort",
+  bound: "max_completion_tokens",
+  format: "response_format",
+};
 
 /**
  * A chat call to an Anthropic upstream. When the upstream takes thinking no Claude signed

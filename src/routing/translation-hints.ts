@@ -24,6 +24,13 @@ import type { CallerNames } from "./caller-param.ts";
  *   so the call is sent again without it, the temperature kept, on Anthropic and Converse routes.
  *   A `top_p` of 1 asks nothing and is not sent beside a temperature at all
  *   (chat-request-to-messages.ts, chat-request-to-converse.ts).
+ * - a `presence_penalty` or `frequency_penalty` other than 0, which every OpenAI model takes and
+ *   Gemini 2.5 and later refuse (400 "Penalty is not enabled for models/gemini-2.5-flash"; only
+ *   gemini-2.0-flash takes one): sent again without it, on Gemini routes.
+ * - a `response_format` (JSON) beside `tools`, which every OpenAI model takes together and the
+ *   Agents SDK sends so for an agent with tools and an output type, and Gemini 2.5 refuses (400
+ *   "Function calling with a response mime type: 'application/json' is unsupported"; Gemini 3
+ *   takes both): sent again without `response_format`, the tools kept, on Gemini routes.
  * - the `max_tokens` a translation to Messages writes when the OpenAI caller set no bound (the
  *   model's whole output limit, output-limit.ts). Anthropic refuses a prompt and `max_tokens` past
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
@@ -58,14 +65,16 @@ export interface HintNames {
   readonly effort: string;
   /** For the bound on the answer: `max_completion_tokens`, `max_output_tokens`. */
   readonly bound: string;
+  /** For the JSON output asked for: `response_format`, `text.format`. */
+  readonly format: string;
 }
 
 /**
  * What of a translated body `sent` the route's model may refuse where the caller's own API takes
  * it, by its path there: the effort level it writes (`effortHint`), a `max_tokens` the chat
- * request it was translated from (`chat`) had no bound for, and `top_p` beside `temperature`
- * where `target`, the API `sent` goes to, has models that refuse the pair (`topPHint`). Undefined
- * when there is none; an object is made only when there are several.
+ * request it was translated from (`chat`) had no bound for, and the caller's own fields
+ * `target`, the API `sent` goes to, has models that refuse (`callerFieldHints`). Undefined when there
+ * is none; an object is made only when there are several.
  */
 export function translationHints(
   sent: JsonObject,
@@ -75,24 +84,42 @@ export function translationHints(
 ): CallerNames | undefined {
   const effort = effortHint(sent, names.effort);
   const wroteBound = sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null;
-  const topP = topPHint(sent, target);
-  if (wroteBound) return { ...effort, ...topP, max_tokens: names.bound };
-  return effort === undefined || topP === undefined ? (effort ?? topP) : { ...effort, ...topP };
+  const own = callerFieldHints(sent, target, names.format);
+  if (wroteBound) return { ...effort, ...own, max_tokens: names.bound };
+  return effort === undefined || own === undefined ? (effort ?? own) : { ...effort, ...own };
 }
 
 /**
- * `top_p` beside `temperature` in `sent`, to a `target` some of whose models refuse the pair
- * (`ChatTarget.refusesTopPWithTemperature`: Claude's), where the caller's OpenAI API takes it:
- * matched by that refusal alone (`PAIR_REFUSALS`), never by one that names `top_p`, which is the
- * caller's own field. Undefined for any other target, or a body without the pair.
+ * The caller's own fields in `sent` that some of `target`'s models refuse where the caller's OpenAI
+ * API takes them: `top_p` beside `temperature` (`ChatTarget.refusesTopPWithTemperature`: Claude's),
+ * a penalty other than 0 (`ChatTarget.refusesPenalties`), a JSON `response_format` beside tools
+ * (`ChatTarget.refusesFormatWithTools`: Gemini's). Each is matched by that refusal alone
+ * (`CALLER_FIELD_REFUSALS`), never by one that names the field, which is the caller's own.
+ * Undefined for any other target, or a body without them. `formatName`: the caller's name for the
+ * format (a Responses caller's `text.format`).
  */
-export function topPHint(sent: JsonObject, target: ChatTarget | undefined): CallerNames | undefined {
-  return target?.refusesTopPWithTemperature && sent.temperature != null && sent.top_p != null
-    ? TOP_P
-    : undefined;
+export function callerFieldHints(
+  sent: JsonObject,
+  target: ChatTarget | undefined,
+  formatName = "response_format",
+): CallerNames | undefined {
+  const topP = target?.refusesTopPWithTemperature === true && sent.temperature != null && sent.top_p != null;
+  if (!target?.refusesPenalties && !target?.refusesFormatWithTools) return topP ? TOP_P : undefined;
+  const out: Record<string, string> = topP ? { ...TOP_P } : {};
+  if (target.refusesPenalties)
+    for (const penalty of PENALTIES)
+      if (typeof sent[penalty] === "number" && sent[penalty] !== 0) out[penalty] = penalty;
+  if (target.refusesFormatWithTools && asksJson(sent) && Array.isArray(sent.tools) && sent.tools.length > 0)
+    out.response_format = formatName;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 const TOP_P: CallerNames = { top_p: "top_p" };
+const PENALTIES = ["presence_penalty", "frequency_penalty"] as const;
+
+/** A `response_format` other than text: JSON, which a translation asks for by its own field. */
+const asksJson = (sent: JsonObject): boolean =>
+  isJsonObject(sent.response_format) && sent.response_format.type !== "text";
 
 /**
  * The effort level a translated body sets, by its path there, with `callerName` for it: Messages'
@@ -133,15 +160,21 @@ const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /**
- * A field the caller sent as its own API takes it, refused beside another, by the hint's path, and
- * the only words that refuse it: Claude 4.5's refusal of `top_p` beside `temperature`, the call
- * going again without `top_p`. Not anchored: Claude on Bedrock says it after the exception's name
- * and AWS's lead ("ValidationException: The model returned the following errors: `temperature`
- * and `top_p` cannot both be specified…"); a 400 of the route the hint was written for keeps it
- * narrow.
+ * A field the caller sent as its own API takes it, by the hint's path, and the only words that
+ * refuse it: Claude 4.5's refusal of `top_p` beside `temperature`, the call going again without
+ * `top_p`; Gemini's of a penalty, which names neither, the call going again without the first still
+ * sent, then (refused again) the other; Gemini 2.5's of JSON output beside function calling (the
+ * Gemini API's words, and the same of a built-in tool), the call going again without
+ * `response_format`. Not anchored: Claude on Bedrock says it after the
+ * exception's name and AWS's lead ("ValidationException: The model returned the following errors:
+ * `temperature` and `top_p` cannot both be specified…"); a 400 of the route the hint was written
+ * for keeps it narrow.
  */
-const PAIR_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
+const CALLER_FIELD_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
   ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
+  ["presence_penalty", /\bPenalty is not enabled for\b/],
+  ["frequency_penalty", /\bPenalty is not enabled for\b/],
+  ["response_format", /\b(?:Function calling|Tool use) with a response mime type: '[^']*' is unsupported\b/],
 ]);
 
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */
@@ -155,7 +188,7 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
       const callerName = hints[path];
       if (callerName !== undefined) return { path, callerName, fits: most, fitsBy: "model" };
     }
-  for (const [path, refusal] of PAIR_REFUSALS) {
+  for (const [path, refusal] of CALLER_FIELD_REFUSALS) {
     const callerName = hints[path];
     if (callerName !== undefined && refusal.test(error.message)) return { path, callerName };
   }
@@ -165,7 +198,7 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
     // A bound on the answer is lowered to what fits, never left out: an upstream that names it
     // refused ("Unsupported parameter: 'max_completion_tokens'") would otherwise get the call
     // again with no bound at all, writing up to its model's most for a caller that set one.
-    if (PAIR_REFUSALS.has(path) || isBound(path)) continue;
+    if (CALLER_FIELD_REFUSALS.has(path) || isBound(path)) continue;
     if (path === named || path.endsWith(`.${named}`)) return { path, callerName };
   }
   return undefined;

@@ -1,6 +1,12 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
 
+/** How one of a stream's choices ended. */
+export interface ChoiceFinish {
+  readonly index: number;
+  readonly reason: string;
+}
+
 /**
  * Builds OpenAI `chat.completion.chunk` events for translators that turn another vendor's stream
  * into the chat dialect: one id, `created` and model for the whole stream, and OpenAI's habit of
@@ -14,13 +20,18 @@ export class ChatChunkBuilder {
     private readonly created = Math.floor(Date.now() / 1000),
   ) {}
 
-  delta(delta: JsonObject, finishReason: string | null = null): SseEvent {
-    return encode(this.deltaBody(delta, finishReason));
+  /** A chunk of choice `index` (0 but for a stream of several answers, `n`). */
+  delta(delta: JsonObject, finishReason: string | null = null, index = 0): SseEvent {
+    return encode(this.deltaBody(delta, finishReason, index));
   }
 
-  /** A stream's last events: the finish reason's chunk, the usage chunk if asked for, `[DONE]`. */
-  closing(finishReason: string, usage: JsonObject): SseEvent[] {
-    const out = [this.delta({}, finishReason)];
+  /**
+   * A stream's last events: the finish reason's chunk (one a choice, by index, where several were
+   * asked for), the usage chunk if asked for, `[DONE]`.
+   */
+  closing(finishReason: string | readonly ChoiceFinish[], usage: JsonObject): SseEvent[] {
+    const finishes = typeof finishReason === "string" ? [{ index: 0, reason: finishReason }] : finishReason;
+    const out = finishes.map(({ index, reason }) => this.delta({}, reason, index));
     for (const body of this.usageBodies(usage)) out.push(encode(body));
     out.push({ data: "[DONE]" });
     return out;
@@ -30,8 +41,8 @@ export class ChatChunkBuilder {
    * The same chunks as objects, for a translation that goes on to another dialect (chat →
    * Responses) and so takes them without a JSON round trip.
    */
-  deltaBody(delta: JsonObject, finishReason: string | null = null): JsonObject {
-    return this.body({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+  deltaBody(delta: JsonObject, finishReason: string | null = null, index = 0): JsonObject {
+    return this.body({ choices: [{ index, delta, logprobs: null, finish_reason: finishReason }] });
   }
 
   /** The final `choices: []` chunk carrying usage; none when the caller did not ask for it. */

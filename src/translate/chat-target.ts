@@ -42,6 +42,20 @@ export interface ChatTarget {
    */
   readonly refusesTopPWithTemperature?: boolean;
   /**
+   * Most of the target's models take no `presence_penalty` or `frequency_penalty` but 0 (Gemini 2.5
+   * and later: 400 "Penalty is not enabled for models/gemini-2.5-flash"; gemini-2.0-flash takes
+   * them), which every OpenAI model takes: a call with one is sent again without it when so refused
+   * (routing/translation-hints.ts).
+   */
+  readonly refusesPenalties?: boolean;
+  /**
+   * Some of the target's models take JSON output (`response_format`) or tools, not both (Gemini
+   * 2.5: 400 "Function calling with a response mime type: 'application/json' is unsupported"),
+   * which every OpenAI model takes together: a call with both is sent again without
+   * `response_format` when so refused (routing/translation-hints.ts).
+   */
+  readonly refusesFormatWithTools?: boolean;
+  /**
    * The most stop sequences the target takes (Gemini's `stopSequences`: up to 5): a translation
    * into chat for it sends the first so many (chat-upstream-needs.ts `maxStops`).
    */

@@ -24,6 +24,18 @@ describe("data: URLs", () => {
     expect(translate(withImage(`Data:IMAGE/PNG;base64,${PNG}`))).toEqual(lower);
   });
 
+  // "image/jpg" is no registered type, though browsers' and scripts' own data: URLs say it: Gemini
+  // answers 400 "Unsupported MIME type: image/jpg", Claude refuses it as a media_type, Bedrock has no "jpg" format.
+  test.each([
+    ["Claude", chatRequestToMessages],
+    ["Gemini", chatRequestToGemini],
+    ["Bedrock", chatRequestToConverse],
+  ] as const)("an image as data:image/jpg is translated for %s as data:image/jpeg is", (_, translate) => {
+    const jpeg = translate(withImage(`data:image/jpeg;base64,${PNG}`));
+    expect(translate(withImage(`data:image/jpg;base64,${PNG}`))).toEqual(jpeg);
+    expect(translate(withImage(`data:IMAGE/JPG;base64,${PNG}`))).toEqual(jpeg);
+  });
+
   test("read in any case of scheme and type; the payload and parameters as written", () => {
     expect(readDataUrl("DATA:Text/Plain;charset=UTF-8,Hi%20there")).toEqual({
       mediaType: "text/plain",

@@ -2,11 +2,11 @@ import { shown } from "../core/cut-words.ts";
 import { badRequest, type GatewayError } from "../core/gateway-error.ts";
 
 /**
- * A `data:` URL (RFC 2397) read: its media type, in lower case, without the parameters that may
- * follow it; its `charset` parameter, when named; and its payload, base64 or (`base64: false`) the
- * URL-encoded characters themselves (`data:text/plain,hello%20world`). A URL that names no type is
- * `text/plain` in its own form, as RFC 2397 has it, but "" in base64, whose bytes may be anything
- * (a PDF's): nothing is assumed of them.
+ * A `data:` URL (RFC 2397) read: its media type, in lower case and as registered (`registered`),
+ * without the parameters that may follow it; its `charset` parameter, when named; and its payload,
+ * base64 or (`base64: false`) the URL-encoded characters themselves (`data:text/plain,hello%20world`).
+ * A URL that names no type is `text/plain` in its own form, as RFC 2397 has it, but "" in base64,
+ * whose bytes may be anything (a PDF's): nothing is assumed of them.
  */
 export interface DataUrl {
   readonly mediaType: string;
@@ -27,12 +27,19 @@ export function readDataUrl(url: string): DataUrl | undefined {
   const [named = "", ...parameters] = url.slice("data:".length, comma).split(";");
   // `;base64` is the last of the parameters, when there.
   const base64 = parameters.at(-1)?.toLowerCase() === "base64";
-  const mediaType = named === "" && !base64 ? "text/plain" : named.toLowerCase();
+  const mediaType = named === "" && !base64 ? "text/plain" : registered(named.toLowerCase());
   const charset = unquoted(
     parameters.find((parameter) => /^charset=/i.test(parameter))?.slice("charset=".length),
   );
   return { mediaType, data: url.slice(comma + 1), base64, ...(charset ? { charset } : {}) };
 }
+
+/**
+ * A media type as registered: `image/jpg`, which no registry names but many data: URLs say (a
+ * file's extension made a type), is `image/jpeg`, the only name Gemini ("Unsupported MIME type:
+ * image/jpg"), Claude and Converse take.
+ */
+const registered = (mediaType: string): string => (mediaType === "image/jpg" ? "image/jpeg" : mediaType);
 
 /** A parameter's value without the one pair of quotes RFC 2045 lets it be written in (`charset="utf-8"`). */
 const unquoted = (value: string | undefined): string | undefined =>

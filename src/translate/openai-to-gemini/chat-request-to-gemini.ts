@@ -27,6 +27,8 @@ export const GEMINI_TARGET: ChatTarget = {
   toolChoiceNone: true,
   signedCallIds: true,
   fileUrls: true,
+  refusesPenalties: true,
+  refusesFormatWithTools: true,
   maxStops: 5,
 };
 

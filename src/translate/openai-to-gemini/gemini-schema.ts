@@ -26,6 +26,8 @@ export const geminiResponse = z.looseObject({
   candidates: z
     .array(
       z.looseObject({
+        /** Which of `candidateCount` answers it is: a stream's event carries those that moved on. */
+        index: z.number().int().nonnegative().optional(),
         content: z.looseObject({ parts: z.array(geminiPart).optional() }).optional(),
         finishReason: z.string().optional(),
       }),

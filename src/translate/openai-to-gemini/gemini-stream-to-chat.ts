@@ -5,13 +5,14 @@ import { type GoogleError, readGoogleError } from "../../core/google-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
+import type { TurnOutput } from "../failed-finish.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { googleInBandError } from "../stream/in-band-error.ts";
 import type { StreamReader, StreamWriter } from "../stream/stream-translation.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
 import { failedFinish, finishReasonOfGemini } from "./gemini-finish-reason.ts";
 import { promptBlockReason, toolCallOf } from "./gemini-response-to-chat.ts";
-import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
+import { type GeminiPart, type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { billedUsage, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 const UNREADABLE_ERROR: GoogleError = {
@@ -68,18 +69,27 @@ const sameCounts = (a: GeminiUsage, b: GeminiUsage | undefined): boolean =>
  */
 export type PromptRefusal = (blockReason: string, usage: Usage | undefined) => GatewayError;
 
+/** What a stream wrote of one of its choices (a candidate, by Gemini's index). */
+class ChoiceState implements TurnOutput {
+  toolCalls = 0;
+  /** Whether it wrote text or a tool call: a finishReason the gateway does not know fails only one that wrote none. */
+  produced = false;
+  finishReason: string | undefined;
+  /** Its role chunk was written. */
+  opened = false;
+}
+
 /**
  * The state of one `streamGenerateContent?alt=sse` stream translated into chat chunks. Every
  * Gemini event is a partial response: text parts are deltas, a function call arrives whole,
- * `finishReason` marks the end and `usageMetadata` (latest wins) the tokens.
+ * `finishReason` marks the end and `usageMetadata` (latest wins) the tokens. With `n` above 1
+ * (`candidateCount`) each candidate is a choice of its own, by its `index`: an event carries those
+ * that moved on, in any order, and the stream is whole when each has finished.
  */
 export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   private readonly chunks: ChatChunkBuilder;
   private started = false;
-  private toolCalls = 0;
-  /** Whether the turn wrote text or a tool call: a finishReason the gateway does not know fails only a turn that wrote none. */
-  private produced = false;
-  private finishReason: string | undefined;
+  private readonly choices = new Map<number, ChoiceState>();
   private usage: GeminiUsage = {};
 
   constructor(
@@ -102,46 +112,83 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   }
 
   chunk(response: GeminiResponse): SseEvent[] {
-    const candidate = response.candidates?.[0];
+    const candidates = response.candidates ?? [];
     // Read first: a turn that fails below was billed, and its failure carries what it used.
     if (response.usageMetadata) this.usage = response.usageMetadata;
-    const parts = candidate?.content?.parts ?? [];
-    // This event's text and calls count: a finish the gateway does not know may close them.
-    if (!this.produced && parts.some((part) => (part.text && !part.thought) || part.functionCall))
-      this.produced = true;
     // Thrown before anything is written: a stream that fails in its first event may fail over.
-    // Asked only of the event that says a finish: every other event has none to judge.
-    const finish = candidate?.finishReason;
-    const failed = finish
-      ? failedFinish(finish, { produced: this.produced }, this.usage, this.unknown)
-      : undefined;
-    if (failed) throw failed;
+    for (const [position, candidate] of candidates.entries()) {
+      const choice = this.choice(candidate.index ?? position);
+      // This event's text and calls count: a finish the gateway does not know may close them.
+      if (
+        !choice.produced &&
+        (candidate.content?.parts ?? []).some((part) => answerText(part) || part.functionCall)
+      )
+        choice.produced = true;
+      // Asked only of the event that says a finish: every other event has none to judge.
+      const finish = candidate.finishReason;
+      const failed = finish ? failedFinish(finish, choice, this.usage, this.unknown) : undefined;
+      if (failed) throw failed;
+    }
     const blocked = promptBlockReason(response);
     if (blocked !== undefined && !this.started && this.refusal)
       throw this.refusal(blocked, billedUsage(this.usage));
     const out: SseEvent[] = [];
+    // The first choice's role chunk comes with the first event, whatever it holds.
     if (!this.started) {
       this.started = true;
-      out.push(this.chunks.delta({ role: "assistant", content: "", refusal: null }));
+      out.push(this.opening(0));
     }
-    if (blocked !== undefined) this.finishReason = "SAFETY";
-    for (const part of parts) {
-      if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
-      const call = toolCallOf(part);
-      if (call) out.push(this.chunks.delta({ tool_calls: [{ index: this.toolCalls++, ...call }] }));
+    if (blocked !== undefined) this.choice(0).finishReason = "SAFETY";
+    for (const [position, candidate] of candidates.entries()) {
+      const index = candidate.index ?? position;
+      const choice = this.choice(index);
+      // Another answer's with its own first event, as OpenAI streams several.
+      if (!choice.opened) out.push(this.opening(index));
+      for (const part of candidate.content?.parts ?? []) {
+        const text = answerText(part);
+        if (text) out.push(this.chunks.delta({ content: text }, null, index));
+        const call = toolCallOf(part);
+        if (call)
+          out.push(this.chunks.delta({ tool_calls: [{ index: choice.toolCalls++, ...call }] }, null, index));
+      }
+      if (candidate.finishReason) choice.finishReason = candidate.finishReason;
     }
-    if (candidate?.finishReason) this.finishReason = candidate.finishReason;
     return out;
   }
 
   get complete(): boolean {
-    return this.finishReason !== undefined;
+    if (this.choices.size === 0) return false;
+    for (const choice of this.choices.values()) if (choice.finishReason === undefined) return false;
+    return true;
   }
 
   finish(): SseEvent[] {
-    return this.chunks.closing(
-      finishReasonOfGemini(this.finishReason, this.toolCalls > 0),
-      geminiUsageToOpenAI(this.usage) as JsonObject,
-    );
+    const finishes = [...this.choices.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, choice]) => ({
+        index,
+        reason: finishReasonOfGemini(choice.finishReason, choice.toolCalls > 0),
+      }));
+    return this.chunks.closing(finishes, geminiUsageToOpenAI(this.usage) as JsonObject);
+  }
+
+  /** Choice `index`'s role chunk. */
+  private opening(index: number): SseEvent {
+    this.choice(index).opened = true;
+    return this.chunks.delta({ role: "assistant", content: "", refusal: null }, null, index);
+  }
+
+  /** Choice `index`'s state, begun on its first event. */
+  private choice(index: number): ChoiceState {
+    let choice = this.choices.get(index);
+    if (choice === undefined) {
+      choice = new ChoiceState();
+      this.choices.set(index, choice);
+    }
+    return choice;
   }
 }
+
+/** A part's text as the answer's: a thought summary (`thought: true`) is none. */
+const answerText = (part: GeminiPart): string | undefined =>
+  part.thought ? undefined : part.text || undefined;

@@ -426,6 +426,68 @@ describe("Gemini → chat", () => {
     expect(new Set(ids).size).toBe(4);
   });
 
+  test("n: 2 streamed: each candidate is its own choice by Gemini's index, its text, calls and finish its own", async () => {
+    // candidateCount 2: Gemini streams both, each event carrying the candidates that moved on
+    // (here the second alone, first in its list), each with its index.
+    const events = [
+      {
+        candidates: [
+          { index: 0, content: { role: "model", parts: [{ text: "Par" }] } },
+          { index: 1, content: { role: "model", parts: [{ text: "Lyon" }] } },
+        ],
+      },
+      {
+        candidates: [
+          {
+            index: 1,
+            content: { role: "model", parts: [{ functionCall: { name: "f", args: {} } }] },
+            finishReason: "STOP",
+          },
+        ],
+      },
+      {
+        candidates: [{ index: 0, content: { role: "model", parts: [{ text: "is" }] }, finishReason: "STOP" }],
+        usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 6 },
+      },
+    ];
+    const writer = new GeminiChunkWriter("c", "g", false);
+    const out = payloads(
+      await collect(
+        translateStream(
+          replay(events.map((event) => ({ data: JSON.stringify(event) }))),
+          geminiEventReader(),
+          writer,
+        ).events,
+      ),
+    );
+    type Choice = {
+      index: number;
+      delta: { content?: string; tool_calls?: { index: number }[] };
+      finish_reason: string | null;
+    };
+    const choices = out.flatMap((p) => (p as { choices?: Choice[] }).choices ?? []);
+    const of = (index: number) => choices.filter((c) => c.index === index);
+    expect(
+      of(0)
+        .map((c) => c.delta.content ?? "")
+        .join(""),
+    ).toBe("Paris");
+    expect(
+      of(1)
+        .map((c) => c.delta.content ?? "")
+        .join(""),
+    ).toBe("Lyon");
+    expect(
+      of(1)
+        .flatMap((c) => c.delta.tool_calls ?? [])
+        .map((call) => call.index),
+    ).toEqual([0]);
+    expect(choices.filter((c) => c.finish_reason !== null).map((c) => [c.index, c.finish_reason])).toEqual([
+      [0, "stop"],
+      [1, "tool_calls"],
+    ]);
+  });
+
   test("a blocked prompt answers as an empty content_filter choice", () => {
     const chat = geminiResponseToChat({ promptFeedback: { blockReason: "SAFETY" } }, "g", "c", 1);
     expect(chat.choices).toMatchObject([{ finish_reason: "content_filter", message: { content: "" } }]);

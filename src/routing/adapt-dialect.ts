@@ -133,6 +133,11 @@ export interface AdaptedCall {
      * Claude on Bedrock or Vertex AI refuses left out of `anthropic-beta` (claude-call.ts).
      */
     readonly headers?: Readonly<Record<string, string>>;
+    /**
+     * An embeddings call that asked `encoding_format: "base64"`: an answer whose vectors are number
+     * arrays all the same is re-encoded for the caller (translate/base64-embeddings.ts).
+     */
+    readonly base64Embeddings?: boolean;
   };
 }
 

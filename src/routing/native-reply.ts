@@ -13,6 +13,7 @@ import {
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
+import { withBase64Embeddings } from "../translate/base64-embeddings.ts";
 import type { Attempt } from "./attempt.ts";
 import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
 import { IN_BODY, saidPreviousId, withPreviousId } from "./previous-response-id.ts";
@@ -51,6 +52,11 @@ export interface NativeReplyContext extends ByteRelayOptions {
   readonly stream: boolean;
   /** `routing.max_upstream_body`: the most a whole answer may be (a 502 above it). */
   readonly maxBody: number;
+  /**
+   * The caller asked `encoding_format: "base64"` embeddings: vectors the upstream answered as
+   * number arrays all the same are re-encoded (translate/base64-embeddings.ts).
+   */
+  readonly base64Embeddings?: boolean;
   /** Sees a whole (non-stream) answer, parsed: a native Responses answer is stored. */
   onBody(body: JsonObject): void;
 }
@@ -164,11 +170,16 @@ function checkedAnswer(
       parsed.previous_response_id = previousId;
     }
   }
-  context.onBody(parsed);
+  // An embeddings server that ignored `encoding_format: "base64"`: the SDKs, which ask for it
+  // unasked, would read its floats as bytes. An answer in base64 goes on byte for byte.
+  const encoded = context.base64Embeddings ? withBase64Embeddings(parsed) : undefined;
+  const answer = encoded ?? parsed;
+  if (encoded) relayed = new TextEncoder().encode(JSON.stringify(encoded));
+  context.onBody(answer);
   // Its usage is read off `parsed` by the caller: no answer object around the reply. Said to be
   // JSON, which it is: a server that labels it `text/plain` (a Worker's `new Response(json)`)
   // would have the SDKs hand the caller a string.
-  return { kind: "bytes", status, contentType: jsonType(contentType), body: relayed, parsed };
+  return { kind: "bytes", status, contentType: jsonType(contentType), body: relayed, parsed: answer };
 }
 
 /** JSON's own media types: `application/json` and any `+json`, with or without parameters. */

@@ -136,6 +136,10 @@ export class RouteAttempt
   get previousId(): string | undefined {
     return this.adapted.native?.previousId;
   }
+  /** The caller asked base64 embeddings (AdaptedCall `base64Embeddings`). */
+  get base64Embeddings(): boolean {
+    return this.adapted.native?.base64Embeddings === true;
+  }
   get maxLine(): number {
     return this.policy.maxSseLine ?? DEFAULT_MAX_SSE_LINE;
   }

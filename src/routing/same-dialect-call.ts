@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
+import { withBase64Embeddings } from "../translate/base64-embeddings.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 
 /** The answer as the upstream gave it: a same-dialect call's, a count's. */
@@ -29,8 +30,31 @@ export function sameDialect(operation: Operation, body: JsonObject, provider: Pr
   ) {
     return withForcedUsage(operation, body);
   }
+  if (operation === "embeddings" && body.encoding_format === "base64" && !provider.embeddingsTarget)
+    return base64EmbeddingsCall(body);
   return asReceived(operation, body);
 }
+
+/**
+ * An embeddings call that asked `encoding_format: "base64"` (the OpenAI SDKs' default), sent as
+ * received: an answer of number arrays (a server that ignores the format) reaches the caller in
+ * base64, as it asked, relayed bytes (native-reply.ts) or a parsed answer (`json`) alike; an answer
+ * in base64 goes on as it came. A provider that translates embeddings writes base64 itself.
+ */
+const base64EmbeddingsCall = (body: JsonObject): AdaptedCall => ({
+  operation: "embeddings",
+  body,
+  json: inBase64,
+  native: BASE64_EMBEDDINGS,
+});
+
+const inBase64 = (answer: JsonObject): JsonObject => withBase64Embeddings(answer) ?? answer;
+
+/** The marker of that call: shared, not made per request (nothing writes to it). */
+const BASE64_EMBEDDINGS: NonNullable<AdaptedCall["native"]> = Object.freeze({
+  forcedUsage: false,
+  base64Embeddings: true,
+});
 
 /**
  * Token limits and audit need usage for every stream, so it is always requested upstream;

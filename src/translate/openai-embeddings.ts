@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, upstreamError } from "../core/gateway-error.ts";
+import { float32Base64 } from "./float32-base64.ts";
 import { parseBody } from "./parse-body.ts";
 import { type TokenCounter, tokenCounter } from "./token-count.ts";
 import { tokenCount } from "./usage-mapping.ts";
@@ -116,13 +117,4 @@ export async function embeddingsAnswer(
     model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
-}
-
-/** A vector as OpenAI's `base64` encoding has it: the float32 values' little-endian bytes. */
-function float32Base64(vector: readonly number[]): string {
-  const bytes = new DataView(new ArrayBuffer(vector.length * 4));
-  vector.forEach((value, i) => {
-    bytes.setFloat32(i * 4, value, true);
-  });
-  return Buffer.from(bytes.buffer).toString("base64");
 }

@@ -230,8 +230,10 @@ describe("OpenAI dialect to an OpenAI upstream", () => {
   });
 
   test("embeddings and completions pass through too", async () => {
+    // As OpenAI answers the SDK's default `encoding_format: "base64"`: [0.5, -1] as float32 LE.
+    // (An upstream that answers floats anyway is re-encoded: src/http/embeddings-encoding.test.ts.)
     const embedding =
-      '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,-1]}],"model":"up-chat","usage":{"prompt_tokens":2,"total_tokens":2}}';
+      '{"object":"list","data":[{"object":"embedding","index":0,"embedding":"AAAAPwAAgL8="}],"model":"up-chat","usage":{"prompt_tokens":2,"total_tokens":2}}';
     openaiUp.queue({ headers: { "content-type": "application/json" }, body: embedding });
     const embedded = await openai()
       .embeddings.create({ model: "chat", input: "hi", dimensions: 2 })

@@ -29,16 +29,16 @@ export function offerable(ids: readonly string[]): {
 const DEFAULT_TAG = ":latest";
 
 /**
- * The upstream's ids, each followed by its name without Ollama's default tag where it has that tag
- * (`llama3.1:latest`, then `llama3.1`): Ollama lists a model with its tag and takes it left off, the
+ * The upstream's ids, then the names without Ollama's default tag of those that have it
+ * (`llama3.1:latest` … `llama3.1`): Ollama lists a model with its tag and takes it left off, the
  * name its docs and most clients use, which the gateway's worker routes match exactly. The short
- * name only where the upstream lists no model of that name itself.
+ * names come after every listed id, so that past the most a worker offers the names given up are
+ * short names, never models; one only where the upstream lists no model of that name itself.
  */
 export function withDefaultTagsLeftOff(ids: readonly string[]): string[] {
   const names = new Set(ids);
-  const out: string[] = [];
+  const out = [...ids];
   for (const id of ids) {
-    out.push(id);
     const short = id.endsWith(DEFAULT_TAG) ? id.slice(0, -DEFAULT_TAG.length) : "";
     if (short !== "" && !names.has(short)) {
       names.add(short);

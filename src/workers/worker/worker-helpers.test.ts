@@ -281,8 +281,13 @@ test("a listing that failed says why, and keeps the runtime's words only where t
   });
 });
 
-test("an Ollama model is offered by its name with and without its default tag, the short one only where no model has that name", () => {
+test("an Ollama model is offered by its name with and without its default tag, the short names after every listed id, one only where no model has that name", () => {
   expect(
     withDefaultTagsLeftOff(["llama3.1:latest", "qwen3:8b", "mistral", "mistral:latest", ":latest"]),
-  ).toEqual(["llama3.1:latest", "llama3.1", "qwen3:8b", "mistral", "mistral:latest", ":latest"]);
+  ).toEqual(["llama3.1:latest", "qwen3:8b", "mistral", "mistral:latest", ":latest", "llama3.1"]);
+  // Past the most a worker offers, the short names are what is given up, never a listed model.
+  const many = Array.from({ length: 1000 }, (_, i) => `m${i}:latest`);
+  const { offered, skipped } = offerable(withDefaultTagsLeftOff(many));
+  expect(offered).toEqual(many);
+  expect(skipped.map((s) => s.model)).toEqual(many.map((id) => id.slice(0, -":latest".length)));
 });

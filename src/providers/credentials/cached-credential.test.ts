@@ -278,7 +278,7 @@ describe("CachedCredential", () => {
     expect(fetches).toBe(2);
   });
 
-  test("a token refused within 30 s of its fetch is kept, no second try: repeated refusals of fresh tokens fetch at most one a 30 s, however many calls", async () => {
+  test("a token fetched in place of a refused one and refused within 30 s of its fetch is kept, no second try: refusals no token mends fetch at most one a 30 s, however many calls", async () => {
     let now = 0;
     let fetches = 0;
     const credential = new CachedCredential({
@@ -289,23 +289,26 @@ describe("CachedCredential", () => {
       },
     });
     expect(await credential.get()).toBe("token-1");
-    // Refused as it arrived (a role missing): no fresh try, and the same token answers.
-    expect(credential.invalidate("token-1")).toBe(false);
-    expect(await credential.get()).toBe("token-1");
-    now = FRESH_REFUSAL_MS - 1;
-    expect(credential.invalidate("token-1")).toBe(false);
-    // Older: the first refusal still gets a fresh token at once; that one refused is kept.
-    now = FRESH_REFUSAL_MS;
+    // The first refusal gets a fresh token at once, however new the refused one (revoked as it came).
     expect(credential.invalidate("token-1")).toBe(true);
     expect(await credential.get()).toBe("token-2");
+    // Its replacement refused as it arrived (a role missing): kept, and the same token answers.
     expect(credential.invalidate("token-2")).toBe(false);
+    expect(await credential.get()).toBe("token-2");
+    now = FRESH_REFUSAL_MS - 1;
+    expect(credential.invalidate("token-2")).toBe(false);
+    // Older: another fresh try; that one refused is kept in turn.
+    now = FRESH_REFUSAL_MS;
+    expect(credential.invalidate("token-2")).toBe(true);
+    expect(await credential.get()).toBe("token-3");
+    expect(credential.invalidate("token-3")).toBe(false);
     // Every call of ten minutes refused, one a second: one fetch each 30 s at most.
     for (let i = 0; i < 600; i++) {
       const token = await credential.get();
       if (credential.invalidate(token)) await credential.get();
       now += 1_000;
     }
-    expect(fetches).toBeLessThanOrEqual(2 + 600 / 30);
+    expect(fetches).toBeLessThanOrEqual(3 + 600 / 30);
   });
 
   test("a credential that never expires (static keys) is kept: a second try could not help", async () => {

@@ -38,13 +38,17 @@ export interface CachedCredentialOptions<T> {
 interface Cached<T> extends Expiring<T> {
   readonly fetchedAt: number;
   readonly refreshAt: number;
+  /** It was fetched in place of one the upstream refused (`invalidate`). */
+  readonly replacesRefused: boolean;
 }
 
 /**
- * A credential refused this soon after it arrived is kept, not fetched again: the endpoint just
- * gave it, and a fresh one would be refused alike (Azure's 401 PermissionDenied for an identity
- * without the "Cognitive Services OpenAI User" role, Google's for a token of the wrong scope). Each
- * call would otherwise fetch a token and send twice, and IMDS and App Service throttle.
+ * A credential fetched in place of a refused one and refused in turn this soon after it arrived is
+ * kept, not fetched again: the endpoint just gave it, and another would be refused alike (Azure's
+ * 401 PermissionDenied for an identity without the "Cognitive Services OpenAI User" role, Google's
+ * for a token of the wrong scope). Each call would otherwise fetch a token and send twice, and IMDS
+ * and App Service throttle. The first refusal, of a credential fetched in the usual way, is always
+ * worth one fresh try, however new it is: one revoked just after it arrived is mended by it.
  */
 export const FRESH_REFUSAL_MS = 30_000;
 
@@ -58,8 +62,9 @@ export const FRESH_REFUSAL_MS = 30_000;
  * fails at once with the last failure rather than asking again (nor waiting it out).
  * Concurrent callers share one fetch in flight. One the upstream refuses before its time
  * (revoked, its account disabled) is dropped by `invalidate`, and a fresh one asked for at once;
- * unless it arrived less than `FRESH_REFUSAL_MS` ago: then it is kept and no second try made, so a
- * refusal no token mends costs at most one fetch in that time, not one a call.
+ * unless that fresh one is refused too within `FRESH_REFUSAL_MS` of its arrival: then it is kept
+ * and no second try made, so a refusal no token mends costs at most one fetch in that time, not
+ * one a call.
  */
 export class CachedCredential<T> {
   private current: Cached<T> | undefined;
@@ -68,6 +73,8 @@ export class CachedCredential<T> {
   private readonly backoff: FetchBackoff;
   private readonly marginMs: number;
   private readonly now: () => number;
+  /** The last credential was refused and dropped: the next one fetched replaces it. */
+  private refusedLast = false;
 
   constructor(private readonly options: CachedCredentialOptions<T>) {
     this.marginMs = options.marginMs ?? 5 * 60_000;
@@ -93,15 +100,16 @@ export class CachedCredential<T> {
    * refused with it find the fresh one (or its fetch in flight) and share it, so a burst of
    * refusals makes one fetch. False for a credential that never expires (static keys): fetching it
    * again brings back the same, and a second try could not help; false too, and the credential
-   * kept, when it arrived less than `FRESH_REFUSAL_MS` ago (the upstream refuses what the endpoint
-   * just gave: no fresh one would fare better).
+   * kept, when it replaced a refused one less than `FRESH_REFUSAL_MS` ago (the upstream refuses
+   * what the endpoint just gave again: no fresh one would fare better).
    */
   invalidate(refused: T): boolean {
     const current = this.current;
     if (current?.expiresAt === Number.POSITIVE_INFINITY) return false;
     if (current?.value === refused) {
-      if (this.now() - current.fetchedAt < FRESH_REFUSAL_MS) return false;
+      if (current.replacesRefused && this.now() - current.fetchedAt < FRESH_REFUSAL_MS) return false;
       this.current = undefined;
+      this.refusedLast = true;
       // A token refused is worth one fresh try at once, whatever the backoff; failures still count.
       this.backoff.release();
     }
@@ -117,7 +125,13 @@ export class CachedCredential<T> {
       .then(
         (fresh) => {
           const now = this.now();
-          const cached = { ...fresh, fetchedAt: now, refreshAt: refreshAt(fresh, now, this.marginMs) };
+          const cached = {
+            ...fresh,
+            fetchedAt: now,
+            refreshAt: refreshAt(fresh, now, this.marginMs),
+            replacesRefused: this.refusedLast,
+          };
+          this.refusedLast = false;
           this.current = cached;
           this.backoff.succeeded();
           return cached;

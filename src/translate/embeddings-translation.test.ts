@@ -180,6 +180,23 @@ describe("Google", () => {
     });
   });
 
+  test("Vertex AI: the bound a text is counted past (its UTF-8 bytes) is never under its o200k count", async () => {
+    const { tokens } = await vertexCallCap("text-embedding-005");
+    const texts = [
+      "",
+      "a",
+      "hello world",
+      "日本語のテキスト",
+      "😀🎉",
+      "\uD800 lone",
+      "é".repeat(64),
+      " ".repeat(300),
+    ];
+    for (const text of texts)
+      expect(tokens?.count(text) ?? 0).toBeLessThanOrEqual(tokens?.atMost?.(text) ?? -1);
+    expect(tokens?.atMost?.("日本")).toBe(6);
+  });
+
   test("Gemini API: a count that is none (-100000, 0.5) is estimated, as a missing one is, never told", async () => {
     const texts = ["hello world", "abc"];
     const answer = (promptTokenCount: number) =>

@@ -54,8 +54,8 @@ export function logRefusedField(
     request_id: request.requestId,
     route: route.label,
     upstream_model: route.upstreamModel,
-    field: refused.path,
-    client_field: refused.callerName,
+    field: [refused, ...(refused.also ?? [])].map((hint) => hint.path).join(", "),
+    client_field: [refused, ...(refused.also ?? [])].map((hint) => hint.callerName).join(", "),
     ...(refused.fits === undefined ? {} : { max_tokens: refused.fits }),
   });
 }

@@ -12,7 +12,7 @@ import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { CallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { identity } from "./same-dialect-call.ts";
-import { effortHint } from "./translation-hints.ts";
+import { callerFieldHints, effortHint } from "./translation-hints.ts";
 
 /**
  * A messages call to an OpenAI-dialect upstream. Where that upstream's own API is another step
@@ -40,11 +40,14 @@ export function messagesViaChat(
     callerPaths,
     // `thinking` and `output_config.effort` written as `reasoning_effort`; `max_tokens`, lowered to
     // the most the route's model writes when it refuses more; `temperature`, which OpenAI's
-    // reasoning models take only at its default (translation-hints.ts).
+    // reasoning models take only at its default; and what the route's API has models refuse of
+    // the caller's own fields (a JSON format beside tools on Gemini 2.5), by the caller's names
+    // (`output_config.format`) (translation-hints.ts).
     hints: {
       ...effortHint(chat, callerNames.reasoning_effort ?? "output_config.effort"),
       max_completion_tokens: "max_tokens",
       ...(chat.temperature != null ? { temperature: "temperature" } : {}),
+      ...callerFieldHints(chat, provider.chatTarget, formatField(body)),
     },
     prompt: body,
     json: (reply) => chatResponseToMessages(reply, model),

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
 import { statedDelayMs } from "../core/stated-delay.ts";
-import { RetryAdvice } from "./retry-advice.ts";
+import { RetryAdvice, toldWait } from "./retry-advice.ts";
 
 const limited = (headers: Record<string, string>) =>
   new GatewayError({ status: 429, code: "rate_limited", message: "slow down", retryable: true, headers });
@@ -45,4 +45,12 @@ test("a wait too long to write as a number of seconds (retry-after-ms: 1e24) is 
     "retry-after-ms": "86400000",
     "x-should-retry": "false",
   });
+});
+
+test("toldWait: x-should-retry false past the SDKs' longest wait or when no try could be served, the same headers else", () => {
+  const soon = { "retry-after": "60" };
+  expect(toldWait(soon)).toBe(soon);
+  expect(toldWait({ "retry-after": "61" })).toEqual({ "retry-after": "61", "x-should-retry": "false" });
+  expect(toldWait(soon, true)).toEqual({ "retry-after": "60", "x-should-retry": "false" });
+  expect(toldWait({})).toEqual({});
 });

@@ -1,4 +1,4 @@
-import type { GatewayError } from "../core/gateway-error.ts";
+import { type GatewayError, neverRetry } from "../core/gateway-error.ts";
 import { delayHeaders, retryAfterSeconds, SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
 
 /** A 429's `Retry-After` when no route said when to come back (seconds). */
@@ -52,10 +52,23 @@ export class RetryAdvice {
       else if (last.headers["retry-after"] === undefined)
         headers = { ...last.headers, "retry-after": retryAfterSeconds(own) };
     }
-    if (!this.mendable || outwaitsSdks(headers ?? last.headers))
-      headers = { ...(headers ?? last.headers), "x-should-retry": "false" };
+    const shown = headers ?? last.headers;
+    const verdict = toldWait(shown, !this.mendable);
+    if (verdict !== shown) headers = verdict;
     return headers === undefined ? last : last.with({ headers });
   }
+}
+
+/**
+ * A wait as it is told: `headers` with `x-should-retry: false`, which both SDKs obey over the
+ * status, when they tell a wait the SDKs would not take (`outwaitsSdks`) or when `noRetry` (no try
+ * could be served); else `headers` themselves.
+ */
+export function toldWait(
+  headers: Readonly<Record<string, string>>,
+  noRetry = false,
+): Readonly<Record<string, string>> {
+  return noRetry || outwaitsSdks(headers) ? { ...headers, ...neverRetry() } : headers;
 }
 
 /**

@@ -65,6 +65,38 @@ describe("response_format beside tools, which Gemini 2.5 refuses together", () =
     expect(dispatched.dropped).toEqual(["text.format"]);
   });
 
+  test.each([
+    [
+      "output_config.format",
+      { output_config: { format: { type: "json_schema", schema: { type: "object" } } } },
+    ],
+    ["output_format", { output_format: { type: "json_schema", schema: { type: "object" } } }],
+  ])(
+    "a Messages caller's %s with tools (the Claude Agent SDK's structured output): sent again without it, so named",
+    async (name, format) => {
+      const google = gemini();
+      const dispatched = await routerFor(routed(), [google]).router(
+        chatRequest("m", {
+          operation: "messages",
+          body: {
+            model: "m",
+            max_tokens: 1024,
+            messages: [{ role: "user", content: "hi" }],
+            tools: [{ name: "f", input_schema: { type: "object" } }],
+            ...format,
+          },
+        }),
+      );
+      expect(
+        google.calls.map((call) => [call.body.response_format !== undefined, call.body.tools !== undefined]),
+      ).toEqual([
+        [true, true],
+        [false, true],
+      ]);
+      expect(dispatched.dropped).toEqual([name]);
+    },
+  );
+
   test("under translation.unsupported: reject, the refusal is the caller's", async () => {
     const google = gemini();
     const { router } = routerFor(routed({ translation: { unsupported: "reject" } }), [google]);

@@ -1,10 +1,10 @@
 import type { JsonObject } from "../core/dialect.ts";
-import { type ErrorCode, GatewayError, neverRetry, unavailable } from "../core/gateway-error.ts";
+import { type ErrorCode, GatewayError, unavailable } from "../core/gateway-error.ts";
 import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
 import { couldServe, refusalBefore } from "./could-serve.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
-import { outwaitsSdks, RetryAdvice } from "./retry-advice.ts";
+import { RetryAdvice, toldWait } from "./retry-advice.ts";
 import type { Route } from "./route.ts";
 
 /**
@@ -202,14 +202,10 @@ export class RoutesTried {
       code: error.code,
       message: error.message,
       retryable: error.retryable,
-      headers: told({ "retry-after": String(Math.max(1, Math.ceil(reopensIn / 1000))) }),
+      headers: toldWait({ "retry-after": String(Math.max(1, Math.ceil(reopensIn / 1000))) }),
     });
   }
 }
-
-/** A wait as it is told: with `x-should-retry: false` when the SDKs would not wait it out. */
-const told = (headers: Record<string, string>) =>
-  outwaitsSdks(headers) ? { ...headers, ...neverRetry() } : headers;
 
 /** Refusals that say a route cannot serve the call, where another route may (`RoutesTried.passedOverAsUnable`). */
 const CANNOT_SERVE: ReadonlySet<ErrorCode> = new Set(["unsupported_operation", "unsupported_modality"]);

@@ -57,6 +57,11 @@ export interface RefusedHint {
   readonly fits?: number;
   /** What bounds `fits`: the context window past the prompt, or the most the model writes. */
   readonly fitsBy?: "window" | "model";
+  /**
+   * The other hints the same words refuse, which name no field (Gemini's "Penalty is not enabled"
+   * for either penalty): left out with this one, so one call again serves for all of them.
+   */
+  readonly also?: readonly RefusedHint[];
 }
 
 /** The caller's names for what a translation may write of its own (`translationHints`). */
@@ -162,18 +167,19 @@ const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
 /**
  * A field the caller sent as its own API takes it, by the hint's path, and the only words that
  * refuse it: Claude 4.5's refusal of `top_p` beside `temperature`, the call going again without
- * `top_p`; Gemini's of a penalty, which names neither, the call going again without the first still
- * sent, then (refused again) the other; Gemini 2.5's of JSON output beside function calling (the
+ * `top_p`; Gemini's of a penalty, which names neither, the call going again without every penalty
+ * sent (the same words refuse both: `RefusedHint.also`); Gemini 2.5's of JSON output beside function calling (the
  * Gemini API's words, and the same of a built-in tool), the call going again without
  * `response_format`. Not anchored: Claude on Bedrock says it after the
  * exception's name and AWS's lead ("ValidationException: The model returned the following errors:
  * `temperature` and `top_p` cannot both be specified…"); a 400 of the route the hint was written
  * for keeps it narrow.
  */
+const PENALTY_REFUSAL = /\bPenalty is not enabled for\b/;
 const CALLER_FIELD_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
   ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
-  ["presence_penalty", /\bPenalty is not enabled for\b/],
-  ["frequency_penalty", /\bPenalty is not enabled for\b/],
+  ["presence_penalty", PENALTY_REFUSAL],
+  ["frequency_penalty", PENALTY_REFUSAL],
   ["response_format", /\b(?:Function calling|Tool use) with a response mime type: '[^']*' is unsupported\b/],
 ]);
 
@@ -188,10 +194,13 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
       const callerName = hints[path];
       if (callerName !== undefined) return { path, callerName, fits: most, fitsBy: "model" };
     }
+  const refusedFields: RefusedHint[] = [];
   for (const [path, refusal] of CALLER_FIELD_REFUSALS) {
     const callerName = hints[path];
-    if (callerName !== undefined && refusal.test(error.message)) return { path, callerName };
+    if (callerName !== undefined && refusal.test(error.message)) refusedFields.push({ path, callerName });
   }
+  const [first, ...also] = refusedFields;
+  if (first !== undefined) return also.length > 0 ? { ...first, also } : first;
   const named = refusedParameter(error);
   if (named === undefined) return undefined;
   for (const [path, callerName] of Object.entries(hints)) {
@@ -259,6 +268,10 @@ function refusedParameter(error: GatewayError): string | undefined {
  * each for the upstream to refuse in turn.
  */
 export function withoutHint(adapted: AdaptedCall, hint: RefusedHint): AdaptedCall {
+  if (hint.also !== undefined) {
+    const { also, ...first } = hint;
+    return also.reduce(withoutHint, withoutHint(adapted, first));
+  }
   const hints = othersThan(adapted.hints, hint.path);
   if (hint.fits !== undefined)
     return { ...adapted, body: { ...adapted.body, [hint.path]: hint.fits }, hints };

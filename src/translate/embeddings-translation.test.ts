@@ -180,6 +180,23 @@ describe("Google", () => {
     });
   });
 
+  test("Vertex AI: the bound a text is counted past (its UTF-8 bytes) is never under its o200k count", async () => {
+    const { tokens } = await vertexCallCap("text-embedding-005");
+    const texts = [
+      "",
+      "a",
+      "hello world",
+      "日本語のテキスト",
+      "😀🎉",
+      "\uD800 lone",
+      "é".repeat(64),
+      " ".repeat(300),
+    ];
+    for (const text of texts)
+      expect(tokens?.count(text) ?? 0).toBeLessThanOrEqual(tokens?.atMost?.(text) ?? -1);
+    expect(tokens?.atMost?.("日本")).toBe(6);
+  });
+
   test("Gemini API: a count that is none (-100000, 0.5) is estimated, as a missing one is, never told", async () => {
     const texts = ["hello world", "abc"];
     const answer = (promptTokenCount: number) =>
@@ -217,6 +234,10 @@ describe("Bedrock", () => {
     expect(bedrockEmbedder("amazon.titan-embed-g1-text-02")?.family).toBe("Amazon Titan Text");
     expect(bedrockEmbedder("us.cohere.embed-v4:0")?.family).toBe("Cohere Embed");
     expect(bedrockEmbedder("amazon.titan-embed-image-v1")).toBeUndefined();
+    // G1 by its own ids only, a version suffix allowed; not a Titan text model to come.
+    expect(bedrockEmbedder("amazon.titan-embed-text-v1:2")?.family).toBe("Amazon Titan Text");
+    expect(bedrockEmbedder("amazon.titan-embed-text-v3")).toBeUndefined();
+    expect(bedrockEmbedder("amazon.titan-embed-text-v10:0")).toBeUndefined();
     expect(bedrockEmbedder("anthropic.claude-3-5-sonnet-20240620-v1:0")).toBeUndefined();
   });
 
@@ -233,10 +254,11 @@ describe("Bedrock", () => {
     });
   });
 
-  test("Titan: G1 takes no dimensions and v2 only 256, 512 or 1024: any other is a 400 naming it", () => {
+  test("Titan: G1 takes only its 1536 (left out of the body) and v2 only 256, 512 or 1024: any other is a 400 naming it", () => {
     for (const model of ["amazon.titan-embed-text-v1", "amazon.titan-embed-g1-text-02"]) {
       const g1 = bedrockEmbedder(model);
       expect(g1?.request(["hello"], ask({ input: "x" }))).toEqual({ inputText: "hello" });
+      expect(g1?.request(["hello"], ask({ input: "x", dimensions: 1536 }))).toEqual({ inputText: "hello" });
       const error = gatewayErrorOf(() => g1?.request(["hello"], ask({ input: "x", dimensions: 512 })));
       expect([error.status, error.param]).toEqual([400, "dimensions"]);
     }

@@ -37,7 +37,16 @@ export interface Embedded {
  */
 export interface EmbedCallCap {
   readonly texts: number;
-  readonly tokens?: { readonly most: number; readonly count: TokenCounter };
+  readonly tokens?: {
+    readonly most: number;
+    readonly count: TokenCounter;
+    /**
+     * A cheap bound no `count` is over (a text's UTF-8 bytes, for a byte-level BPE such as o200k):
+     * a text is counted only where its bound could take its call past `most`, so a batch well
+     * under the cap costs no tokenizing on the event loop.
+     */
+    readonly atMost?: TokenCounter;
+  };
 }
 
 const embeddingsRequest = z.looseObject({

@@ -14,7 +14,7 @@ import type { JwtAdmission } from "./jwt-admission.ts";
 import type { LoginSeal } from "./login-seal.ts";
 import type { OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
-import { cookieValue, isSecure, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
+import { browserOnHttps, cookieValue, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
 import type { AdminSession, SessionAdmission, SessionStore } from "./session-store.ts";
 import { ssoRoutes } from "./sso-routes.ts";
 import { uiBundle } from "./ui-assets.ts";
@@ -161,11 +161,17 @@ export function adminUiRoutes(deps: AdminUiDeps) {
           if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
           const jwt =
             principal.via === "jwt" ? await deps.jwtAdmission(principal, runtime.version) : undefined;
-          const { session, cookie } = await open(isSecure(request), principal, "key", jwt ? { jwt } : {}, {
-            clientIp,
-            requestId: ledger.requestId,
-            detail: "admin key",
-          });
+          const { session, cookie } = await open(
+            browserOnHttps(request, deps.config()),
+            principal,
+            "key",
+            jwt ? { jwt } : {},
+            {
+              clientIp,
+              requestId: ledger.requestId,
+              detail: "admin key",
+            },
+          );
           return Response.json(sessionBody(session, deps.oidc() !== undefined), {
             headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
           });
@@ -186,7 +192,12 @@ export function adminUiRoutes(deps: AdminUiDeps) {
           );
           return Response.json(
             { signedIn: false },
-            { headers: { ...headers, "set-cookie": sessionCookie(isSecure(request), "", 0) } },
+            {
+              headers: {
+                ...headers,
+                "set-cookie": sessionCookie(browserOnHttps(request, deps.config()), "", 0),
+              },
+            },
           );
         }),
       ),

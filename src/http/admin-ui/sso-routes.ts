@@ -8,7 +8,7 @@ import type { AdminUiDeps, OpenSession, WhileEnabled } from "./admin-ui-routes.t
 import { displayName, type OidcIdentity } from "./oidc-allow-list.ts";
 import { OidcError } from "./oidc-client.ts";
 import { reasonOf } from "./oidc-error.ts";
-import { cookieValue, isSecure, setCookie } from "./session-cookie.ts";
+import { browserOnHttps, cookieValue, setCookie } from "./session-cookie.ts";
 
 const OIDC_COOKIE = "mindgw_oidc";
 const OIDC_COOKIE_PATH = "/admin/auth";
@@ -55,7 +55,7 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             const cookie = setCookie(OIDC_COOKIE, sealed, {
               path: OIDC_COOKIE_PATH,
               maxAgeSec: PENDING_TTL_MS / 1000,
-              secure: isSecure(request),
+              secure: browserOnHttps(request, deps.config()),
               sameSite: "Lax",
             });
             return redirect(call.headers, started.url, cookie);
@@ -77,10 +77,8 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
           if (!oidc) throw notFound("single sign-on is not configured (admin_ui.oidc)");
           const requestId = call.ledger.requestId;
           // The provider sent the browser here at `redirect_url`: when that is https, so is the
-          // browser, whether or not a proxy that terminated TLS said so (X-Forwarded-Proto).
-          const secure =
-            isSecure(request) ||
-            new URL(deps.config().oidc?.redirect_url ?? request.url).protocol === "https:";
+          // browser, whether or not a proxy that terminated TLS said so.
+          const secure = browserOnHttps(request, deps.config());
           const clear = setCookie(OIDC_COOKIE, "", {
             path: OIDC_COOKIE_PATH,
             maxAgeSec: 0,

@@ -49,10 +49,12 @@ afterAll(async () => {
 const at = (path: string, init: RequestInit = {}) =>
   gateway.handle(new Request(`http://gw.example.com${path}`, init));
 
-test("the session cookie a single sign-on sets at an https redirect_url is Secure, whatever the proxy said", async () => {
+test("the cookies a single sign-on sets at an https redirect_url are Secure, whatever the proxy said", async () => {
   issuer.user = { sub: "u-1", email: "ops@example.com", groups: [] };
   const start = await at("/admin/auth/oidc");
   const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";
+  // The start, on the redirect_url's host, is on https too.
+  expect(start.headers.get("set-cookie")?.split("; ")).toContain("Secure");
   const approved = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
   // The provider sends the browser to the redirect_url it was registered with: https.
   const back = new URL(approved.headers.get("location") ?? "");

@@ -81,7 +81,13 @@ export function vertexToken(options: VertexTokenOptions): TokenSource {
   };
 }
 
-/** A holder per credentials file for core/credentials.ts: a file read again replaces its own secrets. */
+/**
+ * A holder per credentials file for core/credentials.ts: a file read again replaces its own secrets.
+ * Module-wide on purpose, beside the process-wide registry it feeds: a holder per token source
+ * (per provider) would keep each replaced provider's secrets held for good, as providers are built
+ * again at every config reload and a token source has no close to let go of them; keyed by the file,
+ * the next provider's read of it takes the last one's place, and the map grows only by files read.
+ */
 const holders = new Map<string, object>();
 
 /**

@@ -82,3 +82,53 @@ test("a vendor that caps a call's tokens too: each call under them, a text over 
   expect(calls).toEqual([["aaaa", "bbbb", "cc"], ["dddddddddddd"], ["e", "f", "g"], ["h"]]);
   expect(vectors).toEqual([[4], [4], [2], [12], [1], [1], [1], [1]]);
 });
+
+/** The calls `embedInCalls` makes of `texts` under `cap`. */
+async function callsOf(texts: readonly string[], cap: Parameters<typeof embedInCalls>[1]) {
+  const calls: string[][] = [];
+  await embedInCalls(texts, cap, new AbortController().signal, async (batch) => {
+    calls.push([...batch]);
+    return { vectors: batch.map(() => [1]), inputTokens: 1 };
+  });
+  return calls;
+}
+
+// A counter that says a quarter of a text's bytes, and counts how often it was asked: the bound
+// (`atMost`, the bytes) is never under it, as o200k's count is never over a text's UTF-8 bytes.
+const counting = () => {
+  const asked: string[] = [];
+  const count = (text: string) => {
+    asked.push(text);
+    return Math.ceil(Buffer.byteLength(text) / 4);
+  };
+  return { asked, count, atMost: (text: string) => Buffer.byteLength(text) };
+};
+
+test("a batch whose bytes are within the token cap is never counted: one call", async () => {
+  const { asked, count, atMost } = counting();
+  const texts = Array.from({ length: 250 }, (_, i) => `${"é".repeat(10)} text ${i}`.padEnd(50, "."));
+  expect(texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0)).toBeLessThanOrEqual(15_000);
+  const calls = await callsOf(texts, { texts: 250, tokens: { most: 15_000, count, atMost } });
+  expect(calls).toEqual([texts]);
+  expect(asked).toEqual([]);
+});
+
+test("past the cap by bytes, the calls are those a count of every text makes, fewer texts counted", async () => {
+  const texts = Array.from(
+    { length: 60 },
+    (_, i) => `${i}:${i % 4 === 0 ? "日本語".repeat((i * 37) % 23) : "x".repeat((i * 53) % 11)}`,
+  );
+  const exact = counting();
+  const bounded = counting();
+  const most = 40;
+  const everyText = await callsOf(texts, { texts: 7, tokens: { most, count: exact.count } });
+  const asNeeded = await callsOf(texts, {
+    texts: 7,
+    tokens: { most, count: bounded.count, atMost: bounded.atMost },
+  });
+  expect(asNeeded).toEqual(everyText);
+  expect(everyText.length).toBeGreaterThan(Math.ceil(texts.length / 7));
+  expect(new Set(bounded.asked).size).toBeLessThan(texts.length);
+  // No text is counted twice.
+  expect(bounded.asked.length).toBe(new Set(bounded.asked).size);
+});

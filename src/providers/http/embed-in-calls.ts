@@ -44,22 +44,52 @@ export async function embedInCalls(
   return { vectors: answers.flatMap((answer) => answer.vectors), inputTokens };
 }
 
-/** `texts` in order, cut into calls that each keep within `cap`. */
+/** A text of a call being filled, with what it weighs: its count, or (not `counted`) a bound on it. */
+interface Weighed {
+  readonly text: string;
+  weight: number;
+  counted: boolean;
+}
+
+/**
+ * `texts` in order, cut into calls that each keep within `cap`: the cut a count of every text
+ * would make, but a text is counted only when the bounds (`atMost`) of its call so far and its own
+ * could pass `cap.tokens.most`; then the call's texts not yet counted are too.
+ */
 function batchesOf(texts: readonly string[], cap: EmbedCallCap): (readonly string[])[] {
+  const tokens = cap.tokens;
   const batches: string[][] = [];
-  let batch: string[] = [];
-  let tokens = 0;
+  let batch: Weighed[] = [];
+  let sum = 0;
+  const close = () => {
+    if (batch.length > 0) batches.push(batch.map((held) => held.text));
+    batch = [];
+    sum = 0;
+  };
+  const counted = (held: Weighed, count: (text: string) => number) => {
+    if (!held.counted) held.weight = count(held.text);
+    held.counted = true;
+    return held.weight;
+  };
   for (const text of texts) {
-    const weight = cap.tokens ? cap.tokens.count(text) : 0;
-    const full = batch.length >= cap.texts || (cap.tokens !== undefined && tokens + weight > cap.tokens.most);
-    if (batch.length > 0 && full) {
-      batches.push(batch);
-      batch = [];
-      tokens = 0;
+    if (batch.length >= cap.texts) close();
+    if (tokens === undefined) {
+      batch.push({ text, weight: 0, counted: true });
+      continue;
     }
-    batch.push(text);
-    tokens += weight;
+    const bound = tokens.atMost?.(text);
+    const next: Weighed =
+      bound === undefined
+        ? { text, weight: tokens.count(text), counted: true }
+        : { text, weight: bound, counted: false };
+    if (batch.length > 0 && sum + next.weight > tokens.most) {
+      // The bounds say it may not fit: counted, it and the call's texts may.
+      sum = batch.reduce((total, held) => total + counted(held, tokens.count), 0);
+      if (sum + counted(next, tokens.count) > tokens.most) close();
+    }
+    batch.push(next);
+    sum += next.weight;
   }
-  if (batch.length > 0) batches.push(batch);
+  close();
   return batches;
 }

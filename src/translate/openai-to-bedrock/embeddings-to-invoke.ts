@@ -54,16 +54,20 @@ const titan: BedrockEmbedder = {
 
 const TITAN_V2_SIZES: readonly number[] = [256, 512, 1024];
 
+/** The one size of Titan Embeddings G1 - Text's vectors. */
+const TITAN_G1_SIZE = 1536;
+
 /**
  * Titan Embeddings G1 - Text (`amazon.titan-embed-text-v1`, `-g1-text-02`): `inputText` is its only
- * field (AWS refuses any other key), its vectors 1,536 numbers.
+ * field (AWS refuses any other key), its vectors 1,536 numbers: `dimensions` 1536 asks what it
+ * makes anyway (a client that always names its size) and is left out; any other is a 400.
  */
 const titanG1: BedrockEmbedder = {
   ...titan,
   request: (texts, ask) => {
-    if (ask.dimensions !== undefined)
+    if (ask.dimensions !== undefined && ask.dimensions !== TITAN_G1_SIZE)
       throw badRequest(
-        "Amazon Titan Embeddings G1 - Text vectors have 1536 dimensions, no other size: leave dimensions out",
+        `Amazon Titan Embeddings G1 - Text vectors have ${TITAN_G1_SIZE} dimensions, no other size: ask ${TITAN_G1_SIZE} or leave dimensions out`,
         "dimensions",
       );
     return { inputText: texts[0] ?? "" };
@@ -114,7 +118,8 @@ const cohereV3: BedrockEmbedder = {
 /** Each family served, with the model ids it answers for (the first that matches). */
 const FAMILIES: readonly { readonly ids: RegExp; readonly embedder: BedrockEmbedder }[] = [
   { ids: /amazon\.titan-embed-text-v2/, embedder: titan },
-  { ids: /amazon\.titan-embed-(?:g1-)?text/, embedder: titanG1 },
+  // G1's ids alone (a version suffix `:N` allowed), not a later Titan that takes other fields.
+  { ids: /amazon\.titan-embed-(?:text-v1|g1-text-02)(?::\d+)?$/, embedder: titanG1 },
   { ids: /cohere\.embed-v4/, embedder: cohere },
   { ids: /cohere\.embed/, embedder: cohereV3 },
 ];

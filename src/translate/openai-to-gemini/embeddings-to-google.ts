@@ -92,10 +92,20 @@ export function vertexPredictAnswer(body: unknown): Embedded {
 export const VERTEX_TOKENS_PER_CALL = 15_000;
 
 /**
+ * A text's UTF-8 bytes: no o200k count is over it, as o200k is a byte-level BPE whose every token
+ * is at least one byte (a lone surrogate is the 3 bytes of U+FFFD, one token).
+ */
+export const utf8Bytes = (text: string): number => Buffer.byteLength(text, "utf8");
+
+/**
  * What one Vertex `predict` call may carry: Google's Gemini embedding models take one text a call
- * there; its text-embedding models up to 250, and 20,000 input tokens in all.
+ * there; its text-embedding models up to 250, and 20,000 input tokens in all — counted only where
+ * a text's bytes could take its call past them (`EmbedCallCap.tokens.atMost`).
  */
 export async function vertexCallCap(model: string): Promise<EmbedCallCap> {
   if (model.startsWith("gemini-embedding")) return { texts: 1 };
-  return { texts: 250, tokens: { most: VERTEX_TOKENS_PER_CALL, count: await tokenCounter() } };
+  return {
+    texts: 250,
+    tokens: { most: VERTEX_TOKENS_PER_CALL, count: await tokenCounter(), atMost: utf8Bytes },
+  };
 }

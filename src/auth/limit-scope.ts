@@ -68,6 +68,15 @@ export function spendPeriodEnd(subject: string): number | undefined {
 }
 
 /**
+ * Whether a budget is spent. A total is many answers' costs summed in floating point, whose noise
+ * falls either side of the figure (ten $0.10 answers sum to 0.9999999999999999): within a trillionth
+ * of the budget, as the admin API shows it (core/round-usd.ts: $1 spent, $0 left), it is spent,
+ * else one answer more would pass a budget spent to the cent.
+ */
+export const budgetSpent = (spent: number, budgetUsd: number): boolean =>
+  spent >= budgetUsd - budgetUsd * 1e-12;
+
+/**
  * A key's own budget never starts over: its refusal asks clients to stay away this long (a day)
  * rather than retry, until an admin raises the budget.
  */

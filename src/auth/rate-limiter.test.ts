@@ -312,6 +312,25 @@ describe("spend budget", () => {
     expect(await store.total("jwt:default:alice")).toBe(0);
   });
 
+  test("a budget spent to the cent is spent, whatever floating point's sum of its answers says (ten $0.10 answers of a $1 budget sum to 0.9999999999999999)", async () => {
+    const ledger = new SpendLedger({ store: createMemorySpendStore(), flushMs: 0 });
+    await ledger.start();
+    const dime = new PriceBook({
+      prices: { m: { input_per_mtok: 1, output_per_mtok: 0 } },
+      providers: [],
+      models: [],
+    });
+    const limiter = new RateLimiter({ pricing: dime, spend: ledger });
+    const p = principal({ budgetUsd: 1 }, "key_dimes");
+    for (let i = 0; i < 10; i++) {
+      limiter.admit(p, "m");
+      limiter.record(p, "m", { inputTokens: 100_000, outputTokens: 0 }); // $0.10
+    }
+    // What the admin API shows (roundUsd): $1 spent, $0 left. An eleventh answer would go past it.
+    expect(ledger.spent("key_dimes")).toBeLessThan(1);
+    expect(gatewayErrorOf(() => limiter.admit(p, "m")).code).toBe("budget_exceeded");
+  });
+
   test("a budget cannot use a model that nothing prices (403); an unbudgeted key can", () => {
     const limiter = new RateLimiter({ pricing });
     const budgeted = principal({ budgetUsd: 5 });

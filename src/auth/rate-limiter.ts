@@ -9,7 +9,7 @@ import {
   NO_HEADERS,
 } from "./limit-headers.ts";
 import { assertPriced, FREE, type Pricing, type Served } from "./limit-pricing.ts";
-import { budgetWaitMs, limitScopes } from "./limit-scope.ts";
+import { budgetSpent, budgetWaitMs, limitScopes } from "./limit-scope.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
 import type { Policy, SharedCharge } from "./policy.ts";
 import type { Principal } from "./principal.ts";
@@ -123,7 +123,7 @@ export class RateLimiter {
       if (
         scope.budgetUsd !== undefined &&
         this.options.spend &&
-        this.options.spend.spent(scope.spendSubject) >= scope.budgetUsd
+        budgetSpent(this.options.spend.spent(scope.spendSubject), scope.budgetUsd)
       )
         throw limitRefusal(scopes, scope, view, "budget", budgetWaitMs(scope, now));
     }

@@ -173,7 +173,9 @@ local function admit(ao)
         end
         spends[sk] = spent
       end
-      if spent >= budget then return reply(1, i - 1, 3600000, n, usage) end
+      -- Spent to within a trillionth is spent, as the node's own check reads it (auth/limit-scope.ts
+      -- budgetSpent): ten $0.10 answers summed as doubles are 0.9999999999999999 of a $1 budget.
+      if spent >= budget - budget * 1e-12 then return reply(1, i - 1, 3600000, n, usage) end
     end
   end
   for i = 1, n do

@@ -587,3 +587,12 @@ test("admission is exactly the sliding windows' over random traffic: batches, re
     "tenant tpm",
   ]);
 });
+
+test("a budget spent to the cent is spent in Redis too, whatever floating point's sum of its answers says: the node's stored total of ten $0.10 on a $1 budget", async () => {
+  const [a] = await Promise.all(["a"].map(node));
+  let stored = 0;
+  for (let i = 0; i < 10; i++) stored += 0.1;
+  expect(stored).toBeLessThan(1); // 0.9999999999999999, as the storage's sum of the answers' costs
+  const verdict = await a!.admit([scope("key:cents", { budgetUsd: 1, spentLocally: stored })], 9_000_000);
+  expect(verdict.refused).toMatchObject({ code: "budget_exceeded" });
+});

@@ -139,6 +139,15 @@ export function readAnthropicError(body: unknown): { type: string; message: stri
 export const namesAnthropicModel = (message: string): boolean => message.startsWith("model: ");
 
 /**
+ * Claude's words for a request its context window cannot hold: the prompt alone ("prompt is too
+ * long: P tokens > W maximum"), or the prompt and `max_tokens` together ("input length and
+ * `max_tokens` exceed context limit: P + A > W"). Anthropic's API says them, and Bedrock serving
+ * Claude after "ValidationException: " (providers/bedrock/bedrock-errors.ts).
+ */
+export const ANTHROPIC_CONTEXT_TOO_LONG =
+  /prompt is too long|exceed context limit|context window|too many tokens/i;
+
+/**
  * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
  * request its context window cannot hold (a prompt too long, or a prompt and `max_tokens` that
  * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.
@@ -149,12 +158,7 @@ export function codeFromAnthropic(
   status: number,
   error: { type: string; message: string } | undefined,
 ): ErrorCode {
-  if (
-    error &&
-    /prompt is too long|exceed context limit|context window|too many tokens/i.test(error.message)
-  ) {
-    return "context_length_exceeded";
-  }
+  if (error && ANTHROPIC_CONTEXT_TOO_LONG.test(error.message)) return "context_length_exceeded";
   if (error?.type === "request_too_large") return "payload_too_large";
   return callerErrorCode(status);
 }

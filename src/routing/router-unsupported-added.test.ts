@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
+import { bedrockFailure } from "../providers/bedrock/bedrock-errors.ts";
 import { chatRequest, type FakeProvider, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
 import {
   COMPLETION,
@@ -176,6 +177,20 @@ describe("the max_tokens a translation to Messages wrote, with the prompt past w
         }),
       }),
     ]);
+  });
+
+  test("Claude on Bedrock: Anthropic's refusal wrapped in a ValidationException lowers the bound alike", async () => {
+    const onBedrock = {
+      ...fakeProvider("p", (call) => {
+        const answer = call.body.max_tokens as number;
+        if (PROMPT + answer <= WINDOW) return Promise.resolve(jsonReply(MESSAGE));
+        const words = exceeded(answer).error.message;
+        return Promise.reject(bedrockFailure("p", 400, "ValidationException", words));
+      }),
+      dialect: "anthropic" as const,
+    };
+    await routerFor(routed(), [onBedrock]).router(chat());
+    expect(boundsSent(onBedrock)).toEqual([64_000, WINDOW - PROMPT]);
   });
 
   test("chat without a bound: the same, under translation.unsupported: reject too (nothing is left out)", async () => {

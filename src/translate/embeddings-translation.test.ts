@@ -273,6 +273,26 @@ describe("Bedrock", () => {
     expect(error.message).toContain("256, 512 or 1024");
   });
 
+  test("Cohere v3: its own size (1024; the light models' 384) is taken and left out of the body; any other is a 400 naming it", () => {
+    const sizes = [
+      ["cohere.embed-english-v3", 1024],
+      ["us.cohere.embed-multilingual-v3:0", 1024],
+      ["cohere.embed-english-light-v3", 384],
+      ["cohere.embed-multilingual-light-v3:0", 384],
+    ] as const;
+    for (const [model, native] of sizes) {
+      const v3 = bedrockEmbedder(model);
+      expect(v3?.request(["a"], ask({ input: "x", dimensions: native }))).toEqual({
+        texts: ["a"],
+        input_type: "search_document",
+        embedding_types: ["float"],
+      });
+      const error = gatewayErrorOf(() => v3?.request(["a"], ask({ input: "x", dimensions: 512 })));
+      expect([error.status, error.param]).toEqual([400, "dimensions"]);
+      expect(error.message).toContain(String(native));
+    }
+  });
+
   test("Titan: a count that is none (-5, 0.5) is estimated, and read as none before calls' counts are summed", async () => {
     const titan = bedrockEmbedder("amazon.titan-embed-text-v2:0");
     if (!titan) throw new Error("Titan has no embedder");

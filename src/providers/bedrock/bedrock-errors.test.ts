@@ -33,6 +33,14 @@ test("Input is too long is still context_length_exceeded on the request's field"
   expect(embedding.param).toBe("input");
 });
 
+test("Claude's own refusal of a prompt and max_tokens past its window, in a ValidationException, is context_length_exceeded as from Anthropic's API", () => {
+  const words =
+    "input length and `max_tokens` exceed context limit: 150000 + 64000 > 200000, decrease input length or `max_tokens` and try again";
+  const refused = bedrockFailure("br", 400, "ValidationException:http://internal.amazon.com/", words);
+  expect([refused.status, refused.code, refused.param]).toEqual([400, "context_length_exceeded", "messages"]);
+  expect(refused.message).toContain(`ValidationException: ${words}`);
+});
+
 test("ModelErrorException (424) is the model's fault, not the caller's: a retryable 502", () => {
   const failure = bedrockFailure(
     "br",

@@ -1,3 +1,4 @@
+import { ANTHROPIC_CONTEXT_TOO_LONG } from "../../core/anthropic-errors.ts";
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
 import { routeRefused } from "../../core/route-refused.ts";
@@ -29,9 +30,11 @@ const NOT_THE_PROMPT =
 
 /**
  * A Bedrock failure (HTTP status and `x-amzn-ErrorType`, or a stream exception frame) as a
- * GatewayError. Bedrock says "Input is too long" as a ValidationException; it keeps its 400, as
- * `context_length_exceeded` on the request's field that was too long (`messages`, or an
- * embeddings request's `input`).
+ * GatewayError. Bedrock says "Input is too long" as a ValidationException, and passes Claude's own
+ * refusals so ("input length and `max_tokens` exceed context limit: P + A > W", read as from
+ * Anthropic's API: a `max_tokens` a translation wrote is lowered to what the window leaves,
+ * routing/translation-hints.ts); it keeps its 400, as `context_length_exceeded` on the request's
+ * field that was too long (`messages`, or an embeddings request's `input`).
  */
 export function bedrockFailure(
   provider: string,
@@ -60,7 +63,10 @@ export function bedrockFailure(
   if (status === 400 && name === "ValidationException" && message !== undefined && ROUTE_MODEL.test(message))
     return routeRefused("route", { name: upstreamName(provider), status, said });
   const tooLong =
-    status === 400 && message !== undefined && !NOT_THE_PROMPT.test(name) && CONTEXT_TOO_LONG.test(message);
+    status === 400 &&
+    message !== undefined &&
+    !NOT_THE_PROMPT.test(name) &&
+    (CONTEXT_TOO_LONG.test(message) || ANTHROPIC_CONTEXT_TOO_LONG.test(message));
   return statusFailure(provider, status, said, {
     ...(tooLong ? { code: "context_length_exceeded", param: tooLongField } : {}),
     retry: retryAfterOnly(retryAfter),

@@ -160,7 +160,14 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       return translatedReply(
         reply.events,
         geminiEventReader(),
-        new GeminiChunkWriter(id, named, wantsUsage(call.body), refusal, options.unknownFinish),
+        new GeminiChunkWriter(
+          id,
+          named,
+          wantsUsage(call.body),
+          refusal,
+          options.unknownFinish,
+          typeof call.body.n === "number" ? call.body.n : 1,
+        ),
         call.meter,
       );
     }

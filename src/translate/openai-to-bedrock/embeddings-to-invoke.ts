@@ -102,18 +102,24 @@ const cohere: BedrockEmbedder = {
   },
 };
 
-/** Cohere Embed v3 (english, multilingual): 1,024 numbers a vector, no other size to ask for. */
-const cohereV3: BedrockEmbedder = {
-  ...cohere,
-  request: (texts, ask) => {
-    if (ask.dimensions !== undefined)
-      throw badRequest(
-        "Cohere Embed v3 vectors have 1024 dimensions, no other size: leave dimensions out",
-        "dimensions",
-      );
-    return cohere.request(texts, ask);
-  },
-};
+/**
+ * Cohere Embed v3: vectors of one size (1,024; the light models' 384), no `output_dimension` to
+ * ask for. `dimensions` naming that size asks what it makes anyway (a client that always names
+ * its size) and is left out; any other is a 400.
+ */
+function cohereV3(name: string, size: number): BedrockEmbedder {
+  return {
+    ...cohere,
+    request: (texts, ask) => {
+      if (ask.dimensions !== undefined && ask.dimensions !== size)
+        throw badRequest(
+          `${name} vectors have ${size} dimensions, no other size: ask ${size} or leave dimensions out`,
+          "dimensions",
+        );
+      return cohere.request(texts, { ...ask, dimensions: undefined });
+    },
+  };
+}
 
 /** Each family served, with the model ids it answers for (the first that matches). */
 const FAMILIES: readonly { readonly ids: RegExp; readonly embedder: BedrockEmbedder }[] = [
@@ -121,7 +127,11 @@ const FAMILIES: readonly { readonly ids: RegExp; readonly embedder: BedrockEmbed
   // G1's ids alone (a version suffix `:N` allowed), not a later Titan that takes other fields.
   { ids: /amazon\.titan-embed-(?:text-v1|g1-text-02)(?::\d+)?$/, embedder: titanG1 },
   { ids: /cohere\.embed-v4/, embedder: cohere },
-  { ids: /cohere\.embed/, embedder: cohereV3 },
+  {
+    ids: /cohere\.embed-(?:english|multilingual)-light-v3/,
+    embedder: cohereV3("Cohere Embed v3 light", 384),
+  },
+  { ids: /cohere\.embed/, embedder: cohereV3("Cohere Embed v3", 1024) },
 ];
 
 /** The families served, for a refusal: "Amazon Titan Text and Cohere Embed". */

@@ -84,7 +84,10 @@ class ChoiceState implements TurnOutput {
  * Gemini event is a partial response: text parts are deltas, a function call arrives whole,
  * `finishReason` marks the end and `usageMetadata` (latest wins) the tokens. With `n` above 1
  * (`candidateCount`) each candidate is a choice of its own, by its `index`: an event carries those
- * that moved on, in any order, and the stream is whole when each has finished.
+ * that moved on, in any order, and the stream is whole when each has finished. There a candidate's
+ * failed finish (`failedFinish`), once an earlier event wrote some choice's text or call, closes
+ * that choice alone with its finish_reason (`stop`, `tool_calls`): failing the stream would cut off
+ * the other answers mid-way, and no route can be tried again once the caller has text.
  */
 export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   private readonly chunks: ChatChunkBuilder;
@@ -98,6 +101,8 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     includeUsage: boolean,
     private readonly refusal?: PromptRefusal,
     private readonly unknown?: UnknownFinish,
+    /** The choices asked for (`n`). */
+    private readonly answers = 1,
   ) {
     this.chunks = new ChatChunkBuilder(id, model, includeUsage);
   }
@@ -116,6 +121,8 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     // Read first: a turn that fails below was billed, and its failure carries what it used.
     if (response.usageMetadata) this.usage = response.usageMetadata;
     // Thrown before anything is written: a stream that fails in its first event may fail over.
+    // With several answers asked, one's failure after any wrote closes that one alone (below).
+    const failsStream = this.answers <= 1 || !this.wroteAny();
     for (const [position, candidate] of candidates.entries()) {
       const choice = this.choice(candidate.index ?? position);
       // This event's text and calls count: a finish the gateway does not know may close them.
@@ -127,7 +134,7 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
       // Asked only of the event that says a finish: every other event has none to judge.
       const finish = candidate.finishReason;
       const failed = finish ? failedFinish(finish, choice, this.usage, this.unknown) : undefined;
-      if (failed) throw failed;
+      if (failed && failsStream) throw failed;
     }
     const blocked = promptBlockReason(response);
     if (blocked !== undefined && !this.started && this.refusal)
@@ -170,6 +177,12 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
         reason: finishReasonOfGemini(choice.finishReason, choice.toolCalls > 0),
       }));
     return this.chunks.closing(finishes, geminiUsageToOpenAI(this.usage) as JsonObject);
+  }
+
+  /** Whether some choice has written text or a tool call. */
+  private wroteAny(): boolean {
+    for (const choice of this.choices.values()) if (choice.produced) return true;
+    return false;
   }
 
   /** Choice `index`'s role chunk. */

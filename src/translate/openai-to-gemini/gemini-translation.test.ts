@@ -488,6 +488,55 @@ describe("Gemini → chat", () => {
     ]);
   });
 
+  test("n: 2 streamed: one candidate's filter or failed finish, once a choice has written, closes that choice (content_filter; a failure's stop) while the other's answer goes on; nothing written yet, it still fails", async () => {
+    type Choice = { index: number; delta: { content?: string }; finish_reason: string | null };
+    const stream = (events: object[], answers: number) =>
+      translateStream(
+        replay(events.map((event) => ({ data: JSON.stringify(event) }))),
+        geminiEventReader(),
+        new GeminiChunkWriter("c", "g", false, undefined, undefined, answers),
+      );
+    const candidate = (index: number, text: string, finishReason?: string) => ({
+      index,
+      content: { role: "model", parts: text ? [{ text }] : [] },
+      ...(finishReason ? { finishReason } : {}),
+    });
+    for (const [reason, finish] of [
+      ["SAFETY", "content_filter"],
+      ["PROHIBITED_CONTENT", "content_filter"],
+      ["OTHER", "stop"],
+      ["MALFORMED_FUNCTION_CALL", "stop"],
+    ] as const) {
+      const events = [
+        { candidates: [candidate(0, "Par"), candidate(1, "Ly")] },
+        { candidates: [candidate(1, "", reason), candidate(0, "is")] },
+        { candidates: [candidate(0, " it is", "STOP")], usageMetadata: { promptTokenCount: 5 } },
+      ];
+      const choices = payloads(await collect(stream(events, 2).events)).flatMap(
+        (p) => (p as { choices?: Choice[] }).choices ?? [],
+      );
+      const text = (index: number) =>
+        choices
+          .filter((c) => c.index === index)
+          .map((c) => c.delta.content ?? "")
+          .join("");
+      expect([text(0), text(1)]).toEqual(["Paris it is", "Ly"]);
+      expect(choices.filter((c) => c.finish_reason !== null).map((c) => [c.index, c.finish_reason])).toEqual([
+        [0, "stop"],
+        [1, finish],
+      ]);
+    }
+    // Nothing written before the failed finish (its first event): it fails, and the route may fail over.
+    const first = [{ candidates: [candidate(0, "Par"), candidate(1, "", "OTHER")] }];
+    const failure = await collect(stream(first, 2).events).catch((e: unknown) => e);
+    expect((failure as GatewayError).message).toBe(
+      "the model stopped for an unspecified reason (Gemini finishReason OTHER)",
+    );
+    // n: 1 keeps failing mid-stream: its one answer is the one that failed.
+    const one = [{ candidates: [candidate(0, "Par")] }, { candidates: [candidate(0, "", "OTHER")] }];
+    expect(await collect(stream(one, 1).events).catch((e: unknown) => e)).toBeInstanceOf(GatewayError);
+  });
+
   test("a blocked prompt answers as an empty content_filter choice", () => {
     const chat = geminiResponseToChat({ promptFeedback: { blockReason: "SAFETY" } }, "g", "c", 1);
     expect(chat.choices).toMatchObject([{ finish_reason: "content_filter", message: { content: "" } }]);

@@ -11,6 +11,17 @@ interface TailFlags {
   json?: boolean;
 }
 
+/**
+ * `--gateway`, else `MINDGW_GATEWAY`, else the local default. An empty variable counts as unset, as
+ * for every other command (command-target.ts); an empty `--gateway ""` stays a refusal.
+ */
+export function tailGateway(
+  flag: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  return flag ?? (env.MINDGW_GATEWAY || "http://127.0.0.1:8080");
+}
+
 export function registerTail(program: Command): void {
   program
     .command("tail")
@@ -34,7 +45,7 @@ export function registerTail(program: Command): void {
       // program, and `serve` must not pay for it in memory (docs/BENCHMARKS-HISTORY.md, idle RSS).
       const { runTail } = await import("../tui/run-tail.ts");
       process.exitCode = await runTail({
-        gateway: flags.gateway ?? process.env.MINDGW_GATEWAY ?? "http://127.0.0.1:8080",
+        gateway: tailGateway(flags.gateway),
         adminKey: flags.adminKey ?? process.env.MINDGW_ADMIN_KEY ?? "",
         ...(flags.model ? { model: flags.model } : {}),
         ...(flags.key ? { key: flags.key } : {}),

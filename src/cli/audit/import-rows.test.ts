@@ -8,6 +8,7 @@ import { callerSubject } from "../../auth/principal.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import { keyRecord } from "../../testing/key-record.ts";
+import { UsageError } from "../exit-code.ts";
 import { importRows } from "./import-rows.ts";
 
 const cleanups: (() => void)[] = [];
@@ -148,4 +149,12 @@ test("a rotated key's rows add their cost to its chain's total, never under the 
   } finally {
     await after.close();
   }
+});
+
+test("a folder given as the file: a usage error naming it, before the store is opened", async () => {
+  const { dir, config } = await imported("rows.ndjson", []);
+  const importing = importRows(dir.path, config, { spend: true, spendStored: false, skipBad: false });
+  // It said `Directories cannot be read like files`, naming nothing, exit 1.
+  await expect(importing).rejects.toBeInstanceOf(UsageError);
+  await expect(importing).rejects.toThrow(`${dir.path}: a folder, not a file of audit rows`);
 });

@@ -7,6 +7,7 @@ import {
   readAuditLines,
 } from "../../audit/read-audit-ndjson.ts";
 import type { Config } from "../../config/config-schema.ts";
+import { readFailure } from "../../config/read-failure.ts";
 import { messageOf } from "../../core/describe-error.ts";
 import type { Storage } from "../../storage/storage.ts";
 import { namingStorage, openConfigStore } from "../config-store.ts";
@@ -36,7 +37,15 @@ export interface ImportOptions {
 async function readInput(file: string): Promise<string> {
   if (file === "-") return await new Response(Bun.stdin.stream()).text();
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
-  return await Bun.file(file).text();
+  try {
+    return await Bun.file(file).text();
+  } catch (error) {
+    // Bun's words name no file (`Directories cannot be read like files`).
+    const reason = readFailure(error);
+    throw new UsageError(
+      `${file}: ${reason === "it is a directory" ? "a folder, not a file of audit rows" : reason}`,
+    );
+  }
 }
 
 /**

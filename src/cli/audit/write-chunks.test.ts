@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { tempDir } from "../../audit/audit-fixture.ts";
+import { UsageError } from "../exit-code.ts";
 import { writeChunks } from "./write-chunks.ts";
 
 const tmp = tempDir();
@@ -98,4 +99,18 @@ test("Ctrl-C during an export removes the partial file, and the process dies of 
   } finally {
     child.kill();
   }
+});
+
+test("-o into a folder that is not there, or naming a folder: a usage error naming what was given, nothing written", async () => {
+  const dir = folder("wrong-output");
+  const missing = join(dir, "no-such-folder", "audit.ndjson");
+  // It said `ENOENT: no such file or directory, open '…/audit.ndjson.partial-<pid>'`, exit 1.
+  const intoMissing = writeChunks(rows(), missing);
+  await expect(intoMissing).rejects.toBeInstanceOf(UsageError);
+  await expect(intoMissing).rejects.toThrow(`-o ${missing}: no such folder ${join(dir, "no-such-folder")}`);
+  // It said `EISDIR: illegal operation on a directory, open '…'`, exit 1.
+  const intoFolder = writeChunks(rows(), dir);
+  await expect(intoFolder).rejects.toBeInstanceOf(UsageError);
+  await expect(intoFolder).rejects.toThrow(`-o ${dir}: a folder, not a file`);
+  expect(readdirSync(dir)).toEqual([]);
 });

@@ -8,7 +8,9 @@ import {
   rmSync,
   statSync,
 } from "node:fs";
+import { dirname } from "node:path";
 import type { Writable } from "node:stream";
+import { UsageError } from "../exit-code.ts";
 
 /** Resolves on `event`, rejects on `error`, and leaves no listener behind either way. */
 function settle(sink: Writable, event: "drain" | "finish"): Promise<void> {
@@ -40,6 +42,10 @@ export async function writeChunks(
   // Through a symlink to its target: the link stays, the file it names is written.
   const target = existsSync(output) ? realpathSync(output) : output;
   const found = statSync(target, { throwIfNoEntry: false });
+  // The operator's path, said as given: the partial file's name (`.partial-<pid>`) is not theirs.
+  if (found?.isDirectory()) throw new UsageError(`-o ${output}: a folder, not a file`);
+  if (found === undefined && !existsSync(dirname(target)))
+    throw new UsageError(`-o ${output}: no such folder ${dirname(target)}`);
   if (found !== undefined && !found.isFile()) return await pourAll(chunks, target, openSync(target, "w"));
   await replaceWhole(chunks, target, found?.mode);
 }

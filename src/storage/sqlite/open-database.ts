@@ -49,7 +49,7 @@ function openReadOnly(path: string): Database {
     return db;
   } catch (error) {
     db.close();
-    if (sqliteCode(error) !== "SQLITE_CANTOPEN" || !existsSync(path)) throw error;
+    if (!cannotMakeShm(error) || !existsSync(path)) throw error;
     const refused = immutableRefusal(path);
     if (refused !== undefined)
       throw Object.assign(new Error(`${refused}; copy the files to a writable folder and read the copy`), {
@@ -63,6 +63,15 @@ function openReadOnly(path: string): Database {
     );
   }
 }
+
+/**
+ * SQLite's answer when it cannot make the `-shm`: `unable to open database file` where the folder
+ * refuses with EPERM (a read-only mount, chattr +i), `attempt to write a readonly database`
+ * (SQLITE_READONLY_DIRECTORY) where it refuses with EACCES: an operator reading the folder of a
+ * gateway run by another user.
+ */
+const cannotMakeShm = (error: unknown) =>
+  ["SQLITE_CANTOPEN", "SQLITE_READONLY_DIRECTORY"].includes(sqliteCode(error) ?? "");
 
 /**
  * Why `path` may not be read immutable, or undefined when it may. SQLite reading immutable ignores

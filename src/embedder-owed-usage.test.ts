@@ -26,8 +26,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const anyone: Authenticator = async () => jwtCaller;
 const USAGE = { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 };
 
-/** Streams three words and a finish; with `usage`, OpenAI's usage chunk before `[DONE]`. */
-const streaming = (usage: boolean): Provider => ({
+/**
+ * Streams three words and a finish; with `usage`, OpenAI's usage chunk before `[DONE]`; with `done`
+ * false, no `[DONE]` at all (the gateway ends the stream itself after the finish).
+ */
+const streaming = (usage: boolean, done = true): Provider => ({
   name: "events",
   dialect: "openai",
   async call(call) {
@@ -54,7 +57,7 @@ const streaming = (usage: boolean): Provider => ({
             usage: USAGE,
           }),
         };
-      yield { data: "[DONE]" };
+      if (done) yield { data: "[DONE]" };
     }
     return { kind: "stream", events: events() };
   },
@@ -153,4 +156,16 @@ test("a caller that did not ask for usage is owed none: no usage chunk, the esti
   expect(read.at(-1)).toBe("[DONE]");
   expect(record.outputTokens).toBe(5);
   expect(tokensOf(row)).toEqual(tokensOf(record));
+});
+
+test("an event stream that ends after its finish without [DONE]: the owed usage chunk comes before the [DONE] the gateway writes, the figure on the record and the row", async () => {
+  const { read, record, row } = await streamed("undone", streaming(false, false), { include_usage: true });
+  expect(read.at(-1)).toBe("[DONE]");
+  const owed = read.at(-2);
+  expect(owed).toMatchObject({ id: "c1", object: "chat.completion.chunk", model: "m", choices: [] });
+  const usage = owed === "[DONE]" ? undefined : owed?.usage;
+  expect(usage?.completion_tokens).toBe(5);
+  expect(read.filter((event) => event !== "[DONE]" && event.usage)).toHaveLength(1);
+  expect(tokensOf(record)).toEqual([usage?.prompt_tokens, usage?.completion_tokens]);
+  expect(tokensOf(row)).toEqual([usage?.prompt_tokens, usage?.completion_tokens]);
 });

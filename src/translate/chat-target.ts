@@ -56,6 +56,14 @@ export interface ChatTarget {
    */
   readonly refusesFormatWithTools?: boolean;
   /**
+   * Some of the target's models give no log probabilities (Gemini 2.5 Pro on the Gemini API: 400
+   * "Logprobs is not enabled for models/gemini-2.5-pro"; Vertex AI: "…Logprobs is not supported
+   * for this model."), which OpenAI's chat models give: a call asking for them is sent again
+   * without `logprobs` and `top_logprobs` when so refused, as a translation that could not carry
+   * them named them dropped (routing/translation-hints.ts).
+   */
+  readonly refusesLogprobs?: boolean;
+  /**
    * The most stop sequences the target takes (Gemini's `stopSequences`: up to 5): a translation
    * into chat for it sends the first so many (chat-upstream-needs.ts `maxStops`).
    */

@@ -526,9 +526,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     if (/anthropic\.claude/.test(model)) return bedrockClaude(model, false, body);
     try {
       const request = JSON.parse(body);
-      if (/amazon\.titan-embed-text/.test(model)) return json(titanAnswer(request));
+      if (/amazon\.titan-embed-text/.test(model)) return json(titanAnswer(request, model));
       if (model.includes("cohere.embed")) {
-        const { body: answer, tokens } = cohereAnswer(request);
+        const { body: answer, tokens } = cohereAnswer(request, model);
         return json(answer, 200, { "X-Amzn-Bedrock-Input-Token-Count": String(tokens) });
       }
       return refuse(`The provided model identifier is invalid for InvokeModel in this fake: ${model}`);

@@ -14,16 +14,22 @@ interface Output {
  *   `set -o pipefail` it would fail a pipeline that did what it meant to, and the contract's
  *   codes are 0, 1 and 2.)
  * - `"ignore"`: a server (`serve`, `worker`) keeps serving; its output is a banner, not its work.
- * Any other write error stays what it was.
+ * Any other write error stays what it was. `policy` may be a function, asked at each failure: the
+ * CLI holds one from the start, for what runs no command (`--help`, `--version`, a usage error),
+ * and the command it runs chooses (run-cli.ts).
  */
 export function onClosedOutput(
-  policy: "end" | "ignore",
+  policy: ClosedOutputPolicy | (() => ClosedOutputPolicy),
   streams: readonly Output[] = [process.stdout, process.stderr],
   exit: (code: number) => void = (code) => process.exit(code),
 ): void {
+  const now = typeof policy === "function" ? policy : () => policy;
   for (const stream of streams)
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code !== "EPIPE") throw error;
-      if (policy === "end") exit(EXIT.ok);
+      if (now() === "end") exit(EXIT.ok);
     });
 }
+
+/** What a closed output does to the process (`onClosedOutput`). */
+export type ClosedOutputPolicy = "end" | "ignore";

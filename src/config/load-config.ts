@@ -44,7 +44,7 @@ function validConfig(
   try {
     interpolated = interpolateEnv(withoutExtensionFields(document ?? {}), env);
   } catch (error) {
-    if (error instanceof EnvReferenceError) throw new ConfigError([error.message]);
+    if (error instanceof EnvReferenceError) throw new ConfigError(error.problems);
     throw error;
   }
   const result = configSchema.safeParse(interpolated);
@@ -143,7 +143,9 @@ export function configDocument(
   } catch (error) {
     // Not the file's fault: the gateway parsed before loading the library.
     if (error instanceof NotLoadedError) throw error;
-    const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
+    // Its first line: the library's message and place, whose ":" led the excerpt the lines after quote.
+    const reason =
+      error instanceof Error ? (error.message.split("\n")[0] ?? "").replace(/:$/, "") : "unreadable";
     throw new ConfigError([`${path}: not valid YAML: ${reason}`]);
   }
   if (document === null || typeof document !== "object" || Array.isArray(document))

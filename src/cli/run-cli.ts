@@ -74,7 +74,11 @@ function exitCodeFor(error: unknown): number {
   }
   if (error instanceof ConfigError) {
     // A problem names the field as written: a key holding an escape sequence is shown, not run.
-    process.stderr.write(`invalid config:\n${error.problems.map((p) => `  ${printable(p)}`).join("\n")}\n`);
+    // The file whose settings are refused, where the problems name their fields alone.
+    const file = error.file === undefined ? "" : ` ${printable(error.file)}`;
+    process.stderr.write(
+      `invalid config:${file}\n${error.problems.map((p) => `  ${printable(p)}`).join("\n")}\n`,
+    );
     return EXIT.usage;
   }
   if (error instanceof GatewayCallError) {

@@ -85,7 +85,8 @@ export async function readConfigFile(
     const document = configDocument(path, text, (warning) => warnings.push(`${path}: ${warning}`));
     return { config: configFromDocument(path, document, env, { checkFiles: true }), document, warnings };
   } catch (error) {
-    if (error instanceof ConfigError && warnings.length > 0) throw new ConfigError(error.problems, warnings);
+    if (error instanceof ConfigError && warnings.length > 0)
+      throw new ConfigError(error.problems, warnings, error.file);
     throw error;
   }
 }
@@ -167,7 +168,13 @@ export function configFromDocument(
   { checkFiles }: { checkFiles: boolean },
 ): Config {
   const folder = dirname(resolve(path));
-  return validConfig(document, env, (config) => withPathsFrom(folder, config), checkFiles);
+  try {
+    return validConfig(document, env, (config) => withPathsFrom(folder, config), checkFiles);
+  } catch (error) {
+    // Its settings' problems name their fields, not the file: the error carries it.
+    if (error instanceof ConfigError) throw new ConfigError(error.problems, error.warnings, path);
+    throw error;
+  }
 }
 
 /**

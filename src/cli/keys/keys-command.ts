@@ -1,8 +1,10 @@
 import type { Command } from "commander";
-import { type InTenant, keyToCreate } from "../../auth/key-admin.ts";
+import { type InTenant, type IssuedKey, keyToCreate } from "../../auth/key-admin.ts";
+import { printable } from "../../core/printable.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
 import { withFlagWords } from "../flag-words.ts";
 import { resolveConfig } from "../resolve-config.ts";
+import { showOnce } from "../show-once.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 import { inUpdateWords, limitsInput, type UpdateOptions } from "./limits-input.ts";
 import { localKeys } from "./local-keys.ts";
@@ -63,6 +65,20 @@ const TENANT_HELP =
 
 const print = (json: boolean | undefined, value: unknown, human: string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human);
+
+/**
+ * A new key's one showing (`create`, `rotate`), written whole before the command ends: where it
+ * cannot be (a reader gone, `| true`; a full disk), the key exists but no one will ever see it, so
+ * the command says so and fails (exit 1) naming the key to revoke, where it ended 0 in silence (a
+ * closed pipe) or with a stack trace (ENOSPC). Sent to /dev/null on purpose, it is as asked.
+ */
+function showKey(json: boolean | undefined, issued: IssuedKey, human: string, then: string): void {
+  const lost = showOnce(json ? `${JSON.stringify(issued, null, 2)}\n` : human, 1, { nullIsLost: false });
+  if (lost)
+    throw new Error(
+      `key ${issued.id} (${printable(issued.name)}) was made, but ${lost}: it is shown nowhere; revoke it (mindgw keys revoke ${issued.id}) and ${then}`,
+    );
+}
 
 /** The key admin's input fields the flags fill: each is `--<field>` (`expires_in`: `--expires-in`) but one. */
 const KEY_FIELDS = [
@@ -148,10 +164,11 @@ export function registerKeys(program: Command): void {
       action(
         async (backend, options) => {
           const issued = await backend.create(createInput(options));
-          print(
+          showKey(
             options.json,
             issued,
             `${keyDetail(issued)}\nkey: ${issued.key}\n(shown once: store it now)\n`,
+            "create another",
           );
         },
         { creates: createInput },
@@ -230,10 +247,11 @@ export function registerKeys(program: Command): void {
       action(async (backend, options, id: string) => {
         const { grace, tenant } = options as { grace?: string } & InTenant;
         const rotated = await backend.rotate(id, { grace }, tenant);
-        print(
+        showKey(
           options.json,
           rotated,
           `${keyDetail(rotated)}\nkey: ${rotated.key}\n(shown once; ${rotated.previous.key_preview} stays valid until ${rotated.previous.expires_at})\n`,
+          `mind that ${rotated.previous.id}, the key it replaces, stays valid only until ${rotated.previous.expires_at}`,
         );
       }),
     );

@@ -119,7 +119,9 @@ describe("turnData", () => {
     ["a prompt the upstream refused", "invalid_prompt", 400, "invalid_request_error"],
     ["a string past its bound", "string_above_max_length", 400, "invalid_request_error"],
     ["the upstream's failure", "server_error", 502, "server_error"],
-    ["the upstream overloaded", "server_is_overloaded", 502, "server_error"],
+    // OpenAI's overload: its 503, the status Codex reads the code at (core/overload.ts).
+    ["the upstream overloaded", "server_is_overloaded", 503, "service_unavailable_error"],
+    ["the upstream asking to slow down", "slow_down", 503, "service_unavailable_error"],
     ["the gateway's account's quota", "insufficient_quota", 502, "server_error"],
     ["a code nobody knows", "mystery_failure", 502, "server_error"],
     // Codes the gateway has too: an upstream's, said of the route (its model, its credentials),

@@ -75,8 +75,9 @@ describe("turnData", () => {
       },
     });
     // The same event an upstream sent (a gateway in front of another), relayed: by where it came
-    // from, not its code's name, that upstream's failure, the gateway's 502 as over HTTP.
-    expect(turnData(failed, turn())).toMatchObject({ kind: "error", error: { status: 502 } });
+    // from, not its code's name, that upstream's failure — its timeout, the gateway's 504 as over
+    // HTTP (an upstream's 504 is the gateway's upstream_timeout in every dialect).
+    expect(turnData(failed, turn())).toMatchObject({ kind: "error", error: { status: 504 } });
   });
 
   // Each event's code names, relayed from an upstream, another status than the failure the

@@ -569,7 +569,8 @@ describe("Gemini → chat", () => {
       expect(failure).toBeInstanceOf(GatewayError);
       expect((failure as GatewayError).status).toBe(status);
       const wire = JSON.parse(stream.failureEvents(failure as GatewayError)[0]?.data ?? "");
-      expect(wire.error.type).toBe(status === 429 ? "rate_limit_error" : "server_error");
+      // UNAVAILABLE is an overload: OpenAI's own type for one (core/overload.ts).
+      expect(wire.error.type).toBe(status === 429 ? "rate_limit_error" : "service_unavailable_error");
       expect(wire.error).not.toHaveProperty("status");
     }
     const writer = new GeminiChunkWriter("c", "g", false);

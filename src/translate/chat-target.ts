@@ -68,6 +68,12 @@ export interface ChatTarget {
    * into chat for it sends the first so many (chat-upstream-needs.ts `maxStops`).
    */
   readonly maxStops?: number;
+  /**
+   * False where the target refuses an empty stop sequence (Converse's `stopSequences`, each a
+   * NonEmptyString), which OpenAI takes: the translation leaves each out, named here
+   * (`stop (empty)`). Unset: an empty one goes as sent.
+   */
+  readonly emptyStops?: boolean;
 }
 
 /**
@@ -133,6 +139,7 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
       "temperature",
       `is over ${target.maxTemperature}, the most ${target.name} takes`,
     );
+  if (target.emptyStops === false) nameEmptyStops(body.stop, target, dropped);
   nameInMessages(body.messages, dropped);
   if (!target.strictTools && Array.isArray(body.tools)) {
     for (const [i, tool] of body.tools.entries()) {
@@ -152,6 +159,15 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
     body.tools.length > 0
   )
     dropped.add("tool_choice.none", "tool_choice");
+}
+
+/** Each empty entry of `stop`, which `target` refuses and its translation leaves out. */
+function nameEmptyStops(stop: unknown, target: ChatTarget, dropped: Dropped): void {
+  const why = `is empty, which ${target.name} refuses as a stop sequence`;
+  if (stop === "") dropped.add("stop (empty)", "stop", why);
+  else if (Array.isArray(stop))
+    for (const [i, sequence] of stop.entries())
+      if (sequence === "") dropped.add("stop (empty)", `stop.${i}`, why);
 }
 
 /**

@@ -52,12 +52,17 @@ export function openAIUsageToAnthropic(usage: OpenAIUsage): JsonObject {
   return anthropicUsageOf(chatUsage(usage));
 }
 
-/** Anthropic usage object for usage in the gateway's terms (cached tokens as cache reads). */
+/**
+ * Anthropic usage object for usage in the gateway's terms: cached tokens as cache reads, cache
+ * writes (a chat usage's `cache_write_tokens`: Bedrock Converse's, OpenRouter's) as cache creation,
+ * `input_tokens` what is left of the prompt, as Anthropic counts it.
+ */
 export function anthropicUsageOf(read: Usage): JsonObject {
   const cached = read.cachedInputTokens ?? 0;
+  const written = read.cacheWriteTokens ?? 0;
   return {
-    input_tokens: Math.max(0, read.inputTokens - cached),
-    cache_creation_input_tokens: 0,
+    input_tokens: Math.max(0, read.inputTokens - cached - written),
+    cache_creation_input_tokens: written,
     cache_read_input_tokens: cached,
     output_tokens: read.outputTokens,
   };
@@ -139,7 +144,12 @@ export function chatUsage(usage: OpenAIUsage | JsonObject): Usage {
   const read: Usage = { inputTokens: input, outputTokens: output };
   const prompt = usage.prompt_tokens_details;
   const completion = usage.completion_tokens_details;
-  part(read, "cachedInputTokens", ofPrompt(detail(prompt, "cached_tokens"), input));
+  const cached = ofPrompt(detail(prompt, "cached_tokens"), input);
+  part(read, "cachedInputTokens", cached);
+  // Not OpenAI's: the writes OpenRouter's chat usage says, and Bedrock Converse's as the gateway
+  // writes them in chat (converse-usage.ts), inside `prompt_tokens` as the reads are: with the
+  // reads, never more than the prompt.
+  part(read, "cacheWriteTokens", ofPrompt(detail(prompt, "cache_write_tokens"), input - cached));
   part(read, "reasoningTokens", detail(completion, "reasoning_tokens"));
   part(read, "inputAudioTokens", detail(prompt, "audio_tokens"));
   part(read, "outputAudioTokens", detail(completion, "audio_tokens"));

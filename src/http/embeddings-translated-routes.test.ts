@@ -37,11 +37,24 @@ interface Sent {
   readonly body: JsonObject;
 }
 
-/** A vendor's `fetch`: its calls recorded, the most of them in flight at once kept, each answered a turn later. */
+/**
+ * A vendor's `fetch`: its calls recorded, the most of them in flight at once kept. Each is answered
+ * a turn later, or, once `reset` says how many calls are expected together and in all, held until
+ * that many are in flight (or the last call has come): whether the gateway sends them together is
+ * then read from the calls themselves, not from how fast it sends them.
+ */
 function vendorFetch(answer: (model: string, body: JsonObject) => Response) {
   const sent: Sent[] = [];
   let inFlight = 0;
   let most = 0;
+  let together = 0;
+  let lastCall = 0;
+  let held: (() => void)[] = [];
+  const releaseAll = () => {
+    const waiting = held;
+    held = [];
+    for (const release of waiting) release();
+  };
   const send = async (url: unknown, init?: RequestInit) => {
     const path = decodeURIComponent(new URL(String(url)).pathname);
     const model =
@@ -51,7 +64,11 @@ function vendorFetch(answer: (model: string, body: JsonObject) => Response) {
     inFlight++;
     most = Math.max(most, inFlight);
     try {
-      await Bun.sleep(1);
+      if (together > 0) {
+        const answered = new Promise<void>((resolve) => held.push(resolve));
+        if (inFlight >= together || sent.length >= lastCall) releaseAll();
+        await answered;
+      } else await new Promise<void>((resolve) => setImmediate(resolve));
       return answer(model, body);
     } finally {
       inFlight--;
@@ -63,8 +80,11 @@ function vendorFetch(answer: (model: string, body: JsonObject) => Response) {
     /** The calls sent since `from`, and the most in flight since `reset`. */
     since: (from: number) => sent.slice(from),
     most: () => most,
-    reset: () => {
+    /** From here: answered a turn later, or, given, held until `expected.together` are in flight of `expected.calls`. */
+    reset: (expected?: { together: number; calls: number }) => {
       most = 0;
+      together = expected?.together ?? 0;
+      lastCall = sent.length + (expected?.calls ?? 0);
       return sent.length;
     },
   };
@@ -263,7 +283,8 @@ describe("500 inputs: cut into calls each upstream takes, at most eight at once,
 
   for (const [model, { fake, textsOf, told }] of Object.entries(ROUTES)) {
     test(`${model}: ${CALLS[model as keyof typeof CALLS].length} calls, answered whole as base64 float32`, async () => {
-      const from = fake.reset();
+      const expected = CALLS[model as keyof typeof CALLS].length;
+      const from = fake.reset({ together: Math.min(8, expected), calls: expected });
       const { data, usage } = await openai.embeddings.create({ model, input: texts });
       expect(data.map((d) => d.index)).toEqual(texts.map((_, i) => i));
       expect(data.map((d) => d.embedding)).toEqual(texts.map((text) => float32Of(text)));

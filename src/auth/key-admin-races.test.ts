@@ -14,8 +14,8 @@ const tmp = tempDir();
 afterAll(tmp.cleanup);
 let files = 0;
 
-/** Where in this admin's operation the other admin's lands: before a write, or after a key is stored. */
-type Landing = "before setLimits" | "before revoke" | "after create";
+/** Where in this admin's operation the other admin's lands: before a write, or before or after a key is stored. */
+type Landing = "before setLimits" | "before revoke" | "before create" | "after create";
 
 /** Two admins on one store: `racing`'s first call at `landing` runs `meanwhile(other)` there. */
 function twoAdmins(landing: Landing, meanwhile: (other: KeyAdmin) => Promise<unknown>) {
@@ -40,6 +40,7 @@ function twoAdmins(landing: Landing, meanwhile: (other: KeyAdmin) => Promise<unk
       return keys.revoke(id, at);
     },
     async create(record) {
+      if (landing === "before create") await land();
       await keys.create(record);
       if (landing === "after create") await land();
     },
@@ -136,8 +137,9 @@ describe("key admin, two admins at once", () => {
   });
 
   test("two rotations of one key at once: the later to end it is refused (409), its new key revoked; the other's new key keeps no end", async () => {
+    // The other's lands whole between this one's look for a successor (none yet) and its new key's store.
     let theirs: { id: string; expires_at: string | null } | undefined;
-    const { storage, racing, other, arm } = twoAdmins("before setLimits", async (other) => {
+    const { storage, racing, other, arm } = twoAdmins("before create", async (other) => {
       theirs = await other.rotate("local-operator", old.id, { grace: "1h" });
     });
     const old = await other.create("local-operator", { name: "svc" });

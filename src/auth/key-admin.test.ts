@@ -226,6 +226,27 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("a key already rotated out (in its grace window) is not rotated again: its successor is named", async () => {
+    const { storage, admin, clock } = setup();
+    const old = await admin.create("local-operator", { name: "svc" });
+    const rotated = await admin.rotate("local-operator", "svc", { grace: "10m" });
+    clock.advance(1000);
+    // Rotating the old key by id would issue a key that ends with the old key's grace window,
+    // a second successor of one key: refused, the successor named as the one to rotate.
+    const again = await failure(admin.rotate("local-operator", old.id));
+    expect(again.status).toBe(409);
+    expect(again.message).toBe(
+      `key ${old.id} was rotated already (its new key is ${rotated.id}): rotate ${rotated.id}, or "svc" by name`,
+    );
+    expect((await admin.list("local-operator", { name: "svc" })).map((k) => k.id).sort()).toEqual(
+      [old.id, rotated.id].sort(),
+    );
+    // Its successor revoked, the old key is as if never rotated: rotated again, as any key.
+    await admin.revoke("local-operator", rotated.id);
+    expect((await admin.rotate("local-operator", old.id)).previous.id).toBe(old.id);
+    await storage.close();
+  });
+
   test("revoke is idempotent by id; revoked keys cannot be rotated; unknown is 404", async () => {
     const { storage, admin } = setup();
     const issued = await admin.create("local-operator", { name: "gone" });

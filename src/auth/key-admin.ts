@@ -123,14 +123,7 @@ const WHOLE_LIST_PAGE = 1000;
 export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   const { store } = options;
   const now = options.now ?? Date.now;
-  const assertKnownTenant = (tenant: string) => {
-    const known = options.tenants?.() ?? [];
-    if (known.length === 0 || tenant === DEFAULT_TENANT || known.includes(tenant)) return;
-    throw badRequest(
-      `tenant: "${shown(tenant)}" is not a configured tenant; known tenants: ${known.join(", ")} (or "${DEFAULT_TENANT}" for a key outside every tenant)`,
-      "tenant",
-    );
-  };
+  const assertKnownTenant = (tenant: string) => knownTenant(tenant, options.tenants?.() ?? []);
   const changed = (record: KeyRecord) => options.onChange?.(record);
   const issue = async (settings: KeySettings) => {
     const issued = newKey(settings, now());
@@ -165,27 +158,8 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
 
   return {
     async create(actor, input) {
-      assertCanManageKeys(actor);
-      const fields = expiryAhead(parse(keyInputSchemas().create, input), now());
-      // No tenant given: the admin's own (an admin in a tenant mints only into it).
-      const tenant = fields.tenant ?? homeTenant(actor);
-      const reach = {
-        tenant,
-        models: fields.models,
-        rpm: fields.rpm,
-        tpm: fields.tpm,
-        budgetUsd: fields.budget_usd,
-        expiresAt: expiryOf(fields, now()) ?? null,
-      };
-      assertWithinScope(actor, reach, "create");
-      assertKnownTenant(tenant);
-      const { record, key } = await issue({
-        ...reach,
-        name: fields.name,
-        role: fields.role,
-        revokedAt: null,
-        lastUsedAt: null,
-      });
+      const settings = keyToCreate(actor, input, { now: now(), tenants: options.tenants?.() ?? [] });
+      const { record, key } = await issue(settings);
       return { ...keyView(record, now()), key };
     },
     async list(actor, filter, page) {
@@ -257,6 +231,43 @@ function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: st
     createdAt: at,
   };
   return { record, key: key.plain };
+}
+
+/** Refuses a tenant that `tenants:` does not list, once it lists any (`KeyAdminOptions.tenants`). */
+function knownTenant(tenant: string, known: readonly string[]): void {
+  if (known.length === 0 || tenant === DEFAULT_TENANT || known.includes(tenant)) return;
+  throw badRequest(
+    `tenant: "${shown(tenant)}" is not a configured tenant; known tenants: ${known.join(", ")} (or "${DEFAULT_TENANT}" for a key outside every tenant)`,
+    "tenant",
+  );
+}
+
+/**
+ * The key `create` would issue for `input`, at `now`, with `tenants` configured: every check made
+ * (the actor's role, the input, its expiry, the actor's reach, the tenant), nothing stored. Each
+ * refusal is the 400 (or 403) `create` answers. `mindgw keys create -c` checks with it before it
+ * makes a database, which a refused key would leave behind empty.
+ */
+export function keyToCreate(
+  actor: KeyActor,
+  input: unknown,
+  { now, tenants }: { now: number; tenants: readonly string[] },
+): KeySettings {
+  assertCanManageKeys(actor);
+  const fields = expiryAhead(parse(keyInputSchemas().create, input), now);
+  // No tenant given: the admin's own (an admin in a tenant mints only into it).
+  const tenant = fields.tenant ?? homeTenant(actor);
+  const reach = {
+    tenant,
+    models: fields.models,
+    rpm: fields.rpm,
+    tpm: fields.tpm,
+    budgetUsd: fields.budget_usd,
+    expiresAt: expiryOf(fields, now) ?? null,
+  };
+  assertWithinScope(actor, reach, "create");
+  knownTenant(tenant, tenants);
+  return { ...reach, name: fields.name, role: fields.role, revokedAt: null, lastUsedAt: null };
 }
 
 /**

@@ -60,6 +60,16 @@ export function keyRotation(deps: KeyRotationDeps): Rotation {
   };
 
   return async (actor, old, graceMs) => {
+    // A key rotated already (its successor unrevoked, the key in its grace window) is not rotated
+    // again: its new key would copy the grace window's end as its own expiry, a second successor
+    // of one key that dies within minutes. The successor is the one to rotate.
+    const rotatedTo = await lookup.successorOf(old);
+    if (rotatedTo)
+      throw new GatewayError({
+        status: 409,
+        code: "invalid_request",
+        message: `key ${old.id} was rotated already (its new key is ${rotatedTo.id}): rotate ${rotatedTo.id}, or "${old.name}" by name`,
+      });
     // One chain from the first key on: its keys' spend is counted under its first key's id, one
     // total and one budget for the old key in its grace window and the new one alike.
     const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, version: _v, ...settings } = old;

@@ -8,8 +8,9 @@ import { importRows } from "./audit/import-rows.ts";
 import { writeChunks } from "./audit/write-chunks.ts";
 import { chooseTarget, MIGRATE_HELP, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
+import { withFlagWords } from "./flag-words.ts";
 import { configFileFrom, resolveConfig } from "./resolve-config.ts";
-import { sinceTime, spanOf } from "./time-flags.ts";
+import { sinceTime, spanAgo, spanOf } from "./time-flags.ts";
 
 interface AuditOptions extends TargetFlags {
   json?: boolean;
@@ -67,14 +68,19 @@ function inputOf(options: AuditOptions): AuditInput {
   const now = Date.now();
   for (const bound of ["from", "to"] as const) {
     const span = input[bound] === undefined ? undefined : spanOf(input[bound]);
-    if (span !== undefined) input[bound] = String(now - span);
+    if (span !== undefined) input[bound] = String(spanAgo(span, now));
   }
   if (typeof options.since === "string") {
     if (input.from !== undefined)
       throw new UsageError("--since and --from both set where the range starts: give one");
     input.from = String(sinceTime(options.since, now));
   }
-  parseInput(auditQuerySchema, input);
+  try {
+    parseInput(auditQuerySchema, input);
+  } catch (error) {
+    // `limit: Too small…` is the API's word for what `--limit` gave: said as `--limit: …`.
+    throw withFlagWords(error, QUERY_FLAGS);
+  }
   return input;
 }
 
@@ -96,6 +102,9 @@ async function withSource(options: AuditOptions, run: (source: AuditSource) => P
   const source = await sourceFor(options);
   try {
     await run(source);
+  } catch (error) {
+    // A gateway's refusal of a filter (`tenant: …`), in the flag's words as the CLI's own checks.
+    throw withFlagWords(error, QUERY_FLAGS);
   } finally {
     await source.close();
   }

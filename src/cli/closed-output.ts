@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import { EXIT } from "./exit-code.ts";
 
 /** Where a command writes: stdout and stderr, or a test's stand-in. */
@@ -14,16 +15,38 @@ interface Output {
  *   `set -o pipefail` it would fail a pipeline that did what it meant to, and the contract's
  *   codes are 0, 1 and 2.)
  * - `"ignore"`: a server (`serve`, `worker`) keeps serving; its output is a banner, not its work.
- * Any other write error stays what it was.
+ * Any other write error (a full disk): `"end"` says so in one line and ends with 1, the output being
+ * incomplete; under `"ignore"` it stays what it was. `streams`: stdout first. `policy` may be a function, asked at each failure: the
+ * CLI holds one from the start, for what runs no command (`--help`, `--version`, a usage error),
+ * and the command it runs chooses (run-cli.ts).
  */
 export function onClosedOutput(
-  policy: "end" | "ignore",
+  policy: ClosedOutputPolicy | (() => ClosedOutputPolicy),
   streams: readonly Output[] = [process.stdout, process.stderr],
   exit: (code: number) => void = (code) => process.exit(code),
+  say: (line: string) => void = (line) => void writeSync(2, line),
 ): void {
-  for (const stream of streams)
+  const now = typeof policy === "function" ? policy : () => policy;
+  for (const [i, stream] of streams.entries())
     stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE") throw error;
-      if (policy === "end") exit(EXIT.ok);
+      if (now() === "ignore") {
+        if (error.code !== "EPIPE") throw error;
+        return;
+      }
+      if (error.code === "EPIPE") {
+        exit(EXIT.ok);
+        return;
+      }
+      // Thrown from here, it was a stack trace, and it kept the command's own error listener from
+      // hearing of it: `audit export > /dev/full` then waited forever on a stream that was gone.
+      try {
+        say(`mindgw: cannot write ${i === 0 ? "the output" : "to stderr"}: ${error.message}\n`);
+      } catch {
+        // stderr is what failed: the exit code says it.
+      }
+      exit(EXIT.failure);
     });
 }
+
+/** What a closed output does to the process (`onClosedOutput`). */
+export type ClosedOutputPolicy = "end" | "ignore";

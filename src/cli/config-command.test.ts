@@ -62,6 +62,19 @@ describe("mindgw config check", () => {
     expect(checked.stderr).toContain("server.port: Invalid input: expected number, received string");
   });
 
+  test("a refused config names its file above the fields refused; a problem of the file itself names it once", async () => {
+    const refused = await configCheck("server: { prot: 8080 }\n");
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      `invalid config: ${join(dir, "gw.yaml")}\n  server.prot: unknown field\n`,
+    ]);
+    const empty = await configCheck("\n");
+    expect([empty.code, empty.stderr]).toEqual([
+      2,
+      `invalid config:\n  ${join(dir, "gw.yaml")}: the file is empty\n`,
+    ]);
+  });
+
   test("a config the library has nothing to say of gets no YAML warning", async () => {
     const checked = await configCheck(
       "providers:\n  - { name: up, type: openai, base_url: 'http://127.0.0.1:9/v1' }\nmodels: []\n",

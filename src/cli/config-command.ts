@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { baseUrlWarnings } from "../config/base-url-warnings.ts";
 import { ConfigError } from "../config/config-error.ts";
 import { type Config, configSchema } from "../config/config-schema.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
@@ -41,6 +42,9 @@ export function registerConfig(program: Command): void {
         process.stderr.write(`${printable(missingCredentialsWarning(found))}\n`);
       // Valid, but a tenant's requests and tokens count only the part of its period still audited.
       for (const warning of retentionWarnings(resolved))
+        process.stderr.write(`warning: ${printable(warning)}\n`);
+      // Valid, but an anthropic base_url ending in /v1 sends every call to …/v1/v1/messages.
+      for (const warning of baseUrlWarnings(resolved))
         process.stderr.write(`warning: ${printable(warning)}\n`);
       // Valid, but a listener for metrics that are off never opens.
       const ignored = metricsListenIgnored(resolved.metrics);

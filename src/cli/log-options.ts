@@ -23,9 +23,24 @@ function oneOf<T extends string>(
   throw new UsageError(`${flag}: expected ${allowed.join(" | ")}, got ${value}`);
 }
 
-/** The flags, else the environment, as logger options; a bad value is a usage error. */
-export function logOptionsOf(flags: LogFlags): { format?: LogFormat; level?: LogLevel } {
-  const format = oneOf("--log-format", flags.logFormat ?? process.env.MINDGW_LOG_FORMAT, LOG_FORMATS);
-  const level = oneOf("--log-level", flags.logLevel ?? process.env.MINDGW_LOG_LEVEL, LOG_LEVELS);
+/** A flag's value, else its variable's, with the name of the one it came from (said when it is refused). */
+const fromFlagOrEnv = (flag: string, value: string | undefined, variable: string, env: Env) =>
+  value !== undefined ? ([flag, value] as const) : ([variable, env[variable]] as const);
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The flags, else the environment, as logger options; a bad value is a usage error naming where
+ * it came from: `MINDGW_LOG_LEVEL: expected …` when no `--log-level` was given.
+ */
+export function logOptionsOf(
+  flags: LogFlags,
+  env: Env = process.env,
+): { format?: LogFormat; level?: LogLevel } {
+  const format = oneOf(
+    ...fromFlagOrEnv("--log-format", flags.logFormat, "MINDGW_LOG_FORMAT", env),
+    LOG_FORMATS,
+  );
+  const level = oneOf(...fromFlagOrEnv("--log-level", flags.logLevel, "MINDGW_LOG_LEVEL", env), LOG_LEVELS);
   return { ...(format ? { format } : {}), ...(level ? { level } : {}) };
 }

@@ -4,7 +4,7 @@ import { messageOf } from "../core/describe-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { printable } from "../core/printable.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
-import { onClosedOutput } from "./closed-output.ts";
+import { type ClosedOutputPolicy, onClosedOutput } from "./closed-output.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { VERSION } from "./version.ts";
 
@@ -51,9 +51,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   // argv[2]: the subcommand, where one is named first (`mindgw serve`); else a flag or nothing.
   const program = await cliProgram(argv[2]);
   for (const command of program.commands) command.exitOverride();
-  program.hook("preAction", (_program, command) =>
-    onClosedOutput(SERVERS.has(command.name()) ? "ignore" : "end"),
-  );
+  // Help, the version and a usage error are output too: `mindgw --help | head -1` ends with 0,
+  // where a reader gone before the text was written ended it with EPIPE's stack trace and exit 1.
+  let policy: ClosedOutputPolicy = "end";
+  onClosedOutput(() => policy);
+  program.hook("preAction", (_program, command) => {
+    policy = SERVERS.has(command.name()) ? "ignore" : "end";
+  });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
@@ -70,7 +74,11 @@ function exitCodeFor(error: unknown): number {
   }
   if (error instanceof ConfigError) {
     // A problem names the field as written: a key holding an escape sequence is shown, not run.
-    process.stderr.write(`invalid config:\n${error.problems.map((p) => `  ${printable(p)}`).join("\n")}\n`);
+    // The file whose settings are refused, where the problems name their fields alone.
+    const file = error.file === undefined ? "" : ` ${printable(error.file)}`;
+    process.stderr.write(
+      `invalid config:${file}\n${error.problems.map((p) => `  ${printable(p)}`).join("\n")}\n`,
+    );
     return EXIT.usage;
   }
   if (error instanceof GatewayCallError) {

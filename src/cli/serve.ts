@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { baseUrlWarnings } from "../config/base-url-warnings.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { messageOf } from "../core/describe-error.ts";
@@ -135,6 +136,8 @@ async function serve(options: ServeOptions): Promise<void> {
     warnMissingCredentials(logger, missingCredentials(config));
     // A tenant's requests and tokens count only the part of its budget period still audited.
     for (const warning of retentionWarnings(config)) logger.warn(warning);
+    // An anthropic base_url ending in /v1: every call would go to …/v1/v1/messages.
+    for (const warning of baseUrlWarnings(config)) logger.warn(warning);
     const ignored = metricsListenIgnored(config.metrics);
     if (ignored) logger.warn(ignored);
     // Spans carry prompts and answers read from the audit row's bodies: without them, none.

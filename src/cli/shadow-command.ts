@@ -6,6 +6,7 @@ import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { openConfigStoreReadOnly } from "./config-store.ts";
+import { withFlagWords } from "./flag-words.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { shadowTable } from "./shadow-table.ts";
 import { sinceTime } from "./time-flags.ts";
@@ -42,8 +43,16 @@ function reportQuery(options: ReportOptions, now: number): ReportQuery {
     ...(options.since !== undefined ? { from: String(sinceTime(options.since, now)) } : {}),
     limit: "20",
   };
-  return { sent, query: parseInput(shadowSchemas().query, sent) };
+  try {
+    return { sent, query: parseInput(shadowSchemas().query, sent) };
+  } catch (error) {
+    // `key_id: …` is what `--key-id` gave, `model: …` what `--model` did.
+    throw withFlagWords(error, REPORT_FIELDS, { flagOf: { from: "--since" } });
+  }
 }
+
+/** The query fields the report's flags fill: `from` is `--since`'s time. */
+const REPORT_FIELDS = ["model", "key_id", "from"];
 
 async function localReport(
   configFile: string | undefined,

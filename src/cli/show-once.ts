@@ -5,10 +5,11 @@ import { messageOf } from "../core/describe-error.ts";
  * Writes `text` to the file descriptor (stdout) whole, at once, and says why it reached no one
  * when it did not: the write failed (a pipe whose reader is gone, a full disk), or it went to
  * /dev/null, where a stdout closed at start (`serve >&-`) leads (the runtime opens /dev/null in its
- * place, so the write itself succeeds). Undefined: written.
+ * place, so the write itself succeeds), unless `nullIsLost` is false: a command the user sent there
+ * (`keys create > /dev/null`) did as told. Undefined: written.
  */
-export function showOnce(text: string, fd = 1): string | undefined {
-  if (isDevNull(fd)) return "stdout is /dev/null (closed, or sent there)";
+export function showOnce(text: string, fd = 1, { nullIsLost = true } = {}): string | undefined {
+  if (nullIsLost && isDevNull(fd)) return "stdout is /dev/null (closed, or sent there)";
   const bytes = Buffer.from(text);
   const deadline = Date.now() + 1000;
   for (let at = 0; at < bytes.length; )

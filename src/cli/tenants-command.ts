@@ -58,7 +58,7 @@ export function registerTenants(program: Command): void {
   const command = program
     .command("tenants")
     .description(
-      "each tenant's limits, keys, and usage and spend in its current budget period: requests and tokens count the audit rows still kept (audit.retention), spend and remaining are the ledger's budgets are enforced against",
+      "each tenant's limits, keys, and usage and spend in its current budget period: requests and tokens count the audit rows still kept (audit.retention), spend and remaining come from the spend ledger that budgets are enforced against",
     );
   withTargetOptions(
     command,

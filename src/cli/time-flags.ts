@@ -10,11 +10,18 @@ export function spanOf(text: string): number | undefined {
 }
 
 /**
+ * The time `span` before `now`, in epoch milliseconds: a span reaching past 1970 (`--since 99999d`,
+ * "everything") is the epoch itself, never a negative time, which the query's schema refuses as
+ * no time at all ("from: expected epoch milliseconds, …", naming no flag the user gave).
+ */
+export const spanAgo = (span: number, now: number): number => Math.max(0, now - span);
+
+/**
  * `--since <duration>` (`shadow report`, `audit query|export`): the time that long before `now`,
- * in epoch milliseconds; anything but a span is a usage error (exit 2).
+ * in epoch milliseconds (`spanAgo`); anything but a span is a usage error (exit 2).
  */
 export function sinceTime(text: string, now: number): number {
   const span = spanOf(text);
   if (span === undefined) throw new UsageError(`--since: not a duration: ${text} (use e.g. 1h, 30m, 7d)`);
-  return now - span;
+  return spanAgo(span, now);
 }

@@ -5,6 +5,7 @@ import { messageOf } from "../core/describe-error.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
+import { toConnectUrl } from "../workers/worker/connect-url.ts";
 import { toUpstreamBase } from "../workers/worker/upstream-base.ts";
 import type { runWorker } from "../workers/worker/worker-client.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
@@ -33,6 +34,27 @@ function usage<T>(parse: () => T): T {
   } catch (error) {
     throw new UsageError(messageOf(error));
   }
+}
+
+/**
+ * `--connect`'s gateways checked before anything starts, each refusal a usage error naming the flag
+ * and, of several, which entry: a URL the worker could never dial was logged as "Invalid URL" alone.
+ * An entry is never echoed: one may carry what the refusal is about (user info, a query).
+ */
+function checkConnect(connect: string): void {
+  const entries = connect.split(",").map((entry) => entry.trim());
+  entries.forEach((entry, i) => {
+    const which = entries.length > 1 ? ` (entry ${i + 1} of ${entries.length})` : "";
+    if (!URL.canParse(entry))
+      throw new UsageError(
+        `--connect${which}: ${entry === "" ? "empty" : "not a URL"}: give the gateway's ws://, wss://, http:// or https:// URL (wss://gw.example.com)`,
+      );
+    try {
+      toConnectUrl(entry);
+    } catch (error) {
+      throw new UsageError(`${messageOf(error)}${which}`);
+    }
+  });
 }
 
 function labelsOf(pairs: readonly string[]): Record<string, string> {
@@ -75,6 +97,7 @@ export function registerWorker(program: Command): void {
     .action(async (options: WorkerOptions) => {
       const token = options.token ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
+      checkConnect(options.connect);
       // A flag is readable by every user of the box (/proc/<pid>/cmdline) and in a pod's spec.
       const upstreamKey = options.upstreamKey || process.env.MINDGW_UPSTREAM_KEY || undefined;
       const concurrency = Number(options.concurrency);

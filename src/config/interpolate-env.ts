@@ -1,9 +1,18 @@
 /**
  * Thrown when a `${VAR}` reference cannot be resolved: its variable unset (or empty) where the
  * reference needs it, or the reference itself not written as one (no closing `}`, an operator this
- * gateway does not read, a reference nested in a default).
+ * gateway does not read, a reference nested in a default). `interpolateEnv` throws one holding
+ * every value's first such problem (`problems`), so that a deploy missing three secrets is told of
+ * the three at once, not one a start.
  */
-export class EnvReferenceError extends Error {}
+export class EnvReferenceError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string | readonly string[]) {
+    const all = typeof problems === "string" ? [problems] : problems;
+    super(all.join("\n"));
+    this.problems = all;
+  }
+}
 
 /**
  * A default's (or a refusal message's) text: any but `}`; compose's escaped `$${…}`, whole with
@@ -52,29 +61,54 @@ const FORMS =
 /**
  * Replaces references (`ENV_REFERENCE`) in every string value of a parsed YAML tree. Substituting
  * after parsing (not in the raw text) means a variable's value can never inject YAML structure.
+ * Every value is read before anything is refused: the EnvReferenceError names each value's problem.
  */
 export function interpolateEnv(value: unknown, env: Record<string, string | undefined>, path = ""): unknown {
+  const problems: string[] = [];
+  const replaced = interpolateTree(value, env, path, problems);
+  if (problems.length > 0) throw new EnvReferenceError(problems);
+  return replaced;
+}
+
+/** `interpolateEnv` of one node, each value's refusal added to `problems` (the value kept as written). */
+function interpolateTree(
+  value: unknown,
+  env: Record<string, string | undefined>,
+  path: string,
+  problems: string[],
+): unknown {
   if (typeof value === "string") {
-    const where = path || "(root)";
-    checkReferences(value, where);
-    return value.replace(
-      ENV_REFERENCE,
-      (whole, name: string | undefined, operator: string | undefined, operand: string | undefined) =>
-        name === undefined
-          ? whole.slice(1)
-          : resolve(name, operator, operand?.replaceAll("$${", "${") ?? "", env[name], where),
-    );
+    try {
+      return interpolateString(value, env, path || "(root)");
+    } catch (error) {
+      if (!(error instanceof EnvReferenceError)) throw error;
+      problems.push(...error.problems);
+      return value;
+    }
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
+  if (Array.isArray(value))
+    return value.map((item, i) => interpolateTree(item, env, `${path}[${i}]`, problems));
   if (value && typeof value === "object") {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [
         key,
-        interpolateEnv(item, env, path ? `${path}.${key}` : key),
+        interpolateTree(item, env, path ? `${path}.${key}` : key, problems),
       ]),
     );
   }
   return value;
+}
+
+/** One string value with its references replaced; its first refused reference thrown. */
+function interpolateString(value: string, env: Record<string, string | undefined>, where: string): string {
+  checkReferences(value, where);
+  return value.replace(
+    ENV_REFERENCE,
+    (whole, name: string | undefined, operator: string | undefined, operand: string | undefined) =>
+      name === undefined
+        ? whole.slice(1)
+        : resolve(name, operator, operand?.replaceAll("$${", "${") ?? "", env[name], where),
+  );
 }
 
 /** What one reference stands for, `found` its variable's value. */

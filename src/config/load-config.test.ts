@@ -311,6 +311,26 @@ describe("parseConfig: messages name the path", () => {
     expect(found.some((p) => p.startsWith("models[0].routes: "))).toBe(true);
   });
 
+  test("every unset variable is named at once, each by its path: a deploy missing three secrets hears of three", () => {
+    expect(
+      problems(
+        {
+          providers: [
+            { name: "openai", type: "openai", api_key: "${OPENAI_API_KEY}" },
+            { name: "anthropic", type: "anthropic", api_key: "${ANTHROPIC_API_KEY}" },
+          ],
+          storage: { driver: "postgres", url: "${DATABASE_URL}" },
+          server: { port: "${PORT:-8080}" },
+        },
+        { ANTHROPIC_API_KEY: "" },
+      ),
+    ).toEqual([
+      "providers[0].api_key: environment variable OPENAI_API_KEY is not set",
+      "providers[1].api_key: environment variable ANTHROPIC_API_KEY is empty (write ${ANTHROPIC_API_KEY:-} where empty is meant)",
+      "storage.url: environment variable DATABASE_URL is not set",
+    ]);
+  });
+
   test("a misspelt field is named by its own path", () => {
     expect(problems({ server: { prot: 8080 } })).toEqual(["server.prot: unknown field"]);
     expect(problems({ modles: [] })).toEqual(["modles: unknown field"]);
@@ -506,6 +526,8 @@ describe("loadConfigFile", () => {
     const broken = await loadConfigFile(path, {}).catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(ConfigError);
     expect((broken as ConfigError).message).toContain("not valid YAML");
+    // The place ends the line: no ":" left over from the excerpt the library's message went on to.
+    expect((broken as ConfigError).message).toMatch(/: not valid YAML: .+ at line \d+, column \d+$/);
   });
 
   test("a device or a pipe is read for what it holds: -c /dev/null is an empty file, not a missing one", async () => {

@@ -44,7 +44,7 @@ function validConfig(
   try {
     interpolated = interpolateEnv(withoutExtensionFields(document ?? {}), env);
   } catch (error) {
-    if (error instanceof EnvReferenceError) throw new ConfigError([error.message]);
+    if (error instanceof EnvReferenceError) throw new ConfigError(error.problems);
     throw error;
   }
   const result = configSchema.safeParse(interpolated);
@@ -85,7 +85,8 @@ export async function readConfigFile(
     const document = configDocument(path, text, (warning) => warnings.push(`${path}: ${warning}`));
     return { config: configFromDocument(path, document, env, { checkFiles: true }), document, warnings };
   } catch (error) {
-    if (error instanceof ConfigError && warnings.length > 0) throw new ConfigError(error.problems, warnings);
+    if (error instanceof ConfigError && warnings.length > 0)
+      throw new ConfigError(error.problems, warnings, error.file);
     throw error;
   }
 }
@@ -143,7 +144,9 @@ export function configDocument(
   } catch (error) {
     // Not the file's fault: the gateway parsed before loading the library.
     if (error instanceof NotLoadedError) throw error;
-    const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
+    // Its first line: the library's message and place, whose ":" led the excerpt the lines after quote.
+    const reason =
+      error instanceof Error ? (error.message.split("\n")[0] ?? "").replace(/:$/, "") : "unreadable";
     throw new ConfigError([`${path}: not valid YAML: ${reason}`]);
   }
   if (document === null || typeof document !== "object" || Array.isArray(document))
@@ -165,7 +168,13 @@ export function configFromDocument(
   { checkFiles }: { checkFiles: boolean },
 ): Config {
   const folder = dirname(resolve(path));
-  return validConfig(document, env, (config) => withPathsFrom(folder, config), checkFiles);
+  try {
+    return validConfig(document, env, (config) => withPathsFrom(folder, config), checkFiles);
+  } catch (error) {
+    // Its settings' problems name their fields, not the file: the error carries it.
+    if (error instanceof ConfigError) throw new ConfigError(error.problems, error.warnings, path);
+    throw error;
+  }
 }
 
 /**

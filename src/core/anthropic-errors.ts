@@ -3,6 +3,7 @@ import { callerErrorCode } from "./caller-error-code.ts";
 import { readContextOverflow } from "./context-overflow.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
+import { ANTHROPIC_OVERLOAD, isOverload } from "./overload.ts";
 
 /** Anthropic's closed set of error types. */
 export const anthropicErrorType = z.enum([
@@ -75,8 +76,9 @@ interface AnthropicWireError {
 
 /**
  * The error in Anthropic's shape (`{"type":"error","error":{type,message}}`). An Anthropic
- * upstream's own type is kept; an OpenAI upstream's maps through fromOpenAI; the gateway's
- * own errors through TYPE. What an upstream's message says of the gateway's upstream account is
+ * upstream's own type is kept; any other upstream's overload is `overloaded_error`
+ * (core/overload.ts); an OpenAI upstream's maps through fromOpenAI; the gateway's own errors through
+ * TYPE. What an upstream's message says of the gateway's upstream account is
  * left out, as are its places and credentials (core/for-callers.ts).
  */
 export function anthropicWireError(error: GatewayError): AnthropicWireError {
@@ -91,6 +93,7 @@ function wireFields(error: GatewayError): AnthropicWireError {
   if (error.code === "context_length_exceeded") {
     return { type: "invalid_request_error", message: contextRefusal(error.message) };
   }
+  if (isOverload(error)) return { type: ANTHROPIC_OVERLOAD.type, message: error.message };
   const mapped = upstream?.dialect === "openai" ? fromOpenAI(upstream.type, upstream.code) : undefined;
   if (mapped) return { type: mapped, message: error.message };
   const type =

@@ -279,4 +279,10 @@ export interface UpstreamErrorDetail {
   readonly type?: string;
   /** OpenAI's `error.code`. */
   readonly code?: string;
+  /**
+   * The upstream said it is overloaded (Anthropic's `overloaded_error`, OpenAI's
+   * `server_is_overloaded`, Google's `UNAVAILABLE`, Bedrock's ServiceUnavailableException): a caller
+   * of another dialect is told so as its own API says it (core/overload.ts).
+   */
+  readonly overloaded?: true;
 }

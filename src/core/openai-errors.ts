@@ -4,6 +4,7 @@ import { callerErrorCode } from "./caller-error-code.ts";
 import { readFastApiError } from "./fastapi-error.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
+import { isOverload, OPENAI_OVERLOAD } from "./overload.ts";
 
 /** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
 export const openAIErrorBody = z.looseObject({
@@ -71,6 +72,9 @@ export function openAIErrorType(code: string): string | undefined {
  */
 const UPSTREAM_RATE_LIMIT = "rate_limit_exceeded";
 
+/** How OpenAI's API says an overload: its type and code (core/overload.ts). */
+const OVERLOADED = { type: OPENAI_OVERLOAD.type, code: OPENAI_OVERLOAD.code };
+
 /** An Anthropic upstream's error type, as OpenAI's own API would have said it (`not_found_error`: `fromAnthropic`). */
 const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
   invalid_request_error: { type: "invalid_request_error", code: null },
@@ -81,7 +85,7 @@ const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
   rate_limit_error: { type: "requests", code: UPSTREAM_RATE_LIMIT },
   timeout_error: { type: "server_error", code: "timeout" },
   api_error: { type: "server_error", code: null },
-  overloaded_error: { type: "server_error", code: "overloaded" },
+  overloaded_error: OVERLOADED,
 };
 
 const MODEL_NOT_FOUND = { type: "invalid_request_error", code: "model_not_found" };
@@ -100,7 +104,8 @@ function fromAnthropic(type: string, message: string): { type: string; code: str
  * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; one in another
  * server's shape (FastAPI's `detail`, TGI's `{"error":"text"}`, vLLM's fields at the top), which
  * OpenAI's SDKs cannot read, keeps its words with the gateway's code and type for it; an Anthropic
- * upstream's type maps through `fromAnthropic`; the gateway's own errors through TYPE. What an
+ * upstream's type maps through `fromAnthropic`; any upstream's overload is OpenAI's
+ * `server_is_overloaded` (core/overload.ts); the gateway's own errors through TYPE. What an
  * upstream's message says of the gateway's upstream account, places and credentials is left out
  * (core/for-callers.ts).
  */
@@ -118,7 +123,8 @@ function wireFields(error: GatewayError): OpenAIWireError {
       const e = own.data.error;
       return {
         message: e.message ?? error.message,
-        type: e.type ?? TYPE[error.code],
+        // OpenAI's overload code without a type (a Responses stream's error event) is its type's.
+        type: e.type ?? (isOverload(error) ? OVERLOADED.type : TYPE[error.code]),
         param: e.param ?? error.param ?? null,
         code: e.code == null ? null : String(e.code),
       };
@@ -133,6 +139,7 @@ function wireFields(error: GatewayError): OpenAIWireError {
   const mapped =
     upstream?.dialect === "anthropic" && upstream.type ? fromAnthropic(upstream.type, message) : undefined;
   if (mapped) return { message, ...mapped, param };
+  if (isOverload(error)) return { message, ...OVERLOADED, param };
   // Some codes are used at several statuses (a worker over capacity is an upstream_error 503).
   const type = error.status === 503 ? "service_unavailable" : TYPE[error.code];
   return {
@@ -278,6 +285,7 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
   tokens: 429,
   server_error: 500,
   service_unavailable: 503,
+  service_unavailable_error: 503,
 };
 
 /** A code that is an HTTP error status (vLLM's, llama.cpp's). */

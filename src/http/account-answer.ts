@@ -33,7 +33,7 @@ export function chargeUsage(
   try {
     // Asked first, and charged in a function of its own: the callback closes over this call's
     // arguments, and a closure here would make this frame's scope for every request.
-    const failed = ledger.owesBilled ? chargeBilledAttempts(ledger, limits, principal, model) : 0;
+    const failed = ledger.owesBilled ? chargeBilledAttempts(ledger, limits, principal, model, answer) : 0;
     ledger.costUsd = failed + costOf(limits.record(principal, model, answered, ledger, answer), ledger);
   } catch (error) {
     ledger.costUsd = 0;
@@ -131,15 +131,21 @@ function leftMidAttempt(ledger: RequestLedger, error: unknown): boolean {
   return error instanceof GatewayError && error.code === "client_closed" && ledger.lastReadWhenLeft();
 }
 
-/** Each billed failed attempt at its own route's price (`AttemptLog.chargeBilled`); what it cost. */
+/**
+ * Each billed failed attempt at its own route's price (`AttemptLog.chargeBilled`); what it cost.
+ * `answer`: a whole answer's headers, not sent yet, whose tokens family counts each charge as the
+ * answer's own (`Policy.record`): so an answer of no tokens, whose own charge leaves the headers
+ * as they are, still says what its failed attempts took from the tpm, as the next admission will.
+ */
 function chargeBilledAttempts(
   ledger: RequestLedger,
   limits: Policy,
   principal: Principal,
   model: string,
+  answer: Record<string, string> | undefined,
 ): number {
   return ledger.chargeBilled((usage, served) =>
-    costOf(limits.record(principal, model, usage, served), ledger),
+    costOf(limits.record(principal, model, usage, served, answer), ledger),
   );
 }
 

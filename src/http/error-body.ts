@@ -1,17 +1,21 @@
 import type { Dialect } from "../core/dialect.ts";
 import { errorBody, relaysUpstreamBody } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { overloadStatus } from "../core/overload.ts";
 
 /**
  * The status a caller gets for an error, and the one its audit row keeps: the upstream's own when
  * its body is relayed as sent, or when it is a server fault of the caller's own dialect whatever
  * its body (a proxy's HTML 503, an empty one: the status and Retry-After are what a client acts
- * on); else the gateway's, a context-length refusal's always 400.
+ * on); else the gateway's, a context-length refusal's always 400, an upstream's overload the
+ * caller's own API's (OpenAI's 503, Anthropic's 529: core/overload.ts).
  */
 export function wireStatus(error: GatewayError, dialect: Dialect): number {
   const upstream = error.upstream;
   if (upstream && (relayed(error, dialect) || (upstream.dialect === dialect && upstream.status >= 500)))
     return upstream.status;
+  const overload = overloadStatus(error, dialect);
+  if (overload !== undefined) return overload;
   // 499 is only ever recorded (the client is gone); it is never a status we can send.
   if (error.status === 499) return 400;
   // A context-length refusal is a 400 in both dialects' own APIs, and clients act on it as one

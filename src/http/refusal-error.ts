@@ -2,11 +2,30 @@ import { GatewayError, unavailable } from "../core/gateway-error.ts";
 import type { Refusal } from "./lifecycle.ts";
 
 /**
+ * What a request refused while the gateway drains (a stop's SIGTERM) is told of coming back: after
+ * `Retry-After: 5` seconds, `x-should-retry: true` (as Anthropic's own 529s say it; the SDKs retry a
+ * 503 anyway, and obey the header over the status), on a new connection (`Connection: close`:
+ * its kept-alive one leads back to this node). Five seconds: long enough for a load balancer to
+ * see `/readyz` turn 503 and send the retry to another node (the shipped Kubernetes probe reads it
+ * every 5 s, deploy/kubernetes/gateway.yaml, so an SDK's default two retries span the 10 s its
+ * `failureThreshold: 2` takes), short enough that every SDK waits it out as told (none takes a
+ * wait past 60 s: core/stated-delay.ts `SDK_LONGEST_WAIT_MS`), and what a model only draining
+ * workers serve says too (workers/gateway/capacity-refusal.ts `DRAINING_RETRY_AFTER_S`).
+ */
+const DRAINING_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "retry-after": "5",
+  "x-should-retry": "true",
+  connection: "close",
+});
+
+/**
  * The 503 for a request the lifecycle turned away. At capacity the answer says so, with a
- * short `Retry-After`: a client that waits a moment usually finds a free slot.
+ * short `Retry-After`: a client that waits a moment usually finds a free slot. Draining, when and
+ * where to come back (`DRAINING_HEADERS`).
  */
 export function refusalError(refusal: Refusal, limit: number): GatewayError {
-  if (refusal === "draining") return unavailable("the gateway is shutting down");
+  if (refusal === "draining")
+    return unavailable("the gateway is shutting down").with({ headers: { ...DRAINING_HEADERS } });
   return new GatewayError({
     status: 503,
     code: "over_capacity",

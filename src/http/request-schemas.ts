@@ -64,7 +64,7 @@ export const completionsRequest = z
 
 export const embeddingsRequest = z.looseObject({ model, input: textOrList("input", "an input") }).meta({
   description:
-    "OpenAI embeddings. On Bedrock, Gemini API and Vertex AI routes `input` must be text (token ids are a 400), and a `task_type` (Google) or `input_type` (Cohere on Bedrock) field is passed on.",
+    "OpenAI embeddings. On Bedrock, Gemini API and Vertex AI routes `input` must be text, at most 2,048 inputs (token ids are a 400: LangChain's Python OpenAIEmbeddings sends texts with `check_embedding_ctx_length=False`), and a `task_type` (Google) or `input_type` (Cohere on Bedrock) field is passed on.",
   examples: [{ model: "text-embedding-3-small", input: ["first text", "second text"] }],
 });
 

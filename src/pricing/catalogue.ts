@@ -58,7 +58,7 @@ export interface LinearRates {
  * is part of; web searches per thousand.
  */
 export function linearCost(rates: LinearRates, usage: Usage): number {
-  const cached = usage.cachedInputTokens ?? 0;
+  const cached = cacheReads(usage);
   const written = usage.cacheWriteTokens ?? 0;
   const hour = hourWrites(usage);
   const audioIn = promptAudio(usage);
@@ -76,6 +76,12 @@ export function linearCost(rates: LinearRates, usage: Usage): number {
   return (input + output) / 1e6 + ((usage.webSearches ?? 0) * (rates.webSearchesPerK ?? 0)) / 1e3;
 }
 
+/**
+ * Of the prompt, cache reads: never more than the prompt (a usage an embedder's provider made, say;
+ * the upstreams' are read so already: translate/usage-mapping.ts `ofPrompt`).
+ */
+const cacheReads = (usage: Usage): number => Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
+
 /** Of the cache writes, those that live an hour (never more than the writes). */
 const hourWrites = (usage: Usage): number =>
   Math.min(usage.cacheWrite1hTokens ?? 0, usage.cacheWriteTokens ?? 0);
@@ -88,7 +94,7 @@ const hourWrites = (usage: Usage): number =>
 const promptAudio = (usage: Usage): number =>
   Math.min(
     usage.inputAudioTokens ?? 0,
-    Math.max(0, usage.inputTokens - (usage.cachedInputTokens ?? 0) - (usage.cacheWriteTokens ?? 0)),
+    Math.max(0, usage.inputTokens - cacheReads(usage) - (usage.cacheWriteTokens ?? 0)),
   );
 
 /** Of the answer, audio (never more than the answer). */
@@ -232,11 +238,12 @@ export function catalogueUsage(usage: Usage): Record<string, number> {
     output_tokens: usage.outputTokens,
   };
   const audio = promptAudio(usage);
-  if (usage.cachedInputTokens) parts.cache_read_tokens = usage.cachedInputTokens;
+  const cached = cacheReads(usage);
+  if (cached) parts.cache_read_tokens = cached;
   if (usage.cacheWriteTokens) parts.cache_write_tokens = usage.cacheWriteTokens;
   if (hourWrites(usage)) parts.cache_write_1h_tokens = hourWrites(usage);
   if (audio) parts.input_audio_tokens = audio;
-  if (audio && usage.cachedInputTokens) parts.cache_audio_read_tokens = 0;
+  if (audio && cached) parts.cache_audio_read_tokens = 0;
   if (answerAudio(usage)) parts.output_audio_tokens = answerAudio(usage);
   if (usage.webSearches) parts.web_searches = usage.webSearches;
   return parts;

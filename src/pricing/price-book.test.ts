@@ -65,6 +65,18 @@ describe("PriceBook", () => {
     expect(book.cost("house-1", cached, undefined, Date.now())).toBeCloseTo(0.2 * 1 + 0.8 * 0.5, 9);
   });
 
+  test("cache reads past the prompt's count are charged as the prompt's (a usage no upstream reader held: an embedder's provider's)", () => {
+    const over = { inputTokens: 1000, outputTokens: 0, cachedInputTokens: 5000 };
+    const whole = { inputTokens: 1000, outputTokens: 0, cachedInputTokens: 1000 };
+    const served = { route: "provider:oai", upstreamModel: "gpt-4o" };
+    expect(book.cost("x", over, served, Date.now())).toBeCloseTo(
+      book.cost("x", whole, served, Date.now()),
+      12,
+    );
+    expect(book.cost("x", whole, served, Date.now())).toBeCloseTo((1000 * 1.25) / 1e6, 12);
+    expect(book.cost("house-1", over, undefined, Date.now())).toBeCloseTo((1000 * 0.5) / 1e6, 12);
+  });
+
   test("a config price bills hour-long cache writes, audio and web searches at their own rates, else as their whole", () => {
     const usage = {
       inputTokens: 1_000_000,

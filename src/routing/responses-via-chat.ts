@@ -99,6 +99,7 @@ const RESPONSES_HINTS: HintNames = {
   effort: "reasoning.effort",
   bound: "max_output_tokens",
   format: "text.format",
+  logprobs: "top_logprobs",
 };
 
 /**

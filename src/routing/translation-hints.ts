@@ -27,6 +27,11 @@ import { type CallerNames, type CallerNaming, callerName } from "./caller-param.
  * - a `presence_penalty` or `frequency_penalty` other than 0, which every OpenAI model takes and
  *   Gemini 2.5 and later refuse (400 "Penalty is not enabled for models/gemini-2.5-flash"; only
  *   gemini-2.0-flash takes one): sent again without it, on Gemini routes.
+ * - `logprobs` (and its `top_logprobs`), which OpenAI's chat models answer and some Gemini models
+ *   refuse (Gemini API: 400 "Logprobs is not enabled for models/gemini-2.5-pro"; Vertex AI: "Unable
+ *   to submit request because Logprobs is not supported for this model."): sent again without
+ *   both, named, the answer without them as it was when no translation carried them, on Gemini
+ *   routes.
  * - a `response_format` (JSON) beside `tools`, which every OpenAI model takes together and the
  *   Agents SDK sends so for an agent with tools and an output type, and Gemini 2.5 refuses (400
  *   "Function calling with a response mime type: 'application/json' is unsupported"; Gemini 3
@@ -77,6 +82,8 @@ export interface HintNames {
   readonly bound: string;
   /** For the JSON output asked for: `response_format`, `text.format`. */
   readonly format: string;
+  /** For the tokens' log probabilities asked for: `logprobs`, a Responses call's `top_logprobs`. */
+  readonly logprobs?: string;
 }
 
 /**
@@ -94,7 +101,7 @@ export function translationHints(
 ): CallerNames | undefined {
   const effort = effortHint(sent, names.effort);
   const wroteBound = sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null;
-  const own = callerFieldHints(sent, target, names.format);
+  const own = callerFieldHints(sent, target, names.format, names.logprobs);
   if (wroteBound) return { ...effort, ...own, max_tokens: names.bound };
   return effort === undefined || own === undefined ? (effort ?? own) : { ...effort, ...own };
 }
@@ -103,24 +110,33 @@ export function translationHints(
  * The caller's own fields in `sent` that some of `target`'s models refuse where the caller's OpenAI
  * API takes them: `top_p` beside `temperature` (`ChatTarget.refusesTopPWithTemperature`: Claude's),
  * a penalty other than 0 (`ChatTarget.refusesPenalties`), a JSON `response_format` beside tools
- * (`ChatTarget.refusesFormatWithTools`: Gemini's). Each is matched by that refusal alone
+ * (`ChatTarget.refusesFormatWithTools`: Gemini's), `logprobs` and its `top_logprobs`
+ * (`ChatTarget.refusesLogprobs`: Gemini's). Each is matched by that refusal alone
  * (`CALLER_FIELD_REFUSALS`), never by one that names the field, which is the caller's own.
- * Undefined for any other target, or a body without them. `formatName`: the caller's name for the
- * format (a Responses caller's `text.format`).
+ * Undefined for any other target, or a body without them. `formatName`, `logprobsName`: the
+ * caller's names for the format and the log probabilities (a Responses caller's `text.format`,
+ * `top_logprobs`).
  */
 export function callerFieldHints(
   sent: JsonObject,
   target: ChatTarget | undefined,
   formatName = "response_format",
+  logprobsName?: string,
 ): CallerNames | undefined {
   const topP = target?.refusesTopPWithTemperature === true && sent.temperature != null && sent.top_p != null;
-  if (!target?.refusesPenalties && !target?.refusesFormatWithTools) return topP ? TOP_P : undefined;
+  if (!target?.refusesPenalties && !target?.refusesFormatWithTools && !target?.refusesLogprobs)
+    return topP ? TOP_P : undefined;
   const out: Record<string, string> = topP ? { ...TOP_P } : {};
   if (target.refusesPenalties)
     for (const penalty of PENALTIES)
       if (typeof sent[penalty] === "number" && sent[penalty] !== 0) out[penalty] = penalty;
   if (target.refusesFormatWithTools && asksJson(sent) && Array.isArray(sent.tools) && sent.tools.length > 0)
     out.response_format = formatName;
+  if (target.refusesLogprobs && sent.logprobs === true) {
+    out.logprobs = logprobsName ?? "logprobs";
+    // Left out with it: alone it asks for nothing, and a caller that set it hears it went.
+    if (sent.top_logprobs != null) out.top_logprobs = logprobsName ?? "top_logprobs";
+  }
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
@@ -181,11 +197,20 @@ const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
  * for keeps it narrow.
  */
 const PENALTY_REFUSAL = /\bPenalty is not enabled for\b/;
+/**
+ * Gemini's refusals of log probabilities, which name no field of the caller's: the Gemini API's
+ * ("Logprobs is not enabled for models/gemini-2.5-pro", and before "Logprobs is not supported for
+ * the current model."), Vertex AI's ("Unable to submit request because Logprobs is not supported
+ * for this model.").
+ */
+const LOGPROBS_REFUSAL = /\bLogprobs is not (?:supported|enabled) for\b/;
 const CALLER_FIELD_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
   ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
   ["presence_penalty", PENALTY_REFUSAL],
   ["frequency_penalty", PENALTY_REFUSAL],
   ["response_format", /\b(?:Function calling|Tool use) with a response mime type: '[^']*' is unsupported\b/],
+  ["logprobs", LOGPROBS_REFUSAL],
+  ["top_logprobs", LOGPROBS_REFUSAL],
 ]);
 
 /** The hint of `hints` that an upstream's 400 refuses, if it is one of those refusals. */

@@ -20,9 +20,17 @@ export class ChatChunkBuilder {
     private readonly created = Math.floor(Date.now() / 1000),
   ) {}
 
-  /** A chunk of choice `index` (0 but for a stream of several answers, `n`). */
-  delta(delta: JsonObject, finishReason: string | null = null, index = 0): SseEvent {
-    return encode(this.deltaBody(delta, finishReason, index));
+  /**
+   * A chunk of choice `index` (0 but for a stream of several answers, `n`), with the `logprobs` of
+   * its tokens when the caller asked for them.
+   */
+  delta(
+    delta: JsonObject,
+    finishReason: string | null = null,
+    index = 0,
+    logprobs: JsonObject | null = null,
+  ): SseEvent {
+    return encode(this.deltaBody(delta, finishReason, index, logprobs));
   }
 
   /**
@@ -41,8 +49,13 @@ export class ChatChunkBuilder {
    * The same chunks as objects, for a translation that goes on to another dialect (chat →
    * Responses) and so takes them without a JSON round trip.
    */
-  deltaBody(delta: JsonObject, finishReason: string | null = null, index = 0): JsonObject {
-    return this.body({ choices: [{ index, delta, logprobs: null, finish_reason: finishReason }] });
+  deltaBody(
+    delta: JsonObject,
+    finishReason: string | null = null,
+    index = 0,
+    logprobs: JsonObject | null = null,
+  ): JsonObject {
+    return this.body({ choices: [{ index, delta, logprobs, finish_reason: finishReason }] });
   }
 
   /** The final `choices: []` chunk carrying usage; none when the caller did not ask for it. */

@@ -186,7 +186,7 @@ describe("the providers that translate chat themselves", () => {
     ]);
   });
 
-  test("Gemini: seed and penalties carried; strict tools, logprobs, user named; a format's schema enforced", () => {
+  test("Gemini: seed, penalties and logprobs carried; strict tools, user named; a format's schema enforced", () => {
     expect(
       named(
         {
@@ -195,6 +195,7 @@ describe("the providers that translate chat themselves", () => {
           seed: 1,
           frequency_penalty: 0.2,
           logprobs: true,
+          top_logprobs: 3,
           user: "u",
           tools: [strictTool],
           tool_choice: "none",
@@ -202,7 +203,7 @@ describe("the providers that translate chat themselves", () => {
         },
         GEMINI_TARGET,
       ),
-    ).toEqual(["logprobs", "user", "tools.function.strict"]);
+    ).toEqual(["user", "tools.function.strict"]);
   });
 
   test("a field outside OpenAI's API (a server's own sampling knob) is named too", () => {

@@ -56,10 +56,24 @@ export interface ChatTarget {
    */
   readonly refusesFormatWithTools?: boolean;
   /**
+   * Some of the target's models give no log probabilities (Gemini 2.5 Pro on the Gemini API: 400
+   * "Logprobs is not enabled for models/gemini-2.5-pro"; Vertex AI: "…Logprobs is not supported
+   * for this model."), which OpenAI's chat models give: a call asking for them is sent again
+   * without `logprobs` and `top_logprobs` when so refused, as a translation that could not carry
+   * them named them dropped (routing/translation-hints.ts).
+   */
+  readonly refusesLogprobs?: boolean;
+  /**
    * The most stop sequences the target takes (Gemini's `stopSequences`: up to 5): a translation
    * into chat for it sends the first so many (chat-upstream-needs.ts `maxStops`).
    */
   readonly maxStops?: number;
+  /**
+   * False where the target refuses an empty stop sequence (Converse's `stopSequences`, each a
+   * NonEmptyString), which OpenAI takes: the translation leaves each out, named here
+   * (`stop (empty)`). Unset: an empty one goes as sent.
+   */
+  readonly emptyStops?: boolean;
 }
 
 /**
@@ -125,6 +139,7 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
       "temperature",
       `is over ${target.maxTemperature}, the most ${target.name} takes`,
     );
+  if (target.emptyStops === false) nameEmptyStops(body.stop, target, dropped);
   nameInMessages(body.messages, dropped);
   if (!target.strictTools && Array.isArray(body.tools)) {
     for (const [i, tool] of body.tools.entries()) {
@@ -144,6 +159,15 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
     body.tools.length > 0
   )
     dropped.add("tool_choice.none", "tool_choice");
+}
+
+/** Each empty entry of `stop`, which `target` refuses and its translation leaves out. */
+function nameEmptyStops(stop: unknown, target: ChatTarget, dropped: Dropped): void {
+  const why = `is empty, which ${target.name} refuses as a stop sequence`;
+  if (stop === "") dropped.add("stop (empty)", "stop", why);
+  else if (Array.isArray(stop))
+    for (const [i, sequence] of stop.entries())
+      if (sequence === "") dropped.add("stop (empty)", `stop.${i}`, why);
 }
 
 /**

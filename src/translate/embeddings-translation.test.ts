@@ -5,7 +5,7 @@ import { GatewayError } from "../core/gateway-error.ts";
 import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import { jsonFixture } from "./fixtures/load-fixture.ts";
 import { type Embedded, embeddingsAnswer, readEmbeddingsAsk } from "./openai-embeddings.ts";
-import { bedrockEmbedder } from "./openai-to-bedrock/embeddings-to-invoke.ts";
+import { bedrockEmbedder, COHERE_V4_TOKENS_PER_CALL } from "./openai-to-bedrock/embeddings-to-invoke.ts";
 import {
   geminiEmbedAnswer,
   geminiEmbedRequest,
@@ -49,12 +49,32 @@ describe("the OpenAI request", () => {
     for (const input of [[1, 2, 3], [[1, 2]]]) {
       const error = gatewayErrorOf(() => ask({ input }));
       expect([error.status, error.param]).toEqual([400, "input"]);
-      expect(error.message).toContain("token ids cannot be sent to provider cloud");
+      expect(error.message).toBe(
+        "input: token ids cannot be sent to provider cloud, which embeds text: send the texts themselves. " +
+          "LangChain's OpenAIEmbeddings (Python) sends token ids unless made with check_embedding_ctx_length=False",
+      );
     }
     expect(gatewayErrorOf(() => ask({ input: "x", dimensions: 0 })).param).toBe("dimensions");
     expect(gatewayErrorOf(() => ask({ input: "x", encoding_format: "int8" })).param).toBe("encoding_format");
     expect(gatewayErrorOf(() => ask({ input: [] })).param).toBe("input");
   });
+  test("more than 2,048 inputs is OpenAI's 400 on input; 2,048 are read, and one list of ids is one input", () => {
+    const texts = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);
+    expect(ask({ input: texts(2048) }).texts).toHaveLength(2048);
+    const error = gatewayErrorOf(() => ask({ input: texts(2049) }));
+    expect([error.status, error.param, error.message]).toEqual([
+      400,
+      "input",
+      "'$.input' is invalid: 2049 inputs, and an array of inputs must be 2048 or less; send at most 2048 inputs a request",
+    ]);
+    // 3,000 ids are one input: refused as ids, not as a count.
+    const ids = Array.from({ length: 3000 }, (_, i) => i);
+    expect(gatewayErrorOf(() => ask({ input: ids })).message).toContain("token ids cannot be sent");
+    expect(gatewayErrorOf(() => ask({ input: ids.map((id) => [id]) })).message).toContain(
+      "'$.input' is invalid",
+    );
+  });
+
   test("an empty text is a 400 naming input, as OpenAI's is, before any vendor is called", () => {
     // Titan takes one text a call: the calls before an empty one's refusal would have been billed.
     for (const input of ["", ["a", "b", ""], ["", "a"]]) {
@@ -312,16 +332,7 @@ describe("Bedrock", () => {
       input_type: "search_document",
       embedding_types: ["float"],
     });
-    // v4 takes a size (`output_dimension`); v3's is fixed, and asking for another is a 400.
-    expect(
-      bedrockEmbedder("cohere.embed-v4:0")?.request(
-        ["a"],
-        ask({ input: "x", input_type: "search_query", dimensions: 256 }),
-      ),
-    ).toMatchObject({
-      input_type: "search_query",
-      output_dimension: 256,
-    });
+    // v3's size is fixed, and asking for another is a 400 (v4's sizes: below).
     expect(cohere?.request(["a"], ask({ input: "x", input_type: "search_query" }))).toMatchObject({
       input_type: "search_query",
     });
@@ -342,5 +353,80 @@ describe("Bedrock", () => {
       inputTokens: undefined,
     });
     expect(cohere?.answer(fixture, "lots")?.inputTokens).toBeUndefined();
+  });
+
+  test("Cohere v4: dimensions as output_dimension, one of 256, 512, 1024 or 1536; any other a 400 naming it", () => {
+    for (const model of ["cohere.embed-v4:0", "us.cohere.embed-v4:0", "eu.cohere.embed-v4:0"]) {
+      const v4 = bedrockEmbedder(model);
+      expect(v4?.family).toBe("Cohere Embed");
+      expect(v4?.request(["a"], ask({ input: "x" }))).toEqual({
+        texts: ["a"],
+        input_type: "search_document",
+        embedding_types: ["float"],
+      });
+      for (const dimensions of [256, 512, 1024, 1536])
+        expect(v4?.request(["a"], ask({ input: "x", input_type: "search_query", dimensions }))).toEqual({
+          texts: ["a"],
+          input_type: "search_query",
+          embedding_types: ["float"],
+          output_dimension: dimensions,
+        });
+      for (const dimensions of [128, 768, 3072]) {
+        const error = gatewayErrorOf(() => v4?.request(["a"], ask({ input: "x", dimensions })));
+        expect([error.status, error.param, error.message]).toEqual([
+          400,
+          "dimensions",
+          `Cohere Embed v4 makes vectors of 256, 512, 1024 or 1536 dimensions, not ${dimensions}`,
+        ]);
+      }
+    }
+  });
+
+  test("Cohere v4: 96 texts and 128,000 tokens a call (o200k's count, a quarter held back); v3 and Titan cap texts alone", () => {
+    expect(bedrockEmbedder("cohere.embed-v4:0")).toMatchObject({
+      perCall: 96,
+      tokensPerCall: COHERE_V4_TOKENS_PER_CALL,
+    });
+    expect(COHERE_V4_TOKENS_PER_CALL).toBe(96_000);
+    for (const model of [
+      "cohere.embed-english-v3",
+      "cohere.embed-multilingual-light-v3",
+      "amazon.titan-embed-text-v2:0",
+    ])
+      expect(bedrockEmbedder(model)?.tokensPerCall).toBeUndefined();
+  });
+
+  test("Cohere v4's answer: the plain list (one type asked) or by type, int8 beside the floats; the count from the header, else Cohere's own", () => {
+    const v4 = bedrockEmbedder("cohere.embed-v4:0");
+    if (!v4) throw new Error("Cohere v4 has no embedder");
+    // AWS's sample answer for texts, embeddings_floats.
+    expect(v4.answer(jsonFixture("bedrock/invoke-cohere-embed-v4.json"), "12")).toEqual({
+      vectors: [
+        [0.0135, -0.0272, 0.0318, 0.0041],
+        [0.0047, 0.0189, -0.0093, 0.0226],
+      ],
+      inputTokens: 12,
+    });
+    const byType = {
+      id: "x",
+      response_type: "embeddings_by_type",
+      embeddings: { int8: [[7, -3]], float: [[0.5, -0.25]] },
+      texts: ["a"],
+    };
+    expect(v4.answer(byType, "3")).toEqual({ vectors: [[0.5, -0.25]], inputTokens: 3 });
+    // Cohere's own API counts in `meta`: read where Bedrock's header is missing or no count; the header first.
+    const meta = { ...byType, meta: { api_version: { version: "2" }, billed_units: { input_tokens: 4 } } };
+    expect(v4.answer(meta, null).inputTokens).toBe(4);
+    expect(v4.answer(meta, "lots").inputTokens).toBe(4);
+    expect(v4.answer(meta, "3").inputTokens).toBe(3);
+    expect(
+      v4.answer({ ...byType, meta: { billed_units: { input_tokens: -1 } } }, null).inputTokens,
+    ).toBeUndefined();
+    // Vectors of another type alone are not what was asked: the upstream's fault, a 502 that says so.
+    const int8 = gatewayErrorOf(() => v4.answer({ ...byType, embeddings: { int8: [[7, -3]] } }, "3"));
+    expect([int8.status, int8.message]).toEqual([
+      502,
+      "upstream sent Cohere embeddings of type int8, not the float asked for",
+    ]);
   });
 });

@@ -49,6 +49,29 @@ export interface EmbedCallCap {
   };
 }
 
+/**
+ * A text's UTF-8 bytes: no o200k count is over it, as o200k is a byte-level BPE whose every token
+ * is at least one byte (a lone surrogate is the 3 bytes of U+FFFD, one token).
+ */
+export const utf8Bytes = (text: string): number => Buffer.byteLength(text, "utf8");
+
+/**
+ * A vendor's cap of `texts` a call and `most` input tokens in all, as the o200k tokenizer counts
+ * them (a margin below the vendor's own cap for the difference of tokenizers): a text is counted
+ * only where its bytes could take its call past `most`.
+ */
+export async function tokenCappedCall(texts: number, most: number): Promise<EmbedCallCap> {
+  return { texts, tokens: { most, count: await tokenCounter(), atMost: utf8Bytes } };
+}
+
+/**
+ * Inputs one OpenAI embeddings request may carry (OpenAI's API reference: "any array must be 2048
+ * dimensions or less"; more is its 400 `'$.input' is invalid`). A translated route holds a request
+ * to it as OpenAI does, before any call, rather than cut an ever longer list into vendor calls
+ * (Titan's one a text). A pass-through route leaves it to its upstream.
+ */
+export const MAX_EMBEDDING_INPUTS = 2048;
+
 const embeddingsRequest = z.looseObject({
   // Token ids (numbers, or lists of them) are an OpenAI tokenizer's: another vendor reads text.
   input: z.union([
@@ -68,9 +91,16 @@ export function readEmbeddingsAsk(body: JsonObject, provider: string): Embedding
     throw badRequest("input: an empty list; send at least one text to embed", "input");
   const request = parseBody(embeddingsRequest, body, "request");
   const texts = typeof request.input === "string" ? [request.input] : request.input;
+  // One list of numbers is one input (its token ids); any other list, one input an entry.
+  if (texts.length > MAX_EMBEDDING_INPUTS && !texts.every((input) => typeof input === "number"))
+    throw badRequest(
+      `'$.input' is invalid: ${texts.length} inputs, and an array of inputs must be ${MAX_EMBEDDING_INPUTS} or less; send at most ${MAX_EMBEDDING_INPUTS} inputs a request`,
+      "input",
+    );
   if (!allText(texts))
     throw badRequest(
-      `input: token ids cannot be sent to provider ${provider}, which reads text; send the text itself`,
+      `input: token ids cannot be sent to provider ${provider}, which embeds text: send the texts themselves. ` +
+        "LangChain's OpenAIEmbeddings (Python) sends token ids unless made with check_embedding_ctx_length=False",
       "input",
     );
   // OpenAI refuses an empty text (`'$.input' is invalid`), and so do the vendors, in their own words

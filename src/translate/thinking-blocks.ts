@@ -15,6 +15,12 @@ export interface ThinkingBlock {
   readonly thinking: string;
   /** "" when the server signed none. */
   readonly signature: string;
+  /**
+   * Claude's thinking encrypted (a Messages `redacted_thinking` block's `data`; Bedrock Converse's
+   * `redactedContent`, as its JSON says it): set only on such a block, whose `thinking` and
+   * `signature` are then "".
+   */
+  readonly redacted?: string;
 }
 
 const noted = new WeakMap<object, readonly ThinkingBlock[]>();
@@ -29,8 +35,45 @@ export function thinkingOf(message: unknown): readonly ThinkingBlock[] | undefin
   return typeof message === "object" && message !== null ? noted.get(message) : undefined;
 }
 
+/**
+ * What a chat stream's reasoning cannot say, noted beside one of its chunks: a server that answers
+ * in blocks (Bedrock Converse's `reasoningContent`) streams each block's text as
+ * `reasoning_content`, one field for every block, with no place for where one block ends and the
+ * next begins, for a block's signature, or for a redacted block. A translation on (to Messages, to
+ * Responses) reads them here; a chat caller gets the text alone, as chat says it.
+ */
+export interface ThinkingStep {
+  /**
+   * This chunk's reasoning begins a block of its own: the one before it is whole. For a chat
+   * caller it starts with the blank line that joins two blocks' text (`THINKING_SEPARATOR`), as a
+   * whole answer's `reasoning_content` joins them; a translation that says blocks apart leaves the
+   * blank line out (`blockText`).
+   */
+  readonly apart?: boolean;
+  /** The signature of the block this chunk's reasoning ends (it comes once, after its text). */
+  readonly signature?: string;
+  /** Redacted blocks, whole, after the block before them: each one's data, in order. */
+  readonly redacted?: readonly string[];
+}
+
+const steps = new WeakMap<object, ThinkingStep>();
+
+/** Notes `step` for a chat chunk (the event a translation wrote, or the chunk read back from it). */
+export function noteThinkingStep(chunk: object, step: ThinkingStep): void {
+  steps.set(chunk, step);
+}
+
+/** The step noted for the chat chunk `chunk`, when one was. */
+export function thinkingStepOf(chunk: unknown): ThinkingStep | undefined {
+  return typeof chunk === "object" && chunk !== null ? steps.get(chunk) : undefined;
+}
+
 /** The blank line between two blocks' text in chat's one `reasoning_content`. */
 export const THINKING_SEPARATOR = "\n\n";
+
+/** A chunk's reasoning as its block's own text: without the blank line before a block `apart`. */
+export const blockText = (step: ThinkingStep | undefined, text: string): string =>
+  step?.apart && text.startsWith(THINKING_SEPARATOR) ? text.slice(THINKING_SEPARATOR.length) : text;
 
 /**
  * Marks a signature carried as `encrypted_content`, so that it is told apart from a Responses

@@ -52,12 +52,17 @@ export function openAIUsageToAnthropic(usage: OpenAIUsage): JsonObject {
   return anthropicUsageOf(chatUsage(usage));
 }
 
-/** Anthropic usage object for usage in the gateway's terms (cached tokens as cache reads). */
+/**
+ * Anthropic usage object for usage in the gateway's terms: cached tokens as cache reads, cache
+ * writes (a chat usage's `cache_write_tokens`: Bedrock Converse's, OpenRouter's) as cache creation,
+ * `input_tokens` what is left of the prompt, as Anthropic counts it.
+ */
 export function anthropicUsageOf(read: Usage): JsonObject {
   const cached = read.cachedInputTokens ?? 0;
+  const written = read.cacheWriteTokens ?? 0;
   return {
-    input_tokens: Math.max(0, read.inputTokens - cached),
-    cache_creation_input_tokens: 0,
+    input_tokens: Math.max(0, read.inputTokens - cached - written),
+    cache_creation_input_tokens: written,
     cache_read_input_tokens: cached,
     output_tokens: read.outputTokens,
   };
@@ -114,7 +119,7 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
       inputTokens: input,
       outputTokens: answerTokens(input, tokenCountOrZero(usage.output_tokens), reasoning, usage.total_tokens),
     };
-    part(read, "cachedInputTokens", detail(usage.input_tokens_details, "cached_tokens"));
+    part(read, "cachedInputTokens", ofPrompt(detail(usage.input_tokens_details, "cached_tokens"), input));
     part(read, "reasoningTokens", reasoning);
     part(read, "webSearches", webSearchCalls(body.output));
     return read;
@@ -130,7 +135,8 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
  * `responsesUsage`), so the two never differ while any figure is valid (with none, a whole answer
  * is billed an estimate, translate/whole-estimate.ts, that is written in as its usage before it is
  * read here: routing/attempt-answer.ts `withUsageTold`). Its prompt, not
- * reported, is what of a valid `total_tokens` is not the answer's.
+ * reported, is what of a valid `total_tokens` is not the answer's. Its cached tokens are a part of
+ * the prompt (`ofPrompt`).
  */
 export function chatUsage(usage: OpenAIUsage | JsonObject): Usage {
   const output = chatOutputTokens(usage);
@@ -138,7 +144,12 @@ export function chatUsage(usage: OpenAIUsage | JsonObject): Usage {
   const read: Usage = { inputTokens: input, outputTokens: output };
   const prompt = usage.prompt_tokens_details;
   const completion = usage.completion_tokens_details;
-  part(read, "cachedInputTokens", detail(prompt, "cached_tokens"));
+  const cached = ofPrompt(detail(prompt, "cached_tokens"), input);
+  part(read, "cachedInputTokens", cached);
+  // Not OpenAI's: the writes OpenRouter's chat usage says, and Bedrock Converse's as the gateway
+  // writes them in chat (converse-usage.ts), inside `prompt_tokens` as the reads are: with the
+  // reads, never more than the prompt.
+  part(read, "cacheWriteTokens", ofPrompt(detail(prompt, "cache_write_tokens"), input - cached));
   part(read, "reasoningTokens", detail(completion, "reasoning_tokens"));
   part(read, "inputAudioTokens", detail(prompt, "audio_tokens"));
   part(read, "outputAudioTokens", detail(completion, "audio_tokens"));
@@ -177,6 +188,17 @@ export function usageFromAnthropic(body: unknown): Usage | undefined {
   part(read, "webSearches", detail(usage.server_tool_use, "web_search_requests"));
   return read;
 }
+
+/**
+ * A part of the prompt's count as the prompt can hold it: OpenAI's `cached_tokens` (chat's
+ * `prompt_tokens_details`, the Responses API's `input_tokens_details`) and Gemini's
+ * `cachedContentTokenCount` are inside the prompt's count, so an upstream that reports more of them
+ * than the whole prompt (a proxy that sums a cache over calls, a server's miscount) is read as a
+ * prompt all of it cached: never charged more cache reads than the prompt had tokens, nor a caller
+ * told so. Anthropic's and Bedrock's cache reads are beside their input count and add to the
+ * prompt (`anthropicInputTotal`, converse-usage.ts): there is nothing to hold.
+ */
+export const ofPrompt = (part: number, prompt: number): number => Math.min(part, prompt);
 
 const detail = (details: unknown, field: string): number =>
   isJsonObject(details) ? tokenCountOrZero(details[field]) : 0;

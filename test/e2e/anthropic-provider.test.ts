@@ -229,13 +229,39 @@ describe("OpenAI SDK → Anthropic route", () => {
     expect(api.error).toMatchObject({ message: "fake upstream: status 400 on request" });
   });
 
-  test("an upstream 5xx (529 overloaded) is a 502", async () => {
-    const error = await openai.chat.completions
+  test("Claude overloaded (529 overloaded_error) is OpenAI's overload, 503 server_is_overloaded, to chat and Responses callers; the audit row says 503", async () => {
+    // OpenAI's own answer to an overload, the code Codex reads as one ("Selected model is at
+    // capacity"), where any other 5xx is a 502 (core/overload.ts).
+    const overloaded = { type: "service_unavailable_error", code: "server_is_overloaded" };
+    const error = (await openai.chat.completions
       .create({ model: "c1", messages: [{ role: "user", content: "busy [[fake:status=529]]" }] })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
-    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: "server_error" });
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect([error.status, error.code, error.type]).toEqual([503, overloaded.code, overloaded.type]);
+    expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({
+      status: 503,
+      errorClass: "upstream_error",
+    });
+    const responses = (await openai.responses
+      .create({ model: "c1", input: "busy [[fake:status=529]]" })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([responses.status, responses.code, responses.type]).toEqual([
+      503,
+      overloaded.code,
+      overloaded.type,
+    ]);
+    // Its own dialect's caller gets Claude's 529 as sent.
+    const own = (await anthropic.messages
+      .create({
+        model: "c1",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "busy [[fake:status=529]]" }],
+      })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect([own.status, (own.error as { error?: { type?: string } }).error?.type]).toEqual([
+      529,
+      "overloaded_error",
+    ]);
   });
 
   test("an `event: error` inside a 200 stream becomes OpenAI's error chunk, and the audit row says 502", async () => {
@@ -251,7 +277,16 @@ describe("OpenAI SDK → Anthropic route", () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toContain('"chat.completion.chunk"');
-    expect(text).toMatch(/data: \{"error":\{"message":"[^"]*overloaded mid-stream","type":"server_error"/);
+    // Claude's overloaded_error event as OpenAI says an overload.
+    const last = text.trimEnd().split("\n\n").at(-1) ?? "";
+    expect(JSON.parse(last.replace(/^data: /, ""))).toEqual({
+      error: {
+        message: "fake upstream: overloaded mid-stream",
+        type: "service_unavailable_error",
+        param: null,
+        code: "server_is_overloaded",
+      },
+    });
     expect(text).not.toContain("[DONE]");
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
     expect(row).toMatchObject({ frontDoor: "chat", status: 502, errorClass: "upstream_error", stream: true });

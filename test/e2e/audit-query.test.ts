@@ -255,7 +255,7 @@ describe("mindgw audit", () => {
     });
     expect(zoneless.code).toBe(2);
     expect(zoneless.stderr).toContain(
-      "to: expected epoch milliseconds, a date (2025-01-31: its UTC midnight), or an ISO 8601 date-time with Z or an offset",
+      "--to: expected epoch milliseconds, a date (2025-01-31: its UTC midnight), or an ISO 8601 date-time with Z or an offset",
     );
     const noKey = await runMindgw(["audit", "query", "--gateway", gw.url], { env: { MINDGW_ADMIN_KEY: "" } });
     expect(noKey.code).toBe(2);

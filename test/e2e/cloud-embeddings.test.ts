@@ -69,6 +69,50 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
     expect(calls[0].embedding_types).toEqual(["float"]);
   });
 
+  test("bedrock Cohere v4 (a cross-region profile): dimensions as output_dimension, base64 decoded, the count from the header", async () => {
+    const before = callsTo(/\/invoke$/).length;
+    const reply = await openai.embeddings.create({ model: "cohere-v4-embed", input: TEXTS, dimensions: 256 });
+    expect(reply.data.map((d) => d.embedding)).toEqual(TEXTS.map((text) => asFloat32(vectorOf(text, 256))));
+    expect(reply.usage.prompt_tokens).toBe(words(TEXTS));
+    const calls = callsTo(/\/invoke$/).slice(before);
+    expect(calls.map((c) => c.path)).toEqual(["/model/us.cohere.embed-v4%3A0/invoke"]);
+    expect(JSON.parse(calls[0]?.body ?? "{}")).toEqual({
+      texts: TEXTS,
+      input_type: "search_document",
+      embedding_types: ["float"],
+      output_dimension: 256,
+    });
+    // A size v4 does not make: OpenAI's 400 naming dimensions, no call.
+    const error = await openai.embeddings
+      .create({ model: "cohere-v4-embed", input: TEXTS, dimensions: 768 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("dimensions");
+    expect(callsTo(/\/invoke$/).length).toBe(before + 1);
+  });
+
+  test("many inputs: 500 to Cohere in calls of 96, in order; 2,049 are OpenAI's 400 on input, no call", async () => {
+    const texts = Array.from({ length: 500 }, (_, i) => `text number ${i}`);
+    const before = callsTo(/\/invoke$/).length;
+    const reply = await openai.embeddings.create({ model: "cohere-v4-embed", input: texts });
+    expect(reply.data.map((d) => d.embedding)).toEqual(texts.map((text) => asFloat32(vectorOf(text))));
+    expect(reply.usage.prompt_tokens).toBe(words(texts));
+    const calls = callsTo(/\/invoke$/).slice(before);
+    expect(calls.map((c) => JSON.parse(c.body).texts.length).toSorted((a, b) => b - a)).toEqual([
+      96, 96, 96, 96, 96, 20,
+    ]);
+    const many = Array.from({ length: 2049 }, (_, i) => `t${i}`);
+    const error = await openai.embeddings
+      .create({ model: "titan-embed", input: many })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain(
+      "'$.input' is invalid: 2049 inputs",
+    );
+    expect(callsTo(/\/invoke$/).length).toBe(before + calls.length);
+  });
+
   test("gemini: one batchEmbedContents call, dimensions as outputDimensionality, the tokens estimated", async () => {
     const before = callsTo(/:batchEmbedContents$/).length;
     const reply = await openai.embeddings.create({
@@ -134,6 +178,10 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
     expect((ids as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
     expect((ids as InstanceType<typeof OpenAI.APIError>).message).toContain(
       "token ids cannot be sent to provider br",
+    );
+    // What LangChain's Python OpenAIEmbeddings sends by default: the fix named.
+    expect((ids as InstanceType<typeof OpenAI.APIError>).message).toContain(
+      "check_embedding_ctx_length=False",
     );
     const nova = await openai.embeddings.create({ model: "nova", input: "x" }).catch((e: unknown) => e);
     expect(nova).toBeInstanceOf(OpenAI.BadRequestError);

@@ -140,6 +140,39 @@ describe("vendor failures in the caller's dialect", () => {
     expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
   });
 
+  test("a Bedrock ModelTimeoutException (408) is an upstream timeout: failed over to the next route; alone, a 504 in either dialect (as Google's DEADLINE_EXCEEDED), audited so", async () => {
+    const TIMEOUT = {
+      status: 408,
+      type: "ModelTimeoutException",
+      message: "Model has timed out in processing the request. Try your request again.",
+    };
+    cloud.failNext(TIMEOUT);
+    const reply = await openai.chat.completions.create({
+      model: "bedrock-then-gemini",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toBeString();
+    expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
+    const told = `upstream br timed out: ModelTimeoutException: ${TIMEOUT.message}`;
+    cloud.failNext(TIMEOUT);
+    const error = (await openai.chat.completions
+      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code, (error.error as { message?: string }).message]).toEqual([
+      504,
+      "upstream_timeout",
+      told,
+    ]);
+    const row = await auditRow(gw, error.requestID ?? "");
+    expect([row.status, row.errorClass, row.attempts?.[0]?.status]).toEqual([504, "upstream_timeout", 408]);
+    cloud.failNext(TIMEOUT);
+    const refused = (await anthropic.messages
+      .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(refused.status).toBe(504);
+    expect(refused.error).toEqual({ type: "error", error: { type: "timeout_error", message: told } });
+  });
+
   test("a client that hangs up mid-stream cancels the Bedrock call", async () => {
     cloud.failNext({ status: 200, type: "", message: "", stall: true });
     const before = cloud.aborted();
@@ -162,7 +195,7 @@ describe("vendor failures in the caller's dialect", () => {
       "br",
     ],
   ] as const)(
-    "%s: a server fault's own words follow the gateway's account, for the caller of either dialect and its audit row",
+    "%s: an overload is each caller's own API's (OpenAI's 503 server_is_overloaded, Anthropic's 529 overloaded_error), its own words after the gateway's account, in the answer and the audit row",
     async (model, status, type, message, provider) => {
       const said = type === "UNAVAILABLE" ? message : `${type}: ${message}`;
       const told = `upstream ${provider} answered ${status}: ${said}`;
@@ -170,15 +203,35 @@ describe("vendor failures in the caller's dialect", () => {
       const error = (await openai.chat.completions
         .create({ model, messages: [{ role: "user", content: "x" }] })
         .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-      expect([error.status, (error.error as { message?: string }).message]).toEqual([502, told]);
-      expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 502, errorMessage: told });
+      expect([error.status, error.code, error.type, (error.error as { message?: string }).message]).toEqual([
+        503,
+        "server_is_overloaded",
+        "service_unavailable_error",
+        told,
+      ]);
+      expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 503, errorMessage: told });
       cloud.failNext({ status, type, message });
       const refused = (await anthropic.messages
         .create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] })
         .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
-      expect(refused.error).toEqual({ type: "error", error: { type: "api_error", message: told } });
+      expect(refused.status).toBe(529);
+      expect(refused.error).toEqual({ type: "error", error: { type: "overloaded_error", message: told } });
+      expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 529 });
     },
   );
+
+  test("Bedrock's ModelNotReadyException (a 429 for a model still loading) is an overload too, not a rate limit", async () => {
+    const message = "Model is not ready for inference. Wait and try your request again.";
+    cloud.failNext({ status: 429, type: "ModelNotReadyException", message });
+    const error = (await openai.chat.completions
+      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code]).toEqual([503, "server_is_overloaded"]);
+    // The attempt keeps the status Bedrock answered with.
+    const row = await auditRow(gw, error.requestID ?? "");
+    expect(row.status).toBe(503);
+    expect(row.attempts?.[0]?.status).toBe(429);
+  });
 
   test("a Gemini 503 that quotes a key and an internal URL: neither reaches the caller nor its audit row", async () => {
     const message =
@@ -188,8 +241,8 @@ describe("vendor failures in the caller's dialect", () => {
     const error = (await openai.chat.completions
       .create({ model: "gemini-flash", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect([error.status, (error.error as { message?: string }).message]).toEqual([502, told]);
-    expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 502, errorMessage: told });
+    expect([error.status, (error.error as { message?: string }).message]).toEqual([503, told]);
+    expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 503, errorMessage: told });
   });
 
   test("a Gemini error keeps its status class and message", async () => {
@@ -316,7 +369,8 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
       "Publisher Model `projects/p/locations/us-central1/publishers/google/models/gemini-9` was not found or your project does not have access to it.",
       502,
     ],
-    [503, "UNAVAILABLE", "The model is overloaded. Please try again later.", 502],
+    // An overload: OpenAI's own 503 (server_is_overloaded).
+    [503, "UNAVAILABLE", "The model is overloaded. Please try again later.", 503],
     [504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.", 504],
   ] as const)(
     "vertex %i %s reaches an OpenAI caller as %i in OpenAI's shape",

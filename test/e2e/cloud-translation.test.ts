@@ -230,6 +230,118 @@ describe("Bedrock and Gemini streams relayed a read at a time", () => {
   );
 });
 
+describe("Bedrock Converse's reasoning, cache counts and stop sequences, said in each caller's terms", () => {
+  // The fake answers "think" as Claude thinking on Bedrock writes it (a signed reasoningContent
+  // block, a redacted one, another signed one), "unsigned" as DeepSeek-R1 does, and "cache" with
+  // cache reads and writes beside inputTokens (fake-cloud.ts `bedrockAnswer`).
+  const CLAUDE_THINKING = [
+    {
+      type: "thinking",
+      thinking: "The user asks me to think. Paris first.",
+      signature: "EqQBCkYIBxgCKkA-signed-one",
+    },
+    { type: "redacted_thinking", data: "RXJtZW5jcnlwdGVkIHRoaW5raW5n" },
+    { type: "thinking", thinking: "Then the answer.", signature: "EqQBCkYIBxgCKkA-signed-two" },
+  ];
+
+  test("Claude Code's SDK gets Claude's thinking blocks with their signatures, and the redacted one, whole and streamed (the SDK's own accumulation)", async () => {
+    const ask = {
+      model: "claude-bedrock",
+      max_tokens: 200,
+      messages: [{ role: "user" as const, content: "think about Paris" }],
+    };
+    const reply = await anthropic.messages.create(ask);
+    expect(reply.content.slice(0, 3)).toEqual(CLAUDE_THINKING as Anthropic.ContentBlock[]);
+    expect(reply.content[3]).toMatchObject({
+      type: "text",
+      text: "Hello from bedrock. You said: think about Paris",
+    });
+    const final = await anthropic.messages.stream(ask).finalMessage();
+    expect(final.content.slice(0, 3)).toEqual(CLAUDE_THINKING as Anthropic.ContentBlock[]);
+    expect(final.content[3]).toMatchObject({
+      type: "text",
+      text: "Hello from bedrock. You said: think about Paris",
+    });
+  });
+
+  test("an OpenAI caller gets the reasoning's text as reasoning_content; a Responses caller a reasoning item a block; DeepSeek-R1's unsigned reasoning likewise", async () => {
+    const chat = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: "think" }],
+    });
+    const message = chat.choices[0]?.message as unknown as Record<string, unknown>;
+    expect(message.reasoning_content).toBe("The user asks me to think. Paris first.\n\nThen the answer.");
+    expect(message.content).toBe("Hello from bedrock. You said: think");
+    const r1 = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: "unsigned" }],
+    });
+    const unsigned = r1.choices[0]?.message as unknown as Record<string, unknown> | undefined;
+    expect(unsigned?.reasoning_content).toBe("The user wants an answer; plain reasoning.");
+    // Streamed, the same reasoning: the deltas joined are the whole answer's reasoning_content.
+    const stream = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: "think" }],
+      stream: true,
+    });
+    let streamed = "";
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as Record<string, unknown> | undefined;
+      if (typeof delta?.reasoning_content === "string") streamed += delta.reasoning_content;
+    }
+    expect(streamed).toBe(message.reasoning_content as string);
+    const response = await openai.responses.create({ model: "claude-bedrock", input: "think" });
+    const reasoningOf = (output: typeof response.output) =>
+      output.flatMap((item) =>
+        item.type === "reasoning" ? [item.summary.map((part) => part.text).join("")] : [],
+      );
+    expect(reasoningOf(response.output)).toEqual([
+      "The user asks me to think. Paris first.",
+      "Then the answer.",
+    ]);
+    expect(response.output_text).toBe("Hello from bedrock. You said: think");
+    const events = await openai.responses.create({ model: "claude-bedrock", input: "think", stream: true });
+    let completed: typeof response | undefined;
+    for await (const event of events) if (event.type === "response.completed") completed = event.response;
+    expect(reasoningOf(completed?.output ?? [])).toEqual(reasoningOf(response.output));
+  });
+
+  test("cache reads and writes, beside inputTokens on Converse: an Anthropic caller's cache_read and cache_creation, an OpenAI caller's cached_tokens within prompt_tokens", async () => {
+    const ask = {
+      model: "claude-bedrock",
+      max_tokens: 50,
+      messages: [{ role: "user" as const, content: "cache" }],
+    };
+    const reply = await anthropic.messages.create(ask);
+    const inputTokens = Math.ceil("cache".length / 4);
+    expect(reply.usage).toMatchObject({
+      input_tokens: inputTokens,
+      cache_read_input_tokens: 300,
+      cache_creation_input_tokens: 100,
+    });
+    const streamed = await anthropic.messages.stream(ask).finalMessage();
+    expect(streamed.usage).toMatchObject({ cache_read_input_tokens: 300, cache_creation_input_tokens: 100 });
+    const chat = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: "cache" }],
+    });
+    expect(chat.usage?.prompt_tokens).toBe(inputTokens + 300 + 100);
+    expect(chat.usage?.prompt_tokens_details?.cached_tokens).toBe(300);
+  });
+
+  test('an empty stop sequence, which OpenAI takes and Bedrock refuses, is left out and named "stop (empty)"', async () => {
+    const before = callsTo(/\/converse$/).length;
+    const { data, response } = await openai.chat.completions
+      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "hi" }], stop: ["END", ""] })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(data.choices[0]?.message.content).toBe("Hello from bedrock. You said: hi");
+    expect(response.headers.get("x-mindgw-dropped")).toBe("stop (empty)");
+    const sent = JSON.parse(callsTo(/\/converse$/).slice(before)[0]?.body ?? "{}");
+    expect(sent.inferenceConfig).toEqual({ stopSequences: ["END"] });
+  });
+});
+
 describe("context-aware routing across clouds", () => {
   test("Bedrock's 'Input is too long' fails over to Gemini with fallback_on: [context_length]", async () => {
     cloud.failNext({

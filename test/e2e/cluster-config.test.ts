@@ -235,7 +235,7 @@ describe("a cluster node needs the shared store", () => {
     const check = await runMindgw(["config", "check", "-c", configPath], { env });
     expect({ code: check.code, stderr: check.stderr }).toEqual({
       code: 2,
-      stderr: `invalid config:\n  ${refusal}\n`,
+      stderr: `invalid config: ${configPath}\n  ${refusal}\n`,
     });
     const serve = await runMindgw(["serve", "-c", configPath], { env });
     expect(serve.code).toBe(2);

@@ -208,6 +208,26 @@ describe("Codex CLI auto-compaction through a translated route", () => {
   );
 });
 
+describe("Codex CLI told an upstream is overloaded", () => {
+  test("Claude overloaded (529) on every try: Codex reads the gateway's 503 server_is_overloaded as OpenAI's own overload, says the model is at capacity, and does not send the turn again", async () => {
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "anthropic",
+      models: ["gpt-6.1-sol"],
+      prompt: "say hi [[fake:status=529]]",
+    });
+    expect(report.client.exitCode).not.toBe(0);
+    // Codex's words for its ServerOverloaded, not a 502's "unexpected status".
+    const said = `${report.client.stdout}${report.client.stderr}`;
+    expect(said).toContain("Selected model is at capacity");
+    expect(said).not.toContain("unexpected status");
+    const rows = report.audit as { frontDoor: string; status: number }[];
+    const statuses = rows.filter((row) => row.frontDoor === "responses").map((row) => row.status);
+    // Each of Codex's HTTP tries is the gateway's 503; no turn-level retry adds more.
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set([503]));
+  });
+});
+
 describe("Codex CLI told why a stream the gateway had committed failed", () => {
   test("a conversation past the window, refused after the stream was kept alive: Codex says it ran out of room and sends the turn once", async () => {
     // The upstream refuses only after the gateway committed the stream (its head and a keep-alive

@@ -278,7 +278,7 @@ describe("mindgw config check", () => {
       },
       models: [],
     });
-    const said = `invalid config:\n  storage.sslrootcert: ${dir.file("db-ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)\n`;
+    const said = `invalid config: ${path}\n  storage.sslrootcert: ${dir.file("db-ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)\n`;
     for (const args of [
       ["config", "check", "-c", path],
       ["serve", "-c", path, "--port", "0"],

@@ -1105,14 +1105,14 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
     }
   });
 
-  test("across dialects: a 502 with the upstream's type mapped", async () => {
+  test("across dialects: a 502 with the upstream's type mapped; an overload as the caller's own API says one", async () => {
     fx.fake.enqueue({ status: 500 });
     const toAnthropic = (await messages("o", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect(toAnthropic.status).toBe(502);
     expect(toAnthropic.error).toMatchObject({ type: "error", error: { type: "api_error" } });
     fx.fake.enqueue({ status: 529 });
     const toOpenAI = (await chat("a", "x")) as InstanceType<typeof OpenAI.APIError>;
-    expect(toOpenAI.status).toBe(502);
+    expect([toOpenAI.status, toOpenAI.code]).toEqual([503, "server_is_overloaded"]);
   });
 
   test("a 5xx's words that quote a key, an internal URL or address, or an AWS account reach neither caller nor audit row so, relayed or translated", async () => {

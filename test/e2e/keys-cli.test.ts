@@ -343,13 +343,16 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     const cases: [string[], string][] = [
       [["show", "no-such-key"], 'no key with id or name "no-such-key"'],
       [["revoke", "no-such-key"], "no active key"],
-      [["create", "--name", "bad", "--rpm", "abc"], "rpm: expected a whole number"],
-      [["create", "--name", "bad", "--role", "root"], "role"],
-      [["rotate", "alice", "--grace", "soon"], "grace"],
+      [["create", "--name", "bad", "--rpm", "abc"], "--rpm: expected a whole number"],
+      [["create", "--name", "bad", "--role", "root"], "--role"],
+      [["rotate", "alice", "--grace", "soon"], "--grace"],
       // Past JavaScript's dates: refused, not stored to fail every listing after it.
-      [["create", "--name", "poison", "--expires-in", "99999999d"], "expires_in: at most 36500d (100 years)"],
-      [["update", "alice", "--expires-in", "99999999d"], "expires_in: at most 36500d (100 years)"],
-      [["rotate", "alice", "--grace", "99999999d"], "grace: at most 36500d (100 years)"],
+      [
+        ["create", "--name", "poison", "--expires-in", "99999999d"],
+        "--expires-in: at most 36500d (100 years)",
+      ],
+      [["update", "alice", "--expires-in", "99999999d"], "--expires-in: at most 36500d (100 years)"],
+      [["rotate", "alice", "--grace", "99999999d"], "--grace: at most 36500d (100 years)"],
     ];
     for (const [args, message] of cases) {
       for (const out of [await local(...args), await remote(...args)]) {

@@ -278,6 +278,54 @@ describe("SIGTERM", () => {
     expect(rowOf(unknown.id)).toMatchObject({ status: 503, keyName: null });
   });
 
+  test("a request refused while draining says when to come back, in the caller's dialect: Retry-After 5, x-should-retry true, its connection closed", async () => {
+    gw = await start("20s");
+    const stream = await slowStream(gw, "chunks=20,chunk-delay=100");
+    gw.proc.kill("SIGTERM");
+    await waitFor("the drain to begin", () => gw?.stderr.match(/SIGTERM received: draining/));
+    const adminKey = gw.adminKey ?? "";
+    const refused = async (path: string, headers: Record<string, string>, body: object) => {
+      const response = await fetch(`${gw?.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: response.status,
+        retryAfter: response.headers.get("retry-after"),
+        shouldRetry: response.headers.get("x-should-retry"),
+        connection: response.headers.get("connection"),
+        body: await response.json(),
+      };
+    };
+    const chat = await refused(
+      "/v1/chat/completions",
+      { authorization: `Bearer ${adminKey}` },
+      { model: "m1", messages: [{ role: "user", content: "late" }] },
+    );
+    const messages = await refused(
+      "/v1/messages",
+      { "x-api-key": adminKey },
+      { model: "m1", max_tokens: 10, messages: [{ role: "user", content: "late" }] },
+    );
+    // Long enough for a load balancer to see /readyz turn 503 and send the retry elsewhere (the
+    // shipped probe: every 5 s), short enough that the SDKs wait it out (they ignore a wait past
+    // 60 s); on a connection of its own, not the kept-alive one that leads back here.
+    const told = { status: 503, retryAfter: "5", shouldRetry: "true", connection: "close" };
+    expect(chat).toMatchObject({
+      ...told,
+      body: {
+        error: { type: "service_unavailable", code: "unavailable", message: "the gateway is shutting down" },
+      },
+    });
+    expect(messages).toMatchObject({
+      ...told,
+      body: { type: "error", error: { type: "overloaded_error", message: "the gateway is shutting down" } },
+    });
+    await stream.rest();
+    expect(await exitCode(gw, 20_000)).toBe(0);
+  });
+
   test("an idle gateway exits 0 at once on SIGTERM", async () => {
     gw = await start("30s");
     gw.proc.kill("SIGTERM");

@@ -753,5 +753,5 @@ test("mindgw shadow report --key-id: one caller's pairs and figures, through a g
   const byName = await runMindgw(["shadow", "report", "--key-id", "carol-sh", ...remote]);
   expect(byName.stdout).toStartWith("no shadow pairs recorded in this range\n");
   const empty = await runMindgw(["shadow", "report", "--key-id", "", ...local]);
-  expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining("key_id:")]);
+  expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining("--key-id:")]);
 });

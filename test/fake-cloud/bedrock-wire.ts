@@ -1,5 +1,5 @@
 import { EventStreamCodec } from "@smithy/core/event-streams";
-import type { CloudAnswer } from "./cloud-script.ts";
+import type { CloudAnswer, CloudReasoning } from "./cloud-script.ts";
 import { deltas } from "./cloud-script.ts";
 
 const codec = new EventStreamCodec(
@@ -31,24 +31,48 @@ export function exceptionFrame(type: string, message: string): Uint8Array {
   });
 }
 
-const usage = (answer: CloudAnswer) => ({
-  inputTokens: answer.inputTokens,
-  outputTokens: answer.outputTokens,
-  totalTokens: answer.inputTokens + answer.outputTokens,
-  cacheReadInputTokens: 2,
-  cacheWriteInputTokens: 0,
-});
+/**
+ * TokenUsage: `inputTokens` the prompt's uncached tokens, cache reads and writes beside it, the
+ * total all of them and the output.
+ */
+const usage = (answer: CloudAnswer) => {
+  const { read, write } = answer.cache ?? { read: 2, write: 0 };
+  return {
+    inputTokens: answer.inputTokens,
+    outputTokens: answer.outputTokens,
+    totalTokens: answer.inputTokens + read + write + answer.outputTokens,
+    cacheReadInputTokens: read,
+    cacheWriteInputTokens: write,
+  };
+};
+
+/** A ReasoningContentBlock: `reasoningText` (with its signature, if any) or `redactedContent`. */
+const reasoningBlock = (reasoning: CloudReasoning) =>
+  "redacted" in reasoning
+    ? { reasoningContent: { redactedContent: reasoning.redacted } }
+    : {
+        reasoningContent: {
+          reasoningText: {
+            text: reasoning.text,
+            ...(reasoning.signature !== undefined ? { signature: reasoning.signature } : {}),
+          },
+        },
+      };
 
 /**
  * The Converse answer, or with `failedStop` (`malformed_tool_use`, `malformed_model_output`) a turn
- * that ends so with nothing written, as Bedrock ends one its model could not form.
+ * that ends so with nothing written, as Bedrock ends one its model could not form. Its reasoning
+ * blocks come first, as the model wrote them.
  */
 export function converseJson(answer: CloudAnswer, failedStop?: string): object {
   const content = failedStop
     ? []
-    : answer.tool
-      ? [{ toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name, input: answer.tool.args } }]
-      : [{ text: answer.text }];
+    : [
+        ...(answer.reasoning ?? []).map(reasoningBlock),
+        ...(answer.tool
+          ? [{ toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name, input: answer.tool.args } }]
+          : [{ text: answer.text }]),
+      ];
   return {
     output: { message: { role: "assistant", content } },
     stopReason: failedStop ?? (answer.tool ? "tool_use" : "end_turn"),
@@ -65,23 +89,37 @@ export function converseFrames(answer: CloudAnswer, failedStop?: string): Uint8A
     frames.push(eventFrame("metadata", { usage: usage(answer), metrics: { latencyMs: 12 } }));
     return frames;
   }
+  // Each reasoning block as ConverseStream writes one (no contentBlockStart): its text in pieces,
+  // then its signature in a delta of its own; a redacted block's data in one delta.
+  const reasoning = answer.reasoning ?? [];
+  for (const [contentBlockIndex, block] of reasoning.entries()) {
+    const delta = (reasoningContent: object) =>
+      eventFrame("contentBlockDelta", { contentBlockIndex, delta: { reasoningContent } });
+    if ("redacted" in block) frames.push(delta({ redactedContent: block.redacted }));
+    else {
+      for (const text of deltas(block.text)) frames.push(delta({ text }));
+      if (block.signature !== undefined) frames.push(delta({ signature: block.signature }));
+    }
+    frames.push(eventFrame("contentBlockStop", { contentBlockIndex }));
+  }
+  const contentBlockIndex = reasoning.length;
   if (answer.tool) {
     frames.push(
       eventFrame("contentBlockStart", {
-        contentBlockIndex: 0,
+        contentBlockIndex,
         start: { toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name } },
       }),
     );
     const args = JSON.stringify(answer.tool.args);
     for (const piece of [args.slice(0, 5), args.slice(5)])
       frames.push(
-        eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: piece } } }),
+        eventFrame("contentBlockDelta", { contentBlockIndex, delta: { toolUse: { input: piece } } }),
       );
   } else {
     for (const text of deltas(answer.text))
-      frames.push(eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }));
+      frames.push(eventFrame("contentBlockDelta", { contentBlockIndex, delta: { text } }));
   }
-  frames.push(eventFrame("contentBlockStop", { contentBlockIndex: 0 }));
+  frames.push(eventFrame("contentBlockStop", { contentBlockIndex }));
   frames.push(eventFrame("messageStop", { stopReason: answer.tool ? "tool_use" : "end_turn" }));
   frames.push(eventFrame("metadata", { usage: usage(answer), metrics: { latencyMs: 12 } }));
   return frames;
@@ -145,4 +183,16 @@ export function blankText(request: {
     if (blank(block))
       return `The text field in the SystemContentBlock object at system.${i} is blank. Add text to the text field, and try again.`;
   return undefined;
+}
+
+/**
+ * Converse's refusal of an empty stop sequence (InferenceConfiguration.stopSequences: a list of
+ * NonEmptyString), in the words AWS's validation writes a constraint's failure.
+ */
+export function emptyStopSequence(request: {
+  inferenceConfig?: { stopSequences?: string[] };
+}): string | undefined {
+  const stops = request.inferenceConfig?.stopSequences;
+  if (!stops?.includes("")) return undefined;
+  return `1 validation error detected: Value '[${stops.join(", ")}]' at 'inferenceConfig.stopSequences' failed to satisfy constraint: Member must satisfy constraint: [Member must have length greater than or equal to 1]`;
 }

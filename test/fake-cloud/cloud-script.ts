@@ -1,9 +1,20 @@
+/**
+ * A reasoning block before the answer (Bedrock Converse's `reasoningContent`): its text, with the
+ * signature Claude makes of it (none from a model that signs none, DeepSeek-R1's), or Claude's
+ * thinking redacted (the blob, base64 as Converse's JSON says it).
+ */
+export type CloudReasoning = { text: string; signature?: string } | { redacted: string };
+
 /** What a cloud fake answers: text, or a call of the request's first tool. */
 export interface CloudAnswer {
   text: string;
   tool?: { name: string; args: Record<string, unknown> };
   inputTokens: number;
   outputTokens: number;
+  /** Bedrock only: reasoning blocks before the text or call. */
+  reasoning?: CloudReasoning[];
+  /** Bedrock only: prompt tokens read from and written to the cache, beside `inputTokens` (default 2 and 0). */
+  cache?: { read: number; write: number };
 }
 
 /** Scripted like the OpenAI fake: "use a tool" in the last user turn calls the first tool offered. */

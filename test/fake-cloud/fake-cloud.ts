@@ -5,13 +5,14 @@ import {
   blankText,
   converseFrames,
   converseJson,
+  emptyStopSequence,
   eventFrame,
   exceptionFrame,
   invalidDocuments,
   tooLongToolUseId,
 } from "./bedrock-wire.ts";
 import { bedrockBetaRefusal, vertexBetaRefusal } from "./claude-betas.ts";
-import { answerFor } from "./cloud-script.ts";
+import { answerFor, type CloudAnswer } from "./cloud-script.ts";
 import { bedrockCount, CountRefusal, googleCount } from "./count-wire.ts";
 import {
   cohereAnswer,
@@ -335,14 +336,18 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           }
         }
         const request = JSON.parse(body) as ConverseLike;
-        const tooLong = tooLongToolUseId(request) ?? invalidDocuments(request) ?? blankText(request);
+        const tooLong =
+          tooLongToolUseId(request) ??
+          invalidDocuments(request) ??
+          blankText(request) ??
+          emptyStopSequence(request);
         if (tooLong)
           return json({ message: tooLong }, 400, {
             "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
           });
         const lastUser = request.messages.findLast((m) => m.role === "user");
         const text = lastUser?.content.map((block) => block.text ?? "").join("") ?? "";
-        const answer = answerFor(text, request.toolConfig?.tools?.[0]?.toolSpec?.name, "bedrock");
+        const answer = bedrockAnswer(text, request.toolConfig?.tools?.[0]?.toolSpec?.name);
         if (bedrock[2] === "converse") return json(converseJson(answer, failure?.stopReason));
         const frames = converseFrames(answer, failure?.stopReason);
         if (failure?.midStream)
@@ -526,9 +531,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     if (/anthropic\.claude/.test(model)) return bedrockClaude(model, false, body);
     try {
       const request = JSON.parse(body);
-      if (/amazon\.titan-embed-text/.test(model)) return json(titanAnswer(request));
+      if (/amazon\.titan-embed-text/.test(model)) return json(titanAnswer(request, model));
       if (model.includes("cohere.embed")) {
-        const { body: answer, tokens } = cohereAnswer(request);
+        const { body: answer, tokens } = cohereAnswer(request, model);
         return json(answer, 200, { "X-Amzn-Bedrock-Input-Token-Count": String(tokens) });
       }
       return refuse(`The provided model identifier is invalid for InvokeModel in this fake: ${model}`);
@@ -583,6 +588,27 @@ interface ConverseLike {
   }>;
   system?: Array<{ text?: string }>;
   toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
+  inferenceConfig?: { stopSequences?: string[] };
+}
+
+/**
+ * Bedrock's answer, scripted as every cloud's (`answerFor`), and more: "think" in the last user
+ * turn has the model reason first, in Converse's `reasoningContent` blocks as Claude writes them
+ * when it thinks (a signed block, a redacted one, another signed one); "unsigned" has it reason as
+ * DeepSeek-R1 does (one block, no signature); "cache" has the prompt read from and written to the
+ * cache.
+ */
+export function bedrockAnswer(text: string, firstTool: string | undefined): CloudAnswer {
+  const answer = answerFor(text, firstTool, "bedrock");
+  if (/unsigned/i.test(text)) answer.reasoning = [{ text: "The user wants an answer; plain reasoning." }];
+  else if (/think/i.test(text))
+    answer.reasoning = [
+      { text: "The user asks me to think. Paris first.", signature: "EqQBCkYIBxgCKkA-signed-one" },
+      { redacted: "RXJtZW5jcnlwdGVkIHRoaW5raW5n" },
+      { text: "Then the answer.", signature: "EqQBCkYIBxgCKkA-signed-two" },
+    ];
+  if (/cache/i.test(text)) answer.cache = { read: 300, write: 100 };
+  return answer;
 }
 interface GeminiLike extends GeminiContents, GeminiThinking {
   tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;

@@ -114,3 +114,17 @@ test("-o into a folder that is not there, or naming a folder: a usage error nami
   await expect(intoFolder).rejects.toThrow(`-o ${dir}: a folder, not a file`);
   expect(readdirSync(dir)).toEqual([]);
 });
+
+test("a destination that refuses the writes (-o /dev/full, a full disk) is named as given, with why", async () => {
+  // Was the bare "ENOSPC: no space left on device, write", naming no file.
+  await expect(writeChunks(rows(), "/dev/full")).rejects.toThrow(
+    "-o /dev/full: ENOSPC: no space left on device",
+  );
+  // The chunks' own failure (the gateway, the store) is theirs: not put on the file.
+  async function* failing(): AsyncGenerator<string> {
+    yield "row1\n";
+    throw new Error("cannot reach the gateway at http://gw");
+  }
+  const output = join(folder("chunks-fail"), "audit.ndjson");
+  await expect(writeChunks(failing(), output)).rejects.toThrow(/^cannot reach the gateway at http:\/\/gw$/);
+});

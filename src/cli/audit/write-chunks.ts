@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import type { Writable } from "node:stream";
+import { messageOf } from "../../core/describe-error.ts";
 import { UsageError } from "../exit-code.ts";
 
 /** Resolves on `event`, rejects on `error`, and leaves no listener behind either way. */
@@ -38,7 +39,10 @@ export async function writeChunks(
   chunks: AsyncIterable<string | Uint8Array>,
   output?: string,
 ): Promise<void> {
-  if (output === undefined) return await pour(chunks, process.stdout);
+  if (output === undefined)
+    return await pour(chunks, process.stdout).catch((error: unknown) => {
+      throw error instanceof SinkError ? error.cause : error;
+    });
   // Through a symlink to its target: the link stays, the file it names is written.
   const target = existsSync(output) ? realpathSync(output) : output;
   const found = statSync(target, { throwIfNoEntry: false });
@@ -46,9 +50,19 @@ export async function writeChunks(
   if (found?.isDirectory()) throw new UsageError(`-o ${output}: a folder, not a file`);
   if (found === undefined && !existsSync(dirname(target)))
     throw new UsageError(`-o ${output}: no such folder ${dirname(target)}`);
-  if (found !== undefined && !found.isFile()) return await pourAll(chunks, target, openSync(target, "w"));
-  await replaceWhole(chunks, target, found?.mode);
+  try {
+    if (found !== undefined && !found.isFile()) return await pourAll(chunks, target, openSync(target, "w"));
+    await replaceWhole(chunks, target, found?.mode);
+  } catch (error) {
+    // The file's own failure (a full disk, a device refusing writes) names it as given, not its
+    // `.partial-<pid>` nor nothing at all ("ENOSPC: no space left on device, write").
+    if (error instanceof SinkError) throw new Error(`-o ${output}: ${messageOf(error.cause)}`);
+    throw error;
+  }
 }
+
+/** A write to the export's destination failed: `cause`, the write's own error. */
+class SinkError extends Error {}
 
 /**
  * Writes `<output>.partial-<pid>` and renames it over `output` once whole: an export that fails (the
@@ -90,14 +104,26 @@ async function replaceWhole(
   }
 }
 
-/** Every chunk into the file open at `fd`, flushed and closed; closed too when a chunk fails. */
+/**
+ * Every chunk into the file open at `fd`, flushed and closed; closed too when a chunk fails. The
+ * file's own failure is a `SinkError`, told apart from the chunks' (the gateway's, the store's). A
+ * listener for the stream's whole life hears every failure: one raised between the steps below
+ * (the rest of a full disk's, "write after a stream was destroyed") is never left unhandled.
+ */
 async function pourAll(chunks: AsyncIterable<string | Uint8Array>, path: string, fd: number): Promise<void> {
   const file = createWriteStream(path, { fd });
+  let failed: unknown = null;
+  file.on("error", (error: unknown) => {
+    failed ??= error;
+  });
   try {
     await pour(chunks, file);
-    const finished = settle(file, "finish");
-    file.end();
-    await finished;
+    if (failed === null) {
+      const finished = settle(file, "finish");
+      file.end();
+      await finished.catch(() => {});
+    }
+    if (failed !== null) throw new SinkError("write failed", { cause: failed });
   } catch (error) {
     file.destroy();
     throw error;
@@ -114,10 +140,13 @@ async function pour(chunks: AsyncIterable<string | Uint8Array>, sink: Writable):
   try {
     for await (const chunk of chunks) {
       if (failure !== null) break;
-      if (!sink.write(chunk)) await settle(sink, "drain");
+      if (!sink.write(chunk))
+        await settle(sink, "drain").catch((error: unknown) => {
+          throw new SinkError("write failed", { cause: error });
+        });
     }
   } finally {
     sink.off("error", onError);
   }
-  if (failure !== null) throw failure;
+  if (failure !== null) throw new SinkError("write failed", { cause: failure });
 }

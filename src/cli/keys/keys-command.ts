@@ -1,9 +1,12 @@
 import type { Command } from "commander";
-import type { InTenant } from "../../auth/key-admin.ts";
+import { type InTenant, type IssuedKey, keyToCreate } from "../../auth/key-admin.ts";
+import { printable } from "../../core/printable.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
+import { withFlagWords } from "../flag-words.ts";
 import { resolveConfig } from "../resolve-config.ts";
+import { showOnce } from "../show-once.ts";
 import type { KeysBackend } from "./keys-backend.ts";
-import { limitsInput, type UpdateOptions } from "./limits-input.ts";
+import { inUpdateWords, limitsInput, type UpdateOptions } from "./limits-input.ts";
 import { localKeys } from "./local-keys.ts";
 import { keyDetail, printKeyPages } from "./print-keys.ts";
 import { remoteKeys } from "./remote-keys.ts";
@@ -12,13 +15,18 @@ interface Target extends TargetFlags {
   json?: boolean;
 }
 
-/** `createsStore`: `keys create` alone may make the store with `-c` (local-keys.ts). */
-async function backendFor(options: Target, createsStore: boolean): Promise<KeysBackend> {
+/**
+ * `creating`: the input of the key `keys create` makes, which alone may make the store with `-c`
+ * (local-keys.ts). It is checked first, as the key admin checks it: a key refused (`--role root`, a
+ * tenant not configured) leaves no new, empty database behind.
+ */
+async function backendFor(options: Target, creating?: Record<string, unknown>): Promise<KeysBackend> {
   const target = chooseTarget(options);
   if (target.kind === "gateway") return remoteKeys(target.url, target.adminKey);
-  return localKeys((await resolveConfig(target.configFile)).config, options.migrate === true, {
-    createsStore,
-  });
+  const { config } = await resolveConfig(target.configFile);
+  if (creating !== undefined)
+    keyToCreate("local-operator", creating, { now: Date.now(), tenants: config.tenants.map((t) => t.name) });
+  return localKeys(config, options.migrate === true, { createsStore: creating !== undefined });
 }
 
 /** What `revoke` and `rotate` promise, and where: the gateway that makes a change applies it at once. */
@@ -58,19 +66,62 @@ const TENANT_HELP =
 const print = (json: boolean | undefined, value: unknown, human: string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human);
 
-/** Runs one keys operation against the chosen backend and always releases it. */
+/**
+ * A new key's one showing (`create`, `rotate`), written whole before the command ends: where it
+ * cannot be (a reader gone, `| true`; a full disk), the key exists but no one will ever see it, so
+ * the command says so and fails (exit 1) naming the key to revoke, where it ended 0 in silence (a
+ * closed pipe) or with a stack trace (ENOSPC). Sent to /dev/null on purpose, it is as asked.
+ */
+function showKey(json: boolean | undefined, issued: IssuedKey, human: string, then: string): void {
+  const lost = showOnce(json ? `${JSON.stringify(issued, null, 2)}\n` : human, 1, { nullIsLost: false });
+  if (lost)
+    throw new Error(
+      `key ${issued.id} (${printable(issued.name)}) was made, but ${lost}: it is shown nowhere; revoke it (mindgw keys revoke ${issued.id}) and ${then}`,
+    );
+}
+
+/** The key admin's input fields the flags fill: each is `--<field>` (`expires_in`: `--expires-in`) but one. */
+const KEY_FIELDS = [
+  "name",
+  "role",
+  "tenant",
+  "models",
+  "rpm",
+  "tpm",
+  "budget_usd",
+  "expires_in",
+  "expires_at",
+  "grace",
+];
+const KEY_FLAGS = { budget_usd: "--budget" };
+
+/**
+ * Runs one keys operation against the chosen backend and always releases it. A refusal of the input
+ * names the flag that gave it (`--budget: expected a number`), not the API's field (`budget_usd`).
+ */
 function action<A extends unknown[]>(
   run: (backend: KeysBackend, options: Target, ...args: A) => Promise<void>,
-  { createsStore }: { createsStore: boolean } = { createsStore: false },
+  {
+    creates,
+    reword,
+  }: {
+    /** `keys create`'s: the input of the key it makes (`backendFor`). */
+    creates?: (options: Target) => Record<string, unknown>;
+    reword?: (refusal: string) => string;
+  } = {},
 ) {
   return async (...args: [...A, Target, Command]) => {
     const command = args[args.length - 1] as Command;
     const options = command.optsWithGlobals<Target>();
-    const backend = await backendFor(options, createsStore);
     try {
-      await run(backend, options, ...(args.slice(0, -2) as A));
-    } finally {
-      await backend.close();
+      const backend = await backendFor(options, creates?.(options));
+      try {
+        await run(backend, options, ...(args.slice(0, -2) as A));
+      } finally {
+        await backend.close();
+      }
+    } catch (error) {
+      throw withFlagWords(error, KEY_FIELDS, { flagOf: KEY_FLAGS, ...(reword ? { reword } : {}) });
     }
   };
 }
@@ -78,6 +129,21 @@ function action<A extends unknown[]>(
 /** The options given on the command line, as the API's input (an option left out is not sent). */
 const given = (fields: Record<string, string | undefined>) =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+
+/** `keys create`'s options as the API's input. */
+function createInput(options: Target): Record<string, unknown> {
+  const o = options as Target & Record<string, string | undefined>;
+  return given({
+    name: o.name,
+    role: o.role,
+    tenant: o.tenant,
+    models: o.models,
+    rpm: o.rpm,
+    tpm: o.tpm,
+    budget_usd: o.budget,
+    expires_in: o.expiresIn,
+  });
+}
 
 function withTarget(command: Command): Command {
   return withTargetOptions(command, "work on the key store of this config").option("--json", "print JSON");
@@ -97,25 +163,15 @@ export function registerKeys(program: Command): void {
     .action(
       action(
         async (backend, options) => {
-          const o = options as Target & Record<string, string | undefined>;
-          const input = given({
-            name: o.name,
-            role: o.role,
-            tenant: o.tenant,
-            models: o.models,
-            rpm: o.rpm,
-            tpm: o.tpm,
-            budget_usd: o.budget,
-            expires_in: o.expiresIn,
-          });
-          const issued = await backend.create(input);
-          print(
+          const issued = await backend.create(createInput(options));
+          showKey(
             options.json,
             issued,
             `${keyDetail(issued)}\nkey: ${issued.key}\n(shown once: store it now)\n`,
+            "create another",
           );
         },
-        { createsStore: true },
+        { creates: createInput },
       ),
     );
   withTarget(
@@ -132,11 +188,14 @@ export function registerKeys(program: Command): void {
     .option("--expires-at <time>", "expiry as ISO 8601, e.g. 2027-01-31T00:00:00Z")
     .option("--tenant <tenant>", TENANT_HELP)
     .action(
-      action(async (backend, options, id: string) => {
-        const { tenant, ...limits } = options as Target & UpdateOptions & InTenant;
-        const key = await backend.setLimits(id, limitsInput(limits), tenant);
-        print(options.json, key, keyDetail(key));
-      }),
+      action(
+        async (backend, options, id: string) => {
+          const { tenant, ...limits } = options as Target & UpdateOptions & InTenant;
+          const key = await backend.setLimits(id, limitsInput(limits), tenant);
+          print(options.json, key, keyDetail(key));
+        },
+        { reword: inUpdateWords },
+      ),
     );
   withTarget(keys.command("list").description("list keys (never the keys themselves)"))
     .option("--all", "include revoked and expired keys")
@@ -188,10 +247,11 @@ export function registerKeys(program: Command): void {
       action(async (backend, options, id: string) => {
         const { grace, tenant } = options as { grace?: string } & InTenant;
         const rotated = await backend.rotate(id, { grace }, tenant);
-        print(
+        showKey(
           options.json,
           rotated,
           `${keyDetail(rotated)}\nkey: ${rotated.key}\n(shown once; ${rotated.previous.key_preview} stays valid until ${rotated.previous.expires_at})\n`,
+          `mind that ${rotated.previous.id}, the key it replaces, stays valid only until ${rotated.previous.expires_at}`,
         );
       }),
     );

@@ -1,4 +1,5 @@
 import { badRequest } from "../../core/gateway-error.ts";
+import { UsageError } from "../exit-code.ts";
 
 /** `keys update`'s options as given on the command line (an option left out is undefined). */
 export interface UpdateOptions {
@@ -32,8 +33,21 @@ export function limitsInput(options: UpdateOptions): Record<string, string | nul
     expires_in: neverExpires ? undefined : options.expiresIn,
     expires_at: neverExpires ? null : lifts(options.expiresAt),
   };
-  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Record<
-    string,
-    string | null
-  >;
+  const given = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  // Said here in the flags' words, not as the API's "give at least one of models, rpm, …, expires_in".
+  if (Object.keys(given).length === 0)
+    throw new UsageError(
+      "nothing to change: give at least one of --models, --rpm, --tpm, --budget, --expires-in, --expires-at",
+    );
+  return given as Record<string, string | null>;
 }
+
+/**
+ * A refusal of `keys update`'s input in its own words: the API's "leave it out for no limit" is
+ * right for a new key, but leaving a flag out of an update keeps the limit; `none` lifts it.
+ */
+export const inUpdateWords = (refusal: string): string =>
+  refusal
+    .replace("(leave it out for no limit)", "(none for no limit)")
+    .replace("(leave it out for no budget)", "(none for no budget)")
+    .replace("leave it out for a key that never expires", "none for a key that never expires");

@@ -78,7 +78,12 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
             headers: requestId,
             content: { "application/json": answerOf(operation) },
           },
-      ...modelErrorResponses(dialect, [400, 401, 403, 404, 413, 429, 502, 503, 504]),
+      ...modelErrorResponses(
+        dialect,
+        dialect === "anthropic"
+          ? [400, 401, 403, 404, 413, 429, 502, 503, 504, 529]
+          : [400, 401, 403, 404, 413, 429, 502, 503, 504],
+      ),
     },
   };
 }

@@ -16,8 +16,9 @@ export const ERRORS: Record<number, string> = {
   426: "A WebSocket endpoint asked without `Upgrade: websocket`",
   429: "A rate limit or budget was reached (`Retry-After` says when to retry)",
   502: "The upstream failed",
-  503: "Draining, or no route available",
+  503: "Draining, no route available, or the upstream overloaded (OpenAI's `server_is_overloaded`)",
   504: "The upstream timed out",
+  529: "The upstream overloaded (Anthropic's `overloaded_error`)",
 };
 
 /** The gateway's own error body in `dialect`. */

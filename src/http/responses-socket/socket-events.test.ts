@@ -75,8 +75,9 @@ describe("turnData", () => {
       },
     });
     // The same event an upstream sent (a gateway in front of another), relayed: by where it came
-    // from, not its code's name, that upstream's failure, the gateway's 502 as over HTTP.
-    expect(turnData(failed, turn())).toMatchObject({ kind: "error", error: { status: 502 } });
+    // from, not its code's name, that upstream's failure — its timeout, the gateway's 504 as over
+    // HTTP (an upstream's 504 is the gateway's upstream_timeout in every dialect).
+    expect(turnData(failed, turn())).toMatchObject({ kind: "error", error: { status: 504 } });
   });
 
   // Each event's code names, relayed from an upstream, another status than the failure the
@@ -119,7 +120,9 @@ describe("turnData", () => {
     ["a prompt the upstream refused", "invalid_prompt", 400, "invalid_request_error"],
     ["a string past its bound", "string_above_max_length", 400, "invalid_request_error"],
     ["the upstream's failure", "server_error", 502, "server_error"],
-    ["the upstream overloaded", "server_is_overloaded", 502, "server_error"],
+    // OpenAI's overload: its 503, the status Codex reads the code at (core/overload.ts).
+    ["the upstream overloaded", "server_is_overloaded", 503, "service_unavailable_error"],
+    ["the upstream asking to slow down", "slow_down", 503, "service_unavailable_error"],
     ["the gateway's account's quota", "insufficient_quota", 502, "server_error"],
     ["a code nobody knows", "mystery_failure", 502, "server_error"],
     // Codes the gateway has too: an upstream's, said of the route (its model, its credentials),

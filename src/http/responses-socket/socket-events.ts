@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { responseFailedEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { openAIErrorBody, openAIWireError } from "../../core/openai-errors.ts";
+import { overloadStatus } from "../../core/overload.ts";
 import { waitSaid } from "../../core/retry-after-words.ts";
 import { inBandError } from "../../translate/stream/in-band-error.ts";
 import { failedResponse, type OpenedResponse } from "../failed-response.ts";
@@ -53,7 +54,7 @@ export function turnData(data: string, turn: SocketTurn, written?: GatewayError)
   if (!isJsonObject(event)) return unreadable();
   if (typeof event.type !== "string") {
     if (event.error === undefined || event.error === null) return unreadable();
-    return { kind: "failure", error: replyError(failureOf(event, written).status, data) };
+    return { kind: "failure", error: replyError(statusOf(failureOf(event, written)), data) };
   }
   // The Responses stream's own error event (`{"type":"error","code","message",…}`: a route that
   // failed once the stream was committed), said as the socket's; the turn ends at what follows.
@@ -95,6 +96,12 @@ const failureOf = (event: JsonObject, written: GatewayError | undefined): Gatewa
   written ?? inBandError("openai", event);
 
 /**
+ * The status a failure is said with on the socket: its own, but an upstream's overload OpenAI's
+ * 503, the status Codex reads `server_is_overloaded` at (core/overload.ts), as over HTTP.
+ */
+const statusOf = (failure: GatewayError): number => overloadStatus(failure, "openai") ?? failure.status;
+
+/**
  * A Responses stream's `error` event as the socket's: the status and OpenAI's type of the failure
  * it stands for (`failureOf`), in the stream's own words (its code, message and param), and its
  * place in the stream (`sequence_number`).
@@ -102,7 +109,7 @@ const failureOf = (event: JsonObject, written: GatewayError | undefined): Gatewa
 function streamError(event: JsonObject, failure: GatewayError): SocketError {
   const code = typeof event.code === "string" ? event.code : undefined;
   const message = typeof event.message === "string" ? event.message : undefined;
-  const status = failure.status;
+  const status = statusOf(failure);
   return {
     status,
     type: openAIWireError(failure).type,

@@ -116,3 +116,45 @@ test("a day's token quota that Bedrock says as a ThrottlingException (429, or a 
   );
   expect([minute.status, minute.sameRouteAgain]).toEqual([429, true]);
 });
+
+test("ModelTimeoutException (AWS's 408: the model took too long) is an upstream timeout, as Google's DEADLINE_EXCEEDED is: a retryable 504 in either caller's dialect", async () => {
+  const { errorResponse } = await import("../../http/error-body.ts");
+  const { googleFailure } = await import("../http/upstream-failure.ts");
+  const words = "Model has timed out in processing the request. Try your request again.";
+  const bedrock = bedrockFailure("br", 408, "ModelTimeoutException", words);
+  const google = googleFailure(
+    "gm",
+    {
+      status: "DEADLINE_EXCEEDED",
+      code: 504,
+      message: "Deadline expired before operation could complete.",
+      reason: undefined,
+      retryAfter: undefined,
+      quotaIds: [],
+    },
+    504,
+  );
+  for (const failure of [bedrock, google]) {
+    expect([failure.status, failure.code, failure.retryable, failure.sameRouteAgain]).toEqual([
+      504,
+      "upstream_timeout",
+      true,
+      true,
+    ]);
+    const openai = errorResponse(failure, "openai", {});
+    const anthropic = errorResponse(failure, "anthropic", {});
+    expect([openai.status, ((await openai.json()) as { error: { code: string } }).error.code]).toEqual([
+      504,
+      "upstream_timeout",
+    ]);
+    expect([anthropic.status, ((await anthropic.json()) as { error: { type: string } }).error.type]).toEqual([
+      504,
+      "timeout_error",
+    ]);
+  }
+  expect(bedrock.message).toBe(`upstream br timed out: ModelTimeoutException: ${words}`);
+  // The attempt keeps the status Bedrock answered with.
+  expect(bedrock.upstream?.status).toBe(408);
+  // A stream's exception frame (InvokeModelWithResponseStream) names it in lower camel case.
+  expect(bedrockFailure("br", 408, "modelTimeoutException", words).code).toBe("upstream_timeout");
+});

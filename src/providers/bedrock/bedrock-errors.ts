@@ -1,6 +1,7 @@
 import { ANTHROPIC_CONTEXT_TOO_LONG } from "../../core/anthropic-errors.ts";
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
+import { OVERLOADED } from "../../core/overload.ts";
 import { routeRefused } from "../../core/route-refused.ts";
 import { retryAfterOnly } from "../http/retry-headers.ts";
 import { statusFailure } from "../http/upstream-failure.ts";
@@ -24,6 +25,20 @@ const MODEL_FAULT = /^model(Stream)?Error/i;
  */
 const ROUTE_MODEL =
   /^(?:The provided model identifier is invalid\.|The provided model doesn['’]t support on-demand throughput\.|Invocation of model ID \S+ with on-demand throughput isn['’]t supported\.)/;
+/**
+ * Bedrock out of capacity for the call: ServiceUnavailableException (503, "The service isn't
+ * currently available"), and ModelNotReadyException, which AWS sends as a 429 for a model not yet
+ * loaded to serve (an imported model scaled to zero) and its SDK retries — a model that is not
+ * ready, not a rate the gateway's account exceeded: a server fault (retried, failed over), said to
+ * each caller as its own API says an overload (core/overload.ts).
+ */
+const OVERLOAD = /^(ServiceUnavailable|ModelNotReady)Exception$/i;
+/**
+ * The model took longer than Bedrock lets it (ModelTimeoutException, sent as a 408, and an
+ * InvokeModelWithResponseStream frame): an upstream timeout, the gateway's retryable 504 as
+ * Google's DEADLINE_EXCEEDED is, not a 502.
+ */
+const MODEL_TIMEOUT = /^ModelTimeoutException$/i;
 /** Exception types whose words are never about the prompt's length. */
 const NOT_THE_PROMPT =
   /^(AccessDenied|ResourceNotFound|ModelNotReady|ModelError|ModelTimeout|InternalServer|ServiceUnavailable)/i;
@@ -47,7 +62,8 @@ export function bedrockFailure(
   const name = type.split(":")[0] ?? type;
   const said = message ? `${name}: ${message}` : undefined;
   // The status Bedrock answered with, for the attempt's audit entry (a quota's 400 is judged a 429).
-  const answered = { dialect: undefined, status };
+  const overloaded = OVERLOAD.test(name);
+  const answered = { dialect: undefined, status, ...(overloaded ? OVERLOADED : {}) };
   // A quota (tokens a day, requests a minute) is a limit, whatever status carries it: AWS sends
   // ServiceQuotaExceededException as a 400 saying "Too many tokens per day", which the words
   // alone would read as a prompt too long, and a day's quota as a ThrottlingException too (its words
@@ -62,6 +78,15 @@ export function bedrockFailure(
   // as a 404 ResourceNotFoundException's are (core/upstream-fault.ts `route`), not the caller's 400.
   if (status === 400 && name === "ValidationException" && message !== undefined && ROUTE_MODEL.test(message))
     return routeRefused("route", { name: upstreamName(provider), status, said });
+  // Judged as the server fault it is, whatever status carried it; the attempt keeps Bedrock's.
+  if (overloaded)
+    return statusFailure(provider, 503, said, { retry: retryAfterOnly(retryAfter), detail: answered });
+  if (MODEL_TIMEOUT.test(name))
+    return statusFailure(provider, 504, said, {
+      timedOut: true,
+      retry: retryAfterOnly(retryAfter),
+      detail: answered,
+    });
   const tooLong =
     status === 400 &&
     message !== undefined &&

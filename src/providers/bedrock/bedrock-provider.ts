@@ -1,6 +1,6 @@
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
-import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
+import { embeddingsAnswer, readEmbeddingsAsk, tokenCappedCall } from "../../translate/openai-embeddings.ts";
 import {
   CONVERSE_TARGET,
   chatRequestToConverse,
@@ -79,7 +79,11 @@ export function createBedrockProvider(options: BedrockOptions & FinishWarning): 
     const model = String(call.body.model);
     const embedder = embedderOf(model);
     const ask = call.embeddingsAsk ?? readEmbeddingsAsk(call.body, options.name);
-    const embedded = await embedInCalls(ask.texts, embedder.perCall, call.signal, async (texts, signal) => {
+    const cap =
+      embedder.tokensPerCall === undefined
+        ? embedder.perCall
+        : await tokenCappedCall(embedder.perCall, embedder.tokensPerCall);
+    const embedded = await embedInCalls(ask.texts, cap, call.signal, async (texts, signal) => {
       const one = { ...call, signal };
       const response = await send(one, model, "invoke", JSON.stringify(embedder.request(texts, ask)));
       return embedder.answer(await readJson(one, response), response.headers.get(INPUT_TOKEN_COUNT));

@@ -138,8 +138,9 @@ describe("upstream errors keep their meaning", () => {
       answer(529, { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
     );
     expect([overloaded.status, overloaded.code, overloaded.retryable]).toEqual([502, "upstream_error", true]);
+    // Said as OpenAI says an overload (overload-wire.test.ts).
     expect(errorBody(overloaded, "openai")).toMatchObject({
-      error: { type: "server_error", code: "overloaded" },
+      error: { type: "service_unavailable_error", code: "server_is_overloaded" },
     });
     expect(errorBody(overloaded, "anthropic")).toMatchObject({ error: { type: "overloaded_error" } });
     const text = upstreamFailure("up", { status: 500, headers: new Headers(), text: "<html>oops</html>" });
@@ -626,5 +627,31 @@ describe("a 200 answer whose body is an error (some OpenAI-compatible servers an
     expect(error?.detail).toBe("upstream req_route0001 answered 200 with an error: model overloaded");
     // A real answer is none.
     expect(errorInAnswer("proxy", { choices: [], error: null })).toBeUndefined();
+  });
+});
+
+describe("an upstream's timeout is a 504 in each caller's dialect, whichever vendor timed out", () => {
+  test("Anthropic's 504 timeout_error (answered, or its stream's error event) and an OpenAI-compatible 504: the gateway's retryable upstream_timeout", async () => {
+    const { errorResponse } = await import("../../http/error-body.ts");
+    const { inBandError } = await import("../../translate/stream/in-band-error.ts");
+    const timeout = { type: "error", error: { type: "timeout_error", message: "Request timed out" } };
+    const openai504 = {
+      error: { message: "Gateway timeout", type: "server_error", param: null, code: null },
+    };
+    const failures = [
+      upstreamFailure("claude", answer(504, timeout)),
+      inBandError("anthropic", timeout),
+      upstreamFailure("oa", answer(504, openai504)),
+    ];
+    for (const failure of failures) {
+      expect([failure.status, failure.code, failure.retryable]).toEqual([504, "upstream_timeout", true]);
+      const toOpenAI = errorResponse(failure, "openai", {});
+      const toAnthropic = errorResponse(failure, "anthropic", {});
+      expect([toOpenAI.status, toAnthropic.status]).toEqual([504, 504]);
+      expect(((await toAnthropic.json()) as { error: { type: string } }).error.type).toBe("timeout_error");
+    }
+    // A caller of the upstream's own dialect still gets its body as sent.
+    expect(errorBody(failures[0] as GatewayError, "anthropic")).toEqual(timeout);
+    expect(errorBody(failures[2] as GatewayError, "openai")).toEqual(openai504);
   });
 });

@@ -12,6 +12,7 @@ import {
   refusesDeployment,
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+import { GOOGLE_OVERLOAD, OVERLOADED, saidOverloaded } from "../../core/overload.ts";
 import { routeRefused } from "../../core/route-refused.ts";
 import { statedDelayMs } from "../../core/stated-delay.ts";
 import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
@@ -68,6 +69,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
     ...(typeof body === "object" && body !== null && (anthropic || openai)
       ? { body: body as Record<string, unknown>, text: answer.text }
       : {}),
+    ...(saidOverloaded(status, anthropic?.type ?? openai?.type, openai?.code) ? OVERLOADED : {}),
   };
   const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
   const param = openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined);
@@ -93,12 +95,14 @@ export function googleFailure(
 ): GatewayError {
   const status = googleHttpStatus(google, received);
   // Google's words are in these messages: the upstream's, as every caller reads them
-  // (core/for-callers.ts), and the status Google sent for the attempt's audit entry.
-  const upstream = { dialect: undefined, status: received };
-  if (status === 504) {
-    const message = `${upstreamName(provider)} timed out${google.message ? `: ${google.message}` : ""}`;
-    return new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true, upstream });
-  }
+  // (core/for-callers.ts), and the status Google sent for the attempt's audit entry; an
+  // `UNAVAILABLE` is an overload, said as each caller's API says one (core/overload.ts).
+  const upstream = {
+    dialect: undefined,
+    status: received,
+    ...(google.status === GOOGLE_OVERLOAD ? OVERLOADED : {}),
+  };
+  if (status === 504) return timedOut(upstreamName(provider), google.message, upstream);
   if (refusesDeployment(google)) {
     const message = `${upstreamName(provider)} refused the gateway's deployment: ${google.message ?? google.status}`;
     // Where the gateway runs, not the call: the same route would refuse it again.
@@ -137,6 +141,8 @@ export interface FailureDetail {
   noErrorBody?: boolean;
   /** The quotas the upstream said were exceeded (Google's QuotaFailure, ErrorInfo): a day's is spent (core/upstream-fault.ts). */
   quotaIds?: readonly string[];
+  /** The upstream's model took too long, whatever status said so (Bedrock's ModelTimeoutException, a 408): `timedOut`. */
+  timedOut?: boolean;
 }
 
 /**
@@ -154,7 +160,8 @@ export interface FailureDetail {
  *   (core/route-refused.ts);
  * - a server fault: retryable; once every route is exhausted a caller of the upstream's dialect gets
  *   its status and body as sent (http/error-body.ts), across dialects our 502, its type mapped,
- *   saying `upstream NAME answered 503: ` and the upstream's own message, whatever its format.
+ *   saying `upstream NAME answered 503: ` and the upstream's own message, whatever its format; but
+ *   a timeout (a 504, Anthropic's `timeout_error`, or `timedOut`) our 504 (`timedOut`).
  */
 export function statusFailure(
   provider: string,
@@ -202,6 +209,7 @@ export function statusFailure(
         upstream,
       });
     case "server":
+      if (status === 504 || known.timedOut) return timedOut(name, message, upstream, known.retry);
       return new GatewayError({
         status: 502,
         code: "upstream_error",
@@ -217,6 +225,28 @@ export function statusFailure(
         upstream,
       });
   }
+}
+
+/**
+ * An upstream that timed out (Google's DEADLINE_EXCEEDED, a 504 — Anthropic's `timeout_error` —,
+ * Bedrock's ModelTimeoutException): the gateway's retryable 504 `upstream_timeout`, as its own
+ * deadline's is, in every caller's dialect (OpenAI's `server_error` at 504, Anthropic's
+ * `timeout_error`), its own words after the gateway's account; the attempt keeps the status it sent.
+ */
+function timedOut(
+  name: string,
+  said: string | undefined,
+  upstream: UpstreamErrorDetail,
+  retry: RetryHeaders = NO_RETRY_HEADERS,
+): GatewayError {
+  return new GatewayError({
+    status: 504,
+    code: "upstream_timeout",
+    message: said ? `${name} timed out: ${cutWords(withoutSecrets(said))}` : `${name} timed out`,
+    retryable: true,
+    headers: { ...retry },
+    upstream,
+  });
 }
 
 /** Fields only a real answer has (chat, completions, embeddings, messages, responses). */
@@ -252,7 +282,11 @@ export function errorInAnswer(provider: string, body: unknown): GatewayError | u
     ...(words ? { detail: `${answered}: ${words}` } : {}),
     // The status its code stands for; no body of the upstream's travels: its answer was a 200,
     // and the caller is told in its dialect's shape, the gateway's code and type for it.
-    upstream: { dialect: undefined, status: said.status },
+    upstream: {
+      dialect: undefined,
+      status: said.status,
+      ...(said.upstream.overloaded ? OVERLOADED : {}),
+    },
   });
 }
 

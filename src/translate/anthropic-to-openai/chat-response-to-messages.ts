@@ -1,8 +1,9 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
 import { openAISchemas } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { reasoningText } from "./messages-stream-writer.ts";
@@ -25,9 +26,14 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
   const choice = chat.choices[0];
   const content: JsonObject[] = [];
   const message = choice?.message;
-  // A chat server's reasoning becomes a thinking block (unsigned: no Anthropic model wrote it).
+  // A chat server's reasoning becomes a thinking block (unsigned: no Anthropic model wrote it);
+  // the blocks noted beside the message as the translation wrote it (the parse may be a copy),
+  // each with its signature (Claude's through Bedrock Converse), are those blocks.
+  const first = Array.isArray(body.choices) ? body.choices[0] : undefined;
+  const noted = isJsonObject(first) ? thinkingOf(first.message) : undefined;
   const reasoning = reasoningText(message?.reasoning_content ?? message?.reasoning);
-  if (reasoning) content.push(unsignedThinkingBlock(reasoning));
+  if (noted) content.push(...noted.flatMap(messagesThinkingBlock));
+  else if (reasoning) content.push(unsignedThinkingBlock(reasoning));
   const text = message?.content || message?.refusal;
   // A whitespace-only text ("\n\n" before a tool call) is no block: Anthropic refuses one when
   // the conversation comes back to it.
@@ -60,4 +66,14 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
     stop_sequence: stop.stop_sequence,
     usage: openAIUsageToAnthropic(chat.usage ?? {}),
   };
+}
+
+/**
+ * A noted thinking block as a Messages block: Claude's redacted thinking as `redacted_thinking`,
+ * a block with its signature as it came; none for one with neither text nor signature.
+ */
+function messagesThinkingBlock(block: ThinkingBlock): JsonObject[] {
+  if (block.redacted !== undefined) return [{ type: "redacted_thinking", data: block.redacted }];
+  if (block.thinking === "" && block.signature === "") return [];
+  return [{ type: "thinking", thinking: block.thinking, signature: block.signature }];
 }

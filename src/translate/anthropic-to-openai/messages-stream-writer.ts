@@ -11,6 +11,7 @@ import { jsonObjectOf, parseToolArguments } from "../parse-body.ts";
 import { gatheredWithin } from "../stream/output-bound.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
+import { blockText, type ThinkingStep, thinkingStepOf } from "../thinking-blocks.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { anthropicUsageOf, openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
@@ -86,6 +87,8 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   chunk(chunk: OpenAIChunk): SseEvent[] {
     const out: SseEvent[] = [];
+    const step = thinkingStepOf(chunk);
+    if (step) this.thinkingStep(step, out);
     if (chunk.usage) {
       this.usage = openAIUsageToAnthropic(chunk.usage);
       this.written = chunk.usage.completion_tokens;
@@ -93,7 +96,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue; // Anthropic has one answer; extra choices are dropped
       const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
-      if (reasoning) this.thinking(reasoning, out);
+      if (reasoning) this.thinking(blockText(step, reasoning), out);
       if (choice.delta?.content) this.text(choice.delta.content, out);
       else if (choice.delta?.refusal) {
         this.refused = true;
@@ -171,6 +174,29 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     const block =
       open?.kind === "thinking" ? open.block : this.openBlock("thinking", unsignedThinkingBlock(""), out);
     out.push(this.delta(block, { type: "thinking_delta", thinking }));
+  }
+
+  /**
+   * What the chunk's reasoning could not say in chat (thinking-blocks.ts), from a server that
+   * answers in blocks (Bedrock Converse): the signature of the thinking block open (one with no
+   * text, Claude's thinking left unshown, opened for it), Claude's redacted blocks after it, and
+   * whether the chunk's reasoning begins a block of its own. Thinking as Claude streams it, so that
+   * Claude Code sends the blocks back as it got them.
+   */
+  private thinkingStep(step: ThinkingStep, out: SseEvent[]): void {
+    if (step.signature !== undefined) {
+      const open = this.open;
+      if (open?.kind === "tool") this.tools.interrupt();
+      const block =
+        open?.kind === "thinking" ? open.block : this.openBlock("thinking", unsignedThinkingBlock(""), out);
+      out.push(this.delta(block, { type: "signature_delta", signature: step.signature }));
+    }
+    for (const data of step.redacted ?? []) {
+      if (this.open?.kind === "tool") this.tools.interrupt();
+      this.openBlock("thinking", { type: "redacted_thinking", data }, out);
+      this.close(out);
+    }
+    if (step.apart && this.open?.kind === "thinking") this.close(out);
   }
 
   private text(text: string, out: SseEvent[]): void {

@@ -92,7 +92,12 @@ describe("messagesStreamToChat", () => {
   test("an Anthropic error event mid-stream becomes OpenAI's in-stream error, without [DONE]", async () => {
     const out = await translate(sseFixture("anthropic/message-error.sse.txt"));
     expect(JSON.parse(out.at(-1)?.data ?? "")).toEqual({
-      error: { message: "Overloaded", type: "server_error", param: null, code: "overloaded" },
+      error: {
+        message: "Overloaded",
+        type: "service_unavailable_error",
+        param: null,
+        code: "server_is_overloaded",
+      },
     });
     expect(out.some((e) => e.data === "[DONE]")).toBe(false);
   });

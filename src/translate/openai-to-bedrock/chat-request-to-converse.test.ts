@@ -338,6 +338,32 @@ describe("blank text files to Converse", () => {
 });
 
 describe("stop sequences to Converse", () => {
+  test('an empty stop sequence, which OpenAI takes and Bedrock refuses (stopSequences: NonEmptyString), is left out and named "stop (empty)", or refused naming its place; whitespace goes as sent', () => {
+    const body = (stop: string | string[]) => ({
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      stop,
+    });
+    const sent = (stop: string | string[]) => chatRequestToConverse(body(stop)).inferenceConfig;
+    expect(sent(["END", "", "\n"])).toEqual({ stopSequences: ["END", "\n"] });
+    expect(sent("")).toBeUndefined();
+    expect(sent([""])).toBeUndefined();
+    const dropped = new Dropped();
+    nameUncarried(body(["END", "", "\n", ""]), CONVERSE_TARGET, dropped);
+    expect(dropped.list).toEqual(["stop (empty)"]);
+    const refusal = (stop: string | string[]) => {
+      try {
+        nameUncarried(body(stop), CONVERSE_TARGET, new Dropped("reject"));
+      } catch (error) {
+        return [(error as GatewayError).status, (error as GatewayError).param];
+      }
+      return undefined;
+    };
+    expect(refusal(["END", ""])).toEqual([400, "stop.1"]);
+    expect(refusal("")).toEqual([400, "stop"]);
+    expect(refusal(["END", "\n"])).toBeUndefined();
+  });
+
   test("an Anthropic caller's stop sequences past the 2500 Converse takes (InferenceConfiguration.stopSequences) are left out and named, or refused naming stop_sequences.2500; 2500 all go", () => {
     const stops = (n: number) => Array.from({ length: n }, (_, k) => `S${k}`);
     const body = (stop_sequences: string[]) => ({

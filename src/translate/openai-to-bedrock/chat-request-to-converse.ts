@@ -27,8 +27,9 @@ export const CONVERSE_TARGET: ChatTarget = {
   toolChoiceNone: false,
   refusesTopPWithTemperature: true,
   // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
-  // model may stop at fewer of them, never refuse them).
+  // model may stop at fewer of them, never refuse them), each a NonEmptyString.
   maxStops: 2500,
+  emptyStops: false,
 };
 
 /** A Bedrock model id, or inference profile, of Claude's (`anthropic.claude-…`, `us.anthropic.claude-…`). */
@@ -93,10 +94,21 @@ function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   if (maxTokens != null) out.maxTokens = maxTokens;
   if (request.temperature != null) out.temperature = request.temperature;
   if (request.top_p != null && !asksNothingOfClaude(request)) out.topP = request.top_p;
-  if (request.stop != null)
-    out.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  const stops = converseStops(request.stop);
+  if (stops.length > 0) out.stopSequences = stops;
   return out;
 }
+
+/**
+ * `stop` as Converse's `stopSequences`, without an empty entry: OpenAI takes `stop: ""` (and `""`
+ * in a list), Bedrock refuses the whole request for one (InferenceConfiguration.stopSequences is a
+ * list of NonEmptyString, length 1 at least: ValidationException). An empty sequence stops at
+ * nothing the caller could mean, so it is left out, named by the router (`stop (empty)`,
+ * CONVERSE_TARGET `emptyStops`); none left, none is sent. Whitespace goes as sent (`"\n"`, a
+ * completion of one line), as Converse takes it.
+ */
+const converseStops = (stop: OpenAIChatRequest["stop"]): string[] =>
+  (stop == null ? [] : typeof stop === "string" ? [stop] : stop).filter((sequence) => sequence !== "");
 
 /**
  * `top_p: 1` beside a temperature, to Claude: it samples from every token, so asks nothing, and

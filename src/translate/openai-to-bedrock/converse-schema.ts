@@ -9,10 +9,21 @@ export const converseUsage = z.looseObject({
 });
 export type ConverseUsage = z.infer<typeof converseUsage>;
 
+/**
+ * A `reasoningContent` block (ReasoningContentBlock, a union): the model's reasoning as text, with
+ * the signature Claude makes of it (`reasoningText`), or Claude's thinking encrypted
+ * (`redactedContent`, a blob: base64 in JSON). Each field is read only when it is what it says.
+ */
+const reasoningContent = z.looseObject({
+  reasoningText: z.looseObject({ text: z.string().nullish(), signature: z.string().nullish() }).nullish(),
+  redactedContent: z.string().nullish(),
+});
+export type ConverseReasoning = z.infer<typeof reasoningContent>;
+
 const contentBlock = z.looseObject({
   text: z.string().optional(),
   toolUse: z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).optional(),
-  reasoningContent: z.unknown().optional(),
+  reasoningContent: reasoningContent.nullish(),
 });
 
 export const converseResponse = z.looseObject({
@@ -33,7 +44,15 @@ export const converseStreamPayload = z.looseObject({
     .looseObject({
       text: z.string().optional(),
       toolUse: z.looseObject({ input: z.string() }).optional(),
-      reasoningContent: z.unknown().optional(),
+      // ReasoningContentBlockDelta, a union: a piece of the reasoning's text, the block's
+      // signature (once, at its end), or a redacted block's data.
+      reasoningContent: z
+        .looseObject({
+          text: z.string().nullish(),
+          signature: z.string().nullish(),
+          redactedContent: z.string().nullish(),
+        })
+        .nullish(),
     })
     .optional(),
   stopReason: z.string().optional(),

@@ -6,10 +6,18 @@ import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { ArgumentlessCalls } from "../stream/argumentless-calls.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
+import {
+  noteThinkingStep,
+  THINKING_SEPARATOR,
+  type ThinkingStep,
+  thinkingStepOf,
+} from "../thinking-blocks.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
 import { failedStop, finishReasonOfConverse } from "./converse-stop-reason.ts";
 import { converseBilledUsage, converseUsageToOpenAI } from "./converse-usage.ts";
+
+type ConverseReasoningDelta = NonNullable<NonNullable<ConverseStreamPayload["delta"]>["reasoningContent"]>;
 
 /** One decoded ConverseStream event: its `:event-type` header and JSON payload. */
 export interface ConverseEvent {
@@ -35,6 +43,13 @@ export function readConverseEvent(event: SseEvent): StreamRead<ConverseEvent> {
  * The state of one ConverseStream translated into chat chunks: which content block is which
  * tool call, the stop reason (messageStop) and the usage (metadata, which comes after it).
  * `finish` emits the closing chunks once the stream is over.
+ *
+ * Reasoning (`reasoningContent` deltas: DeepSeek-R1's, gpt-oss's, Claude's when it thinks) is
+ * `reasoning_content`, as a chat server streams it. What chat cannot say of it is noted beside the
+ * chunks (thinking-blocks.ts `ThinkingStep`), for a translation on to Messages or Responses: where
+ * a block begins after another (`apart`), a block's signature, and a redacted block. A signature
+ * or a redacted block writes no chunk of its own: a chat caller has no field for either. It is
+ * noted on the next chunk the stream writes, the finish's at the latest.
  */
 export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   private readonly chunks: ChatChunkBuilder;
@@ -44,6 +59,10 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   private usage: ConverseUsage = {};
   /** Whether the turn wrote text or a tool call: a stopReason the gateway does not know fails only a turn that wrote none. */
   private produced = false;
+  /** The content block the last reasoning came in: reasoning of another block begins a block of its own. */
+  private reasoningBlock: number | undefined;
+  /** A signature or redacted blocks said since the last chunk, for the next one (`noted`). */
+  private pending: { signature?: string; redacted?: string[] } | undefined;
 
   constructor(
     id: string,
@@ -81,11 +100,12 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
           type: "function",
           function: { name: tool.name, arguments: "" },
         };
-        return [this.chunks.delta({ tool_calls: [call] })];
+        return this.noted([this.chunks.delta({ tool_calls: [call] })]);
       }
       case "contentBlockDelta": {
         const delta = payload.delta;
         const out: SseEvent[] = [];
+        if (delta?.reasoningContent) this.reasoning(block, delta.reasoningContent, out);
         if (delta?.text) {
           this.produced = true;
           out.push(this.chunks.delta({ content: delta.text }));
@@ -97,7 +117,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
             this.chunks.delta({ tool_calls: [{ index, function: { arguments: delta.toolUse.input } }] }),
           );
         }
-        return out; // reasoning deltas have no chat-completions form
+        return this.noted(out);
       }
       case "messageStop":
         this.stopReason = payload.stopReason;
@@ -108,11 +128,47 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
         return [];
       case "contentBlockStop": {
         const empty = this.argumentless.ended(this.toolIndexOfBlock.get(block));
-        return empty ? [this.chunks.delta(empty)] : [];
+        return empty ? this.noted([this.chunks.delta(empty)]) : [];
       }
       default:
         return [];
     }
+  }
+
+  /**
+   * One `reasoningContent` delta: its text as `reasoning_content` (a block of its own when it
+   * follows another block's reasoning, after the blank line a whole answer joins two blocks with);
+   * its signature, or a redacted block's data, held for the next chunk (`noted`).
+   */
+  private reasoning(block: number, reasoning: ConverseReasoningDelta, out: SseEvent[]): void {
+    const apart = this.reasoningBlock !== undefined && this.reasoningBlock !== block;
+    if (reasoning.text) {
+      const text = apart ? THINKING_SEPARATOR + reasoning.text : reasoning.text;
+      const chunk = this.chunks.delta({ reasoning_content: text });
+      if (apart) noteThinkingStep(chunk, { ...this.takePending(), apart: true });
+      out.push(chunk);
+      this.reasoningBlock = block;
+    }
+    if (reasoning.signature) this.pending = { ...this.pending, signature: reasoning.signature };
+    if (reasoning.redactedContent) {
+      const redacted = [...(this.pending?.redacted ?? []), reasoning.redactedContent];
+      this.pending = { ...this.pending, redacted };
+      this.reasoningBlock = block;
+    }
+  }
+
+  /** What is held for the next chunk, taken. */
+  private takePending(): ThinkingStep {
+    const pending = this.pending ?? {};
+    this.pending = undefined;
+    return pending;
+  }
+
+  /** `out`, its first chunk noted with the signature or redacted blocks held, if any (and not noted yet). */
+  private noted(out: SseEvent[]): SseEvent[] {
+    const first = out[0];
+    if (this.pending && first && !thinkingStepOf(first)) noteThinkingStep(first, this.takePending());
+    return out;
   }
 
   /**
@@ -132,9 +188,11 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
 
   finish(): SseEvent[] {
     this.throwIfFailed(); // metadata never came
-    return this.chunks.closing(
-      finishReasonOfConverse(this.stopReason, this.toolIndexOfBlock.size > 0),
-      converseUsageToOpenAI(this.usage) as JsonObject,
+    return this.noted(
+      this.chunks.closing(
+        finishReasonOfConverse(this.stopReason, this.toolIndexOfBlock.size > 0),
+        converseUsageToOpenAI(this.usage) as JsonObject,
+      ),
     );
   }
 }

@@ -1,11 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import type { Usage } from "../../core/usage.ts";
+import { linearCost } from "../../pricing/catalogue.ts";
 import { finishOrFailure } from "../../testing/finish-or-failure.ts";
+import { chatResponseToMessages } from "../anthropic-to-openai/chat-response-to-messages.ts";
 import { collect, jsonFixture, payloads } from "../fixtures/load-fixture.ts";
+import { chatResponseToResponse } from "../responses/chat-response-to-response.ts";
 import { translateStream } from "../stream/stream-driver.ts";
+import { usageFromOpenAI } from "../usage-mapping.ts";
 import { converseResponseToChat } from "./converse-response-to-chat.ts";
 import { ConverseChunkWriter, type ConverseEvent, readConverseEvent } from "./converse-stream-to-chat.ts";
+import { converseBilledUsage } from "./converse-usage.ts";
 
 describe("Converse → chat", () => {
   test("a recorded tool-use response: text, tool_calls, finish reason, usage with cache tokens", () => {
@@ -43,8 +49,71 @@ describe("Converse → chat", () => {
         prompt_tokens: 524,
         completion_tokens: 57,
         total_tokens: 581,
-        prompt_tokens_details: { cached_tokens: 100 },
+        prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 12 },
       },
+    });
+  });
+
+  test("cache reads and writes, which Converse counts beside inputTokens, are in each caller's prompt once, reads as its cached tokens, writes as an Anthropic caller's cache_creation_input_tokens, and billed at their rates", () => {
+    const usage = {
+      inputTokens: 40,
+      outputTokens: 9,
+      totalTokens: 1049,
+      cacheReadInputTokens: 800,
+      cacheWriteInputTokens: 200,
+    };
+    const answered = {
+      output: { message: { role: "assistant", content: [{ text: "Hi." }] } },
+      stopReason: "end_turn",
+      usage,
+    };
+    const chat = converseResponseToChat(answered, "m", "c", 1);
+    expect(chat.usage).toEqual({
+      prompt_tokens: 1040,
+      completion_tokens: 9,
+      total_tokens: 1049,
+      prompt_tokens_details: { cached_tokens: 800, cache_write_tokens: 200 },
+    });
+    // What the gateway bills (the audit row, the price: writes at the write rate, reads at the read rate).
+    const billed = usageFromOpenAI(chat);
+    expect(billed).toEqual({
+      inputTokens: 1040,
+      outputTokens: 9,
+      cachedInputTokens: 800,
+      cacheWriteTokens: 200,
+    });
+    expect(converseBilledUsage(usage)).toEqual(billed);
+    const rates = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
+    expect(linearCost(rates, billed as Usage)).toBeCloseTo(
+      (40 * 3 + 800 * 0.3 + 200 * 3.75 + 9 * 15) / 1e6,
+      12,
+    );
+    // An Anthropic caller: Anthropic's own split, which adds up to the same prompt.
+    expect(chatResponseToMessages(chat, "m").usage).toEqual({
+      input_tokens: 40,
+      cache_creation_input_tokens: 200,
+      cache_read_input_tokens: 800,
+      output_tokens: 9,
+    });
+    // A Responses caller: the whole prompt, reads as its cached tokens.
+    expect(chatResponseToResponse(chat, { model: "m", input: "hi" }, "resp_1").usage).toMatchObject({
+      input_tokens: 1040,
+      input_tokens_details: { cached_tokens: 800 },
+      output_tokens: 9,
+      total_tokens: 1049,
+    });
+    // No cache at all: no write field, the usage as it was.
+    const plain = converseResponseToChat(
+      { ...answered, usage: { inputTokens: 40, outputTokens: 9 } },
+      "m",
+      "c",
+      1,
+    );
+    expect(plain.usage).toEqual({
+      prompt_tokens: 40,
+      completion_tokens: 9,
+      total_tokens: 49,
+      prompt_tokens_details: { cached_tokens: 0 },
     });
   });
 

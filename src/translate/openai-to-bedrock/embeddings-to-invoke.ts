@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { badRequest, upstreamError } from "../../core/gateway-error.ts";
 import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET } from "../embeddings-target.ts";
 import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
 import { parseBody } from "../parse-body.ts";
@@ -20,6 +20,11 @@ export interface BedrockEmbedder {
   readonly carries: readonly string[];
   /** Texts one call may carry. */
   readonly perCall: number;
+  /**
+   * Input tokens one call may carry in all, as the o200k tokenizer counts them, where the family
+   * caps them (`tokenCappedCall`): Cohere Embed v4.
+   */
+  readonly tokensPerCall?: number;
   request(texts: readonly string[], ask: EmbeddingsAsk): JsonObject;
   /** Reads an answer; `countHeader` is `X-Amzn-Bedrock-Input-Token-Count`, where the body has no count. */
   answer(body: unknown, countHeader: string | null): Embedded;
@@ -74,14 +79,23 @@ const titanG1: BedrockEmbedder = {
   },
 };
 
+const cohereVectors = z.array(z.array(z.number()));
+
 const cohereResponse = z.looseObject({
-  // `embeddings_by_type` (asked for with `embedding_types`), or the older plain list of floats.
-  embeddings: z.union([z.looseObject({ float: z.array(z.array(z.number())) }), z.array(z.array(z.number()))]),
+  /*
+   * `embeddings_by_type`: a list a type asked for with `embedding_types` (`{float, int8, …}`); or
+   * `embeddings_floats`, the plain list of floats: v3's without `embedding_types`, and v4's, which
+   * AWS documents answering one type asked so.
+   */
+  embeddings: z.union([cohereVectors, z.looseObject({ float: cohereVectors.optional() })]),
+  // Cohere's own API counts here; Bedrock counts in a header. Read where the header is missing.
+  meta: z.looseObject({ billed_units: z.looseObject({ input_tokens: z.unknown() }).optional() }).optional(),
 });
 
 /**
  * Cohere Embed (v3, v4) on Bedrock: up to 96 texts a call, `input_type` required (the OpenAI body
- * may carry it; `search_document` when not), the count in a response header.
+ * may carry it; `search_document` when not), float vectors asked for (what an OpenAI caller gets,
+ * base64 included: the gateway writes float32 itself), the count in a response header.
  */
 const cohere: BedrockEmbedder = {
   family: "Cohere Embed",
@@ -91,13 +105,17 @@ const cohere: BedrockEmbedder = {
     texts,
     input_type: ask.extra("input_type") ?? "search_document",
     embedding_types: ["float"],
-    ...(ask.dimensions !== undefined ? { output_dimension: ask.dimensions } : {}),
   }),
   answer: (body, countHeader) => {
-    const { embeddings } = parseBody(cohereResponse, body, "upstream");
+    const { embeddings, meta } = parseBody(cohereResponse, body, "upstream");
+    if (!Array.isArray(embeddings) && embeddings.float === undefined)
+      throw upstreamError(
+        `upstream sent Cohere embeddings of type ${Object.keys(embeddings).join(", ") || "none"}, not the float asked for`,
+      );
+    const counted = countHeader === null ? undefined : tokenCount(Number(countHeader));
     return {
-      vectors: Array.isArray(embeddings) ? embeddings : embeddings.float,
-      inputTokens: countHeader === null ? undefined : tokenCount(Number(countHeader)),
+      vectors: Array.isArray(embeddings) ? embeddings : (embeddings.float ?? []),
+      inputTokens: counted ?? tokenCount(meta?.billed_units?.input_tokens),
     };
   },
 };
@@ -116,17 +134,48 @@ function cohereV3(name: string, size: number): BedrockEmbedder {
           `${name} vectors have ${size} dimensions, no other size: ask ${size} or leave dimensions out`,
           "dimensions",
         );
-      return cohere.request(texts, { ...ask, dimensions: undefined });
+      return cohere.request(texts, ask);
     },
   };
 }
+
+/** The sizes Cohere Embed v4 makes (`output_dimension`; 1,536 when not asked). */
+const COHERE_V4_SIZES: readonly number[] = [256, 512, 1024, 1536];
+
+/**
+ * Input tokens one Cohere Embed v4 call may carry, as the o200k tokenizer counts them: AWS caps a
+ * request at 128,000 of Cohere's (its texts' together), a quarter held back for the difference of
+ * tokenizers, as for Vertex AI.
+ */
+export const COHERE_V4_TOKENS_PER_CALL = 96_000;
+
+/**
+ * Cohere Embed v4: `dimensions` is `output_dimension`, one of the four sizes it makes (any other
+ * a 400 naming `dimensions`, before AWS's ValidationException); 96 texts a call, and 128,000
+ * tokens.
+ */
+const cohereV4: BedrockEmbedder = {
+  ...cohere,
+  tokensPerCall: COHERE_V4_TOKENS_PER_CALL,
+  request: (texts, ask) => {
+    if (ask.dimensions !== undefined && !COHERE_V4_SIZES.includes(ask.dimensions))
+      throw badRequest(
+        `Cohere Embed v4 makes vectors of 256, 512, 1024 or 1536 dimensions, not ${ask.dimensions}`,
+        "dimensions",
+      );
+    return {
+      ...cohere.request(texts, ask),
+      ...(ask.dimensions !== undefined ? { output_dimension: ask.dimensions } : {}),
+    };
+  },
+};
 
 /** Each family served, with the model ids it answers for (the first that matches). */
 const FAMILIES: readonly { readonly ids: RegExp; readonly embedder: BedrockEmbedder }[] = [
   { ids: /amazon\.titan-embed-text-v2/, embedder: titan },
   // G1's ids alone (a version suffix `:N` allowed), not a later Titan that takes other fields.
   { ids: /amazon\.titan-embed-(?:text-v1|g1-text-02)(?::\d+)?$/, embedder: titanG1 },
-  { ids: /cohere\.embed-v4/, embedder: cohere },
+  { ids: /cohere\.embed-v4/, embedder: cohereV4 },
   {
     ids: /cohere\.embed-(?:english|multilingual)-light-v3/,
     embedder: cohereV3("Cohere Embed v3 light", 384),

@@ -21,7 +21,15 @@ type Role = "user" | "model";
 /** What `generateContent` can take of a chat request; the router names the rest. */
 export const GEMINI_TARGET: ChatTarget = {
   name: "Gemini",
-  carries: [...CARRIED_BY_EVERY_TARGET, "seed", "presence_penalty", "frequency_penalty", "reasoning_effort"],
+  carries: [
+    ...CARRIED_BY_EVERY_TARGET,
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "reasoning_effort",
+    "logprobs",
+    "top_logprobs",
+  ],
   strictTools: false,
   strictFormat: true,
   toolChoiceNone: true,
@@ -29,6 +37,7 @@ export const GEMINI_TARGET: ChatTarget = {
   fileUrls: true,
   refusesPenalties: true,
   refusesFormatWithTools: true,
+  refusesLogprobs: true,
   maxStops: 5,
 };
 
@@ -37,8 +46,8 @@ export const GEMINI_TARGET: ChatTarget = {
  * AI take the same body; the model goes in the URL). JSON Schemas pass as
  * `parametersJsonSchema`/`responseJsonSchema`, so nothing is lost converting to OpenAPI types.
  *
- * What it leaves out (`logprobs`, `logit_bias`, `user`, `parallel_tool_calls: false`, `strict`
- * tools, …) is named by the router (GEMINI_TARGET).
+ * What it leaves out (`logit_bias`, `user`, `parallel_tool_calls: false`, `strict` tools, …) is
+ * named by the router (GEMINI_TARGET).
  * Images and files: `data:` URLs inline; other URLs as `fileData` (Gemini fetches `gs://` and https).
  */
 export function chatRequestToGemini(body: JsonObject): JsonObject {
@@ -101,6 +110,13 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
   if (typeof body.seed === "number") out.seed = body.seed;
   if (typeof body.presence_penalty === "number") out.presencePenalty = body.presence_penalty;
   if (typeof body.frequency_penalty === "number") out.frequencyPenalty = body.frequency_penalty;
+  // The tokens' log probabilities, and the likeliest N at each step (Gemini's 1–20, chat's 0–20:
+  // none sent for 0). `top_logprobs` without `logprobs`, which OpenAI requires beside it, is not
+  // sent: Gemini's `logprobs` means nothing without `responseLogprobs` either (as the mock reads it).
+  if (body.logprobs === true) {
+    out.responseLogprobs = true;
+    if (typeof body.top_logprobs === "number" && body.top_logprobs > 0) out.logprobs = body.top_logprobs;
+  }
   const format = request.response_format;
   if (format && format.type !== "text") {
     out.responseMimeType = "application/json";

@@ -1,9 +1,13 @@
 import { z } from "zod";
 import type { JsonObject } from "../../core/dialect.ts";
 import { CARRIED_BY_EVERY_EMBEDDINGS_TARGET, type EmbeddingsTarget } from "../embeddings-target.ts";
-import type { EmbedCallCap, Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
+import {
+  type EmbedCallCap,
+  type Embedded,
+  type EmbeddingsAsk,
+  tokenCappedCall,
+} from "../openai-embeddings.ts";
 import { parseBody } from "../parse-body.ts";
-import { tokenCounter } from "../token-count.ts";
 import { tokenCount } from "../usage-mapping.ts";
 
 /*
@@ -92,20 +96,11 @@ export function vertexPredictAnswer(body: unknown): Embedded {
 export const VERTEX_TOKENS_PER_CALL = 15_000;
 
 /**
- * A text's UTF-8 bytes: no o200k count is over it, as o200k is a byte-level BPE whose every token
- * is at least one byte (a lone surrogate is the 3 bytes of U+FFFD, one token).
- */
-export const utf8Bytes = (text: string): number => Buffer.byteLength(text, "utf8");
-
-/**
  * What one Vertex `predict` call may carry: Google's Gemini embedding models take one text a call
  * there; its text-embedding models up to 250, and 20,000 input tokens in all — counted only where
  * a text's bytes could take its call past them (`EmbedCallCap.tokens.atMost`).
  */
 export async function vertexCallCap(model: string): Promise<EmbedCallCap> {
   if (model.startsWith("gemini-embedding")) return { texts: 1 };
-  return {
-    texts: 250,
-    tokens: { most: VERTEX_TOKENS_PER_CALL, count: await tokenCounter(), atMost: utf8Bytes },
-  };
+  return tokenCappedCall(250, VERTEX_TOKENS_PER_CALL);
 }

@@ -4,6 +4,7 @@ import { parseBody } from "../parse-body.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
 import { geminiCallId } from "./gemini-call-id.ts";
 import { failedFinish, finishReasonOfGemini } from "./gemini-finish-reason.ts";
+import { chatLogprobsOf } from "./gemini-logprobs.ts";
 import { type GeminiPart, type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { geminiUsageToOpenAI } from "./gemini-usage.ts";
 
@@ -16,7 +17,8 @@ export interface GeminiAnswer {
 
 /**
  * Gemini `generateContent` response → OpenAI chat.completion: each candidate a choice, text
- * parts joined (thought summaries left out), function calls as `tool_calls`. A prompt blocked
+ * parts joined (thought summaries left out), function calls as `tool_calls`, the tokens' log
+ * probabilities (`logprobsResult`) as `logprobs` when asked for. A prompt blocked
  * before any candidate answers as an empty `content_filter` choice; a candidate that ended in
  * failure (`failedFinish`) is thrown; a finishReason the gateway does not know is told to `unknown`.
  */
@@ -88,7 +90,7 @@ function choiceOf(
   return {
     index,
     message: answer.message(),
-    logprobs: null,
+    logprobs: chatLogprobsOf(candidate.logprobsResult),
     finish_reason: finishReasonOfGemini(candidate.finishReason, answer.callsTools),
   };
 }

@@ -30,6 +30,11 @@ export const geminiResponse = z.looseObject({
         index: z.number().int().nonnegative().optional(),
         content: z.looseObject({ parts: z.array(geminiPart).optional() }).optional(),
         finishReason: z.string().optional(),
+        /**
+         * The tokens' log probabilities, when asked for (`responseLogprobs`): read apart
+         * (gemini-logprobs.ts), so one the gateway cannot read costs the caller them, not the answer.
+         */
+        logprobsResult: z.unknown().optional(),
       }),
     )
     .optional(),

@@ -11,6 +11,7 @@ import { googleInBandError } from "../stream/in-band-error.ts";
 import type { StreamReader, StreamWriter } from "../stream/stream-translation.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
 import { failedFinish, finishReasonOfGemini } from "./gemini-finish-reason.ts";
+import { chatLogprobsOf } from "./gemini-logprobs.ts";
 import { promptBlockReason, toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiPart, type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { billedUsage, geminiUsageToOpenAI } from "./gemini-usage.ts";
@@ -82,7 +83,8 @@ class ChoiceState implements TurnOutput {
 /**
  * The state of one `streamGenerateContent?alt=sse` stream translated into chat chunks. Every
  * Gemini event is a partial response: text parts are deltas, a function call arrives whole,
- * `finishReason` marks the end and `usageMetadata` (latest wins) the tokens. With `n` above 1
+ * `logprobsResult` (when asked for) holds the event's tokens' log probabilities, `finishReason`
+ * marks the end and `usageMetadata` (latest wins) the tokens. With `n` above 1
  * (`candidateCount`) each candidate is a choice of its own, by its `index`: an event carries those
  * that moved on, in any order, and the stream is whole when each has finished. There a candidate's
  * failed finish (`failedFinish`), once an earlier event wrote some choice's text or call, closes
@@ -151,13 +153,22 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
       const choice = this.choice(index);
       // Another answer's with its own first event, as OpenAI streams several.
       if (!choice.opened) out.push(this.opening(index));
+      // This event's tokens' log probabilities, when asked for: on its first text, as OpenAI's
+      // come with the content they are of; on a chunk of their own in an event of no text (a
+      // call's), so the stream says every one the whole answer would.
+      let logprobs = chatLogprobsOf(candidate.logprobsResult);
       for (const part of candidate.content?.parts ?? []) {
         const text = answerText(part);
-        if (text) out.push(this.chunks.delta({ content: text }, null, index));
+        if (text) {
+          out.push(this.chunks.delta({ content: text }, null, index, logprobs));
+          logprobs = null;
+        }
         const call = toolCallOf(part);
         if (call)
           out.push(this.chunks.delta({ tool_calls: [{ index: choice.toolCalls++, ...call }] }, null, index));
       }
+      if (Array.isArray(logprobs?.content) && logprobs.content.length > 0)
+        out.push(this.chunks.delta({}, null, index, logprobs));
       if (candidate.finishReason) choice.finishReason = candidate.finishReason;
     }
     return out;

@@ -1,13 +1,14 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import type { Usage } from "../../core/usage.ts";
-import { tokenCountOrZero, usageFromOpenAI } from "../usage-mapping.ts";
+import { ofPrompt, tokenCountOrZero, usageFromOpenAI } from "../usage-mapping.ts";
 import type { GeminiUsage } from "./gemini-schema.ts";
 
 /**
  * Gemini usage → OpenAI chat usage. `promptTokenCount` already includes cached tokens, as
  * OpenAI's `prompt_tokens` does. What a tool put before the model (Search grounding, code
  * execution results) Google counts apart, in `toolUsePromptTokenCount`, and bills as input: it is
- * prompt tokens too (`totalTokenCount` sums both). Thinking tokens are billed as output, so they
+ * prompt tokens too (`totalTokenCount` sums both); its cached tokens are of the prompt, never more
+ * than it (`ofPrompt`). Thinking tokens are billed as output, so they
  * count in `completion_tokens` and are shown as `reasoning_tokens`. Audio, billed at its own rate,
  * is told by modality (`promptTokensDetails`, `candidatesTokensDetails`) and shown, where there is
  * some, as OpenAI's `audio_tokens`. Each figure is read as a count on its own (`tokenCount`): one
@@ -24,7 +25,7 @@ export function geminiUsageToOpenAI(usage: GeminiUsage): JsonObject {
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: {
-      cached_tokens: tokenCountOrZero(usage.cachedContentTokenCount),
+      cached_tokens: ofPrompt(tokenCountOrZero(usage.cachedContentTokenCount), prompt),
       ...(audioIn > 0 ? { audio_tokens: audioIn } : {}),
     },
     completion_tokens_details: {

@@ -159,10 +159,14 @@ describe("Anthropic → Responses in one pass", () => {
         new MessagesToResponsesWriter("m", options),
       ),
     );
-    expect(JSON.parse(out.at(-2)?.data ?? "{}")).toMatchObject({ type: "error", code: "overloaded" });
+    // Claude's overloaded_error as OpenAI says an overload: the code Codex reads as one.
+    expect(JSON.parse(out.at(-2)?.data ?? "{}")).toMatchObject({
+      type: "error",
+      code: "server_is_overloaded",
+    });
     expect(JSON.parse(out.at(-1)?.data ?? "{}")).toMatchObject({
       type: "response.failed",
-      response: { status: "failed", error: { code: "overloaded", message: "Overloaded" } },
+      response: { status: "failed", error: { code: "server_is_overloaded", message: "Overloaded" } },
     });
   });
 

@@ -8,6 +8,7 @@ import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
 import { gatheredWithin } from "../stream/output-bound.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
+import { blockText, type ThinkingStep, thinkingStepOf } from "../thinking-blocks.ts";
 import { compactionItem } from "./compaction.ts";
 import { GatheredText } from "./gathered-text.ts";
 import { itemDoneEvents } from "./item-done-events.ts";
@@ -76,11 +77,15 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   chunk(chunk: OpenAIChunk): SseEvent[] {
     const out: SseEvent[] = [];
+    // A server that answers in blocks (Bedrock Converse): its next block's reasoning is an item of
+    // its own, as a whole answer's noted blocks are (chat-response-to-response.ts).
+    const step = thinkingStepOf(chunk);
+    if (step?.apart) out.push(...this.reasoningApart());
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue;
       if (this.options.compaction) this.summaryText.add(this.gather(choice.delta?.content ?? ""));
-      else this.delta(choice, out);
+      else this.delta(choice, out, step);
       if (choice.finish_reason) {
         this.finishReasonSeen = true;
         this.finishReason = choice.finish_reason;
@@ -90,9 +95,13 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   /** One choice's delta as output item events: reasoning, text, tool calls. */
-  private delta(choice: NonNullable<OpenAIChunk["choices"]>[number], out: SseEvent[]): void {
+  private delta(
+    choice: NonNullable<OpenAIChunk["choices"]>[number],
+    out: SseEvent[],
+    step: ThinkingStep | undefined,
+  ): void {
     const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
-    if (reasoning) this.reasoning(this.gather(reasoning), out);
+    if (reasoning) this.reasoning(this.gather(blockText(step, reasoning)), out);
     if (choice.delta?.content)
       this.text(this.gather(choice.delta.content), outputTextLogprobs(choice.logprobs), out);
     if (choice.delta?.refusal) this.refusal(this.gather(choice.delta.refusal), out);

@@ -3,6 +3,7 @@ import type { SseEvent } from "../../core/sse.ts";
 import { answeredModel } from "../answered-model.ts";
 import { type OpenAIChunk, openAISchemas } from "../openai-schema.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
+import { noteThinkingStep, thinkingStepOf } from "../thinking-blocks.ts";
 import { usageFromOpenAI } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
 import { plainChatChunk } from "./plain-chat-chunk.ts";
@@ -17,6 +18,10 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   }
   // The everyday chunk is checked by hand; zod judges the rest (tool calls, anything odd).
   const chunk = plainChatChunk(body) ?? judged(body);
+  // What the chunk's reasoning cannot say (a block's end, its signature), noted by the translation
+  // that wrote it (Bedrock Converse's), goes on with the chunk read back (thinking-blocks.ts).
+  const step = thinkingStepOf(event);
+  if (step) noteThinkingStep(chunk, step);
   const usage = chunk.usage ? usageFromOpenAI(chunk) : undefined;
   // The model the chunk that carries the usage names: read only with it (one chunk a stream).
   if (!usage) return { kind: "chunk", chunk };

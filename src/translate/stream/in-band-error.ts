@@ -16,6 +16,7 @@ import {
   readOpenAIError,
   statusForOpenAIError,
 } from "../../core/openai-errors.ts";
+import { GOOGLE_OVERLOAD, OVERLOADED, saidOverloaded } from "../../core/overload.ts";
 import { routeRefused } from "../../core/route-refused.ts";
 import { delayHeaders, statedDelayMs, waitInWords } from "../../core/stated-delay.ts";
 import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
@@ -61,6 +62,7 @@ export function saidInBand(dialect: Dialect, event: unknown): InBandSaid {
       ...(typeof body === "object" && body !== null && (anthropic || openai)
         ? { body: body as Record<string, unknown> }
         : {}),
+      ...(saidOverloaded(status, type, openai?.code) ? OVERLOADED : {}),
     },
   };
 }
@@ -86,7 +88,7 @@ export function saidByGoogle(google: GoogleError): InBandSaid {
     ...(google.retryAfter ? { retryAfter: google.retryAfter } : {}),
     quotaIds: google.quotaIds,
     // Google's words: scrubbed of the gateway's account for the caller (core/scrub-account.ts).
-    upstream: { dialect: undefined, status },
+    upstream: { dialect: undefined, status, ...(google.status === GOOGLE_OVERLOAD ? OVERLOADED : {}) },
   };
 }
 
@@ -156,8 +158,11 @@ export function judgedInBand(said: InBandSaid): GatewayError {
       });
     case "server":
       return new GatewayError({
-        status: 502,
-        code: "upstream_error",
+        // A timeout (Anthropic's `timeout_error`, a code that stands for a 504) is the gateway's
+        // 504 in every dialect, as over HTTP (providers/http/upstream-failure.ts `timedOut`).
+        ...(status === 504
+          ? { status: 504, code: "upstream_timeout" }
+          : { status: 502, code: "upstream_error" }),
         message,
         retryable: true,
         ...(said.detail ? { detail: said.detail } : {}),

@@ -246,6 +246,7 @@ export function cloudGateway(): CloudGateway {
           },
           { name: "titan-embed", routes: [{ provider: "br", model: "amazon.titan-embed-text-v2:0" }] },
           { name: "cohere-embed", routes: [{ provider: "br", model: "cohere.embed-english-v3" }] },
+          { name: "cohere-v4-embed", routes: [{ provider: "br", model: "us.cohere.embed-v4:0" }] },
           { name: "gemini-embed", routes: [{ provider: "gm", model: "gemini-embedding-001" }] },
           { name: "vertex-embed", routes: [{ provider: "vx", model: "text-embedding-005" }] },
           { name: "vertex-gemini-embed", routes: [{ provider: "vx", model: "gemini-embedding-001" }] },

@@ -1,0 +1,154 @@
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GatewayError } from "../core/gateway-error.ts";
+import { GatewayCallError } from "./admin-fetch.ts";
+import { EXIT, UsageError } from "./exit-code.ts";
+import { inFlagWords, withFlagWords } from "./flag-words.ts";
+
+// A refusal of what a flag gave names the flag (`--budget`), not the API's field (`budget_usd`),
+// whose spelling the user of the command line never typed.
+
+// Each command is a process of its own: about a second a start, on a shared machine.
+setDefaultTimeout(60_000);
+
+const main = join(import.meta.dir, "../main.ts");
+const dir = mkdtempSync(join(tmpdir(), "mindgw-flag-words-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `mindgw …` from source in `cwd`, with none of the MINDGW_* fallbacks of this process. */
+function mindgw(args: string[], cwd = dir) {
+  const run = Bun.spawnSync([process.execPath, main, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: run.exitCode, stdout: run.stdout.toString(), stderr: run.stderr.toString() };
+}
+
+describe("inFlagWords", () => {
+  const fields = ["rpm", "budget_usd", "expires_in", "expires_at", "tenant"];
+  const flagOf = { budget_usd: "--budget" };
+
+  test("the field a refusal starts with is its flag; a field with _ named further on is too", () => {
+    expect(inFlagWords("budget_usd: expected a number", fields, { flagOf })).toBe(
+      "--budget: expected a number",
+    );
+    expect(inFlagWords("rpm: expected a whole number", fields)).toBe("--rpm: expected a whole number");
+    expect(inFlagWords("expires_in: give expires_at or expires_in, not both", fields)).toBe(
+      "--expires-in: give --expires-at or --expires-in, not both",
+    );
+  });
+
+  test("a message that starts with no field, and a value quoted back, are left as they were", () => {
+    expect(inFlagWords('no key with id or name "expires_at"', fields)).toBe(
+      'no key with id or name "expires_at"',
+    );
+    expect(inFlagWords('tenant: "expires_at" is not a configured tenant', fields)).toBe(
+      '--tenant: "expires_at" is not a configured tenant',
+    );
+    expect(inFlagWords("model: too long", fields)).toBe("model: too long");
+  });
+
+  test("a 400 of the store's checks becomes a usage error; a gateway's refusal keeps its exit code", () => {
+    const local = withFlagWords(
+      new GatewayError({ status: 400, code: "invalid_request", message: "rpm: x" }),
+      ["rpm"],
+    );
+    expect(local).toBeInstanceOf(UsageError);
+    expect((local as Error).message).toBe("--rpm: x");
+    const remote = withFlagWords(new GatewayCallError("gateway refused: rpm: x", EXIT.usage), ["rpm"]);
+    expect(remote).toBeInstanceOf(GatewayCallError);
+    expect([(remote as GatewayCallError).message, (remote as GatewayCallError).exitCode]).toEqual([
+      "gateway refused: --rpm: x",
+      EXIT.usage,
+    ]);
+    const other = new GatewayCallError("cannot reach the gateway at http://gw", EXIT.failure);
+    expect(withFlagWords(other, ["rpm"])).toBe(other);
+  });
+});
+
+describe("the commands", () => {
+  test("keys create: a refused key names its flag, exit 2, and leaves no new database behind", () => {
+    const config = join(dir, "create.yaml");
+    writeFileSync(config, "storage: { path: ./create.db }\ntenants: [ { name: team-a } ]\n");
+    const cases: [string[], string][] = [
+      [["--budget", "abc"], "mindgw: --budget: expected a number\n"],
+      [["--role", "root"], 'mindgw: --role: Invalid option: expected one of "admin"|"user"|"worker"\n'],
+      [["--expires-in", "0s"], "mindgw: --expires-in: expected a duration above 0, like 30d\n"],
+      [
+        ["--tenant", "team-b"],
+        'mindgw: --tenant: "team-b" is not a configured tenant; known tenants: team-a (or "default" for a key outside every tenant)\n',
+      ],
+    ];
+    for (const [flags, said] of cases) {
+      const out = mindgw(["keys", "create", "--name", "alice", "-c", config, ...flags]);
+      expect({ flags, code: out.code, stderr: out.stderr }).toEqual({ flags, code: 2, stderr: said });
+      expect(existsSync(join(dir, "create.db"))).toBe(false);
+    }
+    const made = mindgw(["keys", "create", "--name", "alice", "-c", config, "--json"]);
+    expect(made.code).toBe(0);
+    expect(existsSync(join(dir, "create.db"))).toBe(true);
+  });
+
+  test("keys update: its flags' words, and none (not leaving the flag out) for no limit", () => {
+    const config = join(dir, "update.yaml");
+    writeFileSync(config, "storage: { path: ./update.db }\n");
+    expect(mindgw(["keys", "create", "--name", "bob", "-c", config]).code).toBe(0);
+    const cases: [string[], string][] = [
+      [
+        [],
+        "mindgw: nothing to change: give at least one of --models, --rpm, --tpm, --budget, --expires-in, --expires-at\n",
+      ],
+      [["--rpm", "0"], "mindgw: --rpm: must be at least 1 (none for no limit)\n"],
+      [["--budget", "-1"], "mindgw: --budget: must be more than 0 (none for no budget)\n"],
+      [
+        ["--expires-in", "1d", "--expires-at", "2030-01-01T00:00:00Z"],
+        "mindgw: --expires-in: give --expires-at or --expires-in, not both\n",
+      ],
+      [
+        ["--expires-at", "2020-01-01T00:00:00Z"],
+        "mindgw: --expires-at: is in the past: the key would be born expired\n",
+      ],
+    ];
+    for (const [flags, said] of cases) {
+      const out = mindgw(["keys", "update", "bob", "-c", config, ...flags]);
+      expect({ flags, code: out.code, stderr: out.stderr }).toEqual({ flags, code: 2, stderr: said });
+    }
+    const grace = mindgw(["keys", "rotate", "bob", "-c", config, "--grace", "soon"]);
+    expect([grace.code, grace.stderr]).toEqual([
+      2,
+      "mindgw: --grace: expected a duration like 10m, 12h, 30d\n",
+    ]);
+  });
+
+  test("audit query and shadow report: a refused filter names its flag; a span past 1970 is everything, not a refusal", () => {
+    const config = join(dir, "audit.yaml");
+    writeFileSync(config, "storage: { path: ./audit.db }\n");
+    expect(mindgw(["keys", "create", "--name", "carol", "-c", config]).code).toBe(0);
+    const limit = mindgw(["audit", "query", "-c", config, "--limit", "0"]);
+    expect([limit.code, limit.stderr]).toEqual([
+      2,
+      "mindgw: --limit: Too small: expected number to be >=1\n",
+    ]);
+    const from = mindgw(["audit", "query", "-c", config, "--from", "yesterday"]);
+    expect(from.code).toBe(2);
+    expect(from.stderr).toStartWith("mindgw: --from: expected epoch milliseconds");
+    const keyId = mindgw(["shadow", "report", "-c", config, "--key-id", ""]);
+    expect([keyId.code, keyId.stderr]).toEqual([
+      2,
+      "mindgw: --key-id: Too small: expected string to have >=1 characters\n",
+    ]);
+    // 999999999 days before now is before 1970: every row since, as a shorter span would be.
+    for (const args of [
+      ["audit", "query", "--since", "999999999d"],
+      ["audit", "export", "--from", "999999999d"],
+      ["shadow", "report", "--since", "999999999d"],
+    ]) {
+      const out = mindgw([...args, "-c", config]);
+      expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 0, stderr: "" });
+    }
+  });
+});

@@ -1,0 +1,51 @@
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// Each command is a process of its own: about a second a start, on a shared machine.
+setDefaultTimeout(60_000);
+
+const main = join(import.meta.dir, "../main.ts");
+
+/** `mindgw worker …` from source, with a token and an upstream it never reaches. */
+function worker(connect: string) {
+  const run = Bun.spawnSync(
+    [
+      process.execPath,
+      main,
+      "worker",
+      "--connect",
+      connect,
+      "--token",
+      "mgw_t",
+      "--upstream",
+      "http://127.0.0.1:9/v1",
+    ],
+    {
+      env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 20_000,
+    },
+  );
+  return { code: run.exitCode, stderr: run.stderr.toString() };
+}
+
+test("a --connect the worker could never dial is a usage error naming the flag (and which entry), before it starts; never echoed", () => {
+  const said = "give the gateway's ws://, wss://, http:// or https:// URL (wss://gw.example.com)";
+  const cases: [string, string][] = [
+    // Was "error Invalid URL" in a log line: no flag, no entry.
+    ["gw example com", `mindgw: --connect: not a URL: ${said}\n`],
+    ["wss://gw.example.com,", `mindgw: --connect (entry 2 of 2): empty: ${said}\n`],
+    [
+      "ftp://gw.example.com",
+      "mindgw: --connect must be a ws://, wss://, http:// or https:// URL, not ftp:\n",
+    ],
+    [
+      "wss://a.example.com,wss://b.example.com/?token=mgw_secret",
+      "mindgw: --connect must not carry credentials or a query string; the token goes in --token (entry 2 of 2)\n",
+    ],
+  ];
+  for (const [connect, stderr] of cases)
+    expect({ connect, ...worker(connect) }).toEqual({ connect, code: 2, stderr });
+});

@@ -61,7 +61,14 @@ async function* eventsWithout(
         choice.delta.content = "";
         owed.set(index, rest.slice(content.length));
         changed = true;
-      } else owed.set(index, "");
+      } else {
+        // Parted from the prefix after a start of it was held back: that start was the answer's.
+        if (rest !== prefix) {
+          choice.delta.content = prefix.slice(0, prefix.length - rest.length) + content;
+          changed = true;
+        }
+        owed.set(index, "");
+      }
     }
     // Every choice past the prefix (one answer, mostly): the rest of the stream goes as it came.
     if (owed.size >= answers && [...owed.values()].every((rest) => rest === "")) open = false;

@@ -134,6 +134,11 @@ describe("withoutEchoedPrefix", () => {
 
   test("an answer that does not begin with the prefix is left as it is", async () => {
     expect(await texts([chunk("red"), chunk("}")], '{"colour": ')).toEqual(["red", "}"]);
+    // Its first delta a start of the prefix, held back, then given back with the delta that parts from it.
+    expect(await texts([chunk("Hel"), chunk("p is on the way")], "Hello there")).toEqual([
+      "",
+      "Help is on the way",
+    ]);
   });
 
   test("each choice's own prefix, every choice read until each is past it", async () => {

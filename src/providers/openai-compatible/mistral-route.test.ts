@@ -165,6 +165,21 @@ describe("Claude Code on a Mistral route (the Messages front door)", () => {
 });
 
 describe("OpenAI-dialect callers on a Mistral route", () => {
+  test("a caller's own prefix: true is Mistral's to answer as it does, the prefix again at the answer's start (stream and whole)", async () => {
+    // Mistral's guide reads such an answer from len(prefix): the gateway strips only a prefix it asked for.
+    for (const stream of [false, true]) {
+      const dispatched = await dispatch("chat", {
+        model: "m",
+        stream,
+        messages: [
+          { role: "user", content: "Name a colour, as JSON." },
+          { role: "assistant", content: '{"colour": ', prefix: true },
+        ],
+      });
+      expect(await textOf(dispatched)).toBe('{"colour": Bonjour.');
+    }
+  });
+
   test("an Agents SDK handoff's history (OpenAI's call ids) and a late system message, as chat", async () => {
     const body: JsonObject = {
       model: "m",

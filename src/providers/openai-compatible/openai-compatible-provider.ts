@@ -85,10 +85,13 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
 
   /**
    * The text a Mistral-checked server (`mistralChat`) writes again at the start of its answer:
-   * the prefix the call asks it to continue (mistral-chat.ts), which the answer goes without.
+   * the prefix the gateway asked it to continue (mistral-chat.ts), which the answer goes without.
+   * A caller's own `prefix: true` is Mistral's API used as Mistral documents it: the caller reads
+   * the answer from `len(prefix)`, so its answer is left as Mistral gives it.
    */
-  function echoedPrefix(upstream: ProviderCall): string | undefined {
+  function echoedPrefix(call: ProviderCall, upstream: ProviderCall): string | undefined {
     if (!options.preset?.mistralChat || upstream.operation !== "chat") return undefined;
+    if (mistralPrefix(call.body) !== undefined) return undefined;
     return mistralPrefix(upstream.body);
   }
 
@@ -98,7 +101,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     if (call.native && !options.auth) {
       try {
         const upstream = upstreamOf(call);
-        if (echoedPrefix(upstream) === undefined)
+        if (echoedPrefix(call, upstream) === undefined)
           return postNative(options.name, urlOf(call), headers, upstream, doFetch);
         return generalCall(call, upstream);
       } catch (error) {
@@ -113,7 +116,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     const url = urlOf(call);
     const auth = options.auth;
     // An answer that repeats the prefix it continues is decoded to go without it, whoever asked.
-    const prefix = echoedPrefix(upstream);
+    const prefix = echoedPrefix(call, upstream);
     if (prefix !== undefined)
       return withoutEchoedPrefix(await decodedCall(url, upstream), prefix, answers(call));
     if (call.native) {

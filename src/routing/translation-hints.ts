@@ -203,7 +203,12 @@ const PENALTY_REFUSAL = /\bPenalty is not enabled for\b/;
  * the current model."), Vertex AI's ("Unable to submit request because Logprobs is not supported
  * for this model.").
  */
-const LOGPROBS_REFUSAL = /\bLogprobs is not (?:supported|enabled) for\b/;
+// Google's words (the Gemini API's, now and before, and Vertex AI's: "Logprobs is not enabled for
+// models/…", "Unable to submit request because Logprobs is not supported for this model."), and any
+// refusal naming log probabilities as unsupported, as Google's streaming API is reported to answer
+// them in words not recorded here: a call that went through with them dropped is never failed.
+const LOGPROBS_REFUSAL =
+  /\b(?:response_?)?logprobs\b.*\b(?:not (?:supported|enabled|allowed)|unsupported)\b|\b(?:not supported|unsupported)\b.*\b(?:response_?)?logprobs\b/is;
 const CALLER_FIELD_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
   ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
   ["presence_penalty", PENALTY_REFUSAL],

@@ -195,7 +195,8 @@ const topLevelError = z.looseObject({
 
 /**
  * Reads an OpenAI error body (`{"error":{...}}`, `{"error":"text"}` from some servers, vLLM's
- * fields at the top, or FastAPI's `{"detail":…}`: core/fastapi-error.ts).
+ * fields at the top, or FastAPI's `{"detail":…}`, at the top or as Mistral's `message`:
+ * core/fastapi-error.ts).
  */
 export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const parsed = openAIErrorBody.safeParse(body);
@@ -211,10 +212,16 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const text = z.looseObject({ error: z.string() }).safeParse(body);
   if (text.success) return { message: text.data.error };
   const top = topLevelError.safeParse(body);
-  if (!top.success) return readFastApiError(body);
+  // Mistral's API also says a field its schema refuses as FastAPI's `detail` inside its own
+  // envelope: `{"object":"error","message":{"detail":[…]},"type":"invalid_request_error",…}`.
+  if (!top.success) return readFastApiError(body) ?? readFastApiError(nestedMessage(body));
   const { message, type, param } = top.data;
   return { message, ...(type ? { type } : {}), ...(param ? { param } : {}) };
 }
+
+/** An error body's `message` when it is an object (Mistral's envelope of FastAPI's `detail`). */
+const nestedMessage = (body: unknown): unknown =>
+  typeof body === "object" && body !== null && "message" in body ? body.message : undefined;
 
 /**
  * The gateway's code for a caller-fault OpenAI upstream error (a 4xx other than 401/403/429, and

@@ -67,7 +67,11 @@ export interface ResponsesContext {
 export interface AdaptedCall {
   readonly operation: Operation;
   readonly body: JsonObject;
-  json(body: JsonObject): JsonObject;
+  /**
+   * The answer in the caller's dialect. `sent`: the body as the attempt sent it (its hints
+   * applied), for what the answer is read against (a translation's bound on it: cut-tool-call.ts).
+   */
+  json(body: JsonObject, sent?: JsonObject): JsonObject;
   /**
    * A translated call's request as the caller sent it (absent where the answer goes back as the
    * upstream gave it): a whole answer whose upstream reported no usage is estimated from its prompt,
@@ -84,6 +88,7 @@ export interface AdaptedCall {
     events: AsyncIterable<SseEvent>,
     onUsage?: UsageSeen,
     maxBody?: number,
+    sent?: JsonObject,
   ) => TranslatedStream;
   /** What translation had to leave out, by name (the `x-mindgw-dropped` header, the audit row). */
   readonly dropped?: readonly string[];

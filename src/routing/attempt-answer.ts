@@ -38,7 +38,7 @@ export function answerOf(
     // A filter's refusal that came as an answer fails over as its 400 would, where fallback_on says so.
     if (reply.refusal && call.target.refusalFailsOver) throw reply.refusal;
     call.readWhole(reply.body);
-    return { kind: "json", body: call.adapted.json(withUsageTold(call, reply.body)) };
+    return { kind: "json", body: call.adapted.json(withUsageTold(call, reply.body), call.sent) };
   }
   return firstEvent(call, reply.events);
 }
@@ -85,7 +85,12 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
       ? new CountedEvents(events)
       : undefined;
   const upstream = counted ?? events;
-  const translated = adapted.stream?.(upstream, (found, model) => call.record(found, model), call.maxBody);
+  const translated = adapted.stream?.(
+    upstream,
+    (found, model) => call.record(found, model),
+    call.maxBody,
+    call.sent,
+  );
   const direct = !translated || translated.source === upstream;
   if (events instanceof TranslatedEvents && direct) {
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the

@@ -45,11 +45,13 @@ export function logRefusedField(
   refused: RefusedHint,
 ): void {
   const again =
-    refused.fits === undefined
-      ? "without it"
-      : refused.fitsBy === "model"
-        ? "with the most the model writes"
-        : "with the max_tokens the window leaves";
+    refused.renamed !== undefined
+      ? `as ${refused.renamed}`
+      : refused.fits === undefined
+        ? "without it"
+        : refused.fitsBy === "model"
+          ? "with the most the model writes"
+          : "with the max_tokens the window leaves";
   log(`route's model refused a field the caller's API takes: sent again ${again}`, {
     request_id: request.requestId,
     route: route.label,

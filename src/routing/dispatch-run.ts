@@ -16,7 +16,7 @@ import type { ModelPlan } from "./route-table.ts";
 import { RoutesTried } from "./routes-tried.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
-import { type RefusedHint, refusedHint } from "./translation-hints.ts";
+import { type RefusedHint, refusedHint, renamedBound } from "./translation-hints.ts";
 import {
   abortReason,
   attemptFailed,
@@ -284,12 +284,16 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
    * tried again at most once a hint: Haiku 4.5 refuses both the effort and `top_p` beside
    * `temperature`), and a field never left out under `translation.unsupported: reject`, where the
    * caller asked to hear of what cannot be carried rather than go without it (a bound lowered to
-   * what fits leaves nothing out).
+   * what fits, or sent under its older name, leaves nothing out). A `max_completion_tokens` the
+   * upstream does not know goes as `max_tokens` (`renamedBound`), for a caller of any dialect.
    */
   private refusedHint(call: RouteAttempt | undefined, thrown: unknown): RefusedHint | undefined {
     if (call === undefined) return undefined;
-    const refused = refusedHint(thrown, call.adapted.hints);
-    return refused?.fits === undefined && this.policy.unsupported === "reject" ? undefined : refused;
+    const { adapted } = call;
+    const refused =
+      refusedHint(thrown, adapted.hints) ?? renamedBound(thrown, adapted.body, adapted.callerNames);
+    const leavesOut = refused?.fits === undefined && refused?.renamed === undefined;
+    return leavesOut && this.policy.unsupported === "reject" ? undefined : refused;
   }
 
   /**

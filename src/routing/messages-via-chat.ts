@@ -6,6 +6,7 @@ import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stre
 import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
 import { CallerPaths, MESSAGES_FIELDS } from "../translate/caller-paths.ts";
 import { nameUncarried } from "../translate/chat-target.ts";
+import { sentBound, wholeCutTold } from "../translate/cut-tool-call.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
@@ -50,10 +51,13 @@ export function messagesViaChat(
       ...callerFieldHints(chat, provider.chatTarget, formatField(body)),
     },
     prompt: body,
-    json: (reply) => chatResponseToMessages(reply, model),
-    stream: (events, onUsage, maxHeld = DEFAULT_MAX_UPSTREAM_BODY) =>
+    // Read against the bound the attempt sent (a hint may have lowered it): a last call it cut,
+    // which vLLM says `tool_calls`, is `max_tokens` (cut-tool-call.ts).
+    json: (reply, sent) => chatResponseToMessages(wholeCutTold(reply, sentBound(sent)), model),
+    stream: (events, onUsage, maxHeld = DEFAULT_MAX_UPSTREAM_BODY, sent) =>
       chatStreamToMessages(events, {
         requestedModel: model,
+        bound: sentBound(sent),
         // The characters counted, no tokenizer: called once, when the stream starts.
         promptTokens: () => estimatedPromptTokens(body),
         // Its estimate in `message_delta` too, should the upstream report no usage.

@@ -106,7 +106,7 @@ describe("a Gemini turn's signed tool-call ids reach any other upstream plain, o
   });
 
   test("chat on a preset that rewrites the body (legacyMaxTokens): plain, max_tokens as the preset writes it", async () => {
-    const sent = await sentUpstream(openai("mistral"), "chat", chatTurn({ max_completion_tokens: 9 }));
+    const sent = await sentUpstream(openai("ollama"), "chat", chatTurn({ max_completion_tokens: 9 }));
     expect(sent).toMatchObject({
       max_tokens: 9,
       messages: [{}, { tool_calls: [{ id: plain }] }, { tool_call_id: plain }],

@@ -3,6 +3,7 @@ import { badRequest, GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
+import { sentBound, wholeCutTold } from "../translate/cut-tool-call.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { parseBody } from "../translate/parse-body.ts";
 import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
@@ -157,8 +158,10 @@ export function responsesViaChat(
   return {
     ...sentViaChat(translated, chat, target),
     prompt: body,
-    json(reply) {
-      const answer = chat.json(reply);
+    json(reply, sent) {
+      // Read against the bound the attempt sent: a last call it cut, which vLLM says
+      // `tool_calls`, leaves the response incomplete (cut-tool-call.ts).
+      const answer = wholeCutTold(chat.json(reply), chatBound(target, sent));
       const response = chatResponseToResponse(answer, body, context.id, tools, thinkingBackTo);
       // A compaction (Codex's `compaction_trigger`): the summary as the one `compaction` item.
       const out = compact
@@ -167,7 +170,7 @@ export function responsesViaChat(
       context.onResponse(out);
       return out;
     },
-    stream(events, onUsage, maxBody = DEFAULT_MAX_UPSTREAM_BODY) {
+    stream(events, onUsage, maxBody = DEFAULT_MAX_UPSTREAM_BODY, sent) {
       // Every stream goes through the one translation loop (translate/stream/stream-translation.ts).
       // Nothing is filtered first: the chat request asks for usage itself (responses-request-to-
       // chat.ts), so `chat.keep` is never set here and the usage chunk is read by the writer.
@@ -195,10 +198,18 @@ export function responsesViaChat(
         const writer = new MessagesToResponsesWriter(model, { ...options, thinkingBackTo });
         return translateStream(events, readMessagesEvent, writer, onUsage);
       }
-      return chatStreamToResponses(events, { ...options, ...(onUsage ? { onUsage } : {}) });
+      return chatStreamToResponses(events, {
+        ...options,
+        bound: chatBound(target, sent),
+        ...(onUsage ? { onUsage } : {}),
+      });
     },
   };
 }
+
+/** The bound the chat request sent to a chat upstream set on its answer (cut-tool-call.ts). */
+const chatBound = ({ provider }: Target, sent: JsonObject | undefined): number | undefined =>
+  provider.dialect === "openai" ? sentBound(sent) : undefined;
 
 /**
  * `POST /v1/responses/compact` where the upstream has no Responses API: the model is asked for

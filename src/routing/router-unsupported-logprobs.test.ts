@@ -11,6 +11,11 @@ describe("logprobs, which some Gemini models refuse", () => {
     "Logprobs is not enabled for models/gemini-2.5-pro",
     "Logprobs is not supported for the current model.",
     "Unable to submit request because Logprobs is not supported for this model.",
+    // Words not seen from Google but of the kind others report of its streaming API: any refusal
+    // naming logprobs as unsupported is one (a streamed call that went through with them dropped
+    // before logprobs were carried must not fail now).
+    "responseLogprobs is not supported in streaming mode.",
+    "Streaming is unsupported with response_logprobs",
   ];
   const refused = (message: string) => ({ error: { code: 400, message, status: "INVALID_ARGUMENT" } });
   /** A Gemini route whose model gives no log probabilities: the chat body goes to the provider, which translates it. */

@@ -3,7 +3,7 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { ChatTarget } from "../translate/chat-target.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
-import type { CallerNames } from "./caller-param.ts";
+import { type CallerNames, type CallerNaming, callerName } from "./caller-param.ts";
 
 /**
  * A field that only tunes the answer, which the caller's own API takes, refused by the route's
@@ -62,6 +62,11 @@ export interface RefusedHint {
   readonly fits?: number;
   /** What bounds `fits`: the context window past the prompt, or the most the model writes. */
   readonly fitsBy?: "window" | "model";
+  /**
+   * The name the field goes under instead, its value kept: `max_tokens` for a
+   * `max_completion_tokens` the upstream does not know (`renamedBound`).
+   */
+  readonly renamed?: string;
   /**
    * The other hints the same words refuse, which name no field (Gemini's "Penalty is not enabled"
    * for either penalty): left out with this one, so one call again serves for all of them.
@@ -198,7 +203,12 @@ const PENALTY_REFUSAL = /\bPenalty is not enabled for\b/;
  * the current model."), Vertex AI's ("Unable to submit request because Logprobs is not supported
  * for this model.").
  */
-const LOGPROBS_REFUSAL = /\bLogprobs is not (?:supported|enabled) for\b/;
+// Google's words (the Gemini API's, now and before, and Vertex AI's: "Logprobs is not enabled for
+// models/…", "Unable to submit request because Logprobs is not supported for this model."), and any
+// refusal naming log probabilities as unsupported, as Google's streaming API is reported to answer
+// them in words not recorded here: a call that went through with them dropped is never failed.
+const LOGPROBS_REFUSAL =
+  /\b(?:response_?)?logprobs\b.*\b(?:not (?:supported|enabled|allowed)|unsupported)\b|\b(?:not supported|unsupported)\b.*\b(?:response_?)?logprobs\b/is;
 const CALLER_FIELD_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
   ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
   ["presence_penalty", PENALTY_REFUSAL],
@@ -237,6 +247,42 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
   }
   return undefined;
 }
+
+/**
+ * A chat request's `max_completion_tokens` that its upstream refuses as a field it does not know,
+ * to be sent as `max_tokens`, the older name every OpenAI-compatible server reads for the same
+ * bound (a server that knows only that one is a preset's `legacyMaxTokens`; this is one no preset
+ * names): Mistral's API ("max_completion_tokens: Extra inputs are not permitted", its 422),
+ * Azure OpenAI's older API versions ("Unrecognized request argument supplied:
+ * max_completion_tokens"), a server that says "Unsupported parameter: 'max_completion_tokens'".
+ * The caller's bound is kept, only its name changes, whichever dialect the caller speaks (its own
+ * field, or one a translation wrote for its `max_tokens` or `max_output_tokens`). Undefined for
+ * any other failure, or a body without the field (sent once renamed, it is not renamed again).
+ */
+export function renamedBound(
+  error: unknown,
+  body: JsonObject,
+  names?: CallerNaming,
+): RefusedHint | undefined {
+  if (body.max_completion_tokens == null || !(error instanceof GatewayError)) return undefined;
+  if (error.status !== 400 && error.status !== 422) return undefined;
+  const unknown =
+    (error.upstream?.code === "unsupported_parameter" && error.param === BOUND) ||
+    UNKNOWN_BOUND.some((refusal) => refusal.test(error.message));
+  if (!unknown) return undefined;
+  return { path: BOUND, callerName: callerName(names, BOUND) ?? BOUND, renamed: "max_tokens" };
+}
+
+const BOUND = "max_completion_tokens";
+
+/** How servers refuse a `max_completion_tokens` they do not know, the field named. */
+const UNKNOWN_BOUND = [
+  // FastAPI's check of a request with a field its schema has not (core/fastapi-error.ts), one
+  // entry of several ("store: Extra inputs are not permitted; max_completion_tokens: …").
+  /(?:^|; )max_completion_tokens: Extra inputs are not permitted\b/,
+  /^Unrecognized request argument supplied: max_completion_tokens\b/,
+  /^Unsupported parameter: 'max_completion_tokens'/,
+];
 
 /** Where a bound on the answer is, by dialect: Messages' `max_tokens`, chat's `max_completion_tokens`. */
 const BOUNDS = ["max_tokens", "max_completion_tokens"] as const;
@@ -298,6 +344,13 @@ export function withoutHint(adapted: AdaptedCall, hint: RefusedHint): AdaptedCal
     return also.reduce(withoutHint, withoutHint(adapted, first));
   }
   const hints = othersThan(adapted.hints, hint.path);
+  if (hint.renamed !== undefined) {
+    const { [hint.path]: value, ...others } = adapted.body;
+    const body = { ...others, [hint.renamed]: adapted.body[hint.renamed] ?? value };
+    // A same-dialect call's bytes are the caller's, with the old name: its body is sent instead.
+    const native = adapted.native && { ...adapted.native, rewritten: true };
+    return { ...adapted, body, hints, ...(native ? { native } : {}) };
+  }
   if (hint.fits !== undefined)
     return { ...adapted, body: { ...adapted.body, [hint.path]: hint.fits }, hints };
   const dropped = adapted.dropped ?? [];

@@ -113,6 +113,34 @@ describe("Claude Code through mindgw", () => {
     expect(turn?.reasoning_content).toBe(`Thinking over ${first.length} messages.`);
   });
 
+  test("the mistral preset: a Bash tool loop on a model Mistral's API checks (its fields, its message order, its ids)", async () => {
+    // The fake refuses, in Mistral's words, what Mistral's API refuses (test/fake-upstream/mistral-api.ts):
+    // a field its schema has not (`stream_options`, `user`, `max_completion_tokens`), a message order
+    // OpenAI takes and it does not, a tool-call id not of 9 letters and digits.
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "mistral",
+      models: MODELS,
+      prompt: PROMPT,
+      flags: FLAGS,
+      route: { model: "devstral-medium-latest" },
+    });
+    expect(report.client.exitCode).toBe(0);
+    expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
+    const calls = seen(report).filter((request) => request.path === "/v1/chat/completions");
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    for (const call of calls)
+      expect([call.body.stream_options, call.body.user, call.body.max_completion_tokens]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    const history = calls.at(-1)?.body.messages as { role: string; tool_call_id?: string }[];
+    expect(history.at(-1)?.role).toBe("tool");
+    expect(history.at(-1)?.tool_call_id).toMatch(/^[a-zA-Z0-9]{9}$/);
+    const rows = (report.audit as Row[]).filter((row) => row.frontDoor === "messages");
+    expect(rows.map((row) => row.status)).toEqual(calls.map(() => 200));
+  });
+
   test("an unknown key: Claude Code says it failed to authenticate and stops, without retrying for minutes", async () => {
     // Claude Code sends a 401 again ten times over some three minutes unless the answer says
     // `x-should-retry: false`; told so, it gives up at once. Killed after 60 s, it would not exit 1.

@@ -11,7 +11,7 @@ type ChatTool = { function: { name: string; parameters: { required?: string[] } 
 type Message = {
   role: string;
   content: unknown;
-  tool_calls?: { function: { name: string; arguments: string } }[];
+  tool_calls?: { id?: string; function: { name: string; arguments: string } }[];
 };
 
 describe("Codex CLI through mindgw", () => {
@@ -82,6 +82,27 @@ describe("Codex CLI through mindgw", () => {
     expect(turn?.reasoning_content).toBe(`Thinking over ${asked.length} messages.`);
     const rows = report.audit as { frontDoor: string; status: number }[];
     expect(rows.filter((row) => row.frontDoor === "responses").map((row) => row.status)).toEqual([200, 200]);
+  });
+
+  test("the mistral preset: Codex's turns on a model Mistral's API checks (its fields, its message order, its ids)", async () => {
+    // The fake refuses, in Mistral's words, what Mistral's API refuses (test/fake-upstream/mistral-api.ts).
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "mistral",
+      models: ["gpt-6.1-sol"],
+      prompt: "say hi",
+      route: { model: "devstral-medium-latest" },
+    });
+    expect(report.client.exitCode).toBe(0);
+    expect(report.client.stdout.trim()).toStartWith("echo: Script");
+    const rows = report.audit as { frontDoor: string; status: number }[];
+    expect(rows.filter((row) => row.frontDoor === "responses").map((row) => row.status)).toEqual([200, 200]);
+    const [, second] = seen(report);
+    // Its developer messages as system ones, its `text.verbosity` and the gateway's `stream_options` unsent.
+    const history = second?.body.messages as Message[];
+    expect(history.some((message) => message.role === "developer")).toBe(false);
+    expect([second?.body.verbosity, second?.body.stream_options]).toEqual([undefined, undefined]);
+    const turn = history.find((message) => message.role === "assistant");
+    expect(turn?.tool_calls?.[0]?.id).toMatch(/^[a-zA-Z0-9]{9}$/);
   });
 
   test("gpt-5.5: apply_patch (a custom tool with a lark grammar) edits the workspace; hosted tools dropped", async () => {

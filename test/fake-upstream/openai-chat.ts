@@ -1,9 +1,12 @@
 import { z } from "zod";
+import type { JsonObject } from "../../src/core/dialect.ts";
+import { readOpenAIError } from "../../src/core/openai-errors.ts";
 import { fakeReasoning, missingReasoning, THINKING_MODEL } from "./deepseek-thinking.ts";
 import type { Behaviour } from "./fake-behaviour.ts";
 import type { FakeRefusal, Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
 import { buildScript, chooseTool, contentText, type FakeScript, fakeId, nowSeconds } from "./fake-script.ts";
+import { MISTRAL_MODEL, mistralId, mistralRefusal } from "./mistral-api.ts";
 import { strictSchemaRefusal } from "./openai-strict-schema.ts";
 
 const chatSchema = z.looseObject({
@@ -143,7 +146,7 @@ function completion(req: ChatRequest, script: FakeScript, called: string[], reas
         refusal: null,
         annotations: [],
         tool_calls: called.map((name) => ({
-          id: fakeId("call_"),
+          id: callId(req),
           type: "function",
           function: { name, arguments: script.tool?.arguments ?? "" },
         })),
@@ -185,7 +188,7 @@ function chunks(req: ChatRequest, script: FakeScript, called: string[], reasonin
   if (script.tool) {
     const calls = called.map((name, index) => ({
       index,
-      id: fakeId("call_"),
+      id: callId(req),
       type: "function",
       function: { name, arguments: "" },
     }));
@@ -199,14 +202,38 @@ function chunks(req: ChatRequest, script: FakeScript, called: string[], reasonin
     out.push(frame({ role: "assistant", content: "", refusal: null }));
     for (const piece of script.pieces) out.push(frame({ content: piece }));
   }
-  out.push(frame({}, FINISH[script.finish]));
+  // Mistral's stream says its usage in its finish chunk, unasked (it refuses `stream_options`).
+  if (MISTRAL_MODEL.test(req.model))
+    out.push(
+      sseFrame({
+        ...base,
+        ...tail,
+        choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: FINISH[script.finish] }],
+        usage: usageOf(script),
+      }),
+    );
+  else out.push(frame({}, FINISH[script.finish]));
   if (includeUsage) out.push(sseFrame({ ...base, ...tail, choices: [], usage: usageOf(script) }));
   out.push(sseFrame("[DONE]"));
   return out;
 }
 
+/** A new call's id: Mistral's 9 letters and digits for its models, OpenAI's `call_…` for any other. */
+const callId = (req: ChatRequest) => (MISTRAL_MODEL.test(req.model) ? mistralId() : fakeId("call_"));
+
+/** Mistral's refusal of a request to one of its models (mistral-api.ts), as the fake says refusals. */
+function mistralRefused(body: unknown): FakeRefusal | undefined {
+  const model = (body as { model?: unknown } | null)?.model;
+  if (typeof model !== "string" || !MISTRAL_MODEL.test(model)) return undefined;
+  const refused = mistralRefusal(body as JsonObject);
+  if (!refused) return undefined;
+  return { status: refused.status, message: readOpenAIError(refused.body)?.message ?? "refused" };
+}
+
 /** `POST /v1/chat/completions` */
 export function prepareChat(body: unknown): Prepared {
+  const mistral = mistralRefused(body);
+  if (mistral) return mistral;
   const parsed = chatSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

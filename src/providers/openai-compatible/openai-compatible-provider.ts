@@ -7,6 +7,8 @@ import { readUpstreamReply } from "../http/read-reply.ts";
 import { unreachable } from "../http/unreachable.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { withoutEchoedPrefix } from "./echoed-prefix.ts";
+import { mistralPrefix } from "./mistral-chat.ts";
 import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
 
 export interface OpenAICompatibleOptions {
@@ -49,6 +51,10 @@ function rewritten(call: ProviderCall, body: ProviderCall["body"]): ProviderCall
   return { ...call, body, native: unspliced as NativeRequest };
 }
 
+/** The choices a chat call asks for (`n`, 1 unless more). */
+const answers = (call: ProviderCall): number =>
+  typeof call.body.n === "number" && call.body.n > 1 ? call.body.n : 1;
+
 /** Any server that speaks OpenAI's HTTP API: OpenAI itself, vLLM, llama.cpp, Ollama, TGI. */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): Provider {
   const base = options.baseUrl.replace(/\/+$/, "");
@@ -77,24 +83,42 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     return body === call.body ? call : rewritten(call, body);
   }
 
+  /**
+   * The text a Mistral-checked server (`mistralChat`) writes again at the start of its answer:
+   * the prefix the gateway asked it to continue (mistral-chat.ts), which the answer goes without.
+   * A caller's own `prefix: true` is Mistral's API used as Mistral documents it: the caller reads
+   * the answer from `len(prefix)`, so its answer is left as Mistral gives it.
+   */
+  function echoedPrefix(call: ProviderCall, upstream: ProviderCall): string | undefined {
+    if (!options.preset?.mistralChat || upstream.operation !== "chat") return undefined;
+    if (mistralPrefix(call.body) !== undefined) return undefined;
+    return mistralPrefix(upstream.body);
+  }
+
   function call(call: ProviderCall): Promise<ProviderReply> {
     // The common call: the client's own dialect, relayed as the upstream answers it, with static
     // credentials. Handed back as the POST's promise (no async frame per call).
     if (call.native && !options.auth) {
       try {
-        return postNative(options.name, urlOf(call), headers, upstreamOf(call), doFetch);
+        const upstream = upstreamOf(call);
+        if (echoedPrefix(call, upstream) === undefined)
+          return postNative(options.name, urlOf(call), headers, upstream, doFetch);
+        return generalCall(call, upstream);
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return generalCall(call);
+    return generalCall(call, upstreamOf(call));
   }
 
   /** Per-call credentials (awaited first), or a translated call whose answer is decoded here. */
-  async function generalCall(call: ProviderCall): Promise<ProviderReply> {
+  async function generalCall(call: ProviderCall, upstream: ProviderCall): Promise<ProviderReply> {
     const url = urlOf(call);
-    const upstream = upstreamOf(call);
     const auth = options.auth;
+    // An answer that repeats the prefix it continues is decoded to go without it, whoever asked.
+    const prefix = echoedPrefix(call, upstream);
+    if (prefix !== undefined)
+      return withoutEchoedPrefix(await decodedCall(url, upstream), prefix, answers(call));
     if (call.native) {
       if (!auth) return postNative(options.name, url, headers, upstream, doFetch);
       return sendAuthorized(
@@ -103,12 +127,18 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
         (reply) => reply.response,
       );
     }
+    return decodedCall(url, upstream);
+  }
+
+  /** The call sent, its answer read here (a stream as its events). */
+  async function decodedCall(url: string, upstream: ProviderCall): Promise<ProviderReply> {
+    const auth = options.auth;
     const response = auth
       ? await sendAuthorized(auth, (sent) =>
           postCall(options.name, url, { ...headers, ...sent }, upstream, doFetch),
         )
       : await postCall(options.name, url, headers, upstream, doFetch);
-    return readUpstreamReply(options.name, response, call, options.maxSseLine);
+    return readUpstreamReply(options.name, response, upstream, options.maxSseLine);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { forMistral } from "./mistral-chat.ts";
 
 /** What a named OpenAI-compatible vendor needs beyond `type: openai`. */
 export interface OpenAIPreset {
@@ -10,6 +11,13 @@ export interface OpenAIPreset {
    * renamed before the request leaves (every OpenAI-compatible server takes `max_tokens`).
    */
   legacyMaxTokens?: boolean;
+  /**
+   * The server is Mistral's API, which refuses fields of OpenAI's chat request its schema has not
+   * and checks the order of a chat's messages and the form of its tool-call ids
+   * (mistral-chat.ts): a chat request is sent in a form it takes, and an answer that repeats the
+   * prefix it continues goes without it (echoed-prefix.ts).
+   */
+  mistralChat?: boolean;
   /** The vendor wants its reasoning back on past turns (Provider's `wantsReasoningBack`). */
   wantsReasoningBack?: boolean;
   /**
@@ -24,7 +32,12 @@ export const OPENAI_PRESETS = {
   openrouter: { baseUrl: "https://openrouter.ai/api/v1", headers: { "X-Title": "mindgw" } },
   groq: { baseUrl: "https://api.groq.com/openai/v1", vendor: "groq" },
   together: { baseUrl: "https://api.together.xyz/v1" },
-  mistral: { baseUrl: "https://api.mistral.ai/v1", legacyMaxTokens: true, vendor: "mistral_ai" },
+  mistral: {
+    baseUrl: "https://api.mistral.ai/v1",
+    legacyMaxTokens: true,
+    mistralChat: true,
+    vendor: "mistral_ai",
+  },
   // Thinking mode refuses a tool-call turn sent back without its `reasoning_content`
   // (api-docs.deepseek.com/guides/thinking_mode#tool-calls).
   deepseek: {
@@ -48,7 +61,9 @@ export const OPENAI_PRESET_NAMES = Object.keys(OPENAI_PRESETS) as [OpenAIPresetN
 
 /** Applies a preset's request quirks to a body about to go upstream (a copy when it changes). */
 export function applyPresetQuirks(preset: OpenAIPreset | undefined, body: JsonObject): JsonObject {
-  return preset?.legacyMaxTokens ? withLegacyMaxTokens(body) : body;
+  if (!preset) return body;
+  const bounded = preset.legacyMaxTokens ? withLegacyMaxTokens(body) : body;
+  return preset.mistralChat ? forMistral(bounded) : bounded;
 }
 
 /**

@@ -27,6 +27,11 @@ export interface ChatStreamToMessagesOptions {
    * (messages-stream-writer.ts); past it the stream fails with a 502. Absent: unbounded.
    */
   maxHeld?: number;
+  /**
+   * The bound on the answer the chat request sent upstream (cut-tool-call.ts `sentBound`): a last
+   * call it cut is told as `max_tokens`, where the upstream said `tool_calls` (vLLM).
+   */
+  bound?: number;
 }
 
 /** OpenAI `chat.completion.chunk` events → the Anthropic Messages event sequence. */
@@ -37,7 +42,7 @@ export function chatStreamToMessages(
   return translateStream(
     events,
     readChatChunk,
-    new MessagesStreamWriter(options.requestedModel, options.promptTokens, options.maxHeld),
+    new MessagesStreamWriter(options.requestedModel, options.promptTokens, options.maxHeld, options.bound),
     options.onUsage,
     options.prompt,
   );

@@ -4,6 +4,7 @@ import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
+import { cutByBound } from "../cut-tool-call.ts";
 import { hasText } from "../has-text.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import { jsonObjectOf, parseToolArguments } from "../parse-body.ts";
@@ -55,6 +56,8 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   /** The text came as `refusal` deltas: the model declined (stop-reason.ts). */
   private refused = false;
   private usage: JsonObject | undefined;
+  /** The upstream's `completion_tokens`, held to the request's bound (`cutByBound`). */
+  private written: number | null | undefined;
 
   /**
    * `promptTokens`: the prompt's tokens by the gateway's estimate, for `message_start` when the
@@ -64,10 +67,15 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
    * `maxHeld`: `routing.max_upstream_body`, the most a whole answer may be, and so the most of a
    * tool call's arguments held: past it the stream ends with a 502 (output-bound.ts).
    */
+  /**
+   * `bound`: the bound on the answer the chat request sent upstream (cut-tool-call.ts
+   * `sentBound`): a last call cut by it is told as `max_tokens`, whatever the upstream said.
+   */
   constructor(
     private readonly model: string,
     private readonly promptTokens: () => number = () => 0,
     private readonly maxHeld?: number,
+    private readonly bound?: number,
   ) {}
 
   get complete(): boolean {
@@ -81,7 +89,10 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     const out: SseEvent[] = [];
     const step = thinkingStepOf(chunk);
     if (step) this.thinkingStep(step, out);
-    if (chunk.usage) this.usage = openAIUsageToAnthropic(chunk.usage);
+    if (chunk.usage) {
+      this.usage = openAIUsageToAnthropic(chunk.usage);
+      this.written = chunk.usage.completion_tokens;
+    }
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue; // Anthropic has one answer; extra choices are dropped
       const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
@@ -108,6 +119,12 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     // as max_tokens), is no finished tool_use: the stream is not whole, and fails as one cut short.
     if (!this.finishReasonSeen && this.open?.kind === "tool" && this.notAnObject(this.toolArguments.join("")))
       throw upstreamError("upstream stream ended inside a tool call's arguments");
+    // A call the bound cut, said `tool_calls` (vLLM's): its fragments go as they came, `max_tokens`.
+    if (
+      this.open?.kind === "tool" &&
+      cutByBound(this.finishReason, this.toolArguments.join(""), this.written, this.bound)
+    )
+      this.finishReason = "length";
     this.close(out);
     const stop = anthropicStopReason({
       finishReason: this.finishReason,

@@ -24,6 +24,8 @@ export interface ChatStreamToResponsesOptions {
   compaction?: boolean;
   /** `routing.max_upstream_body`: the most of the answer the stream gathers (responses-stream-writer.ts). */
   maxOutput?: number;
+  /** The bound on the answer the chat request sent upstream (responses-stream-writer-options.ts). */
+  bound?: number;
 }
 
 /** chat.completion.chunk events → Responses streaming events (`event: <type>`, numbered). */

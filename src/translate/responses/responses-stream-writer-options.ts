@@ -28,4 +28,9 @@ export interface ResponsesStreamWriterOptions {
    * items, ids and statuses as its stream would have, by construction.
    */
   whole?: boolean;
+  /**
+   * The bound on the answer the chat request sent upstream (cut-tool-call.ts `sentBound`): a last
+   * call it cut makes the response incomplete, where the upstream said `tool_calls` (vLLM).
+   */
+  bound?: number;
 }

@@ -3,6 +3,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
+import { cutByBound } from "../cut-tool-call.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
 import { gatheredWithin } from "../stream/output-bound.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
@@ -120,7 +121,12 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   finish(estimated?: Usage): SseEvent[] {
     const out: SseEvent[] = [];
     this.tool(this.calls.finish(), out);
-    const state = responseStatus(this.finishReason);
+    // A call the bound cut, said `tool_calls` (vLLM's): the response is incomplete, the call cut.
+    const open = this.current;
+    const cut =
+      open?.kind === "tool" &&
+      cutByBound(this.finishReason, open.text.whole(), this.usage?.completion_tokens, this.options.bound);
+    const state = responseStatus(cut ? "length" : this.finishReason);
     if (this.current && state.status === "incomplete") this.current.cut = true;
     this.close(out);
     if (this.options.compaction) {

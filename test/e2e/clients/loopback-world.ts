@@ -36,8 +36,11 @@ export interface Report {
   readonly files?: Record<string, string>;
 }
 
-/** The fake's dialect, and for `deepseek` an OpenAI-type provider under the `deepseek` preset. */
-export type UpstreamKind = "openai" | "anthropic" | "deepseek";
+/**
+ * The fake's dialect, and for `deepseek` and `mistral` an OpenAI-type provider under that preset
+ * (the fake checks a request to a model of Mistral's name as Mistral's API does: mistral-api.ts).
+ */
+export type UpstreamKind = "openai" | "anthropic" | "deepseek" | "mistral";
 
 /** What every route of a scenario's gateway also sets (`context_window`). */
 export type RouteSettings = Readonly<Record<string, unknown>>;
@@ -60,7 +63,7 @@ export function gatewayConfig(
           name: "fake",
           type: "openai",
           base_url: `${fakeUrl}/v1`,
-          ...(kind === "deepseek" ? { preset: "deepseek" } : {}),
+          ...(kind === "deepseek" || kind === "mistral" ? { preset: kind } : {}),
         };
   return {
     providers: [provider],

@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { jsonObjectOf } from "../../translate/parse-body.ts";
 import type { ProviderReply } from "../provider.ts";
 
 /**
@@ -43,7 +44,7 @@ async function* eventsWithout(
       yield event;
       continue;
     }
-    const chunk = parsed(event.data);
+    const chunk = jsonObjectOf(event.data);
     const choices = chunk && Array.isArray(chunk.choices) ? chunk.choices : [];
     let changed = false;
     for (const choice of choices) {
@@ -73,14 +74,5 @@ async function* eventsWithout(
     // Every choice past the prefix (one answer, mostly): the rest of the stream goes as it came.
     if (owed.size >= answers && [...owed.values()].every((rest) => rest === "")) open = false;
     yield changed && chunk ? { ...event, data: JSON.stringify(chunk) } : event;
-  }
-}
-
-function parsed(data: string): JsonObject | undefined {
-  try {
-    const value: unknown = JSON.parse(data);
-    return isJsonObject(value) ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -4,12 +4,13 @@ import { repeatedFailure } from "../log/repeated-failure.ts";
 import { warnUnknownFinish } from "../translate/unknown-finish.ts";
 import { createAnthropicProvider } from "./anthropic/anthropic-provider.ts";
 import type { RefreshFailed } from "./credentials/cached-credential.ts";
+import { hostOf } from "./host-of.ts";
 import { createMockProvider } from "./mock/mock-provider.ts";
 import {
   createOpenAICompatibleProvider,
   OPENAI_MAX_STOPS,
 } from "./openai-compatible/openai-compatible-provider.ts";
-import { OPENAI_PRESETS } from "./openai-compatible/presets.ts";
+import { OPENAI_PRESETS, presetOf } from "./openai-compatible/presets.ts";
 import type { Provider } from "./provider.ts";
 import { upstreamName } from "./upstream-name.ts";
 
@@ -52,7 +53,9 @@ export const createProvider: ProviderFactory = (config, context) => {
   };
   switch (config.type) {
     case "openai": {
-      const preset = config.preset ? OPENAI_PRESETS[config.preset] : undefined;
+      // Once, as the provider is made at config load: never per request.
+      const named = presetOf(config);
+      const preset = named ? OPENAI_PRESETS[named] : undefined;
       const openAI = isOpenAI(config.base_url ?? preset?.baseUrl);
       return createOpenAICompatibleProvider({
         ...common,
@@ -186,14 +189,6 @@ const unknownFinishOf = (config: ProviderConfig, context: ProviderContext) =>
 function unsignedThinking(baseUrl: string | undefined): "drop" | "keep" {
   return hostOf(baseUrl) === "api.deepseek.com" ? "keep" : "drop";
 }
-
-const hostOf = (baseUrl: string | undefined): string | undefined => {
-  try {
-    return baseUrl === undefined ? undefined : new URL(baseUrl).hostname;
-  } catch {
-    return undefined;
-  }
-};
 
 /**
  * The provider is OpenAI's own API (no URL of its own, or OpenAI's: api.openai.com, or a regional

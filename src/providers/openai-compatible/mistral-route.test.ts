@@ -1,9 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mistralServer } from "../../../test/fake-upstream/mistral-api.ts";
+import type { ProviderConfig } from "../../config/config-schema.ts";
 import type { JsonObject, Operation } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { Dispatched } from "../../routing/dispatch.ts";
 import { chatRequest, drain, routerFor } from "../../routing/router-test-kit.ts";
+import { createProvider } from "../create-provider.ts";
+import type { Provider } from "../provider.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible-provider.ts";
 import { OPENAI_PRESETS } from "./presets.ts";
 
@@ -25,7 +28,11 @@ const provider = () => ({
 });
 
 /** `body` dispatched as a front door of `operation` hands it on (its bytes too), on one Mistral route. */
-async function dispatch(operation: Operation, body: JsonObject): Promise<Dispatched> {
+async function dispatch(
+  operation: Operation,
+  body: JsonObject,
+  upstream: () => Provider = provider,
+): Promise<Dispatched> {
   const config = {
     providers: [{ name: "mistral", type: "openai", preset: "mistral" }],
     models: [{ name: "m", routes: [{ provider: "mistral", model: "mistral-large-latest" }] }],
@@ -33,7 +40,7 @@ async function dispatch(operation: Operation, body: JsonObject): Promise<Dispatc
   };
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   mistral.received.length = 0;
-  return routerFor(config, [provider()]).router(
+  return routerFor(config, [{ ...upstream(), calls: [] }]).router(
     chatRequest("m", {
       operation,
       body,
@@ -291,5 +298,44 @@ describe("OpenAI-dialect callers on a Mistral route", () => {
     }).catch((e: unknown) => e)) as GatewayError;
     expect(refused.status).toBe(400);
     expect(refused.message).toBe("Not the same number of function calls and responses");
+  });
+});
+
+describe("a provider whose base_url is Mistral's API, without preset: mistral", () => {
+  /** A provider made from `config` as the gateway makes it at load, its calls sent to the fake. */
+  const configured = (config: JsonObject) => () =>
+    createProvider({ name: "mistral", type: "openai", api_key: "k", ...config } as ProviderConfig, {
+      maxSseLine: 1 << 20,
+      fetch: Object.assign(
+        (input: string | URL | Request, init?: RequestInit) =>
+          fetch(String(input).replace("https://api.mistral.ai/v1", mistral.baseUrl), init),
+        { preconnect: () => {} },
+      ) as typeof fetch,
+    });
+
+  test("Claude Code's session goes as Mistral takes it: the host api.mistral.ai is Mistral's preset", async () => {
+    const body: JsonObject = {
+      model: "m",
+      max_tokens: 1000,
+      stream: true,
+      metadata: { user_id: "u" },
+      messages: [{ role: "user", content: "hi" }],
+    };
+    const dispatched = await dispatch(
+      "messages",
+      body,
+      configured({ base_url: "https://api.mistral.ai/v1" }),
+    );
+    expect(await textOf(dispatched)).toBe("Bonjour.");
+    expect([sent().stream_options, sent().user, sent().max_tokens]).toEqual([undefined, undefined, 1000]);
+  });
+
+  test("a preset of its own wins over the host's", async () => {
+    const refused = (await dispatch(
+      "chat",
+      { model: "m", user: "u", messages: [{ role: "user", content: "hi" }] },
+      configured({ base_url: "https://api.mistral.ai/v1", preset: "groq" }),
+    ).catch((e: unknown) => e)) as GatewayError;
+    expect(refused.status).toBe(422);
   });
 });

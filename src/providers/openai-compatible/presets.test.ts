@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { createOpenAICompatibleProvider } from "./openai-compatible-provider.ts";
-import { applyPresetQuirks, OPENAI_PRESETS, type OpenAIPresetName, withLegacyMaxTokens } from "./presets.ts";
+import {
+  applyPresetQuirks,
+  OPENAI_PRESETS,
+  type OpenAIPresetName,
+  presetOf,
+  withLegacyMaxTokens,
+} from "./presets.ts";
 
 describe("OpenAI-compatible presets", () => {
   test("a server that only knows max_tokens gets it; the body is otherwise untouched", () => {
@@ -36,5 +42,19 @@ describe("OpenAI-compatible presets", () => {
       "deepseek",
     ]);
     expect(wants()).toBe(false);
+  });
+
+  test("Mistral's API is known by its host alone, where no preset: is given; no other host, and a preset of its own wins", () => {
+    expect(presetOf({ base_url: "https://api.mistral.ai/v1" })).toBe("mistral");
+    expect(presetOf({ base_url: "https://api.mistral.ai/v1", preset: "groq" })).toBe("groq");
+    for (const base_url of [
+      "https://mistral.example.com/v1",
+      "https://eu.api.mistral.ai/v1",
+      "http://127.0.0.1:8000/v1",
+      "https://constructor/v1",
+      "not a url",
+      undefined,
+    ])
+      expect(presetOf({ base_url })).toBeUndefined();
   });
 });

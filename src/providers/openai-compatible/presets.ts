@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { hostOf } from "../host-of.ts";
 import { forMistral } from "./mistral-chat.ts";
 
 /** What a named OpenAI-compatible vendor needs beyond `type: openai`. */
@@ -58,6 +59,27 @@ export const OPENAI_PRESETS = {
 
 export type OpenAIPresetName = keyof typeof OPENAI_PRESETS;
 export const OPENAI_PRESET_NAMES = Object.keys(OPENAI_PRESETS) as [OpenAIPresetName, ...OpenAIPresetName[]];
+
+/**
+ * The preset a host is known by without `preset:`: Mistral's API, which refuses fields and
+ * message orders OpenAI's takes (422 "Extra inputs are not permitted", 400), so that Claude Code
+ * fails every request on a `type: openai` provider pointed at it without the preset. That host
+ * alone: a proxy or another server in front of Mistral's models is not assumed to check as it does.
+ */
+const PRESET_OF_HOST: Readonly<Record<string, OpenAIPresetName>> = { "api.mistral.ai": "mistral" };
+
+/**
+ * The preset of a `type: openai` provider: its own `preset:`, which wins, else the one its
+ * `base_url`'s host is known by (`PRESET_OF_HOST`). Asked once a provider, at config load.
+ */
+export function presetOf(config: {
+  readonly preset?: OpenAIPresetName | undefined;
+  readonly base_url?: string | undefined;
+}): OpenAIPresetName | undefined {
+  if (config.preset !== undefined) return config.preset;
+  const host = hostOf(config.base_url);
+  return host !== undefined && Object.hasOwn(PRESET_OF_HOST, host) ? PRESET_OF_HOST[host] : undefined;
+}
 
 /** Applies a preset's request quirks to a body about to go upstream (a copy when it changes). */
 export function applyPresetQuirks(preset: OpenAIPreset | undefined, body: JsonObject): JsonObject {

@@ -5,6 +5,7 @@ import type { SseEvent } from "../core/sse.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ChatTarget } from "../translate/chat-target.ts";
+import type { Dropped } from "../translate/dropped.ts";
 import type { EmbeddingsTarget } from "../translate/embeddings-target.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import type { AcceptedBetas } from "./accepted-betas.ts";
@@ -237,6 +238,15 @@ export interface Provider {
    * Set by the vendor's preset; unset, reasoning stays out (OpenAI refuses a field it does not know).
    */
   readonly wantsReasoningBack?: boolean;
+  /**
+   * openai: names in `dropped` what of a chat request `body` (as the router adapted it) the provider
+   * sends without, where its vendor's API refuses it (a preset's: Mistral's schema has no `user`,
+   * mistral-left-out.ts), by the body's field (`user`; `messages.name` at `messages.1.name`). The
+   * router calls it before the attempt, so each is named as a translation names what it cannot
+   * carry, in the caller's words (`x-mindgw-dropped`, the audit row), or the call refused under
+   * `translation.unsupported: reject`. Unset: the provider sends every field it is given.
+   */
+  readonly leavesOut?: (body: JsonObject, dropped: Dropped) => void;
   /**
    * For a provider that stands for several upstreams (the connected workers): the one that will
    * serve this call, chosen before the call is adapted, because what it serves natively

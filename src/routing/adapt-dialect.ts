@@ -20,6 +20,7 @@ import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
+import { withLeftOutNamed } from "./left-out-named.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { compactViaChat, RESPONSES_CONVERSATION, responsesViaChat } from "./responses-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
@@ -182,6 +183,24 @@ export function adaptDialect(
   policy: UnsupportedPolicy = "drop",
   upstreamModel = model,
   received?: CallerDialect,
+): AdaptedCall {
+  const adapted = adaptedCall(operation, body, provider, model, responses, policy, upstreamModel, received);
+  // What the provider then sends the chat request without (Mistral's schema) is named too.
+  const leavesOut = provider.leavesOut;
+  if (leavesOut === undefined || adapted.operation !== "chat") return adapted;
+  return withLeftOutNamed(adapted, leavesOut, policy);
+}
+
+/** `adaptDialect`'s call, before what the provider leaves out of it is named. */
+function adaptedCall(
+  operation: Operation,
+  body: JsonObject,
+  provider: Provider,
+  model: string,
+  responses: ResponsesContext | undefined,
+  policy: UnsupportedPolicy,
+  upstreamModel: string,
+  received: CallerDialect | undefined,
 ): AdaptedCall {
   if (goesAsSent(operation, provider, responses)) {
     if (operation === "responses" && responses) return nativeResponses(body, provider, responses);

@@ -102,7 +102,7 @@ export const CARRIED_BY_EVERY_TARGET = [
  * (SDKs and frameworks often send them): `n: 1`, `logprobs: false`, `frequency_penalty: 0`, …
  * Null, `{}` and `[]` count as unset for every field.
  */
-const DEFAULTS: JsonObject = {
+export const CHAT_DEFAULTS: JsonObject = {
   n: 1,
   logprobs: false,
   top_logprobs: 0,
@@ -127,7 +127,7 @@ const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
  * the body's own, so `reject` names the first.
  */
 export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dropped): void {
-  nameUncarriedFields(body, target.carries, DEFAULTS, dropped);
+  nameUncarriedFields(body, target.carries, CHAT_DEFAULTS, dropped);
   const { temperature } = body;
   if (
     target.maxTemperature !== undefined &&

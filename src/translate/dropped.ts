@@ -2,6 +2,12 @@ import { shown } from "../core/cut-words.ts";
 import { badRequest } from "../core/gateway-error.ts";
 import type { CallerPaths } from "./caller-paths.ts";
 
+/**
+ * The caller's names of fields a step in between named in its own words: a table, or a rule
+ * (undefined for a field it does not rename).
+ */
+export type DroppedAliases = Readonly<Record<string, string>> | ((name: string) => string | undefined);
+
 /** `translation.unsupported`: what to do with what the upstream's dialect cannot express. */
 export type UnsupportedPolicy = "drop" | "reject";
 
@@ -20,7 +26,7 @@ export class Dropped {
    */
   constructor(
     private readonly policy: UnsupportedPolicy = "drop",
-    private readonly aliases: Readonly<Record<string, string>> = {},
+    private readonly aliases: DroppedAliases = {},
     private readonly paths?: CallerPaths,
     private readonly names: string[] = [],
   ) {}
@@ -32,7 +38,7 @@ export class Dropped {
 
   /** `name` is what the caller sees in the header; `path` is the request field at fault. */
   add(name: string, path: string, why = "cannot be translated for this model's upstream"): void {
-    const alias = name === path ? this.aliases[name] : undefined;
+    const alias = name === path ? aliasOf(this.aliases, name) : undefined;
     const caller = alias === undefined ? this.paths?.resolve(path) : undefined;
     if (alias !== undefined) {
       name = alias;
@@ -51,3 +57,6 @@ export class Dropped {
     return this.names;
   }
 }
+
+const aliasOf = (aliases: DroppedAliases, name: string): string | undefined =>
+  typeof aliases === "function" ? aliases(name) : Object.hasOwn(aliases, name) ? aliases[name] : undefined;

@@ -21,11 +21,12 @@ export function nameUncarriedFields(
   dropped: Dropped,
 ): void {
   for (const [field, value] of Object.entries(body)) {
-    if (!carries.includes(field) && !isDefault(value, defaults[field])) dropped.add(field, field);
+    if (!carries.includes(field) && !asksNothing(value, defaults[field])) dropped.add(field, field);
   }
 }
 
-function isDefault(value: unknown, fallback: unknown): boolean {
+/** A field's value asks for nothing beyond the API's default: unset, or that default (`fallback`). */
+export function asksNothing(value: unknown, fallback: unknown): boolean {
   if (isUnset(value)) return true;
   return fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value);
 }

@@ -69,7 +69,7 @@ export function forMistral(request: JsonObject): JsonObject {
 /**
  * Fields of OpenAI's chat request that Mistral's schema has not, which it refuses whatever their
  * value (422 "Extra inputs are not permitted", its `extra_forbidden`), and which ask nothing it
- * could do otherwise: left out. Most the gateway writes itself: `stream_options.include_usage`,
+ * could do otherwise: left out, and named (mistral-left-out.ts). Most the gateway writes itself: `stream_options.include_usage`,
  * asked of every chat stream for its accounting (Mistral's stream says its usage in its last chunk
  * unasked: openai-agents-python #442, avante.nvim #2347 quote the 422); `user`, the digest the
  * Messages translation writes of Claude Code's `metadata.user_id` (LibreChat's Mistral example
@@ -79,7 +79,7 @@ export function forMistral(request: JsonObject): JsonObject {
  * the like; `store`, OpenAI's keeping of the turn. A field that asks for what Mistral cannot give
  * (`logprobs`, `audio`, `logit_bias`) is left for it to refuse.
  */
-const UNTAKEN = [
+export const UNTAKEN = [
   "stream_options",
   "user",
   "safety_identifier",
@@ -111,7 +111,7 @@ function inMistralFields(body: JsonObject): JsonObject {
  * appended as the SDK returned it: `refusal`, `annotations`, `audio`, `function_call`, a chat
  * server's `reasoning_content`) or a participant's `name`: left out.
  */
-const MESSAGE_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
+export const MESSAGE_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
   system: new Set(["role", "content"]),
   user: new Set(["role", "content"]),
   assistant: new Set(["role", "content", "tool_calls", "prefix"]),

@@ -9,6 +9,7 @@ import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderRep
 import { upstreamName } from "../upstream-name.ts";
 import { withoutEchoedPrefix } from "./echoed-prefix.ts";
 import { mistralPrefix } from "./mistral-chat.ts";
+import { nameMistralLeftOut } from "./mistral-left-out.ts";
 import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
 
 export interface OpenAICompatibleOptions {
@@ -185,6 +186,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     ...(options.responsesApi ? { responsesApi: true } : {}),
     ...(options.maxStops !== undefined ? { maxStops: options.maxStops } : {}),
     ...(options.preset?.wantsReasoningBack ? { wantsReasoningBack: true } : {}),
+    ...(options.preset?.mistralChat ? { leavesOut: nameMistralLeftOut } : {}),
     ...(options.url ? {} : { listModels }),
   };
 }

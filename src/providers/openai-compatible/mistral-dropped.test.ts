@@ -1,0 +1,123 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mistralServer } from "../../../test/fake-upstream/mistral-api.ts";
+import type { JsonObject } from "../../core/dialect.ts";
+import { type Authenticator, createGateway, parseConfig, silentLogger } from "../../index.ts";
+import { jwtCaller } from "../../testing/jwt-caller.ts";
+import { createProvider } from "../create-provider.ts";
+
+// What a `preset: mistral` route leaves out of a request because Mistral's schema has not got it
+// (mistral-chat.ts) is named in `x-mindgw-dropped`, as a translation names what it cannot carry,
+// in the caller's words, through the whole gateway, against the fake Mistral API.
+
+const mistral = mistralServer();
+afterAll(() => mistral.server.stop(true));
+
+const anyone: Authenticator = async () => jwtCaller;
+
+/** A gateway with model `m` on one `preset: mistral` route to the fake; `translation` its policy. */
+async function mistralGateway(translation: object = {}) {
+  const config = {
+    name: "mistral",
+    type: "openai",
+    preset: "mistral",
+    base_url: mistral.baseUrl,
+    api_key: "k",
+  };
+  return createGateway({
+    config: parseConfig({
+      storage: { path: ":memory:" },
+      auth: { bootstrap_admin: false },
+      providers: [config],
+      models: [{ name: "m", routes: [{ provider: "mistral", model: "mistral-large-latest" }] }],
+      routing: { retries: 0 },
+      translation,
+    }),
+    auth: anyone,
+    logger: silentLogger,
+    providers: (provider, context) => createProvider(provider, context),
+  });
+}
+
+const post = (path: string, body: JsonObject) =>
+  new Request(`http://gw${path}`, {
+    method: "POST",
+    headers: {
+      authorization: "Bearer t",
+      "content-type": "application/json",
+      "anthropic-version": "2023-06-01",
+    },
+    body: JSON.stringify({ model: "m", ...body }),
+  });
+
+/** What the gateway answers `body` on `path`, with the header that names what was dropped. */
+async function asked(path: string, body: JsonObject, translation?: object) {
+  const gateway = await mistralGateway(translation);
+  try {
+    const response = await gateway.handle(post(path, body));
+    return {
+      status: response.status,
+      dropped: response.headers.get("x-mindgw-dropped"),
+      body: await response.text(),
+    };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+describe("what a Mistral route leaves out is named", () => {
+  test("a chat caller's fields and its history's message fields, stream or not; its gateway-asked usage is not", async () => {
+    for (const stream of [false, true]) {
+      const answer = await asked("/v1/chat/completions", {
+        stream,
+        user: "alice",
+        store: true,
+        service_tier: "flex",
+        messages: [
+          { role: "user", name: "alice", content: "hi" },
+          {
+            role: "assistant",
+            content: "Hello!",
+            refusal: null,
+            annotations: [],
+            reasoning_content: "Greet.",
+          },
+          { role: "user", content: "how are you?" },
+        ],
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.dropped).toBe("user, store, service_tier, messages.name, messages.reasoning_content");
+    }
+  });
+
+  test("what asks for nothing is not named: store false, service_tier auto, null echoes", async () => {
+    const answer = await asked("/v1/chat/completions", {
+      store: false,
+      service_tier: "auto",
+      messages: [{ role: "user", content: "hi", name: null }],
+    });
+    expect([answer.status, answer.dropped]).toEqual([200, null]);
+  });
+
+  test("Claude Code's metadata.user_id and a Responses caller's text.verbosity, by their own names", async () => {
+    const messages = await asked("/v1/messages", {
+      max_tokens: 100,
+      metadata: { user_id: "u" },
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect([messages.status, messages.dropped]).toEqual([200, "metadata.user_id"]);
+    const responses = await asked("/v1/responses", { input: "hi", text: { verbosity: "low" } });
+    expect([responses.status, responses.dropped]).toEqual([200, "text.verbosity"]);
+  });
+
+  test("under translation.unsupported: reject, a 400 naming the field, Mistral never called", async () => {
+    mistral.received.length = 0;
+    const answer = await asked(
+      "/v1/chat/completions",
+      { user: "alice", messages: [{ role: "user", content: "hi" }] },
+      { unsupported: "reject" },
+    );
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).error.param).toBe("user");
+    expect(mistral.received).toEqual([]);
+  });
+});

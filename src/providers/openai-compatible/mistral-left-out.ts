@@ -1,0 +1,35 @@
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { CHAT_DEFAULTS } from "../../translate/chat-target.ts";
+import type { Dropped } from "../../translate/dropped.ts";
+import { asksNothing, isUnset } from "../../translate/uncarried-fields.ts";
+import { MESSAGE_FIELDS, UNTAKEN } from "./mistral-chat.ts";
+
+const WHY = "is a field Mistral's API refuses (422 Extra inputs are not permitted)";
+
+/**
+ * Names in `dropped` what `forMistral` sends `body` without (`Provider.leavesOut`), as a
+ * translation names what it cannot carry: each field of Mistral's `UNTAKEN` the body sets to ask
+ * for something (`user`, `store: true`; not `store: false`, `service_tier: "auto"`), and each key
+ * of a message Mistral's schema has not for its role, set (`messages.name`, an assistant's
+ * `messages.reasoning_content`; not the nulls and empty lists an SDK's answer echoes), in the
+ * body's order. `stream_options` is not named: the gateway asks it of every stream for its
+ * accounting, and Mistral's stream says its usage unasked, so nothing asked of it is lost.
+ */
+export function nameMistralLeftOut(body: JsonObject, dropped: Dropped): void {
+  for (const [field, value] of Object.entries(body))
+    if (
+      field !== "stream_options" &&
+      (UNTAKEN as readonly string[]).includes(field) &&
+      !asksNothing(value, CHAT_DEFAULTS[field])
+    )
+      dropped.add(field, field, WHY);
+  const messages = body.messages;
+  if (!Array.isArray(messages)) return;
+  for (const [i, message] of messages.entries()) {
+    if (!isJsonObject(message)) continue;
+    const known = MESSAGE_FIELDS[message.role === "developer" ? "system" : String(message.role)];
+    if (!known) continue;
+    for (const [key, value] of Object.entries(message))
+      if (!known.has(key) && !isUnset(value)) dropped.add(`messages.${key}`, `messages.${i}.${key}`, WHY);
+  }
+}

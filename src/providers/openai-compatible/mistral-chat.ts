@@ -20,7 +20,8 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
  *   line between; parts that are not text, a tool's screenshot, as the content parts Mistral's
  *   tool message takes).
  * - a system message after the assistant's turn or a tool result ("Unexpected role 'system' after
- *   role 'assistant'"): a system message may follow only the system's or the user's. Such a late
+ *   role 'assistant'"): a system message may follow only the system's or the user's (the
+ *   validator's `_validate_message_order`, so in every version through 1.11.7). Such a late
  *   instruction (a Responses caller's `developer` item mid-conversation) is folded into the
  *   conversation's leading system message (one made when there is none), as mistral-common itself
  *   joins every system message into one prompt for its older models.

@@ -148,6 +148,17 @@ export function mistralRefusal(body: JsonObject): MistralRefusal | undefined {
   for (const [i, message] of messages.entries()) {
     if (message.role === "assistant" && message.prefix === true && i !== messages.length - 1)
       return ORDER("Assistant message with prefix True must be last message");
+    if (message.role === "assistant" && saysNothing(message))
+      return {
+        status: 400,
+        body: {
+          object: "error",
+          message: "Assistant message must have either content or tool_calls, but not none.",
+          type: "invalid_request_error",
+          param: null,
+          code: null,
+        },
+      };
     const ids =
       message.role === "tool"
         ? [message.tool_call_id]
@@ -169,6 +180,17 @@ export function mistralRefusal(body: JsonObject): MistralRefusal | undefined {
   }
   return undefined;
 }
+
+/**
+ * An assistant message with neither content nor calls, which every mistral-common tokenizer refuses
+ * to encode ("Invalid assistant message"), and Mistral's API with its own words (OpenHands #8685,
+ * solbrowse/extension #16 quote its 400): content null, "" or no parts (Python's falsy).
+ */
+const saysNothing = (message: JsonObject): boolean =>
+  (message.content == null ||
+    message.content === "" ||
+    (Array.isArray(message.content) && message.content.length === 0)) &&
+  !(Array.isArray(message.tool_calls) && message.tool_calls.length > 0);
 
 /** Each assistant's calls answered by tool results of their ids before the next assistant turn. */
 function answeredCalls(messages: readonly JsonObject[]): MistralRefusal | undefined {

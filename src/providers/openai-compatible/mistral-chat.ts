@@ -25,6 +25,11 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
  *   instruction (a Responses caller's `developer` item mid-conversation) is folded into the
  *   conversation's leading system message (one made when there is none), as mistral-common itself
  *   joins every system message into one prompt for its older models.
+ * - an assistant message with neither text nor calls ("Assistant message must have either content
+ *   or tool_calls, but not none.", which every mistral-common tokenizer refuses to encode too:
+ *   "Invalid assistant message"), which OpenAI takes (a turn whose thinking alone a translation
+ *   left out, a client's empty turn): not sent. It says nothing, and sent as `""` it is refused
+ *   alike (the check is Python's falsy content); the messages around it go as they would without it.
  * - a conversation that ends on the assistant's turn ("Expected last role User or Tool (or
  *   Assistant with prefix True) for serving but got assistant"), which Claude continues as a
  *   prefill: a last assistant message of text (no calls) is sent `prefix: true`, which asks Mistral
@@ -45,6 +50,10 @@ export function forMistral(request: JsonObject): JsonObject {
   for (const entry of messages) {
     if (!isJsonObject(entry)) {
       out.push(entry as JsonObject);
+      continue;
+    }
+    if (saysNothing(entry)) {
+      changed = true;
       continue;
     }
     const message = ids.inMessage(withMistralKeys(entry));
@@ -147,6 +156,13 @@ export function mistralPrefix(body: JsonObject): string | undefined {
   const last = messages.at(-1);
   if (!isJsonObject(last) || last.prefix !== true || !prefixes(last)) return undefined;
   return textOf(last.content);
+}
+
+/** An assistant message of no text and no calls. */
+function saysNothing(message: JsonObject): boolean {
+  if (message.role !== "assistant") return false;
+  if (Array.isArray(message.tool_calls) && message.tool_calls.length > 0) return false;
+  return textOf(message.content) === "";
 }
 
 /** A last assistant message Mistral continues: text, no calls. */

@@ -284,6 +284,28 @@ describe("OpenAI-dialect callers on a Mistral route", () => {
     expect([sent().verbosity, sent().prompt_cache_key]).toEqual([undefined, "session-1"]);
   });
 
+  test("an assistant turn that says nothing (no text, no calls) goes unsent, mid-conversation or last", async () => {
+    // OpenAI takes such a turn; Mistral refuses it (400 "Assistant message must have either content
+    // or tool_calls, but not none."), as every mistral-common tokenizer does.
+    const dispatched = await dispatch("chat", {
+      model: "m",
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: null },
+        { role: "user", content: "still there?" },
+        {
+          role: "assistant",
+          content: "",
+          tool_calls: [{ id: "abcdefghi", type: "function", function: { name: "f", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: "abcdefghi", content: "done" },
+        { role: "assistant", content: [] },
+      ],
+    });
+    expect(await textOf(dispatched)).toBe("Bonjour.");
+    expect(roles(sent())).toEqual(["user", "user", "assistant", "tool"]);
+  });
+
   test("what OpenAI refuses too is left as it is, for Mistral to refuse: a call left unanswered", async () => {
     const refused = (await dispatch("chat", {
       model: "m",

@@ -244,7 +244,9 @@ export interface Provider {
    * mistral-left-out.ts), by the body's field (`user`; `messages.name` at `messages.1.name`). The
    * router calls it before the attempt, so each is named as a translation names what it cannot
    * carry, in the caller's words (`x-mindgw-dropped`, the audit row), or the call refused under
-   * `translation.unsupported: reject`. Unset: the provider sends every field it is given.
+   * `translation.unsupported: reject`. What the API cannot take at all and the call cannot go
+   * without (a file part to Mistral) it refuses through `dropped.refuse`, whatever the policy: the
+   * route passed over. Unset: the provider sends every field it is given.
    */
   readonly leavesOut?: (body: JsonObject, dropped: Dropped) => void;
   /**

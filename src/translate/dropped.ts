@@ -53,6 +53,18 @@ export class Dropped {
     if (!this.names.includes(name)) this.names.push(name);
   }
 
+  /**
+   * Refuses, whatever the policy, what the upstream cannot take at all and the request cannot go
+   * without (a file of the conversation): the route's refusal (`unsupported_modality`), which the
+   * router passes the route over for, the next one maybe able; named where the caller sent it.
+   */
+  refuse(name: string, path: string, why: string): never {
+    const caller = this.paths?.resolve(path);
+    const at = caller?.path ?? path;
+    const named = caller && this.paths ? this.paths.name(name, caller) : name;
+    throw badRequest(`${shown(at)}: ${shown(named)} ${why}`, at, "unsupported_modality");
+  }
+
   get list(): readonly string[] {
     return this.names;
   }

@@ -85,8 +85,28 @@ function extraFields(body: JsonObject): Extra[] {
     }
     for (const [field, input] of Object.entries(message))
       if (!known.has(field)) extra.push({ loc: ["body", "messages", i, String(message.role), field], input });
+    extra.push(...fileChunkErrors(message, i));
   }
   return extra;
+}
+
+/**
+ * A message's `file` parts as Mistral's schema reads them: its `FileChunk` is `{type: "file",
+ * file_id}`, a file uploaded to Mistral (mistralai/client-ts `FileChunk`), so OpenAI's
+ * `{type: "file", file: {…}}` lacks `file_id` and has a field it forbids.
+ */
+function fileChunkErrors(message: JsonObject, i: number): Extra[] {
+  const parts = Array.isArray(message.content) ? message.content : [];
+  const errors: Extra[] = [];
+  for (const [j, part] of parts.entries()) {
+    if (!isJsonObject(part) || part.type !== "file") continue;
+    const loc = ["body", "messages", i, String(message.role), "content", j, "file"];
+    if (typeof part.file_id !== "string")
+      errors.push({ type: "missing", loc: [...loc, "file_id"], msg: "Field required", input: part });
+    for (const [field, input] of Object.entries(part))
+      if (field !== "type" && field !== "file_id") errors.push({ loc: [...loc, field], input });
+  }
+  return errors;
 }
 
 const ORDER = (message: string): MistralRefusal => ({

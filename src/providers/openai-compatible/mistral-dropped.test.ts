@@ -14,8 +14,11 @@ afterAll(() => mistral.server.stop(true));
 
 const anyone: Authenticator = async () => jwtCaller;
 
-/** A gateway with model `m` on one `preset: mistral` route to the fake; `translation` its policy. */
-async function mistralGateway(translation: object = {}) {
+/**
+ * A gateway with model `m` on one `preset: mistral` route to the fake (and on a mock's after it,
+ * `fallback`); `translation` its policy.
+ */
+async function mistralGateway(translation: object = {}, fallback = false) {
   const config = {
     name: "mistral",
     type: "openai",
@@ -27,8 +30,16 @@ async function mistralGateway(translation: object = {}) {
     config: parseConfig({
       storage: { path: ":memory:" },
       auth: { bootstrap_admin: false },
-      providers: [config],
-      models: [{ name: "m", routes: [{ provider: "mistral", model: "mistral-large-latest" }] }],
+      providers: [config, { name: "mock", type: "mock" }],
+      models: [
+        {
+          name: "m",
+          routes: [
+            { provider: "mistral", model: "mistral-large-latest" },
+            ...(fallback ? [{ provider: "mock", model: "echo" }] : []),
+          ],
+        },
+      ],
       routing: { retries: 0 },
       translation,
     }),
@@ -50,8 +61,8 @@ const post = (path: string, body: JsonObject) =>
   });
 
 /** What the gateway answers `body` on `path`, with the header that names what was dropped. */
-async function asked(path: string, body: JsonObject, translation?: object) {
-  const gateway = await mistralGateway(translation);
+async function asked(path: string, body: JsonObject, translation?: object, fallback?: boolean) {
+  const gateway = await mistralGateway(translation, fallback);
   try {
     const response = await gateway.handle(post(path, body));
     return {
@@ -119,5 +130,79 @@ describe("what a Mistral route leaves out is named", () => {
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body).error.param).toBe("user");
     expect(mistral.received).toEqual([]);
+  });
+});
+
+describe("a file Mistral's chat API cannot take", () => {
+  const PDF = "JVBERi0xLjQK";
+
+  test("a chat caller's file part: a 400 naming the part, Mistral never called", async () => {
+    mistral.received.length = 0;
+    const answer = await asked("/v1/chat/completions", {
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Summarise it." },
+            { type: "file", file: { filename: "q3.pdf", file_data: `data:application/pdf;base64,${PDF}` } },
+          ],
+        },
+      ],
+    });
+    expect(answer.status).toBe(400);
+    const error = JSON.parse(answer.body).error;
+    expect(error.param).toBe("messages.0.content.1");
+    expect(error.message).toContain("Mistral");
+    expect(mistral.received).toEqual([]);
+  });
+
+  test("Claude Code's PDF document block: a 400 naming the block where Claude Code sent it", async () => {
+    mistral.received.length = 0;
+    const answer = await asked("/v1/messages", {
+      max_tokens: 100,
+      system: "You are Claude Code.",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Summarise it." },
+            { type: "document", source: { type: "base64", media_type: "application/pdf", data: PDF } },
+          ],
+        },
+      ],
+    });
+    expect(answer.status).toBe(400);
+    const error = JSON.parse(answer.body).error;
+    expect(error.type).toBe("invalid_request_error");
+    expect(error.message).toStartWith("messages.0.content.1");
+    expect(mistral.received).toEqual([]);
+  });
+
+  test("the model's next route, which reads files, answers it", async () => {
+    mistral.received.length = 0;
+    const file = {
+      type: "file",
+      file: { filename: "q3.pdf", file_data: `data:application/pdf;base64,${PDF}` },
+    };
+    const answer = await asked(
+      "/v1/chat/completions",
+      { messages: [{ role: "user", content: [{ type: "text", text: "Summarise it." }, file] }] },
+      undefined,
+      true,
+    );
+    expect(answer.status).toBe(200);
+    expect(mistral.received).toEqual([]);
+  });
+
+  test("Mistral's own file part (a Mistral file id), a caller's that speaks Mistral's API, goes as sent", async () => {
+    const file = { type: "file", file_id: "5c3ca4cd-62bc-4c71-ad8a-1531ae80d078" };
+    const answer = await asked("/v1/chat/completions", {
+      messages: [{ role: "user", content: [{ type: "text", text: "Summarise it." }, file] }],
+    });
+    expect(answer.status).toBe(200);
+    expect((mistral.received.at(-1)?.messages as JsonObject[] | undefined)?.[0]?.content).toEqual([
+      { type: "text", text: "Summarise it." },
+      file,
+    ]);
   });
 });

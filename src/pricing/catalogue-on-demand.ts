@@ -30,7 +30,7 @@ export const calcPrice: CalcPrice = (...args) => catalogue.get()(...args);
 
 /** Does the catalogue price any of these providers (and so must be loaded for them)? */
 export const pricesAny = (providers: readonly ProviderKind[]): boolean =>
-  providers.some((provider) => catalogueProviderId(provider.type, provider.preset) !== undefined);
+  providers.some((provider) => catalogueProviderId(provider) !== undefined);
 
 /**
  * Is the catalogue loaded, if these providers need it? A config whose providers it prices is put

@@ -251,6 +251,6 @@ export function catalogueUsage(usage: Usage): Record<string, number> {
 
 /** The catalogue's context window for a route's upstream model on its provider. */
 export function catalogueContextWindow(provider: ProviderKind, model: string): number | undefined {
-  const providerId = catalogueProviderId(provider.type, provider.preset);
+  const providerId = catalogueProviderId(provider);
   return providerId ? catalogueEntry(model, providerId)?.contextWindow : undefined;
 }

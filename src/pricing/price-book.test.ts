@@ -227,3 +227,27 @@ describe("PriceBook", () => {
     expect(fresh.cachedLookups).toBe(MOST_CACHED_LOOKUPS);
   });
 });
+
+describe("PriceBook on a provider whose preset comes from its host", () => {
+  test("a type: openai provider on api.mistral.ai is priced from Mistral's catalogue, as with preset: mistral", () => {
+    const mistral = (provider: Record<string, unknown>) =>
+      new PriceBook(
+        configSchema.parse({
+          providers: [{ name: "ms", type: "openai", api_key: "k", ...provider }],
+          models: [{ name: "large", routes: [{ provider: "ms", model: "mistral-large-latest" }] }],
+        }),
+      );
+    const byHost = mistral({ base_url: "https://api.mistral.ai/v1" });
+    const byPreset = mistral({ base_url: "https://api.mistral.ai/v1", preset: "mistral" });
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    const served = { route: "provider:ms", upstreamModel: "mistral-large-latest" };
+    expect(byPreset.isPriced("large")).toBe(true);
+    expect(byHost.isPriced("large")).toBe(true);
+    expect(byHost.cost("large", usage, served, Date.now())).toBe(
+      byPreset.cost("large", usage, served, Date.now()),
+    );
+    expect(byHost.contextWindow("ms", "mistral-large-latest")).toBe(
+      byPreset.contextWindow("ms", "mistral-large-latest"),
+    );
+  });
+});

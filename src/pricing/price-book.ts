@@ -63,8 +63,7 @@ export class PriceBook implements Pricing {
 
   constructor(private readonly config: Pick<Config, "prices" | "providers" | "models">) {
     for (const provider of config.providers) {
-      const preset = "preset" in provider ? (provider.preset as string | undefined) : undefined;
-      const providerId = catalogueProviderId(provider.type, preset);
+      const providerId = catalogueProviderId(provider);
       if (providerId !== undefined) this.providerIds.set(`provider:${provider.name}`, providerId);
       if (provider.type === "mock") this.free.add(provider.name);
     }

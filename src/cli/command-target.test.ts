@@ -45,3 +45,13 @@ test("-c and --gateway together, or a gateway that is no http(s) URL, are usage 
     "MINDGW_GATEWAY: not an http(s) URL: gw.test",
   );
 });
+
+test("--gateway or --admin-key given empty is a usage error naming the flag, not a fall back to the environment", () => {
+  expect(() => chooseTarget({ gateway: "" }, env)).toThrow(new UsageError("--gateway: empty"));
+  expect(() => chooseTarget({ gateway: GATEWAY, adminKey: "" }, env)).toThrow(
+    new UsageError("--admin-key: empty"),
+  );
+  expect(() => chooseTarget({ config: "a.yaml", gateway: "" }, env)).toThrow(
+    new UsageError("--gateway: empty"),
+  );
+});

@@ -20,19 +20,33 @@ export type CommandTarget =
   | { readonly kind: "local"; readonly configFile: string | undefined };
 
 /**
+ * A flag's value as given (undefined: not given). Given empty (`--gateway ""`, a variable that
+ * expanded to nothing) it is a usage error naming the flag: read as unset, it would send the
+ * command to `$MINDGW_GATEWAY`'s gateway, or with `$MINDGW_ADMIN_KEY`'s key, unasked. Every
+ * command reads `--gateway` and `--admin-key` through this, `tail` included.
+ */
+export function givenFlag(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.trim() === "") throw new UsageError(`${name}: empty`);
+  return value;
+}
+
+/**
  * Where a command works, decided here for every command: a flag beats the environment. `-c FILE`
  * and `--gateway URL` together are refused (one of them would be silently ignored); `--gateway`
  * beats `MINDGW_CONFIG` and `-c` beats `MINDGW_GATEWAY`. With neither flag, `MINDGW_GATEWAY`
- * comes before `MINDGW_CONFIG`, then the embedded defaults (./data). Empty variables count as unset.
+ * comes before `MINDGW_CONFIG`, then the embedded defaults (./data). Empty variables count as
+ * unset; an empty flag is refused (givenFlag).
  */
 export function chooseTarget(flags: TargetFlags, env: Env = process.env): CommandTarget {
-  if (flags.config && flags.gateway)
+  const gatewayFlag = givenFlag("--gateway", flags.gateway);
+  const adminKeyFlag = givenFlag("--admin-key", flags.adminKey);
+  if (flags.config && gatewayFlag)
     throw new UsageError("-c/--config and --gateway name two targets: give one of them");
-  const gateway = flags.config ? undefined : flags.gateway || env.MINDGW_GATEWAY || undefined;
+  const gateway = flags.config ? undefined : gatewayFlag || env.MINDGW_GATEWAY || undefined;
   if (gateway === undefined) return { kind: "local", configFile: configFileFrom(flags.config, env) };
-  const from = flags.gateway ? "--gateway" : "MINDGW_GATEWAY";
+  const from = gatewayFlag ? "--gateway" : "MINDGW_GATEWAY";
   const url = checkedUrl(gateway, from);
-  const adminKey = flags.adminKey || env.MINDGW_ADMIN_KEY;
+  const adminKey = adminKeyFlag || env.MINDGW_ADMIN_KEY;
   if (!adminKey) throw new UsageError(`${from} needs --admin-key or MINDGW_ADMIN_KEY`);
   return { kind: "gateway", url, adminKey };
 }

@@ -16,6 +16,7 @@ import type { OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
 import { browserOnHttps, cookieValue, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
 import type { AdminSession, SessionAdmission, SessionStore } from "./session-store.ts";
+import type { SignInLimit } from "./sign-in-limit.ts";
 import { ssoRoutes } from "./sso-routes.ts";
 import { uiBundle } from "./ui-assets.ts";
 import { UI_PAGES } from "./ui-pages.ts";
@@ -39,6 +40,8 @@ export interface AdminUiDeps {
   readonly jwtAdmission: (principal: Principal, verifiedIn: number) => Promise<JwtAdmission | undefined>;
   /** Seals a pending single sign-on into its cookie, so its callback may land on any node. */
   readonly loginSeal: LoginSeal;
+  /** Single sign-on's steps per client address (a 429 past the bound, before the provider is asked). */
+  readonly signInLimit: SignInLimit;
   readonly logger: Logger;
 }
 

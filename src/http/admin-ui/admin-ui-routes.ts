@@ -71,7 +71,9 @@ export interface SignInRecord {
 /**
  * Opens a session for who signed in and records the sign-in: the session, and the cookie that
  * carries it (`Secure` when `secure`: the browser is known to be on https). A sign-in that cannot
- * be recorded fails (the guard's 500) and leaves no session.
+ * be recorded fails (the guard's 500) and leaves no session. The session the signing-in request's
+ * cookie names (`browser`) ends first: a browser holds one session, and a cookie fixed on it
+ * before, or copied from it, does not outlive the sign-in that replaces it.
  */
 export type OpenSession = (
   secure: boolean,
@@ -79,6 +81,7 @@ export type OpenSession = (
   method: AdminSession["method"],
   admission: SessionAdmission,
   record: SignInRecord,
+  browser: Request,
 ) => Promise<{ session: AdminSession; cookie: string }>;
 
 /** Wraps a route of the web UI so that it is not there at all while `admin_ui.enabled` is off. */
@@ -94,7 +97,17 @@ export type WhileEnabled = <C extends { request: Request }>(
 export function adminUiRoutes(deps: AdminUiDeps) {
   const sessionCookie = (secure: boolean, value: string, maxAgeSec: number) =>
     setCookie(SESSION_COOKIE, value, { path: "/admin", maxAgeSec, secure, sameSite: "Strict" });
-  const open: OpenSession = async (secure, principal, method, admission, { clientIp, requestId, detail }) => {
+  const open: OpenSession = async (
+    secure,
+    principal,
+    method,
+    admission,
+    { clientIp, requestId, detail },
+    browser,
+  ) => {
+    // Ended before the new one opens: a failure here (the store down) leaves the old as it was.
+    const previous = cookieValue(browser.headers.get("cookie"), SESSION_COOKIE);
+    if (previous) await deps.sessions.end(previous);
     // The session has the key's models and limits (as they are at each request): they bound
     // which keys it may manage.
     const session = await deps.sessions.create(principal, method, admission);
@@ -174,6 +187,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
               requestId: ledger.requestId,
               detail: "admin key",
             },
+            request,
           );
           return Response.json(sessionBody(session, deps.oidc() !== undefined), {
             headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },

@@ -146,6 +146,7 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             "oidc",
             { sso: user },
             { clientIp, requestId, detail: `single sign-on (subject ${user.subject})` },
+            request,
           );
           call.known(session.principal);
           return redirect(call.headers, "/admin/", clear, cookie);

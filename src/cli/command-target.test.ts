@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { chooseTarget } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
+import { configFileFrom } from "./resolve-config.ts";
 
 const GATEWAY = "http://gw.test:8080";
 const env = { MINDGW_GATEWAY: GATEWAY, MINDGW_CONFIG: "/etc/mindgw/env.yaml", MINDGW_ADMIN_KEY: "mgw_env" };
@@ -53,5 +54,12 @@ test("--gateway or --admin-key given empty is a usage error naming the flag, not
   );
   expect(() => chooseTarget({ config: "a.yaml", gateway: "" }, env)).toThrow(
     new UsageError("--gateway: empty"),
+  );
+});
+
+test("-c given empty is a usage error naming it, where it went to MINDGW_GATEWAY's gateway or MINDGW_CONFIG's store", () => {
+  expect(() => chooseTarget({ config: "" }, env)).toThrow(new UsageError("-c/--config: empty"));
+  expect(() => configFileFrom("", { MINDGW_CONFIG: "/etc/mindgw/env.yaml" })).toThrow(
+    new UsageError("-c/--config: empty"),
   );
 });

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { urlLabel } from "../core/url-label.ts";
 import { UsageError } from "./exit-code.ts";
+import { givenFlag } from "./given-flag.ts";
 import { configFileFrom } from "./resolve-config.ts";
 
 type Env = Record<string, string | undefined>;
@@ -20,17 +21,6 @@ export type CommandTarget =
   | { readonly kind: "local"; readonly configFile: string | undefined };
 
 /**
- * A flag's value as given (undefined: not given). Given empty (`--gateway ""`, a variable that
- * expanded to nothing) it is a usage error naming the flag: read as unset, it would send the
- * command to `$MINDGW_GATEWAY`'s gateway, or with `$MINDGW_ADMIN_KEY`'s key, unasked. Every
- * command reads `--gateway` and `--admin-key` through this, `tail` included.
- */
-export function givenFlag(name: string, value: string | undefined): string | undefined {
-  if (value !== undefined && value.trim() === "") throw new UsageError(`${name}: empty`);
-  return value;
-}
-
-/**
  * Where a command works, decided here for every command: a flag beats the environment. `-c FILE`
  * and `--gateway URL` together are refused (one of them would be silently ignored); `--gateway`
  * beats `MINDGW_CONFIG` and `-c` beats `MINDGW_GATEWAY`. With neither flag, `MINDGW_GATEWAY`
@@ -38,12 +28,13 @@ export function givenFlag(name: string, value: string | undefined): string | und
  * unset; an empty flag is refused (givenFlag).
  */
 export function chooseTarget(flags: TargetFlags, env: Env = process.env): CommandTarget {
+  const configFlag = givenFlag("-c/--config", flags.config);
   const gatewayFlag = givenFlag("--gateway", flags.gateway);
   const adminKeyFlag = givenFlag("--admin-key", flags.adminKey);
-  if (flags.config && gatewayFlag)
+  if (configFlag && gatewayFlag)
     throw new UsageError("-c/--config and --gateway name two targets: give one of them");
-  const gateway = flags.config ? undefined : gatewayFlag || env.MINDGW_GATEWAY || undefined;
-  if (gateway === undefined) return { kind: "local", configFile: configFileFrom(flags.config, env) };
+  const gateway = configFlag ? undefined : gatewayFlag || env.MINDGW_GATEWAY || undefined;
+  if (gateway === undefined) return { kind: "local", configFile: configFileFrom(configFlag, env) };
   const from = gatewayFlag ? "--gateway" : "MINDGW_GATEWAY";
   const url = checkedUrl(gateway, from);
   const adminKey = adminKeyFlag || env.MINDGW_ADMIN_KEY;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { givenFlag } from "./command-target.ts";
+import { givenFlag } from "./given-flag.ts";
 
 interface TailFlags {
   gateway?: string;
@@ -15,7 +15,7 @@ interface TailFlags {
 /**
  * `--gateway`, else `MINDGW_GATEWAY`, else the local default; `--admin-key`, else
  * `MINDGW_ADMIN_KEY`. An empty variable counts as unset and an empty flag is a usage error naming
- * it, as for every other command (command-target.ts `givenFlag`).
+ * it, as for every other command (given-flag.ts).
  */
 export function tailTarget(
   flags: Pick<TailFlags, "gateway" | "adminKey">,

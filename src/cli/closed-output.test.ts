@@ -1,10 +1,11 @@
 import { expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { auditRecord } from "../audit/testing/audit-record.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { onClosedOutput } from "./closed-output.ts";
 
 const MAIN = join(import.meta.dir, "../main.ts");
@@ -38,7 +39,7 @@ test("a server ignores it and keeps serving", () => {
   expect(exits).toEqual([]);
 });
 
-test("any other write error (a full disk) ends a command with 1, said in one line; a server's is not swallowed", () => {
+test("any other write error (a full disk) ends a command with 1, said in one line; a server says it once and serves on", () => {
   const { stdout, stderr, exits, said } = outputs("end");
   // Thrown, it was a stack trace, and the command's own listener never heard of it.
   stdout.emit("error", failure("ENOSPC"));
@@ -49,8 +50,11 @@ test("any other write error (a full disk) ends a command with 1, said in one lin
     "mindgw: cannot write to stderr: EIO: write\n",
   ]);
   const server = outputs("ignore");
-  expect(() => server.stdout.emit("error", failure("ENOSPC"))).toThrow("ENOSPC");
+  // Thrown, it was a stack trace in the log: a gateway must not stop or shout for its log sink.
+  server.stdout.emit("error", failure("ENOSPC"));
+  server.stdout.emit("error", failure("ENOSPC"));
   expect(server.exits).toEqual([]);
+  expect(server.said).toEqual(["mindgw: cannot write the output: ENOSPC: write; serving on without it\n"]);
 });
 
 test("a policy given as a function is asked at each failure: what the command chose by then", () => {
@@ -121,6 +125,74 @@ test("audit export into a full disk (> /dev/full): exit 1 in one line, where it 
       stderr: "mindgw: cannot write the output: ENOSPC: no space left on device, write\n",
     });
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+/** The CPU time a process has used so far, in clock ticks (user and system: /proc/PID/stat). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+    .replace(/^.*\) /s, "")
+    .split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+test("serve with stdout into a full disk (> /dev/full) serves on: one line on stderr, no stack trace, no spin", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-serve-full-"));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(MINDGW|OTEL)_/.test(name)),
+  );
+  // `exec`: the process is the gateway itself, whose CPU time is read below.
+  const gateway = Bun.spawn(
+    [
+      "bash",
+      "-c",
+      'exec "$0" "$@" > /dev/full',
+      process.execPath,
+      MAIN,
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+    ],
+    { cwd: dir, env, stdout: "ignore", stderr: "pipe" },
+  );
+  let err = "";
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of gateway.stderr) err += decoder.decode(chunk, { stream: true });
+  })();
+  try {
+    const port = await waitForValue(
+      "the listening line",
+      () => err.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1],
+      30_000,
+    );
+    await waitForValue("the banner's failure said", () => err.includes("serving on without it"), 30_000);
+    const before = { ticks: cpuTicks(gateway.pid), at: performance.now() };
+    let served = 0;
+    // Requests for at least half a second of wall time: a gateway spinning on its failed stdout
+    // uses the CPU for all of it, one that serves them uses a part.
+    while (performance.now() - before.at < 500) {
+      const answer = await fetch(`http://127.0.0.1:${port}/healthz`);
+      await answer.arrayBuffer();
+      if (answer.status === 200) served++;
+    }
+    const cpuMs = ((cpuTicks(gateway.pid) - before.ticks) * 1000) / 100;
+    const wallMs = performance.now() - before.at;
+    expect(served).toBeGreaterThan(10);
+    expect(cpuMs / wallMs).toBeLessThan(0.8);
+    expect(gateway.exitCode).toBeNull();
+    const lines = err
+      .split("\n")
+      .filter((line) => !/^\d{4}-\d\d-\d\dT\S+ (info|warn|error) /.test(line) && line !== "");
+    expect(lines).toEqual([
+      "mindgw: cannot write the output: ENOSPC: no space left on device, write; serving on without it",
+    ]);
+  } finally {
+    gateway.kill();
+    await gateway.exited;
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);

@@ -16,7 +16,9 @@ interface Output {
  *   codes are 0, 1 and 2.)
  * - `"ignore"`: a server (`serve`, `worker`) keeps serving; its output is a banner, not its work.
  * Any other write error (a full disk): `"end"` says so in one line and ends with 1, the output being
- * incomplete; under `"ignore"` it stays what it was. `streams`: stdout first. `policy` may be a function, asked at each failure: the
+ * incomplete; `"ignore"` says so in one line, once a stream, and serves on: a gateway must not stop
+ * for its log sink (thrown, it was a stack trace in the log at each failed stream). `streams`:
+ * stdout first. `policy` may be a function, asked at each failure: the
  * CLI holds one from the start, for what runs no command (`--help`, `--version`, a usage error),
  * and the command it runs chooses (run-cli.ts).
  */
@@ -27,10 +29,22 @@ export function onClosedOutput(
   say: (line: string) => void = (line) => void writeSync(2, line),
 ): void {
   const now = typeof policy === "function" ? policy : () => policy;
-  for (const [i, stream] of streams.entries())
+  for (const [i, stream] of streams.entries()) {
+    const what = i === 0 ? "the output" : "to stderr";
+    let said = false;
+    const sayOnce = (line: string) => {
+      if (said) return;
+      said = true;
+      try {
+        say(line);
+      } catch {
+        // stderr is what failed: the exit code, or the log's silence, says it.
+      }
+    };
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (now() === "ignore") {
-        if (error.code !== "EPIPE") throw error;
+        if (error.code !== "EPIPE")
+          sayOnce(`mindgw: cannot write ${what}: ${error.message}; serving on without it\n`);
         return;
       }
       if (error.code === "EPIPE") {
@@ -39,13 +53,10 @@ export function onClosedOutput(
       }
       // Thrown from here, it was a stack trace, and it kept the command's own error listener from
       // hearing of it: `audit export > /dev/full` then waited forever on a stream that was gone.
-      try {
-        say(`mindgw: cannot write ${i === 0 ? "the output" : "to stderr"}: ${error.message}\n`);
-      } catch {
-        // stderr is what failed: the exit code says it.
-      }
+      sayOnce(`mindgw: cannot write ${what}: ${error.message}\n`);
       exit(EXIT.failure);
     });
+  }
 }
 
 /** What a closed output does to the process (`onClosedOutput`). */

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { chooseTarget } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
+import { configFileFrom } from "./resolve-config.ts";
 
 const GATEWAY = "http://gw.test:8080";
 const env = { MINDGW_GATEWAY: GATEWAY, MINDGW_CONFIG: "/etc/mindgw/env.yaml", MINDGW_ADMIN_KEY: "mgw_env" };
@@ -43,5 +44,22 @@ test("-c and --gateway together, or a gateway that is no http(s) URL, are usage 
   );
   expect(() => chooseTarget({}, { MINDGW_GATEWAY: "gw.test", MINDGW_ADMIN_KEY: "k" })).toThrow(
     "MINDGW_GATEWAY: not an http(s) URL: gw.test",
+  );
+});
+
+test("--gateway or --admin-key given empty is a usage error naming the flag, not a fall back to the environment", () => {
+  expect(() => chooseTarget({ gateway: "" }, env)).toThrow(new UsageError("--gateway: empty"));
+  expect(() => chooseTarget({ gateway: GATEWAY, adminKey: "" }, env)).toThrow(
+    new UsageError("--admin-key: empty"),
+  );
+  expect(() => chooseTarget({ config: "a.yaml", gateway: "" }, env)).toThrow(
+    new UsageError("--gateway: empty"),
+  );
+});
+
+test("-c given empty is a usage error naming it, where it went to MINDGW_GATEWAY's gateway or MINDGW_CONFIG's store", () => {
+  expect(() => chooseTarget({ config: "" }, env)).toThrow(new UsageError("-c/--config: empty"));
+  expect(() => configFileFrom("", { MINDGW_CONFIG: "/etc/mindgw/env.yaml" })).toThrow(
+    new UsageError("-c/--config: empty"),
   );
 });

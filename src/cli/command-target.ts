@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { urlLabel } from "../core/url-label.ts";
 import { UsageError } from "./exit-code.ts";
+import { givenFlag } from "./given-flag.ts";
 import { configFileFrom } from "./resolve-config.ts";
 
 type Env = Record<string, string | undefined>;
@@ -23,16 +24,20 @@ export type CommandTarget =
  * Where a command works, decided here for every command: a flag beats the environment. `-c FILE`
  * and `--gateway URL` together are refused (one of them would be silently ignored); `--gateway`
  * beats `MINDGW_CONFIG` and `-c` beats `MINDGW_GATEWAY`. With neither flag, `MINDGW_GATEWAY`
- * comes before `MINDGW_CONFIG`, then the embedded defaults (./data). Empty variables count as unset.
+ * comes before `MINDGW_CONFIG`, then the embedded defaults (./data). Empty variables count as
+ * unset; an empty flag is refused (givenFlag).
  */
 export function chooseTarget(flags: TargetFlags, env: Env = process.env): CommandTarget {
-  if (flags.config && flags.gateway)
+  const configFlag = givenFlag("-c/--config", flags.config);
+  const gatewayFlag = givenFlag("--gateway", flags.gateway);
+  const adminKeyFlag = givenFlag("--admin-key", flags.adminKey);
+  if (configFlag && gatewayFlag)
     throw new UsageError("-c/--config and --gateway name two targets: give one of them");
-  const gateway = flags.config ? undefined : flags.gateway || env.MINDGW_GATEWAY || undefined;
-  if (gateway === undefined) return { kind: "local", configFile: configFileFrom(flags.config, env) };
-  const from = flags.gateway ? "--gateway" : "MINDGW_GATEWAY";
+  const gateway = configFlag ? undefined : gatewayFlag || env.MINDGW_GATEWAY || undefined;
+  if (gateway === undefined) return { kind: "local", configFile: configFileFrom(configFlag, env) };
+  const from = gatewayFlag ? "--gateway" : "MINDGW_GATEWAY";
   const url = checkedUrl(gateway, from);
-  const adminKey = flags.adminKey || env.MINDGW_ADMIN_KEY;
+  const adminKey = adminKeyFlag || env.MINDGW_ADMIN_KEY;
   if (!adminKey) throw new UsageError(`${from} needs --admin-key or MINDGW_ADMIN_KEY`);
   return { kind: "gateway", url, adminKey };
 }

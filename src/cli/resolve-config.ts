@@ -2,12 +2,16 @@ import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, openFileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { extensionFieldNames } from "../config/extension-fields.ts";
 import { EMBEDDED_DEFAULTS, parseConfig, readConfigFile } from "../config/load-config.ts";
+import { givenFlag } from "./given-flag.ts";
 
 type Env = Record<string, string | undefined>;
 
-/** `-c FILE`, else `MINDGW_CONFIG` (empty counts as unset); undefined means the embedded defaults. */
+/**
+ * `-c FILE`, else `MINDGW_CONFIG` (empty counts as unset); undefined means the embedded defaults.
+ * `-c ""` is a usage error naming it (given-flag.ts), never the environment's file.
+ */
 export function configFileFrom(flag: string | undefined, env: Env = process.env): string | undefined {
-  return flag || env.MINDGW_CONFIG || undefined;
+  return givenFlag("-c/--config", flag) || env.MINDGW_CONFIG || undefined;
 }
 
 /** A config resolved, with where it came from. */

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { givenFlag } from "./given-flag.ts";
 
 interface TailFlags {
   gateway?: string;
@@ -12,14 +13,16 @@ interface TailFlags {
 }
 
 /**
- * `--gateway`, else `MINDGW_GATEWAY`, else the local default. An empty variable counts as unset, as
- * for every other command (command-target.ts); an empty `--gateway ""` stays a refusal.
+ * `--gateway`, else `MINDGW_GATEWAY`, else the local default; `--admin-key`, else
+ * `MINDGW_ADMIN_KEY`. An empty variable counts as unset and an empty flag is a usage error naming
+ * it, as for every other command (given-flag.ts).
  */
-export function tailGateway(
-  flag: string | undefined,
+export function tailTarget(
+  flags: Pick<TailFlags, "gateway" | "adminKey">,
   env: Record<string, string | undefined> = process.env,
-): string {
-  return flag ?? (env.MINDGW_GATEWAY || "http://127.0.0.1:8080");
+): { gateway: string; adminKey: string } {
+  const gateway = givenFlag("--gateway", flags.gateway) ?? (env.MINDGW_GATEWAY || "http://127.0.0.1:8080");
+  return { gateway, adminKey: givenFlag("--admin-key", flags.adminKey) ?? env.MINDGW_ADMIN_KEY ?? "" };
 }
 
 export function registerTail(program: Command): void {
@@ -43,10 +46,10 @@ export function registerTail(program: Command): void {
     .action(async (flags: TailFlags) => {
       // Loaded here, not at start: the terminal UI (ink, React) is the largest part of the
       // program, and `serve` must not pay for it in memory (docs/BENCHMARKS-HISTORY.md, idle RSS).
+      const target = tailTarget(flags);
       const { runTail } = await import("../tui/run-tail.ts");
       process.exitCode = await runTail({
-        gateway: tailGateway(flags.gateway),
-        adminKey: flags.adminKey ?? process.env.MINDGW_ADMIN_KEY ?? "",
+        ...target,
         ...(flags.model ? { model: flags.model } : {}),
         ...(flags.key ? { key: flags.key } : {}),
         ...(flags.app ? { app: flags.app } : {}),

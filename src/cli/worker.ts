@@ -9,6 +9,7 @@ import { toConnectUrl } from "../workers/worker/connect-url.ts";
 import { toUpstreamBase } from "../workers/worker/upstream-base.ts";
 import type { runWorker } from "../workers/worker/worker-client.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
+import { givenFlag } from "./given-flag.ts";
 import { type LogFlags, logOptionsOf, withLogOptions } from "./log-options.ts";
 import { VERSION } from "./version.ts";
 
@@ -95,11 +96,13 @@ export function registerWorker(program: Command): void {
       "30s",
     )
     .action(async (options: WorkerOptions) => {
-      const token = options.token ?? process.env.MINDGW_WORKER_TOKEN;
+      // A flag given empty is refused by name, never read as unset (given-flag.ts).
+      const token = givenFlag("--token", options.token) ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
       checkConnect(options.connect);
       // A flag is readable by every user of the box (/proc/<pid>/cmdline) and in a pod's spec.
-      const upstreamKey = options.upstreamKey || process.env.MINDGW_UPSTREAM_KEY || undefined;
+      const upstreamKey =
+        givenFlag("--upstream-key", options.upstreamKey) || process.env.MINDGW_UPSTREAM_KEY || undefined;
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new UsageError("--concurrency: a positive whole number");

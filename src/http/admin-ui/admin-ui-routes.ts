@@ -16,6 +16,7 @@ import type { OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
 import { browserOnHttps, cookieValue, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
 import type { AdminSession, SessionAdmission, SessionStore } from "./session-store.ts";
+import type { SignInLimit } from "./sign-in-limit.ts";
 import { ssoRoutes } from "./sso-routes.ts";
 import { uiBundle } from "./ui-assets.ts";
 import { UI_PAGES } from "./ui-pages.ts";
@@ -39,6 +40,8 @@ export interface AdminUiDeps {
   readonly jwtAdmission: (principal: Principal, verifiedIn: number) => Promise<JwtAdmission | undefined>;
   /** Seals a pending single sign-on into its cookie, so its callback may land on any node. */
   readonly loginSeal: LoginSeal;
+  /** Single sign-on's steps per client address (a 429 past the bound, before the provider is asked). */
+  readonly signInLimit: SignInLimit;
   readonly logger: Logger;
 }
 
@@ -68,7 +71,9 @@ export interface SignInRecord {
 /**
  * Opens a session for who signed in and records the sign-in: the session, and the cookie that
  * carries it (`Secure` when `secure`: the browser is known to be on https). A sign-in that cannot
- * be recorded fails (the guard's 500) and leaves no session.
+ * be recorded fails (the guard's 500) and leaves no session. The session the signing-in request's
+ * cookie names (`browser`) ends first: a browser holds one session, and a cookie fixed on it
+ * before, or copied from it, does not outlive the sign-in that replaces it.
  */
 export type OpenSession = (
   secure: boolean,
@@ -76,6 +81,7 @@ export type OpenSession = (
   method: AdminSession["method"],
   admission: SessionAdmission,
   record: SignInRecord,
+  browser: Request,
 ) => Promise<{ session: AdminSession; cookie: string }>;
 
 /** Wraps a route of the web UI so that it is not there at all while `admin_ui.enabled` is off. */
@@ -91,7 +97,17 @@ export type WhileEnabled = <C extends { request: Request }>(
 export function adminUiRoutes(deps: AdminUiDeps) {
   const sessionCookie = (secure: boolean, value: string, maxAgeSec: number) =>
     setCookie(SESSION_COOKIE, value, { path: "/admin", maxAgeSec, secure, sameSite: "Strict" });
-  const open: OpenSession = async (secure, principal, method, admission, { clientIp, requestId, detail }) => {
+  const open: OpenSession = async (
+    secure,
+    principal,
+    method,
+    admission,
+    { clientIp, requestId, detail },
+    browser,
+  ) => {
+    // Ended before the new one opens: a failure here (the store down) leaves the old as it was.
+    const previous = cookieValue(browser.headers.get("cookie"), SESSION_COOKIE);
+    if (previous) await deps.sessions.end(previous);
     // The session has the key's models and limits (as they are at each request): they bound
     // which keys it may manage.
     const session = await deps.sessions.create(principal, method, admission);
@@ -171,6 +187,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
               requestId: ledger.requestId,
               detail: "admin key",
             },
+            request,
           );
           return Response.json(sessionBody(session, deps.oidc() !== undefined), {
             headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },

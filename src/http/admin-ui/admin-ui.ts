@@ -18,6 +18,7 @@ import { allowListAdmits } from "./oidc-allow-list.ts";
 import { createOidcClient, type OidcClient } from "./oidc-client.ts";
 import { endSessionsNoLongerAdmitted, type SessionAuthOptions, withSessions } from "./session-auth.ts";
 import { SessionStore } from "./session-store.ts";
+import { SignInLimit } from "./sign-in-limit.ts";
 
 /**
  * The admin key of this id as it is now, or null once it admits no session: one read by id, as the
@@ -120,6 +121,7 @@ export function createAdminUi(options: AdminUiOptions) {
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);
   const loginSeal = LoginSeal.of(options.sharedSecret, now);
+  const signInLimit = new SignInLimit(now);
   let oidcFor: { config: OidcConfig; client: OidcClient } | undefined;
   const oidc = () => {
     const config = options.config().oidc;
@@ -164,6 +166,7 @@ export function createAdminUi(options: AdminUiOptions) {
           return config ? jwtAdmissionOf(config, principal) : undefined;
         },
         loginSeal,
+        signInLimit,
         logger: options.logger,
       }),
   };

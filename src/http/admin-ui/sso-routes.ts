@@ -38,16 +38,19 @@ const backToSignIn = (headers: Record<string, string>, error: SignInError, ...co
  * credential, but each goes through the front door as any request does (front door `admin`: an
  * audit row, an access line, `x-request-id`), and every way a sign-in fails is logged with the
  * request's id: `sso_unavailable` when the provider failed, `sso_refused` when it or the gateway
- * refused the user, `sso_expired` when this browser had no such sign-in pending.
+ * refused the user, `sso_expired` when this browser had no such sign-in pending. Both count in
+ * one bound per client address (sign-in-limit.ts): a 429 with `Retry-After` past it.
  */
 export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: WhileEnabled) {
   return new Elysia()
     .get(
       "/admin/auth/oidc",
-      whileEnabled(({ request, server }: AdminContext) =>
-        deps.guardUnauthenticated(request, clientIpOf(server, request), "admin", "openai", async (call) => {
+      whileEnabled(({ request, server }: AdminContext) => {
+        const clientIp = clientIpOf(server, request);
+        return deps.guardUnauthenticated(request, clientIp, "admin", "openai", async (call) => {
           const oidc = deps.oidc();
           if (!oidc) throw notFound("single sign-on is not configured (admin_ui.oidc)");
+          deps.signInLimit.step(clientIp);
           try {
             const started = await oidc.start();
             // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
@@ -65,8 +68,8 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             });
             return backToSignIn(call.headers, "sso_unavailable");
           }
-        }),
-      ),
+        });
+      }),
     )
     .get(
       "/admin/auth/callback",
@@ -75,6 +78,8 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
         return deps.guardUnauthenticated(request, clientIp, "admin", "openai", async (call) => {
           const oidc = deps.oidc();
           if (!oidc) throw notFound("single sign-on is not configured (admin_ui.oidc)");
+          // Before the cookie is opened: a flood of callbacks costs the provider nothing past it.
+          deps.signInLimit.step(clientIp);
           const requestId = call.ledger.requestId;
           // The provider sent the browser here at `redirect_url`: when that is https, so is the
           // browser, whether or not a proxy that terminated TLS said so.
@@ -141,6 +146,7 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             "oidc",
             { sso: user },
             { clientIp, requestId, detail: `single sign-on (subject ${user.subject})` },
+            request,
           );
           call.known(session.principal);
           return redirect(call.headers, "/admin/", clear, cookie);

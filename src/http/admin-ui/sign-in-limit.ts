@@ -1,0 +1,72 @@
+import { GatewayError } from "../../core/gateway-error.ts";
+
+/**
+ * Single sign-on's steps (its start and its callback, together) one client address may take in a
+ * minute: a sign-in is two, so an office behind one address signs in ten times a minute. Neither
+ * step carries a credential, and each may cost a call to the provider (its discovery or JWKS, its
+ * token endpoint for a callback with a sign-in pending, which anyone can have by starting one).
+ */
+export const SIGN_IN_STEPS_PER_MINUTE = 20;
+
+/** Addresses counted at once; past it the one whose minute began longest ago is forgotten. */
+export const SIGN_IN_ADDRESSES_KEPT = 10_000;
+
+const MINUTE_MS = 60_000;
+
+interface Minute {
+  start: number;
+  steps: number;
+}
+
+/**
+ * Counts single sign-on's steps per client address in a fixed minute from its first step; past
+ * `SIGN_IN_STEPS_PER_MINUTE` a step is a 429 with `Retry-After` (when that minute ends), before the
+ * provider is asked anything. A request without an address (handed to `gateway.handle()` without
+ * a `clientIp`) is not counted, as for `server.max_client_requests`: under one name, every such
+ * client would share one address's bound. Per node: a cluster's nodes count apart.
+ */
+export class SignInLimit {
+  private readonly minutes = new Map<string, Minute>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly most = SIGN_IN_STEPS_PER_MINUTE,
+    private readonly kept = SIGN_IN_ADDRESSES_KEPT,
+  ) {}
+
+  /** Counts one step from `address`; throws the 429 when its minute has had `most` already. */
+  step(address: string | null): void {
+    if (address === null) return;
+    const now = this.now();
+    const minute = this.minutes.get(address);
+    if (minute === undefined || now - minute.start >= MINUTE_MS) {
+      // A new minute goes to the back: the front is the minute that began longest ago.
+      this.minutes.delete(address);
+      if (this.minutes.size >= this.kept) this.forgetOldest(now);
+      this.minutes.set(address, { start: now, steps: 1 });
+      return;
+    }
+    if (minute.steps >= this.most) {
+      const seconds = Math.max(1, Math.ceil((minute.start + MINUTE_MS - now) / 1000));
+      throw new GatewayError({
+        status: 429,
+        code: "rate_limited",
+        message: `too many sign-in attempts from this address (${this.most} a minute): try again in ${seconds} s`,
+        headers: { "retry-after": String(seconds) },
+        refusedBy: "requests",
+      });
+    }
+    minute.steps++;
+  }
+
+  /** The minutes ended, else the one that began longest ago: room for one more address. */
+  private forgetOldest(now: number): void {
+    for (const [address, minute] of this.minutes) {
+      if (now - minute.start < MINUTE_MS) break;
+      this.minutes.delete(address);
+    }
+    if (this.minutes.size < this.kept) return;
+    const oldest = this.minutes.keys().next();
+    if (!oldest.done) this.minutes.delete(oldest.value);
+  }
+}

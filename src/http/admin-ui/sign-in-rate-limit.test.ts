@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type OidcIssuer, startOidcIssuer } from "../../../test/e2e/harness/oidc-issuer.ts";
+import type { ConfigSource } from "../../config/config-source.ts";
+import { EMBEDDED_DEFAULTS, parseConfig } from "../../config/load-config.ts";
+import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
+import { silentLogger } from "../../log/logger.ts";
+import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { SIGN_IN_STEPS_PER_MINUTE } from "./sign-in-limit.ts";
+
+// Single sign-on's two steps carry no credential, and a callback with a sign-in pending (its
+// cookie and state, which anyone may get by starting one) costs a call to the provider's token
+// endpoint whatever its code: through the real gateway, with a real issuer on loopback.
+const CLIENT = { id: "mindgw", secret: "oidc-s3cret" };
+const dir = mkdtempSync(join(tmpdir(), "mindgw-sso-limit-"));
+let issuer: OidcIssuer;
+let gateway: Gateway;
+
+beforeAll(async () => {
+  issuer = await startOidcIssuer(CLIENT);
+  const source: ConfigSource = {
+    initial: parseConfig({
+      ...EMBEDDED_DEFAULTS,
+      admin_ui: {
+        oidc: {
+          issuer: issuer.url,
+          client_id: CLIENT.id,
+          client_secret: CLIENT.secret,
+          redirect_url: "http://localhost/admin/auth/callback",
+          allowed_users: ["ops@example.com"],
+        },
+      },
+    }),
+    path: null,
+    watch: () => () => {},
+  };
+  gateway = await createGateway({
+    configSource: source,
+    storage: openSqliteStorage(join(dir, "gw.db")),
+    logger: silentLogger,
+  });
+});
+afterAll(async () => {
+  await gateway.stop();
+  issuer.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const from = (clientIp: string, path: string, init: RequestInit = {}) =>
+  gateway.handle(new Request(`http://localhost${path}`, init), { clientIp });
+
+test("a flood of callbacks from one address is refused 429 with Retry-After past the bound: the token endpoint is not asked for each", async () => {
+  const flooder = "203.0.113.7";
+  const start = await from(flooder, "/admin/auth/oidc");
+  expect(start.status).toBe(302);
+  const cookie = /mindgw_oidc=[^;]+/.exec(start.headers.get("set-cookie") ?? "")?.[0] ?? "";
+  const state = new URL(start.headers.get("location") ?? "").searchParams.get("state") ?? "";
+  const statuses: number[] = [];
+  let refused: Response | undefined;
+  for (let i = 0; i < SIGN_IN_STEPS_PER_MINUTE + 10; i++) {
+    const answer = await from(flooder, `/admin/auth/callback?code=bogus-${i}&state=${state}`, {
+      headers: { cookie },
+    });
+    statuses.push(answer.status);
+    if (answer.status === 429) refused ??= answer;
+  }
+  // The start was the address's first step; every step after the bound is refused.
+  expect(statuses.filter((status) => status === 302)).toHaveLength(SIGN_IN_STEPS_PER_MINUTE - 1);
+  expect(statuses.slice(SIGN_IN_STEPS_PER_MINUTE - 1)).toEqual(Array(11).fill(429));
+  expect(issuer.refusals.filter((why) => why === "unknown or used code")).toHaveLength(
+    SIGN_IN_STEPS_PER_MINUTE - 1,
+  );
+  if (!refused) throw new Error("no callback was refused");
+  const retryAfter = Number(refused.headers.get("retry-after"));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(60);
+  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+  expect(refused.headers.get("x-request-id")).toBeTruthy();
+  // The start is refused too; another address signs in as before.
+  expect((await from(flooder, "/admin/auth/oidc")).status).toBe(429);
+  expect((await from("198.51.100.2", "/admin/auth/oidc")).status).toBe(302);
+});

@@ -94,9 +94,26 @@ test("vertex with nothing configured: no warning where the metadata server may s
   );
   expect(missingCredentials(config, { HOME: home }, onGcp)).toEqual([]);
   // A file of a type the gateway does not take is warned of wherever it runs.
-  writeFileSync(adc, JSON.stringify({ type: "external_account", audience: "a" }));
+  writeFileSync(adc, JSON.stringify({ type: "impersonated_service_account" }));
   expect(missingCredentials(config, { HOME: home, K_SERVICE: "gw" }, onGcp)[0]?.missing).toStartWith(
-    `gcloud's application default credentials file ${adc} is of type external_account: external_account credentials (workload identity federation) are not supported`,
+    `gcloud's application default credentials file ${adc} is of type impersonated_service_account: impersonated_service_account credentials are not supported`,
+  );
+  // So is an external_account from a source it does not take, or one missing what it needs.
+  writeFileSync(
+    adc,
+    JSON.stringify({
+      type: "external_account",
+      audience: "a",
+      subject_token_type: "urn:ietf:params:aws:token-type:aws4_request",
+      credential_source: { environment_id: "aws1" },
+    }),
+  );
+  expect(missingCredentials(config, { HOME: home, K_SERVICE: "gw" }, onGcp)[0]?.missing).toStartWith(
+    `gcloud's application default credentials file ${adc} is an external_account sourced from AWS (credential_source.environment_id aws1), which is not supported`,
+  );
+  writeFileSync(adc, JSON.stringify({ type: "external_account", audience: "a" }));
+  expect(missingCredentials(config, { HOME: home, K_SERVICE: "gw" }, onGcp)[0]?.missing).toBe(
+    `gcloud's application default credentials file ${adc} is no external_account credential (it needs audience, subject_token_type and credential_source)`,
   );
 });
 

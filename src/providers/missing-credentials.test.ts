@@ -69,7 +69,7 @@ test("each cloud provider without usable credentials, named with its routes and 
     ],
     [
       "az",
-      "neither api_key nor entra in config, and the environment has no Entra identity (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER)",
+      "neither api_key nor entra in config, and the environment has no Entra identity (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER): its calls ask Azure IMDS, there only on an Azure VM, scale set or AKS node (entra: { managed_identity: true } says this is one)",
     ],
     ["gm", "no api_key in config and GEMINI_API_KEY is unset"],
   ]);
@@ -94,9 +94,26 @@ test("vertex with nothing configured: no warning where the metadata server may s
   );
   expect(missingCredentials(config, { HOME: home }, onGcp)).toEqual([]);
   // A file of a type the gateway does not take is warned of wherever it runs.
-  writeFileSync(adc, JSON.stringify({ type: "external_account", audience: "a" }));
+  writeFileSync(adc, JSON.stringify({ type: "impersonated_service_account" }));
   expect(missingCredentials(config, { HOME: home, K_SERVICE: "gw" }, onGcp)[0]?.missing).toStartWith(
-    `gcloud's application default credentials file ${adc} is of type external_account: external_account credentials (workload identity federation) are not supported`,
+    `gcloud's application default credentials file ${adc} is of type impersonated_service_account: impersonated_service_account credentials are not supported`,
+  );
+  // So is an external_account from a source it does not take, or one missing what it needs.
+  writeFileSync(
+    adc,
+    JSON.stringify({
+      type: "external_account",
+      audience: "a",
+      subject_token_type: "urn:ietf:params:aws:token-type:aws4_request",
+      credential_source: { environment_id: "aws1" },
+    }),
+  );
+  expect(missingCredentials(config, { HOME: home, K_SERVICE: "gw" }, onGcp)[0]?.missing).toStartWith(
+    `gcloud's application default credentials file ${adc} is an external_account sourced from AWS (credential_source.environment_id aws1), which is not supported`,
+  );
+  writeFileSync(adc, JSON.stringify({ type: "external_account", audience: "a" }));
+  expect(missingCredentials(config, { HOME: home, K_SERVICE: "gw" }, onGcp)[0]?.missing).toBe(
+    `gcloud's application default credentials file ${adc} is no external_account credential (it needs audience, subject_token_type and credential_source)`,
   );
 });
 

@@ -97,8 +97,10 @@ function whatIsMissing(
       const { ENTRA_ENVIRONMENT, entraFromEnvironment } =
         require("./azure/entra-environment.ts") as typeof import("./azure/entra-environment.ts");
       const entra = provider.entra ?? entraFromEnvironment(env);
-      if (!entra)
-        return `neither api_key nor entra in config, and the environment has no Entra identity (${ENTRA_ENVIRONMENT})`;
+      // Azure IMDS is asked then, as DefaultAzureCredential asks it: there only on an Azure VM,
+      // scale set or AKS node, which config's `managed_identity` says this is.
+      if ("unannounced" in entra && entra.unannounced)
+        return `neither api_key nor entra in config, and the environment has no Entra identity (${ENTRA_ENVIRONMENT}): its calls ask Azure IMDS, there only on an Azure VM, scale set or AKS node (entra: { managed_identity: true } says this is one)`;
       // The workload identity webhook mounts it before the gateway starts: one not there is a wrong path.
       const file = entra.federated_token_file;
       return file && !existsSync(file) ? `the federated token file ${file} does not exist` : undefined;

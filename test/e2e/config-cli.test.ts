@@ -165,7 +165,7 @@ describe("mindgw config check", () => {
     expect(result.stderr.trim().split("\n")).toEqual([
       "warning: provider vx (vertex) has no usable credentials: no service_account in config, GOOGLE_APPLICATION_CREDENTIALS unset, no gcloud application default credentials file, and this host does not look like Google Cloud (no metadata server to ask); its calls will answer 502 (model m-vx (route vx/x))",
       "warning: provider vx-file (vertex) has no usable credentials: the service_account file /nonexistent/sa.json does not exist; its calls will answer 502 (model m-vx-file (route vx-file/x))",
-      "warning: provider az (azure) has no usable credentials: neither api_key nor entra in config, and the environment has no Entra identity (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER); its calls will answer 502 (model m-az (route az/x))",
+      "warning: provider az (azure) has no usable credentials: neither api_key nor entra in config, and the environment has no Entra identity (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER): its calls ask Azure IMDS, there only on an Azure VM, scale set or AKS node (entra: { managed_identity: true } says this is one); its calls will answer 502 (model m-az (route az/x))",
       "warning: provider gm (gemini) has no usable credentials: no api_key in config and GEMINI_API_KEY is unset; its calls will answer 502 (model m-gm (route gm/x))",
     ]);
   });

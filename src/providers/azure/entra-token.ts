@@ -1,6 +1,7 @@
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchOAuthToken, requestToken } from "../credentials/fetch-token.ts";
+import { ENTRA_ENVIRONMENT } from "./entra-environment.ts";
 import { managedIdentityRequest, readManagedIdentityToken, resourceOf } from "./managed-identity-token.ts";
 
 /**
@@ -22,6 +23,12 @@ export interface EntraCredentials {
   federated_token_file?: string | undefined;
   /** The host's managed identity: `true` for the system-assigned one, or a user-assigned one's `client_id`. */
   managed_identity?: true | { client_id: string } | undefined;
+  /**
+   * Nothing in config or the environment named an identity, and Azure IMDS is asked as
+   * DefaultAzureCredential's last step (entra-environment.ts): until it first gives a token it has
+   * a second to answer (Azure Identity's IMDS probe's), and no answer says what else was looked for.
+   */
+  unannounced?: true | undefined;
   /**
    * Sovereign clouds use another authority (`https://login.microsoftonline.us`), whose tokens are
    * asked for that cloud's Azure OpenAI scope (`entraScope`).
@@ -83,16 +90,22 @@ export function entraToken(
   const { fetch: doFetch = fetch, now = Date.now, refreshFailed, env = process.env } = calls;
   const scope = entraScope(credentials);
   const managed = credentials.managed_identity;
+  /** An unannounced IMDS has given a token: it is there, and waited for as any. */
+  let found = !credentials.unannounced;
   const fetchToken = managed
-    ? () =>
-        managedIdentityToken(
+    ? async () => {
+        const token = await managedIdentityToken(
           provider,
           scope,
           managed === true ? undefined : managed.client_id,
           env,
           doFetch,
           now,
-        )
+          found,
+        );
+        found = true;
+        return token;
+      }
     : () => clientCredentialsToken(provider, credentials, scope, doFetch, now);
   return new CachedCredential({ now, refreshFailed, fetch: fetchToken });
 }
@@ -143,7 +156,10 @@ async function federatedToken(provider: string, path: string): Promise<string> {
   return token;
 }
 
-/** A managed identity's token for the scope's resource, from IMDS or App Service's endpoint. */
+/**
+ * A managed identity's token for the scope's resource, from IMDS or App Service's endpoint.
+ * `found`: false for an unannounced IMDS that has given none yet (`EntraCredentials.unannounced`).
+ */
 async function managedIdentityToken(
   provider: string,
   scope: string,
@@ -151,8 +167,16 @@ async function managedIdentityToken(
   env: Record<string, string | undefined>,
   doFetch: typeof fetch,
   now: () => number,
+  found: boolean,
 ): Promise<Expiring<string>> {
   const request = managedIdentityRequest(resourceOf(scope), clientId, env);
   if (typeof request === "string") throw credentialFailure(provider, request);
-  return requestToken(provider, request, readManagedIdentityToken, doFetch, now);
+  if (found) return requestToken(provider, request, readManagedIdentityToken, doFetch, now);
+  return requestToken(provider, { ...request, timeoutMs: PROBE_MS }, readManagedIdentityToken, doFetch, now, {
+    unanswered: (why) =>
+      `no api_key or entra in config, no Entra identity in the environment (${ENTRA_ENVIRONMENT}), and ${why}`,
+  });
 }
+
+/** Azure Identity's wait for its IMDS probe: off Azure, nothing answers at the link-local address. */
+const PROBE_MS = 1_000;

@@ -258,8 +258,6 @@ describe("AKS Workload Identity", () => {
       authority_host: undefined,
     });
     expect(entraFromEnvironment(appService)).toEqual({ managed_identity: true });
-    // IMDS, which no variable announces, is config's to ask for.
-    expect(entraFromEnvironment({ AZURE_CLIENT_ID: APP })).toBeUndefined();
   });
 });
 
@@ -373,5 +371,63 @@ describe("managed identity", () => {
     expect(absent.message).toBe(
       "could not get credentials for upstream az: Azure IMDS (managed identity) could not be reached: connection refused (ECONNREFUSED)",
     );
+  });
+});
+
+describe("Azure IMDS with nothing configured or announced, as DefaultAzureCredential ends its chain", () => {
+  const imds = { AZURE_POD_IDENTITY_AUTHORITY_HOST: origin };
+
+  test("no api_key, no entra, no identity in the environment: IMDS is asked (Metadata: true, api-version 2018-02-01, the resource), user-assigned when AZURE_CLIENT_ID names one", async () => {
+    expect(await sentAuthorization(imds)).toBe("Bearer imds-1");
+    expect(heard[0]).toEqual({
+      method: "GET",
+      path: "/metadata/identity/oauth2/token",
+      query: { "api-version": "2018-02-01", resource: "https://cognitiveservices.azure.com" },
+      headers: { metadata: "true", "x-identity-header": null, authorization: null },
+      form: {},
+    });
+    heard.length = 0;
+    expect(await sentAuthorization({ ...imds, AZURE_CLIENT_ID: USER_ASSIGNED })).toBe("Bearer imds-2");
+    expect(heard[0]?.query.client_id).toBe(USER_ASSIGNED);
+  });
+
+  test("off Azure (nothing there) the call fails at once, naming all that was looked for", async () => {
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const port = closed.port;
+    closed.stop(true);
+    const provider = createAzureProvider({
+      name: "az",
+      baseUrl: origin,
+      apiVersion: "v1",
+      env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${port}` },
+    });
+    const absent = await failure(provider.call(chat));
+    expect([absent.status, absent.message]).toEqual([
+      502,
+      "could not get credentials for upstream az: no api_key or entra in config, no Entra identity in the environment (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER), and Azure IMDS (managed identity) could not be reached: connection refused (ECONNREFUSED)",
+    ]);
+    expect(heard.filter((entry) => entry.path.endsWith("/chat/completions"))).toEqual([]);
+  });
+
+  test("an IMDS that has not answered within a second (a host off Azure that drops the packets) is taken for absent", async () => {
+    const held: (() => void)[] = [];
+    const silent = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Promise<Response>((resolve) => held.push(() => resolve(new Response()))),
+    });
+    try {
+      const started = performance.now();
+      const token = entraToken("az", entraFromEnvironment({}) ?? {}, {
+        env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${silent.port}` },
+      });
+      expect((await failure(token.get())).message).toEndWith(
+        "and Azure IMDS (managed identity) did not answer within 1 s",
+      );
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const answer of held.splice(0)) answer();
+      silent.stop(true);
+    }
   });
 });

@@ -52,7 +52,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
   } else if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
     fetchCredentials = () => containerCredentials(provider, env, doFetch);
   } else {
-    fetchCredentials = () => instanceMetadataCredentials(provider, env, doFetch);
+    fetchCredentials = instanceMetadataCredentials(provider, env, doFetch);
   }
   return new CachedCredential({
     fetch: fetchCredentials,

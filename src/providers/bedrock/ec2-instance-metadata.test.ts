@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
 import { awsCredentialSource } from "./aws-credentials.ts";
@@ -20,8 +20,17 @@ const ROLE = "mindgw-node-role";
  * the signature each call came with.
  */
 const heard: Heard[] = [];
-const imds = { noRole: false, keys: undefined as unknown };
+const imds = {
+  noRole: false,
+  keys: undefined as unknown,
+  /** The token PUT's status instead of a token (403, 404, 405 where IMDSv2 is off, 400), or "hang" (a hop limit of 1 seen from a container: the answer never comes back). */
+  token: undefined as number | "hang" | undefined,
+  /** `HttpTokens: optional`: GETs without a session token are answered (IMDSv1). */
+  v1: false,
+};
 let sessions = 0;
+/** The token PUTs left hanging, answered at each test's end. */
+const hanging: (() => void)[] = [];
 
 const fake = Bun.serve({
   hostname: "127.0.0.1",
@@ -41,12 +50,19 @@ const fake = Bun.serve({
     });
     if (pathname === "/latest/api/token") {
       if (request.method !== "PUT") return new Response(null, { status: 405 });
+      const token = imds.token;
+      if (token === "hang")
+        return new Promise<Response>((resolve) =>
+          hanging.push(() => resolve(new Response(null, { status: 504 }))),
+        );
+      if (token !== undefined) return new Response(null, { status: token });
       if (!header("x-aws-ec2-metadata-token-ttl-seconds")) return new Response(null, { status: 400 });
       sessions += 1;
       return new Response(`session-${sessions}`);
     }
     if (pathname.startsWith("/latest/")) {
-      if (!/^session-\d+$/.test(header("x-aws-ec2-metadata-token") ?? ""))
+      const token = header("x-aws-ec2-metadata-token");
+      if (token === null ? !imds.v1 : !/^session-\d+$/.test(token))
         return new Response(null, { status: 401 });
       if (pathname === "/latest/meta-data/iam/security-credentials/")
         return imds.noRole ? new Response("not found", { status: 404 }) : new Response(ROLE);
@@ -74,6 +90,11 @@ beforeEach(() => {
   heard.length = 0;
   imds.noRole = false;
   imds.keys = undefined;
+  imds.token = undefined;
+  imds.v1 = false;
+});
+afterEach(() => {
+  for (const answer of hanging.splice(0)) answer();
 });
 
 const onEc2 = { AWS_EC2_METADATA_SERVICE_ENDPOINT: origin };
@@ -193,5 +214,78 @@ describe("EC2 instance metadata, the chain's last step", () => {
     expect((await failure(source(onEc2).get())).message).toEndWith("and EC2 instance metadata sent no keys");
     imds.keys = { Code: "Success", AccessKeyId: "ASIA", Expiration: "2026-12-06T10:00:00Z" };
     expect((await failure(source(onEc2).get())).message).toEndWith("and EC2 instance metadata sent no keys");
+  });
+});
+
+describe("the IMDSv1 fallback, as the AWS SDKs fall back (@smithy/credential-provider-imds)", () => {
+  const asked = () =>
+    heard.map((entry) => [entry.method, entry.path, entry.headers["x-aws-ec2-metadata-token"]]);
+  const V1 = [
+    ["GET", "/latest/meta-data/iam/security-credentials/", null],
+    ["GET", `/latest/meta-data/iam/security-credentials/${ROLE}`, null],
+  ];
+
+  test("a token PUT refused with 403, 404 or 405 (IMDSv2 off, or a proxy in the way): the role and its keys by GETs without a token; later fetches skip the PUT", async () => {
+    imds.v1 = true;
+    for (const status of [403, 404, 405]) {
+      heard.length = 0;
+      imds.token = status;
+      const credentials = source(onEc2);
+      const first = await credentials.get();
+      expect(first.accessKeyId).toBe("ASIAEC2ROLE");
+      expect(asked()).toEqual([["PUT", "/latest/api/token", null], ...V1]);
+      heard.length = 0;
+      credentials.invalidate(first);
+      await credentials.get();
+      expect(asked()).toEqual(V1);
+    }
+  });
+
+  test("a token PUT that never answers (a hop limit of 1, seen from a container) falls back once its second is out", async () => {
+    imds.v1 = true;
+    imds.token = "hang";
+    expect((await source(onEc2).get()).accessKeyId).toBe("ASIAEC2ROLE");
+    expect(asked()).toEqual([["PUT", "/latest/api/token", null], ...V1]);
+  });
+
+  test("a v1 GET refused 401 (IMDSv2 required again) fails that fetch, and the next asks for a token again", async () => {
+    imds.v1 = true;
+    imds.token = 403;
+    let now = Date.now();
+    const credentials = awsCredentialSource({
+      provider: "br",
+      region: "us-east-1",
+      config: {},
+      env: onEc2,
+      now: () => now,
+    });
+    const first = await credentials.get();
+    imds.v1 = false;
+    imds.token = undefined;
+    heard.length = 0;
+    credentials.invalidate(first);
+    expect((await failure(credentials.get())).message).toEndWith("and EC2 instance metadata answered 401");
+    expect(asked()).toEqual(V1.slice(0, 1));
+    heard.length = 0;
+    now += 60_000; // past the failed fetch's backoff
+    expect((await credentials.get()).accessKeyId).toBe("ASIAEC2ROLE");
+    expect(asked()[0]).toEqual(["PUT", "/latest/api/token", null]);
+  });
+
+  test("AWS_EC2_METADATA_V1_DISABLED (any value but false) blocks the fallback, saying so; a 400 to the PUT is never fallen back from", async () => {
+    imds.v1 = true;
+    imds.token = 403;
+    const blocked = await failure(source({ ...onEc2, AWS_EC2_METADATA_V1_DISABLED: "true" }).get());
+    expect(blocked.message).toEndWith(
+      "and EC2 instance metadata gave no IMDSv2 session token (403), and the IMDSv1 fallback is disabled (AWS_EC2_METADATA_V1_DISABLED)",
+    );
+    expect(asked()).toEqual([["PUT", "/latest/api/token", null]]);
+    expect((await source({ ...onEc2, AWS_EC2_METADATA_V1_DISABLED: "false" }).get()).accessKeyId).toBe(
+      "ASIAEC2ROLE",
+    );
+    heard.length = 0;
+    imds.token = 400;
+    expect((await failure(source(onEc2).get())).message).toEndWith("and EC2 instance metadata answered 400");
+    expect(asked()).toEqual([["PUT", "/latest/api/token", null]]);
   });
 });

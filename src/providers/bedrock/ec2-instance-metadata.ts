@@ -1,6 +1,6 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
-import { credentialFailure } from "../credentials/credential-failure.ts";
-import { fetchText, type TokenRequest } from "../credentials/fetch-token.ts";
+import { CredentialFailure, credentialFailure } from "../credentials/credential-failure.ts";
+import { fetchText, type TokenRequest, timedOut } from "../credentials/fetch-token.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 
@@ -24,31 +24,84 @@ export const instanceMetadataDisabled = (env: Env): boolean =>
   env.AWS_EC2_METADATA_DISABLED !== undefined && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== "false";
 
 /**
- * The instance profile's role credentials from EC2 instance metadata, IMDSv2 only (a session
- * token PUT first; IMDSv1's bare GETs are not sent): the role's name under
- * `/latest/meta-data/iam/security-credentials/`, then its keys. AWS_EC2_METADATA_SERVICE_ENDPOINT
- * points elsewhere (the SDKs' override: IPv6's `http://[fd00:ec2::254]`, a test's fake).
+ * AWS_EC2_METADATA_V1_DISABLED set to anything but `false` (or empty) keeps the fallback to IMDSv1
+ * from being taken, as in the AWS SDKs.
  */
-export async function instanceMetadataCredentials(
+const v1Disabled = (env: Env): boolean =>
+  !!env.AWS_EC2_METADATA_V1_DISABLED && env.AWS_EC2_METADATA_V1_DISABLED.toLowerCase() !== "false";
+
+/** Token PUT answers that say IMDSv2 is not there to ask (off, or a proxy in the way): IMDSv1 from then on. */
+const NO_V2 = new Set([403, 404, 405]);
+
+/**
+ * The instance profile's role credentials from EC2 instance metadata, as the AWS SDKs get them
+ * (@smithy/credential-provider-imds fromInstanceMetadata): IMDSv2's session token PUT first, then
+ * the role's name under `/latest/meta-data/iam/security-credentials/` and its keys, with the
+ * token. A PUT that fails other than by a 400 falls back to IMDSv1 (the same GETs without a
+ * token), unless AWS_EC2_METADATA_V1_DISABLED; one refused 403, 404 or 405, or never answered
+ * (a hop limit of 1 seen from a container drops the token's answer, not v1's), keeps the source on
+ * v1 without a PUT until a v1 GET is refused 401. AWS_EC2_METADATA_SERVICE_ENDPOINT points
+ * elsewhere (the SDKs' override: IPv6's `http://[fd00:ec2::254]`, a test's fake).
+ */
+export function instanceMetadataCredentials(
   provider: string,
   env: Env,
   doFetch: typeof fetch,
+): () => Promise<Expiring<AwsCredentials>> {
+  let v1Only = false;
+  return async () => {
+    if (instanceMetadataDisabled(env))
+      throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
+    const base = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || IMDS_ENDPOINT).replace(/\/+$/, "");
+    // Link-local: straight to it, never through a proxy.
+    const get = (path: string, init: TokenRequest["init"]) =>
+      fetchText(
+        provider,
+        { url: `${base}${path}`, init, what: WHAT, timeoutMs: TIMEOUT_MS, direct: true },
+        doFetch,
+      );
+    let headers: Record<string, string> = {};
+    if (!v1Only) {
+      try {
+        const session = await get(TOKEN_PATH, {
+          method: "PUT",
+          headers: { "x-aws-ec2-metadata-token-ttl-seconds": "21600" },
+        });
+        headers = { "x-aws-ec2-metadata-token": session.trim() };
+      } catch (error) {
+        const answered = error instanceof CredentialFailure ? error.answered : undefined;
+        const noV2 =
+          (answered !== undefined && NO_V2.has(answered)) ||
+          (answered === undefined && timedOut(causeOf(error)));
+        if (answered === 400) throw error;
+        if (v1Disabled(env)) {
+          if (!noV2) throw error;
+          throw credentialFailure(
+            provider,
+            `${WHAT} gave no IMDSv2 session token (${answered ?? "no answer"}), and the IMDSv1 fallback is disabled (AWS_EC2_METADATA_V1_DISABLED)`,
+          );
+        }
+        v1Only = noV2;
+      }
+    }
+    try {
+      return await roleKeys(provider, get, headers);
+    } catch (error) {
+      // IMDSv2 is required again (the instance's HttpTokens changed): the next fetch asks for a token.
+      if (error instanceof CredentialFailure && error.answered === 401) v1Only = false;
+      throw error;
+    }
+  };
+}
+
+const causeOf = (error: unknown): unknown => (error instanceof Error ? error.cause : undefined);
+
+/** The role's name, then its keys. */
+async function roleKeys(
+  provider: string,
+  get: (path: string, init: TokenRequest["init"]) => Promise<string>,
+  headers: Record<string, string>,
 ): Promise<Expiring<AwsCredentials>> {
-  if (instanceMetadataDisabled(env))
-    throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
-  const base = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || IMDS_ENDPOINT).replace(/\/+$/, "");
-  // Link-local: straight to it, never through a proxy.
-  const get = (path: string, init: TokenRequest["init"]) =>
-    fetchText(
-      provider,
-      { url: `${base}${path}`, init, what: WHAT, timeoutMs: TIMEOUT_MS, direct: true },
-      doFetch,
-    );
-  const session = await get(TOKEN_PATH, {
-    method: "PUT",
-    headers: { "x-aws-ec2-metadata-token-ttl-seconds": "21600" },
-  });
-  const headers = { "x-aws-ec2-metadata-token": session.trim() };
   const role = (await get(ROLES_PATH, { headers })).split("\n")[0]?.trim();
   if (!role) throw credentialFailure(provider, `${WHAT} names no role (no instance profile attached)`);
   const parsed = keysReply.safeParse(safeJson(await get(ROLES_PATH + encodeURIComponent(role), { headers })));

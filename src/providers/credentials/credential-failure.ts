@@ -12,6 +12,8 @@ export class CredentialFailure extends GatewayError {
   constructor(
     init: GatewayErrorInit,
     readonly retryAfterMs: number | undefined,
+    /** The status the credential endpoint answered with, when it answered one (ec2-instance-metadata.ts reads it). */
+    readonly answered?: number,
   ) {
     super(init);
   }
@@ -26,6 +28,7 @@ export const credentialFailure = (
   why: string,
   known: Pick<GatewayErrorInit, "cause" | "detail"> = {},
   retryAfterMs?: number,
+  answered?: number,
 ) =>
   new CredentialFailure(
     {
@@ -36,6 +39,7 @@ export const credentialFailure = (
       ...known,
     },
     retryAfterMs,
+    answered,
   );
 
 /**

@@ -51,7 +51,7 @@ console.log(JSON.stringify({
   google: await said(metadataServerToken({ provider: "vx", env: { GCE_METADATA_HOST: at }, tried: "" }).get()),
   imds: await said(entraToken("az", { managed_identity: true }, { env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: "http://" + at } }).get()),
   appService: await said(entraToken("az", { managed_identity: true }, { env: { IDENTITY_ENDPOINT: "http://" + at + "/msi/token", IDENTITY_HEADER: "h" } }).get()),
-  aws: await said(instanceMetadataCredentials("bd", { AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://" + at }, fetch)),
+  aws: await said(instanceMetadataCredentials("bd", { AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://" + at }, fetch)()),
   container: await said(awsCredentialSource({ provider: "bd", region: "us-east-1", config: {}, env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://" + at + "/creds" } }).get()),
   other: (await fetch("http://" + at + "/other")).status,
 }));

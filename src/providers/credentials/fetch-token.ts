@@ -86,7 +86,7 @@ export async function fetchText(
 }
 
 /** A fetch given up by its `AbortSignal.timeout` (a DOMException named TimeoutError, in Bun as in browsers). */
-const timedOut = (error: unknown): boolean =>
+export const timedOut = (error: unknown): boolean =>
   typeof error === "object" && error !== null && "name" in error && error.name === "TimeoutError";
 
 /** Sends a token request (`fetchText`) and reads its answer's token with `read`. */
@@ -179,6 +179,7 @@ function refusal(
     ownWords ?? `${what} answered ${status}${code}`,
     description ? { detail: cutWords(description) } : {},
     statedWait(response, now),
+    status,
   );
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { type ExternalAccount, parseExternalAccount } from "./external-account.ts";
 import {
   type AuthorizedUser,
   authorizedUser,
@@ -23,7 +24,8 @@ const withPath = (file: CredentialsFile) =>
 /** What a credentials file holds that the gateway can get a token with, by its `type`. */
 export type GoogleCredentials =
   | { readonly type: "service_account"; readonly key: ServiceAccountKey }
-  | { readonly type: "authorized_user"; readonly user: AuthorizedUser };
+  | { readonly type: "authorized_user"; readonly user: AuthorizedUser }
+  | { readonly type: "external_account"; readonly account: ExternalAccount };
 
 /** A value that is the JSON itself, not a path to it. */
 export const isInline = (source: string) => source.trimStart().startsWith("{");
@@ -33,8 +35,6 @@ export const isInline = (source: string) => source.trimStart().startsWith("{");
  * rather than read as a service-account key without one.
  */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  external_account:
-    "external_account credentials (workload identity federation) are not supported; run where the metadata server serves a token (GKE Workload Identity, Cloud Run, GCE), or use a service-account key or `gcloud auth application-default login`",
   external_account_authorized_user:
     "external_account_authorized_user credentials (workforce identity federation) are not supported; use `gcloud auth application-default login` with a Google account, a service-account key, or the metadata server",
   impersonated_service_account:
@@ -42,8 +42,8 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
 };
 
 /**
- * The credentials in `json`, dispatched on `type` as Google's libraries do: `authorized_user`, or a
- * service-account key (`service_account`, or no type at all, as the gateway has always read one).
+ * The credentials in `json`, dispatched on `type` as Google's libraries do: `authorized_user`,
+ * `external_account` (workload identity federation: external-account.ts), or a service-account key (`service_account`, or no type at all, as the gateway has always read one).
  * A string: why it is none the gateway can use.
  */
 export function parseCredentials(json: unknown, label: string): GoogleCredentials | string {
@@ -56,6 +56,10 @@ export function parseCredentials(json: unknown, label: string): GoogleCredential
     return parsed.success
       ? { type, user: parsed.data }
       : `${label} is no authorized_user credential (it needs client_id, client_secret and refresh_token)`;
+  }
+  if (type === "external_account" && typeof json === "object" && json !== null) {
+    const account = parseExternalAccount(json, label);
+    return typeof account === "string" ? account : { type, account };
   }
   if (type !== undefined && type !== "service_account")
     return `${label} is of type ${type}: ${UNSUPPORTED[type] ?? "only service_account and authorized_user are supported"}`;

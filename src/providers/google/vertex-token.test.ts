@@ -377,22 +377,21 @@ describe("an authorized_user ADC file (gcloud auth application-default login)", 
 });
 
 describe("credentials files the gateway cannot use", () => {
-  test("external_account (workload identity federation) and others are refused by name, saying what to use; a missing file is said without its path", async () => {
-    const external = join(dir, "wif.json");
+  test("external_account_authorized_user (workforce identity federation) and others are refused by name, saying what to use; a missing file is said without its path", async () => {
+    const external = join(dir, "workforce.json");
     writeFileSync(
       external,
       JSON.stringify({
-        type: "external_account",
-        audience: "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q",
-        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
-        token_url: "https://sts.googleapis.com/v1/token",
-        credential_source: { file: "/var/run/token" },
+        type: "external_account_authorized_user",
+        audience: "//iam.googleapis.com/locations/global/workforcePools/p/providers/q",
+        refresh_token: "r",
+        token_url: "https://sts.googleapis.com/v1/oauthtoken",
       }),
     );
     const messageOf = async (env: Record<string, string>) =>
       (await failure(vertexToken({ provider: "vx", serviceAccount: undefined, env }).get())).message;
     expect(await messageOf({ GOOGLE_APPLICATION_CREDENTIALS: external })).toBe(
-      "could not get credentials for upstream vx: the GOOGLE_APPLICATION_CREDENTIALS file is of type external_account: external_account credentials (workload identity federation) are not supported; run where the metadata server serves a token (GKE Workload Identity, Cloud Run, GCE), or use a service-account key or `gcloud auth application-default login`",
+      "could not get credentials for upstream vx: the GOOGLE_APPLICATION_CREDENTIALS file is of type external_account_authorized_user: external_account_authorized_user credentials (workforce identity federation) are not supported; use `gcloud auth application-default login` with a Google account, a service-account key, or the metadata server",
     );
     expect(await messageOf({ GOOGLE_APPLICATION_CREDENTIALS: join(dir, "absent.json") })).toBe(
       "could not get credentials for upstream vx: the GOOGLE_APPLICATION_CREDENTIALS file does not exist",

@@ -5,6 +5,7 @@ import { credentialFailure } from "../credentials/credential-failure.ts";
 import { authorizedUserToken } from "./authorized-user-token.ts";
 import { type GoogleCredentials, loadCredentials } from "./credentials-file.ts";
 import { credentialsSource, type Env } from "./credentials-source.ts";
+import { externalAccountToken } from "./external-account-token.ts";
 import { metadataServerToken } from "./metadata-server-token.ts";
 import { serviceAccountToken } from "./service-account-token.ts";
 
@@ -24,8 +25,8 @@ interface Opened {
 }
 
 /**
- * The bearer token source for a Vertex AI provider: a service-account key or a user's refresh
- * token from a credentials file, or the metadata server, as credentials-source.ts finds them. The
+ * The bearer token source for a Vertex AI provider: a service-account key, a user's refresh
+ * token or a workload identity federation from a credentials file, or the metadata server, as credentials-source.ts finds them. The
  * source is found and its file read on first use, so a missing file fails that request with a
  * clear 502 rather than the whole config load (and is looked for again at the next call); the
  * token is then cached and refreshed before it expires, or at once when Google refuses it
@@ -59,6 +60,11 @@ export function vertexToken(options: VertexTokenOptions): TokenSource {
       return {
         credential: authorizedUserToken(provider, credentials.user, calls),
         quotaProject: adcQuota ?? credentials.user.quota_project_id,
+      };
+    if (credentials.type === "external_account")
+      return {
+        credential: externalAccountToken(provider, credentials.account, calls),
+        quotaProject: adcQuota ?? credentials.account.quota_project_id,
       };
     return {
       credential: serviceAccountToken(provider, credentials.key, calls),
@@ -104,6 +110,8 @@ function holdSecrets(source: string, credentials: GoogleCredentials): void {
   const secrets =
     credentials.type === "authorized_user"
       ? [credentials.user.client_secret, credentials.user.refresh_token]
-      : [credentials.key.private_key, credentials.key.private_key_id ?? ""];
+      : credentials.type === "external_account"
+        ? [credentials.account.client_secret ?? ""]
+        : [credentials.key.private_key, credentials.key.private_key_id ?? ""];
   holdCredentials(holder, secrets);
 }

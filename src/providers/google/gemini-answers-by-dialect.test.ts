@@ -298,6 +298,40 @@ describe("the tokens' log probabilities from Gemini, to chat and Responses calle
     }
   });
 
+  test("Responses, streamed: logprobs on an event of no text (apart, or a call's) reach a delta or the message", async () => {
+    const events = (second: object) => [
+      { candidates: [{ content: { role: "model", parts: [{ text: "Par" }] }, logprobsResult: step(0) }] },
+      { candidates: [{ ...second, logprobsResult: step(1) }] },
+      { candidates: [{ content: { role: "model" }, finishReason: "STOP" }] },
+    ];
+    const call = { content: { role: "model", parts: [{ functionCall: { name: "f", args: {} } }] } };
+    for (const second of [{ content: { role: "model" } }, call]) {
+      const { gateway } = await geminiGateway(
+        () =>
+          new Response(
+            events(second)
+              .map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`)
+              .join(""),
+            {
+              headers: { "content-type": "text/event-stream" },
+            },
+          ),
+      );
+      try {
+        const seen = eventsOf<{ type: string; logprobs?: Token[]; response?: { output: JsonObject[] } }>(
+          await (await gateway.handle(ask("responses", true, { top_logprobs: 1 }))).text(),
+        );
+        const message = seen.at(-1)?.response?.output[0] as { content: Array<{ logprobs: Token[] }> };
+        expect(read(message.content[0]?.logprobs ?? [])).toEqual(PARIS);
+        // With the message still open, the delta events carry them too.
+        const deltas = seen.filter((e) => e.type === "response.output_text.delta");
+        if (second !== call) expect(read(deltas.flatMap((delta) => delta.logprobs ?? []))).toEqual(PARIS);
+      } finally {
+        await gateway.stop();
+      }
+    }
+  });
+
   test("none asked, none sent nor answered: logprobs null", async () => {
     const { gateway, sent } = await geminiGateway(answer);
     try {

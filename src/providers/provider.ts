@@ -126,6 +126,11 @@ export type ProviderReply = (
       readonly body: JsonObject;
       readonly usage?: Usage;
       /**
+       * The model the upstream says answered, where `body` is the provider's own writing and names
+       * the model the caller asked (`askedModel`): Gemini's `modelVersion`. Unset: `body`'s `model`.
+       */
+      readonly answeredModel?: string;
+      /**
        * Set when the answer is a content filter's refusal of the prompt that came as an answer
        * (Gemini's `promptFeedback.blockReason`): the router fails over on it, as on a filter's
        * 400, where the model's `fallback_on` has `content_policy` (`Route.refusalFailsOver`);

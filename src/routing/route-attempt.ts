@@ -161,10 +161,13 @@ export class RouteAttempt
     return this.foundModel ?? this.meter?.model;
   }
 
-  /** A whole answer's usage and the model it names, read off its one parse. */
-  readWhole(body: JsonObject): void {
+  /**
+   * A whole answer's usage and the model it names, read off its one parse; `model`, where the
+   * provider wrote the answer, the one its upstream named (ProviderReply `answeredModel`).
+   */
+  readWhole(body: JsonObject, model?: string): void {
     this.found = usageOf(this.upstream)(body);
-    this.foundModel = answeredModel(body);
+    this.foundModel = model ?? answeredModel(body);
   }
 
   /**

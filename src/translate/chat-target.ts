@@ -31,7 +31,7 @@ export interface ChatTarget {
   /**
    * The target fetches a file by URL: a chat `file` part's `file_url`, which OpenAI's chat API has
    * not and only the translations into chat write (a Messages document or a Responses `input_file`
-   * by URL), for this target alone (Gemini's `fileData`).
+   * by URL), for this target alone (Gemini's `fileData`, Anthropic's `document` by `url` source).
    */
   readonly fileUrls?: boolean;
   /**

@@ -22,7 +22,8 @@ export interface ChatUpstreamNeeds {
    */
   readonly signedCallIds?: boolean;
   /**
-   * A file by URL goes as a chat `file` part's `file_url` (ChatTarget.fileUrls: Gemini fetches it);
+   * A file by URL goes as a chat `file` part's `file_url` (ChatTarget.fileUrls: Gemini fetches it,
+   * Anthropic a PDF);
    * any other upstream has no place for one, and it is left out, named.
    */
   readonly fileUrls?: boolean;

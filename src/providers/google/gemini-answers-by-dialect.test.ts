@@ -1,56 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
-import { type Authenticator, createGateway, parseConfig, silentLogger } from "../../index.ts";
-import { jwtCaller } from "../../testing/jwt-caller.ts";
-import { createGoogleProvider, geminiApiEndpoint } from "./gemini-provider.ts";
+import { type Answer, geminiGateway, google, googleEvents } from "./testing/gemini-gateway.ts";
 
 // What a caller of each dialect gets from a Gemini route, through the whole gateway: the real
 // Gemini provider, its `fetch` answering in Google's wire format. A filter's end and a prompt
 // blocked before any candidate are clear answers (OpenAI chat's `content_filter`, as Azure
 // OpenAI's filter sends; Anthropic's `refusal`; Responses' `incomplete`, `content_filter`), never
 // an empty success or a 502; the tokens' log probabilities reach chat and Responses callers.
-
-const anyone: Authenticator = async () => jwtCaller;
-
-/** Google's answer to one call: its body, and whether it was streamed. */
-type Answer = (sent: JsonObject, stream: boolean) => Response;
-
-/** A gateway with model `m` on one Gemini API route, `answer` answering its calls; what it sent, kept. */
-async function geminiGateway(answer: Answer) {
-  const sent: JsonObject[] = [];
-  const send = async (url: unknown, init?: RequestInit) => {
-    const body = JSON.parse(String(init?.body)) as JsonObject;
-    sent.push(body);
-    return answer(body, String(url).includes(":streamGenerateContent"));
-  };
-  const provider = createGoogleProvider({
-    name: "g",
-    vendor: "gcp.gemini",
-    endpoint: geminiApiEndpoint("http://gemini.test/v1beta", "key"),
-    fetch: Object.assign(send, { preconnect: () => {} }) as typeof fetch,
-  });
-  const gateway = await createGateway({
-    config: parseConfig({
-      storage: { path: ":memory:" },
-      auth: { bootstrap_admin: false },
-      providers: [{ name: "g", type: "gemini", api_key: "key" }],
-      models: [{ name: "m", routes: [{ provider: "g", model: "gemini-2.5-flash" }] }],
-      routing: { retries: 0 },
-    }),
-    auth: anyone,
-    logger: silentLogger,
-    providers: () => provider,
-  });
-  return { gateway, sent };
-}
-
-/** Google's `body` as `generateContent` answers it, or as the one event of a stream. */
-const google = (body: object, stream: boolean) =>
-  stream
-    ? new Response(`data: ${JSON.stringify(body)}\r\n\r\n`, {
-        headers: { "content-type": "text/event-stream" },
-      })
-    : Response.json(body);
 
 const DIALECTS = {
   chat: ["/v1/chat/completions", { messages: [{ role: "user", content: "hi" }] }],
@@ -250,9 +206,7 @@ describe("the tokens' log probabilities from Gemini, to chat and Responses calle
         usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2 },
       },
     ];
-    return new Response(events.map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`).join(""), {
-      headers: { "content-type": "text/event-stream" },
-    });
+    return googleEvents(events);
   };
   /** Each token as the caller reads it: its text, logprob and its alternatives' texts. */
   type Token = { token: string; logprob: number; bytes: number[]; top_logprobs: Array<{ token: string }> };
@@ -295,6 +249,30 @@ describe("the tokens' log probabilities from Gemini, to chat and Responses calle
       expect(read(deltas.flatMap((delta) => delta.logprobs ?? []))).toEqual(PARIS);
     } finally {
       await gateway.stop();
+    }
+  });
+
+  test("Responses, streamed: logprobs on an event of no text (apart, or a call's) reach a delta or the message", async () => {
+    const events = (second: object) => [
+      { candidates: [{ content: { role: "model", parts: [{ text: "Par" }] }, logprobsResult: step(0) }] },
+      { candidates: [{ ...second, logprobsResult: step(1) }] },
+      { candidates: [{ content: { role: "model" }, finishReason: "STOP" }] },
+    ];
+    const call = { content: { role: "model", parts: [{ functionCall: { name: "f", args: {} } }] } };
+    for (const second of [{ content: { role: "model" } }, call]) {
+      const { gateway } = await geminiGateway(() => googleEvents(events(second)));
+      try {
+        const seen = eventsOf<{ type: string; logprobs?: Token[]; response?: { output: JsonObject[] } }>(
+          await (await gateway.handle(ask("responses", true, { top_logprobs: 1 }))).text(),
+        );
+        const message = seen.at(-1)?.response?.output[0] as { content: Array<{ logprobs: Token[] }> };
+        expect(read(message.content[0]?.logprobs ?? [])).toEqual(PARIS);
+        // With the message still open, the delta events carry them too.
+        const deltas = seen.filter((e) => e.type === "response.output_text.delta");
+        if (second !== call) expect(read(deltas.flatMap((delta) => delta.logprobs ?? []))).toEqual(PARIS);
+      } finally {
+        await gateway.stop();
+      }
     }
   });
 

@@ -159,7 +159,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       const refusal = call.refusalFailsOver ? promptRefusal : undefined;
       return translatedReply(
         reply.events,
-        geminiEventReader(),
+        geminiEventReader(model),
         new GeminiChunkWriter(
           id,
           named,
@@ -175,10 +175,14 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     if (!isJsonObject(reply.body))
       throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
     const { chat, blockReason } = geminiAnswer(reply.body, named, id, undefined, options.unknownFinish);
-    if (blockReason === undefined) return { kind: "json", body: chat };
+    // The caller's answer names the model it asked; the trace, the one Google says answered.
+    const { modelVersion } = reply.body;
+    const answeredModel = typeof modelVersion === "string" ? modelVersion : model;
+    if (blockReason === undefined) return { kind: "json", body: chat, answeredModel };
     // Blocked before any candidate: the answer as Gemini gives it (an empty content_filter
     // choice), or a filter's refusal to fail over on where `fallback_on` has content_policy.
-    return { kind: "json", body: chat, refusal: promptRefusal(blockReason, usageFromOpenAI(chat)) };
+    const refusal = promptRefusal(blockReason, usageFromOpenAI(chat));
+    return { kind: "json", body: chat, answeredModel, refusal };
   }
 
   /**

@@ -42,6 +42,8 @@ export const ANTHROPIC_TARGET: ChatTarget = {
   strictTools: true,
   strictFormat: true,
   toolChoiceNone: true,
+  // A `document` block by `url` source: Anthropic fetches the PDF.
+  fileUrls: true,
   refusesTopPWithTemperature: true,
 };
 
@@ -249,7 +251,7 @@ function userBlocks(content: OpenAIMessage["content"], i: number): JsonObject[] 
  * One user content part as an Anthropic block. What Anthropic has no place for was named by
  * `nameUncarried` (chat-target.ts): an image's `detail` goes without, a file by OpenAI file id is
  * left out (undefined). A file's data is a document (file-document.ts), a text file of no text
- * left out. A part type it cannot express at all (`input_audio`) is the caller's 400.
+ * left out; a file by URL a document by `url` source. A part type it cannot express at all (`input_audio`) is the caller's 400.
  */
 function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefined {
   if (part.type === "text") return hasText(part.text) ? { type: "text", text: part.text } : undefined;
@@ -258,6 +260,9 @@ function userBlock(part: OpenAIContentPart, path: string): JsonObject | undefine
     return { type: "image", source: sourceFor(url) };
   }
   if (part.type === "file" && part.file?.file_data !== undefined) return fileDocument(part.file, path);
+  // A file by URL (ANTHROPIC_TARGET.fileUrls): a PDF, which is all Anthropic fetches as a document.
+  if (part.type === "file" && part.file?.file_url !== undefined)
+    return { type: "document", source: { type: "url", url: part.file.file_url } };
   if (isFileById(part)) return undefined;
   throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
 }

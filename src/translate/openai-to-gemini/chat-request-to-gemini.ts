@@ -14,6 +14,7 @@ import {
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
+import { geminiToolSchema } from "./gemini-tool-schema.ts";
 import { thinkingConfig } from "./thinking-config.ts";
 
 type Role = "user" | "model";
@@ -44,7 +45,8 @@ export const GEMINI_TARGET: ChatTarget = {
 /**
  * OpenAI chat.completions request → Gemini `generateContent` request (Gemini API and Vertex
  * AI take the same body; the model goes in the URL). JSON Schemas pass as
- * `parametersJsonSchema`/`responseJsonSchema`, so nothing is lost converting to OpenAPI types.
+ * `parametersJsonSchema`/`responseJsonSchema`, so nothing is lost converting to OpenAPI types (a
+ * tool's references written out: gemini-tool-schema.ts).
  *
  * What it leaves out (`logit_bias`, `user`, `parallel_tool_calls: false`, `strict` tools, …) is
  * named by the router (GEMINI_TARGET).
@@ -80,7 +82,9 @@ export function chatRequestToGemini(body: JsonObject): JsonObject {
         functionDeclarations: request.tools.map(({ function: fn }) => ({
           name: fn.name,
           ...(fn.description !== undefined ? { description: fn.description } : {}),
-          parametersJsonSchema: fn.parameters ?? { type: "object", properties: {} },
+          parametersJsonSchema: fn.parameters
+            ? geminiToolSchema(fn.parameters)
+            : { type: "object", properties: {} },
         })),
       },
     ];

@@ -23,6 +23,8 @@ export type GeminiUsage = z.infer<typeof geminiUsage>;
 
 export const geminiResponse = z.looseObject({
   responseId: z.string().optional(),
+  /** The model that answered (`gemini-2.5-flash-001`): the trace's response model, not the caller's. */
+  modelVersion: z.string().optional(),
   candidates: z
     .array(
       z.looseObject({

@@ -32,9 +32,10 @@ const UNREADABLE_ERROR: GoogleError = {
  * the end). A figure is told as it changes, so a stream cut short or failing mid-way is charged
  * what Google said; an event that repeats the last figures tells none (the meter has them), and
  * so costs no conversion into the gateway's usage (half a dozen objects an event, a fifth of its
- * read). One reader a stream: it keeps the figures it told last.
+ * read). One reader a stream: it keeps the figures it told last. The model told with a figure is
+ * the one Google says answered (`modelVersion`), else `asked`, the call's.
  */
-export function geminiEventReader(): StreamReader<GeminiResponse> {
+export function geminiEventReader(asked?: string): StreamReader<GeminiResponse> {
   let told: GeminiUsage | undefined;
   return (event) => {
     const body = parseEventData(event.data);
@@ -47,7 +48,10 @@ export function geminiEventReader(): StreamReader<GeminiResponse> {
     const stated = parsed.data.usageMetadata;
     if (stated === undefined || sameCounts(stated, told)) return { kind: "chunk", chunk: parsed.data };
     told = stated;
-    return { kind: "chunk", chunk: parsed.data, usage: billedUsage(stated) };
+    // The model that answered, with the usage the meter keeps it beside (`modelVersion`), else the
+    // one asked: the chunks written from it name the caller's.
+    const model = parsed.data.modelVersion ?? asked;
+    return { kind: "chunk", chunk: parsed.data, usage: billedUsage(stated), ...(model ? { model } : {}) };
   };
 }
 

@@ -43,7 +43,9 @@ export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
     tool_choice: r.tool_choice ?? "auto",
     tools: r.tools ?? [],
     top_p: r.top_p ?? 1,
-    truncation: "disabled",
+    // The caller's, as OpenAI echoes it: "auto" is not carried to a translated route (named as
+    // dropped, responses-settings-to-chat.ts), but it is what the caller asked.
+    truncation: r.truncation === "auto" ? "auto" : "disabled",
     usage: init.usage,
     user: r.user ?? null,
     metadata: r.metadata ?? {},

@@ -11,7 +11,7 @@ export interface PartWriting {
   readonly dropped: Dropped;
   /** Learns where each part that is not text came from (a later step's 400 names the caller's part). */
   readonly paths: CallerPaths;
-  /** An `input_file` by `file_url` goes as one (ChatUpstreamNeeds.fileUrls: Gemini fetches it). */
+  /** An `input_file` by `file_url` goes as one (ChatUpstreamNeeds.fileUrls: Gemini and Anthropic fetch it). */
   readonly fileUrls: boolean;
 }
 

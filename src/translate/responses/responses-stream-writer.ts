@@ -51,6 +51,8 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   private compacted: JsonObject | undefined;
   /** What of the answer is gathered so far, in characters (`maxOutput`). */
   private gathered = 0;
+  /** Logprobs that came with no text while no message was open (`textless`), for the next text. */
+  private readonly heldLogprobs: JsonObject[] = [];
 
   private readonly events: ResponsesEvents;
 
@@ -102,8 +104,9 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   ): void {
     const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
     if (reasoning) this.reasoning(this.gather(blockText(step, reasoning)), out);
-    if (choice.delta?.content)
-      this.text(this.gather(choice.delta.content), outputTextLogprobs(choice.logprobs), out);
+    const logprobs = outputTextLogprobs(choice.logprobs);
+    if (choice.delta?.content) this.text(this.gather(choice.delta.content), logprobs, out);
+    else if (logprobs.length > 0) this.textless(logprobs, out);
     if (choice.delta?.refusal) this.refusal(this.gather(choice.delta.refusal), out);
     for (const call of choice.delta?.tool_calls ?? []) {
       // Counted as it arrives: a call the sequencer holds back is gathered too.
@@ -129,6 +132,10 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     const state = responseStatus(cut ? "length" : this.finishReason);
     if (this.current && state.status === "incomplete") this.current.cut = true;
     this.close(out);
+    // Held for a text that never came (a call's, the answer's last): the last message's, in the
+    // response; its done events have left.
+    const last = this.items.findLast((item) => item.kind === "message");
+    if (last) last.logprobs.push(...this.heldLogprobs.splice(0));
     if (this.options.compaction) {
       const item = compactionItem(this.summaryText.whole(), this.options.id);
       this.events.emit(out, "response.output_item.added", { output_index: 0, item });
@@ -193,7 +200,18 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     this.events.emit(out, "response.reasoning_summary_text.delta", { ...summaryRef(item), delta });
   }
 
-  private text(delta: string, logprobs: readonly JsonObject[], out: SseEvent[]): void {
+  /**
+   * Logprobs on a chunk of no text (Gemini's of a call's tokens, or of an event that sent them
+   * apart): the open message's, on a delta of no text; else held for the next text. A whole answer
+   * gives its message every token's (chat-response-to-response.ts), and so does the stream.
+   */
+  private textless(logprobs: readonly JsonObject[], out: SseEvent[]): void {
+    if (this.current?.kind === "message") this.text("", logprobs, out);
+    else this.heldLogprobs.push(...logprobs);
+  }
+
+  private text(delta: string, given: readonly JsonObject[], out: SseEvent[]): void {
+    const logprobs = this.heldLogprobs.length > 0 ? [...this.heldLogprobs.splice(0), ...given] : given;
     const item = this.message("message", out);
     item.text.add(delta);
     if (logprobs.length > 0) item.logprobs.push(...logprobs);

@@ -1,0 +1,67 @@
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+
+/** A reference this cannot write out: one to itself, into another document, or to nothing. */
+class Unwritable extends Error {}
+
+/** Keywords whose values are data, not schemas: a `$ref` key in them is no reference. */
+const DATA = new Set(["const", "enum", "default", "examples", "example"]);
+
+/**
+ * A function's JSON Schema as Gemini's `parametersJsonSchema` takes it. Gemini resolves `$ref`
+ * only in part — a reference into `$defs` from inside `anyOf` is its 400 "reference to undefined
+ * schema at properties.x.anyOf.1", one beside other keywords "$ref 'X' was set alongside
+ * unsupported fields" — where pydantic and zod write both. So each local reference (`#/$defs/X`,
+ * `#/definitions/X`, any `#/…` pointer) is written out in place, its own keywords (a
+ * `description`) kept over the target's, and `$defs`/`definitions` go. A schema with a reference
+ * that cannot be written out (recursive, to another document, to nothing) goes as given, for
+ * Gemini to judge. The root's `$schema` (Claude Code's tools name draft 2020-12) names the
+ * dialect, nothing the model reads, and goes.
+ */
+export function geminiToolSchema(schema: JsonObject): JsonObject {
+  const { $schema: _dialect, ...rest } = schema;
+  if (!hasRef(rest)) return rest;
+  try {
+    const { $defs: _defs, definitions: _definitions, ...written } = writtenOut(rest, rest, []) as JsonObject;
+    return written;
+  } catch (error) {
+    if (error instanceof Unwritable) return rest;
+    throw error;
+  }
+}
+
+function hasRef(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasRef);
+  if (!isJsonObject(node)) return false;
+  if (typeof node.$ref === "string") return true;
+  for (const [key, value] of Object.entries(node)) if (!DATA.has(key) && hasRef(value)) return true;
+  return false;
+}
+
+/** `node` with every reference in it written out; `trail` the references being written. */
+function writtenOut(node: unknown, root: JsonObject, trail: readonly string[]): unknown {
+  if (Array.isArray(node)) return node.map((item) => writtenOut(item, root, trail));
+  if (!isJsonObject(node)) return node;
+  const out: JsonObject = {};
+  const ref = node.$ref;
+  if (typeof ref === "string") {
+    if (trail.includes(ref)) throw new Unwritable();
+    const target = writtenOut(pointed(root, ref), root, [...trail, ref]);
+    if (!isJsonObject(target)) throw new Unwritable();
+    Object.assign(out, target);
+  }
+  for (const [key, value] of Object.entries(node))
+    if (key !== "$ref") out[key] = DATA.has(key) ? value : writtenOut(value, root, trail);
+  return out;
+}
+
+/** What the local JSON Pointer `ref` (`#/$defs/Target`) names in `root`. */
+function pointed(root: JsonObject, ref: string): unknown {
+  if (!ref.startsWith("#")) throw new Unwritable();
+  let at: unknown = root;
+  for (const step of ref.slice(1).split("/").slice(1)) {
+    const key = decodeURIComponent(step).replaceAll("~1", "/").replaceAll("~0", "~");
+    if (!isJsonObject(at) || !Object.hasOwn(at, key)) throw new Unwritable();
+    at = at[key];
+  }
+  return at;
+}

@@ -1,3 +1,4 @@
+import type { JsonObject } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { answerFinish, type FinishReasons, finishFailure, type TurnOutput } from "../failed-finish.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
@@ -41,3 +42,13 @@ export const failedStop = (
   unknown?: UnknownFinish,
 ): GatewayError | undefined =>
   finishFailure(CONVERSE_STOP, stopReason ?? undefined, turn, () => converseBilledUsage(usage), unknown);
+
+/**
+ * What chat's finish_reason cannot say of a stopReason, beside it on the choice: the context
+ * window's end, `length` to chat as `max_tokens` is, is Anthropic's own `model_context_window_exceeded`
+ * too, said as OpenRouter says an upstream's own reason (`native_finish_reason`), so a translation
+ * to Messages gives it back (anthropic-to-openai/stop-reason.ts).
+ */
+export function finishFields(stopReason: string | null | undefined): JsonObject | undefined {
+  return stopReason === "model_context_window_exceeded" ? { native_finish_reason: stopReason } : undefined;
+}

@@ -14,7 +14,7 @@ import {
 } from "../thinking-blocks.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
-import { failedStop, finishReasonOfConverse } from "./converse-stop-reason.ts";
+import { failedStop, finishFields, finishReasonOfConverse } from "./converse-stop-reason.ts";
 import { converseBilledUsage, converseUsageToOpenAI } from "./converse-usage.ts";
 
 type ConverseReasoningDelta = NonNullable<NonNullable<ConverseStreamPayload["delta"]>["reasoningContent"]>;
@@ -188,9 +188,11 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
 
   finish(): SseEvent[] {
     this.throwIfFailed(); // metadata never came
+    const reason = finishReasonOfConverse(this.stopReason, this.toolIndexOfBlock.size > 0);
+    const fields = finishFields(this.stopReason);
     return this.noted(
       this.chunks.closing(
-        finishReasonOfConverse(this.stopReason, this.toolIndexOfBlock.size > 0),
+        [{ index: 0, reason, ...(fields ? { fields } : {}) }],
         converseUsageToOpenAI(this.usage) as JsonObject,
       ),
     );

@@ -80,3 +80,34 @@ describe("Converse's max_tokens is still max_tokens", () => {
     expect(await chatFinish(router, stream)).toBe("length");
   });
 });
+
+describe("Converse's stop_sequence", () => {
+  test.each([false, true])(
+    "an Anthropic caller gets stop_sequence and the sequence Claude says matched (stream %p)",
+    async (stream) => {
+      const { router } = routed(answer({ reason: "stop_sequence", sequence: "###" }));
+      expect(await messagesStop(router, stream)).toEqual({
+        stop_reason: "stop_sequence",
+        stop_sequence: "###",
+      });
+      expect(await chatFinish(router, stream)).toBe("stop");
+    },
+  );
+
+  test.each([false, true])(
+    "from a model that says no sequence: stop_sequence still, the sequence null (stream %p)",
+    async (stream) => {
+      const { router } = routed(answer({ reason: "stop_sequence" }), "meta.llama3-70b-instruct-v1:0");
+      expect(await messagesStop(router, stream)).toEqual({
+        stop_reason: "stop_sequence",
+        stop_sequence: null,
+      });
+      expect(await chatFinish(router, stream)).toBe("stop");
+    },
+  );
+
+  test.each([false, true])("end_turn is end_turn (stream %p)", async (stream) => {
+    const { router } = routed(answer({ reason: "end_turn" }));
+    expect(await messagesStop(router, stream)).toEqual({ stop_reason: "end_turn", stop_sequence: null });
+  });
+});

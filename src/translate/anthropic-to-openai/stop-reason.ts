@@ -52,6 +52,9 @@ export function anthropicStopReason(end: ChatAnswerEnd): {
       if (end.refused) return { stop_reason: "refusal", stop_sequence: null };
       if (typeof matchedStop === "string")
         return { stop_reason: "stop_sequence", stop_sequence: matchedStop };
+      // A stop sequence the upstream said matched without saying which (Bedrock Converse's from a
+      // model that does not say it).
+      if (end.nativeFinish === "stop_sequence") return { stop_reason: "stop_sequence", stop_sequence: null };
       return { stop_reason: "end_turn", stop_sequence: null };
   }
 }

@@ -55,7 +55,7 @@ export function converseResponseToChat(
         message,
         logprobs: null,
         finish_reason: finishReasonOfConverse(response.stopReason, answer.callsTools),
-        ...finishFields(response.stopReason),
+        ...finishFields(response.stopReason, response.additionalModelResponseFields),
       },
     ],
     usage: converseUsageToOpenAI(response.usage ?? {}),

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { answerFinish, type FinishReasons, finishFailure, type TurnOutput } from "../failed-finish.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
@@ -44,11 +44,22 @@ export const failedStop = (
   finishFailure(CONVERSE_STOP, stopReason ?? undefined, turn, () => converseBilledUsage(usage), unknown);
 
 /**
- * What chat's finish_reason cannot say of a stopReason, beside it on the choice: the context
- * window's end, `length` to chat as `max_tokens` is, is Anthropic's own `model_context_window_exceeded`
- * too, said as OpenRouter says an upstream's own reason (`native_finish_reason`), so a translation
- * to Messages gives it back (anthropic-to-openai/stop-reason.ts).
+ * What chat's finish_reason cannot say of a stopReason, beside it on the choice, for a translation
+ * to Messages (anthropic-to-openai/stop-reason.ts) to give back: the context window's end, `length`
+ * to chat as `max_tokens` is, and a stop sequence's, `stop` as `end_turn` is, are said as OpenRouter
+ * says an upstream's own reason (`native_finish_reason`); the sequence that matched, which Claude
+ * says beside the answer (`additionalModelResponseFields.stop_sequence`, ConverseOutput's and
+ * messageStop's), as vLLM says it (`stop_reason`).
  */
-export function finishFields(stopReason: string | null | undefined): JsonObject | undefined {
-  return stopReason === "model_context_window_exceeded" ? { native_finish_reason: stopReason } : undefined;
+export function finishFields(
+  stopReason: string | null | undefined,
+  additional: unknown,
+): JsonObject | undefined {
+  if (stopReason === "model_context_window_exceeded") return { native_finish_reason: stopReason };
+  if (stopReason !== "stop_sequence") return undefined;
+  const matched = isJsonObject(additional) ? additional.stop_sequence : undefined;
+  return {
+    native_finish_reason: stopReason,
+    ...(typeof matched === "string" ? { stop_reason: matched } : {}),
+  };
 }

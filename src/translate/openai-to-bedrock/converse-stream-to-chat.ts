@@ -56,6 +56,8 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   private readonly toolIndexOfBlock = new Map<number, number>();
   private readonly argumentless = new ArgumentlessCalls();
   private stopReason: string | undefined;
+  /** What the model said beside the stop reason (messageStop's `additionalModelResponseFields`). */
+  private additional: unknown;
   private usage: ConverseUsage = {};
   /** Whether the turn wrote text or a tool call: a stopReason the gateway does not know fails only a turn that wrote none. */
   private produced = false;
@@ -121,6 +123,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
       }
       case "messageStop":
         this.stopReason = payload.stopReason;
+        this.additional = payload.additionalModelResponseFields;
         return [];
       case "metadata":
         if (payload.usage) this.usage = payload.usage;
@@ -189,7 +192,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   finish(): SseEvent[] {
     this.throwIfFailed(); // metadata never came
     const reason = finishReasonOfConverse(this.stopReason, this.toolIndexOfBlock.size > 0);
-    const fields = finishFields(this.stopReason);
+    const fields = finishFields(this.stopReason, this.additional);
     return this.noted(
       this.chunks.closing(
         [{ index: 0, reason, ...(fields ? { fields } : {}) }],

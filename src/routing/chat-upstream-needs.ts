@@ -15,6 +15,7 @@ export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   ...(takesThinkingBack(provider) ? { signedThinkingOf: provider.name } : {}),
   signedCallIds: provider.chatTarget?.signedCallIds === true,
   fileUrls: provider.chatTarget?.fileUrls === true,
+  cacheMarks: provider.chatTarget?.cacheMarks === true,
   ...maxStopsOf(provider),
 });
 

@@ -35,6 +35,12 @@ export interface ChatTarget {
    */
   readonly fileUrls?: boolean;
   /**
+   * The target takes cache breakpoints (Converse's `cachePoint`): a translation into chat writes a
+   * Messages caller's `cache_control` on the chat part, message or tool it marks, as LiteLLM's and
+   * OpenRouter's chat API take it, for this target alone (cache-marks.ts).
+   */
+  readonly cacheMarks?: boolean;
+  /**
    * Some of the target's models take `temperature` or `top_p`, not both (Claude 4.5: 400
    * "`temperature` and `top_p` cannot both be specified for this model"), which every OpenAI model
    * takes together: a call with both is sent again without `top_p` when so refused

@@ -26,6 +26,8 @@ export interface ChatUpstreamNeeds {
    * any other upstream has no place for one, and it is left out, named.
    */
   readonly fileUrls?: boolean;
+  /** A Messages caller's `cache_control` goes on the chat part, message or tool it marks (ChatTarget.cacheMarks). */
+  readonly cacheMarks?: boolean;
   /**
    * The most stop sequences the upstream takes (the provider's `maxStops`: OpenAI's and Azure's
    * 4; its chat target's: Gemini's 5); the rest are left out and named. Unset: every one goes.

@@ -7,6 +7,7 @@ import {
   anthropicSchemas,
 } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
+import { cacheMarkOf, withCacheMark } from "../cache-marks.ts";
 import type { CallerPaths } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped } from "../dropped.ts";
@@ -75,7 +76,7 @@ export function messagesRequestToChat(
 ): JsonObject {
   const request = parseBody(anthropicSchemas().request, body, "request");
   const messages: JsonObject[] = [];
-  const system = systemText(request.system);
+  const system = systemContent(request.system, needs);
   if (system !== undefined) messages.push(marked({ role: "system", content: system }, "system", paths));
   for (const [i, message] of request.messages.entries())
     messages.push(...translateMessage(message, i, { dropped, needs, paths }));
@@ -122,7 +123,7 @@ export function messagesRequestToChat(
     if (Object.hasOwn(SERVICE_TIERS, tier)) out.service_tier = SERVICE_TIERS[tier];
     else dropped.add("service_tier", "service_tier");
   }
-  Object.assign(out, translateTools(request, dropped, paths));
+  Object.assign(out, translateTools(request, dropped, paths, needs));
   return out;
 }
 
@@ -137,11 +138,21 @@ export function messagesRequestToChat(
  */
 const BILLING_HEADER = "x-anthropic-billing-header:";
 
-function systemText(system: AnthropicRequest["system"]): string | undefined {
+/**
+ * The system prompt as one text; as a text part a block, each with its breakpoint, when one has a
+ * breakpoint the upstream takes (cache-marks.ts).
+ */
+function systemContent(
+  system: AnthropicRequest["system"],
+  needs: ChatUpstreamNeeds,
+): string | JsonObject[] | undefined {
   if (system === undefined) return undefined;
   if (typeof system === "string") return system;
   const prompt = system.filter((block) => !block.text.startsWith(BILLING_HEADER));
-  return prompt.length === 0 ? undefined : prompt.map((block) => block.text).join("\n\n");
+  if (prompt.length === 0) return undefined;
+  if (prompt.some((block) => cacheMarkOf(block, needs)))
+    return prompt.map((block) => withCacheMark({ type: "text", text: block.text }, block, needs));
+  return prompt.map((block) => block.text).join("\n\n");
 }
 
 /** `written`, marked as coming from the caller's `at` when a step after asks (`paths`). */
@@ -199,6 +210,9 @@ function assistantMessage(
   if (needs.reasoningBack && (reasoning.length > 0 || toolCalls.length > 0))
     out.reasoning_content = reasoning.join("\n\n");
   if (toolCalls.length > 0) out.tool_calls = toolCalls;
+  // A breakpoint on any of the turn's blocks marks the message: chat has one text and its calls.
+  const mark = blocks.map((block) => cacheMarkOf(block, needs)).findLast((found) => found !== undefined);
+  if (mark) out.cache_control = mark;
   return out;
 }
 
@@ -216,6 +230,7 @@ function translateTools(
   request: AnthropicRequest,
   dropped: Dropped,
   paths: CallerPaths | undefined,
+  needs: ChatUpstreamNeeds,
 ): JsonObject {
   const out: JsonObject = {};
   const names = new Set<string>();
@@ -236,7 +251,8 @@ function translateTools(
       } else if (tool.strict !== undefined) fn.strict = tool.strict;
       names.add(tool.name);
       // By its place among the caller's tools, which server tools left out shift (caller-paths.ts).
-      return [marked({ type: "function", function: fn }, `tools.${i}`, paths)];
+      const written = withCacheMark({ type: "function", function: fn }, tool, needs);
+      return [marked(written, `tools.${i}`, paths)];
     });
     if (functions.length > 0) out.tools = functions;
     paths?.wroteTools(functions);

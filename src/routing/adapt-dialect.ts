@@ -198,7 +198,7 @@ export function adaptDialect(
   }
   if (operation === "chat")
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
-  if (operation === "messages") return messagesViaChat(body, provider, model, policy);
+  if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);
   if (operation === "count_tokens") return countTokensViaChat(body);
   if (operation === "embeddings" && provider.embeddingsTarget)
     return translatedEmbeddings(

@@ -17,6 +17,7 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
+import { CLAUDE, claudeThinking, reasoningBlocks, thinkingClaude, thinks } from "./converse-thinking.ts";
 
 type Role = "user" | "assistant";
 
@@ -28,20 +29,19 @@ type Role = "user" | "assistant";
  */
 export const CONVERSE_TARGET: ChatTarget = {
   name: "Bedrock Converse",
-  carries: [...CARRIED_BY_EVERY_TARGET],
+  // `thinking`: Anthropic's, which a translation from Messages writes only for Claude (`takesThinking`).
+  carries: [...CARRIED_BY_EVERY_TARGET, "thinking"],
   strictTools: false,
   strictFormat: false,
   toolChoiceNone: false,
   cacheMarks: true,
+  takesThinking: thinkingClaude,
   refusesTopPWithTemperature: true,
   // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
   // model may stop at fewer of them, never refuse them), each a NonEmptyString.
   maxStops: 2500,
   emptyStops: false,
 };
-
-/** A Bedrock model id, or inference profile, of Claude's (`anthropic.claude-…`, `us.anthropic.claude-…`). */
-const CLAUDE = /claude/i;
 
 /**
  * OpenAI chat.completions request → AWS Bedrock Converse request (the path and model id go in
@@ -68,6 +68,9 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   const documents = new DocumentNames();
   const points = cachePointsOf(request.model);
   const marked = (written: OpenAIMessage) => points.prompt && isCacheMarked(written);
+  const thinking = claudeThinking(body, request.model);
+  // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
+  const sent = thinks(thinking) && Array.isArray(body.messages) ? body.messages : [];
   /** A user message left out as blank before any turn: the conversation may then open with the model's. */
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
@@ -75,7 +78,10 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
       system.push(...systemBlocks(message, points.prompt));
     else if (message.role === "tool") push("user", withCachePoint([toolResult(message, i)], marked(message)));
     else if (message.role === "assistant")
-      push("assistant", withCachePoint(assistantBlocks(message), marked(message)));
+      push(
+        "assistant",
+        withCachePoint([...reasoningBlocks(sent[i]), ...assistantBlocks(message)], marked(message)),
+      );
     else {
       const blocks = userBlocks(message, i, documents, points.prompt);
       if (blocks.length === 0 && turns.length === 0) blankOpening ??= i;
@@ -95,6 +101,7 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
   const tools = toolConfig(request, points.tools);
   if (tools) out.toolConfig = tools;
+  if (thinking) out.additionalModelRequestFields = { thinking };
   return out;
 }
 

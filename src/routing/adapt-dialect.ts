@@ -217,7 +217,7 @@ function adaptedCall(
   }
   if (operation === "chat")
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
-  if (operation === "messages") return messagesViaChat(body, provider, model, policy);
+  if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);
   if (operation === "count_tokens") return countTokensViaChat(body);
   if (operation === "embeddings" && provider.embeddingsTarget)
     return translatedEmbeddings(

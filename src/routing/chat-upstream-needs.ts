@@ -16,6 +16,7 @@ export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   ...(takesThinkingBack(provider) ? { signedThinkingOf: provider.name } : {}),
   signedCallIds: provider.chatTarget?.signedCallIds === true,
   fileUrls: chatTargetOf(provider)?.fileUrls === true,
+  cacheMarks: chatTargetOf(provider)?.cacheMarks === true,
   ...maxStopsOf(provider),
 });
 

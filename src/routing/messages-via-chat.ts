@@ -26,11 +26,15 @@ export function messagesViaChat(
   provider: Provider,
   model: string,
   policy: UnsupportedPolicy,
+  upstreamModel = model,
 ): AdaptedCall {
   const callerNames = messagesNames(body);
   const dropped = new Dropped(policy, callerNames);
   const callerPaths = new CallerPaths(MESSAGES_FIELDS);
-  const chat = messagesRequestToChat(body, dropped, chatUpstreamNeeds(provider), callerPaths);
+  // Claude behind the chat step (Converse's) takes the caller's thinking as it is.
+  const claudeThinking = provider.chatTarget?.takesThinking?.(upstreamModel) === true;
+  const needs = { ...chatUpstreamNeeds(provider), claudeThinking };
+  const chat = messagesRequestToChat(body, dropped, needs, callerPaths);
   // Said of the caller's blocks (`messages.0.content.1`), not the chat messages `system` shifted.
   if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped.through(callerPaths));
   return {

@@ -1,17 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { converseFrames, converseJson } from "../../test/fake-cloud/bedrock-wire.ts";
 import type { CloudAnswer } from "../../test/fake-cloud/cloud-script.ts";
-import type { ProviderConfig } from "../config/config-schema.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import type { SseEvent } from "../core/sse.ts";
-import { createProvider } from "../providers/create-provider.ts";
-import type { DispatchRequest } from "./dispatch.ts";
-import { chatRequest, eventsOf, type FakeProvider, routerFor } from "./router-test-kit.ts";
+import { messageOf, messagesCall, responsesCall, routed, streamed, whole } from "./bedrock-router-kit.ts";
+import { chatRequest } from "./router-test-kit.ts";
 
 // Bedrock Converse's reasoning (`reasoningContent`) and cache counts through the router to each
-// caller's dialect, from the real Bedrock provider: its answers come as Bedrock writes them, a
-// stream in the binary event-stream framing (test/fake-cloud/bedrock-wire.ts), decoded by the
-// provider's own decoder.
+// caller's dialect, from the real Bedrock provider (bedrock-router-kit.ts).
 
 /** Claude thinking on Bedrock: a signed block, a redacted one, another signed one, then the answer. */
 const CLAUDE: CloudAnswer = {
@@ -32,78 +26,6 @@ const R1: CloudAnswer = {
   inputTokens: 12,
   outputTokens: 30,
   reasoning: [{ text: "Six times seven is forty-two." }],
-};
-
-/** The Bedrock provider `br`, its fetch answering `answer` as Converse does (whole, or framed). */
-function bedrock(answer: CloudAnswer, sent: JsonObject[]): FakeProvider {
-  const send = async (url: unknown, init?: RequestInit) => {
-    sent.push(JSON.parse(String(init?.body)));
-    if (!String(url).endsWith("/converse-stream")) return Response.json(converseJson(answer));
-    const frames = converseFrames(answer);
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        for (const frame of frames) controller.enqueue(frame);
-        controller.close();
-      },
-    });
-    return new Response(body, { headers: { "content-type": "application/vnd.amazon.eventstream" } });
-  };
-  const fetch = Object.assign(send, { preconnect: () => {} }) as typeof globalThis.fetch;
-  const config = {
-    name: "br",
-    type: "bedrock",
-    region: "us-east-1",
-    base_url: "https://bedrock.test",
-    aws: { access_key_id: "AKIATEST", secret_access_key: "secret" },
-  };
-  return { ...createProvider(config as ProviderConfig, { maxSseLine: 1 << 20, fetch }), calls: [] };
-}
-
-function routed(answer: CloudAnswer) {
-  const sent: JsonObject[] = [];
-  const { router } = routerFor(
-    {
-      providers: [{ name: "br", type: "bedrock", region: "us-east-1" }],
-      models: [{ name: "m", routes: [{ provider: "br", model: "us.anthropic.claude-sonnet-4-5-v1:0" }] }],
-      routing: { retries: 0 },
-    },
-    [bedrock(answer, sent)],
-  );
-  return { router, sent };
-}
-
-const messagesCall = (stream: boolean): Partial<DispatchRequest> => ({
-  operation: "messages",
-  stream,
-  body: { model: "m", max_tokens: 500, stream, messages: [{ role: "user", content: "weather in Paris?" }] },
-});
-
-const responsesCall = (stream: boolean): Partial<DispatchRequest> => ({
-  operation: "responses",
-  stream,
-  body: { model: "m", input: "weather in Paris?", stream },
-  responses: { id: "resp_1", previous: [], onResponse: () => {} },
-});
-
-async function streamed(dispatched: { reply: { kind: string } }): Promise<JsonObject[]> {
-  const reply = dispatched.reply as { kind: "stream"; chunks: Parameters<typeof eventsOf>[0] };
-  if (reply.kind !== "stream") throw new Error(`a ${reply.kind} reply`);
-  const out: JsonObject[] = [];
-  for await (const event of eventsOf(reply.chunks) as AsyncIterable<SseEvent>)
-    if (event.data !== "[DONE]") out.push(JSON.parse(event.data) as JsonObject);
-  return out;
-}
-
-const whole = (dispatched: { reply: { kind: string } }): JsonObject => {
-  const reply = dispatched.reply as { kind: string; body?: JsonObject };
-  if (reply.kind !== "json" || !reply.body) throw new Error(`a ${reply.kind} reply`);
-  return reply.body;
-};
-
-/** A chat answer's message. */
-const messageOf = (answer: JsonObject): JsonObject => {
-  const [choice] = answer.choices as JsonObject[];
-  return (choice?.message ?? {}) as JsonObject;
 };
 
 /** Anthropic's events as a client reads them: each thinking block whole, with its signature. */

@@ -5,6 +5,8 @@ import type { SseEvent } from "../core/sse.ts";
 export interface ChoiceFinish {
   readonly index: number;
   readonly reason: string;
+  /** Fields beside `finish_reason` that say what it cannot (converse-stop-reason.ts `finishFields`). */
+  readonly fields?: JsonObject;
 }
 
 /**
@@ -39,7 +41,7 @@ export class ChatChunkBuilder {
    */
   closing(finishReason: string | readonly ChoiceFinish[], usage: JsonObject): SseEvent[] {
     const finishes = typeof finishReason === "string" ? [{ index: 0, reason: finishReason }] : finishReason;
-    const out = finishes.map(({ index, reason }) => this.delta({}, reason, index));
+    const out = finishes.map((finish) => this.finishChunk(finish));
     for (const body of this.usageBodies(usage)) out.push(encode(body));
     out.push({ data: "[DONE]" });
     return out;
@@ -56,6 +58,14 @@ export class ChatChunkBuilder {
     logprobs: JsonObject | null = null,
   ): JsonObject {
     return this.body({ choices: [{ index, delta, logprobs, finish_reason: finishReason }] });
+  }
+
+  /** A choice's finish: its reason, and any fields beside it. */
+  private finishChunk({ index, reason, fields }: ChoiceFinish): SseEvent {
+    if (!fields) return this.delta({}, reason, index);
+    const body = this.deltaBody({}, reason, index);
+    Object.assign((body.choices as JsonObject[])[0] ?? {}, fields);
+    return encode(body);
   }
 
   /** The final `choices: []` chunk carrying usage; none when the caller did not ask for it. */

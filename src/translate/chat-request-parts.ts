@@ -34,19 +34,23 @@ export function userContentParts(
   message: Pick<OpenAIMessage, "content">,
   i: number,
   other: (part: OpenAIContentPart, path: string) => JsonObject,
+  each?: (part: OpenAIContentPart, blocks: JsonObject[]) => JsonObject[],
 ): JsonObject[] {
   const { content } = message;
   if (content == null) return [];
   if (typeof content === "string") return hasText(content) ? [{ text: content }] : [];
-  return content.flatMap((part, j) =>
-    part.type === "text"
-      ? hasText(part.text)
-        ? [{ text: part.text }]
-        : []
-      : isFileById(part) || (part.type === "file" && isBlankTextFile(part.file?.file_data))
-        ? []
-        : [other(part, `messages.${i}.content.${j}`)],
-  );
+  return content.flatMap((part, j) => {
+    const blocks =
+      part.type === "text"
+        ? hasText(part.text)
+          ? [{ text: part.text }]
+          : []
+        : isFileById(part) || (part.type === "file" && isBlankTextFile(part.file?.file_data))
+          ? []
+          : [other(part, `messages.${i}.content.${j}`)];
+    // What a vendor writes after a part's blocks (Converse: a cache point after a marked part).
+    return each ? each(part, blocks) : blocks;
+  });
 }
 
 /**

@@ -35,6 +35,18 @@ export interface ChatTarget {
    */
   readonly fileUrls?: boolean;
   /**
+   * The target takes cache breakpoints (Converse's `cachePoint`): a translation into chat writes a
+   * Messages caller's `cache_control` on the chat part, message or tool it marks, as LiteLLM's and
+   * OpenRouter's chat API take it, for this target alone (cache-marks.ts).
+   */
+  readonly cacheMarks?: boolean;
+  /**
+   * The route's model takes Anthropic's `thinking` and Claude's signed thinking back (Converse's
+   * Claude): a translation from Messages carries the caller's `thinking` as it is, and notes each
+   * assistant turn's thinking blocks beside its chat message (thinking-blocks.ts), for this model alone.
+   */
+  readonly takesThinking?: (model: string) => boolean;
+  /**
    * Some of the target's models take `temperature` or `top_p`, not both (Claude 4.5: 400
    * "`temperature` and `top_p` cannot both be specified for this model"), which every OpenAI model
    * takes together: a call with both is sent again without `top_p` when so refused

@@ -27,6 +27,14 @@ export interface ChatUpstreamNeeds {
    * any other upstream has no place for one, and it is left out, named.
    */
   readonly fileUrls?: boolean;
+  /** A Messages caller's `cache_control` goes on the chat part, message or tool it marks (ChatTarget.cacheMarks). */
+  readonly cacheMarks?: boolean;
+  /**
+   * The route's model is Claude behind a chat translation (ChatTarget.takesThinking): a Messages
+   * caller's `thinking` goes as it is, the chat request's own `thinking`, not as `reasoning_effort`;
+   * each assistant turn's signed and redacted thinking blocks are noted beside its chat message.
+   */
+  readonly claudeThinking?: boolean;
   /**
    * The most stop sequences the upstream takes (the provider's `maxStops`: OpenAI's and Azure's
    * 4; its chat target's: Gemini's 5); the rest are left out and named. Unset: every one goes.

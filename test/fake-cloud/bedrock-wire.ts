@@ -59,6 +59,12 @@ const reasoningBlock = (reasoning: CloudReasoning) =>
         },
       };
 
+/** The answer's stopReason, and what Claude says beside it (ConverseOutput's `additionalModelResponseFields`). */
+const stopOf = (answer: CloudAnswer) => ({
+  stopReason: answer.stop?.reason ?? (answer.tool ? "tool_use" : "end_turn"),
+  ...(answer.stop ? { additionalModelResponseFields: { stop_sequence: answer.stop.sequence ?? null } } : {}),
+});
+
 /**
  * The Converse answer, or with `failedStop` (`malformed_tool_use`, `malformed_model_output`) a turn
  * that ends so with nothing written, as Bedrock ends one its model could not form. Its reasoning
@@ -75,7 +81,7 @@ export function converseJson(answer: CloudAnswer, failedStop?: string): object {
       ];
   return {
     output: { message: { role: "assistant", content } },
-    stopReason: failedStop ?? (answer.tool ? "tool_use" : "end_turn"),
+    ...(failedStop ? { stopReason: failedStop } : stopOf(answer)),
     usage: usage(answer),
     metrics: { latencyMs: 12 },
   };
@@ -120,7 +126,7 @@ export function converseFrames(answer: CloudAnswer, failedStop?: string): Uint8A
       frames.push(eventFrame("contentBlockDelta", { contentBlockIndex, delta: { text } }));
   }
   frames.push(eventFrame("contentBlockStop", { contentBlockIndex }));
-  frames.push(eventFrame("messageStop", { stopReason: answer.tool ? "tool_use" : "end_turn" }));
+  frames.push(eventFrame("messageStop", stopOf(answer)));
   frames.push(eventFrame("metadata", { usage: usage(answer), metrics: { latencyMs: 12 } }));
   return frames;
 }

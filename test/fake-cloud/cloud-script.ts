@@ -15,6 +15,11 @@ export interface CloudAnswer {
   reasoning?: CloudReasoning[];
   /** Bedrock only: prompt tokens read from and written to the cache, beside `inputTokens` (default 2 and 0). */
   cache?: { read: number; write: number };
+  /**
+   * Bedrock only: how the turn ended (`stopReason`, `end_turn` or `tool_use` by default) and, from
+   * Claude, the stop sequence that matched (`additionalModelResponseFields.stop_sequence`).
+   */
+  stop?: { reason: string; sequence?: string | null };
 }
 
 /** Scripted like the OpenAI fake: "use a tool" in the last user turn calls the first tool offered. */

@@ -53,6 +53,7 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
   const stop = anthropicStopReason({
     finishReason: choice?.finish_reason,
     matchedStop: choice?.stop_reason,
+    nativeFinish: choice?.native_finish_reason,
     hasToolCalls,
     refused: !message?.content && Boolean(message?.refusal),
   });

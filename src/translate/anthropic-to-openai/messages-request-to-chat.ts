@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import {
   type AnthropicContentBlock,
@@ -7,11 +7,13 @@ import {
   anthropicSchemas,
 } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
+import { cacheMarkOf, withCacheMark } from "../cache-marks.ts";
 import type { CallerPaths } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped } from "../dropped.ts";
 import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
+import { noteThinking, type ThinkingBlock } from "../thinking-blocks.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
 import { chatStop } from "./chat-stop.ts";
 import { chatUser } from "./chat-user.ts";
@@ -58,7 +60,8 @@ const SERVICE_TIERS: Readonly<Record<string, string>> = { auto: "auto", standard
  * Anthropic Messages request → OpenAI chat.completions request.
  *
  * `system` (top-level, and `system` turns anywhere in `messages`) become system messages in
- * place; `thinking` budgets and `output_config.effort` become `reasoning_effort`;
+ * place; `thinking` budgets and `output_config.effort` become `reasoning_effort` (to Claude behind
+ * the chat step, `needs.claudeThinking`, `thinking` goes as it is, its turns' signed thinking noted);
  * `output_config.format` (or the beta's `output_format`) becomes `response_format`;
  * `service_tier` becomes OpenAI's; `metadata.user_id` becomes `user`, as a digest when it is longer
  * than OpenAI takes (chat-user.ts). Thinking blocks in past turns are left out (OpenAI refuses
@@ -75,7 +78,7 @@ export function messagesRequestToChat(
 ): JsonObject {
   const request = parseBody(anthropicSchemas().request, body, "request");
   const messages: JsonObject[] = [];
-  const system = systemText(request.system);
+  const system = systemContent(request.system, needs);
   if (system !== undefined) messages.push(marked({ role: "system", content: system }, "system", paths));
   for (const [i, message] of request.messages.entries())
     messages.push(...translateMessage(message, i, { dropped, needs, paths }));
@@ -98,7 +101,11 @@ export function messagesRequestToChat(
     // Anthropic streams always report usage; OpenAI only when asked.
     out.stream_options = { include_usage: true };
   }
-  const effort = request.output_config?.effort ?? effortFromThinking(request.thinking);
+  // To Claude behind the chat step, `thinking` goes as the caller wrote it (ChatUpstreamNeeds.claudeThinking).
+  const claudeThinking = needs.claudeThinking === true && isJsonObject(body.thinking);
+  if (claudeThinking) out.thinking = body.thinking;
+  const effort =
+    request.output_config?.effort ?? (claudeThinking ? undefined : effortFromThinking(request.thinking));
   if (effort) out.reasoning_effort = effort;
   const format = request.output_config?.format ?? request.output_format;
   if (format?.type === "json_schema") {
@@ -122,7 +129,7 @@ export function messagesRequestToChat(
     if (Object.hasOwn(SERVICE_TIERS, tier)) out.service_tier = SERVICE_TIERS[tier];
     else dropped.add("service_tier", "service_tier");
   }
-  Object.assign(out, translateTools(request, dropped, paths));
+  Object.assign(out, translateTools(request, dropped, paths, needs));
   return out;
 }
 
@@ -137,11 +144,21 @@ export function messagesRequestToChat(
  */
 const BILLING_HEADER = "x-anthropic-billing-header:";
 
-function systemText(system: AnthropicRequest["system"]): string | undefined {
+/**
+ * The system prompt as one text; as a text part a block, each with its breakpoint, when one has a
+ * breakpoint the upstream takes (cache-marks.ts).
+ */
+function systemContent(
+  system: AnthropicRequest["system"],
+  needs: ChatUpstreamNeeds,
+): string | JsonObject[] | undefined {
   if (system === undefined) return undefined;
   if (typeof system === "string") return system;
   const prompt = system.filter((block) => !block.text.startsWith(BILLING_HEADER));
-  return prompt.length === 0 ? undefined : prompt.map((block) => block.text).join("\n\n");
+  if (prompt.length === 0) return undefined;
+  if (prompt.some((block) => cacheMarkOf(block, needs)))
+    return prompt.map((block) => withCacheMark({ type: "text", text: block.text }, block, needs));
+  return prompt.map((block) => block.text).join("\n\n");
 }
 
 /** `written`, marked as coming from the caller's `at` when a step after asks (`paths`). */
@@ -179,10 +196,16 @@ function assistantMessage(
 ): JsonObject {
   let text = "";
   const reasoning: string[] = [];
+  const thought: ThinkingBlock[] = [];
   const toolCalls: JsonObject[] = [];
   for (const [j, block] of blocks.entries()) {
     if (block.type === "text" && typeof block.text === "string") text += block.text;
-    else if (block.type === "thinking" && typeof block.thinking === "string") reasoning.push(block.thinking);
+    else if (block.type === "thinking" && typeof block.thinking === "string") {
+      reasoning.push(block.thinking);
+      if (typeof block.signature === "string" && block.signature !== "")
+        thought.push({ thinking: block.thinking, signature: block.signature });
+    } else if (block.type === "redacted_thinking" && typeof block.data === "string")
+      thought.push({ thinking: "", signature: "", redacted: block.data });
     else if (block.type === "tool_use" && typeof block.id === "string" && typeof block.name === "string") {
       const args = JSON.stringify(block.input ?? {});
       const call = {
@@ -199,6 +222,12 @@ function assistantMessage(
   if (needs.reasoningBack && (reasoning.length > 0 || toolCalls.length > 0))
     out.reasoning_content = reasoning.join("\n\n");
   if (toolCalls.length > 0) out.tool_calls = toolCalls;
+  // Claude's own thinking, signed or redacted (unsigned, no Claude takes it), for Claude behind
+  // the chat step, which takes it back (chat-upstream-needs.ts `claudeThinking`).
+  if (needs.claudeThinking && thought.length > 0) noteThinking(out, thought);
+  // A breakpoint on any of the turn's blocks marks the message: chat has one text and its calls.
+  const mark = blocks.map((block) => cacheMarkOf(block, needs)).findLast((found) => found !== undefined);
+  if (mark) out.cache_control = mark;
   return out;
 }
 
@@ -216,6 +245,7 @@ function translateTools(
   request: AnthropicRequest,
   dropped: Dropped,
   paths: CallerPaths | undefined,
+  needs: ChatUpstreamNeeds,
 ): JsonObject {
   const out: JsonObject = {};
   const names = new Set<string>();
@@ -236,7 +266,8 @@ function translateTools(
       } else if (tool.strict !== undefined) fn.strict = tool.strict;
       names.add(tool.name);
       // By its place among the caller's tools, which server tools left out shift (caller-paths.ts).
-      return [marked({ type: "function", function: fn }, `tools.${i}`, paths)];
+      const written = withCacheMark({ type: "function", function: fn }, tool, needs);
+      return [marked(written, `tools.${i}`, paths)];
     });
     if (functions.length > 0) out.tools = functions;
     paths?.wroteTools(functions);

@@ -53,6 +53,8 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   private heldLength = 0;
   private finishReason: string | null | undefined;
   private matchedStop: string | number | null | undefined;
+  /** The upstream's own finish reason beside it (`native_finish_reason`), when it said one. */
+  private nativeFinish: unknown;
   /** The text came as `refusal` deltas: the model declined (stop-reason.ts). */
   private refused = false;
   private usage: JsonObject | undefined;
@@ -107,6 +109,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
         this.finishReasonSeen = true;
         this.finishReason = choice.finish_reason;
         this.matchedStop = choice.stop_reason;
+        this.nativeFinish = choice.native_finish_reason;
       }
     }
     return out;
@@ -129,6 +132,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     const stop = anthropicStopReason({
       finishReason: this.finishReason,
       matchedStop: this.matchedStop,
+      nativeFinish: this.nativeFinish,
       hasToolCalls: this.tools.seen,
       refused: this.refused,
     });

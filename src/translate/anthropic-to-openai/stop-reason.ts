@@ -8,7 +8,14 @@ export interface ChatAnswerEnd {
   hasToolCalls: boolean;
   /** Its text came as the chat answer's `refusal`: the model declined. */
   refused: boolean;
+  /**
+   * The upstream's own reason beside `finish_reason`, as OpenRouter says it
+   * (`native_finish_reason`; Bedrock Converse's, converse-stop-reason.ts `finishFields`).
+   */
+  nativeFinish?: unknown;
 }
+
+const CONTEXT_WINDOW = "model_context_window_exceeded";
 
 /**
  * OpenAI finish_reason → Anthropic stop_reason. OpenAI never says which stop string matched;
@@ -32,7 +39,10 @@ export function anthropicStopReason(end: ChatAnswerEnd): {
   }
   switch (finishReason) {
     case "length":
-      return { stop_reason: "max_tokens", stop_sequence: null };
+      // Anthropic's own reason for an answer the context window ended, where it was said.
+      return end.nativeFinish === CONTEXT_WINDOW
+        ? { stop_reason: CONTEXT_WINDOW, stop_sequence: null }
+        : { stop_reason: "max_tokens", stop_sequence: null };
     case "tool_calls":
     case "function_call":
       return { stop_reason: "tool_use", stop_sequence: null };
@@ -42,6 +52,9 @@ export function anthropicStopReason(end: ChatAnswerEnd): {
       if (end.refused) return { stop_reason: "refusal", stop_sequence: null };
       if (typeof matchedStop === "string")
         return { stop_reason: "stop_sequence", stop_sequence: matchedStop };
+      // A stop sequence the upstream said matched without saying which (Bedrock Converse's from a
+      // model that does not say it).
+      if (end.nativeFinish === "stop_sequence") return { stop_reason: "stop_sequence", stop_sequence: null };
       return { stop_reason: "end_turn", stop_sequence: null };
   }
 }

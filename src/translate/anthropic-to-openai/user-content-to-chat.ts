@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import type { AnthropicContentBlock } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
+import { isCacheMarked, withCacheMark } from "../cache-marks.ts";
 import type { CallerPaths } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import type { Dropped } from "../dropped.ts";
@@ -39,7 +40,8 @@ export function userMessages(
     fromTools = [];
     if (parts.length === 0) return;
     const only = parts.length === 1 ? parts[0] : undefined;
-    const message = { role: "user", content: only?.type === "text" ? only.text : parts };
+    const plain = only?.type === "text" && !isCacheMarked(only);
+    const message = { role: "user", content: plain ? only.text : parts };
     out.push(paths ? paths.mark(message, at) : message);
     parts = [];
   };
@@ -64,6 +66,9 @@ export function userMessages(
  */
 function userParts(block: Block, path: string, translation: BlockTranslation): JsonObject[] {
   const parts = blockParts(block, path, translation);
+  // A breakpoint marks the block's last part (a document may be several).
+  const last = parts.at(-1);
+  if (last) parts[parts.length - 1] = withCacheMark(last, block, translation.needs);
   const { paths } = translation;
   if (paths) for (const part of parts) if (part.type !== "text") paths.mark(part, path, block.type);
   return parts;
@@ -119,7 +124,7 @@ function toolMessage(
   if (block.is_error === true) text = `Error: ${text}`;
   const id = typeof block.tool_use_id === "string" ? chatToolId(block.tool_use_id) : "";
   return {
-    message: { role: "tool", tool_call_id: id, content: text },
+    message: withCacheMark({ role: "tool", tool_call_id: id, content: text }, block, translation.needs),
     attachments: imagesAfterTools(id, attached),
   };
 }

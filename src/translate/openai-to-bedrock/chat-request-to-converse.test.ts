@@ -392,3 +392,44 @@ describe("stop sequences to Converse", () => {
     ]);
   });
 });
+
+describe("cache breakpoints → cachePoint", () => {
+  const marked = (model: string) => ({
+    model,
+    messages: [
+      {
+        role: "system",
+        content: [{ type: "text", text: "long rules", cache_control: { type: "ephemeral" } }],
+      },
+      {
+        role: "user",
+        content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral", ttl: "1h" } }],
+      },
+    ],
+    tools: [
+      {
+        type: "function",
+        function: { name: "f", parameters: { type: "object" } },
+        cache_control: { type: "ephemeral" },
+      },
+    ],
+  });
+  const POINT = { cachePoint: { type: "default" } };
+
+  test("Nova takes them in system and messages, not in tools", () => {
+    const out = chatRequestToConverse(marked("us.amazon.nova-pro-v1:0"));
+    expect(out.system).toEqual([{ text: "long rules" }, POINT]);
+    expect(out.messages).toEqual([{ role: "user", content: [{ text: "hi" }, POINT] }]);
+    expect(JSON.stringify(out.toolConfig)).not.toContain("cachePoint");
+  });
+
+  test("Claude before 3.5 Haiku and 3.7 Sonnet, which Bedrock's prompt caching does not serve, is sent none", () => {
+    for (const model of [
+      "anthropic.claude-3-haiku-20240307-v1:0",
+      "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    ])
+      expect(JSON.stringify(chatRequestToConverse(marked(model)))).not.toContain("cachePoint");
+    const claude = chatRequestToConverse(marked("anthropic.claude-3-7-sonnet-20250219-v1:0"));
+    expect((claude.toolConfig as { tools: unknown[] }).tools.at(-1)).toEqual(POINT);
+  });
+});

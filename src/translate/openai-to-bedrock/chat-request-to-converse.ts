@@ -2,14 +2,22 @@ import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
+import { isCacheMarked } from "../cache-marks.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { notBase64, readDataUrl } from "../data-url.ts";
-import { type OpenAIChatRequest, type OpenAIMessage, openAISchemas } from "../openai-schema.ts";
+import {
+  type OpenAIChatRequest,
+  type OpenAIContentPart,
+  type OpenAIMessage,
+  openAISchemas,
+} from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
+import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
+import { CLAUDE, claudeThinking, reasoningBlocks, thinkingClaude, thinks } from "./converse-thinking.ts";
 
 type Role = "user" | "assistant";
 
@@ -21,19 +29,19 @@ type Role = "user" | "assistant";
  */
 export const CONVERSE_TARGET: ChatTarget = {
   name: "Bedrock Converse",
-  carries: [...CARRIED_BY_EVERY_TARGET],
+  // `thinking`: Anthropic's, which a translation from Messages writes only for Claude (`takesThinking`).
+  carries: [...CARRIED_BY_EVERY_TARGET, "thinking"],
   strictTools: false,
   strictFormat: false,
   toolChoiceNone: false,
+  cacheMarks: true,
+  takesThinking: thinkingClaude,
   refusesTopPWithTemperature: true,
   // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
   // model may stop at fewer of them, never refuse them), each a NonEmptyString.
   maxStops: 2500,
   emptyStops: false,
 };
-
-/** A Bedrock model id, or inference profile, of Claude's (`anthropic.claude-…`, `us.anthropic.claude-…`). */
-const CLAUDE = /claude/i;
 
 /**
  * OpenAI chat.completions request → AWS Bedrock Converse request (the path and model id go in
@@ -58,16 +66,24 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
     else turns.push({ role, content: blocks });
   };
   const documents = new DocumentNames();
+  const points = cachePointsOf(request.model);
+  const marked = (written: OpenAIMessage) => points.prompt && isCacheMarked(written);
+  const thinking = claudeThinking(body, request.model);
+  // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
+  const sent = thinks(thinking) && Array.isArray(body.messages) ? body.messages : [];
   /** A user message left out as blank before any turn: the conversation may then open with the model's. */
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
-    if (message.role === "system" || message.role === "developer") {
-      const text = messageText(message);
-      if (!isBlank(text)) system.push({ text });
-    } else if (message.role === "tool") push("user", [toolResult(message, i)]);
-    else if (message.role === "assistant") push("assistant", assistantBlocks(message));
+    if (message.role === "system" || message.role === "developer")
+      system.push(...systemBlocks(message, points.prompt));
+    else if (message.role === "tool") push("user", withCachePoint([toolResult(message, i)], marked(message)));
+    else if (message.role === "assistant")
+      push(
+        "assistant",
+        withCachePoint([...reasoningBlocks(sent[i]), ...assistantBlocks(message)], marked(message)),
+      );
     else {
-      const blocks = userBlocks(message, i, documents);
+      const blocks = userBlocks(message, i, documents, points.prompt);
       if (blocks.length === 0 && turns.length === 0) blankOpening ??= i;
       push("user", blocks);
     }
@@ -83,8 +99,9 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   if (system.length > 0) out.system = system;
   const inference = inferenceConfig(request);
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
-  const tools = toolConfig(request);
+  const tools = toolConfig(request, points.tools);
   if (tools) out.toolConfig = tools;
+  if (thinking) out.additionalModelRequestFields = { thinking };
   return out;
 }
 
@@ -117,6 +134,22 @@ const converseStops = (stop: OpenAIChatRequest["stop"]): string[] =>
  */
 const asksNothingOfClaude = (request: OpenAIChatRequest): boolean =>
   request.top_p === 1 && request.temperature != null && CLAUDE.test(request.model);
+
+/**
+ * A system message as `system` blocks: its text, one block; a block a part, each marked part's
+ * followed by a cache point, when the model takes them and a part is marked.
+ */
+function systemBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
+  const { content } = message;
+  if (!caches || !Array.isArray(content) || !content.some(isCacheMarked)) {
+    const text = messageText(message);
+    return isBlank(text) ? [] : [{ text }];
+  }
+  return content.flatMap((part) => {
+    const text = part.text ?? "";
+    return isBlank(text) ? [] : withCachePoint([{ text }], isCacheMarked(part));
+  });
+}
 
 function assistantBlocks(message: OpenAIMessage): JsonObject[] {
   const blocks: JsonObject[] = [];
@@ -175,33 +208,50 @@ const BEDROCK_WORDS: UnreadTurnWords = {
 const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"];
 
 /** A user message's parts: images and files (a PDF, a spreadsheet, …) as bytes, from `data:` URLs. */
-function userBlocks(message: OpenAIMessage, i: number, documents: DocumentNames): JsonObject[] {
-  return userContentParts(message, i, (part, path) => {
-    if (part.type === "file") return documentBlock(part, path, documents);
-    const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
-    if (url === undefined)
-      throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
-    const data = readDataUrl(url);
-    if (data && !data.base64) throw notBase64(path, "image_url", data);
-    const format = data?.mediaType.replace(/^image\//, "");
-    if (!data || !format || !IMAGE_FORMATS.includes(format))
-      throw badRequest(
-        `${path}: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)`,
-        path,
-      );
-    return { image: { format, source: { bytes: data.data } } };
-  });
+function userBlocks(
+  message: OpenAIMessage,
+  i: number,
+  documents: DocumentNames,
+  caches: boolean,
+): JsonObject[] {
+  const each = caches
+    ? (part: OpenAIContentPart, blocks: JsonObject[]) => withCachePoint(blocks, isCacheMarked(part))
+    : undefined;
+  return userContentParts(
+    message,
+    i,
+    (part, path) => {
+      if (part.type === "file") return documentBlock(part, path, documents);
+      const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
+      if (url === undefined)
+        throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
+      const data = readDataUrl(url);
+      if (data && !data.base64) throw notBase64(path, "image_url", data);
+      const format = data?.mediaType.replace(/^image\//, "");
+      if (!data || !format || !IMAGE_FORMATS.includes(format))
+        throw badRequest(
+          `${path}: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)`,
+          path,
+        );
+      return { image: { format, source: { bytes: data.data } } };
+    },
+    each,
+  );
 }
 
-function toolConfig(request: OpenAIChatRequest): JsonObject | undefined {
+function toolConfig(request: OpenAIChatRequest, caches: boolean): JsonObject | undefined {
   if (!request.tools?.length) return undefined;
-  const tools = request.tools.map(({ function: fn }) => ({
-    toolSpec: {
-      name: fn.name,
-      ...(fn.description !== undefined ? { description: fn.description } : {}),
-      inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
-    },
-  }));
+  const tools = request.tools.flatMap((tool) => {
+    const fn = tool.function;
+    const spec = {
+      toolSpec: {
+        name: fn.name,
+        ...(fn.description !== undefined ? { description: fn.description } : {}),
+        inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
+      },
+    };
+    return withCachePoint([spec], caches && isCacheMarked(tool));
+  });
   const choice = request.tool_choice;
   const out: JsonObject = { tools };
   if (choice === "auto") out.toolChoice = { auto: {} };

@@ -4,7 +4,7 @@ import { parseBody } from "../parse-body.ts";
 import { noteThinking, THINKING_SEPARATOR, type ThinkingBlock } from "../thinking-blocks.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
 import { type ConverseReasoning, converseResponse } from "./converse-schema.ts";
-import { failedStop, finishReasonOfConverse } from "./converse-stop-reason.ts";
+import { failedStop, finishFields, finishReasonOfConverse } from "./converse-stop-reason.ts";
 import { converseUsageToOpenAI } from "./converse-usage.ts";
 
 /**
@@ -55,6 +55,7 @@ export function converseResponseToChat(
         message,
         logprobs: null,
         finish_reason: finishReasonOfConverse(response.stopReason, answer.callsTools),
+        ...finishFields(response.stopReason, response.additionalModelResponseFields),
       },
     ],
     usage: converseUsageToOpenAI(response.usage ?? {}),

@@ -31,6 +31,8 @@ export const converseResponse = z.looseObject({
     message: z.looseObject({ role: z.string().optional(), content: z.array(contentBlock) }),
   }),
   stopReason: z.string().nullish(),
+  // A Document: whatever the model says beside the answer (Claude: the `stop_sequence` that matched).
+  additionalModelResponseFields: z.unknown().optional(),
   usage: converseUsage.nullish(),
 });
 
@@ -56,6 +58,7 @@ export const converseStreamPayload = z.looseObject({
     })
     .optional(),
   stopReason: z.string().optional(),
+  additionalModelResponseFields: z.unknown().optional(),
   usage: converseUsage.optional(),
   message: z.string().optional(),
 });

@@ -1,3 +1,4 @@
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { answerFinish, type FinishReasons, finishFailure, type TurnOutput } from "../failed-finish.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
@@ -41,3 +42,24 @@ export const failedStop = (
   unknown?: UnknownFinish,
 ): GatewayError | undefined =>
   finishFailure(CONVERSE_STOP, stopReason ?? undefined, turn, () => converseBilledUsage(usage), unknown);
+
+/**
+ * What chat's finish_reason cannot say of a stopReason, beside it on the choice, for a translation
+ * to Messages (anthropic-to-openai/stop-reason.ts) to give back: the context window's end, `length`
+ * to chat as `max_tokens` is, and a stop sequence's, `stop` as `end_turn` is, are said as OpenRouter
+ * says an upstream's own reason (`native_finish_reason`); the sequence that matched, which Claude
+ * says beside the answer (`additionalModelResponseFields.stop_sequence`, ConverseOutput's and
+ * messageStop's), as vLLM says it (`stop_reason`).
+ */
+export function finishFields(
+  stopReason: string | null | undefined,
+  additional: unknown,
+): JsonObject | undefined {
+  if (stopReason === "model_context_window_exceeded") return { native_finish_reason: stopReason };
+  if (stopReason !== "stop_sequence") return undefined;
+  const matched = isJsonObject(additional) ? additional.stop_sequence : undefined;
+  return {
+    native_finish_reason: stopReason,
+    ...(typeof matched === "string" ? { stop_reason: matched } : {}),
+  };
+}

@@ -14,7 +14,7 @@ import {
 } from "../thinking-blocks.ts";
 import type { UnknownFinish } from "../unknown-finish.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
-import { failedStop, finishReasonOfConverse } from "./converse-stop-reason.ts";
+import { failedStop, finishFields, finishReasonOfConverse } from "./converse-stop-reason.ts";
 import { converseBilledUsage, converseUsageToOpenAI } from "./converse-usage.ts";
 
 type ConverseReasoningDelta = NonNullable<NonNullable<ConverseStreamPayload["delta"]>["reasoningContent"]>;
@@ -56,6 +56,8 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   private readonly toolIndexOfBlock = new Map<number, number>();
   private readonly argumentless = new ArgumentlessCalls();
   private stopReason: string | undefined;
+  /** What the model said beside the stop reason (messageStop's `additionalModelResponseFields`). */
+  private additional: unknown;
   private usage: ConverseUsage = {};
   /** Whether the turn wrote text or a tool call: a stopReason the gateway does not know fails only a turn that wrote none. */
   private produced = false;
@@ -121,6 +123,7 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
       }
       case "messageStop":
         this.stopReason = payload.stopReason;
+        this.additional = payload.additionalModelResponseFields;
         return [];
       case "metadata":
         if (payload.usage) this.usage = payload.usage;
@@ -188,9 +191,11 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
 
   finish(): SseEvent[] {
     this.throwIfFailed(); // metadata never came
+    const reason = finishReasonOfConverse(this.stopReason, this.toolIndexOfBlock.size > 0);
+    const fields = finishFields(this.stopReason, this.additional);
     return this.noted(
       this.chunks.closing(
-        finishReasonOfConverse(this.stopReason, this.toolIndexOfBlock.size > 0),
+        [{ index: 0, reason, ...(fields ? { fields } : {}) }],
         converseUsageToOpenAI(this.usage) as JsonObject,
       ),
     );

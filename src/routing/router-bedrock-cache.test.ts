@@ -1,0 +1,87 @@
+import { describe, expect, test } from "bun:test";
+import type { CloudAnswer } from "../../test/fake-cloud/cloud-script.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { messagesCall, routed, whole } from "./bedrock-router-kit.ts";
+import { chatRequest } from "./router-test-kit.ts";
+
+// An Anthropic caller's cache breakpoints (`cache_control`) reach Converse as `cachePoint` blocks,
+// each after the block it marks, in `system`, a message's content and `toolConfig.tools`.
+
+const ANSWER: CloudAnswer = {
+  text: "Sunny.",
+  inputTokens: 10,
+  outputTokens: 2,
+  cache: { read: 900, write: 0 },
+};
+const EPHEMERAL = { type: "ephemeral" };
+const POINT = { cachePoint: { type: "default" } };
+
+const cachedCall = (stream: boolean) =>
+  messagesCall(stream, {
+    system: [
+      { type: "text", text: "You are a weather bot." },
+      { type: "text", text: "Answer briefly.", cache_control: EPHEMERAL },
+    ],
+    tools: [
+      { name: "weather", description: "The weather", input_schema: { type: "object", properties: {} } },
+      { name: "time", input_schema: { type: "object", properties: {} }, cache_control: EPHEMERAL },
+    ],
+    messages: [
+      { role: "user", content: [{ type: "text", text: "weather in Paris?", cache_control: EPHEMERAL }] },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "weather", input: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_1", content: "sunny", cache_control: EPHEMERAL },
+          { type: "text", text: "and now?" },
+        ],
+      },
+    ],
+  });
+
+describe("cache_control to Converse", () => {
+  test.each([false, true])(
+    "each breakpoint a cachePoint after the block it marks, to Claude (stream %p)",
+    async (stream) => {
+      const { router, sent } = routed(ANSWER);
+      await router(chatRequest("m", cachedCall(stream)));
+      const [body] = sent as [JsonObject];
+      expect(body.system).toEqual([{ text: "You are a weather bot." }, { text: "Answer briefly." }, POINT]);
+      const tools = (body.toolConfig as JsonObject).tools as JsonObject[];
+      expect(tools.map((tool) => Object.keys(tool)[0])).toEqual(["toolSpec", "toolSpec", "cachePoint"]);
+      expect(tools[2]).toEqual(POINT);
+      const [first, , third] = body.messages as JsonObject[];
+      expect(first?.content).toEqual([{ text: "weather in Paris?" }, POINT]);
+      expect(((third?.content ?? []) as JsonObject[]).map((block) => Object.keys(block)[0])).toEqual([
+        "toolResult",
+        "cachePoint",
+        "text",
+      ]);
+    },
+  );
+
+  test("a model that takes no cache point (Llama) is sent none", async () => {
+    const { router, sent } = routed(ANSWER, "meta.llama3-70b-instruct-v1:0");
+    whole(await router(chatRequest("m", cachedCall(false))));
+    expect(JSON.stringify(sent[0])).not.toContain("cachePoint");
+  });
+
+  test("without cache_control, no cachePoint and the system one text as before", async () => {
+    const { router, sent } = routed(ANSWER);
+    whole(
+      await router(
+        chatRequest(
+          "m",
+          messagesCall(false, {
+            system: [
+              { type: "text", text: "A." },
+              { type: "text", text: "B." },
+            ],
+          }),
+        ),
+      ),
+    );
+    expect(JSON.stringify(sent[0])).not.toContain("cachePoint");
+    expect(sent[0]?.system).toEqual([{ text: "A.\n\nB." }]);
+  });
+});

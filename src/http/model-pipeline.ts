@@ -24,6 +24,7 @@ import { logSaveError, responsesContext, type StoringContext } from "./responses
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { storedBeforeAnswer } from "./stored-before-answer.ts";
+import { streamFailureStatus } from "./stream-failure-status.ts";
 import { holdStreamSocket, releaseStreamSocket } from "./stream-socket.ts";
 import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
@@ -190,7 +191,8 @@ export function modelPipeline(
         const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage);
         // An error event relayed in it still leaves HTTP 200; the record must say it failed.
         const failure = chunks.reported;
-        if (failure) ledger.finish(failure.status, failure);
+        if (failure)
+          ledger.finish(streamFailureStatus(failure, chunks, streamWireOf(call.operation)), failure);
         if (shared !== undefined) await shared;
         return steps.answered(call, wholeStreamResponse(first, headers));
       }

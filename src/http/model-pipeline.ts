@@ -1,3 +1,4 @@
+import { anthropicLimitHeaders } from "../auth/anthropic-limit-headers.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
@@ -113,6 +114,8 @@ export function modelPipeline(
             ? await whileOpen(admitted, request.signal, open, admitBound && pluginCall(admitBound))
             : admitted;
         if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
+        // A Messages caller reads its limits under Anthropic's names (auth/anthropic-limit-headers.ts).
+        if (dialect === "anthropic") anthropicLimitHeaders(headers, Date.now());
       }
       // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.

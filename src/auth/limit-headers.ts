@@ -1,6 +1,7 @@
 import { GatewayError, type GatewayLimit, neverRetry } from "../core/gateway-error.ts";
 import { numberText } from "../core/number-text.ts";
 import { RETRY_AFTER_WORDS } from "../core/retry-after-words.ts";
+import { anthropicLimitHeaders, saysAnthropicLimits } from "./anthropic-limit-headers.ts";
 import type { Scope } from "./limit-scope.ts";
 import { formatReset } from "./reset-format.ts";
 
@@ -58,6 +59,8 @@ export function chargedTokenHeaders(
   headers: Record<string, string>,
 ) {
   writeFamily(scopes, "tokens", view, headers, undefined);
+  // A Messages caller's Anthropic names say the same numbers (anthropic-limit-headers.ts).
+  if (saysAnthropicLimits(headers)) anthropicLimitHeaders(headers, Date.now());
 }
 
 const NAMES = {

@@ -51,12 +51,13 @@ export interface Policy {
    * names the route and upstream model, which the catalogue prices. A policy that counts for other
    * processes too (a cluster node's shared counters: cluster/redis-counters.ts) returns a
    * `SharedCharge` where this record is on its way to them: the request's answer waits for it.
-   * `answer`: when this is a whole (non-stream) answer's charge, its headers, not sent yet, where
-   * `admit` wrote its own: a policy may bring them up to date with this charge (the built-in one
-   * counts the answer's tokens in its `x-ratelimit-*-tokens` on a single node). Absent for a
-   * stream's, whose headers went out at its start; for one whose upstream sent it whole in one
-   * read too, whose headers are not sent yet: a stream's mean the same however its bytes came.
-   * Absent for a failed attempt's.
+   * `answer`: when this is a whole (non-stream) answer's charge, or a charge beside it (a failed
+   * attempt its upstream billed), or what a call every route failed owes, the headers of the answer
+   * or error answer, not sent yet, where `admit` wrote its own: a policy may bring them up to date
+   * with this charge (the built-in one counts its tokens in its `x-ratelimit-*-tokens` on a single
+   * node). Absent for a stream's, whose headers went out at its start; for one whose upstream sent
+   * it whole in one read too, whose headers are not sent yet: a stream's mean the same however its
+   * bytes came.
    */
   record(
     principal: Principal,

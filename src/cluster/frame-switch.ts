@@ -7,7 +7,7 @@ import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
-import type { RequestFrame } from "../workers/protocol.ts";
+import type { RequestFrame, RetryRest } from "../workers/protocol.ts";
 import { encodeFrame, type TunnelErrorCode, type WorkerFrame } from "../workers/protocol.ts";
 import { readGatewayFrame } from "../workers/read-frame.ts";
 import { readMessage } from "../workers/read-message.ts";
@@ -221,9 +221,23 @@ class Relay extends OpenRequest implements TunnelStream {
     this.cancel();
   }
 
-  onHead(status: number, contentType: string, retryAfter?: string): void {
+  onHead(
+    status: number,
+    contentType: string,
+    retryAfter?: string,
+    _servedBy?: string,
+    retry?: RetryRest,
+  ): void {
     const { id, servedBy } = this;
-    this.send({ type: "head", id, status, contentType, ...(retryAfter ? { retryAfter } : {}), servedBy });
+    this.send({
+      type: "head",
+      id,
+      status,
+      contentType,
+      ...(retryAfter ? { retryAfter } : {}),
+      ...(retry ? { retry } : {}),
+      servedBy,
+    });
   }
 
   onChunk(bytes: Uint8Array): void {

@@ -1,4 +1,5 @@
 import type { GatewayError } from "./gateway-error.ts";
+import type { SseEvent } from "./sse.ts";
 
 /**
  * A streamed answer as the client will receive it: wire bytes, pulled one piece at a time so a
@@ -43,6 +44,13 @@ export interface ChunkSource {
   readonly upstreamEvents?: number;
   /** Set once the stream itself reported a failure (an error event relayed as is). */
   readonly reported: GatewayError | undefined;
+  /**
+   * The event `reported` stands for, as the client got it (its words may be scrubbed, never its
+   * type or code): what the request's record reads the status it told from (an overload's 529 to a
+   * Messages caller: http/stream-failure-status.ts). Kept beside `reported`, which stays the
+   * attempt's failure as the routing judges it.
+   */
+  readonly reportedEvent?: SseEvent | undefined;
   /**
    * The upstream's own failure, read off the bare error event it reported it with, when no
    * terminal event followed (a relayed Responses stream's `response.failed`, which Codex reads

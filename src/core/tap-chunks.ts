@@ -25,6 +25,9 @@ export function tapChunks(chunks: ChunkSource, tap: ChunkTap): ChunkSource {
     get reported() {
       return chunks.reported;
     },
+    get reportedEvent() {
+      return chunks.reportedEvent;
+    },
     get drained() {
       return chunks.drained;
     },

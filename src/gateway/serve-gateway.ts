@@ -1,8 +1,8 @@
 import type { AnyElysia } from "elysia";
-import { unavailable } from "../core/gateway-error.ts";
 import { trustProxies } from "../http/client-of.ts";
 import { lastResortAnswer } from "../http/last-resort-answer.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
+import { drainDeadlineError } from "../http/refusal-error.ts";
 import type { Shutdown } from "../http/shutdown.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
@@ -61,7 +61,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
       );
       // End them properly: each gets its error event (or 503) and its audit record, and a
       // moment to write it, before the listener and its connections close.
-      parts.shutdown?.endAll(unavailable("the gateway is shutting down: drain deadline passed"));
+      parts.shutdown?.endAll(drainDeadlineError());
       await drainWithin(lifecycle, FINAL_FLUSH_MS);
     }
     failures.push(...(await runStopSteps(parts.beforeClose, logger, until)));

@@ -83,6 +83,8 @@ export function accountWholeAnswer(
  * A model call that ended without an answer, charged what it owes (`unansweredUsage`), as an
  * answer's usage is, so spend stays honest: failed attempts its upstreams billed (a Gemini turn that
  * ended in failure on every route), and the prompt an upstream was reading when the client left.
+ * Its error answer is not sent yet: its headers count the charge as a whole answer's do (`Policy.record`),
+ * so the `x-ratelimit-remaining-tokens` of a call every route failed says what the next admission will.
  */
 export function chargeFailedAttempts(
   call: ModelCall,
@@ -96,7 +98,7 @@ export function chargeFailedAttempts(
   // Charged once: an answer accounted already carried them (`chargeUsage`).
   if (ledger.usage !== undefined || principal === undefined || ledger.model === null) return;
   const usage = unansweredUsage(ledger, error, prompt);
-  if (usage) chargeUsage(call.runtime.limits, principal, ledger.model, usage, ledger, logger);
+  if (usage) chargeUsage(call.runtime.limits, principal, ledger.model, usage, ledger, logger, call.headers);
 }
 
 /**

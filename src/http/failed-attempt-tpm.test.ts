@@ -60,6 +60,7 @@ beforeAll(async () => {
     models: [
       { name: "to-empty", routes: [gm, { provider: "oa", model: "empty" }] },
       { name: "to-answer", routes: [gm, { provider: "oa", model: "answer" }] },
+      { name: "to-none", routes: [gm] },
     ],
     routing: { retries: 0 },
   });
@@ -122,5 +123,19 @@ describe("x-ratelimit-remaining-tokens counts a billed failed attempt's tokens",
     const next = await chat(key, "to-empty");
     await next.json();
     expect(next.headers.get("x-ratelimit-remaining-tokens")).toBe(String(TPM - 50 - 50 - 2));
+  });
+
+  test("every route failed after a billed attempt: the error's header says the attempt's, as an answer's would", async () => {
+    const key = await tpmKey("tpm-none");
+    const response = await chat(key, "to-none");
+    expect(response.status).toBeGreaterThanOrEqual(500);
+    await response.json();
+    const row = await recordOf(finished, response);
+    expect(row.attempts?.[0]?.billed).toMatchObject({ inputTokens: 40, outputTokens: 10 });
+    expect(response.headers.get("x-ratelimit-remaining-tokens")).toBe(String(TPM - 50));
+    // What the next request is admitted with agrees.
+    const next = await chat(key, "to-none");
+    await next.json();
+    expect(next.headers.get("x-ratelimit-remaining-tokens")).toBe(String(TPM - 50 - 50));
   });
 });

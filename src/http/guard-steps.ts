@@ -1,4 +1,5 @@
 import { requireAppTenant } from "../apps/app-tenant.ts";
+import { anthropicLimitHeaders } from "../auth/anthropic-limit-headers.ts";
 import { unauthorized } from "../auth/authenticate.ts";
 import { principalNowOr } from "../auth/known-principal.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -147,6 +148,10 @@ export class GuardSteps {
         : toGatewayError(error);
     if (failure.status === 500)
       this.deps.logger.error("internal error", { request_id: ledger.requestId, error: describeError(error) });
+    // A limit's own 429 says it under Anthropic's names too, to a Messages caller (into its own
+    // record: an embedder's policy may have refused with a frozen one).
+    if (dialect === "anthropic" && failure.refusedBy !== undefined && Object.isExtensible(failure.headers))
+      anthropicLimitHeaders(failure.headers, Date.now());
     // The body is built once, for the answer and the record's message (a flood of 401s included).
     const body = errorBody(failure, dialect);
     // A client that left is recorded as such (499), though no status can reach it.

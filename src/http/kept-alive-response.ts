@@ -84,10 +84,10 @@ export function keptAliveResponse(
       },
       closing: context.closing,
       failing: context.failing,
-      end(error) {
+      end(error, status) {
         context.release();
         charge(error);
-        context.end(error ? error.status : 200, error);
+        context.end(status, error);
       },
     },
     // Routing has not settled: the head goes out with a comment, now, so that the client and

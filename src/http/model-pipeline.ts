@@ -1,3 +1,4 @@
+import { anthropicLimitHeaders } from "../auth/anthropic-limit-headers.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
@@ -24,6 +25,7 @@ import { logSaveError, responsesContext, type StoringContext } from "./responses
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { storedBeforeAnswer } from "./stored-before-answer.ts";
+import { streamFailureStatus } from "./stream-failure-status.ts";
 import { holdStreamSocket, releaseStreamSocket } from "./stream-socket.ts";
 import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
@@ -112,6 +114,8 @@ export function modelPipeline(
             ? await whileOpen(admitted, request.signal, open, admitBound && pluginCall(admitBound))
             : admitted;
         if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
+        // A Messages caller reads its limits under Anthropic's names (auth/anthropic-limit-headers.ts).
+        if (dialect === "anthropic") anthropicLimitHeaders(headers, Date.now());
       }
       // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
@@ -190,7 +194,8 @@ export function modelPipeline(
         const shared = accountWholeAnswer(call, dispatched, model, deps.logger, usage);
         // An error event relayed in it still leaves HTTP 200; the record must say it failed.
         const failure = chunks.reported;
-        if (failure) ledger.finish(failure.status, failure);
+        if (failure)
+          ledger.finish(streamFailureStatus(failure, chunks, streamWireOf(call.operation)), failure);
         if (shared !== undefined) await shared;
         return steps.answered(call, wholeStreamResponse(first, headers));
       }

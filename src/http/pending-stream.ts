@@ -1,6 +1,7 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
 import { KEEP_ALIVE } from "./sse-response.ts";
 
 const TICK = Symbol("tick");
@@ -89,6 +90,10 @@ export class PendingStream implements ChunkSource {
 
   get reported(): GatewayError | undefined {
     return this.inner?.reported;
+  }
+
+  get reportedEvent(): SseEvent | undefined {
+    return this.inner?.reportedEvent;
   }
 
   get complete(): boolean | undefined {

@@ -19,6 +19,16 @@ const DRAINING_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /**
+ * What a request still in flight at a stop's drain deadline is ended with: a call whose answer has
+ * not begun is told to come back as a request refused while draining is (`DRAINING_HEADERS`); a
+ * stream under way gets it as its error event.
+ */
+export const drainDeadlineError = (): GatewayError =>
+  unavailable("the gateway is shutting down: drain deadline passed").with({
+    headers: { ...DRAINING_HEADERS },
+  });
+
+/**
  * The 503 for a request the lifecycle turned away. At capacity the answer says so, with a
  * short `Retry-After`: a client that waits a moment usually finds a free slot. Draining, when and
  * where to come back (`DRAINING_HEADERS`).

@@ -5,6 +5,7 @@ import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { answerResponse } from "./answer-response.ts";
 import { failedResponse } from "./failed-response.ts";
+import { streamFailureStatus } from "./stream-failure-status.ts";
 import { openedResponse, sequenceAfter } from "./stream-tail.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
@@ -25,8 +26,11 @@ export interface StreamEnds {
    * written (the socket's own idle bound again: http/stream-socket.ts).
    */
   closing(): void;
-  /** Called once: with no error when the stream completed, else how it ended. */
-  end(error?: GatewayError): void;
+  /**
+   * Called once: with no error when the stream completed, else how it ended, and the status the
+   * caller was told (200, or the one its error event stands for: stream-failure-status.ts).
+   */
+  end(error: GatewayError | undefined, status: number): void;
   /**
    * Called right before the gateway writes a failure of its own into the stream (an upstream's
    * error event relayed as it came is none), with that failure: it is known before its bytes are
@@ -290,6 +294,6 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   private end(error?: GatewayError): void {
     if (this.ended) return;
     this.ended = true;
-    this.ends.end(error);
+    this.ends.end(error, error ? streamFailureStatus(error, this.chunks, this.wire) : 200);
   }
 }

@@ -1,5 +1,6 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { StoringContext } from "./responses-context.ts";
@@ -56,6 +57,10 @@ export class StoredBeforeEnd implements ChunkSource {
 
   get reported(): GatewayError | undefined {
     return this.chunks.reported;
+  }
+
+  get reportedEvent(): SseEvent | undefined {
+    return this.chunks.reportedEvent;
   }
 
   get drained(): boolean {

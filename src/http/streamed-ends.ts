@@ -42,10 +42,10 @@ export class StreamedEnds implements StreamEnds {
   }
 
   /** The request ends (its record, and usage and spend unless charged already) when the stream does. */
-  end(error?: GatewayError): void {
+  end(error: GatewayError | undefined, status: number): void {
     this.abort.release();
     this.charge();
-    this.call.end(error ? error.status : 200, error);
+    this.call.end(status, error);
   }
 
   private charge(): void {

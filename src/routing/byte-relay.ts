@@ -1,5 +1,6 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import { joinBytes, joinTwo } from "../core/join-bytes.ts";
+import type { SseEvent } from "../core/sse.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan } from "./relay-scan.ts";
@@ -52,6 +53,10 @@ export class ByteRelay extends UpstreamRelay {
 
   get reported(): GatewayError | undefined {
     return this.scan.reported;
+  }
+
+  get reportedEvent(): SseEvent | undefined {
+    return this.scan.reportedEvent;
   }
 
   get failureUnended(): GatewayError | undefined {

@@ -71,6 +71,7 @@ const encoder = new TextEncoder();
  */
 export class EventChunks implements ChunkSource {
   reported: GatewayError | undefined;
+  reportedEvent: SseEvent | undefined;
   private first: SseEvent | undefined;
   private closed = false;
 
@@ -117,7 +118,10 @@ export class EventChunks implements ChunkSource {
       this.close(failure);
       throw failure;
     }
-    this.reported ??= failureReported(event);
+    if (this.reported === undefined) {
+      this.reported = failureReported(event);
+      if (this.reported) this.reportedEvent = event;
+    }
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     const opening = this.opening;

@@ -65,6 +65,8 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
    * terminal event (byte-relay.ts `failureUnended`).
    */
   reportedUnended: SseEvent | undefined;
+  /** The event `reported` stands for, decoded as relayed (`ChunkSource.reportedEvent`). */
+  reportedEvent: SseEvent | undefined;
   /**
    * An event of the answer itself went by, not only its opening (`message_start`, a role chunk:
    * answer-opening.ts): the relay may commit to the stream. Never unset. Final between reads: a
@@ -235,6 +237,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
       if (reports && !this.reported) {
         this.reported = reportedFailure("error");
         this.reportedUnended = eventOf(buf, span, this.sink.maxLine);
+        this.reportedEvent = this.reportedUnended;
         if (opening) this.reportedFirst = this.reportedUnended;
       }
     }
@@ -265,6 +268,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
         this.reportedUnended = undefined;
         if (!this.reported) {
           this.reported = reportedFailure(RESPONSE_FAILED);
+          this.reportedEvent = event;
           if (opening) this.reportedFirst = event;
         }
       }
@@ -358,6 +362,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     if (this.reported) return;
     this.reported = reportedFailure("error");
     this.reportedUnended = new SseDecoder(this.sink.maxLine).push(chunk)[0];
+    this.reportedEvent = this.reportedUnended;
     if (opening) this.reportedFirst = this.reportedUnended;
   }
 

@@ -23,6 +23,7 @@ const encoder = new TextEncoder();
  */
 export class TranslatedRelay extends UpstreamRelay implements EventSink, OpeningHold {
   reported: GatewayError | undefined;
+  reportedEvent: SseEvent | undefined;
   /** The caller's events written so far (ChunkSource.events). */
   events = 0;
   private readonly decoder: EventDecoder;
@@ -75,7 +76,10 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
     this.text += encodeSse(event);
     if (!this.answering) this.watchOpening(event);
     // An error event the translation wrote itself still leaves HTTP 200; the record must say so.
-    this.reported ??= failureReported(event);
+    if (this.reported === undefined) {
+      this.reported = failureReported(event);
+      if (this.reported) this.reportedEvent = event;
+    }
   }
 
   /** One upstream read: the bytes to hand out, undefined at the stream's end, null to read again. */

@@ -56,6 +56,12 @@ export const ModelName = z.string().min(1).max(256);
 export const MAX_OFFERED_MODELS = 1000;
 const text = (max: number) => z.string().max(max);
 
+/** A head frame's `retry`: the retry headers beside `Retry-After`, by their names. */
+export const RetryRest = z
+  .object({ "retry-after-ms": text(64).optional(), "x-should-retry": text(16).optional() })
+  .strict();
+export type RetryRest = z.infer<typeof RetryRest>;
+
 /** Why a worker-side request failed before or during its answer. */
 export const TunnelErrorCode = z.enum([
   "over_capacity",
@@ -118,6 +124,12 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     contentType: text(256),
     /** The upstream's `Retry-After`, so a 429 or 503 keeps it on its way to the client. */
     retryAfter: text(64).optional(),
+    /**
+     * The rest of what a failure's upstream said of when, or whether, to try again, as a direct
+     * route keeps it (providers/http/retry-headers.ts): `retry-after-ms`, `x-should-retry`. Absent
+     * when it said neither; an older worker never sends it.
+     */
+    retry: RetryRest.optional(),
     /** On a cluster peer link only: the worker and node that took the stream (`worker:w1@node-b`). */
     servedBy: text(512).optional(),
   }),

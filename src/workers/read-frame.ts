@@ -32,7 +32,9 @@ function plainWorkerFrame(v: unknown): WorkerFrame | undefined {
   if (v.type === "end") return v as WorkerFrame;
   if (v.type !== "head") return undefined;
   const { status, contentType, retryAfter } = v;
+  // A failure's other retry headers (`retry`) go to the schema.
   const plain =
+    v.retry === undefined &&
     Number.isSafeInteger(status) &&
     (status as number) >= 200 &&
     (status as number) <= 599 &&

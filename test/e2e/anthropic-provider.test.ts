@@ -264,7 +264,7 @@ describe("OpenAI SDK → Anthropic route", () => {
     ]);
   });
 
-  test("an `event: error` inside a 200 stream becomes OpenAI's error chunk, and the audit row says 502", async () => {
+  test("an `event: error` inside a 200 stream becomes OpenAI's error chunk, and the audit row says the 503 OpenAI answers an overload with", async () => {
     const response = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
@@ -289,7 +289,7 @@ describe("OpenAI SDK → Anthropic route", () => {
     });
     expect(text).not.toContain("[DONE]");
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
-    expect(row).toMatchObject({ frontDoor: "chat", status: 502, errorClass: "upstream_error", stream: true });
+    expect(row).toMatchObject({ frontDoor: "chat", status: 503, errorClass: "upstream_error", stream: true });
 
     const stream = await openai.chat.completions.create({
       model: "c1",

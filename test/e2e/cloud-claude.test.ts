@@ -189,7 +189,7 @@ describe("Claude streams on Bedrock and Vertex that end early, to Anthropic call
 
 describe("Claude streams on Bedrock and Vertex that fail after the answer began, to Anthropic callers", () => {
   test.each(["claude-on-bedrock", "claude-vertex"])(
-    "%s: Anthropic's error event is relayed, and the row and its attempt both say it failed (502), read whole or hung up on",
+    "%s: Anthropic's error event is relayed, and the row and its attempt both say it failed (the row Anthropic's 529 its caller was told, the attempt 502), read whole or hung up on",
     async (model) => {
       const overloaded = { status: 200, type: "overloaded_error", message: "Overloaded", errorEvent: true };
       const ask = { max_tokens: 100, messages: [{ role: "user" as const, content: "a stream that fails" }] };
@@ -208,7 +208,7 @@ describe("Claude streams on Bedrock and Vertex that fail after the answer began,
       const failed = [["failed", 502, "upstream_error"]];
       const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
       expect([row.status, row.attempts?.map((a) => [a.outcome, a.status, a.errorClass])]).toEqual([
-        502,
+        529,
         failed,
       ]);
       // The SDK stops at the error event and hangs up: the same record.
@@ -218,7 +218,7 @@ describe("Claude streams on Bedrock and Vertex that fail after the answer began,
       expect(broken).toBeInstanceOf(Anthropic.APIError);
       const hungUp = await auditRow(gw, stream.request_id ?? "");
       expect([hungUp.status, hungUp.attempts?.map((a) => [a.outcome, a.status, a.errorClass])]).toEqual([
-        502,
+        529,
         failed,
       ]);
     },

@@ -1234,7 +1234,7 @@ describe("an effort level the translation added, refused by a model that has non
 describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
   const said = "llama_decode failed: out of KV cache";
 
-  test("mid-stream: both SDKs throw its words where the answer looked whole (no finish, no end_turn); the record says 502", async () => {
+  test("mid-stream: both SDKs throw its words where the answer looked whole (no finish, no end_turn); the record says the 500 its error stands for, as before the first event", async () => {
     let text = "";
     const stream = await openai.chat.completions.create({
       model: "llamacpp-mid",
@@ -1247,7 +1247,7 @@ describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
     expect(text).toBe("partial answer ");
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
     expect((thrown as Error).message).toBe(said);
-    expect((await auditRow(gw, stream._request_id ?? "")).status).toBe(502);
+    expect((await auditRow(gw, stream._request_id ?? "")).status).toBe(500);
     const across = await anthropic.messages
       .stream({ model: "llamacpp-mid", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
       .finalMessage()

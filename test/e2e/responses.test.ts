@@ -191,7 +191,8 @@ describe("POST /v1/responses on an Anthropic route (Responses → chat → Messa
     expect(text).toMatch(/event: error\ndata: \{"type":"error"/);
     expect(text).not.toContain("response.completed");
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
-    expect(row).toMatchObject({ frontDoor: "responses", status: 502, stream: true });
+    // Claude's overload, as OpenAI answers one (503): what the caller's error event says.
+    expect(row).toMatchObject({ frontDoor: "responses", status: 503, stream: true });
   });
 });
 
@@ -632,7 +633,7 @@ describe("stored responses and previous_response_id", () => {
       const row = await auditRow(gw, answered.headers.get("x-request-id") ?? "");
       expect([type, row.status, row.errorMessage ?? undefined]).toEqual(
         type === "response.failed"
-          ? [type, 502, "the stream ended with a failed response"]
+          ? [type, 500, "the stream ended with a failed response"]
           : [type, 200, undefined],
       );
       // Stored: read where it is held (the upstream answers the GET); unknown, a 404 asking no one.

@@ -470,7 +470,8 @@ describe("a Responses stream that fails once started ends as OpenAI ends one, in
         error: { code: "context_length_exceeded", message: tooLong },
       },
     });
-    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+    // The 400 its code stands for, as the same refusal before the first event is answered.
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(400);
   });
 
   test("translated, its routing failing after the commit: numbered first, failing a response of the gateway's", async () => {

@@ -3,7 +3,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import { namedWorker } from "../../providers/upstream-name.ts";
-import { MAX_CHUNK_BYTES, type TunnelErrorCode } from "../protocol.ts";
+import { MAX_CHUNK_BYTES, type RetryRest, type TunnelErrorCode } from "../protocol.ts";
 import { tunnelFailure, workerLost } from "./tunnel-failures.ts";
 
 /** What an exchange needs from its tunnel: one object for the tunnel, not one a call. */
@@ -37,7 +37,14 @@ export const SERVED_BY_HEADER = "x-mindgw-served-by";
 
 /** What a tunnel hands one stream's frames from the worker to: an exchange, or a peer link's relay. */
 export interface TunnelStream {
-  onHead(status: number, contentType: string, retryAfter?: string, servedBy?: string): void;
+  /** `retry`: a failure's other retry headers (protocol.ts), set on the answer beside Retry-After. */
+  onHead(
+    status: number,
+    contentType: string,
+    retryAfter?: string,
+    servedBy?: string,
+    retry?: RetryRest,
+  ): void;
   /** Body bytes from a binary chunk frame: a view into that frame. */
   onChunk(bytes: Uint8Array): void;
   onEnd(): void;
@@ -68,6 +75,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   private status = 0;
   private contentType = "";
   private retryAfter: string | undefined;
+  private retry: RetryRest | undefined;
   private servedBy: string | undefined;
   private finished = false;
   /**
@@ -123,12 +131,19 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.abort(this.signal.reason);
   }
 
-  onHead(status: number, contentType: string, retryAfter?: string, servedBy?: string): void {
+  onHead(
+    status: number,
+    contentType: string,
+    retryAfter?: string,
+    servedBy?: string,
+    retry?: RetryRest,
+  ): void {
     if (this.status !== 0 || this.finished) return;
     this.status = status;
     this.contentType = contentType;
     this.retryAfter = retryAfter;
     this.servedBy = servedBy;
+    this.retry = retry;
     if (!this.stream) return;
     // A peer link's `servedBy` is a header only a Response carries.
     const feed =
@@ -184,8 +199,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
       const body = (
         pieces ? Buffer.concat(pieces) : (firstPiece ?? Buffer.alloc(0))
       ) as Uint8Array<ArrayBuffer>;
-      // A peer link's `servedBy` is a header only a Response carries.
-      if (this.lean && !this.servedBy)
+      // A peer link's `servedBy` and a failure's other retry headers are headers only a Response carries.
+      if (this.lean && !this.servedBy && !this.retry)
         this.resolve({
           status: this.status,
           contentType: this.contentType,
@@ -287,10 +302,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
 
   private build(body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>): Response {
     // Only ever built once the head came (onHead, onEnd).
-    const { status, contentType, retryAfter, servedBy } = this;
+    const { status, contentType, retryAfter, servedBy, retry } = this;
     const headers = new Headers();
     if (contentType) headers.set("content-type", contentType);
     if (retryAfter) headers.set("retry-after", retryAfter);
+    if (retry) for (const [name, value] of Object.entries(retry)) if (value) headers.set(name, value);
     if (servedBy) headers.set(SERVED_BY_HEADER, servedBy);
     // A whole body's length, as a direct upstream declares it: the reader then takes it in one
     // call (readBounded) instead of chunk by chunk.

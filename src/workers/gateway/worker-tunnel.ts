@@ -269,7 +269,7 @@ export class WorkerTunnel implements RegisteredWorker {
     if (!exchange) this.unknown(frame.id, frame.type);
     else if (frame.type === "head") {
       this.judgeHead(id, frame.status);
-      exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy);
+      exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy, frame.retry);
     } else if (frame.type === "end") {
       this.ended(id, true);
       exchange.onEnd();

@@ -11,6 +11,8 @@ export interface FakeBehaviour {
   holdHead?: boolean;
   /** After the first chunk, wait until `release(id)` is called. */
   holdAfterFirst?: boolean;
+  /** Refuse the call: this status, with these headers, and an OpenAI error body. */
+  refuse?: { status: number; headers: Record<string, string> };
 }
 
 export interface FakeUpstream {
@@ -60,6 +62,11 @@ export function startFakeUpstream(models: string[] = ["llama-small", "forbidden-
       const body = (await request.json()) as { stream?: boolean; model?: string; fake?: FakeBehaviour };
       const fake = body.fake ?? {};
       if (fake.holdHead) await gate(id);
+      if (fake.refuse)
+        return Response.json(
+          { error: { message: "refused", type: "server_error", param: null, code: null } },
+          { status: fake.refuse.status, headers: fake.refuse.headers },
+        );
       if (!body.stream) {
         return Response.json({
           id: "cmpl-1",

@@ -1,8 +1,9 @@
 import { bytesWithout } from "../../core/credentials.ts";
+import { retryHeaders } from "../../providers/http/retry-headers.ts";
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
-import type { RequestFrame } from "../protocol.ts";
+import type { RequestFrame, RetryRest } from "../protocol.ts";
 import { bytesAtMost } from "./bounded-body.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 import type { HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
@@ -44,10 +45,34 @@ const headFrame = (
   status: number,
   contentType: string,
   retryAfter: string | undefined,
-): HeadFrame =>
-  retryAfter
+  retry?: RetryRest,
+): HeadFrame => {
+  const head: HeadFrame = retryAfter
     ? { type: "head", id, status, contentType, retryAfter: retryAfter.slice(0, 64) }
     : { type: "head", id, status, contentType };
+  if (retry) head.retry = retry;
+  return head;
+};
+
+/**
+ * What a failure's upstream said of when, or whether, to try again, read as a direct route reads it
+ * (retry-headers.ts: a 429's rate-limit reset said as `Retry-After` and `retry-after-ms` too): its
+ * `Retry-After`, and the rest for the head frame's `retry` (undefined when none), bounded as the
+ * protocol takes them.
+ */
+function failureRetry(answer: Response): { retryAfter: string | undefined; retry: RetryRest | undefined } {
+  const said = retryHeaders(answer.status, answer.headers);
+  const ms = said["retry-after-ms"];
+  const should = said["x-should-retry"];
+  const retry: RetryRest | undefined =
+    ms === undefined && should === undefined
+      ? undefined
+      : {
+          ...(ms === undefined ? {} : { "retry-after-ms": ms.slice(0, 64) }),
+          ...(should === undefined ? {} : { "x-should-retry": should.slice(0, 16) }),
+        };
+  return { retryAfter: said["retry-after"], retry };
+}
 
 /** Relays an answer; undefined where it was sent at once (no promise, no turn). */
 export function relayAnswer(
@@ -87,16 +112,19 @@ async function relayResponse(
   answer: Response,
 ): Promise<void> {
   const contentType = answer.headers.get("content-type") ?? "";
-  const retryAfter = answer.headers.get("retry-after") ?? undefined;
+  const { retryAfter, retry } =
+    answer.status >= 400
+      ? failureRetry(answer)
+      : { retryAfter: answer.headers.get("retry-after") ?? undefined, retry: undefined };
   // A small answer of declared length is read in one call (no reader, no read per piece): the
   // window holds it, so credit would not have held any of it back. A refusal is read whole, to
   // leave the key out of it, up to a megabyte (bounded-body.ts): past it, it is cut.
   const refused = answer.status >= 400 && ctx.apiKey !== undefined;
   if (refused || (!request.stream && wholeWithin(answer, request.window))) {
     const body = refused ? withoutKey(ctx, await bytesAtMost(answer)) : await answer.bytes();
-    await relayWhole(request, ctx, call, hop, answer.status, contentType, retryAfter, body);
+    await relayWhole(request, ctx, call, hop, answer.status, contentType, retryAfter, body, retry);
   } else {
-    const head = headFrame(request.id, answer.status, contentType, retryAfter);
+    const head = headFrame(request.id, answer.status, contentType, retryAfter, retry);
     await relayStream(ctx, call, hop, head, answer.body?.getReader());
   }
 }
@@ -140,13 +168,17 @@ function relayWhole(
   contentType: string | undefined,
   retryAfter: string | undefined,
   body: Uint8Array,
+  /** A failure's other retry headers: only a JSON head frame carries them (not a whole answer's). */
+  retry?: RetryRest,
 ): Promise<void> | undefined {
   if (call.cancelled) return;
   const size = body.byteLength;
   const inOne = size <= request.window && size <= ctx.maxChunkBytes;
   // The head as a frame object only where the frames go one by one.
-  if (inOne && ctx.sendWhole(call.key, status, contentType, retryAfter, body, hop)) return;
-  return relayPieces(ctx, call, hop, headFrame(request.id, status, contentType ?? "", retryAfter), body);
+  if (inOne && retry === undefined && ctx.sendWhole(call.key, status, contentType, retryAfter, body, hop))
+    return;
+  const head = headFrame(request.id, status, contentType ?? "", retryAfter, retry);
+  return relayPieces(ctx, call, hop, head, body);
 }
 
 /** Head, the bytes in chunk frames as credit allows, and end. */

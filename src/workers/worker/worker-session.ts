@@ -238,12 +238,13 @@ export class WorkerSession {
   }
 
   private send(frame: WorkerFrame): void {
-    // A head or end in binary where the gateway reads it (and where the head's texts fit one).
+    // A head or end in binary where the gateway reads it (and where the head's texts fit one); a
+    // failure's other retry headers go in JSON, which alone carries them.
     const binary = !this.binaryAnswers
       ? undefined
       : frame.type === "end"
         ? encodeAnswerEnd(Number(frame.id))
-        : frame.type === "head" && frame.servedBy === undefined
+        : frame.type === "head" && frame.servedBy === undefined && frame.retry === undefined
           ? encodeAnswer(Number(frame.id), frame, false)
           : undefined;
     if (binary) this.writer.binary(binary);

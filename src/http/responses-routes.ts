@@ -206,6 +206,14 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         if (answered === null) throw responseNotFound(params.id);
         return answered ?? Response.json({ id: params.id, object: "response", deleted: true }, { headers });
       }),
+    )
+    // OpenAI cancels a background response alone; the gateway runs none (refuse-background.ts), so
+    // every response it holds, or an upstream holds for it, is a synchronous one: OpenAI's 400.
+    .post("/v1/responses/:id/cancel", ({ request, server, params }: Context) =>
+      guarded(request, clientIpOf(server, request), async ({ principal }) => {
+        await find(principal, params.id);
+        throw badRequest("Cannot cancel a synchronous response.");
+      }),
     );
   const serveModel = deps.serveModel;
   if (serveModel) {

@@ -125,6 +125,17 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         },
       },
     },
+    [`${prefix}/v1/responses/{id}/cancel`]: {
+      post: {
+        ...tag,
+        ...id("cancel_response"),
+        summary: "Cancel a background Responses API answer: none runs here",
+        description:
+          "OpenAI cancels a response created with `background: true` alone, which the gateway refuses: every response it stores is complete, so a stored one is OpenAI's 400 `Cannot cancel a synchronous response.`, and any other id a 404.",
+        parameters: [idParam],
+        responses: errorResponses("openai", [400, 401, 403, 404]),
+      },
+    },
     [`${prefix}/v1/responses/compact`]: {
       post: {
         ...tag,

@@ -17,6 +17,7 @@ import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
 import { inputItemsPage } from "./input-items-page.ts";
 import type { RequestLedger } from "./request-ledger.ts";
+import { refuseUnknownIncludes } from "./response-includes.ts";
 import { readableScopes, readInScopes } from "./response-scope.ts";
 import { responsesSocket } from "./responses-socket/responses-socket.ts";
 import { storedConversation } from "./stored-conversation.ts";
@@ -167,6 +168,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         refuseStreamedRead(request);
+        refuseUnknownIncludes(new URL(request.url).searchParams);
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);

@@ -84,3 +84,25 @@ describe("POST /v1/responses/{id}/cancel", () => {
     });
   });
 });
+
+describe("GET /v1/responses/{id} with include", () => {
+  test("OpenAI's includables are taken (the stored response is whole already); anything else is a 400 naming include, as input_items says it", async () => {
+    const { id } = await client.responses.create({ model: "m", input: "hi" });
+    const read = await client.responses.retrieve(id, {
+      include: ["message.output_text.logprobs", "reasoning.encrypted_content"],
+    });
+    expect(read.id).toBe(id);
+    const bogus = ["message.output_text.bogus"] as unknown as OpenAI.Responses.ResponseIncludable[];
+    const refused = await refusal(client.responses.retrieve(id, { include: bogus }));
+    expect(refused).toEqual({
+      status: 400,
+      error: expect.objectContaining({
+        param: "include",
+        message: expect.stringContaining(
+          "Invalid value: 'message.output_text.bogus'. Supported values are: ",
+        ),
+      }),
+    });
+    expect(await refusal(client.responses.inputItems.list(id, { include: bogus }))).toEqual(refused);
+  });
+});

@@ -54,10 +54,20 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         ...tag,
         ...id("retrieve_response"),
         summary: "A stored Responses API answer",
-        parameters: [idParam],
+        parameters: [
+          idParam,
+          {
+            name: "include",
+            in: "query",
+            required: false,
+            schema: { type: "array", items: { type: "string" } },
+            description:
+              "OpenAI's includables (another value is a 400 naming `include`); the gateway's stored response is whole already.",
+          },
+        ],
         responses: {
           "200": json("The response", ref("Response"), stored),
-          ...errorResponses("openai", [401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, 502]),
         },
       },
       delete: {

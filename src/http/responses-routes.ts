@@ -209,6 +209,15 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         return answered ?? Response.json({ id: params.id, object: "response", deleted: true }, { headers });
       }),
     )
+    // OpenAI's token count of a Responses request is not served: said so, where the path read as a
+    // response's id was a 405 naming GET and DELETE.
+    .post("/v1/responses/input_tokens", ({ request, server }: Omit<Context, "params">) =>
+      guarded(request, clientIpOf(server, request), async () => {
+        throw notFound(
+          "POST /v1/responses/input_tokens (OpenAI's input token count) is not served by this gateway; each answer's usage.input_tokens says what its input took",
+        );
+      }),
+    )
     // OpenAI cancels a background response alone; the gateway runs none (refuse-background.ts), so
     // every response it holds, or an upstream holds for it, is a synchronous one: OpenAI's 400.
     .post("/v1/responses/:id/cancel", ({ request, server, params }: Context) =>

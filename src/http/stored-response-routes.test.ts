@@ -106,3 +106,17 @@ describe("GET /v1/responses/{id} with include", () => {
     expect(await refusal(client.responses.inputItems.list(id, { include: bogus }))).toEqual(refused);
   });
 });
+
+describe("POST /v1/responses/input_tokens", () => {
+  test("OpenAI's token count is not served: a 404 saying so, not a 405 reading input_tokens as a response's id", async () => {
+    const refused = await refusal(client.responses.inputTokens.count({ model: "m", input: "hi" }));
+    expect(refused).toEqual({
+      status: 404,
+      error: expect.objectContaining({
+        message: expect.stringContaining("POST /v1/responses/input_tokens"),
+        type: "invalid_request_error",
+      }),
+    });
+    expect(JSON.stringify(refused.error)).toContain("not served");
+  });
+});

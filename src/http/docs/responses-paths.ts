@@ -146,6 +146,16 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         responses: errorResponses("openai", [400, 401, 403, 404]),
       },
     },
+    [`${prefix}/v1/responses/input_tokens`]: {
+      post: {
+        ...tag,
+        ...id("count_response_input_tokens"),
+        summary: "OpenAI's input token count: not served",
+        description:
+          "The gateway counts no tokens for a Responses request: a 404 saying so. Each answer's `usage.input_tokens` says what its input took.",
+        responses: errorResponses("openai", [401, 403, 404]),
+      },
+    },
     [`${prefix}/v1/responses/compact`]: {
       post: {
         ...tag,

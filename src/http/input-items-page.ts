@@ -2,18 +2,7 @@ import { shown } from "../core/cut-words.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest } from "../core/gateway-error.ts";
 import { listedInputItem } from "../translate/responses/listed-input-item.ts";
-
-/** What `include` may ask for: OpenAI's `ResponseIncludable`. Stored items are whole already. */
-const INCLUDABLE = [
-  "file_search_call.results",
-  "web_search_call.results",
-  "web_search_call.action.sources",
-  "message.input_image.image_url",
-  "computer_call_output.output.image_url",
-  "code_interpreter_call.outputs",
-  "reasoning.encrypted_content",
-  "message.output_text.logprobs",
-];
+import { refuseUnknownIncludes } from "./response-includes.ts";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -29,13 +18,7 @@ export function inputItemsPage(stored: readonly JsonObject[], query: URLSearchPa
   const order = query.get("order") ?? "desc";
   if (order !== "asc" && order !== "desc")
     throw badRequest(`Invalid value: '${shown(order)}'. Supported values are: 'asc' and 'desc'.`, "order");
-  for (const value of [...query.getAll("include"), ...query.getAll("include[]")]) {
-    if (!INCLUDABLE.includes(value))
-      throw badRequest(
-        `Invalid value: '${shown(value)}'. Supported values are: ${INCLUDABLE.map((v) => `'${v}'`).join(", ")}.`,
-        "include",
-      );
-  }
+  refuseUnknownIncludes(query);
   const items = distinctIds(stored);
   const ordered = order === "asc" ? items : [...items].reverse();
   const after = query.get("after");

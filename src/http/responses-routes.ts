@@ -17,6 +17,7 @@ import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
 import { inputItemsPage } from "./input-items-page.ts";
 import type { RequestLedger } from "./request-ledger.ts";
+import { refuseUnknownIncludes } from "./response-includes.ts";
 import { readableScopes, readInScopes } from "./response-scope.ts";
 import { responsesSocket } from "./responses-socket/responses-socket.ts";
 import { storedConversation } from "./stored-conversation.ts";
@@ -167,6 +168,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         refuseStreamedRead(request);
+        refuseUnknownIncludes(new URL(request.url).searchParams);
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);
@@ -205,6 +207,23 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         await deps.store.delete?.(stored.tenant, params.id);
         if (answered === null) throw responseNotFound(params.id);
         return answered ?? Response.json({ id: params.id, object: "response", deleted: true }, { headers });
+      }),
+    )
+    // OpenAI's token count of a Responses request is not served: said so, where the path read as a
+    // response's id was a 405 naming GET and DELETE.
+    .post("/v1/responses/input_tokens", ({ request, server }: Omit<Context, "params">) =>
+      guarded(request, clientIpOf(server, request), async () => {
+        throw notFound(
+          "POST /v1/responses/input_tokens (OpenAI's input token count) is not served by this gateway; each answer's usage.input_tokens says what its input took",
+        );
+      }),
+    )
+    // OpenAI cancels a background response alone; the gateway runs none (refuse-background.ts), so
+    // every response it holds, or an upstream holds for it, is a synchronous one: OpenAI's 400.
+    .post("/v1/responses/:id/cancel", ({ request, server, params }: Context) =>
+      guarded(request, clientIpOf(server, request), async ({ principal }) => {
+        await find(principal, params.id);
+        throw badRequest("Cannot cancel a synchronous response.");
       }),
     );
   const serveModel = deps.serveModel;

@@ -54,10 +54,20 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         ...tag,
         ...id("retrieve_response"),
         summary: "A stored Responses API answer",
-        parameters: [idParam],
+        parameters: [
+          idParam,
+          {
+            name: "include",
+            in: "query",
+            required: false,
+            schema: { type: "array", items: { type: "string" } },
+            description:
+              "OpenAI's includables (another value is a 400 naming `include`); the gateway's stored response is whole already.",
+          },
+        ],
         responses: {
           "200": json("The response", ref("Response"), stored),
-          ...errorResponses("openai", [401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, 502]),
         },
       },
       delete: {
@@ -123,6 +133,27 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
           ),
           ...errorResponses("openai", [400, 401, 403, 404, 502]),
         },
+      },
+    },
+    [`${prefix}/v1/responses/{id}/cancel`]: {
+      post: {
+        ...tag,
+        ...id("cancel_response"),
+        summary: "Cancel a background Responses API answer: none runs here",
+        description:
+          "OpenAI cancels a response created with `background: true` alone, which the gateway refuses: every response it stores is complete, so a stored one is OpenAI's 400 `Cannot cancel a synchronous response.`, and any other id a 404.",
+        parameters: [idParam],
+        responses: errorResponses("openai", [400, 401, 403, 404]),
+      },
+    },
+    [`${prefix}/v1/responses/input_tokens`]: {
+      post: {
+        ...tag,
+        ...id("count_response_input_tokens"),
+        summary: "OpenAI's input token count: not served",
+        description:
+          "The gateway counts no tokens for a Responses request: a 404 saying so. Each answer's `usage.input_tokens` says what its input took.",
+        responses: errorResponses("openai", [401, 403, 404]),
       },
     },
     [`${prefix}/v1/responses/compact`]: {

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { parseConfig } from "../config/load-config.ts";
+import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
+import { silentLogger } from "../log/logger.ts";
+
+// The stored Responses API's smaller operations as the official SDK calls them (openai-node's
+// `client.responses`), the gateway in process on a chat upstream it translates to.
+
+let gateway: Gateway;
+let upstream: ReturnType<typeof Bun.serve>;
+
+beforeAll(async () => {
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      Response.json({
+        id: "chatcmpl-1",
+        object: "chat.completion",
+        created: 1,
+        model: "m",
+        choices: [{ index: 0, message: { role: "assistant", content: "hello" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      }),
+  });
+  gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: ":memory:" },
+      auth: { bootstrap_admin: false },
+      providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
+      models: [{ name: "m", routes: [{ provider: "up", model: "m" }] }],
+    }),
+    auth: async () => ({
+      keyId: null,
+      name: "app",
+      tenant: "default",
+      role: "user",
+      models: ["*"],
+      limits: {},
+      via: "jwt",
+    }),
+    logger: silentLogger,
+  });
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  upstream.stop(true);
+});
+
+const client = new OpenAI({
+  apiKey: "t",
+  baseURL: "http://gw/v1",
+  maxRetries: 0,
+  fetch: (url: string | URL | Request, init?: RequestInit) => gateway.handle(new Request(url, init)),
+});
+
+/** What the SDK threw for `call`: its status and OpenAI's error object. */
+async function refusal(call: Promise<unknown>): Promise<{ status: number | undefined; error: unknown }> {
+  const thrown = await call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(thrown instanceof OpenAI.APIError)) throw new Error(`expected an APIError, got ${String(thrown)}`);
+  return { status: thrown.status, error: thrown.error };
+}
+
+describe("POST /v1/responses/{id}/cancel", () => {
+  test("a stored response is a synchronous one, in OpenAI's words (400); an unknown id OpenAI's 404", async () => {
+    const { id } = await client.responses.create({ model: "m", input: "hi" });
+    expect(await refusal(client.responses.cancel(id))).toEqual({
+      status: 400,
+      error: expect.objectContaining({
+        message: "Cannot cancel a synchronous response.",
+        type: "invalid_request_error",
+      }),
+    });
+    // Still there, and whole.
+    expect((await client.responses.retrieve(id)).status).toBe("completed");
+    expect(await refusal(client.responses.cancel("resp_unknown"))).toEqual({
+      status: 404,
+      error: expect.objectContaining({ message: "Response with id 'resp_unknown' not found." }),
+    });
+  });
+});
+
+describe("GET /v1/responses/{id} with include", () => {
+  test("OpenAI's includables are taken (the stored response is whole already); anything else is a 400 naming include, as input_items says it", async () => {
+    const { id } = await client.responses.create({ model: "m", input: "hi" });
+    const read = await client.responses.retrieve(id, {
+      include: ["message.output_text.logprobs", "reasoning.encrypted_content"],
+    });
+    expect(read.id).toBe(id);
+    const bogus = ["message.output_text.bogus"] as unknown as OpenAI.Responses.ResponseIncludable[];
+    const refused = await refusal(client.responses.retrieve(id, { include: bogus }));
+    expect(refused).toEqual({
+      status: 400,
+      error: expect.objectContaining({
+        param: "include",
+        message: expect.stringContaining(
+          "Invalid value: 'message.output_text.bogus'. Supported values are: ",
+        ),
+      }),
+    });
+    expect(await refusal(client.responses.inputItems.list(id, { include: bogus }))).toEqual(refused);
+  });
+});
+
+describe("POST /v1/responses/input_tokens", () => {
+  test("OpenAI's token count is not served: a 404 saying so, not a 405 reading input_tokens as a response's id", async () => {
+    const refused = await refusal(client.responses.inputTokens.count({ model: "m", input: "hi" }));
+    expect(refused).toEqual({
+      status: 404,
+      error: expect.objectContaining({
+        message: expect.stringContaining("POST /v1/responses/input_tokens"),
+        type: "invalid_request_error",
+      }),
+    });
+    expect(JSON.stringify(refused.error)).toContain("not served");
+  });
+});

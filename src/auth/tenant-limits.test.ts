@@ -126,6 +126,36 @@ describe("tenant limits bind every key of the tenant together", () => {
     clock.advance(1_800_000); // the next UTC day
     expect(outcome(limiter, keys[0]!)).toBe("ok");
   });
+  test("a key's own budget and its tenant's both bind: whichever is spent first refuses, and the key's spend is its tenant's too", async () => {
+    const spend = new SpendLedger({ store: createMemorySpendStore(), flushMs: 0 });
+    await spend.start();
+    const limiter = new RateLimiter({
+      now: manualClock(Date.UTC(2026, 10, 5, 12)).now,
+      spend,
+      pricing: new PriceBook({
+        prices: { m: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
+        providers: [],
+        models: [],
+      }),
+    });
+    const rules: TenantRules = { bound: true, models: ["*"], budget: { usd: 3, per: "month" } };
+    // Its own budget is the lower: it refuses the key first, and leaves the tenant's for the others.
+    const frugal = member("k1", rules, { budgetUsd: 1 });
+    // Its own budget is the higher: the tenant's refuses it, as it does every key of the tenant.
+    const lavish = member("k2", rules, { budgetUsd: 100 });
+    const other = member("k3", rules);
+    expect(outcome(limiter, frugal)).toBe("ok");
+    limiter.record(frugal, "m", { inputTokens: 1, outputTokens: 0 });
+    expect(outcome(limiter, frugal)).toContain("budget_exceeded: spend budget exhausted for this credential");
+    for (const key of [lavish, lavish]) {
+      expect(outcome(limiter, key)).toBe("ok");
+      limiter.record(key, "m", { inputTokens: 1, outputTokens: 0 });
+    }
+    // $1 of frugal's and $2 of lavish's: the tenant's $3 is spent, lavish's own $100 not.
+    expect(spend.spent(tenantSpendSubject("team-a", "month", Date.UTC(2026, 10, 5, 12)))).toBe(3);
+    for (const key of [lavish, other])
+      expect(outcome(limiter, key)).toContain('budget_exceeded: spend budget exhausted for tenant "team-a"');
+  });
 });
 
 describe("x-ratelimit-* headers describe the limit that binds first", () => {

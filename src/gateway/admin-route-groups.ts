@@ -7,6 +7,7 @@ import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
+import type { EventReaders } from "../http/admin/event-readers.ts";
 import { shadowRoutes } from "../http/admin/shadow-routes.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import type { createAdminUi } from "../http/admin-ui/admin-ui.ts";
@@ -54,6 +55,8 @@ export interface AdminRouteParts {
    * `Policy`, which replaces them, so that tenants' spend is read from the audit rows instead.
    */
   readonly spendLedger: boolean;
+  /** The live event streams open on this node, ended by a reload that no longer lets their readers read. */
+  readonly eventReaders: EventReaders;
 }
 
 /**
@@ -93,6 +96,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       guard,
       audit: parts.audit,
       sessions: auth.sessions,
+      readers: parts.eventReaders,
       eventsSocketIdle: Math.min(255, Math.ceil(parts.config.server.idle_timeout / 1000) + 15),
       workers: (scope) => listWorkers(parts.registry, scope),
       status: adminStatus({

@@ -5,6 +5,7 @@ import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { embedderSinks } from "../events/named-sink.ts";
+import { EventReaders } from "../http/admin/event-readers.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
@@ -218,12 +219,14 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     pluginBounds: plugins.bounds,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
+  const eventReaders = new EventReaders();
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
     adopt: policy.forConfig ? [] : [(next) => policy.reconfigure?.(next)],
     applied: [
       adminUi.configChanged,
+      () => eventReaders.configChanged(runtime.current.bindCaller),
       (next) => audit.reconfigure(next),
       removedTenantsWarning(config, storage.keys, logger),
       ...(cluster ? [(next: Config, version: number) => cluster.configApplied(next, version)] : []),
@@ -254,6 +257,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
       reload,
       cluster,
       spendLedger: options.policy === undefined,
+      eventReaders,
     },
   });
 

@@ -12,6 +12,7 @@ import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { whenDone } from "../when-done.ts";
 import { type AdminContext, adminGuards } from "./admin-guards.ts";
+import type { EventReaders } from "./event-readers.ts";
 
 export interface AdminDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -27,6 +28,11 @@ export interface AdminDeps {
    * its live event streams at once.
    */
   readonly sessions?: KeySessions;
+  /**
+   * The event streams open on this node, each held to what its reader may read: a reload that
+   * refuses the reader, or changes what it reads, ends its stream.
+   */
+  readonly readers?: EventReaders;
   /**
    * How long an event stream's socket may go quiet, in seconds: longer than its 15 s keep-alive,
    * whatever `server.idle_timeout` is (which closes a connection that long without a byte).
@@ -73,8 +79,10 @@ export function adminRoutes(deps: AdminDeps) {
     // model streams, and a web UI session's end (sign-out, expiry, its user no longer admitted)
     // ends the stream it opened; the reader's reconnect is refused.
     const release = deps.sessions?.holdFor(guarded.principal, () => subscription.close());
+    const held = deps.readers?.hold(guarded.principal, scope, () => subscription.close());
     const body = whenDone(sseStream(subscription), () => {
       release?.();
+      held?.();
       end(200);
     });
     return new Response(body, {

@@ -167,6 +167,20 @@ describe("every request kind leaves exactly one audit row with its status", () =
     }
   });
 
+  test("GET /v1/models/{id}: its row names the model asked about, found or not, a credential in it redacted", async () => {
+    const cases: [string, number, string][] = [
+      ["m", 200, "m"],
+      ["nope", 404, "nope"],
+      ["other", 404, "other"],
+      ["mgw_aPastedKeyThatIsLongEnough0123456789", 404, "[redacted]"],
+    ];
+    for (const [id, status, recorded] of cases) {
+      const response = await call("GET", `/v1/models/${id}`, keys.user as string);
+      expect(response.status).toBe(status);
+      expect((await soleRow(response)).model).toBe(recorded);
+    }
+  });
+
   test("stored responses: get, input items, delete, compact, a missing one", async () => {
     const created = await call("POST", "/v1/responses", adminKey, { model: "m", input: "hi" });
     expect(created.status).toBe(200);

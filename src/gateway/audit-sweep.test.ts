@@ -212,6 +212,17 @@ describe("every request kind leaves exactly one audit row with its status", () =
     expect(rows.map((record) => record.model)).toEqual(["shadowed"]);
   });
 
+  test("bodies are off by default: the stored row of a served call holds neither body", async () => {
+    const response = await call("POST", "/v1/chat/completions", adminKey, chat("m"));
+    const id = (await soleRow(response)).requestId;
+    const stored = await waitForValue("the stored row", async () => {
+      const page = await call("GET", "/admin/api/audit?bodies=true&limit=100", adminKey);
+      const { records } = (await page.json()) as { records: AuditRecord[] };
+      return records.find((record) => record.requestId === id);
+    });
+    expect([stored.requestBody ?? null, stored.responseBody ?? null]).toEqual([null, null]);
+  });
+
   test("the id the client sent is the row's", async () => {
     const response = await call("POST", "/v1/chat/completions", adminKey, chat("m"), {
       "x-request-id": "sweep-1",

@@ -12,6 +12,7 @@ import {
 } from "./anthropic-model-list.ts";
 import type { createFrontDoor } from "./front-door.ts";
 import { parseInput } from "./parse-input.ts";
+import { recordedModel } from "./recorded-model.ts";
 
 /** A model as OpenAI's `/v1/models` describes one. */
 const modelObject = (id: string) => ({ id, object: "model", created: 0, owned_by: "mindgw" });
@@ -80,15 +81,14 @@ const MODEL_PATH = "/v1/models/";
 export function retrieveModelHandler(deps: ModelsRouteDeps, appDialect?: Dialect) {
   return (request: Request, clientIp: string | null) => {
     const dialect = modelsDialectOf(request, appDialect);
-    return deps.guard(request, clientIp, "models", dialect, async ({ principal, headers }) => {
+    return deps.guard(request, clientIp, "models", dialect, async ({ principal, headers, ledger }) => {
       requireArea(principal, "models");
       const path = new URL(request.url).pathname;
       const id = modelIdOf(path.slice(path.indexOf(MODEL_PATH) + MODEL_PATH.length));
-      if (
-        id === undefined ||
-        !deps.routes(id, principal.tenant) ||
-        allowedModels(principal, [id], deps.lists).length === 0
-      )
+      const known = id === undefined ? undefined : deps.routes(id, principal.tenant);
+      // Its row names the model asked about, found or not, as a model call's does.
+      if (id !== undefined) ledger.model = recordedModel(id, known);
+      if (id === undefined || !known || allowedModels(principal, [id], deps.lists).length === 0)
         throw modelNotFound(id ?? "");
       return Response.json(dialect === "openai" ? modelObject(id) : anthropicModelInfo(id), { headers });
     });

@@ -3,7 +3,7 @@ import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
-import { badRequest, modelNotFound, noServerToUpgrade } from "../../core/gateway-error.ts";
+import { badRequest, GatewayError, modelNotFound, noServerToUpgrade } from "../../core/gateway-error.ts";
 import { encodeSse } from "../../core/sse.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KnownAs } from "../../models/model-index.ts";
@@ -108,6 +108,14 @@ function knownBeforehand(principal: Principal, message: unknown): KnownBeforehan
   const model = isJsonObject(message) && typeof message.model === "string" ? message.model : null;
   return { principal, model };
 }
+
+/** A turn waiting behind another when its client closed the socket: never run. */
+const abandonedTurn = () =>
+  new GatewayError({
+    status: 499,
+    code: "client_closed",
+    message: "the client closed the connection before the turn ran",
+  });
 
 /** A value a header can hold (printable ASCII), else undefined: the pipeline validates the rest. */
 const headerText = (value: unknown): string | undefined =>
@@ -220,6 +228,19 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
             "responses",
             "openai",
             () => Promise.reject(badRequest(error.message, error.param ?? undefined)),
+            knownBeforehand(principal, message),
+          ),
+        abandoned: (message) =>
+          void deps.guard(
+            refusedRequest(request, message),
+            clientIp,
+            "responses",
+            "openai",
+            async ({ principal: caller, ledger }) => {
+              const { model } = knownBeforehand(caller, message);
+              if (model !== null) ledger.model = recordedModel(model, deps.routes?.(model, caller.tenant));
+              throw abandonedTurn();
+            },
             knownBeforehand(principal, message),
           ),
       });

@@ -47,6 +47,12 @@ export interface SocketSessionDeps {
    * caller's key revoked since, a drain).
    */
   refuse(error: SocketError, message: unknown): Promise<Response>;
+  /**
+   * Records a turn that was waiting behind another when the client closed the socket, never run,
+   * as the `POST /v1/responses` it stood for, 499 (an audit row, an access line, metrics): the
+   * connection took it, so it is accounted for as every request is.
+   */
+  abandoned(message: unknown): void;
 }
 
 /** How many lanes' last responses a connection keeps; past it the longest unused is let go. */
@@ -125,11 +131,15 @@ export class ResponsesSocketSession {
     else void this.run(name, message);
   }
 
-  /** The socket closed: what waits is dropped, the turns under way are cancelled upstream. */
+  /**
+   * The socket closed: the turns under way are cancelled upstream; what waits is dropped, each
+   * recorded as a turn its client left.
+   */
   closed(): void {
     this.ended = true;
     this.waiting.clear();
     for (const lane of this.lanes.values()) {
+      for (const left of lane.waiting) this.deps.abandoned(left.message);
       lane.waiting.length = 0;
       lane.stop?.();
     }

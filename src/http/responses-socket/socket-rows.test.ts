@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditRecord } from "../../audit/audit-record.ts";
+import { EMBEDDED_DEFAULTS, parseConfig } from "../../config/load-config.ts";
+import type { Gateway } from "../../gateway/create-gateway.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { waitFor } from "../../testing/wait-for.ts";
+
+// The Responses WebSocket mode's audit rows: one for the upgrade (101), one for each
+// `response.create` the connection took, however its turn ended.
+const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
+const chunk = (content: string) =>
+  `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 7, model: "up", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+const dir = mkdtempSync(join(tmpdir(), "mindgw-socket-rows-"));
+let upstream: ReturnType<typeof Bun.serve>;
+let gateway: Gateway;
+let finished: AuditRecord[];
+let adminKey = "";
+let port = 0;
+/** The held upstream streams' ends, run at the end so no body outlives the file. */
+const held: (() => void)[] = [];
+
+beforeAll(async () => {
+  // Every answer streams its first text, then holds until the test ends.
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(chunk("Hello")));
+            held.push(() => {
+              try {
+                controller.close();
+              } catch {
+                // Its client left first: the gateway cancelled the body.
+              }
+            });
+          },
+        }),
+        { headers: { "content-type": "text/event-stream" } },
+      ),
+  });
+  const config = parseConfig({
+    ...EMBEDDED_DEFAULTS,
+    storage: { path: join(dir, "gw.db") },
+    providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
+    models: [{ name: "held", routes: [{ provider: "up", model: "held" }] }],
+    routing: { retries: 0 },
+  });
+  ({ gateway, adminKey, finished } = await recordingGateway(config));
+  port = gateway.listen("127.0.0.1", 0).port;
+});
+
+afterAll(async () => {
+  for (const end of held.splice(0)) end();
+  await gateway.stop();
+  upstream.stop(true);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a turn waiting behind one that streams when the client closes the socket: both turns leave a row, 499", async () => {
+  const socket = new BunWebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
+    headers: { authorization: `Bearer ${adminKey}`, "openai-beta": "responses_websockets=2026-02-06" },
+  });
+  const events: { type: string }[] = [];
+  socket.addEventListener("message", (message) => events.push(JSON.parse(String(message.data))));
+  await new Promise((resolve, reject) => {
+    socket.addEventListener("open", resolve);
+    socket.addEventListener("error", reject);
+  });
+  const before = finished.length;
+  const turn = (input: string) =>
+    socket.send(JSON.stringify({ type: "response.create", model: "held", input }));
+  turn("the first");
+  await waitFor("the first turn's text", () =>
+    events.some((event) => event.type === "response.output_text.delta"),
+  );
+  // In the same (default) lane: it waits for the first to end.
+  turn("the second");
+  socket.close(1000, "leaving");
+  await waitFor(
+    "both turns' rows",
+    () => finished.slice(before).filter((row) => row.frontDoor === "responses").length >= 2,
+  );
+  const rows = finished.slice(before).filter((row) => row.frontDoor === "responses");
+  expect(rows.map((row) => [row.status, row.errorClass, row.model, row.keyName])).toEqual([
+    [499, "client_closed", "held", "bootstrap-admin"],
+    [499, "client_closed", "held", "bootstrap-admin"],
+  ]);
+  expect(new Set(rows.map((row) => row.requestId)).size).toBe(2);
+});

@@ -19,6 +19,21 @@ describe("cloud provider fields", () => {
     ]);
   });
 
+  test("bedrock's profile: a name, for bedrock only, not beside aws keys", () => {
+    expect(issues({ type: "bedrock", region: "us-east-1", profile: "prod" })).toEqual([]);
+    expect(issues({ type: "openai", profile: "prod" })).toEqual([
+      "providers.0.profile: only for type bedrock",
+    ]);
+    expect(
+      issues({
+        type: "bedrock",
+        region: "us-east-1",
+        profile: "prod",
+        aws: { access_key_id: "A", secret_access_key: "s" },
+      }),
+    ).toEqual(["providers.0.profile: give aws or profile, not both"]);
+  });
+
   test("a field of another type is an error, not silently ignored", () => {
     expect(issues({ type: "openai", region: "us-east-1" })).toEqual([
       "providers.0.region: only for type bedrock",

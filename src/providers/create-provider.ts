@@ -91,7 +91,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         region: config.region ?? "us-east-1",
         headers: config.headers,
         ...(context.fetch ? { fetch: context.fetch } : {}),
-        credentials: config.aws ?? {},
+        credentials: { ...config.aws, ...(config.profile ? { profile: config.profile } : {}) },
         ...(config.base_url ? { baseUrl: config.base_url } : {}),
         ...(context.env ? { env: context.env } : {}),
         ...refreshFailedOf(config, context),

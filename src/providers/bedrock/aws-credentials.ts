@@ -2,6 +2,8 @@ import { CachedCredential, type CredentialCalls, type Expiring } from "../creden
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText } from "../credentials/fetch-token.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
+import { givesCredentials, profileCredentials } from "./aws-profile-credentials.ts";
+import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { instanceMetadataCredentials } from "./ec2-instance-metadata.ts";
 
 export interface AwsCredentials {
@@ -10,11 +12,13 @@ export interface AwsCredentials {
   sessionToken?: string;
 }
 
-/** Static keys from config; when absent, the steps of `awsCredentialSource` are taken. */
+/** Static keys from config, or the profile to read; when absent, the steps of `awsCredentialSource` are taken. */
 export interface AwsCredentialConfig {
   access_key_id?: string | undefined;
   secret_access_key?: string | undefined;
   session_token?: string | undefined;
+  /** A profile of the shared config and credentials files (`~/.aws`), before `AWS_PROFILE`. */
+  profile?: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -27,9 +31,12 @@ export interface AwsCredentialSourceOptions extends CredentialCalls {
 }
 
 /**
- * The credentials a Bedrock provider signs with, resolved in these steps (the AWS SDKs' chain
- * without its shared config and credentials files): static keys in config; else
- * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`); else a web identity token
+ * The credentials a Bedrock provider signs with, resolved in the AWS SDKs' order
+ * (@aws-sdk/credential-provider-node defaultProvider): static keys in config; else
+ * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`), unless a profile is named
+ * (`profile:` in config, else `AWS_PROFILE`); else that profile of the shared config and
+ * credentials files (aws-profile-credentials.ts), which then is the source, or else the `default`
+ * profile when it gives credentials; else a web identity token
  * file (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, as on EKS) exchanged at STS; else the
  * container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or `_RELATIVE_URI`, as on
  * ECS and EKS Pod Identity); else EC2 instance metadata (ec2-instance-metadata.ts), unless
@@ -39,26 +46,48 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
   const env = options.env ?? process.env;
   const doFetch = options.fetch ?? fetch;
   const { config, provider } = options;
+  const named = namedProfile(config.profile, env);
   const forever = (value: AwsCredentials): Expiring<AwsCredentials> => ({ value, expiresAt: Infinity });
   let fetchCredentials: () => Promise<Expiring<AwsCredentials>>;
   if (config.access_key_id && config.secret_access_key) {
     const value = withToken(config.access_key_id, config.secret_access_key, config.session_token);
     fetchCredentials = async () => forever(value);
-  } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+  } else if (!named && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     const value = withToken(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN);
     fetchCredentials = async () => forever(value);
-  } else if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
-    fetchCredentials = () => assumeRoleWithWebIdentity(provider, options.region, env, doFetch);
-  } else if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
-    fetchCredentials = () => containerCredentials(provider, env, doFetch);
   } else {
-    fetchCredentials = instanceMetadataCredentials(provider, env, doFetch);
+    const context = { provider, region: options.region, env, fetch: doFetch };
+    const after = named ? undefined : afterProfiles(provider, options.region, env, doFetch);
+    // The files are read at each fetch (a refresh), not at start: `aws configure` may write them later.
+    fetchCredentials = async () => {
+      const files = readSharedFiles(env);
+      const name = named ?? "default";
+      const profile = files.profiles.get(name);
+      if (profile && givesCredentials(profile)) return profileCredentials(name, files, context);
+      if (after) return after();
+      // The profile named is the source: its failure says it is not there, or what it lacks.
+      return profileCredentials(name, files, context);
+    };
   }
   return new CachedCredential({
     fetch: fetchCredentials,
     ...(options.now ? { now: options.now } : {}),
     refreshFailed: options.refreshFailed,
   });
+}
+
+/** The steps after the default profile, chosen by the environment. */
+function afterProfiles(
+  provider: string,
+  region: string,
+  env: Env,
+  doFetch: typeof fetch,
+): () => Promise<Expiring<AwsCredentials>> {
+  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN)
+    return () => assumeRoleWithWebIdentity(provider, region, env, doFetch);
+  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
+    return () => containerCredentials(provider, env, doFetch);
+  return instanceMetadataCredentials(provider, env, doFetch);
 }
 
 async function containerCredentials(

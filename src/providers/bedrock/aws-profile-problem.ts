@@ -1,0 +1,20 @@
+import { profileLacks } from "./aws-profile-credentials.ts";
+import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
+ * credentials, naming it and who named it; undefined when the provider has `aws:` keys, names no
+ * profile, or its profile may serve. Said at start, at a reload and by `config check`.
+ */
+export function awsProfileProblem(
+  provider: { aws?: object | undefined; profile?: string | undefined },
+  env: Env,
+): string | undefined {
+  if (provider.aws) return undefined;
+  const name = namedProfile(provider.profile, env);
+  if (name === undefined) return undefined;
+  const lacks = profileLacks(name, readSharedFiles(env));
+  return lacks && `${lacks} (named by ${provider.profile ? "profile: in config" : "AWS_PROFILE"})`;
+}

@@ -1,9 +1,9 @@
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
-import { credentialFailure } from "../credentials/credential-failure.ts";
-import { fetchText } from "../credentials/fetch-token.ts";
-import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
-import { givesCredentials, profileCredentials } from "./aws-profile-credentials.ts";
+import { withToken } from "./aws-credential-fetch.ts";
+import { givesCredentials, type ProfileContext, profileCredentials } from "./aws-profile-credentials.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+import { assumeRoleWithWebIdentity } from "./aws-sts.ts";
+import { containerCredentials } from "./container-credentials.ts";
 import { instanceMetadataCredentials } from "./ec2-instance-metadata.ts";
 
 export interface AwsCredentials {
@@ -56,8 +56,17 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
     const value = withToken(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN);
     fetchCredentials = async () => forever(value);
   } else {
-    const context = { provider, region: options.region, env, fetch: doFetch };
-    const after = named ? undefined : afterProfiles(provider, options.region, env, doFetch);
+    // One for both steps that may ask it (a profile's credential_source, the chain's last): it keeps state.
+    const instanceMetadata = instanceMetadataCredentials(provider, env, doFetch);
+    const context = {
+      provider,
+      region: options.region,
+      env,
+      fetch: doFetch,
+      instanceMetadata,
+      ...(options.now ? { now: options.now } : {}),
+    };
+    const after = named ? undefined : afterProfiles(context);
     // The files are read at each fetch (a refresh), not at start: `aws configure` may write them later.
     fetchCredentials = async () => {
       const files = readSharedFiles(env);
@@ -77,81 +86,17 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
 }
 
 /** The steps after the default profile, chosen by the environment. */
-function afterProfiles(
-  provider: string,
-  region: string,
-  env: Env,
-  doFetch: typeof fetch,
-): () => Promise<Expiring<AwsCredentials>> {
-  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN)
-    return () => assumeRoleWithWebIdentity(provider, region, env, doFetch);
+function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCredentials>> {
+  const { provider, env } = context;
+  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
+    const identity = {
+      tokenFile: env.AWS_WEB_IDENTITY_TOKEN_FILE,
+      roleArn: env.AWS_ROLE_ARN,
+      sessionName: env.AWS_ROLE_SESSION_NAME ?? "mindgw",
+    };
+    return () => assumeRoleWithWebIdentity(context, identity);
+  }
   if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
-    return () => containerCredentials(provider, env, doFetch);
-  return instanceMetadataCredentials(provider, env, doFetch);
-}
-
-async function containerCredentials(
-  provider: string,
-  env: Env,
-  doFetch: typeof fetch,
-): Promise<Expiring<AwsCredentials>> {
-  const url =
-    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ??
-    `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`;
-  const headers: Record<string, string> = {};
-  const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
-    ? (await Bun.file(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).text()).trim()
-    : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
-  if (token) headers.authorization = token;
-  // ECS's 169.254.170.2, EKS Pod Identity's agent, or a loopback FULL_URI: straight to it, no proxy.
-  const what = "the container credentials endpoint";
-  const reply = await fetchText(
-    provider,
-    { url, init: { headers }, what, timeoutMs: 10_000, direct: true },
-    doFetch,
-  );
-  const parsed = keysReply.safeParse(safeJson(reply));
-  if (!parsed.success) throw credentialFailure(provider, "the container credentials endpoint sent no keys");
-  const { AccessKeyId, SecretAccessKey, Token, Expiration } = parsed.data;
-  return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
-}
-
-async function assumeRoleWithWebIdentity(
-  provider: string,
-  region: string,
-  env: Env,
-  doFetch: typeof fetch,
-): Promise<Expiring<AwsCredentials>> {
-  const token = (await Bun.file(env.AWS_WEB_IDENTITY_TOKEN_FILE ?? "").text()).trim();
-  const endpoint = env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${region}.amazonaws.com`;
-  const query = new URLSearchParams({
-    Action: "AssumeRoleWithWebIdentity",
-    Version: "2011-06-15",
-    RoleArn: env.AWS_ROLE_ARN ?? "",
-    RoleSessionName: env.AWS_ROLE_SESSION_NAME ?? "mindgw",
-    WebIdentityToken: token,
-  });
-  // POST with a form body: the token never sits in a URL that a proxy might log.
-  const xml = await fetchText(
-    provider,
-    {
-      url: endpoint,
-      init: {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: query.toString(),
-      },
-      what: "STS",
-      timeoutMs: 10_000,
-    },
-    doFetch,
-  );
-  const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  if (!accessKeyId || !secretAccessKey) throw credentialFailure(provider, "STS sent no credentials");
-  return {
-    value: withToken(accessKeyId, secretAccessKey, field("SessionToken")),
-    expiresAt: expiry(field("Expiration")),
-  };
+    return () => containerCredentials(provider, env, context.fetch);
+  return context.instanceMetadata;
 }

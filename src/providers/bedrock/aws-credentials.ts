@@ -28,6 +28,8 @@ export interface AwsCredentialSourceOptions extends CredentialCalls {
   region: string;
   config: AwsCredentialConfig;
   env?: Env;
+  /** How long a profile's `credential_process` may run (default 60 s; tests shorten it). */
+  processTimeoutMs?: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       fetch: doFetch,
       instanceMetadata,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.processTimeoutMs ? { processTimeoutMs: options.processTimeoutMs } : {}),
     };
     const after = named ? undefined : afterProfiles(context);
     // The files are read at each fetch (a refresh), not at start: `aws configure` may write them later.

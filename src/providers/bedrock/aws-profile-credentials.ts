@@ -5,12 +5,15 @@ import type { AwsCredentials } from "./aws-credentials.ts";
 import type { AwsProfile, AwsSharedFiles } from "./aws-shared-files.ts";
 import { assumeRole, assumeRoleWithWebIdentity, type StsCaller } from "./aws-sts.ts";
 import { containerCredentials } from "./container-credentials.ts";
+import { processCredentials } from "./credential-process.ts";
 
 /** What a profile's credentials are fetched with besides the files: STS's caller, and EC2 instance metadata's fetch. */
 export interface ProfileContext extends StsCaller {
   instanceMetadata: () => Promise<Expiring<AwsCredentials>>;
-  /** The clock a session's default name is made from. */
+  /** The clock a session's default name is made from, and a process's expiry checked by. */
   now?: () => number;
+  /** How long a `credential_process` may run (default 60 s). */
+  processTimeoutMs?: number;
 }
 
 const has = (profile: AwsProfile, key: string): boolean => typeof profile[key] === "string";
@@ -27,10 +30,10 @@ const isWebIdentity = (profile: AwsProfile) =>
 
 /** Whether a profile says how to get credentials at all (one with only `region` does not). */
 export const givesCredentials = (profile: AwsProfile): boolean =>
-  isStatic(profile) || isAssumeRole(profile) || isWebIdentity(profile);
+  isStatic(profile) || isAssumeRole(profile) || isWebIdentity(profile) || has(profile, "credential_process");
 
 const KINDS =
-  "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, or role_arn with web_identity_token_file";
+  "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process";
 
 /**
  * Why the profile `name` gives no credentials, or undefined when it may (a fetch says more): not in
@@ -52,7 +55,8 @@ export function profileLacks(name: string, files: AwsSharedFiles): string | unde
  * `credential_source` (`Environment`, `Ec2InstanceMetadata`, `EcsContainer`), at STS; static keys
  * (`aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`), which a profile reached as
  * a `source_profile` gives before its own role, as the AWS CLI does; `role_arn` with
- * `web_identity_token_file`. Its failures name the profile, never a secret.
+ * `web_identity_token_file`; `credential_process` (credential-process.ts). Its failures name the
+ * profile, never a secret.
  */
 export function profileCredentials(
   name: string,
@@ -103,11 +107,19 @@ async function resolve(
     });
   }
   if (isStatic(profile)) return staticKeys(profile);
-  return assumeRoleWithWebIdentity(context, {
-    tokenFile: profile.web_identity_token_file ?? "",
-    roleArn: profile.role_arn ?? "",
-    sessionName: profile.role_session_name || `mindgw-${(context.now ?? Date.now)()}`,
-  });
+  if (isWebIdentity(profile))
+    return assumeRoleWithWebIdentity(context, {
+      tokenFile: profile.web_identity_token_file ?? "",
+      roleArn: profile.role_arn ?? "",
+      sessionName: profile.role_session_name || `mindgw-${(context.now ?? Date.now)()}`,
+    });
+  return processCredentials(
+    profile.credential_process ?? "",
+    context.env,
+    fail,
+    context.processTimeoutMs,
+    context.now,
+  );
 }
 
 const staticKeys = (profile: AwsProfile): Expiring<AwsCredentials> => ({

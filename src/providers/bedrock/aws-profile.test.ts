@@ -80,7 +80,7 @@ describe("static keys from a profile of the shared files", () => {
       `could not get credentials for upstream br: no AWS profile ops in ${env.AWS_CONFIG_FILE} or ${env.AWS_SHARED_CREDENTIALS_FILE}`,
     );
     expect(await failure(env, { profile: "dev" })).toBe(
-      `could not get credentials for upstream br: the AWS profile dev in ${env.AWS_CONFIG_FILE} or ${env.AWS_SHARED_CREDENTIALS_FILE} has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, or role_arn with web_identity_token_file)`,
+      `could not get credentials for upstream br: the AWS profile dev in ${env.AWS_CONFIG_FILE} or ${env.AWS_SHARED_CREDENTIALS_FILE} has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process)`,
     );
   });
 

@@ -44,7 +44,7 @@ export const cloudProviderFields = {
     })
     .superRefine(checkEntra)
     .optional(),
-  /** bedrock: the AWS region (`us-east-1`). */
+  /** bedrock: the AWS region (`us-east-1`); else AWS_REGION, else the profile's `region` (aws-region.ts). */
   region: z.string().optional(),
   /**
    * bedrock: a profile of the shared AWS config and credentials files (`~/.aws/config`,
@@ -153,8 +153,6 @@ export function checkCloudProvider(
     if (!provider.api_version) require("api_version", "required for azure (e.g. 2024-10-21, or v1)");
     if (provider.api_key && provider.entra) require("entra", "give api_key or entra, not both");
   }
-  if (provider.type === "bedrock" && !provider.region)
-    require("region", "required for bedrock (e.g. us-east-1)");
   if (provider.aws && provider.profile) require("profile", "give aws or profile, not both");
   if (provider.type === "vertex") {
     if (!provider.project) require("project", "required for vertex");

@@ -191,6 +191,11 @@ test("a Bedrock profile named in config or by AWS_PROFILE that gives no credenti
     ],
     ["br-env", `no AWS profile typo in ${where} (named by AWS_PROFILE)`],
   ]);
+  // No region anywhere: said, with the profile looked in.
+  const noRegion = configOf({ name: "br-nowhere", type: "bedrock", profile: "prod" });
+  expect(missingCredentials(noRegion, env).map((f) => f.missing)).toEqual([
+    "no region: in config, AWS_REGION unset, and no region in the profile (prod)",
+  ]);
   // No profile named: the default one is only a step of the chain, and no warning is owed.
   expect(missingCredentials(config, { AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE }).length).toBe(2);
 });

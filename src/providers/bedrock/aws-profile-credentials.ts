@@ -28,9 +28,20 @@ const isAssumeRole = (profile: AwsProfile) =>
 const isWebIdentity = (profile: AwsProfile) =>
   has(profile, "role_arn") && has(profile, "web_identity_token_file");
 
-/** Whether a profile says how to get credentials at all (one with only `region` does not). */
-export const givesCredentials = (profile: AwsProfile): boolean =>
+/** An IAM Identity Center (SSO) profile (@aws-sdk/credential-provider-ini isSsoProfile). */
+const isSso = (profile: AwsProfile) =>
+  ["sso_start_url", "sso_account_id", "sso_session", "sso_region", "sso_role_name"].some((key) =>
+    has(profile, key),
+  );
+
+const fromKinds = (profile: AwsProfile): boolean =>
   isStatic(profile) || isAssumeRole(profile) || isWebIdentity(profile) || has(profile, "credential_process");
+
+/**
+ * Whether a profile says how to get credentials at all (one with only `region` does not). An SSO
+ * one does, though the gateway refuses it (`profileLacks`): it is the source, not passed over.
+ */
+export const givesCredentials = (profile: AwsProfile): boolean => fromKinds(profile) || isSso(profile);
 
 const KINDS =
   "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process";
@@ -45,6 +56,8 @@ export function profileLacks(name: string, files: AwsSharedFiles): string | unde
   const where = `${files.configPath} or ${files.credentialsPath}`;
   if (profile === undefined) return `no AWS profile ${name} in ${where}`;
   if (!givesCredentials(profile)) return `the AWS profile ${name} in ${where} has no credentials (${KINDS})`;
+  if (!fromKinds(profile))
+    return `the AWS profile ${name} is an IAM Identity Center (SSO) profile, which the gateway does not sign in with: run \`aws sso login --profile ${name}\` and give the gateway its credentials (\`aws configure export-credentials --profile ${name} --format env\`), or name a profile whose credential_process is \`aws configure export-credentials --profile ${name} --format process\``;
   return undefined;
 }
 

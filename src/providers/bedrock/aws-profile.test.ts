@@ -90,6 +90,24 @@ describe("static keys from a profile of the shared files", () => {
   });
 });
 
+describe("IAM Identity Center (SSO) profiles: refused, saying what to do", () => {
+  const SSO_REFUSAL =
+    "is an IAM Identity Center (SSO) profile, which the gateway does not sign in with: run `aws sso login --profile dev` and give the gateway its credentials (`aws configure export-credentials --profile dev --format env`), or name a profile whose credential_process is `aws configure export-credentials --profile dev --format process`";
+
+  test("named, or reached as a source profile, or the default: the source, refused", async () => {
+    const env = filesEnv(
+      "[profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Dev\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n[profile app]\nrole_arn = r\nsource_profile = dev\n",
+    );
+    const prefix = "could not get credentials for upstream br: the AWS profile dev";
+    expect(await failure({ ...env, AWS_PROFILE: "dev" })).toBe(`${prefix} ${SSO_REFUSAL}`);
+    expect(await failure(env, { profile: "app" })).toBe(`${prefix} ${SSO_REFUSAL}`);
+    const byDefault = filesEnv("[default]\nsso_start_url = https://corp.awsapps.com/start\n");
+    expect(await failure(byDefault)).toContain(
+      "the AWS profile default is an IAM Identity Center (SSO) profile",
+    );
+  });
+});
+
 describe("the shared files as the AWS SDKs read them", () => {
   test("sections, comments, nested blocks, and sections of other kinds", () => {
     const profiles = mergedProfiles(

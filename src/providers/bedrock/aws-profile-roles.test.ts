@@ -198,6 +198,20 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
     );
   });
 
+  test("the environment's web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), after a default profile without credentials", async () => {
+    const tokenFile = join(dir, "env-token");
+    writeFileSync(tokenFile, "oidc-token");
+    const env = filesEnv("[default]\nregion = us-east-1\n", {
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      AWS_ROLE_ARN: "arn:aws:iam::1:role/env",
+      AWS_ROLE_SESSION_NAME: "env-session",
+    });
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((c) => [c.action, c.form.RoleArn, c.form.RoleSessionName])).toEqual([
+      ["AssumeRoleWithWebIdentity", "arn:aws:iam::1:role/env", "env-session"],
+    ]);
+  });
+
   test("web_identity_token_file: AssumeRoleWithWebIdentity with the file's token, unsigned", async () => {
     const tokenFile = join(dir, "token");
     writeFileSync(tokenFile, "oidc-token\n");

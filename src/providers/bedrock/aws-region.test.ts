@@ -15,7 +15,12 @@ writeFileSync(
   AWS_CONFIG_FILE,
   "[default]\nregion = eu-west-1\n[profile tokyo]\nregion = ap-northeast-1\n[profile none]\noutput = json\n",
 );
-const files = { AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE: join(dir, "none") };
+const AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
+writeFileSync(
+  AWS_SHARED_CREDENTIALS_FILE,
+  "[default]\nregion = sa-east-1\n[creds-only]\nregion = ca-central-1\n",
+);
+const files = { AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE };
 
 test("the region: config's, else AWS_REGION, else the profile's (profile:, AWS_PROFILE, default), as the SDK finds a client's", () => {
   expect(awsRegion({ region: "us-east-2", profile: "tokyo" }, { ...files, AWS_REGION: "us-west-2" })).toBe(
@@ -24,7 +29,9 @@ test("the region: config's, else AWS_REGION, else the profile's (profile:, AWS_P
   expect(awsRegion({ profile: "tokyo" }, { ...files, AWS_REGION: "us-west-2" })).toBe("us-west-2");
   expect(awsRegion({ profile: "tokyo" }, { ...files, AWS_PROFILE: "none" })).toBe("ap-northeast-1");
   expect(awsRegion({}, { ...files, AWS_PROFILE: "tokyo" })).toBe("ap-northeast-1");
+  // The config file's region before the credentials file's, as the SDK reads a setting.
   expect(awsRegion({}, files)).toBe("eu-west-1");
+  expect(awsRegion({ profile: "creds-only" }, files)).toBe("ca-central-1");
   expect(awsRegion({}, { ...files, AWS_PROFILE: "none" })).toBeUndefined();
 });
 

@@ -6,7 +6,7 @@ type Env = Record<string, string | undefined>;
  * A Bedrock provider's region, as the AWS SDK for JavaScript finds a client's
  * (@smithy/config-resolver NODE_REGION_CONFIG_OPTIONS): `region:` in config, else `AWS_REGION`,
  * else the `region` of the profile (`profile:`, else `AWS_PROFILE`, else `default`) in the shared
- * config file; undefined when none says. Read once, when the provider is made.
+ * config file, else in the credentials file; undefined when none says. Read once, when the provider is made.
  */
 export function awsRegion(
   configured: { region?: string | undefined; profile?: string | undefined },
@@ -15,7 +15,9 @@ export function awsRegion(
   if (configured.region) return configured.region;
   if (env.AWS_REGION) return env.AWS_REGION;
   const name = namedProfile(configured.profile, env) ?? "default";
-  return readSharedFiles(env).profiles.get(name)?.region || undefined;
+  // The config file's first (@smithy/node-config-provider fromSharedConfigFiles, preferredFile "config").
+  const files = readSharedFiles(env);
+  return files.configProfiles.get(name)?.region || files.profiles.get(name)?.region || undefined;
 }
 
 /** Where a region is looked for, in a failure's words. */

@@ -12,6 +12,8 @@ export interface AwsSharedFiles {
   readonly configPath: string;
   readonly credentialsPath: string;
   readonly profiles: ReadonlyMap<string, AwsProfile>;
+  /** The config file's alone: its settings win for what is not a credential (`region`). */
+  readonly configProfiles: ReadonlyMap<string, AwsProfile>;
 }
 
 /**
@@ -45,7 +47,12 @@ export function readSharedFiles(env: Env): AwsSharedFiles {
       return "";
     }
   };
-  return { ...paths, profiles: mergedProfiles(text(paths.configPath), text(paths.credentialsPath)) };
+  const configText = text(paths.configPath);
+  return {
+    ...paths,
+    profiles: mergedProfiles(configText, text(paths.credentialsPath)),
+    configProfiles: mergedProfiles(configText, ""),
+  };
 }
 
 /**

@@ -8,15 +8,29 @@ const issues = (provider: Record<string, unknown>) => {
 
 describe("cloud provider fields", () => {
   test("each type's required fields are named with their path", () => {
-    expect(issues({ type: "bedrock" })).toEqual([
-      "providers.0.region: required for bedrock (e.g. us-east-1)",
-    ]);
+    // Bedrock's region may come from AWS_REGION or the profile (aws-region.ts): not required here.
+    expect(issues({ type: "bedrock" })).toEqual([]);
     expect(issues({ type: "vertex", project: "x" })).toEqual([
       "providers.0.location: required for vertex (e.g. us-central1, global)",
     ]);
     expect(issues({ type: "azure", base_url: "https://r.openai.azure.com" })).toEqual([
       "providers.0.api_version: required for azure (e.g. 2024-10-21, or v1)",
     ]);
+  });
+
+  test("bedrock's profile: a name, for bedrock only, not beside aws keys", () => {
+    expect(issues({ type: "bedrock", region: "us-east-1", profile: "prod" })).toEqual([]);
+    expect(issues({ type: "openai", profile: "prod" })).toEqual([
+      "providers.0.profile: only for type bedrock",
+    ]);
+    expect(
+      issues({
+        type: "bedrock",
+        region: "us-east-1",
+        profile: "prod",
+        aws: { access_key_id: "A", secret_access_key: "s" },
+      }),
+    ).toEqual(["providers.0.profile: give aws or profile, not both"]);
   });
 
   test("a field of another type is an error, not silently ignored", () => {

@@ -44,9 +44,15 @@ export const cloudProviderFields = {
     })
     .superRefine(checkEntra)
     .optional(),
-  /** bedrock: the AWS region (`us-east-1`). */
+  /** bedrock: the AWS region (`us-east-1`); else AWS_REGION, else the profile's `region` (aws-region.ts). */
   region: z.string().optional(),
-  /** bedrock: static keys; without them the standard AWS environment chain is used. */
+  /**
+   * bedrock: a profile of the shared AWS config and credentials files (`~/.aws/config`,
+   * `~/.aws/credentials`, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE), before AWS_PROFILE:
+   * its credentials are the provider's (aws-profile-credentials.ts).
+   */
+  profile: z.string().min(1).optional(),
+  /** bedrock: static keys; without them the AWS SDKs' credential chain is used. */
   aws: z
     .strictObject({
       access_key_id: z.string().min(1),
@@ -120,6 +126,7 @@ const OWNER: Record<keyof typeof cloudProviderFields, readonly string[]> = {
   entra: ["azure"],
   region: ["bedrock"],
   aws: ["bedrock"],
+  profile: ["bedrock"],
   project: ["vertex"],
   location: ["vertex"],
   service_account: ["vertex"],
@@ -146,8 +153,7 @@ export function checkCloudProvider(
     if (!provider.api_version) require("api_version", "required for azure (e.g. 2024-10-21, or v1)");
     if (provider.api_key && provider.entra) require("entra", "give api_key or entra, not both");
   }
-  if (provider.type === "bedrock" && !provider.region)
-    require("region", "required for bedrock (e.g. us-east-1)");
+  if (provider.aws && provider.profile) require("profile", "give aws or profile, not both");
   if (provider.type === "vertex") {
     if (!provider.project) require("project", "required for vertex");
     if (!provider.location) require("location", "required for vertex (e.g. us-central1, global)");

@@ -36,6 +36,7 @@ export type ProviderFactory = (config: ProviderConfig, context: ProviderContext)
 const azure = () => require("./azure/azure-provider.ts") as typeof import("./azure/azure-provider.ts");
 const bedrock = () =>
   require("./bedrock/bedrock-provider.ts") as typeof import("./bedrock/bedrock-provider.ts");
+const bedrockRegion = () => require("./bedrock/aws-region.ts") as typeof import("./bedrock/aws-region.ts");
 const bedrockAnthropic = () =>
   require("./bedrock/bedrock-anthropic-provider.ts") as typeof import("./bedrock/bedrock-anthropic-provider.ts");
 const google = () => require("./google/gemini-provider.ts") as typeof import("./google/gemini-provider.ts");
@@ -88,10 +89,10 @@ export const createProvider: ProviderFactory = (config, context) => {
       const options = {
         ...unknownFinishOf(config, context),
         name: config.name,
-        region: config.region ?? "us-east-1",
+        region: bedrockRegion().awsRegion(config, context.env ?? process.env),
         headers: config.headers,
         ...(context.fetch ? { fetch: context.fetch } : {}),
-        credentials: config.aws ?? {},
+        credentials: { ...config.aws, ...(config.profile ? { profile: config.profile } : {}) },
         ...(config.base_url ? { baseUrl: config.base_url } : {}),
         ...(context.env ? { env: context.env } : {}),
         ...refreshFailedOf(config, context),

@@ -163,6 +163,43 @@ test("an Entra workload identity whose federated token file is not there, from c
   ]);
 });
 
+test("a Bedrock profile named in config or by AWS_PROFILE that gives no credentials is named, with who named it", () => {
+  const bedrock = (name: string, more: object = {}) => ({
+    name,
+    type: "bedrock",
+    region: "us-east-1",
+    ...more,
+  });
+  const AWS_CONFIG_FILE = join(dir, "aws-config");
+  const AWS_SHARED_CREDENTIALS_FILE = join(dir, "aws-credentials");
+  writeFileSync(AWS_CONFIG_FILE, "[profile region-only]\nregion = eu-west-1\n");
+  writeFileSync(AWS_SHARED_CREDENTIALS_FILE, "[prod]\naws_access_key_id = A\naws_secret_access_key = s\n");
+  const where = `${AWS_CONFIG_FILE} or ${AWS_SHARED_CREDENTIALS_FILE}`;
+  const config = configOf(
+    bedrock("br-gone", { profile: "gone" }),
+    bedrock("br-region", { profile: "region-only" }),
+    bedrock("br-prod", { profile: "prod" }),
+    bedrock("br-env"),
+    bedrock("br-keys", { aws: { access_key_id: "A", secret_access_key: "s" } }),
+  );
+  const env = { AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE: "typo" };
+  expect(missingCredentials(config, env).map((f) => [f.provider, f.missing])).toEqual([
+    ["br-gone", `no AWS profile gone in ${where} (named by profile: in config)`],
+    [
+      "br-region",
+      `the AWS profile region-only in ${where} has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process) (named by profile: in config)`,
+    ],
+    ["br-env", `no AWS profile typo in ${where} (named by AWS_PROFILE)`],
+  ]);
+  // No region anywhere: said, with the profile looked in.
+  const noRegion = configOf({ name: "br-nowhere", type: "bedrock", profile: "prod" });
+  expect(missingCredentials(noRegion, env).map((f) => f.missing)).toEqual([
+    "no region: in config, AWS_REGION unset, and no region in the profile (prod)",
+  ]);
+  // No profile named: the default one is only a step of the chain, and no warning is owed.
+  expect(missingCredentials(config, { AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE }).length).toBe(2);
+});
+
 test("a reload warns of the providers without credentials it adds or changes, not of those unchanged since the last warning", () => {
   const none = {};
   const gemini = (name: string, extra: object = {}) => ({ name, type: "gemini", ...extra });

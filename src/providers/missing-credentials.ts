@@ -110,6 +110,11 @@ function whatIsMissing(
         require("./google/vertex-credentials-problem.ts") as typeof import("./google/vertex-credentials-problem.ts");
       return vertexCredentialsProblem(provider.service_account, env, onGoogleCloud);
     }
+    case "bedrock": {
+      const { awsProfileProblem } =
+        require("./bedrock/aws-profile-problem.ts") as typeof import("./bedrock/aws-profile-problem.ts");
+      return awsProfileProblem(provider, env);
+    }
     default:
       return undefined;
   }

@@ -24,8 +24,10 @@ beforeAll(() => {
 });
 afterAll(() => server.stop(true));
 
+// No ~/.aws of the host's: the shared files are none.
+const NO_FILES = { AWS_CONFIG_FILE: "/nonexistent/c", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/c" };
 const source = (config: Record<string, string>, env: Record<string, string>) =>
-  awsCredentialSource({ provider: "br", region: "us-east-1", config, env });
+  awsCredentialSource({ provider: "br", region: "us-east-1", config, env: { ...NO_FILES, ...env } });
 
 describe("the AWS credential chain", () => {
   test("config keys win over the environment", async () => {
@@ -65,7 +67,7 @@ describe("the AWS credential chain", () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(502);
     expect((error as GatewayError).message).toBe(
-      "could not get credentials for upstream br: no AWS credentials in config or the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
+      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
     );
   });
 });

@@ -1,7 +1,9 @@
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
-import { credentialFailure } from "../credentials/credential-failure.ts";
-import { fetchText } from "../credentials/fetch-token.ts";
-import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
+import { withToken } from "./aws-credential-fetch.ts";
+import { givesCredentials, type ProfileContext, profileCredentials } from "./aws-profile-credentials.ts";
+import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+import { assumeRoleWithWebIdentity } from "./aws-sts.ts";
+import { containerCredentials } from "./container-credentials.ts";
 import { instanceMetadataCredentials } from "./ec2-instance-metadata.ts";
 
 export interface AwsCredentials {
@@ -10,11 +12,13 @@ export interface AwsCredentials {
   sessionToken?: string;
 }
 
-/** Static keys from config; when absent, the steps of `awsCredentialSource` are taken. */
+/** Static keys from config, or the profile to read; when absent, the steps of `awsCredentialSource` are taken. */
 export interface AwsCredentialConfig {
   access_key_id?: string | undefined;
   secret_access_key?: string | undefined;
   session_token?: string | undefined;
+  /** A profile of the shared config and credentials files (`~/.aws`), before `AWS_PROFILE`. */
+  profile?: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -24,12 +28,17 @@ export interface AwsCredentialSourceOptions extends CredentialCalls {
   region: string;
   config: AwsCredentialConfig;
   env?: Env;
+  /** How long a profile's `credential_process` may run (default 60 s; tests shorten it). */
+  processTimeoutMs?: number;
 }
 
 /**
- * The credentials a Bedrock provider signs with, resolved in these steps (the AWS SDKs' chain
- * without its shared config and credentials files): static keys in config; else
- * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`); else a web identity token
+ * The credentials a Bedrock provider signs with, resolved in the AWS SDKs' order
+ * (@aws-sdk/credential-provider-node defaultProvider): static keys in config; else
+ * `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`), unless a profile is named
+ * (`profile:` in config, else `AWS_PROFILE`); else that profile of the shared config and
+ * credentials files (aws-profile-credentials.ts), which then is the source, or else the `default`
+ * profile when it gives credentials; else a web identity token
  * file (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, as on EKS) exchanged at STS; else the
  * container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or `_RELATIVE_URI`, as on
  * ECS and EKS Pod Identity); else EC2 instance metadata (ec2-instance-metadata.ts), unless
@@ -39,20 +48,38 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
   const env = options.env ?? process.env;
   const doFetch = options.fetch ?? fetch;
   const { config, provider } = options;
+  const named = namedProfile(config.profile, env);
   const forever = (value: AwsCredentials): Expiring<AwsCredentials> => ({ value, expiresAt: Infinity });
   let fetchCredentials: () => Promise<Expiring<AwsCredentials>>;
   if (config.access_key_id && config.secret_access_key) {
     const value = withToken(config.access_key_id, config.secret_access_key, config.session_token);
     fetchCredentials = async () => forever(value);
-  } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+  } else if (!named && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     const value = withToken(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN);
     fetchCredentials = async () => forever(value);
-  } else if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
-    fetchCredentials = () => assumeRoleWithWebIdentity(provider, options.region, env, doFetch);
-  } else if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
-    fetchCredentials = () => containerCredentials(provider, env, doFetch);
   } else {
-    fetchCredentials = instanceMetadataCredentials(provider, env, doFetch);
+    // One for both steps that may ask it (a profile's credential_source, the chain's last): it keeps state.
+    const instanceMetadata = instanceMetadataCredentials(provider, env, doFetch);
+    const context = {
+      provider,
+      region: options.region,
+      env,
+      fetch: doFetch,
+      instanceMetadata,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.processTimeoutMs ? { processTimeoutMs: options.processTimeoutMs } : {}),
+    };
+    const after = named ? undefined : afterProfiles(context);
+    // The files are read at each fetch (a refresh), not at start: `aws configure` may write them later.
+    fetchCredentials = async () => {
+      const files = readSharedFiles(env);
+      const name = named ?? "default";
+      const profile = files.profiles.get(name);
+      if (profile && givesCredentials(profile)) return profileCredentials(name, files, context);
+      if (after) return after();
+      // The profile named is the source: its failure says it is not there, or what it lacks.
+      return profileCredentials(name, files, context);
+    };
   }
   return new CachedCredential({
     fetch: fetchCredentials,
@@ -61,68 +88,18 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
   });
 }
 
-async function containerCredentials(
-  provider: string,
-  env: Env,
-  doFetch: typeof fetch,
-): Promise<Expiring<AwsCredentials>> {
-  const url =
-    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ??
-    `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`;
-  const headers: Record<string, string> = {};
-  const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
-    ? (await Bun.file(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).text()).trim()
-    : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
-  if (token) headers.authorization = token;
-  // ECS's 169.254.170.2, EKS Pod Identity's agent, or a loopback FULL_URI: straight to it, no proxy.
-  const what = "the container credentials endpoint";
-  const reply = await fetchText(
-    provider,
-    { url, init: { headers }, what, timeoutMs: 10_000, direct: true },
-    doFetch,
-  );
-  const parsed = keysReply.safeParse(safeJson(reply));
-  if (!parsed.success) throw credentialFailure(provider, "the container credentials endpoint sent no keys");
-  const { AccessKeyId, SecretAccessKey, Token, Expiration } = parsed.data;
-  return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
-}
-
-async function assumeRoleWithWebIdentity(
-  provider: string,
-  region: string,
-  env: Env,
-  doFetch: typeof fetch,
-): Promise<Expiring<AwsCredentials>> {
-  const token = (await Bun.file(env.AWS_WEB_IDENTITY_TOKEN_FILE ?? "").text()).trim();
-  const endpoint = env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${region}.amazonaws.com`;
-  const query = new URLSearchParams({
-    Action: "AssumeRoleWithWebIdentity",
-    Version: "2011-06-15",
-    RoleArn: env.AWS_ROLE_ARN ?? "",
-    RoleSessionName: env.AWS_ROLE_SESSION_NAME ?? "mindgw",
-    WebIdentityToken: token,
-  });
-  // POST with a form body: the token never sits in a URL that a proxy might log.
-  const xml = await fetchText(
-    provider,
-    {
-      url: endpoint,
-      init: {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: query.toString(),
-      },
-      what: "STS",
-      timeoutMs: 10_000,
-    },
-    doFetch,
-  );
-  const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];
-  const accessKeyId = field("AccessKeyId");
-  const secretAccessKey = field("SecretAccessKey");
-  if (!accessKeyId || !secretAccessKey) throw credentialFailure(provider, "STS sent no credentials");
-  return {
-    value: withToken(accessKeyId, secretAccessKey, field("SessionToken")),
-    expiresAt: expiry(field("Expiration")),
-  };
+/** The steps after the default profile, chosen by the environment. */
+function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCredentials>> {
+  const { provider, env } = context;
+  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
+    const identity = {
+      tokenFile: env.AWS_WEB_IDENTITY_TOKEN_FILE,
+      roleArn: env.AWS_ROLE_ARN,
+      sessionName: env.AWS_ROLE_SESSION_NAME ?? "mindgw",
+    };
+    return () => assumeRoleWithWebIdentity(context, identity);
+  }
+  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
+    return () => containerCredentials(provider, env, context.fetch);
+  return context.instanceMetadata;
 }

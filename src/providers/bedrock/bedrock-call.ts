@@ -8,11 +8,13 @@ import { unreachable } from "../http/unreachable.ts";
 import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
+import { REGION_SOUGHT } from "./aws-region.ts";
 import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
 
 export interface BedrockOptions {
   name: string;
-  region: string;
+  /** Undefined when neither config, AWS_REGION nor the profile names one (aws-region.ts): each call then fails, saying so. */
+  region: string | undefined;
   /** Defaults to `https://bedrock-runtime.{region}.amazonaws.com` (or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`). */
   baseUrl?: string;
   credentials: AwsCredentialConfig;
@@ -37,15 +39,16 @@ export interface BedrockCalls {
  */
 export function bedrockCalls(options: BedrockOptions): BedrockCalls {
   const env = options.env ?? process.env;
+  const region = options.region ?? "";
   const base = (
     options.baseUrl ??
     env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ??
-    `https://bedrock-runtime.${options.region}.amazonaws.com`
+    `https://bedrock-runtime.${region}.amazonaws.com`
   ).replace(/\/+$/, "");
   const doFetch = options.fetch ?? fetch;
   const credentials = awsCredentialSource({
     provider: options.name,
-    region: options.region,
+    region,
     config: options.credentials,
     env,
     fetch: doFetch,
@@ -53,6 +56,8 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
   });
 
   async function send(call: ProviderCall, model: string, action: string, body: string): Promise<Response> {
+    if (!region)
+      throw upstreamError(`${upstreamName(options.name)} has no AWS region: ${REGION_SOUGHT}`, false);
     const url = `${base}/model/${encodeURIComponent(model)}/${action}`;
     const signing = await credentials.get();
     let response = await signedPost(call, url, body, signing);
@@ -94,7 +99,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
       headers: { "content-type": "application/json", ...options.headers },
       body,
       service: "bedrock",
-      region: options.region,
+      region,
     });
     const signed = await signer.sign();
     const headers = signed.headers;

@@ -98,8 +98,10 @@ afterEach(() => {
 });
 
 const onEc2 = { AWS_EC2_METADATA_SERVICE_ENDPOINT: origin };
+// No ~/.aws of the host's: the shared files are none.
+const NO_FILES = { AWS_CONFIG_FILE: "/nonexistent/c", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/c" };
 const source = (env: Record<string, string>) =>
-  awsCredentialSource({ provider: "br", region: "us-east-1", config: {}, env });
+  awsCredentialSource({ provider: "br", region: "us-east-1", config: {}, env: { ...NO_FILES, ...env } });
 const failure = (call: Promise<unknown>) =>
   call.then(
     () => {
@@ -124,7 +126,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
       region: "us-east-1",
       baseUrl: origin,
       credentials: {},
-      env: onEc2,
+      env: { ...NO_FILES, ...onEc2 },
     });
     await calls.send(call, "anthropic.claude-v2", "converse", "{}");
     const none = {
@@ -186,7 +188,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
     expect([disabled.status, disabled.retryable, disabled.message]).toEqual([
       502,
       true,
-      "could not get credentials for upstream br: no AWS credentials in config or the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
+      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
     ]);
     expect(heard).toEqual([]);
     expect((await source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "false" }).get()).accessKeyId).toBe(
@@ -202,7 +204,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
       source({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` }).get(),
     );
     expect(absent.message).toBe(
-      "could not get credentials for upstream br: no AWS credentials in config or the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*), and EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
+      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
     );
   });
 
@@ -256,7 +258,7 @@ describe("the IMDSv1 fallback, as the AWS SDKs fall back (@smithy/credential-pro
       provider: "br",
       region: "us-east-1",
       config: {},
-      env: onEc2,
+      env: { ...NO_FILES, ...onEc2 },
       now: () => now,
     });
     const first = await credentials.get();

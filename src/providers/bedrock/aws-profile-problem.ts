@@ -1,0 +1,33 @@
+import { profileLacks } from "./aws-profile-credentials.ts";
+import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
+import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
+ * credentials, naming it and who named it; else that it has no region at all; undefined when the
+ * provider has `aws:` keys or names no profile, and has a region. Said at start, at a reload and
+ * by `config check`.
+ */
+export function awsProfileProblem(
+  provider: { aws?: object | undefined; profile?: string | undefined; region?: string | undefined },
+  env: Env,
+): string | undefined {
+  const problem = profileProblem(provider, env);
+  if (problem !== undefined) return problem;
+  return awsRegion(provider, env) === undefined
+    ? `${REGION_SOUGHT} (${namedProfile(provider.profile, env) ?? "default"})`
+    : undefined;
+}
+
+function profileProblem(
+  provider: { aws?: object | undefined; profile?: string | undefined },
+  env: Env,
+): string | undefined {
+  if (provider.aws) return undefined;
+  const name = namedProfile(provider.profile, env);
+  if (name === undefined) return undefined;
+  const lacks = profileLacks(name, readSharedFiles(env));
+  return lacks && `${lacks} (named by ${provider.profile ? "profile: in config" : "AWS_PROFILE"})`;
+}

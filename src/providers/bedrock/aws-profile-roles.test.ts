@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { verifySigV4 } from "../../../test/fake-cloud/sigv4-verify.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
+
+// A loopback STS that checks each AssumeRole's SigV4 signature against the keys it knows (the
+// source profile's, and those it issued), and a container credentials endpoint beside it.
+interface StsCall {
+  action: string | null;
+  form: Record<string, string>;
+  signedBy: string | undefined;
+  sessionToken: string | null;
+}
+const keys = new Map<string, string>([["SRC", "src-secret"]]);
+const calls: StsCall[] = [];
+let issued = 0;
+let server: ReturnType<typeof Bun.serve>;
+beforeAll(() => {
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      if (new URL(req.url).pathname === "/container")
+        return Response.json({ AccessKeyId: "SRC", SecretAccessKey: "src-secret", Token: "container-token" });
+      const body = await req.text();
+      const form = Object.fromEntries(new URLSearchParams(body));
+      const signedBy = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1];
+      calls.push({
+        action: form.Action ?? null,
+        form,
+        signedBy,
+        sessionToken: req.headers.get("x-amz-security-token"),
+      });
+      if (form.Action === "AssumeRole") {
+        const wrong = verifySigV4(req, body, (id) => keys.get(id), { service: "sts", region: "us-east-1" });
+        if (wrong) return new Response(`<Error><Message>${wrong}</Message></Error>`, { status: 403 });
+      } else if (form.Action !== "AssumeRoleWithWebIdentity" || form.WebIdentityToken !== "oidc-token") {
+        return new Response("<Error/>", { status: 400 });
+      }
+      issued += 1;
+      keys.set(`ASIA${issued}`, `secret${issued}`);
+      const expiration = new Date(Date.now() + 3_600_000).toISOString();
+      const credentials = `<AccessKeyId>ASIA${issued}</AccessKeyId><SecretAccessKey>secret${issued}</SecretAccessKey><SessionToken>token${issued}</SessionToken><Expiration>${expiration}</Expiration>`;
+      return new Response(
+        `<${form.Action}Response><${form.Action}Result><Credentials>${credentials}</Credentials></${form.Action}Result></${form.Action}Response>`,
+      );
+    },
+  });
+});
+afterAll(() => server.stop(true));
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-aws-roles-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let written = 0;
+function filesEnv(config: string, more: Record<string, string> = {}) {
+  written += 1;
+  const AWS_CONFIG_FILE = join(dir, `config-${written}`);
+  writeFileSync(AWS_CONFIG_FILE, config);
+  return {
+    AWS_CONFIG_FILE,
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"),
+    AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${server.port}/`,
+    AWS_EC2_METADATA_DISABLED: "true",
+    ...more,
+  };
+}
+
+const source = (env: Record<string, string>, config: AwsCredentialConfig = {}) =>
+  awsCredentialSource({ provider: "br", region: "us-east-1", config, env });
+
+const failure = async (env: Record<string, string>) => {
+  const error = await source(env)
+    .get()
+    .catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(GatewayError);
+  return (error as GatewayError).message;
+};
+
+/** The calls made by `run`. */
+async function callsOf(run: () => Promise<unknown>): Promise<StsCall[]> {
+  const before = calls.length;
+  await run();
+  return calls.slice(before);
+}
+
+const SOURCE = "[profile src]\naws_access_key_id = SRC\naws_secret_access_key = src-secret\n";
+
+describe("role_arn with source_profile: AssumeRole at STS, signed with the source's keys", () => {
+  test("the role, its session name, external id and duration; the credentials cached until near expiry", async () => {
+    const env = filesEnv(
+      `${SOURCE}[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = src\nrole_session_name = gw\nexternal_id = ext-1\nduration_seconds = 900\n`,
+      { AWS_PROFILE: "app" },
+    );
+    const creds = source(env);
+    let got: unknown;
+    const made = await callsOf(async () => {
+      got = await creds.get();
+      await creds.get();
+    });
+    expect(made).toEqual([
+      {
+        action: "AssumeRole",
+        form: {
+          Action: "AssumeRole",
+          Version: "2011-06-15",
+          RoleArn: "arn:aws:iam::1:role/app",
+          RoleSessionName: "gw",
+          DurationSeconds: "900",
+          ExternalId: "ext-1",
+        },
+        signedBy: "SRC",
+        sessionToken: null,
+      },
+    ]);
+    expect(got).toEqual({
+      accessKeyId: `ASIA${issued}`,
+      secretAccessKey: `secret${issued}`,
+      sessionToken: `token${issued}`,
+    });
+  });
+
+  test("chained source profiles: each role assumed with the one before's credentials", async () => {
+    const env = filesEnv(
+      `${SOURCE}[profile hop]\nrole_arn = arn:aws:iam::1:role/hop\nsource_profile = src\n[profile app]\nrole_arn = arn:aws:iam::2:role/app\nsource_profile = hop\n`,
+    );
+    const made = await callsOf(() => source(env, { profile: "app" }).get());
+    expect(made.map((c) => [c.form.RoleArn, c.signedBy, c.sessionToken])).toEqual([
+      ["arn:aws:iam::1:role/hop", "SRC", null],
+      ["arn:aws:iam::2:role/app", `ASIA${issued - 1}`, `token${issued - 1}`],
+    ]);
+    expect(made[0]?.form.RoleSessionName).toStartWith("mindgw-");
+  });
+
+  test("a profile that is its own source_profile: its keys, then its role (as the AWS CLI)", async () => {
+    const env = filesEnv(
+      "[default]\nrole_arn = arn:aws:iam::1:role/self\nsource_profile = default\naws_access_key_id = SRC\naws_secret_access_key = src-secret\n",
+    );
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((c) => [c.form.RoleArn, c.signedBy])).toEqual([["arn:aws:iam::1:role/self", "SRC"]]);
+  });
+
+  test("a cycle of source profiles is refused, naming the profiles, and STS is not asked", async () => {
+    const env = filesEnv(
+      "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n",
+      { AWS_PROFILE: "a" },
+    );
+    let message = "";
+    expect(await callsOf(async () => (message = await failure(env)))).toEqual([]);
+    expect(message).toBe(
+      "could not get credentials for upstream br: the AWS profile a: source_profile makes a cycle (a → b → a → b)",
+    );
+  });
+
+  test("a role that asks for MFA is refused with what to do", async () => {
+    const env = filesEnv(
+      `${SOURCE}[profile m]\nrole_arn = r\nsource_profile = src\nmfa_serial = arn:aws:iam::1:mfa/me\n`,
+      {
+        AWS_PROFILE: "m",
+      },
+    );
+    expect(await failure(env)).toContain("the AWS profile m: its role asks for an MFA code (mfa_serial)");
+  });
+});
+
+describe("role_arn with credential_source, and with web_identity_token_file", () => {
+  test("Environment: the environment's keys sign AssumeRole (though a named profile passes them over otherwise)", async () => {
+    const env = filesEnv(
+      "[profile ci]\nrole_arn = arn:aws:iam::1:role/ci\ncredential_source = Environment\n",
+      {
+        AWS_PROFILE: "ci",
+        AWS_ACCESS_KEY_ID: "SRC",
+        AWS_SECRET_ACCESS_KEY: "src-secret",
+      },
+    );
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((c) => [c.form.RoleArn, c.signedBy])).toEqual([["arn:aws:iam::1:role/ci", "SRC"]]);
+  });
+
+  test("EcsContainer: the container endpoint's credentials sign it; a source profile with only credential_source gives them", async () => {
+    const env = filesEnv(
+      "[profile task]\ncredential_source = EcsContainer\n[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = task\n",
+      { AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${server.port}/container` },
+    );
+    const made = await callsOf(() => source(env, { profile: "app" }).get());
+    expect(made.map((c) => [c.form.RoleArn, c.signedBy, c.sessionToken])).toEqual([
+      ["arn:aws:iam::1:role/app", "SRC", "container-token"],
+    ]);
+  });
+
+  test("an unknown credential_source is refused, naming the three", async () => {
+    const env = filesEnv("[default]\nrole_arn = r\ncredential_source = Lambda\n");
+    expect(await failure(env)).toBe(
+      "could not get credentials for upstream br: the AWS profile default: credential_source Lambda is not one of EcsContainer, Ec2InstanceMetadata or Environment",
+    );
+  });
+
+  test("the environment's web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), after a default profile without credentials", async () => {
+    const tokenFile = join(dir, "env-token");
+    writeFileSync(tokenFile, "oidc-token");
+    const env = filesEnv("[default]\nregion = us-east-1\n", {
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      AWS_ROLE_ARN: "arn:aws:iam::1:role/env",
+      AWS_ROLE_SESSION_NAME: "env-session",
+    });
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((c) => [c.action, c.form.RoleArn, c.form.RoleSessionName])).toEqual([
+      ["AssumeRoleWithWebIdentity", "arn:aws:iam::1:role/env", "env-session"],
+    ]);
+  });
+
+  test("web_identity_token_file: AssumeRoleWithWebIdentity with the file's token, unsigned", async () => {
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, "oidc-token\n");
+    const env = filesEnv(
+      `[profile eks]\nrole_arn = arn:aws:iam::1:role/eks\nweb_identity_token_file = ${tokenFile}\nrole_session_name = pod\n`,
+      { AWS_PROFILE: "eks" },
+    );
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((c) => [c.action, c.form.RoleArn, c.form.RoleSessionName, c.signedBy])).toEqual([
+      ["AssumeRoleWithWebIdentity", "arn:aws:iam::1:role/eks", "pod", undefined],
+    ]);
+  });
+});

@@ -1,0 +1,100 @@
+import type { Expiring } from "../credentials/cached-credential.ts";
+import { credentialFailure } from "../credentials/credential-failure.ts";
+import { fetchText } from "../credentials/fetch-token.ts";
+import { expiry, withToken } from "./aws-credential-fetch.ts";
+import type { AwsCredentials } from "./aws-credentials.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** Who asks STS, and where: the Bedrock provider's region, or `AWS_ENDPOINT_URL_STS`. */
+export interface StsCaller {
+  provider: string;
+  region: string;
+  env: Env;
+  fetch: typeof fetch;
+}
+
+/** A web identity exchanged for a role's credentials (EKS's token file, or a profile's `web_identity_token_file`). */
+export interface WebIdentity {
+  tokenFile: string;
+  roleArn: string;
+  sessionName: string;
+}
+
+/** AssumeRole's parameters, as a profile gives them (`role_arn`, `role_session_name`, `external_id`, `duration_seconds`). */
+export interface RoleToAssume {
+  roleArn: string;
+  sessionName: string;
+  externalId?: string | undefined;
+  durationSeconds: number;
+}
+
+const endpointOf = ({ env, region }: StsCaller) =>
+  env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${region}.amazonaws.com`;
+
+/** STS's `AssumeRoleWithWebIdentity`: unsigned, the token its proof. */
+export async function assumeRoleWithWebIdentity(
+  caller: StsCaller,
+  identity: WebIdentity,
+): Promise<Expiring<AwsCredentials>> {
+  const token = (await Bun.file(identity.tokenFile).text()).trim();
+  const form = new URLSearchParams({
+    Action: "AssumeRoleWithWebIdentity",
+    Version: "2011-06-15",
+    RoleArn: identity.roleArn,
+    RoleSessionName: identity.sessionName,
+    WebIdentityToken: token,
+  });
+  return stsCall(caller, { "content-type": "application/x-www-form-urlencoded" }, form.toString());
+}
+
+/** STS's `AssumeRole`, signed (SigV4, service `sts`) with the source credentials. */
+export async function assumeRole(
+  caller: StsCaller,
+  source: AwsCredentials,
+  role: RoleToAssume,
+): Promise<Expiring<AwsCredentials>> {
+  const form = new URLSearchParams({
+    Action: "AssumeRole",
+    Version: "2011-06-15",
+    RoleArn: role.roleArn,
+    RoleSessionName: role.sessionName,
+    DurationSeconds: String(role.durationSeconds),
+  });
+  if (role.externalId !== undefined) form.set("ExternalId", role.externalId);
+  const body = form.toString();
+  // Loaded on the first call, as for Bedrock's (bedrock-call.ts).
+  const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
+  const signed = await new AwsV4Signer({
+    ...source,
+    url: endpointOf(caller),
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body,
+    service: "sts",
+    region: caller.region,
+  }).sign();
+  return stsCall(caller, signed.headers, body);
+}
+
+/** POSTs a form to STS (never a query: a proxy might log a URL) and reads the credentials of its XML answer. */
+async function stsCall(
+  caller: StsCaller,
+  headers: HeadersInit,
+  body: string,
+): Promise<Expiring<AwsCredentials>> {
+  const { provider } = caller;
+  const xml = await fetchText(
+    provider,
+    { url: endpointOf(caller), init: { method: "POST", headers, body }, what: "STS", timeoutMs: 10_000 },
+    caller.fetch,
+  );
+  const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  if (!accessKeyId || !secretAccessKey) throw credentialFailure(provider, "STS sent no credentials");
+  return {
+    value: withToken(accessKeyId, secretAccessKey, field("SessionToken")),
+    expiresAt: expiry(field("Expiration")),
+  };
+}

@@ -7,6 +7,7 @@ import { createProvider } from "../providers/create-provider.ts";
 import type { Provider } from "../providers/provider.ts";
 import { answeredModel } from "../translate/answered-model.ts";
 import { jwtCaller } from "./jwt-caller.ts";
+import { waitForValue } from "./wait-for.ts";
 
 /** Test support: which model one call's answer and its trace name, through the whole gateway. */
 
@@ -74,8 +75,11 @@ export async function tracedModels(
     );
     const text = await response.text();
     if (response.status !== 200) throw new Error(`answered ${response.status}: ${text}`);
-    await tracer.forceFlush();
-    const spans = exporter.getFinishedSpans();
+    // The request's span ends once its answer is accounted, which may be after the caller read it.
+    const spans = await waitForValue("the request's span", () => {
+      const ended = exporter.getFinishedSpans();
+      return ended.some((span) => span.attributes["gen_ai.request.model"] === "m") && ended;
+    });
     const model = (kind: SpanKind) =>
       spans.find((span) => span.kind === kind)?.attributes["gen_ai.response.model"];
     return { said: modelNamed(text), server: model(SpanKind.SERVER), attempt: model(SpanKind.CLIENT) };

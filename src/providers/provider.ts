@@ -186,6 +186,12 @@ export interface Provider {
    */
   readonly passThrough?: boolean;
   /**
+   * Refuses an image or document by URL (a Messages `url` source, which Anthropic's API fetches):
+   * Claude on Vertex AI ("URL sources are not supported"). A call with one is refused for the route
+   * before it is sent (`unsupported_modality`), so the model's next route is tried.
+   */
+  readonly refusesUrlSources?: boolean;
+  /**
    * Writes each answer itself, naming the model the caller asked (`ProviderCall.askedModel`):
    * Bedrock's Converse, Gemini, the mock. The model its upstream says answered is then only what it
    * tells (`ProviderReply.answeredModel`, `UsageRecorder.record`), else the route's, never the

@@ -126,8 +126,8 @@ export type ProviderReply = (
       readonly body: JsonObject;
       readonly usage?: Usage;
       /**
-       * The model the upstream says answered, where `body` is the provider's own writing and names
-       * the model the caller asked (`askedModel`): Gemini's `modelVersion`. Unset: `body`'s `model`.
+       * The model the upstream says answered, where the provider wrote `body` (`writesAnswers`):
+       * Gemini's `modelVersion`. Unset: the route's model for such a provider, else `body`'s `model`.
        */
       readonly answeredModel?: string;
       /**
@@ -185,6 +185,19 @@ export interface Provider {
    * (Gemini, Bedrock) leaves it unset and gets parsed bodies, as before.
    */
   readonly passThrough?: boolean;
+  /**
+   * Refuses an image or document by URL (a Messages `url` source, which Anthropic's API fetches):
+   * Claude on Vertex AI ("URL sources are not supported"). A call with one is refused for the route
+   * before it is sent (`unsupported_modality`), so the model's next route is tried.
+   */
+  readonly refusesUrlSources?: boolean;
+  /**
+   * Writes each answer itself, naming the model the caller asked (`ProviderCall.askedModel`):
+   * Bedrock's Converse, Gemini, the mock. The model its upstream says answered is then only what it
+   * tells (`ProviderReply.answeredModel`, `UsageRecorder.record`), else the route's, never the
+   * `model` of what it wrote (telemetry's `gen_ai.response.model`).
+   */
+  readonly writesAnswers?: boolean;
   /**
    * Takes the caller's dialect headers (`passThrough`) but builds every body itself (Claude on
    * Bedrock and Vertex AI: the model in the URL, the version in the body): the caller's bytes are

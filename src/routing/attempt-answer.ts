@@ -87,7 +87,7 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
   const upstream = counted ?? events;
   const translated = adapted.stream?.(
     upstream,
-    (found, model) => call.record(found, model),
+    (found, model) => call.readUsage(found, model),
     call.maxBody,
     call.sent,
   );

@@ -4,6 +4,7 @@ import type { Provider } from "../providers/provider.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { withThinkingBack } from "../translate/thinking-back.ts";
 import { withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
+import { refuseMessagesUrlSources } from "../translate/url-sources.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { ReceivedRequest } from "./dispatch.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
@@ -38,6 +39,8 @@ export function claudeCall(
   received: CallerDialect | undefined,
   policy: UnsupportedPolicy,
 ): AdaptedCall {
+  // A part by URL the route's cloud refuses: the route's refusal, before anything is sent.
+  if (provider.refusesUrlSources) refuseMessagesUrlSources(body, new Dropped(policy));
   const accepted = provider.acceptedBetas;
   const headers = received?.headers;
   const unsigned = leavesOutUnsignedThinking(provider, body, received);

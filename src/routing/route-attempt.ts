@@ -162,12 +162,13 @@ export class RouteAttempt
   }
 
   /**
-   * A whole answer's usage and the model it names, read off its one parse; `model`, where the
-   * provider wrote the answer, the one its upstream named (ProviderReply `answeredModel`).
+   * A whole answer's usage and the model it names, read off its one parse; where the provider
+   * wrote the answer (`writesAnswers`), whose `model` is the caller's, only the one it says its
+   * upstream named (ProviderReply `answeredModel`).
    */
   readWhole(body: JsonObject, model?: string): void {
     this.found = usageOf(this.upstream)(body);
-    this.foundModel = model ?? answeredModel(body);
+    this.foundModel = model ?? (this.upstream.writesAnswers ? undefined : answeredModel(body));
   }
 
   /**
@@ -188,9 +189,14 @@ export class RouteAttempt
     return keep ? keep(event) : true;
   }
 
-  /** A usage figure a translator read off a stream event, and the model that event named. */
+  /** A usage figure the provider read off its upstream's stream event, and the model it named. */
   record(usage: Usage, model?: string): void {
     this.meter?.record(usage, model);
+  }
+
+  /** A usage figure the caller's translation read off the provider's stream (StreamUsageMeter `read`). */
+  readUsage(usage: Usage, model?: string): void {
+    this.meter?.read(usage, model);
   }
 
   /**

@@ -80,7 +80,7 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
       request: responses({ type: "input_image", image_url: "https://x.test/a.png" }),
       param: "input[2].content[1]",
       message:
-        "input[2].content[1]: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)",
+        "input[2].content[1]: an image by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (png, jpeg, gif, webp), or call a model whose upstream fetches URLs",
     },
     {
       caller: "Responses on Bedrock: an input_file it has no format for",
@@ -123,7 +123,7 @@ describe("what a later step says of a Responses or Messages caller's parts: the 
       }),
       param: "messages.0.content.1",
       message:
-        "messages.0.content.1: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)",
+        "messages.0.content.1: an image by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (png, jpeg, gif, webp), or call a model whose upstream fetches URLs",
     },
   ])("$caller: a 400 names $param", async ({ provider, request, param, message }) => {
     expect(await refusalOf(provider(), request)).toEqual([400, param, message]);

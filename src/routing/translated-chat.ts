@@ -10,6 +10,7 @@ import {
 } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
+import { refuseChatUrlSources } from "../translate/url-sources.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { sameDialect } from "./same-dialect-call.ts";
 import { callerFieldHints, type HintNames, translationHints } from "./translation-hints.ts";
@@ -41,8 +42,11 @@ export function translatedChat(
   dropped: Dropped,
   asked: JsonObject = body,
 ): AdaptedCall {
-  if (provider.dialect === "anthropic")
+  if (provider.dialect === "anthropic") {
+    // A part the translation would send by URL, which the route's cloud refuses: the route's refusal.
+    if (provider.refusesUrlSources) refuseChatUrlSources(body, dropped);
     return chatViaMessages(body, model, dropped, upstreamModel, takesThinkingBack(provider));
+  }
   // The provider translates in its `call`; what its API cannot take is refused or named here, before.
   const target = provider.chatTarget;
   if (target) {

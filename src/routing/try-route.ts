@@ -89,7 +89,7 @@ export function openAttempt(
     // Streams only: a whole answer's usage is read from its body. A same-dialect stream is metered
     // and filtered by the relay itself (no extra stream layers on the hot path); only events that
     // carry usage are looked at.
-    request.stream ? new StreamUsageMeter(provider.dialect) : undefined,
+    request.stream ? new StreamUsageMeter(provider.dialect, provider.writesAnswers !== true) : undefined,
     attempts,
     startedMs,
   );

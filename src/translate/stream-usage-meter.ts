@@ -24,17 +24,32 @@ export class StreamUsageMeter {
    */
   model: string | undefined;
 
-  constructor(private readonly dialect: Dialect) {}
+  constructor(
+    private readonly dialect: Dialect,
+    /**
+     * The events observed name the model that answered; false where the provider wrote them
+     * (`Provider.writesAnswers`: they name the caller's), whose reader `record`s its upstream's.
+     */
+    private readonly namesModel = true,
+  ) {}
 
   observe(event: SseEvent): void {
     // Cheap skip for the many text deltas (OpenAI sends `"usage":null` on each of them).
     if (!HAS_USAGE.test(event.data)) return;
     const body = parseEventData(event.data);
     const usage = this.dialect === "anthropic" ? usageFromAnthropic(body) : usageFromOpenAI(body);
-    if (usage) this.record(usage, answeredModel(body));
+    if (usage) this.read(usage, answeredModel(body));
   }
 
-  /** A usage figure a translator already read off an event, and the model that event named. */
+  /**
+   * A usage figure read off the answer as its provider gave it (an event observed, a translation's
+   * read of it), and the model named there: kept only where that is the upstream's (`namesModel`).
+   */
+  read(usage: Usage, model?: string): void {
+    this.record(usage, this.namesModel ? model : undefined);
+  }
+
+  /** A usage figure the provider read off its upstream's event, and the model that event named. */
   record(usage: Usage, model?: string): void {
     if (this.model === undefined) this.model = model;
     const best = this.best;

@@ -113,6 +113,8 @@ export function createBedrockProvider(options: BedrockOptions & FinishWarning): 
   return {
     name: options.name,
     dialect: "openai",
+    // Converse names no model in its answer: the trace's is the route's (its modelId).
+    writesAnswers: true,
     vendor: "aws.bedrock",
     countsTokens: true,
     chatTarget: CONVERSE_TARGET,

@@ -159,7 +159,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       const refusal = call.refusalFailsOver ? promptRefusal : undefined;
       return translatedReply(
         reply.events,
-        geminiEventReader(model),
+        geminiEventReader(),
         new GeminiChunkWriter(
           id,
           named,
@@ -175,9 +175,10 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     if (!isJsonObject(reply.body))
       throw upstreamError(`${upstreamName(options.name)} sent a body that is not JSON`);
     const { chat, blockReason } = geminiAnswer(reply.body, named, id, undefined, options.unknownFinish);
-    // The caller's answer names the model it asked; the trace, the one Google says answered.
+    // The caller's answer names the model it asked; the trace, the one Google says answered (the
+    // route's where it names none: `writesAnswers`).
     const { modelVersion } = reply.body;
-    const answeredModel = typeof modelVersion === "string" ? modelVersion : model;
+    const answeredModel = typeof modelVersion === "string" ? modelVersion : undefined;
     if (blockReason === undefined) return { kind: "json", body: chat, answeredModel };
     // Blocked before any candidate: the answer as Gemini gives it (an empty content_filter
     // choice), or a filter's refusal to fail over on where `fallback_on` has content_policy.
@@ -201,6 +202,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
   return {
     name: options.name,
     dialect: "openai",
+    writesAnswers: true,
     vendor: options.vendor,
     countsTokens: true,
     chatTarget: GEMINI_TARGET,

@@ -1,5 +1,7 @@
 import { expect, test } from "bun:test";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { geminiBatchAnswer } from "../../../test/fake-cloud/embedding-wire.ts";
+import { type TracedRoute, tracedModels } from "../../testing/traced-models.ts";
 import { geminiGateway, google } from "./testing/gemini-gateway.ts";
 
 // Gemini names the model that answered in `modelVersion` ("gemini-2.5-flash-001"). As for every
@@ -54,4 +56,17 @@ test("no modelVersion: the route's upstream model, as for an answer that names n
   const SAID = ["m", "gemini-2.5-flash", "gemini-2.5-flash"];
   expect(await answered(false, bare)).toEqual(SAID);
   expect(await answered(true, bare)).toEqual(SAID);
+});
+
+test("embeddings, whose answer names no model: the route's model in the trace, the caller's in its answer", async () => {
+  const gemini: TracedRoute = {
+    provider: { name: "g", type: "gemini", api_key: "key", base_url: "http://gemini.test/v1beta" },
+    model: "gemini-embedding-001",
+    answer: (_, sent) => Response.json(geminiBatchAnswer("gemini-embedding-001", sent)),
+  };
+  expect(await tracedModels(gemini, "/v1/embeddings", { input: "hi" })).toEqual({
+    said: "m",
+    server: "gemini-embedding-001",
+    attempt: "gemini-embedding-001",
+  });
 });

@@ -72,6 +72,8 @@ export function createVertexAnthropicProvider(options: VertexAnthropicOptions): 
     rebuildsBody: true,
     vendor: "gcp.vertex_ai",
     acceptedBetas: VERTEX_BETAS,
+    // "URL sources are not supported" (anthropics/anthropic-sdk-typescript#1038): never sent.
+    refusesUrlSources: true,
     call,
   };
 }

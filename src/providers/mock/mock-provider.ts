@@ -44,7 +44,14 @@ export function createMockProvider(name = "mock"): Provider {
     return { kind: "stream", events: replay(events, call.signal) };
   }
 
-  return { name, dialect: "openai", embeddingsTarget: MOCK_EMBEDDINGS, call, listModels: async () => [] };
+  return {
+    name,
+    dialect: "openai",
+    writesAnswers: true,
+    embeddingsTarget: MOCK_EMBEDDINGS,
+    call,
+    listModels: async () => [],
+  };
 }
 
 /** The mock embeds what every target carries, and reads nothing else (`user` is named). */

@@ -226,9 +226,17 @@ function userBlocks(
       if (url === undefined)
         throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
       const data = readDataUrl(url);
-      if (data && !data.base64) throw notBase64(path, "image_url", data);
-      const format = data?.mediaType.replace(/^image\//, "");
-      if (!data || !format || !IMAGE_FORMATS.includes(format))
+      // By URL: Converse takes an image's bytes only. The route's refusal, before anything is sent,
+      // so the model's next route (one that fetches it) is tried; the gateway fetches none itself.
+      if (!data)
+        throw badRequest(
+          `${path}: an image by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (png, jpeg, gif, webp), or call a model whose upstream fetches URLs`,
+          path,
+          "unsupported_modality",
+        );
+      if (!data.base64) throw notBase64(path, "image_url", data);
+      const format = data.mediaType.replace(/^image\//, "");
+      if (!format || !IMAGE_FORMATS.includes(format))
         throw badRequest(
           `${path}: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)`,
           path,

@@ -33,9 +33,9 @@ const UNREADABLE_ERROR: GoogleError = {
  * what Google said; an event that repeats the last figures tells none (the meter has them), and
  * so costs no conversion into the gateway's usage (half a dozen objects an event, a fifth of its
  * read). One reader a stream: it keeps the figures it told last. The model told with a figure is
- * the one Google says answered (`modelVersion`), else `asked`, the call's.
+ * the one Google says answered (`modelVersion`), where it names one.
  */
-export function geminiEventReader(asked?: string): StreamReader<GeminiResponse> {
+export function geminiEventReader(): StreamReader<GeminiResponse> {
   let told: GeminiUsage | undefined;
   return (event) => {
     const body = parseEventData(event.data);
@@ -48,9 +48,9 @@ export function geminiEventReader(asked?: string): StreamReader<GeminiResponse> 
     const stated = parsed.data.usageMetadata;
     if (stated === undefined || sameCounts(stated, told)) return { kind: "chunk", chunk: parsed.data };
     told = stated;
-    // The model that answered, with the usage the meter keeps it beside (`modelVersion`), else the
-    // one asked: the chunks written from it name the caller's.
-    const model = parsed.data.modelVersion ?? asked;
+    // The model that answered, with the usage the meter keeps it beside (`modelVersion`): the
+    // chunks written from it name the caller's.
+    const model = parsed.data.modelVersion;
     return { kind: "chunk", chunk: parsed.data, usage: billedUsage(stated), ...(model ? { model } : {}) };
   };
 }

@@ -1,4 +1,6 @@
+import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
 import { refuseBackground } from "../../core/refuse-background.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
@@ -85,7 +87,14 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
     out.logprobs = true;
     if (request.top_logprobs != null) out.top_logprobs = request.top_logprobs;
   }
-  if (request.truncation === "auto") dropped.add("truncation", "truncation");
+  // OpenAI's `'auto' | 'disabled'` (null is absent): another value is its 400, in its words.
+  const { truncation } = request;
+  if (truncation != null && truncation !== "auto" && truncation !== "disabled")
+    throw badRequest(
+      `Invalid value: '${shown(truncation)}'. Supported values are: 'auto' and 'disabled'.`,
+      "truncation",
+    );
+  if (truncation === "auto") dropped.add("truncation", "truncation");
   if (request.stream) {
     out.stream = true;
     out.stream_options = { include_usage: true }; // response.completed always reports usage

@@ -1,6 +1,7 @@
 import { writeSync } from "node:fs";
 import type { Logger } from "../log/logger.ts";
 import { EXIT } from "./exit-code.ts";
+import { serverLogger } from "./server-logger.ts";
 
 /** Where a command writes: stdout and stderr, or a test's stand-in. */
 interface Output {
@@ -19,7 +20,7 @@ interface Output {
  * Any other write error (a full disk): `"end"` says so in one line and ends with 1, the output being
  * incomplete; `"ignore"` says so in one line, once a stream, and serves on: a gateway must not stop
  * for its log sink (thrown, it was a stack trace in the log at each failed stream). A server says
- * it through its logger once it has one (`logClosedOutputTo`: in `log.format` and at warn, where a
+ * it through its logger once it has one (server-logger.ts: in `log.format` and at warn, where a
  * plain line broke a JSON log); before it, as a plain line on stderr. `streams`:
  * stdout first. `policy` may be a function, asked at each failure: the
  * CLI holds one from the start, for what runs no command (`--help`, `--version`, a usage error),
@@ -30,7 +31,7 @@ export function onClosedOutput(
   streams: readonly Output[] = [process.stdout, process.stderr],
   exit: (code: number) => void = (code) => process.exit(code),
   say: (line: string) => void = (line) => void writeSync(2, line),
-  logger: () => Logger | undefined = () => serverLogger,
+  logger: () => Logger | undefined = serverLogger,
 ): void {
   const now = typeof policy === "function" ? policy : () => policy;
   for (const [i, stream] of streams.entries()) {
@@ -68,14 +69,6 @@ export function onClosedOutput(
       exit(EXIT.failure);
     });
   }
-}
-
-/** The running server's logger, once `serve` or `worker` has made it from its config or flags. */
-let serverLogger: Logger | undefined;
-
-/** Where a server says from now on that its output failed (`onClosedOutput`): its one logger. */
-export function logClosedOutputTo(logger: Logger): void {
-  serverLogger = logger;
 }
 
 /** What a closed output does to the process (`onClosedOutput`). */

@@ -8,10 +8,10 @@ import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { toConnectUrl } from "../workers/worker/connect-url.ts";
 import { toUpstreamBase } from "../workers/worker/upstream-base.ts";
 import type { runWorker } from "../workers/worker/worker-client.ts";
-import { logClosedOutputTo } from "./closed-output.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
 import { type LogFlags, logOptionsOf, withLogOptions } from "./log-options.ts";
+import { adoptServerLogger } from "./server-logger.ts";
 import { VERSION } from "./version.ts";
 
 interface WorkerOptions extends LogFlags {
@@ -115,7 +115,7 @@ export function registerWorker(program: Command): void {
         .map((m) => m.trim())
         .filter(Boolean);
       const logger = createLogger(logOptionsOf(options));
-      logClosedOutputTo(logger);
+      adoptServerLogger(logger);
       const tracing = await startTracing("mindgw-worker", logger);
       // runWorker handles SIGTERM and SIGINT while it runs and removes its handlers when it
       // returns; a signal after that (a supervisor repeating itself while the process exits,

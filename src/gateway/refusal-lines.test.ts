@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import WebSocket from "ws";
 import { parseConfig } from "../config/load-config.ts";
 import { createLogger, LOG_FORMATS, type LogFormat } from "../log/logger.ts";
 import { waitForValue } from "../testing/wait-for.ts";
@@ -176,6 +177,20 @@ function describeFormat(format: LogFormat) {
         status: 426,
         send: () => call("/workers/connect", SECRETS.workerToken),
       },
+      {
+        name: "Responses WebSocket upgrade, unknown key",
+        status: 401,
+        send: () =>
+          fetch(`http://127.0.0.1:${port}/v1/responses`, {
+            headers: {
+              authorization: `Bearer ${SECRETS.unknownKey}`,
+              upgrade: "websocket",
+              connection: "Upgrade",
+              "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+              "sec-websocket-version": "13",
+            },
+          }),
+      },
       { name: "admin 401", status: 401, send: () => call("/admin/api/keys", SECRETS.adminBad) },
       { name: "admin 403", status: 403, send: () => call("/admin/api/keys", keys.limited) },
     ];
@@ -203,6 +218,28 @@ function describeFormat(format: LogFormat) {
         expect(fields.status).toBe(String(answer.status));
         expect(String(fields.reason ?? "").length).toBeGreaterThan(0);
       });
+
+    test("a Responses WebSocket message refused before it became a turn (not JSON): a warn access line of its own, front door responses, with its reason", async () => {
+      const before = written.length;
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      const refusal = await new Promise<string>((resolve, reject) => {
+        socket.on("open", () => socket.send("not json at all"));
+        socket.on("message", (data) => resolve(String(data)));
+        socket.on("error", reject);
+      });
+      socket.close();
+      expect(JSON.parse(refusal)).toMatchObject({ type: "error", status: 400 });
+      const line = await waitForValue("the refused message's access line", () =>
+        written
+          .slice(before)
+          .map((text) => lineFields(format, text))
+          .find((fields) => fields.front_door === "responses" && fields.status === "400"),
+      );
+      expect(line).toMatchObject({ level: "warn", msg: "request", request_id: expect.any(String) });
+      expect(String(line.reason ?? "").length).toBeGreaterThan(0);
+    });
 
     test("no line holds a credential sent, a key made, or the admin key", () => {
       const all = written.join("");

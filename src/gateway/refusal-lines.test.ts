@@ -69,6 +69,7 @@ function describeFormat(format: LogFormat) {
             { name: "m", routes: [{ provider: "demo", model: "m" }] },
             { name: "other", routes: [{ provider: "demo", model: "other" }] },
           ],
+          tenants: [{ name: "team", rpm: 1 }, { name: "other" }],
           prices: { m: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
         }),
         logger: createLogger({ format, level: "info", write: (line) => written.push(line) }),
@@ -77,14 +78,16 @@ function describeFormat(format: LogFormat) {
       port = gateway.listen("127.0.0.1", 0).port;
       keys.limited = (await created({ name: "limited", models: ["m"], rpm: 1 })).key;
       keys.budget = (await created({ name: "budget", budget_usd: 0.000001 })).key;
+      keys.team = (await created({ name: "member", tenant: "team" })).key;
       const revoked = await created({ name: "revoked" });
       keys.revoked = revoked.key;
       expect((await post(`/admin/api/keys/${revoked.id}/revoke`, adminKey, {})).status).toBe(200);
       // The budget key spends past its budget on its first request.
       expect((await post("/v1/chat/completions", keys.budget, chat())).status).toBe(200);
     });
+    let stopping: Promise<void> | undefined;
     afterAll(async () => {
-      await gateway.stop();
+      await (stopping ?? gateway.stop());
     });
 
     const refusals: Refusal[] = [
@@ -156,6 +159,19 @@ function describeFormat(format: LogFormat) {
         name: "429 budget exhausted",
         status: 429,
         send: () => post("/v1/chat/completions", keys.budget, chat()),
+      },
+      {
+        name: "429 tenant rpm",
+        status: 429,
+        send: async () => {
+          await post("/v1/chat/completions", keys.team, chat());
+          return post("/v1/chat/completions", keys.team, chat());
+        },
+      },
+      {
+        name: "403 a tenant's key naming another tenant",
+        status: 403,
+        send: () => call("/admin/api/audit?tenant=other", keys.team),
       },
       {
         name: "worker connect, bad token",
@@ -238,6 +254,25 @@ function describeFormat(format: LogFormat) {
           .find((fields) => fields.front_door === "responses" && fields.status === "400"),
       );
       expect(line).toMatchObject({ level: "warn", msg: "request", request_id: expect.any(String) });
+      expect(String(line.reason ?? "").length).toBeGreaterThan(0);
+    });
+
+    // Last: the gateway stops here.
+    test("503 while draining: one error access line with the request id and the reason", async () => {
+      stopping = gateway.stop();
+      await waitForValue("the drain to begin", async () => {
+        const ready = await call("/readyz", undefined);
+        await ready.body?.cancel();
+        return ready.status === 503 || undefined;
+      });
+      const answer = await post("/v1/chat/completions", adminKey, chat());
+      await answer.body?.cancel();
+      expect(answer.status).toBe(503);
+      const id = answer.headers.get("x-request-id") ?? "";
+      const line = await waitForValue("the drain refusal's access line", () =>
+        written.map((text) => lineFields(format, text)).find((fields) => fields.request_id === id),
+      );
+      expect(line).toMatchObject({ level: "error", msg: "request", status: "503" });
       expect(String(line.reason ?? "").length).toBeGreaterThan(0);
     });
 

@@ -21,6 +21,7 @@ const SECRETS = {
   unknownKey: `mgw_${"SECRETunknownKEY".repeat(3)}`,
   workerToken: `mgw_${"SECRETworkerTOKEN".repeat(3)}`,
   adminBad: `mgw_${"SECRETadminBAD".repeat(3)}`,
+  cookie: "SECRETsessionCOOKIE0123456789abcdef",
   jwtLike: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTRUNSRVRqd3QifQ.SECRETjwtSIGNATURExxxxxxxxxxxxxxxx",
 };
 
@@ -206,6 +207,17 @@ function describeFormat(format: LogFormat) {
               "sec-websocket-version": "13",
             },
           }),
+      },
+      {
+        name: "web UI sign-in, unknown key",
+        status: 401,
+        send: () => call("/admin/auth/login", SECRETS.adminBad, { method: "POST" }),
+      },
+      {
+        name: "web UI call, forged session cookie",
+        status: 401,
+        send: () =>
+          call("/admin/api/keys", undefined, { headers: { cookie: `mindgw_session=${SECRETS.cookie}` } }),
       },
       { name: "admin 401", status: 401, send: () => call("/admin/api/keys", SECRETS.adminBad) },
       { name: "admin 403", status: 403, send: () => call("/admin/api/keys", keys.limited) },

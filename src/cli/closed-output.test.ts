@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { auditRecord } from "../audit/testing/audit-record.ts";
+import { createLogger } from "../log/logger.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { onClosedOutput } from "./closed-output.ts";
@@ -55,6 +56,31 @@ test("any other write error (a full disk) ends a command with 1, said in one lin
   server.stdout.emit("error", failure("ENOSPC"));
   expect(server.exits).toEqual([]);
   expect(server.said).toEqual(["mindgw: cannot write the output: ENOSPC: write; serving on without it\n"]);
+});
+
+test("a server whose logger is made says it through the logger, in its format and at warn, once a stream", () => {
+  const stdout = new EventEmitter();
+  const stderr = new EventEmitter();
+  const said: string[] = [];
+  const logged: string[] = [];
+  const logger = createLogger({ format: "json", write: (line) => logged.push(line) });
+  onClosedOutput(
+    "ignore",
+    [stdout, stderr],
+    () => {},
+    (line) => said.push(line),
+    () => logger,
+  );
+  stdout.emit("error", failure("ENOSPC"));
+  stdout.emit("error", failure("ENOSPC"));
+  expect(said).toEqual([]);
+  expect(logged.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+    {
+      time: expect.any(String),
+      level: "warn",
+      msg: "cannot write the output: ENOSPC: write; serving on without it",
+    },
+  ]);
 });
 
 test("a policy given as a function is asked at each failure: what the command chose by then", () => {
@@ -137,8 +163,9 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-test("serve with stdout into a full disk (> /dev/full) serves on: one line on stderr, no stack trace, no spin", async () => {
+test("serve with stdout into a full disk (> /dev/full) serves on: one line on stderr, in the log's format, no stack trace, no spin", async () => {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-serve-full-"));
+  writeFileSync(join(dir, "gw.yaml"), "log: { format: json }\n");
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(MINDGW|OTEL)_/.test(name)),
   );
@@ -151,6 +178,8 @@ test("serve with stdout into a full disk (> /dev/full) serves on: one line on st
       process.execPath,
       MAIN,
       "serve",
+      "-c",
+      "gw.yaml",
       "--host",
       "127.0.0.1",
       "--port",
@@ -184,11 +213,17 @@ test("serve with stdout into a full disk (> /dev/full) serves on: one line on st
     expect(served).toBeGreaterThan(10);
     expect(cpuMs / wallMs).toBeLessThan(0.8);
     expect(gateway.exitCode).toBeNull();
+    // Every line is the log's own (log.format: json), the failure among them, once.
     const lines = err
       .split("\n")
-      .filter((line) => !/^\d{4}-\d\d-\d\dT\S+ (info|warn|error) /.test(line) && line !== "");
-    expect(lines).toEqual([
-      "mindgw: cannot write the output: ENOSPC: no space left on device, write; serving on without it",
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { time: string; level: string; msg: string });
+    expect(lines.filter((line) => line.msg.includes("serving on without it"))).toEqual([
+      {
+        time: expect.any(String),
+        level: "warn",
+        msg: "cannot write the output: ENOSPC: no space left on device, write; serving on without it",
+      },
     ]);
   } finally {
     gateway.kill();

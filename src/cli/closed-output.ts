@@ -1,5 +1,7 @@
 import { writeSync } from "node:fs";
+import type { Logger } from "../log/logger.ts";
 import { EXIT } from "./exit-code.ts";
+import { serverLogger } from "./server-logger.ts";
 
 /** Where a command writes: stdout and stderr, or a test's stand-in. */
 interface Output {
@@ -17,7 +19,9 @@ interface Output {
  * - `"ignore"`: a server (`serve`, `worker`) keeps serving; its output is a banner, not its work.
  * Any other write error (a full disk): `"end"` says so in one line and ends with 1, the output being
  * incomplete; `"ignore"` says so in one line, once a stream, and serves on: a gateway must not stop
- * for its log sink (thrown, it was a stack trace in the log at each failed stream). `streams`:
+ * for its log sink (thrown, it was a stack trace in the log at each failed stream). A server says
+ * it through its logger once it has one (server-logger.ts: in `log.format` and at warn, where a
+ * plain line broke a JSON log); before it, as a plain line on stderr. `streams`:
  * stdout first. `policy` may be a function, asked at each failure: the
  * CLI holds one from the start, for what runs no command (`--help`, `--version`, a usage error),
  * and the command it runs chooses (run-cli.ts).
@@ -27,6 +31,7 @@ export function onClosedOutput(
   streams: readonly Output[] = [process.stdout, process.stderr],
   exit: (code: number) => void = (code) => process.exit(code),
   say: (line: string) => void = (line) => void writeSync(2, line),
+  logger: () => Logger | undefined = serverLogger,
 ): void {
   const now = typeof policy === "function" ? policy : () => policy;
   for (const [i, stream] of streams.entries()) {
@@ -43,8 +48,15 @@ export function onClosedOutput(
     };
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (now() === "ignore") {
-        if (error.code !== "EPIPE")
-          sayOnce(`mindgw: cannot write ${what}: ${error.message}; serving on without it\n`);
+        if (error.code === "EPIPE") return;
+        const why = `cannot write ${what}: ${error.message}; serving on without it`;
+        const log = logger();
+        if (!log) sayOnce(`mindgw: ${why}\n`);
+        else if (!said) {
+          said = true;
+          // A failed stderr fails this line too: its own error is heard here, and said is set.
+          log.warn(why);
+        }
         return;
       }
       if (error.code === "EPIPE") {

@@ -6,6 +6,7 @@ import { printable } from "../core/printable.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
 import { type ClosedOutputPolicy, onClosedOutput } from "./closed-output.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
+import { serverLogger } from "./server-logger.ts";
 import { VERSION } from "./version.ts";
 
 /** Commands that keep running for their work, not their output (closed-output.ts). */
@@ -82,17 +83,27 @@ function exitCodeFor(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof GatewayCallError) {
-    process.stderr.write(`mindgw: ${error.message}\n`);
+    say(error.message);
     return error.exitCode;
   }
   if (error instanceof GatewayError && error.status < 500) {
-    process.stderr.write(`mindgw: ${error.message}\n`);
+    say(error.message);
     return EXIT.usage;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`mindgw: ${error.message}\n`);
+    say(error.message);
     return EXIT.usage;
   }
-  process.stderr.write(`mindgw: ${messageOf(error)}\n`);
+  say(messageOf(error));
   return EXIT.failure;
+}
+
+/**
+ * Why a command ended: a server's (`serve`, `worker`) once its logger is made (a port in use) as
+ * an error line of its log, in its format; else one plain line on stderr.
+ */
+function say(why: string): void {
+  const logger = serverLogger();
+  if (logger) logger.error(why);
+  else process.stderr.write(`mindgw: ${why}\n`);
 }

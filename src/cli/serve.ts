@@ -14,6 +14,7 @@ import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { resolveConfigSource } from "./resolve-config.ts";
 import { serveAddress } from "./serve-address.ts";
 import { type StopSignal, serveSignals } from "./serve-signals.ts";
+import { adoptServerLogger } from "./server-logger.ts";
 import { showOnce } from "./show-once.ts";
 import { traceFlushTime } from "./trace-flush-time.ts";
 
@@ -45,6 +46,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const { host, port } = serveAddress(options, config.server);
   const logger = createLogger(config.log);
   signals.logTo(logger);
+  adoptServerLogger(logger);
   if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, async () => {});
   // Before the database is opened: a second gateway on the file refuses before it prunes or writes
   // anything. Held until the gateway has stopped; a process that dies holding it (kill -9) lets go.

@@ -11,6 +11,7 @@ import type { runWorker } from "../workers/worker/worker-client.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
 import { type LogFlags, logOptionsOf, withLogOptions } from "./log-options.ts";
+import { adoptServerLogger } from "./server-logger.ts";
 import { VERSION } from "./version.ts";
 
 interface WorkerOptions extends LogFlags {
@@ -114,6 +115,7 @@ export function registerWorker(program: Command): void {
         .map((m) => m.trim())
         .filter(Boolean);
       const logger = createLogger(logOptionsOf(options));
+      adoptServerLogger(logger);
       const tracing = await startTracing("mindgw-worker", logger);
       // runWorker handles SIGTERM and SIGINT while it runs and removes its handlers when it
       // returns; a signal after that (a supervisor repeating itself while the process exits,

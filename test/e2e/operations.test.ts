@@ -92,7 +92,8 @@ describe("a store that cannot be created", () => {
       const result = await runMindgw(args, { via, cwd: dir.path });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(
-        `mindgw: storage.path: cannot create or open ${etc}/data/mindgw.db: EACCES`,
+        // Said once the config is read: an error line in the log's format (text by default).
+        ` error storage.path: cannot create or open ${etc}/data/mindgw.db: EACCES`,
       );
       expect(result.stdout).not.toContain("serving on");
     } finally {

@@ -5,6 +5,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import OpenAI from "openai";
 import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { startOidcIssuer } from "./harness/oidc-issuer.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -18,6 +19,10 @@ setDefaultTimeout(60_000);
 // key hash is in its output or in any table but the key store's own.
 
 const ISSUER = "https://idp.test";
+/** Single sign-on's client: its secret goes to the issuer's token endpoint, never to a line. */
+const OIDC_CLIENT = { id: "mindgw", secret: `oidc-${crypto.randomUUID()}` };
+/** Where the issuer sends the browser back; the test takes the query to the gateway itself. */
+const CALLBACK = "http://localhost/admin/auth/callback";
 const AUDIENCE = "mindgw";
 const DB_FILES = ["mindgw.db", "mindgw.db-wal", "mindgw.db-shm"];
 const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
@@ -25,6 +30,8 @@ const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).dig
 const dir = tempDir();
 let gw: GatewayProcess;
 let jwks: ReturnType<typeof Bun.serve>;
+/** The web UI sessions' cookies single sign-on opened (also in `secrets`). */
+const sessionCookies = new Set<string>();
 /** Every raw credential sent during the run, valid or not. */
 const secrets = new Set<string>();
 /** Database bytes read while the gateway ran, per file (the WAL is truncated on stop). */
@@ -87,6 +94,8 @@ const fx = gatewayFixture({
     const pair = await generateKeyPair("RS256");
     privateKey = pair.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256" };
+    const issuer = await startOidcIssuer(OIDC_CLIENT);
+    defer(() => issuer.stop());
     jwks = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ keys: [jwk] }) });
     defer(() => jwks.stop(true));
     return fakeRoutesConfig(fake.url, ["m1", "m2"], {
@@ -100,6 +109,15 @@ const fx = gatewayFixture({
         },
       },
       prices: { m1: { input_per_mtok: 1, output_per_mtok: 2 } },
+      admin_ui: {
+        oidc: {
+          issuer: issuer.url,
+          client_id: OIDC_CLIENT.id,
+          client_secret: OIDC_CLIENT.secret,
+          redirect_url: CALLBACK,
+          allowed_users: ["ops@example.com"],
+        },
+      },
     });
   },
 });
@@ -177,6 +195,42 @@ beforeAll(async () => {
       expect(await res.text()).not.toContain(token);
     }
 
+    // Single sign-on, by hand as a browser does it: a sign-in that opens a session, and a callback
+    // whose code the issuer refuses. Its client secret, codes and cookies are credentials too.
+    secrets.add(OIDC_CLIENT.secret);
+    for (const outcome of ["signed in", "refused"] as const) {
+      const start = await fetch(`${gw.url}/admin/auth/oidc`, { redirect: "manual" });
+      const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";
+      const approved = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
+      const back = new URL(approved.headers.get("location") ?? "");
+      expect(`${back.origin}${back.pathname}`).toBe(CALLBACK);
+      const code = back.searchParams.get("code") ?? "";
+      if (outcome === "refused") back.searchParams.set("code", `${code}-forged`);
+      const callback = await fetch(`${gw.url}/admin/auth/callback${back.search}`, {
+        headers: { cookie: `mindgw_oidc=${pending}` },
+        redirect: "manual",
+      });
+      requestsSent += 2;
+      const session = /mindgw_session=([^;]+)/.exec(callback.headers.getSetCookie().join("\n"))?.[1];
+      expect({ outcome, session: session !== undefined }).toEqual({
+        outcome,
+        session: outcome === "signed in",
+      });
+      for (const secret of [pending, code, back.searchParams.get("code") ?? "", session ?? ""])
+        if (secret.length >= 8) secrets.add(secret);
+      if (session) {
+        sessionCookies.add(session);
+        // The page's first question: whether its cookie names a session (it does).
+        const check = await fetch(`${gw.url}/admin/auth/session`, {
+          headers: { cookie: `mindgw_session=${session}` },
+        });
+        expect(check.status).toBe(200);
+        const { csrf } = (await check.json()) as { csrf?: string };
+        expect(typeof csrf).toBe("string");
+        requestsSent++;
+      }
+    }
+
     await waitFor(
       "the audit log to hold the run",
       async () => {
@@ -246,7 +300,7 @@ describe("after the run", () => {
     }
   });
 
-  test("key hashes live only in the key store's own table", () => {
+  test("key hashes live only in the key store's own table (a web UI session's, in the sessions' own)", () => {
     const db = new Database(`${dir.path}/mindgw.db`, { readonly: true });
     try {
       const tables = db
@@ -254,9 +308,12 @@ describe("after the run", () => {
         .all()
         .map((t) => t.name);
       expect(tables).toContain("audit_log");
-      const hashes = [...secrets].map(sha256);
       for (const table of tables.filter((t) => t !== "api_keys")) {
         const dump = JSON.stringify(db.query(`SELECT * FROM "${table}"`).all());
+        // A session is stored as its cookie's hash, there alone (docs/SECURITY.md).
+        const hashes = [...secrets]
+          .filter((secret) => !(table === "admin_sessions" && sessionCookies.has(secret)))
+          .map(sha256);
         for (const hash of hashes)
           expect({ table, found: dump.includes(hash) }).toEqual({ table, found: false });
         for (const secret of secrets)

@@ -6,8 +6,9 @@ import { type OidcIssuer, startOidcIssuer } from "../../../test/e2e/harness/oidc
 import type { ConfigSource } from "../../config/config-source.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
-import { silentLogger } from "../../log/logger.ts";
+import { createLogger } from "../../log/logger.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { waitForValue } from "../../testing/wait-for.ts";
 import { SIGN_IN_STEPS_PER_MINUTE } from "./sign-in-limit.ts";
 
 // Single sign-on's two steps carry no credential, and a callback with a sign-in pending (its
@@ -17,6 +18,7 @@ const CLIENT = { id: "mindgw", secret: "oidc-s3cret" };
 const dir = mkdtempSync(join(tmpdir(), "mindgw-sso-limit-"));
 let issuer: OidcIssuer;
 let gateway: Gateway;
+const written: string[] = [];
 
 beforeAll(async () => {
   issuer = await startOidcIssuer(CLIENT);
@@ -39,7 +41,7 @@ beforeAll(async () => {
   gateway = await createGateway({
     configSource: source,
     storage: openSqliteStorage(join(dir, "gw.db")),
-    logger: silentLogger,
+    logger: createLogger({ format: "json", write: (line) => written.push(line) }),
   });
 });
 afterAll(async () => {
@@ -77,7 +79,18 @@ test("a flood of callbacks from one address is refused 429 with Retry-After past
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(60);
   expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
-  expect(refused.headers.get("x-request-id")).toBeTruthy();
+  const id = refused.headers.get("x-request-id") ?? "";
+  expect(id).toBeTruthy();
+  // Logged as every refusal is: its access line, at warn, with the request id and the reason.
+  const line = await waitForValue(`the access line of ${id}`, () =>
+    written.map((text) => JSON.parse(text) as Record<string, unknown>).find((l) => l.request_id === id),
+  );
+  expect(line).toMatchObject({ level: "warn", msg: "request", status: 429, error: "rate_limited" });
+  expect(String(line?.reason)).toContain("sign-in");
+  // Nor the client's secret, nor a code the callbacks carried.
+  const all = written.join("");
+  expect(all).not.toContain(CLIENT.secret);
+  expect(all).not.toContain("bogus-");
   // The start is refused too; another address signs in as before.
   expect((await from(flooder, "/admin/auth/oidc")).status).toBe(429);
   expect((await from("198.51.100.2", "/admin/auth/oidc")).status).toBe(302);

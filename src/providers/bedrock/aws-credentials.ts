@@ -1,3 +1,4 @@
+import { holdCredentials } from "../../core/credentials.ts";
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import { withToken } from "./aws-credential-fetch.ts";
 import { givesCredentials, type ProfileContext, profileCredentials } from "./aws-profile-credentials.ts";
@@ -81,11 +82,19 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       return profileCredentials(name, files, context);
     };
   }
-  return new CachedCredential({
-    fetch: fetchCredentials,
+  const holder = {};
+  const fetchAndHold = async () => {
+    const got = await fetchCredentials();
+    holdCredentials(holder, secretsOf(got.value));
+    return got;
+  };
+  const credential = new CachedCredential({
+    fetch: fetchAndHold,
     ...(options.now ? { now: options.now } : {}),
     refreshFailed: options.refreshFailed,
   });
+  unheldWhenGone.register(credential, holder);
+  return credential;
 }
 
 /** The steps after the default profile, chosen by the environment. */
@@ -103,3 +112,17 @@ function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCrede
     return () => containerCredentials(provider, env, context.fetch);
   return context.instanceMetadata;
 }
+
+/**
+ * The secret and the session token a source gave, taken out of what the gateway tells and writes
+ * from the moment they are fetched, as config's keys are (configured-credentials.ts): keys from
+ * the environment, a shared file's profile (its keys, its role, its `credential_process`), STS,
+ * the container endpoint or instance metadata are named nowhere in config,
+ * neither has a known shape, and an AWS refusal may quote its signing material (a signature
+ * mismatch's canonical request names `x-amz-security-token`). Each fetch replaces the last's.
+ */
+const secretsOf = (keys: AwsCredentials): string[] =>
+  keys.sessionToken ? [keys.secretAccessKey, keys.sessionToken] : [keys.secretAccessKey];
+
+/** A source gone (its provider replaced by a reload and collected) lets go of what it held. */
+const unheldWhenGone = new FinalizationRegistry<object>((holder) => holdCredentials(holder, []));

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { errorText } from "../../audit/redact-body.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
 import { awsCredentialSource } from "./aws-credentials.ts";
@@ -205,6 +206,23 @@ describe("EC2 instance metadata, the chain's last step", () => {
     );
     expect(absent.message).toBe(
       "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
+    );
+  });
+
+  test("the keys it gives are never written down: an error quoting them (a signature refusal's canonical request names the session token) reads [redacted] in every log line", async () => {
+    const secret = "imdsSECRETaccessKEY0123456789";
+    const token = "imdsSESSIONtoken0123456789";
+    imds.keys = {
+      Code: "Success",
+      AccessKeyId: "ASIAEC2ROLE",
+      SecretAccessKey: secret,
+      Token: token,
+      Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+    expect((await source(onEc2).get()).secretAccessKey).toBe(secret);
+    const quoted = `The request signature we calculated does not match: x-amz-security-token ${token}; key ${secret}`;
+    expect(errorText(quoted, true)).toBe(
+      "The request signature we calculated does not match: x-amz-security-token [redacted]; key [redacted]",
     );
   });
 

@@ -2,6 +2,8 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { errorText } from "../../audit/redact-body.ts";
+import { describeError } from "../../core/describe-error.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
 import { createGoogleProvider, vertexEndpoint } from "./gemini-provider.ts";
@@ -317,4 +319,24 @@ describe("an external_account ADC file (workload identity federation)", () => {
     );
     expect(seen).toEqual([]);
   });
+});
+
+test("an STS refusal quoting the subject token, an opaque one of no known shape, never puts it in a log line: the access line's detail, the route's and the refresh's warnings", async () => {
+  const opaque = join(dir, "opaque-token");
+  const token = "opaqueSUBJECTtoken0123456789";
+  writeFileSync(opaque, token);
+  stsAnswer = () =>
+    Response.json(
+      { error: "invalid_grant", error_description: `The subject token ${token} is invalid` },
+      { status: 400 },
+    );
+  const provider = vertexOn({
+    GOOGLE_APPLICATION_CREDENTIALS: adcFile("opaque.json", { credential_source: { file: opaque } }),
+  });
+  const error = await failure(provider.call(chat()));
+  expect(error.detail).toContain("The subject token");
+  // What the access line (its reason and detail) and every logged error (describeError) write.
+  expect(errorText(error.detail ?? "", true)).toBe("The subject token [redacted] is invalid");
+  expect(describeError(error)).not.toContain(token);
+  expect(errorText(error.message, true)).not.toContain(token);
 });

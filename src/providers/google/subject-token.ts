@@ -1,3 +1,4 @@
+import { holdCredentials } from "../../core/credentials.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText } from "../credentials/fetch-token.ts";
 import type { CredentialSource } from "./external-account.ts";
@@ -39,9 +40,32 @@ export async function subjectToken(
   }
   const field = source.format?.subject_token_field_name;
   const token = source.format?.type === "json" && field ? fieldOf(text, field) : text;
-  if (token) return token;
+  if (token) {
+    holdSubjectToken(source, token);
+    return token;
+  }
   const inField = source.format?.type === "json" ? ` in its '${field}' field` : "";
   throw credentialFailure(provider, `${where} ${source.url ? "sent" : "holds"} no subject token${inField}`);
+}
+
+/** By credential_source (its file or URL), a holder for core/credentials.ts and the token it holds. */
+const held = new Map<string, { readonly holder: object; token: string }>();
+
+/**
+ * The subject token, taken out of what the gateway tells and writes from the moment it is read, as
+ * a credentials file's secrets are (vertex-token.ts): an STS or IdP refusal may quote it, and one
+ * of no known shape (an opaque OIDC token, a SAML assertion) would otherwise reach the access
+ * line's `detail` and the refresh's warning. Each source's token replaces its last (a projected
+ * token rotates); held anew only when it changed, the search being rebuilt on each.
+ */
+function holdSubjectToken(source: CredentialSource, token: string): void {
+  const key = source.url ?? source.file ?? "";
+  let entry = held.get(key);
+  if (entry?.token === token) return;
+  entry ??= { holder: {}, token };
+  entry.token = token;
+  held.set(key, entry);
+  holdCredentials(entry.holder, [token]);
 }
 
 const fieldOf = (text: string, field: string): string | undefined => {

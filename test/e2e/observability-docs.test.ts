@@ -370,7 +370,7 @@ describe("docs: OpenAPI with apps mounted, workers and /metrics off", () => {
       });
   });
 
-  test("every listed operation answers a suitable request, and not with a 404: each succeeds", async () => {
+  test("every listed operation answers a suitable request, and not with a 404: each succeeds, or answers as documented", async () => {
     // The ids the paths name: a model the config routes, a stored response, two keys.
     const stored = await fetch(`${apps.url}/openai/v1/responses`, {
       method: "POST",
@@ -402,7 +402,7 @@ describe("docs: OpenAPI with apps mounted, workers and /metrics off", () => {
         Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
       )
       .sort((a, b) => Number(a.method === "delete") - Number(b.method === "delete"));
-    const answered: { operation: string; status: number }[] = [];
+    const answered: { operation: string; status: number; refusalOnly: boolean; documented: string[] }[] = [];
     for (const { path, method, operation } of operations) {
       const url = apps.url + path.replace(/\{id\}/g, encodeURIComponent(idOf(path)));
       const headers = operation.security?.length === 0 ? {} : auth();
@@ -419,12 +419,28 @@ describe("docs: OpenAPI with apps mounted, workers and /metrics off", () => {
         status = res.status;
         await res.body?.cancel();
       }
-      answered.push({ operation: `${method.toUpperCase()} ${path}`, status });
+      // An operation the document lists with no success (OpenAI's that the gateway names and does
+      // not do: cancelling a background response, counting input tokens) answers one of its own.
+      const documented = Object.keys(operation.responses ?? {});
+      const refusalOnly = !documented.some((code) => code.startsWith("2"));
+      answered.push({ operation: `${method.toUpperCase()} ${path}`, status, refusalOnly, documented });
     }
     expect(answered.length).toBeGreaterThan(30);
     // Not a 404, nor any refusal: each succeeds (a WebSocket opens; a refused upgrade that told no
-    // status counts as -1).
-    expect(answered.filter(({ status }) => status !== 101 && (status < 200 || status >= 300))).toEqual([]);
+    // status counts as -1), or answers as documented where the document lists no success.
+    const succeeded = ({ status }: { status: number }) => status === 101 || (status >= 200 && status < 300);
+    expect(
+      answered
+        .filter((answer) =>
+          answer.refusalOnly ? !answer.documented.includes(String(answer.status)) : !succeeded(answer),
+        )
+        .map(({ operation, status }) => ({ operation, status })),
+    ).toEqual([]);
+    // …which is two operations, not a way round the rule.
+    const noSuccess = Object.values(appsDoc.paths)
+      .flatMap((methods) => Object.values(methods))
+      .filter((operation) => !Object.keys(operation.responses ?? {}).some((code) => code.startsWith("2")));
+    expect(noSuccess.length).toBe(2);
   }, 60_000);
 
   test("every path the official SDKs call through the apps is listed", async () => {

@@ -235,6 +235,7 @@ export function KeysPage() {
         </span>
       </div>
       <h2>Tenants</h2>
+      <Failure error={configured.error} />
       {configured.data && configured.data.tenants.length > 0 && (
         <div class="scroll card flush">
           <table class="tenants">

@@ -303,6 +303,31 @@ describe("/admin in a real browser", () => {
     await page.getByRole("button", { name: "Done" }).click();
   }, 60_000);
 
+  test("keys: a tenants report it cannot read is said so, not left out unsaid", async () => {
+    await signedIn();
+    const refused = "the tenants' usage could not be read (a test's refusal)";
+    const unreadable = (url: URL) => url.pathname === "/admin/api/tenants";
+    await page.route(unreadable, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: { message: refused, type: "server_error", code: "storage_unavailable" },
+        }),
+      }),
+    );
+    try {
+      await expectingRefusals(async () => {
+        await page.goto(`${gw.url}/admin/keys`);
+        await page.getByRole("alert").getByText(refused).waitFor();
+      }, /status of 503/);
+      // The keys were read: only the tenants' report failed.
+      await page.locator("table.keys tbody tr").first().waitFor();
+    } finally {
+      await page.unroute(unreadable);
+    }
+  }, 60_000);
+
   test("keys: change a key's limits from its row; the key is held to them at once, and the change is on record", async () => {
     await signedIn();
     const target = { url: gw.url, adminKey };

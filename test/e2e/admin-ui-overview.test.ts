@@ -10,7 +10,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // and what an admin key in a tenant is shown.
 
 const ui = adminUi();
-const { config, chat, signInWithKey, signedIn, shoot } = ui;
+const { config, chat, expectingRefusals, signInWithKey, signedIn, shoot } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let browser: TestBrowser;
@@ -92,6 +92,39 @@ describe("/admin in a real browser", () => {
     } finally {
       await signInWithKey(adminKey);
     }
+  }, 60_000);
+
+  test("overview: a routing table it cannot read is said so, not shown as no routes and no open breaker", async () => {
+    await signedIn();
+    const refused = "the routing table could not be read (a test's refusal)";
+    const unreadable = (url: URL) => url.pathname === "/admin/api/routing";
+    await page.route(unreadable, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({
+          error: { message: refused, type: "server_error", code: "storage_unavailable" },
+        }),
+      }),
+    );
+    try {
+      await expectingRefusals(async () => {
+        await page.goto(`${gw.url}/admin/overview`);
+        await page.getByRole("alert").getByText(refused).waitFor();
+        await page
+          .locator(".tile", { hasText: "Config" })
+          .getByText(/^v\d+$/)
+          .waitFor();
+      }, /status of 503/);
+      expect(await page.getByText("No configured routes.").count()).toBe(0);
+      const breakers = page.locator(".tile", { hasText: "Open breakers" });
+      expect(await breakers.locator(".tile-value").textContent()).toBe("–");
+      expect(await breakers.getAttribute("class")).not.toContain("good");
+    } finally {
+      await page.unroute(unreadable);
+    }
+    await page.goto(`${gw.url}/admin/overview`);
+    await page.locator(".tile", { hasText: "Open breakers" }).getByText(/^0$/).waitFor();
   }, 60_000);
 
   test("overview: one request between quiet buckets is drawn, as a point, on the latency chart", async () => {

@@ -239,5 +239,30 @@ describe("/admin in a real browser", () => {
     expect(callback.headers.get("location")).toBe("/admin/?error=sso_expired");
   }, 60_000);
 
+  // Last: it leaves this address refused single sign-on for the rest of the minute.
+  test("past the sign-in bound, single sign-on's link comes back to the sign-in page saying when to try again", async () => {
+    await gw.writeConfig(config(gw.url, issuer));
+    await waitFor("the OIDC config to be live", async () => {
+      const info = (await (await fetch(`${gw.url}/admin/auth/session`)).json()) as { oidc: boolean };
+      return info.oidc;
+    });
+    await browser.context.clearCookies();
+    await page.goto(`${gw.url}/admin/`);
+    const link = page.getByRole("link", { name: "Sign in with single sign-on" });
+    await link.waitFor();
+    // This address's steps (the tests before counted some): a script's past the bound is the 429.
+    await waitFor("the sign-in bound to be reached", async () => {
+      const step = await fetch(`${gw.url}/admin/auth/oidc`, { redirect: "manual" });
+      return step.status === 429;
+    });
+    await link.click();
+    const said = page
+      .getByRole("alert")
+      .getByText(/^Too many sign-in attempts from this address; try again in \d+ s\.$/);
+    await said.waitFor();
+    expect(new URL(page.url()).searchParams.get("error")).toBe("sso_rate_limited");
+    expect(await page.getByLabel("Admin key").count()).toBe(1);
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

@@ -13,6 +13,7 @@ import { RevokeKey } from "../components/revoke-key.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import { activeNamesakes, revokeNamesakes } from "../key-namesakes.ts";
+import { rotationNote } from "../rotation-note.ts";
 import { type KeyWithSpend, useKeyList } from "../use-key-list.ts";
 
 interface TenantSummary {
@@ -170,15 +171,16 @@ export function KeysPage() {
                         onSubmit={(e) => {
                           e.preventDefault();
                           void act(async () => {
-                            const rotated = await postJson<{ key: string; name: string }>(
-                              `/admin/api/keys/${k.id}/rotate`,
-                              { grace },
-                            );
+                            const rotated = await postJson<{
+                              key: string;
+                              name: string;
+                              previous?: Pick<KeyView, "expires_at">;
+                            }>(`/admin/api/keys/${k.id}/rotate`, { grace });
                             setRotating(null);
                             setIssued({
                               key: rotated.key,
                               name: rotated.name,
-                              note: `rotated; the old key works for ${grace} more`,
+                              note: rotationNote(grace, rotated.previous?.expires_at ?? null),
                             });
                           });
                         }}
@@ -235,6 +237,7 @@ export function KeysPage() {
         </span>
       </div>
       <h2>Tenants</h2>
+      <Failure error={configured.error} />
       {configured.data && configured.data.tenants.length > 0 && (
         <div class="scroll card flush">
           <table class="tenants">

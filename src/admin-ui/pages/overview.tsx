@@ -41,7 +41,8 @@ export function OverviewPage() {
   const errors = s ? sum(s.requests.map((n, i) => n * (s.errorShare[i] ?? 0))) : 0;
   const routes =
     routing.data?.models.flatMap((m) => m.routes.map((r) => ({ ...r, modelName: m.name }))) ?? [];
-  const open = routes.filter((r) => r.health.open);
+  // Unread (not yet answered, or refused), the breakers are not known: never "0 open".
+  const open = routing.data ? routes.filter((r) => r.health.open) : undefined;
   const lastEvent = status.data?.config.lastEvent;
   const config = status.data?.config;
   // Restart-only settings the file changes from start: accepted, in effect only after a restart
@@ -86,7 +87,11 @@ export function OverviewPage() {
             <Tile label="Cost" value={usd(s ? sum(s.costUsd) : 0)} />
           </>
         )}
-        <Tile label="Open breakers" value={String(open.length)} tone={open.length ? "bad" : "good"} />
+        <Tile
+          label="Open breakers"
+          value={open ? String(open.length) : "–"}
+          tone={open === undefined ? undefined : open.length ? "bad" : "good"}
+        />
         <Tile
           label="Config"
           value={`v${config?.version ?? "–"}`}
@@ -155,7 +160,8 @@ export function OverviewPage() {
       <div class="two">
         <div class="card">
           <h2>Routes</h2>
-          {routes.length === 0 ? (
+          <Failure error={routing.error} />
+          {!routing.data ? null : routes.length === 0 ? (
             <p class="muted">No configured routes.</p>
           ) : (
             <div class="scroll">

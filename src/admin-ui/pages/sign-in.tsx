@@ -7,7 +7,7 @@ import { signInErrorMessage } from "./sign-in-errors.ts";
 export function SignIn({ oidc, onSignedIn }: { oidc: boolean; onSignedIn: (info: SessionInfo) => void }) {
   const [key, setKey] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(signInErrorMessage(new URLSearchParams(location.search).get("error")));
+  const [error, setError] = useState(signInErrorMessage(new URLSearchParams(location.search)));
 
   const submit = async (event: Event) => {
     event.preventDefault();

@@ -36,7 +36,13 @@ export class SignInLimit {
 
   /** Counts one step from `address`; throws the 429 when its minute has had `most` already. */
   step(address: string | null): void {
-    if (address === null) return;
+    const wait = this.take(address);
+    if (wait !== undefined) throw this.refusal(wait);
+  }
+
+  /** Counts one step from `address`; past the bound, counts nothing and answers the seconds to wait. */
+  take(address: string | null): number | undefined {
+    if (address === null) return undefined;
     const now = this.now();
     const minute = this.minutes.get(address);
     if (minute === undefined || now - minute.start >= MINUTE_MS) {
@@ -44,19 +50,22 @@ export class SignInLimit {
       this.minutes.delete(address);
       if (this.minutes.size >= this.kept) this.forgetOldest(now);
       this.minutes.set(address, { start: now, steps: 1 });
-      return;
+      return undefined;
     }
-    if (minute.steps >= this.most) {
-      const seconds = Math.max(1, Math.ceil((minute.start + MINUTE_MS - now) / 1000));
-      throw new GatewayError({
-        status: 429,
-        code: "rate_limited",
-        message: `too many sign-in attempts from this address (${this.most} a minute): try again in ${seconds} s`,
-        headers: { "retry-after": String(seconds) },
-        refusedBy: "requests",
-      });
-    }
+    if (minute.steps >= this.most) return Math.max(1, Math.ceil((minute.start + MINUTE_MS - now) / 1000));
     minute.steps++;
+    return undefined;
+  }
+
+  /** The 429 for a step `seconds` before its address's minute ends. */
+  refusal(seconds: number): GatewayError {
+    return new GatewayError({
+      status: 429,
+      code: "rate_limited",
+      message: `too many sign-in attempts from this address (${this.most} a minute): try again in ${seconds} s`,
+      headers: { "retry-after": String(seconds) },
+      refusedBy: "requests",
+    });
   }
 
   /** The minutes ended, else the one that began longest ago: room for one more address. */

@@ -95,3 +95,23 @@ test("a flood of callbacks from one address is refused 429 with Retry-After past
   expect((await from(flooder, "/admin/auth/oidc")).status).toBe(429);
   expect((await from("198.51.100.2", "/admin/auth/oidc")).status).toBe(302);
 });
+
+test("a browser's navigation past the bound goes back to the sign-in page saying when to try again, not to a page of JSON", async () => {
+  const browser = "203.0.113.9";
+  const navigate = { headers: { "sec-fetch-mode": "navigate", accept: "text/html" } };
+  for (let i = 0; i < SIGN_IN_STEPS_PER_MINUTE; i++)
+    expect((await from(browser, "/admin/auth/oidc", navigate)).status).toBe(302);
+  for (const path of ["/admin/auth/oidc", "/admin/auth/callback?code=c&state=s"]) {
+    const refused = await from(browser, path, navigate);
+    expect(refused.status).toBe(302);
+    const location = new URL(refused.headers.get("location") ?? "", "http://localhost");
+    const retryAfter = refused.headers.get("retry-after");
+    expect([location.pathname, location.searchParams.get("error")]).toEqual(["/admin/", "sso_rate_limited"]);
+    expect(location.searchParams.get("retry_after")).toBe(retryAfter);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+    expect(refused.headers.get("x-request-id")).toBeTruthy();
+  }
+  // The provider was not asked for either: a script's step (no navigation) is still the 429.
+  expect((await from(browser, "/admin/auth/oidc")).status).toBe(429);
+});

@@ -34,12 +34,35 @@ const backToSignIn = (headers: Record<string, string>, error: SignInError, ...co
   redirect(headers, `/admin/?error=${error}`, ...cookies);
 
 /**
+ * Counts a step of `clientIp`'s (sign-in-limit.ts); past the bound, before the provider is asked
+ * anything, a 429 with `Retry-After`, or for a browser's navigation (the sign-in page's link, the
+ * provider's redirect back), where a 429's body would be a page of JSON, the way back to the
+ * sign-in page saying when to try again (`sso_rate_limited`, `retry_after` seconds).
+ */
+function counted(
+  deps: AdminUiDeps,
+  request: Request,
+  clientIp: string | null,
+  headers: Record<string, string>,
+): Response | undefined {
+  const wait = deps.signInLimit.take(clientIp);
+  if (wait === undefined) return undefined;
+  if (request.headers.get("sec-fetch-mode") !== "navigate") throw deps.signInLimit.refusal(wait);
+  const retryAfter = String(wait);
+  return redirect(
+    { ...headers, "retry-after": retryAfter },
+    `/admin/?error=sso_rate_limited&retry_after=${retryAfter}`,
+  );
+}
+
+/**
  * Single sign-on's two steps: the redirect to the provider, and its callback. Neither carries a
  * credential, but each goes through the front door as any request does (front door `admin`: an
  * audit row, an access line, `x-request-id`), and every way a sign-in fails is logged with the
  * request's id: `sso_unavailable` when the provider failed, `sso_refused` when it or the gateway
  * refused the user, `sso_expired` when this browser had no such sign-in pending. Both count in
- * one bound per client address (sign-in-limit.ts): a 429 with `Retry-After` past it.
+ * one bound per client address (sign-in-limit.ts): a 429 with `Retry-After` past it, or for a
+ * browser's navigation the way back to the sign-in page saying when to try again.
  */
 export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: WhileEnabled) {
   return new Elysia()
@@ -50,7 +73,8 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
         return deps.guardUnauthenticated(request, clientIp, "admin", "openai", async (call) => {
           const oidc = deps.oidc();
           if (!oidc) throw notFound("single sign-on is not configured (admin_ui.oidc)");
-          deps.signInLimit.step(clientIp);
+          const held = counted(deps, request, clientIp, call.headers);
+          if (held) return held;
           try {
             const started = await oidc.start();
             // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
@@ -79,7 +103,8 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
           const oidc = deps.oidc();
           if (!oidc) throw notFound("single sign-on is not configured (admin_ui.oidc)");
           // Before the cookie is opened: a flood of callbacks costs the provider nothing past it.
-          deps.signInLimit.step(clientIp);
+          const held = counted(deps, request, clientIp, call.headers);
+          if (held) return held;
           const requestId = call.ledger.requestId;
           // The provider sent the browser here at `redirect_url`: when that is https, so is the
           // browser, whether or not a proxy that terminated TLS said so.

@@ -706,6 +706,8 @@ test("an embedder's own strict tsconfig type-checks the library and names every 
   AdminAction, AdminActionPage, AdminActionStore, AdminSessionStore, KeyLimits, KeyPageFilter,
   KeyPosition, ListedModels, ResponseChain, SharedCharge, SpendChanges, StoredAdminAction,
   StoredAdminSession, TenantRules, TenantUsage, KeyStore, SpendStore, ResponseStore,
+  ErrorCode, ForwardRequest, GatewayErrorInit, GatewayEvent, GatewayLimit, LoggerOptions, LogLevel,
+  NativeRequest, Provider, PublishedRecord, RedactBody, WorkerSummary,
 } from ${JSON.stringify(join(root, "src/index.ts"))};
 import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
 export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
@@ -720,9 +722,18 @@ export type Named = [
   Awaited<ReturnType<SpendStore["changedSince"]>> extends SpendChanges ? true : never,
   Awaited<ReturnType<NonNullable<ResponseStore["chain"]>>> extends ResponseChain | null ? true : never,
   Extract<ReturnType<Policy["record"]>, SharedCharge | Promise<SharedCharge>> extends never ? never : true,
+  // What an event sink is handed, a provider's forward and native call take, a GatewayError is built
+  // from, a logger is made from and a body redacted with: a plug-in names them from the package.
+  Extract<GatewayEvent, { type: "request.finished" }>["record"] extends PublishedRecord ? true : never,
+  Extract<GatewayEvent, { type: "worker.lost" }>["worker"] extends WorkerSummary ? true : never,
+  Parameters<NonNullable<Provider["forward"]>>[0] extends ForwardRequest ? true : never,
+  NonNullable<Parameters<Provider["call"]>[0]["native"]> extends NativeRequest ? true : never,
+  GatewayErrorInit extends { code: ErrorCode; refusedBy?: GatewayLimit } ? true : never,
+  LoggerOptions extends { level?: LogLevel } ? true : never,
+  RedactBody extends (body: string, kind: "request" | "response") => string ? true : never,
 ];
 // Given a value: a tuple of \`never\` elements compiles as a type, but no \`true\` is assignable to one.
-export const named: Named = [true, true, true, true];
+export const named: Named = [true, true, true, true, true, true, true, true, true, true, true];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
 // An earlier release's policy that handed a rotated key its predecessor's spend is told at compile

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -692,7 +692,7 @@ test("handle() routes a request whatever its URL's host: a short one, with a por
   }
 });
 
-test("an embedder's own strict tsconfig type-checks the library and names every part's types", async () => {
+test("an embedder's own strict tsconfig type-checks the library, names every part's types, and compiles EMBEDDING.md's code as written", async () => {
   // A project of its own outside the repo, as an app developer sets one up: strict, skipLibCheck,
   // nothing of ours included but what its one file imports.
   const project = join(dir, "consumer");
@@ -746,6 +746,20 @@ export class OlderPolicy implements Policy {
 }
 `,
   );
+  // Every \`\`\`ts block of docs/EMBEDDING.md, as written and in its order (the second serves the
+  // first's gateway), its import of "mindgw" the package; only the parts it leaves to the reader
+  // are declared.
+  const blocks = [
+    ...readFileSync(join(root, "docs/EMBEDDING.md"), "utf8").matchAll(/^```ts\n([\s\S]*?)^```$/gm),
+  ];
+  expect(blocks.length).toBeGreaterThanOrEqual(2);
+  writeFileSync(
+    join(project, "doc-blocks.ts"),
+    `import type { Authenticator, EventSink, Logger, Policy, ProviderFactory, Storage } from "mindgw";
+declare const yamlShapedObject: unknown, auth: Authenticator, storage: Storage, events: EventSink[];
+declare const policy: Policy, providers: ProviderFactory, logger: Logger, pluginTimeoutMs: number;
+${blocks.map((block) => block[1]).join("\n")}`,
+  );
   writeFileSync(
     join(project, "tsconfig.json"),
     JSON.stringify({
@@ -761,8 +775,9 @@ export class OlderPolicy implements Policy {
         noEmit: true,
         allowImportingTsExtensions: true,
         resolveJsonModule: true,
+        paths: { mindgw: [join(root, "src/index.ts")] },
       },
-      files: ["app.ts"],
+      files: ["app.ts", "doc-blocks.ts"],
     }),
   );
   const tsc = Bun.spawn([join(root, "node_modules/.bin/tsc"), "-p", project], {

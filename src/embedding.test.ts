@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -692,7 +692,7 @@ test("handle() routes a request whatever its URL's host: a short one, with a por
   }
 });
 
-test("an embedder's own strict tsconfig type-checks the library and names every part's types", async () => {
+test("an embedder's own strict tsconfig type-checks the library, names every part's types, and compiles EMBEDDING.md's code as written", async () => {
   // A project of its own outside the repo, as an app developer sets one up: strict, skipLibCheck,
   // nothing of ours included but what its one file imports.
   const project = join(dir, "consumer");
@@ -706,6 +706,8 @@ test("an embedder's own strict tsconfig type-checks the library and names every 
   AdminAction, AdminActionPage, AdminActionStore, AdminSessionStore, KeyLimits, KeyPageFilter,
   KeyPosition, ListedModels, ResponseChain, SharedCharge, SpendChanges, StoredAdminAction,
   StoredAdminSession, TenantRules, TenantUsage, KeyStore, SpendStore, ResponseStore,
+  ErrorCode, ForwardRequest, GatewayErrorInit, GatewayEvent, GatewayLimit, LoggerOptions, LogLevel,
+  NativeRequest, Provider, PublishedRecord, RedactBody, WorkerSummary,
 } from ${JSON.stringify(join(root, "src/index.ts"))};
 import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
 export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
@@ -720,9 +722,18 @@ export type Named = [
   Awaited<ReturnType<SpendStore["changedSince"]>> extends SpendChanges ? true : never,
   Awaited<ReturnType<NonNullable<ResponseStore["chain"]>>> extends ResponseChain | null ? true : never,
   Extract<ReturnType<Policy["record"]>, SharedCharge | Promise<SharedCharge>> extends never ? never : true,
+  // What an event sink is handed, a provider's forward and native call take, a GatewayError is built
+  // from, a logger is made from and a body redacted with: a plug-in names them from the package.
+  Extract<GatewayEvent, { type: "request.finished" }>["record"] extends PublishedRecord ? true : never,
+  Extract<GatewayEvent, { type: "worker.lost" }>["worker"] extends WorkerSummary ? true : never,
+  Parameters<NonNullable<Provider["forward"]>>[0] extends ForwardRequest ? true : never,
+  NonNullable<Parameters<Provider["call"]>[0]["native"]> extends NativeRequest ? true : never,
+  GatewayErrorInit extends { code: ErrorCode; refusedBy?: GatewayLimit } ? true : never,
+  LoggerOptions extends { level?: LogLevel } ? true : never,
+  RedactBody extends (body: string, kind: "request" | "response") => string ? true : never,
 ];
 // Given a value: a tuple of \`never\` elements compiles as a type, but no \`true\` is assignable to one.
-export const named: Named = [true, true, true, true];
+export const named: Named = [true, true, true, true, true, true, true, true, true, true, true];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
 // An earlier release's policy that handed a rotated key its predecessor's spend is told at compile
@@ -734,6 +745,20 @@ export class OlderPolicy implements Policy {
   carrySpend(_from: string, _to: string) {}
 }
 `,
+  );
+  // Every \`\`\`ts block of docs/EMBEDDING.md, as written and in its order (the second serves the
+  // first's gateway), its import of "mindgw" the package; only the parts it leaves to the reader
+  // are declared.
+  const blocks = [
+    ...readFileSync(join(root, "docs/EMBEDDING.md"), "utf8").matchAll(/^```ts\n([\s\S]*?)^```$/gm),
+  ];
+  expect(blocks.length).toBeGreaterThanOrEqual(2);
+  writeFileSync(
+    join(project, "doc-blocks.ts"),
+    `import type { Authenticator, EventSink, Logger, Policy, ProviderFactory, Storage } from "mindgw";
+declare const yamlShapedObject: unknown, auth: Authenticator, storage: Storage, events: EventSink[];
+declare const policy: Policy, providers: ProviderFactory, logger: Logger, pluginTimeoutMs: number;
+${blocks.map((block) => block[1]).join("\n")}`,
   );
   writeFileSync(
     join(project, "tsconfig.json"),
@@ -750,8 +775,9 @@ export class OlderPolicy implements Policy {
         noEmit: true,
         allowImportingTsExtensions: true,
         resolveJsonModule: true,
+        paths: { mindgw: [join(root, "src/index.ts")] },
       },
-      files: ["app.ts"],
+      files: ["app.ts", "doc-blocks.ts"],
     }),
   );
   const tsc = Bun.spawn([join(root, "node_modules/.bin/tsc"), "-p", project], {

@@ -9,7 +9,9 @@ export type { AuditPosition } from "./audit/audit-cursor.ts";
 export type { AuditFilter } from "./audit/audit-query-schema.ts";
 export type { AuditRecord } from "./audit/audit-record.ts";
 export type { AuditRowKey } from "./audit/audit-row-key.ts";
-export type { GatewayEvent } from "./audit/gateway-event.ts";
+export type { GatewayEvent, WorkerSummary } from "./audit/gateway-event.ts";
+export type { PublishedRecord } from "./audit/published-record.ts";
+export type { RedactBody } from "./audit/redact-body.ts";
 export type { Authenticator } from "./auth/authenticate.ts";
 export type { Served } from "./auth/limit-pricing.ts";
 export type { ListedModels, Policy, SharedCharge } from "./auth/policy.ts";
@@ -30,7 +32,12 @@ export {
   type ValidSaid,
 } from "./config/watch-config.ts";
 export type { Dialect, JsonObject, Operation } from "./core/dialect.ts";
-export { GatewayError } from "./core/gateway-error.ts";
+export {
+  type ErrorCode,
+  GatewayError,
+  type GatewayErrorInit,
+  type GatewayLimit,
+} from "./core/gateway-error.ts";
 export type { SseEvent } from "./core/sse.ts";
 export type { Usage } from "./core/usage.ts";
 export type { EventSink } from "./events/event-sink.ts";
@@ -39,10 +46,19 @@ export { createWebhookSink, type WebhookSink, webhookSignature } from "./events/
 export { createGateway, type Gateway, type GatewayOptions } from "./gateway/create-gateway.ts";
 export type { RoutedSocket } from "./gateway/gateway-websocket.ts";
 export type { HandleOptions } from "./gateway/handed-request.ts";
-export { createLogger, type LogFields, type Logger, silentLogger } from "./log/logger.ts";
+export {
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  silentLogger,
+} from "./log/logger.ts";
 export { createProvider, type ProviderContext, type ProviderFactory } from "./providers/create-provider.ts";
 export type {
   AttemptTimeouts,
+  ForwardRequest,
+  NativeRequest,
   Provider,
   ProviderCall,
   ProviderReply,

@@ -20,7 +20,7 @@ import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import { OwedEventUsage } from "./owed-event-usage.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { READ_ON } from "./stepped-reads.ts";
-import { cutOff, upstreamErrorIn } from "./stream-end.ts";
+import { cutOff, malformedData, malformedEvent, upstreamErrorIn } from "./stream-end.ts";
 import { TranslatedRelay } from "./translated-relay.ts";
 
 /**
@@ -122,18 +122,24 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, undefined);
     return eventChunks(call, reader, translated.failureEvents, counted);
   }
-  // The caller's own dialect: where it asked for usage itself, it may be owed a chunk of it.
+  // The caller's own dialect: where it asked for usage itself, it may be owed a chunk of it. An
+  // event that is no JSON object fails the stream, as the byte relay's does (stream-end.ts).
   const asked = call.usageAsked;
   const owed = asked && new OwedEventUsage(asked, (upstreamEvents) => call.recordEstimate(upstreamEvents));
+  const { provider } = call;
   const reader = new EventReader(
     source[Symbol.asyncIterator](),
     attempt,
     owed
       ? (event) => {
+          if (malformedData(event.data)) throw malformedEvent(provider);
           owed.saw(event);
           return call.onUsage(event);
         }
-      : (event) => call.onUsage(event),
+      : (event) => {
+          if (malformedData(event.data)) throw malformedEvent(provider);
+          return call.onUsage(event);
+        },
   );
   return eventChunks(call, reader, undefined, counted, owed);
 }

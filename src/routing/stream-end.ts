@@ -57,6 +57,26 @@ export const cutOff = (provider: string): GatewayError =>
 export const malformedEvent = (provider: string): GatewayError =>
   upstreamError(`${upstreamName(provider)} sent a malformed stream event`);
 
+/**
+ * Whether a decoded event's data is malformed as relay-event-checks.ts `malformed` reads one in
+ * bytes: neither empty, the end marker, nor opening with `{` and closing with `}` (spaces aside).
+ * For a provider's own events relayed in their dialect (an embedder's), which fail so as the byte
+ * relay's do; nothing is allocated for a well-formed event.
+ */
+export function malformedData(data: string): boolean {
+  let start = 0;
+  let end = data.length;
+  while (start < end && isSpace(data.charCodeAt(start))) start++;
+  while (end > start && isSpace(data.charCodeAt(end - 1))) end--;
+  if (start === end || (data.charCodeAt(start) === OPEN_BRACE && data.charCodeAt(end - 1) === CLOSE_BRACE))
+    return false;
+  return data.slice(start, end) !== DONE_DATA;
+}
+
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const isSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 13;
+
 /** How each dialect ends a complete stream: OpenAI's `data: [DONE]`, the last event's name otherwise. */
 export const DONE_DATA = "[DONE]";
 export const END_EVENTS: readonly string[] = ["message_stop", ...FINAL_RESPONSE_EVENTS];

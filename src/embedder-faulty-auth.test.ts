@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import {
+  type AuditRecord,
+  type Authenticator,
+  createGateway,
+  type Gateway,
+  type Principal,
+  parseConfig,
+  silentLogger,
+} from "./index.ts";
+import { jwtCaller } from "./testing/jwt-caller.ts";
+import { waitForValue } from "./testing/wait-for.ts";
+
+// An embedder's authenticator that fails in the ways a plug-in can, told by the bearer token: it
+// throws before returning a promise, rejects with no Error, or resolves with no principal or a
+// broken one. Each caller is refused in its own dialect (401, or 500 for a principal the gateway
+// cannot read), with its request id and audit row, and the gateway serves the next caller.
+
+const fails: Record<string, () => Promise<Principal>> = {
+  "throws-at-once": () => {
+    throw new Error("the plug-in broke before its promise");
+  },
+  "rejects-nothing": () => Promise.reject(undefined),
+  "resolves-nothing": () => Promise.resolve(undefined as unknown as Principal),
+  "resolves-garbage": () => Promise.resolve({ name: 7 } as unknown as Principal),
+};
+
+const auth: Authenticator = (headers) => {
+  const token = headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+  return fails[token]?.() ?? Promise.resolve(jwtCaller);
+};
+
+let gateway: Gateway;
+const finished: AuditRecord[] = [];
+beforeAll(async () => {
+  gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: ":memory:" },
+      server: { drain_timeout: "2s" },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "mock", routes: [{ provider: "demo", model: "mock" }] }],
+    }),
+    auth,
+    logger: silentLogger,
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
+  });
+});
+afterAll(() => gateway.stop());
+
+const ask = (path: string, token: string, body: object) =>
+  gateway.handle(
+    new Request(`http://gw${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    }),
+  );
+const rowOf = (response: Response) => {
+  const id = response.headers.get("x-request-id") ?? "";
+  return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
+};
+
+const what: Record<string, string> = {
+  "throws-at-once": "throws before returning its promise",
+  "rejects-nothing": "rejects with no Error",
+  "resolves-nothing": "resolves with no principal",
+  "resolves-garbage": "resolves with a principal of the wrong shape",
+};
+for (const token of Object.keys(fails))
+  test(`an authenticator that ${what[token]}: a refusal in each caller's dialect with its row, and the gateway serves on`, async () => {
+    const openai = await ask("/v1/chat/completions", token, {
+      model: "mock",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect([401, 500]).toContain(openai.status);
+    const openaiBody = (await openai.json()) as { error?: { message?: unknown } };
+    expect(typeof openaiBody.error?.message).toBe("string");
+    expect((await rowOf(openai)).status).toBe(openai.status);
+
+    const anthropic = await ask("/v1/messages", token, {
+      model: "mock",
+      max_tokens: 8,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect([401, 500]).toContain(anthropic.status);
+    const anthropicBody = (await anthropic.json()) as { type?: unknown; error?: { message?: unknown } };
+    expect(anthropicBody.type).toBe("error");
+    expect((await rowOf(anthropic)).status).toBe(anthropic.status);
+
+    const served = await ask("/v1/chat/completions", "good", {
+      model: "mock",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(served.status).toBe(200);
+  });

@@ -7,7 +7,6 @@ import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
-import type { EventReaders } from "../http/admin/event-readers.ts";
 import { shadowRoutes } from "../http/admin/shadow-routes.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import type { createAdminUi } from "../http/admin-ui/admin-ui.ts";
@@ -18,6 +17,7 @@ import type { ShadowRunner } from "../shadow/shadow-runner.ts";
 import { activeKeyCounts } from "../storage/key-counts.ts";
 import { spendTotals } from "../storage/spend-totals.ts";
 import type { Storage } from "../storage/storage.ts";
+import type { CallerHolds } from "../tenants/caller-holds.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import type { ReloadPolicy } from "./apply-reload.ts";
 import type { buildAuth } from "./build-auth.ts";
@@ -55,8 +55,11 @@ export interface AdminRouteParts {
    * `Policy`, which replaces them, so that tenants' spend is read from the audit rows instead.
    */
   readonly spendLedger: boolean;
-  /** The live event streams open on this node, ended by a reload that no longer lets their readers read. */
-  readonly eventReaders: EventReaders;
+  /**
+   * What callers hold open on this node (live event streams, worker connections), ended by a
+   * reload that no longer admits them.
+   */
+  readonly holds: CallerHolds;
 }
 
 /**
@@ -96,7 +99,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       guard,
       audit: parts.audit,
       sessions: auth.sessions,
-      readers: parts.eventReaders,
+      holds: parts.holds,
       eventsSocketIdle: Math.min(255, Math.ceil(parts.config.server.idle_timeout / 1000) + 15),
       workers: (scope) => listWorkers(parts.registry, scope),
       status: adminStatus({

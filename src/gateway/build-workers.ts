@@ -9,6 +9,7 @@ import type { Logger } from "../log/logger.ts";
 import { probeNewlyServed } from "../routing/probe-newly-served.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
+import type { CallerHolds } from "../tenants/caller-holds.ts";
 import type { WorkerIdentity } from "../workers/gateway/admit-worker.ts";
 import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
 import {
@@ -35,6 +36,8 @@ export interface GatewayWorkers {
     guard: WorkerGuard,
     terms: () => WorkerTerms,
     sessions?: KeySessions,
+    /** What callers hold open: a reload that refuses a worker's key (its tenant removed) closes its connection. */
+    holds?: CallerHolds,
   ): ReturnType<typeof workerEndpoint>;
 }
 
@@ -75,7 +78,7 @@ export function workerGuard(
       admit(identity);
       // The row says the connection was opened; the calls it serves are recorded by the callers'.
       guarded.deferEnd()(101);
-      admitted = { identity, requestId: guarded.ledger.requestId };
+      admitted = { identity, principal: guarded.principal, requestId: guarded.ledger.requestId };
       return new Response(null, { status: 204 });
     });
     return admitted ?? refused;
@@ -131,13 +134,14 @@ export function buildWorkers(
       servesModel: (model, tenant) => registry.serves(model, tenant),
       models: (tenant) => registry.models(tenant),
     },
-    endpoint: (guard, terms, sessions) =>
+    endpoint: (guard, terms, sessions, holds) =>
       workerEndpoint({
         registry,
         guard,
         terms,
         log,
         ...(sessions ? { sessions } : {}),
+        ...(holds ? { holds } : {}),
         maxMessageBytes: config.workers.max_message,
       }),
   };

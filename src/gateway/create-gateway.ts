@@ -5,7 +5,6 @@ import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { embedderSinks } from "../events/named-sink.ts";
-import { EventReaders } from "../http/admin/event-readers.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
@@ -18,6 +17,7 @@ import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstr
 import { RouteHealth } from "../routing/route-health.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
+import { CallerHolds } from "../tenants/caller-holds.ts";
 import { removedTenantsWarning } from "../tenants/removed-tenants-warning.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
@@ -219,14 +219,14 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     pluginBounds: plugins.bounds,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
-  const eventReaders = new EventReaders();
+  const holds = new CallerHolds();
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
     adopt: policy.forConfig ? [] : [(next) => policy.reconfigure?.(next)],
     applied: [
       adminUi.configChanged,
-      () => eventReaders.configChanged(runtime.current.bindCaller),
+      () => holds.configChanged(runtime.current.bindCaller),
       (next) => audit.reconfigure(next),
       removedTenantsWarning(config, storage.keys, logger),
       ...(cluster ? [(next: Config, version: number) => cluster.configApplied(next, version)] : []),
@@ -257,7 +257,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
       reload,
       cluster,
       spendLedger: options.policy === undefined,
-      eventReaders,
+      holds,
     },
   });
 

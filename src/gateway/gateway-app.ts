@@ -66,7 +66,14 @@ export function gatewayApp(parts: GatewayAppParts) {
     websocket: workerWebSocketConfig(Math.max(config.workers.max_message, config.server.max_body)),
     plugins: [
       ...(config.workers.enabled
-        ? [workers.endpoint(workerGuard(frontDoor), () => runtime.current.workerTerms, auth.sessions)]
+        ? [
+            workers.endpoint(
+              workerGuard(frontDoor),
+              () => runtime.current.workerTerms,
+              auth.sessions,
+              admin.holds,
+            ),
+          ]
         : []),
       ...(cluster ? [cluster.endpoint(workers.directory)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.

@@ -36,14 +36,22 @@ function bedrock(answer: CloudAnswer, sent: JsonObject[]): FakeProvider {
   return { ...createProvider(config as ProviderConfig, { maxSseLine: 1 << 20, fetch }), calls: [] };
 }
 
-/** Model `m` on Claude through Converse, answering `answer`; `sent` the Converse bodies it was sent. */
-export function routed(answer: CloudAnswer, model = "us.anthropic.claude-sonnet-4-5-v1:0") {
+/**
+ * Model `m` on Claude through Converse, answering `answer`; `sent` the Converse bodies it was sent.
+ * `config`: more of the gateway's config (`translation`).
+ */
+export function routed(
+  answer: CloudAnswer,
+  model = "us.anthropic.claude-sonnet-4-5-v1:0",
+  config: object = {},
+) {
   const sent: JsonObject[] = [];
   const { router } = routerFor(
     {
       providers: [{ name: "br", type: "bedrock", region: "us-east-1" }],
       models: [{ name: "m", routes: [{ provider: "br", model }] }],
       routing: { retries: 0 },
+      ...config,
     },
     [bedrock(answer, sent)],
   );

@@ -36,7 +36,8 @@ export function messagesViaChat(
   const needs = { ...chatUpstreamNeeds(provider), claudeThinking };
   const chat = messagesRequestToChat(body, dropped, needs, callerPaths);
   // Said of the caller's blocks (`messages.0.content.1`), not the chat messages `system` shifted.
-  if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped.through(callerPaths));
+  if (provider.chatTarget)
+    nameUncarried(chat, provider.chatTarget, dropped.through(callerPaths), upstreamModel);
   return {
     operation: "chat",
     body: chat,

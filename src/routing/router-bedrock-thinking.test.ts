@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { CloudAnswer } from "../../test/fake-cloud/cloud-script.ts";
 import type { JsonObject } from "../core/dialect.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import { messagesCall, routed, whole } from "./bedrock-router-kit.ts";
+import type { DispatchRequest } from "./dispatch.ts";
 import { chatRequest } from "./router-test-kit.ts";
 
 // An Anthropic caller's thinking through Converse to Claude: `thinking` in
@@ -77,4 +79,40 @@ test("Claude before 3.7 Sonnet, which has no extended thinking, is sent none, an
   expect(JSON.stringify(sent[0])).not.toContain("reasoningContent");
   expect(sent[0]?.additionalModelRequestFields).toBeUndefined();
   expect(dispatched.dropped).toContain("thinking");
+});
+
+describe("a chat caller's thinking (Anthropic's) through Converse", () => {
+  /** A chat call that asks Anthropic's extended thinking. */
+  const thinkingChat = (): Partial<DispatchRequest> => ({
+    body: { model: "m", messages: [{ role: "user", content: "hi" }], thinking: THINKING },
+  });
+
+  test("to a Claude that thinks: in additionalModelRequestFields, not named dropped", async () => {
+    const { router, sent } = routed(ANSWER);
+    const dispatched = await router(chatRequest("m", thinkingChat()));
+    whole(dispatched);
+    expect(sent[0]?.additionalModelRequestFields).toEqual({ thinking: THINKING });
+    expect(dispatched.dropped ?? []).not.toContain("thinking");
+  });
+
+  test.each([
+    ["a model that is no Claude", "meta.llama3-70b-instruct-v1:0"],
+    ["Claude before 3.7 Sonnet", "anthropic.claude-3-5-sonnet-20240620-v1:0"],
+  ])("to %s: not sent, and named dropped", async (_, model) => {
+    const { router, sent } = routed(ANSWER, model);
+    const dispatched = await router(chatRequest("m", thinkingChat()));
+    whole(dispatched);
+    expect(sent[0]?.additionalModelRequestFields).toBeUndefined();
+    expect(dispatched.dropped).toEqual(["thinking"]);
+  });
+
+  test("to a model that is no Claude, under translation.unsupported: reject: refused, naming thinking, nothing sent", async () => {
+    const { router, sent } = routed(ANSWER, "meta.llama3-70b-instruct-v1:0", {
+      translation: { unsupported: "reject" },
+    });
+    const refused = (await router(chatRequest("m", thinkingChat())).catch((e: unknown) => e)) as GatewayError;
+    expect([refused.status, refused.param]).toEqual([400, "thinking"]);
+    expect(refused.message).toContain("translation.unsupported: reject");
+    expect(sent).toEqual([]);
+  });
 });

@@ -51,7 +51,7 @@ export function translatedChat(
   const target = provider.chatTarget;
   if (target) {
     refuseAudioOutput(asked, target);
-    nameUncarried(asked, target, dropped);
+    nameUncarried(asked, target, dropped, upstreamModel);
   }
   // The caller's own effort and bound go as it sent them; only its fields the target's models refuse are hints.
   const hints = callerFieldHints(body, target);

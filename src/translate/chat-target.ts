@@ -1,3 +1,4 @@
+import { shown } from "../core/cut-words.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { badRequest, type GatewayError } from "../core/gateway-error.ts";
 import { isFileById } from "./chat-request-parts.ts";
@@ -44,6 +45,7 @@ export interface ChatTarget {
    * The route's model takes Anthropic's `thinking` and Claude's signed thinking back (Converse's
    * Claude): a translation from Messages carries the caller's `thinking` as it is, and notes each
    * assistant turn's thinking blocks beside its chat message (thinking-blocks.ts), for this model alone.
+   * A chat caller's `thinking` goes to it too; to another model it is named (`nameUncarried`).
    */
   readonly takesThinking?: (model: string) => boolean;
   /**
@@ -136,10 +138,23 @@ const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
  * place for (a part's image `detail`, a file by OpenAI file id), and tool-call arguments that are
  * not a JSON object (the target wants an object, and gets `{}`). Fields outside OpenAI's chat API
  * (a vLLM sampling knob) are named too: each top-level field asks the server for something. Order:
- * the body's own, so `reject` names the first.
+ * the body's own, so `reject` names the first; then Anthropic's `thinking`, which the target
+ * carries to some of its models (`takesThinking`), when `model` is not one of them.
  */
-export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dropped): void {
+export function nameUncarried(
+  body: JsonObject,
+  target: ChatTarget,
+  dropped: Dropped,
+  /** The route's model upstream (the body's own when not said): what a field some models take is held against. */
+  model: string = typeof body.model === "string" ? body.model : "",
+): void {
   nameUncarriedFields(body, target.carries, CHAT_DEFAULTS, dropped);
+  if (target.takesThinking && asksThinking(body.thinking) && !target.takesThinking(model))
+    dropped.add(
+      "thinking",
+      "thinking",
+      `is Anthropic's extended thinking, which ${shown(model)} does not take`,
+    );
   const { temperature } = body;
   if (
     target.maxTemperature !== undefined &&
@@ -172,6 +187,14 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
   )
     dropped.add("tool_choice.none", "tool_choice");
 }
+
+/**
+ * Whether a chat request's `thinking` (Anthropic's, which the target carries to the models that take
+ * it: `takesThinking`) asks for anything: set, and not `{ type: "disabled" }`, which is every model's
+ * default.
+ */
+const asksThinking = (thinking: unknown): boolean =>
+  !isUnset(thinking) && !(isJsonObject(thinking) && thinking.type === "disabled");
 
 /** Each empty entry of `stop`, which `target` refuses and its translation leaves out. */
 function nameEmptyStops(stop: unknown, target: ChatTarget, dropped: Dropped): void {

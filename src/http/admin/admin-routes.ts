@@ -7,12 +7,12 @@ import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { askedTenant } from "../../core/tenant-filter.ts";
-import { eventVisibleTo, scopedTenant } from "../../tenants/read-scope.ts";
+import type { CallerHolds } from "../../tenants/caller-holds.ts";
+import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { whenDone } from "../when-done.ts";
 import { type AdminContext, adminGuards } from "./admin-guards.ts";
-import type { EventReaders } from "./event-readers.ts";
 
 export interface AdminDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -32,7 +32,7 @@ export interface AdminDeps {
    * The event streams open on this node, each held to what its reader may read: a reload that
    * refuses the reader, or changes what it reads, ends its stream.
    */
-  readonly readers?: EventReaders;
+  readonly holds?: CallerHolds;
   /**
    * How long an event stream's socket may go quiet, in seconds: longer than its 15 s keep-alive,
    * whatever `server.idle_timeout` is (which closes a connection that long without a byte).
@@ -79,7 +79,12 @@ export function adminRoutes(deps: AdminDeps) {
     // model streams, and a web UI session's end (sign-out, expiry, its user no longer admitted)
     // ends the stream it opened; the reader's reconnect is refused.
     const release = deps.sessions?.holdFor(guarded.principal, () => subscription.close());
-    const held = deps.readers?.hold(guarded.principal, scope, () => subscription.close());
+    // A reload that refuses its reader, or gives it another scope to read, ends it too.
+    const held = deps.holds?.hold(
+      guarded.principal,
+      () => subscription.close(),
+      (bound) => readScope(bound) === scope,
+    );
     const body = whenDone(sseStream(subscription), () => {
       release?.();
       held?.();

@@ -3,7 +3,7 @@ import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
-import { badRequest, GatewayError, modelNotFound, noServerToUpgrade } from "../../core/gateway-error.ts";
+import { badRequest, modelNotFound, noServerToUpgrade } from "../../core/gateway-error.ts";
 import { encodeSse } from "../../core/sse.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KnownAs } from "../../models/model-index.ts";
@@ -108,14 +108,6 @@ function knownBeforehand(principal: Principal, message: unknown): KnownBeforehan
   const model = isJsonObject(message) && typeof message.model === "string" ? message.model : null;
   return { principal, model };
 }
-
-/** A turn waiting behind another when its client closed the socket: never run. */
-const abandonedTurn = () =>
-  new GatewayError({
-    status: 499,
-    code: "client_closed",
-    message: "the client closed the connection before the turn ran",
-  });
 
 /** A value a header can hold (printable ASCII), else undefined: the pipeline validates the rest. */
 const headerText = (value: unknown): string | undefined =>
@@ -230,7 +222,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
             () => Promise.reject(badRequest(error.message, error.param ?? undefined)),
             knownBeforehand(principal, message),
           ),
-        abandoned: (message) =>
+        notRun: (message, why) =>
           void deps.guard(
             refusedRequest(request, message),
             clientIp,
@@ -239,7 +231,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
             async ({ principal: caller, ledger }) => {
               const { model } = knownBeforehand(caller, message);
               if (model !== null) ledger.model = recordedModel(model, deps.routes?.(model, caller.tenant));
-              throw abandonedTurn();
+              throw why;
             },
             knownBeforehand(principal, message),
           ),

@@ -6,7 +6,8 @@ import type { AuditRecord } from "../../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../../config/load-config.ts";
 import type { Gateway } from "../../gateway/create-gateway.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
-import { waitFor } from "../../testing/wait-for.ts";
+import { waitFor, waitForValue } from "../../testing/wait-for.ts";
+import { MAX_WAITING_TURNS } from "./waiting-turns.ts";
 
 // The Responses WebSocket mode's audit rows: one for the upgrade (101), one for each
 // `response.create` the connection took, however its turn ended.
@@ -92,4 +93,50 @@ test("a turn waiting behind one that streams when the client closes the socket: 
     [499, "client_closed", "held", "bootstrap-admin"],
   ]);
   expect(new Set(rows.map((row) => row.requestId)).size).toBe(2);
+});
+
+test("a turn past the connection's bound is refused with a 429 error event and leaves a row, 429 with its caller, model and reason", async () => {
+  const socket = new BunWebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
+    headers: { authorization: `Bearer ${adminKey}`, "openai-beta": "responses_websockets=2026-02-06" },
+  });
+  const events: { type: string; status?: number }[] = [];
+  socket.addEventListener("message", (message) => events.push(JSON.parse(String(message.data))));
+  await new Promise((resolve, reject) => {
+    socket.addEventListener("open", resolve);
+    socket.addEventListener("error", reject);
+  });
+  const before = finished.length;
+  const turn = (input: string) =>
+    socket.send(JSON.stringify({ type: "response.create", model: "held", input }));
+  turn("the first");
+  await waitFor("the first turn's text", () =>
+    events.some((event) => event.type === "response.output_text.delta"),
+  );
+  // As many as may wait behind it, then one more: that one is refused at once.
+  for (let waiting = 0; waiting < MAX_WAITING_TURNS; waiting++) turn(`waiting ${waiting}`);
+  turn("one too many");
+  await waitFor("the refusal's error event", () => events.some((event) => event.type === "error"));
+  expect(events.find((event) => event.type === "error")?.status).toBe(429);
+  const refusedRow = await waitForValue("the refused turn's row", () =>
+    finished.slice(before).find((row) => row.frontDoor === "responses" && row.status === 429),
+  );
+  expect([refusedRow.errorClass, refusedRow.model, refusedRow.keyName]).toEqual([
+    "rate_limited",
+    "held",
+    "bootstrap-admin",
+  ]);
+  expect(refusedRow.errorMessage).toContain("too many turns waiting on this connection");
+  socket.close(1000, "leaving");
+  // The first (cancelled), the ones that waited (never run) and the refused one: a row each.
+  await waitFor(
+    "every turn's row",
+    () =>
+      finished.slice(before).filter((row) => row.frontDoor === "responses").length >= MAX_WAITING_TURNS + 2,
+  );
+  const statuses = finished
+    .slice(before)
+    .filter((row) => row.frontDoor === "responses")
+    .map((row) => row.status);
+  expect(statuses.filter((status) => status === 499).length).toBe(MAX_WAITING_TURNS + 1);
+  expect(statuses.filter((status) => status === 429).length).toBe(1);
 });

@@ -56,7 +56,7 @@ function session(
     },
     maxBody: () => maxBody,
     refuse,
-    abandoned: () => {},
+    notRun: () => {},
   });
   return { socket, sent, answering };
 }
@@ -278,7 +278,7 @@ describe("a turn always ends with its last event, never in silence", () => {
       },
       maxBody: () => 10 * 1024 * 1024,
       refuse: async () => new Response(null, { status: 400 }),
-      abandoned: () => {},
+      notRun: () => {},
     });
     return { socket, sent, cancelled: () => cancelled };
   }
@@ -464,7 +464,7 @@ describe("a refused turn says its wait, which no WebSocket message has a header 
         Response.json(errorBody(refusal, "openai"), { status: refusal.status, headers: refusal.headers }),
       maxBody: () => 10 * 1024 * 1024,
       refuse: async () => new Response(null, { status: 400 }),
-      abandoned: () => {},
+      notRun: () => {},
     });
     return { socket, sent };
   }

@@ -12,7 +12,7 @@ import {
   type SocketError,
   type SocketTurn,
 } from "./socket-turn.ts";
-import { MAX_LANES, tooManyLanes, WaitingTurns } from "./waiting-turns.ts";
+import { leftWaiting, MAX_LANES, type Overflow, tooManyLanes, WaitingTurns } from "./waiting-turns.ts";
 
 /**
  * The longest event read off a turn's stream. The stream is the gateway's own, its upstream's
@@ -48,11 +48,12 @@ export interface SocketSessionDeps {
    */
   refuse(error: SocketError, message: unknown): Promise<Response>;
   /**
-   * Records a turn that was waiting behind another when the client closed the socket, never run,
-   * as the `POST /v1/responses` it stood for, 499 (an audit row, an access line, metrics): the
-   * connection took it, so it is accounted for as every request is.
+   * Records a turn the connection took but never ran, as the `POST /v1/responses` it stood for,
+   * failed with `why` (an audit row, an access line, metrics), as every request is accounted for:
+   * one past the connection's bounds (429), or one waiting behind another when the client closed
+   * the socket (499).
    */
-  abandoned(message: unknown): void;
+  notRun(message: unknown, why: GatewayError): void;
 }
 
 /** How many lanes' last responses a connection keeps; past it the longest unused is let go. */
@@ -125,9 +126,9 @@ export class ResponsesSocketSession {
     const lane = this.lanes.get(name);
     if (lane) {
       const entered = this.waiting.enter(message);
-      if ("refused" in entered) this.overflow(entered.refused, message);
+      if ("refused" in entered) this.overflow(entered, message);
       else lane.waiting.push({ message, bytes: entered.bytes });
-    } else if (this.lanes.size >= MAX_LANES) this.overflow(tooManyLanes().refused, message);
+    } else if (this.lanes.size >= MAX_LANES) this.overflow(tooManyLanes(), message);
     else void this.run(name, message);
   }
 
@@ -139,7 +140,7 @@ export class ResponsesSocketSession {
     this.ended = true;
     this.waiting.clear();
     for (const lane of this.lanes.values()) {
-      for (const left of lane.waiting) this.deps.abandoned(left.message);
+      for (const left of lane.waiting) this.deps.notRun(left.message, leftWaiting());
       lane.waiting.length = 0;
       lane.stop?.();
     }
@@ -147,10 +148,12 @@ export class ResponsesSocketSession {
 
   /**
    * A turn past the connection's bounds (waiting-turns.ts): its `error` event at once, in its lane
-   * when it named one; not recorded, so a flood of them costs the gateway no audit rows.
+   * when it named one, and its row as any refused request's (a flood of them is bounded as any
+   * flood's rows are, by the audit queue).
    */
-  private overflow(error: SocketError, message: unknown): void {
-    this.deps.send(errorEvent(error, laneOf(message)));
+  private overflow({ refused, why }: Overflow, message: unknown): void {
+    this.deps.send(errorEvent(refused, laneOf(message)));
+    this.deps.notRun(message, why);
   }
 
   /** Runs a lane's first turn, then those that came while it ran, in order; the lane ends with them. */

@@ -8,6 +8,12 @@ export const MAX_WAITING_TURNS = 16;
 /** Lanes (`stream_id`) a connection may have under way at once, each with a turn running. */
 export const MAX_LANES = 64;
 
+/** A turn past the connection's bounds: why (the row it leaves says it), and its `error` event. */
+export interface Overflow {
+  readonly why: GatewayError;
+  readonly refused: SocketError;
+}
+
 /**
  * What a connection holds in memory for turns that wait (a turn sent while its lane streams
  * another), and its bound: `MAX_WAITING_TURNS` turns, and together no more bytes than one body
@@ -21,7 +27,7 @@ export class WaitingTurns {
   constructor(private readonly maxBytes: () => number) {}
 
   /** Counts a turn of `message` in, or says why it cannot wait (a 429). */
-  enter(message: unknown): { readonly bytes: number } | { readonly refused: SocketError } {
+  enter(message: unknown): { readonly bytes: number } | Overflow {
     if (this.turns >= MAX_WAITING_TURNS)
       return refusal(
         `too many turns waiting on this connection (at most ${MAX_WAITING_TURNS}): send the next once a turn has ended`,
@@ -52,18 +58,21 @@ export class WaitingTurns {
 }
 
 /** A new lane refused: the connection has `MAX_LANES` under way. */
-export const tooManyLanes = (): { readonly refused: SocketError } =>
+export const tooManyLanes = (): Overflow =>
   refusal(
     `too many lanes (stream_id) under way on this connection (at most ${MAX_LANES}): send the next once one has ended`,
   );
 
-/** The gateway's own 429 in the mode's error shape (OpenAI's fields, through the one table). */
-function refusal(message: string): { readonly refused: SocketError } {
-  const status = 429;
-  return {
-    refused: {
-      status,
-      ...openAIWireError(new GatewayError({ status, code: "rate_limited", message, refusedBy: "requests" })),
-    },
-  };
+/** The gateway's own 429, and it in the mode's error shape (OpenAI's fields, through the one table). */
+function refusal(message: string): Overflow {
+  const why = new GatewayError({ status: 429, code: "rate_limited", message, refusedBy: "requests" });
+  return { why, refused: { status: why.status, ...openAIWireError(why) } };
 }
+
+/** A turn waiting behind another when its client closed the socket: never run. */
+export const leftWaiting = (): GatewayError =>
+  new GatewayError({
+    status: 499,
+    code: "client_closed",
+    message: "the client closed the connection before the turn ran",
+  });

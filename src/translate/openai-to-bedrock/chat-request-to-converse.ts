@@ -29,7 +29,8 @@ type Role = "user" | "assistant";
  */
 export const CONVERSE_TARGET: ChatTarget = {
   name: "Bedrock Converse",
-  // `thinking`: Anthropic's, which a translation from Messages writes only for Claude (`takesThinking`).
+  // `thinking`: Anthropic's, which a translation from Messages writes only for Claude (`takesThinking`);
+  // a chat caller's goes to that Claude, and is named for any other model (chat-target.ts `nameUncarried`).
   carries: [...CARRIED_BY_EVERY_TARGET, "thinking"],
   strictTools: false,
   strictFormat: false,

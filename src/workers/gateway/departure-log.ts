@@ -3,6 +3,16 @@ import type { WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 
 /**
+ * Why the gateway ended a worker's connection for its key: revoked or expired (auth/key-sessions.ts),
+ * or its tenant removed from `tenants:` by a reload (tenants/caller-holds.ts).
+ */
+export type WorkerKeyEnd = KeyEndReason | "tenant_removed";
+
+/** Why, in words: `its key was revoked`, `its key's tenant was removed` (`whose`: "its"). */
+export const keyEndWords = (end: WorkerKeyEnd, whose = "its"): string =>
+  end === "tenant_removed" ? `${whose} key's tenant was removed` : `${whose} key was ${end}`;
+
+/**
  * How a worker left: `planned`, its own close (1000) or the gateway's ending it as one; `stopping`,
  * the gateway's stop; `keyEnded`, the gateway's ending it because its key was revoked or expired.
  */
@@ -10,11 +20,11 @@ export interface Departure {
   readonly reason: string;
   readonly planned: boolean;
   readonly stopping: boolean;
-  readonly keyEnded?: KeyEndReason;
+  readonly keyEnded?: WorkerKeyEnd;
 }
 
 /** What the gateway says of a worker it disconnected because its key ended, before or after its register. */
-export const keyEndedLine = (reason: KeyEndReason) => `worker disconnected: its key was ${reason}`;
+export const keyEndedLine = (reason: WorkerKeyEnd) => `worker disconnected: ${keyEndWords(reason)}`;
 
 /**
  * Logs a worker's leaving in the words of how it went, and tells whether it left drained (the

@@ -1,4 +1,3 @@
-import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import { type After, afterTimeout } from "../../core/after.ts";
 import { ANSWER_KIND, Answer, decodeAnswer } from "../answer-frame.ts";
 import { BATCH_KIND, BatchReader, TEXT_KIND } from "../batch-frame.ts";
@@ -15,7 +14,7 @@ import {
 import { readWorkerFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
-import { keyEndedLine } from "./departure-log.ts";
+import { keyEndedLine, keyEndWords, type WorkerKeyEnd } from "./departure-log.ts";
 import { KeyNarrowing, NONE_PERMITTED } from "./key-narrowing.ts";
 import { modelMatcher } from "./model-allow-list.ts";
 import { workerOwner } from "./worker-owner.ts";
@@ -50,8 +49,11 @@ export interface WorkerConnection {
    * and ended as a frame `message` finds too big is.
    */
   tooBig(): void;
-  /** The key this connection authenticated with was revoked or expired: end it now. */
-  keyEnded(reason: KeyEndReason): void;
+  /**
+   * The key this connection authenticated with was revoked or expired, or a reload removed its
+   * tenant: end it now.
+   */
+  keyEnded(reason: WorkerKeyEnd): void;
   /**
    * The key's model allow-list now (an admin changed it while the worker was connected): the
    * worker is routed the models it offered that the list permits from now on. When it permits
@@ -281,10 +283,10 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     keyEnded(reason) {
       if (done) return;
       // `rejected` tells the worker that reconnecting with this key cannot help.
-      send({ type: "rejected", reason: `key_${reason}`, message: `the worker's key was ${reason}` });
+      const why = keyEndWords(reason);
+      send({ type: "rejected", reason: `key_${reason}`, message: keyEndWords(reason, "the worker's") });
       finish();
       // Said as what it is, never as a protocol error or a worker lost; its callers told so too.
-      const why = `its key was ${reason}`;
       if (!tunnel) {
         log("warn", keyEndedLine(reason), { key: identity.name });
         return transport.close(CloseCode.protocolError, why);

@@ -1,8 +1,10 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import type { KeySessions } from "../../auth/key-sessions.ts";
+import type { Principal } from "../../auth/principal.ts";
 import { noServerToUpgrade } from "../../core/gateway-error.ts";
 import type { ServerLike } from "../../http/client-of.ts";
+import type { CallerHolds } from "../../tenants/caller-holds.ts";
 import { FrameWriter } from "../frame-writer.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
 import { receiveDirectly } from "../receive-directly.ts";
@@ -14,6 +16,8 @@ import type { WorkerRegistry } from "./worker-registry.ts";
 /** An upgrade the guard let in: who connects, and the id its audit row and answer carry. */
 export interface AdmittedUpgrade {
   readonly identity: WorkerIdentity;
+  /** The caller as authenticated, held to the config in force (`WorkerEndpointDeps.holds`). */
+  readonly principal?: Principal;
   readonly requestId: string;
 }
 
@@ -67,6 +71,12 @@ export interface WorkerEndpointDeps {
    * of its models changes what the worker is routed.
    */
   sessions?: KeySessions;
+  /**
+   * What callers hold open, held to the config in force: a reload that refuses the worker's key
+   * (its tenant removed from `tenants:`) closes its connection as a revoke does, with
+   * `key_tenant_removed` (tenants/caller-holds.ts).
+   */
+  holds?: CallerHolds;
 }
 
 /**
@@ -111,7 +121,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
   const maxMessageBytes = deps.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   // Elysia may run beforeHandle more than once per upgrade: admit each request once.
   const upgrades = new WeakMap<Request, Promise<AdmittedUpgrade | Response>>();
-  const identities = new WeakMap<Request, WorkerIdentity>();
+  const admitted = new WeakMap<Request, AdmittedUpgrade>();
   const connections = new WeakMap<object, WorkerConnection>();
   const releases = new WeakMap<object, () => void>();
   // Sockets a send was refused on: Bun closes them with 1006 and no reason.
@@ -133,12 +143,13 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       const upgrade = await pending;
       // Refused: answered, recorded and logged (an access line) by the guard.
       if (upgrade instanceof Response) return upgrade;
-      identities.set(request, upgrade.identity);
+      admitted.set(request, upgrade);
       set.headers["x-request-id"] = upgrade.requestId;
     },
     open(ws) {
-      const identity = identities.get(ws.data.request);
-      if (!identity) return ws.close(1008, "not admitted");
+      const upgrade = admitted.get(ws.data.request);
+      if (!upgrade) return ws.close(1008, "not admitted");
+      const { identity, principal } = upgrade;
       const raw = ws.raw;
       // 0: dropped, past the send buffer's limit (no frame is empty); the close follows.
       const sent = (status: number) => status === 0 && overLimit.add(raw);
@@ -178,12 +189,18 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       });
       connections.set(raw, connection);
       receiveDirectly(raw, connection, deps.log, "worker");
+      // Held to the config: a reload that refuses its key (its tenant removed) ends it.
+      const held = principal && deps.holds?.hold(principal, () => connection.keyEnded("tenant_removed"));
+      if (held) releases.set(raw, held);
       // Held under its key: a revoke or expiry ends it, a change of the key's models narrows or widens it.
       const { sessions } = deps;
       if (sessions) {
         const keyId = identity.keyId ?? null;
         sessions.enter(keyId, connection, identity.expiresAt ?? null);
-        releases.set(raw, () => sessions.leave(keyId, connection));
+        releases.set(raw, () => {
+          held?.();
+          sessions.leave(keyId, connection);
+        });
         // A change of the key's models after its upgrade was admitted reached the sessions before this one.
         const told = keyId === null ? undefined : sessions.changedModels(keyId);
         if (told !== undefined) connection.keyModels(told);

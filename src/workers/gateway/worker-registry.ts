@@ -1,9 +1,8 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
-import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
 import { CloseCode, servesResponsesApi } from "../protocol.ts";
 import { silentLog } from "../worker-log.ts";
-import { type Departure, logDeparture } from "./departure-log.ts";
+import { type Departure, keyEndWords, logDeparture, type WorkerKeyEnd } from "./departure-log.ts";
 import { HeartbeatSweeps } from "./heartbeat-sweeps.ts";
 import { changeKeyModels } from "./key-models-change.ts";
 import type { NoWorker } from "./no-worker.ts";
@@ -34,7 +33,7 @@ export interface WorkerRegistry {
    * revoked`), never as a worker lost; `worker.lost` says why (`its key was revoked`), `drained:
    * false`.
    */
-  keyEnded(worker: RegisteredWorker, reason: KeyEndReason): void;
+  keyEnded(worker: RegisteredWorker, reason: WorkerKeyEnd): void;
   /**
    * The models a connected worker is routed from now on: its key's allow-list changed while it was
    * connected (the models it offered that the key now permits, never empty). Told as a
@@ -195,7 +194,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       return leave(worker, { reason, planned, stopping });
     },
     keyEnded(worker, reason) {
-      leave(worker, { reason: `its key was ${reason}`, planned: false, stopping, keyEnded: reason });
+      leave(worker, { reason: keyEndWords(reason), planned: false, stopping, keyEnded: reason });
     },
     serveOnly(worker, models) {
       if (byName.get(worker.name) !== worker) return;

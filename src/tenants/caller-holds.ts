@@ -1,0 +1,45 @@
+import type { Principal } from "../auth/principal.ts";
+import type { CallerBinding } from "./bind-tenant.ts";
+
+/** What a caller holds open on this node: who opened it, what it needs of the caller's binding, its end. */
+interface Held {
+  readonly principal: Principal;
+  readonly keeps: (bound: Principal) => boolean;
+  readonly end: () => void;
+}
+
+/**
+ * What callers hold open on this node for long (a live event stream, a worker's connection), each
+ * held to the config in force, as a revoke holds it to the caller's key (auth/key-sessions.ts): a
+ * reload that refuses the caller (its key's tenant removed from `tenants:`: bind-tenant.ts), or no
+ * longer gives it what it opened with (`keeps`: a stream's read scope), ends it. Its reconnect is
+ * judged anew.
+ */
+export class CallerHolds {
+  private readonly open = new Set<Held>();
+
+  /** Holds what `principal` opened until the returned release is called (its end, however it came). */
+  hold(principal: Principal, end: () => void, keeps: (bound: Principal) => boolean = () => true): () => void {
+    const held: Held = { principal, keeps, end };
+    this.open.add(held);
+    return () => this.open.delete(held);
+  }
+
+  /** Call once a config version is in force, with how it binds callers (`RequestRuntime.bindCaller`). */
+  configChanged(bind: CallerBinding): void {
+    for (const held of [...this.open]) {
+      if (stillHeld(held, bind)) continue;
+      this.open.delete(held);
+      held.end();
+    }
+  }
+}
+
+/** Whether the caller, bound as the config now binds it, is still admitted to what it holds. */
+function stillHeld(held: Held, bind: CallerBinding): boolean {
+  try {
+    return held.keeps(bind(held.principal));
+  } catch {
+    return false;
+  }
+}

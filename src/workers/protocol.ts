@@ -55,11 +55,21 @@ export const ModelName = z.string().min(1).max(256);
 /** The most models one `register` may offer. */
 export const MAX_OFFERED_MODELS = 1000;
 const text = (max: number) => z.string().max(max);
+/**
+ * Printable ASCII and tabs: what a head's fields may hold, each set as a header of the answer's
+ * Response, where a line break or a NUL would throw and leave the call waiting for its timeout.
+ */
+export const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+const headerValue = (max: number) => text(max).regex(HEADER_VALUE);
 
-/** A head frame's `retry`: the retry headers beside `Retry-After`, by their names. */
-export const RetryRest = z
-  .object({ "retry-after-ms": text(64).optional(), "x-should-retry": text(16).optional() })
-  .strict();
+/**
+ * A head frame's `retry`: the retry headers beside `Retry-After`, by their names. Names this
+ * gateway does not know (a later worker's) are left out, as unknown fields of any frame are.
+ */
+export const RetryRest = z.object({
+  "retry-after-ms": headerValue(64).optional(),
+  "x-should-retry": headerValue(16).optional(),
+});
 export type RetryRest = z.infer<typeof RetryRest>;
 
 /** Why a worker-side request failed before or during its answer. */
@@ -121,9 +131,9 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     type: z.literal("head"),
     id,
     status: z.number().int().min(200).max(599),
-    contentType: text(256),
+    contentType: headerValue(256),
     /** The upstream's `Retry-After`, so a 429 or 503 keeps it on its way to the client. */
-    retryAfter: text(64).optional(),
+    retryAfter: headerValue(64).optional(),
     /**
      * The rest of what a failure's upstream said of when, or whether, to try again, as a direct
      * route keeps it (providers/http/retry-headers.ts): `retry-after-ms`, `x-should-retry`. Absent
@@ -131,7 +141,7 @@ export const WorkerFrame = z.discriminatedUnion("type", [
      */
     retry: RetryRest.optional(),
     /** On a cluster peer link only: the worker and node that took the stream (`worker:w1@node-b`). */
-    servedBy: text(512).optional(),
+    servedBy: headerValue(512).optional(),
   }),
   z.object({ type: z.literal("end"), id }),
   z.object({
@@ -143,7 +153,7 @@ export const WorkerFrame = z.discriminatedUnion("type", [
      * Peer link only: a refusal's `Retry-After` (`unavailable`: 5 where every worker serving the
      * model drains, as on a single node), so the calling node's client is told the same; absent, 1.
      */
-    retryAfter: text(64).optional(),
+    retryAfter: headerValue(64).optional(),
   }),
   z.object({ type: z.literal("drain") }),
   /**

@@ -21,6 +21,19 @@ const fromWorker: unknown[] = [
   { type: "head", id: "2", status: 200, contentType: "a", retryAfter: "x".repeat(65) },
   { type: "head", id: "2", status: 200, contentType: "a", retryAfter: 5 },
   { type: "head", id: "2", status: 200 },
+  // Header values only: a line break or a NUL in one would throw as its header is set.
+  { type: "head", id: "2", status: 200, contentType: "text/plain\r\nx-injected: 1" },
+  { type: "head", id: "2", status: 429, contentType: "a", retryAfter: "5\n" },
+  { type: "head", id: "2", status: 429, contentType: "a", retry: { "retry-after-ms": "1\u0000" } },
+  { type: "head", id: "2", status: 429, contentType: "a", retry: { "x-should-retry": "true" } },
+  {
+    type: "head",
+    id: "2",
+    status: 429,
+    contentType: "a",
+    retry: { "x-should-retry": "true", "retry-later": "1" },
+  },
+  { type: "head", id: "2", status: 200, contentType: "a", servedBy: "worker:w1@node-b\r\n" },
   { type: "error", id: "3", code: "internal", message: "boom" },
   { type: "heartbeat", at: 1 },
   { type: "chunk", id: "1", data: "x" },
@@ -75,6 +88,24 @@ const fromGateway: unknown[] = [
   { type: "heartbeat", at: 5 },
   { type: "rejected", reason: "key_revoked", message: "gone" },
 ];
+
+describe("a head frame's header values", () => {
+  const head = { type: "head", id: "2", status: 429, contentType: "a" };
+  test.each([
+    ["a content type", { contentType: "text/plain\r\nx-injected: 1" }],
+    ["a Retry-After", { retryAfter: "5\n" }],
+    ["a retry header", { retry: { "retry-after-ms": "1\u0000" } }],
+    ["the worker that served it", { servedBy: "worker:w1\r\n" }],
+  ])("%s that is no header value is refused", (_, field) => {
+    expect(readWorkerFrame({ ...head, ...field }).ok).toBe(false);
+  });
+
+  test("a retry header this gateway does not know is left out, not a refusal (a later worker's)", () => {
+    const read = readWorkerFrame({ ...head, retry: { "x-should-retry": "true", "retry-later": "1" } });
+    expect(read).toMatchObject({ ok: true, frame: { retry: { "x-should-retry": "true" } } });
+    expect(read.ok && read.frame.type === "head" && read.frame.retry).toEqual({ "x-should-retry": "true" });
+  });
+});
 
 describe("reading tunnel frames without zod", () => {
   // The plain path may only accept what the schema accepts, with the same fields.

@@ -1,5 +1,12 @@
 import { MAX_TRACESTATE_LENGTH } from "../core/tracestate.ts";
-import { GatewayFrame, type ParseResult, parseFrame, UpstreamPath, WorkerFrame } from "./protocol.ts";
+import {
+  GatewayFrame,
+  HEADER_VALUE,
+  type ParseResult,
+  parseFrame,
+  UpstreamPath,
+  WorkerFrame,
+} from "./protocol.ts";
 
 /**
  * The frames every request crosses the tunnel with (a request, its head and end, credit,
@@ -25,6 +32,8 @@ const UPSTREAM_PATHS: ReadonlySet<unknown> = new Set(UpstreamPath.options);
 const isObject = (v: unknown): v is Plain => typeof v === "object" && v !== null && !Array.isArray(v);
 const isId = (v: unknown) => typeof v === "string" && ID.test(v);
 const isText = (v: unknown, max: number) => typeof v === "string" && v.length <= max;
+/** A head's field as its schema takes it: a header value (protocol.ts HEADER_VALUE) of at most `max`. */
+const isHeaderText = (v: unknown, max: number) => isText(v, max) && HEADER_VALUE.test(v as string);
 const isPositive = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
 
 function plainWorkerFrame(v: unknown): WorkerFrame | undefined {
@@ -38,8 +47,9 @@ function plainWorkerFrame(v: unknown): WorkerFrame | undefined {
     Number.isSafeInteger(status) &&
     (status as number) >= 200 &&
     (status as number) <= 599 &&
-    isText(contentType, 256) &&
-    (retryAfter === undefined || isText(retryAfter, 64));
+    isHeaderText(contentType, 256) &&
+    (retryAfter === undefined || isHeaderText(retryAfter, 64)) &&
+    (v.servedBy === undefined || isHeaderText(v.servedBy, 512));
   return plain ? (v as WorkerFrame) : undefined;
 }
 

@@ -140,3 +140,23 @@ test("a turn past the connection's bound is refused with a 429 error event and l
   expect(statuses.filter((status) => status === 499).length).toBe(MAX_WAITING_TURNS + 1);
   expect(statuses.filter((status) => status === 429).length).toBe(1);
 });
+
+test("a message refused as it came leaves a row, 400, naming the model it asked for", async () => {
+  const socket = new BunWebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
+    headers: { authorization: `Bearer ${adminKey}`, "openai-beta": "responses_websockets=2026-02-06" },
+  });
+  const events: { type: string; status?: number }[] = [];
+  socket.addEventListener("message", (message) => events.push(JSON.parse(String(message.data))));
+  await new Promise((resolve, reject) => {
+    socket.addEventListener("open", resolve);
+    socket.addEventListener("error", reject);
+  });
+  const before = finished.length;
+  socket.send(JSON.stringify({ type: "response.create", model: "held", input: "x", temperature: "hot" }));
+  await waitFor("the refusal's error event", () => events.some((event) => event.type === "error"));
+  const row = await waitForValue("the refused message's row", () =>
+    finished.slice(before).find((each) => each.frontDoor === "responses" && each.status === 400),
+  );
+  expect([row.errorClass, row.model, row.keyName]).toEqual(["invalid_request", "held", "bootstrap-admin"]);
+  socket.close(1000, "leaving");
+});

@@ -10,6 +10,7 @@ import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { requestIdHeader, withRequestId } from "../request-id.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
+import { heldSession } from "./held-session.ts";
 import type { JwtAdmission } from "./jwt-admission.ts";
 import type { LoginSeal } from "./login-seal.ts";
 import type { OidcClient } from "./oidc-client.ts";
@@ -71,9 +72,9 @@ export interface SignInRecord {
 /**
  * Opens a session for who signed in and records the sign-in: the session, and the cookie that
  * carries it (`Secure` when `secure`: the browser is known to be on https). A sign-in that cannot
- * be recorded fails (the guard's 500) and leaves no session. The session the signing-in request's
- * cookie names (`browser`) ends first: a browser holds one session, and a cookie fixed on it
- * before, or copied from it, does not outlive the sign-in that replaces it.
+ * be recorded fails (the guard's 500) and leaves no session. The sessions the browser held
+ * (`previous`: their id hashes, from its session cookie) end first: a browser holds one session,
+ * and a cookie fixed on it before, or copied from it, does not outlive the sign-in that replaces it.
  */
 export type OpenSession = (
   secure: boolean,
@@ -81,7 +82,7 @@ export type OpenSession = (
   method: AdminSession["method"],
   admission: SessionAdmission,
   record: SignInRecord,
-  browser: Request,
+  previous: readonly string[],
 ) => Promise<{ session: AdminSession; cookie: string }>;
 
 /** Wraps a route of the web UI so that it is not there at all while `admin_ui.enabled` is off. */
@@ -103,11 +104,10 @@ export function adminUiRoutes(deps: AdminUiDeps) {
     method,
     admission,
     { clientIp, requestId, detail },
-    browser,
+    previous,
   ) => {
     // Ended before the new one opens: a failure here (the store down) leaves the old as it was.
-    const previous = cookieValue(browser.headers.get("cookie"), SESSION_COOKIE);
-    if (previous) await deps.sessions.end(previous);
+    for (const idHash of new Set(previous)) await deps.sessions.endByHash(idHash);
     // The session has the key's models and limits (as they are at each request): they bound
     // which keys it may manage.
     const session = await deps.sessions.create(principal, method, admission);
@@ -187,7 +187,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
               requestId: ledger.requestId,
               detail: "admin key",
             },
-            request,
+            heldSession(request),
           );
           return Response.json(sessionBody(session, deps.oidc() !== undefined), {
             headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },

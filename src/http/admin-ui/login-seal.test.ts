@@ -45,3 +45,16 @@ test("the seal expires with the sign-in's time to live", async () => {
   now += 2000;
   expect(await seal.open(sealed)).toBeUndefined();
 });
+
+test("the session the browser held is sealed with the login, as its id hash, and opened with it", async () => {
+  const seal = LoginSeal.of(SECRET);
+  const endsSession = "a".repeat(64);
+  expect(await seal.open(await seal.seal({ ...pending, endsSession }, TEN_MINUTES))).toEqual({
+    ...pending,
+    endsSession,
+  });
+  // Anything but a SHA-256 hex hash (a raw session id) is not a login this seal made.
+  expect(
+    await seal.open(await seal.seal({ ...pending, endsSession: "raw-id" }, TEN_MINUTES)),
+  ).toBeUndefined();
+});

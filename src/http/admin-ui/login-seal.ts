@@ -6,7 +6,21 @@ const pendingSchema = z.object({
   state: z.string().min(1),
   verifier: z.string().min(1),
   nonce: z.string().min(1),
+  endsSession: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
+
+/**
+ * A pending sign-in as sealed: the OIDC exchange's own values, and the id hash of the session the
+ * browser held when it started (`endsSession`), which the callback ends. The session cookie is
+ * SameSite=Strict, so the provider's cross-site redirect to the callback does not carry it: the
+ * start, a same-site navigation, is the step that can still read it.
+ */
+export interface SealedLogin extends PendingLogin {
+  readonly endsSession?: string;
+}
 
 /** jose on first use: a gateway that never signs anyone in never loads it (idle RSS, issue 11). */
 const jose = () => import("jose");
@@ -41,7 +55,7 @@ export class LoginSeal {
   }
 
   /** The cookie's value: the pending login, readable by this key until `ttlMs` from now. */
-  async seal(pending: PendingLogin, ttlMs: number): Promise<string> {
+  async seal(pending: SealedLogin, ttlMs: number): Promise<string> {
     const { EncryptJWT } = await jose();
     const at = Math.floor(this.now() / 1000);
     return new EncryptJWT({ ...pending })
@@ -52,7 +66,7 @@ export class LoginSeal {
   }
 
   /** The pending login, or undefined when the value is not ours, was changed or has expired. */
-  async open(value: string): Promise<PendingLogin | undefined> {
+  async open(value: string): Promise<SealedLogin | undefined> {
     const { jwtDecrypt } = await jose();
     try {
       const { payload } = await jwtDecrypt(value, this.key, {
@@ -61,7 +75,9 @@ export class LoginSeal {
         currentDate: new Date(this.now()),
       });
       const pending = pendingSchema.safeParse(payload);
-      return pending.success ? pending.data : undefined;
+      if (!pending.success) return undefined;
+      const { endsSession, ...login } = pending.data;
+      return endsSession === undefined ? login : { ...login, endsSession };
     } catch {
       return undefined;
     }

@@ -60,14 +60,18 @@ const keySignIn = async (cookie?: string) =>
     }),
   );
 
+/**
+ * A single sign-on as a browser takes it: the session cookie (SameSite=Strict) goes with the
+ * sign-in page's link to `/admin/auth/oidc` (a same-site navigation), but not with the identity
+ * provider's redirect back to the callback (a cross-site one), which carries only the pending
+ * sign-in's cookie (SameSite=Lax).
+ */
 const ssoSignIn = async (cookie?: string) => {
-  const start = await at("/admin/auth/oidc");
+  const start = await at("/admin/auth/oidc", cookie ? { headers: { cookie } } : {});
   const pending = /mindgw_oidc=[^;]+/.exec(start.headers.get("set-cookie") ?? "")?.[0] ?? "";
   const approved = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
   const back = new URL(approved.headers.get("location") ?? "");
-  const callback = await at(`${back.pathname}${back.search}`, {
-    headers: { cookie: [pending, ...(cookie ? [cookie] : [])].join("; ") },
-  });
+  const callback = await at(`${back.pathname}${back.search}`, { headers: { cookie: pending } });
   expect(callback.headers.get("location")).toBe("/admin/");
   return sessionCookie(callback);
 };
@@ -97,4 +101,18 @@ test("a sign-in without a cookie, or with one naming no session, ends nobody's s
   expect(await signedIn(await keySignIn())).toBe(true);
   expect(await signedIn(await keySignIn("mindgw_session=no-such-session"))).toBe(true);
   expect(await signedIn(other)).toBe(true);
+});
+
+test("a single sign-on the provider refuses ends no session, nor does one started without a cookie", async () => {
+  const held = await keySignIn();
+  const start = await at("/admin/auth/oidc", { headers: { cookie: held } });
+  const pending = /mindgw_oidc=[^;]+/.exec(start.headers.get("set-cookie") ?? "")?.[0] ?? "";
+  const state = new URL(start.headers.get("location") ?? "").searchParams.get("state") ?? "";
+  const refused = await at(`/admin/auth/callback?state=${state}&error=access_denied`, {
+    headers: { cookie: pending },
+  });
+  expect(refused.headers.get("location")).toBe("/admin/?error=sso_refused");
+  expect(await signedIn(held)).toBe(true);
+  expect(await signedIn(await ssoSignIn())).toBe(true);
+  expect(await signedIn(held)).toBe(true);
 });

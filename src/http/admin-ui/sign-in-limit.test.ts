@@ -43,3 +43,33 @@ test("the addresses kept are bounded: past it the minute that began longest ago 
   expect(refusal(() => limit.step("a"))).toBeUndefined();
   expect(refusal(() => limit.step("c"))?.status).toBe(429);
 });
+
+test("an IPv6 client is counted by its /64, however its address is written: its network's addresses share one count", () => {
+  const clock = fakeClock();
+  const limit = new SignInLimit(clock.now, 3, 2);
+  for (const address of [
+    "2001:db8:1:2::1",
+    "2001:db8:1:2:ffff:ffff:ffff:fffe",
+    "2001:0DB8:0001:0002:0:0:0:7",
+  ])
+    expect(refusal(() => limit.step(address))).toBeUndefined();
+  for (const address of ["2001:db8:1:2::abcd", "2001:db8:1:2:0:0:a:b"])
+    expect(refusal(() => limit.step(address))?.status).toBe(429);
+  // Another /64, however close, has its own count.
+  expect(refusal(() => limit.step("2001:db8:1:3::1"))).toBeUndefined();
+  // One /64's many addresses are one entry kept: they cannot crowd out another client's count.
+  for (let i = 0; i < 100; i++) limit.take(`2001:db8:1:3::${i.toString(16)}`);
+  expect(refusal(() => limit.step("2001:db8:1:2::9"))?.status).toBe(429);
+});
+
+test("an IPv4-mapped IPv6 address counts with its IPv4 address", () => {
+  const clock = fakeClock();
+  const limit = new SignInLimit(clock.now, 2);
+  limit.step("192.0.2.7");
+  limit.step("::ffff:192.0.2.7");
+  expect(refusal(() => limit.step("::FFFF:c000:0207"))?.status).toBe(429);
+  expect(refusal(() => limit.step("192.0.2.7"))?.status).toBe(429);
+  // Not another IPv4 address, nor the /64 the mapped form sits in.
+  expect(refusal(() => limit.step("::ffff:192.0.2.8"))).toBeUndefined();
+  expect(refusal(() => limit.step("::1"))).toBeUndefined();
+});

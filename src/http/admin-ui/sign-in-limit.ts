@@ -1,3 +1,4 @@
+import { clientNetwork } from "../../core/client-network.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 
 /**
@@ -8,7 +9,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
  */
 export const SIGN_IN_STEPS_PER_MINUTE = 20;
 
-/** Addresses counted at once; past it the one whose minute began longest ago is forgotten. */
+/** Addresses (IPv6 /64s) counted at once; past it the one whose minute began longest ago is forgotten. */
 export const SIGN_IN_ADDRESSES_KEPT = 10_000;
 
 const MINUTE_MS = 60_000;
@@ -19,7 +20,9 @@ interface Minute {
 }
 
 /**
- * Counts single sign-on's steps per client address in a fixed minute from its first step; past
+ * Counts single sign-on's steps per client address in a fixed minute from its first step (an IPv6
+ * address by its /64, which one client may hold all of: counted apart, its addresses would each
+ * have a bound, and fill the addresses kept; an IPv4-mapped one as its IPv4 address); past
  * `SIGN_IN_STEPS_PER_MINUTE` a step is a 429 with `Retry-After` (when that minute ends), before the
  * provider is asked anything. A request without an address (handed to `gateway.handle()` without
  * a `clientIp`) is not counted, as for `server.max_client_requests`: under one name, every such
@@ -43,13 +46,14 @@ export class SignInLimit {
   /** Counts one step from `address`; past the bound, counts nothing and answers the seconds to wait. */
   take(address: string | null): number | undefined {
     if (address === null) return undefined;
+    const network = clientNetwork(address);
     const now = this.now();
-    const minute = this.minutes.get(address);
+    const minute = this.minutes.get(network);
     if (minute === undefined || now - minute.start >= MINUTE_MS) {
       // A new minute goes to the back: the front is the minute that began longest ago.
-      this.minutes.delete(address);
+      this.minutes.delete(network);
       if (this.minutes.size >= this.kept) this.forgetOldest(now);
-      this.minutes.set(address, { start: now, steps: 1 });
+      this.minutes.set(network, { start: now, steps: 1 });
       return undefined;
     }
     if (minute.steps >= this.most) return Math.max(1, Math.ceil((minute.start + MINUTE_MS - now) / 1000));

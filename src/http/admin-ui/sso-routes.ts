@@ -5,6 +5,7 @@ import { notFound } from "../../core/gateway-error.ts";
 import type { AdminContext } from "../admin/admin-guards.ts";
 import { clientIpOf } from "../client-of.ts";
 import type { AdminUiDeps, OpenSession, WhileEnabled } from "./admin-ui-routes.ts";
+import { heldSession } from "./held-session.ts";
 import { displayName, type OidcIdentity } from "./oidc-allow-list.ts";
 import { OidcError } from "./oidc-client.ts";
 import { reasonOf } from "./oidc-error.ts";
@@ -77,8 +78,12 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
           if (held) return held;
           try {
             const started = await oidc.start();
+            // The session this browser holds, read here: its Strict cookie comes with this same-site
+            // navigation but not with the provider's redirect to the callback, which ends it.
+            const [endsSession] = heldSession(request);
+            const pending = endsSession === undefined ? started.pending : { ...started.pending, endsSession };
             // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
-            const sealed = await deps.loginSeal.seal(started.pending, PENDING_TTL_MS);
+            const sealed = await deps.loginSeal.seal(pending, PENDING_TTL_MS);
             const cookie = setCookie(OIDC_COOKIE, sealed, {
               path: OIDC_COOKIE_PATH,
               maxAgeSec: PENDING_TTL_MS / 1000,
@@ -171,7 +176,9 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             "oidc",
             { sso: user },
             { clientIp, requestId, detail: `single sign-on (subject ${user.subject})` },
-            request,
+            // The session held when the sign-in started, and any the callback's own cookie names (a
+            // provider on the same site as the gateway: the Strict cookie comes with its redirect).
+            [...(login.endsSession === undefined ? [] : [login.endsSession]), ...heldSession(request)],
           );
           call.known(session.principal);
           return redirect(call.headers, "/admin/", clear, cookie);

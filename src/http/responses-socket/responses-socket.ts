@@ -3,7 +3,7 @@ import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
-import { badRequest, modelNotFound, noServerToUpgrade } from "../../core/gateway-error.ts";
+import { badRequest, type GatewayError, modelNotFound, noServerToUpgrade } from "../../core/gateway-error.ts";
 import { encodeSse } from "../../core/sse.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KnownAs } from "../../models/model-index.ts";
@@ -198,6 +198,24 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       if (!handshake) return ws.close(1008, "not admitted");
       const raw = ws.raw;
       const { request, clientIp, principal } = handshake;
+      /**
+       * A message that runs no turn (refused as it came, or left waiting at the close or past the
+       * connection's bounds), recorded as the `POST /v1/responses` it stood for, refused with `why`:
+       * its row names the model it asked for, as any refused request's does.
+       */
+      const refusedTurn = (message: unknown, why: GatewayError) =>
+        deps.guard(
+          refusedRequest(request, message),
+          clientIp,
+          "responses",
+          "openai",
+          async ({ principal: caller, ledger }) => {
+            const { model } = knownBeforehand(caller, message);
+            if (model !== null) ledger.model = recordedModel(model, deps.routes?.(model, caller.tenant));
+            throw why;
+          },
+          knownBeforehand(principal, message),
+        );
       const session = new ResponsesSocketSession({
         send: (text) => void (raw.readyState === 1 && raw.sendText(text)),
         answer: (turn, signal, answered, failing) => {
@@ -213,28 +231,8 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
             : prepare(post, clientIp, turn, beforehand);
         },
         maxBody: deps.maxBody,
-        refuse: (error, message) =>
-          deps.guard(
-            refusedRequest(request, message),
-            clientIp,
-            "responses",
-            "openai",
-            () => Promise.reject(badRequest(error.message, error.param ?? undefined)),
-            knownBeforehand(principal, message),
-          ),
-        notRun: (message, why) =>
-          void deps.guard(
-            refusedRequest(request, message),
-            clientIp,
-            "responses",
-            "openai",
-            async ({ principal: caller, ledger }) => {
-              const { model } = knownBeforehand(caller, message);
-              if (model !== null) ledger.model = recordedModel(model, deps.routes?.(model, caller.tenant));
-              throw why;
-            },
-            knownBeforehand(principal, message),
-          ),
+        refuse: (error, message) => refusedTurn(message, badRequest(error.message, error.param ?? undefined)),
+        notRun: (message, why) => void refusedTurn(message, why),
       });
       // Every turn is authenticated again; this closes the connection itself when its key ends.
       const release = deps.sessions?.hold(

@@ -39,3 +39,23 @@ test("a recursive, remote or dangling reference: the schema as given, less $sche
   ])
     expect(geminiToolSchema({ $schema: "x", ...schema })).toEqual(schema);
 });
+
+/** `levels` definitions, each but the last referencing the next twice: written out, 2^levels leaves. */
+function doubling(levels: number) {
+  const $defs: Record<string, object> = { [`d${levels}`]: NAME };
+  for (let level = 0; level < levels; level++)
+    $defs[`d${level}`] = {
+      type: "array",
+      prefixItems: [{ $ref: `#/$defs/d${level + 1}` }, { $ref: `#/$defs/d${level + 1}` }],
+    };
+  return { $defs, type: "object", properties: { x: { $ref: "#/$defs/d0" } } };
+}
+
+test("a schema whose references write out far past its own size goes as given, at once", () => {
+  const schema = doubling(40);
+  expect(geminiToolSchema(schema)).toEqual(schema);
+});
+
+test("references written out several times over, within the bound", () => {
+  expect(JSON.stringify(geminiToolSchema(doubling(8)))).not.toContain("$ref");
+});

@@ -1,10 +1,23 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 
-/** A reference this cannot write out: one to itself, into another document, or to nothing. */
+/**
+ * A reference this cannot write out: one to itself, into another document, or to nothing; or
+ * references that would write out past the bound.
+ */
 class Unwritable extends Error {}
 
 /** Keywords whose values are data, not schemas: a `$ref` key in them is no reference. */
 const DATA = new Set(["const", "enum", "default", "examples", "example"]);
+
+/**
+ * The most nodes (each object, array and value) writing out may make: ten times the schema's
+ * own, or 10,000 if more. A definition used a few times over (pydantic's, zod's) writes out
+ * within it; a chain of definitions each referencing the next twice doubles at every step (22
+ * steps in 2 kB took 44 s and 247 MB, the event loop held), so past it the schema goes as given.
+ * Bound by the schema's own size, the work stays linear in what the caller sent.
+ */
+const GROWTH = 10;
+const FLOOR = 10_000;
 
 /**
  * A function's JSON Schema as Gemini's `parametersJsonSchema` takes it. Gemini resolves `$ref`
@@ -21,7 +34,12 @@ export function geminiToolSchema(schema: JsonObject): JsonObject {
   const { $schema: _dialect, ...rest } = schema;
   if (!hasRef(rest)) return rest;
   try {
-    const { $defs: _defs, definitions: _definitions, ...written } = writtenOut(rest, rest, []) as JsonObject;
+    const writing = { root: rest, left: Math.max(FLOOR, GROWTH * size(rest)) };
+    const {
+      $defs: _defs,
+      definitions: _definitions,
+      ...written
+    } = writtenOut(rest, writing, []) as JsonObject;
     return written;
   } catch (error) {
     if (error instanceof Unwritable) return rest;
@@ -37,20 +55,34 @@ function hasRef(node: unknown): boolean {
   return false;
 }
 
+/** How many nodes `node` is: itself, and each object's and array's values. */
+function size(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + size(item), 1);
+  if (!isJsonObject(node)) return 1;
+  return Object.values(node).reduce((sum: number, value) => sum + size(value), 1);
+}
+
+/** The schema references point into, and how many more nodes writing out may make. */
+interface Writing {
+  readonly root: JsonObject;
+  left: number;
+}
+
 /** `node` with every reference in it written out; `trail` the references being written. */
-function writtenOut(node: unknown, root: JsonObject, trail: readonly string[]): unknown {
-  if (Array.isArray(node)) return node.map((item) => writtenOut(item, root, trail));
+function writtenOut(node: unknown, writing: Writing, trail: readonly string[]): unknown {
+  if (--writing.left < 0) throw new Unwritable();
+  if (Array.isArray(node)) return node.map((item) => writtenOut(item, writing, trail));
   if (!isJsonObject(node)) return node;
   const out: JsonObject = {};
   const ref = node.$ref;
   if (typeof ref === "string") {
     if (trail.includes(ref)) throw new Unwritable();
-    const target = writtenOut(pointed(root, ref), root, [...trail, ref]);
+    const target = writtenOut(pointed(writing.root, ref), writing, [...trail, ref]);
     if (!isJsonObject(target)) throw new Unwritable();
     Object.assign(out, target);
   }
   for (const [key, value] of Object.entries(node))
-    if (key !== "$ref") out[key] = DATA.has(key) ? value : writtenOut(value, root, trail);
+    if (key !== "$ref") out[key] = DATA.has(key) ? value : writtenOut(value, writing, trail);
   return out;
 }
 

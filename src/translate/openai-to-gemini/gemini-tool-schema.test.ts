@@ -28,7 +28,7 @@ test("data is not read for references: a default or const holding $ref stays", (
   });
 });
 
-test("a recursive, remote or dangling reference: the schema as given, less $schema", () => {
+test("a recursive, remote, dangling or malformed reference: the schema as given, less $schema", () => {
   const tree = {
     $defs: { node: { type: "object", properties: { kids: { items: { $ref: "#/$defs/node" } } } } },
   };
@@ -36,6 +36,7 @@ test("a recursive, remote or dangling reference: the schema as given, less $sche
     { ...tree, properties: { root: { $ref: "#/$defs/node" } } },
     { properties: { x: { $ref: "https://example.com/s.json" } } },
     { properties: { x: { $ref: "#/$defs/missing" } } },
+    { $defs: { n: NAME }, properties: { x: { $ref: "#/$defs/%E0" } } },
   ])
     expect(geminiToolSchema({ $schema: "x", ...schema })).toEqual(schema);
 });

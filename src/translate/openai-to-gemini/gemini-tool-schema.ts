@@ -1,8 +1,8 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 
 /**
- * A reference this cannot write out: one to itself, into another document, or to nothing; or
- * references that would write out past the bound.
+ * A reference this cannot write out: one to itself, into another document, to nothing, or with a
+ * malformed %-escape; or references that would write out past the bound.
  */
 class Unwritable extends Error {}
 
@@ -26,9 +26,9 @@ const FLOOR = 10_000;
  * unsupported fields" — where pydantic and zod write both. So each local reference (`#/$defs/X`,
  * `#/definitions/X`, any `#/…` pointer) is written out in place, its own keywords (a
  * `description`) kept over the target's, and `$defs`/`definitions` go. A schema with a reference
- * that cannot be written out (recursive, to another document, to nothing) goes as given, for
- * Gemini to judge. The root's `$schema` (Claude Code's tools name draft 2020-12) names the
- * dialect, nothing the model reads, and goes.
+ * that cannot be written out (recursive, to another document, to nothing, with a malformed
+ * %-escape) goes as given, for Gemini to judge. The root's `$schema` (Claude Code's tools name
+ * draft 2020-12) names the dialect, nothing the model reads, and goes.
  */
 export function geminiToolSchema(schema: JsonObject): JsonObject {
   const { $schema: _dialect, ...rest } = schema;
@@ -91,9 +91,18 @@ function pointed(root: JsonObject, ref: string): unknown {
   if (!ref.startsWith("#")) throw new Unwritable();
   let at: unknown = root;
   for (const step of ref.slice(1).split("/").slice(1)) {
-    const key = decodeURIComponent(step).replaceAll("~1", "/").replaceAll("~0", "~");
+    const key = decoded(step).replaceAll("~1", "/").replaceAll("~0", "~");
     if (!isJsonObject(at) || !Object.hasOwn(at, key)) throw new Unwritable();
     at = at[key];
   }
   return at;
+}
+
+/** `step` with its %-escapes decoded; a malformed one (`%E0`) makes the reference Unwritable. */
+function decoded(step: string): string {
+  try {
+    return decodeURIComponent(step);
+  } catch {
+    throw new Unwritable();
+  }
 }

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
 import { geminiToolSchema } from "./gemini-tool-schema.ts";
 
 const NAME = { type: "string", minLength: 1 };
@@ -59,4 +60,34 @@ test("a schema whose references write out far past its own size goes as given, a
 
 test("references written out several times over, within the bound", () => {
   expect(JSON.stringify(geminiToolSchema(doubling(8)))).not.toContain("$ref");
+});
+
+test("parameters and definitions named as keywords (default, enum, $ref) are schemas, written out", () => {
+  const ref = { $ref: "#/$defs/n" };
+  const schema = {
+    $defs: { n: NAME, enum: { type: "array", items: ref } },
+    type: "object",
+    properties: { default: ref, $ref: ref, const: { type: "integer" }, b: { $ref: "#/$defs/enum" } },
+    patternProperties: { example: ref },
+    dependentSchemas: { enum: { properties: { examples: ref } } },
+  };
+  expect(geminiToolSchema(schema)).toEqual({
+    type: "object",
+    properties: { default: NAME, $ref: NAME, const: { type: "integer" }, b: { type: "array", items: NAME } },
+    patternProperties: { example: NAME },
+    dependentSchemas: { enum: { properties: { examples: NAME } } },
+  });
+});
+
+test("a parameter named __proto__ stays a parameter", () => {
+  const schema: JsonObject = JSON.parse(
+    '{"$defs":{"n":{"type":"string"}},"properties":{"__proto__":{"$ref":"#/$defs/n"}}}',
+  );
+  expect(JSON.stringify(geminiToolSchema(schema))).toBe('{"properties":{"__proto__":{"type":"string"}}}');
+});
+
+test("a parameter named default is its only reference: written out all the same", () => {
+  expect(geminiToolSchema({ $defs: { n: NAME }, properties: { default: { $ref: "#/$defs/n" } } })).toEqual({
+    properties: { default: NAME },
+  });
 });

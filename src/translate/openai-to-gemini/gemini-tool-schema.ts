@@ -10,6 +10,12 @@ class Unwritable extends Error {}
 const DATA = new Set(["const", "enum", "default", "examples", "example"]);
 
 /**
+ * Keywords whose values name schemas: a name there (a parameter `default`, a definition `enum`, a
+ * property `$ref`) is no keyword, its value a schema.
+ */
+const NAMED = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"]);
+
+/**
  * The most nodes (each object, array and value) writing out may make: ten times the schema's
  * own, or 10,000 if more. A definition used a few times over (pydantic's, zod's) writes out
  * within it; a chain of definitions each referencing the next twice doubles at every step (22
@@ -51,8 +57,16 @@ function hasRef(node: unknown): boolean {
   if (Array.isArray(node)) return node.some(hasRef);
   if (!isJsonObject(node)) return false;
   if (typeof node.$ref === "string") return true;
-  for (const [key, value] of Object.entries(node)) if (!DATA.has(key) && hasRef(value)) return true;
+  for (const [key, value] of Object.entries(node)) {
+    if (DATA.has(key)) continue;
+    if (named(key, value) ? Object.values(value).some(hasRef) : hasRef(value)) return true;
+  }
   return false;
+}
+
+/** Whether `value`, under `key`, maps names to schemas. */
+function named(key: string, value: unknown): value is JsonObject {
+  return NAMED.has(key) && isJsonObject(value);
 }
 
 /** How many nodes `node` is: itself, and each object's and array's values. */
@@ -82,8 +96,18 @@ function writtenOut(node: unknown, writing: Writing, trail: readonly string[]): 
     Object.assign(out, target);
   }
   for (const [key, value] of Object.entries(node))
-    if (key !== "$ref") out[key] = DATA.has(key) ? value : writtenOut(value, writing, trail);
+    if (key !== "$ref") out[key] = DATA.has(key) ? value : keywordOut(key, value, writing, trail);
   return out;
+}
+
+/** The value of keyword `key` with every reference in it written out. */
+function keywordOut(key: string, value: unknown, writing: Writing, trail: readonly string[]): unknown {
+  if (!named(key, value)) return writtenOut(value, writing, trail);
+  if (--writing.left < 0) throw new Unwritable();
+  // fromEntries, as a parameter named __proto__ set by assignment would be the prototype, lost.
+  return Object.fromEntries(
+    Object.entries(value).map(([name, schema]) => [name, writtenOut(schema, writing, trail)]),
+  );
 }
 
 /** What the local JSON Pointer `ref` (`#/$defs/Target`) names in `root`. */

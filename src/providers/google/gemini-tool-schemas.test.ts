@@ -89,3 +89,35 @@ test("local $refs written out, $defs and $schema left out; the call answered", a
     await gateway.stop();
   }
 });
+
+test("a $ref with a malformed escape: the schema sent as given, the call reaching Google", async () => {
+  const { gateway, sent } = await geminiGateway((_sent, stream) =>
+    google(
+      { candidates: [{ content: { role: "model", parts: [{ text: "ok" }] }, finishReason: "STOP" }] },
+      stream,
+    ),
+  );
+  const parameters = { $defs: { x: { type: "string" } }, properties: { a: { $ref: "#/$defs/%E0" } } };
+  try {
+    const response = await gateway.handle(
+      new Request("http://gw/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "m",
+          messages: [{ role: "user", content: "hi" }],
+          tools: [{ type: "function", function: { name: "create", parameters } }],
+        }),
+      }),
+    );
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expect(sent).toHaveLength(1);
+    const [declaration] =
+      (sent[0]?.tools as { functionDeclarations: JsonObject[] }[] | undefined)?.[0]?.functionDeclarations ??
+      [];
+    expect(declaration?.parametersJsonSchema).toEqual(parameters);
+  } finally {
+    await gateway.stop();
+  }
+});

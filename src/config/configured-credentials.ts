@@ -1,13 +1,7 @@
 import { readFileSync } from "node:fs";
+import { isCredentialHeader } from "../core/credential-header.ts";
 import type { Config } from "./config-schema.ts";
 import { SECRET_KEYS } from "./redact-config.ts";
-
-/**
- * A header whose value is a credential by its name (`Authorization`, `api-key`, `X-Goog-Api-Key`,
- * `Cookie`, `X-Auth-Token`…); `Content-Type`, `anthropic-beta` or `HTTP-Referer` say nothing secret,
- * and their values are words an upstream's message uses ("Content-Type must be application/json").
- */
-const CREDENTIAL_HEADER = /authorization|cookie|key|token|secret|password|signature/i;
 
 /**
  * What local servers' docs tell you to write where no key is checked (LM Studio's `lm-studio`,
@@ -74,7 +68,7 @@ function secretValues(config: Config): string[] {
   walk(config, "");
   for (const provider of config.providers)
     for (const [name, value] of Object.entries(provider.headers))
-      if (CREDENTIAL_HEADER.test(name)) found.push(value);
+      if (isCredentialHeader(name)) found.push(value);
   return found;
 }
 

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Config, ProviderConfig } from "../config/config-schema.ts";
+import { carriesCredential } from "../core/credential-header.ts";
 import { stableJson } from "../core/stable-json.ts";
 import type { Logger } from "../log/logger.ts";
 
@@ -92,7 +93,8 @@ function whatIsMissing(
         ? undefined
         : "no api_key in config and GEMINI_API_KEY is unset";
     case "azure": {
-      if (provider.api_key) return undefined;
+      // Its own headers may authenticate it (`api-key:`, APIM's subscription key): then no identity is looked for.
+      if (provider.api_key || (!provider.entra && carriesCredential(provider.headers))) return undefined;
       // Loaded only for a config that has such a provider (create-provider.ts: idle memory).
       const { ENTRA_ENVIRONMENT, entraFromEnvironment } =
         require("./azure/entra-environment.ts") as typeof import("./azure/entra-environment.ts");

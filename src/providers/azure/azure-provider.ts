@@ -1,3 +1,4 @@
+import { carriesCredential } from "../../core/credential-header.ts";
 import type { RefreshFailed } from "../credentials/cached-credential.ts";
 import { bearerAuth, staticAuth } from "../credentials/call-auth.ts";
 import {
@@ -29,11 +30,14 @@ export interface AzureOptions {
 /**
  * Azure OpenAI / Azure AI Foundry: the OpenAI wire format on Azure's URLs (deployments and
  * `api-version`), authenticated with an `api-key` header or an Entra ID token. Without either
- * in config, the Entra identity comes from the environment (entra-environment.ts).
+ * in config, the Entra identity comes from the environment (entra-environment.ts), unless the
+ * provider's own `headers:` authenticate it (`api-key`, `Authorization`, APIM's
+ * `Ocp-Apim-Subscription-Key`): those are sent as configured, no token asked for or added.
  */
 export function createAzureProvider(options: AzureOptions): Provider {
   const env = options.env ?? process.env;
-  const entra = options.entra ?? (options.apiKey ? undefined : entraFromEnvironment(env));
+  const ownAuth = Boolean(options.apiKey) || carriesCredential(options.headers);
+  const entra = options.entra ?? (ownAuth ? undefined : entraFromEnvironment(env));
   const token = entra
     ? entraToken(options.name, entra, { fetch: options.fetch, refreshFailed: options.refreshFailed, env })
     : undefined;

@@ -10,6 +10,13 @@ export const withToken = (
 ): AwsCredentials =>
   sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
 
+/**
+ * The secret and the session token of keys, to be taken out of what the gateway tells and writes
+ * (core/credentials.ts): the access key id is no secret, and is what a log may name.
+ */
+export const secretsOf = (keys: AwsCredentials): string[] =>
+  keys.sessionToken ? [keys.secretAccessKey, keys.sessionToken] : [keys.secretAccessKey];
+
 /** The keys as the container endpoint and EC2 instance metadata send them. */
 export const keysReply = z.looseObject({
   AccessKeyId: z.string().min(1),

@@ -1,6 +1,6 @@
 import { holdCredentials } from "../../core/credentials.ts";
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
-import { withToken } from "./aws-credential-fetch.ts";
+import { secretsOf, withToken } from "./aws-credential-fetch.ts";
 import { givesCredentials, type ProfileContext, profileCredentials } from "./aws-profile-credentials.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { assumeRoleWithWebIdentity } from "./aws-sts.ts";
@@ -52,6 +52,22 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
   const named = namedProfile(config.profile, env);
   const forever = (value: AwsCredentials): Expiring<AwsCredentials> => ({ value, expiresAt: Infinity });
   let fetchCredentials: () => Promise<Expiring<AwsCredentials>>;
+  // What a fetch holds (core/credentials.ts), taken out of what the gateway tells and writes from
+  // the moment each is known, as config's keys are (configured-credentials.ts): the secret and
+  // session token it got (from the environment, a shared file's profile, STS, the container
+  // endpoint or instance metadata), and those it got them with at STS (`hold`: a source profile's
+  // keys, the environment's, a chained role's session, a web identity token), held before STS is
+  // asked. None is named in config, none has a known shape, and an AWS refusal may quote its
+  // signing material (a signature mismatch's canonical request names `x-amz-security-token`).
+  // A fetch's replace the last's once it succeeds (the last's are in use while it runs); a failed
+  // one's stay held beside the last's until the next.
+  const holder = {};
+  let kept: string[] = [];
+  let sources: string[] = [];
+  const hold = (secrets: readonly string[]) => {
+    sources.push(...secrets);
+    holdCredentials(holder, [...kept, ...sources]);
+  };
   if (config.access_key_id && config.secret_access_key) {
     const value = withToken(config.access_key_id, config.secret_access_key, config.session_token);
     fetchCredentials = async () => forever(value);
@@ -67,6 +83,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       env,
       fetch: doFetch,
       instanceMetadata,
+      hold,
       ...(options.now ? { now: options.now } : {}),
       ...(options.processTimeoutMs ? { processTimeoutMs: options.processTimeoutMs } : {}),
     };
@@ -82,10 +99,11 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       return profileCredentials(name, files, context);
     };
   }
-  const holder = {};
   const fetchAndHold = async () => {
+    sources = [];
     const got = await fetchCredentials();
-    holdCredentials(holder, secretsOf(got.value));
+    kept = [...sources, ...secretsOf(got.value)];
+    holdCredentials(holder, kept);
     return got;
   };
   const credential = new CachedCredential({
@@ -112,17 +130,6 @@ function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCrede
     return () => containerCredentials(provider, env, context.fetch);
   return context.instanceMetadata;
 }
-
-/**
- * The secret and the session token a source gave, taken out of what the gateway tells and writes
- * from the moment they are fetched, as config's keys are (configured-credentials.ts): keys from
- * the environment, a shared file's profile (its keys, its role, its `credential_process`), STS,
- * the container endpoint or instance metadata are named nowhere in config,
- * neither has a known shape, and an AWS refusal may quote its signing material (a signature
- * mismatch's canonical request names `x-amz-security-token`). Each fetch replaces the last's.
- */
-const secretsOf = (keys: AwsCredentials): string[] =>
-  keys.sessionToken ? [keys.secretAccessKey, keys.sessionToken] : [keys.secretAccessKey];
 
 /** A source gone (its provider replaced by a reload and collected) lets go of what it held. */
 const unheldWhenGone = new FinalizationRegistry<object>((holder) => holdCredentials(holder, []));

@@ -47,13 +47,23 @@ const KINDS =
   "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process";
 
 /**
- * Why the profile `name` gives no credentials, or undefined when it may (a fetch says more): not in
- * the files, or none of the settings a kind of profile needs. Said by a fetch's failure and by the
- * warnings at start and by `config check` (missing-credentials.ts).
+ * The shared files, as a call's failure names them: never their paths (a home directory names its
+ * user), which go to the log with it (`filesRead`), and to the warnings at start and by `config check`.
  */
-export function profileLacks(name: string, files: AwsSharedFiles): string | undefined {
+const THE_FILES = "the AWS config or credentials file";
+
+/** The paths of the shared files, for the log and the warnings. */
+export const filesRead = (files: AwsSharedFiles): string => `${files.configPath} or ${files.credentialsPath}`;
+
+/**
+ * Why the profile `name` gives no credentials, or undefined when it may (a fetch says more): not in
+ * the files, or none of the settings a kind of profile needs. Said by a fetch's failure, naming the
+ * files, and with their paths (`withPaths`) by the warnings at start and by `config check`
+ * (missing-credentials.ts).
+ */
+export function profileLacks(name: string, files: AwsSharedFiles, withPaths = false): string | undefined {
   const profile = files.profiles.get(name);
-  const where = `${files.configPath} or ${files.credentialsPath}`;
+  const where = withPaths ? filesRead(files) : THE_FILES;
   if (profile === undefined) return `no AWS profile ${name} in ${where}`;
   if (!givesCredentials(profile)) return `the AWS profile ${name} in ${where} has no credentials (${KINDS})`;
   if (!fromKinds(profile))
@@ -96,7 +106,7 @@ async function resolve(
     // A source profile without credentials but with `credential_source`: that source's, for the role before it.
     if (profile && visited.length > 0 && has(profile, "credential_source") && !has(profile, "role_arn"))
       return fromCredentialSource(profile.credential_source ?? "", fail, context);
-    throw credentialFailure(provider, lacks ?? name);
+    throw credentialFailure(provider, lacks ?? name, { detail: filesRead(files) });
   }
   if (visited.length > 0 && isStatic(profile)) return staticKeys(profile);
   if (isAssumeRole(profile)) {

@@ -28,6 +28,6 @@ function profileProblem(
   if (provider.aws) return undefined;
   const name = namedProfile(provider.profile, env);
   if (name === undefined) return undefined;
-  const lacks = profileLacks(name, readSharedFiles(env));
+  const lacks = profileLacks(name, readSharedFiles(env), true);
   return lacks && `${lacks} (named by ${provider.profile ? "profile: in config" : "AWS_PROFILE"})`;
 }

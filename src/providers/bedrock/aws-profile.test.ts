@@ -74,14 +74,25 @@ describe("static keys from a profile of the shared files", () => {
     });
   });
 
-  test("a profile named but in neither file is the source still: a 502 naming it and the files", async () => {
+  test("a profile named but in neither file is the source still: a 502 naming it and the files, their paths (a home directory names its user) for the log alone", async () => {
     const env = filesEnv("[profile dev]\nregion = us-east-1\n", "", { ...ENV_KEYS, AWS_PROFILE: "ops" });
-    expect(await failure(env)).toBe(
-      `could not get credentials for upstream br: no AWS profile ops in ${env.AWS_CONFIG_FILE} or ${env.AWS_SHARED_CREDENTIALS_FILE}`,
-    );
-    expect(await failure(env, { profile: "dev" })).toBe(
-      `could not get credentials for upstream br: the AWS profile dev in ${env.AWS_CONFIG_FILE} or ${env.AWS_SHARED_CREDENTIALS_FILE} has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process)`,
-    );
+    const paths = `${env.AWS_CONFIG_FILE} or ${env.AWS_SHARED_CREDENTIALS_FILE}`;
+    const refusal = async (config: AwsCredentialConfig = {}) => {
+      const error = (await source(env, config)
+        .get()
+        .catch((e: unknown) => e)) as GatewayError;
+      return [error.status, error.message, error.detail];
+    };
+    expect(await refusal()).toEqual([
+      502,
+      "could not get credentials for upstream br: no AWS profile ops in the AWS config or credentials file",
+      paths,
+    ]);
+    expect(await refusal({ profile: "dev" })).toEqual([
+      502,
+      "could not get credentials for upstream br: the AWS profile dev in the AWS config or credentials file has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process)",
+      paths,
+    ]);
   });
 
   test("a default profile without credentials (region only) leaves the chain to its next steps", async () => {

@@ -1,7 +1,7 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText } from "../credentials/fetch-token.ts";
-import { expiry, withToken } from "./aws-credential-fetch.ts";
+import { expiry, secretsOf, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 
 type Env = Record<string, string | undefined>;
@@ -12,6 +12,13 @@ export interface StsCaller {
   region: string;
   env: Env;
   fetch: typeof fetch;
+  /**
+   * Told each secret a request to STS is made with, before it is sent: the source credentials that
+   * sign an AssumeRole (a source profile's keys, the environment's, a chained role's session, the
+   * container's or instance's) and a web identity token. STS's refusal may quote them (a signature
+   * mismatch's canonical request names `x-amz-security-token`), and none is named in config.
+   */
+  hold?: (secrets: readonly string[]) => void;
 }
 
 /** A web identity exchanged for a role's credentials (EKS's token file, or a profile's `web_identity_token_file`). */
@@ -38,6 +45,7 @@ export async function assumeRoleWithWebIdentity(
   identity: WebIdentity,
 ): Promise<Expiring<AwsCredentials>> {
   const token = (await Bun.file(identity.tokenFile).text()).trim();
+  caller.hold?.([token]);
   const form = new URLSearchParams({
     Action: "AssumeRoleWithWebIdentity",
     Version: "2011-06-15",
@@ -63,6 +71,7 @@ export async function assumeRole(
   });
   if (role.externalId !== undefined) form.set("ExternalId", role.externalId);
   const body = form.toString();
+  caller.hold?.(secretsOf(source));
   // Loaded on the first call, as for Bedrock's (bedrock-call.ts).
   const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
   const signed = await new AwsV4Signer({

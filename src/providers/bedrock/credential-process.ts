@@ -40,13 +40,16 @@ export async function processCredentials(
     detached: true,
   });
   let why: string | undefined;
-  const kill = (reason: string) => {
-    why ??= reason;
+  const killGroup = () => {
     try {
       process.kill(-child.pid, "SIGKILL");
     } catch {
       // Already gone.
     }
+  };
+  const kill = (reason: string) => {
+    why ??= reason;
+    killGroup();
   };
   const timer = setTimeout(
     () => kill(`credential_process did not finish within ${timeoutMs / 1000} s`),
@@ -64,6 +67,9 @@ export async function processCredentials(
     if (code !== 0) throw fail(`credential_process exited with ${code} (run it by hand to see why)`);
   } finally {
     clearTimeout(timer);
+    // Left here by a throw while it runs (its output's stream failing): not left running, nor what it
+    // started. One that exited is not signalled: its group's id may be another's by now.
+    if (child.exitCode === null && child.signalCode === null) killGroup();
   }
   let json: unknown;
   try {

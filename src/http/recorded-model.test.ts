@@ -34,6 +34,13 @@ test("a name only a glob matches, or none, is recorded without the credentials i
   }
 });
 
+test("a name longer than any the gateway takes is recorded cut as a message quotes it, its credentials replaced", () => {
+  const long = "llama".repeat(1_000);
+  expect(recordedModel(long, undefined)).toBe(`${long.slice(0, 256)}…`);
+  expect(recordedModel(`${KEY} ${long}`, undefined)).toStartWith("[redacted] llama");
+  expect(recordedModel(`${KEY} ${long}`, undefined)).toHaveLength(257);
+});
+
 test("a name only a glob or a worker matches is refused when it holds a credential, before any route", () => {
   const refused = (model: string, known: "named" | "matched" | undefined) => {
     try {
@@ -77,6 +84,6 @@ test("a name not spelled out keeps its text: only credentials are replaced, so a
   expect(recordedModel("gpt-4o\tmini  x", undefined)).toBe("gpt-4o\tmini  x");
   expect(recordedModel("meta-llama/Llama-3-8B:ft", "matched")).toBe("meta-llama/Llama-3-8B:ft");
   expect(recordedModel(`gpt 4o ${KEY}`, undefined)).toBe("gpt 4o [redacted]");
-  // Longer than any model the gateway takes: never served, cut as an error's text is.
-  expect(recordedModel("a".repeat(800), undefined)).toBe(`${"a".repeat(500)}…`);
+  // Longer than any model the gateway takes: never served, cut as a message quotes a caller's value.
+  expect(recordedModel("a".repeat(800), undefined)).toBe(`${"a".repeat(256)}…`);
 });

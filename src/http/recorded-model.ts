@@ -1,4 +1,5 @@
 import { errorText } from "../audit/redact-body.ts";
+import { shown } from "../core/cut-words.ts";
 import { badRequest } from "../core/gateway-error.ts";
 import { withoutSecrets } from "../core/without-secrets.ts";
 import type { KnownAs } from "../models/model-index.ts";
@@ -13,11 +14,13 @@ import { MAX_MODEL_LENGTH } from "./request-schemas.ts";
  * (`refuseCredentialModel`), so a served name is recorded exactly as sent, and a failed call is
  * priced (account-answer.ts `chargeFailedAttempts`, by the recorded name) as its answer would be.
  * A name longer than any the gateway takes (a Responses WebSocket turn refused at the door, its
- * body unchecked) is never served, and is cut as an error's text is.
+ * body unchecked; a `GET /v1/models/{id}` probe) is never served: its credentials replaced as an
+ * error's text's are, it is cut as an error's message quotes a caller's value (`shown`), so the row
+ * and the access line hold no more of it than the 404's message does.
  */
 export const recordedModel = (model: string, known: KnownAs | undefined): string => {
   if (known === "named") return model;
-  return model.length > MAX_MODEL_LENGTH ? errorText(model) : withoutSecrets(model);
+  return model.length > MAX_MODEL_LENGTH ? shown(errorText(model)) : withoutSecrets(model);
 };
 
 /**

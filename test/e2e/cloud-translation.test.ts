@@ -159,7 +159,7 @@ describe("PDFs, audio and images on cloud routes: what each vendor can take, sen
     const refused = error as InstanceType<typeof OpenAI.BadRequestError>;
     expect([refused.param, refused.message]).toEqual([
       "input[2].content[1]",
-      "400 input[2].content[1]: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)",
+      "400 input[2].content[1]: an image by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (png, jpeg, gif, webp), or call a model whose upstream fetches URLs",
     ]);
   });
 });

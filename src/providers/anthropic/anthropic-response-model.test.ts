@@ -1,6 +1,6 @@
-import { expect, test } from "bun:test";
-import { ASK, claudeEvents, claudeMessage, sse } from "../../testing/answer-wire.ts";
-import { type TracedRoute, tracedModels } from "../../testing/traced-models.ts";
+import { claudeEvents, claudeMessage, sse } from "../../testing/answer-wire.ts";
+import { claudeModelInTrace } from "../../testing/claude-model-in-trace.ts";
+import type { TracedRoute } from "../../testing/traced-models.ts";
 
 // Anthropic names the model that answered in its message (`model`, a stream's in `message_start`):
 // the trace's `gen_ai.response.model`, whole or streamed, passed through to an Anthropic caller or
@@ -15,21 +15,4 @@ const anthropic: TracedRoute = {
     sent.stream ? sse(claudeEvents(ANSWERED), true) : Response.json(claudeMessage(ANSWERED)),
 };
 
-test.each([
-  ["messages", false, ANSWERED],
-  ["messages", true, ANSWERED],
-  ["chat", false, "m"],
-  ["chat", true, "m"],
-] as const)(
-  "Anthropic to a %s caller (stream %p): the message's model in the trace",
-  async (dialect, stream, said) => {
-    const [path, body] = ASK[dialect];
-    expect(
-      await tracedModels(anthropic, path, { ...body, stream }, { "anthropic-version": "2023-06-01" }),
-    ).toEqual({
-      said,
-      server: ANSWERED,
-      attempt: ANSWERED,
-    });
-  },
-);
+claudeModelInTrace("Anthropic", anthropic, ANSWERED);

@@ -1,7 +1,7 @@
-import { expect, test } from "bun:test";
 import { eventFrame } from "../../../test/fake-cloud/bedrock-wire.ts";
-import { ASK, claudeEvents, claudeMessage } from "../../testing/answer-wire.ts";
-import { type TracedRoute, tracedModels } from "../../testing/traced-models.ts";
+import { claudeEvents, claudeMessage } from "../../testing/answer-wire.ts";
+import { claudeModelInTrace } from "../../testing/claude-model-in-trace.ts";
+import type { TracedRoute } from "../../testing/traced-models.ts";
 
 // Claude on Bedrock through InvokeModel answers in Anthropic's own message, which names the model
 // that answered (`model`, a stream's in `message_start`): the trace's `gen_ai.response.model`,
@@ -35,21 +35,4 @@ const invoke: TracedRoute = {
   },
 };
 
-test.each([
-  ["messages", false, ANSWERED],
-  ["messages", true, ANSWERED],
-  ["chat", false, "m"],
-  ["chat", true, "m"],
-] as const)(
-  "InvokeModel Claude to a %s caller (stream %p): the message's model in the trace",
-  async (dialect, stream, said) => {
-    const [path, body] = ASK[dialect];
-    expect(
-      await tracedModels(invoke, path, { ...body, stream }, { "anthropic-version": "2023-06-01" }),
-    ).toEqual({
-      said,
-      server: ANSWERED,
-      attempt: ANSWERED,
-    });
-  },
-);
+claudeModelInTrace("InvokeModel Claude", invoke, ANSWERED);

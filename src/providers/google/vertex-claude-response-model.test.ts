@@ -1,6 +1,6 @@
-import { expect, test } from "bun:test";
-import { ASK, claudeEvents, claudeMessage, sse } from "../../testing/answer-wire.ts";
-import { type TracedRoute, tracedModels } from "../../testing/traced-models.ts";
+import { claudeEvents, claudeMessage, sse } from "../../testing/answer-wire.ts";
+import { claudeModelInTrace } from "../../testing/claude-model-in-trace.ts";
+import type { TracedRoute } from "../../testing/traced-models.ts";
 import { vertexEndpoint } from "./gemini-provider.ts";
 import { createVertexAnthropicProvider } from "./vertex-anthropic-provider.ts";
 
@@ -38,21 +38,4 @@ const vertex: TracedRoute = {
     }),
 };
 
-test.each([
-  ["messages", false, ANSWERED],
-  ["messages", true, ANSWERED],
-  ["chat", false, "m"],
-  ["chat", true, "m"],
-] as const)(
-  "Vertex AI Claude to a %s caller (stream %p): the message's model in the trace",
-  async (dialect, stream, said) => {
-    const [path, body] = ASK[dialect];
-    expect(
-      await tracedModels(vertex, path, { ...body, stream }, { "anthropic-version": "2023-06-01" }),
-    ).toEqual({
-      said,
-      server: ANSWERED,
-      attempt: ANSWERED,
-    });
-  },
-);
+claudeModelInTrace("Vertex AI Claude", vertex, ANSWERED);

@@ -56,6 +56,20 @@ beforeAll(async () => {
   port = gateway.listen("127.0.0.1", 0).port;
 });
 
+/** A socket on the Responses WebSocket mode, open, and the events it has been sent so far. */
+async function openSocket(): Promise<{ socket: WebSocket; events: { type: string; status?: number }[] }> {
+  const socket = new BunWebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
+    headers: { authorization: `Bearer ${adminKey}`, "openai-beta": "responses_websockets=2026-02-06" },
+  });
+  const events: { type: string; status?: number }[] = [];
+  socket.addEventListener("message", (message) => events.push(JSON.parse(String(message.data))));
+  await new Promise((resolve, reject) => {
+    socket.addEventListener("open", resolve);
+    socket.addEventListener("error", reject);
+  });
+  return { socket, events };
+}
+
 afterAll(async () => {
   for (const end of held.splice(0)) end();
   await gateway.stop();
@@ -64,15 +78,7 @@ afterAll(async () => {
 });
 
 test("a turn waiting behind one that streams when the client closes the socket: both turns leave a row, 499", async () => {
-  const socket = new BunWebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
-    headers: { authorization: `Bearer ${adminKey}`, "openai-beta": "responses_websockets=2026-02-06" },
-  });
-  const events: { type: string }[] = [];
-  socket.addEventListener("message", (message) => events.push(JSON.parse(String(message.data))));
-  await new Promise((resolve, reject) => {
-    socket.addEventListener("open", resolve);
-    socket.addEventListener("error", reject);
-  });
+  const { socket, events } = await openSocket();
   const before = finished.length;
   const turn = (input: string) =>
     socket.send(JSON.stringify({ type: "response.create", model: "held", input }));
@@ -96,15 +102,7 @@ test("a turn waiting behind one that streams when the client closes the socket: 
 });
 
 test("a turn past the connection's bound is refused with a 429 error event and leaves a row, 429 with its caller, model and reason", async () => {
-  const socket = new BunWebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
-    headers: { authorization: `Bearer ${adminKey}`, "openai-beta": "responses_websockets=2026-02-06" },
-  });
-  const events: { type: string; status?: number }[] = [];
-  socket.addEventListener("message", (message) => events.push(JSON.parse(String(message.data))));
-  await new Promise((resolve, reject) => {
-    socket.addEventListener("open", resolve);
-    socket.addEventListener("error", reject);
-  });
+  const { socket, events } = await openSocket();
   const before = finished.length;
   const turn = (input: string) =>
     socket.send(JSON.stringify({ type: "response.create", model: "held", input }));
@@ -142,15 +140,7 @@ test("a turn past the connection's bound is refused with a 429 error event and l
 });
 
 test("a message refused as it came leaves a row, 400, naming the model it asked for", async () => {
-  const socket = new BunWebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
-    headers: { authorization: `Bearer ${adminKey}`, "openai-beta": "responses_websockets=2026-02-06" },
-  });
-  const events: { type: string; status?: number }[] = [];
-  socket.addEventListener("message", (message) => events.push(JSON.parse(String(message.data))));
-  await new Promise((resolve, reject) => {
-    socket.addEventListener("open", resolve);
-    socket.addEventListener("error", reject);
-  });
+  const { socket, events } = await openSocket();
   const before = finished.length;
   socket.send(JSON.stringify({ type: "response.create", model: "held", input: "x", temperature: "hot" }));
   await waitFor("the refusal's error event", () => events.some((event) => event.type === "error"));

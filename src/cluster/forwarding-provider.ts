@@ -138,6 +138,10 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     const link = links.of(peer);
     const tunnel = await link.ready();
     if (!tunnel) {
+      // A node that answered not even the link's open would keep an HTTP forward waiting until
+      // the route's timeout: unreachable now, so the call goes on to the next node.
+      const silent = link.unanswered;
+      if (silent) throw unreachable(peer, silent);
       link.sent.http += 1;
       return undefined;
     }

@@ -140,8 +140,11 @@ const peerAt = (id: string, port: number): NodeEntry => ({
   linkVersion: LINK_VERSION,
 });
 
-/** Node a: no worker of its own; `peers` (node b alone by default) in its directory, in that order. */
-function nodeA(port: number, secret = SECRET, peers = [peerAt("node-b", port)]) {
+/**
+ * Node a: no worker of its own; `peers` (node b alone by default) in its directory, in that order.
+ * `send`: the HTTP forward's `fetch` (default: one that refuses, as a node gone would).
+ */
+function nodeA(port: number, secret = SECRET, peers = [peerAt("node-b", port)], send?: typeof fetch) {
   const links = new PeerLinks({ secret, maxMessageBytes: MAX_MESSAGE_BYTES, log: silentLog });
   cleanups.push(() => links.close());
   const httpForwards: string[] = [];
@@ -152,9 +155,10 @@ function nodeA(port: number, secret = SECRET, peers = [peerAt("node-b", port)]) 
     directory: listedDirectory(peers),
     secret,
     links,
-    // The HTTP forward, had it been taken: refused, and noted.
-    fetch: (async (url: string) => {
+    // The HTTP forward, had it been taken: noted, and refused unless the test sends it.
+    fetch: (async (url: string, init?: RequestInit) => {
       httpForwards.push(String(url));
+      if (send) return send(url, init);
       throw new Error("no HTTP forward in this test");
     }) as unknown as typeof fetch,
   });
@@ -498,4 +502,41 @@ describe("cluster peer link", () => {
     expect(a.links.status()).toEqual([{ node: "node-b", state: "closed", sentOverLink: 0, sentOverHttp: 1 }]);
     expect(b.gateway.registry.list()[0]?.inFlight).toBe(0);
   });
+
+  test("a node whose advertise_url never answers (a firewall that drops, a port that accepts and says nothing) is unreachable once its link cannot open: the call goes on to the next node, not into an HTTP forward that waits out the route's timeout", async () => {
+    const b = await nodeB();
+    // Takes the connection and answers nothing: neither the link's upgrade nor an HTTP forward.
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    cleanups.push(() => silent.stop(true));
+    const a = nodeA(
+      b.link.port,
+      SECRET,
+      [peerAt("node-d", silent.port), peerAt("node-b", b.link.port)],
+      fetch,
+    );
+    // Bounded here, not by the route's first-byte timeout (120 s by default) a node would wait out.
+    const deadline = () => AbortSignal.timeout(10_000);
+    const first = await a.callAny({ signal: deadline(), body: { model: "llama-small", messages: [] } });
+    expect(first.servedBy).toBe("worker:gpu-1@node-b");
+    // While its link waits to be tried again, node d is passed over at once, nothing sent it.
+    const next = await a.callAny({ signal: deadline(), body: { model: "llama-small", messages: [] } });
+    expect(next.servedBy).toBe("worker:gpu-1@node-b");
+    expect(a.httpForwards).toEqual([]);
+    // Alone, it is the client's answer: unavailable (a node gone, no breaker counts it), and why.
+    const alone = nodeA(silent.port, SECRET, [peerAt("node-d", silent.port)], fetch);
+    const error = (await alone
+      .callAny({ signal: deadline(), body: { model: "llama-small", messages: [] } })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect({
+      status: error.status,
+      code: error.code,
+      retryable: error.retryable,
+      message: error.message,
+    }).toEqual({
+      status: 503,
+      code: "unavailable",
+      retryable: true,
+      message: "node node-d unreachable: connection timed out (ETIMEDOUT)",
+    });
+  }, 30_000);
 });

@@ -9,7 +9,7 @@ import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
 import { LINK_PATH } from "./link-endpoint.ts";
 
-/** A link not open within this long is given up (the call goes over HTTP meanwhile). */
+/** A link not open within this long is given up: the node is taken as unreachable (`unanswered`). */
 const CONNECT_TIMEOUT_MS = 3_000;
 const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
 
@@ -37,7 +37,7 @@ export interface PeerLinkOptions {
  * side of a worker tunnel (worker-tunnel.ts) sends the request frame, credit and cancel, and
  * reads the head, body chunks, end and error; the link lost fails its streams as a lost worker.
  * A failed open backs off (0.5 s doubling to 30 s, jittered); until then `ready` says no, and
- * the caller forwards over HTTP.
+ * the caller forwards over HTTP — unless the open got no answer at all (`unanswered`).
  */
 export class PeerLink {
   private tunnel: WorkerTunnel | undefined;
@@ -45,6 +45,7 @@ export class PeerLink {
   private failures = 0;
   private retryAt = 0;
   private closed = false;
+  private silent: Error | undefined;
   /** Calls sent over the link and over HTTP instead, for the status page and tests. */
   readonly sent = { link: 0, http: 0 };
 
@@ -68,6 +69,17 @@ export class PeerLink {
   /** Calls are under way on the link (or it is being opened for one). */
   get busy(): boolean {
     return this.opening !== undefined || (this.tunnel?.inFlight ?? 0) > 0;
+  }
+
+  /**
+   * Why the last open got no answer within its timeout (a firewall that drops, a port that takes
+   * the connection and says nothing), until an open succeeds: an HTTP forward to the same URL
+   * would wait as long as the route lets it, so the caller takes the node as unreachable instead.
+   * Said as a connection's timeout is (`ETIMEDOUT`); undefined after an open that was answered,
+   * even refused (a wrong secret: the HTTP forward says why).
+   */
+  get unanswered(): Error | undefined {
+    return this.silent;
   }
 
   get state(): "open" | "opening" | "closed" {
@@ -121,7 +133,11 @@ export class PeerLink {
         now: Date.now(),
         maxRequestBytes: maxMessageBytes,
       });
-      const timer = setTimeout(() => socket.close(), CONNECT_TIMEOUT_MS);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        socket.close();
+      }, CONNECT_TIMEOUT_MS);
       let opened = false;
       let silence: SilenceWatch | undefined;
       let beat: ReturnType<typeof setInterval> | undefined;
@@ -138,6 +154,7 @@ export class PeerLink {
       socket.onopen = () => {
         clearTimeout(timer);
         this.failures = 0;
+        this.silent = undefined;
         opened = true;
         if (this.closed) {
           tunnel.close(CloseCode.goingAway, "node shutting down");
@@ -183,10 +200,21 @@ export class PeerLink {
           else if (!this.closed) log("warn", "cluster peer link lost", { node, code: event.code });
         } else {
           this.retryAt = (this.options.now ?? Date.now)() + backoffDelay(this.failures++);
-          log("warn", "cluster peer link could not be opened: forwarding over HTTP meanwhile", {
-            node,
-            code: event.code,
-          });
+          this.silent = timedOut
+            ? Object.assign(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms at ${url}`), {
+                code: "ETIMEDOUT",
+              })
+            : undefined;
+          if (timedOut)
+            log("warn", "cluster peer link got no answer: the node is taken as unreachable meanwhile", {
+              node,
+              timeout_ms: CONNECT_TIMEOUT_MS,
+            });
+          else
+            log("warn", "cluster peer link could not be opened: forwarding over HTTP meanwhile", {
+              node,
+              code: event.code,
+            });
           resolve(undefined);
         }
         // Every stream on it fails as a lost worker's does.

@@ -19,13 +19,13 @@ import {
   workerNames,
 } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
-import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
+import { RequestTooLarge, type WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { type PeerWorker, takesCall } from "./directory-workers.ts";
 import { FORWARD_ERROR_HEADER } from "./forward-endpoint.ts";
 import { forwardOverHttp, forwardStored, type PeerHttp, refusal, unreachable } from "./forward-over-http.ts";
 import type { NodeDirectory } from "./node-directory.ts";
 import { LINK_VERSION, type NodeEntry } from "./node-entry.ts";
-import type { PeerLinks } from "./peer-link.ts";
+import type { PeerLink, PeerLinks } from "./peer-link.ts";
 
 export interface ForwardingOptions {
   /** The node's own `workers` provider. */
@@ -120,6 +120,24 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     throw last instanceof GatewayError ? last : upstreamError("no node could serve the forwarded call");
   }
 
+  /** The link to `peer`, or undefined when it takes none (no links here, a node from before them). */
+  function linkTo(peer: NodeEntry): PeerLink | undefined {
+    const links = options.links;
+    return links && (peer.linkVersion ?? 0) >= LINK_VERSION ? links.of(peer) : undefined;
+  }
+
+  /**
+   * The link's tunnel, opened now if need be; undefined while it cannot be had (the caller goes
+   * over HTTP). Throws `unreachable` when its open got no answer (`PeerLink.unanswered`): an HTTP
+   * call to the same URL would wait as long as its caller lets it (a route's timeout, a client).
+   */
+  async function answeredLink(peer: NodeEntry, link: PeerLink): Promise<WorkerTunnel | undefined> {
+    const tunnel = await link.ready();
+    const silent = tunnel ? undefined : link.unanswered;
+    if (silent) throw unreachable(peer, silent);
+    return tunnel;
+  }
+
   /**
    * The call over the peer link to `peer`, answered as a local worker answers (the head, then
    * the body); undefined when no link can carry it (the node predates links, the link cannot be
@@ -131,17 +149,12 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     tenant: string,
     worker: string | undefined,
   ): Promise<Response | undefined> {
-    const links = options.links;
-    if (!links || (peer.linkVersion ?? 0) < LINK_VERSION) return undefined;
     const path = pathOf(call);
     if (!path) return undefined;
-    const link = links.of(peer);
-    const tunnel = await link.ready();
+    const link = linkTo(peer);
+    if (!link) return undefined;
+    const tunnel = await answeredLink(peer, link);
     if (!tunnel) {
-      // A node that answered not even the link's open would keep an HTTP forward waiting until
-      // the route's timeout: unreachable now, so the call goes on to the next node.
-      const silent = link.unanswered;
-      if (silent) throw unreachable(peer, silent);
       link.sent.http += 1;
       return undefined;
     }
@@ -172,7 +185,12 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       ...(worker.responsesApi
         ? {
             responsesApi: true,
-            forward: (request: StoredForward) => forwardStored(http, peer, worker.name, tenant, request),
+            // Over HTTP, but only to a node whose link (opened for this if need be) is answered.
+            forward: async (request: StoredForward) => {
+              const link = linkTo(peer);
+              if (link) await answeredLink(peer, link);
+              return forwardStored(http, peer, worker.name, tenant, request);
+            },
           }
         : {}),
       // Its model server down is the worker's own fault, come back over the link or the HTTP

@@ -178,7 +178,7 @@ function nodeA(port: number, secret = SECRET, peers = [peerAt("node-b", port)], 
    * it, or a call nothing narrowed: the node picks among its own.
    */
   const callAny = (init: Partial<ProviderCall> & { body: ProviderCall["body"] }) => provider.call(made(init));
-  return { call, callAny, links, httpForwards };
+  return { provider, call, callAny, links, httpForwards };
 }
 
 describe("cluster peer link", () => {
@@ -538,5 +538,32 @@ describe("cluster peer link", () => {
       retryable: true,
       message: "node node-d unreachable: connection timed out (ETIMEDOUT)",
     });
+  }, 30_000);
+
+  test("a stored response held behind a node whose advertise_url never answers is read as from an unreachable node: a 503 once its link gets no answer, not an HTTP read that waits until the client leaves", async () => {
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    cleanups.push(() => silent.stop(true));
+    const entry = peerAt("node-d", silent.port);
+    const responsesWorker = { ...entry, workers: entry.workers.map((w) => ({ ...w, responsesApi: true })) };
+    const a = nodeA(silent.port, SECRET, [responsesWorker], fetch);
+    const holder = a.provider.holder?.("worker:gpu-1", "default");
+    if (!holder?.forward) throw new Error("node d's worker should hold stored responses");
+    // Bounded here; a client would wait until it gave up, or the node reset its socket.
+    const error = (await holder
+      .forward({
+        method: "GET",
+        path: "/responses/resp_1",
+        query: "",
+        headers: {},
+        requestId: "read-1",
+        signal: AbortSignal.timeout(10_000),
+      })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect({ status: error.status, code: error.code, message: error.message }).toEqual({
+      status: 503,
+      code: "unavailable",
+      message: "node node-d unreachable: connection timed out (ETIMEDOUT)",
+    });
+    expect(a.httpForwards).toEqual([]);
   }, 30_000);
 });

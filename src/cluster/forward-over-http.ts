@@ -74,7 +74,10 @@ export function forwardOverHttp(
       .catch(() => {});
   };
   call.signal.addEventListener("abort", cancel, { once: true });
-  return http.send(`${peer.url}${FORWARD_PATH}`, {
+  // Nothing runs there once the node refused the forward (a wrong secret's refusal included: it
+  // would log and audit the cancel as a second one) or could not be reached: no cancel is owed.
+  const owesNoCancel = () => call.signal.removeEventListener("abort", cancel);
+  const sent = http.send(`${peer.url}${FORWARD_PATH}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -88,6 +91,16 @@ export function forwardOverHttp(
     body: JSON.stringify(request),
     signal: call.signal,
   });
+  return sent.then(
+    (response) => {
+      if (response.headers.has(FORWARD_ERROR_HEADER)) owesNoCancel();
+      return response;
+    },
+    (error: unknown) => {
+      owesNoCancel();
+      throw error;
+    },
+  );
 }
 
 /** A stored response a worker on `peer` holds, read or removed through that node. */

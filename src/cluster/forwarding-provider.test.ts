@@ -181,6 +181,22 @@ describe("forwarding to a worker on another node", () => {
     }
   });
 
+  test("a forward the node refused is not cancelled there as the attempt ends: nothing runs there, and a refusing node (a wrong secret) would log and audit the cancel as a second refusal", async () => {
+    const { provider, sent } = setup([], [B, C], [], [], ["node-b", "node-c"]);
+    const attempt = new AbortController();
+    const error = await provider
+      .select?.("m", undefined, platform)
+      ?.call({ ...call("chat"), signal: attempt.signal })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, code: "unavailable" });
+    // The router ends a failed attempt by aborting its signal (routing/try-route.ts).
+    attempt.abort(error);
+    expect(sent.map((s) => [s.node, "operation" in s.request ? "forward" : "cancel"])).toEqual([
+      ["node-c", "forward"],
+      ["node-b", "forward"],
+    ]);
+  });
+
   test("a node whose only worker drains refuses the forward as draining: its words and Retry-After reach the caller", async () => {
     const { provider } = setup([], [B], [], [], ["node-b"]);
     const error = await provider
@@ -543,7 +559,7 @@ describe("forwarding to a worker on another node", () => {
       ]);
       return { router, sent };
     };
-    // The forwards, not their cancels (sent as a failed attempt ends).
+    // The forwards, not any cancel (a forward the node refused owes none: forward-over-http.ts).
     const forwarded = (sent: { node: string; request: ForwardRequest }[]) =>
       sent.filter((s) => "operation" in s.request).map((s) => s.node);
     const beside = routeOver([B, C]);

@@ -12,7 +12,8 @@ import { SHADOW_OUTCOMES } from "./shadow-metrics.ts";
 import { quietSources } from "./testing/quiet-sources.ts";
 
 // A shadow set on a tenant or an app (in place of a model's own) copies calls as a model's does:
-// its copies and their spend are counted in /metrics as `/admin/api/shadow` counts them.
+// its copies and their spend are counted in /metrics as `/admin/api/shadow` counts them, apart
+// from the clients' requests and their attempts.
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-shadow-targets-"));
 let gateway: Gateway;
@@ -100,6 +101,16 @@ test("a tenant's and an app's shadow copies and their spend are in /metrics, as 
       ),
     ),
   );
+  // The copies are no client's requests, nor attempts of theirs: the two calls alone are.
+  expect(
+    printed("mindgw_requests_total").filter((line) => !line.endsWith(" 0") && !line.includes("admin")),
+  ).toEqual([
+    'mindgw_requests_total{front_door="chat",model="m",provider="demo",status_class="2xx"} 1',
+    'mindgw_requests_total{front_door="chat",model="n",provider="demo",status_class="2xx"} 1',
+  ]);
+  expect(printed("mindgw_upstream_attempts_total")).toEqual([
+    'mindgw_upstream_attempts_total{provider="demo",outcome="ok"} 2',
+  ]);
   expect(printed("mindgw_shadow_cost_usd_total").sort()).toEqual(
     counts.spent.map((s) => `mindgw_shadow_cost_usd_total{model="${s.model}"} ${s.usd}`).sort(),
   );

@@ -41,7 +41,7 @@ export function gatewaySources(parts: {
 
 /**
  * The label values `config` bounds: its models' names and aliases, their routes' and shadows'
- * providers, its tenants, its providers.
+ * providers, its tenants, its providers, and the providers its tenants' and apps' shadows copy to.
  */
 export function configuredLabels(config: Config): ConfiguredLabels {
   return {
@@ -53,6 +53,9 @@ export function configuredLabels(config: Config): ConfiguredLabels {
     })),
     tenants: config.tenants.map((tenant) => tenant.name),
     providers: config.providers.map((provider) => provider.name),
+    shadowProviders: [...config.tenants, ...config.apps].flatMap(({ shadow }) =>
+      shadow ? [shadow.provider] : [],
+    ),
   };
 }
 

@@ -78,7 +78,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     options.onAuditFlush((ms) => metrics.auditFlushed(ms / 1000));
   }
   const listen = options.config.metrics.listen;
-  const listener = metrics && listen ? startMetricsListener(listen, metrics) : undefined;
+  const listener = metrics && listen ? startMetricsListener(listen, metrics, options.logger) : undefined;
   if (listener) options.logger.info("metrics listening", { url: listener.url });
   const traces = options.tracer ? requestTraces(options.tracer, options.content) : undefined;
   const deps = { metrics, traces };

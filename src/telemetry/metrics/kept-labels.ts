@@ -27,6 +27,8 @@ export class KeptLabels implements ShadowLabels {
   readonly shadowModels = new Set<string>();
   /** The shadowed models' labels: their names and aliases. */
   private readonly shadowedLabels = new Set<string>();
+  /** A tenant or an app shadows: a copy's spend may be of any model's call. */
+  private readonly everyModelShadowed: boolean;
 
   constructor(configured: ConfiguredLabels) {
     for (const { model, aliases = [], providers, shadowProvider } of configured.models) {
@@ -37,6 +39,8 @@ export class KeptLabels implements ShadowLabels {
       this.shadowModels.add(model);
       for (const label of [model, ...aliases]) this.shadowedLabels.add(label);
     }
+    for (const provider of configured.shadowProviders ?? []) this.shadowProviders.add(provider);
+    this.everyModelShadowed = (configured.shadowProviders?.length ?? 0) > 0;
     this.providers = configured.providers && new Set(configured.providers);
     this.tenants = new Set(configured.tenants);
   }
@@ -62,8 +66,9 @@ export class KeptLabels implements ShadowLabels {
     );
   }
 
+  /** A model a shadow copies the calls of: its own, or (a tenant's or an app's shadow) any the config names. */
   shadowed(model: string): boolean {
-    return this.shadowedLabels.has(model);
+    return this.shadowedLabels.has(model) || (this.everyModelShadowed && this.model(model));
   }
 
   tenant(tenant: string): boolean {

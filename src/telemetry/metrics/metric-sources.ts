@@ -68,6 +68,11 @@ export interface ConfiguredLabels {
   /** The configured tenants' names. */
   readonly tenants: readonly string[];
   /**
+   * The providers the tenants' and apps' shadows copy to: in place of a model's own shadow, they
+   * copy their callers' calls to any model (or those their `models` globs name).
+   */
+  readonly shadowProviders?: readonly string[];
+  /**
    * The configured providers' names, whose upstream attempts and retries are counted by provider;
    * absent, those series are kept through every reload.
    */

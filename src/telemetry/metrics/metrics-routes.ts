@@ -1,11 +1,13 @@
 import { Elysia } from "elysia";
 import { requireArea } from "../../auth/roles.ts";
 import { listenAddress } from "../../config/metrics-config.ts";
+import { describeError } from "../../core/describe-error.ts";
 import { httpOrigin } from "../../core/http-origin.ts";
 import { listenFailure } from "../../core/listen-failure.ts";
 import { adminGuards } from "../../http/admin/admin-guards.ts";
 import type { createFrontDoor } from "../../http/front-door.ts";
 import { requestIdHeader } from "../../http/request-id.ts";
+import type { Logger } from "../../log/logger.ts";
 import type { GatewayMetrics } from "./gateway-metrics.ts";
 
 /**
@@ -31,11 +33,14 @@ export function metricsRoutes(deps: {
  * `metrics.listen`: a listener of its own that answers `GET /metrics` (and `HEAD`) without a
  * credential, for scrapers on a private network, each answer with an `x-request-id`. It serves
  * nothing else: another method is 405 with `Allow`, another path 404. Returns how to stop it; a bind that fails
- * throws naming `metrics.listen`, the one setting that can be at fault.
+ * throws naming `metrics.listen`, the one setting that can be at fault. A scrape that fails (a
+ * source threw: an embedder's policy, a store) is a short 500 and a line in `logger`'s log, never
+ * the runtime's error page (its stack and source, to a caller with no credential).
  */
 export function startMetricsListener(
   address: string,
   metrics: GatewayMetrics,
+  logger: Logger,
 ): { url: string; stop(): void } {
   const parsed = listenAddress(address);
   if (parsed === undefined) throw new Error(`metrics.listen: not host:port: ${address}`);
@@ -58,9 +63,20 @@ export function startMetricsListener(
           });
         // HEAD is answered the GET's answer: Bun sends its headers alone, its Content-Length the
         // body's, as the main port's HEAD does (an empty answer would say 0).
-        return new Response(await metrics.scrape(), {
-          headers: { ...id, "content-type": metrics.contentType },
-        });
+        let text: string;
+        try {
+          text = await metrics.scrape();
+        } catch (error) {
+          logger.error("metrics scrape failed", {
+            request_id: id["x-request-id"],
+            error: describeError(error),
+          });
+          return new Response("the metrics could not be read: see the gateway's log\n", {
+            status: 500,
+            headers: { ...id, "content-type": "text/plain;charset=utf-8" },
+          });
+        }
+        return new Response(text, { headers: { ...id, "content-type": metrics.contentType } });
       },
     });
   } catch (error) {

@@ -6,7 +6,9 @@ import { RateLimiter } from "../../auth/rate-limiter.ts";
 import type { SharedAdmission } from "../../auth/shared-counters.ts";
 import { SpendLedger } from "../../auth/spend-ledger.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { SignInLimit } from "../../http/admin-ui/sign-in-limit.ts";
 import { ClientSlots } from "../../http/client-slots.ts";
+import { tooManyLanes } from "../../http/responses-socket/waiting-turns.ts";
 import { PriceBook } from "../../pricing/price-book.ts";
 import { upstreamFailure } from "../../providers/http/upstream-failure.ts";
 import { createMemorySpendStore } from "../../storage/memory/memory-spend-store.ts";
@@ -16,7 +18,8 @@ import { GatewayMetrics } from "./gateway-metrics.ts";
 import { quietSources } from "./testing/quiet-sources.ts";
 
 // Each 429 counts under the limit that refused it, as the refusals' producers make them: the
-// gateway's own limits (rpm, tpm, budget, per-address cap, local and shared counters) and an
+// gateway's own limits (rpm, tpm, budget, per-address cap, local and shared counters, a Responses
+// WebSocket connection's waiting turns and lanes, single sign-on's steps per address) and an
 // upstream's 429 relayed, which has the same code and a Retry-After but names no limit of ours.
 
 const principal = (limits: Principal["limits"]): Principal => ({
@@ -99,6 +102,13 @@ function addressRefusal(): Promise<GatewayError> {
   return rejectionOf(() => slots.enter("10.0.0.1"));
 }
 
+/** Single sign-on's steps past their bound from one address (sign-in-limit.ts). */
+function signInRefusal(): Promise<GatewayError> {
+  const limit = new SignInLimit(() => 0, 1);
+  limit.step("10.0.0.1");
+  return rejectionOf(() => limit.step("10.0.0.1"));
+}
+
 const upstream429 = () =>
   upstreamFailure("oa", {
     status: 429,
@@ -118,6 +128,8 @@ test("the gateway's own limits count by kind; an upstream's 429, whole or in a s
     await sharedRefusal({ index: 0, code: "rate_limited", waitMs: 500 }, 3),
     await sharedRefusal({ index: 0, code: "budget_exceeded", waitMs: 500 }, 3),
     await addressRefusal(),
+    await signInRefusal(),
+    tooManyLanes().why,
     upstream429(),
     streamed429(),
   ];
@@ -131,8 +143,10 @@ test("the gateway's own limits count by kind; an upstream's 429, whole or in a s
     [429, "rate_limited"],
     [429, "rate_limited"],
     [429, "rate_limited"],
+    [429, "rate_limited"],
+    [429, "rate_limited"],
   ]);
-  expect(await refusalsCounted(errors)).toEqual({ requests: 3, tokens: 2, budget: 2, upstream: 2 });
+  expect(await refusalsCounted(errors)).toEqual({ requests: 5, tokens: 2, budget: 2, upstream: 2 });
 });
 
 test("only 429 answers are refusals", async () => {

@@ -110,6 +110,8 @@ test("attempts, retries, failovers and refusals count by their labels in any ord
     ["provider:b", undefined],
     ["worker:w1", undefined],
     ["worker:w2", undefined],
+    // A worker on another cluster node, the call forwarded there: counted here, as a worker's.
+    ["worker:w3@gw-2", undefined],
     ["provider:a", undefined],
     ["provider:a", failed],
   ];
@@ -133,13 +135,13 @@ test("attempts, retries, failovers and refusals count by their labels in any ord
     'provider="a",outcome="ok"': 3,
     'provider="a",outcome="upstream_error"': 2,
     'provider="b",outcome="ok"': 1,
-    'provider="workers",outcome="ok"': 2,
+    'provider="workers",outcome="ok"': 3,
   });
   expect(samples(text, "gen_ai_client_operation_duration_seconds_count")).toEqual({
     'provider="a",outcome="ok"': 3,
     'provider="a",outcome="upstream_error"': 2,
     'provider="b",outcome="ok"': 1,
-    'provider="workers",outcome="ok"': 2,
+    'provider="workers",outcome="ok"': 3,
   });
   expect(samples(text, "mindgw_upstream_retries_total")).toEqual({ 'provider="a"': 2, 'provider="b"': 1 });
   expect(samples(text, "mindgw_upstream_failovers_total")).toEqual({ 'model="m1"': 1, 'model="other"': 1 });

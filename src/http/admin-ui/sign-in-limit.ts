@@ -12,11 +12,11 @@ interface Minute {
 }
 
 /**
- * Counts single sign-on's steps per client address in a fixed minute from its first step (an IPv6
+ * Counts sign-in steps (single sign-on's two, an admin-key login) per client address in a fixed minute from its first step (an IPv6
  * address by its /64, which one client may hold all of: counted apart, its addresses would each
  * have a bound, and fill the addresses kept; an IPv4-mapped one as its IPv4 address); past
  * `most()` (read at each step) a step is a 429 with `Retry-After` (when that minute ends), before
- * the provider is asked anything. A request without an address (handed to `gateway.handle()` without
+ * the provider is asked anything or a key checked. A request without an address (handed to `gateway.handle()` without
  * a `clientIp`) is not counted, as for `server.max_client_requests`: under one name, every such
  * client would share one address's bound. Per node: a cluster's nodes count apart.
  */

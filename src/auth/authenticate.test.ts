@@ -107,6 +107,19 @@ describe("authenticate", () => {
     );
   });
 
+  test("Authorization: Bearer and x-api-key both sent and differing: the Bearer is the credential, a bad one refused beside a good x-api-key", async () => {
+    const auth = createAuthenticator({ keys: cache });
+    const other = `${key.key.slice(0, -1)}${key.key.endsWith("x") ? "y" : "x"}`;
+    const refused = await refusal(
+      auth(new Headers({ authorization: `Bearer ${other}`, "x-api-key": key.key })),
+    );
+    expect([refused.status, refused.detail]).toEqual([401, "unknown_key"]);
+    // The other way about, the good Bearer is read and the bad x-api-key never looked at.
+    expect((await auth(new Headers({ authorization: `Bearer ${key.key}`, "x-api-key": other }))).name).toBe(
+      "alice",
+    );
+  });
+
   test("a bearer JWT goes to the verifier", async () => {
     const token = await sign(signer.privateKey, { kid: "k1" });
     const principal = await withJwt()(new Headers({ authorization: `Bearer ${token}` }));

@@ -417,6 +417,11 @@ describe("JWT attack list", () => {
     await rejects(await sign(k1.privateKey, { kid: "k1" }, { iss: "https://evil.test" }), {}, CLAIM);
   });
 
+  test("no issuer or no audience claim at all", async () => {
+    await rejects(await sign(k1.privateKey, { kid: "k1" }, { iss: undefined }), {}, CLAIM);
+    await rejects(await sign(k1.privateKey, { kid: "k1" }, { aud: undefined }), {}, CLAIM);
+  });
+
   test("expired beyond the clock tolerance; accepted within it", async () => {
     await rejects(await sign(k1.privateKey, { kid: "k1" }, { exp: secs(-31) }), {}, "ERR_JWT_EXPIRED");
     const verifier = createJwtVerifier(config());

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { configUrl } from "./config-url.ts";
-import { bool, duration } from "./config-values.ts";
+import { bool, duration, num } from "./config-values.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const secureUrl = (what: string) =>
@@ -54,6 +54,15 @@ export const adminUiConfigSchema = z.strictObject({
   enabled: bool().default(true),
   /** How long a sign-in lasts; the session ends earlier on sign-out or when its key is revoked. */
   session_ttl: duration("12h", "a sign-in would end as it began"),
+  /**
+   * Sign-in steps one client address (an IPv6 address by its /64) may take in a minute, on each
+   * node: an admin-key login is one, counted before its key is checked (a guesser's tries); a
+   * single sign-on is two (its start and its callback), so at 20 an office behind one address
+   * signs in ten times a minute. Neither step carries a credential, and each
+   * may cost a call to the provider (its discovery or JWKS, its token endpoint for a callback with
+   * a sign-in pending, which anyone can have by starting one). Read at each step.
+   */
+  sign_in_per_minute: num(z.number().int().positive()).default(20),
   oidc: oidcConfigSchema.optional(),
 });
 

@@ -466,7 +466,8 @@ describe("a JWT's expiry", () => {
     await waitForWorkers(gw.url, admin, [], 30_000);
     // Refused as expired, the worker stops rather than reconnect with the same token.
     expect(await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 15_000)).toBe(2);
-    expect(worker.stderr.all + worker.stdout.all).toContain("expired");
+    // Said of what it sent, a token, not a key (the gateway's `rejected` message, as the worker prints it).
+    expect(worker.stderr.all + worker.stdout.all).toContain("the worker's token (JWT) expired");
   }, 60_000);
 });
 

@@ -41,7 +41,7 @@ export interface AdminUiDeps {
   readonly jwtAdmission: (principal: Principal, verifiedIn: number) => Promise<JwtAdmission | undefined>;
   /** Seals a pending single sign-on into its cookie, so its callback may land on any node. */
   readonly loginSeal: LoginSeal;
-  /** Single sign-on's steps per client address (a 429 past the bound, before the provider is asked). */
+  /** Sign-in steps per client address, single sign-on's and admin-key logins (a 429 past the bound). */
   readonly signInLimit: SignInLimit;
   readonly logger: Logger;
 }
@@ -85,6 +85,23 @@ export type OpenSession = (
   previous: readonly string[],
 ) => Promise<{ session: AdminSession; cookie: string }>;
 
+/**
+ * An admin-key login, counted in the bound single sign-on's steps are (sign-in-limit.ts, one count
+ * per client address for both) before its key is checked: past it, a 429 with `Retry-After`,
+ * recorded and logged as any refusal (its request id, the reason), the key never looked at, so a
+ * guesser at one address gets `admin_ui.sign_in_per_minute` tries a minute.
+ */
+const counted =
+  (deps: AdminUiDeps, login: (context: AdminContext) => Promise<Response> | Response) =>
+  (context: AdminContext) => {
+    const clientIp = clientIpOf(context.server, context.request);
+    const wait = deps.signInLimit.take(clientIp);
+    if (wait === undefined) return login(context);
+    return deps.guardUnauthenticated(context.request, clientIp, "admin", "openai", async () => {
+      throw deps.signInLimit.refusal(wait, clientIp);
+    });
+  };
+
 /** Wraps a route of the web UI so that it is not there at all while `admin_ui.enabled` is off. */
 export type WhileEnabled = <C extends { request: Request }>(
   handle: (context: C) => Promise<Response> | Response,
@@ -93,7 +110,8 @@ export type WhileEnabled = <C extends { request: Request }>(
 /**
  * `/admin`: the page, its assets, and sign-in (single sign-on's steps in sso-routes.ts). Signing in with an admin key goes through the
  * front door (so it is authenticated and audited like any admin call) and trades the key for a
- * session; the key itself is never kept by the browser.
+ * session; the key itself is never kept by the browser. Each login counts in the sign-in bound
+ * first (`counted`).
  */
 export function adminUiRoutes(deps: AdminUiDeps) {
   const sessionCookie = (secure: boolean, value: string, maxAgeSec: number) =>
@@ -173,26 +191,29 @@ export function adminUiRoutes(deps: AdminUiDeps) {
     .post(
       "/admin/auth/login",
       whileEnabled(
-        doors.adminOnly(async ({ principal, headers, ledger, runtime }, request, _params, clientIp) => {
-          if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
-          const jwt =
-            principal.via === "jwt" ? await deps.jwtAdmission(principal, runtime.version) : undefined;
-          const { session, cookie } = await open(
-            browserOnHttps(request, deps.config()),
-            principal,
-            "key",
-            jwt ? { jwt } : {},
-            {
-              clientIp,
-              requestId: ledger.requestId,
-              detail: "admin key",
-            },
-            heldSession(request),
-          );
-          return Response.json(sessionBody(session, deps.oidc() !== undefined), {
-            headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
-          });
-        }),
+        counted(
+          deps,
+          doors.adminOnly(async ({ principal, headers, ledger, runtime }, request, _params, clientIp) => {
+            if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
+            const jwt =
+              principal.via === "jwt" ? await deps.jwtAdmission(principal, runtime.version) : undefined;
+            const { session, cookie } = await open(
+              browserOnHttps(request, deps.config()),
+              principal,
+              "key",
+              jwt ? { jwt } : {},
+              {
+                clientIp,
+                requestId: ledger.requestId,
+                detail: "admin key",
+              },
+              heldSession(request),
+            );
+            return Response.json(sessionBody(session, deps.oidc() !== undefined), {
+              headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
+            });
+          }),
+        ),
       ),
     )
     .post(

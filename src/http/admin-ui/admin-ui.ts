@@ -121,7 +121,7 @@ export function createAdminUi(options: AdminUiOptions) {
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);
   const loginSeal = LoginSeal.of(options.sharedSecret, now);
-  const signInLimit = new SignInLimit(now);
+  const signInLimit = new SignInLimit(now, () => options.config().sign_in_per_minute);
   let oidcFor: { config: OidcConfig; client: OidcClient } | undefined;
   const oidc = () => {
     const config = options.config().oidc;

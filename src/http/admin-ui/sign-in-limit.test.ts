@@ -15,7 +15,7 @@ const refusal = (step: () => void): GatewayError | undefined => {
 
 test("an address's minute starts at its first step; past the bound each step is a 429 saying when the minute ends", () => {
   const clock = fakeClock(1_000);
-  const limit = new SignInLimit(clock.now, 3);
+  const limit = new SignInLimit(clock.now, () => 3);
   for (let i = 0; i < 3; i++) limit.step("10.0.0.1");
   clock.advance(20_500);
   const refused = refusal(() => limit.step("10.0.0.1"));
@@ -33,7 +33,7 @@ test("an address's minute starts at its first step; past the bound each step is 
 
 test("the addresses kept are bounded: past it the minute that began longest ago is forgotten", () => {
   const clock = fakeClock();
-  const limit = new SignInLimit(clock.now, 1, 2);
+  const limit = new SignInLimit(clock.now, () => 1, 2);
   limit.step("a");
   clock.advance(1);
   limit.step("b");
@@ -46,7 +46,7 @@ test("the addresses kept are bounded: past it the minute that began longest ago 
 
 test("an IPv6 client is counted by its /64, however its address is written: its network's addresses share one count", () => {
   const clock = fakeClock();
-  const limit = new SignInLimit(clock.now, 3, 2);
+  const limit = new SignInLimit(clock.now, () => 3, 2);
   for (const address of [
     "2001:db8:1:2::1",
     "2001:db8:1:2:ffff:ffff:ffff:fffe",
@@ -64,7 +64,7 @@ test("an IPv6 client is counted by its /64, however its address is written: its 
 
 test("an IPv4-mapped IPv6 address counts with its IPv4 address", () => {
   const clock = fakeClock();
-  const limit = new SignInLimit(clock.now, 2);
+  const limit = new SignInLimit(clock.now, () => 2);
   limit.step("192.0.2.7");
   limit.step("::ffff:192.0.2.7");
   expect(refusal(() => limit.step("::FFFF:c000:0207"))?.status).toBe(429);
@@ -72,4 +72,29 @@ test("an IPv4-mapped IPv6 address counts with its IPv4 address", () => {
   // Not another IPv4 address, nor the /64 the mapped form sits in.
   expect(refusal(() => limit.step("::ffff:192.0.2.8"))).toBeUndefined();
   expect(refusal(() => limit.step("::1"))).toBeUndefined();
+});
+
+test("the refusal says what was counted: an IPv4 address, or an IPv6 address's whole /64", () => {
+  const clock = fakeClock();
+  const limit = new SignInLimit(clock.now, () => 1);
+  limit.step("192.0.2.1");
+  limit.step("2001:db8:1:2::1");
+  expect(refusal(() => limit.step("192.0.2.1"))?.message).toBe(
+    "too many sign-in attempts from this address (1 a minute): try again in 60 s",
+  );
+  expect(refusal(() => limit.step("2001:db8:1:2::ffff"))?.message).toBe(
+    "too many sign-in attempts from this address's /64 network (2001:db8:1:2::/64, counted as one address; 1 a minute): try again in 60 s",
+  );
+});
+
+test("the bound is read at each step: a reload that changes it applies to the next", () => {
+  const clock = fakeClock();
+  let most = 1;
+  const limit = new SignInLimit(clock.now, () => most);
+  limit.step("10.0.0.1");
+  expect(refusal(() => limit.step("10.0.0.1"))?.status).toBe(429);
+  most = 3;
+  expect(refusal(() => limit.step("10.0.0.1"))).toBeUndefined();
+  expect(refusal(() => limit.step("10.0.0.1"))).toBeUndefined();
+  expect(refusal(() => limit.step("10.0.0.1"))?.message).toContain("(3 a minute)");
 });

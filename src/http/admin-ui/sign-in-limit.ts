@@ -1,14 +1,6 @@
 import { clientNetwork } from "../../core/client-network.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 
-/**
- * Single sign-on's steps (its start and its callback, together) one client address may take in a
- * minute: a sign-in is two, so an office behind one address signs in ten times a minute. Neither
- * step carries a credential, and each may cost a call to the provider (its discovery or JWKS, its
- * token endpoint for a callback with a sign-in pending, which anyone can have by starting one).
- */
-export const SIGN_IN_STEPS_PER_MINUTE = 20;
-
 /** Addresses (IPv6 /64s) counted at once; past it the one whose minute began longest ago is forgotten. */
 export const SIGN_IN_ADDRESSES_KEPT = 10_000;
 
@@ -20,11 +12,11 @@ interface Minute {
 }
 
 /**
- * Counts single sign-on's steps per client address in a fixed minute from its first step (an IPv6
+ * Counts sign-in steps (single sign-on's two, an admin-key login) per client address in a fixed minute from its first step (an IPv6
  * address by its /64, which one client may hold all of: counted apart, its addresses would each
  * have a bound, and fill the addresses kept; an IPv4-mapped one as its IPv4 address); past
- * `SIGN_IN_STEPS_PER_MINUTE` a step is a 429 with `Retry-After` (when that minute ends), before the
- * provider is asked anything. A request without an address (handed to `gateway.handle()` without
+ * `most()` (read at each step) a step is a 429 with `Retry-After` (when that minute ends), before
+ * the provider is asked anything or a key checked. A request without an address (handed to `gateway.handle()` without
  * a `clientIp`) is not counted, as for `server.max_client_requests`: under one name, every such
  * client would share one address's bound. Per node: a cluster's nodes count apart.
  */
@@ -32,15 +24,16 @@ export class SignInLimit {
   private readonly minutes = new Map<string, Minute>();
 
   constructor(
-    private readonly now: () => number = Date.now,
-    private readonly most = SIGN_IN_STEPS_PER_MINUTE,
+    private readonly now: () => number,
+    /** Steps an address may take in its minute: the current config's `admin_ui.sign_in_per_minute`. */
+    private readonly most: () => number,
     private readonly kept = SIGN_IN_ADDRESSES_KEPT,
   ) {}
 
   /** Counts one step from `address`; throws the 429 when its minute has had `most` already. */
   step(address: string | null): void {
     const wait = this.take(address);
-    if (wait !== undefined) throw this.refusal(wait);
+    if (wait !== undefined) throw this.refusal(wait, address);
   }
 
   /** Counts one step from `address`; past the bound, counts nothing and answers the seconds to wait. */
@@ -56,17 +49,24 @@ export class SignInLimit {
       this.minutes.set(network, { start: now, steps: 1 });
       return undefined;
     }
-    if (minute.steps >= this.most) return Math.max(1, Math.ceil((minute.start + MINUTE_MS - now) / 1000));
+    if (minute.steps >= this.most()) return Math.max(1, Math.ceil((minute.start + MINUTE_MS - now) / 1000));
     minute.steps++;
     return undefined;
   }
 
-  /** The 429 for a step `seconds` before its address's minute ends. */
-  refusal(seconds: number): GatewayError {
+  /**
+   * The 429 for a step from `address` `seconds` before its minute ends, saying what was counted:
+   * for an IPv6 address, its whole /64 (whose other addresses may be someone else's steps).
+   */
+  refusal(seconds: number, address: string | null): GatewayError {
+    const network = address === null ? null : clientNetwork(address);
+    const from = network?.endsWith("::/64")
+      ? `this address's /64 network (${network}, counted as one address; ${this.most()} a minute)`
+      : `this address (${this.most()} a minute)`;
     return new GatewayError({
       status: 429,
       code: "rate_limited",
-      message: `too many sign-in attempts from this address (${this.most} a minute): try again in ${seconds} s`,
+      message: `too many sign-in attempts from ${from}: try again in ${seconds} s`,
       headers: { "retry-after": String(seconds) },
       refusedBy: "requests",
     });

@@ -9,12 +9,13 @@ import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
 import { createLogger } from "../../log/logger.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
-import { SIGN_IN_STEPS_PER_MINUTE } from "./sign-in-limit.ts";
 
 // Single sign-on's two steps carry no credential, and a callback with a sign-in pending (its
 // cookie and state, which anyone may get by starting one) costs a call to the provider's token
 // endpoint whatever its code: through the real gateway, with a real issuer on loopback.
 const CLIENT = { id: "mindgw", secret: "oidc-s3cret" };
+/** `admin_ui.sign_in_per_minute`, set below its default (20) so that the gateway is seen to read it. */
+const SIGN_IN_STEPS_PER_MINUTE = 12;
 const dir = mkdtempSync(join(tmpdir(), "mindgw-sso-limit-"));
 let issuer: OidcIssuer;
 let gateway: Gateway;
@@ -26,6 +27,7 @@ beforeAll(async () => {
     initial: parseConfig({
       ...EMBEDDED_DEFAULTS,
       admin_ui: {
+        sign_in_per_minute: SIGN_IN_STEPS_PER_MINUTE,
         oidc: {
           issuer: issuer.url,
           client_id: CLIENT.id,

@@ -48,7 +48,7 @@ function counted(
 ): Response | undefined {
   const wait = deps.signInLimit.take(clientIp);
   if (wait === undefined) return undefined;
-  if (request.headers.get("sec-fetch-mode") !== "navigate") throw deps.signInLimit.refusal(wait);
+  if (request.headers.get("sec-fetch-mode") !== "navigate") throw deps.signInLimit.refusal(wait, clientIp);
   const retryAfter = String(wait);
   return redirect(
     { ...headers, "retry-after": retryAfter },

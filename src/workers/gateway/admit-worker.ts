@@ -52,7 +52,15 @@ export function admitWorker(request: Request, identity: WorkerIdentity, options:
   if (origin !== null && !(options.allowedOrigins ?? []).includes(origin)) {
     throw refusal(403, "forbidden", "origin not allowed");
   }
-  if ((identity.role !== "worker" && identity.role !== "admin") || identity.credential === "session") {
-    throw refusal(403, "forbidden", "this key may not connect a worker");
+  if (identity.credential === "session")
+    throw refusal(
+      403,
+      "forbidden",
+      "a web UI session may not connect a worker: send a worker key or token in Authorization",
+    );
+  if (identity.role !== "worker" && identity.role !== "admin") {
+    // Named as what was sent: a key, or a token (JWT) whose role claim maps to another role.
+    const sent = identity.credential === "jwt" ? "this token (JWT)" : "this key";
+    throw refusal(403, "forbidden", `${sent} may not connect a worker: it needs the worker or admin role`);
   }
 }

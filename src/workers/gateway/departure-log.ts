@@ -1,5 +1,6 @@
 import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import type { WorkerLog } from "../worker-log.ts";
+import type { WorkerIdentity } from "./admit-worker.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 
 /**
@@ -8,23 +9,37 @@ import type { RegisteredWorker } from "./registered-worker.ts";
  */
 export type WorkerKeyEnd = KeyEndReason | "tenant_removed";
 
-/** Why, in words: `its key was revoked`, `its key's tenant was removed` (`whose`: "its"). */
-export const keyEndWords = (end: WorkerKeyEnd, whose = "its"): string =>
-  end === "tenant_removed" ? `${whose} key's tenant was removed` : `${whose} key was ${end}`;
+/**
+ * Why, in words, of the credential the worker sent: `its key was revoked`, `its key's tenant was
+ * removed`; a JWT's (which has no revoke) `its token (JWT) expired`, `its token's (JWT's) tenant
+ * was removed` (`whose`: "its").
+ */
+export function keyEndWords(
+  end: WorkerKeyEnd,
+  credential: WorkerIdentity["credential"],
+  whose = "its",
+): string {
+  if (credential === "jwt")
+    return end === "tenant_removed"
+      ? `${whose} token's (JWT's) tenant was removed`
+      : `${whose} token (JWT) ${end}`;
+  return end === "tenant_removed" ? `${whose} key's tenant was removed` : `${whose} key was ${end}`;
+}
 
 /**
  * How a worker left: `planned`, its own close (1000) or the gateway's ending it as one; `stopping`,
- * the gateway's stop; `keyEnded`, the gateway's ending it because its key was revoked or expired.
+ * the gateway's stop; `keyEnded`, the gateway's ending it because its credential was revoked or
+ * expired or its tenant removed, in words (`keyEndWords`).
  */
 export interface Departure {
   readonly reason: string;
   readonly planned: boolean;
   readonly stopping: boolean;
-  readonly keyEnded?: WorkerKeyEnd;
+  readonly keyEnded?: string;
 }
 
-/** What the gateway says of a worker it disconnected because its key ended, before or after its register. */
-export const keyEndedLine = (reason: WorkerKeyEnd) => `worker disconnected: ${keyEndWords(reason)}`;
+/** What the gateway says of a worker it disconnected because its credential ended (`why`: `keyEndWords`), before or after its register. */
+export const keyEndedLine = (why: string) => `worker disconnected: ${why}`;
 
 /**
  * Logs a worker's leaving in the words of how it went, and tells whether it left drained (the

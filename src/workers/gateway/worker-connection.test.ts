@@ -51,24 +51,30 @@ function gateway(alsoNewlyServed?: WorkerRegistryOptions["newlyServed"]) {
   });
   const sessions = new KeySessions();
   /** A socket upgraded now: its identity is the key as admitted, and it is held under the key (worker-endpoint.ts). */
-  function connect(drainMs: number | (() => number) = 30_000) {
+  function connect(drainMs: number | (() => number) = 30_000, identity: WorkerIdentity = KEY) {
     const sent: { type: string; id?: string; reason?: string; accepted?: string[] }[] = [];
-    const socket = { sent, closedWith: undefined as number | undefined };
+    const socket = {
+      sent,
+      closedWith: undefined as number | undefined,
+      reason: undefined as string | undefined,
+    };
     const connection = createWorkerConnection({
       registry,
-      identity: KEY,
+      identity,
       log,
       maxMessageBytes: 1 << 20,
       drainMs: typeof drainMs === "number" ? () => drainMs : drainMs,
       after: clock.after,
       transport: {
         send: (text) => void sent.push(JSON.parse(text)),
-        close: (code) => {
+        close: (code, reason) => {
           socket.closedWith = code;
+          socket.reason = reason;
         },
       },
     });
-    sessions.enter("key_1", connection);
+    // A JWT's connection is held until its expiry (KeySessions), which a test ends with `keyEnded`.
+    if (identity.keyId) sessions.enter(identity.keyId, connection);
     const frame = (value: object) => connection.message(JSON.stringify(value));
     const register = (name: string, models: string[]) =>
       frame({ type: "register", v: PROTOCOL_VERSION, name, version: "1", models, concurrency: 4 });
@@ -389,6 +395,63 @@ describe("a worker's key revoked while it is connected", () => {
     expect(worker.socket.closedWith).toBe(1008);
     expect(logs.map((l) => `${l.level} ${l.message}`)).toEqual([
       "warn worker disconnected: its key was revoked",
+    ]);
+  });
+});
+
+describe("a worker's JWT ended while it is connected", () => {
+  /** A worker that authenticated with a token (`auth.jwt`), not a key. */
+  const TOKEN: WorkerIdentity = {
+    role: "worker",
+    credential: "jwt",
+    name: "gpu-sub",
+    tenant: "default",
+    models: ["*"],
+    keyId: null,
+    expiresAt: 60_000,
+  };
+
+  test("its token expiring: the worker is told, closed, logged and its call failed in words that name the token, not a key", async () => {
+    const { registry, events, logs, connect } = gateway();
+    const worker = connect(30_000, TOKEN);
+    worker.register("gpu", ["llama"]);
+    const failure = registry
+      .get("gpu")
+      ?.openWhole(request())
+      .catch((e: unknown) => e as GatewayError);
+    worker.connection.keyEnded("expired");
+    // The reason stays `key_expired` (the protocol's: a worker reads any `key_` as its credential refused).
+    expect(worker.socket.sent.at(-1)).toEqual(
+      expect.objectContaining({
+        type: "rejected",
+        reason: "key_expired",
+        message: "the worker's token (JWT) expired",
+      }),
+    );
+    expect([worker.socket.closedWith, worker.socket.reason]).toEqual([1008, "its token (JWT) expired"]);
+    expect(((await failure) as GatewayError).message).toBe(
+      "worker gpu was disconnected: its token (JWT) expired",
+    );
+    expect(events.at(-1)).toMatchObject({ type: "worker.lost", reason: "its token (JWT) expired" });
+    expect(logs.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+      "worker disconnected: its token (JWT) expired",
+    ]);
+  });
+
+  test("its token's tenant removed, before its register too: said of the token", () => {
+    const { logs, connect } = gateway();
+    const worker = connect(30_000, TOKEN);
+    worker.connection.keyEnded("tenant_removed");
+    expect(worker.socket.sent).toEqual([
+      expect.objectContaining({
+        type: "rejected",
+        reason: "key_tenant_removed",
+        message: "the worker's token's (JWT's) tenant was removed",
+      }),
+    ]);
+    expect(worker.socket.reason).toBe("its token's (JWT's) tenant was removed");
+    expect(logs.map((l) => `${l.level} ${l.message}`)).toEqual([
+      "warn worker disconnected: its token's (JWT's) tenant was removed",
     ]);
   });
 });

@@ -283,15 +283,20 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     keyEnded(reason) {
       if (done) return;
       // `rejected` tells the worker that reconnecting with this key cannot help.
-      const why = keyEndWords(reason);
-      send({ type: "rejected", reason: `key_${reason}`, message: keyEndWords(reason, "the worker's") });
+      // In words of what the worker sent (a key, or a token); the reason is the protocol's `key_*` either way.
+      const why = keyEndWords(reason, identity.credential);
+      send({
+        type: "rejected",
+        reason: `key_${reason}`,
+        message: keyEndWords(reason, identity.credential, "the worker's"),
+      });
       finish();
       // Said as what it is, never as a protocol error or a worker lost; its callers told so too.
       if (!tunnel) {
-        log("warn", keyEndedLine(reason), { key: identity.name });
+        log("warn", keyEndedLine(why), { key: identity.name });
         return transport.close(CloseCode.protocolError, why);
       }
-      registry.keyEnded(tunnel, reason);
+      registry.keyEnded(tunnel, why);
       tunnel.close(CloseCode.protocolError, why, `was disconnected: ${why}`);
     },
     keyModels(models) {

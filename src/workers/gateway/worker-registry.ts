@@ -2,7 +2,7 @@ import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
 import { CloseCode, servesResponsesApi } from "../protocol.ts";
 import { silentLog } from "../worker-log.ts";
-import { type Departure, keyEndWords, logDeparture, type WorkerKeyEnd } from "./departure-log.ts";
+import { type Departure, logDeparture } from "./departure-log.ts";
 import { HeartbeatSweeps } from "./heartbeat-sweeps.ts";
 import { changeKeyModels } from "./key-models-change.ts";
 import type { NoWorker } from "./no-worker.ts";
@@ -28,12 +28,13 @@ export interface WorkerRegistry {
    */
   remove(worker: RegisteredWorker, reason: string, planned?: boolean): boolean;
   /**
-   * Removes a worker whose key was revoked or expired (its connection ended for it:
+   * Removes a worker whose key was revoked or expired, or its token's tenant removed, `why` in the
+   * words of what it sent (departure-log.ts `keyEndWords`; its connection ended for it:
    * worker-connection.ts `keyEnded`), logged as that at warn (`worker disconnected: its key was
    * revoked`), never as a worker lost; `worker.lost` says why (`its key was revoked`), `drained:
    * false`.
    */
-  keyEnded(worker: RegisteredWorker, reason: WorkerKeyEnd): void;
+  keyEnded(worker: RegisteredWorker, why: string): void;
   /**
    * The models a connected worker is routed from now on: its key's allow-list changed while it was
    * connected (the models it offered that the key now permits, never empty). Told as a
@@ -193,8 +194,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     remove(worker, reason, planned = false) {
       return leave(worker, { reason, planned, stopping });
     },
-    keyEnded(worker, reason) {
-      leave(worker, { reason: keyEndWords(reason), planned: false, stopping, keyEnded: reason });
+    keyEnded(worker, why) {
+      leave(worker, { reason: why, planned: false, stopping, keyEnded: why });
     },
     serveOnly(worker, models) {
       if (byName.get(worker.name) !== worker) return;

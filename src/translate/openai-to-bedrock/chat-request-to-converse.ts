@@ -2,6 +2,7 @@ import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
+import { asksThinking } from "../asks-thinking.ts";
 import { isCacheMarked } from "../cache-marks.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
@@ -16,8 +17,9 @@ import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
+import { CLAUDE } from "./converse-claude.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
-import { CLAUDE, claudeThinking, reasoningBlocks, thinkingClaude, thinks } from "./converse-thinking.ts";
+import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
 
 type Role = "user" | "assistant";
 
@@ -71,7 +73,7 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   const marked = (written: OpenAIMessage) => points.prompt && isCacheMarked(written);
   const thinking = claudeThinking(body, request.model);
   // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
-  const sent = thinks(thinking) && Array.isArray(body.messages) ? body.messages : [];
+  const sent = asksThinking(thinking) && Array.isArray(body.messages) ? body.messages : [];
   /** A user message left out as blank before any turn: the conversation may then open with the model's. */
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {

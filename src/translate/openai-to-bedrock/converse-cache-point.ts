@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { claudeFeatures } from "./converse-claude.ts";
 
 /**
  * Converse's cache breakpoint (CachePointBlock, whose one type is `default`): the prompt up to it
@@ -16,15 +17,12 @@ export interface CachePoints {
   readonly tools: boolean;
 }
 
-/** Claude before 3.5 Haiku and 3.7 Sonnet, which Bedrock's prompt caching does not serve. */
-const OLD_CLAUDE = /claude-3-(haiku|sonnet|opus)|claude-3-5-sonnet/i;
-
 /**
  * Bedrock's prompt caching: Claude from 3.5 Haiku and 3.7 Sonnet on, in system, messages and tools;
  * Amazon Nova in system and messages. Any other model is sent none: a hint, the answer the same.
  */
 export function cachePointsOf(model: string): CachePoints {
-  const claude = /claude/i.test(model) && !OLD_CLAUDE.test(model);
+  const claude = claudeFeatures(model)?.caches === true;
   return { prompt: claude || /nova/i.test(model), tools: claude };
 }
 

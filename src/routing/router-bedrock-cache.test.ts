@@ -60,8 +60,13 @@ describe("cache_control to Converse", () => {
     },
   );
 
-  test("a model that takes no cache point (Llama) is sent none", async () => {
-    const { router, sent } = routed(ANSWER, "meta.llama3-70b-instruct-v1:0");
+  test.each([
+    "meta.llama3-70b-instruct-v1:0",
+    "anthropic.claude-v2",
+    "anthropic.claude-v2:1",
+    "anthropic.claude-instant-v1",
+  ])("a model that takes no cache point (%s) is sent none", async (model) => {
+    const { router, sent } = routed(ANSWER, model);
     whole(await router(chatRequest("m", cachedCall(false))));
     expect(JSON.stringify(sent[0])).not.toContain("cachePoint");
   });

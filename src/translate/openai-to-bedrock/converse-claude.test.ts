@@ -6,6 +6,9 @@ import { thinkingClaude } from "./converse-thinking.ts";
 // Which Claude on Bedrock thinks and takes cache points, family by family, as one table says both.
 describe("Claude on Converse, family by family", () => {
   test.each([
+    ["anthropic.claude-instant-v1", false, false],
+    ["anthropic.claude-v2", false, false],
+    ["anthropic.claude-v2:1", false, false],
     ["anthropic.claude-3-haiku-20240307-v1:0", false, false],
     ["anthropic.claude-3-sonnet-20240229-v1:0", false, false],
     ["us.anthropic.claude-3-opus-20240229-v1:0", false, false],

@@ -9,9 +9,18 @@ export interface ClaudeFeatures {
   readonly caches: boolean;
 }
 
-/** Claude before 3.7 Sonnet, by family; any Claude none of them names is a later one, which takes both. */
+/**
+ * Claude before 3.7 Sonnet, by family; any Claude none of them names is a later one, which takes
+ * both. Claude 2 (`claude-v2`, `claude-v2:1`) and Instant (`claude-instant-v1`) take neither, nor
+ * tool use (Converse's supported-features table: "Anthropic Claude 2.x and earlier models", tool
+ * use No): `tools` go as sent, for Bedrock's own 400 ("This model doesn't support tool use"), as
+ * leaving them out would answer another call.
+ */
 const OLDER_CLAUDE: ReadonlyArray<{ readonly model: RegExp; readonly features: ClaudeFeatures }> = [
-  { model: /claude-3-(haiku|sonnet|opus)|claude-3-5-sonnet/i, features: { thinks: false, caches: false } },
+  {
+    model: /claude-(v2|instant)|claude-3-(haiku|sonnet|opus)|claude-3-5-sonnet/i,
+    features: { thinks: false, caches: false },
+  },
   { model: /claude-3-5-haiku/i, features: { thinks: false, caches: true } },
 ];
 

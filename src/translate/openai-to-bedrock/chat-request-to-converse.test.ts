@@ -416,10 +416,12 @@ describe("cache breakpoints → cachePoint", () => {
   });
   const POINT = { cachePoint: { type: "default" } };
 
-  test("Nova takes them in system and messages, not in tools", () => {
+  test("Nova takes them in system and messages, not in tools; a breakpoint's ttl goes as the point's (CachePointBlock.ttl: 5m, 1h)", () => {
     const out = chatRequestToConverse(marked("us.amazon.nova-pro-v1:0"));
     expect(out.system).toEqual([{ text: "long rules" }, POINT]);
-    expect(out.messages).toEqual([{ role: "user", content: [{ text: "hi" }, POINT] }]);
+    expect(out.messages).toEqual([
+      { role: "user", content: [{ text: "hi" }, { cachePoint: { type: "default", ttl: "1h" } }] },
+    ]);
     expect(JSON.stringify(out.toolConfig)).not.toContain("cachePoint");
   });
 

@@ -70,7 +70,8 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   };
   const documents = new DocumentNames();
   const points = cachePointsOf(request.model);
-  const marked = (written: OpenAIMessage) => points.prompt && isCacheMarked(written);
+  /** A message's own `cache_control`, where the model takes cache points. */
+  const marked = (written: OpenAIMessage) => (points.prompt ? written.cache_control : undefined);
   const thinking = claudeThinking(body, request.model);
   // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
   const sent = asksThinking(thinking) && Array.isArray(body.messages) ? body.messages : [];
@@ -150,7 +151,7 @@ function systemBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
   }
   return content.flatMap((part) => {
     const text = part.text ?? "";
-    return isBlank(text) ? [] : withCachePoint([{ text }], isCacheMarked(part));
+    return isBlank(text) ? [] : withCachePoint([{ text }], part.cache_control);
   });
 }
 
@@ -218,7 +219,7 @@ function userBlocks(
   caches: boolean,
 ): JsonObject[] {
   const each = caches
-    ? (part: OpenAIContentPart, blocks: JsonObject[]) => withCachePoint(blocks, isCacheMarked(part))
+    ? (part: OpenAIContentPart, blocks: JsonObject[]) => withCachePoint(blocks, part.cache_control)
     : undefined;
   return userContentParts(
     message,
@@ -261,7 +262,7 @@ function toolConfig(request: OpenAIChatRequest, caches: boolean): JsonObject | u
         inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
       },
     };
-    return withCachePoint([spec], caches && isCacheMarked(tool));
+    return withCachePoint([spec], caches ? tool.cache_control : undefined);
   });
   const choice = request.tool_choice;
   const out: JsonObject = { tools };

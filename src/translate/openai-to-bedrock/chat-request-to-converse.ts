@@ -79,12 +79,15 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer")
-      system.push(...systemBlocks(message, points.prompt));
+      system.push(...textBlocks(message, points.prompt));
     else if (message.role === "tool") push("user", withCachePoint([toolResult(message, i)], marked(message)));
     else if (message.role === "assistant")
       push(
         "assistant",
-        withCachePoint([...reasoningBlocks(sent[i]), ...assistantBlocks(message)], marked(message)),
+        withCachePoint(
+          [...reasoningBlocks(sent[i]), ...assistantBlocks(message, points.prompt)],
+          marked(message),
+        ),
       );
     else {
       const blocks = userBlocks(message, i, documents, points.prompt);
@@ -140,35 +143,35 @@ const asksNothingOfClaude = (request: OpenAIChatRequest): boolean =>
   request.top_p === 1 && request.temperature != null && CLAUDE.test(request.model);
 
 /**
- * A system message as `system` blocks: its text, one block; a block a part, each marked part's
- * followed by a cache point, when the model takes them and a part is marked.
+ * A system or assistant message's text as blocks: its text, one block; a block a part, each marked
+ * part's followed by a cache point, when the model takes them and a part is marked (a point goes
+ * right after the text it marks, not after the rest).
  */
-function systemBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
+function textBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
   const { content } = message;
   if (!caches || !Array.isArray(content) || !content.some(isCacheMarked)) {
     const text = messageText(message);
     return isBlank(text) ? [] : [{ text }];
   }
   return content.flatMap((part) => {
-    const text = part.text ?? "";
+    const text = part.text ?? part.refusal ?? "";
     return isBlank(text) ? [] : withCachePoint([{ text }], part.cache_control);
   });
 }
 
-function assistantBlocks(message: OpenAIMessage): JsonObject[] {
-  const blocks: JsonObject[] = [];
-  const text = messageText(message);
-  if (!isBlank(text)) blocks.push({ text });
-  for (const call of message.tool_calls ?? []) {
-    blocks.push({
+/** An assistant message's text, then its calls, each marked call's `toolUse` followed by a cache point. */
+function assistantBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
+  const calls = (message.tool_calls ?? []).flatMap((call) => {
+    const toolUse = {
       toolUse: {
         toolUseId: bedrockToolId(plainCallId(call.id)),
         name: call.function.name,
         input: parseToolArguments(call.function.arguments),
       },
-    });
-  }
-  return blocks;
+    };
+    return withCachePoint([toolUse], caches ? call.cache_control : undefined);
+  });
+  return [...textBlocks(message, caches), ...calls];
 }
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {

@@ -60,8 +60,36 @@ describe("cache_control to Converse", () => {
     },
   );
 
-  test("a model that takes no cache point (Llama) is sent none", async () => {
-    const { router, sent } = routed(ANSWER, "meta.llama3-70b-instruct-v1:0");
+  test("a breakpoint on an assistant's text goes right after that text, before the turn's call, its ttl carried", async () => {
+    const { router, sent } = routed(ANSWER);
+    const call = messagesCall(false, {
+      tools: [{ name: "weather", input_schema: { type: "object", properties: {} } }],
+      messages: [
+        { role: "user", content: "weather in Paris?" },
+        {
+          role: "assistant",
+          content: [
+            { type: "text", text: "Let me look.", cache_control: { type: "ephemeral", ttl: "1h" } },
+            { type: "tool_use", id: "toolu_1", name: "weather", input: {} },
+          ],
+        },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "sunny" }] },
+      ],
+    });
+    whole(await router(chatRequest("m", call)));
+    const [, assistant] = (sent[0] as JsonObject).messages as JsonObject[];
+    const content = (assistant?.content ?? []) as JsonObject[];
+    expect(content.map((block) => Object.keys(block)[0])).toEqual(["text", "cachePoint", "toolUse"]);
+    expect(content[1]).toEqual({ cachePoint: { type: "default", ttl: "1h" } });
+  });
+
+  test.each([
+    "meta.llama3-70b-instruct-v1:0",
+    "anthropic.claude-v2",
+    "anthropic.claude-v2:1",
+    "anthropic.claude-instant-v1",
+  ])("a model that takes no cache point (%s) is sent none", async (model) => {
+    const { router, sent } = routed(ANSWER, model);
     whole(await router(chatRequest("m", cachedCall(false))));
     expect(JSON.stringify(sent[0])).not.toContain("cachePoint");
   });

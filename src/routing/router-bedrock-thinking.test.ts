@@ -72,14 +72,21 @@ describe("thinking to Claude through Converse", () => {
   });
 });
 
-test("Claude before 3.7 Sonnet, which has no extended thinking, is sent none, and thinking is named dropped", async () => {
-  const { router, sent } = routed(ANSWER, "anthropic.claude-3-5-sonnet-20240620-v1:0");
-  const dispatched = await router(chatRequest("m", history(THINKING)));
-  whole(dispatched);
-  expect(JSON.stringify(sent[0])).not.toContain("reasoningContent");
-  expect(sent[0]?.additionalModelRequestFields).toBeUndefined();
-  expect(dispatched.dropped).toContain("thinking");
-});
+test.each([
+  "anthropic.claude-3-5-sonnet-20240620-v1:0",
+  "anthropic.claude-v2:1",
+  "anthropic.claude-instant-v1",
+])(
+  "Claude before 3.7 Sonnet (%s), which has no extended thinking, is sent none, and thinking is named dropped",
+  async (model) => {
+    const { router, sent } = routed(ANSWER, model);
+    const dispatched = await router(chatRequest("m", history(THINKING)));
+    whole(dispatched);
+    expect(JSON.stringify(sent[0])).not.toContain("reasoningContent");
+    expect(sent[0]?.additionalModelRequestFields).toBeUndefined();
+    expect(dispatched.dropped).toContain("thinking");
+  },
+);
 
 describe("a chat caller's thinking (Anthropic's) through Converse", () => {
   /** A chat call that asks Anthropic's extended thinking. */

@@ -1,6 +1,7 @@
 import { shown } from "../core/cut-words.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { badRequest, type GatewayError } from "../core/gateway-error.ts";
+import { asksThinking } from "./asks-thinking.ts";
 import { isFileById } from "./chat-request-parts.ts";
 import type { Dropped } from "./dropped.ts";
 import { isUnset, nameUncarriedFields } from "./uncarried-fields.ts";
@@ -187,14 +188,6 @@ export function nameUncarried(
   )
     dropped.add("tool_choice.none", "tool_choice");
 }
-
-/**
- * Whether a chat request's `thinking` (Anthropic's, which the target carries to the models that take
- * it: `takesThinking`) asks for anything: set, and not `{ type: "disabled" }`, which is every model's
- * default.
- */
-const asksThinking = (thinking: unknown): boolean =>
-  !isUnset(thinking) && !(isJsonObject(thinking) && thinking.type === "disabled");
 
 /** Each empty entry of `stop`, which `target` refuses and its translation leaves out. */
 function nameEmptyStops(stop: unknown, target: ChatTarget, dropped: Dropped): void {

@@ -7,8 +7,8 @@ import { claudeMessage } from "../../testing/answer-wire.ts";
 import { jwtCaller } from "../../testing/jwt-caller.ts";
 import { createProvider } from "../create-provider.ts";
 
-// Converse takes an image only as its bytes (or an S3 object): an image by URL, which Anthropic's
-// API fetches, is the Converse route's refusal before anything is sent (`unsupported_modality`),
+// Converse takes an image or a document only as its bytes (or an S3 object): one by URL, which
+// Anthropic's API fetches, is the Converse route's refusal before anything is sent (`unsupported_modality`),
 // so the model's next route is tried; with none, the caller's 400 names the part. The gateway
 // never fetches the URL itself.
 
@@ -60,23 +60,21 @@ async function gateway(fallback: boolean) {
   return { gateway: built, calls };
 }
 
-const ask = (url: string) =>
+const askWith = (part: JsonObject) =>
   new Request("http://gw/v1/chat/completions", {
     method: "POST",
     headers: { authorization: "Bearer t", "content-type": "application/json" },
     body: JSON.stringify({
       model: "m",
-      messages: [
-        {
-          role: "user",
-          content: [
-            { type: "image_url", image_url: { url } },
-            { type: "text", text: "What is this?" },
-          ],
-        },
-      ],
+      messages: [{ role: "user", content: [part, { type: "text", text: "What is this?" }] }],
     } satisfies JsonObject),
   });
+
+const ask = (url: string) => askWith({ type: "image_url", image_url: { url } });
+
+/** A PDF by URL (`file_url`), which Anthropic's API fetches as a document's `url` source. */
+const askFile = () =>
+  askWith({ type: "file", file: { filename: "report.pdf", file_url: "https://example.com/report.pdf" } });
 
 test("an image by URL: the Converse route is passed over unsent, the next route answers", async () => {
   const { gateway: gw, calls } = await gateway(true);
@@ -101,6 +99,34 @@ test("with no other route: the caller's 400, unsupported_modality, naming the pa
     expect(calls.bedrock).toBe(0);
     const sent = await gw.handle(ask("data:image/png;base64,iVBORw0KGgo="));
     expect([sent.status, calls.bedrock]).toEqual([200, 1]);
+  } finally {
+    await gw.stop();
+  }
+});
+
+test("a file by URL (file_url): the Converse route is passed over unsent, the next route answers", async () => {
+  const { gateway: gw, calls } = await gateway(true);
+  try {
+    const response = await gw.handle(askFile());
+    expect([response.status, calls]).toEqual([200, { bedrock: 0, anthropic: 1 }]);
+  } finally {
+    await gw.stop();
+  }
+});
+
+test("a file by URL with no other route: the caller's 400, unsupported_modality, naming the part", async () => {
+  const { gateway: gw, calls } = await gateway(false);
+  try {
+    const refused = await gw.handle(askFile());
+    const error = ((await refused.json()) as { error: { code: string; param: string; message: string } })
+      .error;
+    expect([refused.status, error.code, error.param]).toEqual([
+      400,
+      "unsupported_modality",
+      "messages.0.content.0",
+    ]);
+    expect(error.message).toContain("a file by URL");
+    expect(calls.bedrock).toBe(0);
   } finally {
     await gw.stop();
   }

@@ -7,7 +7,7 @@ import {
   anthropicSchemas,
 } from "../anthropic-schema.ts";
 import { chatToolId } from "../anthropic-tool-id.ts";
-import { cacheMarkOf, withCacheMark } from "../cache-marks.ts";
+import { cacheMarkOf, isCacheMarked, withCacheMark } from "../cache-marks.ts";
 import type { CallerPaths } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped } from "../dropped.ts";
@@ -195,12 +195,16 @@ function assistantMessage(
   { dropped, needs, paths }: BlockTranslation,
 ): JsonObject {
   let text = "";
+  /** Each text block a part, its breakpoint on it: the form the turn takes when one is marked. */
+  const parts: JsonObject[] = [];
   const reasoning: string[] = [];
   const thought: ThinkingBlock[] = [];
   const toolCalls: JsonObject[] = [];
   for (const [j, block] of blocks.entries()) {
-    if (block.type === "text" && typeof block.text === "string") text += block.text;
-    else if (block.type === "thinking" && typeof block.thinking === "string") {
+    if (block.type === "text" && typeof block.text === "string") {
+      text += block.text;
+      parts.push(withCacheMark({ type: "text", text: block.text }, block, needs));
+    } else if (block.type === "thinking" && typeof block.thinking === "string") {
       reasoning.push(block.thinking);
       if (typeof block.signature === "string" && block.signature !== "")
         thought.push({ thinking: block.thinking, signature: block.signature });
@@ -213,10 +217,13 @@ function assistantMessage(
         type: "function",
         function: { name: block.name, arguments: args },
       };
-      toolCalls.push(marked(call, `${at}.content.${j}`, paths));
+      toolCalls.push(marked(withCacheMark(call, block, needs), `${at}.content.${j}`, paths));
     } else if (!ASSISTANT_BLOCKS.has(block.type)) dropped.add(`content.${block.type}`, `${at}.content.${j}`);
   }
-  const out: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text };
+  // A breakpoint stays on the block it marks (a text part, a call), so the upstream's point follows
+  // that block, not the turn's last (chat-request-to-converse.ts).
+  const content = parts.some(isCacheMarked) ? parts : text === "" && toolCalls.length > 0 ? null : text;
+  const out: JsonObject = { role: "assistant", content };
   // A tool-call turn carries the field even without thinking (a turn another route answered):
   // DeepSeek refuses one without it.
   if (needs.reasoningBack && (reasoning.length > 0 || toolCalls.length > 0))
@@ -225,9 +232,6 @@ function assistantMessage(
   // Claude's own thinking, signed or redacted (unsigned, no Claude takes it), for Claude behind
   // the chat step, which takes it back (chat-upstream-needs.ts `claudeThinking`).
   if (needs.claudeThinking && thought.length > 0) noteThinking(out, thought);
-  // A breakpoint on any of the turn's blocks marks the message: chat has one text and its calls.
-  const mark = blocks.map((block) => cacheMarkOf(block, needs)).findLast((found) => found !== undefined);
-  if (mark) out.cache_control = mark;
   return out;
 }
 

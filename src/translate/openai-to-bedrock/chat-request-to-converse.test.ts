@@ -416,10 +416,12 @@ describe("cache breakpoints → cachePoint", () => {
   });
   const POINT = { cachePoint: { type: "default" } };
 
-  test("Nova takes them in system and messages, not in tools", () => {
+  test("Nova takes them in system and messages, not in tools; a breakpoint's ttl goes as the point's (CachePointBlock.ttl: 5m, 1h)", () => {
     const out = chatRequestToConverse(marked("us.amazon.nova-pro-v1:0"));
     expect(out.system).toEqual([{ text: "long rules" }, POINT]);
-    expect(out.messages).toEqual([{ role: "user", content: [{ text: "hi" }, POINT] }]);
+    expect(out.messages).toEqual([
+      { role: "user", content: [{ text: "hi" }, { cachePoint: { type: "default", ttl: "1h" } }] },
+    ]);
     expect(JSON.stringify(out.toolConfig)).not.toContain("cachePoint");
   });
 
@@ -431,5 +433,47 @@ describe("cache breakpoints → cachePoint", () => {
       expect(JSON.stringify(chatRequestToConverse(marked(model)))).not.toContain("cachePoint");
     const claude = chatRequestToConverse(marked("anthropic.claude-3-7-sonnet-20250219-v1:0"));
     expect((claude.toolConfig as { tools: unknown[] }).tools.at(-1)).toEqual(POINT);
+  });
+
+  test("a mark on an assistant's text part, or on one of its calls, puts the point right after that block, not after the turn's last", () => {
+    const out = chatRequestToConverse({
+      model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+      messages: [
+        { role: "user", content: "weather?" },
+        {
+          role: "assistant",
+          content: [
+            { type: "text", text: "Looking.", cache_control: { type: "ephemeral", ttl: "5m" } },
+            { type: "text", text: " Then time." },
+          ],
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "weather", arguments: "{}" } },
+            {
+              id: "call_2",
+              type: "function",
+              function: { name: "time", arguments: "{}" },
+              cache_control: { type: "ephemeral" },
+            },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "sunny" },
+        { role: "tool", tool_call_id: "call_2", content: "noon" },
+      ],
+    });
+    const [, assistant] = out.messages as Array<{ content: Array<Record<string, unknown>> }>;
+    expect(assistant?.content.map((block) => Object.keys(block)[0])).toEqual([
+      "text",
+      "cachePoint",
+      "text",
+      "toolUse",
+      "toolUse",
+      "cachePoint",
+    ]);
+    expect(assistant?.content[1]).toEqual({ cachePoint: { type: "default", ttl: "5m" } });
+    expect(assistant?.content.slice(0, 3)).toEqual([
+      { text: "Looking." },
+      { cachePoint: { type: "default", ttl: "5m" } },
+      { text: " Then time." },
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
+import { asksThinking } from "../asks-thinking.ts";
 import { isCacheMarked } from "../cache-marks.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
@@ -16,8 +17,9 @@ import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
+import { CLAUDE } from "./converse-claude.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
-import { CLAUDE, claudeThinking, reasoningBlocks, thinkingClaude, thinks } from "./converse-thinking.ts";
+import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
 
 type Role = "user" | "assistant";
 
@@ -68,20 +70,24 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   };
   const documents = new DocumentNames();
   const points = cachePointsOf(request.model);
-  const marked = (written: OpenAIMessage) => points.prompt && isCacheMarked(written);
+  /** A message's own `cache_control`, where the model takes cache points. */
+  const marked = (written: OpenAIMessage) => (points.prompt ? written.cache_control : undefined);
   const thinking = claudeThinking(body, request.model);
   // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
-  const sent = thinks(thinking) && Array.isArray(body.messages) ? body.messages : [];
+  const sent = asksThinking(thinking) && Array.isArray(body.messages) ? body.messages : [];
   /** A user message left out as blank before any turn: the conversation may then open with the model's. */
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer")
-      system.push(...systemBlocks(message, points.prompt));
+      system.push(...textBlocks(message, points.prompt));
     else if (message.role === "tool") push("user", withCachePoint([toolResult(message, i)], marked(message)));
     else if (message.role === "assistant")
       push(
         "assistant",
-        withCachePoint([...reasoningBlocks(sent[i]), ...assistantBlocks(message)], marked(message)),
+        withCachePoint(
+          [...reasoningBlocks(sent[i]), ...assistantBlocks(message, points.prompt)],
+          marked(message),
+        ),
       );
     else {
       const blocks = userBlocks(message, i, documents, points.prompt);
@@ -137,35 +143,35 @@ const asksNothingOfClaude = (request: OpenAIChatRequest): boolean =>
   request.top_p === 1 && request.temperature != null && CLAUDE.test(request.model);
 
 /**
- * A system message as `system` blocks: its text, one block; a block a part, each marked part's
- * followed by a cache point, when the model takes them and a part is marked.
+ * A system or assistant message's text as blocks: its text, one block; a block a part, each marked
+ * part's followed by a cache point, when the model takes them and a part is marked (a point goes
+ * right after the text it marks, not after the rest).
  */
-function systemBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
+function textBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
   const { content } = message;
   if (!caches || !Array.isArray(content) || !content.some(isCacheMarked)) {
     const text = messageText(message);
     return isBlank(text) ? [] : [{ text }];
   }
   return content.flatMap((part) => {
-    const text = part.text ?? "";
-    return isBlank(text) ? [] : withCachePoint([{ text }], isCacheMarked(part));
+    const text = part.text ?? part.refusal ?? "";
+    return isBlank(text) ? [] : withCachePoint([{ text }], part.cache_control);
   });
 }
 
-function assistantBlocks(message: OpenAIMessage): JsonObject[] {
-  const blocks: JsonObject[] = [];
-  const text = messageText(message);
-  if (!isBlank(text)) blocks.push({ text });
-  for (const call of message.tool_calls ?? []) {
-    blocks.push({
+/** An assistant message's text, then its calls, each marked call's `toolUse` followed by a cache point. */
+function assistantBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
+  const calls = (message.tool_calls ?? []).flatMap((call) => {
+    const toolUse = {
       toolUse: {
         toolUseId: bedrockToolId(plainCallId(call.id)),
         name: call.function.name,
         input: parseToolArguments(call.function.arguments),
       },
-    });
-  }
-  return blocks;
+    };
+    return withCachePoint([toolUse], caches ? call.cache_control : undefined);
+  });
+  return [...textBlocks(message, caches), ...calls];
 }
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
@@ -216,7 +222,7 @@ function userBlocks(
   caches: boolean,
 ): JsonObject[] {
   const each = caches
-    ? (part: OpenAIContentPart, blocks: JsonObject[]) => withCachePoint(blocks, isCacheMarked(part))
+    ? (part: OpenAIContentPart, blocks: JsonObject[]) => withCachePoint(blocks, part.cache_control)
     : undefined;
   return userContentParts(
     message,
@@ -259,7 +265,7 @@ function toolConfig(request: OpenAIChatRequest, caches: boolean): JsonObject | u
         inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
       },
     };
-    return withCachePoint([spec], caches && isCacheMarked(tool));
+    return withCachePoint([spec], caches ? tool.cache_control : undefined);
   });
   const choice = request.tool_choice;
   const out: JsonObject = { tools };

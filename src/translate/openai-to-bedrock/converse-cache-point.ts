@@ -1,12 +1,21 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { claudeFeatures } from "./converse-claude.ts";
+
+/** The lifetimes CachePointBlock.ttl takes, Anthropic's own two; without one, Bedrock's default (5m). */
+const TTLS = new Set(["5m", "1h"]);
 
 /**
- * Converse's cache breakpoint (CachePointBlock, whose one type is `default`): the prompt up to it
- * is cached, so it goes right after the block a caller's `cache_control` marked, in `system`, a
- * message's content or `toolConfig.tools` (the chat request carries the mark: LiteLLM's and
- * OpenRouter's form, ../cache-marks.ts).
+ * Converse's cache breakpoint (CachePointBlock: its one type `default`, and an optional `ttl`) for
+ * a caller's `cache_control`: the prompt up to it is cached, so it goes right after the block the
+ * mark is on, in `system`, a message's content or `toolConfig.tools` (the chat request carries the
+ * mark: LiteLLM's and OpenRouter's form, ../cache-marks.ts). Its `ttl` goes as written ("1h");
+ * Bedrock, as Anthropic, wants no later point to outlive an earlier one, which the caller's own
+ * API asks too. A `ttl` of neither value, which Anthropic refuses as well, is left out.
  */
-export const CACHE_POINT: JsonObject = { cachePoint: { type: "default" } };
+export function cachePointFor(mark: JsonObject): JsonObject {
+  const { ttl } = mark;
+  return { cachePoint: { type: "default", ...(typeof ttl === "string" && TTLS.has(ttl) ? { ttl } : {}) } };
+}
 
 /** Where a model on Bedrock takes cache points (Bedrock's prompt caching: the rest refuse them). */
 export interface CachePoints {
@@ -16,18 +25,18 @@ export interface CachePoints {
   readonly tools: boolean;
 }
 
-/** Claude before 3.5 Haiku and 3.7 Sonnet, which Bedrock's prompt caching does not serve. */
-const OLD_CLAUDE = /claude-3-(haiku|sonnet|opus)|claude-3-5-sonnet/i;
-
 /**
  * Bedrock's prompt caching: Claude from 3.5 Haiku and 3.7 Sonnet on, in system, messages and tools;
  * Amazon Nova in system and messages. Any other model is sent none: a hint, the answer the same.
  */
 export function cachePointsOf(model: string): CachePoints {
-  const claude = /claude/i.test(model) && !OLD_CLAUDE.test(model);
+  const claude = claudeFeatures(model)?.caches === true;
   return { prompt: claude || /nova/i.test(model), tools: claude };
 }
 
-/** `blocks`, with a cache point after them when `marked` and there is a block for it to follow. */
-export const withCachePoint = (blocks: JsonObject[], marked: boolean): JsonObject[] =>
-  marked && blocks.length > 0 ? [...blocks, CACHE_POINT] : blocks;
+/**
+ * `blocks`, with a cache point after them when `mark` is a caller's `cache_control` (undefined where
+ * the model takes none) and there is a block for it to follow.
+ */
+export const withCachePoint = (blocks: JsonObject[], mark: unknown): JsonObject[] =>
+  isJsonObject(mark) && blocks.length > 0 ? [...blocks, cachePointFor(mark)] : blocks;

@@ -51,9 +51,17 @@ export class DocumentNames {
 
 /**
  * A chat `file` part as a Converse `document` block: its `file_data` (a `data:` URL) as bytes, in a
- * format Converse reads, named as `names` says. Anything else is the caller's 400 naming the part.
+ * format Converse reads, named as `names` says. Anything else is the caller's 400 naming the part;
+ * a file by URL (`file_url`, and no data) the route's, as an image by URL is
+ * (chat-request-to-converse.ts): Converse fetches none, so a route that fetches it is tried.
  */
 export function documentBlock(part: OpenAIContentPart, path: string, names: DocumentNames): JsonObject {
+  if (part.file?.file_data === undefined && part.file?.file_url !== undefined)
+    throw badRequest(
+      `${path}: a file by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (file_data) of ${Object.values(FORMATS).join(", ")}, or call a model whose upstream fetches URLs`,
+      path,
+      "unsupported_modality",
+    );
   const data = part.file?.file_data === undefined ? undefined : readDataUrl(part.file.file_data);
   if (data && !data.base64) throw notBase64(path, "file", data, part.file?.filename);
   const format = data && Object.hasOwn(FORMATS, data.mediaType) ? FORMATS[data.mediaType] : undefined;

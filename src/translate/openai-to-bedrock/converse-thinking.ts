@@ -1,18 +1,12 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { thinkingOf } from "../thinking-blocks.ts";
-
-/** A Bedrock model id, or inference profile, of Claude's (`anthropic.claude-…`, `us.anthropic.claude-…`). */
-export const CLAUDE = /claude/i;
-
-/** Claude before 3.7 Sonnet, which has no extended thinking (Bedrock's list: 3.7 Sonnet, and 4 on). */
-const UNTHINKING_CLAUDE = /claude-3-(haiku|sonnet|opus)|claude-3-5-/i;
+import { claudeFeatures } from "./converse-claude.ts";
 
 /**
  * A Claude that thinks (ChatTarget.takesThinking): a Messages caller's `thinking` goes to it as
  * written. An older one is sent none, and `thinking` is named, as for any other model.
  */
-export const thinkingClaude = (model: string): boolean =>
-  CLAUDE.test(model) && !UNTHINKING_CLAUDE.test(model);
+export const thinkingClaude = (model: string): boolean => claudeFeatures(model)?.thinks === true;
 
 /**
  * A chat request's Anthropic `thinking` (a Messages caller's, as it wrote it:
@@ -23,10 +17,6 @@ export const thinkingClaude = (model: string): boolean =>
 export function claudeThinking(body: JsonObject, model: string): JsonObject | undefined {
   return thinkingClaude(model) && isJsonObject(body.thinking) ? body.thinking : undefined;
 }
-
-/** Whether the request thinks: Bedrock refuses thinking in the turns of one that does not. */
-export const thinks = (thinking: JsonObject | undefined): boolean =>
-  thinking !== undefined && thinking.type !== "disabled";
 
 /**
  * An assistant message's thinking as Converse takes it back (ReasoningContentBlock): each signed

@@ -10,7 +10,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // comparisons per model and their examples.
 
 const ui = adminUi();
-const { chat, jwtFor, signedIn, shoot, holdRequests } = ui;
+const { chat, jwtFor, signedIn, shoot, holdRequests, refuseReads, expectingRefusals } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -104,6 +104,40 @@ describe("/admin in a real browser", () => {
       .locator("[data-shadow-pair] [data-caller-id]")
       .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
     expect(callers).toEqual([subject]);
+  }, 60_000);
+
+  test("shadow: comparisons it cannot read are said so, never shown as none, nor as the filter's", async () => {
+    await signedIn();
+    const refused = "the shadow pairs could not be read (a test's refusal)";
+    const key = await createKey(gw, { name: "unread-pairs-ui", role: "user", models: ["*"] });
+    const requestId = (await chat(key.key)).response.headers.get("x-request-id") ?? "";
+    await waitFor("the pair recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.some((r) => r.requestId === requestId);
+    });
+    await page.goto(`${gw.url}/admin/shadow`);
+    await page.locator(`[data-shadow-pair="${requestId}"]`).waitFor();
+    // A filter whose read fails: the pairs and figures before it are not shown as the filter's.
+    await refuseReads(
+      (url) => url.pathname === "/admin/api/shadow" && url.searchParams.has("model"),
+      refused,
+    );
+    await expectingRefusals(async () => {
+      await page.getByLabel("Model").fill("flaky-chat");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await page.locator("[data-shadow-pair]").count()).toBe(0);
+    expect(await page.locator('[data-shadow="report"]').count()).toBe(0);
+    // None read at all: said so, not "None yet."
+    await refuseReads((url) => url.pathname === "/admin/api/shadow", refused);
+    await expectingRefusals(async () => {
+      await page.goto(`${gw.url}/admin/shadow`);
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await page.getByText("None yet.").count()).toBe(0);
   }, 60_000);
 
   ui.pageStayedOnLoopback();

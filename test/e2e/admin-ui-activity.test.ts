@@ -8,7 +8,7 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 // each change.
 
 const ui = adminUi();
-const { signedIn, shoot, holdRequests, refuseReads, expectingRefusals } = ui;
+const { signedIn, signInWithKey, shoot, holdRequests, refuseReads, expectingRefusals } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -100,6 +100,28 @@ describe("/admin in a real browser", () => {
       await page.getByRole("alert").getByText(refused).waitFor();
     }, /status of 503/);
     expect(await page.getByText("No admin changes yet.").count()).toBe(0);
+  }, 60_000);
+
+  test("activity: an admin key in a tenant sees its tenant's changes alone", async () => {
+    await signedIn();
+    const ops = await createKey(gw, {
+      name: "team-act-ops",
+      tenant: "team-act",
+      role: "admin",
+      models: ["*"],
+    });
+    await createKey({ url: gw.url, adminKey: ops.key }, { name: "made-in-team-act" });
+    await createKey(gw, { name: "made-in-team-other", tenant: "team-other" });
+    try {
+      await signInWithKey(ops.key);
+      await page.goto(`${gw.url}/admin/activity`);
+      await page.locator('tr[data-action="key.create"]', { hasText: "made-in-team-act" }).waitFor();
+      const targets = await page.locator("table.actions-table tbody tr").allTextContents();
+      expect(targets.some((row) => row.includes("made-in-team-other"))).toBe(false);
+      expect(targets.some((row) => row.includes("older-change-"))).toBe(false);
+    } finally {
+      await signInWithKey(adminKey);
+    }
   }, 60_000);
 
   ui.pageStayedOnLoopback();

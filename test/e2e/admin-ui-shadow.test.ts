@@ -10,7 +10,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // comparisons per model and their examples.
 
 const ui = adminUi();
-const { chat, jwtFor, signedIn, shoot, holdRequests, refuseReads, expectingRefusals } = ui;
+const { chat, jwtFor, signedIn, signInWithKey, shoot, holdRequests, refuseReads, expectingRefusals } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -138,6 +138,40 @@ describe("/admin in a real browser", () => {
       await page.getByRole("alert").getByText(refused).waitFor();
     }, /status of 503/);
     expect(await page.getByText("None yet.").count()).toBe(0);
+  }, 60_000);
+
+  test("shadow: an admin key in a tenant sees its tenant's pairs alone, and not the node's copies", async () => {
+    await signedIn();
+    const outside = await createKey(gw, { name: "shadow-outside-ui", role: "user", models: ["*"] });
+    const outsideId = (await chat(outside.key)).response.headers.get("x-request-id") ?? "";
+    const insideId =
+      (await chat(await jwtFor("tenant-ui", "acme"))).response.headers.get("x-request-id") ?? "";
+    await waitFor("both pairs recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      const recorded = new Set(((await res.json()) as ShadowPage).records.map((r) => r.requestId));
+      return recorded.has(outsideId) && recorded.has(insideId);
+    });
+    const ops = await createKey(gw, {
+      name: "acme-shadow-ops",
+      tenant: "acme",
+      role: "admin",
+      models: ["*"],
+    });
+    try {
+      await signInWithKey(ops.key);
+      await page.goto(`${gw.url}/admin/shadow`);
+      await page.locator(`[data-shadow-pair="${insideId}"]`).waitFor();
+      expect(await page.locator(`[data-shadow-pair="${outsideId}"]`).count()).toBe(0);
+      const callers = await page
+        .locator("[data-shadow-pair] [data-caller-id]")
+        .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id") ?? ""));
+      expect(callers.every((id) => id.startsWith("jwt:acme:"))).toBe(true);
+      expect(await page.locator('[data-shadow="copies"]').count()).toBe(0);
+    } finally {
+      await signInWithKey(adminKey);
+    }
   }, 60_000);
 
   ui.pageStayedOnLoopback();

@@ -60,9 +60,13 @@ export async function postJson<T>(path: string, body: unknown = {}): Promise<T> 
   return (await (await call(path, { method: "POST", body: JSON.stringify(body) })).json()) as T;
 }
 
+/** The session the browser holds, if any; throws when the gateway cannot say (ApiError: it answered an error). */
 export async function currentSession(): Promise<SessionInfo> {
   const response = await fetch("/admin/auth/session", { credentials: "same-origin" });
-  return (await response.json()) as SessionInfo;
+  if (!response.ok) throw new ApiError(response.status, await messageOf(response));
+  return (await response.json().catch(() => {
+    throw new ApiError(response.status, "its answer is not JSON");
+  })) as SessionInfo;
 }
 
 /** Trades an admin key for a session; the key is sent once, in a header, and then forgotten. */

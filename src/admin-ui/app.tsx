@@ -13,6 +13,7 @@ import { ShadowPage } from "./pages/shadow.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { WorkersPage } from "./pages/workers.tsx";
 import { navigate, usePage } from "./router.ts";
+import { sessionUnreadMessage } from "./session-unread.ts";
 import { applyTheme, loadTheme, type Theme } from "./theme.ts";
 
 const NAV: { page: UiPage; label: string }[] = [
@@ -39,20 +40,26 @@ export function App() {
   const [session, setSessionState] = useState<SessionInfo>();
   const [theme, setTheme] = useState<Theme>(loadTheme());
   const [signOutError, setSignOutError] = useState<string>();
+  /** Why `/admin/auth/session` could not be read, for the sign-in page to say. */
+  const [sessionUnread, setSessionUnread] = useState<string>();
   const page = usePage();
 
   const adopt = (info: SessionInfo) => {
+    setSessionUnread(undefined);
     setSession(info, () => setSessionState({ signedIn: false, oidc: info.oidc }));
     setSessionState(info);
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once: the session is read at start
   useEffect(() => {
-    currentSession().then(adopt, () => setSessionState({ signedIn: false, oidc: false }));
+    currentSession().then(adopt, (failure: unknown) => {
+      setSessionUnread(sessionUnreadMessage(failure));
+      setSessionState({ signedIn: false, oidc: false });
+    });
   }, []);
   useEffect(() => applyTheme(theme), [theme]);
 
   if (!session) return <p class="loading">Loading…</p>;
-  if (!session.signedIn) return <SignIn oidc={session.oidc} onSignedIn={adopt} />;
+  if (!session.signedIn) return <SignIn oidc={session.oidc} onSignedIn={adopt} notice={sessionUnread} />;
   const Page = PAGES[page];
   const nextTheme: Record<Theme, Theme> = { auto: "light", light: "dark", dark: "auto" };
   return (

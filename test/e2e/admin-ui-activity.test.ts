@@ -8,7 +8,7 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 // each change.
 
 const ui = adminUi();
-const { signedIn, shoot, holdRequests } = ui;
+const { signedIn, signInWithKey, shoot, holdRequests, refuseReads, expectingRefusals } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -72,6 +72,56 @@ describe("/admin in a real browser", () => {
       .locator("table.actions-table tbody [data-caller-id]")
       .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
     expect(actors).toEqual([late.id]);
+  }, 60_000);
+
+  test("activity: changes it cannot read are said so, never shown as none, nor as the chosen caller's", async () => {
+    await signedIn();
+    const refused = "the admin actions could not be read (a test's refusal)";
+    const mine = await createKey(gw, { name: "unread-ops", role: "admin", models: ["*"] });
+    await createKey({ url: gw.url, adminKey: mine.key }, { name: "made-by-unread-ops" });
+    await page.goto(`${gw.url}/admin/activity`);
+    const made = page.locator('tr[data-action="key.create"]', { hasText: "made-by-unread-ops" });
+    await made.waitFor();
+    // The chosen caller's changes cannot be read: the list before (every caller's) is not shown as theirs.
+    await refuseReads(
+      (url) => url.pathname === "/admin/api/actions" && url.searchParams.has("actor"),
+      refused,
+    );
+    await expectingRefusals(async () => {
+      await made.getByRole("button", { name: "unread-ops" }).click();
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await page.locator("table.actions-table tbody tr").count()).toBe(0);
+    expect(await page.getByText("No admin changes yet.").count()).toBe(0);
+    // None read at all: said so, not "No admin changes yet."
+    await refuseReads((url) => url.pathname === "/admin/api/actions", refused);
+    await expectingRefusals(async () => {
+      await page.goto(`${gw.url}/admin/activity`);
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await page.getByText("No admin changes yet.").count()).toBe(0);
+  }, 60_000);
+
+  test("activity: an admin key in a tenant sees its tenant's changes alone", async () => {
+    await signedIn();
+    const ops = await createKey(gw, {
+      name: "team-act-ops",
+      tenant: "team-act",
+      role: "admin",
+      models: ["*"],
+    });
+    await createKey({ url: gw.url, adminKey: ops.key }, { name: "made-in-team-act" });
+    await createKey(gw, { name: "made-in-team-other", tenant: "team-other" });
+    try {
+      await signInWithKey(ops.key);
+      await page.goto(`${gw.url}/admin/activity`);
+      await page.locator('tr[data-action="key.create"]', { hasText: "made-in-team-act" }).waitFor();
+      const targets = await page.locator("table.actions-table tbody tr").allTextContents();
+      expect(targets.some((row) => row.includes("made-in-team-other"))).toBe(false);
+      expect(targets.some((row) => row.includes("older-change-"))).toBe(false);
+    } finally {
+      await signInWithKey(adminKey);
+    }
   }, 60_000);
 
   ui.pageStayedOnLoopback();

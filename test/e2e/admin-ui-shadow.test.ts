@@ -10,7 +10,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // comparisons per model and their examples.
 
 const ui = adminUi();
-const { chat, jwtFor, signedIn, shoot, holdRequests } = ui;
+const { chat, jwtFor, signedIn, signInWithKey, shoot, holdRequests, refuseReads, expectingRefusals } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -104,6 +104,74 @@ describe("/admin in a real browser", () => {
       .locator("[data-shadow-pair] [data-caller-id]")
       .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
     expect(callers).toEqual([subject]);
+  }, 60_000);
+
+  test("shadow: comparisons it cannot read are said so, never shown as none, nor as the filter's", async () => {
+    await signedIn();
+    const refused = "the shadow pairs could not be read (a test's refusal)";
+    const key = await createKey(gw, { name: "unread-pairs-ui", role: "user", models: ["*"] });
+    const requestId = (await chat(key.key)).response.headers.get("x-request-id") ?? "";
+    await waitFor("the pair recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.some((r) => r.requestId === requestId);
+    });
+    await page.goto(`${gw.url}/admin/shadow`);
+    await page.locator(`[data-shadow-pair="${requestId}"]`).waitFor();
+    // A filter whose read fails: the pairs and figures before it are not shown as the filter's.
+    await refuseReads(
+      (url) => url.pathname === "/admin/api/shadow" && url.searchParams.has("model"),
+      refused,
+    );
+    await expectingRefusals(async () => {
+      await page.getByLabel("Model").fill("flaky-chat");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await page.locator("[data-shadow-pair]").count()).toBe(0);
+    expect(await page.locator('[data-shadow="report"]').count()).toBe(0);
+    // None read at all: said so, not "None yet."
+    await refuseReads((url) => url.pathname === "/admin/api/shadow", refused);
+    await expectingRefusals(async () => {
+      await page.goto(`${gw.url}/admin/shadow`);
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await page.getByText("None yet.").count()).toBe(0);
+  }, 60_000);
+
+  test("shadow: an admin key in a tenant sees its tenant's pairs alone, and not the node's copies", async () => {
+    await signedIn();
+    const outside = await createKey(gw, { name: "shadow-outside-ui", role: "user", models: ["*"] });
+    const outsideId = (await chat(outside.key)).response.headers.get("x-request-id") ?? "";
+    const insideId =
+      (await chat(await jwtFor("tenant-ui", "acme"))).response.headers.get("x-request-id") ?? "";
+    await waitFor("both pairs recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      const recorded = new Set(((await res.json()) as ShadowPage).records.map((r) => r.requestId));
+      return recorded.has(outsideId) && recorded.has(insideId);
+    });
+    const ops = await createKey(gw, {
+      name: "acme-shadow-ops",
+      tenant: "acme",
+      role: "admin",
+      models: ["*"],
+    });
+    try {
+      await signInWithKey(ops.key);
+      await page.goto(`${gw.url}/admin/shadow`);
+      await page.locator(`[data-shadow-pair="${insideId}"]`).waitFor();
+      expect(await page.locator(`[data-shadow-pair="${outsideId}"]`).count()).toBe(0);
+      const callers = await page
+        .locator("[data-shadow-pair] [data-caller-id]")
+        .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id") ?? ""));
+      expect(callers.every((id) => id.startsWith("jwt:acme:"))).toBe(true);
+      expect(await page.locator('[data-shadow="copies"]').count()).toBe(0);
+    } finally {
+      await signInWithKey(adminKey);
+    }
   }, 60_000);
 
   ui.pageStayedOnLoopback();

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
 import type { TestBrowser } from "./harness/browser.ts";
@@ -11,7 +11,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // signed in: an admin key, sessions and their end, single sign-on, refusals, the keyboard.
 
 const ui = adminUi();
-const { config, expectingRefusals, signInWithKey, signedIn, sessionCookie, shoot, fx } = ui;
+const { config, expectingRefusals, signInWithKey, signedIn, sessionCookie, shoot, fx, refuseReads } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let issuer: OidcIssuer;
@@ -237,6 +237,31 @@ describe("/admin in a real browser", () => {
     // The gateway sends codes, not text: a callback that did not start here says so by its code.
     const callback = await fetch(`${gw.url}/admin/auth/callback?state=x&code=y`, { redirect: "manual" });
     expect(callback.headers.get("location")).toBe("/admin/?error=sso_expired");
+  }, 60_000);
+
+  test("the sign-in page says why when the session cannot be read: the gateway unreachable, or failing", async () => {
+    await browser.context.clearCookies();
+    const session = (url: URL) => url.pathname === "/admin/auth/session";
+    const unreachable = (route: Route) => route.abort("connectionrefused");
+    await page.route(session, unreachable);
+    try {
+      await expectingRefusals(async () => {
+        await page.goto(`${gw.url}/admin/`);
+        await page
+          .getByRole("alert")
+          .getByText(/^The gateway could not be reached to read the session/)
+          .waitFor();
+      }, /ERR_CONNECTION_REFUSED|Failed to fetch/);
+    } finally {
+      await page.unroute(session, unreachable);
+    }
+    const refused = "the sessions could not be read (a test's refusal)";
+    await refuseReads(session, refused);
+    await expectingRefusals(async () => {
+      await page.goto(`${gw.url}/admin/`);
+      await page.getByRole("alert").getByText(`The gateway could not read the session: ${refused}`).waitFor();
+    }, /status of 503/);
+    expect(await page.getByLabel("Admin key").count()).toBe(1);
   }, 60_000);
 
   // Last: it leaves this address refused single sign-on for the rest of the minute.

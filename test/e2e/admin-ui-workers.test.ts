@@ -13,7 +13,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // connecting, draining and lost while the page watches.
 
 const ui = adminUi();
-const { signedIn, sessionCookie, shoot, holdRequests, expectingRefusals } = ui;
+const { signedIn, sessionCookie, shoot, holdRequests, expectingRefusals, refuseReads } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let fake: FakeProcess;
@@ -77,6 +77,20 @@ describe("/admin in a real browser", () => {
     expect(await lost.locator(".badge.bad").textContent()).toBe("lost");
     expect(await lost.textContent()).toMatch(/^gpu-box-2 lost at .+ — .+ \(0 in flight\)$/);
     expect(await left.getAttribute("data-gone")).toBe("left");
+  }, 60_000);
+
+  test("workers: a list it cannot read is said so, never shown as no worker connected", async () => {
+    await signedIn();
+    const refused = "the workers could not be read (a test's refusal)";
+    await refuseReads((url) => url.pathname === "/admin/api/workers", refused);
+    await expectingRefusals(async () => {
+      await page.goto(`${gw.url}/admin/workers`);
+      await page.getByRole("alert").getByText(refused).waitFor();
+      expect(await page.getByText("No worker is connected.").count()).toBe(0);
+      expect(await page.locator(".page-head").textContent()).not.toContain("0 connected");
+      await page.goto(`${gw.url}/admin/models`);
+      await page.getByRole("heading", { name: "Models and providers" }).waitFor();
+    }, /status of 503/);
   }, 60_000);
 
   test("workers: a worker's drain shows as it is announced, not at the page's next poll", async () => {

@@ -41,7 +41,14 @@ export function ActivityPage() {
         setNext(page.nextBefore);
         setError(undefined);
       } catch (failure) {
-        if (!signal.aborted) setError(messageOf(failure));
+        if (signal.aborted) return;
+        setError(messageOf(failure));
+        // A first page not read leaves none shown: the list before it is another caller's, or
+        // every caller's, never the chosen one's. (An older page not read leaves the list as it is.)
+        if (before === null) {
+          setActions([]);
+          setNext(null);
+        }
       }
     });
   // biome-ignore lint/correctness/useExhaustiveDependencies: the first page loads again for each actor chosen
@@ -102,7 +109,7 @@ export function ActivityPage() {
             ))}
           </tbody>
         </table>
-        {actions.length === 0 && <p class="muted pad">No admin changes yet.</p>}
+        {actions.length === 0 && !error && !loading && <p class="muted pad">No admin changes yet.</p>}
       </div>
       {next && (
         <div class="pager">

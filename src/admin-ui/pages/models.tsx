@@ -5,6 +5,7 @@ import { configFile } from "../config-file.ts";
 import { ms } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import type { RoutingView } from "../views.ts";
+import { workerOnlyModels } from "../worker-only-models.ts";
 
 /** The resolved routing table, providers and prices; read-only (the config file is the source). */
 export function ModelsPage() {
@@ -68,18 +69,16 @@ export function ModelsPage() {
                       </td>
                     </tr>
                   ))}
-                  {r.workerModels
-                    .filter((name) => !r.models.some((m) => m.name === name))
-                    .map((name) => (
-                      <tr key={`w-${name}`}>
-                        <td>
-                          <code>{name}</code>
-                        </td>
-                        <td>priority</td>
-                        <td>connected workers</td>
-                        <td class="wide">–</td>
-                      </tr>
-                    ))}
+                  {workerOnlyModels(r).map((name) => (
+                    <tr key={`w-${name}`}>
+                      <td>
+                        <code>{name}</code>
+                      </td>
+                      <td>priority</td>
+                      <td>connected workers</td>
+                      <td class="wide">–</td>
+                    </tr>
+                  ))}
                 </tbody>
               </table>
             </div>

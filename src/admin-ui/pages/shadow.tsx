@@ -47,8 +47,14 @@ export function ShadowPage() {
         setError(undefined);
       } catch (failure) {
         if (signal.aborted) return;
-        if (failure instanceof ApiError && failure.status === 404) setUnavailable(true);
-        else setError(messageOf(failure));
+        if (failure instanceof ApiError && failure.status === 404) return setUnavailable(true);
+        setError(messageOf(failure));
+        // A first page not read leaves nothing shown: the figures and pairs before it are another
+        // filter's, never this one's. (An older page not read leaves the list as it is.)
+        if (cursor === null) {
+          setReport(undefined);
+          setRecords([]);
+        }
       }
     });
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
@@ -149,7 +155,7 @@ export function ShadowPage() {
       )}
       {report?.counts && <Copies counts={report.counts} />}
       <h2>Examples</h2>
-      {records.length === 0 && <p class="muted">None yet.</p>}
+      {records.length === 0 && report && <p class="muted">None yet.</p>}
       {records.length > 0 && (
         <div class="card flush pairs">
           {records.map((r) => (

@@ -3,11 +3,22 @@ import { useState } from "preact/hooks";
 import { type SessionInfo, signIn } from "../api.ts";
 import { signInErrorMessage } from "./sign-in-errors.ts";
 
-/** Sign in with an admin key (traded for a session at once) or through single sign-on. */
-export function SignIn({ oidc, onSignedIn }: { oidc: boolean; onSignedIn: (info: SessionInfo) => void }) {
+/**
+ * Sign in with an admin key (traded for a session at once) or through single sign-on. `notice`:
+ * why the session could not be read, said until a sign-in is tried.
+ */
+export function SignIn({
+  oidc,
+  onSignedIn,
+  notice,
+}: {
+  oidc: boolean;
+  onSignedIn: (info: SessionInfo) => void;
+  notice?: string | undefined;
+}) {
   const [key, setKey] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(signInErrorMessage(new URLSearchParams(location.search)));
+  const [error, setError] = useState(notice || signInErrorMessage(new URLSearchParams(location.search)));
 
   const submit = async (event: Event) => {
     event.preventDefault();

@@ -67,7 +67,7 @@ export function WorkersPage() {
     <section aria-labelledby="workers-title">
       <div class="page-head">
         <h1 id="workers-title">Workers</h1>
-        <span class="muted">{list.length} connected</span>
+        {workers.data && <span class="muted">{list.length} connected</span>}
       </div>
       <Failure error={workers.error} />
       <div class="scroll card flush">
@@ -122,7 +122,7 @@ export function WorkersPage() {
             ))}
           </tbody>
         </table>
-        {list.length === 0 && <p class="muted pad">No worker is connected.</p>}
+        {workers.data && list.length === 0 && <p class="muted pad">No worker is connected.</p>}
       </div>
       <h2>Recently gone</h2>
       {gone.length === 0 ? (

@@ -190,6 +190,21 @@ export function adminUi() {
     return { asked: first, givenUp };
   }
 
+  /**
+   * Answers the page's requests that match with a 503 saying `message`, as a gateway whose storage
+   * failed would, until the test ends.
+   */
+  async function refuseReads(matching: (url: URL) => boolean, message: string) {
+    const refuse = (route: Route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { message, type: "server_error", code: "storage_unavailable" } }),
+      });
+    await page.route(matching, refuse);
+    fx.deferTest(() => page.unroute(matching, refuse));
+  }
+
   const fx = gatewayFixture<FakeProcess>({
     fake: () => spawnFakeUpstream(),
     fakeRoutes: false,
@@ -245,6 +260,7 @@ export function adminUi() {
     leftOf,
     shoot,
     holdRequests,
+    refuseReads,
     /** The file's last test: what every step before it left in the browser's record. */
     pageStayedOnLoopback() {
       test("the page talked to nothing but loopback and logged no errors", () => {

@@ -1,0 +1,13 @@
+import { messageOf } from "../core/describe-error.ts";
+import { ApiError } from "./api.ts";
+
+/**
+ * Why the page cannot tell whether the browser is signed in: `/admin/auth/session` failed. The
+ * sign-in page says it, where it would otherwise stand there as if nothing were wrong (a key typed
+ * into it would then fail too, for the same reason).
+ */
+export function sessionUnreadMessage(failure: unknown): string {
+  if (failure instanceof ApiError)
+    return `The gateway could not read the session: ${failure.message}. Reload the page to try again.`;
+  return `The gateway could not be reached to read the session (${messageOf(failure)}). Check that it is running, then reload the page.`;
+}

@@ -80,6 +80,21 @@ describe("agreement measures on a pair", () => {
     expect(agreementOf({}, text("{}"), text("{}")).primaryJsonValid).toBeNull();
   });
 
+  test("structured output: the same JSON value is the same answer, whatever its spacing or key order", () => {
+    // As OpenAI Evals' JsonMatch compares a JSON completion: decoded, component by component.
+    const json = { response_format: { type: "json_object" } };
+    const compact = text('{"city":"Paris","tags":["a","b"]}');
+    const spaced = text('{\n  "tags": ["a", "b"],\n  "city": "Paris"\n}');
+    expect(agreementOf(json, compact, spaced)).toMatchObject({ exact: true, similarity: 1 });
+    // A value that differs, an array in another order, or a side that is no JSON is no match.
+    expect(agreementOf(json, compact, text('{"city":"Rome","tags":["a","b"]}')).exact).toBe(false);
+    expect(agreementOf(json, compact, text('{"city":"Paris","tags":["b","a"]}')).exact).toBe(false);
+    expect(agreementOf(json, compact, text('{"city":"Paris","tags":["a","b"]')).exact).toBe(false);
+    // The finish still counts, and an answer that asked for no JSON is compared by its text.
+    expect(agreementOf(json, compact, text(spaced.text, "length")).exact).toBe(false);
+    expect(agreementOf({}, compact, spaced).exact).toBe(false);
+  });
+
   test("structured output is checked against the whole schema: recorded pairs that fail below the top level", () => {
     // A chat completions request as a client sent it (OpenAI structured outputs, strict mode).
     const request = {

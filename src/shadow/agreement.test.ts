@@ -612,6 +612,28 @@ describe("reading answers in each dialect", () => {
     expect(stream.answer()).toEqual(json);
   });
 
+  test("a tool called with no arguments reads as {} streamed as whole: Anthropic's empty input_json_delta, an empty arguments text", () => {
+    // Anthropic streams a tool_use without input as `input: {}` and one empty partial_json; the
+    // SDK's MessageStream keeps the `{}` (it parses only a buffer with text in it).
+    const json = answerFromJson("messages", { content: [{ type: "tool_use", name: "now", input: {} }] });
+    const stream = new AnswerStream("messages");
+    for (const event of [
+      { type: "content_block_start", index: 0, content_block: { type: "tool_use", name: "now", input: {} } },
+      { type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: "" } },
+    ])
+      stream.event(JSON.stringify(event));
+    expect(stream.answer()).toEqual(json);
+    // A chat answer whose upstream sent the arguments empty agrees with one that sent `{}`.
+    const call = (args: string) => ({
+      choices: [
+        { message: { tool_calls: [{ type: "function", function: { name: "now", arguments: args } }] } },
+      ],
+    });
+    const empty = answerFromJson("chat", call(""));
+    expect(empty.toolCalls).toEqual(answerFromJson("chat", call("{}")).toolCalls);
+    expect(agreementOf({}, empty, answerFromJson("chat", call("{}"))).toolsAgree).toBe(true);
+  });
+
   test("Responses: output_text and function_call items; a stream's completed event wins", () => {
     const response = {
       output: [

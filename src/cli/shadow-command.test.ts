@@ -29,3 +29,20 @@ test("--json from the database is the /admin/api/shadow page: its nextCursor say
   expect(page.records.map((pair) => pair.id)).toEqual(Array.from({ length: 20 }, (_, i) => `pair_${25 - i}`));
   expect(page.nextCursor).toBe("pair_6");
 });
+
+test("--since a span of nothing (0s, 0h) is refused as a bad value, exit 2, as one that is no span at all", async () => {
+  const config = tmp.file("none.yaml");
+  writeFileSync(config, "providers: [{ name: demo, type: mock }]\nmodels: []\n");
+  for (const since of ["0s", "0h", "0ms"]) {
+    const run = await runCliCaptured(["shadow", "report", "--since", since, "-c", config]);
+    expect([run.code, run.stderr]).toEqual([
+      2,
+      `mindgw: --since: ${since} is no span: nothing is recorded in it (use e.g. 1h, 30m, 7d)\n`,
+    ]);
+  }
+  const bad = await runCliCaptured(["shadow", "report", "--since", "soon", "-c", config]);
+  expect([bad.code, bad.stderr]).toEqual([
+    2,
+    "mindgw: --since: not a duration: soon (use e.g. 1h, 30m, 7d)\n",
+  ]);
+});

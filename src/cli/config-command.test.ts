@@ -1,33 +1,17 @@
-import { afterAll, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "./run-cli.ts";
+import { type CliRun, runCliCaptured } from "../testing/run-cli-captured.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-config-check-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `mindgw config check -c <file holding text>`: its exit code and what it wrote to each stream. */
-async function configCheck(text: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function configCheck(text: string): Promise<CliRun> {
   const path = join(dir, "gw.yaml");
   writeFileSync(path, text);
-  let stdout = "";
-  let stderr = "";
-  const out = spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(["bun", "mindgw", "config", "check", "-c", path]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return runCliCaptured(["config", "check", "-c", path]);
 }
 
 describe("mindgw config check", () => {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { shadowPairsPage } from "../http/admin/shadow-pairs-page.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { type ShadowPage, type ShadowQuery, shadowSchemas } from "../shadow/shadow-api-schema.ts";
 import { shadowFilter } from "../shadow/shadow-filter.ts";
@@ -66,12 +67,10 @@ async function localReport(
     // The operator's own database: every tenant's pairs, unless the query names one.
     const filter = shadowFilter(query, query.tenant);
     const store = storage.shadow;
-    return {
-      records: store ? await store.list(filter, null, query.limit) : [],
-      nextCursor: null,
-      aggregates: store ? await store.aggregate(filter) : [],
-      counts: null,
-    };
+    if (!store) return { records: [], nextCursor: null, aggregates: [], counts: null };
+    // Paged as the admin API pages it: `nextCursor` says whether older pairs are left out.
+    const { records, nextCursor } = await shadowPairsPage(store, filter, null, query.limit);
+    return { records, nextCursor, aggregates: await store.aggregate(filter), counts: null };
   } finally {
     await storage.close();
   }

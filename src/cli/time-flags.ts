@@ -18,10 +18,13 @@ export const spanAgo = (span: number, now: number): number => Math.max(0, now - 
 
 /**
  * `--since <duration>` (`shadow report`, `audit query|export`): the time that long before `now`,
- * in epoch milliseconds (`spanAgo`); anything but a span is a usage error (exit 2).
+ * in epoch milliseconds (`spanAgo`); anything but a span is a usage error (exit 2), and so is a
+ * span of nothing (`0s`), which would select nothing ever and say only that nothing was found.
  */
 export function sinceTime(text: string, now: number): number {
   const span = spanOf(text);
   if (span === undefined) throw new UsageError(`--since: not a duration: ${text} (use e.g. 1h, 30m, 7d)`);
+  if (span === 0)
+    throw new UsageError(`--since: ${text} is no span: nothing is recorded in it (use e.g. 1h, 30m, 7d)`);
   return spanAgo(span, now);
 }

@@ -80,6 +80,21 @@ describe("agreement measures on a pair", () => {
     expect(agreementOf({}, text("{}"), text("{}")).primaryJsonValid).toBeNull();
   });
 
+  test("structured output: the same JSON value is the same answer, whatever its spacing or key order", () => {
+    // As OpenAI Evals' JsonMatch compares a JSON completion: decoded, component by component.
+    const json = { response_format: { type: "json_object" } };
+    const compact = text('{"city":"Paris","tags":["a","b"]}');
+    const spaced = text('{\n  "tags": ["a", "b"],\n  "city": "Paris"\n}');
+    expect(agreementOf(json, compact, spaced)).toMatchObject({ exact: true, similarity: 1 });
+    // A value that differs, an array in another order, or a side that is no JSON is no match.
+    expect(agreementOf(json, compact, text('{"city":"Rome","tags":["a","b"]}')).exact).toBe(false);
+    expect(agreementOf(json, compact, text('{"city":"Paris","tags":["b","a"]}')).exact).toBe(false);
+    expect(agreementOf(json, compact, text('{"city":"Paris","tags":["a","b"]')).exact).toBe(false);
+    // The finish still counts, and an answer that asked for no JSON is compared by its text.
+    expect(agreementOf(json, compact, text(spaced.text, "length")).exact).toBe(false);
+    expect(agreementOf({}, compact, spaced).exact).toBe(false);
+  });
+
   test("structured output is checked against the whole schema: recorded pairs that fail below the top level", () => {
     // A chat completions request as a client sent it (OpenAI structured outputs, strict mode).
     const request = {
@@ -595,6 +610,28 @@ describe("reading answers in each dialect", () => {
     ])
       stream.event(JSON.stringify(event));
     expect(stream.answer()).toEqual(json);
+  });
+
+  test("a tool called with no arguments reads as {} streamed as whole: Anthropic's empty input_json_delta, an empty arguments text", () => {
+    // Anthropic streams a tool_use without input as `input: {}` and one empty partial_json; the
+    // SDK's MessageStream keeps the `{}` (it parses only a buffer with text in it).
+    const json = answerFromJson("messages", { content: [{ type: "tool_use", name: "now", input: {} }] });
+    const stream = new AnswerStream("messages");
+    for (const event of [
+      { type: "content_block_start", index: 0, content_block: { type: "tool_use", name: "now", input: {} } },
+      { type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: "" } },
+    ])
+      stream.event(JSON.stringify(event));
+    expect(stream.answer()).toEqual(json);
+    // A chat answer whose upstream sent the arguments empty agrees with one that sent `{}`.
+    const call = (args: string) => ({
+      choices: [
+        { message: { tool_calls: [{ type: "function", function: { name: "now", arguments: args } }] } },
+      ],
+    });
+    const empty = answerFromJson("chat", call(""));
+    expect(empty.toolCalls).toEqual(answerFromJson("chat", call("{}")).toolCalls);
+    expect(agreementOf({}, empty, answerFromJson("chat", call("{}"))).toolsAgree).toBe(true);
   });
 
   test("Responses: output_text and function_call items; a stream's completed event wins", () => {

@@ -96,20 +96,24 @@ export function agreementReady(request: JsonObject): Promise<void> | undefined {
   return loadSchemaCheck();
 }
 
+/** A structured answer's JSON value, boxed (its value may be null); undefined where it is no JSON. */
+function jsonOf(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The text parses as JSON and, where the request gave a schema, satisfies it in full. Null where
+ * The answer is JSON and, where the request gave a schema, satisfies it in full. Null where
  * the schema cannot be judged (see schema-check.ts): not measured, rather than a weaker check
  * (its top-level keys, say) passed off as the schema's.
  */
-function jsonValid(text: string, schema: unknown): boolean | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return false;
-  }
+function jsonValid(json: { value: unknown } | undefined, schema: unknown): boolean | null {
+  if (json === undefined) return false;
   if (schema === undefined) return true;
-  return satisfiesSchema(schema, value);
+  return satisfiesSchema(schema, json.value);
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
@@ -148,6 +152,12 @@ export function agreementOf(
   if (primary.vectors || shadow.vectors)
     return { ...NONE, ...vectorAgreement(primary.vectors ?? [], shadow.vectors ?? []) };
   const structured = structuredOutput(request);
+  const primaryJson = structured ? jsonOf(primary.text) : undefined;
+  const shadowJson = structured ? jsonOf(shadow.text) : undefined;
+  // JSON asked for is compared by its value, as OpenAI Evals' JsonMatch compares a JSON answer:
+  // its spacing and key order are no part of what it says.
+  const sameJson =
+    primaryJson !== undefined && shadowJson !== undefined && deepEqual(primaryJson.value, shadowJson.value);
   const anyTools = primary.toolCalls.length > 0 || shadow.toolCalls.length > 0;
   // Only when both said why they ended: some servers end a stream without a finish reason.
   const finishAgrees =
@@ -155,12 +165,16 @@ export function agreementOf(
   return {
     // The same words cut off by the token limit are not the same answer as the words finished.
     exact:
-      primary.text === shadow.text &&
+      (primary.text === shadow.text || sameJson) &&
       deepEqual(primary.toolCalls, shadow.toolCalls) &&
       finishAgrees !== false,
-    similarity: primary.text === "" && shadow.text === "" ? null : similarity(primary.text, shadow.text),
-    primaryJsonValid: structured ? jsonValid(primary.text, structured.schema) : null,
-    shadowJsonValid: structured ? jsonValid(shadow.text, structured.schema) : null,
+    similarity: sameJson
+      ? 1
+      : primary.text === "" && shadow.text === ""
+        ? null
+        : similarity(primary.text, shadow.text),
+    primaryJsonValid: structured ? jsonValid(primaryJson, structured.schema) : null,
+    shadowJsonValid: structured ? jsonValid(shadowJson, structured.schema) : null,
     toolsAgree: anyTools ? deepEqual(primary.toolCalls, shadow.toolCalls) : null,
     finishAgrees,
   };

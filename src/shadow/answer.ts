@@ -45,8 +45,14 @@ function firstChoice(value: unknown): Json | undefined {
 }
 const string = (value: unknown): string => (typeof value === "string" ? value : "");
 
+/**
+ * A tool call's arguments, parsed when they are JSON. None at all (an empty text: Anthropic's one
+ * empty `partial_json` for a tool without input, an upstream's empty `arguments`) is `{}`, as the
+ * whole answer and Anthropic's SDK read them, so a call is told apart by what it passes alone.
+ */
 function parseArguments(raw: unknown): unknown {
   if (typeof raw !== "string") return raw ?? null;
+  if (raw.trim() === "") return {};
   try {
     return JSON.parse(raw);
   } catch {

@@ -53,6 +53,8 @@ function runner(
   routeFor: (target: ShadowTarget) => Route | undefined = () => undefined,
   /** The shadow thread records the pairs it sends (the gateway's default hook and rules). */
   owned = false,
+  /** The draw each request's sample is compared with (Math.random when not given). */
+  random?: () => number,
 ) {
   const stored: ShadowRecord[] = [];
   const shadow = createShadowRunner({
@@ -70,6 +72,7 @@ function runner(
     logger: silentLogger,
     routeFor,
     thread,
+    ...(random ? { random } : {}),
   });
   return { shadow, stored };
 }
@@ -100,6 +103,7 @@ function mirrored(
   requestId: string,
   to = route,
   request = requestOf(requestId),
+  sample = 1,
 ): void {
   const primary: Dispatched = {
     reply: { kind: "json", body: { choices: [{ message: { content: "hello" } }] } },
@@ -110,7 +114,7 @@ function mirrored(
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
     answeredModel: () => undefined,
   };
-  shadow.hook({ route: to, sample: 1 }, request, primary);
+  shadow.hook({ route: to, sample }, request, primary);
   shadow.finished(finishedRecord(requestId), request.serial);
 }
 
@@ -225,6 +229,27 @@ test("requests that share a request id keep their own callers' shadows and their
     ["team-b", 200, "provider:team-b-twin"],
   ]);
   await shadow.close();
+});
+
+test("a request is copied when its draw is under the sample: at 0 never, at 1 always, a fraction its share", async () => {
+  // The same draws for each sample, from an injected source: which requests are copied is known.
+  const draws = [0, 0.2499, 0.25, 0.9, 0.999_999];
+  let next = 0;
+  const { shadow, stored } = runner(
+    60_000,
+    "off",
+    64,
+    undefined,
+    false,
+    () => draws[next++ % draws.length] ?? 0,
+  );
+  for (const sample of [0, 0.25, 1])
+    for (const draw of draws) mirrored(shadow, `req_${sample}_${draw}`, route, undefined, sample);
+  // Cut off by the stop, each copy made is recorded: the requests copied, by their ids.
+  await shadow.close();
+  expect(stored.map((pair) => pair.requestId).sort()).toEqual(
+    ["req_0.25_0", "req_0.25_0.2499", ...draws.map((draw) => `req_1_${draw}`)].sort(),
+  );
 });
 
 test("a copy that hangs is cut off by its own timeout and recorded as a 504", async () => {

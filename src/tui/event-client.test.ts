@@ -90,6 +90,22 @@ describe("runEventClient", () => {
     expect(gateway.urlsSeen.join()).not.toContain("mgw_");
   });
 
+  test("a gateway URL that redirects (a proxy sending http to https) is fatal with exit code 2, naming where it leads: the key never follows it", async () => {
+    const gateway = new FakeGateway().start();
+    const proxy = new FakeGateway().start();
+    gateways.push(gateway, proxy);
+    // Another origin (`localhost`, not `127.0.0.1`), as `https://` is: fetch drops the key on the way.
+    const to = `http://localhost:${gateway.port}/admin/api/events?token=abc`;
+    proxy.redirectTo = to;
+    const outcome = await follow(proxy.url, gateway.adminKey).done;
+    expect(outcome).toEqual({
+      kind: "fatal",
+      exitCode: 2,
+      message: `${proxy.url} redirects (HTTP 302) to http://localhost:${gateway.port}/admin/api/events: give --gateway the URL it leads to`,
+    });
+    expect(gateway.urlsSeen).toEqual([]);
+  });
+
   test("a gateway without the endpoint is fatal with exit code 1", async () => {
     const gateway = new FakeGateway().start();
     gateways.push(gateway);

@@ -1,5 +1,6 @@
 import { messageOf } from "../core/describe-error.ts";
 import { decodeSse } from "../core/sse.ts";
+import { urlLabel } from "../core/url-label.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import { parseTailEvent, type ReceivedEvent } from "./tail-event.ts";
@@ -103,8 +104,11 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
         ...(options.requestId ? { "x-request-id": options.requestId() } : {}),
       },
       signal: connection.signal,
+      // Followed, a redirect to another origin (http to https) arrives without the key, and its
+      // 401 would read as a wrong key: the operator is told where the URL leads instead.
+      redirect: "manual",
     });
-    const refused = classifyStatus(response.status, target.label);
+    const refused = redirected(response, target) ?? classifyStatus(response.status, target.label);
     if (refused !== null) {
       await response.body?.cancel().catch(() => {});
       return refused;
@@ -138,6 +142,19 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     signal.removeEventListener("abort", stop);
     connection.abort();
   }
+}
+
+function redirected(response: Response, target: GatewayTarget): Attempt | null {
+  const location = response.headers.get("location");
+  if (response.status < 300 || response.status > 399 || location === null) return null;
+  const to = urlLabel(
+    URL.canParse(location, target.eventsUrl) ? new URL(location, target.eventsUrl).href : location,
+  );
+  return {
+    kind: "fatal",
+    message: `${target.label} redirects (HTTP ${response.status}) to ${to}: give --gateway the URL it leads to`,
+    exitCode: 2,
+  };
 }
 
 function classifyStatus(status: number, label: string): Attempt | null {

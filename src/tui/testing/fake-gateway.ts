@@ -12,6 +12,8 @@ export class FakeGateway {
   connections = 0;
   /** Answer every request with this status instead (e.g. 401). */
   forceStatus: number | null = null;
+  /** Answer every request with a 302 to this URL instead (a proxy sending http to https). */
+  redirectTo: string | null = null;
   /** Accept the event stream but never write to it. */
   silent = false;
   /** The workers list, each with when it is out of rotation until, if it is. */
@@ -75,6 +77,7 @@ export class FakeGateway {
     this.urlsSeen.push(req.url);
     this.userAgents.push(req.headers.get("user-agent") ?? "");
     if (this.forceStatus !== null) return Response.json({ error: "forced" }, { status: this.forceStatus });
+    if (this.redirectTo !== null) return Response.redirect(this.redirectTo, 302);
     const key = req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
     if (key !== this.adminKey && !this.memberKeys.has(key)) {
       return Response.json({ error: { message: "unauthorized" } }, { status: 401 });

@@ -90,6 +90,25 @@ describe("runEventClient", () => {
     expect(gateway.urlsSeen.join()).not.toContain("mgw_");
   });
 
+  test("a key the gateway knows but will not let tail (403) is told why, in the gateway's words, one printable line", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.forceStatus = 403;
+    gateway.forcedMessage =
+      "this credential may read only as an admin\u001b[2J or as a member of a configured tenant";
+    const outcome = await follow(gateway.url, gateway.adminKey).done;
+    expect(outcome).toEqual({
+      kind: "fatal",
+      exitCode: 2,
+      message: `admin key rejected by ${gateway.url} (HTTP 403): this credential may read only as an admin\\u001b[2J or as a member of a configured tenant`,
+    });
+    gateway.forcedMessage = "x".repeat(5000);
+    const long = await follow(gateway.url, gateway.adminKey).done;
+    expect(long.kind === "fatal" && long.message).toBe(
+      `admin key rejected by ${gateway.url} (HTTP 403): ${"x".repeat(300)}…`,
+    );
+  });
+
   test("a gateway URL that redirects (a proxy sending http to https) is fatal with exit code 2, naming where it leads: the key never follows it", async () => {
     const gateway = new FakeGateway().start();
     const proxy = new FakeGateway().start();

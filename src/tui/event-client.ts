@@ -1,4 +1,7 @@
+import { z } from "zod";
+import { cutWords } from "../core/cut-words.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { printable } from "../core/printable.ts";
 import { decodeSse } from "../core/sse.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
@@ -110,8 +113,12 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     });
     const refused = redirected(response, target) ?? classifyStatus(response.status, target.label);
     if (refused !== null) {
+      // A 403 is a key the gateway knows but will not let tail (a user key outside a tenant): why, in its words.
+      const why = response.status === 403 ? await refusalWords(response) : null;
       await response.body?.cancel().catch(() => {});
-      return refused;
+      return why !== null && refused.kind === "fatal"
+        ? { ...refused, message: `${refused.message}: ${why}` }
+        : refused;
     }
     const type = response.headers.get("content-type") ?? "";
     if (!type.includes("text/event-stream") || response.body === null) {
@@ -155,6 +162,18 @@ function redirected(response: Response, target: GatewayTarget): Attempt | null {
     message: `${target.label} redirects (HTTP ${response.status}) to ${to}: give --gateway the URL it leads to`,
     exitCode: 2,
   };
+}
+
+const errorBody = z.object({ error: z.object({ message: z.string().min(1) }) });
+
+/** The message of a refusal in the gateway's error shape, one printable line, bounded; null for any other body. */
+async function refusalWords(response: Response): Promise<string | null> {
+  try {
+    const parsed = errorBody.safeParse(await response.json());
+    return parsed.success ? cutWords(printable(parsed.data.error.message)) : null;
+  } catch {
+    return null;
+  }
 }
 
 function classifyStatus(status: number, label: string): Attempt | null {

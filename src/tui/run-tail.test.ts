@@ -48,6 +48,22 @@ describe("runTail --json", () => {
     expect(tail.stderr.text()).toBe("");
   });
 
+  test("a gap in the stream (events.missed) is printed whatever the filter, as the view's footer counts it: the lost events may have been the ones filtered for", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey, status: "5xx" });
+    await waitFor("connection", () => gateway.liveStreams === 1);
+    gateway.send(finishedEvent({ requestId: "ok", status: 200 }));
+    gateway.send({ type: "events.missed", at: 2, count: 7 });
+    gateway.send(finishedEvent({ requestId: "failed", status: 503 }));
+    await waitFor("the 503's line", () => tail.stdout.text().includes('"failed"'));
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+    const lines = tail.stdout.lines().map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(["events.missed", "request.finished"]);
+    expect(lines[0].count).toBe(7);
+  });
+
   test("without filters every event passes, and a restart is reported on stderr", async () => {
     const gateway = new FakeGateway().start();
     gateways.push(gateway);

@@ -109,6 +109,22 @@ describe("runEventClient", () => {
     );
   });
 
+  test("a gateway that refuses for now (503: its live event streams at their limit) is retried, each retry and the last failure saying why in its words", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.forceStatus = 503;
+    gateway.forcedMessage =
+      "the gateway is serving its limit of 64 live event streams at once (server.max_event_streams); try again later";
+    const why = `HTTP 503: ${gateway.forcedMessage}`;
+    const client = follow(gateway.url, gateway.adminKey, { maxInitialAttempts: 2 });
+    expect(await client.done).toEqual({
+      kind: "fatal",
+      exitCode: 1,
+      message: `cannot reach ${gateway.url}: ${why} (2 attempts)`,
+    });
+    expect(client.statuses).toContainEqual(expect.objectContaining({ state: "reconnecting", reason: why }));
+  });
+
   test("a gateway URL that redirects (a proxy sending http to https) is fatal with exit code 2, naming where it leads: the key never follows it", async () => {
     const gateway = new FakeGateway().start();
     const proxy = new FakeGateway().start();

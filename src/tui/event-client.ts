@@ -113,12 +113,11 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     });
     const refused = redirected(response, target) ?? classifyStatus(response.status, target.label);
     if (refused !== null) {
-      // A 403 is a key the gateway knows but will not let tail (a user key outside a tenant): why, in its words.
-      const why = response.status === 403 ? await refusalWords(response) : null;
+      // The gateway's words say why: a key it knows but will not let tail (403, a user key outside
+      // every tenant), or why not now (a 503 at `server.max_event_streams`).
+      const why = response.status === 403 || refused.kind === "retry" ? await refusalWords(response) : null;
       await response.body?.cancel().catch(() => {});
-      return why !== null && refused.kind === "fatal"
-        ? { ...refused, message: `${refused.message}: ${why}` }
-        : refused;
+      return why === null ? refused : withWords(refused, why);
     }
     const type = response.headers.get("content-type") ?? "";
     if (!type.includes("text/event-stream") || response.body === null) {
@@ -174,6 +173,11 @@ async function refusalWords(response: Response): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+function withWords(attempt: Attempt, why: string): Attempt {
+  if (attempt.kind === "retry") return { ...attempt, reason: `${attempt.reason}: ${why}` };
+  return attempt.kind === "fatal" ? { ...attempt, message: `${attempt.message}: ${why}` } : attempt;
 }
 
 function classifyStatus(status: number, label: string): Attempt | null {

@@ -36,7 +36,9 @@ function follow(
     adminKey,
     signal: controller.signal,
     backoff: FAST,
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+    },
     onStatus: (s) => statuses.push(s),
     ...extra,
   }).then((o) => {

@@ -22,7 +22,12 @@ export interface EventClientOptions {
   target: GatewayTarget;
   adminKey: string;
   signal: AbortSignal;
-  onEvent: (received: ReceivedEvent) => void;
+  /**
+   * Each event as it comes. A promise holds the reading until it settles: a consumer that cannot
+   * keep up (a pipe not read) leaves the events to the gateway's bounded buffer, which counts those
+   * it drops (`events.missed`), rather than to this process's memory.
+   */
+  onEvent: (received: ReceivedEvent) => void | Promise<void>;
   onStatus?: (status: ConnectionStatus) => void;
   /** Called on each successful (re)connect, e.g. to refetch the workers list. */
   onConnected?: () => void;
@@ -88,10 +93,12 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
   signal.addEventListener("abort", stop, { once: true });
   let lastByteAt = Date.now();
   let idle = false;
+  // The consumer is behind, not the gateway silent: no byte is read meanwhile.
+  let busy = false;
   const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
   const watchdog = setInterval(
     () => {
-      if (Date.now() - lastByteAt < idleTimeoutMs) return;
+      if (busy || Date.now() - lastByteAt < idleTimeoutMs) return;
       idle = true;
       connection.abort();
     },
@@ -136,7 +143,13 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     })();
     for await (const sse of decodeSse(chunks)) {
       const received = parseTailEvent(sse.data);
-      if (received !== null) options.onEvent(received);
+      const handled = received === null ? undefined : options.onEvent(received);
+      if (handled !== undefined) {
+        busy = true;
+        await handled;
+        busy = false;
+        lastByteAt = Date.now();
+      }
     }
     return { kind: "retry", reason: "connection closed", wasLive: true };
   } catch (error) {

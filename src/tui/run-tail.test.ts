@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { Writable } from "node:stream";
 import { waitFor } from "../testing/wait-for.ts";
 import { runTail, type TailOptions } from "./run-tail.ts";
 import { FakeGateway } from "./testing/fake-gateway.ts";
@@ -63,6 +64,48 @@ describe("runTail --json", () => {
     expect(lines.map((l) => l.type)).toEqual(["events.missed", "request.finished"]);
     expect(lines[0].count).toBe(7);
   });
+
+  test("a reader of its output that falls behind (`| slow`) holds the tail's reading, so the gateway's bounded buffer, not the tail's memory, takes the burst; every line comes once it reads", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    // A pipe whose reader has stopped: each write waits until `release`.
+    const held: (() => void)[] = [];
+    let written = "";
+    const stdout = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        written += chunk.toString("utf8");
+        held.push(done);
+      },
+    });
+    const release = () => {
+      for (const done of held.splice(0)) done();
+    };
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey, stdout });
+    await waitFor("connection", () => gateway.liveStreams === 1);
+    // Large events until they pile up at the gateway: the tail no longer takes them.
+    let sent = 0;
+    await waitFor(
+      "events piling up at the gateway",
+      () => {
+        gateway.send({ ...finishedEvent({ requestId: `r${sent++}` }), pad: "x".repeat(64 * 1024) });
+        return gateway.backlog >= 20;
+      },
+      20_000,
+    );
+    expect(written.split("\n").filter(Boolean).length).toBeLessThan(sent);
+    // The reader reads again.
+    await waitFor(
+      "every line written",
+      () => {
+        release();
+        return written.split("\n").filter(Boolean).length === sent;
+      },
+      20_000,
+    );
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+  }, 60_000);
 
   test("without filters every event passes, and a restart is reported on stderr", async () => {
     const gateway = new FakeGateway().start();

@@ -46,6 +46,13 @@ export class FakeGateway {
     return this.streams.size;
   }
 
+  /** Events written but not yet taken by the socket: they pile up here once a reader stops reading. */
+  get backlog(): number {
+    let most = 0;
+    for (const stream of this.streams) most = Math.max(most, 1 - (stream.desiredSize ?? 1));
+    return most;
+  }
+
   start(): this {
     this.server = Bun.serve({ hostname: "127.0.0.1", port: this.port, fetch: (req) => this.handle(req) });
     this.port = this.server.port ?? 0;

@@ -71,7 +71,7 @@ describe("EventBus", () => {
     expect(rest.slice(1)).toEqual(Array.from({ length: 10 }, (_, i) => reloaded(21 + i)));
   });
 
-  test("a consumer behind for longer than maxLagMs is dropped; one that caught up is not", async () => {
+  test("a consumer behind for longer than maxLagMs is dropped, told first how many it lost (what overflowed and what was still buffered); one that caught up is not", async () => {
     let now = 0;
     const bus = new EventBus(() => now);
     const slow = bus.subscribe({ bufferSize: 5, maxLagMs: 1000 });
@@ -85,6 +85,8 @@ describe("EventBus", () => {
     for (let i = 8; i <= 14; i++) bus.publish(reloaded(i));
     expect(slow.closeReason).toBe("dropped");
     expect(recovering.closeReason).toBeNull();
+    // 1..8: three overflowed, five were buffered; 9..14 came after it was dropped.
+    expect(await slow.next()).toEqual({ value: { type: "events.missed", at: 1200, count: 8 }, done: false });
     expect(await slow.next()).toEqual({ value: undefined, done: true });
     expect(bus.size).toBe(1);
   });

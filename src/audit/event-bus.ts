@@ -185,6 +185,7 @@ class Subscriber implements Subscription {
       if (this.head >= this.bufferSize) this.compact();
       this.behindSince ??= this.now();
       if (this.now() - this.behindSince > this.maxLagMs) {
+        this.missed++; // this event too
         this.end("dropped");
         return;
       }
@@ -227,8 +228,10 @@ class Subscriber implements Subscription {
   private end(reason: CloseReason): void {
     if (this.closeReason !== null) return;
     this.closeReason = reason;
+    // A consumer dropped for lagging is told, last, how many it lost (what overflowed and what
+    // was still buffered), so a reader that reconnects can say so; one that closed is told nothing.
+    this.missed = reason === "dropped" ? this.missed + this.pending() : 0;
     this.reset();
-    this.missed = 0;
     this.detach();
     const waiter = this.waiter;
     this.waiter = null;

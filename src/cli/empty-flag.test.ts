@@ -111,3 +111,12 @@ test("the worker's --token and --upstream-key given empty are usage errors namin
     }
   }
 });
+
+test('tail\'s filters given empty are usage errors naming them: read as unset, `--status "$CLASS"` would show every event', async () => {
+  for (const flag of ["--model", "--key", "--app", "--status"]) {
+    expect([flag, await run(["tail", "--json", flag, ""])]).toEqual([
+      flag,
+      { code: 2, stderr: `mindgw: ${flag}: empty\n` },
+    ]);
+  }
+});

@@ -25,6 +25,22 @@ export function tailTarget(
   return { gateway, adminKey: givenFlag("--admin-key", flags.adminKey) ?? env.MINDGW_ADMIN_KEY ?? "" };
 }
 
+/**
+ * The filter flags as given. One given empty (`--status "$CLASS"` with the variable unset) is a
+ * usage error naming it: read as unset, it would show every event, unasked (given-flag.ts).
+ */
+export function tailFilterFlags(
+  flags: Pick<TailFlags, "model" | "key" | "app" | "status">,
+): Pick<TailFlags, "model" | "key" | "app" | "status"> {
+  const given = {
+    model: givenFlag("--model", flags.model),
+    key: givenFlag("--key", flags.key),
+    app: givenFlag("--app", flags.app),
+    status: givenFlag("--status", flags.status),
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+}
+
 export function registerTail(program: Command): void {
   program
     .command("tail")
@@ -47,13 +63,11 @@ export function registerTail(program: Command): void {
       // Loaded here, not at start: the terminal UI (ink, React) is the largest part of the
       // program, and `serve` must not pay for it in memory (docs/BENCHMARKS-HISTORY.md, idle RSS).
       const target = tailTarget(flags);
+      const filter = tailFilterFlags(flags);
       const { runTail } = await import("../tui/run-tail.ts");
       process.exitCode = await runTail({
         ...target,
-        ...(flags.model ? { model: flags.model } : {}),
-        ...(flags.key ? { key: flags.key } : {}),
-        ...(flags.app ? { app: flags.app } : {}),
-        ...(flags.status ? { status: flags.status } : {}),
+        ...filter,
         admin: flags.admin === true,
         json: flags.json === true,
       });

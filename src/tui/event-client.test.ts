@@ -36,7 +36,9 @@ function follow(
     adminKey,
     signal: controller.signal,
     backoff: FAST,
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e);
+    },
     onStatus: (s) => statuses.push(s),
     ...extra,
   }).then((o) => {
@@ -88,6 +90,57 @@ describe("runEventClient", () => {
     const forbidden = await follow(gateway.url, gateway.adminKey).done;
     expect(forbidden.kind === "fatal" && forbidden.message).toContain("HTTP 403");
     expect(gateway.urlsSeen.join()).not.toContain("mgw_");
+  });
+
+  test("a key the gateway knows but will not let tail (403) is told why, in the gateway's words, one printable line", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.forceStatus = 403;
+    gateway.forcedMessage =
+      "this credential may read only as an admin\u001b[2J or as a member of a configured tenant";
+    const outcome = await follow(gateway.url, gateway.adminKey).done;
+    expect(outcome).toEqual({
+      kind: "fatal",
+      exitCode: 2,
+      message: `admin key rejected by ${gateway.url} (HTTP 403): this credential may read only as an admin\\u001b[2J or as a member of a configured tenant`,
+    });
+    gateway.forcedMessage = "x".repeat(5000);
+    const long = await follow(gateway.url, gateway.adminKey).done;
+    expect(long.kind === "fatal" && long.message).toBe(
+      `admin key rejected by ${gateway.url} (HTTP 403): ${"x".repeat(300)}…`,
+    );
+  });
+
+  test("a gateway that refuses for now (503: its live event streams at their limit) is retried, each retry and the last failure saying why in its words", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.forceStatus = 503;
+    gateway.forcedMessage =
+      "the gateway is serving its limit of 64 live event streams at once (server.max_event_streams); try again later";
+    const why = `HTTP 503: ${gateway.forcedMessage}`;
+    const client = follow(gateway.url, gateway.adminKey, { maxInitialAttempts: 2 });
+    expect(await client.done).toEqual({
+      kind: "fatal",
+      exitCode: 1,
+      message: `cannot reach ${gateway.url}: ${why} (2 attempts)`,
+    });
+    expect(client.statuses).toContainEqual(expect.objectContaining({ state: "reconnecting", reason: why }));
+  });
+
+  test("a gateway URL that redirects (a proxy sending http to https) is fatal with exit code 2, naming where it leads: the key never follows it", async () => {
+    const gateway = new FakeGateway().start();
+    const proxy = new FakeGateway().start();
+    gateways.push(gateway, proxy);
+    // Another origin (`localhost`, not `127.0.0.1`), as `https://` is: fetch drops the key on the way.
+    const to = `http://localhost:${gateway.port}/admin/api/events?token=abc`;
+    proxy.redirectTo = to;
+    const outcome = await follow(proxy.url, gateway.adminKey).done;
+    expect(outcome).toEqual({
+      kind: "fatal",
+      exitCode: 2,
+      message: `${proxy.url} redirects (HTTP 302) to http://localhost:${gateway.port}/admin/api/events: give --gateway the URL it leads to`,
+    });
+    expect(gateway.urlsSeen).toEqual([]);
   });
 
   test("a gateway without the endpoint is fatal with exit code 1", async () => {

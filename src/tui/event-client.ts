@@ -1,5 +1,9 @@
+import { z } from "zod";
+import { cutWords } from "../core/cut-words.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { printable } from "../core/printable.ts";
 import { decodeSse } from "../core/sse.ts";
+import { urlLabel } from "../core/url-label.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import { parseTailEvent, type ReceivedEvent } from "./tail-event.ts";
@@ -18,7 +22,12 @@ export interface EventClientOptions {
   target: GatewayTarget;
   adminKey: string;
   signal: AbortSignal;
-  onEvent: (received: ReceivedEvent) => void;
+  /**
+   * Each event as it comes. A promise holds the reading until it settles: a consumer that cannot
+   * keep up (a pipe not read) leaves the events to the gateway's bounded buffer, which counts those
+   * it drops (`events.missed`), rather than to this process's memory.
+   */
+  onEvent: (received: ReceivedEvent) => void | Promise<void>;
   onStatus?: (status: ConnectionStatus) => void;
   /** Called on each successful (re)connect, e.g. to refetch the workers list. */
   onConnected?: () => void;
@@ -84,10 +93,12 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
   signal.addEventListener("abort", stop, { once: true });
   let lastByteAt = Date.now();
   let idle = false;
+  // The consumer is behind, not the gateway silent: no byte is read meanwhile.
+  let busy = false;
   const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
   const watchdog = setInterval(
     () => {
-      if (Date.now() - lastByteAt < idleTimeoutMs) return;
+      if (busy || Date.now() - lastByteAt < idleTimeoutMs) return;
       idle = true;
       connection.abort();
     },
@@ -103,11 +114,17 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
         ...(options.requestId ? { "x-request-id": options.requestId() } : {}),
       },
       signal: connection.signal,
+      // Followed, a redirect to another origin (http to https) arrives without the key, and its
+      // 401 would read as a wrong key: the operator is told where the URL leads instead.
+      redirect: "manual",
     });
-    const refused = classifyStatus(response.status, target.label);
+    const refused = redirected(response, target) ?? classifyStatus(response.status, target.label);
     if (refused !== null) {
+      // The gateway's words say why: a key it knows but will not let tail (403, a user key outside
+      // every tenant), or why not now (a 503 at `server.max_event_streams`).
+      const why = response.status === 403 || refused.kind === "retry" ? await refusalWords(response) : null;
       await response.body?.cancel().catch(() => {});
-      return refused;
+      return why === null ? refused : withWords(refused, why);
     }
     const type = response.headers.get("content-type") ?? "";
     if (!type.includes("text/event-stream") || response.body === null) {
@@ -126,7 +143,13 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     })();
     for await (const sse of decodeSse(chunks)) {
       const received = parseTailEvent(sse.data);
-      if (received !== null) options.onEvent(received);
+      const handled = received === null ? undefined : options.onEvent(received);
+      if (handled !== undefined) {
+        busy = true;
+        await handled;
+        busy = false;
+        lastByteAt = Date.now();
+      }
     }
     return { kind: "retry", reason: "connection closed", wasLive: true };
   } catch (error) {
@@ -138,6 +161,36 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     signal.removeEventListener("abort", stop);
     connection.abort();
   }
+}
+
+function redirected(response: Response, target: GatewayTarget): Attempt | null {
+  const location = response.headers.get("location");
+  if (response.status < 300 || response.status > 399 || location === null) return null;
+  const to = urlLabel(
+    URL.canParse(location, target.eventsUrl) ? new URL(location, target.eventsUrl).href : location,
+  );
+  return {
+    kind: "fatal",
+    message: `${target.label} redirects (HTTP ${response.status}) to ${to}: give --gateway the URL it leads to`,
+    exitCode: 2,
+  };
+}
+
+const errorBody = z.object({ error: z.object({ message: z.string().min(1) }) });
+
+/** The message of a refusal in the gateway's error shape, one printable line, bounded; null for any other body. */
+async function refusalWords(response: Response): Promise<string | null> {
+  try {
+    const parsed = errorBody.safeParse(await response.json());
+    return parsed.success ? cutWords(printable(parsed.data.error.message)) : null;
+  } catch {
+    return null;
+  }
+}
+
+function withWords(attempt: Attempt, why: string): Attempt {
+  if (attempt.kind === "retry") return { ...attempt, reason: `${attempt.reason}: ${why}` };
+  return attempt.kind === "fatal" ? { ...attempt, message: `${attempt.message}: ${why}` } : attempt;
 }
 
 function classifyStatus(status: number, label: string): Attempt | null {

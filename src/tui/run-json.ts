@@ -18,11 +18,13 @@ export interface JsonRunOptions extends Pick<TailOptions, "adminKey" | "fetch" |
 }
 
 /**
- * Filters select request events; the other events (workers, config, missed) pass only when
- * no filter is set, so `--status 5xx` gives a stream of failed requests and nothing else. The
- * admin API's own calls pass only with `showAdmin`, as in the interactive view.
+ * Filters select request events; the workers' and config events pass only when no filter is set,
+ * so `--status 5xx` gives a stream of failed requests and nothing else. `events.missed` passes
+ * always: a gap in the stream may have held what the filter is for (the view's footer counts it so).
+ * The admin API's own calls pass only with `showAdmin`, as in the interactive view.
  */
 export function selectEvent(filter: TailFilter, event: TailEvent, showAdmin = false): boolean {
+  if (event.type === "events.missed") return true;
   if (event.type === "request.started") {
     if (!showAdmin && !isModelTraffic(event)) return false;
     return matchesFilter(filter, { ...event, route: null, status: null });
@@ -63,7 +65,11 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
       ...(options.backoff ? { backoff: options.backoff } : {}),
       onEvent: ({ event, raw }) => {
         // As the gateway sent it, but C1 controls escaped too: a terminal would act on them.
-        if (selectEvent(options.filter, event, options.showAdmin)) stdout.write(`${printableJson(raw)}\n`);
+        if (!selectEvent(options.filter, event, options.showAdmin)) return;
+        if (stdout.write(`${printableJson(raw)}\n`)) return;
+        // The reader is behind (`| slow`): read no more until it drains, so the burst waits in the
+        // gateway's bounded buffer, counted if dropped (events.missed), not in this process.
+        return drained(stdout, controller.signal);
       },
       onStatus: (status) => {
         // Silent until the first connection; after that, each drop and recovery is one line.
@@ -87,4 +93,17 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
     options.signal?.removeEventListener("abort", stop);
     stdout.off("error", onPipeError);
   }
+}
+
+/** Settles once `stdout` drains, or the tail stops (a closed pipe never drains). */
+function drained(stdout: TailOutput, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stdout.off("drain", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    stdout.once("drain", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

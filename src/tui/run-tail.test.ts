@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { Writable } from "node:stream";
 import { waitFor } from "../testing/wait-for.ts";
 import { runTail, type TailOptions } from "./run-tail.ts";
 import { FakeGateway } from "./testing/fake-gateway.ts";
@@ -47,6 +48,64 @@ describe("runTail --json", () => {
     expect(lines[0].extra).toBe("kept");
     expect(tail.stderr.text()).toBe("");
   });
+
+  test("a gap in the stream (events.missed) is printed whatever the filter, as the view's footer counts it: the lost events may have been the ones filtered for", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey, status: "5xx" });
+    await waitFor("connection", () => gateway.liveStreams === 1);
+    gateway.send(finishedEvent({ requestId: "ok", status: 200 }));
+    gateway.send({ type: "events.missed", at: 2, count: 7 });
+    gateway.send(finishedEvent({ requestId: "failed", status: 503 }));
+    await waitFor("the 503's line", () => tail.stdout.text().includes('"failed"'));
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+    const lines = tail.stdout.lines().map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(["events.missed", "request.finished"]);
+    expect(lines[0].count).toBe(7);
+  });
+
+  test("a reader of its output that falls behind (`| slow`) holds the tail's reading, so the gateway's bounded buffer, not the tail's memory, takes the burst; every line comes once it reads", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    // A pipe whose reader has stopped: each write waits until `release`.
+    const held: (() => void)[] = [];
+    let written = "";
+    const stdout = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        written += chunk.toString("utf8");
+        held.push(done);
+      },
+    });
+    const release = () => {
+      for (const done of held.splice(0)) done();
+    };
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey, stdout });
+    await waitFor("connection", () => gateway.liveStreams === 1);
+    // Large events until they pile up at the gateway: the tail no longer takes them.
+    let sent = 0;
+    await waitFor(
+      "events piling up at the gateway",
+      () => {
+        gateway.send({ ...finishedEvent({ requestId: `r${sent++}` }), pad: "x".repeat(64 * 1024) });
+        return gateway.backlog >= 20;
+      },
+      20_000,
+    );
+    expect(written.split("\n").filter(Boolean).length).toBeLessThan(sent);
+    // The reader reads again.
+    await waitFor(
+      "every line written",
+      () => {
+        release();
+        return written.split("\n").filter(Boolean).length === sent;
+      },
+      20_000,
+    );
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+  }, 60_000);
 
   test("without filters every event passes, and a restart is reported on stderr", async () => {
     const gateway = new FakeGateway().start();

@@ -12,6 +12,10 @@ export class FakeGateway {
   connections = 0;
   /** Answer every request with this status instead (e.g. 401). */
   forceStatus: number | null = null;
+  /** The error message a forced status is answered with, in OpenAI's error shape as the gateway's. */
+  forcedMessage = "forced";
+  /** Answer every request with a 302 to this URL instead (a proxy sending http to https). */
+  redirectTo: string | null = null;
   /** Accept the event stream but never write to it. */
   silent = false;
   /** The workers list, each with when it is out of rotation until, if it is. */
@@ -40,6 +44,13 @@ export class FakeGateway {
 
   get liveStreams(): number {
     return this.streams.size;
+  }
+
+  /** Events written but not yet taken by the socket: they pile up here once a reader stops reading. */
+  get backlog(): number {
+    let most = 0;
+    for (const stream of this.streams) most = Math.max(most, 1 - (stream.desiredSize ?? 1));
+    return most;
   }
 
   start(): this {
@@ -74,7 +85,9 @@ export class FakeGateway {
     const url = new URL(req.url);
     this.urlsSeen.push(req.url);
     this.userAgents.push(req.headers.get("user-agent") ?? "");
-    if (this.forceStatus !== null) return Response.json({ error: "forced" }, { status: this.forceStatus });
+    if (this.forceStatus !== null)
+      return Response.json({ error: { message: this.forcedMessage } }, { status: this.forceStatus });
+    if (this.redirectTo !== null) return Response.redirect(this.redirectTo, 302);
     const key = req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
     if (key !== this.adminKey && !this.memberKeys.has(key)) {
       return Response.json({ error: { message: "unauthorized" } }, { status: 401 });

@@ -1,5 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -96,4 +96,44 @@ test("an embedder's audit store whose writes fail: 503 audit_unavailable in each
     .trim()
     .split("\n");
   expect(rows.length).toBeGreaterThanOrEqual(3);
+});
+
+/** A gateway on the failing store that spills into `spill`, with `mock` served. */
+const spilling = (spill: string) =>
+  createGateway({
+    config: parseConfig({
+      storage: { path: ":memory:" },
+      server: { drain_timeout: "1s" },
+      audit: { flush_ms: 10 },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "mock", routes: [{ provider: "demo", model: "mock" }] }],
+    }),
+    storage: failingAudit(),
+    auth: admin,
+    auditSpillDir: spill,
+    logger: silentLogger,
+  });
+
+test("an auditSpillDir that does not exist is made at start, its owner's alone, and the stop's rows go there", async () => {
+  const spill = join(dir, "not-yet", "spill");
+  const gateway = await spilling(spill);
+  expect(statSync(spill).mode & 0o777).toBe(0o700);
+  await gateway.handle(post("/v1/models", {}));
+  const stopped = await gateway.stop().then(
+    () => "stopped",
+    (error: unknown) => String(error instanceof AggregateError ? error.errors : error),
+  );
+  const files = readdirSync(spill);
+  expect(files.length).toBe(1);
+  expect(stopped).toContain(join(spill, files[0] ?? "no file"));
+});
+
+test("an auditSpillDir that cannot be a folder (a file is there) refuses the start, naming it", async () => {
+  const file = join(dir, "a-file");
+  writeFileSync(file, "");
+  const started = await spilling(file).then(
+    (gateway) => gateway.stop().then(() => "started"),
+    (error: unknown) => String(error),
+  );
+  expect(started).toContain(`auditSpillDir ${file}`);
 });

@@ -216,7 +216,7 @@ export function createAuditService(
           ? `${unwritten.length} audit rows could not be written (audit storage: ${failure ?? "failing"})`
           : `${unwritten.length} audit rows could not be written in the stop's time (the first ${maybeWritten} were in a write still running, which may yet store them: look for their request ids before importing them)`;
       const paths = unwrittenRowsPaths(spill, new Date(), maybeWritten > 0, unwrittenTo);
-      const saved = saveUnwrittenRows(unwritten, paths);
+      const saved = saveUnwrittenRows(unwritten, paths, undefined, config.log.format);
       const exported = "as NDJSON, one row a line as `mindgw audit export` writes them,";
       const between = `between the lines "${STDERR_ROWS_BEGIN}" and "${STDERR_ROWS_END}"`;
       if ("stderr" in saved)

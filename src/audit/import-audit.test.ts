@@ -61,6 +61,23 @@ test("a row given twice is stored once; a reused request id at another start is 
   expect(done.held).toEqual([]);
 });
 
+test("two requests with one client-sent request id in one millisecond stay two rows; importing them again stores none", async () => {
+  const { audit } = storage();
+  const first = makeRecord({ requestId: "client-id", startedAt: 1_700_000_000_000, latencyMs: 12.5 });
+  const second = { ...first, latencyMs: 40.25, status: 429 };
+  const done = await importAudit(audit, [first, second]);
+  expect(done.imported).toEqual([first, second]);
+  expect(done.alreadyStored).toBe(0);
+  const again = await importAudit(audit, [first, second]);
+  expect(again).toMatchObject({ imported: [], alreadyStored: 2 });
+  expect((await exported(audit)).map((line) => JSON.parse(line).status)).toEqual([first.status, 429]);
+  // One of the two stored already (the stop's hung write took it): the other goes in.
+  const { audit: partly } = storage();
+  await partly.insert([first]);
+  expect(await importAudit(partly, [first, second])).toMatchObject({ imported: [second], alreadyStored: 1 });
+  expect(await exported(partly)).toHaveLength(2);
+});
+
 test("a row the store refuses on its own is named; the others are stored", async () => {
   const { audit } = storage();
   const bad = makeRecord({ requestId: "bad", status: { bad: true } as unknown as number });

@@ -18,34 +18,69 @@ export interface AuditImport {
 }
 
 /**
- * Stores the records the log does not hold yet (a row with the same request id and start counts
- * as held: `AuditStore.alreadyStored`), through the store's own write (`insert`: interned strings,
- * bodies, every index), as one batch: one transaction, so a storage failure stores none of them.
- * What was stored is read back, so a record the store refused on its own is named, not guessed.
- * Running it again on the same records stores nothing.
+ * The input's records, a line given twice (the same record, field for field) kept once. Two
+ * records with one request id and start that differ are two requests: a client may send one
+ * `x-request-id` twice within a millisecond.
+ */
+function distinctRecords(records: readonly AuditRecord[]): AuditRecord[] {
+  const seen = new Set<string>();
+  return records.filter((record) => {
+    const text = JSON.stringify(record);
+    if (seen.has(text)) return false;
+    seen.add(text);
+    return true;
+  });
+}
+
+/**
+ * Of `records`, those the log holds already, by count: `stored` has one key per stored row, and
+ * as many of the records with that key as the log holds rows with it count as held, the first
+ * ones in the input's order (rows with one request id and start tell apart by nothing the store
+ * is asked for; an import that stored them before stored them all, so a second holds them all).
+ */
+function heldOf(
+  records: readonly AuditRecord[],
+  stored: readonly { requestId: string; startedAt: number }[],
+) {
+  const left = new Map<string, number>();
+  for (const row of stored) left.set(rowKeyText(row), (left.get(rowKeyText(row)) ?? 0) + 1);
+  const held = new Set<AuditRecord>();
+  for (const record of records) {
+    const key = rowKeyText(record);
+    const count = left.get(key) ?? 0;
+    if (count === 0) continue;
+    left.set(key, count - 1);
+    held.add(record);
+  }
+  return held;
+}
+
+/**
+ * Stores the records the log does not hold yet (by request id and start, counted: a log holding
+ * one row with a key holds one of the records with it, `AuditStore.alreadyStored`), through the
+ * store's own write (`insert`: interned strings, bodies, every index), as one batch: one
+ * transaction, so a storage failure stores none of them. What was stored is read back, so a
+ * record the store refused on its own is named, not guessed. Running it again on the same records
+ * stores nothing.
  */
 export async function importAudit(store: AuditStore, records: readonly AuditRecord[]): Promise<AuditImport> {
   if (!store.alreadyStored)
     throw new Error("this audit store cannot tell which rows it holds, so it takes no import");
-  const seen = new Set<string>();
-  const distinct = records.filter((record) => {
-    const key = rowKeyText(record);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  const stored = new Set((await store.alreadyStored(distinct)).map(rowKeyText));
-  const held = distinct.filter((record) => stored.has(rowKeyText(record)));
-  const fresh = distinct.filter((record) => !stored.has(rowKeyText(record)));
+  const distinct = distinctRecords(records);
+  const stored = heldOf(distinct, await store.alreadyStored(distinct));
+  const held = distinct.filter((record) => stored.has(record));
+  const fresh = distinct.filter((record) => !stored.has(record));
   const alreadyStored = records.length - fresh.length;
   if (fresh.length === 0) return { imported: [], alreadyStored, held, refused: [] };
   const { rejected } = await store.insert(fresh);
   if (rejected === 0) return { imported: fresh, alreadyStored, held, refused: [] };
-  const taken = new Set((await store.alreadyStored(fresh)).map(rowKeyText));
+  // The held first: they take their keys' rows stored before, the fresh ones what is left.
+  const after = heldOf([...held, ...fresh], await store.alreadyStored(distinct));
+  const taken = new Set(fresh.filter((record) => after.has(record)));
   return {
-    imported: fresh.filter((record) => taken.has(rowKeyText(record))),
+    imported: fresh.filter((record) => taken.has(record)),
     alreadyStored,
     held,
-    refused: fresh.filter((record) => !taken.has(rowKeyText(record))),
+    refused: fresh.filter((record) => !taken.has(record)),
   };
 }

@@ -77,6 +77,27 @@ test("audit.unwritten_rows: stderr tries no file: the rows go to stderr between 
   expect(readAuditNdjson(written)).toEqual(records);
 });
 
+test("with log.format json the marker lines are JSON log lines too: every line a JSON pipeline reads is an object", () => {
+  let written = "";
+  saveUnwrittenRows(
+    records,
+    [],
+    (text) => {
+      written += text;
+    },
+    "json",
+  );
+  const lines = written
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(lines[0]).toEqual({ time: expect.any(String), level: "warn", msg: STDERR_ROWS_BEGIN });
+  expect(lines.at(-1)).toEqual({ time: expect.any(String), level: "warn", msg: STDERR_ROWS_END });
+  expect(lines.slice(1, -1).map((row) => Object.keys(row))).toEqual(records.map(() => [STDERR_ROW_KEY]));
+  // And `mindgw audit import` reads them back as the records.
+  expect(readAuditNdjson(written)).toEqual(records);
+});
+
 test("a place refused, the next one takes the rows; only a temp directory's copy is called temporary", () => {
   const kept = folder();
   const temp = folder();

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Config } from "../config/config-schema.ts";
 import { printableJson } from "../core/printable.ts";
+import type { LogFormat } from "../log/logger.ts";
 import { ndjsonLine } from "./audit-export.ts";
 import type { AuditRecord } from "./audit-record.ts";
 
@@ -93,12 +94,14 @@ export type SavedRows =
  * first of `paths` that takes the whole file (created new, readable by its owner alone: rows may
  * carry bodies; a file left short by a full disk is removed). When none does (or none is given:
  * `audit.unwritten_rows: stderr`), to `stderr` (the journal under systemd, a container's log)
- * between `STDERR_ROWS_BEGIN` and `STDERR_ROWS_END`, each row wrapped (`STDERR_ROW_KEY`).
+ * between `STDERR_ROWS_BEGIN` and `STDERR_ROWS_END` (as JSON log lines in `format` json), each row
+ * wrapped (`STDERR_ROW_KEY`).
  */
 export function saveUnwrittenRows(
   records: readonly AuditRecord[],
   paths: readonly string[],
   stderr: (text: string) => void = (text) => writeSync(2, text),
+  format: LogFormat = "text",
 ): SavedRows {
   const text = records.map((record) => ndjsonLine(asExported(record))).join("");
   let error: unknown;
@@ -112,9 +115,18 @@ export function saveUnwrittenRows(
       if ((failed as NodeJS.ErrnoException).code !== "EEXIST") removeShortFile(path);
     }
   const lines = records.map((record) => `${printableJson({ [STDERR_ROW_KEY]: asExported(record) })}\n`);
-  stderr(`${STDERR_ROWS_BEGIN}\n${lines.join("")}${STDERR_ROWS_END}\n`);
+  stderr(`${marker(STDERR_ROWS_BEGIN, format)}${lines.join("")}${marker(STDERR_ROWS_END, format)}`);
   return { stderr: true, error };
 }
+
+/**
+ * A marker line in the log's format: with `log.format: json` a warning's JSON line (its `msg` the
+ * marker's words, which `mindgw audit import` looks for), so a JSON pipeline reads every line.
+ */
+const marker = (words: string, format: LogFormat): string =>
+  format === "json"
+    ? `${JSON.stringify({ time: new Date().toISOString(), level: "warn", msg: words })}\n`
+    : `${words}\n`;
 
 function removeShortFile(path: string): void {
   try {

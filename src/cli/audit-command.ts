@@ -199,8 +199,9 @@ const IMPORT_HELP = `
 Every line is checked before anything is stored: a bad line is named by its number and nothing is
 imported (with --skip-bad the good lines are, the bad ones named, and the command exits 1). The
 new rows are stored in one transaction; a row whose request id and start are stored already is
-skipped and counted, so importing a file twice (or an unwritten-maybe-stored file) is
-harmless. Their cost is added to the spend totals the gateway would have added it to (the key's,
+skipped and counted (as many with one request id and start as are stored: two requests a client
+sent with one x-request-id in one millisecond stay two rows), so importing a file twice (or an
+unwritten-maybe-stored file) is harmless. Their cost is added to the spend totals the gateway would have added it to (the key's,
 and its tenant's budget period under this config), once: a skipped row adds none (imported before,
 its cost was added then). Of an unwritten-maybe-stored file alone, the skipped rows' cost is
 printed as possibly owed (the stop's own write may have stored them, its spend flush failing), the

@@ -11,6 +11,7 @@ import { missingCredentials, warnMissingCredentials } from "../providers/missing
 import { takeServeLock } from "../storage/sqlite/serve-lock.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
+import { logCrashes } from "./crash-log.ts";
 import { resolveConfigSource } from "./resolve-config.ts";
 import { serveAddress } from "./serve-address.ts";
 import { type StopSignal, serveSignals } from "./serve-signals.ts";
@@ -47,6 +48,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger(config.log);
   signals.logTo(logger);
   adoptServerLogger(logger);
+  logCrashes(logger);
   if (signals.stopAsked) return stoppedBeforeListening(signals.stopAsked, logger, async () => {});
   // Before the database is opened: a second gateway on the file refuses before it prunes or writes
   // anything. Held until the gateway has stopped; a process that dies holding it (kill -9) lets go.

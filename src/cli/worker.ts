@@ -8,6 +8,7 @@ import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { toConnectUrl } from "../workers/worker/connect-url.ts";
 import { toUpstreamBase } from "../workers/worker/upstream-base.ts";
 import type { runWorker } from "../workers/worker/worker-client.ts";
+import { logCrashes } from "./crash-log.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
 import { type LogFlags, logOptionsOf, withLogOptions } from "./log-options.ts";
@@ -116,6 +117,7 @@ export function registerWorker(program: Command): void {
         .filter(Boolean);
       const logger = createLogger(logOptionsOf(options));
       adoptServerLogger(logger);
+      logCrashes(logger);
       const tracing = await startTracing("mindgw-worker", logger);
       // runWorker handles SIGTERM and SIGINT while it runs and removes its handlers when it
       // returns; a signal after that (a supervisor repeating itself while the process exits,

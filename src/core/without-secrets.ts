@@ -7,6 +7,13 @@ import { withoutCredentials } from "./credentials.ts";
 const URL_PASSWORD = /(\/\/[^/\s:@]*):[^@\s/]+@/g;
 
 /**
+ * A sign-in's `code` and `state` in a URL's query or fragment (an OIDC callback's, which an
+ * identity provider's or a fetch's error may quote): whatever their shape, they are the
+ * provider's, so they are redacted whole. `code` elsewhere is a word ("error code=42").
+ */
+const QUERY_CODE = /([?&#](?:code|state)=)[^&#\s"'<>]+/gi;
+
+/**
  * The names a value is a secret by, alone or as the last part of a compound (`DB_PASSWORD`,
  * `client_secret`, `refresh_token`, `x-api-key`): never part of a longer word (`max_tokens`). The
  * match starts at the name itself, what comes before it left to the text (a pattern that read the
@@ -48,12 +55,13 @@ const redacted = (value: string): string => {
 
 /**
  * An error's text as the gateway writes it down: no credential, one of the gateway's own or one of
- * a known shape (credentials.ts), in a URL or by its name. For error text only: in a prompt, such
+ * a known shape (credentials.ts), in a URL (its password, a sign-in's code and state) or by its name. For error text only: in a prompt, such
  * words are the caller's prose.
  */
 export const withoutSecrets = (text: string): string =>
   withoutCredentials(text)
     .replace(URL_PASSWORD, "$1:[redacted]@")
+    .replace(QUERY_CODE, "$1[redacted]")
     .replace(AUTHORIZATION, (whole, head: string, credential: string) =>
       looksLikeCredential(credential) ? `${head}[redacted]` : whole,
     )

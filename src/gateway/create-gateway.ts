@@ -75,15 +75,11 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   await loadCatalogueFor(config.providers);
   // An embedder's tracer continues a client's trace, its trace state read as the SDK reads it.
   if (options.tracing) await loadTraceState();
+  // Before anything is opened: a spill folder that cannot be made refuses the start.
+  const spill = auditSpillOf(options, config);
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
   built.made("storage", () => storage.close());
-  const audit = createAuditService(
-    config,
-    storage.audit,
-    logger,
-    options.redactBody,
-    auditSpillOf(options, config),
-  );
+  const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   built.made("the audit", (until) => audit.close(until), { keepsTime: true });
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [

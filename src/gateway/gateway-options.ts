@@ -72,7 +72,8 @@ export type GatewayOptions = GatewayConfigOption & {
   /**
    * The folder where a stop first saves audit rows its storage never took (NDJSON, for `mindgw
    * audit import`). Without it: beside the built-in SQLite database, or with your own `storage`
-   * the working directory; then the system's temp directory.
+   * the working directory; then the system's temp directory. Made at start where it is missing
+   * (mode 0700); one that cannot be made or written to rejects `createGateway`.
    */
   auditSpillDir?: string;
   /**

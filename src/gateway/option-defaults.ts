@@ -1,3 +1,4 @@
+import { readySpillDir } from "../audit/spill-dir.ts";
 import type { UnwrittenRowsPlace } from "../audit/unwritten-rows.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
@@ -25,9 +26,11 @@ export function loggerOf(options: GatewayOptions, config: Config): Logger {
 
 /**
  * Where the audit writes the rows its store did not take: an embedder's own storage gets no file
- * beside the config's SQLite path, which it never used.
+ * beside the config's SQLite path, which it never used. An `auditSpillDir` is made here, at start,
+ * where it is missing; one that cannot be made or written to refuses the start (spill-dir.ts).
  */
 export function auditSpillOf(options: GatewayOptions, config: Config): UnwrittenRowsPlace {
+  if (options.auditSpillDir !== undefined) readySpillDir(options.auditSpillDir);
   return options.storage || options.auditSpillDir !== undefined
     ? { ...(options.auditSpillDir === undefined ? {} : { dir: options.auditSpillDir }) }
     : { beside: config.storage };

@@ -69,10 +69,12 @@ export interface AuditStore {
   /** Deletes up to `limit` of the oldest records that started before `before` (epoch ms). */
   prune(before: number, limit: number): Promise<number>;
   /**
-   * Of `rows`, those the log holds already: a row with the same request id and start. Read over
-   * the rows' span of time (the time index; there is no index by request id). `mindgw audit import`
-   * skips them, so a file imported twice, or rows a stopped write may have stored, are stored once.
-   * Optional: an import into a store without it is refused.
+   * The keys of the stored rows that have the request id and start of one of `rows`, one per
+   * stored row: two requests with one client-sent request id in one millisecond are two rows with
+   * one key, and the import counts them. Read over the rows' span of time (the time index; there
+   * is no index by request id). `mindgw audit import` skips as many of its records with a key as
+   * the log holds rows with it, so a file imported twice, or rows a stopped write may have stored,
+   * are stored once. Optional: an import into a store without it is refused.
    */
   alreadyStored?(rows: readonly AuditRowKey[]): Promise<AuditRowKey[]>;
   /**

@@ -217,7 +217,7 @@ for (const [name, fresh] of contractBackends()) {
       expect((await audit.select(auditFilterSchema.parse({}), null, 10)).length).toBe(2);
     });
 
-    test("audit: alreadyStored finds the rows held by request id and start, not a reused request id at another time", async () => {
+    test("audit: alreadyStored finds the rows held by request id and start, one a row, not a reused request id at another time", async () => {
       const { audit } = await fresh();
       expect(await audit.alreadyStored?.([])).toEqual([]);
       await audit.insert([
@@ -231,6 +231,12 @@ for (const [name, fresh] of contractBackends()) {
         { requestId: "c", startedAt: 2000 },
       ];
       expect(await audit.alreadyStored?.(asked)).toEqual([{ requestId: "a", startedAt: 1000 }]);
+      // Another request with that id in that millisecond (a client's own x-request-id): one key a row.
+      await audit.insert([makeRecord({ requestId: "a", startedAt: 1000, status: 429 })]);
+      expect(await audit.alreadyStored?.(asked)).toEqual([
+        { requestId: "a", startedAt: 1000 },
+        { requestId: "a", startedAt: 1000 },
+      ]);
     });
 
     test("audit: prune deletes the oldest rows before the cutoff, at most `limit` per call; probe succeeds", async () => {

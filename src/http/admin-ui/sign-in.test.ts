@@ -184,6 +184,26 @@ describe("signing in to the web UI", () => {
     expect(await recordOf(finished, nobody)).toMatchObject({ frontDoor: "admin", status: 200 });
   });
 
+  test("a code the token endpoint quotes in its refusal is not written to the log", async () => {
+    issuer.user = { sub: "u-1", email: "ops@example.com", groups: [] };
+    const start = await at("/admin/auth/oidc");
+    const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";
+    const approved = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
+    const back = new URL(approved.headers.get("location") ?? "");
+    const code = back.searchParams.get("code") ?? "";
+    const callback = () =>
+      at(`${back.pathname}${back.search}`, { headers: { cookie: `mindgw_oidc=${pending}` } });
+    await callback();
+    // The code again: the issuer refuses it, quoting it (as some providers do).
+    const replayed = await callback();
+    expect(replayed.headers.get("location")).toBe("/admin/?error=sso_refused");
+    const [line] = linesOf(replayed.headers.get("x-request-id") ?? "");
+    expect(line?.msg).toContain("invalid_grant");
+    expect(line?.msg).toContain("[redacted]");
+    expect(code.length).toBeGreaterThan(0);
+    expect(logged.filter((said) => said.includes(code))).toEqual([]);
+  });
+
   test("the provider's refusal in the callback's query is logged at info, its words cut short", async () => {
     const start = await at("/admin/auth/oidc");
     const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";

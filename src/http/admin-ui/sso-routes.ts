@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { SignInError } from "../../admin-ui/pages/sign-in-errors.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { notFound } from "../../core/gateway-error.ts";
+import { withoutSecrets } from "../../core/without-secrets.ts";
 import type { AdminContext } from "../admin/admin-guards.ts";
 import { clientIpOf } from "../client-of.ts";
 import type { AdminUiDeps, OpenSession, WhileEnabled } from "./admin-ui-routes.ts";
@@ -92,7 +93,7 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             });
             return redirect(call.headers, started.url, cookie);
           } catch (error) {
-            deps.logger.warn(`single sign-on could not start: ${reasonOf(error)}`, {
+            deps.logger.warn(`single sign-on could not start: ${withoutSecrets(reasonOf(error))}`, {
               request_id: call.ledger.requestId,
             });
             return backToSignIn(call.headers, "sso_unavailable");
@@ -155,9 +156,11 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             user = await oidc.finish(code, login);
           } catch (error) {
             const unavailable = error instanceof OidcError && error.kind === "unavailable";
+            // A provider may quote the code it refuses, in any words: this one is never logged.
+            const reason = withoutSecrets(reasonOf(error)).replaceAll(code, "[redacted]");
             return unavailable
-              ? back("sso_unavailable", `unavailable: ${reasonOf(error)}`, "warn")
-              : back("sso_refused", `refused: ${reasonOf(error)}`, "warn");
+              ? back("sso_unavailable", `unavailable: ${reason}`, "warn")
+              : back("sso_refused", `refused: ${reason}`, "warn");
           }
           const principal: Principal = {
             keyId: null,

@@ -120,10 +120,11 @@ export async function createPostgresAuditStore(
         WHERE started_at BETWEEN ${span.from} AND ${span.to}
           AND request_id = ANY(${db.array(span.requestIds, "TEXT")}::text[])`,
       );
-      const held = new Set(
-        stored.map((row) => rowKeyText({ requestId: row.request_id, startedAt: asNumber(row.started_at) })),
-      );
-      return rows.filter((row) => held.has(rowKeyText(row)));
+      // One key per stored row (two requests may share one): those of the keys asked for.
+      const asked = new Set(rows.map(rowKeyText));
+      return stored
+        .map((row) => ({ requestId: row.request_id, startedAt: asNumber(row.started_at) }))
+        .filter((row) => asked.has(rowKeyText(row)));
     },
     async probe() {
       try {

@@ -160,8 +160,9 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAu
       const stored = db
         .query<AuditRowKey, [number, number, string]>(ALREADY_STORED)
         .all(span.from, span.to, JSON.stringify(span.requestIds));
-      const held = new Set(stored.map(rowKeyText));
-      return rows.filter((row) => held.has(rowKeyText(row)));
+      // One key per stored row (two requests may share one): those of the keys asked for.
+      const asked = new Set(rows.map(rowKeyText));
+      return stored.filter((row) => asked.has(rowKeyText(row)));
     },
     async sweep(limit) {
       return writing((c) => {

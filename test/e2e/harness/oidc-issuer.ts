@@ -57,9 +57,10 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
       { error: "temporarily_unavailable", error_description: "down for maintenance" },
       { status },
     );
-  const refuse = (why: string) => {
+  /** `said`: the refusal's words to the client, where they differ from `why` (quoting its code). */
+  const refuse = (why: string, said = why) => {
     refusals.push(why);
-    return Response.json({ error: "invalid_grant", error_description: why }, { status: 400 });
+    return Response.json({ error: "invalid_grant", error_description: said }, { status: 400 });
   };
 
   const server = Bun.serve({
@@ -121,7 +122,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
         }
         const grant = grants.get(form.get("code") ?? "");
         grants.delete(form.get("code") ?? "");
-        if (!grant) return refuse("unknown or used code");
+        if (!grant) return refuse("unknown or used code", `code ${form.get("code")} is unknown or used`);
         if (form.get("redirect_uri") !== grant.redirectUri) return refuse("redirect_uri differs");
         const verifier = form.get("code_verifier") ?? "";
         if (createHash("sha256").update(verifier).digest("base64url") !== grant.challenge) {

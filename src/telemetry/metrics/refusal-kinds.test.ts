@@ -104,7 +104,10 @@ function addressRefusal(): Promise<GatewayError> {
 
 /** Single sign-on's steps past their bound from one address (sign-in-limit.ts). */
 function signInRefusal(): Promise<GatewayError> {
-  const limit = new SignInLimit(() => 0, 1);
+  const limit = new SignInLimit(
+    () => 0,
+    () => 1,
+  );
   limit.step("10.0.0.1");
   return rejectionOf(() => limit.step("10.0.0.1"));
 }

@@ -178,6 +178,9 @@ local function admit(ao)
       if spent >= budget - budget * 1e-12 then return reply(1, i - 1, 3600000, n, usage) end
     end
   end
+  -- Every spent per-minute limit is weighed, the refusal the one that frees up last (tokens before
+  -- requests on a tie): its wait is when the request passes, as a node's own admission says it.
+  local refusedAt, refusedVerdict, refusedWait = 0, 0, 0
   for i = 1, n do
     local s = of[i]
     local tpm, tokens = tpmOf[s], usage[(i - 1) * 4 + 3]
@@ -188,13 +191,16 @@ local function admit(ao)
         wait = (bucket[1] + 1) * 1000 + window - now
         if left < tpm then break end
       end
-      return reply(2, i - 1, wait, n, usage)
+      if refusedAt == 0 or wait > refusedWait then refusedAt, refusedVerdict, refusedWait = i, 2, wait end
     end
   end
   for i = 1, n do
     local rpm, u = rpmOf[of[i]], (i - 1) * 4
-    if rpm >= 0 and usage[u + 1] >= rpm then return reply(3, i - 1, usage[u + 2], n, usage) end
+    if rpm >= 0 and usage[u + 1] >= rpm and (refusedAt == 0 or usage[u + 2] > refusedWait) then
+      refusedAt, refusedVerdict, refusedWait = i, 3, usage[u + 2]
+    end
   end
+  if refusedAt > 0 then return reply(refusedVerdict, refusedAt - 1, refusedWait, n, usage) end
   for i = 1, n do
     local s = of[i]
     if rpmOf[s] >= 0 then

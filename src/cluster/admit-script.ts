@@ -10,7 +10,9 @@
  * tpm, budget (each -1 when absent) and the node's spend total (seeds a lost key; a budget is held
  * to the larger of it and the key's); then the number of requests, then per request: now, a unique
  * member, its scope count, and its scopes' numbers (1-based, in the request's order). Returns, per request in order: verdict, scope index (within
- * the request), wait ms, then per scope: requests, requests reset ms, tokens, tokens reset ms.
+ * the request), wait ms, then per scope: requests, requests reset ms (a window once the request is
+ * counted, the limit whole again a window after it; else until the oldest leaves), tokens, tokens
+ * reset ms.
  * Verdict 0 admitted, 1 budget, 2 tokens, 3 requests. Tokens are kept per second: the window
  * slides in steps of one second.
  *
@@ -215,7 +217,9 @@ local function admit(ao)
       end
       local u = (i - 1) * 4
       usage[u + 1] = usage[u + 1] + 1
-      if usage[u + 2] == 0 then usage[u + 2] = window end
+      -- Its reset is when the limit is whole again (OpenAI's and Anthropic's reset, and a node's own
+      -- counters'): a window after the newest request, this one; not when the oldest frees a slot.
+      usage[u + 2] = window
     end
   end
   return reply(0, 0, 0, n, usage)

@@ -100,6 +100,17 @@ test("more than one limit spent: the refusal is the one that frees up last, wher
   expect((await a!.admit(scopes, now + 31_000 + waitMs)).refused).toBeNull();
 });
 
+test("an admitted request's requests reset is when the limit is whole again: a minute after it, the newest", async () => {
+  const [a] = await Promise.all(["a"].map(node));
+  const now = 9_000_000;
+  const scopes = [scope("key:whole", { rpm: 5 })];
+  expect((await a!.admit(scopes, now)).usage[0]!.requestsResetMs).toBe(60_000);
+  const second = await a!.admit(scopes, now + 10_000);
+  expect(second.refused).toBeNull();
+  // Not 50 s, when the first frees a slot: the second still counts for a minute after it.
+  expect(second.usage[0]!.requestsResetMs).toBe(60_000);
+});
+
 test("a spend counter Redis holds below the node's stored total is held to the larger (a rotation chain's spend an upgrade folded), and left as it is: a record still on its way from another node is counted once", async () => {
   const recorder = await node("recorder");
   const admitter = await node("admitter");
@@ -488,7 +499,7 @@ class ReferenceCounters {
       if (s.rpm === undefined) continue;
       this.requests.get(s.subject)!.push(now);
       usage[i]!.requests++;
-      if (usage[i]!.requestsResetMs === 0) usage[i]!.requestsResetMs = this.window;
+      usage[i]!.requestsResetMs = this.window;
     }
     return { refused: null, usage };
   }

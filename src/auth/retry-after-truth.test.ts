@@ -73,3 +73,13 @@ test("a key and its tenant both out of requests: Retry-After is the later of the
   clock.advance(1000);
   expect(retriesUntilAdmitted(limiter, p, clock)).toHaveLength(1);
 });
+
+test("an rpm lowered below the requests in its window: Retry-After is until fewer than the new limit are left", () => {
+  const clock = manualClock();
+  const limiter = new RateLimiter({ now: clock.now });
+  for (let i = 0; i < 3; i++) {
+    limiter.admit(caller({ rpm: 3 }));
+    clock.advance(10_000);
+  }
+  expect(retriesUntilAdmitted(limiter, caller({ rpm: 1 }), clock)).toHaveLength(1);
+});

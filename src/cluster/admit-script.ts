@@ -197,9 +197,18 @@ local function admit(ao)
     end
   end
   for i = 1, n do
-    local rpm, u = rpmOf[of[i]], (i - 1) * 4
-    if rpm >= 0 and usage[u + 1] >= rpm and (refusedAt == 0 or usage[u + 2] > refusedWait) then
-      refusedAt, refusedVerdict, refusedWait = i, 3, usage[u + 2]
+    local s = of[i]
+    local rpm, u = rpmOf[s], (i - 1) * 4
+    local requests = usage[u + 1]
+    if rpm >= 0 and requests >= rpm then
+      local wait = usage[u + 2]
+      -- More than the limit counted (it was lowered): a slot frees once all but rpm - 1 have left,
+      -- not when the oldest does.
+      if requests > rpm then
+        local nth = redis.call('ZRANGE', KEYS[s * 3 - 2], requests - rpm, requests - rpm, 'WITHSCORES')
+        if nth[2] then wait = tonumber(nth[2]) + window - now end
+      end
+      if refusedAt == 0 or wait > refusedWait then refusedAt, refusedVerdict, refusedWait = i, 3, wait end
     end
   end
   if refusedAt > 0 then return reply(refusedVerdict, refusedAt - 1, refusedWait, n, usage) end

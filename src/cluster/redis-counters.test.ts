@@ -111,6 +111,18 @@ test("an admitted request's requests reset is when the limit is whole again: a m
   expect(second.usage[0]!.requestsResetMs).toBe(60_000);
 });
 
+test("an rpm lowered below the requests in its window: the refusal's wait is until fewer than the new limit are left", async () => {
+  const [a] = await Promise.all(["a"].map(node));
+  const now = 11_000_000;
+  for (const at of [0, 10_000, 20_000])
+    expect((await a!.admit([scope("key:lowered", { rpm: 3 })], now + at)).refused).toBeNull();
+  // A reload or `mindgw keys update` lowers it to 1: the newest request holds the only slot.
+  const lowered = [scope("key:lowered", { rpm: 1 })];
+  const verdict = await a!.admit(lowered, now + 30_000);
+  expect(verdict.refused).toMatchObject({ limit: "requests", waitMs: 50_000 });
+  expect((await a!.admit(lowered, now + 30_000 + 50_000)).refused).toBeNull();
+});
+
 test("a spend counter Redis holds below the node's stored total is held to the larger (a rotation chain's spend an upgrade folded), and left as it is: a record still on its way from another node is counted once", async () => {
   const recorder = await node("recorder");
   const admitter = await node("admitter");

@@ -128,7 +128,7 @@ export class ClusterAdmission {
     const view = sharedView(scopes, usage);
     const scope = refused ? scopes[refused.index] : undefined;
     if (refused && scope) {
-      const limit = sharedRefusalLimit(refused.code, scope, view);
+      const limit = refused.limit ?? sharedRefusalLimit(refused.code, scope, view);
       // The shared counters know when a minute frees up; when a budget's period ends is the scope's.
       const waitMs = limit === "budget" ? budgetWaitMs(scope, this.now()) : refused.waitMs;
       throw limitRefusal(scopes, scope, view, limit, waitMs);

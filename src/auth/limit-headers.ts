@@ -206,9 +206,9 @@ function budgetEnd(scope: Scope): string {
 }
 
 /**
- * Which limit of the refusing scope shared counters hit: their verdict says only `rate_limited`
- * for both, and checks tokens before requests, so a scope whose tokens are spent was refused for
- * them.
+ * Which limit of the refusing scope shared counters hit, when their verdict says only
+ * `rate_limited` (the Redis counters name it: `SharedAdmission`): a scope whose tokens are spent
+ * is taken to be refused for them.
  */
 export function sharedRefusalLimit(
   code: "rate_limited" | "budget_exceeded",

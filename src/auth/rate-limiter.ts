@@ -1,3 +1,4 @@
+import type { GatewayLimit } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import { type AdmitLocal, ClusterAdmission, dividedAll } from "./cluster-admission.ts";
 import type { CounterStore } from "./counter-store.ts";
@@ -9,7 +10,7 @@ import {
   NO_HEADERS,
 } from "./limit-headers.ts";
 import { assertPriced, FREE, type Pricing, type Served } from "./limit-pricing.ts";
-import { budgetSpent, budgetWaitMs, limitScopes } from "./limit-scope.ts";
+import { budgetSpent, budgetWaitMs, limitScopes, type Scope } from "./limit-scope.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
 import type { Policy, SharedCharge } from "./policy.ts";
 import type { Principal } from "./principal.ts";
@@ -80,7 +81,8 @@ export class RateLimiter {
 
   /**
    * Counts the request and returns the x-ratelimit-* headers for the successful response,
-   * or throws 429 (`budget_exceeded`, then `rate_limited` for tokens, then requests). A
+   * or throws 429 (`budget_exceeded`, else `rate_limited` for the spent per-minute limit that
+   * frees up last, so that its Retry-After is when the request passes). A
    * refused request is not counted, so retrying does not extend the wait. The key's limits and
    * its tenant's (counted over all the tenant's keys) both apply; a request refused by one is
    * counted by neither, so a tenant's rpm is exact however its keys share it.
@@ -127,28 +129,30 @@ export class RateLimiter {
       )
         throw limitRefusal(scopes, scope, view, "budget", budgetWaitMs(scope, now));
     }
+    // Every spent per-minute limit is weighed, and the refusal names the one that frees up last
+    // (tokens before requests on a tie): Retry-After is then when the request passes, where the
+    // first one found (a key's tokens, free in 29 s) could send it back to its tenant's (in 59 s).
+    let refusing: Scope | undefined;
+    let refusedFor: GatewayLimit = "tokens";
+    let waitMs = 0;
     for (const scope of scopes) {
-      if (scope.tpm !== undefined && this.counters.tokensUsed(scope.subject, now) >= scope.tpm)
-        throw limitRefusal(
-          scopes,
-          scope,
-          view,
-          "tokens",
-          this.counters.tokensFreeInMs(scope.subject, scope.tpm, now),
-        );
+      if (scope.tpm === undefined || this.counters.tokensUsed(scope.subject, now) < scope.tpm) continue;
+      const wait = this.counters.tokensFreeInMs(scope.subject, scope.tpm, now);
+      if (refusing !== undefined && wait <= waitMs) continue;
+      refusing = scope;
+      waitMs = wait;
     }
     // Check every request window before counting in any: admission is synchronous, so nothing
     // can take a slot between the check and the count.
     for (const scope of scopes) {
-      if (scope.rpm !== undefined && this.counters.requestsUsed(scope.subject, now) >= scope.rpm)
-        throw limitRefusal(
-          scopes,
-          scope,
-          view,
-          "requests",
-          this.counters.takeRequest(scope.subject, scope.rpm, now),
-        );
+      if (scope.rpm === undefined || this.counters.requestsUsed(scope.subject, now) < scope.rpm) continue;
+      const wait = this.counters.takeRequest(scope.subject, scope.rpm, now);
+      if (refusing !== undefined && wait <= waitMs) continue;
+      refusing = scope;
+      refusedFor = "requests";
+      waitMs = wait;
     }
+    if (refusing !== undefined) throw limitRefusal(scopes, refusing, view, refusedFor, waitMs);
     for (const scope of scopes) {
       if (scope.rpm === undefined) continue;
       const wait = this.counters.takeRequest(scope.subject, scope.rpm, now);

@@ -1,3 +1,5 @@
+import type { GatewayLimit } from "../core/gateway-error.ts";
+
 /**
  * Counters that several gateway nodes share (cluster/redis-counters.ts is the Redis one), so a
  * limit of 50 requests a minute is 50 over all nodes. The rate limiter admits through them while
@@ -55,7 +57,13 @@ export interface ScopeUsage {
 }
 
 export interface SharedAdmission {
-  refused: { index: number; code: "rate_limited" | "budget_exceeded"; waitMs: number } | null;
+  refused: {
+    index: number;
+    code: "rate_limited" | "budget_exceeded";
+    waitMs: number;
+    /** Which limit refused; without it, read from the usage (`sharedRefusalLimit`). */
+    limit?: GatewayLimit;
+  } | null;
   /** One per scope, in the order given. */
   usage: ScopeUsage[];
 }

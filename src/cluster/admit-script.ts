@@ -10,7 +10,9 @@
  * tpm, budget (each -1 when absent) and the node's spend total (seeds a lost key; a budget is held
  * to the larger of it and the key's); then the number of requests, then per request: now, a unique
  * member, its scope count, and its scopes' numbers (1-based, in the request's order). Returns, per request in order: verdict, scope index (within
- * the request), wait ms, then per scope: requests, requests reset ms, tokens, tokens reset ms.
+ * the request), wait ms, then per scope: requests, requests reset ms (a window once the request is
+ * counted, the limit whole again a window after it; else until the oldest leaves), tokens, tokens
+ * reset ms.
  * Verdict 0 admitted, 1 budget, 2 tokens, 3 requests. Tokens are kept per second: the window
  * slides in steps of one second.
  *
@@ -178,6 +180,9 @@ local function admit(ao)
       if spent >= budget - budget * 1e-12 then return reply(1, i - 1, 3600000, n, usage) end
     end
   end
+  -- Every spent per-minute limit is weighed, the refusal the one that frees up last (tokens before
+  -- requests on a tie): its wait is when the request passes, as a node's own admission says it.
+  local refusedAt, refusedVerdict, refusedWait = 0, 0, 0
   for i = 1, n do
     local s = of[i]
     local tpm, tokens = tpmOf[s], usage[(i - 1) * 4 + 3]
@@ -188,13 +193,25 @@ local function admit(ao)
         wait = (bucket[1] + 1) * 1000 + window - now
         if left < tpm then break end
       end
-      return reply(2, i - 1, wait, n, usage)
+      if refusedAt == 0 or wait > refusedWait then refusedAt, refusedVerdict, refusedWait = i, 2, wait end
     end
   end
   for i = 1, n do
-    local rpm, u = rpmOf[of[i]], (i - 1) * 4
-    if rpm >= 0 and usage[u + 1] >= rpm then return reply(3, i - 1, usage[u + 2], n, usage) end
+    local s = of[i]
+    local rpm, u = rpmOf[s], (i - 1) * 4
+    local requests = usage[u + 1]
+    if rpm >= 0 and requests >= rpm then
+      local wait = usage[u + 2]
+      -- More than the limit counted (it was lowered): a slot frees once all but rpm - 1 have left,
+      -- not when the oldest does.
+      if requests > rpm then
+        local nth = redis.call('ZRANGE', KEYS[s * 3 - 2], requests - rpm, requests - rpm, 'WITHSCORES')
+        if nth[2] then wait = tonumber(nth[2]) + window - now end
+      end
+      if refusedAt == 0 or wait > refusedWait then refusedAt, refusedVerdict, refusedWait = i, 3, wait end
+    end
   end
+  if refusedAt > 0 then return reply(refusedVerdict, refusedAt - 1, refusedWait, n, usage) end
   for i = 1, n do
     local s = of[i]
     if rpmOf[s] >= 0 then
@@ -209,7 +226,9 @@ local function admit(ao)
       end
       local u = (i - 1) * 4
       usage[u + 1] = usage[u + 1] + 1
-      if usage[u + 2] == 0 then usage[u + 2] = window end
+      -- Its reset is when the limit is whole again (OpenAI's and Anthropic's reset, and a node's own
+      -- counters'): a window after the newest request, this one; not when the oldest frees a slot.
+      usage[u + 2] = window
     end
   end
   return reply(0, 0, 0, n, usage)

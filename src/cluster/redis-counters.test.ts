@@ -7,6 +7,7 @@ import { type Principal, principalFromKey } from "../auth/principal.ts";
 import { RateLimiter } from "../auth/rate-limiter.ts";
 import type { SharedScope } from "../auth/shared-counters.ts";
 import { manualClock } from "../auth/test-support.ts";
+import type { GatewayLimit } from "../core/gateway-error.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
@@ -76,6 +77,50 @@ test("tokens and budgets: counted on record, refused at the limit, key before te
   const budget = await a!.admit([scope("tenant:t", { budgetUsd: 1, spentLocally: 0 })], now + 20);
   // Seeded with 0.5 from storage, then 0.25 and 0.3 recorded: 1.05 ≥ 1.
   expect(budget.refused).toMatchObject({ code: "budget_exceeded" });
+});
+
+test("more than one limit spent: the refusal is the one that frees up last, where a retry passes (its Retry-After)", async () => {
+  const [a] = await Promise.all(["a"].map(node));
+  const now = 7_000_000;
+  const scopes = [scope("key:last", { tpm: 10 }), scope("tenant:last", { tpm: 100, rpm: 3 })];
+  expect((await a!.admit(scopes, now)).refused).toBeNull();
+  await a!.record(
+    [
+      { subject: "key:last", tokens: 10 },
+      { subject: "tenant:last", tokens: 10 },
+    ],
+    [],
+    now,
+  );
+  // Another key of the tenant spends its tokens half a minute later.
+  await a!.record([{ subject: "tenant:last", tokens: 100 }], [], now + 30_000);
+  const verdict = await a!.admit(scopes, now + 31_000);
+  expect(verdict.refused).toMatchObject({ index: 1, code: "rate_limited", limit: "tokens" });
+  const waitMs = verdict.refused?.waitMs ?? 0;
+  expect((await a!.admit(scopes, now + 31_000 + waitMs)).refused).toBeNull();
+});
+
+test("an admitted request's requests reset is when the limit is whole again: a minute after it, the newest", async () => {
+  const [a] = await Promise.all(["a"].map(node));
+  const now = 9_000_000;
+  const scopes = [scope("key:whole", { rpm: 5 })];
+  expect((await a!.admit(scopes, now)).usage[0]!.requestsResetMs).toBe(60_000);
+  const second = await a!.admit(scopes, now + 10_000);
+  expect(second.refused).toBeNull();
+  // Not 50 s, when the first frees a slot: the second still counts for a minute after it.
+  expect(second.usage[0]!.requestsResetMs).toBe(60_000);
+});
+
+test("an rpm lowered below the requests in its window: the refusal's wait is until fewer than the new limit are left", async () => {
+  const [a] = await Promise.all(["a"].map(node));
+  const now = 11_000_000;
+  for (const at of [0, 10_000, 20_000])
+    expect((await a!.admit([scope("key:lowered", { rpm: 3 })], now + at)).refused).toBeNull();
+  // A reload or `mindgw keys update` lowers it to 1: the newest request holds the only slot.
+  const lowered = [scope("key:lowered", { rpm: 1 })];
+  const verdict = await a!.admit(lowered, now + 30_000);
+  expect(verdict.refused).toMatchObject({ limit: "requests", waitMs: 50_000 });
+  expect((await a!.admit(lowered, now + 30_000 + 50_000)).refused).toBeNull();
 });
 
 test("a spend counter Redis holds below the node's stored total is held to the larger (a rotation chain's spend an upgrade folded), and left as it is: a record still on its way from another node is counted once", async () => {
@@ -419,8 +464,13 @@ class ReferenceCounters {
       }
       return { requests, requestsResetMs, tokens, tokensResetMs };
     });
-    const verdict = (code: "rate_limited" | "budget_exceeded", index: number, waitMs: number) => ({
-      refused: { index, code, waitMs: Math.max(0, Math.floor(waitMs)) },
+    const verdict = (limit: GatewayLimit, index: number, waitMs: number) => ({
+      refused: {
+        index,
+        code: limit === "budget" ? ("budget_exceeded" as const) : ("rate_limited" as const),
+        waitMs: Math.max(0, Math.floor(waitMs)),
+        limit,
+      },
       usage: usage.map((u) => ({
         ...u,
         requestsResetMs: Math.max(0, u.requestsResetMs),
@@ -431,9 +481,10 @@ class ReferenceCounters {
       if (s.budgetUsd === undefined) continue;
       const held = this.spend.get(s.spendSubject);
       if (held === undefined || s.spentLocally > held) this.spend.set(s.spendSubject, s.spentLocally);
-      if ((this.spend.get(s.spendSubject) ?? 0) >= s.budgetUsd)
-        return verdict("budget_exceeded", i, 3_600_000);
+      if ((this.spend.get(s.spendSubject) ?? 0) >= s.budgetUsd) return verdict("budget", i, 3_600_000);
     }
+    // Of the spent per-minute limits, the one that frees up last (tokens before requests on a tie).
+    let refusal: { limit: GatewayLimit; index: number; wait: number } | undefined;
     for (const [i, s] of scopes.entries()) {
       const u = usage[i]!;
       if (s.tpm === undefined || u.tokens < s.tpm) continue;
@@ -447,17 +498,20 @@ class ReferenceCounters {
         wait = (second + 1) * 1000 + this.window - now;
         if (left < s.tpm) break;
       }
-      return verdict("rate_limited", i, wait);
+      if (!refusal || wait > refusal.wait) refusal = { limit: "tokens", index: i, wait };
     }
     for (const [i, s] of scopes.entries()) {
       const u = usage[i]!;
-      if (s.rpm !== undefined && u.requests >= s.rpm) return verdict("rate_limited", i, u.requestsResetMs);
+      if (s.rpm === undefined || u.requests < s.rpm) continue;
+      if (!refusal || u.requestsResetMs > refusal.wait)
+        refusal = { limit: "requests", index: i, wait: u.requestsResetMs };
     }
+    if (refusal) return verdict(refusal.limit, refusal.index, refusal.wait);
     for (const [i, s] of scopes.entries()) {
       if (s.rpm === undefined) continue;
       this.requests.get(s.subject)!.push(now);
       usage[i]!.requests++;
-      if (usage[i]!.requestsResetMs === 0) usage[i]!.requestsResetMs = this.window;
+      usage[i]!.requestsResetMs = this.window;
     }
     return { refused: null, usage };
   }
@@ -503,7 +557,7 @@ test("admission is exactly the sliding windows' over random traffic: batches, re
     budgetUsd: 6,
     spentLocally: 1,
   });
-  const keys = [scope("key:ref1", { rpm: 25, tpm: 600 }), scope("key:ref2", { rpm: 25, tpm: 600 })];
+  const keys = [scope("key:ref1", { rpm: 25, tpm: 400 }), scope("key:ref2", { rpm: 25, tpm: 400 })];
   const reference = new ReferenceCounters();
   let now = 20_000_000_000;
   const seen = new Map<string, number>();
@@ -528,12 +582,11 @@ test("admission is exactly the sliding windows' over random traffic: batches, re
       expect(result).toEqual(expected);
       // Which answer: admitted, or refused by which limit of which scope.
       const refusal = expected.refused;
-      const byTokens = refusal && expected.usage[refusal.index]!.tokens >= scopes[refusal.index]!.tpm!;
       const kind = !refusal
         ? "admitted"
-        : refusal.code === "budget_exceeded"
+        : refusal.limit === "budget"
           ? "budget"
-          : `${refusal.index === 0 ? "key" : "tenant"} ${byTokens ? "tpm" : "rpm"}`;
+          : `${refusal.index === 0 ? "key" : "tenant"} ${refusal.limit === "tokens" ? "tpm" : "rpm"}`;
       seen.set(kind, (seen.get(kind) ?? 0) + 1);
       if (!refusal) edges.push(times[i]!);
     }

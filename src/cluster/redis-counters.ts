@@ -27,6 +27,8 @@ const sameScope = (a: SharedScope, b: SharedScope): boolean =>
   a.spentLocally === b.spentLocally;
 
 const CODES = { 1: "budget_exceeded", 2: "rate_limited", 3: "rate_limited" } as const;
+/** Which limit each refusing verdict is: a scope may have its tokens and its requests spent. */
+const LIMITS = { 1: "budget", 2: "tokens", 3: "requests" } as const;
 
 interface WaitingAdmission {
   scopes: readonly SharedScope[];
@@ -50,7 +52,8 @@ function readAdmission(reply: readonly number[], at: number, scopes: number): Sh
     };
   });
   const code = CODES[verdict as keyof typeof CODES];
-  return { refused: code ? { index, code, waitMs: wait } : null, usage };
+  if (!code) return { refused: null, usage };
+  return { refused: { index, code, waitMs: wait, limit: LIMITS[verdict as keyof typeof CODES] }, usage };
 }
 
 export interface RedisCountersOptions {

@@ -244,6 +244,17 @@ export class WorkerSession {
     this.socket.close(code, reason);
   }
 
+  /**
+   * Ends the connection now (a second signal): the close frame sent for a gateway that still reads,
+   * the calls cut, and the session over without waiting on the close handshake, which a frozen or
+   * cut-off gateway never answers (Bun would wait ~30 s for it).
+   */
+  stopNow(reason: string): void {
+    if (this.over) return;
+    this.close(CloseCode.goingAway, reason);
+    this.abandon(CloseCode.goingAway, reason);
+  }
+
   private send(frame: WorkerFrame): void {
     // A head or end in binary where the gateway reads it (and where the head's texts fit one); a
     // failure's other retry headers go in JSON, which alone carries them.

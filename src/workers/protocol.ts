@@ -14,6 +14,17 @@ import { MAX_TRACESTATE_LENGTH } from "../core/tracestate.ts";
  */
 export const PROTOCOL_VERSION = 2;
 
+/**
+ * The version a `register` states (`v`) when it is not this one, read before the rest of the frame:
+ * another version's register may differ in any field but `type` and `v`, and is refused as of
+ * another version, never as a malformed frame.
+ */
+export function otherVersion(value: unknown): number | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { type, v } = value as { type?: unknown; v?: unknown };
+  return type === "register" && typeof v === "number" && v !== PROTOCOL_VERSION ? v : undefined;
+}
+
 /** Largest frame the gateway accepts from a worker; far below Bun's 16 MB default. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 /** A body chunk carries at most this many bytes, well inside the frame limit. */

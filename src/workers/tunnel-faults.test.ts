@@ -251,6 +251,23 @@ describe("worker faults seen from the gateway", () => {
     expect((await raw.waitClosed()).code).toBe(CloseCode.protocolError);
   });
 
+  test("a register of another version is rejected as such, though its other fields are not this version's", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    // A later release's register may change any field but `type` and `v`: that is what `v` is for.
+    raw.send({ type: "register", v: 3, name: "future", models: [{ id: "llama-small" }], slots: 4 });
+    expect(await raw.next("rejected")).toEqual({
+      type: "rejected",
+      reason: "unsupported_version",
+      message: "this gateway speaks protocol v2, not v3",
+    });
+    expect(await raw.waitClosed()).toEqual({
+      code: CloseCode.protocolError,
+      reason: "registration rejected: unsupported_version",
+    });
+    expect(gateway.logs.at(-1)?.fields?.problem).toBe("registration rejected: unsupported_version");
+  });
+
   test("a second connection under the same name replaces the first; the stale close removes nothing", async () => {
     gateway = startGateway();
     const first = await openRawWorker(gateway.port);

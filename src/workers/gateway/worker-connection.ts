@@ -7,6 +7,7 @@ import {
   decodeJson,
   encodeFrame,
   type GatewayFrame,
+  otherVersion,
   PROTOCOL_VERSION,
   servesResponsesApi,
   type WorkerFrame,
@@ -133,10 +134,6 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   }
 
   function register(frame: Extract<WorkerFrame, { type: "register" }>): void {
-    if (frame.v !== PROTOCOL_VERSION) {
-      reject("unsupported_version", `this gateway speaks protocol v${PROTOCOL_VERSION}`);
-      return;
-    }
     const permitted = permits(allowed);
     const models = [...new Set(frame.models)];
     const accepted = models.filter(permitted);
@@ -246,6 +243,10 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   function control(raw: unknown) {
     const value = decode(raw);
     if (value === undefined) return fail(CloseCode.protocolError, "text frame is not JSON");
+    // Another version's register is told so before its fields are read: they may be that version's.
+    const v = tunnel ? undefined : otherVersion(value);
+    if (v !== undefined)
+      return reject("unsupported_version", `this gateway speaks protocol v${PROTOCOL_VERSION}, not v${v}`);
     const parsed = readWorkerFrame(value);
     if (!parsed.ok) return fail(CloseCode.protocolError, `malformed frame: ${parsed.problem}`);
     const frame = parsed.frame;

@@ -24,11 +24,20 @@ export async function discoverModels(
   const response = await fetch(`${base}/models`, { headers, signal: timeout });
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
-    throw new NoModelList(`it answered ${response.status}`);
+    throw new NoModelList(`it answered ${response.status}${lacksV1(base, response.status)}`);
   }
   const parsed = ModelList.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) throw new NoModelList("its answer is no model list");
   return [...new Set(parsed.data.data.map((m) => m.id))];
+}
+
+/**
+ * A 404 from a base whose path does not end in /v1 (`http://127.0.0.1:11434`, Ollama's own
+ * address, its native API's): the model servers a worker stands beside serve the OpenAI API under /v1.
+ */
+function lacksV1(base: string, status: number): string {
+  if (status !== 404 || /\/v1$/.test(new URL(base).pathname)) return "";
+  return ": --upstream has no /v1, under which vLLM, Ollama, TGI and LM Studio serve the OpenAI API";
 }
 
 /** What the worker logs of a listing that failed (`listingFailed`). */

@@ -125,8 +125,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     })();
     return drained;
   };
-  // A second signal stops at once: in-flight requests are aborted.
-  const onSignal = () => (drained ? session?.close(CloseCode.goingAway, "stopped") : void drain());
+  /** The calls a second signal cut, once one came. */
+  let forced: number | undefined;
+  // A second signal stops at once: in-flight requests are aborted, the close handshake not awaited.
+  const onSignal = () => {
+    if (!drained) return void drain();
+    if (forced !== undefined || !session) return;
+    forced = session.inFlight;
+    session.stopNow("stopped");
+  };
   if (options.handleSignals ?? true) {
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
@@ -242,13 +249,15 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     if (session) await session.ended;
     // The last line of a worker stopped by a signal: a supervisor's log says it went as asked, and
     // whether it drained (a worker that never registered, or whose connection was lost, had nothing to).
-    const stopped =
-      cut === undefined
+    const stopped = forced
+      ? "stopped: a second signal cut what was still in flight"
+      : cut === undefined
         ? "stopped"
         : cut > 0
           ? "stopped: its drain deadline cut what was still in flight"
           : "drained; stopped";
-    log("info", stopped, { ...(cut ? { in_flight: cut } : {}), exit_code: 0 });
+    const inFlight = forced || cut;
+    log("info", stopped, { ...(inFlight ? { in_flight: inFlight } : {}), exit_code: 0 });
     return 0;
   } finally {
     process.off("SIGTERM", onSignal);

@@ -281,6 +281,34 @@ test("a listing that failed says why, and keeps the runtime's words only where t
   });
 });
 
+test("a listing answered 404 at an --upstream without /v1 (Ollama's own address) says /v1 is missing", async () => {
+  // Ollama and vLLM serve the OpenAI API, /v1/models included, only under /v1.
+  const ollama = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request) =>
+      new URL(request.url).pathname === "/v1/models"
+        ? Response.json({ object: "list", data: [{ id: "llama3.1:latest", object: "model" }] })
+        : new Response("404 page not found", { status: 404 }),
+  });
+  try {
+    const root = ollama.url.href.replace(/\/$/, "");
+    const listed = (base: string) =>
+      discoverModels(base, undefined, new AbortController().signal).catch((e: unknown) => listingFailed(e));
+    expect(await listed(root)).toEqual({
+      message:
+        "could not list the upstream's models: it answered 404: --upstream has no /v1, under which vLLM, Ollama, TGI and LM Studio serve the OpenAI API",
+    });
+    expect(await listed(`${root}/v1`)).toEqual(["llama3.1:latest"]);
+    // With /v1 given, a 404 says no more than the status.
+    expect(await listed(`${root}/v2/v1`)).toEqual({
+      message: "could not list the upstream's models: it answered 404",
+    });
+  } finally {
+    await ollama.stop(true);
+  }
+});
+
 test("an Ollama model is offered by its name with and without its default tag, the short names after every listed id, one only where no model has that name", () => {
   expect(
     withDefaultTagsLeftOff(["llama3.1:latest", "qwen3:8b", "mistral", "mistral:latest", ":latest"]),

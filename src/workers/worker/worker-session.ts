@@ -93,6 +93,12 @@ export class WorkerSession {
    * the worker route").
    */
   private readonly calls = new IdTable<StreamCredit>();
+  /**
+   * Calls the gateway's `cancel` frame cut that are still unwinding (their upstream fetch not yet
+   * settled): the gateway freed their slots when it sent the frame, and may send the next request
+   * at once (a client's stop and regenerate), so they count against `--concurrency` no more.
+   */
+  private cancelling = 0;
   /** Each binary request frame is read into this one object (request-frame.ts). */
   private readonly requestRead = new RequestRead();
   /** Each batch message is read where it is, through this one reader (batch-frame.ts). */
@@ -166,6 +172,7 @@ export class WorkerSession {
         hop.end(
           !call.cancelled ? undefined : call.reason === WORKER_STOPPED ? "worker_stopped" : "cancelled",
         );
+        if (call.cancelled && call.reason !== WORKER_STOPPED) this.cancelling--;
         this.calls.delete(call.key);
         if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       },
@@ -235,6 +242,17 @@ export class WorkerSession {
   close(code: number = CloseCode.normal, reason = ""): void {
     this.writer.flush();
     this.socket.close(code, reason);
+  }
+
+  /**
+   * Ends the connection now (a second signal): the close frame sent for a gateway that still reads,
+   * the calls cut, and the session over without waiting on the close handshake, which a frozen or
+   * cut-off gateway never answers (Bun would wait ~30 s for it).
+   */
+  stopNow(reason: string): void {
+    if (this.over) return;
+    this.close(CloseCode.goingAway, reason);
+    this.abandon(CloseCode.goingAway, reason);
   }
 
   private send(frame: WorkerFrame): void {
@@ -317,7 +335,7 @@ export class WorkerSession {
     if (frame.type === "registered") this.onRegistered(frame);
     else if (frame.type === "request") this.onRequest(frame);
     else if (frame.type === "credit") this.calls.get(Number(frame.id))?.grant(frame.bytes);
-    else if (frame.type === "cancel") this.calls.get(Number(frame.id))?.cancel();
+    else if (frame.type === "cancel") this.onCancel(Number(frame.id));
     else if (frame.type === "rejected") {
       this.rejected = { kind: "rejected", reason: frame.reason, message: frame.message };
       this.close(CloseCode.normal, "rejected");
@@ -357,7 +375,7 @@ export class WorkerSession {
     if (this.calls.has(key)) return;
     const refusal = this.draining
       ? "draining"
-      : this.calls.size >= this.options.concurrency
+      : this.calls.size - this.cancelling >= this.options.concurrency
         ? "over_capacity"
         : undefined;
     if (refusal) {
@@ -370,6 +388,14 @@ export class WorkerSession {
     this.calls.set(key, call);
     // To its end, which `upstream.ended` sees; it never rejects.
     void callUpstream(frame, this.upstream, call, hop, body);
+  }
+
+  /** The gateway's `cancel`: the call is cut, and its slot is free from now on, as at the gateway. */
+  private onCancel(key: number): void {
+    const call = this.calls.get(key);
+    if (call === undefined || call.cancelled) return;
+    call.cancel();
+    this.cancelling++;
   }
 
   /**

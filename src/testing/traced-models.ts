@@ -35,13 +35,15 @@ export interface NamedModels {
 
 /**
  * Calls model `m` (one route, `route`) at `path` with `body`, its upstream answering through
- * `route.answer`; what the answer and the spans name as the model that answered.
+ * `route.answer`; what the answer and the spans name as the model that answered. The call must be
+ * answered `status` (200 unless a failure is meant).
  */
 export async function tracedModels(
   route: TracedRoute,
   path: string,
   body: JsonObject,
   headers: Record<string, string> = {},
+  status = 200,
 ): Promise<NamedModels> {
   const send = async (url: unknown, init?: RequestInit) => {
     const text =
@@ -74,7 +76,7 @@ export async function tracedModels(
       }),
     );
     const text = await response.text();
-    if (response.status !== 200) throw new Error(`answered ${response.status}: ${text}`);
+    if (response.status !== status) throw new Error(`answered ${response.status}: ${text}`);
     // The request's span ends once its answer is accounted, which may be after the caller read it.
     const spans = await waitForValue("the request's span", () => {
       const ended = exporter.getFinishedSpans();

@@ -149,11 +149,14 @@ export function finishedAttributes(
   record: AuditRecord,
   /** Content capture: the redaction prompts and answers go through; undefined when off. */
   content: RedactBody | undefined,
-  /** The model the upstream says answered (`RequestLedger.answeredModel`), else the one it was asked. */
+  /**
+   * The model the upstream says answered (`RequestLedger.answeredModel`), else, for an answer, the
+   * one it was asked; a request that failed with no answer names none (nothing generated it).
+   */
   answered: string | undefined,
 ): void {
   to.number(Key.statusCode, record.status);
-  const responseModel = answered ?? record.upstreamModel;
+  const responseModel = answered ?? (record.status < 400 ? record.upstreamModel : null);
   if (responseModel != null) to.text(Key.responseModel, responseModel);
   to.number(Key.inputTokens, record.inputTokens);
   to.number(Key.outputTokens, record.outputTokens);

@@ -159,7 +159,7 @@ export function finishedAttributes(
   const responseModel = answered ?? (record.status < 400 ? record.upstreamModel : null);
   if (responseModel != null) to.text(Key.responseModel, responseModel);
   to.number(Key.inputTokens, record.inputTokens);
-  to.number(Key.outputTokens, record.outputTokens);
+  if (record.frontDoor !== "embeddings") to.number(Key.outputTokens, record.outputTokens);
   const caller = callerLabel(record.keyId, record.keyName);
   to.grouped(Run.routeAndKey, routeAndKeyAttributes, record.route, caller, record.tenant);
   if (record.ttfbMs != null) to.number(Key.ttft, record.ttfbMs);
@@ -190,17 +190,19 @@ function routeAndKeyAttributes(
 
 /**
  * What the attempt whose answer the client got adds to its client span: the usage its upstream
- * reported and the model it says answered (`answered`, else the one it was asked).
+ * reported and the model it says answered (`answered`, else the one it was asked). An embedding
+ * generates no tokens: its span has input tokens alone, as the GenAI conventions' embeddings span.
  */
 export function answerAttributes(
   to: AttributeTarget,
+  operation: string,
   answered: string,
   inputTokens: number,
   outputTokens: number,
 ): void {
   to.text(Key.responseModel, answered);
   to.number(Key.inputTokens, inputTokens);
-  to.number(Key.outputTokens, outputTokens);
+  if (operation !== "embeddings") to.number(Key.outputTokens, outputTokens);
 }
 
 /** An upstream attempt's client span; `route` is the worker that served it, once known. */

@@ -18,6 +18,29 @@ export const stubDevtools: BunPlugin = {
   },
 };
 
+/**
+ * The OTLP gRPC exporter (what `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` gives, through sdk-node) loads
+ * `@grpc/grpc-js` with a runtime `require` beside its static `import` of it. Inside the executable
+ * that `require` finds no package ("Cannot find module '@grpc/grpc-js'"), so every export failed,
+ * said only to the SDK's silent diagnostic logger. It is made the bundled module the static
+ * `import` already brings in (no more code read at start).
+ */
+export const bundledGrpc: BunPlugin = {
+  name: "otlp-grpc-bundled-grpc-js",
+  setup(build) {
+    build.onLoad({ filter: /otlp-grpc-exporter-base[\\/]dist[\\/][^\\/]+\.mjs$/ }, async ({ path }) => {
+      const code = await Bun.file(path).text();
+      const required = '__require("@grpc/grpc-js")';
+      if (!code.includes(required)) return { contents: code, loader: "js" };
+      const bundled = "__mindgwGrpcJs";
+      return {
+        contents: `import * as ${bundled} from "@grpc/grpc-js";\n${code.replaceAll(required, bundled)}`,
+        loader: "js",
+      };
+    });
+  },
+};
+
 /** How the executable's code is bundled: scripts/build.ts, and test/build/start-chunks.test.ts. */
 export const BUNDLE = {
   // The audit threads (SQLite's, PostgreSQL's), SQLite's usage thread, the trace export thread, the shadow thread and the

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import type { BunPlugin } from "bun";
 import { buildUi } from "../src/http/admin-ui/build-ui.ts";
 import { buildCommit } from "./build-commit.ts";
-import { BUNDLE, stubDevtools } from "./build-options.ts";
+import { BUNDLE, bundledGrpc, stubDevtools } from "./build-options.ts";
 
 const commit = buildCommit();
 
@@ -32,7 +32,7 @@ const result = await Bun.build({
   entrypoints: [...BUNDLE.entrypoints],
   compile: { outfile: "./dist/mindgw" },
   sourcemap: "linked",
-  plugins: [stubDevtools, embedUi],
+  plugins: [stubDevtools, bundledGrpc, embedUi],
   define: { "process.env.NODE_ENV": '"production"', MINDGW_BUILD_COMMIT: JSON.stringify(commit) },
 });
 if (!result.success) {

@@ -1,5 +1,10 @@
 import { SpanKind } from "@opentelemetry/api";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import type { ProviderConfig } from "../config/config-schema.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { type Authenticator, createGateway, parseConfig, silentLogger } from "../index.ts";
@@ -33,16 +38,24 @@ export interface NamedModels {
   attempt: unknown;
 }
 
+/** One call's answer as the caller read it, and the spans it left (server and attempts). */
+export interface TracedCall {
+  text: string;
+  spans: ReadableSpan[];
+}
+
 /**
  * Calls model `m` (one route, `route`) at `path` with `body`, its upstream answering through
- * `route.answer`; what the answer and the spans name as the model that answered.
+ * `route.answer`; the call must be answered `status` (200 unless a failure is meant). Its answer's
+ * text, and the spans it left once its server span has ended.
  */
-export async function tracedModels(
+export async function tracedCall(
   route: TracedRoute,
   path: string,
   body: JsonObject,
   headers: Record<string, string> = {},
-): Promise<NamedModels> {
+  status = 200,
+): Promise<TracedCall> {
   const send = async (url: unknown, init?: RequestInit) => {
     const text =
       typeof init?.body === "string" ? init.body : new TextDecoder().decode(init?.body as Uint8Array);
@@ -74,18 +87,32 @@ export async function tracedModels(
       }),
     );
     const text = await response.text();
-    if (response.status !== 200) throw new Error(`answered ${response.status}: ${text}`);
+    if (response.status !== status) throw new Error(`answered ${response.status}: ${text}`);
     // The request's span ends once its answer is accounted, which may be after the caller read it.
     const spans = await waitForValue("the request's span", () => {
       const ended = exporter.getFinishedSpans();
       return ended.some((span) => span.attributes["gen_ai.request.model"] === "m") && ended;
     });
-    const model = (kind: SpanKind) =>
-      spans.find((span) => span.kind === kind)?.attributes["gen_ai.response.model"];
-    return { said: modelNamed(text), server: model(SpanKind.SERVER), attempt: model(SpanKind.CLIENT) };
+    return { text, spans };
   } finally {
     await gateway.stop();
   }
+}
+
+/**
+ * `tracedCall`: what the answer and the spans name as the model that answered.
+ */
+export async function tracedModels(
+  route: TracedRoute,
+  path: string,
+  body: JsonObject,
+  headers: Record<string, string> = {},
+  status = 200,
+): Promise<NamedModels> {
+  const { text, spans } = await tracedCall(route, path, body, headers, status);
+  const model = (kind: SpanKind) =>
+    spans.find((span) => span.kind === kind)?.attributes["gen_ai.response.model"];
+  return { said: modelNamed(text), server: model(SpanKind.SERVER), attempt: model(SpanKind.CLIENT) };
 }
 
 /** The model a whole answer names, or the first a stream's events name. */

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { BUNDLE, stubDevtools } from "../../scripts/build-options.ts";
+import { BUNDLE, bundledGrpc, stubDevtools } from "../../scripts/build-options.ts";
 
 // Issue 11's idle RSS: what `mindgw serve` on the embedded defaults never uses is loaded with
 // `import()`, so that the executable keeps it in chunks read only when imported. A `require()` on
@@ -30,7 +30,7 @@ const bundled = (async () => {
     outdir: out,
     target: "bun",
     sourcemap: "linked",
-    plugins: [stubDevtools],
+    plugins: [stubDevtools, bundledGrpc],
     define: { "process.env.NODE_ENV": '"production"', MINDGW_BUILD_COMMIT: '"test"' },
   });
   if (!result.success) throw new Error(result.logs.join("\n"));

@@ -57,7 +57,8 @@ export class ApiRequestTrace implements RequestTrace {
         if (answer && span.isRecording()) {
           const { inputTokens, outputTokens } = answer.usage();
           const model = answer.answeredModel() ?? info.upstreamModel;
-          answerAttributes(spanTarget(span), model, inputTokens, outputTokens);
+          const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
+          answerAttributes(spanTarget(span), operation, model, inputTokens, outputTokens);
         }
         end(span, error);
       },

@@ -172,7 +172,7 @@ export abstract class BatchAttemptSpan extends Traceparent implements AttemptTel
     if (this.shadow) writer.flag(Key.shadow, true);
     // As the SDK's span has them: set at its close, before a failure told then.
     if (this.answered !== undefined)
-      answerAttributes(writer, this.answered, this.inputTokens, this.outputTokens);
+      answerAttributes(writer, this.operation, this.answered, this.inputTokens, this.outputTokens);
     if (failure) writer.text(Key.errorType, failure.code);
     writer.endPart();
   }

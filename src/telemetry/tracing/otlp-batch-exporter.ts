@@ -11,6 +11,7 @@ import { EncodeBuffers } from "./encode-buffers.ts";
 import { exportClient } from "./export-client.ts";
 import { createFetchTransport, createRetryingTransport } from "./fetch-transport.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
+import { otlpProtocol } from "./otlp-protocol.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
 import type { SpanBatch } from "./span-batch-layout.ts";
@@ -57,9 +58,8 @@ const spansOf = ({ batch, table, resource, scope }: ResolvedBatch) =>
 export async function createBatchExporter(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<BatchExporter> {
-  const protocol =
-    (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() || "http/protobuf";
-  if (protocol === "http/json") {
+  // An unknown protocol was said at start (start-tracing.ts), by the thread that reads the logs.
+  if (otlpProtocol(env, () => {}) === "http/json") {
     const exporter = new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
     return {
       export: (batch, done) => exporter.export(spansOf(batch), done),

@@ -149,14 +149,17 @@ export function finishedAttributes(
   record: AuditRecord,
   /** Content capture: the redaction prompts and answers go through; undefined when off. */
   content: RedactBody | undefined,
-  /** The model the upstream says answered (`RequestLedger.answeredModel`), else the one it was asked. */
+  /**
+   * The model the upstream says answered (`RequestLedger.answeredModel`), else, for an answer, the
+   * one it was asked; a request that failed with no answer names none (nothing generated it).
+   */
   answered: string | undefined,
 ): void {
   to.number(Key.statusCode, record.status);
-  const responseModel = answered ?? record.upstreamModel;
+  const responseModel = answered ?? (record.status < 400 ? record.upstreamModel : null);
   if (responseModel != null) to.text(Key.responseModel, responseModel);
   to.number(Key.inputTokens, record.inputTokens);
-  to.number(Key.outputTokens, record.outputTokens);
+  if (record.frontDoor !== "embeddings") to.number(Key.outputTokens, record.outputTokens);
   const caller = callerLabel(record.keyId, record.keyName);
   to.grouped(Run.routeAndKey, routeAndKeyAttributes, record.route, caller, record.tenant);
   if (record.ttfbMs != null) to.number(Key.ttft, record.ttfbMs);
@@ -187,17 +190,19 @@ function routeAndKeyAttributes(
 
 /**
  * What the attempt whose answer the client got adds to its client span: the usage its upstream
- * reported and the model it says answered (`answered`, else the one it was asked).
+ * reported and the model it says answered (`answered`, else the one it was asked). An embedding
+ * generates no tokens: its span has input tokens alone, as the GenAI conventions' embeddings span.
  */
 export function answerAttributes(
   to: AttributeTarget,
+  operation: string,
   answered: string,
   inputTokens: number,
   outputTokens: number,
 ): void {
   to.text(Key.responseModel, answered);
   to.number(Key.inputTokens, inputTokens);
-  to.number(Key.outputTokens, outputTokens);
+  if (operation !== "embeddings") to.number(Key.outputTokens, outputTokens);
 }
 
 /** An upstream attempt's client span; `route` is the worker that served it, once known. */

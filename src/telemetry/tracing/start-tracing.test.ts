@@ -153,3 +153,22 @@ test("the resource names the process, never its arguments, whatever OTEL_NODE_RE
     expect(resource["process.pid"]).toBeUndefined();
   }
 });
+
+test("an OTLP protocol that is none of the three is said at warn: its spans go as http/protobuf, as sdk-node sends them", async () => {
+  const typo = await probe({ CASE: "typo", OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuff" });
+  expect(typo.logs?.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+    'OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuff" names no protocol (http/protobuf, http/json, grpc): using http/protobuf',
+  ]);
+  expect(typo.spans).toHaveLength(2);
+  const traces = await probe({
+    CASE: "traces-typo",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "json",
+  });
+  expect(traces.logs?.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+    'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL="json" names no protocol (http/protobuf, http/json, grpc): using http/protobuf',
+  ]);
+  const json = await probe({ CASE: "json", OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" });
+  expect(json.logs?.filter((l) => l.level === "warn")).toEqual([]);
+  expect(json.spans).toHaveLength(2);
+});

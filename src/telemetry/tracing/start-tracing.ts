@@ -11,6 +11,7 @@ import { messageOf } from "../../core/describe-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
+import { otlpProtocol } from "./otlp-protocol.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
 import { knowLosses, type SpanLosses, spanLossLog } from "./span-loss-log.ts";
 import { loadTraceState } from "./trace-context.ts";
@@ -74,15 +75,18 @@ function bspNumber(env: Env, name: string): number | undefined {
  * batch to a thread running the real OTLP exporter (thread-span-processor.ts). Any other
  * exporter list (`console`, `zipkin`, several) is left to sdk-node as it is.
  */
-async function threadedSpanProcessor(losses: SpanLosses, env: Env) {
+async function threadedSpanProcessor(losses: SpanLosses, env: Env, logger: Logger) {
   const exporters = (env.OTEL_TRACES_EXPORTER ?? "")
     .split(",")
     .map((name) => name.trim().toLowerCase())
     .filter((name) => name !== "" && name !== "null");
+  const protocol =
+    exporters.length === 0 || exporters.includes("otlp")
+      ? otlpProtocol(env, (message) => logger.warn(message))
+      : undefined;
   if (exporters.some((name) => name !== "otlp")) return undefined;
   // The gRPC exporter loads @grpc/grpc-js through a runtime require that a compiled binary's
   // worker cannot resolve: gRPC export stays on sdk-node's own path.
-  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim();
   if (protocol === "grpc") return undefined;
   const { ThreadSpanProcessor } = await import("./thread-span-processor.ts");
   const maxQueueSize = bspNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE");
@@ -150,7 +154,7 @@ export async function startTracing(
   // Spans continue a client's trace, with its trace state read as the SDK reads it.
   await loadTraceState();
   const losses = spanLossLog(logger);
-  const threaded = await threadedSpanProcessor(losses, env);
+  const threaded = await threadedSpanProcessor(losses, env, logger);
   // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
   // the export thread and the attribute count limit leaves room for all of theirs; a lower
   // limit drops attributes as the SDK's span decides, so those spans stay the SDK's.

@@ -42,7 +42,7 @@ type AnyValue = {
   arrayValue?: { values?: AnyValue[] };
 };
 type KeyValue = { key: string; value: AnyValue };
-interface ExportRequest {
+export interface ExportRequest {
   resourceSpans?: {
     resource?: { attributes?: KeyValue[] };
     scopeSpans?: {
@@ -70,6 +70,29 @@ const anyValue = (v: AnyValue): ReceivedValue =>
 const attributesOf = (list: KeyValue[] | undefined) =>
   Object.fromEntries((list ?? []).map((kv) => [kv.key, anyValue(kv.value)]));
 
+/** Adds the spans of one export request (OTLP JSON, or protobuf decoded as such) to `spans`. */
+export function keepSpans(body: ExportRequest, spans: ReceivedSpan[]): void {
+  for (const resourceSpans of body.resourceSpans ?? []) {
+    const resource = attributesOf(resourceSpans.resource?.attributes);
+    const service = String(resource["service.name"] ?? "");
+    for (const scope of resourceSpans.scopeSpans ?? [])
+      for (const span of scope.spans ?? [])
+        spans.push({
+          service,
+          resource,
+          scope: scope.scope?.name ?? "",
+          traceId: span.traceId,
+          spanId: span.spanId,
+          parentSpanId: span.parentSpanId ?? "",
+          traceState: span.traceState ?? "",
+          name: span.name,
+          kind: span.kind,
+          statusCode: span.status?.code ?? 0,
+          attributes: attributesOf(span.attributes),
+        });
+  }
+}
+
 /**
  * A local OTLP/HTTP receiver on 127.0.0.1 that keeps every span it is sent, in either encoding
  * (JSON, or protobuf when the request says `application/x-protobuf`); `protobufExports` counts
@@ -90,25 +113,7 @@ export function startOtlpReceiver(): OtlpReceiver {
       const body = protobuf
         ? (decodeTraceRequest(new Uint8Array(await request.arrayBuffer())) as ExportRequest)
         : ((await request.json()) as ExportRequest);
-      for (const resourceSpans of body.resourceSpans ?? []) {
-        const resource = attributesOf(resourceSpans.resource?.attributes);
-        const service = String(resource["service.name"] ?? "");
-        for (const scope of resourceSpans.scopeSpans ?? [])
-          for (const span of scope.spans ?? [])
-            spans.push({
-              service,
-              resource,
-              scope: scope.scope?.name ?? "",
-              traceId: span.traceId,
-              spanId: span.spanId,
-              parentSpanId: span.parentSpanId ?? "",
-              traceState: span.traceState ?? "",
-              name: span.name,
-              kind: span.kind,
-              statusCode: span.status?.code ?? 0,
-              attributes: attributesOf(span.attributes),
-            });
-      }
+      keepSpans(body, spans);
       return Response.json({});
     },
   });

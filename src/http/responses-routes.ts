@@ -4,7 +4,7 @@ import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
 import { shown } from "../core/cut-words.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { badRequest, notFound } from "../core/gateway-error.ts";
+import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { passedOnContext } from "../core/tracestate.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KnownAs } from "../models/model-index.ts";
@@ -284,5 +284,14 @@ function refuseStreamedRead(request: Request): void {
   );
 }
 
-/** OpenAI's 404 for a response it does not hold (or that is not the caller's). */
-const responseNotFound = (id: string) => notFound(`Response with id '${shown(id)}' not found.`);
+/**
+ * OpenAI's 404 for a response it does not hold (or that is not the caller's), as its API says it:
+ * its words, no `param`, and no `code` (the record's is `not_found`).
+ */
+const responseNotFound = (id: string) =>
+  new GatewayError({
+    status: 404,
+    code: "not_found",
+    message: `Response with id '${shown(id)}' not found.`,
+    openAICode: null,
+  });

@@ -85,6 +85,31 @@ describe("POST /v1/responses/{id}/cancel", () => {
   });
 });
 
+describe("an unknown response id", () => {
+  test("is OpenAI's 404 to a read, a listing and a delete alike: its words, invalid_request_error, no param, no code", async () => {
+    const notFound = {
+      status: 404,
+      error: {
+        message: "Response with id 'resp_unknown' not found.",
+        type: "invalid_request_error",
+        param: null,
+        code: null,
+      },
+    };
+    expect(await refusal(client.responses.retrieve("resp_unknown"))).toEqual(notFound);
+    expect(await refusal(client.responses.inputItems.list("resp_unknown"))).toEqual(notFound);
+    expect(await refusal(client.responses.delete("resp_unknown"))).toEqual(notFound);
+    // A response deleted is unknown from then on.
+    const { id } = await client.responses.create({ model: "m", input: "hi" });
+    await client.responses.delete(id);
+    const gone = await refusal(client.responses.retrieve(id));
+    expect(gone).toEqual({
+      ...notFound,
+      error: { ...notFound.error, message: `Response with id '${id}' not found.` },
+    });
+  });
+});
+
 describe("GET /v1/responses/{id} with include", () => {
   test("OpenAI's includables are taken (the stored response is whole already); anything else is a 400 naming include, as input_items says it", async () => {
     const { id } = await client.responses.create({ model: "m", input: "hi" });

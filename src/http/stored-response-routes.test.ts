@@ -110,6 +110,25 @@ describe("an unknown response id", () => {
   });
 });
 
+describe("previous_response_id naming a response deleted", () => {
+  test("is OpenAI's 400 previous_response_not_found naming previous_response_id, on POST and compact alike", async () => {
+    const { id } = await client.responses.create({ model: "m", input: "hi" });
+    await client.responses.delete(id);
+    const refused = {
+      status: 400,
+      error: {
+        message: `Previous response with id '${id}' not found.`,
+        type: "invalid_request_error",
+        param: "previous_response_id",
+        code: "previous_response_not_found",
+      },
+    };
+    const chained = { model: "m", input: "go on", previous_response_id: id };
+    expect(await refusal(client.responses.create(chained))).toEqual(refused);
+    expect(await refusal(client.responses.compact(chained))).toEqual(refused);
+  });
+});
+
 describe("GET /v1/responses/{id} with include", () => {
   test("OpenAI's includables are taken (the stored response is whole already); anything else is a 400 naming include, as input_items says it", async () => {
     const { id } = await client.responses.create({ model: "m", input: "hi" });

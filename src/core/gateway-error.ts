@@ -105,6 +105,11 @@ export interface GatewayErrorInit {
   usage?: Usage;
   /** The request field at fault, where there is one (OpenAI's `param`). */
   param?: string;
+  /**
+   * The `code` an OpenAI caller is told where OpenAI's own API says another than the gateway's
+   * (null: it says none, as for a response unknown by id); the record keeps `code`.
+   */
+  openAICode?: string | null;
   /** Extra response headers, e.g. Retry-After and x-ratelimit-* on a 429. */
   headers?: Record<string, string>;
   /** What an upstream said, when this error is its answer (see core/upstream-error.ts). */
@@ -132,6 +137,7 @@ export class GatewayError extends Error {
   readonly countsAgainstRoute: boolean;
   readonly usage: Usage | undefined;
   readonly param: string | undefined;
+  readonly openAICode: string | null | undefined;
   readonly headers: Record<string, string>;
   readonly upstream: UpstreamErrorDetail | undefined;
   readonly refusedBy: GatewayLimit | undefined;
@@ -148,6 +154,7 @@ export class GatewayError extends Error {
     this.countsAgainstRoute = init.countsAgainstRoute ?? true;
     this.usage = init.usage;
     this.param = init.param;
+    this.openAICode = init.openAICode;
     this.headers = init.headers ?? {};
     this.upstream = init.upstream;
     this.refusedBy = init.refusedBy;
@@ -166,6 +173,7 @@ export class GatewayError extends Error {
       countsAgainstRoute: this.countsAgainstRoute,
       usage: this.usage,
       param: this.param,
+      openAICode: this.openAICode,
       headers: this.headers,
       upstream: this.upstream,
       refusedBy: this.refusedBy,

@@ -146,7 +146,12 @@ function wireFields(error: GatewayError): OpenAIWireError {
     message,
     type,
     param,
-    code: upstreamRateLimit(error) ? UPSTREAM_RATE_LIMIT : error.code,
+    code:
+      error.openAICode !== undefined
+        ? error.openAICode
+        : upstreamRateLimit(error)
+          ? UPSTREAM_RATE_LIMIT
+          : error.code,
   };
 }
 

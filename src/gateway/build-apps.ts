@@ -38,6 +38,7 @@ export function buildAppMounts(
               responsesRoutes({
                 guard: door.guard,
                 store: deps.responses,
+                ...(deps.inFlight ? { inFlight: deps.inFlight } : {}),
                 logger: deps.logger,
                 serveModel: door.serveModel,
                 ...(holder ? { holder } : {}),

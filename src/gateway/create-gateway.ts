@@ -7,6 +7,7 @@ import { sinksFromConfig } from "../events/config-sinks.ts";
 import { embedderSinks } from "../events/named-sink.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
+import { InFlightResponses } from "../http/in-flight-responses.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { readsRetryable } from "../http/response-store-reads.ts";
@@ -211,6 +212,8 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     refusal: () => audit.refusal(),
     // A read that fails is a 503 to retry (response-store-reads.ts), not a 500.
     responses: readsRetryable(storage.responses),
+    // Read `in_progress` while this node answers them, before their row is written.
+    inFlight: new InFlightResponses(),
     sessions: auth.sessions,
     pluginBounds: plugins.bounds,
   };

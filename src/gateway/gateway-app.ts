@@ -82,6 +82,7 @@ export function gatewayApp(parts: GatewayAppParts) {
             responsesRoutes({
               guard: frontDoor.guard,
               store: frontDoorDeps.responses,
+              ...(frontDoorDeps.inFlight ? { inFlight: frontDoorDeps.inFlight } : {}),
               logger: frontDoorDeps.logger,
               serveModel: frontDoor.serveModel,
               holder: holderOf,

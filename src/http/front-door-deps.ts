@@ -9,6 +9,7 @@ import type { ResponseStore } from "../storage/storage.ts";
 import type { CallerBinding } from "../tenants/bind-tenant.ts";
 import type { BoundAuthenticator } from "./bound-authenticator.ts";
 import type { ClientSlots } from "./client-slots.ts";
+import type { InFlightResponses } from "./in-flight-responses.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import type { PluginBound } from "./plugin-bound.ts";
 import type { RequestEnds } from "./request-ends.ts";
@@ -57,6 +58,12 @@ export interface FrontDoorDeps {
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;
+  /**
+   * The stored responses this node is answering now, read as `in_progress` until their row is
+   * written (in-flight-responses.ts); the same the `GET /v1/responses/{id}` route reads. Absent:
+   * a response is readable once stored.
+   */
+  readonly inFlight?: InFlightResponses;
   /**
    * How long an embedder's plug-ins may take for one request (absent for the built-in ones, which
    * are never timed): past it, 503 (plugin-bound.ts). `admit`: its policy's admission. `authenticate`:

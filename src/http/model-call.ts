@@ -12,6 +12,8 @@ export class ModelCall extends GuardedRequest {
    * hears who answered it.
    */
   socketTurn: SocketTurnContext | undefined = undefined;
+  /** Told once the request has ended: its response, if unstored, is no longer read as in flight. */
+  responsesEnded: (() => void) | undefined = undefined;
 
   constructor(
     request: Request,
@@ -27,5 +29,10 @@ export class ModelCall extends GuardedRequest {
     readonly server: ServerLike,
   ) {
     super(request, ip, dialectOf(operation), runtime, ledger, headers, gate);
+  }
+
+  override leave(): void {
+    super.leave();
+    this.responsesEnded?.();
   }
 }

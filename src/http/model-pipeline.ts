@@ -102,6 +102,8 @@ export function modelPipeline(
         operation === "responses"
           ? await whileOpen(responsesOf(call, body), request.signal, open)
           : undefined;
+      // Read as in flight until stored, or until the request ends (whatever way) without being.
+      if (responses) call.responsesEnded = responses.ended;
       // count_tokens is never billed and never reaches a model: it takes no slot of the caller's
       // limits (Anthropic limits it apart; Claude Code counts before each turn), and its answer has
       // no x-ratelimit-* headers, which would describe a slot it did not take.
@@ -228,7 +230,7 @@ export function modelPipeline(
       call.principal,
       body,
       logSaveError(deps.logger, call.ledger.requestId),
-      { compact: call.path === "/responses/compact", ...call.socketTurn },
+      { compact: call.path === "/responses/compact", inFlight: deps.inFlight, ...call.socketTurn },
     );
   }
 

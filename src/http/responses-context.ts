@@ -22,6 +22,7 @@ import {
   withReferencesResolved,
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
+import type { InFlightResponses } from "./in-flight-responses.ts";
 import { ownScopes, readableScopes, readInScopes, responseScope } from "./response-scope.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
@@ -40,6 +41,11 @@ export interface StoringContext extends ResponsesContext {
    * (a 503 `storage_unavailable`) when it could not be. Never rejects.
    */
   saved(): Promise<GatewayError | undefined> | undefined;
+  /**
+   * The request has ended: a response it was answering, and did not store (it failed, or its
+   * client left), is no longer read as in flight (`ContextOptions.inFlight`).
+   */
+  ended(): void;
 }
 
 /** What the caller gets instead of an answer whose save failed: it could not be continued. */
@@ -84,6 +90,11 @@ export interface ContextOptions {
    * the answer's (an attempt failed over tells it again).
    */
   readonly answered?: ((holder: string | undefined) => void) | undefined;
+  /**
+   * Where the response being answered is read from until its row is written, when it is stored:
+   * a read of it then is OpenAI's object `in_progress` (in-flight-responses.ts).
+   */
+  readonly inFlight?: InFlightResponses | undefined;
 }
 
 /**
@@ -126,7 +137,7 @@ export async function responsesContext(
   onSaveError: (error: unknown) => void,
   options: ContextOptions = {},
 ): Promise<StoringContext> {
-  const { compact = false, held, answered } = options;
+  const { compact = false, held, answered, inFlight } = options;
   // Callers share the gateway's upstream account: an id the gateway did not give this scope must
   // not reach it, be it a response's, an item's or a conversation's.
   refuseConversation(body);
@@ -167,6 +178,8 @@ export async function responsesContext(
   // ("Items are not persisted when `store` is set to false"), so none of them is its to hold.
   const keptUpstream = body.store !== false;
   let saving: Promise<GatewayError | undefined> | undefined;
+  // Read as in flight from now until its row is written (or the request ends without one).
+  const ended = stores && inFlight ? inFlight.begin(scope, id, body) : noEnd;
   return {
     id,
     previous: withoutStoredIds(history),
@@ -177,6 +190,7 @@ export async function responsesContext(
     ...(compact ? { compact } : {}),
     stores,
     saved: () => saving,
+    ended,
     onResponse(response, answeredBy) {
       // Nor one that says it kept none, the caller having asked nothing: an organisation under
       // Zero Data Retention gets `store: false` on every answer. It is stored here (a native
@@ -207,8 +221,12 @@ export async function responsesContext(
         ...(holder ? { holder } : {}),
       };
       saving = store.save(record).then(
-        () => undefined,
+        () => {
+          ended();
+          return undefined;
+        },
         (error: unknown) => {
+          ended();
           onSaveError(error);
           return saveFailure(error);
         },
@@ -216,6 +234,8 @@ export async function responsesContext(
     },
   };
 }
+
+const noEnd = (): void => {};
 
 /** The items a request names by id that the caller's scope holds, and the ids it does not. */
 interface ItemsInScope {

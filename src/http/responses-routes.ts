@@ -3,7 +3,8 @@ import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
 import { shown } from "../core/cut-words.ts";
-import { badRequest, notFound } from "../core/gateway-error.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { passedOnContext } from "../core/tracestate.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KnownAs } from "../models/model-index.ts";
@@ -15,6 +16,7 @@ import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
+import type { InFlightResponses } from "./in-flight-responses.ts";
 import { inputItemsPage } from "./input-items-page.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { refuseUnknownIncludes } from "./response-includes.ts";
@@ -48,7 +50,15 @@ export interface ResponsesRouteDeps {
   readonly maxBody: () => number;
   /** `routing.max_upstream_body` now: the most of a holder's answer to a read that is relayed. */
   readonly maxUpstreamBody: () => number;
+  /**
+   * The stored responses this node is answering now (in-flight-responses.ts): a `GET` of one reads
+   * it `in_progress` until its row is written. Absent: a response is readable once stored.
+   */
+  readonly inFlight?: InFlightResponses;
 }
+
+/** What a `GET` of a response's id finds: the stored response, or one this node is answering now. */
+type Read = { readonly stored: StoredResponse } | { readonly answering: JsonObject };
 
 /** A stored response's holder (its provider's name) and what it answered. */
 interface FromHolder {
@@ -85,6 +95,17 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   /** The caller's stored response, alone. */
   const find = (principal: Principal, id: string): Promise<StoredResponse> =>
     found(principal, id, (scope) => deps.store.get(scope, id));
+
+  /**
+   * The response `id` of `scope` as a read finds it: being answered on this node first, as its row
+   * is written before it leaves that registry (so a read never falls between the two), else stored.
+   */
+  async function readOf(scope: string, id: string): Promise<Read | null> {
+    const answering = deps.inFlight?.read(scope, id);
+    if (answering) return { answering };
+    const stored = await deps.store.get(scope, id);
+    return stored ? { stored } : null;
+  }
 
   /**
    * Forwards to the provider holding the response, or undefined when the gateway holds it: under
@@ -169,7 +190,9 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         refuseStreamedRead(request);
         refuseUnknownIncludes(new URL(request.url).searchParams);
-        const stored = await find(principal, params.id);
+        const read = await found(principal, params.id, (scope) => readOf(scope, params.id));
+        if ("answering" in read) return Response.json(read.answering, { headers });
+        const stored = read.stored;
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);
         const previous = stored.response.previous_response_id;
@@ -261,5 +284,14 @@ function refuseStreamedRead(request: Request): void {
   );
 }
 
-/** OpenAI's 404 for a response it does not hold (or that is not the caller's). */
-const responseNotFound = (id: string) => notFound(`Response with id '${shown(id)}' not found.`);
+/**
+ * OpenAI's 404 for a response it does not hold (or that is not the caller's), as its API says it:
+ * its words, no `param`, and no `code` (the record's is `not_found`).
+ */
+const responseNotFound = (id: string) =>
+  new GatewayError({
+    status: 404,
+    code: "not_found",
+    message: `Response with id '${shown(id)}' not found.`,
+    openAICode: null,
+  });

@@ -85,6 +85,50 @@ describe("POST /v1/responses/{id}/cancel", () => {
   });
 });
 
+describe("an unknown response id", () => {
+  test("is OpenAI's 404 to a read, a listing and a delete alike: its words, invalid_request_error, no param, no code", async () => {
+    const notFound = {
+      status: 404,
+      error: {
+        message: "Response with id 'resp_unknown' not found.",
+        type: "invalid_request_error",
+        param: null,
+        code: null,
+      },
+    };
+    expect(await refusal(client.responses.retrieve("resp_unknown"))).toEqual(notFound);
+    expect(await refusal(client.responses.inputItems.list("resp_unknown"))).toEqual(notFound);
+    expect(await refusal(client.responses.delete("resp_unknown"))).toEqual(notFound);
+    // A response deleted is unknown from then on.
+    const { id } = await client.responses.create({ model: "m", input: "hi" });
+    await client.responses.delete(id);
+    const gone = await refusal(client.responses.retrieve(id));
+    expect(gone).toEqual({
+      ...notFound,
+      error: { ...notFound.error, message: `Response with id '${id}' not found.` },
+    });
+  });
+});
+
+describe("previous_response_id naming a response deleted", () => {
+  test("is OpenAI's 400 previous_response_not_found naming previous_response_id, on POST and compact alike", async () => {
+    const { id } = await client.responses.create({ model: "m", input: "hi" });
+    await client.responses.delete(id);
+    const refused = {
+      status: 400,
+      error: {
+        message: `Previous response with id '${id}' not found.`,
+        type: "invalid_request_error",
+        param: "previous_response_id",
+        code: "previous_response_not_found",
+      },
+    };
+    const chained = { model: "m", input: "go on", previous_response_id: id };
+    expect(await refusal(client.responses.create(chained))).toEqual(refused);
+    expect(await refusal(client.responses.compact(chained))).toEqual(refused);
+  });
+});
+
 describe("GET /v1/responses/{id} with include", () => {
   test("OpenAI's includables are taken (the stored response is whole already); anything else is a 400 naming include, as input_items says it", async () => {
     const { id } = await client.responses.create({ model: "m", input: "hi" });

@@ -910,7 +910,8 @@ describe("tenant isolation", () => {
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     expect((theirs as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
       type: "invalid_request_error",
-      code: "not_found",
+      param: null,
+      code: null,
     });
     expect(JSON.stringify((theirs as InstanceType<typeof OpenAI.NotFoundError>).error)).not.toContain(
       "acme secret",

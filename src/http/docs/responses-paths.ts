@@ -54,6 +54,8 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         ...tag,
         ...id("retrieve_response"),
         summary: "A stored Responses API answer",
+        description:
+          "The stored response; one this node is still answering is OpenAI's object as its `response.created` event said it, `status: in_progress`, until its row is written (another node answers 404 until then).",
         parameters: [
           idParam,
           {

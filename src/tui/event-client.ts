@@ -2,8 +2,8 @@ import { z } from "zod";
 import { cutWords } from "../core/cut-words.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { printable } from "../core/printable.ts";
+import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { decodeSse } from "../core/sse.ts";
-import { urlLabel } from "../core/url-label.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import { parseTailEvent, type ReceivedEvent } from "./tail-event.ts";
@@ -114,8 +114,7 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
         ...(options.requestId ? { "x-request-id": options.requestId() } : {}),
       },
       signal: connection.signal,
-      // Followed, a redirect to another origin (http to https) arrives without the key, and its
-      // 401 would read as a wrong key: the operator is told where the URL leads instead.
+      // The operator is told where the URL leads instead (redirect-refusal.ts).
       redirect: "manual",
     });
     const refused = redirected(response, target) ?? classifyStatus(response.status, target.label);
@@ -164,16 +163,8 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
 }
 
 function redirected(response: Response, target: GatewayTarget): Attempt | null {
-  const location = response.headers.get("location");
-  if (response.status < 300 || response.status > 399 || location === null) return null;
-  const to = urlLabel(
-    URL.canParse(location, target.eventsUrl) ? new URL(location, target.eventsUrl).href : location,
-  );
-  return {
-    kind: "fatal",
-    message: `${target.label} redirects (HTTP ${response.status}) to ${to}: give --gateway the URL it leads to`,
-    exitCode: 2,
-  };
+  const message = redirectRefusal(response, target.eventsUrl, target.label);
+  return message === null ? null : { kind: "fatal", message, exitCode: 2 };
 }
 
 const errorBody = z.object({ error: z.object({ message: z.string().min(1) }) });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { textWithout } from "../core/credentials.ts";
 import { cutWords } from "../core/cut-words.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { printable } from "../core/printable.ts";
@@ -121,7 +122,10 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     if (refused !== null) {
       // The gateway's words say why: a key it knows but will not let tail (403, a user key outside
       // every tenant), or why not now (a 503 at `server.max_event_streams`).
-      const why = response.status === 403 || refused.kind === "retry" ? await refusalWords(response) : null;
+      const why =
+        response.status === 403 || refused.kind === "retry"
+          ? await refusalWords(response, options.adminKey)
+          : null;
       await response.body?.cancel().catch(() => {});
       return why === null ? refused : withWords(refused, why);
     }
@@ -169,11 +173,14 @@ function redirected(response: Response, target: GatewayTarget): Attempt | null {
 
 const errorBody = z.object({ error: z.object({ message: z.string().min(1) }) });
 
-/** The message of a refusal in the gateway's error shape, one printable line, bounded; null for any other body. */
-async function refusalWords(response: Response): Promise<string | null> {
+/**
+ * The message of a refusal in the gateway's error shape, one printable line, bounded, without the
+ * key a proxy's page may quote; null for any other body.
+ */
+async function refusalWords(response: Response, adminKey: string): Promise<string | null> {
   try {
     const parsed = errorBody.safeParse(await response.json());
-    return parsed.success ? cutWords(printable(parsed.data.error.message)) : null;
+    return parsed.success ? cutWords(printable(textWithout(parsed.data.error.message, adminKey))) : null;
   } catch {
     return null;
   }

@@ -2,7 +2,7 @@
 import { getJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
 import { configFile } from "../config-file.ts";
-import { ms } from "../format.ts";
+import { ms, sampleRate } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import type { RoutingView } from "../views.ts";
 import { workerOnlyModels } from "../worker-only-models.ts";
@@ -64,7 +64,7 @@ export function ModelsPage() {
                       </td>
                       <td class="wide">
                         {m.shadow
-                          ? `${m.shadow.provider}/${m.shadow.model} (${Math.round(m.shadow.sample * 100)}%)`
+                          ? `${m.shadow.provider}/${m.shadow.model} (${sampleRate(m.shadow.sample)})`
                           : "–"}
                       </td>
                     </tr>

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { statusClass, usd } from "./format.ts";
+import { sampleRate, statusClass, usd } from "./format.ts";
 
 describe("statusClass", () => {
   test("a status's colour class follows the audit filters' classes, a 101 upgrade its own", () => {
@@ -22,5 +22,25 @@ describe("usd", () => {
   test("a cent and above in cents; nothing known is a dash", () => {
     expect([0, 0.01, 1.5, 12, 0.00999999].map(usd)).toEqual(["$0.00", "$0.01", "$1.50", "$12.00", "$0.01"]);
     expect([null, undefined].map(usd)).toEqual(["–", "–"]);
+  });
+});
+
+describe("sampleRate", () => {
+  test("a shadow's sample as configured, to the precision it was written with: never 0% for a non-zero rate", () => {
+    expect([0.001, 0.0001, 1e-9, 0.0125, 0.07, 0.333, 0.5, 1, 0].map(sampleRate)).toEqual([
+      "0.1%",
+      "0.01%",
+      "0.0000001%",
+      "1.25%",
+      "7%",
+      "33.3%",
+      "50%",
+      "100%",
+      "0%",
+    ]);
+  });
+
+  test("a rate past six significant digits is cut there, no float's noise", () => {
+    expect([1 / 3, 0.123456789].map(sampleRate)).toEqual(["33.3333%", "12.3457%"]);
   });
 });

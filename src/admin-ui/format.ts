@@ -32,6 +32,21 @@ export const count = (value: number) =>
 
 export const percent = (share: number | null) => (share === null ? "–" : `${(share * 100).toFixed(1)}%`);
 
+/** Significant digits a sample rate is shown to: as it is configured, without a float's noise (`0.07 * 100`). */
+const RATE_DIGITS = 6;
+
+/**
+ * A shadow's sample rate (0–1) as a percentage to the precision it needs (`0.1%`, `1.25%`, `50%`),
+ * where a whole percent showed `sample: 0.001` as `0%`. Never in exponent notation.
+ */
+export const sampleRate = (share: number) => {
+  const pct = share * 100;
+  if (!(pct > 0)) return "0%";
+  const decimals = Math.max(0, RATE_DIGITS - 1 - Math.floor(Math.log10(pct)));
+  const text = pct.toFixed(Math.min(decimals, 100));
+  return `${text.includes(".") ? text.replace(/\.?0+$/, "") : text}%`;
+};
+
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
 /** Local wall-clock time of day, `HH:MM:SS`. */

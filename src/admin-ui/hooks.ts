@@ -7,6 +7,8 @@ export interface Loaded<T> {
   error: string | undefined;
   /** The HTTP status of the last failure, if it was an answer from the gateway. */
   status: number | undefined;
+  /** When `data` was read: figures kept after a failed read are as of then (stale-note.ts). */
+  loadedAt: number | undefined;
   reload: () => void;
 }
 
@@ -15,6 +17,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], everyMs?: nu
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [status, setStatus] = useState<number>();
+  const [loadedAt, setLoadedAt] = useState<number>();
   const [tick, setTick] = useState(0);
   const latest = useRef(load);
   latest.current = load;
@@ -27,6 +30,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], everyMs?: nu
       (value) => {
         if (!live) return;
         setData(value);
+        setLoadedAt(Date.now());
         setError(undefined);
         setStatus(undefined);
       },
@@ -47,5 +51,5 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], everyMs?: nu
     return () => clearInterval(timer);
   }, [everyMs, reload]);
 
-  return { data, error, status, reload };
+  return { data, error, status, loadedAt, reload };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { EXIT } from "./exit-code.ts";
 
@@ -20,7 +21,8 @@ export class GatewayCallError extends Error {
 /**
  * One admin API call, answered 2xx, with the body left for the caller to read (a stream may
  * be read for as long as it takes). The key goes in the Authorization header, never in the URL
- * or output; an error names the gateway by `urlLabel`, without what its URL may carry besides.
+ * or output; an error names the gateway by `urlLabel`, without what its URL may carry besides. A
+ * redirect is not followed but refused, saying where it leads (exit 2).
  */
 export async function adminResponse(
   gateway: string,
@@ -41,11 +43,18 @@ export async function adminResponse(
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: controller.signal,
+      // Not followed: the operator is told where the URL leads instead (redirect-refusal.ts).
+      redirect: "manual",
     });
   } catch {
     throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}`, EXIT.failure);
   } finally {
     clearTimeout(timer);
+  }
+  const redirect = redirectRefusal(response, gateway + path, urlLabel(gateway));
+  if (redirect !== null) {
+    await response.body?.cancel().catch(() => {});
+    throw new GatewayCallError(redirect, EXIT.usage);
   }
   if (!response.ok) {
     const text = await response.text();

@@ -54,6 +54,15 @@ export function withoutCredentials(text: string): string {
 }
 
 /**
+ * `text` (an error a CLI command writes, a gateway's words quoted in it) without `value`, the key
+ * it was called with: the very string when it does not hold it or when `value` is too short to be a
+ * secret (an `x` taken out would blank every `x` of the message's own words).
+ */
+export function textWithout(text: string, value: string): string {
+  return value.length < SHORTEST ? text : text.replaceAll(value, REDACTED);
+}
+
+/**
  * `bytes` (an upstream's error body, as a worker relays it) without `value`: the very bytes when
  * they do not hold it, which is one search.
  */

@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { textWithout } from "../core/credentials.ts";
 import { cutWords } from "../core/cut-words.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { printable } from "../core/printable.ts";
+import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { decodeSse } from "../core/sse.ts";
-import { urlLabel } from "../core/url-label.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import { parseTailEvent, type ReceivedEvent } from "./tail-event.ts";
@@ -114,15 +115,17 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
         ...(options.requestId ? { "x-request-id": options.requestId() } : {}),
       },
       signal: connection.signal,
-      // Followed, a redirect to another origin (http to https) arrives without the key, and its
-      // 401 would read as a wrong key: the operator is told where the URL leads instead.
+      // The operator is told where the URL leads instead (redirect-refusal.ts).
       redirect: "manual",
     });
     const refused = redirected(response, target) ?? classifyStatus(response.status, target.label);
     if (refused !== null) {
       // The gateway's words say why: a key it knows but will not let tail (403, a user key outside
       // every tenant), or why not now (a 503 at `server.max_event_streams`).
-      const why = response.status === 403 || refused.kind === "retry" ? await refusalWords(response) : null;
+      const why =
+        response.status === 403 || refused.kind === "retry"
+          ? await refusalWords(response, options.adminKey)
+          : null;
       await response.body?.cancel().catch(() => {});
       return why === null ? refused : withWords(refused, why);
     }
@@ -164,25 +167,20 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
 }
 
 function redirected(response: Response, target: GatewayTarget): Attempt | null {
-  const location = response.headers.get("location");
-  if (response.status < 300 || response.status > 399 || location === null) return null;
-  const to = urlLabel(
-    URL.canParse(location, target.eventsUrl) ? new URL(location, target.eventsUrl).href : location,
-  );
-  return {
-    kind: "fatal",
-    message: `${target.label} redirects (HTTP ${response.status}) to ${to}: give --gateway the URL it leads to`,
-    exitCode: 2,
-  };
+  const message = redirectRefusal(response, target.eventsUrl, target.label);
+  return message === null ? null : { kind: "fatal", message, exitCode: 2 };
 }
 
 const errorBody = z.object({ error: z.object({ message: z.string().min(1) }) });
 
-/** The message of a refusal in the gateway's error shape, one printable line, bounded; null for any other body. */
-async function refusalWords(response: Response): Promise<string | null> {
+/**
+ * The message of a refusal in the gateway's error shape, one printable line, bounded, without the
+ * key a proxy's page may quote; null for any other body.
+ */
+async function refusalWords(response: Response, adminKey: string): Promise<string | null> {
   try {
     const parsed = errorBody.safeParse(await response.json());
-    return parsed.success ? cutWords(printable(parsed.data.error.message)) : null;
+    return parsed.success ? cutWords(printable(textWithout(parsed.data.error.message, adminKey))) : null;
   } catch {
     return null;
   }

@@ -157,6 +157,26 @@ describe("runTail --json", () => {
     }
   });
 
+  test("a usage error is shown as written, whatever the admin key: only a key that could be a secret is taken out", async () => {
+    const tail = start({ adminKey: "x", status: "7xx" });
+    expect(await tail.exit).toBe(2);
+    expect(tail.stderr.lines()).toEqual([
+      'mindgw tail: invalid --status "7xx": use a class like 4xx or a code like 429',
+    ]);
+  });
+
+  test("a refusal in the gateway's words that quotes the admin key does not show it", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.forceStatus = 403;
+    gateway.forcedMessage = `key ${gateway.adminKey} may not tail`;
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey });
+    expect(await tail.exit).toBe(2);
+    expect(tail.stderr.lines()).toEqual([
+      `mindgw tail: admin key rejected by ${gateway.url} (HTTP 403): key [redacted] may not tail`,
+    ]);
+  });
+
   test("stdout that is not a terminal gets NDJSON even without --json", async () => {
     const gateway = new FakeGateway().start();
     gateways.push(gateway);

@@ -1,3 +1,4 @@
+import { textWithout } from "../core/credentials.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { resolveGateway } from "./gateway-target.ts";
 import { runInteractive } from "./run-interactive.tsx";
@@ -12,14 +13,14 @@ export type { TailOptions } from "./tail-options.ts";
  * otherwise. Returns the exit code: 0 on quit, 1 on a runtime failure (gateway unreachable
  * in `--json` mode, no event stream), 2 on a usage or credential error (malformed URL,
  * missing or rejected admin key, bad `--status`). Errors are one line on stderr, never a
- * stack trace, and never contain the admin key.
+ * stack trace, and never contain the admin key (one of eight characters or more: a shorter one is no
+ * secret, and taken out it would blank the message's own words; core/credentials.ts).
  */
 export async function runTail(options: TailOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const fail = (message: string, code: number) => {
-    const safe = options.adminKey ? message.replaceAll(options.adminKey, "***") : message;
-    stderr.write(`mindgw tail: ${safe}\n`);
+    stderr.write(`mindgw tail: ${textWithout(message, options.adminKey)}\n`);
     return code;
   };
   const resolved = resolveGateway(options.gateway);

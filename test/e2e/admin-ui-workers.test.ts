@@ -148,6 +148,38 @@ describe("/admin in a real browser", () => {
     }
   }, 60_000);
 
+  test("workers and models: a refresh that fails keeps the last figures, marked as of when they were read", async () => {
+    await signedIn();
+    const clockTime = /\d\d:\d\d:\d\d/.source;
+    await page.goto(`${gw.url}/admin/workers`);
+    const head = page.locator(".page-head");
+    await head.getByText(/^\d+ connected$/).waitFor();
+    const workersRefused = "the workers could not be read (a test's refusal)";
+    const routingRefused = "the routing could not be read (a test's refusal)";
+    await expectingRefusals(async () => {
+      await refuseReads((url) => url.pathname === "/admin/api/workers", workersRefused);
+      // The page's next poll (every 10 s) fails: the count stays, said to be as of the read before.
+      const count = head.locator("[data-stale]");
+      await count.waitFor({ timeout: 20_000 });
+      expect(await count.textContent()).toMatch(new RegExp(`^\\d+ connected, as of ${clockTime}$`));
+      expect(await page.getByRole("alert").textContent()).toBe(workersRefused);
+
+      await page.goto(`${gw.url}/admin/models`);
+      await page.getByRole("heading", { name: "Routing table" }).waitFor();
+      const badges = page.locator("ol.routes .badge");
+      expect(await badges.count()).toBeGreaterThan(0);
+      expect(await page.locator("ol.routes .badge.stale").count()).toBe(0);
+      await refuseReads((url) => url.pathname === "/admin/api/routing", routingRefused);
+      const note = page.locator("p[data-stale]");
+      await note.waitFor({ timeout: 20_000 });
+      expect(await note.textContent()).toMatch(
+        new RegExp(`^Route health as of ${clockTime}: the last refresh failed\\.$`),
+      );
+      expect(await page.locator("ol.routes .badge.stale").count()).toBe(await badges.count());
+      expect(await page.getByRole("alert").textContent()).toBe(routingRefused);
+    }, /status of 503/);
+  }, 60_000);
+
   test("workers: one that leaves while the page's event stream is down is listed as gone once it is back; those seen leaving before stay", async () => {
     await signedIn();
     // The page reads the gateway through a proxy that can cut its connections, as a network would.

@@ -2,8 +2,9 @@
 import { getJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
 import { configFile } from "../config-file.ts";
-import { ms } from "../format.ts";
+import { ms, sampleRate } from "../format.ts";
 import { useLoad } from "../hooks.ts";
+import { staleNote } from "../stale-note.ts";
 import type { RoutingView } from "../views.ts";
 import { workerOnlyModels } from "../worker-only-models.ts";
 
@@ -11,6 +12,7 @@ import { workerOnlyModels } from "../worker-only-models.ts";
 export function ModelsPage() {
   const routing = useLoad(() => getJson<RoutingView>("/admin/api/routing"), [], 10_000);
   const r = routing.data;
+  const stale = staleNote(routing);
   return (
     <section aria-labelledby="models-title">
       <div class="page-head">
@@ -26,6 +28,11 @@ export function ModelsPage() {
         <>
           <div class="card">
             <h2>Routing table</h2>
+            {stale && (
+              <p class="muted small" data-stale={stale}>
+                Route health {stale}: the last refresh failed.
+              </p>
+            )}
             <div class="scroll">
               <table>
                 <thead>
@@ -50,7 +57,10 @@ export function ModelsPage() {
                         <ol class="routes">
                           {m.routes.map((route) => (
                             <li key={`${route.provider}/${route.model}`}>
-                              <span class={`badge ${route.health.open ? "bad" : "good"}`}>
+                              <span
+                                class={`badge ${route.health.open ? "bad" : "good"}${stale ? " stale" : ""}`}
+                                title={stale ?? undefined}
+                              >
                                 {route.health.open ? "open" : "ok"}
                               </span>{" "}
                               {route.provider}/{route.model}
@@ -64,7 +74,7 @@ export function ModelsPage() {
                       </td>
                       <td class="wide">
                         {m.shadow
-                          ? `${m.shadow.provider}/${m.shadow.model} (${Math.round(m.shadow.sample * 100)}%)`
+                          ? `${m.shadow.provider}/${m.shadow.model} (${sampleRate(m.shadow.sample)})`
                           : "–"}
                       </td>
                     </tr>

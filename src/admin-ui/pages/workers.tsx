@@ -7,6 +7,7 @@ import { Failure } from "../components/failure.tsx";
 import { ago, clock, time } from "../format.ts";
 import { type GoneWorker, StreamGap, withSeen, withUnseen } from "../gone-workers.ts";
 import { useLoad } from "../hooks.ts";
+import { staleNote } from "../stale-note.ts";
 
 /** Connected workers with their models, labels and load; kept current by the event stream. */
 export function WorkersPage() {
@@ -63,11 +64,16 @@ export function WorkersPage() {
   }, []);
 
   const list = workers.data?.workers ?? [];
+  const stale = staleNote(workers);
   return (
     <section aria-labelledby="workers-title">
       <div class="page-head">
         <h1 id="workers-title">Workers</h1>
-        {workers.data && <span class="muted">{list.length} connected</span>}
+        {workers.data && (
+          <span class="muted" data-stale={stale ?? undefined}>
+            {list.length} connected{stale && `, ${stale}`}
+          </span>
+        )}
       </div>
       <Failure error={workers.error} />
       <div class="scroll card flush">

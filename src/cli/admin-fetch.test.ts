@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { FakeGateway } from "../tui/testing/fake-gateway.ts";
+import { adminFetch, GatewayCallError } from "./admin-fetch.ts";
+import { EXIT } from "./exit-code.ts";
+
+const gateways: FakeGateway[] = [];
+
+afterEach(async () => {
+  for (const g of gateways.splice(0)) await g.stop();
+});
+
+describe("adminFetch", () => {
+  test("answers the admin API's JSON with the key in the header", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    expect(await adminFetch(gateway.url, gateway.adminKey, "/admin/api/workers")).toEqual({ workers: [] });
+  });
+
+  test("a gateway URL that redirects (a proxy sending http to https) is a usage error naming where it leads: the key never follows it", async () => {
+    const gateway = new FakeGateway().start();
+    const proxy = new FakeGateway().start();
+    gateways.push(gateway, proxy);
+    // Another origin (`localhost`, not `127.0.0.1`), as `https://` is: fetch drops the key on the way.
+    proxy.redirectTo = `http://localhost:${gateway.port}/admin/api/workers?token=abc`;
+    const call = adminFetch(proxy.url, gateway.adminKey, "/admin/api/workers");
+    const error = await call.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GatewayCallError);
+    expect([(error as GatewayCallError).message, (error as GatewayCallError).exitCode]).toEqual([
+      `${proxy.url} redirects (HTTP 302) to http://localhost:${gateway.port}/admin/api/workers: give --gateway the URL it leads to`,
+      EXIT.usage,
+    ]);
+    expect(gateway.urlsSeen).toEqual([]);
+  });
+});

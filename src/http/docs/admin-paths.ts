@@ -1,7 +1,7 @@
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import { READ_SCOPE } from "./admin-read-paths.ts";
 import { queryParameters } from "./json-schema.ts";
-import { adminErrors, answered, errorResponses, ref } from "./openapi-responses.ts";
+import { adminErrors, answered, errorResponses, ref, requestId } from "./openapi-responses.ts";
 
 /** The admin API (`/admin/api/...`): keys, audit, live events, status, workers. */
 export function adminPaths() {
@@ -171,6 +171,7 @@ export function adminPaths() {
         responses: {
           "200": {
             description: "The records",
+            headers: requestId,
             content: {
               "application/x-ndjson": { schema: { type: "string" } },
               "text/csv": { schema: { type: "string" } },
@@ -190,6 +191,7 @@ export function adminPaths() {
         responses: {
           "200": {
             description: "Server-sent events",
+            headers: requestId,
             content: { "text/event-stream": { schema: { type: "string" } } },
           },
           ...adminErrors,

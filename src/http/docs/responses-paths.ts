@@ -1,5 +1,5 @@
 import type { JsonSchema } from "./json-schema.ts";
-import { errorResponses, json, modelErrorResponses, ref } from "./openapi-responses.ts";
+import { errorResponses, json, modelErrorResponses, ref, withLimits } from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import type { DocumentedFront } from "./served-surface.ts";
 
@@ -169,15 +169,18 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
           content: { "application/json": { schema: ref(COMPACT_REQUEST), example: compactExample } },
         },
         responses: {
-          "200": json(
-            "The `response.compaction` object",
-            { type: "object" },
-            {
-              id: "resp_68b1c0ffee",
-              object: "response.compaction",
-              created_at: 1767225600,
-              output: [{ id: "cmp_68b1c0ffee", type: "compaction", encrypted_content: "…" }],
-            },
+          "200": withLimits(
+            json(
+              "The `response.compaction` object",
+              { type: "object" },
+              {
+                id: "resp_68b1c0ffee",
+                object: "response.compaction",
+                created_at: 1767225600,
+                output: [{ id: "cmp_68b1c0ffee", type: "compaction", encrypted_content: "…" }],
+              },
+            ),
+            "openai",
           ),
           ...modelErrorResponses("openai", [400, 401, 403, 404, 413, 429, 502, 503, 504]),
         },

@@ -14,9 +14,9 @@ export const ERRORS: Record<number, string> = {
   404: "No such model or route",
   413: "Body larger than `server.max_body`",
   426: "A WebSocket endpoint asked without `Upgrade: websocket`",
-  429: "A rate limit or budget was reached (`Retry-After` says when to retry)",
+  429: "A rate limit or budget was reached, or this address has `server.max_client_requests` in flight (`Retry-After` says when to retry)",
   502: "The upstream failed",
-  503: "Draining, no route available, or the upstream overloaded (OpenAI's `server_is_overloaded`)",
+  503: "Draining, at capacity (`server.max_concurrent_requests`), no route available, or the upstream overloaded (OpenAI's `server_is_overloaded`)",
   504: "The upstream timed out",
   529: "The upstream overloaded (Anthropic's `overloaded_error`)",
 };
@@ -171,7 +171,14 @@ export function modelErrorResponses(dialect: Dialect, statuses: readonly number[
   };
 }
 
-export const adminErrors = errorResponses("openai", [400, 401, 403]);
+/**
+ * What every request that takes a credential may be refused with before its route is reached
+ * (guard-steps.ts): its address's requests in flight at `server.max_client_requests` (429), the
+ * gateway draining or at `server.max_concurrent_requests` (503).
+ */
+export const GUARD_REFUSALS = [429, 503] as const;
+
+export const adminErrors = errorResponses("openai", [400, 401, 403, ...GUARD_REFUSALS]);
 
 /** A JSON answer carrying the request id, with an example where one helps a reader. */
 export const json = (description: string, schema: JsonSchema = { type: "object" }, example?: unknown) => ({

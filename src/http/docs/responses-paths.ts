@@ -1,5 +1,12 @@
 import type { JsonSchema } from "./json-schema.ts";
-import { errorResponses, json, modelErrorResponses, ref, withLimits } from "./openapi-responses.ts";
+import {
+  errorResponses,
+  GUARD_REFUSALS,
+  json,
+  modelErrorResponses,
+  ref,
+  withLimits,
+} from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import type { DocumentedFront } from "./served-surface.ts";
 
@@ -67,7 +74,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         ],
         responses: {
           "200": json("The response", ref("Response"), stored),
-          ...errorResponses("openai", [400, 401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, ...GUARD_REFUSALS, 502]),
         },
       },
       delete: {
@@ -81,7 +88,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
             object: "response",
             deleted: true,
           }),
-          ...errorResponses("openai", [400, 401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, ...GUARD_REFUSALS, 502]),
         },
       },
     },
@@ -131,7 +138,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
               has_more: false,
             },
           ),
-          ...errorResponses("openai", [400, 401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, ...GUARD_REFUSALS, 502]),
         },
       },
     },
@@ -143,7 +150,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         description:
           "OpenAI cancels a response created with `background: true` alone, which the gateway refuses: every response it stores is complete, so a stored one is OpenAI's 400 `Cannot cancel a synchronous response.`, and any other id a 404.",
         parameters: [idParam],
-        responses: errorResponses("openai", [400, 401, 403, 404]),
+        responses: errorResponses("openai", [400, 401, 403, 404, ...GUARD_REFUSALS]),
       },
     },
     [`${prefix}/v1/responses/input_tokens`]: {
@@ -153,7 +160,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         summary: "OpenAI's input token count: not served",
         description:
           "The gateway counts no tokens for a Responses request: a 404 saying so. Each answer's `usage.input_tokens` says what its input took.",
-        responses: errorResponses("openai", [401, 403, 404]),
+        responses: errorResponses("openai", [401, 403, 404, ...GUARD_REFUSALS]),
       },
     },
     [`${prefix}/v1/responses/compact`]: {

@@ -84,8 +84,8 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
       ...modelErrorResponses(
         dialect,
         dialect === "anthropic"
-          ? [400, 401, 403, 404, 413, 429, 502, 503, 504, 529]
-          : [400, 401, 403, 404, 413, 429, 502, 503, 504],
+          ? [400, 401, 403, 404, 408, 413, 429, 502, 503, 504, 529]
+          : [400, 401, 403, 404, 408, 413, 429, 502, 503, 504],
         limited,
       ),
     },

@@ -12,6 +12,7 @@ export const ERRORS: Record<number, string> = {
   401: "Missing or invalid credential",
   403: "The credential may not use this model or API",
   404: "No such model or route",
+  408: "The body did not arrive within `server.body_timeout`",
   413: "Body larger than `server.max_body`",
   426: "A WebSocket endpoint asked without `Upgrade: websocket`",
   429: "A rate limit or budget was reached, or this address has `server.max_client_requests` in flight (`Retry-After` says when to retry)",

@@ -189,7 +189,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
             ),
             "openai",
           ),
-          ...modelErrorResponses("openai", [400, 401, 403, 404, 413, 429, 502, 503, 504]),
+          ...modelErrorResponses("openai", [400, 401, 403, 404, 408, 413, 429, 502, 503, 504]),
         },
       },
     },

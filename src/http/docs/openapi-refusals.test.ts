@@ -22,7 +22,9 @@ interface Document {
   >;
 }
 
-const ADDRESS = "192.0.2.7";
+/** The held requests' address: the loopback the listener's clients come from too. */
+const ADDRESS = "127.0.0.1";
+let port = 0;
 
 let gateway: Gateway;
 let adminKey = "";
@@ -40,6 +42,8 @@ beforeAll(async () => {
     }),
   );
   ({ gateway, adminKey } = built);
+  // A WebSocket endpoint is refused as a socket's upgrade, over the listener.
+  port = gateway.listen("127.0.0.1", 0).port;
   doc = (await (await gateway.handle(new Request("http://localhost/docs/openapi.json"))).json()) as Document;
   const created = await gateway.handle(
     new Request("http://localhost/admin/api/keys", {
@@ -89,6 +93,30 @@ async function unlisted(clientIp: string | null, expected: number): Promise<stri
   return found;
 }
 
+/** Every WebSocket endpoint's upgrade (its operation lists a 101), from loopback; the statuses the document does not list. */
+async function upgradesUnlisted(expected: number): Promise<string[]> {
+  const found: string[] = [];
+  const upgrades = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    methods.get?.responses["101"] ? [{ path, operation: methods.get }] : [],
+  );
+  expect(upgrades.length).toBe(2);
+  for (const { path, operation } of upgrades) {
+    const answer = await fetch(`http://127.0.0.1:${port}${path}`, {
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
+    await answer.body?.cancel();
+    expect([path, answer.status]).toEqual([path, expected]);
+    if (!operation.responses[String(answer.status)]) found.push(`${answer.status} GET ${path}`);
+  }
+  return found;
+}
+
 /** A model call held in flight from `clientIp` (its body never ends) until `release` is called. */
 function heldRequest(clientIp: string | null) {
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -112,7 +140,7 @@ function heldRequest(clientIp: string | null) {
   };
 }
 
-test("a 429 for the address's requests in flight, and a 503 past the gateway's, are each listed by every guarded operation", async () => {
+test("a 429 for the address's requests in flight, and a 503 past the gateway's, are each listed by every guarded operation, a WebSocket's upgrade too", async () => {
   const held = heldRequest(ADDRESS);
   try {
     // The address holds its one request: every other from it is a 429.
@@ -122,10 +150,12 @@ test("a 429 for the address's requests in flight, and a 503 past the gateway's, 
       return answer.status === 429;
     });
     expect(await unlisted(ADDRESS, 429)).toEqual([]);
+    expect(await upgradesUnlisted(429)).toEqual([]);
     // A second held request fills the gateway: every request from anywhere is a 503.
     const second = heldRequest(null);
     try {
       expect(await unlisted(null, 503)).toEqual([]);
+      expect(await upgradesUnlisted(503)).toEqual([]);
     } finally {
       await second.release();
     }

@@ -217,6 +217,6 @@ export const responsesWebSocketOperation = (front: DocumentedFront, tags: readon
   ],
   responses: {
     "101": { description: "Switching Protocols: the connection is a Responses WebSocket" },
-    ...errorResponses("openai", [401, 403, 404, 426]),
+    ...errorResponses("openai", [401, 403, 404, 426, ...GUARD_REFUSALS]),
   },
 });

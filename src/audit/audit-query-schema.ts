@@ -35,17 +35,23 @@ function instantOf(text: string): number {
 }
 
 /** Epoch milliseconds, from a number or any of `INSTANT_FORMS` (the audit and shadow queries' bounds). */
-export const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = typeof value === "number" ? value : instantOf(value);
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected ${INSTANT_FORMS}; a time without Z or an offset is refused`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+/** `instantOf`'s spellings, for the API's document (a calendar's own bounds are judged after). */
+const INSTANT_PATTERN =
+  "^(?:\\d+|\\d{4}-\\d{2}-\\d{2}(?:[Tt]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:[Zz]|[+-]\\d{2}:?\\d{2}))?)$";
+
+export const instant = z
+  .union([z.number(), z.string().meta({ pattern: INSTANT_PATTERN })])
+  .transform((value, ctx) => {
+    const ms = typeof value === "number" ? value : instantOf(value);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected ${INSTANT_FORMS}; a time without Z or an offset is refused`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** A lower bound (inclusive) and an upper one (exclusive), described for the API's document. */
 export const instantBounds = (what: string) => ({
@@ -80,7 +86,11 @@ export const auditFilterSchema = z.strictObject({
   route: name.optional(),
   /** A status class (`4xx`, any case) or an exact status (`429`): status-filter.ts. */
   status: z
-    .union([z.number(), z.string()])
+    // What `parseStatusFilter` takes, as the API's document says it.
+    .union([
+      z.number().meta({ type: "integer", minimum: 100, maximum: 599 }),
+      z.string().meta({ pattern: "^(?:[1-5][xX][xX]|[1-5]\\d\\d)$" }),
+    ])
     .transform((value, ctx) => {
       const status = parseStatusFilter(String(value));
       if (status === undefined) {

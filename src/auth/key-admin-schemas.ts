@@ -49,6 +49,14 @@ const positiveInt = (max: number) =>
       .max(max, `at most ${max} (leave it out for no limit)`),
   );
 
+/**
+ * A duration as `parseDuration` reads one, for the document (JSON Schema has no case-insensitive
+ * flag): a number and its unit, or a bare 0; `ahead`, a lookahead every match must meet too.
+ */
+const durationPattern = (ahead: string) =>
+  `^\\s*${ahead}(?:\\d+(?:\\.\\d+)?\\s*(?:[mM][sS]|[sSmMhHdD])|0+(?:\\.0+)?)\\s*$`;
+const DURATION_WORDS = "A duration (`10m`, `12h`, `30d`; `ms`, `s`, `m`, `h`, `d`), at most 36,500 days";
+
 /** The fields' schemas, shared by the inputs below. */
 function fieldSchemas() {
   const rpm = positiveInt(MAX_RPM);
@@ -58,19 +66,25 @@ function fieldSchemas() {
     z.number({ error: "expected a number" }).positive("must be more than 0 (leave it out for no budget)"),
   );
   // `gpt-*,llama-*` from a flag or ["gpt-*", "llama-*"] from JSON.
+  // The document says what the transform and pipe check (openapi-key-inputs.test.ts): an entry.
   const modelList = z
-    .union([z.string(), z.array(z.string())])
+    .union([
+      z.string().meta({ pattern: "[^,\\s]" }),
+      z
+        .array(z.string().meta({ maxLength: 200 }))
+        .meta({ minItems: 1, maxItems: 200, contains: { type: "string", pattern: "\\S" } }),
+    ])
     .transform((v) => (typeof v === "string" ? v.split(",") : v).map((m) => m.trim()).filter((m) => m !== ""))
     .pipe(z.array(z.string().max(200)).min(1, "at least one model glob").max(200));
   const duration = z
     .string()
     .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d")
-    .refine((t) => (parseDuration(t) ?? 0) <= MAX_KEY_LIFE_MS, TOO_LONG);
+    .refine((t) => (parseDuration(t) ?? 0) <= MAX_KEY_LIFE_MS, TOO_LONG)
+    .meta({ pattern: durationPattern(""), description: DURATION_WORDS });
   /** A key's life from now: a key that would be born expired is refused, not issued. */
-  const lifetime = duration.refine(
-    (t) => (parseDuration(t) ?? 0) > 0,
-    "expected a duration above 0, like 30d",
-  );
+  const lifetime = duration
+    .refine((t) => (parseDuration(t) ?? 0) > 0, "expected a duration above 0, like 30d")
+    .meta({ pattern: durationPattern("(?=[^1-9]*[1-9])"), description: `${DURATION_WORDS}, above 0` });
   /**
    * A key's name: shown and matched beside callers' ids (a JWT subject's `jwt:…`, a key's `key_…`),
    * so never spelt like one. Keys named so before this rule keep their names.
@@ -83,7 +97,9 @@ function fieldSchemas() {
     .refine(
       (name) => !readsAsCallerId(name),
       `may not start with "${JWT_SUBJECT_PREFIX}" or "${KEY_ID_PREFIX}": it would read as a JWT subject's or a key's id`,
-    );
+    )
+    // Not blank, nor (trimmed, in any case) `jwt:…` or `key_…`.
+    .meta({ pattern: "^\\s*(?![jJ][wW][tT]:|[kK][eE][yY]_)\\S" });
   return { rpm, tpm, positiveNumber, modelList, duration, lifetime, keyName };
 }
 
@@ -127,7 +143,10 @@ export const keyInputSchemas = builtOnFirstUse("key administration's input schem
         expires_in: limits.expires_in.optional(),
       })
       .strict()
-      .refine((v) => v.expires_at === null || v.expires_in === undefined, eitherExpiry),
+      .refine((v) => v.expires_at === null || v.expires_in === undefined, eitherExpiry)
+      .meta({
+        not: { required: ["expires_at", "expires_in"], properties: { expires_at: { type: "string" } } },
+      }),
     /**
      * Input of `keys update` and `POST /admin/api/keys/:id/limits`: only what is given changes;
      * null lifts a limit (no rpm, no budget, no expiry).
@@ -145,7 +164,8 @@ export const keyInputSchemas = builtOnFirstUse("key administration's input schem
       .refine((v) => v.expires_at === undefined || v.expires_in === undefined, eitherExpiry)
       .refine((v) => Object.keys(v).length > 0, {
         message: "give at least one of models, rpm, tpm, budget_usd, expires_at, expires_in",
-      }),
+      })
+      .meta({ minProperties: 1, not: { required: ["expires_at", "expires_in"] } }),
     /** Input of `keys rotate` and `POST /admin/api/keys/:id/rotate`. */
     rotate: z
       .object({

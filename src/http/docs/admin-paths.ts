@@ -1,7 +1,7 @@
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import { READ_SCOPE } from "./admin-read-paths.ts";
 import { queryParameters } from "./json-schema.ts";
-import { adminErrors, answered, errorResponses, ref } from "./openapi-responses.ts";
+import { adminErrors, answered, errorResponses, ref, requestId } from "./openapi-responses.ts";
 
 /** The admin API (`/admin/api/...`): keys, audit, live events, status, workers. */
 export function adminPaths() {
@@ -35,8 +35,12 @@ export function adminPaths() {
     },
     "503": {
       ...errorResponses("openai", [503])["503"],
-      description: "The key store could not answer; try again",
+      description: "The key store could not answer, or the gateway is draining or at capacity; try again",
     },
+  };
+  // The admin API reads a body up to its own bound (admin-key-routes.ts), not `server.max_body`.
+  const tooLarge = {
+    "413": { ...errorResponses("openai", [413])["413"], description: "Body larger than 64 KiB" },
   };
   return {
     "/admin/api/keys": {
@@ -78,7 +82,11 @@ export function adminPaths() {
             },
           },
         },
-        responses: { "201": answered("The new key, with `key` shown once", "CreatedKey"), ...adminErrors },
+        responses: {
+          "201": answered("The new key, with `key` shown once", "CreatedKey"),
+          ...adminErrors,
+          ...tooLarge,
+        },
       },
     },
     "/admin/api/keys/{id}": {
@@ -126,7 +134,11 @@ export function adminPaths() {
           required: false,
           content: { "application/json": { schema: ref("RotateKeyInput"), example: { grace: "10m" } } },
         },
-        responses: { "201": answered("The new key, and the one it replaces", "RotatedKey"), ...keyErrors },
+        responses: {
+          "201": answered("The new key, and the one it replaces", "RotatedKey"),
+          ...keyErrors,
+          ...tooLarge,
+        },
       },
     },
     "/admin/api/keys/{id}/limits": {
@@ -142,7 +154,7 @@ export function adminPaths() {
           required: true,
           content: { "application/json": { schema: ref("KeyLimitsInput"), example: { budget_usd: 50 } } },
         },
-        responses: { "200": answered("The key with its new limits", "KeyView"), ...keyErrors },
+        responses: { "200": answered("The key with its new limits", "KeyView"), ...keyErrors, ...tooLarge },
       },
     },
     "/admin/api/audit": {
@@ -171,6 +183,7 @@ export function adminPaths() {
         responses: {
           "200": {
             description: "The records",
+            headers: requestId,
             content: {
               "application/x-ndjson": { schema: { type: "string" } },
               "text/csv": { schema: { type: "string" } },
@@ -190,6 +203,7 @@ export function adminPaths() {
         responses: {
           "200": {
             description: "Server-sent events",
+            headers: requestId,
             content: { "text/event-stream": { schema: { type: "string" } } },
           },
           ...adminErrors,

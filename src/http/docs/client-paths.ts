@@ -5,7 +5,7 @@ import { streamsAnswer } from "../whole-answer-only.ts";
 import { ANSWERS, type AnswerName } from "./answer-schemas.ts";
 import { jsonSchemaOf } from "./json-schema.ts";
 import { modelPaths } from "./model-paths.ts";
-import { modelErrorResponses, ref, requestId } from "./openapi-responses.ts";
+import { limitHeaders, modelErrorResponses, ref, requestId } from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import { helloPath } from "./operator-paths.ts";
 import { responsesPaths, responsesWebSocketOperation } from "./responses-paths.ts";
@@ -50,6 +50,9 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
   const { name, summary } = MODEL_OPERATIONS[operation];
   const examples = (jsonSchemaOf(REQUEST_SCHEMAS[operation]).examples as unknown[] | undefined) ?? [];
   const example = examples[0] ? withExampleModel(examples[0], operation, front) : undefined;
+  // A count takes no slot of the caller's limits, and its answer does not tell them (model-pipeline.ts).
+  const limited = operation !== "count_tokens";
+  const headers = limited ? { ...requestId, ...limitHeaders(dialect) } : requestId;
   return {
     tags: tagsOf(front, dialect),
     summary,
@@ -67,7 +70,7 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
       "200": streamsAnswer(operation, undefined)
         ? {
             description: "The answer: JSON, or server-sent events when `stream` is true",
-            headers: requestId,
+            headers,
             content: {
               "application/json": answerOf(operation),
               "text/event-stream": { schema: { type: "string" } },
@@ -75,14 +78,15 @@ function modelOperation(operation: Operation, front: DocumentedFront) {
           }
         : {
             description: "The answer, JSON: this operation never streams (a `stream` field is not sent on)",
-            headers: requestId,
+            headers,
             content: { "application/json": answerOf(operation) },
           },
       ...modelErrorResponses(
         dialect,
         dialect === "anthropic"
-          ? [400, 401, 403, 404, 413, 429, 502, 503, 504, 529]
-          : [400, 401, 403, 404, 413, 429, 502, 503, 504],
+          ? [400, 401, 403, 404, 408, 413, 429, 502, 503, 504, 529]
+          : [400, 401, 403, 404, 408, 413, 429, 502, 503, 504],
+        limited,
       ),
     },
   };

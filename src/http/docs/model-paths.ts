@@ -1,7 +1,7 @@
 import type { Dialect } from "../../core/dialect.ts";
 import { anthropicModelInfo, anthropicModelsQuerySchema } from "../anthropic-model-list.ts";
 import { type JsonSchema, queryParameters } from "./json-schema.ts";
-import { ERRORS, errorResponses, json, ref } from "./openapi-responses.ts";
+import { errorResponses, GUARD_REFUSALS, json, ownErrorAnswer, ref } from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import type { DocumentedFront } from "./served-surface.ts";
 
@@ -68,12 +68,7 @@ const anthropicPage: JsonSchema = {
 function errorsOf(dialect: Dialect | undefined, statuses: readonly number[]) {
   if (dialect) return errorResponses(dialect, statuses);
   const schema = { oneOf: [ref("OpenAIError"), ref("AnthropicError")] };
-  return Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      { description: ERRORS[status] ?? "Error", content: { "application/json": { schema } } },
-    ]),
-  );
+  return Object.fromEntries(statuses.map((status) => [String(status), ownErrorAnswer(status, schema)]));
 }
 
 /** Anthropic's list query; `lifecycle` as its SDK writes an array (`lifecycle[]=active`). */
@@ -142,7 +137,7 @@ export function modelPaths(front: DocumentedFront, tags: readonly string[]) {
         summary: "The models this key may use",
         description: `${shape.description} ${shape.listing}`,
         ...(listParameters.length > 0 ? { parameters: listParameters } : {}),
-        responses: { "200": shape.list(), ...errorsOf(front.dialect, [400, 401, 403]) },
+        responses: { "200": shape.list(), ...errorsOf(front.dialect, [400, 401, 403, ...GUARD_REFUSALS]) },
       },
     },
     [`${front.prefix}/v1/models/{id}`]: {
@@ -162,7 +157,7 @@ export function modelPaths(front: DocumentedFront, tags: readonly string[]) {
           },
           ...shape.headers,
         ],
-        responses: { "200": shape.model(), ...errorsOf(front.dialect, [401, 403, 404]) },
+        responses: { "200": shape.model(), ...errorsOf(front.dialect, [401, 403, 404, ...GUARD_REFUSALS]) },
       },
     },
   };

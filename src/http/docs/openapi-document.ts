@@ -4,6 +4,7 @@ import type { Operation } from "../../core/dialect.ts";
 import { openAIErrorBody } from "../../core/openai-errors.ts";
 import { shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { GatewayFrame, WorkerFrame } from "../../workers/protocol.ts";
+import { CSRF_HEADER, SESSION_COOKIE } from "../admin-ui/session-cookie.ts";
 import { REQUEST_SCHEMAS } from "../request-schemas.ts";
 import { adminInsightPaths } from "./admin-insight-paths.ts";
 import { adminPaths } from "./admin-paths.ts";
@@ -52,7 +53,11 @@ const anthropicError = z
 export function openApiDocument(version: string, surface: ServedSurface): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const front of surface.fronts) Object.assign(paths, clientPaths(front));
-  Object.assign(paths, operatorPaths(surface), adminPaths(), adminReadPaths(), adminInsightPaths());
+  Object.assign(
+    paths,
+    operatorPaths(surface),
+    withSession({ ...adminPaths(), ...adminReadPaths(), ...adminInsightPaths() }),
+  );
   // Key administration's own set (built on first use, for either).
   const keyInputs = keyInputSchemas();
   const schemas: Record<string, JsonSchema> = {
@@ -99,10 +104,41 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
           name: "x-api-key",
           description: "A mindgw key, as Anthropic's SDK sends it",
         },
+        adminSession: {
+          type: "apiKey",
+          in: "cookie",
+          name: SESSION_COOKIE,
+          description:
+            "The admin web UI's session (`POST /admin/auth/login` sets it, scoped to `/admin`): the admin API only, with `csrfToken`",
+        },
+        csrfToken: {
+          type: "apiKey",
+          in: "header",
+          name: CSRF_HEADER,
+          description:
+            "The session's CSRF token (`/admin/auth/session` gives it), sent beside `adminSession`",
+        },
       },
       schemas,
     },
   };
+}
+
+/**
+ * The admin API's operations, which take the web UI's session beside a key: its cookie with its
+ * CSRF token, both or neither (admin-ui/session-auth.ts `withSessions`). The cookie is scoped to
+ * `/admin`, so no other route is sent it.
+ */
+function withSession(paths: Record<string, Record<string, object>>): Record<string, unknown> {
+  const security = [{ bearer: [] }, { apiKey: [] }, { adminSession: [], csrfToken: [] }];
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, methods]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(methods).map(([method, operation]) => [method, { ...operation, security }]),
+      ),
+    ]),
+  );
 }
 
 /** An app's allow-list as its tag tells it, those entries that may name a tenant's own models left unnamed. */

@@ -1,4 +1,4 @@
-import { adminErrors, answered, errorResponses, json } from "./openapi-responses.ts";
+import { adminErrors, answered, errorResponses, json, requestId } from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import type { DocumentedFront, ServedSurface } from "./served-surface.ts";
 
@@ -29,7 +29,7 @@ export const helloPath = (front: DocumentedFront) => ({
       operationId: operationIdOf(front, "hello_head"),
       summary: "Anthropic's connection probe, as Claude Code sends it",
       security: [],
-      responses: { "200": { description: "Hello (no body)" } },
+      responses: { "200": { description: "Hello (no body)", headers: requestId } },
     },
   },
 });
@@ -43,6 +43,7 @@ const metricsPath = {
       responses: {
         "200": {
           description: "Text exposition format",
+          headers: requestId,
           content: { "text/plain": { schema: { type: "string" } } },
         },
         ...adminErrors,

@@ -1,5 +1,12 @@
 import type { JsonSchema } from "./json-schema.ts";
-import { errorResponses, json, modelErrorResponses, ref } from "./openapi-responses.ts";
+import {
+  errorResponses,
+  GUARD_REFUSALS,
+  json,
+  modelErrorResponses,
+  ref,
+  withLimits,
+} from "./openapi-responses.ts";
 import { operationIdOf } from "./operation-id.ts";
 import type { DocumentedFront } from "./served-surface.ts";
 
@@ -69,7 +76,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         ],
         responses: {
           "200": json("The response", ref("Response"), stored),
-          ...errorResponses("openai", [400, 401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, ...GUARD_REFUSALS, 502]),
         },
       },
       delete: {
@@ -83,7 +90,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
             object: "response",
             deleted: true,
           }),
-          ...errorResponses("openai", [400, 401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, ...GUARD_REFUSALS, 502]),
         },
       },
     },
@@ -133,7 +140,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
               has_more: false,
             },
           ),
-          ...errorResponses("openai", [400, 401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, ...GUARD_REFUSALS, 502]),
         },
       },
     },
@@ -145,7 +152,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         description:
           "OpenAI cancels a response created with `background: true` alone, which the gateway refuses: every response it stores is complete, so a stored one is OpenAI's 400 `Cannot cancel a synchronous response.`, and any other id a 404.",
         parameters: [idParam],
-        responses: errorResponses("openai", [400, 401, 403, 404]),
+        responses: errorResponses("openai", [400, 401, 403, 404, ...GUARD_REFUSALS]),
       },
     },
     [`${prefix}/v1/responses/input_tokens`]: {
@@ -155,7 +162,7 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
         summary: "OpenAI's input token count: not served",
         description:
           "The gateway counts no tokens for a Responses request: a 404 saying so. Each answer's `usage.input_tokens` says what its input took.",
-        responses: errorResponses("openai", [401, 403, 404]),
+        responses: errorResponses("openai", [401, 403, 404, ...GUARD_REFUSALS]),
       },
     },
     [`${prefix}/v1/responses/compact`]: {
@@ -171,17 +178,20 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
           content: { "application/json": { schema: ref(COMPACT_REQUEST), example: compactExample } },
         },
         responses: {
-          "200": json(
-            "The `response.compaction` object",
-            { type: "object" },
-            {
-              id: "resp_68b1c0ffee",
-              object: "response.compaction",
-              created_at: 1767225600,
-              output: [{ id: "cmp_68b1c0ffee", type: "compaction", encrypted_content: "…" }],
-            },
+          "200": withLimits(
+            json(
+              "The `response.compaction` object",
+              { type: "object" },
+              {
+                id: "resp_68b1c0ffee",
+                object: "response.compaction",
+                created_at: 1767225600,
+                output: [{ id: "cmp_68b1c0ffee", type: "compaction", encrypted_content: "…" }],
+              },
+            ),
+            "openai",
           ),
-          ...modelErrorResponses("openai", [400, 401, 403, 404, 413, 429, 502, 503, 504]),
+          ...modelErrorResponses("openai", [400, 401, 403, 404, 408, 413, 429, 502, 503, 504]),
         },
       },
     },
@@ -209,6 +219,6 @@ export const responsesWebSocketOperation = (front: DocumentedFront, tags: readon
   ],
   responses: {
     "101": { description: "Switching Protocols: the connection is a Responses WebSocket" },
-    ...errorResponses("openai", [401, 403, 404, 426]),
+    ...errorResponses("openai", [401, 403, 404, 426, ...GUARD_REFUSALS]),
   },
 });

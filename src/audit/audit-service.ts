@@ -218,7 +218,8 @@ export function createAuditService(
       const paths = unwrittenRowsPaths(spill, new Date(), maybeWritten > 0, unwrittenTo);
       const saved = saveUnwrittenRows(unwritten, paths, undefined, config.log.format);
       const exported = "as NDJSON, one row a line as `mindgw audit export` writes them,";
-      const between = `between the lines "${STDERR_ROWS_BEGIN}" and "${STDERR_ROWS_END}"`;
+      // Plain lines, or JSON warn lines with these words as their `msg` (log.format: json).
+      const between = `between the log lines whose message begins "${STDERR_ROWS_BEGIN}" and "${STDERR_ROWS_END}"`;
       if ("stderr" in saved)
         throw new Error(
           paths.length === 0

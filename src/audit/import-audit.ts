@@ -20,14 +20,24 @@ export interface AuditImport {
 /**
  * The input's records, a line given twice (the same record, field for field) kept once. Two
  * records with one request id and start that differ are two requests: a client may send one
- * `x-request-id` twice within a millisecond.
+ * `x-request-id` twice within a millisecond. Only records sharing a key are compared as text, so a
+ * large import is not held twice over as its records' JSON.
  */
 function distinctRecords(records: readonly AuditRecord[]): AuditRecord[] {
-  const seen = new Set<string>();
+  const sharing = new Map<string, number>();
+  for (const record of records) {
+    const key = rowKeyText(record);
+    sharing.set(key, (sharing.get(key) ?? 0) + 1);
+  }
+  const seen = new Map<string, Set<string>>();
   return records.filter((record) => {
+    const key = rowKeyText(record);
+    if ((sharing.get(key) ?? 0) < 2) return true;
+    const texts = seen.get(key) ?? new Set<string>();
+    seen.set(key, texts);
     const text = JSON.stringify(record);
-    if (seen.has(text)) return false;
-    seen.add(text);
+    if (texts.has(text)) return false;
+    texts.add(text);
     return true;
   });
 }

@@ -1,5 +1,8 @@
 import { expect, test } from "bun:test";
-import { unreachable } from "./forward-over-http.ts";
+import { errorCode } from "../core/why-unreachable.ts";
+import type { ProviderCall } from "../providers/provider.ts";
+import { CANCEL_PATH, FORWARD_PATH } from "./forward-endpoint.ts";
+import { forwardOverHttp, type PeerHttp, unreachable } from "./forward-over-http.ts";
 
 const peer = { id: "n2", url: "http://mindgw-2.internal:8080", at: 0, workers: [] };
 
@@ -17,4 +20,53 @@ test("a node that cannot be reached is told by the cause's class and code; the r
   expect(unreachable(peer, new Error("Unable to connect to mindgw-2.internal")).message).toBe(
     "node n2 unreachable",
   );
+});
+
+/** A forward of a chat call to `url`, over real `fetch`; `sent` lists every URL posted to. */
+function forwardTo(url: string) {
+  const sent: string[] = [];
+  const http: PeerHttp = {
+    secret: "s".repeat(32),
+    send: ((input: string, init?: RequestInit) => {
+      sent.push(new URL(input).pathname);
+      return fetch(input, init);
+    }) as typeof fetch,
+  };
+  const attempt = new AbortController();
+  const call: ProviderCall = {
+    operation: "chat",
+    body: { model: "m" },
+    stream: false,
+    requestId: "r1",
+    signal: attempt.signal,
+    timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
+  };
+  const failure = forwardOverHttp(http, { ...peer, url }, call, "default", "w").catch((e: unknown) => e);
+  return { sent, attempt, failure };
+}
+
+test("a forward whose connection is reset once sent may be running there: the attempt's end still cancels it; one never connected (refused) owes no cancel", async () => {
+  // Takes the forward, then resets the connection: the other node may have started it.
+  const resetting = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: { data: (socket) => socket.terminate() },
+  });
+  const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const closedPort = closed.port;
+  closed.stop(true);
+  try {
+    const reset = forwardTo(`http://127.0.0.1:${resetting.port}`);
+    expect(errorCode(await reset.failure)).toBe("ECONNRESET");
+    // The router ends a failed attempt by aborting its signal (routing/try-route.ts).
+    reset.attempt.abort(new Error("attempt over"));
+    expect(reset.sent).toEqual([FORWARD_PATH, CANCEL_PATH]);
+
+    const refused = forwardTo(`http://127.0.0.1:${closedPort}`);
+    expect(errorCode(await refused.failure)).toBe("ECONNREFUSED");
+    refused.attempt.abort(new Error("attempt over"));
+    expect(refused.sent).toEqual([FORWARD_PATH]);
+  } finally {
+    resetting.stop(true);
+  }
 });

@@ -1,6 +1,6 @@
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { traceContextHeaders } from "../core/tracestate.ts";
-import { withWhy } from "../core/why-unreachable.ts";
+import { errorCode, withWhy } from "../core/why-unreachable.ts";
 import type { ProviderCall, ForwardRequest as StoredForward } from "../providers/provider.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
@@ -20,6 +20,25 @@ export interface PeerHttp {
   readonly send: typeof fetch;
   readonly secret: string;
 }
+
+/**
+ * The codes of a connection that never opened (Bun's `fetch` says ECONNREFUSED and ENOTFOUND on
+ * loopback, forward-over-http.test.ts): nothing reached the other node, so nothing runs there. A
+ * failure after it opened (ECONNRESET: the forward may have been delivered and started) is not one.
+ */
+const NEVER_CONNECTED = new Set([
+  "ECONNREFUSED",
+  "ConnectionRefused",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_NONAME",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ETIMEDOUT",
+  "ConnectionTimeout",
+]);
 
 /** A byte order mark, if a client sent one, stays part of the text. */
 const BODY_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -75,7 +94,8 @@ export function forwardOverHttp(
   };
   call.signal.addEventListener("abort", cancel, { once: true });
   // Nothing runs there once the node refused the forward (a wrong secret's refusal included: it
-  // would log and audit the cancel as a second one) or could not be reached: no cancel is owed.
+  // would log and audit the cancel as a second one) or was never connected to: no cancel is owed.
+  // A connection lost once open (reset) may have delivered the forward: the cancel stays owed.
   const owesNoCancel = () => call.signal.removeEventListener("abort", cancel);
   const sent = http.send(`${peer.url}${FORWARD_PATH}`, {
     method: "POST",
@@ -97,7 +117,8 @@ export function forwardOverHttp(
       return response;
     },
     (error: unknown) => {
-      owesNoCancel();
+      const code = errorCode(error);
+      if (code !== undefined && NEVER_CONNECTED.has(code)) owesNoCancel();
       throw error;
     },
   );

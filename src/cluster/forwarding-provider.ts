@@ -7,6 +7,7 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
+import { abortable } from "../routing/abortable.ts";
 import { onlyBusy, soonerOver, soonerRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { isServerFault, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
@@ -130,9 +131,15 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
    * The link's tunnel, opened now if need be; undefined while it cannot be had (the caller goes
    * over HTTP). Throws `unreachable` when its open got no answer (`PeerLink.unanswered`): an HTTP
    * call to the same URL would wait as long as its caller lets it (a route's timeout, a client).
+   * A caller that leaves meanwhile (`signal`) is let go at once; the open goes on for the next.
    */
-  async function answeredLink(peer: NodeEntry, link: PeerLink): Promise<WorkerTunnel | undefined> {
-    const tunnel = await link.ready();
+  async function answeredLink(
+    peer: NodeEntry,
+    link: PeerLink,
+    signal: AbortSignal,
+  ): Promise<WorkerTunnel | undefined> {
+    const ready = link.ready();
+    const tunnel = ready instanceof Promise ? await abortable(ready, signal) : ready;
     const silent = tunnel ? undefined : link.unanswered;
     if (silent) throw unreachable(peer, silent);
     return tunnel;
@@ -153,7 +160,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     if (!path) return undefined;
     const link = linkTo(peer);
     if (!link) return undefined;
-    const tunnel = await answeredLink(peer, link);
+    const tunnel = await answeredLink(peer, link, call.signal);
     if (!tunnel) {
       link.sent.http += 1;
       return undefined;
@@ -188,7 +195,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
             // Over HTTP, but only to a node whose link (opened for this if need be) is answered.
             forward: async (request: StoredForward) => {
               const link = linkTo(peer);
-              if (link) await answeredLink(peer, link);
+              if (link) await answeredLink(peer, link, request.signal);
               return forwardStored(http, peer, worker.name, tenant, request);
             },
           }

@@ -566,4 +566,41 @@ describe("cluster peer link", () => {
     });
     expect(a.httpForwards).toEqual([]);
   }, 30_000);
+
+  test("a client that leaves while the link to a silent node is still opening is let go at once, a call or a stored response's read: it does not wait out the open's 3 s", async () => {
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    cleanups.push(() => silent.stop(true));
+    const entry = peerAt("node-d", silent.port);
+    const responsesWorker = { ...entry, workers: entry.workers.map((w) => ({ ...w, responsesApi: true })) };
+    const leaves: [string, (a: ReturnType<typeof nodeA>, signal: AbortSignal) => Promise<unknown>][] = [
+      ["call", (a, signal) => a.callAny({ signal, body: { model: "llama-small", messages: [] } })],
+      [
+        "read",
+        (a, signal) => {
+          const holder = a.provider.holder?.("worker:gpu-1", "default");
+          if (!holder?.forward) throw new Error("node d's worker should hold stored responses");
+          return holder.forward({
+            method: "GET",
+            path: "/responses/r",
+            query: "",
+            headers: {},
+            requestId: "r",
+            signal,
+          });
+        },
+      ],
+    ];
+    for (const [what, act] of leaves) {
+      const a = nodeA(silent.port, SECRET, [responsesWorker], fetch);
+      const client = new AbortController();
+      const left = new Error(`the client of the ${what} left`);
+      const outcome = act(a, client.signal).catch((e: unknown) => e);
+      await waitFor("the link to be opening", () => a.links.status()[0]?.state === "opening");
+      client.abort(left);
+      expect(await outcome).toBe(left);
+      // Settled before the open gave up (3 s): the caller did not wait for it.
+      expect(a.links.status()[0]?.state).toBe("opening");
+      expect(a.httpForwards).toEqual([]);
+    }
+  });
 });

@@ -74,7 +74,9 @@ export interface AuditStore {
    * one key, and the import counts them. Read over the rows' span of time (the time index; there
    * is no index by request id). `mindgw audit import` skips as many of its records with a key as
    * the log holds rows with it, so a file imported twice, or rows a stopped write may have stored,
-   * are stored once. Optional: an import into a store without it is refused.
+   * are stored once. Optional: an import into a store without it is refused. (Before this release
+   * it answered the asked rows held, each once; a store still answering so has every asked record
+   * with a held key counted as held, so of same-key records only the ones stored before stay.)
    */
   alreadyStored?(rows: readonly AuditRowKey[]): Promise<AuditRowKey[]>;
   /**

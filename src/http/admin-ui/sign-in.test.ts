@@ -204,6 +204,21 @@ describe("signing in to the web UI", () => {
     expect(logged.filter((said) => said.includes(code))).toEqual([]);
   });
 
+  test("a code too short to be one (code=e) redacts nothing: the refusal's words are logged as said", async () => {
+    const start = await at("/admin/auth/oidc");
+    const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";
+    const approved = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
+    const back = new URL(approved.headers.get("location") ?? "");
+    back.searchParams.set("code", "e");
+    const refused = await at(`${back.pathname}${back.search}`, {
+      headers: { cookie: `mindgw_oidc=${pending}` },
+    });
+    expect(refused.headers.get("location")).toBe("/admin/?error=sso_refused");
+    const [line] = linesOf(refused.headers.get("x-request-id") ?? "");
+    expect(line?.msg).toContain("code e is unknown or used");
+    expect(line?.msg).not.toContain("[redacted]");
+  });
+
   test("the provider's refusal in the callback's query is logged at info, its words cut short", async () => {
     const start = await at("/admin/auth/oidc");
     const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";

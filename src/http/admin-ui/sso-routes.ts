@@ -15,6 +15,8 @@ import { browserOnHttps, cookieValue, setCookie } from "./session-cookie.ts";
 const OIDC_COOKIE = "mindgw_oidc";
 const OIDC_COOKIE_PATH = "/admin/auth";
 const PENDING_TTL_MS = 10 * 60_000;
+/** The shortest callback code taken for a provider's (theirs are tens of random characters). */
+const MIN_CODE_LENGTH = 8;
 
 /** A redirect with the request's own headers (its id) and these cookies set. */
 function redirect(headers: Record<string, string>, location: string, ...cookies: string[]): Response {
@@ -156,8 +158,11 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             user = await oidc.finish(code, login);
           } catch (error) {
             const unavailable = error instanceof OidcError && error.kind === "unavailable";
-            // A provider may quote the code it refuses, in any words: this one is never logged.
-            const reason = withoutSecrets(reasonOf(error)).replaceAll(code, "[redacted]");
+            // A provider may quote the code it refuses, in any words: this one is never logged. One
+            // too short to be a provider's (the caller writes the query: `code=e`) is no secret,
+            // and cut out it would cut every such letter from the words.
+            const said = withoutSecrets(reasonOf(error));
+            const reason = code.length >= MIN_CODE_LENGTH ? said.replaceAll(code, "[redacted]") : said;
             return unavailable
               ? back("sso_unavailable", `unavailable: ${reason}`, "warn")
               : back("sso_refused", `refused: ${reason}`, "warn");

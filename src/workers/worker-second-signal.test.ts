@@ -1,4 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
+import { EventEmitter } from "node:events";
 import { waitForValue } from "../testing/wait-for.ts";
 import { PROTOCOL_VERSION } from "./protocol.ts";
 import { startFakeUpstream } from "./testing/fake-upstream.ts";
@@ -38,6 +39,7 @@ test("a second signal stops the worker at once, though its gateway froze: its ca
   ]);
   cleanups.push(() => gateway.stop());
   const lines: string[] = [];
+  const signals = new EventEmitter();
   const exit = runWorker({
     connect: gateway.url,
     token: "worker-key",
@@ -49,19 +51,20 @@ test("a second signal stops the worker at once, though its gateway froze: its ca
     responsesApi: false,
     log: (level, message) => lines.push(`${level} ${message}`),
     drainTimeoutMs: 120_000,
+    signals,
   });
   cleanups.push(async () => {
     upstream.release(requestId);
-    process.emit("SIGTERM");
+    signals.emit("SIGTERM");
     await exit;
   });
   await waitForValue("the call upstream", () => upstream.seen.has(requestId) || undefined);
-  process.emit("SIGTERM");
+  signals.emit("SIGTERM");
   await waitForValue(
     "the drain",
     () => lines.includes("info draining: finishing in-flight requests") || undefined,
   );
-  process.emit("SIGINT");
+  signals.emit("SIGINT");
   // Not the drain timeout, nor the ~30 s Bun waits on a close handshake the gateway never answers.
   const code = await Promise.race([exit, Bun.sleep(5_000).then(() => "still running")]);
   expect(code).toBe(0);

@@ -50,6 +50,11 @@ export interface RunWorkerOptions {
   backoff?: BackoffOptions;
   /** Install SIGTERM/SIGINT handlers that drain (default true; tests use `stop`). */
   handleSignals?: boolean;
+  /**
+   * Where SIGTERM and SIGINT come from: the process, unless a test hands its own emitter (a signal
+   * emitted on the test runner's process would reach every handler another file left there).
+   */
+  signals?: Pick<NodeJS.EventEmitter, "on" | "off">;
   /** Aborting it drains and stops, like SIGTERM. */
   stop?: AbortSignal;
   /** Spans for tunnelled requests (telemetry/tracing); undefined when tracing is off. */
@@ -134,9 +139,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     forced = session.inFlight;
     session.stopNow("stopped");
   };
+  const signals = options.signals ?? process;
   if (options.handleSignals ?? true) {
-    process.on("SIGTERM", onSignal);
-    process.on("SIGINT", onSignal);
+    signals.on("SIGTERM", onSignal);
+    signals.on("SIGINT", onSignal);
   }
   options.stop?.addEventListener("abort", onSignal, { once: true });
   // Its own log lines that quote its upstream's words never write the key (core/credentials.ts);
@@ -260,8 +266,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     log("info", stopped, { ...(inFlight ? { in_flight: inFlight } : {}), exit_code: 0 });
     return 0;
   } finally {
-    process.off("SIGTERM", onSignal);
-    process.off("SIGINT", onSignal);
+    signals.off("SIGTERM", onSignal);
+    signals.off("SIGINT", onSignal);
     options.stop?.removeEventListener("abort", onSignal);
     holdCredentials(options, []);
   }

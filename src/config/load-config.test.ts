@@ -565,6 +565,23 @@ describe("loadConfigFile", () => {
 });
 
 describe("URL fields", () => {
+  test("storage.url: a PostgreSQL URL, refused at load naming the field and never quoting it (its password)", () => {
+    const stored = (url: string) => problems({ storage: { driver: "postgres", url } });
+    // libpq's keyword/value form: Bun's client takes URLs only, and serve failed with "Invalid URL".
+    const keywords = stored("host=db user=gw password=hunter2");
+    expect(keywords).toEqual(["storage.url: not a PostgreSQL URL (postgres://user:pass@host:5432/db)"]);
+    // Bun's client picks its protocol from the scheme: mysql:// would speak MySQL to the store.
+    expect(stored("mysql://gw:hunter2@db/mindgw")).toEqual(keywords);
+    expect(stored("http://gw:hunter2@db/mindgw")).toEqual(keywords);
+    for (const fine of ["postgres://gw:pw@db:5432/mindgw", "postgresql://db/mindgw?sslmode=require"])
+      expect(parseConfig({ storage: { driver: "postgres", url: fine } }).storage.url).toBe(fine);
+    // `${DATABASE_URL:-}` on a SQLite node: no URL, as before.
+    expect(parseConfig({ storage: { url: "" } }).storage.driver).toBe("sqlite");
+    expect(problems({ storage: { driver: "postgres", url: "" } })).toEqual([
+      "storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)",
+    ]);
+  });
+
   test("a URL with an empty port is refused, naming the field", () => {
     const urls = (base_url: string) => {
       const document = { providers: [{ name: "p", type: "openai", base_url }] };

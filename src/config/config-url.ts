@@ -16,3 +16,22 @@ export function configUrl(options?: { protocol?: RegExp; message?: string }) {
       message: "the port after ':' is empty (write the port, or leave out the ':')",
     });
 }
+
+/** The schemes Bun's Redis client speaks; it throws at connect on any other. */
+const REDIS_SCHEME = /^(redis|rediss|valkey|valkeys|redis\+tls|redis\+unix|redis\+tls\+unix):\/\//;
+
+/**
+ * A Redis URL field of the config (`cluster.redis_url`, `events.redis_stream.url`), checked as
+ * Bun's client reads it: one with no scheme is `valkey://` and is kept so, so that its password is
+ * redacted as any URL's; another scheme is refused here, where it failed at start in a stack trace.
+ */
+export function redisUrl() {
+  return z
+    .string()
+    .min(1)
+    .transform((url) => (url.includes("://") ? url : `valkey://${url}`))
+    .refine((url) => REDIS_SCHEME.test(url) && URL.canParse(url), {
+      message:
+        "not a Redis URL (redis://, rediss://, valkey://, valkeys://, redis+tls://, redis+unix://, redis+tls+unix://)",
+    });
+}

@@ -582,6 +582,29 @@ describe("URL fields", () => {
     ]);
   });
 
+  test("cluster.redis_url and events.redis_stream.url: a scheme Bun's Redis client speaks, refused at load naming the field", () => {
+    const cluster = (redis_url: string) => ({
+      storage: { driver: "postgres", url: "postgres://db/mindgw" },
+      cluster: { redis_url, advertise_url: "http://10.0.0.7:8080", secret: "0123456789abcdef" },
+    });
+    // Bun's client throws at start on any other scheme: config check said valid, serve a stack trace.
+    const refused =
+      "not a Redis URL (redis://, rediss://, valkey://, valkeys://, redis+tls://, redis+unix://, redis+tls+unix://)";
+    expect(problems(cluster("http://u:hunter2@r:6379"))).toEqual([`cluster.redis_url: ${refused}`]);
+    expect(problems({ events: { redis_stream: { url: "https://r:6379" } } })).toEqual([
+      `events.redis_stream.url: ${refused}`,
+    ]);
+    for (const fine of [
+      "redis://:pw@r:6379/2",
+      "rediss://r",
+      "valkey://r:6380",
+      "redis+unix:///run/redis.sock",
+    ])
+      expect(parseConfig(cluster(fine)).cluster?.redis_url).toBe(fine);
+    // No scheme: Bun reads it as valkey://, and so is it kept, its password redacted as any URL's.
+    expect(parseConfig(cluster("default:pw@r:6379")).cluster?.redis_url).toBe("valkey://default:pw@r:6379");
+  });
+
   test("a URL with an empty port is refused, naming the field", () => {
     const urls = (base_url: string) => {
       const document = { providers: [{ name: "p", type: "openai", base_url }] };

@@ -105,6 +105,17 @@ describe("parseConfig: defaults and units", () => {
     expect(problems()).toEqual(['routing.timeouts.idle: invalid duration "60" (needs a unit: 60ms? 60s?)']);
   });
 
+  test("a duration under 1 ms, where 0 means none or no bound, is refused naming the field, not taken for 0", () => {
+    // statement_timeout 0 is "no bound": a tiny bound written must not come out as none.
+    expect(problems({ storage: { statement_timeout: "0.0001s" } })).toEqual([
+      'storage.statement_timeout: invalid duration "0.0001s": it rounds to 0 ms, which this field reads as 0 (write 0 for that, or at least 1ms)',
+    ]);
+    expect(problems({ routing: { stream_keepalive: "0.4ms" } })).toHaveLength(1);
+    // Half a millisecond and more is a millisecond; 0 as written is still 0.
+    expect(parseConfig({ routing: { stream_keepalive: "0.5ms" } }).routing.stream_keepalive).toBe(1);
+    expect(parseConfig({ storage: { statement_timeout: "0.0s" } }).storage.statement_timeout).toBe(0);
+  });
+
   test("${VAR} and ${VAR:-default} are resolved before validation", () => {
     const config = parseConfig(
       {

@@ -566,6 +566,24 @@ describe("loadConfigFile", () => {
     expect((await loadConfigFile(absolute, {})).storage.path).toBe("/var/lib/mindgw/gw.db");
   });
 
+  test("a provider's relative credential files resolve from the config file's folder too: service_account, entra.federated_token_file", async () => {
+    const path = await file(
+      [
+        "providers:",
+        "  - { name: v, type: vertex, project: p, location: us-central1, service_account: ./keys/sa.json }",
+        '  - { name: i, type: vertex, project: p, location: us-central1, service_account: \'{"type": "service_account"}\' }',
+        "  - { name: az, type: azure, base_url: 'https://r.openai.azure.com', api_version: v1,",
+        "      entra: { tenant_id: t, client_id: c, federated_token_file: token } }",
+        "",
+      ].join("\n"),
+    );
+    const [vertex, inline, azure] = (await loadConfigFile(path, {})).providers;
+    expect(vertex?.service_account).toBe(join(dirname(path), "keys/sa.json"));
+    // Inline JSON is no path.
+    expect(inline?.service_account).toBe('{"type": "service_account"}');
+    expect(azure?.entra?.federated_token_file).toBe(join(dirname(path), "token"));
+  });
+
   test("an empty file, or one that is not a mapping, is rejected (a deploy gone wrong, not 'no routes')", async () => {
     for (const text of ["", "  \n\n", "# only a comment\n", "just text\n", "- a\n- b\n"]) {
       await expect(loadConfigFile(await file(text), {})).rejects.toBeInstanceOf(ConfigError);

@@ -419,6 +419,18 @@ describe("parseConfig: messages name the path", () => {
     ]);
   });
 
+  test("a credential a variable put in the wrong field is not quoted back: the message says where, not the key", () => {
+    // OPENAI_API_KEY in place of a duration or a size (a variable misnamed in a deploy template).
+    const env = { K: "sk-proj-Qm7Zt2Xr9Lb4Wn8Kc3Vd6Hf1Jg5Ps0Ty", A: "AKIAIOSFODNN7EXAMPLE" };
+    expect(problems({ routing: { backoff: "${K}" }, server: { max_body: "${K}" } }, env)).toEqual([
+      'server.max_body: invalid size "[redacted]" (use e.g. 512KB, 10MB)',
+      'routing.backoff: invalid duration "[redacted]" (use e.g. 500ms, 30s, 10m, 30d)',
+    ]);
+    expect(problems({ models: [{ name: "m", routes: [{ provider: "${A}", model: "x" }] }] }, env)).toEqual([
+      'models[0].routes[0].provider: unknown provider "[redacted]"',
+    ]);
+  });
+
   test("an unset variable names where it was used", () => {
     expect(problems({ providers: [{ name: "o", type: "openai", api_key: "${OPENAI_API_KEY}" }] })).toEqual([
       "providers[0].api_key: environment variable OPENAI_API_KEY is not set",

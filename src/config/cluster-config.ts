@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { configUrl } from "./config-url.ts";
+import { configUrl, redisUrl } from "./config-url.ts";
 import { duration } from "./config-values.ts";
 
 /** `cluster`: what the nodes that share one Redis need to find, trust and reach each other. */
 export const clusterConfigSchema = z.strictObject({
-  redis_url: z.string().min(1),
+  redis_url: redisUrl(),
   /** How other nodes reach this one (forwarding); must be reachable from every node. */
   advertise_url: configUrl({ protocol: /^https?$/ }),
   /** Shared by all nodes; authenticates node-to-node calls. At least 16 characters. */

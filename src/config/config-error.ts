@@ -1,3 +1,5 @@
+import { withoutShapes } from "../core/credential-shapes.ts";
+
 /**
  * An invalid config: every problem found, each prefixed with the path it is at. `warnings`: what the
  * YAML library read in the file but warned of (`readConfigFile`), kept for `config check` to say,
@@ -7,13 +9,21 @@
  * unit file's -c, is on no command line the reader sees).
  */
 export class ConfigError extends Error {
+  /**
+   * Each problem with any credential of a known shape replaced: a message may quote the value it
+   * refuses, and a variable misnamed in a template (`backoff: ${OPENAI_API_KEY}`) holds a key.
+   */
+  readonly problems: readonly string[];
+
   constructor(
-    readonly problems: readonly string[],
+    problems: readonly string[],
     readonly warnings: readonly string[] = [],
     readonly file?: string,
   ) {
-    super(problems.join("\n"));
+    const said = problems.map(withoutShapes);
+    super(said.join("\n"));
     this.name = "ConfigError";
+    this.problems = said;
   }
 }
 

@@ -29,8 +29,11 @@ interface ZeroRefused {
   readonly instead: string;
 }
 
-/** A duration in milliseconds: "500ms", "30s", "10m", "30d"; a bare number needs a unit (0 aside). */
-const durationOf = (zero?: ZeroRefused) =>
+/**
+ * A duration in milliseconds: "500ms", "30s", "10m", "30d"; a bare number needs a unit (0 aside).
+ * `zero`: why 0 is refused; `"floored"`, a floor piped after it says what a short one does.
+ */
+const durationOf = (zero?: ZeroRefused | "floored") =>
   z
     .union([z.string(), z.number()])
     .transform((value, ctx) => {
@@ -42,7 +45,15 @@ const durationOf = (zero?: ZeroRefused) =>
         ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (${hint})` });
         return z.NEVER;
       }
-      if (ms === 0 && zero) {
+      // Where 0 means none or no bound, a bound written under 1 ms must not come out as none.
+      if (ms === 0 && zero === undefined && /[1-9]/.test(String(value))) {
+        ctx.addIssue({
+          code: "custom",
+          message: `invalid duration "${value}": it rounds to 0 ms, which this field reads as 0 (write 0 for that, or at least 1ms)`,
+        });
+        return z.NEVER;
+      }
+      if (ms === 0 && zero !== undefined && zero !== "floored") {
         // "0.1ms" is not 0 as written: say why it is taken for 0.
         const rounded = /[1-9]/.test(String(value)) ? `, and "${value}" rounds to 0 ms` : "";
         ctx.addIssue({
@@ -74,6 +85,10 @@ export const duration = (fallback: string, atZero?: string) =>
         ? durationValue
         : durationAboveZero(atZero, `leave it out for its default (${fallback}), or write a longer duration`),
     );
+
+/** A duration with a default, in milliseconds, that a `.pipe(z.number().min(…))` after it bounds below. */
+export const durationWithFloor = (fallback: string) =>
+  z.union([z.string(), z.number()]).default(fallback).pipe(durationOf("floored"));
 
 /**
  * A size with a default, in bytes: "512KB", "10MB", "1GB", or a bare number of bytes. `min`: the

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { GATEWAY_EVENT_TYPES } from "../audit/gateway-event.ts";
 import { SINK_QUEUE_BYTES } from "../events/event-queue.ts";
-import { configUrl } from "./config-url.ts";
+import { configUrl, redisUrl } from "./config-url.ts";
 import { duration, num, size } from "./config-values.ts";
 import { formatSize } from "./units.ts";
 
@@ -41,7 +41,7 @@ export const eventsConfigSchema = z.strictObject({
    */
   redis_stream: z
     .strictObject({
-      url: z.string().min(1).optional(),
+      url: redisUrl().optional(),
       stream: z.string().min(1).default("mindgw:events"),
       /** Trims the stream to about this many entries. */
       max_len: num(z.number().int().min(1)).default(100_000),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { roleSchema } from "../storage/key-record.ts";
 import { configUrl } from "./config-url.ts";
-import { duration, num } from "./config-values.ts";
+import { duration, durationWithFloor, num } from "./config-values.ts";
 import { publicKeyProblems } from "./jwt-public-key.ts";
 
 const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
@@ -52,7 +52,7 @@ export const jwtConfigSchema = z
      * for; a refetch that fails leaves the keys in hand serving (auth/jwks-keys.ts). At least 1s: any
      * token, a forged one too, starts that refetch before its signature is checked.
      */
-    jwks_cache_max_age: duration("10m").pipe(
+    jwks_cache_max_age: durationWithFloor("10m").pipe(
       z
         .number()
         .min(
@@ -65,7 +65,7 @@ export const jwtConfigSchema = z
      * longest wait before a failed fetch is tried again (1 s, doubling up to it). At least 1s, as
      * one fetch at a time bounds how many run, not how often.
      */
-    jwks_cooldown: duration("30s").pipe(
+    jwks_cooldown: durationWithFloor("30s").pipe(
       z
         .number()
         .min(

@@ -105,6 +105,17 @@ describe("parseConfig: defaults and units", () => {
     expect(problems()).toEqual(['routing.timeouts.idle: invalid duration "60" (needs a unit: 60ms? 60s?)']);
   });
 
+  test("a duration under 1 ms, where 0 means none or no bound, is refused naming the field, not taken for 0", () => {
+    // statement_timeout 0 is "no bound": a tiny bound written must not come out as none.
+    expect(problems({ storage: { statement_timeout: "0.0001s" } })).toEqual([
+      'storage.statement_timeout: invalid duration "0.0001s": it rounds to 0 ms, which this field reads as 0 (write 0 for that, or at least 1ms)',
+    ]);
+    expect(problems({ routing: { stream_keepalive: "0.4ms" } })).toHaveLength(1);
+    // Half a millisecond and more is a millisecond; 0 as written is still 0.
+    expect(parseConfig({ routing: { stream_keepalive: "0.5ms" } }).routing.stream_keepalive).toBe(1);
+    expect(parseConfig({ storage: { statement_timeout: "0.0s" } }).storage.statement_timeout).toBe(0);
+  });
+
   test("${VAR} and ${VAR:-default} are resolved before validation", () => {
     const config = parseConfig(
       {
@@ -408,6 +419,18 @@ describe("parseConfig: messages name the path", () => {
     ]);
   });
 
+  test("a credential a variable put in the wrong field is not quoted back: the message says where, not the key", () => {
+    // OPENAI_API_KEY in place of a duration or a size (a variable misnamed in a deploy template).
+    const env = { K: "sk-proj-Qm7Zt2Xr9Lb4Wn8Kc3Vd6Hf1Jg5Ps0Ty", A: "AKIAIOSFODNN7EXAMPLE" };
+    expect(problems({ routing: { backoff: "${K}" }, server: { max_body: "${K}" } }, env)).toEqual([
+      'server.max_body: invalid size "[redacted]" (use e.g. 512KB, 10MB)',
+      'routing.backoff: invalid duration "[redacted]" (use e.g. 500ms, 30s, 10m, 30d)',
+    ]);
+    expect(problems({ models: [{ name: "m", routes: [{ provider: "${A}", model: "x" }] }] }, env)).toEqual([
+      'models[0].routes[0].provider: unknown provider "[redacted]"',
+    ]);
+  });
+
   test("an unset variable names where it was used", () => {
     expect(problems({ providers: [{ name: "o", type: "openai", api_key: "${OPENAI_API_KEY}" }] })).toEqual([
       "providers[0].api_key: environment variable OPENAI_API_KEY is not set",
@@ -555,6 +578,24 @@ describe("loadConfigFile", () => {
     expect((await loadConfigFile(absolute, {})).storage.path).toBe("/var/lib/mindgw/gw.db");
   });
 
+  test("a provider's relative credential files resolve from the config file's folder too: service_account, entra.federated_token_file", async () => {
+    const path = await file(
+      [
+        "providers:",
+        "  - { name: v, type: vertex, project: p, location: us-central1, service_account: ./keys/sa.json }",
+        '  - { name: i, type: vertex, project: p, location: us-central1, service_account: \'{"type": "service_account"}\' }',
+        "  - { name: az, type: azure, base_url: 'https://r.openai.azure.com', api_version: v1,",
+        "      entra: { tenant_id: t, client_id: c, federated_token_file: token } }",
+        "",
+      ].join("\n"),
+    );
+    const [vertex, inline, azure] = (await loadConfigFile(path, {})).providers;
+    expect(vertex?.service_account).toBe(join(dirname(path), "keys/sa.json"));
+    // Inline JSON is no path.
+    expect(inline?.service_account).toBe('{"type": "service_account"}');
+    expect(azure?.entra?.federated_token_file).toBe(join(dirname(path), "token"));
+  });
+
   test("an empty file, or one that is not a mapping, is rejected (a deploy gone wrong, not 'no routes')", async () => {
     for (const text of ["", "  \n\n", "# only a comment\n", "just text\n", "- a\n- b\n"]) {
       await expect(loadConfigFile(await file(text), {})).rejects.toBeInstanceOf(ConfigError);
@@ -565,6 +606,46 @@ describe("loadConfigFile", () => {
 });
 
 describe("URL fields", () => {
+  test("storage.url: a PostgreSQL URL, refused at load naming the field and never quoting it (its password)", () => {
+    const stored = (url: string) => problems({ storage: { driver: "postgres", url } });
+    // libpq's keyword/value form: Bun's client takes URLs only, and serve failed with "Invalid URL".
+    const keywords = stored("host=db user=gw password=hunter2");
+    expect(keywords).toEqual(["storage.url: not a PostgreSQL URL (postgres://user:pass@host:5432/db)"]);
+    // Bun's client picks its protocol from the scheme: mysql:// would speak MySQL to the store.
+    expect(stored("mysql://gw:hunter2@db/mindgw")).toEqual(keywords);
+    expect(stored("http://gw:hunter2@db/mindgw")).toEqual(keywords);
+    for (const fine of ["postgres://gw:pw@db:5432/mindgw", "postgresql://db/mindgw?sslmode=require"])
+      expect(parseConfig({ storage: { driver: "postgres", url: fine } }).storage.url).toBe(fine);
+    // `${DATABASE_URL:-}` on a SQLite node: no URL, as before.
+    expect(parseConfig({ storage: { url: "" } }).storage.driver).toBe("sqlite");
+    expect(problems({ storage: { driver: "postgres", url: "" } })).toEqual([
+      "storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)",
+    ]);
+  });
+
+  test("cluster.redis_url and events.redis_stream.url: a scheme Bun's Redis client speaks, refused at load naming the field", () => {
+    const cluster = (redis_url: string) => ({
+      storage: { driver: "postgres", url: "postgres://db/mindgw" },
+      cluster: { redis_url, advertise_url: "http://10.0.0.7:8080", secret: "0123456789abcdef" },
+    });
+    // Bun's client throws at start on any other scheme: config check said valid, serve a stack trace.
+    const refused =
+      "not a Redis URL (redis://, rediss://, valkey://, valkeys://, redis+tls://, redis+unix://, redis+tls+unix://)";
+    expect(problems(cluster("http://u:hunter2@r:6379"))).toEqual([`cluster.redis_url: ${refused}`]);
+    expect(problems({ events: { redis_stream: { url: "https://r:6379" } } })).toEqual([
+      `events.redis_stream.url: ${refused}`,
+    ]);
+    for (const fine of [
+      "redis://:pw@r:6379/2",
+      "rediss://r",
+      "valkey://r:6380",
+      "redis+unix:///run/redis.sock",
+    ])
+      expect(parseConfig(cluster(fine)).cluster?.redis_url).toBe(fine);
+    // No scheme: Bun reads it as valkey://, and so is it kept, its password redacted as any URL's.
+    expect(parseConfig(cluster("default:pw@r:6379")).cluster?.redis_url).toBe("valkey://default:pw@r:6379");
+  });
+
   test("a URL with an empty port is refused, naming the field", () => {
     const urls = (base_url: string) => {
       const document = { providers: [{ name: "p", type: "openai", base_url }] };

@@ -8,6 +8,7 @@ import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
 import { parseConfigYaml } from "./parse-config-yaml.ts";
 import { sslModeProblems } from "./postgres-ssl-mode.ts";
+import { providerPathsFrom } from "./provider-paths.ts";
 import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./read-config-bytes.ts";
 import { readFailure } from "./read-failure.ts";
 import { repeatedModelNames } from "./repeated-model-names.ts";
@@ -178,7 +179,8 @@ export function configFromDocument(
 }
 
 /**
- * Relative paths in a config file's own fields mean "beside this file", wherever the command runs
+ * Relative paths in a config file's own fields (the store's, a provider's credential files:
+ * provider-paths.ts) mean "beside this file", wherever the command runs
  * from: `mindgw keys list -c deploy/mindgw.yaml` must open the gateway's store, not a new empty one.
  * Not the URL's `?sslrootcert=`: the URL is passed on as written, and read as libpq reads it (a
  * relative path from the working directory). `sslrootcert: system` is libpq's word for the
@@ -193,7 +195,7 @@ function withPathsFrom(folder: string, config: Config): Config {
       ? {}
       : { sslrootcert: resolve(folder, sslrootcert) }),
   };
-  return { ...config, storage };
+  return { ...config, storage, providers: config.providers.map((p) => providerPathsFrom(folder, p)) };
 }
 
 /** Rules that span fields: names unique, routes naming providers that exist, what storage a cluster needs. */

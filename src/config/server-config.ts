@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { addressBlock } from "../core/address-block.ts";
-import { duration, num, size } from "./config-values.ts";
+import { duration, durationWithFloor, num, size } from "./config-values.ts";
 
 /** An address or CIDR block of `server.trusted_proxies`, named back when it is neither. */
 const proxyEntry = z.string().refine((entry) => addressBlock(entry) !== undefined, {
@@ -48,7 +48,7 @@ export const serverConfigSchema = z.strictObject({
    * own, so a connection goes up to 4 s sooner or 3 s later; a bound of one tick (4 s or
    * less) runs out at the next tick however recently the connection was used, mid-answer too.
    */
-  idle_timeout: duration("30s").pipe(
+  idle_timeout: durationWithFloor("30s").pipe(
     z
       .number()
       .min(

@@ -1,12 +1,24 @@
 import { z } from "zod";
+import { configUrl } from "./config-url.ts";
 import { duration, num } from "./config-values.ts";
 
 /** `storage`: the embedded SQLite file, or the PostgreSQL several nodes share. */
 export const storageConfigSchema = z.strictObject({
   driver: z.enum(["sqlite", "postgres"]).default("sqlite"),
   path: z.string().default("./data/mindgw.db"),
-  /** PostgreSQL connection URL (`driver: postgres`); several nodes share it. */
-  url: z.string().optional(),
+  /**
+   * PostgreSQL connection URL (`driver: postgres`); several nodes share it. A URL, as Bun's client
+   * takes (libpq's `host=… password=…` form is not read), whose scheme picks the protocol spoken.
+   */
+  url: z
+    .literal("") // `${DATABASE_URL:-}` on a SQLite node: none
+    .or(
+      configUrl({
+        protocol: /^postgres(ql)?$/,
+        message: "not a PostgreSQL URL (postgres://user:pass@host:5432/db)",
+      }),
+    )
+    .optional(),
   /** PostgreSQL: connections per node. */
   pool: num(z.number().int().min(1).max(1000)).default(10),
   /** PostgreSQL: the longest any one statement may run before the server cancels it; 0, no bound (PostgreSQL's own 0). */

@@ -78,7 +78,9 @@ export function truncationSignsOf(previous: ReadConfig, next: ReadConfig): strin
   const signs: string[] = [];
   if (removed.length > 0) {
     const more = removed.length - NAMED;
-    signs.push(`removes ${removed.slice(0, NAMED).join(", ")}${more > 0 ? ` and ${more} more` : ""}`);
+    // The whole document gone (an emptied file, or one no longer YAML) is at the root's empty path.
+    const named = removed.slice(0, NAMED).map((path) => path || "everything");
+    signs.push(`removes ${named.join(", ")}${more > 0 ? ` and ${more} more` : ""}`);
   }
   if (previousText.endsWith("\n") && !nextText.endsWith("\n")) signs.push("ends mid-line");
   return signs;

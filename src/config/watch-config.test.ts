@@ -137,6 +137,35 @@ test("a file caught half-written (still valid YAML) is not applied; the whole fi
   expect(verdict.verdicts).toHaveLength(1);
 });
 
+test("a file caught truncated or cut into invalid YAML is held, not refused; the whole file applies with no refusal between", async () => {
+  const path = tempConfig(PROVIDERS + modelsPart("m1"));
+  const gate = confirmGate();
+  const verdict = watched(path, { wait: gate.wait });
+
+  // Truncated in place (open "w") and caught before the writer's first bytes: an empty file.
+  const fd = openSync(path, "w");
+  expect(await waitForValue("the emptied file held", () => verdict.held[0])).toContain("the change removes");
+  // Then caught mid-way, inside a flow mapping: not valid YAML.
+  writeSync(fd, `${PROVIDERS}models:\n  - { name: m1, routes: [{ provi`);
+  gate.release();
+  await waitForValue("the cut file held", () => verdict.held[1]);
+  writeSync(fd, "der: p, model: y }] }\n");
+  closeSync(fd);
+  gate.release();
+
+  expect(((await verdict(1)) as Config).models[0]?.routes[0]?.model).toBe("y");
+  await verdict.watch.reload();
+  expect(verdict.verdicts).toHaveLength(1);
+});
+
+test("an invalid edit with no sign of a cut is refused at once, without a hold", async () => {
+  const path = tempConfig(PROVIDERS + modelsPart("m1"));
+  const verdict = watched(path, { wait: confirmGate().wait });
+  replace(path, `${PROVIDERS}models:\n  - { name: m1, routes: [{ provider: opnai, model: x }] }\n`);
+  expect(await verdict(1)).toBeInstanceOf(Error);
+  expect(verdict.held).toEqual([]);
+});
+
 test("a change that removes every model applies once the file still reads the same", async () => {
   const path = tempConfig(`${PROVIDERS + modelsPart("m1", "m2")}tenants:\n  - { name: t1 }\n`);
   const gate = confirmGate();

@@ -147,20 +147,20 @@ export function watchConfig(
         return true;
       }
       if (text === lastText) return false;
-      let config: Config;
-      let next: ReadConfig;
+      // Parsed and validated once; a text that is no valid config is still compared for signs of
+      // a cut: an editor's truncate-then-write read between the two is empty or half a YAML file.
+      let outcome: { config: Config } | { refused: Error };
+      let next: ReadConfig = { text, document: undefined };
       try {
         const document = configDocument(file, text);
         next = { text, document };
         // The store's files are not checked again: its settings are restart-only (load-config.ts).
-        config = configFromDocument(file, document, process.env, { checkFiles: false });
+        outcome = { config: configFromDocument(file, document, process.env, { checkFiles: false }) };
       } catch (error) {
         // Not the file's fault (a library read before it was loaded): never a refusal of this text,
         // which is read again at the next change, as configDocument and truncationSignsOf do.
         if (error instanceof NotLoadedError) throw error;
-        lastText = text;
-        await handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
-        return true;
+        outcome = { refused: error instanceof Error ? error : new Error(String(error)) };
       }
       let signs: string[] = [];
       if (applied !== undefined) {
@@ -168,8 +168,9 @@ export function watchConfig(
         signs = truncationSignsOf(applied as ReadConfig, next);
       }
       if (signs.length > 0) {
+        const verdict = "config" in outcome ? "applied" : "refused";
         await handlers.onHeld?.(
-          `the change ${signs.join(" and ")}; applied only if the file still reads the same in ${confirmMs} ms`,
+          `the change ${signs.join(" and ")}; ${verdict} only if the file still reads the same in ${confirmMs} ms`,
         );
         await wait(confirmMs, "confirm");
         const again = await read();
@@ -177,6 +178,12 @@ export function watchConfig(
         // Still being written (or edited again): start over with what the file says now.
         if (again !== text) continue;
       }
+      if ("refused" in outcome) {
+        lastText = text;
+        await handlers.onInvalid(outcome.refused);
+        return true;
+      }
+      const { config } = outcome;
       let putInForceLater = false;
       const inForceLater = () => {
         if (thisRead !== reads || stopped) return;

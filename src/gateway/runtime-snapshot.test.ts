@@ -173,6 +173,26 @@ describe("one runtime snapshot per config version", () => {
     expect((await storedRowOf(next)).requestBody).toContain('"model":"m"');
   });
 
+  test("a request in flight to a model a reload removes, with its provider, finishes on its version; the next is a 404", async () => {
+    reload(configOf("a", 1));
+    const inFlight = chat("m", "hold");
+    expect((await untilHeld(1)).provider).toBe("a");
+    reload(
+      parseConfig({
+        storage: { path: join(dir, "gw.db") },
+        providers: [{ name: "b", type: "mock" }],
+        models: [{ name: "other", routes: [{ provider: "b", model: "up" }] }],
+      }),
+    );
+    expect((await chat("m")).status).toBe(404);
+    held[0]?.release();
+    const old = await inFlight;
+    expect(old.status).toBe(200);
+    expect(((await old.json()) as { model: string }).model).toBe("a:up");
+    expect((await auditOf(old)).status).toBe(200);
+    reload(configOf("a", 1));
+  });
+
   test("per-request bounds are the snapshot's: server.max_body applies from the next request", async () => {
     const big = "x".repeat(3000);
     reload(configOf("a", 1, { server: { max_body: "2KB" } }));

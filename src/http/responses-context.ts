@@ -3,6 +3,7 @@ import { shown } from "../core/cut-words.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { invalidType } from "../core/invalid-type.ts";
 import { refuseBackground } from "../core/refuse-background.ts";
 import { refuseConversation } from "../core/refuse-conversation.ts";
 import type { Logger } from "../log/logger.ts";
@@ -140,6 +141,9 @@ export async function responsesContext(
   refuseConversation(body);
   // Nor does one run where its usage cannot be counted (refuse-background.ts).
   refuseBackground(body);
+  // Read below as stored unless `false`: a value of another type would be stored as asked by none.
+  if (body.store !== undefined && body.store !== null && typeof body.store !== "boolean")
+    throw invalidType("store", "a boolean", body.store);
   const previousId = held ? held.id : body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");

@@ -28,18 +28,34 @@ export const stubDevtools: BunPlugin = {
 export const bundledGrpc: BunPlugin = {
   name: "otlp-grpc-bundled-grpc-js",
   setup(build) {
-    build.onLoad({ filter: /otlp-grpc-exporter-base[\\/]dist[\\/][^\\/]+\.mjs$/ }, async ({ path }) => {
-      const code = await Bun.file(path).text();
-      const required = '__require("@grpc/grpc-js")';
-      if (!code.includes(required)) return { contents: code, loader: "js" };
-      const bundled = "__mindgwGrpcJs";
-      return {
-        contents: `import * as ${bundled} from "@grpc/grpc-js";\n${code.replaceAll(required, bundled)}`,
-        loader: "js",
-      };
-    });
+    build.onLoad({ filter: /otlp-grpc-exporter-base[\\/]dist[\\/][^\\/]+\.mjs$/ }, async ({ path }) => ({
+      contents: withBundledGrpc(await Bun.file(path).text(), path),
+      loader: "js",
+    }));
   },
 };
+
+const REQUIRED = '__require("@grpc/grpc-js")';
+const BUNDLED = "__mindgwGrpcJs";
+/** A runtime require of @grpc/grpc-js however spelled: quotes, spaces, a subpath, another require. */
+const ANY_REQUIRE = /\w*require\s*\(\s*["'`]@grpc\/grpc-js[^)]*\)/;
+
+/**
+ * A file of the gRPC exporter with its runtime requires of `@grpc/grpc-js` made the bundled module.
+ * One spelled otherwise (a later exporter's) fails the build, naming it: left as it is, the
+ * executable's gRPC export would fail again, said to no one.
+ */
+export function withBundledGrpc(code: string, path: string): string {
+  const replaced = code.includes(REQUIRED)
+    ? `import * as ${BUNDLED} from "@grpc/grpc-js";\n${code.replaceAll(REQUIRED, BUNDLED)}`
+    : code;
+  const left = ANY_REQUIRE.exec(replaced);
+  if (left)
+    throw new Error(
+      `${path} holds ${left[0]}, which bundledGrpc (scripts/build-options.ts) does not replace: the executable could not resolve it`,
+    );
+  return replaced;
+}
 
 /** How the executable's code is bundled: scripts/build.ts, and test/build/start-chunks.test.ts. */
 export const BUNDLE = {

@@ -34,4 +34,23 @@ describe("adminFetch", () => {
     ]);
     expect(gateway.urlsSeen).toEqual([]);
   });
+
+  test("a refusal quotes the gateway's (or a proxy's) words as one printable line, bounded, without the admin key", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.forceStatus = 403;
+    gateway.forcedMessage = `no role for ${gateway.adminKey}\u001b[2J here`;
+    const refusal = (): Promise<unknown> =>
+      adminFetch(gateway.url, gateway.adminKey, "/admin/api/workers").then(
+        () => null,
+        (e: unknown) => e,
+      );
+    const error = await refusal();
+    expect(error).toBeInstanceOf(GatewayCallError);
+    expect((error as GatewayCallError).message).toBe(
+      "gateway refused: no role for [redacted]\\u001b[2J here",
+    );
+    gateway.forcedMessage = "x".repeat(5000);
+    expect(((await refusal()) as GatewayCallError).message).toBe(`gateway refused: ${"x".repeat(300)}…`);
+  });
 });

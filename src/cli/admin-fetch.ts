@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { gatewayWords } from "../core/gateway-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { EXIT } from "./exit-code.ts";
@@ -64,7 +65,10 @@ export async function adminResponse(
     } catch {
       parsed = undefined;
     }
-    const message = parsed?.success ? parsed.data.error.message : `HTTP ${response.status}`;
+    // The words may be a proxy's page's, which may echo the key: quoted as tail quotes them.
+    const message = parsed?.success
+      ? gatewayWords(parsed.data.error.message, adminKey)
+      : `HTTP ${response.status}`;
     // The caller's mistake (bad key, bad input, no such key) is a usage error, as it is for
     // the local store; a 404 without a gateway's error body means a wrong URL: a failure.
     const refused = response.status === 401 || response.status === 403 || response.status === 400;

@@ -1,7 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
+import type { AuditRecord } from "../audit/audit-record.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
+import type { ResponseChain } from "../storage/response-store.ts";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { waitFor } from "../testing/wait-for.ts";
+import { InFlightResponses } from "./in-flight-responses.ts";
 
 // A stored response read while it is still being answered: OpenAI's object as its
 // `response.created` event said it (status `in_progress`), to its own scope alone; then the whole
@@ -156,5 +161,80 @@ test("a stream that fails before its end is not left in flight: its id answers a
     expect((await call("one", "GET", `/v1/responses/${id}`)).status).toBe(404);
   } finally {
     breaksOff = false;
+  }
+});
+
+test("a client that leaves while the store reads the chain it continues leaves nothing in flight once the read ends", async () => {
+  const sqlite = openSqliteStorage(":memory:");
+  /** Set by the test: the next chain read waits for it. */
+  let held: Promise<void> | undefined;
+  let reading = false;
+  const finished: AuditRecord[] = [];
+  const leaky = await createGateway({
+    config: parseConfig({
+      storage: { path: ":memory:" },
+      auth: { bootstrap_admin: false },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "mock", routes: [{ provider: "demo", model: "mock" }] }],
+    }),
+    storage: {
+      ...sqlite,
+      responses: {
+        ...sqlite.responses,
+        async chain(tenant: string, id: string): Promise<ResponseChain | null> {
+          reading = true;
+          if (held) await held;
+          return sqlite.responses.chain ? sqlite.responses.chain(tenant, id) : null;
+        },
+      },
+    },
+    auth: async () => ({
+      keyId: "k",
+      name: "app",
+      tenant: "default",
+      role: "user",
+      models: ["*"],
+      limits: {},
+      via: "key",
+    }),
+    logger: silentLogger,
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
+  });
+  const begun = spyOn(InFlightResponses.prototype, "begin");
+  try {
+    const { port } = leaky.listen("127.0.0.1", 0);
+    const url = `http://127.0.0.1:${port}/v1/responses`;
+    const headers = { authorization: "Bearer t", "content-type": "application/json" };
+    const first = await fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ model: "mock", input: "hi" }),
+    });
+    const { id } = (await first.json()) as { id: string };
+
+    const release = Promise.withResolvers<void>();
+    held = release.promise;
+    const leaving = new AbortController();
+    const turn = fetch(url, {
+      method: "POST",
+      signal: leaving.signal,
+      headers,
+      body: JSON.stringify({ model: "mock", input: "and then?", previous_response_id: id }),
+    }).catch(() => "left");
+    await waitFor("the chain read held", () => reading);
+    leaving.abort();
+    expect(await turn).toBe("left");
+    await waitFor("the turn recorded as left", () => finished.some((record) => record.status === 499));
+    release.resolve();
+    // A round trip after the read ends: the turn's context, were it still made, is made by now.
+    expect((await fetch(`${url}/${id}`, { headers })).status).toBe(200);
+
+    for (const [, begunId] of begun.mock.calls) {
+      const read = (await (await fetch(`${url}/${begunId}`, { headers })).json()) as { status?: string };
+      expect(read.status ?? "unknown").not.toBe("in_progress");
+    }
+  } finally {
+    begun.mockRestore();
+    await leaky.stop();
   }
 });

@@ -102,8 +102,10 @@ export function modelPipeline(
         operation === "responses"
           ? await whileOpen(responsesOf(call, body), request.signal, open)
           : undefined;
-      // Read as in flight until stored, or until the request ends (whatever way) without being.
-      if (responses) call.responsesEnded = responses.ended;
+      // Read as in flight until stored, or until the request ends (whatever way) without being:
+      // tracked in the run the wait resolved in, so a request ended while the store was read (its
+      // wait rejected, its context made later all the same) never registers one.
+      if (responses) call.responsesEnded = responses.track(deps.inFlight);
       // count_tokens is never billed and never reaches a model: it takes no slot of the caller's
       // limits (Anthropic limits it apart; Claude Code counts before each turn), and its answer has
       // no x-ratelimit-* headers, which would describe a slot it did not take.
@@ -230,7 +232,7 @@ export function modelPipeline(
       call.principal,
       body,
       logSaveError(deps.logger, call.ledger.requestId),
-      { compact: call.path === "/responses/compact", inFlight: deps.inFlight, ...call.socketTurn },
+      { compact: call.path === "/responses/compact", ...call.socketTurn },
     );
   }
 

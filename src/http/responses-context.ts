@@ -3,6 +3,7 @@ import { shown } from "../core/cut-words.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { invalidType } from "../core/invalid-type.ts";
 import { refuseBackground } from "../core/refuse-background.ts";
 import { refuseConversation } from "../core/refuse-conversation.ts";
 import type { Logger } from "../log/logger.ts";
@@ -42,10 +43,12 @@ export interface StoringContext extends ResponsesContext {
    */
   saved(): Promise<GatewayError | undefined> | undefined;
   /**
-   * The request has ended: a response it was answering, and did not store (it failed, or its
-   * client left), is no longer read as in flight (`ContextOptions.inFlight`).
+   * Reads the response as in flight in `inFlight` (in-flight-responses.ts), when it is stored, until
+   * its row is written or the returned end is called: the request has ended without storing it (it
+   * failed, or its client left). Called by the request once it holds the context, in the same run as
+   * it keeps the end: a context made for a request that had already ended registers nothing.
    */
-  ended(): void;
+  track(inFlight: InFlightResponses | undefined): () => void;
 }
 
 /** What the caller gets instead of an answer whose save failed: it could not be continued. */
@@ -90,11 +93,6 @@ export interface ContextOptions {
    * the answer's (an attempt failed over tells it again).
    */
   readonly answered?: ((holder: string | undefined) => void) | undefined;
-  /**
-   * Where the response being answered is read from until its row is written, when it is stored:
-   * a read of it then is OpenAI's object `in_progress` (in-flight-responses.ts).
-   */
-  readonly inFlight?: InFlightResponses | undefined;
 }
 
 /**
@@ -137,12 +135,15 @@ export async function responsesContext(
   onSaveError: (error: unknown) => void,
   options: ContextOptions = {},
 ): Promise<StoringContext> {
-  const { compact = false, held, answered, inFlight } = options;
+  const { compact = false, held, answered } = options;
   // Callers share the gateway's upstream account: an id the gateway did not give this scope must
   // not reach it, be it a response's, an item's or a conversation's.
   refuseConversation(body);
   // Nor does one run where its usage cannot be counted (refuse-background.ts).
   refuseBackground(body);
+  // Read below as stored unless `false`: a value of another type would be stored as asked by none.
+  if (body.store !== undefined && body.store !== null && typeof body.store !== "boolean")
+    throw invalidType("store", "a boolean", body.store);
   const previousId = held ? held.id : body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");
@@ -178,8 +179,9 @@ export async function responsesContext(
   // ("Items are not persisted when `store` is set to false"), so none of them is its to hold.
   const keptUpstream = body.store !== false;
   let saving: Promise<GatewayError | undefined> | undefined;
-  // Read as in flight from now until its row is written (or the request ends without one).
-  const ended = stores && inFlight ? inFlight.begin(scope, id, body) : noEnd;
+  // Read as in flight from when the request tracks it until its row is written (or the request
+  // ends without one): not from here, where the request may have ended while the store was read.
+  let ended = noEnd;
   return {
     id,
     previous: withoutStoredIds(history),
@@ -190,7 +192,10 @@ export async function responsesContext(
     ...(compact ? { compact } : {}),
     stores,
     saved: () => saving,
-    ended,
+    track(inFlight) {
+      if (stores && inFlight) ended = inFlight.begin(scope, id, body);
+      return ended;
+    },
     onResponse(response, answeredBy) {
       // Nor one that says it kept none, the caller having asked nothing: an organisation under
       // Zero Data Retention gets `store: false` on every answer. It is stored here (a native

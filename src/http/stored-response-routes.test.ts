@@ -164,3 +164,59 @@ describe("POST /v1/responses/input_tokens", () => {
     expect(JSON.stringify(refused.error)).toContain("not served");
   });
 });
+
+describe("POST /v1/responses refuses as OpenAI does", () => {
+  test("an item_reference to no item the caller holds: 404 in OpenAI's words, param input, no code", async () => {
+    const refused = await refusal(
+      client.responses.create({
+        model: "m",
+        input: [
+          { type: "item_reference", id: "msg_never_stored" },
+          { role: "user", content: "and then?" },
+        ],
+      }),
+    );
+    expect(refused).toEqual({
+      status: 404,
+      error: {
+        message: "Item with id 'msg_never_stored' not found.",
+        type: "invalid_request_error",
+        param: "input",
+        code: null,
+      },
+    });
+  });
+
+  test("a store that is not a boolean: 400 naming store, code invalid_type; nothing stored", async () => {
+    for (const [store, got] of [
+      ["x", "a string"],
+      [1, "an integer"],
+      [{}, "an object"],
+    ] as const) {
+      // Past what the SDK's types let through: the body as a client of its own may send it.
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", store }),
+        }),
+      );
+      const refused = {
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      };
+      expect(refused).toEqual({
+        status: 400,
+        error: {
+          message: `Invalid type for 'store': expected a boolean, but got ${got} instead.`,
+          type: "invalid_request_error",
+          param: "store",
+          code: "invalid_type",
+        },
+      });
+    }
+    // null is OpenAI's default (stored), as it is unset.
+    const { id } = await client.responses.create({ model: "m", input: "hi", store: null });
+    expect((await client.responses.retrieve(id)).status).toBe("completed");
+  });
+});

@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { textWithout } from "../core/credentials.ts";
-import { cutWords } from "../core/cut-words.ts";
 import { messageOf } from "../core/describe-error.ts";
-import { printable } from "../core/printable.ts";
+import { gatewayWords } from "../core/gateway-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { decodeSse } from "../core/sse.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
@@ -180,7 +178,7 @@ const errorBody = z.object({ error: z.object({ message: z.string().min(1) }) });
 async function refusalWords(response: Response, adminKey: string): Promise<string | null> {
   try {
     const parsed = errorBody.safeParse(await response.json());
-    return parsed.success ? cutWords(printable(textWithout(parsed.data.error.message, adminKey))) : null;
+    return parsed.success ? gatewayWords(parsed.data.error.message, adminKey) : null;
   } catch {
     return null;
   }

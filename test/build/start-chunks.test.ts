@@ -1,8 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { BUNDLE, bundledGrpc, stubDevtools } from "../../scripts/build-options.ts";
+import { BUNDLE, bundledGrpc, stubDevtools, withBundledGrpc } from "../../scripts/build-options.ts";
 
 // Issue 11's idle RSS: what `mindgw serve` on the embedded defaults never uses is loaded with
 // `import()`, so that the executable keeps it in chunks read only when imported. A `require()` on
@@ -137,4 +137,39 @@ test("`mindgw serve` reads none of the other subcommands' code at start: each is
   ];
   for (const other of [...others, "config-command", "models-command", "dollars"])
     expect(ownFiles).not.toContain(`cli/${other}.ts`);
+});
+
+test("the executable's code holds no runtime require of @grpc/grpc-js: bundledGrpc made each the bundled module", async () => {
+  await bundled;
+  const chunks = [...new Bun.Glob("**/*.js").scanSync(out)];
+  const requiring = chunks.filter((chunk) =>
+    /require\s*\(\s*["'`]@grpc\/grpc-js/.test(readFileSync(join(out, chunk), "utf8")),
+  );
+  expect(requiring).toEqual([]);
+});
+
+test("a gRPC exporter file that requires @grpc/grpc-js in a form bundledGrpc does not replace fails the build, naming it", async () => {
+  const known = withBundledGrpc('const { status } = __require("@grpc/grpc-js");', "known.mjs");
+  expect(known).not.toContain("require");
+  for (const spelled of ["__require('@grpc/grpc-js')", 'require("@grpc/grpc-js/build/src/index.js")'])
+    expect(() => withBundledGrpc(`const grpc = ${spelled};`, "later.mjs")).toThrow(
+      `later.mjs holds ${spelled}, which bundledGrpc`,
+    );
+  // Through a build, as scripts/build.ts runs it: a failure, not a bundle with the require left in.
+  const dist = join(out, "later", "otlp-grpc-exporter-base", "dist");
+  mkdirSync(dist, { recursive: true });
+  const entry = join(dist, "index.mjs");
+  writeFileSync(entry, "export const grpc = () => __require('@grpc/grpc-js');\n");
+  const built = Bun.build({
+    entrypoints: [entry],
+    outdir: join(out, "later-out"),
+    target: "bun",
+    plugins: [bundledGrpc],
+  });
+  const failed = await built.then(
+    (result) => (result.success ? "" : result.logs.join("\n")),
+    (error: unknown) =>
+      error instanceof AggregateError ? error.errors.map(String).join("\n") : String(error),
+  );
+  expect(failed).toContain("which bundledGrpc (scripts/build-options.ts) does not replace");
 });

@@ -54,6 +54,7 @@ const spansOf = ({ batch, table, resource, scope }: ResolvedBatch) =>
  * through the gateway's lean HTTP/1.1 client (fetch-transport.ts, export-client.ts) rather than
  * the library's `node:http` transport, plugged in where the library takes a transport; its
  * configuration, queue, timeout, response handling and exporter metrics stay the library's.
+ * OTLP/HTTP alone: grpc never comes here (start-tracing.ts leaves it to sdk-node).
  */
 export async function createBatchExporter(
   env: Readonly<Record<string, string | undefined>>,

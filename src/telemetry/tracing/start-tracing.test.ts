@@ -172,3 +172,19 @@ test("an OTLP protocol that is none of the three is said at warn: its spans go a
   expect(json.logs?.filter((l) => l.level === "warn")).toEqual([]);
   expect(json.spans).toHaveLength(2);
 });
+
+test("an OTLP protocol is read as sdk-node reads it: untrimmed, a blank one unset", async () => {
+  // sdk-node sends "grpc " as http/protobuf (its switch matches no case): said so, not read as gRPC.
+  const spaced = await probe({ CASE: "spaced", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc " });
+  expect(spaced.logs?.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+    'OTEL_EXPORTER_OTLP_PROTOCOL="grpc " names no protocol (http/protobuf, http/json, grpc): using http/protobuf',
+  ]);
+  expect(spaced.spans).toHaveLength(2);
+  const blank = await probe({
+    CASE: "blank",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "  ",
+  });
+  expect(blank.logs?.filter((l) => l.level === "warn")).toEqual([]);
+  expect(blank.spans).toHaveLength(2);
+});

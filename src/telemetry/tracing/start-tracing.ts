@@ -85,8 +85,9 @@ async function threadedSpanProcessor(losses: SpanLosses, env: Env, logger: Logge
       ? otlpProtocol(env, (message) => logger.warn(message))
       : undefined;
   if (exporters.some((name) => name !== "otlp")) return undefined;
-  // The gRPC exporter loads @grpc/grpc-js through a runtime require that a compiled binary's
-  // worker cannot resolve: gRPC export stays on sdk-node's own path.
+  // The export thread speaks OTLP/HTTP alone (otlp-batch-exporter.ts: its own protobuf writer and
+  // HTTP/1.1 client, or the library's http/json exporter); it has no gRPC transport, and would send
+  // a gRPC collector HTTP. gRPC export stays on sdk-node's own path, its exporter in this thread.
   if (protocol === "grpc") return undefined;
   const { ThreadSpanProcessor } = await import("./thread-span-processor.ts");
   const maxQueueSize = bspNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE");

@@ -222,11 +222,15 @@ export function withoutForeignIds(
   return out;
 }
 
-/** OpenAI's answer for an item it does not hold (a 404 naming `input`, as it words it). */
+/**
+ * OpenAI's answer for an item it does not hold: a 404 naming `input`, in its words, and no `code`
+ * (the record's is `not_found`).
+ */
 export const itemNotFound = (id: string) =>
   new GatewayError({
     status: 404,
     code: "not_found",
     message: `Item with id '${shown(id)}' not found.`,
     param: "input",
+    openAICode: null,
   });

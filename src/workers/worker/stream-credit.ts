@@ -9,6 +9,11 @@ import { CallCancel } from "../../providers/http/call-cancel.ts";
  */
 export class StreamCredit extends CallCancel {
   private waiter: (() => void) | undefined;
+  /**
+   * Cut by the gateway's `cancel` frame and counted as such: its slot is free at the gateway, so
+   * the session counts it apart from `--concurrency` until it has unwound (worker-session.ts).
+   */
+  freed = false;
 
   constructor(
     /** The call's request id, as a number (the session's key for it). */

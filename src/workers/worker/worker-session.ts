@@ -172,7 +172,8 @@ export class WorkerSession {
         hop.end(
           !call.cancelled ? undefined : call.reason === WORKER_STOPPED ? "worker_stopped" : "cancelled",
         );
-        if (call.cancelled && call.reason !== WORKER_STOPPED) this.cancelling--;
+        // Uncounted as it was counted: by the call's own mark, whatever reason cut it.
+        if (call.freed) this.cancelling--;
         this.calls.delete(call.key);
         if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       },
@@ -395,6 +396,7 @@ export class WorkerSession {
     const call = this.calls.get(key);
     if (call === undefined || call.cancelled) return;
     call.cancel();
+    call.freed = true;
     this.cancelling++;
   }
 

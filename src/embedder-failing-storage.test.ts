@@ -44,10 +44,9 @@ const post = (path: string, body: object) =>
     body: JSON.stringify(body),
   });
 
-test("an embedder's audit store whose writes fail: 503 audit_unavailable in each dialect, the status says so, and stop saves the rows and names the file", async () => {
-  const spill = join(dir, "spill");
-  mkdirSync(spill);
-  const gateway = await createGateway({
+/** A gateway on the failing store that spills into `spill`, with `mock` served. */
+const spilling = (spill: string) =>
+  createGateway({
     config: parseConfig({
       storage: { path: ":memory:" },
       server: { drain_timeout: "1s" },
@@ -60,6 +59,11 @@ test("an embedder's audit store whose writes fail: 503 audit_unavailable in each
     auditSpillDir: spill,
     logger: silentLogger,
   });
+
+test("an embedder's audit store whose writes fail: 503 audit_unavailable in each dialect, the status says so, and stop saves the rows and names the file", async () => {
+  const spill = join(dir, "spill");
+  mkdirSync(spill);
+  const gateway = await spilling(spill);
   const chat = () =>
     gateway.handle(
       post("/v1/chat/completions", { model: "mock", messages: [{ role: "user", content: "hi" }] }),
@@ -97,22 +101,6 @@ test("an embedder's audit store whose writes fail: 503 audit_unavailable in each
     .split("\n");
   expect(rows.length).toBeGreaterThanOrEqual(3);
 });
-
-/** A gateway on the failing store that spills into `spill`, with `mock` served. */
-const spilling = (spill: string) =>
-  createGateway({
-    config: parseConfig({
-      storage: { path: ":memory:" },
-      server: { drain_timeout: "1s" },
-      audit: { flush_ms: 10 },
-      providers: [{ name: "demo", type: "mock" }],
-      models: [{ name: "mock", routes: [{ provider: "demo", model: "mock" }] }],
-    }),
-    storage: failingAudit(),
-    auth: admin,
-    auditSpillDir: spill,
-    logger: silentLogger,
-  });
 
 test("an auditSpillDir that does not exist is made at start, its owner's alone, and the stop's rows go there", async () => {
   const spill = join(dir, "not-yet", "spill");

@@ -53,7 +53,10 @@ function heldOf(
   stored: readonly { requestId: string; startedAt: number }[],
 ) {
   const left = new Map<string, number>();
-  for (const row of stored) left.set(rowKeyText(row), (left.get(rowKeyText(row)) ?? 0) + 1);
+  for (const row of stored) {
+    const key = rowKeyText(row);
+    left.set(key, (left.get(key) ?? 0) + 1);
+  }
   const held = new Set<AuditRecord>();
   for (const record of records) {
     const key = rowKeyText(record);
@@ -85,8 +88,7 @@ export async function importAudit(store: AuditStore, records: readonly AuditReco
   const { rejected } = await store.insert(fresh);
   if (rejected === 0) return { imported: fresh, alreadyStored, held, refused: [] };
   // The held first: they take their keys' rows stored before, the fresh ones what is left.
-  const after = heldOf([...held, ...fresh], await store.alreadyStored(distinct));
-  const taken = new Set(fresh.filter((record) => after.has(record)));
+  const taken = heldOf([...held, ...fresh], await store.alreadyStored(distinct));
   return {
     imported: fresh.filter((record) => taken.has(record)),
     alreadyStored,

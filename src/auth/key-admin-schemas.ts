@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_TENANT_NAME } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { builtOnFirstUse } from "../core/built-on-first-use.ts";
 import { roleSchema } from "../storage/key-record.ts";
@@ -133,7 +134,7 @@ export const keyInputSchemas = builtOnFirstUse("key administration's input schem
       .object({
         name: keyName,
         /** Absent: the creating admin's own tenant (`default`, outside every tenant, for an admin in none). */
-        tenant: z.string().trim().min(1).max(100).optional(),
+        tenant: z.string().trim().min(1).max(MAX_TENANT_NAME).optional(),
         role: roleSchema.default("user"),
         models: limits.models.default(["*"]),
         rpm: limits.rpm.default(null),

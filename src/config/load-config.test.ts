@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { keyToCreate } from "../auth/key-admin.ts";
 import { SINK_QUEUE_BYTES } from "../events/event-queue.ts";
 import { postgresOptions } from "../storage/open-storage.ts";
 import { postgresUrl } from "../storage/postgres/postgres-client.ts";
@@ -417,6 +418,18 @@ describe("parseConfig: messages name the path", () => {
     expect(problems({ tenants: [{ name: "team-a" }, { name: "default", rpm: 1 }] })).toEqual([
       'tenants[1].name: "default" is reserved for keys outside every tenant; choose another name',
     ]);
+  });
+
+  test("a tenant name longer than a key's tenant may be is refused, naming the path: no key could ever be created in it", () => {
+    const long = "t".repeat(101);
+    expect(problems({ tenants: [{ name: "team-a" }, { name: long }] })).toEqual([
+      "tenants[1].name: at most 100 characters, as a key's tenant may be (keys create --tenant)",
+    ]);
+    const longest = "t".repeat(100);
+    const config = parseConfig({ tenants: [{ name: longest }] }, {});
+    const tenants = config.tenants.map((tenant) => tenant.name);
+    const key = keyToCreate("local-operator", { name: "k", tenant: longest }, { now: 0, tenants });
+    expect(key.tenant).toBe(longest);
   });
 
   test("a credential a variable put in the wrong field is not quoted back: the message says where, not the key", () => {

@@ -18,6 +18,12 @@ export const servesTenant = (worker: { readonly tenant?: string | undefined }, t
   tenant === undefined ||
   (worker.tenant !== undefined && (worker.tenant === tenant || worker.tenant === DEFAULT_TENANT));
 
+/**
+ * The longest a tenant's name may be: a key's tenant is given at most this long (`keys create
+ * --tenant`, `POST /admin/api/keys`), so a configured tenant longer could never hold a key.
+ */
+export const MAX_TENANT_NAME = 100;
+
 /** A spend budget that starts over each UTC day or calendar month. */
 export const tenantBudgetSchema = z.strictObject({
   usd: num(z.number().positive()),
@@ -32,6 +38,10 @@ export const tenantSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
+    .max(
+      MAX_TENANT_NAME,
+      `at most ${MAX_TENANT_NAME} characters, as a key's tenant may be (keys create --tenant)`,
+    )
     // Every key created without a tenant is in `default`: a tenant of that name would bind them all.
     .refine(
       (name) => name !== DEFAULT_TENANT,

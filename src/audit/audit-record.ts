@@ -86,7 +86,7 @@ export interface AuditRecord {
    * request was forwarded to; absent when no route was tried.
    */
   servedNode?: string | null;
-  /** The app (`apps:`) whose front door took the request; absent for the root's. */
+  /** The app (`apps:`) whose front door took the request (or under whose path no route did); absent for the root's. */
   app?: string | null;
   /** Only with `audit.bodies: true`, after the redaction hook. */
   requestBody?: string | null;

@@ -31,6 +31,8 @@ export function buildAppMounts(
       path: app.path,
       dialect: app.frontdoor,
       serveModel: door.serveModel,
+      unrouted: door.reject,
+      preflight: door.preflight,
       ...modelHandlers({ guard: door.guard, ...models }, app.frontdoor),
       plugins:
         app.frontdoor === "openai"

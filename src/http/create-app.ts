@@ -84,36 +84,39 @@ export function createApp(deps: AppDeps) {
       const dialect =
         !mount && path.startsWith("/v1/messages") ? "anthropic" : modelsDialectOf(request, mount?.dialect);
       const clientIp = clientIpOf(server, request);
-      if (thrown instanceof GatewayError) return deps.unrouted(request, clientIp, thrown, dialect);
+      // Under an app's path, the app's: its record names the app (an SDK's baseURL without `/v1`).
+      const unrouted = mount?.unrouted ?? deps.unrouted;
+      if (thrown instanceof GatewayError) return unrouted(request, clientIp, thrown, dialect);
       if (code !== "NOT_FOUND") {
         const malformed = new GatewayError({
           status: 400,
           code: "invalid_request",
           message: "malformed request",
         });
-        return deps.unrouted(request, clientIp, malformed, dialect);
+        return unrouted(request, clientIp, malformed, dialect);
       }
       const routed = allowedMethods();
       const methods = routed.of(path);
       const { method } = request;
       // A WebSocket endpoint asked without an upgrade: a 426 naming it.
       if (method === "GET" && routed.upgrades(path))
-        return deps.unrouted(request, clientIp, upgradeRequired(path), dialect);
+        return unrouted(request, clientIp, upgradeRequired(path), dialect);
       // No path of that name, or a method the path takes and still no route: a 404.
       if (methods.length === 0 || methods.includes(method))
-        return deps.unrouted(
+        return unrouted(
           request,
           clientIp,
           notFound(unknownPathMessage(mounts, mount, method, path)),
           dialect,
         );
       const allow = [...methods, "OPTIONS"].join(", ");
-      if (method === "OPTIONS") return deps.preflight(request, clientIp, allow, dialect);
+      if (method === "OPTIONS")
+        return (mount?.preflight ?? deps.preflight)(request, clientIp, allow, dialect);
       const refused = methodNotAllowed(
         `${method} is not allowed on ${shown(path)}; it takes ${allow}`,
         allow,
       );
-      return deps.unrouted(request, clientIp, refused, dialect);
+      return unrouted(request, clientIp, refused, dialect);
     })
     // Probes skip the request pipeline (no auth, no audit row) but still carry an x-request-id.
     .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: requestIdHeader(request) }))

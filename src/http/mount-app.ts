@@ -1,6 +1,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { shown } from "../core/cut-words.ts";
 import type { Dialect } from "../core/dialect.ts";
+import type { AppDeps } from "./create-app.ts";
 import type { ModelFront } from "./front-routes.ts";
 
 /** One app's front door, ready to mount: its path, its dialect and its pipelines. */
@@ -11,6 +12,12 @@ export interface AppMount extends ModelFront {
   readonly dialect: Dialect;
   /** Further routes of this front door (stored responses), mounted under the path too. */
   readonly plugins?: readonly AnyElysia[];
+  /**
+   * Answers a request under the path that no route matched, and an OPTIONS on a routed path, as
+   * the app's (its record names the app), in place of the root's (`AppDeps`).
+   */
+  readonly unrouted?: AppDeps["unrouted"];
+  readonly preflight?: AppDeps["preflight"];
 }
 
 /**

@@ -55,3 +55,16 @@ export function blockSource(block: Block, path: string, types: readonly BlockSou
   }
   return source as BlockSource;
 }
+
+/**
+ * A block's `field` that Anthropic requires as a string (a text block's `text`, a tool_use's `id`
+ * and `name`, a tool_result's `tool_use_id`): one missing or of another type is the caller's 400
+ * in Anthropic's words (`messages.2.content.0.tool_result.tool_use_id: Field required`), never a
+ * block left out in silence or a call sent with an empty id.
+ */
+export function blockString(block: Block, path: string, field: string): string {
+  const value = block[field];
+  if (typeof value === "string") return value;
+  const at = `${path}.${block.type}.${field}`;
+  throw badRequest(`${at}: ${value === undefined ? "Field required" : "Input should be a valid string"}`, at);
+}

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { gatewayErrorOf } from "../../testing/gateway-error-of.ts";
 import { CallerPaths, MESSAGES_FIELDS } from "../caller-paths.ts";
 import { Dropped } from "../dropped.ts";
 import { messagesRequestToChat } from "./messages-request-to-chat.ts";
@@ -271,6 +272,45 @@ describe("messagesRequestToChat: tools", () => {
         type: "function",
         function: { name: "t", parameters: { type: "object", additionalProperties: false }, strict: true },
       },
+    ]);
+  });
+
+  test("a tool_use without its id or name, a tool_result without its tool_use_id, a text block without its text: a 400 in Anthropic's words", () => {
+    const refusal = (turns: object[]) => {
+      const error = gatewayErrorOf(() =>
+        messagesRequestToChat({ model: "m", max_tokens: 5, messages: turns }),
+      );
+      return [error.status, error.message, error.param];
+    };
+    const asked = { role: "user", content: "shoot" };
+    const call = { type: "tool_use", id: "t1", name: "shot", input: {} };
+    expect(refusal([asked, { role: "assistant", content: [{ ...call, id: undefined }] }])).toEqual([
+      400,
+      "messages.1.content.0.tool_use.id: Field required",
+      "messages.1.content.0.tool_use.id",
+    ]);
+    expect(refusal([asked, { role: "assistant", content: [{ ...call, name: 7 }] }])).toEqual([
+      400,
+      "messages.1.content.0.tool_use.name: Input should be a valid string",
+      "messages.1.content.0.tool_use.name",
+    ]);
+    const answered = { role: "assistant", content: [call] };
+    expect(
+      refusal([asked, answered, { role: "user", content: [{ type: "tool_result", content: "x" }] }]),
+    ).toEqual([
+      400,
+      "messages.2.content.0.tool_result.tool_use_id: Field required",
+      "messages.2.content.0.tool_result.tool_use_id",
+    ]);
+    expect(refusal([{ role: "user", content: [{ type: "text", text: "a" }, { type: "text" }] }])).toEqual([
+      400,
+      "messages.0.content.1.text.text: Field required",
+      "messages.0.content.1.text.text",
+    ]);
+    expect(refusal([asked, { role: "assistant", content: [{ type: "text", text: null }] }])).toEqual([
+      400,
+      "messages.1.content.0.text.text: Input should be a valid string",
+      "messages.1.content.0.text.text",
     ]);
   });
 });

@@ -15,6 +15,7 @@ import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
 import { noteThinking, type ThinkingBlock } from "../thinking-blocks.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
+import { blockString } from "./block-source.ts";
 import { chatStop } from "./chat-stop.ts";
 import { chatUser } from "./chat-user.ts";
 import { fitsOpenAIStrict } from "./fits-openai-strict.ts";
@@ -201,24 +202,26 @@ function assistantMessage(
   const thought: ThinkingBlock[] = [];
   const toolCalls: JsonObject[] = [];
   for (const [j, block] of blocks.entries()) {
-    if (block.type === "text" && typeof block.text === "string") {
-      text += block.text;
-      parts.push(withCacheMark({ type: "text", text: block.text }, block, needs));
+    const path = `${at}.content.${j}`;
+    if (block.type === "text") {
+      const said = blockString(block, path, "text");
+      text += said;
+      parts.push(withCacheMark({ type: "text", text: said }, block, needs));
     } else if (block.type === "thinking" && typeof block.thinking === "string") {
       reasoning.push(block.thinking);
       if (typeof block.signature === "string" && block.signature !== "")
         thought.push({ thinking: block.thinking, signature: block.signature });
     } else if (block.type === "redacted_thinking" && typeof block.data === "string")
       thought.push({ thinking: "", signature: "", redacted: block.data });
-    else if (block.type === "tool_use" && typeof block.id === "string" && typeof block.name === "string") {
+    else if (block.type === "tool_use") {
       const args = JSON.stringify(block.input ?? {});
       const call = {
-        id: chatToolId(block.id),
+        id: chatToolId(blockString(block, path, "id")),
         type: "function",
-        function: { name: block.name, arguments: args },
+        function: { name: blockString(block, path, "name"), arguments: args },
       };
-      toolCalls.push(marked(withCacheMark(call, block, needs), `${at}.content.${j}`, paths));
-    } else if (!ASSISTANT_BLOCKS.has(block.type)) dropped.add(`content.${block.type}`, `${at}.content.${j}`);
+      toolCalls.push(marked(withCacheMark(call, block, needs), path, paths));
+    } else if (!ASSISTANT_BLOCKS.has(block.type)) dropped.add(`content.${block.type}`, path);
   }
   // A breakpoint stays on the block it marks (a text part, a call), so the upstream's point follows
   // that block, not the turn's last (chat-request-to-converse.ts).

@@ -6,7 +6,7 @@ import type { CallerPaths } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import type { Dropped } from "../dropped.ts";
 import { imagesAfterTools, toolResultText } from "../tool-result-images.ts";
-import { type Block, isBlock } from "./block-source.ts";
+import { type Block, blockString, isBlock } from "./block-source.ts";
 import { documentParts } from "./document-to-chat.ts";
 import { imagePart } from "./image-to-chat.ts";
 
@@ -75,7 +75,7 @@ function userParts(block: Block, path: string, translation: BlockTranslation): J
 }
 
 function blockParts(block: Block, path: string, { dropped, needs }: BlockTranslation): JsonObject[] {
-  if (block.type === "text" && typeof block.text === "string") return [{ type: "text", text: block.text }];
+  if (block.type === "text") return [{ type: "text", text: blockString(block, path, "text") }];
   if (block.type === "image") {
     const image = imagePart(block, path, dropped);
     return image ? [image] : [];
@@ -106,6 +106,7 @@ function toolMessage(
   path: string,
   translation: BlockTranslation,
 ): { message: JsonObject; attachments: JsonObject[] } {
+  const id = chatToolId(blockString(block, path, "tool_use_id"));
   const content = block.content;
   const texts: string[] = [];
   const attached: JsonObject[] = [];
@@ -122,7 +123,6 @@ function toolMessage(
   let text = toolResultText(texts.join("\n"), attached);
   // OpenAI has no error flag on a tool result; the model still needs to know it failed.
   if (block.is_error === true) text = `Error: ${text}`;
-  const id = typeof block.tool_use_id === "string" ? chatToolId(block.tool_use_id) : "";
   return {
     message: withCacheMark({ role: "tool", tool_call_id: id, content: text }, block, translation.needs),
     attachments: imagesAfterTools(id, attached),

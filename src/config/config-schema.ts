@@ -4,7 +4,7 @@ import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { adminUiConfigSchema } from "./admin-ui-config.ts";
 import { appsSchema } from "./app-config.ts";
 import { clusterConfigSchema } from "./cluster-config.ts";
-import { bool, duration, num, size } from "./config-values.ts";
+import { bool, duration, milliseconds, num, size } from "./config-values.ts";
 import { eventsConfigSchema } from "./events-config.ts";
 import { jwtConfigSchema } from "./jwt-config.ts";
 import { metricsConfigSchema } from "./metrics-config.ts";
@@ -85,7 +85,8 @@ export const configSchema = z.strictObject({
         "31d",
         'every row would be deleted within a second of being written; 0 is not "keep forever"',
       ),
-      flush_ms: num(z.number().int().min(1).max(10_000)).default(100),
+      /** Most a row waits in memory: 1 to 10,000 ms, as a bare number of ms or a duration ("250ms", "2s"). */
+      flush_ms: milliseconds(z.number().int().min(1).max(10_000)).default(100),
       fail_open: bool().default(false),
       /**
        * What the rows waiting to be written may take. A row whose bodies would take the queue past

@@ -14,6 +14,17 @@ const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
 export const num = (schema: z.ZodNumber) =>
   z.preprocess((value) => (typeof value === "string" && NUMERIC.test(value) ? Number(value) : value), schema);
 
+/**
+ * A field whose name says milliseconds (`audit.flush_ms`): a bare number is milliseconds, as the
+ * name says and as it was always written; a duration with its unit ("250ms", "2s") is read as
+ * every other duration field reads it.
+ */
+export const milliseconds = (schema: z.ZodNumber) =>
+  z.preprocess((value) => {
+    if (typeof value !== "string") return value;
+    return NUMERIC.test(value) ? Number(value) : (parseDuration(value) ?? value);
+  }, schema);
+
 /** true or false, or the same as text. */
 export const bool = () =>
   z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean());

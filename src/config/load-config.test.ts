@@ -106,6 +106,18 @@ describe("parseConfig: defaults and units", () => {
     expect(problems()).toEqual(['routing.timeouts.idle: invalid duration "60" (needs a unit: 60ms? 60s?)']);
   });
 
+  test("audit.flush_ms takes a duration with its unit like every other duration, and a bare number as milliseconds", () => {
+    const flushMs = (value: unknown) => parseConfig({ audit: { flush_ms: value } }, {}).audit.flush_ms;
+    expect(flushMs("250ms")).toBe(250);
+    expect(flushMs("2s")).toBe(2000);
+    expect(flushMs(250)).toBe(250);
+    expect(flushMs("250")).toBe(250);
+    expect(parseConfig({}, {}).audit.flush_ms).toBe(100);
+    expect(problems({ audit: { flush_ms: "11s" } })).toHaveLength(1);
+    expect(problems({ audit: { flush_ms: "0ms" } })).toHaveLength(1);
+    expect(problems({ audit: { flush_ms: "soon" } })).toHaveLength(1);
+  });
+
   test("a duration under 1 ms, where 0 means none or no bound, is refused naming the field, not taken for 0", () => {
     // statement_timeout 0 is "no bound": a tiny bound written must not come out as none.
     expect(problems({ storage: { statement_timeout: "0.0001s" } })).toEqual([

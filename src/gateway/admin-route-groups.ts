@@ -69,7 +69,12 @@ export interface AdminRouteParts {
 export function adminRouteGroups(parts: AdminRouteParts) {
   const { guard, runtime, storage, auth, adminUi, cluster } = parts;
   return [
-    adminKeyRoutes({ guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
+    adminKeyRoutes({
+      guard,
+      keyAdmin: auth.keyAdmin,
+      recordAction: adminUi.recordAction,
+      bodyTimeout: () => runtime.current.bodyTimeout,
+    }),
     // The web console's own: its page, sign-in and sign-out, SSO.
     adminUi.routes({ guard, guardUnauthenticated: parts.guardUnauthenticated }),
     adminInsightRoutes({

@@ -402,6 +402,33 @@ test("a client that leaves while a response store's read never settles ends its 
   await bothLeft(leaving, calls, finished, call);
 });
 
+test("a stored response read whose store never settles ends at a stop's deadline (503), as an admin read does", async () => {
+  let reads = 0;
+  const { finished, gateway, port } = await gatewayWith("response-read-stays", recordingPolicy, undefined, {
+    drainTimeout: "200ms",
+    storage: (sqlite) => ({
+      ...sqlite,
+      responses: {
+        ...sqlite.responses,
+        get: () => {
+          reads++;
+          return new Promise<never>(() => {});
+        },
+      },
+    }),
+  });
+  const stays = fetch(`http://127.0.0.1:${port}/v1/responses/resp_earlier`, {
+    headers: { authorization: "Bearer any" },
+  });
+  await waitFor("the read waiting on its store", () => reads === 1);
+  const stopped = gateway.stop();
+  const answer = await stays;
+  expect(answer.status).toBe(503);
+  await answer.text();
+  await stopped;
+  expect(finished.map((record) => record.status)).toEqual([503]);
+});
+
 test("an admin read whose store never settles ends when its client leaves (499) and at a stop's deadline (503)", async () => {
   let listing = 0;
   const hang = () => {

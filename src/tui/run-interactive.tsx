@@ -57,6 +57,8 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
 
   // One read at a time: a slow gateway gets no pile of them, and a refusal is met once.
   let reading = false;
+  // A workers URL that redirects ends the tail as the event stream's would (exit 2).
+  let redirected: string | null = null;
   const refreshWorkers = async () => {
     if (!store.workersVisible || reading) return;
     reading = true;
@@ -71,6 +73,9 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
       // every few seconds, each refusal a warning line and an audit row, for as long as it tails.
       clearInterval(refresher);
       store.hideWorkers();
+    } else if (read.kind === "redirected") {
+      redirected = read.message;
+      quit();
     }
   };
   const refresher = setInterval(() => void refreshWorkers(), options.workersRefreshMs);
@@ -99,9 +104,11 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
   ink.unmount();
   await exited;
   await client;
-  if (outcome?.kind === "fatal") {
-    options.stderr.write(`mindgw tail: ${outcome.message}\n`);
-    return outcome.exitCode;
+  const fatal =
+    outcome?.kind === "fatal" ? outcome : redirected === null ? null : { message: redirected, exitCode: 2 };
+  if (fatal !== null) {
+    options.stderr.write(`mindgw tail: ${fatal.message}\n`);
+    return fatal.exitCode;
   }
   return 0;
 }

@@ -238,6 +238,29 @@ describe("signing in to the web UI", () => {
     expect(line?.msg).toEndWith("… (5000 characters))");
     expect(line?.msg.length).toBeLessThan(300);
   });
+
+  test("credential-shaped text in the provider's refusal in the callback's query is redacted, as in every logged error", async () => {
+    const start = await at("/admin/auth/oidc");
+    const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";
+    const state = new URL(start.headers.get("location") ?? "").searchParams.get("state") ?? "";
+    const query = new URLSearchParams({
+      state,
+      error: "invalid_request client_secret=Zq8-w3Lk9vT2",
+      error_description:
+        "bad redirect https://idp.test/cb?code=AbC123xyz987&x=1 (client_secret=Zq8-w3Lk9vT2)",
+    });
+    const callback = await at(`/admin/auth/callback?${query}`, {
+      headers: { cookie: `mindgw_oidc=${pending}` },
+    });
+    expect(callback.headers.get("location")).toBe("/admin/?error=sso_unavailable");
+    const [line] = linesOf(callback.headers.get("x-request-id") ?? "");
+    expect(line?.msg).toBe(
+      "single sign-on refused by the provider: invalid_request client_secret=[redacted] (bad redirect https://idp.test/cb?code=[redacted]&x=1 (client_secret=[redacted]))",
+    );
+    expect(logged.filter((said) => said.includes("Zq8-w3Lk9vT2") || said.includes("AbC123xyz987"))).toEqual(
+      [],
+    );
+  });
 });
 
 async function sessionCount(): Promise<number> {

@@ -28,10 +28,17 @@ function redirect(headers: Record<string, string>, location: string, ...cookies:
 /** The most of a provider's error text the log takes from the callback's query. */
 const PROVIDER_TEXT_MAX = 200;
 
-const clipped = (text: string) =>
-  text.length <= PROVIDER_TEXT_MAX
+/**
+ * A provider's error text from the callback's query as the log takes it: redacted as every logged
+ * error is (before the cut, so no credential is cut to a part the redaction no longer knows), then
+ * cut short.
+ */
+const clipped = (said: string) => {
+  const text = withoutSecrets(said);
+  return text.length <= PROVIDER_TEXT_MAX
     ? text
     : `${text.slice(0, PROVIDER_TEXT_MAX)}… (${text.length} characters)`;
+};
 
 /** Back to the sign-in page with a code it shows its own message for (the reason is in the log). */
 const backToSignIn = (headers: Record<string, string>, error: SignInError, ...cookies: string[]) =>
@@ -138,8 +145,8 @@ export function ssoRoutes(deps: AdminUiDeps, open: OpenSession, whileEnabled: Wh
             return back("sso_expired", `callback refused: ${why}`, "info");
           }
           // The provider's own refusal (RFC 6749 4.1.2.1), for the sign-in this browser started.
-          // Its words come in the query, which anyone holding the browser can write: cut short, and
-          // at info, as any refusal a user can cause.
+          // Its words come in the query, which anyone holding the browser can write: redacted, cut
+          // short, and at info, as any refusal a user can cause.
           const refused = query.get("error");
           if (refused !== null) {
             const description = query.get("error_description");

@@ -19,6 +19,8 @@ export interface AdminKeyDeps {
   readonly keyAdmin: KeyAdmin;
   /** The admin-action audit: every change is recorded with who made it. */
   readonly recordAction?: AdminActionLog;
+  /** `server.body_timeout` as the config stands: a body must arrive within it (else 408), as on every route. */
+  readonly bodyTimeout: () => number;
 }
 
 const MAX_KEY_BODY = 64 * 1024;
@@ -64,8 +66,9 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       { clientIp, requestId: guarded.ledger.requestId },
       { action, target, detail },
     );
+  const body = (request: Request) => readJsonBody(request, MAX_KEY_BODY, deps.bodyTimeout());
   const optionalBody = async (request: Request) =>
-    request.headers.get("content-length") === "0" || !request.body ? {} : readJsonBody(request, MAX_KEY_BODY);
+    request.headers.get("content-length") === "0" || !request.body ? {} : body(request);
 
   return new Elysia({ prefix: "/admin/api/keys" })
     .get(
@@ -87,7 +90,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       "/",
       admin(async (guarded, request, _params, clientIp) => {
         const { principal, headers } = guarded;
-        const issued = await deps.keyAdmin.create(principal, await readJsonBody(request, MAX_KEY_BODY));
+        const issued = await deps.keyAdmin.create(principal, await body(request));
         await record(guarded, clientIp, "key.create", issued.id, describeKey(issued));
         return Response.json(issued, { status: 201, headers });
       }),
@@ -139,11 +142,11 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     .post(
       "/:id/limits",
       admin(async (guarded, request, params, clientIp) => {
-        const body = await readJsonBody(request, MAX_KEY_BODY);
+        const limits = await body(request);
         const changed = await deps.keyAdmin.setLimits(
           guarded.principal,
           params.id ?? "",
-          body,
+          limits,
           tenantOf(request, guarded.principal, "manage"),
         );
         await record(

@@ -108,12 +108,14 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
   // and the finish, then `[DONE]` — or, model `unmarked`, the body's end without it; model `held`
   // sends its finish and `[DONE]` only once the test has read the first chunk through the gateway.
   // Model `zeros` sends a usage chunk of zeros of its own (a server's placeholders), `unfinished`
-  // its `[DONE]` without the finish chunk, `bare` its `[DONE]` alone.
+  // its `[DONE]` without the finish chunk, `bare` its `[DONE]` alone; `null-choices` reports its
+  // usage in a chunk whose `choices` is null, as MiniMax's API does (OpenAI's is `[]`).
   const chunk = (delta: object, finish: string | null) =>
     `data: ${JSON.stringify({ id: "c9", object: "chat.completion.chunk", created: 7, model: "up", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   const answer = chunk({ role: "assistant", content: "Hello" }, null) + chunk({ content: " world" }, null);
   const finish = chunk({}, "stop");
   const zeros = `data: ${JSON.stringify({ id: "c9", object: "chat.completion.chunk", created: 7, model: "up", choices: [], usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 } })}\n\n`;
+  const nullChoices = `data: ${JSON.stringify({ id: "c9", object: "chat.completion.chunk", created: 7, model: "up", choices: null, usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } })}\n\n`;
   const encoder = new TextEncoder();
   let dir: string;
   let upstream: ReturnType<typeof Bun.serve>;
@@ -133,6 +135,7 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
         if (model === "zeros") return sse(`${answer}${finish}${zeros}data: [DONE]\n\n`);
         if (model === "unfinished") return sse(`${answer}data: [DONE]\n\n`);
         if (model === "bare") return sse("data: [DONE]\n\n");
+        if (model === "null-choices") return sse(`${answer}${finish}${nullChoices}data: [DONE]\n\n`);
         if (model !== "held") return sse(`${answer}${finish}data: [DONE]\n\n`);
         const body = new ReadableStream<Uint8Array>({
           start(controller) {
@@ -147,10 +150,12 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
       },
     });
     dir = mkdtempSync(join(tmpdir(), "mindgw-stream-usage-"));
-    const routes = ["plain", "unmarked", "held", "zeros", "unfinished", "bare"].map((name) => ({
-      name,
-      routes: [{ provider: "up", model: name }],
-    }));
+    const routes = ["plain", "unmarked", "held", "zeros", "unfinished", "bare", "null-choices"].map(
+      (name) => ({
+        name,
+        routes: [{ provider: "up", model: name }],
+      }),
+    );
     const config = parseConfig({
       ...EMBEDDED_DEFAULTS,
       storage: { path: join(dir, "gw.db") },
@@ -299,6 +304,27 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
     });
     expect(events.some((data) => data.includes('"usage"'))).toBe(false);
     expect(record.outputTokens).toBe(3);
+  });
+
+  test("a usage chunk whose choices are null (MiniMax) is the usage chunk: cut for a chat caller that did not ask, and read, not refused, through a translation", async () => {
+    const prompt = [{ role: "user", content: "x" }];
+    const chat = await streamed("/v1/chat/completions", { model: "null-choices", messages: prompt });
+    expect([chat.events.some((data) => data.includes('"usage"')), chat.events.at(-1)]).toEqual([
+      false,
+      "[DONE]",
+    ]);
+    const messages = await streamed("/v1/messages", {
+      model: "null-choices",
+      max_tokens: 50,
+      messages: prompt,
+    });
+    const types = messages.events.map((data) => JSON.parse(data).type);
+    expect(types.slice(-2)).toEqual(["message_delta", "message_stop"]);
+    const responses = await streamed("/v1/responses", { model: "null-choices", input: "x" });
+    expect(JSON.parse(responses.events.at(-1) ?? "{}").type).toBe("response.completed");
+    // The upstream's own figures, on every front door.
+    for (const { record } of [chat, messages, responses])
+      expect([record.status, record.inputTokens, record.outputTokens]).toEqual([200, 12, 5]);
   });
 
   test("a Messages caller's message_delta says the estimate its record says, not 0 output tokens", async () => {

@@ -2,12 +2,14 @@ import type { SseEvent } from "../core/sse.ts";
 import { endsStreamEvent } from "./stream-end.ts";
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
-const NO_CHOICES = /"choices"\s*:\s*\[\s*\]/;
+/** OpenAI's `"choices": []`, or MiniMax's `"choices": null` in the same place. */
+const NO_CHOICES = /"choices"\s*:\s*(?:\[\s*\]|null\b)/;
 
 /**
  * Whether an event's data is a chunk of usage alone, OpenAI's `include_usage` chunk: a usage
- * object and no choice, so no token of the answer. The usage object is looked for first: most
- * chunks have none (or `"usage": null`), and are passed at that.
+ * object and no choice (`[]`, or null as some servers say it), so no token of the answer. The
+ * usage object is looked for first: most chunks have none (or `"usage": null`), and are passed at
+ * that.
  */
 export const usageAlone = (data: string): boolean => USAGE_OBJECT.test(data) && NO_CHOICES.test(data);
 

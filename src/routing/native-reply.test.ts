@@ -93,3 +93,21 @@ test("a whole Responses answer whose schemas name the key before the response's 
     expect(stored.map((parsed) => parsed.previous_response_id)).toEqual([parsedAs]);
   }
 });
+
+test("a whole answer asked for and an event stream answered: said so, or the error its first event is", async () => {
+  const whole = { ...context(), stream: false };
+  const sse = (text: string) => new Response(text, { headers: { "content-type": "text/event-stream" } });
+  const failure = (text: string) =>
+    Promise.resolve()
+      .then(() => readNativeReply(sse(text), whole))
+      .then(
+        () => undefined,
+        (error: Error) => error,
+      );
+  expect((await failure('data: {"choices":[]}\n\ndata: [DONE]\n\n'))?.message).toBe(
+    "upstream a answered a request for a whole answer with an event stream (text/event-stream), not a JSON body",
+  );
+  expect((await failure('data: {"error":{"message":"CUDA out of memory"}}\n\n'))?.message).toBe(
+    "CUDA out of memory",
+  );
+});

@@ -10,6 +10,7 @@ import {
   wholeBody,
   wholeForStream,
 } from "../providers/http/read-reply.ts";
+import { isEventStream, streamForWhole } from "../providers/http/stream-for-whole.ts";
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
@@ -152,7 +153,7 @@ function checkedAnswer(
   try {
     parsed = JSON.parse(text.decode(body));
   } catch {
-    throw notJson(provider);
+    throw isEventStream(contentType) ? streamForWhole(provider, body) : notJson(provider);
   }
   if (!isJsonObject(parsed)) throw notJsonObject(provider);
   const failed = errorInAnswer(provider, parsed);

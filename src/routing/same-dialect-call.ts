@@ -3,6 +3,7 @@ import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
 import { withBase64Embeddings } from "../translate/base64-embeddings.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
+import { usageAlone } from "./answer-event.ts";
 
 /** The answer as the upstream gave it: a same-dialect call's, a count's. */
 export const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
@@ -75,8 +76,5 @@ function withForcedUsage(operation: Operation, body: JsonObject): AdaptedCall {
 /** A forced-usage call's marker and filter: shared, not made per stream (nothing writes to them). */
 const FORCED_USAGE: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: true });
 
-/** OpenAI's usage chunk is the one with an empty `choices` list. */
-const USAGE_ONLY = /"choices"\s*:\s*\[\s*\]/;
-const HAS_USAGE = /"usage"\s*:\s*\{/;
-const notForcedUsage = (event: SseEvent): boolean =>
-  !(USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data));
+/** OpenAI's usage chunk is the one with no choice (answer-event.ts). */
+const notForcedUsage = (event: SseEvent): boolean => !usageAlone(event.data);

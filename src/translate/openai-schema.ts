@@ -137,7 +137,8 @@ function buildOpenAISchemas() {
           stop_reason: z.union([z.string(), z.number()]).nullish(),
         }),
       )
-      .optional(),
+      // Null on the usage chunk of some servers (MiniMax's), where OpenAI sends [].
+      .nullish(),
     usage: usage.nullish(),
   });
 

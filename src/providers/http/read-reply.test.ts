@@ -58,3 +58,31 @@ describe("readUpstreamReply: a whole answer", () => {
     expect((await failureOf(url))?.message).toBe("upstream a sent a body that is not JSON");
   });
 });
+
+describe("readUpstreamReply: a whole answer asked for, an event stream answered", () => {
+  const streamed = (body: string) =>
+    upstreamWriting(
+      `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: ${new TextEncoder().encode(body).length}`,
+      body,
+    );
+
+  test("says what came, as a whole body to a stream request is said", async () => {
+    const body = 'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n';
+    const error = await failureOf(streamed(body));
+    expect([error?.status, error?.code, error?.message]).toEqual([
+      502,
+      "upstream_error",
+      "upstream a answered a request for a whole answer with an event stream (text/event-stream), not a JSON body",
+    ]);
+  });
+
+  test("whose first event is an error: that error, in its words, as a 200 whose body is one", async () => {
+    const oom =
+      'data: {"error":{"message":"CUDA out of memory","type":"server_error","code":500}}\n\ndata: [DONE]\n\n';
+    const error = await failureOf(streamed(oom));
+    expect([error?.status, error?.message, error?.retryable]).toEqual([502, "CUDA out of memory", true]);
+    const overloaded =
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
+    expect((await failureOf(streamed(overloaded)))?.upstream?.overloaded).toBe(true);
+  });
+});

@@ -10,6 +10,7 @@ import {
   readErrorText,
   tooLarge,
 } from "./read-bounded.ts";
+import { isEventStream, streamForWhole } from "./stream-for-whole.ts";
 import type { StreamedAnswer } from "./streamed-answer.ts";
 import { UpstreamEvents } from "./upstream-events.ts";
 import { errorInAnswer, upstreamFailure } from "./upstream-failure.ts";
@@ -48,7 +49,7 @@ export async function readUpstreamReply(
   } catch (error) {
     throw readFailure(error, call, () => closedMidBody(provider));
   }
-  const reply = jsonReply(provider, bytes, call);
+  const reply = jsonReply(provider, bytes, call, type);
   if (call.stream) throw wholeForStream(provider, type);
   return reply;
 }
@@ -73,7 +74,7 @@ export function readWholeReply(
   answer: WholeAnswer,
   call: Pick<ProviderCall, "signal" | "maxBody">,
 ): Exclude<ProviderReply, { kind: "http" }> {
-  return jsonReply(provider, wholeBody(provider, answer, call.maxBody), call);
+  return jsonReply(provider, wholeBody(provider, answer, call.maxBody), call, answer.contentType ?? "");
 }
 
 /**
@@ -132,17 +133,23 @@ function readFailure(
   return otherwise();
 }
 
-/** A 2xx body as a JSON reply, unless it is not a JSON object or is an error in disguise. */
+/**
+ * A 2xx body as a JSON reply, unless it is not a JSON object (an event stream said as one:
+ * stream-for-whole.ts) or is an error in disguise.
+ */
 function jsonReply(
   provider: string,
   bytes: Uint8Array,
   call: Pick<ProviderCall, "signal">,
+  contentType: string,
 ): Exclude<ProviderReply, { kind: "http" }> {
   let body: unknown;
   try {
     body = JSON.parse(TEXT.decode(bytes));
   } catch (error) {
-    throw readFailure(error, call, () => notJson(provider));
+    throw readFailure(error, call, () =>
+      isEventStream(contentType) ? streamForWhole(provider, bytes) : notJson(provider),
+    );
   }
   if (!isJsonObject(body)) throw notJsonObject(provider);
   const failed = errorInAnswer(provider, body);

@@ -177,6 +177,55 @@ describe("upstream errors keep their meaning", () => {
     const spoken = upstreamFailure("up", answer(503, { error: { message: "down" } }), "anthropic");
     expect(spoken.upstream?.dialect).toBe("openai");
   });
+
+  test("a body of no dialect that is words (plain text, a top-level message) keeps them, as the SDKs read them; markup none", async () => {
+    const plain = (status: number, text: string) => ({ status, headers: new Headers(), text });
+    // A caller's 400 in plain text (a Go server's http.Error): its reason is the caller's to read.
+    const refused = upstreamFailure("up", plain(400, "model 'x' does not support tools\n"), "openai");
+    expect([refused.status, refused.code, refused.message]).toEqual([
+      400,
+      "invalid_request",
+      "model 'x' does not support tools",
+    ]);
+    expect((errorBody(refused, "anthropic") as { error: { message: string } }).error.message).toBe(
+      "model 'x' does not support tools",
+    );
+    // Envoy's 503: a server fault, its words after the gateway's account, as any server fault's.
+    const envoy = upstreamFailure(
+      "up",
+      plain(503, "upstream connect error or disconnect/reset before headers. reset reason: overflow"),
+      "openai",
+    );
+    expect([envoy.status, envoy.upstream?.status, envoy.message]).toEqual([
+      502,
+      503,
+      "upstream up answered 503: upstream connect error or disconnect/reset before headers. reset reason: overflow",
+    ]);
+    // Azure API Management's own 429, in front of Azure OpenAI.
+    const apim = upstreamFailure(
+      "up",
+      answer(
+        429,
+        { statusCode: 429, message: "Rate limit is exceeded. Try again in 60 seconds." },
+        { "retry-after": "60" },
+      ),
+    );
+    expect([apim.status, apim.message, apim.headers]).toEqual([
+      429,
+      "Rate limit is exceeded. Try again in 60 seconds.",
+      { "retry-after": "60" },
+    ]);
+    // A proxy's page and nothing stay in the gateway's words; a long text is cut.
+    const page = upstreamFailure("up", plain(502, "  <html><body>502 Bad Gateway</body></html>"), "openai");
+    expect(page.message).toBe("upstream up answered 502");
+    expect(upstreamFailure("up", plain(400, " \n"), "openai").message).toBe(
+      "upstream up rejected the request (400)",
+    );
+    expect(upstreamFailure("up", plain(400, "x".repeat(5000))).message).toBe(`${"x".repeat(300)}…`);
+    // A 404 of plain words is still no API's answer: the route's.
+    const lost = upstreamFailure("up", plain(404, "404 page not found"), "openai");
+    expect([lost.status, lost.code, lost.sameRouteAgain]).toEqual([502, "upstream_error", false]);
+  });
 });
 
 /** Each refusal of the gateway itself, as the vendor sends it, and where its words come from. */

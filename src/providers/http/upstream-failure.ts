@@ -24,6 +24,7 @@ import {
   saidInBand,
 } from "../../translate/stream/in-band-error.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { plainErrorWords } from "./plain-error-words.ts";
 import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
 
 /** What an upstream answered with a non-2xx status. */
@@ -49,7 +50,8 @@ const parse = (text: string): unknown => {
  * `statusFailure` for what each fault becomes).
  * `dialect`: the upstream's, when the caller knows it (a same-dialect answer): a body in neither
  * dialect's error shape (an HTML page from a proxy, nothing) is then still that dialect's failure,
- * and a caller of it keeps the 5xx status (http/error-body.ts), said in the gateway's words.
+ * and a caller of it keeps the 5xx status (http/error-body.ts), said in the gateway's words, with the
+ * body's own when it is words (plain text, a top-level `message`: plain-error-words.ts).
  */
 export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialect?: Dialect): GatewayError {
   const { status } = answer;
@@ -73,7 +75,10 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
   };
   const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
   const param = openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined);
-  return statusFailure(provider, status, anthropic?.message ?? openai?.message, {
+  // A body in neither shape still says something when it is words (core's readers know none).
+  const said =
+    anthropic || openai ? (anthropic?.message ?? openai?.message) : plainErrorWords(body, answer.text);
+  return statusFailure(provider, status, said, {
     code,
     detail,
     ...(param ? { param } : {}),

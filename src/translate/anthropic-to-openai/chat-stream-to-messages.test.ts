@@ -69,6 +69,19 @@ describe("chatStreamToMessages", () => {
     expect(body.at(-1)).toEqual({ type: "message_stop" });
   });
 
+  test("the usage chunk with choices null or left out (MiniMax, servers of include_usage's shape) ends the answer as choices [] does", async () => {
+    const events = sseFixture("openai/chat-text.sse.txt");
+    const expected = payloads(await translate(events));
+    for (const choices of [null, undefined]) {
+      const reshaped = events.map((event) => {
+        if (!event.data.includes('"usage":{')) return event;
+        const { choices: _, ...rest } = JSON.parse(event.data) as Record<string, unknown>;
+        return { ...event, data: JSON.stringify(choices === null ? { ...rest, choices } : rest) };
+      });
+      expect(payloads(await translate(reshaped))).toEqual(expected);
+    }
+  });
+
   test("message_start states the prompt's estimated input where the upstream says it only at the end", async () => {
     // LangChain's ChatAnthropic reads input tokens from message_start alone.
     const events = sseFixture("openai/chat-text.sse.txt");

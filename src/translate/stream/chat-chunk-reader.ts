@@ -25,7 +25,8 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   const usage = chunk.usage ? usageFromOpenAI(chunk) : undefined;
   // The model the chunk that carries the usage names: read only with it (one chunk a stream).
   if (!usage) return { kind: "chunk", chunk };
-  const usageOnly = chunk.choices?.length === 0;
+  // Choices [] as OpenAI sends them, or none at all (null, left out) as some servers do.
+  const usageOnly = !chunk.choices?.length;
   return { kind: "chunk", chunk, usage, model: answeredModel(chunk), ...(usageOnly ? { usageOnly } : {}) };
 }
 

@@ -26,6 +26,8 @@ describe("plainChatChunk", () => {
     expect(bodies.some(hasCalls)).toBe(true);
     for (const body of bodies) expect(agrees(body)).toBe(!hasCalls(body));
     expect(agrees({ choices: [], usage: { prompt_tokens: 1, prompt_tokens_details: null } })).toBe(true);
+    // MiniMax's usage chunk says choices null.
+    expect(agrees({ choices: null, usage: { prompt_tokens: 1, completion_tokens: 2 } })).toBe(true);
     expect(
       agrees({
         choices: [],

@@ -23,7 +23,7 @@ export function plainChatChunk(body: unknown): OpenAIChunk | undefined {
   if (id !== undefined && typeof id !== "string") return undefined;
   if (created !== undefined && typeof created !== "number") return undefined;
   if (!plainOpenAIUsage(usage)) return undefined;
-  if (choices !== undefined) {
+  if (choices !== undefined && choices !== null) {
     if (!Array.isArray(choices)) return undefined;
     for (const choice of choices) if (!plainChoice(choice)) return undefined;
   }

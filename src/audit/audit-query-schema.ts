@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_APP_NAME } from "../config/app-config.ts";
 import { shown } from "../core/cut-words.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
@@ -100,8 +101,8 @@ export const auditFilterSchema = z.strictObject({
       return status;
     })
     .optional(),
-  /** Only requests through this app (`apps:`). */
-  app: name.optional(),
+  /** Only requests through this app (`apps:`): any configured app's name fits. */
+  app: z.string().min(1).max(MAX_APP_NAME).optional(),
   /**
    * Leave out the rows of this front door: the web UI's Requests view leaves out `admin` (its own
    * polling, and every admin call) unless asked to show it.

@@ -37,7 +37,7 @@ export function failuresRetryable(store: KeyStore): KeyStore {
         return failed(error);
       }
     };
-  const { createIfEmpty, page, countActive, setLimits } = store;
+  const { createIfEmpty, page, countActive, countActiveOutside, setLimits } = store;
   return {
     create: guarded(store.create),
     ...(createIfEmpty ? { createIfEmpty: guarded(createIfEmpty) } : {}),
@@ -48,6 +48,7 @@ export function failuresRetryable(store: KeyStore): KeyStore {
     ...(page ? { page: guarded(page) } : {}),
     count: guarded(store.count),
     ...(countActive ? { countActive: guarded(countActive) } : {}),
+    ...(countActiveOutside ? { countActiveOutside: guarded(countActiveOutside) } : {}),
     revoke: guarded(store.revoke),
     setExpiresAt: guarded(store.setExpiresAt),
     ...(setLimits ? { setLimits: guarded(setLimits) } : {}),

@@ -13,11 +13,20 @@ export const RESERVED_PATHS = [
 ] as const;
 
 /**
+ * The longest an app's name may be: the audit's app filter (`?app=`, `audit query --app`) takes a
+ * name at most this long, so an app longer could never have its rows filtered.
+ */
+export const MAX_APP_NAME = 512;
+
+/**
  * One app: a front door mounted under a path prefix. The OpenAI SDK's `baseURL` is then
  * `http://gw{path}/v1`, the Anthropic SDK's `http://gw{path}`.
  */
 export const appSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only"),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
+    .max(MAX_APP_NAME, `at most ${MAX_APP_NAME} characters, as the audit's ?app= and --app filters take`),
   frontdoor: z.enum(["openai", "anthropic"]),
   path: z
     .string()

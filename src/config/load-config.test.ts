@@ -3,6 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { auditFilterSchema } from "../audit/audit-query-schema.ts";
 import { keyToCreate } from "../auth/key-admin.ts";
 import { SINK_QUEUE_BYTES } from "../events/event-queue.ts";
 import { postgresOptions } from "../storage/open-storage.ts";
@@ -442,6 +443,21 @@ describe("parseConfig: messages name the path", () => {
     const tenants = config.tenants.map((tenant) => tenant.name);
     const key = keyToCreate("local-operator", { name: "k", tenant: longest }, { now: 0, tenants });
     expect(key.tenant).toBe(longest);
+  });
+
+  test("an app name longer than the audit's ?app= filter takes is refused, naming the path: its rows could never be filtered", () => {
+    const long = "a".repeat(513);
+    expect(
+      problems({
+        apps: [
+          { name: "ok", frontdoor: "openai", path: "/ok" },
+          { name: long, frontdoor: "openai", path: "/long" },
+        ],
+      }),
+    ).toEqual(["apps[1].name: at most 512 characters, as the audit's ?app= and --app filters take"]);
+    const longest = "a".repeat(512);
+    const config = parseConfig({ apps: [{ name: longest, frontdoor: "openai", path: "/longest" }] }, {});
+    expect(auditFilterSchema.parse({ app: config.apps[0]?.name }).app).toBe(longest);
   });
 
   test("a credential a variable put in the wrong field is not quoted back: the message says where, not the key", () => {

@@ -19,7 +19,7 @@ import { RouteHealth } from "../routing/route-health.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { loadTraceState } from "../telemetry/tracing/trace-context.ts";
 import { CallerHolds } from "../tenants/caller-holds.ts";
-import { removedTenantsWarning } from "../tenants/removed-tenants-warning.ts";
+import { unlistedTenantsWarning } from "../tenants/unlisted-tenants-warning.ts";
 import { shadowedModels } from "../workers/gateway/shadowed-models.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAdminUi } from "./build-admin-ui.ts";
@@ -219,6 +219,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const holds = new CallerHolds();
+  const tenantKeys = unlistedTenantsWarning(config, storage.keys, logger);
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
@@ -227,7 +228,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
       adminUi.configChanged,
       () => holds.configChanged(runtime.current.bindCaller),
       (next) => audit.reconfigure(next),
-      removedTenantsWarning(config, storage.keys, logger),
+      tenantKeys.applied,
       ...(cluster ? [(next: Config, version: number) => cluster.configApplied(next, version)] : []),
     ],
     logger,
@@ -276,6 +277,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
 
   // Started once nothing is left to fail (start-backfill.ts).
   startBackfill(storage, logger);
+  // Keys of a tenant the config does not list (renamed while the gateway was stopped) are refused:
+  // said once the gateway is up, off its start's path.
+  void tenantKeys.started();
 
   return serveGateway({
     app,

@@ -19,3 +19,21 @@ export async function activeKeyCounts(
   }
   return counts;
 }
+
+/**
+ * How many active keys each tenant not among `tenants` has; a tenant without any is absent. The
+ * store's one counting read, or for a store without it every unrevoked key listed and counted.
+ */
+export async function activeKeyCountsOutside(
+  store: KeyStore,
+  tenants: readonly string[],
+  now: number,
+): Promise<Map<string, number>> {
+  if (store.countActiveOutside) return store.countActiveOutside(tenants, now);
+  const listed = new Set(tenants);
+  const counts = new Map<string, number>();
+  for (const key of await store.list({ includeRevoked: false }))
+    if (!listed.has(key.tenant) && isActiveAt(key, now))
+      counts.set(key.tenant, (counts.get(key.tenant) ?? 0) + 1);
+  return counts;
+}

@@ -35,6 +35,13 @@ export interface KeyStore {
    * without it each tenant's keys are listed and counted (storage/key-counts.ts).
    */
   countActive?(tenants: readonly string[], now: number): Promise<Map<string, number>>;
+  /**
+   * How many active keys each tenant that is not one of `tenants` has, in one read: the keys a
+   * config listing `tenants` refuses (their warning at startup and reload, tenants/
+   * unlisted-tenants-warning.ts). Optional, for an embedder's store written before it: without it
+   * every unrevoked key is listed and counted (storage/key-counts.ts).
+   */
+  countActiveOutside?(tenants: readonly string[], now: number): Promise<Map<string, number>>;
   /** Sets revoked_at once; returns the updated record, or null when the id is unknown. */
   revoke(id: string, at: number): Promise<KeyRecord | null>;
   /** Used by rotation to bound the old key's life; null clears it. */

@@ -60,6 +60,33 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await keys.countActive?.([], now)).toEqual(new Map());
     });
 
+    test("keys: countActiveOutside counts the active keys of each tenant not among those given, in one read", async () => {
+      const { keys } = await fresh();
+      const now = 1_800_000_000_000;
+      const revoked = key({ tenant: "ops" });
+      for (const k of [
+        key({ tenant: "acme" }),
+        key({ tenant: "ops" }),
+        key({ tenant: "ops", expiresAt: now + 1 }),
+        key({ tenant: "ops", expiresAt: now }),
+        revoked,
+        key({ tenant: "old", expiresAt: now - 1 }),
+        key({ tenant: "default" }),
+      ])
+        await keys.create(k);
+      await keys.revoke(revoked.id, now - 5);
+      expect(await keys.countActiveOutside?.(["acme", "default", "none"], now)).toEqual(
+        new Map([["ops", 2]]),
+      );
+      expect(await keys.countActiveOutside?.([], now)).toEqual(
+        new Map([
+          ["acme", 1],
+          ["default", 1],
+          ["ops", 2],
+        ]),
+      );
+    });
+
     test("keys: page reads newest first after a position, one tenant's, one name's or the active ones, in the store", async () => {
       const { keys } = await fresh();
       const now = 1_800_000_000_000;

@@ -178,7 +178,7 @@ test("a reload that removes a tenant refuses its keys (401, as a JWT naming it),
   });
 
   // No tenant listed at all: a key's tenant is a free label, bound by nothing but its own limits,
-  // as a JWT's tenant claim is then (the reload's warning says so: removed-tenants-warning.ts).
+  // as a JWT's tenant claim is then (the reload's warning says so: unlisted-tenants-warning.ts).
   const none = parseConfig(
     {
       providers: [{ name: "p", type: "mock" }],

@@ -14,10 +14,10 @@ export interface KeyReads {
  */
 export function countingKeyStore(
   store: KeyStore,
-  without: readonly ("page" | "countActive")[] = [],
+  without: readonly ("page" | "countActive" | "countActiveOutside")[] = [],
 ): { keys: KeyStore; reads: KeyReads } {
   const reads: KeyReads = { lists: 0, rows: 0 };
-  const { page, countActive, ...rest } = store;
+  const { page, countActive, countActiveOutside, ...rest } = store;
   const keys: KeyStore = {
     ...rest,
     async list(filter) {
@@ -36,6 +36,7 @@ export function countingKeyStore(
         }
       : {}),
     ...(countActive && !without.includes("countActive") ? { countActive } : {}),
+    ...(countActiveOutside && !without.includes("countActiveOutside") ? { countActiveOutside } : {}),
   };
   return { keys, reads };
 }

@@ -78,11 +78,20 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
       return asNumber((row as { n: string }).n);
     },
     async countActive(tenants, now) {
-      // Over the partial index api_keys_active (key migration 3): never the rows themselves.
+      // Over the partial index api_keys_active (key migration 3): never the rows themselves (as below).
       const rows: { tenant: string; n: string }[] = await calls.read(
         (db) => db`SELECT tenant, count(*) AS n FROM api_keys
           WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})
             AND tenant = ANY(${db.array([...tenants], "TEXT")}::text[])
+          GROUP BY tenant`,
+      );
+      return new Map(rows.map((row) => [row.tenant, asNumber(row.n)]));
+    },
+    async countActiveOutside(tenants, now) {
+      const rows: { tenant: string; n: string }[] = await calls.read(
+        (db) => db`SELECT tenant, count(*) AS n FROM api_keys
+          WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})
+            AND tenant <> ALL(${db.array([...tenants], "TEXT")}::text[])
           GROUP BY tenant`,
       );
       return new Map(rows.map((row) => [row.tenant, asNumber(row.n)]));

@@ -33,6 +33,12 @@ export function createSqliteKeyStore(db: Database): KeyStore {
        AND tenant IN (SELECT value FROM json_each(?))
      GROUP BY tenant`,
   );
+  const activeCountsOutside = db.query<{ tenant: string; n: number }, [number, string]>(
+    `SELECT tenant, count(*) AS n FROM api_keys
+     WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+       AND tenant NOT IN (SELECT value FROM json_each(?))
+     GROUP BY tenant`,
+  );
   const revoke = db.query(
     `UPDATE api_keys SET revoked_at = ?, seq = ${NEXT_SEQ} WHERE id = ? AND revoked_at IS NULL`,
   );
@@ -109,6 +115,10 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     },
     async countActive(tenants, now) {
       const rows = activeCounts.all(now, JSON.stringify(tenants));
+      return new Map(rows.map((row) => [row.tenant, row.n]));
+    },
+    async countActiveOutside(tenants, now) {
+      const rows = activeCountsOutside.all(now, JSON.stringify(tenants));
       return new Map(rows.map((row) => [row.tenant, row.n]));
     },
     async revoke(id, at) {

@@ -3,8 +3,9 @@ import { parseConfig } from "../config/load-config.ts";
 import { createLogger } from "../log/logger.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import { countingKeyStore } from "../testing/counting-key-store.ts";
 import { numberedKey } from "../testing/key-record.ts";
-import { removedTenantsWarning } from "./removed-tenants-warning.ts";
+import { unlistedTenantsWarning } from "./unlisted-tenants-warning.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -33,11 +34,11 @@ test("a reload that removes tenants warns of each one that still has active keys
       await storage.keys.create(numberedKey({ ...over, expiresAt: null }));
     const lines: string[] = [];
     const logger = createLogger({ format: "text", write: (line) => lines.push(line) });
-    const warn = removedTenantsWarning(
+    const warn = unlistedTenantsWarning(
       withTenants("team-a", "team-b", "team-c", "team-d"),
       storage.keys,
       logger,
-    );
+    ).applied;
 
     await warn(withTenants("team-a", "team-b", "team-c", "team-d"));
     expect(lines).toEqual([]);
@@ -53,6 +54,40 @@ test("a reload that removes tenants warns of each one that still has active keys
     expect(lines[0]).toContain(
       'config reloaded without tenant "team-c": its 1 active key is bound by nothing but each key\'s own models and limits from now on',
     );
+  } finally {
+    await storage.close();
+  }
+});
+
+test("at start, each tenant not listed that has active keys is named with how many, an embedder's store without countActiveOutside alike", async () => {
+  const storage = openSqliteStorage(tmp.file("started.db"));
+  try {
+    for (const over of [
+      { tenant: "ops" },
+      { tenant: "ops", revokedAt: 1 },
+      { tenant: "team-a" },
+      { tenant: "default" },
+      { tenant: "gone", expiresAt: 1 },
+      { tenant: "lab" },
+    ])
+      await storage.keys.create(numberedKey({ expiresAt: null, ...over }));
+    const { keys: listing } = countingKeyStore(storage.keys, ["countActiveOutside"]);
+    for (const keys of [storage.keys, listing]) {
+      const lines: string[] = [];
+      const logger = createLogger({ format: "text", write: (line) => lines.push(line) });
+      await unlistedTenantsWarning(withTenants("team-a"), keys, logger).started();
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toContain(
+        'tenant "lab" is not among the configured tenants: its 1 active key is refused (401)',
+      );
+      expect(lines[1]).toContain(
+        'tenant "ops" is not among the configured tenants: its 1 active key is refused (401)',
+      );
+      // With no tenant listed, every key's tenant is a free label: nothing to say.
+      lines.length = 0;
+      await unlistedTenantsWarning(withTenants(), keys, logger).started();
+      expect(lines).toEqual([]);
+    }
   } finally {
     await storage.close();
   }

@@ -1,0 +1,104 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateApiKey } from "../auth/api-key.ts";
+import type { Config } from "../config/config-schema.ts";
+import { parseConfig } from "../config/load-config.ts";
+import type { ConfigWatchHandlers } from "../config/watch-config.ts";
+import { createGateway } from "../gateway/create-gateway.ts";
+import { createLogger } from "../log/logger.ts";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { numberedKey } from "../testing/key-record.ts";
+import { waitForValue } from "../testing/wait-for.ts";
+
+// Keys whose tenant `tenants:` does not list are refused (401): the gateway says so once per
+// tenant, naming it and how many active keys it holds, at startup (a tenant renamed while the
+// gateway was stopped) and at a reload that starts listing tenants (a key's free label among none).
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-unlisted-tenant-keys-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const configOf = (tenants: readonly string[]): Config =>
+  parseConfig({
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    tenants: tenants.map((name) => ({ name })),
+  });
+
+/** A gateway on `initial` over a store with two active keys of `ops`, a revoked one of `old`, one of `team-a` and one outside every tenant. */
+async function gatewayOn(file: string, initial: Config) {
+  const storage = openSqliteStorage(join(dir, file));
+  const plains: string[] = [];
+  for (const over of [
+    { tenant: "ops" },
+    { tenant: "ops" },
+    { tenant: "old", revokedAt: 1 },
+    { tenant: "team-a" },
+    { tenant: "default" },
+  ]) {
+    const { plain, ...secret } = generateApiKey();
+    plains.push(plain);
+    await storage.keys.create(numberedKey({ ...secret, ...over, expiresAt: null }));
+  }
+  const lines: string[] = [];
+  let handlers: ConfigWatchHandlers | undefined;
+  const gateway = await createGateway({
+    configSource: {
+      initial,
+      path: null,
+      watch: (given) => {
+        handlers = given;
+        return () => {};
+      },
+    },
+    storage,
+    logger: createLogger({ format: "text", level: "info", write: (line) => lines.push(line) }),
+  });
+  const source = handlers;
+  if (!source) throw new Error("the gateway did not watch its config source");
+  const warnings = () => lines.filter((line) => line.includes("active key"));
+  const stop = async () => {
+    await gateway.stop();
+    await storage.close();
+  };
+  return { reload: (config: Config) => source.onValid(config), warnings, plains, stop };
+}
+
+test("a gateway started on tenants that do not include a key's tenant warns, once for that tenant, naming it and its active keys", async () => {
+  const { warnings, plains, stop } = await gatewayOn("start.db", configOf(["team-a"]));
+  try {
+    const [line] = await waitForValue("the startup warning", () => warnings().length > 0 && warnings());
+    expect(line).toContain(
+      'tenant "ops" is not among the configured tenants: its 2 active keys are refused (401), as a JWT naming the tenant is',
+    );
+    expect(line).toContain(" warn ");
+    // Never a key's secret; nothing of a tenant listed, of `default` or of one with only revoked keys.
+    for (const plain of plains) expect(line).not.toContain(plain);
+    expect(warnings()).toHaveLength(1);
+  } finally {
+    await stop();
+  }
+});
+
+test("a reload from no tenants to some warns of each key tenant the new ones do not include, once", async () => {
+  const { reload, warnings, stop } = await gatewayOn("reload.db", configOf([]));
+  try {
+    expect(warnings()).toEqual([]);
+    await reload(configOf(["team-a"]));
+    const [line] = await waitForValue("the reload's warning", () => warnings().length > 0 && warnings());
+    expect(line).toContain(
+      'config reloaded with tenants that do not include "ops": its 2 active keys are refused from now on (401), as a JWT naming the tenant is',
+    );
+    // A reload that refuses no more keys says nothing again; one that removes team-a names it alone.
+    await reload(configOf(["team-a", "team-b"]));
+    await reload(configOf(["team-b"]));
+    const after = await waitForValue("the removal's warning", () => warnings().length > 1 && warnings());
+    expect(after).toHaveLength(2);
+    expect(after[1]).toContain(
+      'config reloaded without tenant "team-a": its 1 active key is refused from now on (401)',
+    );
+  } finally {
+    await stop();
+  }
+});

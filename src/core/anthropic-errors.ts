@@ -31,6 +31,8 @@ const TYPE: Record<ErrorCode, AnthropicErrorType> = {
   invalid_json: "invalid_request_error",
   invalid_request: "invalid_request_error",
   missing_model: "invalid_request_error",
+  decimal_above_max_value: "invalid_request_error",
+  decimal_below_min_value: "invalid_request_error",
   model_not_found: "not_found_error",
   unsupported_operation: "invalid_request_error",
   unsupported_modality: "invalid_request_error",

@@ -12,6 +12,9 @@ export type ErrorCode =
   | "invalid_json"
   | "invalid_request"
   | "missing_model"
+  /** A number over (under) the range OpenAI's API takes for it (OpenAI's own codes). */
+  | "decimal_above_max_value"
+  | "decimal_below_min_value"
   | "model_not_found"
   /** The route's provider cannot serve this operation; the router tries the next route. */
   | "unsupported_operation"

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
+import type { Gateway } from "../gateway/create-gateway.ts";
+import { recordingGateway } from "../testing/recording-gateway.ts";
+import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
+
+// A chat caller's sampling settings outside OpenAI's ranges, on routes that translate: OpenAI's API
+// refuses them (400 `decimal_above_max_value` / `decimal_below_min_value`, in its words), so a
+// translated route does too, before any upstream call, rather than clamp a temperature of 3 to
+// Claude's 1 and answer 200. An OpenAI-shaped upstream judges its own.
+
+let gateway: Gateway;
+let upstream: ReturnType<typeof Bun.serve>;
+let adminKey = "";
+const paths: string[] = [];
+
+beforeAll(async () => {
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      const path = new URL(request.url).pathname;
+      paths.push(path);
+      if (path.endsWith(":generateContent"))
+        return Response.json(jsonFixture("gemini/generate-content-tool.json"));
+      return Response.json(jsonFixture("anthropic/message-text.json"));
+    },
+  });
+  const config = parseConfig({
+    ...EMBEDDED_DEFAULTS,
+    storage: { path: ":memory:" },
+    providers: [
+      { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
+      { name: "gm", type: "gemini", base_url: `http://127.0.0.1:${upstream.port}/v1beta`, api_key: "k" },
+    ],
+    models: [
+      { name: "claude", routes: [{ provider: "an", model: "c" }] },
+      { name: "gemini", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
+    ],
+    routing: { retries: 0 },
+  });
+  ({ gateway, adminKey } = await recordingGateway(config));
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  upstream.stop(true);
+});
+
+const chat = (model: string, fields: object) =>
+  gateway.handle(
+    new Request("http://localhost/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], ...fields }),
+    }),
+  );
+
+const CASES: [object, object][] = [
+  [
+    { temperature: 3 },
+    {
+      message:
+        "Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 3 instead.",
+      type: "invalid_request_error",
+      param: "temperature",
+      code: "decimal_above_max_value",
+    },
+  ],
+  [
+    { temperature: -0.5 },
+    {
+      message:
+        "Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got -0.5 instead.",
+      type: "invalid_request_error",
+      param: "temperature",
+      code: "decimal_below_min_value",
+    },
+  ],
+  [
+    { top_p: 1.5 },
+    {
+      message: "Invalid 'top_p': decimal above maximum value. Expected a value <= 1, but got 1.5 instead.",
+      type: "invalid_request_error",
+      param: "top_p",
+      code: "decimal_above_max_value",
+    },
+  ],
+  [
+    { presence_penalty: -3 },
+    {
+      message:
+        "Invalid 'presence_penalty': decimal below minimum value. Expected a value >= -2, but got -3 instead.",
+      type: "invalid_request_error",
+      param: "presence_penalty",
+      code: "decimal_below_min_value",
+    },
+  ],
+  [
+    { frequency_penalty: 2.5 },
+    {
+      message:
+        "Invalid 'frequency_penalty': decimal above maximum value. Expected a value <= 2, but got 2.5 instead.",
+      type: "invalid_request_error",
+      param: "frequency_penalty",
+      code: "decimal_above_max_value",
+    },
+  ],
+];
+
+test("a setting outside OpenAI's range is OpenAI's 400 on an Anthropic and a Gemini route, nothing sent", async () => {
+  for (const model of ["claude", "gemini"]) {
+    for (const [fields, error] of CASES) {
+      const before = paths.length;
+      const response = await chat(model, fields);
+      expect(response.status).toBe(400);
+      expect(response.headers.get("x-request-id")).toMatch(/^req_/);
+      expect(await response.json()).toEqual({ error });
+      expect(paths.length).toBe(before);
+    }
+  }
+});
+
+test("the ends of each range are taken: a temperature of 2 is Claude's 1, named", async () => {
+  const response = await chat("claude", { temperature: 2, top_p: 0, presence_penalty: -2 });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("x-mindgw-dropped")).toContain("temperature (clamped to 1)");
+  const gemini = await chat("gemini", { temperature: 0, top_p: 1, frequency_penalty: 2 });
+  expect(gemini.status).toBe(200);
+});

@@ -34,6 +34,7 @@ const TYPE: Record<ErrorCode, string> = {
   missing_model: "invalid_request_error",
   decimal_above_max_value: "invalid_request_error",
   decimal_below_min_value: "invalid_request_error",
+  empty_array: "invalid_request_error",
   model_not_found: "invalid_request_error",
   unsupported_operation: "invalid_request_error",
   unsupported_modality: "invalid_request_error",

@@ -6,6 +6,7 @@ import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import { refuseEmptyMessages } from "../translate/empty-messages.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
@@ -215,8 +216,11 @@ function adaptedCall(
     if (responses?.compact) return compactViaChat(body, target, model, responses, policy);
     return responsesViaChat(body, target, model, responses, policy);
   }
-  if (operation === "chat")
+  if (operation === "chat") {
+    // A chat caller's own conversation (a Responses caller's `input` is judged as its API does).
+    refuseEmptyMessages(body);
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
+  }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);
   if (operation === "count_tokens") return countTokensViaChat(body);
   if (operation === "embeddings" && provider.embeddingsTarget)

@@ -4,10 +4,11 @@ import type { Gateway } from "../gateway/create-gateway.ts";
 import { recordingGateway } from "../testing/recording-gateway.ts";
 import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 
-// A chat caller's sampling settings outside OpenAI's ranges, on routes that translate: OpenAI's API
-// refuses them (400 `decimal_above_max_value` / `decimal_below_min_value`, in its words), so a
-// translated route does too, before any upstream call, rather than clamp a temperature of 3 to
-// Claude's 1 and answer 200. An OpenAI-shaped upstream judges its own.
+// What OpenAI's API refuses of a chat request, on routes that translate: refused there too, in
+// OpenAI's words and codes, before any upstream call. Sampling settings outside OpenAI's ranges
+// (400 `decimal_above_max_value` / `decimal_below_min_value`), rather than a temperature of 3
+// clamped to Claude's 1 and answered 200; no messages (400 `empty_array`), rather than an empty
+// conversation sent and refused in the upstream's words. An OpenAI-shaped upstream judges its own.
 
 let gateway: Gateway;
 let upstream: ReturnType<typeof Bun.serve>;
@@ -127,4 +128,22 @@ test("the ends of each range are taken: a temperature of 2 is Claude's 1, named"
   expect(response.headers.get("x-mindgw-dropped")).toContain("temperature (clamped to 1)");
   const gemini = await chat("gemini", { temperature: 0, top_p: 1, frequency_penalty: 2 });
   expect(gemini.status).toBe(200);
+});
+
+test("no messages is OpenAI's 400 empty_array on an Anthropic and a Gemini route, nothing sent", async () => {
+  for (const model of ["claude", "gemini"]) {
+    const before = paths.length;
+    const response = await chat(model, { messages: [] });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: {
+        message:
+          "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+        type: "invalid_request_error",
+        param: "messages",
+        code: "empty_array",
+      },
+    });
+    expect(paths.length).toBe(before);
+  }
 });

@@ -8,7 +8,10 @@ import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 // OpenAI's words and codes, before any upstream call. Sampling settings outside OpenAI's ranges
 // (400 `decimal_above_max_value` / `decimal_below_min_value`), rather than a temperature of 3
 // clamped to Claude's 1 and answered 200; no messages (400 `empty_array`), rather than an empty
-// conversation sent and refused in the upstream's words. An OpenAI-shaped upstream judges its own.
+// conversation sent and refused in the upstream's words; `tool_choice` or `parallel_tool_calls`
+// without tools (400, `param` the field), rather than `required` sent to Claude with nothing to
+// call, or left out for Gemini and answered 200 without a call. An OpenAI-shaped upstream judges
+// its own.
 
 let gateway: Gateway;
 let upstream: ReturnType<typeof Bun.serve>;
@@ -146,4 +149,33 @@ test("no messages is OpenAI's 400 empty_array on an Anthropic and a Gemini route
     });
     expect(paths.length).toBe(before);
   }
+});
+
+test("tool_choice or parallel_tool_calls without tools is OpenAI's 400 on an Anthropic and a Gemini route, nothing sent", async () => {
+  const cases: [object, string][] = [
+    [{ tool_choice: "required" }, "tool_choice"],
+    [{ tool_choice: "auto" }, "tool_choice"],
+    [{ tool_choice: { type: "function", function: { name: "f" } } }, "tool_choice"],
+    [{ parallel_tool_calls: false }, "parallel_tool_calls"],
+  ];
+  for (const model of ["claude", "gemini"]) {
+    for (const [fields, param] of cases) {
+      const before = paths.length;
+      const response = await chat(model, fields);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: {
+          message: `Invalid value for '${param}': '${param}' is only allowed when 'tools' are specified.`,
+          type: "invalid_request_error",
+          param,
+          code: "invalid_request",
+        },
+      });
+      expect(paths.length).toBe(before);
+    }
+  }
+  // Beside tools, each is sent.
+  const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
+  const sent = await chat("claude", { tools, tool_choice: "required", parallel_tool_calls: false });
+  expect(sent.status).toBe(200);
 });

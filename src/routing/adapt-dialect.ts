@@ -18,6 +18,7 @@ import {
 } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
+import { refuseToolSettingsWithoutTools } from "../translate/tool-settings-without-tools.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
@@ -219,6 +220,7 @@ function adaptedCall(
   if (operation === "chat") {
     // A chat caller's own conversation (a Responses caller's `input` is judged as its API does).
     refuseEmptyMessages(body);
+    refuseToolSettingsWithoutTools(body);
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);

@@ -15,7 +15,7 @@ export type ErrorCode =
   /** A number over (under) the range OpenAI's API takes for it (OpenAI's own codes). */
   | "decimal_above_max_value"
   | "decimal_below_min_value"
-  /** A list OpenAI's API wants at least one item in came empty (`messages`; OpenAI's own code). */
+  /** A list OpenAI's API wants at least one item in came empty (`messages`, `tools`; OpenAI's own code). */
   | "empty_array"
   | "model_not_found"
   /** The route's provider cannot serve this operation; the router tries the next route. */

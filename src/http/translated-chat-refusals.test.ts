@@ -8,7 +8,8 @@ import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 // OpenAI's words and codes, before any upstream call. Sampling settings outside OpenAI's ranges
 // (400 `decimal_above_max_value` / `decimal_below_min_value`), rather than a temperature of 3
 // clamped to Claude's 1 and answered 200; no messages (400 `empty_array`), rather than an empty
-// conversation sent and refused in the upstream's words; `tool_choice` or `parallel_tool_calls`
+// conversation sent and refused in the upstream's words, and an empty list of tools, rather than
+// none sent and a 200; `tool_choice` or `parallel_tool_calls`
 // without tools (400, `param` the field), rather than `required` sent to Claude with nothing to
 // call, or left out for Gemini and answered 200 without a call. An OpenAI-shaped upstream judges
 // its own.
@@ -133,21 +134,28 @@ test("the ends of each range are taken: a temperature of 2 is Claude's 1, named"
   expect(gemini.status).toBe(200);
 });
 
-test("no messages is OpenAI's 400 empty_array on an Anthropic and a Gemini route, nothing sent", async () => {
+test("no messages, or an empty list of tools, is OpenAI's 400 empty_array on an Anthropic and a Gemini route, nothing sent", async () => {
+  // An empty `tools` is judged before the `tool_choice` beside it, which asks for tools.
+  const cases: [object, string][] = [
+    [{ messages: [] }, "messages"],
+    [{ tools: [] }, "tools"],
+    [{ tools: [], tool_choice: "auto" }, "tools"],
+  ];
   for (const model of ["claude", "gemini"]) {
-    const before = paths.length;
-    const response = await chat(model, { messages: [] });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({
-      error: {
-        message:
-          "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-        type: "invalid_request_error",
-        param: "messages",
-        code: "empty_array",
-      },
-    });
-    expect(paths.length).toBe(before);
+    for (const [fields, param] of cases) {
+      const before = paths.length;
+      const response = await chat(model, fields);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: {
+          message: `Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`,
+          type: "invalid_request_error",
+          param,
+          code: "empty_array",
+        },
+      });
+      expect(paths.length).toBe(before);
+    }
   }
 });
 

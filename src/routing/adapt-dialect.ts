@@ -6,7 +6,7 @@ import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
-import { refuseEmptyMessages } from "../translate/empty-messages.ts";
+import { refuseEmptyLists } from "../translate/empty-lists.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
@@ -219,7 +219,7 @@ function adaptedCall(
   }
   if (operation === "chat") {
     // A chat caller's own conversation (a Responses caller's `input` is judged as its API does).
-    refuseEmptyMessages(body);
+    refuseEmptyLists(body);
     refuseToolSettingsWithoutTools(body);
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   }

@@ -17,6 +17,10 @@ export type ErrorCode =
   | "decimal_below_min_value"
   /** A list OpenAI's API wants at least one item in came empty (`messages`, `tools`; OpenAI's own code). */
   | "empty_array"
+  /** A field OpenAI's API has no such value for (`response_format.type`; OpenAI's own code). */
+  | "invalid_value"
+  /** A field OpenAI's API needs is missing (`response_format.json_schema`; OpenAI's own code). */
+  | "missing_required_parameter"
   | "model_not_found"
   /** The route's provider cannot serve this operation; the router tries the next route. */
   | "unsupported_operation"

@@ -35,6 +35,8 @@ const TYPE: Record<ErrorCode, string> = {
   decimal_above_max_value: "invalid_request_error",
   decimal_below_min_value: "invalid_request_error",
   empty_array: "invalid_request_error",
+  invalid_value: "invalid_request_error",
+  missing_required_parameter: "invalid_request_error",
   model_not_found: "invalid_request_error",
   unsupported_operation: "invalid_request_error",
   unsupported_modality: "invalid_request_error",

@@ -11,7 +11,9 @@ import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 // conversation sent and refused in the upstream's words, and an empty list of tools, rather than
 // none sent and a 200; `tool_choice` or `parallel_tool_calls`
 // without tools (400, `param` the field), rather than `required` sent to Claude with nothing to
-// call, or left out for Gemini and answered 200 without a call. An OpenAI-shaped upstream judges
+// call, or left out for Gemini and answered 200 without a call; a `response_format` OpenAI cannot
+// read (400 `invalid_value`, `missing_required_parameter`), rather than any unknown type taken for
+// JSON mode. An OpenAI-shaped upstream judges
 // its own.
 
 let gateway: Gateway;
@@ -186,4 +188,45 @@ test("tool_choice or parallel_tool_calls without tools is OpenAI's 400 on an Ant
   const tools = [{ type: "function", function: { name: "f", parameters: { type: "object" } } }];
   const sent = await chat("claude", { tools, tool_choice: "required", parallel_tool_calls: false });
   expect(sent.status).toBe(200);
+});
+
+test("a response_format OpenAI cannot read is its 400 on an Anthropic and a Gemini route, nothing sent", async () => {
+  const missing = (param: string) => ({
+    message: `Missing required parameter: '${param}'.`,
+    type: "invalid_request_error",
+    param,
+    code: "missing_required_parameter",
+  });
+  const cases: [object, object][] = [
+    [
+      { type: "xml" },
+      {
+        message: "Invalid value: 'xml'. Supported values are: 'text', 'json_object', and 'json_schema'.",
+        type: "invalid_request_error",
+        param: "response_format.type",
+        code: "invalid_value",
+      },
+    ],
+    [{}, missing("response_format.type")],
+    [{ type: "json_schema" }, missing("response_format.json_schema")],
+    [
+      { type: "json_schema", json_schema: { schema: { type: "object" } } },
+      missing("response_format.json_schema.name"),
+    ],
+  ];
+  for (const model of ["claude", "gemini"]) {
+    for (const [format, error] of cases) {
+      const before = paths.length;
+      const response = await chat(model, { response_format: format });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error });
+      expect(paths.length).toBe(before);
+    }
+  }
+  for (const format of [
+    { type: "text" },
+    { type: "json_object" },
+    { type: "json_schema", json_schema: { name: "x" } },
+  ])
+    expect((await chat("claude", { response_format: format })).status).toBe(200);
 });

@@ -9,6 +9,7 @@ import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { refuseEmptyLists } from "../translate/empty-lists.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
+import { refuseUnreadableFormat } from "../translate/response-format-shape.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import {
   forNativeUpstream,
@@ -221,6 +222,7 @@ function adaptedCall(
     // A chat caller's own conversation (a Responses caller's `input` is judged as its API does).
     refuseEmptyLists(body);
     refuseToolSettingsWithoutTools(body);
+    refuseUnreadableFormat(body);
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);

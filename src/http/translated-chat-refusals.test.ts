@@ -13,7 +13,8 @@ import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 // without tools (400, `param` the field), rather than `required` sent to Claude with nothing to
 // call, or left out for Gemini and answered 200 without a call; a `response_format` OpenAI cannot
 // read (400 `invalid_value`, `missing_required_parameter`), rather than any unknown type taken for
-// JSON mode. An OpenAI-shaped upstream judges
+// JSON mode; `stream_options` without a stream (400, `param` `stream_options`), rather than left
+// unread. An OpenAI-shaped upstream judges
 // its own.
 
 let gateway: Gateway;
@@ -229,4 +230,23 @@ test("a response_format OpenAI cannot read is its 400 on an Anthropic and a Gemi
     { type: "json_schema", json_schema: { name: "x" } },
   ])
     expect((await chat("claude", { response_format: format })).status).toBe(200);
+});
+
+test("stream_options without a stream is OpenAI's 400 on an Anthropic and a Gemini route, nothing sent", async () => {
+  for (const model of ["claude", "gemini"]) {
+    for (const stream of [false, undefined]) {
+      const before = paths.length;
+      const response = await chat(model, { stream, stream_options: { include_usage: true } });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: {
+          message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+          type: "invalid_request_error",
+          param: "stream_options",
+          code: "invalid_request",
+        },
+      });
+      expect(paths.length).toBe(before);
+    }
+  }
 });

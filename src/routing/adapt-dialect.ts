@@ -19,6 +19,7 @@ import {
 } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
+import { refuseStreamOptionsWithoutStream } from "../translate/stream-options-without-stream.ts";
 import { refuseToolSettingsWithoutTools } from "../translate/tool-settings-without-tools.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
@@ -223,6 +224,7 @@ function adaptedCall(
     refuseEmptyLists(body);
     refuseToolSettingsWithoutTools(body);
     refuseUnreadableFormat(body);
+    refuseStreamOptionsWithoutStream(body);
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
   }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);

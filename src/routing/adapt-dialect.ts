@@ -6,8 +6,10 @@ import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import { refuseEmptyLists } from "../translate/empty-lists.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
+import { refuseUnreadableFormat } from "../translate/response-format-shape.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import {
   forNativeUpstream,
@@ -17,6 +19,8 @@ import {
 } from "../translate/responses/item-references.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
+import { refuseStreamOptionsWithoutStream } from "../translate/stream-options-without-stream.ts";
+import { refuseToolSettingsWithoutTools } from "../translate/tool-settings-without-tools.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
@@ -215,8 +219,14 @@ function adaptedCall(
     if (responses?.compact) return compactViaChat(body, target, model, responses, policy);
     return responsesViaChat(body, target, model, responses, policy);
   }
-  if (operation === "chat")
+  if (operation === "chat") {
+    // A chat caller's own conversation (a Responses caller's `input` is judged as its API does).
+    refuseEmptyLists(body);
+    refuseToolSettingsWithoutTools(body);
+    refuseUnreadableFormat(body);
+    refuseStreamOptionsWithoutStream(body);
     return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
+  }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);
   if (operation === "count_tokens") return countTokensViaChat(body);
   if (operation === "embeddings" && provider.embeddingsTarget)

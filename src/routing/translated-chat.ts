@@ -10,6 +10,7 @@ import {
 } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
+import { refuseOutOfRange } from "../translate/sampling-range.ts";
 import { refuseChatUrlSources } from "../translate/url-sources.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
 import { sameDialect } from "./same-dialect-call.ts";
@@ -42,6 +43,8 @@ export function translatedChat(
   dropped: Dropped,
   asked: JsonObject = body,
 ): AdaptedCall {
+  // What OpenAI's API refuses, a translation would clamp or drop and answer: refused as OpenAI does.
+  refuseOutOfRange(asked);
   if (provider.dialect === "anthropic") {
     // A part the translation would send by URL, which the route's cloud refuses: the route's refusal.
     if (provider.refusesUrlSources) refuseChatUrlSources(body, dropped);

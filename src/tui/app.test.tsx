@@ -116,6 +116,17 @@ describe("TailApp", () => {
     await press("\r", (s) => s.includes("request req_new"), "detail of the newer row");
   });
 
+  test("down pressed past the detail's end: the first up scrolls back at once", async () => {
+    const { store, until, press } = mount();
+    store.apply(finish("req_one", { keyName: "alice" }));
+    await until((s) => s.includes("alice"), "row");
+    await press("\u001b[B", () => true, "down");
+    await press("\r", (s) => s.includes("(1-18 of 20)"), "detail open");
+    for (let i = 0; i < 5; i++) await press("\u001b[B", () => true, "down in the detail");
+    await until((s) => s.includes("(3-20 of 20)"), "at the end");
+    await press("\u001b[A", (s) => s.includes("(2-19 of 20)"), "one up, one line back");
+  });
+
   test("the detail of an in-flight request fills in when it finishes", async () => {
     const { store, until, press } = mount({}, 100, 40);
     store.apply(

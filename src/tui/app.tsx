@@ -1,7 +1,7 @@
 import { Box, useApp, useWindowSize } from "ink";
 import { useEffect, useMemo, useReducer } from "react";
 import { ConnectionLine } from "./components/connection-line.tsx";
-import { DetailView } from "./components/detail-view.tsx";
+import { DetailView, detailEnd } from "./components/detail-view.tsx";
 import { FilterPrompt } from "./components/filter-prompt.tsx";
 import { Footer } from "./components/footer.tsx";
 import { Header } from "./components/header.tsx";
@@ -58,11 +58,6 @@ export function TailApp({
   );
   // Over every row the filter shows, not the screenful: the columns keep still as it scrolls.
   const widest = useMemo(() => widestCells(rows), [rows]);
-  useTailKeys(dispatch, store, rows);
-  useEffect(() => {
-    if (ui.quit) exit();
-  }, [ui.quit, exit]);
-
   const now = Date.now();
   // Follow the request while its detail is open: an in-flight row gains its record on finish.
   const detail = ui.detail === null ? null : (store.row(ui.detail.seq) ?? ui.detail);
@@ -70,6 +65,10 @@ export function TailApp({
   const workerLines = ui.showWorkers ? Math.min(workers.length, MAX_WORKER_LINES) + 2 : 0;
   // Stay one line short of the terminal: a frame as tall as the screen makes ink clear and flicker.
   const tableRows = Math.max(1, height - 1 - 2 - workerLines - 1 - 1);
+  useTailKeys(dispatch, store, rows, detail === null ? 0 : detailEnd(detail, tableRows + 1));
+  useEffect(() => {
+    if (ui.quit) exit();
+  }, [ui.quit, exit]);
   const selected = rows.findIndex((row) => row.seq === ui.selected);
   const offset = selected >= tableRows ? selected - tableRows + 1 : 0;
 

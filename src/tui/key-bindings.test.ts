@@ -14,6 +14,7 @@ function press(state: UiState, input: string, key: Partial<KeyPress> = {}): UiSt
     visible: rows,
     all: rows,
     received: { traffic: 9, admin: 4 },
+    detailEnd: 3,
   };
   return tailReducer(state, action);
 }
@@ -77,6 +78,10 @@ describe("key bindings", () => {
     expect(state.detail?.requestId).toBe("b");
     state = press(state, "", { downArrow: true });
     expect(state.detailOffset).toBe(1);
+    // Past the end nothing is banked: the first press up scrolls back.
+    for (let i = 0; i < 5; i++) state = press(state, "", { downArrow: true });
+    expect(state.detailOffset).toBe(3);
+    expect(press(state, "", { upArrow: true }).detailOffset).toBe(2);
     state = press(state, " ");
     expect(state.frozen).toBeNull();
     state = press(state, "", { return: true });

@@ -24,6 +24,8 @@ export interface KeyAction {
   all: RequestRow[];
   /** `store.received` now, to count events during a pause. */
   received: ReceivedCounts;
+  /** The last offset the open detail view scrolls to (`detailEnd`); 0 when none is open. */
+  detailEnd: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export function tailReducer(state: UiState, action: UiAction | KeyAction): UiSta
 
 function keyToAction(
   state: UiState,
-  { input, key, visible, all, received }: KeyAction,
+  { input, key, visible, all, received, detailEnd }: KeyAction,
 ): UiAction | KeyAction | null {
   if (state.prompt !== null) {
     if (key.escape) return { type: "promptCancel" };
@@ -59,8 +61,8 @@ function keyToAction(
   if (input === "q" || (key.ctrl && input === "c")) return { type: "quit" };
   if (state.detail !== null) {
     if (key.escape || key.return) return { type: "closeDetail" };
-    if (key.upArrow) return { type: "scrollDetail", delta: -1 };
-    if (key.downArrow) return { type: "scrollDetail", delta: 1 };
+    if (key.upArrow) return { type: "scrollDetail", delta: -1, end: detailEnd };
+    if (key.downArrow) return { type: "scrollDetail", delta: 1, end: detailEnd };
     return null;
   }
   if (key.ctrl || key.meta) return null;

@@ -33,7 +33,8 @@ export type UiAction =
   | { type: "move"; delta: number; visible: RequestRow[] }
   | { type: "openDetail"; visible: RequestRow[] }
   | { type: "closeDetail" }
-  | { type: "scrollDetail"; delta: number }
+  /** `end`: the last offset the detail view shows (its last page full). */
+  | { type: "scrollDetail"; delta: number; end: number }
   | { type: "quit" };
 
 /** The view as it starts: the command line's filter, and whether it asked for admin calls. */
@@ -88,9 +89,12 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, detail: null };
     case "quit":
       return { ...state, quit: true };
-    case "scrollDetail":
-      // The view clamps the upper end, since only it knows how many lines fit.
-      return { ...state, detailOffset: Math.max(0, state.detailOffset + action.delta) };
+    case "scrollDetail": {
+      // From where the view stands (a taller terminal may have lowered the end): a press past
+      // the end is not banked, or the next press up would only pay it back, the page standing still.
+      const shown = Math.min(state.detailOffset, action.end);
+      return { ...state, detailOffset: Math.max(0, Math.min(action.end, shown + action.delta)) };
+    }
   }
 }
 

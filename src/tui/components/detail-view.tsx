@@ -17,10 +17,10 @@ export interface DetailViewProps {
  * upstream attempt (retries, failover) on a line of its own.
  */
 export function DetailView({ row, width, height, offset }: DetailViewProps) {
-  const fields: [string, unknown][] = row.record === null ? inFlightFields(row) : recordFields(row.record);
+  const fields = detailFields(row);
   const labelWidth = Math.max(...fields.map(([name]) => name.length));
-  const room = Math.max(1, height - 2);
-  const start = Math.min(offset, Math.max(0, fields.length - room));
+  const room = fieldRoom(height);
+  const start = Math.min(offset, detailEnd(row, height));
   const lines = fields.slice(start, start + room);
   const more =
     fields.length > room ? ` · ↑↓ scroll (${start + 1}-${start + lines.length} of ${fields.length})` : "";
@@ -41,6 +41,17 @@ export function DetailView({ row, width, height, offset }: DetailViewProps) {
     </Box>
   );
 }
+
+/** The last first-field the view of `row` in `height` lines scrolls to: its last page full. */
+export function detailEnd(row: RequestRow, height: number): number {
+  return Math.max(0, detailFields(row).length - fieldRoom(height));
+}
+
+/** Lines left for fields, title and help taken. */
+const fieldRoom = (height: number): number => Math.max(1, height - 2);
+
+const detailFields = (row: RequestRow): [string, unknown][] =>
+  row.record === null ? inFlightFields(row) : recordFields(row.record);
 
 function recordFields(record: TailRecord): [string, unknown][] {
   return Object.entries(record).flatMap(([name, value]): [string, unknown][] =>

@@ -194,6 +194,19 @@ describe("TailApp", () => {
     expect(screen().split("\n").length).toBeLessThan(20);
   });
 
+  test("in a narrow pane the connection's state and why are kept whole; the gateway's address gives way", async () => {
+    const { store, term, until, screen } = mount({}, 50, 12);
+    const retryAt = Date.now() + 60_000;
+    store.setStatus({ state: "reconnecting", retryAt, attempt: 2, reason: "connection refused" });
+    const firstLine = () => screen().split("\n")[0] ?? "";
+    await until(() => /reconnecting in \d+s \(connection refused\)$/.test(firstLine()), "state and reason");
+    expect(firstLine()).toContain("http://");
+    term.resize(36, 12);
+    store.setStatus({ state: "live", since: Date.now() });
+    await until(() => /● live$/.test(firstLine()), "live at 36 columns");
+    for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(36);
+  });
+
   test("a burst of 10,000 events is drawn in a handful of frames, bounded rows", async () => {
     const { store, term, until, screen } = mount();
     await until((s) => s.includes("● live"), "first frame");

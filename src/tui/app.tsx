@@ -74,7 +74,7 @@ export function TailApp({
 
   return (
     <Box flexDirection="column">
-      <ConnectionLine label={label} status={store.status} now={now} />
+      <ConnectionLine label={label} status={store.status} now={now} width={width} />
       <Header stats={store.stats(ui.showAdmin)} />
       {ui.showWorkers ? (
         <WorkersPane

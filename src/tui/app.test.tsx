@@ -67,6 +67,28 @@ describe("TailApp", () => {
     await press(" ", (s) => s.includes("carol") && !s.includes("PAUSED"), "resumed");
   });
 
+  test("paused, the new count is of the requests resuming will add: one each, those the filter shows", async () => {
+    const { store, until, press } = mount({ model: "m1" });
+    store.apply(finish("r0", { keyName: "alice", model: "m1" }));
+    await until((s) => s.includes("alice"), "first row");
+    await press(" ", (s) => s.includes("PAUSED +0 new"), "paused");
+    // One request as the gateway tells it: started, then finished.
+    const at = Date.now();
+    const start = { type: "request.started", at, keyName: "bob", frontDoor: "chat", stream: false };
+    store.apply(event({ ...start, requestId: "r1", model: "m1" }));
+    store.apply(finish("r1", { keyName: "bob", model: "m1", startedAt: at }));
+    // One the filter leaves out, and one still in flight.
+    store.apply(event({ ...start, requestId: "r2", model: "m2" }));
+    store.apply(finish("r2", { keyName: "bob", model: "m2", startedAt: at }));
+    store.apply(event({ ...start, requestId: "r3", model: "m1" }));
+    await until((s) => s.includes("PAUSED +2 new"), "two requests the filter shows");
+    await press(
+      " ",
+      (s) => !s.includes("PAUSED") && s.split("\n").filter((l) => l.includes("bob")).length === 2,
+      "resumed",
+    );
+  });
+
   test("/ applies a filter on Enter and Esc cancels an edit", async () => {
     const { store, until, press, screen } = mount();
     store.apply(finish("r1", { keyName: "alice", status: 200 }));

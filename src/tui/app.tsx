@@ -13,7 +13,7 @@ import { useTailKeys } from "./hooks/use-tail-keys.ts";
 import { tailReducer } from "./key-bindings.ts";
 import { layoutColumns, widestCells } from "./table-layout.ts";
 import { matchesFilter, type TailFilter } from "./tail-filter.ts";
-import { receivedSince, type TailStore } from "./tail-store.ts";
+import type { RequestRow, TailStore } from "./tail-store.ts";
 import { initialUiState } from "./ui-state.ts";
 
 export interface TailAppProps {
@@ -48,12 +48,10 @@ export function TailApp({
   const { columns: width, rows: height } = useWindowSize();
   const tick = useStoreTick(store, flushMs);
   const [ui, dispatch] = useReducer(tailReducer, undefined, () => initialUiState(initialFilter, showAdmin));
+  const shown = (row: RequestRow) => (ui.showAdmin || !row.admin) && matchesFilter(ui.filter, row);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is what tells us the store changed.
   const rows = useMemo(
-    () =>
-      (ui.frozen ?? store.rows()).filter(
-        (row) => (ui.showAdmin || !row.admin) && matchesFilter(ui.filter, row),
-      ),
+    () => (ui.frozen ?? store.rows()).filter(shown),
     [tick, ui.frozen, ui.filter, ui.showAdmin, store],
   );
   // Over every row the filter shows, not the screenful: the columns keep still as it scrolls.
@@ -98,7 +96,9 @@ export function TailApp({
       {ui.prompt === null ? (
         <Footer
           paused={ui.frozen !== null}
-          newSincePause={receivedSince(store.received, ui.pausedAt, ui.showAdmin)}
+          newSincePause={
+            ui.frozen === null ? 0 : store.rows().filter((row) => row.seq >= ui.pausedAt && shown(row)).length
+          }
           filter={ui.filter}
           showAdmin={ui.showAdmin}
           missed={store.missed}

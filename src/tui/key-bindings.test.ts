@@ -13,7 +13,7 @@ function press(state: UiState, input: string, key: Partial<KeyPress> = {}): UiSt
     key: { ...NO_KEY, ...key },
     visible: rows,
     all: rows,
-    received: { traffic: 9, admin: 4 },
+    nextSeq: 9,
     detailEnd: 3,
   };
   return tailReducer(state, action);
@@ -23,7 +23,7 @@ describe("key bindings", () => {
   test("space, w, a, / and q", () => {
     let state = press(initialUiState({}), " ");
     expect(state.frozen).toBe(rows);
-    expect(state.pausedAt).toEqual({ traffic: 9, admin: 4 });
+    expect(state.pausedAt).toBe(9);
     state = press(state, "w");
     expect(state.showWorkers).toBe(true);
     expect(state.showAdmin).toBe(false);

@@ -43,16 +43,6 @@ export interface RequestRow {
   hidden?: boolean;
 }
 
-/** Request events received since start, the admin API's apart (the PAUSED view counts from here). */
-export interface ReceivedCounts {
-  traffic: number;
-  admin: number;
-}
-
-/** How many of the events counted since `before` the view shows. */
-export const receivedSince = (now: ReceivedCounts, before: ReceivedCounts, withAdmin: boolean): number =>
-  now.traffic - before.traffic + (withAdmin ? now.admin - before.admin : 0);
-
 /**
  * How a worker the pane still shows went: lost, or left once its drain was over (`drained`), and
  * why, in the gateway's words (`worker.lost`'s reason: its key permits none of its models, key
@@ -77,8 +67,6 @@ export const DEFAULT_ROW_CAPACITY = 2000;
  */
 export class TailStore {
   version = 0;
-  /** Request events received since start (a pause copies it, to count from there). */
-  readonly received: ReceivedCounts = { traffic: 0, admin: 0 };
   /** Events the gateway reported dropping for this consumer. */
   missed = 0;
   status: ConnectionStatus = { state: "connecting", attempt: 1 };
@@ -127,7 +115,6 @@ export class TailStore {
     this.version++;
     switch (event.type) {
       case "request.started":
-        this.count(event);
         this.add({
           seq: this.ring.pushed,
           requestId: event.requestId,
@@ -147,7 +134,6 @@ export class TailStore {
         });
         return;
       case "request.finished":
-        this.count(event.record);
         this.finish(event.record);
         return;
       case "worker.connected":
@@ -243,6 +229,11 @@ export class TailStore {
     return this.ring.newestFirst().filter((row) => row.hidden !== true);
   }
 
+  /** The `seq` the next row will have: a pause counts the rows from there (one a request, `rows`). */
+  get nextSeq(): number {
+    return this.ring.pushed;
+  }
+
   /** The current version of a held row (e.g. the detail view of a request that just finished). */
   row(seq: number): RequestRow | undefined {
     return this.ring.get(seq);
@@ -255,11 +246,6 @@ export class TailStore {
   /** The last minute's figures: model traffic alone, or with the admin API's calls (`withAdmin`). */
   stats(withAdmin = false): WindowStats {
     return (withAdmin ? this.everything : this.traffic).snapshot(this.now());
-  }
-
-  private count(request: { frontDoor: string }): void {
-    if (isModelTraffic(request)) this.received.traffic++;
-    else this.received.admin++;
   }
 
   /** Holds a row (its `seq` the ring's next); one of a request in flight is found again by its finish. */

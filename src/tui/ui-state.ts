@@ -1,12 +1,12 @@
 import { formatFilter, parseFilter, type TailFilter } from "./tail-filter.ts";
-import type { ReceivedCounts, RequestRow } from "./tail-store.ts";
+import type { RequestRow } from "./tail-store.ts";
 
 /** What the viewer has chosen, apart from the data: pause, panes, filter, selection. */
 export interface UiState {
   /** While paused, the table shows these rows; new events keep arriving into the store. */
   frozen: RequestRow[] | null;
-  /** `store.received` when paused, to count what arrived since. */
-  pausedAt: ReceivedCounts;
+  /** `store.nextSeq` when paused: the rows from there on are the requests new since. */
+  pausedAt: number;
   showWorkers: boolean;
   /** The admin API's own calls are in the table and the header's figures (`--admin`, `a`). */
   showAdmin: boolean;
@@ -22,7 +22,7 @@ export interface UiState {
 }
 
 export type UiAction =
-  | { type: "togglePause"; rows: RequestRow[]; received: ReceivedCounts }
+  | { type: "togglePause"; rows: RequestRow[]; nextSeq: number }
   | { type: "toggleWorkers" }
   | { type: "toggleAdmin" }
   | { type: "openPrompt" }
@@ -40,7 +40,7 @@ export type UiAction =
 /** The view as it starts: the command line's filter, and whether it asked for admin calls. */
 export const initialUiState = (filter: TailFilter, showAdmin = false): UiState => ({
   frozen: null,
-  pausedAt: { traffic: 0, admin: 0 },
+  pausedAt: 0,
   showWorkers: false,
   showAdmin,
   prompt: null,
@@ -55,7 +55,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case "togglePause":
       return state.frozen === null
-        ? { ...state, frozen: action.rows, pausedAt: { ...action.received } }
+        ? { ...state, frozen: action.rows, pausedAt: action.nextSeq }
         : { ...state, frozen: null };
     case "toggleWorkers":
       return { ...state, showWorkers: !state.showWorkers };

@@ -18,7 +18,7 @@ export function useTailKeys(
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) =>
-      dispatch({ type: "key", input, key, visible, all: store.rows(), received: store.received, detailEnd }),
+      dispatch({ type: "key", input, key, visible, all: store.rows(), nextSeq: store.nextSeq, detailEnd }),
     { isActive: isRawModeSupported },
   );
 }

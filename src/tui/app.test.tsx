@@ -107,6 +107,20 @@ describe("TailApp", () => {
     expect(screen()).toContain("[status:5xx]");
   });
 
+  test("in a narrow pane the filter prompt keeps what is being typed in sight, its start giving way", async () => {
+    const { press, screen } = mount({}, 40, 12);
+    await press("/", (s) => s.includes("filter>"), "prompt");
+    const typed = "model:a-very-long-model-name-that-goes-on";
+    const promptLine = () =>
+      screen()
+        .split("\n")
+        .find((line) => line.startsWith("filter>")) ?? "";
+    await press(typed, () => promptLine().includes("goes-on"), "the end of the text");
+    expect(promptLine()).toMatch(/^filter> …/);
+    expect(promptLine().trimEnd().length).toBeLessThanOrEqual(40);
+    await press("\r", (s) => !s.includes("filter>") && s.includes("[model:a-very-long"), "applied");
+  });
+
   test("an invalid filter keeps the prompt open with the error", async () => {
     const { press } = mount();
     await press("/", (s) => s.includes("filter>"), "prompt");

@@ -105,7 +105,7 @@ export function TailApp({
           notice={store.notice}
         />
       ) : (
-        <FilterPrompt text={ui.prompt.text} error={ui.prompt.error} />
+        <FilterPrompt text={ui.prompt.text} error={ui.prompt.error} width={width} />
       )}
     </Box>
   );

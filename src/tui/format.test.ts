@@ -8,6 +8,7 @@ import {
   formatPercent,
   formatRate,
   truncate,
+  truncateStart,
 } from "./format.ts";
 
 describe("format", () => {
@@ -53,5 +54,13 @@ describe("format", () => {
     expect(cellWidth(fit("🎉🎉🎉", 5))).toBe(5);
     // A grapheme is never split: an accented letter stays whole or goes whole.
     expect(truncate("e\u0301e\u0301e\u0301", 2)).toBe("e\u0301…");
+  });
+
+  test("truncateStart keeps the end: what is being typed", () => {
+    expect(truncateStart("model:gpt-4o-mini", 6)).toBe("…-mini");
+    expect(truncateStart("abc", 3)).toBe("abc");
+    expect(truncateStart("abc", 0)).toBe("");
+    expect(truncateStart("model:通义千问", 6)).toBe("…千问");
+    expect(cellWidth(truncateStart("model:通义千问", 6))).toBeLessThanOrEqual(6);
   });
 });

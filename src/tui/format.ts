@@ -52,6 +52,22 @@ export function truncate(raw: string, width: number): string {
   return `${cut}…`;
 }
 
+/** As `truncate`, cutting the start instead: `…` and the last cells that fit (text being typed). */
+export function truncateStart(raw: string, width: number): string {
+  if (width <= 0) return "";
+  const text = printable(raw);
+  if (cellWidth(text) <= width) return text;
+  const kept: string[] = [];
+  let used = 0;
+  for (const { segment } of [...graphemes.segment(text)].reverse()) {
+    const cells = cellWidth(segment);
+    if (used + cells > width - 1) break;
+    kept.unshift(segment);
+    used += cells;
+  }
+  return `…${kept.join("")}`;
+}
+
 /** Truncates, then pads to exactly `width` cells. */
 export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
   const cut = truncate(text, width);

@@ -215,6 +215,24 @@ describe("TailApp", () => {
     await press("w", (s) => !s.includes("WORKERS"), "pane hidden");
   });
 
+  test("in a short pane the workers pane gives way: the frame stays a line short of the screen, the footer kept", async () => {
+    const { store, until, press, screen } = mount({}, 100, 10);
+    const now = Date.now();
+    store.setWorkers(
+      Array.from({ length: 8 }, (_, i) =>
+        worker({ id: `w${i}`, name: `gpu-box-${i}`, lastHeartbeatAt: now }),
+      ),
+    );
+    store.apply(finish("r1", { keyName: "alice" }));
+    await until((s) => s.includes("alice"), "row");
+    await press("w", (s) => s.includes("WORKERS (8)"), "pane shown");
+    const lines = screen().trimEnd().split("\n");
+    expect(lines.length).toBeLessThan(10);
+    expect(lines[0]).toContain("● live");
+    expect(lines.at(-1)).toContain("space pause");
+    expect(screen()).toContain("more");
+  });
+
   test("follows resizes: every line fits the new width", async () => {
     const { store, term, until, screen } = mount({}, 120, 30);
     store.apply(

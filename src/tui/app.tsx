@@ -60,9 +60,12 @@ export function TailApp({
   // Follow the request while its detail is open: an in-flight row gains its record on finish.
   const detail = ui.detail === null ? null : (store.row(ui.detail.seq) ?? ui.detail);
   const workers = ui.showWorkers ? store.workers() : [];
-  const workerLines = ui.showWorkers ? Math.min(workers.length, MAX_WORKER_LINES) + 2 : 0;
   // Stay one line short of the terminal: a frame as tall as the screen makes ink clear and flicker.
-  const tableRows = Math.max(1, height - 1 - 2 - workerLines - 1 - 1);
+  // Five lines are the connection, the header, the table's titles, the footer and that spare; the
+  // workers pane (its title, the workers, a "+N more") takes what leaves the table one row.
+  const workerRows = Math.min(MAX_WORKER_LINES, Math.max(0, height - 5 - 1 - 2));
+  const workerLines = ui.showWorkers ? Math.min(workers.length, workerRows) + 2 : 0;
+  const tableRows = Math.max(1, height - 5 - workerLines);
   useTailKeys(dispatch, store, rows, detail === null ? 0 : detailEnd(detail, tableRows + 1));
   useEffect(() => {
     if (ui.quit) exit();
@@ -79,7 +82,7 @@ export function TailApp({
           workers={workers}
           now={now}
           width={width}
-          maxRows={MAX_WORKER_LINES}
+          maxRows={workerRows}
           visible={store.workersVisible}
           heartbeats={store.heartbeatBounds}
         />

@@ -66,7 +66,7 @@ export function TailApp({
   const workerRows = Math.min(MAX_WORKER_LINES, Math.max(0, height - 5 - 1 - 2));
   const workerLines = ui.showWorkers ? Math.min(workers.length, workerRows) + 2 : 0;
   const tableRows = Math.max(1, height - 5 - workerLines);
-  useTailKeys(dispatch, store, rows, detail === null ? 0 : detailEnd(detail, tableRows + 1));
+  useTailKeys(dispatch, store, rows, detail === null ? 0 : detailEnd(detail, width, tableRows + 1));
   useEffect(() => {
     if (ui.quit) exit();
   }, [ui.quit, exit]);

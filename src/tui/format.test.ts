@@ -9,6 +9,7 @@ import {
   formatRate,
   truncate,
   truncateStart,
+  wrapCells,
 } from "./format.ts";
 
 describe("format", () => {
@@ -54,6 +55,14 @@ describe("format", () => {
     expect(cellWidth(fit("🎉🎉🎉", 5))).toBe(5);
     // A grapheme is never split: an accented letter stays whole or goes whole.
     expect(truncate("e\u0301e\u0301e\u0301", 2)).toBe("e\u0301…");
+  });
+
+  test("wrapCells: lines of at most the width, at a space late in the line, wide characters whole", () => {
+    expect(wrapCells("short", 10)).toEqual(["short"]);
+    expect(wrapCells("the model ran out of memory", 12)).toEqual(["the model", "ran out of", "memory"]);
+    expect(wrapCells("abcdefghij", 4)).toEqual(["abcd", "efgh", "ij"]);
+    expect(wrapCells("通义千问模型", 5)).toEqual(["通义", "千问", "模型"]);
+    expect(wrapCells("", 5)).toEqual([""]);
   });
 
   test("truncateStart keeps the end: what is being typed", () => {

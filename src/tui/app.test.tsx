@@ -184,6 +184,31 @@ describe("TailApp", () => {
     await until((s) => s.includes("agent-live") && !s.includes("(in flight)"), "finished detail");
   });
 
+  test("a request in flight when the stream dropped reads ? once live again, not in flight for ever; a finish that still comes mends it", async () => {
+    const { store, until, press } = mount();
+    const start = { type: "request.started", at: 1, keyName: "eve", frontDoor: "chat", stream: true };
+    store.apply(event({ ...start, requestId: "req_gap", model: "m-gap" }));
+    await until((s) => /m-gap\s+…\s+…/.test(s), "in flight");
+    store.setStatus({
+      state: "reconnecting",
+      retryAt: Date.now() + 1000,
+      attempt: 1,
+      reason: "connection refused",
+    });
+    store.setStatus({ state: "live", since: Date.now() });
+    await until((s) => /m-gap\s+…\s+\?/.test(s), "its end unknown");
+    await press("\u001b[B", () => true, "down");
+    await press(
+      "\r",
+      (s) => s.includes("request req_gap (in flight when the event stream dropped"),
+      "said so",
+    );
+    await press("\u001b", (s) => !s.includes("request req_gap"), "closed");
+    // Still in flight across a drop (a proxy cut the stream, not a restart): its finish comes after.
+    store.apply(finish("req_gap", { keyName: "eve", model: "m-gap", startedAt: 1, status: 200 }));
+    await until((s) => /m-gap\s+\S+\s+200/.test(s) && !s.includes("?"), "finished in place");
+  });
+
   test("the admin API's own calls are left out, rows and figures, until a shows them", async () => {
     const { store, until, press, screen } = mount();
     store.apply(finish("ui-poll", { keyName: "bootstrap-admin", frontDoor: "admin", model: null }));

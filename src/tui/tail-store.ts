@@ -41,6 +41,11 @@ export interface RequestRow {
   admin: boolean;
   /** The tail's own call (`OwnCalls`), dropped from view once its record says so. */
   hidden?: boolean;
+  /**
+   * In flight when the event stream dropped: the stream has no replay, so its finish may have come
+   * while it was down (a gateway draining for a restart finishes its calls after closing streams).
+   */
+  gap?: boolean;
 }
 
 /**
@@ -87,6 +92,8 @@ export class TailStore {
   private readonly traffic: StatsWindow;
   private readonly everything: StatsWindow;
   private readonly workerMap = new Map<string, WorkerRow>();
+  /** The stream has been live: a later `live` is a reconnect (`markGap`). */
+  private everLive = false;
   /** Worker events applied so far: a workers read is as of the count when it was sent (`workersMark`). */
   private workerEvents = 0;
   /** Each worker's last event, by that count, until a read sent after it has replaced the list. */
@@ -187,8 +194,21 @@ export class TailStore {
   }
 
   setStatus(status: ConnectionStatus): void {
+    // Live again after a drop: a request in flight may have finished meanwhile, unseen. Its row
+    // says its end is unknown; a finish that still comes (a stream cut by a proxy) replaces it.
+    if (status.state === "live" && this.everLive) this.markGap();
+    if (status.state === "live") this.everLive = true;
     this.status = status;
     this.version++;
+  }
+
+  private markGap(): void {
+    for (const rows of this.inFlight.values()) {
+      for (const seq of rows) {
+        const row = this.ring.get(seq);
+        if (row !== undefined && row.status === null) this.ring.set(seq, { ...row, gap: true });
+      }
+    }
   }
 
   /** Where the worker events stand now: pass it to `setWorkers` with the list a read sent now answers. */

@@ -27,7 +27,7 @@ export function DetailView({ row, width, height, offset }: DetailViewProps) {
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
-        request {row.requestId} {row.record === null ? "(in flight)" : ""}
+        request {row.requestId} {row.record === null ? inFlightNote(row) : ""}
       </Text>
       {lines.map(({ key, label, text }) => (
         <Text key={key} wrap="truncate">
@@ -93,6 +93,11 @@ function describeAttempt(attempt: TailAttempt): string {
     .filter((part) => part !== null && part !== undefined)
     .join(" ");
 }
+
+const inFlightNote = (row: RequestRow): string =>
+  row.gap
+    ? "(in flight when the event stream dropped: its end may have come while it was down; the audit log has it)"
+    : "(in flight)";
 
 function inFlightFields(row: RequestRow): [string, unknown][] {
   return [

@@ -67,6 +67,28 @@ describe("TailApp", () => {
     await press(" ", (s) => s.includes("carol") && !s.includes("PAUSED"), "resumed");
   });
 
+  test("paused, the new count is of the requests resuming will add: one each, those the filter shows", async () => {
+    const { store, until, press } = mount({ model: "m1" });
+    store.apply(finish("r0", { keyName: "alice", model: "m1" }));
+    await until((s) => s.includes("alice"), "first row");
+    await press(" ", (s) => s.includes("PAUSED +0 new"), "paused");
+    // One request as the gateway tells it: started, then finished.
+    const at = Date.now();
+    const start = { type: "request.started", at, keyName: "bob", frontDoor: "chat", stream: false };
+    store.apply(event({ ...start, requestId: "r1", model: "m1" }));
+    store.apply(finish("r1", { keyName: "bob", model: "m1", startedAt: at }));
+    // One the filter leaves out, and one still in flight.
+    store.apply(event({ ...start, requestId: "r2", model: "m2" }));
+    store.apply(finish("r2", { keyName: "bob", model: "m2", startedAt: at }));
+    store.apply(event({ ...start, requestId: "r3", model: "m1" }));
+    await until((s) => s.includes("PAUSED +2 new"), "two requests the filter shows");
+    await press(
+      " ",
+      (s) => !s.includes("PAUSED") && s.split("\n").filter((l) => l.includes("bob")).length === 2,
+      "resumed",
+    );
+  });
+
   test("/ applies a filter on Enter and Esc cancels an edit", async () => {
     const { store, until, press, screen } = mount();
     store.apply(finish("r1", { keyName: "alice", status: 200 }));
@@ -83,6 +105,20 @@ describe("TailApp", () => {
     await press("x", (s) => s.includes("status:5xxx"), "edit");
     await press("\u001b", (s) => !s.includes("filter>"), "cancelled");
     expect(screen()).toContain("[status:5xx]");
+  });
+
+  test("in a narrow pane the filter prompt keeps what is being typed in sight, its start giving way", async () => {
+    const { press, screen } = mount({}, 40, 12);
+    await press("/", (s) => s.includes("filter>"), "prompt");
+    const typed = "model:a-very-long-model-name-that-goes-on";
+    const promptLine = () =>
+      screen()
+        .split("\n")
+        .find((line) => line.startsWith("filter>")) ?? "";
+    await press(typed, () => promptLine().includes("goes-on"), "the end of the text");
+    expect(promptLine()).toMatch(/^filter> …/);
+    expect(promptLine().trimEnd().length).toBeLessThanOrEqual(40);
+    await press("\r", (s) => !s.includes("filter>") && s.includes("[model:a-very-long"), "applied");
   });
 
   test("an invalid filter keeps the prompt open with the error", async () => {
@@ -116,6 +152,17 @@ describe("TailApp", () => {
     await press("\r", (s) => s.includes("request req_new"), "detail of the newer row");
   });
 
+  test("down pressed past the detail's end: the first up scrolls back at once", async () => {
+    const { store, until, press } = mount();
+    store.apply(finish("req_one", { keyName: "alice" }));
+    await until((s) => s.includes("alice"), "row");
+    await press("\u001b[B", () => true, "down");
+    await press("\r", (s) => s.includes("(1-18 of 20)"), "detail open");
+    for (let i = 0; i < 5; i++) await press("\u001b[B", () => true, "down in the detail");
+    await until((s) => s.includes("(3-20 of 20)"), "at the end");
+    await press("\u001b[A", (s) => s.includes("(2-19 of 20)"), "one up, one line back");
+  });
+
   test("the detail of an in-flight request fills in when it finishes", async () => {
     const { store, until, press } = mount({}, 100, 40);
     store.apply(
@@ -135,6 +182,31 @@ describe("TailApp", () => {
     // Its record, as the gateway sends it: the start its started event gave.
     store.apply(finish("req_live", { keyName: "eve", startedAt: 1, userAgent: "agent-live" }));
     await until((s) => s.includes("agent-live") && !s.includes("(in flight)"), "finished detail");
+  });
+
+  test("a request in flight when the stream dropped reads ? once live again, not in flight for ever; a finish that still comes mends it", async () => {
+    const { store, until, press } = mount();
+    const start = { type: "request.started", at: 1, keyName: "eve", frontDoor: "chat", stream: true };
+    store.apply(event({ ...start, requestId: "req_gap", model: "m-gap" }));
+    await until((s) => /m-gap\s+…\s+…/.test(s), "in flight");
+    store.setStatus({
+      state: "reconnecting",
+      retryAt: Date.now() + 1000,
+      attempt: 1,
+      reason: "connection refused",
+    });
+    store.setStatus({ state: "live", since: Date.now() });
+    await until((s) => /m-gap\s+…\s+\?/.test(s), "its end unknown");
+    await press("\u001b[B", () => true, "down");
+    await press(
+      "\r",
+      (s) => s.includes("request req_gap (in flight when the event stream dropped"),
+      "said so",
+    );
+    await press("\u001b", (s) => !s.includes("request req_gap"), "closed");
+    // Still in flight across a drop (a proxy cut the stream, not a restart): its finish comes after.
+    store.apply(finish("req_gap", { keyName: "eve", model: "m-gap", startedAt: 1, status: 200 }));
+    await until((s) => /m-gap\s+\S+\s+200/.test(s) && !s.includes("?"), "finished in place");
   });
 
   test("the admin API's own calls are left out, rows and figures, until a shows them", async () => {
@@ -168,6 +240,24 @@ describe("TailApp", () => {
     await press("w", (s) => !s.includes("WORKERS"), "pane hidden");
   });
 
+  test("in a short pane the workers pane gives way: the frame stays a line short of the screen, the footer kept", async () => {
+    const { store, until, press, screen } = mount({}, 100, 10);
+    const now = Date.now();
+    store.setWorkers(
+      Array.from({ length: 8 }, (_, i) =>
+        worker({ id: `w${i}`, name: `gpu-box-${i}`, lastHeartbeatAt: now }),
+      ),
+    );
+    store.apply(finish("r1", { keyName: "alice" }));
+    await until((s) => s.includes("alice"), "row");
+    await press("w", (s) => s.includes("WORKERS (8)"), "pane shown");
+    const lines = screen().trimEnd().split("\n");
+    expect(lines.length).toBeLessThan(10);
+    expect(lines[0]).toContain("● live");
+    expect(lines.at(-1)).toContain("space pause");
+    expect(screen()).toContain("more");
+  });
+
   test("follows resizes: every line fits the new width", async () => {
     const { store, term, until, screen } = mount({}, 120, 30);
     store.apply(
@@ -181,6 +271,19 @@ describe("TailApp", () => {
     await until((s) => !s.includes("a-rather-long-model-name-for-") && s.includes("a-rather"), "narrow");
     for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(50);
     expect(screen().split("\n").length).toBeLessThan(20);
+  });
+
+  test("in a narrow pane the connection's state and why are kept whole; the gateway's address gives way", async () => {
+    const { store, term, until, screen } = mount({}, 50, 12);
+    const retryAt = Date.now() + 60_000;
+    store.setStatus({ state: "reconnecting", retryAt, attempt: 2, reason: "connection refused" });
+    const firstLine = () => screen().split("\n")[0] ?? "";
+    await until(() => /reconnecting in \d+s \(connection refused\)$/.test(firstLine()), "state and reason");
+    expect(firstLine()).toContain("http://");
+    term.resize(36, 12);
+    store.setStatus({ state: "live", since: Date.now() });
+    await until(() => /● live$/.test(firstLine()), "live at 36 columns");
+    for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(36);
   });
 
   test("a burst of 10,000 events is drawn in a handful of frames, bounded rows", async () => {

@@ -1,7 +1,7 @@
 import { Box, useApp, useWindowSize } from "ink";
 import { useEffect, useMemo, useReducer } from "react";
 import { ConnectionLine } from "./components/connection-line.tsx";
-import { DetailView } from "./components/detail-view.tsx";
+import { DetailView, detailEnd } from "./components/detail-view.tsx";
 import { FilterPrompt } from "./components/filter-prompt.tsx";
 import { Footer } from "./components/footer.tsx";
 import { Header } from "./components/header.tsx";
@@ -13,7 +13,7 @@ import { useTailKeys } from "./hooks/use-tail-keys.ts";
 import { tailReducer } from "./key-bindings.ts";
 import { layoutColumns, widestCells } from "./table-layout.ts";
 import { matchesFilter, type TailFilter } from "./tail-filter.ts";
-import { receivedSince, type TailStore } from "./tail-store.ts";
+import type { RequestRow, TailStore } from "./tail-store.ts";
 import { initialUiState } from "./ui-state.ts";
 
 export interface TailAppProps {
@@ -48,41 +48,41 @@ export function TailApp({
   const { columns: width, rows: height } = useWindowSize();
   const tick = useStoreTick(store, flushMs);
   const [ui, dispatch] = useReducer(tailReducer, undefined, () => initialUiState(initialFilter, showAdmin));
+  const shown = (row: RequestRow) => (ui.showAdmin || !row.admin) && matchesFilter(ui.filter, row);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is what tells us the store changed.
   const rows = useMemo(
-    () =>
-      (ui.frozen ?? store.rows()).filter(
-        (row) => (ui.showAdmin || !row.admin) && matchesFilter(ui.filter, row),
-      ),
+    () => (ui.frozen ?? store.rows()).filter(shown),
     [tick, ui.frozen, ui.filter, ui.showAdmin, store],
   );
   // Over every row the filter shows, not the screenful: the columns keep still as it scrolls.
   const widest = useMemo(() => widestCells(rows), [rows]);
-  useTailKeys(dispatch, store, rows);
-  useEffect(() => {
-    if (ui.quit) exit();
-  }, [ui.quit, exit]);
-
   const now = Date.now();
   // Follow the request while its detail is open: an in-flight row gains its record on finish.
   const detail = ui.detail === null ? null : (store.row(ui.detail.seq) ?? ui.detail);
   const workers = ui.showWorkers ? store.workers() : [];
-  const workerLines = ui.showWorkers ? Math.min(workers.length, MAX_WORKER_LINES) + 2 : 0;
   // Stay one line short of the terminal: a frame as tall as the screen makes ink clear and flicker.
-  const tableRows = Math.max(1, height - 1 - 2 - workerLines - 1 - 1);
+  // Five lines are the connection, the header, the table's titles, the footer and that spare; the
+  // workers pane (its title, the workers, a "+N more") takes what leaves the table one row.
+  const workerRows = Math.min(MAX_WORKER_LINES, Math.max(0, height - 5 - 1 - 2));
+  const workerLines = ui.showWorkers ? Math.min(workers.length, workerRows) + 2 : 0;
+  const tableRows = Math.max(1, height - 5 - workerLines);
+  useTailKeys(dispatch, store, rows, detail === null ? 0 : detailEnd(detail, width, tableRows + 1));
+  useEffect(() => {
+    if (ui.quit) exit();
+  }, [ui.quit, exit]);
   const selected = rows.findIndex((row) => row.seq === ui.selected);
   const offset = selected >= tableRows ? selected - tableRows + 1 : 0;
 
   return (
     <Box flexDirection="column">
-      <ConnectionLine label={label} status={store.status} now={now} />
+      <ConnectionLine label={label} status={store.status} now={now} width={width} />
       <Header stats={store.stats(ui.showAdmin)} />
       {ui.showWorkers ? (
         <WorkersPane
           workers={workers}
           now={now}
           width={width}
-          maxRows={MAX_WORKER_LINES}
+          maxRows={workerRows}
           visible={store.workersVisible}
           heartbeats={store.heartbeatBounds}
         />
@@ -99,14 +99,16 @@ export function TailApp({
       {ui.prompt === null ? (
         <Footer
           paused={ui.frozen !== null}
-          newSincePause={receivedSince(store.received, ui.pausedAt, ui.showAdmin)}
+          newSincePause={
+            ui.frozen === null ? 0 : store.rows().filter((row) => row.seq >= ui.pausedAt && shown(row)).length
+          }
           filter={ui.filter}
           showAdmin={ui.showAdmin}
           missed={store.missed}
           notice={store.notice}
         />
       ) : (
-        <FilterPrompt text={ui.prompt.text} error={ui.prompt.error} />
+        <FilterPrompt text={ui.prompt.text} error={ui.prompt.error} width={width} />
       )}
     </Box>
   );

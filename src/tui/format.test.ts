@@ -8,6 +8,8 @@ import {
   formatPercent,
   formatRate,
   truncate,
+  truncateStart,
+  wrapCells,
 } from "./format.ts";
 
 describe("format", () => {
@@ -53,5 +55,21 @@ describe("format", () => {
     expect(cellWidth(fit("🎉🎉🎉", 5))).toBe(5);
     // A grapheme is never split: an accented letter stays whole or goes whole.
     expect(truncate("e\u0301e\u0301e\u0301", 2)).toBe("e\u0301…");
+  });
+
+  test("wrapCells: lines of at most the width, at a space late in the line, wide characters whole", () => {
+    expect(wrapCells("short", 10)).toEqual(["short"]);
+    expect(wrapCells("the model ran out of memory", 12)).toEqual(["the model", "ran out of", "memory"]);
+    expect(wrapCells("abcdefghij", 4)).toEqual(["abcd", "efgh", "ij"]);
+    expect(wrapCells("通义千问模型", 5)).toEqual(["通义", "千问", "模型"]);
+    expect(wrapCells("", 5)).toEqual([""]);
+  });
+
+  test("truncateStart keeps the end: what is being typed", () => {
+    expect(truncateStart("model:gpt-4o-mini", 6)).toBe("…-mini");
+    expect(truncateStart("abc", 3)).toBe("abc");
+    expect(truncateStart("abc", 0)).toBe("");
+    expect(truncateStart("model:通义千问", 6)).toBe("…千问");
+    expect(cellWidth(truncateStart("model:通义千问", 6))).toBeLessThanOrEqual(6);
   });
 });

@@ -52,6 +52,47 @@ export function truncate(raw: string, width: number): string {
   return `${cut}…`;
 }
 
+/** As `truncate`, cutting the start instead: `…` and the last cells that fit (text being typed). */
+export function truncateStart(raw: string, width: number): string {
+  if (width <= 0) return "";
+  const text = printable(raw);
+  if (cellWidth(text) <= width) return text;
+  const kept: string[] = [];
+  let used = 0;
+  for (const { segment } of [...graphemes.segment(text)].reverse()) {
+    const cells = cellWidth(segment);
+    if (used + cells > width - 1) break;
+    kept.unshift(segment);
+    used += cells;
+  }
+  return `…${kept.join("")}`;
+}
+
+/**
+ * Cuts text into lines of at most `width` cells, whole characters each, at a space where there is
+ * one in a line's last third (a message reads on); control characters are shown escaped.
+ */
+export function wrapCells(raw: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  let used = 0;
+  for (const { segment } of graphemes.segment(printable(raw))) {
+    const cells = cellWidth(segment);
+    if (used + cells > Math.max(1, width) && line !== "") {
+      const space = line.lastIndexOf(" ");
+      const breakAt =
+        space > 0 && cellWidth(line.slice(0, space)) >= (width * 2) / 3 ? space + 1 : line.length;
+      lines.push(line.slice(0, breakAt).trimEnd());
+      line = line.slice(breakAt);
+      used = cellWidth(line);
+    }
+    line += segment;
+    used += cells;
+  }
+  lines.push(line);
+  return lines;
+}
+
 /** Truncates, then pads to exactly `width` cells. */
 export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
   const cut = truncate(text, width);

@@ -13,7 +13,8 @@ function press(state: UiState, input: string, key: Partial<KeyPress> = {}): UiSt
     key: { ...NO_KEY, ...key },
     visible: rows,
     all: rows,
-    received: { traffic: 9, admin: 4 },
+    nextSeq: 9,
+    detailEnd: 3,
   };
   return tailReducer(state, action);
 }
@@ -22,7 +23,7 @@ describe("key bindings", () => {
   test("space, w, a, / and q", () => {
     let state = press(initialUiState({}), " ");
     expect(state.frozen).toBe(rows);
-    expect(state.pausedAt).toEqual({ traffic: 9, admin: 4 });
+    expect(state.pausedAt).toBe(9);
     state = press(state, "w");
     expect(state.showWorkers).toBe(true);
     expect(state.showAdmin).toBe(false);
@@ -77,6 +78,10 @@ describe("key bindings", () => {
     expect(state.detail?.requestId).toBe("b");
     state = press(state, "", { downArrow: true });
     expect(state.detailOffset).toBe(1);
+    // Past the end nothing is banked: the first press up scrolls back.
+    for (let i = 0; i < 5; i++) state = press(state, "", { downArrow: true });
+    expect(state.detailOffset).toBe(3);
+    expect(press(state, "", { upArrow: true }).detailOffset).toBe(2);
     state = press(state, " ");
     expect(state.frozen).toBeNull();
     state = press(state, "", { return: true });

@@ -1,4 +1,4 @@
-import type { ReceivedCounts, RequestRow } from "./tail-store.ts";
+import type { RequestRow } from "./tail-store.ts";
 import { type UiAction, type UiState, uiReducer } from "./ui-state.ts";
 
 /** The parts of ink's `Key` the bindings read. */
@@ -22,8 +22,10 @@ export interface KeyAction {
   visible: RequestRow[];
   /** All held rows, newest first: what a pause freezes. */
   all: RequestRow[];
-  /** `store.received` now, to count events during a pause. */
-  received: ReceivedCounts;
+  /** `store.nextSeq` now: a pause counts the requests from there. */
+  nextSeq: number;
+  /** The last offset the open detail view scrolls to (`detailEnd`); 0 when none is open. */
+  detailEnd: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export function tailReducer(state: UiState, action: UiAction | KeyAction): UiSta
 
 function keyToAction(
   state: UiState,
-  { input, key, visible, all, received }: KeyAction,
+  { input, key, visible, all, nextSeq, detailEnd }: KeyAction,
 ): UiAction | KeyAction | null {
   if (state.prompt !== null) {
     if (key.escape) return { type: "promptCancel" };
@@ -59,12 +61,12 @@ function keyToAction(
   if (input === "q" || (key.ctrl && input === "c")) return { type: "quit" };
   if (state.detail !== null) {
     if (key.escape || key.return) return { type: "closeDetail" };
-    if (key.upArrow) return { type: "scrollDetail", delta: -1 };
-    if (key.downArrow) return { type: "scrollDetail", delta: 1 };
+    if (key.upArrow) return { type: "scrollDetail", delta: -1, end: detailEnd };
+    if (key.downArrow) return { type: "scrollDetail", delta: 1, end: detailEnd };
     return null;
   }
   if (key.ctrl || key.meta) return null;
-  if (input === " ") return { type: "togglePause", rows: all, received };
+  if (input === " ") return { type: "togglePause", rows: all, nextSeq };
   if (input === "w") return { type: "toggleWorkers" };
   if (input === "a") return { type: "toggleAdmin" };
   if (input === "/") return { type: "openPrompt" };

@@ -83,7 +83,7 @@ export function cellText(row: RequestRow, id: ColumnId): string {
     case "route":
       return row.route ?? (row.status === null ? "…" : "-");
     case "status":
-      return row.status === null ? "…" : String(row.status);
+      return row.status === null ? (row.gap ? "?" : "…") : String(row.status);
     case "ttfb":
       return formatMs(row.ttfbMs);
     case "latency":

@@ -41,17 +41,12 @@ export interface RequestRow {
   admin: boolean;
   /** The tail's own call (`OwnCalls`), dropped from view once its record says so. */
   hidden?: boolean;
+  /**
+   * In flight when the event stream dropped: the stream has no replay, so its finish may have come
+   * while it was down (a gateway draining for a restart finishes its calls after closing streams).
+   */
+  gap?: boolean;
 }
-
-/** Request events received since start, the admin API's apart (the PAUSED view counts from here). */
-export interface ReceivedCounts {
-  traffic: number;
-  admin: number;
-}
-
-/** How many of the events counted since `before` the view shows. */
-export const receivedSince = (now: ReceivedCounts, before: ReceivedCounts, withAdmin: boolean): number =>
-  now.traffic - before.traffic + (withAdmin ? now.admin - before.admin : 0);
 
 /**
  * How a worker the pane still shows went: lost, or left once its drain was over (`drained`), and
@@ -77,8 +72,6 @@ export const DEFAULT_ROW_CAPACITY = 2000;
  */
 export class TailStore {
   version = 0;
-  /** Request events received since start (a pause copies it, to count from there). */
-  readonly received: ReceivedCounts = { traffic: 0, admin: 0 };
   /** Events the gateway reported dropping for this consumer. */
   missed = 0;
   status: ConnectionStatus = { state: "connecting", attempt: 1 };
@@ -99,6 +92,8 @@ export class TailStore {
   private readonly traffic: StatsWindow;
   private readonly everything: StatsWindow;
   private readonly workerMap = new Map<string, WorkerRow>();
+  /** The stream has been live: a later `live` is a reconnect (`markGap`). */
+  private everLive = false;
   /** Worker events applied so far: a workers read is as of the count when it was sent (`workersMark`). */
   private workerEvents = 0;
   /** Each worker's last event, by that count, until a read sent after it has replaced the list. */
@@ -127,7 +122,6 @@ export class TailStore {
     this.version++;
     switch (event.type) {
       case "request.started":
-        this.count(event);
         this.add({
           seq: this.ring.pushed,
           requestId: event.requestId,
@@ -147,7 +141,6 @@ export class TailStore {
         });
         return;
       case "request.finished":
-        this.count(event.record);
         this.finish(event.record);
         return;
       case "worker.connected":
@@ -201,8 +194,21 @@ export class TailStore {
   }
 
   setStatus(status: ConnectionStatus): void {
+    // Live again after a drop: a request in flight may have finished meanwhile, unseen. Its row
+    // says its end is unknown; a finish that still comes (a stream cut by a proxy) replaces it.
+    if (status.state === "live" && this.everLive) this.markGap();
+    if (status.state === "live") this.everLive = true;
     this.status = status;
     this.version++;
+  }
+
+  private markGap(): void {
+    for (const rows of this.inFlight.values()) {
+      for (const seq of rows) {
+        const row = this.ring.get(seq);
+        if (row !== undefined && row.status === null) this.ring.set(seq, { ...row, gap: true });
+      }
+    }
   }
 
   /** Where the worker events stand now: pass it to `setWorkers` with the list a read sent now answers. */
@@ -243,6 +249,11 @@ export class TailStore {
     return this.ring.newestFirst().filter((row) => row.hidden !== true);
   }
 
+  /** The `seq` the next row will have: a pause counts the rows from there (one a request, `rows`). */
+  get nextSeq(): number {
+    return this.ring.pushed;
+  }
+
   /** The current version of a held row (e.g. the detail view of a request that just finished). */
   row(seq: number): RequestRow | undefined {
     return this.ring.get(seq);
@@ -255,11 +266,6 @@ export class TailStore {
   /** The last minute's figures: model traffic alone, or with the admin API's calls (`withAdmin`). */
   stats(withAdmin = false): WindowStats {
     return (withAdmin ? this.everything : this.traffic).snapshot(this.now());
-  }
-
-  private count(request: { frontDoor: string }): void {
-    if (isModelTraffic(request)) this.received.traffic++;
-    else this.received.admin++;
   }
 
   /** Holds a row (its `seq` the ring's next); one of a request in flight is found again by its finish. */

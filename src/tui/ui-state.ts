@@ -1,12 +1,12 @@
 import { formatFilter, parseFilter, type TailFilter } from "./tail-filter.ts";
-import type { ReceivedCounts, RequestRow } from "./tail-store.ts";
+import type { RequestRow } from "./tail-store.ts";
 
 /** What the viewer has chosen, apart from the data: pause, panes, filter, selection. */
 export interface UiState {
   /** While paused, the table shows these rows; new events keep arriving into the store. */
   frozen: RequestRow[] | null;
-  /** `store.received` when paused, to count what arrived since. */
-  pausedAt: ReceivedCounts;
+  /** `store.nextSeq` when paused: the rows from there on are the requests new since. */
+  pausedAt: number;
   showWorkers: boolean;
   /** The admin API's own calls are in the table and the header's figures (`--admin`, `a`). */
   showAdmin: boolean;
@@ -22,7 +22,7 @@ export interface UiState {
 }
 
 export type UiAction =
-  | { type: "togglePause"; rows: RequestRow[]; received: ReceivedCounts }
+  | { type: "togglePause"; rows: RequestRow[]; nextSeq: number }
   | { type: "toggleWorkers" }
   | { type: "toggleAdmin" }
   | { type: "openPrompt" }
@@ -33,13 +33,14 @@ export type UiAction =
   | { type: "move"; delta: number; visible: RequestRow[] }
   | { type: "openDetail"; visible: RequestRow[] }
   | { type: "closeDetail" }
-  | { type: "scrollDetail"; delta: number }
+  /** `end`: the last offset the detail view shows (its last page full). */
+  | { type: "scrollDetail"; delta: number; end: number }
   | { type: "quit" };
 
 /** The view as it starts: the command line's filter, and whether it asked for admin calls. */
 export const initialUiState = (filter: TailFilter, showAdmin = false): UiState => ({
   frozen: null,
-  pausedAt: { traffic: 0, admin: 0 },
+  pausedAt: 0,
   showWorkers: false,
   showAdmin,
   prompt: null,
@@ -54,7 +55,7 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case "togglePause":
       return state.frozen === null
-        ? { ...state, frozen: action.rows, pausedAt: { ...action.received } }
+        ? { ...state, frozen: action.rows, pausedAt: action.nextSeq }
         : { ...state, frozen: null };
     case "toggleWorkers":
       return { ...state, showWorkers: !state.showWorkers };
@@ -88,9 +89,12 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, detail: null };
     case "quit":
       return { ...state, quit: true };
-    case "scrollDetail":
-      // The view clamps the upper end, since only it knows how many lines fit.
-      return { ...state, detailOffset: Math.max(0, state.detailOffset + action.delta) };
+    case "scrollDetail": {
+      // From where the view stands (a taller terminal may have lowered the end): a press past
+      // the end is not banked, or the next press up would only pay it back, the page standing still.
+      const shown = Math.min(state.detailOffset, action.end);
+      return { ...state, detailOffset: Math.max(0, Math.min(action.end, shown + action.delta)) };
+    }
   }
 }
 

@@ -229,6 +229,27 @@ describe("DetailView", () => {
     expect(text).toMatch(/servedNode +gw-b/);
   });
 
+  test("a value longer than the line goes on under it, whole: the message the client was told", () => {
+    const words = "upstream fake answered 500: the model server ran out of memory while loading weights; ";
+    const message = `${words.repeat(3)}END-OF-MESSAGE`;
+    const r = row("req_6", 500, {
+      record: auditRecord({ requestId: "req_6", status: 500, errorMessage: message }),
+    });
+    const lines = plain(render(<DetailView row={r} width={80} height={60} offset={0} />).lastFrame()).split(
+      "\n",
+    );
+    const at = lines.findIndex((line) => line.startsWith("errorMessage"));
+    const after = lines.slice(at + 1);
+    const more = after.findIndex((line) => !line.startsWith(" "));
+    const shown = [lines[at], ...after.slice(0, more)].join("").replace("errorMessage", "");
+    const bare = (text: string) => text.replaceAll(/\s+/g, "");
+    expect(bare(shown)).toBe(bare(message));
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    // Its lines count in the scroll: the last page ends with the record's last field.
+    const end = plain(render(<DetailView row={r} width={80} height={6} offset={99} />).lastFrame());
+    expect(end).toMatch(/↑↓ scroll \(\d+-(\d+) of \1\)/);
+  });
+
   test("scrolls when taller than its room", () => {
     const r = row("req_9", 200);
     const text = plain(render(<DetailView row={r} width={100} height={6} offset={99} />).lastFrame());

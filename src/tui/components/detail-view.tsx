@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { formatMs, truncate } from "../format.ts";
+import { formatMs, truncate, wrapCells } from "../format.ts";
 import type { TailAttempt, TailRecord } from "../tail-event.ts";
 import type { RequestRow } from "../tail-store.ts";
 
@@ -8,31 +8,30 @@ export interface DetailViewProps {
   width: number;
   /** Lines available, title and help included. */
   height: number;
-  /** First field shown; clamped so the last page stays full. */
+  /** First line shown; clamped so the last page stays full. */
   offset: number;
 }
 
 /**
  * Every field of one request's audit record (or what is known while it is in flight); each
- * upstream attempt (retries, failover) on a line of its own.
+ * upstream attempt (retries, failover) on a line of its own. A value longer than its line goes
+ * on under it, whole (the message the client was told may run to 500 characters).
  */
 export function DetailView({ row, width, height, offset }: DetailViewProps) {
-  const fields: [string, unknown][] = row.record === null ? inFlightFields(row) : recordFields(row.record);
-  const labelWidth = Math.max(...fields.map(([name]) => name.length));
-  const room = Math.max(1, height - 2);
-  const start = Math.min(offset, Math.max(0, fields.length - room));
-  const lines = fields.slice(start, start + room);
+  const all = detailLines(row, width);
+  const room = lineRoom(height);
+  const start = Math.min(offset, Math.max(0, all.length - room));
+  const lines = all.slice(start, start + room);
   const more =
-    fields.length > room ? ` · ↑↓ scroll (${start + 1}-${start + lines.length} of ${fields.length})` : "";
+    all.length > room ? ` · ↑↓ scroll (${start + 1}-${start + lines.length} of ${all.length})` : "";
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
-        request {row.requestId} {row.record === null ? "(in flight)" : ""}
+        request {row.requestId} {row.record === null ? inFlightNote(row) : ""}
       </Text>
-      {lines.map(([name, value]) => (
-        <Text key={name} wrap="truncate">
-          <Text color="cyan">{name.padEnd(labelWidth)}</Text>{" "}
-          {truncate(show(name, value), width - labelWidth - 1)}
+      {lines.map(({ key, label, text }) => (
+        <Text key={key} wrap="truncate">
+          <Text color="cyan">{label}</Text> {text}
         </Text>
       ))}
       <Text dimColor wrap="truncate">
@@ -41,6 +40,35 @@ export function DetailView({ row, width, height, offset }: DetailViewProps) {
     </Box>
   );
 }
+
+/** The last first line the view of `row`, `width` by `height`, scrolls to: its last page full. */
+export function detailEnd(row: RequestRow, width: number, height: number): number {
+  return Math.max(0, detailLines(row, width).length - lineRoom(height));
+}
+
+const MIN_WRAP = 8;
+
+/** Lines left for fields, title and help taken. */
+const lineRoom = (height: number): number => Math.max(1, height - 2);
+
+/** Each field's value in lines of the room beside the labels; a label on its first line alone. */
+function detailLines(row: RequestRow, width: number): { key: string; label: string; text: string }[] {
+  const fields = detailFields(row);
+  const labelWidth = Math.max(...fields.map(([name]) => name.length));
+  const room = width - labelWidth - 1;
+  // Too narrow a column to read a value down it: one line each, cut.
+  const cut = (text: string) => (room < MIN_WRAP ? [truncate(text, room)] : wrapCells(text, room));
+  return fields.flatMap(([name, value]) =>
+    cut(show(name, value)).map((text, i) => ({
+      key: `${name}:${i}`,
+      label: (i === 0 ? name : "").padEnd(labelWidth),
+      text,
+    })),
+  );
+}
+
+const detailFields = (row: RequestRow): [string, unknown][] =>
+  row.record === null ? inFlightFields(row) : recordFields(row.record);
 
 function recordFields(record: TailRecord): [string, unknown][] {
   return Object.entries(record).flatMap(([name, value]): [string, unknown][] =>
@@ -65,6 +93,11 @@ function describeAttempt(attempt: TailAttempt): string {
     .filter((part) => part !== null && part !== undefined)
     .join(" ");
 }
+
+const inFlightNote = (row: RequestRow): string =>
+  row.gap
+    ? "(in flight when the event stream dropped: its end may have come while it was down; the audit log has it)"
+    : "(in flight)";
 
 function inFlightFields(row: RequestRow): [string, unknown][] {
   return [

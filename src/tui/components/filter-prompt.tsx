@@ -1,14 +1,20 @@
 import { Text } from "ink";
+import { truncateStart } from "../format.ts";
 import { FIELDS } from "../tail-filter.ts";
 
 const HINT = FIELDS.map((field) => `${field}:`).join(" ");
+const PROMPT = "filter> ";
 
-/** The `/` prompt; Enter applies, Esc cancels. */
-export function FilterPrompt({ text, error }: { text: string; error: string | null }) {
+/**
+ * The `/` prompt; Enter applies, Esc cancels. Text longer than the pane gives up its start, so
+ * that what is being typed, and the cursor after it, stay in sight.
+ */
+export function FilterPrompt({ text, error, width }: { text: string; error: string | null; width?: number }) {
+  const shown = width === undefined ? text : truncateStart(text, width - PROMPT.length - 1);
   return (
     <Text wrap="truncate">
-      <Text color="cyan">filter&gt; </Text>
-      {text}
+      <Text color="cyan">{PROMPT}</Text>
+      {shown}
       <Text inverse> </Text>
       {error === null ? (
         <Text dimColor> {HINT} · Enter applies · Esc cancels</Text>

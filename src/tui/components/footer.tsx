@@ -3,7 +3,7 @@ import { formatFilter, isEmptyFilter, type TailFilter } from "../tail-filter.ts"
 
 export interface FooterProps {
   paused: boolean;
-  /** Request events that arrived since the pause. */
+  /** Requests since the pause that the view shows (filter, admin calls): the rows resuming adds. */
   newSincePause: number;
   filter: TailFilter;
   /** The admin API's own calls are shown (they are left out unless asked for). */

@@ -12,11 +12,13 @@ export function useTailKeys(
   dispatch: Dispatch<UiAction | KeyAction>,
   store: TailStore,
   visible: RequestRow[],
+  /** The open detail view's last offset (`detailEnd`), 0 when none is open. */
+  detailEnd: number,
 ): void {
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) =>
-      dispatch({ type: "key", input, key, visible, all: store.rows(), received: store.received }),
+      dispatch({ type: "key", input, key, visible, all: store.rows(), nextSeq: store.nextSeq, detailEnd }),
     { isActive: isRawModeSupported },
   );
 }

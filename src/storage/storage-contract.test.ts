@@ -335,6 +335,18 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await responses.get("acme", "resp_1")).not.toBeNull();
     });
 
+    test("a lookup spelt with NUL (a client's response id, an admin's key name) finds nothing, where PostgreSQL's refusal of it was a store failure (503)", async () => {
+      const { keys, responses } = await fresh();
+      await responses.save(stored("acme", "resp_1"));
+      expect(await keys.getById("key_\u0000")).toBeNull();
+      expect(await keys.findByName("alice\u0000")).toEqual([]);
+      expect(await keys.list({ tenant: "acme\u0000" })).toEqual([]);
+      expect(await responses.get("acme", "resp_\u0000")).toBeNull();
+      expect(await responses.delete?.("acme", "resp_\u0000")).toBe(false);
+      expect(await responses.responseOfItem?.("acme", "msg_\u0000")).toBeNull();
+      expect(await responses.get("acme", "resp_1")).not.toBeNull();
+    });
+
     test("responses: an output item's response is found by the item's id, within the tenant; gone with the response", async () => {
       const { responses } = await fresh();
       const answered = (tenant: string, id: string, itemIds: string[]): StoredResponse => ({

@@ -4,7 +4,6 @@ import { keyFilterIsId } from "../../audit/audit-query-key.ts";
 import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
-import { storableText } from "./postgres-text.ts";
 import { asNumber } from "./postgres-values.ts";
 
 /** One audit_log row (with bodies when asked), as Bun's PostgreSQL client returns it. */
@@ -49,8 +48,7 @@ export function selectPostgresPage(
   const where: string[] = [];
   const params: (string | number)[] = [];
   const p = (value: string | number) => {
-    // Spelt as the row was stored (postgres-copy.ts): a NUL in a filter, as U+FFFD.
-    params.push(typeof value === "string" ? storableText(value) : value);
+    params.push(value);
     return `$${params.length}`;
   };
   if (filter.from !== undefined) where.push(`l.started_at >= ${p(filter.from)}`);

@@ -347,6 +347,16 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await responses.get("acme", "resp_1")).not.toBeNull();
     });
 
+    test("keys: a name holding NUL (the admin API takes any text) is stored, found by the name spelt so, where PostgreSQL refused the key (503)", async () => {
+      const { keys } = await fresh();
+      const named = key({ name: "alice\u0000ops" });
+      await keys.create(named);
+      // PostgreSQL's text holds no NUL: there it is U+FFFD (postgres-text.ts).
+      const stored = name === "postgres" ? "alice\uFFFDops" : named.name;
+      expect(await keys.getById(named.id)).toEqual(readBack({ ...named, name: stored }));
+      expect((await keys.findByName(named.name)).map((k) => k.id)).toEqual([named.id]);
+    });
+
     test("responses: an output item's response is found by the item's id, within the tenant; gone with the response", async () => {
       const { responses } = await fresh();
       const answered = (tenant: string, id: string, itemIds: string[]): StoredResponse => ({

@@ -11,19 +11,32 @@ export const storableText = (text: string): string =>
 
 const storable = (value: unknown): unknown => (typeof value === "string" ? storableText(value) : value);
 
+/** A helper's row (`db({ name, … })`) or rows, each of their texts `storableText`. */
+const storableRows = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(storableRows);
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype)
+    return storable(value);
+  return Object.fromEntries(Object.entries(value).map(([column, cell]) => [column, storable(cell)]));
+};
+
 type Call = (...args: unknown[]) => unknown;
 
 /**
  * `db` (a pool, a reserved connection or a transaction) with every string it is given sent as
- * `storableText`: a tagged query's values, `unsafe`'s parameters and `array`'s values (a filter
- * spelt with NUL finds the row stored with U+FFFD). Its other helpers, as they are.
+ * `storableText`: a tagged query's values, the row(s) given to its insert helper (`db(row)`),
+ * `unsafe`'s parameters and `array`'s values (a filter spelt with NUL finds the row stored with
+ * U+FFFD). Its other helpers, as they are.
  */
 export function textSafe<T extends object>(db: T): T {
   return new Proxy(db, {
     apply(target, self, args: unknown[]) {
       const [strings, ...values] = args;
       const tagged = Array.isArray(strings) && "raw" in strings;
-      return Reflect.apply(target as Call, self, tagged ? [strings, ...values.map(storable)] : args);
+      return Reflect.apply(
+        target as Call,
+        self,
+        tagged ? [strings, ...values.map(storable)] : [storableRows(strings), ...values],
+      );
     },
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);

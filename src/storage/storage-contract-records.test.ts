@@ -217,6 +217,31 @@ for (const [name, fresh] of contractBackends()) {
       expect((await audit.select(auditFilterSchema.parse({}), null, 10)).length).toBe(2);
     });
 
+    test("audit: a row holding NUL (a model asked for, an upstream's error, a body) is written, not refused and dropped; a filter spelt with it finds it", async () => {
+      const { audit } = await fresh();
+      const held = [
+        makeRecord({ requestId: "model", startedAt: 1, model: "gpt\u0000x" }),
+        makeRecord({ requestId: "error", startedAt: 2, errorMessage: "upstream said \u0000" }),
+        makeRecord({ requestId: "bodies", startedAt: 3, requestBody: "{\u0000", responseBody: "\u0000" }),
+      ];
+      expect(await audit.insert(held)).toEqual({ written: 3, rejected: 0 });
+      const all = auditFilterSchema.parse({ order: "asc", bodies: "true" });
+      // PostgreSQL's text holds no NUL: there it is U+FFFD, as a lone surrogate is on every backend.
+      const asStored = (text: string) => (name === "postgres" ? text.replaceAll("\u0000", "\uFFFD") : text);
+      expect((await audit.select(all, null, 10)).map((row) => row.record)).toEqual([
+        { ...held[0]!, model: asStored("gpt\u0000x"), requestBody: null, responseBody: null },
+        {
+          ...held[1]!,
+          errorMessage: asStored("upstream said \u0000"),
+          requestBody: null,
+          responseBody: null,
+        },
+        { ...held[2]!, requestBody: asStored("{\u0000"), responseBody: asStored("\u0000") },
+      ]);
+      const byModel = await audit.select(auditFilterSchema.parse({ model: "gpt\u0000x" }), null, 10);
+      expect(byModel.map((row) => row.record.requestId)).toEqual(["model"]);
+    });
+
     test("audit: alreadyStored finds the rows held by request id and start, one a row, not a reused request id at another time", async () => {
       const { audit } = await fresh();
       expect(await audit.alreadyStored?.([])).toEqual([]);

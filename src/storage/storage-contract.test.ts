@@ -362,6 +362,28 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await responses.get("acme", "resp_1")).not.toBeNull();
     });
 
+    test("a lookup spelt with NUL (a client's response id, an admin's key name) finds nothing, where PostgreSQL's refusal of it was a store failure (503)", async () => {
+      const { keys, responses } = await fresh();
+      await responses.save(stored("acme", "resp_1"));
+      expect(await keys.getById("key_\u0000")).toBeNull();
+      expect(await keys.findByName("alice\u0000")).toEqual([]);
+      expect(await keys.list({ tenant: "acme\u0000" })).toEqual([]);
+      expect(await responses.get("acme", "resp_\u0000")).toBeNull();
+      expect(await responses.delete?.("acme", "resp_\u0000")).toBe(false);
+      expect(await responses.responseOfItem?.("acme", "msg_\u0000")).toBeNull();
+      expect(await responses.get("acme", "resp_1")).not.toBeNull();
+    });
+
+    test("keys: a name holding NUL (the admin API takes any text) is stored, found by the name spelt so, where PostgreSQL refused the key (503)", async () => {
+      const { keys } = await fresh();
+      const named = key({ name: "alice\u0000ops" });
+      await keys.create(named);
+      // PostgreSQL's text holds no NUL: there it is U+FFFD (postgres-text.ts).
+      const stored = name === "postgres" ? "alice\uFFFDops" : named.name;
+      expect(await keys.getById(named.id)).toEqual(readBack({ ...named, name: stored }));
+      expect((await keys.findByName(named.name)).map((k) => k.id)).toEqual([named.id]);
+    });
+
     test("responses: an output item's response is found by the item's id, within the tenant; gone with the response", async () => {
       const { responses } = await fresh();
       const answered = (tenant: string, id: string, itemIds: string[]): StoredResponse => ({

@@ -2,6 +2,7 @@ import type { ReservedSQL, SQL, TransactionSQL } from "bun";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { CallDeadline, NoAnswer } from "./postgres-call-deadline.ts";
 import { isPostgresUnavailable, storageOutcomeUnknown, storageUnavailable } from "./postgres-failure.ts";
+import { textSafe } from "./postgres-text.ts";
 
 /**
  * How every store call reaches PostgreSQL, within one bound counted from the call, the wait for a
@@ -10,7 +11,7 @@ import { isPostgresUnavailable, storageOutcomeUnknown, storageUnavailable } from
  * rolled back); or `storageOutcomeUnknown` (504) for a write that was sent and never answered,
  * which may have applied. A transaction whose COMMIT is under way at the bound is not cut (a
  * cancel cannot stop a COMMIT): it waits for COMMIT's answer, which only the connection's death
- * can keep from coming.
+ * can keep from coming. Every text is sent as PostgreSQL can hold it (postgres-text.ts).
  */
 export interface PostgresCalls {
   /**
@@ -102,7 +103,7 @@ export function postgresCalls(sql: SQL, boundMs: number | undefined): PostgresCa
   return {
     async read(make) {
       const deadline = new CallDeadline(boundMs);
-      const query = make(sql);
+      const query = make(textSafe(sql));
       try {
         // Past the grace the caller is told; the read itself may settle whenever, harmlessly.
         const stop = (): undefined => {
@@ -118,7 +119,7 @@ export function postgresCalls(sql: SQL, boundMs: number | undefined): PostgresCa
     },
     write: (make) =>
       reserved(async (db, deadline) => {
-        const query = make(db);
+        const query = make(textSafe(db));
         try {
           return await deadline.settle(query, () => void query.cancel(), true);
         } catch (error) {
@@ -134,7 +135,7 @@ export function postgresCalls(sql: SQL, boundMs: number | undefined): PostgresCa
         let committing = false;
         const done = db.begin(async (tx) => {
           open = tx;
-          const result = await work(tx);
+          const result = await work(textSafe(tx));
           // Cut while `work` ran: throwing keeps Bun from sending COMMIT.
           if (deadline.passed) throw new Error("cut at the storage call bound");
           committing = true;

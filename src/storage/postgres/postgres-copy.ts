@@ -1,9 +1,13 @@
 import type { SQL } from "bun";
+import { storableText } from "./postgres-text.ts";
 
-/** One field in COPY's text format: `\\N` for null, backslash escapes for the separators. */
+/**
+ * One field in COPY's text format: `\\N` for null, backslash escapes for the separators, a NUL,
+ * which no PostgreSQL text holds, as U+FFFD (postgres-text.ts).
+ */
 function field(value: unknown): string {
   if (value === null || value === undefined) return "\\N";
-  const text = typeof value === "string" ? value : String(value);
+  const text = typeof value === "string" ? storableText(value) : String(value);
   return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, escapeChar) : text;
 }
 

@@ -313,4 +313,31 @@ describe("messagesRequestToChat: tools", () => {
       "messages.1.content.0.text.text",
     ]);
   });
+  test("a tool_use whose input is no object, or without one, is a 400 in Anthropic's words, never its JSON text sent on", () => {
+    const refusal = (input: unknown) => {
+      const call = { type: "tool_use", id: "t1", name: "shot", input };
+      const error = gatewayErrorOf(() =>
+        messagesRequestToChat({
+          model: "m",
+          max_tokens: 5,
+          messages: [
+            { role: "user", content: "shoot" },
+            { role: "assistant", content: [{ type: "text", text: "ok" }, call] },
+          ],
+        }),
+      );
+      return [error.status, error.message, error.param];
+    };
+    for (const input of ['{"a":1}', [1], null, 7])
+      expect(refusal(input)).toEqual([
+        400,
+        "messages.1.content.1.tool_use.input: Input should be a valid dictionary",
+        "messages.1.content.1.tool_use.input",
+      ]);
+    expect(refusal(undefined)).toEqual([
+      400,
+      "messages.1.content.1.tool_use.input: Field required",
+      "messages.1.content.1.tool_use.input",
+    ]);
+  });
 });

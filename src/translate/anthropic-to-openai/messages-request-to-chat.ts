@@ -15,7 +15,7 @@ import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
 import { noteThinking, type ThinkingBlock } from "../thinking-blocks.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
-import { blockString } from "./block-source.ts";
+import { blockObject, blockString } from "./block-source.ts";
 import { chatStop } from "./chat-stop.ts";
 import { chatUser } from "./chat-user.ts";
 import { fitsOpenAIStrict } from "./fits-openai-strict.ts";
@@ -214,7 +214,7 @@ function assistantMessage(
     } else if (block.type === "redacted_thinking" && typeof block.data === "string")
       thought.push({ thinking: "", signature: "", redacted: block.data });
     else if (block.type === "tool_use") {
-      const args = JSON.stringify(block.input ?? {});
+      const args = JSON.stringify(blockObject(block, path, "input"));
       const call = {
         id: chatToolId(blockString(block, path, "id")),
         type: "function",

@@ -160,6 +160,12 @@ describe("messagesRequestToChat: tools", () => {
     });
     expect(forced.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
     expect(forced.parallel_tool_calls).toBe(false);
+    const unnamed = gatewayErrorOf(() => messagesRequestToChat({ ...base, tool_choice: { type: "tool" } }));
+    expect([unnamed.status, unnamed.message, unnamed.param]).toEqual([
+      400,
+      "tool_choice.tool.name: Field required",
+      "tool_choice.tool.name",
+    ]);
   });
 
   test("a tool_choice with no function left to choose (Claude Code's web search: only a server tool) goes without, as does parallel_tool_calls", () => {

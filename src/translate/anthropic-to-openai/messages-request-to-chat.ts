@@ -1,5 +1,4 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
 import {
   type AnthropicContentBlock,
   type AnthropicMessage,
@@ -281,8 +280,8 @@ function translateTools(
   }
   const choice = request.tool_choice;
   if (!choice) return out;
-  if (choice.type === "tool" && !choice.name)
-    throw badRequest("tool_choice.name: required when type is tool", "tool_choice.name");
+  // A forced choice without its tool is refused in Anthropic's words (`tool_choice.tool.name: Field required`).
+  if (choice.type === "tool") blockString(choice, "tool_choice", "name");
   // Without a function it may call (only server tools, which went: Claude Code's web search forces
   // its `web_search`), chat takes no choice: OpenAI refuses `tool_choice` and `parallel_tool_calls`
   // without `tools`, and a forced name it was not sent. `auto` and `none` ask nothing then.

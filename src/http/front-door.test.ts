@@ -113,6 +113,18 @@ describe("front door", () => {
     expect(body.error.message).toContain("max_tokens");
   });
 
+  test("a messages call without a turn is refused in Anthropic's words on a translated route; count_tokens still counts", async () => {
+    const response = await post("/v1/messages", { model: "mock", max_tokens: 5, messages: [] });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: "messages: at least one message is required" },
+    });
+    const count = await post("/v1/messages/count_tokens", { model: "mock", messages: [] });
+    expect(count.status).toBe(200);
+    expect(await count.json()).toEqual({ input_tokens: 0 });
+  });
+
   test("refuses a missing or wrong credential with one uniform 401", async () => {
     const missing = await gateway.handle(new Request("http://localhost/v1/models"));
     const wrong = await gateway.handle(

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { badRequest } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
@@ -35,6 +36,10 @@ export function messagesViaChat(
   const claudeThinking = provider.chatTarget?.takesThinking?.(upstreamModel) === true;
   const needs = { ...chatUpstreamNeeds(provider), claudeThinking };
   const chat = messagesRequestToChat(body, dropped, needs, callerPaths);
+  // Anthropic refuses a call without a turn, in these words; a chat upstream would answer one (a
+  // count of none, `countTokensViaChat`, is still answered, as the estimate is).
+  if (Array.isArray(body.messages) && body.messages.length === 0)
+    throw badRequest("messages: at least one message is required", "messages");
   // Said of the caller's blocks (`messages.0.content.1`), not the chat messages `system` shifted.
   if (provider.chatTarget)
     nameUncarried(chat, provider.chatTarget, dropped.through(callerPaths), upstreamModel);

@@ -1,6 +1,6 @@
 import { shown } from "../../core/cut-words.ts";
-import { isJsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { badRequest, type GatewayError } from "../../core/gateway-error.ts";
 
 /** A content block of a Messages request, as the translation to chat reads it. */
 export type Block = { type: string } & Record<string, unknown>;
@@ -65,6 +65,25 @@ export function blockSource(block: Block, path: string, types: readonly BlockSou
 export function blockString(block: Block, path: string, field: string): string {
   const value = block[field];
   if (typeof value === "string") return value;
+  throw blockFieldRefused(block, path, field, "string");
+}
+
+/**
+ * A block's `field` that Anthropic requires as an object (a tool_use's `input`), refused as
+ * `blockString` refuses: one of another type (`messages.1.content.0.tool_use.input: Input should be
+ * a valid dictionary`) is never sent on as its JSON text, nor one missing as `{}`.
+ */
+export function blockObject(block: Block, path: string, field: string): JsonObject {
+  const value = block[field];
+  if (isJsonObject(value)) return value;
+  throw blockFieldRefused(block, path, field, "dictionary");
+}
+
+/** Anthropic's 400 for a block's field missing, or not of the `kind` it must be. */
+function blockFieldRefused(block: Block, path: string, field: string, kind: string): GatewayError {
   const at = `${path}.${block.type}.${field}`;
-  throw badRequest(`${at}: ${value === undefined ? "Field required" : "Input should be a valid string"}`, at);
+  return badRequest(
+    `${at}: ${block[field] === undefined ? "Field required" : `Input should be a valid ${kind}`}`,
+    at,
+  );
 }

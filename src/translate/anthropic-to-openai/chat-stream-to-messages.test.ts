@@ -43,7 +43,13 @@ describe("chatStreamToMessages", () => {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: 0, output_tokens: 0 },
+        // As Anthropic's own message_start says it: the cache figures 0 until known.
+        usage: {
+          input_tokens: 0,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          output_tokens: 0,
+        },
       },
     });
     expect(body[2]).toEqual({
@@ -88,7 +94,12 @@ describe("chatStreamToMessages", () => {
     const out = payloads(
       await drain(chatStreamToMessages(replay(events), { requestedModel: "m", promptTokens: () => 42 })),
     ) as { type: string; message?: { usage: object }; usage?: object }[];
-    expect(out[0]?.message?.usage).toEqual({ input_tokens: 42, output_tokens: 0 });
+    expect(out[0]?.message?.usage).toEqual({
+      input_tokens: 42,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: 0,
+    });
     // The upstream's own figures in message_delta, as before.
     const plain = payloads(await translate(events)) as typeof out;
     expect(out.at(-2)?.usage).toEqual(plain.at(-2)?.usage);

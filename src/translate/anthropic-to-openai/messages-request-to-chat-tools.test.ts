@@ -160,6 +160,12 @@ describe("messagesRequestToChat: tools", () => {
     });
     expect(forced.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
     expect(forced.parallel_tool_calls).toBe(false);
+    const unnamed = gatewayErrorOf(() => messagesRequestToChat({ ...base, tool_choice: { type: "tool" } }));
+    expect([unnamed.status, unnamed.message, unnamed.param]).toEqual([
+      400,
+      "tool_choice.tool.name: Field required",
+      "tool_choice.tool.name",
+    ]);
   });
 
   test("a tool_choice with no function left to choose (Claude Code's web search: only a server tool) goes without, as does parallel_tool_calls", () => {
@@ -311,6 +317,33 @@ describe("messagesRequestToChat: tools", () => {
       400,
       "messages.1.content.0.text.text: Input should be a valid string",
       "messages.1.content.0.text.text",
+    ]);
+  });
+  test("a tool_use whose input is no object, or without one, is a 400 in Anthropic's words, never its JSON text sent on", () => {
+    const refusal = (input: unknown) => {
+      const call = { type: "tool_use", id: "t1", name: "shot", input };
+      const error = gatewayErrorOf(() =>
+        messagesRequestToChat({
+          model: "m",
+          max_tokens: 5,
+          messages: [
+            { role: "user", content: "shoot" },
+            { role: "assistant", content: [{ type: "text", text: "ok" }, call] },
+          ],
+        }),
+      );
+      return [error.status, error.message, error.param];
+    };
+    for (const input of ['{"a":1}', [1], null, 7])
+      expect(refusal(input)).toEqual([
+        400,
+        "messages.1.content.1.tool_use.input: Input should be a valid dictionary",
+        "messages.1.content.1.tool_use.input",
+      ]);
+    expect(refusal(undefined)).toEqual([
+      400,
+      "messages.1.content.1.tool_use.input: Field required",
+      "messages.1.content.1.tool_use.input",
     ]);
   });
 });

@@ -1,5 +1,4 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
 import {
   type AnthropicContentBlock,
   type AnthropicMessage,
@@ -15,7 +14,7 @@ import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
 import { noteThinking, type ThinkingBlock } from "../thinking-blocks.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
-import { blockString } from "./block-source.ts";
+import { blockObject, blockString } from "./block-source.ts";
 import { chatStop } from "./chat-stop.ts";
 import { chatUser } from "./chat-user.ts";
 import { fitsOpenAIStrict } from "./fits-openai-strict.ts";
@@ -214,7 +213,7 @@ function assistantMessage(
     } else if (block.type === "redacted_thinking" && typeof block.data === "string")
       thought.push({ thinking: "", signature: "", redacted: block.data });
     else if (block.type === "tool_use") {
-      const args = JSON.stringify(block.input ?? {});
+      const args = JSON.stringify(blockObject(block, path, "input"));
       const call = {
         id: chatToolId(blockString(block, path, "id")),
         type: "function",
@@ -281,8 +280,8 @@ function translateTools(
   }
   const choice = request.tool_choice;
   if (!choice) return out;
-  if (choice.type === "tool" && !choice.name)
-    throw badRequest("tool_choice.name: required when type is tool", "tool_choice.name");
+  // A forced choice without its tool is refused in Anthropic's words (`tool_choice.tool.name: Field required`).
+  if (choice.type === "tool") blockString(choice, "tool_choice", "name");
   // Without a function it may call (only server tools, which went: Claude Code's web search forces
   // its `web_search`), chat takes no choice: OpenAI refuses `tool_choice` and `parallel_tool_calls`
   // without `tools`, and a forced name it was not sent. `auto` and `none` ask nothing then.

@@ -151,8 +151,11 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   start(chunk: OpenAIChunk): SseEvent[] {
     this.messageId = anthropicMessageId(chunk.id);
     // Anthropic's own stream states the input in `message_start`, and some clients read it there
-    // alone (LangChain's ChatAnthropic): an estimate, not 0, until `message_delta` has the figures.
-    const usage = chunk.usage ? openAIUsageToAnthropic(chunk.usage) : { input_tokens: this.promptTokens() };
+    // alone (LangChain's ChatAnthropic): an estimate, not 0, until `message_delta` has the figures;
+    // its cache figures too, 0 until known, as Anthropic's are (`anthropicUsageOf`).
+    const usage = chunk.usage
+      ? openAIUsageToAnthropic(chunk.usage)
+      : anthropicUsageOf({ inputTokens: this.promptTokens(), outputTokens: 0 });
     const message = {
       id: this.messageId,
       type: "message",

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { StreamWire } from "../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
@@ -345,7 +348,7 @@ describe("sseResponse", () => {
       ],
       { stdout: "pipe", stderr: "inherit" },
     );
-    const deadline = setTimeout(() => client.kill(), 10_000);
+    const deadline = setTimeout(() => client.kill(), 20_000);
     try {
       const text = await new Response(client.stdout).text();
       expect(text).toStartWith("HTTP/1.1 200");
@@ -474,18 +477,23 @@ describe("sseResponse", () => {
 });
 
 /**
- * Serves `chunks` as an SSE response whose request ending holds this process for 400 ms, to a
- * client in a process of its own that notes when the response was complete (the chunked
- * terminator arrived, or all of its declared length): `endedAt` before `heldUntil` means the end
- * went out before the ending ran. `wire` is everything the client read.
+ * Serves `chunks` as an SSE response to a client in a process of its own that notes when the
+ * response was complete (the chunked terminator arrived, or all of its declared length) and leaves
+ * a mark file then. The request's ending holds this process until the mark is there (10 s at
+ * most): the client can only have had the end while the ending held if it went out before the
+ * ending ran, so `endedAt` before `heldUntil` holds however slow the machine, and an end written
+ * after the ending arrives only after the 10 s. `wire` is everything the client read.
  */
 async function whenTheEndArrives(
   chunks: ChunkSource,
 ): Promise<{ endedAt: number; heldUntil: number; wire: string }> {
   // The request's ending (usage, the audit record, the access line) holds this process.
   let heldUntil = 0;
+  const mark = join(mkdtempSync(join(tmpdir(), "sse-end-")), "ended");
   const onEnd = () => {
-    Bun.sleepSync(400); // stimulus: the busy ending
+    const deadline = Date.now() + 10_000;
+    // stimulus: the busy ending, held until the client has the whole answer or the deadline
+    while (!existsSync(mark) && Date.now() < deadline) Bun.sleepSync(5);
     heldUntil = Date.now();
   };
   const server = Bun.serve({
@@ -509,13 +517,18 @@ async function whenTheEndArrives(
           const complete = length === undefined
             ? seen.endsWith("0\\r\\n\\r\\n")
             : head !== -1 && seen.length - head - 4 >= Number(length);
-          if (complete) { process.stdout.write(Date.now() + "\\n" + seen); process.exit(0); }
+          if (complete) {
+            const endedAt = Date.now();
+            require("node:fs").writeFileSync(${JSON.stringify(mark)}, "");
+            process.stdout.write(endedAt + "\\n" + seen);
+            process.exit(0);
+          }
         } } });
       socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
     ],
     { stdout: "pipe", stderr: "inherit" },
   );
-  const deadline = setTimeout(() => client.kill(), 10_000);
+  const deadline = setTimeout(() => client.kill(), 20_000);
   try {
     const [endedAt, ...wire] = (await new Response(client.stdout).text()).split("\n");
     return { endedAt: Number(endedAt), heldUntil, wire: wire.join("\n") };
@@ -524,6 +537,7 @@ async function whenTheEndArrives(
     client.kill();
     await client.exited;
     server.stop(true);
+    rmSync(dirname(mark), { recursive: true, force: true });
   }
 }
 

@@ -138,6 +138,16 @@ export class AnswerStream {
     else this.openai(body);
   }
 
+  /**
+   * Characters of the answer held so far: its text and its tool calls' names and arguments (what
+   * grows with a long stream, bounded by its reader: read-copy.ts).
+   */
+  get held(): number {
+    let held = this.text.length + (this.final?.text.length ?? 0);
+    for (const tool of this.tools.values()) held += tool.name.length + tool.args.length;
+    return held;
+  }
+
   answer(): Answer {
     if (this.final) return this.final;
     const toolCalls = [...this.tools.entries()]
@@ -238,6 +248,11 @@ export class SseAnswerReader {
     if (end === -1) return;
     this.read(this.pending.slice(0, end));
     this.pending = this.pending.slice(end + 2);
+  }
+
+  /** Characters held: the text not read yet and the answer read so far. */
+  get held(): number {
+    return this.pending.length + this.reader.held;
   }
 
   finish(): { answer: Answer; usage: Usage | undefined } {

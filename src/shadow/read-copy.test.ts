@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { SseAnswerReader } from "./answer.ts";
 import { copyFailure, failed, readCopy } from "./read-copy.ts";
 
 const encoder = new TextEncoder();
@@ -136,6 +137,52 @@ describe("readCopy", () => {
       const { error } = await readStream([named("message_start"), textDelta("hi"), overloaded], "anthropic");
       expect(error).toMatchObject({ status: 502, code: "upstream_error" });
       expect((error as GatewayError).message).toBe("the stream ended with an error event");
+    });
+
+    test("a stream's answer is held up to the bound on a whole answer, then the copy fails as a whole one past it does", async () => {
+      const bound = 64 * 1024;
+      const piece = "x".repeat(1000);
+      // Four times the bound, then a proper end: read whole, it would be an answer.
+      let sent = 0;
+      let cancelled = false;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 4 * bound) {
+            controller.enqueue(encoder.encode(chunk("", "stop")));
+            controller.close();
+            return;
+          }
+          sent += piece.length;
+          controller.enqueue(encoder.encode(chunk(piece)));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      const answer = new Response(body, { headers: { "content-type": "text/event-stream" } });
+      const clock = { started: performance.now(), ttftMs: null };
+      const error = await readCopy(answer, target(true), new AbortController().signal, clock, bound).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).toMatchObject({ status: 502, code: "upstream_error" });
+      expect((error as GatewayError).message).toBe(
+        `upstream twin sent an answer larger than ${bound} bytes (routing.max_upstream_body)`,
+      );
+      // Reading stopped there: the upstream was let go with no more than a read past the bound sent.
+      expect(cancelled).toBe(true);
+      expect(sent).toBeLessThan(bound + 8 * piece.length);
+    });
+
+    test("what a stream's reader holds is counted in characters: its unread text, the answer's text and tool calls", () => {
+      const reader = new SseAnswerReader("chat", "openai");
+      const call = { index: 0, id: "c", function: { name: "look", arguments: '{"q":1}' } };
+      const tool = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [call] } }] })}\n\n`;
+      reader.push(chunk("hello"));
+      expect(reader.held).toBe(chunk("hello").length);
+      // Past a slice the events are read: the answer's characters are what stays held.
+      reader.push(chunk("x".repeat(70 * 1024)) + tool);
+      expect(reader.held).toBe("hello".length + 70 * 1024 + "look".length + '{"q":1}'.length);
     });
 
     test("a malformed event fails the copy as it stops the primary's relay", async () => {

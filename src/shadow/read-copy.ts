@@ -1,7 +1,12 @@
 import { type Dialect, isJsonObject, type Operation } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
-import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../providers/http/read-bounded.ts";
+import {
+  DEFAULT_MAX_UPSTREAM_BODY,
+  readBounded,
+  readErrorText,
+  tooLarge,
+} from "../providers/http/read-bounded.ts";
 import { notJson, notJsonObject } from "../providers/http/read-reply.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
@@ -101,13 +106,16 @@ const decoder = new TextDecoder();
  * A same-dialect answer as bytes: an error status is read as the primary would read it; a
  * whole body is parsed once; a stream's chunks are decoded as they come and its events parsed
  * in large slices (see SseAnswerReader). Aborting `signal` ends the fetch and so any read.
- * Throws what the primary would (a GatewayError); the caller makes it an outcome.
+ * Throws what the primary would (a GatewayError); the caller makes it an outcome. `maxBody`, the
+ * most a whole answer may be, bounds a whole body's bytes and a stream's answer held, in
+ * characters (`heldWithin`): past it the copy fails as a whole answer past it does.
  */
 export async function readCopy(
   response: Response,
   target: CopyTarget,
   signal: AbortSignal,
   clock: CopyClock,
+  maxBody = DEFAULT_MAX_UPSTREAM_BODY,
 ): Promise<ShadowOutcome> {
   const label = target.label;
   if (!response.ok) {
@@ -124,9 +132,9 @@ export async function readCopy(
     let text: string;
     try {
       text =
-        declared <= DEFAULT_MAX_UPSTREAM_BODY
+        declared <= maxBody
           ? await response.text()
-          : decoder.decode(await readBounded(response, DEFAULT_MAX_UPSTREAM_BODY, label, "refuse"));
+          : decoder.decode(await readBounded(response, maxBody, label, "refuse"));
     } catch (error) {
       throw cutShort(label, error, signal, "body");
     }
@@ -158,6 +166,7 @@ export async function readCopy(
         end.take(chunk);
         answer.push(text.decode(chunk, { stream: true }));
       }
+      heldWithin(answer.held, label, maxBody);
     }
   } catch (error) {
     // Aborted, cut, or failed by the scan (a malformed event): nothing more is read.
@@ -169,6 +178,16 @@ export async function readCopy(
   if (failure) throw failure;
   const read = answer.finish();
   return answered(clock, read.usage, read.answer);
+}
+
+/**
+ * A stream's answer held past `max` (`routing.max_upstream_body`'s default, the most a whole answer
+ * may be) fails the copy as a whole answer past it does (502 `upstream_error`), as a stream
+ * translated for a Responses caller ends past it: however long the upstream streams, no more of
+ * its answer is held.
+ */
+export function heldWithin(held: number, label: string, max: number): void {
+  if (held > max) throw tooLarge(label, max);
 }
 
 /**

@@ -3,6 +3,7 @@ import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/f
 import type { JsonObject } from "../core/dialect.ts";
 import { upstreamTimeout } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { Route } from "../routing/route.ts";
@@ -152,6 +153,38 @@ describe("callShadow", () => {
       errorClass: "upstream_error",
     });
   });
+});
+
+test("decoded events: the answer is held up to the bound on a whole answer, then the copy fails as a whole one past it does", async () => {
+  const piece = "x".repeat(1024 * 1024);
+  const delta = { data: JSON.stringify({ choices: [{ index: 0, delta: { content: piece } }] }) };
+  // Past the bound (32 MB), then a proper end: read whole, it would be an answer.
+  let sent = 0;
+  let stopped = false;
+  const provider: Provider = {
+    name: "decoded",
+    dialect: "openai",
+    call: async () => ({
+      kind: "stream",
+      events: (async function* () {
+        try {
+          for (; sent < DEFAULT_MAX_UPSTREAM_BODY + 8 * piece.length; sent += piece.length) yield delta;
+          yield { data: "[DONE]" };
+        } finally {
+          stopped = true;
+        }
+      })(),
+    }),
+  };
+  const copy = await callShadow(
+    { ...route(), provider, label: "provider:decoded" },
+    request(chat({ stream: true })),
+    new AbortController().signal,
+  );
+  expect(copy).toMatchObject({ status: 502, errorClass: "upstream_error", answer: null });
+  // Reading stopped there: the provider's stream was let go a piece past the bound.
+  expect(stopped).toBe(true);
+  expect(sent).toBeLessThanOrEqual(DEFAULT_MAX_UPSTREAM_BODY + piece.length);
 });
 
 describe("a Responses call's copy", () => {

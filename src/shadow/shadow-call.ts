@@ -1,6 +1,7 @@
 import { toGatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Provider } from "../providers/provider.ts";
 import { abortable } from "../routing/abortable.ts";
 import { type AdaptedCall, adaptDialect } from "../routing/adapt-dialect.ts";
@@ -15,7 +16,15 @@ import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.
 import { AnswerStream, answerFromJson } from "./answer.ts";
 import { copyResponsesContext } from "./copy-responses-context.ts";
 import { EventStreamEnd } from "./copy-stream-end.ts";
-import { answered, type CopyClock, failed, NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
+import {
+  answered,
+  type CopyClock,
+  failed,
+  heldWithin,
+  NO_USAGE,
+  readCopy,
+  type ShadowOutcome,
+} from "./read-copy.ts";
 import type { ShadowThread } from "./shadow-thread-client.ts";
 
 export type { ShadowOutcome } from "./read-copy.ts";
@@ -200,9 +209,12 @@ async function readEvents(
         end.event(next.value);
       }
       reader.event(next.value.data);
+      heldWithin(reader.held, route.label, DEFAULT_MAX_UPSTREAM_BODY);
     }
-  } finally {
-    if (signal.aborted) void iterator.return?.();
+  } catch (error) {
+    // Cut by its signal or past the bound: the provider's stream is let go.
+    void iterator.return?.();
+    throw error;
   }
   const failure = end?.failure();
   if (failure) throw failure;

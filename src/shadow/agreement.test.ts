@@ -295,6 +295,60 @@ describe("agreement measures on a pair", () => {
     });
   });
 
+  test("a refusal is compared as a refusal: not as empty text, nor as an answer", () => {
+    const chatBody = (message: Record<string, unknown>, finish = "stop") => ({
+      choices: [{ index: 0, message: { role: "assistant", ...message }, finish_reason: finish }],
+    });
+    const refused = (words: string) => answerFromJson("chat", chatBody({ content: null, refusal: words }));
+    const empty = answerFromJson("chat", chatBody({ content: "" }));
+    // Two different refusals (OpenAI's message.refusal, content null) are not the same answer.
+    const two = agreementOf({}, refused("I can't help with that."), refused("Sorry, I won't write that."));
+    expect(two.exact).toBe(false);
+    expect(two.similarity).toBeLessThan(1);
+    // A refusal and an empty answer disagree: one refused, the other answered.
+    expect(agreementOf({}, refused("I can't help with that."), empty)).toMatchObject({
+      exact: false,
+      similarity: 0,
+    });
+    // The same refusal agrees, and is compared by its words.
+    expect(
+      agreementOf({}, refused("I can't help with that."), refused("I can't help with that.")),
+    ).toMatchObject({ exact: true, similarity: 1 });
+    // Streamed, the refusal's deltas are read as a whole message's.
+    const streamed = answerFromSseText(
+      "chat",
+      [
+        { delta: { role: "assistant", refusal: "" } },
+        { delta: { refusal: "I can't " } },
+        { delta: { refusal: "help with that." } },
+        { delta: {}, finish_reason: "stop" },
+      ]
+        .map((choice) => `data: ${JSON.stringify({ choices: [{ index: 0, ...choice }] })}\n\n`)
+        .join(""),
+    );
+    expect(agreementOf({}, streamed, refused("I can't help with that."))).toMatchObject({ exact: true });
+    // Responses: a refusal content part.
+    const responsesRefusal = answerFromJson("responses", {
+      status: "completed",
+      output: [{ type: "message", content: [{ type: "refusal", refusal: "I can't help with that." }] }],
+    });
+    expect(agreementOf({}, responsesRefusal, refused("I can't help with that."))).toMatchObject({
+      exact: true,
+    });
+    // Anthropic's stop_reason "refusal" (content_filter in OpenAI's words), or a content_filter
+    // finish: refused without words of its own, never the same as an empty answer.
+    const anthropicRefusal = answerFromJson("messages", { content: [], stop_reason: "refusal" });
+    const anthropicEmpty = answerFromJson("messages", { content: [], stop_reason: "end_turn" });
+    expect(agreementOf({}, anthropicRefusal, anthropicEmpty)).toMatchObject({ exact: false, similarity: 0 });
+    expect(agreementOf({}, text("", "content_filter"), text("", "content_filter"))).toMatchObject({
+      exact: true,
+      similarity: 1,
+    });
+    expect(agreementOf({}, text("", "content_filter"), refused("I can't help with that."))).toMatchObject({
+      exact: false,
+    });
+  });
+
   test("pairs recorded before the finish was kept read with it null", () => {
     const side = {
       route: "provider:p",

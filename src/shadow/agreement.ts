@@ -128,6 +128,29 @@ function deepEqual(a: unknown, b: unknown): boolean {
   );
 }
 
+/**
+ * What a side refused with: its refusal's words (OpenAI's), or none ("") where it refused without
+ * words of its own (Anthropic's `stop_reason: "refusal"`, a content filter: `content_filter`); null
+ * when it answered.
+ */
+function refusalOf(answer: Answer): string | null {
+  if (answer.refusal !== undefined) return answer.refusal;
+  return answer.finish === "content_filter" ? "" : null;
+}
+
+/**
+ * How similar two sides are as refusals: 0 when one refused and the other answered (whatever it
+ * said, even nothing), their words compared when both refused (1 when neither gave any); undefined
+ * when neither refused (their answers are compared).
+ */
+function refusalSimilarity(primary: Answer, shadow: Answer): number | undefined {
+  const a = refusalOf(primary);
+  const b = refusalOf(shadow);
+  if (a === null && b === null) return undefined;
+  if (a === null || b === null) return 0;
+  return similarity(`${primary.text}${a}`, `${shadow.text}${b}`);
+}
+
 const NONE: ShadowAgreement = {
   exact: null,
   similarity: null,
@@ -162,17 +185,23 @@ export function agreementOf(
   // Only when both said why they ended: some servers end a stream without a finish reason.
   const finishAgrees =
     primary.finish === null || shadow.finish === null ? null : primary.finish === shadow.finish;
+  // A refusal is not empty text: it differs from an answer (empty or not) and from another refusal.
+  const refused = refusalSimilarity(primary, shadow);
   return {
     // The same words cut off by the token limit are not the same answer as the words finished.
     exact:
       (primary.text === shadow.text || sameJson) &&
+      refusalOf(primary) === refusalOf(shadow) &&
       deepEqual(primary.toolCalls, shadow.toolCalls) &&
       finishAgrees !== false,
-    similarity: sameJson
-      ? 1
-      : primary.text === "" && shadow.text === ""
-        ? null
-        : similarity(primary.text, shadow.text),
+    similarity:
+      refused !== undefined
+        ? refused
+        : sameJson
+          ? 1
+          : primary.text === "" && shadow.text === ""
+            ? null
+            : similarity(primary.text, shadow.text),
     primaryJsonValid: structured ? jsonValid(primaryJson, structured.schema) : null,
     shadowJsonValid: structured ? jsonValid(shadowJson, structured.schema) : null,
     toolsAgree: anyTools ? deepEqual(primary.toolCalls, shadow.toolCalls) : null,

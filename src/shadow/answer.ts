@@ -21,6 +21,12 @@ export interface Answer {
   finish: Finish;
   /** An embeddings answer's vectors (embedding-vectors.ts): compared in place of the text. */
   vectors?: Vectors;
+  /**
+   * OpenAI's refusal, its words: a chat message's `refusal` (a stream's `refusal` deltas), a
+   * Responses `refusal` part. Absent when it gave none (agreement.ts reads a `content_filter`
+   * finish as a refusal without words).
+   */
+  refusal?: string;
 }
 
 export interface ToolCall {
@@ -79,11 +85,11 @@ export function answerFromJson(operation: Operation, body: unknown): Answer {
   }
   if (operation === "responses") {
     const items = array(body.output).filter(isObject);
+    const parts = items.flatMap((item) => array(item.content).filter(isObject));
+    const refusals = parts.filter((part) => part.type === "refusal");
     return {
-      text: items
-        .flatMap((item) => array(item.content).filter(isObject))
-        .map((part) => (part.type === "output_text" ? string(part.text) : ""))
-        .join(""),
+      ...(refusals.length > 0 ? { refusal: refusals.map((part) => string(part.refusal)).join("") } : {}),
+      text: parts.map((part) => (part.type === "output_text" ? string(part.text) : "")).join(""),
       toolCalls: items
         .filter((item) => item.type === "function_call")
         .map((item) => ({ name: string(item.name), arguments: parseArguments(item.arguments) })),
@@ -96,6 +102,7 @@ export function answerFromJson(operation: Operation, body: unknown): Answer {
   if (operation === "completions") return { text: string(choice.text), toolCalls: [], finish };
   const message = isObject(choice.message) ? choice.message : {};
   return {
+    ...(typeof message.refusal === "string" ? { refusal: message.refusal } : {}),
     text: string(message.content),
     toolCalls: array(message.tool_calls)
       .filter(isObject)
@@ -116,6 +123,7 @@ export class AnswerStream {
   private readonly tools = new Map<number, { name: string; args: string; input?: unknown }>();
   private final: Answer | undefined;
   private finish: Finish = null;
+  private refusal: string | undefined;
 
   constructor(private readonly operation: Operation) {}
 
@@ -143,7 +151,7 @@ export class AnswerStream {
    * grows with a long stream, bounded by its reader: read-copy.ts).
    */
   get held(): number {
-    let held = this.text.length + (this.final?.text.length ?? 0);
+    let held = this.text.length + (this.refusal?.length ?? 0) + (this.final?.text.length ?? 0);
     for (const tool of this.tools.values()) held += tool.name.length + tool.args.length;
     return held;
   }
@@ -156,7 +164,9 @@ export class AnswerStream {
         name: tool.name,
         arguments: tool.input !== undefined && tool.args === "" ? tool.input : parseArguments(tool.args),
       }));
-    return { text: this.text, toolCalls, finish: this.finish };
+    const answer: Answer = { text: this.text, toolCalls, finish: this.finish };
+    if (this.refusal !== undefined) answer.refusal = this.refusal;
+    return answer;
   }
 
   private tool(index: number) {
@@ -180,6 +190,7 @@ export class AnswerStream {
     const delta = choice.delta;
     if (!isObject(delta)) return;
     this.text += string(delta.content);
+    if (typeof delta.refusal === "string") this.refusal = (this.refusal ?? "") + delta.refusal;
     // Most events carry no tool calls: nothing is allocated for them.
     const calls = delta.tool_calls;
     if (!Array.isArray(calls)) return;

@@ -64,14 +64,18 @@ function buildShadowSchemas() {
   /** How far the two answers agree; a measure is null when it does not apply to this pair. */
   const agreement = z.object({
     /**
-     * Same text byte for byte, the same tool calls, and the same finish where both said one; for
-     * embeddings, the same vectors number for number.
+     * Same text byte for byte, the same tool calls, and the same finish where both said one; a
+     * refusal (OpenAI's `refusal`, Anthropic's `stop_reason: "refusal"`, a `content_filter` finish)
+     * matches only the same refusal, never an answer, empty or not; for embeddings, the same
+     * vectors number for number.
      */
     exact: z.boolean().nullable(),
     /**
      * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded; Dice over word
      * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai); for embeddings,
      * the mean cosine similarity of the vectors pair by pair (0 when their count or lengths differ).
+     * A refusal against an answer is 0; two refusals are compared by their words (1 when neither
+     * gave any). Null when both texts are empty and neither refused.
      */
     similarity: z.number().min(0).max(1).nullable(),
     /** Structured output (`response_format` json): whether each side parsed (and met the schema). */

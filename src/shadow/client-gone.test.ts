@@ -1,45 +1,31 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
+import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
-import { tempDir } from "../storage/sqlite/test-helpers.ts";
-import { type RecordingGateway, recordingGateway } from "../testing/recording-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import type { ShadowPage } from "./shadow-api-schema.ts";
+import { shadowedGateway } from "./shadowed-gateway-fixture.ts";
 
 // A client that goes away mid-stream, through the gateway in-process: its copy runs on to its own
 // end, and the pair is recorded, the primary's side as the client's request ended (499).
 
-const tmp = tempDir();
-let fake: FakeUpstream;
-let gw: RecordingGateway;
-
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await recordingGateway(
-    parseConfig({
-      storage: { path: tmp.file("gw.db") },
-      providers: [
-        // The primary's stream comes slowly: the client is gone long before its end.
-        { name: "slow", type: "openai", base_url: `${fake.url}/v1`, headers: { "x-fake-chunk-delay": "50" } },
-        { name: "twin", type: "openai", base_url: `${fake.url}/v1` },
-      ],
-      models: [
-        {
-          name: "m",
-          routes: [{ provider: "slow", model: "m1" }],
-          shadow: { provider: "twin", model: "candidate", sample: 1 },
-        },
-      ],
-      routing: { retries: 0 },
-      audit: { bodies: true },
-    }),
-  );
-});
-afterAll(async () => {
-  await gw.gateway.stop();
-  await fake.stop();
-  tmp.cleanup();
-});
+const gw = shadowedGateway(({ baseUrl, dbPath }) =>
+  parseConfig({
+    storage: { path: dbPath },
+    providers: [
+      // The primary's stream comes slowly: the client is gone long before its end.
+      { name: "slow", type: "openai", base_url: baseUrl, headers: { "x-fake-chunk-delay": "50" } },
+      { name: "twin", type: "openai", base_url: baseUrl },
+    ],
+    models: [
+      {
+        name: "m",
+        routes: [{ provider: "slow", model: "m1" }],
+        shadow: { provider: "twin", model: "candidate", sample: 1 },
+      },
+    ],
+    routing: { retries: 0 },
+    audit: { bodies: true },
+  }),
+);
 
 test("a client gone mid-stream: its copy still answers whole and the pair is recorded", async () => {
   const words = "a b c d e f g h i j k l m n o p";

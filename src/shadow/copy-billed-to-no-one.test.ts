@@ -1,48 +1,34 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
+import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
-import { tempDir } from "../storage/sqlite/test-helpers.ts";
-import { type RecordingGateway, recordingGateway } from "../testing/recording-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import type { ShadowPage } from "./shadow-api-schema.ts";
+import { shadowedGateway } from "./shadowed-gateway-fixture.ts";
 
 // What a copy costs is the gateway's, never its caller's: a pair prices it at the shadow model's
 // price, and no key's or tenant's spend (what their budgets are held to) counts it.
 
-const tmp = tempDir();
-let fake: FakeUpstream;
-let gw: RecordingGateway;
-
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await recordingGateway(
-    parseConfig({
-      storage: { path: tmp.file("gw.db") },
-      providers: [
-        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-        { name: "twin", type: "openai", base_url: `${fake.url}/v1` },
-      ],
-      models: [
-        {
-          name: "m",
-          routes: [{ provider: "fake", model: "served" }],
-          shadow: { provider: "twin", model: "candidate", sample: 1 },
-        },
-      ],
-      // $1 a token, each side: the copy's cost, counted with the caller's, would double it.
-      prices: {
-        m: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 },
-        candidate: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 },
+const gw = shadowedGateway(({ baseUrl, dbPath }) =>
+  parseConfig({
+    storage: { path: dbPath },
+    providers: [
+      { name: "fake", type: "openai", base_url: baseUrl },
+      { name: "twin", type: "openai", base_url: baseUrl },
+    ],
+    models: [
+      {
+        name: "m",
+        routes: [{ provider: "fake", model: "served" }],
+        shadow: { provider: "twin", model: "candidate", sample: 1 },
       },
-      tenants: [{ name: "team", budget: { usd: 1_000 } }],
-    }),
-  );
-});
-afterAll(async () => {
-  await gw.gateway.stop();
-  await fake.stop();
-  tmp.cleanup();
-});
+    ],
+    // $1 a token, each side: the copy's cost, counted with the caller's, would double it.
+    prices: {
+      m: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 },
+      candidate: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 },
+    },
+    tenants: [{ name: "team", budget: { usd: 1_000 } }],
+  }),
+);
 
 const admin = (path: string, init: RequestInit = {}) =>
   gw.gateway.handle(

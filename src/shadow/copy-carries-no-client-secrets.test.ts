@@ -1,43 +1,29 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
+import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
-import { tempDir } from "../storage/sqlite/test-helpers.ts";
-import { type RecordingGateway, recordingGateway } from "../testing/recording-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
+import { shadowedGateway } from "./shadowed-gateway-fixture.ts";
 
 // What the shadow upstream is sent, through the gateway in-process: the client's request with the
 // shadow's model and credentials, none of the client's (its gateway key, another vendor's key, its
 // cookie, its organization, a key or base URL in its body), under an id that says it is a copy.
 
-const tmp = tempDir();
-let fake: FakeUpstream;
-let gw: RecordingGateway;
-
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await recordingGateway(
-    parseConfig({
-      storage: { path: tmp.file("gw.db") },
-      providers: [
-        { name: "fake", type: "openai", base_url: `${fake.url}/v1`, api_key: "sk-primary" },
-        { name: "twin", type: "openai", base_url: `${fake.url}/v1`, api_key: "sk-twin" },
-      ],
-      models: [
-        {
-          name: "m",
-          routes: [{ provider: "fake", model: "served" }],
-          shadow: { provider: "twin", model: "candidate", sample: 1 },
-        },
-      ],
-      routing: { retries: 0 },
-    }),
-  );
-});
-afterAll(async () => {
-  await gw.gateway.stop();
-  await fake.stop();
-  tmp.cleanup();
-});
+const gw = shadowedGateway(({ baseUrl, dbPath }) =>
+  parseConfig({
+    storage: { path: dbPath },
+    providers: [
+      { name: "fake", type: "openai", base_url: baseUrl, api_key: "sk-primary" },
+      { name: "twin", type: "openai", base_url: baseUrl, api_key: "sk-twin" },
+    ],
+    models: [
+      {
+        name: "m",
+        routes: [{ provider: "fake", model: "served" }],
+        shadow: { provider: "twin", model: "candidate", sample: 1 },
+      },
+    ],
+    routing: { retries: 0 },
+  }),
+);
 
 for (const stream of [false, true])
   test(`${stream ? "stream" : "non-stream"}: the copy carries the shadow's credentials alone, under the request's id marked as a copy`, async () => {
@@ -65,7 +51,7 @@ for (const stream of [false, true])
     expect(res.status).toBe(200);
     await res.text();
     const copy = await waitForValue("the copy upstream", () =>
-      fake.requests.find((sent) => sent.headers["x-request-id"] === `${requestId}-shadow`),
+      gw.fake.requests.find((sent) => sent.headers["x-request-id"] === `${requestId}-shadow`),
     );
     expect(copy.headers.authorization).toBe("Bearer sk-twin");
     for (const name of ["x-api-key", "cookie", "openai-organization"])

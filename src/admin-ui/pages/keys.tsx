@@ -61,6 +61,8 @@ export function KeysPage() {
   const [error, setError] = useState<string>();
   const [rotating, setRotating] = useState<string | null>(null);
   const [grace, setGrace] = useState("1h");
+  // A rotation under way: pressed again meanwhile, it would rotate the key it just rotated out.
+  const [rotatingNow, setRotatingNow] = useState(false);
   const [limiting, setLimiting] = useState<KeyView | null>(null);
 
   /** Runs a change and shows the list again; whether it worked is the answer (the form keeps its input on false). */
@@ -170,6 +172,8 @@ export function KeysPage() {
                         class="inline"
                         onSubmit={(e) => {
                           e.preventDefault();
+                          if (rotatingNow) return;
+                          setRotatingNow(true);
                           void act(async () => {
                             const rotated = await postJson<{
                               key: string;
@@ -182,7 +186,7 @@ export function KeysPage() {
                               name: rotated.name,
                               note: rotationNote(grace, rotated.previous?.expires_at ?? null),
                             });
-                          });
+                          }).finally(() => setRotatingNow(false));
                         }}
                       >
                         <label>
@@ -194,7 +198,9 @@ export function KeysPage() {
                             onInput={(e) => setGrace(e.currentTarget.value)}
                           />
                         </label>
-                        <button type="submit">Rotate now</button>
+                        <button type="submit" disabled={rotatingNow}>
+                          Rotate now
+                        </button>
                         <button type="button" class="ghost" onClick={() => setRotating(null)}>
                           Cancel
                         </button>

@@ -408,5 +408,28 @@ describe("/admin in a real browser", () => {
     await page.getByRole("button", { name: "Done" }).click();
   }, 60_000);
 
+  test("keys: Limits opens with its first field focused; Escape closes it and focus is back on the row's Limits", async () => {
+    await signedIn();
+    const made = await createKey({ url: gw.url, adminKey }, { name: "focus-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    const limits = page.locator(`tr[data-key-id="${made.id}"]`).getByRole("button", { name: "Limits" });
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await limits.click();
+    const form = page.getByRole("form", { name: "Change limits" });
+    await form.waitFor();
+    expect(await focused(form.getByLabel("Models (globs, comma-separated)"))).toBe(true);
+    await page.keyboard.press("Escape");
+    await form.waitFor({ state: "detached" });
+    expect(await focused(limits)).toBe(true);
+    // Saved with Enter: closed, focus back on the row's Limits too.
+    await limits.press("Enter");
+    await form.getByLabel("Requests/min").fill("7");
+    await form.getByLabel("Requests/min").press("Enter");
+    await form.waitFor({ state: "detached" });
+    await page.locator(`tr[data-key-id="${made.id}"]`).getByText("7 rpm").waitFor();
+    expect(await focused(limits)).toBe(true);
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { KeyView } from "../../auth/key-view.ts";
 import { messageOf } from "../../core/describe-error.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
@@ -64,6 +64,13 @@ export function KeysPage() {
   // A rotation under way: pressed again meanwhile, it would rotate the key it just rotated out.
   const [rotatingNow, setRotatingNow] = useState(false);
   const [limiting, setLimiting] = useState<KeyView | null>(null);
+  // The row's Limits button that opened the form: focus goes back to it when the form closes.
+  const limitsOpener = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    if (limiting || !limitsOpener.current) return;
+    if (limitsOpener.current.isConnected) limitsOpener.current.focus();
+    limitsOpener.current = null;
+  }, [limiting]);
 
   /** Runs a change and shows the list again; whether it worked is the answer (the form keeps its input on false). */
   const act = async (run: () => Promise<void>): Promise<boolean> => {
@@ -210,7 +217,14 @@ export function KeysPage() {
                         <button type="button" class="secondary" onClick={() => setRotating(k.id)}>
                           Rotate
                         </button>
-                        <button type="button" class="secondary" onClick={() => setLimiting(k)}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={(e) => {
+                            limitsOpener.current = e.currentTarget;
+                            setLimiting(k);
+                          }}
+                        >
                           Limits
                         </button>
                         <RevokeKey

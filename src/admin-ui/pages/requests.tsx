@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { rowKeyText } from "../../audit/audit-row-key.ts";
@@ -34,6 +34,9 @@ export function RequestsPage() {
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
   const { loading, run } = useNewestLoad();
+  // The filters the listed rows were read under: a first page of other filters that cannot be
+  // read leaves none listed, never the rows of the filters before as if they matched.
+  const listedUnder = useRef<AuditFilters | null>(null);
   /** The first page (`older` null), or the page older than the list's rows. */
   const load = (older: OlderRows | null) =>
     run(async (signal) => {
@@ -43,9 +46,15 @@ export function RequestsPage() {
         const page = await getJson<AuditPage>(`/admin/api/audit?${query}`, signal);
         if (signal.aborted) return;
         setList((current) => (older ? withOlderPage(current, page) : withFirstPage(current, page, filters)));
+        listedUnder.current = filters;
         setError(undefined);
       } catch (failure) {
-        if (!signal.aborted) setError(messageOf(failure));
+        if (signal.aborted) return;
+        setError(messageOf(failure));
+        if (!older && listedUnder.current !== filters) {
+          setList(EMPTY_LIST);
+          listedUnder.current = filters;
+        }
       }
     });
 
@@ -262,7 +271,7 @@ export function RequestsPage() {
             ))}
           </tbody>
         </table>
-        {records.length === 0 && !loading && <p class="muted pad">No requests match.</p>}
+        {records.length === 0 && !loading && !error && <p class="muted pad">No requests match.</p>}
       </div>
       <div class="pager">
         {older && (

@@ -378,5 +378,29 @@ describe("/admin in a real browser", () => {
     expect(await page.getByText("No requests match.").count()).toBe(0);
   }, 60_000);
 
+  test("requests: the filters are in the address, kept on reload; Back and Forward move between them", async () => {
+    await signedIn();
+    const { response } = await chat(adminKey);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.goto(`${gw.url}/admin/requests`);
+    const row = page.locator(`tr[data-request-id="${requestId}"]`);
+    await row.waitFor();
+    await page.getByLabel("Model").fill("no-such-model-ui");
+    await page.getByLabel("Status").selectOption("5xx");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("No requests match.").waitFor();
+    await page.reload();
+    await page.getByText("No requests match.").waitFor();
+    expect(await row.count()).toBe(0);
+    expect(await page.getByLabel("Model").inputValue()).toBe("no-such-model-ui");
+    expect(await page.getByLabel("Status").inputValue()).toBe("5xx");
+    await page.goBack();
+    await row.waitFor();
+    expect(await page.getByLabel("Model").inputValue()).toBe("");
+    await page.goForward();
+    await row.waitFor({ state: "detached" });
+    expect(await page.getByLabel("Model").inputValue()).toBe("no-such-model-ui");
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

@@ -8,6 +8,7 @@ import { call, followEvents, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
+import { filtersFromSearch, filtersToSearch } from "../filters-url.ts";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
 import { type AuditFilters, matchesFilters, NO_FILTERS, toQuery } from "../request-filters.ts";
 import {
@@ -25,8 +26,9 @@ const PAGE = 50;
 
 /** The audit log: filters, cursor paging, live mode, a detail view, and export. */
 export function RequestsPage() {
-  const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
-  const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
+  // The filters live in the address too: a reload, Back and Forward, a copied link keep them.
+  const [draft, setDraft] = useState<AuditFilters>(() => filtersFromSearch(location.search));
+  const [filters, setFilters] = useState<AuditFilters>(() => filtersFromSearch(location.search));
   const [list, setList] = useState<RequestList>(EMPTY_LIST);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
@@ -60,8 +62,23 @@ export function RequestsPage() {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
+    const search = filtersToSearch(filters);
+    if (search !== location.search) history.pushState(null, "", `${location.pathname}${search}`);
     void load(null);
   }, [filters]);
+
+  useEffect(() => {
+    // Back or Forward to this page's other filters: those, in the form and the list.
+    const onPop = () => {
+      if (!location.pathname.startsWith("/admin/requests")) return;
+      const chosen = filtersFromSearch(location.search);
+      setSelected(null);
+      setDraft(chosen);
+      setFilters(chosen);
+    };
+    addEventListener("popstate", onPop);
+    return () => removeEventListener("popstate", onPop);
+  }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
   useEffect(() => {

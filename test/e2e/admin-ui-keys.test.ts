@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Request as BrowserRequest, Page } from "playwright-core";
+import type { Request as BrowserRequest, Page, Route } from "playwright-core";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -359,6 +359,76 @@ describe("/admin in a real browser", () => {
     expect(await statusOf(chat(limited.key))).toBe(200);
     await page.goto(`${gw.url}/admin/activity`);
     await page.locator('tr[data-action="key.limits"]').first().waitFor();
+  }, 60_000);
+
+  test("keys: Create key and Rotate now pressed again while the first is under way are sent once", async () => {
+    await signedIn();
+    const sent: string[] = [];
+    const held: Route[] = [];
+    const changes = (url: URL) => url.pathname === "/admin/api/keys" || url.pathname.endsWith("/rotate");
+    const hold = (route: Route) => {
+      if (route.request().method() !== "POST") return void route.continue();
+      sent.push(new URL(route.request().url()).pathname);
+      held.push(route);
+    };
+    await page.route(changes, hold);
+    fx.deferTest(() => page.unroute(changes, hold));
+    /** Presses `button` while its first press is held, then lets the held calls through. */
+    const pressTwice = async (button: ReturnType<Page["locator"]>) => {
+      const before = sent.length;
+      await button.click();
+      await waitFor("the first press to be sent", () => sent.length > before);
+      await button.click({ force: true }); // disabled or not
+      await page.evaluate(() => fetch("/healthz").then((r) => r.status)); // a round trip after it
+      const count = sent.length - before;
+      for (const route of held.splice(0)) await route.continue();
+      return count;
+    };
+    const named = async () =>
+      (
+        (await (
+          await fetch(`${gw.url}/admin/api/keys?name=twice-ui`, {
+            headers: { authorization: `Bearer ${adminKey}` },
+          })
+        ).json()) as { keys: unknown[] }
+      ).keys.length;
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.getByRole("button", { name: "New key" }).click();
+    const form = page.getByRole("form", { name: "New key" });
+    await form.getByLabel("Name").fill("twice-ui");
+    expect(await pressTwice(form.getByRole("button", { name: "Create key" }))).toBe(1);
+    await page.locator("[data-new-key]").waitFor();
+    expect(await named()).toBe(1);
+    await page.getByRole("button", { name: "Done" }).click();
+    const row = page.locator('tr[data-key-name="twice-ui"]');
+    await row.getByRole("button", { name: "Rotate" }).click();
+    expect(await pressTwice(row.getByRole("button", { name: "Rotate now" }))).toBe(1);
+    await page.locator("[data-new-key]").waitFor();
+    expect(await named()).toBe(2);
+    await page.getByRole("button", { name: "Done" }).click();
+  }, 60_000);
+
+  test("keys: Limits opens with its first field focused; Escape closes it and focus is back on the row's Limits", async () => {
+    await signedIn();
+    const made = await createKey({ url: gw.url, adminKey }, { name: "focus-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    const limits = page.locator(`tr[data-key-id="${made.id}"]`).getByRole("button", { name: "Limits" });
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await limits.click();
+    const form = page.getByRole("form", { name: "Change limits" });
+    await form.waitFor();
+    expect(await focused(form.getByLabel("Models (globs, comma-separated)"))).toBe(true);
+    await page.keyboard.press("Escape");
+    await form.waitFor({ state: "detached" });
+    expect(await focused(limits)).toBe(true);
+    // Saved with Enter: closed, focus back on the row's Limits too.
+    await limits.press("Enter");
+    await form.getByLabel("Requests/min").fill("7");
+    await form.getByLabel("Requests/min").press("Enter");
+    await form.waitFor({ state: "detached" });
+    await page.locator(`tr[data-key-id="${made.id}"]`).getByText("7 rpm").waitFor();
+    expect(await focused(limits)).toBe(true);
   }, 60_000);
 
   ui.pageStayedOnLoopback();

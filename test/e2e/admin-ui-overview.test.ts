@@ -10,7 +10,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // and what an admin key in a tenant is shown.
 
 const ui = adminUi();
-const { config, chat, expectingRefusals, signInWithKey, signedIn, shoot } = ui;
+const { config, chat, expectingRefusals, signInWithKey, signedIn, shoot, holdRequests, refuseReads } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let browser: TestBrowser;
@@ -153,6 +153,42 @@ describe("/admin in a real browser", () => {
     // The page polls the charts every 5 s: the request's bucket is drawn by the next poll or so.
     await waitFor("the lone latency value drawn", async () => (await painted()) > 0, 20_000);
     await shoot("overview-isolated-point-1280");
+  }, 60_000);
+
+  test("overview: figures not read are '–', never 0 or the window before's: a window chosen and not yet read, charts refused", async () => {
+    await signedIn();
+    expect((await chat(adminKey)).response.status).toBe(200);
+    const tile = (label: string) =>
+      page.locator(".tile", { has: page.locator(".tile-label").getByText(label, { exact: true }) });
+    const value = (label: string) => tile(label).locator(".tile-value").textContent();
+    await page.goto(`${gw.url}/admin/overview`);
+    await tile("Requests")
+      .locator(".tile-value")
+      .getByText(/^[1-9]/)
+      .waitFor();
+    // The hour not yet read: the 15 minutes' figures are not shown as the hour's.
+    const hour = await holdRequests(
+      (url) => url.pathname === "/admin/api/stats" && url.searchParams.get("window") === "1h",
+    );
+    await page.getByRole("button", { name: "1h", exact: true }).click();
+    await hour.asked;
+    expect(await tile("Requests").locator(".tile-note").textContent()).toBe("last 1h");
+    expect([await value("Requests"), await value("Tokens"), await value("Cost")]).toEqual(["–", "–", "–"]);
+
+    const refused = "the charts could not be read (a test's refusal)";
+    await refuseReads((url) => url.pathname === "/admin/api/stats", refused);
+    await expectingRefusals(async () => {
+      await page.goto(`${gw.url}/admin/overview`);
+      await page.getByRole("alert").getByText(refused).waitFor();
+      expect([
+        await value("Requests"),
+        await value("Error share (5xx)"),
+        await value("Tokens"),
+        await value("Cost"),
+      ]).toEqual(["–", "–", "–", "–"]);
+      // Away from its refusals, polled every 5 s until the test ends.
+      await page.goto(`${gw.url}/admin/keys`);
+    }, /status of 503/);
   }, 60_000);
 
   ui.pageStayedOnLoopback();

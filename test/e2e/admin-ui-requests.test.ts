@@ -11,7 +11,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // rows, the log, its filters and export, a request's detail and its attempts.
 
 const ui = adminUi();
-const { sdk, chat, jwtFor, signedIn, leftOf, shoot, holdRequests, expectingRefusals } = ui;
+const { sdk, chat, jwtFor, signedIn, leftOf, shoot, holdRequests, expectingRefusals, refuseReads } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -358,6 +358,48 @@ describe("/admin in a real browser", () => {
       await page.locator(".dot.on").waitFor();
       await page.locator(`tr[data-request-id="${tag}"]`).waitFor();
     }, /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|status of 503/);
+  }, 60_000);
+
+  test("requests: a filter whose rows it cannot read is said so, neither as no requests nor with the rows before it", async () => {
+    await signedIn();
+    const { response } = await chat(adminKey);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.goto(`${gw.url}/admin/requests`);
+    const row = page.locator(`tr[data-request-id="${requestId}"]`);
+    await row.waitFor();
+    const refused = "the audit log could not be read (a test's refusal)";
+    await refuseReads((url) => url.pathname === "/admin/api/audit", refused);
+    await expectingRefusals(async () => {
+      await page.getByLabel("Model").fill("flaky-chat");
+      await page.getByRole("button", { name: "Apply" }).click();
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await row.count()).toBe(0);
+    expect(await page.getByText("No requests match.").count()).toBe(0);
+  }, 60_000);
+
+  test("requests: the filters are in the address, kept on reload; Back and Forward move between them", async () => {
+    await signedIn();
+    const { response } = await chat(adminKey);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.goto(`${gw.url}/admin/requests`);
+    const row = page.locator(`tr[data-request-id="${requestId}"]`);
+    await row.waitFor();
+    await page.getByLabel("Model").fill("no-such-model-ui");
+    await page.getByLabel("Status").selectOption("5xx");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("No requests match.").waitFor();
+    await page.reload();
+    await page.getByText("No requests match.").waitFor();
+    expect(await row.count()).toBe(0);
+    expect(await page.getByLabel("Model").inputValue()).toBe("no-such-model-ui");
+    expect(await page.getByLabel("Status").inputValue()).toBe("5xx");
+    await page.goBack();
+    await row.waitFor();
+    expect(await page.getByLabel("Model").inputValue()).toBe("");
+    await page.goForward();
+    await row.waitFor({ state: "detached" });
+    expect(await page.getByLabel("Model").inputValue()).toBe("no-such-model-ui");
   }, 60_000);
 
   ui.pageStayedOnLoopback();

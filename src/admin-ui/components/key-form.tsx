@@ -17,12 +17,14 @@ const INITIAL: KeyFormFields = {
 /**
  * The fields of `POST /admin/api/keys`; empty limits are left out (no limit). `onCreate` answers
  * whether the key was created: only then is the form cleared and closed (a refusal keeps what
- * was typed, to correct).
+ * was typed, to correct). While a create is under way the form sends no other.
  */
 export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown>) => Promise<boolean> }) {
   const [form, setForm] = useState(INITIAL);
   const [open, setOpen] = useState(false);
   const [invalid, setInvalid] = useState<string>();
+  // A create under way: pressed again meanwhile, it would make a second key of the name.
+  const [sending, setSending] = useState(false);
   const set = (name: keyof KeyFormFields) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
     setForm({ ...form, [name]: e.currentTarget.value });
   if (!open)
@@ -41,8 +43,10 @@ export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown
         e.preventDefault();
         const checked = keyInput(form);
         setInvalid("error" in checked ? checked.error : undefined);
-        if ("error" in checked) return;
+        if ("error" in checked || sending) return;
+        setSending(true);
         void onCreate(checked.input).then((created) => {
+          setSending(false);
           if (!created) return;
           setForm(INITIAL);
           setOpen(false);
@@ -87,7 +91,9 @@ export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown
         <input name="expires_in" placeholder="e.g. 30d" value={form.expires_in} onInput={set("expires_in")} />
       </label>
       <div class="filter-buttons">
-        <button type="submit">Create key</button>
+        <button type="submit" disabled={sending}>
+          Create key
+        </button>
         <button
           type="button"
           class="ghost"

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { KeyView } from "../../auth/key-view.ts";
 import { type LimitsFormFields, limitsInput } from "../key-input.ts";
 import { Failure } from "./failure.tsx";
@@ -9,6 +9,8 @@ const shown = (value: number | null) => (value === null ? "" : String(value));
 /**
  * `POST /admin/api/keys/{id}/limits` for one key, filled with what it has now: an emptied limit is
  * lifted, and only what the admin changed is sent. `onSave` answers whether the change was made; a refusal keeps what was typed.
+ * It opens with its first field focused (it is drawn above the list, away from the row that opened
+ * it), and Escape is its Cancel.
  */
 export function KeyLimitsForm({
   current,
@@ -28,6 +30,8 @@ export function KeyLimitsForm({
   }));
   const [form, setForm] = useState<LimitsFormFields>(first);
   const [invalid, setInvalid] = useState<string>();
+  const firstField = useRef<HTMLInputElement>(null);
+  useEffect(() => firstField.current?.focus(), []);
   const set = (name: keyof LimitsFormFields) => (e: { currentTarget: HTMLInputElement }) =>
     setForm({ ...form, [name]: e.currentTarget.value });
   return (
@@ -35,6 +39,7 @@ export function KeyLimitsForm({
       class="card key-form"
       aria-label="Change limits"
       data-limits-of={current.id}
+      onKeyDown={(e) => e.key === "Escape" && onCancel()}
       onSubmit={(e) => {
         e.preventDefault();
         const checked = limitsInput(form, first);
@@ -48,7 +53,7 @@ export function KeyLimitsForm({
       </p>
       <label>
         Models (globs, comma-separated)
-        <input name="models" value={form.models} onInput={set("models")} />
+        <input ref={firstField} name="models" value={form.models} onInput={set("models")} />
       </label>
       <label>
         Requests/min

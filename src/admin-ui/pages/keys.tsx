@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { KeyView } from "../../auth/key-view.ts";
 import { messageOf } from "../../core/describe-error.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
@@ -61,7 +61,16 @@ export function KeysPage() {
   const [error, setError] = useState<string>();
   const [rotating, setRotating] = useState<string | null>(null);
   const [grace, setGrace] = useState("1h");
+  // A rotation under way: pressed again meanwhile, it would rotate the key it just rotated out.
+  const [rotatingNow, setRotatingNow] = useState(false);
   const [limiting, setLimiting] = useState<KeyView | null>(null);
+  // The row's Limits button that opened the form: focus goes back to it when the form closes.
+  const limitsOpener = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    if (limiting || !limitsOpener.current) return;
+    if (limitsOpener.current.isConnected) limitsOpener.current.focus();
+    limitsOpener.current = null;
+  }, [limiting]);
 
   /** Runs a change and shows the list again; whether it worked is the answer (the form keeps its input on false). */
   const act = async (run: () => Promise<void>): Promise<boolean> => {
@@ -170,6 +179,8 @@ export function KeysPage() {
                         class="inline"
                         onSubmit={(e) => {
                           e.preventDefault();
+                          if (rotatingNow) return;
+                          setRotatingNow(true);
                           void act(async () => {
                             const rotated = await postJson<{
                               key: string;
@@ -182,7 +193,7 @@ export function KeysPage() {
                               name: rotated.name,
                               note: rotationNote(grace, rotated.previous?.expires_at ?? null),
                             });
-                          });
+                          }).finally(() => setRotatingNow(false));
                         }}
                       >
                         <label>
@@ -194,7 +205,9 @@ export function KeysPage() {
                             onInput={(e) => setGrace(e.currentTarget.value)}
                           />
                         </label>
-                        <button type="submit">Rotate now</button>
+                        <button type="submit" disabled={rotatingNow}>
+                          Rotate now
+                        </button>
                         <button type="button" class="ghost" onClick={() => setRotating(null)}>
                           Cancel
                         </button>
@@ -204,7 +217,14 @@ export function KeysPage() {
                         <button type="button" class="secondary" onClick={() => setRotating(k.id)}>
                           Rotate
                         </button>
-                        <button type="button" class="secondary" onClick={() => setLimiting(k)}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={(e) => {
+                            limitsOpener.current = e.currentTarget;
+                            setLimiting(k);
+                          }}
+                        >
                           Limits
                         </button>
                         <RevokeKey

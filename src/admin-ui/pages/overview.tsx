@@ -35,7 +35,9 @@ export function OverviewPage() {
   );
   const status = useLoad(() => getJson<StatusView>("/admin/api/status"), [], 5000);
   const routing = useLoad(() => getJson<RoutingView>("/admin/api/routing"), [], 10_000);
-  const s = stats.data;
+  // The chosen window's series alone: until it is read (or when it cannot be), its figures are
+  // "–", never 0 nor the window before's under this one's name.
+  const s = stats.data?.window === window ? stats.data : undefined;
   const perSec = s ? s.requests.map((n) => n / (s.stepMs / 1000)) : [];
   const total = s ? sum(s.requests) : 0;
   const errors = s ? sum(s.requests.map((n, i) => n * (s.errorShare[i] ?? 0))) : 0;
@@ -68,8 +70,8 @@ export function OverviewPage() {
       <div class="tiles">
         {!chartsRefused && (
           <>
-            <Tile label="Requests" value={count(total)} note={`last ${window}`} />
-            <Tile label="Error share (5xx)" value={percent(total ? errors / total : null)} />
+            <Tile label="Requests" value={s ? count(total) : "–"} note={`last ${window}`} />
+            <Tile label="Error share (5xx)" value={percent(s && total ? errors / total : null)} />
           </>
         )}
         {/* The gateway's load is every tenant's requests: the status leaves it out for an admin in a tenant. */}
@@ -83,8 +85,8 @@ export function OverviewPage() {
         <Tile label="Workers" value={String(status.data?.workers ?? "–")} />
         {!chartsRefused && (
           <>
-            <Tile label="Tokens" value={count(s ? sum(s.tokens) : 0)} />
-            <Tile label="Cost" value={usd(s ? sum(s.costUsd) : 0)} />
+            <Tile label="Tokens" value={s ? count(sum(s.tokens)) : "–"} />
+            <Tile label="Cost" value={usd(s ? sum(s.costUsd) : null)} />
           </>
         )}
         <Tile

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { rowKeyText } from "../../audit/audit-row-key.ts";
@@ -8,6 +8,7 @@ import { call, followEvents, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
+import { filtersFromSearch, filtersToSearch } from "../filters-url.ts";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
 import { type AuditFilters, matchesFilters, NO_FILTERS, toQuery } from "../request-filters.ts";
 import {
@@ -25,8 +26,9 @@ const PAGE = 50;
 
 /** The audit log: filters, cursor paging, live mode, a detail view, and export. */
 export function RequestsPage() {
-  const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
-  const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
+  // The filters live in the address too: a reload, Back and Forward, a copied link keep them.
+  const [draft, setDraft] = useState<AuditFilters>(() => filtersFromSearch(location.search));
+  const [filters, setFilters] = useState<AuditFilters>(() => filtersFromSearch(location.search));
   const [list, setList] = useState<RequestList>(EMPTY_LIST);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
@@ -34,6 +36,9 @@ export function RequestsPage() {
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
   const { loading, run } = useNewestLoad();
+  // The filters the listed rows were read under: a first page of other filters that cannot be
+  // read leaves none listed, never the rows of the filters before as if they matched.
+  const listedUnder = useRef<AuditFilters | null>(null);
   /** The first page (`older` null), or the page older than the list's rows. */
   const load = (older: OlderRows | null) =>
     run(async (signal) => {
@@ -43,16 +48,37 @@ export function RequestsPage() {
         const page = await getJson<AuditPage>(`/admin/api/audit?${query}`, signal);
         if (signal.aborted) return;
         setList((current) => (older ? withOlderPage(current, page) : withFirstPage(current, page, filters)));
+        listedUnder.current = filters;
         setError(undefined);
       } catch (failure) {
-        if (!signal.aborted) setError(messageOf(failure));
+        if (signal.aborted) return;
+        setError(messageOf(failure));
+        if (!older && listedUnder.current !== filters) {
+          setList(EMPTY_LIST);
+          listedUnder.current = filters;
+        }
       }
     });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
+    const search = filtersToSearch(filters);
+    if (search !== location.search) history.pushState(null, "", `${location.pathname}${search}`);
     void load(null);
   }, [filters]);
+
+  useEffect(() => {
+    // Back or Forward to this page's other filters: those, in the form and the list.
+    const onPop = () => {
+      if (!location.pathname.startsWith("/admin/requests")) return;
+      const chosen = filtersFromSearch(location.search);
+      setSelected(null);
+      setDraft(chosen);
+      setFilters(chosen);
+    };
+    addEventListener("popstate", onPop);
+    return () => removeEventListener("popstate", onPop);
+  }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
   useEffect(() => {
@@ -262,7 +288,7 @@ export function RequestsPage() {
             ))}
           </tbody>
         </table>
-        {records.length === 0 && !loading && <p class="muted pad">No requests match.</p>}
+        {records.length === 0 && !loading && !error && <p class="muted pad">No requests match.</p>}
       </div>
       <div class="pager">
         {older && (

@@ -1,0 +1,29 @@
+import { describe, expect, test } from "bun:test";
+import { filtersFromSearch, filtersToSearch } from "./filters-url.ts";
+import { NO_FILTERS } from "./request-filters.ts";
+
+describe("the Requests page's filters in its address", () => {
+  test("none is no query string, and none is read from one without them", () => {
+    expect(filtersToSearch(NO_FILTERS)).toBe("");
+    expect(filtersFromSearch("")).toEqual(NO_FILTERS);
+    expect(filtersFromSearch("?utm=x&admin=yes")).toEqual(NO_FILTERS);
+  });
+
+  test("every filter goes there and back as typed, trimmed, the admin calls' switch as admin=1", () => {
+    const filters = {
+      key: "key_1",
+      model: "gpt 4o",
+      route: "worker:w1@node-b",
+      app: "billing",
+      status: "5xx",
+      from: "2026-12-06T10:00:00",
+      to: "2026-12-06T11:00",
+      showAdmin: true,
+    };
+    const search = filtersToSearch({ ...filters, model: " gpt 4o " });
+    expect(search).toBe(
+      "?key=key_1&model=gpt+4o&route=worker%3Aw1%40node-b&app=billing&status=5xx&from=2026-12-06T10%3A00%3A00&to=2026-12-06T11%3A00&admin=1",
+    );
+    expect(filtersFromSearch(search)).toEqual(filters);
+  });
+});

@@ -7,7 +7,7 @@ import type { Shutdown } from "../http/shutdown.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
 import { drainWithin } from "./drain-within.ts";
-import type { Gateway } from "./gateway-options.ts";
+import type { BuiltGateway } from "./gateway-options.ts";
 import { gatewayWebSocket } from "./gateway-websocket.ts";
 import { handedRequest } from "./handed-request.ts";
 import type { RuntimeHolder } from "./runtime.ts";
@@ -45,7 +45,7 @@ export interface ServeGatewayParts {
 }
 
 /** The assembled gateway's outside: in-process `handle`, `listen` on a socket, and the ordered stop. */
-export function serveGateway(parts: ServeGatewayParts): Gateway {
+export function serveGateway(parts: ServeGatewayParts): BuiltGateway {
   const { app, lifecycle, runtime, logger } = parts;
   let server: ReturnType<typeof Bun.serve> | undefined;
   let stopping: Promise<void> | undefined;

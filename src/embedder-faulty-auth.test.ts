@@ -23,6 +23,10 @@ const fails: Record<string, () => Promise<Principal>> = {
   "rejects-nothing": () => Promise.reject(undefined),
   "resolves-nothing": () => Promise.resolve(undefined as unknown as Principal),
   "resolves-garbage": () => Promise.resolve({ name: 7 } as unknown as Principal),
+  // What an authenticator that copies a token's claims unchecked returns when the claim is absent.
+  "admin-of-no-tenant": () =>
+    Promise.resolve({ ...jwtCaller, role: "admin", tenant: null } as unknown as Principal),
+  "models-as-text": () => Promise.resolve({ ...jwtCaller, models: "gpt-*" } as unknown as Principal),
 };
 
 const auth: Authenticator = (headers) => {
@@ -65,6 +69,8 @@ const what: Record<string, string> = {
   "rejects-nothing": "rejects with no Error",
   "resolves-nothing": "resolves with no principal",
   "resolves-garbage": "resolves with a principal of the wrong shape",
+  "admin-of-no-tenant": "resolves an admin whose tenant is null",
+  "models-as-text": "resolves a principal whose models are one text, not a list",
 };
 for (const token of Object.keys(fails))
   test(`an authenticator that ${what[token]}: a refusal in each caller's dialect with its row, and the gateway serves on`, async () => {
@@ -93,3 +99,13 @@ for (const token of Object.keys(fails))
     });
     expect(served.status).toBe(200);
   });
+
+test("a principal of the wrong shape is refused wherever it is read, never taken for more: an admin of a null tenant reads no gateway-wide figure, nor one tenant's", async () => {
+  for (const path of ["/metrics", "/admin/api/status", "/admin/api/keys", "/admin/api/audit"]) {
+    const response = await gateway.handle(
+      new Request(`http://gw${path}`, { headers: { authorization: "Bearer admin-of-no-tenant" } }),
+    );
+    expect({ path, status: response.status }).toEqual({ path, status: 500 });
+    expect((await rowOf(response)).status).toBe(500);
+  }
+});

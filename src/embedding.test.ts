@@ -583,7 +583,7 @@ test("stop closes the providers of the current version and of one still retiring
   expect(closed).toEqual([]);
   // Another version (any applied setting: restart-only ones alone make none).
   handlers?.onValid(withFresh({ routing: { retries: 3 } }));
-  expect(embedded.runtime.current.version).toBe(3);
+  expect(freshMade).toBe(2);
   expect((await embedded.handle(chatRequest())).status).toBe(200);
   await embedded.stop();
   // Versions 2 and 3 each made their own `fresh`; the pooled one closes once, when no version holds it.
@@ -736,6 +736,11 @@ export type Named = [
 export const named: Named = [true, true, true, true, true, true, true, true, true, true, true];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
+// A gateway's surface is what EMBEDDING.md documents, every type of it one the package names: no
+// part of its inside (its Elysia app, any-typed, whose listen is no listener of the gateway's; its
+// runtime snapshot, a type the package does not export).
+export const surface: Exclude<keyof typeof gateway, "handle" | "websocket" | "listen" | "stop" | "storage"
+  | "reload" | "lastReloadError" | "restartRequired" | "bootstrapAdmin"> extends never ? true : never = true;
 // An earlier release's policy that handed a rotated key its predecessor's spend is told at compile
 // time that no rotation calls it any more.
 export class OlderPolicy implements Policy {

@@ -43,9 +43,9 @@ export type { Usage } from "./core/usage.ts";
 export type { EventSink } from "./events/event-sink.ts";
 export { createRedisStreamSink, type RedisStreamSink } from "./events/redis-stream-sink.ts";
 export { createWebhookSink, type WebhookSink, webhookSignature } from "./events/webhook-sink.ts";
-export { createGateway, type Gateway, type GatewayOptions } from "./gateway/create-gateway.ts";
 export type { RoutedSocket } from "./gateway/gateway-websocket.ts";
 export type { HandleOptions } from "./gateway/handed-request.ts";
+export { createGateway, type Gateway, type GatewayOptions } from "./gateway/public-gateway.ts";
 export {
   createLogger,
   type LogFields,

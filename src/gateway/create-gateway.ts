@@ -32,7 +32,7 @@ import { BuiltSoFar } from "./built-so-far.ts";
 import { clusterStarter } from "./cluster-starter.ts";
 import { embedderPlugins } from "./embedder-plugins.ts";
 import { gatewayApp } from "./gateway-app.ts";
-import type { Gateway, GatewayOptions } from "./gateway-options.ts";
+import type { BuiltGateway, GatewayOptions } from "./gateway-options.ts";
 import { auditSpillOf, configSourceOf, loggerOf } from "./option-defaults.ts";
 import { requestAudit } from "./request-audit.ts";
 import { RuntimeHolder } from "./runtime.ts";
@@ -41,7 +41,7 @@ import { startBackfill } from "./start-backfill.ts";
 import { startRetention } from "./start-retention.ts";
 import { watchConfig } from "./watch-config.ts";
 
-export type { Gateway, GatewayOptions } from "./gateway-options.ts";
+export type { BuiltGateway, Gateway, GatewayOptions } from "./gateway-options.ts";
 
 const breakerPolicy = (config: Config) => ({
   failures: config.routing.circuit_breaker.failures,
@@ -54,7 +54,7 @@ const breakerPolicy = (config: Config) => ({
  * their routes, the HTTP app's assembly in gateway-app.ts, reload policy in apply-reload.ts, each
  * part's assembly in its build-* factory.
  */
-export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+export async function createGateway(options: GatewayOptions): Promise<BuiltGateway> {
   const built = new BuiltSoFar();
   try {
     return await buildGateway(options, built);
@@ -65,7 +65,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 }
 
-async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise<Gateway> {
+async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise<BuiltGateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = loggerOf(options, config);

@@ -89,8 +89,8 @@ export type GatewayOptions = GatewayConfigOption & {
   bootstrapAdmin?: "at-create" | "on-call";
 };
 
+/** A started gateway, as an embedder holds it: `createGateway`'s answer through the package. */
 export interface Gateway {
-  readonly app: AnyElysia;
   /**
    * Serves one request in-process (tests, embedding) without a socket of the gateway's; pass the
    * client's address in `options` when you know it.
@@ -110,7 +110,6 @@ export interface Gateway {
    * failures once all have run. Calling it again returns the same promise.
    */
   stop(): Promise<void>;
-  readonly runtime: RuntimeHolder;
   readonly storage: Storage;
   /**
    * Re-reads the config source now (SIGHUP); false without a file or when it did not change.
@@ -132,4 +131,14 @@ export interface Gateway {
    * and hands it to `onBootstrapKey`; does nothing otherwise. See `bootstrapAdmin` in the options.
    */
   bootstrapAdmin(): Promise<void>;
+}
+
+/**
+ * The gateway with its inside, for mindgw's own code and tests: its Elysia app and its runtime
+ * snapshot, neither of which the package exports (an app's own `listen` would be a listener the
+ * gateway's stop never closes).
+ */
+export interface BuiltGateway extends Gateway {
+  readonly app: AnyElysia;
+  readonly runtime: RuntimeHolder;
 }

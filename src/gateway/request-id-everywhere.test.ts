@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../config/load-config.ts";
 import { silentLogger } from "../log/logger.ts";
-import { createGateway, type Gateway } from "./create-gateway.ts";
+import { type BuiltGateway, createGateway } from "./create-gateway.ts";
 
 // SPEC: every response carries `x-request-id`. Asked of every GET route the default gateway
 // registers, without a credential: the API's refusals (the web UI's session check among them, an
@@ -14,7 +14,7 @@ import { createGateway, type Gateway } from "./create-gateway.ts";
 const dir = mkdtempSync(join(tmpdir(), "mindgw-request-id-everywhere-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function gatewayOf(name: string, config: Record<string, unknown> = {}): Promise<Gateway> {
+async function gatewayOf(name: string, config: Record<string, unknown> = {}): Promise<BuiltGateway> {
   return createGateway({
     config: parseConfig({
       storage: { path: join(dir, `${name}.db`) },
@@ -28,7 +28,7 @@ async function gatewayOf(name: string, config: Record<string, unknown> = {}): Pr
 }
 
 /** What each path answered without an `x-request-id` (its body read, or a stream cancelled). */
-async function withoutId(gateway: Gateway, paths: readonly string[]): Promise<string[]> {
+async function withoutId(gateway: BuiltGateway, paths: readonly string[]): Promise<string[]> {
   const missing: string[] = [];
   for (const path of paths) {
     const response = await gateway.handle(new Request(`http://localhost${path}`));
@@ -39,7 +39,7 @@ async function withoutId(gateway: Gateway, paths: readonly string[]): Promise<st
 }
 
 /** Every GET route, a parameter or the rest of a path filled with a name. */
-const getPaths = (gateway: Gateway) => [
+const getPaths = (gateway: BuiltGateway) => [
   ...new Set(
     gateway.app.routes
       .filter((route) => route.method === "GET")

@@ -12,7 +12,7 @@ import { silentLogger } from "../log/logger.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { upgradeStatus } from "../workers/testing/upgrade-status.ts";
-import { createGateway, type Gateway } from "./create-gateway.ts";
+import { type BuiltGateway, createGateway } from "./create-gateway.ts";
 
 // One runtime snapshot per config version, through the real gateway in-process (app.handle, a
 // real SQLite file). Providers are in-process fakes whose answers the test releases, so a reload
@@ -73,7 +73,7 @@ const configOf = (route: string, usd: number, extra: Record<string, unknown> = {
     ...Object.fromEntries(Object.entries(extra).filter(([key]) => key !== "providers")),
   });
 
-let gateway: Gateway;
+let gateway: BuiltGateway;
 let adminKey = "";
 let handlers: ConfigWatchHandlers | undefined;
 const finished: AuditRecord[] = [];
@@ -361,7 +361,7 @@ describe("what a reload retires and what refuses it", () => {
   const pooled: Provider = { ...provider("pooled"), close: () => void closed.push("pooled") };
   let made = 0;
   let refuse: string | null = null;
-  let own: Gateway;
+  let own: BuiltGateway;
   let watch: ConfigWatchHandlers | undefined;
   const events: string[] = [];
   const versionOf = (drain: string, extra: Record<string, unknown> = {}) =>

@@ -7,11 +7,12 @@ import type { Shutdown } from "../http/shutdown.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
 import { drainWithin } from "./drain-within.ts";
-import type { Gateway } from "./gateway-options.ts";
+import type { BuiltGateway } from "./gateway-options.ts";
 import { gatewayWebSocket } from "./gateway-websocket.ts";
 import { handedRequest } from "./handed-request.ts";
 import type { RuntimeHolder } from "./runtime.ts";
 import { runStopSteps, type StopStep, stopFailed } from "./stop-steps.ts";
+import { withoutExitHook } from "./without-exit-hook.ts";
 
 /** After the drain deadline: how long requests that were told to stop get to write their end. */
 const FINAL_FLUSH_MS = 2_000;
@@ -44,7 +45,7 @@ export interface ServeGatewayParts {
 }
 
 /** The assembled gateway's outside: in-process `handle`, `listen` on a socket, and the ordered stop. */
-export function serveGateway(parts: ServeGatewayParts): Gateway {
+export function serveGateway(parts: ServeGatewayParts): BuiltGateway {
   const { app, lifecycle, runtime, logger } = parts;
   let server: ReturnType<typeof Bun.serve> | undefined;
   let stopping: Promise<void> | undefined;
@@ -95,24 +96,26 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
         throw new Error(
           `the gateway already listens on ${server.hostname}:${server.port}; it has one listener`,
         );
-      app.listen({
-        hostname: host,
-        port,
-        // Every body is read through a bounded reader (http/read-json-body.ts) that answers 413
-        // in the caller's dialect with an x-request-id. A finite bound here would make Bun answer
-        // bodies above it with a bare 413 of its own, so it is lifted; nothing reads unbounded.
-        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-        // Every connection, authenticated or not, is closed after this long with nothing sent or
-        // received: a socket that declares a body and goes quiet cannot be held open forever.
-        idleTimeout: Math.round(runtime.current.config.server.idle_timeout / 1000),
-        // Elysia shares the port by default (SO_REUSEPORT): a second gateway on a port in use
-        // would start and split the traffic. Binding exclusively makes it fail instead.
-        reusePort: false,
-        // Elysia turns Bun's development mode on unless NODE_ENV=production, and its page for an
-        // error no handler caught shows source lines and the working directory to the caller.
-        development: false,
-        error: lastResortAnswer(logger),
-      });
+      withoutExitHook(() =>
+        app.listen({
+          hostname: host,
+          port,
+          // Every body is read through a bounded reader (http/read-json-body.ts) that answers 413
+          // in the caller's dialect with an x-request-id. A finite bound here would make Bun answer
+          // bodies above it with a bare 413 of its own, so it is lifted; nothing reads unbounded.
+          maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+          // Every connection, authenticated or not, is closed after this long with nothing sent or
+          // received: a socket that declares a body and goes quiet cannot be held open forever.
+          idleTimeout: Math.round(runtime.current.config.server.idle_timeout / 1000),
+          // Elysia shares the port by default (SO_REUSEPORT): a second gateway on a port in use
+          // would start and split the traffic. Binding exclusively makes it fail instead.
+          reusePort: false,
+          // Elysia turns Bun's development mode on unless NODE_ENV=production, and its page for an
+          // error no handler caught shows source lines and the working directory to the caller.
+          development: false,
+          error: lastResortAnswer(logger),
+        }),
+      );
       server = app.server ?? undefined;
       if (!server) throw new Error("server failed to start");
       // Whom a request's `X-Forwarded-For` is believed from: this version's `server.trusted_proxies`.

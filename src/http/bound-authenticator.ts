@@ -1,4 +1,5 @@
 import type { Authenticator } from "../auth/authenticate.ts";
+import { embedderPrincipal } from "../auth/embedder-principal.ts";
 import type { PluginBound, PluginCall } from "./plugin-bound.ts";
 
 /** A request's call of the embedder's authenticator: timed while any of its calls is unanswered. */
@@ -51,7 +52,7 @@ export class BoundAuthenticator {
     return answer.then(
       (principal) => {
         answered();
-        return principal;
+        return embedderPrincipal(principal);
       },
       (error: unknown) => {
         answered();

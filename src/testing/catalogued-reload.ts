@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
-import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
+import { type BuiltGateway, createGateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
 
@@ -32,7 +32,7 @@ export async function mockGatewayToReload() {
       ],
     });
   let handlers: ConfigWatchHandlers | undefined;
-  const gateway: Gateway = await createGateway({
+  const gateway: BuiltGateway = await createGateway({
     configSource: {
       initial: configOf(false),
       path: null,

@@ -6,7 +6,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { parseConfig } from "../../config/load-config.ts";
-import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
+import { type BuiltGateway, createGateway } from "../../gateway/create-gateway.ts";
 import { anthropicSchemas } from "../../translate/anthropic-schema.ts";
 import { validateBody } from "../validate-body.ts";
 import { openApiDocument } from "./openapi-document.ts";
@@ -66,7 +66,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * gateway's server registers.
  */
 function documentAndServer(name: string, config: Record<string, unknown>) {
-  const state: { doc: OpenApiDoc; served: string[]; gateway?: Gateway } = {
+  const state: { doc: OpenApiDoc; served: string[]; gateway?: BuiltGateway } = {
     doc: { paths: {}, components: { schemas: {} } },
     served: [],
   };

@@ -8,6 +8,7 @@ import {
   type ChatTarget,
   nameUncarried,
   refuseAudioOutput,
+  targetTemperature,
 } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { Dropped } from "../dropped.ts";
@@ -103,7 +104,7 @@ export function chatRequestToMessages(
   };
   const instructions = system.filter(hasText);
   if (instructions.length > 0) out.system = instructions.join("\n\n");
-  if (request.temperature != null) out.temperature = Math.min(1, Math.max(0, request.temperature));
+  if (request.temperature != null) out.temperature = targetTemperature(ANTHROPIC_TARGET, request.temperature);
   // `top_p: 1`, which OpenAI's SDKs and frameworks often send, samples from every token: it asks
   // nothing beside a temperature, which Claude 4.5 models refuse it with (translation-hints.ts).
   if (request.top_p != null && !(request.top_p === 1 && out.temperature !== undefined))

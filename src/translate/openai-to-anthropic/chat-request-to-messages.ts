@@ -1,5 +1,5 @@
 import { shown } from "../../core/cut-words.ts";
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
@@ -39,6 +39,8 @@ export const ANTHROPIC_TARGET: ChatTarget = {
     "safety_identifier",
     "reasoning_effort",
     "parallel_tool_calls",
+    // Anthropic's own extended thinking, which a chat caller may set as toward Converse's Claude.
+    "thinking",
   ],
   maxTemperature: 1,
   strictTools: true,
@@ -118,6 +120,8 @@ export function chatRequestToMessages(
   if (request.user && request.safety_identifier && request.user !== request.safety_identifier)
     dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
+  // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as written.
+  if (isJsonObject(body.thinking)) out.thinking = body.thinking;
   const output = outputConfig(request, dropped);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));

@@ -22,3 +22,13 @@ export function withCacheMark(written: JsonObject, block: Marked, needs: ChatUps
 /** Whether a chat part, message or tool carries a breakpoint. */
 export const isCacheMarked = (written: Marked | undefined): boolean =>
   written !== undefined && isJsonObject(written.cache_control);
+
+/** The lifetimes a breakpoint takes, Anthropic's two (Converse's CachePointBlock.ttl the same). */
+const TTLS = new Set(["5m", "1h"]);
+
+/**
+ * A caller's breakpoint's `ttl`, where the upstream takes it ("5m", "1h"); undefined without one,
+ * or for another (which Anthropic refuses): the upstream's default lifetime, 5m.
+ */
+export const cacheTtl = (mark: JsonObject): string | undefined =>
+  typeof mark.ttl === "string" && TTLS.has(mark.ttl) ? mark.ttl : undefined;

@@ -92,6 +92,15 @@ export interface ChatTarget {
 }
 
 /**
+ * `temperature` as `target` takes it: clamped to its most (Anthropic's and Converse's 1, where
+ * OpenAI takes up to 2), as `nameUncarried` names it; a target with no bound gets it as sent.
+ */
+export const targetTemperature = (target: ChatTarget, temperature: number): number =>
+  target.maxTemperature === undefined
+    ? temperature
+    : Math.min(target.maxTemperature, Math.max(0, temperature));
+
+/**
  * What every target carries: the conversation, its length and sampling bounds, stop sequences,
  * streaming, the answer's format, tools and how many answers (`n`, one where the target has no such
  * count). Each target adds its own.

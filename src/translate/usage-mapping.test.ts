@@ -319,11 +319,26 @@ describe("usage extraction", () => {
   test("translated, each side keeps what its usage can say: the totals, parts and all", () => {
     // Anthropic's usage has no audio: its input and output count it.
     expect(openAIUsageToAnthropic(AUDIO)).toMatchObject({ input_tokens: 1000, output_tokens: 500 });
-    // Chat usage has no cache writes nor searches: the prompt counts every write, cached reads apart.
+    // Chat usage has no searches; the prompt counts every write, cached reads and writes said apart
+    // (`cache_write_tokens`, OpenRouter's field), as a chat caller is told Converse's.
     expect(anthropicUsageToOpenAI(CLAUDE)).toMatchObject({
       prompt_tokens: 1000,
       completion_tokens: 500,
-      prompt_tokens_details: { cached_tokens: 600 },
+      prompt_tokens_details: { cached_tokens: 600, cache_write_tokens: 300 },
     });
+  });
+
+  test("Claude's cache writes reach a chat caller alike from Anthropic's usage and from Converse's", () => {
+    const converse = converseUsageToOpenAI({
+      inputTokens: 100,
+      cacheWriteInputTokens: 300,
+      cacheReadInputTokens: 600,
+      outputTokens: 500,
+      totalTokens: 1500,
+    });
+    expect(anthropicUsageToOpenAI(CLAUDE)).toEqual(converse);
+    // None written: none said, on either.
+    const { cache_creation_input_tokens: _none, cache_creation: _parts, ...read } = CLAUDE;
+    expect(anthropicUsageToOpenAI(read).prompt_tokens_details).toEqual({ cached_tokens: 600 });
   });
 });

@@ -32,15 +32,24 @@ export function anthropicInputTotal(usage: AnthropicUsage | JsonObject): number 
   );
 }
 
-/** OpenAI usage object (chat.completions shape) for an Anthropic usage object. */
+/**
+ * OpenAI usage object (chat.completions shape) for an Anthropic usage object: cache reads as
+ * `cached_tokens`, and writes, which OpenAI's usage has no field for, as `cache_write_tokens` beside
+ * them (OpenRouter's field), as Claude's on Converse are said (converse-usage.ts), so a chat caller
+ * is told the same of Claude on Anthropic's API, Bedrock and Vertex AI.
+ */
 export function anthropicUsageToOpenAI(usage: AnthropicUsage): JsonObject {
   const prompt = anthropicInputTotal(usage);
   const completion = tokenCountOrZero(usage.output_tokens);
+  const written = tokenCountOrZero(usage.cache_creation_input_tokens);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: tokenCountOrZero(usage.cache_read_input_tokens) },
+    prompt_tokens_details: {
+      cached_tokens: tokenCountOrZero(usage.cache_read_input_tokens),
+      ...(written > 0 ? { cache_write_tokens: written } : {}),
+    },
   };
 }
 

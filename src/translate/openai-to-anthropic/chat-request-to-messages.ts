@@ -1,5 +1,5 @@
 import { shown } from "../../core/cut-words.ts";
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
@@ -8,6 +8,7 @@ import {
   type ChatTarget,
   nameUncarried,
   refuseAudioOutput,
+  targetTemperature,
 } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { Dropped } from "../dropped.ts";
@@ -23,6 +24,7 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
+import { systemOf, textBlocks, withCacheControl } from "./anthropic-cache-control.ts";
 import { anthropicEnforcedSchema } from "./anthropic-enforced-schema.ts";
 import { fileDocument } from "./file-document.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
@@ -37,6 +39,8 @@ export const ANTHROPIC_TARGET: ChatTarget = {
     "safety_identifier",
     "reasoning_effort",
     "parallel_tool_calls",
+    // Anthropic's own extended thinking, which a chat caller may set as toward Converse's Claude.
+    "thinking",
   ],
   maxTemperature: 1,
   strictTools: true,
@@ -70,7 +74,7 @@ export function chatRequestToMessages(
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   refuseAudioOutput(body, ANTHROPIC_TARGET);
   nameUncarried(body, ANTHROPIC_TARGET, dropped);
-  const system: string[] = [];
+  const system: JsonObject[] = [];
   const turns: Array<{ role: "user" | "assistant"; content: JsonObject[] }> = [];
   const push = (role: "user" | "assistant", blocks: JsonObject[]) => {
     if (blocks.length === 0) return;
@@ -81,8 +85,9 @@ export function chatRequestToMessages(
     else last.content.push(...blocks);
   };
   for (const [i, message] of request.messages.entries()) {
-    if (message.role === "system" || message.role === "developer") system.push(messageText(message));
-    else if (message.role === "tool") push("user", [toolResult(message, i)]);
+    if (message.role === "system" || message.role === "developer") system.push(...textBlocks(message));
+    else if (message.role === "tool")
+      push("user", [withCacheControl(toolResult(message, i), message.cache_control)]);
     else if (message.role === "assistant") {
       // Blocks noted beside the message as written (the parse is a copy): a Responses caller's.
       const noted = thinkingBack && Array.isArray(body.messages) ? thinkingOf(body.messages[i]) : undefined;
@@ -91,7 +96,7 @@ export function chatRequestToMessages(
   }
   refuseUnreadLastTurn(request.messages, turns, CLAUDE_WORDS);
   const format = formatInstruction(request.response_format);
-  if (format) system.push(format);
+  if (format) system.push({ type: "text", text: format });
 
   const out: JsonObject = {
     model: request.model,
@@ -101,9 +106,9 @@ export function chatRequestToMessages(
       request.max_tokens ??
       anthropicOutputLimit(upstreamModel ?? request.model),
   };
-  const instructions = system.filter(hasText);
-  if (instructions.length > 0) out.system = instructions.join("\n\n");
-  if (request.temperature != null) out.temperature = Math.min(1, Math.max(0, request.temperature));
+  const instructions = systemOf(system);
+  if (instructions !== undefined) out.system = instructions;
+  if (request.temperature != null) out.temperature = targetTemperature(ANTHROPIC_TARGET, request.temperature);
   // `top_p: 1`, which OpenAI's SDKs and frameworks often send, samples from every token: it asks
   // nothing beside a temperature, which Claude 4.5 models refuse it with (translation-hints.ts).
   if (request.top_p != null && !(request.top_p === 1 && out.temperature !== undefined))
@@ -115,6 +120,8 @@ export function chatRequestToMessages(
   if (request.user && request.safety_identifier && request.user !== request.safety_identifier)
     dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
+  // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as written.
+  if (isJsonObject(body.thinking)) out.thinking = body.thinking;
   const output = outputConfig(request, dropped);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
@@ -179,15 +186,15 @@ function assistantBlocks(
     blocks.push(...noted.map(({ thinking, signature }) => ({ type: "thinking", thinking, signature })));
   else if (thinkingBack && (reasoning !== undefined || calls.length > 0))
     blocks.push(unsignedThinkingBlock(reasoning ?? ""));
-  const text = messageText(message);
-  if (hasText(text)) blocks.push({ type: "text", text });
+  blocks.push(...textBlocks(message));
   for (const call of calls) {
-    blocks.push({
+    const toolUse = {
       type: "tool_use",
       id: anthropicToolId(plainCallId(call.id)),
       name: call.function.name,
       input: parseToolArguments(call.function.arguments),
-    });
+    };
+    blocks.push(withCacheControl(toolUse, call.cache_control));
   }
   return blocks;
 }
@@ -243,7 +250,7 @@ function userBlocks(content: OpenAIMessage["content"], i: number): JsonObject[] 
   if (typeof content === "string") return hasText(content) ? [{ type: "text", text: content }] : [];
   return content.flatMap((part, j): JsonObject[] => {
     const block = userBlock(part, `messages.${i}.content.${j}`);
-    return block ? [block] : [];
+    return block ? [withCacheControl(block, part.cache_control)] : [];
   });
 }
 
@@ -287,7 +294,7 @@ function sourceFor(url: string): JsonObject {
 function translateTools(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
-    out.tools = request.tools.map(({ function: fn }) => {
+    out.tools = request.tools.map(({ function: fn, cache_control: mark }) => {
       const parameters = inputSchema(fn.parameters);
       // Only a strict tool's schema is enforced, and so held to Anthropic's subset.
       const tool: JsonObject = {
@@ -296,7 +303,7 @@ function translateTools(request: OpenAIChatRequest): JsonObject {
       };
       if (fn.description !== undefined) tool.description = fn.description;
       if (fn.strict === true) tool.strict = true;
-      return tool;
+      return withCacheControl(tool, mark);
     });
   }
   const choice = request.tool_choice;

@@ -5,7 +5,7 @@ import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { asksThinking } from "../asks-thinking.ts";
 import { isCacheMarked } from "../cache-marks.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
-import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
+import { CARRIED_BY_EVERY_TARGET, type ChatTarget, targetTemperature } from "../chat-target.ts";
 import { notBase64, readDataUrl } from "../data-url.ts";
 import {
   type OpenAIChatRequest,
@@ -26,7 +26,8 @@ type Role = "user" | "assistant";
 /**
  * What Converse can take of a chat request. `response_format` is carried as a system instruction,
  * so its schema is shown, not enforced (`strict` is named); `tool_choice: "none"` has no Converse
- * form (the history's tool calls need the tools declared). The router names the rest. Claude 4.5
+ * form (the history's tool calls need the tools declared); a `temperature` over 1, Converse's most,
+ * is clamped. The router names the rest. Claude 4.5
  * on Bedrock refuses `top_p` beside `temperature`, as on Anthropic's API.
  */
 export const CONVERSE_TARGET: ChatTarget = {
@@ -34,6 +35,8 @@ export const CONVERSE_TARGET: ChatTarget = {
   // `thinking`: Anthropic's, which a translation from Messages writes only for Claude (`takesThinking`);
   // a chat caller's goes to that Claude, and is named for any other model (chat-target.ts `nameUncarried`).
   carries: [...CARRIED_BY_EVERY_TARGET, "thinking"],
+  // InferenceConfiguration.temperature: 0 to 1, for every model (Bedrock refuses more).
+  maxTemperature: 1,
   strictTools: false,
   strictFormat: false,
   toolChoiceNone: false,
@@ -116,7 +119,7 @@ function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) out.maxTokens = maxTokens;
-  if (request.temperature != null) out.temperature = request.temperature;
+  if (request.temperature != null) out.temperature = targetTemperature(CONVERSE_TARGET, request.temperature);
   if (request.top_p != null && !asksNothingOfClaude(request)) out.topP = request.top_p;
   const stops = converseStops(request.stop);
   if (stops.length > 0) out.stopSequences = stops;

@@ -1,8 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { cacheTtl } from "../cache-marks.ts";
 import { claudeFeatures } from "./converse-claude.ts";
-
-/** The lifetimes CachePointBlock.ttl takes, Anthropic's own two; without one, Bedrock's default (5m). */
-const TTLS = new Set(["5m", "1h"]);
 
 /**
  * Converse's cache breakpoint (CachePointBlock: its one type `default`, and an optional `ttl`) for
@@ -13,8 +11,8 @@ const TTLS = new Set(["5m", "1h"]);
  * API asks too. A `ttl` of neither value, which Anthropic refuses as well, is left out.
  */
 export function cachePointFor(mark: JsonObject): JsonObject {
-  const { ttl } = mark;
-  return { cachePoint: { type: "default", ...(typeof ttl === "string" && TTLS.has(ttl) ? { ttl } : {}) } };
+  const ttl = cacheTtl(mark);
+  return { cachePoint: { type: "default", ...(ttl ? { ttl } : {}) } };
 }
 
 /** Where a model on Bedrock takes cache points (Bedrock's prompt caching: the rest refuse them). */

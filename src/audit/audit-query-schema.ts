@@ -1,9 +1,14 @@
 import { z } from "zod";
-import { MAX_APP_NAME } from "../config/app-config.ts";
 import { shown } from "../core/cut-words.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
 import { parseStatusFilter, STATUS_FILTER_HINT } from "./status-filter.ts";
+
+/**
+ * The longest app name the app filter (`?app=`, `audit query --app`) takes, and so the longest an
+ * app's name may be in config (an app longer could never have its rows filtered).
+ */
+export const MAX_APP_NAME = 512;
 
 /** The spellings a time bound takes, as a refusal and the API's document list them. */
 export const INSTANT_FORMS =

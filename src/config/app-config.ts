@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_APP_NAME } from "../audit/audit-query-schema.ts";
 import { shadowTargetSchema } from "./shadow-target.ts";
 
 /** Paths the gateway itself owns; an app cannot be mounted over them. */
@@ -11,12 +12,6 @@ export const RESERVED_PATHS = [
   "/metrics",
   "/docs",
 ] as const;
-
-/**
- * The longest an app's name may be: the audit's app filter (`?app=`, `audit query --app`) takes a
- * name at most this long, so an app longer could never have its rows filtered.
- */
-export const MAX_APP_NAME = 512;
 
 /**
  * One app: a front door mounted under a path prefix. The OpenAI SDK's `baseURL` is then

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import type { Config } from "../config/config-schema.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
-import { type RecordingGateway, recordingGateway } from "../testing/recording-gateway.ts";
+import { type RecordingGateway, recordingGateway } from "./recording-gateway.ts";
 
 // What the tests of a shadowed gateway in-process share (test support, not shipped): a fake
 // upstream both sides call, a gateway on the test's own config, and their stop.

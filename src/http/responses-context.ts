@@ -5,6 +5,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
 import { invalidType } from "../core/invalid-type.ts";
 import { refuseBackground } from "../core/refuse-background.ts";
+import { refuseBadMetadata } from "../core/refuse-bad-metadata.ts";
 import { refuseConversation } from "../core/refuse-conversation.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
@@ -141,6 +142,8 @@ export async function responsesContext(
   refuseConversation(body);
   // Nor does one run where its usage cannot be counted (refuse-background.ts).
   refuseBackground(body);
+  // Nor is metadata OpenAI would refuse stored and echoed (refuse-bad-metadata.ts).
+  refuseBadMetadata(body);
   // Read below as stored unless `false`: a value of another type would be stored as asked by none.
   if (body.store !== undefined && body.store !== null && typeof body.store !== "boolean")
     throw invalidType("store", "a boolean", body.store);

@@ -220,3 +220,63 @@ describe("POST /v1/responses refuses as OpenAI does", () => {
     expect((await client.responses.retrieve(id)).status).toBe("completed");
   });
 });
+
+describe("POST /v1/responses refuses metadata past OpenAI's limits", () => {
+  test("17 pairs, a 65-character key, a 513-character value or a value not a string: OpenAI's 400, its words and codes", async () => {
+    const key65 = "界".repeat(65);
+    for (const [metadata, param, code, message] of [
+      [
+        Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])),
+        "metadata",
+        "object_above_max_properties",
+        "Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with 17 properties instead.",
+      ],
+      [
+        { [key65]: "v" },
+        `metadata.${key65}`,
+        "property_name_above_max_length",
+        `Invalid property name in 'metadata': '${key65}' is too long. Expected a string with maximum length 64, but got a string with length 65 instead.`,
+      ],
+      [
+        { k: "v".repeat(513) },
+        "metadata.k",
+        "string_above_max_length",
+        "Invalid 'metadata.k': string too long. Expected a string with maximum length 512, but got a string with length 513 instead.",
+      ],
+      [
+        { k: 1 },
+        "metadata.k",
+        "invalid_type",
+        "Invalid type for 'metadata.k': expected a string, but got an integer instead.",
+      ],
+      [
+        { k: null },
+        "metadata.k",
+        "invalid_type",
+        "Invalid type for 'metadata.k': expected a string, but got null instead.",
+      ],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", metadata }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: { message, type: "invalid_request_error", param, code },
+      });
+    }
+    // At the limits, taken and echoed.
+    const full = Object.fromEntries(
+      Array.from({ length: 16 }, (_, i) => [`${i}`.padEnd(64, "k"), "v".repeat(512)]),
+    );
+    const { id, metadata } = await client.responses.create({ model: "m", input: "hi", metadata: full });
+    expect(metadata).toEqual(full);
+    expect((await client.responses.retrieve(id)).metadata).toEqual(full);
+  });
+});

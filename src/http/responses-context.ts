@@ -149,7 +149,7 @@ export async function responsesContext(
     throw invalidType("store", "a boolean", body.store);
   const previousId = held ? held.id : body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
-    throw badRequest("previous_response_id must be a string", "previous_response_id");
+    throw invalidType("previous_response_id", "a string", previousId);
   }
   const scope = responseScope(principal);
   const readable = readableScopes(principal, store.labelScopesClosedAt);

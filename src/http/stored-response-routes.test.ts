@@ -129,6 +129,35 @@ describe("previous_response_id naming a response deleted", () => {
   });
 });
 
+describe("a previous_response_id that is not a string", () => {
+  test("is OpenAI's 400 for a field of the wrong type, naming previous_response_id, code invalid_type", async () => {
+    for (const [previous, got] of [
+      [5, "an integer"],
+      [["resp_1"], "an array"],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", previous_response_id: previous }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: {
+          message: `Invalid type for 'previous_response_id': expected a string, but got ${got} instead.`,
+          type: "invalid_request_error",
+          param: "previous_response_id",
+          code: "invalid_type",
+        },
+      });
+    }
+  });
+});
+
 describe("GET /v1/responses/{id} with include", () => {
   test("OpenAI's includables are taken (the stored response is whole already); anything else is a 400 naming include, as input_items says it", async () => {
     const { id } = await client.responses.create({ model: "m", input: "hi" });

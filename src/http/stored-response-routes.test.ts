@@ -309,3 +309,13 @@ describe("POST /v1/responses refuses metadata past OpenAI's limits", () => {
     expect((await client.responses.retrieve(id)).metadata).toEqual(full);
   });
 });
+
+describe("the response echoes the request's safety_identifier", () => {
+  test("as OpenAI's does: the caller's, stored and read back with it; null when unset", async () => {
+    const asked = await client.responses.create({ model: "m", input: "hi", safety_identifier: "user-7" });
+    expect(asked.safety_identifier).toBe("user-7");
+    expect((await client.responses.retrieve(asked.id)).safety_identifier).toBe("user-7");
+    const unset = await client.responses.create({ model: "m", input: "hi" });
+    expect(unset.safety_identifier).toBeNull();
+  });
+});

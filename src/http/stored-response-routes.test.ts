@@ -319,3 +319,42 @@ describe("the response echoes the request's safety_identifier", () => {
     expect(unset.safety_identifier).toBeNull();
   });
 });
+
+describe("max_output_tokens on a translated route", () => {
+  test("below OpenAI's floor of 16, or not an integer: its 400, its words and codes; 16 is taken", async () => {
+    for (const [max, code, message] of [
+      [
+        5,
+        "integer_below_min_value",
+        "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 5 instead.",
+      ],
+      [
+        0,
+        "integer_below_min_value",
+        "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 0 instead.",
+      ],
+      [
+        "x",
+        "invalid_type",
+        "Invalid type for 'max_output_tokens': expected an integer, but got a string instead.",
+      ],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", max_output_tokens: max }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: { message, type: "invalid_request_error", param: "max_output_tokens", code },
+      });
+    }
+    const taken = await client.responses.create({ model: "m", input: "hi", max_output_tokens: 16 });
+    expect(taken.max_output_tokens).toBe(16);
+  });
+});

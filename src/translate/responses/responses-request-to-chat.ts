@@ -10,6 +10,7 @@ import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
 import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
 import { type ReferencedItems, referencedItem } from "./item-references.ts";
+import { checkMaxOutputTokens } from "./max-output-tokens.ts";
 import { ReasoningBack } from "./reasoning-back.ts";
 import { messageContent, type PartWriting, toolOutput } from "./responses-content-to-chat.ts";
 import { type ResponsesItem, type ResponsesRequest, responsesSchemas } from "./responses-schema.ts";
@@ -60,6 +61,7 @@ export function responsesRequestToChat(
   referenced: ReferencedItems = new Map(),
   needs: ChatUpstreamNeeds = {},
 ): ChatFromResponses {
+  checkMaxOutputTokens(body);
   const request = parseBody(responsesSchemas().request, body, "request", responsesParam);
   // As OpenAI's API: a turn needs an input, unless it continues a conversation (null is absent).
   if (request.input == null && previous.length === 0)

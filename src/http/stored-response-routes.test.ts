@@ -358,3 +358,36 @@ describe("max_output_tokens on a translated route", () => {
     expect(taken.max_output_tokens).toBe(16);
   });
 });
+
+describe("a function tool without a name on a translated route", () => {
+  test("is OpenAI's 400 naming tools[i].name, not dropped as a hosted tool (a chat-shaped tool, the usual slip)", async () => {
+    for (const [tools, param] of [
+      [
+        [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {} } } }],
+        "tools[0].name",
+      ],
+      [[{ type: "web_search" }, { type: "custom" }], "tools[1].name"],
+      [[{ type: "namespace", name: "ns", tools: [{ type: "function" }] }], "tools[0].tools[0].name"],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", tools }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: {
+          message: `Missing required parameter: '${param}'.`,
+          type: "invalid_request_error",
+          param,
+          code: "missing_required_parameter",
+        },
+      });
+    }
+  });
+});

@@ -2,7 +2,7 @@ import type { Principal } from "../auth/principal.ts";
 import { shown } from "../core/cut-words.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { GatewayError, unavailable } from "../core/gateway-error.ts";
 import { invalidType } from "../core/invalid-type.ts";
 import { refuseBackground } from "../core/refuse-background.ts";
 import { refuseBadMetadata } from "../core/refuse-bad-metadata.ts";
@@ -25,6 +25,7 @@ import {
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
 import type { InFlightResponses } from "./in-flight-responses.ts";
+import { refuseUnknownBodyIncludes } from "./response-includes.ts";
 import { ownScopes, readableScopes, readInScopes, responseScope } from "./response-scope.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
@@ -144,6 +145,7 @@ export async function responsesContext(
   refuseBackground(body);
   // Nor is metadata OpenAI would refuse stored and echoed (refuse-bad-metadata.ts).
   refuseBadMetadata(body);
+  refuseUnknownBodyIncludes(body);
   // Read below as stored unless `false`: a value of another type would be stored as asked by none.
   if (body.store !== undefined && body.store !== null && typeof body.store !== "boolean")
     throw invalidType("store", "a boolean", body.store);

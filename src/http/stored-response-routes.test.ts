@@ -391,3 +391,38 @@ describe("a function tool without a name on a translated route", () => {
     }
   });
 });
+
+describe("POST /v1/responses with include", () => {
+  test("a value OpenAI does not know is its 400 naming include[i], code invalid_value, in its words; those it knows are taken", async () => {
+    const response = await gateway.handle(
+      new Request("http://gw/v1/responses", {
+        method: "POST",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "m",
+          input: "hi",
+          include: ["reasoning.encrypted_content", "bogus.thing"],
+        }),
+      }),
+    );
+    expect({
+      status: response.status,
+      error: ((await response.json()) as { error?: unknown }).error,
+    }).toEqual({
+      status: 400,
+      error: {
+        message:
+          "Invalid value: 'bogus.thing'. Supported values are: 'file_search_call.results', 'web_search_call.results', 'web_search_call.action.sources', 'message.input_image.image_url', 'computer_call_output.output.image_url', 'code_interpreter_call.outputs', 'reasoning.encrypted_content', and 'message.output_text.logprobs'.",
+        type: "invalid_request_error",
+        param: "include[1]",
+        code: "invalid_value",
+      },
+    });
+    const taken = await client.responses.create({
+      model: "m",
+      input: "hi",
+      include: ["reasoning.encrypted_content", "message.output_text.logprobs"],
+    });
+    expect(taken.status).toBe("completed");
+  });
+});

@@ -426,3 +426,38 @@ describe("POST /v1/responses with include", () => {
     expect(taken.status).toBe("completed");
   });
 });
+
+describe("a tool_choice naming no tool on a translated route", () => {
+  test("a function or custom choice without a name is OpenAI's 400 naming tool_choice.name, not dropped", async () => {
+    for (const choice of [
+      { type: "function" },
+      { type: "function", function: { name: "f" } },
+      { type: "custom" },
+    ]) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({
+            model: "m",
+            input: "hi",
+            tools: [{ type: "function", name: "f", parameters: { type: "object", properties: {} } }],
+            tool_choice: choice,
+          }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: {
+          message: "Missing required parameter: 'tool_choice.name'.",
+          type: "invalid_request_error",
+          param: "tool_choice.name",
+          code: "missing_required_parameter",
+        },
+      });
+    }
+  });
+});

@@ -72,7 +72,9 @@ export function chatTools(
     if (offered.length > 0 || choice === "none") out.tool_choice = choice;
   } else if (choice?.type === "allowed_tools") {
     if (offered.length > 0) out.tool_choice = choice.mode === "required" ? "required" : "auto";
-  } else if ((choice?.type === "function" || choice?.type === "custom") && choice.name) {
+  } else if (choice?.type === "function" || choice?.type === "custom") {
+    // A chat-shaped choice (`{type: "function", function: {name}}`) names none: OpenAI's 400.
+    if (!choice.name) throw missingParameter("tool_choice.name");
     out.tool_choice = {
       type: "function",
       function: { name: names.chatName(choice.name, choice.namespace ?? undefined) },

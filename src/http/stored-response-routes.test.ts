@@ -461,3 +461,38 @@ describe("a tool_choice naming no tool on a translated route", () => {
     }
   });
 });
+
+describe("refusals already in OpenAI's words carry its codes too", () => {
+  test("a missing input or item field is missing_required_parameter; an unknown truncation invalid_value", async () => {
+    for (const [body, param, code, message] of [
+      [{}, "input", "missing_required_parameter", "Missing required parameter: 'input'."],
+      [
+        { input: [{ role: "user" }] },
+        "input[0].content",
+        "missing_required_parameter",
+        "Missing required parameter: 'input[0].content'.",
+      ],
+      [
+        { input: "hi", truncation: "bogus" },
+        "truncation",
+        "invalid_value",
+        "Invalid value: 'bogus'. Supported values are: 'auto' and 'disabled'.",
+      ],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", ...body }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: { message, type: "invalid_request_error", param, code },
+      });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { missingParameter } from "../../core/missing-parameter.ts";
 import { CallerPaths, RESPONSES_FIELDS } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
@@ -64,8 +64,7 @@ export function responsesRequestToChat(
   checkMaxOutputTokens(body);
   const request = parseBody(responsesSchemas().request, body, "request", responsesParam);
   // As OpenAI's API: a turn needs an input, unless it continues a conversation (null is absent).
-  if (request.input == null && previous.length === 0)
-    throw badRequest("Missing required parameter: 'input'.", "input");
+  if (request.input == null && previous.length === 0) throw missingParameter("input");
   const own = inputItems(request.input);
   checkInputItems(own);
   const dropped = new Dropped(policy);

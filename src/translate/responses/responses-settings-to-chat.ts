@@ -1,6 +1,6 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 import { refuseBackground } from "../../core/refuse-background.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
@@ -90,10 +90,13 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   // OpenAI's `'auto' | 'disabled'` (null is absent): another value is its 400, in its words.
   const { truncation } = request;
   if (truncation != null && truncation !== "auto" && truncation !== "disabled")
-    throw badRequest(
-      `Invalid value: '${shown(truncation)}'. Supported values are: 'auto' and 'disabled'.`,
-      "truncation",
-    );
+    throw new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: `Invalid value: '${shown(truncation)}'. Supported values are: 'auto' and 'disabled'.`,
+      param: "truncation",
+      openAICode: "invalid_value",
+    });
   if (truncation === "auto") dropped.add("truncation", "truncation");
   if (request.stream) {
     out.stream = true;

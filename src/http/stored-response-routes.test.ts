@@ -496,3 +496,37 @@ describe("refusals already in OpenAI's words carry its codes too", () => {
     }
   });
 });
+
+describe("text.format on a translated route", () => {
+  test("an unknown type is OpenAI's 400 invalid_value naming text.format.type; json_schema without a name its missing_required_parameter", async () => {
+    for (const [format, param, code, message] of [
+      [
+        { type: "bogus" },
+        "text.format.type",
+        "invalid_value",
+        "Invalid value: 'bogus'. Supported values are: 'json_object', 'text', and 'json_schema'.",
+      ],
+      [
+        { type: "json_schema", schema: { type: "object" } },
+        "text.format.name",
+        "missing_required_parameter",
+        "Missing required parameter: 'text.format.name'.",
+      ],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", text: { format } }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: { message, type: "invalid_request_error", param, code },
+      });
+    }
+  });
+});

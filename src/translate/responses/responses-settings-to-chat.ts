@@ -1,6 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { missingParameter } from "../../core/missing-parameter.ts";
 import { refuseBackground } from "../../core/refuse-background.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
@@ -103,11 +104,21 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
     out.stream_options = { include_usage: true }; // response.completed always reports usage
   }
   const format = request.text?.format;
+  // OpenAI's three formats, in its words (its listing's order); json_schema needs its name.
+  if (format && !FORMATS.includes(format.type))
+    throw new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: `Invalid value: '${shown(format.type)}'. Supported values are: 'json_object', 'text', and 'json_schema'.`,
+      param: "text.format.type",
+      openAICode: "invalid_value",
+    });
   if (format?.type === "json_schema") {
+    if (!format.name) throw missingParameter("text.format.name");
     out.response_format = {
       type: "json_schema",
       json_schema: {
-        name: format.name ?? "response",
+        name: format.name,
         ...(format.description ? { description: format.description } : {}),
         schema: format.schema,
         strict: format.strict ?? false,
@@ -117,6 +128,8 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   nameUncarriedFields(request, READ, DEFAULTS, dropped);
   return out;
 }
+
+const FORMATS: readonly string[] = ["json_object", "text", "json_schema"];
 
 const SAME_NAMES = [
   "service_tier",

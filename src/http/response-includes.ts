@@ -1,5 +1,5 @@
 import { shown } from "../core/cut-words.ts";
-import { badRequest } from "../core/gateway-error.ts";
+import { badRequest, GatewayError } from "../core/gateway-error.ts";
 
 /** What `include` may ask for: OpenAI's `ResponseIncludable`. Stored items are whole already. */
 const INCLUDABLE = [
@@ -24,5 +24,26 @@ export function refuseUnknownIncludes(query: URLSearchParams): void {
         `Invalid value: '${shown(value)}'. Supported values are: ${INCLUDABLE.map((v) => `'${v}'`).join(", ")}.`,
         "include",
       );
+  }
+}
+
+/**
+ * Refuses a `POST /v1/responses` `include` member OpenAI does not know, in its words: a 400 naming
+ * the member (`include[1]`), code `invalid_value`, on every route; a translated one would
+ * otherwise answer as if it had been asked nothing. Not a list is left to the request's reading.
+ */
+export function refuseUnknownBodyIncludes(body: { readonly include?: unknown }): void {
+  if (!Array.isArray(body.include)) return;
+  for (const [i, value] of body.include.entries()) {
+    if (typeof value === "string" && INCLUDABLE.includes(value)) continue;
+    const last = INCLUDABLE.length - 1;
+    const listed = INCLUDABLE.map((v, j) => (j === last ? `and '${v}'` : `'${v}'`)).join(", ");
+    throw new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: `Invalid value: '${shown(String(value))}'. Supported values are: ${listed}.`,
+      param: `include[${i}]`,
+      openAICode: "invalid_value",
+    });
   }
 }

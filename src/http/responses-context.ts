@@ -2,9 +2,10 @@ import type { Principal } from "../auth/principal.ts";
 import { shown } from "../core/cut-words.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { GatewayError, unavailable } from "../core/gateway-error.ts";
 import { invalidType } from "../core/invalid-type.ts";
 import { refuseBackground } from "../core/refuse-background.ts";
+import { refuseBadMetadata } from "../core/refuse-bad-metadata.ts";
 import { refuseConversation } from "../core/refuse-conversation.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
@@ -24,6 +25,7 @@ import {
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
 import type { InFlightResponses } from "./in-flight-responses.ts";
+import { refuseUnknownBodyIncludes } from "./response-includes.ts";
 import { ownScopes, readableScopes, readInScopes, responseScope } from "./response-scope.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
@@ -141,12 +143,15 @@ export async function responsesContext(
   refuseConversation(body);
   // Nor does one run where its usage cannot be counted (refuse-background.ts).
   refuseBackground(body);
+  // Nor is metadata OpenAI would refuse stored and echoed (refuse-bad-metadata.ts).
+  refuseBadMetadata(body);
+  refuseUnknownBodyIncludes(body);
   // Read below as stored unless `false`: a value of another type would be stored as asked by none.
   if (body.store !== undefined && body.store !== null && typeof body.store !== "boolean")
     throw invalidType("store", "a boolean", body.store);
   const previousId = held ? held.id : body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
-    throw badRequest("previous_response_id must be a string", "previous_response_id");
+    throw invalidType("previous_response_id", "a string", previousId);
   }
   const scope = responseScope(principal);
   const readable = readableScopes(principal, store.labelScopesClosedAt);

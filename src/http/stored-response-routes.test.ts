@@ -129,6 +129,35 @@ describe("previous_response_id naming a response deleted", () => {
   });
 });
 
+describe("a previous_response_id that is not a string", () => {
+  test("is OpenAI's 400 for a field of the wrong type, naming previous_response_id, code invalid_type", async () => {
+    for (const [previous, got] of [
+      [5, "an integer"],
+      [["resp_1"], "an array"],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", previous_response_id: previous }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: {
+          message: `Invalid type for 'previous_response_id': expected a string, but got ${got} instead.`,
+          type: "invalid_request_error",
+          param: "previous_response_id",
+          code: "invalid_type",
+        },
+      });
+    }
+  });
+});
+
 describe("GET /v1/responses/{id} with include", () => {
   test("OpenAI's includables are taken (the stored response is whole already); anything else is a 400 naming include, as input_items says it", async () => {
     const { id } = await client.responses.create({ model: "m", input: "hi" });
@@ -218,5 +247,286 @@ describe("POST /v1/responses refuses as OpenAI does", () => {
     // null is OpenAI's default (stored), as it is unset.
     const { id } = await client.responses.create({ model: "m", input: "hi", store: null });
     expect((await client.responses.retrieve(id)).status).toBe("completed");
+  });
+});
+
+describe("POST /v1/responses refuses metadata past OpenAI's limits", () => {
+  test("17 pairs, a 65-character key, a 513-character value or a value not a string: OpenAI's 400, its words and codes", async () => {
+    const key65 = "界".repeat(65);
+    for (const [metadata, param, code, message] of [
+      [
+        Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])),
+        "metadata",
+        "object_above_max_properties",
+        "Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with 17 properties instead.",
+      ],
+      [
+        { [key65]: "v" },
+        `metadata.${key65}`,
+        "property_name_above_max_length",
+        `Invalid property name in 'metadata': '${key65}' is too long. Expected a string with maximum length 64, but got a string with length 65 instead.`,
+      ],
+      [
+        { k: "v".repeat(513) },
+        "metadata.k",
+        "string_above_max_length",
+        "Invalid 'metadata.k': string too long. Expected a string with maximum length 512, but got a string with length 513 instead.",
+      ],
+      [
+        { k: 1 },
+        "metadata.k",
+        "invalid_type",
+        "Invalid type for 'metadata.k': expected a string, but got an integer instead.",
+      ],
+      [
+        { k: null },
+        "metadata.k",
+        "invalid_type",
+        "Invalid type for 'metadata.k': expected a string, but got null instead.",
+      ],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", metadata }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: { message, type: "invalid_request_error", param, code },
+      });
+    }
+    // At the limits, taken and echoed.
+    const full = Object.fromEntries(
+      Array.from({ length: 16 }, (_, i) => [`${i}`.padEnd(64, "k"), "v".repeat(512)]),
+    );
+    const { id, metadata } = await client.responses.create({ model: "m", input: "hi", metadata: full });
+    expect(metadata).toEqual(full);
+    expect((await client.responses.retrieve(id)).metadata).toEqual(full);
+  });
+});
+
+describe("the response echoes the request's safety_identifier", () => {
+  test("as OpenAI's does: the caller's, stored and read back with it; null when unset", async () => {
+    const asked = await client.responses.create({ model: "m", input: "hi", safety_identifier: "user-7" });
+    expect(asked.safety_identifier).toBe("user-7");
+    expect((await client.responses.retrieve(asked.id)).safety_identifier).toBe("user-7");
+    const unset = await client.responses.create({ model: "m", input: "hi" });
+    expect(unset.safety_identifier).toBeNull();
+  });
+});
+
+describe("max_output_tokens on a translated route", () => {
+  test("below OpenAI's floor of 16, or not an integer: its 400, its words and codes; 16 is taken", async () => {
+    for (const [max, code, message] of [
+      [
+        5,
+        "integer_below_min_value",
+        "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 5 instead.",
+      ],
+      [
+        0,
+        "integer_below_min_value",
+        "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 0 instead.",
+      ],
+      [
+        "x",
+        "invalid_type",
+        "Invalid type for 'max_output_tokens': expected an integer, but got a string instead.",
+      ],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", max_output_tokens: max }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: { message, type: "invalid_request_error", param: "max_output_tokens", code },
+      });
+    }
+    const taken = await client.responses.create({ model: "m", input: "hi", max_output_tokens: 16 });
+    expect(taken.max_output_tokens).toBe(16);
+  });
+});
+
+describe("a function tool without a name on a translated route", () => {
+  test("is OpenAI's 400 naming tools[i].name, not dropped as a hosted tool (a chat-shaped tool, the usual slip)", async () => {
+    for (const [tools, param] of [
+      [
+        [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {} } } }],
+        "tools[0].name",
+      ],
+      [[{ type: "web_search" }, { type: "custom" }], "tools[1].name"],
+      [[{ type: "namespace", name: "ns", tools: [{ type: "function" }] }], "tools[0].tools[0].name"],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", tools }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: {
+          message: `Missing required parameter: '${param}'.`,
+          type: "invalid_request_error",
+          param,
+          code: "missing_required_parameter",
+        },
+      });
+    }
+  });
+});
+
+describe("POST /v1/responses with include", () => {
+  test("a value OpenAI does not know is its 400 naming include[i], code invalid_value, in its words; those it knows are taken", async () => {
+    const response = await gateway.handle(
+      new Request("http://gw/v1/responses", {
+        method: "POST",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "m",
+          input: "hi",
+          include: ["reasoning.encrypted_content", "bogus.thing"],
+        }),
+      }),
+    );
+    expect({
+      status: response.status,
+      error: ((await response.json()) as { error?: unknown }).error,
+    }).toEqual({
+      status: 400,
+      error: {
+        message:
+          "Invalid value: 'bogus.thing'. Supported values are: 'file_search_call.results', 'web_search_call.results', 'web_search_call.action.sources', 'message.input_image.image_url', 'computer_call_output.output.image_url', 'code_interpreter_call.outputs', 'reasoning.encrypted_content', and 'message.output_text.logprobs'.",
+        type: "invalid_request_error",
+        param: "include[1]",
+        code: "invalid_value",
+      },
+    });
+    const taken = await client.responses.create({
+      model: "m",
+      input: "hi",
+      include: ["reasoning.encrypted_content", "message.output_text.logprobs"],
+    });
+    expect(taken.status).toBe("completed");
+  });
+});
+
+describe("a tool_choice naming no tool on a translated route", () => {
+  test("a function or custom choice without a name is OpenAI's 400 naming tool_choice.name, not dropped", async () => {
+    for (const choice of [
+      { type: "function" },
+      { type: "function", function: { name: "f" } },
+      { type: "custom" },
+    ]) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({
+            model: "m",
+            input: "hi",
+            tools: [{ type: "function", name: "f", parameters: { type: "object", properties: {} } }],
+            tool_choice: choice,
+          }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: {
+          message: "Missing required parameter: 'tool_choice.name'.",
+          type: "invalid_request_error",
+          param: "tool_choice.name",
+          code: "missing_required_parameter",
+        },
+      });
+    }
+  });
+});
+
+describe("refusals already in OpenAI's words carry its codes too", () => {
+  test("a missing input or item field is missing_required_parameter; an unknown truncation invalid_value", async () => {
+    for (const [body, param, code, message] of [
+      [{}, "input", "missing_required_parameter", "Missing required parameter: 'input'."],
+      [
+        { input: [{ role: "user" }] },
+        "input[0].content",
+        "missing_required_parameter",
+        "Missing required parameter: 'input[0].content'.",
+      ],
+      [
+        { input: "hi", truncation: "bogus" },
+        "truncation",
+        "invalid_value",
+        "Invalid value: 'bogus'. Supported values are: 'auto' and 'disabled'.",
+      ],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", ...body }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: { message, type: "invalid_request_error", param, code },
+      });
+    }
+  });
+});
+
+describe("text.format on a translated route", () => {
+  test("an unknown type is OpenAI's 400 invalid_value naming text.format.type; json_schema without a name its missing_required_parameter", async () => {
+    for (const [format, param, code, message] of [
+      [
+        { type: "bogus" },
+        "text.format.type",
+        "invalid_value",
+        "Invalid value: 'bogus'. Supported values are: 'json_object', 'text', and 'json_schema'.",
+      ],
+      [
+        { type: "json_schema", schema: { type: "object" } },
+        "text.format.name",
+        "missing_required_parameter",
+        "Missing required parameter: 'text.format.name'.",
+      ],
+    ] as const) {
+      const response = await gateway.handle(
+        new Request("http://gw/v1/responses", {
+          method: "POST",
+          headers: { authorization: "Bearer t", "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", input: "hi", text: { format } }),
+        }),
+      );
+      expect({
+        status: response.status,
+        error: ((await response.json()) as { error?: unknown }).error,
+      }).toEqual({
+        status: 400,
+        error: { message, type: "invalid_request_error", param, code },
+      });
+    }
   });
 });

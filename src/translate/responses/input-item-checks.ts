@@ -1,4 +1,5 @@
 import { badRequest } from "../../core/gateway-error.ts";
+import { missingParameter } from "../../core/missing-parameter.ts";
 import type { ResponsesItem } from "./responses-schema.ts";
 
 /** What each item type must carry, as OpenAI's Responses API refuses an item without it. */
@@ -20,8 +21,7 @@ export function checkInputItems(items: readonly ResponsesItem[]): void {
     for (const field of REQUIRED[item.type ?? "message"] ?? []) {
       const param = `input[${i}].${field}`;
       const value = item[field];
-      if (value === undefined || value === null)
-        throw badRequest(`Missing required parameter: '${param}'.`, param);
+      if (value === undefined || value === null) throw missingParameter(param);
       if (field === "call_id" && value === "")
         throw badRequest(
           `Invalid '${param}': string too short. Expected a string with minimum length 1, but got an empty string instead.`,

@@ -51,6 +51,8 @@ export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
     metadata: r.metadata ?? {},
     ...(r.service_tier ? { service_tier: r.service_tier } : {}),
     ...(r.prompt_cache_key ? { prompt_cache_key: r.prompt_cache_key } : {}),
+    // The caller's, as OpenAI echoes it (null when unset).
+    safety_identifier: r.safety_identifier ?? null,
   };
 }
 

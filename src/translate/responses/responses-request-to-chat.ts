@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { missingParameter } from "../../core/missing-parameter.ts";
 import { CallerPaths, RESPONSES_FIELDS } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
@@ -10,6 +10,7 @@ import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
 import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
 import { type ReferencedItems, referencedItem } from "./item-references.ts";
+import { checkMaxOutputTokens } from "./max-output-tokens.ts";
 import { ReasoningBack } from "./reasoning-back.ts";
 import { messageContent, type PartWriting, toolOutput } from "./responses-content-to-chat.ts";
 import { type ResponsesItem, type ResponsesRequest, responsesSchemas } from "./responses-schema.ts";
@@ -60,10 +61,10 @@ export function responsesRequestToChat(
   referenced: ReferencedItems = new Map(),
   needs: ChatUpstreamNeeds = {},
 ): ChatFromResponses {
+  checkMaxOutputTokens(body);
   const request = parseBody(responsesSchemas().request, body, "request", responsesParam);
   // As OpenAI's API: a turn needs an input, unless it continues a conversation (null is absent).
-  if (request.input == null && previous.length === 0)
-    throw badRequest("Missing required parameter: 'input'.", "input");
+  if (request.input == null && previous.length === 0) throw missingParameter("input");
   const own = inputItems(request.input);
   checkInputItems(own);
   const dropped = new Dropped(policy);

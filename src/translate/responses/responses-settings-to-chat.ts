@@ -1,6 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { missingParameter } from "../../core/missing-parameter.ts";
 import { refuseBackground } from "../../core/refuse-background.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
@@ -90,21 +91,34 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   // OpenAI's `'auto' | 'disabled'` (null is absent): another value is its 400, in its words.
   const { truncation } = request;
   if (truncation != null && truncation !== "auto" && truncation !== "disabled")
-    throw badRequest(
-      `Invalid value: '${shown(truncation)}'. Supported values are: 'auto' and 'disabled'.`,
-      "truncation",
-    );
+    throw new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: `Invalid value: '${shown(truncation)}'. Supported values are: 'auto' and 'disabled'.`,
+      param: "truncation",
+      openAICode: "invalid_value",
+    });
   if (truncation === "auto") dropped.add("truncation", "truncation");
   if (request.stream) {
     out.stream = true;
     out.stream_options = { include_usage: true }; // response.completed always reports usage
   }
   const format = request.text?.format;
+  // OpenAI's three formats, in its words (its listing's order); json_schema needs its name.
+  if (format && !FORMATS.includes(format.type))
+    throw new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message: `Invalid value: '${shown(format.type)}'. Supported values are: 'json_object', 'text', and 'json_schema'.`,
+      param: "text.format.type",
+      openAICode: "invalid_value",
+    });
   if (format?.type === "json_schema") {
+    if (!format.name) throw missingParameter("text.format.name");
     out.response_format = {
       type: "json_schema",
       json_schema: {
-        name: format.name ?? "response",
+        name: format.name,
         ...(format.description ? { description: format.description } : {}),
         schema: format.schema,
         strict: format.strict ?? false,
@@ -114,6 +128,8 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   nameUncarriedFields(request, READ, DEFAULTS, dropped);
   return out;
 }
+
+const FORMATS: readonly string[] = ["json_object", "text", "json_schema"];
 
 const SAME_NAMES = [
   "service_tier",

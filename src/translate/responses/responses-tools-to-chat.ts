@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { missingParameter } from "../../core/missing-parameter.ts";
 import type { CallerPaths } from "../caller-paths.ts";
 import type { Dropped } from "../dropped.ts";
 import type { ResponsesRequest, ResponsesTool } from "./responses-schema.ts";
@@ -36,7 +37,11 @@ export function chatTools(
       for (const [j, inner] of (tool.tools ?? []).entries()) add(inner, `${path}.tools[${j}]`, tool);
       return;
     }
-    if ((tool.type !== "function" && tool.type !== "custom") || !tool.name) {
+    const callable = tool.type === "function" || tool.type === "custom";
+    // A chat-shaped tool (`{type: "function", function: {name}}`) is one: refused as OpenAI refuses
+    // it, not dropped as a hosted tool, which would answer without the tool the caller declared.
+    if (callable && !tool.name) throw missingParameter(`${path}.name`);
+    if (!callable || !tool.name) {
       dropped.add(`tools.${tool.type}`, `${path}.type`, "is a hosted tool the upstream cannot run");
       return;
     }
@@ -67,7 +72,9 @@ export function chatTools(
     if (offered.length > 0 || choice === "none") out.tool_choice = choice;
   } else if (choice?.type === "allowed_tools") {
     if (offered.length > 0) out.tool_choice = choice.mode === "required" ? "required" : "auto";
-  } else if ((choice?.type === "function" || choice?.type === "custom") && choice.name) {
+  } else if (choice?.type === "function" || choice?.type === "custom") {
+    // A chat-shaped choice (`{type: "function", function: {name}}`) names none: OpenAI's 400.
+    if (!choice.name) throw missingParameter("tool_choice.name");
     out.tool_choice = {
       type: "function",
       function: { name: names.chatName(choice.name, choice.namespace ?? undefined) },

@@ -105,6 +105,24 @@ describe("catalogue prices", () => {
     );
   });
 
+  test("a price that changes with the time of day (DeepSeek's off-peak hours) is the one of the answer's moment, all day", () => {
+    // deepseek-chat: $0.27/$1.10 from 00:30 to 16:30 UTC, half that the rest of the day.
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000, cachedInputTokens: 200_000 };
+    const day = Date.parse("2026-06-01T00:00:00Z");
+    for (const hour of [20, 12, 1, 17, 0]) {
+      const at = day + hour * 3_600_000;
+      const expected = calcPrice(catalogueUsage(usage), "deepseek-chat", {
+        providerId: "deepseek",
+        timestamp: new Date(at),
+      })?.total_price;
+      expect(expected).toBeCloseTo(
+        hour >= 1 && hour < 17 ? 0.8 * 0.27 + 0.2 * 0.07 + 1.1 : 0.8 * 0.135 + 0.2 * 0.035 + 0.55,
+        12,
+      );
+      expect(catalogueCost("deepseek-chat", "deepseek", usage, at)).toBeCloseTo(expected ?? Number.NaN, 12);
+    }
+  });
+
   test("a model the catalogue does not know has no cost (undefined, not 0)", () => {
     expect(
       catalogueCost("my-finetune-7b", "openai", { inputTokens: 10, outputTokens: 10 }, Date.now()),

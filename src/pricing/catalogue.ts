@@ -154,25 +154,27 @@ function baseRates(price: object): Pick<Pricer, "rates" | "tiersFrom"> | undefin
   return { rates, tiersFrom };
 }
 
-function pricerOf(
-  price: object,
-  provider: CatalogueProvider,
-  model: CatalogueProvider["models"][number],
-): Pricer {
+type CatalogueModel = CatalogueProvider["models"][number];
+
+function pricerOf(price: object, provider: CatalogueProvider, model: CatalogueModel): Pricer {
   const narrowed = { ...provider, models: [{ ...model, match: { equals: model.id } }] };
-  return {
-    ...(baseRates(price) ?? { rates: undefined, tiersFrom: 0 }),
-    provider: narrowed,
-    modelId: model.id,
-  };
+  // A price that changes within the day (DeepSeek's off-peak hours) is no one day's rates: each
+  // answer is priced by the catalogue at its own moment.
+  const rated = changesWithinDay(model) ? undefined : baseRates(price);
+  return { ...(rated ?? { rates: undefined, tiersFrom: 0 }), provider: narrowed, modelId: model.id };
 }
 
+/** Whether some of the model's prices hold only at times of day (a `time_of_date` constraint). */
+const changesWithinDay = (model: CatalogueModel): boolean =>
+  Array.isArray(model.prices) && model.prices.some((dated) => dated.constraint?.type === "time_of_date");
+
 /**
- * Pricers per provider and model, for the current UTC day (catalogue prices can change on a
- * date: the cache starts afresh each day). Finding a model among the catalogue's hundreds and
- * running its generic calculation costs a few hundred microseconds a call, so the model is found
- * once and an answer below its tiers is priced with one multiplication per kind of token (equal
- * to the catalogue's figure: catalogue.test.ts). Looked up by provider, then model: no key text
+ * Pricers per provider and model, for the UTC day of the answers they price (catalogue prices can
+ * change on a date: the cache starts afresh each day). Finding a model among the catalogue's
+ * hundreds and running its generic calculation costs a few hundred microseconds a call, so the
+ * model is found once and an answer below its tiers is priced with one multiplication per kind of
+ * token (equal to the catalogue's figure: catalogue.test.ts); a model whose price changes with the
+ * time of day, by the catalogue's calculation at the answer's moment. Looked up by provider, then model: no key text
  * made per answer. A provider's pricers are bounded (bounded-cache.ts): a `*` route prices any name
  * a client sends.
  */
@@ -193,7 +195,10 @@ function pricerFor(model: string, providerId: string, at: number): Pricer | null
     pricers.set(providerId, ofProvider);
   }
   if (cachedAndTouched(ofProvider, model)) return ofProvider.get(model) ?? null;
-  const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
+  const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, {
+    providerId,
+    timestamp: new Date(at),
+  });
   const pricer =
     found && found.provider.id === providerId
       ? pricerOf(found.model_price, found.provider, found.model)
@@ -223,7 +228,10 @@ export function catalogueCost(
   const pricer = pricerFor(model, providerId, at);
   if (!pricer) return undefined;
   if (pricer.rates && usage.inputTokens < pricer.tiersFrom) return linearCost(pricer.rates, usage);
-  return calcPrice(catalogueUsage(usage), pricer.modelId, { provider: pricer.provider })?.total_price;
+  return calcPrice(catalogueUsage(usage), pricer.modelId, {
+    provider: pricer.provider,
+    timestamp: new Date(at),
+  })?.total_price;
 }
 
 /**

@@ -124,6 +124,11 @@ export type ProviderReply = (
   | {
       readonly kind: "json";
       readonly body: JsonObject;
+      /**
+       * What the upstream billed, where the provider read more of it than `body`'s usage can say
+       * (Bedrock's hour-long cache writes): read in place of `body`'s usage (RouteAttempt
+       * `readWhole`, a shadow copy's).
+       */
       readonly usage?: Usage;
       /**
        * The model the upstream says answered, where the provider wrote `body` (`writesAnswers`):

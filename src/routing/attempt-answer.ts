@@ -37,7 +37,7 @@ export function answerOf(
   if (reply.kind === "json") {
     // A filter's refusal that came as an answer fails over as its 400 would, where fallback_on says so.
     if (reply.refusal && call.target.refusalFailsOver) throw reply.refusal;
-    call.readWhole(reply.body, reply.answeredModel);
+    call.readWhole(reply.body, reply.answeredModel, reply.usage);
     return { kind: "json", body: call.adapted.json(withUsageTold(call, reply.body), call.sent) };
   }
   return firstEvent(call, reply.events);

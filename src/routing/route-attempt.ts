@@ -164,10 +164,12 @@ export class RouteAttempt
   /**
    * A whole answer's usage and the model it names, read off its one parse; where the provider
    * wrote the answer (`writesAnswers`), whose `model` is the caller's, only the one it says its
-   * upstream named (ProviderReply `answeredModel`).
+   * upstream named (ProviderReply `answeredModel`). Its usage is the one the provider read off its
+   * upstream's answer where it hands one (ProviderReply `usage`: what Bedrock billed, more than its
+   * chat answer can say), else the body's.
    */
-  readWhole(body: JsonObject, model?: string): void {
-    this.found = usageOf(this.upstream)(body);
+  readWhole(body: JsonObject, model?: string, usage?: Usage): void {
+    this.found = usage ?? usageOf(this.upstream)(body);
     this.foundModel = model ?? (this.upstream.writesAnswers ? undefined : answeredModel(body));
   }
 

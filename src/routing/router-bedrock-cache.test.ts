@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { CloudAnswer } from "../../test/fake-cloud/cloud-script.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { messagesCall, routed, whole } from "./bedrock-router-kit.ts";
+import type { Usage } from "../core/usage.ts";
+import { linearCost } from "../pricing/catalogue.ts";
+import { messagesCall, routed, streamed, whole } from "./bedrock-router-kit.ts";
 import { chatRequest } from "./router-test-kit.ts";
 
 // An Anthropic caller's cache breakpoints (`cache_control`) reach Converse as `cachePoint` blocks,
@@ -111,5 +113,57 @@ describe("cache_control to Converse", () => {
     );
     expect(JSON.stringify(sent[0])).not.toContain("cachePoint");
     expect(sent[0]?.system).toEqual([{ text: "A.\n\nB." }]);
+  });
+});
+
+describe("Converse's cache writes by lifetime, in the bill", () => {
+  // TokenUsage.cacheDetails: the writes by `ttl` (`1h`, `5m`), which `cacheWriteInputTokens` sums.
+  const HOUR: CloudAnswer = { ...ANSWER, cache: { read: 800, write: 200, hour: 150 } };
+  const billed = {
+    inputTokens: 1010,
+    outputTokens: 2,
+    cachedInputTokens: 800,
+    cacheWriteTokens: 200,
+    cacheWrite1hTokens: 150,
+  };
+
+  test.each([false, true])(
+    "the writes that live an hour are billed as such, to a chat or an Anthropic caller (stream %p)",
+    async (stream) => {
+      const { router } = routed(HOUR);
+      const chatCall = {
+        stream,
+        body: {
+          model: "m",
+          messages: [{ role: "user", content: "hi" }],
+          stream,
+          ...(stream ? { stream_options: { include_usage: true } } : {}),
+        },
+      };
+      for (const call of [chatCall, messagesCall(stream)]) {
+        const dispatched = await router(chatRequest("m", call));
+        if (stream) await streamed(dispatched);
+        else whole(dispatched);
+        expect(dispatched.usage()).toEqual(billed);
+      }
+      // At a price with an hour-long write rate of its own: 150 writes at it, 50 at the five minutes'.
+      const rates = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, cacheWrite1h: 6 };
+      expect(linearCost(rates, billed as Usage)).toBeCloseTo(
+        (10 * 3 + 800 * 0.3 + 50 * 3.75 + 150 * 6 + 2 * 15) / 1e6,
+        12,
+      );
+    },
+  );
+
+  test("without cacheDetails, every write is of the default five minutes", async () => {
+    const { router } = routed({ ...ANSWER, cache: { read: 800, write: 200 } });
+    const dispatched = await router(chatRequest("m", messagesCall(false)));
+    whole(dispatched);
+    expect(dispatched.usage()).toEqual({
+      inputTokens: 1010,
+      outputTokens: 2,
+      cachedInputTokens: 800,
+      cacheWriteTokens: 200,
+    });
   });
 });

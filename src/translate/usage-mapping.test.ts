@@ -161,6 +161,28 @@ describe("usage extraction", () => {
     });
   });
 
+  test("DeepSeek's cache hits (prompt_cache_hit_tokens, inside prompt_tokens) are cache reads where cached_tokens is not said; with both, counted once", () => {
+    const hits = {
+      prompt_tokens: 1_000,
+      completion_tokens: 10,
+      total_tokens: 1_010,
+      prompt_cache_hit_tokens: 800,
+      prompt_cache_miss_tokens: 200,
+    };
+    const billed = { inputTokens: 1_000, outputTokens: 10, cachedInputTokens: 800 };
+    expect(usageFromOpenAI({ usage: hits })).toEqual(billed);
+    expect(openAIUsageToAnthropic(hits)).toMatchObject({ input_tokens: 200, cache_read_input_tokens: 800 });
+    expect(responsesUsage(hits)).toMatchObject({ input_tokens_details: { cached_tokens: 800 } });
+    // DeepSeek's API says both, the same count: read once.
+    const both = { ...hits, prompt_tokens_details: { cached_tokens: 800 } };
+    expect(usageFromOpenAI({ usage: both })).toEqual(billed);
+    // Never more than the prompt, as cached_tokens.
+    expect(usageFromOpenAI({ usage: { ...hits, prompt_cache_hit_tokens: 5_000 } })).toEqual({
+      ...billed,
+      cachedInputTokens: 1_000,
+    });
+  });
+
   test("cache writes and reasoning tokens, where a body reports them (pricing needs them)", () => {
     const anthropic = { usage: { input_tokens: 10, cache_creation_input_tokens: 30, output_tokens: 2 } };
     expect(usageFromAnthropic(anthropic)).toEqual({ inputTokens: 40, outputTokens: 2, cacheWriteTokens: 30 });

@@ -153,7 +153,7 @@ export function chatUsage(usage: OpenAIUsage | JsonObject): Usage {
   const read: Usage = { inputTokens: input, outputTokens: output };
   const prompt = usage.prompt_tokens_details;
   const completion = usage.completion_tokens_details;
-  const cached = ofPrompt(detail(prompt, "cached_tokens"), input);
+  const cached = ofPrompt(promptCacheReads(usage), input);
   part(read, "cachedInputTokens", cached);
   // Not OpenAI's: the writes OpenRouter's chat usage says, and Bedrock Converse's as the gateway
   // writes them in chat (converse-usage.ts), inside `prompt_tokens` as the reads are: with the
@@ -164,6 +164,18 @@ export function chatUsage(usage: OpenAIUsage | JsonObject): Usage {
   part(read, "outputAudioTokens", detail(completion, "audio_tokens"));
   return read;
 }
+
+/**
+ * A chat usage's cache reads: OpenAI's `prompt_tokens_details.cached_tokens`, or DeepSeek's own
+ * `prompt_cache_hit_tokens` (its API documents only that, beside `prompt_cache_miss_tokens`, the two
+ * making `prompt_tokens`; it sends `cached_tokens` too, the same count, as not every server that
+ * speaks its API does). Both count the same tokens of the prompt: the larger, never their sum.
+ */
+const promptCacheReads = (usage: OpenAIUsage | JsonObject): number =>
+  Math.max(
+    detail(usage.prompt_tokens_details, "cached_tokens"),
+    tokenCountOrZero(usage.prompt_cache_hit_tokens),
+  );
 
 /**
  * Searches a Responses answer ran with OpenAI's `web_search` tool, billed per call: one

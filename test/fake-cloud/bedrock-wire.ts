@@ -33,16 +33,25 @@ export function exceptionFrame(type: string, message: string): Uint8Array {
 
 /**
  * TokenUsage: `inputTokens` the prompt's uncached tokens, cache reads and writes beside it, the
- * total all of them and the output.
+ * total all of them and the output; where the answer says how many writes live an hour, the writes
+ * by lifetime in `cacheDetails` (CacheDetail: `1h` before `5m`).
  */
 const usage = (answer: CloudAnswer) => {
-  const { read, write } = answer.cache ?? { read: 2, write: 0 };
+  const { read, write, hour } = answer.cache ?? { read: 2, write: 0 };
   return {
     inputTokens: answer.inputTokens,
     outputTokens: answer.outputTokens,
     totalTokens: answer.inputTokens + read + write + answer.outputTokens,
     cacheReadInputTokens: read,
     cacheWriteInputTokens: write,
+    ...(hour === undefined
+      ? {}
+      : {
+          cacheDetails: [
+            { ttl: "1h", inputTokens: hour },
+            { ttl: "5m", inputTokens: write - hour },
+          ].filter((detail) => detail.inputTokens > 0),
+        }),
   };
 };
 

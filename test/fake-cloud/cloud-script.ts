@@ -13,8 +13,12 @@ export interface CloudAnswer {
   outputTokens: number;
   /** Bedrock only: reasoning blocks before the text or call. */
   reasoning?: CloudReasoning[];
-  /** Bedrock only: prompt tokens read from and written to the cache, beside `inputTokens` (default 2 and 0). */
-  cache?: { read: number; write: number };
+  /**
+   * Bedrock only: prompt tokens read from and written to the cache, beside `inputTokens` (default 2
+   * and 0); `hour`, of the writes, those that live an hour (said in `cacheDetails`, with the rest as
+   * `5m`; no `cacheDetails` without it).
+   */
+  cache?: { read: number; write: number; hour?: number };
   /**
    * Bedrock only: how the turn ended (`stopReason`, `end_turn` or `tool_use` by default) and, from
    * Claude, the stop sequence that matched (`additionalModelResponseFields.stop_sequence`).

@@ -1,3 +1,4 @@
+import { isJsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
 import { embeddingsAnswer, readEmbeddingsAsk, tokenCappedCall } from "../../translate/openai-embeddings.ts";
@@ -10,6 +11,7 @@ import {
   ConverseChunkWriter,
   readConverseEvent,
 } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import { converseBilledUsage } from "../../translate/openai-to-bedrock/converse-usage.ts";
 import {
   chatRequestToCountTokens,
   countTokensToMessages,
@@ -55,10 +57,10 @@ export function createBedrockProvider(options: BedrockOptions & FinishWarning): 
       );
     }
     const answer = await readJson(call, response);
-    return {
-      kind: "json",
-      body: converseResponseToChat(answer, named, id, undefined, options.unknownFinish),
-    };
+    const chat = converseResponseToChat(answer, named, id, undefined, options.unknownFinish);
+    // Billed as Bedrock said it: its hour-long cache writes, which the chat usage cannot say.
+    const usage = isJsonObject(answer.usage) ? converseBilledUsage(answer.usage) : undefined;
+    return { kind: "json", body: chat, ...(usage ? { usage } : {}) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import type { Usage } from "../../core/usage.ts";
 import { tokenCountOrZero, usageFromOpenAI } from "../usage-mapping.ts";
 import type { ConverseUsage } from "./converse-schema.ts";
@@ -13,7 +13,7 @@ import type { ConverseUsage } from "./converse-schema.ts";
  * is told them as `cache_creation_input_tokens`. Each figure is read as a count on its own
  * (`tokenCount`): one that is none (`-900`) is 0, never summed into the others.
  */
-export function converseUsageToOpenAI(usage: ConverseUsage): JsonObject {
+export function converseUsageToOpenAI(usage: ConverseUsage | JsonObject): JsonObject {
   const cached = tokenCountOrZero(usage.cacheReadInputTokens);
   const written = tokenCountOrZero(usage.cacheWriteInputTokens);
   const prompt = tokenCountOrZero(usage.inputTokens) + cached + written;
@@ -26,6 +26,28 @@ export function converseUsageToOpenAI(usage: ConverseUsage): JsonObject {
   };
 }
 
-/** What Bedrock billed, in the gateway's terms (as its chat usage reads). */
-export const converseBilledUsage = (usage: ConverseUsage): Usage | undefined =>
-  usageFromOpenAI({ usage: converseUsageToOpenAI(usage) });
+/**
+ * What Bedrock billed, in the gateway's terms: as its chat usage reads, and of the cache writes
+ * those that live an hour (`cacheDetails`, which a chat usage has no field for), billed at the
+ * hour-long rate. The bill is read here, not off the chat answer: the provider hands it with its
+ * answer (`ProviderReply.usage`) and its stream's meter.
+ */
+export function converseBilledUsage(usage: ConverseUsage | JsonObject): Usage | undefined {
+  const billed = usageFromOpenAI({ usage: converseUsageToOpenAI(usage) });
+  const hour = Math.min(hourWrites(usage.cacheDetails), billed?.cacheWriteTokens ?? 0);
+  if (billed && hour > 0) billed.cacheWrite1hTokens = hour;
+  return billed;
+}
+
+/**
+ * Of the cache writes, those that live an hour: TokenUsage's `cacheDetails` entries (CacheDetail:
+ * `ttl` `5m` or `1h`, `inputTokens` its writes; left out where nothing was written), each count read
+ * on its own (`tokenCount`).
+ */
+function hourWrites(details: unknown): number {
+  if (!Array.isArray(details)) return 0;
+  let hour = 0;
+  for (const detail of details)
+    if (isJsonObject(detail) && detail.ttl === "1h") hour += tokenCountOrZero(detail.inputTokens);
+  return hour;
+}

@@ -31,9 +31,10 @@ const MAX_KEY_BODY = 64 * 1024;
  * Empty reads as absent on a show (`askedTenant`) and is refused (400) on a change
  * (`changedTenant`): an unset variable in a script must not act on whichever tenant holds the name.
  * An admin in a tenant naming another is refused (403), as the list is: never told "no such key"
- * as if the other tenant had none.
+ * as if the other tenant had none. Any other parameter is refused (400 naming it): a misspelt
+ * `?tennant=` is never left unread while a revoke acts on the name in whichever tenant holds it.
  */
-const tenantQuerySchema = z.object({ tenant: z.string().max(512).optional() });
+const tenantQuerySchema = z.strictObject({ tenant: z.string().max(512).optional() });
 /** How `?tenant=` reads for what the route does with the key: a show reads, a change manages. */
 const tenantQueryRule: Record<TenantReach, (tenant: string | undefined) => string | undefined> = {
   read: askedTenant,

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KeyView } from "../../auth/key-view.ts";
+import { parseConfig } from "../../config/load-config.ts";
+import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
+import { silentLogger } from "../../log/logger.ts";
+
+// The query strings of `/admin/api/keys…` and `/admin/api/tenants` held to what they read, as the
+// audit, shadow, actions, stats and spend queries are: a parameter they do not read (a typo,
+// `?tennant=`) is a 400 naming it, never left unread while the call acts on every tenant's key of
+// the name; `include_revoked` is `true` or `false`, not any word read as false.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-key-queries-"));
+let gateway: Gateway;
+let adminKey = "";
+
+beforeAll(async () => {
+  gateway = await createGateway({
+    config: parseConfig({ storage: { path: join(dir, "keys.db") }, providers: [], models: [] }),
+    logger: silentLogger,
+    onBootstrapKey: (key) => (adminKey = key),
+  });
+});
+afterAll(async () => {
+  await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const call = (method: string, path: string, body?: object) =>
+  gateway.handle(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    }),
+  );
+const refusal = async (answer: Response): Promise<[number, object]> => [
+  answer.status,
+  ((await answer.json()) as { error: object }).error,
+];
+
+test("a query parameter the keys routes and the tenants report do not read is a 400 naming it; nothing is done", async () => {
+  const key = (await (
+    await call("POST", "/admin/api/keys", { name: "svc", tenant: "acme" })
+  ).json()) as KeyView;
+  const calls: Array<[string, string, object?]> = [
+    ["GET", "/admin/api/keys?tennant=acme"],
+    ["GET", "/admin/api/keys/svc?tennant=acme"],
+    ["POST", "/admin/api/keys/svc/revoke?tennant=acme"],
+    ["POST", "/admin/api/keys/svc/rotate?tennant=acme", { grace: "1h" }],
+    ["POST", "/admin/api/keys/svc/limits?tennant=acme", { rpm: 5 }],
+    ["GET", "/admin/api/tenants?tennant=acme"],
+  ];
+  for (const [method, path, body] of calls)
+    expect([path, ...(await refusal(await call(method, path, body)))]).toEqual([
+      path,
+      400,
+      {
+        message: "tennant: unknown: nothing of that name is read here",
+        type: "invalid_request_error",
+        param: "tennant",
+        code: "invalid_request",
+      },
+    ]);
+  const after = (await (await call("GET", "/admin/api/keys/svc")).json()) as KeyView;
+  expect([after.id, after.status, after.rpm]).toEqual([key.id, "active", null]);
+});
+
+test("include_revoked is true or false: another word is a 400 naming it, where it listed the active keys alone", async () => {
+  for (const word of ["yes", "1", "TRUE", ""])
+    expect(await refusal(await call("GET", `/admin/api/keys?include_revoked=${word}`))).toEqual([
+      400,
+      expect.objectContaining({ param: "include_revoked" }),
+    ]);
+  expect((await call("GET", "/admin/api/keys?include_revoked=false&limit=1")).status).toBe(200);
+});

@@ -76,3 +76,36 @@ test("include_revoked is true or false: another word is a 400 naming it, where i
     ]);
   expect((await call("GET", "/admin/api/keys?include_revoked=false&limit=1")).status).toBe(200);
 });
+
+test("a query parameter given twice is a 400 naming it, where the last was read and a revoke acted on that tenant's key alone", async () => {
+  const created = await Promise.all(
+    ["acme", "globex"].map(
+      async (tenant) =>
+        (await (await call("POST", "/admin/api/keys", { name: "twice", tenant })).json()) as KeyView,
+    ),
+  );
+  for (const [method, path] of [
+    ["POST", "/admin/api/keys/twice/revoke?tenant=acme&tenant=globex"],
+    ["GET", "/admin/api/keys?tenant=acme&tenant=globex"],
+    ["GET", "/admin/api/audit?limit=5&limit=10"],
+    ["GET", "/admin/api/tenants?tenant=acme&tenant=acme"],
+  ])
+    expect([path, ...(await refusal(await call(method ?? "GET", path ?? "")))]).toEqual([
+      path,
+      400,
+      expect.objectContaining({
+        param: (path ?? "").includes("limit") ? "limit" : "tenant",
+        message: expect.stringContaining("given 2 times"),
+      }),
+    ]);
+  const statuses = await Promise.all(
+    created.map(
+      async (key) => ((await (await call("GET", `/admin/api/keys/${key.id}`)).json()) as KeyView).status,
+    ),
+  );
+  expect(statuses).toEqual(["active", "active"]);
+  // `ids` is read as a list: each id its own.
+  expect((await call("GET", `/admin/api/spend?ids=${created[0]?.id}&ids=${created[1]?.id}`)).status).toBe(
+    200,
+  );
+});

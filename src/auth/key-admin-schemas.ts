@@ -123,6 +123,13 @@ function fieldSchemas() {
   return { rpm, tpm, positiveNumber, modelList, duration, lifetime, keyName, tenant };
 }
 
+/**
+ * What an `expires_at` without Z or an offset is told: a local time would mean another instant on a
+ * CLI and on a gateway in other zones, so it is refused, naming the forms taken (not zod's words).
+ */
+const ZONED_WORDS =
+  "expected an ISO 8601 date-time with Z or an offset (2031-01-31T00:00:00Z, 2031-01-31T09:00:00+09:00); a time without one is refused: it would be read in some machine's zone";
+
 const eitherExpiry = {
   message: "give expires_at or expires_in, not both",
   path: ["expires_in"],
@@ -142,8 +149,8 @@ export const keyInputSchemas = builtOnFirstUse("key administration's input schem
     rpm: rpm.nullable(),
     tpm: tpm.nullable(),
     budget_usd: positiveNumber.nullable(),
-    /** Absolute expiry (ISO 8601); null: never. */
-    expires_at: z.iso.datetime({ offset: true }).nullable(),
+    /** Absolute expiry (ISO 8601, with Z or an offset); null: never. */
+    expires_at: z.iso.datetime({ offset: true, error: ZONED_WORDS }).nullable(),
     /** Relative expiry (`30d`), the alternative to `expires_at`. */
     expires_in: lifetime,
   };

@@ -128,6 +128,23 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("an expires_at without Z or an offset (a date alone, a local time) is a 400 saying which forms are taken, on create and on a change", async () => {
+    const { storage, admin } = setup();
+    const words =
+      "expires_at: expected an ISO 8601 date-time with Z or an offset (2031-01-31T00:00:00Z, 2031-01-31T09:00:00+09:00); a time without one is refused: it would be read in some machine's zone";
+    for (const expires_at of ["2031-01-01", "2031-01-01T00:00:00", "2031-01-01 00:00:00Z", "next year"]) {
+      const error = await failure(admin.create("local-operator", { name: "a", expires_at }));
+      expect([error.status, error.param, error.message]).toEqual([400, "expires_at", words]);
+    }
+    const key = await admin.create("local-operator", { name: "a", expires_at: "2031-01-01T09:00:00+09:00" });
+    expect(key.expires_at).toBe("2031-01-01T00:00:00.000Z");
+    const change = await failure(
+      admin.setLimits("local-operator", key.id, { expires_at: "2032-01-01T00:00" }),
+    );
+    expect([change.status, change.message]).toEqual([400, words]);
+    await storage.close();
+  });
+
   test("an rpm past 2147483647 (PostgreSQL's INTEGER column) is a 400 naming rpm, on create and on a change; tpm's column holds any", async () => {
     const { storage, admin } = setup();
     for (const rpm of [2_147_483_648, "2147483648"]) {

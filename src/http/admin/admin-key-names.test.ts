@@ -37,6 +37,13 @@ const post = (path: string, body: object) =>
     }),
   );
 
+const keyCount = async () => {
+  const listed = await gateway.handle(
+    new Request("http://localhost/admin/api/keys", { headers: { authorization: `Bearer ${adminKey}` } }),
+  );
+  return ((await listed.json()) as { keys: object[] }).keys.length;
+};
+
 test("POST /admin/api/keys with a NUL in the name, an ESC in the tenant or a LF in a glob: 400 naming the field, no key made", async () => {
   const cases: Array<[object, string]> = [
     [{ name: "a\u0000b" }, "name"],
@@ -57,10 +64,7 @@ test("POST /admin/api/keys with a NUL in the name, an ESC in the tenant or a LF 
       },
     ]);
   }
-  const listed = await gateway.handle(
-    new Request("http://localhost/admin/api/keys", { headers: { authorization: `Bearer ${adminKey}` } }),
-  );
-  expect(((await listed.json()) as { keys: object[] }).keys).toHaveLength(1); // the bootstrap admin
+  expect(await keyCount()).toBe(1); // the bootstrap admin
 });
 
 test("mindgw keys create -c with a control character in --name or --tenant: exit 2 in the API's words naming the flag", async () => {
@@ -74,4 +78,22 @@ test("mindgw keys create -c with a control character in --name or --tenant: exit
     const run = await runCliCaptured(["keys", "create", ...args, "-c", config]);
     expect([run.code, run.stdout, run.stderr]).toEqual([2, "", `mindgw: ${flag}: ${WORDS}\n`]);
   }
+});
+
+test("mindgw keys create --gateway with a control character in --name: exit 2 in the API's words naming the flag, nothing made", async () => {
+  const { port } = gateway.listen("127.0.0.1", 0);
+  const url = `http://127.0.0.1:${port}`;
+  const run = await runCliCaptured([
+    "keys",
+    "create",
+    "--name",
+    "bad\u001b[2J",
+    "--gateway",
+    url,
+    "--admin-key",
+    adminKey,
+  ]);
+  expect([run.code, run.stdout]).toEqual([2, ""]);
+  expect(run.stderr).toContain(`--name: ${WORDS}\n`);
+  expect(await keyCount()).toBe(1); // the bootstrap admin
 });

@@ -109,3 +109,21 @@ test("a query parameter given twice is a 400 naming it, where the last was read 
     200,
   );
 });
+
+test("a revoke's body, which it reads nothing from, is refused when it holds a field (a tenant given there, not as ?tenant=): 400 naming it, nothing revoked; none or {} still revokes", async () => {
+  const key = (await (
+    await call("POST", "/admin/api/keys", { name: "bodied", tenant: "globex" })
+  ).json()) as KeyView;
+  const answer = await call("POST", "/admin/api/keys/bodied/revoke", { tenant: "acme" });
+  expect(await refusal(answer)).toEqual([
+    400,
+    expect.objectContaining({
+      param: "tenant",
+      message: "tenant: unknown: nothing of that name is read here",
+    }),
+  ]);
+  expect(((await (await call("GET", `/admin/api/keys/${key.id}`)).json()) as KeyView).status).toBe("active");
+  expect((await call("POST", "/admin/api/keys/bodied/revoke", {})).status).toBe(200);
+  const second = (await (await call("POST", "/admin/api/keys", { name: "bare" })).json()) as KeyView;
+  expect((await call("POST", `/admin/api/keys/${second.id}/revoke`)).status).toBe(200);
+});

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MAX_TENANT_NAME } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { builtOnFirstUse } from "../core/built-on-first-use.ts";
+import { CONTROL_CLASS, holdsControl } from "../core/printable.ts";
 import { roleSchema } from "../storage/key-record.ts";
 import { JWT_SUBJECT_PREFIX, KEY_ID_PREFIX, readsAsCallerId } from "./caller-id.ts";
 
@@ -58,6 +59,19 @@ const durationPattern = (ahead: string) =>
   `^\\s*${ahead}(?:\\d+(?:\\.\\d+)?\\s*(?:[mM][sS]|[sSmMhHdD])|0+(?:\\.0+)?)\\s*$`;
 const DURATION_WORDS = "A duration (`10m`, `12h`, `30d`; `ms`, `s`, `m`, `h`, `d`), at most 36,500 days";
 
+/**
+ * Text an operator gives and others read (a key's name, its tenant, a model glob): shown in the web
+ * UI, the logs, `mindgw tail`, `mindgw keys list` and CSV exports, so never a control character
+ * (NUL, ESC, CR, LF, tab, DEL, C1), which a terminal acts on or a log line breaks at. Judged as
+ * given, before the edges are trimmed, as the document's pattern (`NO_CONTROL_AHEAD`) judges it.
+ */
+const shownText = () =>
+  z
+    .string()
+    .refine((text) => !holdsControl(text), "may not hold a control character (U+0000–U+001F, U+007F–U+009F)");
+/** A lookahead for the document's patterns: no control character anywhere in the value. */
+const NO_CONTROL_AHEAD = `(?=[^${CONTROL_CLASS}]*$)`;
+
 /** The fields' schemas, shared by the inputs below. */
 function fieldSchemas() {
   const rpm = positiveInt(MAX_RPM);
@@ -70,9 +84,9 @@ function fieldSchemas() {
   // The document says what the transform and pipe check (openapi-key-inputs.test.ts): an entry.
   const modelList = z
     .union([
-      z.string().meta({ pattern: "[^,\\s]" }),
+      shownText().meta({ pattern: `^${NO_CONTROL_AHEAD}[\\s\\S]*[^,\\s]` }),
       z
-        .array(z.string().meta({ maxLength: 200 }))
+        .array(shownText().meta({ maxLength: 200, pattern: `^${NO_CONTROL_AHEAD}` }))
         .meta({ minItems: 1, maxItems: 200, contains: { type: "string", pattern: "\\S" } }),
     ])
     .transform((v) => (typeof v === "string" ? v.split(",") : v).map((m) => m.trim()).filter((m) => m !== ""))
@@ -90,8 +104,7 @@ function fieldSchemas() {
    * A key's name: shown and matched beside callers' ids (a JWT subject's `jwt:…`, a key's `key_…`),
    * so never spelt like one. Keys named so before this rule keep their names.
    */
-  const keyName = z
-    .string()
+  const keyName = shownText()
     .trim()
     .min(1)
     .max(100)
@@ -99,10 +112,23 @@ function fieldSchemas() {
       (name) => !readsAsCallerId(name),
       `may not start with "${JWT_SUBJECT_PREFIX}" or "${KEY_ID_PREFIX}": it would read as a JWT subject's or a key's id`,
     )
-    // Not blank, nor (trimmed, in any case) `jwt:…` or `key_…`.
-    .meta({ pattern: "^\\s*(?![jJ][wW][tT]:|[kK][eE][yY]_)\\S" });
-  return { rpm, tpm, positiveNumber, modelList, duration, lifetime, keyName };
+    // No control character; not blank, nor (trimmed, in any case) `jwt:…` or `key_…`.
+    .meta({ pattern: `^${NO_CONTROL_AHEAD}\\s*(?![jJ][wW][tT]:|[kK][eE][yY]_)\\S` });
+  /** A key's tenant: a configured tenant's name, or a free label when none is configured. */
+  const tenant = shownText()
+    .trim()
+    .min(1)
+    .max(MAX_TENANT_NAME)
+    .meta({ pattern: `^${NO_CONTROL_AHEAD}\\s*\\S` });
+  return { rpm, tpm, positiveNumber, modelList, duration, lifetime, keyName, tenant };
 }
+
+/**
+ * What an `expires_at` without Z or an offset is told: a local time would mean another instant on a
+ * CLI and on a gateway in other zones, so it is refused, naming the forms taken (not zod's words).
+ */
+const ZONED_WORDS =
+  "expected an ISO 8601 date-time with Z or an offset (2031-01-31T00:00:00Z, 2031-01-31T09:00:00+09:00); a time without one is refused: it would be read in some machine's zone";
 
 const eitherExpiry = {
   message: "give expires_at or expires_in, not both",
@@ -116,15 +142,15 @@ const eitherExpiry = {
  * admin's clock after them (`expiryRefusal`).
  */
 export const keyInputSchemas = builtOnFirstUse("key administration's input schemas", () => {
-  const { rpm, tpm, positiveNumber, modelList, duration, lifetime, keyName } = fieldSchemas();
+  const { rpm, tpm, positiveNumber, modelList, duration, lifetime, keyName, tenant } = fieldSchemas();
   /** What bounds a key: its models, limits and life. Shared by creating a key and changing its limits. */
   const limits = {
     models: modelList,
     rpm: rpm.nullable(),
     tpm: tpm.nullable(),
     budget_usd: positiveNumber.nullable(),
-    /** Absolute expiry (ISO 8601); null: never. */
-    expires_at: z.iso.datetime({ offset: true }).nullable(),
+    /** Absolute expiry (ISO 8601, with Z or an offset); null: never. */
+    expires_at: z.iso.datetime({ offset: true, error: ZONED_WORDS }).nullable(),
     /** Relative expiry (`30d`), the alternative to `expires_at`. */
     expires_in: lifetime,
   };
@@ -134,7 +160,7 @@ export const keyInputSchemas = builtOnFirstUse("key administration's input schem
       .object({
         name: keyName,
         /** Absent: the creating admin's own tenant (`default`, outside every tenant, for an admin in none). */
-        tenant: z.string().trim().min(1).max(MAX_TENANT_NAME).optional(),
+        tenant: tenant.optional(),
         role: roleSchema.default("user"),
         models: limits.models.default(["*"]),
         rpm: limits.rpm.default(null),

@@ -97,17 +97,51 @@ describe("key admin", () => {
       [{ name: "a", expires_in: "0s" }, "expires_in"],
       [{ name: "a", budget_usd: 0 }, "budget_usd"],
       [{ name: "a", expires_in: "1d", expires_at: "2031-01-01T00:00:00Z" }, "expires_in"],
-      [{ name: "a", hash: "abc" }, ""],
+      [{ name: "a", hash: "abc" }, "hash"],
     ];
     for (const [input, param] of cases) {
       const error = await failure(admin.create("local-operator", input));
-      expect(error.status).toBe(400);
-      if (param) expect(error.message.startsWith(`${param}:`)).toBe(true);
+      expect([error.status, error.param, error.message.startsWith(`${param}:`)]).toEqual([400, param, true]);
     }
     // Zero limits say what to do instead, not "expected a whole number".
     expect((await failure(admin.create("local-operator", { name: "a", rpm: 0 }))).message).toContain(
       "leave it out for no limit",
     );
+    await storage.close();
+  });
+
+  test("a field no input reads is a 400 naming it, on create, a change of limits and a rotation; nothing is written", async () => {
+    const { storage, admin } = setup();
+    const unknown = "unknown: nothing of that name is read here";
+    const create = await failure(admin.create("local-operator", { name: "a", budget: 5 }));
+    expect([create.status, create.param, create.message]).toEqual([400, "budget", `budget: ${unknown}`]);
+    const key = await admin.create("local-operator", { name: "a" });
+    const limits = await failure(admin.setLimits("local-operator", key.id, { rpm: 5, tmp: 9 }));
+    expect([limits.status, limits.param, limits.message]).toEqual([400, "tmp", `tmp: ${unknown}`]);
+    const rotate = await failure(admin.rotate("local-operator", key.id, { grace: "1h", grace_period: "2h" }));
+    expect([rotate.status, rotate.param, rotate.message]).toEqual([
+      400,
+      "grace_period",
+      `grace_period: ${unknown}`,
+    ]);
+    expect((await admin.list("local-operator")).map((k) => [k.id, k.rpm])).toEqual([[key.id, null]]);
+    await storage.close();
+  });
+
+  test("an expires_at without Z or an offset (a date alone, a local time) is a 400 saying which forms are taken, on create and on a change", async () => {
+    const { storage, admin } = setup();
+    const words =
+      "expires_at: expected an ISO 8601 date-time with Z or an offset (2031-01-31T00:00:00Z, 2031-01-31T09:00:00+09:00); a time without one is refused: it would be read in some machine's zone";
+    for (const expires_at of ["2031-01-01", "2031-01-01T00:00:00", "2031-01-01 00:00:00Z", "next year"]) {
+      const error = await failure(admin.create("local-operator", { name: "a", expires_at }));
+      expect([error.status, error.param, error.message]).toEqual([400, "expires_at", words]);
+    }
+    const key = await admin.create("local-operator", { name: "a", expires_at: "2031-01-01T09:00:00+09:00" });
+    expect(key.expires_at).toBe("2031-01-01T00:00:00.000Z");
+    const change = await failure(
+      admin.setLimits("local-operator", key.id, { expires_at: "2032-01-01T00:00" }),
+    );
+    expect([change.status, change.message]).toEqual([400, words]);
     await storage.close();
   });
 

@@ -3,6 +3,7 @@ import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { shown } from "../core/cut-words.ts";
 import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
+import { inputIssue } from "../core/input-issue.ts";
 import { askedTenant, changedTenant } from "../core/tenant-filter.ts";
 import { keyPages, readKeyPage } from "../storage/key-pages.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
@@ -323,9 +324,10 @@ async function insertedFirst(store: KeyStore, record: KeyRecord): Promise<boolea
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.join(".") ?? "";
-  throw badRequest(`${path ? `${path}: ` : ""}${issue?.message ?? "invalid input"}`, path || undefined);
+  // A field no input reads (a misspelt `tmp`) is named, as a bad value's field is.
+  const issue = inputIssue(result.error.issues[0]);
+  const path = issue.path.join(".");
+  throw badRequest(`${path ? `${path}: ` : ""}${issue.message}`, path || undefined);
 }
 
 /** The fields, once an `expires_at` among them stands at `now` (not past, not past a lifetime); else a 400 naming it. */

@@ -5,6 +5,11 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** The same but tab, LF and CR: text whose lines are its own (a quoted CSV field). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+/**
+ * `CONTROL`'s class for a pattern in a document (JSON Schema's `pattern`): what a name an operator
+ * gives may not hold (auth/key-admin-schemas.ts).
+ */
+export const CONTROL_CLASS = "\\u0000-\\u001f\\u007f-\\u009f";
 /** What JSON.stringify (and the YAML printer) write raw: DEL and the C1 controls. */
 const UNESCAPED_BY_JSON = /[\u007f-\u009f]/g;
 
@@ -29,6 +34,12 @@ const escaped = (char: string): string => {
 export function printable(text: string): string {
   CONTROL.lastIndex = 0;
   return CONTROL.test(text) ? text.replace(CONTROL, escaped) : text;
+}
+
+/** Whether `text` holds a control character (C0, DEL or C1), tab and line breaks included. */
+export function holdsControl(text: string): boolean {
+  CONTROL.lastIndex = 0;
+  return CONTROL.test(text);
 }
 
 /**

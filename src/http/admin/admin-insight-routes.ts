@@ -91,7 +91,7 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
     .get(
       "/spend",
       reader(async ({ headers }, request, scope) => {
-        const query = { ...queryOf(request), ids: new URL(request.url).searchParams.getAll("ids") };
+        const query = { ...queryOf(request, ["ids"]), ids: new URL(request.url).searchParams.getAll("ids") };
         const ids = spendIds(parseInput(spendQuery, query).ids);
         // As many repeated `ids` are refused: the comma form is no way past the bound, nor cut short unsaid.
         if (ids.length > MOST_SPEND_IDS)

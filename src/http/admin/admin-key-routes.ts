@@ -31,9 +31,15 @@ const MAX_KEY_BODY = 64 * 1024;
  * Empty reads as absent on a show (`askedTenant`) and is refused (400) on a change
  * (`changedTenant`): an unset variable in a script must not act on whichever tenant holds the name.
  * An admin in a tenant naming another is refused (403), as the list is: never told "no such key"
- * as if the other tenant had none.
+ * as if the other tenant had none. Any other parameter is refused (400 naming it): a misspelt
+ * `?tennant=` is never left unread while a revoke acts on the name in whichever tenant holds it.
  */
-const tenantQuerySchema = z.object({ tenant: z.string().max(512).optional() });
+const tenantQuerySchema = z.strictObject({ tenant: z.string().max(512).optional() });
+/**
+ * A revoke's body: it reads none (the tenant is `?tenant=`), so one with a field is refused (400
+ * naming it), never left unread while the revoke acts on the name in whichever tenant holds it.
+ */
+const revokeBodySchema = z.strictObject({});
 /** How `?tenant=` reads for what the route does with the key: a show reads, a change manages. */
 const tenantQueryRule: Record<TenantReach, (tenant: string | undefined) => string | undefined> = {
   read: askedTenant,
@@ -111,6 +117,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
       admin(async (guarded, request, params, clientIp) => {
         // By name, every active key of it (in `tenant` when given): each revoke on record as it is
         // made, so a store that fails midway (503) leaves none it revoked unrecorded.
+        parseInput(revokeBodySchema, await optionalBody(request));
         const answer = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "", {
           ...tenantOf(request, guarded.principal, "manage"),
           onRevoked: (revoked) => record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked)),

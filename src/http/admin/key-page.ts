@@ -7,14 +7,15 @@ import type { KeyPosition } from "../../storage/storage.ts";
 
 /**
  * `GET /admin/api/keys` paging: with `limit` one page and the `nextCursor` of the next (what the
- * web UI and `mindgw keys list` read), without it every key.
+ * web UI and `mindgw keys list` read), without it every key. A parameter it does not read is
+ * refused (400 naming it), as the audit query's is.
  */
-export const keyListQuerySchema = z.object({
+export const keyListQuerySchema = z.strictObject({
   tenant: tenantFilter,
   /** Only the keys of this name (what the web UI's Revoke counts before it offers the name). */
   name: z.string().min(1).max(512).optional(),
-  /** `true` lists revoked and expired keys too. */
-  include_revoked: z.string().optional(),
+  /** `true` lists revoked and expired keys too; `false` (or none) the active ones alone. */
+  include_revoked: z.enum(["true", "false"]).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   /** The `nextCursor` of the previous page. */
   cursor: z.string().min(1).max(200).optional(),

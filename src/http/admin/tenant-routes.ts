@@ -26,8 +26,8 @@ export interface TenantRoutesDeps {
   readonly now?: () => number;
 }
 
-/** `GET /admin/api/tenants`' query (exported for the OpenAPI document). */
-export const tenantQuerySchema = z.object({ tenant: tenantFilter }).loose();
+/** `GET /admin/api/tenants`' query (exported for the OpenAPI document); any other parameter is a 400. */
+export const tenantQuerySchema = z.strictObject({ tenant: tenantFilter });
 
 /** How long one scan of the audit log answers every caller asking for the same tenants and period. */
 const USAGE_FRESH_MS = 5_000;

@@ -116,9 +116,15 @@ export function adminPaths() {
             schema: { type: "string" },
           },
         ],
+        requestBody: {
+          required: false,
+          description: "None, or `{}`: a field here is refused (400 naming it); the tenant is `?tenant=`",
+          content: { "application/json": { schema: { type: "object", additionalProperties: false } } },
+        },
         responses: {
           "200": answered("The revoked key, and every key this revoked", "RevokedKey"),
           ...keyErrors,
+          ...tooLarge,
         },
       },
     },

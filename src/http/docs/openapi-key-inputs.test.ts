@@ -19,6 +19,9 @@ addFormats(ajv);
 
 const LIFETIMES = ["30d", "12h", "1.5d", " 10M ", "bogus", "0s", "0", "10", "-1d", "5x", ""];
 
+/** Names, tenants and globs holding a control character (key-admin-names.test.ts), refused by both. */
+const CONTROLLED = ["a\u0000b", "\talice", "alice\n", "gpt\u001b[2J", "x\u007f", "x\u009b"];
+
 const CASES = {
   CreateKeyInput: {
     schema: () => keyInputSchemas().create,
@@ -37,6 +40,12 @@ const CASES = {
       { name: "alice", expires_at: "2099-01-01T00:00:00Z", expires_in: "1d" },
       { name: "alice", expires_at: null, expires_in: "1d" },
       { name: "alice", rpm: 60, budget_usd: 5 },
+      ...CONTROLLED.flatMap((text) => [
+        { name: text },
+        { name: "alice", tenant: text },
+        { name: "alice", models: text },
+        { name: "alice", models: [text] },
+      ]),
     ],
   },
   KeyLimitsInput: {
@@ -49,6 +58,7 @@ const CASES = {
       ...LIFETIMES.map((expires_in) => ({ expires_in })),
       { expires_at: null, expires_in: "1d" },
       { expires_at: "2099-01-01T00:00:00Z" },
+      ...CONTROLLED.flatMap((models) => [{ models }, { models: [models] }]),
     ],
   },
   RotateKeyInput: {
@@ -81,4 +91,22 @@ test("the document still calls valid the bodies the gateway takes in their JSON 
   expect(refused).toEqual([]);
   for (const [name, body] of taken)
     expect([name, CASES[name as keyof typeof CASES].schema().safeParse(body).success]).toEqual([name, true]);
+});
+
+test("the document states that a name, tenant or model glob holds no control character", () => {
+  const create = ajv.compile(doc.components.schemas.CreateKeyInput ?? {});
+  const limits = ajv.compile(doc.components.schemas.KeyLimitsInput ?? {});
+  const called = CONTROLLED.flatMap((text) => [
+    create({ name: text }),
+    create({ name: "alice", tenant: text }),
+    create({ name: "alice", models: text }),
+    create({ name: "alice", models: ["gpt-*", text] }),
+    limits({ models: text }),
+    limits({ models: [text] }),
+  ]);
+  expect(called.filter(Boolean)).toEqual([]);
+  expect([
+    create({ name: " Zoë 🚀 ", tenant: " acme ", models: ["gpt-*"] }),
+    create({ name: "alice", tenant: " " }),
+  ]).toEqual([true, false]);
 });

@@ -431,5 +431,31 @@ describe("/admin in a real browser", () => {
     expect(await focused(limits)).toBe(true);
   }, 60_000);
 
+  test("keys: Done on a new key puts focus back on New key, or on the row's Rotate after a rotation", async () => {
+    await signedIn();
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await page.goto(`${gw.url}/admin/keys`);
+    const newKey = page.getByRole("button", { name: "New key" });
+    await newKey.click();
+    await page.getByRole("form", { name: "New key" }).getByLabel("Name").fill("done-focus-ui");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const done = page.getByRole("button", { name: "Done" });
+    await done.click();
+    await done.waitFor({ state: "detached" });
+    expect(await focused(newKey)).toBe(true);
+    const rotate = page.locator('tr[data-key-name="done-focus-ui"]').getByRole("button", { name: "Rotate" });
+    await rotate.click();
+    await page.getByRole("button", { name: "Rotate now" }).click();
+    await done.click();
+    await done.waitFor({ state: "detached" });
+    // The rotated key's row (the old key, in its grace window): the newer key is listed above it.
+    const rotated = page
+      .locator('tr[data-key-name="done-focus-ui"]')
+      .last()
+      .getByRole("button", { name: "Rotate" });
+    expect(await focused(rotated)).toBe(true);
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

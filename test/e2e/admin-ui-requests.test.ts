@@ -378,6 +378,34 @@ describe("/admin in a real browser", () => {
     expect(await page.getByText("No requests match.").count()).toBe(0);
   }, 60_000);
 
+  test("requests: a detail whose bodies are still being read says so, and bodies it cannot read say why, never that none are stored", async () => {
+    await signedIn();
+    const { response } = await chat(adminKey);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await auditRow(gw, requestId);
+    await page.goto(`${gw.url}/admin/requests`);
+    const open = page.getByRole("button", { name: `Open request ${requestId}` });
+    const detail = page.locator("section.detail");
+    const notStored = detail.getByText("Bodies are not stored");
+    const bodiesRead = (url: URL) =>
+      url.pathname === "/admin/api/audit" && url.searchParams.get("bodies") === "true";
+    await holdRequests(bodiesRead);
+    await open.click();
+    await detail.getByText("Reading the bodies…").waitFor();
+    expect(await notStored.count()).toBe(0);
+    await page.keyboard.press("Escape");
+    await detail.waitFor({ state: "detached" });
+    // Registered later, the refusal answers before the hold.
+    const refused = "the bodies could not be read (a test's refusal)";
+    await refuseReads(bodiesRead, refused);
+    await expectingRefusals(async () => {
+      await open.click();
+      await detail.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await notStored.count()).toBe(0);
+    expect(await detail.getByText("Reading the bodies…").count()).toBe(0);
+  }, 60_000);
+
   test("requests: the filters are in the address, kept on reload; Back and Forward move between them", async () => {
     await signedIn();
     const { response } = await chat(adminKey);

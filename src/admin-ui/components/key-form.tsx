@@ -1,4 +1,5 @@
 /** @jsxImportSource preact */
+import type { Ref } from "preact";
 import { useState } from "preact/hooks";
 import { type KeyFormFields, keyInput } from "../key-input.ts";
 import { Failure } from "./failure.tsx";
@@ -17,9 +18,16 @@ const INITIAL: KeyFormFields = {
 /**
  * The fields of `POST /admin/api/keys`; empty limits are left out (no limit). `onCreate` answers
  * whether the key was created: only then is the form cleared and closed (a refusal keeps what
- * was typed, to correct). While a create is under way the form sends no other.
+ * was typed, to correct). While a create is under way the form sends no other. `buttonRef` is its
+ * "New key" button's, drawn while the form is closed.
  */
-export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown>) => Promise<boolean> }) {
+export function KeyForm({
+  onCreate,
+  buttonRef,
+}: {
+  onCreate: (input: Record<string, unknown>) => Promise<boolean>;
+  buttonRef?: Ref<HTMLButtonElement>;
+}) {
   const [form, setForm] = useState(INITIAL);
   const [open, setOpen] = useState(false);
   const [invalid, setInvalid] = useState<string>();
@@ -30,7 +38,7 @@ export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown
   if (!open)
     return (
       <p>
-        <button type="button" onClick={() => setOpen(true)}>
+        <button type="button" ref={buttonRef} onClick={() => setOpen(true)}>
           New key
         </button>
       </p>

@@ -5,10 +5,12 @@ import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { rowKeyText } from "../../audit/audit-row-key.ts";
 import { getJson } from "../api.ts";
+import { bodiesView } from "../bodies-view.ts";
 import { ms, time, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import { AttemptList } from "./attempt-list.tsx";
 import { Caller } from "./caller.tsx";
+import { Failure } from "./failure.tsx";
 
 /**
  * One request in full: who, what, timings, route and attempts, tokens, cost, error, and bodies when
@@ -31,15 +33,6 @@ export function RequestDetail({
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
   }, [onClose]);
-  // Bodies live beside the row; the row's own millisecond bounds the lookup to a few rows.
-  const bodies = useLoad(
-    () =>
-      getJson<AuditPage>(
-        `/admin/api/audit?bodies=true&from=${record.startedAt}&to=${record.startedAt + 1}&limit=1000`,
-      ).then((page) => page.records.find((r) => rowKeyText(r) === rowKeyText(record))),
-    [rowKeyText(record)],
-  );
-  const full = bodies.data;
   return (
     <section class="card detail" aria-labelledby="detail-title">
       <div class="page-head">
@@ -119,21 +112,37 @@ export function RequestDetail({
       </dl>
       <h3>Route and failover attempts</h3>
       <AttemptList attempts={record.attempts} />
-      {full?.requestBody || full?.responseBody ? (
-        <div class="bodies">
-          <div>
-            <h3>Request body</h3>
-            <pre>{full.requestBody ?? "–"}</pre>
-          </div>
-          <div>
-            <h3>Response body</h3>
-            <pre>{full.responseBody ?? "–"}</pre>
-          </div>
-        </div>
-      ) : (
-        <p class="muted">Bodies are not stored (audit.bodies is off, or this request had none).</p>
-      )}
+      {/* Keyed by the row: another request's bodies, or its read's failure, are never shown as this one's. */}
+      <Bodies key={rowKeyText(record)} record={record} />
     </section>
+  );
+}
+
+/** The request's bodies, read beside its row; the row's own millisecond bounds the lookup to a few rows. */
+function Bodies({ record }: { record: AuditRecord }) {
+  const read = useLoad(
+    () =>
+      getJson<AuditPage>(
+        `/admin/api/audit?bodies=true&from=${record.startedAt}&to=${record.startedAt + 1}&limit=1000`,
+      ).then((page) => page.records.find((r) => rowKeyText(r) === rowKeyText(record)) ?? null),
+    [],
+  );
+  const view = bodiesView(read);
+  if (view.state === "reading") return <p class="muted">Reading the bodies…</p>;
+  if (view.state === "failed") return <Failure error={view.error} />;
+  if (view.state === "none")
+    return <p class="muted">Bodies are not stored (audit.bodies is off, or this request had none).</p>;
+  return (
+    <div class="bodies">
+      <div>
+        <h3>Request body</h3>
+        <pre>{view.request ?? "–"}</pre>
+      </div>
+      <div>
+        <h3>Response body</h3>
+        <pre>{view.response ?? "–"}</pre>
+      </div>
+    </div>
   );
 }
 

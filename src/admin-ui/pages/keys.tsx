@@ -57,7 +57,13 @@ export function KeysPage() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
   const keys = useKeyList(includeRevoked);
   const configured = useLoad(() => getJson<{ tenants: TenantReport[] }>("/admin/api/tenants"), [], 30_000);
-  const [issued, setIssued] = useState<{ key: string; name: string; note: string } | null>(null);
+  // `from`: the key a rotation replaced (its row's Rotate takes focus on Done), null for a create (New key).
+  const [issued, setIssued] = useState<{
+    key: string;
+    name: string;
+    note: string;
+    from: string | null;
+  } | null>(null);
   const [error, setError] = useState<string>();
   const [rotating, setRotating] = useState<string | null>(null);
   const [grace, setGrace] = useState("1h");
@@ -71,6 +77,14 @@ export function KeysPage() {
     if (limitsOpener.current.isConnected) limitsOpener.current.focus();
     limitsOpener.current = null;
   }, [limiting]);
+  // Where focus goes when a shown key is dismissed, not the page body: what issued it.
+  const newKeyButton = useRef<HTMLButtonElement>(null);
+  const rotateButtons = useRef(new Map<string, HTMLButtonElement>());
+  const dismissIssued = () => {
+    const from = issued?.from ? rotateButtons.current.get(issued.from) : undefined;
+    (from ?? newKeyButton.current)?.focus();
+    setIssued(null);
+  };
 
   /** Runs a change and shows the list again; whether it worked is the answer (the form keeps its input on false). */
   const act = async (run: () => Promise<void>): Promise<boolean> => {
@@ -100,12 +114,13 @@ export function KeysPage() {
           Show revoked and expired
         </label>
       </div>
-      {issued && <NewKey {...issued} onDone={() => setIssued(null)} />}
+      {issued && <NewKey {...issued} onDone={dismissIssued} />}
       <KeyForm
+        buttonRef={newKeyButton}
         onCreate={(input) =>
           act(async () => {
             const created = await postJson<{ key: string; name: string }>("/admin/api/keys", input);
-            setIssued({ key: created.key, name: created.name, note: "created" });
+            setIssued({ key: created.key, name: created.name, note: "created", from: null });
           })
         }
       />
@@ -192,6 +207,7 @@ export function KeysPage() {
                               key: rotated.key,
                               name: rotated.name,
                               note: rotationNote(grace, rotated.previous?.expires_at ?? null),
+                              from: k.id,
                             });
                           }).finally(() => setRotatingNow(false));
                         }}
@@ -214,7 +230,15 @@ export function KeysPage() {
                       </form>
                     ) : (
                       <>
-                        <button type="button" class="secondary" onClick={() => setRotating(k.id)}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          ref={(button) => {
+                            if (button) rotateButtons.current.set(k.id, button);
+                            else rotateButtons.current.delete(k.id);
+                          }}
+                          onClick={() => setRotating(k.id)}
+                        >
                           Rotate
                         </button>
                         <button

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { filtersFromSearch, filtersToSearch } from "./filters-url.ts";
+import { filtersFromSearch, filtersToSearch, historyStep } from "./filters-url.ts";
 import { NO_FILTERS } from "./request-filters.ts";
 
 describe("the Requests page's filters in its address", () => {
@@ -25,5 +25,24 @@ describe("the Requests page's filters in its address", () => {
       "?key=key_1&model=gpt+4o&route=worker%3Aw1%40node-b&app=billing&status=5xx&from=2026-12-06T10%3A00%3A00&to=2026-12-06T11%3A00&admin=1",
     );
     expect(filtersFromSearch(search)).toEqual(filters);
+  });
+});
+
+describe("how a change of filters moves the address", () => {
+  const model = (name: string) => ({ ...NO_FILTERS, model: name });
+
+  test("filters of their own are a new history entry; the address's own filters none", () => {
+    expect(historyStep("", model("x"))).toBe("push");
+    expect(historyStep("?model=x", model("y"))).toBe("push");
+    expect(historyStep("?model=x", model("x"))).toBe("none");
+    expect(historyStep("", NO_FILTERS)).toBe("none");
+  });
+
+  test("the address's own filters written another way are tidied in place, never pushed (Back would land on it and push again)", () => {
+    expect(historyStep("?admin=1&model=x", { ...model("x"), showAdmin: true })).toBe("replace");
+    expect(historyStep("?model=gpt%204o", model("gpt 4o"))).toBe("replace");
+    expect(historyStep("?route=worker:w1", { ...NO_FILTERS, route: "worker:w1" })).toBe("replace");
+    expect(historyStep("?utm=campaign", NO_FILTERS)).toBe("replace");
+    expect(historyStep("?model=%20x%20", model("x"))).toBe("replace");
   });
 });

@@ -19,3 +19,16 @@ export function filtersFromSearch(search: string): AuditFilters {
   for (const name of TEXT_FIELDS) filters[name] = params.get(name) ?? "";
   return filters;
 }
+
+/**
+ * How the address follows the page's filters: a new history entry only when they differ from the
+ * ones the address names ("push"); the same filters written another way (`?admin=1&model=x`,
+ * `%20` for a space, a parameter the page does not read) tidied in place ("replace"), never
+ * pushed: Back would land on the untidy address, whose filters would push it again, and the page
+ * could never be left; "none" when the address already reads as the filters are written.
+ */
+export function historyStep(search: string, filters: AuditFilters): "push" | "replace" | "none" {
+  const wanted = filtersToSearch(filters);
+  if (wanted === search) return "none";
+  return wanted === filtersToSearch(filtersFromSearch(search)) ? "replace" : "push";
+}

@@ -430,5 +430,17 @@ describe("/admin in a real browser", () => {
     expect(await page.getByLabel("Model").inputValue()).toBe("no-such-model-ui");
   }, 60_000);
 
+  test("requests: an address whose filters are written another way is tidied in place, so Back leaves the page", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/overview`);
+    // The admin switch first and a space as %20: the page writes these filters as ?model=…&admin=1.
+    await page.goto(`${gw.url}/admin/requests?admin=1&model=gpt%20untidy`);
+    await page.getByText("No requests match.").waitFor();
+    expect(await page.getByLabel("Model").inputValue()).toBe("gpt untidy");
+    expect(new URL(page.url()).search).toBe("?model=gpt+untidy&admin=1");
+    await page.goBack();
+    await page.waitForURL((url) => url.pathname === "/admin/overview", { timeout: 10_000 });
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

@@ -8,7 +8,7 @@ import { call, followEvents, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
-import { filtersFromSearch, filtersToSearch } from "../filters-url.ts";
+import { filtersFromSearch, filtersToSearch, historyStep } from "../filters-url.ts";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
 import { type AuditFilters, matchesFilters, NO_FILTERS, toQuery } from "../request-filters.ts";
 import {
@@ -62,8 +62,10 @@ export function RequestsPage() {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
-    const search = filtersToSearch(filters);
-    if (search !== location.search) history.pushState(null, "", `${location.pathname}${search}`);
+    const step = historyStep(location.search, filters);
+    const address = `${location.pathname}${filtersToSearch(filters)}`;
+    if (step === "push") history.pushState(null, "", address);
+    else if (step === "replace") history.replaceState(history.state, "", address);
     void load(null);
   }, [filters]);
 

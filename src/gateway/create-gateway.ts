@@ -219,7 +219,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const holds = new CallerHolds();
-  const tenantKeys = unlistedTenantsWarning(config, storage.keys, logger);
+  const tenantKeys = unlistedTenantsWarning(config, storage.keys, logger, plugins.credentialIssuer);
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
@@ -278,7 +278,8 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   // Started once nothing is left to fail (start-backfill.ts).
   startBackfill(storage, logger);
   // Keys of a tenant the config does not list (renamed while the gateway was stopped) are refused:
-  // said once the gateway is up, off its start's path.
+  // said once the gateway is up, off its start's path (never with an embedder's authenticator,
+  // which such a tenant's callers are not refused under).
   void tenantKeys.started();
 
   return serveGateway({

@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateApiKey } from "../auth/api-key.ts";
+import type { Authenticator } from "../auth/authenticate.ts";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger } from "../log/logger.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import type { KeyStore } from "../storage/storage.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 import { numberedKey } from "../testing/key-record.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
@@ -27,7 +30,7 @@ const configOf = (tenants: readonly string[]): Config =>
   });
 
 /** A gateway on `initial` over a store with two active keys of `ops`, a revoked one of `old`, one of `team-a` and one outside every tenant. */
-async function gatewayOn(file: string, initial: Config) {
+async function gatewayOn(file: string, initial: Config, auth?: Authenticator) {
   const storage = openSqliteStorage(join(dir, file));
   const plains: string[] = [];
   for (const over of [
@@ -43,6 +46,23 @@ async function gatewayOn(file: string, initial: Config) {
   }
   const lines: string[] = [];
   let handlers: ConfigWatchHandlers | undefined;
+  // Every count of the keys asked of the store, to wait for before reading what was said.
+  const counts: Promise<unknown>[] = [];
+  const track = <T>(count: Promise<T>) => {
+    counts.push(count);
+    return count;
+  };
+  const { countActive, countActiveOutside } = storage.keys;
+  const keys: KeyStore = {
+    ...storage.keys,
+    ...(countActive && {
+      countActive: (...args: Parameters<typeof countActive>) => track(countActive(...args)),
+    }),
+    ...(countActiveOutside && {
+      countActiveOutside: (...args: Parameters<typeof countActiveOutside>) =>
+        track(countActiveOutside(...args)),
+    }),
+  };
   const gateway = await createGateway({
     configSource: {
       initial,
@@ -52,7 +72,8 @@ async function gatewayOn(file: string, initial: Config) {
         return () => {};
       },
     },
-    storage,
+    storage: { ...storage, keys },
+    ...(auth ? { auth } : {}),
     logger: createLogger({ format: "text", level: "info", write: (line) => lines.push(line) }),
   });
   const source = handlers;
@@ -62,7 +83,12 @@ async function gatewayOn(file: string, initial: Config) {
     await gateway.stop();
     await storage.close();
   };
-  return { reload: (config: Config) => source.onValid(config), warnings, plains, stop };
+  /** Once every count asked for has settled and what it said is written. */
+  const counted = async () => {
+    await Promise.allSettled(counts);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { reload: (config: Config) => source.onValid(config), warnings, plains, stop, counted };
 }
 
 test("a gateway started on tenants that do not include a key's tenant warns, once for that tenant, naming it and its active keys", async () => {
@@ -101,4 +127,23 @@ test("a reload from no tenants to some warns of each key tenant the new ones do 
   } finally {
     await stop();
   }
+});
+
+test("a gateway whose embedder authenticates its callers says nothing of keys refused, at start or at a reload: it refuses none for its tenant", async () => {
+  // tenants/bind-tenant.ts: an embedder's principal of a tenant not listed is served, bound as a
+  // caller outside every tenant is; the embedder's authenticator, not the config, knows its teams.
+  const { reload, warnings, stop, counted } = await gatewayOn(
+    "embedder.db",
+    configOf(["team-a"]),
+    async () => jwtCaller,
+  );
+  try {
+    await reload(configOf(["team-b"]));
+    await reload(configOf([]));
+    await reload(configOf(["team-a"]));
+  } finally {
+    await stop();
+  }
+  await counted();
+  expect(warnings()).toEqual([]);
 });

@@ -38,6 +38,7 @@ test("a reload that removes tenants warns of each one that still has active keys
       withTenants("team-a", "team-b", "team-c", "team-d"),
       storage.keys,
       logger,
+      "gateway",
     ).applied;
 
     await warn(withTenants("team-a", "team-b", "team-c", "team-d"));
@@ -75,7 +76,7 @@ test("at start, each tenant not listed that has active keys is named with how ma
     for (const keys of [storage.keys, listing]) {
       const lines: string[] = [];
       const logger = createLogger({ format: "text", write: (line) => lines.push(line) });
-      await unlistedTenantsWarning(withTenants("team-a"), keys, logger).started();
+      await unlistedTenantsWarning(withTenants("team-a"), keys, logger, "gateway").started();
       expect(lines).toHaveLength(2);
       expect(lines[0]).toContain(
         'tenant "lab" is not among the configured tenants: its 1 active key is refused (401)',
@@ -85,9 +86,27 @@ test("at start, each tenant not listed that has active keys is named with how ma
       );
       // With no tenant listed, every key's tenant is a free label: nothing to say.
       lines.length = 0;
-      await unlistedTenantsWarning(withTenants(), keys, logger).started();
+      await unlistedTenantsWarning(withTenants(), keys, logger, "gateway").started();
       expect(lines).toEqual([]);
     }
+  } finally {
+    await storage.close();
+  }
+});
+
+test("with an embedder's authenticator nothing is said, at start or at a reload: it refuses no caller for its tenant", async () => {
+  const storage = openSqliteStorage(tmp.file("embedder.db"));
+  try {
+    for (const tenant of ["ops", "team-a", "team-b"])
+      await storage.keys.create(numberedKey({ tenant, expiresAt: null }));
+    const lines: string[] = [];
+    const logger = createLogger({ format: "text", write: (line) => lines.push(line) });
+    const warning = unlistedTenantsWarning(withTenants("team-a", "team-b"), storage.keys, logger, "embedder");
+    await warning.started();
+    await warning.applied(withTenants("team-a"));
+    await warning.applied(withTenants());
+    await warning.applied(withTenants("team-b"));
+    expect(lines).toEqual([]);
   } finally {
     await storage.close();
   }

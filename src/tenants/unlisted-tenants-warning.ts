@@ -4,6 +4,7 @@ import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import { activeKeyCounts, activeKeyCountsOutside } from "../storage/key-counts.ts";
 import type { KeyStore } from "../storage/storage.ts";
+import type { CredentialIssuer } from "./bind-tenant.ts";
 
 const tenantNames = (config: Config): ReadonlySet<string> =>
   new Set(config.tenants.map((tenant) => tenant.name));
@@ -37,13 +38,18 @@ interface Change {
  * and the config before it served — one it removed, or, when none was listed before, any key's
  * free label the new ones do not include — and a removed tenant's keys freed once none is listed.
  * Counted off the start's and the reload's path: a store that cannot count is said, and both stand.
+ * With an embedder's authenticator (`issuer` "embedder") nothing is said: its principals of a
+ * tenant not listed are served, bound as a caller outside every tenant is (bind-tenant.ts), never
+ * refused, and its authenticator, not the gateway's keys, decides who calls.
  */
 export function unlistedTenantsWarning(
   initial: Config,
   keys: KeyStore,
   logger: Logger,
+  issuer: CredentialIssuer,
   now: () => number = Date.now,
 ): { started(): Promise<void>; applied(config: Config): Promise<void> } {
+  if (issuer === "embedder") return { started: async () => {}, applied: async () => {} };
   let previous = tenantNames(initial);
   const outside = (listed: ReadonlySet<string>) => () =>
     activeKeyCountsOutside(keys, [...listed, DEFAULT_TENANT], now());

@@ -220,6 +220,8 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const frontDoor = createFrontDoor(frontDoorDeps);
   const holds = new CallerHolds();
   const tenantKeys = unlistedTenantsWarning(config, storage.keys, logger, plugins.credentialIssuer);
+  // Bounded by the stop's deadline itself: a count still running then is let go, not a failure.
+  built.made("counting unlisted tenants' keys", (until) => tenantKeys.stop(until), { keepsTime: true });
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.

@@ -9,7 +9,8 @@ export type StopPhase = "beforeDrain" | "beforeClose" | "afterDrain";
  * start's undo (built-so-far.ts, the parts made so far) and `stop()` (serve-gateway.ts) both read,
  * where each kept an order of its own by hand, and they differed. After the drain, the audit rows
  * come first after the ends that write them, so no other part's failure can hold them back; the
- * event sinks are detached after the audit's final flush, which they hear; storage closes last.
+ * event sinks are detached after the audit's final flush, which they hear; a count of keys still
+ * reading storage (tenants/unlisted-tenants-warning.ts) is waited for; storage closes last.
  */
 export const STOP_ORDER = [
   ["the config watch", "beforeDrain"],
@@ -28,6 +29,7 @@ export const STOP_ORDER = [
   ["providers", "afterDrain"],
   ["the upstream client", "afterDrain"],
   ["event sinks", "afterDrain"],
+  ["counting unlisted tenants' keys", "afterDrain"],
   ["storage", "afterDrain"],
 ] as const satisfies readonly (readonly [string, StopPhase])[];
 

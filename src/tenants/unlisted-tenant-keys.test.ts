@@ -147,3 +147,41 @@ test("a gateway whose embedder authenticates its callers says nothing of keys re
   await counted();
   expect(warnings()).toEqual([]);
 });
+
+test("a gateway stopped while its start-up count is still reading says nothing of keys that could not be counted", async () => {
+  const storage = openSqliteStorage(join(dir, "quick-stop.db"));
+  await storage.keys.create(numberedKey({ tenant: "ops", expiresAt: null }));
+  // The count is held until storage closes, which cuts it, as a database closing under a read does.
+  const held = Promise.withResolvers<Map<string, number>>();
+  let asked = false;
+  const lines: string[] = [];
+  const gateway = await createGateway({
+    config: parseConfig({
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+      tenants: [{ name: "team-a" }],
+      server: { drain_timeout: "50ms" },
+    }),
+    storage: {
+      ...storage,
+      keys: {
+        ...storage.keys,
+        countActiveOutside: () => {
+          asked = true;
+          return held.promise;
+        },
+      },
+      close: async () => {
+        held.reject(new Error("the database is closed"));
+        await storage.close();
+      },
+    },
+    logger: createLogger({ format: "text", level: "info", write: (line) => lines.push(line) }),
+  });
+  await waitForValue("the start-up count", () => asked);
+  await gateway.stop();
+  // Whatever the cut count would say is written once it has settled and its reaction has run.
+  await held.promise.catch(() => {});
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(lines.filter((line) => line.includes("could not be counted") || line.includes("stop:"))).toEqual([]);
+});

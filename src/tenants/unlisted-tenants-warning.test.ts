@@ -111,3 +111,50 @@ test("with an embedder's authenticator nothing is said, at start or at a reload:
     await storage.close();
   }
 });
+
+test("stop waits for a count still running, until its deadline; one cut once the stop has begun is not said as the store's failure", async () => {
+  const storage = openSqliteStorage(tmp.file("stop.db"));
+  try {
+    const lines: string[] = [];
+    const logger = createLogger({ format: "text", write: (line) => lines.push(line) });
+    const heldKeys = (held: Promise<Map<string, number>>) => ({
+      ...storage.keys,
+      countActiveOutside: () => held,
+    });
+
+    // Answered while the stop waits: said, and the stop returns once it is.
+    const answered = Promise.withResolvers<Map<string, number>>();
+    const waited = unlistedTenantsWarning(
+      withTenants("team-a"),
+      heldKeys(answered.promise),
+      logger,
+      "gateway",
+    );
+    const started = waited.started();
+    let stopped = false;
+    const stopping = waited.stop(performance.now() + 60_000).then(() => {
+      stopped = true;
+    });
+    await Promise.resolve();
+    expect(stopped).toBe(false);
+    answered.resolve(new Map([["ops", 2]]));
+    await stopping;
+    await started;
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      'tenant "ops" is not among the configured tenants: its 2 active keys are refused',
+    );
+
+    // Past the deadline: let go at once, and its failure afterwards (storage closed) unsaid.
+    lines.length = 0;
+    const cut = Promise.withResolvers<Map<string, number>>();
+    const late = unlistedTenantsWarning(withTenants("team-a"), heldKeys(cut.promise), logger, "gateway");
+    const lateStart = late.started();
+    await late.stop(performance.now());
+    cut.reject(new Error("the database is closed"));
+    await lateStart;
+    expect(lines).toEqual([]);
+  } finally {
+    await storage.close();
+  }
+});

@@ -29,6 +29,16 @@ interface Change {
   uncounted: string;
 }
 
+/** The counts and warnings of keys whose tenant the config does not list; see `unlistedTenantsWarning`. */
+export interface UnlistedTenantsWarning {
+  /** Once the gateway is up: every tenant with active keys the config does not list. */
+  started(): Promise<void>;
+  /** With each config once it is in force (`ReloadDeps.applied`). */
+  applied(config: Config): Promise<void>;
+  /** Before storage closes: the counts still running, waited for until `until` (`performance.now()` time). */
+  stop(until: number): Promise<void>;
+}
+
 /**
  * The warning that keys are refused because `tenants:` does not list theirs (tenants/
  * bind-tenant.ts: 401, as a JWT naming such a tenant is), one line per tenant naming it and how
@@ -40,7 +50,9 @@ interface Change {
  * Counted off the start's and the reload's path: a store that cannot count is said, and both stand.
  * With an embedder's authenticator (`issuer` "embedder") nothing is said: its principals of a
  * tenant not listed are served, bound as a caller outside every tenant is (bind-tenant.ts), never
- * refused, and its authenticator, not the gateway's keys, decides who calls.
+ * refused, and its authenticator, not the gateway's keys, decides who calls. `stop`, before
+ * storage closes: the counts still running are waited for until the stop's deadline, and one that
+ * fails once the stop has begun (storage closed under it) is not said as the store's failure.
  */
 export function unlistedTenantsWarning(
   initial: Config,
@@ -48,12 +60,24 @@ export function unlistedTenantsWarning(
   logger: Logger,
   issuer: CredentialIssuer,
   now: () => number = Date.now,
-): { started(): Promise<void>; applied(config: Config): Promise<void> } {
-  if (issuer === "embedder") return { started: async () => {}, applied: async () => {} };
+): UnlistedTenantsWarning {
+  if (issuer === "embedder")
+    return { started: async () => {}, applied: async () => {}, stop: async () => {} };
   let previous = tenantNames(initial);
+  let stopping = false;
+  const running = new Set<Promise<void>>();
   const outside = (listed: ReadonlySet<string>) => () =>
     activeKeyCountsOutside(keys, [...listed, DEFAULT_TENANT], now());
   const warn = async (change: Change) => {
+    const counting = said(change);
+    running.add(counting);
+    try {
+      await counting;
+    } finally {
+      running.delete(counting);
+    }
+  };
+  const said = async (change: Change) => {
     try {
       const counts = [...(await change.count())].sort(([a], [b]) => a.localeCompare(b));
       for (const [name, count] of counts)
@@ -62,6 +86,7 @@ export function unlistedTenantsWarning(
             `${change.lead(name)}: its ${keysOf(count)} ${count === 1 ? "is" : "are"} ${change.what}`,
           );
     } catch (error) {
+      if (stopping) return;
       logger.warn(`${change.uncounted}; their active keys could not be counted`, {
         error: describeError(error),
       });
@@ -100,6 +125,19 @@ export function unlistedTenantsWarning(
         what: current.size > 0 ? REFUSED_NOW : FREE,
         uncounted: `config reloaded without tenants ${removed.map((name) => `"${name}"`).join(", ")}`,
       });
+    },
+    async stop(until) {
+      stopping = true;
+      if (running.size === 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, until - performance.now()));
+      });
+      try {
+        await Promise.race([Promise.all(running), late]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

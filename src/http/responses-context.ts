@@ -25,7 +25,6 @@ import {
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
 import type { InFlightResponses } from "./in-flight-responses.ts";
-import { refuseUnknownBodyIncludes } from "./response-includes.ts";
 import { ownScopes, readableScopes, readInScopes, responseScope } from "./response-scope.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
@@ -145,7 +144,6 @@ export async function responsesContext(
   refuseBackground(body);
   // Nor is metadata OpenAI would refuse stored and echoed (refuse-bad-metadata.ts).
   refuseBadMetadata(body);
-  refuseUnknownBodyIncludes(body);
   // Read below as stored unless `false`: a value of another type would be stored as asked by none.
   if (body.store !== undefined && body.store !== null && typeof body.store !== "boolean")
     throw invalidType("store", "a boolean", body.store);

@@ -9,27 +9,62 @@ import { silentLogger } from "../log/logger.ts";
 
 let gateway: Gateway;
 let upstream: ReturnType<typeof Bun.serve>;
+/** The bodies the upstream's own Responses API was sent (model `n`'s route, not translated). */
+const nativeBodies: Record<string, unknown>[] = [];
+
+const chatAnswer = () =>
+  Response.json({
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    created: 1,
+    model: "m",
+    choices: [{ index: 0, message: { role: "assistant", content: "hello" }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
 
 beforeAll(async () => {
   upstream = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch: () =>
-      Response.json({
-        id: "chatcmpl-1",
-        object: "chat.completion",
-        created: 1,
-        model: "m",
-        choices: [{ index: 0, message: { role: "assistant", content: "hello" }, finish_reason: "stop" }],
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-      }),
+    fetch: async (request) => {
+      if (new URL(request.url).pathname !== "/v1/responses") return chatAnswer();
+      nativeBodies.push((await request.json()) as Record<string, unknown>);
+      return Response.json({
+        id: "resp_up1",
+        object: "response",
+        created_at: 1,
+        status: "completed",
+        model: "n",
+        output: [
+          {
+            type: "message",
+            id: "msg_up1",
+            role: "assistant",
+            status: "completed",
+            content: [{ type: "output_text", text: "hello", annotations: [] }],
+          },
+        ],
+        usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 },
+      });
+    },
   });
   gateway = await createGateway({
     config: parseConfig({
       storage: { path: ":memory:" },
       auth: { bootstrap_admin: false },
-      providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
-      models: [{ name: "m", routes: [{ provider: "up", model: "m" }] }],
+      providers: [
+        { name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` },
+        {
+          name: "native",
+          type: "openai",
+          base_url: `http://127.0.0.1:${upstream.port}/v1`,
+          responses_api: true,
+        },
+      ],
+      models: [
+        { name: "m", routes: [{ provider: "up", model: "m" }] },
+        { name: "n", routes: [{ provider: "native", model: "n" }] },
+      ],
     }),
     auth: async () => ({
       keyId: null,
@@ -424,6 +459,19 @@ describe("POST /v1/responses with include", () => {
       include: ["reasoning.encrypted_content", "message.output_text.logprobs"],
     });
     expect(taken.status).toBe("completed");
+  });
+
+  test("on a route serving OpenAI's Responses API, a value the gateway does not know goes to the upstream as sent, its own to judge", async () => {
+    const include = ["reasoning.encrypted_content", "future.thing"];
+    const answered = await gateway.handle(
+      new Request("http://gw/v1/responses", {
+        method: "POST",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        body: JSON.stringify({ model: "n", input: "hi", include }),
+      }),
+    );
+    expect(answered.status).toBe(200);
+    expect(nativeBodies.at(-1)?.include).toEqual(include);
   });
 });
 

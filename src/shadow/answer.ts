@@ -122,6 +122,8 @@ export class AnswerStream {
   private text = "";
   private readonly tools = new Map<number, { name: string; args: string; input?: unknown }>();
   private final: Answer | undefined;
+  /** The characters of `final`, counted once when it is read. */
+  private finalHeld = 0;
   private finish: Finish = null;
   private refusal: string | undefined;
 
@@ -147,11 +149,13 @@ export class AnswerStream {
   }
 
   /**
-   * Characters of the answer held so far: its text and its tool calls' names and arguments (what
-   * grows with a long stream, bounded by its reader: read-copy.ts).
+   * Characters of the answer held so far: its text, refusal and tool calls' names and arguments
+   * (what grows with a long stream, bounded by its reader: read-copy.ts). Once a Responses stream's
+   * last event gives the whole answer, that answer alone: its deltas, which it repeats, are let go.
    */
   get held(): number {
-    let held = this.text.length + (this.refusal?.length ?? 0) + (this.final?.text.length ?? 0);
+    if (this.final) return this.finalHeld;
+    let held = this.text.length + (this.refusal?.length ?? 0);
     for (const tool of this.tools.values()) held += tool.name.length + tool.args.length;
     return held;
   }
@@ -226,8 +230,19 @@ export class AnswerStream {
     else if (
       (body.type === "response.completed" || body.type === "response.incomplete") &&
       isObject(body.response)
-    )
-      this.final = answerFromJson("responses", body.response);
+    ) {
+      const final = answerFromJson("responses", body.response);
+      this.final = final;
+      this.finalHeld = final.text.length + (final.refusal?.length ?? 0);
+      for (const call of final.toolCalls)
+        this.finalHeld +=
+          call.name.length +
+          (typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments)).length;
+      // The answer is the final one: what the deltas gathered is not held twice.
+      this.text = "";
+      this.refusal = undefined;
+      this.tools.clear();
+    }
   }
 }
 
@@ -246,8 +261,12 @@ export class SseAnswerReader {
   private readonly meter: StreamUsageMeter | undefined;
   private readonly usageOf: ((body: unknown) => Usage | undefined) | undefined;
 
+  /** Whether the stream's last event repeats its answer (Responses). */
+  private readonly repeats: boolean;
+
   constructor(operation: Operation, dialect?: Dialect) {
     this.reader = new AnswerStream(operation);
+    this.repeats = operation === "responses";
     this.meter = dialect ? new StreamUsageMeter(dialect) : undefined;
     this.usageOf = dialect ? (dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI) : undefined;
   }
@@ -261,8 +280,14 @@ export class SseAnswerReader {
     this.pending = this.pending.slice(end + 2);
   }
 
-  /** Characters held: the text not read yet and the answer read so far. */
+  /**
+   * Characters held: the text not read yet and the answer read so far. A Responses stream's last
+   * event (`response.completed`) repeats the whole answer its deltas sent, so there the larger of
+   * the two is counted, not their sum: the answer counts once, as in a whole copy's body (what is
+   * truly held is at most twice it, and deltas not read yet are counted once read, a slice on).
+   */
   get held(): number {
+    if (this.repeats) return Math.max(this.pending.length, this.reader.held);
     return this.pending.length + this.reader.held;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import { SseAnswerReader } from "./answer.ts";
+import { AnswerStream, SseAnswerReader } from "./answer.ts";
 import { copyFailure, failed, readCopy } from "./read-copy.ts";
 
 const encoder = new TextEncoder();
@@ -174,6 +174,52 @@ describe("readCopy", () => {
       expect(sent).toBeLessThan(bound + 8 * piece.length);
     });
 
+    test("a streamed Responses answer just under the bound is read: its completed event's text is the answer its deltas sent, counted once", async () => {
+      const bound = 200 * 1024;
+      const piece = "x".repeat(1000);
+      // Just under the bound with its completed event's envelope; its deltas and the completed
+      // event's repeat of them together are near twice it.
+      const whole = piece.repeat(Math.floor((bound - 2048) / piece.length));
+      const event = (type: string, body: Record<string, unknown>) =>
+        `event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`;
+      const completed = event("response.completed", {
+        response: {
+          id: "resp_1",
+          object: "response",
+          status: "completed",
+          output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: whole }] }],
+        },
+      });
+      expect(completed.length).toBeLessThan(bound);
+      // Sent a thousand characters a read: the completed event gathers unread while the deltas' text is held.
+      const wire = [
+        ...Array.from({ length: whole.length / piece.length }, () =>
+          event("response.output_text.delta", { delta: piece }),
+        ),
+        ...Array.from({ length: Math.ceil(completed.length / piece.length) }, (_, i) =>
+          completed.slice(i * piece.length, (i + 1) * piece.length),
+        ),
+      ];
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = wire.shift();
+          if (next === undefined) controller.close();
+          else controller.enqueue(encoder.encode(next));
+        },
+      });
+      const answer = new Response(body, { headers: { "content-type": "text/event-stream" } });
+      const responses = { ...target(true), operation: "responses" as const };
+      const outcome = await readCopy(
+        answer,
+        responses,
+        new AbortController().signal,
+        { started: performance.now(), ttftMs: null },
+        bound,
+      );
+      expect(outcome.status).toBe(200);
+      expect(outcome.answer?.text).toBe(whole);
+    });
+
     test("what a stream's reader holds is counted in characters: its unread text, the answer's text and tool calls", () => {
       const reader = new SseAnswerReader("chat", "openai");
       const call = { index: 0, id: "c", function: { name: "look", arguments: '{"q":1}' } };
@@ -183,6 +229,16 @@ describe("readCopy", () => {
       // Past a slice the events are read: the answer's characters are what stays held.
       reader.push(chunk("x".repeat(70 * 1024)) + tool);
       expect(reader.held).toBe("hello".length + 70 * 1024 + "look".length + '{"q":1}'.length);
+    });
+
+    test("a Responses answer read from its events is held once: its completed event's answer, its deltas let go", () => {
+      const reader = new AnswerStream("responses");
+      reader.take({ type: "response.output_text.delta", delta: "hello" });
+      expect(reader.held).toBe("hello".length);
+      const output = [{ type: "message", content: [{ type: "output_text", text: "hello" }] }];
+      reader.take({ type: "response.completed", response: { status: "completed", output } });
+      expect(reader.held).toBe("hello".length);
+      expect(reader.answer().text).toBe("hello");
     });
 
     test("a malformed event fails the copy as it stops the primary's relay", async () => {

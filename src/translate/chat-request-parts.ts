@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { isCacheMarked } from "./cache-marks.ts";
 import { isBlankTextFile } from "./data-url-text.ts";
 import { hasText } from "./has-text.ts";
 import type { OpenAIChatRequest, OpenAIContentPart, OpenAIMessage } from "./openai-schema.ts";
@@ -9,6 +10,33 @@ export function messageText(message: Pick<OpenAIMessage, "content">): string {
   if (content == null) return "";
   if (typeof content === "string") return content;
   return content.map((part) => part.text ?? part.refusal ?? "").join("");
+}
+
+/** A text a translation writes as one block, and the caller's breakpoint that follows it (if any). */
+export interface MarkedText {
+  readonly text: string;
+  /** The part's `cache_control` (cache-marks.ts), as written. */
+  readonly mark?: unknown;
+}
+
+/**
+ * A system or assistant message's text as the texts a translation writes a block each, for Claude
+ * on Anthropic's Messages and on Bedrock Converse alike: one, its parts' text joined, when no part
+ * is marked (or the upstream takes no breakpoint: `marks` false); else one a part, each with its
+ * part's mark, so a breakpoint falls right after the text it marks, not after the rest. Blank
+ * texts are left out: both refuse a text block of only whitespace. Each writes its own block and
+ * breakpoint (Anthropic's `cache_control` on the block, Converse's `cachePoint` block after it).
+ */
+export function markedTexts(message: OpenAIMessage, marks = true): MarkedText[] {
+  const { content } = message;
+  if (!marks || !Array.isArray(content) || !content.some(isCacheMarked)) {
+    const text = messageText(message);
+    return hasText(text) ? [{ text }] : [];
+  }
+  return content.flatMap((part) => {
+    const text = part.text ?? part.refusal ?? "";
+    return hasText(text) ? [{ text, mark: part.cache_control }] : [];
+  });
 }
 
 /**

@@ -1,7 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { cacheTtl, isCacheMarked } from "../cache-marks.ts";
-import { messageText } from "../chat-request-parts.ts";
-import { hasText } from "../has-text.ts";
+import { cacheTtl } from "../cache-marks.ts";
+import { markedTexts } from "../chat-request-parts.ts";
 import type { OpenAIMessage } from "../openai-schema.ts";
 
 /**
@@ -17,20 +16,24 @@ export function withCacheControl(block: JsonObject, mark: unknown): JsonObject {
 }
 
 /**
- * A system or assistant message's text as blocks: one, its parts' text joined, when no part is
- * marked; else a block a part (blank ones left out, as Anthropic refuses them), each marked part's
- * carrying its mark, so the breakpoint falls right after the text it marks, not after the rest.
+ * A system or assistant message's text as blocks (`markedTexts`, shared with Converse), each
+ * marked text's block carrying its mark.
  */
 export function textBlocks(message: OpenAIMessage): JsonObject[] {
-  const { content } = message;
-  if (!Array.isArray(content) || !content.some(isCacheMarked)) {
-    const text = messageText(message);
-    return hasText(text) ? [{ type: "text", text }] : [];
-  }
-  return content.flatMap((part) => {
-    const text = part.text ?? part.refusal ?? "";
-    return hasText(text) ? [withCacheControl({ type: "text", text }, part.cache_control)] : [];
-  });
+  return markedTexts(message).map(({ text, mark }) => withCacheControl({ type: "text", text }, mark));
+}
+
+/**
+ * `blocks` with a message's own breakpoint (`cache_control` on an assistant message) on its last
+ * block, as Converse puts a cache point after the message's blocks. A thinking block is never
+ * marked (Anthropic refuses it): the mark goes on the last block after the thinking, or on none.
+ * A last block marked of its own keeps its mark, the breakpoint being the same.
+ */
+export function withMessageMark(blocks: JsonObject[], mark: unknown): JsonObject[] {
+  const last = blocks.at(-1);
+  if (!isJsonObject(mark) || !last || last.cache_control !== undefined) return blocks;
+  if (last.type === "thinking" || last.type === "redacted_thinking") return blocks;
+  return [...blocks.slice(0, -1), withCacheControl(last, mark)];
 }
 
 /** `system`'s blocks as Messages takes them: blocks when one carries a breakpoint, else their text joined. */

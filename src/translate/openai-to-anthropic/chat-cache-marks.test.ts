@@ -97,6 +97,47 @@ describe("a chat caller's cache breakpoints toward Claude", () => {
     expect((contentOf(body, 2) ?? []).map((block) => block.cache_control)).toEqual([undefined, EPHEMERAL]);
   });
 
+  test("an assistant message's own: on its last block, text or call, as Converse's point follows the message", () => {
+    const body = translated([
+      { role: "user", content: "weather?" },
+      { role: "assistant", content: "Sunny.", cache_control: { type: "ephemeral", ttl: "1h" } },
+      { role: "user", content: "and tomorrow?" },
+      {
+        role: "assistant",
+        content: "Looking.",
+        tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: "{}" } }],
+        cache_control: EPHEMERAL,
+      },
+      { role: "tool", tool_call_id: "call_1", content: "rain" },
+    ]);
+    expect(contentOf(body, 1)).toEqual([
+      { type: "text", text: "Sunny.", cache_control: { type: "ephemeral", ttl: "1h" } },
+    ]);
+    expect((contentOf(body, 3) ?? []).map((block) => [block.type, block.cache_control])).toEqual([
+      ["text", undefined],
+      ["tool_use", EPHEMERAL],
+    ]);
+  });
+
+  test("an assistant message's own mark is put on no thinking block, which Anthropic refuses to mark", () => {
+    const body = chatRequestToMessages(
+      {
+        model: "claude-sonnet-4-5",
+        max_tokens: 100,
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "", reasoning_content: "hm", cache_control: EPHEMERAL },
+          { role: "user", content: "again" },
+        ],
+      },
+      undefined,
+      undefined,
+      true,
+    );
+    const assistant = contentOf(body, 1) ?? [];
+    expect(assistant.every((block) => block.cache_control === undefined)).toBe(true);
+  });
+
   test("a tool's", () => {
     const body = translated([{ role: "user", content: "hi" }], {
       tools: [

@@ -24,7 +24,7 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
-import { systemOf, textBlocks, withCacheControl } from "./anthropic-cache-control.ts";
+import { systemOf, textBlocks, withCacheControl, withMessageMark } from "./anthropic-cache-control.ts";
 import { anthropicEnforcedSchema } from "./anthropic-enforced-schema.ts";
 import { fileDocument } from "./file-document.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
@@ -91,7 +91,10 @@ export function chatRequestToMessages(
     else if (message.role === "assistant") {
       // Blocks noted beside the message as written (the parse is a copy): a Responses caller's.
       const noted = thinkingBack && Array.isArray(body.messages) ? thinkingOf(body.messages[i]) : undefined;
-      push("assistant", assistantBlocks(message, thinkingBack, noted));
+      push(
+        "assistant",
+        withMessageMark(assistantBlocks(message, thinkingBack, noted), message.cache_control),
+      );
     } else push("user", userBlocks(message.content, i));
   }
   refuseUnreadLastTurn(request.messages, turns, CLAUDE_WORDS);

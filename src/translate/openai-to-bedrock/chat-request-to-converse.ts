@@ -3,8 +3,13 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { asksThinking } from "../asks-thinking.ts";
-import { isCacheMarked } from "../cache-marks.ts";
-import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
+import {
+  formatInstruction,
+  imageUrlOf,
+  markedTexts,
+  messageText,
+  userContentParts,
+} from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget, targetTemperature } from "../chat-target.ts";
 import { notBase64, readDataUrl } from "../data-url.ts";
 import {
@@ -146,20 +151,17 @@ const asksNothingOfClaude = (request: OpenAIChatRequest): boolean =>
   request.top_p === 1 && request.temperature != null && CLAUDE.test(request.model);
 
 /**
- * A system or assistant message's text as blocks: its text, one block; a block a part, each marked
- * part's followed by a cache point, when the model takes them and a part is marked (a point goes
- * right after the text it marks, not after the rest).
+ * A system or assistant message's text as blocks (`markedTexts`, shared with Anthropic's Messages),
+ * each marked text's followed by a cache point when the model takes them. A blank text is left out:
+ * Converse refuses the whole request for one text block that is empty or only whitespace ("The
+ * text field in the ContentBlock object at messages.1.content.0 is blank"), in a message or in
+ * `system`, yet such blocks are common: Claude writes "\n\n" before a tool call, a client sends an
+ * empty text part beside an image. They say nothing; a message left with no block at all is left
+ * out as an empty one is (its neighbours of one role merge). A tool result's text is kept as it
+ * is: Converse takes it blank.
  */
 function textBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
-  const { content } = message;
-  if (!caches || !Array.isArray(content) || !content.some(isCacheMarked)) {
-    const text = messageText(message);
-    return isBlank(text) ? [] : [{ text }];
-  }
-  return content.flatMap((part) => {
-    const text = part.text ?? part.refusal ?? "";
-    return isBlank(text) ? [] : withCachePoint([{ text }], part.cache_control);
-  });
+  return markedTexts(message, caches).flatMap(({ text, mark }) => withCachePoint([{ text }], mark));
 }
 
 /** An assistant message's text, then its calls, each marked call's `toolUse` followed by a cache point. */
@@ -187,16 +189,6 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
     },
   };
 }
-
-/**
- * Converse refuses the whole request for one text block that is empty or only whitespace ("The
- * text field in the ContentBlock object at messages.1.content.0 is blank"), in a message or in
- * `system`, yet such blocks are common: Claude writes "\n\n" before a tool call, a client sends an
- * empty text part beside an image. They say nothing, so they are left out; a message left with no
- * block at all is left out as an empty one is (its neighbours of one role merge). A tool result's
- * text is kept as it is: Converse takes it blank.
- */
-const isBlank = (text: string): boolean => text.trim() === "";
 
 /**
  * A conversation whose first user message is blank, left out, and opens with the model's turn (or

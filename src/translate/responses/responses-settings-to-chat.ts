@@ -6,6 +6,7 @@ import { refuseBackground } from "../../core/refuse-background.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
 import { nameUncarriedFields } from "../uncarried-fields.ts";
+import { refuseUnknownBodyIncludes } from "./responses-includes.ts";
 import type { ResponsesRequest } from "./responses-schema.ts";
 
 /**
@@ -66,6 +67,8 @@ const DEFAULTS: JsonObject = { image: { context_compression: "auto" } };
 export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonObject {
   refuseConversation(request);
   refuseBackground(request);
+  // Translated, an `include` OpenAI does not know would ask for nothing: its 400 instead.
+  refuseUnknownBodyIncludes(request);
   const out: JsonObject = {};
   // OpenAI's reasoning models refuse the deprecated `max_tokens`; a server that only knows it gets
   // it back from its preset (`legacyMaxTokens`), and every other target reads this name too.

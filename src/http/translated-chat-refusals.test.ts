@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
 import { recordingGateway } from "../testing/recording-gateway.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 
 // What OpenAI's API refuses of a chat request, on routes that translate: refused there too, in
@@ -20,6 +22,7 @@ import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 let gateway: Gateway;
 let upstream: ReturnType<typeof Bun.serve>;
 let adminKey = "";
+let finished: AuditRecord[] = [];
 const paths: string[] = [];
 const bodies: Record<string, unknown>[] = [];
 
@@ -49,7 +52,7 @@ beforeAll(async () => {
     ],
     routing: { retries: 0 },
   });
-  ({ gateway, adminKey } = await recordingGateway(config));
+  ({ gateway, adminKey, finished } = await recordingGateway(config));
 });
 
 afterAll(async () => {
@@ -248,4 +251,21 @@ test("a response_format OpenAI cannot read is its 400 on an Anthropic and a Gemi
     { type: "json_schema", json_schema: { name: "x" } },
   ])
     expect((await chat("claude", { response_format: format })).status).toBe(200);
+});
+
+test("OpenAI's code is the caller's; the gateway's record of each refusal says invalid_request", async () => {
+  const cases: [object, string][] = [
+    [{ temperature: 3 }, "decimal_above_max_value"],
+    [{ top_p: -1 }, "decimal_below_min_value"],
+    [{ messages: [] }, "empty_array"],
+    [{ response_format: { type: "xml" } }, "invalid_value"],
+    [{ response_format: {} }, "missing_required_parameter"],
+  ];
+  for (const [fields, code] of cases) {
+    const response = await chat("claude", fields);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+    const id = response.headers.get("x-request-id");
+    const row = await waitForValue("its record", () => finished.find((r) => r.requestId === id));
+    expect(row.errorClass).toBe("invalid_request");
+  }
 });

@@ -10,9 +10,10 @@ export function refuseEmptyMessages(body: JsonObject): void {
   if (!Array.isArray(body.messages) || body.messages.length > 0) return;
   throw new GatewayError({
     status: 400,
-    code: "empty_array",
+    code: "invalid_request",
     message:
       "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
     param: "messages",
+    openAICode: "empty_array",
   });
 }

@@ -12,15 +12,6 @@ export type ErrorCode =
   | "invalid_json"
   | "invalid_request"
   | "missing_model"
-  /** A number over (under) the range OpenAI's API takes for it (OpenAI's own codes). */
-  | "decimal_above_max_value"
-  | "decimal_below_min_value"
-  /** A list OpenAI's API wants at least one item in came empty (`messages`, `tools`; OpenAI's own code). */
-  | "empty_array"
-  /** A field OpenAI's API has no such value for (`response_format.type`; OpenAI's own code). */
-  | "invalid_value"
-  /** A field OpenAI's API needs is missing (`response_format.json_schema`; OpenAI's own code). */
-  | "missing_required_parameter"
   | "model_not_found"
   /** The route's provider cannot serve this operation; the router tries the next route. */
   | "unsupported_operation"

@@ -6,7 +6,8 @@ import { upstreamName } from "../providers/upstream-name.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
-import { refuseEmptyLists } from "../translate/empty-lists.ts";
+import { refuseEmptyMessages } from "../translate/empty-messages.ts";
+import { refuseForcedCallWithoutTools } from "../translate/forced-call-without-tools.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { refuseUnreadableFormat } from "../translate/response-format-shape.ts";
@@ -17,10 +18,9 @@ import {
   type ReferencedItems,
   withoutForeignIds,
 } from "../translate/responses/item-references.ts";
+import { withoutSettingsAskingNothing } from "../translate/settings-asking-nothing.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
-import { refuseStreamOptionsWithoutStream } from "../translate/stream-options-without-stream.ts";
-import { refuseToolSettingsWithoutTools } from "../translate/tool-settings-without-tools.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
@@ -221,11 +221,13 @@ function adaptedCall(
   }
   if (operation === "chat") {
     // A chat caller's own conversation (a Responses caller's `input` is judged as its API does).
-    refuseEmptyLists(body);
-    refuseToolSettingsWithoutTools(body);
+    refuseEmptyMessages(body);
+    refuseForcedCallWithoutTools(body);
     refuseUnreadableFormat(body);
-    refuseStreamOptionsWithoutStream(body);
-    return translatedChat(body, { provider, upstreamModel }, model, new Dropped(policy));
+    // What asks for nothing there (no tools, no stream) goes without, named.
+    const dropped = new Dropped(policy);
+    const asked = withoutSettingsAskingNothing(body, dropped);
+    return translatedChat(asked, { provider, upstreamModel }, model, dropped);
   }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);
   if (operation === "count_tokens") return countTokensViaChat(body);

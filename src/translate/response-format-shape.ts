@@ -1,7 +1,14 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import { badRequest } from "../core/gateway-error.ts";
+import { invalidValue } from "../core/invalid-value.ts";
+import { missingParameter } from "../core/missing-parameter.ts";
 
-const FORMATS = ["text", "json_object", "json_schema"];
+/** The answer formats OpenAI takes (chat's `response_format.type`, Responses' `text.format.type`). */
+export const FORMAT_TYPES = ["text", "json_object", "json_schema"] as const;
+export type FormatType = (typeof FORMAT_TYPES)[number];
+
+/** Whether `type` is one of OpenAI's answer formats. */
+export const isFormatType = (type: unknown): type is FormatType =>
+  (FORMAT_TYPES as readonly unknown[]).includes(type);
 
 /**
  * Refuses a chat request's `response_format` that OpenAI's API cannot read, in its words and codes:
@@ -12,17 +19,10 @@ export function refuseUnreadableFormat(body: JsonObject): void {
   const format = body.response_format;
   if (!isJsonObject(format)) return;
   const { type } = format;
-  if (type === undefined) throw missing("response_format.type");
-  if (typeof type === "string" && !FORMATS.includes(type))
-    throw badRequest(
-      `Invalid value: '${type}'. Supported values are: 'text', 'json_object', and 'json_schema'.`,
-      "response_format.type",
-      "invalid_value",
-    );
+  if (type === undefined) throw missingParameter("response_format.type");
+  if (typeof type === "string" && !isFormatType(type))
+    throw invalidValue("response_format.type", type, FORMAT_TYPES);
   if (type !== "json_schema") return;
-  if (!isJsonObject(format.json_schema)) throw missing("response_format.json_schema");
-  if (format.json_schema.name === undefined) throw missing("response_format.json_schema.name");
+  if (!isJsonObject(format.json_schema)) throw missingParameter("response_format.json_schema");
+  if (format.json_schema.name === undefined) throw missingParameter("response_format.json_schema.name");
 }
-
-const missing = (param: string) =>
-  badRequest(`Missing required parameter: '${param}'.`, param, "missing_required_parameter");

@@ -26,7 +26,8 @@ export function refuseOutOfRange(body: JsonObject): void {
 const outOfRange = (field: string, value: number, side: "above maximum" | "below minimum", bound: string) =>
   new GatewayError({
     status: 400,
-    code: side === "above maximum" ? "decimal_above_max_value" : "decimal_below_min_value",
+    code: "invalid_request",
     message: `Invalid '${field}': decimal ${side} value. Expected a value ${bound}, but got ${value} instead.`,
     param: field,
+    openAICode: side === "above maximum" ? "decimal_above_max_value" : "decimal_below_min_value",
   });

@@ -1,5 +1,4 @@
-import { shown } from "../../core/cut-words.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
+import { invalidValue } from "../../core/invalid-value.ts";
 
 /** What `include` may ask for: OpenAI's `ResponseIncludable`. */
 export const INCLUDABLE: readonly string[] = [
@@ -24,14 +23,6 @@ export function refuseUnknownBodyIncludes(body: { readonly include?: unknown }):
   if (!Array.isArray(body.include)) return;
   for (const [i, value] of body.include.entries()) {
     if (typeof value === "string" && INCLUDABLE.includes(value)) continue;
-    const last = INCLUDABLE.length - 1;
-    const listed = INCLUDABLE.map((v, j) => (j === last ? `and '${v}'` : `'${v}'`)).join(", ");
-    throw new GatewayError({
-      status: 400,
-      code: "invalid_request",
-      message: `Invalid value: '${shown(String(value))}'. Supported values are: ${listed}.`,
-      param: `include[${i}]`,
-      openAICode: "invalid_value",
-    });
+    throw invalidValue(`include[${i}]`, String(value), INCLUDABLE);
   }
 }

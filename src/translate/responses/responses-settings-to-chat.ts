@@ -1,10 +1,10 @@
-import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
+import { invalidValue } from "../../core/invalid-value.ts";
 import { missingParameter } from "../../core/missing-parameter.ts";
 import { refuseBackground } from "../../core/refuse-background.ts";
 import { refuseConversation } from "../../core/refuse-conversation.ts";
 import type { Dropped } from "../dropped.ts";
+import { type FormatType, isFormatType } from "../response-format-shape.ts";
 import { nameUncarriedFields } from "../uncarried-fields.ts";
 import { refuseUnknownBodyIncludes } from "./responses-includes.ts";
 import type { ResponsesRequest } from "./responses-schema.ts";
@@ -94,13 +94,7 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   // OpenAI's `'auto' | 'disabled'` (null is absent): another value is its 400, in its words.
   const { truncation } = request;
   if (truncation != null && truncation !== "auto" && truncation !== "disabled")
-    throw new GatewayError({
-      status: 400,
-      code: "invalid_request",
-      message: `Invalid value: '${shown(truncation)}'. Supported values are: 'auto' and 'disabled'.`,
-      param: "truncation",
-      openAICode: "invalid_value",
-    });
+    throw invalidValue("truncation", truncation, ["auto", "disabled"]);
   if (truncation === "auto") dropped.add("truncation", "truncation");
   if (request.stream) {
     out.stream = true;
@@ -108,14 +102,8 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   }
   const format = request.text?.format;
   // OpenAI's three formats, in its words (its listing's order); json_schema needs its name.
-  if (format && !FORMATS.includes(format.type))
-    throw new GatewayError({
-      status: 400,
-      code: "invalid_request",
-      message: `Invalid value: '${shown(format.type)}'. Supported values are: 'json_object', 'text', and 'json_schema'.`,
-      param: "text.format.type",
-      openAICode: "invalid_value",
-    });
+  if (format && !isFormatType(format.type))
+    throw invalidValue("text.format.type", format.type, RESPONSES_LISTING);
   if (format?.type === "json_schema") {
     if (!format.name) throw missingParameter("text.format.name");
     out.response_format = {
@@ -132,7 +120,8 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   return out;
 }
 
-const FORMATS: readonly string[] = ["json_object", "text", "json_schema"];
+/** `FORMAT_TYPES` in the order OpenAI's Responses API lists them in its refusal. */
+const RESPONSES_LISTING = ["json_object", "text", "json_schema"] as const satisfies readonly FormatType[];
 
 const SAME_NAMES = [
   "service_tier",

@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
+import { shadowedGateway } from "../testing/shadowed-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import type { ShadowPage } from "./shadow-api-schema.ts";
-import { shadowedGateway } from "../testing/shadowed-gateway.ts";
 
 // A client that goes away mid-stream, through the gateway in-process: its copy runs on to its own
 // end, and the pair is recorded, the primary's side as the client's request ended (499).

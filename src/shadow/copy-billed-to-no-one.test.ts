@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
+import { shadowedGateway } from "../testing/shadowed-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import type { ShadowPage } from "./shadow-api-schema.ts";
-import { shadowedGateway } from "../testing/shadowed-gateway.ts";
 
 // What a copy costs is the gateway's, never its caller's: a pair prices it at the shadow model's
 // price, and no key's or tenant's spend (what their budgets are held to) counts it.

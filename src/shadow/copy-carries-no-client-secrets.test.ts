@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
-import { waitForValue } from "../testing/wait-for.ts";
 import { shadowedGateway } from "../testing/shadowed-gateway.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 
 // What the shadow upstream is sent, through the gateway in-process: the client's request with the
 // shadow's model and credentials, none of the client's (its gateway key, another vendor's key, its

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { GatewayError } from "../core/gateway-error.ts";
-import { roleSchema } from "../storage/key-record.ts";
 import type { Principal } from "./principal.ts";
+import { principalFields } from "./principal-fields.ts";
 
 /**
  * What the gateway reads of a principal an embedder's authenticator returns. Fields it does not
@@ -9,18 +9,10 @@ import type { Principal } from "./principal.ts";
  */
 const embedderPrincipalSchema = z
   .object({
-    keyId: z.string().nullable(),
+    ...principalFields,
     keyCreatedAt: z.number().optional(),
     chain: z.string().optional(),
-    name: z.string(),
     tenant: z.string().min(1),
-    role: roleSchema,
-    models: z.array(z.string()),
-    limits: z.object({
-      rpm: z.number().optional(),
-      tpm: z.number().optional(),
-      budgetUsd: z.number().optional(),
-    }),
     via: z.enum(["key", "jwt", "session"]),
     expiresAt: z.number().optional(),
   })

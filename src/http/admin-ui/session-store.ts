@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal, SessionCredential } from "../../auth/principal.ts";
-import { roleSchema } from "../../auth/principal.ts";
+import { principalFields } from "../../auth/principal-fields.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import type { AdminSessionStore, StoredAdminSession } from "../../storage/storage.ts";
 import { type JwtAdmission, jwtAdmissionSchema } from "./jwt-admission.ts";
@@ -60,16 +60,8 @@ export const sessionIdHash = (id: string): string => createHash("sha256").update
 /** The stored principal, read back at a boundary (the row may come from another node's version). */
 const principalSchema = z
   .object({
-    keyId: z.string().nullable(),
-    name: z.string(),
+    ...principalFields,
     tenant: z.string(),
-    role: roleSchema,
-    models: z.array(z.string()),
-    limits: z.object({
-      rpm: z.number().optional(),
-      tpm: z.number().optional(),
-      budgetUsd: z.number().optional(),
-    }),
     via: z.literal("session"),
     /** Absent from a session stored before it was kept (`credentialOf` reads it from the rest). */
     signedInWith: z.enum(["key", "jwt", "sso"]).optional(),

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
-import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
-import { silentLogger } from "../../log/logger.ts";
+import type { Gateway } from "../../gateway/create-gateway.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
 import { runCliCaptured } from "../../testing/run-cli-captured.ts";
 
 // A key's name, tenant and model globs with a control character, as an operator meets the refusal:
@@ -17,11 +17,9 @@ let gateway: Gateway;
 let adminKey = "";
 
 beforeAll(async () => {
-  gateway = await createGateway({
-    config: parseConfig({ storage: { path: join(dir, "keys.db") }, providers: [], models: [] }),
-    logger: silentLogger,
-    onBootstrapKey: (key) => (adminKey = key),
-  });
+  ({ gateway, adminKey } = await recordingGateway(
+    parseConfig({ storage: { path: join(dir, "keys.db") }, providers: [], models: [] }),
+  ));
 });
 afterAll(async () => {
   await gateway.stop();

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeyView } from "../../auth/key-view.ts";
 import { parseConfig } from "../../config/load-config.ts";
-import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
-import { silentLogger } from "../../log/logger.ts";
+import type { Gateway } from "../../gateway/create-gateway.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
 
 // The query strings of `/admin/api/keys…` and `/admin/api/tenants` held to what they read, as the
 // audit, shadow, actions, stats and spend queries are: a parameter they do not read (a typo,
@@ -17,11 +17,9 @@ let gateway: Gateway;
 let adminKey = "";
 
 beforeAll(async () => {
-  gateway = await createGateway({
-    config: parseConfig({ storage: { path: join(dir, "keys.db") }, providers: [], models: [] }),
-    logger: silentLogger,
-    onBootstrapKey: (key) => (adminKey = key),
-  });
+  ({ gateway, adminKey } = await recordingGateway(
+    parseConfig({ storage: { path: join(dir, "keys.db") }, providers: [], models: [] }),
+  ));
 });
 afterAll(async () => {
   await gateway.stop();

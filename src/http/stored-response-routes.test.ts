@@ -101,6 +101,18 @@ async function refusal(call: Promise<unknown>): Promise<{ status: number | undef
   return { status: thrown.status, error: thrown.error };
 }
 
+/** A raw `POST /v1/responses` of `body` (what the SDK's types would not send): its status and error object. */
+async function refusalOf(body: object): Promise<{ status: number; error: unknown }> {
+  const response = await gateway.handle(
+    new Request("http://gw/v1/responses", {
+      method: "POST",
+      headers: { authorization: "Bearer t", "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+  return { status: response.status, error: ((await response.json()) as { error?: unknown }).error };
+}
+
 describe("POST /v1/responses/{id}/cancel", () => {
   test("a stored response is a synchronous one, in OpenAI's words (400); an unknown id OpenAI's 404", async () => {
     const { id } = await client.responses.create({ model: "m", input: "hi" });
@@ -170,17 +182,7 @@ describe("a previous_response_id that is not a string", () => {
       [5, "an integer"],
       [["resp_1"], "an array"],
     ] as const) {
-      const response = await gateway.handle(
-        new Request("http://gw/v1/responses", {
-          method: "POST",
-          headers: { authorization: "Bearer t", "content-type": "application/json" },
-          body: JSON.stringify({ model: "m", input: "hi", previous_response_id: previous }),
-        }),
-      );
-      expect({
-        status: response.status,
-        error: ((await response.json()) as { error?: unknown }).error,
-      }).toEqual({
+      expect(await refusalOf({ model: "m", input: "hi", previous_response_id: previous })).toEqual({
         status: 400,
         error: {
           message: `Invalid type for 'previous_response_id': expected a string, but got ${got} instead.`,
@@ -320,17 +322,7 @@ describe("POST /v1/responses refuses metadata past OpenAI's limits", () => {
         "Invalid type for 'metadata.k': expected a string, but got null instead.",
       ],
     ] as const) {
-      const response = await gateway.handle(
-        new Request("http://gw/v1/responses", {
-          method: "POST",
-          headers: { authorization: "Bearer t", "content-type": "application/json" },
-          body: JSON.stringify({ model: "m", input: "hi", metadata }),
-        }),
-      );
-      expect({
-        status: response.status,
-        error: ((await response.json()) as { error?: unknown }).error,
-      }).toEqual({
+      expect(await refusalOf({ model: "m", input: "hi", metadata })).toEqual({
         status: 400,
         error: { message, type: "invalid_request_error", param, code },
       });
@@ -374,17 +366,7 @@ describe("max_output_tokens on a translated route", () => {
         "Invalid type for 'max_output_tokens': expected an integer, but got a string instead.",
       ],
     ] as const) {
-      const response = await gateway.handle(
-        new Request("http://gw/v1/responses", {
-          method: "POST",
-          headers: { authorization: "Bearer t", "content-type": "application/json" },
-          body: JSON.stringify({ model: "m", input: "hi", max_output_tokens: max }),
-        }),
-      );
-      expect({
-        status: response.status,
-        error: ((await response.json()) as { error?: unknown }).error,
-      }).toEqual({
+      expect(await refusalOf({ model: "m", input: "hi", max_output_tokens: max })).toEqual({
         status: 400,
         error: { message, type: "invalid_request_error", param: "max_output_tokens", code },
       });
@@ -404,17 +386,7 @@ describe("a function tool without a name on a translated route", () => {
       [[{ type: "web_search" }, { type: "custom" }], "tools[1].name"],
       [[{ type: "namespace", name: "ns", tools: [{ type: "function" }] }], "tools[0].tools[0].name"],
     ] as const) {
-      const response = await gateway.handle(
-        new Request("http://gw/v1/responses", {
-          method: "POST",
-          headers: { authorization: "Bearer t", "content-type": "application/json" },
-          body: JSON.stringify({ model: "m", input: "hi", tools }),
-        }),
-      );
-      expect({
-        status: response.status,
-        error: ((await response.json()) as { error?: unknown }).error,
-      }).toEqual({
+      expect(await refusalOf({ model: "m", input: "hi", tools })).toEqual({
         status: 400,
         error: {
           message: `Missing required parameter: '${param}'.`,
@@ -527,17 +499,7 @@ describe("refusals already in OpenAI's words carry its codes too", () => {
         "Invalid value: 'bogus'. Supported values are: 'auto' and 'disabled'.",
       ],
     ] as const) {
-      const response = await gateway.handle(
-        new Request("http://gw/v1/responses", {
-          method: "POST",
-          headers: { authorization: "Bearer t", "content-type": "application/json" },
-          body: JSON.stringify({ model: "m", ...body }),
-        }),
-      );
-      expect({
-        status: response.status,
-        error: ((await response.json()) as { error?: unknown }).error,
-      }).toEqual({
+      expect(await refusalOf({ model: "m", ...body })).toEqual({
         status: 400,
         error: { message, type: "invalid_request_error", param, code },
       });
@@ -561,17 +523,7 @@ describe("text.format on a translated route", () => {
         "Missing required parameter: 'text.format.name'.",
       ],
     ] as const) {
-      const response = await gateway.handle(
-        new Request("http://gw/v1/responses", {
-          method: "POST",
-          headers: { authorization: "Bearer t", "content-type": "application/json" },
-          body: JSON.stringify({ model: "m", input: "hi", text: { format } }),
-        }),
-      );
-      expect({
-        status: response.status,
-        error: ((await response.json()) as { error?: unknown }).error,
-      }).toEqual({
+      expect(await refusalOf({ model: "m", input: "hi", text: { format } })).toEqual({
         status: 400,
         error: { message, type: "invalid_request_error", param, code },
       });

@@ -1,4 +1,6 @@
+import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
@@ -206,8 +208,16 @@ describe("NDJSON", () => {
   }, 60_000);
 
   test("C1 controls in a key's name are written escaped (\\u009b), never raw: a terminal would run them", async () => {
+    // The admin API refuses such a name now; a key stored before it did keeps its own, so the row
+    // is named so in the database, as an older release left it, before the key's first use.
     const name = "c1\u009b2J\u001b]0;owned\u0007key";
-    const hostile = await createKey(gw.url, adminKey, { name, role: "user" });
+    const hostile = await createKey(gw.url, adminKey, { name: "c1-placeholder", role: "user" });
+    const db = new Database(join(gw.dir, "mindgw.db"));
+    try {
+      db.run("UPDATE api_keys SET name = ? WHERE name = 'c1-placeholder'", [name]);
+    } finally {
+      db.close();
+    }
     const tail = spawnTail(["--gateway", gw.url, "--json", "--key", name], { MINDGW_ADMIN_KEY: adminKey });
     try {
       const seen = await untilListening(tail, () => chat(hostile, "m1"));

@@ -401,21 +401,13 @@ describe("a function tool without a name on a translated route", () => {
 
 describe("POST /v1/responses with include", () => {
   test("a value OpenAI does not know is its 400 naming include[i], code invalid_value, in its words; those it knows are taken", async () => {
-    const response = await gateway.handle(
-      new Request("http://gw/v1/responses", {
-        method: "POST",
-        headers: { authorization: "Bearer t", "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "m",
-          input: "hi",
-          include: ["reasoning.encrypted_content", "bogus.thing"],
-        }),
+    expect(
+      await refusalOf({
+        model: "m",
+        input: "hi",
+        include: ["reasoning.encrypted_content", "bogus.thing"],
       }),
-    );
-    expect({
-      status: response.status,
-      error: ((await response.json()) as { error?: unknown }).error,
-    }).toEqual({
+    ).toEqual({
       status: 400,
       error: {
         message:
@@ -454,22 +446,14 @@ describe("a tool_choice naming no tool on a translated route", () => {
       { type: "function", function: { name: "f" } },
       { type: "custom" },
     ]) {
-      const response = await gateway.handle(
-        new Request("http://gw/v1/responses", {
-          method: "POST",
-          headers: { authorization: "Bearer t", "content-type": "application/json" },
-          body: JSON.stringify({
-            model: "m",
-            input: "hi",
-            tools: [{ type: "function", name: "f", parameters: { type: "object", properties: {} } }],
-            tool_choice: choice,
-          }),
+      expect(
+        await refusalOf({
+          model: "m",
+          input: "hi",
+          tools: [{ type: "function", name: "f", parameters: { type: "object", properties: {} } }],
+          tool_choice: choice,
         }),
-      );
-      expect({
-        status: response.status,
-        error: ((await response.json()) as { error?: unknown }).error,
-      }).toEqual({
+      ).toEqual({
         status: 400,
         error: {
           message: "Missing required parameter: 'tool_choice.name'.",

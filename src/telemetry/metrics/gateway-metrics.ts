@@ -240,7 +240,7 @@ export class GatewayMetrics {
     if (record.ttfbMs !== null && record.status < 400) cells.ttft?.observe(record.ttfbMs / 1000);
     if (record.inputTokens > 0 || record.outputTokens > 0) {
       cells.inputTokens.observe(record.inputTokens);
-      cells.outputTokens.observe(record.outputTokens);
+      cells.outputTokens?.observe(record.outputTokens);
     }
     if (record.costUsd > 0) {
       cells.cost.inc(record.costUsd);

@@ -19,7 +19,8 @@ export interface RequestCells {
   /** Only for a front door whose answers are generated tokens (`GENERATES`). */
   readonly ttft: HistogramCell | undefined;
   readonly inputTokens: HistogramCell;
-  readonly outputTokens: HistogramCell;
+  /** None for `embeddings`: an embedding generates no tokens (`NO_OUTPUT`). */
+  readonly outputTokens: HistogramCell | undefined;
   readonly cost: CounterCell;
 }
 
@@ -28,6 +29,12 @@ export interface RequestCells {
  * an embedding is none, and `count_tokens` is the gateway's own estimate. Read once a label set.
  */
 const GENERATES: ReadonlySet<string> = new Set<FrontDoor>(["chat", "completions", "responses", "messages"]);
+
+/**
+ * The front doors whose answers have no output tokens, as the GenAI conventions' embeddings span
+ * has input tokens alone: an observation of 0 a call would sit in every output quantile.
+ */
+const NO_OUTPUT: ReadonlySet<string> = new Set<FrontDoor>(["embeddings"]);
 
 /**
  * A request's cells by its labels: made the first time a label set is seen, then found through
@@ -151,11 +158,13 @@ export class RequestCellTable {
         model,
         gen_ai_token_type: "input",
       }),
-      outputTokens: this.cell(tokens, `tokens\0${fm}\0output`, {
-        front_door: frontDoor,
-        model,
-        gen_ai_token_type: "output",
-      }),
+      outputTokens: NO_OUTPUT.has(frontDoor)
+        ? undefined
+        : this.cell(tokens, `tokens\0${fm}\0output`, {
+            front_door: frontDoor,
+            model,
+            gen_ai_token_type: "output",
+          }),
       cost: this.cell(cost, `cost\0${model}`, { model }),
     };
     byStatus.set(status, cells);

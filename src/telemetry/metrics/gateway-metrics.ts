@@ -229,10 +229,11 @@ export class GatewayMetrics {
   }
 
   requestFinished(record: AuditRecord, error: GatewayError | undefined): void {
+    const provider = this.providerLabel(record.route);
     const cells = this.requestCells.of(
       record.frontDoor,
-      this.modelLabel(record.model),
-      this.providerLabel(record.route),
+      this.servedModelLabel(record.model, provider),
+      provider,
       statusClass(record.status),
     );
     cells.requests.inc();
@@ -248,6 +249,16 @@ export class GatewayMetrics {
     }
     const kind = refusalKind(record, error);
     if (kind) branch(this.refusalCells, kind, this.newRefusal).inc();
+  }
+
+  /**
+   * A finished request's model label, read as it ends: a call a worker served whose model no
+   * worker serves any longer (its last worker lost under it: `worker_lost`) would read as `other`,
+   * a model nothing routes, but it was the workers' call, and counts as theirs.
+   */
+  private servedModelLabel(model: string | null, provider: string): string {
+    const label = this.modelLabel(model);
+    return label === "other" && provider === "workers" ? "workers" : label;
   }
 
   /**

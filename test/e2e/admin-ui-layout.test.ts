@@ -114,5 +114,27 @@ describe("/admin in a real browser", () => {
     }
   }, 60_000);
 
+  test("at 390 px every page's link is in view, on every page: none hidden past the screen's edge", async () => {
+    await signedIn();
+    await page.setViewportSize(NARROW);
+    try {
+      for (const name of UI_PAGES) {
+        await page.goto(`${gw.url}/admin/${name}`);
+        await page.locator("main h1").waitFor();
+        const outOfView = await page.evaluate(() =>
+          [...document.querySelectorAll<HTMLElement>('nav[aria-label="Pages"] a')]
+            .filter((link) => {
+              const box = link.getBoundingClientRect();
+              return box.left < 0 || box.right > window.innerWidth;
+            })
+            .map((link) => link.textContent),
+        );
+        expect({ page: name, outOfView }).toEqual({ page: name, outOfView: [] });
+      }
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+  });
+
   ui.pageStayedOnLoopback();
 });

@@ -136,5 +136,21 @@ describe("/admin in a real browser", () => {
     }
   });
 
+  test("a page's own link, chosen on that page, adds no history entry: Back leaves the page, as after a link to the address shown", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator("main h1").waitFor();
+    const workers = page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Workers" });
+    await workers.click();
+    await page.getByRole("heading", { name: "Workers" }).waitFor();
+    const entries = await page.evaluate(() => history.length);
+    await workers.click();
+    await workers.click();
+    expect(await page.evaluate(() => history.length)).toBe(entries);
+    await page.goBack();
+    await page.waitForURL(`${gw.url}/admin/keys`);
+    await page.getByRole("heading", { name: "Keys" }).waitFor();
+  });
+
   ui.pageStayedOnLoopback();
 });

@@ -6,9 +6,15 @@ const pageOf = (path: string): UiPage => {
   return (UI_PAGES as readonly string[]).includes(name) ? (name as UiPage) : "overview";
 };
 
-/** Moves to another page without a reload (the server serves the same shell at every page path). */
+/**
+ * Moves to another page without a reload (the server serves the same shell at every page path).
+ * A page's own link chosen on that page adds no history entry, as a link to the address a browser
+ * shows adds none: Back still leaves the page.
+ */
 export function navigate(page: UiPage): void {
-  history.pushState(null, "", `/admin/${page}`);
+  const path = `/admin/${page}`;
+  if (location.pathname === path && location.search === "") return;
+  history.pushState(null, "", path);
   dispatchEvent(new PopStateEvent("popstate"));
 }
 

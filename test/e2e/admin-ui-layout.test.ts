@@ -114,5 +114,43 @@ describe("/admin in a real browser", () => {
     }
   }, 60_000);
 
+  test("at 390 px every page's link is in view, on every page: none hidden past the screen's edge", async () => {
+    await signedIn();
+    await page.setViewportSize(NARROW);
+    try {
+      for (const name of UI_PAGES) {
+        await page.goto(`${gw.url}/admin/${name}`);
+        await page.locator("main h1").waitFor();
+        const outOfView = await page.evaluate(() =>
+          [...document.querySelectorAll<HTMLElement>('nav[aria-label="Pages"] a')]
+            .filter((link) => {
+              const box = link.getBoundingClientRect();
+              return box.left < 0 || box.right > window.innerWidth;
+            })
+            .map((link) => link.textContent),
+        );
+        expect({ page: name, outOfView }).toEqual({ page: name, outOfView: [] });
+      }
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+  });
+
+  test("a page's own link, chosen on that page, adds no history entry: Back leaves the page, as after a link to the address shown", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator("main h1").waitFor();
+    const workers = page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Workers" });
+    await workers.click();
+    await page.getByRole("heading", { name: "Workers" }).waitFor();
+    const entries = await page.evaluate(() => history.length);
+    await workers.click();
+    await workers.click();
+    expect(await page.evaluate(() => history.length)).toBe(entries);
+    await page.goBack();
+    await page.waitForURL(`${gw.url}/admin/keys`);
+    await page.getByRole("heading", { name: "Keys" }).waitFor();
+  });
+
   ui.pageStayedOnLoopback();
 });

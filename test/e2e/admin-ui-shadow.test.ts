@@ -140,6 +140,32 @@ describe("/admin in a real browser", () => {
     expect(await page.getByText("None yet.").count()).toBe(0);
   }, 60_000);
 
+  test("shadow: a filter no pair matches says so, never that no pair is recorded yet", async () => {
+    await signedIn();
+    const key = await createKey(gw, { name: "unmatched-pairs-ui", role: "user", models: ["*"] });
+    const requestId = (await chat(key.key)).response.headers.get("x-request-id") ?? "";
+    await waitFor("the pair recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.some((r) => r.requestId === requestId);
+    });
+    await page.goto(`${gw.url}/admin/shadow`);
+    await page.locator(`[data-shadow-pair="${requestId}"]`).waitFor();
+    await page.getByLabel("Model").fill("no-such-shadowed-model");
+    await page.keyboard.press("Enter");
+    await page.locator(`[data-shadow-pair="${requestId}"]`).waitFor({ state: "detached" });
+    await page.getByText("No shadow pairs match this filter.").waitFor();
+    await page.getByText("No pair matches this filter.").waitFor();
+    expect(await page.getByText("No shadow pairs recorded yet.").count()).toBe(0);
+    expect(await page.getByText("None yet.").count()).toBe(0);
+    // The filter emptied: the pairs again, and no word of a filter.
+    await page.getByLabel("Model").fill("");
+    await page.keyboard.press("Enter");
+    await page.locator(`[data-shadow-pair="${requestId}"]`).waitFor();
+    expect(await page.getByText("No shadow pairs match this filter.").count()).toBe(0);
+  }, 60_000);
+
   test("shadow: an admin key in a tenant sees its tenant's pairs alone, and not the node's copies", async () => {
     await signedIn();
     const outside = await createKey(gw, { name: "shadow-outside-ui", role: "user", models: ["*"] });

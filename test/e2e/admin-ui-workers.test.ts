@@ -56,7 +56,7 @@ describe("/admin in a real browser", () => {
     await left.waitFor({ timeout: 20_000 });
     await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ state: "detached" });
     expect(await left.getAttribute("data-gone")).toBe("left");
-    expect(await left.textContent()).toMatch(/^gpu-box-1 left at .+, its drain over — .+$/);
+    expect(await left.textContent()).toMatch(/^gpu-box-1 left at \d{2}:\d{2}:\d{2}, its drain over — .+$/);
     expect(await left.locator(".badge.bad").count()).toBe(0);
     // SIGKILL: its connection cut, no drain: lost, with the reason.
     const killed = spawnWorker({
@@ -75,7 +75,7 @@ describe("/admin in a real browser", () => {
     await lost.waitFor({ timeout: 20_000 });
     expect(await lost.getAttribute("data-gone")).toBe("lost");
     expect(await lost.locator(".badge.bad").textContent()).toBe("lost");
-    expect(await lost.textContent()).toMatch(/^gpu-box-2 lost at .+ — .+ \(0 in flight\)$/);
+    expect(await lost.textContent()).toMatch(/^gpu-box-2 lost at \d{2}:\d{2}:\d{2} — .+ \(0 in flight\)$/);
     expect(await left.getAttribute("data-gone")).toBe("left");
   }, 60_000);
 
@@ -224,7 +224,7 @@ describe("/admin in a real browser", () => {
       }, /ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_CLOSED/);
       // What the page saw leave before the stream dropped is still listed, reason and all.
       expect(await left.getAttribute("data-gone")).toBe("left");
-      expect(await left.textContent()).toMatch(/^gpu-seen left at .+, its drain over — .+$/);
+      expect(await left.textContent()).toMatch(/^gpu-seen left at \d{2}:\d{2}:\d{2}, its drain over — .+$/);
       await shoot("workers-gone-while-away-1280");
     } finally {
       await seen.stop();

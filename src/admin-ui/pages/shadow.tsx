@@ -27,6 +27,8 @@ export function ShadowPage() {
   const [draft, setDraft] = useState<ShadowFilters>(ANY);
   const [applied, setApplied] = useState<ShadowFilters>(ANY);
   const [report, setReport] = useState<ShadowReport>();
+  /** The filters `report` was read for: with one, an empty report is no pair matching, not none recorded. */
+  const [reportFor, setReportFor] = useState<ShadowFilters>(ANY);
   const [records, setRecords] = useState<ShadowRecord[]>([]);
   const [unavailable, setUnavailable] = useState(false);
   const [error, setError] = useState<string>();
@@ -43,6 +45,7 @@ export function ShadowPage() {
         const page = await getJson<ShadowReport>(`/admin/api/shadow?${query}`, signal);
         if (signal.aborted) return;
         setReport(page);
+        setReportFor(applied);
         setRecords((current) => (cursor ? [...current, ...page.records] : page.records));
         setError(undefined);
       } catch (failure) {
@@ -68,6 +71,8 @@ export function ShadowPage() {
     setDraft({ ...draft, keyId });
     setApplied({ ...applied, keyId });
   };
+
+  const filtered = reportFor.model !== "" || reportFor.keyId !== "";
 
   if (unavailable)
     return (
@@ -150,12 +155,18 @@ export function ShadowPage() {
               ))}
             </tbody>
           </table>
-          {report.aggregates.length === 0 && <p class="muted pad">No shadow pairs recorded yet.</p>}
+          {report.aggregates.length === 0 && (
+            <p class="muted pad">
+              {filtered ? "No shadow pairs match this filter." : "No shadow pairs recorded yet."}
+            </p>
+          )}
         </div>
       )}
       {report?.counts && <Copies counts={report.counts} />}
       <h2>Examples</h2>
-      {records.length === 0 && report && <p class="muted">None yet.</p>}
+      {records.length === 0 && report && (
+        <p class="muted">{filtered ? "No pair matches this filter." : "None yet."}</p>
+      )}
       {records.length > 0 && (
         <div class="card flush pairs">
           {records.map((r) => (

@@ -4,7 +4,7 @@ import type { ListedWorker } from "../../workers/gateway/list-workers.ts";
 import { followEvents, getJson } from "../api.ts";
 import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
-import { ago, clock, time } from "../format.ts";
+import { ago, clock } from "../format.ts";
 import { type GoneWorker, StreamGap, withSeen, withUnseen } from "../gone-workers.ts";
 import { useLoad } from "../hooks.ts";
 import { staleNote } from "../stale-note.ts";
@@ -168,13 +168,13 @@ function GoneEntry({ gone }: { gone: GoneWorker }) {
   if (gone.drained) {
     return (
       <li data-gone-worker={gone.worker.name} data-gone="left" class="muted">
-        {name} left at {time(gone.at)}, its drain over — <bdi>{gone.reason}</bdi>
+        {name} left at {clock(gone.at)}, its drain over — <bdi>{gone.reason}</bdi>
       </li>
     );
   }
   return (
     <li data-gone-worker={gone.worker.name} data-gone="lost">
-      {name} <span class="badge bad">lost</span> at {time(gone.at)} — <bdi>{gone.reason}</bdi> (
+      {name} <span class="badge bad">lost</span> at {clock(gone.at)} — <bdi>{gone.reason}</bdi> (
       {gone.worker.inFlight} in flight)
     </li>
   );

@@ -116,6 +116,12 @@ export const cachedCaller =
     return token?.startsWith(API_KEY_PREFIX) ? keys.known(token) : undefined;
   };
 
+/**
+ * Whether a request presents a mindgw credential: a Bearer token, or `x-api-key` when it has none.
+ * An `Authorization` of another scheme (a proxy's `Basic …`) is none, as `createAuthenticator` reads it.
+ */
+export const presentsCredential = (headers: Headers): boolean => tokenFrom(headers) !== null;
+
 function tokenFrom(headers: Headers): string | null {
   const authorization = headers.get("authorization");
   if (authorization !== null && BEARER.test(authorization)) {

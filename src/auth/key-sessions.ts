@@ -19,10 +19,16 @@ export const keyEndedError = (reason: EndReason, credential: Principal["via"]) =
 
 function endedMessage(reason: EndReason, credential: Principal["via"]): string {
   if (reason !== "revoked" && reason !== "expired") return `the web UI ${reason} during the request`;
-  // Nothing revokes a JWT: it ends at its `exp` (plus the clock tolerance), and its caller has no API key.
-  if (credential === "jwt") return "the token expired during the request";
-  return `the API key was ${reason} during the request`;
+  return `${credentialEnded(reason, credential)} during the request`;
 }
+
+/**
+ * How a caller's credential ended, in the words of how it signed in: what a connection it held
+ * open (a Responses WebSocket) is closed saying. Nothing revokes a JWT: it ends at its `exp` (plus
+ * the clock tolerance), and its caller has no API key.
+ */
+export const credentialEnded = (reason: KeyEndReason, credential: Principal["via"]): string =>
+  credential === "jwt" ? "the token expired" : `the API key was ${reason}`;
 
 /** Ends one live session under a key: a worker connection, a stream being relayed. Called at most once. */
 export type EndSession = (reason: KeyEndReason) => void;

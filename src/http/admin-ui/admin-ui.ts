@@ -1,4 +1,4 @@
-import type { Authenticator } from "../../auth/authenticate.ts";
+import { type Authenticator, presentsCredential } from "../../auth/authenticate.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { keyStatus } from "../../auth/key-view.ts";
 import { type Principal, principalFromKey } from "../../auth/principal.ts";
@@ -107,7 +107,7 @@ export function createAdminUi(options: AdminUiOptions) {
     sessions,
     enabled: () => options.config().enabled,
     ...(options.credentialIssuer === "gateway"
-      ? { keyNow: keyNowIn(options.keys, now) }
+      ? { keyNow: keyNowIn(options.keys, now), presentsCredential }
       : { keyStands: options.keyStands }),
     ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
     ...(jwt

@@ -48,7 +48,17 @@ export interface SessionAuthOptions {
    * unlisted one served, held to its name): every tenant is.
    */
   tenantServed?: (tenant: string) => boolean;
+  /**
+   * Whether a request presents a credential of the gateway's own (auth/authenticate.ts
+   * `presentsCredential`: a Bearer token or `x-api-key`, never a proxy's `Authorization: Basic …`,
+   * which a browser repeats beside the cookie behind nginx's `auth_basic`). Absent, as for an
+   * embedder's authenticator, which may read any scheme: any `Authorization` or `x-api-key` is one.
+   */
+  presentsCredential?: (headers: Headers) => boolean;
 }
+
+/** A credential header of any scheme: what an embedder's authenticator may read. */
+const credentialHeader = (headers: Headers) => headers.has("authorization") || headers.has("x-api-key");
 
 /**
  * A session's request without its CSRF token, or with another: 403, saying which and what to do,
@@ -178,12 +188,11 @@ export function withSessions(
   bind: CallerBinding,
   options: SessionAuthOptions,
 ): Authenticator {
+  const presents = options.presentsCredential ?? credentialHeader;
   // Not an async function: a request with a credential header (every API call) is `base`'s own
   // promise, with no async frame of its own.
   return (headers) => {
-    if (headers.has("authorization") || headers.has("x-api-key") || !headers.has("cookie")) {
-      return base(headers);
-    }
+    if (!headers.has("cookie") || presents(headers)) return base(headers);
     return sessionPrincipal(headers, base, bind, options);
   };
 }

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import type { KeySessions } from "../../auth/key-sessions.ts";
+import { credentialEnded, type KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
@@ -48,7 +48,7 @@ type Opened =
   | { accepted: true; requestId: string; principal: Principal }
   | { accepted: false; response: Response };
 
-/** Policy violation: the close code a socket gets when its key is revoked or expires. */
+/** Policy violation: the close code a socket gets when its key is revoked or expires, or its JWT expires. */
 const KEY_ENDED = 1008;
 
 /** Headers of the upgrade that are no turn's: a turn is a `POST` of its own, with an id of its own. */
@@ -237,7 +237,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       // Every turn is authenticated again; this closes the connection itself when its key ends.
       const release = deps.sessions?.hold(
         principal.keyId,
-        (reason) => raw.close(KEY_ENDED, `the key was ${reason}`),
+        (reason) => raw.close(KEY_ENDED, credentialEnded(reason, principal.via)),
         principal.expiresAt ?? null,
       );
       sessions.set(raw, { session, ...(release ? { release } : {}) });

@@ -62,3 +62,42 @@ test("writeAtOnce: a command is on its way to Redis when the call returns, not a
   await setting;
   link.close();
 });
+
+test("a link that reconnects to a Redis it may not use (another cluster's claim, taken while it was away) says so, as when the claim is taken while it is up", async () => {
+  let foreign: string | null = null;
+  const changes: string[] = [];
+  const link = new RedisLink({
+    url: redis.url,
+    timeoutMs: 1000,
+    vouch: async () => foreign,
+    onHealthChange: (healthy, reason) => changes.push(healthy ? "up" : `down: ${reason}`),
+  });
+  try {
+    expect(await link.start()).toBe(true);
+    await redis.kill();
+    await waitFor("the link to be down", () => !link.reachable());
+    // Restarted without its data, another cluster's node claims it first.
+    foreign = "another cluster's";
+    await redis.start();
+    await waitFor("the link to reconnect", () => link.reachable(), 10_000);
+    expect(link.healthy()).toBe(false);
+    expect(link.refusal()).toBe("another cluster's");
+    expect(changes).toEqual(["up", "down: Connection closed", "down: another cluster's"]);
+    // Lost while it is another cluster's: said as any outage, with its own reason.
+    await redis.kill();
+    await waitFor("the link to be down", () => !link.reachable());
+    expect(changes.at(-1)).toBe("down: Connection closed");
+    foreign = null;
+    await redis.start();
+    await waitFor("the link to be up", () => link.healthy(), 10_000);
+    expect(changes).toEqual([
+      "up",
+      "down: Connection closed",
+      "down: another cluster's",
+      "down: Connection closed",
+      "up",
+    ]);
+  } finally {
+    link.close();
+  }
+});

@@ -232,6 +232,8 @@ export class RedisLink {
     };
     const client = new RedisClient(this.options.url, options);
     const subscriber = new RedisClient(this.options.url, options);
+    /** The channels this connect subscribed: one subscribed after them (during its vouch) is not. */
+    const listening = new Set<string>();
     try {
       // Bounded as a whole: a frozen Redis accepts the connection and then says nothing.
       await this.withinConnectTimeout(
@@ -239,7 +241,10 @@ export class RedisLink {
           await client.connect();
           await client.send("PING", []);
           await subscriber.connect();
-          for (const [channel, listener] of this.channels) await subscriber.subscribe(channel, listener);
+          for (const [channel, listener] of this.channels) {
+            await subscriber.subscribe(channel, listener);
+            listening.add(channel);
+          }
           this.refused = (await this.options.vouch?.(client)) ?? null;
         })(),
       );
@@ -256,6 +261,9 @@ export class RedisLink {
     }
     this.client = client;
     this.subscriber = subscriber;
+    // Subscribed while this connect was past its channels: `subscribe` found no subscriber then.
+    for (const [channel, listener] of this.channels)
+      if (!listening.has(channel)) void subscriber.subscribe(channel, listener).catch(() => {});
     client.onclose = (error) => this.lost(client, error);
     subscriber.onclose = (error) => this.lost(client, error);
     this.retryDelay = this.options.retryMs ?? 100;

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import type { KeyStore } from "../storage/storage.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { generateApiKey } from "./api-key.ts";
 import { createKeyAdmin } from "./key-admin.ts";
@@ -126,6 +127,48 @@ describe("KeyCache", () => {
     expect(await cache.resolve(alice.key)).toBeNull();
     const carol = await cliAdmin.create("local-operator", { name: "carol" });
     expect(await cache.resolve(carol.key)).not.toBeNull();
+    await cache.close();
+    await cli.close();
+    await serve.close();
+  });
+
+  test("a refresh asked for while one is under way reads again after it: a revoke that read came too early for is seen (a cluster node's key-change notice)", async () => {
+    const path = tmp.file("notice-during-pull.db");
+    const serve = openSqliteStorage(path);
+    const cli = openSqliteStorage(path);
+    const clock = manualClock();
+    // The periodic refresh's read is answered, then held on its way back until released.
+    let hold: PromiseWithResolvers<void> | null = null;
+    const read = Promise.withResolvers<void>();
+    const store: KeyStore = {
+      ...serve.keys,
+      async changedSince(cursor) {
+        const changes = await serve.keys.changedSince(cursor);
+        if (hold !== null) {
+          read.resolve();
+          await hold.promise;
+        }
+        return changes;
+      },
+    };
+    const cache = new KeyCache({ store, now: clock.now, refreshMs: 0 });
+    await cache.start();
+    const cliAdmin = createKeyAdmin({ store: cli.keys, now: clock.now });
+    const alice = await cliAdmin.create("local-operator", { name: "alice" });
+    expect(await cache.resolve(alice.key)).not.toBeNull();
+    await cache.refresh();
+    // The periodic refresh's last read finds nothing new: it ends with that read.
+    hold = Promise.withResolvers<void>();
+    const periodic = cache.refresh();
+    await read.promise;
+    // Revoked elsewhere after the periodic refresh read the change log; its notice arrives now.
+    await cliAdmin.revoke("local-operator", alice.id);
+    const noticed = cache.refresh();
+    const released = hold;
+    hold = null;
+    released.resolve();
+    await Promise.all([periodic, noticed]);
+    expect(await cache.resolve(alice.key)).toBeNull();
     await cache.close();
     await cli.close();
     await serve.close();

@@ -1,3 +1,4 @@
+import { CoalescedTask } from "../core/coalesced-task.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { hashApiKey, isApiKeyShaped } from "./api-key.ts";
@@ -55,7 +56,8 @@ export class KeyCache {
   private epoch = 0;
   private cursor = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
-  private refreshing: Promise<void> | null = null;
+  private readonly pulls = new CoalescedTask(() => this.pull());
+  private closed = false;
 
   constructor(options: KeyCacheOptions) {
     this.store = options.store;
@@ -72,8 +74,9 @@ export class KeyCache {
   async start(): Promise<void> {
     this.cursor = await this.store.cursor();
     if (this.timer || this.refreshMs <= 0) return;
+    // A tick that meets a pull under way shares it: the next tick reads again.
     this.timer = setInterval(() => {
-      this.refresh().catch(this.onError);
+      this.pulls.join().catch(this.onError);
     }, this.refreshMs);
     this.timer.unref?.();
   }
@@ -133,12 +136,13 @@ export class KeyCache {
     this.negative.delete(hash);
   }
 
-  /** Pulls changes made by other processes and flushes last-used times. */
+  /**
+   * Pulls changes made by other processes and flushes last-used times, in a pull that starts after
+   * this call: one under way may have read the change log before the change it is asked for (a
+   * cluster node's key-change notice) committed. However many ask meanwhile share that one pull.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.pull().finally(() => {
-      this.refreshing = null;
-    });
-    return this.refreshing;
+    return this.pulls.rerun();
   }
 
   /** Writes buffered last_used_at values in one batch. */
@@ -153,11 +157,14 @@ export class KeyCache {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.refreshing;
+    this.closed = true;
+    await this.pulls.idle();
     await this.flush();
   }
 
   private async pull(): Promise<void> {
+    // One asked for as the cache closed: the store may be closing too.
+    if (this.closed) return;
     await this.flush();
     for (;;) {
       const { records, cursor } = await this.store.changedSince(this.cursor);

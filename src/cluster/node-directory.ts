@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { RELEASE } from "../core/build-commit.ts";
+import { CoalescedTask } from "../core/coalesced-task.ts";
 import type { NoWorker } from "../workers/gateway/no-worker.ts";
-import { CoalescedTask } from "./coalesced-task.ts";
 import {
   CHANGED_CHANNEL,
   entryIfOurs,

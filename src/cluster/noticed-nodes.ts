@@ -1,4 +1,4 @@
-import { CoalescedTask } from "./coalesced-task.ts";
+import { CoalescedTask } from "../core/coalesced-task.ts";
 import { entryKey } from "./directory-redis.ts";
 import type { RedisLink } from "./redis-link.ts";
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { RedisLink } from "./redis-link.ts";
@@ -61,4 +62,80 @@ test("writeAtOnce: a command is on its way to Redis when the call returns, not a
   expect(seen.stdout.toString().trim()).toBe("sent");
   await setting;
   link.close();
+});
+
+test("a link that reconnects to a Redis it may not use (another cluster's claim, taken while it was away) says so, as when the claim is taken while it is up", async () => {
+  let foreign: string | null = null;
+  const changes: string[] = [];
+  const link = new RedisLink({
+    url: redis.url,
+    timeoutMs: 1000,
+    vouch: async () => foreign,
+    onHealthChange: (healthy, reason) => changes.push(healthy ? "up" : `down: ${reason}`),
+  });
+  try {
+    expect(await link.start()).toBe(true);
+    await redis.kill();
+    await waitFor("the link to be down", () => !link.reachable());
+    // Restarted without its data, another cluster's node claims it first.
+    foreign = "another cluster's";
+    await redis.start();
+    await waitFor("the link to reconnect", () => link.reachable(), 10_000);
+    expect(link.healthy()).toBe(false);
+    expect(link.refusal()).toBe("another cluster's");
+    expect(changes).toEqual(["up", "down: Connection closed", "down: another cluster's"]);
+    // Lost while it is another cluster's: said as any outage, with its own reason.
+    await redis.kill();
+    await waitFor("the link to be down", () => !link.reachable());
+    expect(changes.at(-1)).toBe("down: Connection closed");
+    foreign = null;
+    await redis.start();
+    await waitFor("the link to be up", () => link.healthy(), 10_000);
+    expect(changes).toEqual([
+      "up",
+      "down: Connection closed",
+      "down: another cluster's",
+      "down: Connection closed",
+      "up",
+    ]);
+  } finally {
+    link.close();
+  }
+});
+
+test("a channel subscribed while the link reconnects (its connect past the channels, not yet done) is listened on once it is", async () => {
+  let held: { entered: PromiseWithResolvers<void>; gate: PromiseWithResolvers<void> } | null = null;
+  const link = new RedisLink({
+    url: redis.url,
+    timeoutMs: 1000,
+    vouch: async () => {
+      if (held !== null) {
+        held.entered.resolve();
+        await held.gate.promise;
+      }
+      return null;
+    },
+  });
+  const heard: string[] = [];
+  const probe = new RedisClient(redis.url);
+  try {
+    expect(await link.start()).toBe(true);
+    await redis.kill();
+    await waitFor("the link to be down", () => !link.reachable());
+    const hold = { entered: Promise.withResolvers<void>(), gate: Promise.withResolvers<void>() };
+    held = hold;
+    await redis.start();
+    await hold.entered.promise;
+    await link.subscribe("late-channel", (message) => heard.push(message));
+    held = null;
+    hold.gate.resolve();
+    await waitFor("the link to be up", () => link.healthy(), 10_000);
+    await waitFor("the channel to be listened on", async () => {
+      await probe.publish("late-channel", "heard");
+      return heard.includes("heard");
+    });
+  } finally {
+    probe.close();
+    link.close();
+  }
 });

@@ -54,8 +54,13 @@ export class RedisLink {
   private isHealthy = false;
   /** Why `vouch` last said the Redis reached is not this node's to use; null: it is (or not asked yet). */
   private refused: string | null = null;
-  /** What `onHealthChange` last said (false before the first connect). */
-  private saidHealthy = false;
+  /**
+   * What `onHealthChange` last said: up, down, or refused by `vouch` (down before the first connect;
+   * a first connect refused says nothing: `start` answers it).
+   */
+  private said: "up" | "down" | "refused" = "down";
+  /** `start` has returned: a connect refused from then on is said. */
+  private started = false;
   private retryDelay: number;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private connecting: Promise<void> | null = null;
@@ -74,6 +79,7 @@ export class RedisLink {
   /** Connects; resolves false (and keeps retrying in the background) when Redis is not there. */
   async start(): Promise<boolean> {
     await this.connect();
+    this.started = true;
     if (!this.isHealthy) this.options.onHealthChange?.(false, this.lastError);
     return this.healthy();
   }
@@ -226,6 +232,8 @@ export class RedisLink {
     };
     const client = new RedisClient(this.options.url, options);
     const subscriber = new RedisClient(this.options.url, options);
+    /** The channels this connect subscribed: one subscribed after them (during its vouch) is not. */
+    const listening = new Set<string>();
     try {
       // Bounded as a whole: a frozen Redis accepts the connection and then says nothing.
       await this.withinConnectTimeout(
@@ -233,7 +241,10 @@ export class RedisLink {
           await client.connect();
           await client.send("PING", []);
           await subscriber.connect();
-          for (const [channel, listener] of this.channels) await subscriber.subscribe(channel, listener);
+          for (const [channel, listener] of this.channels) {
+            await subscriber.subscribe(channel, listener);
+            listening.add(channel);
+          }
           this.refused = (await this.options.vouch?.(client)) ?? null;
         })(),
       );
@@ -250,6 +261,9 @@ export class RedisLink {
     }
     this.client = client;
     this.subscriber = subscriber;
+    // Subscribed while this connect was past its channels: `subscribe` found no subscriber then.
+    for (const [channel, listener] of this.channels)
+      if (!listening.has(channel)) void subscriber.subscribe(channel, listener).catch(() => {});
     client.onclose = (error) => this.lost(client, error);
     subscriber.onclose = (error) => this.lost(client, error);
     this.retryDelay = this.options.retryMs ?? 100;
@@ -258,12 +272,20 @@ export class RedisLink {
     this.sayHealth();
   }
 
-  /** Tells `onHealthChange` when `healthy()` is no longer what it last said. */
+  /**
+   * Tells `onHealthChange` when the link is no longer what it last said: up, down, or reached and
+   * refused by `vouch` — a Redis that comes back another cluster's (restarted without its data while
+   * this node was away from it) is said as one whose claim is taken while the link is up.
+   */
   private sayHealth(): void {
-    const healthy = this.healthy();
-    if (healthy === this.saidHealthy) return;
-    this.saidHealthy = healthy;
-    this.options.onHealthChange?.(healthy, healthy ? "connected" : (this.refused ?? this.lastError));
+    const now = this.healthy() ? "up" : this.refusal() !== null ? "refused" : "down";
+    if (now === this.said) return;
+    const before = this.said;
+    this.said = now;
+    // Refused at the first connect: `start` answers it, and the node does not start.
+    if (now === "refused" && before === "down" && !this.started) return;
+    const reason = now === "up" ? "connected" : now === "refused" ? (this.refused ?? "") : this.lastError;
+    this.options.onHealthChange?.(now === "up", reason);
   }
 
   private lost(client: RedisClient, error: unknown): void {

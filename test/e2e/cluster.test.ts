@@ -1003,6 +1003,54 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     expect(load.statuses.filter((status) => status !== 200)).toEqual([]);
   }, 60_000);
 
+  test("Redis away: a key revoked on one node is refused on every other within the key cache's refresh (through PostgreSQL), one created there works everywhere; Redis back, a revoke is refused everywhere within a second again", async () => {
+    const admin = { url: node(A).url, adminKey };
+    const revoke = async (id: string) =>
+      (
+        await fetch(`${node(A).url}/admin/api/keys/${id}/revoke`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${adminKey}` },
+        })
+      ).status;
+    const refusedEverywhere = (key: string, withinMs: number) =>
+      Promise.all(
+        [B, C].map((i) =>
+          waitFor(
+            `node ${i} to refuse the revoked key`,
+            async () => (await chat(i, key)).status === 401,
+            withinMs,
+            10,
+          ),
+        ),
+      );
+    const doomed = await createKey(admin, { name: "doomed-redis-away" });
+    for (const i of [A, B, C]) expect((await chat(i, doomed.key)).status).toBe(200);
+    await redis.kill();
+    try {
+      await waitFor(
+        "every node to take Redis as down",
+        async () => (await Promise.all([A, B, C].map(status))).every((s) => s.cluster?.redis === "down"),
+        10_000,
+      );
+      expect(await revoke(doomed.id)).toBe(200);
+      // No notice reaches them: the key cache's refresh (2 s) and one store read.
+      await refusedEverywhere(doomed.key, 3000);
+      const made = await createKey(admin, { name: "made-redis-away" });
+      for (const i of [A, B, C]) expect((await chat(i, made.key)).status).toBe(200);
+    } finally {
+      await redis.start();
+    }
+    await waitFor(
+      "every node back on Redis",
+      async () => (await Promise.all([A, B, C].map(status))).every((s) => s.cluster?.redis === "up"),
+      15_000,
+    );
+    const later = await createKey(admin, { name: "doomed-redis-back" });
+    for (const i of [A, B, C]) expect((await chat(i, later.key)).status).toBe(200);
+    expect(await revoke(later.id)).toBe(200);
+    await refusedEverywhere(later.key, 1000);
+  }, 60_000);
+
   test("Redis frozen (SIGSTOP, as in a partition): taken as down after one timeout, limits go local, shared again once it answers", async () => {
     const { key } = await createKey({ url: node(A).url, adminKey }, { name: "frozen-redis", rpm: 1_000_000 });
     const [pid] = redis.pids();

@@ -27,6 +27,7 @@ import { forwardOverHttp, forwardStored, type PeerHttp, refusal, unreachable } f
 import type { NodeDirectory } from "./node-directory.ts";
 import { LINK_VERSION, type NodeEntry } from "./node-entry.ts";
 import type { PeerLink, PeerLinks } from "./peer-link.ts";
+import { servedByRead } from "./served-by-wire.ts";
 
 export interface ForwardingOptions {
   /** The node's own `workers` provider. */
@@ -350,5 +351,6 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
  * `worker unnamed@node-2` (providers/upstream-name.ts), never `upstream worker@node-2`.
  */
 function servedByOf(headers: Headers, peer: NodeEntry): string {
-  return headers.get(SERVED_BY_HEADER) ?? `${workerLabel({ name: "unnamed" })}@${peer.id}`;
+  const wire = headers.get(SERVED_BY_HEADER);
+  return wire === null ? `${workerLabel({ name: "unnamed" })}@${peer.id}` : servedByRead(wire);
 }

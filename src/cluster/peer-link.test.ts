@@ -36,10 +36,12 @@ afterEach(async () => {
 async function nodeB(
   log: WorkerLog = silentLog,
   drain: Pick<LinkEndpointDeps, "incoming" | "lifecycle"> = {},
+  name = "gpu-1",
 ) {
   const { upstream, gateway, stop } = await startGatewayWithWorker(cleanups, {
     models: ["llama-small"],
     labels: {},
+    name,
   });
   await waitFor("the worker to register", () => gateway.registry.serves("llama-small"));
   const link = linkServer(gateway, 0, "node-b", log, drain);
@@ -131,11 +133,11 @@ function heldStream(tunnel: Awaited<ReturnType<PeerLink["ready"]>>) {
   return { head };
 }
 
-const peerAt = (id: string, port: number): NodeEntry => ({
+const peerAt = (id: string, port: number, worker = "gpu-1"): NodeEntry => ({
   id,
   url: `http://127.0.0.1:${port}`,
   at: 0,
-  workers: [{ name: "gpu-1", tenant: "default", models: ["llama-small"], inFlight: 0, capacity: 16 }],
+  workers: [{ name: worker, tenant: "default", models: ["llama-small"], inFlight: 0, capacity: 16 }],
   forwardVersion: 3,
   linkVersion: LINK_VERSION,
 });
@@ -199,6 +201,18 @@ describe("cluster peer link", () => {
     await held;
     expect(a.links.status()).toEqual([{ node: "node-b", state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
     expect(a.httpForwards).toEqual([]);
+  });
+
+  test("a worker named in letters beyond ASCII is served over the link, named as its own node names it: its head is no protocol error", async () => {
+    const name = "gpu-café 🚀";
+    const b = await nodeB(silentLog, {}, name);
+    const a = nodeA(b.link.port, SECRET, [peerAt("node-b", b.link.port, name)]);
+    for (const stream of [false, true]) {
+      const reply = await a.call({ stream, body: { model: "llama-small", stream, messages: [] } });
+      expect(reply.servedBy).toBe(`worker:${name}@node-b`);
+      if (reply.kind === "stream") await Array.fromAsync(reply.events);
+    }
+    expect(a.links.status()).toEqual([{ node: "node-b", state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
   });
 
   test("a link's messages reach its frame switch without Elysia's per-message wrapper", async () => {

@@ -9,7 +9,7 @@ import type {
 } from "../providers/provider.ts";
 import { abortable } from "../routing/abortable.ts";
 import { onlyBusy, soonerOver, soonerRefusal } from "../workers/gateway/capacity-refusal.ts";
-import { isServerFault, serverFault } from "../workers/gateway/server-fault.ts";
+import { isServerFault, modelNotServed, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import {
   isOwnFault,
@@ -94,6 +94,12 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
           // The worker's model server failed (its key refused, a 5xx): that worker's fault, as its
           // node says of it over an HTTP forward (a refusal), so the next node serving the model.
           last = soonerRefusal(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
+          continue;
+        }
+        // Its model server does not serve the model the worker offered (404): that worker's fault too.
+        const notServed = await modelNotServed(servedBy, linked);
+        if (notServed) {
+          last = soonerRefusal(last, notServed);
           continue;
         }
         if (call.native) return { kind: "http", response: linked, servedBy };

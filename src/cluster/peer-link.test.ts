@@ -4,7 +4,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
-import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkersProvider, isOwnFault } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { encodeFrame } from "../workers/protocol.ts";
 import {
@@ -213,6 +213,22 @@ describe("cluster peer link", () => {
       if (reply.kind === "stream") await Array.fromAsync(reply.events);
     }
     expect(a.links.status()).toEqual([{ node: "node-b", state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
+  });
+
+  test("a worker behind the link whose model server does not serve the model it offered (404) fails as that worker's fault, so the next node serving the model is tried", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    const refuse = { status: 404, headers: {}, message: "The model `llama-small` does not exist." };
+    for (const stream of [false, true]) {
+      const failed = (await a
+        .call({ stream, body: { model: "llama-small", stream, messages: [], fake: { refuse } } })
+        .catch((error: unknown) => error)) as GatewayError;
+      expect([failed.status, failed.message, isOwnFault(failed)]).toEqual([
+        502,
+        "worker gpu-1@node-b's model server does not serve the model it offered (404)",
+        true,
+      ]);
+    }
   });
 
   test("a link's messages reach its frame switch without Elysia's per-message wrapper", async () => {

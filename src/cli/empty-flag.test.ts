@@ -112,6 +112,28 @@ test("the worker's --token and --upstream-key given empty are usage errors namin
   }
 });
 
+test('the worker\'s --models given empty, or naming no model, is a usage error: read as unset, `--models "$MODELS"` would offer every model its upstream lists', async () => {
+  const worker = [
+    "worker",
+    "--connect",
+    "ws://127.0.0.1:9",
+    "--token",
+    "mgw_w",
+    "--upstream",
+    "http://127.0.0.1:9/v1",
+  ];
+  // `--concurrency 0` refused after it: were --models read, the worker would still never start.
+  for (const given of ["", " ", ",", " , "]) {
+    expect([given, await run([...worker, "--models", given, "--concurrency", "0"])]).toEqual([
+      given,
+      {
+        code: 2,
+        stderr: given.trim() === "" ? "mindgw: --models: empty\n" : "mindgw: --models: names no model\n",
+      },
+    ]);
+  }
+});
+
 test('tail\'s filters given empty are usage errors naming them: read as unset, `--status "$CLASS"` would show every event', async () => {
   for (const flag of ["--model", "--key", "--app", "--status"]) {
     expect([flag, await run(["tail", "--json", flag, ""])]).toEqual([

@@ -60,6 +60,20 @@ function checkConnect(connect: string): void {
   });
 }
 
+/**
+ * `--models` as a list (undefined: not given, the upstream's /v1/models). Given empty or naming
+ * no model (`--models "$MODELS"` unset, `--models ,`), it is refused by name: read as unset, the
+ * worker would offer every model its upstream lists, unasked.
+ */
+function modelsOf(given: string | undefined): string[] | undefined {
+  const models = givenFlag("--models", given)
+    ?.split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+  if (models?.length === 0) throw new UsageError("--models: names no model");
+  return models;
+}
+
 function labelsOf(pairs: readonly string[]): Record<string, string> {
   return Object.fromEntries(
     pairs.map((pair) => {
@@ -105,16 +119,13 @@ export function registerWorker(program: Command): void {
       // A flag is readable by every user of the box (/proc/<pid>/cmdline) and in a pod's spec.
       const upstreamKey =
         givenFlag("--upstream-key", options.upstreamKey) || process.env.MINDGW_UPSTREAM_KEY || undefined;
+      const models = modelsOf(options.models);
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new UsageError("--concurrency: a positive whole number");
       const drainTimeoutMs = parseDuration(options.drainTimeout);
       if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
       const upstream = usage(() => toUpstreamBase(options.upstream));
-      const models = options.models
-        ?.split(",")
-        .map((m) => m.trim())
-        .filter(Boolean);
       const logger = createLogger(logOptionsOf(options));
       adoptServerLogger(logger);
       logCrashes(logger);
@@ -134,7 +145,7 @@ export function registerWorker(program: Command): void {
         token,
         upstream,
         ...(upstreamKey ? { upstreamApiKey: upstreamKey } : {}),
-        ...(models?.length ? { models } : {}),
+        ...(models ? { models } : {}),
         concurrency,
         name: options.name ?? hostname(),
         labels: labelsOf(options.label),

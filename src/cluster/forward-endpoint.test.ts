@@ -1,24 +1,27 @@
 import { expect, test } from "bun:test";
 import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
+import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { HEADER_VALUE } from "../workers/protocol.ts";
 import { silentLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
 import { FORWARD_ERROR_HEADER, FORWARD_PATH, forwardEndpoint } from "./forward-endpoint.ts";
+import { servedByRead } from "./served-by-wire.ts";
 
 const SECRET = "test-cluster-secret-0123456789";
 
 /** A node holding one worker of one slot, taken unless `inFlight` is 0: whatever reaches the worker is recorded. */
-function holdingNode(inFlight = 1) {
+function holdingNode(inFlight = 1, name = "w1", answer?: Response) {
   const registry = createWorkerRegistry();
   const sent: string[] = [];
   const reached = (request: { requestId: string }) => {
     sent.push(request.requestId);
-    return Promise.reject(new Error("sent on to the worker"));
+    return answer ? Promise.resolve(answer) : Promise.reject(new Error("sent on to the worker"));
   };
   const w1: RegisteredWorker = {
     id: "w1",
-    name: "w1",
+    name,
     owner: "fleet",
     tenant: "default",
     models: ["m"],
@@ -51,7 +54,7 @@ function holdingNode(inFlight = 1) {
           stream: false,
           requestId,
           forwardId: crypto.randomUUID(),
-          worker: "w1",
+          worker: name,
         }),
       }),
     );
@@ -104,4 +107,14 @@ test("a forward over HTTP naming a worker that no longer serves the model (its k
     },
   });
   expect(sent).toEqual([]);
+});
+
+test("a forward over HTTP answered by a worker named in letters beyond ASCII names it in its served-by header, escaped as a header value holds it, read back whole", async () => {
+  const name = "gpu-café 🚀 100%";
+  const { forward } = holdingNode(0, name, Response.json({ id: "c1" }));
+  const response = await forward("r1");
+  expect(response.status).toBe(200);
+  const wire = response.headers.get(SERVED_BY_HEADER) ?? "";
+  expect(wire).toMatch(HEADER_VALUE);
+  expect(servedByRead(wire)).toBe(`worker:${name}@node-b`);
 });

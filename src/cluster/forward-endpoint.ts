@@ -16,6 +16,7 @@ import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
 import { whyNamedTakesNone } from "./named-worker-room.ts";
+import { servedByOnWire } from "./served-by-wire.ts";
 
 /** The internal path another node forwards worker requests to. */
 export const FORWARD_PATH = "/cluster/v1/forward";
@@ -249,7 +250,9 @@ export function forwardEndpoint(deps: {
           throw new GatewayError({ status: 502, code: "upstream_error", message: "unexpected reply" });
         const response = asResponse(reply.response);
         const headers = new Headers({
-          [SERVED_BY_HEADER]: `${reply.servedBy ?? workerLabel({ name: "unnamed" })}@${deps.nodeId}`,
+          [SERVED_BY_HEADER]: servedByOnWire(
+            `${reply.servedBy ?? workerLabel({ name: "unnamed" })}@${deps.nodeId}`,
+          ),
         });
         const type = response.headers.get("content-type");
         if (type) headers.set("content-type", type);

@@ -9,7 +9,7 @@ import type {
 } from "../providers/provider.ts";
 import { abortable } from "../routing/abortable.ts";
 import { onlyBusy, soonerOver, soonerRefusal } from "../workers/gateway/capacity-refusal.ts";
-import { isServerFault, serverFault } from "../workers/gateway/server-fault.ts";
+import { isServerFault, modelNotServed, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import {
   isOwnFault,
@@ -27,6 +27,7 @@ import { forwardOverHttp, forwardStored, type PeerHttp, refusal, unreachable } f
 import type { NodeDirectory } from "./node-directory.ts";
 import { LINK_VERSION, type NodeEntry } from "./node-entry.ts";
 import type { PeerLink, PeerLinks } from "./peer-link.ts";
+import { servedByRead } from "./served-by-wire.ts";
 
 export interface ForwardingOptions {
   /** The node's own `workers` provider. */
@@ -93,6 +94,12 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
           // The worker's model server failed (its key refused, a 5xx): that worker's fault, as its
           // node says of it over an HTTP forward (a refusal), so the next node serving the model.
           last = soonerRefusal(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
+          continue;
+        }
+        // Its model server does not serve the model the worker offered (404): that worker's fault too.
+        const notServed = await modelNotServed(servedBy, linked);
+        if (notServed) {
+          last = soonerRefusal(last, notServed);
           continue;
         }
         if (call.native) return { kind: "http", response: linked, servedBy };
@@ -350,5 +357,6 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
  * `worker unnamed@node-2` (providers/upstream-name.ts), never `upstream worker@node-2`.
  */
 function servedByOf(headers: Headers, peer: NodeEntry): string {
-  return headers.get(SERVED_BY_HEADER) ?? `${workerLabel({ name: "unnamed" })}@${peer.id}`;
+  const wire = headers.get(SERVED_BY_HEADER);
+  return wire === null ? `${workerLabel({ name: "unnamed" })}@${peer.id}` : servedByRead(wire);
 }

@@ -13,6 +13,7 @@ import { readGatewayFrame } from "../workers/read-frame.ts";
 import { readMessage } from "../workers/read-message.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
 import { whyNamedTakesNone } from "./named-worker-room.ts";
+import { servedByOnWire } from "./served-by-wire.ts";
 
 /** What a switch writes to its peer link (a FrameWriter). */
 export interface LinkWriter {
@@ -208,7 +209,7 @@ class Relay extends OpenRequest implements TunnelStream {
     private readonly forget: () => void,
   ) {
     super();
-    this.servedBy = `${workerLabel(worker)}@${deps.nodeId}`;
+    this.servedBy = servedByOnWire(`${workerLabel(worker)}@${deps.nodeId}`);
     this.linkId = Number(id);
   }
 

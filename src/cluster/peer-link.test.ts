@@ -4,7 +4,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
-import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkersProvider, isOwnFault } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { encodeFrame } from "../workers/protocol.ts";
 import {
@@ -36,10 +36,12 @@ afterEach(async () => {
 async function nodeB(
   log: WorkerLog = silentLog,
   drain: Pick<LinkEndpointDeps, "incoming" | "lifecycle"> = {},
+  name = "gpu-1",
 ) {
   const { upstream, gateway, stop } = await startGatewayWithWorker(cleanups, {
     models: ["llama-small"],
     labels: {},
+    name,
   });
   await waitFor("the worker to register", () => gateway.registry.serves("llama-small"));
   const link = linkServer(gateway, 0, "node-b", log, drain);
@@ -131,11 +133,11 @@ function heldStream(tunnel: Awaited<ReturnType<PeerLink["ready"]>>) {
   return { head };
 }
 
-const peerAt = (id: string, port: number): NodeEntry => ({
+const peerAt = (id: string, port: number, worker = "gpu-1"): NodeEntry => ({
   id,
   url: `http://127.0.0.1:${port}`,
   at: 0,
-  workers: [{ name: "gpu-1", tenant: "default", models: ["llama-small"], inFlight: 0, capacity: 16 }],
+  workers: [{ name: worker, tenant: "default", models: ["llama-small"], inFlight: 0, capacity: 16 }],
   forwardVersion: 3,
   linkVersion: LINK_VERSION,
 });
@@ -199,6 +201,34 @@ describe("cluster peer link", () => {
     await held;
     expect(a.links.status()).toEqual([{ node: "node-b", state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
     expect(a.httpForwards).toEqual([]);
+  });
+
+  test("a worker named in letters beyond ASCII is served over the link, named as its own node names it: its head is no protocol error", async () => {
+    const name = "gpu-café 🚀";
+    const b = await nodeB(silentLog, {}, name);
+    const a = nodeA(b.link.port, SECRET, [peerAt("node-b", b.link.port, name)]);
+    for (const stream of [false, true]) {
+      const reply = await a.call({ stream, body: { model: "llama-small", stream, messages: [] } });
+      expect(reply.servedBy).toBe(`worker:${name}@node-b`);
+      if (reply.kind === "stream") await Array.fromAsync(reply.events);
+    }
+    expect(a.links.status()).toEqual([{ node: "node-b", state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
+  });
+
+  test("a worker behind the link whose model server does not serve the model it offered (404) fails as that worker's fault, so the next node serving the model is tried", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    const refuse = { status: 404, headers: {}, message: "The model `llama-small` does not exist." };
+    for (const stream of [false, true]) {
+      const failed = (await a
+        .call({ stream, body: { model: "llama-small", stream, messages: [], fake: { refuse } } })
+        .catch((error: unknown) => error)) as GatewayError;
+      expect([failed.status, failed.message, isOwnFault(failed)]).toEqual([
+        502,
+        "worker gpu-1@node-b's model server does not serve the model it offered (404)",
+        true,
+      ]);
+    }
   });
 
   test("a link's messages reach its frame switch without Elysia's per-message wrapper", async () => {

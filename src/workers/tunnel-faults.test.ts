@@ -150,6 +150,53 @@ describe("worker faults seen from the gateway", () => {
     expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
   });
 
+  test("a worker whose model server does not serve the model it offered (404 naming it) is taken out of rotation as one that fails; a 404 about the request is the caller's", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register(["llama-small"], "box");
+    const box = gateway.registry.get("box");
+    if (!box) throw new Error("not registered");
+    const answer = async (status: number, body: string, stream = false) => {
+      const pending = gateway
+        .call({ body: { model: "llama-small", stream }, stream })
+        .catch((e) => e as GatewayError);
+      const { id } = await raw.next("request");
+      raw.send({ type: "head", id, status, contentType: "application/json" });
+      raw.sendChunk(id, body);
+      raw.send({ type: "end", id });
+      return pending;
+    };
+    // vLLM's words for a model it was not started with.
+    const vllm = JSON.stringify({
+      object: "error",
+      message: "The model `llama-small` does not exist.",
+      type: "NotFoundError",
+      param: null,
+      code: 404,
+    });
+    const notServed = (await answer(404, vllm)) as GatewayError;
+    expect([notServed.status, notServed.message, notServed.retryable, isOwnFault(notServed)]).toEqual([
+      502,
+      "worker box's model server does not serve the model it offered (404)",
+      true,
+      true,
+    ]);
+    // An item the server does not hold is the caller's 404, and an answer: it says nothing of the worker.
+    const item = '{"error":{"message":"Item with id \'rs_1\' not found.","type":"invalid_request_error"}}';
+    for (let i = 0; i < 3; i++) {
+      const caller = (await answer(404, item)) as GatewayError;
+      expect([caller.status, isOwnFault(caller)]).toEqual([404, false]);
+    }
+    expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
+    // Ollama's words, a stream's call too: three in a row take it out.
+    const ollama = '{"error":{"message":"model \\"llama-small\\" not found, try pulling it first"}}';
+    for (const stream of [false, true, false]) {
+      const failed = (await answer(404, ollama, stream)) as GatewayError;
+      expect([failed.status, isOwnFault(failed)]).toEqual([502, true]);
+    }
+    expect(gateway.registry.ejectedUntil(box)).toBeDefined();
+  });
+
   test("a worker that offers no models is told so; one whose models its key may not serve, that", async () => {
     gateway = startGateway();
     const empty = await openRawWorker(gateway.port);

@@ -66,3 +66,33 @@ const asOwnFault = (failure: GatewayError) =>
     upstream: failure.upstream,
     ...(failure.param === undefined ? {} : { param: failure.param }),
   });
+
+/**
+ * What a call fails with when the worker's model server answered 404 saying it does not serve the
+ * model the worker offered (vLLM's "The model `x` does not exist.", Ollama's `model "x" not found`)
+ * or no API answered at all, read as a direct route's 404 is (core/upstream-fault.ts, `route`):
+ * a `--models` naming what the server lacks, or a server restarted with another model while the
+ * worker stayed connected. Every caller would meet it on that worker, none on another: the worker's
+ * fault, as a refused key is (`serverFault`). Undefined for any other answer, a 404 about the
+ * request included (an item or stored response not found), which is relayed as before. A
+ * `Response`'s body is read from a copy, so that such an answer is still relayed whole.
+ */
+export async function modelNotServed(
+  provider: string,
+  answer: Response | WholeAnswer | StreamedAnswer,
+): Promise<WorkerUpstreamFault | undefined> {
+  if (answer.status !== 404) return undefined;
+  const failure = await serverError(provider, answer instanceof Response ? answer.clone() : answer);
+  // A 404 read as the route's is a 502 in the gateway's words; one about the request keeps its 404.
+  if (failure.status === 404) return undefined;
+  return new WorkerUpstreamFault({
+    status: 502,
+    code: "upstream_error",
+    message: `${upstreamName(provider)}'s model server does not serve the model it offered (404)`,
+    retryable: true,
+    // Every call on that worker would be refused alike: with no other worker, the next route.
+    sameRouteAgain: false,
+    upstream: failure.upstream,
+    ...(failure.detail === undefined ? {} : { detail: failure.detail }),
+  });
+}

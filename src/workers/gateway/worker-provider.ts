@@ -11,7 +11,7 @@ import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal, drainingRefusal, onlyBusy } from "./capacity-refusal.ts";
 import type { NoWorker } from "./no-worker.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
-import { isServerFault, serverFault } from "./server-fault.ts";
+import { isServerFault, modelNotServed, serverFault } from "./server-fault.ts";
 import { WorkerUpstreamFault } from "./tunnel-failures.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
@@ -43,7 +43,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
   function providerOf(worker: RegisteredWorker): Provider {
     let provider = providers.get(worker);
     if (!provider || (provider.responsesApi === true) !== (worker.responsesApi === true)) {
-      provider = oneWorker(worker);
+      provider = oneWorker(worker, registry);
       providers.set(worker, provider);
     }
     return provider;
@@ -115,8 +115,11 @@ const noWorkerServes = (model: string) =>
     retryable: true,
   });
 
-/** One worker as a provider: what its tunnel serves, named `worker:<name>`. */
-function oneWorker(worker: RegisteredWorker): Provider {
+/**
+ * One worker as a provider: what its tunnel serves, named `worker:<name>`. `registry` judges it on
+ * a 404, which its tunnel leaves to be read here (worker-tunnel.ts `judgeHead`).
+ */
+function oneWorker(worker: RegisteredWorker, registry: Pick<WorkerRegistry, "settled">): Provider {
   const name = workerLabel(worker);
   // The audit row and live view name the worker that served it: `route = worker:<name>`.
   const httpReply = (response: Response | WholeAnswer | StreamedAnswer): ProviderReply => ({
@@ -125,8 +128,23 @@ function oneWorker(worker: RegisteredWorker): Provider {
     servedBy: name,
   });
   // Its model server's own failure is the worker's (server-fault.ts); any other answer is relayed.
-  const nativeReply = (answer: Response | WholeAnswer | StreamedAnswer): ProviderReply | Promise<never> =>
-    isServerFault(answer.status) ? serverFault(name, answer) : httpReply(answer);
+  const nativeReply = (
+    answer: Response | WholeAnswer | StreamedAnswer,
+  ): ProviderReply | Promise<ProviderReply> | Promise<never> =>
+    isServerFault(answer.status)
+      ? serverFault(name, answer)
+      : answer.status === 404
+        ? notFound(answer).then(() => httpReply(answer))
+        : httpReply(answer);
+  /**
+   * A 404: its model server does not serve the model it offered (`modelNotServed`), the worker's
+   * fault, thrown and judged as its other faults are (before the call's re-pick); else the caller's.
+   */
+  async function notFound(answer: Response | WholeAnswer | StreamedAnswer): Promise<void> {
+    const fault = await modelNotServed(name, answer);
+    registry.settled(worker, fault === undefined);
+    if (fault) throw fault;
+  }
   /**
    * A native call is one `then` on the tunnel's answer, no async frame a call (as a direct
    * provider's `postNative`); a call the gateway translates reads the answer (`translated`).
@@ -150,6 +168,7 @@ function oneWorker(worker: RegisteredWorker): Provider {
     // A non-stream answer comes whole as bytes: no Response is built to be read once.
     const answer = call.stream ? await worker.open(request) : await worker.openWhole(request);
     if (isServerFault(answer.status)) return serverFault(name, answer);
+    if (answer.status === 404) await notFound(answer);
     const reply =
       answer instanceof Response
         ? await readUpstreamReply(name, answer, call)

@@ -117,7 +117,7 @@ export class WorkerTunnel implements RegisteredWorker {
   private readonly frames: TunnelRequestFrames;
   /**
    * Requests whose head said the worker's model server failed (`isServerFault`): judged then, not
-   * again at their end. Made at the first such head.
+   * again at their end; and those answered 404, judged where the body is read. Made at the first.
    */
   private faulted: Set<number> | undefined;
   /** What waits for the tunnel to have no request open (`whenIdle`). */
@@ -286,10 +286,13 @@ export class WorkerTunnel implements RegisteredWorker {
    * answers, so the request's re-pick and the next requests pass over a worker taken out.
    */
   private judgeHead(id: number, status: number): void {
-    if (!isServerFault(status)) return;
+    const fault = isServerFault(status);
+    if (!fault && status !== 404) return;
     this.faulted ??= new Set();
     this.faulted.add(id);
-    this.init.settled?.(false);
+    // A 404 is judged where its body is read (worker-provider.ts): a model the server does not
+    // serve is the worker's fault, an item not found the caller's.
+    if (fault) this.init.settled?.(false);
   }
 
   /** A request ended on the worker: its upstream answered, or failed; judged once (`judgeHead`). */

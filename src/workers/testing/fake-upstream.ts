@@ -12,7 +12,7 @@ export interface FakeBehaviour {
   /** After the first chunk, wait until `release(id)` is called. */
   holdAfterFirst?: boolean;
   /** Refuse the call: this status, with these headers, and an OpenAI error body. */
-  refuse?: { status: number; headers: Record<string, string> };
+  refuse?: { status: number; headers: Record<string, string>; message?: string };
 }
 
 export interface FakeUpstream {
@@ -64,7 +64,14 @@ export function startFakeUpstream(models: string[] = ["llama-small", "forbidden-
       if (fake.holdHead) await gate(id);
       if (fake.refuse)
         return Response.json(
-          { error: { message: "refused", type: "server_error", param: null, code: null } },
+          {
+            error: {
+              message: fake.refuse.message ?? "refused",
+              type: "server_error",
+              param: null,
+              code: null,
+            },
+          },
           { status: fake.refuse.status, headers: fake.refuse.headers },
         );
       if (!body.stream) {

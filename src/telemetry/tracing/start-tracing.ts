@@ -4,6 +4,7 @@ import {
   ROOT_CONTEXT,
   SamplingDecision,
   type Tracer,
+  type TracerProvider,
   trace,
 } from "@opentelemetry/api";
 import type { ReadableSpan, Sampler } from "@opentelemetry/sdk-trace";
@@ -184,7 +185,7 @@ export async function startTracing(
     sampler: chosen.name,
     ...(chosen.ratio === undefined ? {} : { ratio: chosen.ratio }),
   });
-  const sdkTracer = trace.getTracer("mindgw");
+  const sdkTracer = ownTracer(sdk) ?? trace.getTracer("mindgw");
   const found = threaded && sampler ? probe(sdkTracer) : undefined;
   const tracer =
     threaded && sampler && found
@@ -213,6 +214,21 @@ export async function startTracing(
       return withinMs === undefined ? flushed : flushedWithin(flushed, withinMs, logger);
     },
   };
+}
+
+/**
+ * The tracer of this SDK's own provider. `sdk.start()` registers its provider as the process's
+ * global one only when none is registered yet: a second `startTracing` in one process (an embedder
+ * running two gateways), or one after an embedder's own registration, would otherwise take the
+ * first provider's tracer through the global, its resource (another service's name) and, once
+ * that one is shut down, no export at all. sdk-node keeps the provider in a private field it has
+ * no getter for; undefined when it has none there (then the global, as before).
+ */
+function ownTracer(sdk: object): Tracer | undefined {
+  const provider: unknown = Reflect.get(sdk, "_tracerProvider");
+  return typeof provider === "object" && provider !== null && "getTracer" in provider
+    ? (provider as TracerProvider).getTracer("mindgw")
+    : undefined;
 }
 
 /** `flushed`, or the end of `withinMs` first: then the flush is given up, and the log says so. */

@@ -86,6 +86,31 @@ test("the default pipeline: direct spans with sdk-node's resource and scope, ove
   expect(traceparent).toBe(`00-${attempt?.traceId}-${attempt?.spanId}-01`);
 });
 
+test("service.name in OTEL_RESOURCE_ATTRIBUTES names the service, as the spec has it; OTEL_SERVICE_NAME before it; the process's own name only when neither does", async () => {
+  const cases: [Record<string, string>, string][] = [
+    [
+      {
+        CASE: "rsn",
+        OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=probe-rsn,service.name=from-resource",
+      },
+      "from-resource",
+    ],
+    [
+      {
+        CASE: "rsn-env",
+        OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=probe-rsn-env,service.name=from-resource",
+        OTEL_SERVICE_NAME: "from-env",
+      },
+      "from-env",
+    ],
+    [{ CASE: "rsn-none" }, "tracing-probe"],
+  ];
+  for (const [env, service] of cases) {
+    const { spans } = await probe(env);
+    expect(spans.map((s) => s.service)).toEqual([service, service]);
+  }
+});
+
 test("OTEL_TRACES_SAMPLER decides for the direct spans too", async () => {
   const off = await probe({ CASE: "off", OTEL_TRACES_SAMPLER: "always_off" });
   expect(off.direct).toBe(true);

@@ -152,7 +152,7 @@ export async function startTracing(
   // command, and a gateway without tracing, would otherwise parse at start.
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const { samplerFromEnv, attributeLimitsFromEnv } = await import("./sampler-from-env.ts");
-  const { resourceDetectors } = await import("./resource-detectors.ts");
+  const { namedResource, resourceDetectors } = await import("./resource-detectors.ts");
   // Spans continue a client's trace, with its trace state read as the SDK reads it.
   await loadTraceState();
   const losses = spanLossLog(logger);
@@ -165,7 +165,8 @@ export async function startTracing(
   const sampler =
     threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(chosen.sampler) : undefined;
   const sdk = new NodeSDK({
-    ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
+    // The default service name under what the detectors find, not over it (`namedResource`).
+    resource: namedResource(serviceName),
     ...(threaded ? { spanProcessors: [threaded] } : {}),
     // The one the start line names, not sdk-node's own reading of the same variables.
     sampler: sampler ?? chosen.sampler,

@@ -111,6 +111,19 @@ test("service.name in OTEL_RESOURCE_ATTRIBUTES names the service, as the spec ha
   }
 });
 
+test("the start line names the collector by its scheme, host, port and path: never the user info or query a credential may ride in", async () => {
+  const endpoint = new URL(`${receiver.url}/v1/traces?api-key=SECRETquery#SECRETfragment`);
+  endpoint.username = "otel";
+  endpoint.password = "SECRETpassword";
+  const { logs, spans } = await probe({
+    CASE: "endpoint",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint.href,
+  });
+  expect(logs?.find((l) => l.message === "tracing on")?.fields?.endpoint).toBe(`${receiver.url}/v1/traces`);
+  expect(JSON.stringify(logs)).not.toContain("SECRET");
+  expect(spans).toHaveLength(2);
+});
+
 test("OTEL_TRACES_SAMPLER decides for the direct spans too", async () => {
   const off = await probe({ CASE: "off", OTEL_TRACES_SAMPLER: "always_off" });
   expect(off.direct).toBe(true);

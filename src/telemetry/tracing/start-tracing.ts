@@ -9,6 +9,7 @@ import {
 } from "@opentelemetry/api";
 import type { ReadableSpan, Sampler } from "@opentelemetry/sdk-trace";
 import { messageOf } from "../../core/describe-error.ts";
+import { urlLabel } from "../../core/url-label.ts";
 import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
@@ -181,8 +182,10 @@ export async function startTracing(
     textMapPropagator: null,
   });
   sdk.start();
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
   logger.info("tracing on", {
-    endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    // Without its user info, query or fragment, where a collector's credential may ride.
+    endpoint: endpoint === undefined ? undefined : urlLabel(endpoint),
     sampler: chosen.name,
     ...(chosen.ratio === undefined ? {} : { ratio: chosen.ratio }),
   });

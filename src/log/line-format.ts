@@ -1,4 +1,4 @@
-import { printable } from "../core/printable.ts";
+import { escapedC1, printable } from "../core/printable.ts";
 import type { LogFields, LogLevel } from "./logger.ts";
 
 /** A line's pieces before its `join`: strings, and integers the join writes itself. */
@@ -25,11 +25,13 @@ const BARE = /^[A-Za-z0-9._:/@+,-]+$/;
  * literal text, and only a fractional number (a latency, a cost) becomes a string of its own.
  */
 function textValue(value: unknown): string | number {
-  if (typeof value === "string") return BARE.test(value) ? value : JSON.stringify(value);
+  if (typeof value === "string") return BARE.test(value) ? value : escapedC1(JSON.stringify(value));
   if (typeof value === "number") return (value | 0) === value ? value : String(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   if (Array.isArray(value)) return textValue(value.join(","));
-  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+  return typeof value === "object" && value !== null
+    ? escapedC1(JSON.stringify(value))
+    : printable(String(value));
 }
 
 /** The text after the point of k thousandths (1–999), trailing zeros dropped: ".001" … ".5" … ".999". */
@@ -73,7 +75,8 @@ function prefixOf(key: string): string {
  */
 export const textLine: LineFormat = (parts, n, time, level, message, fields) => {
   // One event, one line: names from clients and workers cannot forge another line or move the
-  // cursor (fields are quoted as JSON unless they are bare words; JSON lines escape by themselves).
+  // cursor (fields are quoted as JSON unless they are bare words, with DEL and the C1 controls,
+  // which JSON leaves raw, escaped too: `escapedC1`).
   parts[n++] = time;
   parts[n++] = " ";
   parts[n++] = level;
@@ -98,7 +101,9 @@ export const textLine: LineFormat = (parts, n, time, level, message, fields) => 
 };
 
 /**
- * `{"time":…,"level":…,"msg":…, fields}\n`: one object a line (see `textLine`). The fields are
+ * `{"time":…,"level":…,"msg":…, fields}\n`: one object a line (see `textLine`), with DEL and the
+ * C1 controls JSON leaves raw written as escapes (`escapedC1`: U+009B is a terminal's CSI, U+0085
+ * a line break to some readers), so that the line parses back to the same values. The fields are
  * stringified as they are and spliced in after `msg`, not spread into a new object first: the
  * copy of an access line's 16 fields was about a third of its line (~200 ns). The same text as
  * the spread's, bar a field named like an integer (an object lists those first); fields that name
@@ -109,7 +114,7 @@ export const jsonLine: LineFormat = (parts, n, time, level, message, fields) => 
   const spread =
     fields !== undefined && ("time" in fields || "level" in fields || "msg" in fields || "toJSON" in fields);
   if (spread) {
-    parts[n++] = JSON.stringify({ time, level, msg: message, ...fields });
+    parts[n++] = escapedC1(JSON.stringify({ time, level, msg: message, ...fields }));
   } else {
     const rest = fields === undefined ? "{}" : JSON.stringify(fields);
     // The time is ISO text and the level a word: neither needs escaping.
@@ -118,9 +123,9 @@ export const jsonLine: LineFormat = (parts, n, time, level, message, fields) => 
     parts[n++] = '","level":"';
     parts[n++] = level;
     parts[n++] = '","msg":';
-    parts[n++] = JSON.stringify(message);
+    parts[n++] = escapedC1(JSON.stringify(message));
     parts[n++] = rest.length === 2 ? "}" : ",";
-    if (rest.length > 2) parts[n++] = rest.slice(1);
+    if (rest.length > 2) parts[n++] = escapedC1(rest.slice(1));
   }
   parts[n++] = "\n";
   return n;

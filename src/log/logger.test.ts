@@ -238,3 +238,21 @@ test("json lines read as the line object stringified whole, whatever the fields"
     ),
   );
 });
+
+test("DEL and the C1 controls a client may send (U+009B, a terminal's CSI; U+0085, a line break to some readers) are escaped in both formats, the JSON line parsing back to the same value", () => {
+  const model = "x\u009b2J\u0085y\u007f";
+  const fields = { model, models: [model], meta: { model } };
+  const text = capture();
+  text.logger.warn("request \u009b", fields);
+  const json = capture({ format: "json" });
+  json.logger.warn("request \u009b", fields);
+  json.logger.warn("request", { level: model });
+  expect(text.lines).toEqual([
+    '2026-11-30T10:00:00.000Z warn request \\u009b model="x\\u009b2J\\u0085y\\u007f" models="x\\u009b2J\\u0085y\\u007f" meta={"model":"x\\u009b2J\\u0085y\\u007f"}\n',
+  ]);
+  for (const line of [...text.lines, ...json.lines]) expect(line).not.toMatch(/[\u007f-\u009f]/);
+  expect(json.lines.map((line) => JSON.parse(line))).toEqual([
+    { time: "2026-11-30T10:00:00.000Z", level: "warn", msg: "request \u009b", ...fields },
+    { time: "2026-11-30T10:00:00.000Z", level: model, msg: "request" },
+  ]);
+});

@@ -1,9 +1,12 @@
 import { userInfo } from "node:os";
 import {
+  defaultResource,
   envDetector,
   hostDetector,
   osDetector,
+  type Resource,
   type ResourceDetector,
+  resourceFromAttributes,
   serviceInstanceIdDetector,
 } from "@opentelemetry/resources";
 
@@ -69,3 +72,13 @@ export function resourceDetectors(env: Env): ResourceDetector[] {
     return detector ? [detector] : [];
   });
 }
+
+/**
+ * The resource the detectors' attributes are laid over: the SDK's default with the process's own
+ * service name (`mindgw`, `mindgw-worker`) in place of `unknown_service`. So a `service.name` in
+ * OTEL_RESOURCE_ATTRIBUTES names the service, and OTEL_SERVICE_NAME before it (the env detector
+ * reads both), as the spec has it; sdk-node's `serviceName` option is laid over what the detectors
+ * found, and named every service `mindgw` whatever OTEL_RESOURCE_ATTRIBUTES said.
+ */
+export const namedResource = (serviceName: string): Resource =>
+  defaultResource().merge(resourceFromAttributes({ "service.name": serviceName }));

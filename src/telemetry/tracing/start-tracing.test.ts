@@ -41,6 +41,7 @@ async function probe(env: Record<string, string>, script = PROBE, args: readonly
     direct: boolean;
     traceparent: string | null;
     status?: number;
+    statuses?: number[];
     logs?: Said[];
   };
   return { ...printed, spans };
@@ -52,6 +53,23 @@ test("an embedder starts the same tracing through the library's exports (docs/EM
   expect(spans.map((s) => s.name).sort()).toEqual(["chat m", "chat mock-1"]);
   expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
   expect(spans.every((s) => s.service === "embedded-probe")).toBe(true);
+});
+
+test("two gateways in one process, each with a startTracing of its own: each one's spans carry its own resource, and the second's go on after the first's tracing is shut down", async () => {
+  // sdk-node registers the first's provider globally, and only that one: the tracer and resource
+  // of each come from its own SDK, not from the global. Request spans written straight into the
+  // batch, and the SDK's own spans (a count limit below what request spans carry), alike.
+  const cases: Record<string, string>[] = [
+    { CASE: "two-direct" },
+    { CASE: "two-sdk", OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "3" },
+  ];
+  for (const env of cases) {
+    const { statuses, spans } = await probe(env, EMBEDDED, ["two"]);
+    expect(statuses).toEqual([200, 200, 200]);
+    const services = spans.map((s) => s.service).sort();
+    expect(services).toEqual(["first-probe", "first-probe", ...Array(4).fill("second-probe")]);
+    expect(new Set(spans.filter((s) => s.service === "second-probe").map((s) => s.traceId)).size).toBe(2);
+  }
 });
 
 test("the default pipeline: direct spans with sdk-node's resource and scope, over protobuf", async () => {
@@ -66,6 +84,44 @@ test("the default pipeline: direct spans with sdk-node's resource and scope, ove
   }
   const attempt = spans.find((s) => s.kind === 3);
   expect(traceparent).toBe(`00-${attempt?.traceId}-${attempt?.spanId}-01`);
+});
+
+test("service.name in OTEL_RESOURCE_ATTRIBUTES names the service, as the spec has it; OTEL_SERVICE_NAME before it; the process's own name only when neither does", async () => {
+  const cases: [Record<string, string>, string][] = [
+    [
+      {
+        CASE: "rsn",
+        OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=probe-rsn,service.name=from-resource",
+      },
+      "from-resource",
+    ],
+    [
+      {
+        CASE: "rsn-env",
+        OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=probe-rsn-env,service.name=from-resource",
+        OTEL_SERVICE_NAME: "from-env",
+      },
+      "from-env",
+    ],
+    [{ CASE: "rsn-none" }, "tracing-probe"],
+  ];
+  for (const [env, service] of cases) {
+    const { spans } = await probe(env);
+    expect(spans.map((s) => s.service)).toEqual([service, service]);
+  }
+});
+
+test("the start line names the collector by its scheme, host, port and path: never the user info or query a credential may ride in", async () => {
+  const endpoint = new URL(`${receiver.url}/v1/traces?api-key=SECRETquery#SECRETfragment`);
+  endpoint.username = "otel";
+  endpoint.password = "SECRETpassword";
+  const { logs, spans } = await probe({
+    CASE: "endpoint",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint.href,
+  });
+  expect(logs?.find((l) => l.message === "tracing on")?.fields?.endpoint).toBe(`${receiver.url}/v1/traces`);
+  expect(JSON.stringify(logs)).not.toContain("SECRET");
+  expect(spans).toHaveLength(2);
 });
 
 test("OTEL_TRACES_SAMPLER decides for the direct spans too", async () => {

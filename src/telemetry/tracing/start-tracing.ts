@@ -4,10 +4,12 @@ import {
   ROOT_CONTEXT,
   SamplingDecision,
   type Tracer,
+  type TracerProvider,
   trace,
 } from "@opentelemetry/api";
 import type { ReadableSpan, Sampler } from "@opentelemetry/sdk-trace";
 import { messageOf } from "../../core/describe-error.ts";
+import { urlLabel } from "../../core/url-label.ts";
 import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
@@ -151,7 +153,7 @@ export async function startTracing(
   // command, and a gateway without tracing, would otherwise parse at start.
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const { samplerFromEnv, attributeLimitsFromEnv } = await import("./sampler-from-env.ts");
-  const { resourceDetectors } = await import("./resource-detectors.ts");
+  const { namedResource, resourceDetectors } = await import("./resource-detectors.ts");
   // Spans continue a client's trace, with its trace state read as the SDK reads it.
   await loadTraceState();
   const losses = spanLossLog(logger);
@@ -164,7 +166,8 @@ export async function startTracing(
   const sampler =
     threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(chosen.sampler) : undefined;
   const sdk = new NodeSDK({
-    ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
+    // The default service name under what the detectors find, not over it (`namedResource`).
+    resource: namedResource(serviceName),
     ...(threaded ? { spanProcessors: [threaded] } : {}),
     // The one the start line names, not sdk-node's own reading of the same variables.
     sampler: sampler ?? chosen.sampler,
@@ -179,12 +182,14 @@ export async function startTracing(
     textMapPropagator: null,
   });
   sdk.start();
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
   logger.info("tracing on", {
-    endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    // Without its user info, query or fragment, where a collector's credential may ride.
+    endpoint: endpoint === undefined ? undefined : urlLabel(endpoint),
     sampler: chosen.name,
     ...(chosen.ratio === undefined ? {} : { ratio: chosen.ratio }),
   });
-  const sdkTracer = trace.getTracer("mindgw");
+  const sdkTracer = ownTracer(sdk) ?? trace.getTracer("mindgw");
   const found = threaded && sampler ? probe(sdkTracer) : undefined;
   const tracer =
     threaded && sampler && found
@@ -213,6 +218,21 @@ export async function startTracing(
       return withinMs === undefined ? flushed : flushedWithin(flushed, withinMs, logger);
     },
   };
+}
+
+/**
+ * The tracer of this SDK's own provider. `sdk.start()` registers its provider as the process's
+ * global one only when none is registered yet: a second `startTracing` in one process (an embedder
+ * running two gateways), or one after an embedder's own registration, would otherwise take the
+ * first provider's tracer through the global, its resource (another service's name) and, once
+ * that one is shut down, no export at all. sdk-node keeps the provider in a private field it has
+ * no getter for; undefined when it has none there (then the global, as before).
+ */
+function ownTracer(sdk: object): Tracer | undefined {
+  const provider: unknown = Reflect.get(sdk, "_tracerProvider");
+  return typeof provider === "object" && provider !== null && "getTracer" in provider
+    ? (provider as TracerProvider).getTracer("mindgw")
+    : undefined;
 }
 
 /** `flushed`, or the end of `withinMs` first: then the flush is given up, and the log says so. */

@@ -93,3 +93,23 @@ test("traced, the hop says how the call ended: a 5xx is an error of that type, a
     http: 200,
   });
 });
+
+test("traced, a compaction's hop is a chat span as the gateway's attempt span names it, and a stored response's read or delete opens no span (its path names a response id), its context passed on unchanged as at the gateway", () => {
+  const exporter = new InMemorySpanExporter();
+  const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer(
+    "w",
+  );
+  workerHop(tracer, { ...request(TRACEPARENT), path: "/responses/compact" }, "w").end();
+  const [compact] = exporter.getFinishedSpans();
+  expect(compact?.name).toBe("chat m");
+  expect(compact?.attributes["gen_ai.operation.name"]).toBe("chat");
+  expect(compact?.attributes["url.path"]).toBe("/responses/compact");
+  for (const method of ["GET", "DELETE"] as const) {
+    const stored = { requestId: "r", path: "/responses/resp_1/input_items", body: {}, method };
+    const hop = workerHop(tracer, { ...stored, traceparent: TRACEPARENT, tracestate: "congo=1" }, "w");
+    hop.observe({ type: "head", status: 200 });
+    hop.end();
+    expect(hop.headers).toEqual({ traceparent: TRACEPARENT, tracestate: "congo=1" });
+  }
+  expect(exporter.getFinishedSpans()).toHaveLength(1);
+});

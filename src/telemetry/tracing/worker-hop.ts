@@ -5,6 +5,8 @@ import { parentContext, passedOn, traceHeaders } from "./trace-context.ts";
 export interface HopRequest {
   readonly requestId: string;
   readonly path: string;
+  /** `GET`, `DELETE`: a stored response's read or removal (absent: `POST`, a model call). */
+  readonly method?: string | undefined;
   readonly body: Readonly<Record<string, unknown>>;
   readonly traceparent?: string | undefined;
   /** The `tracestate` beside it. */
@@ -31,11 +33,13 @@ export interface WorkerHop {
   end(cut?: HopCut): void;
 }
 
+/** As the gateway's attempt span names the call (span-attributes.ts): a compaction is a Responses call. */
 const OPERATIONS: Record<string, string> = {
   "/chat/completions": "chat",
   "/completions": "text_completion",
   "/embeddings": "embeddings",
   "/responses": "chat",
+  "/responses/compact": "chat",
 };
 
 const ignore = () => {};
@@ -46,10 +50,12 @@ const NO_HOP: WorkerHop = { headers: undefined, observe: ignore, end: ignore };
 /**
  * The worker side of the tunnel hop: a server span continuing the gateway's attempt span (its
  * context travels in the request frame's `traceparent` and `tracestate`), whose own context goes
- * on to the model server. Without a tracer the gateway's context is passed on unchanged.
+ * on to the model server. Without a tracer the gateway's context is passed on unchanged, and so it
+ * is for a stored response's read or removal: no model call, and the gateway's call to it opens no
+ * client span either (docs/OBSERVABILITY.md: its context goes on unchanged to where it is held).
  */
 export function workerHop(tracer: Tracer | undefined, request: HopRequest, worker: string): WorkerHop {
-  if (!tracer) {
+  if (!tracer || request.method !== undefined) {
     const headers = passedOn(request.traceparent, request.tracestate);
     return headers ? { headers, observe: ignore, end: ignore } : NO_HOP;
   }

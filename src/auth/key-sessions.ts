@@ -1,5 +1,6 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import { KeyTable } from "../core/key-table.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { Principal } from "./principal.ts";
 import { type SessionEndReason, SessionStreams, type SetTimer } from "./session-streams.ts";
@@ -57,7 +58,7 @@ export interface KeySessionsOptions {
 
 const realTimer = (run: () => void, ms: number) => {
   // setTimeout's delay is a 32-bit signed integer; a longer one would fire at once.
-  const timer = setTimeout(run, Math.min(ms, 2 ** 31 - 1));
+  const timer = setTimeout(run, timerDelay(ms));
   timer.unref?.();
   return { cancel: () => clearTimeout(timer) };
 };

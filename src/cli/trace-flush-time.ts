@@ -1,3 +1,5 @@
+import { timerDelay } from "../core/timer-delay.ts";
+
 /**
  * The least a stop's last trace flush is given: a stop that used the whole drain (a request that
  * ran to `server.drain_timeout`) would leave it none, and every span still buffered would be given
@@ -11,4 +13,4 @@ export const TRACE_FLUSH_FLOOR_MS = 1_000;
  * the floor), so a collector that hangs holds the exit at most that long past the stop.
  */
 export const traceFlushTime = (drainMs: number, stoppedInMs: number): number =>
-  Math.max(TRACE_FLUSH_FLOOR_MS, drainMs - stoppedInMs);
+  timerDelay(Math.max(TRACE_FLUSH_FLOOR_MS, drainMs - stoppedInMs));

@@ -1,3 +1,5 @@
+import { timerDelay } from "./timer-delay.ts";
+
 /**
  * Runs `then` once `ms` have passed, unless the cancel it returns runs first. Passed in where a
  * test moves time by hand (testing/fake-clock.ts) rather than waiting it out.
@@ -10,7 +12,7 @@ export type After = (ms: number, then: () => void) => () => void;
  */
 export function afterTimeout(options: { unref?: boolean } = {}): After {
   return (ms, then) => {
-    const timer = setTimeout(then, ms);
+    const timer = setTimeout(then, timerDelay(ms));
     if (options.unref) timer.unref();
     return () => clearTimeout(timer);
   };

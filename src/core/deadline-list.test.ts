@@ -47,6 +47,27 @@ describe("DeadlineList", () => {
     expect(armed).toEqual([100, 50]);
   });
 
+  test("a delay longer than a timer holds (a 30-day bound) waits in steps a timer can take, and expires only when due", () => {
+    // setTimeout takes at most 2^31 - 1 ms; a longer delay fires after 1 ms, and every re-arm
+    // would too: the list would wake every millisecond for a month, a warning on stderr each time.
+    const clock = manualClock();
+    const expired: string[] = [];
+    const armed: number[] = [];
+    const DAYS_30 = 30 * 86_400_000;
+    const list = new DeadlineList(DAYS_30, clock.now, (_fire, ms) => {
+      armed.push(ms);
+      return { unref: () => undefined };
+    });
+    list.add(new Entry("a", expired));
+    clock.at = 2 ** 31 - 1;
+    list.fire();
+    expect(expired).toEqual([]);
+    clock.at = DAYS_30;
+    list.fire();
+    expect(expired).toEqual(["a"]);
+    expect(armed).toEqual([2 ** 31 - 1, DAYS_30 - (2 ** 31 - 1)]);
+  });
+
   test("entries expire oldest first, each only once its own deadline has passed", () => {
     const clock = manualClock();
     const expired: string[] = [];

@@ -1,3 +1,5 @@
+import { timerDelay } from "./timer-delay.ts";
+
 /**
  * One entry in a `DeadlineList`: the list's links live on the entry itself, so adding and
  * removing one makes nothing (no timer, no node, no closure).
@@ -96,8 +98,9 @@ export class DeadlineList {
   }
 
   private arm(ms: number): void {
-    // The list as the timer's argument: no closure for its callback.
-    this.timer = this.setTimer(fireList, ms, this);
+    // The list as the timer's argument: no closure for its callback. A delay past what a timer
+    // holds (a 30-day bound) is waited in steps: `fire` expires nothing early and arms again.
+    this.timer = this.setTimer(fireList, timerDelay(ms), this);
     this.timer.unref();
   }
 }

@@ -1,3 +1,5 @@
+import { timerDelay } from "./timer-delay.ts";
+
 /** What `resultBy` gives for work that had not settled by its time. */
 export const LATE = Symbol("late");
 
@@ -16,7 +18,7 @@ export async function resultBy<T>(
   if (until === undefined) return work;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(() => resolve(LATE), Math.max(0, until - performance.now()));
+    timer = setTimeout(() => resolve(LATE), timerDelay(Math.max(0, until - performance.now())));
     if (!holdsProcess) timer.unref();
   });
   try {

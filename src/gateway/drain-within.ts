@@ -1,3 +1,4 @@
+import { timerDelay } from "../core/timer-delay.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
 
 /**
@@ -9,7 +10,7 @@ export async function drainWithin(lifecycle: Lifecycle, deadlineMs: number): Pro
   lifecycle.drain();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), deadlineMs);
+    timer = setTimeout(() => resolve(false), timerDelay(deadlineMs));
   });
   const clean = await Promise.race([lifecycle.idle().then(() => true), timedOut]);
   clearTimeout(timer);

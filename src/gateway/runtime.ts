@@ -5,6 +5,7 @@ import { configuredCredentials } from "../config/configured-credentials.ts";
 import { configuredRoutes } from "../config/configured-routes.ts";
 import { holdCredentials } from "../core/credentials.ts";
 import { describeError } from "../core/describe-error.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 import type { RequestRuntime } from "../http/request-runtime.ts";
 import { trustedProxiesOf } from "../http/trusted-proxies.ts";
 import type { ProviderFactory } from "../providers/create-provider.ts";
@@ -219,7 +220,7 @@ export class RuntimeHolder {
       this.retiring.delete(retired);
       release(retired.providers.values());
       this.knowCredentials();
-    }, retired.config.server.drain_timeout);
+    }, timerDelay(retired.config.server.drain_timeout));
     grace.unref();
     this.retiring.set(retired, grace);
     this.knowCredentials();

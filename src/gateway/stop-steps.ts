@@ -1,4 +1,5 @@
 import { describeError } from "../core/describe-error.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** One part of the gateway to stop: named for the log line that says it failed. */
@@ -61,7 +62,10 @@ async function inStopTime(step: StopStep, until: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_resolve, reject) => {
     const ms = Math.max(until - performance.now(), LEAST_STEP_MS);
-    timer = setTimeout(() => reject(new Error(`${step.part} did not finish in the stop's time`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`${step.part} did not finish in the stop's time`)),
+      timerDelay(ms),
+    );
   });
   try {
     await Promise.race([running, late]);

@@ -2,6 +2,7 @@ import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 import { KEEP_ALIVE } from "./sse-response.ts";
 
 const TICK = Symbol("tick");
@@ -112,7 +113,7 @@ export class PendingStream implements ChunkSource {
     while (!this.inner) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const tick = new Promise<typeof TICK>((resolve) => {
-        timer = setTimeout(resolve, this.intervalMs, TICK);
+        timer = setTimeout(resolve, timerDelay(this.intervalMs), TICK);
       });
       const winner = await Promise.race([this.source, tick]).finally(() => clearTimeout(timer));
       if (winner === TICK) return KEEP_ALIVE;

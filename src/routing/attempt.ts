@@ -3,6 +3,7 @@ import type { Abortable, CancelHook } from "../core/cancel-hook.ts";
 import type { QuietListener } from "../core/chunk-source.ts";
 import { type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import { SteppedReads } from "./stepped-reads.ts";
@@ -175,13 +176,20 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
       this.timedOut();
       return;
     }
-    this.timer = setTimeout(expireIdle, this.keepAliveMs > 0 ? this.keptAlive(now, left) : left, this);
+    this.timer = setTimeout(
+      expireIdle,
+      this.keepAliveMs > 0 ? this.keptAlive(now, left) : timerDelay(left),
+      this,
+    );
   }
 
-  /** `ms`, or the keep-alive interval when that is sooner. */
+  /**
+   * `ms`, or the keep-alive interval when that is sooner; never longer than a timer holds (a
+   * 30-day bound is looked at again in steps: `expireIdle` sets it again for what is left).
+   */
   private lookAgainAfter(ms: number): number {
     const every = this.keepAliveMs;
-    return every > 0 && every < ms ? every : ms;
+    return every > 0 && every < ms ? every : timerDelay(ms);
   }
 
   /**
@@ -199,7 +207,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
       this.quiet?.quiet();
       due = every;
     }
-    return Math.min(left, due);
+    return timerDelay(Math.min(left, due));
   }
 
   /**

@@ -55,6 +55,8 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
    * a failover).
    */
   private repick: Provider | undefined;
+  /** The wait the failed attempt's upstream said (`Retry-After`), which the same route's retry waits at least. */
+  private statedMs: number | undefined;
 
   constructor(
     routes: readonly Route[],
@@ -116,15 +118,18 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     this.retry = 0;
     this.without = undefined;
     this.repick = undefined;
+    this.statedMs = undefined;
   }
 
   /**
-   * A retry waits its backoff first; one the client's leaving cut short sends nothing more upstream
-   * (and frees the probe slot, when its admission claimed a half-open breaker's).
+   * A retry waits its backoff first, and never less than the wait its upstream said (the jitter
+   * may halve a backoff `asksLonger` found long enough); one the client's leaving cut short sends
+   * nothing more upstream (and frees the probe slot, when its admission claimed a half-open breaker's).
    */
   private afterBackoff(route: Route, probe: Probe): Promise<Dispatched> {
     const { request } = this;
-    const ms = this.policy.backoffMs * 2 ** (this.retry - 1) * (0.5 + this.deps.random() / 2);
+    const backoff = this.policy.backoffMs * 2 ** (this.retry - 1) * (0.5 + this.deps.random() / 2);
+    const ms = Math.max(backoff, this.statedMs ?? 0);
     return abortable(Bun.sleep(ms), signalOf(request.signal))
       .catch(() => {})
       .then(() => {
@@ -249,7 +254,10 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     // No worker of the route left to take it: the route is done.
     const noneLeft = worker instanceof GatewayError || told.code === "no_route_available";
     if (noneLeft || failOver || !failure.sameRouteAgain || this.asksLonger(stated)) this.nextRoute();
-    else this.retry++;
+    else {
+      this.retry++;
+      this.statedMs = stated;
+    }
     return this.onward();
   }
 

@@ -552,6 +552,21 @@ describe("router: what an upstream's refusal says of its route", () => {
     expect((await router(chatRequest("m"))).route).toBe("provider:a");
     expect([a.calls.length, b.calls.length]).toEqual([2, 0]);
   });
+
+  test("a retry on the same route waits at least the upstream's Retry-After, whatever the backoff's jitter", async () => {
+    const sentAt: number[] = [];
+    const a = fakeProvider("a", (_call, n) => {
+      sentAt.push(performance.now());
+      return n === 0 ? throttled({ "retry-after-ms": "150" })() : Promise.resolve(jsonReply());
+    });
+    const b = fakeProvider("b");
+    // The jitter at its shortest: half of the 200 ms backoff, sooner than the 150 ms the upstream said.
+    const { router } = routerFor(twoRoutes({ retries: 1, backoff: "200ms" }), [a, b], { random: () => 0 });
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
+    expect([a.calls.length, b.calls.length]).toEqual([2, 0]);
+    const [first = 0, second = 0] = sentAt;
+    expect(second - first).toBeGreaterThanOrEqual(150);
+  });
 });
 
 describe("router: timeouts and cancellation", () => {

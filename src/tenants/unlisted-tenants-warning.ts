@@ -1,6 +1,7 @@
 import type { Config } from "../config/config-schema.ts";
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { describeError } from "../core/describe-error.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 import type { Logger } from "../log/logger.ts";
 import { activeKeyCounts, activeKeyCountsOutside } from "../storage/key-counts.ts";
 import type { KeyStore } from "../storage/storage.ts";
@@ -131,7 +132,7 @@ export function unlistedTenantsWarning(
       if (running.size === 0) return;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, until - performance.now()));
+        timer = setTimeout(resolve, timerDelay(Math.max(0, until - performance.now())));
       });
       try {
         await Promise.race([Promise.all(running), late]);

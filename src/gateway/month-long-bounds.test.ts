@@ -1,0 +1,53 @@
+import { afterAll, expect, test } from "bun:test";
+import { startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
+import { parseConfig } from "../config/load-config.ts";
+import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { timerOverflows } from "../testing/timer-overflows.ts";
+
+// `routing.timeouts` (and `stream_keepalive`) of 30 days, as an operator writes "no bound" where 0 is refused: longer than
+// setTimeout's 2^31 - 1 ms, which Bun then fires after 1 ms. Every bound of a call waiting on its
+// upstream re-armed so woke the event loop each millisecond, a TimeoutOverflowWarning on stderr
+// each time, for as long as the call waited.
+
+const fake = await startFakeUpstream();
+const { gateway, adminKey, finished } = await recordingGateway(
+  parseConfig(
+    {
+      storage: { path: ":memory:" },
+      providers: [{ name: "slow", type: "openai", base_url: `${fake.url}/v1`, api_key: "k" }],
+      routing: { timeouts: { connect: "30d", first_byte: "30d", idle: "30d" }, stream_keepalive: "30d" },
+      models: [{ name: "m", routes: [{ provider: "slow", model: "fake-model" }] }],
+    },
+    {},
+  ),
+);
+afterAll(async () => {
+  await gateway.stop();
+  await fake.stop();
+});
+
+const overflows = timerOverflows();
+afterAll(() => overflows.stop());
+
+const chat = (stream: boolean, marker: string) =>
+  gateway.handle(
+    new Request("http://localhost/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", stream, messages: [{ role: "user", content: `hi ${marker}` }] }),
+    }),
+  );
+
+test.each([
+  ["a whole answer that takes 100 ms", false, "[[fake:delay=100]]"],
+  ["a stream whose chunks come 30 ms apart", true, "[[fake:chunkDelay=30]]"],
+  ["a stream whose first token takes 100 ms", true, "[[fake:ttfb=100]]"],
+])("bounds of 30 days: %s is served, and no timer overflows", async (_name, stream, marker) => {
+  const before = overflows.seen();
+  const response = await chat(stream, marker);
+  const text = await response.text();
+  expect(response.status).toBe(200);
+  expect(text).toContain("echo:");
+  expect((await recordOf(finished, response)).status).toBe(200);
+  expect(overflows.seen() - before).toBe(0);
+});

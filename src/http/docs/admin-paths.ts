@@ -1,4 +1,4 @@
-import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import { READ_SCOPE } from "./admin-read-paths.ts";
 import { queryParameters } from "./json-schema.ts";
 import { adminErrors, answered, errorResponses, ref, requestId } from "./openapi-responses.ts";
@@ -182,10 +182,7 @@ export function adminPaths() {
         operationId: "export_audit",
         summary: "Export the audit log (NDJSON or CSV), streamed",
         description: READ_SCOPE,
-        parameters: [
-          { name: "format", in: "query", schema: { type: "string", enum: ["ndjson", "csv"] } },
-          ...queryParameters(auditQuerySchema).filter((p) => p.name !== "cursor" && p.name !== "limit"),
-        ],
+        parameters: queryParameters(auditExportQuerySchema),
         responses: {
           "200": {
             description: "The records",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Operation } from "../core/dialect.ts";
+import { METADATA_JSON_SCHEMA } from "../core/refuse-bad-metadata.ts";
 import { anthropicStream } from "../translate/anthropic-stream-field.ts";
 
 /**
@@ -68,11 +69,24 @@ export const embeddingsRequest = z.looseObject({ model, input: textOrList("input
   examples: [{ model: "text-embedding-3-small", input: ["first text", "second text"] }],
 });
 
-export const responsesRequest = z.looseObject({ model, stream }).meta({
-  description:
-    "OpenAI Responses API. `previous_response_id` continues a stored answer; all other fields are passed on.",
-  examples: [{ model: "gpt-4o-mini", input: "Write a haiku about gateways", store: true }],
-});
+export const responsesRequest = z
+  .looseObject({
+    model,
+    stream,
+    // Checked on every route in OpenAI's words (core/refuse-bad-metadata.ts), not here: described.
+    metadata: z
+      .unknown()
+      .optional()
+      .meta({
+        description: `At most ${METADATA_JSON_SCHEMA.maxProperties} pairs of text, each name at most ${METADATA_JSON_SCHEMA.propertyNames.maxLength} characters and each value at most ${METADATA_JSON_SCHEMA.additionalProperties.maxLength} (OpenAI's limits, held on every route); null is none.`,
+        ...METADATA_JSON_SCHEMA,
+      }),
+  })
+  .meta({
+    description:
+      "OpenAI Responses API. `previous_response_id` continues a stored answer; all other fields are passed on.",
+    examples: [{ model: "gpt-4o-mini", input: "Write a haiku about gateways", store: true }],
+  });
 
 export const messagesRequest = z
   .looseObject({

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { parseConfig } from "../../config/load-config.ts";
+import type { Gateway } from "../../gateway/create-gateway.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
+
+// A Responses request's `metadata` as the OpenAPI document describes it, against the gateway,
+// which holds it to OpenAI's limits on every route (core/refuse-bad-metadata.ts): a body the
+// document calls valid is answered, one it calls invalid is refused (400 naming the field).
+
+type Doc = { components: { schemas: Record<string, object> } };
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-openapi-metadata-"));
+let gateway: Gateway;
+let adminKey = "";
+let doc: Doc;
+
+beforeAll(async () => {
+  ({ gateway, adminKey } = await recordingGateway(
+    parseConfig({
+      storage: { path: join(dir, "metadata.db") },
+      providers: [{ name: "mock", type: "mock" }],
+      models: [{ name: "*", routes: [{ provider: "mock", model: "m" }] }],
+    }),
+  ));
+  doc = (await (await gateway.handle(new Request("http://localhost/docs/openapi.json"))).json()) as Doc;
+});
+afterAll(async () => {
+  await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const pairs = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, "v"]));
+const METADATA: unknown[] = [
+  null,
+  {},
+  { team: "billing" },
+  pairs(16),
+  pairs(17),
+  { ["k".repeat(64)]: "v" },
+  { ["k".repeat(65)]: "v" },
+  { k: "v".repeat(512) },
+  { k: "v".repeat(513) },
+  { k: "é".repeat(512) },
+  { k: 5 },
+  { k: null },
+];
+
+test("a Responses body's metadata the document calls valid is answered, and one it calls invalid refused", async () => {
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  const documented = ajv.compile(doc.components.schemas.ResponsesRequest ?? {});
+  const mismatched: unknown[] = [];
+  for (const metadata of METADATA) {
+    const body = { model: "gpt-4o-mini", input: "hi", metadata };
+    const answer = await gateway.handle(
+      new Request("http://localhost/v1/responses", {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+    const valid: boolean = documented(body);
+    if (valid !== (answer.status === 200))
+      mismatched.push({ metadata: JSON.stringify(metadata).slice(0, 40), valid, status: answer.status });
+  }
+  expect(mismatched).toEqual([]);
+});

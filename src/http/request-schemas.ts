@@ -73,7 +73,27 @@ export const responsesRequest = z
   .looseObject({
     model,
     stream,
-    // Checked on every route in OpenAI's words (core/refuse-bad-metadata.ts), not here: described.
+    // Each checked on every route (http/responses-context.ts) in its own words, not here: described.
+    store: z
+      .unknown()
+      .optional()
+      .meta({
+        type: ["boolean", "null"],
+        description:
+          "Store the answer for `previous_response_id` and `GET /v1/responses/{id}` (unless `false`).",
+      }),
+    background: z
+      .unknown()
+      .optional()
+      .meta({
+        not: { const: true },
+        description: "Not `true`: the gateway runs no response in the background (a 400).",
+      }),
+    conversation: z.unknown().optional().meta({
+      type: "null",
+      description:
+        "None: the gateway serves no Conversations API (a 400); send the earlier turns in `input`, or continue with `previous_response_id`.",
+    }),
     metadata: z
       .unknown()
       .optional()

@@ -8,13 +8,14 @@ import { parseConfig } from "../../config/load-config.ts";
 import type { Gateway } from "../../gateway/create-gateway.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
 
-// A Responses request's `metadata` as the OpenAPI document describes it, against the gateway,
-// which holds it to OpenAI's limits on every route (core/refuse-bad-metadata.ts): a body the
-// document calls valid is answered, one it calls invalid is refused (400 naming the field).
+// A Responses request's fields the gateway judges itself on every route, as the OpenAPI document
+// describes them: `metadata` held to OpenAI's limits (core/refuse-bad-metadata.ts), no
+// `conversation`, no `background` run, `store` a boolean. A body the document calls valid is
+// answered, one it calls invalid refused (400 naming the field).
 
 type Doc = { components: { schemas: Record<string, object> } };
 
-const dir = mkdtempSync(join(tmpdir(), "mindgw-openapi-metadata-"));
+const dir = mkdtempSync(join(tmpdir(), "mindgw-openapi-responses-body-"));
 let gateway: Gateway;
 let adminKey = "";
 let doc: Doc;
@@ -50,13 +51,14 @@ const METADATA: unknown[] = [
   { k: null },
 ];
 
-test("a Responses body's metadata the document calls valid is answered, and one it calls invalid refused", async () => {
+/** The bodies whose documented validity and answer differ. */
+async function mismatchedOf(bodies: readonly Record<string, unknown>[]): Promise<unknown[]> {
   const ajv = new Ajv2020({ strict: false });
   addFormats(ajv);
   const documented = ajv.compile(doc.components.schemas.ResponsesRequest ?? {});
   const mismatched: unknown[] = [];
-  for (const metadata of METADATA) {
-    const body = { model: "gpt-4o-mini", input: "hi", metadata };
+  for (const fields of bodies) {
+    const body = { model: "gpt-4o-mini", input: "hi", ...fields };
     const answer = await gateway.handle(
       new Request("http://localhost/v1/responses", {
         method: "POST",
@@ -66,7 +68,20 @@ test("a Responses body's metadata the document calls valid is answered, and one 
     );
     const valid: boolean = documented(body);
     if (valid !== (answer.status === 200))
-      mismatched.push({ metadata: JSON.stringify(metadata).slice(0, 40), valid, status: answer.status });
+      mismatched.push({ fields: JSON.stringify(fields).slice(0, 40), valid, status: answer.status });
   }
-  expect(mismatched).toEqual([]);
+  return mismatched;
+}
+
+test("a Responses body's metadata the document calls valid is answered, and one it calls invalid refused", async () => {
+  expect(await mismatchedOf(METADATA.map((metadata) => ({ metadata })))).toEqual([]);
+});
+
+test("so are its conversation (none served), background (never run) and store (a boolean)", async () => {
+  const bodies = [
+    ...[null, "conv_1", { id: "conv_1" }].map((conversation) => ({ conversation })),
+    ...[null, false, true].map((background) => ({ background })),
+    ...[null, true, false, "yes", 1].map((store) => ({ store })),
+  ];
+  expect(await mismatchedOf(bodies)).toEqual([]);
 });

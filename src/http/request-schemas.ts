@@ -82,6 +82,14 @@ export const responsesRequest = z
         description:
           "Store the answer for `previous_response_id` and `GET /v1/responses/{id}` (unless `false`).",
       }),
+    previous_response_id: z
+      .unknown()
+      .optional()
+      .meta({
+        type: ["string", "null"],
+        description:
+          "Continue a stored answer (`store` not `false`) of your own, or your tenant's: its turns come before `input`.",
+      }),
     background: z
       .unknown()
       .optional()

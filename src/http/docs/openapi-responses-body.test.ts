@@ -10,8 +10,8 @@ import { recordingGateway } from "../../testing/recording-gateway.ts";
 
 // A Responses request's fields the gateway judges itself on every route, as the OpenAPI document
 // describes them: `metadata` held to OpenAI's limits (core/refuse-bad-metadata.ts), no
-// `conversation`, no `background` run, `store` a boolean. A body the document calls valid is
-// answered, one it calls invalid refused (400 naming the field).
+// `conversation`, no `background` run, `store` a boolean, `previous_response_id` text. A body
+// the document calls valid is answered, one it calls invalid refused (400 naming the field).
 
 type Doc = { components: { schemas: Record<string, object> } };
 
@@ -77,11 +77,13 @@ test("a Responses body's metadata the document calls valid is answered, and one 
   expect(await mismatchedOf(METADATA.map((metadata) => ({ metadata })))).toEqual([]);
 });
 
-test("so are its conversation (none served), background (never run) and store (a boolean)", async () => {
+test("so are its conversation (none served), background (never run), store (a boolean) and previous_response_id (text)", async () => {
   const bodies = [
     ...[null, "conv_1", { id: "conv_1" }].map((conversation) => ({ conversation })),
     ...[null, false, true].map((background) => ({ background })),
     ...[null, true, false, "yes", 1].map((store) => ({ store })),
+    // A string is looked up (one of no stored response is a 400 of its own, not the document's).
+    ...[null, 5, { id: "resp_1" }].map((previous_response_id) => ({ previous_response_id })),
   ];
   expect(await mismatchedOf(bodies)).toEqual([]);
 });

@@ -128,5 +128,14 @@ export const auditQuerySchema = auditFilterSchema.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+/**
+ * `/admin/api/audit/export`'s query: the filter, oldest first unless asked, and the format. It
+ * streams every matching row, so a page's `limit` or `cursor` is refused as any name it does not read.
+ */
+export const auditExportQuerySchema = auditFilterSchema.extend({
+  order: z.enum(["asc", "desc"]).default("asc"),
+  format: z.enum(["ndjson", "csv"]).default("ndjson"),
+});
+
 export type AuditFilter = z.infer<typeof auditFilterSchema>;
 export type AuditQuery = z.infer<typeof auditQuerySchema>;

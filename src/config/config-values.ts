@@ -8,7 +8,22 @@ import { formatSize, parseDuration, parseSize } from "./units.ts";
  * takes the plain YAML value, so no section needs quotes or rules of its own.
  */
 
-const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
+/**
+ * A number as YAML 1.2's core schema (the file's) reads one: `8080`, `+8080`, `-0.5`, `.5`, `1e3`,
+ * `0x50`, `0o17`; so `${PORT}` set to `+8080` is taken as `port: +8080` is. Not `8_080` or `0b101`,
+ * which YAML reads as text.
+ */
+const NUMERIC = /^\s*(?:[-+]?(?:\.\d+|\d+(?:\.\d*)?)(?:[eE][-+]?\d+)?|0o[0-7]+|0x[\da-fA-F]+)\s*$/;
+
+/** A boolean as YAML 1.2's core schema reads one: `true`, `True`, `TRUE`, and so for false. */
+const BOOLEAN: Readonly<Record<string, boolean>> = {
+  true: true,
+  True: true,
+  TRUE: true,
+  false: false,
+  False: false,
+  FALSE: false,
+};
 
 /** A number, or text that is exactly one. */
 export const num = (schema: z.ZodNumber) =>
@@ -25,9 +40,12 @@ export const milliseconds = (schema: z.ZodNumber) =>
     return NUMERIC.test(value) ? Number(value) : (parseDuration(value) ?? value);
   }, schema);
 
-/** true or false, or the same as text. */
+/** true or false, or the same as text (`True`, `FALSE`: as the file's YAML reads them). */
 export const bool = () =>
-  z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean());
+  z.preprocess(
+    (value) => (typeof value === "string" && Object.hasOwn(BOOLEAN, value) ? BOOLEAN[value] : value),
+    z.boolean(),
+  );
 
 /**
  * Why a duration may not be 0, said when it is refused: what 0 would do, and what to write

@@ -158,6 +158,38 @@ describe("parseConfig: defaults and units", () => {
     expect(config.workers.enabled).toBe(false);
     expect(problems({ server: { port: "${PORT}" } }, { PORT: "eighty" }).at(0)).toStartWith("server.port: ");
   });
+
+  test("a variable's text is taken wherever the same text written in the file is: YAML's True and FALSE, +8080, 0x50, 1e3", () => {
+    // The file's YAML reads each of these as the boolean or number; from a variable it is text.
+    const env = { ON: "True", OFF: "FALSE", PORT: "+8080", RETRIES: "0x3", CONCURRENT: "1e3", FLUSH: "0o17" };
+    const config = parseConfig(
+      {
+        server: { port: "${PORT}", max_concurrent_requests: "${CONCURRENT}" },
+        routing: { retries: "${RETRIES}" },
+        audit: { fail_open: "${ON}", flush_ms: "${FLUSH}" },
+        workers: { enabled: "${OFF}" },
+      },
+      env,
+    );
+    expect([
+      config.server.port,
+      config.server.max_concurrent_requests,
+      config.routing.retries,
+      config.audit.fail_open,
+      config.audit.flush_ms,
+      config.workers.enabled,
+    ]).toEqual([8080, 1000, 3, true, 15, false]);
+    // What YAML reads as text stays refused, named.
+    for (const [field, value] of [
+      ["workers.enabled", "yes"],
+      ["workers.enabled", "tRUE"],
+      ["server.port", "8_080"],
+      ["server.port", "0b101"],
+    ] as const) {
+      const [section, key] = field.split(".") as [string, string];
+      expect(problems({ [section]: { [key]: "${V}" } }, { V: value }).at(0)).toStartWith(`${field}: `);
+    }
+  });
 });
 
 describe("parseConfig: messages name the path", () => {

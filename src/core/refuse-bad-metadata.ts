@@ -6,6 +6,16 @@ const MOST_PAIRS = 16;
 const LONGEST_KEY = 64;
 const LONGEST_VALUE = 512;
 
+/**
+ * The limits as JSON Schema, for the OpenAPI document's Responses body: an object's pairs, names
+ * and values (code points, as `maxLength` counts them); anything else is not this check's to judge.
+ */
+export const METADATA_JSON_SCHEMA = {
+  maxProperties: MOST_PAIRS,
+  propertyNames: { maxLength: LONGEST_KEY },
+  additionalProperties: { type: "string", maxLength: LONGEST_VALUE },
+} as const;
+
 const tooLong = (param: string, openAICode: string, message: string) =>
   new GatewayError({ status: 400, code: "invalid_request", message, param, openAICode });
 

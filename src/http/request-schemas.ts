@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Operation } from "../core/dialect.ts";
+import { METADATA_JSON_SCHEMA } from "../core/refuse-bad-metadata.ts";
 import { anthropicStream } from "../translate/anthropic-stream-field.ts";
 
 /**
@@ -68,11 +69,52 @@ export const embeddingsRequest = z.looseObject({ model, input: textOrList("input
   examples: [{ model: "text-embedding-3-small", input: ["first text", "second text"] }],
 });
 
-export const responsesRequest = z.looseObject({ model, stream }).meta({
-  description:
-    "OpenAI Responses API. `previous_response_id` continues a stored answer; all other fields are passed on.",
-  examples: [{ model: "gpt-4o-mini", input: "Write a haiku about gateways", store: true }],
-});
+export const responsesRequest = z
+  .looseObject({
+    model,
+    stream,
+    // Each checked on every route (http/responses-context.ts) in its own words, not here: described.
+    store: z
+      .unknown()
+      .optional()
+      .meta({
+        type: ["boolean", "null"],
+        description:
+          "Store the answer for `previous_response_id` and `GET /v1/responses/{id}` (unless `false`).",
+      }),
+    previous_response_id: z
+      .unknown()
+      .optional()
+      .meta({
+        type: ["string", "null"],
+        description:
+          "Continue a stored answer (`store` not `false`) of your own, or your tenant's: its turns come before `input`.",
+      }),
+    background: z
+      .unknown()
+      .optional()
+      .meta({
+        not: { const: true },
+        description: "Not `true`: the gateway runs no response in the background (a 400).",
+      }),
+    conversation: z.unknown().optional().meta({
+      type: "null",
+      description:
+        "None: the gateway serves no Conversations API (a 400); send the earlier turns in `input`, or continue with `previous_response_id`.",
+    }),
+    metadata: z
+      .unknown()
+      .optional()
+      .meta({
+        description: `At most ${METADATA_JSON_SCHEMA.maxProperties} pairs of text, each name at most ${METADATA_JSON_SCHEMA.propertyNames.maxLength} characters and each value at most ${METADATA_JSON_SCHEMA.additionalProperties.maxLength} (OpenAI's limits, held on every route); null is none.`,
+        ...METADATA_JSON_SCHEMA,
+      }),
+  })
+  .meta({
+    description:
+      "OpenAI Responses API. `previous_response_id` continues a stored answer; all other fields are passed on.",
+    examples: [{ model: "gpt-4o-mini", input: "Write a haiku about gateways", store: true }],
+  });
 
 export const messagesRequest = z
   .looseObject({

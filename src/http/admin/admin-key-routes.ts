@@ -34,7 +34,7 @@ const MAX_KEY_BODY = 64 * 1024;
  * as if the other tenant had none. Any other parameter is refused (400 naming it): a misspelt
  * `?tennant=` is never left unread while a revoke acts on the name in whichever tenant holds it.
  */
-const tenantQuerySchema = z.strictObject({ tenant: z.string().max(512).optional() });
+export const keyTenantQuerySchema = z.strictObject({ tenant: z.string().max(512).optional() });
 /**
  * A revoke's body: it reads none (the tenant is `?tenant=`), so one with a field is refused (400
  * naming it), never left unread while the revoke acts on the name in whichever tenant holds it.
@@ -46,7 +46,7 @@ const tenantQueryRule: Record<TenantReach, (tenant: string | undefined) => strin
   manage: changedTenant,
 };
 const tenantOf = (request: Request, principal: Principal, reach: TenantReach): { tenant?: string } => {
-  const tenant = tenantQueryRule[reach](parseInput(tenantQuerySchema, queryOf(request)).tenant);
+  const tenant = tenantQueryRule[reach](parseInput(keyTenantQuerySchema, queryOf(request)).tenant);
   if (tenant === undefined) return {};
   scopedTenant(managedTenant(principal), tenant, reach);
   return { tenant };

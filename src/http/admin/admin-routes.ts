@@ -1,8 +1,7 @@
 import { Elysia } from "elysia";
-import { z } from "zod";
 import { EXPORT_CONTENT_TYPE, exportAuditStream } from "../../audit/audit-export.ts";
 import { queryAudit } from "../../audit/audit-query.ts";
-import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
@@ -39,8 +38,6 @@ export interface AdminDeps {
    */
   readonly eventsSocketIdle?: number;
 }
-
-const exportSchema = z.object({ format: z.enum(["ndjson", "csv"]).default("ndjson") }).loose();
 
 /** `/admin/api/*`: admin role only, errors in OpenAI's shape, every call audited. */
 export function adminRoutes(deps: AdminDeps) {
@@ -115,10 +112,8 @@ export function adminRoutes(deps: AdminDeps) {
       .get(
         "/audit/export",
         reader(({ headers }, request, scope) => {
-          const { format, ...filter } = parseInput(exportSchema, auditQuery(request, scope));
-          const parsed = parseInput(auditQuerySchema, { ...filter, order: filter.order ?? "asc" });
-          const { limit: _limit, cursor: _cursor, ...rest } = parsed;
-          return new Response(exportAuditStream(deps.audit.store, rest, format), {
+          const { format, ...filter } = parseInput(auditExportQuerySchema, auditQuery(request, scope));
+          return new Response(exportAuditStream(deps.audit.store, filter, format), {
             headers: { ...headers, "content-type": EXPORT_CONTENT_TYPE[format] },
           });
         }),

@@ -13,12 +13,26 @@ import type { KeyPosition } from "../../storage/storage.ts";
 export const keyListQuerySchema = z.strictObject({
   tenant: tenantFilter,
   /** Only the keys of this name (what the web UI's Revoke counts before it offers the name). */
-  name: z.string().min(1).max(512).optional(),
-  /** `true` lists revoked and expired keys too; `false` (or none) the active ones alone. */
-  include_revoked: z.enum(["true", "false"]).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  /** The `nextCursor` of the previous page. */
-  cursor: z.string().min(1).max(200).optional(),
+  name: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe(
+      "Only the keys of this name; the active ones are what `POST /admin/api/keys/{name}/revoke` ends (with `tenant`, those of that tenant, as `?tenant=` there)",
+    ),
+  include_revoked: z
+    .enum(["true", "false"])
+    .optional()
+    .describe("`true` lists revoked and expired keys too; `false` (or none) the active ones alone"),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe("One page of this many keys, and the `nextCursor` of the next; without it, every key"),
+  cursor: z.string().min(1).max(200).optional().describe("The `nextCursor` of the previous page"),
 });
 
 export interface KeyPage {

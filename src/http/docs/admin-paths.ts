@@ -1,4 +1,6 @@
-import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { keyTenantQuerySchema } from "../admin/admin-key-routes.ts";
+import { keyListQuerySchema } from "../admin/key-page.ts";
 import { READ_SCOPE } from "./admin-read-paths.ts";
 import { queryParameters } from "./json-schema.ts";
 import { adminErrors, answered, errorResponses, ref, requestId } from "./openapi-responses.ts";
@@ -13,14 +15,23 @@ export function adminPaths() {
     description: "The key's id, or its name",
     schema: { type: "string" },
   };
-  /** `?tenant=` on a key found by name (show, rotate, limits; revoke says its own). */
-  const tenantParam = {
-    name: "tenant",
-    in: "query",
-    description:
-      "By name, that tenant's key of it: an admin outside every tenant whose name's active keys are in several tenants names the one meant (without it, 409)",
-    schema: { type: "string" },
+  /**
+   * `?tenant=` on a key found by name: on a show (`read`) empty is absent, on a change (`manage`:
+   * revoke, rotate, limits) it is refused, so an unset variable changes no tenant's key.
+   */
+  const tenantParam = (reach: "read" | "manage", description: string) => {
+    const [tenant] = queryParameters(keyTenantQuerySchema);
+    const schema = tenant?.schema as object;
+    return reach === "read"
+      ? { ...tenant, description, schema }
+      : {
+          ...tenant,
+          description: `${description}; empty is refused (400), never read as absent`,
+          schema: { ...schema, minLength: 1 },
+        };
   };
+  const byNameTenant =
+    "By name, that tenant's key of it: an admin outside every tenant whose name's active keys are in several tenants names the one meant (without it, 409)";
   const keyErrors = {
     ...adminErrors,
     "404": {
@@ -48,19 +59,7 @@ export function adminPaths() {
         ...tag,
         operationId: "list_keys",
         summary: "List keys (never their secrets), newest first; one page with `limit`, else all",
-        parameters: [
-          { name: "tenant", in: "query", schema: { type: "string" } },
-          {
-            name: "name",
-            in: "query",
-            description:
-              "Only the keys of this name; the active ones are what `POST /admin/api/keys/{name}/revoke` ends (with `tenant`, those of that tenant, as `?tenant=` there)",
-            schema: { type: "string" },
-          },
-          { name: "include_revoked", in: "query", schema: { type: "boolean" } },
-          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
-          { name: "cursor", in: "query", schema: { type: "string" } },
-        ],
+        parameters: queryParameters(keyListQuerySchema),
         responses: {
           "200": answered(
             "The keys and `nextCursor` (null on the last page). Keys with the same `chain` (the id of the first key of their rotation chain) share one spend and one budget: what any of them spends is counted under the chain's first key, and each reports that total (`/admin/api/spend`)",
@@ -96,7 +95,7 @@ export function adminPaths() {
         summary: "Show a key",
         description:
           "By id, that key; by name, the newest active key of it (none active: the newest of any status).",
-        parameters: [idParam, tenantParam],
+        parameters: [idParam, tenantParam("read", byNameTenant)],
         responses: { "200": answered("The key", "KeyView"), ...keyErrors },
       },
     },
@@ -109,12 +108,10 @@ export function adminPaths() {
           "By id, that key (again: the same answer). By name, every active key of it among those the caller manages: during a rotation's grace window the old key and its successor share the name, and both are revoked. The answer is the newest key revoked, with `revoked`: every key revoked, newest first. Active keys of the name in several tenants (only an admin outside every tenant sees that) are refused, 409, nothing revoked: revoke each by id, or the name in one tenant (`tenant`).",
         parameters: [
           idParam,
-          {
-            name: "tenant",
-            in: "query",
-            description: 'By name, only the active keys of it in this tenant (the web UI\'s "Revoke all N")',
-            schema: { type: "string" },
-          },
+          tenantParam(
+            "manage",
+            'By name, only the active keys of it in this tenant (the web UI\'s "Revoke all N")',
+          ),
         ],
         requestBody: {
           required: false,
@@ -135,7 +132,7 @@ export function adminPaths() {
         summary: "Rotate a key; the old one works for `grace` more",
         description:
           "By name, the newest active key of it. The new key has the old one's settings as they are when the old key's end is set: a limits change made to the old key while it rotates is the new key's too. A revoke of the old key meanwhile: 409, the new key revoked with it, nothing rotated.",
-        parameters: [idParam, tenantParam],
+        parameters: [idParam, tenantParam("manage", byNameTenant)],
         requestBody: {
           required: false,
           content: { "application/json": { schema: ref("RotateKeyInput"), example: { grace: "10m" } } },
@@ -155,7 +152,7 @@ export function adminPaths() {
           "Change an active key's models, rpm, tpm, budget or expiry; what is left out stays, null lifts a limit",
         description:
           "Within the caller's own reach, before and after (no admin gives more than it has). Only what is given changes: another admin's change to other limits made meanwhile is kept. The key's spend is kept: a spent budget raised lets it through at once, on every node. By name, the newest active key of it.",
-        parameters: [idParam, tenantParam],
+        parameters: [idParam, tenantParam("manage", byNameTenant)],
         requestBody: {
           required: true,
           content: { "application/json": { schema: ref("KeyLimitsInput"), example: { budget_usd: 50 } } },
@@ -182,10 +179,7 @@ export function adminPaths() {
         operationId: "export_audit",
         summary: "Export the audit log (NDJSON or CSV), streamed",
         description: READ_SCOPE,
-        parameters: [
-          { name: "format", in: "query", schema: { type: "string", enum: ["ndjson", "csv"] } },
-          ...queryParameters(auditQuerySchema).filter((p) => p.name !== "cursor" && p.name !== "limit"),
-        ],
+        parameters: queryParameters(auditExportQuerySchema),
         responses: {
           "200": {
             description: "The records",

@@ -5,6 +5,7 @@ import { TRACESTATE } from "../../core/tracestate.ts";
 import type { RefreshFailed } from "../credentials/cached-credential.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { unreachable } from "../http/unreachable.ts";
+import { isRedirectStatus, upstreamRedirect } from "../http/upstream-redirect.ts";
 import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
@@ -69,6 +70,10 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
       response = await signedPost(call, url, body, await credentials.get());
     }
     if (!response.ok) {
+      if (isRedirectStatus(response.status)) {
+        await response.body?.cancel().catch(() => {});
+        throw upstreamRedirect(options.name, response.status, response.headers.get("location"));
+      }
       const text = await readErrorText(response, options.name);
       const type = response.headers.get("x-amzn-errortype") ?? "";
       throw bedrockFailure(
@@ -111,7 +116,14 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     }
     headers.set("x-request-id", call.requestId);
     try {
-      return await doFetch(signed.url, { method: "POST", headers, body, signal: call.signal });
+      // A redirect is never followed: the signature and the prompt would go along (upstream-redirect.ts).
+      return await doFetch(signed.url, {
+        method: "POST",
+        headers,
+        body,
+        signal: call.signal,
+        redirect: "manual",
+      });
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
       throw unreachable(options.name, error);

@@ -98,6 +98,7 @@ export function wholeBody(
 export function wholeFailure(provider: string, answer: WholeAnswer, dialect?: Dialect): GatewayError {
   const text = TEXT.decode(answer.body.subarray(0, MAX_ERROR_BODY));
   const headers = new Headers(answer.retryAfter ? { "retry-after": answer.retryAfter } : undefined);
+  if (answer.location !== undefined) headers.set("location", answer.location);
   return upstreamFailure(provider, { status: answer.status, headers, text }, dialect);
 }
 

@@ -26,6 +26,7 @@ import {
 import { upstreamName } from "../upstream-name.ts";
 import { plainErrorWords } from "./plain-error-words.ts";
 import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
+import { isRedirectStatus, upstreamRedirect } from "./upstream-redirect.ts";
 
 /** What an upstream answered with a non-2xx status. */
 export interface UpstreamAnswer {
@@ -55,6 +56,8 @@ const parse = (text: string): unknown => {
  */
 export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialect?: Dialect): GatewayError {
   const { status } = answer;
+  // Never followed: where it led is said, its body is no error of the upstream's.
+  if (isRedirectStatus(status)) return upstreamRedirect(provider, status, answer.headers.get("location"));
   const body = parse(answer.text);
   const anthropic = readAnthropicError(body);
   // Before OpenAI's reader, which would take Google's `{"error":{message}}` for its own.

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { signalOnly } from "./call-cancel.ts";
 import { createLeanFetch, type FetchFunction, type LeanFetch } from "./http1/lean-fetch.ts";
+import { manualRedirect } from "./manual-redirect.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "./read-bounded.ts";
 import type { StreamFunction } from "./streamed-answer.ts";
 import { createLeanThread, type LeanThread, threadable } from "./thread/lean-thread-client.ts";
@@ -129,16 +130,18 @@ export interface UpstreamFetchOptions {
 export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch {
   const nativeFetch = options.native ?? fetch;
   // A call with a cancel hook (the worker's: call-cancel.ts) reaches the clients that know only
-  // signals with the hook's signal; the lean client takes the hook itself.
-  const native = signalOnly(nativeFetch);
+  // signals with the hook's signal; the lean client takes the hook itself. No client follows a
+  // redirect (upstream-redirect.ts): native `fetch` is told so, `node:http` never follows one, and
+  // the lean client answers with it (it is met only there: a normal answer costs nothing more).
+  const native = signalOnly(manualRedirect(nativeFetch));
   const fallback = signalOnly(options.fallback ?? nodeFetchOnDemand);
   const threshold = Math.max(1, Math.floor((options.nativeLimit ?? nativeFetchLimit()) / 2) - 8);
   const mode = options.lean ?? leanMode();
-  const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
+  const overflow = mode === "off" ? fallback : createLeanFetch({ fallback, followRedirects: false });
   // Alone, a plain-http call takes the lean client; the rest (https, proxies) native `fetch`.
   // (`thread` is `auto` but for a non-stream call under load.)
   const auto = mode === "auto" || mode === "thread";
-  const alone = auto ? createLeanFetch({ fallback: native }) : native;
+  const alone = auto ? createLeanFetch({ fallback: native, followRedirects: false }) : native;
   // The gateway's own (a thread started from the shadow thread or a worker session would be a
   // third heap for their few calls), started with its first call.
   const thread = mode === "thread" && Bun.isMainThread ? (options.thread ?? createLeanThread()) : null;
@@ -169,7 +172,9 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   };
   const made =
     mode === "all"
-      ? Object.assign(createLeanFetch({ fallback: switched }), { preconnect: nativeFetch.preconnect })
+      ? Object.assign(createLeanFetch({ fallback: switched, followRedirects: false }), {
+          preconnect: nativeFetch.preconnect,
+        })
       : Object.assign(switched, { preconnect: nativeFetch.preconnect, stream: streamed, answer: whole });
   if (options.native === undefined) upstreamFetches.add(made);
   if (thread) threads.set(made, thread);

@@ -39,6 +39,14 @@ export class UpstreamPost implements LeanInit {
     return this.#call.signal;
   }
 
+  /**
+   * Never followed, by any client (upstream-redirect.ts): a redirect comes back as it came. On the
+   * prototype, as `signal` is: no field a call, none among those the lean client and its thread read.
+   */
+  get redirect(): RequestRedirect {
+    return "manual";
+  }
+
   /** `failure`, bound: the POST's rejection handler. */
   get failed(): (error: unknown) => never {
     return this.#failed;

@@ -16,6 +16,8 @@ export interface WholeAnswer {
    * is empty): refused as a body over the bound is (`wholeBody`).
    */
   readonly over?: true;
+  /** A redirect's `Location`, never followed (upstream-redirect.ts): from the lean client's thread. */
+  readonly location?: string;
 }
 
 /** Like `fetch`, but a body already whole when its head is in comes as a `WholeAnswer`. */

@@ -89,6 +89,32 @@ describe("lean fetch: requests", () => {
     );
     expect(fallbackCalls).toEqual([`${server.url}/x`]);
   });
+
+  test("a client that follows no redirect answers with it, whole or streamed, sent once; the connection goes on", async () => {
+    const server = rawServer((_request, socket, index) =>
+      socket.write(
+        index <= 3
+          ? "HTTP/1.1 308 Permanent Redirect\r\nlocation: http://elsewhere.test/v1\r\ncontent-length: 5\r\n\r\nmoved"
+          : ok("after"),
+      ),
+    );
+    const { fetch, fallbackCalls } = leanClient(undefined, false);
+    const init = { method: "POST", body: "{}" };
+    for (const answer of [
+      await fetch(`${server.url}/x`, init),
+      await fetch.answer(`${server.url}/x`, init),
+      await fetch.stream(`${server.url}/x`, init),
+    ]) {
+      const response = answer as Response;
+      expect([response.status, response.headers.get("location"), await response.text()]).toEqual([
+        308,
+        "http://elsewhere.test/v1",
+        "moved",
+      ]);
+    }
+    expect(await (await fetch(`${server.url}/x`, init)).text()).toBe("after");
+    expect([server.state.requests.length, server.state.connections, fallbackCalls]).toEqual([4, 1, []]);
+  });
 });
 
 describe("lean fetch: framing", () => {

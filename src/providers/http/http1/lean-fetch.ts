@@ -27,6 +27,12 @@ type Answer = Response | WholeAnswer | StreamedAnswer;
 export interface LeanFetchOptions {
   /** Every call this client does not take (https, proxies, anything unusual) goes here. */
   fallback: FetchFunction;
+  /**
+   * False: a redirect answer is handed back as it came, as `fetch` with `redirect: "manual"` hands
+   * it (an upstream call follows none: upstream-redirect.ts). Default: the request goes to
+   * `fallback` again, which follows it as its init says.
+   */
+  followRedirects?: boolean;
   /** Read once: a proxy variable set for http sends every call to the fallback, which honours it. */
   env?: Record<string, string | undefined>;
   pool?: ConnectionPool;
@@ -51,7 +57,8 @@ const requestBytes = new RequestBytes();
  * Bun's `fetch` and has no cap on requests at once. What it does not take — https
  * (whose certificate checks stay `fetch`'s), proxies from the environment, any other init field
  * or header `fetch` owns — goes to `fallback` unchanged, and so does a redirect answer (the
- * request sent again there, where `fetch` follows it), so callers see `fetch`'s behaviour.
+ * request sent again there, where `fetch` follows it), so callers see `fetch`'s behaviour; a
+ * client made not to follow them (`followRedirects: false`) answers with the redirect instead.
  *
  * A kept-alive connection that the server closed before any byte of the answer (it closed it
  * while idle, as our request went out) gets the request again once on a fresh connection, as
@@ -59,6 +66,7 @@ const requestBytes = new RequestBytes();
  */
 export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
   const { fallback } = options;
+  const follows = options.followRedirects !== false;
   const env = options.env ?? process.env;
   const proxied = Boolean(env.http_proxy || env.HTTP_PROXY);
   const pool = options.pool ?? sharedPool;
@@ -86,6 +94,7 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
       pool,
       bytes,
       fallback,
+      follows,
       resolve,
       reject,
       hook,
@@ -141,6 +150,8 @@ class Call implements Exchange, Abortable {
     private readonly pool: ConnectionPool,
     private readonly bytes: RequestBytes,
     private readonly fallback: FetchFunction,
+    /** A redirect goes to `fallback` (else it is answered as it came: `followRedirects`). */
+    private readonly follows: boolean,
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
     private readonly hook: CancelHook | undefined,
@@ -196,8 +207,9 @@ class Call implements Exchange, Abortable {
   }
 
   answer(response: Response): void {
-    // `fetch` follows redirects: the request goes to it again, and it does.
-    if (isRedirect(response.status) && response.headers.has("location")) {
+    // `fetch` follows redirects: the request goes to it again, and it does (unless this client
+    // follows none, nor asks `fetch` to: the redirect is the answer then).
+    if (this.follows && isRedirect(response.status) && response.headers.has("location")) {
       response.body?.cancel().catch(() => {});
       this.viaFallback();
     } else this.settle(response);

@@ -13,14 +13,19 @@ import { onceATurn } from "../../../core/once-a-turn.ts";
 import { errorCode } from "../../../core/why-unreachable.ts";
 import { CallCancel, type LeanInit } from "../call-cancel.ts";
 import { createLeanFetch } from "../http1/lean-fetch.ts";
+import { manualRedirect } from "../manual-redirect.ts";
 import { MAX_ERROR_BODY, readBounded } from "../read-bounded.ts";
+import { isRedirectStatus } from "../upstream-redirect.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
 import type { ThreadAnswer, ThreadCall, ThreadRequest } from "./lean-thread-protocol.ts";
 
 declare const self: Worker;
 
-/** Redirects and anything else the lean client does not take go to this thread's `fetch`. */
-const lean = createLeanFetch({ fallback: fetch });
+/**
+ * Anything the lean client does not take goes to this thread's `fetch`; a redirect is answered as
+ * it came, never followed (upstream-redirect.ts), its `Location` sent back with it.
+ */
+const lean = createLeanFetch({ fallback: manualRedirect(fetch), followRedirects: false });
 /**
  * The calls in progress, to be cut off when the loop gives up on them: each by its cancel hook
  * (no `AbortController` and no listener a call: call-cancel.ts).
@@ -56,7 +61,7 @@ function wholeOf(id: number, answer: WholeAnswer, maxBody: number): ThreadAnswer
   return { id, status, contentType, retryAfter, body: own(body) };
 }
 
-/** An answer that came as a `Response` (a body not whole with its head, a redirect followed): read here, bounded. */
+/** An answer that came as a `Response` (a body not whole with its head, a redirect): read here, bounded. */
 async function readResponse(id: number, response: Response, maxBody: number): Promise<ThreadAnswer> {
   const status = response.status;
   const contentType = response.headers.get("content-type") ?? undefined;
@@ -64,7 +69,10 @@ async function readResponse(id: number, response: Response, maxBody: number): Pr
   if (!response.ok) {
     // As `readErrorText`: cut at its bound; a body that cannot be read is none.
     const body = await readBounded(response, MAX_ERROR_BODY, "", "truncate").catch(() => new Uint8Array(0));
-    return { id, status, contentType, retryAfter, body: own(body) };
+    const location = isRedirectStatus(status) ? response.headers.get("location") : null;
+    return location === null
+      ? { id, status, contentType, retryAfter, body: own(body) }
+      : { id, status, contentType, retryAfter, body: own(body), location };
   }
   try {
     return {

@@ -1,12 +1,15 @@
 import { ConnectionPool } from "../connection-pool.ts";
 import { createLeanFetch, type FetchFunction } from "../lean-fetch.ts";
 
-/** A lean fetch with its own pool, and a fallback that records what it was given. */
-export function leanClient(pool = new ConnectionPool()) {
+/**
+ * A lean fetch with its own pool, and a fallback that records what it was given; one that follows
+ * no redirect when `followRedirects` is false.
+ */
+export function leanClient(pool = new ConnectionPool(), followRedirects = true) {
   const fallbackCalls: string[] = [];
   const fallback: FetchFunction = async (input) => {
     fallbackCalls.push(String(input));
     return new Response("from fallback");
   };
-  return { fetch: createLeanFetch({ fallback, env: {}, pool }), fallbackCalls, pool };
+  return { fetch: createLeanFetch({ fallback, env: {}, pool, followRedirects }), fallbackCalls, pool };
 }

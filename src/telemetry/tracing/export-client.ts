@@ -12,9 +12,12 @@ const EXPORT_REQUEST_BYTES = 512 * 1024;
 
 /**
  * Bun's `fetch` straight to the endpoint, as the library's node:http request goes (it would
- * otherwise send it through `HTTP_PROXY`/`http_proxy`, loopback included).
+ * otherwise send it through `HTTP_PROXY`/`http_proxy`, loopback included), and, as that request,
+ * never following a redirect: `OTEL_EXPORTER_OTLP_HEADERS` may carry the collector's credentials,
+ * which a redirect would hand to wherever it leads (Bun drops only `Authorization`).
  */
-export const directFetch: FetchFunction = (input, init) => fetch(input, { ...init, proxy: false });
+export const directFetch: FetchFunction = (input, init) =>
+  fetch(input, { ...init, proxy: false, redirect: "manual" });
 
 /** What the OTLP transport (fetch-transport.ts) sends with. */
 export interface ExportClient {
@@ -36,7 +39,8 @@ export interface ExportClient {
 export function exportClient(headroom?: (body: Uint8Array) => number): ExportClient {
   const pool = new ConnectionPool();
   const bytes = new RequestBytes(EXPORT_REQUEST_BYTES, headroom);
-  // No proxy variable diverts it: the library's transport goes straight to the endpoint.
-  const fetch = createLeanFetch({ fallback: directFetch, env: {}, pool, bytes });
+  // No proxy variable diverts it, nor a redirect: the library's transport goes straight to the
+  // endpoint, and a 3xx is the export's failure (fetch-transport.ts).
+  const fetch = createLeanFetch({ fallback: directFetch, env: {}, pool, bytes, followRedirects: false });
   return { answer: fetch.answer, close: () => pool.close() };
 }

@@ -9,6 +9,7 @@ import { writeChunks } from "./audit/write-chunks.ts";
 import { chooseTarget, MIGRATE_HELP, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
 import { withFlagWords } from "./flag-words.ts";
+import { givenFlag } from "./given-flag.ts";
 import { configFileFrom, resolveConfig } from "./resolve-config.ts";
 import { sinceTime, spanAgo, spanOf } from "./time-flags.ts";
 
@@ -148,8 +149,10 @@ export function registerAudit(program: Command): void {
     .action(async (options: AuditOptions) => {
       const format = options.format;
       if (format !== "ndjson" && format !== "csv") throw new UsageError(`--format: expected ndjson or csv`);
+      // `-o "$OUT"` unset: refused before the export runs, never a rename to "" once it is whole.
+      const output = givenFlag("-o/--output", options.output);
       const input = inputOf(options);
-      await withSource(options, (source) => writeChunks(source.export(input, format), options.output));
+      await withSource(options, (source) => writeChunks(source.export(input, format), output));
     });
   audit
     .command("import")

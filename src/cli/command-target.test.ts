@@ -63,3 +63,16 @@ test("-c given empty is a usage error naming it, where it went to MINDGW_GATEWAY
     new UsageError("-c/--config: empty"),
   );
 });
+
+test("a gateway URL with spaces about it (an env file's `MINDGW_GATEWAY=http://gw:8080 `) is the URL it names, not one no request reaches", () => {
+  for (const [flags, from] of [
+    [{ gateway: " http://gw.test:8080/ " }, {}],
+    [{}, { MINDGW_GATEWAY: "http://gw.test:8080\t " }],
+  ] as const) {
+    expect(chooseTarget(flags, { ...from, MINDGW_ADMIN_KEY: "mgw_env" })).toEqual({
+      kind: "gateway",
+      url: GATEWAY,
+      adminKey: "mgw_env",
+    });
+  }
+});

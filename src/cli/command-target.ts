@@ -42,15 +42,20 @@ export function chooseTarget(flags: TargetFlags, env: Env = process.env): Comman
   return { kind: "gateway", url, adminKey };
 }
 
-/** The gateway URL, checked before any request; without a trailing slash. */
+/**
+ * The gateway URL, checked before any request, as it was read: spaces about it (an env file's
+ * `MINDGW_GATEWAY=http://gw:8080 `) dropped, as the check dropped them, where the text as given
+ * made every request fail as "cannot reach the gateway"; without a trailing slash.
+ */
 function checkedUrl(url: string, from: string): string {
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
+    parsed = new URL(url);
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
   } catch {
     throw new UsageError(`${from}: not an http(s) URL: ${urlLabel(url)}`);
   }
-  return url.replace(/\/+$/, "");
+  return parsed.href.replace(/\/+$/, "");
 }
 
 /** `--migrate`, as every command that opens a config's store words it. */

@@ -142,3 +142,10 @@ test('tail\'s filters given empty are usage errors naming them: read as unset, `
     ]);
   }
 });
+
+test('audit export\'s -o given empty is a usage error naming it: read as a path, `-o "$OUT"` failed after the whole export on a rename of its partial file', async () => {
+  expect(await run(["audit", "export", "-o", ""])).toEqual({
+    code: 2,
+    stderr: "mindgw: -o/--output: empty\n",
+  });
+});

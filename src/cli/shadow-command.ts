@@ -103,6 +103,14 @@ export function registerShadow(program: Command): void {
             )
           : await localReport(target.configFile, query, options.migrate === true);
       if (options.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
-      else process.stdout.write(shadowTable(page.aggregates) + (page.counts ? copiesLine(page.counts) : ""));
+      else {
+        const asked = {
+          filtered: options.model !== undefined || options.keyId !== undefined,
+          ranged: options.since !== undefined,
+        };
+        process.stdout.write(
+          shadowTable(page.aggregates, asked) + (page.counts ? copiesLine(page.counts) : ""),
+        );
+      }
     });
 }

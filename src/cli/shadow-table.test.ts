@@ -20,3 +20,13 @@ test("the report's cost column shows a small model's cost, not $0.0000", () => {
   const [titles = "", line = ""] = shadowTable([aggregate]).split("\n");
   expect(line.slice(titles.indexOf("COST (P/S)")).trim()).toBe("$0.000033/$0.0000");
 });
+
+test("an empty report says why in the words of what was asked: a filter no pair matches is never 'nothing recorded'", () => {
+  const said = (filtered: boolean, ranged: boolean) => shadowTable([], { filtered, ranged });
+  expect([said(true, false), said(true, true), said(false, true), said(false, false)]).toEqual([
+    "no shadow pairs match this filter\n",
+    "no shadow pairs match this filter in this range\n",
+    "no shadow pairs recorded in this range\n",
+    "no shadow pairs recorded yet\n",
+  ]);
+});

@@ -5,9 +5,30 @@ import { textTable } from "./text-table.ts";
 const rate = (value: number | null) => (value === null ? "-" : `${(value * 100).toFixed(1)}%`);
 const ms = (value: number | null) => (value === null ? "-" : `${Math.round(value)}`);
 
+/** What the report was asked for: a filter (`--model`, `--key-id`), a range (`--since`). */
+export interface ShadowAsked {
+  readonly filtered: boolean;
+  readonly ranged: boolean;
+}
+
+/**
+ * Why the report is empty, in the words of what was asked: a filter no pair matches (a mistyped
+ * model, a key's name given as `--key-id`) says so, never that nothing was recorded, as the web
+ * UI's Shadow page says it.
+ */
+const nothingFor = (asked: ShadowAsked) =>
+  asked.filtered
+    ? `no shadow pairs match this filter${asked.ranged ? " in this range" : ""}\n`
+    : asked.ranged
+      ? "no shadow pairs recorded in this range\n"
+      : "no shadow pairs recorded yet\n";
+
 /** `mindgw shadow report`'s table: one line a model. */
-export function shadowTable(aggregates: readonly ShadowAggregate[]): string {
-  if (aggregates.length === 0) return "no shadow pairs recorded in this range\n";
+export function shadowTable(
+  aggregates: readonly ShadowAggregate[],
+  asked: ShadowAsked = { filtered: false, ranged: false },
+): string {
+  if (aggregates.length === 0) return nothingFor(asked);
   return textTable<ShadowAggregate>(
     [
       ["MODEL", (a) => a.model],

@@ -751,7 +751,7 @@ test("mindgw shadow report --key-id: one caller's pairs and figures, through a g
   expect(table.stdout).toMatch(/\nsame\s+1\s+1\s+100\.0%/);
   // The name both callers share selects neither; an empty id is refused before anything is read.
   const byName = await runMindgw(["shadow", "report", "--key-id", "carol-sh", ...remote]);
-  expect(byName.stdout).toStartWith("no shadow pairs recorded in this range\n");
+  expect(byName.stdout).toStartWith("no shadow pairs match this filter\n");
   const empty = await runMindgw(["shadow", "report", "--key-id", "", ...local]);
   expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining("--key-id:")]);
 });

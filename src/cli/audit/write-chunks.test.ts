@@ -51,6 +51,19 @@ test("an export through a symlink writes the file it names and leaves the link",
   expect(readdirSync(join(dir, "real"))).toEqual(["audit.ndjson"]);
 });
 
+test("an export through a symlink whose file is not there yet makes that file and leaves the link, relative or not", async () => {
+  const dir = folder("dangling");
+  mkdirSync(join(dir, "real"));
+  symlinkSync("real/relative.ndjson", join(dir, "relative.ndjson"));
+  symlinkSync(join(dir, "real", "absolute.ndjson"), join(dir, "absolute.ndjson"));
+  for (const name of ["relative.ndjson", "absolute.ndjson"]) {
+    await writeChunks(rows(), join(dir, name));
+    expect([name, lstatSync(join(dir, name)).isSymbolicLink()]).toEqual([name, true]);
+    expect(readFileSync(join(dir, "real", name), "utf8")).toBe("row1\nrow2\n");
+  }
+  expect(readdirSync(join(dir, "real")).sort()).toEqual(["absolute.ndjson", "relative.ndjson"]);
+});
+
 test("an export to a pipe (-o >(gzip …), a FIFO) writes into it, making no file beside it", async () => {
   const dir = folder("fifo");
   const fifo = join(dir, "rows");

@@ -2,13 +2,15 @@ import {
   chmodSync,
   createWriteStream,
   existsSync,
+  lstatSync,
   openSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
   statSync,
 } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import { messageOf } from "../../core/describe-error.ts";
 import { UsageError } from "../exit-code.ts";
@@ -43,8 +45,7 @@ export async function writeChunks(
     return await pour(chunks, process.stdout).catch((error: unknown) => {
       throw error instanceof SinkError ? error.cause : error;
     });
-  // Through a symlink to its target: the link stays, the file it names is written.
-  const target = existsSync(output) ? realpathSync(output) : output;
+  const target = linkTarget(output);
   const found = statSync(target, { throwIfNoEntry: false });
   // The operator's path, said as given: the partial file's name (`.partial-<pid>`) is not theirs.
   if (found?.isDirectory()) throw new UsageError(`-o ${output}: a folder, not a file`);
@@ -59,6 +60,22 @@ export async function writeChunks(
     if (error instanceof SinkError) throw new Error(`-o ${output}: ${messageOf(error.cause)}`);
     throw error;
   }
+}
+
+/** How many links are followed to a file not there yet, as the kernel's own limit (ELOOP). */
+const MAX_LINKS = 40;
+
+/**
+ * The path the export writes: through a symlink to its target, so the link stays and the file it
+ * names is written, that file there or not yet (a link made before the first export): renamed
+ * over, a link to a missing file was replaced by the export, its target never made.
+ */
+function linkTarget(output: string): string {
+  if (existsSync(output)) return realpathSync(output);
+  let path = output;
+  for (let hops = 0; hops < MAX_LINKS && lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink(); hops++)
+    path = resolve(dirname(path), readlinkSync(path));
+  return path;
 }
 
 /** A write to the export's destination failed: `cause`, the write's own error. */

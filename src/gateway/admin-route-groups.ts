@@ -12,6 +12,7 @@ import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import type { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
+import type { Shutdown } from "../http/shutdown.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { ShadowRunner } from "../shadow/shadow-runner.ts";
 import { activeKeyCounts } from "../storage/key-counts.ts";
@@ -60,6 +61,8 @@ export interface AdminRouteParts {
    * reload that no longer admits them.
    */
   readonly holds: CallerHolds;
+  /** The open requests a stop's drain deadline ends (an audit export under way among them). */
+  readonly shutdown?: Shutdown;
 }
 
 /**
@@ -105,6 +108,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       audit: parts.audit,
       sessions: auth.sessions,
       holds: parts.holds,
+      ...(parts.shutdown ? { shutdown: parts.shutdown } : {}),
       eventsSocketIdle: Math.min(255, Math.ceil(parts.config.server.idle_timeout / 1000) + 15),
       workers: (scope) => listWorkers(parts.registry, scope),
       status: adminStatus({

@@ -100,6 +100,7 @@ export function gatewayApp(parts: GatewayAppParts) {
         workerDirectory,
         guard: frontDoor.guard,
         guardUnauthenticated: frontDoor.guardUnauthenticated,
+        ...(frontDoorDeps.shutdown ? { shutdown: frontDoorDeps.shutdown } : {}),
       }),
     ],
   });

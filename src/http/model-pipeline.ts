@@ -72,7 +72,13 @@ export function modelPipeline(
       const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
       steps.known(call, caller instanceof Promise ? await caller : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
-      const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
+      // Among the open requests while it uploads: a stop's drain deadline ends it with the drain's
+      // 503, as any call whose answer has not begun (not a 499 once the listener cuts it off).
+      const read = await whileOpen(
+        readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs),
+        request.signal,
+        open,
+      );
       const capture = runtime.captureBodies;
       // The audit's copy: the bytes as they came, decoded as the row is built (request-ledger.ts).
       if (capture) {

@@ -8,8 +8,10 @@ import type { KeySessions } from "../../auth/key-sessions.ts";
 import { askedTenant } from "../../core/tenant-filter.ts";
 import type { CallerHolds } from "../../tenants/caller-holds.ts";
 import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
+import { bodyEndsRequest } from "../body-ends-request.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
+import type { Shutdown } from "../shutdown.ts";
 import { whenDone } from "../when-done.ts";
 import { type AdminContext, adminGuards } from "./admin-guards.ts";
 
@@ -37,6 +39,8 @@ export interface AdminDeps {
    * whatever `server.idle_timeout` is (which closes a connection that long without a byte).
    */
   readonly eventsSocketIdle?: number;
+  /** The open requests a stop's drain deadline ends (http/shutdown.ts): an export under way among them. */
+  readonly shutdown?: Shutdown;
 }
 
 /** `/admin/api/*`: admin role only, errors in OpenAI's shape, every call audited. */
@@ -111,10 +115,13 @@ export function adminRoutes(deps: AdminDeps) {
       )
       .get(
         "/audit/export",
-        reader(({ headers }, request, scope) => {
+        reader((guarded, request, scope) => {
           const { format, ...filter } = parseInput(auditExportQuerySchema, auditQuery(request, scope));
-          return new Response(exportAuditStream(deps.audit.store, filter, format), {
-            headers: { ...headers, "content-type": EXPORT_CONTENT_TYPE[format] },
+          // Its rows are read as the client takes them: the request (its row, a stop's drain)
+          // lasts until the last one is sent, not until this hands the stream back.
+          const body = exportAuditStream(deps.audit.store, filter, format);
+          return new Response(bodyEndsRequest(body, guarded.deferEnd(), deps.shutdown), {
+            headers: { ...guarded.headers, "content-type": EXPORT_CONTENT_TYPE[format] },
           });
         }),
       )

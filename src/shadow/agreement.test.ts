@@ -666,6 +666,46 @@ describe("reading answers in each dialect", () => {
     expect(stream.answer()).toEqual(json);
   });
 
+  test("Anthropic's server tools (web search) are no tool calls, streamed as whole: their input_json_delta is not read as one", () => {
+    // The API streams a server_tool_use block's input as input_json_delta too; a whole answer's
+    // server_tool_use block is no `tool_use`, so neither is the stream's.
+    const content = [
+      { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: { query: "weather" } },
+      { type: "web_search_tool_result", tool_use_id: "srvtoolu_1", content: [] },
+      { type: "text", text: "Sunny." },
+    ];
+    const json = answerFromJson("messages", { content, stop_reason: "end_turn" });
+    const stream = new AnswerStream("messages");
+    for (const event of [
+      {
+        type: "content_block_start",
+        index: 0,
+        content_block: { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: {} },
+      },
+      {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: '{"query":' },
+      },
+      {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: '"weather"}' },
+      },
+      { type: "content_block_start", index: 1, content_block: content[1] },
+      { type: "content_block_start", index: 2, content_block: { type: "text", text: "" } },
+      { type: "content_block_delta", index: 2, delta: { type: "text_delta", text: "Sunny." } },
+      { type: "message_delta", delta: { stop_reason: "end_turn" } },
+    ])
+      stream.event(JSON.stringify(event));
+    expect(stream.answer()).toEqual(json);
+    expect(json.toolCalls).toEqual([]);
+    // A candidate that answered the same without searching agrees: no tools on either side.
+    const measures = agreementOf({}, stream.answer(), text("Sunny."));
+    expect(measures.toolsAgree).toBeNull();
+    expect(measures.exact).toBe(true);
+  });
+
   test("a tool called with no arguments reads as {} streamed as whole: Anthropic's empty input_json_delta, an empty arguments text", () => {
     // Anthropic streams a tool_use without input as `input: {}` and one empty partial_json; the
     // SDK's MessageStream keeps the `{}` (it parses only a buffer with text in it).

@@ -218,8 +218,12 @@ export class AnswerStream {
       } else if (block.type === "text") this.text += string(block.text);
     } else if (body.type === "content_block_delta" && isObject(body.delta)) {
       if (body.delta.type === "text_delta") this.text += string(body.delta.text);
-      else if (body.delta.type === "input_json_delta")
-        this.tool(index).args += string(body.delta.partial_json);
+      else if (body.delta.type === "input_json_delta") {
+        // Only a `tool_use` block's: a server tool's (`server_tool_use`: web search, code
+        // execution) input streams so too, and a whole answer's is no tool call either.
+        const tool = this.tools.get(index);
+        if (tool) tool.args += string(body.delta.partial_json);
+      }
     } else if (body.type === "message_delta" && isObject(body.delta))
       this.finish = messagesFinish(body.delta.stop_reason);
   }

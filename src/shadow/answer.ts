@@ -278,10 +278,14 @@ export class SseAnswerReader {
   push(text: string): void {
     this.pending += text;
     if (this.pending.length < SLICE) return;
-    const end = this.pending.lastIndexOf("\n\n");
+    // An event ends at a blank line: `\n\n`, or `\r\n\r\n` where lines end in CRLF (sse-starlette's
+    // default), in which no two `\n` meet: unfound, the whole rest of the stream would gather unread.
+    const lf = this.pending.lastIndexOf("\n\n");
+    const crlf = this.pending.lastIndexOf("\r\n\r\n");
+    const end = Math.max(lf, crlf);
     if (end === -1) return;
     this.read(this.pending.slice(0, end));
-    this.pending = this.pending.slice(end + 2);
+    this.pending = this.pending.slice(end + (end === crlf ? 4 : 2));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { float32Base64 } from "../translate/float32-base64.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { agreementOf, normalise, similarity } from "./agreement.ts";
 import { type Answer, AnswerStream, answerFromJson, answerFromSseText, SseAnswerReader } from "./answer.ts";
@@ -434,6 +435,19 @@ describe("embeddings are compared as vectors", () => {
     const close = agreementOf({}, read([[0.6, 0.8]]), read([[0.8, 0.6]]));
     expect(close.similarity).toBeCloseTo(0.96, 12);
     expect(close.exact).toBe(false);
+  });
+
+  test("floats from a server that ignored base64 are the same vectors as the client's base64 of them: compared as float32", () => {
+    // Ollama's OpenAI API and older llama.cpp answer number arrays to `encoding_format: "base64"`;
+    // the client is sent them as base64 float32 (translate/base64-embeddings.ts), the copy's are read as sent.
+    const numbers = [0.1, -0.2, 0.3, 1 / 3];
+    const client = answerFromJson("embeddings", { data: [{ index: 0, embedding: float32Base64(numbers) }] });
+    const copy = answerFromJson("embeddings", { data: [{ index: 0, embedding: numbers }] });
+    expect(agreementOf({}, client, copy)).toMatchObject({ exact: true, similarity: 1 });
+    expect(agreementOf({}, copy, client)).toMatchObject({ exact: true, similarity: 1 });
+    // Beyond float32's precision they are no different; past it they are.
+    const other = answerFromJson("embeddings", { data: [{ index: 0, embedding: [0.1, -0.2, 0.3, 0.3334] }] });
+    expect(agreementOf({}, client, other).exact).toBe(false);
   });
 
   test("an answer whose vectors cannot all be read has nothing to compare: never an exact match", () => {

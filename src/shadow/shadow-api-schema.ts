@@ -67,7 +67,7 @@ function buildShadowSchemas() {
      * Same text byte for byte, the same tool calls, and the same finish where both said one; a
      * refusal (OpenAI's `refusal`, Anthropic's `stop_reason: "refusal"`, a `content_filter` finish)
      * matches only the same refusal, never an answer, empty or not; for embeddings, the same
-     * vectors number for number.
+     * vectors number for number (as float32 where one side came as base64).
      */
     exact: z.boolean().nullable(),
     /**

@@ -27,6 +27,17 @@ describe("agreement measures on a pair", () => {
     expect(partial).toBeLessThan(1);
   });
 
+  test("a one-word answer is compared word by word with the other: its word against bigrams never matched", () => {
+    expect(similarity("Paris", "Paris, France")).toBeCloseTo(2 / 3, 10);
+    expect(similarity("Yes.", "Yes, it is.")).toBeCloseTo(2 / 4, 10);
+    expect(similarity("Yes", "No")).toBe(0);
+    expect(similarity("No", "Yes, it is.")).toBe(0);
+    // One character of an unspaced script, likewise.
+    expect(similarity("是", "是的")).toBeCloseTo(2 / 3, 10);
+    // Two words or more on both sides: bigrams, as before.
+    expect(similarity("Paris, France", "Paris, Texas")).toBe(0);
+  });
+
   test("folding ASCII text with a plain character class gives what the Unicode class gives", () => {
     const reference = (t: string) =>
       t

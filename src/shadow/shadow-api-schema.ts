@@ -72,7 +72,8 @@ function buildShadowSchemas() {
     exact: z.boolean().nullable(),
     /**
      * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded; Dice over word
-     * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai); for embeddings,
+     * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai; words, or
+     * characters, where a side has only one); for embeddings,
      * the mean cosine similarity of the vectors pair by pair (0 when their count or lengths differ).
      * A refusal against an answer is 0; two refusals are compared by their words (1 when neither
      * gave any). Null when both texts are empty and neither refused.

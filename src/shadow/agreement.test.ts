@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { float32Base64 } from "../translate/float32-base64.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { agreementOf, normalise, similarity } from "./agreement.ts";
 import { type Answer, AnswerStream, answerFromJson, answerFromSseText, SseAnswerReader } from "./answer.ts";
@@ -24,6 +25,17 @@ describe("agreement measures on a pair", () => {
     const partial = similarity("the cat sat on the mat", "the cat sat on a mat");
     expect(partial).toBeGreaterThan(0.4);
     expect(partial).toBeLessThan(1);
+  });
+
+  test("a one-word answer is compared word by word with the other: its word against bigrams never matched", () => {
+    expect(similarity("Paris", "Paris, France")).toBeCloseTo(2 / 3, 10);
+    expect(similarity("Yes.", "Yes, it is.")).toBeCloseTo(2 / 4, 10);
+    expect(similarity("Yes", "No")).toBe(0);
+    expect(similarity("No", "Yes, it is.")).toBe(0);
+    // One character of an unspaced script, likewise.
+    expect(similarity("是", "是的")).toBeCloseTo(2 / 3, 10);
+    // Two words or more on both sides: bigrams, as before.
+    expect(similarity("Paris, France", "Paris, Texas")).toBe(0);
   });
 
   test("folding ASCII text with a plain character class gives what the Unicode class gives", () => {
@@ -436,6 +448,19 @@ describe("embeddings are compared as vectors", () => {
     expect(close.exact).toBe(false);
   });
 
+  test("floats from a server that ignored base64 are the same vectors as the client's base64 of them: compared as float32", () => {
+    // Ollama's OpenAI API and older llama.cpp answer number arrays to `encoding_format: "base64"`;
+    // the client is sent them as base64 float32 (translate/base64-embeddings.ts), the copy's are read as sent.
+    const numbers = [0.1, -0.2, 0.3, 1 / 3];
+    const client = answerFromJson("embeddings", { data: [{ index: 0, embedding: float32Base64(numbers) }] });
+    const copy = answerFromJson("embeddings", { data: [{ index: 0, embedding: numbers }] });
+    expect(agreementOf({}, client, copy)).toMatchObject({ exact: true, similarity: 1 });
+    expect(agreementOf({}, copy, client)).toMatchObject({ exact: true, similarity: 1 });
+    // Beyond float32's precision they are no different; past it they are.
+    const other = answerFromJson("embeddings", { data: [{ index: 0, embedding: [0.1, -0.2, 0.3, 0.3334] }] });
+    expect(agreementOf({}, client, other).exact).toBe(false);
+  });
+
   test("an answer whose vectors cannot all be read has nothing to compare: never an exact match", () => {
     const withEntries = (...embeddings: unknown[]) =>
       answerFromJson("embeddings", {
@@ -664,6 +689,46 @@ describe("reading answers in each dialect", () => {
     ])
       stream.event(JSON.stringify(event));
     expect(stream.answer()).toEqual(json);
+  });
+
+  test("Anthropic's server tools (web search) are no tool calls, streamed as whole: their input_json_delta is not read as one", () => {
+    // The API streams a server_tool_use block's input as input_json_delta too; a whole answer's
+    // server_tool_use block is no `tool_use`, so neither is the stream's.
+    const content = [
+      { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: { query: "weather" } },
+      { type: "web_search_tool_result", tool_use_id: "srvtoolu_1", content: [] },
+      { type: "text", text: "Sunny." },
+    ];
+    const json = answerFromJson("messages", { content, stop_reason: "end_turn" });
+    const stream = new AnswerStream("messages");
+    for (const event of [
+      {
+        type: "content_block_start",
+        index: 0,
+        content_block: { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: {} },
+      },
+      {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: '{"query":' },
+      },
+      {
+        type: "content_block_delta",
+        index: 0,
+        delta: { type: "input_json_delta", partial_json: '"weather"}' },
+      },
+      { type: "content_block_start", index: 1, content_block: content[1] },
+      { type: "content_block_start", index: 2, content_block: { type: "text", text: "" } },
+      { type: "content_block_delta", index: 2, delta: { type: "text_delta", text: "Sunny." } },
+      { type: "message_delta", delta: { stop_reason: "end_turn" } },
+    ])
+      stream.event(JSON.stringify(event));
+    expect(stream.answer()).toEqual(json);
+    expect(json.toolCalls).toEqual([]);
+    // A candidate that answered the same without searching agrees: no tools on either side.
+    const measures = agreementOf({}, stream.answer(), text("Sunny."));
+    expect(measures.toolsAgree).toBeNull();
+    expect(measures.exact).toBe(true);
   });
 
   test("a tool called with no arguments reads as {} streamed as whole: Anthropic's empty input_json_delta, an empty arguments text", () => {

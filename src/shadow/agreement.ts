@@ -32,18 +32,26 @@ function mostlyUnspaced(text: string): boolean {
   return (text.match(UNSPACED)?.length ?? 0) * 2 > letters;
 }
 
-/** A normalised text's units: word bigrams (words for one-word texts), or its characters' bigrams. */
-function grams(text: string, byCharacter: boolean): { counts: Map<string, number>; size: number } {
-  const parts = text === "" ? [] : byCharacter ? Array.from(text.replaceAll(" ", "")) : text.split(" ");
+/** A normalised text's words, or its characters (spaces aside). */
+function partsOf(text: string, byCharacter: boolean): string[] {
+  return text === "" ? [] : byCharacter ? Array.from(text.replaceAll(" ", "")) : text.split(" ");
+}
+
+/** The units compared: the parts' bigrams when `paired`, else the parts themselves. */
+function grams(
+  parts: readonly string[],
+  byCharacter: boolean,
+  paired: boolean,
+): { counts: Map<string, number>; size: number } {
   const glue = byCharacter ? "" : " ";
-  const units = parts.length < 2 ? parts : parts.slice(1).map((part, i) => `${parts[i]}${glue}${part}`);
+  const units = paired ? parts.slice(1).map((part, i) => `${parts[i]}${glue}${part}`) : parts;
   const counts = new Map<string, number>();
   for (const unit of units) counts.set(unit, (counts.get(unit) ?? 0) + 1);
   return { counts, size: units.length };
 }
 
 /**
- * Dice coefficient over the word bigrams (words for one-word texts) of the normalised texts, or
+ * Dice coefficient over the word bigrams (words where a side has one word) of the normalised texts, or
  * over their character bigrams where the texts are mostly of unspaced scripts (CJK, Thai): 1 for
  * the same wording, 0 for nothing in common. Linear in the texts' length.
  */
@@ -55,8 +63,13 @@ export function similarity(a: string, b: string): number {
   if (x === y) return 1;
   // Both sides by the same units, chosen from the two together.
   const byCharacter = mostlyUnspaced(`${x} ${y}`);
-  const gx = grams(x, byCharacter);
-  const gy = grams(y, byCharacter);
+  const px = partsOf(x, byCharacter);
+  const py = partsOf(y, byCharacter);
+  // Bigrams where both sides have two words (characters) or more; where one has a single one, both
+  // are compared word by word: its one word against the other's bigrams could never match.
+  const paired = px.length >= 2 && py.length >= 2;
+  const gx = grams(px, byCharacter, paired);
+  const gy = grams(py, byCharacter, paired);
   if (gx.size + gy.size === 0) return 1;
   let common = 0;
   for (const [unit, count] of gx.counts) common += Math.min(count, gy.counts.get(unit) ?? 0);

@@ -218,8 +218,12 @@ export class AnswerStream {
       } else if (block.type === "text") this.text += string(block.text);
     } else if (body.type === "content_block_delta" && isObject(body.delta)) {
       if (body.delta.type === "text_delta") this.text += string(body.delta.text);
-      else if (body.delta.type === "input_json_delta")
-        this.tool(index).args += string(body.delta.partial_json);
+      else if (body.delta.type === "input_json_delta") {
+        // Only a `tool_use` block's: a server tool's (`server_tool_use`: web search, code
+        // execution) input streams so too, and a whole answer's is no tool call either.
+        const tool = this.tools.get(index);
+        if (tool) tool.args += string(body.delta.partial_json);
+      }
     } else if (body.type === "message_delta" && isObject(body.delta))
       this.finish = messagesFinish(body.delta.stop_reason);
   }
@@ -274,10 +278,14 @@ export class SseAnswerReader {
   push(text: string): void {
     this.pending += text;
     if (this.pending.length < SLICE) return;
-    const end = this.pending.lastIndexOf("\n\n");
+    // An event ends at a blank line: `\n\n`, or `\r\n\r\n` where lines end in CRLF (sse-starlette's
+    // default), in which no two `\n` meet: unfound, the whole rest of the stream would gather unread.
+    const lf = this.pending.lastIndexOf("\n\n");
+    const crlf = this.pending.lastIndexOf("\r\n\r\n");
+    const end = Math.max(lf, crlf);
     if (end === -1) return;
     this.read(this.pending.slice(0, end));
-    this.pending = this.pending.slice(end + 2);
+    this.pending = this.pending.slice(end + (end === crlf ? 4 : 2));
   }
 
   /**

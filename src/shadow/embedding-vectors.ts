@@ -79,12 +79,16 @@ export function vectorAgreement(
   for (let i = 0; i < a.length; i++) {
     const x = a[i] as ArrayLike<number>;
     const y = b[i] as ArrayLike<number>;
+    // One side base64 (float32), the other numbers: a server that ignored `encoding_format:
+    // "base64"`, whose numbers the client is sent as float32 (translate/base64-embeddings.ts).
+    // Compared as float32, or the same vector would never be exact.
+    const single = x instanceof Float32Array || y instanceof Float32Array ? Math.fround : undefined;
     let dot = 0;
     let xx = 0;
     let yy = 0;
     for (let j = 0; j < x.length; j++) {
-      const p = x[j] as number;
-      const q = y[j] as number;
+      const p = single ? single(x[j] as number) : (x[j] as number);
+      const q = single ? single(y[j] as number) : (y[j] as number);
       if (p !== q) exact = false;
       dot += p * q;
       xx += p * p;

@@ -231,6 +231,29 @@ describe("readCopy", () => {
       expect(reader.held).toBe("hello".length + 70 * 1024 + "look".length + '{"q":1}'.length);
     });
 
+    test("a stream of CRLF lines (sse-starlette's) is read a slice at a time as an LF one is: its answer held, not its wire", async () => {
+      const crlf = (text: string) => text.replaceAll("\n", "\r\n");
+      const reader = new SseAnswerReader("chat", "openai");
+      reader.push(crlf(chunk("hello")));
+      reader.push(crlf(chunk("x".repeat(70 * 1024))));
+      expect(reader.held).toBe("hello".length + 70 * 1024);
+      // A copy whose wire is past the bound on a whole answer, its answer well within it, is read.
+      const bound = 128 * 1024;
+      const piece = "0123456789";
+      const events = Array.from({ length: 4000 }, () => crlf(chunk(piece)));
+      events.push(crlf(chunk("", "stop")), crlf("data: [DONE]\n\n"));
+      expect(events.join("").length).toBeGreaterThan(2 * bound);
+      const outcome = await readCopy(
+        streamOf(events),
+        target(true),
+        new AbortController().signal,
+        { started: performance.now(), ttftMs: null },
+        bound,
+      );
+      expect(outcome.status).toBe(200);
+      expect(outcome.answer?.text).toBe(piece.repeat(4000));
+    });
+
     test("a Responses answer read from its events is held once: its completed event's answer, its deltas let go", () => {
       const reader = new AnswerStream("responses");
       reader.take({ type: "response.output_text.delta", delta: "hello" });

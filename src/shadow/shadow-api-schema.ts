@@ -67,12 +67,13 @@ function buildShadowSchemas() {
      * Same text byte for byte, the same tool calls, and the same finish where both said one; a
      * refusal (OpenAI's `refusal`, Anthropic's `stop_reason: "refusal"`, a `content_filter` finish)
      * matches only the same refusal, never an answer, empty or not; for embeddings, the same
-     * vectors number for number.
+     * vectors number for number (as float32 where one side came as base64).
      */
     exact: z.boolean().nullable(),
     /**
      * 0..1 similarity of the normalised texts (case, whitespace, punctuation folded; Dice over word
-     * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai); for embeddings,
+     * bigrams, or character bigrams for text mostly in unspaced scripts: CJK, Thai; words, or
+     * characters, where a side has only one); for embeddings,
      * the mean cosine similarity of the vectors pair by pair (0 when their count or lengths differ).
      * A refusal against an answer is 0; two refusals are compared by their words (1 when neither
      * gave any). Null when both texts are empty and neither refused.

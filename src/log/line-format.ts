@@ -1,4 +1,4 @@
-import { escapedC1, printable } from "../core/printable.ts";
+import { escapedC1, printable, printableJson } from "../core/printable.ts";
 import type { LogFields, LogLevel } from "./logger.ts";
 
 /** A line's pieces before its `join`: strings, and integers the join writes itself. */
@@ -25,12 +25,12 @@ const BARE = /^[A-Za-z0-9._:/@+,-]+$/;
  * literal text, and only a fractional number (a latency, a cost) becomes a string of its own.
  */
 function textValue(value: unknown): string | number {
-  if (typeof value === "string") return BARE.test(value) ? value : escapedC1(JSON.stringify(value));
+  if (typeof value === "string") return BARE.test(value) ? value : printableJson(value);
   if (typeof value === "number") return (value | 0) === value ? value : String(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   if (Array.isArray(value)) return textValue(value.join(","));
   return typeof value === "object" && value !== null
-    ? escapedC1(JSON.stringify(value))
+    ? printableJson(value)
     : printable(String(value));
 }
 
@@ -114,7 +114,7 @@ export const jsonLine: LineFormat = (parts, n, time, level, message, fields) => 
   const spread =
     fields !== undefined && ("time" in fields || "level" in fields || "msg" in fields || "toJSON" in fields);
   if (spread) {
-    parts[n++] = escapedC1(JSON.stringify({ time, level, msg: message, ...fields }));
+    parts[n++] = printableJson({ time, level, msg: message, ...fields });
   } else {
     const rest = fields === undefined ? "{}" : JSON.stringify(fields);
     // The time is ISO text and the level a word: neither needs escaping.
@@ -123,7 +123,7 @@ export const jsonLine: LineFormat = (parts, n, time, level, message, fields) => 
     parts[n++] = '","level":"';
     parts[n++] = level;
     parts[n++] = '","msg":';
-    parts[n++] = escapedC1(JSON.stringify(message));
+    parts[n++] = printableJson(message);
     parts[n++] = rest.length === 2 ? "}" : ",";
     if (rest.length > 2) parts[n++] = escapedC1(rest.slice(1));
   }

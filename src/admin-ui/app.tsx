@@ -60,6 +60,12 @@ export function App() {
     });
   }, []);
   useEffect(() => applyTheme(theme), [theme]);
+  // The tab's title names the page, so tabs and history entries can be told apart.
+  useEffect(() => {
+    if (!session) return;
+    const name = session.signedIn ? NAV.find((item) => item.page === page)?.label : "Sign in";
+    document.title = name ? `${name} · mindgw admin` : "mindgw admin";
+  }, [session, page]);
 
   if (!session) return <p class="loading">Loading…</p>;
   if (!session.signedIn) return <SignIn oidc={session.oidc} onSignedIn={adopt} notice={notice} />;

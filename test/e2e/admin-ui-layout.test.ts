@@ -152,5 +152,20 @@ describe("/admin in a real browser", () => {
     await page.getByRole("heading", { name: "Keys" }).waitFor();
   });
 
+  test("the tab's title names the page, loaded or moved to: tabs and history entries told apart", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator("main h1").waitFor();
+    await page.waitForFunction(() => document.title === "Keys · mindgw admin", undefined, {
+      timeout: 10_000,
+    });
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Workers" }).click();
+    await page.getByRole("heading", { name: "Workers" }).waitFor();
+    expect(await page.title()).toBe("Workers · mindgw admin");
+    await page.goBack();
+    await page.getByRole("heading", { name: "Keys" }).waitFor();
+    expect(await page.title()).toBe("Keys · mindgw admin");
+  });
+
   ui.pageStayedOnLoopback();
 });

@@ -169,6 +169,7 @@ describe("/admin in a real browser", () => {
       await page.getByLabel("Admin key").waitFor();
       await page.getByRole("alert").getByText("Your session has ended").waitFor();
     }, /status of 401/);
+    expect(await page.title()).toBe("Sign in · mindgw admin");
   }, 60_000);
 
   test("a sign-out that fails says so and stays signed in: the session is still open", async () => {

@@ -167,5 +167,24 @@ describe("/admin in a real browser", () => {
     expect(await page.title()).toBe("Keys · mindgw admin");
   });
 
+  test("models: the prices show every rate a price sets, cached input and cache write among them", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/models`);
+    const prices = page.locator(".card", { has: page.getByRole("heading", { name: /^Prices/ }) });
+    const row = prices.locator("tr", { has: page.locator("code", { hasText: "claude-*" }) });
+    await row.waitFor();
+    expect(await prices.locator("th").allTextContents()).toEqual([
+      "Model",
+      "Input",
+      "Output",
+      "Cached input",
+      "Cache write",
+    ]);
+    expect(await row.locator("td").allTextContents()).toEqual(["claude-*", "3", "15", "0.3", "3.75"]);
+    // A price that sets neither reads "–" there: its input price applies.
+    const plain = prices.locator("tr", { has: page.locator("code", { hasText: "mock-chat" }) });
+    expect(await plain.locator("td").allTextContents()).toEqual(["mock-chat", "2", "8", "–", "–"]);
+  });
+
   ui.pageStayedOnLoopback();
 });

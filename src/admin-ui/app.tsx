@@ -13,7 +13,7 @@ import { ShadowPage } from "./pages/shadow.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { WorkersPage } from "./pages/workers.tsx";
 import { navigate, usePage } from "./router.ts";
-import { sessionUnreadMessage } from "./session-unread.ts";
+import { SESSION_ENDED, sessionUnreadMessage } from "./session-unread.ts";
 import { applyTheme, loadTheme, type Theme } from "./theme.ts";
 
 const NAV: { page: UiPage; label: string }[] = [
@@ -40,26 +40,35 @@ export function App() {
   const [session, setSessionState] = useState<SessionInfo>();
   const [theme, setTheme] = useState<Theme>(loadTheme());
   const [signOutError, setSignOutError] = useState<string>();
-  /** Why `/admin/auth/session` could not be read, for the sign-in page to say. */
-  const [sessionUnread, setSessionUnread] = useState<string>();
+  /** Why the sign-in page is shown: the session could not be read, or it ended while in use. */
+  const [notice, setNotice] = useState<string>();
   const page = usePage();
 
   const adopt = (info: SessionInfo) => {
-    setSessionUnread(undefined);
-    setSession(info, () => setSessionState({ signedIn: false, oidc: info.oidc }));
+    setNotice(undefined);
+    setSession(info, () => {
+      setNotice(SESSION_ENDED);
+      setSessionState({ signedIn: false, oidc: info.oidc });
+    });
     setSessionState(info);
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once: the session is read at start
   useEffect(() => {
     currentSession().then(adopt, (failure: unknown) => {
-      setSessionUnread(sessionUnreadMessage(failure));
+      setNotice(sessionUnreadMessage(failure));
       setSessionState({ signedIn: false, oidc: false });
     });
   }, []);
   useEffect(() => applyTheme(theme), [theme]);
+  // The tab's title names the page, so tabs and history entries can be told apart.
+  useEffect(() => {
+    if (!session) return;
+    const name = session.signedIn ? NAV.find((item) => item.page === page)?.label : "Sign in";
+    document.title = name ? `${name} · mindgw admin` : "mindgw admin";
+  }, [session, page]);
 
   if (!session) return <p class="loading">Loading…</p>;
-  if (!session.signedIn) return <SignIn oidc={session.oidc} onSignedIn={adopt} notice={sessionUnread} />;
+  if (!session.signedIn) return <SignIn oidc={session.oidc} onSignedIn={adopt} notice={notice} />;
   const Page = PAGES[page];
   const nextTheme: Record<Theme, Theme> = { auto: "light", light: "dark", dark: "auto" };
   return (
@@ -103,7 +112,11 @@ export function App() {
               // session still works, and the page must not pretend otherwise. (A 401 means it had
               // already ended: api.ts shows the sign-in page for that.)
               signOut().then(
-                () => setSessionState({ signedIn: false, oidc: session.oidc }),
+                () => {
+                  // Signed out on purpose: a poll refused after this is no news to say.
+                  setSession({ signedIn: false, oidc: session.oidc }, () => {});
+                  setSessionState({ signedIn: false, oidc: session.oidc });
+                },
                 (failure: unknown) =>
                   setSignOutError(`Sign-out failed; the session is still open (${messageOf(failure)}).`),
               );

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { sampleRate, statusClass, usd } from "./format.ts";
+import { count, ms, sampleRate, statusClass, usd } from "./format.ts";
 
 describe("statusClass", () => {
   test("a status's colour class follows the audit filters' classes, a 101 upgrade its own", () => {
@@ -42,5 +42,33 @@ describe("sampleRate", () => {
 
   test("a rate past six significant digits is cut there, no float's noise", () => {
     expect([1 / 3, 0.123456789].map(sampleRate)).toEqual(["33.3333%", "12.3457%"]);
+  });
+});
+
+describe("count", () => {
+  test("a figure that rounds to a thousand k reads as the next unit, never 1000.0k", () => {
+    expect([999_999, 999_950, 999_949, 1_000_000, 10_000, 9_999, 0].map(count)).toEqual([
+      "1.0M",
+      "1.0M",
+      "999.9k",
+      "1.0M",
+      "10.0k",
+      "9999",
+      "0",
+    ]);
+  });
+});
+
+describe("ms", () => {
+  test("a duration that rounds to a thousand ms reads in seconds, never 1000 ms", () => {
+    expect([999.6, 999.5, 999.4, 1000, 1234, 0.4].map(ms)).toEqual([
+      "1.00 s",
+      "1.00 s",
+      "999 ms",
+      "1.00 s",
+      "1.23 s",
+      "0 ms",
+    ]);
+    expect([null, undefined].map(ms)).toEqual(["–", "–"]);
   });
 });

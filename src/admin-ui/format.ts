@@ -1,10 +1,13 @@
 import { statusClassOf } from "../audit/audit-record.ts";
 
-/** Display helpers shared by the pages. */
+/**
+ * Display helpers shared by the pages. A figure moves to the next unit where it would round to a
+ * thousand of this one (999.6 ms is `1.00 s`, 999,999 is `1.0M`), never `1000 ms` or `1000.0k`.
+ */
 export const ms = (value: number | null | undefined) =>
   value === null || value === undefined
     ? "–"
-    : value < 1000
+    : value < 999.5
       ? `${Math.round(value)} ms`
       : `${(value / 1000).toFixed(2)} s`;
 
@@ -24,7 +27,7 @@ export const usd = (value: number | null | undefined) => {
 };
 
 export const count = (value: number) =>
-  value >= 1e6
+  value >= 999_950
     ? `${(value / 1e6).toFixed(1)}M`
     : value >= 1e4
       ? `${(value / 1e3).toFixed(1)}k`

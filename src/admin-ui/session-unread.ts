@@ -11,3 +11,11 @@ export function sessionUnreadMessage(failure: unknown): string {
     return `The gateway could not read the session: ${failure.message}. Reload the page to try again.`;
   return `The gateway could not be reached to read the session (${messageOf(failure)}). Check that it is running, then reload the page.`;
 }
+
+/**
+ * Said on the sign-in page when a call is refused (401) because the session ended while the page
+ * was in use: it expired, was signed out in another tab, or its key was revoked. Without it the
+ * page dropped to the sign-in form with no word of why.
+ */
+export const SESSION_ENDED =
+  "Your session has ended: it expired, was signed out elsewhere, or was revoked. Sign in again.";

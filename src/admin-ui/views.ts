@@ -1,3 +1,5 @@
+import type { PriceView } from "./price-columns.ts";
+
 /** `/admin/api/status`: the gateway's own type for it (http/admin/admin-status.ts), not a copy. */
 export type { AdminStatus as StatusView } from "../http/admin/admin-status.ts";
 
@@ -19,6 +21,6 @@ export interface RoutingView {
     shadow?: { provider: string; model: string; sample: number; health: RouteHealthView };
   }[];
   providers: { name: string; type: string; base_url?: string }[];
-  prices: Record<string, { input_per_mtok: number; output_per_mtok: number }>;
+  prices: Record<string, PriceView>;
   workerModels: string[];
 }

@@ -41,8 +41,12 @@ describe("/admin in a real browser", () => {
       .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
     expect(new Set(actors)).toEqual(new Set([first.id]));
     await shoot("activity-one-caller-1280");
-    await page.getByRole("button", { name: "Show every caller" }).click();
+    await page.getByRole("button", { name: "Show every caller" }).focus();
+    await page.keyboard.press("Enter");
     await made("made-by-second").waitFor();
+    // The button is gone; focus is on the list it widened, not fallen to the top of the page.
+    expect(await page.getByRole("button", { name: "Show every caller" }).count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("actions-table"))).toBe(true);
   }, 60_000);
 
   test("activity: older changes still on their way when a caller is chosen are dropped, never added under that caller's", async () => {

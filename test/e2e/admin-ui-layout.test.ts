@@ -152,5 +152,39 @@ describe("/admin in a real browser", () => {
     await page.getByRole("heading", { name: "Keys" }).waitFor();
   });
 
+  test("the tab's title names the page, loaded or moved to: tabs and history entries told apart", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator("main h1").waitFor();
+    await page.waitForFunction(() => document.title === "Keys · mindgw admin", undefined, {
+      timeout: 10_000,
+    });
+    await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Workers" }).click();
+    await page.getByRole("heading", { name: "Workers" }).waitFor();
+    expect(await page.title()).toBe("Workers · mindgw admin");
+    await page.goBack();
+    await page.getByRole("heading", { name: "Keys" }).waitFor();
+    expect(await page.title()).toBe("Keys · mindgw admin");
+  });
+
+  test("models: the prices show every rate a price sets, cached input and cache write among them", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/models`);
+    const prices = page.locator(".card", { has: page.getByRole("heading", { name: /^Prices/ }) });
+    const row = prices.locator("tr", { has: page.locator("code", { hasText: "claude-*" }) });
+    await row.waitFor();
+    expect(await prices.locator("th").allTextContents()).toEqual([
+      "Model",
+      "Input",
+      "Output",
+      "Cached input",
+      "Cache write",
+    ]);
+    expect(await row.locator("td").allTextContents()).toEqual(["claude-*", "3", "15", "0.3", "3.75"]);
+    // A price that sets neither reads "–" there: its input price applies.
+    const plain = prices.locator("tr", { has: page.locator("code", { hasText: "mock-chat" }) });
+    expect(await plain.locator("td").allTextContents()).toEqual(["mock-chat", "2", "8", "–", "–"]);
+  });
+
   ui.pageStayedOnLoopback();
 });

@@ -144,10 +144,32 @@ describe("/admin in a real browser", () => {
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByLabel("Admin key").waitFor();
     }, /status of 401/);
+    // Signed out on purpose: no word of a session that ended.
+    expect(await page.getByRole("alert").count()).toBe(0);
     const after = (await (
       await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie: mine } })
     ).json()) as { signedIn: boolean };
     expect(after.signedIn).toBe(false);
+  }, 60_000);
+
+  test("a session that ends while the page is in use (signed out in another tab) says so on the sign-in page", async () => {
+    await signInWithKey(adminKey);
+    const cookie = `mindgw_session=${(await sessionCookie()).value}`;
+    const { csrf } = (await (
+      await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie } })
+    ).json()) as { csrf: string };
+    await expectingRefusals(async () => {
+      const out = await fetch(`${gw.url}/admin/auth/logout`, {
+        method: "POST",
+        headers: { cookie, "x-csrf-token": csrf },
+      });
+      expect(out.status).toBe(200);
+      // The next read the page makes, moving to another page, is refused.
+      await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Workers" }).click();
+      await page.getByLabel("Admin key").waitFor();
+      await page.getByRole("alert").getByText("Your session has ended").waitFor();
+    }, /status of 401/);
+    expect(await page.title()).toBe("Sign in · mindgw admin");
   }, 60_000);
 
   test("a sign-out that fails says so and stays signed in: the session is still open", async () => {
@@ -173,6 +195,8 @@ describe("/admin in a real browser", () => {
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByLabel("Admin key").waitFor();
     }, /status of 401/);
+    // Signed out on purpose: no word of a session that ended.
+    expect(await page.getByRole("alert").count()).toBe(0);
   }, 90_000);
 
   test("single sign-on through an OIDC issuer: allowed group in, others out", async () => {

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { messageOf } from "../../core/describe-error.ts";
 import type { StoredAdminAction } from "../../storage/storage.ts";
 import { getJson } from "../api.ts";
@@ -29,6 +29,8 @@ export function ActivityPage() {
   const [error, setError] = useState<string>();
   const [actor, setActor] = useState<ChosenActor | null>(null);
   const { loading, run } = useNewestLoad();
+  /** The list: where focus goes when "Show every caller" (which then goes away) is pressed. */
+  const list = useRef<HTMLTableElement>(null);
   const load = (before: number | null) =>
     run(async (signal) => {
       try {
@@ -62,7 +64,15 @@ export function ActivityPage() {
         {actor && (
           <p class="actions small" data-actor={actor.id}>
             Only the changes of <Caller id={actor.id} name={actor.name} />
-            <button type="button" class="secondary" onClick={() => setActor(null)}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                // Before the button goes: focus left on it would fall to the top of the page.
+                list.current?.focus();
+                setActor(null);
+              }}
+            >
               Show every caller
             </button>
           </p>
@@ -70,7 +80,7 @@ export function ActivityPage() {
       </div>
       <Failure error={error} />
       <div class="scroll card flush">
-        <table class="actions-table">
+        <table class="actions-table" ref={list} tabIndex={-1} aria-labelledby="activity-title">
           <thead>
             <tr>
               <th>Time</th>

@@ -4,6 +4,7 @@ import { Failure } from "../components/failure.tsx";
 import { configFile } from "../config-file.ts";
 import { ms, sampleRate } from "../format.ts";
 import { useLoad } from "../hooks.ts";
+import { priceColumns } from "../price-columns.ts";
 import { staleNote } from "../stale-note.ts";
 import type { RoutingView } from "../views.ts";
 import { workerOnlyModels } from "../worker-only-models.ts";
@@ -13,6 +14,7 @@ export function ModelsPage() {
   const routing = useLoad(() => getJson<RoutingView>("/admin/api/routing"), [], 10_000);
   const r = routing.data;
   const stale = staleNote(routing);
+  const extraRates = r ? priceColumns(r.prices) : [];
   return (
     <section aria-labelledby="models-title">
       <div class="page-head">
@@ -120,26 +122,38 @@ export function ModelsPage() {
               {Object.keys(r.prices).length === 0 ? (
                 <p class="muted">No prices configured: cost is recorded as 0.</p>
               ) : (
-                <table>
-                  <thead>
-                    <tr>
-                      <th>Model</th>
-                      <th class="num">Input</th>
-                      <th class="num">Output</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {Object.entries(r.prices).map(([model, price]) => (
-                      <tr key={model}>
-                        <td>
-                          <code>{model}</code>
-                        </td>
-                        <td class="num">{price.input_per_mtok}</td>
-                        <td class="num">{price.output_per_mtok}</td>
+                <div class="scroll">
+                  <table>
+                    <thead>
+                      <tr>
+                        <th>Model</th>
+                        <th class="num">Input</th>
+                        <th class="num">Output</th>
+                        {extraRates.map((column) => (
+                          <th key={column.rate} class="num">
+                            {column.label}
+                          </th>
+                        ))}
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                    </thead>
+                    <tbody>
+                      {Object.entries(r.prices).map(([model, price]) => (
+                        <tr key={model}>
+                          <td>
+                            <code>{model}</code>
+                          </td>
+                          <td class="num">{price.input_per_mtok}</td>
+                          <td class="num">{price.output_per_mtok}</td>
+                          {extraRates.map(({ rate }) => (
+                            <td key={rate} class="num" data-rate={rate}>
+                              {price[rate] ?? "–"}
+                            </td>
+                          ))}
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               )}
             </div>
           </div>

@@ -5,7 +5,8 @@ import { signInErrorMessage } from "./sign-in-errors.ts";
 
 /**
  * Sign in with an admin key (traded for a session at once) or through single sign-on. `notice`:
- * why the session could not be read, said until a sign-in is tried.
+ * why the session could not be read, or that it ended while the page was in use, said until a
+ * sign-in is tried.
  */
 export function SignIn({
   oidc,

@@ -119,3 +119,49 @@ test("a tenant's own model is named nowhere in the document a socket serves with
     await gateway.stop();
   }
 });
+
+test("/docs, its document and its assets carry the console's kind of headers: a CSP with no inline script and no framing, nosniff", async () => {
+  const gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: join(dir, "headers.db") },
+      auth: { bootstrap_admin: false },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+    logger: silentLogger,
+  });
+  try {
+    const page = await gateway.handle(new Request("http://localhost/docs"));
+    const html = await page.text();
+    // The initialiser is a script of its own: the policy allows no inline script.
+    expect(html).not.toMatch(/<script>/);
+    expect(html).toContain('<script src="/docs/swagger-init.js"></script>');
+    for (const path of [
+      "/docs",
+      "/docs/openapi.json",
+      "/docs/swagger-init.js",
+      "/docs/swagger-ui-bundle.js",
+    ]) {
+      const answer = await gateway.handle(new Request(`http://localhost${path}`));
+      expect(answer.status).toBe(200);
+      const csp = answer.headers.get("content-security-policy") ?? "";
+      expect({
+        path,
+        scripts: csp.match(/script-src [^;]*/)?.[0],
+        frames: csp.match(/frame-ancestors [^;]*/)?.[0],
+      }).toEqual({
+        path,
+        scripts: "script-src 'self'",
+        frames: "frame-ancestors 'none'",
+      });
+      expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(answer.headers.get("x-frame-options")).toBe("DENY");
+      expect(answer.headers.get("referrer-policy")).toBe("no-referrer");
+      await answer.arrayBuffer();
+    }
+    const init = await (await gateway.handle(new Request("http://localhost/docs/swagger-init.js"))).text();
+    expect(init).toContain('url: "/docs/openapi.json"');
+  } finally {
+    await gateway.stop();
+  }
+});

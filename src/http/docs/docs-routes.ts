@@ -7,38 +7,9 @@ import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import packageJson from "../../../package.json" with { type: "json" };
 import type { Config } from "../../config/config-schema.ts";
 import { withRequestId } from "../request-id.ts";
+import { DOCS_INIT_SCRIPT, DOCS_PAGE, DOCS_SECURITY_HEADERS } from "./docs-page.ts";
 import type { openApiDocument } from "./openapi-document.ts";
 import { type MountedConfig, servedSurfaceOf } from "./served-surface.ts";
-
-/**
- * The page that loads Swagger UI (from this binary, never a CDN) on our own document. Its
- * script is inline-free except for the one initialiser, and it fetches nothing but these routes.
- */
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mindgw API</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/docs/swagger-ui.css">
-</head>
-<body>
-<div id="docs"></div>
-<script src="/docs/swagger-ui-bundle.js"></script>
-<script>
-window.ui = SwaggerUIBundle({
-  url: "/docs/openapi.json",
-  dom_id: "#docs",
-  deepLinking: true,
-  validatorUrl: null,
-  tryItOutEnabled: false,
-  persistAuthorization: false,
-});
-</script>
-</body>
-</html>
-`;
 
 /**
  * The document's builder, loaded with the first request for it: its schemas (every route's body,
@@ -50,8 +21,8 @@ const documentBuilder = (): typeof openApiDocument =>
 
 /**
  * `/docs` (the page), `/docs/openapi.json` (OpenAPI 3.1 of what `mounted` mounts, its examples
- * naming the models of the config version in force, `models`) and the page's two assets; no
- * credential needed.
+ * naming the models of the config version in force, `models`) and the page's three assets; no
+ * credential needed. Each with the console's kind of security headers (docs-page.ts).
  */
 export function docsRoutes(mounted: MountedConfig, models: () => Config["models"]) {
   // Built on the first request, not at start: the document and Swagger UI's files (served
@@ -61,14 +32,17 @@ export function docsRoutes(mounted: MountedConfig, models: () => Config["models"
   // models, which a reload may take away (a model left there would be a 404 to "Try it out", a
   // model moved to a tenant named to every reader).
   let document: { readonly of: Config["models"]; readonly text: string } | undefined;
-  const cache = { "cache-control": "public, max-age=3600" };
+  const cache = { ...DOCS_SECURITY_HEADERS, "cache-control": "public, max-age=3600" };
   // Static, for no caller: no audit row or access line (as `/healthz`), but an `x-request-id`.
   return new Elysia()
     .get(
       "/docs",
       ({ request }) =>
-        new Response(PAGE, {
-          headers: withRequestId(request, { "content-type": "text/html; charset=utf-8" }),
+        new Response(DOCS_PAGE, {
+          headers: withRequestId(request, {
+            ...DOCS_SECURITY_HEADERS,
+            "content-type": "text/html; charset=utf-8",
+          }),
         }),
     )
     .get("/docs/openapi.json", ({ request }) => {
@@ -78,9 +52,16 @@ export function docsRoutes(mounted: MountedConfig, models: () => Config["models"
         document = { of: inForce, text: JSON.stringify(documentBuilder()(packageJson.version, surface)) };
       }
       return new Response(document.text, {
-        headers: withRequestId(request, { "content-type": "application/json" }),
+        headers: withRequestId(request, { ...DOCS_SECURITY_HEADERS, "content-type": "application/json" }),
       });
     })
+    .get(
+      "/docs/swagger-init.js",
+      ({ request }) =>
+        new Response(DOCS_INIT_SCRIPT, {
+          headers: withRequestId(request, { ...cache, "content-type": "text/javascript; charset=utf-8" }),
+        }),
+    )
     .get(
       "/docs/swagger-ui.css",
       ({ request }) =>

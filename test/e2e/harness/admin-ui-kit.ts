@@ -66,7 +66,16 @@ export function adminUi() {
     ],
     audit: { bodies: true },
     auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { tenant: "tenant" } } },
-    prices: { "mock-chat": { input_per_mtok: 2, output_per_mtok: 8 } },
+    prices: {
+      "mock-chat": { input_per_mtok: 2, output_per_mtok: 8 },
+      // Rates beyond input and output, for the Models page to show; no configured model is priced by it.
+      "claude-*": {
+        input_per_mtok: 3,
+        output_per_mtok: 15,
+        cached_input_per_mtok: 0.3,
+        cache_write_per_mtok: 3.75,
+      },
+    },
     ...(gatewayUrl && issuer
       ? {
           admin_ui: {

@@ -19,9 +19,10 @@ const zonedTime = z.iso.datetime({ offset: true });
 
 /**
  * A date-time to the minute or finer, with `Z` or an offset of `±HH:MM` or `±HHMM`: the parts
- * `zonedTime` needs spelt out (seconds, the offset's colon).
+ * `zonedTime` needs spelt out (seconds, the offset's colon). A space before the offset is its `+`
+ * sent unencoded in a query string (`?from=$(date +%FT%T%z)`), which decodes it as a space.
  */
-const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+ -]\d{2}:?\d{2})$/i;
 
 /**
  * A bound's instant, or NaN. A bare date is its UTC midnight, as ECMAScript reads one whatever the
@@ -35,7 +36,7 @@ function instantOf(text: string): number {
   const parts = DATE_TIME.exec(text);
   if (parts === null) return Number.NaN;
   const [, date, minutes, seconds = ":00", zone = "Z"] = parts;
-  const offset = zone.toUpperCase() === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const offset = zone.toUpperCase() === "Z" ? "Z" : `${zone.slice(0, 3).replace(" ", "+")}:${zone.slice(-2)}`;
   const spelt = `${date}T${minutes}${seconds}${offset}`;
   return zonedTime.safeParse(spelt).success ? Date.parse(spelt) : Number.NaN;
 }
@@ -43,7 +44,7 @@ function instantOf(text: string): number {
 /** Epoch milliseconds, from a number or any of `INSTANT_FORMS` (the audit and shadow queries' bounds). */
 /** `instantOf`'s spellings, for the API's document (a calendar's own bounds are judged after). */
 const INSTANT_PATTERN =
-  "^(?:\\d+|\\d{4}-\\d{2}-\\d{2}(?:[Tt]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:[Zz]|[+-]\\d{2}:?\\d{2}))?)$";
+  "^(?:\\d+|\\d{4}-\\d{2}-\\d{2}(?:[Tt]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:[Zz]|[+ -]\\d{2}:?\\d{2}))?)$";
 
 export const instant = z
   .union([z.number(), z.string().meta({ pattern: INSTANT_PATTERN })])

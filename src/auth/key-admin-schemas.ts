@@ -6,11 +6,12 @@ import { CONTROL_CLASS, holdsControl } from "../core/printable.ts";
 import { roleSchema } from "../storage/key-record.ts";
 import { JWT_SUBJECT_PREFIX, KEY_ID_PREFIX, readsAsCallerId } from "./caller-id.ts";
 
-// Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike, signed or not (`-3`, `.5`), so
-// a negative is told what is allowed rather than that it is no number; anything else is told what
-// was expected (a union would only say "Invalid input").
+// Accepts JSON numbers (HTTP) and numeric strings (CLI flags, the web UI's fields) alike, signed or
+// not (`-3`, `.5`), with an exponent as JSON writes one (`1e5`), so a negative is told what is
+// allowed rather than that it is no number; anything else is told what was expected (a union would
+// only say "Invalid input").
 const numeric = (v: unknown) =>
-  typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$/.test(v) ? Number(v) : v;
+  typeof v === "string" && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(v) ? Number(v) : v;
 
 /**
  * The longest a key's life or a rotation's grace may run (100 years): an end past it is no end an

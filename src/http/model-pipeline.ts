@@ -1,4 +1,5 @@
 import { anthropicLimitHeaders } from "../auth/anthropic-limit-headers.ts";
+import { admitHeaders } from "../auth/embedder-admit-headers.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
@@ -123,7 +124,8 @@ export function modelPipeline(
           admitted instanceof Promise
             ? await whileOpen(admitted, request.signal, open, admitBound && pluginCall(admitBound))
             : admitted;
-        if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
+        // The record itself (the built-in policy's) needs no check; another is the policy's own.
+        if (limitHeaders !== headers) Object.assign(headers, admitHeaders(limitHeaders));
         // A Messages caller reads its limits under Anthropic's names (auth/anthropic-limit-headers.ts).
         if (dialect === "anthropic") anthropicLimitHeaders(headers, Date.now());
       }

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import type { ChunkSource } from "../core/chunk-source.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import { answerFromSseText } from "./answer.ts";
 import { type CapturedStream, captureAnswer } from "./capture-answer.ts";
 import { answerOf } from "./shadow-record.ts";
@@ -82,4 +83,18 @@ test("a cancelled stream keeps what passed and cancels its source", async () => 
     const passed = new TextDecoder().decode(bytes.subarray(0, 200));
     expect(kept && answerOf("chat", kept)).toEqual(answerFromSseText("chat", passed));
   }
+});
+
+test("a primary stream longer than a copy may hold is passed whole, its answer held no further than a copy's (32 MB of characters)", async () => {
+  // 4,096 characters an event, 64 events a read, reused: 130 reads pass 34 M characters.
+  const event = delta("x".repeat(4096));
+  const read = new TextEncoder().encode(event.repeat(64));
+  const reads = Array.from({ length: 130 }, () => read);
+  let kept: CapturedStream | undefined;
+  const passed = await drain(captureAnswer(source(reads), "chat", (c) => (kept = c), 1024 * 1024));
+  expect(passed).toBe(read.byteLength * 130);
+  expect(kept?.kind).toBe("answer");
+  const held = kept && answerOf("chat", kept).text.length;
+  expect(held).toBeGreaterThan(DEFAULT_MAX_UPSTREAM_BODY - 1024 * 1024);
+  expect(held).toBeLessThanOrEqual(DEFAULT_MAX_UPSTREAM_BODY);
 });

@@ -1,6 +1,7 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { Operation } from "../core/dialect.ts";
 import { tapChunks } from "../core/tap-chunks.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Answer } from "./answer.ts";
 import { SseAnswerReader } from "./answer.ts";
 
@@ -17,27 +18,35 @@ export type CapturedStream =
  * (nearly every answer): its bytes cross to the shadow thread as they are, and are read there.
  * Past the window, holding the bytes would cost many times the answer's size (every token wrapped
  * in its event's JSON), so the bytes so far and each chunk after are read as they pass
- * (SseAnswerReader: parsed in large slices), and only the answer is held. `keep` receives it when
- * the stream ends, fails or is cancelled (what passed until then).
+ * (SseAnswerReader: parsed in large slices), and only the answer is held: up to `most` characters
+ * (a copy's bound, read-copy.ts), past which the rest passes unread, so a stream that never ends
+ * holds no more than a copy may. `keep` receives it when the stream ends, fails or is cancelled
+ * (what was read until then).
  */
 export function captureAnswer(
   chunks: ChunkSource,
   operation: Operation,
   keep: (captured: CapturedStream) => void,
   window: number,
+  most = DEFAULT_MAX_UPSTREAM_BODY,
 ): ChunkSource {
   let buffer = new Uint8Array(4096);
   let length = 0;
-  let reading: { reader: SseAnswerReader; decoder: TextDecoder } | undefined;
+  let reading: { reader: SseAnswerReader; decoder: TextDecoder; full: boolean } | undefined;
   const read = (bytes: Uint8Array) => {
-    if (!reading) return;
+    if (!reading || reading.full) return;
+    // A read's characters are at most its bytes: what is held never passes `most`.
+    if (reading.reader.held + bytes.byteLength > most) {
+      reading.full = true;
+      return;
+    }
     reading.reader.push(reading.decoder.decode(bytes, { stream: true }));
   };
   return tapChunks(chunks, {
     copy(chunk) {
       if (reading) return read(chunk);
       if (length + chunk.byteLength > window) {
-        reading = { reader: new SseAnswerReader(operation), decoder: new TextDecoder() };
+        reading = { reader: new SseAnswerReader(operation), decoder: new TextDecoder(), full: false };
         read(buffer.subarray(0, length));
         buffer = new Uint8Array(0);
         length = 0;
@@ -55,7 +64,7 @@ export function captureAnswer(
     },
     finish() {
       if (!reading) return keep({ kind: "sse", body: buffer.subarray(0, length) });
-      reading.reader.push(reading.decoder.decode());
+      if (!reading.full) reading.reader.push(reading.decoder.decode());
       keep({ kind: "answer", answer: reading.reader.finish().answer });
     },
   });

@@ -48,9 +48,9 @@ function buildShadowSchemas() {
     outputTokens: z.number().int(),
     costUsd: z.number(),
     /**
-     * The answer's text, redacted, and bounded by `shadow.max_answer` (bytes of UTF-8, cut on a
-     * character and ended with `[cut at N bytes]`); null unless `audit.bodies` is on, and with
-     * `max_answer: 0`.
+     * The answer's text (an OpenAI refusal's words after `[refusal] `), redacted, and bounded by
+     * `shadow.max_answer` (bytes of UTF-8, cut on a character and ended with `[cut at N bytes]`);
+     * null unless `audit.bodies` is on, and with `max_answer: 0`.
      */
     answer: z.string().nullable(),
     /**

@@ -133,4 +133,26 @@ describe("a pair's record", () => {
     expect(both("😀😀", 8)[0]).toBe("😀😀");
     expect(both("anything", 0)).toEqual([null, null]);
   });
+
+  test("an OpenAI refusal (content null, its words in `refusal`) keeps its words as the side's answer, marked, never an empty one", () => {
+    const refused = {
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: null, refusal: "I can't help with that." },
+          finish_reason: "stop",
+        },
+      ],
+    };
+    const primaryAnswer = () => answerOf("chat", { kind: "json", body: refused });
+    const copy = answered(
+      { started: performance.now(), ttftMs: null },
+      undefined,
+      answerOf("chat", { kind: "json", body: chat("Sure, here it is.", "stop") }),
+    );
+    const record = shadowRecord(facts, primary, primaryAnswer, copy, 1, { ...rules, keepAnswers: true });
+    expect(record.primary.answer).toBe("[refusal] I can't help with that.");
+    expect(record.shadow.answer).toBe("Sure, here it is.");
+    expect(record.agreement).toMatchObject({ exact: false, similarity: 0 });
+  });
 });

@@ -117,6 +117,15 @@ export interface RecordRules {
   readonly pricing: Pricing;
 }
 
+/**
+ * What a side's answer shows: its text, and an OpenAI refusal's words (its content null), marked,
+ * which would otherwise show as an empty answer.
+ */
+const shownText = (answer: Answer) =>
+  answer.refusal === undefined
+    ? answer.text
+    : `${answer.text ? `${answer.text}\n` : ""}[refusal] ${answer.refusal}`;
+
 function side(
   /** Either side's: the primary's error class is its audit record's (any text). */
   outcome: Pick<ShadowOutcome, "status" | "latencyMs" | "ttftMs"> & { readonly errorClass: string | null },
@@ -127,7 +136,7 @@ function side(
   answer: Answer | null | undefined,
   rules: RecordRules,
 ): ShadowSide {
-  const kept = rules.keepAnswers && answer ? keptAnswer(answer.text, rules.maxAnswer) : null;
+  const kept = rules.keepAnswers && answer ? keptAnswer(shownText(answer), rules.maxAnswer) : null;
   return {
     route,
     upstreamModel,

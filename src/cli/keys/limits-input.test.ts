@@ -47,4 +47,10 @@ test("numbers as typed on the command line: a negative is told what is allowed, 
   expect(said({ rpm: "1.5" })).toBe("rpm: expected a whole number");
   expect(said({ budget: ".5" })).toEqual({ budget_usd: 0.5 });
   expect(said({ budget: "2.", tpm: "+100" })).toEqual({ budget_usd: 2, tpm: 100 });
+  // As a JSON number may be written (what the HTTP API takes): never told it is no number.
+  expect(said({ budget: "1e5", tpm: "2E6" })).toEqual({ budget_usd: 100_000, tpm: 2_000_000 });
+  expect(said({ budget: "2.5e-1" })).toEqual({ budget_usd: 0.25 });
+  expect(said({ rpm: "1e-1" })).toBe("rpm: expected a whole number");
+  expect(said({ budget: "1e999" })).toBe("budget_usd: expected a number");
+  expect(said({ budget: "0x10" })).toBe("budget_usd: expected a number");
 });

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { type AuditRecord, createGateway, type Gateway, type Policy, parseConfig } from "./index.ts";
+import { jwtCaller } from "./testing/jwt-caller.ts";
+import { recordingLogger } from "./testing/recording-logger.ts";
+import { waitForValue } from "./testing/wait-for.ts";
+
+// An embedder's policy whose `admit` returns what is not a headers record, told by the bearer token:
+// a JavaScript policy's `false` or `{ allowed: false }` meant as a refusal. Each is a 500 in the
+// caller's dialect with its row and a log line naming the policy, never an admission it did not give.
+
+const answers: Record<string, unknown> = {
+  false: false,
+  nothing: undefined,
+  null: null,
+  text: "ok",
+  "a list": [],
+  "a verdict": { allowed: false },
+  "a promised false": Promise.resolve(false),
+};
+
+const policy: Policy = {
+  admit: (principal) =>
+    (principal.name in answers ? answers[principal.name] : { "x-policy-note": "counted" }) as Readonly<
+      Record<string, string>
+    >,
+  record: () => 0,
+};
+
+const { logger, lines } = recordingLogger();
+let gateway: Gateway;
+const finished: AuditRecord[] = [];
+beforeAll(async () => {
+  gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: ":memory:" },
+      server: { drain_timeout: "2s" },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "mock", routes: [{ provider: "demo", model: "mock" }] }],
+    }),
+    auth: async (headers) => ({
+      ...jwtCaller,
+      name: headers.get("authorization")?.replace(/^Bearer /, "") ?? "",
+    }),
+    policy,
+    logger,
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
+  });
+});
+afterAll(() => gateway.stop());
+
+const ask = (path: string, token: string, body: object) =>
+  gateway.handle(
+    new Request(`http://gw${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    }),
+  );
+const rowOf = (response: Response) => {
+  const id = response.headers.get("x-request-id") ?? "";
+  return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
+};
+const loggedFor = (response: Response) =>
+  lines.find(
+    (line) =>
+      line.fields?.request_id === response.headers.get("x-request-id") &&
+      JSON.stringify(line).includes("the embedder's policy (admit) returned no headers record"),
+  );
+
+for (const token of Object.keys(answers))
+  test(`an admit that returns ${token}: a 500 in each caller's dialect with its row and a log line, and the gateway serves on`, async () => {
+    const openai = await ask("/v1/chat/completions", token, {
+      model: "mock",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(openai.status).toBe(500);
+    expect(((await openai.json()) as { error?: { code?: unknown } }).error?.code).toBe("internal_error");
+    expect((await rowOf(openai)).status).toBe(500);
+    expect(loggedFor(openai)).toBeDefined();
+
+    const anthropic = await ask("/v1/messages", token, {
+      model: "mock",
+      max_tokens: 8,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(anthropic.status).toBe(500);
+    expect(((await anthropic.json()) as { type?: unknown }).type).toBe("error");
+    expect((await rowOf(anthropic)).status).toBe(500);
+
+    const served = await ask("/v1/chat/completions", "good", {
+      model: "mock",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(served.status).toBe(200);
+  });
+
+test("an admit's own headers record is added to the answer", async () => {
+  const noted = await gateway.handle(
+    new Request("http://gw/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer good" },
+      body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
+    }),
+  );
+  expect(noted.status).toBe(200);
+  expect(noted.headers.get("x-policy-note")).toBe("counted");
+});

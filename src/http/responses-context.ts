@@ -298,7 +298,7 @@ async function itemsInScope(
     if (typeof item.id === "string" && wanted.has(item.id)) found.set(item.id, item);
   }
   // Who holds each item upstream, of the responses read for them: a reference to one of a native
-  // route's own answers, or an item under its id, goes to that route as written (adapt-dialect.ts
+  // route's own answers, or an item under its id, goes to that route as written (native-responses.ts
   // `inputFor`).
   const read = new Map<string, string | null>();
   const stored = await resolveItemReferences(

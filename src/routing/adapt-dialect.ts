@@ -1,9 +1,6 @@
-import { dialectOf, type JsonObject, type Operation } from "../core/dialect.ts";
-import { type GatewayError, unsupportedOperation } from "../core/gateway-error.ts";
+import type { JsonObject, Operation } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
-import { upstreamName } from "../providers/upstream-name.ts";
-import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { refuseEmptyMessages } from "../translate/empty-messages.ts";
@@ -15,14 +12,14 @@ import { withoutSettingsAskingNothing } from "../translate/settings-asking-nothi
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
-import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
 import { withLeftOutNamed } from "./left-out-named.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { nativeResponses } from "./native-responses.ts";
 import { compactViaChat, responsesViaChat } from "./responses-via-chat.ts";
 import { sameDialect } from "./same-dialect-call.ts";
-import { translatedChat, translatesChat } from "./translated-chat.ts";
+import { cannotServe, goesAsSent, translates } from "./serves-operation.ts";
+import { translatedChat } from "./translated-chat.ts";
 import { translatedEmbeddings } from "./translated-embeddings.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
@@ -146,23 +143,6 @@ export interface AdaptedCall {
 }
 
 /**
- * What the gateway answers itself when no route's upstream can serve the operation: count_tokens
- * gets an estimate from a real tokenizer (translate/anthropic-to-openai/count-tokens-estimate.ts)
- * instead of a 400 — on an OpenAI-type route, or a cloud route whose vendor cannot count for the
- * model —, of what `provider` (the first route's passed over) would be sent of the conversation:
- * its thinking only where it takes reasoning back. Undefined for every other operation.
- */
-export function localAnswer(
-  operation: Operation,
-  body: JsonObject,
-  provider: Provider | undefined,
-): Promise<JsonObject> | undefined {
-  if (operation !== "count_tokens") return undefined;
-  const readsThinking = provider !== undefined && chatUpstreamNeeds(provider).reasoningBack === true;
-  return estimateInputTokens(body, readsThinking);
-}
-
-/**
  * The one place that decides whether a call crosses dialects. Same-dialect calls pass
  * through untouched (every unknown field kept), but for what Claude would refuse the whole request
  * for (claude-call.ts); each translation lives in src/translate/,
@@ -239,67 +219,4 @@ function adaptedCall(
     );
   // No call is left that `translates` lets through; one added there without a branch here is refused.
   throw cannotServe(operation, provider, model);
-}
-
-/**
- * The refusal of a call of `operation` that `provider` has no way to serve (`servesOperation`),
- * made before any attempt: also the caller's answer when every route skipped is one (routes-tried.ts).
- */
-export const cannotServe = (operation: Operation, provider: Provider, model: string): GatewayError =>
-  unsupportedOperation(
-    `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
-  );
-
-/**
- * Whether `adaptDialect` has a way to send a call of `operation` to `provider`, as it came or
- * translated, where it would otherwise refuse it (`unsupported_operation`) before any attempt.
- * Asked too of a route the router skipped (routes-tried.ts): one that could not serve the call
- * either is no reason to come back later.
- */
-export const servesOperation = (
-  operation: Operation,
-  provider: Provider,
-  responses?: ResponsesContext,
-): boolean => goesAsSent(operation, provider, responses) || translates(operation, provider);
-
-/**
- * Whether a call of `operation` not sent as it came has a translation to `provider`'s API (a
- * completions call has none: only an upstream of OpenAI's dialect serves it, as sent).
- */
-function translates(operation: Operation, provider: Provider): boolean {
-  switch (operation) {
-    case "responses":
-      return true;
-    case "chat":
-      return translatesChat(provider);
-    case "embeddings":
-      return provider.embeddingsTarget !== undefined;
-    case "messages":
-      return provider.dialect === "openai";
-    case "count_tokens":
-      return provider.countsTokens === true;
-    default:
-      return false;
-  }
-}
-
-/**
- * Whether `adaptDialect` sends a call of `operation` to `provider` in the caller's own dialect
- * (`AdaptedCall.native`), so that the request's bytes as received may go with it: the Responses
- * API to an upstream that serves it and takes them, a call of the provider's own dialect to a
- * provider that does not translate it itself. A provider that translates chat itself serves no
- * other call of the dialect unless it says so (embeddings): a completions call is refused, before
- * any attempt, as on Anthropic.
- */
-export function goesAsSent(operation: Operation, provider: Provider, responses?: ResponsesContext): boolean {
-  if (operation === "responses")
-    return (
-      responses !== undefined &&
-      provider.dialect === "openai" &&
-      provider.responsesApi === true &&
-      provider.passThrough === true
-    );
-  if (operation === "chat" && translatesChat(provider)) return false;
-  if (operation === "embeddings" && provider.embeddingsTarget) return false;
-  return dialectOf(operation) === provider.dialect && provider.chatTarget === undefined;
 }

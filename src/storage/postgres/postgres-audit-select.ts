@@ -4,39 +4,14 @@ import { keyFilterIsId } from "../../audit/audit-query-key.ts";
 import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import { type AuditRecord, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
-import { toAuditRecord } from "../audit-row.ts";
+import { type AuditColumns, toAuditRecord } from "../audit-row.ts";
 
 /** One audit_log row (with bodies when asked), as Bun's PostgreSQL client returns it. */
-export interface PostgresAuditRow {
+export interface PostgresAuditRow extends AuditColumns {
   id: string;
-  request_id: string;
   started_at: string;
-  key_id: string | null;
-  key_name: string | null;
-  tenant: string | null;
-  role: string | null;
-  front_door: string;
-  model: string | null;
-  route: string | null;
-  upstream_model: string | null;
-  status: number;
-  error_class: string | null;
   stream: boolean;
-  latency_ms: number;
-  ttfb_ms: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  client_ip: string | null;
-  user_agent: string | null;
-  error_message?: string | null;
-  dropped?: string | null;
   attempts?: string | null;
-  node?: string | null;
-  served_node?: string | null;
-  app?: string | null;
-  request_body?: string | null;
-  response_body?: string | null;
 }
 
 /** The keyset-paginated SELECT for a filter, with `$n` parameters. */

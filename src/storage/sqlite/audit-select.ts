@@ -6,31 +6,13 @@ import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import { type AuditRecord, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
 import { soleAttempt } from "../../audit/sole-attempt.ts";
-import { toAuditRecord } from "../audit-row.ts";
+import { type AuditColumns, toAuditRecord } from "../audit-row.ts";
 
 /** One joined row, as SQLite returns it. */
-export interface AuditRow {
+export interface AuditRow extends AuditColumns {
   id: number;
-  request_id: string;
   started_at: number;
-  key_id: string | null;
-  key_name: string | null;
-  tenant: string | null;
-  role: string | null;
-  front_door: string;
-  model: string | null;
-  route: string | null;
-  upstream_model: string | null;
-  status: number;
-  error_class: string | null;
   stream: number;
-  latency_ms: number;
-  ttfb_ms: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  client_ip: string | null;
-  user_agent: string | null;
   error_message: string | null;
   dropped: string | null;
   attempts: string | null;
@@ -38,8 +20,6 @@ export interface AuditRow {
   node: string | null;
   served_node: string | null;
   app: string | null;
-  request_body?: string | null;
-  response_body?: string | null;
 }
 
 const COLUMNS = `l.id, l.request_id, l.started_at, p.key_id, p.key_name, p.tenant, p.role, l.front_door,

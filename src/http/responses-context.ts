@@ -13,19 +13,14 @@ import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { conversationItems, inputItems } from "../translate/responses/input-items.ts";
 import {
-  echoedIds,
   type ItemHolders,
-  itemNotFound,
-  noteHolders,
-  type ReferencedItems,
-  referencedIds,
-  resolveItemReferences,
   withoutForeignIds,
   withReferencesResolved,
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
 import type { InFlightResponses } from "./in-flight-responses.ts";
-import { ownScopes, readableScopes, readInScopes, responseScope } from "./response-scope.ts";
+import { itemsInScope, NO_HOLDERS } from "./items-in-scope.ts";
+import { readableScopes, readInScopes, responseScope } from "./response-scope.ts";
 import { storedConversation } from "./stored-conversation.ts";
 
 /** How a failed save of a request's response is logged (the caller gets a 503 instead of the answer). */
@@ -244,98 +239,6 @@ export async function responsesContext(
 }
 
 const noEnd = (): void => {};
-
-/** The items a request names by id that the caller's scope holds, and the ids it does not. */
-interface ItemsInScope {
-  /** What its `item_reference`s (and those of the conversation it continues) name. */
-  readonly referenced: ReferencedItems;
-  /**
-   * Who holds upstream each item the request carries under an id, where the gateway can tell: those
-   * of the stored conversation it continues, what it names by id.
-   */
-  readonly holders: ItemHolders;
-  /** The ids of its own input items (not references) that the caller's scope does not hold. */
-  readonly foreign: ReadonlySet<string>;
-}
-
-const NO_HOLDERS: ItemHolders = new Map();
-const NONE_NAMED: ItemsInScope = { referenced: new Map(), holders: NO_HOLDERS, foreign: new Set() };
-
-/** The conversation a request continues: its items, and who holds them upstream. */
-interface Continued {
-  readonly items: readonly JsonObject[];
-  readonly holders: ItemHolders;
-}
-
-/**
- * The items a request names by id, looked up as the caller may see them: in the conversation it
- * continues, then among the caller's stored responses: a response the item id names (`resp_…:…`,
- * the gateway's) in the scopes it may read, an upstream's own item id in its own scopes alone
- * (response-scope.ts: in its label's old rows, such an id would find any of the label's keys'
- * items). A reference of the input that names none is refused, in OpenAI's words: any other
- * scope's item is unknown, and must not reach the upstream (it would resolve it across the account
- * every caller shares). So is an input item that carries an id of its own, which OpenAI looks up
- * as well (a bare reasoning item is nothing but its id): one the caller's scope does not hold is
- * `foreign`, and goes to a native upstream without it (item-references.ts `withoutForeignIds`).
- * Each item found is named with who holds it upstream, as the stored conversation's are: a native
- * upstream is sent the ids of its own items alone (`forNativeUpstream`).
- */
-async function itemsInScope(
-  store: ResponseStore,
-  principal: Principal,
-  readable: readonly string[],
-  input: readonly unknown[],
-  continued: Continued,
-): Promise<ItemsInScope> {
-  const history = continued.items;
-  const references = referencedIds([...history, ...input]);
-  const echoed = echoedIds(input);
-  if (references.length === 0 && echoed.length === 0)
-    return continued.holders === NO_HOLDERS ? NONE_NAMED : { ...NONE_NAMED, holders: continued.holders };
-  const wanted = new Set([...references, ...echoed]);
-  const found = new Map<string, JsonObject>();
-  for (const item of history) {
-    if (typeof item.id === "string" && wanted.has(item.id)) found.set(item.id, item);
-  }
-  // Who holds each item upstream, of the responses read for them: a reference to one of a native
-  // route's own answers, or an item under its id, goes to that route as written (adapt-dialect.ts
-  // `inputFor`).
-  const read = new Map<string, string | null>();
-  const stored = await resolveItemReferences(
-    [...wanted].filter((id) => !found.has(id)),
-    {
-      items: async (responseId) => {
-        const response = await readInScopes(readable, (scope) => store.get(scope, responseId));
-        if (!response) return undefined;
-        const items = withItemIds(response.items, response.id);
-        noteHolders(read, response, items);
-        return items;
-      },
-      ...(store.responseOfItem
-        ? {
-            responseOf: async (itemId: string) =>
-              (await readInScopes(
-                ownScopes(principal),
-                async (scope) => (await store.responseOfItem?.(scope, itemId)) ?? null,
-              )) ?? undefined,
-          }
-        : {}),
-    },
-  );
-  for (const [id, item] of stored) found.set(id, item);
-  const unknown = referencedIds(input).find((id) => !found.has(id));
-  if (unknown !== undefined) throw itemNotFound(unknown);
-  const referenced = new Map<string, JsonObject>();
-  for (const id of references) {
-    const item = found.get(id);
-    if (item) referenced.set(id, item);
-  }
-  // The conversation's holders, and those of the items the store gave: each a provider's, or none.
-  const holders = new Map(continued.holders);
-  for (const [id] of stored) holders.set(id, read.get(id) ?? null);
-  const foreign = new Set(echoed.filter((id) => !found.has(id)));
-  return { referenced, holders, foreign };
-}
 
 /**
  * OpenAI's 400 for a `previous_response_id` it does not hold; `missing` names the response its

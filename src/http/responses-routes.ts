@@ -148,7 +148,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     headers: Record<string, string>,
     /**
      * The `previous_response_id` the response was answered with, when it is one the upstream was
-     * not sent (a chain the gateway expanded: adapt-dialect.ts `previousSaid`): its copy says null
+     * not sent (a chain the gateway expanded: native-responses.ts `previousSaid`): its copy says null
      * there, and is said as the `POST` answered, as the gateway's own copy says it.
      */
     previousId?: string,

@@ -1,34 +1,25 @@
-import { dialectOf, type JsonObject, type Operation } from "../core/dialect.ts";
-import { type GatewayError, unsupportedOperation } from "../core/gateway-error.ts";
+import type { JsonObject, Operation } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
-import { upstreamName } from "../providers/upstream-name.ts";
-import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { refuseEmptyMessages } from "../translate/empty-messages.ts";
 import { refuseForcedCallWithoutTools } from "../translate/forced-call-without-tools.ts";
 import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
-import { plainItemCallIds } from "../translate/openai-to-gemini/gemini-call-id.ts";
 import { refuseUnreadableFormat } from "../translate/response-format-shape.ts";
-import { inputItems } from "../translate/responses/input-items.ts";
-import {
-  forNativeUpstream,
-  type ItemHolders,
-  type ReferencedItems,
-  withoutForeignIds,
-} from "../translate/responses/item-references.ts";
+import type { ItemHolders, ReferencedItems } from "../translate/responses/item-references.ts";
 import { withoutSettingsAskingNothing } from "../translate/settings-asking-nothing.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
-import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
 import { withLeftOutNamed } from "./left-out-named.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
-import { compactViaChat, RESPONSES_CONVERSATION, responsesViaChat } from "./responses-via-chat.ts";
-import { identity, sameDialect } from "./same-dialect-call.ts";
-import { translatedChat, translatesChat } from "./translated-chat.ts";
+import { nativeResponses } from "./native-responses.ts";
+import { compactViaChat, responsesViaChat } from "./responses-via-chat.ts";
+import { sameDialect } from "./same-dialect-call.ts";
+import { cannotServe, goesAsSent, translates } from "./serves-operation.ts";
+import { translatedChat } from "./translated-chat.ts";
 import { translatedEmbeddings } from "./translated-embeddings.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
@@ -152,23 +143,6 @@ export interface AdaptedCall {
 }
 
 /**
- * What the gateway answers itself when no route's upstream can serve the operation: count_tokens
- * gets an estimate from a real tokenizer (translate/anthropic-to-openai/count-tokens-estimate.ts)
- * instead of a 400 — on an OpenAI-type route, or a cloud route whose vendor cannot count for the
- * model —, of what `provider` (the first route's passed over) would be sent of the conversation:
- * its thinking only where it takes reasoning back. Undefined for every other operation.
- */
-export function localAnswer(
-  operation: Operation,
-  body: JsonObject,
-  provider: Provider | undefined,
-): Promise<JsonObject> | undefined {
-  if (operation !== "count_tokens") return undefined;
-  const readsThinking = provider !== undefined && chatUpstreamNeeds(provider).reasoningBack === true;
-  return estimateInputTokens(body, readsThinking);
-}
-
-/**
  * The one place that decides whether a call crosses dialects. Same-dialect calls pass
  * through untouched (every unknown field kept), but for what Claude would refuse the whole request
  * for (claude-call.ts); each translation lives in src/translate/,
@@ -194,6 +168,11 @@ export function adaptDialect(
   if (leavesOut === undefined || adapted.operation !== "chat") return adapted;
   return withLeftOutNamed(adapted, leavesOut, policy);
 }
+
+// The translations' closures are made in their own helpers (native-responses.ts,
+// responses-via-chat.ts, translated-chat.ts): a closure in `adaptDialect` over `model` would make
+// its scope (two, with the default parameter) an object on every call, the common same-dialect
+// call included.
 
 /** `adaptDialect`'s call, before what the provider leaves out of it is named. */
 function adaptedCall(
@@ -240,161 +219,4 @@ function adaptedCall(
     );
   // No call is left that `translates` lets through; one added there without a branch here is refused.
   throw cannotServe(operation, provider, model);
-}
-
-/**
- * The refusal of a call of `operation` that `provider` has no way to serve (`servesOperation`),
- * made before any attempt: also the caller's answer when every route skipped is one (routes-tried.ts).
- */
-export const cannotServe = (operation: Operation, provider: Provider, model: string): GatewayError =>
-  unsupportedOperation(
-    `model ${model} is served by ${upstreamName(provider.name)}, which cannot serve ${operation}`,
-  );
-
-/**
- * Whether `adaptDialect` has a way to send a call of `operation` to `provider`, as it came or
- * translated, where it would otherwise refuse it (`unsupported_operation`) before any attempt.
- * Asked too of a route the router skipped (routes-tried.ts): one that could not serve the call
- * either is no reason to come back later.
- */
-export const servesOperation = (
-  operation: Operation,
-  provider: Provider,
-  responses?: ResponsesContext,
-): boolean => goesAsSent(operation, provider, responses) || translates(operation, provider);
-
-/**
- * Whether a call of `operation` not sent as it came has a translation to `provider`'s API (a
- * completions call has none: only an upstream of OpenAI's dialect serves it, as sent).
- */
-function translates(operation: Operation, provider: Provider): boolean {
-  switch (operation) {
-    case "responses":
-      return true;
-    case "chat":
-      return translatesChat(provider);
-    case "embeddings":
-      return provider.embeddingsTarget !== undefined;
-    case "messages":
-      return provider.dialect === "openai";
-    case "count_tokens":
-      return provider.countsTokens === true;
-    default:
-      return false;
-  }
-}
-
-/**
- * Whether `adaptDialect` sends a call of `operation` to `provider` in the caller's own dialect
- * (`AdaptedCall.native`), so that the request's bytes as received may go with it: the Responses
- * API to an upstream that serves it and takes them, a call of the provider's own dialect to a
- * provider that does not translate it itself. A provider that translates chat itself serves no
- * other call of the dialect unless it says so (embeddings): a completions call is refused, before
- * any attempt, as on Anthropic.
- */
-export function goesAsSent(operation: Operation, provider: Provider, responses?: ResponsesContext): boolean {
-  if (operation === "responses")
-    return (
-      responses !== undefined &&
-      provider.dialect === "openai" &&
-      provider.responsesApi === true &&
-      provider.passThrough === true
-    );
-  if (operation === "chat" && translatesChat(provider)) return false;
-  if (operation === "embeddings" && provider.embeddingsTarget) return false;
-  return dialectOf(operation) === provider.dialect && provider.chatTarget === undefined;
-}
-
-// The translations' closures are made in their own helpers (this one, responses-via-chat.ts,
-// translated-chat.ts): a closure in `adaptDialect` over `model` would make its scope (two, with
-// the default parameter) an object on every call, the common same-dialect call included.
-
-/**
- * A native Responses call's answer as given, and its errors in the caller's names: a context too
- * long that the upstream named no field for is the caller's `input`. Shared, not made per call
- * (nothing writes to it).
- */
-const NATIVE_RESPONSES: Pick<AdaptedCall, "json" | "callerNames"> = Object.freeze({
-  ...identity,
-  callerNames: RESPONSES_CONVERSATION,
-});
-
-/** A native call's options (AdaptedCall `native`). */
-type NativeOptions = NonNullable<AdaptedCall["native"]>;
-
-/**
- * The Responses API passed through to an upstream that serves it. A chain stays where it is
- * held; a chain the gateway holds (built by translation, or held by another provider) moves
- * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed (the
- * answer says it all the same: `previousSaid`), each item with its id only where the upstream
- * named it itself (item-references.ts `forNativeUpstream`). So does an item an `item_reference` names that the upstream does not hold,
- * and an input item's id (`inputFor`).
- */
-function nativeResponses(body: JsonObject, provider: Provider, context: ResponsesContext): AdaptedCall {
-  const answered = context.compact
-    ? undefined
-    : (response: JsonObject) => context.onResponse(response, provider.name);
-  const native: NativeOptions = { forcedUsage: false, ...(answered ? { answered } : {}) };
-  const own = inputFor(body, provider, context);
-  if (context.previous.length === 0 || context.previousHolder === provider.name) {
-    if (!own) return { operation: "responses", body, ...NATIVE_RESPONSES, native };
-    return {
-      operation: "responses",
-      body: { ...body, input: own },
-      ...NATIVE_RESPONSES,
-      native: { ...native, rewritten: true },
-    };
-  }
-  const { previous_response_id: held, ...rest } = body;
-  // The stored turns as the caller's own input reaches this upstream (caller-body-for.ts): a call a
-  // Gemini route answered has its thought signature in its `call_id`, which no Responses API reads
-  // (and OpenAI refuses past 64 characters); plain, it pairs again with its output's.
-  const previous = forNativeUpstream(
-    context.previous,
-    context.referenced,
-    context.itemHolders,
-    provider.name,
-  );
-  const input = [...plainItemCallIds(previous), ...(own ?? inputItems(body.input))];
-  return {
-    operation: "responses",
-    body: { ...rest, input },
-    ...NATIVE_RESPONSES,
-    native: typeof held === "string" ? previousSaid(native, held) : { ...native, rewritten: true },
-  };
-}
-
-/**
- * A native call whose `previous_response_id` (`held`) the gateway took off to send the chain
- * expanded: its answer, and the response stored, name it again (AdaptedCall `previousId`). Every
- * other option as the call's own (`native`).
- */
-function previousSaid(native: NativeOptions, held: string): NativeOptions {
-  const answered = native.answered;
-  if (!answered) return { ...native, rewritten: true, previousId: held };
-  const stored = (response: JsonObject) => {
-    if (response.previous_response_id === null) response.previous_response_id = held;
-    answered(response);
-  };
-  return { ...native, rewritten: true, previousId: held, answered: stored };
-}
-
-/**
- * The caller's input as a route serving the Responses API is sent it, when that is not as sent
- * (undefined, nearly always): its references to items the upstream does not hold replaced by the
- * items, from the gateway's store, and the ids the upstream did not name taken off its items, their
- * calls' ids plain as a stored chain's are; ids the caller's scope does not hold taken off too
- * (item-references.ts).
- */
-function inputFor(
-  body: JsonObject,
-  provider: Provider,
-  context: ResponsesContext,
-): readonly unknown[] | undefined {
-  const { referenced, itemHolders, foreignIds } = context;
-  const sent = inputItems(body.input);
-  let input = forNativeUpstream(sent, referenced, itemHolders, provider.name);
-  if (input !== sent) input = plainItemCallIds(input);
-  if (foreignIds) return withoutForeignIds(input, foreignIds, "refuse");
-  return input === sent ? undefined : input;
 }

@@ -4,8 +4,8 @@ import { messageForCallers } from "../core/for-callers.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { DispatchRequest } from "./dispatch.ts";
 import type { DispatchDeps } from "./dispatch-deps.ts";
+import type { RefusedHint } from "./refused-hint.ts";
 import type { Route } from "./route.ts";
-import type { RefusedHint } from "./translation-hints.ts";
 
 /**
  * A failed attempt the dispatch goes on from (or fails with), as the operator reads it. What the

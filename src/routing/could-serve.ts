@@ -1,8 +1,8 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import { audioRefusal } from "../translate/chat-target.ts";
-import { cannotServe, servesOperation } from "./adapt-dialect.ts";
 import type { DispatchRequest } from "./dispatch.ts";
 import type { Route } from "./route.ts";
+import { cannotServe, servesOperation } from "./serves-operation.ts";
 import { chatTargetOf } from "./translated-chat.ts";
 
 /**

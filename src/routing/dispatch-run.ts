@@ -10,13 +10,13 @@ import type { DispatchDeps } from "./dispatch-deps.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import type { ClientReply } from "./native-reply.ts";
 import { letGoOfReceived } from "./received-bytes.ts";
+import { type RefusedHint, refusedHint, renamedBound } from "./refused-hint.ts";
 import { attemptInfo, type Route } from "./route.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { ModelPlan } from "./route-table.ts";
 import { RoutesTried } from "./routes-tried.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
-import { type RefusedHint, refusedHint, renamedBound } from "./translation-hints.ts";
 import {
   abortReason,
   attemptFailed,

@@ -27,7 +27,7 @@ const CLOSE_BRACKET = 93;
 /**
  * A native Responses answer's JSON (a whole body, or one event's data) with its response's own
  * `previous_response_id` said as `said` (the caller's id, as a JSON string) where the upstream
- * said `null`: a chain the gateway expanded reached it without the id (adapt-dialect.ts
+ * said `null`: a chain the gateway expanded reached it without the id (native-responses.ts
  * `nativeResponses`), and the caller is answered as a chain the upstream held, or a translated
  * route, answers it. The bytes are edited, not parsed and written again: the rest goes as the
  * upstream spelled it. `[start, end)`: the JSON in `bytes`; `path`: the keys from its top-level

@@ -1,9 +1,9 @@
 import type { Provider } from "../providers/provider.ts";
-import { goesAsSent } from "./adapt-dialect.ts";
 import type { DispatchRequest } from "./dispatch.ts";
 import type { DispatchDeps } from "./dispatch-deps.ts";
 import type { Route } from "./route.ts";
 import type { ModelPlan } from "./route-table.ts";
+import { goesAsSent } from "./serves-operation.ts";
 import { leavesOutUnsignedThinking } from "./unsigned-thinking-in.ts";
 
 /**

@@ -1,9 +1,9 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, unavailable } from "../core/gateway-error.ts";
-import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
 import { couldServe, refusalBefore } from "./could-serve.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
+import { localAnswer } from "./local-answer.ts";
 import { RetryAdvice, toldWait } from "./retry-advice.ts";
 import type { Route } from "./route.ts";
 

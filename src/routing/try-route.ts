@@ -12,6 +12,7 @@ import { inCallerNames } from "./caller-param.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
 import { takesCallerBytes } from "./received-bytes.ts";
+import type { RefusedHint } from "./refused-hint.ts";
 import type { Route } from "./route.ts";
 import { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
@@ -19,7 +20,7 @@ import type { RoutingPolicy } from "./routing-policy.ts";
 import { splicedFor } from "./splice-body.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
-import { type RefusedHint, withoutHint } from "./translation-hints.ts";
+import { withoutHint } from "./without-hint.ts";
 
 /**
  * One attempt at one route, in steps the router takes in its own frame (an attempt makes no async

@@ -32,7 +32,7 @@ export async function countOrEstimate(
  * says: an Anthropic-compatible server without `/v1/messages/count_tokens` (Claude Code counts
  * before every turn), or a count model it lacks. `unsupported_operation`, as `countOrEstimate`
  * makes it: the next route or the gateway's estimate answers (routing/routes-tried.ts `exhausted`,
- * with adapt-dialect.ts `localAnswer`), never the caller's 404 nor a failure its route's breaker
+ * with local-answer.ts `localAnswer`), never the caller's 404 nor a failure its route's breaker
  * counts. Any other failure is as it was.
  */
 export function uncounted(provider: string, failure: GatewayError): GatewayError {

@@ -3,40 +3,15 @@ import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import { keyFilterIsId } from "../../audit/audit-query-key.ts";
 import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
-import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
-import { asNumber } from "./postgres-values.ts";
+import { type AuditRecord, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
+import { type AuditColumns, toAuditRecord } from "../audit-row.ts";
 
 /** One audit_log row (with bodies when asked), as Bun's PostgreSQL client returns it. */
-export interface PostgresAuditRow {
+export interface PostgresAuditRow extends AuditColumns {
   id: string;
-  request_id: string;
   started_at: string;
-  key_id: string | null;
-  key_name: string | null;
-  tenant: string | null;
-  role: string | null;
-  front_door: string;
-  model: string | null;
-  route: string | null;
-  upstream_model: string | null;
-  status: number;
-  error_class: string | null;
   stream: boolean;
-  latency_ms: number;
-  ttfb_ms: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  client_ip: string | null;
-  user_agent: string | null;
-  error_message?: string | null;
-  dropped?: string | null;
   attempts?: string | null;
-  node?: string | null;
-  served_node?: string | null;
-  app?: string | null;
-  request_body?: string | null;
-  response_body?: string | null;
 }
 
 /** The keyset-paginated SELECT for a filter, with `$n` parameters. */
@@ -92,40 +67,8 @@ export function selectPostgresPage(
   return { text, params };
 }
 
-export function postgresRowToRecord(row: PostgresAuditRow): AuditRecord {
-  const record: AuditRecord = {
-    requestId: row.request_id,
-    startedAt: asNumber(row.started_at),
-    keyId: row.key_id,
-    keyName: row.key_name,
-    tenant: row.tenant,
-    role: row.role,
-    frontDoor: row.front_door as FrontDoor,
-    model: row.model,
-    route: row.route,
-    upstreamModel: row.upstream_model,
-    status: row.status,
-    errorClass: row.error_class,
-    stream: row.stream,
-    latencyMs: row.latency_ms,
-    ttfbMs: row.ttfb_ms,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    costUsd: row.cost_usd,
-    clientIp: row.client_ip,
-    userAgent: row.user_agent,
-  };
-  if (row.error_message != null) record.errorMessage = row.error_message;
-  if (row.dropped != null) record.dropped = row.dropped;
-  const attempts = decodeAttempts(row.attempts);
-  if (attempts) record.attempts = attempts;
-  if (row.node != null) record.node = row.node;
-  if (row.served_node != null) record.servedNode = row.served_node;
-  if (row.app != null) record.app = row.app;
-  if (row.request_body !== undefined) record.requestBody = row.request_body;
-  if (row.response_body !== undefined) record.responseBody = row.response_body;
-  return record;
-}
+export const postgresRowToRecord = (row: PostgresAuditRow): AuditRecord =>
+  toAuditRecord(row, decodeAttempts(row.attempts));
 
 /**
  * audit_log's token columns are `INTEGER`: a count past its largest (a buggy or hostile upstream's

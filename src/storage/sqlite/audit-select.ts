@@ -4,32 +4,15 @@ import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import { keyFilterIsId } from "../../audit/audit-query-key.ts";
 import { forwardedPrefix } from "../../audit/audit-query-route.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
-import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
+import { type AuditRecord, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
 import { soleAttempt } from "../../audit/sole-attempt.ts";
+import { type AuditColumns, toAuditRecord } from "../audit-row.ts";
 
 /** One joined row, as SQLite returns it. */
-export interface AuditRow {
+export interface AuditRow extends AuditColumns {
   id: number;
-  request_id: string;
   started_at: number;
-  key_id: string | null;
-  key_name: string | null;
-  tenant: string | null;
-  role: string | null;
-  front_door: string;
-  model: string | null;
-  route: string | null;
-  upstream_model: string | null;
-  status: number;
-  error_class: string | null;
   stream: number;
-  latency_ms: number;
-  ttfb_ms: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  client_ip: string | null;
-  user_agent: string | null;
   error_message: string | null;
   dropped: string | null;
   attempts: string | null;
@@ -37,8 +20,6 @@ export interface AuditRow {
   node: string | null;
   served_node: string | null;
   app: string | null;
-  request_body?: string | null;
-  response_body?: string | null;
 }
 
 const COLUMNS = `l.id, l.request_id, l.started_at, p.key_id, p.key_name, p.tenant, p.role, l.front_door,
@@ -219,40 +200,11 @@ export function drivingValues(db: Database, filter: AuditFilter): DrivingValues 
   return undefined;
 }
 
-export function rowToRecord(row: AuditRow): AuditRecord {
-  const record: AuditRecord = {
-    requestId: row.request_id,
-    startedAt: row.started_at,
-    keyId: row.key_id,
-    keyName: row.key_name,
-    tenant: row.tenant,
-    role: row.role,
-    frontDoor: row.front_door as FrontDoor,
-    model: row.model,
-    route: row.route,
-    upstreamModel: row.upstream_model,
-    status: row.status,
-    errorClass: row.error_class,
-    stream: row.stream === 1,
-    latencyMs: row.latency_ms,
-    ttfbMs: row.ttfb_ms,
-    inputTokens: row.input_tokens,
-    outputTokens: row.output_tokens,
-    costUsd: row.cost_usd,
-    clientIp: row.client_ip,
-    userAgent: row.user_agent,
-  };
-  if (row.error_message !== null) record.errorMessage = row.error_message;
-  if (row.dropped !== null) record.dropped = row.dropped;
-  const attempts =
+/** A row as its record: its attempts as written, or its sole attempt, kept as its duration alone. */
+export const rowToRecord = (row: AuditRow): AuditRecord =>
+  toAuditRecord(
+    row,
     row.attempt_ms === null
       ? decodeAttempts(row.attempts)
-      : soleAttempt(row.route, row.upstream_model, row.attempt_ms);
-  if (attempts) record.attempts = attempts;
-  if (row.node !== null) record.node = row.node;
-  if (row.served_node !== null) record.servedNode = row.served_node;
-  if (row.app !== null) record.app = row.app;
-  if (row.request_body !== undefined) record.requestBody = row.request_body;
-  if (row.response_body !== undefined) record.responseBody = row.response_body;
-  return record;
-}
+      : soleAttempt(row.route, row.upstream_model, row.attempt_ms),
+  );

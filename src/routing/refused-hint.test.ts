@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import { refusedHint } from "./translation-hints.ts";
+import { refusedHint } from "./refused-hint.ts";
 
 describe("refusedHint: a bound past the most the route's model writes", () => {
   const refused = (message: string) => new GatewayError({ status: 400, code: "invalid_request", message });

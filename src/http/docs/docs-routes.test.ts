@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfigFile, parseConfig } from "../../config/load-config.ts";
+import { RELEASE } from "../../core/build-commit.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-docs-"));
@@ -115,6 +117,28 @@ test("a tenant's own model is named nowhere in the document a socket serves with
     expect(tag("mixed")).toEndWith(
       "; only the models `public-chat`, `gpt-*` and tenant models not named here.",
     );
+  } finally {
+    await gateway.stop();
+  }
+});
+
+test("the document's info.version is the release /admin/api/status reports (the version and the build it came from)", async () => {
+  const { gateway, adminKey } = await recordingGateway(
+    parseConfig({ storage: { path: ":memory:" }, providers: [{ name: "demo", type: "mock" }] }),
+  );
+  try {
+    const doc = (await (await gateway.handle(new Request("http://localhost/docs/openapi.json"))).json()) as {
+      info: { version: string };
+    };
+    const status = (await (
+      await gateway.handle(
+        new Request("http://localhost/admin/api/status", {
+          headers: { authorization: `Bearer ${adminKey}` },
+        }),
+      )
+    ).json()) as { release: string };
+    expect(status.release).toBe(RELEASE);
+    expect(doc.info.version).toBe(status.release);
   } finally {
     await gateway.stop();
   }

@@ -1,6 +1,7 @@
 import { RedisClient } from "bun";
 import type { Config } from "../config/config-schema.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 
 /** The channel every node listens on for key changes (revoke, rotate, create): its cache refreshes. */
 export const KEY_CHANNEL = "mgw:keys";
@@ -24,10 +25,13 @@ export async function announceKeyChanges(
   ids: readonly string[],
 ): Promise<string | null> {
   if (ids.length === 0) return null;
+  // Within what a timer holds (a 30-day redis_timeout fired after 1 ms; Bun's client refuses a
+  // connectionTimeout past 2^32 - 1 ms with a RangeError).
+  const withinMs = timerDelay(settings.redis_timeout);
   const client = new RedisClient(settings.redis_url, {
     autoReconnect: false,
     enableOfflineQueue: false,
-    connectionTimeout: settings.redis_timeout,
+    connectionTimeout: withinMs,
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -39,7 +43,7 @@ export async function announceKeyChanges(
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new Error(`no answer within ${settings.redis_timeout} ms`)),
-          settings.redis_timeout,
+          withinMs,
         );
       }),
     ]);

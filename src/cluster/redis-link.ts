@@ -1,5 +1,6 @@
 import { RedisClient } from "bun";
 import { messageOf } from "../core/describe-error.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 
 export interface RedisLinkOptions {
   url: string;
@@ -153,10 +154,11 @@ export class RedisLink {
     const oldest = this.pending.values().next().value;
     if (oldest === undefined) return;
     const ms = Math.max(0, oldest.sentMs + this.options.timeoutMs - performance.now());
+    // Past setTimeout's range (a 30-day timeout) in steps: `failLateCalls` looks again.
     this.deadline = setTimeout(() => {
       this.deadline = null;
       this.failLateCalls();
-    }, ms);
+    }, timerDelay(ms));
   }
 
   /** Every call past its deadline fails with a RedisTimeout (`call` then judges the connection). */
@@ -212,8 +214,9 @@ export class RedisLink {
     }
   }
 
+  /** Within what a timer holds: Bun's client refuses a longer `connectionTimeout` (a RangeError). */
   private connectTimeoutMs(): number {
-    return Math.max(100, this.options.timeoutMs * 4);
+    return timerDelay(Math.max(100, this.options.timeoutMs * 4));
   }
 
   private connect(): Promise<void> {

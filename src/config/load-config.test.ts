@@ -465,6 +465,35 @@ describe("parseConfig: messages name the path", () => {
     ]);
   });
 
+  test("the names /metrics gives what no config names (other, none, workers) are refused where they would share its series", () => {
+    // A configured `other` would be counted with every unrouted model, every removed provider or
+    // unlisted tenant, and no reload could drop its series (metrics/kept-labels.ts keeps them).
+    const mock = (name: string) => ({ name, type: "mock" });
+    expect(problems({ providers: [mock("a"), mock("other"), mock("none")] })).toEqual([
+      'providers[1].name: "other" is a label value of /metrics (a provider the config no longer names); choose another name',
+      'providers[2].name: "none" is a label value of /metrics (no upstream called); choose another name',
+    ]);
+    const model = (name: string, aliases: string[] = []) => ({
+      name,
+      aliases,
+      routes: [{ provider: "a", model: "x" }],
+    });
+    expect(
+      problems({
+        providers: [mock("a")],
+        models: [model("other"), model("workers"), model("m", ["m-1", "other"])],
+      }),
+    ).toEqual([
+      'models[0].name: "other" is a label value of /metrics (a model no entry names); choose another name',
+      'models[1].name: "workers" is a label value of /metrics (a model only workers serve); choose another name',
+      'models[2].aliases[1]: "other" is a label value of /metrics (a model no entry names); choose another name',
+    ]);
+    expect(problems({ tenants: [{ name: "team-a" }, { name: "other" }, { name: "none" }] })).toEqual([
+      'tenants[1].name: "other" is a label value of /metrics (a tenant the config does not list); choose another name',
+      'tenants[2].name: "none" is a label value of /metrics (a caller with no key); choose another name',
+    ]);
+  });
+
   test("a tenant name longer than a key's tenant may be is refused, naming the path: no key could ever be created in it", () => {
     const long = "t".repeat(101);
     expect(problems({ tenants: [{ name: "team-a" }, { name: long }] })).toEqual([

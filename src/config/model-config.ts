@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bool, num } from "./config-values.ts";
 import { FALLBACK_CLASSES } from "./fallback-classes.ts";
+import { notCatchAll } from "./metric-catch-alls.ts";
 import { modelShadowSchema } from "./shadow-target.ts";
 import { partialTimeouts } from "./timeouts-config.ts";
 
@@ -19,9 +20,9 @@ export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as c
 /** One model clients may ask for, and the routes that serve it. */
 export const modelSchema = z.strictObject({
   /** The name clients send; a glob (`claude-*`) matches many. Most specific match wins. */
-  name: z.string().min(1),
+  name: z.string().min(1).superRefine(notCatchAll("model")),
   /** More names (or globs) for this entry: dated or suffixed names clients send. */
-  aliases: z.array(z.string().min(1)).default([]),
+  aliases: z.array(z.string().min(1).superRefine(notCatchAll("model"))).default([]),
   strategy: z.enum(STRATEGIES).default("priority"),
   /** Lets keys and tenants with a budget use this model although no price covers it. */
   allow_unpriced: bool().default(false),

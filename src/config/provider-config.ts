@@ -2,6 +2,7 @@ import { z } from "zod";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { configUrl } from "./config-url.ts";
 import { bool } from "./config-values.ts";
+import { notCatchAll } from "./metric-catch-alls.ts";
 import { partialTimeouts } from "./timeouts-config.ts";
 
 export const PROVIDER_TYPES = [
@@ -22,7 +23,8 @@ export const providerSchema = z
     name: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
-      .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`),
+      .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`)
+      .superRefine(notCatchAll("provider")),
     type: z.enum(PROVIDER_TYPES),
     /** openai: includes /v1. anthropic: the API root; requests go to {base_url}/v1/messages. */
     base_url: configUrl({ protocol: /^https?$/ }).optional(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LONGEST_TIMER_MS } from "../core/timer-delay.ts";
 import { configUrl } from "./config-url.ts";
 import { duration, num } from "./config-values.ts";
 
@@ -22,7 +23,15 @@ export const storageConfigSchema = z.strictObject({
   /** PostgreSQL: connections per node. */
   pool: num(z.number().int().min(1).max(1000)).default(10),
   /** PostgreSQL: the longest any one statement may run before the server cancels it; 0, no bound (PostgreSQL's own 0). */
-  statement_timeout: duration("30s"),
+  statement_timeout: duration("30s").pipe(
+    // PostgreSQL refuses a longer one at every connection ("Value exceeds integer range").
+    z
+      .number()
+      .max(
+        LONGEST_TIMER_MS,
+        `at most ${LONGEST_TIMER_MS}ms (about 24.8 days), PostgreSQL's own limit; 0 is no bound`,
+      ),
+  ),
   /** PostgreSQL: how long opening a connection may take before the store counts as down. */
   connect_timeout: duration("5s", 'no connection could be opened; 0 is not "no bound" here'),
   /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { num } from "./config-values.ts";
+import { notCatchAll } from "./metric-catch-alls.ts";
 import { shadowTargetSchema } from "./shadow-target.ts";
 
 /**
@@ -46,7 +47,8 @@ export const tenantSchema = z.strictObject({
     .refine(
       (name) => name !== DEFAULT_TENANT,
       `"${DEFAULT_TENANT}" is reserved for keys outside every tenant; choose another name`,
-    ),
+    )
+    .superRefine(notCatchAll("tenant")),
   /** Model globs every key of the tenant is confined to (a key's own list narrows it further). */
   models: z.array(z.string().min(1)).default(["*"]),
   /** Requests per minute, all keys together. */

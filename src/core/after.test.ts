@@ -17,3 +17,8 @@ test("a timer holds the process open until it has run; one set with unref does n
   // Were it held, the process would wait its minute and write "ran".
   expect(await ranBeforeExit(true, 60_000)).toBe("");
 });
+
+test("a wait past setTimeout's range (30 days) does not run after 1 ms", async () => {
+  // Bun fires a timer of over 2^31 - 1 ms after 1 ms; unref'd, the process exits before it runs.
+  expect(await ranBeforeExit(true, 30 * 24 * 3_600_000)).toBe("");
+});

@@ -1,4 +1,4 @@
-import { timerDelay } from "./timer-delay.ts";
+import { LONGEST_TIMER_MS } from "./timer-delay.ts";
 
 /**
  * Runs `then` once `ms` have passed, unless the cancel it returns runs first. Passed in where a
@@ -8,12 +8,19 @@ export type After = (ms: number, then: () => void) => () => void;
 
 /**
  * `After` on the process's own timers. `unref`: a timer waiting never holds the process open (a log
- * line's, say, that nothing is lost without).
+ * line's, say, that nothing is lost without). A wait past the longest a timer holds (a bound of 30
+ * days; core/timer-delay.ts) is made in steps, each looking again how long is left: never early.
  */
 export function afterTimeout(options: { unref?: boolean } = {}): After {
   return (ms, then) => {
-    const timer = setTimeout(then, timerDelay(ms));
-    if (options.unref) timer.unref();
+    const due = performance.now() + ms;
+    let timer: ReturnType<typeof setTimeout>;
+    const arm = (left: number) => {
+      timer = left > LONGEST_TIMER_MS ? setTimeout(lookAgain, LONGEST_TIMER_MS) : setTimeout(then, left);
+      if (options.unref) timer.unref();
+    };
+    const lookAgain = () => arm(Math.max(0, due - performance.now()));
+    arm(ms);
     return () => clearTimeout(timer);
   };
 }

@@ -76,7 +76,7 @@ beforeAll(async () => {
     providers: [{ name: "demo", type: "mock" }],
     models: [
       { name: "m", routes: [{ provider: "demo", model: "m" }] },
-      { name: "other", routes: [{ provider: "demo", model: "other" }] },
+      { name: "elsewhere", routes: [{ provider: "demo", model: "elsewhere" }] },
       {
         name: "shadowed",
         routes: [{ provider: "demo", model: "m" }],
@@ -136,7 +136,7 @@ describe("every request kind leaves exactly one audit row with its status", () =
     const unknown = await call("POST", "/v1/chat/completions", adminKey, chat("nope"));
     expect(unknown.status).toBe(404);
     expect((await soleRow(unknown)).model).toBe("nope");
-    const notAllowed = await call("POST", "/v1/chat/completions", keys.user as string, chat("other"));
+    const notAllowed = await call("POST", "/v1/chat/completions", keys.user as string, chat("elsewhere"));
     // Refused as an unknown model is (404): a key learns nothing of the models it may not call.
     expect(notAllowed.status).toBe(404);
     expect((await soleRow(notAllowed)).keyName).toBe("user");
@@ -171,7 +171,7 @@ describe("every request kind leaves exactly one audit row with its status", () =
     const cases: [string, number, string][] = [
       ["m", 200, "m"],
       ["nope", 404, "nope"],
-      ["other", 404, "other"],
+      ["elsewhere", 404, "elsewhere"],
       ["mgw_aPastedKeyThatIsLongEnough0123456789", 404, "[redacted]"],
     ];
     for (const [id, status, recorded] of cases) {

@@ -3,6 +3,7 @@ import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { NewlyServed } from "../cluster/newly-listed.ts";
 import type { Config } from "../config/config-schema.ts";
+import { timerDelay } from "../core/timer-delay.ts";
 import { clientIpOf } from "../http/client-of.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
 import type { Logger } from "../log/logger.ts";
@@ -122,7 +123,8 @@ export function buildWorkers(
   const registry = createWorkerRegistry({
     onEvent: publish,
     log,
-    heartbeatMs: Math.max(100, Math.floor(heartbeatTimeoutMs / 3)),
+    // Within what a timer holds: a third of a 90-day timeout, past it, beat every millisecond.
+    heartbeatMs: timerDelay(Math.max(100, Math.floor(heartbeatTimeoutMs / 3))),
     heartbeatTimeoutMs,
     shadowedModels,
     newlyServed: probeNewcomers(health),

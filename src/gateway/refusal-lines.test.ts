@@ -68,9 +68,9 @@ function describeFormat(format: LogFormat) {
           providers: [{ name: "demo", type: "mock" }],
           models: [
             { name: "m", routes: [{ provider: "demo", model: "m" }] },
-            { name: "other", routes: [{ provider: "demo", model: "other" }] },
+            { name: "elsewhere", routes: [{ provider: "demo", model: "elsewhere" }] },
           ],
-          tenants: [{ name: "team", rpm: 1 }, { name: "other" }],
+          tenants: [{ name: "team", rpm: 1 }, { name: "elsewhere" }],
           prices: { m: { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
         }),
         logger: createLogger({ format, level: "info", write: (line) => written.push(line) }),
@@ -122,7 +122,7 @@ function describeFormat(format: LogFormat) {
         // Answered as a name that does not exist: a key cannot probe which do (docs/SECURITY.md).
         name: "404 model not allowed",
         status: 404,
-        send: () => post("/v1/chat/completions", keys.limited, chat("other")),
+        send: () => post("/v1/chat/completions", keys.limited, chat("elsewhere")),
       },
       {
         name: "404 unknown model",
@@ -172,7 +172,7 @@ function describeFormat(format: LogFormat) {
       {
         name: "403 a tenant's key naming another tenant",
         status: 403,
-        send: () => call("/admin/api/audit?tenant=other", keys.team),
+        send: () => call("/admin/api/audit?tenant=elsewhere", keys.team),
       },
       {
         name: "worker connect, bad token",

@@ -181,7 +181,7 @@ describe("one runtime snapshot per config version", () => {
       parseConfig({
         storage: { path: join(dir, "gw.db") },
         providers: [{ name: "b", type: "mock" }],
-        models: [{ name: "other", routes: [{ provider: "b", model: "up" }] }],
+        models: [{ name: "elsewhere", routes: [{ provider: "b", model: "up" }] }],
       }),
     );
     expect((await chat("m")).status).toBe(404);

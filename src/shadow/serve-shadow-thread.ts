@@ -10,6 +10,7 @@
  */
 
 import { redactSecrets } from "../audit/redact-body.ts";
+import { afterTimeout } from "../core/after.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
@@ -44,6 +45,8 @@ declare const self: Worker;
 // keeps each alive through young collections until a full one (core/id-table.ts).
 /** Copies in flight, by id: how to cut each off. */
 const flights = new IdTable<AbortController>();
+/** The copies' own timeouts. */
+const after = afterTimeout();
 /** Owned pairs until recorded: the copy's facts, then its outcome and the primary's side. */
 const pairs = new IdTable<{ copy: ThreadCopy; outcome?: ShadowOutcome; primary?: ThreadPrimary }>();
 /**
@@ -133,13 +136,11 @@ async function send(copy: ThreadCopy): Promise<void> {
   const clock = { started: performance.now(), ttftMs: null as number | null };
   const signal = controller.signal;
   const timeoutMs = copy.pair?.timeoutMs;
-  const cutOff =
+  // A timeout past setTimeout's range (30 days) waits in steps (core/after.ts), never 1 ms.
+  const cancelCutOff =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(
-          () => controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`)),
-          timeoutMs,
-        );
+      : after(timeoutMs, () => controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`)));
   try {
     let response: Response;
     try {
@@ -158,7 +159,7 @@ async function send(copy: ThreadCopy): Promise<void> {
     // Cut off here (its own timeout, the stop): recorded with the reason, as on the event loop.
     finish(copy.id, failed(toGatewayError(signal.aborted && signal.reason ? signal.reason : error), clock));
   } finally {
-    clearTimeout(cutOff);
+    cancelCutOff?.();
   }
 }
 

@@ -413,6 +413,25 @@ describe("through the shadow thread", () => {
     await shadow.close();
   });
 
+  for (const thread of ["off", "all"] as const)
+    test(`a shadow.timeout of 30 days (past setTimeout's range) lets a copy that takes 100 ms answer (thread ${thread})`, async () => {
+      // Bun fires a timer of over 2^31 - 1 ms after 1 ms: the copy was cut off as timed out at once.
+      const { shadow, stored } = runner(30 * 24 * 3_600_000, thread);
+      const body: JsonObject = {
+        model: "m",
+        messages: [{ role: "user", content: "slow [[fake:delay=100]]" }],
+      };
+      const request: DispatchRequest = {
+        ...requestOf(`req_month_${thread}`),
+        body,
+        received: { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" },
+      };
+      mirrored(shadow, request.requestId, twinUpstream(), request);
+      await waitFor("the pair of the slow copy", () => stored.length > 0);
+      await shadow.close();
+      expect(stored[0]?.shadow).toMatchObject({ status: 200 });
+    });
+
   test("a stop cuts off the copies in the thread and records them before it resolves", async () => {
     fake.reset();
     const { shadow, stored } = runner(60_000, "all");

@@ -2,6 +2,7 @@ import type { AuditRecord } from "../audit/audit-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
+import { afterTimeout } from "../core/after.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import { attemptInfo, type Route } from "../routing/route.ts";
@@ -44,6 +45,9 @@ export interface ShadowRunner {
   /** Cuts off shadow calls still running and waits until every pair is recorded. */
   close(): Promise<void>;
 }
+
+/** The copies' own timeouts. */
+const after = afterTimeout();
 
 /** A shadow call's own timeout: the reason its signal carries (recorded as a 504). */
 function timedOut(controller: AbortController, timeoutMs: number): void {
@@ -153,7 +157,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     }
     const controller = new AbortController();
     const timeoutMs = options.settings().timeout;
-    const timer = setTimeout(timedOut, timeoutMs, controller, timeoutMs);
+    // A timeout past setTimeout's range (30 days) waits in steps (core/after.ts), never 1 ms.
+    const cancelTimeout = after(timeoutMs, () => timedOut(controller, timeoutMs));
     // One promise per call: its own callback forgets it (no `finally` chained on for that).
     const threaded = allThreaded || pair.request.stream;
     const through = threaded ? (owner?.(pair, timeoutMs) ?? thread) : undefined;
@@ -162,7 +167,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const copy = pair.request.telemetry?.shadowCopy?.(attemptInfo(pair.route, 0, false), performance.now());
     if (copy) pair.copy = copy;
     const done = callShadow(pair.route, pair.request, controller.signal, through, copy).then((outcome) => {
-      clearTimeout(timer);
+      cancelTimeout();
       flights.delete(flight);
       if (outcome === SHED) {
         // No upstream could spare a slot: never sent, so no copy that ended, and no pair.

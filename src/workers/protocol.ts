@@ -120,7 +120,18 @@ export const WorkerFrame = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("register"),
     v: z.number().int(),
-    name: z.string().min(1).max(128),
+    /**
+     * No `@`: a worker on another node is named `<name>@<node>` (route `worker:<name>@<node>`, the
+     * audit's servedNode read past the first `@`), and a node's name may hold one.
+     */
+    name: z
+      .string()
+      .min(1)
+      .max(128)
+      .refine(
+        (name) => !name.includes("@"),
+        "must not hold an @ (a worker on another node is named <name>@<node>)",
+      ),
     version: text(64),
     models: z.array(ModelName).max(MAX_OFFERED_MODELS),
     concurrency: z.number().int().min(1).max(100_000),

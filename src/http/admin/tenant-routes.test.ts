@@ -197,7 +197,7 @@ async function routingGateway(file: string) {
       ],
       models: [
         { name: "m", routes: [{ provider: "demo", model: "m" }] },
-        { name: "other", routes: [{ provider: "demo", model: "m" }] },
+        { name: "elsewhere", routes: [{ provider: "demo", model: "m" }] },
         { name: "b-private", tenant: "team-b", routes: [{ provider: "b-upstream", model: "b-v3" }] },
       ],
       tenants: [{ name: "team-a", models: ["m"] }, { name: "team-b" }, { name: "team-c" }],

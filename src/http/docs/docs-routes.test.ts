@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfigFile, parseConfig } from "../../config/load-config.ts";
+import { RELEASE } from "../../core/build-commit.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-docs-"));
@@ -161,6 +163,28 @@ test("/docs, its document and its assets carry the console's kind of headers: a 
     }
     const init = await (await gateway.handle(new Request("http://localhost/docs/swagger-init.js"))).text();
     expect(init).toContain('url: "/docs/openapi.json"');
+  } finally {
+    await gateway.stop();
+  }
+});
+
+test("the document's info.version is the release /admin/api/status reports (the version and the build it came from)", async () => {
+  const { gateway, adminKey } = await recordingGateway(
+    parseConfig({ storage: { path: ":memory:" }, providers: [{ name: "demo", type: "mock" }] }),
+  );
+  try {
+    const doc = (await (await gateway.handle(new Request("http://localhost/docs/openapi.json"))).json()) as {
+      info: { version: string };
+    };
+    const status = (await (
+      await gateway.handle(
+        new Request("http://localhost/admin/api/status", {
+          headers: { authorization: `Bearer ${adminKey}` },
+        }),
+      )
+    ).json()) as { release: string };
+    expect(status.release).toBe(RELEASE);
+    expect(doc.info.version).toBe(status.release);
   } finally {
     await gateway.stop();
   }

@@ -4,8 +4,8 @@
 import { Elysia } from "elysia";
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
-import packageJson from "../../../package.json" with { type: "json" };
 import type { Config } from "../../config/config-schema.ts";
+import { RELEASE } from "../../core/build-commit.ts";
 import { withRequestId } from "../request-id.ts";
 import { DOCS_INIT_SCRIPT, DOCS_PAGE, DOCS_SECURITY_HEADERS } from "./docs-page.ts";
 import type { openApiDocument } from "./openapi-document.ts";
@@ -49,7 +49,7 @@ export function docsRoutes(mounted: MountedConfig, models: () => Config["models"
       const inForce = models();
       if (document?.of !== inForce) {
         const surface = servedSurfaceOf({ ...mounted, models: inForce });
-        document = { of: inForce, text: JSON.stringify(documentBuilder()(packageJson.version, surface)) };
+        document = { of: inForce, text: JSON.stringify(documentBuilder()(RELEASE, surface)) };
       }
       return new Response(document.text, {
         headers: withRequestId(request, { ...DOCS_SECURITY_HEADERS, "content-type": "application/json" }),

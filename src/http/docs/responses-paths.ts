@@ -73,6 +73,14 @@ export function responsesPaths(front: DocumentedFront, tags: readonly string[]) 
             description:
               "OpenAI's includables (another value is a 400 naming `include`); the gateway's stored response is whole already.",
           },
+          {
+            name: "stream",
+            in: "query",
+            required: false,
+            schema: { type: "boolean", enum: [false] },
+            description:
+              "OpenAI's replay of a background response's events. The gateway runs no response in the background, so every response it stores is complete and read whole: `true` is a 400 naming `stream`.",
+          },
         ],
         responses: {
           "200": json("The response", ref("Response"), stored),

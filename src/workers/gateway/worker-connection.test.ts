@@ -9,7 +9,7 @@ import { fakeClock } from "../../testing/fake-clock.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { waitFor } from "../../testing/wait-for.ts";
 import { encodeChunk } from "../chunk-frame.ts";
-import { PROTOCOL_VERSION } from "../protocol.ts";
+import { CloseCode, PROTOCOL_VERSION } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
 import type { TunnelRequest } from "./registered-worker.ts";
@@ -101,6 +101,16 @@ const request = (): TunnelRequest => ({
   stream: false,
   requestId: "req_1",
   signal: new AbortController().signal,
+});
+
+test("a worker named with an @ is refused at its register: the audit names a worker on another node <name>@<node>", () => {
+  // `gpu@rack3` served here read as served by node rack3; forwarded, as by `rack3@node-b`.
+  const { registry, logs, connect } = gateway();
+  const worker = connect();
+  worker.register("gpu@rack3", ["llama"]);
+  expect(worker.socket.closedWith).toBe(CloseCode.protocolError);
+  expect(registry.list()).toEqual([]);
+  expect(logs.at(-1)?.fields?.problem).toContain("must not hold an @");
 });
 
 describe("a worker connection and its key's models", () => {

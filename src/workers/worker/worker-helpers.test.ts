@@ -140,6 +140,9 @@ test("a register frame the gateway's schema would refuse is named by the flag it
   expect(registerProblem(registerFrame({ ...fine, name: "n".repeat(129) }))).toBe(
     "--name: Too big: expected string to have <=128 characters",
   );
+  expect(registerProblem(registerFrame({ ...fine, name: "gpu@rack3" }))).toBe(
+    "--name: must not hold an @ (a worker on another node is named <name>@<node>)",
+  );
   expect(registerProblem(registerFrame({ ...fine, labels: { note: "v".repeat(257) } }))).toBe(
     "--label note: Too big: expected string to have <=256 characters",
   );

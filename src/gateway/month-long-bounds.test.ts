@@ -51,3 +51,36 @@ test.each([
   expect((await recordOf(finished, response)).status).toBe(200);
   expect(overflows.seen() - before).toBe(0);
 });
+
+test("a keep-alive of 30 days under an idle bound of 60: the sooner, still past a timer's range, overflows no timer", async () => {
+  const longer = await recordingGateway(
+    parseConfig(
+      {
+        storage: { path: ":memory:" },
+        providers: [{ name: "slow", type: "openai", base_url: `${fake.url}/v1`, api_key: "k" }],
+        routing: { timeouts: { connect: "60d", first_byte: "60d", idle: "60d" }, stream_keepalive: "30d" },
+        models: [{ name: "m", routes: [{ provider: "slow", model: "fake-model" }] }],
+      },
+      {},
+    ),
+  );
+  try {
+    const before = overflows.seen();
+    const response = await longer.gateway.handle(
+      new Request("http://localhost/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${longer.adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "m",
+          stream: true,
+          messages: [{ role: "user", content: "hi [[fake:chunkDelay=30]]" }],
+        }),
+      }),
+    );
+    expect(await response.text()).toContain("echo:");
+    expect((await recordOf(longer.finished, response)).status).toBe(200);
+    expect(overflows.seen() - before).toBe(0);
+  } finally {
+    await longer.gateway.stop();
+  }
+});

@@ -184,12 +184,12 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   }
 
   /**
-   * `ms`, or the keep-alive interval when that is sooner; never longer than a timer holds (a
-   * 30-day bound is looked at again in steps: `expireIdle` sets it again for what is left).
+   * `ms`, or the keep-alive interval when that is sooner; either never longer than a timer holds
+   * (a 30-day bound is looked at again in steps: `expireIdle` sets it again for what is left).
    */
   private lookAgainAfter(ms: number): number {
     const every = this.keepAliveMs;
-    return every > 0 && every < ms ? every : timerDelay(ms);
+    return timerDelay(every > 0 && every < ms ? every : ms);
   }
 
   /**
@@ -200,7 +200,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   private keptAlive(now: number, left: number): number {
     const every = this.keepAliveMs;
     const quietSince = this.quietSince;
-    if (quietSince === undefined) return Math.min(left, every);
+    if (quietSince === undefined) return timerDelay(Math.min(left, every));
     let due = quietSince + every - now;
     if (due < 1) {
       this.quietSince = now;

@@ -231,6 +231,39 @@ describe("cluster peer link", () => {
     }
   });
 
+  test("a worker whose model server does not serve the model it offered is judged on its own node for relayed calls too: 3 in a row take it out of rotation there; a 404 about the request is an answer", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    const gpu = b.gateway.registry.get("gpu-1");
+    if (!gpu) throw new Error("not registered");
+    const relayed = (stream: boolean, message: string) =>
+      a
+        .call({
+          stream,
+          body: {
+            model: "llama-small",
+            stream,
+            messages: [],
+            fake: { refuse: { status: 404, headers: {}, message } },
+          },
+        })
+        .catch((error: unknown) => error as GatewayError);
+    const notServed = "The model `llama-small` does not exist.";
+    await relayed(false, notServed);
+    await relayed(true, notServed);
+    // An item not found is the caller's, an answer of the model server: the count starts again.
+    const item = (await relayed(false, "Item with id 'rs_1' not found.")) as GatewayError;
+    expect([item.status, isOwnFault(item)]).toEqual([404, false]);
+    await relayed(false, notServed);
+    await relayed(true, notServed);
+    expect(b.gateway.registry.ejectedUntil(gpu)).toBeUndefined();
+    await relayed(false, notServed);
+    await waitFor(
+      "node b to take its worker out of rotation",
+      () => b.gateway.registry.ejectedUntil(gpu) !== undefined,
+    );
+  });
+
   test("a link's messages reach its frame switch without Elysia's per-message wrapper", async () => {
     const lines: string[] = [];
     const b = await nodeB((_level, message) => void lines.push(message));

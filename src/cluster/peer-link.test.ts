@@ -37,6 +37,7 @@ async function nodeB(
   log: WorkerLog = silentLog,
   drain: Pick<LinkEndpointDeps, "incoming" | "lifecycle"> = {},
   name = "gpu-1",
+  nodeId = "node-b",
 ) {
   const { upstream, gateway, stop } = await startGatewayWithWorker(cleanups, {
     models: ["llama-small"],
@@ -44,7 +45,7 @@ async function nodeB(
     name,
   });
   await waitFor("the worker to register", () => gateway.registry.serves("llama-small"));
-  const link = linkServer(gateway, 0, "node-b", log, drain);
+  const link = linkServer(gateway, 0, nodeId, log, drain);
   cleanups.push(async () => {
     await link.current.stop(true);
   });
@@ -262,6 +263,19 @@ describe("cluster peer link", () => {
       "node b to take its worker out of rotation",
       () => b.gateway.registry.ejectedUntil(gpu) !== undefined,
     );
+  });
+
+  test("a worker and a node named at their longest in letters of three UTF-8 bytes, each escaped as 9 characters, are served over the link: the head's servedBy is no protocol error", async () => {
+    const name = "語".repeat(128);
+    const node = "節".repeat(100);
+    const b = await nodeB(silentLog, {}, name, node);
+    const a = nodeA(b.link.port, SECRET, [peerAt(node, b.link.port, name)]);
+    for (const stream of [false, true]) {
+      const reply = await a.call({ stream, body: { model: "llama-small", stream, messages: [] } });
+      expect(reply.servedBy).toBe(`worker:${name}@${node}`);
+      if (reply.kind === "stream") await Array.fromAsync(reply.events);
+    }
+    expect(a.links.status()).toEqual([{ node, state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
   });
 
   test("a link's messages reach its frame switch without Elysia's per-message wrapper", async () => {

@@ -50,6 +50,7 @@ function rig(lifecycle?: Lifecycle, shutdown?: Shutdown) {
       // Least busy first, as the registry picks.
       pick: () => [w1.tunnel, w2.tunnel].sort((a, b) => a.inFlight - b.inFlight)[0],
       whyNone: () => "full",
+      settled() {},
     },
     nodeId: "node-b",
     writer: {
@@ -250,7 +251,7 @@ describe("frame switch", () => {
     const refusals: Record<string, unknown>[] = [];
     const none = (why: "not_served" | "draining" | "full") =>
       new FrameSwitch({
-        registry: { get: () => undefined, pick: () => undefined, whyNone: () => why },
+        registry: { get: () => undefined, pick: () => undefined, whyNone: () => why, settled() {} },
         nodeId: "node-b",
         writer: { text: (text) => refusals.push(JSON.parse(text) as Record<string, unknown>), chunk() {} },
         fail() {},
@@ -402,7 +403,7 @@ describe("frame switch", () => {
       now: 0,
     });
     const sw = new FrameSwitch({
-      registry: { get: () => tunnel, pick: () => tunnel, whyNone: () => "full" },
+      registry: { get: () => tunnel, pick: () => tunnel, whyNone: () => "full", settled() {} },
       nodeId: "node-b",
       writer: { text() {}, chunk() {} },
       fail() {},

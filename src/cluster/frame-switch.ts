@@ -1,8 +1,11 @@
 import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { OpenRequest, type Shutdown } from "../http/shutdown.ts";
+import { MAX_ERROR_BODY } from "../providers/http/read-bounded.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
 import type { NoWorker } from "../workers/gateway/no-worker.ts";
+import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
+import { modelNotServed } from "../workers/gateway/server-fault.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
@@ -22,7 +25,8 @@ export interface LinkWriter {
 }
 
 export interface FrameSwitchDeps {
-  registry: Pick<WorkerRegistry, "get" | "pick" | "whyNone">;
+  /** `settled`: a relayed 404 judges its worker here, by its body (`Relay`). */
+  registry: Pick<WorkerRegistry, "get" | "pick" | "whyNone" | "settled">;
   /** This node's name, for the `servedBy` of every head it passes back. */
   nodeId: string;
   writer: LinkWriter;
@@ -39,7 +43,8 @@ export interface FrameSwitchDeps {
 }
 
 /** A worker tunnel as the switch uses it (worker-tunnel.ts). */
-type Relaying = Pick<WorkerTunnel, "relay" | "creditRelay" | "cancelRelay" | "releaseRelay" | "name">;
+type Relaying = RegisteredWorker &
+  Pick<WorkerTunnel, "relay" | "creditRelay" | "cancelRelay" | "releaseRelay" | "name">;
 
 /**
  * Node b's end of a cluster peer link: a frame switch. The other node sends each forwarded call
@@ -199,8 +204,12 @@ export class FrameSwitch {
  */
 class Relay extends OpenRequest implements TunnelStream {
   workerId = 0;
+  /** A 404 is judged here, by its body (`judgeNotFound`), as a local call's is: the tunnel leaves it. */
+  readonly readsNotFound = true;
   private readonly servedBy: string;
   private readonly linkId: number;
+  /** A 404's body as it passes, up to what an error's is read to (`MAX_ERROR_BODY`); else unset. */
+  private notFound: { contentType: string; body: Uint8Array[]; bytes: number } | undefined;
 
   constructor(
     private readonly id: string,
@@ -230,6 +239,7 @@ class Relay extends OpenRequest implements TunnelStream {
     retry?: RetryRest,
   ): void {
     const { id, servedBy } = this;
+    if (status === 404) this.notFound = { contentType, body: [], bytes: 0 };
     this.send({
       type: "head",
       id,
@@ -242,6 +252,12 @@ class Relay extends OpenRequest implements TunnelStream {
   }
 
   onChunk(bytes: Uint8Array): void {
+    const notFound = this.notFound;
+    // A copy: `bytes` is a view into the frame, read into again by the next.
+    if (notFound && notFound.bytes < MAX_ERROR_BODY) {
+      notFound.body.push(bytes.slice(0, MAX_ERROR_BODY - notFound.bytes));
+      notFound.bytes += bytes.byteLength;
+    }
     this.deps.writer.chunk(this.linkId, bytes);
   }
 
@@ -250,6 +266,24 @@ class Relay extends OpenRequest implements TunnelStream {
   onEnd(): void {
     this.send({ type: "end", id: this.id });
     this.finish();
+    if (this.notFound) void this.judgeNotFound(this.notFound);
+  }
+
+  /**
+   * The worker's model server answered 404 whole: one saying it does not serve the model the
+   * worker offered counts towards the worker's ejection on this node, as a local call's does
+   * (worker-provider.ts `notFound`); a 404 about the request is an answer. The calling node reads
+   * the same body to try the next node (forwarding-provider.ts).
+   */
+  private async judgeNotFound(answer: { contentType: string; body: Uint8Array[] }): Promise<void> {
+    const whole = {
+      status: 404,
+      contentType: answer.contentType,
+      retryAfter: undefined,
+      body: new Uint8Array(Bun.concatArrayBuffers(answer.body)),
+    };
+    const fault = await modelNotServed(workerLabel(this.worker), whole);
+    this.deps.registry.settled(this.worker, fault === undefined);
   }
 
   onError(code: TunnelErrorCode, message: string, retryAfter?: string): void {

@@ -37,6 +37,7 @@ async function nodeB(
   log: WorkerLog = silentLog,
   drain: Pick<LinkEndpointDeps, "incoming" | "lifecycle"> = {},
   name = "gpu-1",
+  nodeId = "node-b",
 ) {
   const { upstream, gateway, stop } = await startGatewayWithWorker(cleanups, {
     models: ["llama-small"],
@@ -44,7 +45,7 @@ async function nodeB(
     name,
   });
   await waitFor("the worker to register", () => gateway.registry.serves("llama-small"));
-  const link = linkServer(gateway, 0, "node-b", log, drain);
+  const link = linkServer(gateway, 0, nodeId, log, drain);
   cleanups.push(async () => {
     await link.current.stop(true);
   });
@@ -229,6 +230,52 @@ describe("cluster peer link", () => {
         true,
       ]);
     }
+  });
+
+  test("a worker whose model server does not serve the model it offered is judged on its own node for relayed calls too: 3 in a row take it out of rotation there; a 404 about the request is an answer", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    const gpu = b.gateway.registry.get("gpu-1");
+    if (!gpu) throw new Error("not registered");
+    const relayed = (stream: boolean, message: string) =>
+      a
+        .call({
+          stream,
+          body: {
+            model: "llama-small",
+            stream,
+            messages: [],
+            fake: { refuse: { status: 404, headers: {}, message } },
+          },
+        })
+        .catch((error: unknown) => error as GatewayError);
+    const notServed = "The model `llama-small` does not exist.";
+    await relayed(false, notServed);
+    await relayed(true, notServed);
+    // An item not found is the caller's, an answer of the model server: the count starts again.
+    const item = (await relayed(false, "Item with id 'rs_1' not found.")) as GatewayError;
+    expect([item.status, isOwnFault(item)]).toEqual([404, false]);
+    await relayed(false, notServed);
+    await relayed(true, notServed);
+    expect(b.gateway.registry.ejectedUntil(gpu)).toBeUndefined();
+    await relayed(false, notServed);
+    await waitFor(
+      "node b to take its worker out of rotation",
+      () => b.gateway.registry.ejectedUntil(gpu) !== undefined,
+    );
+  });
+
+  test("a worker and a node named at their longest in letters of three UTF-8 bytes, each escaped as 9 characters, are served over the link: the head's servedBy is no protocol error", async () => {
+    const name = "語".repeat(128);
+    const node = "節".repeat(100);
+    const b = await nodeB(silentLog, {}, name, node);
+    const a = nodeA(b.link.port, SECRET, [peerAt(node, b.link.port, name)]);
+    for (const stream of [false, true]) {
+      const reply = await a.call({ stream, body: { model: "llama-small", stream, messages: [] } });
+      expect(reply.servedBy).toBe(`worker:${name}@${node}`);
+      if (reply.kind === "stream") await Array.fromAsync(reply.events);
+    }
+    expect(a.links.status()).toEqual([{ node, state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
   });
 
   test("a link's messages reach its frame switch without Elysia's per-message wrapper", async () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_NODE_NAME } from "../config/cluster-config.ts";
 import { MAX_TRACESTATE_LENGTH } from "../core/tracestate.ts";
 
 /**
@@ -115,6 +116,18 @@ export const RESPONSES_API = "responses";
 export const servesResponsesApi = (apis: readonly string[] | undefined): boolean =>
   apis?.includes(RESPONSES_API) === true;
 
+/** The longest worker name (`--name`, the register frame's `name`), in UTF-16 code units (as zod counts). */
+export const MAX_WORKER_NAME = 128;
+
+/**
+ * The longest `servedBy` a peer link's head carries: `worker:<name>@<node>` as a header value,
+ * every byte of a letter beyond printable ASCII escaped as `%XX` (cluster/served-by-wire.ts). One
+ * UTF-16 unit is at most 9 characters so (a letter of three UTF-8 bytes, as any CJK one; a pair
+ * that is one four-byte letter, 12 for two); a node named by default, advertise_url's host:port,
+ * is ASCII. 2,060.
+ */
+export const MAX_SERVED_BY = "worker:".length + 9 * (MAX_WORKER_NAME + MAX_NODE_NAME) + "@".length;
+
 /** Frames a worker sends to the gateway. */
 export const WorkerFrame = z.discriminatedUnion("type", [
   z.object({
@@ -127,7 +140,7 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     name: z
       .string()
       .min(1)
-      .max(128)
+      .max(MAX_WORKER_NAME)
       .refine(
         (name) => !name.includes("@"),
         "must not hold an @ (a worker on another node is named <name>@<node>)",
@@ -163,7 +176,7 @@ export const WorkerFrame = z.discriminatedUnion("type", [
      */
     retry: RetryRest.optional(),
     /** On a cluster peer link only: the worker and node that took the stream (`worker:w1@node-b`). */
-    servedBy: headerValue(512).optional(),
+    servedBy: headerValue(MAX_SERVED_BY).optional(),
   }),
   z.object({ type: z.literal("end"), id }),
   z.object({
@@ -244,7 +257,7 @@ export const GatewayFrame = z.discriminatedUnion("type", [
      * On a cluster peer link only: the worker the calling node chose (its name on the node that
      * holds it). Absent: any worker there serving the body's model. Never sent to a worker.
      */
-    worker: z.string().min(1).max(128).optional(),
+    worker: z.string().min(1).max(MAX_WORKER_NAME).optional(),
     /**
      * On a cluster peer link only: the caller's tenant; the node holding the workers gives the
      * request only to one a caller of it may use. Absent (a node from before): the default

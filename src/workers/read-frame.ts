@@ -2,6 +2,7 @@ import { MAX_TRACESTATE_LENGTH } from "../core/tracestate.ts";
 import {
   GatewayFrame,
   HEADER_VALUE,
+  MAX_SERVED_BY,
   type ParseResult,
   parseFrame,
   UpstreamPath,
@@ -49,7 +50,7 @@ function plainWorkerFrame(v: unknown): WorkerFrame | undefined {
     (status as number) <= 599 &&
     isHeaderText(contentType, 256) &&
     (retryAfter === undefined || isHeaderText(retryAfter, 64)) &&
-    (v.servedBy === undefined || isHeaderText(v.servedBy, 512));
+    (v.servedBy === undefined || isHeaderText(v.servedBy, MAX_SERVED_BY));
   return plain ? (v as WorkerFrame) : undefined;
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
-import { isOwnFault } from "./gateway/worker-provider.ts";
+import { createWorkersProvider, isOwnFault } from "./gateway/worker-provider.ts";
 import { CloseCode, DEFAULT_STREAM_WINDOW, MAX_CHUNK_BYTES, PROTOCOL_VERSION } from "./protocol.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 import { MAX_MESSAGE_BYTES, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
@@ -195,6 +195,52 @@ describe("worker faults seen from the gateway", () => {
       expect([failed.status, isOwnFault(failed)]).toEqual([502, true]);
     }
     expect(gateway.registry.ejectedUntil(box)).toBeDefined();
+  });
+
+  test("a stored response not found (404) through a worker is an answer: it starts the failure count again and puts an ejected worker back", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register(["llama-small"], "box", { apis: ["responses"] });
+    const box = gateway.registry.get("box");
+    if (!box) throw new Error("not registered");
+    const forward = createWorkersProvider(gateway.registry).holder?.("worker:box", "default")?.forward;
+    if (!forward) throw new Error("no stored-response forward");
+    const notFound = async () => {
+      const pending = forward({
+        method: "GET",
+        path: "/responses/resp_1",
+        query: "",
+        headers: {},
+        requestId: "stored-1",
+        signal: new AbortController().signal,
+      });
+      const { id } = await raw.next("request");
+      raw.send({ type: "head", id, status: 404, contentType: "application/json" });
+      raw.sendChunk(
+        id,
+        '{"error":{"message":"Response with id \'resp_1\' not found.","type":"invalid_request_error"}}',
+      );
+      raw.send({ type: "end", id });
+      return (await pending).status;
+    };
+    const fail = async () => {
+      const pending = gateway.call({ body: { model: "llama-small" } }).catch((e) => e as GatewayError);
+      const { id } = await raw.next("request");
+      raw.send({ type: "error", id, code: "upstream_unreachable", message: "could not reach the upstream" });
+      return pending;
+    };
+    // Two failures, then a stored response not found: the count starts again.
+    await fail();
+    await fail();
+    expect(await notFound()).toBe(404);
+    await fail();
+    await fail();
+    expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
+    // Taken out by a third, then back in rotation at the next answer, that 404 included.
+    await fail();
+    expect(gateway.registry.ejectedUntil(box)).toBeDefined();
+    expect(await notFound()).toBe(404);
+    expect(gateway.registry.ejectedUntil(box)).toBeUndefined();
   });
 
   test("a worker that offers no models is told so; one whose models its key may not serve, that", async () => {

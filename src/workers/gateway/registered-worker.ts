@@ -32,6 +32,12 @@ export interface TunnelRequest {
   readonly worker?: string | undefined;
   /** Over a cluster peer link: the caller's tenant, whose workers alone may take it on the other node. */
   readonly tenant?: string | undefined;
+  /**
+   * Its caller reads a 404's body and judges the worker by it (worker-provider.ts `notFound`): the
+   * tunnel leaves that answer unjudged. Absent (a stored response read or removed), a 404 is an
+   * answer of the model server, judged at its end as any other.
+   */
+  readonly readsNotFound?: boolean | undefined;
 }
 
 /**

@@ -52,6 +52,11 @@ export interface TunnelStream {
   onError(code: TunnelErrorCode, message: string, retryAfter?: string): void;
   /** The worker connection is gone; `how`, when it was ended for a reason (`was disconnected: …`). */
   lost(how?: string): void;
+  /**
+   * Its reader judges a 404 by the body (worker-provider.ts `notFound`, cluster/frame-switch.ts's
+   * relay): the tunnel does not (worker-tunnel.ts `judgeHead`). Else a 404 is an answer.
+   */
+  readonly readsNotFound?: boolean;
 }
 
 /**
@@ -66,6 +71,8 @@ export interface TunnelStream {
  */
 export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   readonly response: Promise<ExchangeAnswer>;
+  /** Set by the tunnel from its request's `readsNotFound` (`TunnelStream`). */
+  readsNotFound = false;
   private readonly resolve: (response: ExchangeAnswer) => void;
   private readonly reject: (error: unknown) => void;
   /**

@@ -226,6 +226,8 @@ export function tunnelRequest(call: ProviderCall, path: UpstreamPath): TunnelReq
     headers: native?.headers,
     query: native?.query,
     clientBytes: native?.bytes,
+    // Its 404 is read for a model the server does not serve (`notFound`; forwarding-provider.ts).
+    readsNotFound: true,
   };
 }
 

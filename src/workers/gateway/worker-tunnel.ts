@@ -117,7 +117,8 @@ export class WorkerTunnel implements RegisteredWorker {
   private readonly frames: TunnelRequestFrames;
   /**
    * Requests whose head said the worker's model server failed (`isServerFault`): judged then, not
-   * again at their end; and those answered 404, judged where the body is read. Made at the first.
+   * again at their end; and those answered 404 whose reader judges them by the body
+   * (`readsNotFound`). Made at the first.
    */
   private faulted: Set<number> | undefined;
   /** What waits for the tunnel to have no request open (`whenIdle`). */
@@ -184,6 +185,7 @@ export class WorkerTunnel implements RegisteredWorker {
     // Over a peer link the tunnel is named `@<node>`, so a lost stream names `w1@<node>`.
     const workerName = worker ? `${worker}${this.name}` : this.name;
     const exchange = new TunnelExchange(this.link, id, workerName, stream, lean, signal, request.cancel);
+    if (request.readsNotFound === true) exchange.readsNotFound = true;
     this.exchanges.set(id, exchange);
     this.write(frame);
     if (signal.aborted) exchange.abort(signal.reason);
@@ -268,7 +270,7 @@ export class WorkerTunnel implements RegisteredWorker {
     const exchange = String(id) === frame.id ? this.exchanges.get(id) : undefined;
     if (!exchange) this.unknown(frame.id, frame.type);
     else if (frame.type === "head") {
-      this.judgeHead(id, frame.status);
+      this.judgeHead(id, frame.status, exchange);
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy, frame.retry);
     } else if (frame.type === "end") {
       this.ended(id, true);
@@ -285,13 +287,14 @@ export class WorkerTunnel implements RegisteredWorker {
    * once, as the worker's report that it could not reach the server does: before the exchange
    * answers, so the request's re-pick and the next requests pass over a worker taken out.
    */
-  private judgeHead(id: number, status: number): void {
+  private judgeHead(id: number, status: number, stream: TunnelStream): void {
     const fault = isServerFault(status);
-    if (!fault && status !== 404) return;
+    // A 404 is judged where its body is read, when it is (a model call's, a relayed one's): a model
+    // the server does not serve is the worker's fault, an item not found the caller's. Any other
+    // (a stored response not found) is an answer, judged at its end.
+    if (!fault && !(status === 404 && stream.readsNotFound === true)) return;
     this.faulted ??= new Set();
     this.faulted.add(id);
-    // A 404 is judged where its body is read (worker-provider.ts): a model the server does not
-    // serve is the worker's fault, an item not found the caller's.
     if (fault) this.init.settled?.(false);
   }
 
@@ -308,7 +311,7 @@ export class WorkerTunnel implements RegisteredWorker {
     const exchange = this.exchanges.get(id);
     if (!exchange) return this.unknown(id, status ? "head" : "end");
     if (status) {
-      this.judgeHead(id, status);
+      this.judgeHead(id, status, exchange);
       exchange.onHead(status, contentType, retryAfter);
     }
     if (body.byteLength > 0) exchange.onChunk(body);

@@ -27,3 +27,16 @@ test("a burst of drops is one warning per reason, and the delivery that ends it 
     'warn webhook events dropped {"url":"http://hooks.example","count":1,"reason":"queue_full","further":"counted until it delivers again"}',
   ]);
 });
+
+test("a drop whose reason does not say what the receiver answered carries it as error", () => {
+  const { logger, written } = lines();
+  const log = dropLog(logger, "webhook", { url: "http://hooks.example" });
+  log.onDrop(
+    3,
+    "redirected",
+    "the receiver answered 301, a redirect to https://elsewhere.example, which the gateway does not follow",
+  );
+  expect(written).toEqual([
+    'warn webhook events dropped {"url":"http://hooks.example","count":3,"reason":"redirected","error":"the receiver answered 301, a redirect to https://elsewhere.example, which the gateway does not follow","further":"counted until it delivers again"}',
+  ]);
+});

@@ -1,12 +1,19 @@
 import type { LogFields, Logger } from "../log/logger.ts";
 
-/** Why a sink let events go: its queue was full, the receiver refused them (4xx), tries ran out, or it stopped. */
-export type DropReason = "queue_full" | "rejected" | "retries_exhausted" | "closed";
+/**
+ * Why a sink let events go: its queue was full, the receiver refused them (4xx) or answered a
+ * redirect (3xx, never followed: the signature and the events would go where it leads), tries ran
+ * out, or it stopped.
+ */
+export type DropReason = "queue_full" | "rejected" | "redirected" | "retries_exhausted" | "closed";
 
 /** What a sink tells of its losses: each drop as it happens, and its first delivery after some. */
 export interface DropListener<Reason extends string = DropReason> {
-  /** Events let go unsent, and why (every drop: the sink's `dropped` count is their sum). */
-  onDrop(count: number, reason: Reason): void;
+  /**
+   * Events let go unsent, and why (every drop: the sink's `dropped` count is their sum); `error`
+   * says what the receiver answered where the reason alone does not (a redirect: its status and where it led).
+   */
+  onDrop(count: number, reason: Reason, error?: string): void;
   /** The sink delivered again after dropping `dropped` events since its last delivery. */
   onResumed(dropped: number): void;
 }
@@ -31,13 +38,14 @@ export function dropLog<Reason extends string = DropReason>(
 ): DropListener<Reason> {
   const told = new Set<Reason>();
   return {
-    onDrop(count, reason) {
+    onDrop(count, reason, error) {
       if (told.has(reason)) return;
       told.add(reason);
       logger.warn(what.dropped, {
         ...fields,
         count,
         reason,
+        ...(error === undefined ? {} : { error }),
         further: "counted until it delivers again",
       });
     },

@@ -250,6 +250,37 @@ describe("webhook sink", () => {
     await sink.close();
   });
 
+  test("a redirect is not followed: the delivery is dropped, saying the status and where it led", async () => {
+    // Where the redirect leads: followed, it would get the signature and the events (a 307 resends the POST).
+    const elsewhere = started();
+    const redirecting = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        new Response(null, {
+          status: 307,
+          headers: { location: elsewhere.url.replace("//", "//user:pw@").concat("?token=t0p") },
+        }),
+    });
+    stops.push(() => redirecting.stop(true));
+    const drops: string[] = [];
+    const sink = createWebhookSink({
+      url: `http://127.0.0.1:${redirecting.port}/hook`,
+      secret: "k",
+      batchSize: 1,
+      backoffMs: 1,
+      onDrop: (count, reason, error) => drops.push(`${count} ${reason}: ${error}`),
+    });
+    sink.publish(event(1));
+    await sink.close();
+    expect(elsewhere.deliveries).toHaveLength(0);
+    expect(drops).toEqual([
+      // Where it led by scheme and host alone: a webhook's path is its credential.
+      `1 redirected: the receiver answered 307, a redirect to ${new URL(elsewhere.url).origin}, which the gateway does not follow`,
+    ]);
+    expect(sink.stats()).toEqual({ queued: 0, delivered: 0, dropped: 1 });
+  });
+
   test("only the listed event types are sent", async () => {
     const r = started();
     const sink = createWebhookSink({ url: r.url, secret: "k", types: ["config.rejected"], flushMs: 1 });

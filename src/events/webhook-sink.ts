@@ -1,3 +1,4 @@
+import { isRedirectStatus, redirectNotFollowed } from "../core/redirect-words.ts";
 import type { DropListener, DropReason } from "./drop-log.ts";
 import { sinkQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
@@ -92,11 +93,11 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   /** Dropped since the last delivery: a burst the next one ends. */
   let droppedSince = 0;
 
-  const drop = (count: number, reason: DropReason) => {
+  const drop = (count: number, reason: DropReason, error?: string) => {
     if (count === 0) return;
     dropped += count;
     droppedSince += count;
-    options.onDrop?.(count, reason);
+    options.onDrop?.(count, reason, error);
   };
 
   async function deliver(batch: readonly string[]): Promise<void> {
@@ -105,6 +106,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     for (let attempt = 1; ; attempt++) {
       const timestamp = Math.floor(Date.now() / 1000);
       let status = 0;
+      let location: string | null = null;
       try {
         const response = await send(options.url, {
           method: "POST",
@@ -115,8 +117,12 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
           },
           body,
           signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), givenUp.signal]),
+          // Followed, a redirect would take the signature and the events (key names, tenants,
+          // models) to wherever it points, in cleartext where that is http: a failed delivery.
+          redirect: "manual",
         });
         status = response.status;
+        location = response.headers.get("location");
         await response.body?.cancel();
       } catch {
         status = 0; // network failure or timeout: worth another try
@@ -127,6 +133,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         droppedSince = 0;
         return;
       }
+      if (isRedirectStatus(status)) return drop(batch.length, "redirected", redirected(status, location));
       if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected");
       // A batch that used its last try ran out of retries, even if the close deadline passed meanwhile.
       if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted");
@@ -134,6 +141,14 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       await backoff(backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2));
     }
   }
+
+  /**
+   * What the drop of a batch answered with a redirect says: the status and where it led by scheme
+   * and host alone, as the drop line's `url` names the webhook (a webhook's path is its credential,
+   * Slack's `/services/…/<secret>`, and an http → https redirect keeps it).
+   */
+  const redirected = (status: number, location: string | null) =>
+    `the receiver ${redirectNotFollowed(status, location !== null && URL.canParse(location, options.url) ? new URL(location, options.url).origin : null)}`;
 
   /** Waits before a retry; the close deadline ends the wait early. */
   const backoff = (ms: number) =>

@@ -1,11 +1,12 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
+import { isRedirectStatus } from "../../core/redirect-words.ts";
 import { TRACEPARENT } from "../../core/traceparent.ts";
 import { TRACESTATE } from "../../core/tracestate.ts";
 import type { RefreshFailed } from "../credentials/cached-credential.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { unreachable } from "../http/unreachable.ts";
-import { isRedirectStatus, upstreamRedirect } from "../http/upstream-redirect.ts";
+import { upstreamRedirect } from "../http/upstream-redirect.ts";
 import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";

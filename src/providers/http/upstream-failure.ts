@@ -13,6 +13,7 @@ import {
 } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { GOOGLE_OVERLOAD, OVERLOADED, saidOverloaded } from "../../core/overload.ts";
+import { isRedirectStatus } from "../../core/redirect-words.ts";
 import { routeRefused } from "../../core/route-refused.ts";
 import { statedDelayMs } from "../../core/stated-delay.ts";
 import { notThisRouteAgain, upstreamFault } from "../../core/upstream-fault.ts";
@@ -26,7 +27,7 @@ import {
 import { upstreamName } from "../upstream-name.ts";
 import { plainErrorWords } from "./plain-error-words.ts";
 import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
-import { isRedirectStatus, upstreamRedirect } from "./upstream-redirect.ts";
+import { upstreamRedirect } from "./upstream-redirect.ts";
 
 /** What an upstream answered with a non-2xx status. */
 export interface UpstreamAnswer {

@@ -10,12 +10,12 @@ import { messageOf } from "../../../core/describe-error.ts";
 import { GatewayError } from "../../../core/gateway-error.ts";
 import { IdTable } from "../../../core/id-table.ts";
 import { onceATurn } from "../../../core/once-a-turn.ts";
+import { isRedirectStatus } from "../../../core/redirect-words.ts";
 import { errorCode } from "../../../core/why-unreachable.ts";
 import { CallCancel, type LeanInit } from "../call-cancel.ts";
 import { createLeanFetch } from "../http1/lean-fetch.ts";
 import { manualRedirect } from "../manual-redirect.ts";
 import { MAX_ERROR_BODY, readBounded } from "../read-bounded.ts";
-import { isRedirectStatus } from "../upstream-redirect.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
 import type { ThreadAnswer, ThreadCall, ThreadRequest } from "./lean-thread-protocol.ts";
 

@@ -20,5 +20,5 @@ export function decodeCursor(cursor: string): AuditPosition {
   } catch {
     // fall through to the uniform error
   }
-  throw badRequest("invalid cursor", "cursor");
+  throw badRequest("cursor: not a page's next cursor", "cursor");
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { shown } from "../core/cut-words.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
+import { utcDateMs, zonedDateTimeMs } from "../core/zoned-date-time.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
 import { parseStatusFilter, STATUS_FILTER_HINT } from "./status-filter.ts";
 
@@ -14,38 +15,28 @@ export const MAX_APP_NAME = 512;
 export const INSTANT_FORMS =
   "epoch milliseconds, a date (2025-01-31: its UTC midnight), or an ISO 8601 date-time with Z or an offset (2025-01-31T12:00Z, 2025-01-31T12:00:00+09:00, 2025-01-31T21:00:00+0900 as `date +%FT%T%z` prints it)";
 
-/** An ISO 8601 date-time that says where it stands: `Z` or an offset (`+09:00`). */
-const zonedTime = z.iso.datetime({ offset: true });
-
 /**
- * A date-time to the minute or finer, with `Z` or an offset of `±HH:MM` or `±HHMM`: the parts
- * `zonedTime` needs spelt out (seconds, the offset's colon). A space before the offset is its `+`
- * sent unencoded in a query string (`?from=$(date +%FT%T%z)`), which decodes it as a space.
+ * A space before a date-time's offset: its `+` sent unencoded in a query string
+ * (`?from=$(date +%FT%T%z)`), which decodes it as a space.
  */
-const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?(Z|[+ -]\d{2}:?\d{2})$/i;
+const UNENCODED_PLUS = /(?<=T[\d:.]+) (?=\d{2}:?\d{2}$)/i;
 
 /**
- * A bound's instant, or NaN. A bare date is its UTC midnight, as ECMAScript reads one whatever the
- * zone; a date-time without `Z` or an offset is none: it would be read in the reading process's
- * own zone, so the same query would answer other rows on a node (or a CLI) set to another `TZ`.
+ * A bound's instant, or NaN. A bare date is its UTC midnight; a date-time without `Z` or an offset
+ * is none: it would be read in the reading process's own zone, so the same query would answer
+ * other rows on a node (or a CLI) set to another `TZ` (core/zoned-date-time.ts).
  */
 function instantOf(text: string): number {
   if (/^\d+$/.test(text)) return Number(text);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && zonedTime.safeParse(`${text}T00:00:00Z`).success)
-    return Date.parse(`${text}T00:00:00Z`);
-  const parts = DATE_TIME.exec(text);
-  if (parts === null) return Number.NaN;
-  const [, date, minutes, seconds = ":00", zone = "Z"] = parts;
-  const offset = zone.toUpperCase() === "Z" ? "Z" : `${zone.slice(0, 3).replace(" ", "+")}:${zone.slice(-2)}`;
-  const spelt = `${date}T${minutes}${seconds}${offset}`;
-  return zonedTime.safeParse(spelt).success ? Date.parse(spelt) : Number.NaN;
+  const date = utcDateMs(text);
+  return Number.isNaN(date) ? zonedDateTimeMs(text.replace(UNENCODED_PLUS, "+")) : date;
 }
 
-/** Epoch milliseconds, from a number or any of `INSTANT_FORMS` (the audit and shadow queries' bounds). */
 /** `instantOf`'s spellings, for the API's document (a calendar's own bounds are judged after). */
 const INSTANT_PATTERN =
   "^(?:\\d+|\\d{4}-\\d{2}-\\d{2}(?:[Tt]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:[Zz]|[+ -]\\d{2}:?\\d{2}))?)$";
 
+/** Epoch milliseconds, from a number or any of `INSTANT_FORMS` (the audit and shadow queries' bounds). */
 export const instant = z
   .union([z.number(), z.string().meta({ pattern: INSTANT_PATTERN })])
   .transform((value, ctx) => {

@@ -129,7 +129,7 @@ function fieldSchemas() {
  * CLI and on a gateway in other zones, so it is refused, naming the forms taken (not zod's words).
  */
 const ZONED_WORDS =
-  "expected an ISO 8601 date-time with Z or an offset (2031-01-31T00:00:00Z, 2031-01-31T09:00:00+09:00); a time without one is refused: it would be read in some machine's zone";
+  "expected an ISO 8601 date-time with seconds and Z or an offset ±HH:MM (2031-01-31T00:00:00Z, 2031-01-31T09:00:00+09:00); a time without Z or an offset is refused: it would be read in some machine's zone";
 
 const eitherExpiry = {
   message: "give expires_at or expires_in, not both",

@@ -131,8 +131,16 @@ describe("key admin", () => {
   test("an expires_at without Z or an offset (a date alone, a local time) is a 400 saying which forms are taken, on create and on a change", async () => {
     const { storage, admin } = setup();
     const words =
-      "expires_at: expected an ISO 8601 date-time with Z or an offset (2031-01-31T00:00:00Z, 2031-01-31T09:00:00+09:00); a time without one is refused: it would be read in some machine's zone";
-    for (const expires_at of ["2031-01-01", "2031-01-01T00:00:00", "2031-01-01 00:00:00Z", "next year"]) {
+      "expires_at: expected an ISO 8601 date-time with seconds and Z or an offset ±HH:MM (2031-01-31T00:00:00Z, 2031-01-31T09:00:00+09:00); a time without Z or an offset is refused: it would be read in some machine's zone";
+    // An offset without its colon, or no seconds, are refused too (the CLI sends them with Z), in
+    // words that say what is missing: they said the time had no zone.
+    for (const expires_at of [
+      "2031-01-01",
+      "2031-01-01T00:00:00",
+      "2031-01-01 00:00:00Z",
+      "next year",
+      "2031-01-01T00:00:00+0000",
+    ]) {
       const error = await failure(admin.create("local-operator", { name: "a", expires_at }));
       expect([error.status, error.param, error.message]).toEqual([400, "expires_at", words]);
     }

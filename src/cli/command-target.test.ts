@@ -76,3 +76,29 @@ test("a gateway URL with spaces about it (an env file's `MINDGW_GATEWAY=http://g
     });
   }
 });
+
+test("a gateway URL with a query or fragment is a usage error naming where it came from, the query not echoed, where the admin path went after it (the call went to /)", () => {
+  for (const gateway of [
+    "http://gw.test:8080/?token=s3cret",
+    "http://gw.test:8080#s3cret",
+    "http://gw.test:8080/mgw?",
+  ]) {
+    for (const [flags, from, name] of [
+      [{ gateway }, {}, "--gateway"],
+      [{}, { MINDGW_GATEWAY: gateway }, "MINDGW_GATEWAY"],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        chooseTarget(flags, { ...from, MINDGW_ADMIN_KEY: "mgw_env" });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(UsageError);
+      const message = (thrown as UsageError).message;
+      expect(message.startsWith(`${name}: `)).toBe(true);
+      expect(message).toContain("query or fragment");
+      expect(message).not.toContain("s3cret");
+      expect(message).not.toMatch(/[?#]/);
+    }
+  }
+});

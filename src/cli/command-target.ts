@@ -45,7 +45,7 @@ export function chooseTarget(flags: TargetFlags, env: Env = process.env): Comman
 /**
  * The gateway URL, checked before any request, as it was read: spaces about it (an env file's
  * `MINDGW_GATEWAY=http://gw:8080 `) dropped, as the check dropped them, where the text as given
- * made every request fail as "cannot reach the gateway"; without a trailing slash.
+ * made every request fail as "cannot reach the gateway"; without a trailing slash, query or fragment.
  */
 function checkedUrl(url: string, from: string): string {
   let parsed: URL;
@@ -55,6 +55,10 @@ function checkedUrl(url: string, from: string): string {
   } catch {
     throw new UsageError(`${from}: not an http(s) URL: ${urlLabel(url)}`);
   }
+  // The admin path is put after the URL: after a query or fragment it is no path (the call went
+  // to `/`). Refused, not cut off: what a query carries may be a secret, so it is not echoed.
+  if (/[?#]/.test(parsed.href))
+    throw new UsageError(`${from}: a URL with a query or fragment: give ${urlLabel(url)} without it`);
   return parsed.href.replace(/\/+$/, "");
 }
 

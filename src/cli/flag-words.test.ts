@@ -133,6 +133,9 @@ describe("the commands", () => {
       2,
       "mindgw: --limit: Too small: expected number to be >=1\n",
     ]);
+    // It said "invalid cursor", naming no flag.
+    const cursor = mindgw(["audit", "query", "-c", config, "--cursor", "garbage"]);
+    expect([cursor.code, cursor.stderr]).toEqual([2, "mindgw: --cursor: not a page's next cursor\n"]);
     const from = mindgw(["audit", "query", "-c", config, "--from", "yesterday"]);
     expect(from.code).toBe(2);
     expect(from.stderr).toStartWith("mindgw: --from: expected epoch milliseconds");

@@ -46,3 +46,26 @@ test("--since a span of nothing (0s, 0h) is refused as a bad value, exit 2, as o
     "mindgw: --since: not a duration: soon (use e.g. 1h, 30m, 7d)\n",
   ]);
 });
+
+test("a range whose every pair the gateway cut off says the pairs are there and none compared, not that none were recorded", async () => {
+  const db = tmp.file("cut.db");
+  const storage = openSqliteStorage(db);
+  const cut = (i: number) => {
+    const pair = shadowPair(i);
+    return { ...pair, shadow: { ...pair.shadow, status: 503, errorClass: "unavailable" } };
+  };
+  await storage.shadow?.insert([cut(1), cut(3)]);
+  await storage.close();
+  const config = tmp.file("cut.yaml");
+  writeFileSync(config, `storage: { path: ${db} }\nproviders: [{ name: demo, type: mock }]\nmodels: []\n`);
+  const said = (args: string[]) => runCliCaptured(["shadow", "report", ...args, "-c", config]);
+  const ranged = await said(["--since", "999999d"]);
+  expect([ranged.code, ranged.stdout, ranged.stderr]).toEqual([
+    0,
+    "2 shadow pairs in this range, none compared: the gateway cut off every copy (503 unavailable: a stop, a worker or the shadow thread lost), which the figures leave out\n",
+    "",
+  ]);
+  const filtered = await said(["--model", "a"]);
+  expect(filtered.stdout).toStartWith("1 shadow pair matches this filter, none compared: ");
+  expect((await said([])).stdout).toStartWith("2 shadow pairs recorded, none compared: ");
+});

@@ -109,7 +109,10 @@ export function registerShadow(program: Command): void {
           ranged: options.since !== undefined,
         };
         process.stdout.write(
-          shadowTable(page.aggregates, asked) + (page.counts ? copiesLine(page.counts) : ""),
+          shadowTable(page.aggregates, asked, {
+            pairs: page.records.length,
+            more: page.nextCursor !== null,
+          }) + (page.counts ? copiesLine(page.counts) : ""),
         );
       }
     });

@@ -23,12 +23,34 @@ const nothingFor = (asked: ShadowAsked) =>
       ? "no shadow pairs recorded in this range\n"
       : "no shadow pairs recorded yet\n";
 
+/** The pairs the report's page lists (the newest of them; `more`: older ones left out). */
+export interface ShadowListed {
+  readonly pairs: number;
+  readonly more: boolean;
+}
+
+/**
+ * Pairs there, none in the figures: every copy was cut off by the gateway (shadow-aggregate-sql.ts),
+ * said so, where the report said no pair was recorded.
+ */
+function noneCompared(asked: ShadowAsked, { pairs, more }: ShadowListed): string {
+  const count = more ? `${pairs} or more shadow pairs` : `${pairs} shadow pair${pairs === 1 ? "" : "s"}`;
+  const one = pairs === 1 && !more;
+  const where = asked.filtered
+    ? `${one ? "matches" : "match"} this filter${asked.ranged ? " in this range" : ""}`
+    : asked.ranged
+      ? "in this range"
+      : "recorded";
+  return `${count} ${where}, none compared: the gateway cut off every copy (503 unavailable: a stop, a worker or the shadow thread lost), which the figures leave out\n`;
+}
+
 /** `mindgw shadow report`'s table: one line a model. */
 export function shadowTable(
   aggregates: readonly ShadowAggregate[],
   asked: ShadowAsked = { filtered: false, ranged: false },
+  listed: ShadowListed = { pairs: 0, more: false },
 ): string {
-  if (aggregates.length === 0) return nothingFor(asked);
+  if (aggregates.length === 0) return listed.pairs > 0 ? noneCompared(asked, listed) : nothingFor(asked);
   return textTable<ShadowAggregate>(
     [
       ["MODEL", (a) => a.model],

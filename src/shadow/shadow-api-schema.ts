@@ -127,8 +127,12 @@ function buildShadowSchemas() {
     meanSimilarity: z.number().nullable(),
     shadowJsonValidRate: z.number().nullable(),
     toolAgreementRate: z.number().nullable(),
+    /**
+     * Both means over the same pairs, those where both sides answered (and were compared): a copy cut
+     * off by its timeout would count the timeout, a primary's 499 or error its failure's.
+     */
     primaryLatencyMsMean: z.number().nullable(),
-    /** Over the copies answered (2xx) only: a copy cut off by its timeout would count the timeout. */
+    /** Over the same pairs as `primaryLatencyMsMean`. */
     shadowLatencyMsMean: z.number().nullable(),
     primaryCostUsd: z.number(),
     shadowCostUsd: z.number(),

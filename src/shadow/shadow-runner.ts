@@ -5,6 +5,7 @@ import type { ShadowTarget } from "../config/shadow-target.ts";
 import { afterTimeout } from "../core/after.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
+import { couldServe } from "../routing/could-serve.ts";
 import { attemptInfo, type Route } from "../routing/route.ts";
 import type { ModelPlan } from "../routing/route-table.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
@@ -244,6 +245,10 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       const route = routeOf(modelShadow, override, request);
       const sample = override ? override.sample : (modelShadow?.sample ?? 0);
       if (stopping || !route || !comparable(request) || random() >= sample) return primary;
+      // A call its route has no way to serve (a legacy completions call to a Messages-only route)
+      // is not copied: the copy would fail before any request, counted against a candidate that
+      // never saw it. Asked of sampled calls alone.
+      if (!couldServe(route, request)) return primary;
       if (running.count >= options.settings().max_concurrent) {
         shed++;
         return primary;

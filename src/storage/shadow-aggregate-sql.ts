@@ -8,14 +8,23 @@
 const CUT_BY_GATEWAY = `record LIKE '%"shadow":{"route":%"status":503,"errorClass":"unavailable",%'`;
 
 /**
+ * The pairs where both sides answered: the copy 2xx, and the two compared (`exact` is null when
+ * either side failed: agreement.ts). A pair is compared only with the primary's answer.
+ */
+const BOTH_ANSWERED = "shadow_ok = 1 AND exact IS NOT NULL";
+
+/**
  * The per-model figures of `ShadowStore.aggregate`, as both SQL stores read them (the rows'
- * names are each store's `AggregateRow`). A copy's mean latency is its answered copies' (2xx): a
- * copy cut off by its timeout would say nothing of the candidate's speed but the timeout's.
+ * names are each store's `AggregateRow`). Both mean latencies are over the pairs where both sides
+ * answered: a copy cut off by its timeout would say nothing of the candidate's speed but the
+ * timeout's, and a primary's 499 or error its own failure's, so one mean over every pair beside
+ * the other over answered copies compared two sets of requests.
  */
 export const SHADOW_AGGREGATE_COLUMNS = `model, count(*) AS pairs, sum(shadow_ok) AS shadow_ok,
   avg(exact) AS exact_rate, avg(similarity) AS mean_similarity, avg(shadow_json_valid) AS json_rate,
-  avg(tools_agree) AS tools_rate, avg(primary_latency_ms) AS primary_latency,
-  avg(CASE WHEN shadow_ok = 1 THEN shadow_latency_ms END) AS shadow_latency,
+  avg(tools_agree) AS tools_rate,
+  avg(CASE WHEN ${BOTH_ANSWERED} THEN primary_latency_ms END) AS primary_latency,
+  avg(CASE WHEN ${BOTH_ANSWERED} THEN shadow_latency_ms END) AS shadow_latency,
   sum(primary_cost_usd) AS primary_cost, sum(shadow_cost_usd) AS shadow_cost`;
 
 /**

@@ -377,5 +377,38 @@ for (const [name, fresh] of contractBackends()) {
       const [c] = await shadow.aggregate({ model: "c" });
       expect(c).toMatchObject({ model: "c", pairs: 4, shadowOk: 2, shadowLatencyMsMean: 200 });
     });
+    test("shadow aggregates: the primary's mean latency and the copy's are over the same pairs, those where both answered (compared)", async () => {
+      const { shadow } = await fresh();
+      if (!shadow) throw new Error("this backend has no shadow store");
+      const none = { exact: null, similarity: null, toolsAgree: null, finishAgrees: null };
+      const of = (i: number, primary: [number, number], copy: [number, number], compared: boolean) => {
+        const pair = shadowPair(i, { model: "d" });
+        return {
+          ...pair,
+          primary: { ...pair.primary, status: primary[0], latencyMs: primary[1] },
+          shadow: { ...pair.shadow, status: copy[0], latencyMs: copy[1] },
+          agreement: compared
+            ? { ...pair.agreement, exact: true, similarity: 1 }
+            : { ...pair.agreement, ...none },
+        };
+      };
+      await shadow.insert([
+        of(1, [200, 100], [200, 300], true),
+        of(2, [200, 300], [200, 500], true),
+        // The client left at once (499): its copy ran on to a whole answer. It was in the
+        // primary's mean (its 5 ms) and the copy's 9 s in the copy's, two sets of pairs.
+        of(3, [499, 5], [200, 9000], false),
+        // The primary answered slowly; its copy timed out.
+        of(4, [200, 30_000], [504, 60_000], false),
+      ]);
+      const [d] = await shadow.aggregate({ model: "d" });
+      expect(d).toMatchObject({
+        model: "d",
+        pairs: 4,
+        shadowOk: 3,
+        primaryLatencyMsMean: 200,
+        shadowLatencyMsMean: 400,
+      });
+    });
   });
 }

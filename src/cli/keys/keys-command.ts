@@ -185,7 +185,10 @@ export function registerKeys(program: Command): void {
     .option("--tpm <n>", "tokens per minute")
     .option("--budget <usd>", "spend budget in USD (the spend so far is kept)")
     .option("--expires-in <duration>", "lifetime from now, e.g. 30d")
-    .option("--expires-at <time>", "expiry as ISO 8601, e.g. 2027-01-31T00:00:00Z")
+    .option(
+      "--expires-at <time>",
+      "expiry as ISO 8601 with Z or an offset, e.g. 2027-01-31T00:00Z, $(date +%FT%T%z)",
+    )
     .option("--tenant <tenant>", TENANT_HELP)
     .action(
       action(

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { keyInputSchemas } from "../../auth/key-admin-schemas.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { UsageError } from "../exit-code.ts";
 import { limitsInput, type UpdateOptions } from "./limits-input.ts";
 
 test("only the options given are sent; none lifts rpm, tpm and budget (null)", () => {
@@ -53,4 +54,28 @@ test("numbers as typed on the command line: a negative is told what is allowed, 
   expect(said({ rpm: "1e-1" })).toBe("rpm: expected a whole number");
   expect(said({ budget: "1e999" })).toBe("budget_usd: expected a number");
   expect(said({ budget: "0x10" })).toBe("budget_usd: expected a number");
+});
+
+test("--expires-at is read as audit's --from/--to read a date-time: an offset without its colon ($(date +%FT%T%z)) or a time without seconds is the instant it names, sent with Z", () => {
+  const limits = keyInputSchemas().limits;
+  for (const expiresAt of [
+    "2031-01-31T09:00:00+0900",
+    "2031-01-31T09:00+09:00",
+    "2031-01-31T00:00Z",
+    "2031-01-31T00:00:00.000Z",
+  ]) {
+    const input = limitsInput({ expiresAt });
+    expect({ expiresAt, input }).toEqual({ expiresAt, input: { expires_at: "2031-01-31T00:00:00.000Z" } });
+    expect(limits.safeParse(input).success).toBe(true);
+  }
+});
+
+test("--expires-at without Z or an offset (a date alone, a local time) is refused naming the flag and the forms taken, before any call", () => {
+  for (const expiresAt of ["2031-01-31", "2031-01-31T09:00:00", "next year"]) {
+    expect(() => limitsInput({ expiresAt })).toThrow(
+      new UsageError(
+        "--expires-at: expected an ISO 8601 date-time with Z or an offset (2031-01-31T00:00Z, 2031-01-31T09:00:00+09:00, 2031-01-31T09:00:00+0900 as `date +%FT%T%z` prints it), or none; a date alone or a time without Z or an offset is refused: it would be read in some machine's zone",
+      ),
+    );
+  }
 });

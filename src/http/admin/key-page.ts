@@ -52,7 +52,7 @@ function decodeCursor(cursor: string): KeyPosition {
   } catch {
     // fall through to the uniform error
   }
-  throw badRequest("invalid cursor", "cursor");
+  throw badRequest("cursor: not a page's next cursor", "cursor");
 }
 
 /** The cursor of the page after `key`. */

@@ -36,6 +36,21 @@ describe("responseScope", () => {
     expect(readableScopes(caller({ keyId: "key_1", keyCreatedAt: 1 }), CLOSED_AT)).toEqual(["default/key_1"]);
   });
 
+  test("a rotated key stores under its chain, the first key's id, and reads what it stored under its own id", () => {
+    const first = caller({ keyId: "key_1", chain: "key_1" });
+    const successor = caller({ keyId: "key_2", chain: "key_1" });
+    expect(responseScope(successor)).toBe(responseScope(first));
+    expect(responseScope(successor)).toBe("default/key_1");
+    expect(ownScopes(successor)).toEqual(["default/key_1", "default/key_2"]);
+    expect(ownScopes(first)).toEqual(["default/key_1"]);
+    // A member's is its tenant's, then its chain's and its own id's (stored while its tenant was a free label).
+    expect(ownScopes(member({ tenant: "team-a", keyId: "key_2", chain: "key_1" }))).toEqual([
+      "team-a",
+      "default/key_1",
+      "default/key_2",
+    ]);
+  });
+
   test("a free tenant label (no such tenant configured, or one a reload removed) shares nothing", () => {
     const alice = caller({ tenant: "acme", keyId: "key_alice", keyCreatedAt: 1 });
     const mallory = caller({ tenant: "acme", keyId: "key_mallory" });

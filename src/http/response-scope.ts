@@ -11,14 +11,22 @@ const OWN_SCOPE_PREFIX = `${DEFAULT_TENANT}/`;
  * `default/jwt:<tenant>:<subject>` for a JWT caller (the subject limits count under). A tenant
  * that is not configured is a free label (a key's `tenant`, a JWT's tenant claim): it makes
  * nobody a member, so it shares nothing. It goes in the stores' `tenant` column, so no schema
- * changes. A rotated key has a new id and so a new scope: its chains start afresh (the old key
- * reads its own during the grace window).
+ * changes. A key stores under its rotation chain (`Principal.chain`, its first key's id): a
+ * rotation's new key is the same caller's, as for its spend, and goes on with what the old one
+ * stored, the old key in its grace window with what the new one stores.
  */
 export function responseScope(principal: Principal): string {
-  return sharesTenant(principal) ? principal.tenant : ownScope(principal);
+  return sharesTenant(principal) ? principal.tenant : chainScope(principal);
 }
 
 /** The scope the caller stores in when it is in no configured tenant: its alone, whatever its label. */
+const chainScope = (principal: Principal): string =>
+  `${OWN_SCOPE_PREFIX}${principal.chain ?? limitSubject(principal)}`;
+
+/**
+ * The scope of the caller's own id: where a key stored before its chain was its scope (a key a
+ * rotation issued, before this release), read still by that key.
+ */
 const ownScope = (principal: Principal): string => `${OWN_SCOPE_PREFIX}${limitSubject(principal)}`;
 
 /**
@@ -49,12 +57,13 @@ const sharesTenant = (principal: Principal): boolean =>
   !principal.tenant.startsWith(OWN_SCOPE_PREFIX);
 
 /**
- * The scopes the caller's own stored responses are in: where it stores now, then its own key
- * scope, which a member of a tenant a reload configured since stored under while the tenant was a
- * free label (reading one's own scope is always safe).
+ * The scopes the caller's own stored responses are in: where it stores now, then its key's chain
+ * and its key's own id, which a member of a tenant a reload configured since stored under while
+ * the tenant was a free label, and a rotated key before chains were scopes (reading one's own
+ * scope is always safe).
  */
 export function ownScopes(principal: Principal): readonly string[] {
-  return [...new Set([responseScope(principal), ownScope(principal)])];
+  return [...new Set([responseScope(principal), chainScope(principal), ownScope(principal)])];
 }
 
 /**

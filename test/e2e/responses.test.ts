@@ -962,13 +962,21 @@ describe("keys outside every tenant", () => {
     expect((await a.responses.retrieve(mine.id)).id).toBe(mine.id);
     const next = await a.responses.create({ model: "m1", input: "go on", previous_response_id: mine.id });
     expect(next.status).toBe("completed");
-    // A rotated key is a new key: its chains start afresh (docs/SECURITY.md).
+    // A rotation's new key is the same caller's: it reads and continues them (docs/CLIENTS.md),
+    // and another key still does not.
     const rotated = await fetch(`${gw.url}/admin/api/keys/${appA.id}/rotate`, {
       method: "POST",
       headers: { authorization: `Bearer ${gw.adminKey}` },
     });
     const fresh = client(((await rotated.json()) as { key: string }).key);
-    expect(await fresh.responses.retrieve(mine.id).catch((e: unknown) => e)).toBeInstanceOf(
+    expect((await fresh.responses.retrieve(mine.id)).id).toBe(mine.id);
+    const onFresh = await fresh.responses.create({
+      model: "m1",
+      input: "and on",
+      previous_response_id: next.id,
+    });
+    expect(onFresh.status).toBe("completed");
+    expect(await b.responses.retrieve(onFresh.id).catch((e: unknown) => e)).toBeInstanceOf(
       OpenAI.NotFoundError,
     );
     await a.responses.delete(mine.id);

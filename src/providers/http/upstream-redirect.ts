@@ -15,12 +15,21 @@ export const isRedirectStatus = (status: number): boolean => status >= 300 && st
  * `?key=`). A caller reads no URL of the gateway's upstreams (core/for-callers.ts); the log does.
  */
 export function upstreamRedirect(provider: string, status: number, location: string | null): GatewayError {
-  const to = location ? ` to ${urlLabel(location)}` : "";
   return new GatewayError({
     status: 502,
     code: "upstream_error",
-    message: `${upstreamName(provider)} answered ${status}, a redirect${to}, which the gateway does not follow`,
+    message: `${upstreamName(provider)} answered ${redirectAnswered(status, location)}`,
     retryable: true,
     upstream: { dialect: undefined, status },
   });
+}
+
+/**
+ * What a redirect answered is said as, after "answered": `307, a redirect to http://host/path,
+ * which the gateway does not follow` (where it led named as `urlLabel` names a URL). The words of
+ * every upstream call's redirect: a model call's, a worker's listing, a credential request's.
+ */
+export function redirectAnswered(status: number, location: string | null): string {
+  const to = location ? ` to ${urlLabel(location)}` : "";
+  return `${status}, a redirect${to}, which the gateway does not follow`;
 }

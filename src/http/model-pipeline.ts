@@ -73,13 +73,14 @@ export function modelPipeline(
       const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
       steps.known(call, caller instanceof Promise ? await caller : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
-      // Among the open requests while it uploads: a stop's drain deadline ends it with the drain's
-      // 503, as any call whose answer has not begun (not a 499 once the listener cuts it off).
-      const read = await whileOpen(
-        readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs),
-        request.signal,
-        open,
-      );
+      // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
+      // deadline (503) and, once watched below, a revoke or expiry of the caller's key (401) all
+      // end it. Among the open requests while the body uploads, which follows it: a stop's drain
+      // deadline ends the read with the drain's 503, as any call whose answer has not begun (not a
+      // 499 once the listener cuts it off); a body already whole pays no promise or entry for it.
+      abort = new RequestAbort(request.signal);
+      abort.opened(open);
+      const read = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs, abort);
       const capture = runtime.captureBodies;
       // The audit's copy: the bytes as they came, decoded as the row is built (request-ledger.ts).
       if (capture) {
@@ -129,10 +130,7 @@ export function modelPipeline(
         // A Messages caller reads its limits under Anthropic's names (auth/anthropic-limit-headers.ts).
         if (dialect === "anthropic") anthropicLimitHeaders(headers, Date.now());
       }
-      // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
-      // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
-      abort = new RequestAbort(request.signal);
-      abort.watch(open, deps.sessions, principal);
+      abort.watch(undefined, deps.sessions, principal);
       // The row's body is made from the bytes the dispatch holds, spliced or not, when they are the
       // ones read (a body sent on without `stream` is bytes of its own): not from a copy beside them.
       const bytesAudited = capture && bytes === read.bytes;

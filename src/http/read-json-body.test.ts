@@ -1,6 +1,7 @@
 import { afterAll, expect, spyOn, test } from "bun:test";
-import type { GatewayError } from "../core/gateway-error.ts";
+import { GatewayError } from "../core/gateway-error.ts";
 import { type JsonRequest, readJsonRequest } from "./read-json-body.ts";
+import { RequestAbort } from "./request-abort.ts";
 
 /** A server that reads each request's body as the front door does, and hands back what it read. */
 const reads: (JsonRequest | GatewayError)[] = [];
@@ -95,4 +96,31 @@ test("a Request whose Content-Length is not its body's is not taken for marked, 
   expect((await read(forwarded, forwarded.length)).markLeftOut).toBe(false);
   // Nothing tells that from a mark the text dropped: the length is trusted, as the server's framing makes it.
   expect((await read(forwarded, forwarded.length + 3)).markLeftOut).toBe(true);
+});
+
+/** A request whose body never arrives: its upload is still under way. */
+function uploading(): Request {
+  return new Request("http://localhost/", {
+    method: "POST",
+    headers: { "content-length": "100" },
+    body: new ReadableStream({ pull: () => new Promise<void>(() => {}) }),
+  });
+}
+
+test("a read following the request's abort ends with its reason while the body uploads, and leaves it once read", async () => {
+  const request = uploading();
+  const abort = new RequestAbort(request.signal);
+  const read = readJsonRequest(request, 1024, 30_000, undefined, abort);
+  const drained = new GatewayError({ status: 503, code: "unavailable", message: "drain deadline passed" });
+  abort.abort(drained);
+  expect(await read.catch((error: unknown) => error)).toBe(drained);
+
+  // A body read whole leaves the abort it followed: its later end reaches nothing of the read's.
+  const whole = new Request("http://localhost/", { method: "POST", body: '{"a":1}' });
+  const after = new RequestAbort(whole.signal);
+  const follow = spyOn(after, "follow");
+  const unfollow = spyOn(after, "unfollow");
+  expect((await readJsonRequest(whole, 1024, 30_000, undefined, after)).body).toEqual({ a: 1 });
+  expect([follow.mock.calls.length, unfollow.mock.calls.length]).toEqual([1, 1]);
+  expect(unfollow.mock.calls[0]?.[0]).toBe(follow.mock.calls[0]?.[0]);
 });

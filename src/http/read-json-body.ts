@@ -1,3 +1,4 @@
+import type { AbortFollower, AbortFollowers } from "../core/abort-followers.ts";
 import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { badRequest, clientClosed, GatewayError } from "../core/gateway-error.ts";
@@ -59,17 +60,21 @@ export interface JsonRequest {
  * `performance.now()` as the caller read it in this same synchronous run (the request's arrival),
  * counted from instead of a read of its own (a read is ~70–110 ns on a virtual machine:
  * docs/BENCHMARKS-HISTORY.md, session 16). Never an older reading: the body deadlines of a delay
- * expire in the order they were added (core/deadline-list.ts).
+ * expire in the order they were added (core/deadline-list.ts). `ends`: the request's abort, already
+ * among the open requests (http/request-abort.ts): the read follows it, and ends with its reason
+ * when it aborts first (a stop's drain deadline: the drain's 503; a client that left: 499), as a
+ * follower, with no promise or entry of its own.
  */
 export function readJsonRequest(
   request: Request,
   maxBytes: number,
   deadlineMs = DEFAULT_BODY_TIMEOUT_MS,
   startedMs?: number,
+  ends?: AbortFollowers,
 ): Promise<JsonRequest> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
-  return new BodyRead(request, maxBytes, declared, deadlineMs, startedMs).promise;
+  return new BodyRead(request, maxBytes, declared, deadlineMs, startedMs, ends).promise;
 }
 
 /**
@@ -79,7 +84,7 @@ export function readJsonRequest(
  * delay (no timer of its own): no closures per request but the read's two settle handlers (three
  * for a chunked body).
  */
-class BodyRead extends Deadlined implements JsonRequest {
+class BodyRead extends Deadlined implements JsonRequest, AbortFollower {
   readonly promise: Promise<JsonRequest>;
   // The read resolves with itself once these are set: no record of the two a request.
   body!: JsonObject;
@@ -95,6 +100,7 @@ class BodyRead extends Deadlined implements JsonRequest {
     private readonly declared: number,
     private readonly deadlineMs: number,
     startedMs: number | undefined,
+    private readonly ends: AbortFollowers | undefined,
   ) {
     super();
     const { promise, resolve, reject } = Promise.withResolvers<JsonRequest>();
@@ -113,6 +119,9 @@ class BodyRead extends Deadlined implements JsonRequest {
     if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding"))
       request.text().then(this.whole, this.failed);
     else this.chunked();
+    // An abort that has aborted already (a client gone before its request was made) tells no one:
+    // its body is read as ever (a client's leaving fails the read; else the answer records a 499).
+    ends?.follow(this);
   }
 
   /**
@@ -138,8 +147,20 @@ class BodyRead extends Deadlined implements JsonRequest {
   /** The deadline passed first: a 408, and the body's upload is cancelled. */
   override expire(): void {
     this.expired = true;
+    this.ends?.unfollow(this);
     this.request.body?.cancel().catch(() => {});
     this.reject(tooSlow(this.deadlineMs));
+  }
+
+  /**
+   * The request's abort ended it while the body uploads: a stop's drain deadline (its 503, as any
+   * call whose answer has not begun), or its client left (499). The upload is cancelled.
+   */
+  handleEvent(): void {
+    this.deadlines.remove(this);
+    this.request.body?.cancel().catch(() => {});
+    const reason = this.ends?.reason;
+    this.reject(reason instanceof GatewayError ? reason : clientClosed());
   }
 
   // Bound methods rather than arrow fields: an arrow field closes over a scope object made for
@@ -163,6 +184,7 @@ class BodyRead extends Deadlined implements JsonRequest {
   /** The body is in, parsed (a method: only the rarer chunked read makes a closure for it). */
   private settle(body: JsonObject, bytes: Uint8Array<ArrayBuffer>): void {
     this.deadlines.remove(this);
+    this.ends?.unfollow(this);
     this.body = body;
     this.bytes = bytes;
     this.resolve(this);
@@ -171,6 +193,7 @@ class BodyRead extends Deadlined implements JsonRequest {
   /** A client that hangs up mid-upload is a client that left (499), not a fault of the gateway. */
   private failedWith(error: unknown): void {
     this.deadlines.remove(this);
+    this.ends?.unfollow(this);
     if (error instanceof GatewayError) this.reject(error);
     else this.reject(this.expired ? tooSlow(this.deadlineMs) : clientClosed());
   }

@@ -108,10 +108,7 @@ export class RequestAbort extends OpenRequest implements AbortFollowers, KeySess
    * per registration.
    */
   watch(shutdown: Shutdown | undefined, sessions: KeySessions | undefined, principal: Principal): void {
-    if (shutdown) {
-      shutdown.enter(this);
-      this.shutdown = shutdown;
-    }
+    if (shutdown) this.opened(shutdown);
     const keyId = principal.keyId;
     // A JWT (no key id) is held too when it expires: its stream ends then, as a key's does.
     if (sessions && (keyId !== null || principal.expiresAt !== undefined)) {
@@ -121,6 +118,16 @@ export class RequestAbort extends OpenRequest implements AbortFollowers, KeySess
       this.sessions = sessions;
       this.keyId = keyId;
     }
+  }
+
+  /**
+   * Among the open requests from now (a stop's drain deadline and the client poll end it): a model
+   * call enters before its body is read, which follows this object (http/read-json-body.ts), and
+   * watches its key later (`watch` with no shutdown).
+   */
+  opened(shutdown: Shutdown): void {
+    shutdown.enter(this);
+    this.shutdown = shutdown;
   }
 
   /**

@@ -117,12 +117,14 @@ export function adminRoutes(deps: AdminDeps) {
         "/audit/export",
         reader((guarded, request, scope) => {
           const { format, ...filter } = parseInput(auditExportQuerySchema, auditQuery(request, scope));
+          const headers = { ...guarded.headers, "content-type": EXPORT_CONTENT_TYPE[format] };
+          // A HEAD's body is never sent (Bun cancels it): no rows read, and it ends here, a 200,
+          // not as a client that left the export.
+          if (request.method === "HEAD") return new Response(null, { headers });
           // Its rows are read as the client takes them: the request (its row, a stop's drain)
           // lasts until the last one is sent, not until this hands the stream back.
           const body = exportAuditStream(deps.audit.store, filter, format);
-          return new Response(bodyEndsRequest(body, guarded.deferEnd(), deps.shutdown), {
-            headers: { ...guarded.headers, "content-type": EXPORT_CONTENT_TYPE[format] },
-          });
+          return new Response(bodyEndsRequest(body, guarded.deferEnd(), deps.shutdown), { headers });
         }),
       )
       // Admins only; an admin in a tenant sees its tenant's part (its workers and the platform's).

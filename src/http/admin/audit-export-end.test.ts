@@ -2,8 +2,12 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AuditRecord } from "../../audit/audit-record.ts";
 import { buildLargeLog } from "../../audit/testing/large-log.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../../config/load-config.ts";
+import { createGateway } from "../../gateway/create-gateway.ts";
+import { silentLogger } from "../../log/logger.ts";
+import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import { type RecordingGateway, recordingGateway, recordOf } from "../../testing/recording-gateway.ts";
 
 // An audit export is a stream its rows are read into a page at a time as the client takes them:
@@ -83,4 +87,53 @@ test("an export still unread at the drain deadline is cut: its read fails, its r
   ).toStartWith("failed:");
   const row = await recordOf(recording.finished, response);
   expect(row.status).toBe(503);
+});
+
+test("a HEAD of the export is answered 200 with no body, and its row says 200 (Bun sends no body: not a client that left)", async () => {
+  const recording = await exportingGateway("30s");
+  const { port } = recording.gateway.listen("127.0.0.1", 0);
+  const response = await fetch(`http://127.0.0.1:${port}/admin/api/audit/export`, {
+    method: "HEAD",
+    headers: { authorization: `Bearer ${recording.adminKey}` },
+  });
+  expect([response.status, await response.text()]).toEqual([200, ""]);
+  expect(response.headers.get("content-type")).toBe("application/x-ndjson");
+  const row = await recordOf(recording.finished, response);
+  expect([row.status, row.errorClass]).toEqual([200, null]);
+  await recording.gateway.stop();
+});
+
+test("a read of the log failing part way: the export ends as a failed transfer, its row the failure's", async () => {
+  const path = join(dir, `gw-${made++}.db`);
+  buildLargeLog(path, { rows: ROWS, startMs: Date.now() - 60_000 });
+  const base = openSqliteStorage(path);
+  // The first page is read; the next read of the log fails.
+  let reads = 0;
+  const audit = {
+    ...base.audit,
+    select: (...args: Parameters<typeof base.audit.select>) =>
+      reads++ === 0 ? base.audit.select(...args) : Promise.reject(new Error("disk I/O error")),
+  };
+  let adminKey = "";
+  const finished: AuditRecord[] = [];
+  const gateway = await createGateway({
+    config: parseConfig({ ...EMBEDDED_DEFAULTS, storage: { path } }),
+    storage: { ...base, audit },
+    logger: silentLogger,
+    onBootstrapKey: (key) => {
+      adminKey = key;
+    },
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
+  });
+  const { response, rest } = await exportStarted({ gateway, adminKey, finished });
+  expect(
+    await rest().then(
+      (text) => `read as whole: ${lines(text)} rows`,
+      (error: unknown) => `failed: ${String(error)}`,
+    ),
+  ).toStartWith("failed:");
+  const row = await recordOf(finished, response);
+  // Its cause is the gateway's own fault, told as one (as any failure the gateway did not foresee).
+  expect([row.status, row.errorClass, row.errorMessage]).toEqual([500, "internal_error", "internal error"]);
+  await gateway.stop();
 });

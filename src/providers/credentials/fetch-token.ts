@@ -2,6 +2,7 @@ import { z } from "zod";
 import { cutWords } from "../../core/cut-words.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { withWhy } from "../../core/why-unreachable.ts";
+import { isRedirectStatus, redirectNotFollowed } from "../../core/redirect-words.ts";
 import type { Expiring } from "./cached-credential.ts";
 import { credentialFailure, statedWait } from "./credential-failure.ts";
 
@@ -70,6 +71,9 @@ export async function fetchText(
     response = await doFetch(request.url, {
       ...request.init,
       ...(request.direct ? { proxy: false } : {}),
+      // Never followed: a 307 or 308 would send the client secret or signed assertion on to
+      // wherever it points (upstream-redirect.ts).
+      redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
@@ -81,6 +85,10 @@ export async function fetchText(
   const text = await response.text();
   const disowned = reading.vouch?.(response);
   if (disowned !== undefined) throw credentialFailure(provider, disowned, detail);
+  if (isRedirectStatus(response.status)) {
+    const answered = redirectNotFollowed(response.status, response.headers.get("location"));
+    throw credentialFailure(provider, `${what} ${answered}`, detail);
+  }
   if (!response.ok) throw refusal(provider, what, response, text, now(), reading.refused?.(response.status));
   return text;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { withWhy } from "../../core/why-unreachable.ts";
+import { isRedirectStatus, redirectNotFollowed } from "../../core/redirect-words.ts";
 
 const ModelList = z.object({ data: z.array(z.object({ id: z.string().min(1) }).loose()) }).loose();
 
@@ -21,10 +22,14 @@ export async function discoverModels(
 ): Promise<string[]> {
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const timeout = AbortSignal.any([signal, AbortSignal.timeout(LIST_TIMEOUT_MS)]);
-  const response = await fetch(`${base}/models`, { headers, signal: timeout });
+  // A redirect is handed back, never followed: the key would go along (upstream-redirect.ts).
+  const response = await fetch(`${base}/models`, { headers, signal: timeout, redirect: "manual" });
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
-    throw new NoModelList(`it answered ${response.status}${lacksV1(base, response.status)}`);
+    const { status } = response;
+    if (isRedirectStatus(status))
+      throw new NoModelList(`it ${redirectNotFollowed(status, response.headers.get("location"))}`);
+    throw new NoModelList(`it answered ${status}${lacksV1(base, status)}`);
   }
   const parsed = ModelList.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) throw new NoModelList("its answer is no model list");

@@ -35,6 +35,8 @@ export async function probeResponsesApi(
         ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
       },
       body: "{}",
+      // A redirect is handed back (tells nothing of the endpoint), never followed with the key.
+      redirect: "manual",
       signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
     });
     if (!response.ok) {

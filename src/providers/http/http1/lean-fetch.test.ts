@@ -115,6 +115,21 @@ describe("lean fetch: requests", () => {
     expect(await (await fetch(`${server.url}/x`, init)).text()).toBe("after");
     expect([server.state.requests.length, server.state.connections, fallbackCalls]).toEqual([4, 1, []]);
   });
+
+  test("a whole 300 is answered as a redirect is, its Location with it (not a plain answer without it)", async () => {
+    const server = rawServer((_request, socket) =>
+      socket.write(
+        "HTTP/1.1 300 Multiple Choices\r\nlocation: http://elsewhere.test/v1\r\ncontent-length: 5\r\n\r\nmoved",
+      ),
+    );
+    const { fetch } = leanClient(undefined, false);
+    const answer = await fetch.answer(`${server.url}/x`, { method: "POST", body: "{}" });
+    expect(answer).toBeInstanceOf(Response);
+    expect([answer.status, (answer as Response).headers.get("location")]).toEqual([
+      300,
+      "http://elsewhere.test/v1",
+    ]);
+  });
 });
 
 describe("lean fetch: framing", () => {

@@ -1,6 +1,7 @@
 import { type Abortable, type CancelHook, hookIn, unhook } from "../../../core/cancel-hook.ts";
 import { type LeanInit, signalled } from "../call-cancel.ts";
 import type { StreamedAnswer, StreamFunction } from "../streamed-answer.ts";
+import { isRedirectStatus } from "../../../core/redirect-words.ts";
 import type { AnswerFunction, WholeAnswer } from "../whole-answer.ts";
 import { ConnectionPool } from "./connection-pool.ts";
 import { encodeRequest } from "./encode-request.ts";
@@ -29,8 +30,9 @@ export interface LeanFetchOptions {
   fallback: FetchFunction;
   /**
    * False: a redirect answer is handed back as it came, as `fetch` with `redirect: "manual"` hands
-   * it (an upstream call follows none: upstream-redirect.ts). Default: the request goes to
-   * `fallback` again, which follows it as its init says.
+   * it (an upstream call follows none: upstream-redirect.ts). Default: a 3xx with a `Location`
+   * goes to `fallback` again, which follows it as its init says (and answers one `fetch` follows
+   * not, a 300 or a 304, as it came).
    */
   followRedirects?: boolean;
   /** Read once: a proxy variable set for http sends every call to the fallback, which honours it. */
@@ -111,9 +113,6 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
       call(input, init, FEED) as Promise<Response | StreamedAnswer>,
   });
 }
-
-const isRedirect = (status: number) =>
-  status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 
 /**
  * One call: on a pooled connection, or a fresh one; sent again once if the pooled one was stale.
@@ -209,7 +208,7 @@ class Call implements Exchange, Abortable {
   answer(response: Response): void {
     // `fetch` follows redirects: the request goes to it again, and it does (unless this client
     // follows none, nor asks `fetch` to: the redirect is the answer then).
-    if (this.follows && isRedirect(response.status) && response.headers.has("location")) {
+    if (this.follows && isRedirectStatus(response.status) && response.headers.has("location")) {
       response.body?.cancel().catch(() => {});
       this.viaFallback();
     } else this.settle(response);
@@ -218,10 +217,11 @@ class Call implements Exchange, Abortable {
   answerWhole(head: ResponseHead, body: Uint8Array<ArrayBuffer>): void {
     const { status } = head;
     // What is not a plain answer takes the `Response` path, so that it behaves as there: a redirect
-    // `fetch` would follow, a status `Response` refuses (over 599), and a failure, whose headers
-    // are all read there (its `retry-after-ms` and `x-should-retry` reach the caller beside its
-    // Retry-After: upstream-failure.ts). A 2xx, the common answer, makes no `Response`.
-    if (isRedirect(status) || status >= 400) {
+    // (any 3xx, upstream-redirect.ts: its `Location` read there, or the request sent on to
+    // `fetch`), a status `Response` refuses (over 599), and a failure, whose headers are all read
+    // there (its `retry-after-ms` and `x-should-retry` reach the caller beside its Retry-After:
+    // upstream-failure.ts). A 2xx, the common answer, makes no `Response` (one comparison each).
+    if (isRedirectStatus(status) || status >= 400) {
       let response: Response;
       try {
         response = new Response(body.byteLength > 0 ? body : null, responseInit(head));

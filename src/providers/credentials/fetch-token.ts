@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { cutWords } from "../../core/cut-words.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
-import { withWhy } from "../../core/why-unreachable.ts";
 import { isRedirectStatus, redirectNotFollowed } from "../../core/redirect-words.ts";
+import { withWhy } from "../../core/why-unreachable.ts";
 import type { Expiring } from "./cached-credential.ts";
 import { credentialFailure, statedWait } from "./credential-failure.ts";
 

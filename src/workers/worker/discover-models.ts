@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { withWhy } from "../../core/why-unreachable.ts";
 import { isRedirectStatus, redirectNotFollowed } from "../../core/redirect-words.ts";
+import { withWhy } from "../../core/why-unreachable.ts";
 
 const ModelList = z.object({ data: z.array(z.object({ id: z.string().min(1) }).loose()) }).loose();
 

@@ -1,7 +1,7 @@
 import { type Abortable, type CancelHook, hookIn, unhook } from "../../../core/cancel-hook.ts";
+import { isRedirectStatus } from "../../../core/redirect-words.ts";
 import { type LeanInit, signalled } from "../call-cancel.ts";
 import type { StreamedAnswer, StreamFunction } from "../streamed-answer.ts";
-import { isRedirectStatus } from "../../../core/redirect-words.ts";
 import type { AnswerFunction, WholeAnswer } from "../whole-answer.ts";
 import { ConnectionPool } from "./connection-pool.ts";
 import { encodeRequest } from "./encode-request.ts";

@@ -29,9 +29,7 @@ function textValue(value: unknown): string | number {
   if (typeof value === "number") return (value | 0) === value ? value : String(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   if (Array.isArray(value)) return textValue(value.join(","));
-  return typeof value === "object" && value !== null
-    ? printableJson(value)
-    : printable(String(value));
+  return typeof value === "object" && value !== null ? printableJson(value) : printable(String(value));
 }
 
 /** The text after the point of k thousandths (1–999), trailing zeros dropped: ".001" … ".5" … ".999". */

@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import packageJson from "../../../package.json" with { type: "json" };
 import { loadConfigFile, parseConfig } from "../../config/load-config.ts";
 import { RELEASE } from "../../core/build-commit.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
@@ -168,7 +169,7 @@ test("/docs, its document and its assets carry the console's kind of headers: a 
   }
 });
 
-test("the document's info.version is the release /admin/api/status reports (the version and the build it came from)", async () => {
+test("the document's info.version is the package's version, never the build it came from: the document is public, the build an admin's to read", async () => {
   const { gateway, adminKey } = await recordingGateway(
     parseConfig({ storage: { path: ":memory:" }, providers: [{ name: "demo", type: "mock" }] }),
   );
@@ -184,7 +185,9 @@ test("the document's info.version is the release /admin/api/status reports (the 
       )
     ).json()) as { release: string };
     expect(status.release).toBe(RELEASE);
-    expect(doc.info.version).toBe(status.release);
+    expect(doc.info.version).toBe(packageJson.version);
+    expect(RELEASE.startsWith(`${packageJson.version}+`)).toBe(true);
+    expect(JSON.stringify(doc)).not.toContain(RELEASE);
   } finally {
     await gateway.stop();
   }

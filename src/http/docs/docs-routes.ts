@@ -4,8 +4,8 @@
 import { Elysia } from "elysia";
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
+import packageJson from "../../../package.json" with { type: "json" };
 import type { Config } from "../../config/config-schema.ts";
-import { RELEASE } from "../../core/build-commit.ts";
 import { withRequestId } from "../request-id.ts";
 import { DOCS_INIT_SCRIPT, DOCS_PAGE, DOCS_SECURITY_HEADERS } from "./docs-page.ts";
 import type { openApiDocument } from "./openapi-document.ts";
@@ -16,6 +16,14 @@ import { type MountedConfig, servedSurfaceOf } from "./served-surface.ts";
  * the admin API's, the worker protocol's) are objects a gateway never asked for its document
  * need not hold (~0.5 MB of heap at idle; docs/BENCHMARKS-HISTORY.md, session 40).
  */
+/**
+ * The document's `info.version`: the package's version alone, never the build it came from
+ * (`0.1.0+<commit>`, core/build-commit.ts). The document is served to anyone who reaches the port;
+ * the exact build, which tells an attacker which fixes it lacks, is an admin's to read
+ * (`/admin/api/status`'s `release`).
+ */
+const PUBLIC_VERSION = packageJson.version;
+
 const documentBuilder = (): typeof openApiDocument =>
   (require("./openapi-document.ts") as typeof import("./openapi-document.ts")).openApiDocument;
 
@@ -49,7 +57,7 @@ export function docsRoutes(mounted: MountedConfig, models: () => Config["models"
       const inForce = models();
       if (document?.of !== inForce) {
         const surface = servedSurfaceOf({ ...mounted, models: inForce });
-        document = { of: inForce, text: JSON.stringify(documentBuilder()(RELEASE, surface)) };
+        document = { of: inForce, text: JSON.stringify(documentBuilder()(PUBLIC_VERSION, surface)) };
       }
       return new Response(document.text, {
         headers: withRequestId(request, { ...DOCS_SECURITY_HEADERS, "content-type": "application/json" }),

@@ -1,5 +1,8 @@
-import { expect, test } from "bun:test";
+import { expect, jest, test } from "bun:test";
 import { join } from "node:path";
+import { timerOverflows } from "../testing/timer-overflows.ts";
+import { afterTimeout } from "./after.ts";
+import { LONGEST_TIMER_MS } from "./timer-delay.ts";
 
 // The process's own timers, in a process of their own: what holds it open is seen by its exit.
 
@@ -21,4 +24,43 @@ test("a timer holds the process open until it has run; one set with unref does n
 test("a wait past setTimeout's range (30 days) does not run after 1 ms", async () => {
   // Bun fires a timer of over 2^31 - 1 ms after 1 ms; unref'd, the process exits before it runs.
   expect(await ranBeforeExit(true, 30 * 24 * 3_600_000)).toBe("");
+});
+
+// In this process, time moved by bun:test's fake timers (setTimeout and performance.now both).
+test("a wait past setTimeout's range is made in steps: not run when the first, the longest a timer holds, ends", () => {
+  const overflows = timerOverflows();
+  jest.useFakeTimers();
+  try {
+    let ran = false;
+    afterTimeout()(LONGEST_TIMER_MS + 1_000, () => {
+      ran = true;
+    });
+    // A wait cut to the longest a timer holds (core/timer-delay.ts) would run here, 1 s early.
+    jest.advanceTimersByTime(LONGEST_TIMER_MS);
+    expect(ran).toBe(false);
+    jest.advanceTimersByTime(999);
+    expect(ran).toBe(false);
+    jest.advanceTimersByTime(1);
+    expect(ran).toBe(true);
+    expect(overflows.seen()).toBe(0);
+  } finally {
+    jest.useRealTimers();
+    overflows.stop();
+  }
+});
+
+test("a cancelled wait past setTimeout's range does not run after its first step", () => {
+  jest.useFakeTimers();
+  try {
+    let ran = false;
+    const cancel = afterTimeout()(LONGEST_TIMER_MS + 1_000, () => {
+      ran = true;
+    });
+    jest.advanceTimersByTime(LONGEST_TIMER_MS);
+    cancel();
+    jest.advanceTimersByTime(1_000);
+    expect(ran).toBe(false);
+  } finally {
+    jest.useRealTimers();
+  }
 });

@@ -5,6 +5,7 @@ import type { ShadowTarget } from "../config/shadow-target.ts";
 import { afterTimeout } from "../core/after.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
+import { LONGEST_TIMER_MS } from "../core/timer-delay.ts";
 import { couldServe } from "../routing/could-serve.ts";
 import { attemptInfo, type Route } from "../routing/route.ts";
 import type { ModelPlan } from "../routing/route-table.ts";
@@ -47,7 +48,7 @@ export interface ShadowRunner {
   close(): Promise<void>;
 }
 
-/** The copies' own timeouts. */
+/** The copies' own timeouts past the longest a timer holds. */
 const after = afterTimeout();
 
 /** A shadow call's own timeout: the reason its signal carries (recorded as a 504). */
@@ -158,8 +159,12 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     }
     const controller = new AbortController();
     const timeoutMs = options.settings().timeout;
-    // A timeout past setTimeout's range (30 days) waits in steps (core/after.ts), never 1 ms.
-    const cancelTimeout = after(timeoutMs, () => timedOut(controller, timeoutMs));
+    // A timeout a timer holds: one `setTimeout`, no closure (one per copy); one past its range (30
+    // days) waits in steps (core/after.ts), never 1 ms.
+    const timer =
+      timeoutMs > LONGEST_TIMER_MS ? undefined : setTimeout(timedOut, timeoutMs, controller, timeoutMs);
+    const cancelLong =
+      timer === undefined ? after(timeoutMs, () => timedOut(controller, timeoutMs)) : undefined;
     // One promise per call: its own callback forgets it (no `finally` chained on for that).
     const threaded = allThreaded || pair.request.stream;
     const through = threaded ? (owner?.(pair, timeoutMs) ?? thread) : undefined;
@@ -168,7 +173,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const copy = pair.request.telemetry?.shadowCopy?.(attemptInfo(pair.route, 0, false), performance.now());
     if (copy) pair.copy = copy;
     const done = callShadow(pair.route, pair.request, controller.signal, through, copy).then((outcome) => {
-      cancelTimeout();
+      clearTimeout(timer);
+      cancelLong?.();
       flights.delete(flight);
       if (outcome === SHED) {
         // No upstream could spare a slot: never sent, so no copy that ended, and no pair.

@@ -27,6 +27,23 @@ describe("agreement measures on a pair", () => {
     expect(partial).toBeLessThan(1);
   });
 
+  test("a primary answer cut at the capture bound (capture-answer.ts) is not compared: every measure null", () => {
+    // Its first 32 MB against a whole candidate would say nothing of the candidate.
+    const cut: Answer = { ...text("Paris is the"), cut: true };
+    for (const [primary, shadow] of [
+      [cut, text("Paris is the capital.")],
+      [cut, text("Paris is the")],
+    ] as const)
+      expect(agreementOf({}, primary, shadow)).toEqual({
+        exact: null,
+        similarity: null,
+        primaryJsonValid: null,
+        shadowJsonValid: null,
+        toolsAgree: null,
+        finishAgrees: null,
+      });
+  });
+
   test("a one-word answer is compared word by word with the other: its word against bigrams never matched", () => {
     expect(similarity("Paris", "Paris, France")).toBeCloseTo(2 / 3, 10);
     expect(similarity("Yes.", "Yes, it is.")).toBeCloseTo(2 / 4, 10);

@@ -174,8 +174,8 @@ const NONE: ShadowAgreement = {
 };
 
 /**
- * How far two answers to the same request agree. Null answers (a side failed) give no
- * measures; each measure is null where it does not apply (tools when neither called one).
+ * How far two answers to the same request agree. Null answers (a side failed), or a primary's
+ * read only in part (`Answer.cut`), give no measures; each measure is null where it does not apply (tools when neither called one).
  * Embeddings are compared as vectors (embedding-vectors.ts): exact and similarity, nothing else.
  * A request that gives a JSON schema is compared once `agreementReady` has settled.
  */
@@ -184,7 +184,7 @@ export function agreementOf(
   primary: Answer | null,
   shadow: Answer | null,
 ): ShadowAgreement {
-  if (!primary || !shadow) return NONE;
+  if (!primary || !shadow || primary.cut || shadow.cut) return NONE;
   if (primary.vectors || shadow.vectors)
     return { ...NONE, ...vectorAgreement(primary.vectors ?? [], shadow.vectors ?? []) };
   const structured = structuredOutput(request);

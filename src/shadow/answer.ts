@@ -27,6 +27,12 @@ export interface Answer {
    * finish as a refusal without words).
    */
   refusal?: string;
+  /**
+   * Read only in part: a primary's stream past the bound on what the pair holds of it
+   * (capture-answer.ts), the rest passed to the client unread. Such a pair is not compared
+   * (agreement.ts): its first part against a whole candidate says nothing of the candidate.
+   */
+  cut?: true;
 }
 
 export interface ToolCall {

@@ -97,4 +97,21 @@ test("a primary stream longer than a copy may hold is passed whole, its answer h
   const held = kept && answerOf("chat", kept).text.length;
   expect(held).toBeGreaterThan(DEFAULT_MAX_UPSTREAM_BODY - 1024 * 1024);
   expect(held).toBeLessThanOrEqual(DEFAULT_MAX_UPSTREAM_BODY);
+  expect(kept?.kind === "answer" && kept.answer.cut).toBe(true);
+});
+
+test("an answer read past the window is marked cut only when the bound left some of it unread", async () => {
+  const cutAt = (most: number) => {
+    let kept: CapturedStream | undefined;
+    return drain(captureAnswer(source(pieces(1000, 1024)), "chat", (c) => (kept = c), 300, most)).then(() =>
+      kept?.kind === "answer" ? kept.answer : undefined,
+    );
+  };
+  const whole = await cutAt(bytes.byteLength);
+  expect(whole?.cut).toBeUndefined();
+  expect(whole?.text).toBe(words.join(""));
+  const cut = await cutAt(5_000);
+  expect(cut?.cut).toBe(true);
+  expect(words.join("").startsWith(cut?.text ?? "-")).toBe(true);
+  expect(cut?.text.length).toBeLessThan(words.join("").length);
 });

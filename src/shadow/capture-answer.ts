@@ -20,7 +20,7 @@ export type CapturedStream =
  * in its event's JSON), so the bytes so far and each chunk after are read as they pass
  * (SseAnswerReader: parsed in large slices), and only the answer is held: up to `most` characters
  * (a copy's bound, read-copy.ts), past which the rest passes unread, so a stream that never ends
- * holds no more than a copy may. `keep` receives it when the stream ends, fails or is cancelled
+ * holds no more than a copy may; the answer is then marked `cut`, and the pair not compared. `keep` receives it when the stream ends, fails or is cancelled
  * (what was read until then).
  */
 export function captureAnswer(
@@ -65,7 +65,10 @@ export function captureAnswer(
     finish() {
       if (!reading) return keep({ kind: "sse", body: buffer.subarray(0, length) });
       if (!reading.full) reading.reader.push(reading.decoder.decode());
-      keep({ kind: "answer", answer: reading.reader.finish().answer });
+      const answer = reading.reader.finish().answer;
+      // What passed unread leaves the pair uncompared (agreement.ts), never a shortened answer taken whole.
+      if (reading.full) answer.cut = true;
+      keep({ kind: "answer", answer });
     },
   });
 }

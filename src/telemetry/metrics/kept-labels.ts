@@ -1,15 +1,16 @@
+import { CATCH_ALLS } from "../../core/metric-catch-alls.ts";
 import type { ConfiguredLabels } from "./metric-sources.ts";
 import type { ShadowLabels } from "./shadow-metrics.ts";
 
-/** `model` label values no config names: a model nothing routes, one only workers serve. */
-const UNCONFIGURED_MODELS: ReadonlySet<string> = new Set(["other", "workers"]);
 /**
- * `provider` label values no config names: refused before any route, any worker, a provider a
- * reload removed while a request to it was under way (GatewayMetrics `providerLabel`).
+ * The label values no config names (core/metric-catch-alls.ts): a model nothing routes, one only
+ * workers serve; a provider refused before any route, any worker, one a reload removed while a
+ * request to it was under way (GatewayMetrics `providerLabel`); the platform's tenant, a keyless
+ * caller's, one a reload removed.
  */
-const UNCONFIGURED_PROVIDERS: ReadonlySet<string> = new Set(["none", "workers", "other"]);
-/** `tenant` label values no config names: the platform's, a keyless caller's, one a reload removed. */
-const UNCONFIGURED_TENANTS: ReadonlySet<string> = new Set(["default", "none", "other"]);
+const UNCONFIGURED_MODELS = CATCH_ALLS.model;
+const UNCONFIGURED_PROVIDERS = CATCH_ALLS.provider;
+const UNCONFIGURED_TENANTS = CATCH_ALLS.tenant;
 
 /**
  * Which label values the config in force still names, asked at an applied reload: a series of a

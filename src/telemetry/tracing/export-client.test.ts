@@ -139,19 +139,27 @@ test("a request the lean client does not take (a header value fetch sends as Lat
   expect(server.state.requests).toHaveLength(1);
 });
 
-test("a receiver that redirects: a failure carrying the 3xx, the export not sent where it leads (its headers may carry the collector's credentials)", async () => {
-  const elsewhere = rawServer((_request, socket) => socket.write(EMPTY_OK));
-  for (const status of ["301 Moved Permanently", "307 Temporary Redirect", "308 Permanent Redirect"]) {
-    const server = rawServer((_request, socket) =>
-      socket.write(`HTTP/1.1 ${status}\r\nlocation: ${elsewhere.url}/v1/traces\r\ncontent-length: 0\r\n\r\n`),
-    );
-    const verdict = await transportTo(server.url, {
-      authorization: "Basic c2VjcmV0",
-      "x-api-key": "otlp-secret",
-    }).send(BODY, 5000);
-    expect(verdict.status).toBe("failure");
-    expect((verdict as { error?: { code?: number } }).error?.code).toBe(Number(status.slice(0, 3)));
-    expect(server.state.requests).toHaveLength(1);
-  }
-  expect(elsewhere.state.requests).toHaveLength(0);
-});
+for (const [through, extra] of [
+  ["the lean client", {}],
+  // A header value fetch sends as Latin-1: the request goes through `directFetch`.
+  ["fetch", { "x-name": "café" }],
+] as const)
+  test(`a receiver that redirects (through ${through}): a failure carrying the 3xx, the export not sent where it leads (its headers may carry the collector's credentials)`, async () => {
+    const elsewhere = rawServer((_request, socket) => socket.write(EMPTY_OK));
+    for (const status of ["301 Moved Permanently", "307 Temporary Redirect", "308 Permanent Redirect"]) {
+      const server = rawServer((_request, socket) =>
+        socket.write(
+          `HTTP/1.1 ${status}\r\nlocation: ${elsewhere.url}/v1/traces\r\ncontent-length: 0\r\n\r\n`,
+        ),
+      );
+      const verdict = await transportTo(server.url, {
+        authorization: "Basic c2VjcmV0",
+        "x-api-key": "otlp-secret",
+        ...extra,
+      }).send(BODY, 5000);
+      expect(verdict.status).toBe("failure");
+      expect((verdict as { error?: { code?: number } }).error?.code).toBe(Number(status.slice(0, 3)));
+      expect(server.state.requests).toHaveLength(1);
+    }
+    expect(elsewhere.state.requests).toHaveLength(0);
+  });

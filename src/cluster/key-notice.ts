@@ -41,10 +41,7 @@ export async function announceKeyChanges(
         for (const id of ids) await client.publish(KEY_CHANNEL, keyNotice(clusterId, id));
       })(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${settings.redis_timeout} ms`)),
-          withinMs,
-        );
+        timer = setTimeout(() => reject(new Error(`no answer within ${withinMs} ms`)), withinMs);
       }),
     ]);
     return null;

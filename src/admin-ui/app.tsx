@@ -68,7 +68,10 @@ export function App() {
   }, [session, page]);
 
   if (!session) return <p class="loading">Loading…</p>;
-  if (!session.signedIn) return <SignIn oidc={session.oidc} onSignedIn={adopt} notice={notice} />;
+  // Keyed by the notice: the sign-in page takes it when it mounts, so one the page clears (a
+  // sign-out of its own, answered after a refused poll had said the session ended) starts it afresh.
+  if (!session.signedIn)
+    return <SignIn key={notice ?? ""} oidc={session.oidc} onSignedIn={adopt} notice={notice} />;
   const Page = PAGES[page];
   const nextTheme: Record<Theme, Theme> = { auto: "light", light: "dark", dark: "auto" };
   return (
@@ -113,8 +116,10 @@ export function App() {
               // already ended: api.ts shows the sign-in page for that.)
               signOut().then(
                 () => {
-                  // Signed out on purpose: a poll refused after this is no news to say.
+                  // Signed out on purpose: a poll refused after this is no news to say, and one
+                  // refused before this (the logout handled, its answer not yet read) said it too soon.
                   setSession({ signedIn: false, oidc: session.oidc }, () => {});
+                  setNotice(undefined);
                   setSessionState({ signedIn: false, oidc: session.oidc });
                 },
                 (failure: unknown) =>

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { messageOf } from "../core/describe-error.ts";
 import type { UiPage } from "../http/admin-ui/ui-pages.ts";
 import { currentSession, type SessionInfo, setSession, signOut } from "./api.ts";
@@ -60,8 +60,9 @@ export function App() {
     });
   }, []);
   useEffect(() => applyTheme(theme), [theme]);
-  // The tab's title names the page, so tabs and history entries can be told apart.
-  useEffect(() => {
+  // The tab's title names the page, so tabs and history entries can be told apart; set with the
+  // render it names (a layout effect), not a frame after it.
+  useLayoutEffect(() => {
     if (!session) return;
     const name = session.signedIn ? NAV.find((item) => item.page === page)?.label : "Sign in";
     document.title = name ? `${name} · mindgw admin` : "mindgw admin";

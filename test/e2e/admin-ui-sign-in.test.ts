@@ -11,7 +11,8 @@ import { waitFor } from "./harness/wait-for.ts";
 // signed in: an admin key, sessions and their end, single sign-on, refusals, the keyboard.
 
 const ui = adminUi();
-const { config, expectingRefusals, signInWithKey, signedIn, sessionCookie, shoot, fx, refuseReads } = ui;
+const { config, expectingRefusals, titleIs, signInWithKey, signedIn, sessionCookie, shoot, fx, refuseReads } =
+  ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let issuer: OidcIssuer;
@@ -178,7 +179,7 @@ describe("/admin in a real browser", () => {
       await page.getByLabel("Admin key").waitFor();
       await page.getByRole("alert").getByText("Your session has ended").waitFor();
     }, /status of 401/);
-    expect(await page.title()).toBe("Sign in · mindgw admin");
+    await titleIs("Sign in · mindgw admin");
   }, 60_000);
 
   test("a sign-out that fails says so and stays signed in: the session is still open", async () => {

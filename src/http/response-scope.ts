@@ -25,7 +25,9 @@ const chainScope = (principal: Principal): string =>
 
 /**
  * The scope of the caller's own id: where a key stored before its chain was its scope (a key a
- * rotation issued, before this release), read still by that key.
+ * rotation issued, before this release), read still by that key, and by it alone: the key a later
+ * rotation issues reads the chain's scope and its own, not this one (no migration moves the rows;
+ * docs/CLIENTS.md says so).
  */
 const ownScope = (principal: Principal): string => `${OWN_SCOPE_PREFIX}${limitSubject(principal)}`;
 

@@ -70,7 +70,7 @@ export function ownScopes(principal: Principal): readonly string[] {
 
 /**
  * The scopes a caller's stored responses are read (and deleted) in: its `ownScopes`, then its
- * `formerScope`. An item's id is looked up in `ownScopes` alone (responses-context.ts): in the
+ * `formerScope`. An item's id is looked up in `ownScopes` alone (items-in-scope.ts): in the
  * label's old rows, an upstream's item id would find the item of any key that shared the label.
  */
 export function readableScopes(principal: Principal, labelsClosedAt: number | undefined): readonly string[] {

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { messageOf } from "../core/describe-error.ts";
 import type { UiPage } from "../http/admin-ui/ui-pages.ts";
 import { currentSession, type SessionInfo, setSession, signOut } from "./api.ts";
@@ -60,15 +60,19 @@ export function App() {
     });
   }, []);
   useEffect(() => applyTheme(theme), [theme]);
-  // The tab's title names the page, so tabs and history entries can be told apart.
-  useEffect(() => {
+  // The tab's title names the page, so tabs and history entries can be told apart; set with the
+  // render it names (a layout effect), not a frame after it.
+  useLayoutEffect(() => {
     if (!session) return;
     const name = session.signedIn ? NAV.find((item) => item.page === page)?.label : "Sign in";
     document.title = name ? `${name} · mindgw admin` : "mindgw admin";
   }, [session, page]);
 
   if (!session) return <p class="loading">Loading…</p>;
-  if (!session.signedIn) return <SignIn oidc={session.oidc} onSignedIn={adopt} notice={notice} />;
+  // Keyed by the notice: the sign-in page takes it when it mounts, so one the page clears (a
+  // sign-out of its own, answered after a refused poll had said the session ended) starts it afresh.
+  if (!session.signedIn)
+    return <SignIn key={notice ?? ""} oidc={session.oidc} onSignedIn={adopt} notice={notice} />;
   const Page = PAGES[page];
   const nextTheme: Record<Theme, Theme> = { auto: "light", light: "dark", dark: "auto" };
   return (
@@ -113,8 +117,10 @@ export function App() {
               // already ended: api.ts shows the sign-in page for that.)
               signOut().then(
                 () => {
-                  // Signed out on purpose: a poll refused after this is no news to say.
+                  // Signed out on purpose: a poll refused after this is no news to say, and one
+                  // refused before this (the logout handled, its answer not yet read) said it too soon.
                   setSession({ signedIn: false, oidc: session.oidc }, () => {});
+                  setNotice(undefined);
                   setSessionState({ signedIn: false, oidc: session.oidc });
                 },
                 (failure: unknown) =>

@@ -57,6 +57,15 @@ describe("count", () => {
       "0",
     ]);
   });
+
+  test("billions read in B: a figure that rounds to a thousand M reads 1.0B, never 1000.0M", () => {
+    expect([999_949_999, 999_950_000, 1_500_000_000, 2_345_678_901_234].map(count)).toEqual([
+      "999.9M",
+      "1.0B",
+      "1.5B",
+      "2345.7B",
+    ]);
+  });
 });
 
 describe("ms", () => {

@@ -2,7 +2,8 @@ import { statusClassOf } from "../audit/audit-record.ts";
 
 /**
  * Display helpers shared by the pages. A figure moves to the next unit where it would round to a
- * thousand of this one (999.6 ms is `1.00 s`, 999,999 is `1.0M`), never `1000 ms` or `1000.0k`.
+ * thousand of this one (999.6 ms is `1.00 s`, 999,999 is `1.0M`), never `1000 ms` or `1000.0k`;
+ * `count`'s last unit is B, so a figure past a trillion reads in thousands of B.
  */
 export const ms = (value: number | null | undefined) =>
   value === null || value === undefined
@@ -26,12 +27,15 @@ export const usd = (value: number | null | undefined) => {
   return `$${value.toFixed(Math.min(decimals, 100)).replace(/\.?0+$/, "")}`;
 };
 
+/** A count in k, M and B: a tenant's tokens run to billions. */
 export const count = (value: number) =>
-  value >= 999_950
-    ? `${(value / 1e6).toFixed(1)}M`
-    : value >= 1e4
-      ? `${(value / 1e3).toFixed(1)}k`
-      : String(value);
+  value >= 999_950_000
+    ? `${(value / 1e9).toFixed(1)}B`
+    : value >= 999_950
+      ? `${(value / 1e6).toFixed(1)}M`
+      : value >= 1e4
+        ? `${(value / 1e3).toFixed(1)}k`
+        : String(value);
 
 export const percent = (share: number | null) => (share === null ? "–" : `${(share * 100).toFixed(1)}%`);
 

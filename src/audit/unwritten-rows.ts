@@ -7,7 +7,7 @@ import type { LogFormat } from "../log/logger.ts";
 import { ndjsonLine } from "./audit-export.ts";
 import type { AuditRecord } from "./audit-record.ts";
 
-/** Fields a stored row leaves out when empty (audit-select.ts `rowToRecord`): so too here. */
+/** Fields a stored row leaves out when empty (storage/audit-row.ts `toAuditRecord`): so too here. */
 const OPTIONAL = [
   "errorMessage",
   "dropped",

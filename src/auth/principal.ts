@@ -24,8 +24,11 @@ export interface Principal {
   /**
    * The first key of the API key's rotation chain (its own id when no rotation issued it): every
    * key of the chain, a rotation's old key in its grace window and its new one alike, counts its
-   * spend under this one id and is held to its budget against that one total. Absent for a
-   * caller without a key.
+   * spend under this one id and is held to its budget against that one total. Outside every
+   * configured tenant it also decides whose stored responses the caller reads, continues and
+   * deletes: they are the chain's (`default/<chain>`, http/response-scope.ts), so two principals
+   * with one chain share them. Absent for a caller without a key; an embedder's authenticator that
+   * sets it gives one chain only to principals that are the same caller.
    */
   chain?: string;
   name: string;

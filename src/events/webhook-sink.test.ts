@@ -281,6 +281,29 @@ describe("webhook sink", () => {
     expect(sink.stats()).toEqual({ queued: 0, delivered: 0, dropped: 1 });
   });
 
+  test("a redirect to where no origin is (data:, mailto:) says no place, never 'a redirect to null'", async () => {
+    const drops: string[] = [];
+    for (const location of ["data:text/plain,hi", "mailto:ops@example.com"]) {
+      const redirecting = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        fetch: () => new Response(null, { status: 302, headers: { location } }),
+      });
+      stops.push(() => redirecting.stop(true));
+      const sink = createWebhookSink({
+        url: `http://127.0.0.1:${redirecting.port}/hook`,
+        secret: "k",
+        batchSize: 1,
+        backoffMs: 1,
+        onDrop: (count, reason, error) => drops.push(`${count} ${reason}: ${error}`),
+      });
+      sink.publish(event(1));
+      await sink.close();
+    }
+    const said = "1 redirected: the receiver answered 302, a redirect, which the gateway does not follow";
+    expect(drops).toEqual([said, said]);
+  });
+
   test("only the listed event types are sent", async () => {
     const r = started();
     const sink = createWebhookSink({ url: r.url, secret: "k", types: ["config.rejected"], flushMs: 1 });

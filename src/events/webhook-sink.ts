@@ -145,10 +145,17 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   /**
    * What the drop of a batch answered with a redirect says: the status and where it led by scheme
    * and host alone, as the drop line's `url` names the webhook (a webhook's path is its credential,
-   * Slack's `/services/…/<secret>`, and an http → https redirect keeps it).
+   * Slack's `/services/…/<secret>`, and an http → https redirect keeps it). A location with no
+   * origin (`data:`, `mailto:`: the URL's origin is `"null"`) says no place, as a missing one.
    */
   const redirected = (status: number, location: string | null) =>
-    `the receiver ${redirectNotFollowed(status, location !== null && URL.canParse(location, options.url) ? new URL(location, options.url).origin : null)}`;
+    `the receiver ${redirectNotFollowed(status, originOf(location))}`;
+
+  const originOf = (location: string | null): string | null => {
+    if (location === null || !URL.canParse(location, options.url)) return null;
+    const origin = new URL(location, options.url).origin;
+    return origin === "null" ? null : origin;
+  };
 
   /** Waits before a retry; the close deadline ends the wait early. */
   const backoff = (ms: number) =>

@@ -25,7 +25,9 @@ const chainScope = (principal: Principal): string =>
 
 /**
  * The scope of the caller's own id: where a key stored before its chain was its scope (a key a
- * rotation issued, before this release), read still by that key.
+ * rotation issued, before this release), read still by that key, and by it alone: the key a later
+ * rotation issues reads the chain's scope and its own, not this one (no migration moves the rows;
+ * docs/CLIENTS.md says so).
  */
 const ownScope = (principal: Principal): string => `${OWN_SCOPE_PREFIX}${limitSubject(principal)}`;
 
@@ -68,7 +70,7 @@ export function ownScopes(principal: Principal): readonly string[] {
 
 /**
  * The scopes a caller's stored responses are read (and deleted) in: its `ownScopes`, then its
- * `formerScope`. An item's id is looked up in `ownScopes` alone (responses-context.ts): in the
+ * `formerScope`. An item's id is looked up in `ownScopes` alone (items-in-scope.ts): in the
  * label's old rows, an upstream's item id would find the item of any key that shared the label.
  */
 export function readableScopes(principal: Principal, labelsClosedAt: number | undefined): readonly string[] {

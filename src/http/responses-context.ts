@@ -118,7 +118,7 @@ export interface SocketTurnContext extends Pick<ContextOptions, "held" | "answer
  * leaves only once stored (`saved`: a client may continue from it the moment it reads it, on any
  * node); `store: false` answers without storing, and waits for nothing; a compaction (`compact`)
  * is never stored. The `item_reference`s of the request are looked up in the same scope
- * (item-references.ts), and in the conversation it continues; one found in neither is OpenAI's
+ * (items-in-scope.ts), and in the conversation it continues; one found in neither is OpenAI's
  * 404 for an unknown item, on every route. A `conversation` (OpenAI's Conversations API) is
  * refused: the gateway keeps none; so is `background: true` (refuse-background.ts). A WebSocket turn continuing a response its connection holds
  * (`held`) takes the conversation from memory, with who holds its items upstream, and is stored as

@@ -104,7 +104,8 @@ export interface AdaptedCall {
    * What of `body` only tunes the answer and the route's model may refuse where the caller's own
    * API takes it (an effort level in the other dialect's words, `top_p` beside `temperature` to
    * Claude), by its path in `body`, with the caller's name for it: an upstream that refuses one
-   * gets the call again without it (translation-hints.ts).
+   * gets the call again without it (translation-hints.ts finds them, refused-hint.ts
+   * matches the refusal).
    */
   readonly hints?: CallerNames;
   /**

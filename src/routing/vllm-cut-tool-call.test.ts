@@ -134,7 +134,7 @@ describe("a tool call the bound cut, which vLLM says ended in tool_calls", () =>
   });
 
   test("a bound lowered to the most the model writes is the bound the cut is read against", async () => {
-    // Claude Code asks 32,000; the model writes 4,096 at most: sent again with that (translation-hints.ts).
+    // Claude Code asks 32,000; the model writes 4,096 at most: sent again with that (refused-hint.ts).
     const out = await events(await dispatch("messages", claudeCode(32000, true)));
     const delta = out.find((event) => event.type === "message_delta") as { delta: { stop_reason: string } };
     expect(delta.delta.stop_reason).toBe("max_tokens");

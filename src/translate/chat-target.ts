@@ -53,21 +53,21 @@ export interface ChatTarget {
    * Some of the target's models take `temperature` or `top_p`, not both (Claude 4.5: 400
    * "`temperature` and `top_p` cannot both be specified for this model"), which every OpenAI model
    * takes together: a call with both is sent again without `top_p` when so refused
-   * (routing/translation-hints.ts).
+   * (routing/refused-hint.ts).
    */
   readonly refusesTopPWithTemperature?: boolean;
   /**
    * Most of the target's models take no `presence_penalty` or `frequency_penalty` but 0 (Gemini 2.5
    * and later: 400 "Penalty is not enabled for models/gemini-2.5-flash"; gemini-2.0-flash takes
    * them), which every OpenAI model takes: a call with one is sent again without it when so refused
-   * (routing/translation-hints.ts).
+   * (routing/refused-hint.ts).
    */
   readonly refusesPenalties?: boolean;
   /**
    * Some of the target's models take JSON output (`response_format`) or tools, not both (Gemini
    * 2.5: 400 "Function calling with a response mime type: 'application/json' is unsupported"),
    * which every OpenAI model takes together: a call with both is sent again without
-   * `response_format` when so refused (routing/translation-hints.ts).
+   * `response_format` when so refused (routing/refused-hint.ts).
    */
   readonly refusesFormatWithTools?: boolean;
   /**
@@ -75,7 +75,7 @@ export interface ChatTarget {
    * "Logprobs is not enabled for models/gemini-2.5-pro"; Vertex AI: "…Logprobs is not supported
    * for this model."), which OpenAI's chat models give: a call asking for them is sent again
    * without `logprobs` and `top_logprobs` when so refused, as a translation that could not carry
-   * them named them dropped (routing/translation-hints.ts).
+   * them named them dropped (routing/refused-hint.ts).
    */
   readonly refusesLogprobs?: boolean;
   /**

@@ -11,7 +11,7 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 // px, light and dark; the requests table with apps mounted.
 
 const ui = adminUi();
-const { chat, statusOf, expectingRefusals, signInWithKey, signedIn, shoot, fx } = ui;
+const { chat, statusOf, expectingRefusals, titleIs, signInWithKey, signedIn, shoot, fx } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let browser: TestBrowser;
@@ -156,15 +156,13 @@ describe("/admin in a real browser", () => {
     await signedIn();
     await page.goto(`${gw.url}/admin/keys`);
     await page.locator("main h1").waitFor();
-    await page.waitForFunction(() => document.title === "Keys · mindgw admin", undefined, {
-      timeout: 10_000,
-    });
+    await titleIs("Keys · mindgw admin");
     await page.getByRole("navigation", { name: "Pages" }).getByRole("link", { name: "Workers" }).click();
     await page.getByRole("heading", { name: "Workers" }).waitFor();
-    expect(await page.title()).toBe("Workers · mindgw admin");
+    await titleIs("Workers · mindgw admin");
     await page.goBack();
     await page.getByRole("heading", { name: "Keys" }).waitFor();
-    expect(await page.title()).toBe("Keys · mindgw admin");
+    await titleIs("Keys · mindgw admin");
   });
 
   test("models: the prices show every rate a price sets, cached input and cache write among them", async () => {

@@ -48,7 +48,7 @@ const NOT_THE_PROMPT =
  * GatewayError. Bedrock says "Input is too long" as a ValidationException, and passes Claude's own
  * refusals so ("input length and `max_tokens` exceed context limit: P + A > W", read as from
  * Anthropic's API: a `max_tokens` a translation wrote is lowered to what the window leaves,
- * routing/translation-hints.ts); it keeps its 400, as `context_length_exceeded` on the request's
+ * routing/refused-hint.ts); it keeps its 400, as `context_length_exceeded` on the request's
  * field that was too long (`messages`, or an embeddings request's `input`).
  */
 export function bedrockFailure(

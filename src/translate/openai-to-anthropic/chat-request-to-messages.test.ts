@@ -45,7 +45,7 @@ describe("chatRequestToMessages", () => {
     };
     expect(sampling({ temperature: 0.7, top_p: 1 })).toEqual([0.7, undefined, []]);
     expect(sampling({ top_p: 1 })).toEqual([undefined, 1, []]);
-    // Any other top_p goes; a model that refuses the pair is sent the call again without it (translation-hints.ts).
+    // Any other top_p goes; a model that refuses the pair is sent the call again without it (routing/refused-hint.ts).
     expect(sampling({ temperature: 0.7, top_p: 0.9 })).toEqual([0.7, 0.9, []]);
   });
 

@@ -113,7 +113,7 @@ export function chatRequestToMessages(
   if (instructions !== undefined) out.system = instructions;
   if (request.temperature != null) out.temperature = targetTemperature(ANTHROPIC_TARGET, request.temperature);
   // `top_p: 1`, which OpenAI's SDKs and frameworks often send, samples from every token: it asks
-  // nothing beside a temperature, which Claude 4.5 models refuse it with (translation-hints.ts).
+  // nothing beside a temperature, which Claude 4.5 models refuse it with (routing/refused-hint.ts).
   if (request.top_p != null && !(request.top_p === 1 && out.temperature !== undefined))
     out.top_p = request.top_p;
   const stops = stopSequences(request.stop, dropped);

@@ -144,7 +144,7 @@ const converseStops = (stop: OpenAIChatRequest["stop"]): string[] =>
 
 /**
  * `top_p: 1` beside a temperature, to Claude: it samples from every token, so asks nothing, and
- * Claude 4.5 refuses the pair (routing/translation-hints.ts), as chat-request-to-messages.ts leaves
+ * Claude 4.5 refuses the pair (routing/refused-hint.ts), as chat-request-to-messages.ts leaves
  * it out for Anthropic. Another family keeps it: its own default may be lower (Llama's 0.9).
  */
 const asksNothingOfClaude = (request: OpenAIChatRequest): boolean =>

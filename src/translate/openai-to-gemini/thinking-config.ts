@@ -52,7 +52,7 @@ const LEVELS: Record<string, ThinkingLevel> = {
  * `minimal` (400 "Thinking level MINIMAL is not supported for this model."), so `low`, their
  * least; 3 Pro no `medium` either (3.1 Pro added it): `high`, its default, as OpenAI's `medium`
  * is the default there. A model this rule misjudges is sent again without the effort when the
- * caller did not send it by that name (routing/translation-hints.ts).
+ * caller did not send it by that name (routing/refused-hint.ts).
  */
 function thinkingLevel(model: string, effort: string): ThinkingLevel | undefined {
   const level = LEVELS[effort];
@@ -79,7 +79,7 @@ const BUDGETS: Record<string, number> = {
  * A budget of 0 is a Pro model's 400 ("Budget 0 is invalid. This model only works in thinking
  * mode."): none/minimal ask it for its least instead, 2.5 Pro's lowest budget (it takes 128–32768).
  * A model this rule misses is sent again without the effort when the caller did not send it by
- * that name (routing/translation-hints.ts).
+ * that name (routing/refused-hint.ts).
  */
 const LEAST_PRO_BUDGET = 128;
 

@@ -113,6 +113,10 @@ export function adminUi() {
       .setExpirationTime("10m")
       .sign(new TextEncoder().encode(JWT.secret));
 
+  /** Waits for the tab's title to read `title`: the page sets it after it renders, not with it. */
+  const titleIs = (title: string) =>
+    page.waitForFunction((expected) => document.title === expected, title, { timeout: 10_000 });
+
   /** Runs a step that provokes refusals, and checks the page logged nothing else. */
   async function expectingRefusals(run: () => Promise<void>, allowed: RegExp = /status of 40[134]/) {
     const mark = browser.problems.length;
@@ -263,6 +267,7 @@ export function adminUi() {
     statusOf,
     jwtFor,
     expectingRefusals,
+    titleIs,
     signInWithKey,
     signedIn,
     sessionCookie,

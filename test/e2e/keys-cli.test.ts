@@ -495,9 +495,17 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     try {
       for (const [url, said] of [
         [`http://user:secretpw@${place}`, `mindgw: cannot reach the gateway at http://${place}`],
-        [`http://${place}/?token=secretpw`, `mindgw: cannot reach the gateway at http://${place}`],
+        // A query or fragment is refused before any request (the admin path would follow it), unechoed.
+        [
+          `http://${place}/?token=secretpw`,
+          `mindgw: --gateway: a URL with a query or fragment: give http://${place} without it`,
+        ],
         [
           `http://user:secretpw@127.0.0.1:${page.port}/mindgw?token=secretpw#secretpw`,
+          `mindgw: --gateway: a URL with a query or fragment: give http://127.0.0.1:${page.port}/mindgw without it`,
+        ],
+        [
+          `http://user:secretpw@127.0.0.1:${page.port}/mindgw`,
           `mindgw: http://127.0.0.1:${page.port}/mindgw did not answer like a mindgw gateway`,
         ],
         ["ftp://user:secretpw@host/?token=secretpw", "mindgw: --gateway: not an http(s) URL: ftp://host"],

@@ -5,7 +5,7 @@ import { MAX_ERROR_BODY } from "../providers/http/read-bounded.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
 import type { NoWorker } from "../workers/gateway/no-worker.ts";
 import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
-import { modelNotServed } from "../workers/gateway/server-fault.ts";
+import { judgesWorker, modelNotServed } from "../workers/gateway/server-fault.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
@@ -283,7 +283,7 @@ class Relay extends OpenRequest implements TunnelStream {
       body: new Uint8Array(Bun.concatArrayBuffers(answer.body)),
     };
     const fault = await modelNotServed(workerLabel(this.worker), whole);
-    this.deps.registry.settled(this.worker, fault === undefined);
+    if (judgesWorker(fault)) this.deps.registry.settled(this.worker, fault === undefined);
   }
 
   onError(code: TunnelErrorCode, message: string, retryAfter?: string): void {

@@ -111,6 +111,14 @@ const MODEL_UNKNOWN =
   /^The model `[^`]*` does not exist|\bmodels\/[\w.-]+|^model ["'][^"']*["'] not found|^ResourceNotFoundException:/;
 
 /**
+ * Whether a route's 404 (`namesRoute`) names the model in its words (vLLM's "The model `x` does not
+ * exist.", Ollama's `model "x" not found`), where the rest say no API answered the path: a server
+ * that lacks the operation (a chat-only vLLM asked for /v1/embeddings) or a wrong `base_url`.
+ */
+export const namesModel = (message: string | undefined): boolean =>
+  message !== undefined && MODEL_UNKNOWN.test(message);
+
+/**
  * The servers' words for a path they have no route for, which is what a wrong `base_url` reaches
  * (a missing or doubled `/v1`): vLLM's and every FastAPI server's bare `{"detail":"Not Found"}`,
  * llama.cpp's `{"error":{"message":"File Not Found",…}}`, LM Studio's "Unexpected endpoint or

@@ -32,7 +32,7 @@ export class RetryAdvice {
    * The last failure as the caller gets it: a 429 says when to come back, the soonest any route
    * said (a failover's first route may have said 30 s and the last nothing) or, when none did,
    * `DEFAULT_RETRY_AFTER` (SPEC: a 429 carries a Retry-After, added beside a wait said only as
-   * `retry-after-ms`). `x-should-retry: false`, which
+   * `retry-after-ms`); a 5xx that said a wait is told the soonest too. `x-should-retry: false`, which
    * both SDKs obey over the status, when no route could serve a later try (a client's retries
    * would only send every route the same refusal), or when the wait told is longer than the SDKs
    * wait as told (`SDK_LONGEST_WAIT_MS`): they would retry at once instead, each retry refused.
@@ -51,7 +51,11 @@ export class RetryAdvice {
       // Said only as `retry-after-ms` (Azure, OpenAI): kept, with the `Retry-After` every client reads.
       else if (last.headers["retry-after"] === undefined)
         headers = { ...last.headers, "retry-after": retryAfterSeconds(own) };
-    }
+    } else if (last.status >= 500 && this.soonestMs < (statedDelayMs(last.headers) ?? 0))
+      // A 5xx whose wait is longer than an earlier route said (the first "1 s", the fallback
+      // "120 s"): the soonest, when the gateway would serve again. A last one that said nothing
+      // leaves the SDKs their own backoff, sooner than any wait said.
+      headers = { ...last.headers, ...delayHeaders(this.soonestMs) };
     const shown = headers ?? last.headers;
     const verdict = toldWait(shown, !this.mendable);
     if (verdict !== shown) headers = verdict;

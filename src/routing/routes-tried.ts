@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, unavailable } from "../core/gateway-error.ts";
+import { retryAfterSeconds } from "../core/stated-delay.ts";
 import { fitsContext, noRouteFits } from "./context-fit.ts";
 import { couldServe, refusalBefore } from "./could-serve.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
@@ -202,7 +203,9 @@ export class RoutesTried {
       code: error.code,
       message: error.message,
       retryable: error.retryable,
-      headers: toldWait({ "retry-after": String(Math.max(1, Math.ceil(reopensIn / 1000))) }),
+      // At least a second, at most the day the gateway tells of any wait (a cooldown of years is
+      // told a day, still before the probe it names; `8.64e+24` was no number a client reads).
+      headers: toldWait({ "retry-after": retryAfterSeconds(Math.max(1000, reopensIn)) }),
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { namesModel } from "../../core/upstream-fault.ts";
 import { readErrorText } from "../../providers/http/read-bounded.ts";
 import { wholeFailure } from "../../providers/http/read-reply.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
@@ -70,10 +71,11 @@ const asOwnFault = (failure: GatewayError) =>
 /**
  * What a call fails with when the worker's model server answered 404 saying it does not serve the
  * model the worker offered (vLLM's "The model `x` does not exist.", Ollama's `model "x" not found`)
- * or no API answered at all, read as a direct route's 404 is (core/upstream-fault.ts, `route`):
- * a `--models` naming what the server lacks, or a server restarted with another model while the
- * worker stayed connected. Every caller would meet it on that worker, none on another: the worker's
- * fault, as a refused key is (`serverFault`). Undefined for any other answer, a 404 about the
+ * or no API answered the call's path, read as a direct route's 404 is (core/upstream-fault.ts,
+ * `route`): a `--models` naming what the server lacks, or a server restarted with another model
+ * while the worker stayed connected. Every caller would meet it on that worker, none on another: the
+ * worker's fault, as a refused key is (`serverFault`); a path it lacks, only for that operation's
+ * callers (`countsAgainstRoute: false`). Undefined for any other answer, a 404 about the
  * request included (an item or stored response not found), which is relayed as before. A
  * `Response`'s body is read from a copy, so that such an answer is still relayed whole.
  */
@@ -85,14 +87,30 @@ export async function modelNotServed(
   const failure = await serverError(provider, answer instanceof Response ? answer.clone() : answer);
   // A 404 read as the route's is a 502 in the gateway's words; one about the request keeps its 404.
   if (failure.status === 404) return undefined;
+  // No API answered the call's path (FastAPI's `{"detail":"Not Found"}`, a bodyless 404): the
+  // server lacks this operation — a chat-only vLLM registers no /v1/embeddings — and serves the
+  // model's other calls, so it is neither the worker's fault (`judgesWorker`) nor the route's: its
+  // chat callers must not meet an open breaker or an ejected worker for a cooldown.
+  const lacksOperation = !namesModel(failure.detail);
   return new WorkerUpstreamFault({
     status: 502,
     code: "upstream_error",
-    message: `${upstreamName(provider)}'s model server does not serve the model it offered (404)`,
+    message: lacksOperation
+      ? `${upstreamName(provider)}'s model server does not serve this operation (404: no route for its path)`
+      : `${upstreamName(provider)}'s model server does not serve the model it offered (404)`,
     retryable: true,
     // Every call on that worker would be refused alike: with no other worker, the next route.
     sameRouteAgain: false,
+    ...(lacksOperation ? { countsAgainstRoute: false } : {}),
     upstream: failure.upstream,
     ...(failure.detail === undefined ? {} : { detail: failure.detail }),
   });
 }
+
+/**
+ * Whether a model call's 404, as `modelNotServed` read it, is a verdict on the worker for its
+ * ejection: an answer (`fault` undefined) or the model it offered not served there; not an
+ * operation its server lacks, which says nothing of its other calls.
+ */
+export const judgesWorker = (fault: WorkerUpstreamFault | undefined): boolean =>
+  fault === undefined || fault.countsAgainstRoute;

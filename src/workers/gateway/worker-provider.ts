@@ -11,7 +11,7 @@ import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal, drainingRefusal, onlyBusy } from "./capacity-refusal.ts";
 import type { NoWorker } from "./no-worker.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
-import { isServerFault, modelNotServed, serverFault } from "./server-fault.ts";
+import { isServerFault, judgesWorker, modelNotServed, serverFault } from "./server-fault.ts";
 import { WorkerUpstreamFault } from "./tunnel-failures.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
@@ -142,7 +142,7 @@ function oneWorker(worker: RegisteredWorker, registry: Pick<WorkerRegistry, "set
    */
   async function notFound(answer: Response | WholeAnswer | StreamedAnswer): Promise<void> {
     const fault = await modelNotServed(name, answer);
-    registry.settled(worker, fault === undefined);
+    if (judgesWorker(fault)) registry.settled(worker, fault === undefined);
     if (fault) throw fault;
   }
   /**

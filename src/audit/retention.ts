@@ -5,7 +5,7 @@ import type { AuditStore } from "../storage/storage.ts";
 export interface AuditRetentionOptions {
   /** Rows that arrived longer ago than this are deleted (config `audit.retention`, e.g. 30d). */
   retentionMs: number;
-  /** How often a pruning pass runs. */
+  /** How often a pruning pass runs: `prunePassEvery` of the retention (core/prune-pass-every.ts). */
   intervalMs?: number;
   /** Rows per delete transaction: each holds the write lock only briefly. */
   batchSize?: number;
@@ -18,7 +18,7 @@ export interface AuditRetentionOptions {
  * Keeps the audit log bounded: on a schedule, deletes rows older than the retention in small
  * batches with a yield to the event loop between them, never one giant delete that would hold
  * the write lock (and grow the WAL) for seconds. A pass goes on while full batches come back, so
- * it clears a backlog of any size: capped at 100 batches a pass (once a minute), it deleted at
+ * it clears a backlog of any size: capped at 100 batches a pass (once a minute at most retentions), it deleted at
  * most 100,000 rows a minute, and above ~1,700 requests a second the log grew without bound.
  * Then, in batches too, the values the store interned that no row left refers to
  * (`AuditStore.sweep`): a user agent any client may send stays only as long as its rows.

@@ -1,3 +1,4 @@
+import { prunePassEvery } from "../core/prune-pass-every.ts";
 import type { ResponseStore } from "./storage.ts";
 
 const BATCH = 1000;
@@ -7,7 +8,8 @@ const MAX_BATCHES_PER_PASS = 100;
  * Keeps stored responses (`previous_response_id` chains), and any store that prunes by age (shadow
  * pairs), from growing without bound: every
  * pass deletes those older than `retentionMs`, in small batches so no delete holds the write
- * lock for long. Passes run every quarter of the retention, between 250 ms and a minute.
+ * lock for long. Passes run every quarter of the retention, between 250 ms and a minute apart
+ * (core/prune-pass-every.ts).
  * Returns a stop function.
  */
 export function startResponseRetention(
@@ -32,7 +34,7 @@ export function startResponseRetention(
       running = false;
     }
   };
-  return every(pass, Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4))));
+  return every(pass, prunePassEvery(retentionMs));
 }
 
 /** Runs `task` every `ms` until the returned stop is called; tests pass their own to run passes. */

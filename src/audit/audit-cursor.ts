@@ -6,7 +6,11 @@ export interface AuditPosition {
   id: number;
 }
 
-/** Opaque to clients; (started_at, rowid) is unique and does not move when rows are added. */
+/**
+ * Opaque to clients; (started_at, rowid) is unique and does not move when rows are added. It is a
+ * place in the order of start, not of writing: a row written later with an earlier start lands
+ * behind it (audit-query.ts).
+ */
 export function encodeCursor(position: AuditPosition): string {
   return Buffer.from(JSON.stringify([position.startedAt, position.id])).toString("base64url");
 }

@@ -77,7 +77,8 @@ export interface ExportOptions {
  * RFC 4180 records). Memory stays constant however many rows match: rows are read a page at a
  * time by keyset (`AuditStore.select`), and each page is its own short read, so an export of
  * millions of rows never holds a snapshot (in SQLite, one that would stop WAL checkpoints). Yields to the event loop between pages so a
- * running gateway keeps serving.
+ * running gateway keeps serving. It holds every row in the log when it began; of those written
+ * while it runs, only those whose start is still ahead (audit-query.ts).
  */
 export async function* exportAudit(
   store: Pick<AuditStore, "select">,

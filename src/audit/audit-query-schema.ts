@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { shown } from "../core/cut-words.ts";
+import { decimalIntField } from "../core/decimal-int.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import { utcDateMs, zonedDateTimeMs } from "../core/zoned-date-time.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
@@ -117,7 +118,8 @@ export const auditFilterSchema = z.strictObject({
 export const auditQuerySchema = auditFilterSchema.extend({
   /** The `nextCursor` of the previous page. */
   cursor: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Rows a page; decimal digits alone, as `--limit` takes them (core/decimal-int.ts). */
+  limit: decimalIntField(1, 1000).default(100).describe("Rows a page, 1–1000 (100 when left out)."),
 });
 
 /**

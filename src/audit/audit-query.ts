@@ -10,8 +10,12 @@ export interface AuditPage {
 }
 
 /**
- * Reads one page. Pages are keyset-paginated on (started_at, row id): following `nextCursor`
- * never repeats or skips a row, however many rows are written in between.
+ * Reads one page. Pages are keyset-paginated on (started_at, row id), the order of start, while a
+ * row is written when its request ends: following `nextCursor` from a first page returns every
+ * row that was in the log when that page was read, each once, however many rows are written in
+ * between; a row written meanwhile is returned only if its start is still ahead of the cursor (a
+ * long request that started behind it is not: a walk begun after it ended finds it).
+ * docs/RELIABILITY.md, "Reading the log back"; storage-contract-paging.test.ts.
  * Throws a 400 GatewayError on a malformed cursor.
  */
 export async function queryAudit(store: Pick<AuditStore, "select">, query: AuditQuery): Promise<AuditPage> {

@@ -2,6 +2,7 @@ import { callerId, type Principal } from "../auth/principal.ts";
 import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
 import { describeError, messageOf } from "../core/describe-error.ts";
+import { prunePassEvery } from "../core/prune-pass-every.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { type AccessLineRelay, accessLineRelay } from "./access-line-relay.ts";
@@ -142,10 +143,8 @@ export function createAuditService(
   });
   const onError = (error: unknown) =>
     logger.warn(`audit maintenance failed: ${error instanceof Error ? error.message : "error"}`);
-  // A pass every quarter of the retention, at most once a minute: a row outlives its retention
-  // by at most that much, and a short retention (tests, demos) is honoured promptly.
   const retentionMs = config.audit.retention;
-  const intervalMs = Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4)));
+  const intervalMs = prunePassEvery(retentionMs);
   const retention = new AuditRetention(store, { retentionMs, intervalMs, onError });
   const maintain = store.maintain?.bind(store);
   const upkeep =

@@ -1,3 +1,4 @@
+import { pruneBacklog } from "../core/prune-backlog.ts";
 import { yieldToLoop } from "../core/yield-to-loop.ts";
 import type { AuditStore } from "../storage/storage.ts";
 
@@ -5,7 +6,7 @@ import type { AuditStore } from "../storage/storage.ts";
 export interface AuditRetentionOptions {
   /** Rows that arrived longer ago than this are deleted (config `audit.retention`, e.g. 30d). */
   retentionMs: number;
-  /** How often a pruning pass runs. */
+  /** How often a pruning pass runs: `prunePassEvery` of the retention (core/prune-pass-every.ts). */
   intervalMs?: number;
   /** Rows per delete transaction: each holds the write lock only briefly. */
   batchSize?: number;
@@ -18,8 +19,7 @@ export interface AuditRetentionOptions {
  * Keeps the audit log bounded: on a schedule, deletes rows older than the retention in small
  * batches with a yield to the event loop between them, never one giant delete that would hold
  * the write lock (and grow the WAL) for seconds. A pass goes on while full batches come back, so
- * it clears a backlog of any size: capped at 100 batches a pass (once a minute), it deleted at
- * most 100,000 rows a minute, and above ~1,700 requests a second the log grew without bound.
+ * it clears a backlog of any size (core/prune-backlog.ts).
  * Then, in batches too, the values the store interned that no row left refers to
  * (`AuditStore.sweep`): a user agent any client may send stays only as long as its rows.
  */
@@ -59,13 +59,12 @@ export class AuditRetention {
   private async prune(): Promise<number> {
     const batchSize = this.options.batchSize ?? 1000;
     const cutoff = (this.options.now ?? Date.now)() - this.options.retentionMs;
-    let deleted = 0;
-    for (;;) {
-      const n = await this.store.prune(cutoff, batchSize);
-      deleted += n;
-      if (n < batchSize || this.stopped) break;
-      await yieldToLoop();
-    }
+    const deleted = await pruneBacklog(
+      (before, limit) => this.store.prune(before, limit),
+      cutoff,
+      batchSize,
+      () => this.stopped,
+    );
     // Then the values only the rows deleted referred to (a store that interns them).
     while (this.store.sweep && !this.stopped && (await this.store.sweep(batchSize)) === batchSize)
       await yieldToLoop();

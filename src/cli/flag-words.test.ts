@@ -133,6 +133,16 @@ describe("the commands", () => {
       2,
       "mindgw: --limit: Too small: expected number to be >=1\n",
     ]);
+    // Number() read each of these as a count: `0x10` as 16, `1e2` as 100, ` 5` as 5.
+    for (const given of ["0x10", "1e2", " 5", "5.0", "+5"]) {
+      const loose = mindgw(["audit", "query", "-c", config, "--limit", given]);
+      expect({ given, code: loose.code, stderr: loose.stderr }).toEqual({
+        given,
+        code: 2,
+        stderr: "mindgw: --limit: expected a whole number in decimal digits (16, not 0x10 or 1e2)\n",
+      });
+    }
+    expect(mindgw(["audit", "query", "-c", config, "--limit", "16"]).code).toBe(0);
     // It said "invalid cursor", naming no flag.
     const cursor = mindgw(["audit", "query", "-c", config, "--cursor", "garbage"]);
     expect([cursor.code, cursor.stderr]).toEqual([2, "mindgw: --cursor: not a page's next cursor\n"]);

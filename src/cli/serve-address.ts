@@ -1,4 +1,5 @@
 import { HOST_HINT } from "../config/server-config.ts";
+import { decimalInt } from "../core/decimal-int.ts";
 import { UsageError } from "./exit-code.ts";
 
 /** Where `mindgw serve` listens. */
@@ -22,8 +23,8 @@ export function serveAddress(options: { host?: string; port?: string }, server: 
 }
 
 function portOption(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535)
+  const port = decimalInt(text);
+  if (port === undefined || port > 65535)
     throw new UsageError(`--port: not a port: ${JSON.stringify(text)} (0 to 65535; 0 for any free one)`);
   return port;
 }

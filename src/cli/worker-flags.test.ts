@@ -8,7 +8,7 @@ setDefaultTimeout(60_000);
 const main = join(import.meta.dir, "../main.ts");
 
 /** `mindgw worker …` from source, with a token and an upstream it never reaches. */
-function worker(connect: string) {
+function worker(connect: string, ...flags: string[]) {
   const run = Bun.spawnSync(
     [
       process.execPath,
@@ -20,6 +20,7 @@ function worker(connect: string) {
       "mgw_t",
       "--upstream",
       "http://127.0.0.1:9/v1",
+      ...flags,
     ],
     {
       env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
@@ -48,4 +49,14 @@ test("a --connect the worker could never dial is a usage error naming the flag (
   ];
   for (const [connect, stderr] of cases)
     expect({ connect, ...worker(connect) }).toEqual({ connect, code: 2, stderr });
+});
+
+test("--concurrency takes a whole number in decimal digits alone: 0x10, 1e1 and 4.0 are usage errors", () => {
+  // Number() read `0x10` as 16 and `1e1` as 10: the worker started, serving that many at once.
+  for (const given of ["0x10", "1e1", "4.0", " 4", "0"])
+    expect({ given, ...worker("ws://127.0.0.1:9", "--concurrency", given) }).toEqual({
+      given,
+      code: 2,
+      stderr: `mindgw: --concurrency: expected a whole number in decimal digits, at least 1 (8, not 0x8 or 8.0)\n`,
+    });
 });

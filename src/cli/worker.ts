@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Command } from "commander";
 import { parseDuration } from "../config/units.ts";
+import { DECIMAL_INT_HINT, decimalInt } from "../core/decimal-int.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
@@ -120,9 +121,9 @@ export function registerWorker(program: Command): void {
       const upstreamKey =
         givenFlag("--upstream-key", options.upstreamKey) || process.env.MINDGW_UPSTREAM_KEY || undefined;
       const models = modelsOf(options.models);
-      const concurrency = Number(options.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1)
-        throw new UsageError("--concurrency: a positive whole number");
+      const concurrency = decimalInt(options.concurrency) ?? 0;
+      if (concurrency < 1)
+        throw new UsageError(`--concurrency: ${DECIMAL_INT_HINT}, at least 1 (8, not 0x8 or 8.0)`);
       const drainTimeoutMs = parseDuration(options.drainTimeout);
       if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
       const upstream = usage(() => toUpstreamBase(options.upstream));

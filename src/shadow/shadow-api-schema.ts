@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { instantBounds } from "../audit/audit-query-schema.ts";
 import { builtOnFirstUse } from "../core/built-on-first-use.ts";
+import { decimalIntField } from "../core/decimal-int.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 
@@ -25,7 +26,7 @@ function buildShadowSchemas() {
     ...instantBounds("when the pair was recorded"),
     /** The `nextCursor` of the previous page. */
     cursor: z.string().min(1).max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: decimalIntField(1, 500).default(50).describe("Pairs a page, 1–500 (50 when left out)."),
   });
 
   /** One side of a pair: the answer the client got (primary) or the shadow's. */

@@ -63,7 +63,8 @@ export interface AuditStore {
   /**
    * At most `limit` records matching `filter`, strictly after `after` in the filter's order
    * (`started_at`, then the store's row id). Each call is a short read of its own, so an
-   * export of millions of rows pages through without holding a snapshot.
+   * export of millions of rows pages through without holding a snapshot (and so a row written
+   * between two calls, behind `after`, is not among the later ones: audit/audit-query.ts).
    */
   select(filter: AuditFilter, after: AuditPosition | null, limit: number): Promise<AuditEntry[]>;
   /** Deletes up to `limit` of the oldest records that started before `before` (epoch ms). */

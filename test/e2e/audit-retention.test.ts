@@ -6,7 +6,7 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // audit.retention: rows older than it are pruned while the gateway runs (a pass every quarter
-// of the retention, at most once a minute), newer rows are kept.
+// of the retention, at least once a minute), newer rows are kept.
 const fx = gatewayFixture({ fake: null, gateway: false });
 let gw: GatewayProcess | undefined;
 

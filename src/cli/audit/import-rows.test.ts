@@ -158,3 +158,15 @@ test("a folder given as the file: a usage error naming it, before the store is o
   await expect(importing).rejects.toBeInstanceOf(UsageError);
   await expect(importing).rejects.toThrow(`${dir.path}: a folder, not a file of audit rows`);
 });
+
+test("an empty file name (an unset `$FILE`): a usage error saying so, before the store is opened", async () => {
+  const { config } = await imported("rows.ndjson", []);
+  for (const file of ["", "  "]) {
+    const importing = importRows(file, config, { spend: true, spendStored: false, skipBad: false });
+    // It said `: no such file`, naming nothing.
+    await expect(importing).rejects.toBeInstanceOf(UsageError);
+    await expect(importing).rejects.toThrow(
+      "the file name is empty: name the file of audit rows to import (or - for standard input)",
+    );
+  }
+});

@@ -36,6 +36,11 @@ export interface ImportOptions {
 /** The text of `file`, or of stdin for `-` (a journal excerpt piped in). */
 async function readInput(file: string): Promise<string> {
   if (file === "-") return await new Response(Bun.stdin.stream()).text();
+  // `audit import "$FILE"` with the variable unset: it said `: no such file`, naming nothing.
+  if (file.trim() === "")
+    throw new UsageError(
+      "the file name is empty: name the file of audit rows to import (or - for standard input)",
+    );
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
   try {
     return await Bun.file(file).text();

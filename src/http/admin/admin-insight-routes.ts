@@ -3,6 +3,7 @@ import { z } from "zod";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
 import { canUseModel } from "../../auth/principal.ts";
 import type { SpendByCaller } from "../../auth/spend-by-caller.ts";
+import { decimalIntField } from "../../core/decimal-int.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { roundUsd } from "../../core/round-usd.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
@@ -38,7 +39,7 @@ export const statsQuery = z.strictObject({
 });
 export const actionsQuery = z.strictObject({
   before: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: decimalIntField(1, 500).default(50).describe("Actions a page, 1–500 (50 when left out)."),
   /** One caller's actions, by its id (`actorKeyId`: `key_…`, `jwt:<tenant>:<name>`, `session:…`). */
   actor: z.string().min(1).max(1024).optional(),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type KeyView, positionOf } from "../../auth/key-view.ts";
+import { decimalIntField } from "../../core/decimal-int.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
 import { tenantFilter } from "../../core/tenant-filter.ts";
@@ -25,11 +26,7 @@ export const keyListQuerySchema = z.strictObject({
     .enum(["true", "false"])
     .optional()
     .describe("`true` lists revoked and expired keys too; `false` (or none) the active ones alone"),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
+  limit: decimalIntField(1, 1000)
     .optional()
     .describe("One page of this many keys, and the `nextCursor` of the next; without it, every key"),
   cursor: z.string().min(1).max(200).optional().describe("The `nextCursor` of the previous page"),

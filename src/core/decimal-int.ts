@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+/**
+ * A whole number as a person writes one: decimal digits and nothing else. `Number()` (and so
+ * `z.coerce.number()`) reads far more as a count: `0x10` as 16, `1e2` as 100, ` 5` as 5, `""` as 0.
+ */
+const DECIMAL_DIGITS = /^\d+$/;
+
+/** What a count given as text is told when it is not one. */
+export const DECIMAL_INT_HINT = "expected a whole number in decimal digits";
+
+/** The number `text` writes in decimal digits, or undefined when it is written any other way. */
+export const decimalInt = (text: string): number | undefined =>
+  DECIMAL_DIGITS.test(text) ? Number(text) : undefined;
+
+/**
+ * A count from `min` to `max` in a query field or a flag (`?limit=`, `--limit`): a JSON number, or
+ * text of decimal digits alone. The API's document still says an integer from `min` to `max`.
+ */
+export const decimalIntField = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? (decimalInt(value) ?? value) : value),
+    z
+      .number({
+        error: (issue) =>
+          issue.code === "invalid_type" ? `${DECIMAL_INT_HINT} (16, not 0x10 or 1e2)` : undefined,
+      })
+      .int(DECIMAL_INT_HINT)
+      .min(min)
+      .max(max),
+  );

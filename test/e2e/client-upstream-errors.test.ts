@@ -94,4 +94,24 @@ describe("Codex CLI meeting upstream errors through a translated route", () => {
     ]);
     expect(statuses(report, "responses")).toEqual([429, 429]);
   });
+
+  test("the upstream refuses the gateway's own key, and Codex's retry finds the route's breaker open: the 503 still says why", async () => {
+    // Codex retries every 5xx (it reads no `x-should-retry`), so its retry of the gateway's 502
+    // meets the breaker that 502 opened. Pointed straight at the upstream Codex says "401
+    // Unauthorized: Incorrect API key provided"; the breaker's 503 must not hide the cause.
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "openai",
+      models: ["gpt-6.1-sol"],
+      prompt: "say hi [[fake:status=401]]",
+      providerConfig: "request_max_retries = 0\nstream_max_retries = 1\n",
+      routing: { circuit_breaker: { failures: 1 } },
+      timeoutMs: 60_000,
+    });
+    expect(report.client.exitCode).toBe(1);
+    // The 502 that opened the breaker (the 503's row may still be on its way when the report is read).
+    expect(statuses(report, "responses")).toContain(502);
+    expect(report.client.stderr).toContain("every route for model gpt-6.1-sol is temporarily out of service");
+    expect(report.client.stderr).toContain("rejected the gateway's credentials");
+    expect(seen(report)).toHaveLength(1);
+  });
 });

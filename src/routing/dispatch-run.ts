@@ -79,7 +79,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
       if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
       const probe = deps.health.admit(route.key);
       if (probe === undefined) {
-        this.passedOver(route, deps.health.reopensInMs(route.key));
+        this.passedOver(route, deps.health.reopensInMs(route.key), deps.health.operatorFaultOf(route.key));
         continue;
       }
       const to = probe === NO_PROBE ? route : this.probeTo(route, probe);

@@ -151,6 +151,14 @@ export class RouteHealth {
   }
 
   /**
+   * Why the route's breaker is open, when its last failure was one only the operator can mend (the
+   * gateway's credentials or account refused): its words for callers, else undefined.
+   */
+  operatorFaultOf(key: string): string | undefined {
+    return this.states.get(key)?.operatorFault;
+  }
+
+  /**
    * How long until an open breaker lets a probe through (0: closed, or its probe is due, or one is
    * in flight). A pin whose cooldown has ended is dropped here too.
    */
@@ -205,6 +213,7 @@ export class RouteHealth {
     }
     state.consecutiveFailures = 0;
     state.failedBy = undefined;
+    state.operatorFault = undefined;
   }
 
   /**
@@ -212,10 +221,19 @@ export class RouteHealth {
    * its message, for the log line should it open the breaker or be its probe's. One of a request
    * sent before the breaker opened only lengthens the cooldown: the probe in flight, if any, keeps
    * its slot and its verdict. `by`: who served it (`worker:<name>`), never a newcomer for `halfOpen`
-   * until the route answers.
+   * until the route answers. `operatorFault`: the failure's words for callers when only the
+   * operator can mend it, which the breaker's 503 repeats (`operatorFaultOf`).
    */
-  failed(key: string, reason?: string, probe: Probe = NO_PROBE, requestId?: string, by?: string): void {
+  failed(
+    key: string,
+    reason?: string,
+    probe: Probe = NO_PROBE,
+    requestId?: string,
+    by?: string,
+    operatorFault?: string,
+  ): void {
     const state = this.state(key);
+    state.operatorFault = operatorFault;
     const opening = state.openUntil === 0 && state.consecutiveFailures + 1 >= this.policy.failures;
     state.consecutiveFailures++;
     state.failedAt = this.now();

@@ -27,6 +27,11 @@ export interface RouteState {
   failedBy: Set<string> | undefined;
   /** The newcomer a half-open's probe goes to (`halfOpen`). */
   pin: ProbePin | undefined;
+  /**
+   * The last counted failure's words for callers when only the operator can mend it (the
+   * gateway's credentials or account refused: `failed`'s `operatorFault`), until the route answers.
+   */
+  operatorFault: string | undefined;
 }
 
 /** A route's state before any request: breaker closed, nothing counted. */
@@ -44,6 +49,7 @@ export function newRouteState(): RouteState {
     halfOpenedAt: 0,
     failedBy: undefined,
     pin: undefined,
+    operatorFault: undefined,
   };
 }
 

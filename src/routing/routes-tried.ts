@@ -105,9 +105,12 @@ export class RoutesTried {
     return api !== undefined && this.failedApis?.has(api) === true;
   }
 
-  /** `route` passed over while its breaker is open, which lets a probe through in `reopensInMs`. */
-  protected passedOver(route: Route, reopensInMs: number): void {
-    this.skip({ route, reopensIn: reopensInMs });
+  /**
+   * `route` passed over while its breaker is open, which lets a probe through in `reopensInMs`;
+   * `fault`, why it opened when only the operator can mend that (RouteHealth.operatorFaultOf).
+   */
+  protected passedOver(route: Route, reopensInMs: number, fault?: string): void {
+    this.skip({ route, reopensIn: reopensInMs, fault });
     this.retryAdvice().passedOver();
   }
 
@@ -174,29 +177,32 @@ export class RoutesTried {
   private whySkipped(skipped: readonly Skip[]): GatewayError {
     let window = 0;
     let reopensIn = Number.POSITIVE_INFINITY;
+    let fault: string | undefined;
     for (const skip of skipped) {
       if ("window" in skip) window = Math.max(window, skip.window);
       // A breaker's route held the prompt when passed over; a later refusal may have ruled it out.
-      else if ((skip.route.contextWindow ?? Number.POSITIVE_INFINITY) > this.tooSmall)
+      else if ((skip.route.contextWindow ?? Number.POSITIVE_INFINITY) > this.tooSmall) {
         reopensIn = Math.min(reopensIn, skip.reopensIn);
-      else window = Math.max(window, this.tooSmall);
+        fault ??= skip.fault;
+      } else window = Math.max(window, this.tooSmall);
     }
     const { request } = this;
     return window > 0 && !Number.isFinite(reopensIn)
       ? noRouteFits(request.operation, request.body, window, request.model)
-      : this.outOfService(reopensIn);
+      : this.outOfService(reopensIn, fault);
   }
 
   /**
    * Every route's breaker is open: a 503 saying when to come back (the soonest a breaker lets a
    * probe through), so a client's backoff meets the route's return rather than guessing; and, when
    * that is further off than the SDKs wait as told (a `cooldown` over a minute), not to retry.
+   * A breaker opened by what only the operator can mend says so (`fault`, the gateway's words): a
+   * client that retries a 502 `upstream_auth` (Codex reads no `x-should-retry`) would otherwise end
+   * on this 503 alone, its cause hidden.
    */
-  private outOfService(reopensIn: number): GatewayError {
-    const error = unavailable(
-      `every route for model ${this.request.model} is temporarily out of service`,
-      "no_route_available",
-    );
+  private outOfService(reopensIn: number, fault?: string): GatewayError {
+    const said = `every route for model ${this.request.model} is temporarily out of service`;
+    const error = unavailable(fault === undefined ? said : `${said}: ${fault}`, "no_route_available");
     if (!Number.isFinite(reopensIn)) return error;
     return new GatewayError({
       status: error.status,
@@ -217,7 +223,10 @@ const CANNOT_SERVE: ReadonlySet<ErrorCode> = new Set(["unsupported_operation", "
  * A route skipped before any attempt on it: its window too small for the prompt, or its breaker
  * open, which lets a probe through in `reopensIn` ms.
  */
-type Skip = { readonly route: Route } & ({ readonly window: number } | { readonly reopensIn: number });
+type Skip = { readonly route: Route } & (
+  | { readonly window: number }
+  | { readonly reopensIn: number; readonly fault: string | undefined }
+);
 
 /**
  * No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers, as

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { messageForCallers } from "../core/for-callers.ts";
-import { clientClosed, GatewayError, providerFailure } from "../core/gateway-error.ts";
+import { clientClosed, type ErrorCode, GatewayError, providerFailure } from "../core/gateway-error.ts";
 import { uncounted } from "../providers/http/count-or-estimate.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
@@ -21,6 +21,12 @@ import { splicedFor } from "./splice-body.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 import { withoutHint } from "./without-hint.ts";
+
+/**
+ * Failures only the operator can mend (the gateway's credentials or account refused), in the
+ * gateway's own words: a caller a breaker they opened refuses is told which (routes-tried.ts).
+ */
+const OPERATOR_FAULTS: ReadonlySet<ErrorCode> = new Set(["upstream_auth", "upstream_account"]);
 
 /**
  * One attempt at one route, in steps the router takes in its own frame (an attempt makes no async
@@ -257,10 +263,12 @@ export function attemptFailed(
     !workerGone &&
     !upstreamsOwn &&
     !impatient
-  )
+  ) {
     // The breaker's warning quotes the upstream as the access line does: account ids scrubbed.
-    health.failed(target.key, messageForCallers(failure), probe, request.requestId, failedWorkerOf(call));
-  else health.released(target.key, probe);
+    const words = messageForCallers(failure);
+    const operators = OPERATOR_FAULTS.has(failure.code) ? words : undefined;
+    health.failed(target.key, words, probe, request.requestId, failedWorkerOf(call), operators);
+  } else health.released(target.key, probe);
   call.abort(failure);
   const now = performance.now();
   call.judged(failure, workerOf(call), now);

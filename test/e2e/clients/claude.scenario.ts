@@ -20,6 +20,10 @@ interface Options {
   unknownKey?: boolean;
   /** How long `claude -p` may run before it is killed. */
   clientTimeoutMs?: number;
+  /** More environment for `claude -p` (`CLAUDE_CODE_MAX_RETRIES`, to bound its retries). */
+  env?: Record<string, string>;
+  /** Point Claude Code straight at the fake upstream, not at mindgw: the baseline a relay is held to. */
+  direct?: boolean;
 }
 
 const options = scenarioOptions<Options>();
@@ -33,19 +37,21 @@ const CLAUDE = join(
 await inLoopbackWorld(
   options.upstream,
   options.models,
-  async ({ gw, key, dir }) => {
+  async ({ fake, gw, key, dir }) => {
     const work = join(dir, "work");
     mkdirSync(work, { recursive: true });
-    return runClient([CLAUDE, "-p", options.prompt, ...(options.flags ?? [])], {
+    const run = await runClient([CLAUDE, "-p", options.prompt, ...(options.flags ?? [])], {
       cwd: work,
       env: {
         PATH: process.env.PATH ?? "",
         HOME: dir,
-        ANTHROPIC_BASE_URL: gw.url,
+        ANTHROPIC_BASE_URL: options.direct ? fake.url : gw.url,
         ANTHROPIC_API_KEY: options.unknownKey ? "mgw_not_a_key_the_gateway_issued" : key,
+        ...options.env,
       },
       ...(options.clientTimeoutMs ? { timeoutMs: options.clientTimeoutMs } : {}),
     });
+    return { ...run, direct: options.direct === true };
   },
   options.route,
 );

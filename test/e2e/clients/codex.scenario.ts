@@ -24,6 +24,8 @@ interface Options {
   timeoutMs?: number;
   /** More top-level config.toml lines. */
   config?: string;
+  /** More lines of the custom provider's table (`request_max_retries`, `stream_max_retries`). */
+  providerConfig?: string;
   /** Files to read back from the workspace after the run. */
   collect?: string[];
   /** Use Codex's built-in OpenAI provider with `openai_base_url` instead of a custom provider. */
@@ -61,7 +63,7 @@ name = "mindgw"
 base_url = "${gw.url}/v1"
 env_key = "MINDGW_API_KEY"
 wire_api = "responses"
-`;
+${options.providerConfig ?? ""}`;
     await Bun.write(join(home, "config.toml"), `${model}${provider}`);
     const run = await runClient(
       [CODEX, "exec", "--skip-git-repo-check", ...(options.flags ?? []), options.prompt],

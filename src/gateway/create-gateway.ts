@@ -5,6 +5,7 @@ import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { embedderSinks } from "../events/named-sink.ts";
+import { SinkDrops } from "../events/sink-drops.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { InFlightResponses } from "../http/in-flight-responses.ts";
@@ -83,8 +84,9 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   built.made("the audit", (until) => audit.close(until), { keepsTime: true });
   const publish = audit.bus.publish.bind(audit.bus);
+  const sinkDrops = new SinkDrops();
   const closeSinks = attachSinks(audit.bus, [
-    ...sinksFromConfig(config, logger),
+    ...sinksFromConfig(config, logger, sinkDrops),
     ...embedderSinks(options.events),
   ]);
   built.made("event sinks", closeSinks);
@@ -187,6 +189,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     policy,
     shadow,
     cluster,
+    sinkDrops,
   });
   built.made("telemetry", () => telemetry.close());
 

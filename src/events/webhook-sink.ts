@@ -1,3 +1,4 @@
+import { describeError } from "../core/describe-error.ts";
 import { isRedirectStatus, redirectNotFollowed } from "../core/redirect-words.ts";
 import type { DropListener, DropReason } from "./drop-log.ts";
 import { sinkQueue } from "./event-queue.ts";
@@ -107,6 +108,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       const timestamp = Math.floor(Date.now() / 1000);
       let status = 0;
       let location: string | null = null;
+      let failure: unknown;
       try {
         const response = await send(options.url, {
           method: "POST",
@@ -124,8 +126,9 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         status = response.status;
         location = response.headers.get("location");
         await response.body?.cancel();
-      } catch {
+      } catch (error) {
         status = 0; // network failure or timeout: worth another try
+        failure = error;
       }
       if (status >= 200 && status < 300) {
         delivered += batch.length;
@@ -134,14 +137,23 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         return;
       }
       if (isRedirectStatus(status)) return drop(batch.length, "redirected", redirected(status, location));
-      if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected");
+      if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected", lastTry(status, failure));
       // A batch that used its last try ran out of retries, even if the close deadline passed meanwhile.
-      if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted");
-      if (givenUp.signal.aborted) return drop(batch.length, "closed");
+      if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted", lastTry(status, failure));
+      if (givenUp.signal.aborted) return drop(batch.length, "closed", lastTry(status, failure));
       await backoff(backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2));
     }
   }
 
+  /**
+   * What a dropped batch's last try met, for the drop line: the receiver's status (never its body,
+   * which may hold anything), or why no answer came, its kind and words (redacted as every logged
+   * error; the webhook's URL, whose path is a credential, said as its origin should a `fetch` quote it).
+   */
+  const lastTry = (status: number, failure: unknown) =>
+    status === 0
+      ? `no answer: ${describeError(failure).replaceAll(options.url, new URL(options.url).origin)}`
+      : `the receiver answered ${status}`;
   /**
    * What the drop of a batch answered with a redirect says: the status and where it led by scheme
    * and host alone, as the drop line's `url` names the webhook (a webhook's path is its credential,

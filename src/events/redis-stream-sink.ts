@@ -1,12 +1,15 @@
 import { RedisLink } from "../cluster/redis-link.ts";
 import type { DropListener, DropReason } from "./drop-log.ts";
-import { sinkQueue } from "./event-queue.ts";
+import { EventQueue, SINK_QUEUE_BYTES } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
 export interface RedisStreamSinkOptions {
   /** `redis://host:port` (`cluster.redis_url`). */
   url: string;
-  /** The stream key events are appended to (`XADD`), one entry per event, field `event` = JSON. */
+  /**
+   * The stream key events are appended to (`XADD`), one entry per event: field `event`, its JSON,
+   * and `event_id`, the id each append of it carries (a consumer de-duplicates by it).
+   */
   stream: string;
   /** Trims the stream to about this many entries (`MAXLEN ~`). */
   maxLen: number;
@@ -32,10 +35,26 @@ export interface RedisStreamSink extends EventSink {
   stats(): { queued: number; appended: number; dropped: number };
 }
 
+/** An event taken to be appended: its JSON, and the id each append of it carries. */
+interface Numbered {
+  readonly json: string;
+  readonly id: string;
+}
+
+/**
+ * A queued event: its JSON as published (no id made on the request path), or, once taken and put
+ * back unsent, with the id its first append carried.
+ */
+type Queued = string | Numbered;
+
+const jsonOf = (item: Queued) => (typeof item === "string" ? item : item.json);
+
 /**
  * Appends gateway events to a Redis stream, for consumers with `XREAD`/`XREADGROUP`. `publish`
  * only queues; a background pump appends in pipelined batches. While Redis is away events wait
  * in a bounded queue and the pump retries; nothing ever waits on Redis on the request path.
+ * At least once: an append whose answer is lost (a timeout, a dropped connection) may have been
+ * made, and is made again; both copies carry the event's one `event_id`.
  */
 export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStreamSink {
   const maxQueue = options.maxQueue ?? 10_000;
@@ -44,7 +63,15 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   const types = options.types ? new Set(options.types) : null;
   const link = new RedisLink({ url: options.url, timeoutMs: options.timeoutMs ?? 2000 });
   const started = link.start();
-  const queue = sinkQueue(maxQueue, options.maxQueueBytes);
+  const queue = new EventQueue<Queued>(maxQueue, {
+    max: options.maxQueueBytes ?? SINK_QUEUE_BYTES,
+    of: (item) => jsonOf(item).length,
+  });
+  /** Ids unique across nodes and restarts: this sink's own prefix, then a count. */
+  const idPrefix = crypto.randomUUID();
+  let numbered = 0;
+  const numberedOf = (item: Queued): Numbered =>
+    typeof item === "string" ? { json: item, id: `${idPrefix}-${++numbered}` } : item;
   let appended = 0;
   let dropped = 0;
   let pumping: Promise<void> | null = null;
@@ -61,9 +88,10 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
     options.onDrop?.(count, reason);
   };
 
-  const append = (json: string) =>
+  const maxLen = String(options.maxLen);
+  const append = ({ json, id }: Numbered) =>
     link.call((client) =>
-      client.send("XADD", [options.stream, "MAXLEN", "~", String(options.maxLen), "*", "event", json]),
+      client.send("XADD", [options.stream, "MAXLEN", "~", maxLen, "*", "event", json, "event_id", id]),
     );
 
   const pump = () => {
@@ -73,7 +101,8 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
       while (queue.length > 0) {
         // Out of the queue while in flight: a publish meanwhile lets go of a queued event, never of
         // one being appended (which would then count as appended and as dropped).
-        const batch = queue.take(batchSize);
+        // Numbered as they are taken, off the request path; put back, each keeps its number.
+        const batch = queue.take(batchSize).map(numberedOf);
         const results = await Promise.allSettled(batch.map(append));
         // Entries before the first failure are in; the rest go back to the front, in order, for the
         // retry (the oldest of them let go, counted, if the queue filled meanwhile).

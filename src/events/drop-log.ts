@@ -12,7 +12,7 @@ export interface DropListener<Reason extends string = DropReason> {
   /**
    * Events let go unsent, and why (every drop: the sink's `dropped` count is their sum); `error`
    * says what the last try met where there was one: the receiver's status (a redirect's with where
-   * it led), or why no answer came.
+   * it led), or why no answer came (for the Redis stream, why its appends fail while they do).
    */
   onDrop(count: number, reason: Reason, error?: string): void;
   /** The sink delivered again after dropping `dropped` events since its last delivery. */

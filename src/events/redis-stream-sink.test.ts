@@ -91,6 +91,35 @@ test("while Redis is away the queue is bounded in bytes too: large events push t
   await sink.close();
 });
 
+test("while Redis is away a drop says why: the link's reason, as the cluster's line says it; never unsaid", async () => {
+  const drops: string[] = [];
+  const sink = createRedisStreamSink({
+    url: redis.url,
+    stream: "s6",
+    maxLen: 1000,
+    maxQueue: 1,
+    retryMs: 50,
+    onDrop: (count, reason, error) => void drops.push(`${count} ${reason}: ${error}`),
+  });
+  sink.publish(event(0));
+  await waitFor("the first entry", () => sink.stats().appended === 1);
+  await redis.kill();
+  try {
+    // Each publish past the one queued lets the oldest go: once the sink has tried Redis, the drop says why.
+    let version = 1;
+    const said = await waitFor("a drop that says why", () => {
+      sink.publish(event(version++));
+      return drops.find((drop) => !drop.endsWith("undefined"));
+    });
+    expect(said).toMatch(/^1 queue_full: redis unavailable \(.+\)$/);
+    await sink.close();
+    expect(drops.at(-1)).toMatch(/^1 closed: redis unavailable \(.+\)$/);
+  } finally {
+    await sink.close();
+    await redis.start();
+  }
+});
+
 test("events let go while a batch is being appended are the queued ones: the batch in flight is appended, not counted as dropped", async () => {
   const sink = createRedisStreamSink({
     url: redis.url,

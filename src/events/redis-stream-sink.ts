@@ -1,4 +1,5 @@
 import { RedisLink } from "../cluster/redis-link.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { DropListener, DropReason } from "./drop-log.ts";
 import { EventQueue, SINK_QUEUE_BYTES } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
@@ -24,7 +25,10 @@ export interface RedisStreamSinkOptions {
   /** Wait before trying again while Redis is away. */
   retryMs?: number;
   timeoutMs?: number;
-  /** Told about every dropped event count and why (`queue_full` or `closed`), for a log line or a metric. */
+  /**
+   * Told about every dropped event count and why (`queue_full` or `closed`), for a log line or a
+   * metric, with why the appends fail while they do.
+   */
   onDrop?: DropListener["onDrop"];
   /** Told when an append succeeds after drops, with how many since the last one (drop-log.ts logs a burst once). */
   onResumed?: DropListener["onResumed"];
@@ -61,7 +65,15 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   const batchSize = options.batchSize ?? 100;
   const retryMs = options.retryMs ?? 500;
   const types = options.types ? new Set(options.types) : null;
-  const link = new RedisLink({ url: options.url, timeoutMs: options.timeoutMs ?? 2000 });
+  /** Why the link is down, as it says (`onHealthChange`); undefined while it is up. */
+  let down: string | undefined;
+  const link = new RedisLink({
+    url: options.url,
+    timeoutMs: options.timeoutMs ?? 2000,
+    onHealthChange: (healthy, reason) => {
+      down = healthy ? undefined : reason;
+    },
+  });
   const started = link.start();
   const queue = new EventQueue<Queued>(maxQueue, {
     max: options.maxQueueBytes ?? SINK_QUEUE_BYTES,
@@ -80,12 +92,17 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
 
   /** Dropped since the last append: a burst the next one ends. */
   let droppedSince = 0;
+  /**
+   * Why the last round's appends failed, while they do: the drop lines say it. Redis away is said as
+   * the cluster's line says it (`redis unavailable (REASON)`); an error Redis replied, as it is.
+   */
+  let failing: string | undefined;
   /** Events let go unsent: counted, and told. */
   const lost = (count: number, reason: DropReason = "queue_full") => {
     if (count === 0) return;
     dropped += count;
     droppedSince += count;
-    options.onDrop?.(count, reason);
+    options.onDrop?.(count, reason, failing);
   };
 
   const maxLen = String(options.maxLen);
@@ -113,7 +130,14 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
           if (droppedSince > 0) options.onResumed?.(droppedSince);
           droppedSince = 0;
         }
-        if (firstFailure !== -1) {
+        const failure = firstFailure === -1 ? undefined : results[firstFailure];
+        failing =
+          failure?.status !== "rejected"
+            ? undefined
+            : down !== undefined
+              ? `redis unavailable (${down})`
+              : describeError(failure.reason);
+        if (failure !== undefined) {
           lost(queue.putBack(batch.slice(done)));
           if (closing) return;
           retry = setTimeout(() => {

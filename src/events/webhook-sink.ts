@@ -27,8 +27,8 @@ export interface WebhookSinkOptions {
   timeoutMs?: number;
   /**
    * On close, how long the batches still queued keep being sent and retried (with the same
-   * backoff and `maxAttempts`); past it the POST in flight is cut and what is left is dropped
-   * (counted, reason `closed`).
+   * backoff and `maxAttempts`); past it, or past the stop's `until` if sooner, the POST in flight
+   * is cut and what is left is dropped (counted, reason `closed`).
    */
   closeTimeoutMs?: number;
   fetch?: typeof fetch;
@@ -40,7 +40,7 @@ export interface WebhookSinkOptions {
 }
 
 export interface WebhookSink extends EventSink {
-  close(): Promise<void>;
+  close(until?: number): Promise<void>;
   stats(): WebhookStats;
 }
 
@@ -216,14 +216,16 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       } else schedule();
     },
     /**
-     * Sends what is queued, retrying as before, for up to `closeTimeoutMs`; then drops the rest.
+     * Sends what is queued, retrying as before, for up to `closeTimeoutMs`, or until `until` (the
+     * stop's, a `performance.now()` time) if sooner; then drops the rest, saying so.
      * A receiver answering 503 for a moment (restarting, say) loses nothing.
      */
-    close() {
+    close(until) {
       closing ??= (async () => {
         if (timer !== null) clearTimeout(timer);
         timer = null;
-        const deadline = setTimeout(() => givenUp.abort(), closeTimeoutMs);
+        const left = until === undefined ? closeTimeoutMs : Math.max(0, until - performance.now());
+        const deadline = setTimeout(() => givenUp.abort(), Math.min(closeTimeoutMs, left));
         pump();
         while (pumping) await pumping;
         clearTimeout(deadline);

@@ -40,6 +40,7 @@ import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
 import { startBackfill } from "./start-backfill.ts";
 import { startRetention } from "./start-retention.ts";
+import { giveUpBy } from "./stop-steps.ts";
 import { watchConfig } from "./watch-config.ts";
 
 export type { BuiltGateway, Gateway, GatewayOptions } from "./gateway-options.ts";
@@ -89,7 +90,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     ...sinksFromConfig(config, logger, sinkDrops),
     ...embedderSinks(options.events),
   ]);
-  built.made("event sinks", closeSinks);
+  built.made("event sinks", (until) => closeSinks(giveUpBy(until)));
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(

@@ -11,7 +11,8 @@ export type DropReason = "queue_full" | "rejected" | "redirected" | "retries_exh
 export interface DropListener<Reason extends string = DropReason> {
   /**
    * Events let go unsent, and why (every drop: the sink's `dropped` count is their sum); `error`
-   * says what the receiver answered where the reason alone does not (a redirect: its status and where it led).
+   * says what the last try met where there was one: the receiver's status (a redirect's with where
+   * it led), or why no answer came (for the Redis stream, why its appends fail while they do).
    */
   onDrop(count: number, reason: Reason, error?: string): void;
   /** The sink delivered again after dropping `dropped` events since its last delivery. */

@@ -8,6 +8,10 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 export interface EventSink {
   /** Takes one event; returns at once. */
   publish(event: GatewayEvent): void;
-  /** Delivers what is queued (within its own bound) and releases resources; called on stop. */
-  close?(): Promise<void>;
+  /**
+   * Delivers what is queued (within its own bound) and releases resources; called on stop.
+   * `until`: when the stop gives up on it (a `performance.now()` time): what is still undelivered
+   * then is best let go, and said, before it, as the built-in webhook does.
+   */
+  close?(until?: number): Promise<void>;
 }

@@ -91,6 +91,35 @@ test("while Redis is away the queue is bounded in bytes too: large events push t
   await sink.close();
 });
 
+test("while Redis is away a drop says why: the link's reason, as the cluster's line says it; never unsaid", async () => {
+  const drops: string[] = [];
+  const sink = createRedisStreamSink({
+    url: redis.url,
+    stream: "s6",
+    maxLen: 1000,
+    maxQueue: 1,
+    retryMs: 50,
+    onDrop: (count, reason, error) => void drops.push(`${count} ${reason}: ${error}`),
+  });
+  sink.publish(event(0));
+  await waitFor("the first entry", () => sink.stats().appended === 1);
+  await redis.kill();
+  try {
+    // Each publish past the one queued lets the oldest go: once the sink has tried Redis, the drop says why.
+    let version = 1;
+    const said = await waitFor("a drop that says why", () => {
+      sink.publish(event(version++));
+      return drops.find((drop) => !drop.endsWith("undefined"));
+    });
+    expect(said).toMatch(/^1 queue_full: redis unavailable \(.+\)$/);
+    await sink.close();
+    expect(drops.at(-1)).toMatch(/^1 closed: redis unavailable \(.+\)$/);
+  } finally {
+    await sink.close();
+    await redis.start();
+  }
+});
+
 test("events let go while a batch is being appended are the queued ones: the batch in flight is appended, not counted as dropped", async () => {
   const sink = createRedisStreamSink({
     url: redis.url,
@@ -122,3 +151,51 @@ test("events let go while a batch is being appended are the queued ones: the bat
   await sink.close();
   expect(sink.stats()).toEqual({ queued: 0, appended: 7, dropped: 2 });
 });
+
+test("a batch whose answers were lost (Redis froze past the timeout, then took what had been sent) is appended again: both copies carry the event's one id", async () => {
+  const sink = createRedisStreamSink({
+    url: redis.url,
+    stream: "s5",
+    maxLen: 1000,
+    batchSize: 3,
+    timeoutMs: 300,
+    retryMs: 50,
+  });
+  sink.publish(event(0));
+  await waitFor("the first entry", async () => (await entries("s5")).length === 1);
+  const [pid] = redis.pids();
+  if (pid === undefined) throw new Error("redis-server is not running");
+  // Frozen, not gone: the XADDs are written to its socket, and no answer comes back in time.
+  process.kill(pid, "SIGSTOP");
+  try {
+    for (let v = 1; v <= 3; v++) sink.publish(event(v));
+    await waitFor("the batch taken, in flight", () => sink.stats().queued === 0);
+    await waitFor("the batch put back, its answers lost", () => sink.stats().queued === 3);
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
+  // Redis runs what was sent before the timeout; the sink, not knowing, appends the batch again.
+  await waitFor("the batch appended again", () => sink.stats().appended === 4, 20_000, 100);
+  await sink.close();
+  const rows = await withIds("s5");
+  const versions = rows.map(({ event }) => (event.type === "config.reloaded" ? event.version : -1));
+  expect(versions).toEqual([0, 1, 2, 3, 1, 2, 3]);
+  // At least once: a consumer that keeps the ids it has seen takes each event once.
+  const ids = rows.map(({ id }) => id);
+  expect(ids.slice(4)).toEqual(ids.slice(1, 4));
+  expect(new Set(ids).size).toBe(4);
+});
+
+/** The stream's entries as their `event` and `event_id` fields. */
+async function withIds(stream: string): Promise<{ event: GatewayEvent; id: string | undefined }[]> {
+  const client = new RedisClient(redis.url);
+  try {
+    const rows = (await client.send("XRANGE", [stream, "-", "+"])) as [string, string[]][];
+    return rows.map(([, fields]) => {
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      return { event: JSON.parse(field("event") ?? "null") as GatewayEvent, id: field("event_id") };
+    });
+  } finally {
+    client.close();
+  }
+}

@@ -1,12 +1,16 @@
 import { RedisLink } from "../cluster/redis-link.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { DropListener, DropReason } from "./drop-log.ts";
-import { sinkQueue } from "./event-queue.ts";
+import { EventQueue, SINK_QUEUE_BYTES } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
 export interface RedisStreamSinkOptions {
   /** `redis://host:port` (`cluster.redis_url`). */
   url: string;
-  /** The stream key events are appended to (`XADD`), one entry per event, field `event` = JSON. */
+  /**
+   * The stream key events are appended to (`XADD`), one entry per event: field `event`, its JSON,
+   * and `event_id`, the id each append of it carries (a consumer de-duplicates by it).
+   */
   stream: string;
   /** Trims the stream to about this many entries (`MAXLEN ~`). */
   maxLen: number;
@@ -21,7 +25,10 @@ export interface RedisStreamSinkOptions {
   /** Wait before trying again while Redis is away. */
   retryMs?: number;
   timeoutMs?: number;
-  /** Told about every dropped event count and why (`queue_full` or `closed`), for a log line or a metric. */
+  /**
+   * Told about every dropped event count and why (`queue_full` or `closed`), for a log line or a
+   * metric, with why the appends fail while they do.
+   */
   onDrop?: DropListener["onDrop"];
   /** Told when an append succeeds after drops, with how many since the last one (drop-log.ts logs a burst once). */
   onResumed?: DropListener["onResumed"];
@@ -32,19 +39,51 @@ export interface RedisStreamSink extends EventSink {
   stats(): { queued: number; appended: number; dropped: number };
 }
 
+/** An event taken to be appended: its JSON, and the id each append of it carries. */
+interface Numbered {
+  readonly json: string;
+  readonly id: string;
+}
+
+/**
+ * A queued event: its JSON as published (no id made on the request path), or, once taken and put
+ * back unsent, with the id its first append carried.
+ */
+type Queued = string | Numbered;
+
+const jsonOf = (item: Queued) => (typeof item === "string" ? item : item.json);
+
 /**
  * Appends gateway events to a Redis stream, for consumers with `XREAD`/`XREADGROUP`. `publish`
  * only queues; a background pump appends in pipelined batches. While Redis is away events wait
  * in a bounded queue and the pump retries; nothing ever waits on Redis on the request path.
+ * At least once: an append whose answer is lost (a timeout, a dropped connection) may have been
+ * made, and is made again; both copies carry the event's one `event_id`.
  */
 export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStreamSink {
   const maxQueue = options.maxQueue ?? 10_000;
   const batchSize = options.batchSize ?? 100;
   const retryMs = options.retryMs ?? 500;
   const types = options.types ? new Set(options.types) : null;
-  const link = new RedisLink({ url: options.url, timeoutMs: options.timeoutMs ?? 2000 });
+  /** Why the link is down, as it says (`onHealthChange`); undefined while it is up. */
+  let down: string | undefined;
+  const link = new RedisLink({
+    url: options.url,
+    timeoutMs: options.timeoutMs ?? 2000,
+    onHealthChange: (healthy, reason) => {
+      down = healthy ? undefined : reason;
+    },
+  });
   const started = link.start();
-  const queue = sinkQueue(maxQueue, options.maxQueueBytes);
+  const queue = new EventQueue<Queued>(maxQueue, {
+    max: options.maxQueueBytes ?? SINK_QUEUE_BYTES,
+    of: (item) => jsonOf(item).length,
+  });
+  /** Ids unique across nodes and restarts: this sink's own prefix, then a count. */
+  const idPrefix = crypto.randomUUID();
+  let numbered = 0;
+  const numberedOf = (item: Queued): Numbered =>
+    typeof item === "string" ? { json: item, id: `${idPrefix}-${++numbered}` } : item;
   let appended = 0;
   let dropped = 0;
   let pumping: Promise<void> | null = null;
@@ -53,17 +92,23 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
 
   /** Dropped since the last append: a burst the next one ends. */
   let droppedSince = 0;
+  /**
+   * Why the last round's appends failed, while they do: the drop lines say it. Redis away is said as
+   * the cluster's line says it (`redis unavailable (REASON)`); an error Redis replied, as it is.
+   */
+  let failing: string | undefined;
   /** Events let go unsent: counted, and told. */
   const lost = (count: number, reason: DropReason = "queue_full") => {
     if (count === 0) return;
     dropped += count;
     droppedSince += count;
-    options.onDrop?.(count, reason);
+    options.onDrop?.(count, reason, failing);
   };
 
-  const append = (json: string) =>
+  const maxLen = String(options.maxLen);
+  const append = ({ json, id }: Numbered) =>
     link.call((client) =>
-      client.send("XADD", [options.stream, "MAXLEN", "~", String(options.maxLen), "*", "event", json]),
+      client.send("XADD", [options.stream, "MAXLEN", "~", maxLen, "*", "event", json, "event_id", id]),
     );
 
   const pump = () => {
@@ -73,7 +118,8 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
       while (queue.length > 0) {
         // Out of the queue while in flight: a publish meanwhile lets go of a queued event, never of
         // one being appended (which would then count as appended and as dropped).
-        const batch = queue.take(batchSize);
+        // Numbered as they are taken, off the request path; put back, each keeps its number.
+        const batch = queue.take(batchSize).map(numberedOf);
         const results = await Promise.allSettled(batch.map(append));
         // Entries before the first failure are in; the rest go back to the front, in order, for the
         // retry (the oldest of them let go, counted, if the queue filled meanwhile).
@@ -84,7 +130,14 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
           if (droppedSince > 0) options.onResumed?.(droppedSince);
           droppedSince = 0;
         }
-        if (firstFailure !== -1) {
+        const failure = firstFailure === -1 ? undefined : results[firstFailure];
+        failing =
+          failure?.status !== "rejected"
+            ? undefined
+            : down !== undefined
+              ? `redis unavailable (${down})`
+              : describeError(failure.reason);
+        if (failure !== undefined) {
           lost(queue.putBack(batch.slice(done)));
           if (closing) return;
           retry = setTimeout(() => {

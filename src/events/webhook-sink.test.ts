@@ -81,14 +81,22 @@ describe("webhook sink", () => {
     expect(r.deliveries.at(-1)?.events).toEqual([event(2)]);
   });
 
-  test("5xx and 429 are retried with backoff under the same delivery id; then it arrives once", async () => {
+  test("5xx and 429 are retried with backoff under the same delivery id and body; then it arrives once, and the next batch has its own id", async () => {
     const r = started((n) => (n === 1 ? 503 : n === 2 ? 429 : 200));
     const sink = createWebhookSink({ url: r.url, secret: "k", batchSize: 1, backoffMs: 5 });
     sink.publish(event(7));
     await waitFor("the third attempt", () => r.deliveries.length === 3);
+    // What a receiver de-duplicates a retry by (docs/EMBEDDING.md): one id, one body, each try.
     expect(new Set(r.deliveries.map((d) => d.delivery)).size).toBe(1);
+    expect(new Set(r.deliveries.map((d) => d.body)).size).toBe(1);
+    expect(r.deliveries[0]?.delivery).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    sink.publish(event(8));
+    await waitFor("the next batch", () => r.deliveries.length === 4);
+    expect(r.deliveries[3]?.delivery).not.toBe(r.deliveries[0]?.delivery);
     await sink.close();
-    expect(sink.stats()).toEqual({ queued: 0, delivered: 1, dropped: 0 });
+    expect(sink.stats()).toEqual({ queued: 0, delivered: 2, dropped: 0 });
   });
 
   test("a 4xx is not retried, and retries run out: both drops are counted", async () => {

@@ -1,3 +1,4 @@
+import { describeError } from "../core/describe-error.ts";
 import { isRedirectStatus, redirectNotFollowed } from "../core/redirect-words.ts";
 import type { DropListener, DropReason } from "./drop-log.ts";
 import { sinkQueue } from "./event-queue.ts";
@@ -26,8 +27,8 @@ export interface WebhookSinkOptions {
   timeoutMs?: number;
   /**
    * On close, how long the batches still queued keep being sent and retried (with the same
-   * backoff and `maxAttempts`); past it the POST in flight is cut and what is left is dropped
-   * (counted, reason `closed`).
+   * backoff and `maxAttempts`); past it, or past the stop's `until` if sooner, the POST in flight
+   * is cut and what is left is dropped (counted, reason `closed`).
    */
   closeTimeoutMs?: number;
   fetch?: typeof fetch;
@@ -39,7 +40,7 @@ export interface WebhookSinkOptions {
 }
 
 export interface WebhookSink extends EventSink {
-  close(): Promise<void>;
+  close(until?: number): Promise<void>;
   stats(): WebhookStats;
 }
 
@@ -107,6 +108,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       const timestamp = Math.floor(Date.now() / 1000);
       let status = 0;
       let location: string | null = null;
+      let failure: unknown;
       try {
         const response = await send(options.url, {
           method: "POST",
@@ -124,8 +126,9 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         status = response.status;
         location = response.headers.get("location");
         await response.body?.cancel();
-      } catch {
+      } catch (error) {
         status = 0; // network failure or timeout: worth another try
+        failure = error;
       }
       if (status >= 200 && status < 300) {
         delivered += batch.length;
@@ -134,14 +137,23 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         return;
       }
       if (isRedirectStatus(status)) return drop(batch.length, "redirected", redirected(status, location));
-      if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected");
+      if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected", lastTry(status, failure));
       // A batch that used its last try ran out of retries, even if the close deadline passed meanwhile.
-      if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted");
-      if (givenUp.signal.aborted) return drop(batch.length, "closed");
+      if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted", lastTry(status, failure));
+      if (givenUp.signal.aborted) return drop(batch.length, "closed", lastTry(status, failure));
       await backoff(backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2));
     }
   }
 
+  /**
+   * What a dropped batch's last try met, for the drop line: the receiver's status (never its body,
+   * which may hold anything), or why no answer came, its kind and words (redacted as every logged
+   * error; the webhook's URL, whose path is a credential, said as its origin should a `fetch` quote it).
+   */
+  const lastTry = (status: number, failure: unknown) =>
+    status === 0
+      ? `no answer: ${describeError(failure).replaceAll(options.url, new URL(options.url).origin)}`
+      : `the receiver answered ${status}`;
   /**
    * What the drop of a batch answered with a redirect says: the status and where it led by scheme
    * and host alone, as the drop line's `url` names the webhook (a webhook's path is its credential,
@@ -204,14 +216,16 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       } else schedule();
     },
     /**
-     * Sends what is queued, retrying as before, for up to `closeTimeoutMs`; then drops the rest.
+     * Sends what is queued, retrying as before, for up to `closeTimeoutMs`, or until `until` (the
+     * stop's, a `performance.now()` time) if sooner; then drops the rest, saying so.
      * A receiver answering 503 for a moment (restarting, say) loses nothing.
      */
-    close() {
+    close(until) {
       closing ??= (async () => {
         if (timer !== null) clearTimeout(timer);
         timer = null;
-        const deadline = setTimeout(() => givenUp.abort(), closeTimeoutMs);
+        const left = until === undefined ? closeTimeoutMs : Math.max(0, until - performance.now());
+        const deadline = setTimeout(() => givenUp.abort(), Math.min(closeTimeoutMs, left));
         pump();
         while (pumping) await pumping;
         clearTimeout(deadline);

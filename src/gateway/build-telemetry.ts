@@ -3,6 +3,7 @@ import { redactSecrets } from "../audit/redact-body.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Cluster } from "../cluster/cluster.ts";
 import type { Config } from "../config/config-schema.ts";
+import type { SinkDrops } from "../events/sink-drops.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
@@ -27,6 +28,8 @@ export function buildTelemetry(parts: {
   policy: Policy;
   shadow: ShadowRunner;
   cluster: Cluster | null;
+  /** The config's event sinks' drops (`events:`; restart-only, so its sinks are the start's). */
+  sinkDrops: SinkDrops;
 }): Telemetry {
   const { options, runtime, audit, cluster } = parts;
   return createTelemetry({
@@ -44,6 +47,8 @@ export function buildTelemetry(parts: {
       configVersion: () => runtime.current.version,
       shadow: parts.shadow.counts,
       ...(cluster ? { cluster: () => cluster.health() } : {}),
+      // Its family printed only where a sink is configured: no sink, no series to print.
+      ...(parts.sinkDrops.read().length > 0 ? { eventSinkDrops: () => parts.sinkDrops.read() } : {}),
     }),
     routedAs: (model) => runtime.current.table.routedAs(model),
     onAuditFlush: (listener) => audit.onFlush(listener),

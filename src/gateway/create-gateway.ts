@@ -5,6 +5,7 @@ import { describeError } from "../core/describe-error.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { embedderSinks } from "../events/named-sink.ts";
+import { SinkDrops } from "../events/sink-drops.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { InFlightResponses } from "../http/in-flight-responses.ts";
@@ -39,6 +40,7 @@ import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
 import { startBackfill } from "./start-backfill.ts";
 import { startRetention } from "./start-retention.ts";
+import { giveUpBy } from "./stop-steps.ts";
 import { watchConfig } from "./watch-config.ts";
 
 export type { BuiltGateway, Gateway, GatewayOptions } from "./gateway-options.ts";
@@ -83,11 +85,12 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   built.made("the audit", (until) => audit.close(until), { keepsTime: true });
   const publish = audit.bus.publish.bind(audit.bus);
+  const sinkDrops = new SinkDrops();
   const closeSinks = attachSinks(audit.bus, [
-    ...sinksFromConfig(config, logger),
+    ...sinksFromConfig(config, logger, sinkDrops),
     ...embedderSinks(options.events),
   ]);
-  built.made("event sinks", closeSinks);
+  built.made("event sinks", (until) => closeSinks(giveUpBy(until)));
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
   const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
   const workers = buildWorkers(
@@ -187,6 +190,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     policy,
     shadow,
     cluster,
+    sinkDrops,
   });
   built.made("telemetry", () => telemetry.close());
 

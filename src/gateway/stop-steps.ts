@@ -31,6 +31,17 @@ export interface StopFailure {
  */
 export const LEAST_STEP_MS = 1_000;
 
+/** What a step that gives up by itself keeps back, before its step is cut, to say what it gave up. */
+const GIVE_UP_MARGIN_MS = 200;
+
+/**
+ * When a step that can give up by itself (the event sinks' retries) should: before `runStopSteps`
+ * cuts it (at `until`, or `LEAST_STEP_MS` from its start if later), with time left to say what it
+ * let go, which a cut step never says.
+ */
+export const giveUpBy = (until: number): number =>
+  Math.max(until, performance.now() + LEAST_STEP_MS) - GIVE_UP_MARGIN_MS;
+
 /**
  * Runs every step in order, each awaited until the stop's deadline `until` (at least
  * `LEAST_STEP_MS`); a step that throws, rejects or is still running then is logged and the next

@@ -22,6 +22,7 @@ export function gatewaySources(parts: {
   cluster?: MetricSources["cluster"];
   configVersion?: MetricSources["configVersion"];
   shadow?: MetricSources["shadow"];
+  eventSinkDrops?: MetricSources["eventSinkDrops"];
 }): MetricSources {
   return {
     inFlight: () => parts.lifecycle.active,
@@ -35,6 +36,7 @@ export function gatewaySources(parts: {
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
     ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
     ...(parts.shadow ? { shadow: parts.shadow } : {}),
+    ...(parts.eventSinkDrops ? { eventSinkDrops: parts.eventSinkDrops } : {}),
     configured: () => configuredLabels(parts.config()),
   };
 }

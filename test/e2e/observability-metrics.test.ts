@@ -325,6 +325,8 @@ describe("metrics: /metrics after known traffic", () => {
           clusterOnly: (row[4] ?? "").trim().startsWith("cluster nodes only"),
           // Printed with tracing on only (observability-traces.test.ts reads it there).
           tracingOnly: (row[4] ?? "").trim().startsWith("with tracing on only"),
+          // Printed with an event sink configured only (webhook-events.test.ts reads it there).
+          sinksOnly: (row[4] ?? "").trim().startsWith("with an event sink in config only"),
         },
       ]),
     );
@@ -351,9 +353,9 @@ describe("metrics: /metrics after known traffic", () => {
       type,
       labels: [...labels].sort(),
     }));
-    // Not a cluster node, no tracing: their families are the only ones documented and not printed.
+    // Not a cluster node, no tracing, no event sink: their families are the only ones documented and not printed.
     const asDocumented = [...documented]
-      .filter(([, row]) => !row.clusterOnly && !row.tracingOnly)
+      .filter(([, row]) => !row.clusterOnly && !row.tracingOnly && !row.sinksOnly)
       .map(([name, { type, labels }]) => ({ name, type, labels }));
     expect([...documented].filter(([, row]) => row.clusterOnly).map(([name]) => name)).toEqual([
       "mindgw_cluster_redis_up",

@@ -40,7 +40,7 @@ beforeAll(() => {
 });
 
 type Finished = Extract<GatewayEvent, { type: "request.finished" }>;
-/** An XRANGE/XREAD entry: its id and its field list (`event`, the JSON). */
+/** An XRANGE/XREAD entry: its id and its field list (`event`, the JSON, then `event_id`). */
 type Entry = [string, string[]];
 
 const eventOf = ([, fields]: Entry) => JSON.parse(fields[1] ?? "null") as GatewayEvent;

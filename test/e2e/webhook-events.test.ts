@@ -3,12 +3,14 @@ import type { GatewayEvent } from "../../src/audit/gateway-event.ts";
 import { webhookSignature } from "../../src/events/webhook-sink.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 setDefaultTimeout(30_000);
 
 // `events.webhooks` in config: the compiled gateway POSTs signed batches of the events named.
+// A second webhook on `/refuse` is answered 400: its drops are what `/metrics` and the log show.
 const SECRET = "a-webhook-secret-of-some-length";
 const received: { body: string; events: GatewayEvent[]; valid: boolean }[] = [];
 let receiver: ReturnType<typeof Bun.serve>;
@@ -22,6 +24,7 @@ const fx = gatewayFixture({
       port: 0,
       async fetch(request) {
         const body = await request.text();
+        if (new URL(request.url).pathname === "/refuse") return new Response("no", { status: 400 });
         const [, t, v1] =
           /^t=(\d+),v1=([0-9a-f]+)$/.exec(request.headers.get("x-mindgw-signature") ?? "") ?? [];
         received.push({
@@ -43,6 +46,7 @@ const fx = gatewayFixture({
             types: ["request.finished"],
             flush: "50ms",
           },
+          { url: `http://127.0.0.1:${receiver.port}/refuse`, secret: SECRET, flush: "50ms" },
         ],
       },
     });
@@ -86,4 +90,24 @@ test("with audit.bodies on, a delivery carries no body: a credential in the prom
   expect(event?.type === "request.finished" && Object.keys(event.record)).not.toContain("requestBody");
   expect(batch.body).not.toContain(KEY);
   expect(batch.body).not.toContain("my key is");
+});
+
+test("a webhook's drops are counted in /metrics by sink and reason, each reason at 0 until its first", async () => {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: bearer(gw.adminKey ?? ""),
+    body: chatBody("m1"),
+  });
+  expect(res.status).toBe(200);
+  const dropped = (text: string, sink: string, reason: string) =>
+    sampleValue(parsePrometheus(text), "mindgw_event_sink_dropped_total", { sink, reason });
+  const text = await waitFor("the refused webhook's drop counted", async () => {
+    const now = await (await fetch(`${gw.url}/metrics`, { headers: bearer(gw.adminKey ?? "") })).text();
+    return (dropped(now, "events.webhooks[1]", "rejected") ?? 0) > 0 ? now : undefined;
+  });
+  for (const reason of ["queue_full", "rejected", "redirected", "retries_exhausted", "closed"])
+    expect(dropped(text, "events.webhooks[0]", reason)).toBe(0);
+  expect(dropped(text, "events.webhooks[1]", "closed")).toBe(0);
+  // The line says what the receiver answered: its status, never its body.
+  expect(gw.stderr.all).toMatch(/webhook events dropped .*reason=rejected error="the receiver answered 400"/);
 });

@@ -21,6 +21,7 @@ async function exported(): Promise<Set<string>> {
       shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
       tenantSpend: () => 0,
       traceSpansDropped: () => 0,
+      eventSinkDrops: () => [{ sink: "events.webhooks[0]", reason: "rejected", count: 0 }],
     }),
     () => "other",
   );

@@ -1,3 +1,5 @@
+import type { SinkDropCount } from "../../events/sink-drops.ts";
+
 /** What the metrics read at scrape time from the parts that hold the state. */
 export interface MetricSources {
   /** Requests in the pipeline now (the drain counts these). */
@@ -44,6 +46,11 @@ export interface MetricSources {
   eventListenerErrors(): number;
   /** Spans the trace export lost since start, when tracing is on (tracing/span-loss-log.ts). */
   traceSpansDropped?(): number;
+  /**
+   * Events the sinks `events:` in config names let go since start, by sink and reason (each reason
+   * the sink can drop for at 0 until its first); absent when the config names none.
+   */
+  eventSinkDrops?(): readonly SinkDropCount[];
   /**
    * The label values the config in force bounds, whose series are made at 0 before their first
    * event (`ConfiguredLabels`): read at start and at each applied reload, never by a scrape;

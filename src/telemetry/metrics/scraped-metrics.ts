@@ -21,8 +21,8 @@ const PERIODS = ["day", "month"] as const;
 /**
  * The families read from the gateway's parts when `/metrics` is scraped (never on the request
  * path): tenants' budgets, requests in flight, breakers, workers, cluster health, the audit
- * queue and its results, event listeners' failures, the config version, shadow copies and their
- * spend, and process memory.
+ * queue and its results, event listeners' failures, event sinks' drops, the config version,
+ * shadow copies and their spend, and process memory.
  */
 export function registerScrapedMetrics(
   registers: Registry[],
@@ -152,6 +152,18 @@ export function registerScrapedMetrics(
       collect() {
         this.reset();
         this.inc(traceSpansDropped());
+      },
+    });
+  const eventSinkDrops = sources.eventSinkDrops;
+  if (eventSinkDrops)
+    new Counter({
+      name: "mindgw_event_sink_dropped_total",
+      help: "Events a sink in config (events.webhooks, events.redis_stream) let go unsent, by sink and reason: queue_full, rejected (4xx), redirected (3xx), retries_exhausted, closed (left at stop)",
+      labelNames: ["sink", "reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { sink, reason, count } of eventSinkDrops()) this.inc({ sink, reason }, count);
       },
     });
   new Counter({

@@ -278,7 +278,8 @@ describe("mindgw config check", () => {
       },
       models: [],
     });
-    const said = `invalid config: ${path}\n  storage.sslrootcert: ${dir.file("db-ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)\n`;
+    // Line 5 of the YAML written: `  sslrootcert: db-ca.pem`, the value at column 16.
+    const said = `invalid config: ${path}\n  ${path}:5:16: storage.sslrootcert: ${dir.file("db-ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)\n`;
     for (const args of [
       ["config", "check", "-c", path],
       ["serve", "-c", path, "--port", "0"],

@@ -99,3 +99,43 @@ describe("a config file's problems name the line and column the field is written
     expect(said).toEqual(["server.prot: unknown field"]);
   });
 });
+
+describe("a type error quotes the value the file writes, unless it may be a secret", () => {
+  test("a literal of the wrong type, and an option that is not one: quoted", async () => {
+    expect(await refusal(["server: { port: abc }"])).toEqual([
+      `${file}:1:17: server.port: Invalid input: expected number, received string (got "abc")`,
+    ]);
+    const [format] = await refusal(["log:", "  format: txt"]);
+    expect(format).toStartWith(`${file}:2:11: log.format: `);
+    expect(format).toEndWith(' (got "txt")');
+    expect((await refusal(["server: { port: true }"]))[0]).toEndWith("received boolean (got true)");
+  });
+
+  test("a secret field's value, or a provider header's, is never quoted", async () => {
+    const problems = await refusal([
+      "providers:",
+      "  - { name: up, type: openai, base_url: http://127.0.0.1:9/v1, api_key: 734251, headers: { x-org: 990017 } }",
+    ]);
+    expect(problems).toEqual([
+      `${file}:2:73: providers[0].api_key: Invalid input: expected string, received number`,
+      `${file}:2:99: providers[0].headers.x-org: Invalid input: expected string, received number`,
+    ]);
+  });
+
+  test("a value with a ${VAR} in it names the variable and quotes nothing, literal text around it included", async () => {
+    const problems = await refusal(["server: { port: 'port-${GW_PORT}' }"], { GW_PORT: "secret-ish" });
+    expect(problems).toEqual([
+      `${file}:1:17: server.port: Invalid input: expected number, received string (from \${GW_PORT})`,
+    ]);
+  });
+
+  test("an embedder's object is no file: its values are not quoted", () => {
+    let said: readonly string[] = [];
+    try {
+      parseConfig({ server: { port: "abc" } }, {});
+    } catch (error) {
+      if (error instanceof ConfigError) said = error.problems;
+    }
+    expect(said).toEqual(["server.port: Invalid input: expected number, received string"]);
+  });
+});

@@ -1,5 +1,6 @@
 import { withoutShapes } from "../core/credential-shapes.ts";
 import { variablesIn } from "./interpolate-env.ts";
+import { isSecretField, redactUrl } from "./redact-config.ts";
 
 /**
  * An invalid config: every problem found, each prefixed with the path it is at. `warnings`: what the
@@ -53,6 +54,11 @@ export interface FieldProblem {
   readonly words: string;
   /** The field's name is at fault (an unknown field), not its value. */
   readonly atKey?: boolean;
+  /**
+   * The words say what was expected, not what was written (a type error, an option that is not
+   * one): the value is quoted after them where the file writes it plainly.
+   */
+  readonly valueUnsaid?: boolean;
 }
 
 /**
@@ -80,9 +86,10 @@ export function sayProblem(problem: FieldProblem | string, source: ProblemSource
   const place = source.placeOf?.(field.path, field.atKey ? "key" : "value");
   const at =
     place === undefined || source.file === undefined ? "" : `${source.file}:${place.line}:${place.column}: `;
-  const from =
-    field.atKey || source.written === undefined ? "" : fromVariables(valueAt(source.written, field.path));
-  return `${at}${said}${from}`;
+  if (field.atKey || source.written === undefined) return `${at}${said}`;
+  const written = valueAt(source.written, field.path);
+  const quoted = field.valueUnsaid && source.file !== undefined ? quotedLiteral(written, field.path) : "";
+  return `${at}${said}${quoted || fromVariables(written)}`;
 }
 
 /** A path `formatPath` writes, at the start of a check's words, and the words after it. */
@@ -107,6 +114,25 @@ function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[part];
   }
   return value;
+}
+
+/** The longest text of a value quoted in a problem: past it, a value is cut short with "…". */
+const MOST_QUOTED = 80;
+
+/**
+ * ` (got "abc")` for a scalar the file writes itself; nothing for a secret field's (redact-config.ts)
+ * or a value holding a `${VAR}`, literal text around it included. A URL's credentials are cut out
+ * as `config check` prints them.
+ */
+function quotedLiteral(written: unknown, path: readonly PropertyKey[]): string {
+  if (isSecretField(path)) return "";
+  if (typeof written === "string") {
+    if (variablesIn(written).length > 0) return "";
+    const text = redactUrl(written);
+    return ` (got ${JSON.stringify(text.length > MOST_QUOTED ? `${text.slice(0, MOST_QUOTED)}…` : text)})`;
+  }
+  const plain = typeof written === "number" || typeof written === "boolean" || written === null;
+  return plain ? ` (got ${String(written)})` : "";
 }
 
 /** ` (from ${A}, ${B})` for a value written with references, named only: a value may be a secret. */

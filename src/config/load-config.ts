@@ -72,7 +72,14 @@ function validConfig(document: unknown, env: Env, validation: Validation): Confi
         // Name the misspelt field itself (`server.prot`), not only the object holding it.
         issue.code === "unrecognized_keys"
           ? issue.keys.map((key) => ({ path: [...issue.path, key], words: "unknown field", atKey: true }))
-          : [{ path: issue.path, words: issue.message }],
+          : [
+              {
+                path: issue.path,
+                words: issue.message,
+                // A type error, an option that is not one: the words say only what was expected.
+                valueUnsaid: issue.code === "invalid_type" || issue.code === "invalid_value",
+              },
+            ],
       ),
     );
   }

@@ -139,3 +139,16 @@ describe("a type error quotes the value the file writes, unless it may be a secr
     expect(said).toEqual(["server.port: Invalid input: expected number, received string"]);
   });
 });
+
+describe("a check's own words never quote a variable's value", () => {
+  test("a duration, and a route's provider, from ${VAR}: the reference is quoted where the value was", async () => {
+    const env = { GW_BACKOFF: "hunter2-not-a-duration", GW_UP: "internal-upstream-7" };
+    expect(await refusal(["routing: { backoff: '${GW_BACKOFF}' }"], env)).toEqual([
+      `${file}:1:21: routing.backoff: invalid duration "\${GW_BACKOFF}" (use e.g. 500ms, 30s, 10m, 30d) (from \${GW_BACKOFF})`,
+    ]);
+    const models = "models: [{ name: m, routes: [{ provider: '${GW_UP}', model: x }] }]";
+    expect(await refusal([...PROVIDERS, models], env)).toEqual([
+      `${file}:3:42: models[0].routes[0].provider: unknown provider "\${GW_UP}" (from \${GW_UP})`,
+    ]);
+  });
+});

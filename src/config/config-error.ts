@@ -62,15 +62,15 @@ export interface FieldProblem {
 }
 
 /**
- * What problems are said against. `written`: the document as written, before `${VAR}`s are
- * replaced, to name the variables a refused value came from (never their values); not for
- * problems that name them already. `file` and
+ * What problems are said against. `values`: the document as written (before `${VAR}`s are
+ * replaced) and as read (after), to name the variables a refused value came from and keep their
+ * values out of the words; not for problems that name their variables already. `file` and
  * `placeOf` when it was read from a config file: each problem then begins with the place of its
  * field (`gw.yaml:4:11: server.port: …`), which editors and terminals open; an embedder's
  * object has none.
  */
 export interface ProblemSource {
-  readonly written?: unknown;
+  readonly values?: { readonly written: unknown; readonly read: unknown };
   readonly file?: string;
   readonly placeOf?: PlaceOf;
 }
@@ -86,10 +86,18 @@ export function sayProblem(problem: FieldProblem | string, source: ProblemSource
   const place = source.placeOf?.(field.path, field.atKey ? "key" : "value");
   const at =
     place === undefined || source.file === undefined ? "" : `${source.file}:${place.line}:${place.column}: `;
-  if (field.atKey || source.written === undefined) return `${at}${said}`;
-  const written = valueAt(source.written, field.path);
+  if (field.atKey || source.values === undefined) return `${at}${said}`;
+  const written = valueAt(source.values.written, field.path);
+  const names = typeof written === "string" ? variablesIn(written) : [];
+  if (typeof written === "string" && names.length > 0) {
+    // A check that quotes what it refuses (`invalid duration "…"`) quotes the reference instead.
+    const read = valueAt(source.values.read, field.path);
+    const words =
+      typeof read === "string" && read !== "" ? said.replaceAll(`"${read}"`, `"${written}"`) : said;
+    return `${at}${words} (from ${names.map((name) => `\${${name}}`).join(", ")})`;
+  }
   const quoted = field.valueUnsaid && source.file !== undefined ? quotedLiteral(written, field.path) : "";
-  return `${at}${said}${quoted || fromVariables(written)}`;
+  return `${at}${said}${quoted}`;
 }
 
 /** A path `formatPath` writes, at the start of a check's words, and the words after it. */
@@ -120,23 +128,15 @@ function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
 const MOST_QUOTED = 80;
 
 /**
- * ` (got "abc")` for a scalar the file writes itself; nothing for a secret field's (redact-config.ts)
- * or a value holding a `${VAR}`, literal text around it included. A URL's credentials are cut out
- * as `config check` prints them.
+ * ` (got "abc")` for a scalar the file writes itself; nothing for a secret field's (redact-config.ts).
+ * A URL's credentials are cut out as `config check` prints them.
  */
 function quotedLiteral(written: unknown, path: readonly PropertyKey[]): string {
   if (isSecretField(path)) return "";
   if (typeof written === "string") {
-    if (variablesIn(written).length > 0) return "";
     const text = redactUrl(written);
     return ` (got ${JSON.stringify(text.length > MOST_QUOTED ? `${text.slice(0, MOST_QUOTED)}…` : text)})`;
   }
   const plain = typeof written === "number" || typeof written === "boolean" || written === null;
   return plain ? ` (got ${String(written)})` : "";
-}
-
-/** ` (from ${A}, ${B})` for a value written with references, named only: a value may be a secret. */
-function fromVariables(written: unknown): string {
-  const names = typeof written === "string" ? variablesIn(written) : [];
-  return names.length === 0 ? "" : ` (from ${names.map((name) => `\${${name}}`).join(", ")})`;
 }

@@ -521,15 +521,15 @@ describe("parseConfig: messages name the path", () => {
     expect(auditFilterSchema.parse({ app: config.apps[0]?.name }).app).toBe(longest);
   });
 
-  test("a credential a variable put in the wrong field is not quoted back: the message says where and which variable, not the key", () => {
+  test("a credential a variable put in the wrong field is not quoted back: the message says where and which variable, quoting the reference, not the key", () => {
     // OPENAI_API_KEY in place of a duration or a size (a variable misnamed in a deploy template).
     const env = { K: "sk-proj-Qm7Zt2Xr9Lb4Wn8Kc3Vd6Hf1Jg5Ps0Ty", A: "AKIAIOSFODNN7EXAMPLE" };
     expect(problems({ routing: { backoff: "${K}" }, server: { max_body: "${K}" } }, env)).toEqual([
-      'server.max_body: invalid size "[redacted]" (use e.g. 512KB, 10MB) (from ${K})',
-      'routing.backoff: invalid duration "[redacted]" (use e.g. 500ms, 30s, 10m, 30d) (from ${K})',
+      'server.max_body: invalid size "${K}" (use e.g. 512KB, 10MB) (from ${K})',
+      'routing.backoff: invalid duration "${K}" (use e.g. 500ms, 30s, 10m, 30d) (from ${K})',
     ]);
     expect(problems({ models: [{ name: "m", routes: [{ provider: "${A}", model: "x" }] }] }, env)).toEqual([
-      'models[0].routes[0].provider: unknown provider "[redacted]" (from ${A})',
+      'models[0].routes[0].provider: unknown provider "${A}" (from ${A})',
     ]);
   });
 

@@ -44,11 +44,12 @@ interface Validation {
 /** `document` validated into a Config, or every problem found in one ConfigError. */
 function validConfig(document: unknown, env: Env, validation: Validation): Config {
   const written = withoutExtensionFields(document ?? {});
+  let interpolated: unknown;
   const said = (problems: readonly (FieldProblem | string)[], named = false): ConfigError => {
     const { file } = validation;
     // Placed only once refused: the text is parsed again for its places (yaml-text.ts).
     const source = {
-      ...(named ? {} : { written }),
+      ...(named ? {} : { values: { written, read: interpolated } }),
       ...(file && { file: file.path, placeOf: configYamlPlaces(file.text) }),
     };
     return new ConfigError(
@@ -57,7 +58,6 @@ function validConfig(document: unknown, env: Env, validation: Validation): Confi
       file?.path,
     );
   };
-  let interpolated: unknown;
   try {
     interpolated = interpolateEnv(written, env);
   } catch (error) {

@@ -146,6 +146,10 @@ describe("a check's own words never quote a variable's value", () => {
     expect(await refusal(["routing: { backoff: '${GW_BACKOFF}' }"], env)).toEqual([
       `${file}:1:21: routing.backoff: invalid duration "\${GW_BACKOFF}" (use e.g. 500ms, 30s, 10m, 30d) (from \${GW_BACKOFF})`,
     ]);
+    // `$$` is the text's own (an escaped "$"), not a replacement pattern: quoted as written.
+    expect(await refusal(["routing: { backoff: '$$x${GW_BACKOFF}' }"], env)).toEqual([
+      `${file}:1:21: routing.backoff: invalid duration "$$x\${GW_BACKOFF}" (use e.g. 500ms, 30s, 10m, 30d) (from \${GW_BACKOFF})`,
+    ]);
     const models = "models: [{ name: m, routes: [{ provider: '${GW_UP}', model: x }] }]";
     expect(await refusal([...PROVIDERS, models], env)).toEqual([
       `${file}:3:42: models[0].routes[0].provider: unknown provider "\${GW_UP}" (from \${GW_UP})`,

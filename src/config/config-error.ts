@@ -90,10 +90,11 @@ export function sayProblem(problem: FieldProblem | string, source: ProblemSource
   const written = valueAt(source.values.written, field.path);
   const names = typeof written === "string" ? variablesIn(written) : [];
   if (typeof written === "string" && names.length > 0) {
-    // A check that quotes what it refuses (`invalid duration "…"`) quotes the reference instead.
+    // A check that quotes what it refuses (`invalid duration "…"`) quotes the reference instead;
+    // as a function's result, so that a `$$` the text writes is not read as a replacement pattern.
     const read = valueAt(source.values.read, field.path);
     const words =
-      typeof read === "string" && read !== "" ? said.replaceAll(`"${read}"`, `"${written}"`) : said;
+      typeof read === "string" && read !== "" ? said.replaceAll(`"${read}"`, () => `"${written}"`) : said;
     return `${at}${words} (from ${names.map((name) => `\${${name}}`).join(", ")})`;
   }
   const quoted = field.valueUnsaid && source.file !== undefined ? quotedLiteral(written, field.path) : "";

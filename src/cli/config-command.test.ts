@@ -46,11 +46,11 @@ describe("mindgw config check", () => {
     expect(checked.stderr).toContain("server.port: Invalid input: expected number, received string");
   });
 
-  test("a refused config names its file above the fields refused; a problem of the file itself names it once", async () => {
+  test("a refused config names its file above the fields refused, each field with its line and column; a problem of the file itself names it once", async () => {
     const refused = await configCheck("server: { prot: 8080 }\n");
     expect([refused.code, refused.stderr]).toEqual([
       2,
-      `invalid config: ${join(dir, "gw.yaml")}\n  server.prot: unknown field\n`,
+      `invalid config: ${join(dir, "gw.yaml")}\n  ${join(dir, "gw.yaml")}:1:11: server.prot: unknown field\n`,
     ]);
     const empty = await configCheck("\n");
     expect([empty.code, empty.stderr]).toEqual([

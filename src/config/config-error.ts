@@ -1,4 +1,6 @@
 import { withoutShapes } from "../core/credential-shapes.ts";
+import { variablesIn } from "./interpolate-env.ts";
+import { isSecretField, redactUrl } from "./redact-config.ts";
 
 /**
  * An invalid config: every problem found, each prefixed with the path it is at. `warnings`: what the
@@ -35,4 +37,107 @@ export function formatPath(path: readonly PropertyKey[]): string {
     else out += out ? `.${String(part)}` : String(part);
   }
   return out || "(root)";
+}
+
+/** Where a field is written in a config file: its line and column, from 1, as editors count. */
+export interface Place {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Where the field at `path` is written: its value, or (`"key"`) its name, as an unknown field's is. */
+export type PlaceOf = (path: readonly PropertyKey[], what: "key" | "value") => Place | undefined;
+
+/** A problem at one field, as a check finds it: its words follow the field's path. */
+export interface FieldProblem {
+  readonly path: readonly PropertyKey[];
+  readonly words: string;
+  /** The field's name is at fault (an unknown field), not its value. */
+  readonly atKey?: boolean;
+  /**
+   * The words say what was expected, not what was written (a type error, an option that is not
+   * one): the value is quoted after them where the file writes it plainly.
+   */
+  readonly valueUnsaid?: boolean;
+}
+
+/**
+ * What problems are said against. `values`: the document as written (before `${VAR}`s are
+ * replaced) and as read (after), to name the variables a refused value came from and keep their
+ * values out of the words; not for problems that name their variables already. `file` and
+ * `placeOf` when it was read from a config file: each problem then begins with the place of its
+ * field (`gw.yaml:4:11: server.port: …`), which editors and terminals open; an embedder's
+ * object has none.
+ */
+export interface ProblemSource {
+  readonly values?: { readonly written: unknown; readonly read: unknown };
+  readonly file?: string;
+  readonly placeOf?: PlaceOf;
+}
+
+/**
+ * A problem as said: a `FieldProblem`, or a check's words that begin with the path (`formatPath`)
+ * they are at, placed and told where its value came from; other words (the file's own) as they are.
+ */
+export function sayProblem(problem: FieldProblem | string, source: ProblemSource): string {
+  const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
+  if (field === undefined) return problem as string;
+  const said = typeof problem === "string" ? problem : `${formatPath(field.path)}: ${field.words}`;
+  const place = source.placeOf?.(field.path, field.atKey ? "key" : "value");
+  const at =
+    place === undefined || source.file === undefined ? "" : `${source.file}:${place.line}:${place.column}: `;
+  if (field.atKey || source.values === undefined) return `${at}${said}`;
+  const written = valueAt(source.values.written, field.path);
+  const names = typeof written === "string" ? variablesIn(written) : [];
+  if (typeof written === "string" && names.length > 0) {
+    // A check that quotes what it refuses (`invalid duration "…"`) quotes the reference instead;
+    // as a function's result, so that a `$$` the text writes is not read as a replacement pattern.
+    const read = valueAt(source.values.read, field.path);
+    const words =
+      typeof read === "string" && read !== "" ? said.replaceAll(`"${read}"`, () => `"${written}"`) : said;
+    return `${at}${words} (from ${names.map((name) => `\${${name}}`).join(", ")})`;
+  }
+  const quoted = field.valueUnsaid && source.file !== undefined ? quotedLiteral(written, field.path) : "";
+  return `${at}${said}${quoted}`;
+}
+
+/** A path `formatPath` writes, at the start of a check's words, and the words after it. */
+const LEADING_PATH = /^([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*): (.*)$/s;
+const PATH_PART = /\[(\d+)\]|\.?([^.[]+)/g;
+
+/** `models[0].routes[1].provider: unknown provider "x"` as the field it is at; undefined for words that name none. */
+function fieldProblemOf(problem: string): FieldProblem | undefined {
+  const match = LEADING_PATH.exec(problem);
+  if (match?.[1] === undefined) return undefined;
+  const path = [...match[1].matchAll(PATH_PART)].map(([, index, key]) =>
+    index === undefined ? (key ?? "") : Number(index),
+  );
+  return { path, words: match[2] ?? "" };
+}
+
+/** The value at `path` in a parsed document; undefined where it has none. */
+function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
+  let value = document;
+  for (const part of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return value;
+}
+
+/** The longest text of a value quoted in a problem: past it, a value is cut short with "…". */
+const MOST_QUOTED = 80;
+
+/**
+ * ` (got "abc")` for a scalar the file writes itself; nothing for a secret field's (redact-config.ts).
+ * A URL's credentials are cut out as `config check` prints them.
+ */
+function quotedLiteral(written: unknown, path: readonly PropertyKey[]): string {
+  if (isSecretField(path)) return "";
+  if (typeof written === "string") {
+    const text = redactUrl(written);
+    return ` (got ${JSON.stringify(text.length > MOST_QUOTED ? `${text.slice(0, MOST_QUOTED)}…` : text)})`;
+  }
+  const plain = typeof written === "number" || typeof written === "boolean" || written === null;
+  return plain ? ` (got ${String(written)})` : "";
 }

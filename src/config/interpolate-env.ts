@@ -50,6 +50,13 @@ export const ENV_REFERENCE_AS_WRITTEN = new RegExp(
   "g",
 );
 
+/** The variables `text`'s references name, each once, in the order written. */
+export function variablesIn(text: string): string[] {
+  const names = new Set<string>();
+  for (const [, name] of text.matchAll(ENV_REFERENCE)) if (name !== undefined) names.add(name);
+  return [...names];
+}
+
 /** Where a reference was begun: `${` and a name's first letter. */
 const REFERENCE_START = /\$\{[A-Za-z_]/g;
 

@@ -521,15 +521,15 @@ describe("parseConfig: messages name the path", () => {
     expect(auditFilterSchema.parse({ app: config.apps[0]?.name }).app).toBe(longest);
   });
 
-  test("a credential a variable put in the wrong field is not quoted back: the message says where, not the key", () => {
+  test("a credential a variable put in the wrong field is not quoted back: the message says where and which variable, quoting the reference, not the key", () => {
     // OPENAI_API_KEY in place of a duration or a size (a variable misnamed in a deploy template).
     const env = { K: "sk-proj-Qm7Zt2Xr9Lb4Wn8Kc3Vd6Hf1Jg5Ps0Ty", A: "AKIAIOSFODNN7EXAMPLE" };
     expect(problems({ routing: { backoff: "${K}" }, server: { max_body: "${K}" } }, env)).toEqual([
-      'server.max_body: invalid size "[redacted]" (use e.g. 512KB, 10MB)',
-      'routing.backoff: invalid duration "[redacted]" (use e.g. 500ms, 30s, 10m, 30d)',
+      'server.max_body: invalid size "${K}" (use e.g. 512KB, 10MB) (from ${K})',
+      'routing.backoff: invalid duration "${K}" (use e.g. 500ms, 30s, 10m, 30d) (from ${K})',
     ]);
     expect(problems({ models: [{ name: "m", routes: [{ provider: "${A}", model: "x" }] }] }, env)).toEqual([
-      'models[0].routes[0].provider: unknown provider "[redacted]"',
+      'models[0].routes[0].provider: unknown provider "${A}" (from ${A})',
     ]);
   });
 
@@ -564,7 +564,9 @@ describe("loadConfigFile", () => {
     };
     const ca = join(dirname(path), "ca.pem");
     const what = "(the PEM file of the CA that signs the server's certificate)";
-    expect(await refusal(postgres(""))).toEqual([`storage.sslrootcert: ${ca}: no such file ${what}`]);
+    expect(await refusal(postgres(""))).toEqual([
+      `${path}:1:99: storage.sslrootcert: ${ca}: no such file ${what}`,
+    ]);
     expect(await refusal(postgres("?sslrootcert=/nonexistent/root.pem"))).toEqual([
       `storage.url's sslrootcert: /nonexistent/root.pem: no such file ${what}`,
     ]);
@@ -605,7 +607,9 @@ describe("loadConfigFile", () => {
 
   test("sslrootcert=system with a weaker sslmode is refused, as libpq refuses it", async () => {
     const refused = async (text: string) =>
-      ((await loadConfigFile(await file(text), {}).catch((error: unknown) => error)) as ConfigError).problems;
+      (
+        (await loadConfigFile(await file(text), {}).catch((error: unknown) => error)) as ConfigError
+      ).problems.map((problem) => problem.replace(/^.*mindgw\.yaml:\d+:\d+: /, ""));
     const why =
       "with sslrootcert system: the system's CA store is used with verify-full only, as libpq refuses a weaker mode (write verify-full, or leave sslmode out)";
     expect(
@@ -626,8 +630,8 @@ describe("loadConfigFile", () => {
     );
     const refused = (await loadConfigFile(path, {}).catch((error: unknown) => error)) as ConfigError;
     expect(refused.problems).toEqual([
-      'models[0].routes[0].provider: unknown provider "opnai"',
-      `storage.sslrootcert: ${join(dirname(path), "ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)`,
+      `${path}:2:42: models[0].routes[0].provider: unknown provider "opnai"`,
+      `${path}:1:77: storage.sslrootcert: ${join(dirname(path), "ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)`,
     ]);
   });
 

@@ -1,12 +1,12 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { SYSTEM_CA_STORE } from "../storage/postgres/system-ca-store.ts";
-import { ConfigError, formatPath } from "./config-error.ts";
+import { ConfigError, type FieldProblem, sayProblem } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { withoutExtensionFields } from "./extension-fields.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { metricsListenClash } from "./metrics-config.ts";
-import { parseConfigYaml } from "./parse-config-yaml.ts";
+import { configYamlPlaces, parseConfigYaml } from "./parse-config-yaml.ts";
 import { sslModeProblems } from "./postgres-ssl-mode.ts";
 import { providerPathsFrom } from "./provider-paths.ts";
 import { MAX_STREAMED_CONFIG, readConfigBytes, StreamedConfigTooLarge } from "./read-config-bytes.ts";
@@ -27,41 +27,68 @@ export const EMBEDDED_DEFAULTS = {
 
 /** Validates an already-parsed document (YAML or object) into a Config, or throws ConfigError. */
 export function parseConfig(document: unknown, env: Env = process.env): Config {
-  return validConfig(document, env, (config) => config, false);
+  return validConfig(document, env, { place: (config) => config, checkFiles: false });
 }
 
 /**
- * `document` validated into a Config, `place` putting its relative paths in place; every problem
- * found is in one ConfigError, with, when `checkFiles`, those of the files it names that are read
- * only later (storage-files.ts).
+ * How `validConfig` reads a document. `place` puts its relative paths in place; `checkFiles`: the
+ * files it names that are read only later (storage-files.ts) checked too. `file` and `text` when
+ * it was read from a config file: each problem is then placed in the text (config-error.ts).
  */
-function validConfig(
-  document: unknown,
-  env: Env,
-  place: (config: Config) => Config,
-  checkFiles: boolean,
-): Config {
+interface Validation {
+  readonly place: (config: Config) => Config;
+  readonly checkFiles: boolean;
+  readonly file?: { readonly path: string; readonly text: string };
+}
+
+/** `document` validated into a Config, or every problem found in one ConfigError. */
+function validConfig(document: unknown, env: Env, validation: Validation): Config {
+  const written = withoutExtensionFields(document ?? {});
   let interpolated: unknown;
+  const said = (problems: readonly (FieldProblem | string)[], named = false): ConfigError => {
+    const { file } = validation;
+    // Placed only once refused: the text is parsed again for its places (yaml-text.ts).
+    const source = {
+      ...(named ? {} : { values: { written, read: interpolated } }),
+      ...(file && { file: file.path, placeOf: configYamlPlaces(file.text) }),
+    };
+    return new ConfigError(
+      problems.map((problem) => sayProblem(problem, source)),
+      [],
+      file?.path,
+    );
+  };
   try {
-    interpolated = interpolateEnv(withoutExtensionFields(document ?? {}), env);
+    interpolated = interpolateEnv(written, env);
   } catch (error) {
-    if (error instanceof EnvReferenceError) throw new ConfigError(error.problems);
+    // Its words name the variable already.
+    if (error instanceof EnvReferenceError) throw said(error.problems, true);
     throw error;
   }
   const result = configSchema.safeParse(interpolated);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.flatMap((issue) =>
+    throw said(
+      result.error.issues.flatMap((issue): FieldProblem[] =>
         // Name the misspelt field itself (`server.prot`), not only the object holding it.
         issue.code === "unrecognized_keys"
-          ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`)
-          : [`${formatPath(issue.path)}: ${issue.message}`],
+          ? issue.keys.map((key) => ({ path: [...issue.path, key], words: "unknown field", atKey: true }))
+          : [
+              {
+                path: issue.path,
+                words: issue.message,
+                // A type error, an option that is not one: the words say only what was expected.
+                valueUnsaid: issue.code === "invalid_type" || issue.code === "invalid_value",
+              },
+            ],
       ),
     );
   }
-  const config = place(result.data);
-  const problems = [...crossCheck(config), ...(checkFiles ? storageFileProblems(config.storage) : [])];
-  if (problems.length > 0) throw new ConfigError(problems);
+  const config = validation.place(result.data);
+  const problems = [
+    ...crossCheck(config),
+    ...(validation.checkFiles ? storageFileProblems(config.storage) : []),
+  ];
+  if (problems.length > 0) throw said(problems);
   return config;
 }
 
@@ -84,7 +111,11 @@ export async function readConfigFile(
   const warnings: string[] = [];
   try {
     const document = configDocument(path, text, (warning) => warnings.push(`${path}: ${warning}`));
-    return { config: configFromDocument(path, document, env, { checkFiles: true }), document, warnings };
+    return {
+      config: configFromDocument(path, document, env, { checkFiles: true, text }),
+      document,
+      warnings,
+    };
   } catch (error) {
     if (error instanceof ConfigError && warnings.length > 0)
       throw new ConfigError(error.problems, warnings, error.file);
@@ -123,7 +154,7 @@ function unreadable(error: unknown): string {
  * that are read only later must be there now.
  */
 export function parseConfigText(path: string, text: string, env: Env = process.env): Config {
-  return configFromDocument(path, configDocument(path, text), env, { checkFiles: true });
+  return configFromDocument(path, configDocument(path, text), env, { checkFiles: true, text });
 }
 
 /**
@@ -161,21 +192,20 @@ export function configDocument(
  * (storage-files.ts) must be there now. At start and `config check`, yes; at a reload, no: the
  * store's settings are restart-only, so the reload never opens them, and a CA file briefly
  * missing must not refuse an unrelated edit (nor cost a stat on the event loop at each reload).
+ * `text`: what the document was parsed from, where each problem is placed (`file:line:column`).
  */
 export function configFromDocument(
   path: string,
   document: Record<string, unknown>,
   env: Env,
-  { checkFiles }: { checkFiles: boolean },
+  { checkFiles, text }: { checkFiles: boolean; text: string },
 ): Config {
   const folder = dirname(resolve(path));
-  try {
-    return validConfig(document, env, (config) => withPathsFrom(folder, config), checkFiles);
-  } catch (error) {
-    // Its settings' problems name their fields, not the file: the error carries it.
-    if (error instanceof ConfigError) throw new ConfigError(error.problems, error.warnings, path);
-    throw error;
-  }
+  return validConfig(document, env, {
+    place: (config) => withPathsFrom(folder, config),
+    checkFiles,
+    file: { path, text },
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
+import type { PlaceOf } from "./config-error.ts";
 import { ENV_REFERENCE_AS_WRITTEN } from "./interpolate-env.ts";
-import { parseYaml } from "./yaml-text.ts";
+import { parseYaml, placesInYaml } from "./yaml-text.ts";
 
 /**
  * Parses a config file's YAML with its `${VAR}` references hidden from the parser. An unquoted
@@ -14,6 +15,28 @@ import { parseYaml } from "./yaml-text.ts";
  * A reference spanning lines is left to the parser, as before. `warned`: as `parseYaml`'s.
  */
 export function parseConfigYaml(text: string, warned?: (warning: string) => void): unknown {
+  const shield = shieldReferences(text);
+  if (shield === undefined) return parseYaml(text, warned);
+  const walk = (value: unknown): unknown => {
+    if (typeof value === "string") return shield.restore(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === "object")
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [shield.restore(key), walk(item)]),
+      );
+    return value;
+  };
+  return walk(parseYaml(shield.text, warned));
+}
+
+/** Where each field of a config file's YAML is written, its `${VAR}` references hidden as `parseConfigYaml` hides them. */
+export function configYamlPlaces(text: string): PlaceOf {
+  const shield = shieldReferences(text);
+  return shield === undefined ? placesInYaml(text, (key) => key) : placesInYaml(shield.text, shield.restore);
+}
+
+/** The text with each reference replaced by its placeholder, and how to put them back; undefined when it has none. */
+function shieldReferences(text: string): { text: string; restore: (value: string) => string } | undefined {
   const references: string[] = [];
   // A stem the file does not contain, so nothing but our placeholders can look like one; one
   // character, so that every placeholder fits in its reference's length (`${A}` is four).
@@ -24,16 +47,11 @@ export function parseConfigYaml(text: string, warned?: (warning: string) => void
     const head = `${stem}${references.push(reference) - 1}`;
     return `${head}${"_".repeat(Math.max(0, reference.length - head.length - 1))}z`;
   });
-  if (references.length === 0) return parseYaml(text, warned);
+  if (references.length === 0) return undefined;
   const placeholder = new RegExp(`${stem}(\\d+)_*z`, "g");
-  const restore = (value: string) =>
-    value.replace(placeholder, (word, index: string) => references[Number(index)] ?? word);
-  const walk = (value: unknown): unknown => {
-    if (typeof value === "string") return restore(value);
-    if (Array.isArray(value)) return value.map(walk);
-    if (value && typeof value === "object")
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [restore(key), walk(item)]));
-    return value;
+  return {
+    text: shielded,
+    restore: (value) =>
+      value.replace(placeholder, (word, index: string) => references[Number(index)] ?? word),
   };
-  return walk(parseYaml(shielded, warned));
 }

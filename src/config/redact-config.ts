@@ -7,7 +7,7 @@ export const SECRET_KEYS =
 const URL_USERINFO = /(\w+:\/\/)[^@/?#\s]*@/g;
 const URL_SECRET_PARAM = /([?&][\w.-]*(?:key|token|secret|sig|signature|password)[\w.-]*=)[^&#\s]*/gi;
 
-const redactUrl = (value: string) =>
+export const redactUrl = (value: string): string =>
   value.replace(URL_USERINFO, "$1[redacted]@").replace(URL_SECRET_PARAM, "$1[redacted]");
 
 /**
@@ -20,23 +20,29 @@ function webhookDestination(value: string): string {
   return url.pathname === "/" && url.search === "" ? url.origin : `${url.origin}/[redacted]`;
 }
 
+/**
+ * Whether the field at `path` holds a credential: a name `SECRET_KEYS` matches, or a provider's
+ * header (an `Authorization`, an `x-api-key`, an org id). Its value is never shown: not by
+ * `redactConfig`, nor quoted in a config error (config-error.ts).
+ */
+export function isSecretField(path: readonly PropertyKey[]): boolean {
+  const key = path.at(-1);
+  if (typeof key === "string" && SECRET_KEYS.test(key)) return true;
+  return path.length === 4 && path[0] === "providers" && path[2] === "headers";
+}
+
 /** The resolved config with every secret replaced, for `config check` and the admin status. */
 export function redactConfig(config: Config): unknown {
-  const walk = (value: unknown, key: string): unknown => {
-    if (typeof value === "string" && SECRET_KEYS.test(key)) return value ? "[redacted]" : value;
+  const walk = (value: unknown, path: PropertyKey[]): unknown => {
+    if (typeof value === "string" && isSecretField(path)) return value ? "[redacted]" : value;
     if (typeof value === "string") return redactUrl(value);
-    if (Array.isArray(value)) return value.map((item) => walk(item, ""));
+    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i]));
     if (value && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k])]));
     }
     return value;
   };
-  const redacted = walk(config, "") as Record<string, unknown>;
-  // Header values can carry secrets too.
-  for (const provider of (redacted.providers as { headers?: Record<string, string> }[]) ?? []) {
-    if (provider.headers)
-      provider.headers = Object.fromEntries(Object.keys(provider.headers).map((k) => [k, "[redacted]"]));
-  }
+  const redacted = walk(config, []) as Record<string, unknown>;
   const events = redacted.events as { webhooks?: { url: string }[] } | undefined;
   for (const hook of events?.webhooks ?? []) hook.url = webhookDestination(hook.url);
   return redacted;

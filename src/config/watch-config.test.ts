@@ -94,7 +94,9 @@ test("a replaced file is reloaded; an invalid one is reported; a later valid one
   replace(path, "models: [{ name: m, routes: [{ provider: opnai, model: x }] }]\n");
   const rejected = await verdict(2);
   expect(rejected).toBeInstanceOf(Error);
-  expect((rejected as Error).message).toBe('models[0].routes[0].provider: unknown provider "opnai"');
+  expect((rejected as Error).message).toBe(
+    `${path}:1:42: models[0].routes[0].provider: unknown provider "opnai"`,
+  );
 
   // Writes in quick succession settle into one reload of the final content.
   replace(path, "models: [{ name: m, routes: [{ provider: opnai, model: x }] }]\n");

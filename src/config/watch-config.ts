@@ -155,7 +155,7 @@ export function watchConfig(
         const document = configDocument(file, text);
         next = { text, document };
         // The store's files are not checked again: its settings are restart-only (load-config.ts).
-        outcome = { config: configFromDocument(file, document, process.env, { checkFiles: false }) };
+        outcome = { config: configFromDocument(file, document, process.env, { checkFiles: false, text }) };
       } catch (error) {
         // Not the file's fault (a library read before it was loaded): never a refusal of this text,
         // which is read again at the next change, as configDocument and truncationSignsOf do.

@@ -1,5 +1,7 @@
 import { onDemand } from "../core/on-demand.ts";
+import type { PlaceOf } from "./config-error.ts";
 import { aliasProblem } from "./yaml-aliases.ts";
+import { yamlPlaces } from "./yaml-places.ts";
 
 /**
  * The yaml library, loaded with the first config file read (`readConfigText`, the watcher) or
@@ -29,6 +31,18 @@ export function parseYaml(text: string, warned?: (warning: string) => void): unk
   if (problem !== undefined) throw new Error(problem);
   if (warned) for (const warning of document.warnings) warned(placedWords(warning.message));
   return document.toJS();
+}
+
+/**
+ * Where each field of the text's YAML is written (yaml-places.ts), `keyText` as there. Parsed
+ * again rather than kept from `parseYaml`: only a refused config is placed, and a kept document
+ * would double what a large config holds while it serves.
+ */
+export function placesInYaml(text: string, keyText: (key: string) => string): PlaceOf {
+  const library = yaml.get();
+  const lines = new library.LineCounter();
+  const document = library.parseDocument(text, { merge: true, lineCounter: lines });
+  return yamlPlaces(library, document, lines, keyText);
 }
 
 /**

@@ -53,7 +53,7 @@ async function reloadTo(text: string): Promise<{ published: unknown[]; logged: s
 
 test("a new restart-only edit right after a rejected one is a restart required, not the rejection undone", async () => {
   expect((await reloadTo(yaml("info", "bogus: 1\n"))).published).toEqual([
-    { type: "config.rejected", error: "bogus: unknown field" },
+    { type: "config.rejected", error: `${file}:7:1: bogus: unknown field` },
   ]);
   const edit = await reloadTo(yaml("debug"));
   expect(edit.published).toEqual([{ type: "config.restart_required", version: 1, restartRequired: ["log"] }]);
@@ -64,7 +64,7 @@ test("a new restart-only edit right after a rejected one is a restart required, 
 
 test("the same file again after a rejection, while a restart-only edit waits, is the rejection undone", async () => {
   expect((await reloadTo(yaml("debug", "bogus: 1\n"))).published).toEqual([
-    { type: "config.rejected", error: "bogus: unknown field" },
+    { type: "config.rejected", error: `${file}:7:1: bogus: unknown field` },
   ]);
   const undo = await reloadTo(yaml("debug"));
   expect(undo.published).toEqual([{ type: "config.restored", version: 1, restartRequired: ["log"] }]);

@@ -228,14 +228,17 @@ describe("a cluster node needs the shared store", () => {
     mkdirSync(own);
     const configPath = join(own, "mindgw.yaml");
     const config = parse(sharedConfig(databaseUrl, ["mock"])) as Record<string, unknown>;
-    writeFileSync(configPath, stringify({ ...config, storage: { driver: "sqlite", path: "./mindgw.db" } }));
+    const written = stringify({ ...config, storage: { driver: "sqlite", path: "./mindgw.db" } });
+    writeFileSync(configPath, written);
+    // Placed at the `cluster:` mapping, which begins on the line after its key, indented two.
+    const place = `${configPath}:${written.split("\n").indexOf("cluster:") + 2}:3`;
     const env = { NODE_PORT: String(freePort()), NODE_NAME: "node-sqlite" };
     const refusal =
       "cluster: needs storage.driver: postgres, which every node shares (SQLite is one node's own file)";
     const check = await runMindgw(["config", "check", "-c", configPath], { env });
     expect({ code: check.code, stderr: check.stderr }).toEqual({
       code: 2,
-      stderr: `invalid config: ${configPath}\n  ${refusal}\n`,
+      stderr: `invalid config: ${configPath}\n  ${place}: ${refusal}\n`,
     });
     const serve = await runMindgw(["serve", "-c", configPath], { env });
     expect(serve.code).toBe(2);

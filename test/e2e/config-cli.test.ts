@@ -267,6 +267,42 @@ describe("mindgw config check", () => {
     expect(result.stdout).toBe("");
   });
 
+  test("each refused field is placed file:line:column; a value written plainly is quoted, one from ${VAR} names its variable alone", async () => {
+    const path = await writeConfig(
+      [
+        "server:",
+        "  port: ${GW_E2E_PORT}",
+        "  max_body: [10MB]",
+        "log: { format: txt, level: info }",
+        "providers:",
+        `  - { name: up, type: openai, base_url: http://127.0.0.1:9/v1, api_key: 4417, headers: { x-org: 99 } }`,
+        "",
+      ].join("\n"),
+    );
+    const result = await runMindgw(["config", "check", "-c", path], {
+      env: { GW_E2E_PORT: "port-value-0009" },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    const lines = result.stderr.split("\n");
+    expect(lines[0]).toBe(`invalid config: ${path}`);
+    expect(lines).toContain(
+      `  ${path}:2:9: server.port: Invalid input: expected number, received string (from \${GW_E2E_PORT})`,
+    );
+    expect(lines).toContain(
+      `  ${path}:4:16: log.format: Invalid option: expected one of "text"|"json" (got "txt")`,
+    );
+    expect(lines).toContain(
+      `  ${path}:6:73: providers[0].api_key: Invalid input: expected string, received number`,
+    );
+    expect(lines).toContain(
+      `  ${path}:6:97: providers[0].headers.x-org: Invalid input: expected string, received number`,
+    );
+    expect(result.stderr).toContain(`  ${path}:3:13: server.max_body: `);
+    expect(result.stderr).not.toContain("port-value-0009");
+    expect(result.stderr).not.toContain("4417");
+  });
+
   test("a storage.sslrootcert file that is not there: config check and serve exit 2 naming the field and the path", async () => {
     // config check passed it; serve then exited 1 with "Unable to access caFile path", naming neither.
     const path = await writeConfig({
@@ -278,7 +314,8 @@ describe("mindgw config check", () => {
       },
       models: [],
     });
-    const said = `invalid config: ${path}\n  storage.sslrootcert: ${dir.file("db-ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)\n`;
+    // Line 5 of the YAML written: `  sslrootcert: db-ca.pem`, the value at column 16.
+    const said = `invalid config: ${path}\n  ${path}:5:16: storage.sslrootcert: ${dir.file("db-ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)\n`;
     for (const args of [
       ["config", "check", "-c", path],
       ["serve", "-c", path, "--port", "0"],

@@ -148,6 +148,41 @@ describe("hot reload", () => {
     expect(gw.stderr.all.slice(from)).not.toContain("nothing to reload");
   });
 
+  test("a rejection's log line and status place each problem in the file: file:line:column, a plain value quoted, a variable named", async () => {
+    const rejection = async (lines: string[]) => {
+      const from = gw.stderr.all.length;
+      await gw.writeConfig(`${lines.join("\n")}\n`);
+      await waitFor("the rejection on stderr", () =>
+        gw.stderr.all.slice(from).includes("config change rejected"),
+      );
+      return { logged: gw.stderr.all.slice(from), status: (await status()).config.lastReloadError };
+    };
+    // A text log record is one line: the newlines in its message are written escaped, as "\\n".
+    const models = "models: [{ name: m1, routes: [{ provider: a, model: m1-a }] }]";
+    const unset = await rejection([
+      "providers:",
+      `  - { name: a, type: openai, base_url: \${MINDGW_E2E_UNSET_URL} }`,
+      models,
+    ]);
+    const unsetSaid = `${gw.configPath}:2:40: providers[0].base_url: environment variable MINDGW_E2E_UNSET_URL is not set`;
+    expect(unset.logged).toContain(
+      `config change rejected, still serving the previous config:\\n${unsetSaid}`,
+    );
+    expect(unset.status).toBe(unsetSaid);
+    const literal = await rejection([
+      "providers:",
+      `  - { name: a, type: openai, base_url: "${a.url}/v1" }`,
+      models,
+      "log: { format: txt }",
+    ]);
+    const literalSaid = `${gw.configPath}:4:16: log.format: Invalid option: expected one of "text"|"json" (got "txt")`;
+    expect(literal.logged).toContain(
+      `config change rejected, still serving the previous config:\\n${literalSaid}`,
+    );
+    expect(literal.status).toBe(literalSaid);
+    expect(await servedBy("m2")).toBe("m2-b");
+  });
+
   test("broken YAML is rejected the same way", async () => {
     const before = await status();
     await gw.writeConfig("models: [ { name: m4\nproviders: : :\n");

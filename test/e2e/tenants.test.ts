@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
+import { listenToEvents } from "./harness/event-stream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
@@ -325,6 +326,42 @@ describe("isolation on every read path", () => {
     } finally {
       await tail.stop();
     }
+  });
+
+  test("/admin/api/events?tenant=: an admin reads that tenant's requests alone; a member naming another is refused", async () => {
+    // An admin outside every tenant asking for team-b's part: team-b's requests, no one else's.
+    const live = listenToEvents(gw, { query: "?tenant=team-b" });
+    try {
+      await live.ready;
+      const seen = await waitFor(
+        "team-b's request on the stream",
+        async () => {
+          const a = await chat(aKey);
+          await a.arrayBuffer();
+          const b = await chat(bKey);
+          await b.arrayBuffer();
+          const id = b.headers.get("x-request-id");
+          return live.events.some((e) => e.type === "request.finished" && e.record.requestId === id);
+        },
+        20_000,
+        100,
+      );
+      expect(seen).toBe(true);
+      const tenants = live.events.map((e) =>
+        e.type === "request.started" ? e.tenant : e.type === "request.finished" ? e.record.tenant : e.type,
+      );
+      expect([...new Set(tenants)]).toEqual(["team-b"]);
+    } finally {
+      live.close();
+    }
+    // A member naming another tenant: refused, not answered with its own tenant's events.
+    const refused = await get("/admin/api/events?tenant=team-b", aKey);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('reads only its own tenant \\"team-m\\"');
+    // A parameter the stream does not read is named, as on every other read view.
+    const misspelt = await get("/admin/api/events?tennant=team-m", aKey);
+    expect(misspelt.status).toBe(400);
+    expect(await misspelt.text()).toContain("tennant");
   });
 
   test("/admin/api/tenants: usage and spend per tenant; a member sees only its own", async () => {

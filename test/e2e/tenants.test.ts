@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
+import { ResponsesWS } from "openai/resources/responses/ws";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
@@ -703,6 +704,20 @@ describe("a reload that removes a tenant", () => {
       });
     expect((await openai(goneKey.key, "m1")).status).toBe(200);
     expect((await openai(goneKey.key, "m2")).status).toBe(404);
+    // A Responses WebSocket the key holds open, one turn served on it: closed at the reload, as
+    // at a revoke, where it stayed open with every turn refused.
+    const socket = new ResponsesWS(
+      new OpenAI({ baseURL: `${own.url}/v1`, apiKey: goneKey.key, maxRetries: 0 }),
+    );
+    const socketEvents: string[] = [];
+    let socketClosed: { code: number; reason: string } | undefined;
+    socket.on("event", (event) => socketEvents.push(event.type));
+    socket.on("error", () => undefined);
+    socket.on("close", (code, reason) => {
+      socketClosed = { code, reason };
+    });
+    socket.send({ type: "response.create", model: "m1", input: "hi" });
+    await waitFor("a turn served on the socket", () => socketEvents.includes("response.completed"));
 
     await own.writeConfig(config([kept]));
     await waitFor("the reload applied", () => own.stderr.all.includes("config reloaded (version 2)"));
@@ -733,6 +748,9 @@ describe("a reload that removes a tenant", () => {
       error: { type: "authentication_error", message: "invalid or missing credentials" },
     });
     expect((await fetch(`${own.url}/v1/models`, { headers: bearer(goneKey.key) })).status).toBe(401);
+    expect(
+      await waitFor("the socket closed", () => socketClosed, 10_000).finally(() => socket.close()),
+    ).toEqual({ code: 1008, reason: "the API key's tenant was removed" });
     // The tenant left in place serves on, within its own models.
     expect((await openai(keptKey.key, "m1")).status).toBe(200);
     expect((await openai(keptKey.key, "m2")).status).toBe(404);

@@ -24,3 +24,9 @@ export function changedTenant(value: string | undefined): string | undefined {
 
 /** The `tenant` field of an admin query: one tenant's part, empty as absent (`askedTenant`). */
 export const tenantFilter = z.string().max(512).transform(askedTenant).optional();
+
+/**
+ * The query of a read view whose only filter is the tenant (`GET /admin/api/tenants`, the live
+ * event stream): any other parameter is a 400 naming it.
+ */
+export const tenantQuerySchema = z.strictObject({ tenant: tenantFilter });

@@ -45,6 +45,7 @@ export function buildAppMounts(
                 serveModel: door.serveModel,
                 ...(holder ? { holder } : {}),
                 ...(deps.sessions ? { sessions: deps.sessions } : {}),
+                ...(deps.holds ? { holds: deps.holds } : {}),
                 routes: models.routes,
                 maxBody: () => deps.runtime().maxBody,
                 maxUpstreamBody,

@@ -203,6 +203,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   // Live event streams never end on their own: closed before the drain, so it is not held up and
   // `mindgw tail` reconnects to the gateway's successor at once.
   built.made("live event streams", () => audit.bus.closeAll());
+  const holds = new CallerHolds();
   const frontDoorDeps: FrontDoorDeps = {
     runtime: () => runtime.current,
     authenticate: adminUi.authenticate,
@@ -219,10 +220,10 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     // Read `in_progress` while this node answers them, before their row is written.
     inFlight: new InFlightResponses(),
     sessions: auth.sessions,
+    holds,
     pluginBounds: plugins.bounds,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
-  const holds = new CallerHolds();
   const tenantKeys = unlistedTenantsWarning(config, storage.keys, logger, plugins.credentialIssuer);
   // Bounded by the stop's deadline itself: a count still running then is let go, not a failure.
   built.made("counting unlisted tenants' keys", (until) => tenantKeys.stop(until), { keepsTime: true });

@@ -87,6 +87,7 @@ export function gatewayApp(parts: GatewayAppParts) {
               serveModel: frontDoor.serveModel,
               holder: holderOf,
               sessions: auth.sessions,
+              holds: admin.holds,
               routes: models.routes,
               maxBody: () => runtime.current.maxBody,
               maxUpstreamBody,

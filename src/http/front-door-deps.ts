@@ -7,6 +7,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import type { CallerBinding } from "../tenants/bind-tenant.ts";
+import type { CallerHolds } from "../tenants/caller-holds.ts";
 import type { BoundAuthenticator } from "./bound-authenticator.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import type { InFlightResponses } from "./in-flight-responses.ts";
@@ -76,4 +77,9 @@ export interface FrontDoorDeps {
   };
   /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
   readonly sessions?: KeySessions;
+  /**
+   * What callers hold open, held to the config in force (a Responses WebSocket): a reload that
+   * removes the caller's tenant ends it (tenants/caller-holds.ts).
+   */
+  readonly holds?: CallerHolds;
 }

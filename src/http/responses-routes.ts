@@ -13,6 +13,7 @@ import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Provider } from "../providers/provider.ts";
 import { IN_BODY, saidPreviousId, withPreviousId } from "../routing/previous-response-id.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
+import type { CallerHolds } from "../tenants/caller-holds.ts";
 import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
@@ -44,6 +45,8 @@ export interface ResponsesRouteDeps {
   readonly holder?: (name: string, tenant: string) => Provider | undefined;
   /** Live sessions per key: a Responses WebSocket closes when its key is revoked or expires. */
   readonly sessions?: KeySessions;
+  /** What callers hold open: a Responses WebSocket closes at the reload that removes its caller's tenant. */
+  readonly holds?: CallerHolds;
   /** Whether the route table routes a model name (a Responses WebSocket's warm-up checks it). */
   readonly routes?: (model: string, tenant: string) => KnownAs | undefined;
   /** `server.max_body` now: a Responses WebSocket's waiting turns hold no more together. */
@@ -259,6 +262,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         store: deps.store,
         logger: deps.logger,
         ...(deps.sessions ? { sessions: deps.sessions } : {}),
+        ...(deps.holds ? { holds: deps.holds } : {}),
         ...(deps.routes ? { routes: deps.routes } : {}),
         maxBody: deps.maxBody,
       }),

@@ -43,3 +43,11 @@ function stillHeld(held: Held, bind: CallerBinding): boolean {
     return false;
   }
 }
+
+/**
+ * Why a connection a caller held open was closed at the reload that removed its tenant, in the words
+ * of how it signed in, as a revoke's close says `the API key was revoked` (auth/key-sessions.ts
+ * `credentialEnded`).
+ */
+export const tenantRemoved = (credential: Principal["via"]): string =>
+  credential === "jwt" ? "the token's tenant was removed" : "the API key's tenant was removed";

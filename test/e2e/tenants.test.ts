@@ -1,9 +1,11 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
+import { ResponsesWS } from "openai/resources/responses/ws";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
+import { listenToEvents } from "./harness/event-stream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
@@ -325,6 +327,42 @@ describe("isolation on every read path", () => {
     } finally {
       await tail.stop();
     }
+  });
+
+  test("/admin/api/events?tenant=: an admin reads that tenant's requests alone; a member naming another is refused", async () => {
+    // An admin outside every tenant asking for team-b's part: team-b's requests, no one else's.
+    const live = listenToEvents(gw, { query: "?tenant=team-b" });
+    try {
+      await live.ready;
+      const seen = await waitFor(
+        "team-b's request on the stream",
+        async () => {
+          const a = await chat(aKey);
+          await a.arrayBuffer();
+          const b = await chat(bKey);
+          await b.arrayBuffer();
+          const id = b.headers.get("x-request-id");
+          return live.events.some((e) => e.type === "request.finished" && e.record.requestId === id);
+        },
+        20_000,
+        100,
+      );
+      expect(seen).toBe(true);
+      const tenants = live.events.map((e) =>
+        e.type === "request.started" ? e.tenant : e.type === "request.finished" ? e.record.tenant : e.type,
+      );
+      expect([...new Set(tenants)]).toEqual(["team-b"]);
+    } finally {
+      live.close();
+    }
+    // A member naming another tenant: refused, not answered with its own tenant's events.
+    const refused = await get("/admin/api/events?tenant=team-b", aKey);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('reads only its own tenant \\"team-m\\"');
+    // A parameter the stream does not read is named, as on every other read view.
+    const misspelt = await get("/admin/api/events?tennant=team-m", aKey);
+    expect(misspelt.status).toBe(400);
+    expect(await misspelt.text()).toContain("tennant");
   });
 
   test("/admin/api/tenants: usage and spend per tenant; a member sees only its own", async () => {
@@ -666,6 +704,20 @@ describe("a reload that removes a tenant", () => {
       });
     expect((await openai(goneKey.key, "m1")).status).toBe(200);
     expect((await openai(goneKey.key, "m2")).status).toBe(404);
+    // A Responses WebSocket the key holds open, one turn served on it: closed at the reload, as
+    // at a revoke, where it stayed open with every turn refused.
+    const socket = new ResponsesWS(
+      new OpenAI({ baseURL: `${own.url}/v1`, apiKey: goneKey.key, maxRetries: 0 }),
+    );
+    const socketEvents: string[] = [];
+    let socketClosed: { code: number; reason: string } | undefined;
+    socket.on("event", (event) => socketEvents.push(event.type));
+    socket.on("error", () => undefined);
+    socket.on("close", (code, reason) => {
+      socketClosed = { code, reason };
+    });
+    socket.send({ type: "response.create", model: "m1", input: "hi" });
+    await waitFor("a turn served on the socket", () => socketEvents.includes("response.completed"));
 
     await own.writeConfig(config([kept]));
     await waitFor("the reload applied", () => own.stderr.all.includes("config reloaded (version 2)"));
@@ -696,6 +748,9 @@ describe("a reload that removes a tenant", () => {
       error: { type: "authentication_error", message: "invalid or missing credentials" },
     });
     expect((await fetch(`${own.url}/v1/models`, { headers: bearer(goneKey.key) })).status).toBe(401);
+    expect(
+      await waitFor("the socket closed", () => socketClosed, 10_000).finally(() => socket.close()),
+    ).toEqual({ code: 1008, reason: "the API key's tenant was removed" });
     // The tenant left in place serves on, within its own models.
     expect((await openai(keptKey.key, "m1")).status).toBe(200);
     expect((await openai(keptKey.key, "m2")).status).toBe(404);

@@ -5,7 +5,7 @@ import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-quer
 import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
-import { askedTenant } from "../../core/tenant-filter.ts";
+import { askedTenant, tenantQuerySchema } from "../../core/tenant-filter.ts";
 import type { CallerHolds } from "../../tenants/caller-holds.ts";
 import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
 import { bodyEndsRequest } from "../body-ends-request.ts";
@@ -61,19 +61,29 @@ export function adminRoutes(deps: AdminDeps) {
   // the caller is admitted (an unauthenticated GET is answered at once and keeps the usual bound):
   // one door a request, on an admin path.
   const events = (context: AdminContext) =>
-    reader((guarded, _request, scope) => {
+    reader((guarded, request, scope) => {
+      // `?tenant=`: that tenant's part, as the other read views give it; another than a tenant
+      // reader's own is refused (403), never answered with its own tenant's events.
+      const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
+      const reads = scopedTenant(scope, tenant) ?? null;
       // Open for hours, serving no one: not among the requests in flight, which a drain still
       // waits for; at `server.max_event_streams` a 503.
       const end = guarded.deferEndAsEventStream();
       if (deps.eventsSocketIdle) context.server?.timeout?.(context.request, deps.eventsSocketIdle);
-      return eventStream(guarded, scope, end);
+      return eventStream(guarded, scope, reads, end);
     })(context);
-  const eventStream = (guarded: Guarded, scope: string | null, end: ReturnType<Guarded["deferEnd"]>) => {
+  /** `scope`: what the reader may read (a reload that changes it ends the stream); `reads`: what it asked for within it. */
+  const eventStream = (
+    guarded: Guarded,
+    scope: string | null,
+    reads: string | null,
+    end: ReturnType<Guarded["deferEnd"]>,
+  ) => {
     const headers = guarded.headers;
     // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
     const seesWorkers = guarded.principal.role === "admin";
     const subscription = deps.audit.bus.subscribe({
-      filter: (event) => eventVisibleTo(scope, event, seesWorkers),
+      filter: (event) => eventVisibleTo(reads, event, seesWorkers),
       relayed: true,
     });
     // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the key's

@@ -1,7 +1,6 @@
 import { Elysia } from "elysia";
-import { z } from "zod";
 import type { TenantConfig } from "../../config/tenant-config.ts";
-import { tenantFilter } from "../../core/tenant-filter.ts";
+import { tenantQuerySchema } from "../../core/tenant-filter.ts";
 import type { AuditStore } from "../../storage/storage.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
 import { sharedUsage } from "../../tenants/shared-usage.ts";
@@ -25,9 +24,6 @@ export interface TenantRoutesDeps {
   readonly spent?: SpentRead;
   readonly now?: () => number;
 }
-
-/** `GET /admin/api/tenants`' query (exported for the OpenAPI document); any other parameter is a 400. */
-export const tenantQuerySchema = z.strictObject({ tenant: tenantFilter });
 
 /** How long one scan of the audit log answers every caller asking for the same tenants and period. */
 const USAGE_FRESH_MS = 5_000;

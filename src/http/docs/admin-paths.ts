@@ -1,4 +1,5 @@
 import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { tenantQuerySchema } from "../../core/tenant-filter.ts";
 import { keyTenantQuerySchema } from "../admin/admin-key-routes.ts";
 import { keyListQuerySchema } from "../admin/key-page.ts";
 import { READ_SCOPE } from "./admin-read-paths.ts";
@@ -198,8 +199,9 @@ export function adminPaths() {
         ...tag,
         operationId: "stream_events",
         summary: "Live events (what `mindgw tail` reads)",
+        parameters: queryParameters(tenantQuerySchema),
         description:
-          "Admin role: every tenant's requests, workers and config changes (`config.reloaded`, `config.restart_required`, `config.rejected`, and `config.restored` when an edit undoes a rejected or restart-only one); an admin in a tenant, its tenant's requests and the workers its callers may be routed to. A user key of a configured tenant: that tenant's requests only. Any other credential: 403. A finished request's record never carries its bodies: with `audit.bodies` on they are in its audit row alone, redacted (`/admin/api/audit?bodies=true`).",
+          "Admin role: every tenant's requests, workers and config changes (`config.reloaded`, `config.restart_required`, `config.rejected`, and `config.restored` when an edit undoes a rejected or restart-only one); an admin in a tenant, its tenant's requests and the workers its callers may be routed to. A user key of a configured tenant: that tenant's requests only. Any other credential: 403. `tenant`: that tenant's part alone, as an admin in it reads it (its requests and the workers its callers may be routed to, no config changes); a reader held to one tenant naming another is refused, 403. A finished request's record never carries its bodies: with `audit.bodies` on they are in its audit row alone, redacted (`/admin/api/audit?bodies=true`).",
         responses: {
           "200": {
             description: "Server-sent events",

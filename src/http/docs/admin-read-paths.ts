@@ -1,5 +1,5 @@
+import { tenantQuerySchema } from "../../core/tenant-filter.ts";
 import { shadowSchemas } from "../../shadow/shadow-api-schema.ts";
-import { tenantQuerySchema } from "../admin/tenant-routes.ts";
 import { queryParameters } from "./json-schema.ts";
 import { adminErrors, json, ref } from "./openapi-responses.ts";
 

@@ -8,6 +8,7 @@ import { encodeSse } from "../../core/sse.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KnownAs } from "../../models/model-index.ts";
 import type { ResponseStore } from "../../storage/storage.ts";
+import { type CallerHolds, tenantRemoved } from "../../tenants/caller-holds.ts";
 import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
 import type { createFrontDoor, Guarded, KnownBeforehand } from "../front-door.ts";
@@ -27,6 +28,11 @@ export interface ResponsesSocketDeps {
   readonly logger: Logger;
   /** Live sessions per key: a revoke or expiry of the caller's key closes the connection. */
   readonly sessions?: KeySessions;
+  /**
+   * What callers hold open, held to the config in force: a reload that refuses the caller (its
+   * tenant removed from `tenants:`) closes the connection as a revoke does (tenants/caller-holds.ts).
+   */
+  readonly holds?: CallerHolds;
   /**
    * Whether the route table routes a model name for a caller of `tenant`: a warm-up (`generate:
    * false`) for one it does not is refused as the turn it prepares would be. Absent (an
@@ -48,7 +54,10 @@ type Opened =
   | { accepted: true; requestId: string; principal: Principal }
   | { accepted: false; response: Response };
 
-/** Policy violation: the close code a socket gets when its key is revoked or expires, or its JWT expires. */
+/**
+ * Policy violation: the close code a socket gets when its key is revoked or expires, its JWT expires,
+ * or a reload removes its caller's tenant.
+ */
 const KEY_ENDED = 1008;
 
 /** Headers of the upgrade that are no turn's: a turn is a `POST` of its own, with an id of its own. */
@@ -123,7 +132,10 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
   // Elysia may run beforeHandle more than once per upgrade: each upgrade is let in once.
   const opening = new WeakMap<Request, Promise<Opened>>();
   const handshakes = new WeakMap<Request, Handshake>();
-  const sessions = new WeakMap<object, { session: ResponsesSocketSession; release?: () => void }>();
+  const sessions = new WeakMap<
+    object,
+    { session: ResponsesSocketSession; release?: () => void; held?: () => void }
+  >();
 
   async function open(request: Request, clientIp: string | null): Promise<Opened> {
     let accepted: Extract<Opened, { accepted: true }> | undefined;
@@ -240,7 +252,9 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
         (reason) => raw.close(KEY_ENDED, credentialEnded(reason, principal.via)),
         principal.expiresAt ?? null,
       );
-      sessions.set(raw, { session, ...(release ? { release } : {}) });
+      // A reload that removes the caller's tenant closes it too: each turn would be refused (401).
+      const held = deps.holds?.hold(principal, () => raw.close(KEY_ENDED, tenantRemoved(principal.via)));
+      sessions.set(raw, { session, ...(release ? { release } : {}), ...(held ? { held } : {}) });
     },
     message(ws, message) {
       sessions.get(ws.raw)?.session.message(message);
@@ -249,6 +263,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       const live = sessions.get(ws.raw);
       live?.session.closed();
       live?.release?.();
+      live?.held?.();
       sessions.delete(ws.raw);
     },
   });

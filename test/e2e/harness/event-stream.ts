@@ -11,12 +11,18 @@ export interface EventStream {
   close(): void;
 }
 
-/** Reads the SSE stream in the background, collecting every event until closed. */
-export function listenToEvents(gw: { readonly url: string; readonly adminKey: string | null }): EventStream {
+/**
+ * Reads the SSE stream in the background, collecting every event until closed. `query` (`?tenant=…`)
+ * is sent as given; `key` reads in place of the gateway's admin key.
+ */
+export function listenToEvents(
+  gw: { readonly url: string; readonly adminKey: string | null },
+  options: { readonly query?: string; readonly key?: string } = {},
+): EventStream {
   const events: GatewayEvent[] = [];
   const controller = new AbortController();
-  const ready = fetch(`${gw.url}/admin/api/events`, {
-    headers: { authorization: `Bearer ${gw.adminKey}` },
+  const ready = fetch(`${gw.url}/admin/api/events${options.query ?? ""}`, {
+    headers: { authorization: `Bearer ${options.key ?? gw.adminKey}` },
     signal: controller.signal,
   }).then((response) => {
     expect(response.status).toBe(200);

@@ -2,7 +2,7 @@ import { type ErrorCode, GatewayError } from "./gateway-error.ts";
 import type { UpstreamFault } from "./upstream-fault.ts";
 
 /** The faults that are the route's, not the call's: its credentials, its account, its model or URL. */
-export type RouteRefusal = Extract<UpstreamFault, "credentials" | "account" | "route">;
+export type RouteRefusal = Extract<UpstreamFault, "credentials" | "account" | "route" | "path">;
 
 /** How the upstream refused: the status its answer or its error stands for, and its own words. */
 export interface Refused {
@@ -22,6 +22,7 @@ const CODE: Readonly<Record<RouteRefusal, ErrorCode>> = {
   credentials: "upstream_auth",
   account: "upstream_account",
   route: "upstream_error",
+  path: "upstream_error",
 };
 
 /** The gateway's words for each refusal, said the same whichever way the upstream said it. */
@@ -37,13 +38,16 @@ function words(fault: RouteRefusal, { name, status, inAnswer }: Refused): string
       return inAnswer
         ? `${name} does not know the route's model`
         : `${name} answered ${status}: the route's model or URL is not found there`;
+    case "path":
+      return `${name} ${inAnswer ? "said" : `answered ${status}:`} no route for the call's path there (${NO_PATH_WHY})`;
   }
 }
 
 /**
  * The route refused, not the call: another route may serve the same request, while this one would
  * refuse it again (no retry of it) and refuses every call until the operator acts (its breaker
- * counts it). A 502 in the gateway's words: the upstream's own, which may name the operator's
+ * counts it) — but for a `path`, which refuses only the calls of an operation the caller chose,
+ * and which no breaker counts (core/upstream-fault.ts), for a direct route and a worker alike. A 502 in the gateway's words: the upstream's own, which may name the operator's
  * organisation, key or billing and would read as the caller's own fault (a 401 "invalid x-api-key",
  * a credit balance to top up), go to the log alone (`detail`, redacted there). Both an answer's
  * status (providers/http/upstream-failure.ts) and an error said inside an answer
@@ -56,8 +60,12 @@ export function routeRefused(fault: RouteRefusal, refused: Refused): GatewayErro
     message: words(fault, refused),
     retryable: true,
     sameRouteAgain: false,
+    ...(fault === "path" ? BREAKER_BLIND : {}),
     // The upstream's status for the attempt's audit entry; no body, which no caller gets.
     upstream: { dialect: undefined, status: refused.sent ?? refused.status },
     ...(refused.said ? { detail: refused.said } : {}),
   });
 }
+
+const NO_PATH_WHY = "an operation it does not serve, or a wrong base_url";
+const BREAKER_BLIND = { countsAgainstRoute: false } as const;

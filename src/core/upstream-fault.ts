@@ -40,11 +40,22 @@ export type UpstreamFault =
   /** The gateway's account cannot pay (402, a billing or quota refusal): down until it is topped up. */
   | "account"
   /**
-   * The route's model or URL unknown upstream (a 404 that names the model or deployment, or that
-   * no API answered: `namesRoute`): the route's configuration is wrong, not the caller's request,
-   * which named the gateway's model. Any other 404 is the caller's (`request`).
+   * The route's model unknown upstream (a 404 that names the model or deployment: `namesRoute`):
+   * the route's configuration is wrong, not the caller's request, which named the gateway's model.
+   * Any other 404 is the caller's (`request`), or a `path`.
    */
   | "route"
+  /**
+   * A 404 that no API answered (`NO_SUCH_PATH`, an HTML page, nothing): the route's server has no
+   * route for the call's path. Its server lacks the operation (a chat-only vLLM asked for
+   * /v1/embeddings; a vLLM serving an embedding model registers no /v1/chat/completions), or its
+   * `base_url` is wrong. Either way the same route would answer so again, and another may serve:
+   * failed over at once. But no breaker counts it, whichever the operation: the caller chooses the
+   * operation, and a caller must never open a route's breaker for the callers of another (with no
+   * operation every server of a type serves, chat's own 404 could be one's). A wrong `base_url`
+   * still says so on each call (core/route-refused.ts).
+   */
+  | "path"
   /** The upstream failed (5xx, 408, 409): worth another attempt or route. */
   | "server";
 
@@ -65,7 +76,7 @@ export interface UpstreamSaid {
 export function upstreamFault(status: number, said: UpstreamSaid = {}): UpstreamFault {
   if (status >= 400 && status < 500 && refusesAccount(status, said)) return "account";
   if (status === 401 || status === 403) return "credentials";
-  if (status === 404) return namesRoute(said) ? "route" : "request";
+  if (status === 404) return namesRoute(said) ? "route" : noSuchPath(said) ? "path" : "request";
   if (status === 429) return rateLimit(said);
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";
@@ -94,15 +105,12 @@ const ANTHROPIC_ACCOUNT =
  * exist…"; Azure's `DeploymentNotFound`; Anthropic's `not_found_error` "model: claude-…";
  * Google's `NOT_FOUND` on "models/gemini-9…" or Vertex AI's "…/publishers/google/models/…";
  * Ollama's `model "llama9" not found`; Bedrock's ResourceNotFoundException, the caller naming no
- * resource there), or no API answered it: an HTML page or nothing, or a self-hosted server's own
- * answer for a path it has no route for (`NO_SUCH_PATH`), both a wrong `base_url`. A 404 in an
- * API's words about anything else is the caller's: OpenAI's "Item with id 'rs_…' not found" (an
- * item of another organization, or not stored).
+ * resource there). A 404 in an API's words about anything else is the caller's: OpenAI's "Item
+ * with id 'rs_…' not found" (an item of another organization, or not stored).
  */
-function namesRoute({ type, code, message, noErrorBody }: UpstreamSaid): boolean {
-  if (noErrorBody || code === "model_not_found" || code === "DeploymentNotFound") return true;
+function namesRoute({ type, code, message }: UpstreamSaid): boolean {
+  if (code === "model_not_found" || code === "DeploymentNotFound") return true;
   if (message === undefined) return false;
-  if (NO_SUCH_PATH.test(message)) return true;
   if (type === "not_found_error") return namesAnthropicModel(message);
   return MODEL_UNKNOWN.test(message);
 }
@@ -110,13 +118,9 @@ function namesRoute({ type, code, message, noErrorBody }: UpstreamSaid): boolean
 const MODEL_UNKNOWN =
   /^The model `[^`]*` does not exist|\bmodels\/[\w.-]+|^model ["'][^"']*["'] not found|^ResourceNotFoundException:/;
 
-/**
- * Whether a route's 404 (`namesRoute`) names the model in its words (vLLM's "The model `x` does not
- * exist.", Ollama's `model "x" not found`), where the rest say no API answered the path: a server
- * that lacks the operation (a chat-only vLLM asked for /v1/embeddings) or a wrong `base_url`.
- */
-export const namesModel = (message: string | undefined): boolean =>
-  message !== undefined && MODEL_UNKNOWN.test(message);
+/** A 404 no API answered: an HTML page or nothing, or a self-hosted server's own (`NO_SUCH_PATH`). */
+const noSuchPath = ({ message, noErrorBody }: UpstreamSaid): boolean =>
+  noErrorBody === true || (message !== undefined && NO_SUCH_PATH.test(message));
 
 /**
  * The servers' words for a path they have no route for, which is what a wrong `base_url` reaches

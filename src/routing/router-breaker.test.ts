@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { WorkerRegistryOptions } from "../workers/gateway/worker-registry-options.ts";
@@ -462,6 +463,25 @@ describe("router with the circuit breaker", () => {
       expect(error.status).toBe(429);
       expect(error.headers["retry-after"]).toBe("7");
     }
+  });
+
+  test("a 404 no API answered (a chat-only vLLM asked for embeddings) is failed over at once but never opens the breaker: its chat callers are served", async () => {
+    const noSuchPath = { status: 404, headers: new Headers(), text: JSON.stringify({ detail: "Not Found" }) };
+    const a = fakeProvider("a", (call) =>
+      call.operation === "embeddings"
+        ? Promise.reject(upstreamFailure("a", noSuchPath, "openai"))
+        : Promise.resolve(jsonReply()),
+    );
+    const { router, health } = routerFor(twoRoutes({ retries: 2, circuit_breaker: breaker }), [
+      a,
+      fakeProvider("b"),
+    ]);
+    const embeddings = chatRequest("m", { operation: "embeddings", body: { model: "m", input: "x" } });
+    for (let i = 0; i < 4; i++) expect((await router(embeddings)).route).toBe("provider:b");
+    // Each asked once (not again on its retries), and its breaker (open at 2) never counted them.
+    expect(a.calls).toHaveLength(4);
+    expect(health.isOpen("a/ma")).toBe(false);
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
   });
 
   test("caller faults do not count towards opening the breaker", async () => {

@@ -378,17 +378,33 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
       },
     ],
     ["Ollama", { error: 'model "llama9" not found, try pulling it first' }],
-    ["a proxy (no body)", undefined],
-    ["a wrong base_url (a web server's page)", "<html><body>404 Not Found</body></html>"],
-    // A wrong base_url on the self-hosted servers, each answering a path it lacks in JSON.
-    ["a wrong base_url on vLLM (FastAPI's own 404)", { detail: "Not Found" }],
-    [
-      "a wrong base_url on llama.cpp",
-      { error: { message: "File Not Found", code: 404, type: "not_found_error" } },
-    ],
-    ["a wrong base_url on LM Studio", { error: "Unexpected endpoint or method. (POST /chat/completions)" }],
   ])(
     "a model call's 404 (%s) is the route's model unknown upstream: a 502 failed over and counted, the upstream's model never named",
+    (_, body) => {
+      const error = upstreamFailure("up", answer(404, body));
+      expect([
+        error.status,
+        error.code,
+        error.retryable,
+        error.sameRouteAgain,
+        error.countsAgainstRoute,
+      ]).toEqual([502, "upstream_error", true, false, true]);
+      expect(error.message).toBe("upstream up answered 404: the route's model or URL is not found there");
+      expect(wording(error)).not.toMatch(/gpt-4o|claude-sonnet|deployment for this|llama/);
+      expect(error.upstream?.status).toBe(404);
+    },
+  );
+
+  test.each([
+    ["a proxy (no body)", undefined],
+    ["a web server's page", "<html><body>404 Not Found</body></html>"],
+    // The self-hosted servers, each answering a path it lacks in JSON: a chat-only vLLM asked for
+    // embeddings, or any of them behind a base_url without its /v1.
+    ["vLLM (FastAPI's own 404)", { detail: "Not Found" }],
+    ["llama.cpp", { error: { message: "File Not Found", code: 404, type: "not_found_error" } }],
+    ["LM Studio", { error: "Unexpected endpoint or method. (POST /chat/completions)" }],
+  ])(
+    "a 404 no API answered (%s) is no route for the call's path: a 502 failed over at once, counted by no breaker (the caller chose the operation)",
     (_, body) => {
       const error = upstreamFailure(
         "up",
@@ -402,9 +418,10 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
         error.retryable,
         error.sameRouteAgain,
         error.countsAgainstRoute,
-      ]).toEqual([502, "upstream_error", true, false, true]);
-      expect(error.message).toBe("upstream up answered 404: the route's model or URL is not found there");
-      expect(wording(error)).not.toMatch(/gpt-4o|claude-sonnet|deployment for this|llama/);
+      ]).toEqual([502, "upstream_error", true, false, false]);
+      expect(error.message).toBe(
+        "upstream up answered 404: no route for the call's path there (an operation it does not serve, or a wrong base_url)",
+      );
       expect(error.upstream?.status).toBe(404);
     },
   );

@@ -146,7 +146,7 @@ export interface FailureDetail {
    * answered with, when the one judged is another (default: the status judged).
    */
   detail?: UpstreamErrorDetail;
-  /** The body was no JSON object (an HTML page, nothing): a 404 so is the route's (core/upstream-fault.ts). */
+  /** The body was no JSON object (an HTML page, nothing): a 404 so is no API's (core/upstream-fault.ts `path`). */
   noErrorBody?: boolean;
   /** The quotas the upstream said were exceeded (Google's QuotaFailure, ErrorInfo): a day's is spent (core/upstream-fault.ts). */
   quotaIds?: readonly string[];
@@ -163,10 +163,10 @@ export interface FailureDetail {
  *   that route again, and no breaker counts it; a day's quota spent (no short wait stated) is not
  *   sent that route again either, and its breaker counts it;
  * - the gateway's credentials, account or route configuration refused (401/403, a billing or
- *   quota refusal, a 404 naming the route's model or from no API): the route is down for every
- *   call until the operator acts,
- *   so a 502 in the gateway's words that fails over at once and counts towards its breaker
- *   (core/route-refused.ts);
+ *   quota refusal, a 404 naming the route's model): the route is down for every call until the
+ *   operator acts, so a 502 in the gateway's words that fails over at once and counts towards its
+ *   breaker (core/route-refused.ts); a 404 from no API (no route for the call's path: an
+ *   operation the server lacks, or a wrong base_url) alike, but counted by no breaker;
  * - a server fault: retryable; once every route is exhausted a caller of the upstream's dialect gets
  *   its status and body as sent (http/error-body.ts), across dialects our 502, its type mapped,
  *   saying `upstream NAME answered 503: ` and the upstream's own message, whatever its format; but
@@ -195,6 +195,7 @@ export function statusFailure(
     case "credentials":
     case "account":
     case "route":
+    case "path":
       return routeRefused(fault, { name, status, sent: upstream.status, said: message });
     case "throttle":
     case "tier":

@@ -150,6 +150,7 @@ export function judgedInBand(said: InBandSaid): GatewayError {
     case "credentials":
     case "account":
     case "route":
+    case "path":
       return routeRefused(fault, {
         name: said.name ?? "the upstream",
         status,

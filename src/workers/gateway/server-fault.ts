@@ -1,5 +1,4 @@
 import type { GatewayError } from "../../core/gateway-error.ts";
-import { namesModel } from "../../core/upstream-fault.ts";
 import { readErrorText } from "../../providers/http/read-bounded.ts";
 import { wholeFailure } from "../../providers/http/read-reply.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
@@ -72,10 +71,10 @@ const asOwnFault = (failure: GatewayError) =>
  * What a call fails with when the worker's model server answered 404 saying it does not serve the
  * model the worker offered (vLLM's "The model `x` does not exist.", Ollama's `model "x" not found`)
  * or no API answered the call's path, read as a direct route's 404 is (core/upstream-fault.ts,
- * `route`): a `--models` naming what the server lacks, or a server restarted with another model
- * while the worker stayed connected. Every caller would meet it on that worker, none on another: the
- * worker's fault, as a refused key is (`serverFault`); a path it lacks, only for that operation's
- * callers (`countsAgainstRoute: false`). Undefined for any other answer, a 404 about the
+ * `route` and `path`): a `--models` naming what the server lacks, or a server restarted with another
+ * model while the worker stayed connected. Every caller would meet it on that worker, none on
+ * another: the worker's fault, as a refused key is (`serverFault`); a path it lacks, only for that
+ * operation's callers (`path`: `countsAgainstRoute: false`). Undefined for any other answer, a 404 about the
  * request included (an item or stored response not found), which is relayed as before. A
  * `Response`'s body is read from a copy, so that such an answer is still relayed whole.
  */
@@ -90,8 +89,9 @@ export async function modelNotServed(
   // No API answered the call's path (FastAPI's `{"detail":"Not Found"}`, a bodyless 404): the
   // server lacks this operation — a chat-only vLLM registers no /v1/embeddings — and serves the
   // model's other calls, so it is neither the worker's fault (`judgesWorker`) nor the route's: its
-  // chat callers must not meet an open breaker or an ejected worker for a cooldown.
-  const lacksOperation = !namesModel(failure.detail);
+  // chat callers must not meet an open breaker or an ejected worker for a cooldown. The rule a
+  // direct route's 404 follows, read off the failure (core/upstream-fault.ts `path`).
+  const lacksOperation = !failure.countsAgainstRoute;
   return new WorkerUpstreamFault({
     status: 502,
     code: "upstream_error",

@@ -11,7 +11,7 @@ export interface EventSink {
   /**
    * Delivers what is queued (within its own bound) and releases resources; called on stop.
    * `until`: when the stop gives up on it (a `performance.now()` time): what is still undelivered
-   * then is best let go, and said, before it, as the built-in webhook does.
+   * then is best let go, and said, before it, as the built-in sinks do (close-deadline.ts).
    */
   close?(until?: number): Promise<void>;
 }

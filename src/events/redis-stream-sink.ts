@@ -1,5 +1,6 @@
 import { RedisLink } from "../cluster/redis-link.ts";
 import { describeError } from "../core/describe-error.ts";
+import { CloseDeadline } from "./close-deadline.ts";
 import type { DropListener, DropReason } from "./drop-log.ts";
 import { EventQueue, SINK_QUEUE_BYTES } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
@@ -35,7 +36,7 @@ export interface RedisStreamSinkOptions {
 }
 
 export interface RedisStreamSink extends EventSink {
-  close(): Promise<void>;
+  close(until?: number): Promise<void>;
   stats(): { queued: number; appended: number; dropped: number };
 }
 
@@ -87,7 +88,12 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   let appended = 0;
   let dropped = 0;
   let pumping: Promise<void> | null = null;
+  /** The batch being appended: how many, until its answers are counted. */
+  let appending = 0;
   let closing = false;
+  let closed: Promise<void> | null = null;
+  /** Passes at the stop's `until`: close lets go of the queue and of the batch in flight then. */
+  const givenUp = new CloseDeadline();
   let retry: ReturnType<typeof setTimeout> | null = null;
 
   /** Dropped since the last append: a burst the next one ends. */
@@ -120,7 +126,11 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
         // one being appended (which would then count as appended and as dropped).
         // Numbered as they are taken, off the request path; put back, each keeps its number.
         const batch = queue.take(batchSize).map(numberedOf);
+        appending = batch.length;
         const results = await Promise.allSettled(batch.map(append));
+        // Given up on by close, which counted this batch as let go: its answers change nothing now.
+        if (givenUp.signal.aborted) return;
+        appending = 0;
         // Entries before the first failure are in; the rest go back to the front, in order, for the
         // retry (the oldest of them let go, counted, if the queue filled meanwhile).
         const firstFailure = results.findIndex((result) => result.status === "rejected");
@@ -154,24 +164,45 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
     });
   };
 
+  /** The batch in flight and the one more try (while Redis is up) that close waits for. */
+  const appendWhatIsLeft = async () => {
+    while (pumping) await pumping;
+    if (link.healthy() && queue.length > 0 && !givenUp.signal.aborted) {
+      pump();
+      while (pumping) await pumping;
+    }
+  };
+
+  const closeBy = async (until: number | undefined) => {
+    if (retry) clearTimeout(retry);
+    retry = null;
+    givenUp.arm(until);
+    await givenUp.within(appendWhatIsLeft());
+    givenUp.disarm();
+    // A batch given up on in flight was written to Redis and not answered: it may have been
+    // appended, and is counted as dropped all the same (at least once either way: a consumer
+    // de-duplicates by `event_id`).
+    const unanswered = givenUp.signal.aborted ? appending : 0;
+    if (unanswered > 0)
+      failing = `no answer from redis by the stop's deadline: the ${unanswered} being appended may have been appended all the same`;
+    lost(queue.clear() + unanswered, "closed");
+    link.close();
+  };
+
   return {
     publish(event) {
       if (closing || (types && !types.has(event.type))) return;
       lost(queue.push(JSON.stringify(event)));
       pump();
     },
-    /** Appends what it can of the queue (one try while Redis is up), then disconnects. */
-    async close() {
+    /**
+     * Appends what it can of the queue (one try while Redis is up), until `until` (the stop's, a
+     * `performance.now()` time) at the latest; then drops the rest, saying so, and disconnects.
+     */
+    close(until) {
       closing = true;
-      if (retry) clearTimeout(retry);
-      retry = null;
-      while (pumping) await pumping;
-      if (link.healthy() && queue.length > 0) {
-        pump();
-        while (pumping) await pumping;
-      }
-      lost(queue.clear(), "closed");
-      link.close();
+      closed ??= closeBy(until);
+      return closed;
     },
     stats: () => ({ queued: queue.length, appended, dropped }),
   };

@@ -1,5 +1,6 @@
 import { describeError } from "../core/describe-error.ts";
 import { isRedirectStatus, redirectNotFollowed } from "../core/redirect-words.ts";
+import { CloseDeadline } from "./close-deadline.ts";
 import type { DropListener, DropReason } from "./drop-log.ts";
 import { sinkQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
@@ -88,8 +89,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let pumping: Promise<void> | null = null;
   let closing: Promise<void> | null = null;
-  /** Aborted when the close deadline passes: cuts the POST in flight and the wait for a retry. */
-  const givenUp = new AbortController();
+  /** Passes at the close's bound: cuts the POST in flight and the wait for a retry. */
+  const givenUp = new CloseDeadline();
 
   /** Dropped since the last delivery: a burst the next one ends. */
   let droppedSince = 0;
@@ -224,11 +225,10 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       closing ??= (async () => {
         if (timer !== null) clearTimeout(timer);
         timer = null;
-        const left = until === undefined ? closeTimeoutMs : Math.max(0, until - performance.now());
-        const deadline = setTimeout(() => givenUp.abort(), Math.min(closeTimeoutMs, left));
+        givenUp.arm(until, closeTimeoutMs);
         pump();
         while (pumping) await pumping;
-        clearTimeout(deadline);
+        givenUp.disarm();
       })();
       return closing;
     },

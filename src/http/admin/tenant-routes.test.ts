@@ -11,6 +11,7 @@ import type { Storage } from "../../storage/storage.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { countingKeyStore, storedAdminKey } from "../../testing/counting-key-store.ts";
 import { numberedKey } from "../../testing/key-record.ts";
+import { signIn } from "../../testing/ui-session.ts";
 import { openRawWorker } from "../../workers/testing/raw-worker.ts";
 
 // `/admin/api/tenants`' key counts through the real gateway in-process, on an embedder's storage
@@ -208,18 +209,7 @@ async function routingGateway(file: string) {
   const at = (path: string, headers: Record<string, string>) =>
     gateway.handle(new Request(`http://localhost${path}`, { headers }));
   /** The headers of a web UI session signed in with `key`: its cookie and CSRF token. */
-  const session = async (key: string) => {
-    const login = await gateway.handle(
-      new Request("http://localhost/admin/auth/login", {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}` },
-      }),
-    );
-    expect(login.status).toBe(200);
-    const cookie = /mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1] ?? "";
-    const { csrf } = (await login.json()) as { csrf: string };
-    return { cookie: `mindgw_session=${cookie}`, "x-csrf-token": csrf };
-  };
+  const session = (key: string) => signIn(gateway, key);
   const stop = async () => {
     await gateway.stop();
     await storage.close();

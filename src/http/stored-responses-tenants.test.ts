@@ -2,13 +2,12 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateApiKey } from "../auth/api-key.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { Role } from "../storage/key-record.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
-import { numberedKey } from "../testing/key-record.ts";
+import { storedKey } from "../testing/stored-key.ts";
 
 // The Responses store's every path by id, through the real gateway in-process, across the lines
 // SPEC draws: a tenant's members share its stored responses; another tenant's member, a key outside
@@ -21,13 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function tenantsGateway() {
   const storage = openSqliteStorage(join(dir, "gw.db"));
-  const stored = async (tenant: string, role: Role = "user") => {
-    const { plain, ...secret } = generateApiKey();
-    await storage.keys.create(
-      numberedKey({ ...secret, tenant, role, models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
-    );
-    return plain;
-  };
+  const stored = (tenant: string, role: Role = "user") => storedKey(storage.keys, { tenant, role });
   const keys = {
     a1: await stored("team-a"),
     a2: await stored("team-a"),

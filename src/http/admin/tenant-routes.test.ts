@@ -2,7 +2,6 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateApiKey } from "../../auth/api-key.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
@@ -11,6 +10,7 @@ import type { Storage } from "../../storage/storage.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { countingKeyStore, storedAdminKey } from "../../testing/counting-key-store.ts";
 import { numberedKey } from "../../testing/key-record.ts";
+import { storedKey } from "../../testing/stored-key.ts";
 import { signIn } from "../../testing/ui-session.ts";
 import { openRawWorker } from "../../workers/testing/raw-worker.ts";
 
@@ -75,13 +75,8 @@ test("an embedder's key store without countActive: the same counts, its keys lis
 /** A gateway of two tenants, with keys of an admin outside them, an admin in team-a and a member of it. */
 async function readersGateway(file: string) {
   const storage = openSqliteStorage(join(dir, file));
-  const stored = async (tenant: string, role: "admin" | "user") => {
-    const { plain, ...secret } = generateApiKey();
-    await storage.keys.create(
-      numberedKey({ ...secret, tenant, role, rpm: null, tpm: null, budgetUsd: null }),
-    );
-    return plain;
-  };
+  const stored = (tenant: string, role: "admin" | "user") =>
+    storedKey(storage.keys, { tenant, role, models: ["gpt-*"] });
   const [platform, aAdmin, aMember] = [
     await stored("default", "admin"),
     await stored("team-a", "admin"),
@@ -173,13 +168,7 @@ test("an empty ?tenant= is no filter, on every route that takes one: each reader
  */
 async function routingGateway(file: string) {
   const storage = openSqliteStorage(join(dir, file));
-  const stored = async (tenant: string, role: "admin" | "worker") => {
-    const { plain, ...secret } = generateApiKey();
-    await storage.keys.create(
-      numberedKey({ ...secret, tenant, role, models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
-    );
-    return plain;
-  };
+  const stored = (tenant: string, role: "admin" | "worker") => storedKey(storage.keys, { tenant, role });
   const [aAdmin, cAdmin, bWorker] = [
     await stored("team-a", "admin"),
     await stored("team-c", "admin"),

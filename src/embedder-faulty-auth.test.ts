@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type AuditRecord, type Authenticator, type Gateway, type Principal, silentLogger } from "./index.ts";
 import { jwtCaller } from "./testing/jwt-caller.ts";
 import { oneMockModel } from "./testing/one-mock-model.ts";
-import { postAs, recordingGateway, recordOf } from "./testing/recording-gateway.ts";
+import { callAs, recordingGateway, recordOf } from "./testing/recording-gateway.ts";
 
 // An embedder's authenticator that fails in the ways a plug-in can, told by the bearer token: it
 // throws before returning a promise, rejects with no Error, or resolves with no principal or a
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => gateway.stop());
 
-const ask = (path: string, token: string, body: object) => postAs(gateway, path, token, body);
+const ask = (path: string, token: string, body: object) => callAs(gateway, token, "POST", path, body);
 const rowOf = (response: Response) => recordOf(finished, response);
 
 const what: Record<string, string> = {

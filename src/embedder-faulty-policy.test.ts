@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { AuditRecord, Gateway, Policy } from "./index.ts";
 import { jwtCaller } from "./testing/jwt-caller.ts";
 import { oneMockModel } from "./testing/one-mock-model.ts";
-import { postAs, recordingGateway, recordOf } from "./testing/recording-gateway.ts";
+import { callAs, recordingGateway, recordOf } from "./testing/recording-gateway.ts";
 import { recordingLogger } from "./testing/recording-logger.ts";
 
 // An embedder's policy whose `admit` returns what is not a headers record, told by the bearer token:
@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 afterAll(() => gateway.stop());
 
-const ask = (path: string, token: string, body: object) => postAs(gateway, path, token, body);
+const ask = (path: string, token: string, body: object) => callAs(gateway, token, "POST", path, body);
 const rowOf = (response: Response) => recordOf(finished, response);
 const loggedFor = (response: Response) =>
   lines.find(

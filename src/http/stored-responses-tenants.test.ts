@@ -7,6 +7,7 @@ import { createGateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { Role } from "../storage/key-record.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { callAs } from "../testing/recording-gateway.ts";
 import { storedKey } from "../testing/stored-key.ts";
 
 // The Responses store's every path by id, through the real gateway in-process, across the lines
@@ -38,13 +39,7 @@ async function tenantsGateway() {
     logger: silentLogger,
   });
   const call = async (key: string, method: "GET" | "POST" | "DELETE", path: string, body?: object) => {
-    const res = await gateway.handle(
-      new Request(`http://localhost${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      }),
-    );
+    const res = await callAs(gateway, key, method, path, body);
     return { status: res.status, text: await res.text() };
   };
   const stop = async () => {

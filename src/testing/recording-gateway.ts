@@ -42,13 +42,22 @@ export function recordOf(finished: readonly AuditRecord[], response: Response): 
   return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
 }
 
-/** A POST of `body` as JSON to the in-process gateway, `token` the caller's bearer token. */
-export function postAs(gateway: Gateway, path: string, token: string, body: object): Promise<Response> {
+/**
+ * A `method` call of `path` on the in-process gateway by the caller whose bearer token is `key`,
+ * `body` (when given) sent as JSON.
+ */
+export function callAs(
+  gateway: Gateway,
+  key: string,
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: object,
+): Promise<Response> {
   return gateway.handle(
-    new Request(`http://gw${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
     }),
   );
 }

@@ -9,6 +9,7 @@ import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import type { Role } from "../../storage/key-record.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { callAs } from "../../testing/recording-gateway.ts";
 import { storedKey } from "../../testing/stored-key.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
@@ -77,13 +78,10 @@ async function reloadableGateway(file: string) {
   const get = (path: string, key: string) =>
     gateway.handle(new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${key}` } }));
   const chat = (key: string) =>
-    gateway.handle(
-      new Request("http://localhost/v1/chat/completions", {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
-      }),
-    );
+    callAs(gateway, key, "POST", "/v1/chat/completions", {
+      model: "m",
+      messages: [{ role: "user", content: "hi" }],
+    });
   const stop = async () => {
     await gateway.stop();
     await storage.close();

@@ -49,7 +49,7 @@ export function recordOf(finished: readonly AuditRecord[], response: Response): 
 export function callAs(
   gateway: Gateway,
   key: string,
-  method: "GET" | "POST" | "DELETE",
+  method: string,
   path: string,
   body?: object,
 ): Promise<Response> {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { failureOf } from "../../testing/gateway-error-of.ts";
-import type { ProviderCall } from "../provider.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import { createAzureProvider } from "./azure-provider.ts";
 import { entraFromEnvironment } from "./entra-environment.ts";
 import { type EntraCredentials, entraToken } from "./entra-token.ts";
@@ -146,14 +146,7 @@ beforeEach(() => {
   writeFileSync(tokenFile, "jwt-1\n");
 });
 
-const chat: ProviderCall = {
-  operation: "chat",
-  body: { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] },
-  stream: false,
-  requestId: "r1",
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-};
+const chat = providerCall({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
 
 /** What the fake Azure OpenAI answered a chat with: the authorization it was sent. */
 async function sentAuthorization(env: Record<string, string>, entra?: EntraCredentials): Promise<unknown> {

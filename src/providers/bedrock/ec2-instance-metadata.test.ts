@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { errorText } from "../../audit/redact-body.ts";
 import { failureOf } from "../../testing/gateway-error-of.ts";
-import type { ProviderCall } from "../provider.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import { awsCredentialSource } from "./aws-credentials.ts";
 import { bedrockCalls } from "./bedrock-call.ts";
 
@@ -103,14 +103,7 @@ const onEc2 = { AWS_EC2_METADATA_SERVICE_ENDPOINT: origin };
 const NO_FILES = { AWS_CONFIG_FILE: "/nonexistent/c", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/c" };
 const source = (env: Record<string, string>) =>
   awsCredentialSource({ provider: "br", region: "us-east-1", config: {}, env: { ...NO_FILES, ...env } });
-const call: ProviderCall = {
-  operation: "chat",
-  body: {},
-  stream: false,
-  requestId: "r1",
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-};
+const call = providerCall({});
 
 describe("EC2 instance metadata, the chain's last step", () => {
   test("IMDSv2: a session token PUT, the role's name, its keys; and the call to Bedrock is signed with them", async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { errorText } from "../../audit/redact-body.ts";
 import { describeError } from "../../core/describe-error.ts";
 import { failureOf } from "../../testing/gateway-error-of.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import type { ProviderCall } from "../provider.ts";
 import { createGoogleProvider, vertexEndpoint } from "./gemini-provider.ts";
 import { vertexToken } from "./vertex-token.ts";
@@ -102,14 +103,8 @@ const vertexOn = (env: Record<string, string>) => {
     endpoint: vertexEndpoint("acme", "us-central1", origin, token),
   });
 };
-const chat = (): ProviderCall => ({
-  operation: "chat",
-  requestId: "r1",
-  stream: false,
-  body: { model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] },
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-});
+const chat = (): ProviderCall =>
+  providerCall({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] });
 const messageOf = async (file: string) =>
   (
     await failureOf(

@@ -6,6 +6,7 @@ import { withoutCredentials } from "../../core/credentials.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { errorResponse } from "../../http/error-body.ts";
 import { failureOf } from "../../testing/gateway-error-of.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import type { ProviderCall } from "../provider.ts";
 import { createGoogleProvider, vertexEndpoint } from "./gemini-provider.ts";
 import { createVertexAnthropicProvider } from "./vertex-anthropic-provider.ts";
@@ -104,14 +105,8 @@ const vertexOn = (env: Record<string, string>, serviceAccount?: string) => {
     endpoint: vertexEndpoint("acme", "us-central1", `http://${host}`, token),
   });
 };
-const chat = (): ProviderCall => ({
-  operation: "chat",
-  requestId: "r1",
-  stream: false,
-  body: { model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] },
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-});
+const chat = (): ProviderCall =>
+  providerCall({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] });
 const vertexCalls = () => seen.filter((entry) => entry.path.startsWith("/v1/"));
 
 describe("Vertex AI's token from the metadata server (no service_account, no ADC file)", () => {

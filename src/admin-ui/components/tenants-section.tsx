@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { getJson } from "../api.ts";
-import { count, usd } from "../format.ts";
+import { count, rateLimits, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import type { KeyWithSpend } from "../use-key-list.ts";
 import { BdiList } from "./bdi-list.tsx";
@@ -75,9 +75,7 @@ export function TenantsSection({ keys }: { keys: readonly KeyWithSpend[] }) {
                   <td class="wide">
                     <BdiList items={t.models} />
                   </td>
-                  <td class="wide small">
-                    {t.rpm ? `${t.rpm} rpm` : "– rpm"} · {t.tpm ? `${t.tpm} tpm` : "– tpm"}
-                  </td>
+                  <td class="wide small">{rateLimits(t.rpm, t.tpm)}</td>
                   <td class="num">{t.keys}</td>
                   <td class="num">{count(t.usage.requests)}</td>
                   <td class="num wide">{count(t.usage.inputTokens + t.usage.outputTokens)}</td>

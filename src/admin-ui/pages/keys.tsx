@@ -10,7 +10,7 @@ import { KeyLimitsForm } from "../components/key-limits-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
 import { RevokeKey } from "../components/revoke-key.tsx";
 import { TenantsSection } from "../components/tenants-section.tsx";
-import { usd } from "../format.ts";
+import { rateLimits, usd } from "../format.ts";
 import { activeNamesakes, revokeNamesakes } from "../key-namesakes.ts";
 import { rotationNote } from "../rotation-note.ts";
 import { useKeyList } from "../use-key-list.ts";
@@ -126,9 +126,7 @@ export function KeysPage() {
                 <td class="wide">
                   <BdiList items={k.models} />
                 </td>
-                <td class="wide small">
-                  {k.rpm ? `${k.rpm} rpm` : "– rpm"} · {k.tpm ? `${k.tpm} tpm` : "– tpm"}
-                </td>
+                <td class="wide small">{rateLimits(k.rpm, k.tpm)}</td>
                 <td>
                   {k.spent === null ? "–" : usd(k.spent)} /{" "}
                   {k.budget_usd === null ? "no budget" : usd(k.budget_usd)}

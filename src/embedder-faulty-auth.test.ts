@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import {
-  type AuditRecord,
-  type Authenticator,
-  createGateway,
-  type Gateway,
-  type Principal,
-  parseConfig,
-  silentLogger,
-} from "./index.ts";
+import { type AuditRecord, type Authenticator, type Gateway, type Principal, silentLogger } from "./index.ts";
 import { jwtCaller } from "./testing/jwt-caller.ts";
-import { waitForValue } from "./testing/wait-for.ts";
+import { oneMockModel } from "./testing/one-mock-model.ts";
+import { callAs, recordingGateway, recordOf } from "./testing/recording-gateway.ts";
 
 // An embedder's authenticator that fails in the ways a plug-in can, told by the bearer token: it
 // throws before returning a promise, rejects with no Error, or resolves with no principal or a
@@ -35,34 +28,14 @@ const auth: Authenticator = (headers) => {
 };
 
 let gateway: Gateway;
-const finished: AuditRecord[] = [];
+let finished: AuditRecord[];
 beforeAll(async () => {
-  gateway = await createGateway({
-    config: parseConfig({
-      storage: { path: ":memory:" },
-      server: { drain_timeout: "2s" },
-      providers: [{ name: "demo", type: "mock" }],
-      models: [{ name: "mock", routes: [{ provider: "demo", model: "mock" }] }],
-    }),
-    auth,
-    logger: silentLogger,
-    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
-  });
+  ({ gateway, finished } = await recordingGateway(oneMockModel(), silentLogger, { auth }));
 });
 afterAll(() => gateway.stop());
 
-const ask = (path: string, token: string, body: object) =>
-  gateway.handle(
-    new Request(`http://gw${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    }),
-  );
-const rowOf = (response: Response) => {
-  const id = response.headers.get("x-request-id") ?? "";
-  return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
-};
+const ask = (path: string, token: string, body: object) => callAs(gateway, token, "POST", path, body);
+const rowOf = (response: Response) => recordOf(finished, response);
 
 const what: Record<string, string> = {
   "throws-at-once": "throws before returning its promise",

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type AuditRecord, createGateway, type Gateway, type Policy, parseConfig } from "./index.ts";
+import type { AuditRecord, Gateway, Policy } from "./index.ts";
 import { jwtCaller } from "./testing/jwt-caller.ts";
+import { oneMockModel } from "./testing/one-mock-model.ts";
+import { callAs, recordingGateway, recordOf } from "./testing/recording-gateway.ts";
 import { recordingLogger } from "./testing/recording-logger.ts";
-import { waitForValue } from "./testing/wait-for.ts";
 
 // An embedder's policy whose `admit` returns what is not a headers record, told by the bearer token:
 // a JavaScript policy's `false` or `{ allowed: false }` meant as a refusal. Each is a 500 in the
@@ -28,38 +29,18 @@ const policy: Policy = {
 
 const { logger, lines } = recordingLogger();
 let gateway: Gateway;
-const finished: AuditRecord[] = [];
+let finished: AuditRecord[];
 beforeAll(async () => {
-  gateway = await createGateway({
-    config: parseConfig({
-      storage: { path: ":memory:" },
-      server: { drain_timeout: "2s" },
-      providers: [{ name: "demo", type: "mock" }],
-      models: [{ name: "mock", routes: [{ provider: "demo", model: "mock" }] }],
-    }),
-    auth: async (headers) => ({
-      ...jwtCaller,
-      name: headers.get("authorization")?.replace(/^Bearer /, "") ?? "",
-    }),
-    policy,
-    logger,
-    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
+  const auth = async (headers: Headers) => ({
+    ...jwtCaller,
+    name: headers.get("authorization")?.replace(/^Bearer /, "") ?? "",
   });
+  ({ gateway, finished } = await recordingGateway(oneMockModel(), logger, { auth, policy }));
 });
 afterAll(() => gateway.stop());
 
-const ask = (path: string, token: string, body: object) =>
-  gateway.handle(
-    new Request(`http://gw${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    }),
-  );
-const rowOf = (response: Response) => {
-  const id = response.headers.get("x-request-id") ?? "";
-  return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
-};
+const ask = (path: string, token: string, body: object) => callAs(gateway, token, "POST", path, body);
+const rowOf = (response: Response) => recordOf(finished, response);
 const loggedFor = (response: Response) =>
   lines.find(
     (line) =>

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { count, ms, sampleRate, statusClass, usd } from "./format.ts";
+import { count, ms, rateLimits, sampleRate, statusClass, usd } from "./format.ts";
 
 describe("statusClass", () => {
   test("a status's colour class follows the audit filters' classes, a 101 upgrade its own", () => {
@@ -79,5 +79,13 @@ describe("ms", () => {
       "0 ms",
     ]);
     expect([null, undefined].map(ms)).toEqual(["–", "–"]);
+  });
+});
+
+describe("rateLimits", () => {
+  test("each limit with its unit, a dash for one not set", () => {
+    expect(rateLimits(60, 100_000)).toBe("60 rpm · 100000 tpm");
+    expect(rateLimits(null, 5)).toBe("– rpm · 5 tpm");
+    expect(rateLimits(undefined, 0)).toBe("– rpm · – tpm");
   });
 });

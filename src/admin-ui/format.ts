@@ -37,6 +37,10 @@ export const count = (value: number) =>
         ? `${(value / 1e3).toFixed(1)}k`
         : String(value);
 
+/** A key's or tenant's rate limits, `60 rpm · – tpm` (a dash where there is none). */
+export const rateLimits = (rpm: number | null | undefined, tpm: number | null | undefined) =>
+  `${rpm ? `${rpm} rpm` : "– rpm"} · ${tpm ? `${tpm} tpm` : "– tpm"}`;
+
 export const percent = (share: number | null) => (share === null ? "–" : `${(share * 100).toFixed(1)}%`);
 
 /** Significant digits a sample rate is shown to: as it is configured, without a float's noise (`0.07 * 100`). */

@@ -1,33 +1,19 @@
 import { DEFAULT_TENANT, servesTenant } from "../config/tenant-config.ts";
-import { GatewayError, upstreamError } from "../core/gateway-error.ts";
-import { readUpstreamReply } from "../providers/http/read-reply.ts";
 import type {
   Provider,
   ProviderCall,
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
-import { abortable } from "../routing/abortable.ts";
-import { onlyBusy, soonerOver, soonerRefusal } from "../workers/gateway/capacity-refusal.ts";
-import { isServerFault, modelNotServed, serverFault } from "../workers/gateway/server-fault.ts";
-import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
-import {
-  isOwnFault,
-  noWorkerTakes,
-  pathOf,
-  tunnelRequest,
-  workerLabel,
-  workerNames,
-} from "../workers/gateway/worker-provider.ts";
+import { onlyBusy, soonerOver } from "../workers/gateway/capacity-refusal.ts";
+import { isOwnFault, noWorkerTakes, workerLabel, workerNames } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
-import { RequestTooLarge, type WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { type PeerWorker, takesCall } from "./directory-workers.ts";
-import { FORWARD_ERROR_HEADER } from "./forward-endpoint.ts";
-import { forwardOverHttp, forwardStored, type PeerHttp, refusal, unreachable } from "./forward-over-http.ts";
+import { answeredLink, type ForwardWays, forwardCall, linkTo } from "./forward-call.ts";
+import { forwardStored, type PeerHttp } from "./forward-over-http.ts";
 import type { NodeDirectory } from "./node-directory.ts";
-import { LINK_VERSION, type NodeEntry } from "./node-entry.ts";
-import type { PeerLink, PeerLinks } from "./peer-link.ts";
-import { servedByRead } from "./served-by-wire.ts";
+import type { NodeEntry } from "./node-entry.ts";
+import type { PeerLinks } from "./peer-link.ts";
 
 export interface ForwardingOptions {
   /** The node's own `workers` provider. */
@@ -61,127 +47,8 @@ const PREFIX = "worker:";
  */
 export function createForwardingProvider(options: ForwardingOptions): Provider {
   const http: PeerHttp = { send: options.fetch ?? fetch, secret: options.secret };
+  const ways: ForwardWays = { http, links: options.links };
   const { registry, directory, local } = options;
-
-  /**
-   * Forwards to the first of `peers` that answers; `pinned` names the worker on one of them. The
-   * caller's `tenant` goes with it: the other node gives the call only to a worker it may use.
-   */
-  async function forwardCall(
-    peers: readonly NodeEntry[],
-    call: ProviderCall,
-    tenant: string,
-    pinned?: { node: string; worker: string },
-  ): Promise<ProviderReply> {
-    /** What the caller is told should every node refuse (`soonerRefusal`). */
-    let last: unknown;
-    for (const peer of peers) {
-      const worker = pinned?.node === peer.id ? pinned.worker : undefined;
-      let linked: Response | undefined;
-      try {
-        linked = await overLink(peer, call, tenant, worker);
-      } catch (error) {
-        if (call.signal.aborted) throw call.signal.reason;
-        // Refused before an answer (no worker there with room, the link or worker lost): the next.
-        last = soonerRefusal(last, error);
-        if (error instanceof GatewayError && error.retryable) continue;
-        throw error;
-      }
-      if (linked) {
-        const servedBy = servedByOf(linked.headers, peer);
-        linked.headers.delete(SERVED_BY_HEADER);
-        if (isServerFault(linked.status)) {
-          // The worker's model server failed (its key refused, a 5xx): that worker's fault, as its
-          // node says of it over an HTTP forward (a refusal), so the next node serving the model.
-          last = soonerRefusal(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
-          continue;
-        }
-        // Its model server does not serve the model the worker offered (404): that worker's fault too.
-        const notServed = await modelNotServed(servedBy, linked);
-        if (notServed) {
-          last = soonerRefusal(last, notServed);
-          continue;
-        }
-        if (call.native) return { kind: "http", response: linked, servedBy };
-        const reply = await readUpstreamReply(servedBy, linked, call);
-        return { ...reply, servedBy };
-      }
-      let response: Response;
-      try {
-        response = await forwardOverHttp(http, peer, call, tenant, worker);
-      } catch (error) {
-        if (call.signal.aborted) throw call.signal.reason;
-        last = soonerRefusal(last, unreachable(peer, error));
-        continue; // the node is gone (kill -9): the next one that serves the model
-      }
-      if (response.headers.has(FORWARD_ERROR_HEADER)) {
-        const refused = await refusal(response, peer.id);
-        if (!refused.retryable) throw refused;
-        last = soonerRefusal(last, refused);
-        continue;
-      }
-      const servedBy = servedByOf(response.headers, peer);
-      if (call.native) return { kind: "http", response, servedBy };
-      const reply = await readUpstreamReply(servedBy, response, call);
-      return { ...reply, servedBy };
-    }
-    throw last instanceof GatewayError ? last : upstreamError("no node could serve the forwarded call");
-  }
-
-  /** The link to `peer`, or undefined when it takes none (no links here, a node from before them). */
-  function linkTo(peer: NodeEntry): PeerLink | undefined {
-    const links = options.links;
-    return links && (peer.linkVersion ?? 0) >= LINK_VERSION ? links.of(peer) : undefined;
-  }
-
-  /**
-   * The link's tunnel, opened now if need be; undefined while it cannot be had (the caller goes
-   * over HTTP). Throws `unreachable` when its open got no answer (`PeerLink.unanswered`): an HTTP
-   * call to the same URL would wait as long as its caller lets it (a route's timeout, a client).
-   * A caller that leaves meanwhile (`signal`) is let go at once; the open goes on for the next.
-   */
-  async function answeredLink(
-    peer: NodeEntry,
-    link: PeerLink,
-    signal: AbortSignal,
-  ): Promise<WorkerTunnel | undefined> {
-    const ready = link.ready();
-    const tunnel = ready instanceof Promise ? await abortable(ready, signal) : ready;
-    const silent = tunnel ? undefined : link.unanswered;
-    if (silent) throw unreachable(peer, silent);
-    return tunnel;
-  }
-
-  /**
-   * The call over the peer link to `peer`, answered as a local worker answers (the head, then
-   * the body); undefined when no link can carry it (the node predates links, the link cannot be
-   * opened now, the request is larger than a link message), and it goes over HTTP.
-   */
-  async function overLink(
-    peer: NodeEntry,
-    call: ProviderCall,
-    tenant: string,
-    worker: string | undefined,
-  ): Promise<Response | undefined> {
-    const path = pathOf(call);
-    if (!path) return undefined;
-    const link = linkTo(peer);
-    if (!link) return undefined;
-    const tunnel = await answeredLink(peer, link, call.signal);
-    if (!tunnel) {
-      link.sent.http += 1;
-      return undefined;
-    }
-    try {
-      const response = await tunnel.open({ ...tunnelRequest(call, path), worker, tenant });
-      link.sent.link += 1;
-      return response;
-    } catch (error) {
-      if (!(error instanceof RequestTooLarge)) throw error;
-      link.sent.http += 1;
-      return undefined;
-    }
-  }
 
   /**
    * One worker on another node as a provider, named as on its own node. Should its node be gone
@@ -201,7 +68,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
             responsesApi: true,
             // Over HTTP, but only to a node whose link (opened for this if need be) is answered.
             forward: async (request: StoredForward) => {
-              const link = linkTo(peer);
+              const link = linkTo(options.links, peer);
               if (link) await answeredLink(peer, link, request.signal);
               return forwardStored(http, peer, worker.name, tenant, request);
             },
@@ -216,7 +83,10 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
           call.operation === "responses"
             ? []
             : directory.peersServing(model, tenant).filter((other) => other.id !== peer.id);
-        return forwardCall([peer, ...others], call, tenant, { node: peer.id, worker: worker.name });
+        return forwardCall(ways, [peer, ...others], call, tenant, {
+          node: peer.id,
+          worker: worker.name,
+        });
       },
     };
   }
@@ -330,7 +200,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       noneElsewhere(model, tenant);
       return local.call(call);
     }
-    return forwardCall(peers, call, tenant);
+    return forwardCall(ways, peers, call, tenant);
   }
 
   return {
@@ -349,14 +219,4 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     call,
     listModels: async () => [...new Set([...registry.models(), ...directory.peerModels()])],
   };
-}
-
-/**
- * Who answered a forward, as the peer's head says (`worker:w1@node-2`); an answer that does not
- * say is named by its node, in the same label form (`worker:unnamed@node-2`), so messages read
- * `worker unnamed@node-2` (providers/upstream-name.ts), never `upstream worker@node-2`.
- */
-function servedByOf(headers: Headers, peer: NodeEntry): string {
-  const wire = headers.get(SERVED_BY_HEADER);
-  return wire === null ? `${workerLabel({ name: "unnamed" })}@${peer.id}` : servedByRead(wire);
 }

@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { createGateway, type Gateway, type Policy, parseConfig, silentLogger } from "../index.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 
 // An answer whose own headers are refused (an embedder's policy gave one no header may carry)
 // still reaches the caller in its dialect with its request id, in process and on a socket; and
@@ -27,15 +28,7 @@ test("an answer whose headers are refused is a 500 in the caller's dialect with 
       providers: [{ name: "mock", type: "mock" }],
       models: [{ name: "m", routes: [{ provider: "mock", model: "m" }] }],
     }),
-    auth: async () => ({
-      keyId: null,
-      name: "app",
-      tenant: "default",
-      role: "user",
-      models: ["*"],
-      limits: {},
-      via: "jwt",
-    }),
+    auth: async () => ({ ...jwtCaller, name: "app" }),
     policy: badHeaders,
     logger: silentLogger,
   });

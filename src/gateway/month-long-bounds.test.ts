@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import { parseConfig } from "../config/load-config.ts";
-import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { callAs, recordingGateway, recordOf } from "../testing/recording-gateway.ts";
 import { timerOverflows } from "../testing/timer-overflows.ts";
 
 // `routing.timeouts` (and `stream_keepalive`) of 30 days, as an operator writes "no bound" where 0 is refused: longer than
@@ -30,13 +30,11 @@ const overflows = timerOverflows();
 afterAll(() => overflows.stop());
 
 const chat = (stream: boolean, marker: string) =>
-  gateway.handle(
-    new Request("http://localhost/v1/chat/completions", {
-      method: "POST",
-      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "m", stream, messages: [{ role: "user", content: `hi ${marker}` }] }),
-    }),
-  );
+  callAs(gateway, adminKey, "POST", "/v1/chat/completions", {
+    model: "m",
+    stream,
+    messages: [{ role: "user", content: `hi ${marker}` }],
+  });
 
 test.each([
   ["a whole answer that takes 100 ms", false, "[[fake:delay=100]]"],

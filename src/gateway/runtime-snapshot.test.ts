@@ -10,6 +10,7 @@ import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { upstreamError } from "../core/gateway-error.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { upgradeStatus } from "../workers/testing/upgrade-status.ts";
 import { type BuiltGateway, createGateway } from "./create-gateway.ts";
@@ -397,15 +398,7 @@ describe("what a reload retires and what refuses it", () => {
       },
       logger: silentLogger,
       // An admin outside every tenant: one in a tenant reads no reload errors in the status.
-      auth: async () => ({
-        keyId: null,
-        name: "ops",
-        tenant: "default",
-        role: "admin",
-        models: ["*"],
-        limits: {},
-        via: "jwt",
-      }),
+      auth: async () => ({ ...jwtCaller, name: "ops", role: "admin" }),
       providers: (config) => {
         if (config.name === "pooled") return pooled;
         const label = `fresh #${++made}`;

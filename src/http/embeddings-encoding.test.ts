@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 
 // The OpenAI SDKs ask for `encoding_format: "base64"` by default and read each `embedding` as
 // little-endian float32 bytes. An upstream that answers number arrays whatever it was asked
@@ -72,15 +73,7 @@ beforeAll(async () => {
         { name: "honours", routes: [{ provider: "up", model: "honours-upstream" }] },
       ],
     }),
-    auth: async () => ({
-      keyId: null,
-      name: "app",
-      tenant: "default",
-      role: "user",
-      models: ["*"],
-      limits: {},
-      via: "jwt",
-    }),
+    auth: async () => ({ ...jwtCaller, name: "app" }),
     logger: silentLogger,
   });
 });

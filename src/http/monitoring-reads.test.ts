@@ -7,6 +7,7 @@ import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { AuditStore } from "../storage/storage.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
 // Audit storage down without audit.fail_open: every request is refused with 503 but the operator's
@@ -30,15 +31,7 @@ beforeAll(async () => {
     // The stop saves the rows it could not write there (audit/unwritten-rows.ts), at once.
     auditSpillDir: dir,
     logger: silentLogger,
-    auth: async () => ({
-      keyId: null,
-      name: "ops",
-      tenant: "default",
-      role: "admin",
-      models: ["*"],
-      limits: {},
-      via: "jwt",
-    }),
+    auth: async () => ({ ...jwtCaller, name: "ops", role: "admin" }),
   });
 });
 

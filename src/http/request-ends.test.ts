@@ -6,6 +6,7 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { RequestEnds } from "./request-ends.ts";
 
@@ -100,15 +101,7 @@ test("a request's end is reported after its answer is written, before the next r
       providers: [{ name: "demo", type: "mock" }],
       models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
     }),
-    auth: async () => ({
-      keyId: null,
-      name: "caller",
-      tenant: "acme",
-      role: "user",
-      models: ["*"],
-      limits: {},
-      via: "jwt",
-    }),
+    auth: async () => ({ ...jwtCaller, name: "caller", tenant: "acme" }),
     events: [
       {
         publish(event) {

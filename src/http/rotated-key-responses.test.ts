@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../config/load-config.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
+import { callAs, recordingGateway } from "../testing/recording-gateway.ts";
 
 // A key outside every tenant has its stored responses to itself; its rotation hands them on. The
 // new key is the same caller's (its settings and its spend carry over), so it reads, continues and
@@ -24,13 +24,7 @@ test("a rotated key's new key reads, chains, references and deletes its stored r
     }),
   );
   const call = async (key: string, method: "GET" | "POST" | "DELETE", path: string, body?: object) => {
-    const res = await gateway.handle(
-      new Request(`http://localhost${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      }),
-    );
+    const res = await callAs(gateway, key, method, path, body);
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   const created = async (key: string, body: object) => {

@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
+import { jwtCaller } from "../testing/jwt-caller.ts";
 
 // The stored Responses API's smaller operations as the official SDK calls them (openai-node's
 // `client.responses`), the gateway in process on a chat upstream it translates to.
@@ -66,15 +67,7 @@ beforeAll(async () => {
         { name: "n", routes: [{ provider: "native", model: "n" }] },
       ],
     }),
-    auth: async () => ({
-      keyId: null,
-      name: "app",
-      tenant: "default",
-      role: "user",
-      models: ["*"],
-      limits: {},
-      via: "jwt",
-    }),
+    auth: async () => ({ ...jwtCaller, name: "app" }),
     logger: silentLogger,
   });
 });

@@ -2,13 +2,13 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateApiKey } from "../auth/api-key.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { Role } from "../storage/key-record.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
-import { numberedKey } from "../testing/key-record.ts";
+import { callAs } from "../testing/recording-gateway.ts";
+import { storedKey } from "../testing/stored-key.ts";
 
 // The Responses store's every path by id, through the real gateway in-process, across the lines
 // SPEC draws: a tenant's members share its stored responses; another tenant's member, a key outside
@@ -21,13 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function tenantsGateway() {
   const storage = openSqliteStorage(join(dir, "gw.db"));
-  const stored = async (tenant: string, role: Role = "user") => {
-    const { plain, ...secret } = generateApiKey();
-    await storage.keys.create(
-      numberedKey({ ...secret, tenant, role, models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
-    );
-    return plain;
-  };
+  const stored = (tenant: string, role: Role = "user") => storedKey(storage.keys, { tenant, role });
   const keys = {
     a1: await stored("team-a"),
     a2: await stored("team-a"),
@@ -45,13 +39,7 @@ async function tenantsGateway() {
     logger: silentLogger,
   });
   const call = async (key: string, method: "GET" | "POST" | "DELETE", path: string, body?: object) => {
-    const res = await gateway.handle(
-      new Request(`http://localhost${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      }),
-    );
+    const res = await callAs(gateway, key, method, path, body);
     return { status: res.status, text: await res.text() };
   };
   const stop = async () => {

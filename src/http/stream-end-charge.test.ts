@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
+import { FIFTEEN_TOKEN_STREAM, fifteenTokenAnswer } from "../testing/fifteen-token-answer.ts";
 import { recordingGateway } from "../testing/recording-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
@@ -15,20 +16,7 @@ import { waitForValue } from "../testing/wait-for.ts";
 // closes, charges nothing more. So on both ways a stream is answered: relayed as its first token
 // came, or with keep-alive comments before it (its first token slower than `stream_keepalive`).
 
-const USAGE = '{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}';
-const STREAM =
-  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n' +
-  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
-  `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":${USAGE}}\n\n` +
-  "data: [DONE]\n\n";
-const WHOLE = {
-  id: "c2",
-  object: "chat.completion",
-  created: 1,
-  model: "m",
-  choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
-  usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-};
+const WHOLE = fifteenTokenAnswer("m");
 /** Long enough that the upstream's first answer comes before it unless held back (model `slow`). */
 const KEEPALIVE = "500ms";
 
@@ -67,7 +55,7 @@ beforeAll(async () => {
       // The whole answer, its end marker included, and the body left open until the test ends it.
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
-          controller.enqueue(new TextEncoder().encode(STREAM));
+          controller.enqueue(new TextEncoder().encode(FIFTEEN_TOKEN_STREAM));
           holding.push(() => controller.close());
         },
       });

@@ -2,10 +2,9 @@ import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { joinTwo } from "../core/join-bytes.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
-import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
+import type { SpanSink, SseSpan } from "../core/sse-scanner.ts";
 import { usageAlone } from "./answer-event.ts";
 import { answerBegan, type OpeningHold, opensAnswer, settleOpening } from "./answer-opening.ts";
-import { owedUsageChunk } from "./owed-usage.ts";
 import { PREVIOUS_KEY, saidPreviousId, withPreviousIdInEvent } from "./previous-response-id.ts";
 import {
   CLOSE_BRACE,
@@ -20,9 +19,10 @@ import {
   textOf,
 } from "./relay-event-checks.ts";
 import { foundBefore, indexOf, keyFrom, keyWithValueAt } from "./relay-key-search.ts";
+import { DONE, RelayOwedUsage } from "./relay-owed-usage.ts";
 import { errorFieldChunk, scrubbedErrorEvent } from "./scrubbed-error-event.ts";
 import { CLOSING, reportedFailure } from "./stream-end.ts";
-import type { OwedUsageObject, UsageSink } from "./usage-sink.ts";
+import type { UsageSink } from "./usage-sink.ts";
 import { withoutCuts } from "./without-cuts.ts";
 
 const encoder = new TextEncoder();
@@ -30,16 +30,13 @@ const encoder = new TextEncoder();
 const USAGE_KEY = encoder.encode('usage"');
 /** OpenAI's finish key, found as the usage key is (one search a read until a finish went by). */
 const FINISH_KEY = encoder.encode('finish_reason"');
-/** The end markers a stream is given when its upstream sent the answer's finish but not them. */
-const DONE = encoder.encode(CLOSING.openai);
+/** Anthropic's end marker, given a stream whose upstream sent the answer's finish but not it. */
 const MESSAGE_STOP = encoder.encode(CLOSING.anthropic);
 const QUOTE = 34;
 const OPEN_BRACE = 123;
 /** `e`, which `"error"` starts with. */
 const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
-/** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
-const NOTHING = new Uint8Array(0);
 
 /**
  * What of each upstream read may go to the client (routing/byte-relay.ts): its complete events,
@@ -49,9 +46,10 @@ const NOTHING = new Uint8Array(0);
  * held for the next read. The scanner finds event boundaries (for the idle bound and the line
  * bound); only events that carry a usage object, error events and a named end event are decoded,
  * and the end marker, error events and malformed events are spotted by their bytes. It is the
- * scanner itself (one object a stream, not two).
+ * scanner itself (one object a stream, not two); what of a read goes out is kept by its base
+ * classes (relay-read.ts, the usage chunk owed in relay-owed-usage.ts), not in objects of its own.
  */
-export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
+export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
   /** The stream reported a failure of its own (an error event, relayed as is). */
   reported: GatewayError | undefined;
   /**
@@ -83,57 +81,25 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
    * without the marker after it is complete all the same, the marker added (byte-relay.ts `atEnd`).
    */
   closing: Uint8Array | undefined;
-  /** Complete data events in the read last taken. */
-  events = 0;
-  /** Complete data events in every read taken so far. */
-  allEvents = 0;
-  /** Of those, chunks of usage alone (`choices: []`): not the answer's, counted as no token of it. */
+  /** Of the data events read (`allEvents`), chunks of usage alone (`choices: []`): not the answer's. */
   usageOnly = 0;
-  /** Where the first malformed event (or a line past the bound) starts in the read last taken (-1: none). */
-  brokenAt = -1;
-  /** The stream broke on a line past the bound (at `brokenAt`), not on a malformed event. */
-  overlongLine: GatewayError | undefined;
   /** An event that has not finished arriving, held for the next read. */
   private pending: Uint8Array | undefined;
-  /** Per read: the buffer being scanned, the next `"usage"` in it, cut ranges. */
-  private buf: Uint8Array = NOTHING;
+  /** Per read: the next `"usage"` in it, the next `"finish_reason"`. */
   private usageAt = -1;
   private finishAt = -1;
   /** Where the held role chunk's data lies in the read being taken (`holdsOpening`). */
   private heldAt = 0;
   private heldEnd = 0;
-  /** Made at the first event cut out (most streams cut none). */
-  private cuts: number[] | undefined;
-  /**
-   * What goes out in place of a cut event, by where it starts (an error event scrubbed of the
-   * account): made at the first such event (nearly every stream has none).
-   */
-  private swaps: Map<number, Uint8Array> | undefined;
   /** The id `previous_response_id` is said as (`UsageSink.previousId`), as JSON; nearly always none. */
   private readonly previousId: Uint8Array | undefined;
   /** The next `"previous_response_id"` in the read being taken, found once a read (with `previousId`). */
   private previousAt = -1;
-  /**
-   * The caller asked for a usage chunk (`UsageSink.usageAsked`, its `object`) and no usage object
-   * went by yet: the relay owes it one (owed-usage.ts) should the stream end so.
-   */
-  private owes: OwedUsageObject | undefined;
-  /**
-   * What the owed chunk repeats the id and model of, while one is owed: the data of the finish
-   * chunk (of the first chunk before one), its bytes alone, decoded only if the chunk is written.
-   * Copied out of a read only at the read's end, and only if one is still owed then: the usage
-   * chunk nearly always comes in the read its finish chunk came in, and then nothing is copied.
-   */
-  private owedHead: Uint8Array | undefined;
-  /** Where the head found in the read being taken lies in it (-1: none found in it). */
-  private headStart = -1;
-  private headEnd = 0;
 
-  constructor(private readonly sink: UsageSink) {
-    super(sink.maxLine);
+  constructor(sink: UsageSink) {
+    super(sink);
     const previousId = sink.previousId;
     if (previousId !== undefined) this.previousId = saidPreviousId(previousId);
-    this.owes = sink.usageAsked;
   }
 
   /** Whether part of an event is held back. */
@@ -167,27 +133,6 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
   /** The body ended: an event held back without its blank line is complete after all. */
   last(): Uint8Array | undefined {
     return this.pending ? this.take(BLANK_LINE) : undefined;
-  }
-
-  /** The events of the read last taken that precede the malformed one (none when it came first). */
-  beforeBroken(): Uint8Array | undefined {
-    if (this.brokenAt <= 0) return undefined;
-    return this.cuts && this.cuts.length > 0
-      ? withoutCuts(this.buf, this.brokenAt, this.cuts, this.swaps)
-      : this.buf.subarray(0, this.brokenAt);
-  }
-
-  /**
-   * A line past the bound follows the events that end at `consumed`: they may still go out, as
-   * those before a malformed event do, and the stream then fails with the bound's error. The
-   * same stream fails alike however the upstream's writes were split into reads.
-   */
-  protected override overlong(consumed: number): number {
-    if (this.brokenAt === -1) {
-      this.brokenAt = consumed;
-      this.overlongLine = this.lineTooLong();
-    }
-    return consumed;
   }
 
   /** Each complete event of the read being taken (the scanner's sink: no closure per relay). */
@@ -255,9 +200,7 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
       if (usage) {
         // The upstream said usage, zeros too: the caller is owed none (the estimate is billed all
         // the same, http/stream-usage.ts), and a chunk of it alone is no token of the answer.
-        this.owes = undefined;
-        this.owedHead = undefined;
-        this.headStart = -1;
+        this.usageSaid();
         if (event && usageAlone(event.data)) this.usageOnly++;
       }
       // A Responses stream's `response.failed` is how OpenAI reports a server error: its words
@@ -290,66 +233,6 @@ export class RelayScan extends SseScanner implements SpanSink, OpeningHold {
     if (!foundBefore(this.previousAt, span.end)) return;
     const edited = withPreviousIdInEvent(this.buf, span, id, this.swaps?.get(span.start));
     if (edited !== undefined) this.replace(span, edited);
-  }
-
-  /**
-   * The end marker the relay adds to a stream that finished without it (`closing`), after the
-   * usage chunk its caller is owed, if any, its estimate recorded as the stream's usage
-   * (`recordOwedUsage`).
-   */
-  closeRecordingOwedUsage(marker: Uint8Array): Uint8Array {
-    const owed = marker === DONE ? this.recordOwedUsage(this.allEvents) : undefined;
-    return owed ? joinTwo(owed, marker) : marker;
-  }
-
-  /**
-   * `[DONE]` (at `span`) goes out after the usage chunk its caller is owed, if any (owed-usage.ts):
-   * the upstream's events are those before it, this one not counted.
-   */
-  private owedBefore(span: SseSpan): void {
-    const owed = this.recordOwedUsage(this.allEvents + this.events - 1);
-    if (owed) this.replace(span, joinTwo(owed, this.buf.subarray(span.start, span.end)));
-  }
-
-  /**
-   * The usage chunk the caller is owed, `upstreamEvents` data events read (no usage object among
-   * them, so no usage-only chunk), its estimate recorded as the stream's usage; once a stream.
-   */
-  private recordOwedUsage(upstreamEvents: number): Uint8Array | undefined {
-    const object = this.owes;
-    if (object === undefined) return undefined;
-    this.owes = undefined;
-    const usage = this.sink.recordEstimate?.(upstreamEvents);
-    // `[DONE]` in the read its head came in: read in place, never copied.
-    const head = this.headStart !== -1 ? this.buf.subarray(this.headStart, this.headEnd) : this.owedHead;
-    this.owedHead = undefined;
-    this.headStart = -1;
-    return usage && owedUsageChunk(head, usage, object);
-  }
-
-  /** The owed chunk's head is the data at `start`–`end` of the read being taken (`owedHead`). */
-  private headAt(start: number, end: number): void {
-    this.headStart = start;
-    this.headEnd = end;
-  }
-
-  /** The read ends with a chunk still owed: its head, found in it, copied out of it (`owedHead`). */
-  private keepOwedHead(): void {
-    if (this.owes) this.owedHead = this.buf.slice(this.headStart, this.headEnd);
-    this.headStart = -1;
-  }
-
-  /** An event left out of what goes to the client (or replaced: `swaps`). */
-  private cut(span: SseSpan): void {
-    this.cuts ??= [];
-    this.cuts.push(span.start, span.end);
-  }
-
-  /** An event that goes to the client as `bytes`: cut once, however often it is edited. */
-  private replace(span: SseSpan, bytes: Uint8Array): void {
-    if (this.swaps?.has(span.start) !== true) this.cut(span);
-    this.swaps ??= new Map();
-    this.swaps.set(span.start, bytes);
   }
 
   /**

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { float32Base64 } from "../translate/float32-base64.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { agreementOf, normalise, similarity } from "./agreement.ts";
-import { type Answer, AnswerStream, answerFromJson, answerFromSseText, SseAnswerReader } from "./answer.ts";
+import { type Answer, AnswerStream, answerFromJson } from "./answer.ts";
 import { loadSchemaCheck } from "./schema-check.ts";
 import { shadowSchemas } from "./shadow-api-schema.ts";
+import { answerFromSseText, SseAnswerReader } from "./sse-answer-reader.ts";
 
 // Ajv is loaded before a schema is judged (agreement.ts, `agreementReady`), as the runner does.
 beforeAll(loadSchemaCheck);

@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
-import { answerFromSseText } from "./answer.ts";
 import { type CapturedStream, captureAnswer } from "./capture-answer.ts";
 import { answerOf } from "./shadow-record.ts";
+import { answerFromSseText } from "./sse-answer-reader.ts";
 
 /** A stream of `parts`; `drained` set with the last one, as a relay whose end came with its read. */
 function source(parts: Uint8Array[], whole = false): ChunkSource & { cancelled: boolean } {

@@ -3,7 +3,7 @@ import type { Operation } from "../core/dialect.ts";
 import { tapChunks } from "../core/tap-chunks.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Answer } from "./answer.ts";
-import { SseAnswerReader } from "./answer.ts";
+import { SseAnswerReader } from "./sse-answer-reader.ts";
 
 /** The primary's stream as the pair keeps it: its wire bytes, or, for a long one, its answer read. */
 export type CapturedStream =

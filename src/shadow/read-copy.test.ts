@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import { AnswerStream, SseAnswerReader } from "./answer.ts";
+import { AnswerStream } from "./answer.ts";
 import { copyFailure, failed, readCopy } from "./read-copy.ts";
+import { SseAnswerReader } from "./sse-answer-reader.ts";
 
 const encoder = new TextEncoder();
 const target = (stream: boolean, dialect: "openai" | "anthropic" = "openai") => ({

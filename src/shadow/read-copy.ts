@@ -11,8 +11,9 @@ import { notJson, notJsonObject } from "../providers/http/read-reply.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
-import { type Answer, answerFromJson, SseAnswerReader } from "./answer.ts";
+import { type Answer, answerFromJson } from "./answer.ts";
 import { ScannedStreamEnd } from "./copy-stream-end.ts";
+import { SseAnswerReader } from "./sse-answer-reader.ts";
 
 /** What the shadow route did with its copy. */
 export interface ShadowOutcome {

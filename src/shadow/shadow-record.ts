@@ -3,11 +3,12 @@ import { type RedactBody, redactSafely } from "../audit/redact-body.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { agreementOf } from "./agreement.ts";
-import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
+import { type Answer, answerFromJson } from "./answer.ts";
 import type { CapturedStream } from "./capture-answer.ts";
 import { keptAnswer } from "./kept-answer.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
+import { answerFromSseText } from "./sse-answer-reader.ts";
 
 /** The primary's audit fields a pair's record keeps: plain data, so the shadow thread has it too. */
 export type PrimaryFacts = Pick<

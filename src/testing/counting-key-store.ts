@@ -1,6 +1,5 @@
-import { generateApiKey } from "../auth/api-key.ts";
 import type { KeyStore } from "../storage/storage.ts";
-import { numberedKey } from "./key-record.ts";
+import { storedKey } from "./stored-key.ts";
 
 /** How much of the key table a store was asked for: `list` calls, and the rows `list` and `page` returned. */
 export interface KeyReads {
@@ -43,9 +42,5 @@ export function countingKeyStore(
 
 /** Stores an admin key on every model with no limits; returns the plain key to call with. */
 export async function storedAdminKey(store: KeyStore): Promise<string> {
-  const { plain, ...secret } = generateApiKey();
-  await store.create(
-    numberedKey({ ...secret, role: "admin", models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
-  );
-  return plain;
+  return storedKey(store, { role: "admin" });
 }

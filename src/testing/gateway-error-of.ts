@@ -25,3 +25,8 @@ export async function rejectionOf(act: () => unknown): Promise<GatewayError> {
   }
   throw new Error("expected a GatewayError, and nothing was thrown");
 }
+
+/** The GatewayError `call` rejects with; fails the test when it resolves. */
+export function failureOf(call: Promise<unknown>): Promise<GatewayError> {
+  return rejectionOf(() => call);
+}

@@ -1,6 +1,7 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { Config } from "../config/config-schema.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
+import type { GatewayOptions } from "../gateway/gateway-options.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { waitForValue } from "./wait-for.ts";
 
@@ -14,17 +15,19 @@ export interface RecordingGateway {
 
 /**
  * A gateway on `config` that keeps its bootstrap key and its finished records for assertions,
- * quiet unless given a `logger`.
+ * quiet unless given a `logger`; `plugins`, an embedder's own authenticator or policy.
  */
 export async function recordingGateway(
   config: Config,
   logger: Logger = silentLogger,
+  plugins: Pick<GatewayOptions, "auth" | "policy"> = {},
 ): Promise<RecordingGateway> {
   let adminKey = "";
   const finished: AuditRecord[] = [];
   const gateway = await createGateway({
     config,
     logger,
+    ...plugins,
     onBootstrapKey: (key) => {
       adminKey = key;
     },
@@ -37,4 +40,24 @@ export async function recordingGateway(
 export function recordOf(finished: readonly AuditRecord[], response: Response): Promise<AuditRecord> {
   const id = response.headers.get("x-request-id") ?? "";
   return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
+}
+
+/**
+ * A `method` call of `path` on the in-process gateway by the caller whose bearer token is `key`,
+ * `body` (when given) sent as JSON.
+ */
+export function callAs(
+  gateway: Gateway,
+  key: string,
+  method: string,
+  path: string,
+  body?: object,
+): Promise<Response> {
+  return gateway.handle(
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    }),
+  );
 }

@@ -9,7 +9,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // rotate, revoke, limits, a thousand keys.
 
 const ui = adminUi();
-const { chat, statusOf, expectingRefusals, signedIn, shoot, fx } = ui;
+const { chat, statusOf, expectingRefusals, refuseReads, signedIn, shoot, fx } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -306,16 +306,7 @@ describe("/admin in a real browser", () => {
   test("keys: a tenants report it cannot read is said so, not left out unsaid", async () => {
     await signedIn();
     const refused = "the tenants' usage could not be read (a test's refusal)";
-    const unreadable = (url: URL) => url.pathname === "/admin/api/tenants";
-    await page.route(unreadable, (route) =>
-      route.fulfill({
-        status: 503,
-        contentType: "application/json",
-        body: JSON.stringify({
-          error: { message: refused, type: "server_error", code: "storage_unavailable" },
-        }),
-      }),
-    );
+    const lift = await refuseReads((url) => url.pathname === "/admin/api/tenants", refused);
     try {
       await expectingRefusals(async () => {
         await page.goto(`${gw.url}/admin/keys`);
@@ -324,7 +315,7 @@ describe("/admin in a real browser", () => {
       // The keys were read: only the tenants' report failed.
       await page.locator("table.keys tbody tr").first().waitFor();
     } finally {
-      await page.unroute(unreadable);
+      await lift();
     }
   }, 60_000);
 

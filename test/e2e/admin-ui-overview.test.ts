@@ -97,16 +97,7 @@ describe("/admin in a real browser", () => {
   test("overview: a routing table it cannot read is said so, not shown as no routes and no open breaker", async () => {
     await signedIn();
     const refused = "the routing table could not be read (a test's refusal)";
-    const unreadable = (url: URL) => url.pathname === "/admin/api/routing";
-    await page.route(unreadable, (route) =>
-      route.fulfill({
-        status: 503,
-        contentType: "application/json",
-        body: JSON.stringify({
-          error: { message: refused, type: "server_error", code: "storage_unavailable" },
-        }),
-      }),
-    );
+    const lift = await refuseReads((url) => url.pathname === "/admin/api/routing", refused);
     try {
       await expectingRefusals(async () => {
         await page.goto(`${gw.url}/admin/overview`);
@@ -121,7 +112,7 @@ describe("/admin in a real browser", () => {
       expect(await breakers.locator(".tile-value").textContent()).toBe("–");
       expect(await breakers.getAttribute("class")).not.toContain("good");
     } finally {
-      await page.unroute(unreadable);
+      await lift();
     }
     await page.goto(`${gw.url}/admin/overview`);
     await page.locator(".tile", { hasText: "Open breakers" }).getByText(/^0$/).waitFor();

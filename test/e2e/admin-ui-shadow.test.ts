@@ -18,6 +18,14 @@ beforeAll(() => {
   ({ gw, adminKey, page } = ui);
 });
 
+/** The latest 50 shadow pairs, as an admin reads them. */
+async function latestPairs(): Promise<ShadowPage> {
+  const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
+  return (await res.json()) as ShadowPage;
+}
+
 describe("/admin in a real browser", () => {
   test("shadow: comparisons per model and an example side by side", async () => {
     await signedIn();
@@ -30,10 +38,7 @@ describe("/admin in a real browser", () => {
     const { response } = await chat(await jwtFor("shadow-ui", "acme"));
     const requestId = response.headers.get("x-request-id") ?? "";
     await waitFor("both pairs recorded and the JWT caller's copy counted", async () => {
-      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
-        headers: { authorization: `Bearer ${adminKey}` },
-      });
-      const body = (await res.json()) as ShadowPage;
+      const body = await latestPairs();
       const counted = body.counts?.ended.some((c) => c.provider === "demo-shadow" && c.outcome === "ok");
       const recorded = new Set(body.records.map((r) => r.requestId));
       return counted && recorded.has(requestId) && recorded.has(otherId);
@@ -111,12 +116,9 @@ describe("/admin in a real browser", () => {
     const refused = "the shadow pairs could not be read (a test's refusal)";
     const key = await createKey(gw, { name: "unread-pairs-ui", role: "user", models: ["*"] });
     const requestId = (await chat(key.key)).response.headers.get("x-request-id") ?? "";
-    await waitFor("the pair recorded", async () => {
-      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
-        headers: { authorization: `Bearer ${adminKey}` },
-      });
-      return ((await res.json()) as ShadowPage).records.some((r) => r.requestId === requestId);
-    });
+    await waitFor("the pair recorded", async () =>
+      (await latestPairs()).records.some((r) => r.requestId === requestId),
+    );
     await page.goto(`${gw.url}/admin/shadow`);
     await page.locator(`[data-shadow-pair="${requestId}"]`).waitFor();
     // A filter whose read fails: the pairs and figures before it are not shown as the filter's.
@@ -144,12 +146,9 @@ describe("/admin in a real browser", () => {
     await signedIn();
     const key = await createKey(gw, { name: "unmatched-pairs-ui", role: "user", models: ["*"] });
     const requestId = (await chat(key.key)).response.headers.get("x-request-id") ?? "";
-    await waitFor("the pair recorded", async () => {
-      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
-        headers: { authorization: `Bearer ${adminKey}` },
-      });
-      return ((await res.json()) as ShadowPage).records.some((r) => r.requestId === requestId);
-    });
+    await waitFor("the pair recorded", async () =>
+      (await latestPairs()).records.some((r) => r.requestId === requestId),
+    );
     await page.goto(`${gw.url}/admin/shadow`);
     await page.locator(`[data-shadow-pair="${requestId}"]`).waitFor();
     await page.getByLabel("Model").fill("no-such-shadowed-model");
@@ -173,10 +172,7 @@ describe("/admin in a real browser", () => {
     const insideId =
       (await chat(await jwtFor("tenant-ui", "acme"))).response.headers.get("x-request-id") ?? "";
     await waitFor("both pairs recorded", async () => {
-      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
-        headers: { authorization: `Bearer ${adminKey}` },
-      });
-      const recorded = new Set(((await res.json()) as ShadowPage).records.map((r) => r.requestId));
+      const recorded = new Set((await latestPairs()).records.map((r) => r.requestId));
       return recorded.has(outsideId) && recorded.has(insideId);
     });
     const ops = await createKey(gw, {

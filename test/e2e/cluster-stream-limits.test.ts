@@ -8,6 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { RECORD_SCRIPT } from "../../src/cluster/admit-script.ts";
+import { FIFTEEN_TOKEN_STREAM, fifteenTokenAnswer } from "../../src/testing/fifteen-token-answer.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type HoldingProxy, startHoldingProxy } from "./harness/holding-proxy.ts";
@@ -17,20 +18,7 @@ import { startRedis } from "./harness/redis-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-const USAGE = '{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15}';
-const STREAM =
-  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n' +
-  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
-  `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":${USAGE}}\n\n` +
-  "data: [DONE]\n\n";
-const WHOLE = {
-  id: "c2",
-  object: "chat.completion",
-  created: 1,
-  model: "held",
-  choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
-  usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-};
+const WHOLE = fifteenTokenAnswer("held");
 
 /** How a node calls the record script: by its hash (EVALSHA), the hash in its first call too. */
 const RECORD_SHA = new Bun.CryptoHasher("sha1").update(RECORD_SCRIPT).digest("hex");
@@ -53,7 +41,7 @@ const upstream = Bun.serve({
     if (!stream) return Response.json(WHOLE);
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(new TextEncoder().encode(STREAM));
+        controller.enqueue(new TextEncoder().encode(FIFTEEN_TOKEN_STREAM));
         holding.push(() => {
           // Canceled already when its client left first.
           if (request.signal.aborted) return;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { signIn } from "../../testing/ui-session.ts";
 
 // A web UI session's request refused for its CSRF token, through the real gateway (app.handle, a
 // real SQLite file): the 403 says what was wrong and what to do, in the admin API's error shape,
@@ -21,15 +22,7 @@ test("a session's request without its CSRF token, or with another, is 403 saying
     }),
   );
   try {
-    const login = await gateway.handle(
-      new Request("http://localhost/admin/auth/login", {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminKey}` },
-      }),
-    );
-    expect(login.status).toBe(200);
-    const cookie = `mindgw_session=${/mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1]}`;
-    const { csrf } = (await login.json()) as { csrf: string };
+    const { cookie, "x-csrf-token": csrf } = await signIn(gateway, adminKey);
     // A state-changing call (a new key), as another site would forge it: the cookie alone, or a guess.
     const createKey = (headers: Record<string, string>) =>
       gateway.handle(

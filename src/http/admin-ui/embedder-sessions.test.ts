@@ -12,6 +12,7 @@ import { silentLogger } from "../../log/logger.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import type { KeyStore, Storage } from "../../storage/storage.ts";
 import { numberedKey } from "../../testing/key-record.ts";
+import { signIn } from "../../testing/ui-session.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 // Web UI sessions under an embedder's own authenticator (`createGateway`'s `auth`), through the
@@ -54,14 +55,6 @@ async function embedderGateway(
   const gateway: Gateway = await createGateway({ configSource: source, storage, auth, logger: silentLogger });
   const at = (path: string, headers: Record<string, string>, method = "GET") =>
     gateway.handle(new Request(`http://localhost${path}`, { method, headers }));
-  /** Signs in with the token: the cookie and CSRF headers of its session. */
-  const signIn = async (token: string) => {
-    const login = await at("/admin/auth/login", { authorization: `Bearer ${token}` }, "POST");
-    expect(login.status).toBe(200);
-    const { csrf } = (await login.json()) as { csrf: string };
-    const id = /mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1] ?? "";
-    return { cookie: `mindgw_session=${id}`, "x-csrf-token": csrf };
-  };
   /** What a caller is shown: the keys it manages (name and tenant), and whether it reads gateway-wide stats. */
   const viewOf = async (headers: Record<string, string>) => {
     const keys = await at("/admin/api/keys", headers);
@@ -86,7 +79,16 @@ async function embedderGateway(
     await gateway.stop();
     await opened.close();
   };
-  return { storage, at, signIn, viewOf, toldTenant, reload, close };
+  return {
+    storage,
+    at,
+    /** Signs in with the token: the cookie and CSRF headers of its session. */
+    signIn: (token: string) => signIn(gateway, token),
+    viewOf,
+    toldTenant,
+    reload,
+    close,
+  };
 }
 
 const adminOf = (over: Partial<Principal>): Principal => ({

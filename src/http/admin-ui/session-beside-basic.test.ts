@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { signIn } from "../../testing/ui-session.ts";
 
 // A web UI behind a proxy that asks for HTTP Basic (nginx `auth_basic`): the browser sends its
 // `Authorization: Basic …` with every call the page makes, beside the session cookie. Basic is no
@@ -24,15 +25,7 @@ test("a session's calls carrying a proxy's Basic Authorization are the session's
     }),
   );
   try {
-    const login = await gateway.handle(
-      new Request("http://localhost/admin/auth/login", {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminKey}` },
-      }),
-    );
-    expect(login.status).toBe(200);
-    const cookie = `mindgw_session=${/mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1]}`;
-    const { csrf } = (await login.json()) as { csrf: string };
+    const { cookie, "x-csrf-token": csrf } = await signIn(gateway, adminKey);
     const call = (path: string, headers: Record<string, string>, method = "GET") =>
       gateway.handle(
         new Request(`http://localhost${path}`, {

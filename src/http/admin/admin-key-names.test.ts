@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
 import type { Gateway } from "../../gateway/create-gateway.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 import { runCliCaptured } from "../../testing/run-cli-captured.ts";
 
 // A key's name, tenant and model globs with a control character, as an operator meets the refusal:
@@ -26,14 +26,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const post = (path: string, body: object) =>
-  gateway.handle(
-    new Request(`http://localhost${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  );
+const post = (path: string, body: object) => callAs(gateway, adminKey, "POST", path, body);
 
 const keyCount = async () => {
   const listed = await gateway.handle(

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { KeyView } from "../../auth/key-view.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import type { Gateway } from "../../gateway/create-gateway.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 
 // The query strings of `/admin/api/keys…` and `/admin/api/tenants` held to what they read, as the
 // audit, shadow, actions, stats and spend queries are: a parameter they do not read (a typo,
@@ -26,14 +26,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const call = (method: string, path: string, body?: object) =>
-  gateway.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    }),
-  );
+const call = (method: string, path: string, body?: object) => callAs(gateway, adminKey, method, path, body);
 const refusal = async (answer: Response): Promise<[number, object]> => [
   answer.status,
   ((await answer.json()) as { error: object }).error,

@@ -9,6 +9,7 @@ import { silentLogger } from "../../log/logger.ts";
 import { spendTotals } from "../../storage/spend-totals.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import type { KeyStore, SpendStore } from "../../storage/storage.ts";
+import { callAs } from "../../testing/recording-gateway.ts";
 
 // `/admin/api/keys` paged and whole, through the real gateway in-process (a real SQLite file).
 
@@ -258,14 +259,7 @@ test("a revoke by name whose store fails midway (503) has the key it did revoke 
     onBootstrapKey: (issued) => (key = issued),
   });
   try {
-    const post = (path: string, body?: object) =>
-      failing.handle(
-        new Request(`http://localhost${path}`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-          ...(body ? { body: JSON.stringify(body) } : {}),
-        }),
-      );
+    const post = (path: string, body?: object) => callAs(failing, key, "POST", path, body);
     const old = (await (await post("/admin/api/keys", { name: "half" })).json()) as KeyView;
     const fresh = (await (await post(`/admin/api/keys/${old.id}/rotate`, { grace: "1h" })).json()) as KeyView;
     expect((await post("/admin/api/keys/half/revoke")).status).toBe(503);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
 import { type Logger, silentLogger } from "../../log/logger.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 // Live event streams (`mindgw tail`, the web UI live) through the real gateway in-process: they
@@ -44,13 +44,10 @@ test("open event streams are not requests in flight: not in the metric, not agai
     expect(await (await get("/metrics")).text()).toContain("\nmindgw_requests_in_flight 1\n");
     expect(await (await get("/admin/api/status")).json()).toMatchObject({ inFlight: 1 });
     // Three streams open and a bound of two: a model call is still served.
-    const chat = await gateway.handle(
-      new Request("http://localhost/v1/chat/completions", {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
-      }),
-    );
+    const chat = await callAs(gateway, adminKey, "POST", "/v1/chat/completions", {
+      model: "m",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(chat.status).toBe(200);
   } finally {
     // Read to their ends, as their clients' sockets are: the stop closes them.

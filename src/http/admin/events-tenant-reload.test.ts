@@ -2,7 +2,6 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateApiKey } from "../../auth/api-key.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import type { ConfigWatchHandlers } from "../../config/watch-config.ts";
@@ -10,7 +9,8 @@ import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import type { Role } from "../../storage/key-record.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
-import { numberedKey } from "../../testing/key-record.ts";
+import { callAs } from "../../testing/recording-gateway.ts";
+import { storedKey } from "../../testing/stored-key.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 // A live event stream (`mindgw tail`, the web UI live) opened with a key is held to what that key
@@ -30,13 +30,7 @@ const configOf = (tenants: readonly string[]): Config =>
 
 async function reloadableGateway(file: string) {
   const storage = openSqliteStorage(join(dir, file));
-  const stored = async (tenant: string, role: Role) => {
-    const { plain, ...secret } = generateApiKey();
-    await storage.keys.create(
-      numberedKey({ ...secret, tenant, role, models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
-    );
-    return plain;
-  };
+  const stored = (tenant: string, role: Role) => storedKey(storage.keys, { tenant, role });
   const keys = {
     aAdmin: await stored("team-a", "admin"),
     aMember: await stored("team-a", "user"),
@@ -84,13 +78,10 @@ async function reloadableGateway(file: string) {
   const get = (path: string, key: string) =>
     gateway.handle(new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${key}` } }));
   const chat = (key: string) =>
-    gateway.handle(
-      new Request("http://localhost/v1/chat/completions", {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
-      }),
-    );
+    callAs(gateway, key, "POST", "/v1/chat/completions", {
+      model: "m",
+      messages: [{ role: "user", content: "hi" }],
+    });
   const stop = async () => {
     await gateway.stop();
     await storage.close();

@@ -2,7 +2,6 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateApiKey } from "../../auth/api-key.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
@@ -11,6 +10,8 @@ import type { Storage } from "../../storage/storage.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { countingKeyStore, storedAdminKey } from "../../testing/counting-key-store.ts";
 import { numberedKey } from "../../testing/key-record.ts";
+import { storedKey } from "../../testing/stored-key.ts";
+import { signIn } from "../../testing/ui-session.ts";
 import { openRawWorker } from "../../workers/testing/raw-worker.ts";
 
 // `/admin/api/tenants`' key counts through the real gateway in-process, on an embedder's storage
@@ -74,13 +75,8 @@ test("an embedder's key store without countActive: the same counts, its keys lis
 /** A gateway of two tenants, with keys of an admin outside them, an admin in team-a and a member of it. */
 async function readersGateway(file: string) {
   const storage = openSqliteStorage(join(dir, file));
-  const stored = async (tenant: string, role: "admin" | "user") => {
-    const { plain, ...secret } = generateApiKey();
-    await storage.keys.create(
-      numberedKey({ ...secret, tenant, role, rpm: null, tpm: null, budgetUsd: null }),
-    );
-    return plain;
-  };
+  const stored = (tenant: string, role: "admin" | "user") =>
+    storedKey(storage.keys, { tenant, role, models: ["gpt-*"] });
   const [platform, aAdmin, aMember] = [
     await stored("default", "admin"),
     await stored("team-a", "admin"),
@@ -172,13 +168,7 @@ test("an empty ?tenant= is no filter, on every route that takes one: each reader
  */
 async function routingGateway(file: string) {
   const storage = openSqliteStorage(join(dir, file));
-  const stored = async (tenant: string, role: "admin" | "worker") => {
-    const { plain, ...secret } = generateApiKey();
-    await storage.keys.create(
-      numberedKey({ ...secret, tenant, role, models: ["*"], rpm: null, tpm: null, budgetUsd: null }),
-    );
-    return plain;
-  };
+  const stored = (tenant: string, role: "admin" | "worker") => storedKey(storage.keys, { tenant, role });
   const [aAdmin, cAdmin, bWorker] = [
     await stored("team-a", "admin"),
     await stored("team-c", "admin"),
@@ -208,18 +198,7 @@ async function routingGateway(file: string) {
   const at = (path: string, headers: Record<string, string>) =>
     gateway.handle(new Request(`http://localhost${path}`, { headers }));
   /** The headers of a web UI session signed in with `key`: its cookie and CSRF token. */
-  const session = async (key: string) => {
-    const login = await gateway.handle(
-      new Request("http://localhost/admin/auth/login", {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}` },
-      }),
-    );
-    expect(login.status).toBe(200);
-    const cookie = /mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1] ?? "";
-    const { csrf } = (await login.json()) as { csrf: string };
-    return { cookie: `mindgw_session=${cookie}`, "x-csrf-token": csrf };
-  };
+  const session = (key: string) => signIn(gateway, key);
   const stop = async () => {
     await gateway.stop();
     await storage.close();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
 import type { Gateway } from "../../gateway/create-gateway.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 // The refusals every guarded route shares, against the OpenAPI document: a request past
@@ -45,13 +45,7 @@ beforeAll(async () => {
   // A WebSocket endpoint is refused as a socket's upgrade, over the listener.
   port = gateway.listen("127.0.0.1", 0).port;
   doc = (await (await gateway.handle(new Request("http://localhost/docs/openapi.json"))).json()) as Document;
-  const created = await gateway.handle(
-    new Request("http://localhost/admin/api/keys", {
-      method: "POST",
-      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "named" }),
-    }),
-  );
+  const created = await callAs(gateway, adminKey, "POST", "/admin/api/keys", { name: "named" });
   expect(created.status).toBe(201);
   keyId = ((await created.json()) as { id: string }).id;
 });
@@ -172,13 +166,7 @@ test("an admin API body past its bound (64 KiB) is a 413 its operation lists", a
   expect(posts.length).toBeGreaterThan(2);
   const found: string[] = [];
   for (const { path, operation, listed } of posts) {
-    const answer = await gateway.handle(
-      new Request(`http://localhost${path}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: "x".repeat(65 * 1024) }),
-      }),
-    );
+    const answer = await callAs(gateway, adminKey, "POST", path, { name: "x".repeat(65 * 1024) });
     await answer.body?.cancel();
     expect([path, answer.status]).toEqual([path, 413]);
     if (!operation.responses["413"]) found.push(`413 POST ${listed}`);

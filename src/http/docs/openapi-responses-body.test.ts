@@ -6,7 +6,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { parseConfig } from "../../config/load-config.ts";
 import type { Gateway } from "../../gateway/create-gateway.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 
 // A Responses request's fields the gateway judges itself on every route, as the OpenAPI document
 // describes them: `metadata` held to OpenAI's limits (core/refuse-bad-metadata.ts), no
@@ -59,13 +59,7 @@ async function mismatchedOf(bodies: readonly Record<string, unknown>[]): Promise
   const mismatched: unknown[] = [];
   for (const fields of bodies) {
     const body = { model: "gpt-4o-mini", input: "hi", ...fields };
-    const answer = await gateway.handle(
-      new Request("http://localhost/v1/responses", {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-        body: JSON.stringify(body),
-      }),
-    );
+    const answer = await callAs(gateway, adminKey, "POST", "/v1/responses", body);
     const valid: boolean = documented(body);
     if (valid !== (answer.status === 200))
       mismatched.push({ fields: JSON.stringify(fields).slice(0, 40), valid, status: answer.status });

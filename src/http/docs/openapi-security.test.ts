@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
 import type { Gateway } from "../../gateway/create-gateway.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { signIn } from "../../testing/ui-session.ts";
 
 // The credentials each operation of the OpenAPI document takes, against the gateway: the admin
 // API admits the web UI's session (its cookie, with its CSRF token in `X-CSRF-Token`) beside an
@@ -38,15 +39,7 @@ beforeAll(async () => {
     }),
   );
   gateway = built.gateway;
-  const login = await gateway.handle(
-    new Request("http://localhost/admin/auth/login", {
-      method: "POST",
-      headers: { authorization: `Bearer ${built.adminKey}` },
-    }),
-  );
-  expect(login.status).toBe(200);
-  session.cookie = `mindgw_session=${/mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1]}`;
-  session["x-csrf-token"] = ((await login.json()) as { csrf: string }).csrf;
+  Object.assign(session, await signIn(gateway, built.adminKey));
   doc = (await (await gateway.handle(new Request("http://localhost/docs/openapi.json"))).json()) as Document;
 });
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import Ajv2020 from "ajv/dist/2020.js";
 import { parseConfig } from "../../config/load-config.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 
 // `GET /v1/responses/{id}`'s query as the document describes it, sent to the real server: a value
 // the document calls valid is answered, one it does not is the 400 naming it.
@@ -15,14 +15,7 @@ const { gateway, adminKey } = await recordingGateway(
 );
 afterAll(() => gateway.stop());
 
-const call = (method: string, path: string, body?: object) =>
-  gateway.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    }),
-  );
+const call = (method: string, path: string, body?: object) => callAs(gateway, adminKey, method, path, body);
 
 interface Parameter {
   name: string;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { AUDIENCE, ISSUER, sign } from "../../auth/jwt-test-kit.ts";
 import { parseConfig } from "../../config/load-config.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 import { waitFor, waitForValue } from "../../testing/wait-for.ts";
 
 // An open Responses WebSocket whose credential ends is closed (1008) with a reason in the words of
@@ -66,13 +66,7 @@ test("a JWT's socket closes at the token's expiry saying the token expired; a ke
     await jwt.open();
     expect(await jwt.closed()).toEqual({ code: 1008, reason: "the token expired" });
 
-    const created = await gateway.handle(
-      new Request("http://localhost/admin/api/keys", {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: "socket-user" }),
-      }),
-    );
+    const created = await callAs(gateway, adminKey, "POST", "/admin/api/keys", { name: "socket-user" });
     const { id, key } = (await created.json()) as { id: string; key: string };
     const keyed = opened(port, key);
     await keyed.open();

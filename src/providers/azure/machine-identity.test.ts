@@ -2,8 +2,8 @@ import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { GatewayError } from "../../core/gateway-error.ts";
-import type { ProviderCall } from "../provider.ts";
+import { failureOf } from "../../testing/gateway-error-of.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import { createAzureProvider } from "./azure-provider.ts";
 import { entraFromEnvironment } from "./entra-environment.ts";
 import { type EntraCredentials, entraToken } from "./entra-token.ts";
@@ -146,14 +146,7 @@ beforeEach(() => {
   writeFileSync(tokenFile, "jwt-1\n");
 });
 
-const chat: ProviderCall = {
-  operation: "chat",
-  body: { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] },
-  stream: false,
-  requestId: "r1",
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-};
+const chat = providerCall({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
 
 /** What the fake Azure OpenAI answered a chat with: the authorization it was sent. */
 async function sentAuthorization(env: Record<string, string>, entra?: EntraCredentials): Promise<unknown> {
@@ -168,14 +161,6 @@ async function sentAuthorization(env: Record<string, string>, entra?: EntraCrede
   if (reply.kind !== "json") throw new Error(`a ${reply.kind} reply`);
   return (reply.body as { choices: { message: { content: unknown } }[] }).choices[0]?.message.content;
 }
-
-const failure = (call: Promise<unknown>) =>
-  call.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error as GatewayError,
-  );
 
 describe("AKS Workload Identity", () => {
   const workloadEnv = {
@@ -227,7 +212,7 @@ describe("AKS Workload Identity", () => {
       authority_host: origin,
     };
     expect(await sentAuthorization({ AZURE_CLIENT_SECRET: "ignored" }, entra)).toBe("Bearer entra-1");
-    const missing = await failure(
+    const missing = await failureOf(
       entraToken("az", { ...entra, federated_token_file: join(dir, "absent") }).get(),
     );
     expect([missing.status, missing.message, missing.detail]).toEqual([
@@ -236,7 +221,7 @@ describe("AKS Workload Identity", () => {
       join(dir, "absent"),
     ]);
     writeFileSync(tokenFile, " \n");
-    expect((await failure(entraToken("az", entra).get())).message).toBe(
+    expect((await failureOf(entraToken("az", entra).get())).message).toBe(
       "could not get credentials for upstream az: the federated token file is empty",
     );
   });
@@ -317,7 +302,7 @@ describe("managed identity", () => {
   });
 
   test("IMDS's 400 for an identity not assigned is a 502 with its OAuth code, its words for the log", async () => {
-    const refused = await failure(
+    const refused = await failureOf(
       entraToken("az", { managed_identity: { client_id: "not-assigned" } }, { env: imds }).get(),
     );
     expect([refused.status, refused.retryable, refused.message, refused.detail]).toEqual([
@@ -329,7 +314,7 @@ describe("managed identity", () => {
   });
 
   test("an answer without a token or an expiry is refused, not guessed at", async () => {
-    const ask = () => failure(entraToken("az", { managed_identity: true }, { env: imds }).get());
+    const ask = () => failureOf(entraToken("az", { managed_identity: true }, { env: imds }).get());
     next["/metadata/identity/oauth2/token"] = Response.json({ access_token: "t", token_type: "Bearer" });
     expect((await ask()).message).toBe(
       "could not get credentials for upstream az: Azure IMDS (managed identity) sent no expires_on",
@@ -342,7 +327,7 @@ describe("managed identity", () => {
 
   test("an endpoint variable that is no URL is named; Service Fabric (IDENTITY_SERVER_THUMBPRINT) is refused as not supported, its endpoint not asked", async () => {
     const said = async (env: Record<string, string>) =>
-      (await failure(entraToken("az", { managed_identity: true }, { env }).get())).message;
+      (await failureOf(entraToken("az", { managed_identity: true }, { env }).get())).message;
     expect(await said({ AZURE_POD_IDENTITY_AUTHORITY_HOST: "not a url" })).toBe(
       "could not get credentials for upstream az: AZURE_POD_IDENTITY_AUTHORITY_HOST is no URL",
     );
@@ -367,7 +352,7 @@ describe("managed identity", () => {
     const port = closed.port;
     closed.stop(true);
     const env = { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${port}` };
-    const absent = await failure(entraToken("az", { managed_identity: true }, { env }).get());
+    const absent = await failureOf(entraToken("az", { managed_identity: true }, { env }).get());
     expect(absent.message).toBe(
       "could not get credentials for upstream az: Azure IMDS (managed identity) could not be reached: connection refused (ECONNREFUSED)",
     );
@@ -401,7 +386,7 @@ describe("Azure IMDS with nothing configured or announced, as DefaultAzureCreden
       apiVersion: "v1",
       env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${port}` },
     });
-    const absent = await failure(provider.call(chat));
+    const absent = await failureOf(provider.call(chat));
     expect([absent.status, absent.message]).toEqual([
       502,
       "could not get credentials for upstream az: no api_key or entra in config, no Entra identity in the environment (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER), and Azure IMDS (managed identity) could not be reached: connection refused (ECONNREFUSED)",
@@ -421,7 +406,7 @@ describe("Azure IMDS with nothing configured or announced, as DefaultAzureCreden
       const token = entraToken("az", entraFromEnvironment({}) ?? {}, {
         env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${silent.port}` },
       });
-      expect((await failure(token.get())).message).toEndWith(
+      expect((await failureOf(token.get())).message).toEndWith(
         "and Azure IMDS (managed identity) did not answer within 1 s",
       );
       expect(performance.now() - started).toBeLessThan(5_000);

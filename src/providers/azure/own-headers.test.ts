@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, expect, test } from "bun:test";
 import { parseConfig } from "../../config/load-config.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import { missingCredentials } from "../missing-credentials.ts";
-import type { ProviderCall } from "../provider.ts";
 import { createAzureProvider } from "./azure-provider.ts";
 
 /**
@@ -52,14 +52,7 @@ beforeEach(() => {
   imdsAsked = 0;
 });
 
-const chat: ProviderCall = {
-  operation: "chat",
-  body: { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] },
-  stream: false,
-  requestId: "r1",
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-};
+const chat = providerCall({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
 
 /** The auth headers the fake Azure OpenAI was sent, with `headers` configured and IMDS at the fake. */
 async function sent(headers: Record<string, string>): Promise<Record<string, string | null>> {

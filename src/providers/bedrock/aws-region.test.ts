@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProviderConfig } from "../../config/config-schema.ts";
 import { rejectionOf } from "../../testing/gateway-error-of.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import { createProvider } from "../create-provider.ts";
-import type { ProviderCall } from "../provider.ts";
 import { awsRegion } from "./aws-region.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-aws-region-"));
@@ -48,14 +48,7 @@ test("a Bedrock provider with no region anywhere fails each call with a 502 sayi
       { preconnect: () => {} },
     ) as typeof fetch,
   });
-  const call = {
-    operation: "chat",
-    body: { model: "m", messages: [{ role: "user", content: "hi" }] },
-    stream: false,
-    requestId: "r1",
-    signal: new AbortController().signal,
-    timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-  } as ProviderCall;
+  const call = providerCall({ model: "m", messages: [{ role: "user", content: "hi" }] });
   const error = await rejectionOf(() => provider.call(call));
   expect([error.status, error.message]).toEqual([
     502,

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { errorText } from "../../audit/redact-body.ts";
-import type { GatewayError } from "../../core/gateway-error.ts";
-import type { ProviderCall } from "../provider.ts";
+import { failureOf } from "../../testing/gateway-error-of.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import { awsCredentialSource } from "./aws-credentials.ts";
 import { bedrockCalls } from "./bedrock-call.ts";
 
@@ -103,22 +103,7 @@ const onEc2 = { AWS_EC2_METADATA_SERVICE_ENDPOINT: origin };
 const NO_FILES = { AWS_CONFIG_FILE: "/nonexistent/c", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/c" };
 const source = (env: Record<string, string>) =>
   awsCredentialSource({ provider: "br", region: "us-east-1", config: {}, env: { ...NO_FILES, ...env } });
-const failure = (call: Promise<unknown>) =>
-  call.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error as GatewayError,
-  );
-
-const call: ProviderCall = {
-  operation: "chat",
-  body: {},
-  stream: false,
-  requestId: "r1",
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-};
+const call = providerCall({});
 
 describe("EC2 instance metadata, the chain's last step", () => {
   test("IMDSv2: a session token PUT, the role's name, its keys; and the call to Bedrock is signed with them", async () => {
@@ -185,7 +170,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
   });
 
   test("AWS_EC2_METADATA_DISABLED turns it off (any value but false): a 502 naming what was tried, nothing asked", async () => {
-    const disabled = await failure(source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "true" }).get());
+    const disabled = await failureOf(source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "true" }).get());
     expect([disabled.status, disabled.retryable, disabled.message]).toEqual([
       502,
       true,
@@ -201,7 +186,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
     const port = closed.port;
     closed.stop(true);
-    const absent = await failure(
+    const absent = await failureOf(
       source({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` }).get(),
     );
     expect(absent.message).toBe(
@@ -228,12 +213,18 @@ describe("EC2 instance metadata, the chain's last step", () => {
 
   test("an instance with no instance profile, or keys it could not give, is a 502 saying so", async () => {
     imds.noRole = true;
-    expect((await failure(source(onEc2).get())).message).toEndWith("and EC2 instance metadata answered 404");
+    expect((await failureOf(source(onEc2).get())).message).toEndWith(
+      "and EC2 instance metadata answered 404",
+    );
     imds.noRole = false;
     imds.keys = { Code: "AssumeRoleUnauthorizedAccess", Message: "EC2 cannot assume the role" };
-    expect((await failure(source(onEc2).get())).message).toEndWith("and EC2 instance metadata sent no keys");
+    expect((await failureOf(source(onEc2).get())).message).toEndWith(
+      "and EC2 instance metadata sent no keys",
+    );
     imds.keys = { Code: "Success", AccessKeyId: "ASIA", Expiration: "2026-12-06T10:00:00Z" };
-    expect((await failure(source(onEc2).get())).message).toEndWith("and EC2 instance metadata sent no keys");
+    expect((await failureOf(source(onEc2).get())).message).toEndWith(
+      "and EC2 instance metadata sent no keys",
+    );
   });
 });
 
@@ -284,7 +275,7 @@ describe("the IMDSv1 fallback, as the AWS SDKs fall back (@smithy/credential-pro
     imds.token = undefined;
     heard.length = 0;
     credentials.invalidate(first);
-    expect((await failure(credentials.get())).message).toEndWith("and EC2 instance metadata answered 401");
+    expect((await failureOf(credentials.get())).message).toEndWith("and EC2 instance metadata answered 401");
     expect(asked()).toEqual(V1.slice(0, 1));
     heard.length = 0;
     now += 60_000; // past the failed fetch's backoff
@@ -295,7 +286,7 @@ describe("the IMDSv1 fallback, as the AWS SDKs fall back (@smithy/credential-pro
   test("AWS_EC2_METADATA_V1_DISABLED (any value but false) blocks the fallback, saying so; a 400 to the PUT is never fallen back from", async () => {
     imds.v1 = true;
     imds.token = 403;
-    const blocked = await failure(source({ ...onEc2, AWS_EC2_METADATA_V1_DISABLED: "true" }).get());
+    const blocked = await failureOf(source({ ...onEc2, AWS_EC2_METADATA_V1_DISABLED: "true" }).get());
     expect(blocked.message).toEndWith(
       "and EC2 instance metadata gave no IMDSv2 session token (403), and the IMDSv1 fallback is disabled (AWS_EC2_METADATA_V1_DISABLED)",
     );
@@ -305,7 +296,9 @@ describe("the IMDSv1 fallback, as the AWS SDKs fall back (@smithy/credential-pro
     );
     heard.length = 0;
     imds.token = 400;
-    expect((await failure(source(onEc2).get())).message).toEndWith("and EC2 instance metadata answered 400");
+    expect((await failureOf(source(onEc2).get())).message).toEndWith(
+      "and EC2 instance metadata answered 400",
+    );
     expect(asked()).toEqual([["PUT", "/latest/api/token", null]]);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { failureOf } from "../../testing/gateway-error-of.ts";
 import { CredentialFailure } from "./credential-failure.ts";
 import { fetchOAuthToken, requestToken } from "./fetch-token.ts";
 
@@ -13,19 +14,11 @@ const endpoint = Bun.serve({
 afterAll(() => endpoint.stop(true));
 const url = `http://127.0.0.1:${endpoint.port}/token`;
 
-const failure = (call: Promise<unknown>) =>
-  call.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error as GatewayError,
-  );
-
 test("a refusal says its OAuth error code; its description, which may name the account, goes to the log alone", async () => {
   answers.push(
     Response.json({ error: "invalid_grant", error_description: "Invalid JWT Signature." }, { status: 400 }),
   );
-  const refused = await failure(fetchOAuthToken("vx", url, { grant_type: "jwt" }));
+  const refused = await failureOf(fetchOAuthToken("vx", url, { grant_type: "jwt" }));
   expect(refused).toBeInstanceOf(GatewayError);
   expect([refused.status, refused.message, refused.detail]).toEqual([
     502,
@@ -35,7 +28,7 @@ test("a refusal says its OAuth error code; its description, which may name the a
   // The description is the operator's: Google's naming the project is kept as said.
   const project = "Invalid grant for projects/acme-prod/locations/global/workloadIdentityPools/p.";
   answers.push(Response.json({ error: "invalid_grant", error_description: project }, { status: 400 }));
-  expect((await failure(fetchOAuthToken("vx", url, {}))).detail).toBe(project);
+  expect((await failureOf(fetchOAuthToken("vx", url, {}))).detail).toBe(project);
   // Entra ID's words name the app: the log's alone, as said, a long description cut.
   answers.push(
     Response.json(
@@ -46,12 +39,12 @@ test("a refusal says its OAuth error code; its description, which may name the a
       { status: 401 },
     ),
   );
-  const cut = await failure(fetchOAuthToken("az", url, {}));
+  const cut = await failureOf(fetchOAuthToken("az", url, {}));
   expect(cut.message).toEndWith("the token endpoint answered 401: invalid_client");
   expect(cut.detail?.length).toBe(301);
   // No OAuth error in the body: the status alone.
   answers.push(new Response("<html>bad gateway</html>", { status: 502 }));
-  expect((await failure(fetchOAuthToken("vx", url, {}))).message).toEndWith(
+  expect((await failureOf(fetchOAuthToken("vx", url, {}))).message).toEndWith(
     "the token endpoint answered 502",
   );
 });
@@ -60,7 +53,7 @@ test("an endpoint that cannot be reached says why", async () => {
   const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
   const port = closed.port;
   closed.stop(true);
-  const unreachable = await failure(fetchOAuthToken("vx", `http://127.0.0.1:${port}/token`, {}));
+  const unreachable = await failureOf(fetchOAuthToken("vx", `http://127.0.0.1:${port}/token`, {}));
   expect(unreachable.message).toBe(
     "could not get credentials for upstream vx: the token endpoint could not be reached: connection refused (ECONNREFUSED)",
   );
@@ -70,7 +63,7 @@ test("a 429 or 503 keeps the endpoint's Retry-After, in seconds or as a date, fo
   answers.push(
     Response.json({ error: "temporarily_unavailable" }, { status: 503, headers: { "retry-after": "120" } }),
   );
-  const down = await failure(fetchOAuthToken("az", url, {}));
+  const down = await failureOf(fetchOAuthToken("az", url, {}));
   expect(down).toBeInstanceOf(CredentialFailure);
   expect([down.message, (down as CredentialFailure).retryAfterMs, down.headers]).toEqual([
     "could not get credentials for upstream az: the token endpoint answered 503: temporarily_unavailable",
@@ -81,11 +74,13 @@ test("a 429 or 503 keeps the endpoint's Retry-After, in seconds or as a date, fo
   answers.push(
     new Response("slow down", { status: 429, headers: { "retry-after": "Thu, 01 Jan 2026 00:00:30 GMT" } }),
   );
-  const throttled = await failure(fetchOAuthToken("az", url, {}, fetch, () => now));
+  const throttled = await failureOf(fetchOAuthToken("az", url, {}, fetch, () => now));
   expect((throttled as CredentialFailure).retryAfterMs).toBe(30_000);
   // Another status's Retry-After is no wait the endpoint asked for.
   answers.push(new Response("no", { status: 400, headers: { "retry-after": "120" } }));
-  expect(((await failure(fetchOAuthToken("az", url, {}))) as CredentialFailure).retryAfterMs).toBeUndefined();
+  expect(
+    ((await failureOf(fetchOAuthToken("az", url, {}))) as CredentialFailure).retryAfterMs,
+  ).toBeUndefined();
 });
 
 test("an endpoint that does not answer in time says so, in the words every credential endpoint uses", async () => {
@@ -97,7 +92,7 @@ test("an endpoint that does not answer in time says so, in the words every crede
       what: "the token endpoint",
       timeoutMs: 50,
     };
-    const late = await failure(requestToken("az", request));
+    const late = await failureOf(requestToken("az", request));
     expect([late.status, late.retryable, late.message]).toEqual([
       502,
       true,

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errorText } from "../../audit/redact-body.ts";
 import { describeError } from "../../core/describe-error.ts";
-import type { GatewayError } from "../../core/gateway-error.ts";
+import { failureOf } from "../../testing/gateway-error-of.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import type { ProviderCall } from "../provider.ts";
 import { createGoogleProvider, vertexEndpoint } from "./gemini-provider.ts";
 import { vertexToken } from "./vertex-token.ts";
@@ -102,24 +103,11 @@ const vertexOn = (env: Record<string, string>) => {
     endpoint: vertexEndpoint("acme", "us-central1", origin, token),
   });
 };
-const chat = (): ProviderCall => ({
-  operation: "chat",
-  requestId: "r1",
-  stream: false,
-  body: { model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] },
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-});
-const failure = (call: Promise<unknown>) =>
-  call.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error as GatewayError,
-  );
+const chat = (): ProviderCall =>
+  providerCall({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] });
 const messageOf = async (file: string) =>
   (
-    await failure(
+    await failureOf(
       vertexToken({
         provider: "vx",
         serviceAccount: undefined,
@@ -333,7 +321,7 @@ test("an STS refusal quoting the subject token, an opaque one of no known shape,
   const provider = vertexOn({
     GOOGLE_APPLICATION_CREDENTIALS: adcFile("opaque.json", { credential_source: { file: opaque } }),
   });
-  const error = await failure(provider.call(chat()));
+  const error = await failureOf(provider.call(chat()));
   expect(error.detail).toContain("The subject token");
   // What the access line (its reason and detail) and every logged error (describeError) write.
   expect(errorText(error.detail ?? "", true)).toBe("The subject token [redacted] is invalid");

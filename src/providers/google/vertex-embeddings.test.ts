@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import type { JsonObject } from "../../core/dialect.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import type { ProviderCall } from "../provider.ts";
 import { createGoogleProvider, vertexEndpoint } from "./gemini-provider.ts";
 
@@ -47,14 +48,8 @@ function vertexFake() {
   return { provider, calls };
 }
 
-const embeddings = (input: string[]): ProviderCall => ({
-  operation: "embeddings",
-  requestId: "r1",
-  stream: false,
-  body: { model: "text-embedding-005", input },
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-});
+const embeddings = (input: string[]): ProviderCall =>
+  providerCall({ model: "text-embedding-005", input }, { operation: "embeddings" });
 
 test("a list over Vertex AI's 20,000 tokens a call is sent in calls under it, answered whole and in order", async () => {
   // 250 chunks of ~300 tokens, as a RAG loader sends them: 75,000 tokens, within 250 instances.

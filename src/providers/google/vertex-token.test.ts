@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { withoutCredentials } from "../../core/credentials.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { errorResponse } from "../../http/error-body.ts";
+import { failureOf } from "../../testing/gateway-error-of.ts";
+import { providerCall } from "../../testing/provider-call.ts";
 import type { ProviderCall } from "../provider.ts";
 import { createGoogleProvider, vertexEndpoint } from "./gemini-provider.ts";
 import { createVertexAnthropicProvider } from "./vertex-anthropic-provider.ts";
@@ -103,21 +105,8 @@ const vertexOn = (env: Record<string, string>, serviceAccount?: string) => {
     endpoint: vertexEndpoint("acme", "us-central1", `http://${host}`, token),
   });
 };
-const chat = (): ProviderCall => ({
-  operation: "chat",
-  requestId: "r1",
-  stream: false,
-  body: { model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] },
-  signal: new AbortController().signal,
-  timeouts: { connectMs: 5000, firstByteMs: 5000, idleMs: 5000 },
-});
-const failure = (call: Promise<unknown>) =>
-  call.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (error: unknown) => error as GatewayError,
-  );
+const chat = (): ProviderCall =>
+  providerCall({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] });
 const vertexCalls = () => seen.filter((entry) => entry.path.startsWith("/v1/"));
 
 describe("Vertex AI's token from the metadata server (no service_account, no ADC file)", () => {
@@ -171,7 +160,7 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
     const port = closed.port;
     closed.stop(true);
     const provider = vertexOn({ GCE_METADATA_HOST: `127.0.0.1:${port}`, HOME: dir });
-    const error = await failure(provider.call(chat()));
+    const error = await failureOf(provider.call(chat()));
     expect([error.status, error.retryable, error.message]).toEqual([
       502,
       true,
@@ -185,7 +174,7 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
       error: { message: string };
     };
     expect([anthropic.type, anthropic.error.message]).toEqual(["error", error.message]);
-    expect((await failure(provider.call(chat()))).message).toMatch(/; asked again in \d+ s$/);
+    expect((await failureOf(provider.call(chat()))).message).toMatch(/; asked again in \d+ s$/);
     expect(vertexCalls()).toEqual([]);
   });
 
@@ -202,7 +191,7 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
         env: { GCE_METADATA_HOST: `127.0.0.1:${silent.port}` },
         detectMs: 50,
       });
-      expect((await failure(token.get())).message).toEndWith(
+      expect((await failureOf(token.get())).message).toEndWith(
         "no gcloud application default credentials file, and the metadata server did not answer within 0.05 s",
       );
     } finally {
@@ -227,7 +216,7 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
         serviceAccount: undefined,
         env: { GCE_METADATA_HOST: host },
       });
-      messages.push((await failure(token.get())).message);
+      messages.push((await failureOf(token.get())).message);
     }
     expect(messages).toEqual([
       "could not get credentials for upstream vx: the metadata server has no default service account (404): attach one to the instance or Cloud Run service, or on GKE bind the pod's Kubernetes service account with Workload Identity",
@@ -359,7 +348,7 @@ describe("an authorized_user ADC file (gcloud auth application-default login)", 
     });
     try {
       const file = userFile("revoked.json", { token_uri: `http://127.0.0.1:${refusing.port}/token` });
-      const error = await failure(
+      const error = await failureOf(
         vertexToken({
           provider: "vx",
           serviceAccount: undefined,
@@ -389,7 +378,7 @@ describe("credentials files the gateway cannot use", () => {
       }),
     );
     const messageOf = async (env: Record<string, string>) =>
-      (await failure(vertexToken({ provider: "vx", serviceAccount: undefined, env }).get())).message;
+      (await failureOf(vertexToken({ provider: "vx", serviceAccount: undefined, env }).get())).message;
     expect(await messageOf({ GOOGLE_APPLICATION_CREDENTIALS: external })).toBe(
       "could not get credentials for upstream vx: the GOOGLE_APPLICATION_CREDENTIALS file is of type external_account_authorized_user: external_account_authorized_user credentials (workforce identity federation) are not supported; use `gcloud auth application-default login` with a Google account, a service-account key, or the metadata server",
     );
@@ -406,7 +395,7 @@ describe("credentials files the gateway cannot use", () => {
 });
 
 test("errors are GatewayErrors", async () => {
-  const error = await failure(
+  const error = await failureOf(
     vertexToken({ provider: "vx", serviceAccount: "/nonexistent/sa.json", env: {} }).get(),
   );
   expect(error).toBeInstanceOf(GatewayError);

@@ -205,9 +205,10 @@ export function adminUi() {
 
   /**
    * Answers the page's requests that match with a 503 saying `message`, as a gateway whose storage
-   * failed would, until the test ends.
+   * failed would, until the test ends or the function it returns lifts the refusal (for a test
+   * that goes on to read the page whole).
    */
-  async function refuseReads(matching: (url: URL) => boolean, message: string) {
+  async function refuseReads(matching: (url: URL) => boolean, message: string): Promise<() => Promise<void>> {
     const refuse = (route: Route) =>
       route.fulfill({
         status: 503,
@@ -215,7 +216,9 @@ export function adminUi() {
         body: JSON.stringify({ error: { message, type: "server_error", code: "storage_unavailable" } }),
       });
     await page.route(matching, refuse);
-    fx.deferTest(() => page.unroute(matching, refuse));
+    const lift = () => page.unroute(matching, refuse);
+    fx.deferTest(lift);
+    return lift;
   }
 
   const fx = gatewayFixture<FakeProcess>({

@@ -174,6 +174,32 @@ describe("OIDC relying party", () => {
     );
   });
 
+  test("a discovery document naming an endpoint on plain http off loopback is refused, naming it", async () => {
+    // The token endpoint would be sent the client secret and the code, the JWKS would say whose
+    // signatures make an admin: in clear, anyone on the way could read or replace them.
+    for (const field of ["authorization_endpoint", "token_endpoint", "jwks_uri"]) {
+      issuer.discovery = { [field]: `http://idp.example.com/${field}` };
+      try {
+        const refused = await clientFor()
+          .start()
+          .catch((e: unknown) => e);
+        expect(refused instanceof OidcError ? [refused.kind, refused.message] : refused).toEqual([
+          "unavailable",
+          expect.stringContaining(`names ${field} http://idp.example.com/${field}: it must be https`),
+        ]);
+      } finally {
+        issuer.discovery = {};
+      }
+    }
+    // On loopback, as the issuer may be, plain http is taken (this issuer's own are).
+    issuer.discovery = { jwks_uri: `${issuer.url.replace("127.0.0.1", "localhost")}/jwks` };
+    try {
+      expect(await signIn({})).toMatchObject({ user: "alice@example.com" });
+    } finally {
+      issuer.discovery = {};
+    }
+  });
+
   test("the config needs someone to let in, and https outside loopback", () => {
     const base = {
       issuer: "https://idp.example.com",

@@ -34,6 +34,8 @@ export interface OidcIssuer {
    * (`access_denied`: the user declined) instead of a code.
    */
   failing: { token?: number; jwks?: number; authorize?: string };
+  /** Fields of its discovery document to replace (an endpoint elsewhere), until set back to `{}`. */
+  discovery: Record<string, string>;
   stop(): void;
 }
 
@@ -48,9 +50,10 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
   const grants = new Map<string, Grant>();
   const refusals: string[] = [];
   let issuerUrl = "";
-  const state: { user: IssuerUser; failing: OidcIssuer["failing"] } = {
+  const state: { user: IssuerUser; failing: OidcIssuer["failing"]; discovery: Record<string, string> } = {
     user: { sub: "u-1", email: "ops@example.com", groups: ["platform"] },
     failing: {},
+    discovery: {},
   };
   const outage = (status: number) =>
     Response.json(
@@ -77,6 +80,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
           response_types_supported: ["code"],
           token_endpoint_auth_methods_supported: ["client_secret_basic"],
           code_challenge_methods_supported: ["S256"],
+          ...state.discovery,
         });
       }
       if (url.pathname === "/jwks") {
@@ -170,6 +174,12 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
     },
     set failing(next) {
       state.failing = next;
+    },
+    get discovery() {
+      return state.discovery;
+    },
+    set discovery(next) {
+      state.discovery = next;
     },
     stop: () => server.stop(true),
   };

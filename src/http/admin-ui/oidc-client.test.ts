@@ -200,6 +200,29 @@ describe("OIDC relying party", () => {
     }
   });
 
+  test("a token endpoint's redirect is not followed: the code and verifier go nowhere else", async () => {
+    const reached: string[] = [];
+    const elsewhere = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (request) => {
+        reached.push(await request.text());
+        return Response.json({ id_token: "never" });
+      },
+    });
+    issuer.failing = { tokenRedirect: `http://127.0.0.1:${elsewhere.port}/token` };
+    try {
+      const refused = await signIn({});
+      expect(refused).toContain(
+        `the token endpoint answered 307, a redirect to http://127.0.0.1:${elsewhere.port}/token`,
+      );
+      expect(reached).toEqual([]);
+    } finally {
+      issuer.failing = {};
+      elsewhere.stop(true);
+    }
+  });
+
   test("the config needs someone to let in, and https outside loopback", () => {
     const base = {
       issuer: "https://idp.example.com",

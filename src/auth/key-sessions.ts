@@ -178,6 +178,11 @@ export class KeySessions {
     this.webSessions.end(sessionId);
   }
 
+  /** Ends what a web UI session opened at `at`, if sooner than its end as held (session_ttl shortened). */
+  webSessionEndsBy(sessionId: string, at: number): void {
+    this.webSessions.endsBy(sessionId, at);
+  }
+
   /** The web UI sessions something is open under on this node (re-checked when the config changes). */
   openWebSessions(): string[] {
     return this.webSessions.sessions();

@@ -48,6 +48,15 @@ export class SessionStreams {
     this.endAll(idHash, "session ended");
   }
 
+  /**
+   * Brings the session's expiry forward to `at` (a reload shortened `session_ttl`): what it opened
+   * ends then. A later `at` changes nothing: a session's end, once set, is never put off.
+   */
+  endsBy(idHash: string, at: number): void {
+    const session = this.open.get(idHash);
+    if (session !== undefined && (session.at === null || at < session.at)) this.expireAt(idHash, session, at);
+  }
+
   /** The sessions (by id hash) something is open under. */
   sessions(): string[] {
     return [...this.open.keys()];

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { configUrl } from "./config-url.ts";
 import { bool, duration, num } from "./config-values.ts";
+import { httpsOrLoopback } from "./https-or-loopback.ts";
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const secureUrl = (what: string) =>
-  configUrl().refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
+  configUrl().refine(httpsOrLoopback, {
     message: `${what} must be https (plain http only on loopback)`,
   });
 

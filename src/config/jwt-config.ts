@@ -2,6 +2,7 @@ import { z } from "zod";
 import { roleSchema } from "../storage/key-record.ts";
 import { configUrl } from "./config-url.ts";
 import { duration, durationWithFloor, num } from "./config-values.ts";
+import { httpsOrLoopback } from "./https-or-loopback.ts";
 import { publicKeyProblems } from "./jwt-public-key.ts";
 
 const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
@@ -20,8 +21,6 @@ const ASYMMETRIC_ALGS = [
 ] as const;
 const isHmac = (alg: string) => alg.startsWith("HS");
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 /**
  * The least `jwks_cache_max_age` and `jwks_cooldown`: the only bounds on how often tokens make the
  * gateway fetch the JWKS (one fetch at a time bounds how many run, not how often), so the issuer is
@@ -37,7 +36,7 @@ const JWKS_REFETCH_FLOOR_MS = 1000;
 export const jwtConfigSchema = z
   .strictObject({
     jwks_url: configUrl()
-      .refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
+      .refine(httpsOrLoopback, {
         message: "jwks_url must be https (plain http only on loopback)",
       })
       .optional(),

@@ -200,7 +200,7 @@ test("on PostgreSQL, a session opened on one node works on another; signing out 
   expect((await fetch(`${a.url}/admin/api/keys`, { headers })).status).toBe(401);
 }, 60_000);
 
-test("what a session opened ends with it: its event stream ends at sign-out and at the session's expiry, its key's own goes on", async () => {
+test("what a session opened ends with it: its event stream ends at sign-out, at the session's expiry and by a shortened session_ttl, its key's own goes on", async () => {
   const gw = await fx.spawn({ config: mockModels });
   const ops = await createKey(gw, { name: "ops", role: "admin", models: ["*"] });
   /** A chat with the key: its request id, which its audit event carries. */
@@ -227,9 +227,14 @@ test("what a session opened ends with it: its event stream ends at sign-out and 
   await watching.ended("the signed-out session's event stream to end");
   expect((await fetch(`${gw.url}/admin/api/events`, { headers: first })).status).toBe(401);
 
+  // Signed in under the default 12 h: a reload to three seconds ends it, and its stream, by then.
+  const before = await signIn(gw.url, ops.key);
+  const beforeWatching = await openEvents(gw.url, before);
   // A session of three seconds (session_ttl, at sign-in): its stream ends then, the key's own does not.
   await gw.writeConfig({ ...mockModels, admin_ui: { session_ttl: "3s" } });
   await waitFor("the short session_ttl to apply", () => gw.stderr.all.includes("config reloaded"));
+  await beforeWatching.ended("the stream of a session signed in before session_ttl was shortened to end");
+  expect((await fetch(`${gw.url}/admin/api/events`, { headers: before })).status).toBe(401);
   const keyOwn = await openEvents(gw.url, bearer(ops.key));
   const brief = await signIn(gw.url, ops.key);
   const expiring = await openEvents(gw.url, brief);

@@ -174,6 +174,55 @@ describe("OIDC relying party", () => {
     );
   });
 
+  test("a discovery document naming an endpoint on plain http off loopback is refused, naming it", async () => {
+    // The token endpoint would be sent the client secret and the code, the JWKS would say whose
+    // signatures make an admin: in clear, anyone on the way could read or replace them.
+    for (const field of ["authorization_endpoint", "token_endpoint", "jwks_uri"]) {
+      issuer.discovery = { [field]: `http://idp.example.com/${field}` };
+      try {
+        const refused = await clientFor()
+          .start()
+          .catch((e: unknown) => e);
+        expect(refused instanceof OidcError ? [refused.kind, refused.message] : refused).toEqual([
+          "unavailable",
+          expect.stringContaining(`names ${field} http://idp.example.com/${field}: it must be https`),
+        ]);
+      } finally {
+        issuer.discovery = {};
+      }
+    }
+    // On loopback, as the issuer may be, plain http is taken (this issuer's own are).
+    issuer.discovery = { jwks_uri: `${issuer.url.replace("127.0.0.1", "localhost")}/jwks` };
+    try {
+      expect(await signIn({})).toMatchObject({ user: "alice@example.com" });
+    } finally {
+      issuer.discovery = {};
+    }
+  });
+
+  test("a token endpoint's redirect is not followed: the code and verifier go nowhere else", async () => {
+    const reached: string[] = [];
+    const elsewhere = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (request) => {
+        reached.push(await request.text());
+        return Response.json({ id_token: "never" });
+      },
+    });
+    issuer.failing = { tokenRedirect: `http://127.0.0.1:${elsewhere.port}/token` };
+    try {
+      const refused = await signIn({});
+      expect(refused).toContain(
+        `the token endpoint answered 307, a redirect to http://127.0.0.1:${elsewhere.port}/token`,
+      );
+      expect(reached).toEqual([]);
+    } finally {
+      issuer.failing = {};
+      elsewhere.stop(true);
+    }
+  });
+
   test("the config needs someone to let in, and https outside loopback", () => {
     const base = {
       issuer: "https://idp.example.com",

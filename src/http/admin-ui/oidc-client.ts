@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { createRemoteJWKSet, JWTPayload } from "jose";
 import { z } from "zod";
 import type { OidcConfig } from "../../config/admin-ui-config.ts";
+import { httpsOrLoopback } from "../../config/https-or-loopback.ts";
 import {
   allowListAdmits,
   displayName,
@@ -22,6 +23,24 @@ const discoverySchema = z.object({
   jwks_uri: z.url(),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
 });
+
+/**
+ * The endpoints a discovery document names that must be https off loopback, as the issuer must:
+ * the browser is sent to one with the sign-in's state, the client secret and the code go to
+ * another, and the third says whose signatures make an admin. Over plain http anyone on the way
+ * could read or replace them.
+ */
+const ENDPOINTS = ["authorization_endpoint", "token_endpoint", "jwks_uri"] as const;
+
+/** The first endpoint of the document on plain http off loopback, refused naming it; else nothing. */
+function assertSecureEndpoints(meta: z.infer<typeof discoverySchema>, url: string): void {
+  const plain = ENDPOINTS.find((field) => !httpsOrLoopback(meta[field]));
+  if (plain === undefined) return;
+  throw new OidcError(
+    `discovery at ${url} names ${plain} ${meta[plain]}: it must be https (plain http only on loopback)`,
+    "unavailable",
+  );
+}
 
 /** What the browser must bring back to finish a sign-in, sealed into its cookie (login-seal.ts). */
 export interface PendingLogin {
@@ -66,6 +85,7 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
           "unavailable",
         );
       }
+      assertSecureEndpoints(parsed.data, url);
       return parsed.data;
     })().catch((error: unknown) => {
       discovered = undefined; // a provider that was down is asked again next time

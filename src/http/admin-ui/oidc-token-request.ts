@@ -18,7 +18,8 @@ export interface TokenEndpoint {
 /**
  * Exchanges an authorization code for the ID token (with the PKCE verifier, and the client secret
  * the way the provider takes it). Throws OidcError: `unavailable` when the endpoint cannot be
- * reached, answers a 5xx, or refuses the client itself (a 401, `invalid_client`); `refused` for a
+ * reached, answers a 5xx or a redirect (never followed), or refuses the client itself (a 401,
+ * `invalid_client`); `refused` for a
  * refusal of this code (`invalid_grant`). The endpoint's own `error` and `error_description` are
  * in the message, for the log.
  */
@@ -48,10 +49,19 @@ export async function redeemCode(
     method: "POST",
     headers,
     body: form,
+    // A redirect followed would send the code, the verifier (and a client_secret_post secret)
+    // again to wherever it points, plain http included: the token endpoint is the one named.
+    redirect: "manual",
     signal: AbortSignal.timeout(10_000),
   }).catch((error: unknown) => {
     throw new OidcError(`the token endpoint could not be reached: ${reasonOf(error)}`, "unavailable");
   });
+  if (response.status >= 300 && response.status < 400) {
+    throw new OidcError(
+      `the token endpoint answered ${response.status}, a redirect to ${response.headers.get("location") ?? "nowhere"}, which is not followed: the discovery document must name the token endpoint itself`,
+      "unavailable",
+    );
+  }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) throw refusalOf(response.status, body);
   const token = tokenSchema.safeParse(body);

@@ -8,6 +8,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import { bindTenant, callerBinding } from "../../tenants/bind-tenant.ts";
+import { fakeClock } from "../../testing/fake-clock.ts";
 import { endSessionsNoLongerAdmitted, withSessions } from "./session-auth.ts";
 import { type AdminSession, SessionStore, sessionIdHash } from "./session-store.ts";
 
@@ -28,15 +29,16 @@ const viaKey: Authenticator = async (headers) => {
 };
 
 async function setup() {
-  let now = 1_000_000;
+  const clock = fakeClock(1_000_000);
   const active = new Set(["key_admin"]);
   /** The admin keys' records as they are now (their principals), by id. */
   const keys = new Map<string, Principal>([["key_admin", admin]]);
-  const ui = { enabled: true };
+  /** The current `admin_ui`'s `enabled` and `session_ttl`, as a reload leaves them. */
+  const ui = { enabled: true, ttlMs: 60_000 };
   const jwtTrusted = new Set(["trust-1"]);
   const backend = createMemoryAdminSessionStore();
-  const live = new KeySessions({ now: () => now });
-  const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now, backend, live });
+  const live = new KeySessions({ now: clock.now, setTimer: (run, ms) => ({ cancel: clock.after(ms, run) }) });
+  const sessions = new SessionStore({ ttlMs: () => ui.ttlMs, now: clock.now, backend, live });
   const allowedUsers = new Set(["alice@example.com"]);
   const servedTenants = new Set(["default"]);
   const options = {
@@ -66,8 +68,8 @@ async function setup() {
     jwtTrusted,
     allowedUsers,
     servedTenants,
-    now: () => now,
-    advance: (ms: number) => (now += ms),
+    now: clock.now,
+    advance: clock.advance,
   };
 }
 
@@ -151,6 +153,30 @@ describe("withSessions", () => {
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
     second.active.add("key_admin"); // ended for good: re-activating the key does not revive it
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
+  });
+
+  test("a reload that shortens session_ttl shortens the sessions open, and what they opened; a longer one lengthens none", async () => {
+    const { authenticate, headers, ui, advance, live, options, now } = await setup();
+    advance(20_000);
+    const ended: string[] = [];
+    live.holdFor(await authenticate(headers()), (reason) => ended.push(reason));
+    ui.ttlMs = 30_000; // reloaded: the session, 20 s old, has 10 s left
+    await endSessionsNoLongerAdmitted(options, silentLogger);
+    expect(await authenticate(headers())).toMatchObject({ expiresAt: now() + 10_000 });
+    advance(9_999);
+    expect(ended).toEqual([]);
+    expect(await statusOf(authenticate(headers()))).toBe(200);
+    advance(1);
+    expect(ended).toEqual(["session expired"]);
+    expect(await statusOf(authenticate(headers()))).toBe(401);
+    ui.ttlMs = 3_600_000; // a sign-in's end, once passed, is not brought back
+    expect(await statusOf(authenticate(headers()))).toBe(401);
+
+    const longer = await setup();
+    longer.ui.ttlMs = 3_600_000;
+    expect(await longer.authenticate(longer.headers())).toMatchObject({ expiresAt: longer.now() + 60_000 });
+    longer.advance(60_000);
+    expect(await statusOf(longer.authenticate(longer.headers()))).toBe(401);
   });
 
   test("a session of an admin key whose tenant a reload removed ends, as the key itself is refused", async () => {

@@ -129,7 +129,8 @@ async function liveSession(
  * Ends each session with something open on this node (an event stream) that is no longer live in
  * storage (signed out on another node, expired) or no longer admitted: called when the config
  * changes, so a stream its session opened ends with an edit of the allow-list, not at the
- * session's next request. A session that cannot be judged now (its JWT's key set never fetched,
+ * session's next request; one whose end the new `session_ttl` brought forward has its streams
+ * end then. A session that cannot be judged now (its JWT's key set never fetched,
  * storage failing) is kept and logged, and the others are judged still: it is judged again at its
  * next request.
  */
@@ -137,9 +138,10 @@ export async function endSessionsNoLongerAdmitted(options: SessionAuthOptions, l
   for (const idHash of options.sessions.heldHere()) {
     try {
       const session = await options.sessions.byHash(idHash);
-      if (session === undefined || (await admittedNow(session, options)) === undefined) {
-        await options.sessions.endByHash(idHash);
-      }
+      const admitted = session === undefined ? undefined : await admittedNow(session, options);
+      if (admitted === undefined) await options.sessions.endByHash(idHash);
+      // Its end as the new config sets it (`session_ttl` shortened): what it opened ends then too.
+      else options.sessions.heldUntil(idHash, admitted.expiresAt);
     } catch (error) {
       log.warn("an admin UI session could not be re-checked: kept until its next request", {
         reason: error instanceof Error ? error.message : String(error),

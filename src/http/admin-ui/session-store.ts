@@ -138,10 +138,22 @@ export class SessionStore {
     return session ? { ...session, id } : undefined;
   }
 
-  /** The live session whose id has this hash (what its open streams are held under). */
+  /**
+   * The live session whose id has this hash (what its open streams are held under), ending no
+   * later than `session_ttl` as configured now after its sign-in: a reload that shortens it
+   * shortens the sessions open, one that lengthens it lengthens none (the stored end stays). One
+   * past the shortened end is ended for good: setting `session_ttl` back brings it back no more.
+   */
   async byHash(idHash: string): Promise<StoredSession | undefined> {
-    const stored = await this.backend.get(idHash, this.now());
-    return stored ? toSession(stored) : undefined;
+    const now = this.now();
+    const stored = await this.backend.get(idHash, now);
+    if (!stored) return undefined;
+    const endsAt = Math.min(stored.expiresAt, stored.createdAt + this.options.ttlMs());
+    if (endsAt <= now) {
+      await this.endByHash(idHash);
+      return undefined;
+    }
+    return toSession(endsAt === stored.expiresAt ? stored : { ...stored, expiresAt: endsAt });
   }
 
   /** Ends a session for good: it is forgotten, and what it opened on this node ends now. */
@@ -152,6 +164,11 @@ export class SessionStore {
   async endByHash(idHash: string): Promise<void> {
     await this.backend.delete(idHash);
     this.options.live?.endWebSession(idHash);
+  }
+
+  /** What the session opened on this node ends by `expiresAt` (its end brought forward by a reload). */
+  heldUntil(idHash: string, expiresAt: number): void {
+    this.options.live?.webSessionEndsBy(idHash, expiresAt);
   }
 
   /** The sessions (by id hash) with something open on this node. */

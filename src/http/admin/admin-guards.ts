@@ -35,16 +35,20 @@ const wholeGatewayOnly = () =>
  * read view, open to a configured tenant's members for their own tenant (`readScope`), to admins
  * for every tenant. `adminReader`: a read view for the admin role alone, told the admin's scope (an
  * admin in a tenant reads only its tenant's part). `wholeGateway`: figures of every tenant
- * together, for an admin outside every tenant alone (one in a tenant is refused, 403).
+ * together, for an admin outside every tenant alone (one in a tenant is refused, 403). Each answer
+ * given with the handler's `headers` says `cache-control: no-store`.
  */
 export function adminGuards(guard: Guard) {
   const door =
     (handle: AdminHandler) =>
     ({ request, server, params }: AdminContext) => {
       const clientIp = clientIpOf(server, request);
-      return guard(request, clientIp, "admin", "openai", async (guarded) =>
-        handle(guarded, request, params ?? {}, clientIp),
-      );
+      return guard(request, clientIp, "admin", "openai", async (guarded) => {
+        // Keys, audit rows with their bodies, admin actions: no browser's cache keeps them, where a
+        // web UI session's reads would outlast its sign-out on a shared machine's disk.
+        guarded.headers["cache-control"] = "no-store";
+        return handle(guarded, request, params ?? {}, clientIp);
+      });
     };
   return {
     authenticated: door,

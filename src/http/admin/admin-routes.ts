@@ -104,8 +104,8 @@ export function adminRoutes(deps: AdminDeps) {
     return new Response(body, {
       headers: {
         ...headers,
+        // `cache-control: no-store` from `headers`, as every admin answer (admin-guards.ts).
         "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache",
       },
     });
   };

@@ -31,9 +31,12 @@ export interface OidcIssuer {
   /**
    * What the issuer does wrong next, until set back: its token endpoint or JWKS answers this status
    * (a 503 outage), and its authorization endpoint sends the browser back with this OAuth `error`
-   * (`access_denied`: the user declined) instead of a code.
+   * (`access_denied`: the user declined) instead of a code; `tokenRedirect`: its token endpoint
+   * answers a 307 to this URL (a misconfigured proxy in front of it).
    */
-  failing: { token?: number; jwks?: number; authorize?: string };
+  failing: { token?: number; jwks?: number; authorize?: string; tokenRedirect?: string };
+  /** Fields of its discovery document to replace (an endpoint elsewhere), until set back to `{}`. */
+  discovery: Record<string, string>;
   stop(): void;
 }
 
@@ -48,9 +51,10 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
   const grants = new Map<string, Grant>();
   const refusals: string[] = [];
   let issuerUrl = "";
-  const state: { user: IssuerUser; failing: OidcIssuer["failing"] } = {
+  const state: { user: IssuerUser; failing: OidcIssuer["failing"]; discovery: Record<string, string> } = {
     user: { sub: "u-1", email: "ops@example.com", groups: ["platform"] },
     failing: {},
+    discovery: {},
   };
   const outage = (status: number) =>
     Response.json(
@@ -77,6 +81,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
           response_types_supported: ["code"],
           token_endpoint_auth_methods_supported: ["client_secret_basic"],
           code_challenge_methods_supported: ["S256"],
+          ...state.discovery,
         });
       }
       if (url.pathname === "/jwks") {
@@ -110,6 +115,9 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
       }
       if (url.pathname === "/token" && request.method === "POST") {
         if (state.failing.token) return outage(state.failing.token);
+        if (state.failing.tokenRedirect) {
+          return new Response(null, { status: 307, headers: { location: state.failing.tokenRedirect } });
+        }
         const form = new URLSearchParams(await request.text());
         const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString("base64")}`;
         if (request.headers.get("authorization") !== basic) {
@@ -170,6 +178,12 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
     },
     set failing(next) {
       state.failing = next;
+    },
+    get discovery() {
+      return state.discovery;
+    },
+    set discovery(next) {
+      state.discovery = next;
     },
     stop: () => server.stop(true),
   };

@@ -1,0 +1,64 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "../../config/load-config.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
+
+// What the admin API answers (keys, the audit with its request bodies, admin actions) is no
+// browser cache's to keep: a web UI session's reads would stay on the disk of a shared machine
+// after sign-out. Through the real gateway (app.handle, a real SQLite file).
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-no-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("the admin API's answers to a web UI session, and to a key, say cache-control: no-store", async () => {
+  const { gateway, adminKey } = await recordingGateway(
+    parseConfig({
+      storage: { path: join(dir, "gw.db") },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+  );
+  try {
+    const login = await gateway.handle(
+      new Request("http://localhost/admin/auth/login", {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}` },
+      }),
+    );
+    expect(login.status).toBe(200);
+    const cookie = `mindgw_session=${/mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1]}`;
+    const { csrf } = (await login.json()) as { csrf: string };
+    const session = { cookie, "x-csrf-token": csrf };
+    const created = await gateway.handle(
+      new Request("http://localhost/admin/api/keys", {
+        method: "POST",
+        headers: { ...session, "content-type": "application/json" },
+        body: JSON.stringify({ name: "alice", role: "user" }),
+      }),
+    );
+    expect([created.status, created.headers.get("cache-control")]).toEqual([201, "no-store"]);
+    const reads = ["keys", "audit", "actions", "status", "workers", "tenants", "shadow"];
+    const answers = await Promise.all(
+      reads.flatMap((path) =>
+        [session, { authorization: `Bearer ${adminKey}` }].map(async (headers) => {
+          const response = await gateway.handle(
+            new Request(`http://localhost/admin/api/${path}`, { headers }),
+          );
+          await response.arrayBuffer();
+          return `${path} ${response.status} ${response.headers.get("cache-control")}`;
+        }),
+      ),
+    );
+    expect(answers).toEqual(reads.flatMap((path) => [`${path} 200 no-store`, `${path} 200 no-store`]));
+    // The live event stream too (what the Requests page shows as it comes), left as soon as it answers.
+    const events = await gateway.handle(
+      new Request("http://localhost/admin/api/events", { headers: session }),
+    );
+    await events.body?.cancel();
+    expect([events.status, events.headers.get("cache-control")]).toEqual([200, "no-store"]);
+  } finally {
+    await gateway.stop();
+  }
+});

@@ -1,3 +1,4 @@
+import { recordedCharge } from "../auth/embedder-record-cost.ts";
 import type { Policy, SharedCharge } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
@@ -156,8 +157,10 @@ function chargeBilledAttempts(
  * the request's other charges (its failed attempts'), which its answer waits for: its own calls,
  * never another request's.
  */
-function costOf(charge: number | SharedCharge, ledger: RequestLedger): number {
-  if (typeof charge === "number") return charge;
+function costOf(answer: number | SharedCharge, ledger: RequestLedger): number {
+  if (typeof answer === "number" && Number.isFinite(answer)) return answer;
+  // Anything else an embedder's policy returned is read with care: a failure `chargeUsage` logs.
+  const charge = recordedCharge(answer);
   const before = ledger.counted;
   ledger.counted =
     before === undefined || before === charge.counted

@@ -94,3 +94,28 @@ for (const token of Object.keys(answers))
       expect((await storedRow(good.headers.get("x-request-id") ?? "")).record.costUsd).toBe(0.25);
       expect(unhandled).toEqual([]);
     });
+
+// A SharedCharge whose count failed (its promise rejects, where the contract asks it to settle):
+// the answer, whole and charged, is the caller's all the same; once a 500, or a stream's end
+// replaced by an error event, each charged as answered, so a caller asking again paid twice.
+answers["a shared charge whose count failed"] = () => ({
+  costUsd: 0.5,
+  counted: Promise.reject(new Error("the counters are down")),
+});
+for (const stream of [false, true])
+  test(`a SharedCharge whose counted rejects (${stream ? "stream" : "whole answer"}): the answer stands, its cost recorded, the failure logged`, async () => {
+    const answer = await ask("a shared charge whose count failed", stream);
+    expect(answer.status).toBe(200);
+    const text = await answer.text();
+    expect(text).not.toContain("internal_error");
+    if (stream) expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    const id = answer.headers.get("x-request-id") ?? "";
+    const row = await storedRow(id);
+    expect({ status: row.record.status, cost: row.record.costUsd }).toEqual({ status: 200, cost: 0.5 });
+    const logged = lines.find(
+      (line) =>
+        line.fields?.request_id === id && line.message.startsWith("counting a request's charge failed"),
+    );
+    expect(String(logged?.fields?.error)).toContain("the counters are down");
+    expect(unhandled).toEqual([]);
+  });

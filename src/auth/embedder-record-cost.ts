@@ -1,15 +1,7 @@
+import { isThenable } from "../core/is-thenable.ts";
 import type { SharedCharge } from "./policy.ts";
 
 const ignore = () => {};
-
-/** Whether `value` has a `then` to call: a promise, or what an `await` would take for one. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
 
 /** What `answer` is in a log line: its value where it is a number or a text, else its kind. */
 function described(answer: unknown): string {

@@ -708,6 +708,7 @@ test("an embedder's own strict tsconfig type-checks the library, names every par
   StoredAdminSession, TenantRules, TenantUsage, KeyStore, SpendStore, ResponseStore,
   ErrorCode, ForwardRequest, GatewayErrorInit, GatewayEvent, GatewayLimit, LoggerOptions, LogLevel,
   NativeRequest, Provider, PublishedRecord, RedactBody, WorkerSummary,
+  RedisStreamSinkOptions, WebhookSinkOptions, WebhookStats,
 } from ${JSON.stringify(join(root, "src/index.ts"))};
 import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
 export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
@@ -715,6 +716,8 @@ export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOpti
   AdminAction, AdminActionPage, AdminActionStore, AdminSessionStore, KeyLimits, KeyPageFilter,
   KeyPosition, ListedModels, ResponseChain, SharedCharge, SpendChanges, StoredAdminAction,
   StoredAdminSession, TenantRules, TenantUsage];
+// The built-in sinks' options, named as a host that builds them from a config of its own names them.
+export type SinkOptions = [RedisStreamSinkOptions, WebhookSinkOptions, WebhookStats];
 // What the implementable interfaces take and return is named by the package: a store of one's own
 // is written with the exported names alone.
 export type Named = [

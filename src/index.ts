@@ -41,8 +41,18 @@ export {
 export type { SseEvent } from "./core/sse.ts";
 export type { Usage } from "./core/usage.ts";
 export type { EventSink } from "./events/event-sink.ts";
-export { createRedisStreamSink, type RedisStreamSink } from "./events/redis-stream-sink.ts";
-export { createWebhookSink, type WebhookSink, webhookSignature } from "./events/webhook-sink.ts";
+export {
+  createRedisStreamSink,
+  type RedisStreamSink,
+  type RedisStreamSinkOptions,
+} from "./events/redis-stream-sink.ts";
+export {
+  createWebhookSink,
+  type WebhookSink,
+  type WebhookSinkOptions,
+  type WebhookStats,
+  webhookSignature,
+} from "./events/webhook-sink.ts";
 export type { RoutedSocket } from "./gateway/gateway-websocket.ts";
 export type { HandleOptions } from "./gateway/handed-request.ts";
 export { createGateway, type Gateway, type GatewayOptions } from "./gateway/public-gateway.ts";

@@ -35,6 +35,7 @@ import { embedderPlugins } from "./embedder-plugins.ts";
 import { gatewayApp } from "./gateway-app.ts";
 import type { BuiltGateway, GatewayOptions } from "./gateway-options.ts";
 import { auditSpillOf, configSourceOf, loggerOf } from "./option-defaults.ts";
+import { policyReconfigure } from "./policy-reconfigure.ts";
 import { requestAudit } from "./request-audit.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
@@ -230,7 +231,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
-    adopt: policy.forConfig ? [] : [(next) => policy.reconfigure?.(next)],
+    adopt: policy.forConfig ? [] : [policyReconfigure(policy, logger)],
     applied: [
       adminUi.configChanged,
       () => holds.configChanged(runtime.current.bindCaller),

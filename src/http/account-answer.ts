@@ -1,3 +1,4 @@
+import { recordedCharge } from "../auth/embedder-record-cost.ts";
 import type { Policy, SharedCharge } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
@@ -76,7 +77,30 @@ export function accountWholeAnswer(
 ): Promise<void> | undefined {
   call.ledger.wholeAnswer();
   account(call, dispatched, model, logger, usage, answer);
-  return call.ledger.counted;
+  return countedOrSaid(call.ledger, logger);
+}
+
+/**
+ * The request's charges on their way to other processes (`SharedCharge.counted`), as its answer
+ * waits for them; undefined when none is (a single node's). One whose count failed (an embedder's
+ * promise that rejects, where the contract asks it to settle) is logged, and the answer, in hand and
+ * charged, is the caller's all the same: it once became a 500, or a stream's end an error event,
+ * charged as answered. A promise more only where a charge is shared, beside its round trip.
+ */
+export function countedOrSaid(ledger: RequestLedger, logger: Logger): Promise<void> | undefined {
+  const counted = ledger.counted;
+  return counted === undefined ? undefined : waitCounted(counted, ledger.requestId, logger);
+}
+
+async function waitCounted(counted: Promise<void>, requestId: string, logger: Logger): Promise<void> {
+  try {
+    await counted;
+  } catch (error) {
+    logger.error("counting a request's charge failed; its answer stands", {
+      request_id: requestId,
+      error: describeError(error),
+    });
+  }
 }
 
 /**
@@ -156,8 +180,10 @@ function chargeBilledAttempts(
  * the request's other charges (its failed attempts'), which its answer waits for: its own calls,
  * never another request's.
  */
-function costOf(charge: number | SharedCharge, ledger: RequestLedger): number {
-  if (typeof charge === "number") return charge;
+function costOf(answer: number | SharedCharge, ledger: RequestLedger): number {
+  if (typeof answer === "number" && Number.isFinite(answer)) return answer;
+  // Anything else an embedder's policy returned is read with care: a failure `chargeUsage` logs.
+  const charge = recordedCharge(answer);
   const before = ledger.counted;
   ledger.counted =
     before === undefined || before === charge.counted

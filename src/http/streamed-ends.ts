@@ -2,7 +2,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { account } from "./account-answer.ts";
+import { account, countedOrSaid } from "./account-answer.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestAbort } from "./request-abort.ts";
 import type { StreamEnds } from "./sse-response.ts";
@@ -34,7 +34,7 @@ export class StreamedEnds implements StreamEnds {
 
   answered(): Promise<void> | undefined {
     this.charge();
-    return this.call.ledger.counted;
+    return countedOrSaid(this.call.ledger, this.logger);
   }
 
   failing(error: GatewayError): void {

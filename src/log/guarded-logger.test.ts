@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { accessLineRelay } from "../audit/access-line-relay.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import { guardedLogger } from "./guarded-logger.ts";
 import { createLogger, type Logger, loggerLines, silentLogger } from "./logger.ts";
 
@@ -29,6 +30,21 @@ test("a logger that throws throws into nobody: its failure is said on stderr onc
   logger.debug("still heard");
   logger.error("also heard");
   expect(kept).toEqual(["still heard", "also heard"]);
+  expect(said).toEqual(["the logger handed to the gateway failed: Error: log shipper down"]);
+});
+
+test("a logger whose async calls reject fails as one that throws: said on stderr once, never an unhandled rejection", async () => {
+  const said: string[] = [];
+  const stderr: Logger = { debug() {}, info() {}, warn: (line) => void said.push(line), error() {} };
+  const shipper = async () => {
+    throw new Error("log shipper down");
+  };
+  const logger = guardedLogger(
+    { debug: shipper, info: shipper, warn: shipper, error: shipper },
+    () => stderr,
+  );
+  for (let i = 0; i < 100; i++) logger.info("request");
+  await waitFor("the failure said", () => said.length > 0);
   expect(said).toEqual(["the logger handed to the gateway failed: Error: log shipper down"]);
 });
 

@@ -1,3 +1,4 @@
+import { isThenable } from "../core/is-thenable.ts";
 import {
   carryLines,
   createLogger,
@@ -27,9 +28,13 @@ export function guardedLogger(
   if (lines?.stderr) return logger;
   const failed = repeatedFailure(stderrIn(lines?.format ?? "text"), "the logger handed to the gateway");
   // Each call reads the method anew: an embedder may swap its logger's methods (a level change).
+  // An `async` method (a shipper's client) is a Logger to TypeScript: its rejection is the call's
+  // failure as a throw is, where left unhandled it ended the process. Synchronous calls pay a
+  // read of their `undefined` answer.
   const guarded = (level: keyof Logger) => (message: string, fields?: LogFields) => {
     try {
-      logger[level](message, fields);
+      const answer: unknown = logger[level](message, fields);
+      if (isThenable(answer)) answer.then(undefined, failed);
     } catch (error) {
       failed(error);
     }

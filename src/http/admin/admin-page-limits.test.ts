@@ -46,3 +46,14 @@ test("a page's limit is decimal digits alone on every admin list: 0x10, 1e1 and 
   expect(refused).toEqual([]);
   expect(await refusal("/admin/api/keys?limit=16")).toBe("200");
 });
+
+test("the actions list's ?before= is decimal digits alone too: 0x10, 1e3 and ' 5' are a 400 naming it", async () => {
+  // `z.coerce.number()` read 0x10 as 16 and 1e3 as 1000: a page before another action than asked.
+  const refused: string[] = [];
+  for (const before of ["0x10", "1e3", "%205", "5.0", "9".repeat(400)]) {
+    const said = await refusal(`/admin/api/actions?before=${before}`);
+    if (said !== "400 before") refused.push(`before=${before}: ${said}`);
+  }
+  expect(refused).toEqual([]);
+  expect(await refusal("/admin/api/actions?before=16")).toBe("200");
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { shown } from "../core/cut-words.ts";
-import { decimalIntField } from "../core/decimal-int.ts";
+import { decimalInt, decimalIntField } from "../core/decimal-int.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import { utcDateMs, zonedDateTimeMs } from "../core/zoned-date-time.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
@@ -28,7 +28,8 @@ const UNENCODED_PLUS = /(?<=T[\d:.]+) (?=\d{2}:?\d{2}$)/i;
  * other rows on a node (or a CLI) set to another `TZ` (core/zoned-date-time.ts).
  */
 function instantOf(text: string): number {
-  if (/^\d+$/.test(text)) return Number(text);
+  const ms = decimalInt(text);
+  if (ms !== undefined) return ms;
   const date = utcDateMs(text);
   return Number.isNaN(date) ? zonedDateTimeMs(text.replace(UNENCODED_PLUS, "+")) : date;
 }

@@ -51,9 +51,10 @@ test("a --connect the worker could never dial is a usage error naming the flag (
     expect({ connect, ...worker(connect) }).toEqual({ connect, code: 2, stderr });
 });
 
-test("--concurrency takes a whole number in decimal digits alone: 0x10, 1e1 and 4.0 are usage errors", () => {
+test("--concurrency takes a whole number in decimal digits alone: 0x10, 1e1, 4.0 and one too big to hold are usage errors", () => {
   // Number() read `0x10` as 16 and `1e1` as 10: the worker started, serving that many at once.
-  for (const given of ["0x10", "1e1", "4.0", " 4", "0"])
+  // 400 digits read as Infinity, past the `< 1` check, and ended on zod's "received Infinity".
+  for (const given of ["0x10", "1e1", "4.0", " 4", "0", "9".repeat(400)])
     expect({ given, ...worker("ws://127.0.0.1:9", "--concurrency", given) }).toEqual({
       given,
       code: 2,

@@ -9,9 +9,16 @@ const DECIMAL_DIGITS = /^\d+$/;
 /** What a count given as text is told when it is not one. */
 export const DECIMAL_INT_HINT = "expected a whole number in decimal digits";
 
-/** The number `text` writes in decimal digits, or undefined when it is written any other way. */
-export const decimalInt = (text: string): number | undefined =>
-  DECIMAL_DIGITS.test(text) ? Number(text) : undefined;
+/**
+ * The number `text` writes in decimal digits, or undefined when it is written any other way or is
+ * too big to hold exactly: past 2^53 digits read as another number, and 309 of them as Infinity,
+ * which passes a `< 1` check.
+ */
+export function decimalInt(text: string): number | undefined {
+  if (!DECIMAL_DIGITS.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
 
 /**
  * A count from `min` to `max` in a query field or a flag (`?limit=`, `--limit`): a JSON number, or

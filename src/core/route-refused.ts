@@ -39,7 +39,7 @@ function words(fault: RouteRefusal, { name, status, inAnswer }: Refused): string
         ? `${name} does not know the route's model`
         : `${name} answered ${status}: the route's model or URL is not found there`;
     case "path":
-      return `${name} ${inAnswer ? "said" : `answered ${status}:`} no route for the call's path there (${NO_PATH_WHY})`;
+      return noPathWords(name, inAnswer ? "said" : `answered ${status}:`, "base_url");
   }
 }
 
@@ -67,5 +67,12 @@ export function routeRefused(fault: RouteRefusal, refused: Refused): GatewayErro
   });
 }
 
-const NO_PATH_WHY = "an operation it does not serve, or a wrong base_url";
+/**
+ * The words for a call whose path no API answered on `name`'s server (`said`: how, `answered 404:`),
+ * naming both causes the operator may have to act on: the server lacks the operation, or its URL is
+ * wrong where the gateway is told it (`setting`: a route's `base_url`, a worker's `--upstream`), a
+ * mistake that meets the same 404 on every call and is said nowhere else.
+ */
+export const noPathWords = (name: string, said: string, setting: string): string =>
+  `${name} ${said} no route for the call's path there (an operation it does not serve, or a wrong ${setting})`;
 const BREAKER_BLIND = { countsAgainstRoute: false } as const;

@@ -9,11 +9,11 @@ interface Held {
 }
 
 /**
- * What callers hold open on this node for long (a live event stream, a worker's connection), each
- * held to the config in force, as a revoke holds it to the caller's key (auth/key-sessions.ts): a
- * reload that refuses the caller (its key's tenant removed from `tenants:`: bind-tenant.ts), or no
- * longer gives it what it opened with (`keeps`: a stream's read scope), ends it. Its reconnect is
- * judged anew.
+ * What callers hold open on this node for long (a live event stream, a worker's connection, a
+ * Responses WebSocket), each held to the config in force, as a revoke holds it to the caller's key
+ * (auth/key-sessions.ts): a reload that refuses the caller (its key's tenant removed from
+ * `tenants:`: bind-tenant.ts), or no longer gives it what it opened with (`keeps`: a stream's read
+ * scope), ends it. Its reconnect is judged anew.
  */
 export class CallerHolds {
   private readonly open = new Set<Held>();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
 import { recordingGateway } from "../testing/recording-gateway.ts";
+import { recordingLogger } from "../testing/recording-logger.ts";
 import type { GatewayFrame } from "./protocol.ts";
 import { openRawWorker, type RawWorker } from "./testing/raw-worker.ts";
 import { waitFor } from "./testing/tunnel-harness.ts";
@@ -19,6 +20,7 @@ let gateway: Gateway;
 let adminKey = "";
 let workerKey = "";
 let port = 0;
+const { logger, lines } = recordingLogger();
 
 beforeAll(async () => {
   const config = parseConfig({
@@ -26,7 +28,7 @@ beforeAll(async () => {
     storage: { path: join(dir, "gw.db") },
     routing: { retries: 0, circuit_breaker: { failures: 2, cooldown: "10m" } },
   });
-  ({ gateway, adminKey } = await recordingGateway(config));
+  ({ gateway, adminKey } = await recordingGateway(config, logger));
   port = gateway.listen("127.0.0.1", 0).port;
   const created = await fetch(`http://127.0.0.1:${port}/admin/api/keys`, {
     method: "POST",
@@ -50,6 +52,10 @@ const COMPLETION = JSON.stringify({
 });
 /** FastAPI's answer for a path it has no route for: vLLM's for /v1/embeddings of a generative model. */
 const NO_ROUTE = JSON.stringify({ detail: "Not Found" });
+
+/** The gateway's words for it, the caller's and the operator's `route failed` line's. */
+const NO_PATH =
+  "worker chat-only's model server answered 404: no route for the call's path there (an operation it does not serve, or a wrong --upstream)";
 
 /** Answers the worker's next request, if one came: chat as served, anything else as a route it lacks. */
 function answerNext(worker: RawWorker, paths: string[]): boolean {
@@ -96,8 +102,14 @@ test("embeddings asked of a chat-only worker: each refused in words that say so,
       // The same refusal each time (its server has no embeddings), never the open breaker's 503;
       // not worth a client's retry.
       expect([i, refused.status, refused.shouldRetry]).toEqual([i, 502, "false"]);
-      expect(refused.body.error?.message).toContain("does not serve this operation");
+      // Both causes, as a direct route's words name them: a wrong `--upstream` (no `/v1`, or a
+      // doubled one) meets the same 404 on every call, and nothing else would say so.
+      expect(refused.body.error?.message).toBe(NO_PATH);
     }
+    const failed = lines.filter((line) => line.message === "route failed");
+    expect(failed.map((line) => [line.fields?.route, line.fields?.reason])).toEqual(
+      Array(5).fill(["worker:chat-only", NO_PATH]),
+    );
     const chat = await call(
       worker,
       "/v1/chat/completions",

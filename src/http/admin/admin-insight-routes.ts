@@ -38,7 +38,8 @@ export const statsQuery = z.strictObject({
   window: z.enum(Object.keys(STATS_WINDOWS) as [StatsWindowName, ...StatsWindowName[]]).default("1h"),
 });
 export const actionsQuery = z.strictObject({
-  before: z.coerce.number().int().positive().optional(),
+  /** The previous page's `nextBefore`: an action's id, in decimal digits alone (`0x10` is no id). */
+  before: decimalIntField(1, Number.MAX_SAFE_INTEGER).optional(),
   limit: decimalIntField(1, 500).default(50).describe("Actions a page, 1–500 (50 when left out)."),
   /** One caller's actions, by its id (`actorKeyId`: `key_…`, `jwt:<tenant>:<name>`, `session:…`). */
   actor: z.string().min(1).max(1024).optional(),

@@ -1,4 +1,5 @@
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { noPathWords } from "../../core/route-refused.ts";
 import { readErrorText } from "../../providers/http/read-bounded.ts";
 import { wholeFailure } from "../../providers/http/read-reply.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
@@ -90,13 +91,15 @@ export async function modelNotServed(
   // server lacks this operation — a chat-only vLLM registers no /v1/embeddings — and serves the
   // model's other calls, so it is neither the worker's fault (`judgesWorker`) nor the route's: its
   // chat callers must not meet an open breaker or an ejected worker for a cooldown. The rule a
-  // direct route's 404 follows, read off the failure (core/upstream-fault.ts `path`).
+  // direct route's 404 follows, read off the failure (core/upstream-fault.ts `path`). Or the
+  // worker's `--upstream` is wrong (no /v1, or a doubled one, with `--models` skipping discovery):
+  // the words name that too, as a route's name its `base_url`, the only place it is ever said.
   const lacksOperation = !failure.countsAgainstRoute;
   return new WorkerUpstreamFault({
     status: 502,
     code: "upstream_error",
     message: lacksOperation
-      ? `${upstreamName(provider)}'s model server does not serve this operation (404: no route for its path)`
+      ? noPathWords(`${upstreamName(provider)}'s model server`, "answered 404:", "--upstream")
       : `${upstreamName(provider)}'s model server does not serve the model it offered (404)`,
     retryable: true,
     // Every call on that worker would be refused alike: with no other worker, the next route.

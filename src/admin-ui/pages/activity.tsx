@@ -1,11 +1,12 @@
 /** @jsxImportSource preact */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../core/describe-error.ts";
 import type { StoredAdminAction } from "../../storage/storage.ts";
 import { getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { time } from "../format.ts";
+import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 interface ActionsPage {
@@ -29,8 +30,11 @@ export function ActivityPage() {
   const [error, setError] = useState<string>();
   const [actor, setActor] = useState<ChosenActor | null>(null);
   const { loading, run } = useNewestLoad();
-  /** The list: where focus goes when "Show every caller" (which then goes away) is pressed. */
-  const list = useRef<HTMLTableElement>(null);
+  /**
+   * The list: where focus goes when "Show every caller" (which then goes away) is pressed, or when
+   * a caller's name pressed is in a row the chosen caller's list leaves out.
+   */
+  const { list, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(actions);
   const load = (before: number | null) =>
     run(async (signal) => {
       try {
@@ -99,7 +103,10 @@ export function ActivityPage() {
                   <Caller
                     id={a.actorKeyId}
                     name={a.actor}
-                    onChoose={(id) => setActor({ id, name: a.actor })}
+                    onChoose={(id) => {
+                      keepFocusOnReload();
+                      setActor({ id, name: a.actor });
+                    }}
                   />
                   <div class="muted small">via {a.via}</div>
                 </td>

@@ -91,6 +91,31 @@ describe("/admin in a real browser", () => {
     expect(await focused()).toBe("TABLE actions-table");
   }, 60_000);
 
+  test("activity: the caller chosen is in the address, kept on reload; Back and Forward move between it and every caller", async () => {
+    await signedIn();
+    const chosen = await createKey(gw, { name: "address-ops", role: "admin", models: ["*"] });
+    await createKey({ url: gw.url, adminKey: chosen.key }, { name: "made-by-address-ops" });
+    await createKey(gw, { name: "made-after-address-ops" });
+    await page.goto(`${gw.url}/admin/activity`);
+    const made = (name: string) => page.locator('tr[data-action="key.create"]', { hasText: name });
+    const onlyChosen = page.locator(`[data-actor="${chosen.id}"]`);
+    await made("made-by-address-ops").getByRole("button", { name: "address-ops" }).click();
+    await made("made-after-address-ops").waitFor({ state: "detached" });
+    expect(new URL(page.url()).search).toBe(`?actor=${chosen.id}`);
+    await page.reload();
+    await onlyChosen.waitFor();
+    await made("made-by-address-ops").waitFor();
+    expect(await made("made-after-address-ops").count()).toBe(0);
+    // The caller is named from its changes, as when chosen in a row, not by its id alone.
+    expect(await onlyChosen.locator("[data-caller-id]").textContent()).toBe(`address-ops key${chosen.id}`);
+    await page.goBack();
+    await made("made-after-address-ops").waitFor();
+    expect(await onlyChosen.count()).toBe(0);
+    await page.goForward();
+    await made("made-after-address-ops").waitFor({ state: "detached" });
+    await onlyChosen.waitFor();
+  }, 60_000);
+
   test("activity: older changes still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
     await signedIn();
     const target = { url: gw.url, adminKey };

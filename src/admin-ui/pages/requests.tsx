@@ -8,9 +8,14 @@ import { call, followEvents, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
-import { filtersFromSearch, filtersToSearch, historyStep } from "../filters-url.ts";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
-import { type AuditFilters, matchesFilters, NO_FILTERS, toQuery } from "../request-filters.ts";
+import {
+  type AuditFilters,
+  matchesFilters,
+  NO_FILTERS,
+  REQUEST_FILTERS_FORM,
+  toQuery,
+} from "../request-filters.ts";
 import {
   EMPTY_LIST,
   type OlderRows,
@@ -20,6 +25,7 @@ import {
   withLiveRow,
   withOlderPage,
 } from "../request-list.ts";
+import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 const PAGE = 50;
@@ -27,8 +33,10 @@ const PAGE = 50;
 /** The audit log: filters, cursor paging, live mode, a detail view, and export. */
 export function RequestsPage() {
   // The filters live in the address too: a reload, Back and Forward, a copied link keep them.
-  const [draft, setDraft] = useState<AuditFilters>(() => filtersFromSearch(location.search));
-  const [filters, setFilters] = useState<AuditFilters>(() => filtersFromSearch(location.search));
+  const [draft, setDraft] = useState<AuditFilters>(() => REQUEST_FILTERS_FORM.fromSearch(location.search));
+  const [filters, setFilters] = useState<AuditFilters>(() =>
+    REQUEST_FILTERS_FORM.fromSearch(location.search),
+  );
   const [list, setList] = useState<RequestList>(EMPTY_LIST);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
@@ -60,27 +68,17 @@ export function RequestsPage() {
       }
     });
 
+  // Back or Forward to this page's other filters: those, in the form and the list.
+  useFiltersInAddress(REQUEST_FILTERS_FORM, "/admin/requests", filters, (chosen) => {
+    setSelected(null);
+    setDraft(chosen);
+    setFilters(chosen);
+  });
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
-    const step = historyStep(location.search, filters);
-    const address = `${location.pathname}${filtersToSearch(filters)}`;
-    if (step === "push") history.pushState(null, "", address);
-    else if (step === "replace") history.replaceState(history.state, "", address);
     void load(null);
   }, [filters]);
-
-  useEffect(() => {
-    // Back or Forward to this page's other filters: those, in the form and the list.
-    const onPop = () => {
-      if (!location.pathname.startsWith("/admin/requests")) return;
-      const chosen = filtersFromSearch(location.search);
-      setSelected(null);
-      setDraft(chosen);
-      setFilters(chosen);
-    };
-    addEventListener("popstate", onPop);
-    return () => removeEventListener("popstate", onPop);
-  }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
   useEffect(() => {

@@ -6,7 +6,9 @@ import type { ShadowCounts } from "../../telemetry/metrics/metric-sources.ts";
 import { ApiError, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
+import { filtersForm } from "../filters-url.ts";
 import { ms, percent, time, usd } from "../format.ts";
+import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 const rate = (value: number | null) => (value === null ? "–" : percent(value));
@@ -19,13 +21,19 @@ interface ShadowFilters {
 
 const ANY: ShadowFilters = { model: "", keyId: "" };
 
+/** The filters in the page's address, as the API names them: `?model=…&key_id=…`. */
+const SHADOW_FILTERS_FORM = filtersForm({ model: "model", keyId: "key_id" });
+
 /**
  * Shadow comparisons: agreement, latency, tokens and cost per model, and examples side by side;
  * for one model, one caller (chosen in a pair, by its id), or both.
  */
 export function ShadowPage() {
-  const [draft, setDraft] = useState<ShadowFilters>(ANY);
-  const [applied, setApplied] = useState<ShadowFilters>(ANY);
+  // The filters live in the address too: a reload, Back and Forward, a copied link keep them.
+  const [draft, setDraft] = useState<ShadowFilters>(() => SHADOW_FILTERS_FORM.fromSearch(location.search));
+  const [applied, setApplied] = useState<ShadowFilters>(() =>
+    SHADOW_FILTERS_FORM.fromSearch(location.search),
+  );
   const [report, setReport] = useState<ShadowReport>();
   /** The filters `report` was read for: with one, an empty report is no pair matching, not none recorded. */
   const [reportFor, setReportFor] = useState<ShadowFilters>(ANY);
@@ -60,6 +68,13 @@ export function ShadowPage() {
         }
       }
     });
+  // Back or Forward to this page's other filters: those, in the form and the list.
+  useFiltersInAddress(SHADOW_FILTERS_FORM, "/admin/shadow", applied, (chosen) => {
+    setOpen(null);
+    setDraft(chosen);
+    setApplied(chosen);
+  });
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
     void load(null);

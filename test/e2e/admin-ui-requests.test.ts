@@ -250,10 +250,13 @@ describe("/admin in a real browser", () => {
       await page.setViewportSize(WIDE);
     }
 
-    // Chosen in the detail, as in the list: that caller's requests alone, the detail closed.
-    await caller.getByRole("button", { name: "detail-ui" }).click();
+    // Chosen in the detail, as in the list: that caller's requests alone, the detail closed, and
+    // focus, which was on the name in it, on the list, not fallen to the top of the page.
+    await caller.getByRole("button", { name: "detail-ui" }).focus();
+    await page.keyboard.press("Enter");
     await page.locator(`tr[data-request-id="${other}"]`).waitFor({ state: "detached" });
     expect(await page.locator("section.detail").count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe("requests");
     expect(await page.locator('form.filters input[name="key"]').inputValue()).toBe(subject);
     await page.locator(`tr[data-request-id="${byJwt}"]`).waitFor();
   }, 60_000);

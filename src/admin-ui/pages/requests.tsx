@@ -26,6 +26,7 @@ import {
   withOlderPage,
 } from "../request-list.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
+import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 const PAGE = 50;
@@ -44,6 +45,9 @@ export function RequestsPage() {
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
   const { loading, run } = useNewestLoad();
+  // Where focus goes when a caller's name pressed is gone from the page as its requests are read:
+  // in the detail, which closes, or a row older than the caller's first page.
+  const { list: table, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(list);
   // The filters the listed rows were read under: a first page of other filters that cannot be
   // read leaves none listed, never the rows of the filters before as if they matched.
   const listedUnder = useRef<AuditFilters | null>(null);
@@ -121,6 +125,7 @@ export function RequestsPage() {
 
   /** A caller chosen in the list: its requests alone, by its id (a name may be a key's and a JWT's). */
   const onlyCaller = (id: string) => {
+    keepFocusOnReload();
     setSelected(null);
     setDraft({ ...draft, key: id });
     setFilters({ ...filters, key: id });
@@ -237,7 +242,7 @@ export function RequestsPage() {
         <RequestDetail record={selected} onClose={() => setSelected(null)} onChooseCaller={onlyCaller} />
       )}
       <div class="scroll card flush">
-        <table class="requests">
+        <table class="requests" ref={table} tabIndex={-1} aria-labelledby="requests-title">
           <thead>
             <tr>
               <th>Time</th>

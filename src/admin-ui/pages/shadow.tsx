@@ -9,6 +9,7 @@ import { Failure } from "../components/failure.tsx";
 import { filtersForm } from "../filters-url.ts";
 import { ms, percent, time, usd } from "../format.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
+import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 const rate = (value: number | null) => (value === null ? "–" : percent(value));
@@ -43,6 +44,10 @@ export function ShadowPage() {
   const [open, setOpen] = useState<string | null>(null);
 
   const { loading, run } = useNewestLoad();
+  // Where focus goes when a caller's name pressed goes as its pairs are read (a pair older than
+  // the caller's first page, or pairs that cannot be read): the examples' heading, there even
+  // with no pair listed.
+  const { list: examples, keepFocusOnReload } = useFocusFallback<HTMLHeadingElement>(records);
   const load = (cursor: string | null) =>
     run(async (signal) => {
       const query = new URLSearchParams({ limit: "20" });
@@ -82,6 +87,7 @@ export function ShadowPage() {
 
   /** A caller chosen in a pair: its pairs alone, by its id. */
   const onlyCaller = (keyId: string) => {
+    keepFocusOnReload();
     setOpen(null);
     setDraft({ ...draft, keyId });
     setApplied({ ...applied, keyId });
@@ -178,7 +184,9 @@ export function ShadowPage() {
         </div>
       )}
       {report?.counts && <Copies counts={report.counts} />}
-      <h2>Examples</h2>
+      <h2 ref={examples} tabIndex={-1}>
+        Examples
+      </h2>
       {records.length === 0 && report && (
         <p class="muted">{filtered ? "No pair matches this filter." : "None yet."}</p>
       )}

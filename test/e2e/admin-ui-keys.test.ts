@@ -457,5 +457,26 @@ describe("/admin in a real browser", () => {
     expect(await focused(rotated)).toBe(true);
   }, 60_000);
 
+  test("keys: New key opens its form with Name focused; Escape and Cancel close it with focus back on New key", async () => {
+    await signedIn();
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await page.goto(`${gw.url}/admin/keys`);
+    const newKey = page.getByRole("button", { name: "New key" });
+    const form = page.getByRole("form", { name: "New key" });
+    await newKey.focus();
+    await page.keyboard.press("Enter");
+    await form.waitFor();
+    expect(await focused(form.getByLabel("Name"))).toBe(true);
+    await page.keyboard.press("Escape");
+    await form.waitFor({ state: "detached" });
+    expect(await focused(newKey)).toBe(true);
+    await page.keyboard.press("Enter");
+    await form.getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await form.waitFor({ state: "detached" });
+    expect(await focused(newKey)).toBe(true);
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

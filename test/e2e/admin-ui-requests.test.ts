@@ -445,5 +445,27 @@ describe("/admin in a real browser", () => {
     await page.waitForURL((url) => url.pathname === "/admin/overview", { timeout: 10_000 });
   }, 60_000);
 
+  test("requests: a detail closed with Escape or Close puts focus back on its row's time, where it was opened", async () => {
+    await signedIn();
+    const { response } = await chat(adminKey);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await auditRow(gw, requestId);
+    await page.goto(`${gw.url}/admin/requests`);
+    const open = page.getByRole("button", { name: `Open request ${requestId}` });
+    const focused = () => open.evaluate((el) => el === document.activeElement);
+    const detail = page.locator("section.detail");
+    await open.focus();
+    await page.keyboard.press("Enter");
+    await detail.waitFor();
+    await page.keyboard.press("Escape");
+    await detail.waitFor({ state: "detached" });
+    expect(await focused()).toBe(true);
+    await page.keyboard.press("Enter");
+    await detail.getByRole("button", { name: "Close" }).focus();
+    await page.keyboard.press("Enter");
+    await detail.waitFor({ state: "detached" });
+    expect(await focused()).toBe(true);
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

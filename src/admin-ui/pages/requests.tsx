@@ -123,6 +123,14 @@ export function RequestsPage() {
     }
   };
 
+  // Each row's time, which opens its detail: where focus goes back when the detail closes (it
+  // would fall to the top of the page with the detail's Close), or the list when the row is gone.
+  const openButtons = useRef(new Map<string, HTMLButtonElement>());
+  const closeDetail = () => {
+    if (selected) (openButtons.current.get(rowKeyText(selected)) ?? table.current)?.focus();
+    setSelected(null);
+  };
+
   /** A caller chosen in the list: its requests alone, by its id (a name may be a key's and a JWT's). */
   const onlyCaller = (id: string) => {
     keepFocusOnReload();
@@ -238,9 +246,7 @@ export function RequestsPage() {
         </div>
       </form>
       <Failure error={error} />
-      {selected && (
-        <RequestDetail record={selected} onClose={() => setSelected(null)} onChooseCaller={onlyCaller} />
-      )}
+      {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}
       <div class="scroll card flush">
         <table class="requests" ref={table} tabIndex={-1} aria-labelledby="requests-title">
           <thead>
@@ -268,6 +274,10 @@ export function RequestsPage() {
                   <button
                     type="button"
                     class="link time"
+                    ref={(button) => {
+                      if (button) openButtons.current.set(rowKeyText(r), button);
+                      else openButtons.current.delete(rowKeyText(r));
+                    }}
                     onClick={() => setSelected(r)}
                     aria-label={`Open request ${r.requestId}`}
                   >

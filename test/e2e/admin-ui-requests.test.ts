@@ -367,6 +367,7 @@ describe("/admin in a real browser", () => {
     await signedIn();
     const { response } = await chat(adminKey);
     const requestId = response.headers.get("x-request-id") ?? "";
+    await auditRow(gw, requestId);
     await page.goto(`${gw.url}/admin/requests`);
     const row = page.locator(`tr[data-request-id="${requestId}"]`);
     await row.waitFor();
@@ -413,6 +414,8 @@ describe("/admin in a real browser", () => {
     await signedIn();
     const { response } = await chat(adminKey);
     const requestId = response.headers.get("x-request-id") ?? "";
+    // Written by the audit log's batches after the answer: the page's first read must find it.
+    await auditRow(gw, requestId);
     await page.goto(`${gw.url}/admin/requests`);
     const row = page.locator(`tr[data-request-id="${requestId}"]`);
     await row.waitFor();

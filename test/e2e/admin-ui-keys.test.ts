@@ -478,5 +478,28 @@ describe("/admin in a real browser", () => {
     expect(await focused(newKey)).toBe(true);
   }, 60_000);
 
+  test("keys: Rotate opens its grace field focused; Escape and Cancel close it with focus back on the row's Rotate", async () => {
+    await signedIn();
+    await createKey(gw, { name: "rotate-focus-ui" });
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator('tr[data-key-name="rotate-focus-ui"]');
+    const rotate = row.getByRole("button", { name: "Rotate", exact: true });
+    const grace = row.getByLabel("Grace");
+    await rotate.focus();
+    await page.keyboard.press("Enter");
+    await grace.waitFor();
+    expect(await focused(grace)).toBe(true);
+    await page.keyboard.press("Escape");
+    await grace.waitFor({ state: "detached" });
+    expect(await focused(rotate)).toBe(true);
+    await page.keyboard.press("Enter");
+    await row.getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await grace.waitFor({ state: "detached" });
+    expect(await focused(rotate)).toBe(true);
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

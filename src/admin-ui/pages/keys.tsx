@@ -10,6 +10,7 @@ import { KeyForm } from "../components/key-form.tsx";
 import { KeyLimitsForm } from "../components/key-limits-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
 import { RevokeKey } from "../components/revoke-key.tsx";
+import { RotateKeyForm } from "../components/rotate-key-form.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import { activeNamesakes, revokeNamesakes } from "../key-namesakes.ts";
@@ -80,6 +81,17 @@ export function KeysPage() {
   // Where focus goes when a shown key is dismissed, not the page body: what issued it.
   const newKeyButton = useRef<HTMLButtonElement>(null);
   const rotateButtons = useRef(new Map<string, HTMLButtonElement>());
+  // A rotation cancelled: focus back on its row's Rotate once the row draws it again.
+  const rotationCancelled = useRef<string | null>(null);
+  useEffect(() => {
+    if (rotating !== null || rotationCancelled.current === null) return;
+    rotateButtons.current.get(rotationCancelled.current)?.focus();
+    rotationCancelled.current = null;
+  }, [rotating]);
+  const cancelRotation = (id: string) => {
+    rotationCancelled.current = id;
+    setRotating(null);
+  };
   const dismissIssued = () => {
     const from = issued?.from ? rotateButtons.current.get(issued.from) : undefined;
     (from ?? newKeyButton.current)?.focus();
@@ -190,10 +202,12 @@ export function KeysPage() {
                 <td class="row-actions">
                   {k.status === "active" &&
                     (rotating === k.id ? (
-                      <form
-                        class="inline"
-                        onSubmit={(e) => {
-                          e.preventDefault();
+                      <RotateKeyForm
+                        grace={grace}
+                        onGrace={setGrace}
+                        sending={rotatingNow}
+                        onCancel={() => cancelRotation(k.id)}
+                        onRotate={() => {
                           if (rotatingNow) return;
                           setRotatingNow(true);
                           void act(async () => {
@@ -211,23 +225,7 @@ export function KeysPage() {
                             });
                           }).finally(() => setRotatingNow(false));
                         }}
-                      >
-                        <label>
-                          Grace
-                          <input
-                            name="grace"
-                            value={grace}
-                            size={5}
-                            onInput={(e) => setGrace(e.currentTarget.value)}
-                          />
-                        </label>
-                        <button type="submit" disabled={rotatingNow}>
-                          Rotate now
-                        </button>
-                        <button type="button" class="ghost" onClick={() => setRotating(null)}>
-                          Cancel
-                        </button>
-                      </form>
+                      />
                     ) : (
                       <>
                         <button

@@ -9,7 +9,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // rotate, revoke, limits, a thousand keys.
 
 const ui = adminUi();
-const { chat, statusOf, expectingRefusals, signedIn, shoot, fx } = ui;
+const { chat, statusOf, expectingRefusals, refuseReads, signedIn, shoot, fx } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -326,6 +326,26 @@ describe("/admin in a real browser", () => {
     } finally {
       await page.unroute(unreadable);
     }
+  }, 60_000);
+
+  test("keys: revoked and expired keys it cannot read are said so, never shown as the active keys listed before", async () => {
+    await signedIn();
+    const refused = "the keys could not be read (a test's refusal)";
+    await createKey(gw, { name: "unread-toggle-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator('tr[data-key-name="unread-toggle-ui"]').waitFor();
+    await refuseReads(
+      (url) => url.pathname === "/admin/api/keys" && url.searchParams.get("include_revoked") === "true",
+      refused,
+    );
+    await expectingRefusals(async () => {
+      await page.getByLabel("Show revoked and expired").check();
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await page.locator("table.keys tbody tr").count()).toBe(0);
+    expect(await page.locator("[data-keys-shown]").getAttribute("data-keys-shown")).toBe("0");
+    await page.getByLabel("Show revoked and expired").uncheck();
+    await page.locator('tr[data-key-name="unread-toggle-ui"]').waitFor();
   }, 60_000);
 
   test("keys: change a key's limits from its row; the key is held to them at once, and the change is on record", async () => {

@@ -521,5 +521,31 @@ describe("/admin in a real browser", () => {
     expect(await focused(rotate)).toBe(true);
   }, 60_000);
 
+  test("keys: a name's Revoke choice takes focus as it opens; Escape and Cancel put it back on the row's Revoke", async () => {
+    await signedIn();
+    await createKey(gw, { name: "revoke-focus-ui" });
+    await createKey(gw, { name: "revoke-focus-ui" });
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator('tr[data-key-name="revoke-focus-ui"]').first();
+    const revoke = row.getByRole("button", { name: "Revoke", exact: true });
+    const choice = row.locator("fieldset.revoke-choice");
+    await revoke.focus();
+    await page.keyboard.press("Enter");
+    await choice.waitFor();
+    // On the choice, not on any of its buttons: Enter pressed again revokes nothing unasked.
+    expect(await focused(choice)).toBe(true);
+    await page.keyboard.press("Escape");
+    await choice.waitFor({ state: "detached" });
+    expect(await focused(revoke)).toBe(true);
+    await page.keyboard.press("Enter");
+    await choice.getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await choice.waitFor({ state: "detached" });
+    expect(await focused(revoke)).toBe(true);
+    expect(await page.locator('tr[data-key-name="revoke-focus-ui"]').count()).toBe(2);
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

@@ -116,6 +116,33 @@ describe("/admin in a real browser", () => {
     await onlyChosen.waitFor();
   }, 60_000);
 
+  test("activity: Load older pressed from the keyboard keeps focus on it, or on the list once the last page is in", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    // More than a page of changes (50), so Load older is there, run alone too.
+    for (let i = 0; i < 55; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `paging-change-${i + j}` })),
+      );
+    await page.goto(`${gw.url}/admin/activity`);
+    const older = page.getByRole("button", { name: "Load older" });
+    await older.focus();
+    for (;;) {
+      const listed = await page.locator("table.actions-table tbody tr").count();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(
+        (before) => document.querySelectorAll("table.actions-table tbody tr").length > before,
+        listed,
+        { timeout: 15_000 },
+      );
+      if ((await older.count()) === 0) break;
+      await older.and(page.locator(":enabled")).waitFor();
+      expect(await older.evaluate((el) => el === document.activeElement)).toBe(true);
+    }
+    // The button went with the last page: focus on the list it extended, not the top of the page.
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("actions-table"))).toBe(true);
+  }, 60_000);
+
   test("activity: older changes still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
     await signedIn();
     const target = { url: gw.url, adminKey };

@@ -41,10 +41,11 @@ export function ActivityPage() {
   const actor = filters.actor;
   const { loading, run } = useNewestLoad();
   /**
-   * The list: where focus goes when "Show every caller" (which then goes away) is pressed, or when
-   * a caller's name pressed is in a row the chosen caller's list leaves out.
+   * The list: where focus goes when "Show every caller" (which then goes away) is pressed, when a
+   * caller's name pressed is in a row the chosen caller's list leaves out, or when "Load older"
+   * goes with the last page.
    */
-  const { list, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(actions);
+  const { list, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(actions, loading);
   const load = (before: number | null) =>
     run(async (signal) => {
       try {
@@ -143,7 +144,16 @@ export function ActivityPage() {
       </div>
       {next && (
         <div class="pager">
-          <button type="button" class="secondary" disabled={loading} onClick={() => load(next)}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={loading}
+            onClick={() => {
+              // The last page in, the button goes with focus on it.
+              keepFocusOnReload();
+              void load(next);
+            }}
+          >
             Load older
           </button>
         </div>

@@ -15,43 +15,9 @@ import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import { activeNamesakes, revokeNamesakes } from "../key-namesakes.ts";
 import { rotationNote } from "../rotation-note.ts";
-import { type KeyWithSpend, useKeyList } from "../use-key-list.ts";
-
-interface TenantSummary {
-  /** Active keys: a rotated key in its grace window is one (it still works). */
-  keys: number;
-  spent: number;
-  budget: number;
-}
-
-/**
- * Per tenant named by the keys shown: its active keys, and its spend and budgets with each
- * rotation chain counted once. A rotation's keys share one spend (counted under the chain's first
- * key, which each of them reports) and one budget, so a chain counts its spend once (the most any
- * of its keys reports: a gateway of an earlier release reported each key's own) and its newest
- * key's budget.
- */
-function tenantSummaries(list: readonly KeyWithSpend[]): Map<string, TenantSummary> {
-  const tenants = new Map<string, TenantSummary>();
-  // The spend each chain has counted so far; the list is newest first.
-  const chains = new Map<string, number>();
-  for (const k of list) {
-    const t = tenants.get(k.tenant) ?? { keys: 0, spent: 0, budget: 0 };
-    if (k.status === "active") t.keys++;
-    const spent = k.spent ?? 0;
-    const counted = chains.get(k.chain);
-    if (counted === undefined) {
-      t.spent += spent;
-      t.budget += k.budget_usd ?? 0;
-      chains.set(k.chain, spent);
-    } else if (spent > counted) {
-      t.spent += spent - counted;
-      chains.set(k.chain, spent);
-    }
-    tenants.set(k.tenant, t);
-  }
-  return tenants;
-}
+import { tenantSummaries } from "../tenant-summaries.ts";
+import { useFocusFallback } from "../use-focus-fallback.ts";
+import { useKeyList } from "../use-key-list.ts";
 
 /** API keys and tenants: create (shown once), rotate with a grace period, change limits, revoke; spend against budget. */
 export function KeysPage() {
@@ -111,6 +77,7 @@ export function KeysPage() {
     }
   };
   const list = keys.keys;
+  const { list: table, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(list, keys.loading);
   const tenants = tenantSummaries(list);
 
   return (
@@ -152,7 +119,7 @@ export function KeysPage() {
       <Failure error={error ?? keys.error} />
       {keys.spendError && <p class="muted small">{keys.spendError}</p>}
       <div class="scroll card flush">
-        <table class="keys">
+        <table class="keys" ref={table} tabIndex={-1} aria-labelledby="keys-title">
           <thead>
             <tr>
               <th>Name</th>
@@ -270,7 +237,16 @@ export function KeysPage() {
       </div>
       <div class="pager">
         {keys.more && (
-          <button type="button" class="secondary" disabled={keys.loading} onClick={keys.loadMore}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={keys.loading}
+            onClick={() => {
+              // The last page in, the button goes with focus on it: focus goes to the list.
+              keepFocusOnReload();
+              keys.loadMore();
+            }}
+          >
             {keys.loading ? "Loading…" : "Load more"}
           </button>
         )}

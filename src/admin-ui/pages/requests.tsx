@@ -46,8 +46,9 @@ export function RequestsPage() {
 
   const { loading, run } = useNewestLoad();
   // Where focus goes when a caller's name pressed is gone from the page as its requests are read:
-  // in the detail, which closes, or a row older than the caller's first page.
-  const { list: table, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(list);
+  // in the detail, which closes, or a row older than the caller's first page; or when "Load
+  // older" goes with the last page.
+  const { list: table, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(list, loading);
   // The filters the listed rows were read under: a first page of other filters that cannot be
   // read leaves none listed, never the rows of the filters before as if they matched.
   const listedUnder = useRef<AuditFilters | null>(null);
@@ -307,7 +308,16 @@ export function RequestsPage() {
       </div>
       <div class="pager">
         {older && (
-          <button type="button" class="secondary" disabled={loading} onClick={() => load(older)}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={loading}
+            onClick={() => {
+              // The last page in, the button goes with focus on it.
+              keepFocusOnReload();
+              void load(older);
+            }}
+          >
             {loading ? "Loading…" : "Load older"}
           </button>
         )}

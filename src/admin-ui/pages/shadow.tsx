@@ -45,9 +45,9 @@ export function ShadowPage() {
 
   const { loading, run } = useNewestLoad();
   // Where focus goes when a caller's name pressed goes as its pairs are read (a pair older than
-  // the caller's first page, or pairs that cannot be read): the examples' heading, there even
-  // with no pair listed.
-  const { list: examples, keepFocusOnReload } = useFocusFallback<HTMLHeadingElement>(records);
+  // the caller's first page, or pairs that cannot be read), or "Load older" with the last page:
+  // the examples' heading, there even with no pair listed.
+  const { list: examples, keepFocusOnReload } = useFocusFallback<HTMLHeadingElement>(records, loading);
   const load = (cursor: string | null) =>
     run(async (signal) => {
       const query = new URLSearchParams({ limit: "20" });
@@ -229,7 +229,16 @@ export function ShadowPage() {
       )}
       {report?.nextCursor && (
         <div class="pager">
-          <button type="button" class="secondary" disabled={loading} onClick={() => load(report.nextCursor)}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={loading}
+            onClick={() => {
+              // The last page in, the button goes with focus on it.
+              keepFocusOnReload();
+              void load(report.nextCursor);
+            }}
+          >
             Load older
           </button>
         </div>

@@ -547,5 +547,23 @@ describe("/admin in a real browser", () => {
     expect(await page.locator('tr[data-key-name="revoke-focus-ui"]').count()).toBe(2);
   }, 60_000);
 
+  test("keys: a key revoked from the keyboard leaves focus on the list, not the top of the page, as its row goes", async () => {
+    await signedIn();
+    const kept = await createKey(gw, { name: "revoked-focus-ui" });
+    const ended = await createKey(gw, { name: "revoked-focus-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator(`tr[data-key-id="${ended.id}"]`);
+    await row.getByRole("button", { name: "Revoke", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await row.getByRole("button", { name: "Revoke only this key" }).focus();
+    await page.keyboard.press("Enter");
+    await row.waitFor({ state: "detached" });
+    await page.locator(`tr[data-key-id="${kept.id}"]`).waitFor();
+    // Once the reload is over: focus on the list.
+    await page.waitForFunction(() => document.activeElement?.classList.contains("keys"), null, {
+      timeout: 10_000,
+    });
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

@@ -220,12 +220,14 @@ export function KeysPage() {
                           name={k.name}
                           countNamesakes={() => activeNamesakes(k)}
                           onError={setError}
-                          onRevoke={(scope) =>
+                          onRevoke={(scope) => {
+                            // The row goes (or loses its buttons) with focus in it: to the list then.
+                            keepFocusOnReload();
                             void act(async () => {
                               if (scope === "name") await revokeNamesakes(k);
                               else await postJson(`/admin/api/keys/${k.id}/revoke`);
-                            })
-                          }
+                            });
+                          }}
                         />
                       </>
                     ))}

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { filtersFromSearch, filtersToSearch, historyStep } from "./filters-url.ts";
-import { NO_FILTERS } from "./request-filters.ts";
+import { filtersForm, historyStep } from "./filters-url.ts";
+import { REQUEST_FILTERS_FORM as form, NO_FILTERS } from "./request-filters.ts";
 
 describe("the Requests page's filters in its address", () => {
   test("none is no query string, and none is read from one without them", () => {
-    expect(filtersToSearch(NO_FILTERS)).toBe("");
-    expect(filtersFromSearch("")).toEqual(NO_FILTERS);
-    expect(filtersFromSearch("?utm=x&admin=yes")).toEqual(NO_FILTERS);
+    expect(form.toSearch(NO_FILTERS)).toBe("");
+    expect(form.fromSearch("")).toEqual(NO_FILTERS);
+    expect(form.fromSearch("?utm=x&admin=yes")).toEqual(NO_FILTERS);
   });
 
   test("every filter goes there and back as typed, trimmed, the admin calls' switch as admin=1", () => {
@@ -20,11 +20,23 @@ describe("the Requests page's filters in its address", () => {
       to: "2026-12-06T11:00",
       showAdmin: true,
     };
-    const search = filtersToSearch({ ...filters, model: " gpt 4o " });
+    const search = form.toSearch({ ...filters, model: " gpt 4o " });
     expect(search).toBe(
       "?key=key_1&model=gpt+4o&route=worker%3Aw1%40node-b&app=billing&status=5xx&from=2026-12-06T10%3A00%3A00&to=2026-12-06T11%3A00&admin=1",
     );
-    expect(filtersFromSearch(search)).toEqual(filters);
+    expect(form.fromSearch(search)).toEqual(filters);
+  });
+});
+
+describe("another page's filters, under parameters named apart from their fields", () => {
+  const shadow = filtersForm({ model: "model", keyId: "key_id" });
+
+  test("each field under its parameter, in the form's order; none is no query string", () => {
+    expect(shadow.toSearch({ model: "", keyId: "" })).toBe("");
+    expect(shadow.toSearch({ model: "mock-chat", keyId: " jwt:acme:ops " })).toBe(
+      "?model=mock-chat&key_id=jwt%3Aacme%3Aops",
+    );
+    expect(shadow.fromSearch("?key_id=key_1&keyId=x")).toEqual({ model: "", keyId: "key_1" });
   });
 });
 
@@ -32,17 +44,17 @@ describe("how a change of filters moves the address", () => {
   const model = (name: string) => ({ ...NO_FILTERS, model: name });
 
   test("filters of their own are a new history entry; the address's own filters none", () => {
-    expect(historyStep("", model("x"))).toBe("push");
-    expect(historyStep("?model=x", model("y"))).toBe("push");
-    expect(historyStep("?model=x", model("x"))).toBe("none");
-    expect(historyStep("", NO_FILTERS)).toBe("none");
+    expect(historyStep(form, "", model("x"))).toBe("push");
+    expect(historyStep(form, "?model=x", model("y"))).toBe("push");
+    expect(historyStep(form, "?model=x", model("x"))).toBe("none");
+    expect(historyStep(form, "", NO_FILTERS)).toBe("none");
   });
 
   test("the address's own filters written another way are tidied in place, never pushed (Back would land on it and push again)", () => {
-    expect(historyStep("?admin=1&model=x", { ...model("x"), showAdmin: true })).toBe("replace");
-    expect(historyStep("?model=gpt%204o", model("gpt 4o"))).toBe("replace");
-    expect(historyStep("?route=worker:w1", { ...NO_FILTERS, route: "worker:w1" })).toBe("replace");
-    expect(historyStep("?utm=campaign", NO_FILTERS)).toBe("replace");
-    expect(historyStep("?model=%20x%20", model("x"))).toBe("replace");
+    expect(historyStep(form, "?admin=1&model=x", { ...model("x"), showAdmin: true })).toBe("replace");
+    expect(historyStep(form, "?model=gpt%204o", model("gpt 4o"))).toBe("replace");
+    expect(historyStep(form, "?route=worker:w1", { ...NO_FILTERS, route: "worker:w1" })).toBe("replace");
+    expect(historyStep(form, "?utm=campaign", NO_FILTERS)).toBe("replace");
+    expect(historyStep(form, "?model=%20x%20", model("x"))).toBe("replace");
   });
 });

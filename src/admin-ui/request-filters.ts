@@ -1,6 +1,7 @@
 import { keyMatches } from "../audit/audit-query-key.ts";
 import { routeMatches } from "../audit/audit-query-route.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import { type FiltersForm, filtersForm } from "./filters-url.ts";
 
 /** The Requests page's filters, as typed; empty means "any". */
 export interface AuditFilters {
@@ -31,6 +32,12 @@ export const NO_FILTERS: AuditFilters = {
   to: "",
   showAdmin: false,
 };
+
+/** The filters in the page's address: `?model=…&status=5xx&admin=1`, each as the API names it. */
+export const REQUEST_FILTERS_FORM: FiltersForm<AuditFilters> = filtersForm(
+  { key: "key", model: "model", route: "route", app: "app", status: "status", from: "from", to: "to" },
+  { showAdmin: "admin" },
+);
 
 /** The filters as `/admin/api/audit` query parameters. */
 export function toQuery(filters: AuditFilters): URLSearchParams {

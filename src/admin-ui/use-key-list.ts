@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { KeyView } from "../auth/key-view.ts";
 import { messageOf } from "../core/describe-error.ts";
 import type { KeyPage } from "../http/admin/key-page.ts";
@@ -36,6 +36,9 @@ export function useKeyList(includeRevoked: boolean): KeyList {
   const [error, setError] = useState<string>();
   const [spendError, setSpendError] = useState<string>();
   const { loading, run } = useNewestLoad();
+  // Whether the listed keys were read with revoked and expired ones: a first page of the other
+  // choice that cannot be read leaves none listed, never the keys before as if they were its own.
+  const listedWith = useRef<boolean | null>(null);
 
   const load = useCallback(
     (after: string | null) =>
@@ -60,11 +63,20 @@ export function useKeyList(includeRevoked: boolean): KeyList {
           if (signal.aborted) return;
           const rows = page.keys.map((k) => ({ ...k, spent: spentUsd ? (spentUsd[k.id] ?? 0) : null }));
           setKeys((current) => (after ? [...current, ...rows] : rows));
+          listedWith.current = includeRevoked;
           setCursor(page.nextCursor);
           setError(undefined);
           setSpendError(spendFailure);
         } catch (failure) {
-          if (!signal.aborted) setError(messageOf(failure));
+          if (signal.aborted) return;
+          setError(messageOf(failure));
+          // A reload of the same list (after a change) that fails keeps it, the error above it.
+          if (after === null && listedWith.current !== includeRevoked) {
+            setKeys([]);
+            setCursor(null);
+            setSpendError(undefined);
+            listedWith.current = includeRevoked;
+          }
         }
       }),
     [includeRevoked, run],

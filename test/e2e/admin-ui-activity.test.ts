@@ -49,6 +49,100 @@ describe("/admin in a real browser", () => {
     expect(await page.evaluate(() => document.activeElement?.classList.contains("actions-table"))).toBe(true);
   }, 60_000);
 
+  test("activity: a caller chosen from the keyboard keeps focus on the name pressed, or on the list when its row is not in the caller's newest page", async () => {
+    await signedIn();
+    const chosen = await createKey(gw, { name: "focus-ops", role: "admin", models: ["*"] });
+    const as = { url: gw.url, adminKey: chosen.key };
+    await createKey(as, { name: "made-first-by-focus-ops" });
+    // More than a page (50) of newer changes by the same caller, then one by another above them.
+    for (let i = 0; i < 50; i += 10)
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => createKey(as, { name: `focus-change-${i + j}` })),
+      );
+    await createKey(gw, { name: "made-after-focus-ops" });
+    await page.goto(`${gw.url}/admin/activity`);
+    const made = (name: string) => page.locator('tr[data-action="key.create"]', { hasText: name });
+    const focused = () =>
+      page.evaluate(() => {
+        const at = document.activeElement;
+        const caller = at?.closest("[data-caller-id]")?.getAttribute("data-caller-id");
+        return caller ? `${at?.tagName} ${caller}` : `${at?.tagName} ${at?.className}`;
+      });
+    const onlyChosen = page.locator(`[data-actor="${chosen.id}"]`);
+
+    // The row pressed stays in the narrowed list (it moves up, past the row that goes): focus stays on it.
+    await made("focus-change-").first().getByRole("button", { name: "focus-ops" }).focus();
+    await page.keyboard.press("Enter");
+    await made("made-after-focus-ops").waitFor({ state: "detached" });
+    await onlyChosen.waitFor();
+    expect(await focused()).toBe(`BUTTON ${chosen.id}`);
+
+    // Every caller again, then the caller chosen on a row older than its 50 newest changes: that
+    // row goes as the list narrows, and focus goes to the list, not to the top of the page.
+    await page.getByRole("button", { name: "Show every caller" }).click();
+    await made("made-after-focus-ops").waitFor();
+    await page.getByRole("button", { name: "Load older" }).click();
+    const oldest = made("made-first-by-focus-ops");
+    await oldest.getByRole("button", { name: "focus-ops" }).focus();
+    await page.keyboard.press("Enter");
+    await onlyChosen.waitFor();
+    await oldest.waitFor({ state: "detached" });
+    await made("made-after-focus-ops").waitFor({ state: "detached" });
+    expect(await focused()).toBe("TABLE actions-table");
+  }, 60_000);
+
+  test("activity: the caller chosen is in the address, kept on reload; Back and Forward move between it and every caller", async () => {
+    await signedIn();
+    const chosen = await createKey(gw, { name: "address-ops", role: "admin", models: ["*"] });
+    await createKey({ url: gw.url, adminKey: chosen.key }, { name: "made-by-address-ops" });
+    await createKey(gw, { name: "made-after-address-ops" });
+    await page.goto(`${gw.url}/admin/activity`);
+    const made = (name: string) => page.locator('tr[data-action="key.create"]', { hasText: name });
+    const onlyChosen = page.locator(`[data-actor="${chosen.id}"]`);
+    await made("made-by-address-ops").getByRole("button", { name: "address-ops" }).click();
+    await made("made-after-address-ops").waitFor({ state: "detached" });
+    expect(new URL(page.url()).search).toBe(`?actor=${chosen.id}`);
+    await page.reload();
+    await onlyChosen.waitFor();
+    await made("made-by-address-ops").waitFor();
+    expect(await made("made-after-address-ops").count()).toBe(0);
+    // The caller is named from its changes, as when chosen in a row, not by its id alone.
+    expect(await onlyChosen.locator("[data-caller-id]").textContent()).toBe(`address-ops key${chosen.id}`);
+    await page.goBack();
+    await made("made-after-address-ops").waitFor();
+    expect(await onlyChosen.count()).toBe(0);
+    await page.goForward();
+    await made("made-after-address-ops").waitFor({ state: "detached" });
+    await onlyChosen.waitFor();
+  }, 60_000);
+
+  test("activity: Load older pressed from the keyboard keeps focus on it, or on the list once the last page is in", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    // More than a page of changes (50), so Load older is there, run alone too.
+    for (let i = 0; i < 55; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `paging-change-${i + j}` })),
+      );
+    await page.goto(`${gw.url}/admin/activity`);
+    const older = page.getByRole("button", { name: "Load older" });
+    await older.focus();
+    for (;;) {
+      const listed = await page.locator("table.actions-table tbody tr").count();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(
+        (before) => document.querySelectorAll("table.actions-table tbody tr").length > before,
+        listed,
+        { timeout: 15_000 },
+      );
+      if ((await older.count()) === 0) break;
+      await older.and(page.locator(":enabled")).waitFor();
+      expect(await older.evaluate((el) => el === document.activeElement)).toBe(true);
+    }
+    // The button went with the last page: focus on the list it extended, not the top of the page.
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("actions-table"))).toBe(true);
+  }, 60_000);
+
   test("activity: older changes still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
     await signedIn();
     const target = { url: gw.url, adminKey };

@@ -319,6 +319,26 @@ describe("/admin in a real browser", () => {
     }
   }, 60_000);
 
+  test("keys: revoked and expired keys it cannot read are said so, never shown as the active keys listed before", async () => {
+    await signedIn();
+    const refused = "the keys could not be read (a test's refusal)";
+    await createKey(gw, { name: "unread-toggle-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.locator('tr[data-key-name="unread-toggle-ui"]').waitFor();
+    await refuseReads(
+      (url) => url.pathname === "/admin/api/keys" && url.searchParams.get("include_revoked") === "true",
+      refused,
+    );
+    await expectingRefusals(async () => {
+      await page.getByLabel("Show revoked and expired").check();
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    expect(await page.locator("table.keys tbody tr").count()).toBe(0);
+    expect(await page.locator("[data-keys-shown]").getAttribute("data-keys-shown")).toBe("0");
+    await page.getByLabel("Show revoked and expired").uncheck();
+    await page.locator('tr[data-key-name="unread-toggle-ui"]').waitFor();
+  }, 60_000);
+
   test("keys: change a key's limits from its row; the key is held to them at once, and the change is on record", async () => {
     await signedIn();
     const target = { url: gw.url, adminKey };
@@ -446,6 +466,94 @@ describe("/admin in a real browser", () => {
       .last()
       .getByRole("button", { name: "Rotate" });
     expect(await focused(rotated)).toBe(true);
+  }, 60_000);
+
+  test("keys: New key opens its form with Name focused; Escape and Cancel close it with focus back on New key", async () => {
+    await signedIn();
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await page.goto(`${gw.url}/admin/keys`);
+    const newKey = page.getByRole("button", { name: "New key" });
+    const form = page.getByRole("form", { name: "New key" });
+    await newKey.focus();
+    await page.keyboard.press("Enter");
+    await form.waitFor();
+    expect(await focused(form.getByLabel("Name"))).toBe(true);
+    await page.keyboard.press("Escape");
+    await form.waitFor({ state: "detached" });
+    expect(await focused(newKey)).toBe(true);
+    await page.keyboard.press("Enter");
+    await form.getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await form.waitFor({ state: "detached" });
+    expect(await focused(newKey)).toBe(true);
+  }, 60_000);
+
+  test("keys: Rotate opens its grace field focused; Escape and Cancel close it with focus back on the row's Rotate", async () => {
+    await signedIn();
+    await createKey(gw, { name: "rotate-focus-ui" });
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator('tr[data-key-name="rotate-focus-ui"]');
+    const rotate = row.getByRole("button", { name: "Rotate", exact: true });
+    const grace = row.getByLabel("Grace");
+    await rotate.focus();
+    await page.keyboard.press("Enter");
+    await grace.waitFor();
+    expect(await focused(grace)).toBe(true);
+    await page.keyboard.press("Escape");
+    await grace.waitFor({ state: "detached" });
+    expect(await focused(rotate)).toBe(true);
+    await page.keyboard.press("Enter");
+    await row.getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await grace.waitFor({ state: "detached" });
+    expect(await focused(rotate)).toBe(true);
+  }, 60_000);
+
+  test("keys: a name's Revoke choice takes focus as it opens; Escape and Cancel put it back on the row's Revoke", async () => {
+    await signedIn();
+    await createKey(gw, { name: "revoke-focus-ui" });
+    await createKey(gw, { name: "revoke-focus-ui" });
+    const focused = (target: ReturnType<Page["locator"]>) =>
+      target.evaluate((el) => el === document.activeElement);
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator('tr[data-key-name="revoke-focus-ui"]').first();
+    const revoke = row.getByRole("button", { name: "Revoke", exact: true });
+    const choice = row.locator("fieldset.revoke-choice");
+    await revoke.focus();
+    await page.keyboard.press("Enter");
+    await choice.waitFor();
+    // On the choice, not on any of its buttons: Enter pressed again revokes nothing unasked.
+    expect(await focused(choice)).toBe(true);
+    await page.keyboard.press("Escape");
+    await choice.waitFor({ state: "detached" });
+    expect(await focused(revoke)).toBe(true);
+    await page.keyboard.press("Enter");
+    await choice.getByRole("button", { name: "Cancel" }).focus();
+    await page.keyboard.press("Enter");
+    await choice.waitFor({ state: "detached" });
+    expect(await focused(revoke)).toBe(true);
+    expect(await page.locator('tr[data-key-name="revoke-focus-ui"]').count()).toBe(2);
+  }, 60_000);
+
+  test("keys: a key revoked from the keyboard leaves focus on the list, not the top of the page, as its row goes", async () => {
+    await signedIn();
+    const kept = await createKey(gw, { name: "revoked-focus-ui" });
+    const ended = await createKey(gw, { name: "revoked-focus-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator(`tr[data-key-id="${ended.id}"]`);
+    await row.getByRole("button", { name: "Revoke", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await row.getByRole("button", { name: "Revoke only this key" }).focus();
+    await page.keyboard.press("Enter");
+    await row.waitFor({ state: "detached" });
+    await page.locator(`tr[data-key-id="${kept.id}"]`).waitFor();
+    // Once the reload is over: focus on the list.
+    await page.waitForFunction(() => document.activeElement?.classList.contains("keys"), null, {
+      timeout: 10_000,
+    });
   }, 60_000);
 
   ui.pageStayedOnLoopback();

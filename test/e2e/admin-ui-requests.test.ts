@@ -250,10 +250,13 @@ describe("/admin in a real browser", () => {
       await page.setViewportSize(WIDE);
     }
 
-    // Chosen in the detail, as in the list: that caller's requests alone, the detail closed.
-    await caller.getByRole("button", { name: "detail-ui" }).click();
+    // Chosen in the detail, as in the list: that caller's requests alone, the detail closed, and
+    // focus, which was on the name in it, on the list, not fallen to the top of the page.
+    await caller.getByRole("button", { name: "detail-ui" }).focus();
+    await page.keyboard.press("Enter");
     await page.locator(`tr[data-request-id="${other}"]`).waitFor({ state: "detached" });
     expect(await page.locator("section.detail").count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe("requests");
     expect(await page.locator('form.filters input[name="key"]').inputValue()).toBe(subject);
     await page.locator(`tr[data-request-id="${byJwt}"]`).waitFor();
   }, 60_000);
@@ -364,6 +367,7 @@ describe("/admin in a real browser", () => {
     await signedIn();
     const { response } = await chat(adminKey);
     const requestId = response.headers.get("x-request-id") ?? "";
+    await auditRow(gw, requestId);
     await page.goto(`${gw.url}/admin/requests`);
     const row = page.locator(`tr[data-request-id="${requestId}"]`);
     await row.waitFor();
@@ -410,6 +414,8 @@ describe("/admin in a real browser", () => {
     await signedIn();
     const { response } = await chat(adminKey);
     const requestId = response.headers.get("x-request-id") ?? "";
+    // Written by the audit log's batches after the answer: the page's first read must find it.
+    await auditRow(gw, requestId);
     await page.goto(`${gw.url}/admin/requests`);
     const row = page.locator(`tr[data-request-id="${requestId}"]`);
     await row.waitFor();
@@ -440,6 +446,28 @@ describe("/admin in a real browser", () => {
     expect(new URL(page.url()).search).toBe("?model=gpt+untidy&admin=1");
     await page.goBack();
     await page.waitForURL((url) => url.pathname === "/admin/overview", { timeout: 10_000 });
+  }, 60_000);
+
+  test("requests: a detail closed with Escape or Close puts focus back on its row's time, where it was opened", async () => {
+    await signedIn();
+    const { response } = await chat(adminKey);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await auditRow(gw, requestId);
+    await page.goto(`${gw.url}/admin/requests`);
+    const open = page.getByRole("button", { name: `Open request ${requestId}` });
+    const focused = () => open.evaluate((el) => el === document.activeElement);
+    const detail = page.locator("section.detail");
+    await open.focus();
+    await page.keyboard.press("Enter");
+    await detail.waitFor();
+    await page.keyboard.press("Escape");
+    await detail.waitFor({ state: "detached" });
+    expect(await focused()).toBe(true);
+    await page.keyboard.press("Enter");
+    await detail.getByRole("button", { name: "Close" }).focus();
+    await page.keyboard.press("Enter");
+    await detail.waitFor({ state: "detached" });
+    expect(await focused()).toBe(true);
   }, 60_000);
 
   ui.pageStayedOnLoopback();

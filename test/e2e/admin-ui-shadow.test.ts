@@ -142,6 +142,34 @@ describe("/admin in a real browser", () => {
     expect(await page.getByText("None yet.").count()).toBe(0);
   }, 60_000);
 
+  test("shadow: a caller chosen from the keyboard whose pairs go with the filter leaves focus on the examples, not the top of the page", async () => {
+    await signedIn();
+    const refused = "the caller's shadow pairs could not be read (a test's refusal)";
+    const key = await createKey(gw, { name: "focus-pairs-ui", role: "user", models: ["*"] });
+    const requestId = (await chat(key.key)).response.headers.get("x-request-id") ?? "";
+    await waitFor("the pair recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.some((r) => r.requestId === requestId);
+    });
+    await page.goto(`${gw.url}/admin/shadow`);
+    const pair = page.locator(`[data-shadow-pair="${requestId}"]`);
+    await pair.waitFor();
+    // The caller's pairs cannot be read: the pair pressed goes, with focus on its caller's name.
+    await refuseReads(
+      (url) => url.pathname === "/admin/api/shadow" && url.searchParams.get("key_id") === key.id,
+      refused,
+    );
+    await expectingRefusals(async () => {
+      await pair.getByRole("button", { name: "focus-pairs-ui" }).focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    await pair.waitFor({ state: "detached" });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Examples");
+  }, 60_000);
+
   test("shadow: a filter no pair matches says so, never that no pair is recorded yet", async () => {
     await signedIn();
     const key = await createKey(gw, { name: "unmatched-pairs-ui", role: "user", models: ["*"] });
@@ -163,6 +191,44 @@ describe("/admin in a real browser", () => {
     await page.keyboard.press("Enter");
     await page.locator(`[data-shadow-pair="${requestId}"]`).waitFor();
     expect(await page.getByText("No shadow pairs match this filter.").count()).toBe(0);
+  }, 60_000);
+
+  test("shadow: the filters are in the address, kept on reload; Back and Forward move between them", async () => {
+    await signedIn();
+    const key = await createKey(gw, { name: "address-pairs-ui", role: "user", models: ["*"] });
+    const requestId = (await chat(key.key)).response.headers.get("x-request-id") ?? "";
+    await waitFor("the pair recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.some((r) => r.requestId === requestId);
+    });
+    await page.goto(`${gw.url}/admin/shadow`);
+    const pair = page.locator(`[data-shadow-pair="${requestId}"]`);
+    await pair.waitFor();
+    await page.getByLabel("Model").fill("mock-chat");
+    await page.getByLabel("Caller id").fill("key_not-a-caller");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("No pair matches this filter.").waitFor();
+    expect(new URL(page.url()).search).toBe("?model=mock-chat&key_id=key_not-a-caller");
+    await page.reload();
+    await page.getByText("No pair matches this filter.").waitFor();
+    expect(await pair.count()).toBe(0);
+    expect(await page.getByLabel("Model").inputValue()).toBe("mock-chat");
+    expect(await page.getByLabel("Caller id").inputValue()).toBe("key_not-a-caller");
+    await page.goBack();
+    await pair.waitFor();
+    expect(await page.getByLabel("Caller id").inputValue()).toBe("");
+    await page.goForward();
+    await pair.waitFor({ state: "detached" });
+    expect(await page.getByLabel("Caller id").inputValue()).toBe("key_not-a-caller");
+    // The same filters written another way are tidied in place, not a new entry: Back leaves the page.
+    await page.goto(`${gw.url}/admin/overview`);
+    await page.goto(`${gw.url}/admin/shadow?key_id=key_not-a-caller&model=mock%2Dchat&utm=x`);
+    await page.getByText("No pair matches this filter.").waitFor();
+    expect(new URL(page.url()).search).toBe("?model=mock-chat&key_id=key_not-a-caller");
+    await page.goBack();
+    await page.waitForURL((url) => url.pathname === "/admin/overview", { timeout: 10_000 });
   }, 60_000);
 
   test("shadow: an admin key in a tenant sees its tenant's pairs alone, and not the node's copies", async () => {

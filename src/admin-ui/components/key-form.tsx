@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
-import type { Ref } from "preact";
-import { useState } from "preact/hooks";
+import type { RefObject } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type KeyFormFields, keyInput } from "../key-input.ts";
 import { Failure } from "./failure.tsx";
 
@@ -19,20 +19,35 @@ const INITIAL: KeyFormFields = {
  * The fields of `POST /admin/api/keys`; empty limits are left out (no limit). `onCreate` answers
  * whether the key was created: only then is the form cleared and closed (a refusal keeps what
  * was typed, to correct). While a create is under way the form sends no other. `buttonRef` is its
- * "New key" button's, drawn while the form is closed.
+ * "New key" button's, drawn while the form is closed. The button goes as the form opens, and the
+ * form as it closes, so focus is moved with them: opened, to its first field; cancelled (Cancel,
+ * or Escape), back to New key. (A key created is shown, and its Done puts focus back on New key.)
  */
 export function KeyForm({
   onCreate,
   buttonRef,
 }: {
   onCreate: (input: Record<string, unknown>) => Promise<boolean>;
-  buttonRef?: Ref<HTMLButtonElement>;
+  buttonRef: RefObject<HTMLButtonElement | null>;
 }) {
   const [form, setForm] = useState(INITIAL);
   const [open, setOpen] = useState(false);
   const [invalid, setInvalid] = useState<string>();
   // A create under way: pressed again meanwhile, it would make a second key of the name.
   const [sending, setSending] = useState(false);
+  const firstField = useRef<HTMLInputElement>(null);
+  const cancelled = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: focus follows the form opening and closing
+  useEffect(() => {
+    if (open) firstField.current?.focus();
+    else if (cancelled.current) buttonRef.current?.focus();
+    cancelled.current = false;
+  }, [open]);
+  const cancel = () => {
+    cancelled.current = true;
+    setInvalid(undefined);
+    setOpen(false);
+  };
   const set = (name: keyof KeyFormFields) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
     setForm({ ...form, [name]: e.currentTarget.value });
   if (!open)
@@ -47,6 +62,7 @@ export function KeyForm({
     <form
       class="card key-form"
       aria-label="New key"
+      onKeyDown={(e) => e.key === "Escape" && cancel()}
       onSubmit={(e) => {
         e.preventDefault();
         const checked = keyInput(form);
@@ -64,7 +80,7 @@ export function KeyForm({
       <Failure error={invalid} />
       <label>
         Name
-        <input name="name" required value={form.name} onInput={set("name")} />
+        <input ref={firstField} name="name" required value={form.name} onInput={set("name")} />
       </label>
       <label>
         Role
@@ -102,14 +118,7 @@ export function KeyForm({
         <button type="submit" disabled={sending}>
           Create key
         </button>
-        <button
-          type="button"
-          class="ghost"
-          onClick={() => {
-            setInvalid(undefined);
-            setOpen(false);
-          }}
-        >
+        <button type="button" class="ghost" onClick={cancel}>
           Cancel
         </button>
       </div>

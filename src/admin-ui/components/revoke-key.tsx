@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { messageOf } from "../../core/describe-error.ts";
 
 /** Which keys a Revoke ends: this one by its id, or every active key of its name. */
@@ -10,7 +10,9 @@ export type RevokeScope = "key" | "name";
  * name (a rotation's old and new key, in its grace window), revoking this one alone would leave the
  * name working, so the choice says so and offers them all beside this key only. How many there are
  * is asked of the gateway when Revoke is pressed, not counted among the keys the page has loaded. A
- * key alone under its name is asked about in a plain confirm.
+ * key alone under its name is asked about in a plain confirm. The choice is drawn in place of the
+ * Revoke button pressed, so focus moves with them: to the choice as it opens (its legend read, none
+ * of its buttons pressed by a second Enter), back to Revoke when it is cancelled (Cancel, Escape).
  */
 export function RevokeKey({
   name,
@@ -27,6 +29,18 @@ export function RevokeKey({
   const [asking, setAsking] = useState(false);
   /** The name's active keys while the choice is shown; null when it is not. */
   const [namesakes, setNamesakes] = useState<number | null>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const choice = useRef<HTMLFieldSetElement>(null);
+  const cancelled = useRef(false);
+  useEffect(() => {
+    if (namesakes !== null) choice.current?.focus();
+    else if (cancelled.current) button.current?.focus();
+    cancelled.current = false;
+  }, [namesakes]);
+  const cancel = () => {
+    cancelled.current = true;
+    setNamesakes(null);
+  };
   const start = async () => {
     setAsking(true);
     let count: number;
@@ -45,7 +59,7 @@ export function RevokeKey({
   };
   if (namesakes === null)
     return (
-      <button type="button" class="danger" disabled={asking} onClick={() => void start()}>
+      <button type="button" class="danger" ref={button} disabled={asking} onClick={() => void start()}>
         Revoke
       </button>
     );
@@ -54,7 +68,12 @@ export function RevokeKey({
     onRevoke(scope);
   };
   return (
-    <fieldset class="revoke-choice">
+    <fieldset
+      class="revoke-choice"
+      ref={choice}
+      tabIndex={-1}
+      onKeyDown={(e) => e.key === "Escape" && cancel()}
+    >
       <legend class="small">
         {namesakes} active keys are named “<bdi>{name}</bdi>”, as during a rotation's grace window: revoking
         only this one leaves the name working. Callers using a revoked key are refused at once.
@@ -65,7 +84,7 @@ export function RevokeKey({
       <button type="button" class="secondary" onClick={() => choose("key")}>
         Revoke only this key
       </button>
-      <button type="button" class="ghost" onClick={() => setNamesakes(null)}>
+      <button type="button" class="ghost" onClick={cancel}>
         Cancel
       </button>
     </fieldset>

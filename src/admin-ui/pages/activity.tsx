@@ -1,11 +1,14 @@
 /** @jsxImportSource preact */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../core/describe-error.ts";
 import type { StoredAdminAction } from "../../storage/storage.ts";
 import { getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
+import { filtersForm } from "../filters-url.ts";
 import { time } from "../format.ts";
+import { useFiltersInAddress } from "../use-filters-in-address.ts";
+import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 interface ActionsPage {
@@ -13,11 +16,15 @@ interface ActionsPage {
   nextBefore: number | null;
 }
 
-/** The caller whose actions alone are shown: its id (what the API filters by) and its name. */
-interface ChosenActor {
-  id: string;
-  name: string;
+/** The caller whose actions alone are shown, by its id (what the API filters by); "" for every caller. */
+interface ActivityFilters {
+  actor: string;
 }
+
+const EVERY_CALLER: ActivityFilters = { actor: "" };
+
+/** The chosen caller in the page's address, as the API names it: `?actor=…`. */
+const ACTIVITY_FILTERS_FORM = filtersForm({ actor: "actor" });
 
 /**
  * The admin-action audit: every change made through /admin or the admin API, newest first. A
@@ -27,16 +34,24 @@ export function ActivityPage() {
   const [actions, setActions] = useState<StoredAdminAction[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string>();
-  const [actor, setActor] = useState<ChosenActor | null>(null);
+  // The caller chosen lives in the address too: a reload, Back and Forward, a copied link keep it.
+  const [filters, setFilters] = useState<ActivityFilters>(() =>
+    ACTIVITY_FILTERS_FORM.fromSearch(location.search),
+  );
+  const actor = filters.actor;
   const { loading, run } = useNewestLoad();
-  /** The list: where focus goes when "Show every caller" (which then goes away) is pressed. */
-  const list = useRef<HTMLTableElement>(null);
+  /**
+   * The list: where focus goes when "Show every caller" (which then goes away) is pressed, when a
+   * caller's name pressed is in a row the chosen caller's list leaves out, or when "Load older"
+   * goes with the last page.
+   */
+  const { list, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(actions, loading);
   const load = (before: number | null) =>
     run(async (signal) => {
       try {
         const query = new URLSearchParams({ limit: "50" });
         if (before) query.set("before", String(before));
-        if (actor) query.set("actor", actor.id);
+        if (actor) query.set("actor", actor);
         const page = await getJson<ActionsPage>(`/admin/api/actions?${query}`, signal);
         if (signal.aborted) return;
         setActions((current) => (before ? [...current, ...page.actions] : page.actions));
@@ -53,24 +68,27 @@ export function ActivityPage() {
         }
       }
     });
+  useFiltersInAddress(ACTIVITY_FILTERS_FORM, "/admin/activity", filters, setFilters);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the first page loads again for each actor chosen
   useEffect(() => {
     void load(null);
-  }, [actor]);
+  }, [filters]);
+  // Named as its changes name it (the address holds its id alone); by its id while none is listed.
+  const actorName = actions.find((a) => a.actorKeyId === actor)?.actor ?? null;
   return (
     <section aria-labelledby="activity-title">
       <div class="page-head">
         <h1 id="activity-title">Admin activity</h1>
         {actor && (
-          <p class="actions small" data-actor={actor.id}>
-            Only the changes of <Caller id={actor.id} name={actor.name} />
+          <p class="actions small" data-actor={actor}>
+            Only the changes of <Caller id={actor} name={actorName} />
             <button
               type="button"
               class="secondary"
               onClick={() => {
                 // Before the button goes: focus left on it would fall to the top of the page.
                 list.current?.focus();
-                setActor(null);
+                setFilters(EVERY_CALLER);
               }}
             >
               Show every caller
@@ -99,7 +117,10 @@ export function ActivityPage() {
                   <Caller
                     id={a.actorKeyId}
                     name={a.actor}
-                    onChoose={(id) => setActor({ id, name: a.actor })}
+                    onChoose={(id) => {
+                      keepFocusOnReload();
+                      setFilters({ actor: id });
+                    }}
                   />
                   <div class="muted small">via {a.via}</div>
                 </td>
@@ -123,7 +144,16 @@ export function ActivityPage() {
       </div>
       {next && (
         <div class="pager">
-          <button type="button" class="secondary" disabled={loading} onClick={() => load(next)}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={loading}
+            onClick={() => {
+              // The last page in, the button goes with focus on it.
+              keepFocusOnReload();
+              void load(next);
+            }}
+          >
             Load older
           </button>
         </div>

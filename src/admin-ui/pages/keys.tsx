@@ -9,10 +9,12 @@ import { KeyForm } from "../components/key-form.tsx";
 import { KeyLimitsForm } from "../components/key-limits-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
 import { RevokeKey } from "../components/revoke-key.tsx";
+import { RotateKeyForm } from "../components/rotate-key-form.tsx";
 import { TenantsSection } from "../components/tenants-section.tsx";
 import { rateLimits, usd } from "../format.ts";
 import { activeNamesakes, revokeNamesakes } from "../key-namesakes.ts";
 import { rotationNote } from "../rotation-note.ts";
+import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useKeyList } from "../use-key-list.ts";
 
 /** API keys and tenants: create (shown once), rotate with a grace period, change limits, revoke; spend against budget. */
@@ -42,6 +44,17 @@ export function KeysPage() {
   // Where focus goes when a shown key is dismissed, not the page body: what issued it.
   const newKeyButton = useRef<HTMLButtonElement>(null);
   const rotateButtons = useRef(new Map<string, HTMLButtonElement>());
+  // A rotation cancelled: focus back on its row's Rotate once the row draws it again.
+  const rotationCancelled = useRef<string | null>(null);
+  useEffect(() => {
+    if (rotating !== null || rotationCancelled.current === null) return;
+    rotateButtons.current.get(rotationCancelled.current)?.focus();
+    rotationCancelled.current = null;
+  }, [rotating]);
+  const cancelRotation = (id: string) => {
+    rotationCancelled.current = id;
+    setRotating(null);
+  };
   const dismissIssued = () => {
     const from = issued?.from ? rotateButtons.current.get(issued.from) : undefined;
     (from ?? newKeyButton.current)?.focus();
@@ -61,6 +74,7 @@ export function KeysPage() {
     }
   };
   const list = keys.keys;
+  const { list: table, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(list, keys.loading);
 
   return (
     <section aria-labelledby="keys-title">
@@ -101,7 +115,7 @@ export function KeysPage() {
       <Failure error={error ?? keys.error} />
       {keys.spendError && <p class="muted small">{keys.spendError}</p>}
       <div class="scroll card flush">
-        <table class="keys">
+        <table class="keys" ref={table} tabIndex={-1} aria-labelledby="keys-title">
           <thead>
             <tr>
               <th>Name</th>
@@ -149,10 +163,12 @@ export function KeysPage() {
                 <td class="row-actions">
                   {k.status === "active" &&
                     (rotating === k.id ? (
-                      <form
-                        class="inline"
-                        onSubmit={(e) => {
-                          e.preventDefault();
+                      <RotateKeyForm
+                        grace={grace}
+                        onGrace={setGrace}
+                        sending={rotatingNow}
+                        onCancel={() => cancelRotation(k.id)}
+                        onRotate={() => {
                           if (rotatingNow) return;
                           setRotatingNow(true);
                           void act(async () => {
@@ -170,23 +186,7 @@ export function KeysPage() {
                             });
                           }).finally(() => setRotatingNow(false));
                         }}
-                      >
-                        <label>
-                          Grace
-                          <input
-                            name="grace"
-                            value={grace}
-                            size={5}
-                            onInput={(e) => setGrace(e.currentTarget.value)}
-                          />
-                        </label>
-                        <button type="submit" disabled={rotatingNow}>
-                          Rotate now
-                        </button>
-                        <button type="button" class="ghost" onClick={() => setRotating(null)}>
-                          Cancel
-                        </button>
-                      </form>
+                      />
                     ) : (
                       <>
                         <button
@@ -214,12 +214,14 @@ export function KeysPage() {
                           name={k.name}
                           countNamesakes={() => activeNamesakes(k)}
                           onError={setError}
-                          onRevoke={(scope) =>
+                          onRevoke={(scope) => {
+                            // The row goes (or loses its buttons) with focus in it: to the list then.
+                            keepFocusOnReload();
                             void act(async () => {
                               if (scope === "name") await revokeNamesakes(k);
                               else await postJson(`/admin/api/keys/${k.id}/revoke`);
-                            })
-                          }
+                            });
+                          }}
                         />
                       </>
                     ))}
@@ -231,7 +233,16 @@ export function KeysPage() {
       </div>
       <div class="pager">
         {keys.more && (
-          <button type="button" class="secondary" disabled={keys.loading} onClick={keys.loadMore}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={keys.loading}
+            onClick={() => {
+              // The last page in, the button goes with focus on it: focus goes to the list.
+              keepFocusOnReload();
+              keys.loadMore();
+            }}
+          >
             {keys.loading ? "Loading…" : "Load more"}
           </button>
         )}

@@ -8,9 +8,14 @@ import { call, followEvents, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
-import { filtersFromSearch, filtersToSearch, historyStep } from "../filters-url.ts";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
-import { type AuditFilters, matchesFilters, NO_FILTERS, toQuery } from "../request-filters.ts";
+import {
+  type AuditFilters,
+  matchesFilters,
+  NO_FILTERS,
+  REQUEST_FILTERS_FORM,
+  toQuery,
+} from "../request-filters.ts";
 import {
   EMPTY_LIST,
   type OlderRows,
@@ -20,6 +25,8 @@ import {
   withLiveRow,
   withOlderPage,
 } from "../request-list.ts";
+import { useFiltersInAddress } from "../use-filters-in-address.ts";
+import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 const PAGE = 50;
@@ -27,8 +34,10 @@ const PAGE = 50;
 /** The audit log: filters, cursor paging, live mode, a detail view, and export. */
 export function RequestsPage() {
   // The filters live in the address too: a reload, Back and Forward, a copied link keep them.
-  const [draft, setDraft] = useState<AuditFilters>(() => filtersFromSearch(location.search));
-  const [filters, setFilters] = useState<AuditFilters>(() => filtersFromSearch(location.search));
+  const [draft, setDraft] = useState<AuditFilters>(() => REQUEST_FILTERS_FORM.fromSearch(location.search));
+  const [filters, setFilters] = useState<AuditFilters>(() =>
+    REQUEST_FILTERS_FORM.fromSearch(location.search),
+  );
   const [list, setList] = useState<RequestList>(EMPTY_LIST);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
@@ -36,6 +45,10 @@ export function RequestsPage() {
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
   const { loading, run } = useNewestLoad();
+  // Where focus goes when a caller's name pressed is gone from the page as its requests are read:
+  // in the detail, which closes, or a row older than the caller's first page; or when "Load
+  // older" goes with the last page.
+  const { list: table, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(list, loading);
   // The filters the listed rows were read under: a first page of other filters that cannot be
   // read leaves none listed, never the rows of the filters before as if they matched.
   const listedUnder = useRef<AuditFilters | null>(null);
@@ -60,27 +73,17 @@ export function RequestsPage() {
       }
     });
 
+  // Back or Forward to this page's other filters: those, in the form and the list.
+  useFiltersInAddress(REQUEST_FILTERS_FORM, "/admin/requests", filters, (chosen) => {
+    setSelected(null);
+    setDraft(chosen);
+    setFilters(chosen);
+  });
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
-    const step = historyStep(location.search, filters);
-    const address = `${location.pathname}${filtersToSearch(filters)}`;
-    if (step === "push") history.pushState(null, "", address);
-    else if (step === "replace") history.replaceState(history.state, "", address);
     void load(null);
   }, [filters]);
-
-  useEffect(() => {
-    // Back or Forward to this page's other filters: those, in the form and the list.
-    const onPop = () => {
-      if (!location.pathname.startsWith("/admin/requests")) return;
-      const chosen = filtersFromSearch(location.search);
-      setSelected(null);
-      setDraft(chosen);
-      setFilters(chosen);
-    };
-    addEventListener("popstate", onPop);
-    return () => removeEventListener("popstate", onPop);
-  }, []);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
   useEffect(() => {
@@ -121,8 +124,17 @@ export function RequestsPage() {
     }
   };
 
+  // Each row's time, which opens its detail: where focus goes back when the detail closes (it
+  // would fall to the top of the page with the detail's Close), or the list when the row is gone.
+  const openButtons = useRef(new Map<string, HTMLButtonElement>());
+  const closeDetail = () => {
+    if (selected) (openButtons.current.get(rowKeyText(selected)) ?? table.current)?.focus();
+    setSelected(null);
+  };
+
   /** A caller chosen in the list: its requests alone, by its id (a name may be a key's and a JWT's). */
   const onlyCaller = (id: string) => {
+    keepFocusOnReload();
     setSelected(null);
     setDraft({ ...draft, key: id });
     setFilters({ ...filters, key: id });
@@ -235,11 +247,9 @@ export function RequestsPage() {
         </div>
       </form>
       <Failure error={error} />
-      {selected && (
-        <RequestDetail record={selected} onClose={() => setSelected(null)} onChooseCaller={onlyCaller} />
-      )}
+      {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}
       <div class="scroll card flush">
-        <table class="requests">
+        <table class="requests" ref={table} tabIndex={-1} aria-labelledby="requests-title">
           <thead>
             <tr>
               <th>Time</th>
@@ -265,6 +275,10 @@ export function RequestsPage() {
                   <button
                     type="button"
                     class="link time"
+                    ref={(button) => {
+                      if (button) openButtons.current.set(rowKeyText(r), button);
+                      else openButtons.current.delete(rowKeyText(r));
+                    }}
                     onClick={() => setSelected(r)}
                     aria-label={`Open request ${r.requestId}`}
                   >
@@ -294,7 +308,16 @@ export function RequestsPage() {
       </div>
       <div class="pager">
         {older && (
-          <button type="button" class="secondary" disabled={loading} onClick={() => load(older)}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={loading}
+            onClick={() => {
+              // The last page in, the button goes with focus on it.
+              keepFocusOnReload();
+              void load(older);
+            }}
+          >
             {loading ? "Loading…" : "Load older"}
           </button>
         )}

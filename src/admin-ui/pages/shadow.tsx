@@ -6,7 +6,10 @@ import type { ShadowCounts } from "../../telemetry/metrics/metric-sources.ts";
 import { ApiError, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
+import { filtersForm } from "../filters-url.ts";
 import { ms, percent, time, usd } from "../format.ts";
+import { useFiltersInAddress } from "../use-filters-in-address.ts";
+import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 const rate = (value: number | null) => (value === null ? "–" : percent(value));
@@ -19,13 +22,19 @@ interface ShadowFilters {
 
 const ANY: ShadowFilters = { model: "", keyId: "" };
 
+/** The filters in the page's address, as the API names them: `?model=…&key_id=…`. */
+const SHADOW_FILTERS_FORM = filtersForm({ model: "model", keyId: "key_id" });
+
 /**
  * Shadow comparisons: agreement, latency, tokens and cost per model, and examples side by side;
  * for one model, one caller (chosen in a pair, by its id), or both.
  */
 export function ShadowPage() {
-  const [draft, setDraft] = useState<ShadowFilters>(ANY);
-  const [applied, setApplied] = useState<ShadowFilters>(ANY);
+  // The filters live in the address too: a reload, Back and Forward, a copied link keep them.
+  const [draft, setDraft] = useState<ShadowFilters>(() => SHADOW_FILTERS_FORM.fromSearch(location.search));
+  const [applied, setApplied] = useState<ShadowFilters>(() =>
+    SHADOW_FILTERS_FORM.fromSearch(location.search),
+  );
   const [report, setReport] = useState<ShadowReport>();
   /** The filters `report` was read for: with one, an empty report is no pair matching, not none recorded. */
   const [reportFor, setReportFor] = useState<ShadowFilters>(ANY);
@@ -35,6 +44,10 @@ export function ShadowPage() {
   const [open, setOpen] = useState<string | null>(null);
 
   const { loading, run } = useNewestLoad();
+  // Where focus goes when a caller's name pressed goes as its pairs are read (a pair older than
+  // the caller's first page, or pairs that cannot be read), or "Load older" with the last page:
+  // the examples' heading, there even with no pair listed.
+  const { list: examples, keepFocusOnReload } = useFocusFallback<HTMLHeadingElement>(records, loading);
   const load = (cursor: string | null) =>
     run(async (signal) => {
       const query = new URLSearchParams({ limit: "20" });
@@ -60,6 +73,13 @@ export function ShadowPage() {
         }
       }
     });
+  // Back or Forward to this page's other filters: those, in the form and the list.
+  useFiltersInAddress(SHADOW_FILTERS_FORM, "/admin/shadow", applied, (chosen) => {
+    setOpen(null);
+    setDraft(chosen);
+    setApplied(chosen);
+  });
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
   useEffect(() => {
     void load(null);
@@ -67,6 +87,7 @@ export function ShadowPage() {
 
   /** A caller chosen in a pair: its pairs alone, by its id. */
   const onlyCaller = (keyId: string) => {
+    keepFocusOnReload();
     setOpen(null);
     setDraft({ ...draft, keyId });
     setApplied({ ...applied, keyId });
@@ -163,7 +184,9 @@ export function ShadowPage() {
         </div>
       )}
       {report?.counts && <Copies counts={report.counts} />}
-      <h2>Examples</h2>
+      <h2 ref={examples} tabIndex={-1}>
+        Examples
+      </h2>
       {records.length === 0 && report && (
         <p class="muted">{filtered ? "No pair matches this filter." : "None yet."}</p>
       )}
@@ -206,7 +229,16 @@ export function ShadowPage() {
       )}
       {report?.nextCursor && (
         <div class="pager">
-          <button type="button" class="secondary" disabled={loading} onClick={() => load(report.nextCursor)}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={loading}
+            onClick={() => {
+              // The last page in, the button goes with focus on it.
+              keepFocusOnReload();
+              void load(report.nextCursor);
+            }}
+          >
             Load older
           </button>
         </div>

@@ -317,6 +317,20 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(await chatStatus(rotated.key)).toBe(200);
   });
 
+  test("rotate --help says what the test above shows: the old key keeps working until --grace ends, not refused at its next request", async () => {
+    const help = await runMindgw(["keys", "rotate", "--help"]);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, " ");
+    // revoke's promise, which rotate's help gave as its own: the old key works on through the grace.
+    expect(text).not.toContain("the key's next request is refused");
+    expect(text).toContain(
+      "--gateway URL that gateway applies it at once: the new key works from its first request, the old one until --grace ends",
+    );
+    // revoke's help keeps its own promise.
+    const revoke = (await runMindgw(["keys", "revoke", "--help"])).stdout.replace(/\s+/g, " ");
+    expect(revoke).toContain("the key's next request is refused");
+  });
+
   test("a wrong admin key is a one-line error and exit 2, no stack trace", async () => {
     for (const args of [
       ["list"],

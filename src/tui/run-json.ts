@@ -2,6 +2,7 @@ import { isModelTraffic } from "../audit/request-stats.ts";
 import { printableJson } from "../core/printable.ts";
 import { runEventClient } from "./event-client.ts";
 import type { GatewayTarget } from "./gateway-target.ts";
+import { STOP_SIGNALS } from "./stop-signals.ts";
 import type { TailEvent } from "./tail-event.ts";
 import { isEmptyFilter, matchesFilter, type TailFilter } from "./tail-filter.ts";
 import type { TailOptions, TailOutput } from "./tail-options.ts";
@@ -34,12 +35,6 @@ export function selectEvent(filter: TailFilter, event: TailEvent, showAdmin = fa
   }
   return isEmptyFilter(filter);
 }
-
-/**
- * What ends a tail as `q` ends the view, with 0: a supervisor's stop, Ctrl-C, the terminal closed.
- * The first one only: once its handler is gone, a second ends the process at once.
- */
-const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 
 /**
  * One NDJSON line per selected event, as the gateway sent it (no raw control character: see

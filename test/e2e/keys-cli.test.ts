@@ -484,16 +484,31 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(out.stderr).not.toContain(user.key);
   });
 
-  test("an unreachable gateway is a one-line error and exit 1", async () => {
+  test("an unreachable gateway is a one-line error and exit 1, saying why as mindgw tail does", async () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const url = `http://127.0.0.1:${closed.port}`;
     await closed.stop(true);
-    const out = await runMindgw(["keys", "list", "--gateway", url, "--admin-key", adminKey]);
-    expect(out.code).toBe(1);
-    expect(out.stderr.trim().split("\n")).toHaveLength(1);
-    expect(out.stderr).toContain("cannot reach");
-    expect(out.stderr).not.toContain(adminKey);
-  });
+    // https:// to the gateway's plain-http port: a TLS failure, which read as the same "cannot reach".
+    const tls = gw.url.replace("http://", "https://");
+    for (const [gateway, why] of [
+      [url, "connection refused"],
+      [tls, "EPROTO"],
+    ] as const) {
+      const out = await runMindgw(["keys", "list", "--gateway", gateway, "--admin-key", adminKey]);
+      expect({ gateway, code: out.code, stderr: out.stderr }).toEqual({
+        gateway,
+        code: 1,
+        stderr: `mindgw: cannot reach the gateway at ${gateway}: ${why}\n`,
+      });
+      // The same words as the tail's, which gives up after five attempts.
+      const tail = await runMindgw(["tail", "--json", "--gateway", gateway, "--admin-key", adminKey], {
+        timeoutMs: 30_000,
+      });
+      expect(tail.stderr).toMatch(
+        new RegExp(`^mindgw tail: cannot reach ${gateway}: ${why} \\(\\d+ attempts\\)\n$`),
+      );
+    }
+  }, 60_000);
 
   test("what a --gateway URL carries besides its place (user info, a query) is never echoed in an error", async () => {
     // "cannot reach the gateway at http://user:secretpw@127.0.0.1:…" quoted the password, and a
@@ -508,7 +523,10 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     });
     try {
       for (const [url, said] of [
-        [`http://user:secretpw@${place}`, `mindgw: cannot reach the gateway at http://${place}`],
+        [
+          `http://user:secretpw@${place}`,
+          `mindgw: cannot reach the gateway at http://${place}: connection refused`,
+        ],
         // A query or fragment is refused before any request (the admin path would follow it), unechoed.
         [
           `http://${place}/?token=secretpw`,

@@ -118,6 +118,22 @@ describe("local CLI (-c config)", () => {
     expect(outputs[3]?.stdout).toContain(issued.id);
   });
 
+  test("list's columns line up on a terminal whatever the names' script: a CJK name is as wide as it is shown, not as its length", async () => {
+    // Each of these characters takes two terminal columns; padded by their count, the name's row
+    // pushed every later column six places right of the title's.
+    const wide = "日本語チーム";
+    expect((await local("create", "--name", wide)).code).toBe(0);
+    const out = await local("list");
+    expect(out.code).toBe(0);
+    const lines = out.stdout.trimEnd().split("\n");
+    const title = lines[0] ?? "";
+    const row = lines.find((line) => line.includes(wide)) ?? "";
+    /** Where `cell` starts on `line`, in terminal columns. */
+    const column = (line: string, cell: string) => Bun.stringWidth(line.slice(0, line.indexOf(cell)));
+    expect(column(row, " user ") + 1).toBe(column(title, "ROLE"));
+    expect(column(row, "default")).toBe(column(title, "TENANT"));
+  });
+
   test("revoke locally: the gateway refuses the key within its refresh bound", async () => {
     const issued = json<Issued>((await local("create", "--name", "carol", "--json")).stdout);
     await waitFor("carol's key to work", async () => (await chatStatus(issued.key)) === 200, 15_000);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { gatewayWords } from "../core/gateway-words.ts";
+import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { EXIT } from "./exit-code.ts";
@@ -47,8 +48,12 @@ export async function adminResponse(
       // Not followed: the operator is told where the URL leads instead (redirect-refusal.ts).
       redirect: "manual",
     });
-  } catch {
-    throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}`, EXIT.failure);
+  } catch (error) {
+    // Why, as `mindgw tail` says it: a refused port, a TLS failure and a typo'd host differ.
+    const why = controller.signal.aborted
+      ? `no answer within ${HEADERS_TIMEOUT_MS / 1000} s`
+      : networkErrorWords(error);
+    throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}: ${why}`, EXIT.failure);
   } finally {
     clearTimeout(timer);
   }

@@ -209,6 +209,29 @@ describe("TailApp", () => {
     await until((s) => /m-gap\s+\S+\s+200/.test(s) && !s.includes("?"), "finished in place");
   });
 
+  test("a request in flight when the gateway dropped events for this reader (events.missed) reads ?, not in flight for ever: its finish may have been one of them; a finish that still comes mends it", async () => {
+    const { store, until, press } = mount();
+    const start = { type: "request.started", at: 1, keyName: "eve", frontDoor: "chat", stream: true };
+    store.apply(event({ ...start, requestId: "req_lost", model: "m-lost" }));
+    await until((s) => /m-lost\s+…\s+…/.test(s), "in flight");
+    // The gateway lost the oldest events this reader had not taken, and said how many; the stream
+    // stayed up (the reader caught up within the gateway's bound), so no reconnect marks the gap.
+    store.apply(event({ type: "events.missed", at: 2, count: 1200 }));
+    // A request that starts after the gap has its finish still to come: it stays in flight.
+    store.apply(event({ ...start, at: 3, requestId: "req_after", model: "m-after" }));
+    await until((s) => /m-lost\s+…\s+\?/.test(s) && /m-after\s+…\s+…/.test(s), "its end unknown");
+    await press("\u001b[B", () => true, "down");
+    await press("\u001b[B", () => true, "down");
+    await press(
+      "\r",
+      (s) => s.includes("request req_lost (in flight when the gateway dropped events for this tail"),
+      "said so",
+    );
+    await press("\u001b", (s) => !s.includes("request req_lost"), "closed");
+    store.apply(finish("req_lost", { keyName: "eve", model: "m-lost", startedAt: 1, status: 200 }));
+    await until((s) => /m-lost\s+\S+\s+200/.test(s) && !/m-lost.*\?/.test(s), "finished in place");
+  });
+
   test("the admin API's own calls are left out, rows and figures, until a shows them", async () => {
     const { store, until, press, screen } = mount();
     store.apply(finish("ui-poll", { keyName: "bootstrap-admin", frontDoor: "admin", model: null }));

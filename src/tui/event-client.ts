@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { messageOf } from "../core/describe-error.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
+import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { decodeSse } from "../core/sse.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
@@ -155,7 +155,7 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     return { kind: "retry", reason: "connection closed", wasLive: true };
   } catch (error) {
     if (signal.aborted) return { kind: "stopped" };
-    const reason = idle ? "no data from the gateway" : describeNetworkError(error);
+    const reason = idle ? "no data from the gateway" : networkErrorWords(error);
     return { kind: "retry", reason, wasLive: live };
   } finally {
     clearInterval(watchdog);
@@ -202,14 +202,4 @@ function classifyStatus(status: number, label: string): Attempt | null {
     };
   }
   return { kind: "retry", reason: `HTTP ${status}`, wasLive: false };
-}
-
-/** A short reason from a fetch failure; never the request (which holds the key). */
-function describeNetworkError(error: unknown): string {
-  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-  if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
-  if (code === "ConnectionClosed" || code === "ECONNRESET") return "connection closed";
-  if (code !== "") return code;
-  const message = messageOf(error);
-  return message.split("\n")[0]?.slice(0, 120) || "network error";
 }

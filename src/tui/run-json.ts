@@ -2,6 +2,7 @@ import { isModelTraffic } from "../audit/request-stats.ts";
 import { printableJson } from "../core/printable.ts";
 import { runEventClient } from "./event-client.ts";
 import type { GatewayTarget } from "./gateway-target.ts";
+import { STOP_SIGNALS } from "./stop-signals.ts";
 import type { TailEvent } from "./tail-event.ts";
 import { isEmptyFilter, matchesFilter, type TailFilter } from "./tail-filter.ts";
 import type { TailOptions, TailOutput } from "./tail-options.ts";
@@ -40,12 +41,15 @@ export function selectEvent(filter: TailFilter, event: TailEvent, showAdmin = fa
  * `printableJson`), written as it comes.
  * Reconnects after a drop like the interactive view (status lines go to stderr); before the
  * first connection it gives up after `maxInitialAttempts` with exit code 1.
+ * A stop signal ends it with 0 once the line it was writing is out whole: killed by the signal, the
+ * tail left its reader half a line (one longer than a pipe's atomic 4 KiB write).
  */
 export async function runJson(options: JsonRunOptions): Promise<number> {
   const { stdout, stderr, target } = options;
   const controller = new AbortController();
   const stop = () => controller.abort();
   options.signal?.addEventListener("abort", stop, { once: true });
+  for (const name of STOP_SIGNALS) process.once(name, stop);
   // A closed pipe (`| head`) ends the tail quietly.
   let pipeClosed = false;
   const onPipeError = () => {
@@ -53,6 +57,12 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
     stop();
   };
   stdout.on("error", onPipeError);
+  // Part of a line is still to be written: the reader is behind.
+  let behind = false;
+  const onDrain = () => {
+    behind = false;
+  };
+  stdout.on("drain", onDrain);
   let everLive = false;
   let down = false;
   try {
@@ -67,6 +77,7 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
         // As the gateway sent it, but C1 controls escaped too: a terminal would act on them.
         if (!selectEvent(options.filter, event, options.showAdmin)) return;
         if (stdout.write(`${printableJson(raw)}\n`)) return;
+        behind = true;
         // The reader is behind (`| slow`): read no more until it drains, so the burst waits in the
         // gateway's bounded buffer, counted if dropped (events.missed), not in this process.
         return drained(stdout, controller.signal);
@@ -88,11 +99,29 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
       stderr.write(`mindgw tail: ${outcome.message}\n`);
       return outcome.exitCode;
     }
+    if (behind && !pipeClosed) await written(stdout);
     return 0;
   } finally {
     options.signal?.removeEventListener("abort", stop);
+    for (const name of STOP_SIGNALS) process.off(name, stop);
     stdout.off("error", onPipeError);
+    stdout.off("drain", onDrain);
   }
+}
+
+/** Settles once what `stdout` holds is written (it drains), or can never be (it fails or closes). */
+function written(stdout: TailOutput): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stdout.off("drain", done);
+      stdout.off("error", done);
+      stdout.off("close", done);
+      resolve();
+    };
+    stdout.once("drain", done);
+    stdout.once("error", done);
+    stdout.once("close", done);
+  });
 }
 
 /** Settles once `stdout` drains, or the tail stops (a closed pipe never drains). */

@@ -42,10 +42,10 @@ export interface RequestRow {
   /** The tail's own call (`OwnCalls`), dropped from view once its record says so. */
   hidden?: boolean;
   /**
-   * In flight when the event stream dropped: the stream has no replay, so its finish may have come
-   * while it was down (a gateway draining for a restart finishes its calls after closing streams).
+   * In flight at a gap in the events, its finish maybe in it: the stream `dropped` (no replay; a gateway
+   * draining for a restart finishes its calls after closing streams), or `missed` (`events.missed`).
    */
-  gap?: boolean;
+  gap?: "dropped" | "missed";
 }
 
 /**
@@ -189,6 +189,7 @@ export class TailStore {
         return;
       case "events.missed":
         this.missed += event.count;
+        this.markGap("missed");
         return;
     }
   }
@@ -196,17 +197,17 @@ export class TailStore {
   setStatus(status: ConnectionStatus): void {
     // Live again after a drop: a request in flight may have finished meanwhile, unseen. Its row
     // says its end is unknown; a finish that still comes (a stream cut by a proxy) replaces it.
-    if (status.state === "live" && this.everLive) this.markGap();
+    if (status.state === "live" && this.everLive) this.markGap("dropped");
     if (status.state === "live") this.everLive = true;
     this.status = status;
     this.version++;
   }
 
-  private markGap(): void {
+  private markGap(gap: RequestRow["gap"]): void {
     for (const rows of this.inFlight.values()) {
       for (const seq of rows) {
         const row = this.ring.get(seq);
-        if (row !== undefined && row.status === null) this.ring.set(seq, { ...row, gap: true });
+        if (row !== undefined && row.status === null) this.ring.set(seq, { ...row, gap });
       }
     }
   }

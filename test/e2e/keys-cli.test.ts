@@ -118,6 +118,22 @@ describe("local CLI (-c config)", () => {
     expect(outputs[3]?.stdout).toContain(issued.id);
   });
 
+  test("list's columns line up on a terminal whatever the names' script: a CJK name is as wide as it is shown, not as its length", async () => {
+    // Each of these characters takes two terminal columns; padded by their count, the name's row
+    // pushed every later column six places right of the title's.
+    const wide = "日本語チーム";
+    expect((await local("create", "--name", wide)).code).toBe(0);
+    const out = await local("list");
+    expect(out.code).toBe(0);
+    const lines = out.stdout.trimEnd().split("\n");
+    const title = lines[0] ?? "";
+    const row = lines.find((line) => line.includes(wide)) ?? "";
+    /** Where `cell` starts on `line`, in terminal columns. */
+    const column = (line: string, cell: string) => Bun.stringWidth(line.slice(0, line.indexOf(cell)));
+    expect(column(row, " user ") + 1).toBe(column(title, "ROLE"));
+    expect(column(row, "default")).toBe(column(title, "TENANT"));
+  });
+
   test("revoke locally: the gateway refuses the key within its refresh bound", async () => {
     const issued = json<Issued>((await local("create", "--name", "carol", "--json")).stdout);
     await waitFor("carol's key to work", async () => (await chatStatus(issued.key)) === 200, 15_000);
@@ -317,6 +333,20 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(await chatStatus(rotated.key)).toBe(200);
   });
 
+  test("rotate --help says what the test above shows: the old key keeps working until --grace ends, not refused at its next request", async () => {
+    const help = await runMindgw(["keys", "rotate", "--help"]);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, " ");
+    // revoke's promise, which rotate's help gave as its own: the old key works on through the grace.
+    expect(text).not.toContain("the key's next request is refused");
+    expect(text).toContain(
+      "--gateway URL that gateway applies it at once: the new key works from its first request, the old one until --grace ends",
+    );
+    // revoke's help keeps its own promise.
+    const revoke = (await runMindgw(["keys", "revoke", "--help"])).stdout.replace(/\s+/g, " ");
+    expect(revoke).toContain("the key's next request is refused");
+  });
+
   test("a wrong admin key is a one-line error and exit 2, no stack trace", async () => {
     for (const args of [
       ["list"],
@@ -470,16 +500,31 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(out.stderr).not.toContain(user.key);
   });
 
-  test("an unreachable gateway is a one-line error and exit 1", async () => {
+  test("an unreachable gateway is a one-line error and exit 1, saying why as mindgw tail does", async () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const url = `http://127.0.0.1:${closed.port}`;
     await closed.stop(true);
-    const out = await runMindgw(["keys", "list", "--gateway", url, "--admin-key", adminKey]);
-    expect(out.code).toBe(1);
-    expect(out.stderr.trim().split("\n")).toHaveLength(1);
-    expect(out.stderr).toContain("cannot reach");
-    expect(out.stderr).not.toContain(adminKey);
-  });
+    // https:// to the gateway's plain-http port: a TLS failure, which read as the same "cannot reach".
+    const tls = gw.url.replace("http://", "https://");
+    for (const [gateway, why] of [
+      [url, "connection refused"],
+      [tls, "EPROTO"],
+    ] as const) {
+      const out = await runMindgw(["keys", "list", "--gateway", gateway, "--admin-key", adminKey]);
+      expect({ gateway, code: out.code, stderr: out.stderr }).toEqual({
+        gateway,
+        code: 1,
+        stderr: `mindgw: cannot reach the gateway at ${gateway}: ${why}\n`,
+      });
+      // The same words as the tail's, which gives up after five attempts.
+      const tail = await runMindgw(["tail", "--json", "--gateway", gateway, "--admin-key", adminKey], {
+        timeoutMs: 30_000,
+      });
+      expect(tail.stderr).toMatch(
+        new RegExp(`^mindgw tail: cannot reach ${gateway}: ${why} \\(\\d+ attempts\\)\n$`),
+      );
+    }
+  }, 60_000);
 
   test("what a --gateway URL carries besides its place (user info, a query) is never echoed in an error", async () => {
     // "cannot reach the gateway at http://user:secretpw@127.0.0.1:…" quoted the password, and a
@@ -494,7 +539,10 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     });
     try {
       for (const [url, said] of [
-        [`http://user:secretpw@${place}`, `mindgw: cannot reach the gateway at http://${place}`],
+        [
+          `http://user:secretpw@${place}`,
+          `mindgw: cannot reach the gateway at http://${place}: connection refused`,
+        ],
         // A query or fragment is refused before any request (the admin path would follow it), unechoed.
         [
           `http://${place}/?token=secretpw`,

@@ -29,22 +29,34 @@ async function backendFor(options: Target, creating?: Record<string, unknown>): 
   return localKeys(config, options.migrate === true, { createsStore: creating !== undefined });
 }
 
-/** What `revoke` and `rotate` promise, and where: the gateway that makes a change applies it at once. */
-const WHEN_IT_APPLIES = `
+/**
+ * When a change a command makes reaches a running gateway: `throughGateway`, what the gateway it is
+ * made through does; a store changed with `-c` is noticed alike by every command.
+ */
+const whenItApplies = (throughGateway: string) => `
 When a change reaches a running gateway:
-  --gateway URL  that gateway applies it at once: the key's next request is refused, and its open
-                 streams and worker connections end (other nodes on the same store:
-                 within 2 s, or at once with cluster:).
+  --gateway URL  ${throughGateway}
   -c FILE        the store is changed directly; a gateway serving from it notices within its key
                  refresh (2 s), or at once when the config has cluster: (told through Redis).`;
 
-/** What `revoke` revokes by name. */
+/** What `revoke` revokes by name, and that the gateway it goes through refuses the key at once. */
 const REVOKE_HELP = `
 By id: that key. By name: every active key of that name, each listed (during a rotation's
 --grace window the old key and the new one share the name: both are revoked). Keys of that
 name in several tenants are refused (nothing revoked): revoke each by id, or the name in one
 tenant (--tenant).
-${WHEN_IT_APPLIES}`;
+${whenItApplies(`that gateway applies it at once: the key's next request is refused, and its open
+                 streams and worker connections end (other nodes on the same store:
+                 within 2 s, or at once with cluster:).`)}`;
+
+/**
+ * What `rotate` does: the old key works on through `--grace` (its end is the old key's expiry), so
+ * revoke's "refused at its next request" is no promise of rotate's.
+ */
+const ROTATE_HELP = whenItApplies(`that gateway applies it at once: the new key works from its first
+                 request, the old one until --grace ends; then its next request is refused, and
+                 its open streams and worker connections end (other nodes on the same store:
+                 within 2 s, or at once with cluster:).`);
 
 /** What `update` changes, and when a running gateway applies it. */
 const UPDATE_HELP = `
@@ -52,12 +64,8 @@ Only the options given change; "none" lifts a limit (--rpm none, --budget none, 
 or --expires-at none: never expires). A key keeps at least one model glob (--models "*": every model).
 The key's spend is kept: a spent budget raised lets the key through again. Through --gateway, an
 admin key gives no more than it has itself (models, rpm, tpm, budget, expiry).
-
-When a change reaches a running gateway:
-  --gateway URL  that gateway applies it from the key's next request (other nodes on the same
-                 store: within 2 s, or at once with cluster:).
-  -c FILE        the store is changed directly; a gateway serving from it notices within its key
-                 refresh (2 s), or at once when the config has cluster: (told through Redis).`;
+${whenItApplies(`that gateway applies it from the key's next request (other nodes on the same
+                 store: within 2 s, or at once with cluster:).`)}`;
 
 /** `--tenant` of a command that finds a key by name. */
 const TENANT_HELP =
@@ -242,7 +250,7 @@ export function registerKeys(program: Command): void {
     keys
       .command("rotate <id-or-name>")
       .description("issue a new key; the old one stays valid for --grace")
-      .addHelpText("after", WHEN_IT_APPLIES),
+      .addHelpText("after", ROTATE_HELP),
   )
     .option("--grace <duration>", "how long the old key keeps working", "10m")
     .option("--tenant <tenant>", TENANT_HELP)

@@ -94,10 +94,14 @@ function describeAttempt(attempt: TailAttempt): string {
     .join(" ");
 }
 
-const inFlightNote = (row: RequestRow): string =>
-  row.gap
-    ? "(in flight when the event stream dropped: its end may have come while it was down; the audit log has it)"
-    : "(in flight)";
+const IN_FLIGHT_NOTES: Record<NonNullable<RequestRow["gap"]>, string> = {
+  dropped:
+    "(in flight when the event stream dropped: its end may have come while it was down; the audit log has it)",
+  missed:
+    "(in flight when the gateway dropped events for this tail: its end may have been one of them; the audit log has it)",
+};
+
+const inFlightNote = (row: RequestRow): string => (row.gap ? IN_FLIGHT_NOTES[row.gap] : "(in flight)");
 
 function inFlightFields(row: RequestRow): [string, unknown][] {
   return [

@@ -122,6 +122,28 @@ describe("a type error quotes the value the file writes, unless it may be a secr
     ]);
   });
 
+  test("a webhook's URL is never quoted, where a hook or the list should be: its path is its credential", async () => {
+    const hook = "https://hooks.slack.com/services/T0/B0/SECRET";
+    expect(await refusal(["events:", "  webhooks:", `    - ${hook}`])).toEqual([
+      `${file}:3:7: events.webhooks[0]: Invalid input: expected object, received string`,
+    ]);
+    expect(await refusal(["events:", `  webhooks: ${hook}`])).toEqual([
+      `${file}:2:13: events.webhooks: Invalid input: expected array, received string`,
+    ]);
+  });
+
+  test("any value that reads as a URL is not quoted, nor a provider's headers written as one string", async () => {
+    const [port] = await refusal(["server: { port: 'https://example.com/hook/SECRET' }"]);
+    expect(port).toEndWith("expected number, received string");
+    const problems = await refusal([
+      "providers:",
+      "  - { name: up, type: openai, base_url: http://127.0.0.1:9/v1, headers: 'x-api-key: SECRET' }",
+    ]);
+    expect(problems).toEqual([
+      `${file}:2:73: providers[0].headers: Invalid input: expected record, received string`,
+    ]);
+  });
+
   test("a value with a ${VAR} in it names the variable and quotes nothing, literal text around it included", async () => {
     const problems = await refusal(["server: { port: 'port-${GW_PORT}' }"], { GW_PORT: "secret-ish" });
     expect(problems).toEqual([

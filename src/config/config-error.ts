@@ -129,12 +129,15 @@ function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
 const MOST_QUOTED = 80;
 
 /**
- * ` (got "abc")` for a scalar the file writes itself; nothing for a secret field's (redact-config.ts).
- * A URL's credentials are cut out as `config check` prints them.
+ * ` (got "abc")` for a scalar the file writes itself; nothing for a secret field's (redact-config.ts),
+ * nor for anything under `events.webhooks` or a text that reads as a URL: a webhook's path is its
+ * credential (Slack's `/services/T…/B…/<secret>`), and a URL written where it does not belong may
+ * be one. A `user:pass@` that reads as no URL is cut out as `config check` prints it.
  */
 function quotedLiteral(written: unknown, path: readonly PropertyKey[]): string {
-  if (isSecretField(path)) return "";
+  if (isSecretField(path) || (path[0] === "events" && path[1] === "webhooks")) return "";
   if (typeof written === "string") {
+    if (URL.canParse(written)) return "";
     const text = redactUrl(written);
     return ` (got ${JSON.stringify(text.length > MOST_QUOTED ? `${text.slice(0, MOST_QUOTED)}…` : text)})`;
   }

@@ -178,3 +178,17 @@ describe("a check's own words never quote a variable's value", () => {
     ]);
   });
 });
+
+describe("a variable's value never appears in a check's words, in any form", () => {
+  test("quoted as JSON (a trusted proxy's entry): the reference is quoted instead", async () => {
+    expect(await refusal(["server: { trusted_proxies: ['${GW_PX}'] }"], { GW_PX: 'pa"ss' })).toEqual([
+      `${file}:1:29: server.trusted_proxies[0]: "\${GW_PX}" is no IP address or CIDR block (e.g. 10.0.0.0/8) (from \${GW_PX})`,
+    ]);
+  });
+
+  test("bare (a duration's hint for digits): the reference stands there, which is what to write", async () => {
+    expect(await refusal(["routing: { backoff: '${GW_PW}' }"], { GW_PW: "987654321" })).toEqual([
+      `${file}:1:21: routing.backoff: invalid duration "\${GW_PW}" (needs a unit: \${GW_PW}ms? \${GW_PW}s?) (from \${GW_PW})`,
+    ]);
+  });
+});

@@ -64,6 +64,11 @@ describe("a config file's problems name the line and column the field is written
     ]);
   });
 
+  test("a value an alias repeats: where its anchor writes it", async () => {
+    const [problem] = await refusal(["x-d: &d abc", "routing: { backoff: *d }"]);
+    expect(problem).toStartWith(`${file}:1:9: routing.backoff: invalid duration "abc"`);
+  });
+
   test("a value from ${VAR}: the reference's place and the variable's name, never its value", async () => {
     const problems = await refusal(["server:", "  port: ${GW_PORT}"], { GW_PORT: "eighty-eighty" });
     expect(problems).toHaveLength(1);

@@ -64,6 +64,11 @@ describe("a config file's problems name the line and column the field is written
     ]);
   });
 
+  test("a value an alias repeats: where its anchor writes it", async () => {
+    const [problem] = await refusal(["x-d: &d abc", "routing: { backoff: *d }"]);
+    expect(problem).toStartWith(`${file}:1:9: routing.backoff: invalid duration "abc"`);
+  });
+
   test("a value from ${VAR}: the reference's place and the variable's name, never its value", async () => {
     const problems = await refusal(["server:", "  port: ${GW_PORT}"], { GW_PORT: "eighty-eighty" });
     expect(problems).toHaveLength(1);
@@ -122,6 +127,28 @@ describe("a type error quotes the value the file writes, unless it may be a secr
     ]);
   });
 
+  test("a webhook's URL is never quoted, where a hook or the list should be: its path is its credential", async () => {
+    const hook = "https://hooks.slack.com/services/T0/B0/SECRET";
+    expect(await refusal(["events:", "  webhooks:", `    - ${hook}`])).toEqual([
+      `${file}:3:7: events.webhooks[0]: Invalid input: expected object, received string`,
+    ]);
+    expect(await refusal(["events:", `  webhooks: ${hook}`])).toEqual([
+      `${file}:2:13: events.webhooks: Invalid input: expected array, received string`,
+    ]);
+  });
+
+  test("any value that reads as a URL is not quoted, nor a provider's headers written as one string", async () => {
+    const [port] = await refusal(["server: { port: 'https://example.com/hook/SECRET' }"]);
+    expect(port).toEndWith("expected number, received string");
+    const problems = await refusal([
+      "providers:",
+      "  - { name: up, type: openai, base_url: http://127.0.0.1:9/v1, headers: 'x-api-key: SECRET' }",
+    ]);
+    expect(problems).toEqual([
+      `${file}:2:73: providers[0].headers: Invalid input: expected record, received string`,
+    ]);
+  });
+
   test("a value with a ${VAR} in it names the variable and quotes nothing, literal text around it included", async () => {
     const problems = await refusal(["server: { port: 'port-${GW_PORT}' }"], { GW_PORT: "secret-ish" });
     expect(problems).toEqual([
@@ -153,6 +180,20 @@ describe("a check's own words never quote a variable's value", () => {
     const models = "models: [{ name: m, routes: [{ provider: '${GW_UP}', model: x }] }]";
     expect(await refusal([...PROVIDERS, models], env)).toEqual([
       `${file}:3:42: models[0].routes[0].provider: unknown provider "\${GW_UP}" (from \${GW_UP})`,
+    ]);
+  });
+});
+
+describe("a variable's value never appears in a check's words, in any form", () => {
+  test("quoted as JSON (a trusted proxy's entry): the reference is quoted instead", async () => {
+    expect(await refusal(["server: { trusted_proxies: ['${GW_PX}'] }"], { GW_PX: 'pa"ss' })).toEqual([
+      `${file}:1:29: server.trusted_proxies[0]: "\${GW_PX}" is no IP address or CIDR block (e.g. 10.0.0.0/8) (from \${GW_PX})`,
+    ]);
+  });
+
+  test("bare (a duration's hint for digits): the reference stands there, which is what to write", async () => {
+    expect(await refusal(["routing: { backoff: '${GW_PW}' }"], { GW_PW: "987654321" })).toEqual([
+      `${file}:1:21: routing.backoff: invalid duration "\${GW_PW}" (needs a unit: \${GW_PW}ms? \${GW_PW}s?) (from \${GW_PW})`,
     ]);
   });
 });

@@ -90,15 +90,30 @@ export function sayProblem(problem: FieldProblem | string, source: ProblemSource
   const written = valueAt(source.values.written, field.path);
   const names = typeof written === "string" ? variablesIn(written) : [];
   if (typeof written === "string" && names.length > 0) {
-    // A check that quotes what it refuses (`invalid duration "…"`) quotes the reference instead;
-    // as a function's result, so that a `$$` the text writes is not read as a replacement pattern.
     const read = valueAt(source.values.read, field.path);
+    // The words after the path: a value such as "routing" leaves the path as it is.
     const words =
-      typeof read === "string" && read !== "" ? said.replaceAll(`"${read}"`, () => `"${written}"`) : said;
+      typeof read === "string" && read !== ""
+        ? `${formatPath(field.path)}: ${withReference(field.words, read, written)}`
+        : said;
     return `${at}${words} (from ${names.map((name) => `\${${name}}`).join(", ")})`;
   }
   const quoted = field.valueUnsaid && source.file !== undefined ? quotedLiteral(written, field.path) : "";
   return `${at}${said}${quoted}`;
+}
+
+/**
+ * `words` with the value a `${VAR}` put there (`read`) said as the text that names it (`written`),
+ * in every form a check writes it: quoted (`invalid duration "…"`), quoted as JSON
+ * (`"pa\"ss" is no IP address`), or bare (`needs a unit: 60ms?`, then `${PW}ms?`, which is
+ * what to write). Bare only where no word runs into its start, so a short value leaves the check's
+ * own words whole. In one pass, so that no reference put in is read again; the reference as a
+ * function's result, so that a `$$` the text writes is not read as a replacement pattern.
+ */
+function withReference(words: string, read: string, written: string): string {
+  const quoted = [`"${read}"`, JSON.stringify(read)].map(RegExp.escape).join("|");
+  const forms = new RegExp(`(${quoted})|(?<!\\w)${RegExp.escape(read)}`, "g");
+  return words.replace(forms, (_, isQuoted?: string) => (isQuoted === undefined ? written : `"${written}"`));
 }
 
 /** A path `formatPath` writes, at the start of a check's words, and the words after it. */
@@ -129,12 +144,15 @@ function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
 const MOST_QUOTED = 80;
 
 /**
- * ` (got "abc")` for a scalar the file writes itself; nothing for a secret field's (redact-config.ts).
- * A URL's credentials are cut out as `config check` prints them.
+ * ` (got "abc")` for a scalar the file writes itself; nothing for a secret field's (redact-config.ts),
+ * nor for anything under `events.webhooks` or a text that reads as a URL: a webhook's path is its
+ * credential (Slack's `/services/T…/B…/<secret>`), and a URL written where it does not belong may
+ * be one. A `user:pass@` that reads as no URL is cut out as `config check` prints it.
  */
 function quotedLiteral(written: unknown, path: readonly PropertyKey[]): string {
-  if (isSecretField(path)) return "";
+  if (isSecretField(path) || (path[0] === "events" && path[1] === "webhooks")) return "";
   if (typeof written === "string") {
+    if (URL.canParse(written)) return "";
     const text = redactUrl(written);
     return ` (got ${JSON.stringify(text.length > MOST_QUOTED ? `${text.slice(0, MOST_QUOTED)}…` : text)})`;
   }

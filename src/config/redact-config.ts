@@ -22,13 +22,14 @@ function webhookDestination(value: string): string {
 
 /**
  * Whether the field at `path` holds a credential: a name `SECRET_KEYS` matches, or a provider's
- * header (an `Authorization`, an `x-api-key`, an org id). Its value is never shown: not by
+ * header (an `Authorization`, an `x-api-key`, an org id), or its `headers` itself (written as one
+ * string, `headers: "x-api-key: …"`, it is a header's value). Its value is never shown: not by
  * `redactConfig`, nor quoted in a config error (config-error.ts).
  */
 export function isSecretField(path: readonly PropertyKey[]): boolean {
   const key = path.at(-1);
   if (typeof key === "string" && SECRET_KEYS.test(key)) return true;
-  return path.length === 4 && path[0] === "providers" && path[2] === "headers";
+  return (path.length === 3 || path.length === 4) && path[0] === "providers" && path[2] === "headers";
 }
 
 /** The resolved config with every secret replaced, for `config check` and the admin status. */

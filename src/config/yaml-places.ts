@@ -56,8 +56,8 @@ export function yamlPlaces(
         ({ key, value: node } = pair);
       }
       const last = i === path.length - 1;
-      // A key with no value (`port:`) is placed at its key.
-      const valuePlace = placeOf(node as Node | null);
+      // A key with no value (`port:`) is placed at its key; a value an alias repeats, at its anchor's.
+      const valuePlace = placeOf(resolved(node) as Node | null);
       place = (last && what === "key") || valuePlace === undefined ? (placeOf(key) ?? place) : valuePlace;
     }
     return place;

@@ -11,8 +11,8 @@ const REDIS_TIMEOUT_MS = 2_000;
 
 /**
  * The sinks `events:` in config names (`mindgw serve`), each named by its place there; embedders
- * may pass their own besides. Each one's drops are logged a burst at a time and counted in `drops`
- * by its name and reason (`/metrics`).
+ * may pass their own besides. Each one's drops are logged a burst at a time, the lines' `sink`
+ * its name, and counted in `drops` by its name and reason (`/metrics`, the same `sink` label).
  */
 export function sinksFromConfig(config: Config, logger: Logger, drops: SinkDrops): NamedSink[] {
   const stream = config.events.redis_stream;
@@ -38,7 +38,7 @@ export function sinksFromConfig(config: Config, logger: Logger, drops: SinkDrops
               ...drops.counting(
                 STREAM_NAME,
                 REDIS_STREAM_DROP_REASONS,
-                dropLog(logger, "redis stream", { stream: stream.stream }),
+                dropLog(logger, "redis stream", { sink: STREAM_NAME, stream: stream.stream }),
               ),
             }),
           },
@@ -52,7 +52,7 @@ const STREAM_NAME = "events.redis_stream";
 function webhooks(config: Config, logger: Logger, drops: SinkDrops): NamedSink[] {
   return config.events.webhooks.map((hook, index) => {
     const name = `events.webhooks[${index}]`;
-    const dropped = dropLog(logger, "webhook", { url: new URL(hook.url).origin });
+    const dropped = dropLog(logger, "webhook", { sink: name, url: new URL(hook.url).origin });
     return {
       name,
       sink: createWebhookSink({

@@ -103,12 +103,16 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
    * the cluster's line says it (`redis unavailable (REASON)`); an error Redis replied, as it is.
    */
   let failing: string | undefined;
-  /** Events let go unsent: counted, and told. */
+  const unavailable = (reason: string) => `redis unavailable (${reason})`;
+  /**
+   * Events let go unsent: counted, and told why, as the last round failed or, before any round
+   * has failed since the link went down (a burst of publishes in one turn), as the link says.
+   */
   const lost = (count: number, reason: DropReason = "queue_full") => {
     if (count === 0) return;
     dropped += count;
     droppedSince += count;
-    options.onDrop?.(count, reason, failing);
+    options.onDrop?.(count, reason, failing ?? (down === undefined ? undefined : unavailable(down)));
   };
 
   const maxLen = String(options.maxLen);
@@ -145,7 +149,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
           failure?.status !== "rejected"
             ? undefined
             : down !== undefined
-              ? `redis unavailable (${down})`
+              ? unavailable(down)
               : describeError(failure.reason);
         if (failure !== undefined) {
           lost(queue.putBack(batch.slice(done)));

@@ -63,3 +63,30 @@ test("a drop says what the last try met: the receiver's status, or why no answer
   ]);
   expect(drops.join("\n")).not.toContain("secret");
 });
+
+test("a failure that quotes the webhook's URL, as written or as fetch normalises it, says its origin alone", async () => {
+  const drops: (string | undefined)[] = [];
+  // What a fetch may say of the address it could not reach: the URL it was given, or the one it
+  // parsed (Bun lowercases the scheme and host, drops a default port).
+  for (const quoted of [(url: string) => url, (url: string) => new URL(url).href]) {
+    const sink = createWebhookSink({
+      url: "HTTP://LOCALHOST:80/services/T000/B000/path-secret",
+      secret: "k",
+      batchSize: 1,
+      maxAttempts: 1,
+      fetch: Object.assign(
+        async (input: string | URL | Request) => {
+          throw new TypeError(`could not reach ${quoted(String(input))}`);
+        },
+        { preconnect: fetch.preconnect },
+      ),
+      onDrop: (_count, _reason, error) => void drops.push(error),
+    });
+    sink.publish(event(1));
+    await sink.close();
+  }
+  expect(drops).toEqual([
+    "no answer: TypeError: could not reach http://localhost",
+    "no answer: TypeError: could not reach http://localhost",
+  ]);
+});

@@ -149,12 +149,14 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   /**
    * What a dropped batch's last try met, for the drop line: the receiver's status (never its body,
    * which may hold anything), or why no answer came, its kind and words (redacted as every logged
-   * error; the webhook's URL, whose path is a credential, said as its origin should a `fetch` quote it).
+   * error; the webhook's URL, whose path is a credential, said as its origin should a `fetch` quote it,
+   * as written or as it parses it: `HTTP://HOOKS:80/…` is `http://hooks/…` to Bun).
    */
-  const lastTry = (status: number, failure: unknown) =>
-    status === 0
-      ? `no answer: ${describeError(failure).replaceAll(options.url, new URL(options.url).origin)}`
-      : `the receiver answered ${status}`;
+  const lastTry = (status: number, failure: unknown) => {
+    if (status !== 0) return `the receiver answered ${status}`;
+    const { href, origin } = new URL(options.url);
+    return `no answer: ${describeError(failure).replaceAll(options.url, origin).replaceAll(href, origin)}`;
+  };
   /**
    * What the drop of a batch answered with a redirect says: the status and where it led by scheme
    * and host alone, as the drop line's `url` names the webhook (a webhook's path is its credential,

@@ -5,6 +5,7 @@ import type { StoredAdminAction } from "../../storage/storage.ts";
 import { getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
+import { LoadOlder } from "../components/load-older.tsx";
 import { filtersForm } from "../filters-url.ts";
 import { time } from "../format.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
@@ -144,18 +145,7 @@ export function ActivityPage() {
       </div>
       {next && (
         <div class="pager">
-          <button
-            type="button"
-            class="secondary"
-            disabled={loading}
-            onClick={() => {
-              // The last page in, the button goes with focus on it.
-              keepFocusOnReload();
-              void load(next);
-            }}
-          >
-            Load older
-          </button>
+          <LoadOlder loading={loading} keepFocusOnReload={keepFocusOnReload} onLoad={() => void load(next)} />
         </div>
       )}
     </section>

@@ -7,6 +7,7 @@ import { messageOf } from "../../core/describe-error.ts";
 import { call, followEvents, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
+import { LoadOlder } from "../components/load-older.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
 import {
@@ -308,18 +309,11 @@ export function RequestsPage() {
       </div>
       <div class="pager">
         {older && (
-          <button
-            type="button"
-            class="secondary"
-            disabled={loading}
-            onClick={() => {
-              // The last page in, the button goes with focus on it.
-              keepFocusOnReload();
-              void load(older);
-            }}
-          >
-            {loading ? "Loading…" : "Load older"}
-          </button>
+          <LoadOlder
+            loading={loading}
+            keepFocusOnReload={keepFocusOnReload}
+            onLoad={() => void load(older)}
+          />
         )}
         <span class="muted">{records.length} shown</span>
       </div>

@@ -6,6 +6,7 @@ import type { ShadowCounts } from "../../telemetry/metrics/metric-sources.ts";
 import { ApiError, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
+import { LoadOlder } from "../components/load-older.tsx";
 import { filtersForm } from "../filters-url.ts";
 import { ms, percent, time, usd } from "../format.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
@@ -229,18 +230,11 @@ export function ShadowPage() {
       )}
       {report?.nextCursor && (
         <div class="pager">
-          <button
-            type="button"
-            class="secondary"
-            disabled={loading}
-            onClick={() => {
-              // The last page in, the button goes with focus on it.
-              keepFocusOnReload();
-              void load(report.nextCursor);
-            }}
-          >
-            Load older
-          </button>
+          <LoadOlder
+            loading={loading}
+            keepFocusOnReload={keepFocusOnReload}
+            onLoad={() => void load(report.nextCursor)}
+          />
         </div>
       )}
     </section>

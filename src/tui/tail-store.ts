@@ -1,16 +1,12 @@
 import { isModelTraffic } from "../audit/request-stats.ts";
 import type { ConnectionStatus } from "./event-client.ts";
 import { formatClock, oneLine } from "./format.ts";
-import {
-  DEFAULT_HEARTBEATS,
-  type HeartbeatBounds,
-  type HeartbeatTiming,
-  heartbeatBounds,
-} from "./heartbeat-bounds.ts";
+import type { HeartbeatBounds, HeartbeatTiming } from "./heartbeat-bounds.ts";
 import { OwnCalls } from "./own-calls.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { StatsWindow, type WindowStats } from "./stats-window.ts";
 import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
+import { WorkerList, type WorkerRow } from "./worker-list.ts";
 
 /** One line of the requests table; immutable, replaced when the request finishes. */
 export interface RequestRow {
@@ -48,20 +44,7 @@ export interface RequestRow {
   gap?: "dropped" | "missed";
 }
 
-/**
- * How a worker the pane still shows went: lost, or left once its drain was over (`drained`), and
- * why, in the gateway's words (`worker.lost`'s reason: its key permits none of its models, key
- * revoked, heartbeat timeout…), as the web UI's Workers page says it.
- */
-export interface WorkerGone {
-  readonly how: "lost" | "left";
-  readonly reason: string;
-}
-
-/** A worker as the pane shows it; one gone (null while connected) until the next workers refresh drops it. */
-export interface WorkerRow extends TailWorker {
-  gone: WorkerGone | null;
-}
+export type { WorkerGone, WorkerRow } from "./worker-list.ts";
 
 export const DEFAULT_ROW_CAPACITY = 2000;
 
@@ -91,28 +74,18 @@ export class TailStore {
    */
   private readonly traffic: StatsWindow;
   private readonly everything: StatsWindow;
-  private readonly workerMap = new Map<string, WorkerRow>();
+  /** The workers pane's rows. */
+  private readonly workerList: WorkerList;
   /** The stream has been live: a later `live` is a reconnect (`markGap`). */
   private everLive = false;
-  /** Worker events applied so far: a workers read is as of the count when it was sent (`workersMark`). */
-  private workerEvents = 0;
-  /** Each worker's last event, by that count, until a read sent after it has replaced the list. */
-  private readonly workerEventAt = new Map<string, number>();
-  /** False once the gateway refused this credential the workers list: the pane says so. */
-  workersVisible = true;
-  /**
-   * When a worker's heartbeat reads as late or stale: from the gateway's heartbeat timing and how
-   * often the list is read (`setWorkers`); the gateway's defaults until its list says.
-   */
-  heartbeatBounds: HeartbeatBounds;
 
   constructor(
     capacity = DEFAULT_ROW_CAPACITY,
     private readonly now: () => number = Date.now,
     /** How often the workers list is read (run-interactive.tsx), the slack of a heartbeat's age. */
-    private readonly workersReadEveryMs = 5_000,
+    workersReadEveryMs = 5_000,
   ) {
-    this.heartbeatBounds = heartbeatBounds(DEFAULT_HEARTBEATS, workersReadEveryMs);
+    this.workerList = new WorkerList(workersReadEveryMs);
     this.ring = new RingBuffer(capacity);
     this.traffic = new StatsWindow(now());
     this.everything = new StatsWindow(now());
@@ -144,28 +117,14 @@ export class TailStore {
         this.finish(event.record);
         return;
       case "worker.connected":
-        this.workerEventAt.set(event.worker.id, ++this.workerEvents);
-        this.workerMap.set(event.worker.id, { ...event.worker, gone: null });
+        this.workerList.connected(event.worker);
         return;
       case "worker.changed":
-      case "worker.draining": {
-        this.workerEventAt.set(event.worker.id, ++this.workerEvents);
-        // Out of rotation is the list's to say: a drain or a change of models does not end it.
-        const ejectedUntil = this.workerMap.get(event.worker.id)?.ejectedUntil;
-        this.workerMap.set(event.worker.id, {
-          ...event.worker,
-          ...(ejectedUntil !== undefined ? { ejectedUntil } : {}),
-          gone: null,
-        });
+      case "worker.draining":
+        this.workerList.changed(event.worker);
         return;
-      }
       case "worker.lost":
-        this.workerEventAt.set(event.worker.id, ++this.workerEvents);
-        this.workerMap.set(event.worker.id, {
-          ...event.worker,
-          inFlight: 0,
-          gone: { how: event.drained === true ? "left" : "lost", reason: event.reason },
-        });
+        this.workerList.lost(event.worker, event.drained === true, event.reason);
         return;
       // A restart-only edit is not applied: say so, not "reloaded" alone. The fields come first,
       // so that a narrow pane, which cuts the line, still shows which.
@@ -212,36 +171,34 @@ export class TailStore {
     }
   }
 
+  /** False once the gateway refused this credential the workers list: the pane says so. */
+  get workersVisible(): boolean {
+    return this.workerList.visible;
+  }
+
+  /** When a worker's heartbeat reads as late or stale (worker-list.ts). */
+  get heartbeatBounds(): HeartbeatBounds {
+    return this.workerList.heartbeatBounds;
+  }
+
   /** Where the worker events stand now: pass it to `setWorkers` with the list a read sent now answers. */
   workersMark(): number {
-    return this.workerEvents;
+    return this.workerList.mark();
   }
 
   /**
    * Replaces the workers pane with the gateway's list, read by a request sent at `sentAt`
-   * (`workersMark`; by default now). A worker whose event came after it keeps the row that event
-   * made: the list may predate it, and would put a worker just lost back (or a drain just announced
-   * off) until the next read. `heartbeats`: the gateway's heartbeat timing, as its list says it.
+   * (`workersMark`; by default now), but for the workers whose events came after it (worker-list.ts
+   * `replace`). `heartbeats`: the gateway's heartbeat timing, as its list says it.
    */
-  setWorkers(workers: TailWorker[], sentAt = this.workerEvents, heartbeats?: HeartbeatTiming): void {
-    if (heartbeats) this.heartbeatBounds = heartbeatBounds(heartbeats, this.workersReadEveryMs);
-    const newer = new Map<string, WorkerRow>();
-    for (const [id, at] of this.workerEventAt) {
-      const row = this.workerMap.get(id);
-      if (at > sentAt && row !== undefined) newer.set(id, row);
-      else this.workerEventAt.delete(id);
-    }
-    this.workerMap.clear();
-    for (const worker of workers) this.workerMap.set(worker.id, { ...worker, gone: null });
-    for (const [id, row] of newer) this.workerMap.set(id, row);
+  setWorkers(workers: TailWorker[], sentAt = this.workerList.mark(), heartbeats?: HeartbeatTiming): void {
+    this.workerList.replace(workers, sentAt, heartbeats);
     this.version++;
   }
 
   /** The workers list is refused to this credential: the pane says so in place of the list. */
   hideWorkers(): void {
-    this.workersVisible = false;
-    this.workerMap.clear();
-    this.workerEventAt.clear();
+    this.workerList.hide();
     this.version++;
   }
 
@@ -261,7 +218,7 @@ export class TailStore {
   }
 
   workers(): WorkerRow[] {
-    return [...this.workerMap.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return this.workerList.sorted();
   }
 
   /** The last minute's figures: model traffic alone, or with the admin API's calls (`withAdmin`). */

@@ -3,16 +3,12 @@ import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { SseDecoder } from "../../core/sse.ts";
 import { type OpenedResponse, openedOf } from "../failed-response.ts";
-import { cutShort, errorEvent, failedEvent, replyError, type TurnEvent, turnData } from "./socket-events.ts";
-import {
-  type LastResponse,
-  laneOf,
-  lastResponseOf,
-  readTurn,
-  type SocketError,
-  type SocketTurn,
-} from "./socket-turn.ts";
+import { LaneResponses } from "./lane-responses.ts";
+import { cutShort, errorEvent, failedEvent, replyError, turnData } from "./socket-events.ts";
+import { laneOf, readTurn, type SocketError, type SocketTurn } from "./socket-turn.ts";
 import { leftWaiting, MAX_LANES, type Overflow, tooManyLanes, WaitingTurns } from "./waiting-turns.ts";
+
+export { MAX_KEPT_LANES } from "./lane-responses.ts";
 
 /**
  * The longest event read off a turn's stream. The stream is the gateway's own, its upstream's
@@ -55,9 +51,6 @@ export interface SocketSessionDeps {
    */
   notRun(message: unknown, why: GatewayError): void;
 }
-
-/** How many lanes' last responses a connection keeps; past it the longest unused is let go. */
-export const MAX_KEPT_LANES = 32;
 
 /** A turn sent while its lane streams another, and its size as counted in `WaitingTurns`. */
 interface Waiting {
@@ -103,10 +96,8 @@ interface Lane {
  */
 export class ResponsesSocketSession {
   private readonly lanes = new Map<string, Lane>();
-  /** Each lane's last finished response, the longest unused first (Map order). */
-  private readonly lastOf = new Map<string, LastResponse>();
-  /** The same responses by id, as turns name them. */
-  private readonly kept = new Map<string, LastResponse>();
+  /** Each lane's last finished response, by id as turns name them. */
+  private readonly kept = new LaneResponses();
   private readonly waiting: WaitingTurns;
   private ended = false;
 
@@ -167,7 +158,7 @@ export class ResponsesSocketSession {
         await this.turnToItsEnd(next.message, name, lane);
       }
     } finally {
-      // An idle lane is forgotten; its last response is kept (lastOf). Turns still queued in a
+      // An idle lane is forgotten; its last response is kept (`kept`). Turns still queued in a
       // lane that ended early leave the connection's count, or it would stay spent.
       for (const left of lane.waiting) this.waiting.leave(left.bytes);
       this.lanes.delete(name);
@@ -287,7 +278,7 @@ export class ResponsesSocketSession {
     run.next = (event.sequence ?? run.next) + 1;
     run.opened ??= openedOf(event.response);
     if (event.type === "response.completed" || event.type === "response.incomplete")
-      this.remember(event, run);
+      this.kept.remember(run.lane, run.turn, event.response, run.holder);
     return FINAL_RESPONSE_EVENTS.has(event.type);
   }
 
@@ -311,24 +302,6 @@ export class ResponsesSocketSession {
     if (!run.said) this.sayError(run, error);
     const said = run.said ?? error;
     this.deps.send(failedEvent(said, run.next++, run.opened, run.turn.streamId));
-  }
-
-  private remember(event: TurnEvent, { turn, lane, holder }: TurnRun): void {
-    const previous = this.lastOf.get(lane);
-    if (previous) this.kept.delete(previous.id);
-    this.lastOf.delete(lane);
-    const response = event.response;
-    const id = response?.id;
-    // Only a turn that knew the whole conversation can be continued from here (socket-turn.ts).
-    if (!response || !Array.isArray(response.output) || typeof id !== "string" || !turn.whole) return;
-    const last = lastResponseOf(turn, id, response, holder);
-    this.lastOf.set(lane, last);
-    this.kept.set(id, last);
-    const oldest = this.lastOf.size > MAX_KEPT_LANES ? this.lastOf.entries().next().value : undefined;
-    if (oldest) {
-      this.lastOf.delete(oldest[0]);
-      this.kept.delete(oldest[1].id);
-    }
   }
 
   /** A reply that is no stream: an error, or (should an upstream ignore `stream`) the whole response. */

@@ -1,9 +1,10 @@
-import { Counter, Gauge, Histogram } from "prom-client";
+import type { Counter, Histogram } from "prom-client";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { branch } from "./branch.ts";
-import { type CounterCell, FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
+import type { CounterCell, FoldedCounter } from "./folded-metrics.ts";
+import { createGatewayFamilies, RELOAD_RESULTS, type ReloadResult } from "./gateway-families.ts";
 import { KeptLabels } from "./kept-labels.ts";
 import { MODEL_CALL_FRONT_DOORS, providerOf, REFUSAL_KINDS, refusalKind, statusClass } from "./labels.ts";
 import type { ConfiguredLabels, MetricSources } from "./metric-sources.ts";
@@ -11,24 +12,8 @@ import { OwnTextRegistry } from "./own-text-registry.ts";
 import { registerScrapedMetrics } from "./scraped-metrics.ts";
 import { type AttemptCells, AttemptCellTable, RequestCellTable } from "./series-cells.ts";
 
+export type { ReloadResult } from "./gateway-families.ts";
 export type { MetricSources } from "./metric-sources.ts";
-
-/** Seconds; from a fast cached answer to a long generation. */
-const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
-/** Seconds to the first token. */
-const TTFT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-/** Tokens per request, as the GenAI semantic conventions advise. */
-const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
-const FLUSH_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
-
-/**
- * What became of a config file change: `applied` (a new version), `restart_required` (it changes
- * restart-only settings alone: nothing applied, the version unchanged), `rejected`, `restored` (it
- * undoes a rejected or restart-only edit: nothing applied; restart-only edits may still wait, when
- * a rejected edit was undone while they did: the event's `restartRequired`).
- */
-const RELOAD_RESULTS = ["applied", "restart_required", "rejected", "restored"] as const;
-export type ReloadResult = (typeof RELOAD_RESULTS)[number];
 
 /**
  * The gateway's Prometheus metric families. Names follow the OpenTelemetry GenAI semantic
@@ -77,99 +62,17 @@ export class GatewayMetrics {
     private readonly modelLabel: (model: string | null) => string,
   ) {
     const registers = [this.registry];
-    const requests = new FoldedCounter({
-      name: "mindgw_requests_total",
-      help: "Requests that reached the request pipeline, by front door, model, provider and status class",
-      labelNames: ["front_door", "model", "provider", "status_class"],
-      registers,
-    });
-    const duration = new FoldedHistogram({
-      name: "gen_ai_server_request_duration_seconds",
-      help: "Time from a request's arrival to its last byte",
-      labelNames: ["front_door", "model", "status_class"],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    const ttft = new FoldedHistogram({
-      name: "gen_ai_server_time_to_first_token_seconds",
-      help: "Time from a request's arrival to the first byte of its answer (successful answers of the operations that generate tokens)",
-      labelNames: ["front_door", "model"],
-      buckets: TTFT_BUCKETS,
-      registers,
-    });
-    const tokens = new FoldedHistogram({
-      name: "gen_ai_client_token_usage",
-      help: "Tokens per request, by type (input, output); the _sum is the total",
-      labelNames: ["front_door", "model", "gen_ai_token_type"],
-      buckets: TOKEN_BUCKETS,
-      registers,
-    });
-    const cost = new FoldedCounter({
-      name: "mindgw_cost_usd_total",
-      help: "Spend in USD at the configured prices",
-      labelNames: ["model"],
-      registers,
-    });
-    this.requestCells = new RequestCellTable({ requests, duration, ttft, tokens, cost });
-    this.tenantCost = new FoldedCounter({
-      name: "mindgw_tenant_cost_usd_total",
-      help: "Spend in USD by tenant (tenants from config; any other is `other`)",
-      labelNames: ["tenant"],
-      registers,
-    });
-    const streams = () => this.openStreams;
-    new Gauge({
-      name: "mindgw_streams_in_flight",
-      help: "Streamed answers being relayed now",
-      registers,
-      collect() {
-        this.set(streams());
-      },
-    });
-    const attempts = new FoldedCounter({
-      name: "mindgw_upstream_attempts_total",
-      help: "Upstream attempts by provider and outcome (ok, or the error code)",
-      labelNames: ["provider", "outcome"],
-      registers,
-    });
-    const attemptDuration = new FoldedHistogram({
-      name: "gen_ai_client_operation_duration_seconds",
-      help: "Upstream attempts: time from the call's start to its end (a stream's last event) or its failure",
-      labelNames: ["provider", "outcome"],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.attemptCells = new AttemptCellTable(attempts, attemptDuration, (route) => this.providerLabel(route));
-    this.retries = new FoldedCounter({
-      name: "mindgw_upstream_retries_total",
-      help: "Attempts that repeated a failed one on the same route",
-      labelNames: ["provider"],
-      registers,
-    });
-    this.failovers = new FoldedCounter({
-      name: "mindgw_upstream_failovers_total",
-      help: "Attempts on a further route after an earlier route of the model failed",
-      labelNames: ["model"],
-      registers,
-    });
-    this.refusals = new FoldedCounter({
-      name: "mindgw_rate_limit_refusals_total",
-      help: "429 answers by kind: requests (rpm, per-address cap), tokens (tpm), budget, upstream (relayed)",
-      labelNames: ["kind"],
-      registers,
-    });
-    this.flushes = new Histogram({
-      name: "mindgw_audit_flush_duration_seconds",
-      help: "Time to write one batch of audit records",
-      buckets: FLUSH_BUCKETS,
-      registers,
-    });
-    this.reloads = new Counter({
-      name: "mindgw_config_reloads_total",
-      help: "Config file changes by result: applied, restart_required (restart-only fields alone: nothing applied), rejected, restored (a rejected or restart-only edit undone: nothing applied)",
-      labelNames: ["result"],
-      registers,
-    });
+    const families = createGatewayFamilies(registers, () => this.openStreams);
+    this.requestCells = new RequestCellTable(families.request);
+    this.tenantCost = families.tenantCost;
+    this.attemptCells = new AttemptCellTable(families.attempts, families.attemptDuration, (route) =>
+      this.providerLabel(route),
+    );
+    this.retries = families.retries;
+    this.failovers = families.failovers;
+    this.refusals = families.refusals;
+    this.flushes = families.flushes;
+    this.reloads = families.reloads;
     // Each bounded label's series from the start, at 0: Prometheus's increase() and rate() take a
     // series' first sample as its start, so a refusal or a reload counted into a series it made
     // would be no increase, and an alert on the first of them (MindgwBudgetRefusals,

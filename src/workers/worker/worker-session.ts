@@ -2,27 +2,20 @@ import type { Tracer } from "@opentelemetry/api";
 import { IdTable } from "../../core/id-table.ts";
 import { answerFetch, createUpstreamFetch, streamFetch } from "../../providers/http/upstream-fetch.ts";
 import { workerHop } from "../../telemetry/tracing/worker-hop.ts";
-import { answerHeadSize, encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
 import { BATCH_KIND, BatchReader, TEXT_KIND } from "../batch-frame.ts";
-import { FrameWriter } from "../frame-writer.ts";
-import {
-  CloseCode,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  decodeJson,
-  encodeFrame,
-  type GatewayFrame,
-  MAX_CHUNK_BYTES,
-  type WorkerFrame,
-} from "../protocol.ts";
+import { CloseCode, decodeJson, type GatewayFrame, MAX_CHUNK_BYTES } from "../protocol.ts";
 import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import { SilenceWatch } from "../silence-watch.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { connectFailure, upgradeStatus } from "./connect-failure.ts";
 import { FailureLog } from "./failure-log.ts";
+import { GatewaySender } from "./gateway-sender.ts";
+import { type ClientSocket, dialGateway } from "./gateway-socket.ts";
 import { type RegisterFrame, registerFrame, type WorkerIdentity } from "./register-frame.ts";
+import type { Announced, SessionEnd } from "./session-end.ts";
 import { StreamCredit } from "./stream-credit.ts";
-import { callUpstream, chunkBytesFor, type SendWhole, type UpstreamCallContext } from "./upstream-call.ts";
+import { callUpstream, chunkBytesFor, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
 /** The cancel of the calls the worker's own end cuts, told apart from the gateway's `cancel` frame. */
@@ -38,39 +31,10 @@ export interface SessionOptions extends WorkerIdentity {
   tracer?: Tracer;
 }
 
-/**
- * What `announce` did: sent the frame; or not, the gateway not reading it (`unread`: a release
- * before it) or the connection not registered (`unregistered`: not yet, or ended before it).
- */
-export type Announced = "sent" | "unread" | "unregistered";
-
-/** How a connection ended: `rejected` means registering again would not help. */
-export type SessionEnd =
-  | {
-      kind: "closed";
-      registered: boolean;
-      code: number;
-      reason: string;
-      /** Why the socket could not connect (connect-failure.ts), when it could not. */
-      failure?: string;
-      /** The status the gateway answered the upgrade with instead of 101, when Bun told it. */
-      status?: number;
-      /**
-       * Nothing answered the upgrade or the register within REGISTER_TIMEOUT_MS: a frozen gateway,
-       * or one the network drops packets to (probe-upgrade.ts then asks it only briefly).
-       */
-      unanswered?: true;
-    }
-  | { kind: "rejected"; reason: string; message: string };
+export type { Announced, SessionEnd } from "./session-end.ts";
 
 /** How long the upgrade and the registration may take together. */
 const REGISTER_TIMEOUT_MS = 15_000;
-
-/** Bun's client socket: the DOM lib's, plus `terminate` (drop the connection, no close handshake). */
-type ClientSocket = WebSocket & { terminate(): void };
-
-// tsconfig loads the DOM lib, whose WebSocket constructor hides Bun's (which takes headers).
-const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => ClientSocket;
 
 /** One connection to the gateway: registers, serves requests, heartbeats, ends once. */
 export class WorkerSession {
@@ -106,10 +70,6 @@ export class WorkerSession {
   private registered = false;
   /** The connection ended (closed or given up on): nothing more is sent or served. */
   private over = false;
-  /** Set from the gateway's `registered` frame (its message limit). */
-  private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
-  /** The gateway reads binary answer frames (answer-frame.ts). */
-  private binaryAnswers = false;
   /** The gateway reads `announce` frames (protocol.ts). */
   private readsAnnounce = false;
   private draining = false;
@@ -127,8 +87,8 @@ export class WorkerSession {
     inFlight: () => this.calls.size,
     lean: workerLeanMode(),
   });
-  /** Every frame to the gateway goes through it, so that order is kept. */
-  private readonly writer: FrameWriter;
+  /** Every frame to the gateway goes through it, binary where the gateway reads it. */
+  private readonly sender: GatewaySender;
   /** What every tunnelled call is given (one for the session). */
   private readonly upstream: UpstreamCallContext;
 
@@ -139,31 +99,27 @@ export class WorkerSession {
     this.registration = new Promise((resolve) => {
       this.settleRegistration = resolve;
     });
-    this.socket = new BunWebSocket(options.url.href, {
-      headers: { authorization: `Bearer ${options.token}` },
-      perMessageDeflate: false,
-    });
-    this.socket.binaryType = "arraybuffer";
+    this.socket = dialGateway(options.url, options.token);
     const open = () => this.socket.readyState === WebSocket.OPEN;
     // Bun's client socket cannot cork: what the writer gathers leaves as one batch message
     // once the gateway says it reads them (until then, frame by frame).
-    this.writer = new FrameWriter(
-      {
-        text: (text) => void (open() && this.socket.send(text)),
-        binary: (bytes) => void (open() && this.socket.send(bytes)),
-      },
-      DEFAULT_MAX_MESSAGE_BYTES,
-    );
+    const sender = new GatewaySender({
+      text: (text) => void (open() && this.socket.send(text)),
+      binary: (bytes) => void (open() && this.socket.send(bytes)),
+    });
+    this.sender = sender;
+    const { writer } = sender;
     this.upstream = {
       base: options.upstream,
       urls: new Map(),
       ...(options.upstreamApiKey ? { apiKey: options.upstreamApiKey } : {}),
+      // The sender and its writer captured, not read off the session: a frame loads nothing more.
       send: (frame, hop) => {
         hop.observe(frame);
-        this.send(frame);
+        sender.send(frame);
       },
-      sendWhole: this.sendWhole,
-      sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
+      sendWhole: sender.sendWhole,
+      sendChunk: (id, bytes) => writer.chunk(id, bytes),
       maxChunkBytes: MAX_CHUNK_BYTES,
       fetch: answerFetch(this.upstreamFetch),
       stream: streamFetch(this.upstreamFetch),
@@ -185,7 +141,7 @@ export class WorkerSession {
       REGISTER_TIMEOUT_MS,
     );
     this.register = registerFrame(options);
-    this.socket.onopen = () => this.send(this.register);
+    this.socket.onopen = () => this.sender.send(this.register);
     this.socket.onerror = (event) => {
       this.failure ??= connectFailure(event);
       this.upgradeStatus ??= upgradeStatus(event);
@@ -224,14 +180,14 @@ export class WorkerSession {
   announce(apis: string[]): Announced {
     if (!this.isServing) return "unregistered";
     if (!this.readsAnnounce) return "unread";
-    this.send({ type: "announce", apis });
+    this.sender.send({ type: "announce", apis });
     return "sent";
   }
 
   /** Tells the gateway to stop routing here; later requests are refused as `draining`. */
   drain(): void {
     this.draining = true;
-    if (this.registered) this.send({ type: "drain" });
+    if (this.registered) this.sender.send({ type: "drain" });
   }
 
   /** Resolves when no request is in flight. */
@@ -241,7 +197,7 @@ export class WorkerSession {
   }
 
   close(code: number = CloseCode.normal, reason = ""): void {
-    this.writer.flush();
+    this.sender.writer.flush();
     this.socket.close(code, reason);
   }
 
@@ -255,45 +211,6 @@ export class WorkerSession {
     this.close(CloseCode.goingAway, reason);
     this.abandon(CloseCode.goingAway, reason);
   }
-
-  private send(frame: WorkerFrame): void {
-    // A head or end in binary where the gateway reads it (and where the head's texts fit one); a
-    // failure's other retry headers go in JSON, which alone carries them.
-    const binary = !this.binaryAnswers
-      ? undefined
-      : frame.type === "end"
-        ? encodeAnswerEnd(Number(frame.id))
-        : frame.type === "head" && frame.servedBy === undefined && frame.retry === undefined
-          ? encodeAnswer(Number(frame.id), frame, false)
-          : undefined;
-    if (binary) this.writer.binary(binary);
-    else this.writer.text(encodeFrame(frame));
-  }
-
-  /**
-   * A whole answer in one binary frame; false where the gateway does not read them or it does
-   * not fit. Framed where the writer writes it (head and body copied into its message once), and
-   * one object for it all: the frame queued, and the head `hop` sees (no head frame object, and
-   * no frame of its own for the head first).
-   */
-  private readonly sendWhole: SendWhole = (id, status, contentType, retryAfter, body, hop) => {
-    if (!this.binaryAnswers) return false;
-    const head = {
-      type: "head",
-      id,
-      status,
-      contentType: contentType ?? "",
-      // As the JSON head carries it (answer-relay.ts): at most 64 characters.
-      retryAfter: retryAfter?.slice(0, 64),
-      headBytes: 0,
-      bytes: body,
-    };
-    head.headBytes = answerHeadSize(head);
-    if (head.headBytes < 0 || head.headBytes + body.byteLength > this.maxMessageBytes) return false;
-    this.writer.answer(head);
-    hop.observe(head);
-    return true;
-  };
 
   private receive(data: unknown) {
     this.silence?.heard();
@@ -347,17 +264,17 @@ export class WorkerSession {
     this.registered = true;
     clearTimeout(this.registerTimer);
     this.upstream.maxChunkBytes = chunkBytesFor(frame.maxMessageBytes);
-    this.maxMessageBytes = frame.maxMessageBytes;
-    this.writer.limit(frame.maxMessageBytes);
-    if (frame.batch) this.writer.peerReadsBatches();
-    this.binaryAnswers = frame.binaryAnswers === true;
+    this.sender.agreed(frame);
     this.readsAnnounce = frame.announce === true;
     this.settleRegistration(true);
     const log = this.options.log;
     log("info", "registered with the gateway", { worker_id: frame.workerId, models: frame.accepted });
     for (const refused of frame.refused) log("warn", "gateway refused a model", refused);
-    if (this.draining) this.send({ type: "drain" });
-    const beat = setInterval(() => this.send({ type: "heartbeat", at: Date.now() }), frame.heartbeatMs);
+    if (this.draining) this.sender.send({ type: "drain" });
+    const beat = setInterval(
+      () => this.sender.send({ type: "heartbeat", at: Date.now() }),
+      frame.heartbeatMs,
+    );
     const silence = new SilenceWatch(frame.heartbeatTimeoutMs, frame.heartbeatMs);
     this.silence = silence;
     const watch = setInterval(() => {
@@ -381,7 +298,7 @@ export class WorkerSession {
         : undefined;
     if (refusal) {
       const message = refusal === "draining" ? "worker is draining" : "worker is at its concurrency limit";
-      this.send({ type: "error", id, code: refusal, message });
+      this.sender.send({ type: "error", id, code: refusal, message });
       return;
     }
     const hop = workerHop(this.options.tracer, frame, this.options.name);

@@ -91,7 +91,7 @@ export async function modelNotServed(
   // model's other calls, so it is neither the worker's fault (`judgesWorker`) nor the route's: its
   // chat callers must not meet an open breaker or an ejected worker for a cooldown. The rule a
   // direct route's 404 follows, read off the failure (core/upstream-fault.ts `path`).
-  const lacksOperation = !failure.countsAgainstRoute;
+  const lacksOperation = failure.noSuchPath;
   return new WorkerUpstreamFault({
     status: 502,
     code: "upstream_error",
@@ -101,7 +101,7 @@ export async function modelNotServed(
     retryable: true,
     // Every call on that worker would be refused alike: with no other worker, the next route.
     sameRouteAgain: false,
-    ...(lacksOperation ? { countsAgainstRoute: false } : {}),
+    ...(lacksOperation ? { countsAgainstRoute: false, noSuchPath: true } : {}),
     upstream: failure.upstream,
     ...(failure.detail === undefined ? {} : { detail: failure.detail }),
   });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 
 // A 404 that no API answered (core/upstream-fault.ts `path`), apart from error-fidelity.test.ts:
 // each test starts its own gateway on the servers it needs, so no shared gateway is started.
@@ -157,6 +158,15 @@ describe("a 404 that no API answered: an operation the route's server lacks, or 
       });
       expect(served.choices[0]?.message.content).toBe("served by vllm");
     }
+    // No breaker counts these 404s and the fallback served: each counted apart, by provider, which
+    // MindgwRouteNoSuchPath fires on (docs/observability/mindgw-alerts.yml).
+    const scraped = await fetch(`${own.url}/metrics`, {
+      headers: { authorization: `Bearer ${own.adminKey}` },
+    });
+    const noSuchPath = { provider: "no-v1", outcome: "no_such_path" };
+    expect(
+      sampleValue(parsePrometheus(await scraped.text()), "mindgw_upstream_attempts_total", noSuchPath),
+    ).toBe(4);
     // The wrong path asked once a call, the right one answering.
     expect(vllm.paths).toEqual([
       "/chat/completions",

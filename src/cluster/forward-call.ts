@@ -1,7 +1,7 @@
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { raceAbort } from "../core/race-abort.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
 import type { ProviderCall, ProviderReply } from "../providers/provider.ts";
-import { abortable } from "../routing/abortable.ts";
 import { soonerRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { isServerFault, modelNotServed, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
@@ -107,7 +107,7 @@ export async function answeredLink(
   signal: AbortSignal,
 ): Promise<WorkerTunnel | undefined> {
   const ready = link.ready();
-  const tunnel = ready instanceof Promise ? await abortable(ready, signal) : ready;
+  const tunnel = ready instanceof Promise ? await raceAbort(ready, signal, "reject") : ready;
   const silent = tunnel ? undefined : link.unanswered;
   if (silent) throw unreachable(peer, silent);
   return tunnel;

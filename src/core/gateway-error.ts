@@ -98,6 +98,13 @@ export interface GatewayErrorInit {
    */
   countsAgainstRoute?: boolean;
   /**
+   * The upstream has no route for the call's path (core/upstream-fault.ts `path`: an operation its
+   * server lacks, or a wrong `base_url`). No breaker counts it, so a route with a fallback would
+   * fail so unseen on every call: metrics count its attempts apart
+   * (`mindgw_upstream_attempts_total{outcome="no_such_path"}`), which an alert names.
+   */
+  noSuchPath?: boolean;
+  /**
    * What the upstream billed for the call that failed (a Gemini turn that ended in failure, a
    * prompt its filter blocked): the request is charged for it and its audit row counts it, as an
    * answer's usage is (audit/attempt-log.ts).
@@ -135,6 +142,7 @@ export class GatewayError extends Error {
   readonly sameRouteAgain: boolean;
   readonly sameApiAgain: boolean;
   readonly countsAgainstRoute: boolean;
+  readonly noSuchPath: boolean;
   readonly usage: Usage | undefined;
   readonly param: string | undefined;
   readonly openAICode: string | null | undefined;
@@ -152,6 +160,7 @@ export class GatewayError extends Error {
     this.sameRouteAgain = init.sameRouteAgain ?? true;
     this.sameApiAgain = init.sameApiAgain ?? true;
     this.countsAgainstRoute = init.countsAgainstRoute ?? true;
+    this.noSuchPath = init.noSuchPath ?? false;
     this.usage = init.usage;
     this.param = init.param;
     this.openAICode = init.openAICode;
@@ -171,6 +180,7 @@ export class GatewayError extends Error {
       sameRouteAgain: this.sameRouteAgain,
       sameApiAgain: this.sameApiAgain,
       countsAgainstRoute: this.countsAgainstRoute,
+      noSuchPath: this.noSuchPath,
       usage: this.usage,
       param: this.param,
       openAICode: this.openAICode,

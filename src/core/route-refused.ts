@@ -60,7 +60,7 @@ export function routeRefused(fault: RouteRefusal, refused: Refused): GatewayErro
     message: words(fault, refused),
     retryable: true,
     sameRouteAgain: false,
-    ...(fault === "path" ? BREAKER_BLIND : {}),
+    ...(fault === "path" ? NO_SUCH_PATH : {}),
     // The upstream's status for the attempt's audit entry; no body, which no caller gets.
     upstream: { dialect: undefined, status: refused.sent ?? refused.status },
     ...(refused.said ? { detail: refused.said } : {}),
@@ -75,4 +75,5 @@ export function routeRefused(fault: RouteRefusal, refused: Refused): GatewayErro
  */
 export const noPathWords = (name: string, said: string, setting: string): string =>
   `${name} ${said} no route for the call's path there (an operation it does not serve, or a wrong ${setting})`;
-const BREAKER_BLIND = { countsAgainstRoute: false } as const;
+/** Counted by no breaker; counted apart by metrics, so that a wrong `base_url` behind a fallback is seen. */
+const NO_SUCH_PATH = { countsAgainstRoute: false, noSuchPath: true } as const;

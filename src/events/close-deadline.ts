@@ -1,3 +1,4 @@
+import { raceAbort } from "../core/race-abort.ts";
 import { timerDelay } from "../core/timer-delay.ts";
 
 /**
@@ -27,14 +28,19 @@ export class CloseDeadline {
 
   /** Waits for `work`, or for the deadline if that comes first (`work` then goes on unwaited). */
   async within(work: Promise<void>): Promise<void> {
-    if (this.signal.aborted) return;
-    const { promise, resolve } = Promise.withResolvers<void>();
-    const passed = () => resolve();
-    this.signal.addEventListener("abort", passed, { once: true });
-    try {
-      await Promise.race([work, promise]);
-    } finally {
-      this.signal.removeEventListener("abort", passed);
-    }
+    await raceAbort(work, this.signal, "resolve");
+  }
+
+  /** Waits `ms` (a retry's backoff), or until the deadline if that comes first; no timer is left behind. */
+  async wait(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await raceAbort(
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+      this.signal,
+      "resolve",
+    );
+    clearTimeout(timer);
   }
 }

@@ -142,7 +142,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
       // A batch that used its last try ran out of retries, even if the close deadline passed meanwhile.
       if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted", lastTry(status, failure));
       if (givenUp.signal.aborted) return drop(batch.length, "closed", lastTry(status, failure));
-      await backoff(backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2));
+      // The close deadline ends the wait early.
+      await givenUp.wait(backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2));
     }
   }
 
@@ -171,18 +172,6 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     const origin = new URL(location, options.url).origin;
     return origin === "null" ? null : origin;
   };
-
-  /** Waits before a retry; the close deadline ends the wait early. */
-  const backoff = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(wait);
-        givenUp.signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const wait = setTimeout(done, ms);
-      givenUp.signal.addEventListener("abort", done);
-    });
 
   const pump = () => {
     if (pumping) return;

@@ -1,8 +1,8 @@
 import { signalOf } from "../core/abort-followers.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { raceAbort } from "../core/race-abort.ts";
 import { statedDelayMs } from "../core/stated-delay.ts";
 import type { Provider } from "../providers/provider.ts";
-import { abortable } from "./abortable.ts";
 import { logRefusedField, logRouteFailed } from "./attempt-failure-log.ts";
 import { NO_PROBE, type Probe } from "./breaker-probe.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
@@ -130,7 +130,7 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     const { request } = this;
     const backoff = this.policy.backoffMs * 2 ** (this.retry - 1) * (0.5 + this.deps.random() / 2);
     const ms = Math.max(backoff, this.statedMs ?? 0);
-    return abortable(Bun.sleep(ms), signalOf(request.signal))
+    return raceAbort(Bun.sleep(ms), signalOf(request.signal), "reject")
       .catch(() => {})
       .then(() => {
         if (!request.signal.aborted) return this.send(route, probe);

@@ -1,9 +1,9 @@
 import { toGatewayError } from "../core/gateway-error.ts";
+import { raceAbort } from "../core/race-abort.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Provider } from "../providers/provider.ts";
-import { abortable } from "../routing/abortable.ts";
 import { type AdaptedCall, adaptDialect } from "../routing/adapt-dialect.ts";
 import { callerBodyFor } from "../routing/caller-body-for.ts";
 import type { Route } from "../routing/route.ts";
@@ -144,7 +144,7 @@ async function sendCopy(
           return CAPTURED;
         }
       : undefined;
-  const reply = await abortable(
+  const reply = await raceAbort(
     provider.call({
       operation: adapted.operation,
       body,
@@ -159,6 +159,7 @@ async function sendCopy(
       ...(offload ? { offload: offload as typeof fetch } : {}),
     }),
     signal,
+    "reject",
   );
   const target = {
     label: route.label,
@@ -199,9 +200,9 @@ async function readEvents(
   try {
     // An upstream that stalls mid-stream is cut off by the race, whatever the provider does.
     for (
-      let next = await abortable(iterator.next(), signal);
+      let next = await raceAbort(iterator.next(), signal, "reject");
       !next.done;
-      next = await abortable(iterator.next(), signal)
+      next = await raceAbort(iterator.next(), signal, "reject")
     ) {
       clock.ttftMs ??= performance.now() - clock.started;
       if (end) {

@@ -123,6 +123,14 @@ test("embeddings asked of a chat-only worker: each refused in words that say so,
     });
     const { workers } = (await listed.json()) as { workers: { name: string; ejectedUntil?: number }[] };
     expect(workers.find((w) => w.name === "chat-only")?.ejectedUntil).toBeUndefined();
+    // Counted apart, as a direct route's such 404 is: what MindgwRouteNoSuchPath fires on.
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    const scraped = await metrics.text();
+    expect(scraped).toContain(
+      'mindgw_upstream_attempts_total{provider="workers",outcome="no_such_path"} 5\n',
+    );
   } finally {
     worker.socket.close();
   }

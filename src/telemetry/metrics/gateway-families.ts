@@ -87,7 +87,7 @@ export function createGatewayFamilies(registers: Registry[], openStreams: () => 
   });
   const attempts = new FoldedCounter({
     name: "mindgw_upstream_attempts_total",
-    help: "Upstream attempts by provider and outcome (ok, or the error code)",
+    help: "Upstream attempts by provider and outcome (ok, no_such_path, or the error code)",
     labelNames: ["provider", "outcome"],
     registers,
   });

@@ -2,6 +2,7 @@ import type { Counter, Histogram } from "prom-client";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
+import { attemptOutcome } from "./attempt-outcome.ts";
 import { branch } from "./branch.ts";
 import type { CounterCell, FoldedCounter } from "./folded-metrics.ts";
 import { createGatewayFamilies, RELOAD_RESULTS, type ReloadResult } from "./gateway-families.ts";
@@ -170,7 +171,7 @@ export class GatewayMetrics {
    * committed stream's end): the attempt keeps them, so no second lookup.
    */
   attempted(route: string, error: GatewayError | undefined): AttemptCells {
-    const cells = this.attemptCells.of(route, error ? error.code : "ok");
+    const cells = this.attemptCells.of(route, attemptOutcome(error));
     cells.count.inc();
     return cells;
   }

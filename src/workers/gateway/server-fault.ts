@@ -94,7 +94,7 @@ export async function modelNotServed(
   // direct route's 404 follows, read off the failure (core/upstream-fault.ts `path`). Or the
   // worker's `--upstream` is wrong (no /v1, or a doubled one, with `--models` skipping discovery):
   // the words name that too, as a route's name its `base_url`, the only place it is ever said.
-  const lacksOperation = !failure.countsAgainstRoute;
+  const lacksOperation = failure.noSuchPath;
   return new WorkerUpstreamFault({
     status: 502,
     code: "upstream_error",
@@ -104,7 +104,7 @@ export async function modelNotServed(
     retryable: true,
     // Every call on that worker would be refused alike: with no other worker, the next route.
     sameRouteAgain: false,
-    ...(lacksOperation ? { countsAgainstRoute: false } : {}),
+    ...(lacksOperation ? { countsAgainstRoute: false, noSuchPath: true } : {}),
     upstream: failure.upstream,
     ...(failure.detail === undefined ? {} : { detail: failure.detail }),
   });

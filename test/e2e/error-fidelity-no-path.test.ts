@@ -1,0 +1,176 @@
+import { describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { createKey } from "./harness/admin-api.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
+
+// A 404 that no API answered (core/upstream-fault.ts `path`), apart from error-fidelity.test.ts:
+// each test starts its own gateway on the servers it needs, so no shared gateway is started.
+const fx = gatewayFixture({ fake: null, gateway: false });
+
+describe("a 404 that no API answered: an operation the route's server lacks, or a wrong base_url", () => {
+  /**
+   * A vLLM serving a generative model: it registers its chat routes and no /v1/embeddings
+   * (vllm/entrypoints/openai/api_server.py `build_app`: the pooling routes only for a pooling
+   * model, the generate ones only for a generative one), so FastAPI answers an embeddings call, or
+   * any path it lacks, with its own 404 `{"detail":"Not Found"}`. A chat call served.
+   */
+  function chatOnlyVllm() {
+    const paths: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const { pathname } = new URL(request.url);
+        paths.push(pathname);
+        if (pathname !== "/v1/chat/completions")
+          return Response.json({ detail: "Not Found" }, { status: 404 });
+        const { model } = (await request.json()) as { model: string };
+        const message = { role: "assistant", content: "served by vllm" };
+        return Response.json({
+          id: "chatcmpl-1",
+          object: "chat.completion",
+          created: 1,
+          model,
+          choices: [{ index: 0, message, finish_reason: "stop" }],
+          usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
+        });
+      },
+    });
+    return { server, paths };
+  }
+
+  /** An embeddings server (OpenAI's embeddings answer), for the model's second route. */
+  function embedder() {
+    return Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const { model } = (await request.json()) as { model: string };
+        return Response.json({
+          object: "list",
+          data: [{ object: "embedding", index: 0, embedding: [0.25, -0.5] }],
+          model,
+          usage: { prompt_tokens: 1, total_tokens: 1 },
+        });
+      },
+    });
+  }
+
+  test("embeddings asked of a chat-only vLLM: failed over at once, and never the route's breaker, so its chat callers are served after more of them than its threshold", async () => {
+    const vllm = chatOnlyVllm();
+    fx.deferTest(() => vllm.server.stop(true));
+    const embeds = embedder();
+    fx.deferTest(() => embeds.stop(true));
+    const own = await fx.spawn({
+      config: {
+        providers: [
+          { name: "vllm", type: "openai", base_url: `${vllm.server.url}v1` },
+          { name: "embedder", type: "openai", base_url: `${embeds.url}v1` },
+        ],
+        models: [
+          { name: "llama", routes: [{ provider: "vllm", model: "llama" }] },
+          {
+            name: "llama-or-embedder",
+            routes: [
+              { provider: "vllm", model: "llama-b" },
+              { provider: "embedder", model: "bge" },
+            ],
+          },
+        ],
+        // Retries left for the same route: such a 404 is not sent it again.
+        routing: { retries: 2, circuit_breaker: { failures: 2, cooldown: "10m" } },
+      },
+    });
+    const client = async (name: string) =>
+      new OpenAI({ baseURL: `${own.url}/v1`, apiKey: (await createKey(own, { name })).key, maxRetries: 0 });
+    const prober = await client("embeddings-caller");
+    for (let i = 0; i < 4; i++) {
+      const error = (await prober.embeddings
+        .create({ model: "llama", input: "x" })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect([i, error.status, error.code, error.message]).toEqual([
+        i,
+        502,
+        "upstream_error",
+        "502 upstream vllm answered 404: no route for the call's path there (an operation it does not serve, or a wrong base_url)",
+      ]);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+    }
+    // Each asked once: not sent again, whatever retries are left.
+    expect(vllm.paths).toEqual(Array(4).fill("/v1/embeddings"));
+    const chatCaller = await client("chat-caller");
+    const served = await chatCaller.chat.completions.create({
+      model: "llama",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(served.choices[0]?.message.content).toBe("served by vllm");
+    // Another route serves the operation: the caller is answered by it, the vLLM asked once.
+    vllm.paths.length = 0;
+    for (let i = 0; i < 3; i++) {
+      const embedded = await prober.embeddings.create({ model: "llama-or-embedder", input: "x" });
+      expect(embedded.data[0]?.embedding).toEqual([0.25, -0.5]);
+    }
+    expect(vllm.paths).toEqual(Array(3).fill("/v1/embeddings"));
+    const chatted = await chatCaller.chat.completions.create({
+      model: "llama-or-embedder",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(chatted.choices[0]?.message.content).toBe("served by vllm");
+  });
+
+  test("a wrong base_url (no /v1): each call fails over at once to the next route, and alone is a 502 that says so", async () => {
+    const vllm = chatOnlyVllm();
+    fx.deferTest(() => vllm.server.stop(true));
+    const own = await fx.spawn({
+      config: {
+        providers: [
+          { name: "no-v1", type: "openai", base_url: vllm.server.url.href },
+          { name: "vllm", type: "openai", base_url: `${vllm.server.url}v1` },
+        ],
+        models: [
+          { name: "misrouted", routes: [{ provider: "no-v1", model: "llama" }] },
+          {
+            name: "misrouted-then-vllm",
+            routes: [
+              { provider: "no-v1", model: "llama-b" },
+              { provider: "vllm", model: "llama-b" },
+            ],
+          },
+        ],
+        routing: { retries: 2, circuit_breaker: { failures: 2, cooldown: "10m" } },
+      },
+    });
+    const { key: ownKey } = await createKey(own, { name: "misrouted" });
+    const client = new OpenAI({ baseURL: `${own.url}/v1`, apiKey: ownKey, maxRetries: 0 });
+    const error = (await client.chat.completions
+      .create({ model: "misrouted", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_error",
+      "502 upstream no-v1 answered 404: no route for the call's path there (an operation it does not serve, or a wrong base_url)",
+    ]);
+    for (let i = 0; i < 3; i++) {
+      const served = await client.chat.completions.create({
+        model: "misrouted-then-vllm",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      expect(served.choices[0]?.message.content).toBe("served by vllm");
+    }
+    // No breaker counts these 404s and the fallback served: each counted apart, by provider, which
+    // MindgwRouteNoSuchPath fires on (docs/observability/mindgw-alerts.yml).
+    const scraped = await fetch(`${own.url}/metrics`, {
+      headers: { authorization: `Bearer ${own.adminKey}` },
+    });
+    const noSuchPath = { provider: "no-v1", outcome: "no_such_path" };
+    expect(
+      sampleValue(parsePrometheus(await scraped.text()), "mindgw_upstream_attempts_total", noSuchPath),
+    ).toBe(4);
+    // The wrong path asked once a call, the right one answering.
+    expect(vllm.paths).toEqual([
+      "/chat/completions",
+      ...Array(3).fill(["/chat/completions", "/v1/chat/completions"]).flat(),
+    ]);
+  });
+});

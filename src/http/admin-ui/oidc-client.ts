@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { createRemoteJWKSet, JWTPayload } from "jose";
+import type { createRemoteJWKSet, FetchImplementation, JWTPayload } from "jose";
 import { z } from "zod";
 import type { OidcConfig } from "../../config/admin-ui-config.ts";
 import { httpsOrLoopback } from "../../config/https-or-loopback.ts";
@@ -11,6 +11,7 @@ import {
   unverifiedEmail,
 } from "./oidc-allow-list.ts";
 import { OidcError, reasonOf } from "./oidc-error.ts";
+import { notRedirected } from "./oidc-redirect.ts";
 import { redeemCode } from "./oidc-token-request.ts";
 import { randomToken } from "./session-store.ts";
 
@@ -70,10 +71,16 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
   const metadata = () => {
     discovered ??= (async () => {
       const url = `${config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-      const response = await fetchImpl(url, { signal: AbortSignal.timeout(10_000) }).catch(
-        (error: unknown) => {
-          throw new OidcError(`discovery at ${url} failed: ${reasonOf(error)}`, "unavailable");
-        },
+      const answer = await fetchImpl(url, {
+        redirect: "manual",
+        signal: AbortSignal.timeout(10_000),
+      }).catch((error: unknown) => {
+        throw new OidcError(`discovery at ${url} failed: ${reasonOf(error)}`, "unavailable");
+      });
+      const response = notRedirected(
+        answer,
+        `discovery at ${url}`,
+        "admin_ui.oidc.issuer must be the provider's issuer itself",
       );
       if (!response.ok) throw new OidcError(`discovery at ${url} answered ${response.status}`, "unavailable");
       const parsed = discoverySchema.safeParse(await response.json().catch(() => null));
@@ -124,8 +131,8 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
         fetchImpl,
       );
       // jose is loaded on the first sign-in, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
-      const { createRemoteJWKSet, jwtVerify } = require("jose") as typeof import("jose");
-      jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri));
+      const { createRemoteJWKSet, customFetch, jwtVerify } = require("jose") as typeof import("jose");
+      jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri), { [customFetch]: unredirectedJwks(fetchImpl) });
       const { payload } = await jwtVerify(idToken, jwks, {
         issuer: config.issuer,
         audience: config.client_id,
@@ -134,6 +141,7 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
         clockTolerance: Math.floor(config.clock_tolerance / 1000),
         requiredClaims: ["exp", "iat", "sub"],
       }).catch((error: unknown) => {
+        if (error instanceof OidcError) throw error;
         const code = joseCode(error);
         const jwksFailed = code === undefined || JWKS_FAILURES.has(code);
         throw new OidcError(
@@ -151,6 +159,17 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
 }
 
 export type OidcClient = ReturnType<typeof createOidcClient>;
+
+/** jose's JWKS fetch (its `customFetch`), refusing a redirect with where it pointed (oidc-redirect.ts). */
+const unredirectedJwks =
+  (fetchImpl: typeof fetch): FetchImplementation =>
+  async (url, options) =>
+    notRedirected(
+      // jose asks for `manual` itself: said here too, as this is what keeps the keys the provider's.
+      await fetchImpl(url, { ...options, redirect: "manual" }),
+      "the provider's JWKS",
+      "the discovery document must name the JWKS itself",
+    );
 
 /**
  * OpenID Connect Core 3.1.3.7: a token for several audiences must name the party it was issued

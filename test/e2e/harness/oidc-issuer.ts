@@ -32,9 +32,17 @@ export interface OidcIssuer {
    * What the issuer does wrong next, until set back: its token endpoint or JWKS answers this status
    * (a 503 outage), and its authorization endpoint sends the browser back with this OAuth `error`
    * (`access_denied`: the user declined) instead of a code; `tokenRedirect`: its token endpoint
-   * answers a 307 to this URL (a misconfigured proxy in front of it).
+   * answers a 307 to this URL (a misconfigured proxy in front of it); `discoveryRedirect` and
+   * `jwksRedirect`: its discovery document or its JWKS answers a 302 to this URL.
    */
-  failing: { token?: number; jwks?: number; authorize?: string; tokenRedirect?: string };
+  failing: {
+    token?: number;
+    jwks?: number;
+    authorize?: string;
+    tokenRedirect?: string;
+    discoveryRedirect?: string;
+    jwksRedirect?: string;
+  };
   /** Fields of its discovery document to replace (an endpoint elsewhere), until set back to `{}`. */
   discovery: Record<string, string>;
   stop(): void;
@@ -61,6 +69,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
       { error: "temporarily_unavailable", error_description: "down for maintenance" },
       { status },
     );
+  const found = (location: string) => new Response(null, { status: 302, headers: { location } });
   /** `said`: the refusal's words to the client, where they differ from `why` (quoting its code). */
   const refuse = (why: string, said = why) => {
     refusals.push(why);
@@ -73,6 +82,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
     async fetch(request) {
       const url = new URL(request.url);
       if (url.pathname === "/.well-known/openid-configuration") {
+        if (state.failing.discoveryRedirect) return found(state.failing.discoveryRedirect);
         return Response.json({
           issuer: issuerUrl,
           authorization_endpoint: `${issuerUrl}/authorize`,
@@ -86,6 +96,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
       }
       if (url.pathname === "/jwks") {
         if (state.failing.jwks) return outage(state.failing.jwks);
+        if (state.failing.jwksRedirect) return found(state.failing.jwksRedirect);
         return Response.json({ keys: [jwk] });
       }
       if (url.pathname === "/authorize") {

@@ -201,6 +201,38 @@ describe("OIDC relying party", () => {
     }
   });
 
+  test("the ID token's algorithm must be one discovery lists (RS256 when it lists none), asymmetric only", async () => {
+    // This issuer signs with RS256, and its document lists no algorithm: RS256 is the default.
+    expect(await signIn({})).toMatchObject({ user: "alice@example.com" });
+    const listing = async (algorithms: string[]) => {
+      issuer.discovery = { id_token_signing_alg_values_supported: algorithms };
+      try {
+        return await signIn({});
+      } finally {
+        issuer.discovery = {};
+      }
+    };
+    expect(await listing(["ES256"])).toContain(
+      "the ID token was refused: it is signed with RS256, not ES256 (id_token_signing_alg_values_supported)",
+    );
+    // A symmetric algorithm would take the client secret for a key: never one for this gateway.
+    expect(await listing(["HS256", "RS256"])).toMatchObject({ user: "alice@example.com" });
+    issuer.discovery = { id_token_signing_alg_values_supported: ["HS256", "none"] };
+    try {
+      const refused = await clientFor()
+        .start()
+        .catch((e: unknown) => e);
+      expect(refused instanceof OidcError ? [refused.kind, refused.message] : refused).toEqual([
+        "unavailable",
+        expect.stringContaining(
+          "lists no asymmetric ID token signing algorithm (id_token_signing_alg_values_supported: HS256, none)",
+        ),
+      ]);
+    } finally {
+      issuer.discovery = {};
+    }
+  });
+
   /** A loopback server a redirect may name, answering `body` to whoever comes: who came. */
   function elsewhere(body: unknown) {
     const reached: string[] = [];

@@ -3,6 +3,7 @@ import type { createRemoteJWKSet, FetchImplementation, JWTPayload } from "jose";
 import { z } from "zod";
 import type { OidcConfig } from "../../config/admin-ui-config.ts";
 import { httpsOrLoopback } from "../../config/https-or-loopback.ts";
+import { ASYMMETRIC_ALGS } from "../../config/jwt-config.ts";
 import {
   allowListAdmits,
   displayName,
@@ -23,7 +24,24 @@ const discoverySchema = z.object({
   token_endpoint: z.url(),
   jwks_uri: z.url(),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
+  id_token_signing_alg_values_supported: z.array(z.string()).optional(),
 });
+
+/**
+ * The algorithms an ID token may be signed with: those discovery lists (RS256 when it lists none,
+ * OpenID Connect Discovery 3 and Core 3.1.3.7), public-key ones only: a symmetric one (HS256) is
+ * keyed by the client secret (Core 10.1), which the provider does not hold alone and no JWKS
+ * publishes, and `none` is no signature. A discovery document listing none of them is refused.
+ */
+function idTokenAlgorithms(meta: z.infer<typeof discoverySchema>, url: string): string[] {
+  const listed = meta.id_token_signing_alg_values_supported ?? ["RS256"];
+  const asymmetric = listed.filter((alg) => (ASYMMETRIC_ALGS as readonly string[]).includes(alg));
+  if (asymmetric.length > 0) return asymmetric;
+  throw new OidcError(
+    `discovery at ${url} lists no asymmetric ID token signing algorithm (id_token_signing_alg_values_supported: ${listed.join(", ")}): the gateway verifies ${ASYMMETRIC_ALGS.join(", ")}`,
+    "unavailable",
+  );
+}
 
 /**
  * The endpoints a discovery document names that must be https off loopback, as the issuer must:
@@ -66,7 +84,7 @@ const joseCode = (error: unknown): string | undefined =>
  * expiry and issue time within `clock_tolerance`, nonce).
  */
 export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = fetch) {
-  let discovered: Promise<z.infer<typeof discoverySchema>> | undefined;
+  let discovered: Promise<z.infer<typeof discoverySchema> & { idTokenAlgorithms: string[] }> | undefined;
   let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   const metadata = () => {
     discovered ??= (async () => {
@@ -93,7 +111,7 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
         );
       }
       assertSecureEndpoints(parsed.data, url);
-      return parsed.data;
+      return { ...parsed.data, idTokenAlgorithms: idTokenAlgorithms(parsed.data, url) };
     })().catch((error: unknown) => {
       discovered = undefined; // a provider that was down is asked again next time
       throw error;
@@ -131,11 +149,14 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
         fetchImpl,
       );
       // jose is loaded on the first sign-in, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
-      const { createRemoteJWKSet, customFetch, jwtVerify } = require("jose") as typeof import("jose");
+      const jose = require("jose") as typeof import("jose");
+      const { createRemoteJWKSet, customFetch, jwtVerify } = jose;
       jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri), { [customFetch]: unredirectedJwks(fetchImpl) });
       const { payload } = await jwtVerify(idToken, jwks, {
         issuer: config.issuer,
         audience: config.client_id,
+        // Checked before any key is looked up: no other algorithm's key is fetched or tried.
+        algorithms: meta.idTokenAlgorithms,
         maxTokenAge: "10m",
         // The provider's clock is not ours: a token issued a second "in the future" is fine.
         clockTolerance: Math.floor(config.clock_tolerance / 1000),
@@ -143,6 +164,12 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
       }).catch((error: unknown) => {
         if (error instanceof OidcError) throw error;
         const code = joseCode(error);
+        if (code === "ERR_JOSE_ALG_NOT_ALLOWED") {
+          const { alg } = jose.decodeProtectedHeader(idToken);
+          throw new OidcError(
+            `the ID token was refused: it is signed with ${alg}, not ${meta.idTokenAlgorithms.join(", ")} (id_token_signing_alg_values_supported)`,
+          );
+        }
         const jwksFailed = code === undefined || JWKS_FAILURES.has(code);
         throw new OidcError(
           jwksFailed

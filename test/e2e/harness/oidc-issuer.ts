@@ -43,8 +43,11 @@ export interface OidcIssuer {
     discoveryRedirect?: string;
     jwksRedirect?: string;
   };
-  /** Fields of its discovery document to replace (an endpoint elsewhere), until set back to `{}`. */
-  discovery: Record<string, string>;
+  /**
+   * Fields of its discovery document to replace (an endpoint elsewhere, the signing algorithms
+   * it lists), until set back to `{}`.
+   */
+  discovery: Record<string, string | string[]>;
   stop(): void;
 }
 
@@ -59,7 +62,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
   const grants = new Map<string, Grant>();
   const refusals: string[] = [];
   let issuerUrl = "";
-  const state: { user: IssuerUser; failing: OidcIssuer["failing"]; discovery: Record<string, string> } = {
+  const state: { user: IssuerUser; failing: OidcIssuer["failing"]; discovery: OidcIssuer["discovery"] } = {
     user: { sub: "u-1", email: "ops@example.com", groups: ["platform"] },
     failing: {},
     discovery: {},

@@ -233,6 +233,31 @@ describe("OIDC relying party", () => {
     }
   });
 
+  test("a key the provider rotated to is read at once, a set read moments ago too; one it never publishes is refused", async () => {
+    issuer.user = { sub: "u-1", email: "ops@example.com", groups: ["platform"] };
+    const client = clientFor();
+    const signInOnce = async () => {
+      const { url, pending } = await client.start();
+      const kind = (e: unknown) => (e instanceof OidcError ? [e.kind, e.message] : e);
+      return client.finish(await authorize(url, pending), pending).then(kind, kind);
+    };
+    try {
+      const signedIn = { user: "ops@example.com" };
+      expect(await signInOnce()).toMatchObject(signedIn); // the JWKS read now: within jose's 30 s cooldown
+      await issuer.rotateKey();
+      expect(await signInOnce()).toMatchObject(signedIn);
+      await issuer.rotateKey({ published: false });
+      expect(await signInOnce()).toEqual([
+        "refused",
+        expect.stringMatching(
+          /^the ID token was refused: its key \(kid key-[\w-]+\) is not in the provider's JWKS/,
+        ),
+      ]);
+    } finally {
+      await issuer.rotateKey();
+    }
+  });
+
   /** A loopback server a redirect may name, answering `body` to whoever comes: who came. */
   function elsewhere(body: unknown) {
     const reached: string[] = [];

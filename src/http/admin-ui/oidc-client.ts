@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { createRemoteJWKSet, FetchImplementation, JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
 import { z } from "zod";
 import type { OidcConfig } from "../../config/admin-ui-config.ts";
 import { httpsOrLoopback } from "../../config/https-or-loopback.ts";
@@ -12,6 +12,7 @@ import {
   unverifiedEmail,
 } from "./oidc-allow-list.ts";
 import { OidcError, reasonOf } from "./oidc-error.ts";
+import { idTokenVerifier } from "./oidc-id-token.ts";
 import { notRedirected } from "./oidc-redirect.ts";
 import { redeemCode } from "./oidc-token-request.ts";
 import { randomToken } from "./session-store.ts";
@@ -69,23 +70,13 @@ export interface PendingLogin {
 }
 
 /**
- * jose's refusals that are the provider's JWKS failing (unreadable, slow, not a key set), or the
- * way to it (a fetch that threw no JOSE error), not the token's.
- */
-const JWKS_FAILURES = new Set(["ERR_JOSE_GENERIC", "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID"]);
-const joseCode = (error: unknown): string | undefined =>
-  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
-    ? error.code
-    : undefined;
-
-/**
  * The relying party: discovery, authorization code with PKCE (S256) and a nonce, and the ID
  * token verified with jose against the provider's JWKS (issuer, audience and authorized party,
  * expiry and issue time within `clock_tolerance`, nonce).
  */
 export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = fetch) {
   let discovered: Promise<z.infer<typeof discoverySchema> & { idTokenAlgorithms: string[] }> | undefined;
-  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  let verifyIdToken: ReturnType<typeof idTokenVerifier> | undefined;
   const metadata = () => {
     discovered ??= (async () => {
       const url = `${config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
@@ -148,36 +139,12 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
         pending,
         fetchImpl,
       );
-      // jose is loaded on the first sign-in, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
-      const jose = require("jose") as typeof import("jose");
-      const { createRemoteJWKSet, customFetch, jwtVerify } = jose;
-      jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri), { [customFetch]: unredirectedJwks(fetchImpl) });
-      const { payload } = await jwtVerify(idToken, jwks, {
-        issuer: config.issuer,
-        audience: config.client_id,
-        // Checked before any key is looked up: no other algorithm's key is fetched or tried.
-        algorithms: meta.idTokenAlgorithms,
-        maxTokenAge: "10m",
-        // The provider's clock is not ours: a token issued a second "in the future" is fine.
-        clockTolerance: Math.floor(config.clock_tolerance / 1000),
-        requiredClaims: ["exp", "iat", "sub"],
-      }).catch((error: unknown) => {
-        if (error instanceof OidcError) throw error;
-        const code = joseCode(error);
-        if (code === "ERR_JOSE_ALG_NOT_ALLOWED") {
-          const { alg } = jose.decodeProtectedHeader(idToken);
-          throw new OidcError(
-            `the ID token was refused: it is signed with ${alg}, not ${meta.idTokenAlgorithms.join(", ")} (id_token_signing_alg_values_supported)`,
-          );
-        }
-        const jwksFailed = code === undefined || JWKS_FAILURES.has(code);
-        throw new OidcError(
-          jwksFailed
-            ? `the provider's JWKS could not be read: ${reasonOf(error)}`
-            : `the ID token was refused: ${reasonOf(error)}`,
-          jwksFailed ? "unavailable" : "refused",
-        );
-      });
+      verifyIdToken ??= idTokenVerifier(
+        config,
+        { jwksUri: meta.jwks_uri, algorithms: meta.idTokenAlgorithms },
+        fetchImpl,
+      );
+      const payload = await verifyIdToken(idToken);
       if (payload.nonce !== pending.nonce) throw new OidcError("the ID token's nonce does not match");
       checkAuthorizedParty(payload, config.client_id);
       return allowedUser(config, payload);
@@ -186,17 +153,6 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
 }
 
 export type OidcClient = ReturnType<typeof createOidcClient>;
-
-/** jose's JWKS fetch (its `customFetch`), refusing a redirect with where it pointed (oidc-redirect.ts). */
-const unredirectedJwks =
-  (fetchImpl: typeof fetch): FetchImplementation =>
-  async (url, options) =>
-    notRedirected(
-      // jose asks for `manual` itself: said here too, as this is what keeps the keys the provider's.
-      await fetchImpl(url, { ...options, redirect: "manual" }),
-      "the provider's JWKS",
-      "the discovery document must name the JWKS itself",
-    );
 
 /**
  * OpenID Connect Core 3.1.3.7: a token for several audiences must name the party it was issued

@@ -48,6 +48,11 @@ export interface OidcIssuer {
    * it lists), until set back to `{}`.
    */
   discovery: Record<string, string | string[]>;
+  /**
+   * Signs the ID tokens from now on with a new key, which its JWKS publishes beside the others
+   * (a rotation), or with `published: false` does not (a key the provider never vouched for).
+   */
+  rotateKey(options?: { published: boolean }): Promise<void>;
   stop(): void;
 }
 
@@ -57,8 +62,9 @@ export interface OidcIssuer {
  * client secret (Basic) and the PKCE verifier (S256) and returns an RS256 ID token, and its JWKS.
  */
 export async function startOidcIssuer(client: { id: string; secret: string }): Promise<OidcIssuer> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const jwk = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "RS256", use: "sig" };
+  /** The key ID tokens are signed with, and the public keys the JWKS publishes. */
+  let signing = await signingKey("test-key");
+  const published = [signing.jwk];
   const grants = new Map<string, Grant>();
   const refusals: string[] = [];
   let issuerUrl = "";
@@ -100,7 +106,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
       if (url.pathname === "/jwks") {
         if (state.failing.jwks) return outage(state.failing.jwks);
         if (state.failing.jwksRedirect) return found(state.failing.jwksRedirect);
-        return Response.json({ keys: [jwk] });
+        return Response.json({ keys: published });
       }
       if (url.pathname === "/authorize") {
         const q = url.searchParams;
@@ -165,8 +171,8 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
         };
         for (const [name, value] of Object.entries(claims)) if (value === null) delete claims[name];
         const idToken = await new SignJWT(claims)
-          .setProtectedHeader({ alg: "RS256", kid: "test-key" })
-          .sign(privateKey);
+          .setProtectedHeader({ alg: "RS256", kid: signing.jwk.kid })
+          .sign(signing.privateKey);
         return Response.json({
           access_token: "unused",
           token_type: "Bearer",
@@ -199,6 +205,16 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
     set discovery(next) {
       state.discovery = next;
     },
+    async rotateKey(options = { published: true }) {
+      signing = await signingKey(`key-${crypto.randomUUID()}`);
+      if (options.published) published.push(signing.jwk);
+    },
     stop: () => server.stop(true),
   };
+}
+
+/** An RS256 key pair, the public half as the JWKS publishes it under `kid`. */
+async function signingKey(kid: string) {
+  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
 }

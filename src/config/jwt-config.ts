@@ -6,7 +6,8 @@ import { httpsOrLoopback } from "./https-or-loopback.ts";
 import { publicKeyProblems } from "./jwt-public-key.ts";
 
 const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
-const ASYMMETRIC_ALGS = [
+/** The public-key JWS algorithms jose verifies: what an issuer's JWKS may vouch with (RFC 7518, RFC 8037, RFC 9864). */
+export const ASYMMETRIC_ALGS = [
   "RS256",
   "RS384",
   "RS512",

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { exportJWK, generateKeyPair } from "jose";
 import { type OidcIssuer, startOidcIssuer } from "../../../test/e2e/harness/oidc-issuer.ts";
 import { oidcConfigSchema } from "../../config/admin-ui-config.ts";
 import { createOidcClient, OidcError, type PendingLogin } from "./oidc-client.ts";
@@ -200,26 +201,140 @@ describe("OIDC relying party", () => {
     }
   });
 
-  test("a token endpoint's redirect is not followed: the code and verifier go nowhere else", async () => {
+  test("the ID token's algorithm must be one discovery lists (RS256 when it lists none), asymmetric only", async () => {
+    // This issuer signs with RS256, and its document lists no algorithm: RS256 is the default.
+    expect(await signIn({})).toMatchObject({ user: "alice@example.com" });
+    const listing = async (algorithms: string[]) => {
+      issuer.discovery = { id_token_signing_alg_values_supported: algorithms };
+      try {
+        return await signIn({});
+      } finally {
+        issuer.discovery = {};
+      }
+    };
+    expect(await listing(["ES256"])).toContain(
+      "the ID token was refused: it is signed with RS256, not ES256 (id_token_signing_alg_values_supported)",
+    );
+    // A symmetric algorithm would take the client secret for a key: never one for this gateway.
+    expect(await listing(["HS256", "RS256"])).toMatchObject({ user: "alice@example.com" });
+    issuer.discovery = { id_token_signing_alg_values_supported: ["HS256", "none"] };
+    try {
+      const refused = await clientFor()
+        .start()
+        .catch((e: unknown) => e);
+      expect(refused instanceof OidcError ? [refused.kind, refused.message] : refused).toEqual([
+        "unavailable",
+        expect.stringContaining(
+          "lists no asymmetric ID token signing algorithm (id_token_signing_alg_values_supported: HS256, none)",
+        ),
+      ]);
+    } finally {
+      issuer.discovery = {};
+    }
+  });
+
+  test("a key the provider rotated to is read at once, a set read moments ago too; one it never publishes is refused", async () => {
+    issuer.user = { sub: "u-1", email: "ops@example.com", groups: ["platform"] };
+    const client = clientFor();
+    const signInOnce = async () => {
+      const { url, pending } = await client.start();
+      const kind = (e: unknown) => (e instanceof OidcError ? [e.kind, e.message] : e);
+      return client.finish(await authorize(url, pending), pending).then(kind, kind);
+    };
+    try {
+      const signedIn = { user: "ops@example.com" };
+      expect(await signInOnce()).toMatchObject(signedIn); // the JWKS read now: within jose's 30 s cooldown
+      await issuer.rotateKey();
+      expect(await signInOnce()).toMatchObject(signedIn);
+      await issuer.rotateKey({ published: false });
+      expect(await signInOnce()).toEqual([
+        "refused",
+        expect.stringMatching(
+          /^the ID token was refused: its key \(kid key-[\w-]+\) is not in the provider's JWKS/,
+        ),
+      ]);
+    } finally {
+      await issuer.rotateKey();
+    }
+  });
+
+  /** A loopback server a redirect may name, answering `body` to whoever comes: who came. */
+  function elsewhere(body: unknown) {
     const reached: string[] = [];
-    const elsewhere = Bun.serve({
+    const server = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      fetch: async (request) => {
-        reached.push(await request.text());
-        return Response.json({ id_token: "never" });
+      fetch: (request) => {
+        reached.push(`${request.method} ${new URL(request.url).pathname}`);
+        return Response.json(body);
       },
     });
-    issuer.failing = { tokenRedirect: `http://127.0.0.1:${elsewhere.port}/token` };
+    return { url: `http://127.0.0.1:${server.port}`, reached, stop: () => server.stop(true) };
+  }
+
+  test("a token endpoint's redirect is not followed: the code and verifier go nowhere else", async () => {
+    const other = elsewhere({ id_token: "never" });
+    issuer.failing = { tokenRedirect: `${other.url}/token` };
     try {
       const refused = await signIn({});
-      expect(refused).toContain(
-        `the token endpoint answered 307, a redirect to http://127.0.0.1:${elsewhere.port}/token`,
-      );
-      expect(reached).toEqual([]);
+      expect(refused).toContain(`the token endpoint answered 307, a redirect to ${other.url}/token`);
+      expect(other.reached).toEqual([]);
     } finally {
       issuer.failing = {};
-      elsewhere.stop(true);
+      other.stop();
+    }
+  });
+
+  test("discovery's redirect is not followed: another document cannot name the endpoints or keys", async () => {
+    // What someone on the way would answer in the provider's place: its own endpoints and keys.
+    const impostor = elsewhere({
+      issuer: issuer.url,
+      authorization_endpoint: "https://idp.example.net/authorize",
+      token_endpoint: "https://idp.example.net/token",
+      jwks_uri: "https://idp.example.net/jwks",
+    });
+    // The log names where it pointed, without its user info or query.
+    issuer.failing = {
+      discoveryRedirect: `${impostor.url.replace("//", "//user:pw@")}/.well-known/openid-configuration?sig=s3`,
+    };
+    try {
+      const refused = await clientFor()
+        .start()
+        .catch((e: unknown) => e);
+      expect(refused instanceof OidcError ? [refused.kind, refused.message] : refused).toEqual([
+        "unavailable",
+        expect.stringContaining(
+          `answered 302, a redirect to ${impostor.url}/.well-known/openid-configuration, which the gateway does not follow`,
+        ),
+      ]);
+      expect(String(refused)).not.toContain("pw");
+      expect(String(refused)).not.toContain("s3");
+      expect(impostor.reached).toEqual([]);
+    } finally {
+      issuer.failing = {};
+      impostor.stop();
+    }
+  });
+
+  test("the JWKS's redirect is not followed: other keys cannot vouch for an ID token", async () => {
+    const { publicKey } = await generateKeyPair("RS256");
+    const other = elsewhere({ keys: [{ ...(await exportJWK(publicKey)), kid: "test-key", alg: "RS256" }] });
+    issuer.failing = { jwksRedirect: `${other.url}/jwks` };
+    try {
+      issuer.user = { sub: "u-1", email: "ops@example.com", groups: ["platform"] };
+      const client = clientFor();
+      const { url, pending } = await client.start();
+      const refused = await client.finish(await authorize(url, pending), pending).catch((e: unknown) => e);
+      expect(refused instanceof OidcError ? [refused.kind, refused.message] : refused).toEqual([
+        "unavailable",
+        expect.stringContaining(
+          `the provider's JWKS answered 302, a redirect to ${other.url}/jwks, which the gateway does not follow`,
+        ),
+      ]);
+      expect(other.reached).toEqual([]);
+    } finally {
+      issuer.failing = {};
+      other.stop();
     }
   });
 

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import type { createRemoteJWKSet, JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
 import { z } from "zod";
 import type { OidcConfig } from "../../config/admin-ui-config.ts";
 import { httpsOrLoopback } from "../../config/https-or-loopback.ts";
+import { ASYMMETRIC_ALGS } from "../../config/jwt-config.ts";
 import {
   allowListAdmits,
   displayName,
@@ -11,6 +12,8 @@ import {
   unverifiedEmail,
 } from "./oidc-allow-list.ts";
 import { OidcError, reasonOf } from "./oidc-error.ts";
+import { idTokenVerifier } from "./oidc-id-token.ts";
+import { notRedirected } from "./oidc-redirect.ts";
 import { redeemCode } from "./oidc-token-request.ts";
 import { randomToken } from "./session-store.ts";
 
@@ -22,7 +25,24 @@ const discoverySchema = z.object({
   token_endpoint: z.url(),
   jwks_uri: z.url(),
   token_endpoint_auth_methods_supported: z.array(z.string()).optional(),
+  id_token_signing_alg_values_supported: z.array(z.string()).optional(),
 });
+
+/**
+ * The algorithms an ID token may be signed with: those discovery lists (RS256 when it lists none,
+ * OpenID Connect Discovery 3 and Core 3.1.3.7), public-key ones only: a symmetric one (HS256) is
+ * keyed by the client secret (Core 10.1), which the provider does not hold alone and no JWKS
+ * publishes, and `none` is no signature. A discovery document listing none of them is refused.
+ */
+function idTokenAlgorithms(meta: z.infer<typeof discoverySchema>, url: string): string[] {
+  const listed = meta.id_token_signing_alg_values_supported ?? ["RS256"];
+  const asymmetric = listed.filter((alg) => (ASYMMETRIC_ALGS as readonly string[]).includes(alg));
+  if (asymmetric.length > 0) return asymmetric;
+  throw new OidcError(
+    `discovery at ${url} lists no asymmetric ID token signing algorithm (id_token_signing_alg_values_supported: ${listed.join(", ")}): the gateway verifies ${ASYMMETRIC_ALGS.join(", ")}`,
+    "unavailable",
+  );
+}
 
 /**
  * The endpoints a discovery document names that must be https off loopback, as the issuer must:
@@ -50,30 +70,26 @@ export interface PendingLogin {
 }
 
 /**
- * jose's refusals that are the provider's JWKS failing (unreadable, slow, not a key set), or the
- * way to it (a fetch that threw no JOSE error), not the token's.
- */
-const JWKS_FAILURES = new Set(["ERR_JOSE_GENERIC", "ERR_JWKS_TIMEOUT", "ERR_JWKS_INVALID"]);
-const joseCode = (error: unknown): string | undefined =>
-  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
-    ? error.code
-    : undefined;
-
-/**
  * The relying party: discovery, authorization code with PKCE (S256) and a nonce, and the ID
  * token verified with jose against the provider's JWKS (issuer, audience and authorized party,
  * expiry and issue time within `clock_tolerance`, nonce).
  */
 export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = fetch) {
-  let discovered: Promise<z.infer<typeof discoverySchema>> | undefined;
-  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  let discovered: Promise<z.infer<typeof discoverySchema> & { idTokenAlgorithms: string[] }> | undefined;
+  let verifyIdToken: ReturnType<typeof idTokenVerifier> | undefined;
   const metadata = () => {
     discovered ??= (async () => {
       const url = `${config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-      const response = await fetchImpl(url, { signal: AbortSignal.timeout(10_000) }).catch(
-        (error: unknown) => {
-          throw new OidcError(`discovery at ${url} failed: ${reasonOf(error)}`, "unavailable");
-        },
+      const answer = await fetchImpl(url, {
+        redirect: "manual",
+        signal: AbortSignal.timeout(10_000),
+      }).catch((error: unknown) => {
+        throw new OidcError(`discovery at ${url} failed: ${reasonOf(error)}`, "unavailable");
+      });
+      const response = notRedirected(
+        answer,
+        `discovery at ${url}`,
+        "admin_ui.oidc.issuer must be the provider's issuer itself",
       );
       if (!response.ok) throw new OidcError(`discovery at ${url} answered ${response.status}`, "unavailable");
       const parsed = discoverySchema.safeParse(await response.json().catch(() => null));
@@ -86,7 +102,7 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
         );
       }
       assertSecureEndpoints(parsed.data, url);
-      return parsed.data;
+      return { ...parsed.data, idTokenAlgorithms: idTokenAlgorithms(parsed.data, url) };
     })().catch((error: unknown) => {
       discovered = undefined; // a provider that was down is asked again next time
       throw error;
@@ -123,26 +139,12 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
         pending,
         fetchImpl,
       );
-      // jose is loaded on the first sign-in, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
-      const { createRemoteJWKSet, jwtVerify } = require("jose") as typeof import("jose");
-      jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri));
-      const { payload } = await jwtVerify(idToken, jwks, {
-        issuer: config.issuer,
-        audience: config.client_id,
-        maxTokenAge: "10m",
-        // The provider's clock is not ours: a token issued a second "in the future" is fine.
-        clockTolerance: Math.floor(config.clock_tolerance / 1000),
-        requiredClaims: ["exp", "iat", "sub"],
-      }).catch((error: unknown) => {
-        const code = joseCode(error);
-        const jwksFailed = code === undefined || JWKS_FAILURES.has(code);
-        throw new OidcError(
-          jwksFailed
-            ? `the provider's JWKS could not be read: ${reasonOf(error)}`
-            : `the ID token was refused: ${reasonOf(error)}`,
-          jwksFailed ? "unavailable" : "refused",
-        );
-      });
+      verifyIdToken ??= idTokenVerifier(
+        config,
+        { jwksUri: meta.jwks_uri, algorithms: meta.idTokenAlgorithms },
+        fetchImpl,
+      );
+      const payload = await verifyIdToken(idToken);
       if (payload.nonce !== pending.nonce) throw new OidcError("the ID token's nonce does not match");
       checkAuthorizedParty(payload, config.client_id);
       return allowedUser(config, payload);

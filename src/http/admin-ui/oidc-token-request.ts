@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { OidcConfig } from "../../config/admin-ui-config.ts";
 import type { PendingLogin } from "./oidc-client.ts";
 import { OidcError, reasonOf } from "./oidc-error.ts";
+import { notRedirected } from "./oidc-redirect.ts";
 
 const tokenSchema = z.object({ id_token: z.string().min(1) });
 /** RFC 6749 5.2: what a token endpoint says when it refuses. */
@@ -56,12 +57,7 @@ export async function redeemCode(
   }).catch((error: unknown) => {
     throw new OidcError(`the token endpoint could not be reached: ${reasonOf(error)}`, "unavailable");
   });
-  if (response.status >= 300 && response.status < 400) {
-    throw new OidcError(
-      `the token endpoint answered ${response.status}, a redirect to ${response.headers.get("location") ?? "nowhere"}, which is not followed: the discovery document must name the token endpoint itself`,
-      "unavailable",
-    );
-  }
+  notRedirected(response, "the token endpoint", "the discovery document must name the token endpoint itself");
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) throw refusalOf(response.status, body);
   const token = tokenSchema.safeParse(body);

@@ -32,11 +32,27 @@ export interface OidcIssuer {
    * What the issuer does wrong next, until set back: its token endpoint or JWKS answers this status
    * (a 503 outage), and its authorization endpoint sends the browser back with this OAuth `error`
    * (`access_denied`: the user declined) instead of a code; `tokenRedirect`: its token endpoint
-   * answers a 307 to this URL (a misconfigured proxy in front of it).
+   * answers a 307 to this URL (a misconfigured proxy in front of it); `discoveryRedirect` and
+   * `jwksRedirect`: its discovery document or its JWKS answers a 302 to this URL.
    */
-  failing: { token?: number; jwks?: number; authorize?: string; tokenRedirect?: string };
-  /** Fields of its discovery document to replace (an endpoint elsewhere), until set back to `{}`. */
-  discovery: Record<string, string>;
+  failing: {
+    token?: number;
+    jwks?: number;
+    authorize?: string;
+    tokenRedirect?: string;
+    discoveryRedirect?: string;
+    jwksRedirect?: string;
+  };
+  /**
+   * Fields of its discovery document to replace (an endpoint elsewhere, the signing algorithms
+   * it lists), until set back to `{}`.
+   */
+  discovery: Record<string, string | string[]>;
+  /**
+   * Signs the ID tokens from now on with a new key, which its JWKS publishes beside the others
+   * (a rotation), or with `published: false` does not (a key the provider never vouched for).
+   */
+  rotateKey(options?: { published: boolean }): Promise<void>;
   stop(): void;
 }
 
@@ -46,12 +62,13 @@ export interface OidcIssuer {
  * client secret (Basic) and the PKCE verifier (S256) and returns an RS256 ID token, and its JWKS.
  */
 export async function startOidcIssuer(client: { id: string; secret: string }): Promise<OidcIssuer> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const jwk = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "RS256", use: "sig" };
+  /** The key ID tokens are signed with, and the public keys the JWKS publishes. */
+  let signing = await signingKey("test-key");
+  const published = [signing.jwk];
   const grants = new Map<string, Grant>();
   const refusals: string[] = [];
   let issuerUrl = "";
-  const state: { user: IssuerUser; failing: OidcIssuer["failing"]; discovery: Record<string, string> } = {
+  const state: { user: IssuerUser; failing: OidcIssuer["failing"]; discovery: OidcIssuer["discovery"] } = {
     user: { sub: "u-1", email: "ops@example.com", groups: ["platform"] },
     failing: {},
     discovery: {},
@@ -61,6 +78,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
       { error: "temporarily_unavailable", error_description: "down for maintenance" },
       { status },
     );
+  const found = (location: string) => new Response(null, { status: 302, headers: { location } });
   /** `said`: the refusal's words to the client, where they differ from `why` (quoting its code). */
   const refuse = (why: string, said = why) => {
     refusals.push(why);
@@ -73,6 +91,7 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
     async fetch(request) {
       const url = new URL(request.url);
       if (url.pathname === "/.well-known/openid-configuration") {
+        if (state.failing.discoveryRedirect) return found(state.failing.discoveryRedirect);
         return Response.json({
           issuer: issuerUrl,
           authorization_endpoint: `${issuerUrl}/authorize`,
@@ -86,7 +105,8 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
       }
       if (url.pathname === "/jwks") {
         if (state.failing.jwks) return outage(state.failing.jwks);
-        return Response.json({ keys: [jwk] });
+        if (state.failing.jwksRedirect) return found(state.failing.jwksRedirect);
+        return Response.json({ keys: published });
       }
       if (url.pathname === "/authorize") {
         const q = url.searchParams;
@@ -151,8 +171,8 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
         };
         for (const [name, value] of Object.entries(claims)) if (value === null) delete claims[name];
         const idToken = await new SignJWT(claims)
-          .setProtectedHeader({ alg: "RS256", kid: "test-key" })
-          .sign(privateKey);
+          .setProtectedHeader({ alg: "RS256", kid: signing.jwk.kid })
+          .sign(signing.privateKey);
         return Response.json({
           access_token: "unused",
           token_type: "Bearer",
@@ -185,6 +205,16 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
     set discovery(next) {
       state.discovery = next;
     },
+    async rotateKey(options = { published: true }) {
+      signing = await signingKey(`key-${crypto.randomUUID()}`);
+      if (options.published) published.push(signing.jwk);
+    },
     stop: () => server.stop(true),
   };
+}
+
+/** An RS256 key pair, the public half as the JWKS publishes it under `kid`. */
+async function signingKey(kid: string) {
+  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
 }

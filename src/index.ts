@@ -88,6 +88,7 @@ export type {
   KeyPageFilter,
   KeyPosition,
   KeyStore,
+  RefusedRow,
   ResponseChain,
   ResponseStore,
   ShadowFilter,

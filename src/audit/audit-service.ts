@@ -15,6 +15,7 @@ import type { GatewayEvent } from "./gateway-event.ts";
 import { ListenerFaults } from "./listener-faults.ts";
 import { withoutBodies } from "./published-record.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
+import { refusedRowsLog } from "./refused-rows-log.ts";
 import { AuditRetention } from "./retention.ts";
 import {
   STDERR_ROWS_BEGIN,
@@ -99,6 +100,7 @@ export function createAuditService(
   let failure: string | undefined;
   const lines = accessLineRelay(logger, store);
   const rowDrops = droppedRowsLog(logger);
+  const refusedRows = refusedRowsLog(logger);
   /** `audit.max_queue_bytes` in force: a reload changes it. */
   let maxQueueBytes = config.audit.max_queue_bytes;
   /** `audit.unwritten_rows` in force: a reload changes it, read when a stop finds rows unwritten. */
@@ -120,6 +122,7 @@ export function createAuditService(
       ended: (dropped) => logger.info("audit bodies kept again", { dropped }),
     },
     rowDrops,
+    refusedRows,
     // Bodies are stored whenever a record carries them; the front door captures them only while
     // `audit.bodies` is on, so the setting follows config reloads.
     bodies: true,
@@ -209,6 +212,7 @@ export function createAuditService(
       const { unwritten, maybeWritten } = await writer.close(until);
       // The closed writer refuses rows untold: the rows refused since the last line are said now.
       rowDrops.stop();
+      refusedRows.stop();
       if (unwritten.length === 0) return;
       const lost =
         maybeWritten === 0

@@ -2,6 +2,7 @@ import type { AuditStore } from "../storage/storage.ts";
 import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { RowDrops } from "./dropped-rows-log.ts";
 import type { QueuedBodiesOptions } from "./queued-bodies.ts";
+import type { RefusedRowsLog } from "./refused-rows-log.ts";
 
 /**
  * How the audit writer batches, bounds and recovers. Durations in milliseconds. `bodies`,
@@ -28,6 +29,8 @@ export interface AuditWriterOptions extends QueuedBodiesOptions {
   maxQueueBytes?: number;
   /** Told of each row refused at the queue's bound, and of each queued (dropped-rows-log.ts). */
   rowDrops?: RowDrops;
+  /** Told of each batch's rows the store refused on their own (refused-rows-log.ts). */
+  refusedRows?: Pick<RefusedRowsLog, "refused">;
   /** First retry delay after a storage failure; doubles up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;

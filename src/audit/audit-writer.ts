@@ -252,6 +252,7 @@ export class AuditWriter {
         this.options.onBatch?.(result.rows, performance.now() - started);
         this.counts.written += result.written;
         this.counts.rejected += result.rejected;
+        if (result.rejected > 0) this.options.refusedRows?.refused(result.refused ?? [], result.rejected);
       } catch (error) {
         // The batch stays at the queue's head (PendingRows.write), to be retried as it was.
         return this.failed(error);

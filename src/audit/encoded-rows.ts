@@ -144,7 +144,7 @@ export class EncodedRows {
       }
     }
     if (!this.abandoned) this.written(run);
-    return { rows: count, written: result.written, rejected: result.rejected };
+    return { rows: count, ...result };
   }
 
   /**

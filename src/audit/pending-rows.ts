@@ -119,7 +119,7 @@ class RecordRows implements PendingRows {
       this.sending = [];
     }
     if (!this.abandoned) for (const record of batch) this.bytes -= recordBytes(record);
-    return { rows: batch.length, written: result.written, rejected: result.rejected };
+    return { rows: batch.length, ...result };
   }
 
   takeAll(): TakenRows {

@@ -44,6 +44,7 @@ export function buildTelemetry(parts: {
       config: () => runtime.current.config,
       tenants: () => runtime.current.config.tenants,
       policy: parts.policy,
+      logger: parts.logger,
       configVersion: () => runtime.current.version,
       shadow: parts.shadow.counts,
       ...(cluster ? { cluster: () => cluster.health() } : {}),

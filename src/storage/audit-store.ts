@@ -3,11 +3,23 @@ import type { AuditFilter } from "../audit/audit-query-schema.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { AuditRowKey } from "../audit/audit-row-key.ts";
 
+/** A record the store refused, as its log line names it (audit/refused-rows-log.ts). */
+export interface RefusedRow {
+  readonly requestId: string;
+  /** What the database named: its code, the constraint or column. Never a value of the row. */
+  readonly reason: string;
+}
+
 /** What one `AuditStore.insert` did. */
 export interface AuditBatchResult {
   written: number;
   /** Records the store refused on their own (a value it cannot hold); they are dropped. */
   rejected: number;
+  /**
+   * The refused records, named: optional (a store that names none has its count logged alone);
+   * absent when none was refused.
+   */
+  refused?: RefusedRow[];
 }
 
 /**

@@ -16,7 +16,7 @@ export type {
 } from "./admin-action-store.ts";
 export { inActionPage, onKeyOf } from "./admin-action-store.ts";
 export type { AdminSessionStore, StoredAdminSession } from "./admin-session-store.ts";
-export type { AuditBatchResult, AuditEntry, AuditStore, TenantUsage } from "./audit-store.ts";
+export type { AuditBatchResult, AuditEntry, AuditStore, RefusedRow, TenantUsage } from "./audit-store.ts";
 export type { KeyPageFilter, KeyPosition, KeyStore } from "./key-store.ts";
 export type { ResponseChain, ResponseStore, StoredResponse } from "./response-store.ts";
 export type { ShadowFilter, ShadowStore } from "./shadow-store.ts";

@@ -2,11 +2,13 @@ import type { AuditService } from "../audit/audit-service.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
+import type { Logger } from "../log/logger.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { breakerSeries } from "./metrics/breaker-series.ts";
 import type { MetricSources } from "./metrics/gateway-metrics.ts";
 import type { ConfiguredLabels, WorkerLoad } from "./metrics/metric-sources.ts";
+import { policyTenantSpend } from "./policy-tenant-spend.ts";
 
 /** The gateway's parts, read by metrics at scrape time (never on the request path). */
 export function gatewaySources(parts: {
@@ -19,6 +21,8 @@ export function gatewaySources(parts: {
   tenants: MetricSources["tenants"];
   /** The limits policy: a tenant's spend as its budget reads it, where the policy says it. */
   policy: Policy;
+  /** Where a scrape's failed read of the policy is told (policy-tenant-spend.ts). */
+  logger: Logger;
   cluster?: MetricSources["cluster"];
   configVersion?: MetricSources["configVersion"];
   shadow?: MetricSources["shadow"];
@@ -32,7 +36,7 @@ export function gatewaySources(parts: {
     audit: () => parts.audit.stats(),
     eventListenerErrors: () => parts.audit.bus.faults.total,
     tenants: parts.tenants,
-    ...tenantSpendOf(parts.policy),
+    ...policyTenantSpend(parts.policy, parts.logger),
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
     ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
     ...(parts.shadow ? { shadow: parts.shadow } : {}),
@@ -68,11 +72,4 @@ function workerLoads(registry: WorkerRegistry): WorkerLoad[] {
     const ejectedUntil = worker === undefined ? undefined : registry.ejectedUntil(worker);
     return ejectedUntil === undefined ? summary : { ...summary, ejectedUntil };
   });
-}
-
-/** The policy's tenant spend read now, or nothing for a policy that keeps none. */
-function tenantSpendOf(policy: Policy): Pick<MetricSources, "tenantSpend"> {
-  const { tenantSpent } = policy;
-  if (!tenantSpent) return {};
-  return { tenantSpend: (tenant, per) => tenantSpent.call(policy, tenant, per, Date.now()) };
 }

@@ -1,9 +1,11 @@
 import type { SQL } from "bun";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { countRefusal } from "../count-refusal.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import { recordToPostgresRow } from "./postgres-audit-select.ts";
 import { copyRows } from "./postgres-copy.ts";
 import { isPostgresRejection } from "./postgres-failure.ts";
+import { postgresRefusal } from "./postgres-refusal.ts";
 
 /** audit_log's columns, in `recordToPostgresRow`'s names. */
 const COLUMN_NAMES = [
@@ -40,7 +42,7 @@ const COLUMN_NAMES = [
  * batch is one transaction with one `COPY … FROM STDIN` (and one for bodies): the server parses
  * plain text rows, no statement or parameter per row, which is what ingest speed comes down to.
  * A value PostgreSQL refuses (data or integrity error) sends that batch through row by row so
- * that only the bad record is dropped. Any other error is a storage failure: it is thrown and
+ * that only the bad record is dropped, named in the result (its log line: audit/refused-rows-log.ts). Any other error is a storage failure: it is thrown and
  * the writer keeps the batch (the client reconnects on a later call).
  */
 export function postgresAuditInsert(
@@ -91,7 +93,7 @@ export function postgresAuditInsert(
         result.written++;
       } catch (error) {
         if (!isPostgresRejection(error)) throw error;
-        result.rejected++;
+        countRefusal(result, { requestId: record.requestId, reason: postgresRefusal(error) });
       }
     }
     return result;

@@ -3,8 +3,10 @@ import { encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { type AuditRowFields, emptyAuditRow, FIELD, fillAuditRow } from "../../audit/audit-row-fields.ts";
 import { soleAttempt } from "../../audit/sole-attempt.ts";
+import { countRefusal } from "../count-refusal.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import { type Interned, InternedStamps } from "./interned-stamps.ts";
+import { sqliteRefusal } from "./sqlite-refusal.ts";
 import { isStorageFailure } from "./storage-failure.ts";
 
 /** Long texts are cut when interned: user agents are attacker-controlled, the table stays small. */
@@ -62,15 +64,27 @@ export class AuditInserter {
 
   insertBatch(records: readonly AuditRecord[]): AuditBatchResult {
     const row = this.scratch;
-    return this.write(records.length, (i) => this.insertRow(fillAuditRow(records[i] as AuditRecord, row)));
+    return this.write(
+      records.length,
+      (i) => this.insertRow(fillAuditRow(records[i] as AuditRecord, row)),
+      (i) => (records[i] as AuditRecord).requestId,
+    );
   }
 
   /** `insertBatch` of rows as an audit thread reads them (`parseAuditBatch`): no record objects. */
   insertRows(rows: readonly AuditRowFields[]): AuditBatchResult {
-    return this.write(rows.length, (i) => this.insertRow(rows[i] as AuditRowFields));
+    return this.write(
+      rows.length,
+      (i) => this.insertRow(rows[i] as AuditRowFields),
+      (i) => (rows[i] as AuditRowFields)[FIELD.requestId],
+    );
   }
 
-  private write(count: number, insert: (index: number) => void): AuditBatchResult {
+  private write(
+    count: number,
+    insert: (index: number) => void,
+    requestId: (index: number) => string,
+  ): AuditBatchResult {
     const result: AuditBatchResult = { written: 0, rejected: 0 };
     try {
       // IMMEDIATE: the batch reads (its newest row, interned ids) before it writes, and a deferred
@@ -85,7 +99,7 @@ export class AuditInserter {
               result.written++;
             } catch (error) {
               if (isStorageFailure(error)) throw error;
-              result.rejected++;
+              countRefusal(result, { requestId: requestId(i), reason: sqliteRefusal(error) });
             }
           }
           this.stamps.end();

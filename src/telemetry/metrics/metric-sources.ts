@@ -26,9 +26,10 @@ export interface MetricSources {
   tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
   /**
    * What a configured tenant has spent in its current UTC day or month, from the spend ledger its
-   * budget is enforced against; absent where none is kept (an embedder's own `Policy`).
+   * budget is enforced against; absent where none is kept (an embedder's own `Policy`). Undefined
+   * when it could not be read (the policy failed, and said so): the gauge is left out of that scrape.
    */
-  tenantSpend?(tenant: string, per: "day" | "month"): number;
+  tenantSpend?(tenant: string, per: "day" | "month"): number | undefined;
   /**
    * On a cluster node: Redis's state (`up`; `down`, away; `foreign`, answering but another
    * cluster's database), and the live nodes last seen.

@@ -51,7 +51,12 @@ export function registerScrapedMetrics(
       collect() {
         this.reset();
         for (const { name } of sources.tenants())
-          for (const per of PERIODS) this.set({ tenant: name, per }, tenantSpend(name, per));
+          for (const per of PERIODS) {
+            const spent = tenantSpend(name, per);
+            // A read that failed leaves the whole family out: a tenant missing would read as none spent.
+            if (spent === undefined) return this.reset();
+            this.set({ tenant: name, per }, spent);
+          }
       },
     });
   new Gauge({

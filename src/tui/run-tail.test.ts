@@ -157,6 +157,20 @@ describe("runTail --json", () => {
     }
   });
 
+  test("a gateway URL with a query or fragment is a usage error, as the other commands' --gateway: exit 2 before any connection, the query not echoed", async () => {
+    for (const gateway of [
+      "http://127.0.0.1:1/?token=s3cret",
+      "127.0.0.1:1#s3cret",
+      "http://127.0.0.1:1/mgw?",
+    ]) {
+      const tail = start({ gateway });
+      expect(await tail.exit).toBe(2);
+      expect(tail.stderr.lines()).toHaveLength(1);
+      expect(tail.stderr.text()).toContain("query or fragment");
+      expect(tail.stderr.text()).not.toContain("s3cret");
+    }
+  });
+
   test("a usage error is shown as written, whatever the admin key: only a key that could be a secret is taken out", async () => {
     const tail = start({ adminKey: "x", status: "7xx" });
     expect(await tail.exit).toBe(2);

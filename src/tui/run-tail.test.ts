@@ -125,6 +125,29 @@ describe("runTail --json", () => {
     expect(tail.stderr.text()).toContain(`reconnected to ${gateway.url}`);
   });
 
+  test("an outage of many reconnect attempts is one line when the stream drops and one when it is back, not a line per attempt", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    let attempts = 0;
+    const counting = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+      attempts++;
+      return fetch(input, init);
+    }) as typeof fetch;
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey, fetch: counting });
+    await waitFor("connection", () => gateway.liveStreams === 1);
+    await gateway.stop();
+    const before = attempts;
+    await waitFor("three attempts refused while it is down", () => attempts >= before + 3, 20_000);
+    gateway.start();
+    await waitFor("reconnection", () => tail.stderr.text().includes(`reconnected to ${gateway.url}`), 20_000);
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+    const lines = tail.stderr.lines();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("reconnecting in");
+    expect(lines[1]).toBe(`mindgw tail: reconnected to ${gateway.url}`);
+  });
+
   test("a wrong admin key: exit 2, one line, no key", async () => {
     const gateway = new FakeGateway().start();
     gateways.push(gateway);

@@ -556,5 +556,32 @@ describe("/admin in a real browser", () => {
     });
   }, 60_000);
 
+  test("keys: a gateway with no keys to list says so, not an empty table without a word", async () => {
+    // A gateway of its own with no key at all (no bootstrap admin), signed in by single sign-on.
+    const { jwt } = ui.config().auth;
+    const keyless = (url?: string) => ({
+      ...ui.config(url, url ? ui.issuer : undefined),
+      auth: { jwt, bootstrap_admin: false },
+    });
+    const empty = await fx.spawn({ config: keyless() });
+    await empty.writeConfig(keyless(empty.url));
+    await waitFor("the OIDC config to be live", async () => {
+      const info = (await (await fetch(`${empty.url}/admin/auth/session`)).json()) as { oidc: boolean };
+      return info.oidc;
+    });
+    // Cookies are the host's, not the port's: the file's gateway signs in afresh after this test.
+    fx.deferTest(() => ui.browser.context.clearCookies());
+    await ui.browser.context.clearCookies();
+    await page.goto(`${empty.url}/admin/`);
+    await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.goto(`${empty.url}/admin/keys`);
+    await page.getByText("No active keys.").waitFor();
+    expect(await page.locator("table.keys tbody tr").count()).toBe(0);
+    await page.getByLabel("Show revoked and expired").check();
+    await page.getByText("No keys.", { exact: true }).waitFor();
+    await shoot("keys-empty");
+  }, 60_000);
+
   ui.pageStayedOnLoopback();
 });

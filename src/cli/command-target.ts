@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { queryOrFragmentRefusal } from "../core/gateway-url-query.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
@@ -55,10 +56,8 @@ function checkedUrl(url: string, from: string): string {
   } catch {
     throw new UsageError(`${from}: not an http(s) URL: ${urlLabel(url)}`);
   }
-  // The admin path is put after the URL: after a query or fragment it is no path (the call went
-  // to `/`). Refused, not cut off: what a query carries may be a secret, so it is not echoed.
-  if (/[?#]/.test(parsed.href))
-    throw new UsageError(`${from}: a URL with a query or fragment: give ${urlLabel(url)} without it`);
+  const refusal = queryOrFragmentRefusal(parsed);
+  if (refusal) throw new UsageError(`${from}: ${refusal}`);
   return parsed.href.replace(/\/+$/, "");
 }
 

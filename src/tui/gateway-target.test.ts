@@ -18,10 +18,22 @@ describe("resolveGateway", () => {
     expect(ok("http://mindgw_gateway:8080").label).toBe("http://mindgw_gateway:8080");
   });
 
-  test("the label drops user info and query", () => {
-    const target = ok("http://admin:secret@gw.example.com/?key=mgw_x");
+  test("the label drops user info", () => {
+    const target = ok("http://admin:secret@gw.example.com/");
     expect(target.label).toBe("http://gw.example.com");
     expect(target.eventsUrl.href).not.toContain("secret");
+  });
+
+  test("a query or fragment is refused, not dropped, as every command's --gateway refuses it; the query not echoed", () => {
+    for (const text of [
+      "http://gw.example.com/?key=mgw_x",
+      "gw.example.com:8080#mgw_x",
+      "http://gw.example.com/mgw?",
+    ]) {
+      const result = resolveGateway(text);
+      expect(result.ok ? "" : result.error).toContain("query or fragment");
+      expect(result.ok ? "" : result.error).not.toContain("mgw_x");
+    }
   });
 
   test("rejects what is not an http URL, without echoing secrets", () => {

@@ -1,3 +1,4 @@
+import { queryOrFragmentRefusal } from "../core/gateway-url-query.ts";
 import { urlLabel } from "../core/url-label.ts";
 
 /**
@@ -16,7 +17,10 @@ export interface GatewayTarget {
 
 export type TargetResult = { ok: true; target: GatewayTarget } | { ok: false; error: string };
 
-/** Accepts `http(s)://host[:port][/prefix]`; a bare `host:port` is taken as http. */
+/**
+ * Accepts `http(s)://host[:port][/prefix]`; a bare `host:port` is taken as http. A query or
+ * fragment is refused as every command's `--gateway` refuses it (core/gateway-url-query.ts).
+ */
 export function resolveGateway(gateway: string): TargetResult {
   const text = gateway.trim();
   if (text === "") return { ok: false, error: "no gateway URL: pass --gateway or set MINDGW_GATEWAY" };
@@ -35,6 +39,8 @@ export function resolveGateway(gateway: string): TargetResult {
   if (!/^([a-z0-9_-]+\.)*[a-z0-9_-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
     return { ok: false, error: `invalid gateway URL "${urlLabel(text)}": bad host name` };
   }
+  const refusal = queryOrFragmentRefusal(url);
+  if (refusal) return { ok: false, error: `invalid gateway URL: ${refusal}` };
   const base = new URL(`${url.origin}${url.pathname.replace(/\/*$/, "/")}`);
   return {
     ok: true,

@@ -83,8 +83,9 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
         return drained(stdout, controller.signal);
       },
       onStatus: (status) => {
-        // Silent until the first connection; after that, each drop and recovery is one line.
-        if (status.state === "reconnecting" && everLive) {
+        // Silent until the first connection; after that, each drop and recovery is one line: the
+        // attempts of an outage in between (one each backoff, up to every 10 s) add none.
+        if (status.state === "reconnecting" && everLive && !down) {
           down = true;
           const seconds = Math.max(1, Math.round((status.retryAt - Date.now()) / 1000));
           stderr.write(`mindgw tail: ${status.reason}; reconnecting in ${seconds}s\n`);

@@ -125,6 +125,29 @@ describe("runTail --json", () => {
     expect(tail.stderr.text()).toContain(`reconnected to ${gateway.url}`);
   });
 
+  test("an outage of many reconnect attempts is one line when the stream drops and one when it is back, not a line per attempt", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    let attempts = 0;
+    const counting = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+      attempts++;
+      return fetch(input, init);
+    }) as typeof fetch;
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey, fetch: counting });
+    await waitFor("connection", () => gateway.liveStreams === 1);
+    await gateway.stop();
+    const before = attempts;
+    await waitFor("three attempts refused while it is down", () => attempts >= before + 3, 20_000);
+    gateway.start();
+    await waitFor("reconnection", () => tail.stderr.text().includes(`reconnected to ${gateway.url}`), 20_000);
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+    const lines = tail.stderr.lines();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("reconnecting in");
+    expect(lines[1]).toBe(`mindgw tail: reconnected to ${gateway.url}`);
+  });
+
   test("a wrong admin key: exit 2, one line, no key", async () => {
     const gateway = new FakeGateway().start();
     gateways.push(gateway);
@@ -154,6 +177,20 @@ describe("runTail --json", () => {
       expect(await tail.exit).toBe(2);
       expect(tail.stderr.lines()).toHaveLength(1);
       expect(tail.stderr.text()).not.toContain("mgw_admin_secret_value");
+    }
+  });
+
+  test("a gateway URL with a query or fragment is a usage error, as the other commands' --gateway: exit 2 before any connection, the query not echoed", async () => {
+    for (const gateway of [
+      "http://127.0.0.1:1/?token=s3cret",
+      "127.0.0.1:1#s3cret",
+      "http://127.0.0.1:1/mgw?",
+    ]) {
+      const tail = start({ gateway });
+      expect(await tail.exit).toBe(2);
+      expect(tail.stderr.lines()).toHaveLength(1);
+      expect(tail.stderr.text()).toContain("query or fragment");
+      expect(tail.stderr.text()).not.toContain("s3cret");
     }
   });
 

@@ -432,14 +432,15 @@ describe("/admin in a real browser", () => {
     expect(await focused(form.getByLabel("Models (globs, comma-separated)"))).toBe(true);
     await page.keyboard.press("Escape");
     await form.waitFor({ state: "detached" });
-    expect(await focused(limits)).toBe(true);
+    // Focus goes back in an effect after the form is gone: waited for, not read the moment it goes.
+    await waitFor("focus back on the row's Limits", () => focused(limits));
     // Saved with Enter: closed, focus back on the row's Limits too.
     await limits.press("Enter");
     await form.getByLabel("Requests/min").fill("7");
     await form.getByLabel("Requests/min").press("Enter");
     await form.waitFor({ state: "detached" });
     await page.locator(`tr[data-key-id="${made.id}"]`).getByText("7 rpm").waitFor();
-    expect(await focused(limits)).toBe(true);
+    await waitFor("focus back on the row's Limits after a save", () => focused(limits));
   }, 60_000);
 
   test("keys: Done on a new key puts focus back on New key, or on the row's Rotate after a rotation", async () => {
@@ -554,6 +555,33 @@ describe("/admin in a real browser", () => {
     await page.waitForFunction(() => document.activeElement?.classList.contains("keys"), null, {
       timeout: 10_000,
     });
+  }, 60_000);
+
+  test("keys: a gateway with no keys to list says so, not an empty table without a word", async () => {
+    // A gateway of its own with no key at all (no bootstrap admin), signed in by single sign-on.
+    const { jwt } = ui.config().auth;
+    const keyless = (url?: string) => ({
+      ...ui.config(url, url ? ui.issuer : undefined),
+      auth: { jwt, bootstrap_admin: false },
+    });
+    const empty = await fx.spawn({ config: keyless() });
+    await empty.writeConfig(keyless(empty.url));
+    await waitFor("the OIDC config to be live", async () => {
+      const info = (await (await fetch(`${empty.url}/admin/auth/session`)).json()) as { oidc: boolean };
+      return info.oidc;
+    });
+    // Cookies are the host's, not the port's: the file's gateway signs in afresh after this test.
+    fx.deferTest(() => ui.browser.context.clearCookies());
+    await ui.browser.context.clearCookies();
+    await page.goto(`${empty.url}/admin/`);
+    await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.goto(`${empty.url}/admin/keys`);
+    await page.getByText("No active keys.").waitFor();
+    expect(await page.locator("table.keys tbody tr").count()).toBe(0);
+    await page.getByLabel("Show revoked and expired").check();
+    await page.getByText("No keys.", { exact: true }).waitFor();
+    await shoot("keys-empty");
   }, 60_000);
 
   ui.pageStayedOnLoopback();

@@ -230,6 +230,9 @@ export function KeysPage() {
             ))}
           </tbody>
         </table>
+        {list.length === 0 && !keys.loading && !keys.error && (
+          <p class="muted pad">{includeRevoked ? "No keys." : "No active keys."}</p>
+        )}
       </div>
       <div class="pager">
         {keys.more && (

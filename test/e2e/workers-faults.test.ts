@@ -758,7 +758,11 @@ describe("workers: faults", () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain("worker flooder overran its flow-control window");
-    expect(gw.stderr.all).toMatch(/worker connection closed: protocol error.*worker=flooder/);
+    // The log line is written with its batch and read from the pipe a moment after the close the
+    // worker saw: waited for, not read at once.
+    await waitFor("the flooder's protocol-error line", () =>
+      /worker connection closed: protocol error.*worker=flooder/.test(gw.stderr.all),
+    );
     const row = await auditRow(gw.url, adminKey, "wk-fault-flood");
     expect(row).toEqual(expect.objectContaining({ route: "worker:flooder", errorClass: "upstream_error" }));
     // Credit only for what went on to the client (the socket's buffers take some while it reads nothing).

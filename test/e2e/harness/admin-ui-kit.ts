@@ -127,6 +127,9 @@ export function adminUi() {
 
   /** Signs in with the keyboard alone: Tab to the key field, type, Enter. */
   async function signInWithKey(key: string) {
+    // Off the page first: a page still open signed in polls on, and a poll sent once the cookie is
+    // gone (before the sign-in page replaces it, a while on a loaded machine) is refused and logged.
+    await page.goto("about:blank");
     await browser.context.clearCookies();
     await page.goto(`${gw.url}/admin/`);
     await page.getByLabel("Admin key").waitFor();

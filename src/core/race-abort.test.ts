@@ -57,3 +57,16 @@ test("work that fails after the signal aborted is no unhandled rejection", async
   // An unhandled rejection fails the test run: the race handles it.
   reject(new Error("late"));
 });
+
+test("work that fails, raced with a signal aborted already, is no unhandled rejection", async () => {
+  for (const mode of ["reject", "resolve"] as const) {
+    const { controller, signal } = countedSignal();
+    controller.abort(new Error("gone"));
+    const { promise, reject } = Promise.withResolvers<void>();
+    const raced = raceAbort(promise, signal, mode).catch(() => undefined);
+    reject(new Error("the work failed"));
+    await raced;
+    // A turn of the event loop, by which an unhandled rejection is reported: it fails the run.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+});

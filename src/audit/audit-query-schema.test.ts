@@ -71,5 +71,14 @@ describe("audit and shadow time bounds, in a process set to TZ=Asia/Tokyo", () =
             ),
           );
     });
+
+    test(`${name}: epoch milliseconds too many to hold exactly are a 400 that says so, not a date-time's words`, () => {
+      for (const field of ["from", "to"])
+        for (const value of ["99999999999999999999", "9007199254740992", "9".repeat(400)])
+          expect(() => parseInput(schema, { [field]: value })).toThrow(
+            badRequest(`${field}: epoch milliseconds past 9007199254740991 (2^53 - 1) are refused`, field),
+          );
+      expect(parseInput(schema, { from: "9007199254740991" })).toMatchObject({ from: 9007199254740991 });
+    });
   }
 });

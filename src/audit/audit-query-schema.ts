@@ -38,10 +38,18 @@ function instantOf(text: string): number {
 const INSTANT_PATTERN =
   "^(?:\\d+|\\d{4}-\\d{2}-\\d{2}(?:[Tt]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:[Zz]|[+ -]\\d{2}:?\\d{2}))?)$";
 
+const ALL_DIGITS = /^\d+$/;
+const TOO_MANY_MS = `epoch milliseconds past ${Number.MAX_SAFE_INTEGER} (2^53 - 1) are refused`;
+
 /** Epoch milliseconds, from a number or any of `INSTANT_FORMS` (the audit and shadow queries' bounds). */
 export const instant = z
   .union([z.number(), z.string().meta({ pattern: INSTANT_PATTERN })])
   .transform((value, ctx) => {
+    // Digits too many to read exactly are epoch ms all the same: not a date-time's refusal.
+    if (typeof value === "string" && ALL_DIGITS.test(value) && decimalInt(value) === undefined) {
+      ctx.addIssue({ code: "custom", message: TOO_MANY_MS });
+      return z.NEVER;
+    }
     const ms = typeof value === "number" ? value : instantOf(value);
     if (!Number.isFinite(ms)) {
       ctx.addIssue({

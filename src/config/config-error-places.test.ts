@@ -196,4 +196,17 @@ describe("a variable's value never appears in a check's words, in any form", () 
       `${file}:1:21: routing.backoff: invalid duration "\${GW_PW}" (needs a unit: \${GW_PW}ms? \${GW_PW}s?) (from \${GW_PW})`,
     ]);
   });
+
+  test("a short value leaves the check's own words whole: a bare form is the reference only as a token of its own", async () => {
+    const said = async (value: string) =>
+      await refusal(["server: { trusted_proxies: ['${GW_PX}'] }"], { GW_PX: value });
+    const words = (reference: string) =>
+      `${file}:1:29: server.trusted_proxies[0]: "${reference}" is no IP address or CIDR block (e.g. 10.0.0.0/8) (from \${GW_PX})`;
+    for (const value of ["a", "e", "g", "0", "8", "10"])
+      expect(await said(value)).toEqual([words("${GW_PX}")]);
+    // A number's hint still writes the reference before each unit, a one-digit number's too.
+    expect(await refusal(["routing: { backoff: '${GW_PW}' }"], { GW_PW: "5" })).toEqual([
+      `${file}:1:21: routing.backoff: invalid duration "\${GW_PW}" (needs a unit: \${GW_PW}ms? \${GW_PW}s?) (from \${GW_PW})`,
+    ]);
+  });
 });

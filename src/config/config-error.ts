@@ -106,15 +106,25 @@ export function sayProblem(problem: FieldProblem | string, source: ProblemSource
  * `words` with the value a `${VAR}` put there (`read`) said as the text that names it (`written`),
  * in every form a check writes it: quoted (`invalid duration "…"`), quoted as JSON
  * (`"pa\"ss" is no IP address`), or bare (`needs a unit: 60ms?`, then `${PW}ms?`, which is
- * what to write). Bare only where no word runs into its start, so a short value leaves the check's
- * own words whole. In one pass, so that no reference put in is read again; the reference as a
- * function's result, so that a `$$` the text writes is not read as a replacement pattern.
+ * what to write). Bare only as a token of its own (`BARE_BEFORE`, `BARE_AFTER`), so that a short
+ * value leaves the check's own words whole (`a` in "address", `e` in "e.g.", `0` in "10.0.0.0/8").
+ * In one pass, so that no reference put in is read again; the reference as a function's result, so
+ * that a `$$` the text writes is not read as a replacement pattern.
  */
 function withReference(words: string, read: string, written: string): string {
   const quoted = [`"${read}"`, JSON.stringify(read)].map(RegExp.escape).join("|");
-  const forms = new RegExp(`(${quoted})|(?<!\\w)${RegExp.escape(read)}`, "g");
+  const after = NUMBER.test(read) ? BARE_AFTER_NUMBER : BARE_AFTER;
+  const forms = new RegExp(`(${quoted})|${BARE_BEFORE}${RegExp.escape(read)}${after}`, "g");
   return words.replace(forms, (_, isQuoted?: string) => (isQuoted === undefined ? written : `"${written}"`));
 }
+
+/** A bare value's token starts the words, or follows a space or an opening bracket. */
+const BARE_BEFORE = "(?<![^\\s(\\[{])";
+/** …and ends them, or a space or a sentence's punctuation follows (not "." nor "/": "e.g.", "10.0.0.0/8"). */
+const BARE_AFTER = "(?![^\\s,;:)\\]}?!])";
+/** A number's token may end in its unit too: the duration's hint writes `60ms?`. */
+const BARE_AFTER_NUMBER = "(?![^\\s,;:)\\]}?!A-Za-z])";
+const NUMBER = /^\d+(\.\d+)?$/;
 
 /** A path `formatPath` writes, at the start of a check's words, and the words after it. */
 const LEADING_PATH = /^([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*): (.*)$/s;

@@ -22,8 +22,12 @@ export function raceAbort<T>(
   signal: AbortSignal,
   ifAborted: "reject" | "resolve",
 ): Promise<T | undefined> {
-  if (signal.aborted)
+  if (signal.aborted) {
+    // Left unwaited, as when the signal aborts later: its failure must not go unhandled, which
+    // ends the process (cli/crash-log.ts).
+    work.catch(() => {});
     return ifAborted === "reject" ? Promise.reject(signal.reason) : Promise.resolve(undefined);
+  }
   return new Promise<T | undefined>((resolve, reject) => {
     const onAbort = () => (ifAborted === "reject" ? reject(signal.reason) : resolve(undefined));
     signal.addEventListener("abort", onAbort, { once: true });

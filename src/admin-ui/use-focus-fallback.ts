@@ -41,7 +41,10 @@ export function useFocusFallback<T extends HTMLElement>(shown: unknown, loading:
   });
   const keepFocusOnReload = () => {
     before.current = { shown, loaded: false };
-    control.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    // Focus already on the page itself (a confirm's Revoke, disabled while it counted) is no
+    // control to go back to: the list takes it.
+    const at = document.activeElement;
+    control.current = at instanceof HTMLElement && at !== document.body ? at : null;
   };
   return { list, keepFocusOnReload };
 }

@@ -1,0 +1,41 @@
+import { beforeAll, describe, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { createKey } from "./harness/admin-api.ts";
+import { adminUi } from "./harness/admin-ui-kit.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). Where keyboard focus goes
+// when a key's Revoke is pressed from the keyboard: Chromium drops focus from the button while it is
+// disabled (counting the key's namesakes), and a row that goes takes focus with it.
+
+const ui = adminUi();
+const { signedIn } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, page } = ui);
+});
+
+/** Answers the page's next confirm dialog: accepted, or cancelled. */
+function answerConfirm(accept: boolean) {
+  page.once("dialog", (dialog) => void (accept ? dialog.accept() : dialog.dismiss()));
+}
+
+describe("/admin in a real browser", () => {
+  test("keys: a key alone under its name revoked from the keyboard (a plain confirm): focus on the list, not the top of the page", async () => {
+    await signedIn();
+    const made = await createKey({ url: gw.url, adminKey }, { name: "alone-focus-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator(`tr[data-key-id="${made.id}"]`);
+    await row.getByRole("button", { name: "Revoke", exact: true }).focus();
+    answerConfirm(true);
+    await page.keyboard.press("Enter");
+    await row.waitFor({ state: "detached" });
+    await page.waitForFunction(() => document.activeElement?.matches("table.keys") === true, undefined, {
+      timeout: 15_000,
+    });
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

@@ -708,7 +708,7 @@ test("an embedder's own strict tsconfig type-checks the library, names every par
   StoredAdminSession, TenantRules, TenantUsage, KeyStore, SpendStore, ResponseStore,
   ErrorCode, ForwardRequest, GatewayErrorInit, GatewayEvent, GatewayLimit, LoggerOptions, LogLevel,
   NativeRequest, Provider, PublishedRecord, RedactBody, WorkerSummary,
-  RedisStreamSinkOptions, WebhookSinkOptions, WebhookStats,
+  RedisStreamSinkOptions, WebhookSinkOptions, WebhookStats, DropListener, DropReason,
 } from ${JSON.stringify(join(root, "src/index.ts"))};
 import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
 export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
@@ -718,6 +718,16 @@ export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOpti
   StoredAdminSession, TenantRules, TenantUsage];
 // The built-in sinks' options, named as a host that builds them from a config of its own names them.
 export type SinkOptions = [RedisStreamSinkOptions, WebhookSinkOptions, WebhookStats];
+// Their drop listener, a host's metric written apart from the sink it counts for, by the names the
+// options take.
+export const countDrops: DropListener = {
+  onDrop(_count: number, _reason: DropReason) {},
+  onResumed(_dropped: number) {},
+};
+export const sinkListeners: [WebhookSinkOptions, RedisStreamSinkOptions] = [
+  { url: "https://example.invalid/", secret: "s", ...countDrops },
+  { url: "redis://127.0.0.1:1", stream: "s", maxLen: 1000, ...countDrops },
+];
 // What the implementable interfaces take and return is named by the package: a store of one's own
 // is written with the exported names alone.
 export type Named = [

@@ -40,6 +40,7 @@ export {
 } from "./core/gateway-error.ts";
 export type { SseEvent } from "./core/sse.ts";
 export type { Usage } from "./core/usage.ts";
+export type { DropListener, DropReason } from "./events/drop-log.ts";
 export type { EventSink } from "./events/event-sink.ts";
 export {
   createRedisStreamSink,

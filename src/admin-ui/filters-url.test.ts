@@ -38,6 +38,11 @@ describe("another page's filters, under parameters named apart from their fields
     );
     expect(shadow.fromSearch("?key_id=key_1&keyId=x")).toEqual({ model: "", keyId: "key_1" });
   });
+
+  test("a field is read trimmed, as it is written: the page queries what the tidied address names", () => {
+    expect(shadow.fromSearch("?key_id=%20k&model=%20m%20")).toEqual({ model: "m", keyId: "k" });
+    expect(shadow.toSearch(shadow.fromSearch("?key_id=%20k"))).toBe("?key_id=k");
+  });
 });
 
 describe("how a change of filters moves the address", () => {

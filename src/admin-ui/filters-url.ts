@@ -5,7 +5,7 @@
 export interface FiltersForm<F> {
   /** The filters as the page's query string (`?model=…`; "" for none), trimmed; empty fields left out. */
   toSearch(filters: F): string;
-  /** The filters a query string names; anything else in it is ignored. */
+  /** The filters a query string names, trimmed as `toSearch` writes them; anything else in it is ignored. */
   fromSearch(search: string): F;
 }
 
@@ -33,7 +33,7 @@ export function filtersForm<T extends string, S extends string = never>(
     fromSearch(search) {
       const params = new URLSearchParams(search);
       const filters: Record<string, string | boolean> = {};
-      for (const [field, param] of textFields) filters[field] = params.get(param) ?? "";
+      for (const [field, param] of textFields) filters[field] = params.get(param)?.trim() ?? "";
       for (const [field, param] of switchFields) filters[field] = params.get(param) === "1";
       return filters as Record<T, string> & Record<S, boolean>;
     },

@@ -7,18 +7,29 @@ import { useLayoutEffect, useRef } from "preact/hooks";
  * whose row the new list leaves out (a row older than the filter's first page, a page that cannot
  * be read, "Load older" with the last page) goes with focus on it — and would fall to the top of
  * the page. When `shown` has changed (the new list, or its failure, rendered) and `loading` is
- * over, if focus is on the page itself, it goes back to the control if it is still there to use, else to `list` (give
- * it `tabIndex={-1}`).
+ * over, or loading is over with `shown` as it was (a page that could not be read, a failed revoke),
+ * if focus is on the page itself, it goes back to the control if it is still there to use, else to
+ * `list` (give it `tabIndex={-1}`).
  */
 export function useFocusFallback<T extends HTMLElement>(shown: unknown, loading: boolean) {
   const list = useRef<T>(null);
   const control = useRef<HTMLElement | null>(null);
-  /** What was shown when the reload was asked for; undefined when none is awaited. */
-  const before = useRef<{ shown: unknown } | undefined>(undefined);
-  // After each render: the reload's outcome is in once `shown` has changed and loading is over
-  // (the control, disabled while loading, can take focus again).
+  /**
+   * What was shown when the reload was asked for, and whether it has been loading since; undefined
+   * when none is awaited.
+   */
+  const before = useRef<{ shown: unknown; loaded: boolean } | undefined>(undefined);
+  // After each render: the reload's outcome is in once loading is over and `shown` has changed, or
+  // it had started loading (a failure leaves the list as it was): the control, disabled while
+  // loading, can take focus again. Left pending, a later change (a live row) would move focus.
   useLayoutEffect(() => {
-    if (!before.current || loading || before.current.shown === shown) return;
+    const awaited = before.current;
+    if (!awaited) return;
+    if (loading) {
+      awaited.loaded = true;
+      return;
+    }
+    if (awaited.shown === shown && !awaited.loaded) return;
     before.current = undefined;
     const at = document.activeElement;
     const pressed = control.current;
@@ -29,8 +40,11 @@ export function useFocusFallback<T extends HTMLElement>(shown: unknown, loading:
     else list.current?.focus();
   });
   const keepFocusOnReload = () => {
-    before.current = { shown };
-    control.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    before.current = { shown, loaded: false };
+    // Focus already on the page itself (a confirm's Revoke, disabled while it counted) is no
+    // control to go back to: the list takes it.
+    const at = document.activeElement;
+    control.current = at instanceof HTMLElement && at !== document.body ? at : null;
   };
   return { list, keepFocusOnReload };
 }

@@ -1,13 +1,8 @@
+import { cellWidth } from "../core/cell-width.ts";
 import { printable } from "../core/printable.ts";
 
 /** A column of a plain-text table: its title and how to render one item's cell. */
 export type Column<T> = readonly [title: string, cell: (item: T) => string];
-
-/**
- * Terminal columns a cell takes, by which it is padded: a CJK character or an emoji two, a combining
- * mark none. Its length would pad a name in Japanese short of its column by as many characters.
- */
-const cells = (text: string): number => Bun.stringWidth(text);
 
 /** An aligned table for people (two spaces between columns); `--json` output is for scripts. */
 export function textTable<T>(columns: readonly Column<T>[], items: readonly T[]): string {
@@ -34,14 +29,14 @@ export function tableWriter<T>(
       ...items.map((item) => columns.map(([, cell]) => printable(cell(item)))),
     ];
     const before = widths;
-    widths = columns.map((_, i) => Math.max(before?.[i] ?? 0, ...rows.map((row) => cells(row[i] ?? ""))));
+    widths = columns.map((_, i) => Math.max(before?.[i] ?? 0, ...rows.map((row) => cellWidth(row[i] ?? ""))));
     const at = widths;
     if (rows.length > 0)
       write(
         `${rows
           .map((row) =>
             row
-              .map((cell, i) => cell + " ".repeat(Math.max(0, (at[i] ?? 0) - cells(cell))))
+              .map((cell, i) => cell + " ".repeat(Math.max(0, (at[i] ?? 0) - cellWidth(cell))))
               .join("  ")
               .trimEnd(),
           )

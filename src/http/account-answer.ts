@@ -34,8 +34,11 @@ export function chargeUsage(
   try {
     // Asked first, and charged in a function of its own: the callback closes over this call's
     // arguments, and a closure here would make this frame's scope for every request.
-    const failed = ledger.owesBilled ? chargeBilledAttempts(ledger, limits, principal, model, answer) : 0;
-    ledger.costUsd = failed + costOf(limits.record(principal, model, answered, ledger, answer), ledger);
+    const failed = ledger.owesBilled
+      ? chargeBilledAttempts(ledger, limits, principal, model, logger, answer)
+      : 0;
+    ledger.costUsd =
+      failed + costOf(limits.record(principal, model, answered, ledger, answer), ledger, logger);
   } catch (error) {
     ledger.costUsd = 0;
     logger.error("recording a request's usage failed", {
@@ -77,30 +80,7 @@ export function accountWholeAnswer(
 ): Promise<void> | undefined {
   call.ledger.wholeAnswer();
   account(call, dispatched, model, logger, usage, answer);
-  return countedOrSaid(call.ledger, logger);
-}
-
-/**
- * The request's charges on their way to other processes (`SharedCharge.counted`), as its answer
- * waits for them; undefined when none is (a single node's). One whose count failed (an embedder's
- * promise that rejects, where the contract asks it to settle) is logged, and the answer, in hand and
- * charged, is the caller's all the same: it once became a 500, or a stream's end an error event,
- * charged as answered. A promise more only where a charge is shared, beside its round trip.
- */
-export function countedOrSaid(ledger: RequestLedger, logger: Logger): Promise<void> | undefined {
-  const counted = ledger.counted;
-  return counted === undefined ? undefined : waitCounted(counted, ledger.requestId, logger);
-}
-
-async function waitCounted(counted: Promise<void>, requestId: string, logger: Logger): Promise<void> {
-  try {
-    await counted;
-  } catch (error) {
-    logger.error("counting a request's charge failed; its answer stands", {
-      request_id: requestId,
-      error: describeError(error),
-    });
-  }
+  return call.ledger.counted;
 }
 
 /**
@@ -168,27 +148,39 @@ function chargeBilledAttempts(
   limits: Policy,
   principal: Principal,
   model: string,
+  logger: Logger,
   answer: Record<string, string> | undefined,
 ): number {
   return ledger.chargeBilled((usage, served) =>
-    costOf(limits.record(principal, model, usage, served, answer), ledger),
+    costOf(limits.record(principal, model, usage, served, answer), ledger, logger),
   );
 }
 
 /**
  * A charge's cost; where it is on its way to other processes, kept on the request's ledger with
  * the request's other charges (its failed attempts'), which its answer waits for: its own calls,
- * never another request's.
+ * never another request's. One whose count failed (an embedder's promise that rejects, where the
+ * contract asks it to settle) is logged, the guard attached here as the charge is made (a promise
+ * more only where a charge is shared, beside its round trip), and the answer, in hand and charged,
+ * is the caller's all the same: it once became a 500, or a stream's end an error event, charged as
+ * answered.
  */
-function costOf(answer: number | SharedCharge, ledger: RequestLedger): number {
+function costOf(answer: number | SharedCharge, ledger: RequestLedger, logger: Logger): number {
   if (typeof answer === "number" && Number.isFinite(answer)) return answer;
   // Anything else an embedder's policy returned is read with care: a failure `chargeUsage` logs.
   const charge = recordedCharge(answer);
+  const shared = charge.counted;
+  // The same round as the charge before (the answer's and a failed attempt's): waited for once.
+  if (shared === ledger.lastShared) return charge.costUsd;
+  ledger.lastShared = shared;
+  const said = shared.then(undefined, (error: unknown) => {
+    logger.error("counting a request's charge failed; its answer stands", {
+      request_id: ledger.requestId,
+      error: describeError(error),
+    });
+  });
   const before = ledger.counted;
-  ledger.counted =
-    before === undefined || before === charge.counted
-      ? charge.counted
-      : Promise.all([before, charge.counted]).then(nothing);
+  ledger.counted = before === undefined ? said : Promise.all([before, said]).then(nothing);
   return charge.costUsd;
 }
 const nothing = () => {};

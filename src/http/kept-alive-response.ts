@@ -7,7 +7,7 @@ import type { StreamWire } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/router.ts";
-import { chargeUsage, countedOrSaid, unansweredUsage } from "./account-answer.ts";
+import { chargeUsage, unansweredUsage } from "./account-answer.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { KEEP_ALIVE, sseResponse } from "./sse-response.ts";
@@ -80,7 +80,7 @@ export function keptAliveResponse(
       firstByte() {},
       answered() {
         charge();
-        return countedOrSaid(ledger, context.logger);
+        return ledger.counted;
       },
       closing: context.closing,
       failing: context.failing,

@@ -55,9 +55,12 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   costUsd = 0;
   /**
    * Its charges on their way to the other processes that count them (`SharedCharge`), as
-   * `chargeUsage` made them: what its answer waits for. Undefined: nothing to wait for.
+   * `chargeUsage` made them, each one's failure logged: what its answer waits for, which never
+   * rejects. Undefined: nothing to wait for.
    */
   counted: Promise<void> | undefined = undefined;
+  /** The last of those counts as the policy returned it: one Redis round carries several charges. */
+  lastShared: Promise<void> | undefined = undefined;
   /** What translation left out, by name (a shared empty list until something was: no list per request). */
   dropped: readonly string[] = NOTHING_DROPPED;
   /**

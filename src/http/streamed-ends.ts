@@ -2,7 +2,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { account, countedOrSaid } from "./account-answer.ts";
+import { account } from "./account-answer.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestAbort } from "./request-abort.ts";
 import type { StreamEnds } from "./sse-response.ts";
@@ -34,7 +34,8 @@ export class StreamedEnds implements StreamEnds {
 
   answered(): Promise<void> | undefined {
     this.charge();
-    return countedOrSaid(this.call.ledger, this.logger);
+    // Its shared charges, their failures logged as they were made (account-answer.ts costOf).
+    return this.call.ledger.counted;
   }
 
   failing(error: GatewayError): void {

@@ -1,6 +1,7 @@
 import { jwtSubjectParts } from "../auth/caller-id.ts";
+import { cellWidth } from "../core/cell-width.ts";
 import { printable } from "../core/printable.ts";
-import { cellWidth, fit, truncate } from "./format.ts";
+import { fit, truncate } from "./format.ts";
 
 const PREFIX = "jwt:";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { cellWidth } from "../core/cell-width.ts";
 import {
-  cellWidth,
   fit,
   formatClock,
   formatCount,

@@ -1,3 +1,4 @@
+import { cellWidth } from "../core/cell-width.ts";
 import { printable } from "../core/printable.ts";
 
 /** Milliseconds for a narrow column: `85ms`, `1.42s`, `2m05s`; `-` when unknown. */
@@ -29,9 +30,6 @@ export function formatCount(n: number): string {
   if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
-
-/** Terminal cells a text takes: a CJK character or an emoji two, a combining mark none. */
-export const cellWidth = (text: string): number => Bun.stringWidth(text);
 
 const graphemes = new Intl.Segmenter();
 

@@ -42,14 +42,21 @@ export function selectEvent(filter: TailFilter, event: TailEvent, showAdmin = fa
  * Reconnects after a drop like the interactive view (status lines go to stderr); before the
  * first connection it gives up after `maxInitialAttempts` with exit code 1.
  * A stop signal ends it with 0 once the line it was writing is out whole: killed by the signal, the
- * tail left its reader half a line (one longer than a pipe's atomic 4 KiB write).
+ * tail left its reader half a line (one longer than a pipe's atomic 4 KiB write). A second stop
+ * signal, of any kind, ends it at once.
  */
 export async function runJson(options: JsonRunOptions): Promise<number> {
   const { stdout, stderr, target } = options;
   const controller = new AbortController();
   const stop = () => controller.abort();
   options.signal?.addEventListener("abort", stop, { once: true });
-  for (const name of STOP_SIGNALS) process.once(name, stop);
+  // The first stop signal, of any of the three, takes them all back: the next, whichever it is (a
+  // Ctrl-C after a SIGTERM), ends the tail at once, by the signal's default.
+  const onStopSignal = () => {
+    for (const name of STOP_SIGNALS) process.off(name, onStopSignal);
+    stop();
+  };
+  for (const name of STOP_SIGNALS) process.once(name, onStopSignal);
   // A closed pipe (`| head`) ends the tail quietly.
   let pipeClosed = false;
   const onPipeError = () => {
@@ -104,7 +111,7 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
     return 0;
   } finally {
     options.signal?.removeEventListener("abort", stop);
-    for (const name of STOP_SIGNALS) process.off(name, stop);
+    for (const name of STOP_SIGNALS) process.off(name, onStopSignal);
     stdout.off("error", onPipeError);
     stdout.off("drain", onDrain);
   }

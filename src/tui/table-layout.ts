@@ -1,7 +1,8 @@
 import { callerLabel } from "../audit/caller-label.ts";
+import { cellWidth } from "../core/cell-width.ts";
 import { printable } from "../core/printable.ts";
 import { fitCaller } from "./fit-caller.ts";
-import { cellWidth, fit, formatClock, formatCount, formatMs } from "./format.ts";
+import { fit, formatClock, formatCount, formatMs } from "./format.ts";
 import type { RequestRow } from "./tail-store.ts";
 
 export type ColumnId = "time" | "key" | "model" | "route" | "status" | "ttfb" | "latency" | "tokens";

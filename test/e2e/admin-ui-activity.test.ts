@@ -143,6 +143,33 @@ describe("/admin in a real browser", () => {
     expect(await page.evaluate(() => document.activeElement?.classList.contains("actions-table"))).toBe(true);
   }, 60_000);
 
+  test("activity: a Load older whose page cannot be read, pressed from the keyboard, keeps focus on it", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    // More than a page of changes (50), so Load older is there, run alone too.
+    for (let i = 0; i < 55; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `unread-page-${i + j}` })),
+      );
+    await page.goto(`${gw.url}/admin/activity`);
+    const older = page.getByRole("button", { name: "Load older" });
+    const refused = "the older admin actions could not be read (a test's refusal)";
+    await refuseReads(
+      (url) => url.pathname === "/admin/api/actions" && url.searchParams.has("before"),
+      refused,
+    );
+    await older.focus();
+    await expectingRefusals(async () => {
+      await page.keyboard.press("Enter");
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    // The list is as it was; the button, enabled again, has focus back, not the top of the page.
+    await older.and(page.locator(":enabled")).waitFor();
+    await page.waitForFunction(() => document.activeElement?.textContent === "Load older", undefined, {
+      timeout: 15_000,
+    });
+  }, 60_000);
+
   test("activity: older changes still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
     await signedIn();
     const target = { url: gw.url, adminKey };

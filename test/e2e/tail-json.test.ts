@@ -1,6 +1,5 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, constants, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
@@ -17,7 +16,7 @@ import {
   untilListening,
 } from "./harness/spawn-tail.ts";
 import { createKey, spawnWorker, type WorkerProcess } from "./harness/spawn-worker.ts";
-import { tempDir } from "./harness/temp-dir.ts";
+import { chatForId } from "./harness/tail-pipe.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /**
@@ -32,16 +31,8 @@ let adminKey: string;
 const keys: Record<"alice" | "bob", string> = { alice: "", bob: "" };
 
 /** A chat request; returns its request id (from `x-request-id`) once answered. */
-async function chat(key: string, model: string, text = "hi", url = gw.url): Promise<string> {
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: "POST",
-    headers: bearer(key),
-    body: chatBody(model, text),
-    signal: AbortSignal.timeout(10_000),
-  });
-  await res.arrayBuffer();
-  return res.headers.get("x-request-id") ?? "";
-}
+const chat = (key: string, model: string, text = "hi", url = gw.url): Promise<string> =>
+  chatForId(url, key, model, text);
 
 /** The same traffic for every filter: two keys, two models, a 404 and a 502. */
 async function sendMix() {
@@ -264,89 +255,6 @@ describe("NDJSON", () => {
       if (proc.exitCode === null) proc.kill("SIGKILL");
     }
   }, 30_000);
-
-  test("SIGTERM with its reader behind: the line being written is written whole, then exit 0, where the tail died by the signal (143) and left its reader half a JSON line", async () => {
-    // A pipe the test reads only when it chooses: a FIFO, its read end open (non-blocking) first.
-    const dir = tempDir();
-    const fifo = dir.file("out");
-    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
-    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const writer = openSync(fifo, constants.O_WRONLY);
-    const proc = Bun.spawn([MINDGW, "tail", "--json", "--gateway", gw.url], {
-      stdin: "ignore",
-      stdout: writer,
-      stderr: "pipe",
-      env: { ...process.env, MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: adminKey },
-    });
-    closeSync(writer);
-    const stderr = new ProcessOutput(proc.stderr);
-    let out = "";
-    let ended = false;
-    const buffer = Buffer.alloc(65_536);
-    /** Takes what the pipe holds now; `ended` once the tail's end of it is closed. */
-    const readNow = () => {
-      for (;;) {
-        let n: number;
-        try {
-          n = readSync(reader, buffer);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "EAGAIN") return;
-          throw error;
-        }
-        if (n === 0) {
-          ended = true;
-          return;
-        }
-        out += buffer.toString("utf8", 0, n);
-      }
-    };
-    try {
-      await waitFor(
-        "the tail to print a probe",
-        async () => {
-          const id = await chat(keys.alice, "m1");
-          readNow();
-          return out.includes(id);
-        },
-        20_000,
-        0,
-      );
-      // Lines longer than a pipe's atomic write (4 KiB: a user agent of 8,000 characters), more of
-      // them than the pipe holds (64 KiB), none read: the tail is left partway through one.
-      for (let i = 0; i < 12; i++) {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, {
-          method: "POST",
-          headers: { ...bearer(keys.alice), "user-agent": "u".repeat(8000) },
-          body: chatBody("m1"),
-          signal: AbortSignal.timeout(10_000),
-        });
-        expect(res.status).toBe(200);
-        await res.arrayBuffer();
-      }
-      proc.kill("SIGTERM");
-      // The reader catches up: what the tail was writing comes out whole, and it ends.
-      await waitFor(
-        "the tail to close its output",
-        () => {
-          readNow();
-          return ended;
-        },
-        20_000,
-      );
-      expect(await proc.exited).toBe(0);
-      expect(proc.signalCode).toBeNull();
-      expect(out.endsWith("\n")).toBe(true);
-      const lines = out.split("\n").slice(0, -1);
-      for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-      expect(lines.some((line) => line.includes("u".repeat(8000)))).toBe(true);
-      await stderr.done;
-      expect(stderr.all).toBe("");
-    } finally {
-      if (proc.exitCode === null) proc.kill("SIGKILL");
-      closeSync(reader);
-      dir.cleanup();
-    }
-  }, 60_000);
 
   test("a gateway restart: one line to stderr each way, then new traffic flows", async () => {
     const config = fakeRoutesConfig(fake.url, ["m1"]);

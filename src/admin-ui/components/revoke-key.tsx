@@ -13,6 +13,9 @@ export type RevokeScope = "key" | "name";
  * key alone under its name is asked about in a plain confirm. The choice is drawn in place of the
  * Revoke button pressed, so focus moves with them: to the choice as it opens (its legend read, none
  * of its buttons pressed by a second Enter), back to Revoke when it is cancelled (Cancel, Escape).
+ * While the count is asked for, Revoke ignores presses rather than being disabled: Chromium drops
+ * focus from a disabled button, and a count that fails or a confirm cancelled would leave it at the
+ * top of the page.
  */
 export function RevokeKey({
   name,
@@ -26,7 +29,8 @@ export function RevokeKey({
   onRevoke: (scope: RevokeScope) => void;
   onError: (message: string) => void;
 }) {
-  const [asking, setAsking] = useState(false);
+  /** A count is being asked for: a press meanwhile is ignored. */
+  const asking = useRef(false);
   /** The name's active keys while the choice is shown; null when it is not. */
   const [namesakes, setNamesakes] = useState<number | null>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -42,7 +46,8 @@ export function RevokeKey({
     setNamesakes(null);
   };
   const start = async () => {
-    setAsking(true);
+    if (asking.current) return;
+    asking.current = true;
     let count: number;
     try {
       count = await countNamesakes();
@@ -50,7 +55,7 @@ export function RevokeKey({
       onError(messageOf(failure));
       return;
     } finally {
-      setAsking(false);
+      asking.current = false;
     }
     if (count > 1) setNamesakes(count);
     // The name isolated (FSI…PDI): a dialog has no <bdi>.
@@ -59,7 +64,7 @@ export function RevokeKey({
   };
   if (namesakes === null)
     return (
-      <button type="button" class="danger" ref={button} disabled={asking} onClick={() => void start()}>
+      <button type="button" class="danger" ref={button} onClick={() => void start()}>
         Revoke
       </button>
     );

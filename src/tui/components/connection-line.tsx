@@ -1,6 +1,7 @@
 import { Text } from "ink";
+import { cellWidth } from "../../core/cell-width.ts";
 import type { ConnectionStatus } from "../event-client.ts";
-import { cellWidth, truncate } from "../format.ts";
+import { truncate } from "../format.ts";
 
 const TITLE = "mindgw tail";
 /** Fewer cells than this of the gateway's address tell nothing: left out instead. */

@@ -1,0 +1,71 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Locator, Page } from "playwright-core";
+import { createKey } from "./harness/admin-api.ts";
+import { adminUi } from "./harness/admin-ui-kit.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+
+// The web control plane in a real browser (harness/admin-ui-kit.ts). Where keyboard focus goes
+// when a key's Revoke is pressed from the keyboard: Chromium drops focus from the button while it is
+// disabled (counting the key's namesakes), and a row that goes takes focus with it.
+
+const ui = adminUi();
+const { signedIn, refuseReads, expectingRefusals } = ui;
+let gw: GatewayProcess;
+let adminKey: string;
+let page: Page;
+beforeAll(() => {
+  ({ gw, adminKey, page } = ui);
+});
+
+const focused = (target: Locator) => target.evaluate((el) => el === document.activeElement);
+
+/** Answers the page's next confirm dialog: accepted, or cancelled. */
+function answerConfirm(accept: boolean) {
+  page.once("dialog", (dialog) => void (accept ? dialog.accept() : dialog.dismiss()));
+}
+
+describe("/admin in a real browser", () => {
+  test("keys: a key alone under its name revoked from the keyboard (a plain confirm): focus on the list, not the top of the page", async () => {
+    await signedIn();
+    const made = await createKey({ url: gw.url, adminKey }, { name: "alone-focus-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator(`tr[data-key-id="${made.id}"]`);
+    await row.getByRole("button", { name: "Revoke", exact: true }).focus();
+    answerConfirm(true);
+    await page.keyboard.press("Enter");
+    await row.waitFor({ state: "detached" });
+    await page.waitForFunction(() => document.activeElement?.matches("table.keys") === true, undefined, {
+      timeout: 15_000,
+    });
+  }, 60_000);
+
+  test("keys: Revoke's confirm cancelled, or its count refused, keeps focus on Revoke", async () => {
+    await signedIn();
+    const made = await createKey({ url: gw.url, adminKey }, { name: "kept-focus-ui" });
+    await page.goto(`${gw.url}/admin/keys`);
+    const revoke = page
+      .locator(`tr[data-key-id="${made.id}"]`)
+      .getByRole("button", { name: "Revoke", exact: true });
+    await revoke.focus();
+    answerConfirm(false);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.textContent === "Revoke", undefined, {
+      timeout: 15_000,
+    });
+    expect(await focused(revoke)).toBe(true);
+    // The namesakes cannot be counted: said so, and focus is still on the Revoke pressed.
+    const refused = "the keys could not be read (a test's refusal)";
+    await refuseReads((url) => url.pathname === "/admin/api/keys" && url.searchParams.has("name"), refused);
+    await expectingRefusals(async () => {
+      await page.keyboard.press("Enter");
+      await page.getByRole("alert").getByText(refused).waitFor();
+    }, /status of 503/);
+    await revoke.and(page.locator(":enabled")).waitFor();
+    await page.waitForFunction(() => document.activeElement?.textContent === "Revoke", undefined, {
+      timeout: 15_000,
+    });
+    expect(await focused(revoke)).toBe(true);
+  }, 60_000);
+
+  ui.pageStayedOnLoopback();
+});

@@ -19,9 +19,17 @@ beforeAll(() => {
 
 const focused = (target: Locator) => target.evaluate((el) => el === document.activeElement);
 
-/** Answers the page's next confirm dialog: accepted, or cancelled. */
-function answerConfirm(accept: boolean) {
-  page.once("dialog", (dialog) => void (accept ? dialog.accept() : dialog.dismiss()));
+/**
+ * Answers the page's next confirm dialog: accepted, or cancelled. Settles once it is answered: the
+ * press that opened it has run its course (its count asked and answered), so a next press is not
+ * one Revoke ignores while that count is still on its way.
+ */
+function answerConfirm(accept: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    page.once("dialog", (dialog) => {
+      (accept ? dialog.accept() : dialog.dismiss()).then(resolve, reject);
+    });
+  });
 }
 
 describe("/admin in a real browser", () => {
@@ -31,8 +39,9 @@ describe("/admin in a real browser", () => {
     await page.goto(`${gw.url}/admin/keys`);
     const row = page.locator(`tr[data-key-id="${made.id}"]`);
     await row.getByRole("button", { name: "Revoke", exact: true }).focus();
-    answerConfirm(true);
+    const answered = answerConfirm(true);
     await page.keyboard.press("Enter");
+    await answered;
     await row.waitFor({ state: "detached" });
     await page.waitForFunction(() => document.activeElement?.matches("table.keys") === true, undefined, {
       timeout: 15_000,
@@ -47,8 +56,9 @@ describe("/admin in a real browser", () => {
       .locator(`tr[data-key-id="${made.id}"]`)
       .getByRole("button", { name: "Revoke", exact: true });
     await revoke.focus();
-    answerConfirm(false);
+    const answered = answerConfirm(false);
     await page.keyboard.press("Enter");
+    await answered;
     await page.waitForFunction(() => document.activeElement?.textContent === "Revoke", undefined, {
       timeout: 15_000,
     });

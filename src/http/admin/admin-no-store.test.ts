@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { signIn } from "../../testing/ui-session.ts";
 
 // What the admin API answers (keys, the audit with its request bodies, admin actions) is no
 // browser cache's to keep: a web UI session's reads would stay on the disk of a shared machine
@@ -21,16 +22,7 @@ test("the admin API's answers to a web UI session, and to a key, say cache-contr
     }),
   );
   try {
-    const login = await gateway.handle(
-      new Request("http://localhost/admin/auth/login", {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminKey}` },
-      }),
-    );
-    expect(login.status).toBe(200);
-    const cookie = `mindgw_session=${/mindgw_session=([^;]+)/.exec(login.headers.getSetCookie().join("\n"))?.[1]}`;
-    const { csrf } = (await login.json()) as { csrf: string };
-    const session = { cookie, "x-csrf-token": csrf };
+    const session = await signIn(gateway, adminKey);
     const created = await gateway.handle(
       new Request("http://localhost/admin/api/keys", {
         method: "POST",

@@ -451,7 +451,13 @@ describe("a Responses stream that fails once started ends as OpenAI ends one, in
       sequence_number: 3,
       code: "upstream_timeout",
     });
-    expect(lastEventData(text)).toMatchObject({ type: "response.failed", sequence_number: 4 });
+    // Failing the response the upstream opened (its id), not one of the gateway's: the comments
+    // that went first open nothing.
+    expect(lastEventData(text)).toMatchObject({
+      type: "response.failed",
+      sequence_number: 4,
+      response: { id: "resp_1", status: "failed" },
+    });
   });
 
   // However the stream reaches the client: as it came, stored first (`store` on, the API's default),
@@ -459,6 +465,7 @@ describe("a Responses stream that fails once started ends as OpenAI ends one, in
   for (const [how, model, store, keptAlive] of [
     ["as it came", "resp", false, false],
     ["stored", "resp", true, false],
+    ["kept alive first", "resp", false, true],
     ["shadowed", "resp-shadowed", false, false],
   ] as const)
     test(`relayed ${how}, its upstream ending it with a bare error event (an OpenAI-compatible server's context_length_exceeded): the response.failed Codex reads follows it, numbered after it, with the upstream's own code`, async () => {

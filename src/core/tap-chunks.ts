@@ -28,6 +28,9 @@ export function tapChunks(chunks: ChunkSource, tap: ChunkTap): ChunkSource {
     get reportedEvent() {
       return chunks.reportedEvent;
     },
+    get failureUnended() {
+      return chunks.failureUnended;
+    },
     get drained() {
       return chunks.drained;
     },

@@ -97,6 +97,11 @@ export class PendingStream implements ChunkSource {
     return this.inner?.reportedEvent;
   }
 
+  /** A bare `error` event ended the answer's stream: the relay adds its `response.failed` (http/sse-response.ts). */
+  get failureUnended(): GatewayError | undefined {
+    return this.inner?.failureUnended;
+  }
+
   get complete(): boolean | undefined {
     return this.inner?.complete;
   }

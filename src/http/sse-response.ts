@@ -130,8 +130,8 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
   /** The read last written (the keep-alive comments aside): a Responses error event's number (stream-tail.ts). */
   private last: Uint8Array | undefined;
   /**
-   * A Responses stream's first read written (its `response.created`, which opens every one): the
-   * response a failure fails is read off it then, and only then (stream-tail.ts).
+   * A Responses stream's first read written but a keep-alive comment (its `response.created`, which
+   * opens every one): the response a failure fails is read off it then, and only then (stream-tail.ts).
    */
   private opening: Uint8Array | undefined;
   /**
@@ -185,9 +185,12 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
         const wrote = controller.write(chunk);
         if (this.ending === "charged") this.ending = "written";
         this.last = chunk;
+        // The comment a stream kept alive before its route settled commits it (`ready`), and opens
+        // no response: the answer's own first read does.
+        if (this.opening === undefined && this.wire === "responses" && chunk !== KEEP_ALIVE)
+          this.opening = chunk;
         if (first) {
           first = false;
-          if (this.wire === "responses") this.opening ??= chunk;
           this.ends.firstByte();
         }
         // The source's last bytes: the close goes out in the same write.

@@ -63,6 +63,11 @@ export class StoredBeforeEnd implements ChunkSource {
     return this.chunks.reportedEvent;
   }
 
+  /** A bare `error` event ended the stream: the relay adds its `response.failed` (http/sse-response.ts). */
+  get failureUnended(): GatewayError | undefined {
+    return this.chunks.failureUnended;
+  }
+
   get drained(): boolean {
     return !this.waiting && this.chunks.drained === true;
   }

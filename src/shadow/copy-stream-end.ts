@@ -2,12 +2,20 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
 import { failureReported } from "../routing/event-chunks.ts";
 import { RelayScan } from "../routing/relay-scan.ts";
-import { closingAfter, cutOff, endsStreamEvent, malformedEvent } from "../routing/stream-end.ts";
+import {
+  closingAfter,
+  cutOff,
+  endsStreamEvent,
+  malformedEvent,
+  upstreamErrorIn,
+} from "../routing/stream-end.ts";
 
 // Whether a same-dialect copy's stream was whole, judged as the primary's relay judges its own
 // (docs/CLIENTS.md "When a stream is whole"): after its end marker, or after the answer's finish
-// with only the marker missing; an error event of its own is its failure, and a stream that
-// stops before its finish was cut off. The same upstream fails alike on both sides of a pair.
+// with only the marker missing; an error event of its own is its failure, read in its dialect as
+// the primary's record reads it (http/stream-failure-status.ts: OpenAI's `server_error` a 500,
+// Anthropic's `overloaded_error` a 529, not a flat 502), and a stream that stops before its finish
+// was cut off. The same upstream fails alike on both sides of a pair.
 
 /** Usage is read by the copy's own reader: the scan hands every event back untouched. */
 const KEEP_EVERY_EVENT = { maxLine: DEFAULT_MAX_SSE_LINE, onUsage: () => true };
@@ -29,7 +37,8 @@ export class ScannedStreamEnd {
     const scan = this.scan;
     scan.last();
     this.throwIfBroken();
-    if (scan.reported) return scan.reported;
+    if (scan.reported)
+      return scan.reportedEvent ? upstreamErrorIn(scan.reportedEvent, scan.reported) : scan.reported;
     return scan.ended || scan.closing ? undefined : cutOff(this.label);
   }
 
@@ -43,18 +52,21 @@ export class ScannedStreamEnd {
 export class EventStreamEnd {
   private ended = false;
   private finished = false;
-  private failed: GatewayError | undefined;
+  /** The first event that reports a failure: read in its dialect only if the copy fails by it. */
+  private failedBy: SseEvent | undefined;
 
   constructor(private readonly label: string) {}
 
   event(event: SseEvent): void {
     if (endsStreamEvent(event)) this.ended = true;
     else if (!this.finished) this.finished = closingAfter(event) !== undefined;
-    this.failed ??= failureReported(event);
+    if (!this.failedBy && failureReported(event)) this.failedBy = event;
   }
 
   failure(): GatewayError | undefined {
-    if (this.failed) return this.failed;
+    const by = this.failedBy;
+    const reported = by && failureReported(by);
+    if (by && reported) return upstreamErrorIn(by, reported);
     return this.ended || this.finished ? undefined : cutOff(this.label);
   }
 }

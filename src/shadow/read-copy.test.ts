@@ -109,15 +109,17 @@ describe("readCopy", () => {
       expect((error as GatewayError).message).toBe("upstream twin ended the stream without its end marker");
     });
 
-    test("OpenAI: an error event mid-stream fails the copy, [DONE] after it or not", async () => {
+    // Read in its dialect, as the primary's record reads it (http/stream-failure-status.ts).
+    test("OpenAI: an error event mid-stream fails the copy with the upstream's status and words, [DONE] after it or not", async () => {
       const failure = 'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n';
       for (const events of [
         [chunk("hi"), failure],
         [chunk("hi"), failure, "data: [DONE]\n\n"],
       ]) {
         const { error } = await readStream(events);
-        expect(error).toMatchObject({ status: 502, code: "upstream_error" });
-        expect((error as GatewayError).message).toBe("the stream ended with an error event");
+        expect(error).toBeInstanceOf(GatewayError);
+        expect(failed(error as GatewayError)).toMatchObject({ status: 500, errorClass: "upstream_error" });
+        expect((error as GatewayError).message).toBe("overloaded");
       }
     });
 
@@ -133,11 +135,12 @@ describe("readCopy", () => {
       expect((cut.error as GatewayError).message).toContain("ended the stream without its end marker");
     });
 
-    test("Anthropic: an error event fails the copy", async () => {
+    test("Anthropic: an error event fails the copy, an overload its 529", async () => {
       const overloaded = named("error", { error: { type: "overloaded_error", message: "busy" } });
       const { error } = await readStream([named("message_start"), textDelta("hi"), overloaded], "anthropic");
-      expect(error).toMatchObject({ status: 502, code: "upstream_error" });
-      expect((error as GatewayError).message).toBe("the stream ended with an error event");
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(failed(error as GatewayError)).toMatchObject({ status: 529, errorClass: "upstream_error" });
+      expect((error as GatewayError).message).toBe("busy");
     });
 
     test("a stream's answer is held up to the bound on a whole answer, then the copy fails as a whole one past it does", async () => {

@@ -174,7 +174,7 @@ export async function readCopy(
     void reader.cancel().catch(() => {});
     throw cutShort(label, error, signal, "stream");
   }
-  // A stream cut short or ending in an error event fails as the primary's does (502).
+  // A stream cut short (502) or ending in an error event (the status it stands for) fails as the primary's does.
   const failure = end.failure();
   if (failure) throw failure;
   const read = answer.finish();

@@ -117,7 +117,7 @@ describe("callShadow", () => {
     expect(outcome.answer).toBeNull();
   });
 
-  test("decoded same-dialect events: cut short or ending in an error event is a 502, as the primary's", async () => {
+  test("decoded same-dialect events: cut short is a 502; ending in an error event, the status it stands for, as the primary's", async () => {
     /** A provider that yields its stream's events decoded (as Claude on Bedrock, a worker's tunnel). */
     const yielding = (events: SseEvent[]): Route => {
       const provider: Provider = {
@@ -147,9 +147,10 @@ describe("callShadow", () => {
       errorClass: "upstream_error",
       answer: null,
     });
+    // An OpenAI error chunk of no type: the upstream's 500, as the primary's record reads it.
     const failure = { data: '{"error":{"message":"overloaded"}}' };
     expect(await copy([delta("hi"), failure, { data: "[DONE]" }])).toMatchObject({
-      status: 502,
+      status: 500,
       errorClass: "upstream_error",
     });
   });

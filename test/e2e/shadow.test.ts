@@ -120,6 +120,9 @@ const fx = gatewayFixture({
         ["errev", "fake", "twin-errev"],
         ["a-cut", "claude", "claude-cut"],
         ["a-errev", "claude", "claude-errev"],
+        // Both sides sent to an upstream that fails mid-stream in the same way.
+        ["errev-both", "twin-errev", "twin-errev"],
+        ["a-errev-both", "claude-errev", "claude-errev"],
       ].map(([name, primary, twin]) => ({
         name,
         routes: [{ provider: primary, model: "m1" }],
@@ -602,9 +605,12 @@ describe("a Responses call's stored response is the client's answer, never its s
 });
 
 // The same upstream fails alike on both sides of a pair: a copy's stream that ends without its
-// end marker, or in an error event, is the copy's failure (502), as it is the primary's.
+// end marker is the copy's failure (502), and one that ends in an error event fails with the status
+// that event stands for (OpenAI's `server_error` 500, Anthropic's `overloaded_error` 529), as the
+// primary's does in its audit row.
 describe("a shadow stream cut short or ending in an error event is its failure", () => {
-  const openaiStream = async (model: string) => {
+  /** The client's stream read to its end; `failing`: it ends in the upstream's error. */
+  const openaiStream = async (model: string, failing = false) => {
     const { data: stream, response } = await client()
       .chat.completions.create({
         model,
@@ -613,11 +619,21 @@ describe("a shadow stream cut short or ending in an error event is its failure",
       })
       .withResponse();
     let text = "";
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    expect(text).toBe("echo: one two three four");
+    const read = (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    })();
+    if (failing)
+      expect(
+        await read.then(
+          () => "whole",
+          () => "failed",
+        ),
+      ).toBe("failed");
+    else await read;
+    if (!failing) expect(text).toBe("echo: one two three four");
     return response.headers.get("x-request-id") ?? "";
   };
-  const anthropicStream = async (model: string) => {
+  const anthropicStream = async (model: string, failing = false) => {
     const anthropic = new Anthropic({ baseURL: gw.url, apiKey: admin, maxRetries: 0 });
     const { data: stream, response } = await anthropic.messages
       .create({
@@ -628,23 +644,34 @@ describe("a shadow stream cut short or ending in an error event is its failure",
       })
       .withResponse();
     let text = "";
-    for await (const event of stream)
-      if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
-    expect(text).toBe("echo: one two three four");
+    const read = (async () => {
+      for await (const event of stream)
+        if (event.type === "content_block_delta" && event.delta.type === "text_delta")
+          text += event.delta.text;
+    })();
+    if (failing)
+      expect(
+        await read.then(
+          () => "whole",
+          () => "failed",
+        ),
+      ).toBe("failed");
+    else await read;
+    if (!failing) expect(text).toBe("echo: one two three four");
     return response.headers.get("x-request-id") ?? "";
   };
 
-  for (const [model, twin, ask] of [
-    ["cut", "twin-cut", openaiStream],
-    ["errev", "twin-errev", openaiStream],
-    ["a-cut", "claude-cut", anthropicStream],
-    ["a-errev", "claude-errev", anthropicStream],
+  for (const [model, twin, ask, status] of [
+    ["cut", "twin-cut", openaiStream, 502],
+    ["errev", "twin-errev", openaiStream, 500],
+    ["a-cut", "claude-cut", anthropicStream, 502],
+    ["a-errev", "claude-errev", anthropicStream, 529],
   ] as const) {
-    test(`${model}: the client has its whole answer; the copy is recorded 502 upstream_error and counted so`, async () => {
+    test(`${model}: the client has its whole answer; the copy is recorded ${status} upstream_error and counted so`, async () => {
       const failedBefore = (await shadowMetrics()).copies(twin, "upstream_error");
       const pair = await pairOf(await ask(model));
       expect(pair.primary.status).toBe(200);
-      expect(pair.shadow).toMatchObject({ status: 502, errorClass: "upstream_error", answer: null });
+      expect(pair.shadow).toMatchObject({ status, errorClass: "upstream_error", answer: null });
       expect(pair.shadow.costUsd).toBe(0);
       expect(pair.agreement.exact).toBeNull();
       const counted = await waitFor(`the ${model} copy counted`, async () => {
@@ -652,6 +679,21 @@ describe("a shadow stream cut short or ending in an error event is its failure",
         return now.copies(twin, "upstream_error") === failedBefore + 1 ? now : undefined;
       });
       expect(counted.copies(twin, "ok")).toBe(0);
+    });
+  }
+
+  for (const [model, ask] of [
+    ["errev-both", openaiStream],
+    ["a-errev-both", anthropicStream],
+  ] as const) {
+    test(`${model}: both sides fail on the same error event, and the pair records them alike`, async () => {
+      const pair = await pairOf(await ask(model, true));
+      expect(pair.primary.status).toBeGreaterThanOrEqual(500);
+      expect(pair.shadow).toMatchObject({
+        status: pair.primary.status,
+        errorClass: pair.primary.errorClass,
+        answer: null,
+      });
     });
   }
 });

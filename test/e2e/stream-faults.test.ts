@@ -27,6 +27,12 @@ const f = gatewayFixture({
         { name: "fake-model", routes: [{ provider: "fake", model: "fake-model" }] },
         { name: "claude", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
         { name: "resp", routes: [{ provider: "responses-up", model: "up-resp" }] },
+        // The same, its calls copied to a shadow (the echo fake, so the copy takes no queued answer).
+        {
+          name: "resp-shadowed",
+          routes: [{ provider: "responses-up", model: "up-resp" }],
+          shadow: { provider: "fake", model: "fake-model", sample: 1 },
+        },
         // Response headers due within one and a half keep-alive intervals.
         {
           name: "short-connect",
@@ -383,11 +389,11 @@ const ANSWER_START = [
 /** An upstream that says nothing more: its reply's next write never comes. */
 const never = () => new Promise<string>(() => {});
 
-const askResponses = (model: string, input: string) =>
+const askResponses = (model: string, input: string, store = false) =>
   fetch(f.url("/v1/responses"), {
     method: "POST",
     headers: bearer(f.adminKey),
-    body: JSON.stringify({ model, input, stream: true, store: false }),
+    body: JSON.stringify({ model, input, stream: true, store }),
   });
 
 describe("a Responses stream that fails once started ends as OpenAI ends one, in sequence: its error event, then response.failed", () => {
@@ -445,34 +451,60 @@ describe("a Responses stream that fails once started ends as OpenAI ends one, in
       sequence_number: 3,
       code: "upstream_timeout",
     });
-    expect(lastEventData(text)).toMatchObject({ type: "response.failed", sequence_number: 4 });
-  });
-
-  test("relayed as it came, its upstream ending it with a bare error event (an OpenAI-compatible server's context_length_exceeded): the response.failed Codex reads follows it, numbered after it, with the upstream's own code", async () => {
-    const tooLong = "Your input exceeds the context window of this model.";
-    const said = responsesEvent("error", 3, {
-      code: "context_length_exceeded",
-      message: tooLong,
-      param: "input",
-    });
-    responsesUp.queue({ headers: STREAM, body: [ANSWER_START, said] });
-    const response = await askResponses("resp", "hi");
-    expect(response.status).toBe(200);
-    const text = await response.text();
-    expect(text).toBe(`${ANSWER_START}${said}${lastEvent(text)}\n\n`);
-    expect(lastEvent(text)).toStartWith("event: response.failed\n");
+    // Failing the response the upstream opened (its id), not one of the gateway's: the comments
+    // that went first open nothing.
     expect(lastEventData(text)).toMatchObject({
       type: "response.failed",
       sequence_number: 4,
-      response: {
-        id: "resp_1",
-        status: "failed",
-        error: { code: "context_length_exceeded", message: tooLong },
-      },
+      response: { id: "resp_1", status: "failed" },
     });
-    // The 400 its code stands for, as the same refusal before the first event is answered.
-    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(400);
   });
+
+  // However the stream reaches the client: as it came, stored first (`store` on, the API's default),
+  // kept alive before its first event, or copied to a shadow.
+  for (const [how, model, store, keptAlive] of [
+    ["as it came", "resp", false, false],
+    ["stored", "resp", true, false],
+    ["kept alive first", "resp", false, true],
+    ["shadowed", "resp-shadowed", false, false],
+  ] as const)
+    test(`relayed ${how}, its upstream ending it with a bare error event (an OpenAI-compatible server's context_length_exceeded): the response.failed Codex reads follows it, numbered after it, with the upstream's own code`, async () => {
+      const tooLong = "Your input exceeds the context window of this model.";
+      const said = responsesEvent("error", 3, {
+        code: "context_length_exceeded",
+        message: tooLong,
+        param: "input",
+      });
+      const first = Promise.withResolvers<string>();
+      responsesUp.queue({ headers: STREAM, body: keptAlive ? [first.promise, said] : [ANSWER_START, said] });
+      const response = await askResponses(model, "hi", store);
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      if (keptAlive) {
+        // The stream is committed with a comment: now the upstream answers, and fails.
+        text = decoder.decode((await reader.read()).value);
+        expect(text).toStartWith(": keep-alive\n\n");
+        first.resolve(ANSWER_START);
+      }
+      for (let read = await reader.read(); !read.done; read = await reader.read())
+        text += decoder.decode(read.value);
+      text = text.replaceAll(": keep-alive\n\n", "");
+      expect(text).toBe(`${ANSWER_START}${said}${lastEvent(text)}\n\n`);
+      expect(lastEvent(text)).toStartWith("event: response.failed\n");
+      expect(lastEventData(text)).toMatchObject({
+        type: "response.failed",
+        sequence_number: 4,
+        response: {
+          id: "resp_1",
+          status: "failed",
+          error: { code: "context_length_exceeded", message: tooLong },
+        },
+      });
+      // The 400 its code stands for, as the same refusal before the first event is answered.
+      expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(400);
+    });
 
   test("translated, its routing failing after the commit: numbered first, failing a response of the gateway's", async () => {
     const response = await askResponses("fake-model", "hello there [[fake:delay=700,status=503]]");

@@ -43,6 +43,10 @@ test("putTime writes seconds × 1e9 + nanos exactly, across seconds, carries and
     cases.push([1_764_700_000 + Math.floor(i / 3), Math.floor(random() * 1_000_000_000)]);
   // Start and end either side of a second, alternating, as a batch's spans give them.
   for (let i = 0; i < 100; i++) cases.push([1_764_800_000 + (i % 2), 999_999_000 + i]);
+  // Starts seconds before their ends, as long requests' spans give them: seconds kept and put out
+  // of their slots (130 apart, seconds 64 apart sharing one) in turn.
+  for (let i = 0; i < 600; i++)
+    cases.push([1_764_900_000 + (i % 2 === 0 ? 130 : (i * 7) % 130), Math.floor(random() * 1_000_000_000)]);
   for (const [seconds, nanos] of cases) expect(written(seconds, nanos)).toBe(exact(seconds, nanos));
 });
 

@@ -96,14 +96,20 @@ export function putTime(to: DataView, pos: number, seconds: number, nanos: numbe
 }
 
 /**
- * `seconds` × 1e9 as four 16-bit pieces (least significant first) for the last two seconds met,
- * one even and one odd (a span's start and end may fall either side of a second): where they
- * are in `pieces`, or -1 for seconds that are not a whole number ≥ 0.
+ * `seconds` × 1e9 as four 16-bit pieces (least significant first), kept for the last second met
+ * in each of SECONDS_KEPT slots (a second's slot: its low bits): where they are in `pieces`, or -1
+ * for seconds that are not a whole number ≥ 0. A batch's spans end within a few ms of each other
+ * but start as long before as their requests took: a stream's server span, seconds before its
+ * end. With two slots (odd and even seconds) every start in a second of the current one's parity
+ * put it out, and the next span's end missed too: each miss a BigInt product, ~0.6 µs of the
+ * export thread (bench/trace-micro.ts, whose attempts are dated ahead of their requests, missed a
+ * quarter of its times). 64 keep every second of the last minute.
  */
-const piecesSeconds = [Number.NaN, Number.NaN];
-const pieces = new Int32Array(8);
+const SECONDS_KEPT = 64;
+const piecesSeconds = new Float64Array(SECONDS_KEPT).fill(Number.NaN);
+const pieces = new Int32Array(SECONDS_KEPT * 4);
 function secondsPieces(seconds: number): number {
-  const slot = seconds & 1;
+  const slot = seconds & (SECONDS_KEPT - 1);
   if (piecesSeconds[slot] === seconds) return slot * 4;
   if (!(Number.isInteger(seconds) && seconds >= 0)) return -1;
   const product = BigInt.asUintN(64, BigInt(seconds) * 1_000_000_000n);

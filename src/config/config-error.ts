@@ -45,6 +45,16 @@ export interface Place {
   readonly column: number;
 }
 
+/** `file:line:column`, as editors and terminals open a place; the file alone where there is none. */
+export const placeInFile = (file: string, place: Place | undefined): string =>
+  place === undefined ? file : `${file}:${place.line}:${place.column}`;
+
+/** Earlier line, then earlier column, first; no place after any place. */
+export function comparePlaces(a: Place | undefined, b: Place | undefined): number {
+  if (a === undefined || b === undefined) return (a === undefined ? 1 : 0) - (b === undefined ? 1 : 0);
+  return a.line - b.line || a.column - b.column;
+}
+
 /** Where the field at `path` is written: its value, or (`"key"`) its name, as an unknown field's is. */
 export type PlaceOf = (path: readonly PropertyKey[], what: "key" | "value") => Place | undefined;
 
@@ -84,8 +94,7 @@ export function sayProblem(problem: FieldProblem | string, source: ProblemSource
   if (field === undefined) return problem as string;
   const said = typeof problem === "string" ? problem : `${formatPath(field.path)}: ${field.words}`;
   const place = source.placeOf?.(field.path, field.atKey ? "key" : "value");
-  const at =
-    place === undefined || source.file === undefined ? "" : `${source.file}:${place.line}:${place.column}: `;
+  const at = place === undefined || source.file === undefined ? "" : `${placeInFile(source.file, place)}: `;
   if (field.atKey || source.values === undefined) return `${at}${said}`;
   const written = valueAt(source.values.written, field.path);
   const names = typeof written === "string" ? variablesIn(written) : [];

@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+
+// Every problem in a config file, YAML syntax or schema, at start or at a reload, begins with
+// `file:line:column:` (the file as the command line names it), in the order the file writes them.
+
+// No gateway: each test runs the binary on a file named relative to its folder.
+const fx = gatewayFixture({ fake: null, gateway: false });
+
+let files = 0;
+/** A config file in the fixture's folder with `lines` written in it, and its name there. */
+function writeConfig(lines: readonly string[]): string {
+  const name = `config-${++files}.yaml`;
+  writeFileSync(join(fx.dir, name), `${lines.join("\n")}\n`);
+  return name;
+}
+
+/** `mindgw config check -c name` run in the file's folder: the problems it lists, unindented. */
+async function checked(name: string): Promise<string[]> {
+  const result = await runMindgw(["config", "check", "-c", name], { cwd: fx.dir });
+  expect(result.code).toBe(2);
+  const [head, ...problems] = result.stderr.trimEnd().split("\n");
+  expect(head?.startsWith("invalid config")).toBe(true);
+  return problems.map((line) => line.trim());
+}
+
+// Two YAML syntax errors: a key written twice (3:3), a flow sequence not closed before the next key (5:1).
+const BROKEN_YAML = [
+  "server:",
+  "  port: 8080",
+  "  port: 9090",
+  "models: [ { name: m, routes: [{ provider: mock, model: m }] }",
+  "providers: [{ name: mock, type: mock }]",
+];
+
+describe("at start", () => {
+  test("broken YAML: each syntax error is file:line:column:, in line order, no 'at line' words; config check and serve alike", async () => {
+    const name = writeConfig(BROKEN_YAML);
+    const problems = await checked(name);
+    expect(problems).toEqual([
+      `${name}:3:3: not valid YAML: Map keys must be unique`,
+      `${name}:5:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    ]);
+    const served = await runMindgw(["serve", "-c", name, "--host", "127.0.0.1", "--port", "0"], {
+      cwd: fx.dir,
+    });
+    expect(served.code).toBe(2);
+    expect(served.stderr).toBe(`invalid config:\n${problems.map((line) => `  ${line}\n`).join("")}`);
+  });
+});

@@ -89,11 +89,11 @@ export interface ProblemSource {
  * A problem as said: a `FieldProblem`, or a check's words that begin with the path (`formatPath`)
  * they are at, placed and told where its value came from; other words (the file's own) as they are.
  */
-export function sayProblem(problem: FieldProblem | string, source: ProblemSource): string {
+function sayProblem(problem: FieldProblem | string, source: ProblemSource): string {
   const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
   if (field === undefined) return problem as string;
   const said = typeof problem === "string" ? problem : `${formatPath(field.path)}: ${field.words}`;
-  const place = source.placeOf?.(field.path, field.atKey ? "key" : "value");
+  const place = placeOfField(field, source);
   const at = place === undefined || source.file === undefined ? "" : `${placeInFile(source.file, place)}: `;
   if (field.atKey || source.values === undefined) return `${at}${said}`;
   const written = valueAt(source.values.written, field.path);
@@ -110,6 +110,22 @@ export function sayProblem(problem: FieldProblem | string, source: ProblemSource
   const quoted = field.valueUnsaid && source.file !== undefined ? quotedLiteral(written, field.path) : "";
   return `${at}${said}${quoted}`;
 }
+
+/**
+ * Problems as said (`sayProblem`), in the order the file writes their fields: the schema checks
+ * fields in its own order (`server` before `providers`), and the checks across fields come after
+ * it. Those placed nowhere come last, as found.
+ */
+export function sayProblems(problems: readonly (FieldProblem | string)[], source: ProblemSource): string[] {
+  const placed = problems.map((problem) => {
+    const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
+    return { said: sayProblem(problem, source), place: field && placeOfField(field, source) };
+  });
+  return placed.toSorted((a, b) => comparePlaces(a.place, b.place)).map(({ said }) => said);
+}
+
+const placeOfField = (field: FieldProblem, source: ProblemSource): Place | undefined =>
+  source.placeOf?.(field.path, field.atKey ? "key" : "value");
 
 /**
  * `words` with the value a `${VAR}` put there (`read`) said as the text that names it (`written`),

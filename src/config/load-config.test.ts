@@ -629,9 +629,10 @@ describe("loadConfigFile", () => {
       "storage: { driver: postgres, url: 'postgres://db:5432/mindgw', sslrootcert: ca.pem }\nmodels: [{ name: m, routes: [{ provider: opnai, model: x }] }]\n",
     );
     const refused = (await loadConfigFile(path, {}).catch((error: unknown) => error)) as ConfigError;
+    // In the order the file writes them: the store's line first.
     expect(refused.problems).toEqual([
-      `${path}:2:42: models[0].routes[0].provider: unknown provider "opnai"`,
       `${path}:1:77: storage.sslrootcert: ${join(dirname(path), "ca.pem")}: no such file (the PEM file of the CA that signs the server's certificate)`,
+      `${path}:2:42: models[0].routes[0].provider: unknown provider "opnai"`,
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { SYSTEM_CA_STORE } from "../storage/postgres/system-ca-store.ts";
-import { ConfigError, type FieldProblem, placeInFile, sayProblem } from "./config-error.ts";
+import { ConfigError, type FieldProblem, placeInFile, sayProblems } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { withoutExtensionFields } from "./extension-fields.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
@@ -53,11 +53,7 @@ function validConfig(document: unknown, env: Env, validation: Validation): Confi
       ...(named ? {} : { values: { written, read: interpolated } }),
       ...(file && { file: file.path, placeOf: configYamlPlaces(file.text) }),
     };
-    return new ConfigError(
-      problems.map((problem) => sayProblem(problem, source)),
-      [],
-      file?.path,
-    );
+    return new ConfigError(sayProblems(problems, source), [], file?.path);
   };
   try {
     interpolated = interpolateEnv(written, env);

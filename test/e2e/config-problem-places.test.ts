@@ -36,6 +36,15 @@ const BROKEN_YAML = [
   "providers: [{ name: mock, type: mock }]",
 ];
 
+// Refused fields the schema checks in another order than the file writes them.
+const MISORDERED_FIELDS = [
+  "models: [{ name: m, routes: [{ provider: mock, model: m }] }]",
+  "providers:",
+  "  - { name: mock, type: mok }",
+  "server: { prot: 1 }",
+  "log: { format: txt }",
+];
+
 describe("at start", () => {
   test("broken YAML: each syntax error is file:line:column:, in line order, no 'at line' words; config check and serve alike", async () => {
     const name = writeConfig(BROKEN_YAML);
@@ -49,5 +58,14 @@ describe("at start", () => {
     });
     expect(served.code).toBe(2);
     expect(served.stderr).toBe(`invalid config:\n${problems.map((line) => `  ${line}\n`).join("")}`);
+  });
+
+  test("schema problems are listed in the order the file writes their fields", async () => {
+    const name = writeConfig(MISORDERED_FIELDS);
+    expect(await checked(name)).toEqual([
+      `${name}:3:25: providers[0].type: Invalid option: expected one of "openai"|"anthropic"|"azure"|"bedrock"|"gemini"|"vertex"|"mock" (got "mok")`,
+      `${name}:4:11: server.prot: unknown field`,
+      `${name}:5:16: log.format: Invalid option: expected one of "text"|"json" (got "txt")`,
+    ]);
   });
 });

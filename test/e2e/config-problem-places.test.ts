@@ -1,13 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // Every problem in a config file, YAML syntax or schema, at start or at a reload, begins with
 // `file:line:column:` (the file as the command line names it), in the order the file writes them.
 
-// No gateway: each test runs the binary on a file named relative to its folder.
+// No gateway of its own: the reload's test starts one on a file named relative to its folder.
 const fx = gatewayFixture({ fake: null, gateway: false });
 
 let files = 0;
@@ -67,5 +68,43 @@ describe("at start", () => {
       `${name}:4:11: server.prot: unknown field`,
       `${name}:5:16: log.format: Invalid option: expected one of "text"|"json" (got "txt")`,
     ]);
+  });
+});
+
+describe("at a reload", () => {
+  test("a refused edit is said as at start: the file as given (relative), placed, in line order", async () => {
+    const name = "gw.yaml";
+    const path = join(fx.dir, name);
+    const valid = [
+      "storage: { path: gw.db }",
+      "providers: [{ name: mock, type: mock }]",
+      "models: [{ name: m, routes: [{ provider: mock, model: m }] }]",
+    ];
+    writeFileSync(path, `${valid.join("\n")}\n`);
+    const gw = await fx.spawn({ dir: fx.dir, configPath: name });
+    const lastReloadError = async (): Promise<string | null> => {
+      const response = await fetch(`${gw.url}/admin/api/status`, {
+        headers: { authorization: `Bearer ${gw.adminKey}` },
+      });
+      const body = (await response.json()) as { config: { lastReloadError: string | null } };
+      return body.config.lastReloadError;
+    };
+    for (const lines of [BROKEN_YAML, MISORDERED_FIELDS]) {
+      // What config check says of the same text, then the same text given to the running gateway.
+      writeFileSync(join(fx.dir, "edit.yaml"), `${lines.join("\n")}\n`);
+      const atStart = (await checked("edit.yaml")).map((line) => line.replace("edit.yaml:", `${name}:`));
+      const before = await lastReloadError();
+      renameSync(join(fx.dir, "edit.yaml"), path);
+      gw.proc.kill("SIGHUP");
+      const refused = await waitFor(
+        "the edit's rejection in the status",
+        async () => {
+          const error = await lastReloadError();
+          return error !== null && error !== before ? error : undefined;
+        },
+        30_000,
+      );
+      expect(refused.split("\n")).toEqual(atStart);
+    }
   });
 });

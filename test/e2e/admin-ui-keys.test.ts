@@ -557,7 +557,7 @@ describe("/admin in a real browser", () => {
     });
   }, 60_000);
 
-  test("keys: a gateway with no keys to list says so, not an empty table without a word", async () => {
+  test("keys: a gateway with no keys to list, nor tenants, says so, not empty tables without a word", async () => {
     // A gateway of its own with no key at all (no bootstrap admin), signed in by single sign-on.
     const { jwt } = ui.config().auth;
     const keyless = (url?: string) => ({
@@ -579,6 +579,9 @@ describe("/admin in a real browser", () => {
     await page.goto(`${empty.url}/admin/keys`);
     await page.getByText("No active keys.").waitFor();
     expect(await page.locator("table.keys tbody tr").count()).toBe(0);
+    // No tenant configured, none named by a key: the tenants' table says so too.
+    await page.getByText("No tenants.", { exact: true }).waitFor();
+    expect(await page.locator("tr[data-summary-tenant]").count()).toBe(0);
     await page.getByLabel("Show revoked and expired").check();
     await page.getByText("No keys.", { exact: true }).waitFor();
     await shoot("keys-empty");

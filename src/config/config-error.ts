@@ -45,6 +45,16 @@ export interface Place {
   readonly column: number;
 }
 
+/** `file:line:column`, as editors and terminals open a place; the file alone where there is none. */
+export const placeInFile = (file: string, place: Place | undefined): string =>
+  place === undefined ? file : `${file}:${place.line}:${place.column}`;
+
+/** Earlier line, then earlier column, first; no place after any place. */
+export function comparePlaces(a: Place | undefined, b: Place | undefined): number {
+  if (a === undefined || b === undefined) return (a === undefined ? 1 : 0) - (b === undefined ? 1 : 0);
+  return a.line - b.line || a.column - b.column;
+}
+
 /** Where the field at `path` is written: its value, or (`"key"`) its name, as an unknown field's is. */
 export type PlaceOf = (path: readonly PropertyKey[], what: "key" | "value") => Place | undefined;
 
@@ -79,13 +89,12 @@ export interface ProblemSource {
  * A problem as said: a `FieldProblem`, or a check's words that begin with the path (`formatPath`)
  * they are at, placed and told where its value came from; other words (the file's own) as they are.
  */
-export function sayProblem(problem: FieldProblem | string, source: ProblemSource): string {
+function sayProblem(problem: FieldProblem | string, source: ProblemSource): string {
   const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
   if (field === undefined) return problem as string;
   const said = typeof problem === "string" ? problem : `${formatPath(field.path)}: ${field.words}`;
-  const place = source.placeOf?.(field.path, field.atKey ? "key" : "value");
-  const at =
-    place === undefined || source.file === undefined ? "" : `${source.file}:${place.line}:${place.column}: `;
+  const place = placeOfField(field, source);
+  const at = place === undefined || source.file === undefined ? "" : `${placeInFile(source.file, place)}: `;
   if (field.atKey || source.values === undefined) return `${at}${said}`;
   const written = valueAt(source.values.written, field.path);
   const names = typeof written === "string" ? variablesIn(written) : [];
@@ -101,6 +110,22 @@ export function sayProblem(problem: FieldProblem | string, source: ProblemSource
   const quoted = field.valueUnsaid && source.file !== undefined ? quotedLiteral(written, field.path) : "";
   return `${at}${said}${quoted}`;
 }
+
+/**
+ * Problems as said (`sayProblem`), in the order the file writes their fields: the schema checks
+ * fields in its own order (`server` before `providers`), and the checks across fields come after
+ * it. Those placed nowhere come last, as found.
+ */
+export function sayProblems(problems: readonly (FieldProblem | string)[], source: ProblemSource): string[] {
+  const placed = problems.map((problem) => {
+    const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
+    return { said: sayProblem(problem, source), place: field && placeOfField(field, source) };
+  });
+  return placed.toSorted((a, b) => comparePlaces(a.place, b.place)).map(({ said }) => said);
+}
+
+const placeOfField = (field: FieldProblem, source: ProblemSource): Place | undefined =>
+  source.placeOf?.(field.path, field.atKey ? "key" : "value");
 
 /**
  * `words` with the value a `${VAR}` put there (`read`) said as the text that names it (`written`),

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { SYSTEM_CA_STORE } from "../storage/postgres/system-ca-store.ts";
-import { ConfigError, type FieldProblem, sayProblem } from "./config-error.ts";
+import { ConfigError, type FieldProblem, placeInFile, sayProblems } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { withoutExtensionFields } from "./extension-fields.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
@@ -15,6 +15,7 @@ import { repeatedModelNames } from "./repeated-model-names.ts";
 import { shadowProblems } from "./shadow-targets.ts";
 import { storageFileProblems } from "./storage-files.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
+import { type YamlProblem, YamlProblems } from "./yaml-problems.ts";
 import { loadYaml } from "./yaml-text.ts";
 
 export type Env = Record<string, string | undefined>;
@@ -52,11 +53,7 @@ function validConfig(document: unknown, env: Env, validation: Validation): Confi
       ...(named ? {} : { values: { written, read: interpolated } }),
       ...(file && { file: file.path, placeOf: configYamlPlaces(file.text) }),
     };
-    return new ConfigError(
-      problems.map((problem) => sayProblem(problem, source)),
-      [],
-      file?.path,
-    );
+    return new ConfigError(sayProblems(problems, source), [], file?.path);
   };
   try {
     interpolated = interpolateEnv(written, env);
@@ -101,7 +98,8 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
  * Reads and validates a YAML file, with the document it was read as: what the config leaves out
  * (its `x-` keys) is found there, not by reading the file again, which a pipe (`-c /dev/stdin`,
  * `-c <(…)`) could not give a second time. `warnings`: what the YAML library read but warned of,
- * each after the file's name (`parseYaml`); in the ConfigError too when the config is refused.
+ * each after the file's name and its place (`gw.yaml:5:14: Unresolved tag: !env`); in the
+ * ConfigError too when the config is refused.
  */
 export async function readConfigFile(
   path: string,
@@ -110,7 +108,9 @@ export async function readConfigFile(
   const text = await readConfigText(path);
   const warnings: string[] = [];
   try {
-    const document = configDocument(path, text, (warning) => warnings.push(`${path}: ${warning}`));
+    const document = configDocument(path, text, (warning) =>
+      warnings.push(`${placeInFile(path, warning.place)}: ${warning.words}`),
+    );
     return {
       config: configFromDocument(path, document, env, { checkFiles: true, text }),
       document,
@@ -166,7 +166,7 @@ export function parseConfigText(path: string, text: string, env: Env = process.e
 export function configDocument(
   path: string,
   text: string,
-  warned?: (warning: string) => void,
+  warned?: (warning: YamlProblem) => void,
 ): Record<string, unknown> {
   // An empty file is a deploy that went wrong (truncated, not yet written), never "no routes".
   if (text.trim() === "") throw new ConfigError([`${path}: the file is empty`]);
@@ -176,9 +176,14 @@ export function configDocument(
   } catch (error) {
     // Not the file's fault: the gateway parsed before loading the library.
     if (error instanceof NotLoadedError) throw error;
-    // Its first line: the library's message and place, whose ":" led the excerpt the lines after quote.
-    const reason =
-      error instanceof Error ? (error.message.split("\n")[0] ?? "").replace(/:$/, "") : "unreadable";
+    // Each at its place, as a refused field is (config-error.ts), in the order the file writes them.
+    if (error instanceof YamlProblems)
+      throw new ConfigError(
+        error.problems.map(
+          (problem) => `${placeInFile(path, problem.place)}: not valid YAML: ${problem.words}`,
+        ),
+      );
+    const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : "unreadable";
     throw new ConfigError([`${path}: not valid YAML: ${reason}`]);
   }
   if (document === null || typeof document !== "object" || Array.isArray(document))

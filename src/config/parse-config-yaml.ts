@@ -1,5 +1,6 @@
 import type { PlaceOf } from "./config-error.ts";
 import { ENV_REFERENCE_AS_WRITTEN } from "./interpolate-env.ts";
+import type { YamlProblem } from "./yaml-problems.ts";
 import { parseYaml, placesInYaml } from "./yaml-text.ts";
 
 /**
@@ -14,7 +15,7 @@ import { parseYaml, placesInYaml } from "./yaml-text.ts";
  * past the tenth), so the columns in a YAML error still match the file.
  * A reference spanning lines is left to the parser, as before. `warned`: as `parseYaml`'s.
  */
-export function parseConfigYaml(text: string, warned?: (warning: string) => void): unknown {
+export function parseConfigYaml(text: string, warned?: (warning: YamlProblem) => void): unknown {
   const shield = shieldReferences(text);
   if (shield === undefined) return parseYaml(text, warned);
   const walk = (value: unknown): unknown => {

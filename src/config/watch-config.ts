@@ -152,10 +152,11 @@ export function watchConfig(
       let outcome: { config: Config } | { refused: Error };
       let next: ReadConfig = { text, document: undefined };
       try {
-        const document = configDocument(file, text);
+        // Problems name the file as the start does, as given (`-c gw.yaml`), not as watched.
+        const document = configDocument(path, text);
         next = { text, document };
         // The store's files are not checked again: its settings are restart-only (load-config.ts).
-        outcome = { config: configFromDocument(file, document, process.env, { checkFiles: false, text }) };
+        outcome = { config: configFromDocument(path, document, process.env, { checkFiles: false, text }) };
       } catch (error) {
         // Not the file's fault (a library read before it was loaded): never a refusal of this text,
         // which is read again at the next change, as configDocument and truncationSignsOf do.

@@ -20,5 +20,5 @@ test("loaded, the same texts parse, and a file that is not YAML is still the fil
   expect(documentOf("models: []")).toEqual({ models: [] });
   expect(documentOf("models: [")).toBeUndefined();
   expect(() => configDocument("gw.yaml", "models: [")).toThrow(ConfigError);
-  expect(() => configDocument("gw.yaml", "models: [")).toThrow(/gw.yaml: not valid YAML/);
+  expect(() => configDocument("gw.yaml", "models: [")).toThrow(/gw\.yaml:1:\d+: not valid YAML/);
 });

@@ -11,7 +11,18 @@ import { waitFor } from "./harness/wait-for.ts";
 // rows, the log, its filters and export, a request's detail and its attempts.
 
 const ui = adminUi();
-const { sdk, chat, jwtFor, signedIn, leftOf, shoot, holdRequests, expectingRefusals, refuseReads } = ui;
+const {
+  sdk,
+  chat,
+  jwtFor,
+  signedIn,
+  leftOf,
+  shoot,
+  holdRequests,
+  expectingRefusals,
+  refuseReads,
+  loadOlderFromKeyboard,
+} = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -325,6 +336,18 @@ describe("/admin in a real browser", () => {
     await page.locator(`tr[data-request-id="${tag}-quick-0"]`).waitFor();
     expect((await listedIds()).filter((id) => id === tag)).toEqual([tag]);
   }, 60_000);
+
+  test("requests: Load older pressed from the keyboard keeps focus on it, or on the list once the last page is in", async () => {
+    await signedIn();
+    // Over two pages (50 each) of one key's requests, so one press leaves the button there.
+    const key = await createKey(gw, { name: "paging-keys-ui", role: "user", models: ["*"] });
+    for (let i = 0; i < 105; i++) await sendAs(key.key, `paging-keys-${i}`);
+    await auditRow(gw, "paging-keys-104");
+    await page.goto(`${gw.url}/admin/requests?key=${key.id}`);
+    await page.locator('tr[data-request-id="paging-keys-104"]').waitFor();
+    await loadOlderFromKeyboard("table.requests tbody tr", "table.requests");
+    expect(await page.locator("table.requests tbody tr").count()).toBe(105);
+  }, 120_000);
 
   test("requests: turning live mode on lists what finished since the page was read", async () => {
     await signedIn();

@@ -10,7 +10,17 @@ import { waitFor } from "./harness/wait-for.ts";
 // comparisons per model and their examples.
 
 const ui = adminUi();
-const { chat, jwtFor, signedIn, signInWithKey, shoot, holdRequests, refuseReads, expectingRefusals } = ui;
+const {
+  chat,
+  jwtFor,
+  signedIn,
+  signInWithKey,
+  shoot,
+  holdRequests,
+  refuseReads,
+  expectingRefusals,
+  loadOlderFromKeyboard,
+} = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let page: Page;
@@ -109,6 +119,25 @@ describe("/admin in a real browser", () => {
       .locator("[data-shadow-pair] [data-caller-id]")
       .evaluateAll((cells) => cells.map((cell) => cell.getAttribute("data-caller-id")));
     expect(callers).toEqual([subject]);
+  }, 60_000);
+
+  test("shadow: Load older pressed from the keyboard keeps focus on it, or on the examples once the last page is in", async () => {
+    await signedIn();
+    // Over two pages (20 each) of one key's pairs, so one press leaves the button there.
+    const key = await createKey(gw, { name: "paging-pairs-ui", role: "user", models: ["*"] });
+    for (let i = 0; i < 45; i += 9) await Promise.all(Array.from({ length: 9 }, () => chat(key.key)));
+    await waitFor("every pair recorded", async () => {
+      const query = new URLSearchParams({ key_id: key.id, limit: "50" });
+      const res = await fetch(`${gw.url}/admin/api/shadow?${query}`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.length === 45;
+    });
+    await page.goto(`${gw.url}/admin/shadow?key_id=${key.id}`);
+    await page.locator("[data-shadow-pair]").first().waitFor();
+    await loadOlderFromKeyboard("[data-shadow-pair]", 'h2[tabindex="-1"]');
+    expect(await page.locator("[data-shadow-pair]").count()).toBe(45);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Examples");
   }, 60_000);
 
   test("shadow: comparisons it cannot read are said so, never shown as none, nor as the filter's", async () => {

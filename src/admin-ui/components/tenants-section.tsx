@@ -45,9 +45,10 @@ function tenantSummaries(list: readonly KeyWithSpend[]): Map<string, TenantSumma
 
 /**
  * The keys page's tenants: those configured, with this budget period's use, then every tenant the
- * keys shown name (`keys`), each rotation chain counted once. Refreshed every 30 s.
+ * keys shown name (`keys`), each rotation chain counted once. Refreshed every 30 s. `listed`: the
+ * keys are read (not loading, not failed), so that none named is said, not the list still on its way.
  */
-export function TenantsSection({ keys }: { keys: readonly KeyWithSpend[] }) {
+export function TenantsSection({ keys, listed }: { keys: readonly KeyWithSpend[]; listed: boolean }) {
   const configured = useLoad(() => getJson<{ tenants: TenantReport[] }>("/admin/api/tenants"), [], 30_000);
   const tenants = tenantSummaries(keys);
   return (
@@ -123,6 +124,11 @@ export function TenantsSection({ keys }: { keys: readonly KeyWithSpend[] }) {
             ))}
           </tbody>
         </table>
+        {tenants.size === 0 && listed && (
+          <p class="muted pad">
+            {configured.data?.tenants.length === 0 ? "No tenants." : "No tenant is named by the keys shown."}
+          </p>
+        )}
       </div>
     </>
   );

@@ -253,7 +253,7 @@ export function KeysPage() {
           {list.length} shown
         </span>
       </div>
-      <TenantsSection keys={list} />
+      <TenantsSection keys={list} listed={!keys.loading && !keys.error} />
     </section>
   );
 }

@@ -173,6 +173,33 @@ export function adminUi() {
     }, text);
   }
 
+  /**
+   * Pages the list on screen through to its end from the keyboard (components/load-older.tsx,
+   * shared by Requests, Shadow and Activity): Enter on a focused "Load older" until it goes with the
+   * last page. After each page focus is back on the button; once it has gone, on the element the
+   * page gives it to (useFocusFallback's `list`: `listSelector`), never the top of the page.
+   * `rowSelector` counts the rows, so that each press is seen to add some.
+   */
+  async function loadOlderFromKeyboard(rowSelector: string, listSelector: string) {
+    const older = page.getByRole("button", { name: "Load older" });
+    await older.focus();
+    for (;;) {
+      const listed = await page.locator(rowSelector).count();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(
+        ([selector, before]) => document.querySelectorAll(selector).length > before,
+        [rowSelector, listed] as const,
+        { timeout: 15_000 },
+      );
+      if ((await older.count()) === 0) break;
+      await older.and(page.locator(":enabled")).waitFor();
+      expect(await older.evaluate((el) => el === document.activeElement)).toBe(true);
+    }
+    expect(await page.evaluate((selector) => document.activeElement?.matches(selector), listSelector)).toBe(
+      true,
+    );
+  }
+
   async function shoot(name: string) {
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   }
@@ -278,6 +305,7 @@ export function adminUi() {
     signedIn,
     sessionCookie,
     leftOf,
+    loadOlderFromKeyboard,
     shoot,
     holdRequests,
     refuseReads,

@@ -172,13 +172,13 @@ describe("key admin", () => {
         admin.setLimits(acmeAdmin, other, { rpm: 1 }),
       ]) {
         const error = await failure(attempt);
-        expect(error.status).toBe(403);
-        // An id learnt elsewhere does not tell whose key it is.
-        expect(error.message).toEndWith(`its tenant is outside this key's own tenant "acme"`);
+        // An id learnt elsewhere is answered as an id of no key: neither that it is one, nor whose.
+        expect([error.status, error.code]).toEqual([404, "not_found"]);
+        expect(error.message).toContain(`key with id or name "${other}"`);
         expect(error.message).not.toContain("globex");
       }
     }
-    // Nor whether it is still in use: a revoked key of another tenant is refused as an active one is.
+    // Nor whether it is still in use: a revoked key of another tenant is answered as an active one is.
     await admin.revoke("local-operator", globexKey.id);
     for (const attempt of [
       admin.rotate(acmeAdmin, globexKey.id),
@@ -186,7 +186,7 @@ describe("key admin", () => {
       admin.show(acmeAdmin, globexKey.id),
       admin.setLimits(acmeAdmin, globexKey.id, { rpm: 1 }),
     ])
-      expect((await failure(attempt)).status).toBe(403);
+      expect((await failure(attempt)).status).toBe(404);
     // No tenant given: the key goes into the admin's own tenant.
     const minted = await admin.create(acmeAdmin, { name: "svc" });
     expect(minted.tenant).toBe("acme");

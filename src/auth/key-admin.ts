@@ -14,7 +14,7 @@ import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
 import { assertOneTenant, inTenantWords, keyLookup, newestFirst } from "./key-lookup.ts";
 import { keyRevocation } from "./key-revocation.ts";
 import { type KeySettings, keyRotation } from "./key-rotation.ts";
-import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
+import { assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
 import { type KeyView, keyView } from "./key-view.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
@@ -182,8 +182,8 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async show(actor, idOrName, options = {}) {
       assertCanManageKeys(actor);
       const tenant = askedTenant(options.tenant);
-      const key = (await store.getById(idOrName)) ?? (await newestNamed(actor, idOrName, tenant));
-      assertInTenant(actor, key.tenant);
+      // Another tenant's id is as no key's (KeyLookup.byId): 404, as a name none of its keys has.
+      const key = (await lookup.byId(actor, idOrName)) ?? (await newestNamed(actor, idOrName, tenant));
       if (tenant !== undefined && key.tenant !== tenant)
         throw notFound(`no key with id or name "${shown(idOrName)}"${inTenantWords(tenant)}`);
       return keyView(key, now());

@@ -2,7 +2,7 @@ import { shown } from "../core/cut-words.ts";
 import { GatewayError, notFound } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
-import { assertWithinScope, managedTenant } from "./key-scope.ts";
+import { assertWithinScope, managedTenant, outsideTenant } from "./key-scope.ts";
 import { keyStatus } from "./key-view.ts";
 import type { KeyActor } from "./roles.ts";
 
@@ -24,12 +24,19 @@ export interface KeyLookup {
    */
   named(actor: KeyActor, name: string, tenant?: string): Promise<KeyRecord[]>;
   /**
+   * The key of that id when it is in a tenant the actor manages, else null: another tenant's id is
+   * answered as one of no key (404, or looked up as a name), never refused (403), which would tell
+   * an admin of one tenant that an id it learnt is a key, and another tenant's.
+   */
+  byId(actor: KeyActor, id: string): Promise<KeyRecord | null>;
+  /**
    * By id, or the newest active key of that name: during a rotation's grace window the old and
    * the new key share the name, and rotating or changing it again means the one just issued. A
    * name's active keys in several tenants are several credentials: refused (409, `assertOneTenant`)
-   * unless `tenant` says whose is meant (an id of another tenant than `tenant`: 404). The actor's
-   * reach is checked before the key's status: a 404 for a revoked id beside a 403 for an active one
-   * would tell an admin of another tenant whether an id it learnt is still in use.
+   * unless `tenant` says whose is meant (an id of another tenant than `tenant`: 404). An id of a
+   * tenant the actor does not manage is as no key's (`byId`). The actor's reach is checked before
+   * the key's status: a 404 for a revoked id beside a 403 for an active one would tell an admin
+   * narrower than the key whether an id it learnt is still in use.
    */
   newestActive(actor: KeyActor, idOrName: string, action: KeyChange, tenant?: string): Promise<KeyRecord>;
   /**
@@ -52,18 +59,23 @@ export function keyLookup(store: KeyStore, now: () => number): KeyLookup {
       (k) => (own === null || k.tenant === own) && (tenant === undefined || k.tenant === tenant),
     );
   };
+  const byId = async (actor: KeyActor, id: string) => {
+    const key = await store.getById(id);
+    return key === null || outsideTenant(actor, key.tenant) === undefined ? key : null;
+  };
   return {
     named,
+    byId,
     isActive,
     async newestActive(actor, idOrName, action, tenant) {
-      const byId = await store.getById(idOrName);
-      if (byId) {
-        assertWithinScope(actor, byId, action);
+      const found = await byId(actor, idOrName);
+      if (found) {
+        assertWithinScope(actor, found, action);
         // Refused as by name when revoked or expired (changing it would issue nothing that works),
         // or of another tenant than the one named.
-        if (!isActive(byId) || (tenant !== undefined && byId.tenant !== tenant))
+        if (!isActive(found) || (tenant !== undefined && found.tenant !== tenant))
           throw noActiveKey(idOrName, tenant);
-        return byId;
+        return found;
       }
       const active = (await named(actor, idOrName, tenant)).filter(isActive);
       assertOneTenant(idOrName, active, action);

@@ -56,7 +56,8 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
     return revoked;
   };
   return async (actor, idOrName, { tenant, onRevoked } = {}) => {
-    const byId = await store.getById(idOrName);
+    // Another tenant's id is as no key's: looked up as a name, which finds none of its keys either.
+    const byId = await lookup.byId(actor, idOrName);
     if (byId) {
       // The tenant named is the one the operator means, by id as by name: a key of another tenant
       // is not the key asked for (an admin outside every tenant would revoke it).

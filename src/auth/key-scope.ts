@@ -86,9 +86,3 @@ export function assertWithinScope(
   const why = widerThan(actor, key);
   if (why) throw forbidden(`this admin key may not ${action} a key wider than itself: ${why}`);
 }
-
-/** Reading a key's settings: only within the actor's tenant. */
-export function assertInTenant(actor: KeyActor, tenant: string): void {
-  const why = outsideTenant(actor, tenant);
-  if (why) throw forbidden(`this admin key may not read this key: ${why}`);
-}

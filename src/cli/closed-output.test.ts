@@ -34,6 +34,20 @@ test("a closed pipe ends a command at once with 0, on stdout or stderr", () => {
   expect(exits).toEqual([0, 0]);
 });
 
+test("a terminal hung up (EIO on a tty) is a reader gone too: 0, nothing said; EIO on a file is a failure (1)", () => {
+  const terminal = outputs("end");
+  Object.assign(terminal.stdout, { isTTY: true });
+  terminal.stdout.emit("error", failure("EIO"));
+  expect([terminal.exits, terminal.said]).toEqual([[0], []]);
+  const file = outputs("end");
+  file.stdout.emit("error", failure("EIO"));
+  expect(file.exits).toEqual([1]);
+  const server = outputs("ignore");
+  Object.assign(server.stdout, { isTTY: true });
+  server.stdout.emit("error", failure("EIO"));
+  expect([server.exits, server.said]).toEqual([[], []]);
+});
+
 test("a server ignores it and keeps serving", () => {
   const { stdout, exits } = outputs("ignore");
   stdout.emit("error", failure("EPIPE"));

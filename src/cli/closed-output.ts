@@ -6,12 +6,20 @@ import { serverLogger } from "./server-logger.ts";
 /** Where a command writes: stdout and stderr, or a test's stand-in. */
 interface Output {
   on(event: "error", listener: (error: NodeJS.ErrnoException) => void): unknown;
+  readonly isTTY?: boolean;
 }
 
 /**
- * What a command does when the reader of its output goes away (`mindgw config check | head`): the
- * next write fails with EPIPE, emitted as an `error` event that, left unhandled, ends the process
- * with a stack trace and exit 1.
+ * The reader is gone: a closed pipe (EPIPE), or a terminal hung up (EIO on a tty: its window
+ * closed, `mindgw tail`'s view ending on the SIGHUP that follows, whose last writes fail so).
+ */
+const readerGone = (stream: Output, error: NodeJS.ErrnoException) =>
+  error.code === "EPIPE" || (error.code === "EIO" && stream.isTTY === true);
+
+/**
+ * What a command does when the reader of its output goes away (`mindgw config check | head`, a
+ * terminal closed): the next write fails with EPIPE (EIO on a terminal), emitted as an `error`
+ * event that, left unhandled, ends the process with a stack trace and exit 1.
  * - `"end"`: a command whose output is its work ends at once with 0, as `mindgw tail --json` does:
  *   the reader has what it wanted. (Not 141, a shell's code for a SIGPIPE death: under
  *   `set -o pipefail` it would fail a pipeline that did what it meant to, and the contract's
@@ -48,7 +56,7 @@ export function onClosedOutput(
     };
     stream.on("error", (error: NodeJS.ErrnoException) => {
       if (now() === "ignore") {
-        if (error.code === "EPIPE") return;
+        if (readerGone(stream, error)) return;
         const why = `cannot write ${what}: ${error.message}; serving on without it`;
         const log = logger();
         if (!log) sayOnce(`mindgw: ${why}\n`);
@@ -59,7 +67,7 @@ export function onClosedOutput(
         }
         return;
       }
-      if (error.code === "EPIPE") {
+      if (readerGone(stream, error)) {
         exit(EXIT.ok);
         return;
       }

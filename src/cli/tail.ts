@@ -8,6 +8,7 @@ interface TailFlags {
   key?: string;
   app?: string;
   status?: string;
+  tenant?: string;
   admin?: boolean;
   json?: boolean;
 }
@@ -30,13 +31,14 @@ export function tailTarget(
  * usage error naming it: read as unset, it would show every event, unasked (given-flag.ts).
  */
 export function tailFilterFlags(
-  flags: Pick<TailFlags, "model" | "key" | "app" | "status">,
-): Pick<TailFlags, "model" | "key" | "app" | "status"> {
+  flags: Pick<TailFlags, "model" | "key" | "app" | "status" | "tenant">,
+): Pick<TailFlags, "model" | "key" | "app" | "status" | "tenant"> {
   const given = {
     model: givenFlag("--model", flags.model),
     key: givenFlag("--key", flags.key),
     app: givenFlag("--app", flags.app),
     status: givenFlag("--status", flags.status),
+    tenant: givenFlag("--tenant", flags.tenant),
   };
   return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }
@@ -54,6 +56,10 @@ export function registerTail(program: Command): void {
     )
     .option("--app <name>", "only requests through this app (apps:), a glob")
     .option("--status <class>", "only this status class (1xx … 5xx) or exact status")
+    .option(
+      "--tenant <name>",
+      "only this tenant: its requests and the workers its callers may be routed to (the gateway's ?tenant=)",
+    )
     .option(
       "--admin",
       "show the admin API's own calls too (the web UI's polling, scripts): left out by default, from the table, the figures and --json (key a toggles them)",

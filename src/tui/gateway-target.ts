@@ -51,3 +51,16 @@ export function resolveGateway(gateway: string): TargetResult {
     },
   };
 }
+
+/**
+ * `target` reading one tenant's part (`--tenant`): the gateway selects it (`?tenant=` on the event
+ * stream and the workers list), so a tenant's admin naming another is refused there, in its words.
+ */
+export function forTenant(target: GatewayTarget, tenant: string | undefined): GatewayTarget {
+  if (tenant === undefined) return target;
+  const eventsUrl = new URL(target.eventsUrl);
+  const workersUrl = new URL(target.workersUrl);
+  eventsUrl.searchParams.set("tenant", tenant);
+  workersUrl.searchParams.set("tenant", tenant);
+  return { ...target, eventsUrl, workersUrl };
+}

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { waitFor, waitForValue } from "../testing/wait-for.ts";
 import { runTail } from "./run-tail.ts";
+import { STOP_SIGNALS } from "./stop-signals.ts";
 import type { TailOutput } from "./tail-options.ts";
 import { FakeGateway } from "./testing/fake-gateway.ts";
 import { FakeStdin, FakeStdout } from "./testing/fake-terminal.tsx";
@@ -163,6 +164,20 @@ describe("runTail on a terminal", () => {
     const tail = startInteractive(gateway.url, "k");
     await waitFor("retry status", () => tail.output().includes("(connection refused)"));
     tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+  });
+
+  test("the first stop signal takes all three back: a second, of any kind (a Ctrl-C after a SIGTERM), ends the process by its default", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const before = Object.fromEntries(STOP_SIGNALS.map((name) => [name, process.listenerCount(name)]));
+    const tail = startInteractive(gateway.url, gateway.adminKey);
+    await waitFor("live status", () => tail.output().includes("● live"));
+    // As the signal would (listeners alone, no default action): the tail's quit runs, and with it
+    // ink's own signal listeners go (its unmount).
+    process.emit("SIGTERM");
+    const after = Object.fromEntries(STOP_SIGNALS.map((name) => [name, process.listenerCount(name)]));
+    expect(after).toEqual(before);
     expect(await tail.exit).toBe(0);
   });
 });

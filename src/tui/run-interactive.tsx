@@ -3,7 +3,7 @@ import { TailApp } from "./app.tsx";
 import { runEventClient } from "./event-client.ts";
 import { fetchWorkers } from "./fetch-workers.ts";
 import type { GatewayTarget } from "./gateway-target.ts";
-import { STOP_SIGNALS } from "./stop-signals.ts";
+import { onFirstStopSignal } from "./stop-signals.ts";
 import type { TailFilter } from "./tail-filter.ts";
 import type { TailOptions, TailOutput } from "./tail-options.ts";
 import { TailStore } from "./tail-store.ts";
@@ -21,8 +21,9 @@ export interface InteractiveRunOptions
 }
 
 /**
- * Runs the ink screen until `q`, Ctrl-C, a stop signal (stop-signals.ts) or a fatal connection
- * error (a rejected key, a gateway without the endpoint). An unreachable gateway is not fatal here:
+ * Runs the ink screen until `q`, Ctrl-C, a stop signal (stop-signals.ts: a second ends it at once)
+ * or a fatal connection error (a rejected key, a gateway without the endpoint). An unreachable
+ * gateway is not fatal here:
  * the status line counts down to the next attempt. Fatal errors are printed after the
  * terminal is restored, as one line.
  */
@@ -53,7 +54,7 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
   );
   const quit = () => ink.unmount();
   options.signal?.addEventListener("abort", quit, { once: true });
-  for (const name of STOP_SIGNALS) process.once(name, quit);
+  const releaseSignals = onFirstStopSignal(quit);
 
   // One read at a time: a slow gateway gets no pile of them, and a refusal is met once.
   let reading = false;
@@ -99,7 +100,7 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
   controller.abort();
   clearInterval(refresher);
   options.signal?.removeEventListener("abort", quit);
-  for (const name of STOP_SIGNALS) process.off(name, quit);
+  releaseSignals();
   ink.unmount();
   await exited;
   await client;

@@ -2,7 +2,7 @@ import { isModelTraffic } from "../audit/request-stats.ts";
 import { printableJson } from "../core/printable.ts";
 import { runEventClient } from "./event-client.ts";
 import type { GatewayTarget } from "./gateway-target.ts";
-import { STOP_SIGNALS } from "./stop-signals.ts";
+import { onFirstStopSignal } from "./stop-signals.ts";
 import type { TailEvent } from "./tail-event.ts";
 import { isEmptyFilter, matchesFilter, type TailFilter } from "./tail-filter.ts";
 import type { TailOptions, TailOutput } from "./tail-options.ts";
@@ -50,13 +50,8 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
   const controller = new AbortController();
   const stop = () => controller.abort();
   options.signal?.addEventListener("abort", stop, { once: true });
-  // The first stop signal, of any of the three, takes them all back: the next, whichever it is (a
-  // Ctrl-C after a SIGTERM), ends the tail at once, by the signal's default.
-  const onStopSignal = () => {
-    for (const name of STOP_SIGNALS) process.off(name, onStopSignal);
-    stop();
-  };
-  for (const name of STOP_SIGNALS) process.once(name, onStopSignal);
+  // The first stop signal, of any of the three, takes them all back: a second ends it at once.
+  const releaseSignals = onFirstStopSignal(stop);
   // A closed pipe (`| head`) ends the tail quietly.
   let pipeClosed = false;
   const onPipeError = () => {
@@ -111,7 +106,7 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
     return 0;
   } finally {
     options.signal?.removeEventListener("abort", stop);
-    for (const name of STOP_SIGNALS) process.off(name, onStopSignal);
+    releaseSignals();
     stdout.off("error", onPipeError);
     stdout.off("drain", onDrain);
   }

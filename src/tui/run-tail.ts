@@ -1,6 +1,7 @@
 import { textWithout } from "../core/credentials.ts";
 import { messageOf } from "../core/describe-error.ts";
-import { resolveGateway } from "./gateway-target.ts";
+import { MOST_TENANT_FILTER } from "../core/tenant-filter.ts";
+import { forTenant, resolveGateway } from "./gateway-target.ts";
 import { runInteractive } from "./run-interactive.tsx";
 import { runJson } from "./run-json.ts";
 import { type TailFilter, validStatusFilter } from "./tail-filter.ts";
@@ -12,7 +13,7 @@ export type { TailOptions } from "./tail-options.ts";
  * `mindgw tail`: the interactive view when stdout is a terminal and `json` is off, NDJSON
  * otherwise. Returns the exit code: 0 on quit, 1 on a runtime failure (gateway unreachable
  * in `--json` mode, no event stream), 2 on a usage or credential error (malformed URL,
- * missing or rejected admin key, bad `--status`). Errors are one line on stderr, never a
+ * missing or rejected admin key, bad `--status` or `--tenant`). Errors are one line on stderr, never a
  * stack trace, and never contain the admin key (one of eight characters or more: a shorter one is no
  * secret, and taken out it would blank the message's own words; core/credentials.ts).
  */
@@ -29,6 +30,10 @@ export async function runTail(options: TailOptions): Promise<number> {
   if (options.status !== undefined && !validStatusFilter(options.status)) {
     return fail(`invalid --status "${options.status}": use a class like 4xx or a code like 429`, 2);
   }
+  // Checked here as the gateway would: its 400 would be retried as a gateway's passing fault.
+  if (options.tenant !== undefined && options.tenant.length > MOST_TENANT_FILTER) {
+    return fail(`invalid --tenant: at most ${MOST_TENANT_FILTER} characters`, 2);
+  }
   const filter: TailFilter = {
     ...(options.model ? { model: options.model } : {}),
     ...(options.key ? { key: options.key } : {}),
@@ -36,7 +41,7 @@ export async function runTail(options: TailOptions): Promise<number> {
     ...(options.status ? { status: options.status.toLowerCase() } : {}),
   };
   const common = {
-    target: resolved.target,
+    target: forTenant(resolved.target, options.tenant),
     adminKey: options.adminKey,
     filter,
     showAdmin: options.admin === true,

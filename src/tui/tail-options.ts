@@ -22,6 +22,11 @@ export interface TailOptions {
   /** `1xx`..`5xx` or an exact code such as `429`. */
   status?: "2xx" | "4xx" | "5xx" | string;
   /**
+   * One tenant's part (its requests, the workers its callers may be routed to), as the gateway
+   * selects it (`?tenant=` on the event stream and the workers list), not a glob.
+   */
+  tenant?: string;
+  /**
    * Show the admin API's own calls too (front door `admin`: the web UI's polling, scripts): left
    * out by default, from the table, the header's figures and `--json`'s lines alike.
    */

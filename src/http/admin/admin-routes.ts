@@ -144,7 +144,12 @@ export function adminRoutes(deps: AdminDeps) {
       )
       .get(
         "/workers",
-        admin(({ headers }, _request, scope) => Response.json(deps.workers(scope), { headers })),
+        // `?tenant=`: the workers that tenant's callers may be routed to, as its admin reads them
+        // (`mindgw tail --tenant`'s pane); another than a tenant admin's own is refused (403).
+        admin(({ headers }, request, scope) => {
+          const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
+          return Response.json(deps.workers(scopedTenant(scope, tenant) ?? null), { headers });
+        }),
       )
       .get("/events", (context: AdminContext) => {
         // Its keep-alives come every 15 s: its socket is held longer than that (eventsSocketIdle).

@@ -225,6 +225,9 @@ export function adminPaths() {
         ...tag,
         operationId: "list_workers",
         summary: "Connected workers and their load",
+        parameters: queryParameters(tenantQuerySchema),
+        description:
+          "Admin role: every connected worker; an admin in a tenant, its tenant's and the platform's. `tenant`: the workers that tenant's callers may be routed to (its own and the platform's), as an admin in it reads them; a reader held to one tenant naming another is refused, 403.",
         responses: { "200": answered("Workers", "WorkerList"), ...adminErrors },
       },
     },

@@ -14,6 +14,10 @@ import { waitForValue } from "./testing/wait-for.ts";
 const answers: Record<string, () => unknown> = {
   NaN: () => Number.NaN,
   Infinity: () => Number.POSITIVE_INFINITY,
+  // A refund is no cost: it was stored as it came, a row `mindgw audit import` refuses to read back
+  // (`costUsd` must be at least 0) and that took its amount off the tenant's summed spend.
+  "a negative cost": () => -0.5,
+  "a shared charge of a negative cost": () => ({ costUsd: -1, counted: Promise.resolve() }),
   text: () => "0.5",
   nothing: () => undefined,
   "a promised cost": async () => 0.5,

@@ -125,8 +125,15 @@ export const auditFilterSchema = z.strictObject({
 });
 
 export const auditQuerySchema = auditFilterSchema.extend({
-  /** The `nextCursor` of the previous page. */
-  cursor: z.string().min(1).max(200).optional(),
+  /** The `nextCursor` of the previous page, given with the order and filters of its query (audit-cursor.ts). */
+  cursor: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      "The `nextCursor` of the previous page. Give it with the same `order` and filters as that page (the time bounds and `limit` may change): another order or filter is a 400 naming `cursor`.",
+    ),
   /** Rows a page; decimal digits alone, as `--limit` takes them (core/decimal-int.ts). */
   limit: decimalIntField(1, 1000).default(100).describe("Rows a page, 1–1000 (100 when left out)."),
 });

@@ -16,10 +16,11 @@ export interface AuditPage {
  * between; a row written meanwhile is returned only if its start is still ahead of the cursor (a
  * long request that started behind it is not: a walk begun after it ended finds it).
  * docs/RELIABILITY.md, "Reading the log back"; storage-contract-paging.test.ts.
- * Throws a 400 GatewayError on a malformed cursor.
+ * Throws a 400 GatewayError on a malformed cursor, or one another order or other filters made
+ * (audit-cursor.ts).
  */
 export async function queryAudit(store: Pick<AuditStore, "select">, query: AuditQuery): Promise<AuditPage> {
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, query);
   // One extra row tells whether another page exists without a count(*).
   const entries = await store.select(query, after, query.limit + 1);
   const more = entries.length > query.limit;
@@ -27,6 +28,6 @@ export async function queryAudit(store: Pick<AuditStore, "select">, query: Audit
   const last = page.at(-1);
   return {
     records: page.map((entry) => entry.record),
-    nextCursor: more && last !== undefined ? encodeCursor(last.position) : null,
+    nextCursor: more && last !== undefined ? encodeCursor(last.position, query) : null,
   };
 }

@@ -166,7 +166,8 @@ function chargeBilledAttempts(
  * answered.
  */
 function costOf(answer: number | SharedCharge, ledger: RequestLedger, logger: Logger): number {
-  if (typeof answer === "number" && Number.isFinite(answer)) return answer;
+  // A cost is a finite number of USD, at least 0 (NaN fails both comparisons): no refund.
+  if (typeof answer === "number" && answer >= 0 && answer < Number.POSITIVE_INFINITY) return answer;
   // Anything else an embedder's policy returned is read with care: a failure `chargeUsage` logs.
   const charge = recordedCharge(answer);
   const shared = charge.counted;

@@ -1,4 +1,5 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
+import { userAgentOf } from "../audit/audit-text.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { TRACEPARENT } from "../core/traceparent.ts";
@@ -55,7 +56,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       startedAt,
       frontDoor,
       clientIp,
-      headers.get("user-agent"),
+      userAgentOf(headers),
       traceparent,
       // Ignored without a traceparent (W3C Trace Context): not even read, as most requests have neither.
       traceparent === null ? null : headers.get(TRACESTATE),

@@ -3,14 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
-import type { Principal } from "../auth/principal.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
-import { silentLogger } from "../log/logger.ts";
-import type { Provider } from "../providers/provider.ts";
+import type { Gateway } from "../gateway/create-gateway.ts";
 import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
-import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // Whole (non-stream) answers that pass through and say less than OpenAI's usage, through the real
 // pipeline: a total only (Voyage's embeddings) is the prompt's count; no usage at all is estimated,
@@ -66,16 +62,6 @@ let upstream: ReturnType<typeof Bun.serve>;
 let adminKey = "";
 let finished: AuditRecord[] = [];
 let gatewayUrl = "";
-/** An embedder's caller, no key of its own. */
-const caller: Principal = {
-  keyId: null,
-  name: "app",
-  tenant: "default",
-  role: "user",
-  models: ["*"],
-  limits: {},
-  via: "jwt",
-};
 
 const post = (path: string, body: object, key = adminKey) =>
   fetch(`${gatewayUrl}/v1/${path}`, {
@@ -260,64 +246,5 @@ describe("a translated whole answer whose upstream reported no usage tells its c
     const response = await post("chat/completions", { model: "chat-nousage", messages: prompt });
     expect(await response.json()).toEqual(ANSWERS["chat-nousage"]);
     expect((await rowOf(response)).outputTokens).toBe(10);
-  });
-});
-
-describe("a stream call answered whole after its keep-alive comments began", () => {
-  // An embedder's provider may answer a stream call with a whole JSON body (the gateway's own
-  // refuse one as a 502). Slower than `stream_keepalive`, it settles after the 200 head went out.
-  test("its usage is a whole answer's: the answer's text estimated too, not 0", async () => {
-    let release = () => {};
-    const answered = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let called = false;
-    const whole: Provider = {
-      name: "whole",
-      dialect: "openai",
-      async call() {
-        called = true;
-        await answered;
-        return { kind: "json", body: ANSWERS["chat-nousage"] as JsonObject };
-      },
-    };
-    const records: AuditRecord[] = [];
-    const embedded = await createGateway({
-      config: parseConfig({
-        storage: { path: join(dir, "kept-alive.db") },
-        auth: { bootstrap_admin: false },
-        providers: [{ name: "whole", type: "mock" }],
-        models: [{ name: "chat-kept", routes: [{ provider: "whole", model: "chat-kept" }] }],
-        prices: { "chat-kept": { input_per_mtok: 100, output_per_mtok: 200 } },
-        routing: { stream_keepalive: "10ms" },
-      }),
-      providers: () => whole,
-      auth: async () => caller,
-      logger: silentLogger,
-      events: [{ publish: (event) => event.type === "request.finished" && records.push(event.record) }],
-    });
-    try {
-      const { port } = embedded.listen("127.0.0.1", 0);
-      const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: "Bearer any" },
-        body: JSON.stringify({
-          model: "chat-kept",
-          stream: true,
-          messages: [{ role: "user", content: "y".repeat(20) }],
-        }),
-      });
-      // The head came with the keep-alive comments, while the provider had not answered.
-      expect(response.status).toBe(200);
-      await waitFor("the provider to have the call", () => called);
-      release();
-      expect(await response.text()).toContain("x".repeat(40));
-      const row = await waitForValue("its record", () => records[0]);
-      // As the same answer to a call that was no stream: its 40 characters are 10 tokens.
-      expect([row.inputTokens, row.outputTokens]).toEqual([6, 10]);
-      expect(row.costUsd).toBeCloseTo((6 * 100 + 10 * 200) / 1e6, 12);
-    } finally {
-      await embedded.stop();
-    }
   });
 });

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { wholeForStream } from "../providers/http/read-reply.ts";
 import { TranslatedEvents } from "../providers/http/translated-reply.ts";
 import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
@@ -37,6 +38,9 @@ export function answerOf(
   if (reply.kind === "json") {
     // A filter's refusal that came as an answer fails over as its 400 would, where fallback_on says so.
     if (reply.refusal && call.target.refusalFailsOver) throw reply.refusal;
+    // A stream asked for: a whole answer is the upstream's failure, as a built-in upstream's whole
+    // body is (an embedder's provider that ignored `stream`); relayed, the SDK read it as no chunk.
+    if (call.stream) throw wholeForStream(call.provider, 'kind "json"');
     call.readWhole(reply.body, reply.answeredModel, reply.usage);
     return { kind: "json", body: call.adapted.json(withUsageTold(call, reply.body), call.sent) };
   }

@@ -19,7 +19,8 @@ export interface FakeProvider extends Provider {
 
 export function fakeProvider(
   name: string,
-  script: Script = () => Promise.resolve(jsonReply()),
+  // A stream to a stream request, as an upstream answers: a whole answer to one is its failure.
+  script: Script = (call) => Promise.resolve(call.stream ? streamReply(1) : jsonReply()),
 ): FakeProvider {
   const calls: ProviderCall[] = [];
   return {

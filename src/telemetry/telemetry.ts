@@ -62,7 +62,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const losses = spanLossesOf(options.tracer);
   const sources = losses ? { ...options.sources, traceSpansDropped: () => losses.total } : options.sources;
   const metrics = options.config.metrics.enabled
-    ? new GatewayMetrics(sources, modelLabeller(options.routedAs))
+    ? new GatewayMetrics(sources, modelLabeller(options.routedAs), options.logger)
     : undefined;
   if (metrics) {
     options.bus.tap(

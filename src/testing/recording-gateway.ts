@@ -15,12 +15,12 @@ export interface RecordingGateway {
 
 /**
  * A gateway on `config` that keeps its bootstrap key and its finished records for assertions,
- * quiet unless given a `logger`; `plugins`, an embedder's own authenticator or policy.
+ * quiet unless given a `logger`; `plugins`, an embedder's own authenticator, policy or providers.
  */
 export async function recordingGateway(
   config: Config,
   logger: Logger = silentLogger,
-  plugins: Pick<GatewayOptions, "auth" | "policy"> = {},
+  plugins: Pick<GatewayOptions, "auth" | "policy" | "providers"> = {},
 ): Promise<RecordingGateway> {
   let adminKey = "";
   const finished: AuditRecord[] = [];

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { bearer, chatBody } from "./harness/fake-config.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import { createKey } from "./harness/spawn-worker.ts";
@@ -12,7 +12,23 @@ import { waitFor } from "./harness/wait-for.ts";
  * three, ends it at once (docs/OBSERVABILITY.md).
  */
 
-const fx = gatewayFixture({ models: ["m1"] });
+/**
+ * The model the long lines are made of: routed to the fake upstream as a model 8,000 characters
+ * long, which each request's record carries (its upstream model, and again in its attempts). Not a
+ * long User-Agent: the gateway keeps 512 characters of one (audit/audit-text.ts).
+ */
+const LONG_MODEL = `m-${"u".repeat(8000)}`;
+
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (fakeUrl) =>
+    fakeRoutesConfig(fakeUrl, ["m1"], {
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
+        { name: "long", routes: [{ provider: "fake", model: LONG_MODEL }] },
+      ],
+    }),
+});
 let key = "";
 
 beforeAll(async () => {
@@ -38,13 +54,13 @@ async function tailLeftBehind(): Promise<PipedTail> {
     20_000,
     0,
   );
-  // Lines longer than a pipe's atomic write (4 KiB: a user agent of 8,000 characters), more of
+  // Lines longer than a pipe's atomic write (4 KiB: an upstream model of 8,000 characters), more of
   // them than the pipe holds (64 KiB), none read: the tail is left partway through one.
   for (let i = 0; i < 12; i++) {
     const res = await fetch(`${fx.gw.url}/v1/chat/completions`, {
       method: "POST",
-      headers: { ...bearer(key), "user-agent": "u".repeat(8000) },
-      body: chatBody("m1"),
+      headers: bearer(key),
+      body: chatBody("long"),
       signal: AbortSignal.timeout(10_000),
     });
     expect(res.status).toBe(200);
@@ -73,7 +89,7 @@ describe("stop signals with the reader behind", () => {
       expect(out.endsWith("\n")).toBe(true);
       const lines = out.split("\n").slice(0, -1);
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-      expect(lines.some((line) => line.includes("u".repeat(8000)))).toBe(true);
+      expect(lines.some((line) => line.includes(LONG_MODEL))).toBe(true);
       await tail.stderr.done;
       expect(tail.stderr.all).toBe("");
     } finally {

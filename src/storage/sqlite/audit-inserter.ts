@@ -2,15 +2,13 @@ import type { Database, Statement } from "bun:sqlite";
 import { encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { type AuditRowFields, emptyAuditRow, FIELD, fillAuditRow } from "../../audit/audit-row-fields.ts";
+import { auditText, MAX_AUDIT_TEXT } from "../../audit/audit-text.ts";
 import { soleAttempt } from "../../audit/sole-attempt.ts";
 import { countRefusal } from "../count-refusal.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import { type Interned, InternedStamps } from "./interned-stamps.ts";
 import { sqliteRefusal } from "./sqlite-refusal.ts";
 import { isStorageFailure } from "./storage-failure.ts";
-
-/** Long texts are cut when interned: user agents are attacker-controlled, the table stays small. */
-const MAX_STRING = 512;
 
 /** The intern caches are bounded too: past this many entries they start over. */
 const MAX_CACHE = 10_000;
@@ -164,8 +162,8 @@ export class AuditInserter {
   private attemptMs(row: AuditRowFields): number | null {
     const attempts = row[FIELD.attempts];
     return typeof attempts === "number" &&
-      (row[FIELD.route]?.length ?? 0) <= MAX_STRING &&
-      (row[FIELD.upstreamModel]?.length ?? 0) <= MAX_STRING
+      (row[FIELD.route]?.length ?? 0) <= MAX_AUDIT_TEXT &&
+      (row[FIELD.upstreamModel]?.length ?? 0) <= MAX_AUDIT_TEXT
       ? attempts
       : null;
   }
@@ -181,10 +179,13 @@ export class AuditInserter {
     );
   }
 
-  /** Interned id of a text, cut to `MAX_STRING`. */
+  /**
+   * Interned id of a text, cut as audit-text.ts says (a model or route name someone else chose):
+   * the table stays small.
+   */
   private string(value: string | null): number | null {
     if (value === null) return null;
-    const text = value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;
+    const text = auditText(value);
     let interned = this.strings.get(text);
     if (interned === undefined) {
       const { id, last_log_id } = this.internString.get(text)!;

@@ -1,9 +1,11 @@
 import type { Counter, Histogram } from "prom-client";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { type Logger, silentLogger } from "../../log/logger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { attemptOutcome } from "./attempt-outcome.ts";
 import { branch } from "./branch.ts";
+import { FamilyFailures } from "./family-failures.ts";
 import type { CounterCell, FoldedCounter } from "./folded-metrics.ts";
 import { createGatewayFamilies, RELOAD_RESULTS, type ReloadResult } from "./gateway-families.ts";
 import { KeptLabels } from "./kept-labels.ts";
@@ -61,6 +63,8 @@ export class GatewayMetrics {
     private readonly sources: MetricSources,
     /** The label for a requested model: the config's name for it, else `other` (labels.ts `modelLabeller`). */
     private readonly modelLabel: (model: string | null) => string,
+    /** Where a family left out of a scrape (its source threw) is told (family-failures.ts). */
+    logger: Pick<Logger, "warn"> = silentLogger,
   ) {
     const registers = [this.registry];
     const families = createGatewayFamilies(registers, () => this.openStreams);
@@ -86,6 +90,8 @@ export class GatewayMetrics {
       this.seedConfigured(configured);
     }
     registerScrapedMetrics(registers, sources, () => this.inForce);
+    // Last: its family is printed after those whose failures it counts.
+    this.registry.leaveOutFailed(new FamilyFailures(this.registry, logger));
   }
 
   /**

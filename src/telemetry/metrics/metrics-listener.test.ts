@@ -41,15 +41,48 @@ test("an address another process holds: the failure names metrics.listen and the
   );
 });
 
-test("a scrape that fails (a source threw: an embedder's policy, a store) is a short 500 with its x-request-id, the error logged, not the runtime's error page", async () => {
-  const failing = new GatewayMetrics(
-    quietSources({
-      eventListenerErrors: () => {
-        throw new Error("the store is gone");
-      },
-    }),
-    () => "other",
+test("a source that throws costs only its own families: the scrape is served without them, each failure counted by family and logged at once, then at most every 30 s", async () => {
+  const { logger, lines } = recordingLogger();
+  const gone = () => {
+    throw new Error("the store is gone");
+  };
+  // One family's source (in flight), and one that four families read (the audit writer's counts).
+  const failing = new GatewayMetrics(quietSources({ inFlight: gone, audit: gone }), () => "other", logger);
+  const listener = startMetricsListener("127.0.0.1:0", failing, silentLogger);
+  stops.push(listener.stop);
+  const scrapes: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const scrape = await fetch(listener.url);
+    expect(scrape.status).toBe(200);
+    scrapes.push(await scrape.text());
+  }
+  const families = (text: string) => [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
+  const failed = [
+    "mindgw_requests_in_flight",
+    "mindgw_audit_queue_depth",
+    "mindgw_audit_queue_bytes",
+    "mindgw_audit_bodies_dropped_total",
+    "mindgw_audit_records_total",
+  ];
+  const last = scrapes[1] ?? "";
+  for (const family of failed) expect(families(last)).not.toContain(family);
+  expect(last).toContain("\nmindgw_event_streams_open 0\n");
+  for (const family of failed)
+    expect(last).toContain(`mindgw_metric_family_errors_total{family="${family}"} 2\n`);
+  // Every family has its series from the start, at 0: an alert on its increase sees the first failure.
+  expect(scrapes[0]).toContain('mindgw_metric_family_errors_total{family="mindgw_event_streams_open"} 0\n');
+  expect(lines).toEqual(
+    failed.map((family) => ({
+      level: "warn",
+      message: `reading the metric family ${family} failed: Error: the store is gone`,
+      fields: { family },
+    })),
   );
+});
+
+test("a scrape that fails is a short 500 with its x-request-id, the error logged, not the runtime's error page", async () => {
+  const failing = new GatewayMetrics(quietSources(), () => "other");
+  failing.scrape = () => Promise.reject(new Error("the store is gone"));
   const { logger, lines } = recordingLogger();
   const listener = startMetricsListener("127.0.0.1:0", failing, logger);
   stops.push(listener.stop);

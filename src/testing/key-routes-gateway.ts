@@ -29,7 +29,7 @@ export interface KeyRoutes {
  * The real gateway in-process, one mock model behind it, on a SQLite file in a temp dir of its own,
  * or on `storageIn(dir)`: a store a test fails or counts the reads of.
  */
-export async function keyRoutes(storageIn?: (dir: string) => Storage): Promise<KeyRoutes> {
+export async function keyRoutesGateway(storageIn?: (dir: string) => Storage): Promise<KeyRoutes> {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-key-routes-"));
   let adminKey = "";
   const gateway = await createGateway({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { KeyView } from "../../auth/key-view.ts";
-import { type KeyRoutes, keyRoutes } from "../../testing/key-routes-gateway.ts";
+import { type KeyRoutes, keyRoutesGateway } from "../../testing/key-routes-gateway.ts";
 
 // `/admin/api/keys` paged and whole, through the real gateway in-process (a real SQLite file).
 
@@ -9,7 +9,7 @@ const call: KeyRoutes["call"] = (...args) => routes.call(...args);
 const listed: KeyRoutes["listed"] = (...args) => routes.listed(...args);
 
 beforeAll(async () => {
-  routes = await keyRoutes();
+  routes = await keyRoutesGateway();
   // Created in parallel: many share a millisecond, which the paging must still order.
   await Promise.all(
     Array.from({ length: 120 }, (_, i) => call("POST", "/admin/api/keys", { name: `bulk-${i}` })),

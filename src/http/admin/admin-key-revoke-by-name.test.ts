@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { KeyView } from "../../auth/key-view.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import type { KeyStore } from "../../storage/storage.ts";
-import { type KeyRoutes, keyRoutes } from "../../testing/key-routes-gateway.ts";
+import { type KeyRoutes, keyRoutesGateway } from "../../testing/key-routes-gateway.ts";
 
 // A revoke by name ends every active key of the name (a rotation's two in its grace window), each on
 // record, the ones it did revoke on record when the store fails midway.
@@ -12,7 +12,7 @@ let routes: KeyRoutes;
 const call: KeyRoutes["call"] = (...args) => routes.call(...args);
 
 beforeAll(async () => {
-  routes = await keyRoutes();
+  routes = await keyRoutesGateway();
 });
 afterAll(() => routes.stop());
 
@@ -40,7 +40,7 @@ test("revoke by name in a rotation's grace window: both keys revoked, each in th
 test("a revoke by name whose store fails midway (503) has the key it did revoke on record", async () => {
   let storage!: ReturnType<typeof openSqliteStorage>;
   let revokes = 0;
-  const failing = await keyRoutes((dir) => {
+  const failing = await keyRoutesGateway((dir) => {
     storage = openSqliteStorage(join(dir, "failing.db"));
     const keys: KeyStore = {
       ...storage.keys,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { KeyView } from "../../auth/key-view.ts";
-import { type KeyRoutes, keyRoutes } from "../../testing/key-routes-gateway.ts";
+import { type KeyRoutes, keyRoutesGateway } from "../../testing/key-routes-gateway.ts";
 
 // A key name in several tenants on `/admin/api/keys…`: what `?name=` lists and `?tenant=` picks, for an
 // admin outside every tenant and one in a tenant (through the real gateway in-process).
@@ -11,7 +11,7 @@ const listed: KeyRoutes["listed"] = (...args) => routes.listed(...args);
 const create: KeyRoutes["create"] = (...args) => routes.create(...args);
 
 beforeAll(async () => {
-  routes = await keyRoutes();
+  routes = await keyRoutesGateway();
 });
 afterAll(() => routes.stop());
 

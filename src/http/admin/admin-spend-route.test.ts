@@ -4,14 +4,14 @@ import type { KeyView } from "../../auth/key-view.ts";
 import { spendTotals } from "../../storage/spend-totals.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import type { KeyStore, SpendStore } from "../../storage/storage.ts";
-import { keyRoutes } from "../../testing/key-routes-gateway.ts";
+import { keyRoutesGateway } from "../../testing/key-routes-gateway.ts";
 
 // `/admin/api/spend`: the reads it makes and what each caller is shown.
 
 test("/admin/api/spend reads each key once and every total in one read: a chain's keys report its one total, another tenant's key is left out for a tenant's admin", async () => {
   const reads = { keys: 0, totals: 0, total: 0 };
   let storage!: ReturnType<typeof openSqliteStorage>;
-  const gateway = await keyRoutes((dir) => {
+  const gateway = await keyRoutesGateway((dir) => {
     storage = openSqliteStorage(join(dir, "spend-reads.db"));
     const keys: KeyStore = {
       ...storage.keys,

@@ -45,7 +45,20 @@ export interface AuditWriterOptions extends QueuedBodiesOptions {
   lines?: AccessLineRelay;
   /**
    * How long one insert or probe may run before it counts as a failure: by default the longer of
-   * `STORE_CALL_LEAST_MS` (audit-writer.ts) and ten flush windows.
+   * `STORE_CALL_LEAST_MS` and ten flush windows.
    */
   storeCallMs?: number;
 }
+
+/**
+ * `audit.max_queue_bytes` by default: 64 rows of 4 MB bodies (an image each way), or ~1M rows
+ * without; the row bound (100,000, ~22 MB of rows without bodies) comes first for those.
+ */
+export const DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The least time an insert or a probe runs before the writer gives up on it while running: the
+ * built-in stores answer in milliseconds (their calls are bounded, or on a thread), so only a store
+ * that hangs (an embedder's, a lost connection that never errors) reaches it.
+ */
+export const STORE_CALL_LEAST_MS = 5_000;

@@ -2,51 +2,17 @@ import { LATE, resultBy, settledBy } from "../core/result-by.ts";
 import { yieldToLoop } from "../core/yield-to-loop.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
-import type { AuditWriterOptions } from "./audit-writer-options.ts";
+import {
+  type AuditWriterOptions,
+  DEFAULT_MAX_QUEUE_BYTES,
+  STORE_CALL_LEAST_MS,
+} from "./audit-writer-options.ts";
+import type { AuditWriterStats, ClosedAuditWriter } from "./audit-writer-stats.ts";
 import type { QueueFill } from "./dropped-rows-log.ts";
 import { type PendingRows, pendingRowsFor } from "./pending-rows.ts";
 import { QueuedBodies } from "./queued-bodies.ts";
 
-export interface AuditWriterStats {
-  healthy: boolean;
-  /** Rows queued, the batch being written included (what `queuedBytes` counts). */
-  queued: number;
-  /** What the queued rows take, in bytes (`maxQueueBytes` bounds it). */
-  queuedBytes: number;
-  written: number;
-  /** Records the store refused on their own (never a storage failure). */
-  rejected: number;
-  /** Records refused because the queue was full or the writer closed. */
-  dropped: number;
-  /** Records queued with their bodies replaced by `BODY_NOT_KEPT`: the queue held `maxQueueBytes`. */
-  bodiesDropped: number;
-}
-
-/** How a writer closed: its counts, and the records its storage never took. */
-export interface ClosedAuditWriter extends AuditWriterStats {
-  /** Oldest first; the caller keeps them elsewhere (audit-service.ts: an NDJSON file). */
-  unwritten: AuditRecord[];
-  /**
-   * How many of the first `unwritten` were in a write still running when the stop's time ran out:
-   * the store may yet have taken them (0 when every write had been answered).
-   */
-  maybeWritten: number;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * `audit.max_queue_bytes` by default: 64 rows of 4 MB bodies (an image each way), or ~1M rows
- * without; the row bound (100,000, ~22 MB of rows without bodies) comes first for those.
- */
-export const DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 * 1024;
-
-/**
- * The least time an insert or a probe runs before the writer gives up on it while running: the
- * built-in stores answer in milliseconds (their calls are bounded, or on a thread), so only a store
- * that hangs (an embedder's, a lost connection that never errors) reaches it.
- */
-export const STORE_CALL_LEAST_MS = 5_000;
 
 /**
  * The least time a stop gives each write it starts, past `until` if need be: a stop whose drain

@@ -3,7 +3,8 @@ import { GatewayError } from "../core/gateway-error.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { hashApiKey } from "./api-key.ts";
-import { createKeyAdmin, ensureBootstrapAdmin } from "./key-admin.ts";
+import { ensureBootstrapAdmin } from "./bootstrap-admin.ts";
+import { createKeyAdmin } from "./key-admin.ts";
 import { failure, keyAdminFixture } from "./key-admin-fixture.ts";
 
 // Creating keys and reading them: what is stored and shown, the input refused (names, numbers,

@@ -1,21 +1,20 @@
-import type { z } from "zod";
-import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { shown } from "../core/cut-words.ts";
-import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
-import { inputIssue } from "../core/input-issue.ts";
+import { notFound } from "../core/gateway-error.ts";
 import { askedTenant, changedTenant } from "../core/tenant-filter.ts";
 import { keyPages, readKeyPage } from "../storage/key-pages.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyPosition, KeyStore } from "../storage/storage.ts";
-import { generateApiKey, newKeyId } from "./api-key.ts";
-import { expiryRefusal, keyInputSchemas } from "./key-admin-schemas.ts";
-import { expiryOf, limitsChangeOf, limitsWriter } from "./key-limits.ts";
+import { keyInputSchemas } from "./key-admin-schemas.ts";
+import { expiryAhead, parseKeyInput } from "./key-input.ts";
+import { limitsChangeOf, limitsWriter } from "./key-limits.ts";
 import { assertOneTenant, inTenantWords, keyLookup, newestFirst } from "./key-lookup.ts";
 import { keyRevocation } from "./key-revocation.ts";
 import { type KeySettings, keyRotation } from "./key-rotation.ts";
-import { assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
+import { managedTenant } from "./key-scope.ts";
+import { keyToCreate, knownTenant } from "./key-to-create.ts";
 import { type KeyView, keyView } from "./key-view.ts";
+import { newKey } from "./new-key.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
 export interface KeyAdminOptions {
@@ -116,8 +115,6 @@ export interface InTenant {
   tenant?: string;
 }
 
-export { DEFAULT_TENANT };
-
 /** How many keys a listing of every key reads at once. */
 const WHOLE_LIST_PAGE = 1000;
 
@@ -201,7 +198,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async rotate(actor, idOrName, input = {}, options = {}) {
       assertCanManageKeys(actor);
       const tenant = changedTenant(options.tenant);
-      const graceMs = parseDuration(parse(keyInputSchemas().rotate, input).grace) ?? 0;
+      const graceMs = parseDuration(parseKeyInput(keyInputSchemas().rotate, input).grace) ?? 0;
       const old = await lookup.newestActive(actor, idOrName, "rotate", tenant);
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);
@@ -211,128 +208,11 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async setLimits(actor, idOrName, input, options = {}) {
       assertCanManageKeys(actor);
       const tenant = changedTenant(options.tenant);
-      const fields = expiryAhead(parse(keyInputSchemas().limits, input), now());
+      const fields = expiryAhead(parseKeyInput(keyInputSchemas().limits, input), now());
       const change = limitsChangeOf(fields, now());
       const key = await lookup.newestActive(actor, idOrName, "change the limits of", tenant);
       const param = fields.expires_in === undefined ? "expires_at" : "expires_in";
       return keyView(await writeLimits(actor, key, change, param), now());
     },
   };
-}
-
-/** A new key's record and its plain secret (in this value and nowhere else, ever). */
-function newKey(settings: KeySettings, at: number): { record: KeyRecord; key: string } {
-  const key = generateApiKey();
-  const record: KeyRecord = {
-    ...settings,
-    id: newKeyId(),
-    hash: key.hash,
-    prefix: key.prefix,
-    last4: key.last4,
-    createdAt: at,
-  };
-  return { record, key: key.plain };
-}
-
-/** Refuses a tenant that `tenants:` does not list, once it lists any (`KeyAdminOptions.tenants`). */
-function knownTenant(tenant: string, known: readonly string[]): void {
-  if (known.length === 0 || tenant === DEFAULT_TENANT || known.includes(tenant)) return;
-  throw badRequest(
-    `tenant: "${shown(tenant)}" is not a configured tenant; known tenants: ${known.join(", ")} (or "${DEFAULT_TENANT}" for a key outside every tenant)`,
-    "tenant",
-  );
-}
-
-/**
- * The key `create` would issue for `input`, at `now`, with `tenants` configured: every check made
- * (the actor's role, the input, its expiry, the actor's reach, the tenant), nothing stored. Each
- * refusal is the 400 (or 403) `create` answers. `mindgw keys create -c` checks with it before it
- * makes a database, which a refused key would leave behind empty.
- */
-export function keyToCreate(
-  actor: KeyActor,
-  input: unknown,
-  { now, tenants }: { now: number; tenants: readonly string[] },
-): KeySettings {
-  assertCanManageKeys(actor);
-  const fields = expiryAhead(parse(keyInputSchemas().create, input), now);
-  // No tenant given: the admin's own (an admin in a tenant mints only into it).
-  const tenant = fields.tenant ?? homeTenant(actor);
-  const reach = {
-    tenant,
-    models: fields.models,
-    rpm: fields.rpm,
-    tpm: fields.tpm,
-    budgetUsd: fields.budget_usd,
-    expiresAt: expiryOf(fields, now) ?? null,
-  };
-  assertWithinScope(actor, reach, "create");
-  knownTenant(tenant, tenants);
-  return { ...reach, name: fields.name, role: fields.role, revokedAt: null, lastUsedAt: null };
-}
-
-/**
- * First start of `serve`: an empty store gets one admin key, returned so the caller prints
- * it once. Returns null when any key exists, including one that another node starting at the
- * same moment inserted first (`KeyStore.createIfEmpty`): of nodes started together on an empty
- * database, one creates and prints a key.
- */
-export async function ensureBootstrapAdmin(
-  store: KeyStore,
-  options: Pick<KeyAdminOptions, "onChange" | "now"> = {},
-): Promise<IssuedKey | null> {
-  // The usual start finds keys: a read, never a write under the change lock.
-  if ((await store.count()) > 0) return null;
-  const now = options.now ?? Date.now;
-  const { record, key } = newKey(
-    {
-      name: "bootstrap-admin",
-      tenant: DEFAULT_TENANT,
-      role: "admin",
-      models: ["*"],
-      rpm: null,
-      tpm: null,
-      budgetUsd: null,
-      expiresAt: null,
-      revokedAt: null,
-      lastUsedAt: null,
-    },
-    now(),
-  );
-  if (!(await insertedFirst(store, record))) return null;
-  options.onChange?.(record);
-  return { ...keyView(record, now()), key };
-}
-
-/**
- * Whether the bootstrap key was inserted (false: another process's key was there first). A write
- * the database never confirmed (`storage_outcome_unknown`) is looked for: if it landed the key is
- * this process's to hand out (no other will), else the start fails as on any storage failure.
- */
-async function insertedFirst(store: KeyStore, record: KeyRecord): Promise<boolean> {
-  try {
-    if (store.createIfEmpty !== undefined) return await store.createIfEmpty(record);
-    await store.create(record);
-    return true;
-  } catch (error) {
-    const unconfirmed = error instanceof GatewayError && error.code === "storage_outcome_unknown";
-    if (unconfirmed && (await store.getById(record.id)) !== null) return true;
-    throw error;
-  }
-}
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  // A field no input reads (a misspelt `tmp`) is named, as a bad value's field is.
-  const issue = inputIssue(result.error.issues[0]);
-  const path = issue.path.join(".");
-  throw badRequest(`${path ? `${path}: ` : ""}${issue.message}`, path || undefined);
-}
-
-/** The fields, once an `expires_at` among them stands at `now` (not past, not past a lifetime); else a 400 naming it. */
-function expiryAhead<T extends { expires_at?: string | null }>(fields: T, now: number): T {
-  const refusal = fields.expires_at ? expiryRefusal(fields.expires_at, now) : undefined;
-  if (refusal) throw badRequest(`expires_at: ${refusal}`, "expires_at");
-  return fields;
 }

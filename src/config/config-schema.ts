@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_MAX_QUEUE_BYTES } from "../audit/audit-writer.ts";
+import { DEFAULT_MAX_QUEUE_BYTES } from "../audit/audit-writer-options.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { adminUiConfigSchema } from "./admin-ui-config.ts";
 import { appsSchema } from "./app-config.ts";

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { auditFilterSchema } from "../audit/audit-query-schema.ts";
-import { keyToCreate } from "../auth/key-admin.ts";
+import { keyToCreate } from "../auth/key-to-create.ts";
 import { SINK_QUEUE_BYTES } from "../events/event-queue.ts";
 import { postgresOptions } from "../storage/open-storage.ts";
 import { postgresUrl } from "../storage/postgres/postgres-client.ts";

@@ -3,7 +3,11 @@ import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
-import { createRedisStreamSink } from "./redis-stream-sink.ts";
+import {
+  createRedisStreamSink,
+  type RedisStreamSink,
+  type RedisStreamSinkOptions,
+} from "./redis-stream-sink.ts";
 
 setDefaultTimeout(30_000);
 
@@ -20,13 +24,18 @@ afterAll(async () => {
 const event = (version: number): GatewayEvent => ({ type: "config.reloaded", at: version, version });
 
 async function entries(stream: string): Promise<GatewayEvent[]> {
-  const client = new RedisClient(redis.url);
-  try {
-    const rows = (await client.send("XRANGE", [stream, "-", "+"])) as [string, string[]][];
-    return rows.map(([, fields]) => JSON.parse(fields[1] ?? "null") as GatewayEvent);
-  } finally {
-    client.close();
-  }
+  return (await withIds(stream)).map(({ event }) => event);
+}
+
+/** A sink appending to `stream` (MAXLEN ~1000) with `options`, once its first event is in the stream. */
+async function sinkWithFirst(
+  stream: string,
+  options: Partial<RedisStreamSinkOptions>,
+): Promise<RedisStreamSink> {
+  const sink = createRedisStreamSink({ url: redis.url, stream, maxLen: 1000, ...options });
+  sink.publish(event(0));
+  await waitFor("the first entry", async () => (await entries(stream)).length === 1);
+  return sink;
 }
 
 test("events are appended to the stream in order, one JSON entry each, only the listed types", async () => {
@@ -46,15 +55,7 @@ test("events are appended to the stream in order, one JSON entry each, only the 
 });
 
 test("while Redis is away events wait in a bounded queue (the oldest dropped, counted), then go in", async () => {
-  const sink = createRedisStreamSink({
-    url: redis.url,
-    stream: "s2",
-    maxLen: 1000,
-    maxQueue: 3,
-    retryMs: 50,
-  });
-  sink.publish(event(0));
-  await waitFor("the first entry", async () => (await entries("s2")).length === 1);
+  const sink = await sinkWithFirst("s2", { maxQueue: 3, retryMs: 50 });
   await redis.kill();
   for (let v = 1; v <= 5; v++) sink.publish(event(v));
   await waitFor("the queue to fill", () => sink.stats().queued === 3);
@@ -106,16 +107,11 @@ async function accepting(url: string): Promise<boolean> {
 
 test("while Redis is away a drop says why: the link's reason, as the cluster's line says it; never unsaid", async () => {
   const drops: string[] = [];
-  const sink = createRedisStreamSink({
-    url: redis.url,
-    stream: "s6",
-    maxLen: 1000,
+  const sink = await sinkWithFirst("s6", {
     maxQueue: 1,
     retryMs: 50,
     onDrop: (count, reason, error) => void drops.push(`${count} ${reason}: ${error}`),
   });
-  sink.publish(event(0));
-  await waitFor("the first entry", () => sink.stats().appended === 1);
   await redis.kill();
   try {
     // A connection refused is seen in an event loop turn that also delivers the sink's link its
@@ -136,29 +132,15 @@ test("while Redis is away a drop says why: the link's reason, as the cluster's l
 });
 
 test("events let go while a batch is being appended are the queued ones: the batch in flight is appended, not counted as dropped", async () => {
-  const sink = createRedisStreamSink({
-    url: redis.url,
-    stream: "s3",
-    maxLen: 1000,
-    maxQueue: 3,
-    batchSize: 3,
-    timeoutMs: 30_000,
-  });
-  sink.publish(event(0));
-  await waitFor("the first entry", async () => (await entries("s3")).length === 1);
+  const sink = await sinkWithFirst("s3", { maxQueue: 3, batchSize: 3, timeoutMs: 30_000 });
   // Redis paused, not gone: the next batch's appends wait for its answers.
-  const [pid] = redis.pids();
-  if (pid === undefined) throw new Error("redis-server is not running");
-  process.kill(pid, "SIGSTOP");
-  try {
+  await redis.frozen(async () => {
     for (let v = 1; v <= 3; v++) sink.publish(event(v));
     await waitFor("the batch taken, in flight", () => sink.stats().queued === 0);
     // The queue fills behind it: 4 and 5 are let go, 1–3 are not.
     for (let v = 4; v <= 8; v++) sink.publish(event(v));
     expect(sink.stats()).toEqual({ queued: 3, appended: 1, dropped: 2 });
-  } finally {
-    process.kill(pid, "SIGCONT");
-  }
+  });
   await waitFor("the rest appended", () => sink.stats().appended === 7);
   expect((await entries("s3")).map((e) => (e.type === "config.reloaded" ? e.version : -1))).toEqual([
     0, 1, 2, 3, 6, 7, 8,
@@ -168,27 +150,13 @@ test("events let go while a batch is being appended are the queued ones: the bat
 });
 
 test("a batch whose answers were lost (Redis froze past the timeout, then took what had been sent) is appended again: both copies carry the event's one id", async () => {
-  const sink = createRedisStreamSink({
-    url: redis.url,
-    stream: "s5",
-    maxLen: 1000,
-    batchSize: 3,
-    timeoutMs: 300,
-    retryMs: 50,
-  });
-  sink.publish(event(0));
-  await waitFor("the first entry", async () => (await entries("s5")).length === 1);
-  const [pid] = redis.pids();
-  if (pid === undefined) throw new Error("redis-server is not running");
+  const sink = await sinkWithFirst("s5", { batchSize: 3, timeoutMs: 300, retryMs: 50 });
   // Frozen, not gone: the XADDs are written to its socket, and no answer comes back in time.
-  process.kill(pid, "SIGSTOP");
-  try {
+  await redis.frozen(async () => {
     for (let v = 1; v <= 3; v++) sink.publish(event(v));
     await waitFor("the batch taken, in flight", () => sink.stats().queued === 0);
     await waitFor("the batch put back, its answers lost", () => sink.stats().queued === 3);
-  } finally {
-    process.kill(pid, "SIGCONT");
-  }
+  });
   // Redis runs what was sent before the timeout; the sink, not knowing, appends the batch again.
   await waitFor("the batch appended again", () => sink.stats().appended === 4, 20_000, 100);
   await sink.close();

@@ -1,6 +1,7 @@
 import { type Authenticator, cachedCaller, createAuthenticator } from "../auth/authenticate.ts";
+import { ensureBootstrapAdmin } from "../auth/bootstrap-admin.ts";
 import { jwtVerifiers } from "../auth/jwt-verifier.ts";
-import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key-admin.ts";
+import { createKeyAdmin, type KeyAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
 import { withKeyChains } from "../auth/key-chains.ts";
 import { KeySessions } from "../auth/key-sessions.ts";

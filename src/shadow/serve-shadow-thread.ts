@@ -16,28 +16,23 @@ import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-er
 import { IdTable } from "../core/id-table.ts";
 import { inTurns } from "../core/in-turns.ts";
 import { loadedWithin } from "../core/loaded-within.ts";
-import { onceATurn } from "../core/once-a-turn.ts";
-import { pricesAny } from "../pricing/catalogue-on-demand.ts";
-import type { ProviderKind } from "../pricing/catalogue-provider-id.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/unreachable.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { agreementReady } from "./agreement.ts";
-import { createRingReader } from "./message-ring.ts";
 import { failed, readCopy, type ShadowOutcome } from "./read-copy.ts";
-import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { answerOf, type RecordRules, shadowRecord } from "./shadow-record.ts";
 import type {
-  CopyDone,
   ShadowThreadMessage,
-  ShadowThreadReply,
-  ShadowThreadRequest,
   ThreadCopy,
   ThreadPrimary,
   ThreadRules,
   WireBytes,
   WireCopy,
 } from "./shadow-thread-protocol.ts";
+import { type ThreadCatalogue, withoutCatalogue } from "./thread-catalogue.ts";
+import { messageReader, type UnpackedMessage } from "./thread-message-reader.ts";
+import { ThreadOutbox } from "./thread-outbox.ts";
 
 declare const self: Worker;
 
@@ -55,43 +50,8 @@ const pairs = new IdTable<{ copy: ThreadCopy; outcome?: ShadowOutcome; primary?:
  */
 const upstreamFetch = createUpstreamFetch({ inFlight: () => flights.size });
 
-let done: CopyDone[] = [];
-let batches: string[] = [];
-/** Each pair recorded since the last post: its model and what its copy cost. */
-let spent: [string, number][] = [];
-let flushed = false;
-/** Why the catalogue's prices are off, told once in the next post. */
-let unpriced: string | undefined;
 let rules: (RecordRules & { flushMs: number }) | null = null;
-const queue: ShadowRecord[] = [];
-let timer: ReturnType<typeof setTimeout> | null = null;
-/** A batch this large is written at once, without waiting for the flush window (as on the event loop). */
-const BATCH = 500;
-
-/** Everything finished in one turn leaves in one message. */
-function post(): void {
-  const reply: ShadowThreadReply = {
-    outcomes: done,
-    ...(batches.length > 0 ? { records: batches } : {}),
-    ...(spent.length > 0 ? { spent } : {}),
-    ...(flushed ? { flushed } : {}),
-    ...(unpriced !== undefined ? { unpriced } : {}),
-  };
-  unpriced = undefined;
-  done = [];
-  batches = [];
-  spent = [];
-  flushed = false;
-  self.postMessage(reply);
-}
-const schedule = onceATurn(post);
-
-function flush(): void {
-  if (timer !== null) clearTimeout(timer);
-  timer = null;
-  while (queue.length > 0) batches.push(JSON.stringify(queue.splice(0, BATCH)));
-  schedule();
-}
+const outbox = new ThreadOutbox((reply) => self.postMessage(reply));
 
 function record(id: number): void {
   const pair = pairs.get(id);
@@ -107,13 +67,7 @@ function record(id: number): void {
     Date.now(),
     rules,
   );
-  queue.push(made);
-  if (made.shadow.costUsd > 0) {
-    spent.push([made.model, made.shadow.costUsd]);
-    schedule();
-  }
-  if (queue.length >= BATCH) flush();
-  else if (timer === null) timer = setTimeout(flush, rules.flushMs);
+  outbox.recorded(made, rules.flushMs);
 }
 
 function finish(id: number, outcome: ShadowOutcome): void {
@@ -121,12 +75,11 @@ function finish(id: number, outcome: ShadowOutcome): void {
   if (!flights.delete(id)) return;
   const pair = pairs.get(id);
   if (pair) pair.outcome = outcome;
-  done.push(
+  outbox.ended(
     pair
       ? { id, outcome: null, ended: { status: outcome.status, errorClass: outcome.errorClass } }
       : { id, outcome },
   );
-  schedule();
   if (pair) record(id);
 }
 
@@ -174,25 +127,7 @@ function adopt(next: ThreadRules): void {
   };
 }
 
-let readRing: ReturnType<typeof createRingReader> | undefined;
-
-/** A message as its request and bytes, from the ring or posted whole. */
-function unpack(
-  data: ShadowThreadMessage,
-): { request: ShadowThreadRequest; bytes: readonly Uint8Array[] } | null {
-  if (typeof data === "string") {
-    if (!readRing) throw new Error("shadow thread: a ring message before the ring");
-    const { parts, text } = readRing(data);
-    return { request: JSON.parse(text) as ShadowThreadRequest, bytes: parts };
-  }
-  if ("ring" in data) {
-    readRing = createRingReader(data.ring);
-    return null;
-  }
-  return { request: JSON.parse(data.json) as ShadowThreadRequest, bytes: data.bytes };
-}
-
-function handle({ request, bytes }: { request: ShadowThreadRequest; bytes: readonly Uint8Array[] }): void {
+function handle({ request, bytes }: UnpackedMessage): void {
   const unwire = (body: string | WireBytes) => (typeof body === "string" ? body : bytes[body.bytes]);
   const { aborts, stop } = request;
   if (request.rules) adopt(request.rules);
@@ -221,11 +156,7 @@ function handle({ request, bytes }: { request: ShadowThreadRequest; bytes: reado
     const reason = unavailable("the gateway stopped");
     for (const pair of pairs.values()) flights.get(pair.copy.id)?.abort(reason);
   }
-  if (request.flush) {
-    flush();
-    flushed = true;
-    schedule();
-  }
+  if (request.flush) outbox.flushAsked();
 }
 
 /** Ajv's load, where a copy's pair gives a JSON schema and it is not loaded yet. */
@@ -235,25 +166,6 @@ function agreementWait(copies: readonly WireCopy[]): Promise<void> | undefined {
     if (ready) return ready;
   }
   return undefined;
-}
-
-/** How the thread has the price catalogue its rules read (pricing/catalogue-on-demand.ts). */
-export interface ThreadCatalogue {
-  /** Is it loaded, if these providers need it? */
-  ready(providers: readonly ProviderKind[]): boolean;
-  load(): Promise<void>;
-  /**
-   * How long a load may take before the rules are adopted without it: every message after them
-   * (copies, cut-offs, the stop, a flush) waits its turn behind the load, so one that never
-   * settles (an `import()` that hangs) must not hold them for good.
-   */
-  readonly withinMs: number;
-}
-
-/** Rules that price nothing by the catalogue: its providers' copies are priced 0, as unknown prices are. */
-function withoutCatalogue(request: ShadowThreadRequest, next: ThreadRules): ShadowThreadRequest {
-  const providers = next.prices.providers.filter((provider) => !pricesAny([provider]));
-  return { ...request, rules: { ...next, prices: { ...next.prices, providers } } };
 }
 
 /**
@@ -270,6 +182,7 @@ function withoutCatalogue(request: ShadowThreadRequest, next: ThreadRules): Shad
  * again (those that came during the first wait, as soon as it passes its limit).
  */
 export function serveShadowThread(catalogue: ThreadCatalogue): void {
+  const unpack = messageReader();
   const turns = inTurns(reportError);
   /** The last rules handled, as the gateway sent them (with the catalogue's providers). */
   let sent: ThreadRules | undefined;
@@ -327,8 +240,9 @@ export function serveShadowThread(catalogue: ThreadCatalogue): void {
           const seconds = catalogue.withinMs / 1000;
           await loadedWithin(loading, catalogue.withinMs, `still loading after ${seconds} s`);
         } catch (error) {
-          unpriced = `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`;
-          schedule();
+          outbox.tellUnpriced(
+            `the price catalogue did not load in the shadow thread (${messageOf(error)}): its copies are priced 0 where the catalogue would price them`,
+          );
           adopted = withoutCatalogue(request, next);
           repricedOnceLoaded(loading);
         }

@@ -97,15 +97,9 @@ function requestOf(requestId: string): DispatchRequest {
   };
 }
 
-/** One client request through the runner: sampled, answered, its audit record in. */
-function mirrored(
-  shadow: ReturnType<typeof runner>["shadow"],
-  requestId: string,
-  to = route,
-  request = requestOf(requestId),
-  sample = 1,
-): void {
-  const primary: Dispatched = {
+/** The primary's dispatch of a client request answered "hello" by provider fake (one token each way). */
+function answered(): Dispatched {
+  return {
     reply: { kind: "json", body: { choices: [{ message: { content: "hello" } }] } },
     route: "provider:fake",
     upstreamModel: "m",
@@ -114,7 +108,17 @@ function mirrored(
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
     answeredModel: () => undefined,
   };
-  shadow.hook({ route: to, sample }, request, primary);
+}
+
+/** One client request through the runner: sampled, answered, its audit record in. */
+function mirrored(
+  shadow: ReturnType<typeof runner>["shadow"],
+  requestId: string,
+  to = route,
+  request = requestOf(requestId),
+  sample = 1,
+): void {
+  shadow.hook({ route: to, sample }, request, answered());
   shadow.finished(finishedRecord(requestId), request.serial);
 }
 
@@ -195,15 +199,7 @@ test("requests that share a request id keep their own callers' shadows and their
   // Both in flight at once: alice's started first, bob's ends first.
   shadow.started(alice.serial, caller("team-a"));
   shadow.started(bob.serial, caller("team-b"));
-  const primary: Dispatched = {
-    reply: { kind: "json", body: { choices: [{ message: { content: "hello" } }] } },
-    route: "provider:fake",
-    upstreamModel: "m",
-    attempts: 1,
-    dropped: [],
-    usage: () => ({ inputTokens: 1, outputTokens: 1 }),
-    answeredModel: () => undefined,
-  };
+  const primary = answered();
   shadow.hook(undefined, bob, primary);
   const recordOf = (tenant: string, status: number): AuditRecord => ({
     ...finishedRecord("job-42"),

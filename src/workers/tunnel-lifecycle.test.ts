@@ -51,6 +51,57 @@ function worker(
   return startWorker(`ws://127.0.0.1:${port}`, upstreamUrl, { concurrency, log, models });
 }
 
+/**
+ * A worker (4 calls at once, `settings` over that) of an older gateway, one that reads no announce
+ * frame, whose upstream comes to serve the Responses API while a call, "held" after its first
+ * chunk, is in flight: returned as it does.
+ */
+async function heldAsResponsesComes(settings: Partial<RunWorkerOptions>) {
+  const upstream = startFakeUpstream();
+  cleanups.push(() => upstream.stop());
+  upstream.responsesStatus = 503;
+  const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
+  startWorker(gw.url, upstream.url, { concurrency: 4, ...settings });
+  const registers = () => gw.control().filter((f) => f.type === "register");
+  await waitFor("registration", () => registers().length === 1);
+  gw.send(
+    JSON.stringify({
+      type: "request",
+      id: "1",
+      requestId: "held",
+      path: "/chat/completions",
+      body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
+      stream: true,
+      window: 256 * 1024,
+    }),
+  );
+  await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
+  upstream.responsesStatus = 400;
+  return { upstream, gw, registers };
+}
+
+type LoggedLine = { level: string; message: string; fields?: Record<string, unknown> };
+
+/** A worker's `log`, and the lines it was given. */
+function loggedLines(): { lines: LoggedLine[]; log: WorkerLog } {
+  const lines: LoggedLine[] = [];
+  return {
+    lines,
+    log: (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
+  };
+}
+
+/** The worker drained, its line saying why: a call in flight all through `waitedMs`. */
+async function drainedSaying(gw: ReturnType<typeof fakeGateway>, lines: LoggedLine[], waitedMs: number) {
+  await waitFor("the drain", () => gw.control().some((f) => f.type === "drain"), 15_000);
+  const why = lines.find((line) => line.message.startsWith("no moment without a call in flight"));
+  expect(why).toEqual({
+    level: "warn",
+    message: "no moment without a call in flight: draining, to register again once they finished",
+    fields: { in_flight: 1, waited_ms: waitedMs },
+  });
+}
+
 function setup() {
   const upstream = startFakeUpstream();
   const gateway = startGateway();
@@ -286,34 +337,14 @@ describe("worker lifecycle", () => {
   }, 30_000);
 
   test("a gateway that reads no announce frame (an older release): registered again once no call is in flight, never drained before, with the models it had", async () => {
-    const upstream = startFakeUpstream();
-    cleanups.push(() => upstream.stop());
-    upstream.responsesStatus = 503;
-    const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
     const lines: string[] = [];
-    startWorker(gw.url, upstream.url, {
+    const { upstream, gw, registers } = await heldAsResponsesComes({
       // None named: it offers what its upstream lists.
       models: undefined,
-      concurrency: 4,
       log: (level, message) => lines.push(`${level} ${message}`),
       // Past the test's own waits: the call it holds is released first.
       drainTimeoutMs: 120_000,
     });
-    const registers = () => gw.control().filter((f) => f.type === "register");
-    await waitFor("registration", () => registers().length === 1);
-    gw.send(
-      JSON.stringify({
-        type: "request",
-        id: "1",
-        requestId: "held",
-        path: "/chat/completions",
-        body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
-        stream: true,
-        window: 256 * 1024,
-      }),
-    );
-    await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
-    upstream.responsesStatus = 400;
     await waitFor(
       "the worker's decision",
       () => lines.includes("info registering again to announce the Responses API once no call is in flight"),
@@ -333,40 +364,14 @@ describe("worker lifecycle", () => {
   }, 30_000);
 
   test("a gateway that reads no announce frame, under steady traffic: after its drain timeout with a call always in flight, the worker says why, drains, and registers again once its calls finished, none cut", async () => {
-    const upstream = startFakeUpstream();
-    cleanups.push(() => upstream.stop());
-    upstream.responsesStatus = 503;
-    const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
-    const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-    startWorker(gw.url, upstream.url, {
-      concurrency: 4,
-      log: (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
+    const { lines, log } = loggedLines();
+    const { upstream, gw, registers } = await heldAsResponsesComes({
+      log,
       // No moment without a call comes within it: the call below is held until the drain, and
       // released well within the drain's own deadline (the same timeout again).
       drainTimeoutMs: 250,
     });
-    const registers = () => gw.control().filter((f) => f.type === "register");
-    await waitFor("registration", () => registers().length === 1);
-    gw.send(
-      JSON.stringify({
-        type: "request",
-        id: "1",
-        requestId: "held",
-        path: "/chat/completions",
-        body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
-        stream: true,
-        window: 256 * 1024,
-      }),
-    );
-    await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
-    upstream.responsesStatus = 400;
-    await waitFor("the drain", () => gw.control().some((f) => f.type === "drain"), 15_000);
-    const why = lines.find((line) => line.message.startsWith("no moment without a call in flight"));
-    expect(why).toEqual({
-      level: "warn",
-      message: "no moment without a call in flight: draining, to register again once they finished",
-      fields: { in_flight: 1, waited_ms: 250 },
-    });
+    await drainedSaying(gw, lines, 250);
     // Drained, not closed: its call runs on to its end, then the worker registers again.
     expect(registers()).toHaveLength(1);
     upstream.release("held");
@@ -378,39 +383,13 @@ describe("worker lifecycle", () => {
   }, 30_000);
 
   test("a gateway that reads no announce frame, a call stuck: after a second drain timeout the worker cuts it, as a stop's drain does, and registers again, its model draining no longer", async () => {
-    const upstream = startFakeUpstream();
-    cleanups.push(() => upstream.stop());
-    upstream.responsesStatus = 503;
-    const gw = fakeGateway({ batch: false, binaryAnswers: false }, (stop) => cleanups.push(stop));
-    const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-    startWorker(gw.url, upstream.url, {
-      concurrency: 4,
-      log: (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
+    const { lines, log } = loggedLines();
+    const { upstream, gw, registers } = await heldAsResponsesComes({
+      log,
       // No moment without a call comes within it, nor within the drain after it: the call is stuck.
       drainTimeoutMs: 50,
     });
-    const registers = () => gw.control().filter((f) => f.type === "register");
-    await waitFor("registration", () => registers().length === 1);
-    gw.send(
-      JSON.stringify({
-        type: "request",
-        id: "1",
-        requestId: "held",
-        path: "/chat/completions",
-        body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
-        stream: true,
-        window: 256 * 1024,
-      }),
-    );
-    await waitFor("the first chunk", () => upstream.produced.get("held") === 1);
-    upstream.responsesStatus = 400;
-    await waitFor("the drain", () => gw.control().some((f) => f.type === "drain"), 15_000);
-    const why = lines.find((line) => line.message.startsWith("no moment without a call in flight"));
-    expect(why).toEqual({
-      level: "warn",
-      message: "no moment without a call in flight: draining, to register again once they finished",
-      fields: { in_flight: 1, waited_ms: 50 },
-    });
+    await drainedSaying(gw, lines, 50);
     await waitFor("the second registration", () => registers().length === 2, 15_000);
     expect(lines.find((line) => line.message.startsWith("drain deadline passed"))).toEqual({
       level: "warn",

@@ -1,55 +1,20 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
+import { expect, test } from "bun:test";
 import { recordingLogger } from "../testing/recording-logger.ts";
+import { answeredWhile, LLAMA_COMPLETION, workerGateway } from "../testing/worker-gateway.ts";
 import type { GatewayFrame } from "./protocol.ts";
 import { openRawWorker, type RawWorker } from "./testing/raw-worker.ts";
-import { waitFor } from "./testing/tunnel-harness.ts";
 
 // A chat-only worker (a vLLM serving a generative model registers no /v1/embeddings route, and
 // FastAPI answers it `{"detail":"Not Found"}`) asked for embeddings of its model: the 404 says its
 // server lacks that operation, not that the worker is broken for the model it offered. Counted as
 // the worker's fault, a few embeddings calls opened the breaker of `workers/<model>` (or took the
 // worker out of rotation) and its chat callers got a 503 for a cooldown.
-const dir = mkdtempSync(join(tmpdir(), "mindgw-lacks-operation-"));
-let gateway: Gateway;
-let adminKey = "";
-let workerKey = "";
-let port = 0;
 const { logger, lines } = recordingLogger();
+const gw = workerGateway(
+  { routing: { retries: 0, circuit_breaker: { failures: 2, cooldown: "10m" } } },
+  logger,
+);
 
-beforeAll(async () => {
-  const config = parseConfig({
-    ...EMBEDDED_DEFAULTS,
-    storage: { path: join(dir, "gw.db") },
-    routing: { retries: 0, circuit_breaker: { failures: 2, cooldown: "10m" } },
-  });
-  ({ gateway, adminKey } = await recordingGateway(config, logger));
-  port = gateway.listen("127.0.0.1", 0).port;
-  const created = await fetch(`http://127.0.0.1:${port}/admin/api/keys`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
-    body: JSON.stringify({ name: "gpu", role: "worker", models: ["*"] }),
-  });
-  workerKey = ((await created.json()) as { key: string }).key;
-});
-
-afterAll(async () => {
-  await gateway.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const COMPLETION = JSON.stringify({
-  id: "c1",
-  object: "chat.completion",
-  created: 7,
-  model: "llama-small",
-  choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
-});
 /** FastAPI's answer for a path it has no route for: vLLM's for /v1/embeddings of a generative model. */
 const NO_ROUTE = JSON.stringify({ detail: "Not Found" });
 
@@ -65,35 +30,27 @@ function answerNext(worker: RawWorker, paths: string[]): boolean {
   paths.push(path);
   const chat = path === "/chat/completions";
   worker.send({ type: "head", id, status: chat ? 200 : 404, contentType: "application/json" });
-  worker.sendChunk(id, chat ? COMPLETION : NO_ROUTE);
+  worker.sendChunk(id, chat ? LLAMA_COMPLETION : NO_ROUTE);
   worker.send({ type: "end", id });
   return true;
 }
 
 /** Sends `body` to `path` and answers what reaches the worker until the call is answered. */
 async function call(worker: RawWorker, path: string, body: object, paths: string[]) {
-  const answer = fetch(`http://127.0.0.1:${port}${path}`, {
+  const answer = fetch(`http://127.0.0.1:${gw.port}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${gw.adminKey}` },
     body: JSON.stringify(body),
   }).then(async (response) => ({
     status: response.status,
     shouldRetry: response.headers.get("x-should-retry"),
     body: (await response.json()) as { error?: { message: string } },
   }));
-  let answered: Awaited<typeof answer> | undefined;
-  void answer.then((got) => {
-    answered = got;
-  });
-  await waitFor("the call's answer", () => {
-    answerNext(worker, paths);
-    return answered !== undefined;
-  });
-  return answered as Awaited<typeof answer>;
+  return answeredWhile("the call's answer", answer, () => answerNext(worker, paths));
 }
 
 test("embeddings asked of a chat-only worker: each refused in words that say so, and its chat callers are served on (no breaker opened, no ejection)", async () => {
-  const worker = await openRawWorker(port, workerKey);
+  const worker = await openRawWorker(gw.port, gw.workerKey);
   try {
     expect((await worker.register(["llama-small"], "chat-only")).type).toBe("registered");
     const paths: string[] = [];
@@ -118,14 +75,14 @@ test("embeddings asked of a chat-only worker: each refused in words that say so,
     );
     expect(chat.status).toBe(200);
     expect(paths).toEqual([...Array(5).fill("/embeddings"), "/chat/completions"]);
-    const listed = await fetch(`http://127.0.0.1:${port}/admin/api/workers`, {
-      headers: { authorization: `Bearer ${adminKey}` },
+    const listed = await fetch(`http://127.0.0.1:${gw.port}/admin/api/workers`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
     });
     const { workers } = (await listed.json()) as { workers: { name: string; ejectedUntil?: number }[] };
     expect(workers.find((w) => w.name === "chat-only")?.ejectedUntil).toBeUndefined();
     // Counted apart, as a direct route's such 404 is: what MindgwRouteNoSuchPath fires on.
-    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`, {
-      headers: { authorization: `Bearer ${adminKey}` },
+    const metrics = await fetch(`http://127.0.0.1:${gw.port}/metrics`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
     });
     const scraped = await metrics.text();
     expect(scraped).toContain(

@@ -1,11 +1,6 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { AuditRecord } from "../audit/audit-record.ts";
-import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { expect, test } from "bun:test";
+import { recordOf } from "../testing/recording-gateway.ts";
+import { workerGateway } from "../testing/worker-gateway.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 
 // A stream a worker serves, cut short by the worker's loss or by its client: one audit row naming
@@ -13,47 +8,19 @@ import { openRawWorker } from "./testing/raw-worker.ts";
 const PRICE = { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 };
 const chunk = (content: string) =>
   `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 7, model: "up", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
-const dir = mkdtempSync(join(tmpdir(), "mindgw-worker-lost-row-"));
-let gateway: Gateway;
-let finished: AuditRecord[];
-let adminKey = "";
-let workerKey = "";
-let port = 0;
-
-beforeAll(async () => {
-  const config = parseConfig({
-    ...EMBEDDED_DEFAULTS,
-    storage: { path: join(dir, "gw.db") },
-    routing: { retries: 0 },
-    prices: { "llama-small": PRICE },
-  });
-  ({ gateway, adminKey, finished } = await recordingGateway(config));
-  port = gateway.listen("127.0.0.1", 0).port;
-  const created = await fetch(`http://127.0.0.1:${port}/admin/api/keys`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
-    body: JSON.stringify({ name: "gpu", role: "worker", models: ["*"] }),
-  });
-  expect(created.status).toBe(201);
-  workerKey = ((await created.json()) as { key: string }).key;
-});
-
-afterAll(async () => {
-  await gateway.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const gw = workerGateway({ routing: { retries: 0 }, prices: { "llama-small": PRICE } });
 
 /** A stream served by a fresh worker `name`, read until its first text; then `cut` runs. */
 async function servedThenCut(
   name: string,
   cut: (worker: WebSocket, reader: ReadableStreamDefaultReader<Uint8Array>) => Promise<void>,
 ) {
-  const worker = await openRawWorker(port, workerKey);
+  const worker = await openRawWorker(gw.port, gw.workerKey);
   expect((await worker.register(["llama-small"], name)).type).toBe("registered");
   try {
-    const answer = fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+    const answer = fetch(`http://127.0.0.1:${gw.port}/v1/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${gw.adminKey}` },
       body: JSON.stringify({
         model: "llama-small",
         stream: true,
@@ -73,8 +40,8 @@ async function servedThenCut(
       text += new TextDecoder().decode(read.value);
     }
     await cut(worker.socket, reader);
-    const record = await recordOf(finished, response);
-    expect(finished.filter((row) => row.requestId === record.requestId)).toHaveLength(1);
+    const record = await recordOf(gw.finished, response);
+    expect(gw.finished.filter((row) => row.requestId === record.requestId)).toHaveLength(1);
     expect(record.route).toBe(`worker:${name}`);
     expect(record.stream).toBe(true);
     expect(record.ttfbMs as number).toBeLessThanOrEqual(record.latencyMs);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { type InTenant, type IssuedKey, keyToCreate } from "../../auth/key-admin.ts";
+import type { InTenant, IssuedKey } from "../../auth/key-admin.ts";
+import { keyToCreate } from "../../auth/key-to-create.ts";
 import { printable } from "../../core/printable.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
 import { withFlagWords } from "../flag-words.ts";

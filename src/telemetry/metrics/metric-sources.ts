@@ -13,7 +13,7 @@ export interface MetricSources {
    * and whether it is out of rotation.
    */
   workers(): readonly WorkerLoad[];
-  /** The audit writer's counts (audit-writer.ts `AuditWriterStats`). */
+  /** The audit writer's counts (audit-writer-stats.ts `AuditWriterStats`). */
   audit(): {
     queued: number;
     queuedBytes: number;

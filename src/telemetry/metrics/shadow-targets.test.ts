@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseConfig } from "../../config/load-config.ts";
-import type { Gateway } from "../../gateway/create-gateway.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { callAs } from "../../testing/recording-gateway.ts";
+import { storedGateway } from "../../testing/stored-gateway.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { GatewayMetrics } from "./gateway-metrics.ts";
 import type { ConfiguredLabels, ShadowCounts } from "./metric-sources.ts";
@@ -15,13 +11,10 @@ import { quietSources } from "./testing/quiet-sources.ts";
 // its copies and their spend are counted in /metrics as `/admin/api/shadow` counts them, apart
 // from the clients' requests and their attempts.
 
-const dir = mkdtempSync(join(tmpdir(), "mindgw-shadow-targets-"));
-let gateway: Gateway;
-let adminKey = "";
 /** The shadow routes' upstream: every copy answered, with usage to price. */
 let twin: ReturnType<typeof Bun.serve>;
 
-beforeAll(async () => {
+beforeAll(() => {
   twin = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -35,54 +28,42 @@ beforeAll(async () => {
         usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
       }),
   });
-  const twinAt = (name: string) => ({ name, type: "openai", base_url: `http://127.0.0.1:${twin.port}/v1` });
-  ({ gateway, adminKey } = await recordingGateway(
-    parseConfig({
-      storage: { path: join(dir, "gw.db") },
-      providers: [{ name: "demo", type: "mock" }, twinAt("tenant-twin"), twinAt("app-twin")],
-      models: [
-        { name: "m", routes: [{ provider: "demo", model: "m" }] },
-        { name: "n", routes: [{ provider: "demo", model: "n" }] },
-      ],
-      tenants: [{ name: "team", shadow: { provider: "tenant-twin", model: "candidate", sample: 1 } }],
-      apps: [
-        { name: "root", frontdoor: "openai", path: "/root" },
-        {
-          name: "mirrored",
-          frontdoor: "openai",
-          path: "/mirrored",
-          shadow: { provider: "app-twin", model: "candidate", sample: 1 },
-        },
-      ],
-      prices: { "*": { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
-    }),
-  ));
 });
 
-afterAll(async () => {
-  await gateway.stop();
-  twin.stop(true);
-  rmSync(dir, { recursive: true, force: true });
-});
+const twinAt = (name: string) => ({ name, type: "openai", base_url: `http://127.0.0.1:${twin.port}/v1` });
+const gw = storedGateway(() => ({
+  providers: [{ name: "demo", type: "mock" }, twinAt("tenant-twin"), twinAt("app-twin")],
+  models: [
+    { name: "m", routes: [{ provider: "demo", model: "m" }] },
+    { name: "n", routes: [{ provider: "demo", model: "n" }] },
+  ],
+  tenants: [{ name: "team", shadow: { provider: "tenant-twin", model: "candidate", sample: 1 } }],
+  apps: [
+    { name: "root", frontdoor: "openai", path: "/root" },
+    {
+      name: "mirrored",
+      frontdoor: "openai",
+      path: "/mirrored",
+      shadow: { provider: "app-twin", model: "candidate", sample: 1 },
+    },
+  ],
+  prices: { "*": { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 } },
+}));
+// After the gateway's stop, which the copies' upstream outlives.
+afterAll(() => twin.stop(true));
 
 const call = (method: string, path: string, key: string, body?: object) =>
-  gateway.handle(
-    new Request(`http://localhost${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    }),
-  );
+  callAs(gw.gateway, key, method, path, body);
 
 const chat = (model: string) => ({ model, messages: [{ role: "user", content: "copy me" }] });
 
 test("a tenant's and an app's shadow copies and their spend are in /metrics, as /admin/api/shadow counts them", async () => {
-  const created = await call("POST", "/admin/api/keys", adminKey, { name: "member", tenant: "team" });
+  const created = await call("POST", "/admin/api/keys", gw.adminKey, { name: "member", tenant: "team" });
   const { key } = (await created.json()) as { key: string };
   expect((await call("POST", "/root/v1/chat/completions", key, chat("m"))).status).toBe(200);
-  expect((await call("POST", "/mirrored/v1/chat/completions", adminKey, chat("n"))).status).toBe(200);
+  expect((await call("POST", "/mirrored/v1/chat/completions", gw.adminKey, chat("n"))).status).toBe(200);
   const counts = await waitForValue("both copies over", async () => {
-    const { counts } = (await (await call("GET", "/admin/api/shadow", adminKey)).json()) as {
+    const { counts } = (await (await call("GET", "/admin/api/shadow", gw.adminKey)).json()) as {
       counts: ShadowCounts;
     };
     return counts.ended.length === 2 && counts.inFlight === 0 ? counts : undefined;
@@ -92,7 +73,7 @@ test("a tenant's and an app's shadow copies and their spend are in /metrics, as 
     ["tenant-twin", "ok", 1],
   ]);
   expect(counts.spent.map((s) => s.model).sort()).toEqual(["m", "n"]);
-  const text = await (await call("GET", "/metrics", adminKey)).text();
+  const text = await (await call("GET", "/metrics", gw.adminKey)).text();
   const printed = (family: string) => text.split("\n").filter((line) => line.startsWith(`${family}{`));
   expect(printed("mindgw_shadow_copies_total")).toEqual(
     expect.arrayContaining(

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { AuditRecord } from "../../audit/audit-record.ts";
-import { parseConfig } from "../../config/load-config.ts";
-import type { Gateway } from "../../gateway/create-gateway.ts";
-import { recordingGateway, recordOf } from "../../testing/recording-gateway.ts";
+import { beforeAll, expect, test } from "bun:test";
+import { seriesBy } from "../../testing/metric-series.ts";
+import { recordOf } from "../../testing/recording-gateway.ts";
+import { storedGateway } from "../../testing/stored-gateway.ts";
 import { openRawWorker } from "../../workers/testing/raw-worker.ts";
 
 // A model only connected workers serve is labelled `workers` (labels.ts `modelLabeller`). The label
@@ -13,44 +9,28 @@ import { openRawWorker } from "../../workers/testing/raw-worker.ts";
 // worker served the model any longer, and was counted as `other`, a model nothing routes, where its
 // worker_lost failures belong with the workers' calls.
 
-const dir = mkdtempSync(join(tmpdir(), "mindgw-worker-lost-model-"));
-let gateway: Gateway;
-let adminKey = "";
-let finished: AuditRecord[] = [];
-let port = 0;
-
-beforeAll(async () => {
-  ({ gateway, adminKey, finished } = await recordingGateway(
-    parseConfig({
-      storage: { path: join(dir, "gw.db") },
-      providers: [{ name: "demo", type: "mock" }],
-      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
-    }),
-  ));
-  ({ port } = gateway.listen("127.0.0.1", 0));
+const gw = storedGateway({
+  providers: [{ name: "demo", type: "mock" }],
+  models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
 });
-
-afterAll(async () => {
-  await gateway.stop();
-  rmSync(dir, { recursive: true, force: true });
+let port = 0;
+beforeAll(() => {
+  ({ port } = gw.gateway.listen("127.0.0.1", 0));
 });
 
 const call = (method: string, path: string, body?: object) =>
   fetch(`http://127.0.0.1:${port}${path}`, {
     method,
-    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
 
 /** `mindgw_requests_total`'s chat series served by workers, by model and status class. */
 const workerCalls = (text: string) =>
-  Object.fromEntries(
-    [
-      ...text.matchAll(
-        /^mindgw_requests_total\{front_door="chat",model="([^"]+)",provider="workers",status_class="([^"]+)"\} (\S+)$/gm,
-      ),
-    ].map((m) => [`${m[1]} ${m[2]}`, Number(m[3])]),
-  );
+  seriesBy(text, "mindgw_requests_total", ["model", "status_class"], {
+    front_door: "chat",
+    provider: "workers",
+  });
 
 test("a call whose worker, its model's last, is lost under it counts under model `workers`, not `other`", async () => {
   const created = await call("POST", "/admin/api/keys", { name: "w", role: "worker", models: ["*"] });
@@ -66,6 +46,6 @@ test("a call whose worker, its model's last, is lost under it counts under model
   await worker.waitClosed();
   const failed = await answered;
   await failed.text();
-  expect((await recordOf(finished, failed)).errorClass).toBe("worker_lost");
+  expect((await recordOf(gw.finished, failed)).errorClass).toBe("worker_lost");
   expect(workerCalls(await (await call("GET", "/metrics")).text())).toEqual({ "workers 5xx": 1 });
 });

@@ -172,27 +172,35 @@ function spansOf(writer: SpanBatchWriter) {
 const clientSpanOf = (writer: SpanBatchWriter) =>
   spansOf(writer).find((span) => span.kind === SpanKind.CLIENT);
 
-test("an attempt is timed from the router's readings: its span from its start, its duration metric from its start to its end (a stream's last event), counted at its verdict", () => {
-  const metrics = new GatewayMetrics(quietSources(), () => "other");
-  const attempted = spyOn(metrics, "attempted");
-  const ended = spyOn(metrics, "attemptEnded");
-  const writer = new SpanBatchWriter(8);
-  const ledger = {
+/** What the router tells of a first attempt of provider a. */
+const PROVIDER_A = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
+
+/** A chat request's ledger ("r", not streamed) as it arrives now, with the caller's `traceparent`. */
+const chatLedger = (traceparent: string | null = null, extra: object = {}) =>
+  ({
     frontDoor: "chat",
     model: "m",
     startedAt: Date.now(),
     requestId: "r",
     stream: false,
     ...ledgerClock(),
-  };
-  const trace = requestTraces(atOnceTracer(writer), undefined).start(
-    { ...ledger, traceparent: null } as RequestLedger,
-    metrics,
-  );
+    traceparent,
+    ...extra,
+  }) as RequestLedger;
+
+/** A chat request traced straight into `writer`'s batch. */
+const tracedChat = (writer: SpanBatchWriter, metrics?: GatewayMetrics, traceparent: string | null = null) =>
+  requestTraces(atOnceTracer(writer), undefined).start(chatLedger(traceparent), metrics);
+
+test("an attempt is timed from the router's readings: its span from its start, its duration metric from its start to its end (a stream's last event), counted at its verdict", () => {
+  const metrics = new GatewayMetrics(quietSources(), () => "other");
+  const attempted = spyOn(metrics, "attempted");
+  const ended = spyOn(metrics, "attemptEnded");
+  const writer = new SpanBatchWriter(8);
+  const trace = tracedChat(writer, metrics);
   // The router read its clock as the attempt was about to be sent, 250 ms before telemetry heard.
   const startedMs = performance.now() - 250;
-  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
-  const attempt = trace.attempt(info, startedMs);
+  const attempt = trace.attempt(PROVIDER_A, startedMs);
   // Committed at its first event 40 ms in; its stream ended 1.2 s in.
   attempt.settled(undefined, undefined, startedMs + 40);
   expect(attempted).toHaveBeenCalledTimes(1);
@@ -207,21 +215,9 @@ test("an attempt is timed from the router's readings: its span from its start, i
 
 test("an attempt closed with the router's reading spans to it, with no clock read of its own", () => {
   const writer = new SpanBatchWriter(8);
-  const ledger = {
-    frontDoor: "chat",
-    model: "m",
-    startedAt: Date.now(),
-    requestId: "r",
-    stream: false,
-    ...ledgerClock(),
-  };
-  const trace = requestTraces(atOnceTracer(writer), undefined).start(
-    { ...ledger, traceparent: null } as RequestLedger,
-    undefined,
-  );
+  const trace = tracedChat(writer);
   const startedMs = performance.now();
-  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
-  const attempt = trace.attempt(info, startedMs);
+  const attempt = trace.attempt(PROVIDER_A, startedMs);
   // The exchange was over before the verdict: the router closes it with the verdict's reading.
   attempt.settled(undefined, undefined, startedMs + 300);
   const now = spyOn(performance, "now");
@@ -235,20 +231,8 @@ test("an attempt closed with the router's reading spans to it, with no clock rea
 
 test("a failed attempt's status message is the error's as the access line gives it: no credential, bounded", () => {
   const writer = new SpanBatchWriter(8);
-  const ledger = {
-    frontDoor: "chat",
-    model: "m",
-    startedAt: Date.now(),
-    requestId: "r",
-    stream: false,
-    ...ledgerClock(),
-  };
-  const trace = requestTraces(atOnceTracer(writer), undefined).start(
-    { ...ledger, traceparent: null } as RequestLedger,
-    undefined,
-  );
-  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
-  const attempt = trace.attempt(info, performance.now());
+  const trace = tracedChat(writer);
+  const attempt = trace.attempt(PROVIDER_A, performance.now());
   const echoed = `upstream answered 400: bad\nrequest, key sk-abcdefghijklmnopqrstuvwx, ${"x".repeat(600)}`;
   const error = new GatewayError({ code: "invalid_request", message: echoed, status: 400 });
   attempt.settled(error, undefined, performance.now());
@@ -267,25 +251,10 @@ test("a shadow copy is no attempt: its span counts no attempt metric and leaves 
     const started = spyOn(metrics, "attemptStarted");
     const attempted = spyOn(metrics, "attempted");
     const writer = new SpanBatchWriter(8);
-    const ledger = {
-      frontDoor: "chat",
-      model: "m",
-      startedAt: Date.now(),
-      requestId: "r",
-      stream: false,
-      ...ledgerClock(),
-    };
     const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     const trace = traced
-      ? requestTraces(atOnceTracer(writer), undefined).start(
-          { ...ledger, traceparent: null } as RequestLedger,
-          metrics,
-        )
-      : new RequestTelemetry(
-          { ...ledger, traceparent: caller, tracestate: "a=1" } as RequestLedger,
-          metrics,
-          undefined,
-        );
+      ? tracedChat(writer, metrics)
+      : new RequestTelemetry(chatLedger(caller, { tracestate: "a=1" }), metrics, undefined);
     const copy = trace.shadowCopy(
       { route: "provider:twin", vendor: "anthropic", upstreamModel: "up", retry: 0, failover: false },
       performance.now(),
@@ -312,7 +281,6 @@ test("a shadow copy is no attempt: its span counts no attempt metric and leaves 
 test("a traced request is one object: its first attempt's handle is its trace, a later attempt's one object, each its own traceparent", () => {
   const writer = new SpanBatchWriter(8);
   const traces = requestTraces(atOnceTracer(writer), undefined);
-  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
   const ledger = { frontDoor: "chat", model: "m", requestId: "r", stream: false, traceparent: null };
   const requests = Array.from({ length: 200 }, () =>
     traces.start({ ...ledger, startedAt: Date.now(), ...ledgerClock() } as RequestLedger, undefined),
@@ -326,12 +294,12 @@ test("a traced request is one object: its first attempt's handle is its trace, a
   const reading = -objects() + objects();
   const before = objects();
   for (let i = 0; i < requests.length; i++)
-    attempts[i] = (requests[i] as RequestTrace).attempt(info, performance.now());
+    attempts[i] = (requests[i] as RequestTrace).attempt(PROVIDER_A, performance.now());
   expect((objects() - before - reading) / requests.length).toBeLessThan(0.5);
   expect(attempts[0]).toBe(requests[0] as unknown as AttemptTelemetry);
   // A retry's handle is an object of its own, naming a span of its own in the same trace.
   const retries: AttemptTelemetry[] = new Array(requests.length);
-  const retryInfo = { ...info, retry: 1 };
+  const retryInfo = { ...PROVIDER_A, retry: 1 };
   const beforeRetries = objects();
   for (let i = 0; i < requests.length; i++)
     retries[i] = (requests[i] as RequestTrace).attempt(retryInfo, performance.now());
@@ -355,18 +323,13 @@ test("the server span is never its first attempt's: its own id, the parent of ev
   const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   for (const traceparent of [null, caller]) {
     const writer = new SpanBatchWriter(8);
-    const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
-    const trace = requestTraces(atOnceTracer(writer), undefined).start(
-      { ...ledger, ...ledgerClock(), traceparent } as RequestLedger,
-      undefined,
-    );
-    const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
+    const trace = tracedChat(writer, undefined, traceparent);
     // The first attempt (the trace itself), its retry, failover to a worker, and a shadow copy.
     const handles = [
-      trace.attempt(info, performance.now()),
-      trace.attempt({ ...info, retry: 1 }, performance.now()),
-      trace.attempt({ ...info, route: "worker:w", failover: true }, performance.now()),
-      trace.shadowCopy({ ...info, route: "provider:twin" }, performance.now()),
+      trace.attempt(PROVIDER_A, performance.now()),
+      trace.attempt({ ...PROVIDER_A, retry: 1 }, performance.now()),
+      trace.attempt({ ...PROVIDER_A, route: "worker:w", failover: true }, performance.now()),
+      trace.shadowCopy({ ...PROVIDER_A, route: "provider:twin" }, performance.now()),
     ];
     for (const handle of handles) handle.closed();
     trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
@@ -454,7 +417,6 @@ test("the ratio sampler keeps a trace of a request id the gateway made as the SD
 test("every attempt's span lies within its request's, on one clock: the request's arrival plus monotonic time", () => {
   const writer = new SpanBatchWriter(512);
   const traces = requestTraces(atOnceTracer(writer), undefined);
-  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
   for (let i = 0; i < 40; i++) {
     // As the front door and the ledger read them: the wall clock, then the ledger's monotonic reading.
     const ledger = {
@@ -470,7 +432,7 @@ test("every attempt's span lies within its request's, on one clock: the request'
     const trace = traces.start(ledger as unknown as RequestLedger, undefined);
     // A failed try, then the one that answers, each timed by the router's readings.
     for (const retry of [0, 1]) {
-      const attempt = trace.attempt({ ...info, retry }, performance.now());
+      const attempt = trace.attempt({ ...PROVIDER_A, retry }, performance.now());
       const settledMs = performance.now();
       attempt.settled(undefined, undefined, settledMs);
       attempt.closed(undefined, settledMs);

@@ -15,6 +15,11 @@ export interface RedisServer {
   pids(): number[];
   /** SIGKILL: every key is gone, as after a crash without persistence. */
   kill(): Promise<void>;
+  /**
+   * Runs `during` with the server stopped (SIGSTOP) and continues it (SIGCONT) after, whatever
+   * happened: a Redis that takes what is written to its sockets and answers nothing, closing none.
+   */
+  frozen<T>(during: () => Promise<T>): Promise<T>;
   /** Starts it again on the same port (after `kill`). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -100,6 +105,16 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     url: `redis://127.0.0.1:${port}`,
     kill: () => halt("SIGKILL"),
+    async frozen(during) {
+      const pid = proc?.pid;
+      if (pid === undefined) throw new Error("redis-server is not running");
+      process.kill(pid, "SIGSTOP");
+      try {
+        return await during();
+      } finally {
+        process.kill(pid, "SIGCONT");
+      }
+    },
     start: launch,
     async stop() {
       await halt("SIGKILL");

@@ -1,0 +1,159 @@
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { createKey } from "./harness/admin-api.ts";
+import { bearer } from "./harness/fake-config.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { tenantsGateway } from "./harness/tenants-gateway.ts";
+
+setDefaultTimeout(30_000);
+
+// Tenants through the compiled binary: a key's tenant is a configured one, and an admin key in a
+// tenant manages only its own tenant's keys and reads only its own tenant's insight.
+
+const { fx, chat, get } = tenantsGateway();
+let gw: GatewayProcess;
+beforeAll(() => {
+  gw = fx.gw;
+});
+
+describe("a key's tenant must be a configured one", () => {
+  test("admin API and local CLI refuse an unknown tenant with a 400 naming the field and the known tenants", async () => {
+    const res = await fetch(`${gw.url}/admin/api/keys`, {
+      method: "POST",
+      headers: bearer(gw.adminKey ?? ""),
+      body: JSON.stringify({ name: "typo", tenant: "team-x" }),
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { message: string; param: string } };
+    expect(error.param).toBe("tenant");
+    expect(error.message).toContain(
+      '"team-x" is not a configured tenant; known tenants: team-a, team-b, team-m, team-budget',
+    );
+    const cli = await runMindgw([
+      "keys",
+      "create",
+      "--name",
+      "typo",
+      "--tenant",
+      "team-x",
+      "-c",
+      gw.configPath,
+    ]);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain('"team-x" is not a configured tenant; known tenants: team-a');
+    const listed = await runMindgw(["keys", "list", "--json", "-c", gw.configPath]);
+    expect((JSON.parse(listed.stdout) as { keys: { name: string }[] }).keys.map((k) => k.name)).not.toContain(
+      "typo",
+    );
+    const ok = await runMindgw([
+      "keys",
+      "create",
+      "--name",
+      "fine",
+      "--tenant",
+      "team-b",
+      "-c",
+      gw.configPath,
+    ]);
+    expect(ok.code).toBe(0);
+  });
+});
+
+describe("an admin key in a tenant manages only its own tenant's keys", () => {
+  test("it cannot mint into another tenant or none (API and CLI); a key it mints without a tenant is in its own", async () => {
+    const tenantAdmin = (await createKey(gw, { name: "m-admin", role: "admin", tenant: "team-m" })).key;
+    const post = (body: object) =>
+      fetch(`${gw.url}/admin/api/keys`, {
+        method: "POST",
+        headers: bearer(tenantAdmin),
+        body: JSON.stringify(body),
+      });
+    for (const tenant of ["team-b", "default"]) {
+      const res = await post({ name: "escape", role: "admin", tenant });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+        `its tenant is outside this key's own tenant "team-m"`,
+      );
+    }
+    const remote = ["--gateway", gw.url, "--admin-key", tenantAdmin, "--json"];
+    const refused = await runMindgw(["keys", "create", "--name", "escape", "--tenant", "team-b", ...remote]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("outside this key's own tenant");
+    const minted = await runMindgw(["keys", "create", "--name", "m-minted", ...remote]);
+    expect(minted.code).toBe(0);
+    const issued = JSON.parse(minted.stdout) as { key: string; tenant: string };
+    expect(issued.tenant).toBe("team-m");
+    // Bound by team-m like every key of it: m2 is outside the tenant's models.
+    expect((await chat(issued.key, "m2")).status).toBe(404);
+    expect((await chat(issued.key, "m1")).status).toBe(200);
+    // Another tenant's key is beyond it too: neither shown, rotated nor revoked, and answered as an
+    // id of no key (test/e2e/tenant-key-ids.test.ts compares the two answers).
+    const other = await createKey(gw, { name: "b-target", tenant: "team-b" });
+    for (const [method, path] of [
+      ["GET", ""],
+      ["POST", "/rotate"],
+      ["POST", "/revoke"],
+    ] as const) {
+      const res = await fetch(`${gw.url}/admin/api/keys/${other.id}${path}`, {
+        method,
+        headers: bearer(tenantAdmin),
+      });
+      expect(res.status).toBe(404);
+      const { message } = ((await res.json()) as { error: { message: string } }).error;
+      expect(message).not.toContain("team-b");
+    }
+    expect((await chat(other.key)).status).toBe(200);
+  });
+});
+
+describe("an admin key in a tenant reads only its own tenant's insight", () => {
+  test("actions and spend of its tenant's keys, routing of its models; the gateway-wide charts and /metrics are refused", async () => {
+    const aAdmin = (await createKey(gw, { name: "insight-a", tenant: "team-a", role: "admin" })).key;
+    const aUser = await createKey(gw, { name: "insight-a-user", tenant: "team-a" });
+    const bUser = await createKey(gw, { name: "insight-b-user", tenant: "team-b" });
+    type Actions = { actions: { target: string | null; detail: string | null }[] };
+    const actions = (await (await get("/admin/api/actions?limit=500", aAdmin)).json()) as Actions;
+    expect(actions.actions.some((a) => a.target === aUser.id)).toBe(true);
+    expect(actions.actions.some((a) => a.target === bUser.id)).toBe(false);
+    expect(JSON.stringify(actions)).not.toContain("team-b");
+
+    const spend = (await (await get(`/admin/api/spend?ids=${aUser.id},${bUser.id}`, aAdmin)).json()) as {
+      spentUsd: Record<string, number>;
+    };
+    expect(Object.keys(spend.spentUsd)).toEqual([aUser.id]);
+
+    type Routing = {
+      config: { path?: string | null; version: number };
+      models: { name: string }[];
+      providers: { name: string }[];
+      prices: object;
+    };
+    const routing = (await (await get("/admin/api/routing", aAdmin)).json()) as Routing;
+    // The config file's path is gateway-wide, as in /admin/api/status: the version alone.
+    expect(routing.config).toEqual({ version: expect.any(Number) });
+    expect(routing.models.map((m) => m.name)).toEqual(["m1", "m2"]);
+    expect(routing.providers.map((p) => p.name)).toEqual(["fake"]);
+    expect(JSON.stringify(routing)).not.toContain("secret-b");
+
+    // The charts and /metrics are every tenant's together (the metrics name each tenant's spend).
+    for (const path of ["/admin/api/stats", "/metrics"]) {
+      const refused = await get(path, aAdmin);
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+        "only an admin outside every tenant",
+      );
+    }
+
+    // An admin outside every tenant reads every tenant's.
+    const admin = gw.adminKey ?? "";
+    const all = (await (await get("/admin/api/routing", admin)).json()) as Routing;
+    expect(all.config.path).toBe(gw.configPath);
+    expect(all.models.map((m) => m.name)).toEqual(["m1", "m2", "secret-b"]);
+    const every = (await (await get("/admin/api/actions?limit=500", admin)).json()) as Actions;
+    expect(every.actions.some((a) => a.target === bUser.id)).toBe(true);
+    expect((await get("/admin/api/stats", admin)).status).toBe(200);
+    const metrics = await get("/metrics", admin);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("mindgw_");
+  });
+});

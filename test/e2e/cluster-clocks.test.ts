@@ -1,0 +1,107 @@
+/**
+ * Two cluster nodes whose wall clocks disagree (one 90 s ahead, as a node whose NTP is off): the
+ * rpm and tpm they share in Redis are one limit all the same (DEPLOYMENT.md, "Clocks"). The
+ * skewed node runs under libfaketime (skewed-clock.ts); PostgreSQL and Redis are real, started here.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { createKey } from "./harness/admin-api.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { chatAt } from "./harness/node-load.ts";
+import { startPostgres } from "./harness/postgres-server.ts";
+import { startRedis } from "./harness/redis-server.ts";
+import { skewedClock } from "./harness/skewed-clock.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+/** Past the minute's window: a node this far ahead read every other node's requests as expired. */
+const AHEAD_S = 90;
+
+let onTime: GatewayProcess;
+let ahead: GatewayProcess;
+let adminKey: string;
+
+const fx = gatewayFixture({ fake: null, gateway: false });
+
+beforeAll(async () => {
+  const [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
+  const databaseUrl = await postgres.createDatabase("clocks");
+  onTime = await fx.startNode({ name: "on-time", databaseUrl, redisUrl: redis.url });
+  adminKey = onTime.adminKey ?? "";
+  ahead = await fx.startNode({ name: "ahead", databaseUrl, redisUrl: redis.url, env: skewedClock(AHEAD_S) });
+  for (const node of [onTime, ahead])
+    await waitFor(
+      `both nodes listed by ${node.url}`,
+      async () => {
+        const response = await fetch(`${node.url}/admin/api/status`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
+        const status = (await response.json()) as { cluster?: { redis: string; nodes: unknown[] } };
+        return status.cluster?.redis === "up" && status.cluster.nodes.length === 2;
+      },
+      20_000,
+    );
+}, 90_000);
+
+/** One whole answer's status and Retry-After (seconds; null when none). */
+async function ask(
+  node: GatewayProcess,
+  key: string,
+): Promise<{ status: number; retryAfter: number | null }> {
+  const response = await chatAt(node.url, key);
+  await response.arrayBuffer();
+  const retryAfter = response.headers.get("retry-after");
+  return { status: response.status, retryAfter: retryAfter === null ? null : Number(retryAfter) };
+}
+
+/** Every status of `count` requests sent one after another. */
+async function statuses(node: GatewayProcess, key: string, count: number): Promise<number[]> {
+  const seen: number[] = [];
+  for (let i = 0; i < count; i++) seen.push((await ask(node, key)).status);
+  return seen;
+}
+
+describe("a node whose clock is 90 s ahead of the other's", () => {
+  test("rpm: the requests the on-time node admitted count on the node ahead (it drops none of them from the window)", async () => {
+    const { key } = await createKey({ url: onTime.url, adminKey }, { name: "rpm-then-ahead", rpm: 5 });
+    expect(await statuses(onTime, key, 5)).toEqual([200, 200, 200, 200, 200]);
+    const refused = await ask(ahead, key);
+    expect(refused.status).toBe(429);
+    // A slot frees within the minute, as on one node.
+    expect(refused.retryAfter).toBeGreaterThan(0);
+    expect(refused.retryAfter).toBeLessThanOrEqual(60);
+  }, 30_000);
+
+  test("rpm: the requests the node ahead admitted count on the on-time node, which is told a wait within the minute", async () => {
+    const { key } = await createKey({ url: onTime.url, adminKey }, { name: "rpm-ahead-first", rpm: 5 });
+    expect(await statuses(ahead, key, 5)).toEqual([200, 200, 200, 200, 200]);
+    const refused = await ask(onTime, key);
+    expect(refused.status).toBe(429);
+    expect(refused.retryAfter).toBeGreaterThan(0);
+    expect(refused.retryAfter).toBeLessThanOrEqual(60);
+  }, 30_000);
+
+  test("tpm: the tokens one node counted hold the other to the limit, either way round", async () => {
+    const answer = (await (await chatAt(onTime.url, adminKey)).json()) as { usage: { total_tokens: number } };
+    const tokens = answer.usage.total_tokens;
+    for (const [first, second] of [
+      [onTime, ahead],
+      [ahead, onTime],
+    ] as const) {
+      // One answer reaches the limit; the next request, on the other node, is refused.
+      const { key } = await createKey(
+        { url: onTime.url, adminKey },
+        { name: `tpm-${first.port}`, tpm: tokens },
+      );
+      expect((await ask(first, key)).status).toBe(200);
+      const refused = await ask(second, key);
+      expect(refused.status).toBe(429);
+      expect(refused.retryAfter).toBeGreaterThan(0);
+      expect(refused.retryAfter).toBeLessThanOrEqual(61);
+    }
+  }, 30_000);
+
+  test("the node ahead says in its log how far its clock is off Redis's; the on-time node says nothing of it", () => {
+    expect(ahead.stderr.all).toMatch(/this node's clock is (89|90|91)\.\d s ahead of Redis's/);
+    expect(onTime.stderr.all).not.toContain("this node's clock is");
+  });
+});

@@ -1,7 +1,8 @@
 /**
- * Two cluster nodes whose wall clocks disagree (one 90 s ahead, as a node whose NTP is off): the
- * rpm and tpm they share in Redis are one limit all the same (DEPLOYMENT.md, "Clocks"). The
- * skewed node runs under libfaketime (skewed-clock.ts); PostgreSQL and Redis are real, started here.
+ * Cluster nodes whose wall clocks disagree (one 90 s ahead, as a node whose NTP is off; one whose
+ * clock NTP steps back): the rpm and tpm they share in Redis are one limit all the same, and the
+ * directory follows a node whatever its clock says (DEPLOYMENT.md, "Clocks"). The skewed nodes run
+ * under libfaketime (skewed-clock.ts); PostgreSQL and Redis are real, started here.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createKey } from "./harness/admin-api.ts";
@@ -9,8 +10,15 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
-import { skewedClock } from "./harness/skewed-clock.ts";
+import { skewedClock, steppableClock } from "./harness/skewed-clock.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import {
+  createKey as createWorkerKey,
+  spawnFakeUpstream,
+  spawnWorker,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
+import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /** Past the minute's window: a node this far ahead read every other node's requests as expired. */
@@ -19,15 +27,18 @@ const AHEAD_S = 90;
 let onTime: GatewayProcess;
 let ahead: GatewayProcess;
 let adminKey: string;
+let databaseUrl: string;
+let redisUrl: string;
 
 const fx = gatewayFixture({ fake: null, gateway: false });
 
 beforeAll(async () => {
   const [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
-  const databaseUrl = await postgres.createDatabase("clocks");
-  onTime = await fx.startNode({ name: "on-time", databaseUrl, redisUrl: redis.url });
+  databaseUrl = await postgres.createDatabase("clocks");
+  redisUrl = redis.url;
+  onTime = await fx.startNode({ name: "on-time", databaseUrl, redisUrl });
   adminKey = onTime.adminKey ?? "";
-  ahead = await fx.startNode({ name: "ahead", databaseUrl, redisUrl: redis.url, env: skewedClock(AHEAD_S) });
+  ahead = await fx.startNode({ name: "ahead", databaseUrl, redisUrl, env: skewedClock(AHEAD_S) });
   for (const node of [onTime, ahead])
     await waitFor(
       `both nodes listed by ${node.url}`,
@@ -105,3 +116,55 @@ describe("a node whose clock is 90 s ahead of the other's", () => {
     expect(onTime.stderr.all).not.toContain("this node's clock is");
   });
 });
+
+test("a node whose clock NTP steps back 10 minutes is followed by the others at once: a worker that connects to it after the step is routed from the on-time node", async () => {
+  const dir = tempDir("mindgw-clock-");
+  fx.defer(() => dir.cleanup());
+  const clock = steppableClock(dir.path, 600);
+  const stepped = await fx.startNode({ name: "stepped", databaseUrl, redisUrl, env: clock.env });
+  const models = async (node: GatewayProcess) =>
+    JSON.stringify(
+      await (
+        await fetch(`${node.url}/v1/models`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).json(),
+    );
+  await waitFor(
+    "the on-time node to list the stepped node",
+    async () => {
+      const response = await fetch(`${onTime.url}/admin/api/status`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      const status = (await response.json()) as { cluster?: { nodes: { id: string }[] } };
+      return status.cluster?.nodes.some((n) => n.id === "stepped") === true;
+    },
+    20_000,
+  );
+  clock.step(0);
+  await waitFor(
+    "the stepped node to find its clock on Redis's again",
+    () => stepped.stderr.all.includes("within a second of Redis's again"),
+    20_000,
+  );
+  const fake = fx.own(await spawnFakeUpstream());
+  const token = await createWorkerKey(stepped.url, adminKey, {
+    name: "stepped-fleet",
+    role: "worker",
+    models: ["*"],
+  });
+  const worker = fx.own(
+    spawnWorker({
+      gateway: stepped.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w-stepped",
+      models: ["stepped-model"],
+    }),
+  );
+  await waitForWorkers(stepped.url, adminKey, [worker.name]);
+  // Within a few heartbeats (200 ms here), not once the clock has caught up with what it said 10 minutes ahead.
+  await waitFor(
+    "the on-time node to route stepped-model",
+    async () => (await models(onTime)).includes("stepped-model"),
+    15_000,
+  );
+}, 90_000);

@@ -10,7 +10,7 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
-import { skewedClock, steppableClock } from "./harness/skewed-clock.ts";
+import { racingClock, skewedClock, steppableClock } from "./harness/skewed-clock.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   createKey as createWorkerKey,
@@ -167,4 +167,52 @@ test("a node whose clock NTP steps back 10 minutes is followed by the others at 
     async () => (await models(onTime)).includes("stepped-model"),
     15_000,
   );
+}, 90_000);
+
+test("a node whose wall clock leaps forward (run 10 times as fast: a step at every look) keeps its workers: a call the other node forwards to one, thinking meanwhile, is answered on the same connection, none dropped as a heartbeat timeout", async () => {
+  // Heartbeats of 1 s, judged within 3 s (of the wall clock, before: every sweep saw seconds pass).
+  const racing = await fx.startNode({
+    name: "racing",
+    databaseUrl,
+    redisUrl,
+    env: racingClock(10),
+    extra: { workers: { heartbeat_timeout: "3s" } },
+  });
+  const fake = fx.own(await spawnFakeUpstream());
+  const token = await createWorkerKey(racing.url, adminKey, {
+    name: "racing-fleet",
+    role: "worker",
+    models: ["*"],
+  });
+  const worker = fx.own(
+    spawnWorker({
+      gateway: racing.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w-racing",
+      models: ["racing-model"],
+    }),
+  );
+  await waitFor(
+    "the on-time node to route racing-model",
+    async () => {
+      const response = await fetch(`${onTime.url}/v1/models`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return JSON.stringify(await response.json()).includes("racing-model");
+    },
+    15_000,
+  );
+  const [connected] = await waitForWorkers(racing.url, adminKey, [worker.name]);
+  // Stimulus: a model that thinks 6 s before it answers (twice the heartbeats' bound): its worker
+  // sends nothing meanwhile but its heartbeats.
+  const answered = await chatAt(onTime.url, adminKey, {
+    model: "racing-model",
+    content: "hi [[fake:delay=6000]]",
+  });
+  expect(answered.status).toBe(200);
+  expect(((await answered.json()) as { object: string }).object).toBe("chat.completion");
+  expect(racing.stderr.all).not.toContain("heartbeat timeout");
+  const [still] = await waitForWorkers(racing.url, adminKey, [worker.name]);
+  expect(still?.id).toBe(connected?.id);
 }, 90_000);

@@ -216,3 +216,52 @@ test("a node whose wall clock leaps forward (run 10 times as fast: a step at eve
   const [still] = await waitForWorkers(racing.url, adminKey, [worker.name]);
   expect(still?.id).toBe(connected?.id);
 }, 90_000);
+
+test("a worker and a node whose wall clocks leap forward keep their connections: a call that thinks 12 s goes from the leaping node over its peer link to a leaping worker behind another node, and is answered", async () => {
+  // Heartbeats of 1 s, judged within 3 s, on the node the worker dials; the peer link's every 5 s, judged within 15 s.
+  const dialled = await fx.startNode({
+    name: "dialled",
+    databaseUrl,
+    redisUrl,
+    extra: { workers: { heartbeat_timeout: "3s" } },
+  });
+  const leaping = await fx.startNode({ name: "leaping", databaseUrl, redisUrl, env: racingClock(10) });
+  const fake = fx.own(await spawnFakeUpstream());
+  const token = await createWorkerKey(dialled.url, adminKey, {
+    name: "leaping-worker",
+    role: "worker",
+    models: ["*"],
+  });
+  const worker = fx.own(
+    spawnWorker({
+      gateway: dialled.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w-leaping",
+      models: ["far-model"],
+      env: racingClock(10),
+    }),
+  );
+  const [connected] = await waitForWorkers(dialled.url, adminKey, [worker.name]);
+  await waitFor(
+    "the leaping node to route far-model",
+    async () => {
+      const response = await fetch(`${leaping.url}/v1/models`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return JSON.stringify(await response.json()).includes("far-model");
+    },
+    15_000,
+  );
+  // Stimulus: a model that thinks 12 s, past the worker's bound and the peer link's, before it answers.
+  const answered = await chatAt(leaping.url, adminKey, {
+    model: "far-model",
+    content: "hi [[fake:delay=12000]]",
+  });
+  expect(answered.status).toBe(200);
+  expect(((await answered.json()) as { object: string }).object).toBe("chat.completion");
+  expect(worker.stderr.all).not.toContain("the gateway stopped answering");
+  expect(leaping.stderr.all).not.toContain("cluster peer link silent");
+  const [still] = await waitForWorkers(dialled.url, adminKey, [worker.name]);
+  expect(still?.id).toBe(connected?.id);
+}, 90_000);

@@ -1,8 +1,10 @@
 /**
- * Cluster nodes whose wall clocks disagree (one 90 s ahead, as a node whose NTP is off; one whose
- * clock NTP steps back): the rpm and tpm they share in Redis are one limit all the same, and the
- * directory follows a node whatever its clock says (DEPLOYMENT.md, "Clocks"). The skewed nodes run
- * under libfaketime (skewed-clock.ts); PostgreSQL and Redis are real, started here.
+ * Cluster nodes and workers whose wall clocks disagree with the host's (one node 90 s ahead, as
+ * one whose NTP is off; one NTP steps back; some run ten times as fast, a step at every look):
+ * the rpm and tpm the nodes share in Redis are one limit all the same, the directory follows a
+ * node whatever its clock says, and no step is taken for a silent worker, gateway or peer link
+ * (DEPLOYMENT.md, "Clocks"). The skewed processes run under libfaketime (skewed-clock.ts);
+ * PostgreSQL and Redis are real, started here.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createKey } from "./harness/admin-api.ts";

@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createKey } from "./harness/admin-api.ts";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
@@ -16,6 +17,7 @@ import { racingClock, skewedClock, steppableClock } from "./harness/skewed-clock
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   createKey as createWorkerKey,
+  listWorkers,
   spawnFakeUpstream,
   spawnWorker,
   waitForWorkers,
@@ -267,3 +269,38 @@ test("a worker and a node whose wall clocks leap forward keep their connections:
   const [still] = await waitForWorkers(dialled.url, adminKey, [worker.name]);
   expect(still?.id).toBe(connected?.id);
 }, 90_000);
+
+test("a node whose clock NTP steps back 10 minutes puts a worker it took out of rotation back after the 30 s cooldown, not 10 minutes later", async () => {
+  const dir = tempDir("mindgw-clock-");
+  fx.defer(() => dir.cleanup());
+  const clock = steppableClock(dir.path, 600);
+  const rewound = await fx.startNode({ name: "rewound", databaseUrl, redisUrl, env: clock.env });
+  const token = await createWorkerKey(rewound.url, adminKey, {
+    name: "rewound-fleet",
+    role: "worker",
+    models: ["*"],
+  });
+  // Its model server refuses every connection: three calls in a row take it out of rotation.
+  const worker = fx.own(
+    spawnWorker({
+      gateway: rewound.url,
+      token,
+      upstream: `http://127.0.0.1:${freePort()}/v1`,
+      name: "w-rewound",
+      models: ["rewound-model"],
+    }),
+  );
+  await waitForWorkers(rewound.url, adminKey, [worker.name]);
+  for (let i = 0; i < 3; i++)
+    await (await chatAt(rewound.url, adminKey, { model: "rewound-model" })).arrayBuffer();
+  const ejected = async () => (await listWorkers(rewound.url, adminKey))[0]?.ejectedUntil;
+  expect(await ejected()).toBeNumber();
+  clock.step(0);
+  await waitFor(
+    "the stepped node to find its clock on Redis's again",
+    () => rewound.stderr.all.includes("within a second of Redis's again"),
+    20_000,
+  );
+  // The cooldown is 30 s of the node's time, however its wall clock was stepped meanwhile.
+  await waitFor("the worker back in rotation", async () => (await ejected()) === undefined, 60_000, 500);
+}, 120_000);

@@ -130,14 +130,15 @@ export interface WorkerRegistry {
 
 export function createWorkerRegistry(options: WorkerRegistryOptions = {}): WorkerRegistry {
   const now = options.now ?? Date.now;
-  // Silence is judged on a clock NTP never steps: on the wall clock a step forward read as every
-  // worker silent at once (dropped as a heartbeat timeout, their calls lost). An injected clock is both.
+  // Silence and ejection cooldowns are timed on a clock NTP never steps: on the wall clock a step
+  // forward read as every worker silent at once (dropped as a heartbeat timeout, their calls lost),
+  // and a step back kept an ejected worker out that much longer. An injected clock is both.
   const liveness = options.now ?? (() => performance.now());
   const log = options.log ?? silentLog;
   const heartbeatMs = options.heartbeatMs ?? 5_000;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3 * heartbeatMs;
   const byName = new Map<string, RegisteredWorker>();
-  const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
+  const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log, liveness);
   const picker = new WorkerPicker(byName, ejection);
   const sweeps = new HeartbeatSweeps(heartbeatMs, liveness, () => registry.sweep());
   /** Set by `close`: the gateway stops, and its workers are disconnected, not lost. */

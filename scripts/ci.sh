@@ -22,6 +22,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 # test freezes the database with `chattr +i` (e2fsprogs). Missing, those tests fail, not skip.
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v chattr >/dev/null 2>&1 || need+=(e2fsprogs)
+# The cluster clocks test runs one node on a skewed wall clock through libfaketime's preload.
+[ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || need+=(libfaketime)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

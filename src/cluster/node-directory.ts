@@ -15,7 +15,7 @@ import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
 import { ListedWorkers } from "./listed-workers.ts";
 import { NameLease } from "./name-lease.ts";
 import type { NodeDirectoryOptions } from "./node-directory-options.ts";
-import { FORWARD_VERSION, LINK_VERSION, type NodeEntry } from "./node-entry.ts";
+import { entryClock, FORWARD_VERSION, LINK_VERSION, type NodeEntry } from "./node-entry.ts";
 import { NoticedNodes } from "./noticed-nodes.ts";
 import { RedisTimeout } from "./redis-link.ts";
 import { SeenEntries } from "./seen-entries.ts";
@@ -288,7 +288,7 @@ export class NodeDirectory {
       id: self.id,
       ...(this.options.clusterId !== undefined ? { cluster: this.options.clusterId } : {}),
       url: self.url,
-      at: (this.options.now ?? Date.now)(),
+      at: (this.options.now ?? entryClock)(),
       instance: this.instance,
       workers: this.listed.now(),
       ...(config ? { config: config() } : {}),

@@ -11,6 +11,10 @@ export interface NodeEntry {
   cluster?: string;
   /** `cluster.advertise_url`: where other nodes forward requests for its workers. */
   url: string;
+  /**
+   * When the entry was written, by its process's `entryClock`: it orders the entries one process
+   * writes, and only those (another process's clock, a successor's on another host, need not agree).
+   */
   at: number;
   /**
    * A token of the process that wrote the entry, new at every start: a node finding its entry
@@ -61,6 +65,12 @@ export interface NodeEntry {
    */
   stopping?: boolean;
 }
+
+/**
+ * The wall time at the process's start, advanced by the monotonic clock: an NTP step of the wall
+ * clock never takes it back, so a node's later entry never reads as older than one it wrote before.
+ */
+export const entryClock = (): number => Math.round(performance.timeOrigin + performance.now());
 
 /** The forward format this build takes and publishes. */
 export const FORWARD_VERSION = 3;

@@ -62,6 +62,11 @@ export interface RedisCountersOptions {
   nodeId: string;
   /** Live nodes last seen (the node directory). */
   nodes: () => number;
+  /**
+   * What to add to the times the node gives to read them on Redis's clock (redis-clock.ts), which
+   * every node's windows share; absent: the times as given (tests inject their own clock).
+   */
+  clockOffset?: () => number;
   onError?: (error: unknown) => void;
   /**
    * Subscribes a listener to the link's going down and coming back (`SharedCounters.
@@ -77,6 +82,7 @@ export interface RedisCountersOptions {
  */
 export function createRedisCounters(options: RedisCountersOptions): SharedCounters {
   const { link } = options;
+  const clockOffset = options.clockOffset ?? (() => 0);
   let sequence = 0;
   const pendingTokens = new Map<string, number>();
   const pendingSpend = new Map<string, number>();
@@ -197,8 +203,11 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       );
       return index;
     };
+    // Each request's time on Redis's clock, read once a batch.
+    const offset = clockOffset();
     for (const { scopes, now } of batch) {
-      requests.push(String(now), `${now}:${options.nodeId}:${++sequence}`, String(scopes.length));
+      const at = now + offset;
+      requests.push(String(at), `${at}:${options.nodeId}:${++sequence}`, String(scopes.length));
       for (const s of scopes) requests.push(String(indexOf(s)));
     }
     const argv = [String(WINDOW_MS), String(keys.length / 3), ...limits, String(batch.length), ...requests];
@@ -231,7 +240,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
     record(tokens, spend, now) {
       if (tokens.length === 0 && spend.length === 0) return undefined;
       if (pendingCall === null) {
-        firstAt = now;
+        firstAt = now + clockOffset();
         pendingCall = Promise.withResolvers<void>();
         schedule();
       }

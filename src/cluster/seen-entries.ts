@@ -36,10 +36,14 @@ export class SeenEntries {
 
 /**
  * The later of two reads of one node's entry: a beat's read of every entry and a notice's read of
- * one may answer in either order.
+ * one may answer in either order. Their `at` orders them only when one process wrote both; entries
+ * of two processes under one id (a node restarted, perhaps on another host) are timed by two clocks
+ * that need not agree, and the read stands: a successor whose clock is behind its predecessor's
+ * would otherwise be read as the older for as long as the clocks differ. A read that answered out
+ * of order then stands until the next beat's.
  */
 function newer(held: NodeEntry | undefined, read: NodeEntry): NodeEntry {
-  return held !== undefined && held.at > read.at ? held : read;
+  return held !== undefined && held.instance === read.instance && held.at > read.at ? held : read;
 }
 
 /**

@@ -15,6 +15,7 @@ import { NewlyListed } from "./newly-listed.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { nodeName } from "./node-name.ts";
 import { PeerLinks } from "./peer-link.ts";
+import { RedisClock } from "./redis-clock.ts";
 import { createRedisCounters } from "./redis-counters.ts";
 import { RedisLink, RedisTimeout } from "./redis-link.ts";
 
@@ -48,6 +49,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   // "again" only after an outage: a first start reaches Redis for the first time.
   let wasDown = false;
   let wasRefused = false;
+  // Declared before the link, whose first connect may report health before `start` returns.
+  let clock: RedisClock | null = null;
   const link = new RedisLink({
     vouch: (client) => claim.check(client),
     url: settings.redis_url,
@@ -71,6 +74,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
           { node: nodeId },
         );
         wasRefused = false;
+        // A Redis back may be another host's (a failover), on a clock of its own.
+        void clock?.measure();
         // Changes made while we were away were not announced to us.
         for (const listener of keyListeners) listener();
         for (const listener of configListeners) listener();
@@ -86,10 +91,24 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     },
   });
   await link.start();
+  clock = new RedisClock({
+    link,
+    everyMs: settings.heartbeat,
+    onOff: (aheadMs, off) =>
+      off
+        ? logger.warn(
+            `this node's clock is ${(Math.abs(aheadMs) / 1000).toFixed(1)} s ${aheadMs > 0 ? "ahead of" : "behind"} Redis's: the rpm and tpm windows shared across nodes count on Redis's clock, but this node's audit times, key and token expiry and grace, and budget periods read its own (set its clock with NTP)`,
+            { node: nodeId },
+          )
+        : logger.info("this node's clock is within a second of Redis's again", { node: nodeId }),
+  });
+  const redisClock = clock;
+  await redisClock.start();
   // Another cluster's at the start: the node does not start. Redis away: the connect that reaches
   // it claims it, or leaves this node out of it.
   const refused = link.refusal();
   if (refused !== null) {
+    redisClock.close();
     link.close();
     throw new ClusterDatabaseTaken(refused);
   }
@@ -165,6 +184,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     await directory.start();
   } catch (error) {
     // Another live node under this name (NodeNameTaken): this one does not start.
+    redisClock.close();
     link.close();
     throw error;
   }
@@ -177,6 +197,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     link,
     nodeId,
     nodes: () => nodes.liveCount(),
+    clockOffset: () => redisClock.offset(),
     onError: (error) =>
       logger.debug("shared counter update failed", {
         error: error instanceof Error ? error.message : "error",
@@ -295,6 +316,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     },
     async close() {
       relay.close();
+      redisClock.close();
       links.close();
       await nodes.close();
       link.close();

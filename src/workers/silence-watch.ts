@@ -5,7 +5,9 @@ import { LateTick } from "./late-tick.ts";
  * on the node at the other end of a peer link (cluster/peer-link.ts). Every message heard proves
  * the peer alive, and a tick every `periodMs` finds it silent past `timeoutMs`. A tick that came
  * late judges nothing (late-tick.ts): a process paused for less than the timeout reads its peer's
- * queued heartbeats before the next tick, and keeps its connection and its streams.
+ * queued heartbeats before the next tick, and keeps its connection and its streams. Silence is
+ * timed on the monotonic clock: on the wall clock an NTP step forward read as the peer silent that
+ * long, and dropped a live connection with the calls on it.
  */
 export class SilenceWatch {
   private lastHeard: number;
@@ -14,7 +16,7 @@ export class SilenceWatch {
   constructor(
     private readonly timeoutMs: number,
     periodMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.lastHeard = now();
     this.ticks = new LateTick(periodMs, now);

@@ -74,7 +74,13 @@ export interface RegisteredWorker {
   readonly version?: string | undefined;
   /** When it registered (epoch ms), when known. */
   readonly connectedAt?: number;
+  /** When the gateway last heard from it (epoch ms, the wall clock: what operators are shown). */
   lastHeartbeatAt: number;
+  /**
+   * The same, on the registry's liveness clock (monotonic: an NTP step of the wall clock is no
+   * silence), which the heartbeat sweep judges by; set by the registry.
+   */
+  heardAt?: number;
   /** Set when the worker announced a drain: it finishes what it has and takes nothing new. */
   draining: boolean;
   /** Sends a request; resolves with the upstream's answer once its head arrived. */

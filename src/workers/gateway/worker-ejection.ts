@@ -20,7 +20,7 @@ interface Health {
    * of its own fault: a refused key, a 5xx).
    */
   faults: number;
-  /** Epoch ms until which it is passed over; 0 when it is in rotation. */
+  /** Until when it is passed over, on the liveness clock; 0 when it is in rotation. */
   until: number;
 }
 
@@ -35,10 +35,15 @@ interface Health {
 export class WorkerEjection {
   private readonly health = new WeakMap<RegisteredWorker, Health>();
 
+  /**
+   * `now` is the wall clock `ejectedUntil` answers in; the cooldown runs on `liveness`, a clock NTP
+   * never steps (the registry's), so a step back of the wall clock keeps no worker out longer.
+   */
   constructor(
     private readonly policy: EjectionPolicy,
     private readonly now: () => number,
     private readonly log: WorkerLog,
+    private readonly liveness: () => number = now,
   ) {}
 
   /** A request ended on the worker: answered by its upstream, or failed by it. */
@@ -55,8 +60,9 @@ export class WorkerEjection {
     next.faults++;
     this.health.set(worker, next);
     if (next.faults < this.policy.failures) return;
-    const ejecting = next.until <= this.now();
-    next.until = this.now() + this.policy.cooldownMs;
+    const at = this.liveness();
+    const ejecting = next.until <= at;
+    next.until = at + this.policy.cooldownMs;
     if (ejecting)
       this.log("warn", "worker taken out of rotation: its upstream keeps failing", {
         worker: worker.name,
@@ -69,6 +75,8 @@ export class WorkerEjection {
   ejectedUntil(worker: RegisteredWorker): number | undefined {
     // Asked of every candidate of every pick: no clock read for a worker never taken out.
     const until = this.health.get(worker)?.until ?? 0;
-    return until !== 0 && until > this.now() ? until : undefined;
+    if (until === 0) return undefined;
+    const left = until - this.liveness();
+    return left > 0 ? this.now() + left : undefined;
   }
 }

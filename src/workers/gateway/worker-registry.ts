@@ -130,13 +130,17 @@ export interface WorkerRegistry {
 
 export function createWorkerRegistry(options: WorkerRegistryOptions = {}): WorkerRegistry {
   const now = options.now ?? Date.now;
+  // Silence and ejection cooldowns are timed on a clock NTP never steps: on the wall clock a step
+  // forward read as every worker silent at once (dropped as a heartbeat timeout, their calls lost),
+  // and a step back kept an ejected worker out that much longer. An injected clock is both.
+  const liveness = options.now ?? (() => performance.now());
   const log = options.log ?? silentLog;
   const heartbeatMs = options.heartbeatMs ?? 5_000;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3 * heartbeatMs;
   const byName = new Map<string, RegisteredWorker>();
-  const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
+  const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log, liveness);
   const picker = new WorkerPicker(byName, ejection);
-  const sweeps = new HeartbeatSweeps(heartbeatMs, now, () => registry.sweep());
+  const sweeps = new HeartbeatSweeps(heartbeatMs, liveness, () => registry.sweep());
   /** Set by `close`: the gateway stops, and its workers are disconnected, not lost. */
   let stopping = false;
 
@@ -176,6 +180,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
         previous.close(CloseCode.replaced, "replaced by a newer connection");
       }
       worker.lastHeartbeatAt = now();
+      worker.heardAt = liveness();
       byName.set(worker.name, worker);
       sweeps.sync(byName.size);
       log("info", "worker connected", { worker: worker.name, id: worker.id, models: worker.models });
@@ -207,6 +212,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     },
     touch(worker) {
       worker.lastHeartbeatAt = now();
+      worker.heardAt = liveness();
     },
     announce(worker, apis) {
       // Only ever an addition: a list without what the worker already serves changes nothing, so a
@@ -277,9 +283,9 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     sweep() {
       // Late: this process was paused, the workers' heartbeats may wait unread; the next sweep judges.
       if (!sweeps.onTime()) return;
-      const cutoff = now() - heartbeatTimeoutMs;
+      const cutoff = liveness() - heartbeatTimeoutMs;
       for (const worker of [...byName.values()]) {
-        if (worker.lastHeartbeatAt >= cutoff) continue;
+        if ((worker.heardAt ?? Number.NEGATIVE_INFINITY) >= cutoff) continue;
         registry.remove(worker, "heartbeat timeout");
         worker.close(CloseCode.heartbeatTimeout, "heartbeat timeout");
       }

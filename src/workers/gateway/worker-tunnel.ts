@@ -52,6 +52,7 @@ export class WorkerTunnel implements RegisteredWorker {
   readonly version: string | undefined;
   readonly connectedAt: number;
   lastHeartbeatAt: number;
+  heardAt: number | undefined = undefined;
   draining = false;
   /** By the id the tunnel gave the request (a u32 on the wire). */
   private readonly exchanges = new IdTable<TunnelStream>();

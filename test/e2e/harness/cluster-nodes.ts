@@ -16,6 +16,8 @@ export interface NodeOptions {
   /** `cluster.redis_timeout` (the gateway's default 2s unless given). */
   redisTimeout?: string;
   extra?: Record<string, unknown>;
+  /** The node's environment beyond the test's own (a skewed clock: skewed-clock.ts). */
+  env?: Record<string, string>;
 }
 
 /** The config of one cluster node: PostgreSQL storage, Redis, the mock model, a fast heartbeat. */
@@ -52,6 +54,7 @@ export async function spawnNode(options: NodeOptions): Promise<GatewayProcess> {
         config: nodeConfig({ ...options, port }),
         port,
         ...(options.dir ? { dir: options.dir } : {}),
+        ...(options.env ? { env: options.env } : {}),
       });
     } catch (error) {
       // Another process took the port between the probe and the bind.

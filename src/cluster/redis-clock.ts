@@ -1,0 +1,74 @@
+import type { RedisLink } from "./redis-link.ts";
+
+/** A node this far off Redis's clock is told so in the log (its own times are that far off too). */
+const SAY_OFF_MS = 1000;
+/** A reply slower than this, and than twice the quickest seen, measures the clock too loosely. */
+const LOOSE_RTT_MS = 100;
+
+export interface RedisClockOptions {
+  link: RedisLink;
+  /** How often the offset is measured again (the cluster heartbeat): a clock stepped by NTP is followed. */
+  everyMs: number;
+  /** Told when the node's clock goes (or comes back) within SAY_OFF_MS of Redis's: its ms ahead (negative: behind). */
+  onOff?: (aheadMs: number, off: boolean) => void;
+  now?: () => number;
+}
+
+/**
+ * Redis's wall clock as this node reads it: what to add to `Date.now()` for Redis's time. Every
+ * node counts the shared rpm and tpm windows in Redis with its own time stamps (admit-script.ts),
+ * so a node whose clock is off would read the others' requests as expired (or as a minute and more
+ * away) and drop them from the window they share; on Redis's one clock they are one window. Measured
+ * with `TIME` as the link comes up and every `everyMs`, to within half a round trip.
+ */
+export class RedisClock {
+  private offsetMs = 0;
+  private quickestRttMs = Number.POSITIVE_INFINITY;
+  private saidOff = false;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: RedisClockOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Redis's time less this node's, in ms (0 until measured: the node's own clock). */
+  offset(): number {
+    return this.offsetMs;
+  }
+
+  /** Measures now (nothing while Redis is away), then every `everyMs`. */
+  start(): Promise<void> {
+    this.timer ??= setInterval(() => void this.measure(), this.options.everyMs);
+    this.timer.unref();
+    return this.measure();
+  }
+
+  /** One `TIME`: its reply read as at the middle of its round trip. */
+  async measure(): Promise<void> {
+    const sent = this.now();
+    let reply: unknown;
+    try {
+      reply = await this.options.link.call((client) => client.send("TIME", []));
+    } catch {
+      return; // Redis away or slow: the last offset stands, and the next beat asks again.
+    }
+    const received = this.now();
+    const [seconds, micros] = Array.isArray(reply) ? reply.map(Number) : [];
+    if (seconds === undefined || micros === undefined || !Number.isFinite(seconds + micros)) return;
+    const rtt = received - sent;
+    if (rtt > LOOSE_RTT_MS && rtt > 2 * this.quickestRttMs) return;
+    this.quickestRttMs = Math.min(this.quickestRttMs, rtt);
+    this.offsetMs = Math.round(seconds * 1000 + micros / 1000 - (sent + received) / 2);
+    const off = Math.abs(this.offsetMs) >= SAY_OFF_MS;
+    if (off !== this.saidOff) {
+      this.saidOff = off;
+      this.options.onOff?.(-this.offsetMs, off);
+    }
+  }
+
+  close(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -20,9 +20,11 @@ interface ReportOptions extends TargetFlags {
 }
 
 /** The answering node's copies, under the table of a report read through a gateway. */
-function copiesLine({ inFlight, shed, ended }: ShadowCounts): string {
+function copiesLine({ inFlight, shed, skipped, ended }: ShadowCounts): string {
   const over = ended.map((c) => `${c.provider} ${c.outcome} ${c.count}`).join(", ");
-  return `\ncopies on this node since it started: ${inFlight} in flight, ${shed} shed${over ? `; over: ${over}` : ""}\n`;
+  // Skipped (the route could not carry the request) is said only when some were.
+  const notCarried = skipped > 0 ? `, ${skipped} skipped (not carried)` : "";
+  return `\ncopies on this node since it started: ${inFlight} in flight, ${shed} shed${notCarried}${over ? `; over: ${over}` : ""}\n`;
 }
 
 /** The report's filters, in `/admin/api/shadow`'s spelling (`--key-id` is its `key_id`). */

@@ -99,13 +99,22 @@ export function responsesFailure(error: GatewayError, sequence: number, response
  * after an upstream's bare `error` event (http/sse-response.ts).
  */
 export function responseFailed(error: GatewayError, sequence: number, response: JsonObject): SseEvent {
-  const wire = openAIWireError(error);
-  const failed = responseFailedEvent(
-    { code: wire.code ?? wire.type, message: wire.message },
-    sequence,
-    response,
-  );
+  const failed = responseFailedEvent(failureSaid(error), sequence, response);
   return { event: RESPONSE_FAILED, data: JSON.stringify(failed) };
+}
+
+/**
+ * `response` failed with `error`, as its `response.failed` says it: the response a translated
+ * stream that failed stores, read back as OpenAI keeps a failed one (docs/CLIENTS.md).
+ */
+export function failedResponse(error: GatewayError, response: JsonObject): JsonObject {
+  return { ...response, status: "failed", error: failureSaid(error) };
+}
+
+/** The code and message a failed response carries for `error`, in OpenAI's words. */
+function failureSaid(error: GatewayError): { readonly code: string; readonly message: string } {
+  const wire = openAIWireError(error);
+  return { code: wire.code ?? wire.type, message: wire.message };
 }
 
 /**

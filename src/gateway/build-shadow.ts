@@ -23,6 +23,7 @@ export function buildShadow(
   const threadRules = new WeakMap<Config, ThreadRules>();
   return createShadowRunner({
     settings: () => config().shadow,
+    unsupported: () => config().translation.unsupported,
     keepAnswers: () => config().audit.bodies,
     flushMs: () => config().audit.flush_ms,
     redact,

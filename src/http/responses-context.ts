@@ -204,26 +204,7 @@ export async function responsesContext(
       if (!stores) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = answeredBy && typeof response.id === "string" ? response.id : id;
-      // This turn alone, with what its references named: the chain before it is the previous
-      // response's, read by following `previousId` back (`storedBefore`: none stored to follow).
-      // An id the caller's scope does not hold is not kept either, so no chain carries it upstream.
-      const asked = foreign.size > 0 ? { ...body, input: withoutForeignIds(input, foreign, "drop") } : body;
-      const turn = withReferencesResolved(
-        [...storedBefore, ...conversationItems(asked, response)],
-        referenced,
-      );
-      // Every item gets an id (its own, or one made here) for `input_items` to page by.
-      const items = withItemIds(turn, savedId);
-      const record: StoredResponse = {
-        tenant: scope,
-        id: savedId,
-        response,
-        items,
-        createdAt: Date.now(),
-        ...(parentId ? { previousId: parentId } : {}),
-        ...(holder ? { holder } : {}),
-      };
-      saving = store.save(record).then(
+      saving = store.save(recordOf(response, savedId, holder)).then(
         () => {
           ended();
           return undefined;
@@ -235,7 +216,36 @@ export async function responsesContext(
         },
       );
     },
+    onFailed(response) {
+      // A translated stream that failed after it began: stored as OpenAI keeps a failed response
+      // (read back with its status, error and output so far), its stream not waiting for the row.
+      // A save that fails is logged; the caller was told the stream's own failure already.
+      if (!stores) return;
+      void store.save(recordOf(response, id, undefined)).then(ended, (error: unknown) => {
+        ended();
+        onSaveError(error);
+      });
+    },
   };
+
+  /** The row of this turn's `response`, stored under `savedId` (`holder`: who keeps it upstream). */
+  function recordOf(response: JsonObject, savedId: string, holder: string | undefined): StoredResponse {
+    // This turn alone, with what its references named: the chain before it is the previous
+    // response's, read by following `previousId` back (`storedBefore`: none stored to follow).
+    // An id the caller's scope does not hold is not kept either, so no chain carries it upstream.
+    const asked = foreign.size > 0 ? { ...body, input: withoutForeignIds(input, foreign, "drop") } : body;
+    const turn = withReferencesResolved([...storedBefore, ...conversationItems(asked, response)], referenced);
+    return {
+      tenant: scope,
+      id: savedId,
+      response,
+      // Every item gets an id (its own, or one made here) for `input_items` to page by.
+      items: withItemIds(turn, savedId),
+      createdAt: Date.now(),
+      ...(parentId ? { previousId: parentId } : {}),
+      ...(holder ? { holder } : {}),
+    };
+  }
 }
 
 const noEnd = (): void => {};

@@ -9,7 +9,8 @@ import { wireStatus } from "./error-body.ts";
  * stands for, as a failure before the first byte would have been answered (error-body.ts
  * `wireStatus`), not the gateway's 502 for any upstream failure. An upstream's overload is
  * Anthropic's 529 to a Messages caller and OpenAI's 503 to the others, an upstream's own 5xx of the
- * caller's dialect its own status. An error event the stream relayed or its translation wrote
+ * caller's dialect its own status, of another dialect the gateway's 502 (OpenAI's `server_error` is
+ * 500 to a chat or Responses caller, 502 to a Messages caller: stream-failure-status-across.test.ts). An error event the stream relayed or its translation wrote
  * (`ChunkSource.reported`) is read for it (routing/stream-end.ts `upstreamErrorIn`): once, at the
  * stream's end, and only a failed one's. A client gone is 499.
  */

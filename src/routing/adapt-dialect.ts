@@ -57,6 +57,11 @@ export interface ResponsesContext {
    * the provider when it answered natively (the response keeps the upstream's id).
    */
   readonly onResponse: (response: JsonObject, holder?: string) => void;
+  /**
+   * Receives the response a translated stream that failed after it began ends with (status
+   * `failed`, its error, its output so far), to store it; nothing waits for that save.
+   */
+  readonly onFailed?: (response: JsonObject) => void;
 }
 
 /** A call as the provider must receive it, and how to turn its reply back. */

@@ -179,6 +179,7 @@ export function responsesViaChat(
         request: body,
         id: context.id,
         onResponse: context.onResponse,
+        onFailed: context.onFailed,
         tools,
         maxOutput: maxBody,
       };

@@ -31,6 +31,11 @@ export interface ShadowOutcome {
    * route. Absent: the route's own upstream (its label stands).
    */
   servedBy?: string;
+  /**
+   * The copy was never sent: its route cannot carry the request as asked, and this is the
+   * translation's refusal (shadow-call.ts). Counted as skipped, never recorded as a pair.
+   */
+  notCarried?: GatewayError;
 }
 
 /** What reading a copy's answer needs to know: plain data, so the shadow thread has it too. */

@@ -146,6 +146,11 @@ function buildShadowSchemas() {
      * `provider: workers` shadow had a slot free beside the copy's.
      */
     shed: z.number().int(),
+    /**
+     * Copies not sent because the shadow route could not carry the request as asked (under
+     * `translation.unsupported: reject`, a field its dialect has no place for): never compared.
+     */
+    skipped: z.number().int(),
     /** Copies sampled and not over yet. */
     inFlight: z.number().int(),
     /** Copies over, by the shadow route's provider and outcome (`ok` or the failure's code). */

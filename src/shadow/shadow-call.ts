@@ -1,4 +1,4 @@
-import { toGatewayError } from "../core/gateway-error.ts";
+import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { raceAbort } from "../core/race-abort.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
@@ -11,6 +11,7 @@ import type { DispatchRequest } from "../routing/router.ts";
 import { stripClientRouting } from "../routing/strip-client-routing.ts";
 import { nativeRequest } from "../routing/try-route.ts";
 import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { AnswerStream, answerFromJson } from "./answer.ts";
@@ -53,6 +54,14 @@ export const SHED: ShadowOutcome = {
 };
 
 /**
+ * A copy its route cannot carry as the caller asked (a field its dialect has no place for, under
+ * `translation.unsupported: reject`; a part it cannot take under any policy): never sent, so never
+ * compared, as an answer to the caller's request, with an answer to another one. Counted as
+ * skipped (shadow-runner.ts), never against the candidate, which never saw it.
+ */
+const notCarried = (refusal: GatewayError): ShadowOutcome => ({ ...SHED, notCarried: refusal });
+
+/**
  * The upstream a copy goes to. A route over connected workers is narrowed to one the caller's
  * tenant may use, as the primary's is (a copy never reaches another tenant's worker), and that
  * keeps a slot free for the clients once the copy has its own: a copy goes off the client's path,
@@ -81,6 +90,8 @@ export async function callShadow(
   thread?: Pick<ShadowThread, "exchange">,
   /** The copy's trace context (its span's, or the caller's passed on), sent as an attempt's is. */
   traced?: Pick<CopyTelemetry, "traceparent" | "tracestate">,
+  /** `translation.unsupported`: a copy drops what its route cannot carry only as a primary would. */
+  policy: UnsupportedPolicy = "drop",
 ): Promise<ShadowOutcome> {
   const started = performance.now();
   const clock: CopyClock = { started, ttftMs: null };
@@ -88,7 +99,8 @@ export async function callShadow(
   try {
     provider = copyUpstream(route, request.tenant);
     if (!provider) return SHED;
-    return servedAs(await sendCopy(provider, route, request, signal, clock, thread, traced), route, provider);
+    const sent = await sendCopy(provider, route, request, signal, clock, thread, traced, policy);
+    return sent.notCarried ? sent : servedAs(sent, route, provider);
   } catch (error) {
     return servedAs(failed(toGatewayError(signal.aborted ? signal.reason : error), clock), route, provider);
   }
@@ -113,18 +125,11 @@ async function sendCopy(
   clock: CopyClock,
   thread: Pick<ShadowThread, "exchange"> | undefined,
   traced: Pick<CopyTelemetry, "traceparent" | "tracestate"> | undefined,
+  policy: UnsupportedPolicy,
 ): Promise<ShadowOutcome> {
   const callerBody = callerBodyFor(request, provider);
-  const adapted = adaptDialect(
-    request.operation,
-    callerBody,
-    provider,
-    request.model,
-    copyResponsesContext(request.responses),
-    "drop",
-    route.upstreamModel,
-    request.received,
-  );
+  const adapted = adaptedCopy(request, callerBody, provider, route, policy);
+  if (adapted instanceof GatewayError) return notCarried(adapted);
   const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
   const native =
     adapted.native && request.received && provider.passThrough
@@ -177,6 +182,36 @@ async function sendCopy(
     return answered(clock, reply.usage ?? usageOf(reply.body), answer);
   }
   return await readEvents(reply.events, route, request, adapted, signal, clock);
+}
+
+/**
+ * The copy in its route's dialect, or why the route cannot carry it (`notCarried`): a
+ * translation's refusal (a 400, before anything is sent) is the request's, not the candidate's.
+ * Anything else it throws is the copy's failure (`callShadow`).
+ */
+function adaptedCopy(
+  request: DispatchRequest,
+  callerBody: DispatchRequest["body"],
+  provider: Provider,
+  route: Route,
+  policy: UnsupportedPolicy,
+): AdaptedCall | GatewayError {
+  try {
+    return adaptDialect(
+      request.operation,
+      callerBody,
+      provider,
+      request.model,
+      copyResponsesContext(request.responses),
+      policy,
+      route.upstreamModel,
+      request.received,
+    );
+  } catch (error) {
+    const refused = toGatewayError(error);
+    if (refused.status === 400) return refused;
+    throw error;
+  }
 }
 
 /**

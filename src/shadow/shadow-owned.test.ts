@@ -203,6 +203,7 @@ describe("a copy's span and count", () => {
       const spent = answered ? [{ model: answered.model, usd: answered.shadow.costUsd }] : [];
       expect(shadow.counts()).toEqual({
         shed: 0,
+        skipped: 0,
         inFlight: 0,
         ended: expect.arrayContaining([
           { provider: "twin", outcome: "ok", count: 1 },

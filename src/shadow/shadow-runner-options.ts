@@ -5,12 +5,18 @@ import type { ShadowTarget } from "../config/shadow-target.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Route } from "../routing/route.ts";
 import type { ShadowStore } from "../storage/storage.ts";
+import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import type { ShadowThreadMode } from "./shadow-thread-client.ts";
 import type { ThreadRules } from "./shadow-thread-protocol.ts";
 
 export interface ShadowRunnerOptions {
   /** `shadow:` of the current config (cap, timeout, answer bound). */
   readonly settings: () => Config["shadow"];
+  /**
+   * `translation.unsupported` of the current config: under `reject`, a copy its route cannot carry
+   * whole is skipped (counted), not sent without what it lacks. Default: `drop`.
+   */
+  readonly unsupported?: () => UnsupportedPolicy;
   /** `audit.bodies`: answers are kept with a pair only while bodies may be kept. */
   readonly keepAnswers: () => boolean;
   readonly redact: RedactBody;

@@ -80,6 +80,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Set by `close`: copies not started yet are recorded as cut off, none are sampled. */
   let stopping = false;
   let shed = 0;
+  /** Copies their route could not carry as asked (shadow-call.ts `notCarried`): never sent. */
+  let skipped = 0;
   const threadMode = options.thread ?? shadowThreadMode();
   const allThreaded = threadMode === "all";
   const store = options.store;
@@ -172,28 +174,44 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     // Its span (and the `traceparent` it sends), from when it is sent, as a first try of its route's.
     const copy = pair.request.telemetry?.shadowCopy?.(attemptInfo(pair.route, 0, false), performance.now());
     if (copy) pair.copy = copy;
-    const done = callShadow(pair.route, pair.request, controller.signal, through, copy).then((outcome) => {
-      clearTimeout(timer);
-      cancelLong?.();
-      flights.delete(flight);
-      if (outcome === SHED) {
-        // No upstream could spare a slot: never sent, so no copy that ended, and no pair.
+    const policy = options.unsupported?.() ?? "drop";
+    const done = callShadow(pair.route, pair.request, controller.signal, through, copy, policy).then(
+      (outcome) => {
+        clearTimeout(timer);
+        cancelLong?.();
+        flights.delete(flight);
+        if (outcome.notCarried) {
+          // Not the candidate's to answer: no pair, no outcome counted against it.
+          running.release();
+          skipped++;
+          pending.delete(id);
+          copy?.closed(outcome.notCarried);
+          options.logger.debug("shadow copy not sent: its route cannot carry the request as asked", {
+            request_id: pair.request.requestId,
+            shadow_route: pair.route.label,
+            reason: outcome.notCarried.message,
+          });
+          return;
+        }
+        if (outcome === SHED) {
+          // No upstream could spare a slot: never sent, so no copy that ended, and no pair.
+          running.release();
+          shed++;
+          pending.delete(id);
+          copy?.closed(unavailable("shed: no upstream of the shadow route had a slot to spare"));
+          return;
+        }
+        if (pair.handed !== undefined) {
+          // Now the thread's: it says when the copy is done (`ownedDone`).
+          if (pair.primaryRecord) handPrimary(id, pair);
+          return;
+        }
         running.release();
-        shed++;
-        pending.delete(id);
-        copy?.closed(unavailable("shed: no upstream of the shadow route had a slot to spare"));
-        return;
-      }
-      if (pair.handed !== undefined) {
-        // Now the thread's: it says when the copy is done (`ownedDone`).
-        if (pair.primaryRecord) handPrimary(id, pair);
-        return;
-      }
-      running.release();
-      over(pair.route, copy, outcome);
-      pair.shadow = outcome;
-      complete(id, pair);
-    });
+        over(pair.route, copy, outcome);
+        pair.shadow = outcome;
+        complete(id, pair);
+      },
+    );
     flights.set(flight, { controller, done });
   };
 
@@ -282,7 +300,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       else complete(serial, pair);
     },
     inFlight: () => running.count,
-    counts: () => ({ shed, inFlight: running.count, ended: ended.list(), spent: spend.list() }),
+    counts: () => ({ shed, skipped, inFlight: running.count, ended: ended.list(), spent: spend.list() }),
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       stopping = true;

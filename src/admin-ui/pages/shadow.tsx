@@ -243,7 +243,8 @@ export function ShadowPage() {
 
 /**
  * This node's copies since it started: in flight, shed (at the cap, or for want of a worker's
- * spare slot), and over by provider and outcome.
+ * spare slot), skipped (the route could not carry the request as asked), and over by provider and
+ * outcome.
  */
 function Copies({ counts }: { counts: ShadowCounts }) {
   return (
@@ -253,7 +254,8 @@ function Copies({ counts }: { counts: ShadowCounts }) {
         <p class="muted pad">
           Since this gateway started: <span data-copies="in-flight">{counts.inFlight}</span> in flight,{" "}
           <span data-copies="shed">{counts.shed}</span> not sent (concurrency cap reached, or no worker had a
-          slot to spare).
+          slot to spare), <span data-copies="skipped">{counts.skipped}</span> not sent because the shadow
+          route could not carry the request as asked (<code>translation.unsupported: reject</code>).
         </p>
         {counts.ended.length > 0 && (
           <table>

@@ -61,6 +61,7 @@ const SHADOW_PAGE = {
   ],
   counts: {
     shed: 0,
+    skipped: 0,
     inFlight: 1,
     ended: [{ provider: "candidate", outcome: "ok", count: 41 }],
     spent: [{ model: "gpt-4o-mini", usd: 0.0123 }],
@@ -107,7 +108,7 @@ export function adminReadPaths() {
         ...tag,
         operationId: "list_shadow_pairs",
         summary: "Shadow pairs, newest first a page at a time, with per-model aggregates and copy counts",
-        description: `The aggregates cover the whole filtered range, not only this page. \`counts\` are the answering node's shadow copies since it started (shed, in flight, over by provider and outcome), for admins only: null for a tenant's member. ${READ_SCOPE}`,
+        description: `The aggregates cover the whole filtered range, not only this page. \`counts\` are the answering node's shadow copies since it started (shed, skipped, in flight, over by provider and outcome), for admins only: null for a tenant's member. ${READ_SCOPE}`,
         parameters: queryParameters(shadowSchemas().query),
         responses: { "200": json("A page of shadow pairs", ref("ShadowPage"), SHADOW_PAGE), ...adminErrors },
       },

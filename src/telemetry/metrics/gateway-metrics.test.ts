@@ -18,7 +18,7 @@ async function exported(): Promise<Set<string>> {
     quietSources({
       cluster: () => ({ redis: "up", liveNodes: 1 }),
       configVersion: () => 1,
-      shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
+      shadow: () => ({ shed: 0, skipped: 0, inFlight: 0, ended: [], spent: [] }),
       tenantSpend: () => 0,
       traceSpansDropped: () => 0,
       eventSinkDrops: () => [{ sink: "events.webhooks[0]", reason: "rejected", count: 0 }],
@@ -338,7 +338,7 @@ test("a scrape reads no config: the shadow routes' series at 0 are of the config
         reads++;
         return configured;
       },
-      shadow: () => ({ shed: 0, inFlight: 0, ended: [], spent: [] }),
+      shadow: () => ({ shed: 0, skipped: 0, inFlight: 0, ended: [], spent: [] }),
     }),
     (model) => model ?? "other",
   );
@@ -535,6 +535,7 @@ test("a reload that removes a shadow takes its copies' counts and spend out of t
       // What the shadow runner counted since start: it forgets nothing at a reload.
       shadow: () => ({
         shed: 0,
+        skipped: 0,
         inFlight: 0,
         ended: [
           { provider: "sp", outcome: "ok", count: 3 },

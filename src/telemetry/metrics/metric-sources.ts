@@ -116,6 +116,11 @@ export interface ModelSpend {
 export interface ShadowCounts {
   /** Not sent because the shadow's concurrency cap was reached, since start. */
   readonly shed: number;
+  /**
+   * Not sent because the shadow route could not carry the request as asked (under
+   * `translation.unsupported: reject`, or a part it takes under no policy), since start.
+   */
+  readonly skipped: number;
   /** Sampled and not over yet. */
   readonly inFlight: number;
   /** Over since start, by provider and outcome. */

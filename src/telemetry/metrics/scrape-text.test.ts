@@ -30,6 +30,7 @@ test("a scrape of 1,000 configured models is byte for byte prom-client's text, b
       tenants: () => [{ name: "team-a", budget: { usd: 5, per: "day" } }],
       shadow: () => ({
         shed: 1,
+        skipped: 0,
         inFlight: 0,
         ended: [{ provider: "s", outcome: "ok", count: 2 }],
         spent: [],

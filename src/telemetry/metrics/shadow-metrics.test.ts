@@ -4,7 +4,7 @@ import { registerShadowMetrics } from "./shadow-metrics.ts";
 
 test("mindgw_shadow_shed_total says both reasons a copy is shed: the cap, and no worker slot to spare", async () => {
   const registry = new Registry();
-  const counts = { shed: 3, inFlight: 0, ended: [], spent: [] };
+  const counts = { shed: 3, skipped: 0, inFlight: 0, ended: [], spent: [] };
   registerShadowMetrics(
     [registry],
     () => counts,

@@ -23,7 +23,7 @@ export interface ShadowLabels {
 }
 
 /**
- * The shadow copies' families, read from the shadow runner at scrape time: shed, ended by provider
+ * The shadow copies' families, read from the shadow runner at scrape time: shed, skipped, ended by provider
  * and outcome, their spend by model, and those in flight. `inForce`: the config in force's shadow
  * labels (at start, then each applied reload's); undefined, none at 0 and every count printed.
  */
@@ -39,6 +39,15 @@ export function registerShadowMetrics(
     collect() {
       this.reset();
       this.inc(shadow().shed);
+    },
+  });
+  new Counter({
+    name: "mindgw_shadow_skipped_total",
+    help: "Shadow copies not sent: the shadow route could not carry the request as asked (translation.unsupported: reject, or a part it takes under no policy)",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(shadow().skipped);
     },
   });
   new Counter({

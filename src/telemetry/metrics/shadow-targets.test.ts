@@ -108,7 +108,13 @@ test("a tenant's or an app's shadow provider has its copies' series at 0 from th
   const metrics = new GatewayMetrics(
     quietSources({
       configured: () => configured,
-      shadow: () => ({ shed: 0, inFlight: 0, ended, spent: ended.length ? [{ model: "m", usd: 0.5 }] : [] }),
+      shadow: () => ({
+        shed: 0,
+        skipped: 0,
+        inFlight: 0,
+        ended,
+        spent: ended.length ? [{ model: "m", usd: 0.5 }] : [],
+      }),
     }),
     (model) => model ?? "other",
   );

@@ -9,6 +9,11 @@ export interface ResponsesStreamWriterOptions {
   createdAt?: number;
   /** Receives the final `response` before `response.completed` leaves (to store it). */
   onResponse?: (response: JsonObject) => void;
+  /**
+   * Receives the `response` a stream that failed after it began ends with (status `failed`, its
+   * error, the output so far), to store it as OpenAI keeps one; the stream does not wait for it.
+   */
+  onFailed?: (response: JsonObject) => void;
   tools?: ToolNames;
   /**
    * The request asked for compaction (its input ends in `compaction_trigger`): the model's text

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { failedResponse } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
@@ -158,7 +159,10 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
    * items), numbered in sequence (core/error-wire.ts).
    */
   error(error: GatewayError): SseEvent[] {
-    return this.events.failure(error, this.envelope("failed", null));
+    const response = this.envelope("failed", null);
+    // Stored as OpenAI keeps a failed response: read back with its error and its output so far.
+    this.options.onFailed?.(failedResponse(error, response));
+    return this.events.failure(error, response);
   }
 
   /**

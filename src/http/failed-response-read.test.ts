@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { parseConfig } from "../config/load-config.ts";
+import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
+import { silentLogger } from "../log/logger.ts";
+import { waitForValue } from "../testing/wait-for.ts";
+
+// A translated Responses stream that fails after it began is read back as OpenAI keeps one:
+// `client.responses.retrieve(id)` answers its response with status `failed`, the error the
+// stream's `response.failed` said, and the output it had written. It was a 404 (never stored).
+// The gateway on a loopback port, a chat upstream whose stream writes some text and then its
+// error chunk (OpenAI's `server_error`), the official SDK as the caller.
+
+let gateway: Gateway;
+let upstream: ReturnType<typeof Bun.serve>;
+let client: OpenAI;
+
+const encoder = new TextEncoder();
+const chunk = (delta: object) =>
+  `data: ${JSON.stringify({
+    id: "c1",
+    object: "chat.completion.chunk",
+    created: 1,
+    model: "m",
+    choices: [{ index: 0, delta, finish_reason: null }],
+  })}\n\n`;
+const SERVER_ERROR = `data: ${JSON.stringify({
+  error: { message: "The server had an error while processing your request.", type: "server_error" },
+})}\n\n`;
+
+beforeAll(async () => {
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      new Response(
+        encoder.encode(
+          chunk({ role: "assistant", content: "hel" }) + chunk({ content: "lo" }) + SERVER_ERROR,
+        ),
+        {
+          headers: { "content-type": "text/event-stream" },
+        },
+      ),
+  });
+  gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: ":memory:" },
+      auth: { bootstrap_admin: false },
+      providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
+      models: [{ name: "m", routes: [{ provider: "up", model: "m" }] }],
+      routing: { retries: 0 },
+    }),
+    auth: async () => ({
+      keyId: "k1",
+      name: "app",
+      tenant: "default",
+      role: "user",
+      models: ["*"],
+      limits: {},
+      via: "key",
+    }),
+    logger: silentLogger,
+  });
+  const { port } = gateway.listen("127.0.0.1", 0);
+  client = new OpenAI({ apiKey: "sk-test", baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  upstream.stop(true);
+});
+
+test("a translated stream that failed is read back with status failed, its error and its output so far", async () => {
+  const stream = await client.responses.create({ model: "m", input: "say hello", stream: true });
+  let id = "";
+  // The SDK throws on the stream's `error` event, the one before its `response.failed`.
+  const thrown = await (async () => {
+    for await (const event of stream) if (event.type === "response.created") id = event.response.id;
+  })().catch((error: unknown) => error);
+  expect(thrown).toBeInstanceOf(OpenAI.APIError);
+  expect((thrown as InstanceType<typeof OpenAI.APIError>).code).toBe("server_error");
+  expect(id).toStartWith("resp_");
+  // Stored once the stream is over, a moment after its last event: read until it is there.
+  const read = await waitForValue(
+    "the failed response stored",
+    // Read as in flight (`in_progress`) until the request is over, then unknown until the row is written.
+    async () => {
+      const response = await client.responses.retrieve(id).catch(() => undefined);
+      return response?.status === "in_progress" ? undefined : response;
+    },
+    20_000,
+    20,
+  );
+  expect(read.id).toBe(id);
+  expect(read.status).toBe("failed");
+  expect(read.error).toEqual({
+    code: "server_error",
+    message: "The server had an error while processing your request.",
+  } as OpenAI.Responses.ResponseError);
+  expect(read.output_text).toBe("hello");
+  expect(read.usage ?? null).toBeNull();
+  // Its input reads back too, as a stored response's does.
+  const items = await client.responses.inputItems.list(id);
+  expect(items.data.length).toBe(1);
+});

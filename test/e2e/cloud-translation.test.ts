@@ -342,6 +342,60 @@ describe("Bedrock Converse's reasoning, cache counts and stop sequences, said in
   });
 });
 
+describe("Bedrock models Converse serves without system prompts (Titan Text, Mistral 7B Instruct)", () => {
+  test("the system prompt reaches the model at the head of the first user turn, from either SDK, whole and streamed; none is refused", async () => {
+    const before = callsTo(/\/converse(-stream)?$/).length;
+    const { data: chat, response } = await openai.chat.completions
+      .create({
+        model: "titan-text",
+        messages: [
+          { role: "system", content: "Answer in French." },
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "Salut." },
+          { role: "user", content: "again" },
+        ],
+      })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(chat.choices[0]?.message.content).toBe("Hello from bedrock. You said: again");
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    const stream = anthropic.messages.stream({
+      model: "titan-text",
+      max_tokens: 64,
+      system: [{ type: "text", text: "Answer in French." }],
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const message = await stream.finalMessage();
+    expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual([
+      "Hello from bedrock. You said: Answer in French.hi",
+    ]);
+    const sent = callsTo(/\/converse(-stream)?$/)
+      .slice(before)
+      .map((call) => JSON.parse(call.body));
+    expect(sent.map((body) => body.system)).toEqual([undefined, undefined]);
+    expect(sent[0].messages).toEqual([
+      { role: "user", content: [{ text: "Answer in French." }, { text: "hi" }] },
+      { role: "assistant", content: [{ text: "Salut." }] },
+      { role: "user", content: [{ text: "again" }] },
+    ]);
+    expect(sent[1].messages[0].content).toEqual([{ text: "Answer in French." }, { text: "hi" }]);
+  });
+
+  test("a model that takes system prompts is still sent them as its system", async () => {
+    const before = callsTo(/\/converse$/).length;
+    await openai.chat.completions.create({
+      model: "nova",
+      messages: [
+        { role: "system", content: "Answer in French." },
+        { role: "user", content: "hi" },
+      ],
+    });
+    const sent = JSON.parse(callsTo(/\/converse$/).slice(before)[0]?.body ?? "{}");
+    expect(sent.system).toEqual([{ text: "Answer in French." }]);
+    expect(sent.messages).toEqual([{ role: "user", content: [{ text: "hi" }] }]);
+  });
+});
+
 describe("context-aware routing across clouds", () => {
   test("Bedrock's 'Input is too long' fails over to Gemini with fallback_on: [context_length]", async () => {
     cloud.failNext({

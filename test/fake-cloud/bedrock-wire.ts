@@ -211,3 +211,19 @@ export function emptyStopSequence(request: {
   if (!stops?.includes("")) return undefined;
   return `1 validation error detected: Value '[${stops.join(", ")}]' at 'inferenceConfig.stopSequences' failed to satisfy constraint: Member must satisfy constraint: [Member must have length greater than or equal to 1]`;
 }
+
+/**
+ * The models Converse serves without system prompts (its supported-features table: Amazon Titan's
+ * text models, Cohere Command's; Mistral 7B Instruct and Mixtral 8x7B Instruct, as they answer),
+ * which refuse a request with a `system` in Bedrock's words.
+ */
+export function systemRefused(model: string, request: { system?: unknown[] }): string | undefined {
+  if (!request.system?.length) return undefined;
+  if (
+    !/amazon\.titan-(?:text|tg1)|cohere\.command-(?:light-)?text|mistral-7b-instruct|mixtral-8x7b-instruct/.test(
+      model,
+    )
+  )
+    return undefined;
+  return "This model doesn't support system messages. Try again without a system message or use a model that supports system messages.";
+}

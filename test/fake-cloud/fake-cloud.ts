@@ -9,6 +9,7 @@ import {
   eventFrame,
   exceptionFrame,
   invalidDocuments,
+  systemRefused,
   tooLongToolUseId,
 } from "./bedrock-wire.ts";
 import { bedrockBetaRefusal, vertexBetaRefusal } from "./claude-betas.ts";
@@ -340,7 +341,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           tooLongToolUseId(request) ??
           invalidDocuments(request) ??
           blankText(request) ??
-          emptyStopSequence(request);
+          emptyStopSequence(request) ??
+          systemRefused(decodeURIComponent(bedrock[1] ?? ""), request);
         if (tooLong)
           return json({ message: tooLong }, 400, {
             "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",

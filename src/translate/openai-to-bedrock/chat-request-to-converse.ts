@@ -24,9 +24,8 @@ import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
 import { CLAUDE } from "./converse-claude.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
+import { type ConverseTurn, converseSystem } from "./converse-system.ts";
 import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
-
-type Role = "user" | "assistant";
 
 /**
  * What Converse can take of a chat request. `response_format` is carried as a system instruction,
@@ -68,8 +67,8 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   const system: JsonObject[] = [];
-  const turns: Array<{ role: Role; content: JsonObject[] }> = [];
-  const push = (role: Role, blocks: JsonObject[]) => {
+  const turns: ConverseTurn[] = [];
+  const push = (role: ConverseTurn["role"], blocks: JsonObject[]) => {
     if (blocks.length === 0) return;
     const last = turns.at(-1);
     // Converse wants strictly alternating turns: consecutive same-role messages merge.
@@ -110,8 +109,9 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
 
   for (const turn of turns) if (turn.role === "user") turn.content = withTextBeside(turn.content);
 
+  const systemBlocks = converseSystem(request.model, system, turns);
   const out: JsonObject = { messages: turns };
-  if (system.length > 0) out.system = system;
+  if (systemBlocks) out.system = systemBlocks;
   const inference = inferenceConfig(request);
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
   const tools = toolConfig(request, points.tools);

@@ -205,6 +205,8 @@ export function cloudGateway(): CloudGateway {
             routes: [{ provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" }],
           },
           { name: "nova", routes: [{ provider: "br-web", model: "amazon.nova-lite-v1:0" }] },
+          // A model Converse serves without system prompts (its supported-features table).
+          { name: "titan-text", routes: [{ provider: "br", model: "amazon.titan-text-express-v1" }] },
           { name: "gemini-flash", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
           { name: "gemini-3-flash", routes: [{ provider: "gm", model: "gemini-3-flash-preview" }] },
           { name: "gemini-3-pro", routes: [{ provider: "vx", model: "gemini-3-pro-preview" }] },

@@ -378,4 +378,29 @@ describe("credentials a cloud refuses before their time (revoked mid-run)", () =
       cloud.revokeTokens();
     }
   });
+
+  test("a host clock AWS finds more than 15 minutes off its own: the call signed again by AWS's clock (its Date), as the AWS SDKs correct a skew, the next ones signed so at once", async () => {
+    const converse = () => callsTo(/\/converse$/).length;
+    const before = converse();
+    cloud.setClockOffset(20 * 60_000);
+    try {
+      const chat = await ask("claude-bedrock");
+      expect(chat.choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+      const message = await anthropic.messages.create({
+        model: "claude-bedrock",
+        max_tokens: 32,
+        messages: [{ role: "user", content: "x" }],
+      });
+      expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual([
+        "Hello from bedrock. You said: x",
+      ]);
+      // One refused, then each signed by AWS's clock.
+      expect(converse() - before).toBe(3);
+    } finally {
+      cloud.setClockOffset(0);
+    }
+    // AWS's clock back beside the host's: the gateway's correction is corrected in turn.
+    expect((await ask("claude-bedrock")).choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+    expect(converse() - before).toBe(5);
+  });
 });

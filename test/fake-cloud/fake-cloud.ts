@@ -107,6 +107,11 @@ export interface FakeCloud {
   /** How long tokens and temporary credentials issued from now on live, in seconds. */
   setTokenLifetime(seconds: number): void;
   /**
+   * Puts Bedrock's clock this far ahead of the host's (behind, if negative): a signature more than
+   * 15 minutes off it is refused as AWS refuses one, its `Date` saying AWS's time.
+   */
+  setClockOffset(ms: number): void;
+  /**
    * Refuses every token and temporary credential issued so far, as a cloud does once they are
    * revoked (a disabled service account, a rotated app secret): bearer tokens with a 401, AWS
    * session keys with a 403 ExpiredTokenException.
@@ -134,6 +139,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   const awsKeys = new Map<string, string>([[options.aws.accessKeyId, options.aws.secretAccessKey]]);
   const googleKey = await importSPKI(options.google.publicKeyPem, "RS256");
   let tokenLifetime = options.tokenLifetime;
+  let clockOffset = 0;
   /** Temporary AWS access key ids revoked (`revokeTokens`). */
   const expiredKeys = new Set<string>();
   const expiresAt = () => new Date(Date.now() + tokenLifetime * 1000).toISOString();
@@ -307,10 +313,18 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             "x-amzn-errortype":
               "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
           });
+        const now = new Date(Date.now() + clockOffset);
         const problem = verifySigV4(req, body, (id) => awsKeys.get(id), {
           service: "bedrock",
           region: options.aws.region,
+          now,
         });
+        if (problem === "signature expired")
+          return json({ message: signatureOffClock(req.headers.get("x-amz-date") ?? "", now) }, 403, {
+            "x-amzn-errortype":
+              "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+            date: now.toUTCString(),
+          });
         if (problem)
           return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
             "x-amzn-errortype":
@@ -556,6 +570,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     setTokenLifetime: (seconds) => {
       tokenLifetime = seconds;
     },
+    setClockOffset: (ms) => {
+      clockOffset = ms;
+    },
     revokeTokens: () => {
       bearerTokens.clear();
       for (const id of awsKeys.keys()) if (id !== options.aws.accessKeyId) expiredKeys.add(id);
@@ -648,3 +665,14 @@ const AZURE_OPENAI_BY_AUTHORITY: Record<string, string> = {
 
 const retryHeader = (failure: CloudFailure): Record<string, string> =>
   failure.retryAfter ? { "retry-after": failure.retryAfter } : {};
+
+/** `X-Amz-Date`'s form of a time (`20261207T011000Z`). */
+const amzDate = (time: Date): string => time.toISOString().replace(/[:-]|\.\d{3}/g, "");
+
+/** AWS's words for a signature dated more than 15 minutes from its clock, before or after it. */
+function signatureOffClock(signedAt: string, now: Date): string {
+  const bound = (minutes: number) => amzDate(new Date(now.getTime() + minutes * 60_000));
+  return signedAt < amzDate(now)
+    ? `Signature expired: ${signedAt} is now earlier than ${bound(-15)} (${amzDate(now)} - 15 min.)`
+    : `Signature not yet current: ${signedAt} is still later than ${bound(15)} (${amzDate(now)} + 15 min.)`;
+}

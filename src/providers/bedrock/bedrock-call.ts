@@ -9,6 +9,7 @@ import { unreachable } from "../http/unreachable.ts";
 import { upstreamRedirect } from "../http/upstream-redirect.ts";
 import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { AwsClock } from "./aws-clock.ts";
 import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
 import { REGION_SOUGHT } from "./aws-region.ts";
 import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
@@ -56,6 +57,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     fetch: doFetch,
     refreshFailed: options.refreshFailed,
   });
+  const clock = new AwsClock();
 
   async function send(call: ProviderCall, model: string, action: string, body: string): Promise<Response> {
     if (!region)
@@ -63,6 +65,11 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     const url = `${base}/model/${encodeURIComponent(model)}/${action}`;
     const signing = await credentials.get();
     let response = await signedPost(call, url, body, signing);
+    // A signature AWS refused as dated off its clock: signed again by AWS's time (aws-clock.ts).
+    if (clock.corrected(response)) {
+      await response.body?.cancel().catch(() => {});
+      response = await signedPost(call, url, body, signing);
+    }
     // Temporary credentials (STS web identity, the container endpoint, EC2 instance metadata) that
     // AWS says have expired before the cache's own expiry: fetched again, the call signed and sent
     // once more.
@@ -106,6 +113,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
       body,
       service: "bedrock",
       region,
+      datetime: clock.signingDate(),
     });
     const signed = await signer.sign();
     const headers = signed.headers;

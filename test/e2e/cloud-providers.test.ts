@@ -132,6 +132,41 @@ describe("what reaches each cloud", () => {
     expect(seen?.headers.authorization).toBeUndefined();
   });
 
+  test("azure at an API version before 2024-09-01-preview: streams go without stream_options and bounds as max_tokens, which it refuses otherwise; its usage the gateway's estimate, from either SDK", async () => {
+    const calls = () => callsTo(/\/deployments\/gpt4o-deployment\/chat\/completions$/);
+    const before = calls().length;
+    const texts: string[] = [];
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    const stream = await openai.chat.completions.create({
+      model: "azure-2024-06",
+      messages: [{ role: "user", content: "x" }],
+      max_completion_tokens: 50,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const chunk of stream) {
+      texts.push(chunk.choices[0]?.delta.content ?? "");
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(texts.join("")).toBe("Hello from azure. You said: x");
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    const message = await anthropic.messages
+      .stream({ model: "azure-2024-06", max_tokens: 64, messages: [{ role: "user", content: "x" }] })
+      .finalMessage();
+    expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual([
+      "Hello from azure. You said: x",
+    ]);
+    expect(message.usage.output_tokens).toBeGreaterThan(0);
+    // Each sent once, in the words that version takes: no refusal to learn them from.
+    const sent = calls()
+      .slice(before)
+      .map((call) => JSON.parse(call.body));
+    expect(sent.map((body) => [body.stream_options, body.max_completion_tokens, body.max_tokens])).toEqual([
+      [undefined, undefined, 50],
+      [undefined, undefined, 64],
+    ]);
+  });
+
   test("azure v1 with Entra ID: a bearer token from the client credentials flow, refreshed when it expires", async () => {
     const before = cloud.issued.entra;
     await openai.chat.completions.create({ model: "azure-v1", messages: [{ role: "user", content: "x" }] });

@@ -32,7 +32,7 @@ import {
   missingSignature,
   thinkingRefusal,
 } from "./gemini-wire.ts";
-import { chatEvents, chatJson, tooLongCallId } from "./openai-wire.ts";
+import { chatEvents, chatJson, tooLongCallId, unknownToVersion } from "./openai-wire.ts";
 import { verifySigV4 } from "./sigv4-verify.ts";
 
 /** One request the fake received (token endpoints included). */
@@ -293,7 +293,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             retryHeader(failure),
           );
         const request = JSON.parse(body) as ChatLike;
-        const tooLong = tooLongCallId(request);
+        const tooLong =
+          tooLongCallId(request) ?? unknownToVersion(url.searchParams.get("api-version"), request);
         if (tooLong) return json(tooLong, 400);
         const answer = answerFor(lastUserText(request), request.tools?.[0]?.function?.name, "azure");
         const model = azure[1] ? decodeURIComponent(azure[1]) : String(request.model);

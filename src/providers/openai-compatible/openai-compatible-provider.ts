@@ -10,7 +10,7 @@ import { upstreamName } from "../upstream-name.ts";
 import { withoutEchoedPrefix } from "./echoed-prefix.ts";
 import { mistralPrefix } from "./mistral-chat.ts";
 import { nameMistralLeftOut } from "./mistral-left-out.ts";
-import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
+import { applyPresetQuirks, type PresetQuirks } from "./presets.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -21,8 +21,8 @@ export interface OpenAICompatibleOptions {
   headers?: Record<string, string>;
   maxSseLine?: number;
   fetch?: typeof fetch;
-  /** A vendor preset's request quirks (see presets.ts). */
-  preset?: OpenAIPreset;
+  /** A vendor preset's request quirks (see presets.ts), or an API version's (Azure's). */
+  preset?: PresetQuirks;
   /** Where an operation's request goes; defaults to `{baseUrl}{path}`. Azure routes by deployment. */
   url?: (path: string, model: string) => string;
   /** Credentials fetched per call (a cached OAuth token, refreshed when refused) instead of the static `apiKey`. */

@@ -13,6 +13,12 @@ export interface OpenAIPreset {
    */
   legacyMaxTokens?: boolean;
   /**
+   * The server refuses `stream_options`, which the gateway asks of every chat stream for its usage
+   * (Azure OpenAI's API versions before 2024-09-01-preview: azure-api-version.ts): left out, the
+   * stream's usage is then the gateway's estimate, as for any server that says none.
+   */
+  withoutStreamOptions?: boolean;
+  /**
    * The server is Mistral's API, which refuses fields of OpenAI's chat request its schema has not
    * and checks the order of a chat's messages and the form of its tool-call ids
    * (mistral-chat.ts): a chat request is sent in a form it takes, and an answer that repeats the
@@ -81,11 +87,22 @@ export function presetOf(config: {
   return host !== undefined && Object.hasOwn(PRESET_OF_HOST, host) ? PRESET_OF_HOST[host] : undefined;
 }
 
+/** A preset's quirks, with or without where it is: an API version's (Azure's) have no base URL. */
+export type PresetQuirks = Partial<OpenAIPreset>;
+
 /** Applies a preset's request quirks to a body about to go upstream (a copy when it changes). */
-export function applyPresetQuirks(preset: OpenAIPreset | undefined, body: JsonObject): JsonObject {
+export function applyPresetQuirks(preset: PresetQuirks | undefined, body: JsonObject): JsonObject {
   if (!preset) return body;
   const bounded = preset.legacyMaxTokens ? withLegacyMaxTokens(body) : body;
-  return preset.mistralChat ? forMistral(bounded) : bounded;
+  const streamed = preset.withoutStreamOptions ? withoutStreamOptions(bounded) : bounded;
+  return preset.mistralChat ? forMistral(streamed) : streamed;
+}
+
+/** The body without `stream_options` (a copy when it has one). */
+function withoutStreamOptions(body: JsonObject): JsonObject {
+  if (body.stream_options === undefined) return body;
+  const { stream_options: _left, ...rest } = body;
+  return rest;
 }
 
 /**

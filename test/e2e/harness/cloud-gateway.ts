@@ -132,6 +132,14 @@ export function cloudGateway(): CloudGateway {
             api_key: "azure-static-key",
             api_version: "2024-10-21",
           },
+          // A dated API version before 2024-09-01-preview: no stream_options, no max_completion_tokens.
+          {
+            name: "az-2024-06",
+            type: "azure",
+            base_url: cloud.url,
+            api_key: "azure-static-key",
+            api_version: "2024-06-01",
+          },
           // The base as Azure's v1 docs give it the OpenAI SDK: its /openai/v1/ not doubled.
           {
             name: "az-sdk-base",
@@ -199,6 +207,7 @@ export function cloudGateway(): CloudGateway {
         models: [
           { name: "azure-4o", routes: [{ provider: "az", model: "gpt4o-deployment" }] },
           { name: "azure-v1", routes: [{ provider: "az-entra", model: "gpt-4o-mini" }] },
+          { name: "azure-2024-06", routes: [{ provider: "az-2024-06", model: "gpt4o-deployment" }] },
           { name: "azure-sdk-base", routes: [{ provider: "az-sdk-base", model: "gpt-4o-mini" }] },
           {
             name: "claude-bedrock",

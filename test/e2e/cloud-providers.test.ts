@@ -5,6 +5,7 @@ import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import {
   AWS,
+  BEDROCK_API_KEY,
   cloudGateway,
   ENTRA,
   MODELS,
@@ -245,6 +246,55 @@ describe("what reaches each cloud", () => {
     expect(JSON.parse(seen?.body ?? "{}")).toEqual({
       messages: [{ role: "user", content: [{ text: "x" }] }],
     });
+  });
+
+  test("bedrock with an Amazon Bedrock API key (AWS_BEARER_TOKEN_BEDROCK): sent as the bearer, no signature, no credential chain asked; a provider with its own aws: keys signs with them", async () => {
+    const keyed = await clouds.spawn({
+      env: { AWS_BEARER_TOKEN_BEDROCK: BEDROCK_API_KEY },
+      config: {
+        providers: [
+          { name: "br-key", type: "bedrock", region: AWS.region, base_url: cloud.url },
+          {
+            name: "br-signed",
+            type: "bedrock",
+            region: AWS.region,
+            base_url: cloud.url,
+            aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey },
+          },
+        ],
+        models: [
+          { name: "nova-key", routes: [{ provider: "br-key", model: "amazon.nova-lite-v1:0" }] },
+          { name: "nova-signed", routes: [{ provider: "br-signed", model: "amazon.nova-lite-v1:0" }] },
+        ],
+      },
+    });
+    const issued = { ...cloud.issued };
+    const before = callsTo(/\/converse(-stream)?$/).length;
+    const client = new OpenAI({ baseURL: `${keyed.url}/v1`, apiKey: keyed.adminKey ?? "", maxRetries: 0 });
+    const reply = await client.chat.completions.create({
+      model: "nova-key",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+    const streamed: string[] = [];
+    const stream = await client.chat.completions.create({
+      model: "nova-key",
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+    });
+    for await (const chunk of stream) streamed.push(chunk.choices[0]?.delta.content ?? "");
+    expect(streamed.join("")).toBe("Hello from bedrock. You said: x");
+    await client.chat.completions.create({
+      model: "nova-signed",
+      messages: [{ role: "user", content: "x" }],
+    });
+    const auth = callsTo(/\/converse(-stream)?$/)
+      .slice(before)
+      .map((call) => call.headers.authorization ?? "");
+    expect(auth.slice(0, 2)).toEqual([`Bearer ${BEDROCK_API_KEY}`, `Bearer ${BEDROCK_API_KEY}`]);
+    expect(auth[2]).toStartWith(`AWS4-HMAC-SHA256 Credential=${AWS.accessKeyId}/`);
+    // No STS, container or instance metadata asked for credentials the key stands in for.
+    expect(cloud.issued).toEqual(issued);
   });
 
   test("bedrock with a web identity: temporary keys from STS, with their session token", async () => {

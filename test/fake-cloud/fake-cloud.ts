@@ -84,6 +84,8 @@ export interface FakeCloudOptions {
   webIdentityToken: string;
   containerToken: string;
   geminiKey: string;
+  /** The Amazon Bedrock API key Bedrock takes as a bearer, in place of a SigV4 signature. */
+  bedrockApiKey: string;
   /** The service account's public key (SPKI PEM) and email, to verify the JWT assertion. */
   google: { clientEmail: string; publicKeyPem: string };
   /** Seconds every issued token or temporary credential lives (short, to exercise refresh). */
@@ -200,6 +202,42 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     );
   }
 
+  /**
+   * Bedrock's check of a call's credentials: an Amazon Bedrock API key as its bearer, or a SigV4
+   * signature (recomputed) by keys it issued and has not revoked, dated within 15 minutes of its
+   * clock; the refusal in AWS's words, or undefined.
+   */
+  function bedrockAuthProblem(req: Request, body: string): Response | undefined {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
+    if (bearer !== undefined)
+      return bearer === options.bedrockApiKey
+        ? undefined
+        : json({ Message: "Authentication failed: Please make sure your API Key is valid." }, 403);
+    if (expiredKeys.has(accessKeyIdOf(req)))
+      return json({ message: "The security token included in the request is expired" }, 403, {
+        "x-amzn-errortype":
+          "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+      });
+    const now = new Date(Date.now() + clockOffset);
+    const problem = verifySigV4(req, body, (id) => awsKeys.get(id), {
+      service: "bedrock",
+      region: options.aws.region,
+      now,
+    });
+    if (problem === "signature expired")
+      return json({ message: signatureOffClock(req.headers.get("x-amz-date") ?? "", now) }, 403, {
+        "x-amzn-errortype":
+          "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+        date: now.toUTCString(),
+      });
+    if (problem)
+      return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
+        "x-amzn-errortype":
+          "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+      });
+    return undefined;
+  }
+
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -309,28 +347,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           path,
         );
       if (bedrock) {
-        if (expiredKeys.has(accessKeyIdOf(req)))
-          return json({ message: "The security token included in the request is expired" }, 403, {
-            "x-amzn-errortype":
-              "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-          });
-        const now = new Date(Date.now() + clockOffset);
-        const problem = verifySigV4(req, body, (id) => awsKeys.get(id), {
-          service: "bedrock",
-          region: options.aws.region,
-          now,
-        });
-        if (problem === "signature expired")
-          return json({ message: signatureOffClock(req.headers.get("x-amz-date") ?? "", now) }, 403, {
-            "x-amzn-errortype":
-              "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-            date: now.toUTCString(),
-          });
-        if (problem)
-          return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
-            "x-amzn-errortype":
-              "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-          });
+        const problem = bedrockAuthProblem(req, body);
+        if (problem) return problem;
         const failure = failures.shift();
         if (failure && !failure.midStream && !failure.stall && !failure.endAfter && !failure.stopReason)
           return json({ message: failure.message }, failure.status, {

@@ -18,6 +18,8 @@ export const AWS = {
   secretAccessKey: "static-secret-key",
   region: "eu-west-1",
 };
+/** The Amazon Bedrock API key the fake Bedrock takes as a bearer (`AWS_BEARER_TOKEN_BEDROCK`). */
+export const BEDROCK_API_KEY = "ABSKQmVkcm9ja0FQSUtleS1mYWtlLWtleQ==";
 export const ENTRA = { tenant: "contoso-tenant", clientId: "mindgw-app", clientSecret: "entra-secret" };
 /**
  * Seconds the fake's tokens and temporary credentials live: none, so they are expired when they
@@ -99,6 +101,7 @@ export function cloudGateway(): CloudGateway {
         webIdentityToken: WEB_IDENTITY_TOKEN,
         containerToken: "container-auth",
         geminiKey: "gemini-key",
+        bedrockApiKey: BEDROCK_API_KEY,
         google: { clientEmail: CLIENT_EMAIL, publicKeyPem: await exportSPKI(publicKey) },
         tokenLifetime: TOKEN_LIFETIME,
       });

@@ -227,3 +227,17 @@ export function systemRefused(model: string, request: { system?: unknown[] }): s
     return undefined;
   return "This model doesn't support system messages. Try again without a system message or use a model that supports system messages.";
 }
+
+/** Converse's refusal of tool calls or results in the conversation when the request declares no tools. */
+export function undeclaredTools(request: {
+  messages: Array<{ content: Array<{ toolUse?: unknown; toolResult?: unknown }> }>;
+  toolConfig?: unknown;
+}): string | undefined {
+  if (request.toolConfig !== undefined) return undefined;
+  const used = request.messages.some((message) =>
+    message.content.some((block) => block.toolUse !== undefined || block.toolResult !== undefined),
+  );
+  return used
+    ? "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+    : undefined;
+}

@@ -11,6 +11,7 @@ import {
   invalidDocuments,
   systemRefused,
   tooLongToolUseId,
+  undeclaredTools,
 } from "./bedrock-wire.ts";
 import { bedrockBetaRefusal, vertexBetaRefusal } from "./claude-betas.ts";
 import { answerFor, type CloudAnswer } from "./cloud-script.ts";
@@ -375,7 +376,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           invalidDocuments(request) ??
           blankText(request) ??
           emptyStopSequence(request) ??
-          systemRefused(decodeURIComponent(bedrock[1] ?? ""), request);
+          systemRefused(decodeURIComponent(bedrock[1] ?? ""), request) ??
+          undeclaredTools(request);
         if (tooLong)
           return json({ message: tooLong }, 400, {
             "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",

@@ -26,6 +26,7 @@ import { CLAUDE } from "./converse-claude.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
 import { type ConverseTurn, converseSystem } from "./converse-system.ts";
 import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
+import { ToolHistoryText } from "./converse-tool-history.ts";
 
 /**
  * What Converse can take of a chat request. `response_format` is carried as a system instruction,
@@ -82,17 +83,23 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   const thinking = claudeThinking(body, request.model);
   // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
   const sent = asksThinking(thinking) && Array.isArray(body.messages) ? body.messages : [];
+  // No tools declared: the history's calls and results go as text, which Converse takes without them.
+  const asText = request.tools?.length ? undefined : new ToolHistoryText();
   /** A user message left out as blank before any turn: the conversation may then open with the model's. */
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer")
       system.push(...textBlocks(message, points.prompt));
-    else if (message.role === "tool") push("user", withCachePoint([toolResult(message, i)], marked(message)));
-    else if (message.role === "assistant")
+    else if (message.role === "tool") {
+      const result = asText
+        ? asText.result(message.tool_call_id, messageText(message))
+        : toolResult(message, i);
+      push("user", withCachePoint([result], marked(message)));
+    } else if (message.role === "assistant")
       push(
         "assistant",
         withCachePoint(
-          [...reasoningBlocks(sent[i]), ...assistantBlocks(message, points.prompt)],
+          [...reasoningBlocks(sent[i]), ...assistantBlocks(message, points.prompt, asText)],
           marked(message),
         ),
       );
@@ -164,17 +171,26 @@ function textBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
   return markedTexts(message, caches).flatMap(({ text, mark }) => withCachePoint([{ text }], mark));
 }
 
-/** An assistant message's text, then its calls, each marked call's `toolUse` followed by a cache point. */
-function assistantBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
+/**
+ * An assistant message's text, then its calls, each marked call's `toolUse` followed by a cache
+ * point; each call as text instead where the request declares no tools (`asText`).
+ */
+function assistantBlocks(
+  message: OpenAIMessage,
+  caches: boolean,
+  asText: ToolHistoryText | undefined,
+): JsonObject[] {
   const calls = (message.tool_calls ?? []).flatMap((call) => {
-    const toolUse = {
-      toolUse: {
-        toolUseId: bedrockToolId(plainCallId(call.id)),
-        name: call.function.name,
-        input: parseToolArguments(call.function.arguments),
-      },
-    };
-    return withCachePoint([toolUse], caches ? call.cache_control : undefined);
+    const block = asText
+      ? asText.call(call.id, call.function.name, call.function.arguments ?? "")
+      : {
+          toolUse: {
+            toolUseId: bedrockToolId(plainCallId(call.id)),
+            name: call.function.name,
+            input: parseToolArguments(call.function.arguments),
+          },
+        };
+    return withCachePoint([block], caches ? call.cache_control : undefined);
   });
   return [...textBlocks(message, caches), ...calls];
 }

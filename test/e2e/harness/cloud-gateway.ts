@@ -234,6 +234,13 @@ export function cloudGateway(): CloudGateway {
             ],
           },
           {
+            name: "azure-then-gemini",
+            routes: [
+              { provider: "az", model: "gpt4o-deployment" },
+              { provider: "gm", model: "gemini-2.5-flash" },
+            ],
+          },
+          {
             name: "bedrock-then-gemini",
             routes: [
               { provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" },

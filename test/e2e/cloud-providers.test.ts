@@ -370,12 +370,14 @@ describe("the Anthropic SDK on cloud routes (messages → chat → vendor)", () 
         messages: [{ role: "user", content: "hello" }],
       })
       .withResponse();
-    const named = "metadata.user_id, thinking, tool_choice.none";
+    // `tool_choice: none` is carried: Converse has no such choice, so the tools are not offered.
+    const named = "metadata.user_id, thinking";
     expect(response.headers.get("x-mindgw-dropped")).toBe(named);
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
     expect(row.dropped).toBe(named);
     const sent = JSON.parse(callsTo(/\/converse$/).slice(before)[0]?.body ?? "{}");
     expect(sent.additionalModelRequestFields).toBeUndefined();
+    expect(sent.toolConfig).toBeUndefined();
     // Gemini takes thinking (as a budget): only the user id is named there.
     const { response: gemini } = await anthropic.messages
       .create({

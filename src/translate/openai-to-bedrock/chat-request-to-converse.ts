@@ -30,8 +30,9 @@ import { ToolHistoryText } from "./converse-tool-history.ts";
 
 /**
  * What Converse can take of a chat request. `response_format` is carried as a system instruction,
- * so its schema is shown, not enforced (`strict` is named); `tool_choice: "none"` has no Converse
- * form (the history's tool calls need the tools declared); a `temperature` over 1, Converse's most,
+ * so its schema is shown, not enforced (`strict` is named); `tool_choice: "none"`, which Converse
+ * has no choice for, is carried by offering no tools (the history's calls as text:
+ * converse-tool-history.ts); a `temperature` over 1, Converse's most,
  * is clamped. The router names the rest. Claude 4.5
  * on Bedrock refuses `top_p` beside `temperature`, as on Anthropic's API.
  */
@@ -44,7 +45,7 @@ export const CONVERSE_TARGET: ChatTarget = {
   maxTemperature: 1,
   strictTools: false,
   strictFormat: false,
-  toolChoiceNone: false,
+  toolChoiceNone: true,
   cacheMarks: true,
   takesThinking: thinkingClaude,
   refusesTopPWithTemperature: true,
@@ -60,7 +61,7 @@ export const CONVERSE_TARGET: ChatTarget = {
  * Bedrock model take this one shape.
  *
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
- * `tool_choice: "none"` sends no tool choice; `n` must be 1. What it leaves out is named by the
+ * `tool_choice: "none"` offers no tools; `n` must be 1. What it leaves out is named by the
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
  * URL; a file is a `document` (converse-document.ts).
  */
@@ -83,8 +84,9 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   const thinking = claudeThinking(body, request.model);
   // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
   const sent = asksThinking(thinking) && Array.isArray(body.messages) ? body.messages : [];
-  // No tools declared: the history's calls and results go as text, which Converse takes without them.
-  const asText = request.tools?.length ? undefined : new ToolHistoryText();
+  // No tools offered (none declared, or `tool_choice: "none"`): the history's calls and results go
+  // as text, which Converse takes without a toolConfig.
+  const asText = offersTools(request) ? undefined : new ToolHistoryText();
   /** A user message left out as blank before any turn: the conversation may then open with the model's. */
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
@@ -265,8 +267,12 @@ function userBlocks(
   );
 }
 
+/** Whether the request lets the model call its tools: some declared, and not `tool_choice: "none"`. */
+const offersTools = (request: OpenAIChatRequest): boolean =>
+  (request.tools?.length ?? 0) > 0 && request.tool_choice !== "none";
+
 function toolConfig(request: OpenAIChatRequest, caches: boolean): JsonObject | undefined {
-  if (!request.tools?.length) return undefined;
+  if (!request.tools?.length || !offersTools(request)) return undefined;
   const tools = request.tools.flatMap((tool) => {
     const fn = tool.function;
     const spec = {

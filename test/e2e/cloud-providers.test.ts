@@ -168,6 +168,29 @@ describe("what reaches each cloud", () => {
     ]);
   });
 
+  test("azure at an API version before 2024-09-01-preview: parallel_tool_calls, which it does not know, is left out, named when it asked for one call at a time", async () => {
+    const calls = () => callsTo(/\/deployments\/gpt4o-deployment\/chat\/completions$/);
+    const before = calls().length;
+    const ask = (parallel: boolean) =>
+      openai.chat.completions
+        .create({
+          model: "azure-2024-06",
+          messages: [{ role: "user", content: "use a tool" }],
+          tools: [WEATHER],
+          parallel_tool_calls: parallel,
+        })
+        .withResponse();
+    const serial = await ask(false);
+    expect(serial.data.choices[0]?.message.tool_calls?.[0]?.type).toBe("function");
+    expect(serial.response.headers.get("x-mindgw-dropped")).toBe("parallel_tool_calls");
+    const parallel = await ask(true);
+    expect(parallel.response.headers.get("x-mindgw-dropped")).toBeNull();
+    const sent = calls()
+      .slice(before)
+      .map((call) => JSON.parse(call.body));
+    expect(sent.map((body) => "parallel_tool_calls" in body)).toEqual([false, false]);
+  });
+
   test("azure v1 with Entra ID: a bearer token from the client credentials flow, refreshed when it expires", async () => {
     const before = cloud.issued.entra;
     await openai.chat.completions.create({ model: "azure-v1", messages: [{ role: "user", content: "x" }] });

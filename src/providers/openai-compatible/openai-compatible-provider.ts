@@ -11,6 +11,7 @@ import { withoutEchoedPrefix } from "./echoed-prefix.ts";
 import { mistralPrefix } from "./mistral-chat.ts";
 import { nameMistralLeftOut } from "./mistral-left-out.ts";
 import { applyPresetQuirks, type PresetQuirks } from "./presets.ts";
+import { nameUnknownLeftOut } from "./unknown-fields-left-out.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -187,6 +188,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     ...(options.maxStops !== undefined ? { maxStops: options.maxStops } : {}),
     ...(options.preset?.wantsReasoningBack ? { wantsReasoningBack: true } : {}),
     ...(options.preset?.mistralChat ? { leavesOut: nameMistralLeftOut } : {}),
+    ...(options.preset?.unknownFields ? { leavesOut: nameUnknownLeftOut(options.preset.unknownFields) } : {}),
     ...(options.url ? {} : { listModels }),
   };
 }

@@ -13,11 +13,14 @@ export interface OpenAIPreset {
    */
   legacyMaxTokens?: boolean;
   /**
-   * The server refuses `stream_options`, which the gateway asks of every chat stream for its usage
-   * (Azure OpenAI's API versions before 2024-09-01-preview: azure-api-version.ts): left out, the
-   * stream's usage is then the gateway's estimate, as for any server that says none.
+   * Fields of OpenAI's chat request the server does not know and refuses a request for whole
+   * (Azure OpenAI's API versions before 2024-09-01-preview: `stream_options`, `parallel_tool_calls`,
+   * azure-api-version.ts): left out (`withoutFields`), each that asked for something named
+   * (unknown-fields-left-out.ts). Without `stream_options`, which the gateway asks of every chat
+   * stream for its usage, the stream's usage is the gateway's estimate, as for any server that
+   * says none.
    */
-  withoutStreamOptions?: boolean;
+  unknownFields?: readonly string[];
   /**
    * The server is Mistral's API, which refuses fields of OpenAI's chat request its schema has not
    * and checks the order of a chat's messages and the form of its tool-call ids
@@ -94,14 +97,15 @@ export type PresetQuirks = Partial<OpenAIPreset>;
 export function applyPresetQuirks(preset: PresetQuirks | undefined, body: JsonObject): JsonObject {
   if (!preset) return body;
   const bounded = preset.legacyMaxTokens ? withLegacyMaxTokens(body) : body;
-  const streamed = preset.withoutStreamOptions ? withoutStreamOptions(bounded) : bounded;
-  return preset.mistralChat ? forMistral(streamed) : streamed;
+  const known = preset.unknownFields ? withoutFields(bounded, preset.unknownFields) : bounded;
+  return preset.mistralChat ? forMistral(known) : known;
 }
 
-/** The body without `stream_options` (a copy when it has one). */
-function withoutStreamOptions(body: JsonObject): JsonObject {
-  if (body.stream_options === undefined) return body;
-  const { stream_options: _left, ...rest } = body;
+/** The body without `fields` (a copy when it has any of them). */
+function withoutFields(body: JsonObject, fields: readonly string[]): JsonObject {
+  if (!fields.some((field) => body[field] !== undefined)) return body;
+  const rest = { ...body };
+  for (const field of fields) delete rest[field];
   return rest;
 }
 

@@ -100,3 +100,15 @@ describe("a 429's kind, by the vendor's words and the wait it says", () => {
     expect(notThisRouteAgain("throttle")).toBeUndefined();
   });
 });
+
+test("Azure's 400 OperationNotSupported is the route's (its deployment does not serve the call); another 400 is the request's", () => {
+  expect(
+    upstreamFault(400, {
+      code: "OperationNotSupported",
+      message: "The chatCompletion operation does not work with the specified model, text-embedding-3-small.",
+    }),
+  ).toBe("route");
+  expect(upstreamFault(400, { code: "invalid_request_error", message: "Invalid 'messages'." })).toBe(
+    "request",
+  );
+});

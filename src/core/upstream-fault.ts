@@ -40,7 +40,8 @@ export type UpstreamFault =
   /** The gateway's account cannot pay (402, a billing or quota refusal): down until it is topped up. */
   | "account"
   /**
-   * The route's model unknown upstream (a 404 that names the model or deployment: `namesRoute`):
+   * The route's model unknown upstream (a 404 that names the model or deployment: `namesRoute`),
+   * or one that does not serve the operation (Azure's 400 `OperationNotSupported`):
    * the route's configuration is wrong, not the caller's request, which named the gateway's model.
    * Any other 404 is the caller's (`request`), or a `path`.
    */
@@ -77,6 +78,7 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
   if (status >= 400 && status < 500 && refusesAccount(status, said)) return "account";
   if (status === 401 || status === 403) return "credentials";
   if (status === 404) return namesRoute(said) ? "route" : noSuchPath(said) ? "path" : "request";
+  if (status === 400 && said.code === OPERATION_NOT_SUPPORTED) return "route";
   if (status === 429) return rateLimit(said);
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";
@@ -117,6 +119,15 @@ function namesRoute({ type, code, message }: UpstreamSaid): boolean {
 
 const MODEL_UNKNOWN =
   /^The model `[^`]*` does not exist|\bmodels\/[\w.-]+|^model ["'][^"']*["'] not found|^ResourceNotFoundException:/;
+
+/**
+ * Azure OpenAI's 400 for a deployment whose model does not serve the operation called ("The
+ * chatCompletion operation does not work with the specified model, text-embedding-3-small. Please
+ * choose different model and try again."): a chat route named an embedding deployment, or a model
+ * Azure serves only through its Responses API. The route's configuration, as a 404 naming its
+ * model is: every call to it would be refused alike, whatever the caller sent.
+ */
+const OPERATION_NOT_SUPPORTED = "OperationNotSupported";
 
 /** A 404 no API answered: an HTML page or nothing, or a self-hosted server's own (`NO_SUCH_PATH`). */
 const noSuchPath = ({ message, noErrorBody }: UpstreamSaid): boolean =>

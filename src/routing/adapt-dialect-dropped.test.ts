@@ -73,16 +73,15 @@ describe("dropped fields of a chat call", () => {
     expect(adapted.body).toEqual(body);
   });
 
-  test("a compaction's own tool_choice none on an API that cannot forbid calls: neither named nor refused", () => {
+  test("tool_choice none on Converse, a compaction's own or the caller's: carried (no tools offered), neither named nor refused", () => {
     const tools = [{ type: "function", name: "shell", parameters: { type: "object", properties: {} } }];
     const input = [{ type: "message", role: "user", content: "run ls" }, { type: "compaction_trigger" }];
     const body = { model: "m", input, tools };
     const adapted = adaptDialect("responses", body, bedrock, "m", context, "reject");
     expect(adapted.dropped ?? []).not.toContain("tool_choice.none");
     expect(adapted.body.tool_choice).toBe("none");
-    // The caller's own tool_choice none is still the caller's: named, and refused under reject.
     const asked = { model: "m", input: "hi", tools, tool_choice: "none" };
-    expect(() => adaptDialect("responses", asked, bedrock, "m", context, "reject")).toThrow(GatewayError);
+    expect(adaptDialect("responses", asked, bedrock, "m", context, "reject").dropped ?? []).toEqual([]);
   });
 });
 
@@ -96,7 +95,7 @@ describe("dropped fields of a messages call on a route whose vendor step is anot
   });
   const WEATHER = { name: "get_weather", input_schema: { type: "object", properties: {} } };
 
-  test("on Converse: thinking, metadata.user_id, tool_choice none, named as the Anthropic caller sent them", () => {
+  test("on Converse: thinking and metadata.user_id named as the Anthropic caller sent them; tool_choice none carried", () => {
     const adapted = adaptDialect(
       "messages",
       messages({
@@ -108,7 +107,7 @@ describe("dropped fields of a messages call on a route whose vendor step is anot
       bedrock,
       "m",
     );
-    expect(adapted.dropped).toEqual(["metadata.user_id", "thinking", "tool_choice.none"]);
+    expect(adapted.dropped).toEqual(["metadata.user_id", "thinking"]);
     // The first step's own names come along, each once.
     expect(adaptDialect("messages", messages({ top_k: 5 }), bedrock, "m").dropped).toEqual(["top_k"]);
   });

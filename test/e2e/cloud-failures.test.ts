@@ -108,6 +108,35 @@ describe("vendor failures in the caller's dialect", () => {
     expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
   });
 
+  test("Azure's 400 OperationNotSupported (the deployment's model does not serve chat: an embedding model, one served only through the Responses API) is the route's fault: failed over; alone, a 502 in the gateway's words, in either dialect", async () => {
+    const NOT_CHAT = {
+      status: 400,
+      type: "OperationNotSupported",
+      message:
+        "The chatCompletion operation does not work with the specified model, text-embedding-3-small. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993.",
+    };
+    cloud.failNext(NOT_CHAT);
+    const reply = await openai.chat.completions.create({
+      model: "azure-then-gemini",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
+    cloud.failNext(NOT_CHAT);
+    const refused = (await openai.chat.completions
+      .create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect(refused.status).toBe(502);
+    expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
+    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+    cloud.failNext(NOT_CHAT);
+    const anthropicRefused = (await anthropic.messages
+      .create({ model: "azure-4o", max_tokens: 32, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicRefused.status).toBe(502);
+    expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
+  });
+
   test("a Bedrock turn that ends in malformed_tool_use or malformed_model_output is no answer: failed over to the next route, whole or streamed; alone, a 502 audited so", async () => {
     const FAILED = { status: 200, type: "", message: "" };
     cloud.failNext({ ...FAILED, stopReason: "malformed_tool_use" });

@@ -5,6 +5,7 @@ import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import {
   AWS,
+  BEDROCK_API_KEY,
   cloudGateway,
   ENTRA,
   MODELS,
@@ -132,6 +133,64 @@ describe("what reaches each cloud", () => {
     expect(seen?.headers.authorization).toBeUndefined();
   });
 
+  test("azure at an API version before 2024-09-01-preview: streams go without stream_options and bounds as max_tokens, which it refuses otherwise; its usage the gateway's estimate, from either SDK", async () => {
+    const calls = () => callsTo(/\/deployments\/gpt4o-deployment\/chat\/completions$/);
+    const before = calls().length;
+    const texts: string[] = [];
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    const stream = await openai.chat.completions.create({
+      model: "azure-2024-06",
+      messages: [{ role: "user", content: "x" }],
+      max_completion_tokens: 50,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const chunk of stream) {
+      texts.push(chunk.choices[0]?.delta.content ?? "");
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(texts.join("")).toBe("Hello from azure. You said: x");
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    const message = await anthropic.messages
+      .stream({ model: "azure-2024-06", max_tokens: 64, messages: [{ role: "user", content: "x" }] })
+      .finalMessage();
+    expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual([
+      "Hello from azure. You said: x",
+    ]);
+    expect(message.usage.output_tokens).toBeGreaterThan(0);
+    // Each sent once, in the words that version takes: no refusal to learn them from.
+    const sent = calls()
+      .slice(before)
+      .map((call) => JSON.parse(call.body));
+    expect(sent.map((body) => [body.stream_options, body.max_completion_tokens, body.max_tokens])).toEqual([
+      [undefined, undefined, 50],
+      [undefined, undefined, 64],
+    ]);
+  });
+
+  test("azure at an API version before 2024-09-01-preview: parallel_tool_calls, which it does not know, is left out, named when it asked for one call at a time", async () => {
+    const calls = () => callsTo(/\/deployments\/gpt4o-deployment\/chat\/completions$/);
+    const before = calls().length;
+    const ask = (parallel: boolean) =>
+      openai.chat.completions
+        .create({
+          model: "azure-2024-06",
+          messages: [{ role: "user", content: "use a tool" }],
+          tools: [WEATHER],
+          parallel_tool_calls: parallel,
+        })
+        .withResponse();
+    const serial = await ask(false);
+    expect(serial.data.choices[0]?.message.tool_calls?.[0]?.type).toBe("function");
+    expect(serial.response.headers.get("x-mindgw-dropped")).toBe("parallel_tool_calls");
+    const parallel = await ask(true);
+    expect(parallel.response.headers.get("x-mindgw-dropped")).toBeNull();
+    const sent = calls()
+      .slice(before)
+      .map((call) => JSON.parse(call.body));
+    expect(sent.map((body) => "parallel_tool_calls" in body)).toEqual([false, false]);
+  });
+
   test("azure v1 with Entra ID: a bearer token from the client credentials flow, refreshed when it expires", async () => {
     const before = cloud.issued.entra;
     await openai.chat.completions.create({ model: "azure-v1", messages: [{ role: "user", content: "x" }] });
@@ -212,6 +271,55 @@ describe("what reaches each cloud", () => {
     });
   });
 
+  test("bedrock with an Amazon Bedrock API key (AWS_BEARER_TOKEN_BEDROCK): sent as the bearer, no signature, no credential chain asked; a provider with its own aws: keys signs with them", async () => {
+    const keyed = await clouds.spawn({
+      env: { AWS_BEARER_TOKEN_BEDROCK: BEDROCK_API_KEY },
+      config: {
+        providers: [
+          { name: "br-key", type: "bedrock", region: AWS.region, base_url: cloud.url },
+          {
+            name: "br-signed",
+            type: "bedrock",
+            region: AWS.region,
+            base_url: cloud.url,
+            aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey },
+          },
+        ],
+        models: [
+          { name: "nova-key", routes: [{ provider: "br-key", model: "amazon.nova-lite-v1:0" }] },
+          { name: "nova-signed", routes: [{ provider: "br-signed", model: "amazon.nova-lite-v1:0" }] },
+        ],
+      },
+    });
+    const issued = { ...cloud.issued };
+    const before = callsTo(/\/converse(-stream)?$/).length;
+    const client = new OpenAI({ baseURL: `${keyed.url}/v1`, apiKey: keyed.adminKey ?? "", maxRetries: 0 });
+    const reply = await client.chat.completions.create({
+      model: "nova-key",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+    const streamed: string[] = [];
+    const stream = await client.chat.completions.create({
+      model: "nova-key",
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+    });
+    for await (const chunk of stream) streamed.push(chunk.choices[0]?.delta.content ?? "");
+    expect(streamed.join("")).toBe("Hello from bedrock. You said: x");
+    await client.chat.completions.create({
+      model: "nova-signed",
+      messages: [{ role: "user", content: "x" }],
+    });
+    const auth = callsTo(/\/converse(-stream)?$/)
+      .slice(before)
+      .map((call) => call.headers.authorization ?? "");
+    expect(auth.slice(0, 2)).toEqual([`Bearer ${BEDROCK_API_KEY}`, `Bearer ${BEDROCK_API_KEY}`]);
+    expect(auth[2]).toStartWith(`AWS4-HMAC-SHA256 Credential=${AWS.accessKeyId}/`);
+    // No STS, container or instance metadata asked for credentials the key stands in for.
+    expect(cloud.issued).toEqual(issued);
+  });
+
   test("bedrock with a web identity: temporary keys from STS, with their session token", async () => {
     const before = cloud.issued.sts;
     await openai.chat.completions.create({ model: "nova", messages: [{ role: "user", content: "x" }] });
@@ -285,12 +393,14 @@ describe("the Anthropic SDK on cloud routes (messages → chat → vendor)", () 
         messages: [{ role: "user", content: "hello" }],
       })
       .withResponse();
-    const named = "metadata.user_id, thinking, tool_choice.none";
+    // `tool_choice: none` is carried: Converse has no such choice, so the tools are not offered.
+    const named = "metadata.user_id, thinking";
     expect(response.headers.get("x-mindgw-dropped")).toBe(named);
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
     expect(row.dropped).toBe(named);
     const sent = JSON.parse(callsTo(/\/converse$/).slice(before)[0]?.body ?? "{}");
     expect(sent.additionalModelRequestFields).toBeUndefined();
+    expect(sent.toolConfig).toBeUndefined();
     // Gemini takes thinking (as a budget): only the user id is named there.
     const { response: gemini } = await anthropic.messages
       .create({
@@ -377,5 +487,30 @@ describe("credentials a cloud refuses before their time (revoked mid-run)", () =
       cloud.setTokenLifetime(TOKEN_LIFETIME);
       cloud.revokeTokens();
     }
+  });
+
+  test("a host clock AWS finds more than 15 minutes off its own: the call signed again by AWS's clock (its Date), as the AWS SDKs correct a skew, the next ones signed so at once", async () => {
+    const converse = () => callsTo(/\/converse$/).length;
+    const before = converse();
+    cloud.setClockOffset(20 * 60_000);
+    try {
+      const chat = await ask("claude-bedrock");
+      expect(chat.choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+      const message = await anthropic.messages.create({
+        model: "claude-bedrock",
+        max_tokens: 32,
+        messages: [{ role: "user", content: "x" }],
+      });
+      expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual([
+        "Hello from bedrock. You said: x",
+      ]);
+      // One refused, then each signed by AWS's clock.
+      expect(converse() - before).toBe(3);
+    } finally {
+      cloud.setClockOffset(0);
+    }
+    // AWS's clock back beside the host's: the gateway's correction is corrected in turn.
+    expect((await ask("claude-bedrock")).choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+    expect(converse() - before).toBe(5);
   });
 });

@@ -342,6 +342,129 @@ describe("Bedrock Converse's reasoning, cache counts and stop sequences, said in
   });
 });
 
+describe("Bedrock models Converse serves without system prompts (Titan Text, Mistral 7B Instruct)", () => {
+  test("the system prompt reaches the model at the head of the first user turn, from either SDK, whole and streamed; none is refused", async () => {
+    const before = callsTo(/\/converse(-stream)?$/).length;
+    const { data: chat, response } = await openai.chat.completions
+      .create({
+        model: "titan-text",
+        messages: [
+          { role: "system", content: "Answer in French." },
+          { role: "user", content: "hi" },
+          { role: "assistant", content: "Salut." },
+          { role: "user", content: "again" },
+        ],
+      })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(chat.choices[0]?.message.content).toBe("Hello from bedrock. You said: again");
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    const stream = anthropic.messages.stream({
+      model: "titan-text",
+      max_tokens: 64,
+      system: [{ type: "text", text: "Answer in French." }],
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const message = await stream.finalMessage();
+    expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual([
+      "Hello from bedrock. You said: Answer in French.hi",
+    ]);
+    const sent = callsTo(/\/converse(-stream)?$/)
+      .slice(before)
+      .map((call) => JSON.parse(call.body));
+    expect(sent.map((body) => body.system)).toEqual([undefined, undefined]);
+    expect(sent[0].messages).toEqual([
+      { role: "user", content: [{ text: "Answer in French." }, { text: "hi" }] },
+      { role: "assistant", content: [{ text: "Salut." }] },
+      { role: "user", content: [{ text: "again" }] },
+    ]);
+    expect(sent[1].messages[0].content).toEqual([{ text: "Answer in French." }, { text: "hi" }]);
+  });
+
+  test("a model that takes system prompts is still sent them as its system", async () => {
+    const before = callsTo(/\/converse$/).length;
+    await openai.chat.completions.create({
+      model: "nova",
+      messages: [
+        { role: "system", content: "Answer in French." },
+        { role: "user", content: "hi" },
+      ],
+    });
+    const sent = JSON.parse(callsTo(/\/converse$/).slice(before)[0]?.body ?? "{}");
+    expect(sent.system).toEqual([{ text: "Answer in French." }]);
+    expect(sent.messages).toEqual([{ role: "user", content: [{ text: "hi" }] }]);
+  });
+});
+
+describe("a conversation with tool calls but no tools declared, on Converse (which refuses the pair)", () => {
+  test("its calls and results reach the model as text, the request answered, from either SDK; a request with tools keeps Converse's blocks", async () => {
+    const before = callsTo(/\/converse$/).length;
+    const call = {
+      id: "call_1",
+      type: "function" as const,
+      function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+    };
+    const chat = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "assistant", content: null, tool_calls: [call] },
+        { role: "tool", tool_call_id: "call_1", content: "22°C, sunny" },
+        { role: "user", content: "sum up" },
+      ],
+    });
+    expect(chat.choices[0]?.message.content).toBe(
+      "Hello from bedrock. You said: [get_weather returned: 22°C, sunny]sum up",
+    );
+    const message = await anthropic.messages.create({
+      model: "claude-bedrock",
+      max_tokens: 64,
+      messages: [
+        { role: "user", content: "weather?" },
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_1", content: "22°C, sunny" },
+            { type: "text", text: "sum up" },
+          ],
+        },
+      ],
+    });
+    expect(message.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual([
+      "Hello from bedrock. You said: [get_weather returned: 22°C, sunny]sum up",
+    ]);
+    const [openaiSent, anthropicSent] = callsTo(/\/converse$/)
+      .slice(before)
+      .map((sent) => JSON.parse(sent.body));
+    expect(openaiSent.toolConfig).toBeUndefined();
+    expect(openaiSent.messages).toEqual([
+      { role: "user", content: [{ text: "weather?" }] },
+      { role: "assistant", content: [{ text: '[called get_weather with {"city":"Paris"}]' }] },
+      { role: "user", content: [{ text: "[get_weather returned: 22°C, sunny]" }, { text: "sum up" }] },
+    ]);
+    expect(anthropicSent.messages[1].content).toEqual([
+      { text: '[called get_weather with {"city":"Paris"}]' },
+    ]);
+    // Tools declared: the history goes as Converse's toolUse and toolResult blocks.
+    await openai.chat.completions.create({
+      model: "claude-bedrock",
+      tools: [WEATHER],
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "assistant", content: null, tool_calls: [call] },
+        { role: "tool", tool_call_id: "call_1", content: "22°C, sunny" },
+      ],
+    });
+    const withTools = JSON.parse(callsTo(/\/converse$/).at(-1)?.body ?? "{}");
+    expect(withTools.messages[1].content[0].toolUse.name).toBe("get_weather");
+    expect(withTools.messages[2].content[0].toolResult.toolUseId).toBe("call_1");
+  });
+});
+
 describe("context-aware routing across clouds", () => {
   test("Bedrock's 'Input is too long' fails over to Gemini with fallback_on: [context_length]", async () => {
     cloud.failNext({

@@ -211,3 +211,33 @@ export function emptyStopSequence(request: {
   if (!stops?.includes("")) return undefined;
   return `1 validation error detected: Value '[${stops.join(", ")}]' at 'inferenceConfig.stopSequences' failed to satisfy constraint: Member must satisfy constraint: [Member must have length greater than or equal to 1]`;
 }
+
+/**
+ * The models Converse serves without system prompts (its supported-features table: Amazon Titan's
+ * text models, Cohere Command's; Mistral 7B Instruct and Mixtral 8x7B Instruct, as they answer),
+ * which refuse a request with a `system` in Bedrock's words.
+ */
+export function systemRefused(model: string, request: { system?: unknown[] }): string | undefined {
+  if (!request.system?.length) return undefined;
+  if (
+    !/amazon\.titan-(?:text|tg1)|cohere\.command-(?:light-)?text|mistral-7b-instruct|mixtral-8x7b-instruct/.test(
+      model,
+    )
+  )
+    return undefined;
+  return "This model doesn't support system messages. Try again without a system message or use a model that supports system messages.";
+}
+
+/** Converse's refusal of tool calls or results in the conversation when the request declares no tools. */
+export function undeclaredTools(request: {
+  messages: Array<{ content: Array<{ toolUse?: unknown; toolResult?: unknown }> }>;
+  toolConfig?: unknown;
+}): string | undefined {
+  if (request.toolConfig !== undefined) return undefined;
+  const used = request.messages.some((message) =>
+    message.content.some((block) => block.toolUse !== undefined || block.toolResult !== undefined),
+  );
+  return used
+    ? "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+    : undefined;
+}

@@ -9,7 +9,9 @@ import {
   eventFrame,
   exceptionFrame,
   invalidDocuments,
+  systemRefused,
   tooLongToolUseId,
+  undeclaredTools,
 } from "./bedrock-wire.ts";
 import { bedrockBetaRefusal, vertexBetaRefusal } from "./claude-betas.ts";
 import { answerFor, type CloudAnswer } from "./cloud-script.ts";
@@ -31,7 +33,7 @@ import {
   missingSignature,
   thinkingRefusal,
 } from "./gemini-wire.ts";
-import { chatEvents, chatJson, tooLongCallId } from "./openai-wire.ts";
+import { chatEvents, chatJson, tooLongCallId, unknownToVersion } from "./openai-wire.ts";
 import { verifySigV4 } from "./sigv4-verify.ts";
 
 /** One request the fake received (token endpoints included). */
@@ -83,6 +85,8 @@ export interface FakeCloudOptions {
   webIdentityToken: string;
   containerToken: string;
   geminiKey: string;
+  /** The Amazon Bedrock API key Bedrock takes as a bearer, in place of a SigV4 signature. */
+  bedrockApiKey: string;
   /** The service account's public key (SPKI PEM) and email, to verify the JWT assertion. */
   google: { clientEmail: string; publicKeyPem: string };
   /** Seconds every issued token or temporary credential lives (short, to exercise refresh). */
@@ -105,6 +109,11 @@ export interface FakeCloud {
   readonly issued: Record<"entra" | "google" | "sts" | "container", number>;
   /** How long tokens and temporary credentials issued from now on live, in seconds. */
   setTokenLifetime(seconds: number): void;
+  /**
+   * Puts Bedrock's clock this far ahead of the host's (behind, if negative): a signature more than
+   * 15 minutes off it is refused as AWS refuses one, its `Date` saying AWS's time.
+   */
+  setClockOffset(ms: number): void;
   /**
    * Refuses every token and temporary credential issued so far, as a cloud does once they are
    * revoked (a disabled service account, a rotated app secret): bearer tokens with a 401, AWS
@@ -133,6 +142,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   const awsKeys = new Map<string, string>([[options.aws.accessKeyId, options.aws.secretAccessKey]]);
   const googleKey = await importSPKI(options.google.publicKeyPem, "RS256");
   let tokenLifetime = options.tokenLifetime;
+  let clockOffset = 0;
   /** Temporary AWS access key ids revoked (`revokeTokens`). */
   const expiredKeys = new Set<string>();
   const expiresAt = () => new Date(Date.now() + tokenLifetime * 1000).toISOString();
@@ -191,6 +201,42 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       failure.status,
       retryHeader(failure),
     );
+  }
+
+  /**
+   * Bedrock's check of a call's credentials: an Amazon Bedrock API key as its bearer, or a SigV4
+   * signature (recomputed) by keys it issued and has not revoked, dated within 15 minutes of its
+   * clock; the refusal in AWS's words, or undefined.
+   */
+  function bedrockAuthProblem(req: Request, body: string): Response | undefined {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
+    if (bearer !== undefined)
+      return bearer === options.bedrockApiKey
+        ? undefined
+        : json({ Message: "Authentication failed: Please make sure your API Key is valid." }, 403);
+    if (expiredKeys.has(accessKeyIdOf(req)))
+      return json({ message: "The security token included in the request is expired" }, 403, {
+        "x-amzn-errortype":
+          "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+      });
+    const now = new Date(Date.now() + clockOffset);
+    const problem = verifySigV4(req, body, (id) => awsKeys.get(id), {
+      service: "bedrock",
+      region: options.aws.region,
+      now,
+    });
+    if (problem === "signature expired")
+      return json({ message: signatureOffClock(req.headers.get("x-amz-date") ?? "", now) }, 403, {
+        "x-amzn-errortype":
+          "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+        date: now.toUTCString(),
+      });
+    if (problem)
+      return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
+        "x-amzn-errortype":
+          "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+      });
+    return undefined;
   }
 
   const server = Bun.serve({
@@ -286,7 +332,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             retryHeader(failure),
           );
         const request = JSON.parse(body) as ChatLike;
-        const tooLong = tooLongCallId(request);
+        const tooLong =
+          tooLongCallId(request) ?? unknownToVersion(url.searchParams.get("api-version"), request);
         if (tooLong) return json(tooLong, 400);
         const answer = answerFor(lastUserText(request), request.tools?.[0]?.function?.name, "azure");
         const model = azure[1] ? decodeURIComponent(azure[1]) : String(request.model);
@@ -301,20 +348,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           path,
         );
       if (bedrock) {
-        if (expiredKeys.has(accessKeyIdOf(req)))
-          return json({ message: "The security token included in the request is expired" }, 403, {
-            "x-amzn-errortype":
-              "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-          });
-        const problem = verifySigV4(req, body, (id) => awsKeys.get(id), {
-          service: "bedrock",
-          region: options.aws.region,
-        });
-        if (problem)
-          return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
-            "x-amzn-errortype":
-              "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-          });
+        const problem = bedrockAuthProblem(req, body);
+        if (problem) return problem;
         const failure = failures.shift();
         if (failure && !failure.midStream && !failure.stall && !failure.endAfter && !failure.stopReason)
           return json({ message: failure.message }, failure.status, {
@@ -340,7 +375,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           tooLongToolUseId(request) ??
           invalidDocuments(request) ??
           blankText(request) ??
-          emptyStopSequence(request);
+          emptyStopSequence(request) ??
+          systemRefused(decodeURIComponent(bedrock[1] ?? ""), request) ??
+          undeclaredTools(request);
         if (tooLong)
           return json({ message: tooLong }, 400, {
             "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
@@ -554,6 +591,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     setTokenLifetime: (seconds) => {
       tokenLifetime = seconds;
     },
+    setClockOffset: (ms) => {
+      clockOffset = ms;
+    },
     revokeTokens: () => {
       bearerTokens.clear();
       for (const id of awsKeys.keys()) if (id !== options.aws.accessKeyId) expiredKeys.add(id);
@@ -646,3 +686,14 @@ const AZURE_OPENAI_BY_AUTHORITY: Record<string, string> = {
 
 const retryHeader = (failure: CloudFailure): Record<string, string> =>
   failure.retryAfter ? { "retry-after": failure.retryAfter } : {};
+
+/** `X-Amz-Date`'s form of a time (`20261207T011000Z`). */
+const amzDate = (time: Date): string => time.toISOString().replace(/[:-]|\.\d{3}/g, "");
+
+/** AWS's words for a signature dated more than 15 minutes from its clock, before or after it. */
+function signatureOffClock(signedAt: string, now: Date): string {
+  const bound = (minutes: number) => amzDate(new Date(now.getTime() + minutes * 60_000));
+  return signedAt < amzDate(now)
+    ? `Signature expired: ${signedAt} is now earlier than ${bound(-15)} (${amzDate(now)} - 15 min.)`
+    : `Signature not yet current: ${signedAt} is still later than ${bound(15)} (${amzDate(now)} + 15 min.)`;
+}

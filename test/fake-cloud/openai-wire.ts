@@ -75,3 +75,25 @@ export function tooLongCallId(request: {
   }
   return undefined;
 }
+
+/**
+ * Azure OpenAI's API versions before 2024-09-01-preview, which added `max_completion_tokens`,
+ * `parallel_tool_calls` and `stream_options` (its API version lifecycle page), refuse each as an
+ * argument they do not know, in Azure's words; undefined for a request the version takes.
+ */
+export function unknownToVersion(apiVersion: string | null, request: object): object | undefined {
+  if (apiVersion === null || !/^\d{4}-\d{2}-\d{2}/.test(apiVersion) || apiVersion >= "2024-09-01")
+    return undefined;
+  const unknown = ["max_completion_tokens", "parallel_tool_calls", "stream_options"].find(
+    (field) => field in request,
+  );
+  if (unknown === undefined) return undefined;
+  return {
+    error: {
+      message: `Unrecognized request argument supplied: ${unknown}`,
+      type: "invalid_request_error",
+      param: null,
+      code: null,
+    },
+  };
+}

@@ -6,6 +6,7 @@ import {
   OPENAI_MAX_STOPS,
 } from "../openai-compatible/openai-compatible-provider.ts";
 import type { Provider } from "../provider.ts";
+import { azureVersionQuirks } from "./azure-api-version.ts";
 import { azureUrls } from "./azure-endpoint.ts";
 import { entraFromEnvironment } from "./entra-environment.ts";
 import { type EntraCredentials, entraToken } from "./entra-token.ts";
@@ -43,6 +44,7 @@ export function createAzureProvider(options: AzureOptions): Provider {
     : undefined;
   const apiKey = options.apiKey;
   const url = azureUrls(options.baseUrl, options.apiVersion);
+  const quirks = azureVersionQuirks(options.apiVersion);
   return createOpenAICompatibleProvider({
     name: options.name,
     vendor: "azure.ai.openai",
@@ -53,5 +55,6 @@ export function createAzureProvider(options: AzureOptions): Provider {
     url,
     auth: token ? bearerAuth(token) : staticAuth(apiKey ? { "api-key": apiKey } : {}),
     maxStops: OPENAI_MAX_STOPS,
+    ...(quirks ? { preset: quirks } : {}),
   });
 }

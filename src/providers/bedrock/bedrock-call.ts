@@ -9,8 +9,10 @@ import { unreachable } from "../http/unreachable.ts";
 import { upstreamRedirect } from "../http/upstream-redirect.ts";
 import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { AwsClock } from "./aws-clock.ts";
 import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
 import { REGION_SOUGHT } from "./aws-region.ts";
+import { bedrockApiKey } from "./bedrock-api-key.ts";
 import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
 
 export interface BedrockOptions {
@@ -56,20 +58,23 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     fetch: doFetch,
     refreshFailed: options.refreshFailed,
   });
+  const clock = new AwsClock();
+  const apiKey = bedrockApiKey(options.credentials, env);
+  const keyHeaders = apiKey
+    ? new Headers({
+        "content-type": "application/json",
+        ...options.headers,
+        authorization: `Bearer ${apiKey}`,
+      })
+    : undefined;
 
   async function send(call: ProviderCall, model: string, action: string, body: string): Promise<Response> {
     if (!region)
       throw upstreamError(`${upstreamName(options.name)} has no AWS region: ${REGION_SOUGHT}`, false);
     const url = `${base}/model/${encodeURIComponent(model)}/${action}`;
-    const signing = await credentials.get();
-    let response = await signedPost(call, url, body, signing);
-    // Temporary credentials (STS web identity, the container endpoint, EC2 instance metadata) that
-    // AWS says have expired before the cache's own expiry: fetched again, the call signed and sent
-    // once more.
-    if (expiredToken(response) && credentials.invalidate(signing)) {
-      await response.body?.cancel().catch(() => {});
-      response = await signedPost(call, url, body, await credentials.get());
-    }
+    const response = keyHeaders
+      ? await post(call, url, body, new Headers(keyHeaders))
+      : await signedCall(call, url, body);
     if (!response.ok) {
       if (isRedirectStatus(response.status)) {
         await response.body?.cancel().catch(() => {});
@@ -85,6 +90,25 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
         response.headers.get("retry-after"),
         call.operation === "embeddings" ? "input" : "messages",
       );
+    }
+    return response;
+  }
+
+  /** The call signed (SigV4) with the credential chain's, sent again where signing anew may mend a refusal. */
+  async function signedCall(call: ProviderCall, url: string, body: string): Promise<Response> {
+    const signing = await credentials.get();
+    let response = await signedPost(call, url, body, signing);
+    // A signature AWS refused as dated off its clock: signed again by AWS's time (aws-clock.ts).
+    if (clock.corrected(response)) {
+      await response.body?.cancel().catch(() => {});
+      response = await signedPost(call, url, body, signing);
+    }
+    // Temporary credentials (STS web identity, the container endpoint, EC2 instance metadata) that
+    // AWS says have expired before the cache's own expiry: fetched again, the call signed and sent
+    // once more.
+    if (expiredToken(response) && credentials.invalidate(signing)) {
+      await response.body?.cancel().catch(() => {});
+      response = await signedPost(call, url, body, await credentials.get());
     }
     return response;
   }
@@ -106,9 +130,14 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
       body,
       service: "bedrock",
       region,
+      datetime: clock.signingDate(),
     });
     const signed = await signer.sign();
-    const headers = signed.headers;
+    return post(call, signed.url.toString(), body, signed.headers);
+  }
+
+  /** POSTs `body` with `headers` (signed, or a Bedrock API key's) and the trace context; whatever status it answers. */
+  async function post(call: ProviderCall, url: string, body: string, headers: Headers): Promise<Response> {
     // Added after signing, as every provider sends them (post-json.ts): left out of the signature,
     // so a hop that rewrites the trace context (a tracing proxy) cannot make AWS refuse the call.
     if (call.traceparent !== undefined) {
@@ -118,7 +147,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     headers.set("x-request-id", call.requestId);
     try {
       // A redirect is never followed: the signature and the prompt would go along (upstream-redirect.ts).
-      return await doFetch(signed.url, {
+      return await doFetch(url, {
         method: "POST",
         headers,
         body,

@@ -10,7 +10,8 @@ import { upstreamName } from "../upstream-name.ts";
 import { withoutEchoedPrefix } from "./echoed-prefix.ts";
 import { mistralPrefix } from "./mistral-chat.ts";
 import { nameMistralLeftOut } from "./mistral-left-out.ts";
-import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
+import { applyPresetQuirks, type PresetQuirks } from "./presets.ts";
+import { nameUnknownLeftOut } from "./unknown-fields-left-out.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -21,8 +22,8 @@ export interface OpenAICompatibleOptions {
   headers?: Record<string, string>;
   maxSseLine?: number;
   fetch?: typeof fetch;
-  /** A vendor preset's request quirks (see presets.ts). */
-  preset?: OpenAIPreset;
+  /** A vendor preset's request quirks (see presets.ts), or an API version's (Azure's). */
+  preset?: PresetQuirks;
   /** Where an operation's request goes; defaults to `{baseUrl}{path}`. Azure routes by deployment. */
   url?: (path: string, model: string) => string;
   /** Credentials fetched per call (a cached OAuth token, refreshed when refused) instead of the static `apiKey`. */
@@ -187,6 +188,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     ...(options.maxStops !== undefined ? { maxStops: options.maxStops } : {}),
     ...(options.preset?.wantsReasoningBack ? { wantsReasoningBack: true } : {}),
     ...(options.preset?.mistralChat ? { leavesOut: nameMistralLeftOut } : {}),
+    ...(options.preset?.unknownFields ? { leavesOut: nameUnknownLeftOut(options.preset.unknownFields) } : {}),
     ...(options.url ? {} : { listModels }),
   };
 }

@@ -13,6 +13,15 @@ export interface OpenAIPreset {
    */
   legacyMaxTokens?: boolean;
   /**
+   * Fields of OpenAI's chat request the server does not know and refuses a request for whole
+   * (Azure OpenAI's API versions before 2024-09-01-preview: `stream_options`, `parallel_tool_calls`,
+   * azure-api-version.ts): left out (`withoutFields`), each that asked for something named
+   * (unknown-fields-left-out.ts). Without `stream_options`, which the gateway asks of every chat
+   * stream for its usage, the stream's usage is the gateway's estimate, as for any server that
+   * says none.
+   */
+  unknownFields?: readonly string[];
+  /**
    * The server is Mistral's API, which refuses fields of OpenAI's chat request its schema has not
    * and checks the order of a chat's messages and the form of its tool-call ids
    * (mistral-chat.ts): a chat request is sent in a form it takes, and an answer that repeats the
@@ -81,11 +90,23 @@ export function presetOf(config: {
   return host !== undefined && Object.hasOwn(PRESET_OF_HOST, host) ? PRESET_OF_HOST[host] : undefined;
 }
 
+/** A preset's quirks, with or without where it is: an API version's (Azure's) have no base URL. */
+export type PresetQuirks = Partial<OpenAIPreset>;
+
 /** Applies a preset's request quirks to a body about to go upstream (a copy when it changes). */
-export function applyPresetQuirks(preset: OpenAIPreset | undefined, body: JsonObject): JsonObject {
+export function applyPresetQuirks(preset: PresetQuirks | undefined, body: JsonObject): JsonObject {
   if (!preset) return body;
   const bounded = preset.legacyMaxTokens ? withLegacyMaxTokens(body) : body;
-  return preset.mistralChat ? forMistral(bounded) : bounded;
+  const known = preset.unknownFields ? withoutFields(bounded, preset.unknownFields) : bounded;
+  return preset.mistralChat ? forMistral(known) : known;
+}
+
+/** The body without `fields` (a copy when it has any of them). */
+function withoutFields(body: JsonObject, fields: readonly string[]): JsonObject {
+  if (!fields.some((field) => body[field] !== undefined)) return body;
+  const rest = { ...body };
+  for (const field of fields) delete rest[field];
+  return rest;
 }
 
 /**

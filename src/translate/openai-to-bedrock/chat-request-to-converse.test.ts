@@ -48,6 +48,7 @@ describe("chat request → Converse", () => {
 
   test("blank text (empty or whitespace, which Converse refuses) is left out of messages and system; a tool result's is kept; a message left empty goes as an empty one does", () => {
     const out = chatRequestToConverse({
+      tools: [{ type: "function" as const, function: { name: "look" } }],
       model: "m",
       messages: [
         { role: "system", content: "" },
@@ -79,6 +80,32 @@ describe("chat request → Converse", () => {
           role: "user",
           content: [{ toolResult: { toolUseId: "call_1", content: [{ text: "" }] } }, { text: "and now?" }],
         },
+      ],
+      toolConfig: {
+        tools: [{ toolSpec: { name: "look", inputSchema: { json: { type: "object", properties: {} } } } }],
+      },
+    });
+  });
+
+  test("with no tools declared, the history's calls and results go as text, which Converse takes without a toolConfig", () => {
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [
+        { role: "user", content: "weather?" },
+        {
+          role: "assistant",
+          content: "Looking.",
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "look", arguments: "" } }],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "sunny" },
+        { role: "tool", tool_call_id: "call_9", content: "?" },
+      ],
+    });
+    expect(out).toEqual({
+      messages: [
+        { role: "user", content: [{ text: "weather?" }] },
+        { role: "assistant", content: [{ text: "Looking." }, { text: "[called look with {}]" }] },
+        { role: "user", content: [{ text: "[look returned: sunny]" }, { text: "[a tool returned: ?]" }] },
       ],
     });
   });
@@ -153,6 +180,7 @@ describe("chat request → Converse", () => {
   test("a tool-call id carrying Gemini's signature goes plain (Bedrock takes 64 characters at most)", () => {
     const signed = "call_abc__ts_AAAABBBBCCCCDDDD_-";
     const out = chatRequestToConverse({
+      tools: [{ type: "function" as const, function: { name: "w" } }],
       model: "m",
       messages: [
         { role: "user", content: "weather?" },
@@ -437,6 +465,10 @@ describe("cache breakpoints → cachePoint", () => {
 
   test("a mark on an assistant's text part, or on one of its calls, puts the point right after that block, not after the turn's last", () => {
     const out = chatRequestToConverse({
+      tools: [
+        { type: "function" as const, function: { name: "weather" } },
+        { type: "function" as const, function: { name: "time" } },
+      ],
       model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
       messages: [
         { role: "user", content: "weather?" },

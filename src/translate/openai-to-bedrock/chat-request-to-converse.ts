@@ -24,14 +24,15 @@ import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
 import { CLAUDE } from "./converse-claude.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
+import { type ConverseTurn, converseSystem } from "./converse-system.ts";
 import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
-
-type Role = "user" | "assistant";
+import { ToolHistoryText } from "./converse-tool-history.ts";
 
 /**
  * What Converse can take of a chat request. `response_format` is carried as a system instruction,
- * so its schema is shown, not enforced (`strict` is named); `tool_choice: "none"` has no Converse
- * form (the history's tool calls need the tools declared); a `temperature` over 1, Converse's most,
+ * so its schema is shown, not enforced (`strict` is named); `tool_choice: "none"`, which Converse
+ * has no choice for, is carried by offering no tools (the history's calls as text:
+ * converse-tool-history.ts); a `temperature` over 1, Converse's most,
  * is clamped. The router names the rest. Claude 4.5
  * on Bedrock refuses `top_p` beside `temperature`, as on Anthropic's API.
  */
@@ -44,7 +45,7 @@ export const CONVERSE_TARGET: ChatTarget = {
   maxTemperature: 1,
   strictTools: false,
   strictFormat: false,
-  toolChoiceNone: false,
+  toolChoiceNone: true,
   cacheMarks: true,
   takesThinking: thinkingClaude,
   refusesTopPWithTemperature: true,
@@ -60,7 +61,7 @@ export const CONVERSE_TARGET: ChatTarget = {
  * Bedrock model take this one shape.
  *
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
- * `tool_choice: "none"` sends no tool choice; `n` must be 1. What it leaves out is named by the
+ * `tool_choice: "none"` offers no tools; `n` must be 1. What it leaves out is named by the
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
  * URL; a file is a `document` (converse-document.ts).
  */
@@ -68,8 +69,8 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   const system: JsonObject[] = [];
-  const turns: Array<{ role: Role; content: JsonObject[] }> = [];
-  const push = (role: Role, blocks: JsonObject[]) => {
+  const turns: ConverseTurn[] = [];
+  const push = (role: ConverseTurn["role"], blocks: JsonObject[]) => {
     if (blocks.length === 0) return;
     const last = turns.at(-1);
     // Converse wants strictly alternating turns: consecutive same-role messages merge.
@@ -83,17 +84,24 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   const thinking = claudeThinking(body, request.model);
   // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
   const sent = asksThinking(thinking) && Array.isArray(body.messages) ? body.messages : [];
+  // No tools offered (none declared, or `tool_choice: "none"`): the history's calls and results go
+  // as text, which Converse takes without a toolConfig.
+  const asText = offersTools(request) ? undefined : new ToolHistoryText();
   /** A user message left out as blank before any turn: the conversation may then open with the model's. */
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer")
       system.push(...textBlocks(message, points.prompt));
-    else if (message.role === "tool") push("user", withCachePoint([toolResult(message, i)], marked(message)));
-    else if (message.role === "assistant")
+    else if (message.role === "tool") {
+      const result = asText
+        ? asText.result(message.tool_call_id, messageText(message))
+        : toolResult(message, i);
+      push("user", withCachePoint([result], marked(message)));
+    } else if (message.role === "assistant")
       push(
         "assistant",
         withCachePoint(
-          [...reasoningBlocks(sent[i]), ...assistantBlocks(message, points.prompt)],
+          [...reasoningBlocks(sent[i]), ...assistantBlocks(message, points.prompt, asText)],
           marked(message),
         ),
       );
@@ -110,8 +118,9 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
 
   for (const turn of turns) if (turn.role === "user") turn.content = withTextBeside(turn.content);
 
+  const systemBlocks = converseSystem(request.model, system, turns);
   const out: JsonObject = { messages: turns };
-  if (system.length > 0) out.system = system;
+  if (systemBlocks) out.system = systemBlocks;
   const inference = inferenceConfig(request);
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
   const tools = toolConfig(request, points.tools);
@@ -164,17 +173,26 @@ function textBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
   return markedTexts(message, caches).flatMap(({ text, mark }) => withCachePoint([{ text }], mark));
 }
 
-/** An assistant message's text, then its calls, each marked call's `toolUse` followed by a cache point. */
-function assistantBlocks(message: OpenAIMessage, caches: boolean): JsonObject[] {
+/**
+ * An assistant message's text, then its calls, each marked call's `toolUse` followed by a cache
+ * point; each call as text instead where the request declares no tools (`asText`).
+ */
+function assistantBlocks(
+  message: OpenAIMessage,
+  caches: boolean,
+  asText: ToolHistoryText | undefined,
+): JsonObject[] {
   const calls = (message.tool_calls ?? []).flatMap((call) => {
-    const toolUse = {
-      toolUse: {
-        toolUseId: bedrockToolId(plainCallId(call.id)),
-        name: call.function.name,
-        input: parseToolArguments(call.function.arguments),
-      },
-    };
-    return withCachePoint([toolUse], caches ? call.cache_control : undefined);
+    const block = asText
+      ? asText.call(call.id, call.function.name, call.function.arguments ?? "")
+      : {
+          toolUse: {
+            toolUseId: bedrockToolId(plainCallId(call.id)),
+            name: call.function.name,
+            input: parseToolArguments(call.function.arguments),
+          },
+        };
+    return withCachePoint([block], caches ? call.cache_control : undefined);
   });
   return [...textBlocks(message, caches), ...calls];
 }
@@ -249,8 +267,12 @@ function userBlocks(
   );
 }
 
+/** Whether the request lets the model call its tools: some declared, and not `tool_choice: "none"`. */
+const offersTools = (request: OpenAIChatRequest): boolean =>
+  (request.tools?.length ?? 0) > 0 && request.tool_choice !== "none";
+
 function toolConfig(request: OpenAIChatRequest, caches: boolean): JsonObject | undefined {
-  if (!request.tools?.length) return undefined;
+  if (!request.tools?.length || !offersTools(request)) return undefined;
   const tools = request.tools.flatMap((tool) => {
     const fn = tool.function;
     const spec = {

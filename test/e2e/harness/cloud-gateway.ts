@@ -18,6 +18,8 @@ export const AWS = {
   secretAccessKey: "static-secret-key",
   region: "eu-west-1",
 };
+/** The Amazon Bedrock API key the fake Bedrock takes as a bearer (`AWS_BEARER_TOKEN_BEDROCK`). */
+export const BEDROCK_API_KEY = "ABSKQmVkcm9ja0FQSUtleS1mYWtlLWtleQ==";
 export const ENTRA = { tenant: "contoso-tenant", clientId: "mindgw-app", clientSecret: "entra-secret" };
 /**
  * Seconds the fake's tokens and temporary credentials live: none, so they are expired when they
@@ -99,6 +101,7 @@ export function cloudGateway(): CloudGateway {
         webIdentityToken: WEB_IDENTITY_TOKEN,
         containerToken: "container-auth",
         geminiKey: "gemini-key",
+        bedrockApiKey: BEDROCK_API_KEY,
         google: { clientEmail: CLIENT_EMAIL, publicKeyPem: await exportSPKI(publicKey) },
         tokenLifetime: TOKEN_LIFETIME,
       });
@@ -131,6 +134,14 @@ export function cloudGateway(): CloudGateway {
             base_url: cloud.url,
             api_key: "azure-static-key",
             api_version: "2024-10-21",
+          },
+          // A dated API version before 2024-09-01-preview: no stream_options, no max_completion_tokens.
+          {
+            name: "az-2024-06",
+            type: "azure",
+            base_url: cloud.url,
+            api_key: "azure-static-key",
+            api_version: "2024-06-01",
           },
           // The base as Azure's v1 docs give it the OpenAI SDK: its /openai/v1/ not doubled.
           {
@@ -199,12 +210,15 @@ export function cloudGateway(): CloudGateway {
         models: [
           { name: "azure-4o", routes: [{ provider: "az", model: "gpt4o-deployment" }] },
           { name: "azure-v1", routes: [{ provider: "az-entra", model: "gpt-4o-mini" }] },
+          { name: "azure-2024-06", routes: [{ provider: "az-2024-06", model: "gpt4o-deployment" }] },
           { name: "azure-sdk-base", routes: [{ provider: "az-sdk-base", model: "gpt-4o-mini" }] },
           {
             name: "claude-bedrock",
             routes: [{ provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" }],
           },
           { name: "nova", routes: [{ provider: "br-web", model: "amazon.nova-lite-v1:0" }] },
+          // A model Converse serves without system prompts (its supported-features table).
+          { name: "titan-text", routes: [{ provider: "br", model: "amazon.titan-text-express-v1" }] },
           { name: "gemini-flash", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
           { name: "gemini-3-flash", routes: [{ provider: "gm", model: "gemini-3-flash-preview" }] },
           { name: "gemini-3-pro", routes: [{ provider: "vx", model: "gemini-3-pro-preview" }] },
@@ -217,6 +231,13 @@ export function cloudGateway(): CloudGateway {
             routes: [
               { provider: "gm-stale", model: "gemini-2.5-flash" },
               { provider: "az", model: "gpt4o-deployment" },
+            ],
+          },
+          {
+            name: "azure-then-gemini",
+            routes: [
+              { provider: "az", model: "gpt4o-deployment" },
+              { provider: "gm", model: "gemini-2.5-flash" },
             ],
           },
           {

@@ -17,11 +17,12 @@ export function auditText(text: string): string {
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_AUDIT_TEXT - 1 : MAX_AUDIT_TEXT);
 }
 
+/** A User-Agent as an audit row keeps it, on either store: cut as `auditText` cuts; none stays none. */
+export const auditUserAgent = (agent: string | null): string | null =>
+  agent === null ? null : auditText(agent);
+
 /**
- * The request's User-Agent as its audit row and its events keep it (the same on either store): cut
- * once, where the request is taken in, so no event, access line or row holds more.
+ * The request's User-Agent as its audit row and its events keep it: cut once, where the request is
+ * taken in, so no event, access line or row holds more.
  */
-export function userAgentOf(headers: Headers): string | null {
-  const agent = headers.get("user-agent");
-  return agent === null ? null : auditText(agent);
-}
+export const userAgentOf = (headers: Headers): string | null => auditUserAgent(headers.get("user-agent"));

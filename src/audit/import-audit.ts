@@ -1,6 +1,7 @@
 import type { AuditStore } from "../storage/storage.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { rowKeyText } from "./audit-row-key.ts";
+import { auditUserAgent } from "./audit-text.ts";
 
 /** What an import did, row by row. */
 export interface AuditImport {
@@ -15,6 +16,16 @@ export interface AuditImport {
   readonly held: AuditRecord[];
   /** Records the store refused on their own (a value it cannot hold): not stored. */
   readonly refused: AuditRecord[];
+}
+
+/**
+ * `record` as a request's row holds it: its User-Agent cut (audit-text.ts), which an export from
+ * before requests cut it, or a row written by hand, may hold at any length, and PostgreSQL would
+ * store whole. The record itself when it holds no more, as nearly every one.
+ */
+function asStored(record: AuditRecord): AuditRecord {
+  const userAgent = auditUserAgent(record.userAgent);
+  return userAgent === record.userAgent ? record : { ...record, userAgent };
 }
 
 /**
@@ -74,12 +85,12 @@ function heldOf(
  * store's own write (`insert`: interned strings, bodies, every index), as one batch: one
  * transaction, so a storage failure stores none of them. What was stored is read back, so a
  * record the store refused on its own is named, not guessed. Running it again on the same records
- * stores nothing.
+ * stores nothing. Each is stored, and told back, as a request's row holds it (`asStored`).
  */
 export async function importAudit(store: AuditStore, records: readonly AuditRecord[]): Promise<AuditImport> {
   if (!store.alreadyStored)
     throw new Error("this audit store cannot tell which rows it holds, so it takes no import");
-  const distinct = distinctRecords(records);
+  const distinct = distinctRecords(records.map(asStored));
   const stored = heldOf(distinct, await store.alreadyStored(distinct));
   const held = distinct.filter((record) => stored.has(record));
   const fresh = distinct.filter((record) => !stored.has(record));

@@ -6,9 +6,10 @@ import { isSecretField, redactUrl } from "./redact-config.ts";
  * An invalid config: every problem found, each prefixed with the path it is at. `warnings`: what the
  * YAML library read in the file but warned of (`readConfigFile`), kept for `config check` to say,
  * since a tag read as no tag is often why a field is refused (`port: !env PORT` is the word "PORT").
- * `file`: the config file whose settings these problems are in, where they name no file themselves
- * (`server.prot: unknown field`), so that the CLI says which (a file given by MINDGW_CONFIG, or by a
- * unit file's -c, is on no command line the reader sees).
+ * `file`: the config file whose settings these problems are in (a refused field, YAML that is not
+ * valid), so that the CLI says which above them (a file given by MINDGW_CONFIG, or by a unit file's
+ * -c, is on no command line the reader sees); none for a problem of the file itself (no such file,
+ * empty), which names it once.
  */
 export class ConfigError extends Error {
   /**

@@ -159,7 +159,8 @@ export function parseConfigText(path: string, text: string, env: Env = process.e
 
 /**
  * A config file's YAML document, refused as the file's own error when it is empty, not YAML, or
- * not a mapping; `warned`: as `parseYaml`'s. Parsing is most of what a reload of a large file
+ * not a mapping; the last two are problems in what it holds, as a refused field is, so the error
+ * names the file as a schema's does (`invalid config: gw.yaml`); `warned`: as `parseYaml`'s. Parsing is most of what a reload of a large file
  * costs (hundreds of ms for a few thousand models), so a watcher parses each text once and keeps
  * the document (watch-config.ts).
  */
@@ -182,12 +183,14 @@ export function configDocument(
         error.problems.map(
           (problem) => `${placeInFile(path, problem.place)}: not valid YAML: ${problem.words}`,
         ),
+        [],
+        path,
       );
     const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : "unreadable";
-    throw new ConfigError([`${path}: not valid YAML: ${reason}`]);
+    throw new ConfigError([`${path}: not valid YAML: ${reason}`], [], path);
   }
   if (document === null || typeof document !== "object" || Array.isArray(document))
-    throw new ConfigError([`${path}: expected a mapping of settings (server:, models:, …)`]);
+    throw new ConfigError([`${path}: expected a mapping of settings (server:, models:, …)`], [], path);
   return document as Record<string, unknown>;
 }
 

@@ -41,12 +41,29 @@ export const outsideScope = (scope: string, reach: TenantReach = "read"): Gatewa
   );
 
 /**
+ * What `eventVisibleTo` reads of an event: the gateway's own, or one `mindgw tail` read leniently
+ * (tui/tail-event.ts) from a gateway of another release, which may say no tenant.
+ */
+export type ScopedEvent =
+  | { readonly type: "request.started"; readonly tenant?: string | null | undefined }
+  | { readonly type: "request.finished"; readonly record: { readonly tenant: string | null } }
+  | {
+      readonly type: WorkerEventType;
+      readonly worker: { readonly tenant?: string | undefined };
+    }
+  | {
+      readonly type: Exclude<GatewayEvent["type"], "request.started" | "request.finished" | WorkerEventType>;
+    };
+
+type WorkerEventType = "worker.connected" | "worker.changed" | "worker.draining" | "worker.lost";
+
+/**
  * Events a tenant-scoped reader may see: its own tenant's requests and, for an admin of the
  * tenant (`seesWorkers`), the comings, changes, drains and goings of the workers its callers may be routed to (its
  * own and the platform's, as `/admin/api/workers` lists them to it; a member reads no workers);
  * nothing gateway-wide (config reloads).
  */
-export function eventVisibleTo(scope: string | null, event: GatewayEvent, seesWorkers: boolean): boolean {
+export function eventVisibleTo(scope: string | null, event: ScopedEvent, seesWorkers: boolean): boolean {
   if (scope === null) return true;
   if (event.type === "request.started") return event.tenant === scope;
   if (event.type === "request.finished") return event.record.tenant === scope;

@@ -20,6 +20,8 @@ export interface TailAppProps {
   store: TailStore;
   /** The gateway as shown (no credentials). */
   label: string;
+  /** The one tenant whose part is read (`--tenant`): named with the filters, which `/` does not change. */
+  tenant?: string;
   initialFilter: TailFilter;
   /** Show the admin API's own calls from the start (`--admin`); `a` toggles them. */
   showAdmin?: boolean;
@@ -38,6 +40,7 @@ const MAX_WORKER_LINES = 6;
 export function TailApp({
   store,
   label,
+  tenant,
   initialFilter,
   showAdmin = false,
   flushMs = 100,
@@ -103,6 +106,7 @@ export function TailApp({
             ui.frozen === null ? 0 : store.rows().filter((row) => row.seq >= ui.pausedAt && shown(row)).length
           }
           filter={ui.filter}
+          tenant={tenant}
           showAdmin={ui.showAdmin}
           missed={store.missed}
           notice={store.notice}

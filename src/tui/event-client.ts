@@ -6,6 +6,7 @@ import { decodeSse } from "../core/sse.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import { parseTailEvent, type ReceivedEvent } from "./tail-event.ts";
+import { inTenantPart } from "./tenant-part.ts";
 
 /** What the status line shows about the event stream. */
 export type ConnectionStatus =
@@ -144,7 +145,10 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     })();
     for await (const sse of decodeSse(chunks)) {
       const received = parseTailEvent(sse.data);
-      const handled = received === null ? undefined : options.onEvent(received);
+      const handled =
+        received === null || !inTenantPart(target.tenant, received.event)
+          ? undefined
+          : options.onEvent(received);
       if (handled !== undefined) {
         busy = true;
         await handled;

@@ -1,3 +1,4 @@
+import { servesTenant } from "../config/tenant-config.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import type { HeartbeatTiming } from "./heartbeat-bounds.ts";
@@ -51,7 +52,9 @@ export async function fetchWorkers(
     }
     const parsed = workersResponseSchema.safeParse(await response.json());
     if (!parsed.success) return FAILED;
-    const { workers, heartbeatMs, heartbeatTimeoutMs } = parsed.data;
+    const { heartbeatMs, heartbeatTimeoutMs } = parsed.data;
+    // A gateway from before `?tenant=` lists every tenant's: the tenant's part, as one that reads it lists.
+    const workers = parsed.data.workers.filter((worker) => servesTenant(worker, target.tenant));
     return heartbeatMs === undefined || heartbeatTimeoutMs === undefined
       ? { kind: "listed", workers }
       : { kind: "listed", workers, heartbeats: { everyMs: heartbeatMs, timeoutMs: heartbeatTimeoutMs } };

@@ -13,6 +13,8 @@ export interface GatewayTarget {
   workersUrl: URL;
   /** Scheme, host, port and path only: no user info, query or fragment. */
   label: string;
+  /** The one tenant whose part is read (`--tenant`, `forTenant`); unset, every part the key may read. */
+  tenant?: string;
 }
 
 export type TargetResult = { ok: true; target: GatewayTarget } | { ok: false; error: string };
@@ -62,5 +64,5 @@ export function forTenant(target: GatewayTarget, tenant: string | undefined): Ga
   const workersUrl = new URL(target.workersUrl);
   eventsUrl.searchParams.set("tenant", tenant);
   workersUrl.searchParams.set("tenant", tenant);
-  return { ...target, eventsUrl, workersUrl };
+  return { ...target, eventsUrl, workersUrl, tenant };
 }

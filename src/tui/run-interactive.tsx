@@ -35,6 +35,7 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
     <TailApp
       store={store}
       label={target.label}
+      tenant={target.tenant}
       initialFilter={options.filter}
       showAdmin={options.showAdmin}
       flushMs={options.flushMs ?? 100}

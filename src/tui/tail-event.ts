@@ -17,6 +17,8 @@ export const workerSummarySchema = z.object({
   capacity: z.number(),
   labels: z.record(z.string(), z.string()),
   lastHeartbeatAt: z.number(),
+  /** The tenant of the key it registered with; absent from an older gateway's summaries. */
+  tenant: z.string().optional(),
   /** Absent from an older gateway's summaries. */
   draining: z.boolean().optional(),
   /** Out of rotation until then (epoch ms): its model server kept failing. The list's alone, never an event's. */
@@ -78,6 +80,8 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     /** Absent from an older gateway's events. */
     keyId: z.string().nullable().optional(),
     keyName: z.string().nullable(),
+    /** Absent from an older gateway's events. */
+    tenant: z.string().nullable().optional(),
     model: z.string().nullable(),
     frontDoor: z.string(),
     stream: z.boolean(),

@@ -19,12 +19,15 @@ function writeConfig(lines: readonly string[]): string {
   return name;
 }
 
-/** `mindgw config check -c name` run in the file's folder: the problems it lists, unindented. */
+/**
+ * `mindgw config check -c name` run in the file's folder: the problems it lists, unindented, under
+ * a head naming the file, whatever kind of problem (YAML syntax, schema) they are.
+ */
 async function checked(name: string): Promise<string[]> {
   const result = await runMindgw(["config", "check", "-c", name], { cwd: fx.dir });
   expect(result.code).toBe(2);
   const [head, ...problems] = result.stderr.trimEnd().split("\n");
-  expect(head?.startsWith("invalid config")).toBe(true);
+  expect(head).toBe(`invalid config: ${name}`);
   return problems.map((line) => line.trim());
 }
 
@@ -47,7 +50,7 @@ const MISORDERED_FIELDS = [
 ];
 
 describe("at start", () => {
-  test("broken YAML: each syntax error is file:line:column:, in line order, no 'at line' words; config check and serve alike", async () => {
+  test("broken YAML: the file named above, each syntax error is file:line:column:, in line order, no 'at line' words; config check and serve alike", async () => {
     const name = writeConfig(BROKEN_YAML);
     const problems = await checked(name);
     expect(problems).toEqual([
@@ -58,7 +61,7 @@ describe("at start", () => {
       cwd: fx.dir,
     });
     expect(served.code).toBe(2);
-    expect(served.stderr).toBe(`invalid config:\n${problems.map((line) => `  ${line}\n`).join("")}`);
+    expect(served.stderr).toBe(`invalid config: ${name}\n${problems.map((line) => `  ${line}\n`).join("")}`);
   });
 
   test("schema problems are listed in the order the file writes their fields", async () => {

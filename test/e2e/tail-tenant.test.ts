@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createKey } from "./harness/admin-api.ts";
+import { MINDGW } from "./harness/binary.ts";
 import { bearer } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { requestIdOf, spawnTail, untilListening } from "./harness/spawn-tail.ts";
 import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
 import { chatForId } from "./harness/tail-pipe.ts";
+import { startTmux } from "./harness/tmux.ts";
 
 setDefaultTimeout(60_000);
 
@@ -43,6 +45,19 @@ describe("mindgw tail --tenant", () => {
       expect(ids).not.toContain(other);
     } finally {
       await proc.stop();
+    }
+  });
+
+  test("the terminal view names the tenant it reads where it names its filters: `[tenant:team-a]` before `[model:m1]`", async () => {
+    const command = [MINDGW, "tail", "--gateway", fx.gw.url, "--tenant", "team-a", "--model", "m1"];
+    const tmux = startTmux(command, { width: 160, height: 30, env: { MINDGW_ADMIN_KEY: fx.adminKey } });
+    try {
+      const screen = await tmux.waitForScreen("the tail live, its footer drawn", (s) =>
+        /● live[\s\S]*q quit/.test(s),
+      );
+      expect(screen).toContain("[tenant:team-a] [model:m1] ");
+    } finally {
+      tmux.kill();
     }
   });
 

@@ -434,13 +434,15 @@ test("the headers of many admissions leave no strings for young collections to k
   expect(kept).toBeLessThan(100);
 });
 
-test("an answer's tokens and its price are counted at one clock reading", () => {
-  // A clock that moves on every read: the price's day and the tokens' minute agree only if one
-  // read serves both.
+test("an answer is priced at one wall-clock reading and its tokens counted at one window-clock reading", () => {
+  // Clocks that move on every read: each is read once (the price's day on the wall clock, the
+  // tokens' minute on the window clock, which an NTP step never moves).
   let now = 1_700_000_000_000;
+  let windowReads = 0;
   const pricedAt: number[] = [];
   const limiter = new RateLimiter({
     now: () => now++,
+    windowClock: () => 5_000 + windowReads++,
     pricing: {
       cost: (_model, _usage, _served, at) => {
         pricedAt.push(at);
@@ -453,4 +455,5 @@ test("an answer's tokens and its price are counted at one clock reading", () => 
   expect(cost).toBe(0.25);
   expect(pricedAt).toEqual([1_700_000_000_000]);
   expect(now).toBe(1_700_000_000_001);
+  expect(windowReads).toBe(1);
 });

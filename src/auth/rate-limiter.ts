@@ -1,4 +1,5 @@
 import type { GatewayLimit } from "../core/gateway-error.ts";
+import { steadyClock } from "../core/steady-clock.ts";
 import type { Usage } from "../core/usage.ts";
 import { type AdmitLocal, ClusterAdmission, dividedAll } from "./cluster-admission.ts";
 import type { CounterStore } from "./counter-store.ts";
@@ -33,7 +34,14 @@ export interface RateLimiterOptions {
    * going away and coming back are said by their owner (cluster/start-cluster.ts).
    */
   onFallback?: (local: boolean) => void;
+  /** The wall clock: budget periods, prices by day, the shared counters' stamps. */
   now?: () => number;
+  /**
+   * The clock this node's minute windows run on: one an NTP step never moves (core/steady-clock.ts),
+   * so a step forward empties no window and a step back holds no caller for its length. Default:
+   * `now` when a test injects one, else the steady clock.
+   */
+  windowClock?: () => number;
 }
 
 /**
@@ -47,6 +55,7 @@ export class RateLimiter {
   private readonly counters: CounterStore;
   private readonly view: LocalView;
   private readonly now: () => number;
+  private readonly windowClock: () => number;
   private readonly cluster: ClusterAdmission | undefined;
 
   constructor(private readonly options: RateLimiterOptions = {}) {
@@ -54,6 +63,7 @@ export class RateLimiter {
     this.counters = options.counters ?? new MemoryCounterStore();
     this.view = new LocalView(this.counters);
     this.now = options.now ?? Date.now;
+    this.windowClock = options.windowClock ?? options.now ?? steadyClock;
     const shared = options.shared;
     const admitLocal: AdmitLocal = (principal, model, share, pricing) =>
       this.admitLocal(principal, model, share, pricing);
@@ -119,7 +129,8 @@ export class RateLimiter {
     const scopes = share > 1 ? dividedAll(own, share) : own;
     assertPriced(scopes, model, pricing);
     if (scopes.length === 0) return NO_HEADERS;
-    const now = this.now();
+    // The minute's windows on the window clock; a budget's period, only read when it refuses, on the wall's.
+    const now = this.windowClock();
     const view = this.localView(now);
     for (const scope of scopes) {
       if (
@@ -127,7 +138,7 @@ export class RateLimiter {
         this.options.spend &&
         budgetSpent(this.options.spend.spent(scope.spendSubject), scope.budgetUsd)
       )
-        throw limitRefusal(scopes, scope, view, "budget", budgetWaitMs(scope, now));
+        throw limitRefusal(scopes, scope, view, "budget", budgetWaitMs(scope, this.now()));
     }
     // Every spent per-minute limit is weighed, and the refusal names the one that frees up last
     // (tokens before requests on a tie): Retry-After is then when the request passes, where the
@@ -177,18 +188,18 @@ export class RateLimiter {
     answer?: Record<string, string>,
   ): number | SharedCharge {
     const tokens = usage.inputTokens + usage.outputTokens;
-    // One reading for the tokens' minute and the price's day.
+    // One wall reading for the price's day and the shared counters' stamp.
     const now = this.now();
     const cost = pricing.cost(model, usage, served, now);
     const scopes = limitScopes(principal, this.now, true);
     const spend = this.options.spend;
-    // Whether a tpm counted these tokens: only then are the headers read again (no tpm, no work).
-    let counted = false;
+    // The tokens' minute, on the window clock; read only when a tpm counts them (NaN: not yet).
+    let windowNow = Number.NaN;
     for (const scope of scopes) {
       // Local counters are kept even on a cluster node: they are the fallback's starting point.
       if (tokens > 0 && scope.tpm !== undefined) {
-        this.counters.addTokens(scope.subject, tokens, now);
-        counted = true;
+        if (Number.isNaN(windowNow)) windowNow = this.windowClock();
+        this.counters.addTokens(scope.subject, tokens, windowNow);
       }
       if (cost > 0 && spend) for (const subject of scope.spendSubjects) spend.add(subject, cost);
     }
@@ -197,13 +208,15 @@ export class RateLimiter {
       const shared = cluster.record(scopes, tokens, cost, now);
       return shared ? { costUsd: cost, counted: shared } : cost;
     }
-    if (counted && answer !== undefined) chargedTokenHeaders(scopes, this.localView(now), answer);
+    // Whether a tpm counted these tokens: only then are the headers read again (no tpm, no work).
+    if (!Number.isNaN(windowNow) && answer !== undefined)
+      chargedTokenHeaders(scopes, this.localView(windowNow), answer);
     return cost;
   }
 
   /** The x-ratelimit-* headers for this principal now; empty when it has no rpm/tpm. */
   headersFor(principal: Principal): Record<string, string> {
-    return limitHeaders(limitScopes(principal, this.now), this.localView(this.now()));
+    return limitHeaders(limitScopes(principal, this.now), this.localView(this.windowClock()));
   }
 
   /**

@@ -15,8 +15,13 @@ export class RequestLog implements WindowLog {
   /** See CounterStore.takeRequest. */
   take(limit: number, now: number): number {
     this.prune(now);
-    if (this.size > limit) this.keepNewest(limit);
-    if (this.size >= limit) return Math.max(1, (this.ring[this.head] ?? now) + this.windowMs - now);
+    // Past a limit lowered below what the window holds, a slot frees once all but limit - 1 have
+    // left: when the entry `limit` from the newest leaves (the oldest, at the limit). Every entry is
+    // kept, as Redis keeps them (cluster/admit-script.ts): a limit raised again counts them all.
+    if (this.size >= limit) {
+      const freeing = this.ring[(this.head + this.size - limit) % this.ring.length] ?? now;
+      return Math.max(1, freeing + this.windowMs - now);
+    }
     if (this.size === this.ring.length) this.grow(Math.min(limit, this.ring.length * 2));
     this.ring[(this.head + this.size) % this.ring.length] = now;
     this.size++;
@@ -45,12 +50,6 @@ export class RequestLog implements WindowLog {
       this.head = (this.head + 1) % this.ring.length;
       this.size--;
     }
-  }
-
-  /** The key's rpm was lowered: only the newest `limit` requests still matter. */
-  private keepNewest(limit: number): void {
-    this.head = (this.head + this.size - limit) % this.ring.length;
-    this.size = limit;
   }
 
   private grow(capacity: number): void {

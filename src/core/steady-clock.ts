@@ -1,0 +1,9 @@
+/** Read once: the process's start never moves (and a getter a read would cost on the request path). */
+const ORIGIN = performance.timeOrigin;
+
+/**
+ * Epoch milliseconds that an NTP step of the wall clock never moves: the wall time at the process's
+ * start, advanced by the monotonic clock. For spans measured across a step (a minute's window, a
+ * directory entry's order); not for dates (a budget's UTC day, a price's), which are the wall clock's.
+ */
+export const steadyClock = (): number => ORIGIN + performance.now();

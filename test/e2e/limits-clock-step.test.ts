@@ -1,0 +1,86 @@
+/**
+ * One node (SQLite) whose wall clock NTP steps while it runs: a key's rpm and tpm windows are a
+ * minute of the node's own time, whatever the step (DEPLOYMENT.md, "Clocks"). A step forward
+ * empties no window (the rpm stays exact), and a step back holds no key for the step's length
+ * (Retry-After stays within the minute). The gateway runs under libfaketime (skewed-clock.ts).
+ */
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import OpenAI from "openai";
+import { createKey } from "./harness/admin-api.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { type SteppableClock, steppableClock } from "./harness/skewed-clock.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+setDefaultTimeout(60_000);
+
+/** Ten minutes: longer than a window many times over, as an NTP step after a long drift is. */
+const STEP_S = 600;
+
+let clock: SteppableClock;
+const fx = gatewayFixture({
+  models: ["m1"],
+  env: (ctx) => {
+    clock = steppableClock(ctx.dir, 0);
+    return clock.env;
+  },
+});
+
+beforeAll(() => {
+  expect(fx.gw.adminKey).toBeTruthy();
+});
+
+/** Steps the gateway's wall clock to `seconds` off the host's and waits until its answers' Date says so. */
+async function stepTo(seconds: number): Promise<void> {
+  clock.step(seconds);
+  await waitFor(
+    `the gateway's clock ${seconds} s off the host's`,
+    async () => {
+      const response = await fetch(fx.url("/healthz"));
+      await response.arrayBuffer();
+      const offMs = Date.parse(response.headers.get("date") ?? "") - Date.now();
+      return Math.abs(offMs - seconds * 1000) < 5_000;
+    },
+    20_000,
+    200,
+  );
+}
+
+/** One call through the official SDK (no retries): its status and Retry-After (seconds; null when none). */
+async function call(key: string): Promise<{ status: number; retryAfter: number | null }> {
+  const openai = new OpenAI({ apiKey: key, baseURL: fx.url("/v1"), maxRetries: 0 });
+  try {
+    await openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] });
+    return { status: 200, retryAfter: null };
+  } catch (error) {
+    if (!(error instanceof OpenAI.APIError)) throw error;
+    const retryAfter = error.headers?.get("retry-after");
+    return { status: error.status ?? 0, retryAfter: retryAfter == null ? null : Number(retryAfter) };
+  }
+}
+
+test("a step forward of 10 minutes empties no key's window: an rpm of 2 spent before it still refuses the third call", async () => {
+  await stepTo(0);
+  const { key } = await createKey(fx.gw, { name: "rpm2-forward", rpm: 2 });
+  expect((await call(key)).status).toBe(200);
+  expect((await call(key)).status).toBe(200);
+  await stepTo(STEP_S);
+  const third = await call(key);
+  expect(third.status).toBe(429);
+  expect(third.retryAfter).toBeGreaterThanOrEqual(1);
+  expect(third.retryAfter).toBeLessThanOrEqual(60);
+});
+
+test("a step back of 10 minutes holds no key past its minute: rpm and tpm refusals say a Retry-After within it", async () => {
+  await stepTo(STEP_S);
+  const { key: rpmKey } = await createKey(fx.gw, { name: "rpm1-back", rpm: 1 });
+  const { key: tpmKey } = await createKey(fx.gw, { name: "tpm1-back", tpm: 1 });
+  expect((await call(rpmKey)).status).toBe(200);
+  expect((await call(tpmKey)).status).toBe(200);
+  await stepTo(0);
+  for (const key of [rpmKey, tpmKey]) {
+    const refused = await call(key);
+    expect(refused.status).toBe(429);
+    expect(refused.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused.retryAfter).toBeLessThanOrEqual(60);
+  }
+});

@@ -50,6 +50,7 @@ export function workerIdentity(principal: Principal): WorkerIdentity {
     name: principal.name,
     tenant: principal.tenant,
     models: principal.models,
+    ...(principal.tenantRules?.bound ? { tenantModels: principal.tenantRules.models } : {}),
     keyId: principal.keyId,
     ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}),
   };

@@ -14,6 +14,12 @@ export interface WorkerIdentity {
   tenant: string;
   /** The key's model allow-list (globs). */
   models: readonly string[];
+  /**
+   * The model globs of the credential's tenant, when `tenants:` configures it (as read at the
+   * upgrade): they bind the worker's models as they bind every key in the tenant, since only the
+   * tenant's callers are routed to it. Absent for a key outside every tenant.
+   */
+  tenantModels?: readonly string[];
   /** The key's id (null for a JWT): a revoke of it closes the connection. */
   keyId?: string | null;
   /** The key's expiry, if any: the connection closes when it passes. */

@@ -81,6 +81,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
    * admin narrowed the key registers with the narrowed list, not the one it was admitted with.
    */
   let allowed = identity.models;
+  const inTenant = identity.tenantModels && modelMatcher(identity.tenantModels);
   let done = false;
   /** The worker announced its own drain (`drain` frame): a widened key does not call that one off. */
   let drainedItself = false;
@@ -137,9 +138,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     const permitted = permits(allowed);
     const models = [...new Set(frame.models)];
     const accepted = models.filter(permitted);
-    const refused = models
-      .filter((m) => !permitted(m))
-      .map((model) => ({ model, reason: "not permitted for this key" }));
+    const refused = models.filter((m) => !permitted(m)).map((model) => ({ model, reason: refusal(model) }));
     if (accepted.length === 0) {
       // A worker whose upstream listed no models offers none: not a question of the key.
       reject("no_models", models.length === 0 ? "the worker offered no models" : NONE_PERMITTED);
@@ -195,9 +194,20 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     heartbeat = setInterval(() => send({ type: "heartbeat", at: Date.now() }), heartbeatMs);
   }
 
-  /** What a key's allow-list lets this connection's worker serve: an admin key's, any model. */
+  /**
+   * What a key's allow-list lets this connection's worker serve (an admin key's, any model), within
+   * what its tenant permits: only the tenant's callers are routed to it, and they may use no other.
+   */
   function permits(models: readonly string[]): (model: string) => boolean {
-    return identity.role === "admin" ? () => true : modelMatcher(models);
+    const byKey = identity.role === "admin" ? () => true : modelMatcher(models);
+    return inTenant === undefined ? byKey : (model) => inTenant(model) && byKey(model);
+  }
+
+  /** Why `register` refuses a model: its tenant's globs first, as they bind every key in it. */
+  function refusal(model: string): string {
+    return inTenant?.(model) === false
+      ? `not permitted for this key's tenant (${identity.tenant})`
+      : "not permitted for this key";
   }
 
   function decode(raw: unknown): unknown {

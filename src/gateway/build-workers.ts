@@ -146,6 +146,7 @@ export function buildWorkers(
         ...(sessions ? { sessions } : {}),
         ...(holds ? { holds } : {}),
         maxMessageBytes: config.workers.max_message,
+        serverMessageBytes: Math.max(config.workers.max_message, config.server.max_body),
       }),
   };
 }

@@ -1,3 +1,4 @@
+import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 
 /** Who presented the worker credential, as the auth layer resolves it. */
@@ -24,6 +25,11 @@ export interface WorkerIdentity {
   keyId?: string | null;
   /** The key's expiry, if any: the connection closes when it passes. */
   expiresAt?: number;
+}
+
+/** The model globs a caller's tenant binds it to, when `tenants:` configures that tenant. */
+export function tenantModelsOf(principal: Pick<Principal, "tenantRules">): readonly string[] | undefined {
+  return principal.tenantRules?.bound ? principal.tenantRules.models : undefined;
 }
 
 /** What the endpoint checks besides the credential, read from the config version current at the upgrade. */

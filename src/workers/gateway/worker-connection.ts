@@ -64,6 +64,11 @@ export interface WorkerConnection {
    * same connection.
    */
   keyModels(models: readonly string[]): void;
+  /**
+   * Its tenant's model globs as a reload now binds them (undefined: none bind it): judged with the
+   * key's list as `keyModels` judges a change of that, narrowing, widening or draining the worker.
+   */
+  tenantModels(globs: readonly string[] | undefined): void;
 }
 
 /** Why a connection closed with 1009 went, whichever limit found its frame too big. */
@@ -81,7 +86,8 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
    * admin narrowed the key registers with the narrowed list, not the one it was admitted with.
    */
   let allowed = identity.models;
-  const inTenant = identity.tenantModels && modelMatcher(identity.tenantModels);
+  let tenantGlobs = identity.tenantModels;
+  let inTenant = tenantGlobs && modelMatcher(tenantGlobs);
   let done = false;
   /** The worker announced its own drain (`drain` frame): a widened key does not call that one off. */
   let drainedItself = false;
@@ -200,7 +206,8 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
    */
   function permits(models: readonly string[]): (model: string) => boolean {
     const byKey = identity.role === "admin" ? () => true : modelMatcher(models);
-    return inTenant === undefined ? byKey : (model) => inTenant(model) && byKey(model);
+    const tenant = inTenant;
+    return tenant === undefined ? byKey : (model) => tenant(model) && byKey(model);
   }
 
   /** Why `register` refuses a model: its tenant's globs first, as they bind every key in it. */
@@ -314,6 +321,14 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       allowed = models;
       if (done || !tunnel) return;
       narrowing.permits(tunnel, offered.filter(permits(models)), drainedItself);
+    },
+    tenantModels(globs) {
+      // Every reload tells it: only a change of the globs is judged.
+      if (globs?.join("\n") === tenantGlobs?.join("\n")) return;
+      tenantGlobs = globs;
+      inTenant = globs && modelMatcher(globs);
+      if (done || !tunnel) return;
+      narrowing.permits(tunnel, offered.filter(permits(allowed)), drainedItself);
     },
     closed(code, reason) {
       if (done) return;

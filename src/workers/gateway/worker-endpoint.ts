@@ -9,7 +9,13 @@ import { FrameWriter } from "../frame-writer.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
 import { receiveDirectly } from "../receive-directly.ts";
 import type { WorkerLog } from "../worker-log.ts";
-import { type AdmitOptions, admitWorker, screenWorkerUpgrade, type WorkerIdentity } from "./admit-worker.ts";
+import {
+  type AdmitOptions,
+  admitWorker,
+  screenWorkerUpgrade,
+  tenantModelsOf,
+  type WorkerIdentity,
+} from "./admit-worker.ts";
 import { createWorkerConnection, type WorkerConnection } from "./worker-connection.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
@@ -209,8 +215,16 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       });
       connections.set(raw, connection);
       receiveDirectly(raw, connection, deps.log, "worker");
-      // Held to the config: a reload that refuses its key (its tenant removed) ends it.
-      const held = principal && deps.holds?.hold(principal, () => connection.keyEnded("tenant_removed"));
+      // Held to the config: a reload that refuses its key (its tenant removed) ends it, and one that
+      // changes its tenant's models narrows or widens what it is routed.
+      const held =
+        principal &&
+        deps.holds?.hold(
+          principal,
+          () => connection.keyEnded("tenant_removed"),
+          undefined,
+          (bound) => connection.tenantModels(tenantModelsOf(bound)),
+        );
       if (held) releases.set(raw, held);
       // Held under its key: a revoke or expiry ends it, a change of the key's models narrows or widens it.
       const { sessions } = deps;

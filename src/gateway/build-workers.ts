@@ -11,7 +11,7 @@ import { probeNewlyServed } from "../routing/probe-newly-served.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { CallerHolds } from "../tenants/caller-holds.ts";
-import type { WorkerIdentity } from "../workers/gateway/admit-worker.ts";
+import { tenantModelsOf, type WorkerIdentity } from "../workers/gateway/admit-worker.ts";
 import type { RegisteredWorker } from "../workers/gateway/registered-worker.ts";
 import {
   type AdmittedUpgrade,
@@ -44,12 +44,14 @@ export interface GatewayWorkers {
 
 /** The worker endpoint's view of a caller: the principal's role, credential, name, tenant, models, key and expiry. */
 export function workerIdentity(principal: Principal): WorkerIdentity {
+  const tenantModels = tenantModelsOf(principal);
   return {
     role: principal.role,
     credential: principal.via,
     name: principal.name,
     tenant: principal.tenant,
     models: principal.models,
+    ...(tenantModels ? { tenantModels } : {}),
     keyId: principal.keyId,
     ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}),
   };
@@ -145,6 +147,7 @@ export function buildWorkers(
         ...(sessions ? { sessions } : {}),
         ...(holds ? { holds } : {}),
         maxMessageBytes: config.workers.max_message,
+        serverMessageBytes: Math.max(config.workers.max_message, config.server.max_body),
       }),
   };
 }

@@ -6,6 +6,8 @@ interface Held {
   readonly principal: Principal;
   readonly keeps: (bound: Principal) => boolean;
   readonly end: () => void;
+  /** Told the caller as each reload that keeps it binds it (a worker's tenant's models). */
+  readonly rebound?: ((bound: Principal) => void) | undefined;
 }
 
 /**
@@ -19,8 +21,13 @@ export class CallerHolds {
   private readonly open = new Set<Held>();
 
   /** Holds what `principal` opened until the returned release is called (its end, however it came). */
-  hold(principal: Principal, end: () => void, keeps: (bound: Principal) => boolean = () => true): () => void {
-    const held: Held = { principal, keeps, end };
+  hold(
+    principal: Principal,
+    end: () => void,
+    keeps: (bound: Principal) => boolean = () => true,
+    rebound?: (bound: Principal) => void,
+  ): () => void {
+    const held: Held = { principal, keeps, end, rebound };
     this.open.add(held);
     return () => this.open.delete(held);
   }
@@ -28,19 +35,24 @@ export class CallerHolds {
   /** Call once a config version is in force, with how it binds callers (`RequestRuntime.bindCaller`). */
   configChanged(bind: CallerBinding): void {
     for (const held of [...this.open]) {
-      if (stillHeld(held, bind)) continue;
+      const bound = boundNow(held, bind);
+      if (bound !== undefined) {
+        held.rebound?.(bound);
+        continue;
+      }
       this.open.delete(held);
       held.end();
     }
   }
 }
 
-/** Whether the caller, bound as the config now binds it, is still admitted to what it holds. */
-function stillHeld(held: Held, bind: CallerBinding): boolean {
+/** The caller as the config now binds it, while it is still admitted to what it holds. */
+function boundNow(held: Held, bind: CallerBinding): Principal | undefined {
   try {
-    return held.keeps(bind(held.principal));
+    const bound = bind(held.principal);
+    return held.keeps(bound) ? bound : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

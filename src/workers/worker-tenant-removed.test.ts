@@ -19,6 +19,8 @@ import { runWorker } from "./worker/worker-client.ts";
 // `mindgw worker` session: a reload that removes its key's tenant from `tenants:` closes its
 // connection at once, as a revoke of its key does (`rejected`, 1008), in words; the worker stops
 // with exit 2 rather than reconnect with a key that is refused now. Another tenant's worker serves on.
+// A reload that changes its tenant's `models` narrows or widens what it is routed, as a change of
+// its key's models does, on the same connection.
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-worker-tenant-removed-"));
 const upstream = startFakeUpstream(["llama-small"]);
@@ -27,16 +29,23 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const configOf = (tenants: readonly string[]): Config =>
+/** `tenants:` by name, each with its `models` when given. */
+const configOf = (tenants: Record<string, readonly string[] | undefined>): Config =>
   parseConfig({
     workers: { enabled: true },
     providers: [{ name: "demo", type: "mock" }],
     models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
-    tenants: tenants.map((name) => ({ name })),
+    tenants: Object.entries(tenants).map(([name, models]) => ({ name, ...(models ? { models } : {}) })),
   });
 
-test("a reload that removes a worker key's tenant closes its connection at once, and the worker exits 2", async () => {
-  const storage = openSqliteStorage(join(dir, "gw.db"));
+type Said = { message: string; fields?: Record<string, unknown> }[];
+
+/**
+ * The gateway on `initial`, a worker key in team-a and team-b each, and `worker(name, models)`
+ * running `mindgw worker`'s session with that tenant's key, its log lines kept in `said[name]`.
+ */
+async function tenantGateway(initial: Config) {
+  const storage = openSqliteStorage(join(dir, `gw-${crypto.randomUUID()}.db`));
   const stored = async (tenant: string, role: Role) => {
     const { plain, ...secret } = generateApiKey();
     await storage.keys.create(
@@ -50,7 +59,7 @@ test("a reload that removes a worker key's tenant closes its connection at once,
   let handlers: ConfigWatchHandlers | undefined;
   const gateway = await createGateway({
     configSource: {
-      initial: configOf(["team-a", "team-b"]),
+      initial,
       path: null,
       watch: (given) => {
         handlers = given;
@@ -63,16 +72,22 @@ test("a reload that removes a worker key's tenant closes its connection at once,
   const { port } = gateway.listen("127.0.0.1", 0);
   const stops: AbortController[] = [];
   const exits: Promise<number>[] = [];
-  try {
-    const said: Record<"a" | "b", { message: string; fields?: Record<string, unknown> }[]> = { a: [], b: [] };
-    const worker = (name: "a" | "b") => {
+  const said: Record<"a" | "b", Said> = { a: [], b: [] };
+  return {
+    lines,
+    said,
+    reload: async (config: Config) => {
+      if (!handlers) throw new Error("the gateway did not watch its config source");
+      await handlers.onValid(config);
+    },
+    worker: (name: "a" | "b", models: string[] = ["llama-small"]) => {
       const stop = new AbortController();
       stops.push(stop);
       const exit = runWorker({
         connect: `ws://127.0.0.1:${port}`,
         token: keys[name],
         upstream: `${upstream.url}/v1`,
-        models: ["llama-small"],
+        models,
         concurrency: 4,
         name: `gpu-${name}`,
         labels: {},
@@ -85,40 +100,70 @@ test("a reload that removes a worker key's tenant closes its connection at once,
       });
       exits.push(exit);
       return exit;
-    };
-    const exitOfA = worker("a");
-    worker("b");
-    await waitFor("both workers registered", () =>
-      (["a", "b"] as const).every((name) =>
-        said[name].some((line) => line.message === "registered with the gateway"),
-      ),
-    );
-    const source = handlers;
-    if (!source) throw new Error("the gateway did not watch its config source");
-    await source.onValid(configOf(["team-b"]));
+    },
+    registered: (name: "a" | "b") =>
+      said[name].filter((line) => line.message === "registered with the gateway").length,
+    /** The connected workers' names and models, as `/admin/api/workers` lists them. */
+    listed: async () => {
+      const listed = await fetch(`http://127.0.0.1:${port}/admin/api/workers`, {
+        headers: { authorization: `Bearer ${platform}` },
+      });
+      const { workers } = (await listed.json()) as { workers: { name: string; models: string[] }[] };
+      return workers.map((each) => [each.name, each.models] as const);
+    },
+    stop: async () => {
+      for (const stop of stops) stop.abort();
+      await Promise.all(exits);
+      await gateway.stop();
+    },
+  };
+}
+
+test("a reload that removes a worker key's tenant closes its connection at once, and the worker exits 2", async () => {
+  const gw = await tenantGateway(configOf({ "team-a": undefined, "team-b": undefined }));
+  try {
+    const exitOfA = gw.worker("a");
+    gw.worker("b");
+    await waitFor("both workers registered", () => gw.registered("a") > 0 && gw.registered("b") > 0);
+    await gw.reload(configOf({ "team-b": undefined }));
     // Closed at the reload, not at a reconnect: the worker is told its key is refused, and stops.
     expect(await exitOfA).toBe(2);
-    expect(said.a.find((line) => line.message === "the gateway refused this worker")?.fields).toEqual({
+    expect(gw.said.a.find((line) => line.message === "the gateway refused this worker")?.fields).toEqual({
       reason: "key_tenant_removed",
       message: "the worker's key's tenant was removed",
     });
-    expect(said.a.filter((line) => line.message === "registered with the gateway")).toHaveLength(1);
-    const departed = lines.find((line) => line.message.startsWith("worker disconnected"));
+    expect(gw.registered("a")).toBe(1);
+    const departed = gw.lines.find((line) => line.message.startsWith("worker disconnected"));
     expect([departed?.level, departed?.message, departed?.fields?.worker]).toEqual([
       "warn",
       "worker disconnected: its key's tenant was removed",
       "gpu-a",
     ]);
     // The other tenant's worker serves on, on the same connection.
-    expect(said.b.filter((line) => line.message === "registered with the gateway")).toHaveLength(1);
-    const listed = await fetch(`http://127.0.0.1:${port}/admin/api/workers`, {
-      headers: { authorization: `Bearer ${platform}` },
-    });
-    const { workers } = (await listed.json()) as { workers: { name: string }[] };
-    expect(workers.map((each) => each.name)).toEqual(["gpu-b"]);
+    expect(gw.registered("b")).toBe(1);
+    expect((await gw.listed()).map(([name]) => name)).toEqual(["gpu-b"]);
   } finally {
-    for (const stop of stops) stop.abort();
-    await Promise.all(exits);
-    await gateway.stop();
+    await gw.stop();
+  }
+});
+
+test("a reload that changes a worker key's tenant's models narrows and widens what the worker is routed, on its connection", async () => {
+  const gw = await tenantGateway(configOf({ "team-a": ["llama-*", "other-*"], "team-b": undefined }));
+  try {
+    gw.worker("a", ["llama-small", "other-model"]);
+    await waitFor("the worker registered", () => gw.registered("a") > 0);
+    expect(await gw.listed()).toEqual([["gpu-a", ["llama-small", "other-model"]]]);
+    await gw.reload(configOf({ "team-a": ["llama-*"], "team-b": undefined }));
+    expect(await gw.listed()).toEqual([["gpu-a", ["llama-small"]]]);
+    const narrowed = gw.lines.find((line) => line.message.startsWith("worker's key no longer permits"));
+    expect(narrowed?.fields).toEqual({ worker: "gpu-a", models: ["other-model"] });
+    // A reload that leaves the tenant's models as they are changes nothing.
+    await gw.reload(configOf({ "team-a": ["llama-*"], "team-b": ["x-*"] }));
+    expect(await gw.listed()).toEqual([["gpu-a", ["llama-small"]]]);
+    await gw.reload(configOf({ "team-a": undefined, "team-b": undefined }));
+    expect(await gw.listed()).toEqual([["gpu-a", ["llama-small", "other-model"]]]);
+    expect(gw.registered("a")).toBe(1);
+  } finally {
+    await gw.stop();
   }
 });

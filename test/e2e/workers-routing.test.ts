@@ -31,7 +31,8 @@ const fx = gatewayFixture<FakeProcess>({
     fakes.push(fake, own(await spawnFakeUpstream()));
     return {
       models: [{ name: "alias-model", routes: [{ provider: "workers", model: "fake-model" }] }],
-      tenants: [{ name: "team-a" }, { name: "team-b" }],
+      // team-c may use only tenant-* models: its keys' workers are held to that too.
+      tenants: [{ name: "team-a" }, { name: "team-b" }, { name: "team-c", models: ["tenant-*"] }],
     };
   },
 });
@@ -213,6 +214,51 @@ describe("workers: routing through the tunnel", () => {
       );
     } finally {
       await narrow.stop("SIGKILL");
+    }
+    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+  });
+
+  test("a worker in a tenant registers only the models its tenant permits, its key's allow-list aside; the rest are refused", async () => {
+    const fake = fakes[0] as FakeProcess;
+    // Keys of team-c (models: tenant-*) whose own lists permit anything: a worker key, and an
+    // admin key, which may serve any model its tenant permits.
+    const boxes = await Promise.all(
+      (["worker", "admin"] as const).map(async (role) =>
+        spawnWorker({
+          gateway: gw.url,
+          token: (await mintKey(gw, { name: `gpu-team-c-${role}`, tenant: "team-c", role, models: ["*"] }))
+            .key,
+          upstream: `${fake.url}/v1`,
+          name: `box-c-${role}`,
+          models: ["tenant-model", "c-other"],
+        }),
+      ),
+    );
+    try {
+      const listed = await waitForWorkers(gw.url, adminKey, ["a", "b", "box-c-admin", "box-c-worker"]);
+      for (const box of boxes) {
+        expect(listed.find((w) => w.name === box.name)?.models).toEqual(["tenant-model"]);
+        // The worker hears which model was refused and why, when `registered` arrives.
+        await waitFor("the refusal in the worker's log", () =>
+          box.stderr.all.match(
+            /gateway refused a model model=c-other reason="not permitted for this key's tenant \(team-c\)"/,
+          ),
+        );
+      }
+      expect(gw.stderr.all).toMatch(
+        /worker offered models its key may not serve worker=box-c-worker refused=c-other/,
+      );
+      // Its tenant's callers still reach it for what their tenant permits.
+      const user = new OpenAI({
+        apiKey: (await mintKey(gw, { name: "user-team-c", tenant: "team-c", role: "user", models: ["*"] }))
+          .key,
+        baseURL: `${gw.url}/v1`,
+        maxRetries: 0,
+      });
+      const reply = await user.chat.completions.create({ model: "tenant-model", messages: say("c") });
+      expect(reply.choices[0]?.message.content).toBe("echo: c");
+    } finally {
+      for (const box of boxes) await box.stop("SIGKILL");
     }
     await waitForWorkers(gw.url, adminKey, ["a", "b"]);
   });

@@ -1,3 +1,4 @@
+import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 
 /** Who presented the worker credential, as the auth layer resolves it. */
@@ -14,10 +15,21 @@ export interface WorkerIdentity {
   tenant: string;
   /** The key's model allow-list (globs). */
   models: readonly string[];
+  /**
+   * The model globs of the credential's tenant, when `tenants:` configures it (as read at the
+   * upgrade): they bind the worker's models as they bind every key in the tenant, since only the
+   * tenant's callers are routed to it. Absent for a key outside every tenant.
+   */
+  tenantModels?: readonly string[];
   /** The key's id (null for a JWT): a revoke of it closes the connection. */
   keyId?: string | null;
   /** The key's expiry, if any: the connection closes when it passes. */
   expiresAt?: number;
+}
+
+/** The model globs a caller's tenant binds it to, when `tenants:` configures that tenant. */
+export function tenantModelsOf(principal: Pick<Principal, "tenantRules">): readonly string[] | undefined {
+  return principal.tenantRules?.bound ? principal.tenantRules.models : undefined;
 }
 
 /** What the endpoint checks besides the credential, read from the config version current at the upgrade. */

@@ -64,6 +64,11 @@ export interface WorkerConnection {
    * same connection.
    */
   keyModels(models: readonly string[]): void;
+  /**
+   * Its tenant's model globs as a reload now binds them (undefined: none bind it): judged with the
+   * key's list as `keyModels` judges a change of that, narrowing, widening or draining the worker.
+   */
+  tenantModels(globs: readonly string[] | undefined): void;
 }
 
 /** Why a connection closed with 1009 went, whichever limit found its frame too big. */
@@ -81,6 +86,8 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
    * admin narrowed the key registers with the narrowed list, not the one it was admitted with.
    */
   let allowed = identity.models;
+  let tenantGlobs = identity.tenantModels;
+  let inTenant = tenantGlobs && modelMatcher(tenantGlobs);
   let done = false;
   /** The worker announced its own drain (`drain` frame): a widened key does not call that one off. */
   let drainedItself = false;
@@ -137,9 +144,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     const permitted = permits(allowed);
     const models = [...new Set(frame.models)];
     const accepted = models.filter(permitted);
-    const refused = models
-      .filter((m) => !permitted(m))
-      .map((model) => ({ model, reason: "not permitted for this key" }));
+    const refused = models.filter((m) => !permitted(m)).map((model) => ({ model, reason: refusal(model) }));
     if (accepted.length === 0) {
       // A worker whose upstream listed no models offers none: not a question of the key.
       reject("no_models", models.length === 0 ? "the worker offered no models" : NONE_PERMITTED);
@@ -195,9 +200,21 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     heartbeat = setInterval(() => send({ type: "heartbeat", at: Date.now() }), heartbeatMs);
   }
 
-  /** What a key's allow-list lets this connection's worker serve: an admin key's, any model. */
+  /**
+   * What a key's allow-list lets this connection's worker serve (an admin key's, any model), within
+   * what its tenant permits: only the tenant's callers are routed to it, and they may use no other.
+   */
   function permits(models: readonly string[]): (model: string) => boolean {
-    return identity.role === "admin" ? () => true : modelMatcher(models);
+    const byKey = identity.role === "admin" ? () => true : modelMatcher(models);
+    const tenant = inTenant;
+    return tenant === undefined ? byKey : (model) => tenant(model) && byKey(model);
+  }
+
+  /** Why `register` refuses a model: its tenant's globs first, as they bind every key in it. */
+  function refusal(model: string): string {
+    return inTenant?.(model) === false
+      ? `not permitted for this key's tenant (${identity.tenant})`
+      : "not permitted for this key";
   }
 
   function decode(raw: unknown): unknown {
@@ -304,6 +321,14 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       allowed = models;
       if (done || !tunnel) return;
       narrowing.permits(tunnel, offered.filter(permits(models)), drainedItself);
+    },
+    tenantModels(globs) {
+      // Every reload tells it: only a change of the globs is judged.
+      if (globs?.join("\n") === tenantGlobs?.join("\n")) return;
+      tenantGlobs = globs;
+      inTenant = globs && modelMatcher(globs);
+      if (done || !tunnel) return;
+      narrowing.permits(tunnel, offered.filter(permits(allowed)), drainedItself);
     },
     closed(code, reason) {
       if (done) return;

@@ -9,7 +9,13 @@ import { FrameWriter } from "../frame-writer.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
 import { receiveDirectly } from "../receive-directly.ts";
 import type { WorkerLog } from "../worker-log.ts";
-import { type AdmitOptions, admitWorker, screenWorkerUpgrade, type WorkerIdentity } from "./admit-worker.ts";
+import {
+  type AdmitOptions,
+  admitWorker,
+  screenWorkerUpgrade,
+  tenantModelsOf,
+  type WorkerIdentity,
+} from "./admit-worker.ts";
 import { createWorkerConnection, type WorkerConnection } from "./worker-connection.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
@@ -64,6 +70,11 @@ export interface WorkerEndpointDeps {
   log: WorkerLog;
   /** Must equal the server's `maxPayloadLength` (see workerWebSocketConfig). */
   maxMessageBytes?: number;
+  /**
+   * The server's message limit, `workerWebSocketConfig`'s argument (the larger of this and
+   * `server.max_body`), when it is larger: the send buffer's limit follows it (`sendBufferLimit`).
+   */
+  serverMessageBytes?: number;
   /** Per-stream credit window in bytes. */
   window?: number;
   /**
@@ -81,19 +92,26 @@ export interface WorkerEndpointDeps {
 
 /**
  * What Bun buffers for one connection that does not read before it closes it (a worker stopped or
- * on a slow link must not hold the gateway's memory without bound).
+ * on a slow link must not hold the gateway's memory without bound), unless the largest message
+ * asks for more (`sendBufferLimit`).
  */
 export const SEND_BUFFER_LIMIT = 64 * 1024 * 1024;
 
 /**
- * No new request goes to a worker while what waits for its socket and this request would pass
- * half the limit (one large body goes whenever nothing waits): the rest is room for the small
- * frames of the streams already open (credit, cancel, heartbeats), so that they are not cut.
+ * The send buffer's limit for a server whose largest message is `maxMessageBytes` (the larger of
+ * `workers.max_message` and `server.max_body`): twice that when it is more than 64 MiB. One request
+ * goes whenever nothing waits, so a body past half the limit would leave no room for the small
+ * frames written behind it while the worker reads it (a cancel, a credit, a heartbeat), and the
+ * first of them would close the connection, cutting every stream on it. The "backed up" refusal
+ * still keeps what waits to about one such request.
  */
-const REQUEST_ROOM = SEND_BUFFER_LIMIT / 2;
+export function sendBufferLimit(maxMessageBytes: number): number {
+  return Math.max(SEND_BUFFER_LIMIT, 2 * maxMessageBytes);
+}
 
 /** Why a connection Bun closed (1006, no reason of its own) went: a send it refused. */
-const OVER_LIMIT = `its send buffer passed ${SEND_BUFFER_LIMIT / 1024 / 1024} MiB: the worker stopped reading`;
+const overLimit = (limit: number) =>
+  `its send buffer passed ${limit / 1024 / 1024} MiB: the worker stopped reading`;
 
 /**
  * Bun's reason for a connection it closed itself at a message past `maxPayloadLength`: 1009 to the
@@ -111,7 +129,7 @@ export function workerWebSocketConfig(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTE
     perMessageDeflate: false,
     // The tunnel has its own heartbeats; Bun's idle pings stay as a backstop.
     idleTimeout: 120,
-    backpressureLimit: SEND_BUFFER_LIMIT,
+    backpressureLimit: sendBufferLimit(maxMessageBytes),
     closeOnBackpressureLimit: true,
   } as const;
 }
@@ -119,13 +137,21 @@ export function workerWebSocketConfig(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTE
 /** `GET /workers/connect`: the WebSocket that workers dial out to. */
 export function workerEndpoint(deps: WorkerEndpointDeps) {
   const maxMessageBytes = deps.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const sendLimit = sendBufferLimit(deps.serverMessageBytes ?? maxMessageBytes);
+  /**
+   * No new request goes to a worker while what waits for its socket and this request would pass
+   * half the limit (one large body goes whenever nothing waits): the rest is room for the small
+   * frames of the streams already open (credit, cancel, heartbeats), so that they are not cut.
+   */
+  const requestRoom = sendLimit / 2;
+  const overLimitReason = overLimit(sendLimit);
   // Elysia may run beforeHandle more than once per upgrade: admit each request once.
   const upgrades = new WeakMap<Request, Promise<AdmittedUpgrade | Response>>();
   const admitted = new WeakMap<Request, AdmittedUpgrade>();
   const connections = new WeakMap<object, WorkerConnection>();
   const releases = new WeakMap<object, () => void>();
   // Sockets a send was refused on: Bun closes them with 1006 and no reason.
-  const overLimit = new WeakSet<object>();
+  const refusedSend = new WeakSet<object>();
 
   return new Elysia().ws("/workers/connect", {
     async beforeHandle({ request, server, set, path }) {
@@ -152,7 +178,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       const { identity, principal } = upgrade;
       const raw = ws.raw;
       // 0: dropped, past the send buffer's limit (no frame is empty); the close follows.
-      const sent = (status: number) => status === 0 && overLimit.add(raw);
+      const sent = (status: number) => status === 0 && refusedSend.add(raw);
       // Bun's socket; Elysia's type of it leaves this out.
       const socket = raw as unknown as Pick<ServerWebSocket<unknown>, "getBufferedAmount">;
       const writer = new FrameWriter(
@@ -183,14 +209,22 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
           peerReadsBatches: () => writer.peerReadsBatches(),
           backedUp: (bytes) => {
             const queued = socket.getBufferedAmount() + writer.pendingBytes();
-            return queued > 0 && queued + bytes > REQUEST_ROOM;
+            return queued > 0 && queued + bytes > requestRoom;
           },
         },
       });
       connections.set(raw, connection);
       receiveDirectly(raw, connection, deps.log, "worker");
-      // Held to the config: a reload that refuses its key (its tenant removed) ends it.
-      const held = principal && deps.holds?.hold(principal, () => connection.keyEnded("tenant_removed"));
+      // Held to the config: a reload that refuses its key (its tenant removed) ends it, and one that
+      // changes its tenant's models narrows or widens what it is routed.
+      const held =
+        principal &&
+        deps.holds?.hold(
+          principal,
+          () => connection.keyEnded("tenant_removed"),
+          undefined,
+          (bound) => connection.tenantModels(tenantModelsOf(bound)),
+        );
       if (held) releases.set(raw, held);
       // Held under its key: a revoke or expiry ends it, a change of the key's models narrows or widens it.
       const { sessions } = deps;
@@ -213,7 +247,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
     close(ws, code, reason) {
       const connection = connections.get(ws.raw);
       if (code === 1006 && reason === BUN_TOO_BIG) connection?.tooBig();
-      else connection?.closed(code, overLimit.has(ws.raw) ? OVER_LIMIT : reason);
+      else connection?.closed(code, refusedSend.has(ws.raw) ? overLimitReason : reason);
       connections.delete(ws.raw);
       releases.get(ws.raw)?.();
       releases.delete(ws.raw);

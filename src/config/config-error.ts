@@ -115,14 +115,36 @@ function sayProblem(problem: FieldProblem | string, source: ProblemSource): stri
 /**
  * Problems as said (`sayProblem`), in the order the file writes their fields: the schema checks
  * fields in its own order (`server` before `providers`), and the checks across fields come after
- * it. Those placed nowhere come last, as found.
+ * it. Those placed nowhere come last, as found. The first `MOST_PROBLEMS` of them (`firstProblems`).
  */
-export function sayProblems(problems: readonly (FieldProblem | string)[], source: ProblemSource): string[] {
+export function sayProblems(
+  problems: readonly (FieldProblem | string)[],
+  source: ProblemSource,
+): readonly string[] {
   const placed = problems.map((problem) => {
     const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
     return { said: sayProblem(problem, source), place: field && placeOfField(field, source) };
   });
-  return placed.toSorted((a, b) => comparePlaces(a.place, b.place)).map(({ said }) => said);
+  const said = placed.toSorted((a, b) => comparePlaces(a.place, b.place)).map(({ said }) => said);
+  return firstProblems(said, "problem");
+}
+
+/**
+ * The most problems a config is refused with: a file wrapped in merge-conflict markers gives
+ * hundreds of YAML errors, a JSON file mis-indented as YAML thousands, each carried into the log
+ * line, `lastReloadError`, every `config.rejected` event (its webhooks, the Redis stream) and
+ * `config check`. The first ones, in the order the file writes them, are where to start.
+ */
+export const MOST_PROBLEMS = 20;
+
+/**
+ * The first `MOST_PROBLEMS` of `said`, then `… and M more <kind>s` in place of the rest: one rule
+ * for YAML errors (`kind` "YAML error", load-config.ts) and schema problems ("problem").
+ */
+export function firstProblems(said: readonly string[], kind: string): readonly string[] {
+  const more = said.length - MOST_PROBLEMS;
+  if (more <= 0) return said;
+  return [...said.slice(0, MOST_PROBLEMS), `… and ${more} more ${kind}${more === 1 ? "" : "s"}`];
 }
 
 const placeOfField = (field: FieldProblem, source: ProblemSource): Place | undefined =>

@@ -86,15 +86,31 @@ export interface ProblemSource {
   readonly placeOf?: PlaceOf;
 }
 
+/** A problem as said, and where its field is written (none for words that name no field). */
+interface SaidProblem {
+  readonly said: string;
+  readonly place: Place | undefined;
+}
+
 /**
  * A problem as said: a `FieldProblem`, or a check's words that begin with the path (`formatPath`)
  * they are at, placed and told where its value came from; other words (the file's own) as they are.
  */
-function sayProblem(problem: FieldProblem | string, source: ProblemSource): string {
+function sayProblem(problem: FieldProblem | string, source: ProblemSource): SaidProblem {
   const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
-  if (field === undefined) return problem as string;
+  if (field === undefined) return { said: problem as string, place: undefined };
+  const place = source.placeOf?.(field.path, field.atKey ? "key" : "value");
+  return { said: sayField(problem, field, place, source), place };
+}
+
+/** The words of a problem at `field`, written at `place`. */
+function sayField(
+  problem: FieldProblem | string,
+  field: FieldProblem,
+  place: Place | undefined,
+  source: ProblemSource,
+): string {
   const said = typeof problem === "string" ? problem : `${formatPath(field.path)}: ${field.words}`;
-  const place = placeOfField(field, source);
   const at = place === undefined || source.file === undefined ? "" : `${placeInFile(source.file, place)}: `;
   if (field.atKey || source.values === undefined) return `${at}${said}`;
   const written = valueAt(source.values.written, field.path);
@@ -121,10 +137,7 @@ export function sayProblems(
   problems: readonly (FieldProblem | string)[],
   source: ProblemSource,
 ): readonly string[] {
-  const placed = problems.map((problem) => {
-    const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
-    return { said: sayProblem(problem, source), place: field && placeOfField(field, source) };
-  });
+  const placed = problems.map((problem) => sayProblem(problem, source));
   const said = placed.toSorted((a, b) => comparePlaces(a.place, b.place)).map(({ said }) => said);
   return firstProblems(said, "problem");
 }
@@ -146,9 +159,6 @@ export function firstProblems(said: readonly string[], kind: string): readonly s
   if (more <= 0) return said;
   return [...said.slice(0, MOST_PROBLEMS), `… and ${more} more ${kind}${more === 1 ? "" : "s"}`];
 }
-
-const placeOfField = (field: FieldProblem, source: ProblemSource): Place | undefined =>
-  source.placeOf?.(field.path, field.atKey ? "key" : "value");
 
 /**
  * `words` with the value a `${VAR}` put there (`read`) said as the text that names it (`written`),

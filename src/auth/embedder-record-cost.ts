@@ -18,8 +18,12 @@ function described(answer: unknown): string {
   return typeof answer;
 }
 
-/** A cost in USD: finite and at least 0 (a negative one, a refund, would take spend off a total). */
-const isCost = (usd: number): boolean => usd >= 0 && usd < Number.POSITIVE_INFINITY;
+/**
+ * A cost in USD: finite and at least 0 (a negative one, a refund, would take spend off a total;
+ * NaN fails both comparisons). The one test of a policy's answer, here and in `costOf`
+ * (http/account-answer.ts), which passes such a number at once.
+ */
+export const isCost = (usd: number): boolean => usd >= 0 && usd < Number.POSITIVE_INFINITY;
 
 /**
  * What a policy's `record` returned, checked at the boundary where it is not a cost in USD, finite

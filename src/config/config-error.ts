@@ -86,15 +86,31 @@ export interface ProblemSource {
   readonly placeOf?: PlaceOf;
 }
 
+/** A problem as said, and where its field is written (none for words that name no field). */
+interface SaidProblem {
+  readonly said: string;
+  readonly place: Place | undefined;
+}
+
 /**
  * A problem as said: a `FieldProblem`, or a check's words that begin with the path (`formatPath`)
  * they are at, placed and told where its value came from; other words (the file's own) as they are.
  */
-function sayProblem(problem: FieldProblem | string, source: ProblemSource): string {
+function sayProblem(problem: FieldProblem | string, source: ProblemSource): SaidProblem {
   const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
-  if (field === undefined) return problem as string;
+  if (field === undefined) return { said: problem as string, place: undefined };
+  const place = source.placeOf?.(field.path, field.atKey ? "key" : "value");
+  return { said: sayField(problem, field, place, source), place };
+}
+
+/** The words of a problem at `field`, written at `place`. */
+function sayField(
+  problem: FieldProblem | string,
+  field: FieldProblem,
+  place: Place | undefined,
+  source: ProblemSource,
+): string {
   const said = typeof problem === "string" ? problem : `${formatPath(field.path)}: ${field.words}`;
-  const place = placeOfField(field, source);
   const at = place === undefined || source.file === undefined ? "" : `${placeInFile(source.file, place)}: `;
   if (field.atKey || source.values === undefined) return `${at}${said}`;
   const written = valueAt(source.values.written, field.path);
@@ -115,18 +131,34 @@ function sayProblem(problem: FieldProblem | string, source: ProblemSource): stri
 /**
  * Problems as said (`sayProblem`), in the order the file writes their fields: the schema checks
  * fields in its own order (`server` before `providers`), and the checks across fields come after
- * it. Those placed nowhere come last, as found.
+ * it. Those placed nowhere come last, as found. The first `MOST_PROBLEMS` of them (`firstProblems`).
  */
-export function sayProblems(problems: readonly (FieldProblem | string)[], source: ProblemSource): string[] {
-  const placed = problems.map((problem) => {
-    const field = typeof problem === "string" ? fieldProblemOf(problem) : problem;
-    return { said: sayProblem(problem, source), place: field && placeOfField(field, source) };
-  });
-  return placed.toSorted((a, b) => comparePlaces(a.place, b.place)).map(({ said }) => said);
+export function sayProblems(
+  problems: readonly (FieldProblem | string)[],
+  source: ProblemSource,
+): readonly string[] {
+  const placed = problems.map((problem) => sayProblem(problem, source));
+  const said = placed.toSorted((a, b) => comparePlaces(a.place, b.place)).map(({ said }) => said);
+  return firstProblems(said, "problem");
 }
 
-const placeOfField = (field: FieldProblem, source: ProblemSource): Place | undefined =>
-  source.placeOf?.(field.path, field.atKey ? "key" : "value");
+/**
+ * The most problems a config is refused with: a file wrapped in merge-conflict markers gives
+ * hundreds of YAML errors, a JSON file mis-indented as YAML thousands, each carried into the log
+ * line, `lastReloadError`, every `config.rejected` event (its webhooks, the Redis stream) and
+ * `config check`. The first ones, in the order the file writes them, are where to start.
+ */
+export const MOST_PROBLEMS = 20;
+
+/**
+ * The first `MOST_PROBLEMS` of `said`, then `… and M more <kind>s` in place of the rest: one rule
+ * for YAML errors (`kind` "YAML error", load-config.ts) and schema problems ("problem").
+ */
+export function firstProblems(said: readonly string[], kind: string): readonly string[] {
+  const more = said.length - MOST_PROBLEMS;
+  if (more <= 0) return said;
+  return [...said.slice(0, MOST_PROBLEMS), `… and ${more} more ${kind}${more === 1 ? "" : "s"}`];
+}
 
 /**
  * `words` with the value a `${VAR}` put there (`read`) said as the text that names it (`written`),

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { NotLoadedError } from "../core/on-demand.ts";
 import { SYSTEM_CA_STORE } from "../storage/postgres/system-ca-store.ts";
-import { ConfigError, type FieldProblem, placeInFile, sayProblems } from "./config-error.ts";
+import { ConfigError, type FieldProblem, firstProblems, placeInFile, sayProblems } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { withoutExtensionFields } from "./extension-fields.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
@@ -177,11 +177,15 @@ export function configDocument(
   } catch (error) {
     // Not the file's fault: the gateway parsed before loading the library.
     if (error instanceof NotLoadedError) throw error;
-    // Each at its place, as a refused field is (config-error.ts), in the order the file writes them.
+    // Each at its place, as a refused field is (config-error.ts), in the order the file writes
+    // them; the first of them only (`firstProblems`).
     if (error instanceof YamlProblems)
       throw new ConfigError(
-        error.problems.map(
-          (problem) => `${placeInFile(path, problem.place)}: not valid YAML: ${problem.words}`,
+        firstProblems(
+          error.problems.map(
+            (problem) => `${placeInFile(path, problem.place)}: not valid YAML: ${problem.words}`,
+          ),
+          "YAML error",
         ),
         [],
         path,

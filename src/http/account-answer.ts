@@ -1,4 +1,4 @@
-import { recordedCharge } from "../auth/embedder-record-cost.ts";
+import { isCost, recordedCharge } from "../auth/embedder-record-cost.ts";
 import type { Policy, SharedCharge } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
@@ -166,8 +166,7 @@ function chargeBilledAttempts(
  * answered.
  */
 function costOf(answer: number | SharedCharge, ledger: RequestLedger, logger: Logger): number {
-  // A cost is a finite number of USD, at least 0 (NaN fails both comparisons): no refund.
-  if (typeof answer === "number" && answer >= 0 && answer < Number.POSITIVE_INFINITY) return answer;
+  if (typeof answer === "number" && isCost(answer)) return answer;
   // Anything else an embedder's policy returned is read with care: a failure `chargeUsage` logs.
   const charge = recordedCharge(answer);
   const shared = charge.counted;

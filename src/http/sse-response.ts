@@ -135,6 +135,11 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
    */
   private opening: Uint8Array | undefined;
   /**
+   * A Responses stream whose `opening` is not read yet: one falsy test a read for every other
+   * stream (chat's, Anthropic's), which keeps none.
+   */
+  private awaitsOpening: boolean;
+  /**
    * The bytes ending the answer (those holding its end marker, or the source's last): not reached
    * yet; reached, their usage charged (`StreamEnds.answered`), held until the charge's record is
    * answered; written. A client that leaves before they are written did not have the whole answer,
@@ -154,7 +159,9 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
      * absent, or undefined for this failure, the wire's usual end.
      */
     private readonly failureEventsOf: ((error: GatewayError) => SseEvent[] | undefined) | undefined,
-  ) {}
+  ) {
+    this.awaitsOpening = wire === "responses";
+  }
 
   async pull(controller: ReadableStreamDirectController): Promise<void> {
     const chunks = this.chunks;
@@ -187,8 +194,10 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array>, QuietList
         this.last = chunk;
         // The comment a stream kept alive before its route settled commits it (`ready`), and opens
         // no response: the answer's own first read does.
-        if (this.opening === undefined && this.wire === "responses" && chunk !== KEEP_ALIVE)
+        if (this.awaitsOpening && chunk !== KEEP_ALIVE) {
           this.opening = chunk;
+          this.awaitsOpening = false;
+        }
         if (first) {
           first = false;
           this.ends.firstByte();

@@ -3,7 +3,7 @@ import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
 import { afterTimeout } from "../core/after.ts";
-import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
+import { type GatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import { LONGEST_TIMER_MS } from "../core/timer-delay.ts";
 import { couldServe } from "../routing/could-serve.ts";
@@ -79,9 +79,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const running = new RunningCopies();
   /** Set by `close`: copies not started yet are recorded as cut off, none are sampled. */
   let stopping = false;
-  let shed = 0;
-  /** Copies their route could not carry as asked (shadow-call.ts `notCarried`): never sent. */
-  let skipped = 0;
+  /**
+   * Copies never sent: `shed` when no slot was free (here, or at every upstream of the route),
+   * `skipped` when their route could not carry the request as asked (shadow-call.ts `notCarried`).
+   */
+  const unsent = { shed: 0, skipped: 0 };
   const threadMode = options.thread ?? shadowThreadMode();
   const allThreaded = threadMode === "all";
   const store = options.store;
@@ -181,11 +183,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         cancelLong?.();
         flights.delete(flight);
         if (outcome.notCarried) {
-          // Not the candidate's to answer: no pair, no outcome counted against it.
-          running.release();
-          skipped++;
-          pending.delete(id);
-          copy?.closed(outcome.notCarried);
+          notSent(id, copy, "skipped", outcome.notCarried);
           options.logger.debug("shadow copy not sent: its route cannot carry the request as asked", {
             request_id: pair.request.requestId,
             shadow_route: pair.route.label,
@@ -194,11 +192,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
           return;
         }
         if (outcome === SHED) {
-          // No upstream could spare a slot: never sent, so no copy that ended, and no pair.
-          running.release();
-          shed++;
-          pending.delete(id);
-          copy?.closed(unavailable("shed: no upstream of the shadow route had a slot to spare"));
+          notSent(id, copy, "shed", unavailable("shed: no upstream of the shadow route had a slot to spare"));
           return;
         }
         if (pair.handed !== undefined) {
@@ -213,6 +207,23 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       },
     );
     flights.set(flight, { controller, done });
+  };
+
+  /**
+   * A copy that was never sent (no upstream could spare a slot, or its route cannot carry the
+   * request as asked): no copy that ended, no outcome counted against the candidate, and no pair;
+   * counted as `why`, its span closed with `error`.
+   */
+  const notSent = (
+    id: number,
+    copy: CopyTelemetry | undefined,
+    why: keyof typeof unsent,
+    error: GatewayError,
+  ) => {
+    running.release();
+    unsent[why]++;
+    pending.delete(id);
+    copy?.closed(error);
   };
 
   /** The primary's side of an owned pair, to the thread (its bytes, not their parse, cross). */
@@ -274,7 +285,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       // never saw it. Asked of sampled calls alone.
       if (!couldServe(route, request)) return primary;
       if (running.count >= options.settings().max_concurrent) {
-        shed++;
+        unsent.shed++;
         return primary;
       }
       return shadowed(route, request, primary);
@@ -300,7 +311,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       else complete(serial, pair);
     },
     inFlight: () => running.count,
-    counts: () => ({ shed, skipped, inFlight: running.count, ended: ended.list(), spent: spend.list() }),
+    counts: () => ({ ...unsent, inFlight: running.count, ended: ended.list(), spent: spend.list() }),
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       stopping = true;

@@ -74,6 +74,29 @@ describe("at start", () => {
   });
 });
 
+describe("many problems", () => {
+  // A file wrapped in merge-conflict markers, or JSON mis-indented as YAML, gives thousands: each
+  // carried into the log line, the status, every config.rejected event and its webhooks.
+  test("the first 20 YAML errors, in line order, then how many more", async () => {
+    // A key written 26 times: 25 errors, at lines 3 to 27.
+    const name = writeConfig(["server:", ...Array.from({ length: 26 }, (_, i) => `  port: ${8000 + i}`)]);
+    const first = Array.from(
+      { length: 20 },
+      (_, i) => `${name}:${i + 3}:3: not valid YAML: Map keys must be unique`,
+    );
+    expect(await checked(name)).toEqual([...first, "… and 5 more YAML errors"]);
+  });
+
+  test("the first 20 schema problems, in line order, then how many more", async () => {
+    const name = writeConfig(["server:", ...Array.from({ length: 22 }, (_, i) => `  unknown${i}: 1`)]);
+    const first = Array.from(
+      { length: 20 },
+      (_, i) => `${name}:${i + 2}:3: server.unknown${i}: unknown field`,
+    );
+    expect(await checked(name)).toEqual([...first, "… and 2 more problems"]);
+  });
+});
+
 describe("at a reload", () => {
   test("a refused edit is said as at start: the file as given (relative), placed, in line order", async () => {
     const name = "gw.yaml";

@@ -211,6 +211,33 @@ describe("a refusal under load (max_client_requests) before the body is read", (
   });
 });
 
+describe("an answer for no route, given before the body is read", () => {
+  // Anyone may send any method to any path: a 404, a 405 or OPTIONS's 204 to a large body, kept
+  // alive, had Bun read on all the client sent (unauthenticated, any amount) to reach the next request.
+  const DECLARED = 64 * 1024 * 1024;
+  for (const [method, path, status] of [
+    ["POST", "/no/such/path", 404],
+    ["PUT", "/v1/chat/completions", 405],
+    ["OPTIONS", "/v1/chat/completions", 204],
+  ] as const) {
+    test(`${method} ${path} declaring 64 MB: ${status}, the connection closed, the body unread`, async () => {
+      const connection = await rawConnection();
+      const { socket, state } = connection;
+      try {
+        // A host of four characters or more: Elysia finds the path of a shorter one in the wrong place.
+        socket.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\ncontent-length: ${DECLARED}\r\n\r\n`);
+        const taken = await upload(connection, DECLARED);
+        await waitFor("the gateway to close the socket", () => state.closed);
+        expect(state.received).toStartWith(`HTTP/1.1 ${status}`);
+        expect(state.received.toLowerCase()).toContain("connection: close");
+        expect(taken).toBeLessThan(DECLARED / 2);
+      } finally {
+        socket.end();
+      }
+    });
+  }
+});
+
 describe("a connection after a stream", () => {
   // A stream's socket is held past idle_timeout while its upstream thinks (the attempt timeouts);
   // once the answer is out, the connection idles under idle_timeout again.

@@ -1,5 +1,6 @@
 import type { AnyElysia } from "elysia";
 import { giveClientIp } from "../http/client-of.ts";
+import { routableRequest } from "../http/routable-request.ts";
 
 /** What an embedder may say with a request it hands to `gateway.handle()`. */
 export interface HandleOptions {
@@ -22,22 +23,9 @@ export interface HandleOptions {
 /** A Bun server, as the gateway's app (Elysia) holds one. */
 export type Server = NonNullable<AnyElysia["server"]>;
 
-/**
- * Elysia reads a request's path from the first "/" at or after index 11, past "https://" and a
- * three-letter host: with a shorter host (`http://gw/v1/...`) it would lose the path's first
- * segment. No part of the gateway reads the host of a handed-in URL, so such a request is made
- * anew on `localhost`, keeping its method, headers, body and signal.
- */
-const PATH_FOUND_FROM = 11;
-
 /** A request handed to `gateway.handle()`, as the app can route it and with its client address. */
 export function handedRequest(request: Request, options: HandleOptions | undefined): Request {
-  const url = request.url;
-  const pathAt = url.indexOf("/", url.indexOf("//") + 2);
-  const routable =
-    pathAt !== -1 && pathAt < PATH_FOUND_FROM
-      ? new Request(`${url.slice(0, url.indexOf("//"))}//localhost${url.slice(pathAt)}`, request)
-      : request;
+  const routable = routableRequest(request);
   if (options?.clientIp) giveClientIp(routable, options.clientIp);
   return routable;
 }

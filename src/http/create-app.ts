@@ -3,12 +3,13 @@ import { shown } from "../core/cut-words.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { GatewayError, methodNotAllowed, notFound, upgradeRequired } from "../core/gateway-error.ts";
 import { AllowedMethods } from "./allowed-methods.ts";
-import { clientIpOf } from "./client-of.ts";
+import { clientIpOf, giveClientIp, type ServerLike } from "./client-of.ts";
 import { clientProbes } from "./client-probes.ts";
 import { bunRoutesOf, frontRoutesOf, type ModelFront } from "./front-routes.ts";
 import { modelsDialectOf } from "./models-route.ts";
 import { type AppMount, mountApp, mountOf, unknownPathMessage } from "./mount-app.ts";
 import { requestIdHeader } from "./request-id.ts";
+import { routableRequest } from "./routable-request.ts";
 
 /**
  * Why the gateway takes no traffic now, as `/readyz` says it: a stop is draining it, or a part it
@@ -69,9 +70,18 @@ export function createApp(deps: AppDeps) {
       allowed = { methods: new AllowedMethods(app.routes), routes: app.routes.length };
     return allowed.methods;
   };
+  // Every path Bun's table does not name goes through `routableRequest` before Elysia routes it:
+  // by a short host's URL, Elysia would route `/v1/admin/api/keys` as `/admin/api/keys`.
+  const unnamed = (request: Request, server: ServerLike) => {
+    const routable = routableRequest(request);
+    if (routable === request) return app.fetch(request);
+    const clientIp = clientIpOf(server, request);
+    if (clientIp !== null) giveClientIp(routable, clientIp);
+    return app.fetch(routable);
+  };
   let app: AnyElysia = new Elysia({
     ...(deps.websocket ? { websocket: deps.websocket } : {}),
-    serve: { routes: bunRoutesOf(front) },
+    serve: { routes: { ...bunRoutesOf(front), "/*": unnamed } },
   })
     // What no handler answered: no such route, a routed path asked with another method (405, or
     // OPTIONS: 204, both naming the path's methods), a body Elysia could not parse, or a refusal a

@@ -15,6 +15,7 @@ import { freshRequestId, givenRequestId, idHeaders } from "./request-id.ts";
 import { RequestLedger } from "./request-ledger.ts";
 import type { SocketTurnContext } from "./responses-context.ts";
 import { Shutdown } from "./shutdown.ts";
+import { unreadBodyHeaders } from "./unread-body.ts";
 import { whileOpen } from "./while-open.ts";
 
 export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
@@ -174,7 +175,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   ): Response {
     const ledger = ledgerOf(request, clientIp, "other", dialect);
     ledger.finish(error.status, error);
-    return errorResponse(error, dialect, idHeaders(ledger.requestId, dialect));
+    return errorResponse(error, dialect, unreadBodyHeaders(request, error.status, ledger.requestId, dialect));
   }
 
   /**
@@ -184,7 +185,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   function preflight(request: Request, clientIp: string | null, allow: string, dialect: Dialect): Response {
     const ledger = ledgerOf(request, clientIp, "other", dialect);
     ledger.finish(204);
-    return new Response(null, { status: 204, headers: { ...idHeaders(ledger.requestId, dialect), allow } });
+    const headers = unreadBodyHeaders(request, 204, ledger.requestId, dialect);
+    return new Response(null, { status: 204, headers: { ...headers, allow } });
   }
 
   return { guard, guardUnauthenticated, serveModel, reject, preflight };

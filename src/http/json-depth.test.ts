@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { nestsDeeperThan } from "./json-depth.ts";
+import { nestsDeeperThan, valueNestsDeeperThan } from "./json-depth.ts";
 
 /** The plain byte-by-byte scan the fast one must agree with. */
 function reference(text: string, max: number): boolean {
@@ -54,5 +54,24 @@ describe("nestsDeeperThan", () => {
     expect(deeper(`${"[".repeat(256)}${"]".repeat(256)}`, 256)).toBe(false);
     expect(deeper(`${"[".repeat(257)}${"]".repeat(257)}`, 256)).toBe(true);
     expect(nestsDeeperThan(new TextEncoder().encode("[".repeat(100_000)))).toBe(true);
+  });
+});
+
+describe("valueNestsDeeperThan: the same count on a parsed value", () => {
+  const nested = (depth: number) => JSON.parse(`${"[".repeat(depth)}${"]".repeat(depth)}`) as unknown;
+
+  test("agrees with the text's count, objects and arrays alike", () => {
+    for (const text of ['{"a":[{"b":{}}],"c":[[1]]}', "[[],[[]],{}]", '{"a":"[[[[["}', "1", "null"])
+      for (const max of [0, 1, 2, 3, 4])
+        expect(valueNestsDeeperThan(JSON.parse(text), max)).toBe(
+          nestsDeeperThan(new TextEncoder().encode(text), max),
+        );
+  });
+
+  test("256 levels pass, 257 do not, and 100,000 are answered without recursion", () => {
+    expect(valueNestsDeeperThan(nested(256))).toBe(false);
+    expect(valueNestsDeeperThan(nested(257))).toBe(true);
+    expect(valueNestsDeeperThan(nested(100_000))).toBe(true);
+    expect(valueNestsDeeperThan({ wide: Array.from({ length: 10_000 }, () => ({ a: [1] })) })).toBe(false);
   });
 });

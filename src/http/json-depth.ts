@@ -44,3 +44,28 @@ function escaped(bytes: Uint8Array, quote: number): boolean {
   for (let j = quote - 1; bytes[j] === BACKSLASH; j--) run++;
   return run % 2 === 1;
 }
+
+/**
+ * True when `value`, JSON already parsed (a WebSocket message, which Elysia hands over parsed),
+ * nests objects and arrays deeper than `max`: counted as `nestsDeeperThan` counts the text, without
+ * recursion (serialising such a value again overflows the stack only after seconds of the event
+ * loop held). It stops at the first branch past `max`; a message within it is walked once.
+ */
+export function valueNestsDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth > max) return true;
+    for (const key in node) {
+      const child = node[key];
+      if (typeof child === "object" && child !== null) {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}

@@ -33,6 +33,16 @@ describe("request ids", () => {
     expect(givenRequestId(new Headers())).toBeUndefined();
   });
 
+  test("a caller's id that holds a credential is never taken: a key, a JWT, an upstream key", () => {
+    const given = (id: string) => givenRequestId(new Headers({ "x-request-id": id }));
+    expect(given("mgw_t6KO5GlPOwqfFYAe1DdvegntLaleK7PQ6HTJ4n6kX3t")).toBeUndefined();
+    expect(given("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")).toBeUndefined();
+    expect(given("sk-proj-abcdefghijklmnopqrstuvwxyz012345")).toBeUndefined();
+    // Words a shape's start is part of are no credential.
+    expect(given("task-sk-7")).toBe("task-sk-7");
+    expect(given("mgw_trace_1")).toBe("mgw_trace_1");
+  });
+
   test("a fresh id's words are the 128 bits its hex digits spell", () => {
     for (const id of [freshRequestId(), freshRequestId(0), freshRequestId(2 ** 48 - 1)])
       for (let w = 0; w < 4; w++)

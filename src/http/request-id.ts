@@ -1,3 +1,4 @@
+import { mayHoldCredential, withoutCredentials } from "../core/credentials.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { FRESH_ID_PREFIX } from "../core/fresh-id-word.ts";
 
@@ -15,10 +16,17 @@ export function requestIdOf(headers: Headers, now?: number): string {
   return givenRequestId(headers) ?? freshRequestId(now);
 }
 
+/**
+ * An id that holds a credential (a key sent in the wrong header): never the request's id, which is
+ * echoed, logged and stored, where a plain key never is. Only a request that sends an id pays for
+ * the check: one scan of at most 128 characters, nearly every id ruled out by it.
+ */
+const holdsCredential = (id: string): boolean => mayHoldCredential(id) && withoutCredentials(id) !== id;
+
 /** The caller's `x-request-id` when it is safe to echo and log, else undefined. */
 export function givenRequestId(headers: Headers): string | undefined {
   const given = headers.get("x-request-id");
-  return given && SAFE_ID.test(given) ? given : undefined;
+  return given && SAFE_ID.test(given) && !holdsCredential(given) ? given : undefined;
 }
 
 /** The `x-request-id` header of an answer given outside the request pipeline (probes). */

@@ -1,3 +1,6 @@
+import type { Dialect } from "../core/dialect.ts";
+import { idHeaders } from "./request-id.ts";
+
 /**
  * A body declared at most this large has come with its head, or all but: skipped unread, it costs
  * the connection next to nothing.
@@ -20,4 +23,19 @@ export function closesUnread(request: Request, status: number): boolean {
   const length = headers.get("content-length");
   if (length === null || length === "0") return false;
   return status === 401 || !(Number(length) <= SMALL_BODY);
+}
+
+/**
+ * The headers of an answer no handler gave (no such route, a method the path does not take,
+ * OPTIONS), its body unread: the connection closes behind a large or chunked one, as at the door's
+ * refusals, or Bun would read on all an unauthenticated client sends to any path.
+ */
+export function unreadBodyHeaders(
+  request: Request,
+  status: number,
+  requestId: string,
+  dialect: Dialect,
+): Record<string, string> {
+  const headers = idHeaders(requestId, dialect);
+  return closesUnread(request, status) ? { ...headers, connection: "close" } : headers;
 }

@@ -3,6 +3,7 @@ import { auditRow } from "./harness/admin-api.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { gatewayIdle } from "./harness/gateway-idle.ts";
+import { type RawConnection, rawConnection as rawConnectionTo, upload } from "./harness/raw-connection.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // What one client can hold open: idle sockets, trickled bodies, many requests at once. The idle
@@ -15,49 +16,7 @@ const f = gatewayFixture({
   },
 });
 
-/** A raw TCP connection to the gateway: what it received and whether the gateway closed it. */
-async function rawConnection(port = f.gw.port) {
-  const state = { received: "", closed: false, drained: () => {} };
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_socket, data) {
-        state.received += data.toString();
-      },
-      drain() {
-        state.drained();
-      },
-      close() {
-        state.closed = true;
-        state.drained();
-      },
-      error() {
-        state.closed = true;
-        state.drained();
-      },
-    },
-  });
-  return { socket, state };
-}
-
-type RawConnection = Awaited<ReturnType<typeof rawConnection>>;
-
-/**
- * Writes up to `total` bytes of body as fast as the gateway takes them, until they are all out
- * or the gateway closes the socket: how many it took. One that reads a body it refused takes
- * them all; one that closes takes what the two sockets' buffers hold, a few megabytes.
- */
-async function upload({ socket, state }: RawConnection, total: number): Promise<number> {
-  const chunk = Buffer.alloc(64 * 1024, 0x20);
-  let sent = 0;
-  while (sent < total && !state.closed) {
-    const written = socket.write(chunk.subarray(0, Math.min(chunk.length, total - sent)));
-    if (written > 0) sent += written;
-    else await new Promise<void>((resolve) => (state.drained = resolve));
-  }
-  return sent;
-}
+const rawConnection = (port = f.gw.port) => rawConnectionTo(port);
 
 const head = (length: number, extra = "") =>
   `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${extra}\r\n`;
@@ -250,6 +209,33 @@ describe("a refusal under load (max_client_requests) before the body is read", (
       await waitFor("the gateway to close the socket", () => state.closed);
     });
   });
+});
+
+describe("an answer for no route, given before the body is read", () => {
+  // Anyone may send any method to any path: a 404, a 405 or OPTIONS's 204 to a large body, kept
+  // alive, had Bun read on all the client sent (unauthenticated, any amount) to reach the next request.
+  const DECLARED = 64 * 1024 * 1024;
+  for (const [method, path, status] of [
+    ["POST", "/no/such/path", 404],
+    ["PUT", "/v1/chat/completions", 405],
+    ["OPTIONS", "/v1/chat/completions", 204],
+  ] as const) {
+    test(`${method} ${path} declaring 64 MB: ${status}, the connection closed, the body unread`, async () => {
+      const connection = await rawConnection();
+      const { socket, state } = connection;
+      try {
+        // A host of four characters or more: Elysia finds the path of a shorter one in the wrong place.
+        socket.write(`${method} ${path} HTTP/1.1\r\nHost: localhost\r\ncontent-length: ${DECLARED}\r\n\r\n`);
+        const taken = await upload(connection, DECLARED);
+        await waitFor("the gateway to close the socket", () => state.closed);
+        expect(state.received).toStartWith(`HTTP/1.1 ${status}`);
+        expect(state.received.toLowerCase()).toContain("connection: close");
+        expect(taken).toBeLessThan(DECLARED / 2);
+      } finally {
+        socket.end();
+      }
+    });
+  }
 });
 
 describe("a connection after a stream", () => {

@@ -103,9 +103,9 @@ const counted =
   };
 
 /** Wraps a route of the web UI so that it is not there at all while `admin_ui.enabled` is off. */
-export type WhileEnabled = <C extends { request: Request }>(
-  handle: (context: C) => Promise<Response> | Response,
-) => (context: C) => Promise<Response> | Response;
+export type WhileEnabled = (
+  handle: (context: AdminContext) => Promise<Response> | Response,
+) => (context: AdminContext) => Promise<Response> | Response;
 
 /**
  * `/admin`: the page, its assets, and sign-in (single sign-on's steps in sso-routes.ts). Signing in with an admin key goes through the
@@ -140,8 +140,13 @@ export function adminUiRoutes(deps: AdminUiDeps) {
     return { session, cookie };
   };
   // Sign-in included: while the UI is off, nobody signs in to it.
-  const whileEnabled: WhileEnabled = (handle) => (context) =>
-    deps.config().enabled ? handle(context) : missing(context.request, DISABLED);
+  // It names the fields it hands on: Elysia reads a route's whole body before its handler when the
+  // handler passes its context to a function (it cannot tell then that no body is read), so sign-in
+  // and sign-out, open to anyone, read a body of any size (past `server.max_body`) before the 401.
+  const whileEnabled: WhileEnabled =
+    (handle) =>
+    ({ request, server, params }) =>
+      deps.config().enabled ? handle({ request, server, params }) : missing(request, DISABLED);
   // The page and its assets are for no caller (the session check and the page's API calls are,
   // audited as any admin call): no audit row or access line, as `/healthz`, but an `x-request-id`
   // (docs/OBSERVABILITY.md).

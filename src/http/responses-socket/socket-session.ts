@@ -3,6 +3,8 @@ import { FINAL_RESPONSE_EVENTS } from "../../core/final-response-events.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { SseDecoder } from "../../core/sse.ts";
 import { type OpenedResponse, openedOf } from "../failed-response.ts";
+import { valueNestsDeeperThan } from "../json-depth.ts";
+import { shallowOf, tooDeep } from "./deep-message.ts";
 import { LaneResponses } from "./lane-responses.ts";
 import { cutShort, errorEvent, failedEvent, replyError, turnData } from "./socket-events.ts";
 import { laneOf, readTurn, type SocketError, type SocketTurn } from "./socket-turn.ts";
@@ -113,6 +115,12 @@ export class ResponsesSocketSession {
   /** A client message (Elysia hands it over parsed when it is JSON). */
   message(message: unknown): void {
     if (this.ended) return;
+    // Before anything serialises it again (its turn's POST, its size while it waits), which for a
+    // message nested this deep holds the event loop for seconds before the stack overflows.
+    if (valueNestsDeeperThan(message)) {
+      this.overflow(tooDeep(), shallowOf(message));
+      return;
+    }
     const name = laneOf(message) ?? "";
     const lane = this.lanes.get(name);
     if (lane) {

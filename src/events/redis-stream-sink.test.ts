@@ -27,14 +27,19 @@ async function entries(stream: string): Promise<GatewayEvent[]> {
   return (await withIds(stream)).map(({ event }) => event);
 }
 
-/** A sink appending to `stream` (MAXLEN ~1000) with `options`, once its first event is in the stream. */
+/**
+ * A sink appending to `stream` (MAXLEN ~1000) with `options`, once its first event is appended: the
+ * sink has Redis's answer to it, not only Redis the entry. Each caller then kills or freezes Redis
+ * and counts on that first append being settled, its reply not still on the way (lost at a kill, the
+ * event would be put back and dropped or appended again).
+ */
 async function sinkWithFirst(
   stream: string,
   options: Partial<RedisStreamSinkOptions>,
 ): Promise<RedisStreamSink> {
   const sink = createRedisStreamSink({ url: redis.url, stream, maxLen: 1000, ...options });
   sink.publish(event(0));
-  await waitFor("the first entry", async () => (await entries(stream)).length === 1);
+  await waitFor("the first entry appended", () => sink.stats().appended === 1);
   return sink;
 }
 

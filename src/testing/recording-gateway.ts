@@ -15,12 +15,13 @@ export interface RecordingGateway {
 
 /**
  * A gateway on `config` that keeps its bootstrap key and its finished records for assertions,
- * quiet unless given a `logger`; `plugins`, an embedder's own authenticator, policy or providers.
+ * quiet unless given a `logger`; `plugins`, an embedder's own authenticator, policy, providers or
+ * store.
  */
 export async function recordingGateway(
   config: Config,
   logger: Logger = silentLogger,
-  plugins: Pick<GatewayOptions, "auth" | "policy" | "providers"> = {},
+  plugins: Pick<GatewayOptions, "auth" | "policy" | "providers" | "storage"> = {},
 ): Promise<RecordingGateway> {
   let adminKey = "";
   const finished: AuditRecord[] = [];

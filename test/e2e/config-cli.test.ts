@@ -4,6 +4,7 @@ import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { printable } from "../../src/core/printable.ts";
+import { childEnv } from "../../src/testing/off-cloud-env.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
@@ -418,7 +419,7 @@ describe("mindgw config check", () => {
         MINDGW,
         path,
       ],
-      { stdout: "pipe", stderr: "pipe" },
+      { stdout: "pipe", stderr: "pipe", env: childEnv() },
     );
     const timer = setTimeout(() => pipeline.kill("SIGKILL"), 20_000);
     const [stdout, stderr] = await Promise.all([

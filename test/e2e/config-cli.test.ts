@@ -171,6 +171,28 @@ describe("mindgw config check", () => {
     ]);
   });
 
+  test("bedrock with an Amazon Bedrock API key (AWS_BEARER_TOKEN_BEDROCK): an AWS_PROFILE that names no profile is not warned of, the key signing in its place", async () => {
+    const path = await writeConfig({
+      providers: [{ name: "br", type: "bedrock", region: "us-east-1" }],
+      models: [{ name: "m-br", allow_unpriced: true, routes: [{ provider: "br", model: "x" }] }],
+    });
+    const env = {
+      AWS_PROFILE: "nowhere",
+      AWS_CONFIG_FILE: `${path}.no-aws-config`,
+      AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials`,
+    };
+    const keyed = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_BEARER_TOKEN_BEDROCK: "bedrock-api-key" },
+    });
+    expect(keyed).toMatchObject({ code: 0, stderr: "" });
+    // Without the key the profile is the source, and its absence is said.
+    const unkeyed = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_BEARER_TOKEN_BEDROCK: undefined },
+    });
+    expect(unkeyed.stderr).toContain("warning: provider br (bedrock) has no usable credentials");
+    expect(unkeyed.stderr).toContain("(named by AWS_PROFILE)");
+  });
+
   test("a tenant's usage period longer than audit.retention: valid, with a warning that its requests and tokens count the rows kept", async () => {
     const path = await writeConfig({
       ...validConfig,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { OFF_CLOUD_ENV } from "../src/testing/off-cloud-env.ts";
 
 // The rules that keep the suite honest (issue 12), checked on every file so they stay true:
 // - nothing is skipped: a missing tool fails its test, it does not pass quietly without it;
@@ -10,7 +11,12 @@ import { join } from "node:path";
 //   line or the line above ("stimulus"). With sleeps gone, a poll loop can only be `waitFor`,
 //   which always has a deadline, so there are no unbounded polls either;
 // - e2e files start gateways through the shared fixture (test/e2e/harness/gateway-fixture.ts),
-//   not with their own start/stop code.
+//   not with their own start/stop code;
+// - nothing a test starts reaches the host's cloud metadata service or credential endpoints: the
+//   test process runs in the off-cloud environment (src/testing/off-cloud-env.ts, preloaded), and
+//   a spawn of the gateway, a worker or a `bun` child passes it on (`env: childEnv(…)`), since a
+//   spawn without `env` gets the environment the test process started with (one that needs its
+//   own environment says why in an `// off-cloud:` comment in the call).
 
 const ROOT = join(import.meta.dir, "..");
 const files = (pattern: string, under: string) =>
@@ -43,6 +49,26 @@ function grep(
     });
   }
   return hits;
+}
+
+/** Each `Bun.spawn(…)`/`Bun.spawnSync(…)` call's text, its parentheses balanced, with where it starts. */
+function spawnCalls(paths: string[]): Hit[] {
+  const calls: Hit[] = [];
+  for (const file of paths) {
+    if (file === THIS_FILE) continue;
+    const text = readFileSync(join(ROOT, file), "utf8");
+    for (const found of text.matchAll(/Bun\.spawn(Sync)?\s*\(/g)) {
+      let depth = 0;
+      let end = found.index;
+      for (; end < text.length; end++) {
+        if (text[end] === "(") depth++;
+        else if (text[end] === ")" && --depth === 0) break;
+      }
+      const line = text.slice(0, found.index).split("\n").length;
+      calls.push({ file, line, text: text.slice(found.index, end + 1) });
+    }
+  }
+  return calls;
 }
 
 const saysStimulus = (lines: string[], index: number) =>
@@ -80,5 +106,19 @@ describe("suite rules", () => {
       /\bspawnGateway\s*\(|\bspawnNode\s*\(|Bun\.spawn\s*\(\s*\[\s*MINDGW\s*,\s*"serve"/,
     );
     expect(own).toEqual([]);
+  });
+
+  test("every test process runs off the host's cloud, and passes that on to what it starts", () => {
+    expect(readFileSync(join(ROOT, "bunfig.toml"), "utf8")).toContain("./src/testing/keep-off-cloud.ts");
+    expect(process.env).toMatchObject(OFF_CLOUD_ENV);
+    const sources = [...files("**/*.ts", "test"), ...files("**/*.ts", "src/testing")];
+    const bare = spawnCalls(sources)
+      .filter(
+        (call) =>
+          /\bMINDGW\b|process\.execPath|"bun"/.test(call.text) &&
+          !/childEnv\(|\/\/ off-cloud:/.test(call.text),
+      )
+      .map(({ file, line }) => `${file}:${line}`);
+    expect(bare).toEqual([]);
   });
 });

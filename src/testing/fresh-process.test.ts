@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { Glob } from "bun";
+import { childEnv } from "./off-cloud-env.ts";
 
 // What the gateway loads on first need (the price catalogue, YAML, OpenTelemetry's TraceState) is
 // loaded once for every other test by the preload (bunfig.toml, loaded-on-demand.ts), and a module
@@ -20,6 +21,8 @@ for (const file of files)
       [process.execPath, "--config=/dev/null", "test", "--timeout", "20000", `./${file}`],
       {
         cwd: ROOT,
+        // Without the preload, so its off-cloud environment is passed (off-cloud-env.ts).
+        env: childEnv(),
         stdout: "pipe",
         stderr: "pipe",
         // Bounded, and killed past it: never a process left behind.

@@ -19,6 +19,7 @@ function buildCommitWith(env: Record<string, string>): { code: number; stdout: s
       "-e",
       `const { buildCommit } = await import(${JSON.stringify(SCRIPT)}); console.log(buildCommit());`,
     ],
+    // off-cloud: no gateway, only the build's commit lookup, in this environment alone.
     { env: { HOME: process.env.HOME ?? "/tmp", ...env }, cwd: join(import.meta.dir, "../..") },
   );
   return { code: run.exitCode, stdout: run.stdout.toString().trim(), stderr: run.stderr.toString() };

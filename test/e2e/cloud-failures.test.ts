@@ -137,6 +137,30 @@ describe("vendor failures in the caller's dialect", () => {
     expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
   });
 
+  test("Azure's 429 saying its wait only in x-ms-retry-after-ms (as Azure SDKs read it): the caller is told it as retry-after-ms and Retry-After, which the OpenAI and Anthropic SDKs read", async () => {
+    const LIMITED = {
+      status: 429,
+      type: "429",
+      message: "Requests to the ChatCompletions_Create Operation have exceeded the rate limit.",
+      msRetryAfterMs: "30500",
+    };
+    cloud.failNext(LIMITED);
+    const limited = (await openai.chat.completions
+      .create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect({
+      ms: limited.headers?.get("retry-after-ms"),
+      seconds: limited.headers?.get("retry-after"),
+    }).toEqual({ ms: "30500", seconds: "31" });
+    cloud.failNext(LIMITED);
+    const refused = (await anthropic.messages
+      .create({ model: "azure-4o", max_tokens: 32, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(refused.headers?.get("retry-after")).toBe("31");
+  });
+
   test("a Bedrock turn that ends in malformed_tool_use or malformed_model_output is no answer: failed over to the next route, whole or streamed; alone, a 502 audited so", async () => {
     const FAILED = { status: 200, type: "", message: "" };
     cloud.failNext({ ...FAILED, stopReason: "malformed_tool_use" });

@@ -258,6 +258,20 @@ describe("what reaches each cloud", () => {
     expect(lastModelCall()?.path).toBe("/openai/v1/chat/completions");
   });
 
+  test("azure api_version: preview (the v1 API's preview): OpenAI's path under /openai/v1 with ?api-version=preview, the deployment as the body's model", async () => {
+    const reply = await openai.chat.completions.create({
+      model: "azure-preview",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toBe("Hello from azure. You said: x");
+    const seen = lastModelCall();
+    expect({ path: seen?.path, query: seen?.query }).toEqual({
+      path: "/openai/v1/chat/completions",
+      query: "?api-version=preview",
+    });
+    expect(JSON.parse(seen?.body ?? "{}").model).toBe("gpt-4o-mini");
+  });
+
   test("bedrock: SigV4-signed Converse call to /model/{id}/converse, the model id encoded", async () => {
     await openai.chat.completions.create({
       model: "claude-bedrock",

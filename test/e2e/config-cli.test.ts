@@ -4,6 +4,7 @@ import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { printable } from "../../src/core/printable.ts";
+import { childEnv } from "../../src/testing/off-cloud-env.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
@@ -168,6 +169,28 @@ describe("mindgw config check", () => {
       "warning: provider az (azure) has no usable credentials: neither api_key nor entra in config, and the environment has no Entra identity (AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE, or IDENTITY_ENDPOINT and IDENTITY_HEADER): its calls ask Azure IMDS, there only on an Azure VM, scale set or AKS node (entra: { managed_identity: true } says this is one); its calls will answer 502 (model m-az (route az/x))",
       "warning: provider gm (gemini) has no usable credentials: no api_key in config and GEMINI_API_KEY is unset; its calls will answer 502 (model m-gm (route gm/x))",
     ]);
+  });
+
+  test("bedrock with an Amazon Bedrock API key (AWS_BEARER_TOKEN_BEDROCK): an AWS_PROFILE that names no profile is not warned of, the key signing in its place", async () => {
+    const path = await writeConfig({
+      providers: [{ name: "br", type: "bedrock", region: "us-east-1" }],
+      models: [{ name: "m-br", allow_unpriced: true, routes: [{ provider: "br", model: "x" }] }],
+    });
+    const env = {
+      AWS_PROFILE: "nowhere",
+      AWS_CONFIG_FILE: `${path}.no-aws-config`,
+      AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials`,
+    };
+    const keyed = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_BEARER_TOKEN_BEDROCK: "bedrock-api-key" },
+    });
+    expect(keyed).toMatchObject({ code: 0, stderr: "" });
+    // Without the key the profile is the source, and its absence is said.
+    const unkeyed = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_BEARER_TOKEN_BEDROCK: undefined },
+    });
+    expect(unkeyed.stderr).toContain("warning: provider br (bedrock) has no usable credentials");
+    expect(unkeyed.stderr).toContain("(named by AWS_PROFILE)");
   });
 
   test("a tenant's usage period longer than audit.retention: valid, with a warning that its requests and tokens count the rows kept", async () => {
@@ -418,7 +441,7 @@ describe("mindgw config check", () => {
         MINDGW,
         path,
       ],
-      { stdout: "pipe", stderr: "pipe" },
+      { stdout: "pipe", stderr: "pipe", env: childEnv() },
     );
     const timer = setTimeout(() => pipeline.kill("SIGKILL"), 20_000);
     const [stdout, stderr] = await Promise.all([

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { childEnv } from "../../src/testing/off-cloud-env.ts";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
@@ -268,7 +269,7 @@ describe("completions, embeddings, models", () => {
 
     const created = Bun.spawnSync(
       [MINDGW, "keys", "create", "-c", gw.configPath, "--name", "scoped", "--models", "m1", "--json"],
-      { cwd: gw.dir, stdout: "pipe", stderr: "pipe" },
+      { cwd: gw.dir, stdout: "pipe", stderr: "pipe", env: childEnv() },
     );
     expect(created.exitCode).toBe(0);
     const { key } = JSON.parse(created.stdout.toString()) as { key: string };

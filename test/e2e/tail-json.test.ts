@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { childEnv } from "../../src/testing/off-cloud-env.ts";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
@@ -230,7 +231,7 @@ describe("NDJSON", () => {
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
-      env: { ...process.env, MINDGW_ADMIN_KEY: adminKey },
+      env: childEnv({ MINDGW_ADMIN_KEY: adminKey }),
     });
     const stdout = new ProcessOutput(proc.stdout);
     const stderr = new ProcessOutput(proc.stderr);

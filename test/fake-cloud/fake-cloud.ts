@@ -59,6 +59,8 @@ export interface CloudFailure {
   /** Bedrock streams only: send the first events, then nothing until the caller hangs up. */
   stall?: boolean;
   retryAfter?: string;
+  /** Azure only: `x-ms-retry-after-ms`, the wait in ms some Azure services say alone (Azure SDKs read it). */
+  msRetryAfterMs?: string;
   /**
    * Claude streams only (Bedrock InvokeModel, Vertex streamRawPredict): end the body cleanly
    * right after the first event of this type, as an upstream that drops the connection does.
@@ -326,11 +328,10 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           return json({ error: { code: "404", message: "Resource not found" } }, 404);
         const failure = failures.shift();
         if (failure)
-          return json(
-            { error: { code: failure.type, message: failure.message } },
-            failure.status,
-            retryHeader(failure),
-          );
+          return json({ error: { code: failure.type, message: failure.message } }, failure.status, {
+            ...retryHeader(failure),
+            ...(failure.msRetryAfterMs ? { "x-ms-retry-after-ms": failure.msRetryAfterMs } : {}),
+          });
         const request = JSON.parse(body) as ChatLike;
         const tooLong =
           tooLongCallId(request) ?? unknownToVersion(url.searchParams.get("api-version"), request);

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { childEnv } from "../../src/testing/off-cloud-env.ts";
 
 /** Reads the first stdout line of a process, bounded by a timeout. */
 async function firstLine(stream: ReadableStream<Uint8Array>, timeoutMs: number): Promise<string> {
@@ -20,6 +21,7 @@ async function firstLine(stream: ReadableStream<Uint8Array>, timeoutMs: number):
 
 test("main.ts prints its port, serves, and exits on SIGTERM", async () => {
   const proc = Bun.spawn(["bun", `${import.meta.dir}/main.ts`, "--no-record"], {
+    env: childEnv(),
     stdout: "pipe",
     stderr: "inherit",
   });

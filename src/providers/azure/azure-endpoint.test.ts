@@ -14,6 +14,12 @@ describe("Azure OpenAI URLs", () => {
     );
   });
 
+  test("api_version: preview is the v1 API's preview: the v1 paths with ?api-version=preview, no deployment in the URL", () => {
+    expect(azureUrl("https://r.openai.azure.com/openai/v1/", "preview", "/responses", "d")).toBe(
+      "https://r.openai.azure.com/openai/v1/responses?api-version=preview",
+    );
+  });
+
   test("a base_url that already ends in /openai/v1/ (as Azure's v1 docs give it the OpenAI SDK) or /openai is not doubled", () => {
     for (const base of [
       "https://r.openai.azure.com/openai/v1/",

@@ -31,10 +31,12 @@ export class AwsClock {
    * Whether `response` is AWS's refusal of a signature dated off its clock, the offset now set by
    * its `Date`: the call is worth signing and sending again. False for any other answer, and for
    * such a refusal whose `Date` is near this clock (a wrong secret key is refused in those words too).
+   * `errorCode`: the refusal's code where the body says it (STS's XML `<Code>`); else its
+   * `x-amzn-errortype`, as Bedrock says it.
    */
-  corrected(response: Response): boolean {
+  corrected(response: Response, errorCode = response.headers.get("x-amzn-errortype") ?? ""): boolean {
     if (response.status !== 403) return false;
-    if (!CLOCK_REFUSAL.test(response.headers.get("x-amzn-errortype") ?? "")) return false;
+    if (!CLOCK_REFUSAL.test(errorCode)) return false;
     const server = Date.parse(response.headers.get("date") ?? "");
     if (Number.isNaN(server)) return false;
     const now = this.now();

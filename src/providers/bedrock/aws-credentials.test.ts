@@ -67,7 +67,7 @@ describe("the AWS credential chain", () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(502);
     expect((error as GatewayError).message).toBe(
-      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
+      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
     );
   });
 });

@@ -1,5 +1,6 @@
 import { holdCredentials } from "../../core/credentials.ts";
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
+import type { AwsClock } from "./aws-clock.ts";
 import { secretsOf, withToken } from "./aws-credential-fetch.ts";
 import { givesCredentials, type ProfileContext, profileCredentials } from "./aws-profile-credentials.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
@@ -31,6 +32,8 @@ export interface AwsCredentialSourceOptions extends CredentialCalls {
   env?: Env;
   /** How long a profile's `credential_process` may run (default 60 s; tests shorten it). */
   processTimeoutMs?: number;
+  /** The provider's AWS clock, an AssumeRole signed by it (aws-sts.ts). */
+  clock?: AwsClock;
 }
 
 /**
@@ -86,6 +89,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       hold,
       ...(options.now ? { now: options.now } : {}),
       ...(options.processTimeoutMs ? { processTimeoutMs: options.processTimeoutMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     };
     const after = named ? undefined : afterProfiles(context);
     // The files are read at each fetch (a refresh), not at start: `aws configure` may write them later.

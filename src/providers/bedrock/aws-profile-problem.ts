@@ -1,13 +1,15 @@
 import { profileLacks } from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+import { environmentApiKey } from "./bedrock-api-key.ts";
 
 type Env = Record<string, string | undefined>;
 
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
  * credentials, naming it and who named it; else that it has no region at all; undefined when the
- * provider has `aws:` keys or names no profile, and has a region. Said at start, at a reload and
+ * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
+ * with `AWS_PROFILE` named, and has a region. Said at start, at a reload and
  * by `config check`.
  */
 export function awsProfileProblem(
@@ -26,6 +28,8 @@ function profileProblem(
   env: Env,
 ): string | undefined {
   if (provider.aws) return undefined;
+  // An Amazon Bedrock API key signs in its place: AWS_PROFILE is not read (bedrock-api-key.ts).
+  if (environmentApiKey({ profile: provider.profile }, env)) return undefined;
   const name = namedProfile(provider.profile, env);
   if (name === undefined) return undefined;
   const lacks = profileLacks(name, readSharedFiles(env), true);

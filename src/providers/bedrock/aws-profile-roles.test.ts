@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifySigV4 } from "../../../test/fake-cloud/sigv4-verify.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { AwsClock } from "./aws-clock.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
 
 // A loopback STS that checks each AssumeRole's SigV4 signature against the keys it knows (the
@@ -17,6 +18,8 @@ interface StsCall {
 const keys = new Map<string, string>([["SRC", "src-secret"]]);
 const calls: StsCall[] = [];
 let issued = 0;
+/** How far STS's clock runs ahead of the host's: a signature 15 minutes off it is refused as STS refuses one. */
+let stsAheadMs = 0;
 let server: ReturnType<typeof Bun.serve>;
 beforeAll(() => {
   server = Bun.serve({
@@ -35,7 +38,18 @@ beforeAll(() => {
         sessionToken: req.headers.get("x-amz-security-token"),
       });
       if (form.Action === "AssumeRole") {
-        const wrong = verifySigV4(req, body, (id) => keys.get(id), { service: "sts", region: "us-east-1" });
+        const now = new Date(Date.now() + stsAheadMs);
+        const wrong = verifySigV4(req, body, (id) => keys.get(id), {
+          service: "sts",
+          region: "us-east-1",
+          now,
+        });
+        // STS's (query protocol) words for a signature dated off its clock, its Date saying its time.
+        if (wrong === "signature expired")
+          return new Response(
+            `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>Signature expired: ${req.headers.get("x-amz-date")} is now earlier than the time 15 min. before STS's</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
+            { status: 403, headers: { "content-type": "text/xml", date: now.toUTCString() } },
+          );
         if (wrong) return new Response(`<Error><Message>${wrong}</Message></Error>`, { status: 403 });
       } else if (form.Action !== "AssumeRoleWithWebIdentity" || form.WebIdentityToken !== "oidc-token") {
         return new Response("<Error/>", { status: 400 });
@@ -69,8 +83,8 @@ function filesEnv(config: string, more: Record<string, string> = {}) {
   };
 }
 
-const source = (env: Record<string, string>, config: AwsCredentialConfig = {}) =>
-  awsCredentialSource({ provider: "br", region: "us-east-1", config, env });
+const source = (env: Record<string, string>, config: AwsCredentialConfig = {}, clock?: AwsClock) =>
+  awsCredentialSource({ provider: "br", region: "us-east-1", config, env, ...(clock ? { clock } : {}) });
 
 const failure = async (env: Record<string, string>) => {
   const error = await source(env)
@@ -223,5 +237,41 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
     expect(made.map((c) => [c.action, c.form.RoleArn, c.form.RoleSessionName, c.signedBy])).toEqual([
       ["AssumeRoleWithWebIdentity", "arn:aws:iam::1:role/eks", "pod", undefined],
     ]);
+  });
+});
+
+describe("AssumeRole from a host whose clock strayed", () => {
+  test("STS's refusal of a signature dated off its clock corrects the provider's AWS clock, and the call is signed again by STS's time", async () => {
+    stsAheadMs = 20 * 60_000;
+    try {
+      const env = filesEnv(
+        `${SOURCE}[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = src\n`,
+        {
+          AWS_PROFILE: "app",
+        },
+      );
+      const clock = new AwsClock();
+      let got: unknown;
+      const made = await callsOf(async () => {
+        got = await source(env, {}, clock)
+          .get()
+          .catch((error: unknown) => (error instanceof Error ? error.message : error));
+      });
+      expect(got).toMatchObject({ accessKeyId: `ASIA${issued}`, sessionToken: `token${issued}` });
+      expect(made.map((call) => [call.action, call.signedBy])).toEqual([
+        ["AssumeRole", "SRC"],
+        ["AssumeRole", "SRC"],
+      ]);
+      // The Bedrock calls signed by the same clock now carry STS's time too.
+      const signedAt = Date.parse(
+        (clock.signingDate() ?? "").replace(
+          /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/,
+          "$1-$2-$3T$4:$5:$6Z",
+        ),
+      );
+      expect(Math.abs(signedAt - (Date.now() + stsAheadMs))).toBeLessThan(5 * 60_000);
+    } finally {
+      stsAheadMs = 0;
+    }
   });
 });

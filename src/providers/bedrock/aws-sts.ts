@@ -1,6 +1,7 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText } from "../credentials/fetch-token.ts";
+import type { AwsClock } from "./aws-clock.ts";
 import { expiry, secretsOf, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 
@@ -19,6 +20,11 @@ export interface StsCaller {
    * mismatch's canonical request names `x-amz-security-token`), and none is named in config.
    */
   hold?: (secrets: readonly string[]) => void;
+  /**
+   * The provider's AWS clock (aws-clock.ts), the one its Bedrock calls are signed by: an AssumeRole
+   * is signed by it, and STS's refusal of a signature dated off it corrects it.
+   */
+  clock?: AwsClock;
 }
 
 /** A web identity exchanged for a role's credentials (EKS's token file, or a profile's `web_identity_token_file`). */
@@ -74,16 +80,42 @@ export async function assumeRole(
   caller.hold?.(secretsOf(source));
   // Loaded on the first call, as for Bedrock's (bedrock-call.ts).
   const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
-  const signed = await new AwsV4Signer({
-    ...source,
-    url: endpointOf(caller),
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body,
-    service: "sts",
-    region: caller.region,
-  }).sign();
-  return stsCall(caller, signed.headers, body);
+  const sign = async () => {
+    const signed = await new AwsV4Signer({
+      ...source,
+      url: endpointOf(caller),
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+      service: "sts",
+      region: caller.region,
+      datetime: caller.clock?.signingDate(),
+    }).sign();
+    return signed.headers;
+  };
+  const { clock } = caller;
+  const doFetch = clock ? signedAgainOffClock(caller.fetch, clock, sign) : caller.fetch;
+  return stsCall({ ...caller, fetch: doFetch }, await sign(), body);
+}
+
+/**
+ * `doFetch`, but a refusal of the signature as dated off AWS's clock (STS's 403
+ * SignatureDoesNotMatch "Signature expired: …", its `Date` five minutes or more from `clock`)
+ * corrects the clock, and the call is signed again by it and sent once more, as the AWS SDKs do.
+ */
+function signedAgainOffClock(
+  doFetch: typeof fetch,
+  clock: AwsClock,
+  sign: () => Promise<Headers>,
+): typeof fetch {
+  const sent = async (url: string | URL | Request, init?: RequestInit) => {
+    const response = await doFetch(url, init);
+    if (response.status !== 403) return response;
+    const code = /<Code>([^<]+)<\/Code>/.exec(await response.clone().text())?.[1] ?? "";
+    if (!clock.corrected(response, code)) return response;
+    return doFetch(url, { ...init, headers: await sign() });
+  };
+  return sent as typeof fetch;
 }
 
 /** POSTs a form to STS (never a query: a proxy might log a URL) and reads the credentials of its XML answer. */

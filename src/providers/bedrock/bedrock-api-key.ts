@@ -16,10 +16,21 @@ export function bedrockApiKey(
   config: AwsCredentialConfig,
   env: Record<string, string | undefined>,
 ): string | undefined {
-  if (config.access_key_id || config.profile) return undefined;
-  const key = env.AWS_BEARER_TOKEN_BEDROCK?.trim();
+  const key = environmentApiKey(config, env);
   if (!key) return undefined;
   // Taken out of whatever the gateway tells or writes, as config's keys are (core/credentials.ts).
   holdCredentials(ENVIRONMENT, [key]);
   return key;
+}
+
+/**
+ * The key `bedrockApiKey` would send, without holding it: for a warning at start or `config check`
+ * (aws-profile-problem.ts), where the key standing in for SigV4 makes `AWS_PROFILE` unread.
+ */
+export function environmentApiKey(
+  config: Pick<AwsCredentialConfig, "access_key_id" | "profile">,
+  env: Record<string, string | undefined>,
+): string | undefined {
+  if (config.access_key_id || config.profile) return undefined;
+  return env.AWS_BEARER_TOKEN_BEDROCK?.trim() || undefined;
 }

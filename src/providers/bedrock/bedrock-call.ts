@@ -50,6 +50,8 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     `https://bedrock-runtime.${region}.amazonaws.com`
   ).replace(/\/+$/, "");
   const doFetch = options.fetch ?? fetch;
+  // One clock for the provider's Bedrock calls and its STS AssumeRole: the host's skew is the same.
+  const clock = new AwsClock();
   const credentials = awsCredentialSource({
     provider: options.name,
     region,
@@ -57,8 +59,8 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     env,
     fetch: doFetch,
     refreshFailed: options.refreshFailed,
+    clock,
   });
-  const clock = new AwsClock();
   const apiKey = bedrockApiKey(options.credentials, env);
   const keyHeaders = apiKey
     ? new Headers({

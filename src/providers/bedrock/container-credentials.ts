@@ -16,7 +16,7 @@ export async function containerCredentials(
   doFetch: typeof fetch,
 ): Promise<Expiring<AwsCredentials>> {
   const url =
-    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ??
+    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
     `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`;
   const headers: Record<string, string> = {};
   const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE

@@ -174,7 +174,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
     expect([disabled.status, disabled.retryable, disabled.message]).toEqual([
       502,
       true,
-      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
+      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
     ]);
     expect(heard).toEqual([]);
     expect((await source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "false" }).get()).accessKeyId).toBe(
@@ -190,7 +190,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
       source({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` }).get(),
     );
     expect(absent.message).toBe(
-      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
+      "could not get credentials for upstream br: no AWS credentials in config, the environment (AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
     );
   });
 

@@ -17,7 +17,7 @@ const TIMEOUT_MS = 1_000;
 
 /** The chain's last step, in its failures' words: what was tried before it, and it. */
 const WHAT =
-  "no AWS credentials in config, the environment (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata";
+  "no AWS credentials in config, the environment (AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata";
 
 /** AWS_EC2_METADATA_DISABLED set to anything but `false` turns the step off, as in the AWS SDKs. */
 export const instanceMetadataDisabled = (env: Env): boolean =>

@@ -151,6 +151,14 @@ export function cloudGateway(): CloudGateway {
             api_key: "azure-static-key",
             api_version: "v1",
           },
+          // The v1 API's preview (Azure's `?api-version=preview` on the v1 paths).
+          {
+            name: "az-preview",
+            type: "azure",
+            base_url: cloud.url,
+            api_key: "azure-static-key",
+            api_version: "preview",
+          },
           {
             name: "az-entra",
             type: "azure",
@@ -212,6 +220,7 @@ export function cloudGateway(): CloudGateway {
           { name: "azure-v1", routes: [{ provider: "az-entra", model: "gpt-4o-mini" }] },
           { name: "azure-2024-06", routes: [{ provider: "az-2024-06", model: "gpt4o-deployment" }] },
           { name: "azure-sdk-base", routes: [{ provider: "az-sdk-base", model: "gpt-4o-mini" }] },
+          { name: "azure-preview", routes: [{ provider: "az-preview", model: "gpt-4o-mini" }] },
           {
             name: "claude-bedrock",
             routes: [{ provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" }],

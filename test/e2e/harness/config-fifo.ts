@@ -1,5 +1,6 @@
 import { closeSync, constants, openSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";
@@ -54,6 +55,7 @@ export function serveOnFifo(dir: string): ServeOnFifo {
   makeConfigFifo(path);
   const proc = Bun.spawn([MINDGW, "serve", "-c", path, "--host", "127.0.0.1", "--port", "0"], {
     cwd: dir,
+    env: childEnv(),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

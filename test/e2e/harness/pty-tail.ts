@@ -1,4 +1,5 @@
 import type { Subprocess } from "bun";
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -23,7 +24,7 @@ export async function spawnTerminalTail(args: readonly string[], adminKey: strin
   let drawn = "";
   const decoder = new TextDecoder();
   const proc = Bun.spawn([MINDGW, "tail", ...args], {
-    env: { ...process.env, CI: "", MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: adminKey },
+    env: childEnv({ CI: "", MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: adminKey }),
     terminal: {
       cols: 120,
       rows: 30,

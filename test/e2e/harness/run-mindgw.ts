@@ -1,3 +1,4 @@
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 
 /** What one finished `mindgw …` invocation printed and returned. */
@@ -24,13 +25,11 @@ export async function runMindgw(
 ): Promise<CliResult> {
   assertBuilt();
   const fallbacks = { MINDGW_CONFIG: undefined, MINDGW_GATEWAY: undefined, MINDGW_ADMIN_KEY: undefined };
-  const env: Record<string, string | undefined> = { ...process.env, ...fallbacks, ...options.env };
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const proc = Bun.spawn([...(options.via ?? []), MINDGW, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env,
+    env: childEnv({ ...fallbacks, ...options.env }),
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 20_000);

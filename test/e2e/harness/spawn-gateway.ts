@@ -1,5 +1,6 @@
 import type { Subprocess } from "bun";
 import { stringify } from "yaml";
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -74,14 +75,14 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
       stderr: "pipe",
       // MINDGW_CONFIG empty: no config from the environment either. The AWS shared files point
       // at none, so a host's own ~/.aws profile never becomes a Bedrock route's credentials here
-      // (a test that wants a profile passes its files in `options.env`).
-      env: {
-        ...process.env,
+      // (a test that wants a profile passes its files in `options.env`); no cloud's metadata
+      // service either (childEnv).
+      env: childEnv({
         AWS_CONFIG_FILE: `${dir}/no-aws-config`,
         AWS_SHARED_CREDENTIALS_FILE: `${dir}/no-aws-credentials`,
         ...(embedded ? { MINDGW_CONFIG: "" } : {}),
         ...options.env,
-      },
+      }),
     },
   );
   const stdout = new ProcessOutput(proc.stdout);

@@ -1,4 +1,5 @@
 import type { Subprocess } from "bun";
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";
@@ -39,7 +40,7 @@ export function spawnTail(args: readonly string[], env: Record<string, string> =
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: "", ...env },
+    env: childEnv({ MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: "", ...env }),
   });
   const stdout = new ProcessOutput(proc.stdout);
   const lines = () =>

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { decodeSse } from "../../../src/core/sse.ts";
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";
@@ -77,7 +78,7 @@ export function spawnWorker(options: WorkerOptions): WorkerProcess {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    env: childEnv(options.env),
   });
   return { ...wrap(proc), name: options.name };
 }
@@ -101,7 +102,9 @@ export interface FakeProcess extends ChildProcess {
 /** The fake upstream as its own process (`bun test/fake-upstream/main.ts`). */
 export async function spawnFakeUpstream(): Promise<FakeProcess> {
   const main = join(import.meta.dir, "../../fake-upstream/main.ts");
-  const child = wrap(Bun.spawn(["bun", main], { stdin: "ignore", stdout: "pipe", stderr: "pipe" }));
+  const child = wrap(
+    Bun.spawn(["bun", main], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv() }),
+  );
   const port = await waitFor("the fake upstream to listen", () => {
     if (child.proc.exitCode !== null) throw new Error(`fake upstream exited:\n${child.stderr.all}`);
     return child.stdout.match(/\{"port":(\d+)\}/)?.[1];

@@ -1,4 +1,5 @@
 import { closeSync, constants, openSync, readSync } from "node:fs";
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { MINDGW } from "./binary.ts";
 import { bearer, chatBody } from "./fake-config.ts";
 import { ProcessOutput } from "./process-output.ts";
@@ -44,7 +45,7 @@ export function spawnPipedTail(gatewayUrl: string, adminKey: string): PipedTail 
     stdin: "ignore",
     stdout: writer,
     stderr: "pipe",
-    env: { ...process.env, MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: adminKey },
+    env: childEnv({ MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: adminKey }),
   });
   closeSync(writer);
   const stderr = new ProcessOutput(proc.stderr);

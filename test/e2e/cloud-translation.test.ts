@@ -340,6 +340,28 @@ describe("Bedrock Converse's reasoning, cache counts and stop sequences, said in
     const sent = JSON.parse(callsTo(/\/converse$/).slice(before)[0]?.body ?? "{}");
     expect(sent.inferenceConfig).toEqual({ stopSequences: ["END"] });
   });
+
+  test("no stop sequences (`stop: []`, `stop_sequences: []`), which Google refuses as a list of 0, reach Gemini and Vertex AI as none", async () => {
+    const google = /:generateContent$/;
+    for (const model of ["gemini-flash", "vertex-flash"]) {
+      const before = callsTo(google).length;
+      const chat = await openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "hi" }],
+        stop: [],
+      });
+      expect(chat.choices[0]?.finish_reason).toBe("stop");
+      const messages = await anthropic.messages.create({
+        model,
+        max_tokens: 64,
+        messages: [{ role: "user", content: "hi" }],
+        stop_sequences: [],
+      });
+      expect(messages.stop_reason).toBe("end_turn");
+      for (const call of callsTo(google).slice(before))
+        expect(JSON.parse(call.body).generationConfig?.stopSequences).toBeUndefined();
+    }
+  });
 });
 
 describe("Bedrock models Converse serves without system prompts (Titan Text, Mistral 7B Instruct)", () => {

@@ -25,12 +25,14 @@ import {
 } from "./embedding-wire.ts";
 import {
   type GeminiContents,
+  type GeminiStops,
   type GeminiThinking,
   type GoogleErrorDetails,
   generateContentEvents,
   generateContentJson,
   googleError,
   missingSignature,
+  stopSequencesRefusal,
   thinkingRefusal,
 } from "./gemini-wire.ts";
 import { chatEvents, chatJson, tooLongCallId, unknownToVersion } from "./openai-wire.ts";
@@ -477,6 +479,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         if (unsigned) return json(googleError(400, "INVALID_ARGUMENT", unsigned), 400);
         const thinking = thinkingRefusal(model, request);
         if (thinking) return json(googleError(400, "INVALID_ARGUMENT", thinking), 400);
+        const stops = stopSequencesRefusal(request);
+        if (stops) return json(googleError(400, "INVALID_ARGUMENT", stops), 400);
         const lastUser = request.contents.findLast((c) => c.role === "user");
         const text = lastUser?.parts.map((part) => part.text ?? "").join("") ?? "";
         const tool = request.tools?.[0]?.functionDeclarations?.[0]?.name;
@@ -651,7 +655,8 @@ export function bedrockAnswer(text: string, firstTool: string | undefined): Clou
   if (/cache/i.test(text)) answer.cache = { read: 300, write: 100 };
   return answer;
 }
-interface GeminiLike extends GeminiContents, GeminiThinking {
+interface GeminiLike extends GeminiContents {
+  generationConfig?: GeminiThinking["generationConfig"] & GeminiStops["generationConfig"];
   tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;
 }
 

@@ -101,6 +101,22 @@ export function thinkingRefusal(model: string, request: GeminiThinking): string 
   return undefined;
 }
 
+/** A request's `generationConfig.stopSequences`, as Google's stop rule reads it. */
+export interface GeminiStops {
+  generationConfig?: { stopSequences?: readonly string[] };
+}
+
+/**
+ * Google's bound on `stopSequences`, in its words (Vertex AI's 400 INVALID_ARGUMENT, which the
+ * Gemini API shares): a list is 1 to 5 sequences, so an empty one (`[]`) is refused, not read
+ * as none.
+ */
+export function stopSequencesRefusal(request: GeminiStops): string | undefined {
+  const stops = request.generationConfig?.stopSequences;
+  if (stops === undefined || (stops.length >= 1 && stops.length <= 5)) return undefined;
+  return `Unable to submit request because it has a stopSequences value of ${stops.length} but the supported range is from 1 (inclusive) to 6 (exclusive). Update the value and try again.`;
+}
+
 export function generateContentJson(answer: CloudAnswer, model: string): object {
   const parts = answer.tool
     ? [signedCall(answer.tool)]

@@ -109,8 +109,10 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
   if (request.temperature != null) out.temperature = request.temperature;
   if (request.top_p != null) out.topP = request.top_p;
   if (request.n != null) out.candidateCount = request.n;
-  if (request.stop != null)
-    out.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  // None is no list: Google refuses `stopSequences: []` (400 "a stopSequences value of 0 but the
+  // supported range is from 1"), where OpenAI takes `stop: []` as no stop sequences.
+  const stops = typeof request.stop === "string" ? [request.stop] : request.stop;
+  if (stops != null && stops.length > 0) out.stopSequences = stops;
   if (typeof body.seed === "number") out.seed = body.seed;
   if (typeof body.presence_penalty === "number") out.presencePenalty = body.presence_penalty;
   if (typeof body.frequency_penalty === "number") out.frequencyPenalty = body.frequency_penalty;

@@ -228,7 +228,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         });
         return 1;
       }
-      let lost = "connection to the gateway lost";
+      // The gateway's close as it stops (1001, once it drained its workers) is planned, on every
+      // rolling deploy: said at info. A worker's own 1001 (its register unanswered) never registered.
+      const planned = end.registered && end.code === CloseCode.goingAway;
+      let lost = planned
+        ? "the gateway closed the connection as it went away (a stop or restart)"
+        : "connection to the gateway lost";
       // A register too big for the gateway's limit is refused so at every connection, until the
       // models offered or the limit change: said as an error, and asked again.
       const tooBig = !end.registered && end.code === CloseCode.tooBig;
@@ -256,7 +261,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       attempt = heldUp ? 0 : attempt + 1;
       const delay = backoffDelay(attempt, backoff);
       // The close reason says what the gateway objected to (a refused frame: 1008 and its problem).
-      log(tooBig ? "error" : "warn", `${lost}; reconnecting`, {
+      log(tooBig ? "error" : planned ? "info" : "warn", `${lost}; reconnecting`, {
         gateway: url.host,
         code: end.code,
         ...(end.reason ? { reason: end.reason } : {}),

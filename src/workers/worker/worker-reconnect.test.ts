@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { waitFor, waitForValue } from "../../testing/wait-for.ts";
 import { cleanupsAfterEach, fakeGateway } from "../testing/fake-gateway.ts";
+import { startGateway } from "../testing/tunnel-harness.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type RunWorkerOptions, runWorker } from "./worker-client.ts";
 
@@ -63,4 +64,46 @@ test("a gateway that closes each connection as soon as it registered it is recon
   // Up as long as the cap (1 s): a connection that held, then lost; back to the first wait.
   expect(await closeAfter(4, 1_000)).toBe(0);
   expect(await closeAfter(5, 0)).toBe(1);
+});
+
+test("the gateway's planned close as it stops (1001) is said at info; a close it did not plan, at warn", async () => {
+  const gateway = startGateway();
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= gateway.stop();
+    return stopped;
+  };
+  cleanup(stop);
+  const lines = startWorker(`ws://127.0.0.1:${gateway.port}`);
+  await waitFor("registration", () => gateway.registry.serves("llama-small"), 15_000);
+  await stop();
+  const planned = await waitForValue(
+    "the reconnect after the gateway's stop",
+    () => lines.find((line) => line.message.endsWith("; reconnecting")),
+    15_000,
+  );
+  expect(planned).toMatchObject({
+    level: "info",
+    message: "the gateway closed the connection as it went away (a stop or restart); reconnecting",
+    fields: { code: 1001, reason: "gateway shutting down" },
+  });
+
+  const gw = fakeGateway({ batch: true, binaryAnswers: true }, cleanup);
+  const unplanned = startWorker(gw.url);
+  await waitFor(
+    "registration",
+    () => unplanned.some((line) => line.message === "registered with the gateway"),
+    15_000,
+  );
+  gw.close(1011, "internal error");
+  const lost = await waitForValue(
+    "the reconnect after an unplanned close",
+    () => unplanned.find((line) => line.message.endsWith("; reconnecting")),
+    15_000,
+  );
+  expect(lost).toMatchObject({
+    level: "warn",
+    message: "connection to the gateway lost; reconnecting",
+    fields: { code: 1011, reason: "internal error" },
+  });
 });

@@ -185,7 +185,10 @@ describe("KeySessions", () => {
     sessions.watch(principal, (reason) => reasons.push(reason));
     time.advance(1_000);
     expect(reasons.map((reason) => [reason.status, reason.message])).toEqual([
-      [401, "the API key was expired during the request"],
+      [
+        401,
+        "the API key expired during the request (its expiry passed, or the grace after a rotation ended)",
+      ],
     ]);
   });
 

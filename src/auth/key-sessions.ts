@@ -20,8 +20,16 @@ export const keyEndedError = (reason: EndReason, credential: Principal["via"]) =
 
 function endedMessage(reason: EndReason, credential: Principal["via"]): string {
   if (reason !== "revoked" && reason !== "expired") return `the web UI ${reason} during the request`;
+  if (credential !== "jwt" && reason === "expired")
+    return `the API key expired during the request (${KEY_EXPIRY})`;
   return `${credentialEnded(reason, credential)} during the request`;
 }
+
+/**
+ * Why a key expired, in words: the gateway does not tell its own expiry from the end of the grace
+ * window a rotation left it (key-rotation.ts bounds the old key's expiry), so both are said.
+ */
+export const KEY_EXPIRY = "its expiry passed, or the grace after a rotation ended";
 
 /**
  * How a caller's credential ended, in the words of how it signed in: what a connection it held
@@ -29,7 +37,11 @@ function endedMessage(reason: EndReason, credential: Principal["via"]): string {
  * the clock tolerance), and its caller has no API key.
  */
 export const credentialEnded = (reason: KeyEndReason, credential: Principal["via"]): string =>
-  credential === "jwt" ? "the token expired" : `the API key was ${reason}`;
+  credential === "jwt"
+    ? "the token expired"
+    : reason === "expired"
+      ? `the API key expired (${KEY_EXPIRY})`
+      : `the API key was ${reason}`;
 
 /** Ends one live session under a key: a worker connection, a stream being relayed. Called at most once. */
 export type EndSession = (reason: KeyEndReason) => void;

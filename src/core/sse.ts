@@ -1,5 +1,5 @@
 import { isJsonObject } from "./dialect.ts";
-import { type GatewayError, upstreamError } from "./gateway-error.ts";
+import { GatewayError } from "./gateway-error.ts";
 
 /** One server-sent event. `data` is the joined data lines, untouched (usually JSON). */
 export interface SseEvent {
@@ -35,10 +35,25 @@ export const DEFAULT_MAX_SSE_LINE = 1024 * 1024;
 
 /**
  * The failure of an event-stream line past its bound, in bytes, in the same words on every relay:
- * the bytes relayed (sse-scanner.ts) and the events decoded (`SseDecoder`) alike.
+ * the bytes relayed (sse-scanner.ts) and the events decoded (`SseDecoder`) alike. A scanner does
+ * not know whose stream it reads: the reader that does names the sender (`sender`: `upstream fa`,
+ * `worker w1`; providers/upstream-name.ts `namedFailure`), on the failure's path alone.
  */
-export const lineTooLong = (maxLine: number): GatewayError =>
-  upstreamError(`upstream sent an event-stream line longer than ${maxLine} bytes`);
+export class LineTooLong extends GatewayError {
+  constructor(
+    readonly maxLine: number,
+    readonly sender?: string,
+  ) {
+    super({
+      status: 502,
+      code: "upstream_error",
+      message: `${sender ?? "upstream"} sent an event-stream line longer than ${maxLine} bytes`,
+      retryable: true,
+    });
+  }
+}
+
+export const lineTooLong = (maxLine: number): GatewayError => new LineTooLong(maxLine);
 
 /**
  * The UTF-8 bytes of `text[from, to)`, as the upstream sent them (a UTF-16 unit is 1 to 3 bytes, a

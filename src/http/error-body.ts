@@ -46,5 +46,24 @@ export function errorResponse(
       headers: { ...headers, "content-type": "application/json", ...error.headers },
     });
   }
-  return Response.json(body, { status, headers: { ...headers, ...error.headers } });
+  return Response.json(ownRequestId(body, error, dialect, headers), {
+    status,
+    headers: { ...headers, ...error.headers },
+  });
+}
+
+/**
+ * Anthropic's error bodies name their request at their top (`"request_id": "req_…"`, beside the
+ * `request-id` header: the SDK's `ErrorResponse`), so the gateway's own do, with its request id. An
+ * upstream's body relayed keeps its own (the upstream's request, which its vendor's support knows).
+ */
+function ownRequestId(
+  body: Record<string, unknown>,
+  error: GatewayError,
+  dialect: Dialect,
+  headers: Record<string, string>,
+): Record<string, unknown> {
+  const requestId = headers["request-id"];
+  if (dialect !== "anthropic" || requestId === undefined || relaysUpstreamBody(error, dialect)) return body;
+  return { ...body, request_id: requestId };
 }

@@ -213,7 +213,7 @@ test("a request whose JWT expires ends saying the token expired; a key's, that t
   for (const run of timers) run();
   expect(ends.map((ended) => (ended.reason as GatewayError).message)).toEqual([
     "the token expired during the request",
-    "the API key was expired during the request",
+    "the API key expired during the request (its expiry passed, or the grace after a rotation ended)",
     "the token expired during the request",
   ]);
 });

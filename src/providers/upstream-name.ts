@@ -1,3 +1,6 @@
+import type { GatewayError } from "../core/gateway-error.ts";
+import { LineTooLong } from "../core/sse.ts";
+
 /**
  * How a route's label names a configured provider (`provider:fa`: routing/route-table.ts) and a
  * worker (`worker:w1`, a worker provider's name too: workers/gateway/worker-provider.ts).
@@ -22,3 +25,13 @@ export function upstreamName(name: string): string {
 
 /** A worker as a message names it, from its own name (`w1`, `w1@node-2`): `worker w1`. */
 export const namedWorker = (worker: string): string => `worker ${worker}`;
+
+/**
+ * `failure` in words that name the upstream that sent it (`provider`, as `upstreamName` takes it),
+ * where the code that found it could not: an event-stream line past the bound, found by a scanner
+ * that reads bytes, not whose they are. Any other failure as it is; only ever on a failure's path.
+ */
+export const namedFailure = (failure: GatewayError, provider: string): GatewayError =>
+  failure instanceof LineTooLong && failure.sender === undefined
+    ? new LineTooLong(failure.maxLine, upstreamName(provider))
+    : failure;

@@ -422,7 +422,7 @@ describe("ByteRelay: faults", () => {
       const { source, done } = relay(upstream(splitAt(whole, at)), "openai");
       const { out, error } = await readUntilError(source);
       expect(text(out)).toBe(events);
-      expect(error?.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+      expect(error?.message).toBe("upstream a sent an event-stream line longer than 4096 bytes");
       expect(done()).toBe(1);
     }
   });
@@ -441,9 +441,23 @@ describe("ByteRelay: faults", () => {
       const { source, done } = relay(upstream(splitAt(whole, at)), "openai");
       const { out, error } = await readUntilError(source);
       expect([at, text(out)]).toEqual([at, events]);
-      expect(error?.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+      expect(error?.message).toBe("upstream a sent an event-stream line longer than 4096 bytes");
       expect(done()).toBe(1);
     }
+  });
+
+  test("a worker's line past the bound names the worker, as its other failures do", async () => {
+    const events = CHUNK(0);
+    const { source } = relay(
+      upstream([encoder.encode(`${events}data: {"endless":"${"x".repeat(5000)}`)]),
+      "openai",
+      {
+        provider: "worker:gpu-1",
+      },
+    );
+    const { out, error } = await readUntilError(source);
+    expect(text(out)).toBe(events);
+    expect(error?.message).toBe("worker gpu-1 sent an event-stream line longer than 4096 bytes");
   });
 
   test("a line past the bound before any event: the relay fails at its start", async () => {
@@ -451,7 +465,7 @@ describe("ByteRelay: faults", () => {
     const error = (await Promise.resolve()
       .then(() => source.start())
       .catch((e: unknown) => e)) as GatewayError;
-    expect(error.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+    expect(error.message).toBe("upstream a sent an event-stream line longer than 4096 bytes");
   });
 
   test("bytes that never complete an event do not hold off the idle bound", async () => {

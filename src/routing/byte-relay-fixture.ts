@@ -65,7 +65,8 @@ export const body = (stream: ReadableStream<Uint8Array>): Upstream => ({ stream,
 export function relay(
   up: Upstream,
   dialect: Dialect,
-  options: { strip?: boolean; idleMs?: number; declared?: number } = {},
+  /** `provider`: whose stream it is, as a route's provider is named (default `a`; a worker's `worker:w1`). */
+  options: { strip?: boolean; idleMs?: number; declared?: number; provider?: string } = {},
 ) {
   const meter = new StreamUsageMeter(dialect);
   const attempt = new Attempt(
@@ -79,7 +80,7 @@ export function relay(
     up.stream.getReader(),
     attempt,
     {
-      provider: "a",
+      provider: options.provider ?? "a",
       maxLine: 4096,
       onUsage: (event) => {
         meter.observe(event);

@@ -303,7 +303,7 @@ describe("TranslatedRelay: failures", () => {
       const { source } = relay([encoder.encode(head), encoder.encode(line)], toMessages);
       const read = await readUntilError(source);
       expect(read.out.length).toBeGreaterThan(0);
-      expect(read.error?.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+      expect(read.error?.message).toBe("upstream a sent an event-stream line longer than 4096 bytes");
     }
   });
 

@@ -1,7 +1,7 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
-import { upstreamName } from "../providers/upstream-name.ts";
+import { namedFailure, upstreamName } from "../providers/upstream-name.ts";
 import type { Attempt } from "./attempt.ts";
 import type { ReadStep } from "./stepped-reads.ts";
 
@@ -206,7 +206,9 @@ export abstract class UpstreamRelay
    * The relay fails with `out` still to hand out (the events before the failure): it closes, and
    * the failure is thrown now when there are none, else on the next read. `finished` as `close`'s.
    */
-  protected failAfterBytes(failure: GatewayError, out: Uint8Array | undefined, finished = false): Uint8Array {
+  protected failAfterBytes(found: GatewayError, out: Uint8Array | undefined, finished = false): Uint8Array {
+    // A line past the bound is found by the scan, which does not know whose stream it reads.
+    const failure = namedFailure(found, this.provider);
     this.close(failure, finished);
     if (!out) throw failure;
     this.failAfter = failure;

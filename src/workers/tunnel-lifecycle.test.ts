@@ -243,7 +243,7 @@ describe("worker lifecycle", () => {
     );
     await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
     await state.gateway.stop();
-    await waitFor("the lost connection", () => lines.some((line) => line.includes("lost; reconnecting")));
+    await waitFor("the closed connection", () => lines.some((line) => line.endsWith("; reconnecting")));
     stop.abort();
     expect(await exit).toBe(0);
     expect(lines.at(-1)).toBe("info stopped");

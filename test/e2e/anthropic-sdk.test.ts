@@ -362,6 +362,7 @@ describe("Anthropic SDK → OpenAI-shaped route, what chat cannot carry", () => 
         type: "invalid_request_error",
         message: "messages.0.content.0.image.source.base64.data: Field required",
       },
+      request_id: expect.stringMatching(/^req_/),
     });
     expect(fake.requests.length).toBe(before);
   });
@@ -390,6 +391,7 @@ describe("auth on /v1/messages", () => {
     expect(await response.json()).toEqual({
       type: "error",
       error: { type: "authentication_error", message: expect.any(String) },
+      request_id: response.headers.get("request-id"),
     });
     const bad = new Anthropic({ baseURL: gw.url, apiKey: "mgw_wrong", maxRetries: 0 });
     // An APIPromise is only a thenable to `expect().rejects`: catch it instead.
@@ -430,14 +432,18 @@ describe("errors in Anthropic's shape", () => {
     expect(fake.requests.length).toBe(before);
   });
 
-  test("unknown model: 404 not_found_error (NotFoundError in the SDK)", async () => {
+  test("unknown model: 404 not_found_error (NotFoundError in the SDK), its body naming the request as Anthropic's do (request_id)", async () => {
     const error = await client.messages
       .create({ model: "no-such-model", max_tokens: 5, messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
-    expect((error as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({
+    const notFound = error as InstanceType<typeof Anthropic.NotFoundError>;
+    // The SDK reads its requestID from the request-id header; its ErrorResponse type has the body's too.
+    expect(notFound.requestID).toMatch(/^req_/);
+    expect(notFound.error).toMatchObject({
       type: "error",
       error: { type: "not_found_error" },
+      request_id: notFound.requestID,
     });
   });
 

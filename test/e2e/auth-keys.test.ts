@@ -81,7 +81,11 @@ async function expectUniform401(res: Response, dialect: Route["dialect"], secret
       error: { message: UNIFORM, type: "authentication_error", param: null, code: "unauthorized" },
     });
   } else {
-    expect(body).toEqual({ type: "error", error: { type: "authentication_error", message: UNIFORM } });
+    expect(body).toEqual({
+      type: "error",
+      error: { type: "authentication_error", message: UNIFORM },
+      request_id: expect.stringMatching(/^req_/),
+    });
   }
 }
 

@@ -223,7 +223,11 @@ describe("vendor failures in the caller's dialect", () => {
       .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
     expect(refused.status).toBe(504);
-    expect(refused.error).toEqual({ type: "error", error: { type: "timeout_error", message: told } });
+    expect(refused.error).toEqual({
+      type: "error",
+      error: { type: "timeout_error", message: told },
+      request_id: expect.stringMatching(/^req_/),
+    });
   });
 
   test("a client that hangs up mid-stream cancels the Bedrock call", async () => {
@@ -268,7 +272,11 @@ describe("vendor failures in the caller's dialect", () => {
         .create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] })
         .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
       expect(refused.status).toBe(529);
-      expect(refused.error).toEqual({ type: "error", error: { type: "overloaded_error", message: told } });
+      expect(refused.error).toEqual({
+        type: "error",
+        error: { type: "overloaded_error", message: told },
+        request_id: expect.stringMatching(/^req_/),
+      });
       expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 529 });
     },
   );
@@ -358,6 +366,7 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
       expect(refused.error).toEqual({
         type: "error",
         error: { type: "rate_limit_error", message: QUOTA.message },
+        request_id: expect.stringMatching(/^req_/),
       });
     },
   );

@@ -527,9 +527,11 @@ describe("context_length_exceeded keeps its meaning", () => {
         typeof Anthropic.APIError
       >;
       expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      // The Anthropic upstream's body is relayed as it came; the gateway's own names its request.
       expect(error.error).toEqual({
         type: "error",
         error: { type: "invalid_request_error", message: words },
+        ...(model === "o" ? { request_id: expect.stringMatching(/^req_/) } : {}),
       });
     },
   );
@@ -553,6 +555,7 @@ describe("context_length_exceeded keeps its meaning", () => {
         message:
           "input length and `max_tokens` exceed context limit: 4000 + 500 > 4096, decrease input length or `max_tokens` and try again",
       },
+      request_id: expect.stringMatching(/^req_/),
     });
     const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
     expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
@@ -575,6 +578,7 @@ describe("context_length_exceeded keeps its meaning", () => {
     expect(anthropicError.error).toEqual({
       type: "error",
       error: { type: "invalid_request_error", message: "prompt is too long: 276 tokens > 30 maximum" },
+      request_id: expect.stringMatching(/^req_/),
     });
     // A prompt that fits with an answer that does not: Anthropic's own words for that, on which
     // Claude Code asks again for a shorter answer.
@@ -589,6 +593,7 @@ describe("context_length_exceeded keeps its meaning", () => {
         message:
           "input length and `max_tokens` exceed context limit: 2 + 1000 > 30, decrease input length or `max_tokens` and try again",
       },
+      request_id: expect.stringMatching(/^req_/),
     });
     const openaiError = (await chat("tiny", long)) as InstanceType<typeof OpenAI.APIError>;
     expect([openaiError.status, openaiError.code, openaiError.param]).toEqual([
@@ -730,6 +735,7 @@ describe("4xx bodies", () => {
     expect(across.error).toEqual({
       type: "error",
       error: { type: "invalid_request_error", message: "fake upstream: status 400 on request" },
+      request_id: expect.stringMatching(/^req_/),
     });
   });
 });
@@ -749,7 +755,11 @@ describe("a body in another server's shape than OpenAI's", () => {
     const across = (await messages("fastapi", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect([across.status, across.error]).toEqual([
       422,
-      { type: "error", error: { type: "invalid_request_error", message: words } },
+      {
+        type: "error",
+        error: { type: "invalid_request_error", message: words },
+        request_id: expect.stringMatching(/^req_/),
+      },
     ]);
   });
 });
@@ -802,7 +812,11 @@ describe("the gateway's upstream account stays the operator's", () => {
     const across = (await messages("org-in-200", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect([across.status, across.error]).toEqual([
       429,
-      { type: "error", error: { type: "rate_limit_error", message: told } },
+      {
+        type: "error",
+        error: { type: "rate_limit_error", message: told },
+        request_id: expect.stringMatching(/^req_/),
+      },
     ]);
     const requestId = error.headers?.get("x-request-id") ?? "";
     expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
@@ -839,6 +853,7 @@ describe("the gateway's upstream account stays the operator's", () => {
     expect(anthropicError.error).toEqual({
       type: "error",
       error: { type: "rate_limit_error", message: told },
+      request_id: expect.stringMatching(/^req_/),
     });
     expect((await auditRow(gw, anthropicError.requestID ?? "")).errorMessage).toBe(told);
   });
@@ -1127,7 +1142,11 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
     const told = `upstream oa-vendor answered 500: ${said}`;
     expect([translated.status, await translated.json()]).toEqual([
       502,
-      { type: "error", error: { type: "api_error", message: told } },
+      {
+        type: "error",
+        error: { type: "api_error", message: told },
+        request_id: expect.stringMatching(/^req_/),
+      },
     ]);
     for (const [response, message] of [
       [relayed, said],
@@ -1274,7 +1293,11 @@ describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
       .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
     expect([across.status, across.error]).toEqual([
       502,
-      { type: "error", error: { type: "api_error", message: said } },
+      {
+        type: "error",
+        error: { type: "api_error", message: said },
+        request_id: expect.stringMatching(/^req_/),
+      },
     ]);
   });
 });

@@ -2,7 +2,8 @@
  * One node (SQLite) whose wall clock NTP steps while it runs: a key's rpm and tpm windows are a
  * minute of the node's own time, whatever the step (DEPLOYMENT.md, "Clocks"). A step forward
  * empties no window (the rpm stays exact), and a step back holds no key for the step's length
- * (Retry-After stays within the minute). The gateway runs under libfaketime (skewed-clock.ts).
+ * (Retry-After stays within the minute); so do the admin console's sign-ins an address may try a
+ * minute. The gateway runs under libfaketime (skewed-clock.ts).
  */
 import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
@@ -16,9 +17,13 @@ setDefaultTimeout(60_000);
 /** Ten minutes: longer than a window many times over, as an NTP step after a long drift is. */
 const STEP_S = 600;
 
+/** The admin console's sign-ins an address may try a minute (`admin_ui.sign_in_per_minute`). */
+const SIGN_INS = 2;
+
 let clock: SteppableClock;
 const fx = gatewayFixture({
   models: ["m1"],
+  config: { admin_ui: { sign_in_per_minute: SIGN_INS } },
   env: (ctx) => {
     clock = steppableClock(ctx.dir, 0);
     return clock.env;
@@ -80,6 +85,32 @@ test("a step back of 10 minutes holds no key past its minute: rpm and tpm refusa
   for (const key of [rpmKey, tpmKey]) {
     const refused = await call(key);
     expect(refused.status).toBe(429);
+    expect(refused.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused.retryAfter).toBeLessThanOrEqual(60);
+  }
+});
+
+/** One admin-key sign-in to the console (a wrong key): its status and Retry-After (seconds; null when none). */
+async function signIn(): Promise<{ status: number; retryAfter: number | null }> {
+  const response = await fetch(fx.url("/admin/auth/login"), {
+    method: "POST",
+    headers: { authorization: "Bearer mgw_not-a-key" },
+  });
+  await response.arrayBuffer();
+  const retryAfter = response.headers.get("retry-after");
+  return { status: response.status, retryAfter: retryAfter === null ? null : Number(retryAfter) };
+}
+
+test("the console's sign-in bound runs on the node's own minute: a step forward of 10 minutes frees no address, a step back holds none past its minute", async () => {
+  await stepTo(0);
+  const tries: number[] = [];
+  for (let i = 0; i < SIGN_INS; i++) tries.push((await signIn()).status);
+  expect(tries).toEqual(Array(SIGN_INS).fill(401));
+  expect((await signIn()).status).toBe(429);
+  for (const seconds of [STEP_S, 0]) {
+    await stepTo(seconds);
+    const refused = await signIn();
+    expect([seconds, refused.status]).toEqual([seconds, 429]);
     expect(refused.retryAfter).toBeGreaterThanOrEqual(1);
     expect(refused.retryAfter).toBeLessThanOrEqual(60);
   }

@@ -155,6 +155,7 @@ describe("requests per minute", () => {
     expect((await refused.json()) as object).toEqual({
       type: "error",
       error: { type: "rate_limit_error", message: expect.any(String) },
+      request_id: expect.stringMatching(/^req_/),
     });
   });
 

@@ -5,6 +5,7 @@ import { type Principal, principalFromKey } from "../../auth/principal.ts";
 import type { AdminUiConfig, OidcConfig } from "../../config/admin-ui-config.ts";
 import type { JwtConfig } from "../../config/jwt-config.ts";
 import { unavailable } from "../../core/gateway-error.ts";
+import { steadyClock } from "../../core/steady-clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
 import type { AdminActionStore, AdminSessionStore, KeyStore } from "../../storage/storage.ts";
@@ -86,7 +87,14 @@ interface AdminUiParts {
    */
   sharedSecret?: string;
   logger: Logger;
+  /** The wall clock: sessions' and single sign-on's times, the admin-action log's. */
   now?: () => number;
+  /**
+   * The clock the sign-in bound's minutes run on: one an NTP step never moves (core/steady-clock.ts),
+   * so a step forward frees no address and a step back holds none for its length. Default: `now`
+   * when a test injects one, else the steady clock.
+   */
+  windowClock?: () => number;
 }
 
 /**
@@ -121,7 +129,10 @@ export function createAdminUi(options: AdminUiOptions) {
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);
   const loginSeal = LoginSeal.of(options.sharedSecret, now);
-  const signInLimit = new SignInLimit(now, () => options.config().sign_in_per_minute);
+  const signInLimit = new SignInLimit(
+    options.windowClock ?? options.now ?? steadyClock,
+    () => options.config().sign_in_per_minute,
+  );
   let oidcFor: { config: OidcConfig; client: OidcClient } | undefined;
   const oidc = () => {
     const config = options.config().oidc;

@@ -1,7 +1,7 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { SseDecoder, type SseEvent } from "../../core/sse.ts";
 import type { ProviderCall } from "../provider.ts";
-import { upstreamName } from "../upstream-name.ts";
+import { namedFailure, upstreamName } from "../upstream-name.ts";
 import type { ByteFeed } from "./streamed-answer.ts";
 
 /** Cuts a body's reads into events (SSE lines, Bedrock's binary frames); throws a GatewayError on bytes it cannot read. */
@@ -63,7 +63,7 @@ async function* upstreamEvents(
   } catch (error) {
     ended = true;
     body.cancel().catch(() => {});
-    if (error instanceof GatewayError) throw error;
+    if (error instanceof GatewayError) throw namedFailure(error, provider);
     if (signal.aborted) throw signal.reason;
     throw upstreamError(`${upstreamName(provider)} closed the connection mid-stream`);
   } finally {

@@ -1,4 +1,4 @@
-import type { KeyEndReason } from "../../auth/key-sessions.ts";
+import { KEY_EXPIRY, type KeyEndReason } from "../../auth/key-sessions.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
@@ -10,9 +10,10 @@ import type { RegisteredWorker } from "./registered-worker.ts";
 export type WorkerKeyEnd = KeyEndReason | "tenant_removed";
 
 /**
- * Why, in words, of the credential the worker sent: `its key was revoked`, `its key's tenant was
- * removed`; a JWT's (which has no revoke) `its token (JWT) expired`, `its token's (JWT's) tenant
- * was removed` (`whose`: "its").
+ * Why, in words, of the credential the worker sent: `its key was revoked`, `its key expired (…)`
+ * (its own expiry or its rotation's grace: `KEY_EXPIRY`), `its key's tenant was removed`; a JWT's
+ * (which has no revoke) `its token (JWT) expired`, `its token's (JWT's) tenant was removed`
+ * (`whose`: "its").
  */
 export function keyEndWords(
   end: WorkerKeyEnd,
@@ -23,7 +24,8 @@ export function keyEndWords(
     return end === "tenant_removed"
       ? `${whose} token's (JWT's) tenant was removed`
       : `${whose} token (JWT) ${end}`;
-  return end === "tenant_removed" ? `${whose} key's tenant was removed` : `${whose} key was ${end}`;
+  if (end === "tenant_removed") return `${whose} key's tenant was removed`;
+  return end === "expired" ? `${whose} key expired (${KEY_EXPIRY})` : `${whose} key was revoked`;
 }
 
 /**

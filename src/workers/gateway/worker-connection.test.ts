@@ -409,6 +409,25 @@ describe("a worker's key revoked while it is connected", () => {
   });
 });
 
+test("a worker's key whose rotation's grace ended: told, closed and logged saying so, not that the key 'was expired'", () => {
+  const { logs, connect } = gateway();
+  const worker = connect();
+  worker.register("gpu", ["llama"]);
+  worker.connection.keyEnded("expired");
+  const why = "its key expired (its expiry passed, or the grace after a rotation ended)";
+  expect(worker.socket.sent.at(-1)).toEqual(
+    expect.objectContaining({
+      type: "rejected",
+      reason: "key_expired",
+      message: "the worker's key expired (its expiry passed, or the grace after a rotation ended)",
+    }),
+  );
+  expect([worker.socket.closedWith, worker.socket.reason]).toEqual([1008, why]);
+  expect(logs.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+    `worker disconnected: ${why}`,
+  ]);
+});
+
 describe("a worker's JWT ended while it is connected", () => {
   /** A worker that authenticated with a token (`auth.jwt`), not a key. */
   const TOKEN: WorkerIdentity = {

@@ -87,6 +87,10 @@ export function fakeGateway(
     send(frame: string | Uint8Array) {
       socket?.send(frame);
     },
+    /** Closes the worker's latest connection, as a gateway that ends it does. */
+    close(code: number, reason: string) {
+      socket?.close(code, reason);
+    },
   };
 }
 

@@ -48,6 +48,8 @@ export interface RunWorkerOptions {
    */
   drainTimeoutMs?: number;
   backoff?: BackoffOptions;
+  /** The monotonic clock (ms) a registered connection's time up is read on; tests move their own. */
+  now?: () => number;
   /** Install SIGTERM/SIGINT handlers that drain (default true; tests use `stop`). */
   handleSignals?: boolean;
   /**
@@ -149,6 +151,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   // forgotten once it stops, for a process that runs another.
   if (options.upstreamApiKey) holdCredentials(options, [options.upstreamApiKey]);
 
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const now = options.now ?? (() => performance.now());
   try {
     let attempt = 0;
     let dial = 0;
@@ -161,7 +165,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         again = undefined;
       } catch (error) {
         if (wake.signal.aborted) break;
-        const inMs = backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF);
+        const inMs = backoffDelay(attempt++, backoff);
         if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { in_ms: inMs });
         else {
           const failed = listingFailed(error);
@@ -189,6 +193,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         ...(responsesApi.served ? { apis: [RESPONSES_API] } : {}),
         log,
         ...(options.tracer ? { tracer: options.tracer } : {}),
+      });
+      // When the gateway registered the worker on this connection, to tell how long it then stayed up.
+      let registeredAt: number | undefined;
+      void session.registration.then((registered) => {
+        if (registered) registeredAt = now();
       });
       const reRegistered =
         responsesApi.served === undefined
@@ -219,7 +228,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         });
         return 1;
       }
-      let lost = "connection to the gateway lost";
+      // The gateway's close as it stops (1001, once it drained its workers) is planned, on every
+      // rolling deploy: said at info. A worker's own 1001 (its register unanswered) never registered.
+      const planned = end.registered && end.code === CloseCode.goingAway;
+      let lost = planned
+        ? "the gateway closed the connection as it went away (a stop or restart)"
+        : "connection to the gateway lost";
       // A register too big for the gateway's limit is refused so at every connection, until the
       // models offered or the limit change: said as an error, and asked again.
       const tooBig = !end.registered && end.code === CloseCode.tooBig;
@@ -240,10 +254,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         else if (end.failure) lost = `cannot reach the gateway at ${url.href}: ${end.failure}`;
       }
       dial++;
-      attempt = end.registered ? 0 : attempt + 1;
-      const delay = backoffDelay(attempt, options.backoff ?? DEFAULT_BACKOFF);
+      // The backoff starts over only after a connection that stayed up as long as its longest wait:
+      // a gateway that registers the worker and closes it at once, over and over, is reconnected to
+      // no faster than one that refuses it (else every 0.5 s at most, forever).
+      const heldUp = registeredAt !== undefined && now() - registeredAt >= backoff.capMs;
+      attempt = heldUp ? 0 : attempt + 1;
+      const delay = backoffDelay(attempt, backoff);
       // The close reason says what the gateway objected to (a refused frame: 1008 and its problem).
-      log(tooBig ? "error" : "warn", `${lost}; reconnecting`, {
+      log(tooBig ? "error" : planned ? "info" : "warn", `${lost}; reconnecting`, {
         gateway: url.host,
         code: end.code,
         ...(end.reason ? { reason: end.reason } : {}),

@@ -304,3 +304,68 @@ test("a node whose clock NTP steps back 10 minutes puts a worker it took out of 
   // The cooldown is 30 s of the node's time, however its wall clock was stepped meanwhile.
   await waitFor("the worker back in rotation", async () => (await ejected()) === undefined, 60_000, 500);
 }, 120_000);
+
+test("a node whose clock NTP steps back 10 minutes after a peer link failed to open opens it again within the backoff, not 10 minutes later: calls to that peer's worker are answered over the link", async () => {
+  const dir = tempDir("mindgw-clock-");
+  fx.defer(() => dir.cleanup());
+  const clock = steppableClock(dir.path, 600);
+  // Heartbeats of 2 s: its entry (three of them) outlives the freeze below, so the caller keeps
+  // the node, and its link, listed throughout.
+  const peer = await fx.startNode({ name: "frozen-peer", databaseUrl, redisUrl, heartbeat: "2s" });
+  const caller = await fx.startNode({ name: "link-stepped", databaseUrl, redisUrl, env: clock.env });
+  const fake = fx.own(await spawnFakeUpstream());
+  const token = await createWorkerKey(peer.url, adminKey, {
+    name: "peer-fleet",
+    role: "worker",
+    models: ["*"],
+  });
+  const worker = fx.own(
+    spawnWorker({
+      gateway: peer.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w-peer",
+      models: ["peer-model"],
+    }),
+  );
+  await waitForWorkers(peer.url, adminKey, [worker.name]);
+  const models = async () =>
+    JSON.stringify(
+      await (
+        await fetch(`${caller.url}/v1/models`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).json(),
+    );
+  await waitFor(
+    "the stepped node to route peer-model",
+    async () => (await models()).includes("peer-model"),
+    20_000,
+  );
+  // Stimulus: the peer frozen (SIGSTOP) as the stepped node opens its first link to it, which gets
+  // no answer within its 3 s: the link waits out its backoff before the next open.
+  fx.defer(() => peer.proc.kill("SIGCONT"));
+  peer.proc.kill("SIGSTOP");
+  await (await chatAt(caller.url, adminKey, { model: "peer-model" })).arrayBuffer();
+  peer.proc.kill("SIGCONT");
+  expect(caller.stderr.all).toContain("cluster peer link got no answer");
+  clock.step(0);
+  await waitFor(
+    "the stepped node to find its clock on Redis's again",
+    () => caller.stderr.all.includes("within a second of Redis's again"),
+    20_000,
+  );
+  // The backoff is half a second of the node's time, however its wall clock was stepped meanwhile.
+  await waitFor(
+    "a call to the peer's worker answered",
+    async () => {
+      const response = await chatAt(caller.url, adminKey, { model: "peer-model" });
+      await response.arrayBuffer();
+      return response.status === 200;
+    },
+    20_000,
+    500,
+  );
+  const status = (await (
+    await fetch(`${caller.url}/admin/api/status`, { headers: { authorization: `Bearer ${adminKey}` } })
+  ).json()) as { cluster?: { links: { node: string; state: string; sentOverLink: number }[] } };
+  expect(status.cluster?.links.find((l) => l.node === "frozen-peer")).toMatchObject({ state: "open" });
+}, 120_000);

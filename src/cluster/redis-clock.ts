@@ -2,8 +2,13 @@ import type { RedisLink } from "./redis-link.ts";
 
 /** A node this far off Redis's clock is told so in the log (its own times are that far off too). */
 const SAY_OFF_MS = 1000;
-/** A reply slower than this, and than twice the quickest seen, measures the clock too loosely. */
+/** A reply slower than this, and than twice the quickest of the last readings, measures the clock too loosely. */
 const LOOSE_RTT_MS = 100;
+/**
+ * How many readings (kept or passed over) the quickest round trip is taken from: a quick one of long
+ * ago ages out, so a link slower for good (Redis loaded, moved farther) still follows a clock step.
+ */
+const RTT_WINDOW = 8;
 
 export interface RedisClockOptions {
   link: RedisLink;
@@ -23,7 +28,9 @@ export interface RedisClockOptions {
  */
 export class RedisClock {
   private offsetMs = 0;
-  private quickestRttMs = Number.POSITIVE_INFINITY;
+  /** The last RTT_WINDOW readings' round trips (a ring: `nextRtt` is overwritten next). */
+  private readonly recentRttMs = new Float64Array(RTT_WINDOW).fill(Number.POSITIVE_INFINITY);
+  private nextRtt = 0;
   private saidOff = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
@@ -57,8 +64,10 @@ export class RedisClock {
     const [seconds, micros] = Array.isArray(reply) ? reply.map(Number) : [];
     if (seconds === undefined || micros === undefined || !Number.isFinite(seconds + micros)) return;
     const rtt = received - sent;
-    if (rtt > LOOSE_RTT_MS && rtt > 2 * this.quickestRttMs) return;
-    this.quickestRttMs = Math.min(this.quickestRttMs, rtt);
+    const quickest = Math.min(...this.recentRttMs);
+    this.recentRttMs[this.nextRtt] = rtt;
+    this.nextRtt = (this.nextRtt + 1) % RTT_WINDOW;
+    if (rtt > LOOSE_RTT_MS && rtt > 2 * quickest) return;
     this.offsetMs = Math.round(seconds * 1000 + micros / 1000 - (sent + received) / 2);
     const off = Math.abs(this.offsetMs) >= SAY_OFF_MS;
     if (off !== this.saidOff) {

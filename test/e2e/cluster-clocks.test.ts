@@ -369,3 +369,69 @@ test("a node whose clock NTP steps back 10 minutes after a peer link failed to o
   ).json()) as { cluster?: { links: { node: string; state: string; sentOverLink: number }[] } };
   expect(status.cluster?.links.find((l) => l.node === "frozen-peer")).toMatchObject({ state: "open" });
 }, 120_000);
+
+test("a node restarted under its name on a host whose clock is 10 minutes behind lists its predecessor's workers as draining while the predecessor's last entry would have stood, not 10 minutes longer", async () => {
+  type Listed = { id: string; url: string; state: string; workers: number; draining: number };
+  const listed = async () => {
+    const response = await fetch(`${onTime.url}/admin/api/status`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    const status = (await response.json()) as { cluster?: { nodes: Listed[] } };
+    return status.cluster?.nodes.find((n) => n.id === "restarted-behind");
+  };
+  // Heartbeats of 5 s: the predecessor's last entry stands 15 s, time for its successor to start
+  // and read it on a loaded machine.
+  const predecessor = await fx.startNode({
+    name: "restarted-behind",
+    databaseUrl,
+    redisUrl,
+    heartbeat: "5s",
+  });
+  const fake = fx.own(await spawnFakeUpstream());
+  const token = await createWorkerKey(predecessor.url, adminKey, {
+    name: "restarted-fleet",
+    role: "worker",
+    models: ["*"],
+  });
+  // It dials the predecessor's address only: it never registers with the successor.
+  fx.own(
+    spawnWorker({
+      gateway: predecessor.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w-left",
+      models: ["left-model"],
+    }),
+  );
+  await waitFor(
+    "the on-time node to read the worker in the predecessor's entry",
+    async () => {
+      const node = await listed();
+      return node?.url === predecessor.url && node.workers === 1;
+    },
+    20_000,
+  );
+  await predecessor.stop("SIGTERM", 20_000);
+  const successor = await fx.startNode({
+    name: "restarted-behind",
+    databaseUrl,
+    redisUrl,
+    heartbeat: "5s",
+    env: skewedClock(-600),
+  });
+  await waitFor(
+    "the on-time node to read the successor's entry, the predecessor's worker in it, draining",
+    async () => {
+      const node = await listed();
+      return node?.url === successor.url && node.state === "live" && node.draining === 1;
+    },
+    20_000,
+  );
+  // Gone once the predecessor's last entry would have expired (15 s after its last write, as Redis
+  // counts), not once the successor's clock, 10 minutes behind, reaches what the predecessor's said.
+  await waitFor(
+    "the predecessor's worker no longer listed",
+    async () => (await listed())?.draining === 0,
+    40_000,
+  );
+}, 120_000);

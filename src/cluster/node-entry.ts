@@ -1,4 +1,5 @@
 import type { WorkerSummary } from "../audit/gateway-event.ts";
+import { steadyClock } from "../core/steady-clock.ts";
 
 /** What one node publishes about itself every heartbeat. */
 export interface NodeEntry {
@@ -67,10 +68,10 @@ export interface NodeEntry {
 }
 
 /**
- * The wall time at the process's start, advanced by the monotonic clock: an NTP step of the wall
- * clock never takes it back, so a node's later entry never reads as older than one it wrote before.
+ * The steady clock in whole ms: an NTP step of the wall clock never takes it back, so a node's later
+ * entry never reads as older than one it wrote before.
  */
-export const entryClock = (): number => Math.round(performance.timeOrigin + performance.now());
+export const entryClock = (): number => Math.round(steadyClock());
 
 /** The forward format this build takes and publishes. */
 export const FORWARD_VERSION = 3;

@@ -96,3 +96,25 @@ test("a clock stepped while every reply is slow (Redis loaded, a farther network
   expect(offsets.at(-1)).toBe(-600_000);
   expect(offsets.slice(0, 10)).toContain(-600_000);
 });
+
+test("a step of the node's clock while a TIME is under way is read as the clock after it, and the round trip as it lasted", async () => {
+  const redis = slowRedis();
+  // The round trip timed on a clock NTP never steps: the test's own time.
+  const clock = new RedisClock({
+    link: {
+      async call(): Promise<unknown> {
+        const reply = await redis.link.call();
+        // NTP steps the node's clock back 10 minutes as the reply comes in.
+        redis.state.skew = -600_000;
+        return reply;
+      },
+    } as unknown as RedisLink,
+    everyMs: 60_000,
+    now: redis.now,
+    elapsed: () => redis.state.at,
+  });
+  await clock.measure();
+  // Before: the middle of a round trip read on the stepped clock (-600 s long) put Redis 300 s
+  // ahead, neither what the node's clock said before the step nor after it.
+  expect(clock.offset()).toBe(600_000);
+});

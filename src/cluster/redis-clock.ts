@@ -16,7 +16,14 @@ export interface RedisClockOptions {
   everyMs: number;
   /** Told when the node's clock goes (or comes back) within SAY_OFF_MS of Redis's: its ms ahead (negative: behind). */
   onOff?: (aheadMs: number, off: boolean) => void;
+  /** The node's wall clock, whose offset to Redis's is measured. */
   now?: () => number;
+  /**
+   * The clock a round trip is timed on: performance.now (with `now` alone given, `now`). On the wall
+   * clock a step during a TIME read as a round trip that long (negative for a step back), put the
+   * offset half the step off, and passed over the replies after it as slow.
+   */
+  elapsed?: () => number;
 }
 
 /**
@@ -34,9 +41,11 @@ export class RedisClock {
   private saidOff = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
+  private readonly elapsed: () => number;
 
   constructor(private readonly options: RedisClockOptions) {
     this.now = options.now ?? Date.now;
+    this.elapsed = options.elapsed ?? options.now ?? (() => performance.now());
   }
 
   /** Redis's time less this node's, in ms (0 until measured: the node's own clock). */
@@ -51,16 +60,17 @@ export class RedisClock {
     return this.measure();
   }
 
-  /** One `TIME`: its reply read as at the middle of its round trip. */
+  /** One `TIME`: its reply read as at the middle of its round trip (on the node's clock as it came in). */
   async measure(): Promise<void> {
-    const sent = this.now();
+    const sent = this.elapsed();
     let reply: unknown;
     try {
       reply = await this.options.link.call((client) => client.send("TIME", []));
     } catch {
       return; // Redis away or slow: the last offset stands, and the next beat asks again.
     }
-    const received = this.now();
+    const receivedAt = this.now();
+    const received = this.elapsed();
     const [seconds, micros] = Array.isArray(reply) ? reply.map(Number) : [];
     if (seconds === undefined || micros === undefined || !Number.isFinite(seconds + micros)) return;
     const rtt = received - sent;
@@ -68,7 +78,7 @@ export class RedisClock {
     this.recentRttMs[this.nextRtt] = rtt;
     this.nextRtt = (this.nextRtt + 1) % RTT_WINDOW;
     if (rtt > LOOSE_RTT_MS && rtt > 2 * quickest) return;
-    this.offsetMs = Math.round(seconds * 1000 + micros / 1000 - (sent + received) / 2);
+    this.offsetMs = Math.round(seconds * 1000 + micros / 1000 - (receivedAt - rtt / 2));
     const off = Math.abs(this.offsetMs) >= SAY_OFF_MS;
     if (off !== this.saidOff) {
       this.saidOff = off;

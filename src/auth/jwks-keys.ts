@@ -67,7 +67,9 @@ export class JwksKeys {
   private lastKids = "";
 
   constructor(private options: JwksKeysOptions) {
-    this.now = options.now ?? Date.now;
+    // The cache's age, cooldown and backoff are waits: on the wall clock an NTP step back held a
+    // rotated key's tokens refused (401), or the JWKS unfetched, for as long as the step.
+    this.now = options.now ?? (() => performance.now());
     this.fetch = options.fetch ?? fetch;
   }
 

@@ -14,25 +14,41 @@ export class ListedWorkers {
   /**
    * The workers an entry of this node's id listed when it started (a predecessor restarted under
    * the same id, its entry not yet expired), listed as draining until each registers here or the
-   * predecessor's entry would have expired (`until`).
+   * predecessor's entry would have expired (`until`, on `clock`).
    */
   private inherited: { workers: Map<string, PeerWorker>; until: number } | null = null;
 
+  /**
+   * `clock` times how long a predecessor's workers stay listed: this process's monotonic one (or
+   * the test's). Never the predecessor's `at`: on a host whose clock is behind (or ahead) of the
+   * predecessor's, its workers stayed listed that much longer (or went at once).
+   */
   constructor(
     private readonly connected: () => PeerWorker[],
     private readonly clock: () => number,
   ) {}
 
-  /** The entry left under this node's id as it starts (predecessor-entry.ts), or null. */
-  inherit(left: string | null, heartbeatMs: number): void {
-    this.inherited = left === null ? null : predecessorWorkers(left, heartbeatMs);
+  /**
+   * The entry left under this node's id as it starts (predecessor-entry.ts), or null, and how long
+   * Redis keeps it still (its time to live, in ms).
+   */
+  inherit(left: { text: string; leftMs: number } | null): void {
+    const workers = left === null ? null : predecessorWorkers(left.text);
+    this.inherited =
+      left === null || workers === null ? null : { workers, until: this.clock() + left.leftMs };
+  }
+
+  /** Still listing workers a predecessor left (so its stopping key is worth reading). */
+  get inheriting(): boolean {
+    return this.inherited !== null;
   }
 
   /**
-   * The predecessor still drains (stopping-node.ts) until `until`: its workers not yet here stay
-   * listed, draining, that long at least.
+   * The predecessor still drains (stopping-node.ts) for `leftMs` more (its stopping key's time to
+   * live): its workers not yet here stay listed, draining, that long at least.
    */
-  predecessorStands(until: number): void {
+  predecessorStands(leftMs: number): void {
+    const until = this.clock() + leftMs;
     if (this.inherited !== null && until > this.inherited.until) this.inherited.until = until;
   }
 

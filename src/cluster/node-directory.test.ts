@@ -333,8 +333,9 @@ test("a node restarted under the same id keeps its predecessor's draining worker
   );
   const listedAfter = calling.peers().find((n) => n.id === "restarted")?.workers;
   expect(listedAfter).toEqual([gpu, { ...cpu, draining: true, closed: true }]);
-  // Three heartbeats after the predecessor's last write, the one that never came back is gone.
-  clock = 50_000 + 3 * heartbeatMs;
+  // Three heartbeats after the predecessor's last write, the one that never came back is gone: its
+  // entry's time to live in Redis as this node read it (a moment after the write), on this node's clock.
+  clock = 51_000 + 3 * heartbeatMs;
   await after.refresh();
   await calling.refresh();
   expect(calling.peers().find((n) => n.id === "restarted")?.workers).toEqual([gpu]);
@@ -360,7 +361,8 @@ test("a predecessor's entry with one worker this build cannot read keeps the oth
   closing.push(() => probe.close());
   const good = { name: "gpu-kept", tenant: "default", models: ["m-kept"], inFlight: 0, capacity: 4 };
   const entry = { at: Date.now(), workers: [{ models: ["m-unnamed"] }, good] };
-  await probe.send("SET", ["mgw:node:partly-readable", JSON.stringify(entry)]);
+  // Written as a node writes its entry: for three heartbeats.
+  await probe.send("SET", ["mgw:node:partly-readable", JSON.stringify(entry), "PX", "60000"]);
   await node("partly-readable", () => []);
   const calling = await node("calling-partly-readable", () => []);
   await calling.refresh();

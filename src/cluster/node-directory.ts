@@ -19,7 +19,7 @@ import { entryClock, FORWARD_VERSION, LINK_VERSION, type NodeEntry } from "./nod
 import { NoticedNodes } from "./noticed-nodes.ts";
 import { RedisTimeout } from "./redis-link.ts";
 import { SeenEntries } from "./seen-entries.ts";
-import { stoppingKey, stoppingUntil } from "./stopping-node.ts";
+import { predecessorStops, stoppingKey } from "./stopping-node.ts";
 
 /**
  * The node directory and worker presence in Redis. Each node renews its entry every heartbeat
@@ -59,7 +59,7 @@ export class NodeDirectory {
 
   constructor(private readonly options: NodeDirectoryOptions) {
     this.instance = options.instance ?? randomUUID();
-    this.listed = new ListedWorkers(options.workers, options.now ?? Date.now);
+    this.listed = new ListedWorkers(options.workers, options.now ?? (() => performance.now()));
     this.noticed = new NoticedNodes({
       link: options.link,
       onRead: (read) => {
@@ -88,7 +88,7 @@ export class NodeDirectory {
     await this.lease.take();
     const left = await this.entryLeft();
     await this.options.link.subscribe(CHANGED_CHANNEL, (node) => this.notice(node));
-    this.listed.inherit(left, this.options.heartbeatMs);
+    this.listed.inherit(left);
     await this.beats.join();
     this.timer = setInterval(() => void this.beats.join(), this.options.heartbeatMs);
     this.timer.unref();
@@ -257,15 +257,16 @@ export class NodeDirectory {
       // it holds the name again.
       const holds = await this.lease.renew(client, entryWrite(entry, heartbeatMs));
       if (!holds) this.noticePending ||= notice;
-      const [ids, predecessor] = await Promise.all([
+      // A predecessor that still drains keeps the workers this node inherited listed (stopping-node.ts).
+      const inheriting = this.listed.inheriting;
+      const [ids, predecessor, predecessorLeftMs] = await Promise.all([
         client.smembers(NODES),
-        // A predecessor that still drains keeps the workers this node inherited listed (stopping-node.ts).
-        client.get(stoppingKey(self.id)),
+        inheriting ? client.get(stoppingKey(self.id)) : null,
+        inheriting ? client.pttl(stoppingKey(self.id)) : 0,
         holds && notice ? client.publish(CHANGED_CHANNEL, self.id) : null,
         !holds && this.listed.draining ? sayStopping(client, entry, heartbeatMs) : null,
       ]);
-      const until = stoppingUntil(predecessor, this.instance, heartbeatMs);
-      if (until !== null) this.listed.predecessorStands(until);
+      if (predecessorStops(predecessor, this.instance)) this.listed.predecessorStands(predecessorLeftMs);
       return await readEntries(client, ids, this.options.clusterId);
     });
     let entries: NodeEntry[];
@@ -300,11 +301,19 @@ export class NodeDirectory {
     };
   }
 
-  /** The entry under this node's id as it starts (predecessor-entry.ts): null without one (or Redis away). */
-  private async entryLeft(): Promise<string | null> {
+  /**
+   * The entry under this node's id as it starts (predecessor-entry.ts) and its time to live on
+   * Redis's clock: null without one (or Redis away).
+   */
+  private async entryLeft(): Promise<{ text: string; leftMs: number } | null> {
     const { link, self } = this.options;
     if (!link.healthy()) return null;
-    return await link.call((client) => client.get(entryKey(self.id))).catch(() => null);
+    const key = entryKey(self.id);
+    const [text, leftMs] = await link
+      .call((client) => Promise.all([client.get(key), client.pttl(key)]))
+      .catch(() => [null, 0] as const);
+    // PTTL is negative for a key gone meanwhile (or one written without expiry): nothing stands.
+    return text === null ? null : { text, leftMs: Math.max(0, leftMs) };
   }
 
   /**

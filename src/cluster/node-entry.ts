@@ -68,8 +68,8 @@ export interface NodeEntry {
 }
 
 /**
- * The wall time at the process's start, advanced by the monotonic clock: an NTP step of the wall
- * clock never takes it back, so a node's later entry never reads as older than one it wrote before.
+ * The steady clock in whole ms: an NTP step of the wall clock never takes it back, so a node's later
+ * entry never reads as older than one it wrote before.
  */
 export const entryClock = (): number => Math.round(steadyClock());
 

@@ -21,6 +21,11 @@ export interface PeerLinkOptions {
   /** The largest message the peer takes (`workers.max_message`, the same on every node). */
   maxMessageBytes: number;
   log: WorkerLog;
+  /**
+   * The clock the link's waits are timed on (the backoff before another open, the heartbeats'
+   * silence): performance.now unless given. On the wall clock an NTP step back kept a failed
+   * link shut (its calls over HTTP, or refused as unreachable) for as long as the step.
+   */
   now?: () => number;
   /**
    * How often the link is proved alive (a heartbeat the other node answers); silent for three of
@@ -49,7 +54,11 @@ export class PeerLink {
   /** Calls sent over the link and over HTTP instead, for the status page and tests. */
   readonly sent = { link: 0, http: 0 };
 
-  constructor(private readonly options: PeerLinkOptions) {}
+  private readonly now: () => number;
+
+  constructor(private readonly options: PeerLinkOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
 
   get url(): string {
     return this.options.url;
@@ -59,7 +68,7 @@ export class PeerLink {
   ready(): WorkerTunnel | Promise<WorkerTunnel | undefined> | undefined {
     if (this.tunnel) return this.tunnel;
     if (this.opening) return this.opening;
-    if (this.closed || (this.options.now ?? Date.now)() < this.retryAt) return undefined;
+    if (this.closed || this.now() < this.retryAt) return undefined;
     this.opening = this.open().finally(() => {
       this.opening = undefined;
     });
@@ -163,7 +172,7 @@ export class PeerLink {
         this.tunnel = tunnel;
         log("info", "cluster peer link open", { node });
         const every = this.options.heartbeatMs ?? 5_000;
-        const watch = new SilenceWatch(3 * every, every, this.options.now);
+        const watch = new SilenceWatch(3 * every, every, this.now);
         silence = watch;
         beat = setInterval(() => {
           const silentMs = watch.silentPastTimeout();
@@ -199,7 +208,7 @@ export class PeerLink {
             log("info", "cluster peer link closed: the node is stopping", { node });
           else if (!this.closed) log("warn", "cluster peer link lost", { node, code: event.code });
         } else {
-          this.retryAt = (this.options.now ?? Date.now)() + backoffDelay(this.failures++);
+          this.retryAt = this.now() + backoffDelay(this.failures++);
           this.silent = timedOut
             ? Object.assign(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms at ${url}`), {
                 code: "ETIMEDOUT",

@@ -18,19 +18,20 @@ const inheritedWorkerFields = {
 } satisfies { [K in keyof InheritedWorker]-?: z.ZodType<InheritedWorker[K]> };
 const inheritedWorkerSchema = z.object(inheritedWorkerFields);
 
-/** What a node starting under an id reads of the entry left under it: when it was written, and its workers, each read alone. */
-const predecessorEntrySchema = z.object({ at: z.number(), workers: z.array(z.unknown()) });
+/**
+ * What a node starting under an id reads of the entry left under it: its workers, each read alone.
+ * Not its `at`: that is the predecessor's clock, perhaps another host's (how long the entry stands
+ * is Redis's to say: the key's time to live).
+ */
+const predecessorEntrySchema = z.object({ workers: z.array(z.unknown()) });
 
 /**
  * The workers the entry left under this node's id lists, each draining and closed (none is
- * connected here yet), with when that entry would expire; null when it lists none this build can
- * read, or is no entry this build can read (not JSON, or not of an entry's shape): a node starts
- * whatever Redis holds. A worker it cannot read is left out, the others kept.
+ * connected here yet); null when it lists none this build can read, or is no entry this build can
+ * read (not JSON, or not of an entry's shape): a node starts whatever Redis holds. A worker it
+ * cannot read is left out, the others kept.
  */
-export function predecessorWorkers(
-  text: string,
-  heartbeatMs: number,
-): { workers: Map<string, PeerWorker>; until: number } | null {
+export function predecessorWorkers(text: string): Map<string, PeerWorker> | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -44,5 +45,5 @@ export function predecessorWorkers(
     const worker = inheritedWorkerSchema.safeParse(listed);
     if (worker.success) workers.set(worker.data.name, { ...worker.data, draining: true, closed: true });
   }
-  return workers.size === 0 ? null : { workers, until: parsed.data.at + 3 * heartbeatMs };
+  return workers.size === 0 ? null : workers;
 }

@@ -59,3 +59,62 @@ test("a clock on Redis's is offset by nothing to speak of; Redis away leaves the
   away.close();
   expect(unmeasured.offset()).toBe(0);
 });
+
+/**
+ * A Redis whose every `TIME` takes `rtt` ms of the test's clock (`at`), answered at the middle of
+ * its round trip with the true time; the node reads its clock `skew` ms off it.
+ */
+function slowRedis() {
+  const state = { at: 1_000_000, rtt: 2, skew: 0 };
+  const link = {
+    async call(): Promise<unknown> {
+      state.at += state.rtt / 2;
+      const reply = [String(Math.floor(state.at / 1000)), String((state.at % 1000) * 1000)];
+      state.at += state.rtt / 2;
+      return reply;
+    },
+  };
+  return { state, link, now: () => state.at + state.skew };
+}
+
+test("a clock stepped while every reply is slow (Redis loaded, a farther network) is followed all the same, once the quick replies of before are past", async () => {
+  const redis = slowRedis();
+  const clock = new RedisClock({ link: redis.link as unknown as RedisLink, everyMs: 60_000, now: redis.now });
+  await clock.measure();
+  expect(clock.offset()).toBe(0);
+  // From now on every reply takes 150 ms, and NTP steps the node's clock 10 minutes ahead.
+  redis.state.rtt = 150;
+  redis.state.skew = 600_000;
+  const offsets: number[] = [];
+  for (let beat = 0; beat < 20; beat++) {
+    await clock.measure();
+    offsets.push(clock.offset());
+  }
+  // A few slow replies are passed over (one quick reply of before measures the clock better)...
+  expect(offsets[0]).toBe(0);
+  // ...but not all of them forever: the step is followed, and stays followed.
+  expect(offsets.at(-1)).toBe(-600_000);
+  expect(offsets.slice(0, 10)).toContain(-600_000);
+});
+
+test("a step of the node's clock while a TIME is under way is read as the clock after it, and the round trip as it lasted", async () => {
+  const redis = slowRedis();
+  // The round trip timed on a clock NTP never steps: the test's own time.
+  const clock = new RedisClock({
+    link: {
+      async call(): Promise<unknown> {
+        const reply = await redis.link.call();
+        // NTP steps the node's clock back 10 minutes as the reply comes in.
+        redis.state.skew = -600_000;
+        return reply;
+      },
+    } as unknown as RedisLink,
+    everyMs: 60_000,
+    now: redis.now,
+    elapsed: () => redis.state.at,
+  });
+  await clock.measure();
+  // Before: the middle of a round trip read on the stepped clock (-600 s long) put Redis 300 s
+  // ahead, neither what the node's clock said before the step nor after it.
+  expect(clock.offset()).toBe(600_000);
+});

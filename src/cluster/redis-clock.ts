@@ -2,8 +2,13 @@ import type { RedisLink } from "./redis-link.ts";
 
 /** A node this far off Redis's clock is told so in the log (its own times are that far off too). */
 const SAY_OFF_MS = 1000;
-/** A reply slower than this, and than twice the quickest seen, measures the clock too loosely. */
+/** A reply slower than this, and than twice the quickest of the last readings, measures the clock too loosely. */
 const LOOSE_RTT_MS = 100;
+/**
+ * How many readings (kept or passed over) the quickest round trip is taken from: a quick one of long
+ * ago ages out, so a link slower for good (Redis loaded, moved farther) still follows a clock step.
+ */
+const RTT_WINDOW = 8;
 
 export interface RedisClockOptions {
   link: RedisLink;
@@ -11,7 +16,14 @@ export interface RedisClockOptions {
   everyMs: number;
   /** Told when the node's clock goes (or comes back) within SAY_OFF_MS of Redis's: its ms ahead (negative: behind). */
   onOff?: (aheadMs: number, off: boolean) => void;
+  /** The node's wall clock, whose offset to Redis's is measured. */
   now?: () => number;
+  /**
+   * The clock a round trip is timed on: performance.now (with `now` alone given, `now`). On the wall
+   * clock a step during a TIME read as a round trip that long (negative for a step back), put the
+   * offset half the step off, and passed over the replies after it as slow.
+   */
+  elapsed?: () => number;
 }
 
 /**
@@ -23,13 +35,17 @@ export interface RedisClockOptions {
  */
 export class RedisClock {
   private offsetMs = 0;
-  private quickestRttMs = Number.POSITIVE_INFINITY;
+  /** The last RTT_WINDOW readings' round trips (a ring: `nextRtt` is overwritten next). */
+  private readonly recentRttMs = new Float64Array(RTT_WINDOW).fill(Number.POSITIVE_INFINITY);
+  private nextRtt = 0;
   private saidOff = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
+  private readonly elapsed: () => number;
 
   constructor(private readonly options: RedisClockOptions) {
     this.now = options.now ?? Date.now;
+    this.elapsed = options.elapsed ?? options.now ?? (() => performance.now());
   }
 
   /** Redis's time less this node's, in ms (0 until measured: the node's own clock). */
@@ -44,22 +60,25 @@ export class RedisClock {
     return this.measure();
   }
 
-  /** One `TIME`: its reply read as at the middle of its round trip. */
+  /** One `TIME`: its reply read as at the middle of its round trip (on the node's clock as it came in). */
   async measure(): Promise<void> {
-    const sent = this.now();
+    const sent = this.elapsed();
     let reply: unknown;
     try {
       reply = await this.options.link.call((client) => client.send("TIME", []));
     } catch {
       return; // Redis away or slow: the last offset stands, and the next beat asks again.
     }
-    const received = this.now();
+    const receivedAt = this.now();
+    const received = this.elapsed();
     const [seconds, micros] = Array.isArray(reply) ? reply.map(Number) : [];
     if (seconds === undefined || micros === undefined || !Number.isFinite(seconds + micros)) return;
     const rtt = received - sent;
-    if (rtt > LOOSE_RTT_MS && rtt > 2 * this.quickestRttMs) return;
-    this.quickestRttMs = Math.min(this.quickestRttMs, rtt);
-    this.offsetMs = Math.round(seconds * 1000 + micros / 1000 - (sent + received) / 2);
+    const quickest = Math.min(...this.recentRttMs);
+    this.recentRttMs[this.nextRtt] = rtt;
+    this.nextRtt = (this.nextRtt + 1) % RTT_WINDOW;
+    if (rtt > LOOSE_RTT_MS && rtt > 2 * quickest) return;
+    this.offsetMs = Math.round(seconds * 1000 + micros / 1000 - (receivedAt - rtt / 2));
     const off = Math.abs(this.offsetMs) >= SAY_OFF_MS;
     if (off !== this.saidOff) {
       this.saidOff = off;

@@ -11,18 +11,19 @@ import { predecessorWorkers } from "./predecessor-entry.ts";
 export const stoppingKey = (id: string) => `mgw:stopping:${id}`;
 
 /**
- * Until when the stopping node `text` names keeps a successor's inherited workers listed (its last
- * write and three heartbeats); null for none, this process's own, or a value this build cannot read.
+ * Whether `text` (the stopping key's value) is a stopping predecessor's that keeps a successor's
+ * inherited workers listed, as long as the key stands (its time to live, on Redis's clock): not for
+ * none, this process's own, or a value this build cannot read.
  */
-export function stoppingUntil(text: string | null, instance: string, heartbeatMs: number): number | null {
-  if (text === null) return null;
+export function predecessorStops(text: string | null, instance: string): boolean {
+  if (text === null) return false;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return null;
+    return false;
   }
   if (typeof value === "object" && value !== null && "instance" in value && value.instance === instance)
-    return null;
-  return predecessorWorkers(text, heartbeatMs)?.until ?? null;
+    return false;
+  return predecessorWorkers(text) !== null;
 }

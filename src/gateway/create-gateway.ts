@@ -2,6 +2,7 @@ import { createAuditService } from "../audit/audit-service.ts";
 import { RequestStats } from "../audit/request-stats.ts";
 import type { Config } from "../config/config-schema.ts";
 import { describeError } from "../core/describe-error.ts";
+import { steadyClock } from "../core/steady-clock.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
 import { sinksFromConfig } from "../events/config-sinks.ts";
 import { embedderSinks } from "../events/named-sink.ts";
@@ -93,7 +94,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   ]);
   built.made("event sinks", (until) => closeSinks(giveUpBy(until)));
   // The routes' breakers, before the workers: a worker newly serving a model half-opens its route's.
-  const health = new RouteHealth(breakerPolicy(config), Date.now, logger);
+  const health = new RouteHealth(breakerPolicy(config), steadyClock, logger);
   const workers = buildWorkers(
     config,
     logger,

@@ -1,4 +1,5 @@
 import { errorText } from "../audit/redact-body.ts";
+import { steadyClock } from "../core/steady-clock.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { NO_PROBE, nextProbe, type Probe } from "./breaker-probe.ts";
 import type { Newcomer, ProbePin } from "./probe-newly-served.ts";
@@ -22,11 +23,14 @@ export interface BreakerPolicy {
  * out for `cooldownMs`; then one request probes it (`Probe`), and the probe's success closes the
  * breaker, its failure opens it for another cooldown. Each opening is a warning in the log, each
  * closing an info line (`log`), naming the request judged, as a worker taken out of rotation is.
+ * Its times are on `now`, a clock NTP never steps (core/steady-clock.ts; the test's): on the wall clock a
+ * step back kept a route out that much longer (10 minutes for a 10-minute step). It answers only
+ * durations (`reopensInMs`), never those times.
  */
 export class RouteHealth {
   constructor(
     private policy: BreakerPolicy,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = steadyClock,
     private readonly log: Logger = silentLogger,
     private readonly states = new Map<string, RouteState>(),
     /** Tests set a lower bound. */

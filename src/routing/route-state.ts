@@ -4,24 +4,24 @@ import type { ProbePin } from "./probe-newly-served.ts";
 /** Per-route state that outlives config reloads: breaker, in-flight count, latency. */
 export interface RouteState {
   consecutiveFailures: number;
-  /** Epoch ms until which the breaker is open; 0 when closed. */
+  /** Epoch ms until which the breaker is open, on the health's steady clock (route-health.ts); 0 when closed. */
   openUntil: number;
   /** While half-open, the one request let through to probe the route (its token); `NO_PROBE` when none. */
   probe: Probe;
   inFlight: number;
   /** Exponentially weighted moving average of time to first byte, ms. */
   latencyMs: number;
-  /** Epoch ms of the last failure; 0 when none. */
+  /** Epoch ms of the last failure, on the health's clock; 0 when none. */
   failedAt: number;
   /** Answers so far (`succeeded`): a count, so an answer reads no clock. */
   answers: number;
   /**
-   * Epoch ms of the first timeout of a bound shorter than the longest for the same wait since the
+   * Epoch ms (the health's clock) of the first timeout of a bound shorter than the longest for the same wait since the
    * route last answered (`answeredNothingFor`), and `answers` then; 0 when none.
    */
   outwaitedSince: number;
   answersThen: number;
-  /** Epoch ms a newcomer last half-opened the breaker (`halfOpen`: one a cooldown); 0 never. */
+  /** Epoch ms (the health's clock) a newcomer last half-opened the breaker (`halfOpen`: one a cooldown); 0 never. */
   halfOpenedAt: number;
   /** Who served the failures counted since the route last answered (`failed`'s `by`); made at the first. */
   failedBy: Set<string> | undefined;

@@ -28,7 +28,9 @@ interface Entry {
  * keep a core busy. A failed read is not kept: the next call reads again.
  */
 export function sharedUsage(read: UsageRead, options: SharedUsageOptions): UsageRead {
-  const now = options.now ?? Date.now;
+  // How long an answer serves is a wait: on the wall clock an NTP step back kept the usage read
+  // before it for as long as the step.
+  const now = options.now ?? (() => performance.now());
   const entries = new Map<string, Entry>();
   const stale = (entry: Entry, at: number) =>
     entry.settledAt !== undefined && at - entry.settledAt >= options.freshMs;

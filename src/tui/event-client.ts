@@ -91,14 +91,16 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
   const connection = new AbortController();
   const stop = () => connection.abort();
   signal.addEventListener("abort", stop, { once: true });
-  let lastByteAt = Date.now();
+  // Silence is timed on the monotonic clock: on the wall clock an NTP step forward past the bound
+  // read as the gateway silent, and dropped a live stream (the events meanwhile missed).
+  let lastByteAt = performance.now();
   let idle = false;
   // The consumer is behind, not the gateway silent: no byte is read meanwhile.
   let busy = false;
   const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
   const watchdog = setInterval(
     () => {
-      if (busy || Date.now() - lastByteAt < idleTimeoutMs) return;
+      if (busy || performance.now() - lastByteAt < idleTimeoutMs) return;
       idle = true;
       connection.abort();
     },
@@ -135,11 +137,11 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     }
     live = true;
     onLive();
-    lastByteAt = Date.now();
+    lastByteAt = performance.now();
     const body = response.body;
     const chunks = (async function* () {
       for await (const chunk of body) {
-        lastByteAt = Date.now();
+        lastByteAt = performance.now();
         yield chunk;
       }
     })();
@@ -153,7 +155,7 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
         busy = true;
         await handled;
         busy = false;
-        lastByteAt = Date.now();
+        lastByteAt = performance.now();
       }
     }
     return { kind: "retry", reason: "connection closed", wasLive: true };

@@ -304,3 +304,134 @@ test("a node whose clock NTP steps back 10 minutes puts a worker it took out of 
   // The cooldown is 30 s of the node's time, however its wall clock was stepped meanwhile.
   await waitFor("the worker back in rotation", async () => (await ejected()) === undefined, 60_000, 500);
 }, 120_000);
+
+test("a node whose clock NTP steps back 10 minutes after a peer link failed to open opens it again within the backoff, not 10 minutes later: calls to that peer's worker are answered over the link", async () => {
+  const dir = tempDir("mindgw-clock-");
+  fx.defer(() => dir.cleanup());
+  const clock = steppableClock(dir.path, 600);
+  // Heartbeats of 2 s: its entry (three of them) outlives the freeze below, so the caller keeps
+  // the node, and its link, listed throughout.
+  const peer = await fx.startNode({ name: "frozen-peer", databaseUrl, redisUrl, heartbeat: "2s" });
+  const caller = await fx.startNode({ name: "link-stepped", databaseUrl, redisUrl, env: clock.env });
+  const fake = fx.own(await spawnFakeUpstream());
+  const token = await createWorkerKey(peer.url, adminKey, {
+    name: "peer-fleet",
+    role: "worker",
+    models: ["*"],
+  });
+  const worker = fx.own(
+    spawnWorker({
+      gateway: peer.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w-peer",
+      models: ["peer-model"],
+    }),
+  );
+  await waitForWorkers(peer.url, adminKey, [worker.name]);
+  const models = async () =>
+    JSON.stringify(
+      await (
+        await fetch(`${caller.url}/v1/models`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).json(),
+    );
+  await waitFor(
+    "the stepped node to route peer-model",
+    async () => (await models()).includes("peer-model"),
+    20_000,
+  );
+  // Stimulus: the peer frozen (SIGSTOP) as the stepped node opens its first link to it, which gets
+  // no answer within its 3 s: the link waits out its backoff before the next open.
+  fx.defer(() => peer.proc.kill("SIGCONT"));
+  peer.proc.kill("SIGSTOP");
+  await (await chatAt(caller.url, adminKey, { model: "peer-model" })).arrayBuffer();
+  peer.proc.kill("SIGCONT");
+  expect(caller.stderr.all).toContain("cluster peer link got no answer");
+  clock.step(0);
+  await waitFor(
+    "the stepped node to find its clock on Redis's again",
+    () => caller.stderr.all.includes("within a second of Redis's again"),
+    20_000,
+  );
+  // The backoff is half a second of the node's time, however its wall clock was stepped meanwhile.
+  await waitFor(
+    "a call to the peer's worker answered",
+    async () => {
+      const response = await chatAt(caller.url, adminKey, { model: "peer-model" });
+      await response.arrayBuffer();
+      return response.status === 200;
+    },
+    20_000,
+    500,
+  );
+  const status = (await (
+    await fetch(`${caller.url}/admin/api/status`, { headers: { authorization: `Bearer ${adminKey}` } })
+  ).json()) as { cluster?: { links: { node: string; state: string; sentOverLink: number }[] } };
+  expect(status.cluster?.links.find((l) => l.node === "frozen-peer")).toMatchObject({ state: "open" });
+}, 120_000);
+
+test("a node restarted under its name on a host whose clock is 10 minutes behind lists its predecessor's workers as draining while the predecessor's last entry would have stood, not 10 minutes longer", async () => {
+  type Listed = { id: string; url: string; state: string; workers: number; draining: number };
+  const listed = async () => {
+    const response = await fetch(`${onTime.url}/admin/api/status`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    const status = (await response.json()) as { cluster?: { nodes: Listed[] } };
+    return status.cluster?.nodes.find((n) => n.id === "restarted-behind");
+  };
+  // Heartbeats of 5 s: the predecessor's last entry stands 15 s, time for its successor to start
+  // and read it on a loaded machine.
+  const predecessor = await fx.startNode({
+    name: "restarted-behind",
+    databaseUrl,
+    redisUrl,
+    heartbeat: "5s",
+  });
+  const fake = fx.own(await spawnFakeUpstream());
+  const token = await createWorkerKey(predecessor.url, adminKey, {
+    name: "restarted-fleet",
+    role: "worker",
+    models: ["*"],
+  });
+  // It dials the predecessor's address only: it never registers with the successor.
+  fx.own(
+    spawnWorker({
+      gateway: predecessor.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "w-left",
+      models: ["left-model"],
+    }),
+  );
+  await waitFor(
+    "the on-time node to read the worker in the predecessor's entry",
+    async () => {
+      const node = await listed();
+      return node?.url === predecessor.url && node.workers === 1;
+    },
+    20_000,
+  );
+  await predecessor.stop("SIGTERM", 20_000);
+  const successor = await fx.startNode({
+    name: "restarted-behind",
+    databaseUrl,
+    redisUrl,
+    heartbeat: "5s",
+    env: skewedClock(-600),
+  });
+  await waitFor(
+    "the on-time node to read the successor's entry, the predecessor's worker in it, draining",
+    async () => {
+      const node = await listed();
+      return node?.url === successor.url && node.state === "live" && node.draining === 1;
+    },
+    20_000,
+  );
+  // Gone once the predecessor's last entry would have expired (15 s after its last write, as Redis
+  // counts), not once the successor's clock, 10 minutes behind, reaches what the predecessor's said.
+  await waitFor(
+    "the predecessor's worker no longer listed",
+    async () => (await listed())?.draining === 0,
+    40_000,
+  );
+}, 120_000);

@@ -45,7 +45,6 @@ export const CONVERSE_TARGET: ChatTarget = {
   maxTemperature: 1,
   strictTools: false,
   strictFormat: false,
-  toolChoiceNone: true,
   cacheMarks: true,
   takesThinking: thinkingClaude,
   refusesTopPWithTemperature: true,

@@ -93,9 +93,10 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
     if (message.role === "system" || message.role === "developer")
       system.push(...textBlocks(message, points.prompt));
     else if (message.role === "tool") {
-      const result = toolsOffered
-        ? toolResult(message, i)
-        : (asText ??= new ToolHistoryText()).result(message.tool_call_id, messageText(message));
+      if (!toolsOffered) asText ??= new ToolHistoryText();
+      const result = asText
+        ? asText.result(message.tool_call_id, messageText(message))
+        : toolResult(message, i);
       push("user", withCachePoint([result], marked(message)));
     } else if (message.role === "assistant") {
       if (!toolsOffered && message.tool_calls?.length) asText ??= new ToolHistoryText();

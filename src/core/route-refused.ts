@@ -1,8 +1,8 @@
 import { type ErrorCode, GatewayError } from "./gateway-error.ts";
 import type { UpstreamFault } from "./upstream-fault.ts";
 
-/** The faults that are the route's, not the call's: its credentials, its account, its model or URL. */
-export type RouteRefusal = Extract<UpstreamFault, "credentials" | "account" | "route" | "path">;
+/** The faults that are the route's, not the call's: its credentials, its account, its model or URL, what its model serves. */
+export type RouteRefusal = Extract<UpstreamFault, "credentials" | "account" | "route" | "path" | "operation">;
 
 /** How the upstream refused: the status its answer or its error stands for, and its own words. */
 export interface Refused {
@@ -23,6 +23,7 @@ const CODE: Readonly<Record<RouteRefusal, ErrorCode>> = {
   account: "upstream_account",
   route: "upstream_error",
   path: "upstream_error",
+  operation: "upstream_error",
 };
 
 /** The gateway's words for each refusal, said the same whichever way the upstream said it. */
@@ -40,14 +41,16 @@ function words(fault: RouteRefusal, { name, status, inAnswer }: Refused): string
         : `${name} answered ${status}: the route's model or URL is not found there`;
     case "path":
       return noPathWords(name, inAnswer ? "said" : `answered ${status}:`, "base_url");
+    case "operation":
+      return `${name} ${inAnswer ? "said" : `answered ${status}:`} the route's model does not serve this operation`;
   }
 }
 
 /**
  * The route refused, not the call: another route may serve the same request, while this one would
  * refuse it again (no retry of it) and refuses every call until the operator acts (its breaker
- * counts it) — but for a `path`, which refuses only the calls of an operation the caller chose,
- * and which no breaker counts (core/upstream-fault.ts), for a direct route and a worker alike. A 502 in the gateway's words: the upstream's own, which may name the operator's
+ * counts it) — but for a `path` or an `operation`, which refuse only the calls of an operation the
+ * caller chose, and which no breaker counts (core/upstream-fault.ts), for a direct route and a worker alike. A 502 in the gateway's words: the upstream's own, which may name the operator's
  * organisation, key or billing and would read as the caller's own fault (a 401 "invalid x-api-key",
  * a credit balance to top up), go to the log alone (`detail`, redacted there). Both an answer's
  * status (providers/http/upstream-failure.ts) and an error said inside an answer
@@ -60,7 +63,9 @@ export function routeRefused(fault: RouteRefusal, refused: Refused): GatewayErro
     message: words(fault, refused),
     retryable: true,
     sameRouteAgain: false,
-    ...(fault === "path" ? NO_SUCH_PATH : {}),
+    // Azure's deployment that does not serve an operation is counted as a path no API answered:
+    // an alert names a provider that served nothing else (a chat route's embedding deployment).
+    ...(fault === "path" || fault === "operation" ? NO_SUCH_PATH : {}),
     // The upstream's status for the attempt's audit entry; no body, which no caller gets.
     upstream: { dialect: undefined, status: refused.sent ?? refused.status },
     ...(refused.said ? { detail: refused.said } : {}),

@@ -101,13 +101,13 @@ describe("a 429's kind, by the vendor's words and the wait it says", () => {
   });
 });
 
-test("Azure's 400 OperationNotSupported is the route's (its deployment does not serve the call); another 400 is the request's", () => {
+test("Azure's 400 OperationNotSupported is the operation's (the deployment does not serve the one called); another 400 is the request's", () => {
   expect(
     upstreamFault(400, {
       code: "OperationNotSupported",
       message: "The chatCompletion operation does not work with the specified model, text-embedding-3-small.",
     }),
-  ).toBe("route");
+  ).toBe("operation");
   expect(upstreamFault(400, { code: "invalid_request_error", message: "Invalid 'messages'." })).toBe(
     "request",
   );

@@ -40,12 +40,19 @@ export type UpstreamFault =
   /** The gateway's account cannot pay (402, a billing or quota refusal): down until it is topped up. */
   | "account"
   /**
-   * The route's model unknown upstream (a 404 that names the model or deployment: `namesRoute`),
-   * or one that does not serve the operation (Azure's 400 `OperationNotSupported`):
+   * The route's model unknown upstream (a 404 that names the model or deployment: `namesRoute`):
    * the route's configuration is wrong, not the caller's request, which named the gateway's model.
    * Any other 404 is the caller's (`request`), or a `path`.
    */
   | "route"
+  /**
+   * The route's model found, but not serving the operation called (Azure's 400
+   * `OperationNotSupported`): failed over at once and not sent the same route again, as a `path`
+   * is, and for the same reason counted by no breaker: the caller chooses the operation, and
+   * Azure says so alike for a chat route's embedding deployment and for a legacy client's
+   * /v1/completions on a healthy chat deployment, whose chat callers it must not refuse.
+   */
+  | "operation"
   /**
    * A 404 that no API answered (`NO_SUCH_PATH`, an HTML page, nothing): the route's server has no
    * route for the call's path. Its server lacks the operation (a chat-only vLLM asked for
@@ -78,7 +85,7 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
   if (status >= 400 && status < 500 && refusesAccount(status, said)) return "account";
   if (status === 401 || status === 403) return "credentials";
   if (status === 404) return namesRoute(said) ? "route" : noSuchPath(said) ? "path" : "request";
-  if (status === 400 && said.code === OPERATION_NOT_SUPPORTED) return "route";
+  if (status === 400 && said.code === OPERATION_NOT_SUPPORTED) return "operation";
   if (status === 429) return rateLimit(said);
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";
@@ -124,8 +131,9 @@ const MODEL_UNKNOWN =
  * Azure OpenAI's 400 for a deployment whose model does not serve the operation called ("The
  * chatCompletion operation does not work with the specified model, text-embedding-3-small. Please
  * choose different model and try again."): a chat route named an embedding deployment, or a model
- * Azure serves only through its Responses API. The route's configuration, as a 404 naming its
- * model is: every call to it would be refused alike, whatever the caller sent.
+ * Azure serves only through its Responses API — or the caller asked an operation of a chat
+ * deployment that it does not serve ("The completion operation does not work with the specified
+ * model, gpt-4o.": a legacy /v1/completions client; embeddings). Which, the code does not say.
  */
 const OPERATION_NOT_SUPPORTED = "OperationNotSupported";
 

@@ -273,6 +273,12 @@ export interface Provider {
    */
   readonly leavesOut?: (body: JsonObject, dropped: Dropped) => void;
   /**
+   * The top-level fields alone `leavesOut` names, where it names no others: a chat call that sets
+   * none of them is sent as it is, not looked at (nothing made for it on the request path).
+   * Unset: every call is looked at.
+   */
+  readonly leavesOutFields?: readonly string[];
+  /**
    * For a provider that stands for several upstreams (the connected workers): the one that will
    * serve this call, chosen before the call is adapted, because what it serves natively
    * (`responsesApi`) and where a native answer is held (its `name`) depend on that upstream.

@@ -172,7 +172,15 @@ export function adaptDialect(
   // What the provider then sends the chat request without (Mistral's schema) is named too.
   const leavesOut = provider.leavesOut;
   if (leavesOut === undefined || adapted.operation !== "chat") return adapted;
+  const only = provider.leavesOutFields;
+  if (only !== undefined && !setsAny(adapted.body, only)) return adapted;
   return withLeftOutNamed(adapted, leavesOut, policy);
+}
+
+/** Whether `body` sets any of `fields` (a loop: no closure on the request path). */
+function setsAny(body: JsonObject, fields: readonly string[]): boolean {
+  for (const field of fields) if (body[field] !== undefined) return true;
+  return false;
 }
 
 // The translations' closures are made in their own helpers (native-responses.ts,

@@ -55,18 +55,9 @@ function chatOf(
   // Not translated on: an OpenAI-dialect provider, whose chat call goes as it came (adaptDialect's
   // same-dialect branch for "chat").
   if (!translatesChat(target.provider)) return sameDialect("chat", body, target.provider);
-  // A compaction's `tool_choice: "none"` is the gateway's (the summary is text), not the caller's:
-  // an API that cannot forbid calls goes without it, unnamed, and is never refused for it.
-  const { tool_choice: _ours, ...asked } = body;
   const { paths } = translated;
   try {
-    return translatedChat(
-      body,
-      target,
-      model,
-      new Dropped(policy, RESPONSES_NAMES, paths),
-      translated.compact ? asked : body,
-    );
+    return translatedChat(body, target, model, new Dropped(policy, RESPONSES_NAMES, paths));
   } catch (error) {
     // A part the next translation cannot take (a file Anthropic has no block for) is the caller's.
     throw error instanceof GatewayError ? inCallerNames(error, undefined, paths) : error;

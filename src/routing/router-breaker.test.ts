@@ -484,6 +484,39 @@ describe("router with the circuit breaker", () => {
     expect((await router(chatRequest("m"))).route).toBe("provider:a");
   });
 
+  test("Azure's 400 OperationNotSupported for an operation the caller chose (completions of a chat deployment) is failed over at once but never opens the breaker: its chat callers are served", async () => {
+    const notCompletions = {
+      status: 400,
+      headers: new Headers(),
+      text: JSON.stringify({
+        error: {
+          code: "OperationNotSupported",
+          message:
+            "The completion operation does not work with the specified model, gpt-4o. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993.",
+        },
+      }),
+    };
+    // Alone, the caller's 502 says what the route lacks: not its model, which Azure found.
+    expect(upstreamFailure("a", notCompletions, "openai").message).toBe(
+      "upstream a answered 400: the route's model does not serve this operation",
+    );
+    const a = fakeProvider("a", (call) =>
+      call.operation === "completions"
+        ? Promise.reject(upstreamFailure("a", notCompletions, "openai"))
+        : Promise.resolve(jsonReply()),
+    );
+    const { router, health } = routerFor(twoRoutes({ retries: 2, circuit_breaker: breaker }), [
+      a,
+      fakeProvider("b"),
+    ]);
+    const completions = chatRequest("m", { operation: "completions", body: { model: "m", prompt: "x" } });
+    for (let i = 0; i < 4; i++) expect((await router(completions)).route).toBe("provider:b");
+    // Each asked once (not again on its retries), and its breaker (open at 2) never counted them.
+    expect(a.calls).toHaveLength(4);
+    expect(health.isOpen("a/ma")).toBe(false);
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
+  });
+
   test("caller faults do not count towards opening the breaker", async () => {
     const { GatewayError: Err } = await import("../core/gateway-error.ts");
     const a = fakeProvider("a", () =>

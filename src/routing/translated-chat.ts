@@ -32,19 +32,15 @@ export const chatTargetOf = (provider: Provider): ChatTarget | undefined =>
 /** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
 export const translatesChat = (provider: Provider): boolean => chatTargetOf(provider) !== undefined;
 
-/**
- * A chat call that a translation carries to another API, what it cannot carry named in `dropped`:
- * what the caller asked for (`asked`), not what the gateway itself set on the way.
- */
+/** A chat call that a translation carries to another API, what it cannot carry named in `dropped`. */
 export function translatedChat(
   body: JsonObject,
   { provider, upstreamModel }: Target,
   model: string,
   dropped: Dropped,
-  asked: JsonObject = body,
 ): AdaptedCall {
   // What OpenAI's API refuses, a translation would clamp or drop and answer: refused as OpenAI does.
-  refuseOutOfRange(asked);
+  refuseOutOfRange(body);
   if (provider.dialect === "anthropic") {
     // A part the translation would send by URL, which the route's cloud refuses: the route's refusal.
     if (provider.refusesUrlSources) refuseChatUrlSources(body, dropped);
@@ -53,8 +49,8 @@ export function translatedChat(
   // The provider translates in its `call`; what its API cannot take is refused or named here, before.
   const target = provider.chatTarget;
   if (target) {
-    refuseAudioOutput(asked, target);
-    nameUncarried(asked, target, dropped, upstreamModel);
+    refuseAudioOutput(body, target);
+    nameUncarried(body, target, dropped, upstreamModel);
   }
   // The caller's own effort and bound go as it sent them; only its fields the target's models refuse are hints.
   const hints = callerFieldHints(body, target);

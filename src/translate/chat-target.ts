@@ -26,8 +26,6 @@ export interface ChatTarget {
   readonly strictTools: boolean;
   /** `response_format.json_schema.strict` is carried (the target enforces the schema). */
   readonly strictFormat: boolean;
-  /** `tool_choice: "none"` with tools declared is carried (not every API can forbid calls). */
-  readonly toolChoiceNone: boolean;
   /** The target reads Gemini's thought signatures out of tool-call ids (gemini-call-id.ts). */
   readonly signedCallIds?: boolean;
   /**
@@ -189,13 +187,6 @@ export function nameUncarried(
     if (format.json_schema.strict === true)
       dropped.add("response_format.json_schema.strict", "response_format.json_schema.strict");
   }
-  if (
-    !target.toolChoiceNone &&
-    body.tool_choice === "none" &&
-    Array.isArray(body.tools) &&
-    body.tools.length > 0
-  )
-    dropped.add("tool_choice.none", "tool_choice");
 }
 
 /** Each empty entry of `stop`, which `target` refuses and its translation leaves out. */

@@ -1,6 +1,8 @@
 import { importSPKI, jwtVerify } from "jose";
 import { prepareCountTokens, prepareMessages } from "../fake-upstream/anthropic-messages.ts";
 import { isRefusal } from "../fake-upstream/fake-call.ts";
+import { AZURE_OPENAI_BY_AUTHORITY, type ChatLike, lastUserText } from "./azure-wire.ts";
+import { BedrockAuth } from "./bedrock-auth.ts";
 import {
   blankText,
   converseFrames,
@@ -14,7 +16,8 @@ import {
   undeclaredTools,
 } from "./bedrock-wire.ts";
 import { bedrockBetaRefusal, vertexBetaRefusal } from "./claude-betas.ts";
-import { answerFor, type CloudAnswer } from "./cloud-script.ts";
+import { answerFor } from "./cloud-script.ts";
+import { bedrockAnswer, type ConverseLike } from "./converse-answer.ts";
 import { bedrockCount, CountRefusal, googleCount } from "./count-wire.ts";
 import {
   cohereAnswer,
@@ -23,11 +26,11 @@ import {
   titanAnswer,
   vertexPredictAnswer,
 } from "./embedding-wire.ts";
+import type { CloudFailure, CloudRequest, FakeCloud, FakeCloudOptions } from "./fake-cloud-api.ts";
 import {
   type GeminiContents,
   type GeminiStops,
   type GeminiThinking,
-  type GoogleErrorDetails,
   generateContentEvents,
   generateContentJson,
   googleError,
@@ -36,96 +39,8 @@ import {
   thinkingRefusal,
 } from "./gemini-wire.ts";
 import { chatEvents, chatJson, tooLongCallId, unknownToVersion } from "./openai-wire.ts";
-import { verifySigV4 } from "./sigv4-verify.ts";
 
-/** One request the fake received (token endpoints included). */
-export interface CloudRequest {
-  method: string;
-  path: string;
-  query: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A failure to answer the next model call with, in that vendor's own shape. */
-export interface CloudFailure {
-  status: number;
-  /** Bedrock's `x-amzn-ErrorType`, or Google's `status`; also the exception type mid-stream. */
-  type: string;
-  message: string;
-  /**
-   * Send this after the first events instead: Bedrock's exception frame, or Google's error object
-   * as a stream event (Gemini and Vertex).
-   */
-  midStream?: boolean;
-  /** Bedrock streams only: send the first events, then nothing until the caller hangs up. */
-  stall?: boolean;
-  retryAfter?: string;
-  /** Azure only: `x-ms-retry-after-ms`, the wait in ms some Azure services say alone (Azure SDKs read it). */
-  msRetryAfterMs?: string;
-  /**
-   * Claude streams only (Bedrock InvokeModel, Vertex streamRawPredict): end the body cleanly
-   * right after the first event of this type, as an upstream that drops the connection does.
-   */
-  endAfter?: string;
-  /**
-   * With `endAfter`: Anthropic's own `error` event (`type`, `message`) after that event, then the
-   * body's end, as Anthropic reports an overload once the answer began.
-   */
-  errorEvent?: boolean;
-  /** Google only: ErrorInfo's `reason` and RetryInfo's `retryDelay` in `details`. */
-  google?: GoogleErrorDetails;
-  /**
-   * Bedrock Converse only: a 200 whose turn ends in this stopReason with nothing written
-   * (`malformed_tool_use`, `malformed_model_output`), whole or streamed.
-   */
-  stopReason?: string;
-}
-
-export interface FakeCloudOptions {
-  azureKey: string;
-  entra: { tenant: string; clientId: string; clientSecret: string };
-  aws: { accessKeyId: string; secretAccessKey: string; region: string };
-  webIdentityToken: string;
-  containerToken: string;
-  geminiKey: string;
-  /** The Amazon Bedrock API key Bedrock takes as a bearer, in place of a SigV4 signature. */
-  bedrockApiKey: string;
-  /** The service account's public key (SPKI PEM) and email, to verify the JWT assertion. */
-  google: { clientEmail: string; publicKeyPem: string };
-  /** Seconds every issued token or temporary credential lives (short, to exercise refresh). */
-  tokenLifetime: number;
-}
-
-export interface FakeCloud {
-  readonly url: string;
-  readonly requests: CloudRequest[];
-  /** Answers the next model call (any vendor) with this failure. */
-  failNext(failure: CloudFailure): void;
-  /**
-   * The next stream (Bedrock or Gemini) is written in two writes, cut in the middle of its third
-   * event: the second once the function returned is called.
-   */
-  cutNext(): () => void;
-  /** Model calls whose caller hung up before the answer ended. */
-  readonly aborted: () => number;
-  /** Token and credential grants issued so far, by endpoint kind. */
-  readonly issued: Record<"entra" | "google" | "sts" | "container", number>;
-  /** How long tokens and temporary credentials issued from now on live, in seconds. */
-  setTokenLifetime(seconds: number): void;
-  /**
-   * Puts Bedrock's clock this far ahead of the host's (behind, if negative): a signature more than
-   * 15 minutes off it is refused as AWS refuses one, its `Date` saying AWS's time.
-   */
-  setClockOffset(ms: number): void;
-  /**
-   * Refuses every token and temporary credential issued so far, as a cloud does once they are
-   * revoked (a disabled service account, a rotated app secret): bearer tokens with a 401, AWS
-   * session keys with a 403 ExpiredTokenException.
-   */
-  revokeTokens(): void;
-  stop(): Promise<void>;
-}
+export type { CloudFailure, CloudRequest, FakeCloud, FakeCloudOptions } from "./fake-cloud-api.ts";
 
 /**
  * Fakes of the cloud vendors' wire formats in one loopback server: Azure OpenAI (deployments
@@ -143,12 +58,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   /** The next stream's second write waits for this (`cutNext`). */
   let cut: Promise<void> | undefined;
   const bearerTokens = new Set<string>();
-  const awsKeys = new Map<string, string>([[options.aws.accessKeyId, options.aws.secretAccessKey]]);
+  const bedrockAuth = new BedrockAuth(options);
   const googleKey = await importSPKI(options.google.publicKeyPem, "RS256");
   let tokenLifetime = options.tokenLifetime;
-  let clockOffset = 0;
-  /** Temporary AWS access key ids revoked (`revokeTokens`). */
-  const expiredKeys = new Set<string>();
   const expiresAt = () => new Date(Date.now() + tokenLifetime * 1000).toISOString();
 
   const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -191,7 +103,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     issued[kind] += 1;
     const id = `ASIA${kind.toUpperCase()}${issued[kind]}`;
     const secret = `secret-${kind}-${issued[kind]}`;
-    awsKeys.set(id, secret);
+    bedrockAuth.issue(id, secret);
     return { id, secret, token: `session-${kind}-${issued[kind]}` };
   }
 
@@ -205,42 +117,6 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       failure.status,
       retryHeader(failure),
     );
-  }
-
-  /**
-   * Bedrock's check of a call's credentials: an Amazon Bedrock API key as its bearer, or a SigV4
-   * signature (recomputed) by keys it issued and has not revoked, dated within 15 minutes of its
-   * clock; the refusal in AWS's words, or undefined.
-   */
-  function bedrockAuthProblem(req: Request, body: string): Response | undefined {
-    const bearer = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1];
-    if (bearer !== undefined)
-      return bearer === options.bedrockApiKey
-        ? undefined
-        : json({ Message: "Authentication failed: Please make sure your API Key is valid." }, 403);
-    if (expiredKeys.has(accessKeyIdOf(req)))
-      return json({ message: "The security token included in the request is expired" }, 403, {
-        "x-amzn-errortype":
-          "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-      });
-    const now = new Date(Date.now() + clockOffset);
-    const problem = verifySigV4(req, body, (id) => awsKeys.get(id), {
-      service: "bedrock",
-      region: options.aws.region,
-      now,
-    });
-    if (problem === "signature expired")
-      return json({ message: signatureOffClock(req.headers.get("x-amz-date") ?? "", now) }, 403, {
-        "x-amzn-errortype":
-          "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-        date: now.toUTCString(),
-      });
-    if (problem)
-      return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
-        "x-amzn-errortype":
-          "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
-      });
-    return undefined;
   }
 
   const server = Bun.serve({
@@ -351,7 +227,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           path,
         );
       if (bedrock) {
-        const problem = bedrockAuthProblem(req, body);
+        const problem = bedrockAuth.problem(req, body);
         if (problem) return problem;
         const failure = failures.shift();
         if (failure && !failure.midStream && !failure.stall && !failure.endAfter && !failure.stopReason)
@@ -597,11 +473,11 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       tokenLifetime = seconds;
     },
     setClockOffset: (ms) => {
-      clockOffset = ms;
+      bedrockAuth.clockOffset = ms;
     },
     revokeTokens: () => {
       bearerTokens.clear();
-      for (const id of awsKeys.keys()) if (id !== options.aws.accessKeyId) expiredKeys.add(id);
+      bedrockAuth.revoke();
     },
     cutNext: () => {
       const { promise, resolve } = Promise.withResolvers<void>();
@@ -614,62 +490,10 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   };
 }
 
-interface ChatLike {
-  model?: string;
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean };
-  messages: Array<{ role: string; content?: unknown; tool_calls?: Array<{ id?: string }> }>;
-  tools?: Array<{ function?: { name?: string } }>;
-}
-interface ConverseLike {
-  messages: Array<{
-    role: string;
-    content: Array<{
-      text?: string;
-      document?: { name?: string };
-      toolUse?: { toolUseId?: string };
-      toolResult?: { toolUseId?: string };
-    }>;
-  }>;
-  system?: Array<{ text?: string }>;
-  toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
-  inferenceConfig?: { stopSequences?: string[] };
-}
-
-/**
- * Bedrock's answer, scripted as every cloud's (`answerFor`), and more: "think" in the last user
- * turn has the model reason first, in Converse's `reasoningContent` blocks as Claude writes them
- * when it thinks (a signed block, a redacted one, another signed one); "unsigned" has it reason as
- * DeepSeek-R1 does (one block, no signature); "cache" has the prompt read from and written to the
- * cache.
- */
-export function bedrockAnswer(text: string, firstTool: string | undefined): CloudAnswer {
-  const answer = answerFor(text, firstTool, "bedrock");
-  if (/unsigned/i.test(text)) answer.reasoning = [{ text: "The user wants an answer; plain reasoning." }];
-  else if (/think/i.test(text))
-    answer.reasoning = [
-      { text: "The user asks me to think. Paris first.", signature: "EqQBCkYIBxgCKkA-signed-one" },
-      { redacted: "RXJtZW5jcnlwdGVkIHRoaW5raW5n" },
-      { text: "Then the answer.", signature: "EqQBCkYIBxgCKkA-signed-two" },
-    ];
-  if (/cache/i.test(text)) answer.cache = { read: 300, write: 100 };
-  return answer;
-}
 interface GeminiLike extends GeminiContents {
   generationConfig?: GeminiThinking["generationConfig"] & GeminiStops["generationConfig"];
   tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;
 }
-
-function lastUserText(request: ChatLike): string {
-  const content = request.messages.findLast((m) => m.role === "user")?.content;
-  if (typeof content === "string") return content;
-  if (Array.isArray(content)) return content.map((part: { text?: string }) => part.text ?? "").join("");
-  return "";
-}
-
-/** The access key a SigV4 authorization names. */
-const accessKeyIdOf = (req: Request): string =>
-  /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
 
 /**
  * A Claude stream's SSE frames up to the first event of `cut.endAfter`'s type, when given, and
@@ -684,22 +508,5 @@ function endAfter(frames: string[], cut: CloudFailure | undefined): string[] {
   return [...kept, `event: error\ndata: ${JSON.stringify(error)}\n\n`];
 }
 
-/** Azure OpenAI's resource in each sovereign cloud, by its Entra authority's host. */
-const AZURE_OPENAI_BY_AUTHORITY: Record<string, string> = {
-  "login.microsoftonline.us": "https://cognitiveservices.azure.us",
-  "login.chinacloudapi.cn": "https://cognitiveservices.azure.cn",
-};
-
 const retryHeader = (failure: CloudFailure): Record<string, string> =>
   failure.retryAfter ? { "retry-after": failure.retryAfter } : {};
-
-/** `X-Amz-Date`'s form of a time (`20261207T011000Z`). */
-const amzDate = (time: Date): string => time.toISOString().replace(/[:-]|\.\d{3}/g, "");
-
-/** AWS's words for a signature dated more than 15 minutes from its clock, before or after it. */
-function signatureOffClock(signedAt: string, now: Date): string {
-  const bound = (minutes: number) => amzDate(new Date(now.getTime() + minutes * 60_000));
-  return signedAt < amzDate(now)
-    ? `Signature expired: ${signedAt} is now earlier than ${bound(-15)} (${amzDate(now)} - 15 min.)`
-    : `Signature not yet current: ${signedAt} is still later than ${bound(15)} (${amzDate(now)} + 15 min.)`;
-}

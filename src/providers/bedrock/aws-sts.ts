@@ -112,7 +112,9 @@ function signedAgainOffClock(
     const response = await doFetch(url, init);
     if (response.status !== 403) return response;
     const code = /<Code>([^<]+)<\/Code>/.exec(await response.clone().text())?.[1] ?? "";
-    if (!clock.corrected(response, code)) return response;
+    // Judged by the date this call was signed with, as Bedrock's calls are (bedrock-call.ts).
+    const signedWith = new Headers(init?.headers).get("x-amz-date") ?? undefined;
+    if (!clock.corrected(response, signedWith, code)) return response;
     return doFetch(url, { ...init, headers: await sign() });
   };
   return sent as typeof fetch;

@@ -99,28 +99,32 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
   /** The call signed (SigV4) with the credential chain's, sent again where signing anew may mend a refusal. */
   async function signedCall(call: ProviderCall, url: string, body: string): Promise<Response> {
     const signing = await credentials.get();
-    let response = await signedPost(call, url, body, signing);
+    // Dated here, not by the signer, so that a refusal is judged by the time the call was signed
+    // with, whatever other calls corrected the clock meanwhile.
+    const signedWith = clock.signingDate();
+    let response = await signedPost(call, url, body, signing, signedWith);
     // A signature AWS refused as dated off its clock: signed again by AWS's time (aws-clock.ts).
-    if (clock.corrected(response)) {
+    if (clock.corrected(response, signedWith)) {
       await response.body?.cancel().catch(() => {});
-      response = await signedPost(call, url, body, signing);
+      response = await signedPost(call, url, body, signing, clock.signingDate());
     }
     // Temporary credentials (STS web identity, the container endpoint, EC2 instance metadata) that
     // AWS says have expired before the cache's own expiry: fetched again, the call signed and sent
     // once more.
     if (expiredToken(response) && credentials.invalidate(signing)) {
       await response.body?.cancel().catch(() => {});
-      response = await signedPost(call, url, body, await credentials.get());
+      response = await signedPost(call, url, body, await credentials.get(), clock.signingDate());
     }
     return response;
   }
 
-  /** The call signed with `signing` (SigV4) and POSTed; whatever status it answers. */
+  /** The call signed with `signing` (SigV4), dated `datetime` (an `X-Amz-Date`), and POSTed; whatever status it answers. */
   async function signedPost(
     call: ProviderCall,
     url: string,
     body: string,
     signing: AwsCredentials,
+    datetime: string,
   ): Promise<Response> {
     // Loaded on the first Bedrock call, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
     const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
@@ -132,7 +136,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
       body,
       service: "bedrock",
       region,
-      datetime: clock.signingDate(),
+      datetime,
     });
     const signed = await signer.sign();
     return post(call, signed.url.toString(), body, signed.headers);

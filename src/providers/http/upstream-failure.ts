@@ -196,6 +196,7 @@ export function statusFailure(
     case "account":
     case "route":
     case "path":
+    case "operation":
       return routeRefused(fault, { name, status, sent: upstream.status, said: message });
     case "throttle":
     case "tier":

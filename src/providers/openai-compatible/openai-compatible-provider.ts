@@ -9,9 +9,8 @@ import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderRep
 import { upstreamName } from "../upstream-name.ts";
 import { withoutEchoedPrefix } from "./echoed-prefix.ts";
 import { mistralPrefix } from "./mistral-chat.ts";
-import { nameMistralLeftOut } from "./mistral-left-out.ts";
+import { presetLeavesOut } from "./preset-left-out.ts";
 import { applyPresetQuirks, type PresetQuirks } from "./presets.ts";
-import { nameUnknownLeftOut } from "./unknown-fields-left-out.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -187,8 +186,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     ...(options.responsesApi ? { responsesApi: true } : {}),
     ...(options.maxStops !== undefined ? { maxStops: options.maxStops } : {}),
     ...(options.preset?.wantsReasoningBack ? { wantsReasoningBack: true } : {}),
-    ...(options.preset?.mistralChat ? { leavesOut: nameMistralLeftOut } : {}),
-    ...(options.preset?.unknownFields ? { leavesOut: nameUnknownLeftOut(options.preset.unknownFields) } : {}),
+    ...presetLeavesOut(options.preset),
     ...(options.url ? {} : { listModels }),
   };
 }

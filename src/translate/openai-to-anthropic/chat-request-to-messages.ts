@@ -45,7 +45,6 @@ export const ANTHROPIC_TARGET: ChatTarget = {
   maxTemperature: 1,
   strictTools: true,
   strictFormat: true,
-  toolChoiceNone: true,
   // A `document` block by `url` source: Anthropic fetches the PDF.
   fileUrls: true,
   refusesTopPWithTemperature: true,

@@ -45,7 +45,6 @@ export const CONVERSE_TARGET: ChatTarget = {
   maxTemperature: 1,
   strictTools: false,
   strictFormat: false,
-  toolChoiceNone: true,
   cacheMarks: true,
   takesThinking: thinkingClaude,
   refusesTopPWithTemperature: true,
@@ -85,19 +84,22 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   // The caller's past thinking, only to a request that thinks (Bedrock refuses it in one that does not).
   const sent = asksThinking(thinking) && Array.isArray(body.messages) ? body.messages : [];
   // No tools offered (none declared, or `tool_choice: "none"`): the history's calls and results go
-  // as text, which Converse takes without a toolConfig.
-  const asText = offersTools(request) ? undefined : new ToolHistoryText();
+  // as text, which Converse takes without a toolConfig; made on the first met (most calls have none).
+  const toolsOffered = offersTools(request);
+  let asText: ToolHistoryText | undefined;
   /** A user message left out as blank before any turn: the conversation may then open with the model's. */
   let blankOpening: number | undefined;
   for (const [i, message] of request.messages.entries()) {
     if (message.role === "system" || message.role === "developer")
       system.push(...textBlocks(message, points.prompt));
     else if (message.role === "tool") {
+      if (!toolsOffered) asText ??= new ToolHistoryText();
       const result = asText
         ? asText.result(message.tool_call_id, messageText(message))
         : toolResult(message, i);
       push("user", withCachePoint([result], marked(message)));
-    } else if (message.role === "assistant")
+    } else if (message.role === "assistant") {
+      if (!toolsOffered && message.tool_calls?.length) asText ??= new ToolHistoryText();
       push(
         "assistant",
         withCachePoint(
@@ -105,7 +107,7 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
           marked(message),
         ),
       );
-    else {
+    } else {
       const blocks = userBlocks(message, i, documents, points.prompt);
       if (blocks.length === 0 && turns.length === 0) blankOpening ??= i;
       push("user", blocks);

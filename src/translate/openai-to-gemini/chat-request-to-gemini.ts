@@ -33,7 +33,6 @@ export const GEMINI_TARGET: ChatTarget = {
   ],
   strictTools: false,
   strictFormat: true,
-  toolChoiceNone: true,
   signedCallIds: true,
   fileUrls: true,
   refusesPenalties: true,

@@ -151,6 +151,7 @@ export function judgedInBand(said: InBandSaid): GatewayError {
     case "account":
     case "route":
     case "path":
+    case "operation":
       return routeRefused(fault, {
         name: said.name ?? "the upstream",
         status,

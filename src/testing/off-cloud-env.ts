@@ -30,17 +30,33 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   IDENTITY_HEADER: "",
 };
 
+/** Which of this process's variables a child inherits (`childEnv`). */
+export type Inherit = (name: string) => boolean;
+
+/** Only PATH: a child that must see none of this process's own variables (its HOME, MINDGW_*). */
+export const onlyPath: Inherit = (name) => name === "PATH";
+
+/** All but the gateway's own settings and OpenTelemetry's (MINDGW_*, OTEL_*) of this process. */
+export const noSettings: Inherit = (name) => !/^(MINDGW|OTEL)_/.test(name);
+
 /**
- * The environment for a process a test starts: this process's, the off-cloud one over it, and
- * `overrides` over both (a name given `undefined` is left out). Bun.spawn without `env` passes
- * the environment the test process started with, not `process.env` as the preload left it, so
- * every spawn of the gateway, a worker or a `bun` child passes this (test/suite-rules.test.ts).
+ * The environment for a process a test starts: this process's (those `inherit` keeps, all by
+ * default), the off-cloud one over it, and `overrides` over both (a name given `undefined` is
+ * left out). Bun.spawn without `env` passes the environment the test process started with, not
+ * `process.env` as the preload left it, and an environment built from nothing has none of the
+ * off-cloud one, so every spawn of the gateway, a worker or a `bun` child passes this
+ * (test/suite-rules.test.ts).
  */
 export function childEnv(
   overrides: Readonly<Record<string, string | undefined>> = {},
+  inherit: Inherit = () => true,
 ): Record<string, string> {
-  const merged: Record<string, string | undefined> = { ...process.env, ...OFF_CLOUD_ENV, ...overrides };
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(merged)) if (value !== undefined) env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && inherit(name)) env[name] = value;
+  Object.assign(env, OFF_CLOUD_ENV);
+  for (const [name, value] of Object.entries(overrides))
+    if (value === undefined) delete env[name];
+    else env[name] = value;
   return env;
 }

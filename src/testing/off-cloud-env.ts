@@ -5,12 +5,19 @@
 export const NOTHING_LISTENS = "127.0.0.1:9";
 
 /**
+ * A file that is always there and always empty, and a folder nothing can be in: where the cloud
+ * SDKs' shared files are looked for, so none of the host's is read.
+ */
+const NO_FILE = "/dev/null";
+
+/**
  * The environment every process a test starts runs in, set on the test process itself by the
  * preload (bunfig.toml, keep-off-cloud.ts) so that in-process gateways and every child started on
  * `process.env` inherit it. The suite runs on hosts that may be cloud VMs, and a cloud route
  * without credentials ends its chain at the host's metadata service: it must find loopback
- * nothing there instead. A test that means to reach a fake endpoint sets its own variables over
- * these.
+ * nothing there instead. Nor does it find the host's own credentials (a developer's ~/.aws or
+ * gcloud login, a pod's workload identity). A test that means to reach a fake endpoint, or to
+ * read a profile, sets its own variables over these.
  */
 export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   // AWS: the chain's last step off (its failure says so), and pointed at nothing were it turned on.
@@ -19,15 +26,26 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   // ECS's and EKS Pod Identity's endpoint, announced by a host that runs in a task or a pod.
   AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "",
+  // EKS's web identity (IRSA), exchanged at the real STS; the shared files instead of ~/.aws,
+  // and no profile named (an empty value is unset to the chain, as to the AWS SDKs).
+  AWS_WEB_IDENTITY_TOKEN_FILE: "",
+  AWS_CONFIG_FILE: NO_FILE,
+  AWS_SHARED_CREDENTIALS_FILE: NO_FILE,
+  AWS_PROFILE: "",
   // Google: the metadata server is asked whatever the residency check says; the check told
   // "not Google Cloud", as the start's warnings on an ordinary host say (GCE_METADATA_HOST alone
-  // would make every host look like Google Cloud).
+  // would make every host look like Google Cloud). No ADC file: none named, and gcloud's folder
+  // (else ~/.config/gcloud) one that holds nothing.
   GCE_METADATA_HOST: NOTHING_LISTENS,
   MINDGW_ON_GOOGLE_CLOUD: "false",
-  // Azure: IMDS through Azure Identity's own override, and no App Service endpoint of the host's.
+  GOOGLE_APPLICATION_CREDENTIALS: "",
+  CLOUDSDK_CONFIG: NO_FILE,
+  // Azure: IMDS through Azure Identity's own override, and no App Service endpoint or AKS
+  // workload identity (exchanged at the real Entra ID) of the host's.
   AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://${NOTHING_LISTENS}`,
   IDENTITY_ENDPOINT: "",
   IDENTITY_HEADER: "",
+  AZURE_FEDERATED_TOKEN_FILE: "",
 };
 
 /** Which of this process's variables a child inherits (`childEnv`). */

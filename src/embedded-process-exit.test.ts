@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { childEnv } from "./testing/off-cloud-env.ts";
 import { startFakeUpstream } from "./workers/testing/fake-upstream.ts";
 
 // An embedder's program that builds a gateway, serves one request through it and stops it must end
@@ -57,6 +58,7 @@ console.log("stopped");
   const started = performance.now();
   const child = Bun.spawn([process.execPath, program], {
     cwd: dir,
+    env: childEnv(),
     stdout: "pipe",
     stderr: "pipe",
     // The deadline: a process still running past it is killed, and the test fails.

@@ -15,8 +15,10 @@ import { OFF_CLOUD_ENV } from "../src/testing/off-cloud-env.ts";
 // - nothing a test starts reaches the host's cloud metadata service or credential endpoints: the
 //   test process runs in the off-cloud environment (src/testing/off-cloud-env.ts, preloaded), and
 //   a spawn of the gateway, a worker or a `bun` child passes it on (`env: childEnv(…)`), since a
-//   spawn without `env` gets the environment the test process started with (one that needs its
-//   own environment says why in an `// off-cloud:` comment in the call).
+//   spawn without `env` gets the environment the test process started with; so does any spawn
+//   that gives an `env`, which built from nothing or behind a variable would not show it has the
+//   off-cloud one (one that needs its own environment says why in an `// off-cloud:` comment in
+//   the call). Checked in every test file and test helper, under test/ and src/ alike.
 
 const ROOT = join(import.meta.dir, "..");
 const files = (pattern: string, under: string) =>
@@ -111,11 +113,15 @@ describe("suite rules", () => {
   test("every test process runs off the host's cloud, and passes that on to what it starts", () => {
     expect(readFileSync(join(ROOT, "bunfig.toml"), "utf8")).toContain("./src/testing/keep-off-cloud.ts");
     expect(process.env).toMatchObject(OFF_CLOUD_ENV);
-    const sources = [...files("**/*.ts", "test"), ...files("**/*.ts", "src/testing")];
-    const bare = spawnCalls(sources)
+    const sources = new Set([
+      ...files("**/*.ts", "test"),
+      ...files("**/*.test.ts", "src"),
+      ...files("**/testing/**/*.ts", "src"),
+    ]);
+    const bare = spawnCalls([...sources])
       .filter(
         (call) =>
-          /\bMINDGW\b|process\.execPath|"bun"/.test(call.text) &&
+          /\bMINDGW\b|process\.execPath|"bun"|\benv\b/.test(call.text) &&
           !/childEnv\(|\/\/ off-cloud:/.test(call.text),
       )
       .map(({ file, line }) => `${file}:${line}`);

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { startPostgres } from "../../test/e2e/harness/postgres-server.ts";
+import { childEnv } from "../testing/off-cloud-env.ts";
 import { tempDir } from "./audit-fixture.ts";
 
 /** Runs testing/access-lines-process.ts (on SQLite, or at `database`); its stderr's lines and exit code. */
@@ -16,7 +17,7 @@ async function serve(format: "text" | "json", ending: string, requests = 20, dat
         ending,
         String(requests),
       ],
-      { stdout: "pipe", stderr: "pipe" },
+      { env: childEnv(), stdout: "pipe", stderr: "pipe" },
     );
     const code = await proc.exited;
     const stderr = await new Response(proc.stderr).text();

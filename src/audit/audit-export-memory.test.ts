@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
+import { childEnv } from "../testing/off-cloud-env.ts";
 import { tempDir } from "./audit-fixture.ts";
 import { buildLargeLog } from "./testing/large-log.ts";
 
@@ -16,7 +17,11 @@ const PROBE = join(import.meta.dir, "testing/export-probe.ts");
 for (const format of ["ndjson", "csv"] as const) {
   test(`exporting ${ROWS} rows as ${format} keeps memory within a bound`, async () => {
     // A fresh process per export: this file shares its process with every other test file.
-    const probe = Bun.spawn(["bun", PROBE, path, format], { stdout: "pipe", stderr: "pipe" });
+    const probe = Bun.spawn(["bun", PROBE, path, format], {
+      env: childEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const timer = setTimeout(() => probe.kill("SIGKILL"), 100_000);
     const [out, err, code] = await Promise.all([
       new Response(probe.stdout).text(),

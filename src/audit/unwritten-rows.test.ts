@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseConfig } from "../config/load-config.ts";
+import { childEnv } from "../testing/off-cloud-env.ts";
 import { makeRecord, tempDir } from "./audit-fixture.ts";
 import { readAuditNdjson } from "./read-audit-ndjson.ts";
 import {
@@ -151,6 +152,7 @@ test("a disk that fills during the write leaves no short file behind: the rows g
   const child = Bun.spawn(
     ["sh", "-c", 'ulimit -f 1; trap "" XFSZ; exec "$0" "$1"', process.execPath, script],
     {
+      env: childEnv(),
       stdout: "pipe",
       stderr: "pipe",
     },

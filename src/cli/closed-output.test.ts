@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { auditRecord } from "../audit/testing/audit-record.ts";
 import { createLogger } from "../log/logger.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { childEnv, noSettings } from "../testing/off-cloud-env.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { onClosedOutput } from "./closed-output.ts";
 
@@ -126,6 +127,7 @@ test("--help, the version and a command's help into a reader already gone: exit 
   ]) {
     // `true` reads nothing and exits at once, well before the CLI has started: every write fails (EPIPE).
     const run = Bun.spawnSync(["bash", "-c", PIPED_TO_NOTHING, process.execPath, MAIN, ...args], {
+      env: childEnv(),
       stdout: "pipe",
       stderr: "pipe",
     });
@@ -158,7 +160,7 @@ test("audit export into a full disk (> /dev/full): exit 1 in one line, where it 
         "-c",
         join(dir, "gw.yaml"),
       ],
-      { stdout: "pipe", stderr: "pipe", timeout: 30_000 },
+      { env: childEnv(), stdout: "pipe", stderr: "pipe", timeout: 30_000 },
     );
     expect({ code: run.exitCode, stderr: run.stderr.toString() }).toEqual({
       code: 1,
@@ -180,9 +182,6 @@ function cpuTicks(pid: number): number {
 test("serve with stdout into a full disk (> /dev/full) serves on: one line on stderr, in the log's format, no stack trace, no spin", async () => {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-serve-full-"));
   writeFileSync(join(dir, "gw.yaml"), "log: { format: json }\n");
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(MINDGW|OTEL)_/.test(name)),
-  );
   // `exec`: the process is the gateway itself, whose CPU time is read below.
   const gateway = Bun.spawn(
     [
@@ -199,7 +198,7 @@ test("serve with stdout into a full disk (> /dev/full) serves on: one line on st
       "--port",
       "0",
     ],
-    { cwd: dir, env, stdout: "ignore", stderr: "pipe" },
+    { cwd: dir, env: childEnv({}, noSettings), stdout: "ignore", stderr: "pipe" },
   );
   let err = "";
   void (async () => {

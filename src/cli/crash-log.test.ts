@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { childEnv, noSettings } from "../testing/off-cloud-env.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
 // A crash of `mindgw serve` with `log.format: json` (an uncaught exception, a rejection no one
@@ -12,9 +13,6 @@ const MAIN = join(import.meta.dir, "../main.ts");
 const PRELOAD = join(import.meta.dir, "../testing/crash-on-stdin.ts");
 const dir = mkdtempSync(join(tmpdir(), "mindgw-crash-log-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const cleanEnv = (): Record<string, string | undefined> =>
-  Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(MINDGW|OTEL)_/.test(name)));
 
 /** `mindgw serve` in json, made to fail by `fault` once it serves: its exit code and stderr's lines. */
 async function crashed(fault: "throw" | "reject") {
@@ -34,7 +32,7 @@ async function crashed(fault: "throw" | "reject") {
       "--port",
       "0",
     ],
-    { cwd: dir, env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" },
+    { cwd: dir, env: childEnv({}, noSettings), stdin: "pipe", stdout: "pipe", stderr: "pipe" },
   );
   try {
     let out = "";

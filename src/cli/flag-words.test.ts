@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GatewayError } from "../core/gateway-error.ts";
+import { childEnv, onlyPath } from "../testing/off-cloud-env.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { inFlagWords, withFlagWords } from "./flag-words.ts";
@@ -21,7 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function mindgw(args: string[], cwd = dir) {
   const run = Bun.spawnSync([process.execPath, main, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
+    env: childEnv({ HOME: tmpdir() }, onlyPath),
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOG_FORMATS } from "../log/logger.ts";
+import { childEnv, noSettings } from "../testing/off-cloud-env.ts";
 
 // A start that fails once the config is read (a port in use: SPEC "a second process on a port in
 // use fails to start") says why in the log's own format, a JSON line in a JSON log, with exit 1;
@@ -12,17 +13,13 @@ const MAIN = join(import.meta.dir, "../main.ts");
 const dir = mkdtempSync(join(tmpdir(), "mindgw-serve-failure-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** This process's environment without the gateway's own settings and OpenTelemetry's. */
-const cleanEnv = (): Record<string, string | undefined> =>
-  Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(MINDGW|OTEL)_/.test(name)));
-
 /** `mindgw serve -c FILE` with `yaml` as its config, on `port`: its exit code and stderr's lines. */
 function serveOn(name: string, yaml: string, port: number) {
   const config = join(dir, `${name}.yaml`);
   writeFileSync(config, `storage: { path: ${join(dir, `${name}.db`)} }\n${yaml}`);
   const run = Bun.spawnSync(
     [process.execPath, MAIN, "serve", "-c", config, "--host", "127.0.0.1", "--port", String(port)],
-    { cwd: dir, env: cleanEnv(), stdout: "pipe", stderr: "pipe", timeout: 30_000 },
+    { cwd: dir, env: childEnv({}, noSettings), stdout: "pipe", stderr: "pipe", timeout: 30_000 },
   );
   return { code: run.exitCode, lines: run.stderr.toString().split("\n").filter(Boolean) };
 }

@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { childEnv, noSettings } from "../testing/off-cloud-env.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
 // Issue 11's idle RSS: a zod schema is a few hundred bytes of objects and closures, and a gateway
@@ -38,10 +39,6 @@ interface SchemaBuilds {
   files: string[];
 }
 
-/** This process's environment without the gateway's own settings and OpenTelemetry's. */
-const cleanEnv = (): Record<string, string | undefined> =>
-  Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(MINDGW|OTEL)_/.test(name)));
-
 test("a start on the embedded defaults builds none of the translations', the shadow API's or key administration's schemas; the first Messages request to the mock (a chat route) builds Anthropic's", async () => {
   const builds = join(dir, "schema-builds.json");
   const gateway = Bun.spawn(
@@ -56,7 +53,7 @@ test("a start on the embedded defaults builds none of the translations', the sha
       "--port",
       "0",
     ],
-    { cwd: dir, env: { ...cleanEnv(), MINDGW_SCHEMA_BUILDS: builds }, stdout: "pipe", stderr: "pipe" },
+    { cwd: dir, env: childEnv({ MINDGW_SCHEMA_BUILDS: builds }, noSettings), stdout: "pipe", stderr: "pipe" },
   );
   let exitCode: number | undefined;
   void gateway.exited.then((code) => {

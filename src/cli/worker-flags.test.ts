@@ -1,6 +1,7 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { childEnv, onlyPath } from "../testing/off-cloud-env.ts";
 
 // Each command is a process of its own: about a second a start, on a shared machine.
 setDefaultTimeout(60_000);
@@ -23,7 +24,7 @@ function worker(connect: string, ...flags: string[]) {
       ...flags,
     ],
     {
-      env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
+      env: childEnv({ HOME: tmpdir() }, onlyPath),
       stdout: "pipe",
       stderr: "pipe",
       timeout: 20_000,

@@ -1,5 +1,6 @@
 import { expect, jest, test } from "bun:test";
 import { join } from "node:path";
+import { childEnv } from "../testing/off-cloud-env.ts";
 import { timerOverflows } from "../testing/timer-overflows.ts";
 import { afterTimeout } from "./after.ts";
 import { LONGEST_TIMER_MS } from "./timer-delay.ts";
@@ -10,7 +11,11 @@ import { LONGEST_TIMER_MS } from "./timer-delay.ts";
 async function ranBeforeExit(unref: boolean, ms: number): Promise<string> {
   const script = `const { afterTimeout } = await import(${JSON.stringify(join(import.meta.dir, "after.ts"))});
     afterTimeout({ unref: ${unref} })(${ms}, () => process.stdout.write("ran"));`;
-  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([process.execPath, "-e", script], {
+    env: childEnv(),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   expect(await proc.exited).toBe(0);
   return new Response(proc.stdout).text();
 }

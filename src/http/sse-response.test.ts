@@ -7,6 +7,7 @@ import type { StreamWire } from "../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { Attempt } from "../routing/attempt.ts";
 import { ByteRelay } from "../routing/byte-relay.ts";
+import { childEnv } from "../testing/off-cloud-env.ts";
 import { type StreamEnds, sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { StoredBeforeEnd } from "./stored-before-answer.ts";
 
@@ -346,7 +347,7 @@ describe("sseResponse", () => {
           data(_s, data) { process.stdout.write(data); process.exit(0); } } });
         socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
       ],
-      { stdout: "pipe", stderr: "inherit" },
+      { env: childEnv(), stdout: "pipe", stderr: "inherit" },
     );
     const deadline = setTimeout(() => client.kill(), 20_000);
     try {
@@ -526,7 +527,7 @@ async function whenTheEndArrives(
         } } });
       socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
     ],
-    { stdout: "pipe", stderr: "inherit" },
+    { env: childEnv(), stdout: "pipe", stderr: "inherit" },
   );
   const deadline = setTimeout(() => client.kill(), 20_000);
   try {

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
+import { childEnv } from "../testing/off-cloud-env.ts";
 import { batchedWrite, GATHER_MAX_LINES } from "./batched-write.ts";
 import type { LineFormat } from "./line-format.ts";
 
@@ -84,7 +85,11 @@ async function queuedThen(tail: string, gatherMs = 10) {
     `batch.later("t", "info", "first", undefined, false); batch.text("last\\n", false);`,
     tail,
   ].join(" ");
-  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([process.execPath, "-e", script], {
+    env: childEnv(),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   return { code: await proc.exited, stderr: await new Response(proc.stderr).text() };
 }
 

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { childEnv } from "../testing/off-cloud-env.ts";
 import { seededRandom } from "../testing/seeded-random.ts";
 import { createLogger } from "./logger.ts";
 
@@ -126,7 +127,11 @@ test("the default writer's lines (formatted when their batch is written) read as
         logger.debug("dropped");
       }
       process.on("exit", () => process.stdout.write(same.join("")));`;
-    const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([process.execPath, "-e", script], {
+      env: childEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(await proc.exited).toBe(0);
     return {
       stderr: await new Response(proc.stderr).text(),
@@ -193,7 +198,11 @@ test("fields whose reading or toJSON throws (a getter, the fields' own toJSON) t
     }
     logger.info("after", { status: 200 });
     process.stdout.write(calls.join(","));`;
-  const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([process.execPath, "-e", script], {
+    env: childEnv(),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   expect(await proc.exited).toBe(0);
   expect(await new Response(proc.stdout).text()).toBe("ok,ok");
   const lines = (await new Response(proc.stderr).text())

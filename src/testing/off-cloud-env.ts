@@ -5,12 +5,19 @@
 export const NOTHING_LISTENS = "127.0.0.1:9";
 
 /**
+ * A file that is always there and always empty, and a folder nothing can be in: where the cloud
+ * SDKs' shared files are looked for, so none of the host's is read.
+ */
+const NO_FILE = "/dev/null";
+
+/**
  * The environment every process a test starts runs in, set on the test process itself by the
  * preload (bunfig.toml, keep-off-cloud.ts) so that in-process gateways and every child started on
  * `process.env` inherit it. The suite runs on hosts that may be cloud VMs, and a cloud route
  * without credentials ends its chain at the host's metadata service: it must find loopback
- * nothing there instead. A test that means to reach a fake endpoint sets its own variables over
- * these.
+ * nothing there instead. Nor does it find the host's own credentials (a developer's ~/.aws or
+ * gcloud login, a pod's workload identity). A test that means to reach a fake endpoint, or to
+ * read a profile, sets its own variables over these.
  */
 export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   // AWS: the chain's last step off (its failure says so), and pointed at nothing were it turned on.
@@ -19,28 +26,55 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   // ECS's and EKS Pod Identity's endpoint, announced by a host that runs in a task or a pod.
   AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "",
+  // EKS's web identity (IRSA), exchanged at the real STS; the shared files instead of ~/.aws,
+  // and no profile named (an empty value is unset to the chain, as to the AWS SDKs).
+  AWS_WEB_IDENTITY_TOKEN_FILE: "",
+  AWS_CONFIG_FILE: NO_FILE,
+  AWS_SHARED_CREDENTIALS_FILE: NO_FILE,
+  AWS_PROFILE: "",
   // Google: the metadata server is asked whatever the residency check says; the check told
   // "not Google Cloud", as the start's warnings on an ordinary host say (GCE_METADATA_HOST alone
-  // would make every host look like Google Cloud).
+  // would make every host look like Google Cloud). No ADC file: none named, and gcloud's folder
+  // (else ~/.config/gcloud) one that holds nothing.
   GCE_METADATA_HOST: NOTHING_LISTENS,
   MINDGW_ON_GOOGLE_CLOUD: "false",
-  // Azure: IMDS through Azure Identity's own override, and no App Service endpoint of the host's.
+  GOOGLE_APPLICATION_CREDENTIALS: "",
+  CLOUDSDK_CONFIG: NO_FILE,
+  // Azure: IMDS through Azure Identity's own override, and no App Service endpoint or AKS
+  // workload identity (exchanged at the real Entra ID) of the host's.
   AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://${NOTHING_LISTENS}`,
   IDENTITY_ENDPOINT: "",
   IDENTITY_HEADER: "",
+  AZURE_FEDERATED_TOKEN_FILE: "",
 };
 
+/** Which of this process's variables a child inherits (`childEnv`). */
+export type Inherit = (name: string) => boolean;
+
+/** Only PATH: a child that must see none of this process's own variables (its HOME, MINDGW_*). */
+export const onlyPath: Inherit = (name) => name === "PATH";
+
+/** All but the gateway's own settings and OpenTelemetry's (MINDGW_*, OTEL_*) of this process. */
+export const noSettings: Inherit = (name) => !/^(MINDGW|OTEL)_/.test(name);
+
 /**
- * The environment for a process a test starts: this process's, the off-cloud one over it, and
- * `overrides` over both (a name given `undefined` is left out). Bun.spawn without `env` passes
- * the environment the test process started with, not `process.env` as the preload left it, so
- * every spawn of the gateway, a worker or a `bun` child passes this (test/suite-rules.test.ts).
+ * The environment for a process a test starts: this process's (those `inherit` keeps, all by
+ * default), the off-cloud one over it, and `overrides` over both (a name given `undefined` is
+ * left out). Bun.spawn without `env` passes the environment the test process started with, not
+ * `process.env` as the preload left it, and an environment built from nothing has none of the
+ * off-cloud one, so every spawn of the gateway, a worker or a `bun` child passes this
+ * (test/suite-rules.test.ts).
  */
 export function childEnv(
   overrides: Readonly<Record<string, string | undefined>> = {},
+  inherit: Inherit = () => true,
 ): Record<string, string> {
-  const merged: Record<string, string | undefined> = { ...process.env, ...OFF_CLOUD_ENV, ...overrides };
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(merged)) if (value !== undefined) env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && inherit(name)) env[name] = value;
+  Object.assign(env, OFF_CLOUD_ENV);
+  for (const [name, value] of Object.entries(overrides))
+    if (value === undefined) delete env[name];
+    else env[name] = value;
   return env;
 }

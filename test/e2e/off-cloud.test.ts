@@ -1,9 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import OpenAI from "openai";
+import { stringify } from "yaml";
 import { OFF_CLOUD_ENV } from "../../src/testing/off-cloud-env.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
 import { spawnWorker } from "./harness/spawn-worker.ts";
+import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // The suite runs on hosts that may be cloud VMs: a gateway or worker it starts must never reach
@@ -76,5 +79,45 @@ describe("test-started processes stay off the host's cloud", () => {
     );
     // Nothing else was asked meanwhile: the gateway still serves.
     await waitFor("the gateway to serve", async () => (await fetch(fx.url("/healthz"))).ok);
+  });
+
+  test("a CLI run reads none of the host's own credentials: no ~/.aws profile, no gcloud login", async () => {
+    // A HOME as a developer's: the AWS profile a Bedrock provider names, with keys; gcloud's
+    // application default credentials. Read, they would silence both warnings (a test that means
+    // a profile names its files itself: AWS_CONFIG_FILE, GOOGLE_APPLICATION_CREDENTIALS).
+    const home = tempDir("mindgw-off-cloud-home-");
+    fx.deferTest(() => home.cleanup());
+    mkdirSync(home.file(".aws"));
+    writeFileSync(
+      home.file(".aws/credentials"),
+      "[dev]\naws_access_key_id = AKIAHOST\naws_secret_access_key = host-secret\n",
+    );
+    mkdirSync(home.file(".config/gcloud"), { recursive: true });
+    writeFileSync(
+      home.file(".config/gcloud/application_default_credentials.json"),
+      JSON.stringify({ type: "authorized_user", client_id: "c", client_secret: "s", refresh_token: "r" }),
+    );
+    const config = home.file("gw.yaml");
+    writeFileSync(
+      config,
+      stringify({
+        providers: [
+          { name: "br", type: "bedrock", region: "us-east-1", profile: "dev" },
+          { name: "vx", type: "vertex", project: "p", location: "us-central1" },
+        ],
+        models: ["br", "vx"].map((name) => ({
+          name: `m-${name}`,
+          allow_unpriced: true,
+          routes: [{ provider: name, model: "x" }],
+        })),
+      }),
+    );
+    const result = await runMindgw(["config", "check", "-c", config], { env: { HOME: home.path } });
+    expect(result).toMatchObject({ code: 0 });
+    const warned = result.stderr.split("\n").filter((line) => line.includes("has no usable credentials"));
+    expect(warned.map((line) => line.slice(0, line.indexOf(" has no")))).toEqual([
+      "warning: provider br (bedrock)",
+      "warning: provider vx (vertex)",
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { auditRecord } from "../../audit/testing/audit-record.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { childEnv, onlyPath } from "../../testing/off-cloud-env.ts";
 
 const main = join(import.meta.dir, "../../main.ts");
 const cleanup: (() => void)[] = [];
@@ -24,7 +25,7 @@ function runAsReader(folder: string, argv: string[]) {
   const prefix = asRoot ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
   return Bun.spawnSync([...prefix, process.execPath, main, ...argv], {
     cwd: folder,
-    env: { PATH: process.env.PATH ?? "", HOME: tmpdir() },
+    env: childEnv({ HOME: tmpdir() }, onlyPath),
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { tempDir } from "../../audit/audit-fixture.ts";
+import { childEnv } from "../../testing/off-cloud-env.ts";
 import { UsageError } from "../exit-code.ts";
 import { writeChunks } from "./write-chunks.ts";
 
@@ -99,7 +100,7 @@ test("Ctrl-C during an export removes the partial file, and the process dies of 
      async function* rows() { yield "row1\\n"; console.log("written"); await new Promise(() => {}); }
      await writeChunks(rows(), ${JSON.stringify(output)});`,
   );
-  const child = Bun.spawn([process.execPath, script], { stdout: "pipe", stderr: "inherit" });
+  const child = Bun.spawn([process.execPath, script], { env: childEnv(), stdout: "pipe", stderr: "inherit" });
   try {
     const reader = child.stdout.getReader();
     const first = await reader.read();

@@ -2,6 +2,7 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { childEnv, onlyPath } from "../../testing/off-cloud-env.ts";
 
 // A new key is shown once: `keys create` and `keys rotate` whose output reaches no one say so and
 // fail, naming the key to revoke, where a closed pipe ended them 0 in silence with the key made.
@@ -29,7 +30,7 @@ function keys(args: string[], sink: string) {
       "-c",
       config,
     ],
-    { stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "", HOME: tmpdir() } },
+    { stdout: "pipe", stderr: "pipe", env: childEnv({ HOME: tmpdir() }, onlyPath) },
   );
   return { stdout: run.stdout.toString(), stderr: run.stderr.toString() };
 }

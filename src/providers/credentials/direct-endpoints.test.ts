@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
+import { childEnv, onlyPath } from "../../testing/off-cloud-env.ts";
 
 // Bun's fetch sends a plain-http URL through HTTP_PROXY, read from the process's own environment:
 // a child process is given one (a loopback fake proxy), never this one. The metadata and identity
@@ -59,7 +60,10 @@ console.log(JSON.stringify({
 
 test("metadata and identity endpoints are asked straight, never through HTTP_PROXY (which Bun's fetch honours for plain http)", async () => {
   const run = Bun.spawn([process.execPath, "-e", child], {
-    env: { HTTP_PROXY: `http://127.0.0.1:${proxy.port}`, ENDPOINTS: `127.0.0.1:${endpoints.port}` },
+    env: childEnv(
+      { HTTP_PROXY: `http://127.0.0.1:${proxy.port}`, ENDPOINTS: `127.0.0.1:${endpoints.port}` },
+      onlyPath,
+    ),
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { childEnv } from "../../testing/off-cloud-env.ts";
 import { migrate, schemaVersion } from "./migrate.ts";
 import { closeDatabase, openDatabase } from "./open-database.ts";
 import { tempDir } from "./test-helpers.ts";
@@ -53,7 +54,8 @@ describe("migrate", () => {
   test("two processes migrating the same file apply each step exactly once", async () => {
     const path = tmp.file("race.db");
     const script = join(import.meta.dir, "fixtures", "migrate-worker.ts");
-    const spawn = () => Bun.spawn([process.execPath, script, path], { stdout: "pipe", stderr: "pipe" });
+    const spawn = () =>
+      Bun.spawn([process.execPath, script, path], { env: childEnv(), stdout: "pipe", stderr: "pipe" });
     const children = [spawn(), spawn()];
     const timer = setTimeout(() => {
       for (const child of children) child.kill();

@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { startOtlpReceiver } from "../../../test/e2e/harness/otlp-receiver.ts";
+import { childEnv, onlyPath } from "../../testing/off-cloud-env.ts";
 
 // startTracing as `mindgw serve` runs it: with the OTLP/HTTP exporter the gateway's request spans
 // skip the SDK's span object, yet they carry the resource sdk-node built (service name,
@@ -15,13 +16,15 @@ const EMBEDDED = join(import.meta.dir, "testing/embedded-tracing-probe.ts");
 
 async function probe(env: Record<string, string>, script = PROBE, args: readonly string[] = []) {
   const proc = Bun.spawn(["bun", script, ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=probe-${env.CASE}`,
-      ...env,
-    },
+    env: childEnv(
+      {
+        HOME: process.env.HOME ?? "",
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=probe-${env.CASE}`,
+        ...env,
+      },
+      onlyPath,
+    ),
     stdout: "pipe",
     stderr: "pipe",
   });

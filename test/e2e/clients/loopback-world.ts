@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { childEnv, onlyPath } from "../../../src/testing/off-cloud-env.ts";
 import { type FakeUpstream, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
 import { auditRecords, createKey } from "../harness/admin-api.ts";
 import { ProcessOutput } from "../harness/process-output.ts";
@@ -84,7 +85,9 @@ export async function runClient(
 ): Promise<ClientRun> {
   const proc = Bun.spawn(argv, {
     cwd: options.cwd,
-    env: options.env,
+    // The scenario's environment alone, with the off-cloud one: a client that can call Bedrock or
+    // Vertex itself (Claude Code) finds no metadata or host credentials either.
+    env: childEnv(options.env, onlyPath),
     stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
     stdout: "pipe",
     stderr: "pipe",

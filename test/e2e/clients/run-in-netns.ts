@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt } from "../harness/binary.ts";
 import { tempDir } from "../harness/temp-dir.ts";
 import type { Report } from "./loopback-world.ts";
@@ -28,7 +29,7 @@ export async function runInNetns(scenario: string, options: object, timeoutMs = 
       join(import.meta.dir, scenario),
     ];
     const proc = Bun.spawn(argv, {
-      env: { ...process.env, SCENARIO: JSON.stringify(options), REPORT: report },
+      env: childEnv({ SCENARIO: JSON.stringify(options), REPORT: report }),
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -73,16 +73,10 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
       stdin: "ignore",
       stdout: options.stdoutDiscarded ? "ignore" : "pipe",
       stderr: "pipe",
-      // MINDGW_CONFIG empty: no config from the environment either. The AWS shared files point
-      // at none, so a host's own ~/.aws profile never becomes a Bedrock route's credentials here
-      // (a test that wants a profile passes its files in `options.env`); no cloud's metadata
-      // service either (childEnv).
-      env: childEnv({
-        AWS_CONFIG_FILE: `${dir}/no-aws-config`,
-        AWS_SHARED_CREDENTIALS_FILE: `${dir}/no-aws-credentials`,
-        ...(embedded ? { MINDGW_CONFIG: "" } : {}),
-        ...options.env,
-      }),
+      // MINDGW_CONFIG empty: no config from the environment either. No cloud's metadata service,
+      // nor the host's own ~/.aws profile or gcloud login (childEnv: a test that wants a profile
+      // passes its files in `options.env`).
+      env: childEnv({ ...(embedded ? { MINDGW_CONFIG: "" } : {}), ...options.env }),
     },
   );
   const stdout = new ProcessOutput(proc.stdout);

@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { waitFor } from "./wait-for.ts";
 
 /** How a command run by `startTmux` ended, as its wrapper shell reported it on the screen. */
@@ -49,10 +50,10 @@ const EXIT_LINE = /\[exited (\d+); tty (restored|changed)\]/;
 // The pane stands for an operator's terminal, so it starts from this process's environment
 // without what would make it something else: CI=true turns colours off, an outer tmux's
 // variables would make tmux refuse to nest, and MINDGW_* would leak into the command.
-const SESSION_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([name]) => !["CI", "TMUX", "TMUX_PANE"].includes(name) && !name.startsWith("MINDGW_"),
-  ),
+// The off-cloud environment over it (childEnv), as for every process a test starts.
+const SESSION_ENV = childEnv(
+  {},
+  (name) => !["CI", "TMUX", "TMUX_PANE"].includes(name) && !name.startsWith("MINDGW_"),
 );
 
 function tmux(socket: string, args: readonly string[]): string {
@@ -60,6 +61,7 @@ function tmux(socket: string, args: readonly string[]): string {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
+    // off-cloud: SESSION_ENV is childEnv's, built once.
     env: SESSION_ENV,
   });
   if (result.exitCode !== 0) {

@@ -10,6 +10,10 @@
  * itself allocates nothing for them). Values that change are what the encoder's kept attribute
  * slots and the string table's last-value checks meet in a gateway (docs/BENCHMARKS-HISTORY.md,
  * session 16).
+ * `TRACE_REAL_TIMES=1` dates the spans as a gateway does: the ledger's monotonic readings taken at
+ * the request's start and end, as the attempt's are. By default they are 0 (so past figures stay
+ * comparable), which dates every attempt span ahead of its request by the process's uptime and
+ * its server span 1 µs long: times that miss the encoder's kept seconds as no gateway's do.
  */
 import type { AuditRecord } from "../src/audit/audit-record.ts";
 import { freshRequestId } from "../src/http/request-id.ts";
@@ -81,6 +85,7 @@ function variant(v: number): Variant {
 const same: Variant[] = [{ model: "m", info, record, streamRecord }];
 const variants: Variant[] =
   process.env.TRACE_VARY === "1" ? Array.from({ length: VARIANTS }, (_, v) => variant(v)) : same;
+const REAL_TIMES = process.env.TRACE_REAL_TIMES === "1";
 
 /** Where the upstream call's `traceparent` is written, as the lean client writes its request head. */
 const head = Buffer.alloc(64) as Buffer & { latin1Write(text: string, offset: number): number };
@@ -97,8 +102,9 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
     model: values.model,
     startedAt,
     // The ledger's own monotonic readings (request-ledger.ts), which a real ledger takes whether
-    // or not it is traced: not read here, so that the untraced rounds cost what they did.
-    startedMs: 0,
+    // or not it is traced: read only with TRACE_REAL_TIMES, so that by default the untraced
+    // rounds cost what they did.
+    startedMs: REAL_TIMES ? performance.now() : 0,
     finishedMs: 0,
     // Made as the gateway makes it (request-id.ts): one flat string of 36 characters. (A template
     // literal made a rope, which the span's request id attribute, its only reader here, flattened:
@@ -118,6 +124,7 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
   const sent = traceparent !== undefined;
   attempt.settled(undefined, undefined, performance.now());
   attempt.closed();
+  if (REAL_TIMES) ledger.finishedMs = performance.now();
   telemetry.finish(stream ? values.streamRecord : values.record);
   return sent;
 }

@@ -117,6 +117,7 @@ test("a custom provider's whole answer to a stream request is the 502 a built-in
         message:
           'upstream whole-only answered a stream request with a whole body (kind "json"), not an event stream',
       },
+      request_id: expect.stringMatching(/^req_/),
     },
   });
   const row = gw.finished.at(-1);

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MOST_PROBLEMS } from "../config/config-error.ts";
 import { type CliRun, runCliCaptured } from "../testing/run-cli-captured.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-config-check-"));
@@ -53,6 +54,15 @@ describe("mindgw config check", () => {
       2,
       `invalid config:\n  ${join(dir, "gw.yaml")}: the file is empty\n`,
     ]);
+  });
+
+  test("YAML warnings are bounded as problems are: the first ones, then how many more", async () => {
+    const tagged = Array.from({ length: 3_000 }, (_, i) => `k${i}: !foo x`);
+    const checked = await configCheck(["server:", "  port: 8080", ...tagged, ""].join("\n"));
+    const warnings = checked.stderr.split("\n").filter((line) => line.startsWith("warning: "));
+    expect(warnings.length).toBe(MOST_PROBLEMS + 1);
+    expect(warnings[0]).toBe(`warning: ${join(dir, "gw.yaml")}:3:5: Unresolved tag: !foo`);
+    expect(warnings.at(-1)).toBe(`warning: … and ${3_000 - MOST_PROBLEMS} more warnings`);
   });
 
   test("a config the library has nothing to say of gets no YAML warning", async () => {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { baseUrlWarnings } from "../config/base-url-warnings.ts";
-import { ConfigError } from "../config/config-error.ts";
+import { ConfigError, firstProblems } from "../config/config-error.ts";
 import { type Config, configSchema } from "../config/config-schema.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { redactConfig } from "../config/redact-config.ts";
@@ -55,9 +55,13 @@ export function registerConfig(program: Command): void {
     });
 }
 
-/** The YAML library's warnings, on stderr. */
+/**
+ * The YAML library's warnings, on stderr: the first ones only, as problems are (a file of a
+ * thousand `!tag`s would say a thousand lines).
+ */
 function writeWarnings(warnings: readonly string[]): void {
-  for (const warning of warnings) process.stderr.write(`warning: ${printable(warning)}\n`);
+  for (const warning of firstProblems(warnings, "warning"))
+    process.stderr.write(`warning: ${printable(warning)}\n`);
 }
 
 /**

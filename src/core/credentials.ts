@@ -6,8 +6,10 @@ import { ValueSearch } from "./value-search.ts";
  * credentials, word for word (an upstream's error may quote the key it was sent: "Invalid request
  * for key …"), and credentials of any account by their well-known shapes. What a caller is told of
  * an upstream's error (scrub-account.ts) and what the gateway writes down (audit/redact-body.ts's
- * `errorText`: audit rows, log lines, span status) both pass here, so neither can hold one. Only
- * error paths pay: nothing here runs for an answer that did not fail.
+ * `errorText`: audit rows, log lines, span status) both pass here, so neither can hold one. Those
+ * run on error paths only; one check runs on requests that did not fail: a request that sends its
+ * own `x-request-id` has it asked `mayHoldCredential` (request-id.ts), two scans of at most 128
+ * characters (the shapes' regex, then the held values' search).
  */
 /**
  * A configured value shorter than this is no secret worth the name (`api_key: none`, `EMPTY` for

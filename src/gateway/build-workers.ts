@@ -39,6 +39,8 @@ export interface GatewayWorkers {
     sessions?: KeySessions,
     /** What callers hold open: a reload that refuses a worker's key (its tenant removed) closes its connection. */
     holds?: CallerHolds,
+    /** The server's message limit, `workerWebSocketConfig`'s argument: its send buffer's limit follows it. */
+    serverMessageBytes?: number,
   ): ReturnType<typeof workerEndpoint>;
 }
 
@@ -138,7 +140,7 @@ export function buildWorkers(
       servesModel: (model, tenant) => registry.serves(model, tenant),
       models: (tenant) => registry.models(tenant),
     },
-    endpoint: (guard, terms, sessions, holds) =>
+    endpoint: (guard, terms, sessions, holds, serverMessageBytes) =>
       workerEndpoint({
         registry,
         guard,
@@ -147,7 +149,7 @@ export function buildWorkers(
         ...(sessions ? { sessions } : {}),
         ...(holds ? { holds } : {}),
         maxMessageBytes: config.workers.max_message,
-        serverMessageBytes: Math.max(config.workers.max_message, config.server.max_body),
+        ...(serverMessageBytes === undefined ? {} : { serverMessageBytes }),
       }),
   };
 }

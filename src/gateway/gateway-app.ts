@@ -43,6 +43,11 @@ export function gatewayApp(parts: GatewayAppParts) {
     runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name, tenant);
   // The most of a holder's answer to a stored response's read that is relayed, as of a model's.
   const maxUpstreamBody = () => runtime.current.config.routing.max_upstream_body;
+  // Bun takes one message limit a server: the larger of a worker's frame and a request body (a
+  // Responses WebSocket turn is a body). A worker's frames are still held to `workers.max_message`
+  // by its connection, which closes with 1009 past it. The send buffer's limit follows it, for
+  // every socket of the server (docs/RELIABILITY.md, "a client stops reading a Responses socket").
+  const serverMessageBytes = Math.max(config.workers.max_message, config.server.max_body);
   return createApp({
     serveModel: frontDoor.serveModel,
     ...modelHandlers({ guard: frontDoor.guard, ...models }),
@@ -60,10 +65,7 @@ export function gatewayApp(parts: GatewayAppParts) {
     }),
     unrouted: frontDoor.reject,
     preflight: frontDoor.preflight,
-    // Bun takes one message limit a server: the larger of a worker's frame and a request body (a
-    // Responses WebSocket turn is a body). A worker's frames are still held to `workers.max_message`
-    // by its connection, which closes with 1009 past it.
-    websocket: workerWebSocketConfig(Math.max(config.workers.max_message, config.server.max_body)),
+    websocket: workerWebSocketConfig(serverMessageBytes),
     plugins: [
       ...(config.workers.enabled
         ? [
@@ -72,6 +74,7 @@ export function gatewayApp(parts: GatewayAppParts) {
               () => runtime.current.workerTerms,
               auth.sessions,
               admin.holds,
+              serverMessageBytes,
             ),
           ]
         : []),

@@ -3,7 +3,7 @@ import { shown } from "../core/cut-words.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { GatewayError, methodNotAllowed, notFound, upgradeRequired } from "../core/gateway-error.ts";
 import { AllowedMethods } from "./allowed-methods.ts";
-import { clientIpOf, giveClientIp, type ServerLike } from "./client-of.ts";
+import { clientIpOf } from "./client-of.ts";
 import { clientProbes } from "./client-probes.ts";
 import { bunRoutesOf, frontRoutesOf, type ModelFront } from "./front-routes.ts";
 import { modelsDialectOf } from "./models-route.ts";
@@ -72,13 +72,7 @@ export function createApp(deps: AppDeps) {
   };
   // Every path Bun's table does not name goes through `routableRequest` before Elysia routes it:
   // by a short host's URL, Elysia would route `/v1/admin/api/keys` as `/admin/api/keys`.
-  const unnamed = (request: Request, server: ServerLike) => {
-    const routable = routableRequest(request);
-    if (routable === request) return app.fetch(request);
-    const clientIp = clientIpOf(server, request);
-    if (clientIp !== null) giveClientIp(routable, clientIp);
-    return app.fetch(routable);
-  };
+  const unnamed = (request: Request) => app.fetch(routableRequest(request));
   let app: AnyElysia = new Elysia({
     ...(deps.websocket ? { websocket: deps.websocket } : {}),
     serve: { routes: { ...bunRoutesOf(front), "/*": unnamed } },

@@ -75,3 +75,21 @@ describe("valueNestsDeeperThan: the same count on a parsed value", () => {
     expect(valueNestsDeeperThan({ wide: Array.from({ length: 10_000 }, () => ({ a: [1] })) })).toBe(false);
   });
 });
+
+describe("valueNestsDeeperThan on a long array", () => {
+  test("walks an array by index: it never enumerates its keys (a string per index)", () => {
+    // A 1 MB message of `[0,0,…]` is 500,000 elements: enumerated with `for…in`, each index is a
+    // string made and read back, 188 ms of the event loop held (10 MB: 8.9 s).
+    const elements = Array.from({ length: 100_000 }, () => 0);
+    let enumerated = 0;
+    const watched = new Proxy(elements, {
+      ownKeys(target) {
+        enumerated++;
+        return Reflect.ownKeys(target);
+      },
+    });
+    expect(valueNestsDeeperThan({ type: "response.create", input: watched })).toBe(false);
+    expect(enumerated).toBe(0);
+    expect(valueNestsDeeperThan({ input: new Proxy([[[1]]], { ownKeys: () => [] }) }, 3)).toBe(true);
+  });
+});

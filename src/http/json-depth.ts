@@ -55,17 +55,20 @@ export function valueNestsDeeperThan(value: unknown, max = MAX_JSON_DEPTH): bool
   if (typeof value !== "object" || value === null) return false;
   const nodes: object[] = [value];
   const depths: number[] = [1];
+  const enter = (child: unknown, depth: number) => {
+    if (typeof child === "object" && child !== null) {
+      nodes.push(child);
+      depths.push(depth);
+    }
+  };
   while (nodes.length > 0) {
-    const node = nodes.pop() as Record<string, unknown>;
+    const node = nodes.pop() as object;
     const depth = depths.pop() as number;
     if (depth > max) return true;
-    for (const key in node) {
-      const child = node[key];
-      if (typeof child === "object" && child !== null) {
-        nodes.push(child);
-        depths.push(depth + 1);
-      }
-    }
+    // An array by index: `for…in` makes a string of each index, and a 1 MB message of
+    // `[0,0,…]` (500,000 of them) held the event loop 188 ms that way (10 MB: 8.9 s).
+    if (Array.isArray(node)) for (let i = 0; i < node.length; i++) enter(node[i], depth + 1);
+    else for (const key in node) enter((node as Record<string, unknown>)[key], depth + 1);
   }
   return false;
 }

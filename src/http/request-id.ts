@@ -19,7 +19,8 @@ export function requestIdOf(headers: Headers, now?: number): string {
 /**
  * An id that holds a credential (a key sent in the wrong header): never the request's id, which is
  * echoed, logged and stored, where a plain key never is. Only a request that sends an id pays for
- * the check: one scan of at most 128 characters, nearly every id ruled out by it.
+ * the check: two scans of at most 128 characters (`mayHoldCredential`: the shapes' regex, then the
+ * held credentials' search), nearly every id ruled out by them; the redaction only for one that is not.
  */
 const holdsCredential = (id: string): boolean => mayHoldCredential(id) && withoutCredentials(id) !== id;
 

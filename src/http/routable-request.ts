@@ -7,14 +7,19 @@
 const PATH_FOUND_FROM = 11;
 
 /**
- * `request` as Elysia routes it by its own path: the request itself, or, when its host is too short
- * for that, the same request made anew on `localhost`, keeping its method, headers, body and signal.
- * No part of the gateway reads the host of the URL (the `Host` header is the request's own).
+ * `request` as Elysia routes it by its own path: when its host is too short for that, its `url`
+ * reads as on `localhost`. The very request, not a new one made from it: Bun's server upgrades
+ * only the request it was handed (a WebSocket endpoint asked under `Host: gw` answered 400
+ * "Expected a websocket connection"), and its client address stays readable off the server.
+ * A new one only for a request that cannot take the property (frozen by an embedder). No part of
+ * the gateway reads the host of the URL (the `Host` header is the request's own).
  */
 export function routableRequest(request: Request): Request {
   const url = request.url;
   const pathAt = url.indexOf("/", url.indexOf("//") + 2);
-  return pathAt !== -1 && pathAt < PATH_FOUND_FROM
-    ? new Request(`${url.slice(0, url.indexOf("//"))}//localhost${url.slice(pathAt)}`, request)
-    : request;
+  if (pathAt === -1 || pathAt >= PATH_FOUND_FROM) return request;
+  const routable = `${url.slice(0, url.indexOf("//"))}//localhost${url.slice(pathAt)}`;
+  return Reflect.defineProperty(request, "url", { value: routable })
+    ? request
+    : new Request(routable, request);
 }

@@ -19,6 +19,8 @@ interface Held {
  */
 export class CallerHolds {
   private readonly open = new Set<Held>();
+  /** How the config last in force binds callers; undefined before the first reload. */
+  private bind: CallerBinding | undefined;
 
   /** Holds what `principal` opened until the returned release is called (its end, however it came). */
   hold(
@@ -32,8 +34,18 @@ export class CallerHolds {
     return () => this.open.delete(held);
   }
 
+  /**
+   * `principal` as the config last in force binds it, for what was admitted under an older one and
+   * held only after a reload came (a worker's upgrade, then its socket's open), which no reload
+   * told: undefined when that config refuses it; `principal` itself before any reload.
+   */
+  bound(principal: Principal): Principal | undefined {
+    return this.bind ? bindOrRefuse(this.bind, principal) : principal;
+  }
+
   /** Call once a config version is in force, with how it binds callers (`RequestRuntime.bindCaller`). */
   configChanged(bind: CallerBinding): void {
+    this.bind = bind;
     for (const held of [...this.open]) {
       const bound = boundNow(held, bind);
       if (bound !== undefined) {
@@ -48,9 +60,14 @@ export class CallerHolds {
 
 /** The caller as the config now binds it, while it is still admitted to what it holds. */
 function boundNow(held: Held, bind: CallerBinding): Principal | undefined {
+  const bound = bindOrRefuse(bind, held.principal);
+  return bound !== undefined && held.keeps(bound) ? bound : undefined;
+}
+
+/** The caller as `bind` binds it; undefined when it refuses it (its tenant removed). */
+function bindOrRefuse(bind: CallerBinding, principal: Principal): Principal | undefined {
   try {
-    const bound = bind(held.principal);
-    return held.keeps(bound) ? bound : undefined;
+    return bind(principal);
   } catch {
     return undefined;
   }

@@ -1,5 +1,9 @@
 import { afterEach, expect, test } from "bun:test";
 import { KeySessions } from "../../auth/key-sessions.ts";
+import type { Principal } from "../../auth/principal.ts";
+import type { CallerBinding } from "../../tenants/bind-tenant.ts";
+import { CallerHolds } from "../../tenants/caller-holds.ts";
+import { jwtCaller } from "../../testing/jwt-caller.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { CloseCode } from "../protocol.ts";
@@ -93,6 +97,67 @@ test("a key narrowed after a worker's upgrade was admitted and before its socket
   const registered = await worker.register(["llama-small", "qwen-small"], "gpu-1");
   expect(registered).toMatchObject({ type: "registered", accepted: ["llama-small"] });
   expect(gateway.registry.list().map((w) => w.models)).toEqual([["llama-small"]]);
+});
+
+/** A worker key's caller in tenant team-a, whose models the config binds to `models`. */
+const inTeamA = (models: readonly string[]): Principal => ({
+  ...jwtCaller,
+  keyId: "key_1",
+  role: "worker",
+  tenant: "team-a",
+  via: "key",
+  tenantRules: { bound: true, models },
+});
+
+/**
+ * A gateway whose config is reloaded (binding callers as `bind` does) the moment a worker's upgrade
+ * is admitted, its principal bound by the old config (team-a on every model): before its socket opens.
+ */
+function reloadedAtAdmission(bind: CallerBinding) {
+  const holds = new CallerHolds();
+  const admitted = testGuard({
+    "team-key": {
+      role: "worker",
+      credential: "key",
+      name: "gpu-key",
+      tenant: "team-a",
+      models: ["*"],
+      tenantModels: ["*"],
+      keyId: "key_1",
+    },
+  });
+  const gateway = startGateway({
+    holds,
+    guard: async (request, server, admit) => {
+      const upgrade = await admitted(request, server, admit);
+      if (upgrade instanceof Response) return upgrade;
+      holds.configChanged(bind);
+      return { ...upgrade, principal: inTeamA(["*"]) };
+    },
+  });
+  cleanups.push(() => gateway.stop());
+  return gateway;
+}
+
+test("a reload that narrows the tenant's models after a worker's upgrade was admitted and before its socket opened: the worker registers with the narrowed list", async () => {
+  const gateway = reloadedAtAdmission(() => inTeamA(["llama-small"]));
+  const worker = await openRawWorker(gateway.port, "team-key");
+  cleanups.push(() => worker.socket.close());
+  const registered = await worker.register(["llama-small", "qwen-small"], "gpu-1");
+  expect(registered).toMatchObject({ type: "registered", accepted: ["llama-small"] });
+  expect(gateway.registry.list().map((w) => w.models)).toEqual([["llama-small"]]);
+});
+
+test("a reload that removes the tenant after a worker's upgrade was admitted and before its socket opened: the connection is ended as the tenant's removal", async () => {
+  const gateway = reloadedAtAdmission(() => {
+    throw new Error("the tenant team-a is no longer configured");
+  });
+  const worker = await openRawWorker(gateway.port, "team-key");
+  cleanups.push(() => worker.socket.close());
+  const closed = await worker.waitClosed();
+  expect(closed.code).toBe(CloseCode.protocolError);
+  expect(closed.reason).toContain("tenant was removed");
+  expect(gateway.registry.list()).toEqual([]);
 });
 
 test("a token in the query string is refused as that, 400 with what to do, before any credential is read: not a 401 for the header it lacks", async () => {

@@ -239,6 +239,13 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
         const told = keyId === null ? undefined : sessions.changedModels(keyId);
         if (told !== undefined) connection.keyModels(told);
       }
+      // Likewise a reload between the upgrade's admission and `hold`, which told no connection:
+      // judged here once, as a reload judges it (last, so that a close finds every release set).
+      if (principal && deps.holds) {
+        const bound = deps.holds.bound(principal);
+        if (bound === undefined) connection.keyEnded("tenant_removed");
+        else connection.tenantModels(tenantModelsOf(bound));
+      }
     },
     // Only where receiveDirectly could not take the connection's messages (see there).
     message(ws, message) {

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { GatewayEvent } from "../../audit/gateway-event.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { ProviderCall, ProviderReply } from "../../providers/provider.ts";
+import type { CallerHolds } from "../../tenants/caller-holds.ts";
 import type { WorkerIdentity } from "../gateway/admit-worker.ts";
 import { type WorkerGuard, workerEndpoint, workerWebSocketConfig } from "../gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../gateway/worker-provider.ts";
@@ -53,6 +54,8 @@ export function startGateway(
     guard?: WorkerGuard;
     /** Live sessions per key, as the gateway holds its workers' connections under their keys. */
     sessions?: KeySessions;
+    /** What callers hold open, held to the config in force (a reload tells it: `configChanged`). */
+    holds?: CallerHolds;
   } = {},
 ): TestGateway {
   const events: GatewayEvent[] = [];
@@ -70,6 +73,7 @@ export function startGateway(
         registry,
         guard: options.guard ?? testGuard(KEYS),
         ...(options.sessions ? { sessions: options.sessions } : {}),
+        ...(options.holds ? { holds: options.holds } : {}),
         terms: () => ({ admission: {}, drainMs: 30_000 }),
         log,
         maxMessageBytes: MAX_MESSAGE_BYTES,

@@ -40,6 +40,7 @@ export const GEMINI_TARGET: ChatTarget = {
   refusesFormatWithTools: true,
   refusesLogprobs: true,
   maxStops: 5,
+  thinkingOffEffort: "none",
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
+import { withAllowedToolsOffered } from "../translate/allowed-tools.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { refuseEmptyMessages } from "../translate/empty-messages.ts";
@@ -217,9 +218,10 @@ function adaptedCall(
     refuseEmptyMessages(body);
     refuseForcedCallWithoutTools(body);
     refuseUnreadableFormat(body);
+    // OpenAI's `allowed_tools` choice as every target reads it: those tools alone, its mode the choice.
     // What asks for nothing there (no tools, no stream) goes without, named.
     const dropped = new Dropped(policy);
-    const asked = withoutSettingsAskingNothing(body, dropped);
+    const asked = withoutSettingsAskingNothing(withAllowedToolsOffered(body), dropped);
     return translatedChat(asked, { provider, upstreamModel }, model, dropped);
   }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);

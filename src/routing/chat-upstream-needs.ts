@@ -8,8 +8,8 @@ import { chatTargetOf } from "./translated-chat.ts";
  * caller's dialect alike (Anthropic Messages, Responses): DeepSeek's thinking mode wants its
  * reasoning back (`wantsReasoningBack`, or, on its `/anthropic`, `takesThinkingBack`: the chat
  * goes on to Messages, its reasoning as thinking, translated-chat.ts); Gemini its thought
- * signatures in the tool-call ids, a file by URL (it fetches one, as Anthropic fetches a PDF), and
- * no more than 5 stop sequences; OpenAI and Azure no more than 4 (the provider's own bound before its API's).
+ * signatures in the tool-call ids, a file by URL (it fetches one, as Anthropic fetches a PDF), no
+ * more than 5 stop sequences, and `reasoning_effort: "none"` for thinking turned off; OpenAI and Azure no more than 4 (the provider's own bound before its API's).
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   reasoningBack: provider.wantsReasoningBack === true || takesThinkingBack(provider),
@@ -18,7 +18,14 @@ export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   fileUrls: chatTargetOf(provider)?.fileUrls === true,
   cacheMarks: chatTargetOf(provider)?.cacheMarks === true,
   ...maxStopsOf(provider),
+  ...thinkingOffOf(provider),
 });
+
+/** The effort that stops the upstream's thinking (its chat target's: Gemini's), where it has one. */
+const thinkingOffOf = (provider: Provider): Pick<ChatUpstreamNeeds, "thinkingOffEffort"> => {
+  const off = provider.chatTarget?.thinkingOffEffort;
+  return off === undefined ? {} : { thinkingOffEffort: off };
+};
 
 /** The most stop sequences the provider's upstream takes: its own bound, else its chat target's. */
 const maxStopsOf = (provider: Provider): Pick<ChatUpstreamNeeds, "maxStops"> => {

@@ -87,6 +87,15 @@ export interface ChatTarget {
    * (`stop (empty)`). Unset: an empty one goes as sent.
    */
   readonly emptyStops?: boolean;
+  /**
+   * The `reasoning_effort` with which the target thinks least: not at all where the model can stop
+   * (Gemini's `none`: `thinkingBudget: 0` on 2.5 Flash), else as little as it can (thinking-config.ts).
+   * A Messages caller's `thinking: {type: "disabled"}` is written as it for this target alone.
+   * Unset (an OpenAI-shaped upstream): no effort is written, as OpenAI's models have no one word for
+   * off (`none` from gpt-5.1, `minimal` on gpt-5, neither on o-series, the field refused by gpt-4o),
+   * and the model thinks as its default.
+   */
+  readonly thinkingOffEffort?: string;
 }
 
 /**

@@ -40,4 +40,10 @@ export interface ChatUpstreamNeeds {
    * 4; its chat target's: Gemini's 5); the rest are left out and named. Unset: every one goes.
    */
   readonly maxStops?: number;
+  /**
+   * The effort that stops the upstream's thinking, or makes it least (ChatTarget.thinkingOffEffort:
+   * Gemini's `none`): a Messages caller's `thinking: {type: "disabled"}` is written as it. Unset:
+   * no effort is written for it.
+   */
+  readonly thinkingOffEffort?: string;
 }

@@ -121,6 +121,24 @@ describe("messagesRequestToChat: thinking, effort and output format", () => {
     });
   });
 
+  test("thinking disabled is the effort that stops the upstream's thinking where it has one (Gemini's none), else no effort", () => {
+    const off = {
+      model: "m",
+      max_tokens: 5,
+      thinking: { type: "disabled" },
+      messages: [{ role: "user", content: "x" }],
+    };
+    expect(messagesRequestToChat(off, new Dropped(), { thinkingOffEffort: "none" }).reasoning_effort).toBe(
+      "none",
+    );
+    expect(messagesRequestToChat(off).reasoning_effort).toBeUndefined();
+    // The caller's own effort wins, as over a budget.
+    const both = { ...off, output_config: { effort: "low" } };
+    expect(messagesRequestToChat(both, new Dropped(), { thinkingOffEffort: "none" }).reasoning_effort).toBe(
+      "low",
+    );
+  });
+
   test("the structured-outputs beta's output_format is carried as output_config.format is", () => {
     const schema = {
       type: "object",

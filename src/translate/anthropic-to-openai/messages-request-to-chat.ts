@@ -105,7 +105,8 @@ export function messagesRequestToChat(
   const claudeThinking = needs.claudeThinking === true && isJsonObject(body.thinking);
   if (claudeThinking) out.thinking = body.thinking;
   const effort =
-    request.output_config?.effort ?? (claudeThinking ? undefined : effortFromThinking(request.thinking));
+    request.output_config?.effort ??
+    (claudeThinking ? undefined : effortFromThinking(request.thinking, needs.thinkingOffEffort));
   if (effort) out.reasoning_effort = effort;
   const format = request.output_config?.format ?? request.output_format;
   if (format?.type === "json_schema") {

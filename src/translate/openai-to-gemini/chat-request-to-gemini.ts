@@ -39,6 +39,7 @@ export const GEMINI_TARGET: ChatTarget = {
   refusesFormatWithTools: true,
   refusesLogprobs: true,
   maxStops: 5,
+  thinkingOffEffort: "none",
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { missingParameter } from "../../core/missing-parameter.ts";
+import { offerAllowed } from "../allowed-tools.ts";
 import type { CallerPaths } from "../caller-paths.ts";
 import type { Dropped } from "../dropped.ts";
 import type { ResponsesRequest, ResponsesTool } from "./responses-schema.ts";
@@ -20,8 +21,8 @@ export interface DeclaredTool {
  * argument whose description carries the grammar; hosted tools (web search, file search,
  * tool search, …) run only at their provider and are dropped or refused by policy. An
  * `allowed_tools` choice offers the model only the tools it allows, its mode (`auto`, `required`)
- * the chat `tool_choice`: every chat server and every API the chat call goes on to (Anthropic's,
- * Gemini's, Converse) reads that, where chat's own `allowed_tools` choice is OpenAI's alone.
+ * the chat `tool_choice` (allowed-tools.ts, as for a chat caller's on a translated route): every
+ * chat server and every API the chat call goes on to reads that.
  */
 export function chatTools(
   tools: readonly DeclaredTool[],
@@ -64,14 +65,16 @@ export function chatTools(
   };
   for (const { tool, at } of tools) add(tool, at);
   const allowed =
-    typeof choice === "object" && choice?.type === "allowed_tools" ? allowedNames(choice, names) : undefined;
-  const offered = allowed ? functions.filter((fn) => allowed.has(String(fn.function?.name))) : functions;
+    typeof choice === "object" && choice?.type === "allowed_tools"
+      ? offerAllowed(functions, allowedNames(choice, names), choice.mode)
+      : undefined;
+  const offered = allowed?.tools ?? functions;
   if (offered.length > 0) out.tools = offered;
   paths.wroteTools(offered);
   if (typeof choice === "string") {
     if (offered.length > 0 || choice === "none") out.tool_choice = choice;
-  } else if (choice?.type === "allowed_tools") {
-    if (offered.length > 0) out.tool_choice = choice.mode === "required" ? "required" : "auto";
+  } else if (allowed) {
+    if (allowed.toolChoice) out.tool_choice = allowed.toolChoice;
   } else if (choice?.type === "function" || choice?.type === "custom") {
     // A chat-shaped choice (`{type: "function", function: {name}}`) names none: OpenAI's 400.
     if (!choice.name) throw missingParameter("tool_choice.name");

@@ -253,8 +253,12 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
         principal.expiresAt ?? null,
       );
       // A reload that removes the caller's tenant closes it too: each turn would be refused (401).
-      const held = deps.holds?.hold(principal, () => raw.close(KEY_ENDED, tenantRemoved(principal.via)));
+      const tenantEnded = () => raw.close(KEY_ENDED, tenantRemoved(principal.via));
+      const held = deps.holds?.hold(principal, tenantEnded);
       sessions.set(raw, { session, ...(release ? { release } : {}), ...(held ? { held } : {}) });
+      // A reload between the upgrade's admission and `hold` told no connection: judged here once, as
+      // a reload judges it (last, so that the close finds every release set).
+      if (deps.holds && deps.holds.bound(principal) === undefined) tenantEnded();
     },
     message(ws, message) {
       sessions.get(ws.raw)?.session.message(message);

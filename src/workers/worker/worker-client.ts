@@ -154,7 +154,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const now = options.now ?? (() => performance.now());
   try {
+    /** Connections in a row that did not stay registered long (the reconnect backoff's). */
     let attempt = 0;
+    /**
+     * Listings in a row that failed (their retry's backoff): apart from `attempt`, so that an
+     * upstream slow to load never makes the next reconnect to the gateway wait longer.
+     */
+    let listingFailures = 0;
     let dial = 0;
     /** The models of a connection closed to register again: offered as they were, not asked of the upstream. */
     let again: string[] | undefined;
@@ -163,9 +169,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       try {
         models = again ?? (await offer.models(wake.signal));
         again = undefined;
+        listingFailures = 0;
       } catch (error) {
         if (wake.signal.aborted) break;
-        const inMs = backoffDelay(attempt++, backoff);
+        const inMs = backoffDelay(listingFailures++, backoff);
         if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { in_ms: inMs });
         else {
           const failed = listingFailed(error);

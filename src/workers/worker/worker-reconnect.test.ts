@@ -66,6 +66,40 @@ test("a gateway that closes each connection as soon as it registered it is recon
   expect(await closeAfter(5, 0)).toBe(1);
 });
 
+test("failures to list the upstream's models do not count as reconnects: the first connection lost after them waits the first wait", async () => {
+  // An upstream that answers its first three listings 503 (loading), then lists its model.
+  let listings = 0;
+  const upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () =>
+      ++listings <= 3
+        ? Response.json({ error: { message: "loading" } }, { status: 503 })
+        : Response.json({ object: "list", data: [{ id: "llama-small", object: "model" }] }),
+  });
+  cleanup(() => void upstream.stop(true));
+  const gw = fakeGateway({ batch: true, binaryAnswers: true }, cleanup);
+  const lines = startWorker(gw.url, { models: [], upstream: `${upstream.url.href}v1`, now: () => 0 });
+  await waitFor(
+    "registration",
+    () => lines.some((line) => line.message === "registered with the gateway"),
+    15_000,
+  );
+  // The listing's own backoff grew as it failed: waits of 0, 1 and 3 ms (ceilings 1, 2, 4 ms).
+  const listingWaits = lines
+    .filter((line) => line.message.endsWith("; retrying"))
+    .map((l) => l.fields?.in_ms);
+  expect(listingWaits).toEqual([0, 1, 3]);
+  gw.close(1011, "internal error");
+  const wait = await waitForValue(
+    "the reconnect",
+    () => lines.find((line) => line.message.endsWith("; reconnecting"))?.fields?.in_ms,
+    15_000,
+  );
+  // The first connection lost: the first wait's ceiling (2 ms), not the fourth failure's (16 ms).
+  expect(wait).toBe(1);
+});
+
 test("the gateway's planned close as it stops (1001) is said at info; a close it did not plan, at warn", async () => {
   const gateway = startGateway();
   let stopped: Promise<void> | undefined;

@@ -14,7 +14,7 @@ describe("cloud provider fields", () => {
       "providers.0.location: required for vertex (e.g. us-central1, global)",
     ]);
     expect(issues({ type: "azure", base_url: "https://r.openai.azure.com" })).toEqual([
-      "providers.0.api_version: required for azure (e.g. 2024-10-21, or v1)",
+      "providers.0.api_version: required for azure (e.g. 2024-10-21, v1, or preview)",
     ]);
   });
 

@@ -150,7 +150,7 @@ export function checkCloudProvider(
     ctx.addIssue({ code: "custom", path: [field], message: why });
   if (provider.type === "azure") {
     if (!provider.base_url) require("base_url", "required for azure (https://RESOURCE.openai.azure.com)");
-    if (!provider.api_version) require("api_version", "required for azure (e.g. 2024-10-21, or v1)");
+    if (!provider.api_version) require("api_version", "required for azure (e.g. 2024-10-21, v1, or preview)");
     if (provider.api_key && provider.entra) require("entra", "give api_key or entra, not both");
   }
   if (provider.aws && provider.profile) require("profile", "give aws or profile, not both");

@@ -10,6 +10,9 @@ import { RouteTable, type WorkerDirectory } from "./route-table.ts";
 import { createRouter, type DispatchRequest, type Router, type RouterDeps } from "./router.ts";
 
 /** What an in-memory provider does on its n-th call (0-based). */
+/** The circuit breaker the breaker tests configure: open after 2 failures, probe a second later. */
+export const BREAKER = { failures: 2, cooldown: "1s" };
+
 export type Script = (call: ProviderCall, n: number) => Promise<ProviderReply>;
 
 /** An in-memory provider that records every call it gets (test support, not shipped). */

@@ -16,10 +16,22 @@ const NO_FILE = "/dev/null";
  * `process.env` inherit it. The suite runs on hosts that may be cloud VMs, and a cloud route
  * without credentials ends its chain at the host's metadata service: it must find loopback
  * nothing there instead. Nor does it find the host's own credentials (a developer's ~/.aws or
- * gcloud login, a pod's workload identity). A test that means to reach a fake endpoint, or to
- * read a profile, sets its own variables over these.
+ * gcloud login, exported static keys, a pod's workload identity). A test that means to reach a
+ * fake endpoint, or to read a profile or keys, sets its own variables over these. An empty value
+ * is unset to the product, as to the cloud SDKs.
  */
 export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
+  // Static keys a developer exports: else a Bedrock route signs a real call to AWS with them.
+  AWS_ACCESS_KEY_ID: "",
+  AWS_SECRET_ACCESS_KEY: "",
+  AWS_SESSION_TOKEN: "",
+  AWS_BEARER_TOKEN_BEDROCK: "",
+  AWS_ROLE_ARN: "",
+  AZURE_TENANT_ID: "",
+  AZURE_CLIENT_ID: "",
+  AZURE_CLIENT_SECRET: "",
+  GEMINI_API_KEY: "",
+  GOOGLE_API_KEY: "",
   // AWS: the chain's last step off (its failure says so), and pointed at nothing were it turned on.
   AWS_EC2_METADATA_DISABLED: "true",
   AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://${NOTHING_LISTENS}`,

@@ -108,7 +108,7 @@ describe("vendor failures in the caller's dialect", () => {
     expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
   });
 
-  test("Azure's 400 OperationNotSupported (the deployment's model does not serve chat: an embedding model, one served only through the Responses API) is the route's fault: failed over; alone, a 502 in the gateway's words, in either dialect", async () => {
+  test("Azure's 400 OperationNotSupported (the deployment's model does not serve chat: an embedding model, one served only through the Responses API) is an operation the route does not serve, counted by no breaker: failed over; alone, a 502 saying so in the gateway's words, in either dialect", async () => {
     const NOT_CHAT = {
       status: 400,
       type: "OperationNotSupported",
@@ -128,6 +128,9 @@ describe("vendor failures in the caller's dialect", () => {
     expect(refused).toBeInstanceOf(OpenAI.APIError);
     expect(refused.status).toBe(502);
     expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
+    expect(refused.message).toContain(
+      "upstream az answered 400: the route's model does not serve this operation",
+    );
     expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
     cloud.failNext(NOT_CHAT);
     const anthropicRefused = (await anthropic.messages

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import OpenAI from "openai";
 import { stringify } from "yaml";
 import { OFF_CLOUD_ENV } from "../../src/testing/off-cloud-env.ts";
+import { startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { spawnWorker } from "./harness/spawn-worker.ts";
@@ -45,6 +46,20 @@ function environOf(pid: number): Record<string, string> {
   );
 }
 
+/** A developer's exported static cloud keys, as the product reads them (src/providers). */
+const HOST_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: "AKIAHOSTKEY",
+  AWS_SECRET_ACCESS_KEY: "host-aws-secret",
+  AWS_SESSION_TOKEN: "host-aws-session",
+  AWS_BEARER_TOKEN_BEDROCK: "host-bedrock-api-key",
+  AWS_ROLE_ARN: "arn:aws:iam::111122223333:role/host-role",
+  AZURE_TENANT_ID: "host-tenant",
+  AZURE_CLIENT_ID: "host-client",
+  AZURE_CLIENT_SECRET: "host-azure-secret",
+  GEMINI_API_KEY: "host-gemini-key",
+  GOOGLE_API_KEY: "host-google-key",
+};
+
 describe("test-started processes stay off the host's cloud", () => {
   test("this test process, the fixture's gateway and a spawned worker carry the off-cloud environment", async () => {
     expect(process.env).toMatchObject(OFF_CLOUD_ENV);
@@ -79,6 +94,44 @@ describe("test-started processes stay off the host's cloud", () => {
     );
     // Nothing else was asked meanwhile: the gateway still serves.
     await waitFor("the gateway to serve", async () => (await fetch(fx.url("/healthz"))).ok);
+  });
+
+  test("a developer's exported cloud keys reach no test gateway, nor any cloud through it", async () => {
+    // This process given them, as a developer's shell exports them; the gateway started on it.
+    const saved = Object.keys(HOST_CREDENTIALS).map((name) => [name, process.env[name]] as const);
+    fx.deferTest(() => {
+      for (const [name, value] of saved)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    });
+    Object.assign(process.env, HOST_CREDENTIALS);
+    // Every cloud here: a signed Bedrock call, Entra's token endpoint, a keyed Gemini call.
+    const cloud = startCannedUpstream();
+    fx.deferTest(() => cloud.stop());
+    const gw = await fx.spawn({
+      env: { AZURE_AUTHORITY_HOST: cloud.url },
+      config: {
+        providers: [
+          { name: "br", type: "bedrock", region: "us-east-1", base_url: cloud.url },
+          { name: "gm", type: "gemini", base_url: `${cloud.url}/v1beta` },
+          { name: "az", type: "azure", base_url: cloud.url, api_version: "v1" },
+        ],
+        models: ["br", "gm", "az"].map((name) => ({
+          name: `m-${name}`,
+          allow_unpriced: true,
+          routes: [{ provider: name, model: "x" }],
+        })),
+      },
+    });
+    const given = environOf(gw.proc.pid);
+    for (const name of Object.keys(HOST_CREDENTIALS)) expect(`${name}=${given[name] ?? ""}`).toBe(`${name}=`);
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey ?? "", maxRetries: 0 });
+    for (const model of ["m-br", "m-gm", "m-az"])
+      await client.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch(() => {});
+    const heard = JSON.stringify(cloud.requests);
+    for (const value of Object.values(HOST_CREDENTIALS)) expect(heard).not.toContain(value);
   });
 
   test("a CLI run reads none of the host's own credentials: no ~/.aws profile, no gcloud login", async () => {

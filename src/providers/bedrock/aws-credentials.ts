@@ -126,7 +126,8 @@ function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCrede
     const identity = {
       tokenFile: env.AWS_WEB_IDENTITY_TOKEN_FILE,
       roleArn: env.AWS_ROLE_ARN,
-      sessionName: env.AWS_ROLE_SESSION_NAME ?? "mindgw",
+      // `||`: an empty name is none, as in the AWS SDKs (STS would refuse an empty RoleSessionName).
+      sessionName: env.AWS_ROLE_SESSION_NAME || "mindgw",
     };
     return () => assumeRoleWithWebIdentity(context, identity);
   }

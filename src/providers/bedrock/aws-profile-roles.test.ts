@@ -226,6 +226,18 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
     ]);
   });
 
+  test("an empty AWS_ROLE_SESSION_NAME is unset, as in the AWS SDKs: the session is named mindgw, not sent empty", async () => {
+    const tokenFile = join(dir, "env-token-unnamed");
+    writeFileSync(tokenFile, "oidc-token");
+    const env = filesEnv("[default]\nregion = us-east-1\n", {
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      AWS_ROLE_ARN: "arn:aws:iam::1:role/env",
+      AWS_ROLE_SESSION_NAME: "",
+    });
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((c) => c.form.RoleSessionName)).toEqual(["mindgw"]);
+  });
+
   test("web_identity_token_file: AssumeRoleWithWebIdentity with the file's token, unsigned", async () => {
     const tokenFile = join(dir, "token");
     writeFileSync(tokenFile, "oidc-token\n");

@@ -11,7 +11,9 @@ interface ObjectSchema {
 test("the Anthropic error schema names the body's request_id, as Anthropic's SDK types it (a string or null), and its example carries one", () => {
   const doc = openApiDocument(
     "0.0.0-test",
-    servedSurfaceOf(parseConfig({ providers: [{ name: "p", type: "anthropic", base_url: "http://127.0.0.1:1" }] })),
+    servedSurfaceOf(
+      parseConfig({ providers: [{ name: "p", type: "anthropic", base_url: "http://127.0.0.1:1" }] }),
+    ),
   ) as { components: { schemas: Record<string, ObjectSchema> } };
   const schema = doc.components.schemas.AnthropicError;
   const requestId = schema?.properties?.request_id;

@@ -28,7 +28,7 @@ describe("errorResponse: an upstream's error body to a caller of its dialect", (
     expect(await response.text()).toBe(error.upstream?.text ?? "");
   });
 
-  test("rewritten when they do: the organization scrubbed, the upstream's request_id left out; status and headers kept", async () => {
+  test("rewritten when they do: the organization scrubbed, the upstream's request_id the gateway's; status and headers kept", async () => {
     const error = anthropic429(
       "This request would exceed the rate limit for your organization (a22cf6e6-a940-4fff-8c4c-1580816ac7be) of 40,000 input tokens per minute.",
       "req_011CbrFTcXhtiMzr3s6EocF7",
@@ -46,6 +46,7 @@ describe("errorResponse: an upstream's error body to a caller of its dialect", (
         message:
           "This request would exceed the rate limit for your organization (the gateway's upstream account) of 40,000 input tokens per minute.",
       },
+      request_id: "gw-1",
     });
   });
 });

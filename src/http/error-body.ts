@@ -55,7 +55,9 @@ export function errorResponse(
 /**
  * Anthropic's error bodies name their request at their top (`"request_id": "req_…"`, beside the
  * `request-id` header: the SDK's `ErrorResponse`), so the gateway's own do, with its request id. An
- * upstream's body relayed keeps its own (the upstream's request, which its vendor's support knows).
+ * upstream's body relayed as sent keeps its own (the upstream's request, which its vendor's support
+ * knows); one rewritten to hide the account has lost it (core/scrub-account.ts), so names the
+ * gateway's, as the `request-id` header does.
  */
 function ownRequestId(
   body: Record<string, unknown>,
@@ -64,6 +66,7 @@ function ownRequestId(
   headers: Record<string, string>,
 ): Record<string, unknown> {
   const requestId = headers["request-id"];
-  if (dialect !== "anthropic" || requestId === undefined || relaysUpstreamBody(error, dialect)) return body;
+  if (dialect !== "anthropic" || requestId === undefined) return body;
+  if (body === error.upstream?.body && relaysUpstreamBody(error, dialect)) return body;
   return { ...body, request_id: requestId };
 }

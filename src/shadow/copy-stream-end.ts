@@ -1,5 +1,6 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
+import { namedFailure } from "../providers/upstream-name.ts";
 import { failureReported } from "../routing/event-chunks.ts";
 import { RelayScan } from "../routing/relay-scan.ts";
 import {
@@ -44,7 +45,9 @@ export class ScannedStreamEnd {
 
   private throwIfBroken(): void {
     if (this.scan.brokenAt === -1) return;
-    throw this.scan.overlongLine ?? malformedEvent(this.label);
+    const overlong = this.scan.overlongLine;
+    // The scan reads bytes, not whose: the line's failure names the copy's upstream, as the others do.
+    throw overlong ? namedFailure(overlong, this.label) : malformedEvent(this.label);
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import { AnswerStream } from "./answer.ts";
 import { copyFailure, failed, readCopy } from "./read-copy.ts";
 import { SseAnswerReader } from "./sse-answer-reader.ts";
@@ -272,6 +273,20 @@ describe("readCopy", () => {
       const { error } = await readStream([chunk("hi"), "data: <html>\n\n", chunk("!", "stop")]);
       expect(error).toMatchObject({ status: 502, code: "upstream_error" });
       expect((error as GatewayError).message).toBe("upstream twin sent a malformed stream event");
+    });
+
+    test("a line past the event-stream bound fails the copy naming its upstream, as its other failures do", async () => {
+      const long = `data: "${"x".repeat(DEFAULT_MAX_SSE_LINE)}"`;
+      const said = `upstream twin sent an event-stream line longer than ${DEFAULT_MAX_SSE_LINE} bytes`;
+      // Mid-stream, and as the stream's last bytes (found only when the body ends).
+      for (const events of [
+        [chunk("hi"), `${long}\n\n`, chunk("!", "stop")],
+        [chunk("hi"), long],
+      ]) {
+        const { error } = await readStream(events);
+        expect(error).toMatchObject({ status: 502, code: "upstream_error" });
+        expect((error as GatewayError).message).toBe(said);
+      }
     });
   });
 });

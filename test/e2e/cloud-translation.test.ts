@@ -241,6 +241,9 @@ describe("stop sequences on Google routes", () => {
         stop: [],
       });
       expect(chat.choices[0]?.finish_reason).toBe("stop");
+      // A guard only: this half cannot fail today, since an Anthropic caller's empty
+      // stop_sequences never becomes a chat `stop` (messages-request-to-chat.ts sends `stop` only
+      // for a list of some), so Gemini's translation never sees it.
       const messages = await anthropic.messages.create({
         model,
         max_tokens: 64,

@@ -829,12 +829,17 @@ describe("the gateway's upstream account stays the operator's", () => {
     expect([textField(failed, "reason"), textField(failed, "detail")]).toEqual([told, kept]);
   });
 
-  test("Anthropic's 429 naming the organization's UUID, to both dialects: scrubbed, without Anthropic's request_id", async () => {
+  test("Anthropic's 429 naming the organization's UUID, to both dialects: scrubbed, Anthropic's request_id the gateway's", async () => {
     const told = `This request would exceed the rate limit for your organization ${ACCOUNT} of 40,000 input tokens per minute.`;
     const same = (await messages("an-limited", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect(same).toBeInstanceOf(Anthropic.RateLimitError);
-    expect(same.error).toEqual({ type: "error", error: { type: "rate_limit_error", message: told } });
-    // The request id the SDK reports is the gateway's, which names this call in its audit log.
+    // The body's request_id and the one the SDK reports (its header) are the gateway's, which
+    // names this call in its audit log.
+    expect(same.error).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: told },
+      request_id: same.requestID,
+    });
     expect((await auditRow(gw, same.requestID ?? "")).errorMessage).toBe(told);
     const across = (await chat("an-limited", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect(across).toBeInstanceOf(OpenAI.RateLimitError);

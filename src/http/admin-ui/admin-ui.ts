@@ -87,14 +87,12 @@ interface AdminUiParts {
    */
   sharedSecret?: string;
   logger: Logger;
-  /** The wall clock: sessions' and single sign-on's times, the admin-action log's. */
-  now?: () => number;
   /**
-   * The clock the sign-in bound's minutes run on: one an NTP step never moves (core/steady-clock.ts),
-   * so a step forward frees no address and a step back holds none for its length. Default: `now`
-   * when a test injects one, else the steady clock.
+   * The wall clock: sessions' and single sign-on's times, the admin-action log's. A test's also
+   * runs the sign-in bound's minutes, which otherwise run on a clock an NTP step never moves
+   * (core/steady-clock.ts): a step forward frees no address, a step back holds none for its length.
    */
-  windowClock?: () => number;
+  now?: () => number;
 }
 
 /**
@@ -129,10 +127,7 @@ export function createAdminUi(options: AdminUiOptions) {
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);
   const loginSeal = LoginSeal.of(options.sharedSecret, now);
-  const signInLimit = new SignInLimit(
-    options.windowClock ?? options.now ?? steadyClock,
-    () => options.config().sign_in_per_minute,
-  );
+  const signInLimit = new SignInLimit(options.now ?? steadyClock, () => options.config().sign_in_per_minute);
   let oidcFor: { config: OidcConfig; client: OidcClient } | undefined;
   const oidc = () => {
     const config = options.config().oidc;

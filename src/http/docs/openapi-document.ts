@@ -39,9 +39,22 @@ const openAIError = z
   });
 
 const anthropicError = z
-  .object({ type: z.literal("error"), error: z.object({ type: z.string(), message: z.string() }) })
+  .object({
+    type: z.literal("error"),
+    error: z.object({ type: z.string(), message: z.string() }),
+    // The gateway's own errors, and an upstream's rewritten to hide its account, carry the
+    // gateway's request id (its `request-id` header's); an upstream's relayed as sent, its own or
+    // none. Anthropic's SDK types it a string or null (`ErrorResponse`).
+    request_id: z.string().nullable().optional(),
+  })
   .meta({
-    examples: [{ type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } }],
+    examples: [
+      {
+        type: "error",
+        error: { type: "authentication_error", message: "invalid x-api-key" },
+        request_id: "req_0193a5c2e4f07d3e9b1a6c8d2f4e5a7b",
+      },
+    ],
   });
 
 /**

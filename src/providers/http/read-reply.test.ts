@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE } from "../../core/sse.ts";
 import { readUpstreamReply } from "./read-reply.ts";
 
 // A whole (non-stream) answer read for translation, from an upstream on a real socket that
@@ -84,5 +85,14 @@ describe("readUpstreamReply: a whole answer asked for, an event stream answered"
     const overloaded =
       'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
     expect((await failureOf(streamed(overloaded)))?.upstream?.overloaded).toBe(true);
+  });
+
+  test("whose first line is past the event-stream bound: that failure, naming the upstream as its others do", async () => {
+    const error = await failureOf(streamed(`data: "${"x".repeat(DEFAULT_MAX_SSE_LINE)}"\n\n`));
+    expect([error?.status, error?.code, error?.message]).toEqual([
+      502,
+      "upstream_error",
+      `upstream a sent an event-stream line longer than ${DEFAULT_MAX_SSE_LINE} bytes`,
+    ]);
   });
 });

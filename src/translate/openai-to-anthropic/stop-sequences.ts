@@ -1,5 +1,6 @@
 import type { Dropped } from "../dropped.ts";
 import { hasText } from "../has-text.ts";
+import { stopList } from "../stop-list.ts";
 
 /**
  * A chat request's `stop` as Anthropic's `stop_sequences`, without the entries Anthropic always
@@ -12,9 +13,7 @@ export function stopSequences(
   stop: string | string[] | null | undefined,
   dropped: Dropped,
 ): string[] | undefined {
-  if (stop == null) return undefined;
-  const listed = typeof stop === "string" ? [stop] : stop;
-  const kept = listed.filter((sequence, i) => {
+  const kept = stopList(stop).filter((sequence, i) => {
     if (hasText(sequence)) return true;
     dropped.add(BLANK, typeof stop === "string" ? "stop" : `stop.${i}`, BLANK_WHY);
     return false;

@@ -20,6 +20,7 @@ import {
 } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
 import { CLAUDE } from "./converse-claude.ts";
@@ -151,7 +152,7 @@ function inferenceConfig(request: OpenAIChatRequest): JsonObject {
  * completion of one line), as Converse takes it.
  */
 const converseStops = (stop: OpenAIChatRequest["stop"]): string[] =>
-  (stop == null ? [] : typeof stop === "string" ? [stop] : stop).filter((sequence) => sequence !== "");
+  stopList(stop).filter((sequence) => sequence !== "");
 
 /**
  * `top_p: 1` beside a temperature, to Claude: it samples from every token, so asks nothing, and

@@ -12,6 +12,7 @@ import {
   openAISchemas,
 } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 import { geminiToolSchema } from "./gemini-tool-schema.ts";
@@ -111,8 +112,8 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
   if (request.n != null) out.candidateCount = request.n;
   // None is no list: Google refuses `stopSequences: []` (400 "a stopSequences value of 0 but the
   // supported range is from 1"), where OpenAI takes `stop: []` as no stop sequences.
-  const stops = typeof request.stop === "string" ? [request.stop] : request.stop;
-  if (stops != null && stops.length > 0) out.stopSequences = stops;
+  const stops = stopList(request.stop);
+  if (stops.length > 0) out.stopSequences = stops;
   if (typeof body.seed === "number") out.seed = body.seed;
   if (typeof body.presence_penalty === "number") out.presencePenalty = body.presence_penalty;
   if (typeof body.frequency_penalty === "number") out.frequencyPenalty = body.frequency_penalty;

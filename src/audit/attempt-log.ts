@@ -1,5 +1,6 @@
 import type { Served } from "../auth/limit-pricing.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
 import type {
@@ -11,8 +12,6 @@ import type {
   OutgoingRequest,
 } from "../telemetry/dispatch-telemetry.ts";
 import { type AuditAttempt, MAX_AUDIT_ATTEMPTS } from "./audit-attempt.ts";
-
-const performanceNow = () => performance.now();
 
 /**
  * Collects a request's upstream attempts for its audit record. It sits on the router's telemetry
@@ -36,7 +35,7 @@ export class AttemptLog implements DispatchTelemetry {
   constructor(
     /** Metrics and tracing, told of each attempt after the log (set once, before the first attempt). */
     public telemetry: DispatchTelemetry | undefined,
-    private readonly now: () => number = performanceNow,
+    private readonly now: () => number = monotonicClock,
   ) {}
 
   attempt(info: AttemptInfo, startedMs: number, request?: OutgoingRequest): AttemptTelemetry {

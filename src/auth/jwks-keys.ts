@@ -1,5 +1,6 @@
 import type { FlattenedJWSInput, JWSHeaderParameters, LocalJWKSet } from "jose";
 import { GatewayError } from "../core/gateway-error.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import { type DroppedKey, usableKeys } from "./jwks-usable-keys.ts";
 
 /** How often and how long the set is fetched: a reload may change these on the set in hand (`retune`). */
@@ -69,7 +70,7 @@ export class JwksKeys {
   constructor(private options: JwksKeysOptions) {
     // The cache's age, cooldown and backoff are waits: on the wall clock an NTP step back held a
     // rotated key's tokens refused (401), or the JWKS unfetched, for as long as the step.
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? monotonicClock;
     this.fetch = options.fetch ?? fetch;
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { RELEASE } from "../core/build-commit.ts";
 import { CoalescedTask } from "../core/coalesced-task.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { NoWorker } from "../workers/gateway/no-worker.ts";
 import {
   CHANGED_CHANNEL,
@@ -59,7 +60,7 @@ export class NodeDirectory {
 
   constructor(private readonly options: NodeDirectoryOptions) {
     this.instance = options.instance ?? randomUUID();
-    this.listed = new ListedWorkers(options.workers, options.now ?? (() => performance.now()));
+    this.listed = new ListedWorkers(options.workers, options.now ?? monotonicClock);
     this.noticed = new NoticedNodes({
       link: options.link,
       onRead: (read) => {

@@ -1,3 +1,4 @@
+import { monotonicClock } from "../core/steady-clock.ts";
 import { FrameWriter } from "../workers/frame-writer.ts";
 import { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { CloseCode, encodeFrame } from "../workers/protocol.ts";
@@ -57,7 +58,7 @@ export class PeerLink {
   private readonly now: () => number;
 
   constructor(private readonly options: PeerLinkOptions) {
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? monotonicClock;
   }
 
   get url(): string {

@@ -1,3 +1,4 @@
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 /** A node this far off Redis's clock is told so in the log (its own times are that far off too). */
@@ -45,7 +46,7 @@ export class RedisClock {
 
   constructor(private readonly options: RedisClockOptions) {
     this.now = options.now ?? Date.now;
-    this.elapsed = options.elapsed ?? options.now ?? (() => performance.now());
+    this.elapsed = options.elapsed ?? options.now ?? monotonicClock;
   }
 
   /** Redis's time less this node's, in ms (0 until measured: the node's own clock). */

@@ -9,3 +9,10 @@ const ORIGIN = performance.timeOrigin;
  * "0 ms ago" would read as "just now".
  */
 export const steadyClock = (): number => ORIGIN + performance.now();
+
+/**
+ * The monotonic clock, ms from the process's start: for spans alone (a backoff, a cooldown, a
+ * heartbeat's silence), which an NTP step of the wall clock would stretch or make negative. The
+ * fallback of every `now` option a test may replace.
+ */
+export const monotonicClock = (): number => performance.now();

@@ -1,3 +1,4 @@
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { TenantUsage } from "../storage/storage.ts";
 
 /** The usage of each of `tenants` in [from, to), as a report reads it. */
@@ -30,7 +31,7 @@ interface Entry {
 export function sharedUsage(read: UsageRead, options: SharedUsageOptions): UsageRead {
   // How long an answer serves is a wait: on the wall clock an NTP step back kept the usage read
   // before it for as long as the step.
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? monotonicClock;
   const entries = new Map<string, Entry>();
   const stale = (entry: Entry, at: number) =>
     entry.settledAt !== undefined && at - entry.settledAt >= options.freshMs;

@@ -1,3 +1,4 @@
+import { monotonicClock } from "../core/steady-clock.ts";
 import { LateTick } from "./late-tick.ts";
 
 /**
@@ -16,7 +17,7 @@ export class SilenceWatch {
   constructor(
     private readonly timeoutMs: number,
     periodMs: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicClock,
   ) {
     this.lastHeard = now();
     this.ticks = new LateTick(periodMs, now);

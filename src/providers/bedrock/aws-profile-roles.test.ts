@@ -286,4 +286,36 @@ describe("AssumeRole from a host whose clock strayed", () => {
       stsAheadMs = 0;
     }
   });
+
+  test("the refused answer is closed before the call is sent again, not left open beside the one that serves", async () => {
+    stsAheadMs = 20 * 60_000;
+    try {
+      const env = filesEnv(
+        `${SOURCE}[profile app]\nrole_arn = arn:aws:iam::1:role/strayed\nsource_profile = src\n`,
+        { AWS_PROFILE: "app" },
+      );
+      const answers: Response[] = [];
+      const watched = (async (url: string | URL | Request, init?: RequestInit) => {
+        const answer = await fetch(url, init);
+        answers.push(answer);
+        return answer;
+      }) as typeof fetch;
+      const creds = awsCredentialSource({
+        provider: "br",
+        region: "us-east-1",
+        config: {},
+        env,
+        clock: new AwsClock(),
+        fetch: watched,
+      });
+      expect(await creds.get()).toMatchObject({ sessionToken: `token${issued}` });
+      // The 403 (its words read from a copy) and the answer that served, both read or closed.
+      expect(answers.map((answer) => [answer.status, answer.bodyUsed])).toEqual([
+        [403, true],
+        [200, true],
+      ]);
+    } finally {
+      stsAheadMs = 0;
+    }
+  });
 });

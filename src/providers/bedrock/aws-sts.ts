@@ -115,6 +115,8 @@ function signedAgainOffClock(
     // Judged by the date this call was signed with, as Bedrock's calls are (bedrock-call.ts).
     const signedWith = new Headers(init?.headers).get("x-amz-date") ?? undefined;
     if (!clock.corrected(response, signedWith, code)) return response;
+    // Only its copy was read: the refused answer itself is closed before the call goes again.
+    await response.body?.cancel().catch(() => {});
     return doFetch(url, { ...init, headers: await sign() });
   };
   return sent as typeof fetch;

@@ -16,6 +16,7 @@
  * thread about what being notified did (docs/BENCHMARKS-HISTORY.md, session 19).
  */
 
+import { monotonicClock } from "../../core/steady-clock.ts";
 import { countsApart, nextCount, ringCountLimit } from "./ring-counts.ts";
 
 /**
@@ -110,7 +111,7 @@ export class BatchRingReader {
     memory: SharedArrayBuffer,
     private readonly each: (batch: RingBatch) => void,
     /** The thread's clock for the batches' pace (tests set it). */
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicClock,
   ) {
     this.cells = new Int32Array(memory);
     this.slots = (this.cells.length - HEADER) / SLOT;

@@ -1,5 +1,6 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
 import { servesTenant } from "../../config/tenant-config.ts";
+import { monotonicClock } from "../../core/steady-clock.ts";
 import { CloseCode, servesResponsesApi } from "../protocol.ts";
 import { silentLog } from "../worker-log.ts";
 import { type Departure, logDeparture } from "./departure-log.ts";
@@ -133,7 +134,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   // Silence and ejection cooldowns are timed on a clock NTP never steps: on the wall clock a step
   // forward read as every worker silent at once (dropped as a heartbeat timeout, their calls lost),
   // and a step back kept an ejected worker out that much longer. An injected clock is both.
-  const liveness = options.now ?? (() => performance.now());
+  const liveness = options.now ?? monotonicClock;
   const log = options.log ?? silentLog;
   const heartbeatMs = options.heartbeatMs ?? 5_000;
   const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3 * heartbeatMs;

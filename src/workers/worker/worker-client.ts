@@ -1,5 +1,6 @@
 import type { Tracer } from "@opentelemetry/api";
 import { holdCredentials } from "../../core/credentials.ts";
+import { monotonicClock } from "../../core/steady-clock.ts";
 import { urlLabel } from "../../core/url-label.ts";
 import { withoutSecrets } from "../../core/without-secrets.ts";
 import { loadTraceState } from "../../telemetry/tracing/trace-context.ts";
@@ -152,7 +153,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   if (options.upstreamApiKey) holdCredentials(options, [options.upstreamApiKey]);
 
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? monotonicClock;
   try {
     /** Connections in a row that did not stay registered long (the reconnect backoff's). */
     let attempt = 0;

@@ -178,8 +178,7 @@ describe("runTail on a terminal", () => {
     // ink's own signal listeners go (its unmount). Only the listeners this tail added are called,
     // not process.emit: in the whole suite's one process other files' listeners (a gateway's stop,
     // which exits) would take the signal too, and end the run.
-    for (const listener of process.listeners("SIGTERM"))
-      if (!others.includes(listener)) listener("SIGTERM");
+    for (const listener of process.listeners("SIGTERM")) if (!others.includes(listener)) listener("SIGTERM");
     const after = Object.fromEntries(STOP_SIGNALS.map((name) => [name, process.listenerCount(name)]));
     expect(after).toEqual(before);
     expect(await tail.exit).toBe(0);

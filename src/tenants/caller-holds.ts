@@ -61,7 +61,13 @@ export class CallerHolds {
 /** The caller as the config now binds it, while it is still admitted to what it holds. */
 function boundNow(held: Held, bind: CallerBinding): Principal | undefined {
   const bound = bindOrRefuse(bind, held.principal);
-  return bound !== undefined && held.keeps(bound) ? bound : undefined;
+  if (bound === undefined) return undefined;
+  // A keep that throws (a read view the caller is now refused) keeps nothing, as a refused bind.
+  try {
+    return held.keeps(bound) ? bound : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The caller as `bind` binds it; undefined when it refuses it (its tenant removed). */

@@ -106,8 +106,15 @@ test("a custom provider's whole answer to a stream request is the 502 a built-in
     .create({ model: "custom", max_tokens: 8, stream: true, messages: [{ role: "user", content: "hi" }] })
     .then(
       () => undefined,
-      (error: { status?: unknown; error?: unknown }) => ({ status: error.status, error: error.error }),
+      (error: { status?: unknown; error?: unknown; requestID?: unknown }) => ({
+        status: error.status,
+        error: error.error,
+        requestID: error.requestID,
+      }),
     );
+  // The body's id is the one the `request-id` header carries (the SDK's `requestID`).
+  const requestId = refused?.requestID;
+  expect(requestId).toMatch(/^req_/);
   expect(refused).toEqual({
     status: 502,
     error: {
@@ -117,8 +124,9 @@ test("a custom provider's whole answer to a stream request is the 502 a built-in
         message:
           'upstream whole-only answered a stream request with a whole body (kind "json"), not an event stream',
       },
-      request_id: expect.stringMatching(/^req_/),
+      request_id: requestId,
     },
+    requestID: requestId,
   });
   const row = gw.finished.at(-1);
   expect([row?.status, row?.errorClass]).toEqual([502, "upstream_error"]);

@@ -36,11 +36,11 @@ export interface GatewayWorkers {
   endpoint(
     guard: WorkerGuard,
     terms: () => WorkerTerms,
-    sessions?: KeySessions,
+    sessions: KeySessions | undefined,
     /** What callers hold open: a reload that refuses a worker's key (its tenant removed) closes its connection. */
-    holds?: CallerHolds,
+    holds: CallerHolds | undefined,
     /** The server's message limit, `workerWebSocketConfig`'s argument: its send buffer's limit follows it. */
-    serverMessageBytes?: number,
+    serverMessageBytes: number,
   ): ReturnType<typeof workerEndpoint>;
 }
 
@@ -149,7 +149,7 @@ export function buildWorkers(
         ...(sessions ? { sessions } : {}),
         ...(holds ? { holds } : {}),
         maxMessageBytes: config.workers.max_message,
-        ...(serverMessageBytes === undefined ? {} : { serverMessageBytes }),
+        serverMessageBytes,
       }),
   };
 }

@@ -46,7 +46,7 @@ export function gatewayApp(parts: GatewayAppParts) {
   // Bun takes one message limit a server: the larger of a worker's frame and a request body (a
   // Responses WebSocket turn is a body). A worker's frames are still held to `workers.max_message`
   // by its connection, which closes with 1009 past it. The send buffer's limit follows it, for
-  // every socket of the server (docs/RELIABILITY.md, "a client stops reading a Responses socket").
+  // every socket of the server (docs/RELIABILITY.md, "a client stops reading a Responses WebSocket").
   const serverMessageBytes = Math.max(config.workers.max_message, config.server.max_body);
   return createApp({
     serveModel: frontDoor.serveModel,

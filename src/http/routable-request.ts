@@ -11,8 +11,9 @@ const PATH_FOUND_FROM = 11;
  * reads as on `localhost`. The very request, not a new one made from it: Bun's server upgrades
  * only the request it was handed (a WebSocket endpoint asked under `Host: gw` answered 400
  * "Expected a websocket connection"), and its client address stays readable off the server.
- * A new one only for a request that cannot take the property (frozen by an embedder). No part of
- * the gateway reads the host of the URL (the `Host` header is the request's own).
+ * A new one only for a request that cannot take the property (frozen by an embedder). What reads
+ * the request's host reads its `Host` header, not the url's (the web UI's `Secure` cookies:
+ * `browserOnHttps`).
  */
 export function routableRequest(request: Request): Request {
   const url = request.url;

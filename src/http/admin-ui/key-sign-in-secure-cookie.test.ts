@@ -13,6 +13,7 @@ import { recordingGateway } from "../../testing/recording-gateway.ts";
 const dir = mkdtempSync(join(tmpdir(), "mindgw-key-secure-"));
 const behindProxy = { gateway: undefined as Gateway | undefined, adminKey: "" };
 const plain = { gateway: undefined as Gateway | undefined, adminKey: "" };
+const shortHost = { gateway: undefined as Gateway | undefined, adminKey: "" };
 
 const configAt = (name: string, redirectUrl?: string) =>
   parseConfig({
@@ -40,9 +41,10 @@ beforeAll(async () => {
     await recordingGateway(configAt("proxy", "https://gw.example.com/admin/auth/callback")),
   );
   Object.assign(plain, await recordingGateway(configAt("plain")));
+  Object.assign(shortHost, await recordingGateway(configAt("short", "https://gw/admin/auth/callback")));
 });
 afterAll(async () => {
-  await Promise.all([behindProxy.gateway?.stop(), plain.gateway?.stop()]);
+  await Promise.all([behindProxy.gateway?.stop(), plain.gateway?.stop(), shortHost.gateway?.stop()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -81,6 +83,11 @@ test("the admin-key sign-in at the host of an https redirect_url sets a Secure c
   expect(
     await signInAndOut(behindProxy, "http://10.0.0.7:8080", { "x-forwarded-host": "gw.example.com" }),
   ).toEqual([true, true]);
+});
+
+test("at a host of three letters or fewer (nginx's `proxy_pass http://gw;`), the Host header is the host compared: the request's url reads as on localhost", async () => {
+  // As Bun's server hands it in: the url's host is the Host header's, then routed as on localhost.
+  expect(await signInAndOut(shortHost, "http://gw", { host: "gw" })).toEqual([true, true]);
 });
 
 test("with no sign of https (another host than redirect_url's, or no redirect_url) the cookie is not Secure: plain http on loopback keeps working", async () => {

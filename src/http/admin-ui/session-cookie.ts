@@ -71,7 +71,11 @@ export function browserOnHttps(request: Request, config: AdminUiConfig): boolean
   if (publicUrl.protocol !== "https:") return false;
   const at = new URL(request.url);
   if (at.pathname === OIDC_CALLBACK_PATH) return true;
-  return [at.host, firstValue(request.headers.get("x-forwarded-host"))].some(
+  // The `Host` header, not the url's host: a host of three letters or fewer reads as `localhost`
+  // in the url once routed (routable-request.ts). The url's only for a request without one (built
+  // by an embedder).
+  const host = request.headers.get("host") ?? at.host;
+  return [host, firstValue(request.headers.get("x-forwarded-host"))].some(
     (host) => httpsHost(host) === publicUrl.host,
   );
 }

@@ -217,14 +217,9 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       receiveDirectly(raw, connection, deps.log, "worker");
       // Held to the config: a reload that refuses its key (its tenant removed) ends it, and one that
       // changes its tenant's models narrows or widens what it is routed.
-      const held =
-        principal &&
-        deps.holds?.hold(
-          principal,
-          () => connection.keyEnded("tenant_removed"),
-          undefined,
-          (bound) => connection.tenantModels(tenantModelsOf(bound)),
-        );
+      const tenantRemoved = () => connection.keyEnded("tenant_removed");
+      const tenantRebound = (bound: Principal) => connection.tenantModels(tenantModelsOf(bound));
+      const held = principal && deps.holds?.hold(principal, tenantRemoved, undefined, tenantRebound);
       if (held) releases.set(raw, held);
       // Held under its key: a revoke or expiry ends it, a change of the key's models narrows or widens it.
       const { sessions } = deps;
@@ -243,8 +238,8 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       // judged here once, as a reload judges it (last, so that a close finds every release set).
       if (principal && deps.holds) {
         const bound = deps.holds.bound(principal);
-        if (bound === undefined) connection.keyEnded("tenant_removed");
-        else connection.tenantModels(tenantModelsOf(bound));
+        if (bound === undefined) tenantRemoved();
+        else tenantRebound(bound);
       }
     },
     // Only where receiveDirectly could not take the connection's messages (see there).

@@ -60,4 +60,26 @@ describe("an allowed_tools choice's offered tool keeps the caller's index", () =
       "tools[2].function.parameters.properties: Input should be a valid dictionary",
     ]);
   });
+
+  test("a choice allowing none of the tools goes without the caller's parallel_tool_calls, nothing refused under reject", async () => {
+    const sent: JsonObject[] = [];
+    const gemini = {
+      ...fakeProvider("p", (call) => {
+        sent.push(call.body);
+        chatRequestToGemini(call.body);
+        return Promise.resolve(jsonReply(COMPLETION));
+      }),
+      chatTarget: GEMINI_TARGET,
+    };
+    const config = oneRoute("openai", "up", { translation: { unsupported: "reject" } });
+    const body = {
+      ...allowingC("auto"),
+      parallel_tool_calls: true,
+      tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } },
+    };
+    await routerFor(config, [gemini]).router(chatRequest("m", { body }));
+    expect(sent.map((call) => [call.tools, call.tool_choice, call.parallel_tool_calls])).toEqual([
+      [undefined, undefined, undefined],
+    ]);
+  });
 });

@@ -54,8 +54,8 @@ export const choosesAllowedTools = (body: JsonObject): boolean =>
 /**
  * A chat request for a translated route with its `allowed_tools` choice written as every target
  * reads it (`offerAllowed`); any other request as it is. A choice that allows none of the tools
- * declared leaves neither tools nor a choice (as a Responses caller's does): the model answers
- * without them. One not shaped as OpenAI's API takes it is a 400 naming the field. Each tool is
+ * declared leaves neither tools nor a choice nor `parallel_tool_calls` (as a Responses caller's
+ * does): the model answers without them. One not shaped as OpenAI's API takes it is a 400 naming the field. Each tool is
  * marked in `paths` with its index among those the caller declared: what a later step says of
  * `tools.0` is said of the caller's `tools[2]` it was (caller-paths.ts).
  */
@@ -73,6 +73,9 @@ export function withAllowedToolsOffered(body: JsonObject, paths?: CallerPaths): 
   const offer = offerAllowed(declared, names, allowed_tools.mode);
   paths?.wroteTools(offer.tools);
   const { tools: _declared, tool_choice: _allowed, ...rest } = body;
+  // Its `parallel_tool_calls` asked of the tools the choice left out (the Agents SDK sends it beside
+  // them): gone with them, not named as a setting the caller sent without tools.
+  if (offer.tools.length === 0 && declared.length > 0) delete rest.parallel_tool_calls;
   return {
     ...rest,
     ...(offer.tools.length > 0 ? { tools: offer.tools } : {}),

@@ -18,7 +18,7 @@ export interface AllowedOffer<T> {
   readonly toolChoice: "auto" | "required" | undefined;
 }
 
-/** Of the declared chat `tools` (`{type: "function", function: {name}}`), those whose name `allowed` holds. */
+/** Of the declared chat `tools` (`{type: "function", function: {name}}`), those `allowed` names. */
 export function offerAllowed<T>(
   tools: readonly T[],
   allowed: ReadonlySet<string>,
@@ -47,7 +47,7 @@ const chatAllowedChoice = builtOnFirstUse("chat allowed_tools choice schema", ()
   }),
 );
 
-/** The chat request's `tool_choice` is OpenAI's `allowed_tools`, which `withAllowedToolsOffered` writes out. */
+/** The chat request's `tool_choice` is OpenAI's `allowed_tools`, which `withAllowedToolsOffered` writes. */
 export const choosesAllowedTools = (body: JsonObject): boolean =>
   isJsonObject(body.tool_choice) && body.tool_choice.type === "allowed_tools";
 
@@ -55,9 +55,9 @@ export const choosesAllowedTools = (body: JsonObject): boolean =>
  * A chat request for a translated route with its `allowed_tools` choice written as every target
  * reads it (`offerAllowed`); any other request as it is. A choice that allows none of the tools
  * declared leaves neither tools nor a choice nor `parallel_tool_calls` (as a Responses caller's
- * does): the model answers without them. One not shaped as OpenAI's API takes it is a 400 naming the field. Each tool is
- * marked in `paths` with its index among those the caller declared: what a later step says of
- * `tools.0` is said of the caller's `tools[2]` it was (caller-paths.ts).
+ * does): the model answers without them. One not shaped as OpenAI's API takes it is a 400 naming
+ * the field. Each tool is marked in `paths` with its index among those the caller declared: what
+ * a later step says of `tools.0` is said of the caller's `tools[2]` it was (caller-paths.ts).
  */
 export function withAllowedToolsOffered(body: JsonObject, paths?: CallerPaths): JsonObject {
   if (!choosesAllowedTools(body)) return body;

@@ -1,8 +1,8 @@
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
-import { withAllowedToolsOffered } from "../translate/allowed-tools.ts";
-import type { CallerPaths } from "../translate/caller-paths.ts";
+import { choosesAllowedTools, withAllowedToolsOffered } from "../translate/allowed-tools.ts";
+import { CallerPaths, CHAT_FIELDS } from "../translate/caller-paths.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { refuseEmptyMessages } from "../translate/empty-messages.ts";
 import { refuseForcedCallWithoutTools } from "../translate/forced-call-without-tools.ts";
@@ -220,9 +220,11 @@ function adaptedCall(
     refuseUnreadableFormat(body);
     // OpenAI's `allowed_tools` choice as every target reads it: those tools alone, its mode the choice.
     // What asks for nothing there (no tools, no stream) goes without, named.
-    const dropped = new Dropped(policy);
-    const asked = withoutSettingsAskingNothing(withAllowedToolsOffered(body), dropped);
-    return translatedChat(asked, { provider, upstreamModel }, model, dropped);
+    // Its offered tools, by their index among the caller's (made only for that choice).
+    const paths = choosesAllowedTools(body) ? new CallerPaths(CHAT_FIELDS) : undefined;
+    const dropped = new Dropped(policy, {}, paths);
+    const asked = withoutSettingsAskingNothing(withAllowedToolsOffered(body, paths), dropped);
+    return translatedChat(asked, { provider, upstreamModel }, model, dropped, paths);
   }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);
   if (operation === "count_tokens") return countTokensViaChat(body);

@@ -9,7 +9,8 @@ import { chatTargetOf } from "./translated-chat.ts";
  * reasoning back (`wantsReasoningBack`, or, on its `/anthropic`, `takesThinkingBack`: the chat
  * goes on to Messages, its reasoning as thinking, translated-chat.ts); Gemini its thought
  * signatures in the tool-call ids, a file by URL (it fetches one, as Anthropic fetches a PDF), no
- * more than 5 stop sequences, and `reasoning_effort: "none"` for thinking turned off; OpenAI and Azure no more than 4 (the provider's own bound before its API's).
+ * more than 5 stop sequences, and `reasoning_effort: "none"` for thinking turned off; OpenAI and
+ * Azure no more than 4 (the provider's own bound before its API's).
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   reasoningBack: provider.wantsReasoningBack === true || takesThinkingBack(provider),

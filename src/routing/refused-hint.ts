@@ -92,11 +92,18 @@ const REFUSALS = [
  * that only works in thinking mode ("Budget 0 is invalid. This model only works in thinking
  * mode."); a thinking level the model has not, or any level, from a model that takes none
  * (Gemini API: "Thinking level MEDIUM is not supported for this model."; Vertex AI: "Unable to
- * submit request because thinking_level MEDIUM is not supported by this model.").
+ * submit request because thinking_level MEDIUM is not supported by this model."); any thinking
+ * config, from a model that does not think (Gemini 2.0: Vertex AI's "Unable to submit request
+ * because thinking is not supported by this model.", the Gemini API's "Thinking is not enabled
+ * for models/gemini-2.0-flash").
  */
 const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Budget 0 is invalid\b/, "reasoning_effort"],
   [/\bthinking[ _]level (?:\w+ )?is not supported (?:for|by) this model\b/i, "reasoning_effort"],
+  [
+    /\bthinking is not (?:supported by this model\b|enabled for (?:this model\b|models\/))/i,
+    "reasoning_effort",
+  ],
 ];
 
 /**

@@ -210,6 +210,46 @@ describe("a thinking level refused by a Gemini model that has not that level", (
   );
 });
 
+describe("a thinking config refused by a Gemini model that does not think", () => {
+  const ANSWER = {
+    candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+  };
+  /** A model whose generation its name does not say, refusing any thinkingConfig in `words`. */
+  const thinksNot = (words: string) => (sent: JsonObject) =>
+    (sent.generationConfig as { thinkingConfig?: unknown } | undefined)?.thinkingConfig
+      ? googleError(400, "INVALID_ARGUMENT", words)
+      : Response.json(ANSWER);
+  const config = {
+    providers: [{ name: "g", type: "gemini" }],
+    models: [{ name: "m", routes: [{ provider: "g", model: "gemini-exp-nonthinker" }] }],
+    routing: { retries: 0 },
+  };
+
+  test.each([
+    ["the Gemini API's", "Thinking is not enabled for models/gemini-exp-nonthinker"],
+    [
+      "Vertex AI's",
+      "Unable to submit request because thinking is not supported by this model. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini",
+    ],
+  ])("in %s words: a Messages caller's thinking disabled sent again without it", async (_api, words) => {
+    const g = gemini("g", thinksNot(words));
+    const { router, logs } = routerFor(config, [g]);
+    await router(
+      chatRequest("m", {
+        operation: "messages",
+        body: {
+          model: "m",
+          max_tokens: 100,
+          thinking: { type: "disabled" },
+          messages: [{ role: "user", content: "hi" }],
+        },
+      }),
+    );
+    expect(g.calls.map((call) => call.body.reasoning_effort)).toEqual(["none", undefined]);
+    expect(logs[0]?.fields).toMatchObject({ field: "reasoning_effort", client_field: "thinking" });
+  });
+});
+
 describe("a Gemini turn that ended in failure (MALFORMED_FUNCTION_CALL) is no empty answer", () => {
   const malformed = () =>
     Response.json({ candidates: [{ content: { role: "model" }, finishReason: "MALFORMED_FUNCTION_CALL" }] });

@@ -1,6 +1,7 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
 import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
+import type { CallerPaths } from "../translate/caller-paths.ts";
 import { type ChatTarget, nameUncarried, refuseAudioOutput } from "../translate/chat-target.ts";
 import type { Dropped } from "../translate/dropped.ts";
 import { chatFieldName } from "../translate/openai-to-anthropic/chat-field-names.ts";
@@ -38,13 +39,18 @@ export function translatedChat(
   { provider, upstreamModel }: Target,
   model: string,
   dropped: Dropped,
+  paths?: CallerPaths,
 ): AdaptedCall {
   // What OpenAI's API refuses, a translation would clamp or drop and answer: refused as OpenAI does.
   refuseOutOfRange(body);
   if (provider.dialect === "anthropic") {
     // A part the translation would send by URL, which the route's cloud refuses: the route's refusal.
     if (provider.refusesUrlSources) refuseChatUrlSources(body, dropped);
-    return chatViaMessages(body, model, dropped, upstreamModel, takesThinkingBack(provider));
+    const call = chatViaMessages(body, model, dropped, upstreamModel, takesThinkingBack(provider));
+    if (!paths) return call;
+    // An offered tool's schema, named by Anthropic at its index among those offered: the caller's.
+    const callerNames = (field: string) => inOfferedTool(chatFieldName(field), paths);
+    return { ...call, callerNames, callerPaths: paths };
   }
   // The provider translates in its `call`; what its API cannot take is refused or named here, before.
   const target = provider.chatTarget;
@@ -61,8 +67,13 @@ export function translatedChat(
     dropped: dropped.list,
     prompt: body,
     ...(hints ? { hints } : {}),
+    ...(paths ? { callerPaths: paths } : {}),
   };
 }
+
+/** A chat path the caller's: an offered tool's at its index among the caller's tools (`paths`). */
+const inOfferedTool = (field: string | undefined, paths: CallerPaths): string | undefined =>
+  field === undefined ? undefined : (paths.resolve(field)?.path ?? field);
 
 /** The caller's names for what a translation may write of its own: a chat caller's. */
 const CHAT_HINTS: HintNames = {

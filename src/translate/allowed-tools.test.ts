@@ -37,6 +37,23 @@ describe("withAllowedToolsOffered: chat's allowed_tools choice as every translat
     });
   });
 
+  test("allowing none of them leaves no parallel_tool_calls either: it asked of the tools (the Agents SDK sends it beside them)", () => {
+    const body = {
+      model: "m",
+      tools: [fn("a")],
+      parallel_tool_calls: true,
+      tool_choice: allowing("auto", "z"),
+    };
+    expect(withAllowedToolsOffered(body)).toEqual({ model: "m" });
+    // With an offered tool it is the caller's to keep.
+    expect(withAllowedToolsOffered({ ...body, tool_choice: allowing("auto", "a") })).toEqual({
+      model: "m",
+      tools: [fn("a")],
+      parallel_tool_calls: true,
+      tool_choice: "auto",
+    });
+  });
+
   test("any other choice, or none, is the body itself", () => {
     for (const tool_choice of [
       undefined,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { builtOnFirstUse } from "../core/built-on-first-use.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import type { CallerPaths } from "./caller-paths.ts";
 import { parseBody } from "./parse-body.ts";
 
 /**
@@ -17,7 +18,7 @@ export interface AllowedOffer<T> {
   readonly toolChoice: "auto" | "required" | undefined;
 }
 
-/** Of the declared chat `tools` (`{type: "function", function: {name}}`), those whose name `allowed` holds. */
+/** Of the declared chat `tools` (`{type: "function", function: {name}}`), those `allowed` names. */
 export function offerAllowed<T>(
   tools: readonly T[],
   allowed: ReadonlySet<string>,
@@ -46,22 +47,35 @@ const chatAllowedChoice = builtOnFirstUse("chat allowed_tools choice schema", ()
   }),
 );
 
+/** The chat request's `tool_choice` is OpenAI's `allowed_tools`, which `withAllowedToolsOffered` writes. */
+export const choosesAllowedTools = (body: JsonObject): boolean =>
+  isJsonObject(body.tool_choice) && body.tool_choice.type === "allowed_tools";
+
 /**
  * A chat request for a translated route with its `allowed_tools` choice written as every target
  * reads it (`offerAllowed`); any other request as it is. A choice that allows none of the tools
- * declared leaves neither tools nor a choice (as a Responses caller's does): the model answers
- * without them. One not shaped as OpenAI's API takes it is a 400 naming the field.
+ * declared leaves neither tools nor a choice nor `parallel_tool_calls` (as a Responses caller's
+ * does): the model answers without them. One not shaped as OpenAI's API takes it is a 400 naming
+ * the field. Each tool is marked in `paths` with its index among those the caller declared: what
+ * a later step says of `tools.0` is said of the caller's `tools[2]` it was (caller-paths.ts).
  */
-export function withAllowedToolsOffered(body: JsonObject): JsonObject {
+export function withAllowedToolsOffered(body: JsonObject, paths?: CallerPaths): JsonObject {
+  if (!choosesAllowedTools(body)) return body;
   const choice = body.tool_choice;
-  if (!isJsonObject(choice) || choice.type !== "allowed_tools") return body;
   const { allowed_tools } = parseBody(chatAllowedChoice(), choice, "request", (path) =>
     ["tool_choice", ...path].map(String).join("."),
   );
   const names = new Set<string>();
   for (const tool of allowed_tools.tools) if (tool.function) names.add(tool.function.name);
-  const offer = offerAllowed(Array.isArray(body.tools) ? body.tools : [], names, allowed_tools.mode);
+  const declared = Array.isArray(body.tools) ? body.tools : [];
+  if (paths)
+    for (const [i, tool] of declared.entries()) if (isJsonObject(tool)) paths.mark(tool, `tools[${i}]`);
+  const offer = offerAllowed(declared, names, allowed_tools.mode);
+  paths?.wroteTools(offer.tools);
   const { tools: _declared, tool_choice: _allowed, ...rest } = body;
+  // Its `parallel_tool_calls` asked of the tools the choice left out (the Agents SDK sends it beside
+  // them): gone with them, not named as a setting the caller sent without tools.
+  if (offer.tools.length === 0 && declared.length > 0) delete rest.parallel_tool_calls;
   return {
     ...rest,
     ...(offer.tools.length > 0 ? { tools: offer.tools } : {}),

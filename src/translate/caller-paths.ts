@@ -49,6 +49,23 @@ export const MESSAGES_FIELDS: CallerFields = {
   },
 };
 
+/**
+ * A chat caller's own, its tools offered without those its `allowed_tools` choice leaves out
+ * (allowed-tools.ts): a tool's field is named as the caller did, at the tool's index among its own.
+ */
+export const CHAT_FIELDS: CallerFields = {
+  message: {},
+  part: {},
+  call: {},
+  tool: {
+    type: "type",
+    "function.name": "function.name",
+    "function.description": "function.description",
+    "function.parameters": "function.parameters",
+    "function.strict": "function.strict",
+  },
+};
+
 /** A chat request's path, as the caller's request says it. */
 export interface CallerPath {
   readonly path: string;

@@ -76,6 +76,23 @@ describe("chat's allowed_tools tool choice on translated routes", () => {
     expect(sent.toolConfig.toolChoice).toEqual({ auto: {} });
   });
 
+  test("a choice allowing none of the tools goes without them, their choice and parallel_tool_calls, nothing named", async () => {
+    const { response } = await openai.chat.completions
+      .create({
+        model: "gemini-flash",
+        messages: [{ role: "user", content: "Weather in Paris?" }],
+        tools: [WEATHER, TIME],
+        // As the OpenAI Agents SDK sends it beside its tools.
+        parallel_tool_calls: true,
+        tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } },
+      })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    const sent = lastTo(/gemini-2\.5-flash:generateContent$/);
+    expect([sent.tools, sent.toolConfig]).toEqual([undefined, undefined]);
+  });
+
   test("an OpenAI-shaped upstream (Azure OpenAI) is sent the choice and every tool as the caller wrote them", async () => {
     const response = await ask("azure-4o", "required");
     expect(response.status).toBe(200);

@@ -36,6 +36,16 @@ describe("thinking disabled by an Anthropic caller, on routes through chat", () 
     }
   });
 
+  test("Gemini 2.0 Flash, which does not think (Vertex AI refuses any thinking config): none sent", async () => {
+    const { data, dropped, sent } = await thinkingOffTo(
+      "vertex-2.0-flash",
+      /gemini-2\.0-flash:generateContent$/,
+    );
+    expect(data.stop_reason).toBe("end_turn");
+    expect(dropped).toBeNull();
+    expect(sent.generationConfig?.thinkingConfig).toBeUndefined();
+  });
+
   test("Gemini 3: Flash's least level (minimal); 3 Pro, which cannot stop thinking, its least (low)", async () => {
     const flash = await thinkingOffTo("gemini-3-flash", /gemini-3-flash-preview:generateContent$/);
     expect(flash.sent.generationConfig.thinkingConfig).toEqual({ thinkingLevel: "minimal" });

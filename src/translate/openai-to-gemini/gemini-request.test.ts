@@ -101,6 +101,15 @@ describe("chat request → Gemini generateContent", () => {
     expect(thinkingOn("gemini-flash-latest", "high")).toEqual({ thinkingBudget: 24576 });
   });
 
+  test("thinking off (none, minimal) on a Gemini before 2.5, which has no thinking to turn off: no thinkingConfig", () => {
+    // Vertex AI refuses any ("thinking is not supported by this model"), the Gemini API too
+    // ("Thinking is not enabled for models/…").
+    for (const model of ["gemini-2.0-flash", "gemini-2.0-flash-lite", "gemini-1.5-pro"])
+      for (const effort of ["none", "minimal"]) expect(thinkingOn(model, effort)).toBeUndefined();
+    // A name without its generation may think: told to stop.
+    expect(thinkingOn("gemini-flash-latest", "none")).toEqual({ thinkingBudget: 0 });
+  });
+
   test("reasoning_effort on Gemini 3 and later: a thinkingLevel (never a budget), one the model has", () => {
     const levels = (model: string) =>
       ["none", "minimal", "low", "medium", "high", "xhigh", "max"].map((effort) => {

@@ -15,6 +15,8 @@ export function thinkingConfig(model: unknown, effort: unknown): JsonObject | un
     const level = thinkingLevel(name, effort);
     return level === undefined ? undefined : { thinkingLevel: level };
   }
+  // A model before 2.5 has no thinking to turn off, and refuses any thinking config for it.
+  if (BUDGETS[effort] === 0 && thinksNot(name)) return undefined;
   const budget = thinkingBudget(name, effort);
   return budget === undefined ? undefined : { thinkingBudget: budget };
 }
@@ -26,6 +28,20 @@ export function thinkingConfig(model: unknown, effort: unknown): JsonObject | un
  */
 const GENERATION = /^gemini-(\d+)/i;
 const thinksInLevels = (model: string): boolean => Number(GENERATION.exec(model)?.[1] ?? 0) >= 3;
+
+/**
+ * Gemini before 2.5 (`gemini-2.0-flash`, `gemini-1.5-pro`) does not think: Vertex AI refuses any
+ * thinking config ("Unable to submit request because thinking is not supported by this model."),
+ * the Gemini API too ("Thinking is not enabled for models/…"). Known by the name's version alone;
+ * a model this misses is sent again without the effort (routing/refused-hint.ts).
+ */
+const VERSION = /^gemini-(\d+)(?:\.(\d+))?-/i;
+function thinksNot(model: string): boolean {
+  const version = VERSION.exec(model);
+  if (!version) return false;
+  const major = Number(version[1]);
+  return major < 2 || (major === 2 && Number(version[2] ?? 0) < 5);
+}
 
 /** Pro models only work in thinking mode: they have no way to think less than their least. */
 const THINKS_ALWAYS = /-pro\b/i;

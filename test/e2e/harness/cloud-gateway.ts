@@ -229,6 +229,8 @@ export function cloudGateway(): CloudGateway {
           // A model Converse serves without system prompts (its supported-features table).
           { name: "titan-text", routes: [{ provider: "br", model: "amazon.titan-text-express-v1" }] },
           { name: "gemini-flash", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
+          // A model without thinking, which refuses any thinking config.
+          { name: "vertex-2.0-flash", routes: [{ provider: "vx", model: "gemini-2.0-flash" }] },
           { name: "gemini-3-flash", routes: [{ provider: "gm", model: "gemini-3-flash-preview" }] },
           { name: "gemini-3-pro", routes: [{ provider: "vx", model: "gemini-3-pro-preview" }] },
           { name: "gemini-3.8-flash", routes: [{ provider: "gm", model: "gemini-3.8-flash" }] },

@@ -110,12 +110,11 @@ const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
  * A field the caller sent as its own API takes it, by the hint's path, and the only words that
  * refuse it: Claude 4.5's refusal of `top_p` beside `temperature`, the call going again without
  * `top_p`; Gemini's of a penalty, which names neither, the call going again without every penalty
- * sent (the same words refuse both: `RefusedHint.also`); Gemini 2.5's of JSON output beside function calling (the
- * Gemini API's words, and the same of a built-in tool), the call going again without
- * `response_format`. Not anchored: Claude on Bedrock says it after the
- * exception's name and AWS's lead ("ValidationException: The model returned the following errors:
- * `temperature` and `top_p` cannot both be specified…"); a 400 of the route the hint was written
- * for keeps it narrow.
+ * sent (the same words refuse both: `RefusedHint.also`); Gemini 2.5's of JSON output beside
+ * function calling (the Gemini API's words, and the same of a built-in tool), the call going again
+ * without `response_format`. Not anchored: Claude on Bedrock says it after the exception's name and
+ * AWS's lead ("ValidationException: The model returned the following errors: `temperature` and
+ * `top_p` cannot both be specified…"); a 400 of the route the hint was written for keeps it narrow.
  */
 const PENALTY_REFUSAL = /\bPenalty is not enabled for\b/;
 /**

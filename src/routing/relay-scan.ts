@@ -251,7 +251,7 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
 
   /** An error event that names the gateway's upstream account goes out without it. */
   private scrubError(span: SseSpan): void {
-    const scrubbed = scrubbedErrorEvent(this.buf, span, this.sink.maxLine);
+    const scrubbed = scrubbedErrorEvent(this.buf, span, this.sink);
     if (scrubbed === undefined) return;
     // The error event as the client reads it: what a `response.failed` added after it says too.
     if (this.reportedUnended !== undefined)

@@ -70,6 +70,8 @@ export class RouteAttempt
   native: NativeRequest | undefined;
   /** The upstream's reply, from its arrival until the router commits to it. */
   replied: ProviderReply | undefined;
+  /** The request's id, its `request-id` header's (DispatchRequest `requestId`; set when opened). */
+  requestId: string | undefined;
 
   constructor(
     /** The caller's end, which the attempt follows (`Attempt`). */
@@ -135,6 +137,10 @@ export class RouteAttempt
   /** The `previous_response_id` a chain the gateway expanded went without (AdaptedCall `previousId`). */
   get previousId(): string | undefined {
     return this.adapted.native?.previousId;
+  }
+  /** An Anthropic stream's rewritten error event names the gateway's request (UsageSink's). */
+  get scrubbedRequestId(): string | undefined {
+    return this.upstream.dialect === "anthropic" ? this.requestId : undefined;
   }
   /** The caller asked base64 embeddings (AdaptedCall `base64Embeddings`). */
   get base64Embeddings(): boolean {

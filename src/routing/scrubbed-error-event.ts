@@ -4,18 +4,25 @@ import { bodyForCallers } from "../core/for-callers.ts";
 import { encodeSse, errorFieldData } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
 import { eventOf, textOf } from "./relay-event-checks.ts";
+import type { UsageSink } from "./usage-sink.ts";
 
 const encoder = new TextEncoder();
 
 /**
  * An upstream's error event, relayed mid-stream as it came (routing/relay-scan.ts), as a caller
  * may read it: what it says of the gateway's upstream account, its upstreams' places and
- * credentials left out, as from a whole error body (core/for-callers.ts) — OpenAI's "(Please include the request ID req_… in your
- * message.)", Anthropic's `request_id`. Undefined when it names none, or is no JSON object: the
- * event then goes out as its bytes came. Read only for an error event, never for the others.
+ * credentials left out, as from a whole error body (core/for-callers.ts) — OpenAI's "(Please
+ * include the request ID req_… in your message.)", Anthropic's `request_id`, which the gateway's
+ * stands in for (`scrubbedRequestId`).
+ * Undefined when it names none, or is no JSON object: the event then goes out as its bytes came.
+ * Read only for an error event, never for the others.
  */
-export function scrubbedErrorEvent(buf: Uint8Array, span: SseSpan, maxLine: number): Uint8Array | undefined {
-  const event = eventOf(buf, span, maxLine);
+export function scrubbedErrorEvent(
+  buf: Uint8Array,
+  span: SseSpan,
+  sink: Pick<UsageSink, "maxLine" | "scrubbedRequestId">,
+): Uint8Array | undefined {
+  const event = eventOf(buf, span, sink.maxLine);
   if (event === undefined) return undefined;
   let body: unknown;
   try {
@@ -26,7 +33,9 @@ export function scrubbedErrorEvent(buf: Uint8Array, span: SseSpan, maxLine: numb
   if (!isJsonObject(body)) return undefined;
   const scrubbed = scrubbedBody(body, event.data);
   if (scrubbed === body) return undefined;
-  return encoder.encode(encodeSse({ ...event, data: JSON.stringify(scrubbed) }));
+  const requestId = sink.scrubbedRequestId;
+  const told = requestId === undefined ? scrubbed : { ...scrubbed, request_id: requestId };
+  return encoder.encode(encodeSse({ ...event, data: JSON.stringify(told) }));
 }
 
 /**

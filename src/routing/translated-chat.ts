@@ -58,7 +58,8 @@ export function translatedChat(
     refuseAudioOutput(body, target);
     nameUncarried(body, target, dropped, upstreamModel);
   }
-  // The caller's own effort and bound go as it sent them; only its fields the target's models refuse are hints.
+  // The caller's own effort and bound go as it sent them; only its fields the target's models refuse
+  // are hints.
   const hints = callerFieldHints(body, target);
   // The answer comes back as chat, but the provider's own: a whole one with no count (Gemini's -1s)
   // is told the estimate it is billed, as any translated answer is (AdaptedCall `prompt`).

@@ -102,6 +102,7 @@ export function openAttempt(
   );
   call.sent = body;
   call.native = native;
+  call.requestId = request.requestId;
   // Told once the attempt exists: one whose making threw was never an attempt, and leaves no entry.
   call.observed = request.telemetry?.attempt(info, startedMs, call);
   health.begin(route.key);

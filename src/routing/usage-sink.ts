@@ -17,6 +17,12 @@ export interface UsageSink {
    */
   readonly previousId?: string | undefined;
   /**
+   * The gateway's request id, for an Anthropic stream: an error event rewritten to hide the
+   * upstream's account has lost the upstream's `request_id`, and names this one instead, as a whole
+   * error body does (http/error-body.ts `ownRequestId`). Read only when an event is rewritten.
+   */
+  readonly scrubbedRequestId?: string | undefined;
+  /**
    * The caller of a chat (or completions) stream asked for its usage chunk itself
    * (`stream_options.include_usage`), the gateway did not add the ask: should the upstream send
    * no usage object, the relay owes it one (owed-usage.ts), of this `object`

@@ -69,7 +69,10 @@ export const CHAT_FIELDS: CallerFields = {
 /** A chat request's path, as the caller's request says it. */
 export interface CallerPath {
   readonly path: string;
-  /** When the path is in a part: its type in chat (`image_url`) and in the caller's request (`input_image`). */
+  /**
+   * When the path is in a part: its type in chat (`image_url`) and in the caller's request
+   * (`input_image`).
+   */
   readonly part?: { readonly chat: string; readonly caller: string };
 }
 
@@ -86,7 +89,10 @@ export interface CallerPath {
 export class CallerPaths {
   private readonly origins = new WeakMap<object, string>();
   private readonly partTypes = new WeakMap<object, string>();
-  /** Where a chat message's `content` came from when not where the message did (`markContent`); made at the first. */
+  /**
+   * Where a chat message's `content` came from when not where the message did (`markContent`); made
+   * at the first.
+   */
   private contents: WeakMap<object, string> | undefined;
   private messages: readonly unknown[] = [];
   private tools: readonly unknown[] = [];

@@ -13,7 +13,10 @@ export function stopSequences(
   stop: string | string[] | null | undefined,
   dropped: Dropped,
 ): string[] | undefined {
-  const kept = stopList(stop).filter((sequence, i) => {
+  const listed = stopList(stop);
+  // Most calls send no stop: no filter (a closure, an array) made for them.
+  if (listed.length === 0) return undefined;
+  const kept = listed.filter((sequence, i) => {
     if (hasText(sequence)) return true;
     dropped.add(BLANK, typeof stop === "string" ? "stop" : `stop.${i}`, BLANK_WHY);
     return false;

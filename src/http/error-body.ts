@@ -55,9 +55,9 @@ export function errorResponse(
 /**
  * Anthropic's error bodies name their request at their top (`"request_id": "req_…"`, beside the
  * `request-id` header: the SDK's `ErrorResponse`), so the gateway's own do, with its request id. An
- * upstream's body relayed as sent keeps its own (the upstream's request, which its vendor's support
- * knows); one rewritten to hide the account has lost it (core/scrub-account.ts), so names the
- * gateway's, as the `request-id` header does.
+ * upstream's body that names its own is always rewritten (a `request_id` is among what
+ * core/scrub-account.ts hides of the account), so names the gateway's, as the `request-id` header
+ * does; only a body that names none is relayed as sent, and left so.
  */
 function ownRequestId(
   body: Record<string, unknown>,

@@ -42,9 +42,9 @@ const anthropicError = z
   .object({
     type: z.literal("error"),
     error: z.object({ type: z.string(), message: z.string() }),
-    // The gateway's own errors, and an upstream's rewritten to hide its account, carry the
-    // gateway's request id (its `request-id` header's); an upstream's relayed as sent, its own or
-    // none. Anthropic's SDK types it a string or null (`ErrorResponse`).
+    // The gateway's own errors, and an upstream's rewritten to hide its account (any that names
+    // its own request_id is), carry the gateway's request id (its `request-id` header's); an
+    // upstream's relayed as sent names none. Anthropic's SDK types it a string or null.
     request_id: z.string().nullable().optional(),
   })
   .meta({

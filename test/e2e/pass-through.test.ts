@@ -316,7 +316,7 @@ describe("Anthropic dialect to an Anthropic upstream", () => {
     expect(lastUpstream(anthropicUp).headers["anthropic-version"]).toBe("2023-06-01");
   });
 
-  test("count_tokens passes through; an upstream 4xx or 5xx comes back as sent (its request_id left out)", async () => {
+  test("count_tokens passes through; an upstream 4xx or 5xx comes back as sent (its request_id the gateway's)", async () => {
     anthropicUp.queue({ headers: { "content-type": "application/json" }, body: '{"input_tokens": 42}' });
     const counted = await anthropic().messages.countTokens({
       model: "claude",
@@ -337,12 +337,13 @@ describe("Anthropic dialect to an Anthropic upstream", () => {
       body: JSON.stringify({ model: "claude", max_tokens: 8, messages: [{ role: "user", content: "x" }] }),
     });
     // A server fault with no route left: the upstream's status and body as sent, but for the
-    // upstream's id of the gateway's call (the caller's is the gateway's `request-id`).
+    // upstream's id of the gateway's call: the caller's is the gateway's `request-id`, in the body
+    // too, as Anthropic's own bodies name theirs.
     expect(response.status).toBe(529);
-    expect(await response.text()).toBe(
-      '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
-    );
     expect(response.headers.get("request-id")).toBe(response.headers.get("x-request-id"));
+    expect(await response.text()).toBe(
+      `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"${response.headers.get("request-id")}"}`,
+    );
     const invalid =
       '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too large"}}';
     anthropicUp.queue({ status: 400, headers: { "content-type": "application/json" }, body: invalid });

@@ -1,46 +1,13 @@
 import { expect, test } from "bun:test";
-import { parseConfig } from "../config/load-config.ts";
-import { shadowedGateway } from "../testing/shadowed-gateway.ts";
+import { claudeShadowedGateway } from "../testing/claude-shadowed-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
-import type { ShadowPage } from "./shadow-api-schema.ts";
 
 // A call the shadow route has no way to serve (a legacy /v1/completions call, which only an
 // upstream of OpenAI's dialect takes, shadowed to a Messages-only route) is not copied: its copy
 // failed 400 unsupported_operation before any request, counted against the candidate, which never
 // saw it (MindgwShadowCopiesFailing fired on it).
 
-const gw = shadowedGateway(({ baseUrl, dbPath }) =>
-  parseConfig({
-    storage: { path: dbPath },
-    providers: [
-      { name: "fake", type: "openai", base_url: baseUrl },
-      { name: "claude", type: "anthropic", base_url: baseUrl.replace(/\/v1$/, ""), api_key: "sk-ant-test" },
-    ],
-    models: [
-      {
-        name: "m",
-        routes: [{ provider: "fake", model: "served" }],
-        shadow: { provider: "claude", model: "candidate", sample: 1 },
-      },
-    ],
-  }),
-);
-
-const call = (path: string, body: object) =>
-  gw.gateway.handle(
-    new Request(`http://gw${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  );
-
-const shadowPage = async () =>
-  (await (
-    await gw.gateway.handle(
-      new Request("http://gw/admin/api/shadow", { headers: { authorization: `Bearer ${gw.adminKey}` } }),
-    )
-  ).json()) as ShadowPage;
+const { post: call, shadowPage } = claudeShadowedGateway();
 
 test("a legacy completions call shadowed to a Messages-only route is not copied; a chat call is", async () => {
   const legacy = await call("/v1/completions", { model: "m", prompt: "say hi", max_tokens: 5 });

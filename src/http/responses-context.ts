@@ -227,7 +227,9 @@ export async function responsesContext(
       // (read back with its status, error and output so far), its stream not waiting for the row.
       // Read as failed from here until the row is written, the request's end in between: never
       // unknown meanwhile. A save that fails is logged; the caller was told the stream's own failure.
-      if (!stores) return;
+      // Not when `onResponse` saved it already: the failure is that save's own (the store down,
+      // its 503 in place of the last event), logged there; saving it again would log it twice.
+      if (!stores || saving) return;
       const written = tracked ? tracked.failed(scope, id, response) : noEnd;
       void store.save(recordOf(response, id, undefined)).then(written, (error: unknown) => {
         written();

@@ -4,7 +4,7 @@ import { parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import { openStorage } from "../storage/open-storage.ts";
-import { waitFor } from "../testing/wait-for.ts";
+import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // A translated Responses stream that fails after it began is read back as OpenAI keeps one:
 // `client.responses.retrieve(id)` answers its response with status `failed`, the error the
@@ -19,6 +19,8 @@ let client: OpenAI;
 /** While set, each save waits for it: the row is written once the test resolves it. */
 let heldSaves: PromiseWithResolvers<void> | undefined;
 let savesBegun = 0;
+/** The chat requests the upstream was sent, in order. */
+const sent: { messages: unknown[] }[] = [];
 
 const encoder = new TextEncoder();
 const chunk = (delta: object) =>
@@ -37,15 +39,17 @@ beforeAll(async () => {
   upstream = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch: () =>
-      new Response(
+    fetch: async (request) => {
+      sent.push((await request.json()) as { messages: unknown[] });
+      return new Response(
         encoder.encode(
           chunk({ role: "assistant", content: "hel" }) + chunk({ content: "lo" }) + SERVER_ERROR,
         ),
         {
           headers: { "content-type": "text/event-stream" },
         },
-      ),
+      );
+    },
   });
   const config = parseConfig({
     storage: { path: ":memory:" },
@@ -140,4 +144,26 @@ test("a failed response whose row is not written yet reads as failed, never as u
     saving.resolve();
     heldSaves = undefined;
   }
+});
+
+test("a previous_response_id naming a failed response continues it, its output so far carried (OpenAI's word on it found nowhere)", async () => {
+  const id = await failedStream();
+  // The chain is read from the store (input_items too; a read of the response alone is answered
+  // from memory until then).
+  await waitForValue(
+    "its row written",
+    () => client.responses.inputItems.list(id).catch(() => undefined),
+    20_000,
+  );
+  const before = sent.length;
+  // The upstream fails this one too; what it was sent is the point.
+  await client.responses
+    .create({ model: "m", input: "go on", previous_response_id: id })
+    .catch((error: unknown) => error);
+  expect(sent.length).toBe(before + 1);
+  expect(sent.at(-1)?.messages).toEqual([
+    { role: "user", content: "say hello" },
+    { role: "assistant", content: "hello" },
+    { role: "user", content: "go on" },
+  ]);
 });

@@ -3,17 +3,24 @@ import OpenAI from "openai";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
-import { waitForValue } from "../testing/wait-for.ts";
+import { openStorage } from "../storage/open-storage.ts";
+import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // A translated Responses stream that fails after it began is read back as OpenAI keeps one:
 // `client.responses.retrieve(id)` answers its response with status `failed`, the error the
 // stream's `response.failed` said, and the output it had written. It was a 404 (never stored).
 // The gateway on a loopback port, a chat upstream whose stream writes some text and then its
-// error chunk (OpenAI's `server_error`), the official SDK as the caller.
+// error chunk (OpenAI's `server_error`), the official SDK as the caller. Its saves can be held
+// (a slow database), so a read between the stream's end and the row's write is seen.
 
 let gateway: Gateway;
 let upstream: ReturnType<typeof Bun.serve>;
 let client: OpenAI;
+/** While set, each save waits for it: the row is written once the test resolves it. */
+let heldSaves: PromiseWithResolvers<void> | undefined;
+let savesBegun = 0;
+/** The chat requests the upstream was sent, in order. */
+const sent: { messages: unknown[] }[] = [];
 
 const encoder = new TextEncoder();
 const chunk = (delta: object) =>
@@ -32,24 +39,40 @@ beforeAll(async () => {
   upstream = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch: () =>
-      new Response(
+    fetch: async (request) => {
+      sent.push((await request.json()) as { messages: unknown[] });
+      return new Response(
         encoder.encode(
           chunk({ role: "assistant", content: "hel" }) + chunk({ content: "lo" }) + SERVER_ERROR,
         ),
         {
           headers: { "content-type": "text/event-stream" },
         },
-      ),
+      );
+    },
   });
+  const config = parseConfig({
+    storage: { path: ":memory:" },
+    auth: { bootstrap_admin: false },
+    providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
+    models: [{ name: "m", routes: [{ provider: "up", model: "m" }] }],
+    routing: { retries: 0 },
+  });
+  const storage = await openStorage(config.storage);
+  const save = storage.responses.save.bind(storage.responses);
   gateway = await createGateway({
-    config: parseConfig({
-      storage: { path: ":memory:" },
-      auth: { bootstrap_admin: false },
-      providers: [{ name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
-      models: [{ name: "m", routes: [{ provider: "up", model: "m" }] }],
-      routing: { retries: 0 },
-    }),
+    config,
+    storage: {
+      ...storage,
+      responses: {
+        ...storage.responses,
+        save: async (record) => {
+          savesBegun++;
+          await heldSaves?.promise;
+          return save(record);
+        },
+      },
+    },
     auth: async () => ({
       keyId: "k1",
       name: "app",
@@ -70,7 +93,8 @@ afterAll(async () => {
   upstream.stop(true);
 });
 
-test("a translated stream that failed is read back with status failed, its error and its output so far", async () => {
+/** Streams a call to its failure: the id its `response.created` gave, and what the SDK threw. */
+async function failedStream() {
   const stream = await client.responses.create({ model: "m", input: "say hello", stream: true });
   let id = "";
   // The SDK throws on the stream's `error` event, the one before its `response.failed`.
@@ -80,17 +104,14 @@ test("a translated stream that failed is read back with status failed, its error
   expect(thrown).toBeInstanceOf(OpenAI.APIError);
   expect((thrown as InstanceType<typeof OpenAI.APIError>).code).toBe("server_error");
   expect(id).toStartWith("resp_");
-  // Stored once the stream is over, a moment after its last event: read until it is there.
-  const read = await waitForValue(
-    "the failed response stored",
-    // Read as in flight (`in_progress`) until the request is over, then unknown until the row is written.
-    async () => {
-      const response = await client.responses.retrieve(id).catch(() => undefined);
-      return response?.status === "in_progress" ? undefined : response;
-    },
-    20_000,
-    20,
-  );
+  return id;
+}
+
+test("a translated stream that failed is read back with status failed, its error and its output so far", async () => {
+  const id = await failedStream();
+  // Read at once: the failed response is read as the row will say it from its failure on, its
+  // row written or not.
+  const read = await client.responses.retrieve(id);
   expect(read.id).toBe(id);
   expect(read.status).toBe("failed");
   expect(read.error).toEqual({
@@ -102,4 +123,47 @@ test("a translated stream that failed is read back with status failed, its error
   // Its input reads back too, as a stored response's does.
   const items = await client.responses.inputItems.list(id);
   expect(items.data.length).toBe(1);
+});
+
+test("a failed response whose row is not written yet reads as failed, never as unknown", async () => {
+  heldSaves = Promise.withResolvers<void>();
+  const saving = heldSaves;
+  const before = savesBegun;
+  try {
+    const id = await failedStream();
+    await waitFor("its save to begin", () => savesBegun > before, 20_000);
+    // The request is over (its last event read), its row not written: a 404 before the fix.
+    const during = await client.responses.retrieve(id);
+    expect(during.status).toBe("failed");
+    expect(during.output_text).toBe("hello");
+    saving.resolve();
+    heldSaves = undefined;
+    const after = await client.responses.retrieve(id);
+    expect(after).toEqual(during);
+  } finally {
+    saving.resolve();
+    heldSaves = undefined;
+  }
+});
+
+test("a previous_response_id naming a failed response continues it, its output so far carried (OpenAI's word on it found nowhere)", async () => {
+  const id = await failedStream();
+  // The chain is read from the store (input_items too; a read of the response alone is answered
+  // from memory until then).
+  await waitForValue(
+    "its row written",
+    () => client.responses.inputItems.list(id).catch(() => undefined),
+    20_000,
+  );
+  const before = sent.length;
+  // The upstream fails this one too; what it was sent is the point.
+  await client.responses
+    .create({ model: "m", input: "go on", previous_response_id: id })
+    .catch((error: unknown) => error);
+  expect(sent.length).toBe(before + 1);
+  expect(sent.at(-1)?.messages).toEqual([
+    { role: "user", content: "say hello" },
+    { role: "assistant", content: "hello" },
+    { role: "user", content: "go on" },
+  ]);
 });

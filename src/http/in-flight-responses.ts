@@ -1,11 +1,13 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { responseEnvelope } from "../translate/responses/response-envelope.ts";
 
-/** What a response being answered is read as: the request it answers, and when it began. */
-interface InFlight {
-  readonly request: JsonObject;
-  readonly createdAt: number;
-}
+/**
+ * What a response being answered is read as: the request it answers, and when it began; or, once
+ * it failed (its row still being written), the response as that row will say it.
+ */
+type InFlight =
+  | { readonly request: JsonObject; readonly createdAt: number }
+  | { readonly failed: JsonObject };
 
 /**
  * The stored responses this node is answering now, by scope and id, until their row is written: a
@@ -20,17 +22,23 @@ export class InFlightResponses {
 
   /** `id`, stored in `scope` once answered, is being answered for `request`: until `end` is called. */
   begin(scope: string, id: string, request: JsonObject): () => void {
-    const key = keyOf(scope, id);
-    this.answering.set(key, { request, createdAt: Math.floor(Date.now() / 1000) });
-    return () => {
-      this.answering.delete(key);
-    };
+    return this.hold(keyOf(scope, id), { request, createdAt: Math.floor(Date.now() / 1000) });
+  }
+
+  /**
+   * `id` of `scope` failed as `response`, its row being written: read as that (what the row will
+   * say) until `end` is called, once it is. Its request ends before the row is written (a failed
+   * stream does not wait for it), and that end leaves this entry in place: no read falls between.
+   */
+  failed(scope: string, id: string, response: JsonObject): () => void {
+    return this.hold(keyOf(scope, id), { failed: response });
   }
 
   /** The response `id` of `scope` as it stands while being answered; null when none is. */
   read(scope: string, id: string): JsonObject | null {
     const held = this.answering.get(keyOf(scope, id));
     if (!held) return null;
+    if ("failed" in held) return held.failed;
     return responseEnvelope({
       id,
       createdAt: held.createdAt,
@@ -44,6 +52,14 @@ export class InFlightResponses {
   /** How many are being answered (for tests: an ended request leaves none behind). */
   get size(): number {
     return this.answering.size;
+  }
+
+  /** Holds `entry` under `key` until the returned end, which takes that entry alone, not a later one. */
+  private hold(key: string, entry: InFlight): () => void {
+    this.answering.set(key, entry);
+    return () => {
+      if (this.answering.get(key) === entry) this.answering.delete(key);
+    };
   }
 }
 

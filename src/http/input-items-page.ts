@@ -1,11 +1,14 @@
 import { shown } from "../core/cut-words.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest } from "../core/gateway-error.ts";
+import { integerAboveMax, integerBelowMin } from "../core/integer-out-of-range.ts";
+import { invalidValue } from "../core/invalid-value.ts";
 import { listedInputItem } from "../translate/responses/listed-input-item.ts";
 import { refuseUnknownIncludes } from "./response-includes.ts";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
+const ORDERS = ["asc", "desc"] as const;
 
 /**
  * One page of a stored response's input items (oldest first in `items`, each with an id), as
@@ -16,8 +19,7 @@ const MAX_LIMIT = 100;
 export function inputItemsPage(stored: readonly JsonObject[], query: URLSearchParams): JsonObject {
   const limit = limitOf(query.get("limit"));
   const order = query.get("order") ?? "desc";
-  if (order !== "asc" && order !== "desc")
-    throw badRequest(`Invalid value: '${shown(order)}'. Supported values are: 'asc' and 'desc'.`, "order");
+  if (order !== "asc" && order !== "desc") throw invalidValue("order", order, ORDERS);
   refuseUnknownIncludes(query);
   const items = distinctIds(stored);
   const ordered = order === "asc" ? items : [...items].reverse();
@@ -43,16 +45,8 @@ function limitOf(text: string | null): number {
   if (!/^-?\d+$/.test(text))
     throw badRequest(`Invalid 'limit': expected an integer, but got '${shown(text)}' instead.`, "limit");
   const limit = Number(text);
-  if (limit < 1)
-    throw badRequest(
-      `Invalid 'limit': integer below minimum value. Expected a value >= 1, but got ${limit} instead.`,
-      "limit",
-    );
-  if (limit > MAX_LIMIT)
-    throw badRequest(
-      `Invalid 'limit': integer above maximum value. Expected a value <= ${MAX_LIMIT}, but got ${limit} instead.`,
-      "limit",
-    );
+  if (limit < 1) throw integerBelowMin("limit", 1, limit);
+  if (limit > MAX_LIMIT) throw integerAboveMax("limit", MAX_LIMIT, limit);
   return limit;
 }
 

@@ -40,9 +40,11 @@ export interface StoringContext extends ResponsesContext {
   saved(): Promise<GatewayError | undefined> | undefined;
   /**
    * Reads the response as in flight in `inFlight` (in-flight-responses.ts), when it is stored, until
-   * its row is written or the returned end is called: the request has ended without storing it (it
-   * failed, or its client left). Called by the request once it holds the context, in the same run as
-   * it keeps the end: a context made for a request that had already ended registers nothing.
+   * its row is written or the returned end is called: the request has ended without storing it (a
+   * whole answer failed, or its client left). A stream that failed (`onFailed`) is read as failed
+   * from then until its row is written, that end notwithstanding. Called by the request once it
+   * holds the context, in the same run as it keeps the end: a context made for a request that had
+   * already ended registers nothing.
    */
   track(inFlight: InFlightResponses | undefined): () => void;
 }
@@ -180,6 +182,7 @@ export async function responsesContext(
   // Read as in flight from when the request tracks it until its row is written (or the request
   // ends without one): not from here, where the request may have ended while the store was read.
   let ended = noEnd;
+  let tracked: InFlightResponses | undefined;
   return {
     id,
     previous: withoutStoredIds(history),
@@ -191,7 +194,10 @@ export async function responsesContext(
     stores,
     saved: () => saving,
     track(inFlight) {
-      if (stores && inFlight) ended = inFlight.begin(scope, id, body);
+      if (stores && inFlight) {
+        tracked = inFlight;
+        ended = inFlight.begin(scope, id, body);
+      }
       return ended;
     },
     onResponse(response, answeredBy) {
@@ -219,10 +225,14 @@ export async function responsesContext(
     onFailed(response) {
       // A translated stream that failed after it began: stored as OpenAI keeps a failed response
       // (read back with its status, error and output so far), its stream not waiting for the row.
-      // A save that fails is logged; the caller was told the stream's own failure already.
-      if (!stores) return;
-      void store.save(recordOf(response, id, undefined)).then(ended, (error: unknown) => {
-        ended();
+      // Read as failed from here until the row is written, the request's end in between: never
+      // unknown meanwhile. A save that fails is logged; the caller was told the stream's own failure.
+      // Not when `onResponse` saved it already: the failure is that save's own (the store down,
+      // its 503 in place of the last event), logged there; saving it again would log it twice.
+      if (!stores || saving) return;
+      const written = tracked ? tracked.failed(scope, id, response) : noEnd;
+      void store.save(recordOf(response, id, undefined)).then(written, (error: unknown) => {
+        written();
         onSaveError(error);
       });
     },

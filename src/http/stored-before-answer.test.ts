@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { storageUnavailable } from "../storage/postgres/postgres-failure.ts";
 import type { ResponseStore } from "../storage/storage.ts";
+import { recordingLogger } from "../testing/recording-logger.ts";
 import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
 // A Responses answer the gateway stores leaves only once its save is done, so the next turn of an
@@ -51,6 +52,10 @@ function slowStore(store: ResponseStore) {
   return {
     slowed,
     events,
+    /** Fails every save begun and not settled yet with `error`: the store is down. */
+    failWaiting(error: unknown) {
+      for (const save of held.splice(0)) save.fail(error);
+    },
     /**
      * Waits for the next save to begin, then holds it while `answered` (the call it belongs to)
      * could reach its client — for some event-loop turns, not a clock: an answer that did not wait
@@ -92,7 +97,7 @@ const unmetered = Bun.serve({
 });
 afterAll(() => unmetered.stop(true));
 
-async function gatewayWithSlowStore(name: string) {
+async function gatewayWithSlowStore(name: string, logger: Logger = quiet) {
   const config = parseConfig({
     storage: { path: join(dir, `${name}.db`) },
     auth: { bootstrap_admin: false },
@@ -112,7 +117,7 @@ async function gatewayWithSlowStore(name: string) {
     config,
     storage: { ...storage, responses: store.slowed },
     auth: async () => principal,
-    logger: quiet,
+    logger,
     events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
   });
   gateways.push(gateway);
@@ -180,6 +185,22 @@ describe("a stored Responses answer leaves once stored", () => {
       [refused.requestId, 503, "storage_unavailable", "provider:mock"],
       [cut.requestId, 503, "storage_unavailable", "provider:mock"],
     ]);
+  });
+
+  test("a failed save is logged once, with its request id: the stream it fails is not saved again as failed", async () => {
+    const { logger, lines } = recordingLogger();
+    const { respond, store, finished } = await gatewayWithSlowStore("failing-logged", logger);
+    const streamed = respond({ stream: true });
+    await store.settleNext(streamed, storageUnavailable());
+    const cut = await streamed;
+    expect(cut.text).toContain("response.failed");
+    // Any save the stream's failure began fails too: the store is still down.
+    store.failWaiting(storageUnavailable());
+    await waitFor("its record", () => finished.some((record) => record.requestId === cut.requestId));
+    await turns(10);
+    const logged = lines.filter((line) => line.message === "storing the response failed");
+    expect(logged.map((line) => [line.level, line.fields?.request_id])).toEqual([["error", cut.requestId]]);
+    expect(store.events.filter((event) => event === "save begun")).toHaveLength(1);
   });
 
   test("a failed save of an answer its upstream sent without usage: the estimate is charged, as any whole answer's", async () => {

@@ -1,4 +1,4 @@
-import { GatewayError } from "../../core/gateway-error.ts";
+import { integerBelowMin } from "../../core/integer-out-of-range.ts";
 import { invalidType } from "../../core/invalid-type.ts";
 
 /** The fewest output tokens OpenAI's Responses API lets a request ask for. */
@@ -14,12 +14,5 @@ export function checkMaxOutputTokens(body: { readonly max_output_tokens?: unknow
   if (max === undefined || max === null) return;
   if (typeof max !== "number" || !Number.isInteger(max))
     throw invalidType("max_output_tokens", "an integer", max);
-  if (max < FEWEST)
-    throw new GatewayError({
-      status: 400,
-      code: "invalid_request",
-      message: `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= ${FEWEST}, but got ${max} instead.`,
-      param: "max_output_tokens",
-      openAICode: "integer_below_min_value",
-    });
+  if (max < FEWEST) throw integerBelowMin("max_output_tokens", FEWEST, max);
 }

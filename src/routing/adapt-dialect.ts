@@ -3,6 +3,7 @@ import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
 import { choosesAllowedTools, withAllowedToolsOffered } from "../translate/allowed-tools.ts";
 import { CallerPaths, CHAT_FIELDS } from "../translate/caller-paths.ts";
+import { customToolsAsFunctions } from "../translate/chat-custom-tools.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { refuseEmptyMessages } from "../translate/empty-messages.ts";
 import { refuseForcedCallWithoutTools } from "../translate/forced-call-without-tools.ts";
@@ -14,6 +15,7 @@ import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import type { UsageSeen } from "../translate/stream/stream-translation.ts";
 import type { CallerNames, CallerNaming } from "./caller-param.ts";
 import { type CallerDialect, claudeCall } from "./claude-call.ts";
+import { withCustomCallsBack } from "./custom-tools-call.ts";
 import { withLeftOutNamed } from "./left-out-named.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { nativeResponses } from "./native-responses.ts";
@@ -218,13 +220,22 @@ function adaptedCall(
     refuseEmptyMessages(body);
     refuseForcedCallWithoutTools(body);
     refuseUnreadableFormat(body);
+    // Custom tools as functions, which every target takes; their calls back as custom calls.
+    const custom = customToolsAsFunctions(body);
     // OpenAI's `allowed_tools` choice as every target reads it: those tools alone, its mode the choice.
     // What asks for nothing there (no tools, no stream) goes without, named.
     // Its offered tools, by their index among the caller's (made only for that choice).
     const paths = choosesAllowedTools(body) ? new CallerPaths(CHAT_FIELDS) : undefined;
     const dropped = new Dropped(policy, {}, paths);
-    const asked = withoutSettingsAskingNothing(withAllowedToolsOffered(body, paths), dropped);
-    return translatedChat(asked, { provider, upstreamModel }, model, dropped, paths);
+    const offered = withAllowedToolsOffered(custom?.body ?? body, paths);
+    const call = translatedChat(
+      withoutSettingsAskingNothing(offered, dropped),
+      { provider, upstreamModel },
+      model,
+      dropped,
+      paths,
+    );
+    return custom ? withCustomCallsBack(call, custom) : call;
   }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);
   if (operation === "count_tokens") return countTokensViaChat(body);

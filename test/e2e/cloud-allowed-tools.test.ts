@@ -101,3 +101,119 @@ describe("chat's allowed_tools tool choice on translated routes", () => {
     expect(sent.tools.map((tool: typeof WEATHER) => tool.function.name)).toEqual(["get_weather", "get_time"]);
   });
 });
+
+// A chat caller's custom tools (ChatCompletionCustomTool: free text in, no JSON schema) and the
+// named custom choice on each translated route: offered as a function with one string argument
+// (as a Responses caller's custom tool is), the call given back as a custom tool call, whole and
+// streamed (the SDK's ChatCompletionMessageCustomToolCall), and sent back in history as a call.
+const RUN_SQL: OpenAI.ChatCompletionCustomTool = {
+  type: "custom",
+  custom: { name: "run_sql", description: "Runs one SQL query", format: { type: "text" } },
+};
+const CHOOSE_SQL: OpenAI.ChatCompletionNamedToolChoiceCustom = {
+  type: "custom",
+  custom: { name: "run_sql" },
+};
+const INPUT_PARAMETERS = {
+  type: "object",
+  properties: { input: { type: "string", description: "The tool's whole input, as raw text." } },
+  required: ["input"],
+  additionalProperties: false,
+};
+
+describe("chat's custom tools on translated routes", () => {
+  test("Claude (Vertex AI's): a function with one input; the forced call comes back a custom call, whole and streamed", async () => {
+    const request = {
+      model: "claude-vertex",
+      messages: [{ role: "user" as const, content: "Count the users" }],
+      tools: [RUN_SQL],
+      tool_choice: CHOOSE_SQL,
+    };
+    const whole = await openai.chat.completions.create(request);
+    const sent = lastTo(/claude-sonnet-4-5%4020250929:rawPredict$/);
+    expect(sent.tools).toEqual([
+      {
+        name: "run_sql",
+        description: "Runs one SQL query\n\nThe input is free text, passed to the tool as is.",
+        input_schema: INPUT_PARAMETERS,
+      },
+    ]);
+    expect(sent.tool_choice).toEqual({ type: "tool", name: "run_sql" });
+    const call = whole.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type).toBe("custom");
+    expect(call?.type === "custom" ? call.custom : undefined).toEqual({
+      name: "run_sql",
+      input: "echo: Count the users",
+    });
+    expect(whole.choices[0]?.finish_reason).toBe("tool_calls");
+
+    const streamed = await openai.chat.completions.stream(request).finalChatCompletion();
+    const streamedCall = streamed.choices[0]?.message.tool_calls?.[0];
+    expect(streamedCall?.type).toBe("custom");
+    expect(streamedCall?.type === "custom" ? streamedCall.custom : undefined).toEqual({
+      name: "run_sql",
+      input: "echo: Count the users",
+    });
+    expect(streamedCall?.id).toMatch(/^toolu_/);
+  });
+
+  test("Claude: a custom call sent back in history is a tool_use of its input, its output the tool_result", async () => {
+    const response = await openai.chat.completions.create({
+      model: "claude-vertex",
+      messages: [
+        { role: "user", content: "Count the users" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            {
+              id: "toolu_1",
+              type: "custom",
+              custom: { name: "run_sql", input: "SELECT count(*) FROM users" },
+            },
+          ],
+        },
+        { role: "tool", tool_call_id: "toolu_1", content: "42" },
+      ],
+      tools: [RUN_SQL],
+    });
+    expect(response.choices[0]?.finish_reason).toBe("stop");
+    const sent = lastTo(/claude-sonnet-4-5%4020250929:rawPredict$/);
+    expect(sent.messages[1].content).toEqual([
+      { type: "tool_use", id: "toolu_1", name: "run_sql", input: { input: "SELECT count(*) FROM users" } },
+    ]);
+    expect(sent.messages[2].content[0]).toMatchObject({ type: "tool_result", tool_use_id: "toolu_1" });
+  });
+
+  test("Gemini and Bedrock Converse: declared as a function of one input; the call comes back a custom call", async () => {
+    for (const [model, calls] of [
+      ["gemini-flash", /gemini-2\.5-flash:(generateContent|streamGenerateContent)/],
+      ["nova", /\/converse(-stream)?$/],
+    ] as const) {
+      const request = {
+        model,
+        messages: [{ role: "user" as const, content: "Use a tool to count the users" }],
+        tools: [RUN_SQL],
+      };
+      const whole = await openai.chat.completions.create(request);
+      const sent = lastTo(calls);
+      const declared =
+        model === "nova" ? sent.toolConfig.tools[0].toolSpec : sent.tools[0].functionDeclarations[0];
+      expect(declared.name).toBe("run_sql");
+      expect(JSON.stringify(declared)).toContain('"input"');
+      // The fake calls the first tool with its fixed `{"city": "Paris"}`, not the `{"input"}` asked:
+      // text that is no call of the one argument is the input as the model wrote it.
+      const call = whole.choices[0]?.message.tool_calls?.[0];
+      expect(call?.type === "custom" ? call.custom : call).toEqual({
+        name: "run_sql",
+        input: '{"city":"Paris"}',
+      });
+      const streamed = await openai.chat.completions.stream(request).finalChatCompletion();
+      const streamedCall = streamed.choices[0]?.message.tool_calls?.[0];
+      expect(streamedCall?.type === "custom" ? streamedCall.custom : streamedCall).toEqual({
+        name: "run_sql",
+        input: '{"city":"Paris"}',
+      });
+    }
+  });
+});

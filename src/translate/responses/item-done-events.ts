@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { customInput } from "../custom-tool-function.ts";
 import { contentRef, itemBody, itemRef, type OpenItem, summaryRef } from "./open-item.ts";
-import { customInput, outputTextPart, refusalPart, summaryPart } from "./response-envelope.ts";
+import { outputTextPart, refusalPart, summaryPart } from "./response-envelope.ts";
 
 /** Writes one event of the stream (ResponsesEvents.emit). */
 type Emit = (type: string, fields: JsonObject) => void;

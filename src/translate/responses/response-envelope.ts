@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { noUsage, type Usage } from "../../core/usage.ts";
 import { throwIfBrokenOff } from "../broken-off-finish.ts";
+import { customInput } from "../custom-tool-function.ts";
 import type { OpenAIUsage } from "../openai-schema.ts";
 import { chatUsage } from "../usage-mapping.ts";
 
@@ -166,24 +167,6 @@ export function functionCallItem(id: string, call: ToolCallFields, status: ItemS
     name: call.name,
     ...namespace,
   };
-}
-
-/** The free-text input of a custom tool call, out of the chat arguments `{"input": "..."}`. */
-export function customInput(args: string): string {
-  try {
-    const parsed: unknown = JSON.parse(args);
-    if (
-      typeof parsed === "object" &&
-      parsed !== null &&
-      "input" in parsed &&
-      typeof parsed.input === "string"
-    ) {
-      return parsed.input;
-    }
-  } catch {
-    // a model that wrote the raw text instead of JSON: that text is the input
-  }
-  return args;
 }
 
 const reasoningOf = (request: JsonObject): { effort?: unknown; summary?: unknown } =>

@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { missingParameter } from "../../core/missing-parameter.ts";
 import { CallerPaths, RESPONSES_FIELDS } from "../caller-paths.ts";
 import type { ChatUpstreamNeeds } from "../chat-upstream-needs.ts";
+import { customArguments } from "../custom-tool-function.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
@@ -181,8 +182,7 @@ function appendItem(messages: JsonObject[], item: ResponsesItem, at: string, wri
     } else messages.push(paths.mark({ role, content }, at));
   } else if (type === "function_call" || type === "custom_tool_call") {
     const name = names.chatName(item.name ?? "", item.namespace ?? undefined);
-    const args =
-      type === "custom_tool_call" ? JSON.stringify({ input: item.input ?? "" }) : (item.arguments ?? "");
+    const args = type === "custom_tool_call" ? customArguments(item.input ?? "") : (item.arguments ?? "");
     const call = { id: item.call_id ?? "", type: "function", function: { name, arguments: args } };
     appendToolCall(messages, paths.mark(call, at), (message) => paths.mark(message, at));
   } else if (TOOL_OUTPUTS.has(type)) {

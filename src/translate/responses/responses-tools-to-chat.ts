@@ -2,12 +2,10 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { missingParameter } from "../../core/missing-parameter.ts";
 import { offerAllowed } from "../allowed-tools.ts";
 import type { CallerPaths } from "../caller-paths.ts";
+import { customFunction } from "../custom-tool-function.ts";
 import type { Dropped } from "../dropped.ts";
 import type { ResponsesRequest, ResponsesTool } from "./responses-schema.ts";
 import type { ToolNames } from "./tool-names.ts";
-
-/** The one argument a `custom` tool's chat function takes. */
-export const CUSTOM_INPUT = "input";
 
 /** A tool the caller declared, and where: `tools[0]`, or an `additional_tools` item's `input[3].tools[1]`. */
 export interface DeclaredTool {
@@ -57,7 +55,7 @@ export function chatTools(
       paths.mark(
         {
           type: "function" as const,
-          function: custom ? customFunction(name, tool) : plainFunction(name, tool, namespace),
+          function: custom ? customFunctionOf(name, tool) : plainFunction(name, tool, namespace),
         },
         path,
       ),
@@ -108,20 +106,12 @@ function plainFunction(name: string, tool: ResponsesTool, namespace: ResponsesTo
   return fn;
 }
 
-function customFunction(name: string, tool: ResponsesTool): JsonObject {
+/** A Responses custom tool's function (custom-tool-function.ts): its grammar at the format's top. */
+function customFunctionOf(name: string, tool: ResponsesTool): JsonObject {
   const format = tool.format;
   const grammar =
     format?.type === "grammar" && format.definition
-      ? `The ${CUSTOM_INPUT} must be text in this ${format.syntax ?? ""} grammar:\n${format.definition}`
-      : `The ${CUSTOM_INPUT} is free text, passed to the tool as is.`;
-  return {
-    name,
-    description: [tool.description, grammar].filter(Boolean).join("\n\n"),
-    parameters: {
-      type: "object",
-      properties: { [CUSTOM_INPUT]: { type: "string", description: "The tool's whole input, as raw text." } },
-      required: [CUSTOM_INPUT],
-      additionalProperties: false,
-    },
-  };
+      ? { syntax: format.syntax, definition: format.definition }
+      : undefined;
+  return customFunction(name, tool.description ?? undefined, grammar);
 }

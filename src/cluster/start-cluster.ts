@@ -4,6 +4,7 @@ import type { Cluster, ClusterDeps, RedisState } from "./cluster.ts";
 import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
 import { forThisNode } from "./cluster-identity.ts";
 import { ConfigAgreement } from "./config-agreement.ts";
+import { entrySeal } from "./entry-seal.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
@@ -138,6 +139,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     link,
     self: { id: nodeId, url: advertised },
     clusterId,
+    seal: entrySeal(settings.secret),
     onNamesake: (url) =>
       logger.warn(
         `another node runs under this node's name (${url}): this node publishes no directory entry, so no other node routes to its workers, and /readyz is 503 until the name is free; give each node a cluster.node_name of its own`,

@@ -1,6 +1,6 @@
 import type { RedisClient } from "bun";
 import { foreign } from "./cluster-identity.ts";
-import type { EntrySeal } from "./entry-seal.ts";
+import type { JsonSeal } from "./json-seal.ts";
 import type { EntryWrite } from "./name-lease.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { stoppingKey } from "./stopping-node.ts";
@@ -13,12 +13,12 @@ export const CHANGED_CHANNEL = "mgw:nodes:changed";
 
 /**
  * An entry as Redis holds it; null when another cluster stamped it (cluster-identity.ts), or when
- * it is not sealed with `cluster.secret` (`seal`: entry-seal.ts; none in tests of the directory alone).
+ * it is not sealed with `cluster.secret` (`seal`: json-seal.ts; none in tests of the directory alone).
  */
 export function entryIfOurs(
   value: string,
   clusterId: string | undefined,
-  seal: EntrySeal | undefined,
+  seal: JsonSeal | undefined,
 ): NodeEntry | null {
   const json = seal ? seal.open(value) : value;
   if (json === null) return null;
@@ -34,7 +34,7 @@ export async function readEntries(
   client: RedisClient,
   ids: readonly string[],
   clusterId: string | undefined,
-  seal: EntrySeal | undefined,
+  seal: JsonSeal | undefined,
 ): Promise<NodeEntry[]> {
   if (ids.length === 0) return [];
   const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
@@ -47,7 +47,7 @@ export async function readEntries(
 }
 
 /** How a node's `entry` is written (sealed, given a `seal`), with the renewal of its name (name-lease.ts). */
-export function entryWrite(entry: NodeEntry, heartbeatMs: number, seal: EntrySeal | undefined): EntryWrite {
+export function entryWrite(entry: NodeEntry, heartbeatMs: number, seal: JsonSeal | undefined): EntryWrite {
   const json = JSON.stringify(entry);
   return {
     key: entryKey(entry.id),

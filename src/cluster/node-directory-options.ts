@@ -1,4 +1,4 @@
-import type { EntrySeal } from "./entry-seal.ts";
+import type { JsonSeal } from "./json-seal.ts";
 import type { NodeConfig, NodeEntry } from "./node-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
@@ -11,11 +11,11 @@ export interface NodeDirectoryOptions {
    */
   clusterId?: string;
   /**
-   * `cluster.secret`'s seal (entry-seal.ts): the entry is sealed with it, and one not sealed so
+   * `cluster.secret`'s seal (json-seal.ts): the entry is sealed with it, and one not sealed so
    * (forged by whoever can write to Redis, or written by a release before seals) is read as none.
    * Without it (tests of the directory alone), nothing is sealed.
    */
-  seal?: EntrySeal;
+  seal?: JsonSeal;
   heartbeatMs: number;
   /** How long the node's name outlives its last renewal (name-lease.ts `leaseTtlMs`); three heartbeats unless given. */
   leaseMs?: number;

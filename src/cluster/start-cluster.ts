@@ -4,11 +4,11 @@ import type { Cluster, ClusterDeps, RedisState } from "./cluster.ts";
 import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
 import { forThisNode } from "./cluster-identity.ts";
 import { ConfigAgreement } from "./config-agreement.ts";
-import { entrySeal } from "./entry-seal.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
+import { entrySeal, relaySeal } from "./json-seal.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { leaseTimings } from "./name-lease.ts";
@@ -130,7 +130,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     maxMessageBytes: config.workers.max_message,
     log,
   });
-  const relay = new EventRelay({ link, nodeId, clusterId, bus: deps.bus });
+  const relay = new EventRelay({ link, nodeId, clusterId, bus: deps.bus, seal: relaySeal(settings.secret) });
   const newly = new NewlyListed();
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
   /** The reply error last warned of, so each is said once per change. */

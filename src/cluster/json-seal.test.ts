@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { entrySeal } from "./entry-seal.ts";
+import { entrySeal, relaySeal } from "./json-seal.ts";
 
 const entry = JSON.stringify({ id: "n1", url: "http://10.0.0.7:8080", at: 5, workers: [] });
 const seal = entrySeal("cluster-secret-0123456789");
@@ -18,4 +18,10 @@ test("an entry with no seal, another secret's, or its seal kept over another URL
   expect(seal.open(sealed.replace(/"seal":"[0-9a-f]{4}/, '"seal":"0000'))).toBeNull();
   expect(seal.open('{"seal":"x"}')).toBeNull();
   expect(seal.open("")).toBeNull();
+});
+
+test("a seal made for one kind of value opens no other: an entry's is no relayed message's", () => {
+  const secret = "cluster-secret-0123456789";
+  expect(relaySeal(secret).open(entrySeal(secret).seal(entry))).toBeNull();
+  expect(relaySeal(secret).open(relaySeal(secret).seal(entry))).toBe(entry);
 });

@@ -1,5 +1,6 @@
 import type { RedisClient } from "bun";
 import { foreign } from "./cluster-identity.ts";
+import type { JsonSeal } from "./json-seal.ts";
 import type { EntryWrite } from "./name-lease.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { stoppingKey } from "./stopping-node.ts";
@@ -10,9 +11,18 @@ export const entryKey = (id: string) => `mgw:node:${id}`;
 /** Where a node says its workers changed (its id): every other node reads that node's entry at once. */
 export const CHANGED_CHANNEL = "mgw:nodes:changed";
 
-/** An entry as Redis holds it; null when another cluster stamped it (cluster-identity.ts). */
-export function entryIfOurs(value: string, clusterId: string | undefined): NodeEntry | null {
-  const entry = JSON.parse(value) as NodeEntry;
+/**
+ * An entry as Redis holds it; null when another cluster stamped it (cluster-identity.ts), or when
+ * it is not sealed with `cluster.secret` (`seal`: json-seal.ts; none in tests of the directory alone).
+ */
+export function entryIfOurs(
+  value: string,
+  clusterId: string | undefined,
+  seal: JsonSeal | undefined,
+): NodeEntry | null {
+  const json = seal ? seal.open(value) : value;
+  if (json === null) return null;
+  const entry = JSON.parse(json) as NodeEntry;
   return clusterId !== undefined && foreign(entry.cluster, clusterId) ? null : entry;
 }
 
@@ -24,22 +34,24 @@ export async function readEntries(
   client: RedisClient,
   ids: readonly string[],
   clusterId: string | undefined,
+  seal: JsonSeal | undefined,
 ): Promise<NodeEntry[]> {
   if (ids.length === 0) return [];
   const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
   const gone = ids.filter((_, i) => values[i] === null);
   if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
   return values.flatMap((value) => {
-    const read = value === null ? null : entryIfOurs(value, clusterId);
+    const read = value === null ? null : entryIfOurs(value, clusterId, seal);
     return read === null ? [] : [read];
   });
 }
 
-/** How a node's `entry` is written, with the renewal of its name (name-lease.ts). */
-export function entryWrite(entry: NodeEntry, heartbeatMs: number): EntryWrite {
+/** How a node's `entry` is written (sealed, given a `seal`), with the renewal of its name (name-lease.ts). */
+export function entryWrite(entry: NodeEntry, heartbeatMs: number, seal: JsonSeal | undefined): EntryWrite {
+  const json = JSON.stringify(entry);
   return {
     key: entryKey(entry.id),
-    value: JSON.stringify(entry),
+    value: seal ? seal.seal(json) : json,
     ttlMs: heartbeatMs * 3,
     set: NODES,
     member: entry.id,

@@ -1,6 +1,7 @@
 import type { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { foreign } from "./cluster-identity.ts";
+import type { JsonSeal } from "./json-seal.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
@@ -25,6 +26,12 @@ export interface EventRelayOptions {
   /** This node's cluster: the channel is server-wide, so another cluster's messages reach it too. */
   clusterId: string;
   bus: EventBus;
+  /**
+   * `cluster.secret`'s seal (json-seal.ts `relaySeal`): each message is sealed with it, and one not
+   * sealed so (made up by whoever can publish on the Redis server, or sent by a release before
+   * seals) is dropped. Without it (tests of the relay alone), nothing is sealed.
+   */
+  seal?: JsonSeal;
   /** How often queued events are published (one message each time). */
   flushMs?: number;
 }
@@ -81,9 +88,11 @@ export class EventRelay {
   received(message: string): void {
     const { bus, nodeId, clusterId, link } = this.options;
     if (bus.relayedReaders === 0 || !link.healthy()) return;
+    const json = this.options.seal ? this.options.seal.open(message) : message;
+    if (json === null) return;
     let relayed: RelayMessage;
     try {
-      relayed = JSON.parse(message) as RelayMessage;
+      relayed = JSON.parse(json) as RelayMessage;
     } catch {
       return;
     }
@@ -128,7 +137,9 @@ export class EventRelay {
       events: this.queue,
     };
     this.queue = [];
-    this.options.link.publish(EVENTS_CHANNEL, JSON.stringify(message)).catch(() => {
+    const json = JSON.stringify(message);
+    const sealed = this.options.seal ? this.options.seal.seal(json) : json;
+    this.options.link.publish(EVENTS_CHANNEL, sealed).catch(() => {
       // Redis away: these events are not seen elsewhere; the live stream never promised them.
     });
   }

@@ -1,3 +1,4 @@
+import type { JsonSeal } from "./json-seal.ts";
 import type { NodeConfig, NodeEntry } from "./node-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
@@ -9,6 +10,12 @@ export interface NodeDirectoryOptions {
    * another are read as none. Without it (tests of the directory alone), nothing is stamped.
    */
   clusterId?: string;
+  /**
+   * `cluster.secret`'s seal (json-seal.ts): the entry is sealed with it, and one not sealed so
+   * (forged by whoever can write to Redis, or written by a release before seals) is read as none.
+   * Without it (tests of the directory alone), nothing is sealed.
+   */
+  seal?: JsonSeal;
   heartbeatMs: number;
   /** How long the node's name outlives its last renewal (name-lease.ts `leaseTtlMs`); three heartbeats unless given. */
   leaseMs?: number;

@@ -209,7 +209,9 @@ export class NodeDirectory {
     await link
       .call(async (client) => {
         if (last !== null && last.workers.length > 0) {
-          if (!(await this.lease.renew(client, entryWrite(last, this.options.heartbeatMs))))
+          if (
+            !(await this.lease.renew(client, entryWrite(last, this.options.heartbeatMs, this.options.seal)))
+          )
             await sayStopping(client, last, this.options.heartbeatMs);
         } else if (await this.lease.renew(client)) {
           await client.del(entryKey(self.id));
@@ -256,7 +258,7 @@ export class NodeDirectory {
     const read = link.call(async (client) => {
       // Another live process holds the name: its entry stands, and this node's notice waits until
       // it holds the name again.
-      const holds = await this.lease.renew(client, entryWrite(entry, heartbeatMs));
+      const holds = await this.lease.renew(client, entryWrite(entry, heartbeatMs, this.options.seal));
       if (!holds) this.noticePending ||= notice;
       // A predecessor that still drains keeps the workers this node inherited listed (stopping-node.ts).
       const inheriting = this.listed.inheriting;
@@ -268,7 +270,7 @@ export class NodeDirectory {
         !holds && this.listed.draining ? sayStopping(client, entry, heartbeatMs) : null,
       ]);
       if (predecessorStops(predecessor, this.instance)) this.listed.predecessorStands(predecessorLeftMs);
-      return await readEntries(client, ids, this.options.clusterId);
+      return await readEntries(client, ids, this.options.clusterId, this.options.seal);
     });
     let entries: NodeEntry[];
     try {
@@ -326,8 +328,8 @@ export class NodeDirectory {
     this.noticed.add(node);
   }
 
-  /** An entry as Redis holds it; null when another cluster stamped it. */
+  /** An entry as Redis holds it; null when another cluster stamped it, or it is not sealed with the secret. */
   private ours(value: string): NodeEntry | null {
-    return entryIfOurs(value, this.options.clusterId);
+    return entryIfOurs(value, this.options.clusterId, this.options.seal);
   }
 }

@@ -469,7 +469,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       }
     }, 60_000);
 
-    test("a node of this cluster (its PostgreSQL database) with a new cluster.secret starts and joins: a rotation rolls, node by node", async () => {
+    test("a node of this cluster (its PostgreSQL database) with a new cluster.secret starts and serves: a rotation rolls, node by node, each half reading only its own half's entries (sealed with its secret)", async () => {
       const port = freePort();
       const { cluster } = nodeConfig({ name: "node-rotated", databaseUrl, redisUrl: redis.url, port });
       const rotated = await fx.startNode({
@@ -479,10 +479,20 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         port,
         extra: { ...NODE_EXTRA, cluster: { ...(cluster as object), secret: OTHER_SECRET } },
       });
+      const listed = async () => {
+        const response = await fetch(`${rotated.url}/admin/api/status`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
+        return ((await response.json()) as ClusterStatus).cluster?.nodes.map((n) => n.id);
+      };
       try {
-        await waitFor("the rotated node in node A's directory", async () =>
-          (await status(A)).cluster?.nodes.some((n) => n.id === "node-rotated"),
-        );
+        // Its first directory read lists itself (its entry sealed with its own secret) and, in the
+        // same read, none of the other half's, whose entries stood long before.
+        const seen = await waitFor("the rotated node's own entry in its directory", async () => {
+          const ids = await listed();
+          return ids?.includes("node-rotated") ? ids : undefined;
+        });
+        expect(seen).toEqual(["node-rotated"]);
         expect((await fetch(`${rotated.url}/readyz`)).status).toBe(200);
       } finally {
         await rotated.stop("SIGTERM");

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { newKeyId } from "../../src/auth/api-key.ts";
-import { createKey } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 setDefaultTimeout(30_000);
 
@@ -13,7 +14,10 @@ setDefaultTimeout(30_000);
 
 const fx = gatewayFixture({
   models: ["m1"],
-  config: { tenants: [{ name: "team-a" }, { name: "team-b" }] },
+  // team-b's every call shadowed, so that it has shadow records an id could name.
+  config: {
+    tenants: [{ name: "team-a" }, { name: "team-b", shadow: { provider: "fake", model: "m1", sample: 1 } }],
+  },
 });
 
 let aAdmin = "";
@@ -60,4 +64,54 @@ describe("another tenant's key, by id, to an admin of one tenant", () => {
     const shown = await fetch(fx.url(`/admin/api/keys/${bKey.id}`), { headers: bearer(fx.adminKey) });
     expect(((await shown.json()) as { rpm: number | null; status: string }).rpm).toBeNull();
   });
+});
+
+describe("another tenant's ids in the read views' filters, to an admin of one tenant", () => {
+  let bAdmin: { key: string; id: string };
+
+  beforeAll(async () => {
+    // team-b's own admin changes its key (an admin action), and its key calls (an audit row, a
+    // shadow record, spend): each view holds something of team-b's that its ids would name.
+    bAdmin = await createKey(fx.gw, { name: "b-admin", role: "admin", tenant: "team-b" });
+    const changed = await fetch(fx.url(`/admin/api/keys/${bKey.id}/limits`), {
+      method: "POST",
+      headers: bearer(bAdmin.key),
+      body: JSON.stringify({ tpm: 100_000 }),
+    });
+    expect(changed.status).toBe(200);
+    const call = await fetch(fx.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(bKey.key),
+      body: chatBody("m1"),
+    });
+    expect(call.status).toBe(200);
+    await auditRow(fx.gw, call.headers.get("x-request-id") ?? "");
+    await waitFor("team-b's shadow record", async () => {
+      const page = await fetch(fx.url(`/admin/api/shadow?key_id=${bKey.id}`), {
+        headers: bearer(fx.adminKey),
+      });
+      return ((await page.json()) as { records: unknown[] }).records.length > 0;
+    });
+  });
+
+  /** What team-a's admin reads of `path` with `id` in it, the id put back as `ID`. */
+  const read = async (path: string, id: string) => {
+    const res = await fetch(fx.url(path.replace("ID", id)), { headers: bearer(aAdmin) });
+    return { status: res.status, body: (await res.text()).replaceAll(id, "ID") };
+  };
+
+  for (const [path, whose] of [
+    ["/admin/api/audit?key=ID", "key"],
+    ["/admin/api/audit/export?key=ID", "key"],
+    ["/admin/api/shadow?key_id=ID", "key"],
+    ["/admin/api/spend?ids=ID", "key"],
+    ["/admin/api/actions?actor=ID", "admin"],
+  ] as const) {
+    test(`${path}: team-b's ${whose} id answered as an id of no one`, async () => {
+      const id = whose === "key" ? bKey.id : bAdmin.id;
+      const missing = await read(path, newKeyId());
+      expect(missing.status).toBe(200);
+      expect(await read(path, id)).toEqual(missing);
+    });
+  }
 });

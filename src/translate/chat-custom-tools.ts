@@ -15,6 +15,8 @@ export interface ChatCustomTools {
   readonly body: JsonObject;
   /** The custom tools' names: a call of one of them is a custom call. */
   readonly names: ReadonlySet<string>;
+  /** Where the caller's `tools` holds a custom tool: an upstream's word on its schema is of it. */
+  readonly at: ReadonlySet<number>;
 }
 
 const isCustom = (value: unknown): value is JsonObject => isJsonObject(value) && value.type === "custom";
@@ -38,12 +40,14 @@ function usesCustomTools(body: JsonObject): boolean {
 export function customToolsAsFunctions(body: JsonObject): ChatCustomTools | undefined {
   if (!usesCustomTools(body)) return undefined;
   const names = new Set<string>();
+  const at = new Set<number>();
   const out: JsonObject = { ...body };
   if (Array.isArray(body.tools)) {
     out.tools = body.tools.map((tool, i) => {
       if (!isCustom(tool)) return tool;
       const name = customName(tool, `tools[${i}].custom.name`);
       names.add(name);
+      at.add(i);
       return { type: "function", function: customToolFunction(name, tool.custom) };
     });
   }
@@ -54,8 +58,20 @@ export function customToolsAsFunctions(body: JsonObject): ChatCustomTools | unde
     out.tool_choice = allowedAsFunctions(choice);
   }
   if (Array.isArray(body.messages)) out.messages = body.messages.map(withCallsAsFunctions);
-  return { body: out, names };
+  return { body: out, names, at };
 }
+
+/**
+ * The caller's name for a field of its request that a translation named by the function it sent
+ * (`tools[1].function.parameters…`, chat-field-names.ts): for a custom tool, whose schema is the
+ * gateway's own (custom-tool-function.ts), the tool it sent, `tools[1].custom`; any other as it is.
+ */
+export function customToolField(field: string, at: ReadonlySet<number>): string {
+  const tool = FUNCTION_SCHEMA.exec(field);
+  return tool && at.has(Number(tool[1])) ? `tools[${tool[1]}].custom` : field;
+}
+
+const FUNCTION_SCHEMA = /^tools\[(\d+)\]\.function\.parameters(?:\.|$)/;
 
 /** A custom tool's, choice's or call's `custom.name`; missing, OpenAI's 400 naming it. */
 function customName(holder: JsonObject, param: string): string {

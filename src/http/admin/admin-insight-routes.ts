@@ -58,9 +58,10 @@ export const spendQuery = z.strictObject({
 
 /**
  * `/admin/api/{stats,routing,actions,spend}`: what the web UI's pages read. Admin role only; an
- * admin in a tenant reads only its tenant's part (auth's `readScope`): its tenant's key actions and
- * spend, the models it may use, and no gateway-wide charts (this node's figures are every tenant's
- * requests together, so a tenant's admin is refused them, 403).
+ * admin in a tenant reads only its tenant's part (auth's `readScope`): its tenant's key actions, the
+ * spend of its tenant's keys and JWT subjects, the models it may use, and no gateway-wide charts
+ * (this node's figures are every tenant's requests together, so a tenant's admin is refused them,
+ * 403).
  */
 export function adminInsightRoutes(deps: AdminInsightDeps) {
   const { adminReader: reader, wholeGateway } = adminGuards(deps.guard);
@@ -98,7 +99,7 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
         // As many repeated `ids` are refused: the comma form is no way past the bound, nor cut short unsaid.
         if (ids.length > MOST_SPEND_IDS)
           throw badRequest(`ids: at most ${MOST_SPEND_IDS} ids a request, ${ids.length} asked for`, "ids");
-        // Another tenant's keys are left out, as if unknown: their spend is not this reader's.
+        // Another tenant's keys and callers are left out, as if unknown: their spend is not this reader's.
         const spent = await deps.spentBy(ids, scope);
         const spentUsd = Object.fromEntries([...spent].map(([id, usd]) => [id, roundUsd(usd)]));
         return Response.json({ spentUsd }, { headers });

@@ -8,7 +8,7 @@ import { keyRoutesGateway } from "../../testing/key-routes-gateway.ts";
 
 // `/admin/api/spend`: the reads it makes and what each caller is shown.
 
-test("/admin/api/spend reads each key once and every total in one read: a chain's keys report its one total, another tenant's key is left out for a tenant's admin", async () => {
+test("/admin/api/spend reads each key once and every total in one read: a chain's keys report its one total, another tenant's key is left out for a tenant's admin, its own JWT subjects not", async () => {
   const reads = { keys: 0, totals: 0, total: 0 };
   let storage!: ReturnType<typeof openSqliteStorage>;
   const gateway = await keyRoutesGateway((dir) => {
@@ -63,7 +63,13 @@ test("/admin/api/spend reads each key once and every total in one read: a chain'
       "jwt:acme:Doe, John": 0.5,
     });
     expect(reads).toEqual({ keys: 5, totals: 1, total: 0 });
-    expect(await spent(ids, acmeAdmin.key)).toEqual({ [first.id]: 1.5, [second.id]: 1.5 });
+    // Its own tenant's JWT subjects too, who are no keys.
+    expect(await spent(ids, acmeAdmin.key)).toEqual({
+      [first.id]: 1.5,
+      [second.id]: 1.5,
+      "jwt:acme:sub": 0.25,
+      "jwt:acme:Doe, John": 0.5,
+    });
     expect(reads).toEqual({ keys: 5, totals: 1, total: 0 });
     // Past 1,000 ids, repeated or in the comma form alike, is refused, not cut short unsaid.
     const many = Array.from({ length: 1001 }, (_, i) => `key_${i}`);

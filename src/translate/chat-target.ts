@@ -96,6 +96,13 @@ export interface ChatTarget {
    * and the model thinks as its default.
    */
   readonly thinkingOffEffort?: string;
+  /**
+   * The target shows its thinking only when asked (Gemini's thought summaries, `includeThoughts`),
+   * asked in chat as OpenRouter's `include_reasoning: true`, which a translation from Messages
+   * writes for a caller's `thinking` that shows it, for this target alone; the thoughts come back as
+   * `reasoning_content`. Unset: the upstream says its reasoning unasked (vLLM, DeepSeek) or not at all.
+   */
+  readonly showsReasoningAsked?: boolean;
 }
 
 /**

@@ -46,4 +46,10 @@ export interface ChatUpstreamNeeds {
    * no effort is written for it.
    */
   readonly thinkingOffEffort?: string;
+  /**
+   * The upstream shows its thinking only when asked (ChatTarget.showsReasoningAsked: Gemini): a
+   * Messages caller's `thinking` that shows it (enabled or adaptive, not `display: "omitted"`)
+   * asks, as `include_reasoning: true`.
+   */
+  readonly showsReasoningAsked?: boolean;
 }

@@ -18,7 +18,7 @@ import { blockObject, blockString } from "./block-source.ts";
 import { chatStop } from "./chat-stop.ts";
 import { chatUser } from "./chat-user.ts";
 import { fitsOpenAIStrict } from "./fits-openai-strict.ts";
-import { effortFromThinking } from "./reasoning-effort.ts";
+import { effortFromThinking, showsThinking } from "./reasoning-effort.ts";
 import { type BlockTranslation, userMessages } from "./user-content-to-chat.ts";
 
 /**
@@ -108,6 +108,8 @@ export function messagesRequestToChat(
     request.output_config?.effort ??
     (claudeThinking ? undefined : effortFromThinking(request.thinking, needs.thinkingOffEffort));
   if (effort) out.reasoning_effort = effort;
+  // An upstream that shows its thinking only when asked (Gemini) is asked when Claude would show it.
+  if (needs.showsReasoningAsked && showsThinking(request.thinking)) out.include_reasoning = true;
   const format = request.output_config?.format ?? request.output_format;
   if (format?.type === "json_schema") {
     const strict = fitsOpenAIStrict(format.schema);

@@ -34,7 +34,8 @@ export function messagesViaChat(
   const callerPaths = new CallerPaths(MESSAGES_FIELDS);
   // Claude behind the chat step (Converse's) takes the caller's thinking as it is.
   const claudeThinking = provider.chatTarget?.takesThinking?.(upstreamModel) === true;
-  const needs = { ...chatUpstreamNeeds(provider), claudeThinking };
+  const topK = provider.chatTarget?.takesTopK?.(upstreamModel) === true;
+  const needs = { ...chatUpstreamNeeds(provider), claudeThinking, topK };
   const chat = messagesRequestToChat(body, dropped, needs, callerPaths);
   // Anthropic refuses a call without a turn, in these words; a chat upstream would answer one (a
   // count of none, `countTokensViaChat`, is still answered, as the estimate is).

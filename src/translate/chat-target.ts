@@ -48,6 +48,12 @@ export interface ChatTarget {
    */
   readonly takesThinking?: (model: string) => boolean;
   /**
+   * The route's model takes a sampling `top_k` (Claude on Converse, as Anthropic's own field in
+   * `additionalModelRequestFields`): chat's `top_k` (vLLM's and OpenRouter's name), a Messages
+   * caller's as it is, is carried to it; to another model it is named (`nameUncarried`).
+   */
+  readonly takesTopK?: (model: string) => boolean;
+  /**
    * Some of the target's models take `temperature` or `top_p`, not both (Claude 4.5: 400
    * "`temperature` and `top_p` cannot both be specified for this model"), which every OpenAI model
    * takes together: a call with both is sent again without `top_p` when so refused
@@ -96,6 +102,13 @@ export interface ChatTarget {
    * and the model thinks as its default.
    */
   readonly thinkingOffEffort?: string;
+  /**
+   * The target shows its thinking only when asked (Gemini's thought summaries, `includeThoughts`),
+   * asked in chat as OpenRouter's `include_reasoning: true`, which a translation from Messages
+   * writes for a caller's `thinking` that shows it, for this target alone; the thoughts come back as
+   * `reasoning_content`. Unset: the upstream says its reasoning unasked (vLLM, DeepSeek) or not at all.
+   */
+  readonly showsReasoningAsked?: boolean;
 }
 
 /**
@@ -155,8 +168,8 @@ const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
  * place for (a part's image `detail`, a file by OpenAI file id), and tool-call arguments that are
  * not a JSON object (the target wants an object, and gets `{}`). Fields outside OpenAI's chat API
  * (a vLLM sampling knob) are named too: each top-level field asks the server for something. Order:
- * the body's own, so `reject` names the first; then Anthropic's `thinking`, which the target
- * carries to some of its models (`takesThinking`), when `model` is not one of them.
+ * the body's own, so `reject` names the first; then Anthropic's `thinking` and `top_k`, which the
+ * target carries to some of its models (`takesThinking`, `takesTopK`), when `model` is not one of them.
  */
 export function nameUncarried(
   body: JsonObject,
@@ -172,6 +185,8 @@ export function nameUncarried(
       "thinking",
       `is Anthropic's extended thinking, which ${shown(model)} does not take`,
     );
+  if (target.takesTopK && !isUnset(body.top_k) && !target.takesTopK(model))
+    dropped.add("top_k", "top_k", `is a sampling setting ${shown(model)} does not take`);
   const { temperature } = body;
   if (
     target.maxTemperature !== undefined &&

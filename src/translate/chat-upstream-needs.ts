@@ -36,6 +36,12 @@ export interface ChatUpstreamNeeds {
    */
   readonly claudeThinking?: boolean;
   /**
+   * The route's model takes a sampling `top_k` behind the chat step (ChatTarget.takesTopK: Claude on
+   * Converse): a Messages caller's goes as chat's `top_k`. Unset: it is named, as OpenAI's chat API
+   * has no such field.
+   */
+  readonly topK?: boolean;
+  /**
    * The most stop sequences the upstream takes (the provider's `maxStops`: OpenAI's and Azure's
    * 4; its chat target's: Gemini's 5); the rest are left out and named. Unset: every one goes.
    */
@@ -46,4 +52,10 @@ export interface ChatUpstreamNeeds {
    * no effort is written for it.
    */
   readonly thinkingOffEffort?: string;
+  /**
+   * The upstream shows its thinking only when asked (ChatTarget.showsReasoningAsked: Gemini): a
+   * Messages caller's `thinking` that shows it (enabled or adaptive, not `display: "omitted"`)
+   * asks, as `include_reasoning: true`.
+   */
+  readonly showsReasoningAsked?: boolean;
 }

@@ -305,7 +305,7 @@ describe("an effort reaches Gemini as its generation takes it: a thinkingLevel o
     expect(sentThinking()).toEqual({ thinkingLevel: "medium" });
   });
 
-  test("an Anthropic caller's thinking budget (Claude Code), nothing dropped", async () => {
+  test("an Anthropic caller's thinking budget (Claude Code), nothing dropped, Gemini's thought summary its thinking block", async () => {
     const { data, response } = await anthropic.messages
       .create({
         model: "gemini-3-pro",
@@ -316,7 +316,8 @@ describe("an effort reaches Gemini as its generation takes it: a thinkingLevel o
       .withResponse();
     expect(data.stop_reason).toBe("end_turn");
     expect(response.headers.get("x-mindgw-dropped")).toBeNull();
-    expect(sentThinking()).toEqual({ thinkingLevel: "low" });
+    expect(sentThinking()).toEqual({ thinkingLevel: "low", includeThoughts: true });
+    expect(data.content[0]).toEqual({ type: "thinking", thinking: "thinking…", signature: "" });
   });
 
   test("a level the gateway's rule misjudges (3.8 Flash has no minimal, unlike the Flash models before): a Responses caller's effort goes again without it, named; a chat caller's own is its 400 in Google's words", async () => {

@@ -35,6 +35,7 @@ import {
   generateContentJson,
   googleError,
   missingSignature,
+  showsThoughts,
   stopSequencesRefusal,
   thinkingRefusal,
 } from "./gemini-wire.ts";
@@ -364,7 +365,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         if (google[2] === "streamGenerateContent") {
           if (url.searchParams.get("alt") !== "sse")
             return json(googleError(400, "INVALID_ARGUMENT", "this fake streams only with alt=sse"), 400);
-          const events = generateContentEvents(answer, model);
+          const events = generateContentEvents(answer, model, showsThoughts(request));
           // Google ends a stream that fails after it began with its error object as an event.
           const broken = failures[0]?.midStream ? failures.shift() : undefined;
           if (broken) {
@@ -373,7 +374,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           }
           return sse(events);
         }
-        return json(generateContentJson(answer, model));
+        return json(generateContentJson(answer, model, showsThoughts(request)));
       }
       return json({ error: { message: `no such route ${req.method} ${path}` } }, 404);
     },

@@ -53,8 +53,20 @@ export function missingSignature(request: GeminiContents): string | undefined {
 
 /** A request's thinking settings, as far as Gemini's rules for them read them. */
 export interface GeminiThinking {
-  generationConfig?: { thinkingConfig?: { thinkingLevel?: string; thinkingBudget?: number } };
+  generationConfig?: {
+    thinkingConfig?: { thinkingLevel?: string; thinkingBudget?: number; includeThoughts?: boolean };
+  };
 }
+
+/**
+ * Whether Google shows the model's thinking: its thought summaries, parts marked `thought: true`,
+ * come only when asked (`includeThoughts`).
+ */
+export const showsThoughts = (request: GeminiThinking): boolean =>
+  request.generationConfig?.thinkingConfig?.includeThoughts === true;
+
+/** The thought summary the fake's model shows when asked. */
+const THOUGHT = { text: "thinking…", thought: true };
 
 /** What a Gemini model takes of `thinkingConfig`, as Google's model table says it. */
 interface ModelThinking {
@@ -117,10 +129,11 @@ export function stopSequencesRefusal(request: GeminiStops): string | undefined {
   return `Unable to submit request because it has a stopSequences value of ${stops.length} but the supported range is from 1 (inclusive) to 6 (exclusive). Update the value and try again.`;
 }
 
-export function generateContentJson(answer: CloudAnswer, model: string): object {
+/** A `generateContent` answer: the thought summary first when asked (`thoughts`), then the text or call. */
+export function generateContentJson(answer: CloudAnswer, model: string, thoughts = false): object {
   const parts = answer.tool
     ? [signedCall(answer.tool)]
-    : [{ text: "thinking…", thought: true }, { text: answer.text }];
+    : [...(thoughts ? [THOUGHT] : []), { text: answer.text }];
   return {
     candidates: [candidate(parts, "STOP")],
     usageMetadata: usage(answer),
@@ -129,9 +142,12 @@ export function generateContentJson(answer: CloudAnswer, model: string): object 
   };
 }
 
-/** `streamGenerateContent?alt=sse` events: partial responses, the last with finishReason and usage. */
-export function generateContentEvents(answer: CloudAnswer, model: string): string[] {
-  const events: object[] = [];
+/**
+ * `streamGenerateContent?alt=sse` events: partial responses (the thought summary first, when asked),
+ * the last with finishReason and usage.
+ */
+export function generateContentEvents(answer: CloudAnswer, model: string, thoughts = false): string[] {
+  const events: object[] = thoughts ? [{ candidates: [candidate([THOUGHT])], modelVersion: model }] : [];
   if (answer.tool) events.push({ candidates: [candidate([signedCall(answer.tool)])] });
   else
     for (const text of deltas(answer.text))

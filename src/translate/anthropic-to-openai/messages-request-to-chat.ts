@@ -18,7 +18,7 @@ import { blockObject, blockString } from "./block-source.ts";
 import { chatStop } from "./chat-stop.ts";
 import { chatUser } from "./chat-user.ts";
 import { fitsOpenAIStrict } from "./fits-openai-strict.ts";
-import { effortFromThinking } from "./reasoning-effort.ts";
+import { effortFromThinking, showsThinking } from "./reasoning-effort.ts";
 import { type BlockTranslation, userMessages } from "./user-content-to-chat.ts";
 
 /**
@@ -47,6 +47,9 @@ const CARRIED = [
   "cache_control",
 ] as const;
 
+/** What is carried to a model that takes a sampling `top_k` behind the chat step (`needs.topK`). */
+const CARRIED_WITH_TOP_K = [...CARRIED, "top_k"];
+
 /** Values that ask for nothing beyond Anthropic's default, so going without loses nothing. */
 const DEFAULTS: JsonObject = { speed: "standard" };
 
@@ -63,7 +66,8 @@ const SERVICE_TIERS: Readonly<Record<string, string>> = { auto: "auto", standard
  * place; `thinking` budgets and `output_config.effort` become `reasoning_effort` (to Claude behind
  * the chat step, `needs.claudeThinking`, `thinking` goes as it is, its turns' signed thinking noted);
  * `output_config.format` (or the beta's `output_format`) becomes `response_format`;
- * `service_tier` becomes OpenAI's; `metadata.user_id` becomes `user`, as a digest when it is longer
+ * `service_tier` becomes OpenAI's; `top_k` goes as chat's `top_k` where the model behind takes it
+ * (`needs.topK`: Claude on Converse); `metadata.user_id` becomes `user`, as a digest when it is longer
  * than OpenAI takes (chat-user.ts). Thinking blocks in past turns are left out (OpenAI refuses
  * reasoning sent back), as are `cache_control` hints, unless the upstream needs its reasoning back
  * (`needs.reasoningBack`): then they are each assistant message's `reasoning_content`. Server tools (Anthropic-hosted, with a `type` other than
@@ -108,6 +112,8 @@ export function messagesRequestToChat(
     request.output_config?.effort ??
     (claudeThinking ? undefined : effortFromThinking(request.thinking, needs.thinkingOffEffort));
   if (effort) out.reasoning_effort = effort;
+  // An upstream that shows its thinking only when asked (Gemini) is asked when Claude would show it.
+  if (needs.showsReasoningAsked && showsThinking(request.thinking)) out.include_reasoning = true;
   const format = request.output_config?.format ?? request.output_format;
   if (format?.type === "json_schema") {
     const strict = fitsOpenAIStrict(format.schema);
@@ -120,7 +126,8 @@ export function messagesRequestToChat(
       json_schema: { name: "response", schema: format.schema, strict },
     };
   }
-  nameUncarriedFields(body, CARRIED, DEFAULTS, dropped);
+  if (needs.topK && typeof body.top_k === "number") out.top_k = body.top_k;
+  nameUncarriedFields(body, needs.topK ? CARRIED_WITH_TOP_K : CARRIED, DEFAULTS, dropped);
   for (const [field, value] of Object.entries(request.output_config ?? {})) {
     if (!OUTPUT_CONFIG_CARRIED.includes(field) && !isUnset(value))
       dropped.add(`output_config.${field}`, `output_config.${field}`);

@@ -16,6 +16,13 @@ export function effortFromThinking(thinking: AnthropicRequest["thinking"], off?:
   return "high";
 }
 
+/**
+ * Whether Claude would show its thinking for `thinking`: enabled or adaptive, its `display` not
+ * `omitted` (thinking blocks then carry no text).
+ */
+export const showsThinking = (thinking: AnthropicRequest["thinking"]): boolean =>
+  (thinking?.type === "enabled" || thinking?.type === "adaptive") && thinking.display !== "omitted";
+
 /** The thinking budget Anthropic gets for an OpenAI `reasoning_effort` (the inverse mapping). */
 export function thinkingBudgetFor(effort: string): number | undefined {
   const budgets: Record<string, number> = {

@@ -41,13 +41,15 @@ export const CONVERSE_TARGET: ChatTarget = {
   name: "Bedrock Converse",
   // `thinking`: Anthropic's, which a translation from Messages writes only for Claude (`takesThinking`);
   // a chat caller's goes to that Claude, and is named for any other model (chat-target.ts `nameUncarried`).
-  carries: [...CARRIED_BY_EVERY_TARGET, "thinking"],
+  // `top_k`: Claude's (`takesTopK`), in `additionalModelRequestFields`; named for any other model.
+  carries: [...CARRIED_BY_EVERY_TARGET, "thinking", "top_k"],
   // InferenceConfiguration.temperature: 0 to 1, for every model (Bedrock refuses more).
   maxTemperature: 1,
   strictTools: false,
   strictFormat: false,
   cacheMarks: true,
   takesThinking: thinkingClaude,
+  takesTopK: (model) => CLAUDE.test(model),
   refusesTopPWithTemperature: true,
   // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
   // model may stop at fewer of them, never refuse them), each a NonEmptyString.
@@ -128,8 +130,24 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
   const tools = toolConfig(request, points.tools);
   if (tools) out.toolConfig = tools;
-  if (thinking) out.additionalModelRequestFields = { thinking };
+  const additional = claudeFields(thinking, request.model, body.top_k);
+  if (additional) out.additionalModelRequestFields = additional;
   return out;
+}
+
+/**
+ * What goes to Claude as Anthropic's own fields, which Bedrock hands it from
+ * `additionalModelRequestFields`: its `thinking`, and a sampling `top_k` (AWS's Converse example for
+ * Claude sends `{"top_k": 200}` there). Undefined when there is neither, or the model is no Claude.
+ */
+function claudeFields(
+  thinking: JsonObject | undefined,
+  model: string,
+  topK: unknown,
+): JsonObject | undefined {
+  const takesTopK = typeof topK === "number" && CLAUDE.test(model);
+  if (!thinking && !takesTopK) return undefined;
+  return { ...(thinking ? { thinking } : {}), ...(takesTopK ? { top_k: topK } : {}) };
 }
 
 function inferenceConfig(request: OpenAIChatRequest): JsonObject {

@@ -31,6 +31,7 @@ export const GEMINI_TARGET: ChatTarget = {
     "reasoning_effort",
     "logprobs",
     "top_logprobs",
+    "include_reasoning",
   ],
   strictTools: false,
   strictFormat: true,
@@ -41,6 +42,7 @@ export const GEMINI_TARGET: ChatTarget = {
   refusesLogprobs: true,
   maxStops: 5,
   thinkingOffEffort: "none",
+  showsReasoningAsked: true,
 };
 
 /**
@@ -130,7 +132,7 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
     if (format.type === "json_schema" && format.json_schema?.schema !== undefined)
       out.responseJsonSchema = format.json_schema.schema;
   }
-  const thinking = thinkingConfig(body.model, body.reasoning_effort);
+  const thinking = thinkingConfig(body.model, body.reasoning_effort, body.include_reasoning === true);
   if (thinking !== undefined) out.thinkingConfig = thinking;
   return out;
 }

@@ -9,7 +9,7 @@ import { GeminiChunkWriter, geminiEventReader } from "./gemini-stream-to-chat.ts
 // Gemini's whole answers as chat: text, calls, finish reasons, failures.
 
 describe("Gemini → chat: answers", () => {
-  test("a recorded response: thoughts left out, function call, thinking tokens billed as output", () => {
+  test("a recorded response: its thought summary (there when asked) as reasoning_content, function call, thinking tokens billed as output", () => {
     const chat = geminiResponseToChat(jsonFixture("gemini/generate-content-tool.json"), "g", "chatcmpl-g", 1);
     expect(chat.choices).toEqual([
       {
@@ -18,6 +18,7 @@ describe("Gemini → chat: answers", () => {
           role: "assistant",
           content: "I'll check.",
           refusal: null,
+          reasoning_content: "**Checking weather**",
           tool_calls: [
             {
               id: expect.stringMatching(/^call_[0-9a-f]{32}__ts_CiIBVKhc7oXs$/),

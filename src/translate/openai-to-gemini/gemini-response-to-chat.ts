@@ -17,7 +17,7 @@ export interface GeminiAnswer {
 
 /**
  * Gemini `generateContent` response → OpenAI chat.completion: each candidate a choice, text
- * parts joined (thought summaries left out), function calls as `tool_calls`, the tokens' log
+ * parts joined, thought summaries (there when asked: `includeThoughts`) as `reasoning_content`, function calls as `tool_calls`, the tokens' log
  * probabilities (`logprobsResult`) as `logprobs` when asked for. A prompt blocked
  * before any candidate answers as an empty `content_filter` choice; a candidate that ended in
  * failure (`failedFinish`) is thrown; a finishReason the gateway does not know is told to `unknown`.
@@ -79,8 +79,10 @@ function choiceOf(
   unknown: UnknownFinish | undefined,
 ): JsonObject {
   const answer = new AnswerMessage();
+  let thoughts = "";
   for (const part of candidate.content?.parts ?? []) {
-    if (part.text !== undefined && !part.thought) answer.addText(part.text);
+    if (part.text !== undefined && part.thought) thoughts += part.text;
+    else if (part.text !== undefined) answer.addText(part.text);
     const call = toolCallOf(part);
     if (call) answer.addCall(call);
   }
@@ -89,7 +91,7 @@ function choiceOf(
   if (failed) throw failed;
   return {
     index,
-    message: answer.message(),
+    message: answer.message(thoughts),
     logprobs: chatLogprobsOf(candidate.logprobsResult),
     finish_reason: finishReasonOfGemini(candidate.finishReason, answer.callsTools),
   };

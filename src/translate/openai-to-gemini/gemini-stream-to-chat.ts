@@ -86,7 +86,7 @@ class ChoiceState implements TurnOutput {
 
 /**
  * The state of one `streamGenerateContent?alt=sse` stream translated into chat chunks. Every
- * Gemini event is a partial response: text parts are deltas, a function call arrives whole,
+ * Gemini event is a partial response: text parts are deltas (a thought summary's `reasoning_content`), a function call arrives whole,
  * `logprobsResult` (when asked for) holds the event's tokens' log probabilities, `finishReason`
  * marks the end and `usageMetadata` (latest wins) the tokens. With `n` above 1
  * (`candidateCount`) each candidate is a choice of its own, by its `index`: an event carries those
@@ -162,6 +162,9 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
       // call's), so the stream says every one the whole answer would.
       let logprobs = chatLogprobsOf(candidate.logprobsResult);
       for (const part of candidate.content?.parts ?? []) {
+        // A thought summary (there when asked: `includeThoughts`) as the reasoning chat servers stream.
+        if (part.thought && part.text)
+          out.push(this.chunks.delta({ reasoning_content: part.text }, null, index));
         const text = answerText(part);
         if (text) {
           out.push(this.chunks.delta({ content: text }, null, index, logprobs));

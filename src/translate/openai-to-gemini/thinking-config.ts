@@ -4,13 +4,29 @@ import type { JsonObject } from "../../core/dialect.ts";
  * OpenAI's `reasoning_effort` (a Responses `reasoning.effort`, an Anthropic `thinking` budget, both
  * translated to it first) as Gemini's `generationConfig.thinkingConfig`, in the words the model's
  * generation takes: Gemini 3 and later a `thinkingLevel`, Gemini 2.5 a `thinkingBudget` in
- * tokens. Gemini 2.5 refuses a level (400 "Thinking level is not supported for this model."); 3
+ * tokens; with `includeThoughts` when the caller asks to see the thoughts. Gemini 2.5 refuses a level (400 "Thinking level is not supported for this model."); 3
  * takes a budget only for backward compatibility, which Google warns may perform worse. Undefined
  * for an effort of no known name (nothing is sent).
  */
-export function thinkingConfig(model: unknown, effort: unknown): JsonObject | undefined {
-  if (typeof effort !== "string") return undefined;
+export function thinkingConfig(
+  model: unknown,
+  effort: unknown,
+  showThoughts = false,
+): JsonObject | undefined {
   const name = typeof model === "string" ? model : "";
+  const config = effortConfig(name, effort);
+  if (!showThoughts) return config;
+  // Thoughts asked for (chat's `include_reasoning`: a Messages caller's `thinking`), beside the
+  // effort's config, or alone to a model known to think unasked (2.5 and later: an adaptive
+  // `thinking` writes no effort); no config at all goes to any other, which may refuse one.
+  if (config !== undefined)
+    return config.thinkingBudget === 0 ? config : { ...config, includeThoughts: true };
+  return thinksUnasked(name) ? { includeThoughts: true } : undefined;
+}
+
+/** The config an effort asks for, in the words the model's generation takes (`thinkingConfig`). */
+function effortConfig(name: string, effort: unknown): JsonObject | undefined {
+  if (typeof effort !== "string") return undefined;
   if (thinksInLevels(name)) {
     const level = thinkingLevel(name, effort);
     return level === undefined ? undefined : { thinkingLevel: level };
@@ -41,6 +57,14 @@ function thinksNot(model: string): boolean {
   if (!version) return false;
   const major = Number(version[1]);
   return major < 2 || (major === 2 && Number(version[2] ?? 0) < 5);
+}
+
+/** Gemini 2.5 and later, by the name's version: each thinks whether asked or not (dynamic thinking). */
+function thinksUnasked(model: string): boolean {
+  const version = VERSION.exec(model);
+  if (!version) return false;
+  const major = Number(version[1]);
+  return major > 2 || (major === 2 && Number(version[2] ?? 0) >= 5);
 }
 
 /** Pro models only work in thinking mode: they have no way to think less than their least. */

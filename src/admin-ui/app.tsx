@@ -54,6 +54,9 @@ export function App() {
   };
   const adopt = (info: SessionInfo) => {
     setNotice(undefined);
+    // A sign-out that failed was the session before: one refused since (its 401 showed the sign-in
+    // page, the failure coming after) or not, it is not this session's to show.
+    setSignOutError(undefined);
     setSession(info, (idle) => ended(info.oidc, idle));
     setSessionState(info);
   };

@@ -106,4 +106,23 @@ test("a page that polls nothing goes to sign-in once its idle end has passed, sa
   await page.setViewportSize(WIDE);
 }, 180_000);
 
+test("Sign out pressed on a screen whose session already ended for inactivity: the sign-in page says so, and the next sign-in shows no failed sign-out", async () => {
+  const { page } = ui;
+  await ui.signInWithKey(ui.adminKey); // the gateway's clock 22 min ahead: used then
+  await page.getByRole("link", { name: "Requests" }).click();
+  await page.getByRole("heading", { name: "Requests" }).waitFor();
+  // The idle end passes on the gateway; the page, which polls nothing, has not asked yet.
+  await gatewayAt(28);
+  await ui.expectingRefusals(async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("signed out for inactivity").waitFor({ timeout: 30_000 });
+  }, /status of 401/);
+  // Nothing failed: the session was over. Signed in again on this page (not reloaded), it says
+  // nothing of a sign-out.
+  await page.getByLabel("Admin key").fill(ui.adminKey);
+  await page.getByLabel("Admin key").press("Enter");
+  await page.getByRole("heading", { name: "Requests" }).waitFor();
+  expect(await page.getByText("Sign-out failed").count()).toBe(0);
+}, 120_000);
+
 ui.pageStayedOnLoopback();

@@ -8,6 +8,10 @@ export interface SessionInfo {
   user?: { name: string; method: "key" | "oidc"; tenant: string | null };
   csrf?: string;
   expiresAt?: number;
+  /** Milliseconds until the session ends for inactivity (`admin_ui.session_idle_timeout`), unless used. */
+  idleEndsIn?: number;
+  /** Signed out because the gateway ended the session for inactivity just now. */
+  ended?: "idle";
 }
 
 /** An error answer from the gateway, with its message for the page to show. */
@@ -22,10 +26,23 @@ export class ApiError extends Error {
 
 let csrf = "";
 let tenant: string | null = null;
-let onSignedOut: () => void = () => {};
+/** Called on a refused call (401); `idle`: the gateway ended the session for inactivity. */
+let onSignedOut: (idle: boolean) => void = () => {};
+/**
+ * Whether someone used the page (a keystroke, a click, a move back or forward) since the last call
+ * said so. Opening the page is use too. The next call, whichever it is, says so in
+ * `x-user-activity`; the page's own polling with nobody there never does, so the gateway's
+ * `session_idle_timeout` ends a session on an unattended screen (docs/ADMIN-UI.md).
+ */
+let usedSinceLastCall = true;
+
+/** Notes that someone used the page: the next call keeps the session from its idle end. */
+export function noteUse(): void {
+  usedSinceLastCall = true;
+}
 
 /** The CSRF token every call repeats; held in memory only, never in storage. */
-export function setSession(info: SessionInfo, signedOut: () => void): void {
+export function setSession(info: SessionInfo, signedOut: (idle: boolean) => void): void {
   csrf = info.csrf ?? "";
   tenant = info.user?.tenant ?? null;
   onSignedOut = signedOut;
@@ -43,10 +60,14 @@ const messageOf = async (response: Response) => {
 export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (csrf) headers.set("x-csrf-token", csrf);
+  if (csrf && usedSinceLastCall) {
+    headers.set("x-user-activity", "1");
+    usedSinceLastCall = false;
+  }
   if (init.body !== undefined && !headers.has("content-type"))
     headers.set("content-type", "application/json");
   const response = await fetch(path, { ...init, headers, credentials: "same-origin" });
-  if (response.status === 401) onSignedOut();
+  if (response.status === 401) onSignedOut(response.headers.get("x-session-ended") === "idle");
   if (!response.ok) throw new ApiError(response.status, await messageOf(response));
   return response;
 }

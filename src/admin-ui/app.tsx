@@ -4,6 +4,7 @@ import { messageOf } from "../core/describe-error.ts";
 import type { UiPage } from "../http/admin-ui/ui-pages.ts";
 import { currentSession, type SessionInfo, setSession, signOut } from "./api.ts";
 import { Failure } from "./components/failure.tsx";
+import { checkWhenIdle } from "./idle-check.ts";
 import { ActivityPage } from "./pages/activity.tsx";
 import { KeysPage } from "./pages/keys.tsx";
 import { ModelsPage } from "./pages/models.tsx";
@@ -13,7 +14,7 @@ import { ShadowPage } from "./pages/shadow.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { WorkersPage } from "./pages/workers.tsx";
 import { navigate, usePage } from "./router.ts";
-import { SESSION_ENDED, sessionUnreadMessage } from "./session-unread.ts";
+import { SESSION_ENDED, SESSION_IDLE, sessionUnreadMessage } from "./session-unread.ts";
 import { applyTheme, loadTheme, type Theme } from "./theme.ts";
 
 const NAV: { page: UiPage; label: string }[] = [
@@ -44,22 +45,39 @@ export function App() {
   const [notice, setNotice] = useState<string>();
   const page = usePage();
 
+  /** The session ended while the page was in use (`idle`: the gateway ended it for inactivity). */
+  const ended = (oidc: boolean, idle: boolean) => {
+    // Polls refused together: the one the gateway answered first, that found the session idle,
+    // says why; the others, answered after it was ended, only that it ended.
+    setNotice((said) => (idle || said === SESSION_IDLE ? SESSION_IDLE : SESSION_ENDED));
+    setSessionState({ signedIn: false, oidc });
+  };
   const adopt = (info: SessionInfo) => {
     setNotice(undefined);
-    setSession(info, () => {
-      setNotice(SESSION_ENDED);
-      setSessionState({ signedIn: false, oidc: info.oidc });
-    });
+    // A sign-out that failed was the session before: one refused since (its 401 showed the sign-in
+    // page, the failure coming after) or not, it is not this session's to show.
+    setSignOutError(undefined);
+    setSession(info, (idle) => ended(info.oidc, idle));
     setSessionState(info);
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once: the session is read at start
   useEffect(() => {
-    currentSession().then(adopt, (failure: unknown) => {
+    const start = (info: SessionInfo) => {
+      adopt(info);
+      // Opened (or reloaded) after the session was ended for inactivity: said as when it is open.
+      if (info.ended === "idle") setNotice(SESSION_IDLE);
+    };
+    currentSession().then(start, (failure: unknown) => {
       setNotice(sessionUnreadMessage(failure));
       setSessionState({ signedIn: false, oidc: false });
     });
   }, []);
   useEffect(() => applyTheme(theme), [theme]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one check per session read, not per render
+  useEffect(() => {
+    if (!session?.signedIn) return;
+    return checkWhenIdle(session, (idle) => ended(session.oidc, idle));
+  }, [session]);
   // The tab's title names the page, so tabs and history entries can be told apart; set with the
   // render it names (a layout effect), not a frame after it.
   useLayoutEffect(() => {

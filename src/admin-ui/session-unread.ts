@@ -19,3 +19,10 @@ export function sessionUnreadMessage(failure: unknown): string {
  */
 export const SESSION_ENDED =
   "Your session has ended: it expired, was signed out elsewhere, or was revoked. Sign in again.";
+
+/**
+ * Said instead when the gateway ended the session because nobody used the page for
+ * `admin_ui.session_idle_timeout` (its 401 says `x-session-ended: idle`).
+ */
+export const SESSION_IDLE =
+  "Your session has ended: the console was not used for a while, so it was signed out for inactivity. Sign in again.";

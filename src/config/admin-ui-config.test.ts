@@ -19,3 +19,17 @@ test("admin_ui.sign_in_per_minute is 20 unless set, a whole number above 0, from
   for (const wrong of [0, -1, 2.5, "many"])
     expect(problems({ admin_ui: { sign_in_per_minute: wrong } })).toHaveLength(1);
 });
+
+test("admin_ui.session_idle_timeout is 30m unless set, 2m to 7d: last use is stored a minute at a time", () => {
+  expect(parseConfig({}, {}).admin_ui.session_idle_timeout).toBe(30 * 60_000);
+  expect(parseConfig({ admin_ui: { session_idle_timeout: "15m" } }, {}).admin_ui.session_idle_timeout).toBe(
+    15 * 60_000,
+  );
+  expect(parseConfig({ admin_ui: { session_idle_timeout: "12h" } }, {}).admin_ui.session_idle_timeout).toBe(
+    12 * 3_600_000,
+  );
+  for (const wrong of ["0s", "90s", "8d", "soon"]) {
+    const said = problems({ admin_ui: { session_idle_timeout: wrong } });
+    expect(said).toEqual([expect.stringMatching(/^admin_ui\.session_idle_timeout: /)]);
+  }
+});

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { configUrl } from "./config-url.ts";
-import { bool, duration, num } from "./config-values.ts";
+import { bool, duration, durationWithFloor, num } from "./config-values.ts";
 import { httpsOrLoopback } from "./https-or-loopback.ts";
 
 const secureUrl = (what: string) =>
@@ -54,6 +54,22 @@ export const adminUiConfigSchema = z.strictObject({
   enabled: bool().default(true),
   /** How long a sign-in lasts; the session ends earlier on sign-out or when its key is revoked. */
   session_ttl: duration("12h", "a sign-in would end as it began"),
+  /**
+   * A session not used for this long ends (OWASP's idle timeout; NIST SP 800-63B asks 30 minutes of
+   * inactivity at AAL2, hence the default). Use is the console's calls made after a keystroke or
+   * click in it (the page says so in `x-user-activity`), never its own polling, which would keep an
+   * unattended screen signed in. Last use is stored at most once a minute, so a session ends up
+   * to a minute early; hence the floor. A wall screen left on the Overview: set it to `session_ttl`.
+   */
+  session_idle_timeout: durationWithFloor("30m").pipe(
+    z
+      .number()
+      .min(
+        120_000,
+        "at least 2m: last use is stored at most once a minute, so a session may end a minute early",
+      )
+      .max(7 * 86_400_000, "at most 7d (set it to session_ttl to end sessions by session_ttl alone)"),
+  ),
   /**
    * Sign-in steps one client address (an IPv6 address by its /64) may take in a minute, on each
    * node: an admin-key login is one, counted before its key is checked (a guesser's tries); a

@@ -9,7 +9,7 @@ import type { Config } from "./config-schema.ts";
  * Everything else (routes, providers, models, routing, limits, prices, tenants, translation,
  * shadow sampling, `auth.jwt`, `workers.allowed_origins`, `audit.bodies` and `audit.max_queue_bytes`
  * (the running queue is held to it from the next row), `server.max_body` and the other
- * per-request bounds, and `admin_ui`: the page, sign-in, `session_ttl` and single sign-on read
+ * per-request bounds, and `admin_ui`: the page, sign-in, `session_ttl`, `session_idle_timeout` and single sign-on read
  * the current config, a changed `oidc` starting a new discovery) applies to the next request or
  * worker connection. Dotted prefixes: `log` covers every field under it.
  */

@@ -9,6 +9,8 @@ export interface AdminSessionRow {
   key_id: string | null;
   created_at: number | string;
   expires_at: number | string;
+  /** Null in a row stored before it was kept: its sign-in is its last use then. */
+  used_at: number | string | null;
 }
 
 export const toStoredSession = (row: AdminSessionRow): StoredAdminSession => ({
@@ -19,4 +21,5 @@ export const toStoredSession = (row: AdminSessionRow): StoredAdminSession => ({
   keyId: row.key_id,
   createdAt: Number(row.created_at),
   expiresAt: Number(row.expires_at),
+  usedAt: Number(row.used_at ?? row.created_at),
 });

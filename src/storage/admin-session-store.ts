@@ -11,6 +11,11 @@ export interface StoredAdminSession {
   keyId: string | null;
   createdAt: number;
   expiresAt: number;
+  /**
+   * When the session was last used (a user's action in the console, stored at most once a minute):
+   * `admin_ui.session_idle_timeout` after it, the session ends. Its sign-in at first.
+   */
+  usedAt: number;
 }
 
 /** Web UI sessions by id hash; an expired session is never returned. */
@@ -19,6 +24,8 @@ export interface AdminSessionStore {
   /** The session with this id hash, unless it has expired by `now` (epoch ms). */
   get(idHash: string, now: number): Promise<StoredAdminSession | null>;
   delete(idHash: string): Promise<void>;
+  /** Records that the session was used at `at` (no row is made for a session already deleted). */
+  touch(idHash: string, at: number): Promise<void>;
   /** Deletes every session expired by `now`; returns how many. */
   prune(now: number): Promise<number>;
 }

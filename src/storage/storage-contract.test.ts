@@ -442,7 +442,7 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await readResponseChain(responses, "acme", "resp_a")).toMatchObject({ missing: "resp_a" });
     });
 
-    test("admin sessions: saved by id hash, never returned once expired, deleted, pruned", async () => {
+    test("admin sessions: saved by id hash, never returned once expired, deleted, pruned; their last use moved on", async () => {
       const { adminSessions } = await fresh();
       if (!adminSessions) throw new Error("this backend has no admin-session store");
       const session = (idHash: string, expiresAt: number) => ({
@@ -453,6 +453,7 @@ for (const [name, fresh, shared] of contractBackends()) {
         keyId: "key_1",
         createdAt: 1_700_000_000_000,
         expiresAt,
+        usedAt: 1_700_000_000_000,
       });
       const T = 1_700_000_060_000;
       await adminSessions.save(session("a".repeat(64), T));
@@ -461,6 +462,13 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await adminSessions.get("a".repeat(64), T)).toBeNull(); // expiry is exclusive
       expect(await adminSessions.get("c".repeat(64), 0)).toBeNull();
       expect(await adminSessions.get("b".repeat(64), T)).toMatchObject({ method: "oidc", keyId: null });
+      await adminSessions.touch("b".repeat(64), T - 5);
+      expect(await adminSessions.get("b".repeat(64), T)).toMatchObject({
+        usedAt: T - 5,
+        createdAt: 1_700_000_000_000,
+      });
+      await adminSessions.touch("d".repeat(64), T); // a session already gone: no row is made
+      expect(await adminSessions.get("d".repeat(64), 0)).toBeNull();
       await expect(adminSessions.save(session("b".repeat(64), T))).rejects.toThrow(); // ids are unique
       expect(await adminSessions.prune(T)).toBe(1);
       expect(await adminSessions.prune(T)).toBe(0);

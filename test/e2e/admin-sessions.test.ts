@@ -7,6 +7,7 @@ import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type OidcIssuer, startOidcIssuer } from "./harness/oidc-issuer.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
+import { asSession, signIn } from "./harness/session-sign-in.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -20,23 +21,6 @@ let postgres: PostgresServer | undefined;
 
 function start(): Promise<GatewayProcess> {
   return fx.spawn({ dir: dir.path, config: { providers: [{ name: "demo", type: "mock" }] } });
-}
-
-const asSession = (cookie: string, csrf: string) => ({
-  cookie: `mindgw_session=${cookie}`,
-  "x-csrf-token": csrf,
-});
-
-/** Signs in with a key, as the page does: the session's cookie and CSRF token as request headers. */
-async function signIn(url: string, key: string) {
-  const login = await fetch(`${url}/admin/auth/login`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}` },
-  });
-  expect(login.status).toBe(200);
-  const cookie = /mindgw_session=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")?.[1] ?? "";
-  const { csrf } = (await login.json()) as { csrf: string };
-  return asSession(cookie, csrf);
 }
 
 /** The live event stream opened with `headers`; `ended` waits (with the suite's deadline) for its end. */

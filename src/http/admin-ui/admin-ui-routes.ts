@@ -46,7 +46,7 @@ export interface AdminUiDeps {
   readonly logger: Logger;
 }
 
-const sessionBody = (session: AdminSession, oidc: boolean) => ({
+const sessionBody = (session: AdminSession, oidc: boolean, sessions: SessionStore) => ({
   signedIn: true,
   oidc,
   // `tenant`: the one tenant an admin reads (null: every tenant, `default`'s), so the page asks
@@ -56,6 +56,9 @@ const sessionBody = (session: AdminSession, oidc: boolean) => ({
   user: { name: session.principal.name, method: session.method, tenant: readScope(session.principal) },
   csrf: session.csrf,
   expiresAt: session.expiresAt,
+  // Milliseconds, not a time: the page's clock may differ from the gateway's. The page asks again
+  // then, with nobody at it, as a page that polls nothing would otherwise stay on screen.
+  idleEndsIn: sessions.idleEndsIn(session),
 });
 
 const missing = (request: Request, message: string) =>
@@ -185,9 +188,12 @@ export function adminUiRoutes(deps: AdminUiDeps) {
           const oidc = deps.oidc() !== undefined;
           // Not bound to a config version: nothing it tells reads tenant rules (sessionBody), and
           // whether its tenant is still served is checked with the session (session-auth.ts).
-          const session = await sessionOf(request.headers, deps.sessionAuth);
+          const found = await sessionOf(request.headers, deps.sessionAuth);
+          const session = typeof found === "object" ? found : undefined;
           if (session) call.known(session.principal);
-          return Response.json(session ? sessionBody(session, oidc) : { signedIn: false, oidc }, {
+          // `ended: "idle"`: the session was ended just now for inactivity, which the page says.
+          const signedOut = { signedIn: false, oidc, ...(found === "idle" ? { ended: "idle" } : {}) };
+          return Response.json(session ? sessionBody(session, oidc, deps.sessions) : signedOut, {
             headers: { ...call.headers, "cache-control": "no-store" },
           });
         }),
@@ -214,7 +220,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
               },
               heldSession(request),
             );
-            return Response.json(sessionBody(session, deps.oidc() !== undefined), {
+            return Response.json(sessionBody(session, deps.oidc() !== undefined, deps.sessions), {
               headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
             });
           }),

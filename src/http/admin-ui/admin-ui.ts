@@ -104,6 +104,7 @@ export function createAdminUi(options: AdminUiOptions) {
   const now = options.now ?? Date.now;
   const sessions = new SessionStore({
     ttlMs: () => options.config().session_ttl,
+    idleMs: () => options.config().session_idle_timeout,
     now,
     ...(options.sessions ? { backend: options.sessions } : {}),
     ...(options.live ? { live: options.live } : {}),

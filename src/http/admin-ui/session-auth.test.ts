@@ -34,11 +34,17 @@ async function setup() {
   /** The admin keys' records as they are now (their principals), by id. */
   const keys = new Map<string, Principal>([["key_admin", admin]]);
   /** The current `admin_ui`'s `enabled` and `session_ttl`, as a reload leaves them. */
-  const ui = { enabled: true, ttlMs: 60_000 };
+  const ui = { enabled: true, ttlMs: 60_000, idleMs: 30 * 60_000 };
   const jwtTrusted = new Set(["trust-1"]);
   const backend = createMemoryAdminSessionStore();
   const live = new KeySessions({ now: clock.now, setTimer: (run, ms) => ({ cancel: clock.after(ms, run) }) });
-  const sessions = new SessionStore({ ttlMs: () => ui.ttlMs, now: clock.now, backend, live });
+  const sessions = new SessionStore({
+    ttlMs: () => ui.ttlMs,
+    idleMs: () => ui.idleMs,
+    now: clock.now,
+    backend,
+    live,
+  });
   const allowedUsers = new Set(["alice@example.com"]);
   const servedTenants = new Set(["default"]);
   const options = {
@@ -348,7 +354,11 @@ describe("withSessions", () => {
   });
 
   test("in memory, sessions are bounded: past the cap the oldest ends", async () => {
-    const sessions = new SessionStore({ ttlMs: () => 60_000, backend: createMemoryAdminSessionStore(2) });
+    const sessions = new SessionStore({
+      ttlMs: () => 60_000,
+      idleMs: () => 60_000,
+      backend: createMemoryAdminSessionStore(2),
+    });
     const session = { ...admin, via: "session" as const };
     const a = await sessions.create(session, "key");
     const b = await sessions.create(session, "key");
@@ -377,7 +387,7 @@ describe("SessionStore", () => {
     ];
     expect(ids(byJwt, byKey, bySso)).toEqual(expected);
     // Read back (a restart, another node), and from a session stored before this was kept.
-    const restarted = new SessionStore({ ttlMs: () => 60_000, now, backend });
+    const restarted = new SessionStore({ ttlMs: () => 60_000, idleMs: () => 60_000, now, backend });
     const readBack = await Promise.all([byJwt, byKey, bySso].map((s) => restarted.get(s.id)));
     expect(ids(...readBack.map((s) => s!))).toEqual(expected);
     const stored = (await backend.get(sessionIdHash(byJwt.id), now()))!;
@@ -391,7 +401,7 @@ describe("SessionStore", () => {
     const stored = await backend.get(sessionIdHash(session.id), now());
     expect(stored).not.toBeNull();
     expect(JSON.stringify(stored)).not.toContain(session.id);
-    const restarted = new SessionStore({ ttlMs: () => 60_000, now, backend });
+    const restarted = new SessionStore({ ttlMs: () => 60_000, idleMs: () => 60_000, now, backend });
     expect(await restarted.get(session.id)).toEqual(session);
     await restarted.end(session.id);
     expect(await restarted.get(session.id)).toBeUndefined();

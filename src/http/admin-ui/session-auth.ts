@@ -6,7 +6,13 @@ import type { Logger } from "../../log/logger.ts";
 import type { CallerBinding } from "../../tenants/bind-tenant.ts";
 import type { JwtAdmission } from "./jwt-admission.ts";
 import type { OidcIdentity } from "./oidc-allow-list.ts";
-import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
+import {
+  ACTIVITY_HEADER,
+  CSRF_HEADER,
+  cookieValue,
+  SESSION_COOKIE,
+  SESSION_ENDED_HEADER,
+} from "./session-cookie.ts";
 import {
   type AdminSession,
   type SessionStore,
@@ -83,24 +89,41 @@ const sameToken = (given: string | null, expected: string) => {
 
 /**
  * Why a session cookie admits no one, as the uniform 401's `detail` says it in the access line
- * (never the cookie): it names no live session (forged, expired, signed out), or the session was
- * ended now because what admitted it no longer does.
+ * (never the cookie): it names no live session (forged, expired, signed out), the session was
+ * ended now because what admitted it no longer does, or because it was not used for
+ * `session_idle_timeout`.
  */
-type SessionRefusal = "unknown_session" | "session_ended";
+type SessionRefusal = "unknown_session" | "session_ended" | "session_idle";
+
+/**
+ * The 401 of a session found idle: the uniform refusal (status, code, message), plus a header the
+ * page reads to say the session ended for inactivity, not that it was revoked. It tells the cookie's
+ * holder only that their own session ended.
+ */
+const idleRefusal = () =>
+  new GatewayError({
+    status: 401,
+    code: "unauthorized",
+    message: unauthorized().message,
+    detail: "session_idle",
+    headers: { [SESSION_ENDED_HEADER]: "idle" },
+  });
 
 /**
  * The live session a request's cookie names, after what admitted it is checked again (its admin
  * key still active, and its rights taken as they are now; its JWT's trust still configured; its
- * single sign-on user still on the allow-list); undefined if none. One that fails the check is
- * ended for good. What `/admin/auth/session` tells the page: not bound to a config version's
- * tenant rules, which nothing it tells reads (the tenant an admin reads is its tenant's name
- * alone: auth/key-scope.ts), as the API binds a session's principal for each request.
+ * single sign-on user still on the allow-list); undefined if none, `idle` if it was ended now for
+ * inactivity (so the page can say why). One that fails the check is ended for good. What
+ * `/admin/auth/session` tells the page: not bound to a config version's tenant rules, which
+ * nothing it tells reads (the tenant an admin reads is its tenant's name alone:
+ * auth/key-scope.ts), as the API binds a session's principal for each request.
  */
 export async function sessionOf(
   headers: Headers,
   options: SessionAuthOptions,
-): Promise<AdminSession | undefined> {
+): Promise<AdminSession | "idle" | undefined> {
   const found = await liveSession(headers, options);
+  if (found === "session_idle") return "idle";
   return typeof found === "string" ? undefined : found;
 }
 
@@ -115,8 +138,9 @@ async function liveSession(
   options: SessionAuthOptions,
 ): Promise<AdminSession | SessionRefusal> {
   const id = cookieValue(headers.get("cookie"), SESSION_COOKIE);
-  const session = id === null ? undefined : await options.sessions.get(id);
-  if (!session) return "unknown_session";
+  const session = id === null ? "unknown" : await options.sessions.find(id);
+  if (session === "unknown") return "unknown_session";
+  if (session === "idle") return "session_idle";
   const admitted = await admittedNow(session, options);
   if (admitted === undefined) {
     await options.sessions.end(session.id);
@@ -208,8 +232,12 @@ async function sessionPrincipal(
 ): Promise<Principal> {
   if (cookieValue(headers.get("cookie"), SESSION_COOKIE) === null) return base(headers);
   const session = await liveSession(headers, options);
+  if (session === "session_idle") throw idleRefusal();
   if (typeof session === "string") throw unauthorized(session);
   const csrf = headers.get(CSRF_HEADER);
   if (!sameToken(csrf, session.csrf)) throw csrfRefused(csrf);
+  // Use is what the page sends after a keystroke or click in it, never its own polling (which
+  // would keep an unattended screen signed in): only that moves the idle end on.
+  if (headers.has(ACTIVITY_HEADER)) await options.sessions.used(session);
   return boundNow(session, bind).principal;
 }

@@ -4,6 +4,13 @@ import { type AdminUiConfig, OIDC_CALLBACK_PATH } from "../../config/admin-ui-co
 export const SESSION_COOKIE = "mindgw_session";
 /** Every request authenticated by the session cookie must repeat the session's CSRF token here. */
 export const CSRF_HEADER = "x-csrf-token";
+/**
+ * The page sends this on a call it makes after a keystroke or click in it (a user's use), never on
+ * its own polling: only such a call keeps the session from `admin_ui.session_idle_timeout`.
+ */
+export const ACTIVITY_HEADER = "x-user-activity";
+/** On a 401 for a session that ended for inactivity: `idle`, so the page can say why. */
+export const SESSION_ENDED_HEADER = "x-session-ended";
 
 /** The value of one cookie from a `Cookie` header, or null. */
 export function cookieValue(header: string | null, name: string): string | null {

@@ -33,6 +33,8 @@ export interface AdminSession {
    * as at sign-in, an admin key's as it is now (a key's expiry brought forward brings it forward).
    */
   readonly expiresAt: number;
+  /** Its last use as stored (at most a minute behind): `session_idle_timeout` after it, it ends. */
+  readonly usedAt: number;
 }
 
 /** A session as storage knows it: all but its id, which only the cookie holds. */
@@ -43,6 +45,8 @@ export type SessionAdmission = Pick<AdminSession, "sso" | "jwt">;
 
 export interface SessionStoreOptions {
   ttlMs: () => number;
+  /** `admin_ui.session_idle_timeout` as configured now: a session not used this long ends. */
+  idleMs: () => number;
   now?: () => number;
   /** Where sessions are kept (`Storage.adminSessions`); in this process's memory when absent. */
   backend?: AdminSessionStore;
@@ -73,6 +77,15 @@ const principalSchema = z
 
 /** Expired sessions are swept at most this often, on sign-in. */
 const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * A session's last use is stored at most this often: a click a second is not a write a second,
+ * and the idle end it moves is as exact as this (config floor: two of these).
+ */
+const USED_AT_STEP_MS = 60_000;
+
+/** Why a cookie names no live session: none (forged, expired, ended), or it was idle too long. */
+export type SessionGone = "unknown" | "idle";
 
 /**
  * Sessions of the web UI, kept through `Storage.adminSessions` (so they survive a restart and
@@ -115,6 +128,7 @@ export class SessionStore {
       ...admissionOf(admission),
       createdAt,
       expiresAt,
+      usedAt: createdAt,
     };
     if (createdAt - this.prunedAt >= PRUNE_EVERY_MS) {
       this.prunedAt = createdAt;
@@ -128,14 +142,35 @@ export class SessionStore {
       keyId: session.keyId,
       createdAt,
       expiresAt: session.expiresAt,
+      usedAt: createdAt,
     });
     return session;
   }
 
-  /** The live session with this id; an expired one is never returned. */
+  /** The live session with this id; an expired or idle one is never returned. */
   async get(id: string): Promise<AdminSession | undefined> {
-    const session = await this.byHash(sessionIdHash(id));
-    return session ? { ...session, id } : undefined;
+    const found = await this.find(id);
+    return typeof found === "string" ? undefined : found;
+  }
+
+  /** The live session with this id, or why there is none (idle: ended now for inactivity). */
+  async find(id: string): Promise<AdminSession | SessionGone> {
+    const found = await this.findByHash(sessionIdHash(id));
+    return typeof found === "string" ? found : { ...found, id };
+  }
+
+  /** How long until the session ends for inactivity, unless used before (the page checks then). */
+  idleEndsIn(session: StoredSession): number {
+    return Math.max(0, session.usedAt + this.options.idleMs() - this.now());
+  }
+
+  /**
+   * Records a user's action in the session (not the page's polling: session-auth.ts), at most once
+   * a minute: its idle end moves on, on every node sharing the store.
+   */
+  async used(session: AdminSession): Promise<void> {
+    const now = this.now();
+    if (now - session.usedAt >= USED_AT_STEP_MS) await this.backend.touch(sessionIdHash(session.id), now);
   }
 
   /**
@@ -145,15 +180,26 @@ export class SessionStore {
    * past the shortened end is ended for good: setting `session_ttl` back brings it back no more.
    */
   async byHash(idHash: string): Promise<StoredSession | undefined> {
+    const found = await this.findByHash(idHash);
+    return typeof found === "string" ? undefined : found;
+  }
+
+  /**
+   * As `byHash`, saying why there is none. One unused for `session_idle_timeout` as configured now
+   * is ended for good too: a reload that lengthens it brings back none already found idle.
+   */
+  private async findByHash(idHash: string): Promise<StoredSession | SessionGone> {
     const now = this.now();
     const stored = await this.backend.get(idHash, now);
-    if (!stored) return undefined;
+    if (!stored) return "unknown";
     const endsAt = Math.min(stored.expiresAt, stored.createdAt + this.options.ttlMs());
-    if (endsAt <= now) {
+    const idle = stored.usedAt + this.options.idleMs() <= now;
+    if (endsAt <= now || idle) {
       await this.endByHash(idHash);
-      return undefined;
+      return idle && endsAt > now ? "idle" : "unknown";
     }
-    return toSession(endsAt === stored.expiresAt ? stored : { ...stored, expiresAt: endsAt });
+    const session = toSession(endsAt === stored.expiresAt ? stored : { ...stored, expiresAt: endsAt });
+    return session ?? "unknown";
   }
 
   /** Ends a session for good: it is forgotten, and what it opened on this node ends now. */
@@ -245,5 +291,6 @@ function toSession(stored: StoredAdminSession): StoredSession | undefined {
     ...admissionOf({ sso, jwt }),
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
+    usedAt: stored.usedAt,
   };
 }

@@ -122,7 +122,7 @@ export function openApiDocument(version: string, surface: ServedSurface): Record
           in: "cookie",
           name: SESSION_COOKIE,
           description:
-            "The admin web UI's session (`POST /admin/auth/login` sets it, scoped to `/admin`): the admin API only, with `csrfToken`",
+            "The admin web UI's session (`POST /admin/auth/login` sets it, scoped to `/admin`): the admin API only, with `csrfToken`. It ends after `admin_ui.session_idle_timeout` without use: a call sending `x-user-activity: 1` is use (the page sends it after a keystroke or click, never on its own polling); its 401 says `x-session-ended: idle`",
         },
         csrfToken: {
           type: "apiKey",

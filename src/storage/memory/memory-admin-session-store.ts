@@ -22,6 +22,10 @@ export function createMemoryAdminSessionStore(max = 10_000): AdminSessionStore {
     async delete(idHash) {
       sessions.delete(idHash);
     },
+    async touch(idHash, at) {
+      const session = sessions.get(idHash);
+      if (session) sessions.set(idHash, { ...session, usedAt: at });
+    },
     async prune(now) {
       let n = 0;
       for (const [id, session] of sessions)

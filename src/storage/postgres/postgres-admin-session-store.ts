@@ -16,8 +16,8 @@ export async function createPostgresAdminSessionStore(
       await calls.write(
         (
           db,
-        ) => db`INSERT INTO admin_sessions (id_hash, csrf, principal, method, key_id, created_at, expires_at)
-          VALUES (${s.idHash}, ${s.csrf}, ${s.principal}, ${s.method}, ${s.keyId}, ${s.createdAt}, ${s.expiresAt})`,
+        ) => db`INSERT INTO admin_sessions (id_hash, csrf, principal, method, key_id, created_at, expires_at, used_at)
+          VALUES (${s.idHash}, ${s.csrf}, ${s.principal}, ${s.method}, ${s.keyId}, ${s.createdAt}, ${s.expiresAt}, ${s.usedAt})`,
       );
     },
     async get(idHash, now) {
@@ -29,6 +29,9 @@ export async function createPostgresAdminSessionStore(
     },
     async delete(idHash) {
       await calls.write((db) => db`DELETE FROM admin_sessions WHERE id_hash = ${idHash}`);
+    },
+    async touch(idHash, at) {
+      await calls.write((db) => db`UPDATE admin_sessions SET used_at = ${at} WHERE id_hash = ${idHash}`);
     },
     async prune(now) {
       const rows: { id_hash: string }[] = await calls.write(

@@ -17,4 +17,9 @@ export const adminSessionMigrations: readonly Migration[] = [
       CREATE INDEX admin_sessions_expires ON admin_sessions(expires_at);
     `,
   },
+  {
+    // Last use, for `admin_ui.session_idle_timeout`; null in the rows before it (their sign-in).
+    version: 2,
+    sql: "ALTER TABLE admin_sessions ADD COLUMN used_at INTEGER;",
+  },
 ];

@@ -30,12 +30,20 @@ export const JWT = {
 /** The admin UI's gateway, its browser page and the steps its tests share, for one test file. */
 export type AdminUi = ReturnType<typeof adminUi>;
 
+/** What a test file changes in the gateway it drives. */
+export interface AdminUiOptions {
+  /** The gateway's environment: a wall clock the test steps (skewed-clock.ts), say. */
+  readonly env?: Record<string, string>;
+  /** `admin_ui` settings besides single sign-on's (`session_idle_timeout`, say). */
+  readonly adminUi?: Record<string, unknown>;
+}
+
 /**
  * Starts, for the test file calling it, the fake upstream, the OIDC issuer, the gateway
  * (`gatewayFixture`) and a browser with one page, and ends with the file's last test: the page
  * talked to nothing but loopback and logged no errors.
  */
-export function adminUi() {
+export function adminUi(options: AdminUiOptions = {}) {
   let gw: GatewayProcess;
   let adminKey: string;
   let issuer: OidcIssuer;
@@ -76,9 +84,10 @@ export function adminUi() {
         cache_write_per_mtok: 3.75,
       },
     },
-    ...(gatewayUrl && issuer
-      ? {
-          admin_ui: {
+    admin_ui: {
+      ...options.adminUi,
+      ...(gatewayUrl && issuer
+        ? {
             oidc: {
               issuer: issuer.url,
               client_id: CLIENT.id,
@@ -86,9 +95,9 @@ export function adminUi() {
               redirect_url: `${gatewayUrl}/admin/auth/callback`,
               allowed_groups: ["platform"],
             },
-          },
-        }
-      : {}),
+          }
+        : {}),
+    },
   });
 
   const sdk = (apiKey: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey, maxRetries: 0 });
@@ -254,6 +263,7 @@ export function adminUi() {
   const fx = gatewayFixture<FakeProcess>({
     fake: () => spawnFakeUpstream(),
     fakeRoutes: false,
+    ...(options.env ? { env: options.env } : {}),
     config: async (_fakeUrl, ctx) => {
       fake = ctx.fake;
       mkdirSync(SHOTS, { recursive: true });

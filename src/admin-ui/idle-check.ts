@@ -1,0 +1,35 @@
+import { currentSession, type SessionInfo } from "./api.ts";
+
+/** Past the gateway's idle end by this much when asking: its clock counts in whole seconds. */
+const PAST_THE_END_MS = 2_000;
+/** When the gateway could not be asked: again after this. */
+const RETRY_MS = 60_000;
+
+/**
+ * Asks the gateway whether the session is still open once its idle end (`idleEndsIn` after `info`
+ * was read) has passed, and again at each later end it names (use in another tab moves it on). A
+ * page that polls nothing (the Requests page's live mode) would otherwise stay on an unattended
+ * screen, its session ended unseen. The question is no use: it sends no `x-user-activity`.
+ * `ended` is told when the session has ended (`idle`: for inactivity). Returns what stops it.
+ */
+export function checkWhenIdle(info: SessionInfo, ended: (idle: boolean) => void): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const arm = (inMs: number | undefined) => {
+    if (!stopped && inMs !== undefined) timer = setTimeout(check, inMs + PAST_THE_END_MS);
+  };
+  const check = () =>
+    currentSession().then(
+      (now) => {
+        if (stopped) return;
+        if (now.signedIn) arm(now.idleEndsIn);
+        else ended(now.ended === "idle");
+      },
+      () => arm(RETRY_MS),
+    );
+  arm(info.idleEndsIn);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

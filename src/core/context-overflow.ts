@@ -17,6 +17,8 @@ const WINDOW = [
   /exceeds the available context size \((\d+) tokens\)/i, // llama.cpp
   /`?inputs?`? tokens \+ `?max_new_tokens`? must be <= (\d+)/i, // TGI, the prompt and the answer
   /`?inputs`? must have less than (\d+) tokens/i, // TGI, the prompt alone
+  /longer than the model's context length \((\d+) tokens\)/i, // SGLang, Together AI
+  /maximum prompt length is (\d+)/i, // xAI
 ];
 
 /** The prompt and the answer counted apart: each pattern's groups, and which is which. */
@@ -30,13 +32,15 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];
 
-/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI. */
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI. */
 const PROMPT = [
   /your request has (\d+) input tokens/i,
   /(?:resulted in|requested) (\d+) tokens/i,
   /input token count \((\d+)\)/i,
   /request \((\d+) tokens\) exceeds the available context size/i,
   /must have less than \d+ tokens\. Given: (\d+)/i,
+  /input \((\d+) tokens\) is longer than/i,
+  /the request contains (\d+) tokens/i,
 ];
 
 /**

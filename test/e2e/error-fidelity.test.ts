@@ -44,7 +44,8 @@ const vendorCalls = new Map<string, number>();
  * (hiyouga/LlamaFactory#2644); TGI's 422 (huggingface/text-generation-inference#628); OpenAI's 429
  * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
  * with its request_id (bhouston/mycoder#62); Google's quota naming the project
- * (google-gemini/gemini-cli#10925).
+ * (google-gemini/gemini-cli#10925); SGLang's context-length 400, which Together AI's API words
+ * alike (QwenLM/Qwen3#1321), and xAI's, in its own shape (`{"code","error"}`).
  *
  * And a vendor refusing the gateway itself, in its own words: Anthropic's credit balance (a 400:
  * anthropics/claude-code#66314), OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340),
@@ -67,6 +68,23 @@ function vendorAnswers() {
             input: "critic",
           },
         ],
+      },
+    ],
+    "sglang-400": [
+      400,
+      {
+        object: "error",
+        message: "The input (61709 tokens) is longer than the model's context length (40960 tokens).",
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      },
+    ],
+    "xai-400": [
+      400,
+      {
+        code: "Client specified an invalid argument",
+        error: "This model's maximum prompt length is 131072 but the request contains 149617 tokens.",
       },
     ],
     "tgi-422": [
@@ -374,6 +392,8 @@ const fx = gatewayFixture({
       { name: "quotes-header", routes: [{ provider: "keyed-header", model: "quote" }] },
       { name: "quotes-groq", routes: [{ provider: "keyed-groq", model: "quote-500" }] },
       { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
+      { name: "sglang", routes: [{ provider: "self-hosted", model: "sglang-400" }] },
+      { name: "xai", routes: [{ provider: "self-hosted", model: "xai-400" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
       { name: "an-limited", routes: [{ provider: "an-vendor", model: "anthropic-429" }] },
@@ -569,6 +589,36 @@ describe("context_length_exceeded keeps its meaning", () => {
       ["ok", null],
     ]);
   });
+
+  test.each([
+    ["SGLang's (Together AI's words too)", "sglang", 61709, 40960],
+    ["xAI's", "xai", 149617, 131072],
+  ])(
+    "%s words: OpenAI's code and param, Anthropic's `prompt is too long` (Claude Code compacts), audited as context_length_exceeded",
+    async (_, model, prompt, window) => {
+      const openaiError = (await chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+      expect([openaiError.code, openaiError.param]).toEqual(["context_length_exceeded", "messages"]);
+      const responsesError = (await responses(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect([responsesError.status, responsesError.code, responsesError.param]).toEqual([
+        400,
+        "context_length_exceeded",
+        "input",
+      ]);
+      const anthropicError = (await messages(model, "x")) as InstanceType<typeof Anthropic.APIError>;
+      expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(anthropicError.error).toEqual({
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: `prompt is too long: ${prompt} tokens > ${window} maximum`,
+        },
+        request_id: expect.stringMatching(/^req_/),
+      });
+      const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+      expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+    },
+  );
 
   test("the gateway's own refusal (no route's window fits): Anthropic's words, OpenAI's code", async () => {
     const long = "many words ".repeat(100);

@@ -95,15 +95,21 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
  * The account's refusals, matched on the vendors' own types and words only: a 402 from any
  * upstream (OpenRouter's "Insufficient credits"); Anthropic's `billing_error`; OpenAI's
  * `insufficient_quota` (a 429, but no wait ends it: "You exceeded your current quota, please check
- * your plan and billing details."); and Anthropic's two 400 `invalid_request_error`s that are its
- * account's, "Your credit balance is too low to access the Anthropic API. …" and its spend limit,
- * "You have reached your specified API usage limits. You will regain access on … UTC."
+ * your plan and billing details.") and `billing_not_active` (a 429 alike: "Your account is not
+ * active, please check your billing details on our website."); and Anthropic's two 400
+ * `invalid_request_error`s that are its account's, "Your credit balance is too low to access the
+ * Anthropic API. …" and its spend limit, "You have reached your specified API usage limits. You
+ * will regain access on … UTC."
  */
 function refusesAccount(status: number, { type, code, message }: UpstreamSaid): boolean {
   if (status === 402 || type === "billing_error") return true;
-  if (type === "insufficient_quota" || code === "insufficient_quota") return true;
+  if ((type !== undefined && OPENAI_ACCOUNT.has(type)) || (code !== undefined && OPENAI_ACCOUNT.has(code)))
+    return true;
   return message !== undefined && ANTHROPIC_ACCOUNT.test(message);
 }
+
+/** OpenAI's types and codes (each both) for an account that cannot pay. */
+const OPENAI_ACCOUNT: ReadonlySet<string> = new Set(["insufficient_quota", "billing_not_active"]);
 
 const ANTHROPIC_ACCOUNT =
   /^(Your credit balance is too low to access the Anthropic API|You have reached your specified API usage limits)/;

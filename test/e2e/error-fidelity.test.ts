@@ -189,6 +189,15 @@ function vendorAnswers() {
         "insufficient_quota",
       ),
     ],
+    // An account whose billing was never set up or was stopped: a 429 no wait ends either.
+    "billing-inactive": [
+      429,
+      openAI(
+        "Your account is not active, please check your billing details on our website.",
+        "billing_not_active",
+        "billing_not_active",
+      ),
+    ],
     gone: [
       404,
       openAI(
@@ -445,6 +454,7 @@ const fx = gatewayFixture({
       { name: "no-count", routes: [{ provider: "an-vendor", model: "no-count" }] },
       { name: "file-gone", routes: [{ provider: "an-vendor", model: "file-gone" }] },
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
+      { name: "billing-inactive", routes: [{ provider: "oa-vendor", model: "billing-inactive" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
@@ -1002,28 +1012,34 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(vendorCalls.get("credit")).toBe(1);
   });
 
-  test("OpenAI's insufficient_quota on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429", async () => {
-    vendorCalls.clear();
-    // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
-    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
-    const error = (await retrying.chat.completions
-      .create({ model: "quota", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
-    expect([error.status, error.code, error.message]).toEqual([
-      502,
-      "upstream_account",
-      "502 upstream oa-vendor refused the gateway's account (billing or quota)",
-    ]);
-    expect(error.headers?.get("x-should-retry")).toBe("false");
-    expect(vendorCalls.get("quota")).toBe(1);
-    const row = await auditRow(gw, error.requestID ?? "");
-    expect([row.status, row.errorClass, row.attempts?.map((a) => [a.status, a.errorClass])]).toEqual([
-      502,
-      "upstream_account",
-      [[429, "upstream_account"]],
-    ]);
-  });
+  test.each([
+    ["insufficient_quota", "quota"],
+    ["billing_not_active", "billing-inactive"],
+  ])(
+    "OpenAI's %s on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429",
+    async (_, model) => {
+      vendorCalls.clear();
+      // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+      expect([error.status, error.code, error.message]).toEqual([
+        502,
+        "upstream_account",
+        "502 upstream oa-vendor refused the gateway's account (billing or quota)",
+      ]);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+      expect(vendorCalls.get(model)).toBe(1);
+      const row = await auditRow(gw, error.requestID ?? "");
+      expect([row.status, row.errorClass, row.attempts?.map((a) => [a.status, a.errorClass])]).toEqual([
+        502,
+        "upstream_account",
+        [[429, "upstream_account"]],
+      ]);
+    },
+  );
 
   test("the route's model unknown upstream (404): failed over; alone, a 502 that names no model the caller never sent", async () => {
     const served = await openai.chat.completions.create({

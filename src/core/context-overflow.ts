@@ -1,4 +1,15 @@
 /**
+ * How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp:
+ * "the request exceeds the available context size"; TGI: "`inputs` tokens + `max_new_tokens` must
+ * be <= 4096. Given: …" and "`inputs` must have less than 4096 tokens. Given: …", its older
+ * releases without the backticks and with "input tokens"; SGLang and Together AI: "The input
+ * (61709 tokens) is longer than the model's context length (40960 tokens)."; xAI: "This model's
+ * maximum prompt length is 131072 but the request contains 149617 tokens.").
+ */
+export const CONTEXT_TOO_LONG =
+  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+/i;
+
+/**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,
  * and the answer asked for when the refusal counts it apart. Whether the prompt alone fits the
  * window decides what the client should do: shorten the conversation, or ask for a shorter answer.

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { namesAnthropicModel } from "./anthropic-errors.ts";
 import { callerErrorCode } from "./caller-error-code.ts";
+import { CONTEXT_TOO_LONG } from "./context-overflow.ts";
 import { readFastApiError } from "./fastapi-error.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
@@ -297,14 +298,3 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
 
 /** A code that is an HTTP error status (vLLM's, llama.cpp's). */
 const HTTP_STATUS = /^[45]\d\d$/;
-
-/**
- * How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp:
- * "the request exceeds the available context size"; TGI: "`inputs` tokens + `max_new_tokens` must
- * be <= 4096. Given: …" and "`inputs` must have less than 4096 tokens. Given: …", its older
- * releases without the backticks and with "input tokens"; SGLang and Together AI: "The input
- * (61709 tokens) is longer than the model's context length (40960 tokens)."; xAI: "This model's
- * maximum prompt length is 131072 but the request contains 149617 tokens.").
- */
-export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+/i;

@@ -45,7 +45,8 @@ const vendorCalls = new Map<string, number>();
  * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
  * with its request_id (bhouston/mycoder#62); Google's quota naming the project
  * (google-gemini/gemini-cli#10925); SGLang's context-length 400, which Together AI's API words
- * alike (QwenLM/Qwen3#1321), and xAI's, in its own shape (`{"code","error"}`).
+ * alike (QwenLM/Qwen3#1321), and xAI's, in its own shape (`{"code","error"}`); vLLM's on its
+ * Anthropic Messages endpoint, its own error in Anthropic's shape (vllm/entrypoints/anthropic).
  *
  * And a vendor refusing the gateway itself, in its own words: Anthropic's credit balance (a 400:
  * anthropics/claude-code#66314), OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340),
@@ -85,6 +86,17 @@ function vendorAnswers() {
       {
         code: "Client specified an invalid argument",
         error: "This model's maximum prompt length is 131072 but the request contains 149617 tokens.",
+      },
+    ],
+    "vllm-messages-400": [
+      400,
+      {
+        type: "error",
+        error: {
+          type: "BadRequestError",
+          message:
+            "This model's maximum context length is 16384 tokens. However, you requested 19591 tokens (9591 in the messages, 10000 in the completion). Please reduce the length of the messages or completion.",
+        },
       },
     ],
     "tgi-422": [
@@ -403,6 +415,7 @@ const fx = gatewayFixture({
       { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
       { name: "sglang", routes: [{ provider: "self-hosted", model: "sglang-400" }] },
       { name: "xai", routes: [{ provider: "self-hosted", model: "xai-400" }] },
+      { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
       { name: "an-limited", routes: [{ provider: "an-vendor", model: "anthropic-429" }] },
@@ -629,6 +642,28 @@ describe("context_length_exceeded keeps its meaning", () => {
       expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
     },
   );
+
+  test("vLLM's Messages endpoint, its words in Anthropic's shape: Anthropic's words to a Messages caller (Claude Code acts on them), OpenAI's code to a chat caller, audited as context_length_exceeded", async () => {
+    const anthropicError = (await messages("vllm-messages", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 9591 + 10000 > 16384, decrease input length or `max_tokens` and try again",
+      },
+      request_id: expect.stringMatching(/^req_/),
+    });
+    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+    const openaiError = (await chat("vllm-messages", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([openaiError.status, openaiError.code, openaiError.param]).toEqual([
+      400,
+      "context_length_exceeded",
+      "messages",
+    ]);
+  });
 
   test("the gateway's own refusal (no route's window fits): Anthropic's words, OpenAI's code", async () => {
     const long = "many words ".repeat(100);

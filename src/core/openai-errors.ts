@@ -288,6 +288,7 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
   permission_error: 403,
   insufficient_quota: 429,
   billing_not_active: 429,
+  exceeded_current_quota_error: 429,
   rate_limit_error: 429,
   requests: 429,
   tokens: 429,

@@ -96,10 +96,11 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
  * upstream (OpenRouter's "Insufficient credits"); Anthropic's `billing_error`; OpenAI's
  * `insufficient_quota` (a 429, but no wait ends it: "You exceeded your current quota, please check
  * your plan and billing details.") and `billing_not_active` (a 429 alike: "Your account is not
- * active, please check your billing details on our website."); and Anthropic's two 400
- * `invalid_request_error`s that are its account's, "Your credit balance is too low to access the
- * Anthropic API. …" and its spend limit, "You have reached your specified API usage limits. You
- * will regain access on … UTC."
+ * active, please check your billing details on our website."); Moonshot's (Kimi's) 429
+ * `exceeded_current_quota_error` ("Your account … is suspended due to insufficient balance…", a
+ * type and no code); and Anthropic's two 400 `invalid_request_error`s that are its account's,
+ * "Your credit balance is too low to access the Anthropic API. …" and its spend limit, "You have
+ * reached your specified API usage limits. You will regain access on … UTC."
  */
 function refusesAccount(status: number, { type, code, message }: UpstreamSaid): boolean {
   if (status === 402 || type === "billing_error") return true;
@@ -108,8 +109,12 @@ function refusesAccount(status: number, { type, code, message }: UpstreamSaid): 
   return message !== undefined && ANTHROPIC_ACCOUNT.test(message);
 }
 
-/** OpenAI's types and codes (each both) for an account that cannot pay. */
-const OPENAI_ACCOUNT: ReadonlySet<string> = new Set(["insufficient_quota", "billing_not_active"]);
+/** OpenAI's types and codes (each both), and OpenAI-compatible APIs', for an account that cannot pay. */
+const OPENAI_ACCOUNT: ReadonlySet<string> = new Set([
+  "insufficient_quota",
+  "billing_not_active",
+  "exceeded_current_quota_error",
+]);
 
 const ANTHROPIC_ACCOUNT =
   /^(Your credit balance is too low to access the Anthropic API|You have reached your specified API usage limits)/;

@@ -201,6 +201,17 @@ function vendorAnswers() {
         "insufficient_quota",
       ),
     ],
+    // Moonshot's (Kimi's) account out of balance: a 429 with a type of its own, no code.
+    "kimi-quota": [
+      429,
+      {
+        error: {
+          message:
+            "Your account is suspended due to insufficient balance, please recharge your account or check your plan and billing details",
+          type: "exceeded_current_quota_error",
+        },
+      },
+    ],
     // An account whose billing was never set up or was stopped: a 429 no wait ends either.
     "billing-inactive": [
       429,
@@ -468,6 +479,7 @@ const fx = gatewayFixture({
       { name: "file-gone", routes: [{ provider: "an-vendor", model: "file-gone" }] },
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "billing-inactive", routes: [{ provider: "oa-vendor", model: "billing-inactive" }] },
+      { name: "kimi-quota", routes: [{ provider: "oa-vendor", model: "kimi-quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
@@ -1050,6 +1062,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
   test.each([
     ["insufficient_quota", "quota"],
     ["billing_not_active", "billing-inactive"],
+    ["(Moonshot's) exceeded_current_quota_error", "kimi-quota"],
   ])(
     "OpenAI's %s on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429",
     async (_, model) => {

@@ -168,11 +168,12 @@ const TOO_LARGE_FOR_TIER = /^Request too large for .+ on tokens per (min|day)\b/
  * A day's limit reached, in the vendors' own words: OpenAI's and Groq's "… on requests per day
  * (RPD): Limit …" ("tokens per day (TPD)"), Bedrock's "Too many tokens per day" (after its
  * exception's name: ServiceQuotaExceededException, or ThrottlingException as Bedrock says it over
- * HTTP too, a stream's `throttlingException`). Not any "per day": "60 requests per minute (you
- * have 10000 requests per day left)" is a minute's.
+ * HTTP too, a stream's `throttlingException`), OpenRouter's free models' "Rate limit exceeded:
+ * free-models-per-day. …" (its reset only in the body's metadata). Not any "per day": "60 requests
+ * per minute (you have 10000 requests per day left)" is a minute's.
  */
 const PER_DAY =
-  /\bon (?:tokens|requests) per day \((?:TPD|RPD)\)|^(?:(?:ServiceQuotaExceeded|[Tt]hrottling)Exception: )?Too many (?:tokens|requests) per day\b/;
+  /\bon (?:tokens|requests) per day \((?:TPD|RPD)\)|^(?:(?:ServiceQuotaExceeded|[Tt]hrottling)Exception: )?Too many (?:tokens|requests) per day\b|^Rate limit exceeded: free-models-per-day\b/;
 
 /**
  * A day's quota by its id, as Google names its quotas: `GenerateRequestsPerDayPerProjectPerModel-FreeTier`,

@@ -285,6 +285,24 @@ function vendorAnswers() {
       ),
     ],
     // The same, said in its words alone: no header says when.
+    // OpenRouter's free models' day spent: its reset only in the body's metadata, no header.
+    "openrouter-daily": [
+      429,
+      {
+        error: {
+          message:
+            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
+          code: 429,
+          metadata: {
+            headers: {
+              "X-RateLimit-Limit": "50",
+              "X-RateLimit-Remaining": "0",
+              "X-RateLimit-Reset": "1788825600000",
+            },
+          },
+        },
+      },
+    ],
     "daily-words": [
       429,
       openAI(
@@ -483,6 +501,7 @@ const fx = gatewayFixture({
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
+      { name: "openrouter-daily", routes: [{ provider: "oa-vendor", model: "openrouter-daily" }] },
       { name: "leaky", routes: [{ provider: "oa-vendor", model: "leaky-500" }] },
       { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
@@ -1164,17 +1183,26 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(vendorCalls.get("gemini-daily")).toBe(2);
   });
 
-  test("OpenAI's daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once", async () => {
-    vendorCalls.clear();
-    // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
-    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
-    const error = (await retrying.chat.completions
-      .create({ model: "daily-words", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual(["1", "false"]);
-    expect(vendorCalls.get("daily-words")).toBe(1);
-  });
+  test.each([
+    ["OpenAI's", "daily-words"],
+    ["OpenRouter's free models'", "openrouter-daily"],
+  ])(
+    "%s daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once",
+    async (_, model) => {
+      vendorCalls.clear();
+      // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual([
+        "1",
+        "false",
+      ]);
+      expect(vendorCalls.get(model)).toBe(1);
+    },
+  );
 });
 
 describe("5xx: verbatim to a same-dialect caller once no route is left", () => {

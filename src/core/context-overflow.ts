@@ -4,10 +4,12 @@
  * be <= 4096. Given: …" and "`inputs` must have less than 4096 tokens. Given: …", its older
  * releases without the backticks and with "input tokens"; SGLang and Together AI: "The input
  * (61709 tokens) is longer than the model's context length (40960 tokens)."; xAI: "This model's
- * maximum prompt length is 131072 but the request contains 149617 tokens.").
+ * maximum prompt length is 131072 but the request contains 149617 tokens."; Amazon Nova on
+ * Bedrock: "Input Tokens Exceeded: Number of input tokens exceeds maximum length."; Alibaba's Qwen
+ * API (DashScope): "Range of input length should be [1, 129024]").
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+/i;
+  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]/i;
 
 /**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,

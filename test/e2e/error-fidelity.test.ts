@@ -81,6 +81,18 @@ function vendorAnswers() {
         code: 400,
       },
     ],
+    // Alibaba's Qwen API (DashScope's OpenAI-compatible mode): the window alone, its own code.
+    "dashscope-400": [
+      400,
+      {
+        error: {
+          message: "Range of input length should be [1, 129024]",
+          type: "invalid_request_error",
+          param: null,
+          code: "invalid_parameter_error",
+        },
+      },
+    ],
     "xai-400": [
       400,
       {
@@ -444,6 +456,7 @@ const fx = gatewayFixture({
       { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
       { name: "sglang", routes: [{ provider: "self-hosted", model: "sglang-400" }] },
       { name: "xai", routes: [{ provider: "self-hosted", model: "xai-400" }] },
+      { name: "dashscope", routes: [{ provider: "self-hosted", model: "dashscope-400" }] },
       { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
@@ -645,11 +658,13 @@ describe("context_length_exceeded keeps its meaning", () => {
   });
 
   test.each([
-    ["SGLang's (Together AI's words too)", "sglang", 61709, 40960],
-    ["xAI's", "xai", 149617, 131072],
+    ["SGLang's (Together AI's words too)", "sglang", "prompt is too long: 61709 tokens > 40960 maximum"],
+    ["xAI's", "xai", "prompt is too long: 149617 tokens > 131072 maximum"],
+    // No prompt count given: the words follow Anthropic's.
+    ["Alibaba's (DashScope)", "dashscope", "prompt is too long: range of input length should be [1, 129024]"],
   ])(
     "%s words: OpenAI's code and param, Anthropic's `prompt is too long` (Claude Code compacts), audited as context_length_exceeded",
-    async (_, model, prompt, window) => {
+    async (_, model, words) => {
       const openaiError = (await chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
       expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
       expect([openaiError.code, openaiError.param]).toEqual(["context_length_exceeded", "messages"]);
@@ -665,7 +680,7 @@ describe("context_length_exceeded keeps its meaning", () => {
         type: "error",
         error: {
           type: "invalid_request_error",
-          message: `prompt is too long: ${prompt} tokens > ${window} maximum`,
+          message: words,
         },
         request_id: expect.stringMatching(/^req_/),
       });

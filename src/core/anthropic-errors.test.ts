@@ -52,6 +52,13 @@ describe("anthropicWireError: a context-length refusal in Anthropic's words", ()
       tooLong("request (41533 tokens) exceeds the available context size (32768 tokens), try increasing it")
         .message,
     ).toBe("prompt is too long: 41533 tokens > 32768 maximum");
+    // SGLang's and Together AI's; xAI's.
+    expect(
+      tooLong("The input (61709 tokens) is longer than the model's context length (40960 tokens).").message,
+    ).toBe("prompt is too long: 61709 tokens > 40960 maximum");
+    expect(
+      tooLong("This model's maximum prompt length is 131072 but the request contains 149617 tokens.").message,
+    ).toBe("prompt is too long: 149617 tokens > 131072 maximum");
   });
 
   // Claude Code asks for max_tokens 128000 by default; on a 128k model its prompt fits and the answer

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { callerErrorCode } from "./caller-error-code.ts";
-import { readContextOverflow } from "./context-overflow.ts";
+import { CONTEXT_TOO_LONG, readContextOverflow } from "./context-overflow.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
 import { ANTHROPIC_OVERLOAD, isOverload } from "./overload.ts";
@@ -89,7 +89,8 @@ export function anthropicWireError(error: GatewayError): AnthropicWireError {
 function wireFields(error: GatewayError): AnthropicWireError {
   const upstream = error.upstream;
   const own = upstream?.dialect === "anthropic" ? anthropicErrorType.safeParse(upstream.type) : undefined;
-  if (own?.success) return { type: own.data, message: error.message };
+  // An engine's context refusal is said in Anthropic's words, whichever type it gave.
+  if (own?.success && !needsAnthropicWords(error)) return { type: own.data, message: error.message };
   if (error.code === "context_length_exceeded") {
     return { type: "invalid_request_error", message: contextRefusal(error.message) };
   }
@@ -154,6 +155,9 @@ export const ANTHROPIC_CONTEXT_TOO_LONG =
  * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
  * request its context window cannot hold (a prompt too long, or a prompt and `max_tokens` that
  * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.
+ * A server that serves Anthropic's API on its own engine says it in that engine's words, in
+ * Anthropic's shape (vLLM's and SGLang's `/v1/messages`: "This model's maximum context length is
+ * …", type `BadRequestError`): read as any OpenAI-compatible server's are (`needsAnthropicWords`).
  * A 404 (`not_found_error`) naming the route's model is the route's, not the caller's
  * (core/upstream-fault.ts).
  */
@@ -162,8 +166,23 @@ export function codeFromAnthropic(
   error: { type: string; message: string } | undefined,
 ): ErrorCode {
   if (error && ANTHROPIC_CONTEXT_TOO_LONG.test(error.message)) return "context_length_exceeded";
+  if (error && (status === 400 || status === 422) && CONTEXT_TOO_LONG.test(error.message))
+    return "context_length_exceeded";
   if (error?.type === "request_too_large") return "payload_too_large";
   return callerErrorCode(status);
+}
+
+/**
+ * Whether an Anthropic-shaped error body is a context-length refusal not in Anthropic's words (an
+ * engine's own, `codeFromAnthropic`): Claude Code acts on Anthropic's alone ("prompt is too long",
+ * on which it compacts; "input length and `max_tokens` exceed context limit", on which it asks for
+ * less), so such a body is not relayed as sent: its numbers go in Anthropic's words
+ * (`contextRefusal`).
+ */
+export function needsAnthropicWords(error: GatewayError): boolean {
+  if (error.code !== "context_length_exceeded") return false;
+  const said = readAnthropicError(error.upstream?.body);
+  return said !== undefined && !ANTHROPIC_CONTEXT_TOO_LONG.test(said.message);
 }
 
 /** The status an Anthropic error type stands for (in a stream, only the type is known). */

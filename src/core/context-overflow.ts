@@ -1,4 +1,17 @@
 /**
+ * How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp:
+ * "the request exceeds the available context size"; TGI: "`inputs` tokens + `max_new_tokens` must
+ * be <= 4096. Given: …" and "`inputs` must have less than 4096 tokens. Given: …", its older
+ * releases without the backticks and with "input tokens"; SGLang and Together AI: "The input
+ * (61709 tokens) is longer than the model's context length (40960 tokens)."; xAI: "This model's
+ * maximum prompt length is 131072 but the request contains 149617 tokens."; Amazon Nova on
+ * Bedrock: "Input Tokens Exceeded: Number of input tokens exceeds maximum length."; Alibaba's Qwen
+ * API (DashScope): "Range of input length should be [1, 129024]").
+ */
+export const CONTEXT_TOO_LONG =
+  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]/i;
+
+/**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,
  * and the answer asked for when the refusal counts it apart. Whether the prompt alone fits the
  * window decides what the client should do: shorten the conversation, or ask for a shorter answer.
@@ -17,6 +30,8 @@ const WINDOW = [
   /exceeds the available context size \((\d+) tokens\)/i, // llama.cpp
   /`?inputs?`? tokens \+ `?max_new_tokens`? must be <= (\d+)/i, // TGI, the prompt and the answer
   /`?inputs`? must have less than (\d+) tokens/i, // TGI, the prompt alone
+  /longer than the model's context length \((\d+) tokens\)/i, // SGLang, Together AI
+  /maximum prompt length is (\d+)/i, // xAI
 ];
 
 /** The prompt and the answer counted apart: each pattern's groups, and which is which. */
@@ -30,13 +45,15 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];
 
-/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI. */
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI. */
 const PROMPT = [
   /your request has (\d+) input tokens/i,
   /(?:resulted in|requested) (\d+) tokens/i,
   /input token count \((\d+)\)/i,
   /request \((\d+) tokens\) exceeds the available context size/i,
   /must have less than \d+ tokens\. Given: (\d+)/i,
+  /input \((\d+) tokens\) is longer than/i,
+  /the request contains (\d+) tokens/i,
 ];
 
 /**

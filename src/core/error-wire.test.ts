@@ -177,3 +177,27 @@ describe("a context-length refusal in OpenAI's shape without OpenAI's code", () 
     expect(errorBody(refused(own), "openai")).toEqual(own);
   });
 });
+
+describe("a context-length refusal in Anthropic's shape but an engine's words (vLLM's, SGLang's /v1/messages)", () => {
+  const engine = (type: string, message: string) => ({ type: "error", error: { type, message } });
+  const refused = (body: Record<string, unknown>) =>
+    upstreamFailure("vllm", { status: 400, headers: new Headers(), text: JSON.stringify(body) }, "anthropic");
+
+  test("reaches an Anthropic caller in Anthropic's words, whichever type it gave (Claude Code acts on them)", () => {
+    for (const type of ["BadRequestError", "invalid_request_error"]) {
+      const body = engine(
+        type,
+        "This model's maximum context length is 16384 tokens. However, your request has 20000 input tokens.",
+      );
+      expect(errorBody(refused(body), "anthropic")).toEqual({
+        type: "error",
+        error: { type: "invalid_request_error", message: "prompt is too long: 20000 tokens > 16384 maximum" },
+      });
+    }
+  });
+
+  test("Anthropic's own words still go as sent", () => {
+    const own = engine("invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum");
+    expect(errorBody(refused(own), "anthropic")).toEqual(own);
+  });
+});

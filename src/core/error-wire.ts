@@ -1,4 +1,4 @@
-import { anthropicWireError, readAnthropicError } from "./anthropic-errors.ts";
+import { anthropicWireError, needsAnthropicWords, readAnthropicError } from "./anthropic-errors.ts";
 import { type Dialect, dialectOf, isJsonObject, type JsonObject, type Operation } from "./dialect.ts";
 import { RESPONSE_FAILED } from "./final-response-events.ts";
 import { bodyForCallers } from "./for-callers.ts";
@@ -29,12 +29,14 @@ export function errorBody(error: GatewayError, dialect: Dialect): Record<string,
  * `{"detail":…}`, TGI's `{"error":"text"}`, vLLM's fields at the top) is read, but OpenAI's SDKs
  * cannot read it (no message, no code): its words are said in OpenAI's shape instead. (A body is
  * kept only when its dialect's reader took it, so an `error` object is OpenAI's own.) Nor does a
- * context-length refusal without OpenAI's code (`lacksJudgedCode`).
+ * context-length refusal without OpenAI's code (`lacksJudgedCode`), or, in Anthropic's shape,
+ * without Anthropic's words (`needsAnthropicWords`).
  */
 export function relaysUpstreamBody(error: GatewayError, dialect: Dialect): boolean {
   const upstream = error.upstream;
   if (!upstream?.body || upstream.dialect !== dialect) return false;
-  return dialect === "anthropic" || (isJsonObject(upstream.body.error) && !lacksJudgedCode(error));
+  if (dialect === "anthropic") return !needsAnthropicWords(error);
+  return isJsonObject(upstream.body.error) && !lacksJudgedCode(error);
 }
 
 /**

@@ -99,6 +99,24 @@ test("llama.cpp's context overflow keeps its context-length meaning, by its type
   );
 });
 
+test.each([
+  // SGLang's, in vLLM's older shape (its code the HTTP status); Together AI says the same words.
+  {
+    object: "error",
+    message: "The input (61709 tokens) is longer than the model's context length (40960 tokens).",
+    type: "BadRequestError",
+    param: null,
+    code: 400,
+  },
+  // xAI's, its words in a top-level `error`.
+  {
+    code: "Client specified an invalid argument",
+    error: "This model's maximum prompt length is 131072 but the request contains 149617 tokens.",
+  },
+])("SGLang's and xAI's words for a prompt too long: context_length_exceeded", (body) => {
+  expect(codeFromOpenAI(400, readOpenAIError(body))).toBe("context_length_exceeded");
+});
+
 describe("TGI's context-length refusals (a 422 with its words in `error`)", () => {
   const tgi = (message: string) => ({
     error: `Input validation error: ${message}`,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { namesAnthropicModel } from "./anthropic-errors.ts";
 import { callerErrorCode } from "./caller-error-code.ts";
+import { CONTEXT_TOO_LONG } from "./context-overflow.ts";
 import { readFastApiError } from "./fastapi-error.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
@@ -272,6 +273,7 @@ const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   invalid_api_key: 401,
   model_not_found: 404,
   insufficient_quota: 429,
+  billing_not_active: 429,
   rate_limit_exceeded: 429,
   server_error: 500,
   server_is_overloaded: 503,
@@ -285,6 +287,8 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
   authentication_error: 401,
   permission_error: 403,
   insufficient_quota: 429,
+  billing_not_active: 429,
+  exceeded_current_quota_error: 429,
   rate_limit_error: 429,
   requests: 429,
   tokens: 429,
@@ -295,12 +299,3 @@ const STATUS_OF_TYPE: Readonly<Record<string, number>> = {
 
 /** A code that is an HTTP error status (vLLM's, llama.cpp's). */
 const HTTP_STATUS = /^[45]\d\d$/;
-
-/**
- * How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp:
- * "the request exceeds the available context size"; TGI: "`inputs` tokens + `max_new_tokens` must
- * be <= 4096. Given: …" and "`inputs` must have less than 4096 tokens. Given: …", its older
- * releases without the backticks and with "input tokens").
- */
-export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens/i;

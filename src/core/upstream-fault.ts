@@ -95,15 +95,26 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
  * The account's refusals, matched on the vendors' own types and words only: a 402 from any
  * upstream (OpenRouter's "Insufficient credits"); Anthropic's `billing_error`; OpenAI's
  * `insufficient_quota` (a 429, but no wait ends it: "You exceeded your current quota, please check
- * your plan and billing details."); and Anthropic's two 400 `invalid_request_error`s that are its
- * account's, "Your credit balance is too low to access the Anthropic API. …" and its spend limit,
- * "You have reached your specified API usage limits. You will regain access on … UTC."
+ * your plan and billing details.") and `billing_not_active` (a 429 alike: "Your account is not
+ * active, please check your billing details on our website."); Moonshot's (Kimi's) 429
+ * `exceeded_current_quota_error` ("Your account … is suspended due to insufficient balance…", a
+ * type and no code); and Anthropic's two 400 `invalid_request_error`s that are its account's,
+ * "Your credit balance is too low to access the Anthropic API. …" and its spend limit, "You have
+ * reached your specified API usage limits. You will regain access on … UTC."
  */
 function refusesAccount(status: number, { type, code, message }: UpstreamSaid): boolean {
   if (status === 402 || type === "billing_error") return true;
-  if (type === "insufficient_quota" || code === "insufficient_quota") return true;
+  if ((type !== undefined && OPENAI_ACCOUNT.has(type)) || (code !== undefined && OPENAI_ACCOUNT.has(code)))
+    return true;
   return message !== undefined && ANTHROPIC_ACCOUNT.test(message);
 }
+
+/** OpenAI's types and codes (each both), and OpenAI-compatible APIs', for an account that cannot pay. */
+const OPENAI_ACCOUNT: ReadonlySet<string> = new Set([
+  "insufficient_quota",
+  "billing_not_active",
+  "exceeded_current_quota_error",
+]);
 
 const ANTHROPIC_ACCOUNT =
   /^(Your credit balance is too low to access the Anthropic API|You have reached your specified API usage limits)/;
@@ -157,11 +168,12 @@ const TOO_LARGE_FOR_TIER = /^Request too large for .+ on tokens per (min|day)\b/
  * A day's limit reached, in the vendors' own words: OpenAI's and Groq's "… on requests per day
  * (RPD): Limit …" ("tokens per day (TPD)"), Bedrock's "Too many tokens per day" (after its
  * exception's name: ServiceQuotaExceededException, or ThrottlingException as Bedrock says it over
- * HTTP too, a stream's `throttlingException`). Not any "per day": "60 requests per minute (you
- * have 10000 requests per day left)" is a minute's.
+ * HTTP too, a stream's `throttlingException`), OpenRouter's free models' "Rate limit exceeded:
+ * free-models-per-day. …" (its reset only in the body's metadata). Not any "per day": "60 requests
+ * per minute (you have 10000 requests per day left)" is a minute's.
  */
 const PER_DAY =
-  /\bon (?:tokens|requests) per day \((?:TPD|RPD)\)|^(?:(?:ServiceQuotaExceeded|[Tt]hrottling)Exception: )?Too many (?:tokens|requests) per day\b/;
+  /\bon (?:tokens|requests) per day \((?:TPD|RPD)\)|^(?:(?:ServiceQuotaExceeded|[Tt]hrottling)Exception: )?Too many (?:tokens|requests) per day\b|^Rate limit exceeded: free-models-per-day\b/;
 
 /**
  * A day's quota by its id, as Google names its quotas: `GenerateRequestsPerDayPerProjectPerModel-FreeTier`,

@@ -35,6 +35,26 @@ describe("vendor failures in the caller's dialect", () => {
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("Input is too long");
   });
 
+  test("Amazon Nova's context refusal on Bedrock (\"Input Tokens Exceeded\"): context_length_exceeded to an OpenAI caller, Anthropic's words to Claude Code", async () => {
+    const nova =
+      "The model returned the following errors: Input Tokens Exceeded: Number of input tokens exceeds maximum length. Please update the input to try again.";
+    cloud.failNext({ status: 400, type: "ValidationException", message: nova });
+    const error = (await openai.chat.completions
+      .create({ model: "nova", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code, error.param]).toEqual([400, "context_length_exceeded", "messages"]);
+    cloud.failNext({ status: 400, type: "ValidationException", message: nova });
+    const refused = (await anthropic.messages
+      .create({ model: "nova", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((refused.error as { error: { message: string } }).error.message).toBe(
+      `prompt is too long: ValidationException: ${nova}`,
+    );
+    const row = await auditRow(gw, refused.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+  });
+
   test("a Bedrock exception frame mid-stream ends the stream with an error: a model's fault is a server error, not the caller's", async () => {
     cloud.failNext({
       status: 424,

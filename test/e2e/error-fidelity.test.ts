@@ -44,7 +44,9 @@ const vendorCalls = new Map<string, number>();
  * (hiyouga/LlamaFactory#2644); TGI's 422 (huggingface/text-generation-inference#628); OpenAI's 429
  * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
  * with its request_id (bhouston/mycoder#62); Google's quota naming the project
- * (google-gemini/gemini-cli#10925).
+ * (google-gemini/gemini-cli#10925); SGLang's context-length 400, which Together AI's API words
+ * alike (QwenLM/Qwen3#1321), and xAI's, in its own shape (`{"code","error"}`); vLLM's on its
+ * Anthropic Messages endpoint, its own error in Anthropic's shape (vllm/entrypoints/anthropic).
  *
  * And a vendor refusing the gateway itself, in its own words: Anthropic's credit balance (a 400:
  * anthropics/claude-code#66314), OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340),
@@ -67,6 +69,46 @@ function vendorAnswers() {
             input: "critic",
           },
         ],
+      },
+    ],
+    "sglang-400": [
+      400,
+      {
+        object: "error",
+        message: "The input (61709 tokens) is longer than the model's context length (40960 tokens).",
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      },
+    ],
+    // Alibaba's Qwen API (DashScope's OpenAI-compatible mode): the window alone, its own code.
+    "dashscope-400": [
+      400,
+      {
+        error: {
+          message: "Range of input length should be [1, 129024]",
+          type: "invalid_request_error",
+          param: null,
+          code: "invalid_parameter_error",
+        },
+      },
+    ],
+    "xai-400": [
+      400,
+      {
+        code: "Client specified an invalid argument",
+        error: "This model's maximum prompt length is 131072 but the request contains 149617 tokens.",
+      },
+    ],
+    "vllm-messages-400": [
+      400,
+      {
+        type: "error",
+        error: {
+          type: "BadRequestError",
+          message:
+            "This model's maximum context length is 16384 tokens. However, you requested 19591 tokens (9591 in the messages, 10000 in the completion). Please reduce the length of the messages or completion.",
+        },
       },
     ],
     "tgi-422": [
@@ -171,6 +213,26 @@ function vendorAnswers() {
         "insufficient_quota",
       ),
     ],
+    // Moonshot's (Kimi's) account out of balance: a 429 with a type of its own, no code.
+    "kimi-quota": [
+      429,
+      {
+        error: {
+          message:
+            "Your account is suspended due to insufficient balance, please recharge your account or check your plan and billing details",
+          type: "exceeded_current_quota_error",
+        },
+      },
+    ],
+    // An account whose billing was never set up or was stopped: a 429 no wait ends either.
+    "billing-inactive": [
+      429,
+      openAI(
+        "Your account is not active, please check your billing details on our website.",
+        "billing_not_active",
+        "billing_not_active",
+      ),
+    ],
     gone: [
       404,
       openAI(
@@ -235,6 +297,24 @@ function vendorAnswers() {
       ),
     ],
     // The same, said in its words alone: no header says when.
+    // OpenRouter's free models' day spent: its reset only in the body's metadata, no header.
+    "openrouter-daily": [
+      429,
+      {
+        error: {
+          message:
+            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
+          code: 429,
+          metadata: {
+            headers: {
+              "X-RateLimit-Limit": "50",
+              "X-RateLimit-Remaining": "0",
+              "X-RateLimit-Reset": "1788825600000",
+            },
+          },
+        },
+      },
+    ],
     "daily-words": [
       429,
       openAI(
@@ -374,6 +454,10 @@ const fx = gatewayFixture({
       { name: "quotes-header", routes: [{ provider: "keyed-header", model: "quote" }] },
       { name: "quotes-groq", routes: [{ provider: "keyed-groq", model: "quote-500" }] },
       { name: "tgi", routes: [{ provider: "self-hosted", model: "tgi-422" }] },
+      { name: "sglang", routes: [{ provider: "self-hosted", model: "sglang-400" }] },
+      { name: "xai", routes: [{ provider: "self-hosted", model: "xai-400" }] },
+      { name: "dashscope", routes: [{ provider: "self-hosted", model: "dashscope-400" }] },
+      { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
       { name: "an-limited", routes: [{ provider: "an-vendor", model: "anthropic-429" }] },
@@ -425,9 +509,12 @@ const fx = gatewayFixture({
       { name: "no-count", routes: [{ provider: "an-vendor", model: "no-count" }] },
       { name: "file-gone", routes: [{ provider: "an-vendor", model: "file-gone" }] },
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
+      { name: "billing-inactive", routes: [{ provider: "oa-vendor", model: "billing-inactive" }] },
+      { name: "kimi-quota", routes: [{ provider: "oa-vendor", model: "kimi-quota" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
+      { name: "openrouter-daily", routes: [{ provider: "oa-vendor", model: "openrouter-daily" }] },
       { name: "leaky", routes: [{ provider: "oa-vendor", model: "leaky-500" }] },
       { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
@@ -567,6 +654,60 @@ describe("context_length_exceeded keeps its meaning", () => {
     expect(served.attempts?.map((a) => [a.outcome, a.status])).toEqual([
       ["failed", 422],
       ["ok", null],
+    ]);
+  });
+
+  test.each([
+    ["SGLang's (Together AI's words too)", "sglang", "prompt is too long: 61709 tokens > 40960 maximum"],
+    ["xAI's", "xai", "prompt is too long: 149617 tokens > 131072 maximum"],
+    // No prompt count given: the words follow Anthropic's.
+    ["Alibaba's (DashScope)", "dashscope", "prompt is too long: range of input length should be [1, 129024]"],
+  ])(
+    "%s words: OpenAI's code and param, Anthropic's `prompt is too long` (Claude Code compacts), audited as context_length_exceeded",
+    async (_, model, words) => {
+      const openaiError = (await chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+      expect([openaiError.code, openaiError.param]).toEqual(["context_length_exceeded", "messages"]);
+      const responsesError = (await responses(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect([responsesError.status, responsesError.code, responsesError.param]).toEqual([
+        400,
+        "context_length_exceeded",
+        "input",
+      ]);
+      const anthropicError = (await messages(model, "x")) as InstanceType<typeof Anthropic.APIError>;
+      expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(anthropicError.error).toEqual({
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: words,
+        },
+        request_id: expect.stringMatching(/^req_/),
+      });
+      const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+      expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+    },
+  );
+
+  test("vLLM's Messages endpoint, its words in Anthropic's shape: Anthropic's words to a Messages caller (Claude Code acts on them), OpenAI's code to a chat caller, audited as context_length_exceeded", async () => {
+    const anthropicError = (await messages("vllm-messages", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 9591 + 10000 > 16384, decrease input length or `max_tokens` and try again",
+      },
+      request_id: expect.stringMatching(/^req_/),
+    });
+    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+    const openaiError = (await chat("vllm-messages", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([openaiError.status, openaiError.code, openaiError.param]).toEqual([
+      400,
+      "context_length_exceeded",
+      "messages",
     ]);
   });
 
@@ -952,28 +1093,35 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(vendorCalls.get("credit")).toBe(1);
   });
 
-  test("OpenAI's insufficient_quota on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429", async () => {
-    vendorCalls.clear();
-    // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
-    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
-    const error = (await retrying.chat.completions
-      .create({ model: "quota", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
-    expect([error.status, error.code, error.message]).toEqual([
-      502,
-      "upstream_account",
-      "502 upstream oa-vendor refused the gateway's account (billing or quota)",
-    ]);
-    expect(error.headers?.get("x-should-retry")).toBe("false");
-    expect(vendorCalls.get("quota")).toBe(1);
-    const row = await auditRow(gw, error.requestID ?? "");
-    expect([row.status, row.errorClass, row.attempts?.map((a) => [a.status, a.errorClass])]).toEqual([
-      502,
-      "upstream_account",
-      [[429, "upstream_account"]],
-    ]);
-  });
+  test.each([
+    ["insufficient_quota", "quota"],
+    ["billing_not_active", "billing-inactive"],
+    ["(Moonshot's) exceeded_current_quota_error", "kimi-quota"],
+  ])(
+    "OpenAI's %s on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429",
+    async (_, model) => {
+      vendorCalls.clear();
+      // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+      expect([error.status, error.code, error.message]).toEqual([
+        502,
+        "upstream_account",
+        "502 upstream oa-vendor refused the gateway's account (billing or quota)",
+      ]);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+      expect(vendorCalls.get(model)).toBe(1);
+      const row = await auditRow(gw, error.requestID ?? "");
+      expect([row.status, row.errorClass, row.attempts?.map((a) => [a.status, a.errorClass])]).toEqual([
+        502,
+        "upstream_account",
+        [[429, "upstream_account"]],
+      ]);
+    },
+  );
 
   test("the route's model unknown upstream (404): failed over; alone, a 502 that names no model the caller never sent", async () => {
     const served = await openai.chat.completions.create({
@@ -1050,17 +1198,26 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(vendorCalls.get("gemini-daily")).toBe(2);
   });
 
-  test("OpenAI's daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once", async () => {
-    vendorCalls.clear();
-    // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
-    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
-    const error = (await retrying.chat.completions
-      .create({ model: "daily-words", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual(["1", "false"]);
-    expect(vendorCalls.get("daily-words")).toBe(1);
-  });
+  test.each([
+    ["OpenAI's", "daily-words"],
+    ["OpenRouter's free models'", "openrouter-daily"],
+  ])(
+    "%s daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once",
+    async (_, model) => {
+      vendorCalls.clear();
+      // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual([
+        "1",
+        "false",
+      ]);
+      expect(vendorCalls.get(model)).toBe(1);
+    },
+  );
 });
 
 describe("5xx: verbatim to a same-dialect caller once no route is left", () => {

@@ -1,6 +1,6 @@
 import { ANTHROPIC_CONTEXT_TOO_LONG } from "../../core/anthropic-errors.ts";
+import { CONTEXT_TOO_LONG } from "../../core/context-overflow.ts";
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
-import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
 import { OVERLOADED } from "../../core/overload.ts";
 import { routeRefused } from "../../core/route-refused.ts";
 import { retryAfterOnly } from "../http/retry-headers.ts";

@@ -1,5 +1,6 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
 import { callerErrorCode } from "../../core/caller-error-code.ts";
+import { CONTEXT_TOO_LONG } from "../../core/context-overflow.ts";
 import { cutWords } from "../../core/cut-words.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { A_FAILED_RESPONSE, isFailedResponse } from "../../core/final-response-events.ts";
@@ -11,7 +12,7 @@ import {
   readGoogleError,
   refusesDeployment,
 } from "../../core/google-errors.ts";
-import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+import { codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 import { GOOGLE_OVERLOAD, OVERLOADED, saidOverloaded } from "../../core/overload.ts";
 import { isRedirectStatus } from "../../core/redirect-words.ts";
 import { routeRefused } from "../../core/route-refused.ts";

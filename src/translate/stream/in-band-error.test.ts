@@ -155,7 +155,7 @@ describe("an error said inside an answer is judged by its type or code, as an an
     expect(limited("Rate limit reached, slow down.")).toEqual([true, "1", undefined]);
   });
 
-  test("the gateway's account refused (insufficient_quota) is the route's, as its HTTP 429 is: failed over at once, in the gateway's words", () => {
+  test("the gateway's account refused (insufficient_quota, billing_not_active) is the route's, as its HTTP 429 is: failed over at once, in the gateway's words", () => {
     const quota = "You exceeded your current quota, please check your plan and billing details.";
     const failure = inBandError("openai", responsesFailed("insufficient_quota", quota));
     expect([...verdict(failure), failure.sameRouteAgain, failure.detail]).toEqual([
@@ -167,6 +167,16 @@ describe("an error said inside an answer is judged by its type or code, as an an
       quota,
     ]);
     expect(errorBody(failure, "openai")).not.toMatchObject({ error: { message: quota } });
+    // An account whose billing is not active, said so in a stream, alike.
+    const inactive = "Your account is not active, please check your billing details on our website.";
+    const stopped = inBandError("openai", responsesFailed("billing_not_active", inactive));
+    expect([...verdict(stopped), stopped.sameRouteAgain]).toEqual([
+      502,
+      "upstream_account",
+      true,
+      "the upstream refused the gateway's account (billing or quota)",
+      false,
+    ]);
   });
 
   test("Anthropic's error event by its type: a request refused is the caller's, an overload the upstream's", () => {

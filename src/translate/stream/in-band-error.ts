@@ -5,12 +5,12 @@ import {
   statusForAnthropicType,
 } from "../../core/anthropic-errors.ts";
 import { callerErrorCode } from "../../core/caller-error-code.ts";
+import { CONTEXT_TOO_LONG } from "../../core/context-overflow.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { RESPONSE_FAILED } from "../../core/final-response-events.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
 import { type GoogleError, googleHttpStatus } from "../../core/google-errors.ts";
 import {
-  CONTEXT_TOO_LONG,
   codeFromOpenAI,
   type ReadOpenAIError,
   readOpenAIError,

@@ -221,13 +221,16 @@ export class Http1Connection implements HeldWriter {
       return;
     }
     this.framing.start(head);
+    // A body already whole in this read, or declared empty (`content-length: 0` on an event
+    // stream or an encoded body, which no later read would end), is fed now.
+    const feedNow = inRead > 0 || (head.framing === "length" && head.length === 0);
     const exchange = this.current as Exchange;
     if (exchange.takesFeed && head.eventStream && !head.encoding && status >= 200 && status < 300) {
       const feed = new BodyFeed(this.flow, status, head.framing === "length" ? head.length : -1);
       this.body = feed;
       this.phase = BODY;
       exchange.answerFeed(feed);
-      if (inRead > 0) this.readBody(read, bodyAt);
+      if (feedNow) this.readBody(read, bodyAt);
       return;
     }
     const body = new BodyStream(this.flow);
@@ -245,7 +248,7 @@ export class Http1Connection implements HeldWriter {
     }
     this.phase = BODY;
     this.current?.answer(response);
-    if (inRead > 0) this.readBody(read, bodyAt);
+    if (feedNow) this.readBody(read, bodyAt);
   }
 
   /** Answers with a body that is whole already (or none), and ends the exchange. */

@@ -70,6 +70,19 @@ describe("lean client: a successful event stream as a byte feed", () => {
     expect(server.state.connections).toBe(1);
   });
 
+  test("declared empty (content-length: 0): ended at once, its connection kept", async () => {
+    // No later read comes to end such a body: it ends with its head (the server keeps the
+    // connection open, so waiting would last until its idle close).
+    const server = rawServer((_request, socket) => socket.write(`${HEAD}content-length: 0\r\n\r\n`));
+    const stream = streamOf();
+    const empty = feedOf(await stream(`${server.url}/empty`));
+    expect([empty.status, empty.length]).toEqual([200, 0]);
+    expect(await readAll(empty.body)).toBe("");
+    const again = feedOf(await stream(`${server.url}/empty`));
+    expect(await readAll(again.body)).toBe("");
+    expect(server.state.connections).toBe(1);
+  });
+
   test("an error status, another content type, or an encoded stream is a Response, as fetch gives", async () => {
     const packed = Bun.gzipSync(new TextEncoder().encode(EVENTS));
     const server = rawServer((request, socket) => {

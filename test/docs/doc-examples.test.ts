@@ -6,7 +6,7 @@
  * block that cannot be checked as it stands says why in a `<!-- not-checked: reason -->` above it.
  */
 import { Database } from "bun:sqlite";
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { cliProgram } from "../../src/cli/run-cli.ts";
@@ -16,6 +16,7 @@ import { loadYaml } from "../../src/config/yaml-text.ts";
 import { postgresFixture } from "../../src/storage/postgres/postgres-storage-fixture.ts";
 import { openSqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../e2e/harness/temp-dir.ts";
+import { clientSetUps } from "./client-set-ups.ts";
 import { blocksOf, codeSpans, docBlocks, placeOf, ROOT, USER_DOCS } from "./doc-blocks.ts";
 import { cliRefusal, commandProblems, mindgwCommands, shellLines } from "./doc-commands.ts";
 import { promtoolProblems } from "./promtool.ts";
@@ -34,6 +35,9 @@ test("every block is of a language this file checks, and every mark says why", (
 });
 
 describe("yaml", () => {
+  // The config loader reads YAML with a library it loads first (config/yaml-text.ts).
+  beforeAll(() => loadYaml());
+
   /** A value for each `${VAR}` a block reads, of the shape its field wants where that matters. */
   const envFor = (text: string): Record<string, string> => {
     const shaped: Record<string, string> = {
@@ -44,8 +48,7 @@ describe("yaml", () => {
     return Object.fromEntries(names.map((name) => [name, shaped[name] ?? "doc-example-0123456789abcdef"]));
   };
 
-  test("a gateway config, whole or in part, is one the config schema takes", async () => {
-    await loadYaml();
+  test("a gateway config, whole or in part, is one the config schema takes", () => {
     const refused: string[] = [];
     let configs = 0;
     for (const block of docBlocks("yaml")) {
@@ -92,7 +95,7 @@ function isOtherTool(document: unknown): document is Record<string, unknown> {
 const problemsOf = (error: unknown): unknown =>
   error !== null && typeof error === "object" && "problems" in error ? error.problems : undefined;
 
-test("ts blocks compile against the package's exports with the project's settings", async () => {
+test("ts blocks and inline client set-ups compile against the package's exports with the project's settings", async () => {
   // docs/EMBEDDING.md's blocks are compiled by src/embedding.test.ts, in their order and with
   // what they leave to the reader declared (`auth`, `storage`, …): one example across blocks.
   const blocks = docBlocks("ts", "typescript").filter((block) => block.file !== "docs/EMBEDDING.md");
@@ -105,11 +108,16 @@ test("ts blocks compile against the package's exports with the project's setting
     const project = join(dir.path, "app");
     mkdirSync(project);
     symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
-    const files = blocks.map((block) => `${block.file.replace(/\W/g, "-")}-${block.line}.ts`);
     // Each block a module of its own (`export {}`): one block's names are not another's.
-    await Promise.all(
-      blocks.map((block, at) => Bun.write(join(project, files[at] ?? ""), `${block.text}\nexport {};\n`)),
-    );
+    const modules = blocks.map((block) => ({
+      file: `${block.file.replace(/\W/g, "-")}-${block.line}.ts`,
+      source: `${block.text}\nexport {};\n`,
+    }));
+    // And the client set-ups the docs write inline (README.md's, the table of CLIENTS.md).
+    const setUps = clientSetUps();
+    expect(setUps.count).toBeGreaterThan(6);
+    modules.push({ file: "client-set-ups.ts", source: setUps.source });
+    await Promise.all(modules.map((module) => Bun.write(join(project, module.file), module.source)));
     const settings = (await Bun.file(join(ROOT, "tsconfig.json")).json()) as {
       compilerOptions: Record<string, unknown>;
     };
@@ -121,7 +129,7 @@ test("ts blocks compile against the package's exports with the project's setting
           ...settings.compilerOptions,
           paths: { mindgw: [join(ROOT, exports.exports["."])] },
         },
-        files,
+        files: modules.map((module) => module.file),
       }),
     );
     const tsc = Bun.spawn([join(ROOT, "node_modules/.bin/tsc"), "-p", project], { stdout: "pipe" });

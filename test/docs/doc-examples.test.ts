@@ -9,6 +9,7 @@ import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { cliProgram } from "../../src/cli/run-cli.ts";
 import { parseConfig } from "../../src/config/load-config.ts";
 import { parseConfigYaml } from "../../src/config/parse-config-yaml.ts";
@@ -80,6 +81,27 @@ describe("yaml", () => {
         promtoolProblems(block.text, dir.file(`${block.line}.yml`)).map((p) => `${placeOf(block)}: ${p}`),
       );
       expect(problems).toEqual([]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test("the Grafana dashboard's queries are PromQL promtool takes", async () => {
+    const dashboard = (await Bun.file(join(ROOT, "docs/observability/mindgw-dashboard.json")).json()) as {
+      panels: { targets?: { expr: string }[] }[];
+    };
+    // Each query a recording rule of one file, Grafana's own range variable given a value.
+    const rules = dashboard.panels
+      .flatMap((panel) => panel.targets ?? [])
+      .map((target, at) => ({
+        record: `dashboard:query_${at}`,
+        expr: target.expr.replaceAll("$__rate_interval", "5m"),
+      }));
+    expect(rules.length).toBeGreaterThan(10);
+    const dir = tempDir("mindgw-doc-dashboard-");
+    try {
+      const text = stringify({ groups: [{ name: "dashboard", rules }] });
+      expect(promtoolProblems(text, dir.file("dashboard.yml"))).toEqual([]);
     } finally {
       dir.cleanup();
     }

@@ -111,3 +111,30 @@ export async function cliRefusal(program: Command, words: readonly string[]): Pr
     return error instanceof Error ? error.message : String(error);
   }
 }
+
+/**
+ * The flags a shell block's comments name (`# also --tpm N, --budget USD`) that no command under
+ * the top-level command they speak of has: the last `mindgw <command>` line's, a comment-only line
+ * speaking of the command above it. A comment after another program's line is that program's.
+ */
+export function commentFlagProblems(program: Command, lines: readonly string[]): string[] {
+  const problems: string[] = [];
+  let about: Command | undefined;
+  for (const line of lines) {
+    const code = line.split(/(?:^|\s)#\s/)[0] ?? "";
+    if (code.trim() !== "") {
+      const name = /^\s*mindgw (\w+)/.exec(code)?.[1];
+      about = name === undefined ? undefined : sub(program, name);
+    }
+    const comment = line.slice(code.length);
+    if (about === undefined || comment === "") continue;
+    const commands = within(about);
+    for (const flag of comment.match(/(?<![\w-])--?[a-z][\w-]*/g) ?? [])
+      if (
+        !BUILT_IN.has(flag) &&
+        !commands.some((c) => c.options.some((o) => o.long === flag || o.short === flag))
+      )
+        problems.push(`comment on mindgw ${about.name()}: no flag ${flag}`);
+  }
+  return problems;
+}

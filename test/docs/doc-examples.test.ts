@@ -19,7 +19,13 @@ import { openSqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../e2e/harness/temp-dir.ts";
 import { clientSetUps } from "./client-set-ups.ts";
 import { blocksOf, codeSpans, docBlocks, placeOf, ROOT, USER_DOCS } from "./doc-blocks.ts";
-import { cliRefusal, commandProblems, mindgwCommands, shellLines } from "./doc-commands.ts";
+import {
+  cliRefusal,
+  commandProblems,
+  commentFlagProblems,
+  mindgwCommands,
+  shellLines,
+} from "./doc-commands.ts";
 import { promtoolProblems } from "./promtool.ts";
 
 /** The languages checked below; `text` and a bare fence are output or drawings, shown, not run. */
@@ -205,12 +211,15 @@ describe("sql blocks run on a store this release made", () => {
 });
 
 describe("shell", () => {
-  test("each `mindgw …` command of a block is one the CLI defines and parses, its flags included", async () => {
+  test("each `mindgw …` command of a block is one the CLI defines and parses, its flags (its comments' too) included", async () => {
     const program = await cliProgram();
     const problems: string[] = [];
     let commands = 0;
-    for (const block of docBlocks("sh", "bash"))
-      for (const line of shellLines(block.text))
+    for (const block of docBlocks("sh", "bash")) {
+      const lines = shellLines(block.text);
+      for (const problem of commentFlagProblems(program, lines))
+        problems.push(`${placeOf(block)} ${problem}`);
+      for (const line of lines)
         for (const words of mindgwCommands(line)) {
           commands++;
           const said = commandProblems(program, words);
@@ -221,6 +230,7 @@ describe("shell", () => {
           for (const problem of [...said, ...(refusal === undefined ? [] : [refusal])])
             problems.push(`${placeOf(block)} mindgw ${words.join(" ")}: ${problem}`);
         }
+    }
     expect(commands).toBeGreaterThan(10);
     expect(problems).toEqual([]);
   });

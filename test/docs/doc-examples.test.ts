@@ -16,6 +16,7 @@ import { parseConfigYaml } from "../../src/config/parse-config-yaml.ts";
 import { loadYaml } from "../../src/config/yaml-text.ts";
 import { postgresFixture } from "../../src/storage/postgres/postgres-storage-fixture.ts";
 import { openSqliteStorage } from "../../src/storage/sqlite/sqlite-storage.ts";
+import { runCliCaptured } from "../../src/testing/run-cli-captured.ts";
 import { tempDir } from "../e2e/harness/temp-dir.ts";
 import { clientSetUps } from "./client-set-ups.ts";
 import { blocksOf, codeSpans, docBlocks, placeOf, ROOT, USER_DOCS } from "./doc-blocks.ts";
@@ -175,6 +176,41 @@ test("json blocks parse, toml blocks parse", () => {
   const toml = docBlocks("toml");
   expect(toml.length).toBeGreaterThan(0);
   for (const block of toml) expect(() => Bun.TOML.parse(block.text)).not.toThrow();
+});
+
+test("PROVIDERS.md's sample of `mindgw models` is what it prints for the routes the sample shows", async () => {
+  const sample = docBlocks("text").find(
+    (block) => block.file === "docs/PROVIDERS.md" && block.text.startsWith("MODEL "),
+  );
+  expect(sample).toBeDefined();
+  // The providers its ROUTE column names, as a config writes them (their keys are never used).
+  const providers: Record<string, string> = {
+    claude: "{ name: claude, type: anthropic, api_key: k }",
+    oa: "{ name: oa, type: openai, api_key: k }",
+    xai: "{ name: xai, type: openai, preset: xai, api_key: k }",
+  };
+  const routes = (sample?.text.split("\n\n")[0] ?? "")
+    .split("\n")
+    .slice(1)
+    .map((row) => row.split(/\s+/))
+    .map(([model = "", route = ""]) => ({ model, route: route.split("/") }));
+  const config = [
+    "providers:",
+    ...[...new Set(routes.map(({ route }) => route[0] ?? ""))].map((name) => `  - ${providers[name]}`),
+    "models:",
+    ...routes.map(
+      ({ model, route }) => `  - { name: ${model}, routes: [{ provider: ${route[0]}, model: ${route[1]} }] }`,
+    ),
+  ].join("\n");
+  const dir = tempDir("mindgw-doc-models-");
+  try {
+    await Bun.write(dir.file("config.yaml"), config);
+    const run = await runCliCaptured(["models", "-c", dir.file("config.yaml")]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(run.stdout.trimEnd()).toBe(sample?.text.trimEnd() ?? "");
+  } finally {
+    dir.cleanup();
+  }
 });
 
 describe("sql blocks run on a store this release made", () => {

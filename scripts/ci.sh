@@ -33,7 +33,8 @@ if [ "${#need[@]}" -gt 0 ]; then
   fi
 fi
 
-# promtool runs the shipped alert rules' unit tests (docs/observability/mindgw-alerts.test.yml):
+# promtool runs the shipped alert rules' unit tests (docs/observability/mindgw-alerts.test.yml)
+# and checks the docs' Prometheus examples (test/docs/doc-examples.test.ts):
 # taken from Debian's prometheus package unpacked, not installed, so no Prometheus service is set
 # up. Missing, that test fails, not skips.
 if ! command -v promtool >/dev/null 2>&1; then

@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
+import type { Config } from "../../config/config-schema.ts";
+import { parseConfig } from "../../config/load-config.ts";
+import type { ConfigWatchHandlers } from "../../config/watch-config.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
-import { handReloadedSource } from "../../testing/hand-reloaded-source.ts";
 import { storedKey } from "../../testing/stored-key.ts";
-import { tenantsConfig } from "../../testing/tenants-config.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 // A Responses WebSocket is held to the config from its `open`, after its upgrade was admitted: a
@@ -20,15 +21,30 @@ import { waitForValue } from "../../testing/wait-for.ts";
 const dir = mkdtempSync(join(tmpdir(), "mindgw-socket-tenant-open-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `tenants:` by name, and a mock model. */
+const configOf = (tenants: readonly string[]): Config =>
+  parseConfig({
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    tenants: tenants.map((name) => ({ name })),
+  });
+
 test("a reload that removes the caller's tenant after its socket's upgrade was admitted and before the socket opened closes it as the tenant's removal", async () => {
   const storage = openSqliteStorage(join(dir, "gw.db"));
   const key = await storedKey(storage.keys, { tenant: "team-a" });
-  const tenants = handReloadedSource(tenantsConfig(["team-a", "team-b"]));
+  let handlers: ConfigWatchHandlers | undefined;
   // The reload to run once the upgrade's key is asked for: its runtime (the old config's) is taken.
   let reloadAtLookup: (() => Promise<void>) | undefined;
   const getByHash = storage.keys.getByHash;
   const gateway = await createGateway({
-    configSource: tenants.source,
+    configSource: {
+      initial: configOf(["team-a", "team-b"]),
+      path: null,
+      watch: (given) => {
+        handlers = given;
+        return () => {};
+      },
+    },
     logger: silentLogger,
     storage: {
       ...storage,
@@ -45,7 +61,10 @@ test("a reload that removes the caller's tenant after its socket's upgrade was a
   });
   try {
     const { port } = gateway.listen("127.0.0.1", 0);
-    reloadAtLookup = () => tenants.reload(tenantsConfig(["team-b"]));
+    reloadAtLookup = async () => {
+      if (!handlers) throw new Error("the gateway did not watch its config source");
+      await handlers.onValid(configOf(["team-b"]));
+    };
     const socket = new WebSocket(`ws://127.0.0.1:${port}/v1/responses`, {
       headers: { authorization: `Bearer ${key}` },
     });

@@ -4,8 +4,8 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { anthropicSchemas } from "../../translate/anthropic-schema.ts";
 import { validateBody } from "../validate-body.ts";
-import { documentAndServer, misexampled, type OpenApiDoc, operationsOf } from "./openapi-doc-kit.ts";
 import { PROMISED_OPERATIONS } from "./promised-operations.ts";
+import { documentAndServer, misexampled, type OpenApiDoc, operationsOf } from "./testing/openapi-doc-kit.ts";
 
 // The document against the server it describes, for the default config and for one with apps
 // mounted and route groups switched off: every route the assembled gateway registers is

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig } from "../../config/load-config.ts";
-import { misexampled, type OpenApiDoc } from "./openapi-doc-kit.ts";
 import { openApiDocument } from "./openapi-document.ts";
 import { servedSurfaceOf } from "./served-surface.ts";
+import { misexampled, type OpenApiDoc } from "./testing/openapi-doc-kit.ts";
 
 // The OpenAPI document's request examples name the models the config serves, and still meet
 // their schemas (openapi-document.test.ts checks the rest of the document against the server).

@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { parseConfig } from "../../config/load-config.ts";
-import { type BuiltGateway, createGateway } from "../../gateway/create-gateway.ts";
-import { openApiDocument } from "./openapi-document.ts";
-import { servedSurfaceOf } from "./served-surface.ts";
+import { parseConfig } from "../../../config/load-config.ts";
+import { type BuiltGateway, createGateway } from "../../../gateway/create-gateway.ts";
+import { openApiDocument } from "../openapi-document.ts";
+import { servedSurfaceOf } from "../served-surface.ts";
 
 // What the OpenAPI document's tests read of it: its operations, the server's routes spelled as
 // the document spells them, and the examples that do not meet their schemas.

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { recordOf } from "../testing/recording-gateway.ts";
+import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // An upstream whose usage says more cached prompt tokens than the prompt had (OpenAI's
 // `prompt_tokens_details.cached_tokens` and Gemini's `cachedContentTokenCount` are each a part of
@@ -33,18 +29,14 @@ const ANTHROPIC_USAGE = { input_tokens: 1000, cache_read_input_tokens: 5000, out
 const PRICE = { input_per_mtok: 1, cached_input_per_mtok: 0.5, output_per_mtok: 2 };
 const cost = (plain: number, cached: number, output: number) => (plain * 1 + cached * 0.5 + output * 2) / 1e6;
 
-let dir: string;
-let gateway: Gateway;
-let upstream: ReturnType<typeof Bun.serve>;
+let gateway: UpstreamGateway;
 let adminKey = "";
 let finished: AuditRecord[] = [];
 let url = "";
 
 beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
+  gateway = await startUpstreamGateway(
+    async (request) => {
       const { pathname } = new URL(request.url);
       if (pathname.includes(":generateContent"))
         return Response.json({
@@ -78,34 +70,25 @@ beforeAll(async () => {
         { headers: { "content-type": "text/event-stream" } },
       );
     },
-  });
-  dir = mkdtempSync(join(tmpdir(), "mindgw-cached-over-prompt-"));
-  const base = `http://127.0.0.1:${upstream.port}`;
-  const config = parseConfig({
-    ...EMBEDDED_DEFAULTS,
-    storage: { path: join(dir, "gw.db") },
-    providers: [
-      { name: "oa", type: "openai", base_url: `${base}/v1` },
-      { name: "gm", type: "gemini", base_url: `${base}/v1beta`, api_key: "k" },
-      { name: "an", type: "anthropic", base_url: base, api_key: "k" },
-    ],
-    models: [
-      { name: "oa-model", routes: [{ provider: "oa", model: "m" }] },
-      { name: "gm-model", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
-      { name: "an-model", routes: [{ provider: "an", model: "claude-x" }] },
-    ],
-    prices: { "oa-model": PRICE, "gm-model": PRICE, "an-model": PRICE },
-    routing: { retries: 0 },
-  });
-  ({ gateway, adminKey, finished } = await recordingGateway(config));
-  url = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+    (base) => ({
+      providers: [
+        { name: "oa", type: "openai", base_url: `${base}/v1` },
+        { name: "gm", type: "gemini", base_url: `${base}/v1beta`, api_key: "k" },
+        { name: "an", type: "anthropic", base_url: base, api_key: "k" },
+      ],
+      models: [
+        { name: "oa-model", routes: [{ provider: "oa", model: "m" }] },
+        { name: "gm-model", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
+        { name: "an-model", routes: [{ provider: "an", model: "claude-x" }] },
+      ],
+      prices: { "oa-model": PRICE, "gm-model": PRICE, "an-model": PRICE },
+      routing: { retries: 0 },
+    }),
+  );
+  ({ adminKey, finished, url } = gateway);
 });
 
-afterAll(async () => {
-  await gateway.stop();
-  upstream.stop(true);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => gateway.stop());
 
 const post = (path: string, body: object) =>
   fetch(`${url}${path}`, {

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { recordOf } from "../testing/recording-gateway.ts";
+import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // A stream cut short, by its client or by its upstream: one row, its status, its first token's
 // time within its latency, and the tokens and cost of what was streamed so far.
@@ -65,9 +61,7 @@ const OPENING: Record<string, string> = {
 };
 const encoder = new TextEncoder();
 const PRICE = { input_per_mtok: 1_000_000, output_per_mtok: 1_000_000 };
-let dir: string;
-let upstream: ReturnType<typeof Bun.serve>;
-let gateway: Gateway;
+let gateway: UpstreamGateway;
 let finished: AuditRecord[];
 let adminKey = "";
 let url = "";
@@ -75,10 +69,8 @@ let url = "";
 const held: (() => void)[] = [];
 
 beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
+  gateway = await startUpstreamGateway(
+    async (request) => {
       const { model } = (await request.json()) as { model: string };
       const opening = OPENING[new URL(request.url).pathname] ?? "";
       const body = new ReadableStream<Uint8Array>({
@@ -97,41 +89,34 @@ beforeAll(async () => {
       });
       return new Response(body, { headers: { "content-type": "text/event-stream" } });
     },
-  });
-  dir = mkdtempSync(join(tmpdir(), "mindgw-cut-stream-"));
-  const base = `http://127.0.0.1:${upstream.port}`;
-  const config = parseConfig({
-    ...EMBEDDED_DEFAULTS,
-    storage: { path: join(dir, "gw.db") },
-    providers: [
-      { name: "up", type: "openai", base_url: `${base}/v1` },
-      { name: "up-messages", type: "anthropic", base_url: base },
-      { name: "up-responses", type: "openai", base_url: `${base}/v1`, responses_api: true },
-    ],
-    // `held` and `broken` answer in chat, translated for a Messages or Responses caller; their
-    // `-messages` and `-responses` twins in the caller's own dialect, relayed as bytes.
-    models: ["", "-messages", "-responses"].flatMap((twin) =>
-      ["held", "broken"].map((name) => ({
-        name: name + twin,
-        routes: [{ provider: `up${twin}`, model: name + twin }],
-      })),
-    ),
-    routing: { retries: 0 },
-    prices: Object.fromEntries(
-      ["held", "broken", "held-messages", "broken-messages", "held-responses", "broken-responses"].map(
-        (name) => [name, PRICE],
+    (base) => ({
+      providers: [
+        { name: "up", type: "openai", base_url: `${base}/v1` },
+        { name: "up-messages", type: "anthropic", base_url: base },
+        { name: "up-responses", type: "openai", base_url: `${base}/v1`, responses_api: true },
+      ],
+      // `held` and `broken` answer in chat, translated for a Messages or Responses caller; their
+      // `-messages` and `-responses` twins in the caller's own dialect, relayed as bytes.
+      models: ["", "-messages", "-responses"].flatMap((twin) =>
+        ["held", "broken"].map((name) => ({
+          name: name + twin,
+          routes: [{ provider: `up${twin}`, model: name + twin }],
+        })),
       ),
-    ),
-  });
-  ({ gateway, adminKey, finished } = await recordingGateway(config));
-  url = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+      routing: { retries: 0 },
+      prices: Object.fromEntries(
+        ["held", "broken", "held-messages", "broken-messages", "held-responses", "broken-responses"].map(
+          (name) => [name, PRICE],
+        ),
+      ),
+    }),
+  );
+  ({ adminKey, finished, url } = gateway);
 });
 
 afterAll(async () => {
   for (const end of held.splice(0)) end();
   await gateway.stop();
-  upstream.stop(true);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A stream through the gateway read until its first chunk's text; then `after` runs. */

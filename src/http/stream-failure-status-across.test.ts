@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { recordOf } from "../testing/recording-gateway.ts";
+import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // One rule for every front door, not one status: a stream that fails once it began is recorded
 // with the status the same failure before its first byte would have been answered with. An
@@ -25,18 +21,14 @@ const SERVER_ERROR = `data: ${JSON.stringify({
   error: { message: "The server had an error while processing your request.", type: "server_error" },
 })}\n\n`;
 
-let dir: string;
-let gateway: Gateway;
-let upstream: ReturnType<typeof Bun.serve>;
+let gateway: UpstreamGateway;
 let adminKey = "";
 let finished: AuditRecord[] = [];
 let url = "";
 
 beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
+  gateway = await startUpstreamGateway(
+    async (request) => {
       const { model } = (await request.json()) as { model: string };
       // `before`: the same failure as the HTTP answer, before any byte of a stream.
       if (model === "before")
@@ -45,27 +37,19 @@ beforeAll(async () => {
         headers: { "content-type": "text/event-stream" },
       });
     },
-  });
-  dir = mkdtempSync(join(tmpdir(), "mindgw-stream-failure-across-"));
-  const config = parseConfig({
-    ...EMBEDDED_DEFAULTS,
-    storage: { path: join(dir, "gw.db") },
-    providers: [{ name: "oa", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
-    models: [
-      { name: "m", routes: [{ provider: "oa", model: "m" }] },
-      { name: "before", routes: [{ provider: "oa", model: "before" }] },
-    ],
-    routing: { retries: 0 },
-  });
-  ({ gateway, adminKey, finished } = await recordingGateway(config));
-  url = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+    (upstream) => ({
+      providers: [{ name: "oa", type: "openai", base_url: `${upstream}/v1` }],
+      models: [
+        { name: "m", routes: [{ provider: "oa", model: "m" }] },
+        { name: "before", routes: [{ provider: "oa", model: "before" }] },
+      ],
+      routing: { retries: 0 },
+    }),
+  );
+  ({ adminKey, finished, url } = gateway);
 });
 
-afterAll(async () => {
-  await gateway.stop();
-  upstream.stop(true);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => gateway.stop());
 
 const post = (path: string, body: object, model = "m") =>
   fetch(`${url}${path}`, {

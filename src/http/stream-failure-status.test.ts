@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { recordOf } from "../testing/recording-gateway.ts";
+import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // A stream that fails once it started is told so by its wire's error event, with HTTP 200 gone
 // out; its audit row keeps the status that event stands for, as a failure before the first byte
@@ -19,9 +15,7 @@ const OPENING =
 const OVERLOADED =
   'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
 
-let dir: string;
-let gateway: Gateway;
-let upstream: ReturnType<typeof Bun.serve>;
+let gateway: UpstreamGateway;
 let adminKey = "";
 let finished: AuditRecord[] = [];
 let url = "";
@@ -29,10 +23,8 @@ let url = "";
 let release: () => void = () => {};
 
 beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
+  gateway = await startUpstreamGateway(
+    async (request) => {
       const { model } = (await request.json()) as { model: string };
       const encoder = new TextEncoder();
       // `whole`: the failure comes in the stream's first read; else after the caller read its start.
@@ -51,29 +43,19 @@ beforeAll(async () => {
       });
       return new Response(body, { headers: { "content-type": "text/event-stream" } });
     },
-  });
-  dir = mkdtempSync(join(tmpdir(), "mindgw-stream-failure-status-"));
-  const config = parseConfig({
-    ...EMBEDDED_DEFAULTS,
-    storage: { path: join(dir, "gw.db") },
-    providers: [
-      { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
-    ],
-    models: [
-      { name: "parts", routes: [{ provider: "an", model: "parts" }] },
-      { name: "whole", routes: [{ provider: "an", model: "whole" }] },
-    ],
-    routing: { retries: 0 },
-  });
-  ({ gateway, adminKey, finished } = await recordingGateway(config));
-  url = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+    (upstream) => ({
+      providers: [{ name: "an", type: "anthropic", base_url: upstream, api_key: "k" }],
+      models: [
+        { name: "parts", routes: [{ provider: "an", model: "parts" }] },
+        { name: "whole", routes: [{ provider: "an", model: "whole" }] },
+      ],
+      routing: { retries: 0 },
+    }),
+  );
+  ({ adminKey, finished, url } = gateway);
 });
 
-afterAll(async () => {
-  await gateway.stop();
-  upstream.stop(true);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => gateway.stop());
 
 const messages = (model: string) =>
   fetch(`${url}/v1/messages`, {

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { recordOf } from "../testing/recording-gateway.ts";
+import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // A stream whose whole answer arrives in one upstream read, its end with it (a burst upstream's),
 // through the real pipeline: answered as a non-stream answer is.
@@ -32,9 +28,7 @@ const UNCOUNTED =
   'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
   "data: [DONE]\n\n";
 
-let dir: string;
-let gateway: Gateway;
-let upstream: ReturnType<typeof Bun.serve>;
+let gateway: UpstreamGateway;
 let adminKey = "";
 let finished: AuditRecord[] = [];
 
@@ -76,10 +70,8 @@ const rowOf = (response: Response) => recordOf(finished, response);
 
 beforeAll(async () => {
   // The whole stream in one write, with its length: the gateway's first read holds its end.
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
+  gateway = await startUpstreamGateway(
+    async (request) => {
       const { model } = (await request.json()) as { model: string };
       const body =
         model === "failing"
@@ -95,36 +87,27 @@ beforeAll(async () => {
         headers: { "content-type": "text/event-stream" },
       });
     },
-  });
-  dir = mkdtempSync(join(tmpdir(), "mindgw-whole-stream-"));
-  const config = parseConfig({
-    ...EMBEDDED_DEFAULTS,
-    storage: { path: join(dir, "gw.db") },
-    providers: [{ name: "fake", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` }],
-    models: [
-      { name: "whole", routes: [{ provider: "fake", model: "whole" }] },
-      { name: "failing", routes: [{ provider: "fake", model: "failing" }] },
-      { name: "finished", routes: [{ provider: "fake", model: "finished" }] },
-      { name: "uncounted", routes: [{ provider: "fake", model: "uncounted" }] },
-      {
-        name: "fails-over",
-        routes: [
-          { provider: "fake", model: "error-first" },
-          { provider: "fake", model: "finished" },
-        ],
-      },
-    ],
-  });
-  ({ gateway, adminKey, finished } = await recordingGateway(config));
-  const address = gateway.listen("127.0.0.1", 0);
-  gatewayUrl = `http://127.0.0.1:${address.port}`;
+    (upstream) => ({
+      providers: [{ name: "fake", type: "openai", base_url: `${upstream}/v1` }],
+      models: [
+        { name: "whole", routes: [{ provider: "fake", model: "whole" }] },
+        { name: "failing", routes: [{ provider: "fake", model: "failing" }] },
+        { name: "finished", routes: [{ provider: "fake", model: "finished" }] },
+        { name: "uncounted", routes: [{ provider: "fake", model: "uncounted" }] },
+        {
+          name: "fails-over",
+          routes: [
+            { provider: "fake", model: "error-first" },
+            { provider: "fake", model: "finished" },
+          ],
+        },
+      ],
+    }),
+  );
+  ({ adminKey, finished, url: gatewayUrl } = gateway);
 });
 
-afterAll(async () => {
-  await gateway.stop();
-  upstream.stop(true);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => gateway.stop());
 
 describe("a stream whole in its first read", () => {
   test("goes out as a byte body with its length and the event stream's headers, usage counted", async () => {

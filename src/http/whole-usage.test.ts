@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import type { Gateway } from "../gateway/create-gateway.ts";
-import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
+import { recordOf } from "../testing/recording-gateway.ts";
+import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // Whole (non-stream) answers that pass through and say less than OpenAI's usage, through the real
 // pipeline: a total only (Voyage's embeddings) is the prompt's count; no usage at all is estimated,
@@ -56,9 +52,7 @@ const GEMINI_NO_COUNT = {
   usageMetadata: { promptTokenCount: -1, candidatesTokenCount: -1 },
 };
 
-let dir: string;
-let gateway: Gateway;
-let upstream: ReturnType<typeof Bun.serve>;
+let gateway: UpstreamGateway;
 let adminKey = "";
 let finished: AuditRecord[] = [];
 let gatewayUrl = "";
@@ -73,47 +67,36 @@ const post = (path: string, body: object, key = adminKey) =>
 const rowOf = (response: Response) => recordOf(finished, response);
 
 beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
+  gateway = await startUpstreamGateway(
+    async (request) => {
       // Gemini names its model in the path: its counts are none (-1), as no figure at all is.
       if (new URL(request.url).pathname.endsWith(":generateContent")) return Response.json(GEMINI_NO_COUNT);
       const { model } = (await request.json()) as { model: string };
       return Response.json(ANSWERS[model] ?? { error: { message: "unknown model" } });
     },
-  });
-  dir = mkdtempSync(join(tmpdir(), "mindgw-whole-usage-"));
-  const config = parseConfig({
-    ...EMBEDDED_DEFAULTS,
-    storage: { path: join(dir, "gw.db") },
-    providers: [
-      { name: "up", type: "openai", base_url: `http://127.0.0.1:${upstream.port}/v1` },
-      { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
-      { name: "gm", type: "gemini", base_url: `http://127.0.0.1:${upstream.port}/v1beta`, api_key: "k" },
-    ],
-    models: [
-      ...Object.keys(ANSWERS).map((name) => ({
-        name,
-        routes: [{ provider: name.startsWith("claude") ? "an" : "up", model: name }],
-      })),
-      { name: "gemini-nocount", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
-    ],
-    prices: {
-      "emb-*": { input_per_mtok: 100, output_per_mtok: 0 },
-      "chat-nousage": { input_per_mtok: 100, output_per_mtok: 200 },
-    },
-  });
-  ({ gateway, adminKey, finished } = await recordingGateway(config));
-  const address = gateway.listen("127.0.0.1", 0);
-  gatewayUrl = `http://127.0.0.1:${address.port}`;
+    (upstream) => ({
+      providers: [
+        { name: "up", type: "openai", base_url: `${upstream}/v1` },
+        { name: "an", type: "anthropic", base_url: `${upstream}`, api_key: "k" },
+        { name: "gm", type: "gemini", base_url: `${upstream}/v1beta`, api_key: "k" },
+      ],
+      models: [
+        ...Object.keys(ANSWERS).map((name) => ({
+          name,
+          routes: [{ provider: name.startsWith("claude") ? "an" : "up", model: name }],
+        })),
+        { name: "gemini-nocount", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
+      ],
+      prices: {
+        "emb-*": { input_per_mtok: 100, output_per_mtok: 0 },
+        "chat-nousage": { input_per_mtok: 100, output_per_mtok: 200 },
+      },
+    }),
+  );
+  ({ adminKey, finished, url: gatewayUrl } = gateway);
 });
 
-afterAll(async () => {
-  await gateway.stop();
-  upstream.stop(true);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => gateway.stop());
 
 describe("a whole answer's usage", () => {
   test("embeddings with only a total: the total is the prompt's, priced", async () => {

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
-import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import { handReloadedSource } from "../testing/hand-reloaded-source.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import type { ShadowPage } from "./shadow-api-schema.ts";
 
@@ -17,7 +17,7 @@ type ModelShadow = { provider: string; model: string; sample: number };
 const tmp = tempDir();
 let fake: FakeUpstream;
 let gateway: Gateway;
-let handlers: ConfigWatchHandlers | undefined;
+let edits: ReturnType<typeof handReloadedSource>;
 let admin = "";
 
 const configOf = (shadow: ModelShadow | undefined): Config =>
@@ -34,15 +34,9 @@ const configOf = (shadow: ModelShadow | undefined): Config =>
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
+  edits = handReloadedSource(configOf({ provider: "twin", model: "cand", sample: 1 }));
   gateway = await createGateway({
-    configSource: {
-      initial: configOf({ provider: "twin", model: "cand", sample: 1 }),
-      path: null,
-      watch: (given) => {
-        handlers = given;
-        return () => {};
-      },
-    },
+    configSource: edits.source,
     logger: silentLogger,
     onBootstrapKey: (key) => {
       admin = key;
@@ -76,10 +70,7 @@ async function ask(): Promise<string> {
   return res.headers.get("x-request-id") ?? "";
 }
 
-async function reload(shadow: ModelShadow | undefined): Promise<void> {
-  if (!handlers) throw new Error("the gateway did not watch its config source");
-  await handlers.onValid(configOf(shadow));
-}
+const reload = (shadow: ModelShadow | undefined): Promise<void> => edits.reload(configOf(shadow));
 
 test("a reload's sample, removal and new route apply to the next request", async () => {
   const first = await ask();

@@ -6,13 +6,14 @@ import { generateApiKey } from "../auth/api-key.ts";
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
-import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger } from "../log/logger.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { KeyStore } from "../storage/storage.ts";
+import { handReloadedSource } from "../testing/hand-reloaded-source.ts";
 import { jwtCaller } from "../testing/jwt-caller.ts";
 import { numberedKey } from "../testing/key-record.ts";
+import { tenantsConfig } from "../testing/tenants-config.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
 // Keys whose tenant `tenants:` does not list are refused (401): the gateway says so once per
@@ -21,13 +22,6 @@ import { waitForValue } from "../testing/wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-unlisted-tenant-keys-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const configOf = (tenants: readonly string[]): Config =>
-  parseConfig({
-    providers: [{ name: "demo", type: "mock" }],
-    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
-    tenants: tenants.map((name) => ({ name })),
-  });
 
 /** A gateway on `initial` over a store with two active keys of `ops`, a revoked one of `old`, one of `team-a` and one outside every tenant. */
 async function gatewayOn(file: string, initial: Config, auth?: Authenticator) {
@@ -45,7 +39,7 @@ async function gatewayOn(file: string, initial: Config, auth?: Authenticator) {
     await storage.keys.create(numberedKey({ ...secret, ...over, expiresAt: null }));
   }
   const lines: string[] = [];
-  let handlers: ConfigWatchHandlers | undefined;
+  const { source, reload } = handReloadedSource(initial);
   // Every count of the keys asked of the store, to wait for before reading what was said.
   const counts: Promise<unknown>[] = [];
   const track = <T>(count: Promise<T>) => {
@@ -64,20 +58,11 @@ async function gatewayOn(file: string, initial: Config, auth?: Authenticator) {
     }),
   };
   const gateway = await createGateway({
-    configSource: {
-      initial,
-      path: null,
-      watch: (given) => {
-        handlers = given;
-        return () => {};
-      },
-    },
+    configSource: source,
     storage: { ...storage, keys },
     ...(auth ? { auth } : {}),
     logger: createLogger({ format: "text", level: "info", write: (line) => lines.push(line) }),
   });
-  const source = handlers;
-  if (!source) throw new Error("the gateway did not watch its config source");
   const warnings = () => lines.filter((line) => line.includes("active key"));
   const stop = async () => {
     await gateway.stop();
@@ -88,11 +73,11 @@ async function gatewayOn(file: string, initial: Config, auth?: Authenticator) {
     await Promise.allSettled(counts);
     await new Promise((resolve) => setImmediate(resolve));
   };
-  return { reload: (config: Config) => source.onValid(config), warnings, plains, stop, counted };
+  return { reload, warnings, plains, stop, counted };
 }
 
 test("a gateway started on tenants that do not include a key's tenant warns, once for that tenant, naming it and its active keys", async () => {
-  const { warnings, plains, stop } = await gatewayOn("start.db", configOf(["team-a"]));
+  const { warnings, plains, stop } = await gatewayOn("start.db", tenantsConfig(["team-a"]));
   try {
     const [line] = await waitForValue("the startup warning", () => warnings().length > 0 && warnings());
     expect(line).toContain(
@@ -108,17 +93,17 @@ test("a gateway started on tenants that do not include a key's tenant warns, onc
 });
 
 test("a reload from no tenants to some warns of each key tenant the new ones do not include, once", async () => {
-  const { reload, warnings, stop } = await gatewayOn("reload.db", configOf([]));
+  const { reload, warnings, stop } = await gatewayOn("reload.db", tenantsConfig([]));
   try {
     expect(warnings()).toEqual([]);
-    await reload(configOf(["team-a"]));
+    await reload(tenantsConfig(["team-a"]));
     const [line] = await waitForValue("the reload's warning", () => warnings().length > 0 && warnings());
     expect(line).toContain(
       'config reloaded with tenants that do not include "ops": its 2 active keys are refused from now on (401), as a JWT naming the tenant is',
     );
     // A reload that refuses no more keys says nothing again; one that removes team-a names it alone.
-    await reload(configOf(["team-a", "team-b"]));
-    await reload(configOf(["team-b"]));
+    await reload(tenantsConfig(["team-a", "team-b"]));
+    await reload(tenantsConfig(["team-b"]));
     const after = await waitForValue("the removal's warning", () => warnings().length > 1 && warnings());
     expect(after).toHaveLength(2);
     expect(after[1]).toContain(
@@ -134,13 +119,13 @@ test("a gateway whose embedder authenticates its callers says nothing of keys re
   // caller outside every tenant is; the embedder's authenticator, not the config, knows its teams.
   const { reload, warnings, stop, counted } = await gatewayOn(
     "embedder.db",
-    configOf(["team-a"]),
+    tenantsConfig(["team-a"]),
     async () => jwtCaller,
   );
   try {
-    await reload(configOf(["team-b"]));
-    await reload(configOf([]));
-    await reload(configOf(["team-a"]));
+    await reload(tenantsConfig(["team-b"]));
+    await reload(tenantsConfig([]));
+    await reload(tenantsConfig(["team-a"]));
   } finally {
     await stop();
   }

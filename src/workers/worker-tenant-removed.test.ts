@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { generateApiKey } from "../auth/api-key.ts";
 import type { Config } from "../config/config-schema.ts";
 import { parseConfig } from "../config/load-config.ts";
-import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import type { Role } from "../storage/key-record.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { handReloadedSource } from "../testing/hand-reloaded-source.ts";
 import { numberedKey } from "../testing/key-record.ts";
 import { recordingLogger } from "../testing/recording-logger.ts";
 import { waitFor } from "../testing/wait-for.ts";
@@ -56,16 +56,9 @@ async function tenantGateway(initial: Config) {
   const keys = { a: await stored("team-a", "worker"), b: await stored("team-b", "worker") };
   const platform = await stored("default", "admin");
   const { logger, lines } = recordingLogger();
-  let handlers: ConfigWatchHandlers | undefined;
+  const { source, reload } = handReloadedSource(initial);
   const gateway = await createGateway({
-    configSource: {
-      initial,
-      path: null,
-      watch: (given) => {
-        handlers = given;
-        return () => {};
-      },
-    },
+    configSource: source,
     storage,
     logger,
   });
@@ -76,10 +69,7 @@ async function tenantGateway(initial: Config) {
   return {
     lines,
     said,
-    reload: async (config: Config) => {
-      if (!handlers) throw new Error("the gateway did not watch its config source");
-      await handlers.onValid(config);
-    },
+    reload,
     worker: (name: "a" | "b", models: string[] = ["llama-small"]) => {
       const stop = new AbortController();
       stops.push(stop);

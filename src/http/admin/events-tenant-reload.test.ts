@@ -2,15 +2,14 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../../config/config-schema.ts";
-import { parseConfig } from "../../config/load-config.ts";
-import type { ConfigWatchHandlers } from "../../config/watch-config.ts";
 import { createGateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
 import type { Role } from "../../storage/key-record.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { handReloadedSource } from "../../testing/hand-reloaded-source.ts";
 import { callAs } from "../../testing/recording-gateway.ts";
 import { storedKey } from "../../testing/stored-key.ts";
+import { tenantsConfig } from "../../testing/tenants-config.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 
 // A live event stream (`mindgw tail`, the web UI live) opened with a key is held to what that key
@@ -21,13 +20,6 @@ import { waitForValue } from "../../testing/wait-for.ts";
 const dir = mkdtempSync(join(tmpdir(), "mindgw-events-tenant-reload-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const configOf = (tenants: readonly string[]): Config =>
-  parseConfig({
-    providers: [{ name: "demo", type: "mock" }],
-    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
-    tenants: tenants.map((name) => ({ name })),
-  });
-
 async function reloadableGateway(file: string) {
   const storage = openSqliteStorage(join(dir, file));
   const stored = (tenant: string, role: Role) => storedKey(storage.keys, { tenant, role });
@@ -37,24 +29,12 @@ async function reloadableGateway(file: string) {
     bAdmin: await stored("team-b", "admin"),
     platform: await stored("default", "admin"),
   };
-  let handlers: ConfigWatchHandlers | undefined;
+  const { source, reload } = handReloadedSource(tenantsConfig(["team-a", "team-b"]));
   const gateway = await createGateway({
-    configSource: {
-      initial: configOf(["team-a", "team-b"]),
-      path: null,
-      watch: (given) => {
-        handlers = given;
-        return () => {};
-      },
-    },
+    configSource: source,
     storage,
     logger: silentLogger,
   });
-  const source = handlers;
-  if (!source) throw new Error("the gateway did not watch its config source");
-  const reload = async (config: Config) => {
-    await source.onValid(config);
-  };
   /** An open event stream of `key`, its ": connected" read; `ended` settles once it is done. */
   const events = async (key: string) => {
     const response = await gateway.handle(
@@ -98,7 +78,7 @@ test("a reload that removes a tenant ends the event streams its keys hold open (
     platform: await events(keys.platform),
   };
   try {
-    await reload(configOf(["team-b"]));
+    await reload(tenantsConfig(["team-b"]));
     await waitForValue("team-a's streams ended", () => streams.aAdmin.isDone() && streams.aMember.isDone());
     // Their keys are refused from this version on, a stream as anything else.
     expect((await get("/admin/api/events", keys.aAdmin)).status).toBe(401);
@@ -118,7 +98,7 @@ test("a reload that empties tenants: ends a member's stream (a member of no conf
   const { keys, reload, events, get, chat, stop } = await reloadableGateway("emptied.db");
   const streams = { aAdmin: await events(keys.aAdmin), aMember: await events(keys.aMember) };
   try {
-    await reload(configOf([]));
+    await reload(tenantsConfig([]));
     await waitForValue("the member's stream ended", () => streams.aMember.isDone());
     // As its reconnect is refused: a member of no configured tenant reads no read view.
     expect((await get("/admin/api/events", keys.aMember)).status).toBe(403);

@@ -143,3 +143,13 @@ export function postgresFixture() {
   };
   return fixture;
 }
+
+/** A log that keeps its lines, for a backfill to report to. */
+export function recordedLog() {
+  const lines: { message: string; fields: Record<string, unknown> }[] = [];
+  const keep = (message: string, fields: Record<string, unknown> = {}) => lines.push({ message, fields });
+  return { lines, log: { info: keep, warn: keep, error: keep } };
+}
+
+/** Output text PostgreSQL's JSON reader refuses: an answer cut inside an emoji, and one holding NUL. */
+export const unreadable = { emoji: "😀".slice(0, 1), nul: "a\u0000b" };

@@ -1,0 +1,168 @@
+import { describe, expect, test } from "bun:test";
+import {
+  chatRequest,
+  type FakeProvider,
+  fakeProvider,
+  routerFor,
+  twoRoutes,
+} from "../routing/router-test-kit.ts";
+import type { ForwardRequest } from "./forward-endpoint.ts";
+import type { NodeEntry } from "./node-entry.ts";
+import { B, C, call, node, platform, setup } from "./testing/forwarding-setup.ts";
+
+// The calling node's side of forwarding once a worker is chosen: what the forward names and
+// carries, where a call goes when the chosen node is gone or failing, and which breaker hears of it.
+
+describe("forwarding to a worker on another node", () => {
+  test("the forward names the chosen worker and carries the client's headers, query and body text", async () => {
+    const { provider, sent } = setup();
+    await provider.select?.("m", "worker:wb", platform).call(call("responses"));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.node).toBe("node-b");
+    expect(sent[0]?.request).toMatchObject({
+      worker: "wb",
+      native: { headers: { "openai-beta": "x" }, query: "?q=1" },
+      bodyText: '{"model":"m" }',
+    });
+  });
+
+  test("a chat call moves on to the next node when the chosen one is gone; a Responses call does not", async () => {
+    const { provider, sent } = setup(["node-c"]);
+    const reply = await provider.select?.("m", undefined, platform)?.call(call("chat"));
+    expect(reply?.servedBy).toBe("worker:x@node-b.invalid");
+    // Another node, any of its workers: the pin was for the worker on the node that is gone.
+    expect(sent.map((s) => [s.node, s.request.worker])).toEqual([["node-b", undefined]]);
+    const responses = provider.select?.("m", "worker:wr", platform);
+    expect(responses?.name).toBe("worker:wr");
+    expect(await responses?.call(call("responses")).catch((e: Error) => e.message)).toContain("node-c");
+    expect(sent).toHaveLength(1);
+  });
+
+  test("a node that cannot be reached (killed) fails the call as retryable `unavailable`, naming the worker and node it went to", async () => {
+    const { provider } = setup(["node-b", "node-c"]);
+    const chosen = provider.select?.("m", undefined, platform);
+    expect([chosen?.name, chosen?.servedBy]).toEqual(["worker:wc", "worker:wc@node-c"]);
+    const error = await chosen?.call(call("chat")).catch((e: unknown) => e);
+    // Both nodes tried (the chosen one, then the next serving the model), the last one's words.
+    expect(error).toMatchObject({ status: 503, code: "unavailable", retryable: true });
+    expect((error as Error).message).toBe("node node-b unreachable: connection refused (ECONNREFUSED)");
+  });
+
+  test("a failed answer that does not say which worker gave it names the worker by its node, as a worker is named", async () => {
+    const { provider } = setup([], [B], [], ["node-b"]);
+    // Translated, not native: the gateway reads the answer, and its failure names who gave it.
+    const { native: _native, ...translated } = call("chat");
+    const error = await provider
+      .select?.("m", undefined, platform)
+      ?.call(translated)
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toContain("worker unnamed@node-b");
+    expect((error as Error).message).not.toContain("upstream worker");
+  });
+
+  test("a node that cannot be reached opens no breaker: its workers, reconnected elsewhere, are served at once", async () => {
+    const { provider } = setup(["node-c"], [C]);
+    // The `workers` route as the router sees it (route `a`, narrowed to a worker before each
+    // call), with a provider route `b` behind it.
+    const selected: string[] = [];
+    const workers: FakeProvider = {
+      ...fakeProvider("a"),
+      select: (model, holder, tenant) => {
+        selected.push(model);
+        return provider.select!(model, holder, tenant);
+      },
+    };
+    const breaker = { failures: 2, cooldown: "30s" };
+    // Route `a` asks its workers for `m` itself (its upstream model).
+    const { router } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }, { model: "m" }), [
+      workers,
+      fakeProvider("b"),
+    ]);
+    for (let i = 0; i < 4; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    // Past the breaker's threshold, every request still tried the workers first.
+    expect(selected).toHaveLength(4);
+  });
+
+  test("a remote worker whose model server is down opens no breaker while another node's worker serves: its fault is that worker's, as on its own node", async () => {
+    const breaker = { failures: 2, cooldown: "30s" };
+    const routeOver = (nodes: NodeEntry[]) => {
+      const { provider, sent } = setup([], nodes, ["node-c"]);
+      const workers: FakeProvider = {
+        ...fakeProvider("a"),
+        select: (model, holder, tenant) => provider.select!(model, holder, tenant),
+      };
+      const { router } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }, { model: "m" }), [
+        workers,
+        fakeProvider("b"),
+      ]);
+      return { router, sent };
+    };
+    // The forwards, not any cancel (a forward the node refused owes none: forward-over-http.ts).
+    const forwarded = (sent: { node: string; request: ForwardRequest }[]) =>
+      sent.filter((s) => "operation" in s.request).map((s) => s.node);
+    const beside = routeOver([B, C]);
+    for (let i = 0; i < 4; i++)
+      expect((await beside.router(chatRequest("m"))).route).toBe("worker:x@node-b.invalid");
+    // node-c, the least loaded, first each time; node-b's worker then serves.
+    expect(forwarded(beside.sent)).toEqual([
+      "node-c",
+      "node-b",
+      "node-c",
+      "node-b",
+      "node-c",
+      "node-b",
+      "node-c",
+      "node-b",
+    ]);
+    // The only worker serving the model: every worker failed the request, so the route did.
+    const alone = routeOver([C]);
+    for (let i = 0; i < breaker.failures; i++)
+      expect((await alone.router(chatRequest("m"))).route).toBe("provider:b");
+    expect((await alone.router(chatRequest("m"))).route).toBe("provider:b");
+    expect(forwarded(alone.sent)).toEqual(["node-c", "node-c"]);
+  });
+
+  test("a node from before the second forward format (a rolling upgrade) gets the first", async () => {
+    const old = node(
+      "node-old",
+      [{ name: "wo", tenant: platform, models: ["m"], inFlight: 0, capacity: 4 }],
+      0,
+    );
+    const { provider, sent } = setup([], [old]);
+    await provider.select?.("m", undefined, platform)?.call(call("chat"));
+    expect(sent).toHaveLength(1);
+    expect(Object.keys(sent[0]?.request ?? {}).sort()).toEqual([
+      "body",
+      "forwardId",
+      "operation",
+      "requestId",
+      "stream",
+    ]);
+  });
+
+  test("a caller is forwarded only to a worker its tenant may use, and the forward says its tenant", async () => {
+    const shared = node("node-b", [
+      { name: "wa", tenant: "team-a", models: ["m"], inFlight: 0, capacity: 4 },
+      { name: "wb", tenant: "team-b", models: ["m"], inFlight: 0, capacity: 64 },
+    ]);
+    const before = node("node-old", [{ name: "wo", models: ["m"], inFlight: 0, capacity: 64 }], 2);
+    const { provider, sent } = setup([], [shared, before]);
+    expect(provider.select?.("m", undefined, "team-a").name).toBe("worker:wa");
+    // The chain team-b's worker holds is not continued for team-a, nor its stored answers read.
+    expect(provider.select?.("m", "worker:wb", "team-a").name).toBe("worker:wa");
+    expect(provider.holder?.("worker:wb", "team-a")).toBeUndefined();
+    await provider.select?.("m", undefined, "team-a").call(call("chat"));
+    expect(sent.map((s) => [s.node, s.request.worker, s.request.tenant])).toEqual([
+      ["node-b", "wa", "team-a"],
+    ]);
+    // No worker of its own nor the platform's: not there (a node from before tenants lists none).
+    const error = (() => {
+      try {
+        provider.select?.("m", undefined, "team-c");
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toMatchObject({ status: 503, code: "no_route_available" });
+  });
+});

@@ -1,0 +1,82 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AuditRecord, createGateway, type Provider, silentLogger } from "./index.ts";
+import { answering, anyone, chatRequest, configIn } from "./testing/embedder-parts.ts";
+import { waitFor } from "./testing/wait-for.ts";
+
+// The library form's handle(), through the exports only: a request in-process, with its client's
+// address, whatever its URL's host.
+const dir = mkdtempSync(join(tmpdir(), "mindgw-embed-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const configFor = configIn(dir);
+
+test("handle() takes the client's address: the per-address cap counts each client apart, and the audit row names it", async () => {
+  const held: (() => void)[] = [];
+  const rows: AuditRecord[] = [];
+  const holding: Provider = {
+    ...answering("holding"),
+    async call(call) {
+      await new Promise<void>((release) => held.push(release));
+      return answering("holding").call(call);
+    },
+  };
+  const embedded = await createGateway({
+    config: configFor("client-ip", { server: { max_client_requests: 1 } }),
+    auth: anyone,
+    logger: silentLogger,
+    providers: () => holding,
+    events: [{ publish: (event) => void (event.type === "request.finished" && rows.push(event.record)) }],
+  });
+  try {
+    const first = embedded.handle(chatRequest(), { clientIp: "10.0.0.2" });
+    await waitFor("the first request to reach the provider", () => held.length === 1);
+    const again = await embedded.handle(chatRequest(), { clientIp: "10.0.0.2" });
+    expect(again.status).toBe(429);
+    expect(((await again.json()) as { error: { message: string } }).error.message).toContain(
+      "too many requests in flight from this address",
+    );
+    // Another client, and requests with no address given: none is held to 10.0.0.2's cap.
+    const other = embedded.handle(chatRequest(), { clientIp: "10.0.0.3" });
+    const unknown = [embedded.handle(chatRequest()), embedded.handle(chatRequest())];
+    await waitFor("the other three at the provider", () => held.length === 4);
+    for (const release of held) release();
+    expect(await Promise.all([first, other, ...unknown].map(async (r) => (await r).status))).toEqual([
+      200, 200, 200, 200,
+    ]);
+    await waitFor("five audit rows", () => rows.length === 5);
+    expect(rows.map((row) => row.clientIp).sort()).toEqual(["10.0.0.2", "10.0.0.2", "10.0.0.3", null, null]);
+  } finally {
+    await embedded.stop();
+  }
+});
+
+test("handle() routes a request whatever its URL's host: a short one, with a port, or none of ours", async () => {
+  const embedded = await createGateway({
+    config: configFor("short-hosts"),
+    auth: anyone,
+    logger: silentLogger,
+  });
+  try {
+    for (const base of [
+      "http://x",
+      "http://gw",
+      "https://ab",
+      "http://x:1",
+      "http://gw.internal",
+      "http://[::1]:8080",
+    ]) {
+      const response = await embedded.handle(chatRequest(base));
+      expect(`${base} ${response.status}`).toBe(`${base} 200`);
+    }
+    const listed = await embedded.handle(
+      new Request("http://gw/v1/models?limit=5", { headers: { authorization: "Bearer t" } }),
+    );
+    expect(((await listed.json()) as { data: { id: string }[] }).data.map((model) => model.id)).toEqual([
+      "m",
+    ]);
+  } finally {
+    await embedded.stop();
+  }
+});

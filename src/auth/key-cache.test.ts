@@ -77,6 +77,37 @@ describe("KeyCache", () => {
     await storage.close();
   });
 
+  test("an unknown key is remembered 5 s of the node's own time: a step of its wall clock (NTP, a VM resumed) neither stretches nor ends the memory", async () => {
+    const storage = openSqliteStorage(tmp.file(`cache-${++files}.db`));
+    const store = countingStore(storage.keys);
+    const wall = manualClock();
+    const elapsed = manualClock(0);
+    const run = (ms: number) => {
+      wall.advance(ms);
+      elapsed.advance(ms);
+    };
+    const cache = new KeyCache({
+      store,
+      now: wall.now,
+      elapsed: elapsed.now,
+      refreshMs: 0,
+      negativeTtlMs: 5000,
+    });
+    const unknown = generateApiKey().plain;
+    expect(await cache.resolve(unknown)).toBeNull();
+    wall.advance(-600_000);
+    run(4_999);
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(store.reads()).toBe(1);
+    run(1);
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(store.reads()).toBe(2);
+    wall.advance(600_000);
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(store.reads()).toBe(2);
+    await storage.close();
+  });
+
   test("a revoke on this node takes effect on the very next request", async () => {
     const { storage, cache, admin } = setup();
     const issued = await admin.create("local-operator", { name: "alice" });

@@ -3,6 +3,7 @@ import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { keyRecord } from "../testing/key-record.ts";
+import { wallAndElapsed } from "../testing/stepped-clocks.ts";
 import { generateApiKey } from "./api-key.ts";
 import { createKeyAdmin } from "./key-admin.ts";
 import { KeyCache } from "./key-cache.ts";
@@ -80,29 +81,24 @@ describe("KeyCache", () => {
   test("an unknown key is remembered 5 s of the node's own time: a step of its wall clock (NTP, a VM resumed) neither stretches nor ends the memory", async () => {
     const storage = openSqliteStorage(tmp.file(`cache-${++files}.db`));
     const store = countingStore(storage.keys);
-    const wall = manualClock();
-    const elapsed = manualClock(0);
-    const run = (ms: number) => {
-      wall.advance(ms);
-      elapsed.advance(ms);
-    };
+    const clock = wallAndElapsed();
     const cache = new KeyCache({
       store,
-      now: wall.now,
-      elapsed: elapsed.now,
+      now: clock.now,
+      elapsed: clock.elapsed,
       refreshMs: 0,
       negativeTtlMs: 5000,
     });
     const unknown = generateApiKey().plain;
     expect(await cache.resolve(unknown)).toBeNull();
-    wall.advance(-600_000);
-    run(4_999);
+    clock.step(-600_000);
+    clock.run(4_999);
     expect(await cache.resolve(unknown)).toBeNull();
     expect(store.reads()).toBe(1);
-    run(1);
+    clock.run(1);
     expect(await cache.resolve(unknown)).toBeNull();
     expect(store.reads()).toBe(2);
-    wall.advance(600_000);
+    clock.step(600_000);
     expect(await cache.resolve(unknown)).toBeNull();
     expect(store.reads()).toBe(2);
     await storage.close();

@@ -6,31 +6,15 @@
  * `elapsed` (the monotonic clock) that only runs forward.
  */
 import { describe, expect, test } from "bun:test";
+import { wallAndElapsed } from "../../testing/stepped-clocks.ts";
 import { CachedCredential, FRESH_REFUSAL_MS } from "./cached-credential.ts";
 
 /** Ten minutes: as an NTP step after a long drift, or a VM resumed, is. */
 const STEP_MS = 600_000;
 
-/** The node's two clocks, moved by the test: `run` advances both, `step` the wall clock alone. */
-function clocks() {
-  const state = { wall: 1_700_000_000_000, elapsed: 0 };
-  return {
-    state,
-    now: () => state.wall,
-    elapsed: () => state.elapsed,
-    run(ms: number) {
-      state.wall += ms;
-      state.elapsed += ms;
-    },
-    step(ms: number) {
-      state.wall += ms;
-    },
-  };
-}
-
 describe("CachedCredential under a step of the wall clock", () => {
   test("a step back of 10 minutes during the backoff after a failed fetch holds no call for the step: the endpoint is asked again once the wait is over", async () => {
-    const clock = clocks();
+    const clock = wallAndElapsed();
     let fetches = 0;
     let ok = false;
     const credential = new CachedCredential({
@@ -40,7 +24,7 @@ describe("CachedCredential under a step of the wall clock", () => {
       fetch: async () => {
         fetches += 1;
         if (!ok) throw new Error("the token endpoint answered 503");
-        return { value: `token-${fetches}`, expiresAt: clock.state.wall + 3_600_000 };
+        return { value: `token-${fetches}`, expiresAt: clock.now() + 3_600_000 };
       },
     });
     await expect(credential.get()).rejects.toThrow("the token endpoint answered 503");
@@ -55,7 +39,7 @@ describe("CachedCredential under a step of the wall clock", () => {
   });
 
   test("a step forward of 10 minutes during the backoff starts no fetch early", async () => {
-    const clock = clocks();
+    const clock = wallAndElapsed();
     let fetches = 0;
     const credential = new CachedCredential({
       now: clock.now,
@@ -73,7 +57,7 @@ describe("CachedCredential under a step of the wall clock", () => {
   });
 
   test("a refresh failing beside a valid token waits no longer than that token's expiry, a wall time", async () => {
-    const clock = clocks();
+    const clock = wallAndElapsed();
     let fetches = 0;
     const told = Promise.withResolvers<void>();
     const credential = new CachedCredential({
@@ -84,7 +68,7 @@ describe("CachedCredential under a step of the wall clock", () => {
       fetch: async () => {
         fetches += 1;
         if (fetches > 1) throw new Error("the token endpoint answered 503");
-        return { value: "token-1", expiresAt: clock.state.wall + 3_600_000 };
+        return { value: "token-1", expiresAt: clock.now() + 3_600_000 };
       },
     });
     expect(await credential.get()).toBe("token-1");
@@ -101,14 +85,14 @@ describe("CachedCredential under a step of the wall clock", () => {
   });
 
   test("a replacement refused again is kept for 30 s of the node's time, not for the length of a step back", async () => {
-    const clock = clocks();
+    const clock = wallAndElapsed();
     let fetches = 0;
     const credential = new CachedCredential({
       now: clock.now,
       elapsed: clock.elapsed,
       fetch: async () => {
         fetches += 1;
-        return { value: `token-${fetches}`, expiresAt: clock.state.wall + 3_600_000 };
+        return { value: `token-${fetches}`, expiresAt: clock.now() + 3_600_000 };
       },
     });
     expect(await credential.get()).toBe("token-1");

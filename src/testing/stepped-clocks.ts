@@ -1,4 +1,4 @@
-import { spyOn } from "bun:test";
+import { setSystemTime, spyOn } from "bun:test";
 import { waitFor } from "./wait-for.ts";
 
 /**
@@ -42,3 +42,26 @@ export function steppedWallClock() {
 /** Waits until the monotonic clock is `ms` past `from` (a `performance.now()`): time a default clock must see pass. */
 export const monotonicPast = (from: number, ms: number) =>
   waitFor(`${ms} ms of the monotonic clock`, () => performance.now() - from > ms);
+
+/**
+ * Both of this process's clocks held by the test and moved together by `pass(ms)`, as time passing
+ * moves them: Date.now() (setSystemTime) and performance.now(), for code whose default clocks — the
+ * wall one for dates, the monotonic one for spans — a test cannot inject. `restore` in a `finally`.
+ */
+export function heldClocks(wallStart: number) {
+  let wall = wallStart;
+  let elapsed = performance.now();
+  setSystemTime(new Date(wall));
+  const spy = spyOn(performance, "now").mockImplementation(() => elapsed);
+  return {
+    pass(ms: number) {
+      wall += ms;
+      elapsed += ms;
+      setSystemTime(new Date(wall));
+    },
+    restore() {
+      spy.mockRestore();
+      setSystemTime();
+    },
+  };
+}

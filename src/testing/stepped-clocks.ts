@@ -45,7 +45,7 @@ export const monotonicPast = (from: number, ms: number) =>
 
 /**
  * Both of this process's clocks held by the test and moved together by `pass(ms)`, as time passing
- * moves them: Date.now() (setSystemTime) and performance.now(), for code whose default clocks — the
+ * moves them (`step`: the wall one alone): Date.now() (setSystemTime) and performance.now(), for code whose default clocks — the
  * wall one for dates, the monotonic one for spans — a test cannot inject. `restore` in a `finally`.
  */
 export function heldClocks(wallStart: number) {
@@ -57,6 +57,11 @@ export function heldClocks(wallStart: number) {
     pass(ms: number) {
       wall += ms;
       elapsed += ms;
+      setSystemTime(new Date(wall));
+    },
+    /** The wall clock alone, as NTP steps it. */
+    step(ms: number) {
+      wall += ms;
       setSystemTime(new Date(wall));
     },
     restore() {

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { silentLogger } from "../log/logger.ts";
 import { fakeClock } from "../testing/fake-clock.ts";
+import { steppedWallClock } from "../testing/stepped-clocks.ts";
 import { droppedRowsLog, type QueueFill } from "./dropped-rows-log.ts";
 
 const FULL: QueueFill = {
@@ -177,4 +178,22 @@ test("a queue still at its bound in bytes alone when the 30 s are up is still sa
   drops.refused(() => fill);
   clock.advance(30_000);
   expect(said(lines).at(-1)).toEqual(["warn", "audit rows dropped: the audit queue is full", 1]);
+});
+
+test("a step back of the wall clock (NTP, a VM resumed) between two lines makes no since_ms negative: it is the node's own time between them", () => {
+  const wall = steppedWallClock();
+  try {
+    const { logger, lines } = recording();
+    const timers = fakeClock();
+    const drops = droppedRowsLog(logger, { after: timers.after });
+    drops.refused(() => FULL);
+    wall.step(-600_000);
+    drops.queued();
+    const since = lines.map(([, , fields]) => (fields as { since_ms?: number }).since_ms);
+    expect(since).toHaveLength(2);
+    expect(since[1]).toBeGreaterThanOrEqual(0);
+    expect(since[1]).toBeLessThan(60_000);
+  } finally {
+    wall.restore();
+  }
 });

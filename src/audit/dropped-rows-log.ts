@@ -1,4 +1,5 @@
 import { type After, afterTimeout } from "../core/after.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** How often rows refused at the audit queue's bound may be warned of, bursts or not. */
@@ -32,6 +33,10 @@ export interface DroppedRowsLog extends RowDrops {
 
 export interface DroppedRowsLogOptions {
   everyMs?: number;
+  /**
+   * The clock a line's `since_ms` is measured on (a test's): by default the monotonic one, which an
+   * NTP step never moves (on the wall clock a step back made it negative).
+   */
   now?: () => number;
   /** The line's timer; the default never holds the process open. */
   after?: After;
@@ -55,7 +60,7 @@ export interface DroppedRowsLogOptions {
  */
 export function droppedRowsLog(logger: Logger, options: DroppedRowsLogOptions = {}): DroppedRowsLog {
   const everyMs = options.everyMs ?? DROPPED_ROWS_LINE_MS;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? monotonicClock;
   const after = options.after ?? afterTimeout({ unref: true });
   /** Cancels the running timer: a line came less than `everyMs` ago. */
   let cancelTimer: (() => void) | undefined;

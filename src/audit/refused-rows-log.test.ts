@@ -1,9 +1,11 @@
 import { afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
+import type { After } from "../core/after.ts";
 import { closeDatabase, openDatabase } from "../storage/sqlite/open-database.ts";
 import { createThreadedAuditStore } from "../storage/sqlite/threaded-audit-store.ts";
 import { fakeClock } from "../testing/fake-clock.ts";
 import { recordingLogger } from "../testing/recording-logger.ts";
+import { steppedWallClock } from "../testing/stepped-clocks.ts";
 import { makeRecord, tempDir } from "./audit-fixture.ts";
 import { AuditWriter } from "./audit-writer.ts";
 import { REFUSED_ROWS_NAMED, REFUSED_ROWS_WINDOW_MS, refusedRowsLog } from "./refused-rows-log.ts";
@@ -74,4 +76,26 @@ test("a burst of refusals names the first rows of a window, then says how many m
   log.stop();
   expect(lines.at(-1)?.message).toContain("more audit rows refused");
   expect(clock.pending()).toBe(0);
+});
+
+test("a step back of the wall clock (NTP, a VM resumed) stretches no window: the rows past the named ones are said within its minute", () => {
+  const wall = steppedWallClock();
+  try {
+    const { logger, lines } = recordingLogger();
+    const waits: number[] = [];
+    const after: After = (ms) => {
+      waits.push(ms);
+      return () => {};
+    };
+    const log = refusedRowsLog(logger, { after });
+    const named = Array.from({ length: REFUSED_ROWS_NAMED }, (_, i) => ({ requestId: `r${i}`, reason: "x" }));
+    log.refused(named, named.length);
+    wall.step(-600_000);
+    log.refused([{ requestId: "past", reason: "x" }], 1);
+    expect(lines).toHaveLength(REFUSED_ROWS_NAMED);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeLessThanOrEqual(REFUSED_ROWS_WINDOW_MS);
+  } finally {
+    wall.restore();
+  }
 });

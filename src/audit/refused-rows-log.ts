@@ -1,4 +1,5 @@
 import { type After, afterTimeout } from "../core/after.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { RefusedRow } from "../storage/storage.ts";
 
@@ -21,6 +22,10 @@ export interface RefusedRowsLog {
 }
 
 export interface RefusedRowsLogOptions {
+  /**
+   * A test's clock; by default the monotonic one, which an NTP step never moves: on the wall clock
+   * a step back stretched a window by the step (no row named, the count said that much later).
+   */
   now?: () => number;
   /** The count line's timer; the default never holds the process open. */
   after?: After;
@@ -34,7 +39,7 @@ export interface RefusedRowsLogOptions {
  * embedder's store that names no row has its count said.
  */
 export function refusedRowsLog(logger: Logger, options: RefusedRowsLogOptions = {}): RefusedRowsLog {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? monotonicClock;
   const after = options.after ?? afterTimeout({ unref: true });
   let windowEnds = Number.NEGATIVE_INFINITY;
   let named = 0;

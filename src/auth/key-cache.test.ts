@@ -3,6 +3,7 @@ import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { keyRecord } from "../testing/key-record.ts";
+import { wallAndElapsed } from "../testing/stepped-clocks.ts";
 import { generateApiKey } from "./api-key.ts";
 import { createKeyAdmin } from "./key-admin.ts";
 import { KeyCache } from "./key-cache.ts";
@@ -74,6 +75,32 @@ describe("KeyCache", () => {
     await cache.resolve(generateApiKey().plain);
     await cache.resolve(unknown);
     expect(store.reads()).toBe(5);
+    await storage.close();
+  });
+
+  test("an unknown key is remembered 5 s of the node's own time: a step of its wall clock (NTP, a VM resumed) neither stretches nor ends the memory", async () => {
+    const storage = openSqliteStorage(tmp.file(`cache-${++files}.db`));
+    const store = countingStore(storage.keys);
+    const clock = wallAndElapsed();
+    const cache = new KeyCache({
+      store,
+      now: clock.now,
+      elapsed: clock.elapsed,
+      refreshMs: 0,
+      negativeTtlMs: 5000,
+    });
+    const unknown = generateApiKey().plain;
+    expect(await cache.resolve(unknown)).toBeNull();
+    clock.step(-600_000);
+    clock.run(4_999);
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(store.reads()).toBe(1);
+    clock.run(1);
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(store.reads()).toBe(2);
+    clock.step(600_000);
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(store.reads()).toBe(2);
     await storage.close();
   });
 

@@ -1,4 +1,5 @@
 import { CoalescedTask } from "../core/coalesced-task.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { hashApiKey, isApiKeyShaped } from "./api-key.ts";
@@ -7,7 +8,14 @@ import { type Principal, principalFromKey } from "./principal.ts";
 
 export interface KeyCacheOptions {
   store: KeyStore;
+  /** The wall clock: a key's expiry and last-used time are dates. */
   now?: () => number;
+  /**
+   * The clock an unknown key's memory (`negativeTtlMs`) runs on: one an NTP step never moves, so a
+   * step back does not remember it for the step's length. Default: `now` when a test injects one,
+   * else the monotonic clock.
+   */
+  elapsed?: () => number;
   /**
    * How often changes made by another process (`mindgw keys` on the same file, another node
    * on the same database) are pulled in. This is the staleness bound for those changes:
@@ -42,6 +50,7 @@ interface Entry {
 export class KeyCache {
   private readonly store: KeyStore;
   private readonly now: () => number;
+  private readonly elapsed: () => number;
   private readonly negativeTtlMs: number;
   private readonly maxNegative: number;
   private readonly maxEntries: number;
@@ -49,6 +58,7 @@ export class KeyCache {
   private readonly onError: (error: unknown) => void;
   private readonly onChange: (record: KeyRecord) => void;
   private readonly byHash = new Map<string, Entry>();
+  /** An unknown key's hash, and until when (the `elapsed` clock) it is remembered as unknown. */
   private readonly negative = new Map<string, number>();
   private readonly loading = new Map<string, Promise<Entry | null>>();
   private readonly lastUsed = new Map<string, number>();
@@ -62,6 +72,7 @@ export class KeyCache {
   constructor(options: KeyCacheOptions) {
     this.store = options.store;
     this.now = options.now ?? Date.now;
+    this.elapsed = options.elapsed ?? options.now ?? monotonicClock;
     this.refreshMs = options.refreshMs ?? 2000;
     this.negativeTtlMs = options.negativeTtlMs ?? 5000;
     this.maxNegative = options.maxNegative ?? 10_000;
@@ -86,7 +97,7 @@ export class KeyCache {
     if (!isApiKeyShaped(token)) return null;
     const hash = hashApiKey(token);
     const now = this.now();
-    const entry = this.byHash.get(hash) ?? (await this.load(hash, now));
+    const entry = this.byHash.get(hash) ?? (await this.load(hash));
     return entry ? this.admitted(entry, now) : null;
   }
 
@@ -174,28 +185,31 @@ export class KeyCache {
     }
   }
 
-  private load(hash: string, now: number): Promise<Entry | null> | null {
+  /** An uncached key's entry (null: unknown), from the store unless remembered as unknown. */
+  private load(hash: string): Promise<Entry | null> | null {
+    const asked = this.elapsed();
     const until = this.negative.get(hash);
     if (until !== undefined) {
-      if (now < until) return null;
+      if (asked < until) return null;
       this.negative.delete(hash);
     }
     let pending = this.loading.get(hash);
     if (!pending) {
       // One store read per unknown hash however many requests arrive together.
-      pending = this.fetch(hash, now).finally(() => this.loading.delete(hash));
+      pending = this.fetch(hash, asked).finally(() => this.loading.delete(hash));
       this.loading.set(hash, pending);
     }
     return pending;
   }
 
-  private async fetch(hash: string, now: number): Promise<Entry | null> {
+  /** `asked`: when the read was asked for, on the `elapsed` clock. */
+  private async fetch(hash: string, asked: number): Promise<Entry | null> {
     const epoch = this.epoch;
     let record = await this.store.getByHash(hash);
     if (epoch !== this.epoch) record = await this.store.getByHash(hash);
     if (!record) {
       if (this.negative.size >= this.maxNegative) this.evictOldest(this.negative);
-      this.negative.set(hash, now + this.negativeTtlMs);
+      this.negative.set(hash, asked + this.negativeTtlMs);
       return null;
     }
     const entry = entryOf(record);

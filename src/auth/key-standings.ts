@@ -1,3 +1,4 @@
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { KEY_ID_PREFIX } from "./caller-id.ts";
@@ -7,7 +8,10 @@ import { keyStatus } from "./key-view.ts";
 /** Key ids remembered, as many as KeyCache holds keys; past that, the longest remembered is let go. */
 const REMEMBERED = 100_000;
 
-/** A key id's record as read, or being read; `until` bounds an unheld key's answer (Infinity for a held one). */
+/**
+ * A key id's record as read, or being read; `until` (the `elapsed` clock) bounds an unheld key's
+ * answer (Infinity for a held one).
+ */
 interface Remembered {
   record: Promise<KeyRecord | null>;
   until: number;
@@ -27,10 +31,15 @@ export class KeyStandings {
   private readonly getById: KeyStore["getById"];
   private readonly known = new Map<string, Remembered>();
 
+  /**
+   * `now`, the wall clock, dates a key's expiry; `elapsed`, one an NTP step never moves, times an
+   * unheld id's `negativeTtlMs` (on the wall clock a step back kept it for the step's length).
+   */
   constructor(
     store: KeyStore,
     private readonly now: () => number = Date.now,
     private readonly negativeTtlMs = 5000,
+    private readonly elapsed: () => number = monotonicClock,
   ) {
     this.getById = failuresRetryable(store).getById;
   }
@@ -49,7 +58,7 @@ export class KeyStandings {
 
   private rememberedOf(keyId: string): Remembered {
     const remembered = this.known.get(keyId);
-    if (remembered !== undefined && this.now() < remembered.until) return remembered;
+    if (remembered !== undefined && this.elapsed() < remembered.until) return remembered;
     if (remembered !== undefined) this.known.delete(keyId);
     else if (this.known.size >= REMEMBERED) {
       const oldest = this.known.keys().next();
@@ -58,7 +67,7 @@ export class KeyStandings {
     const fresh: Remembered = { record: Promise.resolve(null), until: Number.POSITIVE_INFINITY };
     fresh.record = this.getById(keyId).then(
       (record) => {
-        if (record === null) fresh.until = this.now() + this.negativeTtlMs;
+        if (record === null) fresh.until = this.elapsed() + this.negativeTtlMs;
         return record;
       },
       (error: unknown) => {

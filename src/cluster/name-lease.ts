@@ -1,4 +1,5 @@
 import type { RedisClient } from "bun";
+import { monotonicClock } from "../core/steady-clock.ts";
 import { NodeNameTaken } from "./node-name.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { RedisScript } from "./redis-script.ts";
@@ -96,6 +97,8 @@ export interface NameLeaseOptions {
   ttlMs?: number;
   /** A renewal found the name held by another live process (its URL); told once per process. */
   onHeldElsewhere?: (url: string) => void;
+  /** The clock a start's wait for a held name is timed on: the monotonic one, or a test's. */
+  now?: () => number;
 }
 
 /**
@@ -144,7 +147,7 @@ export class NameLease {
       }
       if (taken !== null && "took" in taken) return;
       if (taken !== null) lastHolder = taken.held;
-      const now = performance.now();
+      const now = (this.options.now ?? monotonicClock)();
       deadline ??= now + (lastHolder?.leftMs ?? this.ttlMs()) + heartbeatMs;
       if (now >= deadline) {
         // No live holder ever seen: started as when Redis is away at start.

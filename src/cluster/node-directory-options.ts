@@ -37,7 +37,8 @@ export interface NodeDirectoryOptions {
   onError?: (error: unknown) => void;
   /**
    * A test's clock, in place of both of this process's: the monotonic one that times how long a
-   * predecessor's workers stay listed (listed-workers.ts), and `entryClock` (epoch ms that an NTP
+   * predecessor's workers stay listed (listed-workers.ts) and how long a start waits for its name
+   * held by another process (name-lease.ts), and `entryClock` (epoch ms that an NTP
    * step never moves) that stamps the entry's `at`. Only spans and the order of this process's own
    * entries are read of either, so one clock a test moves stands for both.
    */

@@ -455,11 +455,21 @@ test("a lease this build cannot read (not JSON, no instance, no URL) is taken ov
 });
 
 test("two processes started at once under one name: one starts, the other is refused", async () => {
+  // The lease outlives any stall of this process (a minute), and the refused start's wait for it
+  // runs on a clock the test moves: neither the lease lapsing under load nor a wait it times out on.
+  let clock = 0;
+  const options = { heartbeatMs: 100, leaseMs: 60_000, now: () => clock };
   const both = [
-    await unstarted("together", "http://together-1.invalid", { heartbeatMs: 100 }),
-    await unstarted("together", "http://together-2.invalid", { heartbeatMs: 100 }),
+    await unstarted("together", "http://together-1.invalid", options),
+    await unstarted("together", "http://together-2.invalid", options),
   ];
-  const outcomes = await Promise.all(both.map((directory) => outcome(directory.start())));
+  const outcomes: string[] = [];
+  const starts = both.map((directory) => outcome(directory.start()).then((said) => outcomes.push(said)));
+  await waitFor("one start to be refused, the lease's minute past on the test's clock", () => {
+    clock += 10_000;
+    return outcomes.length === 2;
+  });
+  await Promise.all(starts);
   expect(outcomes.filter((said) => said === "started")).toHaveLength(1);
   expect(outcomes.filter((said) => said.startsWith("cluster node name together is in use"))).toHaveLength(1);
 });

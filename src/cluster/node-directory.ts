@@ -70,13 +70,14 @@ export class NodeDirectory {
       },
       ...(options.onError ? { onError: options.onError } : {}),
     });
-    const { link, self, heartbeatMs, leaseMs, onNamesake } = options;
+    const { link, self, heartbeatMs, leaseMs, onNamesake, now } = options;
     this.lease = new NameLease({
       link,
       self: { ...self, instance: this.instance },
       heartbeatMs,
       ...(leaseMs !== undefined ? { ttlMs: leaseMs } : {}),
       ...(onNamesake ? { onHeldElsewhere: onNamesake } : {}),
+      ...(now ? { now } : {}),
     });
   }
 

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { monotonicPast, steppedWallClock } from "../testing/stepped-clocks.ts";
 import type { Logger } from "./logger.ts";
 import { repeatedFailure } from "./repeated-failure.ts";
 
@@ -51,4 +52,23 @@ test("a failure whose words cannot be read is said in the gateway's words; a log
     "an event sink's publish failed: an error whose words cannot be read",
     "an event sink's publish failed (2 times in the last 31 s): Error: again",
   ]);
+});
+
+test("a step back of the wall clock (NTP, a VM resumed) silences no failure for the step: the next line comes `everyMs` of the node's own time later", async () => {
+  const wall = steppedWallClock();
+  try {
+    const { logger, lines } = recording();
+    const failed = repeatedFailure(logger, "key cache refresh", { everyMs: 5 });
+    const error = new Error("database is locked");
+    failed(error);
+    const from = performance.now();
+    wall.step(-600_000);
+    failed(error);
+    expect(lines).toHaveLength(1);
+    await monotonicPast(from, 10);
+    failed(error);
+    expect(lines).toHaveLength(2);
+  } finally {
+    wall.restore();
+  }
 });

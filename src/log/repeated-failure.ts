@@ -1,4 +1,5 @@
 import { describeError } from "../core/describe-error.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { LogFields, Logger } from "./logger.ts";
 
 /** How often a failure that keeps repeating is logged again. */
@@ -6,6 +7,10 @@ export const REPEATED_FAILURE_MS = 30_000;
 
 export interface RepeatedFailureOptions {
   everyMs?: number;
+  /**
+   * A test's clock; by default the monotonic one, which an NTP step never moves: on the wall clock
+   * a step back held every line back for the step's length (a store down for ten minutes, unsaid).
+   */
   now?: () => number;
 }
 
@@ -23,7 +28,7 @@ export function repeatedFailure(
   options: RepeatedFailureOptions = {},
 ): (error: unknown, fields?: LogFields) => void {
   const everyMs = options.everyMs ?? REPEATED_FAILURE_MS;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? monotonicClock;
   let lastLine = Number.NEGATIVE_INFINITY;
   let unsaid = 0;
   return (error, fields) => {

@@ -1,10 +1,9 @@
-import { afterEach, expect, setSystemTime, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { ProviderConfig } from "../config/config-schema.ts";
 import type { LogFields } from "../log/logger.ts";
+import { heldClocks } from "../testing/stepped-clocks.ts";
 import { createProvider } from "./create-provider.ts";
 import type { ProviderCall } from "./provider.ts";
-
-afterEach(() => setSystemTime());
 
 const chat: ProviderCall = {
   operation: "chat",
@@ -45,54 +44,56 @@ function azureWithFailingEntra() {
 }
 
 test("an Azure provider whose Entra token refresh fails while the token is valid says so at warn, as OBSERVABILITY.md writes it: the first at once, then at most a line every 30 s; the calls go on with the cached token", async () => {
-  let now = Date.UTC(2025, 0, 1);
-  setSystemTime(new Date(now));
-  const lines: { line: string; fields: LogFields }[] = [];
-  const secondLine = Promise.withResolvers<void>();
-  const entra = azureWithFailingEntra();
-  const config = {
-    name: "az",
-    type: "azure",
-    base_url: "https://r.openai.azure.com",
-    api_version: "v1",
-    entra: { tenant_id: "contoso", client_id: "app", client_secret: "secret" },
-  } as ProviderConfig;
-  const provider = createProvider(config, {
-    maxSseLine: 1 << 20,
-    fetch: entra.fetch,
-    warn: (line, fields) => {
-      lines.push({ line, fields });
-      if (lines.length === 2) secondLine.resolve();
-    },
-  });
-  const answered = async () => {
-    const reply = await provider.call(chat);
-    if (reply.kind !== "json") throw new Error(`a ${reply.kind} reply`);
-    return JSON.stringify(reply.body).includes("Bearer token-1");
-  };
-  expect(await answered()).toBe(true);
-  // Four minutes before the token expires, within its five minutes' margin: the refresh beside
-  // the call fails.
-  now += 3_360_000;
-  setSystemTime(new Date(now));
-  for (const later of [0, 5_000, 30_000]) {
-    now += later;
-    setSystemTime(new Date(now));
+  // The token's expiry is a wall time, the refresh's backoff and the log's 30 s spans of the monotonic clock.
+  const clocks = heldClocks(Date.UTC(2025, 0, 1));
+  try {
+    const lines: { line: string; fields: LogFields }[] = [];
+    const secondLine = Promise.withResolvers<void>();
+    const entra = azureWithFailingEntra();
+    const config = {
+      name: "az",
+      type: "azure",
+      base_url: "https://r.openai.azure.com",
+      api_version: "v1",
+      entra: { tenant_id: "contoso", client_id: "app", client_secret: "secret" },
+    } as ProviderConfig;
+    const provider = createProvider(config, {
+      maxSseLine: 1 << 20,
+      fetch: entra.fetch,
+      warn: (line, fields) => {
+        lines.push({ line, fields });
+        if (lines.length === 2) secondLine.resolve();
+      },
+    });
+    const answered = async () => {
+      const reply = await provider.call(chat);
+      if (reply.kind !== "json") throw new Error(`a ${reply.kind} reply`);
+      return JSON.stringify(reply.body).includes("Bearer token-1");
+    };
     expect(await answered()).toBe(true);
+    // Four minutes before the token expires, within its five minutes' margin: the refresh beside
+    // the call fails.
+    clocks.pass(3_360_000);
+    for (const later of [0, 5_000, 30_000]) {
+      clocks.pass(later);
+      expect(await answered()).toBe(true);
+    }
+    // The refreshes run beside the calls: the last one's failure may be heard after its call.
+    await secondLine.promise;
+    expect(entra.grants()).toBe(4);
+    expect(lines).toEqual([
+      {
+        line: "upstream az's credential refresh (the cached one still valid) failed: GatewayError: could not get credentials for upstream az: the token endpoint answered 503: temporarily_unavailable",
+        fields: { provider: "az", valid_for_ms: 240_000 },
+      },
+      {
+        line: "upstream az's credential refresh (the cached one still valid) failed (2 times in the last 35 s): GatewayError: could not get credentials for upstream az: the token endpoint answered 503: temporarily_unavailable",
+        fields: { provider: "az", valid_for_ms: 205_000 },
+      },
+    ]);
+  } finally {
+    clocks.restore();
   }
-  // The refreshes run beside the calls: the last one's failure may be heard after its call.
-  await secondLine.promise;
-  expect(entra.grants()).toBe(4);
-  expect(lines).toEqual([
-    {
-      line: "upstream az's credential refresh (the cached one still valid) failed: GatewayError: could not get credentials for upstream az: the token endpoint answered 503: temporarily_unavailable",
-      fields: { provider: "az", valid_for_ms: 240_000 },
-    },
-    {
-      line: "upstream az's credential refresh (the cached one still valid) failed (2 times in the last 35 s): GatewayError: could not get credentials for upstream az: the token endpoint answered 503: temporarily_unavailable",
-      fields: { provider: "az", valid_for_ms: 205_000 },
-    },
-  ]);
 });
 
 test("a Vertex provider finds its credentials in the context's env, not the process's: the metadata server it names is asked", async () => {

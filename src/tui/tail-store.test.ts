@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { steppedWallClock } from "../testing/stepped-clocks.ts";
 import { parseTailEvent, type TailEvent } from "./tail-event.ts";
 import { TailStore } from "./tail-store.ts";
 import { finishedEvent, worker } from "./testing/fixtures.ts";
@@ -267,5 +268,19 @@ describe("TailStore", () => {
     store.apply(tail({ type: "config.rejected", at: T0, error: "bogus: unknown field" }));
     store.apply(tail({ type: "config.restored", at: T0, version: 1, restartRequired: ["log"] }));
     expect(store.notice).toEndWith("restart required for: log (rejected config edit undone, v1 serves on)");
+  });
+
+  test("the last minute's figures hold through a step of the wall clock (NTP, a VM resumed): a step back of 10 minutes drops none", () => {
+    const wall = steppedWallClock();
+    try {
+      const store = new TailStore(10);
+      store.apply(tail(finishedEvent({ requestId: "a", status: 200 })));
+      store.apply(tail(finishedEvent({ requestId: "b", status: 503 })));
+      wall.step(-600_000);
+      const { count, errorRate5xx } = store.stats(true);
+      expect({ count, errorRate5xx }).toEqual({ count: 2, errorRate5xx: 0.5 });
+    } finally {
+      wall.restore();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { isModelTraffic } from "../audit/request-stats.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { ConnectionStatus } from "./event-client.ts";
 import { formatClock, oneLine } from "./format.ts";
 import type { HeartbeatBounds, HeartbeatTiming } from "./heartbeat-bounds.ts";
@@ -81,7 +82,11 @@ export class TailStore {
 
   constructor(
     capacity = DEFAULT_ROW_CAPACITY,
-    private readonly now: () => number = Date.now,
+    /**
+     * The clock the last minute's figures are counted on (a test's): by default the monotonic one,
+     * which an NTP step never moves — on the wall clock a step back hid every figure for its length.
+     */
+    private readonly now: () => number = monotonicClock,
     /** How often the workers list is read (run-interactive.tsx), the slack of a heartbeat's age. */
     workersReadEveryMs = 5_000,
   ) {

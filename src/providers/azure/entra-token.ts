@@ -107,7 +107,7 @@ export function entraToken(
         return token;
       }
     : () => clientCredentialsToken(provider, credentials, scope, doFetch, now);
-  return new CachedCredential({ now, refreshFailed, fetch: fetchToken });
+  return new CachedCredential({ now: calls.now, refreshFailed, fetch: fetchToken });
 }
 
 /** Entra ID's client credentials flow, proven by the client secret or the federated token file's JWT. */

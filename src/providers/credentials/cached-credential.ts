@@ -1,3 +1,4 @@
+import { monotonicClock } from "../../core/steady-clock.ts";
 import { FetchBackoff } from "./fetch-backoff.ts";
 
 /** A credential with the moment (epoch ms) it stops being valid; `Infinity` for static ones. */
@@ -28,7 +29,17 @@ export interface CachedCredentialOptions<T> {
    * lifetime: one that lives five minutes or less is used for its first half.
    */
   marginMs?: number;
+  /**
+   * The wall clock (default Date.now): a credential's expiry is the issuer's date. Given by tests
+   * only, and then the `elapsed` clock too: a source passes its caller's, not a defaulted Date.now.
+   */
   now?: () => number;
+  /**
+   * The clock the waits run on (the backoff, `FRESH_REFUSAL_MS`): one an NTP step never moves, so a
+   * step back holds no call for its length. Default: `now` when a test injects one, else the
+   * monotonic clock.
+   */
+  elapsed?: () => number;
   /** The backoff's jitter, in [0, 1) (default Math.random). */
   random?: () => number;
   refreshFailed?: RefreshFailed;
@@ -36,6 +47,7 @@ export interface CachedCredentialOptions<T> {
 
 /** A fetched credential, when it arrived and when its refresh starts. */
 interface Cached<T> extends Expiring<T> {
+  /** On the `elapsed` clock. */
   readonly fetchedAt: number;
   readonly refreshAt: number;
   /** It was fetched in place of one the upstream refused (`invalidate`). */
@@ -69,16 +81,18 @@ export const FRESH_REFUSAL_MS = 30_000;
 export class CachedCredential<T> {
   private current: Cached<T> | undefined;
   private pending: Promise<Cached<T>> | undefined;
-  /** Until when no fetch starts: the last ones failed. */
+  /** Until when no fetch starts: the last ones failed. On the `elapsed` clock. */
   private readonly backoff: FetchBackoff;
   private readonly marginMs: number;
   private readonly now: () => number;
+  private readonly elapsed: () => number;
   /** The last credential was refused and dropped: the next one fetched replaces it. */
   private refusedLast = false;
 
   constructor(private readonly options: CachedCredentialOptions<T>) {
     this.marginMs = options.marginMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
+    this.elapsed = options.elapsed ?? options.now ?? monotonicClock;
     this.backoff = new FetchBackoff(options.random ?? Math.random);
   }
 
@@ -86,11 +100,15 @@ export class CachedCredential<T> {
     const current = this.current;
     const now = this.now();
     if (current && now < current.refreshAt) return current.value;
+    // Past the refresh margin (a call in many thousands): the backoff's clock is read only here.
     if (current && now < current.expiresAt) {
-      if (!this.pending && this.backoff.open(now)) this.refreshBeside(current);
+      if (!this.pending && this.backoff.open(this.elapsed())) this.refreshBeside(current);
       return current.value;
     }
-    if (!this.pending && !this.backoff.open(now)) throw this.backoff.refusal(now);
+    if (!this.pending) {
+      const elapsed = this.elapsed();
+      if (!this.backoff.open(elapsed)) throw this.backoff.refusal(elapsed);
+    }
     return (await this.refresh()).value;
   }
 
@@ -107,7 +125,7 @@ export class CachedCredential<T> {
     const current = this.current;
     if (current?.expiresAt === Number.POSITIVE_INFINITY) return false;
     if (current?.value === refused) {
-      if (current.replacesRefused && this.now() - current.fetchedAt < FRESH_REFUSAL_MS) return false;
+      if (current.replacesRefused && this.elapsed() - current.fetchedAt < FRESH_REFUSAL_MS) return false;
       this.current = undefined;
       this.refusedLast = true;
       // A token refused is worth one fresh try at once, whatever the backoff; failures still count.
@@ -127,7 +145,7 @@ export class CachedCredential<T> {
           const now = this.now();
           const cached = {
             ...fresh,
-            fetchedAt: now,
+            fetchedAt: this.elapsed(),
             refreshAt: refreshAt(fresh, now, this.marginMs),
             replacesRefused: this.refusedLast,
           };
@@ -138,9 +156,15 @@ export class CachedCredential<T> {
         },
         (error: unknown) => {
           const now = this.now();
-          // Beside a credential still valid, the backoff's wait ends by its expiry: one more try then.
+          const elapsed = this.elapsed();
+          // Beside a credential still valid, the backoff's wait ends by its expiry (a wall time, as far
+          // off on the backoff's clock): one more try then.
           const held = this.current?.expiresAt;
-          this.backoff.failed(error, now, held !== undefined && held > now ? held : undefined);
+          this.backoff.failed(
+            error,
+            elapsed,
+            held !== undefined && held > now ? elapsed + (held - now) : undefined,
+          );
           throw error;
         },
       )

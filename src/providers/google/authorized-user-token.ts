@@ -15,7 +15,7 @@ export function authorizedUserToken(
 ): CachedCredential<string> {
   const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
   return new CachedCredential({
-    now,
+    now: calls.now,
     refreshFailed,
     fetch: () =>
       fetchOAuthToken(

@@ -18,7 +18,7 @@ export function externalAccountToken(
 ): CachedCredential<string> {
   const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
   return new CachedCredential({
-    now,
+    now: calls.now,
     refreshFailed,
     fetch: async () => {
       const subject = await subjectToken(provider, account.credential_source, doFetch, now);

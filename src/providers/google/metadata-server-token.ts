@@ -45,7 +45,7 @@ export function metadataServerToken(options: MetadataServerOptions): CachedCrede
   })}`;
   let found = false;
   return new CachedCredential({
-    now,
+    now: options.now,
     refreshFailed,
     fetch: async () => {
       const request: TokenRequest = {

@@ -1,12 +1,17 @@
 import { afterAll, expect, test } from "bun:test";
 import { gunzipSync } from "node:zlib";
 import type { ExportResult } from "@opentelemetry/core";
-import { createOtlpNetworkExportDelegate, type IOtlpExportDelegate } from "@opentelemetry/otlp-exporter-base";
+import {
+  createOtlpNetworkExportDelegate,
+  type IExporterTransport,
+  type IOtlpExportDelegate,
+} from "@opentelemetry/otlp-exporter-base";
 import {
   convertLegacyHttpOptions,
   createOtlpHttpExportDelegate,
   createOtlpHttpExporterMetrics,
 } from "@opentelemetry/otlp-exporter-base/node-http";
+import { steppedWallClock } from "../../testing/stepped-clocks.ts";
 import { createFetchTransport, createRetryingTransport, USER_AGENT } from "./fetch-transport.ts";
 
 // Our transport (the lean client, fetch-transport.ts and export-client.ts) against the library's
@@ -264,5 +269,26 @@ test("HTTP_PROXY set: straight to the endpoint, as the library's node:http trans
     for (const [name, value] of Object.entries(saved))
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
+  }
+});
+
+test("a step back of the wall clock (NTP, a VM resumed) during an export stretches not its timeout: a collector's Retry-After past it ends the retries, as without the step", async () => {
+  const wall = steppedWallClock();
+  try {
+    const slept: number[] = [];
+    let sends = 0;
+    const collectorBusy: IExporterTransport = {
+      async send() {
+        sends++;
+        wall.step(-600_000);
+        return { status: "retryable", retryInMillis: 120_000 };
+      },
+      shutdown() {},
+    };
+    const transport = createRetryingTransport(collectorBusy, async (ms) => void slept.push(ms));
+    const result = await transport.send(new Uint8Array(), 10_000);
+    expect([result.status, sends, slept]).toEqual(["retryable", 1, []]);
+  } finally {
+    wall.restore();
   }
 });

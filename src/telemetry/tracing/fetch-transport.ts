@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import { gzipSync } from "node:zlib";
 import type { ExportResponse, IExporterTransport } from "@opentelemetry/otlp-exporter-base";
 import { OTLPExporterError } from "@opentelemetry/otlp-exporter-base";
+import { monotonicClock } from "../../core/steady-clock.ts";
 import { CallCancel } from "../../providers/http/call-cancel.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import { type ExportClient, exportClient } from "./export-client.ts";
@@ -154,7 +155,8 @@ const JITTER = 0.2;
  * Retries a retryable answer as the library's `createRetryingTransport` does (not exported by
  * `@opentelemetry/otlp-exporter-base` 0.301): up to 5 more attempts, backoff from 1 s ×1.5 up to
  * 5 s with ±20 % jitter unless the collector's `Retry-After` says otherwise, never past the
- * export's timeout.
+ * export's timeout. That timeout is counted on the monotonic clock where the library reads the wall
+ * one: a step back would stretch it by the step (an export retried for minutes), one forward end it.
  */
 export function createRetryingTransport(
   transport: IExporterTransport,
@@ -165,7 +167,7 @@ export function createRetryingTransport(
     async send(data, timeoutMillis) {
       let attempts = MAX_ATTEMPTS;
       let nextBackoff = INITIAL_BACKOFF;
-      const deadline = Date.now() + timeoutMillis;
+      const deadline = monotonicClock() + timeoutMillis;
       let result = await transport.send(data, timeoutMillis);
       while (result.status === "retryable" && attempts > 0) {
         attempts--;
@@ -173,7 +175,7 @@ export function createRetryingTransport(
         const backoff = Math.max(Math.min(nextBackoff * (1 + jitter), MAX_BACKOFF), 0);
         nextBackoff *= BACKOFF_MULTIPLIER;
         const retryInMillis = result.retryInMillis ?? backoff;
-        const remaining = deadline - Date.now();
+        const remaining = deadline - monotonicClock();
         if (retryInMillis > remaining) return result;
         await sleep(retryInMillis);
         result = await transport.send(data, remaining);

@@ -1,3 +1,4 @@
+import { monotonicClock } from "../../core/steady-clock.ts";
 import { urlLabel } from "../../core/url-label.ts";
 import { withoutSecrets } from "../../core/without-secrets.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
@@ -31,7 +32,8 @@ export class FailureLog {
   constructor(
     base: string,
     private readonly log: WorkerLog,
-    private readonly now: () => number = Date.now,
+    // A clock NTP never steps: on the wall clock a step back held every line back for its length.
+    private readonly now: () => number = monotonicClock,
   ) {
     this.upstream = urlLabel(base);
   }

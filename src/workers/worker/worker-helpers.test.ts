@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { holdCredentials } from "../../core/credentials.ts";
+import { heldClocks } from "../../testing/stepped-clocks.ts";
 import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
@@ -234,6 +235,28 @@ test("the worker logs its upstream's failures: at most one line per code every 5
     },
   ]);
   expect(JSON.stringify(lines)).not.toContain("secret");
+});
+
+test("a step back of the worker's wall clock (NTP, a VM resumed) holds its failure lines back 5 s, not for the step", () => {
+  const clocks = heldClocks(Date.UTC(2025, 0, 1));
+  try {
+    const lines: string[] = [];
+    const failures = new FailureLog("http://10.0.0.5:8000/v1", (_level, message) => lines.push(message));
+    const failure = {
+      code: "upstream_unreachable",
+      message: "could not reach the upstream",
+      requestId: "r1",
+      path: "/chat/completions",
+      error: new Error("Unable to connect"),
+    } as const;
+    failures.failed(failure);
+    clocks.step(-600_000);
+    clocks.pass(5_000);
+    failures.failed(failure);
+    expect(lines).toEqual(["could not reach the upstream", "could not reach the upstream"]);
+  } finally {
+    clocks.restore();
+  }
 });
 
 test("the worker's failure line never writes its --upstream-key, should its upstream's error quote it", () => {

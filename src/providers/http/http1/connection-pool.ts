@@ -1,3 +1,4 @@
+import { monotonicClock } from "../../../core/steady-clock.ts";
 import type { ConnectionOwner, Origin } from "./exchange.ts";
 import { Http1Connection } from "./http1-connection.ts";
 
@@ -11,6 +12,11 @@ export const MAX_IDLE_PER_ORIGIN = 512;
 
 export interface PoolOptions {
   idleMs?: number;
+  /**
+   * The clock idle time is measured on (a test's): by default the monotonic one, which an NTP step
+   * never moves — on the wall clock a step back kept idle connections past their time for the
+   * step's length (reused after a load balancer dropped them), and one forward closed them all.
+   */
   now?: () => number;
 }
 
@@ -29,7 +35,7 @@ export class ConnectionPool implements ConnectionOwner {
 
   constructor(options: PoolOptions = {}) {
     this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? monotonicClock;
   }
 
   /** An idle connection to the origin, or undefined when there is none to reuse. */

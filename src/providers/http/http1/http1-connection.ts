@@ -43,7 +43,7 @@ const handlers: SocketHandler<Http1Connection> = {
  * event stream, to an exchange that takes one, as a byte feed (no `Response`, no stream object).
  */
 export class Http1Connection implements HeldWriter {
-  /** When the connection last went idle (Date.now), and how long it may stay so. */
+  /** When the connection last went idle (its pool's clock, monotonic), and how long it may stay so. */
   idleSince = 0;
   idleMs: number;
   /** In its owner's idle list. */

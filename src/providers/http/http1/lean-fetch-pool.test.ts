@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
+import { monotonicPast, steppedWallClock } from "../../../testing/stepped-clocks.ts";
 import { waitFor } from "../../../testing/wait-for.ts";
 import { ConnectionPool } from "./connection-pool.ts";
 import { MAX_HEAD_BYTES } from "./head-reader.ts";
@@ -69,6 +70,25 @@ describe("lean fetch: the pool", () => {
     now = 10_000;
     pool.sweep();
     await waitFor("the idle connection to close", () => server.state.closed === 2);
+  });
+
+  test("a step back of the wall clock (NTP, a VM resumed) keeps no connection past its idle time: the pool's clock is the monotonic one", async () => {
+    const wall = steppedWallClock();
+    try {
+      const pool = new ConnectionPool({ idleMs: 5 });
+      const server = rawServer((_request, socket) => socket.write(ok("x")));
+      const { fetch } = leanClient(pool);
+      await (await fetch(`${server.url}/`)).text();
+      const idleFrom = performance.now();
+      wall.step(-600_000);
+      await monotonicPast(idleFrom, 10);
+      pool.sweep();
+      await waitFor("the idle connection to close", () => server.state.closed === 1);
+      await (await fetch(`${server.url}/`)).text();
+      expect(server.state.connections).toBe(2);
+    } finally {
+      wall.restore();
+    }
   });
 
   test("no cap: 300 requests at once each get their own connection", async () => {

@@ -71,6 +71,68 @@ describe("the mock provider through the SDKs", () => {
     expect(logprobs.choices[0]?.logprobs?.content?.[0]).toMatchObject({ token: "This ", logprob: 0 });
   });
 
+  test("completions: logprobs (an integer, up to 5) answered in completions' shape, whole, echoed and streamed; past 5 a 400", async () => {
+    const whole = await openai.completions.create({
+      model: "mock",
+      prompt: "hi",
+      max_tokens: 3,
+      logprobs: 2,
+    });
+    const choice = whole.choices[0];
+    // Before: `logprobs: null`, the field dropped without a word.
+    expect(choice?.logprobs).toEqual({
+      tokens: ["This ", "is ", "the "],
+      token_logprobs: [0, 0, 0],
+      top_logprobs: [
+        { "This ": 0, " the": -2 },
+        { "is ": 0, " the": -2 },
+        { "the ": 0, " the": -2 },
+      ],
+      text_offset: [0, 5, 8],
+    });
+    expect(choice?.logprobs?.tokens?.join("")).toBe(choice?.text);
+    // Echoed, the prompt comes first, its logprob null as OpenAI's first prompt token's.
+    const echoed = await openai.completions.create({
+      model: "mock",
+      prompt: "hi",
+      max_tokens: 2,
+      logprobs: 0,
+      echo: true,
+    });
+    expect(echoed.choices[0]?.text).toBe("hiThis is ");
+    expect(echoed.choices[0]?.logprobs).toEqual({
+      tokens: ["hi", "This ", "is "],
+      token_logprobs: [null, 0, 0],
+      top_logprobs: null,
+      text_offset: [0, 2, 7],
+    } as never);
+    // Streamed, each chunk's offsets go on from the text before it.
+    const stream = await openai.completions.create({
+      model: "mock",
+      prompt: "hi",
+      max_tokens: 3,
+      logprobs: 1,
+      stream: true,
+    });
+    const offsets: number[] = [];
+    let text = "";
+    for await (const chunk of stream) {
+      const part = chunk.choices[0];
+      if (part?.logprobs?.tokens?.length) {
+        expect(part.logprobs.tokens.join("")).toBe(part.text);
+        offsets.push(...(part.logprobs.text_offset ?? []));
+      }
+      text += part?.text ?? "";
+    }
+    expect(text).toBe("This is the ");
+    expect(offsets).toEqual([0, 5, 8]);
+    const tooMany = await openai.completions
+      .create({ model: "mock", prompt: "hi", logprobs: 6 })
+      .catch((error: unknown) => error);
+    expect(tooMany).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((tooMany as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("logprobs");
+  });
+
   test("Responses: responses.parse() with zodTextFormat; max_output_tokens makes it incomplete", async () => {
     const response = await openai.responses.parse({
       model: "mock",

@@ -7,6 +7,7 @@ import {
 } from "../../translate/embeddings-target.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { completionLogprobs, completionLogprobsAsked } from "./mock-completion-logprobs.ts";
 import { type MockChoice, mockGeneration } from "./mock-generation.ts";
 import { mockLogprobs } from "./mock-logprobs.ts";
 import { mockEmbedding, promptTexts, roughTokens } from "./mock-reply.ts";
@@ -36,7 +37,7 @@ export function createMockProvider(name = "mock"): Provider {
       created: Math.floor(Date.now() / 1000),
       model,
       chat,
-      logprobs: chat ? logprobsAsked(call.body) : undefined,
+      logprobs: chat ? logprobsAsked(call.body) : completionLogprobsAsked(call.body.logprobs),
     };
     if (!call.stream) return { kind: "json", body: wholeAnswer(answer, choices, usage) };
     const options = call.body.stream_options as { include_usage?: unknown } | undefined;
@@ -63,7 +64,10 @@ interface Answer {
   readonly created: number;
   readonly model: string;
   readonly chat: boolean;
-  /** Chat's `top_logprobs` when `logprobs` was asked for (0: the tokens alone). */
+  /**
+   * Alternatives a token when logprobs were asked for (0: the tokens alone): chat's `top_logprobs`,
+   * completions' `logprobs`.
+   */
   readonly logprobs: number | undefined;
 }
 
@@ -79,7 +83,7 @@ function wholeAnswer(answer: Answer, choices: MockChoice[], usage: JsonObject): 
     model,
     choices: choices.map((choice, index) => {
       const text = choice.echoed + choice.pieces.join("");
-      const logprobs = logprobsOf(answer, choice.pieces);
+      const logprobs = logprobsOf(answer, choice.pieces, choice.echoed, 0);
       return chat
         ? {
             index,
@@ -103,11 +107,15 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
   const events: SseEvent[] = [];
   for (const [index, choice] of choices.entries()) {
     const pieces = choice.pieces.length > 0 ? choice.pieces : [""];
+    let offset = 0;
     for (const [i, piece] of pieces.entries()) {
+      const echoed = i === 0 ? choice.echoed : "";
       const delta = chat
         ? { delta: i === 0 ? { role: "assistant", content: piece } : { content: piece } }
-        : { text: i === 0 ? choice.echoed + piece : piece };
-      events.push(chunk({ index, ...delta, finish_reason: null, logprobs: logprobsOf(answer, [piece]) }));
+        : { text: echoed + piece };
+      const logprobs = logprobsOf(answer, [piece], echoed, offset);
+      offset += echoed.length + piece.length;
+      events.push(chunk({ index, ...delta, finish_reason: null, logprobs }));
     }
     const end = chat ? { delta: {} } : { text: "" };
     events.push(
@@ -123,8 +131,27 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
 const stopReason = (choice: MockChoice): JsonObject =>
   choice.matched !== undefined ? { stop_reason: choice.matched } : {};
 
-const logprobsOf = (answer: Answer, pieces: readonly string[]): JsonObject | null =>
-  answer.logprobs === undefined ? null : { content: mockLogprobs(pieces, answer.logprobs), refusal: null };
+/**
+ * A choice's (or a chunk's) logprobs where they were asked for: chat's `content`, or completions'
+ * shape, the `echoed` prompt first, its tokens' offsets from `offset` in the choice's text.
+ */
+function logprobsOf(
+  answer: Answer,
+  pieces: readonly string[],
+  echoed: string,
+  offset: number,
+): JsonObject | null {
+  if (answer.logprobs === undefined) return null;
+  // An empty piece (a choice with no text) is no token of a completion.
+  if (!answer.chat)
+    return completionLogprobs(
+      echoed,
+      pieces.filter((piece) => piece !== ""),
+      answer.logprobs,
+      offset,
+    );
+  return { content: mockLogprobs(pieces, answer.logprobs), refusal: null };
+}
 
 async function* replay(events: SseEvent[], signal: AbortSignal): AsyncGenerator<SseEvent> {
   for (const event of events) {

@@ -133,6 +133,27 @@ describe("the mock provider through the SDKs", () => {
     expect((tooMany as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("logprobs");
   });
 
+  test("embeddings: dimensions up to 3072 make vectors that long, base64 (the SDK's default) and float; past it a 400 naming dimensions", async () => {
+    const longest = await openai.embeddings.create({ model: "mock", input: ["a", "b"], dimensions: 3072 });
+    expect(longest.data.map((d) => [d.index, d.embedding.length])).toEqual([
+      [0, 3072],
+      [1, 3072],
+    ]);
+    const floats = await openai.embeddings.create({
+      model: "mock",
+      input: "a",
+      dimensions: 16,
+      encoding_format: "float",
+    });
+    expect(floats.data[0]?.embedding).toHaveLength(16);
+    // Before: a vector of 3072 numbers, answered 200 to a caller that asked for 5000.
+    const tooLong = await openai.embeddings
+      .create({ model: "mock", input: "a", dimensions: 5000 })
+      .catch((error: unknown) => error);
+    expect(tooLong).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((tooLong as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("dimensions");
+  });
+
   test("Responses: responses.parse() with zodTextFormat; max_output_tokens makes it incomplete", async () => {
     const response = await openai.responses.parse({
       model: "mock",

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { unsupportedOperation } from "../../core/gateway-error.ts";
+import { badRequest, unsupportedOperation } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import {
   CARRIED_BY_EVERY_EMBEDDINGS_TARGET,
@@ -163,10 +163,19 @@ async function* replay(events: SseEvent[], signal: AbortSignal): AsyncGenerator<
 /** The longest vector the mock makes: as long as the longest real embedding models' (3072). */
 const MOST_DIMENSIONS = 3072;
 
-/** Embeddings made from each text, in the OpenAI answer the cloud providers' translations give. */
+/**
+ * Embeddings made from each text, in the OpenAI answer the cloud providers' translations give.
+ * `dimensions` past the longest it makes is a 400 naming it, as OpenAI refuses more than a
+ * model's own: never a shorter vector than was asked, answered 200.
+ */
 function embeddings(call: ProviderCall, model: string): Promise<JsonObject> {
   const ask = call.embeddingsAsk ?? readEmbeddingsAsk(call.body, "mock");
-  const dimensions = Math.min(ask.dimensions ?? 8, MOST_DIMENSIONS);
+  if (ask.dimensions !== undefined && ask.dimensions > MOST_DIMENSIONS)
+    throw badRequest(
+      `dimensions: the mock makes vectors of at most ${MOST_DIMENSIONS} dimensions, not ${ask.dimensions}`,
+      "dimensions",
+    );
+  const dimensions = ask.dimensions ?? 8;
   return embeddingsAnswer("mock", ask, model, {
     vectors: ask.texts.map((text) => mockEmbedding(text, dimensions)),
     inputTokens: ask.texts.reduce((n, text) => n + roughTokens(text), 0),

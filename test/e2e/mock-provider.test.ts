@@ -133,6 +133,32 @@ describe("the mock provider through the SDKs", () => {
     expect((tooMany as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("logprobs");
   });
 
+  test("completions: best_of candidates made and billed, n of them answered; fewer than n, or streamed, a 400 naming best_of", async () => {
+    const best = await openai.completions.create({
+      model: "mock",
+      prompt: "hi",
+      max_tokens: 2,
+      n: 2,
+      best_of: 3,
+    });
+    expect(best.choices.map((c) => [c.index, c.text])).toEqual([
+      [0, "This is "],
+      [1, "This is "],
+    ]);
+    // Before: 4, the two answered; OpenAI bills every candidate it made.
+    expect(best.usage?.completion_tokens).toBe(6);
+    const badRequest = (error: unknown) =>
+      error instanceof OpenAI.BadRequestError ? { status: error.status, param: error.param } : error;
+    const fewer = await openai.completions
+      .create({ model: "mock", prompt: "hi", n: 2, best_of: 1 })
+      .catch(badRequest);
+    expect(fewer).toEqual({ status: 400, param: "best_of" });
+    const streamed = await openai.completions
+      .create({ model: "mock", prompt: "hi", best_of: 2, stream: true })
+      .catch(badRequest);
+    expect(streamed).toEqual({ status: 400, param: "best_of" });
+  });
+
   test("embeddings: dimensions up to 3072 make vectors that long, base64 (the SDK's default) and float; past it a 400 naming dimensions", async () => {
     const longest = await openai.embeddings.create({ model: "mock", input: ["a", "b"], dimensions: 3072 });
     expect(longest.data.map((d) => [d.index, d.embedding.length])).toEqual([

@@ -44,6 +44,28 @@ export function mockGeneration(body: JsonObject, chat: boolean): MockChoice[] {
   });
 }
 
+/**
+ * Completions' `best_of`, as candidates made for each choice answered (1 when not asked): OpenAI
+ * makes `best_of` completions a prompt and answers the `n` best, each made one billed ("Because
+ * this parameter generates many completions, it can quickly consume your token quota"). The
+ * mock's candidates are alike, so its choices are as without; their count is what changes. At
+ * least `n`, and never streamed ("Results cannot be streamed"): otherwise a 400 naming it, as
+ * OpenAI and vLLM refuse.
+ */
+export function candidatesPerChoice(body: JsonObject, stream: boolean): number {
+  const bestOf = body.best_of;
+  if (bestOf === undefined || bestOf === null) return 1;
+  const n = count(body.n);
+  if (!Number.isInteger(bestOf) || (bestOf as number) < n || (bestOf as number) > MAX_CHOICES)
+    throw badRequest(`best_of: must be an integer from n (${n}) to ${MAX_CHOICES}`, "best_of");
+  if (stream && (bestOf as number) > 1)
+    throw badRequest(
+      "best_of: results cannot be streamed; leave best_of out or send stream: false",
+      "best_of",
+    );
+  return (bestOf as number) / n;
+}
+
 /** One prompt's choice. */
 function generated(body: JsonObject, chat: boolean, prompt: string, echoed: string): MockChoice {
   const { text, json } = answerOf(body, chat, prompt);

@@ -8,7 +8,7 @@ import {
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { completionLogprobs, completionLogprobsAsked } from "./mock-completion-logprobs.ts";
-import { type MockChoice, mockGeneration } from "./mock-generation.ts";
+import { candidatesPerChoice, type MockChoice, mockGeneration } from "./mock-generation.ts";
 import { mockLogprobs } from "./mock-logprobs.ts";
 import { mockEmbedding, promptTexts, roughTokens } from "./mock-reply.ts";
 
@@ -30,7 +30,8 @@ export function createMockProvider(name = "mock"): Provider {
     const chat = call.operation === "chat";
     const choices = mockGeneration(call.body, chat);
     const prompt = promptTexts(call.body, chat).reduce((n, text) => n + roughTokens(text), 0);
-    const completion = choices.reduce((n, choice) => n + roughTokens(choice.pieces.join("")), 0);
+    const answered = choices.reduce((n, choice) => n + roughTokens(choice.pieces.join("")), 0);
+    const completion = chat ? answered : Math.round(answered * candidatesPerChoice(call.body, call.stream));
     const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
     const answer = {
       id: `mock-${call.requestId}`,

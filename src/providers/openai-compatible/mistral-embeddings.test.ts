@@ -75,4 +75,18 @@ describe("embeddings on a Mistral route", () => {
       encoding_format: "base64",
     });
   });
+
+  test("user, which Mistral's embeddings schema has not, is left out and named, as on a chat call", async () => {
+    const { data, response } = await openai.embeddings
+      .create({ model: "codestral-embed", input: "one", user: "end-user-7" })
+      .withResponse();
+    expect(data.data[0]?.embedding).toHaveLength(1536);
+    expect(mistral.received.at(-1)).toEqual({
+      model: "codestral-embed",
+      input: "one",
+      encoding_format: "base64",
+    });
+    // Before: left out without a word.
+    expect(response.headers.get("x-mindgw-dropped")).toBe("user");
+  });
 });

@@ -159,6 +159,17 @@ describe("the mock provider through the SDKs", () => {
     expect(streamed).toEqual({ status: 400, param: "best_of" });
   });
 
+  test("completions: a suffix (text to insert before) is a 400 naming it, as vLLM refuses it: the mock only continues", async () => {
+    const refused = await openai.completions
+      .create({ model: "mock", prompt: "def add(a, b):", suffix: "\n  return c" })
+      .catch((error: unknown) => error);
+    // Before: answered 200 as if no suffix had been asked.
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("suffix");
+    const empty = await openai.completions.create({ model: "mock", prompt: "hi", suffix: "", max_tokens: 2 });
+    expect(empty.choices[0]?.text).toBe("This is ");
+  });
+
   test("embeddings: dimensions up to 3072 make vectors that long, base64 (the SDK's default) and float; past it a 400 naming dimensions", async () => {
     const longest = await openai.embeddings.create({ model: "mock", input: ["a", "b"], dimensions: 3072 });
     expect(longest.data.map((d) => [d.index, d.embedding.length])).toEqual([

@@ -30,6 +30,7 @@ const CHARS_PER_TOKEN = 4;
  * against it. The same request always gets the same answer.
  */
 export function mockGeneration(body: JsonObject, chat: boolean): MockChoice[] {
+  if (!chat) refuseSuffix(body.suffix);
   const n = count(body.n);
   const prompts = promptTexts(body, chat);
   if (prompts.length * n > MAX_PROMPT_CHOICES)
@@ -64,6 +65,16 @@ export function candidatesPerChoice(body: JsonObject, stream: boolean): number {
       "best_of",
     );
   return (bestOf as number) / n;
+}
+
+/**
+ * Completions' `suffix`, the text an answer is to be inserted before: the mock only continues a
+ * prompt, so a suffix is a 400 naming it, as vLLM refuses it ("suffix is not currently
+ * supported"), never an answer that reads as if none had been sent. Empty, it asks nothing.
+ */
+function refuseSuffix(suffix: unknown): void {
+  if (suffix === undefined || suffix === null || suffix === "") return;
+  throw badRequest("suffix: the mock model continues a prompt and inserts no text before a suffix", "suffix");
 }
 
 /** One prompt's choice. */

@@ -148,9 +148,17 @@ const MODEL_UNKNOWN =
  */
 const OPERATION_NOT_SUPPORTED = "OperationNotSupported";
 
-/** A 404 no API answered: an HTML page or nothing, or a self-hosted server's own (`NO_SUCH_PATH`). */
-const noSuchPath = ({ message, noErrorBody }: UpstreamSaid): boolean =>
-  noErrorBody === true || (message !== undefined && NO_SUCH_PATH.test(message));
+/**
+ * A 404 no API answered: an HTML page or nothing, or a self-hosted server's own (`NO_SUCH_PATH`);
+ * or an API's own words for a path it has none for: OpenAI's and Groq's `unknown_url` ("Unknown
+ * request URL: POST /openai/v1/completions. Please check the URL for typos…", what a legacy
+ * completions call gets from Groq, which serves chat alone), OpenAI's older "Invalid URL (POST
+ * /v1/…)" with no code. Never the caller's: the gateway chose the path.
+ */
+const noSuchPath = ({ code, message, noErrorBody }: UpstreamSaid): boolean =>
+  noErrorBody === true || code === UNKNOWN_URL || (message !== undefined && NO_SUCH_PATH.test(message));
+
+const UNKNOWN_URL = "unknown_url";
 
 /**
  * The servers' words for a path they have no route for, which is what a wrong `base_url` reaches
@@ -160,7 +168,8 @@ const noSuchPath = ({ message, noErrorBody }: UpstreamSaid): boolean =>
  * chat-only server asked for `/v1/completions`), which the route cannot serve either: another
  * route may.
  */
-const NO_SUCH_PATH = /^(?:Not Found|File Not Found)$|^Unexpected endpoint or method\./;
+const NO_SUCH_PATH =
+  /^(?:Not Found|File Not Found)$|^Unexpected endpoint or method\.|^Invalid URL \([A-Z]+ \/[^)]*\)$/;
 
 /** OpenAI's wording for a request over its per-minute (or per-day) token limit on its own. */
 const TOO_LARGE_FOR_TIER = /^Request too large for .+ on tokens per (min|day)\b/;

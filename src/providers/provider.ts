@@ -262,7 +262,7 @@ export interface Provider {
    */
   readonly wantsReasoningBack?: boolean;
   /**
-   * openai: names in `dropped` what of a chat request `body` (as the router adapted it) the provider
+   * openai: names in `dropped` what of a chat or embeddings request `body` (as the router adapted it) the provider
    * sends without, where its vendor's API refuses it (a preset's: Mistral's schema has no `user`,
    * mistral-left-out.ts), by the body's field (`user`; `messages.name` at `messages.1.name`). The
    * router calls it before the attempt, so each is named as a translation names what it cannot

@@ -172,9 +172,11 @@ export function adaptDialect(
   received?: CallerDialect,
 ): AdaptedCall {
   const adapted = adaptedCall(operation, body, provider, model, responses, policy, upstreamModel, received);
-  // What the provider then sends the chat request without (Mistral's schema) is named too.
+  // What the provider then sends a chat or embeddings request without (Mistral's schema: `user`
+  // on either) is named too.
   const leavesOut = provider.leavesOut;
-  if (leavesOut === undefined || adapted.operation !== "chat") return adapted;
+  if (leavesOut === undefined || (adapted.operation !== "chat" && adapted.operation !== "embeddings"))
+    return adapted;
   const only = provider.leavesOutFields;
   if (only !== undefined && !setsAny(adapted.body, only)) return adapted;
   return withLeftOutNamed(adapted, leavesOut, policy);

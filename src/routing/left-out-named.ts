@@ -4,7 +4,7 @@ import type { AdaptedCall } from "./adapt-dialect.ts";
 import { callerName } from "./caller-param.ts";
 
 /**
- * A chat call to a provider that sends it without what its vendor's API refuses
+ * A chat or embeddings call to a provider that sends it without what its vendor's API refuses
  * (`Provider.leavesOut`: a `preset: mistral` route), with each such field named beside what the
  * translation dropped, in the caller's words (`metadata.user_id` for the chat request's `user` a
  * Messages call became; `input[1]…` for a message's field, by `callerPaths`), or refused under

@@ -119,6 +119,127 @@ describe("a 404 that no API answered: an operation the route's server lacks, or 
     expect(chatted.choices[0]?.message.content).toBe("served by vllm");
   });
 
+  /**
+   * A chat-only API that answers a path it has none for in OpenAI's error shape: Groq's 404
+   * `unknown_url` ("Unknown request URL: POST /openai/v1/completions. Please check the URL for
+   * typos, or see the docs at https://console.groq.com/docs/", as a legacy completions call gets
+   * there), which OpenAI's own API shares; OpenAI's older "Invalid URL (POST /v1/completions)"
+   * with no code. A chat call served.
+   */
+  function chatOnlyApi(words: "groq" | "openai") {
+    const paths: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const { pathname } = new URL(request.url);
+        paths.push(pathname);
+        if (pathname === "/openai/v1/chat/completions") {
+          const message = { role: "assistant", content: "served by chat" };
+          return Response.json({
+            id: "chatcmpl-1",
+            object: "chat.completion",
+            created: 1,
+            model: "llama",
+            choices: [{ index: 0, message, finish_reason: "stop" }],
+            usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
+          });
+        }
+        const error =
+          words === "groq"
+            ? {
+                message: `Unknown request URL: POST ${pathname}. Please check the URL for typos, or see the docs at https://console.groq.com/docs/`,
+                type: "invalid_request_error",
+                code: "unknown_url",
+              }
+            : {
+                message: `Invalid URL (POST ${pathname})`,
+                type: "invalid_request_error",
+                param: null,
+                code: null,
+              };
+        return Response.json({ error }, { status: 404 });
+      },
+    });
+    return { server, paths };
+  }
+
+  /** A server of legacy completions, for the model's second route. */
+  function completer() {
+    return Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const { model } = (await request.json()) as { model: string };
+        return Response.json({
+          id: "cmpl-1",
+          object: "text_completion",
+          created: 1,
+          model,
+          choices: [{ index: 0, text: "served by completions", finish_reason: "stop", logprobs: null }],
+          usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+        });
+      },
+    });
+  }
+
+  test("legacy completions asked of a chat-only API that says so in OpenAI's shape (Groq's unknown_url, OpenAI's Invalid URL): failed over at once to a route that serves them; alone a 502 that says so, never a 404 quoting the upstream's URL", async () => {
+    const groq = chatOnlyApi("groq");
+    fx.deferTest(() => groq.server.stop(true));
+    const openaiLike = chatOnlyApi("openai");
+    fx.deferTest(() => openaiLike.server.stop(true));
+    const instruct = completer();
+    fx.deferTest(() => instruct.stop(true));
+    const own = await fx.spawn({
+      config: {
+        providers: [
+          { name: "groq", type: "openai", base_url: `${groq.server.url}openai/v1` },
+          { name: "chat-api", type: "openai", base_url: `${openaiLike.server.url}openai/v1` },
+          { name: "instruct", type: "openai", base_url: `${instruct.url}v1` },
+        ],
+        models: [
+          { name: "groq-only", routes: [{ provider: "groq", model: "llama" }] },
+          { name: "chat-api-only", routes: [{ provider: "chat-api", model: "llama" }] },
+          {
+            name: "groq-then-instruct",
+            routes: [
+              { provider: "groq", model: "llama-b" },
+              { provider: "instruct", model: "instruct" },
+            ],
+          },
+        ],
+        routing: { retries: 2, circuit_breaker: { failures: 2, cooldown: "10m" } },
+      },
+    });
+    const { key } = await createKey(own, { name: "completions-caller" });
+    const client = new OpenAI({ baseURL: `${own.url}/v1`, apiKey: key, maxRetries: 0 });
+    for (const [model, name] of [
+      ["groq-only", "groq"],
+      ["chat-api-only", "chat-api"],
+    ] as const) {
+      const error = (await client.completions
+        .create({ model, prompt: "hi" })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      // Before: the caller's 404, "Unknown request URL: POST /openai/v1/completions. …".
+      expect([model, error.status, error.code, error.message]).toEqual([
+        model,
+        502,
+        "upstream_error",
+        `502 upstream ${name} answered 404: no route for the call's path there (an operation it does not serve, or a wrong base_url)`,
+      ]);
+    }
+    // Asked once each: not sent again, whatever retries are left.
+    expect(groq.paths).toEqual(["/openai/v1/completions"]);
+    expect(openaiLike.paths).toEqual(["/openai/v1/completions"]);
+    const served = await client.completions.create({ model: "groq-then-instruct", prompt: "hi" });
+    expect(served.choices[0]?.text).toBe("served by completions");
+    const chatted = await client.chat.completions.create({
+      model: "groq-only",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(chatted.choices[0]?.message.content).toBe("served by chat");
+  });
+
   test("a wrong base_url (no /v1): each call fails over at once to the next route, and alone is a 502 that says so", async () => {
     const vllm = chatOnlyVllm();
     fx.deferTest(() => vllm.server.stop(true));

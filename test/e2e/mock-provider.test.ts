@@ -71,6 +71,126 @@ describe("the mock provider through the SDKs", () => {
     expect(logprobs.choices[0]?.logprobs?.content?.[0]).toMatchObject({ token: "This ", logprob: 0 });
   });
 
+  test("completions: logprobs (an integer, up to 5) answered in completions' shape, whole, echoed and streamed; past 5 a 400", async () => {
+    const whole = await openai.completions.create({
+      model: "mock",
+      prompt: "hi",
+      max_tokens: 3,
+      logprobs: 2,
+    });
+    const choice = whole.choices[0];
+    // Before: `logprobs: null`, the field dropped without a word.
+    expect(choice?.logprobs).toEqual({
+      tokens: ["This ", "is ", "the "],
+      token_logprobs: [0, 0, 0],
+      top_logprobs: [
+        { "This ": 0, " the": -2 },
+        { "is ": 0, " the": -2 },
+        { "the ": 0, " the": -2 },
+      ],
+      text_offset: [0, 5, 8],
+    });
+    expect(choice?.logprobs?.tokens?.join("")).toBe(choice?.text);
+    // Echoed, the prompt comes first, its logprob null as OpenAI's first prompt token's.
+    const echoed = await openai.completions.create({
+      model: "mock",
+      prompt: "hi",
+      max_tokens: 2,
+      logprobs: 0,
+      echo: true,
+    });
+    expect(echoed.choices[0]?.text).toBe("hiThis is ");
+    expect(echoed.choices[0]?.logprobs).toEqual({
+      tokens: ["hi", "This ", "is "],
+      token_logprobs: [null, 0, 0],
+      top_logprobs: null,
+      text_offset: [0, 2, 7],
+    } as never);
+    // Streamed, each chunk's offsets go on from the text before it.
+    const stream = await openai.completions.create({
+      model: "mock",
+      prompt: "hi",
+      max_tokens: 3,
+      logprobs: 1,
+      stream: true,
+    });
+    const offsets: number[] = [];
+    let text = "";
+    for await (const chunk of stream) {
+      const part = chunk.choices[0];
+      if (part?.logprobs?.tokens?.length) {
+        expect(part.logprobs.tokens.join("")).toBe(part.text);
+        offsets.push(...(part.logprobs.text_offset ?? []));
+      }
+      text += part?.text ?? "";
+    }
+    expect(text).toBe("This is the ");
+    expect(offsets).toEqual([0, 5, 8]);
+    const tooMany = await openai.completions
+      .create({ model: "mock", prompt: "hi", logprobs: 6 })
+      .catch((error: unknown) => error);
+    expect(tooMany).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((tooMany as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("logprobs");
+  });
+
+  test("completions: best_of candidates made and billed, n of them answered; fewer than n, or streamed, a 400 naming best_of", async () => {
+    const best = await openai.completions.create({
+      model: "mock",
+      prompt: "hi",
+      max_tokens: 2,
+      n: 2,
+      best_of: 3,
+    });
+    expect(best.choices.map((c) => [c.index, c.text])).toEqual([
+      [0, "This is "],
+      [1, "This is "],
+    ]);
+    // Before: 4, the two answered; OpenAI bills every candidate it made.
+    expect(best.usage?.completion_tokens).toBe(6);
+    const badRequest = (error: unknown) =>
+      error instanceof OpenAI.BadRequestError ? { status: error.status, param: error.param } : error;
+    const fewer = await openai.completions
+      .create({ model: "mock", prompt: "hi", n: 2, best_of: 1 })
+      .catch(badRequest);
+    expect(fewer).toEqual({ status: 400, param: "best_of" });
+    const streamed = await openai.completions
+      .create({ model: "mock", prompt: "hi", best_of: 2, stream: true })
+      .catch(badRequest);
+    expect(streamed).toEqual({ status: 400, param: "best_of" });
+  });
+
+  test("completions: a suffix (text to insert before) is a 400 naming it, as vLLM refuses it: the mock only continues", async () => {
+    const refused = await openai.completions
+      .create({ model: "mock", prompt: "def add(a, b):", suffix: "\n  return c" })
+      .catch((error: unknown) => error);
+    // Before: answered 200 as if no suffix had been asked.
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("suffix");
+    const empty = await openai.completions.create({ model: "mock", prompt: "hi", suffix: "", max_tokens: 2 });
+    expect(empty.choices[0]?.text).toBe("This is ");
+  });
+
+  test("embeddings: dimensions up to 3072 make vectors that long, base64 (the SDK's default) and float; past it a 400 naming dimensions", async () => {
+    const longest = await openai.embeddings.create({ model: "mock", input: ["a", "b"], dimensions: 3072 });
+    expect(longest.data.map((d) => [d.index, d.embedding.length])).toEqual([
+      [0, 3072],
+      [1, 3072],
+    ]);
+    const floats = await openai.embeddings.create({
+      model: "mock",
+      input: "a",
+      dimensions: 16,
+      encoding_format: "float",
+    });
+    expect(floats.data[0]?.embedding).toHaveLength(16);
+    // Before: a vector of 3072 numbers, answered 200 to a caller that asked for 5000.
+    const tooLong = await openai.embeddings
+      .create({ model: "mock", input: "a", dimensions: 5000 })
+      .catch((error: unknown) => error);
+    expect(tooLong).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((tooLong as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("dimensions");
+  });
+
   test("Responses: responses.parse() with zodTextFormat; max_output_tokens makes it incomplete", async () => {
     const response = await openai.responses.parse({
       model: "mock",

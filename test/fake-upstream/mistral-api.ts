@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../src/core/dialect.ts";
+import { mistralEmbeddings } from "./mistral-embeddings.ts";
 
 // Test support, not shipped: Mistral's chat completions API as far as the gateway's requests meet
 // its checks. Its checks are mistral-common's validator in serving mode
@@ -256,6 +257,7 @@ export function mistralServer(answer = "Bonjour.") {
     async fetch(request) {
       const body = (await request.json()) as JsonObject;
       received.push(body);
+      if (new URL(request.url).pathname === "/v1/embeddings") return mistralEmbeddings(body);
       const refused = mistralRefusal(body);
       if (refused) return Response.json(refused.body, { status: refused.status });
       const prefix = echoedBy(body);

@@ -30,6 +30,7 @@ const CHARS_PER_TOKEN = 4;
  * against it. The same request always gets the same answer.
  */
 export function mockGeneration(body: JsonObject, chat: boolean): MockChoice[] {
+  if (!chat) refuseSuffix(body.suffix);
   const n = count(body.n);
   const prompts = promptTexts(body, chat);
   if (prompts.length * n > MAX_PROMPT_CHOICES)
@@ -42,6 +43,38 @@ export function mockGeneration(body: JsonObject, chat: boolean): MockChoice[] {
     const choice = generated(body, chat, prompt, echo ? prompt : "");
     return Array.from({ length: n }, () => choice);
   });
+}
+
+/**
+ * Completions' `best_of`, as candidates made for each choice answered (1 when not asked): OpenAI
+ * makes `best_of` completions a prompt and answers the `n` best, each made one billed ("Because
+ * this parameter generates many completions, it can quickly consume your token quota"). The
+ * mock's candidates are alike, so its choices are as without; their count is what changes. At
+ * least `n`, and never streamed ("Results cannot be streamed"): otherwise a 400 naming it, as
+ * OpenAI and vLLM refuse.
+ */
+export function candidatesPerChoice(body: JsonObject, stream: boolean): number {
+  const bestOf = body.best_of;
+  if (bestOf === undefined || bestOf === null) return 1;
+  const n = count(body.n);
+  if (!Number.isInteger(bestOf) || (bestOf as number) < n || (bestOf as number) > MAX_CHOICES)
+    throw badRequest(`best_of: must be an integer from n (${n}) to ${MAX_CHOICES}`, "best_of");
+  if (stream && (bestOf as number) > 1)
+    throw badRequest(
+      "best_of: results cannot be streamed; leave best_of out or send stream: false",
+      "best_of",
+    );
+  return (bestOf as number) / n;
+}
+
+/**
+ * Completions' `suffix`, the text an answer is to be inserted before: the mock only continues a
+ * prompt, so a suffix is a 400 naming it, as vLLM refuses it ("suffix is not currently
+ * supported"), never an answer that reads as if none had been sent. Empty, it asks nothing.
+ */
+function refuseSuffix(suffix: unknown): void {
+  if (suffix === undefined || suffix === null || suffix === "") return;
+  throw badRequest("suffix: the mock model continues a prompt and inserts no text before a suffix", "suffix");
 }
 
 /** One prompt's choice. */

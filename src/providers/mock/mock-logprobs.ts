@@ -1,6 +1,12 @@
-import type { JsonObject } from "../../core/dialect.ts";
-
 const encoder = new TextEncoder();
+
+/** One token's logprob, as chat's `logprobs.content` has it (an alternative has no `top_logprobs`). */
+export type TokenLogprob = {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+};
 
 /** Alternatives the mock offers for a token, least likely last. */
 const ALTERNATIVES = [" the", " a", ".", ",", " and", " of", " to", " in", " is", " it"];
@@ -10,7 +16,7 @@ const ALTERNATIVES = [" the", " a", ".", ",", " and", " of", " to", " in", " is"
  * likely-looking alternatives (the token itself first, then fixed ones ever less likely), in the
  * shape the OpenAI SDK reads. Deterministic, as the rest of the mock's answer is.
  */
-export function mockLogprobs(pieces: readonly string[], top: number): JsonObject[] {
+export function mockLogprobs(pieces: readonly string[], top: number): TokenLogprob[] {
   return pieces.map((token) => {
     const entry = (text: string, logprob: number) => ({
       token: text,

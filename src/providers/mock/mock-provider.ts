@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { unsupportedOperation } from "../../core/gateway-error.ts";
+import { badRequest, unsupportedOperation } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import {
   CARRIED_BY_EVERY_EMBEDDINGS_TARGET,
@@ -7,7 +7,8 @@ import {
 } from "../../translate/embeddings-target.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
-import { type MockChoice, mockGeneration } from "./mock-generation.ts";
+import { completionLogprobs, completionLogprobsAsked } from "./mock-completion-logprobs.ts";
+import { candidatesPerChoice, type MockChoice, mockGeneration } from "./mock-generation.ts";
 import { mockLogprobs } from "./mock-logprobs.ts";
 import { mockEmbedding, promptTexts, roughTokens } from "./mock-reply.ts";
 
@@ -29,14 +30,15 @@ export function createMockProvider(name = "mock"): Provider {
     const chat = call.operation === "chat";
     const choices = mockGeneration(call.body, chat);
     const prompt = promptTexts(call.body, chat).reduce((n, text) => n + roughTokens(text), 0);
-    const completion = choices.reduce((n, choice) => n + roughTokens(choice.pieces.join("")), 0);
+    const answered = choices.reduce((n, choice) => n + roughTokens(choice.pieces.join("")), 0);
+    const completion = chat ? answered : Math.round(answered * candidatesPerChoice(call.body, call.stream));
     const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
     const answer = {
       id: `mock-${call.requestId}`,
       created: Math.floor(Date.now() / 1000),
       model,
       chat,
-      logprobs: chat ? logprobsAsked(call.body) : undefined,
+      logprobs: chat ? logprobsAsked(call.body) : completionLogprobsAsked(call.body.logprobs),
     };
     if (!call.stream) return { kind: "json", body: wholeAnswer(answer, choices, usage) };
     const options = call.body.stream_options as { include_usage?: unknown } | undefined;
@@ -63,7 +65,10 @@ interface Answer {
   readonly created: number;
   readonly model: string;
   readonly chat: boolean;
-  /** Chat's `top_logprobs` when `logprobs` was asked for (0: the tokens alone). */
+  /**
+   * Alternatives a token when logprobs were asked for (0: the tokens alone): chat's `top_logprobs`,
+   * completions' `logprobs`.
+   */
   readonly logprobs: number | undefined;
 }
 
@@ -79,7 +84,7 @@ function wholeAnswer(answer: Answer, choices: MockChoice[], usage: JsonObject): 
     model,
     choices: choices.map((choice, index) => {
       const text = choice.echoed + choice.pieces.join("");
-      const logprobs = logprobsOf(answer, choice.pieces);
+      const logprobs = logprobsOf(answer, choice.pieces, choice.echoed, 0);
       return chat
         ? {
             index,
@@ -103,11 +108,15 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
   const events: SseEvent[] = [];
   for (const [index, choice] of choices.entries()) {
     const pieces = choice.pieces.length > 0 ? choice.pieces : [""];
+    let offset = 0;
     for (const [i, piece] of pieces.entries()) {
+      const echoed = i === 0 ? choice.echoed : "";
       const delta = chat
         ? { delta: i === 0 ? { role: "assistant", content: piece } : { content: piece } }
-        : { text: i === 0 ? choice.echoed + piece : piece };
-      events.push(chunk({ index, ...delta, finish_reason: null, logprobs: logprobsOf(answer, [piece]) }));
+        : { text: echoed + piece };
+      const logprobs = logprobsOf(answer, [piece], echoed, offset);
+      offset += echoed.length + piece.length;
+      events.push(chunk({ index, ...delta, finish_reason: null, logprobs }));
     }
     const end = chat ? { delta: {} } : { text: "" };
     events.push(
@@ -123,8 +132,27 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
 const stopReason = (choice: MockChoice): JsonObject =>
   choice.matched !== undefined ? { stop_reason: choice.matched } : {};
 
-const logprobsOf = (answer: Answer, pieces: readonly string[]): JsonObject | null =>
-  answer.logprobs === undefined ? null : { content: mockLogprobs(pieces, answer.logprobs), refusal: null };
+/**
+ * A choice's (or a chunk's) logprobs where they were asked for: chat's `content`, or completions'
+ * shape, the `echoed` prompt first, its tokens' offsets from `offset` in the choice's text.
+ */
+function logprobsOf(
+  answer: Answer,
+  pieces: readonly string[],
+  echoed: string,
+  offset: number,
+): JsonObject | null {
+  if (answer.logprobs === undefined) return null;
+  // An empty piece (a choice with no text) is no token of a completion.
+  if (!answer.chat)
+    return completionLogprobs(
+      echoed,
+      pieces.filter((piece) => piece !== ""),
+      answer.logprobs,
+      offset,
+    );
+  return { content: mockLogprobs(pieces, answer.logprobs), refusal: null };
+}
 
 async function* replay(events: SseEvent[], signal: AbortSignal): AsyncGenerator<SseEvent> {
   for (const event of events) {
@@ -136,10 +164,19 @@ async function* replay(events: SseEvent[], signal: AbortSignal): AsyncGenerator<
 /** The longest vector the mock makes: as long as the longest real embedding models' (3072). */
 const MOST_DIMENSIONS = 3072;
 
-/** Embeddings made from each text, in the OpenAI answer the cloud providers' translations give. */
+/**
+ * Embeddings made from each text, in the OpenAI answer the cloud providers' translations give.
+ * `dimensions` past the longest it makes is a 400 naming it, as OpenAI refuses more than a
+ * model's own: never a shorter vector than was asked, answered 200.
+ */
 function embeddings(call: ProviderCall, model: string): Promise<JsonObject> {
   const ask = call.embeddingsAsk ?? readEmbeddingsAsk(call.body, "mock");
-  const dimensions = Math.min(ask.dimensions ?? 8, MOST_DIMENSIONS);
+  if (ask.dimensions !== undefined && ask.dimensions > MOST_DIMENSIONS)
+    throw badRequest(
+      `dimensions: the mock makes vectors of at most ${MOST_DIMENSIONS} dimensions, not ${ask.dimensions}`,
+      "dimensions",
+    );
+  const dimensions = ask.dimensions ?? 8;
   return embeddingsAnswer("mock", ask, model, {
     vectors: ask.texts.map((text) => mockEmbedding(text, dimensions)),
     inputTokens: ask.texts.reduce((n, text) => n + roughTokens(text), 0),

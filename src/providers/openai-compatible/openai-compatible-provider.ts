@@ -80,7 +80,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
 
   /** The call as sent: a preset that rewrites the body sends the rewritten body. */
   function upstreamOf(call: ProviderCall): ProviderCall {
-    const body = applyPresetQuirks(options.preset, call.body);
+    const body = applyPresetQuirks(options.preset, call.body, call.operation);
     return body === call.body ? call : rewritten(call, body);
   }
 

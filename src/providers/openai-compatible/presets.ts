@@ -1,6 +1,7 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import type { JsonObject, Operation } from "../../core/dialect.ts";
 import { hostOf } from "../host-of.ts";
 import { forMistral } from "./mistral-chat.ts";
+import { withMistralDimension } from "./mistral-embeddings.ts";
 
 /** What a named OpenAI-compatible vendor needs beyond `type: openai`. */
 export interface OpenAIPreset {
@@ -93,12 +94,20 @@ export function presetOf(config: {
 /** A preset's quirks, with or without where it is: an API version's (Azure's) have no base URL. */
 export type PresetQuirks = Partial<OpenAIPreset>;
 
-/** Applies a preset's request quirks to a body about to go upstream (a copy when it changes). */
-export function applyPresetQuirks(preset: PresetQuirks | undefined, body: JsonObject): JsonObject {
+/**
+ * Applies a preset's request quirks to a body about to go upstream (a copy when it changes): an
+ * embeddings call's (`operation`) to Mistral names its vector's length as Mistral does.
+ */
+export function applyPresetQuirks(
+  preset: PresetQuirks | undefined,
+  body: JsonObject,
+  operation?: Operation,
+): JsonObject {
   if (!preset) return body;
   const bounded = preset.legacyMaxTokens ? withLegacyMaxTokens(body) : body;
   const known = preset.unknownFields ? withoutFields(bounded, preset.unknownFields) : bounded;
-  return preset.mistralChat ? forMistral(known) : known;
+  if (!preset.mistralChat) return known;
+  return forMistral(operation === "embeddings" ? withMistralDimension(known) : known);
 }
 
 /** The body without `fields` (a copy when it has any of them). */

@@ -3,6 +3,7 @@ import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import { RouteHealth } from "./route-health.ts";
 import { fakeProvider } from "./router-test-kit.ts";
+import { TieTurns } from "./tie-turns.ts";
 
 const route = (key: string, weight = 1): Route => ({
   provider: fakeProvider(key),
@@ -45,6 +46,17 @@ describe("route order", () => {
     h.begin("a");
     h.begin("b");
     expect(keys(orderRoutes(routes, "least-busy", h))).toEqual(["c", "b", "a"]);
+  });
+
+  test("least-busy routes with as many in flight take turns going first, round the list", () => {
+    const h = health();
+    const turns = new TieTurns();
+    const firsts = [0, 1, 2, 3].map(() => keys(orderRoutes(routes, "least-busy", h, Math.random, turns))[0]);
+    expect(firsts).toEqual(["a", "b", "c", "a"]);
+    // The busiest stays last whoever's turn it is; the idle ones take theirs.
+    h.begin("a");
+    expect(keys(orderRoutes(routes, "least-busy", h, Math.random, turns))).toEqual(["b", "c", "a"]);
+    expect(keys(orderRoutes(routes, "least-busy", h, Math.random, turns))).toEqual(["c", "b", "a"]);
   });
 
   test("latency tries unmeasured routes first, then the fastest", () => {

@@ -1,5 +1,6 @@
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
+import type { TieTurns } from "./tie-turns.ts";
 
 export type Strategy = "priority" | "weighted" | "least-busy" | "latency";
 
@@ -14,6 +15,8 @@ export function orderRoutes(
   strategy: Strategy,
   health: RouteHealth,
   random: () => number = Math.random,
+  /** The model's turns among routes that tie (`least-busy`); without, ties keep config order. */
+  turns?: TieTurns,
 ): readonly Route[] {
   // One route has one order, whatever the strategy: handed back as it is, with no scores, copies
   // or closures made (a weighted shuffle of one route made two arrays, a record and a closure).
@@ -25,22 +28,29 @@ export function orderRoutes(
     case "weighted":
       return weightedShuffle(routes, random);
     case "least-busy":
-      return leastBusyFirst(routes, health);
+      return leastBusyFirst(routes, health, turns?.take(routes.length) ?? 0);
     case "latency":
       return fastestFirst(routes, health);
   }
 }
 
-const leastBusyFirst = (routes: readonly Route[], health: RouteHealth) =>
-  stableSort(routes, (r) => health.inFlight(r.key));
+/**
+ * Fewest in flight first; routes with as many take turns going first (from `start`, in config
+ * order round the list): in config order alone, idle routes (sequential traffic, a quiet hour)
+ * sent every request to the first route and never used the others.
+ */
+const leastBusyFirst = (routes: readonly Route[], health: RouteHealth, start: number) =>
+  stableSort(routes, (r) => health.inFlight(r.key), start);
 
 /** Unmeasured routes (0) go first so that each gets measured. */
 const fastestFirst = (routes: readonly Route[], health: RouteHealth) =>
   stableSort(routes, (r) => health.latency(r.key));
 
-function stableSort(routes: readonly Route[], score: (route: Route) => number): readonly Route[] {
+/** By score; equal scores in config order from the route at `start` on, round the list. */
+function stableSort(routes: readonly Route[], score: (route: Route) => number, start = 0): readonly Route[] {
+  const count = routes.length;
   return routes
-    .map((route, index) => ({ route, index, score: score(route) }))
+    .map((route, index) => ({ route, index: (index - start + count) % count, score: score(route) }))
     .sort((a, b) => a.score - b.score || a.index - b.index)
     .map((entry) => entry.route);
 }

@@ -7,6 +7,7 @@ import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
 import type { Strategy } from "./order-routes.ts";
 import { attemptInfo, type Route } from "./route.ts";
+import { TieTurns } from "./tie-turns.ts";
 import { UpstreamPatience } from "./upstream-patience.ts";
 
 /**
@@ -28,6 +29,8 @@ export interface ModelPlan {
   /** Failures to fail over on at once (`fallback_on`); empty for worker-only models. */
   readonly fallbackOn?: ReadonlySet<FallbackClass>;
   readonly shadow?: { readonly route: Route; readonly sample: number };
+  /** Whose turn it is among routes that tie (`least-busy`); the entry's own, kept by its `*` plans. */
+  readonly turns?: TieTurns;
 }
 
 const toAttempt = (t: Timeouts): AttemptTimeouts => ({
@@ -88,6 +91,7 @@ export class RouteTable {
       this.plans.add(model.name, model.aliases, {
         strategy: model.strategy,
         routes,
+        ...(model.strategy === "least-busy" ? { turns: new TieTurns() } : {}),
         fallbackOn: new Set(model.fallback_on),
         ...(model.shadow && shadowRoute
           ? { shadow: { route: shadowRoute, sample: model.shadow.sample } }

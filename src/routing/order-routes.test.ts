@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import { RouteHealth } from "./route-health.ts";
+import { EXPLORE_EVERY, RouteTurns } from "./route-turns.ts";
 import { fakeProvider } from "./router-test-kit.ts";
-import { TieTurns } from "./tie-turns.ts";
 
 const route = (key: string, weight = 1): Route => ({
   provider: fakeProvider(key),
@@ -50,7 +50,7 @@ describe("route order", () => {
 
   test("least-busy routes with as many in flight take turns going first, round the list", () => {
     const h = health();
-    const turns = new TieTurns();
+    const turns = new RouteTurns();
     const firsts = [0, 1, 2, 3].map(() => keys(orderRoutes(routes, "least-busy", h, Math.random, turns))[0]);
     expect(firsts).toEqual(["a", "b", "c", "a"]);
     // The busiest stays last whoever's turn it is; the idle ones take theirs.
@@ -64,6 +64,23 @@ describe("route order", () => {
     h.succeeded("a", 50);
     h.succeeded("b", 10);
     expect(keys(orderRoutes(routes, "latency", h))).toEqual(["c", "b", "a"]);
+  });
+
+  test("latency sends every EXPLORE_EVERYth request first to a slower route, each in turn, the rest fastest first", () => {
+    const h = health();
+    h.succeeded("a", 50);
+    h.succeeded("b", 10);
+    h.succeeded("c", 5_000);
+    const turns = new RouteTurns();
+    const orders = Array.from({ length: 3 * EXPLORE_EVERY }, () =>
+      keys(orderRoutes(routes, "latency", h, Math.random, turns)),
+    );
+    const explored = orders.flatMap((order, i) => (order[0] === "b" ? [] : [[i + 1, order]]));
+    expect(explored).toEqual([
+      [EXPLORE_EVERY, ["a", "b", "c"]],
+      [2 * EXPLORE_EVERY, ["c", "b", "a"]],
+      [3 * EXPLORE_EVERY, ["a", "b", "c"]],
+    ]);
   });
 
   test("weighted order follows the injected random source", () => {

@@ -1,6 +1,6 @@
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
-import type { TieTurns } from "./tie-turns.ts";
+import type { RouteTurns } from "./route-turns.ts";
 
 export type Strategy = "priority" | "weighted" | "least-busy" | "latency";
 
@@ -15,8 +15,11 @@ export function orderRoutes(
   strategy: Strategy,
   health: RouteHealth,
   random: () => number = Math.random,
-  /** The model's turns among routes that tie (`least-busy`); without, ties keep config order. */
-  turns?: TieTurns,
+  /**
+   * The entry's turns: among `least-busy` routes that tie, and `latency`'s exploring; without, ties
+   * keep config order and `latency` never explores.
+   */
+  turns?: RouteTurns,
 ): readonly Route[] {
   // One route has one order, whatever the strategy: handed back as it is, with no scores, copies
   // or closures made (a weighted shuffle of one route made two arrays, a record and a closure).
@@ -30,7 +33,7 @@ export function orderRoutes(
     case "least-busy":
       return leastBusyFirst(routes, health, turns?.take(routes.length) ?? 0);
     case "latency":
-      return fastestFirst(routes, health);
+      return fastestFirst(routes, health, turns);
   }
 }
 
@@ -42,9 +45,20 @@ export function orderRoutes(
 const leastBusyFirst = (routes: readonly Route[], health: RouteHealth, start: number) =>
   stableSort(routes, (r) => health.inFlight(r.key), start);
 
-/** Unmeasured routes (0) go first so that each gets measured. */
-const fastestFirst = (routes: readonly Route[], health: RouteHealth) =>
-  stableSort(routes, (r) => health.latency(r.key));
+/**
+ * Unmeasured routes (0) go first so that each gets measured; then the fastest, but on the
+ * entry's exploring turn (`RouteTurns.explores`), one slower route in turn goes first, so a route
+ * measured slow once is measured again.
+ */
+function fastestFirst(routes: readonly Route[], health: RouteHealth, turns?: RouteTurns): readonly Route[] {
+  const sorted = stableSort(routes, (r) => health.latency(r.key));
+  const fastest = sorted[0];
+  if (turns === undefined || fastest === undefined || health.latency(fastest.key) === 0) return sorted;
+  const explored = turns.explores(sorted.length - 1) + 1;
+  if (explored === 0) return sorted;
+  const first = sorted[explored] as Route;
+  return [first, ...sorted.slice(0, explored), ...sorted.slice(explored + 1)];
+}
 
 /** By score; equal scores in config order from the route at `start` on, round the list. */
 function stableSort(routes: readonly Route[], score: (route: Route) => number, start = 0): readonly Route[] {

@@ -66,6 +66,16 @@ describe("route order", () => {
     expect(keys(orderRoutes(routes, "latency", h))).toEqual(["c", "b", "a"]);
   });
 
+  test("latency puts a route tried that never answered after the measured ones, an untried one first", () => {
+    const h = health();
+    h.begin("a");
+    h.end("a");
+    h.succeeded("b", 10);
+    expect(keys(orderRoutes(routes, "latency", h))).toEqual(["c", "b", "a"]);
+    h.succeeded("a", 5);
+    expect(keys(orderRoutes(routes, "latency", h))).toEqual(["c", "a", "b"]);
+  });
+
   test("latency sends every EXPLORE_EVERYth request first to a slower route, each in turn, the rest fastest first", () => {
     const h = health();
     h.succeeded("a", 50);

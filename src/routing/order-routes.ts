@@ -46,14 +46,14 @@ const leastBusyFirst = (routes: readonly Route[], health: RouteHealth, start: nu
   stableSort(routes, (r) => health.inFlight(r.key), start);
 
 /**
- * Unmeasured routes (0) go first so that each gets measured; then the fastest, but on the
- * entry's exploring turn (`RouteTurns.explores`), one slower route in turn goes first, so a route
- * measured slow once is measured again.
+ * Routes never tried go first so that each gets measured; then the fastest; then those tried that
+ * never answered (`RouteHealth.latencyRank`). On the entry's exploring turn (`RouteTurns.explores`),
+ * one slower route in turn goes first, so a route measured slow once is measured again.
  */
 function fastestFirst(routes: readonly Route[], health: RouteHealth, turns?: RouteTurns): readonly Route[] {
-  const sorted = stableSort(routes, (r) => health.latency(r.key));
+  const sorted = stableSort(routes, (r) => health.latencyRank(r.key));
   const fastest = sorted[0];
-  if (turns === undefined || fastest === undefined || health.latency(fastest.key) === 0) return sorted;
+  if (turns === undefined || fastest === undefined || health.latencyRank(fastest.key) === 0) return sorted;
   const explored = turns.explores(sorted.length - 1) + 1;
   if (explored === 0) return sorted;
   const first = sorted[explored] as Route;

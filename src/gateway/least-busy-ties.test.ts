@@ -120,3 +120,19 @@ test("a stream counts as in flight until its end, not its first byte: the next r
     for (let step = await reader.next(); !step.done; step = await reader.next());
   await idle();
 });
+
+test("a stream its client abandons midway stops counting as in flight", async () => {
+  await idle();
+  // Neither upstream ever ends its stream: the client leaves after the first chunk.
+  const held = (name: string) => ({
+    headers: { "content-type": "text/event-stream" },
+    body: [chunk(name, name), new Promise<string>(() => {})],
+  });
+  upstreamA.queue(held("m-a"));
+  upstreamB.queue(held("m-b"));
+  const abandoned = await client.chat.completions.create({ ...ask, stream: true });
+  await abandoned[Symbol.asyncIterator]().next();
+  expect((await inFlight()).sort()).toEqual([0, 1]);
+  abandoned.controller.abort();
+  await idle();
+});

@@ -7,18 +7,26 @@ import type { Gateway } from "./create-gateway.ts";
 
 // `strategy: latency` through the gateway, the OpenAI SDK and two canned upstreams. A route that
 // has never answered counted as not yet measured, and not yet measured goes first: one refusing
-// every call with a 429 (a spent quota, which no breaker counts) was tried first by every request,
+// every call with a rate limit's 429 (which no breaker counts) was tried first by every request,
 // each paying its round trip before the route that answers.
 
-const QUOTA = JSON.stringify({
+// OpenAI's rate limit (a low tier's requests per minute), saying to come back later than the
+// route's retry would wait: failed over at once, and never counted by the breaker (the upstream
+// is up, only not for us now), so nothing took the route out.
+const LIMITED = JSON.stringify({
   error: {
-    message: "You exceeded your current quota, please check your plan and billing details.",
-    type: "insufficient_quota",
+    message:
+      "Rate limit reached for gpt-4o in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.",
+    type: "requests",
     param: null,
-    code: "insufficient_quota",
+    code: "rate_limit_exceeded",
   },
 });
-const spent = { status: 429, headers: { "content-type": "application/json" }, body: QUOTA };
+const limited = {
+  status: 429,
+  headers: { "content-type": "application/json", "retry-after": "20" },
+  body: LIMITED,
+};
 const ANSWER = JSON.stringify({
   id: "c1",
   object: "chat.completion",
@@ -69,7 +77,7 @@ afterAll(async () => {
 });
 
 test("a route tried and never answered goes after the measured ones: the next requests go to the route that answers", async () => {
-  upstreamA.queue(spent, spent, spent);
+  upstreamA.queue(limited, limited, limited);
   upstreamB.queue(answered, answered, answered);
   for (let i = 0; i < 3; i++)
     expect(

@@ -312,7 +312,7 @@ export class RouteHealth {
   /**
    * The route's place in a `latency` order: its average once it has answered; 0 (first, to be
    * measured) before any attempt; after the measured ones (Infinity) when tried and never answered,
-   * so a route failing every call (a 429 for a spent quota, which no breaker counts) is not first
+   * so a route failing every call (a rate limit's 429, which no breaker counts) is not first
    * for every request, and a second request does not wait on the first's measurement.
    */
   latencyRank(key: string): number {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import { RouteHealth } from "./route-health.ts";
+import { EXPLORE_EVERY, RouteTurns } from "./route-turns.ts";
 import { fakeProvider } from "./router-test-kit.ts";
 
 const route = (key: string, weight = 1): Route => ({
@@ -47,11 +48,49 @@ describe("route order", () => {
     expect(keys(orderRoutes(routes, "least-busy", h))).toEqual(["c", "b", "a"]);
   });
 
+  test("least-busy routes with as many in flight take turns going first, round the list", () => {
+    const h = health();
+    const turns = new RouteTurns();
+    const firsts = [0, 1, 2, 3].map(() => keys(orderRoutes(routes, "least-busy", h, Math.random, turns))[0]);
+    expect(firsts).toEqual(["a", "b", "c", "a"]);
+    // The busiest stays last whoever's turn it is; the idle ones take theirs.
+    h.begin("a");
+    expect(keys(orderRoutes(routes, "least-busy", h, Math.random, turns))).toEqual(["b", "c", "a"]);
+    expect(keys(orderRoutes(routes, "least-busy", h, Math.random, turns))).toEqual(["c", "b", "a"]);
+  });
+
   test("latency tries unmeasured routes first, then the fastest", () => {
     const h = health();
     h.succeeded("a", 50);
     h.succeeded("b", 10);
     expect(keys(orderRoutes(routes, "latency", h))).toEqual(["c", "b", "a"]);
+  });
+
+  test("latency puts a route tried that never answered after the measured ones, an untried one first", () => {
+    const h = health();
+    h.begin("a");
+    h.end("a");
+    h.succeeded("b", 10);
+    expect(keys(orderRoutes(routes, "latency", h))).toEqual(["c", "b", "a"]);
+    h.succeeded("a", 5);
+    expect(keys(orderRoutes(routes, "latency", h))).toEqual(["c", "a", "b"]);
+  });
+
+  test("latency sends every EXPLORE_EVERYth request first to a slower route, each in turn, the rest fastest first", () => {
+    const h = health();
+    h.succeeded("a", 50);
+    h.succeeded("b", 10);
+    h.succeeded("c", 5_000);
+    const turns = new RouteTurns();
+    const orders = Array.from({ length: 3 * EXPLORE_EVERY }, () =>
+      keys(orderRoutes(routes, "latency", h, Math.random, turns)),
+    );
+    const explored = orders.flatMap((order, i) => (order[0] === "b" ? [] : [[i + 1, order]]));
+    expect(explored).toEqual([
+      [EXPLORE_EVERY, ["a", "b", "c"]],
+      [2 * EXPLORE_EVERY, ["c", "b", "a"]],
+      [3 * EXPLORE_EVERY, ["a", "b", "c"]],
+    ]);
   });
 
   test("weighted order follows the injected random source", () => {

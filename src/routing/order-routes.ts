@@ -1,5 +1,6 @@
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
+import type { RouteTurns } from "./route-turns.ts";
 
 export type Strategy = "priority" | "weighted" | "least-busy" | "latency";
 
@@ -14,6 +15,11 @@ export function orderRoutes(
   strategy: Strategy,
   health: RouteHealth,
   random: () => number = Math.random,
+  /**
+   * The entry's turns: among `least-busy` routes that tie, and `latency`'s exploring; without, ties
+   * keep config order and `latency` never explores.
+   */
+  turns?: RouteTurns,
 ): readonly Route[] {
   // One route has one order, whatever the strategy: handed back as it is, with no scores, copies
   // or closures made (a weighted shuffle of one route made two arrays, a record and a closure).
@@ -25,22 +31,40 @@ export function orderRoutes(
     case "weighted":
       return weightedShuffle(routes, random);
     case "least-busy":
-      return leastBusyFirst(routes, health);
+      return leastBusyFirst(routes, health, turns?.take(routes.length) ?? 0);
     case "latency":
-      return fastestFirst(routes, health);
+      return fastestFirst(routes, health, turns);
   }
 }
 
-const leastBusyFirst = (routes: readonly Route[], health: RouteHealth) =>
-  stableSort(routes, (r) => health.inFlight(r.key));
+/**
+ * Fewest in flight first; routes with as many take turns going first (from `start`, in config
+ * order round the list): in config order alone, idle routes (sequential traffic, a quiet hour)
+ * sent every request to the first route and never used the others.
+ */
+const leastBusyFirst = (routes: readonly Route[], health: RouteHealth, start: number) =>
+  stableSort(routes, (r) => health.inFlight(r.key), start);
 
-/** Unmeasured routes (0) go first so that each gets measured. */
-const fastestFirst = (routes: readonly Route[], health: RouteHealth) =>
-  stableSort(routes, (r) => health.latency(r.key));
+/**
+ * Routes never tried go first so that each gets measured; then the fastest; then those tried that
+ * never answered (`RouteHealth.latencyRank`). On the entry's exploring turn (`RouteTurns.explores`),
+ * one slower route in turn goes first, so a route measured slow once is measured again.
+ */
+function fastestFirst(routes: readonly Route[], health: RouteHealth, turns?: RouteTurns): readonly Route[] {
+  const sorted = stableSort(routes, (r) => health.latencyRank(r.key));
+  const fastest = sorted[0];
+  if (turns === undefined || fastest === undefined || health.latencyRank(fastest.key) === 0) return sorted;
+  const explored = turns.explores(sorted.length - 1) + 1;
+  if (explored === 0) return sorted;
+  const first = sorted[explored] as Route;
+  return [first, ...sorted.slice(0, explored), ...sorted.slice(explored + 1)];
+}
 
-function stableSort(routes: readonly Route[], score: (route: Route) => number): readonly Route[] {
+/** By score; equal scores in config order from the route at `start` on, round the list. */
+function stableSort(routes: readonly Route[], score: (route: Route) => number, start = 0): readonly Route[] {
+  const count = routes.length;
   return routes
-    .map((route, index) => ({ route, index, score: score(route) }))
+    .map((route, index) => ({ route, index: (index - start + count) % count, score: score(route) }))
     .sort((a, b) => a.score - b.score || a.index - b.index)
     .map((entry) => entry.route);
 }

@@ -291,7 +291,9 @@ export class RouteHealth {
   }
 
   begin(key: string): void {
-    this.state(key).inFlight++;
+    const state = this.state(key);
+    state.inFlight++;
+    state.tried = true;
   }
 
   end(key: string): void {
@@ -305,5 +307,17 @@ export class RouteHealth {
 
   latency(key: string): number {
     return this.states.get(key)?.latencyMs ?? 0;
+  }
+
+  /**
+   * The route's place in a `latency` order: its average once it has answered; 0 (first, to be
+   * measured) before any attempt; after the measured ones (Infinity) when tried and never answered,
+   * so a route failing every call (a rate limit's 429, which no breaker counts) is not first
+   * for every request, and a second request does not wait on the first's measurement.
+   */
+  latencyRank(key: string): number {
+    const state = this.states.get(key);
+    if (state === undefined || state.answers > 0) return state?.latencyMs ?? 0;
+    return state.tried ? Number.POSITIVE_INFINITY : 0;
   }
 }

@@ -15,6 +15,8 @@ export interface RouteState {
   failedAt: number;
   /** Answers so far (`succeeded`): a count, so an answer reads no clock. */
   answers: number;
+  /** Whether an attempt has been sent on the route (`begin`): one tried that never answered is not unmeasured. */
+  tried: boolean;
   /**
    * Epoch ms (the health's clock) of the first timeout of a bound shorter than the longest for the same wait since the
    * route last answered (`answeredNothingFor`), and `answers` then; 0 when none.
@@ -44,6 +46,7 @@ export function newRouteState(): RouteState {
     latencyMs: 0,
     failedAt: 0,
     answers: 0,
+    tried: false,
     outwaitedSince: 0,
     answersThen: 0,
     halfOpenedAt: 0,

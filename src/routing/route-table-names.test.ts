@@ -37,6 +37,14 @@ test("aliases, most specific globs and `*` routes decide the upstream model", as
   await expect(router(chat("llama"))).rejects.toMatchObject({ status: 404, code: "model_not_found" });
 });
 
+test("names match case and all, as OpenAI's API matches them: GPT-4o-mini and Claude-haiku-4-5 are no model here", async () => {
+  const provider = fakeProvider("oa");
+  const { router } = routerFor(config, [provider]);
+  for (const name of ["GPT-4o-mini", "gpt-4o-MINI-2024-07-18", "Claude-haiku-4-5"])
+    await expect(router(chat(name))).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+  expect(provider.calls).toHaveLength(0);
+});
+
 test("`routedAs` names what `resolve` finds by: a name or alias itself, a glob's pattern, `workers` for a worker-only model", () => {
   const workers: WorkerDirectory = {
     provider: fakeProvider("workers") as Provider,

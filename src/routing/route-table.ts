@@ -7,6 +7,7 @@ import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
 import type { Strategy } from "./order-routes.ts";
 import { attemptInfo, type Route } from "./route.ts";
+import { RouteTurns } from "./route-turns.ts";
 import { UpstreamPatience } from "./upstream-patience.ts";
 
 /**
@@ -28,6 +29,8 @@ export interface ModelPlan {
   /** Failures to fail over on at once (`fallback_on`); empty for worker-only models. */
   readonly fallbackOn?: ReadonlySet<FallbackClass>;
   readonly shadow?: { readonly route: Route; readonly sample: number };
+  /** The entry's turns (`least-busy` ties, `latency`'s exploring); its own, kept by its `*` plans. */
+  readonly turns?: RouteTurns;
 }
 
 const toAttempt = (t: Timeouts): AttemptTimeouts => ({
@@ -88,6 +91,9 @@ export class RouteTable {
       this.plans.add(model.name, model.aliases, {
         strategy: model.strategy,
         routes,
+        ...(model.strategy === "least-busy" || model.strategy === "latency"
+          ? { turns: new RouteTurns() }
+          : {}),
         fallbackOn: new Set(model.fallback_on),
         ...(model.shadow && shadowRoute
           ? { shadow: { route: shadowRoute, sample: model.shadow.sample } }

@@ -57,7 +57,7 @@ export function createRouter(deps: RouterDeps): Router {
       if (!plan || plan.routes.length === 0) {
         throw modelNotFound(request.model);
       }
-      const routes = orderRoutes(plan.routes, plan.strategy, runDeps.health, runDeps.random);
+      const routes = orderRoutes(plan.routes, plan.strategy, runDeps.health, runDeps.random, plan.turns);
       // The config's own policy object, passed down as it is (no per-request copy of its fields).
       return new DispatchRun(routes, plan, request, deps.policy(), runDeps).next();
     } catch (error) {

@@ -125,11 +125,11 @@ const problemsOf = (error: unknown): unknown =>
   error !== null && typeof error === "object" && "problems" in error ? error.problems : undefined;
 
 test("ts blocks and inline client set-ups compile against the package's exports with the project's settings", async () => {
-  // docs/EMBEDDING.md's blocks are compiled by src/embedding.test.ts, in their order and with
+  // docs/EMBEDDING.md's blocks are compiled by src/embedding-types.test.ts, in their order and with
   // what they leave to the reader declared (`auth`, `storage`, …): one example across blocks.
   const blocks = docBlocks("ts", "typescript").filter((block) => block.file !== "docs/EMBEDDING.md");
   expect(blocks.length).toBeGreaterThan(0);
-  expect(await Bun.file(join(ROOT, "src/embedding.test.ts")).text()).toContain('"docs/EMBEDDING.md"');
+  expect(await Bun.file(join(ROOT, "src/embedding-types.test.ts")).text()).toContain('"docs/EMBEDDING.md"');
   const dir = tempDir("mindgw-doc-ts-");
   try {
     // A project of its own, as an app beside the package sets one up: the package's dependencies

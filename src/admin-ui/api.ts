@@ -10,6 +10,8 @@ export interface SessionInfo {
   expiresAt?: number;
   /** Milliseconds until the session ends for inactivity (`admin_ui.session_idle_timeout`), unless used. */
   idleEndsIn?: number;
+  /** Milliseconds until the session ends, unless used: the sooner of `idleEndsIn` and `expiresAt`. */
+  endsIn?: number;
   /** Signed out because the gateway ended the session for inactivity just now. */
   ended?: "idle";
 }

@@ -334,7 +334,7 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
       messages: [{ role: "user", content: "x".repeat(400) }],
     });
     const delta = events.map((data) => JSON.parse(data)).find((event) => event.type === "message_delta");
-    expect(delta.usage).toEqual({
+    expect(delta.usage).toMatchObject({
       input_tokens: record.inputTokens,
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,

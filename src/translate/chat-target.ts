@@ -109,6 +109,14 @@ export interface ChatTarget {
    * `reasoning_content`. Unset: the upstream says its reasoning unasked (vLLM, DeepSeek) or not at all.
    */
   readonly showsReasoningAsked?: boolean;
+  /**
+   * The target takes a thinking budget in tokens (Gemini 2.5's `thinkingBudget`), asked in chat as
+   * OpenRouter's `reasoning.max_tokens` beside `reasoning_effort`, which a translation from Messages
+   * writes for a caller's `thinking` budget, so the caller's number goes, not its effort's bucket.
+   * Read only beside an effort: sent again without the effort (routing/refused-hint.ts), the call
+   * goes without any thinking config. Unset: a `reasoning` is named.
+   */
+  readonly takesThinkingBudget?: boolean;
 }
 
 /**
@@ -185,6 +193,8 @@ export function nameUncarried(
       "thinking",
       `is Anthropic's extended thinking, which ${shown(model)} does not take`,
     );
+  if (target.takesThinkingBudget && !isUnset(body.reasoning) && isUnset(body.reasoning_effort))
+    dropped.add("reasoning", "reasoning", `is read by ${target.name} only beside reasoning_effort`);
   if (target.takesTopK && !isUnset(body.top_k) && !target.takesTopK(model))
     dropped.add("top_k", "top_k", `is a sampling setting ${shown(model)} does not take`);
   const { temperature } = body;

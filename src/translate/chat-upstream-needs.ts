@@ -58,4 +58,10 @@ export interface ChatUpstreamNeeds {
    * asks, as `include_reasoning: true`.
    */
   readonly showsReasoningAsked?: boolean;
+  /**
+   * The upstream takes a thinking budget in tokens (ChatTarget.takesThinkingBudget: Gemini 2.5): a
+   * Messages caller's `thinking.budget_tokens` goes as `reasoning.max_tokens` beside the effort it
+   * is rounded to.
+   */
+  readonly thinkingBudget?: boolean;
 }

@@ -6,9 +6,9 @@
 import { afterAll, expect, test } from "bun:test";
 import type { Page, Response as PwResponse } from "playwright-core";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
+import { gatewayClockAhead } from "./harness/gateway-clock.ts";
 import { steppableClock } from "./harness/skewed-clock.ts";
 import { tempDir } from "./harness/temp-dir.ts";
-import { waitFor } from "./harness/wait-for.ts";
 
 const clockDir = tempDir("mindgw-clock-");
 afterAll(() => clockDir.cleanup());
@@ -16,20 +16,8 @@ afterAll(() => clockDir.cleanup());
 const clock = steppableClock(clockDir.path, 0);
 const ui = adminUi({ env: clock.env, adminUi: { session_idle_timeout: "5m" } });
 
-/** Steps the gateway's wall clock `minutes` ahead of the host's and waits until it reads so (its Date header). */
-async function gatewayAt(minutes: number) {
-  clock.step(minutes * 60);
-  await waitFor(
-    `the gateway's clock ${minutes} min ahead of the host's`,
-    async () => {
-      const response = await fetch(`${ui.gw.url}/healthz`);
-      await response.arrayBuffer();
-      const ahead = Date.parse(response.headers.get("date") ?? "") - Date.now();
-      return Math.abs(ahead - minutes * 60_000) < 20_000;
-    },
-    20_000,
-  );
-}
+/** Steps the gateway's wall clock `minutes` ahead of the host's and waits until it reads so. */
+const gatewayAt = (minutes: number) => gatewayClockAhead(clock, ui.gw.url, minutes);
 
 /** The next of the Overview's own polls the gateway answered on its clock `minutes` ahead. */
 const pollAnsweredAt = (page: Page, minutes: number) =>

@@ -57,8 +57,10 @@ const sessionBody = (session: AdminSession, oidc: boolean, sessions: SessionStor
   csrf: session.csrf,
   expiresAt: session.expiresAt,
   // Milliseconds, not a time: the page's clock may differ from the gateway's. The page asks again
-  // then, with nobody at it, as a page that polls nothing would otherwise stay on screen.
+  // at `endsIn` (the sooner of the idle end and `expiresAt`), with nobody at it, as a page that
+  // polls nothing would otherwise stay on screen.
   idleEndsIn: sessions.idleEndsIn(session),
+  endsIn: sessions.endsIn(session),
 });
 
 const missing = (request: Request, message: string) =>

@@ -159,9 +159,17 @@ export class SessionStore {
     return typeof found === "string" ? found : { ...found, id };
   }
 
-  /** How long until the session ends for inactivity, unless used before (the page checks then). */
+  /** How long until the session ends for inactivity, unless used before. */
   idleEndsIn(session: StoredSession): number {
     return Math.max(0, session.usedAt + this.options.idleMs() - this.now());
+  }
+
+  /**
+   * How long until the session ends unless used before: the sooner of its idle end and its own end
+   * (`session_ttl` after sign-in, its key's expiry), when the page asks whether it is still open.
+   */
+  endsIn(session: StoredSession): number {
+    return Math.min(this.idleEndsIn(session), Math.max(0, session.expiresAt - this.now()));
   }
 
   /**

@@ -117,7 +117,7 @@ describe("a Messages caller's thinking on a Gemini route", () => {
     });
     expect(sentLast().generationConfig).toEqual({
       maxOutputTokens: 4000,
-      thinkingConfig: { thinkingBudget: 1024 },
+      thinkingConfig: { thinkingBudget: 2048 }, // the caller's budget, not its effort's bucket
     });
   });
 

@@ -18,6 +18,12 @@ describe("chatResponseToMessages", () => {
         cache_creation_input_tokens: 0,
         cache_read_input_tokens: 0,
         output_tokens: 9,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+        output_tokens_details: null,
+        server_tool_use: null,
+        service_tier: "standard",
+        inference_geo: null,
+        speed: null,
       },
     });
   });
@@ -44,6 +50,12 @@ describe("chatResponseToMessages", () => {
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 64,
       output_tokens: 52,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      output_tokens_details: null,
+      server_tool_use: null,
+      service_tier: "standard",
+      inference_geo: null,
+      speed: null,
     });
   });
 

@@ -5,8 +5,9 @@ import { openAISchemas } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
-import { openAIUsageToAnthropic } from "../usage-mapping.ts";
+import { chatUsage } from "../usage-mapping.ts";
 import { reasoningText } from "./messages-stream-writer.ts";
+import { messagesUsage } from "./messages-usage.ts";
 import { partialToolInput } from "./partial-tool-input.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
 
@@ -65,7 +66,7 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
     content,
     stop_reason: stop.stop_reason,
     stop_sequence: stop.stop_sequence,
-    usage: openAIUsageToAnthropic(chat.usage ?? {}),
+    usage: messagesUsage(chatUsage(chat.usage ?? {}), chat.service_tier),
   };
 }
 

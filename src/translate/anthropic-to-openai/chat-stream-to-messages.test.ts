@@ -49,6 +49,12 @@ describe("chatStreamToMessages", () => {
           cache_creation_input_tokens: 0,
           cache_read_input_tokens: 0,
           output_tokens: 0,
+          cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+          output_tokens_details: null,
+          server_tool_use: null,
+          service_tier: "standard",
+          inference_geo: null,
+          speed: null,
         },
       },
     });
@@ -70,6 +76,8 @@ describe("chatStreamToMessages", () => {
         cache_creation_input_tokens: 0,
         cache_read_input_tokens: 0,
         output_tokens: 10,
+        output_tokens_details: null,
+        server_tool_use: null,
       },
     });
     expect(body.at(-1)).toEqual({ type: "message_stop" });
@@ -99,6 +107,12 @@ describe("chatStreamToMessages", () => {
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
       output_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      output_tokens_details: null,
+      server_tool_use: null,
+      service_tier: "standard",
+      inference_geo: null,
+      speed: null,
     });
     // The upstream's own figures in message_delta, as before.
     const plain = payloads(await translate(events)) as typeof out;

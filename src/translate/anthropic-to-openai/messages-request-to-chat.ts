@@ -112,6 +112,10 @@ export function messagesRequestToChat(
     request.output_config?.effort ??
     (claudeThinking ? undefined : effortFromThinking(request.thinking, needs.thinkingOffEffort));
   if (effort) out.reasoning_effort = effort;
+  // An upstream that takes a budget in tokens (Gemini 2.5) gets the caller's number beside its bucket.
+  const budget = request.thinking?.type === "enabled" ? request.thinking.budget_tokens : undefined;
+  if (needs.thinkingBudget && effort && !request.output_config?.effort && budget !== undefined)
+    out.reasoning = { max_tokens: budget };
   // An upstream that shows its thinking only when asked (Gemini) is asked when Claude would show it.
   if (needs.showsReasoningAsked && showsThinking(request.thinking)) out.include_reasoning = true;
   const format = request.output_config?.format ?? request.output_format;

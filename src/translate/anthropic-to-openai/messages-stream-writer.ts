@@ -13,9 +13,10 @@ import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { blockText, type ThinkingStep, thinkingStepOf } from "../thinking-blocks.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
-import { anthropicUsageOf, openAIUsageToAnthropic } from "../usage-mapping.ts";
+import { chatUsage } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
 import { anthropicMessageId } from "./chat-response-to-messages.ts";
+import { messagesDeltaUsage, messagesUsage } from "./messages-usage.ts";
 import { partialToolInput } from "./partial-tool-input.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
 
@@ -92,7 +93,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     const step = thinkingStepOf(chunk);
     if (step) this.thinkingStep(step, out);
     if (chunk.usage) {
-      this.usage = openAIUsageToAnthropic(chunk.usage);
+      this.usage = messagesDeltaUsage(chatUsage(chunk.usage));
       this.written = chunk.usage.completion_tokens;
     }
     for (const choice of chunk.choices ?? []) {
@@ -137,7 +138,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
       refused: this.refused,
     });
     // Without the upstream's figures, the estimate it is charged (StreamWriter `finish`), not 0.
-    const usage = estimated ? anthropicUsageOf(estimated) : (this.usage ?? { output_tokens: 0 });
+    const usage = estimated ? messagesDeltaUsage(estimated) : (this.usage ?? { output_tokens: 0 });
     out.push(anthropicEvent({ type: "message_delta", delta: stop, usage }));
     out.push(anthropicEvent({ type: "message_stop" }));
     return out;
@@ -152,10 +153,10 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     this.messageId = anthropicMessageId(chunk.id);
     // Anthropic's own stream states the input in `message_start`, and some clients read it there
     // alone (LangChain's ChatAnthropic): an estimate, not 0, until `message_delta` has the figures;
-    // its cache figures too, 0 until known, as Anthropic's are (`anthropicUsageOf`).
-    const usage = chunk.usage
-      ? openAIUsageToAnthropic(chunk.usage)
-      : anthropicUsageOf({ inputTokens: this.promptTokens(), outputTokens: 0 });
+    // its cache figures too, 0 until known, as Anthropic's are, and the tier the answer runs on
+    // (every chunk of OpenAI's says it), where the SDK reads it (its `message_delta` has none).
+    const read = chunk.usage ? chatUsage(chunk.usage) : { inputTokens: this.promptTokens(), outputTokens: 0 };
+    const usage = messagesUsage(read, chunk.service_tier);
     const message = {
       id: this.messageId,
       type: "message",

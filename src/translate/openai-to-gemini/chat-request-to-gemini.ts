@@ -1,5 +1,5 @@
 import { shown } from "../../core/cut-words.ts";
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
@@ -32,6 +32,7 @@ export const GEMINI_TARGET: ChatTarget = {
     "logprobs",
     "top_logprobs",
     "include_reasoning",
+    "reasoning",
   ],
   strictTools: false,
   strictFormat: true,
@@ -43,6 +44,7 @@ export const GEMINI_TARGET: ChatTarget = {
   maxStops: 5,
   thinkingOffEffort: "none",
   showsReasoningAsked: true,
+  takesThinkingBudget: true,
 };
 
 /**
@@ -132,7 +134,8 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
     if (format.type === "json_schema" && format.json_schema?.schema !== undefined)
       out.responseJsonSchema = format.json_schema.schema;
   }
-  const thinking = thinkingConfig(body.model, body.reasoning_effort, body.include_reasoning === true);
+  const budget = isJsonObject(body.reasoning) ? body.reasoning.max_tokens : undefined;
+  const thinking = thinkingConfig(body.model, body.reasoning_effort, body.include_reasoning === true, budget);
   if (thinking !== undefined) out.thinkingConfig = thinking;
   return out;
 }

@@ -6,15 +6,19 @@ import type { JsonObject } from "../../core/dialect.ts";
  * generation takes: Gemini 3 and later a `thinkingLevel`, Gemini 2.5 a `thinkingBudget` in
  * tokens; with `includeThoughts` when the caller asks to see the thoughts. Gemini 2.5 refuses a level (400 "Thinking level is not supported for this model."); 3
  * takes a budget only for backward compatibility, which Google warns may perform worse. Undefined
- * for an effort of no known name (nothing is sent).
+ * for an effort of no known name (nothing is sent). `budget`, a number of tokens said beside the
+ * effort (OpenRouter's `reasoning.max_tokens`: a Messages caller's `budget_tokens`), is a 2.5
+ * model's budget in place of the effort's, held within the model's range; without an effort it
+ * asks nothing, so a call sent again without the effort (routing/refused-hint.ts) has no config.
  */
 export function thinkingConfig(
   model: unknown,
   effort: unknown,
   showThoughts = false,
+  budget?: unknown,
 ): JsonObject | undefined {
   const name = typeof model === "string" ? model : "";
-  const config = effortConfig(name, effort);
+  const config = effortConfig(name, effort, budget);
   if (!showThoughts) return config;
   // Thoughts asked for (chat's `include_reasoning`: a Messages caller's `thinking`), beside the
   // effort's config, or alone to a model known to think unasked (2.5 and later: an adaptive
@@ -25,7 +29,7 @@ export function thinkingConfig(
 }
 
 /** The config an effort asks for, in the words the model's generation takes (`thinkingConfig`). */
-function effortConfig(name: string, effort: unknown): JsonObject | undefined {
+function effortConfig(name: string, effort: unknown, tokens: unknown): JsonObject | undefined {
   if (typeof effort !== "string") return undefined;
   if (thinksInLevels(name)) {
     const level = thinkingLevel(name, effort);
@@ -33,7 +37,7 @@ function effortConfig(name: string, effort: unknown): JsonObject | undefined {
   }
   // A model before 2.5 has no thinking to turn off, and refuses any thinking config for it.
   if (BUDGETS[effort] === 0 && thinksNot(name)) return undefined;
-  const budget = thinkingBudget(name, effort);
+  const budget = typeof tokens === "number" ? withinRange(name, tokens) : thinkingBudget(name, effort);
   return budget === undefined ? undefined : { thinkingBudget: budget };
 }
 
@@ -127,4 +131,23 @@ function thinkingBudget(model: string, effort: string): number | undefined {
   const budget = BUDGETS[effort];
   if (budget === 0 && THINKS_ALWAYS.test(model)) return LEAST_PRO_BUDGET;
   return budget;
+}
+
+/**
+ * The budgets each Gemini 2.5 model takes (Google's thinking table: 2.5 Pro 128–32768, it cannot
+ * stop thinking; Flash 0–24576; Flash-Lite 512–24576, or 0 for none), by the name as Google spells
+ * it; a name of neither (`gemini-flash-latest`) is held to Flash's.
+ */
+function budgetRange(model: string): readonly [number, number] {
+  if (THINKS_ALWAYS.test(model)) return [LEAST_PRO_BUDGET, 32_768];
+  if (/-flash-lite\b/i.test(model)) return [512, 24_576];
+  return [0, 24_576];
+}
+
+/** A budget in tokens as the model takes it: within its range, whole; 0 stays 0 where it turns thinking off. */
+function withinRange(model: string, tokens: number): number {
+  const [least, most] = budgetRange(model);
+  const whole = Math.round(tokens);
+  if (whole <= 0 && !THINKS_ALWAYS.test(model)) return 0;
+  return Math.min(most, Math.max(least, whole));
 }

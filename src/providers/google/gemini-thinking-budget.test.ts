@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { type CannedUpstream, startCannedUpstream } from "../../../test/fake-upstream/canned-upstream.ts";
+import { type Gateway, parseConfig } from "../../index.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
+
+// A Messages caller's `thinking.budget_tokens` on a Gemini 2.5 route went as the bucket of the
+// effort it was rounded to: 2000 tokens asked, `thinkingBudget: 1024` sent. Gemini 2.5 takes a
+// budget in tokens, so the caller's number goes, held within the model's range (Google's thinking
+// table: 2.5 Pro 128–32768, 2.5 Flash 0–24576, 2.5 Flash-Lite 512–24576); effort words keep the
+// bucket, Gemini 3 its levels. Through the gateway on loopback, the official SDK, Gemini's wire from
+// a canned upstream.
+
+let upstream: CannedUpstream;
+let gateway: Gateway;
+let client: Anthropic;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  upstream = startCannedUpstream();
+  const route = (model: string) => ({ name: model, routes: [{ provider: "g", model }] });
+  const gw = await recordingGateway(
+    parseConfig({
+      storage: { path: ":memory:" },
+      routing: { retries: 0 },
+      providers: [{ name: "g", type: "gemini", api_key: "key", base_url: `${upstream.url}/v1beta` }],
+      models: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "gemini-3-flash-preview"].map(route),
+    }),
+  );
+  gateway = gw.gateway;
+  const base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+  client = new Anthropic({ baseURL: base, apiKey: gw.adminKey, maxRetries: 0 });
+  openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: gw.adminKey, maxRetries: 0 });
+});
+afterAll(async () => {
+  await gateway.stop();
+  await upstream.stop();
+});
+
+const answer = () =>
+  upstream.queue({
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP", index: 0 }],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 1, totalTokenCount: 4 },
+    }),
+  });
+const thinkingSent = (index = -1) =>
+  (
+    JSON.parse(upstream.requests.at(index)?.text ?? "{}") as {
+      generationConfig?: { thinkingConfig?: object };
+    }
+  ).generationConfig?.thinkingConfig;
+const ask = (model: string, budget: number) =>
+  client.messages.create({
+    model,
+    max_tokens: 20_000,
+    thinking: { type: "enabled", budget_tokens: budget, display: "omitted" },
+    messages: [{ role: "user", content: "hi" }],
+  });
+
+describe("a Messages caller's thinking budget on a Gemini route", () => {
+  test("2.5 Flash is sent the caller's number, not its effort's bucket", async () => {
+    answer();
+    await ask("gemini-2.5-flash", 2000);
+    expect(thinkingSent()).toEqual({ thinkingBudget: 2000 });
+  });
+
+  test("held within the model's range: Flash's most 24576, Pro's 32768", async () => {
+    answer();
+    await ask("gemini-2.5-flash", 50_000);
+    expect(thinkingSent()).toEqual({ thinkingBudget: 24_576 });
+    answer();
+    await ask("gemini-2.5-pro", 50_000);
+    expect(thinkingSent()).toEqual({ thinkingBudget: 32_768 });
+  });
+
+  test("an effort word keeps its bucket; Gemini 3 its level", async () => {
+    answer();
+    await client.messages.create({
+      model: "gemini-2.5-flash",
+      max_tokens: 100,
+      output_config: { effort: "low" },
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(thinkingSent()).toEqual({ thinkingBudget: 1024 });
+    answer();
+    await ask("gemini-3-flash-preview", 2000);
+    expect(thinkingSent()).toEqual({ thinkingLevel: "low" });
+  });
+
+  test("refused by a model that does not think, the call again goes without any thinking config", async () => {
+    upstream.queue({
+      status: 400,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        error: {
+          code: 400,
+          message: "Thinking is not enabled for models/gemini-2.0-flash",
+          status: "INVALID_ARGUMENT",
+        },
+      }),
+    });
+    answer();
+    const message = await ask("gemini-2.0-flash", 2000);
+    expect(thinkingSent(-2)).toEqual({ thinkingBudget: 2000 });
+    expect(thinkingSent(-1)).toBeUndefined();
+    expect(message.content).toEqual([{ type: "text", text: "hi" }] as never);
+  });
+
+  test("a chat caller's OpenRouter reasoning.max_tokens is read beside its reasoning_effort; alone, it is named", async () => {
+    const call = (fields: object) =>
+      openai.chat.completions
+        .create({
+          model: "gemini-2.5-flash",
+          messages: [{ role: "user", content: "hi" }],
+          ...fields,
+        } as never)
+        .withResponse();
+    answer();
+    const beside = await call({ reasoning_effort: "low", reasoning: { max_tokens: 3000 } });
+    expect(thinkingSent()).toEqual({ thinkingBudget: 3000 });
+    expect(beside.response.headers.get("x-mindgw-dropped")).toBeNull();
+    answer();
+    const alone = await call({ reasoning: { max_tokens: 3000 } });
+    expect(thinkingSent()).toBeUndefined();
+    expect(alone.response.headers.get("x-mindgw-dropped")).toBe("reasoning");
+  });
+});

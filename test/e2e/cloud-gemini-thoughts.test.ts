@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
+import type OpenAI from "openai";
 import { cloudGateway } from "./harness/cloud-gateway.ts";
 
 // An Anthropic caller's `thinking` asks Gemini for its thought summaries (`includeThoughts`), which
@@ -10,8 +11,9 @@ import { cloudGateway } from "./harness/cloud-gateway.ts";
 
 const clouds = cloudGateway();
 let anthropic: Anthropic;
+let openai: OpenAI;
 beforeAll(() => {
-  ({ anthropic } = clouds);
+  ({ anthropic, openai } = clouds);
 });
 
 /** The caller's answer to `thinking` on `model`, and each `thinkingConfig` sent upstream for it. */
@@ -29,11 +31,13 @@ async function thinkingTo(model: string, upstream: RegExp, thinking: Anthropic.T
 
 describe("thoughts asked of a Gemini model whose thinking is off, or that does not think", () => {
   test("2.5 Flash-Lite (Vertex AI), adaptive thinking: answered, not asked for thoughts it would refuse", async () => {
-    const { data, sent } = await thinkingTo("vertex-flash-lite", /gemini-2\.5-flash-lite:/, {
+    const { data, dropped, sent } = await thinkingTo("vertex-flash-lite", /gemini-2\.5-flash-lite:/, {
       type: "adaptive",
     });
     expect(data.stop_reason).toBe("end_turn");
     expect(sent).toEqual([undefined]);
+    // Adaptive leaves it to the model whether to think, as on Anthropic: nothing the caller asked went.
+    expect(dropped).toBeNull();
   });
 
   test("2.5 Flash-Lite with a budget, which turns its thinking on: thoughts asked beside it", async () => {
@@ -55,5 +59,51 @@ describe("thoughts asked of a Gemini model whose thinking is off, or that does n
     expect(data.content.map((block) => block.type)).toEqual(["text"]);
     expect(sent).toEqual([{ thinkingBudget: 1024, includeThoughts: true }, undefined]);
     expect(dropped).toBe("thinking");
+  });
+});
+
+describe("a chat caller's include_reasoning (OpenRouter's) that asks nothing of the route's model", () => {
+  /** The answer's dropped header for `include_reasoning: true` (and `effort`) on `model`, with the thinkingConfig sent. */
+  async function includeReasoningTo(model: string, upstream: RegExp, reasoning_effort?: "none" | "low") {
+    const { response } = await openai.chat.completions
+      .create({
+        model,
+        messages: [{ role: "user", content: "think" }],
+        ...(reasoning_effort ? { reasoning_effort } : {}),
+        // OpenRouter's field, not in the SDK's types: sent as an extra body field.
+        ...({ include_reasoning: true } as object),
+      })
+      .withResponse();
+    const sent = JSON.parse(clouds.callsTo(upstream).at(-1)?.body ?? "{}");
+    return { dropped: response.headers.get("x-mindgw-dropped"), sent: sent.generationConfig?.thinkingConfig };
+  }
+
+  test("Gemini 2.0 Flash, which does not think, and 2.5 Flash-Lite, its thinking off: nothing sent, include_reasoning named", async () => {
+    expect(await includeReasoningTo("vertex-2.0-flash", /gemini-2\.0-flash:/)).toEqual({
+      dropped: "include_reasoning",
+      sent: undefined,
+    });
+    expect(await includeReasoningTo("vertex-flash-lite", /gemini-2\.5-flash-lite:/)).toEqual({
+      dropped: "include_reasoning",
+      sent: undefined,
+    });
+  });
+
+  test("thinking turned off by the caller's own effort: nothing to show, include_reasoning named", async () => {
+    expect(await includeReasoningTo("gemini-flash", /gemini-2\.5-flash:/, "none")).toEqual({
+      dropped: "include_reasoning",
+      sent: { thinkingBudget: 0 },
+    });
+  });
+
+  test("a model that shows its thoughts: asked, nothing named", async () => {
+    expect(await includeReasoningTo("gemini-flash", /gemini-2\.5-flash:/)).toEqual({
+      dropped: null,
+      sent: { includeThoughts: true },
+    });
+    expect(await includeReasoningTo("vertex-flash-lite", /gemini-2\.5-flash-lite:/, "low")).toEqual({
+      dropped: null,
+      sent: { thinkingBudget: 1024, includeThoughts: true },
+    });
   });
 });

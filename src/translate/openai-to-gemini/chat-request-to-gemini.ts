@@ -43,6 +43,7 @@ export const GEMINI_TARGET: ChatTarget = {
   maxStops: 5,
   thinkingOffEffort: "none",
   showsReasoningAsked: true,
+  showsReasoningOf: (model, effort) => thinkingConfig(model, effort, true)?.includeThoughts === true,
 };
 
 /**

@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
 import OpenAI from "openai";
 import { parseConfig } from "../config/load-config.ts";
+import type { JsonObject } from "../core/dialect.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { waitFor, waitForValue } from "../testing/wait-for.ts";
+import { InFlightResponses } from "./in-flight-responses.ts";
 
 // A translated Responses stream that fails after it began is read back as OpenAI keeps one:
 // `client.responses.retrieve(id)` answers its response with status `failed`, the error the
@@ -19,6 +21,23 @@ let client: OpenAI;
 /** While set, each save waits for it: the row is written once the test resolves it. */
 let heldSaves: PromiseWithResolvers<void> | undefined;
 let savesBegun = 0;
+/** The ids whose row the store has written (its save done). */
+const rowsWritten = new Set<string>();
+/** The ids whose failed entry, read while the row is written, has ended: a read is the row's then. */
+const failedEntriesEnded = new Set<string>();
+const holdFailed = InFlightResponses.prototype.failed;
+const failedSpy = spyOn(InFlightResponses.prototype, "failed").mockImplementation(function (
+  this: InFlightResponses,
+  scope: string,
+  id: string,
+  response: JsonObject,
+) {
+  const end = holdFailed.call(this, scope, id, response);
+  return () => {
+    end();
+    failedEntriesEnded.add(id);
+  };
+});
 /** The chat requests the upstream was sent, in order. */
 const sent: { messages: unknown[] }[] = [];
 
@@ -69,7 +88,8 @@ beforeAll(async () => {
         save: async (record) => {
           savesBegun++;
           await heldSaves?.promise;
-          return save(record);
+          await save(record);
+          rowsWritten.add(record.id);
         },
       },
     },
@@ -89,6 +109,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  failedSpy.mockRestore();
   await gateway.stop();
   upstream.stop(true);
 });
@@ -138,6 +159,13 @@ test("a failed response whose row is not written yet reads as failed, never as u
     expect(during.output_text).toBe("hello");
     saving.resolve();
     heldSaves = undefined;
+    // Read once the row is written and the failed entry the read during came from has ended: the
+    // read after is the row's, so the row must say what that entry said.
+    await waitFor(
+      "its row written, its failed entry ended",
+      () => rowsWritten.has(id) && failedEntriesEnded.has(id),
+      20_000,
+    );
     const after = await client.responses.retrieve(id);
     expect(after).toEqual(during);
   } finally {

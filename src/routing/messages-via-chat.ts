@@ -60,6 +60,8 @@ export function messagesViaChat(
       max_completion_tokens: "max_tokens",
       ...(chat.temperature != null ? { temperature: "temperature" } : {}),
       ...callerFieldHints(chat, provider.chatTarget, formatField(body)),
+      // The thoughts asked for, which only `thinking` writes.
+      ...(chat.include_reasoning === true ? THOUGHTS_HINT : {}),
     },
     prompt: body,
     // Read against the bound the attempt sent (a hint may have lowered it): a last call it cut,
@@ -78,6 +80,8 @@ export function messagesViaChat(
       }),
   };
 }
+
+const THOUGHTS_HINT: CallerNames = { include_reasoning: "thinking" };
 
 /**
  * Chat fields a messages call sets under another name (messages-request-to-chat.ts), by the

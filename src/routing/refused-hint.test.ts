@@ -59,3 +59,48 @@ describe("refusedHint: a bound past the most the route's model writes", () => {
     expect(refusedHint(named, hints)).toBeUndefined();
   });
 });
+
+describe("refusedHint: Gemini's refusals of thinking, which name no field", () => {
+  const refused = (message: string) => new GatewayError({ status: 400, code: "invalid_request", message });
+  const hints = {
+    reasoning_effort: "thinking",
+    include_reasoning: "thinking",
+    max_completion_tokens: "max_tokens",
+  };
+
+  test.each([
+    ["the Gemini API's", "Thinking is not enabled for models/gemini-2.5-flash-image"],
+    [
+      "Vertex AI's",
+      "Unable to submit request because thinking is not supported by this model. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini",
+    ],
+  ])(
+    "a model that does not think, in %s words: the effort and the thoughts asked for go together",
+    (_api, words) => {
+      expect(refusedHint(refused(words), hints)).toEqual({
+        path: "reasoning_effort",
+        callerName: "thinking",
+        also: [{ path: "include_reasoning", callerName: "thinking" }],
+      });
+    },
+  );
+
+  test("thoughts asked of a model whose thinking is off (Vertex AI's words): the thoughts go, the effort stays", () => {
+    const words =
+      "Unable to submit request because Thinking_config.include_thoughts is only enabled when thinking is enabled.. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini";
+    expect(refusedHint(refused(words), hints)).toEqual({ path: "include_reasoning", callerName: "thinking" });
+    expect(refusedHint(refused(words), { include_reasoning: "include_reasoning" })).toEqual({
+      path: "include_reasoning",
+      callerName: "include_reasoning",
+    });
+  });
+
+  test("a level or a budget of 0 refused: the effort alone goes", () => {
+    expect(
+      refusedHint(refused("Budget 0 is invalid. This model only works in thinking mode."), hints),
+    ).toEqual({
+      path: "reasoning_effort",
+      callerName: "thinking",
+    });
+  });
+});

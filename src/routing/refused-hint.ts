@@ -16,6 +16,10 @@ import { type CallerNames, type CallerNaming, callerName } from "./caller-param.
  *   model only working in thinking mode refuses (400 "Budget 0 is invalid. This model only works
  *   in thinking mode."), where the Pro rule of openai-to-gemini does not know it: sent again
  *   without it.
+ * - the thoughts asked of Gemini (`include_reasoning`: a Messages caller's `thinking` that Claude
+ *   would show, a chat caller's own), which a model whose thinking is off (2.5 Flash-Lite) or
+ *   that does not think (2.5 Flash Image) refuses: sent again without them, and, when the words
+ *   refuse any thinking, without the effort too.
  * - `top_p` beside `temperature`, which every OpenAI model takes and OpenAI callers send together
  *   (Claude 4.5 models refuse the pair: 400 "`temperature` and `top_p` cannot both be specified for
  *   this model. Please use only one."): the caller sent `top_p` so, but asked of an OpenAI model,
@@ -87,22 +91,25 @@ const REFUSALS = [
 ];
 
 /**
- * Refusals that do not name the field, by the field they refuse, both of what `reasoning_effort`
- * becomes on Gemini (openai-to-gemini/thinking-config.ts): a thinking budget of 0, from a model
- * that only works in thinking mode ("Budget 0 is invalid. This model only works in thinking
- * mode."); a thinking level the model has not, or any level, from a model that takes none
- * (Gemini API: "Thinking level MEDIUM is not supported for this model."; Vertex AI: "Unable to
- * submit request because thinking_level MEDIUM is not supported by this model."); any thinking
- * config, from a model that does not think (Gemini 2.0: Vertex AI's "Unable to submit request
- * because thinking is not supported by this model.", the Gemini API's "Thinking is not enabled
- * for models/gemini-2.0-flash").
+ * Refusals that do not name the field, by the fields they refuse, all of what `reasoning_effort`
+ * and `include_reasoning` become on Gemini (openai-to-gemini/thinking-config.ts): a thinking budget
+ * of 0, from a model that only works in thinking mode ("Budget 0 is invalid. This model only works
+ * in thinking mode."); a thinking level the model has not, or any level, from a model that takes
+ * none (Gemini API: "Thinking level MEDIUM is not supported for this model."; Vertex AI: "Unable to
+ * submit request because thinking_level MEDIUM is not supported by this model."); thoughts asked of
+ * a model whose thinking is off (2.5 Flash-Lite, Vertex AI: "Unable to submit request because
+ * Thinking_config.include_thoughts is only enabled when thinking is enabled."); any thinking
+ * config, from a model that does not think (Gemini 2.0, 2.5 Flash Image: Vertex AI's "Unable to
+ * submit request because thinking is not supported by this model.", the Gemini API's "Thinking is
+ * not enabled for models/gemini-2.0-flash"), the effort and the thoughts left out together.
  */
-const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^Budget 0 is invalid\b/, "reasoning_effort"],
-  [/\bthinking[ _]level (?:\w+ )?is not supported (?:for|by) this model\b/i, "reasoning_effort"],
+const UNNAMED_REFUSALS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
+  [/^Budget 0 is invalid\b/, ["reasoning_effort"]],
+  [/\bthinking[ _]level (?:\w+ )?is not supported (?:for|by) this model\b/i, ["reasoning_effort"]],
+  [/\binclude_thoughts is only enabled when thinking is enabled\b/i, ["include_reasoning"]],
   [
     /\bthinking is not (?:supported by this model\b|enabled for (?:this model\b|models\/))/i,
-    "reasoning_effort",
+    ["reasoning_effort", "include_reasoning"],
   ],
 ];
 
@@ -156,16 +163,19 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
   }
   const [first, ...also] = refusedFields;
   if (first !== undefined) return also.length > 0 ? { ...first, also } : first;
-  const named = refusedParameter(error);
+  const named = refusedParameters(error);
   if (named === undefined) return undefined;
+  const refused: RefusedHint[] = [];
   for (const [path, callerName] of Object.entries(hints)) {
     // A bound on the answer is lowered to what fits, never left out: an upstream that names it
     // refused ("Unsupported parameter: 'max_completion_tokens'") would otherwise get the call
     // again with no bound at all, writing up to its model's most for a caller that set one.
     if (CALLER_FIELD_REFUSALS.has(path) || isBound(path)) continue;
-    if (path === named || path.endsWith(`.${named}`)) return { path, callerName };
+    if (named.some((field) => path === field || path.endsWith(`.${field}`)))
+      refused.push({ path, callerName });
   }
-  return undefined;
+  const [hint, ...alongside] = refused;
+  return hint !== undefined && alongside.length > 0 ? { ...hint, also: alongside } : hint;
 }
 
 /**
@@ -242,13 +252,14 @@ function boundThatFits(error: GatewayError, callerName: string): RefusedHint | u
   return { path: "max_tokens", callerName, fits: overflow.window - overflow.prompt };
 }
 
-function refusedParameter(error: GatewayError): string | undefined {
+/** The fields the refusal names, or, for one that names none, those its words refuse. */
+function refusedParameters(error: GatewayError): readonly string[] | undefined {
   const code = error.upstream?.code;
-  if ((code === "unsupported_parameter" || code === "unsupported_value") && error.param) return error.param;
+  if ((code === "unsupported_parameter" || code === "unsupported_value") && error.param) return [error.param];
   for (const refusal of REFUSALS) {
     const named = refusal.exec(error.message)?.[1];
-    if (named) return named;
+    if (named) return [named];
   }
-  for (const [refusal, field] of UNNAMED_REFUSALS) if (refusal.test(error.message)) return field;
+  for (const [refusal, fields] of UNNAMED_REFUSALS) if (refusal.test(error.message)) return fields;
   return undefined;
 }

@@ -140,6 +140,53 @@ describe("a thinking config refused by a Gemini model that does not think", () =
   });
 });
 
+describe("thoughts asked of a Gemini model whose thinking is off, which the name rule misses", () => {
+  const ANSWER = {
+    candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],
+  };
+  /** A later model thinking only when a budget turns it on, refusing thoughts alone as Vertex AI does 2.5 Flash-Lite's. */
+  const thinksOnlyAsked = (sent: JsonObject) =>
+    (sent.generationConfig as { thinkingConfig?: JsonObject } | undefined)?.thinkingConfig?.includeThoughts
+      ? googleError(
+          400,
+          "INVALID_ARGUMENT",
+          "Unable to submit request because Thinking_config.include_thoughts is only enabled when thinking is enabled.. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini",
+        )
+      : Response.json(ANSWER);
+  const config = {
+    providers: [{ name: "g", type: "gemini" }],
+    models: [{ name: "m", routes: [{ provider: "g", model: "gemini-2.7-flash-nano" }] }],
+    routing: { retries: 0 },
+  };
+
+  test("a Messages caller's adaptive thinking (Claude Code's): sent again without them, named thinking", async () => {
+    const g = gemini("g", thinksOnlyAsked);
+    const { router } = routerFor(config, [g]);
+    const dispatched = await router(
+      chatRequest("m", {
+        operation: "messages",
+        body: {
+          model: "m",
+          max_tokens: 100,
+          thinking: { type: "adaptive" },
+          messages: [{ role: "user", content: "hi" }],
+        },
+      }),
+    );
+    expect(g.calls.map((call) => call.body.include_reasoning)).toEqual([true, undefined]);
+    expect(dispatched.dropped).toEqual(["thinking"]);
+  });
+
+  test("a chat caller's include_reasoning: sent again without it, named", async () => {
+    const g = gemini("g", thinksOnlyAsked);
+    const { router } = routerFor(config, [g]);
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], include_reasoning: true };
+    const dispatched = await router(chatRequest("m", { body }));
+    expect(g.calls.map((call) => call.body.include_reasoning)).toEqual([true, undefined]);
+    expect(dispatched.dropped).toEqual(["include_reasoning"]);
+  });
+});
+
 describe("a Messages caller's max_tokens past the most the Gemini model writes", () => {
   const ANSWER = {
     candidates: [{ content: { role: "model", parts: [{ text: "hi" }] }, finishReason: "STOP" }],

@@ -2,7 +2,12 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
 import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
-import { type ChatTarget, nameUncarried, refuseAudioOutput } from "../translate/chat-target.ts";
+import {
+  type ChatTarget,
+  nameUncarried,
+  nameUnshownReasoning,
+  refuseAudioOutput,
+} from "../translate/chat-target.ts";
 import type { Dropped } from "../translate/dropped.ts";
 import { chatFieldName } from "../translate/openai-to-anthropic/chat-field-names.ts";
 import {
@@ -57,6 +62,7 @@ export function translatedChat(
   if (target) {
     refuseAudioOutput(body, target);
     nameUncarried(body, target, dropped, upstreamModel);
+    nameUnshownReasoning(body, target, dropped, upstreamModel);
   }
   // The caller's own effort and bound go as it sent them; only its fields the target's models refuse
   // are hints.

@@ -43,7 +43,9 @@ export function translationHints(
  * a penalty other than 0 (`ChatTarget.refusesPenalties`), a JSON `response_format` beside tools
  * (`ChatTarget.refusesFormatWithTools`: Gemini's), `logprobs` and its `top_logprobs`
  * (`ChatTarget.refusesLogprobs`: Gemini's). Each is matched by that refusal alone
- * (`CALLER_FIELD_REFUSALS`), never by one that names the field, which is the caller's own.
+ * (`CALLER_FIELD_REFUSALS`), never by one that names the field, which is the caller's own. And
+ * `include_reasoning` (`ChatTarget.showsReasoningAsked`: Gemini's thoughts), which a model whose
+ * thinking is off refuses in words that name no field of the caller's (`UNNAMED_REFUSALS`).
  * Undefined for any other target, or a body without them. `formatName`, `logprobsName`: the
  * caller's names for the format and the log probabilities (a Responses caller's `text.format`,
  * `top_logprobs`).
@@ -55,7 +57,12 @@ export function callerFieldHints(
   logprobsName?: string,
 ): CallerNames | undefined {
   const topP = target?.refusesTopPWithTemperature === true && sent.temperature != null && sent.top_p != null;
-  if (!target?.refusesPenalties && !target?.refusesFormatWithTools && !target?.refusesLogprobs)
+  if (
+    !target?.refusesPenalties &&
+    !target?.refusesFormatWithTools &&
+    !target?.refusesLogprobs &&
+    !target?.showsReasoningAsked
+  )
     return topP ? TOP_P : undefined;
   const out: Record<string, string> = topP ? { ...TOP_P } : {};
   if (target.refusesPenalties)
@@ -68,6 +75,9 @@ export function callerFieldHints(
     // Left out with it: alone it asks for nothing, and a caller that set it hears it went.
     if (sent.top_logprobs != null) out.top_logprobs = logprobsName ?? "top_logprobs";
   }
+  // Asked of a model whose thinking is off, or that does not think, the thoughts are refused.
+  if (target.showsReasoningAsked && sent.include_reasoning === true)
+    out.include_reasoning = "include_reasoning";
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import { type ChatTarget, nameUncarried, refuseAudioOutput } from "./chat-target.ts";
+import { type ChatTarget, nameUncarried, nameUnshownReasoning, refuseAudioOutput } from "./chat-target.ts";
 import { Dropped } from "./dropped.ts";
 import { ANTHROPIC_TARGET, chatRequestToMessages } from "./openai-to-anthropic/chat-request-to-messages.ts";
 import { CONVERSE_TARGET } from "./openai-to-bedrock/chat-request-to-converse.ts";
@@ -232,5 +232,28 @@ describe("the providers that translate chat themselves", () => {
       ]);
       expect(refused?.message).toStartWith(`modalities: ${target.name} answers in text only`);
     }
+  });
+});
+
+describe("nameUnshownReasoning: a chat caller's include_reasoning on Gemini", () => {
+  const unshown = (model: string, body: Record<string, unknown>, policy: "drop" | "reject" = "drop") => {
+    const dropped = new Dropped(policy);
+    nameUnshownReasoning({ messages: hi, include_reasoning: true, ...body }, GEMINI_TARGET, dropped, model);
+    return dropped.list;
+  };
+
+  test("named where the model is not asked for its thinking: before 2.5, 2.5 Flash-Lite unasked, thinking turned off", () => {
+    expect(unshown("gemini-2.0-flash", {})).toEqual(["include_reasoning"]);
+    expect(unshown("gemini-2.5-flash-lite", {})).toEqual(["include_reasoning"]);
+    expect(unshown("gemini-2.5-flash", { reasoning_effort: "none" })).toEqual(["include_reasoning"]);
+    expect(unshown("gemini-2.5-flash", {})).toEqual([]);
+    expect(unshown("gemini-2.5-flash-lite", { reasoning_effort: "low" })).toEqual([]);
+    expect(unshown("gemini-2.0-flash", { include_reasoning: false })).toEqual([]);
+  });
+
+  test("under reject, the caller's 400 says why", () => {
+    expect(() => unshown("gemini-2.0-flash", {}, "reject")).toThrow(
+      "include_reasoning: include_reasoning asks to see the thinking of gemini-2.0-flash, which does not think, or not at this reasoning_effort (translation.unsupported: reject)",
+    );
   });
 });

@@ -117,6 +117,13 @@ export interface ChatTarget {
    * goes without any thinking config. Unset: a `reasoning` is named.
    */
   readonly takesThinkingBudget?: boolean;
+  /**
+   * Whether the model, at the caller's `reasoning_effort`, is asked for its thinking when the call
+   * asks to see it (`include_reasoning: true`): not where it does not think (Gemini before 2.5),
+   * its thinking is off (2.5 Flash-Lite unasked, an effort of `none`), so a chat caller's own
+   * `include_reasoning` is named (`nameUnshownReasoning`).
+   */
+  readonly showsReasoningOf?: (model: string, effort: unknown) => boolean;
 }
 
 /**
@@ -221,6 +228,27 @@ export function nameUncarried(
     if (format.json_schema.strict === true)
       dropped.add("response_format.json_schema.strict", "response_format.json_schema.strict");
   }
+}
+
+/**
+ * A chat caller's own `include_reasoning: true` (OpenRouter's: show the model's thinking), which
+ * the route's `model` is not asked at the call's effort (`ChatTarget.showsReasoningOf`): named, as
+ * any field the translation leaves out, rather than counted as carried. A Messages caller's, which
+ * its `thinking` writes, is not: adaptive thinking leaves it to the model whether to think.
+ */
+export function nameUnshownReasoning(
+  body: JsonObject,
+  target: ChatTarget,
+  dropped: Dropped,
+  model: string,
+): void {
+  if (body.include_reasoning !== true || target.showsReasoningOf === undefined) return;
+  if (!target.showsReasoningOf(model, body.reasoning_effort))
+    dropped.add(
+      "include_reasoning",
+      "include_reasoning",
+      `asks to see the thinking of ${shown(model)}, which does not think, or not at this reasoning_effort`,
+    );
 }
 
 /** Each empty entry of `stop`, which `target` refuses and its translation leaves out. */

@@ -74,6 +74,13 @@ interface ModelThinking {
   levels?: readonly string[];
   /** It only works in thinking mode: a budget of 0 is refused. */
   thinksAlways?: true;
+  /**
+   * Its thinking is off unless a budget turns it on (2.5 Flash-Lite): `includeThoughts` alone is
+   * refused (Vertex AI: "…Thinking_config.include_thoughts is only enabled when thinking is enabled.").
+   */
+  thinksOnlyAsked?: true;
+  /** It does not think at all (2.0, the image and TTS models): any thinking config is refused. */
+  thinksNot?: true;
 }
 
 /**
@@ -85,7 +92,10 @@ interface ModelThinking {
 const THINKING: Readonly<Record<string, ModelThinking>> = {
   "gemini-2.5-pro": { thinksAlways: true },
   "gemini-2.5-flash": {},
-  "gemini-2.5-flash-lite": {},
+  "gemini-2.5-flash-lite": { thinksOnlyAsked: true },
+  "gemini-2.0-flash": { thinksNot: true },
+  "gemini-2.5-flash-image": { thinksNot: true },
+  "gemini-2.5-flash-preview-tts": { thinksNot: true },
   "gemini-3-pro-preview": { levels: ["low", "high"], thinksAlways: true },
   "gemini-3.1-pro-preview": { levels: ["low", "medium", "high"], thinksAlways: true },
   "gemini-3-flash-preview": { levels: ["minimal", "low", "medium", "high"] },
@@ -96,14 +106,25 @@ const THINKING: Readonly<Record<string, ModelThinking>> = {
 };
 
 /**
- * Gemini's rules for `thinkingConfig`, in its words: a level on a model before Gemini 3, a level
- * the model has not, a budget of 0 on a model that only works in thinking mode. Gemini 3 takes a
- * budget too (backward compatibility), so what it was sent is for the test to read.
+ * Gemini's rules for `thinkingConfig`, in its words (`vertex`: Vertex AI's, else the Gemini API's):
+ * any config on a model that does not think, thoughts asked of a model whose thinking is off, a
+ * level on a model before Gemini 3, a level the model has not, a budget of 0 on a model that only
+ * works in thinking mode. Gemini 3 takes a budget too (backward compatibility), so what it was sent
+ * is for the test to read.
  */
-export function thinkingRefusal(model: string, request: GeminiThinking): string | undefined {
+export function thinkingRefusal(model: string, request: GeminiThinking, vertex = false): string | undefined {
   const thinking = request.generationConfig?.thinkingConfig;
   const level = thinking?.thinkingLevel;
   const table = THINKING[model] ?? {};
+  if (thinking !== undefined && table.thinksNot)
+    return vertex
+      ? `${VERTEX_LEAD}thinking is not supported by this model${VERTEX_TAIL}`
+      : `Thinking is not enabled for models/${model}`;
+  // Vertex AI's words, recorded (google-gemini/gemini-cli#1953); the Gemini API's are not, so its
+  // fake says the same.
+  const budget = thinking?.thinkingBudget;
+  if (thinking?.includeThoughts === true && table.thinksOnlyAsked && (budget === undefined || budget === 0))
+    return `${vertex ? VERTEX_LEAD : ""}Thinking_config.include_thoughts is only enabled when thinking is enabled.${vertex ? VERTEX_TAIL : ""}`;
   if (level !== undefined && table.levels === undefined)
     return "Thinking level is not supported for this model.";
   if (level !== undefined && !table.levels?.includes(level))
@@ -112,6 +133,10 @@ export function thinkingRefusal(model: string, request: GeminiThinking): string 
     return "Budget 0 is invalid. This model only works in thinking mode.";
   return undefined;
 }
+
+const VERTEX_LEAD = "Unable to submit request because ";
+const VERTEX_TAIL =
+  ". Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini";
 
 /** A request's `generationConfig.stopSequences`, as Google's stop rule reads it. */
 export interface GeminiStops {

@@ -72,7 +72,7 @@ export function googleRoute(cloud: CloudState, { req, url, path, body }: CloudCa
   }
   const request = JSON.parse(body) as GeminiLike;
   const refusal =
-    missingSignature(request) || thinkingRefusal(model, request) || stopSequencesRefusal(request);
+    missingSignature(request) || thinkingRefusal(model, request, vertex) || stopSequencesRefusal(request);
   if (refusal) return invalidArgument(refusal);
   const lastUser = request.contents.findLast((c) => c.role === "user");
   const text = lastUser?.parts.map((part) => part.text ?? "").join("") ?? "";

@@ -45,6 +45,7 @@ export const GEMINI_TARGET: ChatTarget = {
   thinkingOffEffort: "none",
   showsReasoningAsked: true,
   takesThinkingBudget: true,
+  showsReasoningOf: (model, effort) => thinkingConfig(model, effort, true)?.includeThoughts === true,
 };
 
 /**

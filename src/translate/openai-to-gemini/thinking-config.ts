@@ -21,8 +21,8 @@ export function thinkingConfig(
   const config = effortConfig(name, effort, budget);
   if (!showThoughts) return config;
   // Thoughts asked for (chat's `include_reasoning`: a Messages caller's `thinking`), beside the
-  // effort's config, or alone to a model known to think unasked (2.5 and later: an adaptive
-  // `thinking` writes no effort); no config at all goes to any other, which may refuse one.
+  // effort's config, or alone to a model known to think unasked (an adaptive `thinking` writes no
+  // effort); no config at all goes to any other, which may refuse one.
   if (config !== undefined)
     return config.thinkingBudget === 0 ? config : { ...config, includeThoughts: true };
   return thinksUnasked(name) ? { includeThoughts: true } : undefined;
@@ -63,13 +63,25 @@ function thinksNot(model: string): boolean {
   return major < 2 || (major === 2 && Number(version[2] ?? 0) < 5);
 }
 
-/** Gemini 2.5 and later, by the name's version: each thinks whether asked or not (dynamic thinking). */
+/**
+ * Gemini 2.5 and later, by the name's version, thinks whether asked or not (dynamic thinking), but
+ * for what the name says thinks only when asked, or not at all: 2.5 Flash-Lite, its thinking off
+ * unless a budget turns it on (Vertex AI refuses thoughts asked alone: 400 "…Thinking_config.
+ * include_thoughts is only enabled when thinking is enabled."); 2.5 Flash Image and the TTS models,
+ * which do not think ("Thinking is not enabled for models/…"). Gemini 3's Flash-Lite thinks at its
+ * least level unasked, its image models always. A model this misses is sent again without the
+ * thoughts (routing/refused-hint.ts).
+ */
 function thinksUnasked(model: string): boolean {
   const version = VERSION.exec(model);
-  if (!version) return false;
+  if (!version || SPEAKS.test(model)) return false;
   const major = Number(version[1]);
-  return major > 2 || (major === 2 && Number(version[2] ?? 0) >= 5);
+  if (major > 2) return true;
+  return major === 2 && Number(version[2] ?? 0) >= 5 && !THINKS_ONLY_ASKED.test(model);
 }
+
+const SPEAKS = /-tts\b/i;
+const THINKS_ONLY_ASKED = /-flash-lite\b|-image\b/i;
 
 /** Pro models only work in thinking mode: they have no way to think less than their least. */
 const THINKS_ALWAYS = /-pro\b/i;

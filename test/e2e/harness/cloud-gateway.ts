@@ -234,6 +234,9 @@ export function cloudGateway(): CloudGateway {
           { name: "gemini-3-flash", routes: [{ provider: "gm", model: "gemini-3-flash-preview" }] },
           { name: "gemini-3-pro", routes: [{ provider: "vx", model: "gemini-3-pro-preview" }] },
           { name: "gemini-3.8-flash", routes: [{ provider: "gm", model: "gemini-3.8-flash" }] },
+          // 2.5 Flash-Lite thinks only when a budget turns it on; 2.5 Flash Image does not think.
+          { name: "vertex-flash-lite", routes: [{ provider: "vx", model: "gemini-2.5-flash-lite" }] },
+          { name: "gemini-flash-image", routes: [{ provider: "gm", model: "gemini-2.5-flash-image" }] },
           { name: "native-responses", routes: [{ provider: "oa", model: "gpt-5" }] },
           { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
           { name: "gemini-stale-key", routes: [{ provider: "gm-stale", model: "gemini-2.5-flash" }] },

@@ -1,6 +1,5 @@
 import type { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
-import { foreign } from "./cluster-identity.ts";
 import type { JsonSeal } from "./json-seal.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import type { RedisLink } from "./redis-link.ts";
@@ -14,8 +13,8 @@ const MAX_QUEUED = 10_000;
 
 /** One publish on the channel: a node's events since its last. */
 interface RelayMessage {
-  /** The sender's cluster's id (from its PostgreSQL database, cluster-claim.ts); absent from a node of a release before stamps. */
-  cluster?: string;
+  /** The sender's cluster's id (from its PostgreSQL database, cluster-claim.ts). */
+  cluster: string;
   node: string;
   events: GatewayEvent[];
 }
@@ -57,12 +56,6 @@ export class EventRelay {
    * must not tap the bus again (a tap and a timer nobody would end).
    */
   private closed = false;
-  /**
-   * The nodes this node's directory lists unstamped (of the release before stamps, rolled out of
-   * this cluster): the only senders whose unstamped messages are taken. Another cluster's node of
-   * that release, on another database of the same Redis server, is in no directory of ours.
-   */
-  private unstamped: ReadonlySet<string> = new Set();
 
   constructor(private readonly options: EventRelayOptions) {}
 
@@ -74,7 +67,6 @@ export class EventRelay {
   /** With every directory read: relays this node's requests while another node watches. */
   observe(entries: readonly NodeEntry[]): void {
     if (this.closed) return;
-    this.unstamped = new Set(entries.filter((entry) => entry.cluster === undefined).map((entry) => entry.id));
     const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
     if (wanted) this.open();
     else this.stop();
@@ -82,8 +74,8 @@ export class EventRelay {
 
   /**
    * A message on the channel: another node's requests, for this node's readers. None is taken
-   * while the Redis database is not this cluster's (the link says so), nor one another cluster
-   * stamped, nor an unstamped one from a node this node's directory does not list unstamped.
+   * while the Redis database is not this cluster's (the link says so), nor one not stamped by this
+   * cluster: another cluster's, or one of a release before stamps (unsealed too, so dropped first).
    */
   received(message: string): void {
     const { bus, nodeId, clusterId, link } = this.options;
@@ -96,9 +88,7 @@ export class EventRelay {
     } catch {
       return;
     }
-    if (relayed.node === nodeId || foreign(relayed.cluster, clusterId) || !Array.isArray(relayed.events))
-      return;
-    if (relayed.cluster === undefined && !this.unstamped.has(relayed.node)) return;
+    if (relayed.node === nodeId || relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
     for (const event of relayed.events) bus.deliverRelayed(event);
   }
 

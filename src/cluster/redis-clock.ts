@@ -37,7 +37,7 @@ export interface RedisClockOptions {
 export class RedisClock {
   private offsetMs = 0;
   /**
-   * Redis's time less `elapsed`'s, in ms: until measured, the wall clock's at construction. `now`
+   * Redis's time less `elapsed`'s, in ms: until measured, the wall clock's at construction. `redisNow`
    * reads Redis's time from it, which a step of this node's wall clock between two readings leaves
    * alone.
    */

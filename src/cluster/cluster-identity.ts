@@ -1,8 +1,9 @@
 /**
  * A message or entry stamped by another cluster (its id: cluster-claim.ts). Pub/sub channels are
  * server-wide, whatever the database index, so a stamp is what keeps one cluster's messages out of
- * another's. Unstamped (`undefined`): a node of the release before stamps, accepted during a
- * rolling upgrade where the message's reader can tell it is one of this cluster's nodes.
+ * another's. Unstamped (`undefined`): a notice of a node of the release before stamps, taken (it
+ * only makes a node read again); such a node's directory entries and relayed events are unsealed
+ * too, and so dropped before their stamp is read (json-seal.ts).
  */
 export const foreign = (stamp: unknown, clusterId: string): boolean =>
   stamp !== undefined && stamp !== clusterId;

@@ -12,10 +12,14 @@ export const entryKey = (id: string) => `mgw:node:${id}`;
 export const CHANGED_CHANNEL = "mgw:nodes:changed";
 
 /**
- * An entry as Redis holds it; null when another cluster stamped it (cluster-identity.ts), or when
- * it is not sealed with `cluster.secret` (`seal`: json-seal.ts; none in tests of the directory alone).
+ * An entry as Redis holds it under node `id`'s key; null when another cluster stamped it
+ * (cluster-identity.ts), when it is not sealed with `cluster.secret` or was sealed too long ago
+ * (`seal`: json-seal.ts; none in tests of the directory alone), or when it is another node's: a
+ * genuine entry copied under another key would list its node twice, an earlier process's (its URL
+ * and workers) beside the live one.
  */
 export function entryIfOurs(
+  id: string,
   value: string,
   clusterId: string | undefined,
   seal: JsonSeal | undefined,
@@ -23,7 +27,7 @@ export function entryIfOurs(
   const json = seal ? seal.open(value) : value;
   if (json === null) return null;
   const entry = JSON.parse(json) as NodeEntry;
-  return clusterId !== undefined && foreign(entry.cluster, clusterId) ? null : entry;
+  return entry.id !== id || (clusterId !== undefined && foreign(entry.cluster, clusterId)) ? null : entry;
 }
 
 /**
@@ -40,8 +44,9 @@ export async function readEntries(
   const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
   const gone = ids.filter((_, i) => values[i] === null);
   if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
-  return values.flatMap((value) => {
-    const read = value === null ? null : entryIfOurs(value, clusterId, seal);
+  return ids.flatMap((id, i) => {
+    const value = values[i] ?? null;
+    const read = value === null ? null : entryIfOurs(id, value, clusterId, seal);
     return read === null ? [] : [read];
   });
 }

@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
-import { foreign } from "./cluster-identity.ts";
 import type { JsonSeal } from "./json-seal.ts";
 import type { NodeEntry } from "./node-entry.ts";
+import { RecentIds } from "./recent-ids.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 export const EVENTS_CHANNEL = "mgw:events";
@@ -14,8 +15,10 @@ const MAX_QUEUED = 10_000;
 
 /** One publish on the channel: a node's events since its last. */
 interface RelayMessage {
-  /** The sender's cluster's id (from its PostgreSQL database, cluster-claim.ts); absent from a node of a release before stamps. */
-  cluster?: string;
+  /** This message's own (random): one published again is delivered no more (`RecentIds`). */
+  id: string;
+  /** The sender's cluster's id (from its PostgreSQL database, cluster-claim.ts). */
+  cluster: string;
   node: string;
   events: GatewayEvent[];
 }
@@ -29,9 +32,9 @@ export interface EventRelayOptions {
   /**
    * `cluster.secret`'s seal (json-seal.ts `relaySeal`): each message is sealed with it, and one not
    * sealed so (made up by whoever can publish on the Redis server, or sent by a release before
-   * seals) is dropped. Without it (tests of the relay alone), nothing is sealed.
+   * seals) or sealed too long ago is dropped, as is one already delivered (published again).
    */
-  seal?: JsonSeal;
+  seal: JsonSeal;
   /** How often queued events are published (one message each time). */
   flushMs?: number;
 }
@@ -58,13 +61,14 @@ export class EventRelay {
    */
   private closed = false;
   /**
-   * The nodes this node's directory lists unstamped (of the release before stamps, rolled out of
-   * this cluster): the only senders whose unstamped messages are taken. Another cluster's node of
-   * that release, on another database of the same Redis server, is in no directory of ours.
+   * The messages delivered, for as long as their seal is taken: from as far ahead as its bound to
+   * as far behind (json-seal.ts), so twice the seal's bound from the first delivery.
    */
-  private unstamped: ReadonlySet<string> = new Set();
+  private readonly delivered: RecentIds;
 
-  constructor(private readonly options: EventRelayOptions) {}
+  constructor(private readonly options: EventRelayOptions) {
+    this.delivered = new RecentIds(2 * options.seal.maxAgeMs);
+  }
 
   /** For this node's directory entry: whether its readers want the other nodes' requests. */
   watching(): boolean {
@@ -74,7 +78,6 @@ export class EventRelay {
   /** With every directory read: relays this node's requests while another node watches. */
   observe(entries: readonly NodeEntry[]): void {
     if (this.closed) return;
-    this.unstamped = new Set(entries.filter((entry) => entry.cluster === undefined).map((entry) => entry.id));
     const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
     if (wanted) this.open();
     else this.stop();
@@ -82,13 +85,14 @@ export class EventRelay {
 
   /**
    * A message on the channel: another node's requests, for this node's readers. None is taken
-   * while the Redis database is not this cluster's (the link says so), nor one another cluster
-   * stamped, nor an unstamped one from a node this node's directory does not list unstamped.
+   * while the Redis database is not this cluster's (the link says so), nor one not stamped by this
+   * cluster: another cluster's, or one of a release before stamps (unsealed too, so dropped first);
+   * nor one delivered already.
    */
   received(message: string): void {
     const { bus, nodeId, clusterId, link } = this.options;
     if (bus.relayedReaders === 0 || !link.healthy()) return;
-    const json = this.options.seal ? this.options.seal.open(message) : message;
+    const json = this.options.seal.open(message);
     if (json === null) return;
     let relayed: RelayMessage;
     try {
@@ -96,9 +100,8 @@ export class EventRelay {
     } catch {
       return;
     }
-    if (relayed.node === nodeId || foreign(relayed.cluster, clusterId) || !Array.isArray(relayed.events))
-      return;
-    if (relayed.cluster === undefined && !this.unstamped.has(relayed.node)) return;
+    if (relayed.node === nodeId || relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
+    if (typeof relayed.id !== "string" || !this.delivered.first(relayed.id)) return;
     for (const event of relayed.events) bus.deliverRelayed(event);
   }
 
@@ -132,14 +135,13 @@ export class EventRelay {
   private flush(): void {
     if (this.queue.length === 0) return;
     const message: RelayMessage = {
+      id: randomUUID(),
       cluster: this.options.clusterId,
       node: this.options.nodeId,
       events: this.queue,
     };
     this.queue = [];
-    const json = JSON.stringify(message);
-    const sealed = this.options.seal ? this.options.seal.seal(json) : json;
-    this.options.link.publish(EVENTS_CHANNEL, sealed).catch(() => {
+    this.options.link.publish(EVENTS_CHANNEL, this.options.seal.seal(JSON.stringify(message))).catch(() => {
       // Redis away: these events are not seen elsewhere; the live stream never promised them.
     });
   }

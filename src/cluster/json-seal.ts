@@ -7,40 +7,83 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * prompts to, sending `cluster.secret` itself with them, and a relayed message stamped alone put
  * made-up requests in every admin's live stream. What is not sealed with the secret (forged,
  * altered, or written by a release before seals) is read as none.
+ *
+ * A seal dates the value, so a genuine one copied is not taken for long: an earlier process's
+ * entry (its URL and workers) written back without expiry, a relayed message published again. Its
+ * `sealedAt` is Redis's time as the sealing node reads it (redis-clock.ts `redisNow`), not its own
+ * clock: nodes whose clocks disagree, or one that NTP steps, date alike.
  */
 export interface JsonSeal {
-  /** The object's JSON with its seal as a last field, `"seal"`: still the same object to any reader of JSON. */
+  /** The object's JSON with the time and its seal as last fields, `"sealedAt"` and `"seal"`: still the same object to any reader of JSON. */
   seal(json: string): string;
-  /** The object's JSON without its seal, or null when the seal is missing or is not the secret's. */
+  /**
+   * The object's JSON as given to `seal`, or null when the seal is missing or is not the secret's,
+   * or the value was sealed more than `maxAgeMs` ago (or as far ahead).
+   */
   open(value: string): string | null;
+  /** How long a sealed value is taken. */
+  readonly maxAgeMs: number;
 }
 
+/** The clock a seal dates by, and how long a value it sealed is taken. */
+export interface SealClock {
+  /** Redis's time in epoch ms, as this node reads it (redis-clock.ts `redisNow`). */
+  now: () => number;
+  maxAgeMs: number;
+}
+
+/**
+ * A genuine directory entry is never older than its time to live, three heartbeats past its write
+ * (directory-redis.ts `entryWrite`); its write may reach Redis up to a `cluster.redis_timeout`
+ * after it was sealed; and two nodes read Redis's time apart by their readings' half round trips,
+ * which `CLOCK_MARGIN_MS` covers. A relayed message is read within moments of its sealing.
+ */
+const CLOCK_MARGIN_MS = 1000;
+
+/** How long a sealed value is taken, for a cluster's `heartbeat` and `redis_timeout` (ms). */
+export const sealMaxAgeMs = (settings: { heartbeat: number; redis_timeout: number }): number =>
+  3 * settings.heartbeat + settings.redis_timeout + CLOCK_MARGIN_MS;
+
 const FIELD = ',"seal":"';
+const SEALED_AT = ',"sealedAt":';
 /** A hex HMAC-SHA256. */
 const MAC_CHARS = 64;
 
 /**
  * A seal for one kind of value, `purpose` naming it: a seal made for one kind (an entry) never
- * opens another (a relayed message), nor is it any other MAC the secret keys (the config fingerprint).
+ * opens another (a relayed message), nor is it any other MAC the secret keys (the config
+ * fingerprint). `json` is a non-empty object's.
  */
-function jsonSeal(secret: string, purpose: string): JsonSeal {
+function jsonSeal(secret: string, purpose: string, clock: SealClock): JsonSeal {
   const context = `mindgw ${purpose}\n`;
   const mac = (json: string) => createHmac("sha256", secret).update(context).update(json).digest("hex");
   return {
-    seal: (json) => `${json.slice(0, -1)}${FIELD}${mac(json)}"}`,
+    maxAgeMs: clock.maxAgeMs,
+    seal(json) {
+      const dated = `${json.slice(0, -1)}${SEALED_AT}${Math.round(clock.now())}}`;
+      return `${dated.slice(0, -1)}${FIELD}${mac(dated)}"}`;
+    },
     open(value) {
       const at = value.length - FIELD.length - MAC_CHARS - 2;
       if (at < 1 || !value.endsWith('"}') || value.slice(at, at + FIELD.length) !== FIELD) return null;
-      const json = `${value.slice(0, at)}}`;
+      const dated = `${value.slice(0, at)}}`;
       const given = Buffer.from(value.slice(at + FIELD.length, -2));
-      const expected = Buffer.from(mac(json));
-      return given.length === expected.length && timingSafeEqual(given, expected) ? json : null;
+      const expected = Buffer.from(mac(dated));
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      // The secret's own writing: the last `"sealedAt"` is the seal's, whatever fields came before.
+      const dateAt = dated.lastIndexOf(SEALED_AT);
+      if (dateAt < 0) return null;
+      const sealedAt = Number(dated.slice(dateAt + SEALED_AT.length, -1));
+      if (!(Math.abs(clock.now() - sealedAt) <= clock.maxAgeMs)) return null;
+      return `${dated.slice(0, dateAt)}}`;
     },
   };
 }
 
 /** A node's directory entry (directory-redis.ts). */
-export const entrySeal = (secret: string): JsonSeal => jsonSeal(secret, "node directory entry");
+export const entrySeal = (secret: string, clock: SealClock): JsonSeal =>
+  jsonSeal(secret, "node directory entry", clock);
 
 /** A node's message on the live events channel (event-relay.ts). */
-export const relaySeal = (secret: string): JsonSeal => jsonSeal(secret, "event relay message");
+export const relaySeal = (secret: string, clock: SealClock): JsonSeal =>
+  jsonSeal(secret, "event relay message", clock);

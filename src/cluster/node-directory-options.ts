@@ -12,7 +12,8 @@ export interface NodeDirectoryOptions {
   clusterId?: string;
   /**
    * `cluster.secret`'s seal (json-seal.ts): the entry is sealed with it, and one not sealed so
-   * (forged by whoever can write to Redis, or written by a release before seals) is read as none.
+   * (forged by whoever can write to Redis, or written by a release before seals), or sealed longer
+   * ago than an entry stands (a genuine one copied and kept), is read as none.
    * Without it (tests of the directory alone), nothing is sealed.
    */
   seal?: JsonSeal;

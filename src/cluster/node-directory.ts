@@ -65,7 +65,7 @@ export class NodeDirectory {
       link: options.link,
       onRead: (read) => {
         for (const [node, value] of read)
-          this.seen.noticeRead(node, value === null ? null : this.ours(value));
+          this.seen.noticeRead(node, value === null ? null : this.ours(node, value));
         this.options.onUpdate?.(this.seen.all());
       },
       ...(options.onError ? { onError: options.onError } : {}),
@@ -329,8 +329,8 @@ export class NodeDirectory {
     this.noticed.add(node);
   }
 
-  /** An entry as Redis holds it; null when another cluster stamped it, or it is not sealed with the secret. */
-  private ours(value: string): NodeEntry | null {
-    return entryIfOurs(value, this.options.clusterId, this.options.seal);
+  /** Node `id`'s entry as Redis holds it; null when not this cluster's, not sealed with the secret lately, or another node's. */
+  private ours(id: string, value: string): NodeEntry | null {
+    return entryIfOurs(id, value, this.options.clusterId, this.options.seal);
   }
 }

@@ -6,8 +6,9 @@ export interface NodeEntry {
   id: string;
   /**
    * The id of the cluster the node belongs to (made in its PostgreSQL database, cluster-claim.ts):
-   * an entry stamped with another is read as none (cluster-identity.ts `foreign`). Absent: a node
-   * of a release before stamps, read as this cluster's during a rolling upgrade.
+   * an entry stamped with another is read as none (cluster-identity.ts `foreign`). Absent only
+   * from an entry of a release before stamps, which is unsealed too and so read as none
+   * (json-seal.ts) before its stamp is looked at.
    */
   cluster?: string;
   /** `cluster.advertise_url`: where other nodes forward requests for its workers. */

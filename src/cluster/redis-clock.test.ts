@@ -118,3 +118,19 @@ test("a step of the node's clock while a TIME is under way is read as the clock 
   // ahead, neither what the node's clock said before the step nor after it.
   expect(clock.offset()).toBe(600_000);
 });
+
+test("Redis's time read by a node 90 s ahead is Redis's, and a step of its wall clock since the last reading leaves it so", async () => {
+  let skew = 90_000;
+  const clock = new RedisClock({
+    link,
+    everyMs: 60_000,
+    now: () => Date.now() + skew,
+    elapsed: () => performance.now(),
+  });
+  // Unmeasured: the node's own clock.
+  expect(Math.abs(clock.redisNow() - (Date.now() + 90_000))).toBeLessThan(1000);
+  await clock.measure();
+  expect(Math.abs(clock.redisNow() - Date.now())).toBeLessThan(1000);
+  skew = -600_000;
+  expect(Math.abs(clock.redisNow() - Date.now())).toBeLessThan(1000);
+});

@@ -36,6 +36,12 @@ export interface RedisClockOptions {
  */
 export class RedisClock {
   private offsetMs = 0;
+  /**
+   * Redis's time less `elapsed`'s, in ms: until measured, the wall clock's at construction. `redisNow`
+   * reads Redis's time from it, which a step of this node's wall clock between two readings leaves
+   * alone.
+   */
+  private elapsedOffsetMs: number;
   /** The last RTT_WINDOW readings' round trips (a ring: `nextRtt` is overwritten next). */
   private readonly recentRttMs = new Float64Array(RTT_WINDOW).fill(Number.POSITIVE_INFINITY);
   private nextRtt = 0;
@@ -47,11 +53,21 @@ export class RedisClock {
   constructor(private readonly options: RedisClockOptions) {
     this.now = options.now ?? Date.now;
     this.elapsed = options.elapsed ?? options.now ?? monotonicClock;
+    this.elapsedOffsetMs = this.now() - this.elapsed();
   }
 
   /** Redis's time less this node's, in ms (0 until measured: the node's own clock). */
   offset(): number {
     return this.offsetMs;
+  }
+
+  /**
+   * Redis's time now, in epoch ms, as this node last measured it and advanced since on its
+   * monotonic clock: what two nodes whose wall clocks disagree (or one NTP steps) read alike, to
+   * within their readings' half round trips (json-seal.ts dates its seals by it).
+   */
+  redisNow(): number {
+    return this.elapsed() + this.elapsedOffsetMs;
   }
 
   /** Measures now (nothing while Redis is away), then every `everyMs`. */
@@ -79,7 +95,9 @@ export class RedisClock {
     this.recentRttMs[this.nextRtt] = rtt;
     this.nextRtt = (this.nextRtt + 1) % RTT_WINDOW;
     if (rtt > LOOSE_RTT_MS && rtt > 2 * quickest) return;
-    this.offsetMs = Math.round(seconds * 1000 + micros / 1000 - (receivedAt - rtt / 2));
+    const redisMs = seconds * 1000 + micros / 1000;
+    this.offsetMs = Math.round(redisMs - (receivedAt - rtt / 2));
+    this.elapsedOffsetMs = redisMs - (received - rtt / 2);
     const off = Math.abs(this.offsetMs) >= SAY_OFF_MS;
     if (off !== this.saidOff) {
       this.saidOff = off;

@@ -8,7 +8,7 @@ import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
-import { entrySeal, relaySeal } from "./json-seal.ts";
+import { entrySeal, relaySeal, sealMaxAgeMs } from "./json-seal.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { leaseTimings } from "./name-lease.ts";
@@ -130,7 +130,15 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     maxMessageBytes: config.workers.max_message,
     log,
   });
-  const relay = new EventRelay({ link, nodeId, clusterId, bus: deps.bus, seal: relaySeal(settings.secret) });
+  // Seals dated on Redis's time as this node reads it, taken while a genuine entry may stand.
+  const sealClock = { now: () => redisClock.redisNow(), maxAgeMs: sealMaxAgeMs(settings) };
+  const relay = new EventRelay({
+    link,
+    nodeId,
+    clusterId,
+    bus: deps.bus,
+    seal: relaySeal(settings.secret, sealClock),
+  });
   const newly = new NewlyListed();
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
   /** The reply error last warned of, so each is said once per change. */
@@ -139,7 +147,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     link,
     self: { id: nodeId, url: advertised },
     clusterId,
-    seal: entrySeal(settings.secret),
+    seal: entrySeal(settings.secret, sealClock),
     onNamesake: (url) =>
       logger.warn(
         `another node runs under this node's name (${url}): this node publishes no directory entry, so no other node routes to its workers, and /readyz is 503 until the name is free; give each node a cluster.node_name of its own`,

@@ -6,6 +6,8 @@
  * `cluster.secret` in plain text (the peer link's upgrade, the forward, its cancel), the secret
  * that opens every node's forward endpoint and seals the single sign-on cookie. A relayed message
  * of made-up requests: shown in every admin's live stream (`mindgw tail`, the web UI) as traffic.
+ * Nor is a genuine value replayed: an entry under another node's key, or kept past its time (an
+ * earlier process's, its URL and workers), or a relayed message published again.
  */
 import { beforeAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
@@ -19,13 +21,17 @@ import { waitFor } from "./harness/wait-for.ts";
 
 const fx = gatewayFixture({ gateway: false, fake: null });
 let node: GatewayProcess;
+/** A second node, joined by the relay's test and stopped by the last. */
+let n2: GatewayProcess;
 let redis: RedisClient;
+let redisUrl: string;
 let joinNode: (name: string) => Promise<GatewayProcess>;
 
 beforeAll(async () => {
   const [postgres, server] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
   const databaseUrl = await postgres.createDatabase("forged_redis");
-  joinNode = (name) => fx.startNode({ name, databaseUrl, redisUrl: server.url });
+  redisUrl = server.url;
+  joinNode = (name) => fx.startNode({ name, databaseUrl, redisUrl });
   node = await joinNode("n1");
   redis = new RedisClient(server.url);
   fx.defer(() => redis.close());
@@ -81,7 +87,7 @@ test("a forged entry naming another URL is read as none: no prompt and no cluste
 });
 
 test("a relayed message forged on the events channel is not shown in a live stream; another node's requests are", async () => {
-  const n2 = await joinNode("n2");
+  n2 = await joinNode("n2");
   const stream = listenToEvents(node);
   fx.defer(() => stream.close());
   await stream.ready;
@@ -112,4 +118,90 @@ test("a relayed message forged on the events channel is not shown in a live stre
     100,
   );
   expect(shown("forged-")).toBe(false);
+});
+
+/** The ids of the nodes n1's status lists, in its order. */
+async function listedByN1(): Promise<string[]> {
+  const response = await fetch(`${node.url}/admin/api/status`, {
+    headers: { authorization: `Bearer ${node.adminKey ?? ""}` },
+  });
+  const status = (await response.json()) as { cluster?: { nodes: { id: string }[] } };
+  return (status.cluster?.nodes ?? []).map((n) => n.id);
+}
+
+/** Waits for two of n1's beats, each of which reads every entry. */
+async function twoBeatsOfN1(): Promise<void> {
+  let before = await n1Wrote();
+  for (let beats = 0; beats < 2; beats++) {
+    const seen = before;
+    before = await waitFor("n1 to write its entry again", async () => {
+      const at = await n1Wrote();
+      return at !== seen ? at : undefined;
+    });
+  }
+}
+
+test("a genuine relayed message published again is not shown twice in a live stream", async () => {
+  const stream = listenToEvents(node);
+  fx.defer(() => stream.close());
+  await stream.ready;
+  const finished = (id: string) =>
+    stream.events.filter((e) => e.type === "request.finished" && e.record.requestId === id).length;
+  // What n2 relays, as anyone subscribed to the channel reads it.
+  const captured: string[] = [];
+  const listener = new RedisClient(redisUrl);
+  fx.defer(() => listener.close());
+  await listener.subscribe("mgw:events", (message) => void captured.push(message));
+  let turn = 0;
+  const sent: string[] = [];
+  // Each call's events reach n1 a relay flush after its answer: any one sent so far will do.
+  const echoed = await waitFor(
+    "one of n2's requests relayed to n1's live stream",
+    async () => {
+      const id = `echoed-${++turn}`;
+      sent.push(id);
+      expect((await chatAt(n2.url, n2.adminKey ?? node.adminKey ?? "", { id })).status).toBe(200);
+      return sent.find((shown) => finished(shown) > 0);
+    },
+    20_000,
+    100,
+  );
+  const message = await waitFor("the message that relayed it", () =>
+    captured.find((m) => m.includes(`"requestId":"${echoed}"`) && m.includes("request.finished")),
+  );
+  await redis.publish("mgw:events", message);
+  // One channel, in order: once n1's reader has a later request of n2's, it had the replay before it.
+  await waitFor(
+    "a later request of n2's in n1's live stream",
+    async () => {
+      const id = `later-${++turn}`;
+      sent.push(id);
+      expect((await chatAt(n2.url, n2.adminKey ?? node.adminKey ?? "", { id })).status).toBe(200);
+      return sent.some((shown) => shown.startsWith("later-") && finished(shown) > 0);
+    },
+    20_000,
+    100,
+  );
+  expect(finished(echoed)).toBe(1);
+});
+
+test("a genuine entry written under another node's key is read as none: n1 is listed once", async () => {
+  const genuine = await redis.get("mgw:node:n1");
+  expect(genuine).not.toBeNull();
+  await redis.send("SET", ["mgw:node:replayed", genuine ?? ""]);
+  await redis.sadd("mgw:nodes", "replayed");
+  await redis.publish("mgw:nodes:changed", "replayed");
+  await twoBeatsOfN1();
+  expect((await listedByN1()).filter((id) => id === "n1")).toEqual(["n1"]);
+});
+
+test("a node's genuine entry kept past its time (written back without expiry once the node left) is read as none", async () => {
+  const captured = await redis.get("mgw:node:n2");
+  expect(captured).not.toBeNull();
+  await n2.stop();
+  await redis.send("SET", ["mgw:node:n2", captured ?? ""]);
+  await redis.sadd("mgw:nodes", "n2");
+  await redis.publish("mgw:nodes:changed", "n2");
+  // Without a bound on its age n1 lists the node that left for as long as the value stays: forever.
+  await waitFor("n1 to list n2 no more", async () => !(await listedByN1()).includes("n2"), 20_000, 100);
 });

@@ -14,8 +14,10 @@ setDefaultTimeout(30_000);
 
 const fx = gatewayFixture({
   models: ["m1"],
-  // team-b's every call shadowed, so that it has shadow records an id could name.
+  // team-b's every call shadowed, so that it has shadow records an id could name; m1 priced, so
+  // that its calls spend (as tenants-gateway.ts prices it).
   config: {
+    prices: { m1: { input_per_mtok: 100_000, output_per_mtok: 100_000 } },
     tenants: [{ name: "team-a" }, { name: "team-b", shadow: { provider: "fake", model: "m1", sample: 1 } }],
   },
 });
@@ -109,6 +111,14 @@ describe("another tenant's ids in the read views' filters, to an admin of one te
   ] as const) {
     test(`${path}: team-b's ${whose} id answered as an id of no one`, async () => {
       const id = whose === "key" ? bKey.id : bAdmin.id;
+      // Spend of 0 reads alike for any id: a route that stopped filtering by tenant would pass.
+      // The gateway-wide admin reads it non-zero first (spend is stored within a second of the call).
+      if (path.startsWith("/admin/api/spend"))
+        await waitFor("team-b's key's spend stored", async () => {
+          const everyone = await fetch(fx.url(path.replace("ID", id)), { headers: bearer(fx.adminKey) });
+          const { spentUsd } = (await everyone.json()) as { spentUsd: Record<string, number> };
+          return (spentUsd[id] ?? 0) > 0;
+        });
       const missing = await read(path, newKeyId());
       expect(missing.status).toBe(200);
       expect(await read(path, id)).toEqual(missing);

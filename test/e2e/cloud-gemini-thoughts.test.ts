@@ -46,7 +46,7 @@ describe("thoughts asked of a Gemini model whose thinking is off, or that does n
       budget_tokens: 2048,
     });
     expect(data.content[0]).toEqual({ type: "thinking", thinking: "thinking…", signature: "" });
-    expect(sent).toEqual([{ thinkingBudget: 1024, includeThoughts: true }]);
+    expect(sent).toEqual([{ thinkingBudget: 2048, includeThoughts: true }]);
     expect(dropped).toBeNull();
   });
 
@@ -57,7 +57,7 @@ describe("thoughts asked of a Gemini model whose thinking is off, or that does n
     });
     expect(data.stop_reason).toBe("end_turn");
     expect(data.content.map((block) => block.type)).toEqual(["text"]);
-    expect(sent).toEqual([{ thinkingBudget: 1024, includeThoughts: true }, undefined]);
+    expect(sent).toEqual([{ thinkingBudget: 2048, includeThoughts: true }, undefined]);
     expect(dropped).toBe("thinking");
   });
 });

@@ -72,4 +72,20 @@ describe("mindgw config check", () => {
     expect(checked.code).toBe(0);
     expect(checked.stderr).not.toContain("gw.yaml");
   });
+
+  test("a weight on a model that is not weighted is warned of; a route without one prints none", async () => {
+    const checked = await configCheck(
+      [
+        "providers: [{ name: demo, type: mock }]",
+        "models:",
+        "  - { name: m, routes: [{ provider: demo, model: a, weight: 3 }, { provider: demo, model: b }] }",
+        "",
+      ].join("\n"),
+    );
+    expect(checked.code).toBe(0);
+    expect(checked.stderr).toContain(
+      "warning: models[0] (m): routes[0].weight is read only under strategy: weighted, and its strategy is priority: it changes nothing;",
+    );
+    expect(checked.stdout.match(/weight:/g)).toHaveLength(1);
+  });
 });

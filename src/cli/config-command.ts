@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { baseUrlWarnings } from "../config/base-url-warnings.ts";
 import { ConfigError, firstProblems } from "../config/config-error.ts";
 import { type Config, configSchema } from "../config/config-schema.ts";
+import { ignoredWeightWarnings } from "../config/ignored-weight-warnings.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
@@ -45,6 +46,9 @@ export function registerConfig(program: Command): void {
         process.stderr.write(`warning: ${printable(warning)}\n`);
       // Valid, but an anthropic base_url ending in /v1 sends every call to …/v1/v1/messages.
       for (const warning of baseUrlWarnings(resolved))
+        process.stderr.write(`warning: ${printable(warning)}\n`);
+      // Valid, but a weight on a model that is not weighted changes nothing.
+      for (const warning of ignoredWeightWarnings(resolved))
         process.stderr.write(`warning: ${printable(warning)}\n`);
       // Valid, but a listener for metrics that are off never opens.
       const ignored = metricsListenIgnored(resolved.metrics);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { baseUrlWarnings } from "../config/base-url-warnings.ts";
+import { ignoredWeightWarnings } from "../config/ignored-weight-warnings.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
 import { messageOf } from "../core/describe-error.ts";
@@ -142,6 +143,8 @@ async function serve(options: ServeOptions): Promise<void> {
     for (const warning of retentionWarnings(config)) logger.warn(warning);
     // An anthropic base_url ending in /v1: every call would go to …/v1/v1/messages.
     for (const warning of baseUrlWarnings(config)) logger.warn(warning);
+    // A weight on a model that is not weighted: its routes keep their order.
+    for (const warning of ignoredWeightWarnings(config)) logger.warn(warning);
     const ignored = metricsListenIgnored(config.metrics);
     if (ignored) logger.warn(ignored);
     // Spans carry prompts and answers read from the audit row's bodies: without them, none.

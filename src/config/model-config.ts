@@ -9,11 +9,19 @@ import { partialTimeouts } from "./timeouts-config.ts";
 export const routeSchema = z.strictObject({
   provider: z.string(),
   model: z.string().min(1),
-  weight: num(z.number().positive()).default(1),
+  /**
+   * The route's share of first tries under `strategy: weighted`, read under no other strategy
+   * (warned of: ignored-weight-warnings.ts); unwritten, `DEFAULT_ROUTE_WEIGHT`. No default here, so
+   * that a weight written can be told from none.
+   */
+  weight: num(z.number().positive()).optional(),
   timeouts: partialTimeouts.optional(),
   /** The upstream model's context window in tokens; default: the model catalogue's figure. */
   context_window: num(z.number().int().positive()).optional(),
 });
+
+/** A route's weight where the config writes none. */
+export const DEFAULT_ROUTE_WEIGHT = 1;
 
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
 

@@ -1,5 +1,6 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Config } from "../config/config-schema.ts";
+import { reloadIgnoredWeightWarnings } from "../config/ignored-weight-warnings.ts";
 import { restartRequired } from "../config/restart-only.ts";
 import { reloadRetentionWarnings } from "../config/retention-warnings.ts";
 import { REFUSED_FOR_NOW } from "../config/watch-config.ts";
@@ -185,6 +186,8 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
       config.tenants,
     ))
       deps.logger.warn(warning);
+    // A weight the reload writes on a model that is not weighted (or a strategy it changes so).
+    for (const warning of reloadIgnoredWeightWarnings(current.config, config)) deps.logger.warn(warning);
     // A provider the reload adds or changes that has no usable credentials: said now, as at start.
     warnMissingCredentials(deps.logger, reloadMissingCredentials(current.config, config));
     if (pending.length > 0)

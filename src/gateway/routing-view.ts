@@ -1,3 +1,4 @@
+import { DEFAULT_ROUTE_WEIGHT } from "../config/model-config.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { Runtime } from "./runtime.ts";
@@ -27,7 +28,11 @@ export function routingView({ runtime, health, configPath, workerModels }: Routi
     config: { path: configPath, version: runtime.version },
     models: config.models.map((model) => ({
       ...model,
-      routes: model.routes.map((route) => ({ ...route, health: routeHealth(route.provider, route.model) })),
+      routes: model.routes.map((route) => ({
+        ...route,
+        weight: route.weight ?? DEFAULT_ROUTE_WEIGHT,
+        health: routeHealth(route.provider, route.model),
+      })),
       ...(model.shadow
         ? { shadow: { ...model.shadow, health: routeHealth(model.shadow.provider, model.shadow.model) } }
         : {}),

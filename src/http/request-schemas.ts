@@ -56,12 +56,17 @@ export const chatRequest = z
     ],
   });
 
-export const completionsRequest = z
-  .looseObject({ model, stream, prompt: textOrList("prompt", "a prompt") })
-  .meta({
-    description: "OpenAI legacy completions.",
-    examples: [{ model: "gpt-4o-mini", prompt: "Once upon a time", max_tokens: 32 }],
-  });
+// Required but nullable, as openai-node types it: null is OpenAI's default prompt, <|endoftext|>
+// (generated "as if from the beginning of a new document"), the upstream's to read.
+const prompt = textOrList("prompt", "a prompt").nullable().meta({
+  description:
+    "The prompt(s): a text, texts, token ids or lists of them; null generates as from a new document (OpenAI's default, <|endoftext|>).",
+});
+
+export const completionsRequest = z.looseObject({ model, stream, prompt }).meta({
+  description: "OpenAI legacy completions.",
+  examples: [{ model: "gpt-4o-mini", prompt: "Once upon a time", max_tokens: 32 }],
+});
 
 export const embeddingsRequest = z.looseObject({ model, input: textOrList("input", "an input") }).meta({
   description:

@@ -11,6 +11,7 @@ const bodies: JsonObject[] = [
   { model: "m", messages, stream: false, max_tokens: 16 },
   { model: "m", input: "hi" },
   { model: "m", prompt: "hi" },
+  { model: "m", prompt: null },
   { model: "", messages },
   { messages },
   { model: 7, messages },

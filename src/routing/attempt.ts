@@ -221,6 +221,11 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
     return this.ms < longest ? longest : undefined;
   }
 
+  /** Whether a bound ended the attempt before its upstream's first byte (connect or first byte). */
+  timedOutUnanswered(): boolean {
+    return this.expired === "connect" || this.expired === "first byte";
+  }
+
   private timedOut(): void {
     // A bound that passes after the attempt ended (its client gone first) ended nothing.
     if (!this.cancelled) this.expired = this.phase;

@@ -204,7 +204,7 @@ export class RouteHealth {
   succeeded(key: string, firstByteMs: number, probe: Probe = NO_PROBE, requestId?: string): void {
     const state = this.state(key);
     state.answers++;
-    state.latencyMs = state.latencyMs === 0 ? firstByteMs : state.latencyMs * 0.8 + firstByteMs * 0.2;
+    state.latencyMs = withSample(state.latencyMs, firstByteMs);
     if (state.openUntil !== 0) {
       if (!this.isProbe(state, probe)) return;
       this.log.info("route breaker closed: the route answered", {
@@ -218,6 +218,18 @@ export class RouteHealth {
     state.consecutiveFailures = 0;
     state.failedBy = undefined;
     state.operatorFault = undefined;
+  }
+
+  /**
+   * An attempt on the route waited `waitedMs` and was ended by its connect or first-byte bound, no
+   * byte come: a sample of the route's latency at least that long, as if it had answered then (no
+   * answer counted, so a route that never answered still ranks as one: `latencyRank`). Without it a
+   * route that began to hang kept the figure of its last answer and stayed first under `latency`
+   * for every request until its breaker opened, five bounds (120 s each by default) later.
+   */
+  timedOut(key: string, waitedMs: number): void {
+    const state = this.state(key);
+    state.latencyMs = withSample(state.latencyMs, waitedMs);
   }
 
   /**
@@ -321,3 +333,7 @@ export class RouteHealth {
     return state.tried ? Number.POSITIVE_INFINITY : 0;
   }
 }
+
+/** A latency average with `sampleMs` taken in: the first sample as it is, then each weighing 0.2. */
+const withSample = (averageMs: number, sampleMs: number): number =>
+  averageMs === 0 ? sampleMs : averageMs * 0.8 + sampleMs * 0.2;

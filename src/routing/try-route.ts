@@ -256,6 +256,10 @@ export function attemptFailed(
   // as any of theirs counts: no route would have had its answer in time.
   const longer = target.patience === undefined ? undefined : call.outwaitedBy(target.patience);
   const impatient = longer !== undefined && !health.answeredNothingFor(target.key, longer);
+  const now = performance.now();
+  // Waited in vain is a measurement too, whether or not the breaker counts it: `latency` ranks the
+  // route as at least that slow (a route that began to hang is first no more).
+  if (call.timedOutUnanswered()) health.timedOut(target.key, now - call.startedMs);
   if (
     failure.retryable &&
     failure.countsAgainstRoute &&
@@ -271,7 +275,6 @@ export function attemptFailed(
     health.failed(target.key, words, probe, request.requestId, failedWorkerOf(call), operators);
   } else health.released(target.key, probe);
   call.abort(failure);
-  const now = performance.now();
   call.judged(failure, workerOf(call), now);
   call.done(failure, now);
   return failure;

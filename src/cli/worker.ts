@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../config/units.ts";
 import { DECIMAL_INT_HINT, decimalInt } from "../core/decimal-int.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { keyInUrl } from "../core/gateway-url-key.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -59,6 +60,19 @@ function checkConnect(connect: string): void {
       throw new UsageError(`${messageOf(error)}${which}`);
     }
   });
+}
+
+/**
+ * `--upstream`, refused unechoed when it holds the worker token or the upstream key, or reads as a
+ * key (`--upstream` and `--upstream-key` swapped): its refusals quote it (`… names no scheme`), and
+ * a key in its path would be sent to the model server and logged there.
+ */
+function checkedForKeys(upstream: string, keys: readonly (string | undefined)[]): string {
+  const found = keyInUrl(upstream, keys);
+  if (found === undefined) return upstream;
+  const why =
+    found === "holds-key" ? "it holds the worker token or the upstream key" : "it reads as a key, not a URL";
+  throw new UsageError(`--upstream: ${why}: give the model server's URL with /v1 (http://127.0.0.1:8000/v1)`);
 }
 
 /**
@@ -126,7 +140,7 @@ export function registerWorker(program: Command): void {
         throw new UsageError(`--concurrency: ${DECIMAL_INT_HINT}, at least 1 (8, not 0x8 or 8.0)`);
       const drainTimeoutMs = parseDuration(options.drainTimeout);
       if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
-      const upstream = usage(() => toUpstreamBase(options.upstream));
+      const upstream = usage(() => toUpstreamBase(checkedForKeys(options.upstream, [token, upstreamKey])));
       const logger = createLogger(logOptionsOf(options));
       adoptServerLogger(logger);
       logCrashes(logger);

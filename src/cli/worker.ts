@@ -44,12 +44,19 @@ function usage<T>(parse: () => T): T {
 /**
  * `--connect`'s gateways checked before anything starts, each refusal a usage error naming the flag
  * and, of several, which entry: a URL the worker could never dial was logged as "Invalid URL" alone.
- * An entry is never echoed: one may carry what the refusal is about (user info, a query).
+ * An entry is never echoed: one may carry what the refusal is about (user info, a query). One that
+ * holds the worker token or the upstream key, or reads as a key (`--connect` and `--token`
+ * swapped), is refused too (`keyInUrl`): dialled, the key would be in the request line.
  */
-function checkConnect(connect: string): void {
+function checkConnect(connect: string, keys: readonly (string | undefined)[]): void {
   const entries = connect.split(",").map((entry) => entry.trim());
   entries.forEach((entry, i) => {
     const which = entries.length > 1 ? ` (entry ${i + 1} of ${entries.length})` : "";
+    const found = keyInUrl(entry, keys);
+    if (found !== undefined)
+      throw new UsageError(
+        `--connect${which}: ${found === "holds-key" ? "it holds the worker token or the upstream key" : "it reads as a key, not a URL"}: give the gateway's URL (wss://gw.example.com)`,
+      );
     if (!URL.canParse(entry))
       throw new UsageError(
         `--connect${which}: ${entry === "" ? "empty" : "not a URL"}: give the gateway's ws://, wss://, http:// or https:// URL (wss://gw.example.com)`,
@@ -130,10 +137,10 @@ export function registerWorker(program: Command): void {
       // A flag given empty is refused by name, never read as unset (given-flag.ts).
       const token = givenFlag("--token", options.token) ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
-      checkConnect(options.connect);
       // A flag is readable by every user of the box (/proc/<pid>/cmdline) and in a pod's spec.
       const upstreamKey =
         givenFlag("--upstream-key", options.upstreamKey) || process.env.MINDGW_UPSTREAM_KEY || undefined;
+      checkConnect(options.connect, [token, upstreamKey]);
       const models = modelsOf(options.models);
       const concurrency = decimalInt(options.concurrency) ?? 0;
       if (concurrency < 1)

@@ -28,7 +28,7 @@ async function worker(upstream: string, env: Record<string, string> = {}, extra:
   };
 }
 
-describe("a key where the worker's --upstream URL goes", () => {
+describe("a key where the worker's --upstream or --connect URL goes", () => {
   test("--upstream KEY --upstream-key URL (swapped): exit 2, the key not echoed", async () => {
     const out = await worker(UPSTREAM_KEY, {}, ["--upstream-key", UPSTREAM]);
     expect({ code: out.code, leaked: out.leaked }).toEqual({ code: 2, leaked: false });
@@ -38,6 +38,28 @@ describe("a key where the worker's --upstream URL goes", () => {
   test("the upstream key (from MINDGW_UPSTREAM_KEY) in the URL's path: refused before it is sent, exit 2", async () => {
     const out = await worker(`${UPSTREAM}/${UPSTREAM_KEY}`, { MINDGW_UPSTREAM_KEY: UPSTREAM_KEY });
     expect({ code: out.code, leaked: out.leaked }).toEqual({ code: 2, leaked: false });
+  });
+
+  test("--connect with the worker token in its path, or a key as --connect (swapped with --token): exit 2, unechoed, before any connection", async () => {
+    for (const connect of [`${CONNECT}/${TOKEN}`, TOKEN, `wss://gw.example,${UPSTREAM_KEY}`]) {
+      const out = await runMindgw(
+        ["worker", "--connect", connect, "--upstream", UPSTREAM, "--models", "m1"],
+        {
+          env: { MINDGW_WORKER_TOKEN: TOKEN },
+          timeoutMs: 15_000,
+        },
+      );
+      expect({
+        connect,
+        code: out.code,
+        leaked: holds(out.stderr, TOKEN) || holds(out.stderr, UPSTREAM_KEY),
+      }).toEqual({
+        connect,
+        code: 2,
+        leaked: false,
+      });
+      expect(out.stderr).toContain("--connect");
+    }
   });
 
   test("the worker token as --upstream: exit 2, unechoed", async () => {

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { givenFlag } from "./given-flag.ts";
-import { honourNoColor } from "./no-color.ts";
 
 interface TailFlags {
   gateway?: string;
@@ -71,7 +70,6 @@ export function registerTail(program: Command): void {
       // program, and `serve` must not pay for it in memory (docs/BENCHMARKS-HISTORY.md, idle RSS).
       const target = tailTarget(flags);
       const filter = tailFilterFlags(flags);
-      honourNoColor();
       const { runTail } = await import("../tui/run-tail.ts");
       process.exitCode = await runTail({
         ...target,

@@ -6,8 +6,9 @@ setDefaultTimeout(60_000);
 
 // The interactive `mindgw tail` on a real pseudo-terminal of a colour terminal (TERM
 // xterm-256color, no CI), with and without NO_COLOR (https://no-color.org: present and not empty,
-// whatever its value, no ANSI colour). ink's colours come from chalk, which reads FORCE_COLOR but
-// not NO_COLOR (chalk/supports-color#74, #105), so the tail must say it.
+// whatever its value, no ANSI colour; bold, dim and inverse are no colour and stay). ink's colours
+// come from chalk, which reads FORCE_COLOR but not NO_COLOR (chalk/supports-color#74, #105), and
+// whose level 0 drops every style, the selected row's inverse too: the view leaves colours out itself.
 
 const fx = gatewayFixture({ models: ["m1"] });
 
@@ -37,15 +38,17 @@ describe("the interactive tail and NO_COLOR", () => {
     expect(await liveScreen({})).toMatch(COLOUR_SGR);
   });
 
-  test("NO_COLOR=1: the view is drawn without a colour (bold and dim stay: no colours)", async () => {
-    expect(await liveScreen({ NO_COLOR: "1" })).not.toMatch(COLOUR_SGR);
+  test("NO_COLOR=1: the view is drawn without a colour; bold, dim and inverse stay (no colours: the selected row and PAUSED are inverse)", async () => {
+    const screen = await liveScreen({ NO_COLOR: "1" });
+    expect(screen).not.toMatch(COLOUR_SGR);
+    expect(screen).toContain(`${ESC}[1mmindgw tail`);
   });
 
   test("NO_COLOR empty counts as unset: colour", async () => {
     expect(await liveScreen({ NO_COLOR: "" })).toMatch(COLOUR_SGR);
   });
 
-  test("FORCE_COLOR given wins over NO_COLOR, as chalk's own setting", async () => {
-    expect(await liveScreen({ NO_COLOR: "1", FORCE_COLOR: "1" })).toMatch(COLOUR_SGR);
+  test("NO_COLOR wins over FORCE_COLOR (chalk's, which turns styles on or off, never colour alone)", async () => {
+    expect(await liveScreen({ NO_COLOR: "1", FORCE_COLOR: "1" })).not.toMatch(COLOUR_SGR);
   });
 });

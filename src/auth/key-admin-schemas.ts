@@ -113,8 +113,14 @@ function fieldSchemas() {
       (name) => !readsAsCallerId(name),
       `may not start with "${JWT_SUBJECT_PREFIX}" or "${KEY_ID_PREFIX}": it would read as a JWT subject's or a key's id`,
     )
-    // No control character; not blank, nor (trimmed, in any case) `jwt:…` or `key_…`.
-    .meta({ pattern: `^${NO_CONTROL_AHEAD}\\s*(?![jJ][wW][tT]:|[kK][eE][yY]_)\\S` });
+    // A URL path cannot name it: every HTTP client reads /admin/api/keys/.. as /admin/api/ (dot
+    // segments, %2E too), so the admin API, the CLI and the web UI could not reach it by name.
+    .refine(
+      (name) => name !== "." && name !== "..",
+      "may not be . or ..: a URL path cannot name it (/admin/api/keys/.. reads as /admin/api/)",
+    )
+    // No control character; not blank, nor (trimmed, in any case) `jwt:…`, `key_…`, `.` or `..`.
+    .meta({ pattern: `^${NO_CONTROL_AHEAD}\\s*(?![jJ][wW][tT]:|[kK][eE][yY]_|\\.\\.?\\s*$)\\S` });
   /** A key's tenant: a configured tenant's name, or a free label when none is configured. */
   const tenant = shownText()
     .trim()

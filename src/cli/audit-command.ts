@@ -63,8 +63,10 @@ async function sourceFor(options: AuditOptions): Promise<AuditSource> {
 function inputOf(options: AuditOptions): AuditInput {
   const input: AuditInput = {};
   for (const flag of QUERY_FLAGS) {
+    // Given empty (`--tenant "$T"` unset) it is refused by name: the API reads `tenant=` as no
+    // filter, and every tenant's rows would be printed, unasked (given-flag.ts).
     const value = options[flag];
-    if (typeof value === "string") input[flag] = value;
+    if (typeof value === "string") input[flag] = givenFlag(`--${flag}`, value) ?? value;
   }
   const now = Date.now();
   for (const bound of ["from", "to"] as const) {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { keyInGatewayUrlRefusal } from "../core/gateway-url-key.ts";
 import { queryOrFragmentRefusal } from "../core/gateway-url-query.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { UsageError } from "./exit-code.ts";
@@ -37,8 +38,10 @@ export function chooseTarget(flags: TargetFlags, env: Env = process.env): Comman
   const gateway = configFlag ? undefined : gatewayFlag || env.MINDGW_GATEWAY || undefined;
   if (gateway === undefined) return { kind: "local", configFile: configFileFrom(configFlag, env) };
   const from = gatewayFlag ? "--gateway" : "MINDGW_GATEWAY";
-  const url = checkedUrl(gateway, from);
   const adminKey = adminKeyFlag || env.MINDGW_ADMIN_KEY;
+  const keyInUrl = keyInGatewayUrlRefusal(gateway, adminKey);
+  if (keyInUrl) throw new UsageError(`${from}: ${keyInUrl}`);
+  const url = checkedUrl(gateway, from);
   if (!adminKey) throw new UsageError(`${from} needs --admin-key or MINDGW_ADMIN_KEY`);
   return { kind: "gateway", url, adminKey };
 }

@@ -8,6 +8,7 @@ import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { openConfigStoreReadOnly } from "./config-store.ts";
 import { withFlagWords } from "./flag-words.ts";
+import { givenFlag } from "./given-flag.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { shadowTable } from "./shadow-table.ts";
 import { sinceTime } from "./time-flags.ts";
@@ -16,6 +17,8 @@ interface ReportOptions extends TargetFlags {
   model?: string;
   keyId?: string;
   since?: string;
+  limit: string;
+  cursor?: string;
   json?: boolean;
 }
 
@@ -44,7 +47,9 @@ function reportQuery(options: ReportOptions, now: number): ReportQuery {
     ...(options.model !== undefined ? { model: options.model } : {}),
     ...(options.keyId !== undefined ? { key_id: options.keyId } : {}),
     ...(options.since !== undefined ? { from: String(sinceTime(options.since, now)) } : {}),
-    limit: "20",
+    limit: options.limit,
+    // Given empty (`--cursor "$NEXT"` unset), refused by name: read as unset, page one again.
+    ...(options.cursor !== undefined ? { cursor: givenFlag("--cursor", options.cursor) ?? "" } : {}),
   };
   try {
     return { sent, query: parseInput(shadowSchemas().query, sent) };
@@ -55,7 +60,7 @@ function reportQuery(options: ReportOptions, now: number): ReportQuery {
 }
 
 /** The query fields the report's flags fill: `from` is `--since`'s time. */
-const REPORT_FIELDS = ["model", "key_id", "from"];
+const REPORT_FIELDS = ["model", "key_id", "from", "limit", "cursor"];
 
 async function localReport(
   configFile: string | undefined,
@@ -71,7 +76,7 @@ async function localReport(
     const store = storage.shadow;
     if (!store) return { records: [], nextCursor: null, aggregates: [], counts: null };
     // Paged as the admin API pages it: `nextCursor` says whether older pairs are left out.
-    const { records, nextCursor } = await shadowPairsPage(store, filter, null, query.limit);
+    const { records, nextCursor } = await shadowPairsPage(store, filter, query.cursor ?? null, query.limit);
     return { records, nextCursor, aggregates: await store.aggregate(filter), counts: null };
   } finally {
     await storage.close();
@@ -91,6 +96,8 @@ export function registerShadow(program: Command): void {
       "only this caller's pairs, by its id: a key's key_…, a JWT caller's jwt:<tenant>:<name> (never a name)",
     )
     .option("--since <duration>", "only pairs recorded in this last span, e.g. 1h, 30m, 7d")
+    .option("--limit <n>", "pairs a page, 1-500: the table counts them, --json lists them", "20")
+    .option("--cursor <cursor>", "the page after the one whose nextCursor this is (--json prints it)")
     .option("--json", "print the report as JSON (the /admin/api/shadow shape)")
     .action(async (options: ReportOptions) => {
       const { sent, query } = reportQuery(options, Date.now());

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../config/units.ts";
 import { DECIMAL_INT_HINT, decimalInt } from "../core/decimal-int.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { keyInUrl } from "../core/gateway-url-key.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -43,12 +44,19 @@ function usage<T>(parse: () => T): T {
 /**
  * `--connect`'s gateways checked before anything starts, each refusal a usage error naming the flag
  * and, of several, which entry: a URL the worker could never dial was logged as "Invalid URL" alone.
- * An entry is never echoed: one may carry what the refusal is about (user info, a query).
+ * An entry is never echoed: one may carry what the refusal is about (user info, a query). One that
+ * holds the worker token or the upstream key, or reads as a key (`--connect` and `--token`
+ * swapped), is refused too (`keyInUrl`): dialled, the key would be in the request line.
  */
-function checkConnect(connect: string): void {
+function checkConnect(connect: string, keys: readonly (string | undefined)[]): void {
   const entries = connect.split(",").map((entry) => entry.trim());
   entries.forEach((entry, i) => {
     const which = entries.length > 1 ? ` (entry ${i + 1} of ${entries.length})` : "";
+    const found = keyInUrl(entry, keys);
+    if (found !== undefined)
+      throw new UsageError(
+        `--connect${which}: ${found === "holds-key" ? "it holds the worker token or the upstream key" : "it reads as a key, not a URL"}: give the gateway's URL (wss://gw.example.com)`,
+      );
     if (!URL.canParse(entry))
       throw new UsageError(
         `--connect${which}: ${entry === "" ? "empty" : "not a URL"}: give the gateway's ws://, wss://, http:// or https:// URL (wss://gw.example.com)`,
@@ -59,6 +67,19 @@ function checkConnect(connect: string): void {
       throw new UsageError(`${messageOf(error)}${which}`);
     }
   });
+}
+
+/**
+ * `--upstream`, refused unechoed when it holds the worker token or the upstream key, or reads as a
+ * key (`--upstream` and `--upstream-key` swapped): its refusals quote it (`… names no scheme`), and
+ * a key in its path would be sent to the model server and logged there.
+ */
+function checkedForKeys(upstream: string, keys: readonly (string | undefined)[]): string {
+  const found = keyInUrl(upstream, keys);
+  if (found === undefined) return upstream;
+  const why =
+    found === "holds-key" ? "it holds the worker token or the upstream key" : "it reads as a key, not a URL";
+  throw new UsageError(`--upstream: ${why}: give the model server's URL with /v1 (http://127.0.0.1:8000/v1)`);
 }
 
 /**
@@ -116,17 +137,17 @@ export function registerWorker(program: Command): void {
       // A flag given empty is refused by name, never read as unset (given-flag.ts).
       const token = givenFlag("--token", options.token) ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
-      checkConnect(options.connect);
       // A flag is readable by every user of the box (/proc/<pid>/cmdline) and in a pod's spec.
       const upstreamKey =
         givenFlag("--upstream-key", options.upstreamKey) || process.env.MINDGW_UPSTREAM_KEY || undefined;
+      checkConnect(options.connect, [token, upstreamKey]);
       const models = modelsOf(options.models);
       const concurrency = decimalInt(options.concurrency) ?? 0;
       if (concurrency < 1)
         throw new UsageError(`--concurrency: ${DECIMAL_INT_HINT}, at least 1 (8, not 0x8 or 8.0)`);
       const drainTimeoutMs = parseDuration(options.drainTimeout);
       if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
-      const upstream = usage(() => toUpstreamBase(options.upstream));
+      const upstream = usage(() => toUpstreamBase(checkedForKeys(options.upstream, [token, upstreamKey])));
       const logger = createLogger(logOptionsOf(options));
       adoptServerLogger(logger);
       logCrashes(logger);

@@ -1,5 +1,6 @@
 import { textWithout } from "../core/credentials.ts";
 import { messageOf } from "../core/describe-error.ts";
+import { keyInGatewayUrlRefusal } from "../core/gateway-url-key.ts";
 import { MOST_TENANT_FILTER } from "../core/tenant-filter.ts";
 import { forTenant, resolveGateway } from "./gateway-target.ts";
 import { runInteractive } from "./run-interactive.tsx";
@@ -24,6 +25,9 @@ export async function runTail(options: TailOptions): Promise<number> {
     stderr.write(`mindgw tail: ${textWithout(message, options.adminKey)}\n`);
     return code;
   };
+  // Before the URL is read: a key given as one would be tried as a host name, and echoed.
+  const keyInUrl = keyInGatewayUrlRefusal(options.gateway, options.adminKey);
+  if (keyInUrl) return fail(`invalid gateway URL: ${keyInUrl}`, 2);
   const resolved = resolveGateway(options.gateway);
   if (!resolved.ok) return fail(resolved.error, 2);
   if (!options.adminKey) return fail("no admin key: pass --admin-key or set MINDGW_ADMIN_KEY", 2);

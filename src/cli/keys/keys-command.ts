@@ -4,6 +4,7 @@ import { keyToCreate } from "../../auth/key-to-create.ts";
 import { printable } from "../../core/printable.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
 import { withFlagWords } from "../flag-words.ts";
+import { givenFlag } from "../given-flag.ts";
 import { resolveConfig } from "../resolve-config.ts";
 import { showOnce } from "../show-once.ts";
 import type { KeysBackend } from "./keys-backend.ts";
@@ -212,6 +213,9 @@ export function registerKeys(program: Command): void {
   withTarget(keys.command("list").description("list keys (never the keys themselves)"))
     .option("--all", "include revoked and expired keys")
     .option("--tenant <tenant>", "only keys of this tenant")
+    // Given empty (`--tenant "$T"` unset), refused by name before the store opens: read as no
+    // filter, every tenant's keys would be listed, unasked (given-flag.ts).
+    .hook("preAction", (list) => void givenFlag("--tenant", list.opts<{ tenant?: string }>().tenant))
     .action(
       action(async (backend, options) => {
         const { all, tenant } = options as { all?: boolean; tenant?: string };

@@ -3,13 +3,21 @@ import type { KeyView } from "../../auth/key-view.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
 import { cursorOf, type KeyPage } from "../../http/admin/key-page.ts";
 import { adminFetch } from "../admin-fetch.ts";
+import { UsageError } from "../exit-code.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /** Keys managed through a running gateway's `/admin/api/keys`, with an admin key. */
 export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
   const call = <T>(method: string, path: string, body?: unknown) =>
     adminFetch<T>(gateway, adminKey, `/admin/api/keys${path}`, method, body);
-  const id = (idOrName: string) => `/${encodeURIComponent(idOrName)}`;
+  const id = (idOrName: string) => {
+    // A URL reads `.` and `..` as dot segments (`%2E` too): /admin/api/keys/. is the key list.
+    if (idOrName === "." || idOrName === "..")
+      throw new UsageError(
+        `a key named ${idOrName} cannot be named in a URL: give its id (mindgw keys list), or its name with -c`,
+      );
+    return `/${encodeURIComponent(idOrName)}`;
+  };
   /** `--tenant` as the query naming the tenant a name's key is meant in, when one is. */
   const tenantQuery = (tenant: string | undefined) =>
     tenant === undefined ? "" : `?${new URLSearchParams({ tenant })}`;

@@ -2,6 +2,7 @@ import { Text } from "ink";
 import { cellWidth } from "../../core/cell-width.ts";
 import type { ConnectionStatus } from "../event-client.ts";
 import { truncate } from "../format.ts";
+import { ColourText } from "./colour-text.tsx";
 
 const TITLE = "mindgw tail";
 /** Fewer cells than this of the gateway's address tell nothing: left out instead. */
@@ -32,7 +33,7 @@ export function ConnectionLine({
     <Text wrap="truncate">
       {titled ? <Text bold>{TITLE} </Text> : null}
       {address === "" ? "" : `${address} `}
-      <Text color={state.color}>{state.text}</Text>
+      <ColourText color={state.color}>{state.text}</ColourText>
     </Text>
   );
 }

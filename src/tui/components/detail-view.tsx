@@ -2,6 +2,7 @@ import { Box, Text } from "ink";
 import { formatMs, truncate, wrapCells } from "../format.ts";
 import type { TailAttempt, TailRecord } from "../tail-event.ts";
 import type { RequestRow } from "../tail-store.ts";
+import { ColourText } from "./colour-text.tsx";
 
 export interface DetailViewProps {
   row: RequestRow;
@@ -31,7 +32,7 @@ export function DetailView({ row, width, height, offset }: DetailViewProps) {
       </Text>
       {lines.map(({ key, label, text }) => (
         <Text key={key} wrap="truncate">
-          <Text color="cyan">{label}</Text> {text}
+          <ColourText color="cyan">{label}</ColourText> {text}
         </Text>
       ))}
       <Text dimColor wrap="truncate">

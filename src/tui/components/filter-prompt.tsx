@@ -1,6 +1,7 @@
 import { Text } from "ink";
 import { truncateStart } from "../format.ts";
 import { FIELDS } from "../tail-filter.ts";
+import { ColourText } from "./colour-text.tsx";
 
 const HINT = FIELDS.map((field) => `${field}:`).join(" ");
 const PROMPT = "filter> ";
@@ -13,13 +14,13 @@ export function FilterPrompt({ text, error, width }: { text: string; error: stri
   const shown = width === undefined ? text : truncateStart(text, width - PROMPT.length - 1);
   return (
     <Text wrap="truncate">
-      <Text color="cyan">{PROMPT}</Text>
+      <ColourText color="cyan">{PROMPT}</ColourText>
       {shown}
       <Text inverse> </Text>
       {error === null ? (
         <Text dimColor> {HINT} · Enter applies · Esc cancels</Text>
       ) : (
-        <Text color="red"> {error}</Text>
+        <ColourText color="red"> {error}</ColourText>
       )}
     </Text>
   );

@@ -1,5 +1,6 @@
 import { Text } from "ink";
 import { formatFilter, isEmptyFilter, type TailFilter } from "../tail-filter.ts";
+import { ColourText } from "./colour-text.tsx";
 
 export interface FooterProps {
   paused: boolean;
@@ -19,16 +20,16 @@ export function Footer({ paused, newSincePause, filter, tenant, showAdmin, misse
   return (
     <Text wrap="truncate">
       {paused ? (
-        <Text inverse color="yellow">
+        <ColourText inverse color="yellow">
           {` PAUSED +${newSincePause} new `}
-        </Text>
+        </ColourText>
       ) : null}
       {paused ? " " : ""}
-      {tenant === undefined ? null : <Text color="cyan">[tenant:{tenant}] </Text>}
-      {isEmptyFilter(filter) ? null : <Text color="cyan">[{formatFilter(filter)}] </Text>}
-      {showAdmin ? <Text color="cyan">[+admin] </Text> : null}
-      {missed > 0 ? <Text color="red">{missed} events missed </Text> : null}
-      {notice === null ? null : <Text color="magenta">{notice} </Text>}
+      {tenant === undefined ? null : <ColourText color="cyan">[tenant:{tenant}] </ColourText>}
+      {isEmptyFilter(filter) ? null : <ColourText color="cyan">[{formatFilter(filter)}] </ColourText>}
+      {showAdmin ? <ColourText color="cyan">[+admin] </ColourText> : null}
+      {missed > 0 ? <ColourText color="red">{missed} events missed </ColourText> : null}
+      {notice === null ? null : <ColourText color="magenta">{notice} </ColourText>}
       <Text dimColor>space pause · / filter · ↑↓ enter detail · w workers · a admin calls · q quit</Text>
     </Text>
   );

@@ -2,6 +2,7 @@ import { Box, Text } from "ink";
 import { statusColour } from "../status-style.ts";
 import { type Column, renderCell, renderTitle } from "../table-layout.ts";
 import type { RequestRow } from "../tail-store.ts";
+import { ColourText } from "./colour-text.tsx";
 
 export interface RequestTableProps {
   rows: RequestRow[];
@@ -30,9 +31,9 @@ function TableRow({ row, columns, selected }: { row: RequestRow; columns: Column
       {columns.map((column, i) => {
         const text = `${i === 0 ? "" : " "}${renderCell(row, column)}`;
         return column.id === "status" ? (
-          <Text key={column.id} color={statusColour(row.status)}>
+          <ColourText key={column.id} color={statusColour(row.status)}>
             {text}
-          </Text>
+          </ColourText>
         ) : (
           text
         );

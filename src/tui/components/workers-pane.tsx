@@ -3,6 +3,7 @@ import { fit } from "../format.ts";
 import type { HeartbeatBounds } from "../heartbeat-bounds.ts";
 import { workerHealth } from "../status-style.ts";
 import type { WorkerRow } from "../tail-store.ts";
+import { ColourText } from "./colour-text.tsx";
 
 export interface WorkersPaneProps {
   workers: WorkerRow[];
@@ -51,7 +52,7 @@ export function WorkersPane({ workers, now, width, maxRows, visible = true, hear
               fit(worker.models.join(","), modelsWidth)
             )}{" "}
             {fit(`${worker.inFlight}/${worker.capacity}`, loadWidth, "right")}{" "}
-            <Text color={health.colour}>{health.label}</Text>
+            <ColourText color={health.colour}>{health.label}</ColourText>
           </Text>
         );
       })}

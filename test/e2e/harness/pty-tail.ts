@@ -17,14 +17,19 @@ export interface TerminalTail {
 /**
  * Starts the compiled `mindgw tail ARGS` as a session of its own on a fresh pseudo-terminal (unlike
  * tmux's pane, no shell stands between it and the terminal: a hang-up reaches it, and its exit code
- * is read), and waits (bounded) until the view is live.
+ * is read), and waits (bounded) until the view is live. `env` is set over the test's environment
+ * (undefined: unset), after the harness's own.
  */
-export async function spawnTerminalTail(args: readonly string[], adminKey: string): Promise<TerminalTail> {
+export async function spawnTerminalTail(
+  args: readonly string[],
+  adminKey: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<TerminalTail> {
   assertBuilt();
   let drawn = "";
   const decoder = new TextDecoder();
   const proc = Bun.spawn([MINDGW, "tail", ...args], {
-    env: childEnv({ CI: "", MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: adminKey }),
+    env: childEnv({ CI: "", MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: adminKey, ...env }),
     terminal: {
       cols: 120,
       rows: 30,

@@ -1,0 +1,53 @@
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { NOTHING_LISTENS } from "../../src/testing/off-cloud-env.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+
+setDefaultTimeout(60_000);
+
+// An operator who swaps --gateway and --admin-key (or MINDGW_GATEWAY and MINDGW_ADMIN_KEY), or
+// pastes the key into the URL, must not see the admin key in the error, nor have it sent anywhere:
+// as a host name it went to the resolver (and `mindgw tail` tried five times), as a path it went
+// in a request line the gateway logs and audits. Refused before any request, exit 2, unechoed.
+
+/** An admin key's shape (mgw_ and 43 base62): never used, no gateway runs here. */
+const KEY = "mgw_Q7pXr2LmZ9vB4nKc8TfYh3WdJs6GuA1eRo5iNbVtMqE";
+const PLACE = `http://${NOTHING_LISTENS}`;
+
+/** The key in any case: a host name is lowercased when it is parsed. */
+const holdsKey = (text: string) => text.toLowerCase().includes(KEY.toLowerCase());
+
+/** Every command that takes a gateway: the admin commands' shared target, and tail's own. */
+const COMMANDS = [
+  ["keys", "list"],
+  ["audit", "query"],
+  ["tenants"],
+  ["shadow", "report"],
+  ["tail", "--json"],
+];
+
+describe("the admin key where the gateway's URL goes", () => {
+  for (const command of COMMANDS) {
+    const name = command.join(" ");
+
+    test(`${name} --gateway KEY --admin-key URL (swapped): exit 2, the key not echoed`, async () => {
+      const out = await runMindgw([...command, "--gateway", KEY, "--admin-key", PLACE]);
+      expect({ code: out.code, stdout: out.stdout, leaked: holdsKey(out.stderr) }).toEqual({
+        code: 2,
+        stdout: "",
+        leaked: false,
+      });
+      expect(out.stderr).toContain("admin key");
+    });
+
+    test(`${name} with MINDGW_GATEWAY and MINDGW_ADMIN_KEY swapped: exit 2, the key not echoed`, async () => {
+      const out = await runMindgw(command, { env: { MINDGW_GATEWAY: KEY, MINDGW_ADMIN_KEY: PLACE } });
+      expect({ code: out.code, leaked: holdsKey(out.stderr) }).toEqual({ code: 2, leaked: false });
+    });
+
+    test(`${name} with the key in the URL's path: refused before it is sent, exit 2, unechoed`, async () => {
+      const out = await runMindgw([...command, "--gateway", `${PLACE}/${KEY}`, "--admin-key", KEY]);
+      expect({ code: out.code, leaked: holdsKey(out.stderr) }).toEqual({ code: 2, leaked: false });
+      expect(out.stderr).toContain("admin key");
+    });
+  }
+});

@@ -1,4 +1,5 @@
 import { namesAnthropicModel } from "./anthropic-errors.ts";
+import { saidOverloaded } from "./overload.ts";
 import { SDK_LONGEST_WAIT_MS } from "./stated-delay.ts";
 
 /**
@@ -64,7 +65,7 @@ export type UpstreamFault =
    * still says so on each call (core/route-refused.ts).
    */
   | "path"
-  /** The upstream failed (5xx, 408, 409): worth another attempt or route. */
+  /** The upstream failed (5xx, 408, 409, an overload at any status): worth another attempt or route. */
   | "server";
 
 /** What the upstream said besides its status (its body's type, code and message, when it has them). */
@@ -86,7 +87,8 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
   if (status === 401 || status === 403) return "credentials";
   if (status === 404) return namesRoute(said) ? "route" : noSuchPath(said) ? "path" : "request";
   if (status === 400 && said.code === OPERATION_NOT_SUPPORTED) return "operation";
-  if (status === 429) return rateLimit(said);
+  // An overload said at 429 (Moonshot's `engine_overloaded_error`) is the server's, as at 503.
+  if (status === 429) return saidOverloaded(status, said.type, said.code) ? "server" : rateLimit(said);
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";
 }

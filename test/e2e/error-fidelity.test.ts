@@ -224,6 +224,16 @@ function vendorAnswers() {
         },
       },
     ],
+    // Moonshot's (Kimi's) overload: a 429 whose type says so (MoonshotAI/MoonshotAI-Cookbook#16).
+    "kimi-overloaded": [
+      429,
+      {
+        error: {
+          message: "The engine is currently overloaded, please try again later",
+          type: "engine_overloaded_error",
+        },
+      },
+    ],
     // An account whose billing was never set up or was stopped: a 429 no wait ends either.
     "billing-inactive": [
       429,
@@ -511,6 +521,7 @@ const fx = gatewayFixture({
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "billing-inactive", routes: [{ provider: "oa-vendor", model: "billing-inactive" }] },
       { name: "kimi-quota", routes: [{ provider: "oa-vendor", model: "kimi-quota" }] },
+      { name: "kimi-overloaded", routes: [{ provider: "oa-vendor", model: "kimi-overloaded" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
@@ -1290,6 +1301,25 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
     fx.fake.enqueue({ status: 529 });
     const toOpenAI = (await chat("a", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect([toOpenAI.status, toOpenAI.code]).toEqual([503, "server_is_overloaded"]);
+  });
+
+  test("Moonshot's (Kimi's) 429 engine_overloaded_error is an overload, not a rate limit: Anthropic's 529 overloaded_error to an Anthropic caller (Claude Code's overloaded retries); as sent to an OpenAI caller", async () => {
+    const toAnthropic = (await messages("kimi-overloaded", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(toAnthropic.status).toBe(529);
+    expect(toAnthropic.error).toEqual({
+      type: "error",
+      error: {
+        type: "overloaded_error",
+        message:
+          "upstream oa-vendor answered 429: The engine is currently overloaded, please try again later",
+      },
+      request_id: expect.stringMatching(/^req_/),
+    });
+    const row = await auditRow(gw, toAnthropic.headers?.get("request-id") ?? "");
+    expect([row.status, row.attempts?.map((a) => a.status)]).toEqual([529, [429]]);
+    // Moonshot's own dialect: its status and body, as its own SDK users get them.
+    const toOpenAI = (await chat("kimi-overloaded", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([toOpenAI.status, toOpenAI.type]).toEqual([429, "engine_overloaded_error"]);
   });
 
   test("a 5xx's words that quote a key, an internal URL or address, or an AWS account reach neither caller nor audit row so, relayed or translated", async () => {

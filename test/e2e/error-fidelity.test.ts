@@ -224,6 +224,33 @@ function vendorAnswers() {
         },
       },
     ],
+    // xAI's team out of credits or at its spending limit, in its own shape (`{"code","error"}`):
+    // a 403 `permission-denied`, or a 429 (continuedev/continue#10373; warpdotdev/warp#14867).
+    "xai-credits": [
+      403,
+      {
+        code: "permission-denied",
+        error:
+          "Your team 1fae4ce5-11f9-413b-a3e6-94bfc6b2cd62 has either used all available credits or reached its monthly spending limit. To continue making API requests, please purchase more credits or raise your spending limit.",
+      },
+    ],
+    "xai-credits-429": [
+      429,
+      {
+        code: "Some resource has been exhausted",
+        error:
+          "Your team 1fae4ce5-11f9-413b-a3e6-94bfc6b2cd62 has either used all available credits or reached its monthly spending limit. To continue making API requests, please purchase more credits or raise your spending limit.",
+      },
+    ],
+    // A new xAI team that never bought credits.
+    "xai-new-team": [
+      403,
+      {
+        code: "The caller does not have permission to execute the specified operation",
+        error:
+          "Your newly created team doesn't have any credits or licenses yet. You can purchase those on https://console.x.ai/team/1fae4ce5-11f9-413b-a3e6-94bfc6b2cd62.",
+      },
+    ],
     // Moonshot's (Kimi's) overload: a 429 whose type says so (MoonshotAI/MoonshotAI-Cookbook#16).
     "kimi-overloaded": [
       429,
@@ -522,6 +549,9 @@ const fx = gatewayFixture({
       { name: "billing-inactive", routes: [{ provider: "oa-vendor", model: "billing-inactive" }] },
       { name: "kimi-quota", routes: [{ provider: "oa-vendor", model: "kimi-quota" }] },
       { name: "kimi-overloaded", routes: [{ provider: "oa-vendor", model: "kimi-overloaded" }] },
+      { name: "xai-credits", routes: [{ provider: "oa-vendor", model: "xai-credits" }] },
+      { name: "xai-credits-429", routes: [{ provider: "oa-vendor", model: "xai-credits-429" }] },
+      { name: "xai-new-team", routes: [{ provider: "oa-vendor", model: "xai-new-team" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
@@ -1131,6 +1161,30 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
         "upstream_account",
         [[429, "upstream_account"]],
       ]);
+    },
+  );
+
+  test.each([
+    ["403, out of credits or at its spending limit", "xai-credits", 403],
+    ["429, out of credits or at its spending limit", "xai-credits-429", 429],
+    ["403, a new team without credits", "xai-new-team", 403],
+  ])(
+    "xAI's %s, on the only route: the gateway's account refused (a 502 the SDK does not retry), not its credentials nor a rate limit",
+    async (_, model, status) => {
+      vendorCalls.clear();
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect([error.status, error.code, error.message]).toEqual([
+        502,
+        "upstream_account",
+        "502 upstream oa-vendor refused the gateway's account (billing or quota)",
+      ]);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+      expect(vendorCalls.get(model)).toBe(1);
+      const row = await auditRow(gw, error.requestID ?? "");
+      expect(row.attempts?.map((a) => [a.status, a.errorClass])).toEqual([[status, "upstream_account"]]);
     },
   );
 

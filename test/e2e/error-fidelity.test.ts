@@ -100,6 +100,30 @@ function vendorAnswers() {
         error: "This model's maximum prompt length is 131072 but the request contains 149617 tokens.",
       },
     ],
+    // Poolside's words (through Baseten's and OpenRouter's APIs alike), GitHub Copilot's (its
+    // code model_max_prompt_tokens_exceeded), DeepInfra's (vLLM's fields at the top, as Hugging
+    // Face's router relays it), MiniMax's as a bare `{"error":"…"}` (NousResearch/hermes-agent's
+    // regression test quotes it so; 2013 is MiniMax's error code, no count).
+    "poolside-400": [
+      400,
+      {
+        error: { message: "Input length 131393 exceeds the maximum allowed input length of 131040 tokens." },
+      },
+    ],
+    "copilot-400": [
+      400,
+      {
+        error: {
+          message: "prompt token count of 168929 exceeds the limit of 168000",
+          code: "model_max_prompt_tokens_exceeded",
+        },
+      },
+    ],
+    "deepinfra-400": [
+      400,
+      { object: "error", message: "Requested input length 39818 exceeds maximum input length 32767" },
+    ],
+    "minimax-400": [400, { error: "invalid params, context window exceeds limit (2013)" }],
     "vllm-messages-400": [
       400,
       {
@@ -494,6 +518,10 @@ const fx = gatewayFixture({
       { name: "sglang", routes: [{ provider: "self-hosted", model: "sglang-400" }] },
       { name: "xai", routes: [{ provider: "self-hosted", model: "xai-400" }] },
       { name: "dashscope", routes: [{ provider: "self-hosted", model: "dashscope-400" }] },
+      { name: "poolside", routes: [{ provider: "self-hosted", model: "poolside-400" }] },
+      { name: "copilot", routes: [{ provider: "self-hosted", model: "copilot-400" }] },
+      { name: "deepinfra", routes: [{ provider: "self-hosted", model: "deepinfra-400" }] },
+      { name: "minimax", routes: [{ provider: "self-hosted", model: "minimax-400" }] },
       { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
@@ -701,6 +729,10 @@ describe("context_length_exceeded keeps its meaning", () => {
   test.each([
     ["SGLang's (Together AI's words too)", "sglang", "prompt is too long: 61709 tokens > 40960 maximum"],
     ["xAI's", "xai", "prompt is too long: 149617 tokens > 131072 maximum"],
+    ["Poolside's", "poolside", "prompt is too long: 131393 tokens > 131040 maximum"],
+    ["GitHub Copilot's", "copilot", "prompt is too long: 168929 tokens > 168000 maximum"],
+    ["DeepInfra's", "deepinfra", "prompt is too long: 39818 tokens > 32767 maximum"],
+    ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
     // No prompt count given: the words follow Anthropic's.
     ["Alibaba's (DashScope)", "dashscope", "prompt is too long: range of input length should be [1, 129024]"],
   ])(

@@ -6,10 +6,16 @@
  * (61709 tokens) is longer than the model's context length (40960 tokens)."; xAI: "This model's
  * maximum prompt length is 131072 but the request contains 149617 tokens."; Amazon Nova on
  * Bedrock: "Input Tokens Exceeded: Number of input tokens exceeds maximum length."; Alibaba's Qwen
- * API (DashScope): "Range of input length should be [1, 129024]").
+ * API (DashScope): "Range of input length should be [1, 129024]"; Poolside's, through Baseten's and
+ * OpenRouter's APIs: "Input length 131393 exceeds the maximum allowed input length of 131040
+ * tokens."; GitHub Copilot: "prompt token count of 168929 exceeds the limit of 168000" (code
+ * `model_max_prompt_tokens_exceeded`); DeepInfra: "Requested input length 39818 exceeds maximum
+ * input length 32767"; MiniMax: "invalid params, context window exceeds limit (2013)", 2013 its
+ * error code, no count, in OpenAI's shapes: in Anthropic's, anthropic-errors.ts reads it already).
+ * Tested only on an error's words, never on an answer.
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]/i;
+  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length/i;
 
 /**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,
@@ -32,6 +38,9 @@ const WINDOW = [
   /`?inputs`? must have less than (\d+) tokens/i, // TGI, the prompt alone
   /longer than the model's context length \((\d+) tokens\)/i, // SGLang, Together AI
   /maximum prompt length is (\d+)/i, // xAI
+  /maximum allowed input length of (\d+)/i, // Poolside
+  /prompt token count of \d+ exceeds the limit of (\d+)/i, // GitHub Copilot
+  /exceeds maximum input length (\d+)/i, // DeepInfra
 ];
 
 /** The prompt and the answer counted apart: each pattern's groups, and which is which. */
@@ -45,7 +54,7 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];
 
-/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI. */
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot. */
 const PROMPT = [
   /your request has (\d+) input tokens/i,
   /(?:resulted in|requested) (\d+) tokens/i,
@@ -54,6 +63,8 @@ const PROMPT = [
   /must have less than \d+ tokens\. Given: (\d+)/i,
   /input \((\d+) tokens\) is longer than/i,
   /the request contains (\d+) tokens/i,
+  /input length (\d+) exceeds/i,
+  /prompt token count of (\d+)/i,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { namesAnthropicModel } from "./anthropic-errors.ts";
+import { saidOverloaded } from "./overload.ts";
 import { SDK_LONGEST_WAIT_MS } from "./stated-delay.ts";
 
 /**
@@ -64,7 +65,7 @@ export type UpstreamFault =
    * still says so on each call (core/route-refused.ts).
    */
   | "path"
-  /** The upstream failed (5xx, 408, 409): worth another attempt or route. */
+  /** The upstream failed (5xx, 408, 409, an overload at any status): worth another attempt or route. */
   | "server";
 
 /** What the upstream said besides its status (its body's type, code and message, when it has them). */
@@ -86,7 +87,8 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
   if (status === 401 || status === 403) return "credentials";
   if (status === 404) return namesRoute(said) ? "route" : noSuchPath(said) ? "path" : "request";
   if (status === 400 && said.code === OPERATION_NOT_SUPPORTED) return "operation";
-  if (status === 429) return rateLimit(said);
+  // An overload said at 429 (Moonshot's `engine_overloaded_error`) is the server's, as at 503.
+  if (status === 429) return saidOverloaded(status, said.type, said.code) ? "server" : rateLimit(said);
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
   return "server";
 }
@@ -98,15 +100,19 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
  * your plan and billing details.") and `billing_not_active` (a 429 alike: "Your account is not
  * active, please check your billing details on our website."); Moonshot's (Kimi's) 429
  * `exceeded_current_quota_error` ("Your account … is suspended due to insufficient balance…", a
- * type and no code); and Anthropic's two 400 `invalid_request_error`s that are its account's,
+ * type and no code); Anthropic's two 400 `invalid_request_error`s that are its account's,
  * "Your credit balance is too low to access the Anthropic API. …" and its spend limit, "You have
- * reached your specified API usage limits. You will regain access on … UTC."
+ * reached your specified API usage limits. You will regain access on … UTC."; and xAI's, in its own
+ * shape (`{"code":"permission-denied","error":"…"}`, whose words are all that tell it from a key
+ * without permission), a 403 or a 429: "Your team … has either used all available credits or
+ * reached its monthly spending limit. …", and a new team's "Your newly created team doesn't have
+ * any credits or licenses yet. …" ("teams" in its older words).
  */
 function refusesAccount(status: number, { type, code, message }: UpstreamSaid): boolean {
   if (status === 402 || type === "billing_error") return true;
   if ((type !== undefined && OPENAI_ACCOUNT.has(type)) || (code !== undefined && OPENAI_ACCOUNT.has(code)))
     return true;
-  return message !== undefined && ANTHROPIC_ACCOUNT.test(message);
+  return message !== undefined && ACCOUNT_WORDS.test(message);
 }
 
 /** OpenAI's types and codes (each both), and OpenAI-compatible APIs', for an account that cannot pay. */
@@ -116,8 +122,9 @@ const OPENAI_ACCOUNT: ReadonlySet<string> = new Set([
   "exceeded_current_quota_error",
 ]);
 
-const ANTHROPIC_ACCOUNT =
-  /^(Your credit balance is too low to access the Anthropic API|You have reached your specified API usage limits)/;
+/** Anthropic's words, then xAI's, for an account that cannot pay (`refusesAccount`). */
+const ACCOUNT_WORDS =
+  /^(?:Your credit balance is too low to access the Anthropic API|You have reached your specified API usage limits|Your team \S+ has either used all available credits|Your newly created teams? doesn't have any credits)/;
 
 /**
  * A 404 that is the route's, not the caller's: it names the model or deployment the route sends

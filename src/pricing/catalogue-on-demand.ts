@@ -1,4 +1,5 @@
 import { onDemand } from "../core/on-demand.ts";
+import { correctedOptions } from "./catalogue-corrections.ts";
 import { catalogueProviderId, type ProviderKind } from "./catalogue-provider-id.ts";
 
 type CalcPrice = typeof import("@pydantic/genai-prices").calcPrice;
@@ -25,8 +26,12 @@ export const CATALOGUE_LOAD_LIMIT_MS = 30_000;
 /** Has the catalogue been loaded? */
 export const catalogueLoaded = catalogue.loaded;
 
-/** The catalogue's calculation; a `NotLoadedError` (core/on-demand.ts) before `loadCatalogue`. */
-export const calcPrice: CalcPrice = (...args) => catalogue.get()(...args);
+/**
+ * The catalogue's calculation, with the gateway's corrections of its prices
+ * (catalogue-corrections.ts); a `NotLoadedError` (core/on-demand.ts) before `loadCatalogue`.
+ */
+export const calcPrice: CalcPrice = (usage, model, options) =>
+  catalogue.get()(usage, model, correctedOptions(model, options));
 
 /** Does the catalogue price any of these providers (and so must be loaded for them)? */
 export const pricesAny = (providers: readonly ProviderKind[]): boolean =>

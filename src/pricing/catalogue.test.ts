@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { calcPrice } from "@pydantic/genai-prices";
 import type { Usage } from "../core/usage.ts";
 import { MOST_CACHED_LOOKUPS } from "./bounded-cache.ts";
-import { catalogueCost, catalogueUsage, pricersHeld } from "./catalogue.ts";
+import { catalogueCost, catalogueEntry, catalogueUsage, pricersHeld } from "./catalogue.ts";
 
 // The fast path (rates read once, one multiplication per kind of token) must give exactly what
 // the catalogue's own calculation gives, for every shape of price it takes.
@@ -121,6 +121,21 @@ describe("catalogue prices", () => {
       );
       expect(catalogueCost("deepseek-chat", "deepseek", usage, at)).toBeCloseTo(expected ?? Number.NaN, 12);
     }
+  });
+
+  test("Titan Text Embeddings V2 is priced as AWS lists it ($0.02/M), not as the G1 entry the catalogue's match gives it ($0.10/M); G1 keeps its own", () => {
+    expect(catalogueEntry("amazon.titan-embed-text-v2:0", "aws")).toMatchObject({
+      id: "aws/amazon.titan-embed-text-v2:0",
+      contextWindow: 8192,
+      inputPerMtok: 0.02,
+      outputPerMtok: 0,
+    });
+    const usage = { inputTokens: 1_000_000, outputTokens: 0 };
+    expect(catalogueCost("amazon.titan-embed-text-v2:0", "aws", usage, Date.now())).toBeCloseTo(0.02, 12);
+    expect(catalogueEntry("amazon.titan-embed-text-v1", "aws")).toMatchObject({
+      id: "aws/amazon.titan-embed-text-v1",
+      inputPerMtok: 0.1,
+    });
   });
 
   test("a model the catalogue does not know has no cost (undefined, not 0)", () => {

@@ -47,6 +47,8 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
       frontDoor: "embeddings",
       route: "provider:br",
     });
+    // Titan Text Embeddings V2 at AWS's $0.02 per million tokens (not its G1's $0.10).
+    expect(row.costUsd).toBeCloseTo((words(TEXTS) * 0.02) / 1e6, 15);
   });
 
   test("bedrock Cohere: 96 texts a call, input_type passed on, floats exact, the count from the header", async () => {

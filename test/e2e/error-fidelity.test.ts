@@ -100,6 +100,30 @@ function vendorAnswers() {
         error: "This model's maximum prompt length is 131072 but the request contains 149617 tokens.",
       },
     ],
+    // Poolside's words (through Baseten's and OpenRouter's APIs alike), GitHub Copilot's (its
+    // code model_max_prompt_tokens_exceeded), DeepInfra's (vLLM's fields at the top, as Hugging
+    // Face's router relays it), MiniMax's as a bare `{"error":"…"}` (NousResearch/hermes-agent's
+    // regression test quotes it so; 2013 is MiniMax's error code, no count).
+    "poolside-400": [
+      400,
+      {
+        error: { message: "Input length 131393 exceeds the maximum allowed input length of 131040 tokens." },
+      },
+    ],
+    "copilot-400": [
+      400,
+      {
+        error: {
+          message: "prompt token count of 168929 exceeds the limit of 168000",
+          code: "model_max_prompt_tokens_exceeded",
+        },
+      },
+    ],
+    "deepinfra-400": [
+      400,
+      { object: "error", message: "Requested input length 39818 exceeds maximum input length 32767" },
+    ],
+    "minimax-400": [400, { error: "invalid params, context window exceeds limit (2013)" }],
     "vllm-messages-400": [
       400,
       {
@@ -221,6 +245,43 @@ function vendorAnswers() {
           message:
             "Your account is suspended due to insufficient balance, please recharge your account or check your plan and billing details",
           type: "exceeded_current_quota_error",
+        },
+      },
+    ],
+    // xAI's team out of credits or at its spending limit, in its own shape (`{"code","error"}`):
+    // a 403 `permission-denied`, or a 429 (continuedev/continue#10373; warpdotdev/warp#14867).
+    "xai-credits": [
+      403,
+      {
+        code: "permission-denied",
+        error:
+          "Your team 1fae4ce5-11f9-413b-a3e6-94bfc6b2cd62 has either used all available credits or reached its monthly spending limit. To continue making API requests, please purchase more credits or raise your spending limit.",
+      },
+    ],
+    "xai-credits-429": [
+      429,
+      {
+        code: "Some resource has been exhausted",
+        error:
+          "Your team 1fae4ce5-11f9-413b-a3e6-94bfc6b2cd62 has either used all available credits or reached its monthly spending limit. To continue making API requests, please purchase more credits or raise your spending limit.",
+      },
+    ],
+    // A new xAI team that never bought credits.
+    "xai-new-team": [
+      403,
+      {
+        code: "The caller does not have permission to execute the specified operation",
+        error:
+          "Your newly created team doesn't have any credits or licenses yet. You can purchase those on https://console.x.ai/team/1fae4ce5-11f9-413b-a3e6-94bfc6b2cd62.",
+      },
+    ],
+    // Moonshot's (Kimi's) overload: a 429 whose type says so (MoonshotAI/MoonshotAI-Cookbook#16).
+    "kimi-overloaded": [
+      429,
+      {
+        error: {
+          message: "The engine is currently overloaded, please try again later",
+          type: "engine_overloaded_error",
         },
       },
     ],
@@ -457,6 +518,10 @@ const fx = gatewayFixture({
       { name: "sglang", routes: [{ provider: "self-hosted", model: "sglang-400" }] },
       { name: "xai", routes: [{ provider: "self-hosted", model: "xai-400" }] },
       { name: "dashscope", routes: [{ provider: "self-hosted", model: "dashscope-400" }] },
+      { name: "poolside", routes: [{ provider: "self-hosted", model: "poolside-400" }] },
+      { name: "copilot", routes: [{ provider: "self-hosted", model: "copilot-400" }] },
+      { name: "deepinfra", routes: [{ provider: "self-hosted", model: "deepinfra-400" }] },
+      { name: "minimax", routes: [{ provider: "self-hosted", model: "minimax-400" }] },
       { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
@@ -511,6 +576,10 @@ const fx = gatewayFixture({
       { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
       { name: "billing-inactive", routes: [{ provider: "oa-vendor", model: "billing-inactive" }] },
       { name: "kimi-quota", routes: [{ provider: "oa-vendor", model: "kimi-quota" }] },
+      { name: "kimi-overloaded", routes: [{ provider: "oa-vendor", model: "kimi-overloaded" }] },
+      { name: "xai-credits", routes: [{ provider: "oa-vendor", model: "xai-credits" }] },
+      { name: "xai-credits-429", routes: [{ provider: "oa-vendor", model: "xai-credits-429" }] },
+      { name: "xai-new-team", routes: [{ provider: "oa-vendor", model: "xai-new-team" }] },
       { name: "gone", routes: [{ provider: "oa-vendor", model: "gone" }] },
       { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
       { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
@@ -660,6 +729,10 @@ describe("context_length_exceeded keeps its meaning", () => {
   test.each([
     ["SGLang's (Together AI's words too)", "sglang", "prompt is too long: 61709 tokens > 40960 maximum"],
     ["xAI's", "xai", "prompt is too long: 149617 tokens > 131072 maximum"],
+    ["Poolside's", "poolside", "prompt is too long: 131393 tokens > 131040 maximum"],
+    ["GitHub Copilot's", "copilot", "prompt is too long: 168929 tokens > 168000 maximum"],
+    ["DeepInfra's", "deepinfra", "prompt is too long: 39818 tokens > 32767 maximum"],
+    ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
     // No prompt count given: the words follow Anthropic's.
     ["Alibaba's (DashScope)", "dashscope", "prompt is too long: range of input length should be [1, 129024]"],
   ])(
@@ -1123,6 +1196,30 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     },
   );
 
+  test.each([
+    ["403, out of credits or at its spending limit", "xai-credits", 403],
+    ["429, out of credits or at its spending limit", "xai-credits-429", 429],
+    ["403, a new team without credits", "xai-new-team", 403],
+  ])(
+    "xAI's %s, on the only route: the gateway's account refused (a 502 the SDK does not retry), not its credentials nor a rate limit",
+    async (_, model, status) => {
+      vendorCalls.clear();
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect([error.status, error.code, error.message]).toEqual([
+        502,
+        "upstream_account",
+        "502 upstream oa-vendor refused the gateway's account (billing or quota)",
+      ]);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+      expect(vendorCalls.get(model)).toBe(1);
+      const row = await auditRow(gw, error.requestID ?? "");
+      expect(row.attempts?.map((a) => [a.status, a.errorClass])).toEqual([[status, "upstream_account"]]);
+    },
+  );
+
   test("the route's model unknown upstream (404): failed over; alone, a 502 that names no model the caller never sent", async () => {
     const served = await openai.chat.completions.create({
       model: "gone-then-o",
@@ -1290,6 +1387,25 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
     fx.fake.enqueue({ status: 529 });
     const toOpenAI = (await chat("a", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect([toOpenAI.status, toOpenAI.code]).toEqual([503, "server_is_overloaded"]);
+  });
+
+  test("Moonshot's (Kimi's) 429 engine_overloaded_error is an overload, not a rate limit: Anthropic's 529 overloaded_error to an Anthropic caller (Claude Code's overloaded retries); as sent to an OpenAI caller", async () => {
+    const toAnthropic = (await messages("kimi-overloaded", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(toAnthropic.status).toBe(529);
+    expect(toAnthropic.error).toEqual({
+      type: "error",
+      error: {
+        type: "overloaded_error",
+        message:
+          "upstream oa-vendor answered 429: The engine is currently overloaded, please try again later",
+      },
+      request_id: expect.stringMatching(/^req_/),
+    });
+    const row = await auditRow(gw, toAnthropic.headers?.get("request-id") ?? "");
+    expect([row.status, row.attempts?.map((a) => a.status)]).toEqual([529, [429]]);
+    // Moonshot's own dialect: its status and body, as its own SDK users get them.
+    const toOpenAI = (await chat("kimi-overloaded", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([toOpenAI.status, toOpenAI.type]).toEqual([429, "engine_overloaded_error"]);
   });
 
   test("a 5xx's words that quote a key, an internal URL or address, or an AWS account reach neither caller nor audit row so, relayed or translated", async () => {

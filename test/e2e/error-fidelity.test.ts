@@ -39,6 +39,13 @@ function proxyPage() {
 const vendorCalls = new Map<string, number>();
 
 /**
+ * One entry of a FastAPI validation listing (pydantic's `errors()`), its `input` the value the caller
+ * sent: here a prompt that speaks of context lengths itself.
+ */
+const ECHOED_ENTRY =
+  "{'type': 'string_type', 'loc': ('body', 'messages', 0, 'content', 'str'), 'msg': 'Input should be a valid string', 'input': [{'type': 'txt', 'text': 'Our maximum context length is 32k tokens: is the prompt is too long for that?'}]}";
+
+/**
  * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
  * path's, for Gemini). Sources: FastAPI's 422 as LlamaFactory's API sends it
  * (hiyouga/LlamaFactory#2644); TGI's 422 (huggingface/text-generation-inference#628); OpenAI's 429
@@ -108,6 +115,36 @@ function vendorAnswers() {
           type: "BadRequestError",
           message:
             "This model's maximum context length is 16384 tokens. However, you requested 19591 tokens (9591 in the messages, 10000 in the completion). Please reduce the length of the messages or completion.",
+        },
+      },
+    ],
+    // vLLM's and SGLang's 400 for a request their schema refuses: the validation errors listed,
+    // each with the value it refused, the caller's own words (FastAPI's listing, then its entries
+    // again, as vLLM's api_server.py words it; SGLang's the same at the top; pydantic's own, as
+    // vLLM's Messages endpoint words a ValueError, its repr cut to 25 + 24 characters).
+    "vllm-listing-400": [
+      400,
+      {
+        error: {
+          message: `1 validation error:\n  ${ECHOED_ENTRY}\n\n  File "/usr/local/lib/python3.12/dist-packages/vllm/entrypoints/openai/api_server.py", line 661, in create_chat_completion\n    POST /v1/chat/completions [${ECHOED_ENTRY}]`,
+          type: "Bad Request",
+          param: null,
+          code: 400,
+        },
+      },
+    ],
+    "sglang-listing-400": [
+      400,
+      { object: "error", message: ` [${ECHOED_ENTRY}]`, type: "Bad Request", param: null, code: 400 },
+    ],
+    "vllm-messages-listing-400": [
+      400,
+      {
+        type: "error",
+        error: {
+          type: "BadRequestError",
+          message:
+            "1 validation error for ChatCompletionRequest\nmessages.0.content.str\n  Input should be a valid string [type=string_type, input_value=[{'type': 'txt', 'text'...if the prompt is too long'}], input_type=list]\n    For further information visit https://errors.pydantic.dev/2.11/v/string_type",
         },
       },
     ],
@@ -458,6 +495,16 @@ const fx = gatewayFixture({
       { name: "xai", routes: [{ provider: "self-hosted", model: "xai-400" }] },
       { name: "dashscope", routes: [{ provider: "self-hosted", model: "dashscope-400" }] },
       { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
+      { name: "vllm-listing", routes: [{ provider: "self-hosted", model: "vllm-listing-400" }] },
+      { name: "sglang-listing", routes: [{ provider: "self-hosted", model: "sglang-listing-400" }] },
+      {
+        name: "vllm-messages-listing",
+        fallback_on: ["context_length"],
+        routes: [
+          { provider: "an-vendor", model: "vllm-messages-listing-400" },
+          { provider: "an", model: "up-a" },
+        ],
+      },
       { name: "org-limited", routes: [{ provider: "self-hosted", model: "org-429" }] },
       { name: "org-in-200", routes: [{ provider: "self-hosted", model: "org-in-200" }] },
       { name: "an-limited", routes: [{ provider: "an-vendor", model: "anthropic-429" }] },
@@ -709,6 +756,38 @@ describe("context_length_exceeded keeps its meaning", () => {
       "context_length_exceeded",
       "messages",
     ]);
+  });
+
+  test.each([
+    ["vLLM's (FastAPI's listing)", "vllm-listing"],
+    ["SGLang's (FastAPI's entries alone)", "sglang-listing"],
+  ])(
+    "%s validation 400 quoting a prompt that speaks of context lengths is the caller's plain 400, not a context refusal",
+    async (_, model) => {
+      const openaiError = (await chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(openaiError.code).not.toBe("context_length_exceeded");
+      const anthropicError = (await messages(model, "x")) as InstanceType<typeof Anthropic.APIError>;
+      expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(anthropicError.error).toMatchObject({ error: { type: "invalid_request_error" } });
+      expect(anthropicError.message).not.toContain("prompt is too long:");
+      const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+      expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
+    },
+  );
+
+  test("vLLM's Messages endpoint's validation 400 quoting a prompt that says `prompt is too long`: relayed as sent (Claude Code does not compact), no failover on context_length, audited invalid_request", async () => {
+    const anthropicError = (await messages("vllm-messages-listing", "x")) as InstanceType<
+      typeof Anthropic.APIError
+    >;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({
+      type: "error",
+      error: { type: "BadRequestError", message: expect.stringMatching(/^1 validation error for /) },
+    });
+    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
+    expect(row.attempts?.map((a) => a.outcome)).toEqual(["failed"]);
   });
 
   test("the gateway's own refusal (no route's window fits): Anthropic's words, OpenAI's code", async () => {

@@ -333,7 +333,6 @@ function vendorAnswers() {
         "internal_error",
       ),
     ],
-    // The same, said in its words alone: no header says when.
     // OpenRouter's free models' day spent: its reset only in the body's metadata, no header.
     "openrouter-daily": [
       429,
@@ -352,14 +351,7 @@ function vendorAnswers() {
         },
       },
     ],
-    "daily-words": [
-      429,
-      openAI(
-        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
-        "requests",
-        "rate_limit_exceeded",
-      ),
-    ],
+    // OpenAI's daily limit: when it ends, in its rate-limit headers alone.
     daily: [
       429,
       openAI(
@@ -372,6 +364,15 @@ function vendorAnswers() {
         "x-ratelimit-reset-requests": "6m0s",
         "x-ratelimit-reset-tokens": "0s",
       },
+    ],
+    // The same, said in its words alone: no header says when.
+    "daily-words": [
+      429,
+      openAI(
+        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
+        "requests",
+        "rate_limit_exceeded",
+      ),
     ],
   };
   return Bun.serve({

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import type { KeyStore } from "../storage/storage.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { wallAndElapsed } from "../testing/stepped-clocks.ts";
 import { KeyStandings } from "./key-standings.ts";
@@ -9,8 +10,11 @@ const tmp = tempDir();
 afterAll(tmp.cleanup);
 let files = 0;
 
-/** Standings over a real SQLite key store counting its id reads, on the wall and elapsed clocks a test moves. */
-function setup() {
+/**
+ * Standings over a real SQLite key store counting its id reads, on the wall and elapsed clocks a
+ * test moves (or on the clocks `standingsOf` gives them).
+ */
+function setup(standingsOf?: (store: KeyStore) => KeyStandings) {
   const storage = openSqliteStorage(tmp.file(`standings-${++files}.db`));
   let reads = 0;
   const store = {
@@ -21,7 +25,7 @@ function setup() {
     },
   };
   const clock = wallAndElapsed();
-  const standings = new KeyStandings(store, clock.now, 5000, clock.elapsed);
+  const standings = standingsOf?.(store) ?? new KeyStandings(store, clock.now, 5000, clock.elapsed);
   return { storage, standings, clock, reads: () => reads };
 }
 
@@ -50,6 +54,16 @@ describe("KeyStandings", () => {
     clock.run(60_000);
     expect(await standings.stands("key_expiring")).toBe(false);
     expect(reads()).toBe(1);
+    await storage.close();
+  });
+
+  test("a test's `now` alone times an unheld id's 5 s too, as KeyCache's and CachedCredential's do", async () => {
+    let now = 1_700_000_000_000;
+    const { storage, standings, reads } = setup((store) => new KeyStandings(store, () => now, 5000));
+    expect(await standings.stands("key_embedders")).toBe(true);
+    now += 5_000;
+    expect(await standings.stands("key_embedders")).toBe(true);
+    expect(reads()).toBe(2);
     await storage.close();
   });
 });

@@ -30,18 +30,23 @@ interface Remembered {
 export class KeyStandings {
   private readonly getById: KeyStore["getById"];
   private readonly known = new Map<string, Remembered>();
+  private readonly now: () => number;
+  private readonly elapsed: () => number;
 
   /**
    * `now`, the wall clock, dates a key's expiry; `elapsed`, one an NTP step never moves, times an
-   * unheld id's `negativeTtlMs` (on the wall clock a step back kept it for the step's length).
+   * unheld id's `negativeTtlMs` (on the wall clock a step back kept it for the step's length). A
+   * test's `now` given alone times both, as KeyCache's and CachedCredential's do.
    */
   constructor(
     store: KeyStore,
-    private readonly now: () => number = Date.now,
+    now?: () => number,
     private readonly negativeTtlMs = 5000,
-    private readonly elapsed: () => number = monotonicClock,
+    elapsed?: () => number,
   ) {
     this.getById = failuresRetryable(store).getById;
+    this.now = now ?? Date.now;
+    this.elapsed = elapsed ?? now ?? monotonicClock;
   }
 
   async stands(keyId: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { CONTEXT_TOO_LONG, readContextOverflow } from "./context-overflow.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
 import { ANTHROPIC_OVERLOAD, isOverload } from "./overload.ts";
+import { saysContextTooLong } from "./says-context-too-long.ts";
 
 /** Anthropic's closed set of error types. */
 export const anthropicErrorType = z.enum([
@@ -159,14 +160,16 @@ export const ANTHROPIC_CONTEXT_TOO_LONG =
  * Anthropic's shape (vLLM's and SGLang's `/v1/messages`: "This model's maximum context length is
  * …", type `BadRequestError`): read as any OpenAI-compatible server's are (`needsAnthropicWords`).
  * A 404 (`not_found_error`) naming the route's model is the route's, not the caller's
- * (core/upstream-fault.ts).
+ * (core/upstream-fault.ts). A listing of validation errors, which quotes the caller's prompt, is
+ * never read as a context refusal (`saysContextTooLong`).
  */
 export function codeFromAnthropic(
   status: number,
   error: { type: string; message: string } | undefined,
 ): ErrorCode {
-  if (error && ANTHROPIC_CONTEXT_TOO_LONG.test(error.message)) return "context_length_exceeded";
-  if (error && (status === 400 || status === 422) && CONTEXT_TOO_LONG.test(error.message))
+  if (error && saysContextTooLong(error.message, ANTHROPIC_CONTEXT_TOO_LONG))
+    return "context_length_exceeded";
+  if (error && (status === 400 || status === 422) && saysContextTooLong(error.message, CONTEXT_TOO_LONG))
     return "context_length_exceeded";
   if (error?.type === "request_too_large") return "payload_too_large";
   return callerErrorCode(status);

@@ -6,6 +6,7 @@ import { readFastApiError } from "./fastapi-error.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
 import { isOverload, OPENAI_OVERLOAD } from "./overload.ts";
+import { saysContextTooLong } from "./says-context-too-long.ts";
 
 /** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
 export const openAIErrorBody = z.looseObject({
@@ -238,7 +239,12 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
   // llama.cpp's server names it in its type (its code is the HTTP status again).
   if (error?.type === "exceed_context_size_error") return "context_length_exceeded";
   // vLLM, older llama.cpp and Gemini say it only in words, TGI too (with a 422).
-  if ((status === 400 || status === 422) && error?.message && CONTEXT_TOO_LONG.test(error.message))
+  // A listing of validation errors quotes the caller's prompt: not read (saysContextTooLong).
+  if (
+    (status === 400 || status === 422) &&
+    error?.message &&
+    saysContextTooLong(error.message, CONTEXT_TOO_LONG)
+  )
     return "context_length_exceeded";
   return callerErrorCode(status);
 }

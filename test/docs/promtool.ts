@@ -8,6 +8,12 @@ const KUBERNETES_ROLES = ["node", "service", "pod", "endpoints", "endpointslice"
 /** A promtool build without Kubernetes discovery: Debian's (prometheus/prometheus#5053, #12526). */
 const NO_KUBERNETES = /field kubernetes_sd_configs not found/;
 
+/**
+ * A bound for a hung promtool, not a timing assertion: one check takes well under a second. Without
+ * it a hang blocked the test runner past the test's own timeout (a sync spawn is not interrupted).
+ */
+const PROMTOOL_BOUND_MS = 30_000;
+
 interface ScrapeJob {
   kubernetes_sd_configs?: { role?: string }[];
   static_configs?: unknown[];
@@ -29,8 +35,14 @@ export function promtoolProblems(text: string, path: string): string[] {
     const args = rules
       ? ["check", "rules", "--lint=all", "--lint-fatal"]
       : ["check", "config", "--syntax-only"];
-    const result = Bun.spawnSync(["promtool", ...args, path], { env: childEnv() });
-    return { ok: result.exitCode === 0, output: `${result.stdout}${result.stderr}` };
+    const result = Bun.spawnSync(["promtool", ...args, path], {
+      env: childEnv(),
+      timeout: PROMTOOL_BOUND_MS,
+    });
+    const output = result.exitedDueToTimeout
+      ? `promtool ${args.join(" ")} did not finish in ${PROMTOOL_BOUND_MS / 1000} s`
+      : `${result.stdout}${result.stderr}`;
+    return { ok: result.exitCode === 0, output };
   };
   const first = run(text);
   if (first.ok) return [];

@@ -1,0 +1,167 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { auditRow, createKey } from "./harness/admin-api.ts";
+import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
+import { vendorCalls } from "./harness/error-fidelity-vendors.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+
+// A failure said inside an answer: llama.cpp's `error:` SSE field, a Responses answer whose response
+// failed (the gateway set-up: harness/error-fidelity-fixture.ts).
+
+const fidelity = errorFidelityFixture();
+const { fx, responses } = fidelity;
+let gw: GatewayProcess;
+let openai: OpenAI;
+let anthropic: Anthropic;
+beforeAll(() => {
+  ({ gw, openai, anthropic } = fidelity);
+});
+
+describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
+  const said = "llama_decode failed: out of KV cache";
+
+  test("mid-stream: both SDKs throw its words where the answer looked whole (no finish, no end_turn); the record says the 500 its error stands for, as before the first event", async () => {
+    let text = "";
+    const stream = await openai.chat.completions.create({
+      model: "llamacpp-mid",
+      stream: true,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const thrown = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    })().catch((e: unknown) => e);
+    expect(text).toBe("partial answer ");
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect((thrown as Error).message).toBe(said);
+    expect((await auditRow(gw, stream._request_id ?? "")).status).toBe(500);
+    const across = await anthropic.messages
+      .stream({ model: "llamacpp-mid", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
+      .finalMessage()
+      .catch((e: unknown) => e);
+    expect(across).toBeInstanceOf(Anthropic.APIError);
+    expect((across as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+      type: "error",
+      error: { type: "api_error", message: said },
+    });
+  });
+
+  test("as the stream's first event: the call fails in its words, a 500 as sent to an OpenAI caller, a 502 to an Anthropic one, never a 200 with nothing in it", async () => {
+    const error = (await openai.chat.completions
+      .create({ model: "llamacpp-first", stream: true, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, (error.error as { message: string }).message]).toEqual([500, said]);
+    const across = (await anthropic.messages
+      .create({
+        model: "llamacpp-first",
+        max_tokens: 20,
+        stream: true,
+        messages: [{ role: "user", content: "x" }],
+      })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect([across.status, across.error]).toEqual([
+      502,
+      {
+        type: "error",
+        error: { type: "api_error", message: said },
+        request_id: expect.stringMatching(/^req_/),
+      },
+    ]);
+  });
+});
+
+describe("a Responses answer whose response failed", () => {
+  test("a 200 whose response has status failed is the route's failure: failed over; alone, a 502 in the upstream's words, nothing charged", async () => {
+    vendorCalls.clear();
+    const served = await openai.responses.create({ model: "failed-response-then-o", input: "x" });
+    expect(served.status).toBe("completed");
+    expect(served.output_text).toBe("echo: x");
+    expect(vendorCalls.get("failed-response")).toBe(1);
+    const error = (await responses("failed-response", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code, error.message]).toEqual([
+      502,
+      "upstream_error",
+      "502 The model failed to generate a response.",
+    ]);
+    const row = await auditRow(gw, error.requestID ?? "");
+    expect([
+      row.status,
+      row.errorClass,
+      row.costUsd,
+      row.attempts?.map((a) => [a.outcome, a.errorClass]),
+    ]).toEqual([502, "upstream_error", 0, [["failed", "upstream_error"]]]);
+    const first = await auditRow(gw, served._request_id ?? "");
+    expect(first.attempts?.map((a) => [a.route, a.outcome])).toEqual([
+      ["provider:oa-responses", "failed"],
+      ["provider:oa", "ok"],
+    ]);
+  });
+});
+
+describe("a Responses answer whose response failed for the caller's own prompt", () => {
+  const PAST_THE_WINDOW =
+    "Your input exceeds the context window of this model. Please adjust your input and try again.";
+  const SHORT = "hello";
+
+  /**
+   * OpenAI's Responses API answering whole: a response that failed (`status: failed`, a 200) for a
+   * conversation past the window, as its stream's `response.failed` says it (openai/codex#4116); a
+   * completed one for `SHORT`.
+   */
+  function windowUpstream() {
+    const calls: unknown[] = [];
+    const response = { id: "resp_7a8b9c0d", object: "response", created_at: 1, model: "window" };
+    const text = { type: "output_text", text: "hi", annotations: [] };
+    const message = { type: "message", id: "msg_1", role: "assistant", status: "completed", content: [text] };
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const { input } = (await request.json()) as { input?: unknown };
+        calls.push(input);
+        if (input === SHORT) {
+          const usage = { input_tokens: 1, output_tokens: 1, total_tokens: 2 };
+          return Response.json({ ...response, status: "completed", error: null, output: [message], usage });
+        }
+        const error = { code: "context_length_exceeded", message: PAST_THE_WINDOW };
+        return Response.json({ ...response, status: "failed", error, output: [], usage: null });
+      },
+    });
+    return { server, calls };
+  }
+
+  test("is the caller's 400 with OpenAI's code each time, sent once, and takes the route from no one: another key is served after more of them than the breaker's threshold", async () => {
+    const upstream = windowUpstream();
+    fx.deferTest(() => upstream.server.stop(true));
+    // The breaker at its default, 5 failures (this file's other routes never open theirs).
+    const own = await fx.spawn({
+      config: {
+        providers: [
+          { name: "oa-window", type: "openai", base_url: `${upstream.server.url}v1`, responses_api: true },
+        ],
+        models: [{ name: "window", routes: [{ provider: "oa-window", model: "window" }] }],
+      },
+    });
+    const client = async (name: string) =>
+      new OpenAI({ baseURL: `${own.url}/v1`, apiKey: (await createKey(own, { name })).key, maxRetries: 0 });
+    const long = await client("long-conversation");
+    for (let i = 0; i < 7; i++) {
+      const error = (await long.responses
+        .create({ model: "window", input: "a very long conversation" })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      // Its `param` the caller's conversation, `input` (the upstream named none).
+      expect([i, error.status, error.code, error.param, error.message]).toEqual([
+        i,
+        400,
+        "context_length_exceeded",
+        "input",
+        `400 ${PAST_THE_WINDOW}`,
+      ]);
+      expect((await auditRow(own, error.requestID ?? "")).status).toBe(400);
+    }
+    // One call each: a refusal no retry can mend is not sent again.
+    expect(upstream.calls).toHaveLength(7);
+    const served = await (await client("bystander")).responses.create({ model: "window", input: SHORT });
+    expect([served.status, served.output_text]).toEqual(["completed", "hi"]);
+  });
+});

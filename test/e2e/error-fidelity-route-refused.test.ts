@@ -1,0 +1,183 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { auditRow } from "./harness/admin-api.ts";
+import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
+import { vendorCalls } from "./harness/error-fidelity-vendors.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+
+// A refusal of the gateway itself (its account's credit or quota, its route's model) is the
+// route's, never the caller's (the gateway set-up: harness/error-fidelity-fixture.ts).
+
+const fidelity = errorFidelityFixture();
+const { chat, messages } = fidelity;
+let gw: GatewayProcess;
+let openai: OpenAI;
+let anthropic: Anthropic;
+let key: string;
+beforeAll(() => {
+  ({ gw, openai, anthropic, key } = fidelity);
+});
+
+describe("a refusal of the gateway itself (its account, its route's model) is the route's, never the caller's", () => {
+  test("Anthropic's credit balance too low: the next route serves at once, the refused one asked once", async () => {
+    vendorCalls.clear();
+    const message = await anthropic.messages.create({
+      model: "credit-then-a",
+      max_tokens: 20,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(message.content).toEqual([expect.objectContaining({ type: "text", text: "echo: hi" })]);
+    expect(vendorCalls.get("credit")).toBe(1);
+  });
+
+  test.each([
+    ["insufficient_quota", "quota"],
+    ["billing_not_active", "billing-inactive"],
+    ["(Moonshot's) exceeded_current_quota_error", "kimi-quota"],
+  ])(
+    "OpenAI's %s on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429",
+    async (_, model) => {
+      vendorCalls.clear();
+      // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+      expect([error.status, error.code, error.message]).toEqual([
+        502,
+        "upstream_account",
+        "502 upstream oa-vendor refused the gateway's account (billing or quota)",
+      ]);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+      expect(vendorCalls.get(model)).toBe(1);
+      const row = await auditRow(gw, error.requestID ?? "");
+      expect([row.status, row.errorClass, row.attempts?.map((a) => [a.status, a.errorClass])]).toEqual([
+        502,
+        "upstream_account",
+        [[429, "upstream_account"]],
+      ]);
+    },
+  );
+
+  test.each([
+    ["403, out of credits or at its spending limit", "xai-credits", 403],
+    ["429, out of credits or at its spending limit", "xai-credits-429", 429],
+    ["403, a new team without credits", "xai-new-team", 403],
+  ])(
+    "xAI's %s, on the only route: the gateway's account refused (a 502 the SDK does not retry), not its credentials nor a rate limit",
+    async (_, model, status) => {
+      vendorCalls.clear();
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect([error.status, error.code, error.message]).toEqual([
+        502,
+        "upstream_account",
+        "502 upstream oa-vendor refused the gateway's account (billing or quota)",
+      ]);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+      expect(vendorCalls.get(model)).toBe(1);
+      const row = await auditRow(gw, error.requestID ?? "");
+      expect(row.attempts?.map((a) => [a.status, a.errorClass])).toEqual([[status, "upstream_account"]]);
+    },
+  );
+
+  test("the route's model unknown upstream (404): failed over; alone, a 502 that names no model the caller never sent", async () => {
+    const served = await openai.chat.completions.create({
+      model: "gone-then-o",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(served.choices[0]?.message.content).toBeString();
+    const error = (await chat("gone", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+    expect(error.message).toBe(
+      "502 upstream oa-vendor answered 404: the route's model or URL is not found there",
+    );
+  });
+
+  test("a 404 about the caller's own request (OpenAI's item not found) is the caller's, as sent: no failover", async () => {
+    vendorCalls.clear();
+    const error = (await chat("item-gone-then-o", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect([error.status, error.param, error.code]).toEqual([404, "input", null]);
+    expect(error.message).toStartWith("404 Item with id 'rs_0a1b2c3d' not found.");
+    expect(vendorCalls.get("item-gone")).toBe(1);
+  });
+
+  test("Anthropic's 404 about a file, to an OpenAI caller: a plain not-found in OpenAI's shape, not model_not_found; to an Anthropic caller as sent", async () => {
+    const error = (await chat("file-gone", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect([error.status, error.code, error.type]).toEqual([404, "not_found", "invalid_request_error"]);
+    expect(error.message).toBe("404 File not found: file_011CNha8iCJcU1wXNR6q4V8w");
+    const same = (await messages("file-gone", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(same).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(same.error).toEqual({
+      type: "error",
+      error: { type: "not_found_error", message: "File not found: file_011CNha8iCJcU1wXNR6q4V8w" },
+    });
+  });
+
+  test("a count_tokens the route's server answers 404 (no count endpoint): the gateway's estimate, not a 404", async () => {
+    vendorCalls.clear();
+    const counted = await anthropic.messages.countTokens({
+      model: "no-count",
+      messages: [{ role: "user", content: "count these four words" }],
+    });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(vendorCalls.get("no-count")).toBe(1);
+  });
+
+  test("OpenAI's daily limit, said only in x-ratelimit-reset-requests: one call, and the caller's 429 says when, and not to retry at once", async () => {
+    vendorCalls.clear();
+    // The SDK's own retries on: it ignores a wait over 60 s and would retry twice at once, each
+    // refused; `x-should-retry: false` keeps it from it, and Retry-After says when.
+    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+    const error = (await retrying.chat.completions
+      .create({ model: "daily", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(
+      ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => error.headers?.get(name)),
+    ).toEqual(["360", "360000", "false"]);
+    expect(vendorCalls.get("daily")).toBe(1);
+  });
+
+  test("Gemini's day's quota (QuotaFailure's quotaId …PerDay…), RetryInfo saying 47 s: the caller's 429 says Google's wait and not to retry at once, in both dialects, each asking Google once", async () => {
+    vendorCalls.clear();
+    const openaiError = (await chat("gm-daily", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(["retry-after", "x-should-retry"].map((name) => openaiError.headers?.get(name))).toEqual([
+      "47",
+      "false",
+    ]);
+    expect((openaiError.error as { message: string }).message).toContain("limit: 50");
+    const anthropicError = (await messages("gm-daily", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(anthropicError.headers?.get("x-should-retry")).toBe("false");
+    expect(vendorCalls.get("gemini-daily")).toBe(2);
+  });
+
+  test.each([
+    ["OpenAI's", "daily-words"],
+    ["OpenRouter's free models'", "openrouter-daily"],
+  ])(
+    "%s daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once",
+    async (_, model) => {
+      vendorCalls.clear();
+      // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
+      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const error = (await retrying.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual([
+        "1",
+        "false",
+      ]);
+      expect(vendorCalls.get(model)).toBe(1);
+    },
+  );
+});

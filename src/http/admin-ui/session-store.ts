@@ -174,11 +174,14 @@ export class SessionStore {
 
   /**
    * Records a user's action in the session (not the page's polling: session-auth.ts), at most once
-   * a minute: its idle end moves on, on every node sharing the store.
+   * a minute: its idle end moves on, on every node sharing the store. Returns the session with its
+   * last use as stored now.
    */
-  async used(session: AdminSession): Promise<void> {
+  async used(session: AdminSession): Promise<AdminSession> {
     const now = this.now();
-    if (now - session.usedAt >= USED_AT_STEP_MS) await this.backend.touch(sessionIdHash(session.id), now);
+    if (now - session.usedAt < USED_AT_STEP_MS) return session;
+    await this.backend.touch(sessionIdHash(session.id), now);
+    return { ...session, usedAt: now };
   }
 
   /**

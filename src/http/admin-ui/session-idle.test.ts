@@ -119,3 +119,30 @@ test("/admin/auth/session records a use it is told of only with the session's CS
   clock.advance(4 * MINUTE);
   expect(typeof (await ask({})) === "object").toBe(true);
 });
+
+test("an embedder's store that gives rows without usedAt (JavaScript, or a row cast): read as its sign-in, so the session still idles and its ends are numbers", async () => {
+  const clock = fakeClock(1_000_000);
+  const backend = createMemoryAdminSessionStore();
+  const get = backend.get.bind(backend);
+  backend.get = async (idHash, now) => {
+    const row = await get(idHash, now);
+    if (!row) return row;
+    const { usedAt: _dropped, ...withoutUsedAt } = row;
+    return withoutUsedAt as typeof row;
+  };
+  const sessions = new SessionStore({
+    ttlMs: () => 60 * MINUTE,
+    idleMs: () => 5 * MINUTE,
+    now: clock.now,
+    backend,
+  });
+  const session = await sessions.create(admin, "key");
+  clock.advance(2 * MINUTE);
+  const found = await sessions.get(session.id);
+  expect(found?.usedAt).toBe(session.createdAt);
+  if (!found) throw new Error("the session is open two minutes in");
+  expect(sessions.idleEndsIn(found)).toBe(3 * MINUTE);
+  expect(sessions.endsIn(found)).toBe(3 * MINUTE);
+  clock.advance(3 * MINUTE);
+  expect(await sessions.find(session.id)).toBe("idle");
+});

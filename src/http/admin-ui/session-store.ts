@@ -204,7 +204,7 @@ export class SessionStore {
     const stored = await this.backend.get(idHash, now);
     if (!stored) return "unknown";
     const endsAt = Math.min(stored.expiresAt, stored.createdAt + this.options.ttlMs());
-    const idle = stored.usedAt + this.options.idleMs() <= now;
+    const idle = usedAtOf(stored) + this.options.idleMs() <= now;
     if (endsAt <= now || idle) {
       await this.endByHash(idHash);
       return idle && endsAt > now ? "idle" : "unknown";
@@ -302,6 +302,14 @@ function toSession(stored: StoredAdminSession): StoredSession | undefined {
     ...admissionOf({ sso, jwt }),
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
-    usedAt: stored.usedAt,
+    usedAt: usedAtOf(stored),
   };
 }
+
+/**
+ * A row's last use, its sign-in when it has none: an embedder's store in JavaScript, or one whose
+ * rows are cast, may give none (a row from before the column), and NaN would make the session
+ * never idle (failing open) and its ends NaN, null on the wire.
+ */
+const usedAtOf = (stored: StoredAdminSession): number =>
+  Number.isFinite(stored.usedAt) ? stored.usedAt : stored.createdAt;

@@ -37,10 +37,48 @@ let onSignedOut: (idle: boolean) => void = () => {};
  * `session_idle_timeout` ends a session on an unattended screen (docs/ADMIN-UI.md).
  */
 let usedSinceLastCall = true;
+/** When (the page's clock) a call last said so; use since is reported on its own from a minute after. */
+let lastMarkedAt = Number.NEGATIVE_INFINITY;
+/** The pending report of use no call has carried (`reportUse`), if one is due. */
+let useReport: ReturnType<typeof setTimeout> | undefined;
+/**
+ * Use no call of the page's carries is reported on its own, at most this often: the gateway stores
+ * last use a minute at a time (its `USED_AT_STEP_MS`), so more would move nothing.
+ */
+const REPORT_USE_EVERY_MS = 60_000;
+/** …and no sooner than this after the use: a click that loads something carries the mark itself. */
+const REPORT_USE_AFTER_MS = 3_000;
 
-/** Notes that someone used the page: the next call keeps the session from its idle end. */
+/**
+ * Notes that someone used the page: the next call keeps the session from its idle end. Reading a
+ * request's detail, typing a filter before Apply, or watching live rows sends no call, so when none
+ * has carried the use a minute after the last that did, `reportUse` sends one.
+ */
 export function noteUse(): void {
   usedSinceLastCall = true;
+  if (useReport !== undefined || !csrf) return;
+  const wait = Math.max(REPORT_USE_AFTER_MS, lastMarkedAt + REPORT_USE_EVERY_MS - Date.now());
+  useReport = setTimeout(reportUse, wait);
+}
+
+/**
+ * Tells the gateway of use no call has carried since the last that did: `/admin/auth/session` with
+ * the CSRF token and the mark records it (as any marked call does). It answers signed out when the
+ * session has ended meanwhile, which the page then says as a refused call would.
+ */
+function reportUse(): void {
+  useReport = undefined;
+  if (!csrf || !usedSinceLastCall) return;
+  const signedOut = onSignedOut;
+  call("/admin/auth/session")
+    .then((response) => response.json() as Promise<SessionInfo>)
+    .then(
+      (info) => {
+        if (!info.signedIn && onSignedOut === signedOut) signedOut(info.ended === "idle");
+      },
+      // Unanswered: the next call, or the idle check (idle-check.ts), finds out.
+      () => {},
+    );
 }
 
 /** The CSRF token every call repeats; held in memory only, never in storage. */
@@ -65,6 +103,7 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
   if (csrf && usedSinceLastCall) {
     headers.set("x-user-activity", "1");
     usedSinceLastCall = false;
+    lastMarkedAt = Date.now();
   }
   if (init.body !== undefined && !headers.has("content-type"))
     headers.set("content-type", "application/json");

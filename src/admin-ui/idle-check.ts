@@ -6,6 +6,13 @@ const PAST_THE_END_MS = 2_000;
 const RETRY_MS = 60_000;
 
 /**
+ * How long to wait before asking: `inMs`, the end the gateway said, and a little; none when it said
+ * no number (a gateway's NaN comes as JSON null), which would otherwise ask every 2 s for good.
+ */
+export const checkDelay = (inMs: unknown): number | undefined =>
+  typeof inMs === "number" && Number.isFinite(inMs) ? inMs + PAST_THE_END_MS : undefined;
+
+/**
  * Asks the gateway whether the session is still open once its end (`endsIn` after `info` was read:
  * the sooner of its idle end and its expiry, `session_ttl`) has passed, and again at each later end
  * it names (use in another tab moves the idle end on). A page that polls nothing (the Requests page,
@@ -17,7 +24,8 @@ export function checkWhenIdle(info: SessionInfo, ended: (idle: boolean) => void)
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const arm = (inMs: number | undefined) => {
-    if (!stopped && inMs !== undefined) timer = setTimeout(check, inMs + PAST_THE_END_MS);
+    const delay = checkDelay(inMs);
+    if (!stopped && delay !== undefined) timer = setTimeout(check, delay);
   };
   const check = () =>
     currentSession().then(

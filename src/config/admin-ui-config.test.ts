@@ -33,3 +33,20 @@ test("admin_ui.session_idle_timeout is 30m unless set, 2m to 7d: last use is sto
     expect(said).toEqual([expect.stringMatching(/^admin_ui\.session_idle_timeout: /)]);
   }
 });
+
+test("a wall screen's session_idle_timeout, as the docs advise it: session_ttl, or 7d (its most) when session_ttl is longer", () => {
+  const wall = (session_ttl: string, session_idle_timeout: string) =>
+    parseConfig({ admin_ui: { session_ttl, session_idle_timeout } }, {}).admin_ui;
+  expect(wall("12h", "12h")).toMatchObject({
+    session_ttl: 12 * 3_600_000,
+    session_idle_timeout: 12 * 3_600_000,
+  });
+  expect(wall("30d", "7d")).toMatchObject({
+    session_ttl: 30 * 86_400_000,
+    session_idle_timeout: 7 * 86_400_000,
+  });
+  // session_ttl itself, past the most: refused, saying what to set instead.
+  expect(problems({ admin_ui: { session_ttl: "30d", session_idle_timeout: "30d" } })).toEqual([
+    "admin_ui.session_idle_timeout: at most 7d (for a wall screen, set it to session_ttl, or to 7d when session_ttl is longer)",
+  ]);
+});

@@ -59,7 +59,8 @@ export const adminUiConfigSchema = z.strictObject({
    * inactivity at AAL2, hence the default). Use is the console's calls made after a keystroke or
    * click in it (the page says so in `x-user-activity`), never its own polling, which would keep an
    * unattended screen signed in. Last use is stored at most once a minute, so a session ends up
-   * to a minute early; hence the floor. A wall screen left on the Overview: set it to `session_ttl`.
+   * to a minute early; hence the floor. A wall screen left on the Overview: set it to
+   * `session_ttl`, or to 7d (its most) when `session_ttl` is longer.
    */
   session_idle_timeout: durationWithFloor("30m").pipe(
     z
@@ -68,7 +69,10 @@ export const adminUiConfigSchema = z.strictObject({
         120_000,
         "at least 2m: last use is stored at most once a minute, so a session may end a minute early",
       )
-      .max(7 * 86_400_000, "at most 7d (set it to session_ttl to end sessions by session_ttl alone)"),
+      .max(
+        7 * 86_400_000,
+        "at most 7d (for a wall screen, set it to session_ttl, or to 7d when session_ttl is longer)",
+      ),
   ),
   /**
    * Sign-in steps one client address (an IPv6 address by its /64) may take in a minute, on each

@@ -5,7 +5,7 @@ import { type PostgresServer, startPostgres } from "../../test/e2e/harness/postg
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
 import { tempDir } from "./sqlite/test-helpers.ts";
-import type { Storage } from "./storage.ts";
+import type { Storage, StoredAdminSession } from "./storage.ts";
 
 // One contract, every backend (test support, not shipped): the storage-contract*.test.ts files
 // run the same assertions against SQLite (a temp file) and PostgreSQL (a real server). A new
@@ -17,6 +17,8 @@ export interface SharedDatabase {
   open(): Promise<Storage>;
   /** A spend delta as the release before change numbers wrote it: `seq` left alone. */
   addSpendAsPreviousRelease(principal: string, usd: number): Promise<void>;
+  /** A console session as the release before `used_at` wrote it: that column left null. */
+  addAdminSessionAsPreviousRelease(session: Omit<StoredAdminSession, "usedAt">): Promise<void>;
 }
 
 /**
@@ -33,6 +35,19 @@ export type Backend = readonly [
 const previousReleaseSpendAdd = `INSERT INTO key_spend (principal, spend_usd, updated_at) VALUES ($1, $2, $3)
   ON CONFLICT (principal) DO UPDATE
   SET spend_usd = key_spend.spend_usd + excluded.spend_usd, updated_at = excluded.updated_at`;
+
+/** The session insert of the release before `used_at` (valid in SQLite and PostgreSQL alike). */
+const previousReleaseSessionAdd = `INSERT INTO admin_sessions (id_hash, csrf, principal, method, key_id, created_at, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+const previousReleaseSessionRow = (s: Omit<StoredAdminSession, "usedAt">) => [
+  s.idHash,
+  s.csrf,
+  s.principal,
+  s.method,
+  s.keyId,
+  s.createdAt,
+  s.expiresAt,
+];
 
 const pgOptions = (url: string) => ({
   url,
@@ -70,32 +85,44 @@ export function contractBackends(): Backend[] {
   };
   const sqliteShared = async (): Promise<SharedDatabase> => {
     const path = tmp.file(`contract-${++files}.db`);
+    const write = (statement: string, values: (string | number | null)[]) => {
+      const db = new Database(path);
+      try {
+        // As a node's own connection does (sqlite/open-database.ts): wait out another connection's
+        // write (a store's audit thread checkpointing its WAL) rather than fail SQLITE_BUSY.
+        db.run("PRAGMA busy_timeout = 5000");
+        db.run(statement, values);
+      } finally {
+        db.close();
+      }
+    };
     return {
       open: fresh(async () => openSqliteStorage(path)),
       async addSpendAsPreviousRelease(principal, usd) {
-        const db = new Database(path);
-        try {
-          // As a node's own connection does (sqlite/open-database.ts): wait out another connection's
-          // write (a store's audit thread checkpointing its WAL) rather than fail SQLITE_BUSY.
-          db.run("PRAGMA busy_timeout = 5000");
-          db.run(previousReleaseSpendAdd, [principal, usd, Date.now()]);
-        } finally {
-          db.close();
-        }
+        write(previousReleaseSpendAdd, [principal, usd, Date.now()]);
+      },
+      async addAdminSessionAsPreviousRelease(session) {
+        write(previousReleaseSessionAdd, previousReleaseSessionRow(session));
       },
     };
   };
   const postgresShared = async (): Promise<SharedDatabase> => {
     const url = await started().createDatabase();
+    const write = async (statement: string, values: (string | number | null)[]) => {
+      const sql = new SQL({ url, max: 1 });
+      try {
+        await sql.unsafe(statement, values);
+      } finally {
+        await sql.close();
+      }
+    };
     return {
       open: fresh(async () => openPostgresStorage(pgOptions(url))),
       async addSpendAsPreviousRelease(principal, usd) {
-        const sql = new SQL({ url, max: 1 });
-        try {
-          await sql.unsafe(previousReleaseSpendAdd, [principal, usd, Date.now()]);
-        } finally {
-          await sql.close();
-        }
+        await write(previousReleaseSpendAdd, [principal, usd, Date.now()]);
+      },
+      async addAdminSessionAsPreviousRelease(session) {
+        await write(previousReleaseSessionAdd, previousReleaseSessionRow(session));
       },
     };
   };

@@ -476,6 +476,31 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await adminSessions.get("b".repeat(64), 0)).toBeNull();
     });
 
+    test("admin sessions: a row from before used_at (null there) reads its sign-in as its last use, then moves on", async () => {
+      const database = await shared();
+      const node = await database.open();
+      if (!node.adminSessions) throw new Error("this backend has no admin-session store");
+      await node.adminSessions.get("0".repeat(64), 0); // this node has migrated the table (used_at added)
+      const before = {
+        idHash: "e".repeat(64),
+        csrf: "csrf-e",
+        principal: JSON.stringify({ name: "ops", via: "session" }),
+        method: "key" as const,
+        keyId: "key_1",
+        createdAt: 1_700_000_000_000,
+        expiresAt: 1_700_000_900_000,
+      };
+      await database.addAdminSessionAsPreviousRelease(before);
+      expect(await node.adminSessions.get(before.idHash, before.createdAt)).toEqual({
+        ...before,
+        usedAt: before.createdAt,
+      });
+      await node.adminSessions.touch(before.idHash, before.createdAt + 60_000);
+      expect(await node.adminSessions.get(before.idHash, before.createdAt)).toMatchObject({
+        usedAt: before.createdAt + 60_000,
+      });
+    });
+
     test("admin actions: appended and read newest first in pages (all, those on given keys, or one actor's), shared by every handle", async () => {
       const { adminActions } = await fresh();
       if (!adminActions) throw new Error("this backend has no admin-action store");

@@ -116,7 +116,8 @@ const idleRefusal = () =>
  * inactivity (so the page can say why). One that fails the check is ended for good. What
  * `/admin/auth/session` tells the page: not bound to a config version's tenant rules, which
  * nothing it tells reads (the tenant an admin reads is its tenant's name alone:
- * auth/key-scope.ts), as the API binds a session's principal for each request.
+ * auth/key-scope.ts), as the API binds a session's principal for each request. Asked with the
+ * session's CSRF token and `x-user-activity`, it records use (the idle end moves on).
  */
 export async function sessionOf(
   headers: Headers,
@@ -124,7 +125,12 @@ export async function sessionOf(
 ): Promise<AdminSession | "idle" | undefined> {
   const found = await liveSession(headers, options);
   if (found === "session_idle") return "idle";
-  return typeof found === "string" ? undefined : found;
+  if (typeof found === "string") return undefined;
+  // The page's report of use no other call carried (reading a request's detail, typing a filter):
+  // recorded as any call's mark is, but only with the session's CSRF token, as this asks for no
+  // credential and another site's request could carry the mark.
+  const marked = headers.has(ACTIVITY_HEADER) && sameToken(headers.get(CSRF_HEADER), found.csrf);
+  return marked ? options.sessions.used(found) : found;
 }
 
 /** The session with its principal as this version binds it: the rules stored with it are a past version's. */

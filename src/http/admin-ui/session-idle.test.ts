@@ -3,7 +3,7 @@ import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import { fakeClock } from "../../testing/fake-clock.ts";
-import { withSessions } from "./session-auth.ts";
+import { sessionOf, withSessions } from "./session-auth.ts";
 import { SessionStore } from "./session-store.ts";
 
 // `admin_ui.session_idle_timeout`: a session ends once not used for it, use being a call that says
@@ -101,4 +101,48 @@ test("a reload that shortens the timeout applies to the sessions open", async ()
   expect(await call(false)).toMatchObject({ name: "ops" });
   ui.idleMs = 2 * MINUTE;
   expect(await refusal(call(false))).toMatchObject({ detail: "session_idle" });
+});
+
+test("/admin/auth/session records a use it is told of only with the session's CSRF token, and says the idle end it moved", async () => {
+  const { clock, sessions, session, touches } = await setup();
+  const options = { sessions, enabled: () => true, ssoAllowed: () => false };
+  const ask = (headers: Record<string, string>) =>
+    sessionOf(new Headers({ cookie: `mindgw_session=${session.id}`, ...headers }), options);
+  clock.advance(4 * MINUTE);
+  // Another site's request carries the cookie and the mark, but not the token: no use.
+  await ask({ "x-user-activity": "1" });
+  await ask({ "x-user-activity": "1", "x-csrf-token": "a-guess" });
+  expect(touches).toEqual([]);
+  const marked = await ask({ "x-user-activity": "1", "x-csrf-token": session.csrf });
+  expect(touches).toEqual([clock.now()]);
+  expect(typeof marked === "object" && sessions.idleEndsIn(marked)).toBe(5 * MINUTE);
+  clock.advance(4 * MINUTE);
+  expect(typeof (await ask({})) === "object").toBe(true);
+});
+
+test("an embedder's store that gives rows without usedAt (JavaScript, or a row cast): read as its sign-in, so the session still idles and its ends are numbers", async () => {
+  const clock = fakeClock(1_000_000);
+  const backend = createMemoryAdminSessionStore();
+  const get = backend.get.bind(backend);
+  backend.get = async (idHash, now) => {
+    const row = await get(idHash, now);
+    if (!row) return row;
+    const { usedAt: _dropped, ...withoutUsedAt } = row;
+    return withoutUsedAt as typeof row;
+  };
+  const sessions = new SessionStore({
+    ttlMs: () => 60 * MINUTE,
+    idleMs: () => 5 * MINUTE,
+    now: clock.now,
+    backend,
+  });
+  const session = await sessions.create(admin, "key");
+  clock.advance(2 * MINUTE);
+  const found = await sessions.get(session.id);
+  expect(found?.usedAt).toBe(session.createdAt);
+  if (!found) throw new Error("the session is open two minutes in");
+  expect(sessions.idleEndsIn(found)).toBe(3 * MINUTE);
+  expect(sessions.endsIn(found)).toBe(3 * MINUTE);
+  clock.advance(3 * MINUTE);
+  expect(await sessions.find(session.id)).toBe("idle");
 });

@@ -174,11 +174,14 @@ export class SessionStore {
 
   /**
    * Records a user's action in the session (not the page's polling: session-auth.ts), at most once
-   * a minute: its idle end moves on, on every node sharing the store.
+   * a minute: its idle end moves on, on every node sharing the store. Returns the session with its
+   * last use as stored now.
    */
-  async used(session: AdminSession): Promise<void> {
+  async used(session: AdminSession): Promise<AdminSession> {
     const now = this.now();
-    if (now - session.usedAt >= USED_AT_STEP_MS) await this.backend.touch(sessionIdHash(session.id), now);
+    if (now - session.usedAt < USED_AT_STEP_MS) return session;
+    await this.backend.touch(sessionIdHash(session.id), now);
+    return { ...session, usedAt: now };
   }
 
   /**
@@ -201,7 +204,7 @@ export class SessionStore {
     const stored = await this.backend.get(idHash, now);
     if (!stored) return "unknown";
     const endsAt = Math.min(stored.expiresAt, stored.createdAt + this.options.ttlMs());
-    const idle = stored.usedAt + this.options.idleMs() <= now;
+    const idle = usedAtOf(stored) + this.options.idleMs() <= now;
     if (endsAt <= now || idle) {
       await this.endByHash(idHash);
       return idle && endsAt > now ? "idle" : "unknown";
@@ -299,6 +302,14 @@ function toSession(stored: StoredAdminSession): StoredSession | undefined {
     ...admissionOf({ sso, jwt }),
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
-    usedAt: stored.usedAt,
+    usedAt: usedAtOf(stored),
   };
 }
+
+/**
+ * A row's last use, its sign-in when it has none: an embedder's store in JavaScript, or one whose
+ * rows are cast, may give none (a row from before the column), and NaN would make the session
+ * never idle (failing open) and its ends NaN, null on the wire.
+ */
+const usedAtOf = (stored: StoredAdminSession): number =>
+  Number.isFinite(stored.usedAt) ? stored.usedAt : stored.createdAt;

@@ -57,8 +57,23 @@ function fastestFirst(routes: readonly Route[], health: RouteHealth, turns?: Rou
   const explored = turns.explores(sorted.length - 1) + 1;
   if (explored === 0) return sorted;
   const first = sorted[explored] as Route;
-  return [first, ...sorted.slice(0, explored), ...sorted.slice(explored + 1)];
+  const order = [first, ...sorted.slice(0, explored), ...sorted.slice(explored + 1)];
+  exploringOrders.add(order);
+  return order;
 }
+
+/**
+ * The orders made on an exploring turn (a new array each, 1 request in `EXPLORE_EVERY`): kept
+ * aside rather than returned beside the order, so the other 19 requests make no object to say no.
+ */
+const exploringOrders = new WeakSet<readonly Route[]>();
+
+/**
+ * Whether `order` (from `orderRoutes`) puts a slower route first to measure it again: a failure
+ * there is the gateway's experiment failing, so the request goes on to the fastest at once
+ * (`DispatchRun`), never waiting on that route's retry.
+ */
+export const explores = (order: readonly Route[]): boolean => exploringOrders.has(order);
 
 /** By score; equal scores in config order from the route at `start` on, round the list. */
 function stableSort(routes: readonly Route[], score: (route: Route) => number, start = 0): readonly Route[] {

@@ -10,7 +10,7 @@ import { chatTargetOf } from "./translated-chat.ts";
  * goes on to Messages, its reasoning as thinking, translated-chat.ts); Gemini its thought
  * signatures in the tool-call ids, a file by URL (it fetches one, as Anthropic fetches a PDF), no
  * more than 5 stop sequences, `reasoning_effort: "none"` for thinking turned off, to be asked
- * for its thoughts, and a thinking budget's number; OpenAI and
+ * for its thoughts (a thinking budget's number is the model's: messages-via-chat.ts); OpenAI and
  * Azure no more than 4 (the provider's own bound before its API's).
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
@@ -22,7 +22,6 @@ export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   ...maxStopsOf(provider),
   ...thinkingOffOf(provider),
   ...(provider.chatTarget?.showsReasoningAsked === true ? { showsReasoningAsked: true } : {}),
-  ...(provider.chatTarget?.takesThinkingBudget === true ? { thinkingBudget: true } : {}),
 });
 
 /** The effort that stops the upstream's thinking (its chat target's: Gemini's), where it has one. */

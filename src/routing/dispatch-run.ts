@@ -64,6 +64,11 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     request: DispatchRequest,
     private readonly policy: RoutingPolicy,
     private readonly deps: DispatchDeps,
+    /**
+     * The first route is a slower one the `latency` strategy measures again (order-routes.ts
+     * `explores`): it gets one try, a retryable failure going to the next route at once.
+     */
+    private readonly explored = false,
   ) {
     super(request);
     this.routes = routes;
@@ -253,7 +258,9 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
     }
     // No worker of the route left to take it: the route is done.
     const noneLeft = worker instanceof GatewayError || told.code === "no_route_available";
-    if (noneLeft || failOver || !failure.sameRouteAgain || this.asksLonger(stated)) this.nextRoute();
+    const wasExplored = this.explored && this.index === 0;
+    if (noneLeft || failOver || wasExplored || !failure.sameRouteAgain || this.asksLonger(stated))
+      this.nextRoute();
     else {
       this.retry++;
       this.statedMs = stated;

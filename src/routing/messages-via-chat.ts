@@ -35,7 +35,9 @@ export function messagesViaChat(
   // Claude behind the chat step (Converse's) takes the caller's thinking as it is.
   const claudeThinking = provider.chatTarget?.takesThinking?.(upstreamModel) === true;
   const topK = provider.chatTarget?.takesTopK?.(upstreamModel) === true;
-  const needs = { ...chatUpstreamNeeds(provider), claudeThinking, topK };
+  // A budget in tokens is written only for a model that takes one (Gemini 2.5, not 3's levels).
+  const thinkingBudget = provider.chatTarget?.takesThinkingBudget?.(upstreamModel) === true;
+  const needs = { ...chatUpstreamNeeds(provider), claudeThinking, topK, thinkingBudget };
   const chat = messagesRequestToChat(body, dropped, needs, callerPaths);
   // Anthropic refuses a call without a turn, in these words; a chat upstream would answer one (a
   // count of none, `countTokensViaChat`, is still answered, as the estimate is).

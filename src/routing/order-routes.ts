@@ -31,19 +31,36 @@ export function orderRoutes(
     case "weighted":
       return weightedShuffle(routes, random);
     case "least-busy":
-      return leastBusyFirst(routes, health, turns?.take(routes.length) ?? 0);
+      return leastBusyFirst(routes, health, turns);
     case "latency":
       return fastestFirst(routes, health, turns);
   }
 }
 
 /**
- * Fewest in flight first; routes with as many take turns going first (from `start`, in config
- * order round the list): in config order alone, idle routes (sequential traffic, a quiet hour)
- * sent every request to the first route and never used the others.
+ * Fewest in flight first; the routes tied at the fewest take turns going first (in config order,
+ * from the one whose turn it is): in config order alone, idle routes (sequential traffic, a quiet
+ * hour) sent every request to the first route and never used the others. Turns go round the tied
+ * routes alone: round the whole list, a busy route's turn fell to the next in config order, which
+ * took twice the share of the others. A route whose breaker is open is busiest (`busyRank`).
  */
-const leastBusyFirst = (routes: readonly Route[], health: RouteHealth, start: number) =>
-  stableSort(routes, (r) => health.inFlight(r.key), start);
+function leastBusyFirst(routes: readonly Route[], health: RouteHealth, turns?: RouteTurns): readonly Route[] {
+  const scored = routes.map((route, index) => ({ route, index, score: health.busyRank(route.key) }));
+  let fewest = Number.POSITIVE_INFINITY;
+  let tied = 0;
+  for (const { score } of scored) {
+    if (score < fewest) {
+      fewest = score;
+      tied = 0;
+    }
+    if (score === fewest) tied++;
+  }
+  // The tied routes' places, counted from the one whose turn it is; the others keep config order.
+  const start = turns === undefined || tied < 2 ? 0 : turns.take(tied);
+  let place = 0;
+  for (const entry of scored) if (entry.score === fewest) entry.index = (place++ - start + tied) % tied;
+  return scored.sort(byScore).map((entry) => entry.route);
+}
 
 /**
  * Routes never tried go first so that each gets measured; then the fastest; then those tried that
@@ -57,16 +74,38 @@ function fastestFirst(routes: readonly Route[], health: RouteHealth, turns?: Rou
   const explored = turns.explores(sorted.length - 1) + 1;
   if (explored === 0) return sorted;
   const first = sorted[explored] as Route;
-  return [first, ...sorted.slice(0, explored), ...sorted.slice(explored + 1)];
+  const order = [first, ...sorted.slice(0, explored), ...sorted.slice(explored + 1)];
+  exploringOrders.add(order);
+  return order;
 }
 
-/** By score; equal scores in config order from the route at `start` on, round the list. */
-function stableSort(routes: readonly Route[], score: (route: Route) => number, start = 0): readonly Route[] {
-  const count = routes.length;
-  return routes
-    .map((route, index) => ({ route, index: (index - start + count) % count, score: score(route) }))
-    .sort((a, b) => a.score - b.score || a.index - b.index)
+/**
+ * The orders made on an exploring turn (a new array each, 1 request in `EXPLORE_EVERY`): kept
+ * aside rather than returned beside the order, so the other 19 requests make no object to say no.
+ */
+const exploringOrders = new WeakSet<readonly Route[]>();
+
+/**
+ * Whether `order` (from `orderRoutes`) puts a slower route first to measure it again: a failure
+ * there is the gateway's experiment failing, so the request goes on to the fastest at once
+ * (`DispatchRun`), never waiting on that route's retry.
+ */
+export const explores = (order: readonly Route[]): boolean => exploringOrders.has(order);
+
+/** By score; equal scores in config order. */
+const stableSort = (routes: readonly Route[], score: (route: Route) => number): readonly Route[] =>
+  routes
+    .map((route, index) => ({ route, index, score: score(route) }))
+    .sort(byScore)
     .map((entry) => entry.route);
+
+const byScore = (a: Scored, b: Scored) => a.score - b.score || a.index - b.index;
+
+interface Scored {
+  readonly route: Route;
+  /** Its place among routes of equal score. */
+  index: number;
+  readonly score: number;
 }
 
 /** Weighted random order without replacement (Efraimidis–Spirakis keys). */

@@ -189,11 +189,12 @@ export class RouteHealth {
 
   isOpen(key: string): boolean {
     const state = this.states.get(key);
-    return (
-      state !== undefined &&
-      state.openUntil !== 0 &&
-      (this.now() < state.openUntil || state.probe !== NO_PROBE)
-    );
+    return state !== undefined && this.letsNothingThrough(state);
+  }
+
+  /** Open, its cooldown still running or its one probe out. */
+  private letsNothingThrough(state: RouteState): boolean {
+    return state.openUntil !== 0 && (this.now() < state.openUntil || state.probe !== NO_PROBE);
   }
 
   /**
@@ -315,6 +316,17 @@ export class RouteHealth {
 
   inFlight(key: string): number {
     return this.states.get(key)?.inFlight ?? 0;
+  }
+
+  /**
+   * The route's place in a `least-busy` order: its requests in flight; after every route it may
+   * take (Infinity) while its breaker lets nothing through (`isOpen`), so it takes no turn among
+   * the idle routes that the next one in config order would take in its place.
+   */
+  busyRank(key: string): number {
+    const state = this.states.get(key);
+    if (state === undefined) return 0;
+    return this.letsNothingThrough(state) ? Number.POSITIVE_INFINITY : state.inFlight;
   }
 
   latency(key: string): number {

@@ -2,7 +2,7 @@ import { modelNotFound } from "../core/gateway-error.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import type { DispatchDeps } from "./dispatch-deps.ts";
 import { DispatchRun } from "./dispatch-run.ts";
-import { orderRoutes } from "./order-routes.ts";
+import { explores, orderRoutes } from "./order-routes.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
@@ -58,8 +58,9 @@ export function createRouter(deps: RouterDeps): Router {
         throw modelNotFound(request.model);
       }
       const routes = orderRoutes(plan.routes, plan.strategy, runDeps.health, runDeps.random, plan.turns);
+      const explored = plan.strategy === "latency" && explores(routes);
       // The config's own policy object, passed down as it is (no per-request copy of its fields).
-      return new DispatchRun(routes, plan, request, deps.policy(), runDeps).next();
+      return new DispatchRun(routes, plan, request, deps.policy(), runDeps, explored).next();
     } catch (error) {
       return Promise.reject(error);
     }

@@ -5,6 +5,7 @@ import { asksThinking } from "./asks-thinking.ts";
 import { isFileById } from "./chat-request-parts.ts";
 import type { Dropped } from "./dropped.ts";
 import { isUnset, nameUncarriedFields } from "./uncarried-fields.ts";
+import { nameUnreadReasoning } from "./unread-reasoning.ts";
 
 /**
  * What another vendor's API can take of an OpenAI chat request, declared beside the translator
@@ -110,13 +111,14 @@ export interface ChatTarget {
    */
   readonly showsReasoningAsked?: boolean;
   /**
-   * The target takes a thinking budget in tokens (Gemini 2.5's `thinkingBudget`), asked in chat as
-   * OpenRouter's `reasoning.max_tokens` beside `reasoning_effort`, which a translation from Messages
-   * writes for a caller's `thinking` budget, so the caller's number goes, not its effort's bucket.
-   * Read only beside an effort: sent again without the effort (routing/refused-hint.ts), the call
-   * goes without any thinking config. Unset: a `reasoning` is named.
+   * Whether `model` takes a thinking budget in tokens (Gemini 2.5's `thinkingBudget`; Gemini 3 takes
+   * a level), asked in chat as OpenRouter's `reasoning.max_tokens` beside `reasoning_effort`, which
+   * a translation from Messages writes for a caller's `thinking` budget to such a model, so the
+   * caller's number goes, not its effort's bucket. Read only beside an effort: sent again without
+   * the effort (routing/refused-hint.ts), the call goes without any thinking config. What of a
+   * `reasoning` is not read is named (unread-reasoning.ts); unset, all of it.
    */
-  readonly takesThinkingBudget?: boolean;
+  readonly takesThinkingBudget?: (model: string) => boolean;
   /**
    * Whether the model, at the caller's `reasoning_effort`, is asked for its thinking when the call
    * asks to see it (`include_reasoning: true`): not where it does not think (Gemini before 2.5),
@@ -200,8 +202,8 @@ export function nameUncarried(
       "thinking",
       `is Anthropic's extended thinking, which ${shown(model)} does not take`,
     );
-  if (target.takesThinkingBudget && !isUnset(body.reasoning) && isUnset(body.reasoning_effort))
-    dropped.add("reasoning", "reasoning", `is read by ${target.name} only beside reasoning_effort`);
+  if (target.takesThinkingBudget)
+    nameUnreadReasoning(body, target.name, target.takesThinkingBudget, model, dropped);
   if (target.takesTopK && !isUnset(body.top_k) && !target.takesTopK(model))
     dropped.add("top_k", "top_k", `is a sampling setting ${shown(model)} does not take`);
   const { temperature } = body;

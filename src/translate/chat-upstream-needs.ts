@@ -59,9 +59,9 @@ export interface ChatUpstreamNeeds {
    */
   readonly showsReasoningAsked?: boolean;
   /**
-   * The upstream takes a thinking budget in tokens (ChatTarget.takesThinkingBudget: Gemini 2.5): a
-   * Messages caller's `thinking.budget_tokens` goes as `reasoning.max_tokens` beside the effort it
-   * is rounded to.
+   * The route's model takes a thinking budget in tokens (ChatTarget.takesThinkingBudget: Gemini 2.5,
+   * not 3): a Messages caller's `thinking.budget_tokens` goes as `reasoning.max_tokens` beside the
+   * effort it is rounded to.
    */
   readonly thinkingBudget?: boolean;
 }

@@ -1,15 +1,15 @@
 import { describe, expect, test } from "bun:test";
+import { messagesUsage } from "./anthropic-to-openai/messages-usage.ts";
 import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
+import type { OpenAIUsage } from "./openai-schema.ts";
 import { converseBilledUsage, converseUsageToOpenAI } from "./openai-to-bedrock/converse-usage.ts";
 import { billedUsage, geminiUsageToOpenAI } from "./openai-to-gemini/gemini-usage.ts";
 import { responsesUsage } from "./responses/response-envelope.ts";
 import { StreamUsageMeter } from "./stream-usage-meter.ts";
-import {
-  anthropicUsageToOpenAI,
-  openAIUsageToAnthropic,
-  usageFromAnthropic,
-  usageFromOpenAI,
-} from "./usage-mapping.ts";
+import { anthropicUsageToOpenAI, chatUsage, usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
+
+/** A chat answer's usage as a Messages caller is told it (chat-response-to-messages.ts). */
+const toMessagesCaller = (usage: OpenAIUsage) => messagesUsage(chatUsage(usage), undefined);
 
 describe("usage extraction", () => {
   test("OpenAI bodies: chat.completion, Responses response and response.completed", () => {
@@ -68,7 +68,7 @@ describe("usage extraction", () => {
       total_tokens: 10,
       prompt_tokens_details: { cached_tokens: 0 },
     });
-    expect(openAIUsageToAnthropic({ ...chat, prompt_tokens_details: { cached_tokens: -7 } })).toEqual({
+    expect(toMessagesCaller({ ...chat, prompt_tokens_details: { cached_tokens: -7 } })).toMatchObject({
       input_tokens: 0,
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
@@ -145,7 +145,7 @@ describe("usage extraction", () => {
       output_tokens: 4,
       total_tokens: 10,
     });
-    expect(openAIUsageToAnthropic(promptLeftOut)).toEqual({
+    expect(toMessagesCaller(promptLeftOut)).toMatchObject({
       input_tokens: 6,
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
@@ -171,7 +171,7 @@ describe("usage extraction", () => {
     };
     const billed = { inputTokens: 1_000, outputTokens: 10, cachedInputTokens: 800 };
     expect(usageFromOpenAI({ usage: hits })).toEqual(billed);
-    expect(openAIUsageToAnthropic(hits)).toMatchObject({ input_tokens: 200, cache_read_input_tokens: 800 });
+    expect(toMessagesCaller(hits)).toMatchObject({ input_tokens: 200, cache_read_input_tokens: 800 });
     expect(responsesUsage(hits)).toMatchObject({ input_tokens_details: { cached_tokens: 800 } });
     // DeepSeek's API says both, the same count: read once.
     const both = { ...hits, prompt_tokens_details: { cached_tokens: 800 } };
@@ -227,7 +227,7 @@ describe("usage extraction", () => {
     const meter = new StreamUsageMeter("openai");
     meter.observe({ data: JSON.stringify({ object: "chat.completion.chunk", choices: [], usage: XAI }) });
     expect(meter.usage).toEqual(read);
-    expect(openAIUsageToAnthropic(XAI)).toMatchObject({ input_tokens: 1000, output_tokens: 2100 });
+    expect(toMessagesCaller(XAI)).toMatchObject({ input_tokens: 1000, output_tokens: 2100 });
     expect(responsesUsage(XAI)).toMatchObject({
       input_tokens: 1000,
       output_tokens: 2100,
@@ -245,7 +245,7 @@ describe("usage extraction", () => {
       outputTokens: 2100,
       reasoningTokens: 2000,
     });
-    expect(openAIUsageToAnthropic(openai).output_tokens).toBe(2100);
+    expect(toMessagesCaller(openai).output_tokens).toBe(2100);
     const { total_tokens: _, ...untotalled } = XAI;
     expect(usageFromOpenAI({ usage: untotalled })?.outputTokens).toBe(100);
     const responses = {
@@ -340,7 +340,7 @@ describe("usage extraction", () => {
 
   test("translated, each side keeps what its usage can say: the totals, parts and all", () => {
     // Anthropic's usage has no audio: its input and output count it.
-    expect(openAIUsageToAnthropic(AUDIO)).toMatchObject({ input_tokens: 1000, output_tokens: 500 });
+    expect(toMessagesCaller(AUDIO)).toMatchObject({ input_tokens: 1000, output_tokens: 500 });
     // Chat usage has no searches; the prompt counts every write, cached reads and writes said apart
     // (`cache_write_tokens`, OpenRouter's field), as a chat caller is told Converse's.
     expect(anthropicUsageToOpenAI(CLAUDE)).toMatchObject({

@@ -54,14 +54,6 @@ export function anthropicUsageToOpenAI(usage: AnthropicUsage): JsonObject {
 }
 
 /**
- * Anthropic usage object for an OpenAI chat usage object (cached prompt tokens → cache reads), its
- * figures those the gateway bills (`chatUsage`).
- */
-export function openAIUsageToAnthropic(usage: OpenAIUsage): JsonObject {
-  return anthropicUsageOf(chatUsage(usage));
-}
-
-/**
  * Anthropic usage object for usage in the gateway's terms: cached tokens as cache reads, cache
  * writes (a chat usage's `cache_write_tokens`: Bedrock Converse's, OpenRouter's) as cache creation,
  * `input_tokens` what is left of the prompt, as Anthropic counts it.
@@ -140,7 +132,7 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
 
 /**
  * A chat usage object as the gateway reads it: what it bills (`usageFromOpenAI`), and what a caller
- * of another dialect is told of it (`openAIUsageToAnthropic`, response-envelope.ts
+ * of another dialect is told of it (messages-usage.ts `messagesUsage`, response-envelope.ts
  * `responsesUsage`), so the two never differ while any figure is valid (with none, a whole answer
  * is billed an estimate, translate/whole-estimate.ts, that is written in as its usage before it is
  * read here: routing/attempt-answer.ts `withUsageTold`). Its prompt, not

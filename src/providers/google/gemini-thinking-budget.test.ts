@@ -127,4 +127,46 @@ describe("a Messages caller's thinking budget on a Gemini route", () => {
     expect(thinkingSent()).toBeUndefined();
     expect(alone.response.headers.get("x-mindgw-dropped")).toBe("reasoning");
   });
+
+  test("a chat caller's reasoning.max_tokens to Gemini 3, which takes a level, is named: the effort's level goes", async () => {
+    answer();
+    const { response } = await openai.chat.completions
+      .create({
+        model: "gemini-3-flash-preview",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "low",
+        reasoning: { max_tokens: 3000 },
+      } as never)
+      .withResponse();
+    expect(thinkingSent()).toEqual({ thinkingLevel: "low" });
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning");
+  });
+
+  test("OpenRouter's other reasoning keys, which Gemini is not sent, are named each; the budget beside them goes", async () => {
+    answer();
+    const { response } = await openai.chat.completions
+      .create({
+        model: "gemini-2.5-flash",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "low",
+        reasoning: { max_tokens: 3000, exclude: true, enabled: true },
+      } as never)
+      .withResponse();
+    expect(thinkingSent()).toEqual({ thinkingBudget: 3000 });
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning.exclude, reasoning.enabled");
+  });
+
+  test("a Messages caller's budget to Gemini 3 goes as the level of its effort, nothing named: no budget is written for it", async () => {
+    answer();
+    const { response } = await client.messages
+      .create({
+        model: "gemini-3-flash-preview",
+        max_tokens: 20_000,
+        thinking: { type: "enabled", budget_tokens: 2000, display: "omitted" },
+        messages: [{ role: "user", content: "hi" }],
+      })
+      .withResponse();
+    expect(thinkingSent()).toEqual({ thinkingLevel: "low" });
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+  });
 });

@@ -16,7 +16,7 @@ import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 import { geminiToolSchema } from "./gemini-tool-schema.ts";
-import { thinkingConfig } from "./thinking-config.ts";
+import { takesThinkingBudget, thinkingConfig } from "./thinking-config.ts";
 
 type Role = "user" | "model";
 
@@ -44,7 +44,7 @@ export const GEMINI_TARGET: ChatTarget = {
   maxStops: 5,
   thinkingOffEffort: "none",
   showsReasoningAsked: true,
-  takesThinkingBudget: true,
+  takesThinkingBudget,
   showsReasoningOf: (model, effort) => thinkingConfig(model, effort, true)?.includeThoughts === true,
 };
 

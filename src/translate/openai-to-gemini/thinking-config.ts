@@ -49,6 +49,9 @@ function effortConfig(name: string, effort: unknown, tokens: unknown): JsonObjec
 const GENERATION = /^gemini-(\d+)/i;
 const thinksInLevels = (model: string): boolean => Number(GENERATION.exec(model)?.[1] ?? 0) >= 3;
 
+/** Whether the model takes a budget in tokens (`reasoning.max_tokens`): every generation before 3. */
+export const takesThinkingBudget = (model: string): boolean => !thinksInLevels(model);
+
 /**
  * Gemini before 2.5 (`gemini-2.0-flash`, `gemini-1.5-pro`) does not think: Vertex AI refuses any
  * thinking config ("Unable to submit request because thinking is not supported by this model."),
@@ -77,11 +80,13 @@ function thinksUnasked(model: string): boolean {
   if (!version || SPEAKS.test(model)) return false;
   const major = Number(version[1]);
   if (major > 2) return true;
-  return major === 2 && Number(version[2] ?? 0) >= 5 && !THINKS_ONLY_ASKED.test(model);
+  return major === 2 && Number(version[2] ?? 0) >= 5 && !FLASH_LITE.test(model) && !IMAGE.test(model);
 }
 
 const SPEAKS = /-tts\b/i;
-const THINKS_ONLY_ASKED = /-flash-lite\b|-image\b/i;
+/** Flash-Lite: 2.5's thinks only when asked, and takes a budget of 512 at least. */
+const FLASH_LITE = /-flash-lite\b/i;
+const IMAGE = /-image\b/i;
 
 /** Pro models only work in thinking mode: they have no way to think less than their least. */
 const THINKS_ALWAYS = /-pro\b/i;
@@ -152,7 +157,7 @@ function thinkingBudget(model: string, effort: string): number | undefined {
  */
 function budgetRange(model: string): readonly [number, number] {
   if (THINKS_ALWAYS.test(model)) return [LEAST_PRO_BUDGET, 32_768];
-  if (/-flash-lite\b/i.test(model)) return [512, 24_576];
+  if (FLASH_LITE.test(model)) return [512, 24_576];
   return [0, 24_576];
 }
 

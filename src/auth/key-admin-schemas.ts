@@ -45,11 +45,13 @@ export const MAX_RPM = 2_147_483_647;
 const positiveInt = (max: number) =>
   z.preprocess(
     numeric,
+    // The bound first: a whole number past it (1e20, beyond what a double holds exactly) is too
+    // large, not "no whole number", which is what `int` says of any number it cannot hold exactly.
     z
       .number({ error: "expected a whole number" })
+      .max(max, `at most ${max} (leave it out for no limit)`)
       .int("expected a whole number")
-      .positive("must be at least 1 (leave it out for no limit)")
-      .max(max, `at most ${max} (leave it out for no limit)`),
+      .positive("must be at least 1 (leave it out for no limit)"),
   );
 
 /**

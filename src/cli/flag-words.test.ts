@@ -104,6 +104,9 @@ describe("the commands", () => {
         "mindgw: nothing to change: give at least one of --models, --rpm, --tpm, --budget, --expires-in, --expires-at\n",
       ],
       [["--rpm", "0"], "mindgw: --rpm: must be at least 1 (none for no limit)\n"],
+      // A whole number too large to hold exactly: it said "expected a whole number".
+      [["--tpm", "1e20"], "mindgw: --tpm: at most 9007199254740991 (none for no limit)\n"],
+      [["--tpm", "1.5"], "mindgw: --tpm: expected a whole number\n"],
       [["--budget", "-1"], "mindgw: --budget: must be more than 0 (none for no budget)\n"],
       [
         ["--expires-in", "1d", "--expires-at", "2030-01-01T00:00:00Z"],
@@ -129,11 +132,17 @@ describe("the commands", () => {
     const config = join(dir, "audit.yaml");
     writeFileSync(config, "storage: { path: ./audit.db }\n");
     expect(mindgw(["keys", "create", "--name", "carol", "-c", config]).code).toBe(0);
-    const limit = mindgw(["audit", "query", "-c", config, "--limit", "0"]);
-    expect([limit.code, limit.stderr]).toEqual([
-      2,
-      "mindgw: --limit: Too small: expected number to be >=1\n",
-    ]);
+    // A count's range in the words of every numeric flag (`--rpm: must be at least 1`), not zod's
+    // ("Too small: expected number to be >=1"), which the HTTP API keeps.
+    for (const [command, given, said] of [
+      ["audit query", "0", "must be at least 1"],
+      ["audit query", "1001", "at most 1000"],
+      ["shadow report", "0", "must be at least 1"],
+      ["shadow report", "501", "at most 500"],
+    ] as const) {
+      const limit = mindgw([...command.split(" "), "-c", config, "--limit", given]);
+      expect([command, limit.code, limit.stderr]).toEqual([command, 2, `mindgw: --limit: ${said}\n`]);
+    }
     // Number() read each of these as a count: `0x10` as 16, `1e2` as 100, ` 5` as 5.
     for (const given of ["0x10", "1e2", " 5", "5.0", "+5"]) {
       const loose = mindgw(["audit", "query", "-c", config, "--limit", given]);

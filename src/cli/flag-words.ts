@@ -1,4 +1,5 @@
 import { GatewayError } from "../core/gateway-error.ts";
+import { rangeWords } from "../core/range-words.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
 import { UsageError } from "./exit-code.ts";
 
@@ -23,7 +24,8 @@ const REFUSED = "gateway refused: ";
  * (`--budget: expected a number`), and a field of `fields` named further on is too. `fields`: the
  * command's input fields; `words`, how its flags and refusals are spelt (`FlagWords`). Only a
  * message that starts with one of them is a refusal of the input: any other is left as it was (a
- * key's name quoted in "no key with id or name …" is no field).
+ * key's name quoted in "no key with id or name …" is no field). A number out of range is said as
+ * every numeric flag says it (core/range-words.ts).
  */
 export function inFlagWords(message: string, fields: readonly string[], words: FlagWords = {}): string {
   const { flagOf = {}, reword = (rest: string) => rest } = words;
@@ -32,7 +34,7 @@ export function inFlagWords(message: string, fields: readonly string[], words: F
   if (!lead?.[1] || !fields.includes(lead[1])) return message;
   // Further on, only a field spelt with `_` (expires_at) is surely one ("models" may be a word), and
   // never in quotes: a value quoted back (`"expires_at" is not a configured tenant`) is as given.
-  const named = reword(message.slice(lead[0].length))
+  const named = reword(rangeWords(message.slice(lead[0].length)))
     .split(/("[^"]*")/)
     .map((part, i) =>
       i % 2 === 1 ? part : part.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (w) => (fields.includes(w) ? flag(w) : w)),

@@ -102,15 +102,18 @@ export function registerShadow(program: Command): void {
     .action(async (options: ReportOptions) => {
       const { sent, query } = reportQuery(options, Date.now());
       const target = chooseTarget(options);
-      const page =
-        target.kind === "gateway"
-          ? await adminFetch<ShadowPage>(
-              target.url,
-              target.adminKey,
-              `/admin/api/shadow?${new URLSearchParams(sent)}`,
-              "GET",
-            )
-          : await localReport(target.configFile, query, options.migrate === true);
+      const page = await (target.kind === "gateway"
+        ? adminFetch<ShadowPage>(
+            target.url,
+            target.adminKey,
+            `/admin/api/shadow?${new URLSearchParams(sent)}`,
+            "GET",
+          )
+        : localReport(target.configFile, query, options.migrate === true)
+      ).catch((error: unknown) => {
+        // A cursor naming no pair (`cursor: …`), the store's or the gateway's word: said as `--cursor: …`.
+        throw withFlagWords(error, REPORT_FIELDS, { flagOf: { from: "--since" } });
+      });
       if (options.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
       else {
         const asked = {

@@ -3,6 +3,7 @@ import { foreign } from "./cluster-identity.ts";
 import type { JsonSeal } from "./json-seal.ts";
 import type { EntryWrite } from "./name-lease.ts";
 import type { NodeEntry } from "./node-entry.ts";
+import { RedisScript } from "./redis-script.ts";
 import { stoppingKey } from "./stopping-node.ts";
 
 /** The set of every node's id: each node's entry is under `entryKey`. */
@@ -12,27 +13,53 @@ export const entryKey = (id: string) => `mgw:node:${id}`;
 export const CHANGED_CHANNEL = "mgw:nodes:changed";
 
 /**
- * An entry as Redis holds it under node `id`'s key; null when another cluster stamped it
- * (cluster-identity.ts), when it is not sealed with `cluster.secret` or was sealed too long ago
- * (`seal`: json-seal.ts; none in tests of the directory alone), or when it is another node's: a
- * genuine entry copied under another key would list its node twice, an earlier process's (its URL
- * and workers) beside the live one.
+ * The entry Redis holds under node `id`'s key, or null when it is no node's: not sealed with
+ * `cluster.secret` or sealed too long ago (`seal`: json-seal.ts; none in tests of the directory
+ * alone), or another node's: a genuine entry copied under another key would list its node twice, an
+ * earlier process's (its URL and workers) beside the live one.
  */
+function nodesEntry(id: string, value: string, seal: JsonSeal | undefined): NodeEntry | null {
+  const json = seal ? seal.open(value) : value;
+  if (json === null) return null;
+  const entry = JSON.parse(json) as NodeEntry;
+  return entry.id === id ? entry : null;
+}
+
+/** As `nodesEntry`, and null too when another cluster stamped it (cluster-identity.ts). */
 export function entryIfOurs(
   id: string,
   value: string,
   clusterId: string | undefined,
   seal: JsonSeal | undefined,
 ): NodeEntry | null {
-  const json = seal ? seal.open(value) : value;
-  if (json === null) return null;
-  const entry = JSON.parse(json) as NodeEntry;
-  return entry.id !== id || (clusterId !== undefined && foreign(entry.cluster, clusterId)) ? null : entry;
+  const entry = nodesEntry(id, value, seal);
+  return entry === null || (clusterId !== undefined && foreign(entry.cluster, clusterId)) ? null : entry;
 }
 
 /**
- * The entries of the nodes `ids` lists, those of this cluster: the ids whose entries expired are
- * taken off the directory's set.
+ * Takes ids off the directory's set (`KEYS[1]`), each (`ARGV[2i-2]`) only while its key (`KEYS[i]`)
+ * still holds what the reader read (`ARGV[2i-1]`, empty for none): a node that wrote its entry again
+ * (and listed itself) since stays listed. A value still held is taken off only when it stands longer
+ * than any node's entry may (no expiry, or more than `ARGV[1]` ms): one that will expire is left to,
+ * as an earlier release's, which this build reads as none (unsealed) but whose nodes still read each
+ * other by this set during a rolling upgrade.
+ */
+const UNLIST = new RedisScript(`local longest = tonumber(ARGV[1])
+for i = 2, #KEYS do
+  local held = redis.call('GET', KEYS[i]) or ''
+  if held == ARGV[2 * i - 1] then
+    local ttl = redis.call('PTTL', KEYS[i])
+    if held == '' or ttl == -1 or ttl > longest then redis.call('SREM', KEYS[1], ARGV[2 * i - 2]) end
+  end
+end
+return 0`);
+
+/**
+ * The entries of the nodes `ids` lists, those of this cluster. An id whose entry expired is taken
+ * off the directory's set, and so is one whose entry is no node's (`nodesEntry`: a copy under
+ * another key, forged, stale) and stands longer than a node's may (`UNLIST`): written without
+ * expiry by whoever reaches Redis, it was read and dropped at every beat for good. Another cluster's
+ * entry stays listed: its own nodes read it.
  */
 export async function readEntries(
   client: RedisClient,
@@ -42,13 +69,20 @@ export async function readEntries(
 ): Promise<NodeEntry[]> {
   if (ids.length === 0) return [];
   const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
-  const gone = ids.filter((_, i) => values[i] === null);
-  if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
-  return ids.flatMap((id, i) => {
+  const entries: NodeEntry[] = [];
+  const keys: string[] = [NODES];
+  // A node's entry expires three heartbeats after its write, within a seal's age (json-seal.ts).
+  const unlisted: string[] = [String(seal?.maxAgeMs ?? Number.MAX_SAFE_INTEGER)];
+  ids.forEach((id, i) => {
     const value = values[i] ?? null;
-    const read = value === null ? null : entryIfOurs(id, value, clusterId, seal);
-    return read === null ? [] : [read];
+    const entry = value === null ? null : nodesEntry(id, value, seal);
+    if (entry === null) {
+      keys.push(entryKey(id));
+      unlisted.push(id, value ?? "");
+    } else if (clusterId === undefined || !foreign(entry.cluster, clusterId)) entries.push(entry);
   });
+  if (keys.length > 1) await UNLIST.run(client, keys, unlisted);
+  return entries;
 }
 
 /** How a node's `entry` is written (sealed, given a `seal`), with the renewal of its name (name-lease.ts). */

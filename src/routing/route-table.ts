@@ -88,7 +88,7 @@ export class RouteTable {
     for (const model of config.models) {
       const refusalFailsOver = model.fallback_on.includes("content_policy");
       const routes = model.routes.flatMap((route) => this.route(route, refusalFailsOver, model.name) ?? []);
-      const shadowRoute = model.shadow && this.route({ ...model.shadow, weight: 1 });
+      const shadowRoute = model.shadow && this.route(model.shadow);
       this.plans.add(model.name, model.aliases, {
         strategy: model.strategy,
         routes,
@@ -112,7 +112,7 @@ export class RouteTable {
     const planned = this.plans.match(model)?.plan;
     if (planned) return passesName(planned) ? named(planned, model, this.patience) : planned;
     if (this.workers?.servesModel(model, tenant)) {
-      const route = this.route({ provider: WORKERS_PROVIDER, model, weight: 1 });
+      const route = this.route({ provider: WORKERS_PROVIDER, model });
       if (route) return { strategy: "priority", routes: [route] };
     }
     return undefined;
@@ -149,7 +149,7 @@ export class RouteTable {
 
   /** The route a shadow target (a tenant's or an app's) sends its copies to; undefined when unknown. */
   shadowRoute(target: { provider: string; model: string }): Route | undefined {
-    return this.route({ provider: target.provider, model: target.model, weight: 1 });
+    return this.route({ provider: target.provider, model: target.model });
   }
 
   private route(

@@ -24,8 +24,15 @@ function buildShadowSchemas() {
      */
     key_id: z.string().min(1).max(1024).optional(),
     ...instantBounds("when the pair was recorded"),
-    /** The `nextCursor` of the previous page. */
-    cursor: z.string().min(1).max(200).optional(),
+    /** The `nextCursor` of the previous page: the id of its last pair (storage/shadow-cursor.ts). */
+    cursor: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        "The `nextCursor` of the previous page. One that names no pair (not a page's, or its pair pruned since) is a 400 naming `cursor`.",
+      ),
     limit: decimalIntField(1, 500).default(50).describe("Pairs a page, 1–500 (50 when left out)."),
   });
 

@@ -28,7 +28,10 @@ export interface ShadowStore {
    * without it gets `insert` of the parsed records.
    */
   insertJson?(json: string): Promise<void>;
-  /** Newest first: at most `limit` pairs matching `filter` recorded before the pair `beforeId`. */
+  /**
+   * Newest first: at most `limit` pairs matching `filter` recorded before the pair `beforeId`, a
+   * page's cursor. The built-in stores refuse one that names no pair (400, `cursor`: shadow-cursor.ts).
+   */
   list(filter: ShadowFilter, beforeId: string | null, limit: number): Promise<ShadowRecord[]>;
   /** Per model over every pair matching `filter`. */
   aggregate(filter: ShadowFilter): Promise<ShadowAggregate[]>;

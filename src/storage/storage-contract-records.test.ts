@@ -8,6 +8,7 @@ import { queryAudit } from "../audit/audit-query.ts";
 import { auditFilterSchema, auditQuerySchema } from "../audit/audit-query-schema.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { AuditRetention } from "../audit/retention.ts";
+import { failureOf } from "../testing/gateway-error-of.ts";
 import { shadowPair } from "../testing/shadow-pair.ts";
 import { contractBackends } from "./storage-contract-fixture.ts";
 
@@ -332,6 +333,14 @@ for (const [name, fresh] of contractBackends()) {
       expect(listed.map((p) => p.keyId)).toEqual(["key_ci", "key_ci", "jwt:acme:ci", "key_ci"]);
       expect(listed.find((p) => p.id === "pair_2")).toEqual(shadowPair(2));
       expect((await shadow.list({}, "pair_3", 10)).map((p) => p.id)).toEqual(["pair_2", "pair_1"]);
+      // A cursor that names no pair is refused, not read as an empty (or a first) page: a script
+      // following a wrong one would loop or stop short, told nothing.
+      const refused = await failureOf(shadow.list({}, "garbage", 10));
+      expect([refused.status, refused.param, refused.message]).toEqual([
+        400,
+        "cursor",
+        "cursor: names no pair: not a page's next cursor, or its pair was pruned since (leave it out to read from the newest)",
+      ]);
       expect((await shadow.list({ model: "a", tenant: "acme" }, null, 10)).map((p) => p.id)).toEqual([
         "pair_2",
         "pair_1",

@@ -92,4 +92,21 @@ describe("shadow report's pages", () => {
       expect(out.stderr).toContain(`mindgw: ${args[0]}: `);
     }
   });
+
+  test("--cursor naming no pair is refused as audit's bad cursor: a 400 through the API, exit 2 through a gateway and with -c", async () => {
+    // It was read as an empty page, with exit 0: a script following a wrong cursor was told nothing.
+    const api = await fetch(fx.url("/admin/api/shadow?cursor=garbage"), { headers: bearer(fx.adminKey) });
+    expect(api.status).toBe(400);
+    expect(((await api.json()) as { error: { param: string } }).error.param).toBe("cursor");
+    const words =
+      "--cursor: names no pair: not a page's next cursor, or its pair was pruned since (leave it out to read from the newest)";
+    for (const target of [
+      ["--gateway", fx.gw.url, "--admin-key", fx.adminKey],
+      ["-c", fx.gw.configPath],
+    ]) {
+      const out = await runMindgw(["shadow", "report", "--cursor", "garbage", ...target]);
+      expect({ code: out.code, stdout: out.stdout }).toEqual({ code: 2, stdout: "" });
+      expect(out.stderr).toContain(words);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { SQL } from "bun";
 import { type ShadowAggregate, type ShadowRecord, shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { AGGREGATED_PAIRS, SHADOW_AGGREGATE_COLUMNS } from "../shadow-aggregate-sql.ts";
+import { noSuchPair } from "../shadow-cursor.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { type BackfillState, backfillState } from "./postgres-backfill.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
@@ -84,8 +85,12 @@ export async function createPostgresShadowStore(
       const params: (string | number)[] = [];
       let text = `SELECT record FROM shadow_pairs WHERE ${where(filter, params, keyIds)}`;
       if (beforeId !== null) {
-        params.push(beforeId);
-        text += ` AND seq < (SELECT seq FROM shadow_pairs WHERE id = $${params.length})`;
+        const [cursor]: { seq: string | number }[] = await calls.read(
+          (db) => db`SELECT seq FROM shadow_pairs WHERE id = ${beforeId}`,
+        );
+        if (!cursor) throw noSuchPair();
+        params.push(cursor.seq);
+        text += ` AND seq < $${params.length}`;
       }
       params.push(limit);
       text += ` ORDER BY seq DESC LIMIT $${params.length}`;

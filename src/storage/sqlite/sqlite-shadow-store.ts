@@ -1,6 +1,7 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { type ShadowAggregate, type ShadowRecord, shadowSchemas } from "../../shadow/shadow-api-schema.ts";
 import { AGGREGATED_PAIRS, SHADOW_AGGREGATE_COLUMNS } from "../shadow-aggregate-sql.ts";
+import { noSuchPair } from "../shadow-cursor.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
 import { shadowInserter, shadowRow } from "./shadow-inserter.ts";
@@ -56,12 +57,19 @@ export function createSqliteShadowStore(
     ...(write ? { insertJson: (json: string) => write.json(json) } : {}),
     async list(filter, beforeId, limit) {
       const { sql, params } = where(filter);
-      const before = beforeId === null ? "" : " AND seq < (SELECT seq FROM shadow_pairs WHERE id = ?)";
+      let before: number | undefined;
+      if (beforeId !== null) {
+        const cursor = db
+          .query<{ seq: number }, [string]>("SELECT seq FROM shadow_pairs WHERE id = ?")
+          .get(beforeId);
+        if (!cursor) throw noSuchPair();
+        before = cursor.seq;
+      }
       const rows = db
         .query<{ record: string }, SQLQueryBindings[]>(
-          `SELECT record FROM shadow_pairs WHERE ${sql}${before} ORDER BY seq DESC LIMIT ?`,
+          `SELECT record FROM shadow_pairs WHERE ${sql}${before === undefined ? "" : " AND seq < ?"} ORDER BY seq DESC LIMIT ?`,
         )
-        .all(...params, ...(beforeId === null ? [] : [beforeId]), limit);
+        .all(...params, ...(before === undefined ? [] : [before]), limit);
       const recordSchema = shadowSchemas().record;
       return rows.map((row) => recordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
     },

@@ -1,3 +1,4 @@
+import { rangeWords } from "../../core/range-words.ts";
 import { encodeFrame, PROTOCOL_VERSION, WorkerFrame } from "../protocol.ts";
 
 export type RegisterFrame = Extract<WorkerFrame, { type: "register" }>;
@@ -67,6 +68,8 @@ export function registerProblem(frame: RegisterFrame): string | undefined {
   // A label's key or value: name the label (shortened: it may be the too-long part).
   const label = field === "labels" && key !== undefined ? ` ${String(key).slice(0, 40)}` : "";
   const what =
-    issue.code === "invalid_key" ? `its key: ${issue.issues[0]?.message ?? issue.message}` : issue.message;
+    issue.code === "invalid_key"
+      ? `its key: ${issue.issues[0]?.message ?? issue.message}`
+      : rangeWords(issue.message);
   return `${flag}${label}: ${what}`;
 }

@@ -50,7 +50,9 @@ export const monotonicPast = (from: number, ms: number) =>
  */
 export function heldClocks(wallStart: number) {
   let wall = wallStart;
-  let elapsed = performance.now();
+  // A whole number of milliseconds: `pass` adds whole steps, and a fractional start (hundreds of
+  // seconds into a long run) would make `start + 29_999 + 1 - start` fall short of 30 000.
+  let elapsed = Math.ceil(performance.now());
   setSystemTime(new Date(wall));
   const spy = spyOn(performance, "now").mockImplementation(() => elapsed);
   return {

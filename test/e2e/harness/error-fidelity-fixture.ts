@@ -69,6 +69,7 @@ export function errorFidelityFixture() {
         { name: "deepinfra", routes: [{ provider: "self-hosted", model: "deepinfra-400" }] },
         { name: "minimax", routes: [{ provider: "self-hosted", model: "minimax-400" }] },
         { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
+        { name: "minimax-messages", routes: [{ provider: "an-vendor", model: "minimax-messages-400" }] },
         { name: "vllm-listing", routes: [{ provider: "self-hosted", model: "vllm-listing-400" }] },
         { name: "sglang-listing", routes: [{ provider: "self-hosted", model: "sglang-listing-400" }] },
         {

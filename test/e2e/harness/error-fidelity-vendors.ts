@@ -108,6 +108,19 @@ export function vendorAnswers() {
         },
       },
     ],
+    // MiniMax's Anthropic-compatible API (agentscope-ai/QwenPaw#1273): its words in Anthropic's
+    // shape, no count.
+    "minimax-messages-400": [
+      400,
+      {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: "invalid params, context window exceeds limit (2013)",
+        },
+        request_id: "05ffff21147fd872da78cd17c03f0785",
+      },
+    ],
     // vLLM's and SGLang's 400 for a request their schema refuses: the validation errors listed,
     // each with the value it refused, the caller's own words (FastAPI's listing, then its entries
     // again, as vLLM's api_server.py words it; SGLang's the same at the top; pydantic's own, as

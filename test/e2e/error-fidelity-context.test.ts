@@ -93,6 +93,17 @@ describe("context_length_exceeded keeps its meaning", () => {
     ["GitHub Copilot's", "copilot", "prompt is too long: 168929 tokens > 168000 maximum"],
     ["DeepInfra's", "deepinfra", "prompt is too long: 39818 tokens > 32767 maximum"],
     ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
+    // OpenRouter's own words are generic: its provider's are in its `metadata.raw`.
+    [
+      "OpenRouter relaying DeepInfra's",
+      "openrouter-deepinfra",
+      "prompt is too long: 39818 tokens > 32767 maximum",
+    ],
+    [
+      "OpenRouter relaying Anthropic's",
+      "openrouter-anthropic",
+      "prompt is too long: 210000 tokens > 200000 maximum",
+    ],
     // No prompt count given: the words follow Anthropic's.
     ["Alibaba's (DashScope)", "dashscope", "prompt is too long: range of input length should be [1, 129024]"],
   ])(
@@ -119,6 +130,25 @@ describe("context_length_exceeded keeps its meaning", () => {
       });
       const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
       expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+    },
+  );
+
+  test.each([
+    [
+      "DeepInfra's text",
+      "openrouter-deepinfra",
+      "Requested input length 39818 exceeds maximum input length 32767",
+    ],
+    ["Anthropic's body", "openrouter-anthropic", "prompt is too long: 210000 tokens > 200000 maximum"],
+  ])(
+    "OpenRouter's \"Provider returned error\" with %s in its metadata.raw: an OpenAI caller reads the provider's words",
+    async (_, model, words) => {
+      const openaiError = (await chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect([openaiError.status, openaiError.code, openaiError.message]).toEqual([
+        400,
+        "context_length_exceeded",
+        `400 ${words}`,
+      ]);
     },
   );
 

@@ -150,4 +150,28 @@ describe("codeFromAnthropic", () => {
     ).toBe("context_length_exceeded");
     expect(refusal("max_tokens: Field required")).toBe("invalid_request");
   });
+
+  test("another engine's words in Anthropic's shape are a refusal too, but not Anthropic's: said in Anthropic's words", () => {
+    const words = "invalid params, context window exceeds limit (2013)";
+    const said = { type: "invalid_request_error", message: words };
+    expect(codeFromAnthropic(400, said)).toBe("context_length_exceeded");
+    const body = { type: "error", error: said };
+    expect(tooLong(words, { dialect: "anthropic", status: 400, type: said.type, body })).toEqual({
+      type: "invalid_request_error",
+      message: `prompt is too long: ${words}`,
+    });
+    // Anthropic's own, relayed as sent.
+    const own = {
+      type: "invalid_request_error" as const,
+      message: "prompt is too long: 208310 tokens > 200000 maximum",
+    };
+    expect(
+      tooLong(own.message, {
+        dialect: "anthropic",
+        status: 400,
+        type: own.type,
+        body: { type: "error", error: own },
+      }),
+    ).toEqual(own);
+  });
 });

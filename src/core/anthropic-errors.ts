@@ -147,10 +147,11 @@ export const namesAnthropicModel = (message: string): boolean => message.startsW
  * Claude's words for a request its context window cannot hold: the prompt alone ("prompt is too
  * long: P tokens > W maximum"), or the prompt and `max_tokens` together ("input length and
  * `max_tokens` exceed context limit: P + A > W"). Anthropic's API says them, and Bedrock serving
- * Claude after "ValidationException: " (providers/bedrock/bedrock-errors.ts).
+ * Claude after "ValidationException: " (providers/bedrock/bedrock-errors.ts). Those alone: another
+ * engine's words in Anthropic's shape (MiniMax's "invalid params, context window exceeds limit
+ * (2013)") are CONTEXT_TOO_LONG's, and said to Anthropic callers in these (`needsAnthropicWords`).
  */
-export const ANTHROPIC_CONTEXT_TOO_LONG =
-  /prompt is too long|exceed context limit|context window|too many tokens/i;
+export const ANTHROPIC_CONTEXT_TOO_LONG = /prompt is too long|exceed context limit/i;
 
 /**
  * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
@@ -158,7 +159,8 @@ export const ANTHROPIC_CONTEXT_TOO_LONG =
  * exceed the limit together); its message says so, and OpenAI callers get OpenAI's code for it.
  * A server that serves Anthropic's API on its own engine says it in that engine's words, in
  * Anthropic's shape (vLLM's and SGLang's `/v1/messages`: "This model's maximum context length is
- * …", type `BadRequestError`): read as any OpenAI-compatible server's are (`needsAnthropicWords`).
+ * …", type `BadRequestError`; MiniMax's "invalid params, context window exceeds limit (2013)"):
+ * read as any OpenAI-compatible server's are (`needsAnthropicWords`).
  * A 404 (`not_found_error`) naming the route's model is the route's, not the caller's
  * (core/upstream-fault.ts). A listing of validation errors, which quotes the caller's prompt, is
  * never read as a context refusal (`saysContextTooLong`).

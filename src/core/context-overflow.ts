@@ -11,7 +11,7 @@
  * tokens."; GitHub Copilot: "prompt token count of 168929 exceeds the limit of 168000" (code
  * `model_max_prompt_tokens_exceeded`); DeepInfra: "Requested input length 39818 exceeds maximum
  * input length 32767"; MiniMax: "invalid params, context window exceeds limit (2013)", 2013 its
- * error code, no count, in OpenAI's shapes: in Anthropic's, anthropic-errors.ts reads it already).
+ * error code, no count, in OpenAI's shapes and in Anthropic's).
  * Tested only on an error's words, never on an answer.
  */
 export const CONTEXT_TOO_LONG =

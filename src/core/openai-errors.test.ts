@@ -11,6 +11,35 @@ test("an OpenAI error body is read from each shape servers send", () => {
   expect(readOpenAIError({ detail: [] })).toBeUndefined();
 });
 
+describe("OpenRouter's generic error: its provider's words from `metadata.raw`", () => {
+  const routed = (raw: unknown, message = "Provider returned error") => ({
+    error: { message, code: 400, metadata: { raw, provider_name: "P" } },
+    user_id: "user_2x",
+  });
+  const TOO_LONG = "Requested input length 39818 exceeds maximum input length 32767";
+
+  test("said as text, or as its body's JSON text in any shape the readers know, or as a body", () => {
+    expect(readOpenAIError(routed(TOO_LONG))).toEqual({ message: TOO_LONG, code: "400" });
+    expect(codeFromOpenAI(400, readOpenAIError(routed(TOO_LONG)))).toBe("context_length_exceeded");
+    const anthropic = {
+      type: "error",
+      error: { type: "invalid_request_error", message: "prompt is too long: 210000 tokens > 200000 maximum" },
+    };
+    expect(readOpenAIError(routed(JSON.stringify(anthropic)))?.message).toBe(anthropic.error.message);
+    const google = { error: { code: 500, message: "An internal error has occurred.", status: "INTERNAL" } };
+    expect(readOpenAIError(routed(JSON.stringify(google, null, 2)))?.message).toBe(google.error.message);
+    expect(readOpenAIError(routed(JSON.stringify({ detail: "Not Found" })))?.message).toBe("Not Found");
+    expect(readOpenAIError(routed('{"message":"Model is warming up"}'))?.message).toBe("Model is warming up");
+    expect(readOpenAIError(routed({ error: { message: "as an object" } }))?.message).toBe("as an object");
+  });
+
+  test("OpenRouter's own words kept when they are not the generic ones, or the provider said none", () => {
+    expect(readOpenAIError(routed(TOO_LONG, "Rate limit exceeded"))?.message).toBe("Rate limit exceeded");
+    for (const raw of [undefined, "", "<html><body>502 Bad Gateway</body></html>", '{"status":502}', 7])
+      expect(readOpenAIError(routed(raw))?.message).toBe("Provider returned error");
+  });
+});
+
 describe("FastAPI's 422 (LlamaFactory's API and other servers built on FastAPI)", () => {
   const entry = (loc: (string | number)[], msg: string) => ({
     type: "literal_error",

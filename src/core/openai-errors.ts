@@ -5,6 +5,7 @@ import { CONTEXT_TOO_LONG } from "./context-overflow.ts";
 import { readFastApiError } from "./fastapi-error.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
+import { providerSaid } from "./openrouter-provider-error.ts";
 import { isOverload, OPENAI_OVERLOAD } from "./overload.ts";
 import { saysContextTooLong } from "./says-context-too-long.ts";
 
@@ -203,14 +204,17 @@ const topLevelError = z.looseObject({
 /**
  * Reads an OpenAI error body (`{"error":{...}}`, `{"error":"text"}` from some servers, vLLM's
  * fields at the top, or FastAPI's `{"detail":…}`, at the top or as Mistral's `message`:
- * core/fastapi-error.ts).
+ * core/fastapi-error.ts). OpenRouter's generic "Provider returned error" is read in its provider's
+ * words (core/openrouter-provider-error.ts): a context refusal is known by them, and every caller
+ * reads them.
  */
 export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const parsed = openAIErrorBody.safeParse(body);
   if (parsed.success) {
     const e = parsed.data.error;
+    const message = providerWords(e) ?? e.message;
     return {
-      ...(e.message ? { message: e.message } : {}),
+      ...(message ? { message } : {}),
       ...(e.type ? { type: e.type } : {}),
       ...(e.code != null ? { code: String(e.code) } : {}),
       ...(e.param ? { param: e.param } : {}),
@@ -224,6 +228,12 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   if (!top.success) return readFastApiError(body) ?? readFastApiError(nestedMessage(body));
   const { message, type, param } = top.data;
   return { message, ...(type ? { type } : {}), ...(param ? { param } : {}) };
+}
+
+/** OpenRouter's provider's words, when OpenRouter's own are generic: said as text, or in its body. */
+function providerWords(error: object): string | undefined {
+  const said = providerSaid(error);
+  return typeof said === "object" ? readOpenAIError(said)?.message : said;
 }
 
 /** An error body's `message` when it is an object (Mistral's envelope of FastAPI's `detail`). */

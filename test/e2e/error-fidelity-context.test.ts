@@ -93,6 +93,17 @@ describe("context_length_exceeded keeps its meaning", () => {
     ["GitHub Copilot's", "copilot", "prompt is too long: 168929 tokens > 168000 maximum"],
     ["DeepInfra's", "deepinfra", "prompt is too long: 39818 tokens > 32767 maximum"],
     ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
+    // OpenRouter's own words are generic: its provider's are in its `metadata.raw`.
+    [
+      "OpenRouter relaying DeepInfra's",
+      "openrouter-deepinfra",
+      "prompt is too long: 39818 tokens > 32767 maximum",
+    ],
+    [
+      "OpenRouter relaying Anthropic's",
+      "openrouter-anthropic",
+      "prompt is too long: 210000 tokens > 200000 maximum",
+    ],
     // No prompt count given: the words follow Anthropic's.
     ["Alibaba's (DashScope)", "dashscope", "prompt is too long: range of input length should be [1, 129024]"],
   ])(
@@ -122,27 +133,57 @@ describe("context_length_exceeded keeps its meaning", () => {
     },
   );
 
-  test("vLLM's Messages endpoint, its words in Anthropic's shape: Anthropic's words to a Messages caller (Claude Code acts on them), OpenAI's code to a chat caller, audited as context_length_exceeded", async () => {
-    const anthropicError = (await messages("vllm-messages", "x")) as InstanceType<typeof Anthropic.APIError>;
-    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(anthropicError.error).toEqual({
-      type: "error",
-      error: {
-        type: "invalid_request_error",
-        message:
-          "input length and `max_tokens` exceed context limit: 9591 + 10000 > 16384, decrease input length or `max_tokens` and try again",
-      },
-      request_id: expect.stringMatching(/^req_/),
-    });
-    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
-    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
-    const openaiError = (await chat("vllm-messages", "x")) as InstanceType<typeof OpenAI.APIError>;
-    expect([openaiError.status, openaiError.code, openaiError.param]).toEqual([
-      400,
-      "context_length_exceeded",
-      "messages",
-    ]);
-  });
+  test.each([
+    [
+      "DeepInfra's text",
+      "openrouter-deepinfra",
+      "Requested input length 39818 exceeds maximum input length 32767",
+    ],
+    ["Anthropic's body", "openrouter-anthropic", "prompt is too long: 210000 tokens > 200000 maximum"],
+  ])(
+    "OpenRouter's \"Provider returned error\" with %s in its metadata.raw: an OpenAI caller reads the provider's words",
+    async (_, model, words) => {
+      const openaiError = (await chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect([openaiError.status, openaiError.code, openaiError.message]).toEqual([
+        400,
+        "context_length_exceeded",
+        `400 ${words}`,
+      ]);
+    },
+  );
+
+  test.each([
+    [
+      "vLLM's Messages endpoint",
+      "vllm-messages",
+      "input length and `max_tokens` exceed context limit: 9591 + 10000 > 16384, decrease input length or `max_tokens` and try again",
+    ],
+    // "context window" is not Anthropic's: Claude Code would not compact on it.
+    [
+      "MiniMax's Anthropic API",
+      "minimax-messages",
+      "prompt is too long: invalid params, context window exceeds limit (2013)",
+    ],
+  ])(
+    "%s, its words in Anthropic's shape: Anthropic's words to a Messages caller (Claude Code acts on them), OpenAI's code to a chat caller, audited as context_length_exceeded",
+    async (_, model, words) => {
+      const anthropicError = (await messages(model, "x")) as InstanceType<typeof Anthropic.APIError>;
+      expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(anthropicError.error).toEqual({
+        type: "error",
+        error: { type: "invalid_request_error", message: words },
+        request_id: expect.stringMatching(/^req_/),
+      });
+      const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+      expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+      const openaiError = (await chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect([openaiError.status, openaiError.code, openaiError.param]).toEqual([
+        400,
+        "context_length_exceeded",
+        "messages",
+      ]);
+    },
+  );
 
   test.each([
     ["vLLM's (FastAPI's listing)", "vllm-listing"],

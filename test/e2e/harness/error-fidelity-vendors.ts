@@ -108,6 +108,57 @@ export function vendorAnswers() {
         },
       },
     ],
+    // OpenRouter relaying its provider's refusal: its own words generic, the provider's in
+    // `metadata.raw`, as text (DeepInfra's) or as the JSON text of the provider's body (Anthropic's)
+    // (OpenRouter's error docs; OmniRoute#3044, go-openrouter#21 quote such bodies).
+    "openrouter-deepinfra-400": [
+      400,
+      {
+        error: {
+          message: "Provider returned error",
+          code: 400,
+          metadata: {
+            raw: "Requested input length 39818 exceeds maximum input length 32767",
+            provider_name: "DeepInfra",
+            is_byok: false,
+          },
+        },
+        user_id: "user_2x",
+      },
+    ],
+    "openrouter-anthropic-400": [
+      400,
+      {
+        error: {
+          message: "Provider returned error",
+          code: 400,
+          metadata: {
+            raw: JSON.stringify({
+              type: "error",
+              error: {
+                type: "invalid_request_error",
+                message: "prompt is too long: 210000 tokens > 200000 maximum",
+              },
+            }),
+            provider_name: "Anthropic",
+          },
+        },
+        user_id: "user_2x",
+      },
+    ],
+    // MiniMax's Anthropic-compatible API (agentscope-ai/QwenPaw#1273): its words in Anthropic's
+    // shape, no count.
+    "minimax-messages-400": [
+      400,
+      {
+        type: "error",
+        error: {
+          type: "invalid_request_error",
+          message: "invalid params, context window exceeds limit (2013)",
+        },
+        request_id: "05ffff21147fd872da78cd17c03f0785",
+      },
+    ],
     // vLLM's and SGLang's 400 for a request their schema refuses: the validation errors listed,
     // each with the value it refused, the caller's own words (FastAPI's listing, then its entries
     // again, as vLLM's api_server.py words it; SGLang's the same at the top; pydantic's own, as

@@ -226,11 +226,13 @@ export class RouteHealth {
    * byte come: a sample of the route's latency at least that long, as if it had answered then (no
    * answer counted, so a route that never answered still ranks as one: `latencyRank`). Without it a
    * route that began to hang kept the figure of its last answer and stayed first under `latency`
-   * for every request until its breaker opened, five bounds (120 s each by default) later.
+   * for every request until its breaker opened, five bounds (120 s each by default) later. It only
+   * raises the figure: a bound shorter than the route's average proves nothing faster, and taken as
+   * an answer then it moved a route that could not connect ahead of one that answers.
    */
   timedOut(key: string, waitedMs: number): void {
     const state = this.state(key);
-    state.latencyMs = withSample(state.latencyMs, waitedMs);
+    state.latencyMs = Math.max(state.latencyMs, withSample(state.latencyMs, waitedMs));
   }
 
   /**

@@ -120,12 +120,12 @@ export interface ChatTarget {
    */
   readonly takesThinkingBudget?: (model: string) => boolean;
   /**
-   * Whether the model, at the caller's `reasoning_effort`, is asked for its thinking when the call
-   * asks to see it (`include_reasoning: true`): not where it does not think (Gemini before 2.5),
-   * its thinking is off (2.5 Flash-Lite unasked, an effort of `none`), so a chat caller's own
-   * `include_reasoning` is named (`nameUnshownReasoning`).
+   * Whether the model, at the caller's `reasoning_effort` and budget (`reasoning.max_tokens`), is
+   * asked for its thinking when the call asks to see it (`include_reasoning: true`): not where it
+   * does not think (Gemini before 2.5), its thinking is off (2.5 Flash-Lite unasked, an effort of
+   * `none`, a budget of 0), so a chat caller's own `include_reasoning` is named (`nameUnshownReasoning`).
    */
-  readonly showsReasoningOf?: (model: string, effort: unknown) => boolean;
+  readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
 }
 
 /**
@@ -245,7 +245,7 @@ export function nameUnshownReasoning(
   model: string,
 ): void {
   if (body.include_reasoning !== true || target.showsReasoningOf === undefined) return;
-  if (!target.showsReasoningOf(model, body.reasoning_effort))
+  if (!target.showsReasoningOf(model, body))
     dropped.add(
       "include_reasoning",
       "include_reasoning",

@@ -128,6 +128,21 @@ describe("a Messages caller's thinking budget on a Gemini route", () => {
     expect(alone.response.headers.get("x-mindgw-dropped")).toBe("reasoning");
   });
 
+  test("a chat caller's budget of 0 beside include_reasoning turns thinking off: include_reasoning is named", async () => {
+    answer();
+    const { response } = await openai.chat.completions
+      .create({
+        model: "gemini-2.5-flash",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "low",
+        reasoning: { max_tokens: 0 },
+        include_reasoning: true,
+      } as never)
+      .withResponse();
+    expect(thinkingSent()).toEqual({ thinkingBudget: 0 });
+    expect(response.headers.get("x-mindgw-dropped")).toBe("include_reasoning");
+  });
+
   test("a chat caller's reasoning.max_tokens to Gemini 3, which takes a level, is named: the effort's level goes", async () => {
     answer();
     const { response } = await openai.chat.completions

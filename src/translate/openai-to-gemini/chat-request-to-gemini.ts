@@ -45,8 +45,20 @@ export const GEMINI_TARGET: ChatTarget = {
   thinkingOffEffort: "none",
   showsReasoningAsked: true,
   takesThinkingBudget,
-  showsReasoningOf: (model, effort) => thinkingConfig(model, effort, true)?.includeThoughts === true,
+  showsReasoningOf: (model, body) => thinkingOf(model, body, true)?.includeThoughts === true,
 };
+
+/**
+ * The `thinkingConfig` a chat body asks of `model`: its `reasoning_effort`, OpenRouter's
+ * `reasoning.max_tokens` beside it as the budget, the thoughts when `show`.
+ */
+const thinkingOf = (model: unknown, body: JsonObject, show: boolean): JsonObject | undefined =>
+  thinkingConfig(
+    model,
+    body.reasoning_effort,
+    show,
+    isJsonObject(body.reasoning) ? body.reasoning.max_tokens : undefined,
+  );
 
 /**
  * OpenAI chat.completions request → Gemini `generateContent` request (Gemini API and Vertex
@@ -135,8 +147,7 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
     if (format.type === "json_schema" && format.json_schema?.schema !== undefined)
       out.responseJsonSchema = format.json_schema.schema;
   }
-  const budget = isJsonObject(body.reasoning) ? body.reasoning.max_tokens : undefined;
-  const thinking = thinkingConfig(body.model, body.reasoning_effort, body.include_reasoning === true, budget);
+  const thinking = thinkingOf(body.model, body, body.include_reasoning === true);
   if (thinking !== undefined) out.thinkingConfig = thinking;
   return out;
 }

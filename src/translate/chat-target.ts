@@ -126,6 +126,8 @@ export interface ChatTarget {
    * `none`, a budget of 0), so a chat caller's own `include_reasoning` is named (`nameUnshownReasoning`).
    */
   readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
+  /** Whether `effort` asks thinking of a model known not to think (Gemini 2.0): not sent, named. */
+  readonly effortUnsent?: (model: string, effort: unknown) => boolean;
 }
 
 /**
@@ -202,6 +204,8 @@ export function nameUncarried(
       "thinking",
       `is Anthropic's extended thinking, which ${shown(model)} does not take`,
     );
+  if (target.effortUnsent?.(model, body.reasoning_effort))
+    dropped.add("reasoning_effort", "reasoning_effort", `asks ${shown(model)} to think, which it does not`);
   if (target.takesThinkingBudget)
     nameUnreadReasoning(body, target.name, target.takesThinkingBudget, model, dropped);
   if (target.takesTopK && !isUnset(body.top_k) && !target.takesTopK(model))

@@ -16,7 +16,7 @@ import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 import { geminiToolSchema } from "./gemini-tool-schema.ts";
-import { takesThinkingBudget, thinkingConfig } from "./thinking-config.ts";
+import { effortUnsent, takesThinkingBudget, thinkingConfig } from "./thinking-config.ts";
 
 type Role = "user" | "model";
 
@@ -45,6 +45,7 @@ export const GEMINI_TARGET: ChatTarget = {
   thinkingOffEffort: "none",
   showsReasoningAsked: true,
   takesThinkingBudget,
+  effortUnsent,
   showsReasoningOf: (model, body) => thinkingOf(model, body, true)?.includeThoughts === true,
 };
 

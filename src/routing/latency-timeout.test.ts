@@ -66,3 +66,19 @@ test("a failure that is no timeout adds no figure: a route that refuses fast is 
   expect((await router(chatRequest("m"))).route).toBe("provider:b");
   expect(health.latency("a/ma")).toBe(50);
 });
+
+test("a timeout shorter than the route's average only proves it at least that slow: its figure is not lowered", async () => {
+  // a averages 1 200 ms to its first byte, b 1 300 ms: a goes first, and fails to connect within
+  // 200 ms. Taken as an answer at 200 ms, that lowered a's figure to 1 000 ms (two such, 840 ms),
+  // moving a route that cannot connect ahead of one that answers.
+  const a = fakeProvider("a", never);
+  const b = fakeProvider("b", () => Promise.resolve(streamReply(1)));
+  const { router, health } = routerFor(latencyOverTwo({ connect: "200ms" }), [a, b]);
+  health.succeeded("a/ma", 1200);
+  health.succeeded("b/mb", 1300);
+  const first = await router(chatRequest("m", { stream: true }));
+  expect(first.route).toBe("provider:b");
+  if (first.reply?.kind === "stream") await drain(first.reply.chunks);
+  expect(a.calls.length).toBe(1);
+  expect(health.latency("a/ma")).toBe(1200);
+});

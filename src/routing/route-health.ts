@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from "../log/logger.ts";
 import { NO_PROBE, nextProbe, type Probe } from "./breaker-probe.ts";
 import type { Newcomer, ProbePin } from "./probe-newly-served.ts";
 import { routeFields } from "./route-fields.ts";
+import { afterTimeout, withSample } from "./route-latency.ts";
 import {
   answeredNothingFor,
   dropIdle,
@@ -223,14 +224,12 @@ export class RouteHealth {
 
   /**
    * An attempt on the route waited `waitedMs` and was ended by its connect or first-byte bound, no
-   * byte come: a sample of the route's latency at least that long, as if it had answered then (no
-   * answer counted, so a route that never answered still ranks as one: `latencyRank`). Without it a
-   * route that began to hang kept the figure of its last answer and stayed first under `latency`
-   * for every request until its breaker opened, five bounds (120 s each by default) later.
+   * byte come: its figure is raised as route-latency.ts says (no answer counted, so a route that
+   * never answered still ranks as one: `latencyRank`).
    */
   timedOut(key: string, waitedMs: number): void {
     const state = this.state(key);
-    state.latencyMs = withSample(state.latencyMs, waitedMs);
+    state.latencyMs = afterTimeout(state.latencyMs, waitedMs);
   }
 
   /**
@@ -345,7 +344,3 @@ export class RouteHealth {
     return state.tried ? Number.POSITIVE_INFINITY : 0;
   }
 }
-
-/** A latency average with `sampleMs` taken in: the first sample as it is, then each weighing 0.2. */
-const withSample = (averageMs: number, sampleMs: number): number =>
-  averageMs === 0 ? sampleMs : averageMs * 0.8 + sampleMs * 0.2;

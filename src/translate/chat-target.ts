@@ -120,12 +120,14 @@ export interface ChatTarget {
    */
   readonly takesThinkingBudget?: (model: string) => boolean;
   /**
-   * Whether the model, at the caller's `reasoning_effort`, is asked for its thinking when the call
-   * asks to see it (`include_reasoning: true`): not where it does not think (Gemini before 2.5),
-   * its thinking is off (2.5 Flash-Lite unasked, an effort of `none`), so a chat caller's own
-   * `include_reasoning` is named (`nameUnshownReasoning`).
+   * Whether the model, at the caller's `reasoning_effort` and budget (`reasoning.max_tokens`), is
+   * asked for its thinking when the call asks to see it (`include_reasoning: true`): not where it
+   * does not think (Gemini before 2.5), its thinking is off (2.5 Flash-Lite unasked, an effort of
+   * `none`, a budget of 0), so a chat caller's own `include_reasoning` is named (`nameUnshownReasoning`).
    */
-  readonly showsReasoningOf?: (model: string, effort: unknown) => boolean;
+  readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
+  /** Whether `effort` asks thinking of a model known not to think (Gemini 2.0): not sent, named. */
+  readonly effortUnsent?: (model: string, effort: unknown) => boolean;
 }
 
 /**
@@ -202,6 +204,8 @@ export function nameUncarried(
       "thinking",
       `is Anthropic's extended thinking, which ${shown(model)} does not take`,
     );
+  if (target.effortUnsent?.(model, body.reasoning_effort))
+    dropped.add("reasoning_effort", "reasoning_effort", `asks ${shown(model)} to think, which it does not`);
   if (target.takesThinkingBudget)
     nameUnreadReasoning(body, target.name, target.takesThinkingBudget, model, dropped);
   if (target.takesTopK && !isUnset(body.top_k) && !target.takesTopK(model))
@@ -245,7 +249,7 @@ export function nameUnshownReasoning(
   model: string,
 ): void {
   if (body.include_reasoning !== true || target.showsReasoningOf === undefined) return;
-  if (!target.showsReasoningOf(model, body.reasoning_effort))
+  if (!target.showsReasoningOf(model, body))
     dropped.add(
       "include_reasoning",
       "include_reasoning",

@@ -90,23 +90,37 @@ describe("a Messages caller's thinking budget on a Gemini route", () => {
     expect(thinkingSent()).toEqual({ thinkingLevel: "low" });
   });
 
-  test("refused by a model that does not think, the call again goes without any thinking config", async () => {
-    upstream.queue({
-      status: 400,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        error: {
-          code: 400,
-          message: "Thinking is not enabled for models/gemini-2.0-flash",
-          status: "INVALID_ARGUMENT",
-        },
-      }),
-    });
+  test("a model that does not think (2.0 Flash, by its name) is sent no thinking config: one call, the thinking named", async () => {
     answer();
-    const message = await ask("gemini-2.0-flash", 2000);
-    expect(thinkingSent(-2)).toEqual({ thinkingBudget: 2000 });
-    expect(thinkingSent(-1)).toBeUndefined();
-    expect(message.content).toEqual([{ type: "text", text: "hi" }] as never);
+    const sentBefore = upstream.requests.length;
+    const { data, response } = await client.messages
+      .create({
+        model: "gemini-2.0-flash",
+        max_tokens: 20_000,
+        thinking: { type: "enabled", budget_tokens: 2000 },
+        messages: [{ role: "user", content: "hi" }],
+      })
+      .withResponse();
+    expect(upstream.requests.length - sentBefore).toBe(1);
+    expect(thinkingSent()).toBeUndefined();
+    expect(response.headers.get("x-mindgw-dropped")).toBe("thinking");
+    expect(data.content).toEqual([{ type: "text", text: "hi" }] as never);
+  });
+
+  test("a chat caller's effort and thoughts to 2.0 Flash: one call, no thinking config, both named", async () => {
+    answer();
+    const sentBefore = upstream.requests.length;
+    const { response } = await openai.chat.completions
+      .create({
+        model: "gemini-2.0-flash",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "low",
+        include_reasoning: true,
+      } as never)
+      .withResponse();
+    expect(upstream.requests.length - sentBefore).toBe(1);
+    expect(thinkingSent()).toBeUndefined();
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort, include_reasoning");
   });
 
   test("a chat caller's OpenRouter reasoning.max_tokens is read beside its reasoning_effort; alone, it is named", async () => {
@@ -126,6 +140,21 @@ describe("a Messages caller's thinking budget on a Gemini route", () => {
     const alone = await call({ reasoning: { max_tokens: 3000 } });
     expect(thinkingSent()).toBeUndefined();
     expect(alone.response.headers.get("x-mindgw-dropped")).toBe("reasoning");
+  });
+
+  test("a chat caller's budget of 0 beside include_reasoning turns thinking off: include_reasoning is named", async () => {
+    answer();
+    const { response } = await openai.chat.completions
+      .create({
+        model: "gemini-2.5-flash",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "low",
+        reasoning: { max_tokens: 0 },
+        include_reasoning: true,
+      } as never)
+      .withResponse();
+    expect(thinkingSent()).toEqual({ thinkingBudget: 0 });
+    expect(response.headers.get("x-mindgw-dropped")).toBe("include_reasoning");
   });
 
   test("a chat caller's reasoning.max_tokens to Gemini 3, which takes a level, is named: the effort's level goes", async () => {

@@ -16,7 +16,7 @@ import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 import { geminiToolSchema } from "./gemini-tool-schema.ts";
-import { takesThinkingBudget, thinkingConfig } from "./thinking-config.ts";
+import { effortUnsent, takesThinkingBudget, thinkingConfig } from "./thinking-config.ts";
 
 type Role = "user" | "model";
 
@@ -45,8 +45,21 @@ export const GEMINI_TARGET: ChatTarget = {
   thinkingOffEffort: "none",
   showsReasoningAsked: true,
   takesThinkingBudget,
-  showsReasoningOf: (model, effort) => thinkingConfig(model, effort, true)?.includeThoughts === true,
+  effortUnsent,
+  showsReasoningOf: (model, body) => thinkingOf(model, body, true)?.includeThoughts === true,
 };
+
+/**
+ * The `thinkingConfig` a chat body asks of `model`: its `reasoning_effort`, OpenRouter's
+ * `reasoning.max_tokens` beside it as the budget, the thoughts when `show`.
+ */
+const thinkingOf = (model: unknown, body: JsonObject, show: boolean): JsonObject | undefined =>
+  thinkingConfig(
+    model,
+    body.reasoning_effort,
+    show,
+    isJsonObject(body.reasoning) ? body.reasoning.max_tokens : undefined,
+  );
 
 /**
  * OpenAI chat.completions request → Gemini `generateContent` request (Gemini API and Vertex
@@ -135,8 +148,7 @@ function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObj
     if (format.type === "json_schema" && format.json_schema?.schema !== undefined)
       out.responseJsonSchema = format.json_schema.schema;
   }
-  const budget = isJsonObject(body.reasoning) ? body.reasoning.max_tokens : undefined;
-  const thinking = thinkingConfig(body.model, body.reasoning_effort, body.include_reasoning === true, budget);
+  const thinking = thinkingOf(body.model, body, body.include_reasoning === true);
   if (thinking !== undefined) out.thinkingConfig = thinking;
   return out;
 }

@@ -40,3 +40,24 @@ describe("thinkingConfig: thoughts asked for without an effort", () => {
     });
   });
 });
+
+describe("thinkingConfig: a model that does not think, known by its name", () => {
+  test("before 2.5, the 2.x image and the TTS models: no config at any effort, thoughts asked or not (each would be refused, then sent again)", () => {
+    for (const model of [
+      "gemini-2.0-flash",
+      "gemini-1.5-pro",
+      "gemini-2.5-flash-image",
+      "gemini-2.0-flash-preview-image-generation",
+      "gemini-2.5-flash-preview-tts",
+      "gemini-3.1-flash-tts-preview",
+    ])
+      for (const effort of ["none", "low", "high"]) {
+        expect(thinkingConfig(model, effort, true)).toBeUndefined();
+        expect(thinkingConfig(model, effort, false, 2000)).toBeUndefined();
+      }
+  });
+
+  test("Gemini 3's image models think: their level goes", () => {
+    expect(thinkingConfig("gemini-3-pro-image-preview", "low")).toEqual({ thinkingLevel: "low" });
+  });
+});

@@ -30,13 +30,12 @@ export function thinkingConfig(
 
 /** The config an effort asks for, in the words the model's generation takes (`thinkingConfig`). */
 function effortConfig(name: string, effort: unknown, tokens: unknown): JsonObject | undefined {
-  if (typeof effort !== "string") return undefined;
+  // A model that does not think refuses any thinking config, one turning it off too.
+  if (typeof effort !== "string" || thinksNot(name)) return undefined;
   if (thinksInLevels(name)) {
     const level = thinkingLevel(name, effort);
     return level === undefined ? undefined : { thinkingLevel: level };
   }
-  // A model before 2.5 has no thinking to turn off, and refuses any thinking config for it.
-  if (BUDGETS[effort] === 0 && thinksNot(name)) return undefined;
   const budget = typeof tokens === "number" ? withinRange(name, tokens) : thinkingBudget(name, effort);
   return budget === undefined ? undefined : { thinkingBudget: budget };
 }
@@ -49,21 +48,34 @@ function effortConfig(name: string, effort: unknown, tokens: unknown): JsonObjec
 const GENERATION = /^gemini-(\d+)/i;
 const thinksInLevels = (model: string): boolean => Number(GENERATION.exec(model)?.[1] ?? 0) >= 3;
 
-/** Whether the model takes a budget in tokens (`reasoning.max_tokens`): every generation before 3. */
-export const takesThinkingBudget = (model: string): boolean => !thinksInLevels(model);
+/**
+ * Whether the model takes a budget in tokens (`reasoning.max_tokens`): every generation before 3
+ * that thinks.
+ */
+export const takesThinkingBudget = (model: string): boolean => !thinksInLevels(model) && !thinksNot(model);
 
 /**
- * Gemini before 2.5 (`gemini-2.0-flash`, `gemini-1.5-pro`) does not think: Vertex AI refuses any
- * thinking config ("Unable to submit request because thinking is not supported by this model."),
- * the Gemini API too ("Thinking is not enabled for models/…"). Known by the name's version alone;
+ * Whether `effort` asks `model` to think, which it does not (`thinksNot`): the effort is not sent,
+ * and named so; `none` and `minimal` ask for no thinking, which such a model does anyway.
+ */
+export const effortUnsent = (model: string, effort: unknown): boolean =>
+  typeof effort === "string" && (BUDGETS[effort] ?? 0) > 0 && thinksNot(model);
+
+/**
+ * Gemini before 2.5 (`gemini-2.0-flash`, `gemini-1.5-pro`; Google's thinking guide names 2.5 and
+ * later), 2.x's image models (`gemini-2.5-flash-image`) and the TTS models do not think: Vertex AI
+ * refuses any thinking config ("Unable to submit request because thinking is not supported by this
+ * model."), the Gemini API too ("Thinking is not enabled for models/…"). Known by the name alone;
  * a model this misses is sent again without the effort (routing/refused-hint.ts).
  */
 const VERSION = /^gemini-(\d+)(?:\.(\d+))?-/i;
 function thinksNot(model: string): boolean {
   const version = VERSION.exec(model);
   if (!version) return false;
+  if (SPEAKS.test(model)) return true;
   const major = Number(version[1]);
-  return major < 2 || (major === 2 && Number(version[2] ?? 0) < 5);
+  if (major > 2) return false;
+  return major < 2 || Number(version[2] ?? 0) < 5 || IMAGE.test(model);
 }
 
 /**
@@ -77,10 +89,8 @@ function thinksNot(model: string): boolean {
  */
 function thinksUnasked(model: string): boolean {
   const version = VERSION.exec(model);
-  if (!version || SPEAKS.test(model)) return false;
-  const major = Number(version[1]);
-  if (major > 2) return true;
-  return major === 2 && Number(version[2] ?? 0) >= 5 && !FLASH_LITE.test(model) && !IMAGE.test(model);
+  if (!version || thinksNot(model)) return false;
+  return Number(version[1]) > 2 || !FLASH_LITE.test(model);
 }
 
 const SPEAKS = /-tts\b/i;

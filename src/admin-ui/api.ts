@@ -1,4 +1,5 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { reportUseDelay } from "./report-use-delay.ts";
 
 /** The signed-in session as `/admin/auth/session` describes it. */
 export interface SessionInfo {
@@ -37,28 +38,20 @@ let onSignedOut: (idle: boolean) => void = () => {};
  * `session_idle_timeout` ends a session on an unattended screen (docs/ADMIN-UI.md).
  */
 let usedSinceLastCall = true;
-/** When (the page's clock) a call last said so; use since is reported on its own from a minute after. */
+/** When (the page's clock) a call last said so; use since is reported on its own (report-use-delay.ts). */
 let lastMarkedAt = Number.NEGATIVE_INFINITY;
 /** The pending report of use no call has carried (`reportUse`), if one is due. */
 let useReport: ReturnType<typeof setTimeout> | undefined;
-/**
- * Use no call of the page's carries is reported on its own, at most this often: the gateway stores
- * last use a minute at a time (its `USED_AT_STEP_MS`), so more would move nothing.
- */
-const REPORT_USE_EVERY_MS = 60_000;
-/** …and no sooner than this after the use: a click that loads something carries the mark itself. */
-const REPORT_USE_AFTER_MS = 3_000;
 
 /**
  * Notes that someone used the page: the next call keeps the session from its idle end. Reading a
  * request's detail, typing a filter before Apply, or watching live rows sends no call, so when none
- * has carried the use a minute after the last that did, `reportUse` sends one.
+ * has carried the use 30 s after the last that did (`reportUseDelay`), `reportUse` sends one.
  */
 export function noteUse(): void {
   usedSinceLastCall = true;
   if (useReport !== undefined || !csrf) return;
-  const wait = Math.max(REPORT_USE_AFTER_MS, lastMarkedAt + REPORT_USE_EVERY_MS - Date.now());
-  useReport = setTimeout(reportUse, wait);
+  useReport = setTimeout(reportUse, reportUseDelay(lastMarkedAt, Date.now()));
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The storage contract, every backend (storage-contract-fixture.ts): the record stores, audit
- * rows and shadow pairs. Keys, spend, responses and the admin stores: storage-contract.test.ts.
+ * rows and shadow pairs. Keys, spend, responses and admin actions: storage-contract.test.ts; the
+ * console's sessions: storage-contract-sessions.test.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { makeRecord } from "../audit/audit-fixture.ts";

@@ -3,6 +3,9 @@ import { withoutShapes } from "./credential-shapes.ts";
 /** Shorter than this, a key is no secret worth the name (credentials.ts's bound too). */
 const SHORTEST = 8;
 
+/** What `keyInUrl` found: one of the keys it was given, or text of a key's shape. */
+export type KeyInUrl = "holds-key" | "key-shaped";
+
 /** A scheme before `://`: text without one is no URL but what was given in its place. */
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
@@ -30,10 +33,7 @@ function partReadsAsKey(part: string): boolean {
  * name, or in a request line the other side logs; echoed in the refusal, it would be in the error.
  * So a refusal of either names neither.
  */
-export function keyInUrl(
-  url: string,
-  keys: readonly (string | undefined)[],
-): "holds-key" | "key-shaped" | undefined {
+export function keyInUrl(url: string, keys: readonly (string | undefined)[]): KeyInUrl | undefined {
   const lower = url.toLowerCase();
   if (keys.some((key) => key !== undefined && key.length >= SHORTEST && lower.includes(key.toLowerCase())))
     return "holds-key";
@@ -45,17 +45,20 @@ export function keyInUrl(
 }
 
 /**
+ * Why a URL is refused for what `keyInUrl` found, `held` naming the keys it looked for ("the admin
+ * key"): the same words for every flag that takes a URL, which the caller names and advises after.
+ */
+export const keyInUrlWhy = (found: KeyInUrl, held: string): string =>
+  found === "holds-key" ? `it holds ${held}` : "it reads as a key, not a URL";
+
+/**
  * Why a gateway URL is refused before any request when it holds the admin key or reads as a key
  * (`keyInUrl`), or undefined: one rule for `--gateway` of every command (cli/command-target.ts) and
  * `mindgw tail`'s.
  */
 export function keyInGatewayUrlRefusal(url: string, adminKey: string | undefined): string | undefined {
-  switch (keyInUrl(url, [adminKey])) {
-    case "holds-key":
-      return "it holds the admin key: give the gateway's URL, the key to --admin-key";
-    case "key-shaped":
-      return "it reads as a key, not a URL (the URL and the admin key swapped?): give the gateway's URL";
-    default:
-      return undefined;
-  }
+  const found = keyInUrl(url, [adminKey]);
+  if (found === undefined) return undefined;
+  const advice = found === "holds-key" ? ", the key to --admin-key" : " (the URL and the admin key swapped?)";
+  return `${keyInUrlWhy(found, "the admin key")}: give the gateway's URL${advice}`;
 }

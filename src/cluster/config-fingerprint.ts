@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { Config } from "../config/config-schema.ts";
 import { listenAddress } from "../config/metrics-config.ts";
-import { DEFAULT_ROUTE_WEIGHT } from "../config/model-config.ts";
+import { routeWeight } from "../config/model-config.ts";
 import { stableJson } from "../core/stable-json.ts";
 
 /**
@@ -59,7 +59,7 @@ function sharedMetricsListen(config: Config): Config {
 function routeWeightsFilled(config: Config): Config {
   const models = config.models.map((model) => ({
     ...model,
-    routes: model.routes.map((route) => ({ ...route, weight: route.weight ?? DEFAULT_ROUTE_WEIGHT })),
+    routes: model.routes.map((route) => ({ ...route, weight: routeWeight(route) })),
   }));
   return { ...config, models };
 }

@@ -33,6 +33,9 @@ describe("keyInUrl", () => {
     "https://sk-production-cluster01.example.com",
     "http://gw.example.com/sk-telecom-gateway2/",
     "wss://sk-gateway-eu01.example.com/mindgw?region=sk-west2",
+    // With no scheme, as --gateway takes a host and port: a port or a path is no key's.
+    "sk-inference-server01:8000",
+    "gw.example.com/sk-telecom-gateway2",
   ];
   const UPSTREAM_KEY = "sk-proj-Zq8Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0Pa";
 
@@ -49,6 +52,7 @@ describe("keyInUrl", () => {
       `http://gw.example.com/v1/${UPSTREAM_KEY}`,
       `http://gw.example.com/v1?key=${other}`,
       `http://user:${other}@gw.example.com/`,
+      `gw.example.com:8080/v1/${UPSTREAM_KEY}`,
       UPSTREAM_KEY,
       other,
     ])

@@ -24,9 +24,16 @@ function partReadsAsKey(part: string): boolean {
 }
 
 /**
+ * Text with no scheme read as a host and its port or path (`gw.internal:8080/mindgw`, which
+ * `--gateway` takes), when it has a `:` or `/` no key has; null for one token (a key where the URL
+ * goes, swapped with it), which is read whole for a key's shape.
+ */
+const hostAndMore = (text: string): URL | null => (/[:/]/.test(text) ? URL.parse(`http://${text}`) : null);
+
+/**
  * Whether a URL given on the command line holds one of `keys` (in any case: a host name is
- * lowercased when parsed), or reads as a key: text of a credential's shape with no scheme (an
- * operator who swapped the URL and a key, or their variables, gave the key as the URL), or a URL
+ * lowercased when parsed), or reads as a key: one token of a credential's shape, no scheme, port
+ * or path (an operator who swapped the URL and a key, or their variables, gave the key as the URL), or a URL
  * whose path, query or user info holds a key-shaped part with a generated key's length; undefined
  * when neither. A host is never read for a shape, nor a short part: `http://sk-inference-server01`
  * and `/sk-telecom-gateway2/` are ordinary names. Sent, the key would go to the resolver as a host
@@ -37,7 +44,7 @@ export function keyInUrl(url: string, keys: readonly (string | undefined)[]): Ke
   const lower = url.toLowerCase();
   if (keys.some((key) => key !== undefined && key.length >= SHORTEST && lower.includes(key.toLowerCase())))
     return "holds-key";
-  const parsed = SCHEME.test(url) ? URL.parse(url) : null;
+  const parsed = SCHEME.test(url) ? URL.parse(url) : hostAndMore(url);
   if (parsed === null) return withoutShapes(url) !== url ? "key-shaped" : undefined;
   const parts = [parsed.username, parsed.password, ...parsed.pathname.split("/"), parsed.hash.slice(1)];
   for (const [name, value] of parsed.searchParams) parts.push(name, value);

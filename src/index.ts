@@ -25,6 +25,7 @@ export {
   staticConfigSource,
 } from "./config/config-source.ts";
 export { loadConfigFile, parseConfig } from "./config/load-config.ts";
+export { DEFAULT_ROUTE_WEIGHT, routeWeight } from "./config/model-config.ts";
 export {
   type ConfigWatchHandlers,
   type InForceLater,

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../config/units.ts";
 import { DECIMAL_INT_HINT, decimalInt } from "../core/decimal-int.ts";
 import { messageOf } from "../core/describe-error.ts";
-import { keyInUrl } from "../core/gateway-url-key.ts";
+import { keyInUrl, keyInUrlWhy } from "../core/gateway-url-key.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -41,6 +41,9 @@ function usage<T>(parse: () => T): T {
   }
 }
 
+/** The keys a worker's URLs are checked for (`keyInUrl`), as its refusals name them. */
+const WORKER_KEYS = "the worker token or the upstream key";
+
 /**
  * `--connect`'s gateways checked before anything starts, each refusal a usage error naming the flag
  * and, of several, which entry: a URL the worker could never dial was logged as "Invalid URL" alone.
@@ -55,7 +58,7 @@ function checkConnect(connect: string, keys: readonly (string | undefined)[]): v
     const found = keyInUrl(entry, keys);
     if (found !== undefined)
       throw new UsageError(
-        `--connect${which}: ${found === "holds-key" ? "it holds the worker token or the upstream key" : "it reads as a key, not a URL"}: give the gateway's URL (wss://gw.example.com)`,
+        `--connect${which}: ${keyInUrlWhy(found, WORKER_KEYS)}: give the gateway's URL (wss://gw.example.com)`,
       );
     if (!URL.canParse(entry))
       throw new UsageError(
@@ -77,9 +80,9 @@ function checkConnect(connect: string, keys: readonly (string | undefined)[]): v
 function checkedForKeys(upstream: string, keys: readonly (string | undefined)[]): string {
   const found = keyInUrl(upstream, keys);
   if (found === undefined) return upstream;
-  const why =
-    found === "holds-key" ? "it holds the worker token or the upstream key" : "it reads as a key, not a URL";
-  throw new UsageError(`--upstream: ${why}: give the model server's URL with /v1 (http://127.0.0.1:8000/v1)`);
+  throw new UsageError(
+    `--upstream: ${keyInUrlWhy(found, WORKER_KEYS)}: give the model server's URL with /v1 (http://127.0.0.1:8000/v1)`,
+  );
 }
 
 /**

@@ -45,6 +45,18 @@ test("a node's own metrics listener host leaves it alone, as its main listener d
   expect(configFingerprint({ ...off, metrics: { ...off.metrics, enabled: false } })).not.toBe(a);
 });
 
+test("a route's weight written as its default and the same route without one agree; another weight does not", () => {
+  // Since a route's weight has no schema default (so a weight written can be told from none), a
+  // node with `weight: 1` and one without reported "config differs" for the same routing.
+  const weighted = (weight?: number) => {
+    const config = nodeConfig("a", 8080, ["m"]);
+    const routes = [{ provider: "up", model: "up", ...(weight === undefined ? {} : { weight }) }];
+    return { ...config, models: config.models.map((model) => ({ ...model, routes })) };
+  };
+  expect(configFingerprint(weighted(1))).toBe(configFingerprint(weighted()));
+  expect(configFingerprint(weighted(2))).not.toBe(configFingerprint(weighted()));
+});
+
 test("any shared setting changes it", () => {
   expect(configFingerprint(nodeConfig("a", 8080, ["m"]))).not.toBe(
     configFingerprint(nodeConfig("a", 8080, ["m", "n"])),

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { Config } from "../config/config-schema.ts";
 import { listenAddress } from "../config/metrics-config.ts";
+import { routeWeight } from "../config/model-config.ts";
 import { stableJson } from "../core/stable-json.ts";
 
 /**
@@ -32,7 +33,7 @@ const PER_NODE = new Set([
  * (`/admin/api/status`), never on `/readyz`.
  */
 export function configFingerprint(config: Config): string {
-  const canonical = stableJson(sharedMetricsListen(config), (path) => PER_NODE.has(path));
+  const canonical = stableJson(routeWeightsFilled(sharedMetricsListen(config)), (path) => PER_NODE.has(path));
   return createHmac("sha256", config.cluster?.secret ?? "")
     .update(canonical)
     .digest("hex")
@@ -48,4 +49,17 @@ function sharedMetricsListen(config: Config): Config {
   const listen = config.metrics.listen === undefined ? undefined : listenAddress(config.metrics.listen);
   if (listen === undefined) return config;
   return { ...config, metrics: { ...config.metrics, listen: `*:${listen.port}` } };
+}
+
+/**
+ * Every route's weight, `DEFAULT_ROUTE_WEIGHT` where none is written: the schema gives it no
+ * default (so a weight written can be told from none), and a node whose routes say `weight: 1` runs
+ * what one whose routes say nothing runs.
+ */
+function routeWeightsFilled(config: Config): Config {
+  const models = config.models.map((model) => ({
+    ...model,
+    routes: model.routes.map((route) => ({ ...route, weight: routeWeight(route) })),
+  }));
+  return { ...config, models };
 }

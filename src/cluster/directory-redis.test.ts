@@ -2,7 +2,11 @@ import { expect, test } from "bun:test";
 import { entryIfOurs } from "./directory-redis.ts";
 import { entrySeal } from "./json-seal.ts";
 
-const seal = entrySeal("cluster-secret-0123456789", { now: () => 1_700_000_000_000, maxAgeMs: 6_000 });
+const seal = entrySeal("cluster-secret-0123456789", {
+  now: () => 1_700_000_000_000,
+  validForMs: 6_000,
+  maxAgeMs: 6_000,
+});
 const sealed = seal.seal(
   JSON.stringify({ id: "gw-1", cluster: "ours", url: "http://10.0.0.7:8080", at: 5, workers: [] }),
 );

@@ -11,7 +11,11 @@ import { RedisLink } from "./redis-link.ts";
 let redis: RedisServer;
 /** Redis's time as the nodes read it: moved by the tests. */
 let redisNow = 1_700_000_000_000;
-const seal = relaySeal("cluster-secret-0123456789", { now: () => redisNow, maxAgeMs: 6_000 });
+const seal = relaySeal("cluster-secret-0123456789", {
+  now: () => redisNow,
+  validForMs: 6_000,
+  maxAgeMs: 6_000,
+});
 beforeAll(async () => {
   redis = await startRedis();
 });

@@ -11,41 +11,56 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  * A seal dates the value, so a genuine one copied is not taken for long: an earlier process's
  * entry (its URL and workers) written back without expiry, a relayed message published again. Its
  * `sealedAt` is Redis's time as the sealing node reads it (redis-clock.ts `redisNow`), not its own
- * clock: nodes whose clocks disagree, or one that NTP steps, date alike.
+ * clock: nodes whose clocks disagree, or one that NTP steps, date alike. How long it is taken,
+ * `validFor`, is the writer's and sealed with it: `cluster.heartbeat` changes only at a restart, so
+ * during a rolling restart that changes it nodes beat at different rates, and a reader that judged
+ * by its own settings dropped a slower writer's entry between two of its writes.
  */
 export interface JsonSeal {
   /** The object's JSON with the time and its seal as last fields, `"sealedAt"` and `"seal"`: still the same object to any reader of JSON. */
   seal(json: string): string;
   /**
    * The object's JSON as given to `seal`, or null when the seal is missing or is not the secret's,
-   * or the value was sealed more than `maxAgeMs` ago (or as far ahead).
+   * or the value was sealed longer ago than its writer's `validFor` or this reader's `maxAgeMs`,
+   * whichever is less (or as far ahead).
    */
   open(value: string): string | null;
-  /** How long a sealed value is taken. */
+  /** The longest a sealed value is taken by this reader, whatever its writer sealed. */
   readonly maxAgeMs: number;
 }
 
-/** The clock a seal dates by, and how long a value it sealed is taken. */
+/** The clock a seal dates by, and how long a value it seals, and one it reads, is taken. */
 export interface SealClock {
   /** Redis's time in epoch ms, as this node reads it (redis-clock.ts `redisNow`). */
   now: () => number;
+  /** How long a value this node seals is taken by every reader (`sealValidityMs`), sealed into it. */
+  validForMs: number;
+  /** The longest this node takes a value, whatever its writer sealed (`MAX_SEAL_VALIDITY_MS`, or its own validity for relayed messages). */
   maxAgeMs: number;
 }
 
 /**
- * A genuine directory entry is never older than its time to live, three heartbeats past its write
+ * A genuine directory entry is never older than its time to live, three of its writer's heartbeats past its write
  * (directory-redis.ts `entryWrite`); its write may reach Redis up to a `cluster.redis_timeout`
  * after it was sealed; and two nodes read Redis's time apart by their readings' half round trips,
  * which `CLOCK_MARGIN_MS` covers. A relayed message is read within moments of its sealing.
  */
 const CLOCK_MARGIN_MS = 1000;
 
-/** How long a sealed value is taken, for a cluster's `heartbeat` and `redis_timeout` (ms). */
-export const sealMaxAgeMs = (settings: { heartbeat: number; redis_timeout: number }): number =>
+/** How long a value a node seals is taken, for its `cluster.heartbeat` and `cluster.redis_timeout` (ms). */
+export const sealValidityMs = (settings: { heartbeat: number; redis_timeout: number }): number =>
   3 * settings.heartbeat + settings.redis_timeout + CLOCK_MARGIN_MS;
+
+/**
+ * The longest any node takes a directory entry, whatever its writer sealed: a bound on how long a
+ * captured one can be replayed. A node whose three heartbeats and `redis_timeout` pass an hour is
+ * read as gone an hour after each write.
+ */
+export const MAX_SEAL_VALIDITY_MS = 3_600_000;
 
 const FIELD = ',"seal":"';
 const SEALED_AT = ',"sealedAt":';
+const VALID_FOR = ',"validFor":';
 /** A hex HMAC-SHA256. */
 const MAC_CHARS = 64;
 
@@ -60,7 +75,8 @@ function jsonSeal(secret: string, purpose: string, clock: SealClock): JsonSeal {
   return {
     maxAgeMs: clock.maxAgeMs,
     seal(json) {
-      const dated = `${json.slice(0, -1)}${SEALED_AT}${Math.round(clock.now())}}`;
+      const validFor = Math.round(clock.validForMs);
+      const dated = `${json.slice(0, -1)}${SEALED_AT}${Math.round(clock.now())}${VALID_FOR}${validFor}}`;
       return `${dated.slice(0, -1)}${FIELD}${mac(dated)}"}`;
     },
     open(value) {
@@ -70,11 +86,13 @@ function jsonSeal(secret: string, purpose: string, clock: SealClock): JsonSeal {
       const given = Buffer.from(value.slice(at + FIELD.length, -2));
       const expected = Buffer.from(mac(dated));
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-      // The secret's own writing: the last `"sealedAt"` is the seal's, whatever fields came before.
-      const dateAt = dated.lastIndexOf(SEALED_AT);
-      if (dateAt < 0) return null;
-      const sealedAt = Number(dated.slice(dateAt + SEALED_AT.length, -1));
-      if (!(Math.abs(clock.now() - sealedAt) <= clock.maxAgeMs)) return null;
+      // The secret's own writing: the last `"sealedAt"` and `"validFor"` are the seal's, whatever fields came before.
+      const validAt = dated.lastIndexOf(VALID_FOR);
+      const dateAt = dated.lastIndexOf(SEALED_AT, validAt);
+      if (validAt < 0 || dateAt < 0) return null;
+      const sealedAt = Number(dated.slice(dateAt + SEALED_AT.length, validAt));
+      const validFor = Math.min(Number(dated.slice(validAt + VALID_FOR.length, -1)), clock.maxAgeMs);
+      if (!(Math.abs(clock.now() - sealedAt) <= validFor)) return null;
       return `${dated.slice(0, dateAt)}}`;
     },
   };

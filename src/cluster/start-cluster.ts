@@ -8,7 +8,7 @@ import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
-import { entrySeal, relaySeal, sealMaxAgeMs } from "./json-seal.ts";
+import { entrySeal, MAX_SEAL_VALIDITY_MS, relaySeal, sealValidityMs } from "./json-seal.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { leaseTimings } from "./name-lease.ts";
@@ -130,14 +130,17 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     maxMessageBytes: config.workers.max_message,
     log,
   });
-  // Seals dated on Redis's time as this node reads it, taken while a genuine entry may stand.
-  const sealClock = { now: () => redisClock.redisNow(), maxAgeMs: sealMaxAgeMs(settings) };
+  // Seals dated on Redis's time as this node reads it, each taken for as long as its writer's entry
+  // may stand (json-seal.ts). A relayed message is read within moments: one older than this node's
+  // own bound is refused, which keeps the ids it remembers (event-relay.ts) to that bound.
+  const now = () => redisClock.redisNow();
+  const validForMs = sealValidityMs(settings);
   const relay = new EventRelay({
     link,
     nodeId,
     clusterId,
     bus: deps.bus,
-    seal: relaySeal(settings.secret, sealClock),
+    seal: relaySeal(settings.secret, { now, validForMs, maxAgeMs: validForMs }),
   });
   const newly = new NewlyListed();
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
@@ -147,7 +150,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     link,
     self: { id: nodeId, url: advertised },
     clusterId,
-    seal: entrySeal(settings.secret, sealClock),
+    seal: entrySeal(settings.secret, { now, validForMs, maxAgeMs: MAX_SEAL_VALIDITY_MS }),
     onNamesake: (url) =>
       logger.warn(
         `another node runs under this node's name (${url}): this node publishes no directory entry, so no other node routes to its workers, and /readyz is 503 until the name is free; give each node a cluster.node_name of its own`,

@@ -23,6 +23,10 @@ export const routeSchema = z.strictObject({
 /** A route's weight where the config writes none. */
 export const DEFAULT_ROUTE_WEIGHT = 1;
 
+/** A route's weight as the gateway reads it: the one written, else `DEFAULT_ROUTE_WEIGHT`. */
+export const routeWeight = (route: { weight?: number | undefined }): number =>
+  route.weight ?? DEFAULT_ROUTE_WEIGHT;
+
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
 
 /** One model clients may ask for, and the routes that serve it. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { keyInGatewayUrlRefusal } from "./gateway-url-key.ts";
+import { keyInGatewayUrlRefusal, keyInUrl } from "./gateway-url-key.ts";
 
 const KEY = "mgw_Q7pXr2LmZ9vB4nKc8TfYh3WdJs6GuA1eRo5iNbVtMqE";
 
@@ -23,5 +23,44 @@ describe("keyInGatewayUrlRefusal", () => {
 
   test("a key's shape where the URL goes (swapped with the admin key) is refused", () => {
     expect(keyInGatewayUrlRefusal(KEY, "http://gw:8080")).toContain("reads as a key");
+  });
+});
+
+describe("keyInUrl", () => {
+  /** Ordinary URLs whose host or path starts like a key: `sk-` a site's or a team's prefix. */
+  const ORDINARY = [
+    "http://sk-inference-server01:8000/v1",
+    "https://sk-production-cluster01.example.com",
+    "http://gw.example.com/sk-telecom-gateway2/",
+    "wss://sk-gateway-eu01.example.com/mindgw?region=sk-west2",
+    // With no scheme, as --gateway takes a host and port: a port or a path is no key's.
+    "sk-inference-server01:8000",
+    "gw.example.com/sk-telecom-gateway2",
+  ];
+  const UPSTREAM_KEY = "sk-proj-Zq8Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0Pa";
+
+  test("a URL whose host, path or query only starts like a key is taken, for --gateway, --upstream and --connect alike", () => {
+    for (const url of ORDINARY) {
+      expect({ url, found: keyInUrl(url, [KEY, UPSTREAM_KEY]) }).toEqual({ url, found: undefined });
+      expect({ url, refusal: keyInGatewayUrlRefusal(url, KEY) }).toEqual({ url, refusal: undefined });
+    }
+  });
+
+  test("a key's shape as a path segment, a query value or the user info of a URL is refused; with no scheme, the text as a whole", () => {
+    const other = "mgw_Zr8Ks3Pq7Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0PaBcD";
+    for (const url of [
+      `http://gw.example.com/v1/${UPSTREAM_KEY}`,
+      `http://gw.example.com/v1?key=${other}`,
+      `http://user:${other}@gw.example.com/`,
+      `gw.example.com:8080/v1/${UPSTREAM_KEY}`,
+      UPSTREAM_KEY,
+      other,
+    ])
+      expect({ url, found: keyInUrl(url, []) }).toEqual({ url, found: "key-shaped" });
+  });
+
+  test("a key held, in any case, anywhere in the URL (its host included) is refused", () => {
+    expect(keyInUrl(`http://${KEY.toLowerCase()}:8080`, [KEY])).toBe("holds-key");
+    expect(keyInUrl(`http://gw/x/${UPSTREAM_KEY}`, [undefined, UPSTREAM_KEY])).toBe("holds-key");
   });
 });

@@ -3,22 +3,60 @@ import { withoutShapes } from "./credential-shapes.ts";
 /** Shorter than this, a key is no secret worth the name (credentials.ts's bound too). */
 const SHORTEST = 8;
 
+/** What `keyInUrl` found: one of the keys it was given, or text of a key's shape. */
+export type KeyInUrl = "holds-key" | "key-shaped";
+
+/** A scheme before `://`: text without one is no URL but what was given in its place. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/**
+ * The least body of a credential in a URL's path, query or user info, past its prefix (`sk-`,
+ * `sk-proj-`, `mgw_`…): generated keys carry 32 or more (DeepSeek's 32 hex, OpenAI's legacy 48, a
+ * mindgw key's 43). A shorter one there is a name (`/sk-telecom-gateway2/`).
+ */
+const URL_KEY_BODY = 32;
+/** A credential's prefix: a short word and its separator (`sk-`, `mgw_`, `ya29.`). */
+const PREFIX = /^[A-Za-z0-9]{1,5}[-_.]/;
+
+/** Whether one part of a URL (a path segment, a query name or value, the user info) reads as a key. */
+function partReadsAsKey(part: string): boolean {
+  return part.replace(PREFIX, "").length >= URL_KEY_BODY && withoutShapes(part) !== part;
+}
+
+/**
+ * Text with no scheme read as a host and its port or path (`gw.internal:8080/mindgw`, which
+ * `--gateway` takes), when it has a `:` or `/` no key has; null for one token (a key where the URL
+ * goes, swapped with it), which is read whole for a key's shape.
+ */
+const hostAndMore = (text: string): URL | null => (/[:/]/.test(text) ? URL.parse(`http://${text}`) : null);
+
 /**
  * Whether a URL given on the command line holds one of `keys` (in any case: a host name is
- * lowercased when parsed), or text of a credential's shape (an operator who swapped the URL and a
- * key, or their variables, gives the key as the URL); undefined when neither. Sent, the key would
- * go to the resolver as a host name, or in a request line the other side logs; echoed in the
- * refusal, it would be in the error. So a refusal of either names neither.
+ * lowercased when parsed), or reads as a key: one token of a credential's shape, no scheme, port
+ * or path (an operator who swapped the URL and a key, or their variables, gave the key as the URL), or a URL
+ * whose path, query or user info holds a key-shaped part with a generated key's length; undefined
+ * when neither. A host is never read for a shape, nor a short part: `http://sk-inference-server01`
+ * and `/sk-telecom-gateway2/` are ordinary names. Sent, the key would go to the resolver as a host
+ * name, or in a request line the other side logs; echoed in the refusal, it would be in the error.
+ * So a refusal of either names neither.
  */
-export function keyInUrl(
-  url: string,
-  keys: readonly (string | undefined)[],
-): "holds-key" | "key-shaped" | undefined {
+export function keyInUrl(url: string, keys: readonly (string | undefined)[]): KeyInUrl | undefined {
   const lower = url.toLowerCase();
   if (keys.some((key) => key !== undefined && key.length >= SHORTEST && lower.includes(key.toLowerCase())))
     return "holds-key";
-  return withoutShapes(url) !== url ? "key-shaped" : undefined;
+  const parsed = SCHEME.test(url) ? URL.parse(url) : hostAndMore(url);
+  if (parsed === null) return withoutShapes(url) !== url ? "key-shaped" : undefined;
+  const parts = [parsed.username, parsed.password, ...parsed.pathname.split("/"), parsed.hash.slice(1)];
+  for (const [name, value] of parsed.searchParams) parts.push(name, value);
+  return parts.some(partReadsAsKey) ? "key-shaped" : undefined;
 }
+
+/**
+ * Why a URL is refused for what `keyInUrl` found, `held` naming the keys it looked for ("the admin
+ * key"): the same words for every flag that takes a URL, which the caller names and advises after.
+ */
+export const keyInUrlWhy = (found: KeyInUrl, held: string): string =>
+  found === "holds-key" ? `it holds ${held}` : "it reads as a key, not a URL";
 
 /**
  * Why a gateway URL is refused before any request when it holds the admin key or reads as a key
@@ -26,12 +64,8 @@ export function keyInUrl(
  * `mindgw tail`'s.
  */
 export function keyInGatewayUrlRefusal(url: string, adminKey: string | undefined): string | undefined {
-  switch (keyInUrl(url, [adminKey])) {
-    case "holds-key":
-      return "it holds the admin key: give the gateway's URL, the key to --admin-key";
-    case "key-shaped":
-      return "it reads as a key, not a URL (the URL and the admin key swapped?): give the gateway's URL";
-    default:
-      return undefined;
-  }
+  const found = keyInUrl(url, [adminKey]);
+  if (found === undefined) return undefined;
+  const advice = found === "holds-key" ? ", the key to --admin-key" : " (the URL and the admin key swapped?)";
+  return `${keyInUrlWhy(found, "the admin key")}: give the gateway's URL${advice}`;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_ROUTE_WEIGHT } from "../config/model-config.ts";
+import { routeWeight } from "../config/model-config.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { Runtime } from "./runtime.ts";
@@ -30,7 +30,7 @@ export function routingView({ runtime, health, configPath, workerModels }: Routi
       ...model,
       routes: model.routes.map((route) => ({
         ...route,
-        weight: route.weight ?? DEFAULT_ROUTE_WEIGHT,
+        weight: routeWeight(route),
         health: routeHealth(route.provider, route.model),
       })),
       ...(model.shadow

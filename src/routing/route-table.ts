@@ -1,7 +1,7 @@
 import type { Config, RouteConfig, Timeouts } from "../config/config-schema.ts";
 import { WORKERS_PROVIDER } from "../config/config-schema.ts";
 import type { FallbackClass } from "../config/fallback-classes.ts";
-import { DEFAULT_ROUTE_WEIGHT } from "../config/model-config.ts";
+import { routeWeight } from "../config/model-config.ts";
 import { type KnownAs, ModelIndex } from "../models/model-index.ts";
 import { PASS_NAME } from "../models/pass-name.ts";
 import { catalogueContextWindow } from "../pricing/catalogue.ts";
@@ -173,7 +173,7 @@ export class RouteTable {
       ...(refusalFailsOver ? { refusalFailsOver } : {}),
       provider,
       upstreamModel: route.model,
-      weight: route.weight ?? DEFAULT_ROUTE_WEIGHT,
+      weight: routeWeight(route),
       timeouts,
       key,
       // Those of the routes to this model, and of the `*` routes that may send its name too.

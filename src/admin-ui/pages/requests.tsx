@@ -26,6 +26,7 @@ import {
   withLiveRow,
   withOlderPage,
 } from "../request-list.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
@@ -249,7 +250,7 @@ export function RequestsPage() {
       </form>
       <Failure error={error} />
       {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}
-      <div class="scroll card flush">
+      <div {...scrollRegion("Requests")} class="scroll card flush">
         <table class="requests" ref={table} tabIndex={-1} aria-labelledby="requests-title">
           <thead>
             <tr>

@@ -110,6 +110,11 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     const before = await rows.count();
     expect((await chat(ui.adminKey)).response.status).toBe(200);
     await waitFor("the live row", async () => (await rows.count()) > before);
+    // The row is said, not only drawn: a polite status region counts what came live.
+    await page
+      .getByRole("status")
+      .getByText(/^\d+ new requests? since live mode was switched on$/)
+      .waitFor();
     found.push(...(await audit("requests, live")));
     await page.keyboard.press("Space");
     expect(await live.isChecked()).toBe(false);

@@ -44,6 +44,8 @@ export function RequestsPage() {
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
   const [connected, setConnected] = useState(false);
+  /** Rows that came live since live mode (or its filters) began: said to screen readers. */
+  const [arrived, setArrived] = useState(0);
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
   const { loading, run } = useNewestLoad();
@@ -90,11 +92,13 @@ export function RequestsPage() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
   useEffect(() => {
     if (!live) return;
+    setArrived(0);
     const stop = new AbortController();
     void followEvents(
       (event) => {
         if (event.type !== "request.finished" || !matchesFilters(event.record, filters)) return;
         setList((current) => withLiveRow(current, event.record));
+        setArrived((count) => count + 1);
       },
       stop.signal,
       (up) => {
@@ -249,6 +253,13 @@ export function RequestsPage() {
         </div>
       </form>
       <Failure error={error} />
+      {/* Live rows are drawn without a sound: this polite region, on the page before any row
+          comes, says how many came (WCAG 4.1.3, status messages). */}
+      <p class="sr-only" role="status">
+        {live && arrived > 0
+          ? `${arrived} new ${arrived === 1 ? "request" : "requests"} since live mode was switched on`
+          : ""}
+      </p>
       {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}
       <div {...scrollRegion("Requests")} class="scroll card flush">
         <table class="requests" ref={table} tabIndex={-1} aria-labelledby="requests-title">

@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Locator, Page } from "playwright-core";
 import { SESSION_ENDED } from "../../src/admin-ui/session-unread.ts";
+import { createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
 import { type AxeFinding, axeFindings } from "./harness/axe-audit.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { spawnWorker } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // The web control plane against WCAG 2.1 AA (docs/ADMIN-UI.md, "Accessibility"): axe-core's
@@ -165,6 +167,30 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
       timeout: 10_000,
     });
     await page.setViewportSize(WIDE);
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  test("workers: one connected, then one that has left", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/workers`);
+    await page.getByText("No worker is connected.").waitFor();
+    const token = await createKey(gw, { name: "a11y-fleet", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${ui.fake.url}/v1`,
+      name: "a11y-box",
+      models: ["fake-model"],
+    });
+    let found: AxeFinding[];
+    try {
+      await page.locator('tr[data-worker="a11y-box"]').waitFor({ timeout: 20_000 });
+      found = await audit("workers, one connected");
+    } finally {
+      await worker.stop();
+    }
+    await page.locator('[data-gone-worker="a11y-box"]').waitFor({ timeout: 20_000 });
+    found.push(...(await audit("workers, one left")));
     expect(found).toEqual([]);
   }, 60_000);
 

@@ -160,7 +160,7 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     expect(await newKey.evaluate((el) => el === document.activeElement)).toBe(true);
     // At 390 px the keys table scrolls sideways: its box is reached with Tab, moved by the arrows.
     await page.setViewportSize(NARROW);
-    const region = page.getByRole("region", { name: "Keys", exact: true });
+    const region = page.getByRole("region", { name: "Keys table", exact: true });
     await tabTo(region);
     await page.keyboard.press("ArrowRight");
     await page.waitForFunction(() => (document.activeElement?.scrollLeft ?? 0) > 0, null, {

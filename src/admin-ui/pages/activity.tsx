@@ -99,7 +99,7 @@ export function ActivityPage() {
         )}
       </div>
       <Failure error={error} />
-      <div {...scrollRegion("Activity")} class="scroll card flush">
+      <div {...scrollRegion("Activity table")} class="scroll card flush">
         <table class="actions-table" ref={list} tabIndex={-1} aria-labelledby="activity-title">
           <thead>
             <tr>

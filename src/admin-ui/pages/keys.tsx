@@ -115,7 +115,7 @@ export function KeysPage() {
       )}
       <Failure error={error ?? keys.error} />
       {keys.spendError && <p class="muted small">{keys.spendError}</p>}
-      <div {...scrollRegion("Keys")} class="scroll card flush">
+      <div {...scrollRegion("Keys table")} class="scroll card flush">
         <table class="keys" ref={table} tabIndex={-1} aria-labelledby="keys-title">
           <thead>
             <tr>

@@ -261,7 +261,7 @@ export function RequestsPage() {
           : ""}
       </p>
       {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}
-      <div {...scrollRegion("Requests")} class="scroll card flush">
+      <div {...scrollRegion("Requests table")} class="scroll card flush">
         <table class="requests" ref={table} tabIndex={-1} aria-labelledby="requests-title">
           <thead>
             <tr>

@@ -77,7 +77,7 @@ export function WorkersPage() {
         )}
       </div>
       <Failure error={workers.error} />
-      <div {...scrollRegion("Workers")} class="scroll card flush">
+      <div {...scrollRegion("Workers table")} class="scroll card flush">
         <table class="workers">
           <thead>
             <tr>

@@ -158,6 +158,25 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     await page.keyboard.press("Enter");
     await newKey.waitFor();
     expect(await newKey.evaluate((el) => el === document.activeElement)).toBe(true);
+    // The new key's Rotate and Limits forms: reached with Tab, opened with Enter, audited, closed
+    // with Escape, focus back on the button that opened each.
+    const row = page.locator('tr[data-key-name="a11y-ui"]');
+    for (const [button, state] of [
+      ["Rotate", "keys, rotate form"],
+      ["Limits", "keys, limits form"],
+    ] as const) {
+      const opener = row.getByRole("button", { name: button, exact: true });
+      await tabTo(opener);
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.activeElement?.tagName === "INPUT", null, {
+        timeout: 10_000,
+      });
+      found.push(...(await audit(state)));
+      await page.keyboard.press("Escape");
+      await page.waitForFunction((name) => document.activeElement?.textContent?.trim() === name, button, {
+        timeout: 10_000,
+      });
+    }
     // At 390 px the keys table scrolls sideways: its box is reached with Tab, moved by the arrows.
     await page.setViewportSize(NARROW);
     const region = page.getByRole("region", { name: "Keys table", exact: true });

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
 import type { AuditAttempt } from "../../audit/audit-attempt.ts";
 import { ms } from "../format.ts";
+import { scrollRegion } from "../scroll-region.ts";
 
 const OUTCOME: Record<AuditAttempt["outcome"], string> = {
   ok: "answered",
@@ -13,7 +14,7 @@ export function AttemptList({ attempts }: { attempts: readonly AuditAttempt[] | 
   if (!attempts || attempts.length === 0)
     return <p class="muted">No upstream attempt (the gateway answered or refused by itself).</p>;
   return (
-    <div class="scroll">
+    <div {...scrollRegion("Upstream attempts")} class="scroll">
       <table class="attempts" aria-label="Route and failover attempts">
         <thead>
           <tr>

@@ -3,6 +3,7 @@ import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { getJson } from "../api.ts";
 import { count, rateLimits, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import type { KeyWithSpend } from "../use-key-list.ts";
 import { BdiList } from "./bdi-list.tsx";
 import { Failure } from "./failure.tsx";
@@ -56,7 +57,7 @@ export function TenantsSection({ keys, listed }: { keys: readonly KeyWithSpend[]
       <h2>Tenants</h2>
       <Failure error={configured.error} />
       {configured.data && configured.data.tenants.length > 0 && (
-        <div class="scroll card flush">
+        <div {...scrollRegion("Configured tenants")} class="scroll card flush">
           <table class="tenants">
             <thead>
               <tr>
@@ -103,7 +104,7 @@ export function TenantsSection({ keys, listed }: { keys: readonly KeyWithSpend[]
         {configured.data?.tenants.length ? "Configured tenants (this budget period), then " : ""}every tenant
         named by the keys shown above (a rotation's keys, which share one spend and budget, counted once):
       </p>
-      <div class="scroll card flush">
+      <div {...scrollRegion("Tenants of the keys")} class="scroll card flush">
         <table>
           <thead>
             <tr>

@@ -8,6 +8,7 @@ import { Failure } from "../components/failure.tsx";
 import { LoadOlder } from "../components/load-older.tsx";
 import { filtersForm } from "../filters-url.ts";
 import { time } from "../format.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
@@ -98,7 +99,7 @@ export function ActivityPage() {
         )}
       </div>
       <Failure error={error} />
-      <div class="scroll card flush">
+      <div {...scrollRegion("Activity table")} class="scroll card flush">
         <table class="actions-table" ref={list} tabIndex={-1} aria-labelledby="activity-title">
           <thead>
             <tr>

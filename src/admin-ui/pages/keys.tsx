@@ -14,6 +14,7 @@ import { TenantsSection } from "../components/tenants-section.tsx";
 import { rateLimits, usd } from "../format.ts";
 import { activeNamesakes, revokeNamesakes } from "../key-namesakes.ts";
 import { rotationNote } from "../rotation-note.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useKeyList } from "../use-key-list.ts";
 
@@ -114,7 +115,7 @@ export function KeysPage() {
       )}
       <Failure error={error ?? keys.error} />
       {keys.spendError && <p class="muted small">{keys.spendError}</p>}
-      <div class="scroll card flush">
+      <div {...scrollRegion("Keys table")} class="scroll card flush">
         <table class="keys" ref={table} tabIndex={-1} aria-labelledby="keys-title">
           <thead>
             <tr>

@@ -5,6 +5,7 @@ import { configFile } from "../config-file.ts";
 import { ms, sampleRate } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import { priceColumns } from "../price-columns.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import { staleNote } from "../stale-note.ts";
 import type { RoutingView } from "../views.ts";
 import { workerOnlyModels } from "../worker-only-models.ts";
@@ -35,7 +36,7 @@ export function ModelsPage() {
                 Route health {stale}: the last refresh failed.
               </p>
             )}
-            <div class="scroll">
+            <div {...scrollRegion("Routing table")} class="scroll">
               <table>
                 <thead>
                   <tr>
@@ -122,7 +123,7 @@ export function ModelsPage() {
               {Object.keys(r.prices).length === 0 ? (
                 <p class="muted">No prices configured: cost is recorded as 0.</p>
               ) : (
-                <div class="scroll">
+                <div {...scrollRegion("Prices")} class="scroll">
                   <table>
                     <thead>
                       <tr>

@@ -8,6 +8,7 @@ import { configFile, HIDDEN } from "../config-file.ts";
 import { count, ms, percent, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 import { lastConfigChange } from "../last-config-change.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import type { RoutingView, StatusView } from "../views.ts";
 
 const WINDOWS = ["15m", "1h", "6h", "24h"] as const;
@@ -166,7 +167,7 @@ export function OverviewPage() {
           {!routing.data ? null : routes.length === 0 ? (
             <p class="muted">No configured routes.</p>
           ) : (
-            <div class="scroll">
+            <div {...scrollRegion("Routes")} class="scroll">
               <table>
                 <thead>
                   <tr>

@@ -26,6 +26,7 @@ import {
   withLiveRow,
   withOlderPage,
 } from "../request-list.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
@@ -43,6 +44,8 @@ export function RequestsPage() {
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
   const [connected, setConnected] = useState(false);
+  /** Rows that came live since live mode (or its filters) began: said to screen readers. */
+  const [arrived, setArrived] = useState(0);
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
   const { loading, run } = useNewestLoad();
@@ -89,11 +92,13 @@ export function RequestsPage() {
   // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
   useEffect(() => {
     if (!live) return;
+    setArrived(0);
     const stop = new AbortController();
     void followEvents(
       (event) => {
         if (event.type !== "request.finished" || !matchesFilters(event.record, filters)) return;
         setList((current) => withLiveRow(current, event.record));
+        setArrived((count) => count + 1);
       },
       stop.signal,
       (up) => {
@@ -248,8 +253,15 @@ export function RequestsPage() {
         </div>
       </form>
       <Failure error={error} />
+      {/* Live rows are drawn without a sound: this polite region, on the page before any row
+          comes, says how many came (WCAG 4.1.3, status messages). */}
+      <p class="sr-only" role="status">
+        {live && arrived > 0
+          ? `${arrived} new ${arrived === 1 ? "request" : "requests"} since live mode was switched on`
+          : ""}
+      </p>
       {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}
-      <div class="scroll card flush">
+      <div {...scrollRegion("Requests table")} class="scroll card flush">
         <table class="requests" ref={table} tabIndex={-1} aria-labelledby="requests-title">
           <thead>
             <tr>
@@ -281,7 +293,9 @@ export function RequestsPage() {
                       else openButtons.current.delete(rowKeyText(r));
                     }}
                     onClick={() => setSelected(r)}
-                    aria-label={`Open request ${r.requestId}`}
+                    // The name starts with the time it shows (WCAG 2.5.3, label in name): a voice
+                    // user says what they see.
+                    aria-label={`${clock(r.startedAt)}${time(r.startedAt).slice(19)}, open request ${r.requestId}`}
                   >
                     {/* Its milliseconds go on narrow screens, as the other wide columns do. */}
                     {clock(r.startedAt)}

@@ -9,6 +9,7 @@ import { Failure } from "../components/failure.tsx";
 import { LoadOlder } from "../components/load-older.tsx";
 import { filtersForm } from "../filters-url.ts";
 import { ms, percent, time, usd } from "../format.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
@@ -142,7 +143,7 @@ export function ShadowPage() {
       </div>
       <Failure error={error} />
       {report && (
-        <div class="card flush scroll" data-shadow="report">
+        <div {...scrollRegion("Shadow report")} class="card flush scroll" data-shadow="report">
           <table>
             <thead>
               <tr>
@@ -250,7 +251,7 @@ function Copies({ counts }: { counts: ShadowCounts }) {
   return (
     <>
       <h2>Copies on this node</h2>
-      <div class="card flush scroll" data-shadow="copies">
+      <div {...scrollRegion("Copies on this node")} class="card flush scroll" data-shadow="copies">
         <p class="muted pad">
           Since this gateway started: <span data-copies="in-flight">{counts.inFlight}</span> in flight,{" "}
           <span data-copies="shed">{counts.shed}</span> not sent (concurrency cap reached, or no worker had a

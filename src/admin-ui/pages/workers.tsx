@@ -7,6 +7,7 @@ import { Failure } from "../components/failure.tsx";
 import { ago, clock } from "../format.ts";
 import { type GoneWorker, StreamGap, withSeen, withUnseen } from "../gone-workers.ts";
 import { useLoad } from "../hooks.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import { staleNote } from "../stale-note.ts";
 
 /** Connected workers with their models, labels and load; kept current by the event stream. */
@@ -76,7 +77,7 @@ export function WorkersPage() {
         )}
       </div>
       <Failure error={workers.error} />
-      <div class="scroll card flush">
+      <div {...scrollRegion("Workers table")} class="scroll card flush">
         <table class="workers">
           <thead>
             <tr>

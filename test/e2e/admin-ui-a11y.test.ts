@@ -1,0 +1,267 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { Locator, Page } from "playwright-core";
+import { SESSION_ENDED } from "../../src/admin-ui/session-unread.ts";
+import { createKey } from "./harness/admin-api.ts";
+import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
+import { type AxeFinding, axeFindings } from "./harness/axe-audit.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { spawnWorker } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// The web control plane against WCAG 2.1 AA (docs/ADMIN-UI.md, "Accessibility"): axe-core's
+// WCAG 2.0/2.1 A and AA rules on every page and state an operator meets, at desktop and phone
+// widths, none serious or critical; and each page's actions done from the keyboard alone.
+
+const ui = adminUi();
+const { chat, expectingRefusals, signInWithKey, signedIn, refuseReads, fx } = ui;
+let gw: GatewayProcess;
+let page: Page;
+beforeAll(() => {
+  ({ gw, page } = ui);
+});
+
+/**
+ * Audits the page as it stands at desktop and phone widths in the light theme, and at desktop in
+ * the dark one (colour contrast is the rule that differs by theme; layout, by width); the findings
+ * of each, named by `state`.
+ */
+async function audit(state: string): Promise<AxeFinding[]> {
+  const found: AxeFinding[] = [];
+  for (const [look, size, colorScheme] of [
+    ["desktop", WIDE, "light"],
+    ["390px", NARROW, "light"],
+    ["desktop, dark", WIDE, "dark"],
+  ] as const) {
+    await page.setViewportSize(size);
+    await page.emulateMedia({ colorScheme });
+    found.push(...(await axeFindings(page, `${state} (${look})`)));
+  }
+  await page.setViewportSize(WIDE);
+  await page.emulateMedia({ colorScheme: "light" });
+  return found;
+}
+
+/** Where keyboard focus is: the focused element's tag, id and text, for an assertion to read. */
+const focused = () =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    return el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""} ${el.textContent?.trim() ?? ""}` : "";
+  });
+
+/** Presses Tab until focus is on `target`, at most `limit` times: it is reached from the keyboard. */
+async function tabTo(target: Locator, limit = 60) {
+  for (let presses = 0; presses < limit; presses++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`Tab never reached ${target} (focus on ${await focused()})`);
+}
+
+describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
+  test("sign-in: with a key, a key refused", async () => {
+    await page.goto("about:blank");
+    await ui.browser.context.clearCookies();
+    await page.goto(`${gw.url}/admin/`);
+    await page.getByLabel("Admin key").waitFor();
+    const found = await audit("sign-in");
+    await expectingRefusals(async () => {
+      await page.getByLabel("Admin key").fill("mgw_not-a-key");
+      await page.keyboard.press("Enter");
+      await page.getByRole("alert").waitFor();
+    });
+    found.push(...(await audit("sign-in, key refused")));
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  test("overview with data; workers (none yet), models, activity, shadow", async () => {
+    for (let i = 0; i < 3; i++) expect((await chat(ui.adminKey)).response.status).toBe(200);
+    await signInWithKey(ui.adminKey);
+    await page.locator('[role="img"]').first().waitFor();
+    const found = await audit("overview");
+    for (const [name, heading] of [
+      ["Workers", "Workers"],
+      ["Models", "Models and providers"],
+      ["Activity", "Activity"],
+      ["Shadow", "Shadow"],
+    ] as const) {
+      await page.getByRole("link", { name, exact: true }).click();
+      await page.getByRole("heading", { name: heading }).first().waitFor();
+      await page.waitForLoadState("networkidle");
+      found.push(...(await audit(name.toLowerCase())));
+    }
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  test("requests: the list, a row's detail opened and closed from the keyboard, live mode", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/requests`);
+    const open = page.locator("tr[data-request-id] button.time").first();
+    await open.waitFor();
+    const found = await audit("requests");
+    // Keyboard: Tab to a row's open button, Enter opens its detail (focus on its heading), Escape
+    // closes it and gives focus back to the button.
+    await tabTo(open);
+    await page.keyboard.press("Enter");
+    await page.locator("#detail-title").waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("detail-title");
+    found.push(...(await audit("requests, a row's detail")));
+    await page.keyboard.press("Escape");
+    await page.locator("#detail-title").waitFor({ state: "detached" });
+    expect(
+      await page.evaluate(() => document.activeElement?.matches("tr[data-request-id] button.time")),
+    ).toBe(true);
+    // Live mode switched on and off from the keyboard: Space on its checkbox.
+    const live = page.getByLabel("Live");
+    await live.focus();
+    await page.keyboard.press("Space");
+    expect(await live.isChecked()).toBe(true);
+    // Connected first: the stream has no replay, and a row is what this step is about.
+    await page.locator(".dot.on").waitFor();
+    const { response } = await chat(ui.adminKey);
+    await page.locator(`tr[data-request-id="${response.headers.get("x-request-id")}"]`).waitFor();
+    // The row is said, not only drawn: a polite status region counts what came live.
+    await page
+      .getByRole("status")
+      .getByText(/^\d+ new requests? since live mode was switched on$/)
+      .waitFor();
+    found.push(...(await audit("requests, live")));
+    await page.keyboard.press("Space");
+    expect(await live.isChecked()).toBe(false);
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  test("keys: the list and tenants, the create form from the keyboard, the key shown once", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/keys`);
+    const newKey = page.getByRole("button", { name: "New key" });
+    await newKey.waitFor();
+    await page.waitForLoadState("networkidle");
+    const found = await audit("keys");
+    // Keyboard: Tab to New key, Enter opens the form (focus on its first field), Escape closes it
+    // and focus is back on New key; opened again, typed and sent with Enter, Done from the keyboard.
+    await tabTo(newKey);
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Name").waitFor();
+    expect(await page.getByLabel("Name").evaluate((el) => el === document.activeElement)).toBe(true);
+    found.push(...(await audit("keys, create form")));
+    await page.keyboard.press("Escape");
+    await newKey.waitFor();
+    expect(await newKey.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press("Enter");
+    await page.getByLabel("Name").waitFor();
+    await page.keyboard.type("a11y-ui");
+    await page.keyboard.press("Enter");
+    const shown = page.locator("[data-new-key]");
+    await waitFor("the new key to be shown", async () => (await shown.inputValue()).startsWith("mgw_"));
+    found.push(...(await audit("keys, the key shown once")));
+    await tabTo(page.getByRole("button", { name: "Done" }));
+    await page.keyboard.press("Enter");
+    await newKey.waitFor();
+    expect(await newKey.evaluate((el) => el === document.activeElement)).toBe(true);
+    // The new key's Rotate and Limits forms: reached with Tab, opened with Enter, audited, closed
+    // with Escape, focus back on the button that opened each.
+    const row = page.locator('tr[data-key-name="a11y-ui"]');
+    for (const [button, state] of [
+      ["Rotate", "keys, rotate form"],
+      ["Limits", "keys, limits form"],
+    ] as const) {
+      const opener = row.getByRole("button", { name: button, exact: true });
+      await tabTo(opener);
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => document.activeElement?.tagName === "INPUT", null, {
+        timeout: 10_000,
+      });
+      found.push(...(await audit(state)));
+      await page.keyboard.press("Escape");
+      await page.waitForFunction((name) => document.activeElement?.textContent?.trim() === name, button, {
+        timeout: 10_000,
+      });
+    }
+    // At 390 px the keys table scrolls sideways: its box is reached with Tab, moved by the arrows.
+    await page.setViewportSize(NARROW);
+    const region = page.getByRole("region", { name: "Keys table", exact: true });
+    await tabTo(region);
+    await page.keyboard.press("ArrowRight");
+    await page.waitForFunction(() => (document.activeElement?.scrollLeft ?? 0) > 0, null, {
+      timeout: 10_000,
+    });
+    await page.setViewportSize(WIDE);
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  test("workers: one connected, then one that has left", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/workers`);
+    await page.getByText("No worker is connected.").waitFor();
+    const token = await createKey(gw, { name: "a11y-fleet", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${ui.fake.url}/v1`,
+      name: "a11y-box",
+      models: ["fake-model"],
+    });
+    let found: AxeFinding[];
+    try {
+      await page.locator('tr[data-worker="a11y-box"]').waitFor({ timeout: 20_000 });
+      found = await audit("workers, one connected");
+    } finally {
+      await worker.stop();
+    }
+    await page.locator('[data-gone-worker="a11y-box"]').waitFor({ timeout: 20_000 });
+    found.push(...(await audit("workers, one left")));
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  test("error and empty states: a list the gateway cannot read, a filter that matches nothing", async () => {
+    await signedIn();
+    const refused = "the audit log could not be read (a test's refusal)";
+    const lift = await refuseReads((url) => url.pathname === "/admin/api/audit", refused);
+    let found: AxeFinding[] = [];
+    await expectingRefusals(async () => {
+      await page.goto(`${gw.url}/admin/requests`);
+      await page.getByRole("alert").getByText(refused).waitFor();
+      found = await audit("requests, refused");
+    }, /status of 503/);
+    await lift();
+    await page.goto(`${gw.url}/admin/requests?model=no-such-model`);
+    await page.getByRole("heading", { name: "Requests" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    found.push(...(await audit("requests, none match")));
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  test("the session-ended notice on the sign-in page", async () => {
+    await signedIn();
+    // Overview polls the gateway's status: its next poll, the cookie gone, is refused.
+    await page.goto(`${gw.url}/admin/overview`);
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await expectingRefusals(async () => {
+      await ui.browser.context.clearCookies();
+      await page.getByText(SESSION_ENDED).waitFor({ timeout: 30_000 });
+      await page.waitForLoadState("networkidle");
+    }, /status of 401/);
+    expect(await audit("session ended")).toEqual([]);
+  }, 60_000);
+
+  test("sign-in with single sign-on offered", async () => {
+    await gw.writeConfig(ui.config(gw.url, ui.issuer));
+    await waitFor("the OIDC config to be live", async () => {
+      const info = (await (await fetch(`${gw.url}/admin/auth/session`)).json()) as { oidc: boolean };
+      return info.oidc;
+    });
+    fx.deferTest(() => gw.writeConfig(ui.config()));
+    await page.goto("about:blank");
+    await ui.browser.context.clearCookies();
+    await page.goto(`${gw.url}/admin/`);
+    const sso = page.getByRole("link", { name: "Sign in with single sign-on" });
+    await sso.waitFor();
+    expect(await audit("sign-in, single sign-on")).toEqual([]);
+    // Keyboard: the link is reached with Tab and followed with Enter.
+    await tabTo(sso);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+  }, 60_000);
+});
+
+ui.pageStayedOnLoopback();

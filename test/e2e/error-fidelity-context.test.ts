@@ -217,6 +217,20 @@ describe("context_length_exceeded keeps its meaning", () => {
     expect(row.attempts?.map((a) => a.outcome)).toEqual(["failed"]);
   });
 
+  // MiniMax's 2013 is any invalid parameter's: an image over its 10 MB says "exceeds … limit" too.
+  test("MiniMax's image refusal (`media exceeds size limit: … (2013)`) is the caller's plain 400, not a context refusal, MiniMax's words kept", async () => {
+    const words = "media exceeds size limit: max 10485760 bytes (2013)";
+    const openaiError = (await chat("minimax-media", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(openaiError.code).not.toBe("context_length_exceeded");
+    expect(openaiError.message).toBe(`400 ${words}`);
+    const anthropicError = (await messages("minimax-media", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({ type: "error", error: { message: words } });
+    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
+  });
+
   test("the gateway's own refusal (no route's window fits): Anthropic's words, OpenAI's code", async () => {
     const long = "many words ".repeat(100);
     const anthropicError = (await messages("tiny", long)) as InstanceType<typeof Anthropic.APIError>;

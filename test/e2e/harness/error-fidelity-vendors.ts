@@ -30,6 +30,11 @@ export function vendorAnswers() {
   const openAI = (message: string, type: string, code: string) => ({
     error: { message, type, param: null, code },
   });
+  const miniMax = (message: string) => ({
+    type: "error",
+    error: { type: "bad_request_error", message, http_code: "400" },
+    request_id: "064dfd75a08fb858fc0cb7cc6aba4494",
+  });
   const answers: Record<string, [number, object, Record<string, string>?]> = {
     "fastapi-422": [
       422,
@@ -75,8 +80,9 @@ export function vendorAnswers() {
     ],
     // Poolside's words (through Baseten's and OpenRouter's APIs alike), GitHub Copilot's (its
     // code model_max_prompt_tokens_exceeded), DeepInfra's (vLLM's fields at the top, as Hugging
-    // Face's router relays it), MiniMax's as a bare `{"error":"…"}` (NousResearch/hermes-agent's
-    // regression test quotes it so; 2013 is MiniMax's error code, no count).
+    // Face's router relays it), MiniMax's in its own shape (`bad_request_error`, `http_code` a
+    // string: public clients quote its 2013 refusals so, e.g. "invalid params, unknown model … (2013)").
+    // 2013 is MiniMax's code for any invalid parameter: its words say which, no count.
     "poolside-400": [
       400,
       {
@@ -96,7 +102,10 @@ export function vendorAnswers() {
       400,
       { object: "error", message: "Requested input length 39818 exceeds maximum input length 32767" },
     ],
-    "minimax-400": [400, { error: "invalid params, context window exceeds limit (2013)" }],
+    "minimax-400": [400, miniMax("invalid params, context window exceeds limit (2013)")],
+    // MiniMax's refusal of an image over 10 MB: its 2013 again, no context refusal (its words as
+    // NousResearch/hermes-agent#76039 and a CC Switch report, cc-switch#4820, quote them).
+    "minimax-media-400": [400, miniMax("media exceeds size limit: max 10485760 bytes (2013)")],
     "vllm-messages-400": [
       400,
       {

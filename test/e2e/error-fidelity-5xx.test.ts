@@ -1,22 +1,14 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
 import type OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // An upstream's 5xx once no route is left, and what the translation leaves out or added and had
 // refused (the gateway set-up: harness/error-fidelity-fixture.ts).
 
 const fidelity = errorFidelityFixture();
 const { fx, chat, messages } = fidelity;
-let gw: GatewayProcess;
-let openai: OpenAI;
-let anthropic: Anthropic;
-let key: string;
-beforeAll(() => {
-  ({ gw, openai, anthropic, key } = fidelity);
-});
 
 describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
   const OPENAI_CALL = { path: "/v1/chat/completions", body: { messages: [{ role: "user", content: "x" }] } };
@@ -28,7 +20,7 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
     fetch(`${base}${call.path}`, {
       method: "POST",
       headers: {
-        authorization: `Bearer ${key}`,
+        authorization: `Bearer ${fidelity.key}`,
         "content-type": "application/json",
         "anthropic-version": "2023-06-01",
       },
@@ -47,13 +39,13 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
       const expected = await direct.text();
       expect(direct.status).toBe(status);
       fx.fake.enqueue({ status, retryAfter: 3, retryAfterMs: 2500, shouldRetry: "false" });
-      const response = await post(gw.url, call, model);
+      const response = await post(fidelity.gw.url, call, model);
       expect(response.status).toBe(status);
       expect(await response.text()).toBe(expected);
       expect(response.headers.get("retry-after")).toBe("3");
       expect(response.headers.get("retry-after-ms")).toBe("2500");
       expect(response.headers.get("x-should-retry")).toBe("false");
-      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      const row = await auditRow(fidelity.gw, response.headers.get("x-request-id") ?? "");
       expect(row.status).toBe(status);
     },
   );
@@ -65,17 +57,17 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
       [ANTHROPIC_CALL, "a-html", { type: "error", error: { type: "api_error" } }],
       [ANTHROPIC_CALL, "a-empty", { type: "error", error: { type: "api_error" } }],
     ] as const) {
-      const response = await post(gw.url, call, model);
+      const response = await post(fidelity.gw.url, call, model);
       expect([model, response.status, response.headers.get("retry-after")]).toEqual([model, 503, "9"]);
       expect(await response.json()).toMatchObject(shape);
-      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      const row = await auditRow(fidelity.gw, response.headers.get("x-request-id") ?? "");
       expect([model, row.status]).toEqual([model, 503]);
     }
     for (const [call, model] of [
       [OPENAI_CALL, "a-html"],
       [ANTHROPIC_CALL, "o-empty"],
     ] as const) {
-      const response = await post(gw.url, call, model);
+      const response = await post(fidelity.gw.url, call, model);
       expect([model, response.status, response.headers.get("retry-after")]).toEqual([model, 502, "9"]);
     }
   });
@@ -102,7 +94,7 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
       },
       request_id: expect.stringMatching(/^req_/),
     });
-    const row = await auditRow(gw, toAnthropic.headers?.get("request-id") ?? "");
+    const row = await auditRow(fidelity.gw, toAnthropic.headers?.get("request-id") ?? "");
     expect([row.status, row.attempts?.map((a) => a.status)]).toEqual([529, [429]]);
     // Moonshot's own dialect: its status and body, as its own SDK users get them.
     const toOpenAI = (await chat("kimi-overloaded", "x")) as InstanceType<typeof OpenAI.APIError>;
@@ -112,8 +104,8 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
   test("a 5xx's words that quote a key, an internal URL or address, or an AWS account reach neither caller nor audit row so, relayed or translated", async () => {
     const said =
       "LiteLLM: call to (a URL) failed (fallback (an address), arn:aws:bedrock:us-east-1:(the gateway's upstream account):model/x)";
-    const relayed = await post(gw.url, OPENAI_CALL, "leaky");
-    const translated = await post(gw.url, ANTHROPIC_CALL, "leaky");
+    const relayed = await post(fidelity.gw.url, OPENAI_CALL, "leaky");
+    const translated = await post(fidelity.gw.url, ANTHROPIC_CALL, "leaky");
     expect([relayed.status, await relayed.json()]).toEqual([
       500,
       { error: { message: said, type: "server_error", param: null, code: "internal_error" } },
@@ -131,14 +123,14 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
       [relayed, said],
       [translated, told],
     ] as const) {
-      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      const row = await auditRow(fidelity.gw, response.headers.get("x-request-id") ?? "");
       expect(row.errorMessage).toBe(message);
     }
   });
 
   test("a failover hides the first route's 5xx: the caller sees the last route's answer", async () => {
     fx.fake.enqueue({ status: 500 }, {});
-    const served = await openai.chat.completions.create({
+    const served = await fidelity.openai.chat.completions.create({
       model: "oa-then-an",
       messages: [{ role: "user", content: "x" }],
     });
@@ -149,7 +141,7 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
     expect(mapped.status).toBe(502);
     // Translated first route, same-dialect last route: the last one's body as sent.
     fx.fake.enqueue({ status: 500 }, { status: 503 });
-    const verbatim = await post(gw.url, OPENAI_CALL, "an-then-oa");
+    const verbatim = await post(fidelity.gw.url, OPENAI_CALL, "an-then-oa");
     expect(verbatim.status).toBe(503);
     expect(await verbatim.json()).toMatchObject({
       error: { message: "fake upstream: status 503 on request" },
@@ -159,12 +151,12 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
 
 describe("what translation leaves out is named", () => {
   test("a hosted tool on a chat upstream: x-mindgw-dropped names it; the request is served", async () => {
-    const { data, response } = await openai.responses
+    const { data, response } = await fidelity.openai.responses
       .create({ model: "o", input: "hi", tools: [{ type: "web_search" }], reasoning: { summary: "auto" } })
       .withResponse();
     expect(data.status).toBe("completed");
     expect(response.headers.get("x-mindgw-dropped")).toBe("tools.web_search, reasoning.summary");
-    const plain = await openai.responses.create({ model: "o", input: "hi" }).withResponse();
+    const plain = await fidelity.openai.responses.create({ model: "o", input: "hi" }).withResponse();
     expect(plain.response.headers.get("x-mindgw-dropped")).toBeNull();
   });
 });
@@ -177,7 +169,7 @@ describe("an effort level the translation added, refused by a model that has non
 
   test("Responses (Codex) → Anthropic: served without output_config.effort, named reasoning.effort", async () => {
     const from = fx.fake.requests.length;
-    const { data, response } = await openai.responses
+    const { data, response } = await fidelity.openai.responses
       .create({ model: "a", input: "hi [[fake:no-effort]]", reasoning: { effort: "low" } })
       .withResponse();
     expect(data.status).toBe("completed");
@@ -185,7 +177,7 @@ describe("an effort level the translation added, refused by a model that has non
     const [refused, served] = sent(from);
     expect(refused?.output_config).toEqual({ effort: "low" });
     expect(served?.output_config).toBeUndefined();
-    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    const row = await auditRow(fidelity.gw, response.headers.get("x-request-id") ?? "");
     expect([row.status, row.dropped, row.attempts?.map((a) => [a.outcome, a.status])]).toEqual([
       200,
       "reasoning.effort",
@@ -198,7 +190,7 @@ describe("an effort level the translation added, refused by a model that has non
 
   test("Anthropic (Claude Code) → a chat upstream: served without reasoning_effort, named output_config.effort", async () => {
     const from = fx.fake.requests.length;
-    const { data, response } = await anthropic.messages
+    const { data, response } = await fidelity.anthropic.messages
       .create({
         model: "o",
         max_tokens: 20,
@@ -213,7 +205,7 @@ describe("an effort level the translation added, refused by a model that has non
 
   test("the caller's own field is never left out: a chat caller's reasoning_effort refused is its 400", async () => {
     const from = fx.fake.requests.length;
-    const error = (await openai.chat.completions
+    const error = (await fidelity.openai.chat.completions
       .create({
         model: "o",
         reasoning_effort: "low",

@@ -1,10 +1,9 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
 import { UPSTREAM_KEYS } from "./harness/error-fidelity-servers.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -14,11 +13,6 @@ import { waitFor } from "./harness/wait-for.ts";
 
 const fidelity = errorFidelityFixture();
 const { fx, chat, messages, keyQuoterUrl } = fidelity;
-let gw: GatewayProcess;
-let key: string;
-beforeAll(() => {
-  ({ gw, key } = fidelity);
-});
 
 describe("the gateway's upstream account stays the operator's", () => {
   const ACCOUNT = "(the gateway's upstream account)";
@@ -31,7 +25,7 @@ describe("the gateway's upstream account stays the operator's", () => {
   /** The request's line of `msg` (`request`: its access line; `route failed`), once written. */
   const lineOf = (msg: string, requestId: string) =>
     waitFor(`${requestId}'s ${msg} line`, () =>
-      gw.stderr.all.split("\n").find((line) => line.includes(` ${msg} request_id=${requestId} `)),
+      fidelity.gw.stderr.all.split("\n").find((line) => line.includes(` ${msg} request_id=${requestId} `)),
     );
   const accessLine = (requestId: string) => lineOf("request", requestId);
 
@@ -41,7 +35,7 @@ describe("the gateway's upstream account stays the operator's", () => {
     const told = `Rate limit reached for gpt-4o in organization ${ACCOUNT} on tokens per min (TPM): Limit 30000, Used 29937, Requested 385. Please try again in 644ms.`;
     expect(error.error).toEqual({ message: told, type: "tokens", param: null, code: "rate_limit_exceeded" });
     const requestId = error.headers?.get("x-request-id") ?? "";
-    expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
+    expect((await auditRow(fidelity.gw, requestId)).errorMessage).toBe(told);
     // The operator's access line (at warn) keeps the upstream's own words as its detail.
     const line = await accessLine(requestId);
     expect([textField(line, "reason"), textField(line, "detail")]).toEqual([
@@ -75,7 +69,7 @@ describe("the gateway's upstream account stays the operator's", () => {
       },
     ]);
     const requestId = error.headers?.get("x-request-id") ?? "";
-    expect((await auditRow(gw, requestId)).errorMessage).toBe(told);
+    expect((await auditRow(fidelity.gw, requestId)).errorMessage).toBe(told);
     // The access line says what the client was told as its reason, the upstream's words (the org
     // id, OpenAI's request id) as its detail only.
     const kept = `upstream self-hosted answered 200 with an error: Rate limit reached for gpt-4o in organization ${ORG} on tokens per min (TPM). (Please include the request ID req_5a7c0e2b9f3d4e8a1b6c7d8e9f0a1b2c in your message.)`;
@@ -96,7 +90,7 @@ describe("the gateway's upstream account stays the operator's", () => {
       error: { type: "rate_limit_error", message: told },
       request_id: same.requestID,
     });
-    expect((await auditRow(gw, same.requestID ?? "")).errorMessage).toBe(told);
+    expect((await auditRow(fidelity.gw, same.requestID ?? "")).errorMessage).toBe(told);
     const across = (await chat("an-limited", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect(across).toBeInstanceOf(OpenAI.RateLimitError);
     expect([across.error, across.code]).toEqual([
@@ -116,20 +110,20 @@ describe("the gateway's upstream account stays the operator's", () => {
       error: { type: "rate_limit_error", message: told },
       request_id: expect.stringMatching(/^req_/),
     });
-    expect((await auditRow(gw, anthropicError.requestID ?? "")).errorMessage).toBe(told);
+    expect((await auditRow(fidelity.gw, anthropicError.requestID ?? "")).errorMessage).toBe(told);
   });
 });
 
 describe("the gateway's own upstream credentials never leave it, whatever an upstream quotes of them", () => {
   const lineOf = (msg: string, requestId: string) =>
     waitFor(`${requestId}'s ${msg} line`, () =>
-      gw.stderr.all.split("\n").find((line) => line.includes(` ${msg} request_id=${requestId} `)),
+      fidelity.gw.stderr.all.split("\n").find((line) => line.includes(` ${msg} request_id=${requestId} `)),
     );
   const post = (path: string, model: string, requestId: string) =>
-    fetch(`${gw.url}${path}`, {
+    fetch(`${fidelity.gw.url}${path}`, {
       method: "POST",
       headers: {
-        authorization: `Bearer ${key}`,
+        authorization: `Bearer ${fidelity.key}`,
         "content-type": "application/json",
         "x-request-id": requestId,
       },
@@ -148,7 +142,7 @@ describe("the gateway's own upstream credentials never leave it, whatever an ups
     expect([model, response.status]).toEqual([model, status]);
     expect(told).not.toContain(secret);
     expect(told).toContain("Invalid request for key [redacted]");
-    const row = await auditRow(gw, requestId);
+    const row = await auditRow(fidelity.gw, requestId);
     expect(row.errorMessage).toBe("Invalid request for key [redacted]");
     expect(await lineOf("request", requestId)).not.toContain(secret);
     // A 5xx another try may mend has its own line.
@@ -172,10 +166,14 @@ describe("the gateway's own upstream credentials never leave it, whatever an ups
   });
 
   test("a worker's --upstream-key, quoted by its model server, reaches neither the caller nor the gateway's log", async () => {
-    const { key: token } = await createKey(gw, { name: "quoting-worker", role: "worker", models: ["*"] });
+    const { key: token } = await createKey(fidelity.gw, {
+      name: "quoting-worker",
+      role: "worker",
+      models: ["*"],
+    });
     const worker = fx.own(
       spawnWorker({
-        gateway: gw.url,
+        gateway: fidelity.gw.url,
         token,
         upstream: `${keyQuoterUrl()}v1`,
         name: "quoting-worker",
@@ -183,13 +181,15 @@ describe("the gateway's own upstream credentials never leave it, whatever an ups
         args: ["--upstream-key", UPSTREAM_KEYS.worker],
       }),
     );
-    await waitForWorkers(gw.url, gw.adminKey ?? "", ["quoting-worker"]);
+    await waitForWorkers(fidelity.gw.url, fidelity.gw.adminKey ?? "", ["quoting-worker"]);
     const response = await post("/v1/chat/completions", "w-quote", "quoted-by-worker");
     const told = await response.text();
     expect(response.status).toBe(400);
     expect(told).not.toContain(UPSTREAM_KEYS.worker);
     expect(told).toContain("Invalid request for key [redacted]");
-    expect((await auditRow(gw, "quoted-by-worker")).errorMessage).toBe("Invalid request for key [redacted]");
+    expect((await auditRow(fidelity.gw, "quoted-by-worker")).errorMessage).toBe(
+      "Invalid request for key [redacted]",
+    );
     expect((await lineOf("request", "quoted-by-worker")).includes(UPSTREAM_KEYS.worker)).toBe(false);
     await worker.stop();
     expect(worker.stderr.all).not.toContain(UPSTREAM_KEYS.worker);

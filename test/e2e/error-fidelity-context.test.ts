@@ -1,9 +1,8 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // A context-length refusal keeps its meaning through the gateway, whoever says it in whatever
 // words: OpenAI's code and param to OpenAI callers, Anthropic's words to Anthropic callers (Claude
@@ -12,13 +11,6 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 const fidelity = errorFidelityFixture();
 const { chat, messages, responses } = fidelity;
-let gw: GatewayProcess;
-let openai: OpenAI;
-let anthropic: Anthropic;
-let key: string;
-beforeAll(() => {
-  ({ gw, openai, anthropic, key } = fidelity);
-});
 
 describe("context_length_exceeded keeps its meaning", () => {
   test.each([
@@ -73,13 +65,13 @@ describe("context_length_exceeded keeps its meaning", () => {
       },
       request_id: expect.stringMatching(/^req_/),
     });
-    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
     expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
-    const { data, response } = await openai.chat.completions
+    const { data, response } = await fidelity.openai.chat.completions
       .create({ model: "tgi-then-o", messages: [{ role: "user", content: "x" }] })
       .withResponse();
     expect(data.choices[0]?.message.content).toBeString();
-    const served = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    const served = await auditRow(fidelity.gw, response.headers.get("x-request-id") ?? "");
     expect(served.attempts?.map((a) => [a.outcome, a.status])).toEqual([
       ["failed", 422],
       ["ok", null],
@@ -128,7 +120,7 @@ describe("context_length_exceeded keeps its meaning", () => {
         },
         request_id: expect.stringMatching(/^req_/),
       });
-      const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+      const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
       expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
     },
   );
@@ -174,7 +166,7 @@ describe("context_length_exceeded keeps its meaning", () => {
         error: { type: "invalid_request_error", message: words },
         request_id: expect.stringMatching(/^req_/),
       });
-      const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+      const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
       expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
       const openaiError = (await chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
       expect([openaiError.status, openaiError.code, openaiError.param]).toEqual([
@@ -198,7 +190,7 @@ describe("context_length_exceeded keeps its meaning", () => {
       expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
       expect(anthropicError.error).toMatchObject({ error: { type: "invalid_request_error" } });
       expect(anthropicError.message).not.toContain("prompt is too long:");
-      const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+      const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
       expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
     },
   );
@@ -212,9 +204,23 @@ describe("context_length_exceeded keeps its meaning", () => {
       type: "error",
       error: { type: "BadRequestError", message: expect.stringMatching(/^1 validation error for /) },
     });
-    const row = await auditRow(gw, anthropicError.headers?.get("request-id") ?? "");
+    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
     expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
     expect(row.attempts?.map((a) => a.outcome)).toEqual(["failed"]);
+  });
+
+  // MiniMax's 2013 is any invalid parameter's: an image over its 10 MB says "exceeds … limit" too.
+  test("MiniMax's image refusal (`media exceeds size limit: … (2013)`) is the caller's plain 400, not a context refusal, MiniMax's words kept", async () => {
+    const words = "media exceeds size limit: max 10485760 bytes (2013)";
+    const openaiError = (await chat("minimax-media", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(openaiError.code).not.toBe("context_length_exceeded");
+    expect(openaiError.message).toBe(`400 ${words}`);
+    const anthropicError = (await messages("minimax-media", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({ type: "error", error: { message: words } });
+    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
   });
 
   test("the gateway's own refusal (no route's window fits): Anthropic's words, OpenAI's code", async () => {
@@ -229,7 +235,7 @@ describe("context_length_exceeded keeps its meaning", () => {
     });
     // A prompt that fits with an answer that does not: Anthropic's own words for that, on which
     // Claude Code asks again for a shorter answer.
-    const answerTooLong = await anthropic.messages
+    const answerTooLong = await fidelity.anthropic.messages
       .create({ model: "tiny", max_tokens: 1000, messages: [{ role: "user", content: "hi" }] })
       .catch((e: unknown) => e as InstanceType<typeof Anthropic.APIError>);
     expect(answerTooLong).toBeInstanceOf(Anthropic.BadRequestError);
@@ -277,9 +283,9 @@ describe("context_length_exceeded keeps its meaning", () => {
       { role: "user", content: said },
     ];
     const ask = (said: string) =>
-      fetch(`${gw.url}/v1/chat/completions`, {
+      fetch(`${fidelity.gw.url}/v1/chat/completions`, {
         method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${fidelity.key}`, "content-type": "application/json" },
         body: JSON.stringify({ model: "small-window", messages: conversation(said) }),
       });
     const served = await ask("thanks");

@@ -1,29 +1,22 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
 import { vendorCalls } from "./harness/error-fidelity-vendors.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // A failure said inside an answer: llama.cpp's `error:` SSE field, a Responses answer whose response
 // failed (the gateway set-up: harness/error-fidelity-fixture.ts).
 
 const fidelity = errorFidelityFixture();
 const { fx, responses } = fidelity;
-let gw: GatewayProcess;
-let openai: OpenAI;
-let anthropic: Anthropic;
-beforeAll(() => {
-  ({ gw, openai, anthropic } = fidelity);
-});
 
 describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
   const said = "llama_decode failed: out of KV cache";
 
   test("mid-stream: both SDKs throw its words where the answer looked whole (no finish, no end_turn); the record says the 500 its error stands for, as before the first event", async () => {
     let text = "";
-    const stream = await openai.chat.completions.create({
+    const stream = await fidelity.openai.chat.completions.create({
       model: "llamacpp-mid",
       stream: true,
       messages: [{ role: "user", content: "x" }],
@@ -34,8 +27,8 @@ describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
     expect(text).toBe("partial answer ");
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
     expect((thrown as Error).message).toBe(said);
-    expect((await auditRow(gw, stream._request_id ?? "")).status).toBe(500);
-    const across = await anthropic.messages
+    expect((await auditRow(fidelity.gw, stream._request_id ?? "")).status).toBe(500);
+    const across = await fidelity.anthropic.messages
       .stream({ model: "llamacpp-mid", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
       .finalMessage()
       .catch((e: unknown) => e);
@@ -47,11 +40,11 @@ describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
   });
 
   test("as the stream's first event: the call fails in its words, a 500 as sent to an OpenAI caller, a 502 to an Anthropic one, never a 200 with nothing in it", async () => {
-    const error = (await openai.chat.completions
+    const error = (await fidelity.openai.chat.completions
       .create({ model: "llamacpp-first", stream: true, messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect([error.status, (error.error as { message: string }).message]).toEqual([500, said]);
-    const across = (await anthropic.messages
+    const across = (await fidelity.anthropic.messages
       .create({
         model: "llamacpp-first",
         max_tokens: 20,
@@ -73,7 +66,7 @@ describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
 describe("a Responses answer whose response failed", () => {
   test("a 200 whose response has status failed is the route's failure: failed over; alone, a 502 in the upstream's words, nothing charged", async () => {
     vendorCalls.clear();
-    const served = await openai.responses.create({ model: "failed-response-then-o", input: "x" });
+    const served = await fidelity.openai.responses.create({ model: "failed-response-then-o", input: "x" });
     expect(served.status).toBe("completed");
     expect(served.output_text).toBe("echo: x");
     expect(vendorCalls.get("failed-response")).toBe(1);
@@ -83,14 +76,14 @@ describe("a Responses answer whose response failed", () => {
       "upstream_error",
       "502 The model failed to generate a response.",
     ]);
-    const row = await auditRow(gw, error.requestID ?? "");
+    const row = await auditRow(fidelity.gw, error.requestID ?? "");
     expect([
       row.status,
       row.errorClass,
       row.costUsd,
       row.attempts?.map((a) => [a.outcome, a.errorClass]),
     ]).toEqual([502, "upstream_error", 0, [["failed", "upstream_error"]]]);
-    const first = await auditRow(gw, served._request_id ?? "");
+    const first = await auditRow(fidelity.gw, served._request_id ?? "");
     expect(first.attempts?.map((a) => [a.route, a.outcome])).toEqual([
       ["provider:oa-responses", "failed"],
       ["provider:oa", "ok"],

@@ -1,28 +1,20 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
 import { vendorCalls } from "./harness/error-fidelity-vendors.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // A refusal of the gateway itself (its account's credit or quota, its route's model) is the
 // route's, never the caller's (the gateway set-up: harness/error-fidelity-fixture.ts).
 
 const fidelity = errorFidelityFixture();
 const { chat, messages } = fidelity;
-let gw: GatewayProcess;
-let openai: OpenAI;
-let anthropic: Anthropic;
-let key: string;
-beforeAll(() => {
-  ({ gw, openai, anthropic, key } = fidelity);
-});
 
 describe("a refusal of the gateway itself (its account, its route's model) is the route's, never the caller's", () => {
   test("Anthropic's credit balance too low: the next route serves at once, the refused one asked once", async () => {
     vendorCalls.clear();
-    const message = await anthropic.messages.create({
+    const message = await fidelity.anthropic.messages.create({
       model: "credit-then-a",
       max_tokens: 20,
       messages: [{ role: "user", content: "hi" }],
@@ -40,7 +32,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     async (_, model) => {
       vendorCalls.clear();
       // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
-      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
       const error = (await retrying.chat.completions
         .create({ model, messages: [{ role: "user", content: "x" }] })
         .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
@@ -52,7 +44,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
       ]);
       expect(error.headers?.get("x-should-retry")).toBe("false");
       expect(vendorCalls.get(model)).toBe(1);
-      const row = await auditRow(gw, error.requestID ?? "");
+      const row = await auditRow(fidelity.gw, error.requestID ?? "");
       expect([row.status, row.errorClass, row.attempts?.map((a) => [a.status, a.errorClass])]).toEqual([
         502,
         "upstream_account",
@@ -69,7 +61,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     "xAI's %s, on the only route: the gateway's account refused (a 502 the SDK does not retry), not its credentials nor a rate limit",
     async (_, model, status) => {
       vendorCalls.clear();
-      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
       const error = (await retrying.chat.completions
         .create({ model, messages: [{ role: "user", content: "x" }] })
         .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
@@ -80,13 +72,13 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
       ]);
       expect(error.headers?.get("x-should-retry")).toBe("false");
       expect(vendorCalls.get(model)).toBe(1);
-      const row = await auditRow(gw, error.requestID ?? "");
+      const row = await auditRow(fidelity.gw, error.requestID ?? "");
       expect(row.attempts?.map((a) => [a.status, a.errorClass])).toEqual([[status, "upstream_account"]]);
     },
   );
 
   test("the route's model unknown upstream (404): failed over; alone, a 502 that names no model the caller never sent", async () => {
-    const served = await openai.chat.completions.create({
+    const served = await fidelity.openai.chat.completions.create({
       model: "gone-then-o",
       messages: [{ role: "user", content: "x" }],
     });
@@ -122,7 +114,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
 
   test("a count_tokens the route's server answers 404 (no count endpoint): the gateway's estimate, not a 404", async () => {
     vendorCalls.clear();
-    const counted = await anthropic.messages.countTokens({
+    const counted = await fidelity.anthropic.messages.countTokens({
       model: "no-count",
       messages: [{ role: "user", content: "count these four words" }],
     });
@@ -134,7 +126,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     vendorCalls.clear();
     // The SDK's own retries on: it ignores a wait over 60 s and would retry twice at once, each
     // refused; `x-should-retry: false` keeps it from it, and Retry-After says when.
-    const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+    const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
     const error = (await retrying.chat.completions
       .create({ model: "daily", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
@@ -168,7 +160,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     async (_, model) => {
       vendorCalls.clear();
       // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
-      const retrying = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 2 });
+      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
       const error = (await retrying.chat.completions
         .create({ model, messages: [{ role: "user", content: "x" }] })
         .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;

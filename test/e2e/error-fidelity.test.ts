@@ -1,9 +1,8 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // An upstream's error keeps its meaning through the gateway, for every pair of dialects: a 429
 // stays a 429 with its Retry-After; a request the translation made is not refused for it; a
@@ -15,12 +14,6 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 const fidelity = errorFidelityFixture();
 const { fx, chat, messages, responses } = fidelity;
-let gw: GatewayProcess;
-let openai: OpenAI;
-let anthropic: Anthropic;
-beforeAll(() => {
-  ({ gw, openai, anthropic } = fidelity);
-});
 
 describe("a 429 stays a 429 with Retry-After, retry-after-ms and x-should-retry (both SDKs read all three)", () => {
   const LIMITED = "x [[fake:status=429,retry-after=7,retry-after-ms=6500,should-retry=true]]";
@@ -51,7 +44,7 @@ describe("a 429 stays a 429 with Retry-After, retry-after-ms and x-should-retry 
 
 describe("a refusal the translation must not cause", () => {
   test("Anthropic → an OpenAI reasoning model: max_tokens goes as max_completion_tokens, which it takes", async () => {
-    const message = await anthropic.messages.create({
+    const message = await fidelity.anthropic.messages.create({
       model: "gpt-5.4",
       max_tokens: 1024,
       messages: [{ role: "user", content: "reason briefly" }],
@@ -66,7 +59,7 @@ describe("a refusal the translation must not cause", () => {
 
 describe("what Anthropic always refuses of an OpenAI caller's request", () => {
   test("chat → Anthropic: a blank stop sequence is left out and named, a schema without a type is given object's: served, where Anthropic refused both", async () => {
-    const { data, response } = await openai.chat.completions
+    const { data, response } = await fidelity.openai.chat.completions
       .create({
         model: "a",
         messages: [{ role: "user", content: "hi" }],
@@ -95,7 +88,7 @@ describe("temperature and top_p together, which OpenAI callers send and Claude 4
 
   test("top_p 1 asks nothing: not sent beside a temperature, one call, nothing named", async () => {
     const from = fx.fake.requests.length;
-    const { data, response } = await openai.chat.completions
+    const { data, response } = await fidelity.openai.chat.completions
       .create({ model: "sonnet", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p: 1 })
       .withResponse();
     expect(data.choices[0]?.message.content).toBe("echo: hi");
@@ -105,12 +98,12 @@ describe("temperature and top_p together, which OpenAI callers send and Claude 4
 
   test("another top_p: refused, sent again without it and named top_p, chat and Responses alike", async () => {
     const from = fx.fake.requests.length;
-    const chat = await openai.chat.completions
+    const chat = await fidelity.openai.chat.completions
       .create({ model: "sonnet", messages: [{ role: "user", content: "hi" }], temperature: 0.7, top_p: 0.9 })
       .withResponse();
     expect(chat.data.choices[0]?.message.content).toBe("echo: hi");
     expect(chat.response.headers.get("x-mindgw-dropped")).toBe("top_p");
-    const responses = await openai.responses
+    const responses = await fidelity.openai.responses
       .create({ model: "sonnet", input: "hi", temperature: 0.2, top_p: 0.5 })
       .withResponse();
     expect(responses.data.output_text).toBe("echo: hi");
@@ -154,7 +147,7 @@ describe("a body in another server's shape than OpenAI's", () => {
       "messages.0.role",
       "invalid_request_error",
     ]);
-    const row = await auditRow(gw, error.headers?.get("x-request-id") ?? "");
+    const row = await auditRow(fidelity.gw, error.headers?.get("x-request-id") ?? "");
     expect([row.status, row.errorMessage]).toEqual([422, words]);
     const across = (await messages("fastapi", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect([across.status, across.error]).toEqual([

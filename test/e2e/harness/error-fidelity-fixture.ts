@@ -12,7 +12,8 @@ import type { GatewayProcess } from "./spawn-gateway.ts";
  * the fake upstream, a proxy's page, the vendors' and servers' own error bodies
  * (error-fidelity-vendors.ts), a key quoter and a llama.cpp from before 2025; its models route to
  * them. Each file that calls it starts its own, in its `beforeAll`; `gw`, `key` and the two SDK
- * clients are filled in then.
+ * clients are filled in then, so a test reads them off what this returns when it runs
+ * (`fidelity.gw`), with no copy of its own to fill in.
  */
 export function errorFidelityFixture() {
   let quoterUrl = "";
@@ -68,6 +69,7 @@ export function errorFidelityFixture() {
         { name: "copilot", routes: [{ provider: "self-hosted", model: "copilot-400" }] },
         { name: "deepinfra", routes: [{ provider: "self-hosted", model: "deepinfra-400" }] },
         { name: "minimax", routes: [{ provider: "self-hosted", model: "minimax-400" }] },
+        { name: "minimax-media", routes: [{ provider: "self-hosted", model: "minimax-media-400" }] },
         {
           name: "openrouter-deepinfra",
           routes: [{ provider: "self-hosted", model: "openrouter-deepinfra-400" }],

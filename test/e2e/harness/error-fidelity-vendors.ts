@@ -1,25 +1,21 @@
 // Error bodies as vendors and self-hosted servers send them, for the error-fidelity tests
 // (test/e2e/error-fidelity*.test.ts, through errorFidelityFixture).
 
+import { contextWindowAnswers } from "./error-fidelity-context-vendors.ts";
+
 /** Calls each vendor answer below got, by the upstream model it was asked for. */
 export const vendorCalls = new Map<string, number>();
 
-/**
- * One entry of a FastAPI validation listing (pydantic's `errors()`), its `input` the value the caller
- * sent: here a prompt that speaks of context lengths itself.
- */
-const ECHOED_ENTRY =
-  "{'type': 'string_type', 'loc': ('body', 'messages', 0, 'content', 'str'), 'msg': 'Input should be a valid string', 'input': [{'type': 'txt', 'text': 'Our maximum context length is 32k tokens: is the prompt is too long for that?'}]}";
+/** A vendor's answer: its status, its body and any headers. */
+export type VendorAnswer = [number, object, Record<string, string>?];
 
 /**
  * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
- * path's, for Gemini). Sources: FastAPI's 422 as LlamaFactory's API sends it
- * (hiyouga/LlamaFactory#2644); TGI's 422 (huggingface/text-generation-inference#628); OpenAI's 429
+ * path's, for Gemini); the context-window refusals are error-fidelity-context-vendors.ts's.
+ * Sources: FastAPI's 422 as LlamaFactory's API sends it (hiyouga/LlamaFactory#2644); OpenAI's 429
  * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
  * with its request_id (bhouston/mycoder#62); Google's quota naming the project
- * (google-gemini/gemini-cli#10925); SGLang's context-length 400, which Together AI's API words
- * alike (QwenLM/Qwen3#1321), and xAI's, in its own shape (`{"code","error"}`); vLLM's on its
- * Anthropic Messages endpoint, its own error in Anthropic's shape (vllm/entrypoints/anthropic).
+ * (google-gemini/gemini-cli#10925).
  *
  * And a vendor refusing the gateway itself, in its own words: Anthropic's credit balance (a 400:
  * anthropics/claude-code#66314), OpenAI's insufficient_quota (a 429: Pythagora-io/gpt-pilot#340),
@@ -30,7 +26,8 @@ export function vendorAnswers() {
   const openAI = (message: string, type: string, code: string) => ({
     error: { message, type, param: null, code },
   });
-  const answers: Record<string, [number, object, Record<string, string>?]> = {
+  const answers: Record<string, VendorAnswer> = {
+    ...contextWindowAnswers(),
     "fastapi-422": [
       422,
       {
@@ -42,159 +39,6 @@ export function vendorAnswers() {
             input: "critic",
           },
         ],
-      },
-    ],
-    "sglang-400": [
-      400,
-      {
-        object: "error",
-        message: "The input (61709 tokens) is longer than the model's context length (40960 tokens).",
-        type: "BadRequestError",
-        param: null,
-        code: 400,
-      },
-    ],
-    // Alibaba's Qwen API (DashScope's OpenAI-compatible mode): the window alone, its own code.
-    "dashscope-400": [
-      400,
-      {
-        error: {
-          message: "Range of input length should be [1, 129024]",
-          type: "invalid_request_error",
-          param: null,
-          code: "invalid_parameter_error",
-        },
-      },
-    ],
-    "xai-400": [
-      400,
-      {
-        code: "Client specified an invalid argument",
-        error: "This model's maximum prompt length is 131072 but the request contains 149617 tokens.",
-      },
-    ],
-    // Poolside's words (through Baseten's and OpenRouter's APIs alike), GitHub Copilot's (its
-    // code model_max_prompt_tokens_exceeded), DeepInfra's (vLLM's fields at the top, as Hugging
-    // Face's router relays it), MiniMax's as a bare `{"error":"…"}` (NousResearch/hermes-agent's
-    // regression test quotes it so; 2013 is MiniMax's error code, no count).
-    "poolside-400": [
-      400,
-      {
-        error: { message: "Input length 131393 exceeds the maximum allowed input length of 131040 tokens." },
-      },
-    ],
-    "copilot-400": [
-      400,
-      {
-        error: {
-          message: "prompt token count of 168929 exceeds the limit of 168000",
-          code: "model_max_prompt_tokens_exceeded",
-        },
-      },
-    ],
-    "deepinfra-400": [
-      400,
-      { object: "error", message: "Requested input length 39818 exceeds maximum input length 32767" },
-    ],
-    "minimax-400": [400, { error: "invalid params, context window exceeds limit (2013)" }],
-    "vllm-messages-400": [
-      400,
-      {
-        type: "error",
-        error: {
-          type: "BadRequestError",
-          message:
-            "This model's maximum context length is 16384 tokens. However, you requested 19591 tokens (9591 in the messages, 10000 in the completion). Please reduce the length of the messages or completion.",
-        },
-      },
-    ],
-    // OpenRouter relaying its provider's refusal: its own words generic, the provider's in
-    // `metadata.raw`, as text (DeepInfra's) or as the JSON text of the provider's body (Anthropic's)
-    // (OpenRouter's error docs; OmniRoute#3044, go-openrouter#21 quote such bodies).
-    "openrouter-deepinfra-400": [
-      400,
-      {
-        error: {
-          message: "Provider returned error",
-          code: 400,
-          metadata: {
-            raw: "Requested input length 39818 exceeds maximum input length 32767",
-            provider_name: "DeepInfra",
-            is_byok: false,
-          },
-        },
-        user_id: "user_2x",
-      },
-    ],
-    "openrouter-anthropic-400": [
-      400,
-      {
-        error: {
-          message: "Provider returned error",
-          code: 400,
-          metadata: {
-            raw: JSON.stringify({
-              type: "error",
-              error: {
-                type: "invalid_request_error",
-                message: "prompt is too long: 210000 tokens > 200000 maximum",
-              },
-            }),
-            provider_name: "Anthropic",
-          },
-        },
-        user_id: "user_2x",
-      },
-    ],
-    // MiniMax's Anthropic-compatible API (agentscope-ai/QwenPaw#1273): its words in Anthropic's
-    // shape, no count.
-    "minimax-messages-400": [
-      400,
-      {
-        type: "error",
-        error: {
-          type: "invalid_request_error",
-          message: "invalid params, context window exceeds limit (2013)",
-        },
-        request_id: "05ffff21147fd872da78cd17c03f0785",
-      },
-    ],
-    // vLLM's and SGLang's 400 for a request their schema refuses: the validation errors listed,
-    // each with the value it refused, the caller's own words (FastAPI's listing, then its entries
-    // again, as vLLM's api_server.py words it; SGLang's the same at the top; pydantic's own, as
-    // vLLM's Messages endpoint words a ValueError, its repr cut to 25 + 24 characters).
-    "vllm-listing-400": [
-      400,
-      {
-        error: {
-          message: `1 validation error:\n  ${ECHOED_ENTRY}\n\n  File "/usr/local/lib/python3.12/dist-packages/vllm/entrypoints/openai/api_server.py", line 661, in create_chat_completion\n    POST /v1/chat/completions [${ECHOED_ENTRY}]`,
-          type: "Bad Request",
-          param: null,
-          code: 400,
-        },
-      },
-    ],
-    "sglang-listing-400": [
-      400,
-      { object: "error", message: ` [${ECHOED_ENTRY}]`, type: "Bad Request", param: null, code: 400 },
-    ],
-    "vllm-messages-listing-400": [
-      400,
-      {
-        type: "error",
-        error: {
-          type: "BadRequestError",
-          message:
-            "1 validation error for ChatCompletionRequest\nmessages.0.content.str\n  Input should be a valid string [type=string_type, input_value=[{'type': 'txt', 'text'...if the prompt is too long'}], input_type=list]\n    For further information visit https://errors.pydantic.dev/2.11/v/string_type",
-        },
-      },
-    ],
-    "tgi-422": [
-      422,
-      {
-        error:
-          "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`",
-        error_type: "validation",
       },
     ],
     "org-429": [

@@ -17,11 +17,12 @@ export interface SessionInfo {
   ended?: "idle";
 }
 
-/** An error answer from the gateway, with its message for the page to show. */
+/** An error answer from the gateway, with its message for the page to show and the field it names, if any. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly param?: string,
   ) {
     super(message);
   }
@@ -84,9 +85,13 @@ export function setSession(info: SessionInfo, signedOut: (idle: boolean) => void
 /** Whether the signed-in admin reads every tenant: one in a tenant is refused gateway-wide figures. */
 export const readsEveryTenant = (): boolean => tenant === null;
 
-const messageOf = async (response: Response) => {
-  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-  return body?.error?.message ?? `${response.status} ${response.statusText}`;
+/** The gateway's error answer as an ApiError: its message, and its `param` (a query's refused field). */
+const apiErrorOf = async (response: Response): Promise<ApiError> => {
+  const body = (await response.json().catch(() => null)) as {
+    error?: { message?: string; param?: string };
+  } | null;
+  const message = body?.error?.message ?? `${response.status} ${response.statusText}`;
+  return new ApiError(response.status, message, body?.error?.param ?? undefined);
 };
 
 /** A same-origin call with the session cookie and the CSRF token; throws ApiError on failure. */
@@ -102,7 +107,7 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
     headers.set("content-type", "application/json");
   const response = await fetch(path, { ...init, headers, credentials: "same-origin" });
   if (response.status === 401) onSignedOut(response.headers.get("x-session-ended") === "idle");
-  if (!response.ok) throw new ApiError(response.status, await messageOf(response));
+  if (!response.ok) throw await apiErrorOf(response);
   return response;
 }
 
@@ -118,7 +123,7 @@ export async function postJson<T>(path: string, body: unknown = {}): Promise<T> 
 /** The session the browser holds, if any; throws when the gateway cannot say (ApiError: it answered an error). */
 export async function currentSession(): Promise<SessionInfo> {
   const response = await fetch("/admin/auth/session", { credentials: "same-origin" });
-  if (!response.ok) throw new ApiError(response.status, await messageOf(response));
+  if (!response.ok) throw await apiErrorOf(response);
   return (await response.json().catch(() => {
     throw new ApiError(response.status, "its answer is not JSON");
   })) as SessionInfo;
@@ -131,7 +136,7 @@ export async function signIn(key: string): Promise<SessionInfo> {
     headers: { authorization: `Bearer ${key}` },
     credentials: "same-origin",
   });
-  if (!response.ok) throw new ApiError(response.status, await messageOf(response));
+  if (!response.ok) throw await apiErrorOf(response);
   return (await response.json()) as SessionInfo;
 }
 

@@ -71,7 +71,8 @@ export async function readEntries(
   const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
   const entries: NodeEntry[] = [];
   const keys: string[] = [NODES];
-  // A node's entry expires three heartbeats after its write, within a seal's age (json-seal.ts).
+  // A node's entry expires three of ITS heartbeats after its write, within the longest any reader takes
+  // a seal (start-cluster.ts: MAX_SEAL_VALIDITY_MS), never this reader's own heartbeat's bound.
   const unlisted: string[] = [String(seal?.maxAgeMs ?? Number.MAX_SAFE_INTEGER)];
   ids.forEach((id, i) => {
     const value = values[i] ?? null;

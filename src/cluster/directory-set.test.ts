@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
-import { entrySeal, type SealClock, sealMaxAgeMs } from "./json-seal.ts";
+import {
+  entrySeal,
+  type JsonSeal,
+  MAX_SEAL_VALIDITY_MS,
+  type SealClock,
+  sealValidityMs,
+} from "./json-seal.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { RedisLink } from "./redis-link.ts";
 
@@ -29,20 +35,26 @@ let skewMs = 0;
 const HEARTBEAT_MS = 600_000;
 const clock: SealClock = {
   now: () => Date.now() + skewMs,
-  maxAgeMs: sealMaxAgeMs({ heartbeat: HEARTBEAT_MS, redis_timeout: 5000 }),
+  validForMs: sealValidityMs({ heartbeat: HEARTBEAT_MS, redis_timeout: 5000 }),
+  // As start-cluster.ts: a reader takes an entry for its writer's validity, up to this bound.
+  maxAgeMs: MAX_SEAL_VALIDITY_MS,
 };
 const seal = entrySeal(SECRET, clock);
 
 /** A node on the test's Redis whose heartbeat never comes within a test: `refresh()` is its beat. */
-async function node(id: string): Promise<NodeDirectory> {
+async function node(
+  id: string,
+  heartbeatMs = HEARTBEAT_MS,
+  nodeSeal: JsonSeal = seal,
+): Promise<NodeDirectory> {
   const link = new RedisLink({ url: redis.url, timeoutMs: 5000, writeAtOnce: true });
   expect(await link.start()).toBe(true);
   const directory = new NodeDirectory({
     link,
     self: { id, url: `http://${id}.invalid` },
-    heartbeatMs: HEARTBEAT_MS,
+    heartbeatMs,
     workers: () => [],
-    seal,
+    seal: nodeSeal,
   });
   await directory.start();
   closing.push(
@@ -99,13 +111,37 @@ test("an entry read as none while it will expire (a stalled node's, stale; an ea
   await redisProbe.sadd("mgw:nodes", "earlier");
   try {
     // The stalled node's last entry is older than a seal is taken by the time the reader reads it.
-    skewMs = clock.maxAgeMs + 1;
+    skewMs = clock.validForMs + 1;
     await reader.refresh();
     expect(ids(reader)).toEqual(["reader"]);
     expect(await listed(redisProbe)).toEqual(["earlier", "reader", "stalled"]);
     await stalled.refresh();
     await reader.refresh();
     expect(ids(reader).sort()).toEqual(["reader", "stalled"]);
+  } finally {
+    skewMs = 0;
+  }
+});
+
+test("nodes on different heartbeats: a fast node's read keeps a slow node listed, its entry taken for the slow node's own validity", async () => {
+  // cluster.heartbeat is restart-only, so during a rolling restart that changes it nodes beat at
+  // different rates. The set's cut-off was the reader's own seal age: a 1 s node dropped a 10 s
+  // node's genuine id (its time to live past the reader's bound) for seconds of every cycle.
+  const redisProbe = await probe();
+  const sealOf = (heartbeat: number) =>
+    entrySeal(SECRET, {
+      now: clock.now,
+      validForMs: sealValidityMs({ heartbeat, redis_timeout: 1000 }),
+      maxAgeMs: MAX_SEAL_VALIDITY_MS,
+    });
+  await node("slow", 10_000, sealOf(10_000));
+  const fast = await node("fast", 1_000, sealOf(1_000));
+  try {
+    // Past the fast node's own validity (5 s), within the slow node's (32 s) and its entry's life.
+    skewMs = 8_000;
+    await fast.refresh();
+    expect(ids(fast).sort()).toEqual(["fast", "slow"]);
+    expect(await listed(redisProbe)).toEqual(["fast", "slow"]);
   } finally {
     skewMs = 0;
   }

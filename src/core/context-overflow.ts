@@ -11,11 +11,12 @@
  * tokens."; GitHub Copilot: "prompt token count of 168929 exceeds the limit of 168000" (code
  * `model_max_prompt_tokens_exceeded`); DeepInfra: "Requested input length 39818 exceeds maximum
  * input length 32767"; MiniMax: "invalid params, context window exceeds limit (2013)", 2013 its
- * error code, no count, in OpenAI's shapes and in Anthropic's).
+ * error code, no count, in OpenAI's shapes and in Anthropic's; Anthropic's, the answer counted
+ * apart, as OpenRouter relays it: "input length and `max_tokens` exceed context limit: …").
  * Tested only on an error's words, never on an answer.
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length/i;
+  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit/i;
 
 /**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,

@@ -7,6 +7,15 @@ export const MAX_SHOWN = 256;
 /** `text` cut to `most` characters, an ellipsis saying so; the very string when shorter. */
 const cutTo = (text: string, most: number): string => (text.length > most ? `${text.slice(0, most)}…` : text);
 
+/**
+ * The most of an upstream's words an error relays as its whole message (FastAPI's entries, OpenRouter's
+ * provider's `metadata.raw`): the caller's to read, but an upstream's body is of any size.
+ */
+export const MAX_RELAYED = 1000;
+
+/** `words` cut to `MAX_RELAYED` characters, an ellipsis saying so; the very string when shorter. */
+export const relayedWords = (words: string): string => cutTo(words, MAX_RELAYED);
+
 /** `words` cut to `MAX_QUOTED` characters, an ellipsis saying so; the very string when shorter. */
 export const cutWords = (words: string): string => cutTo(words, MAX_QUOTED);
 

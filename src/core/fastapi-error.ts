@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { relayedWords } from "./cut-words.ts";
 
 /**
  * FastAPI's error body, which OpenAI-compatible servers built on it send (LlamaFactory's API, many
@@ -16,8 +17,6 @@ const fastApiErrorBody = z.looseObject({
 
 /** Entries said in one message: a client reads the first few; the rest is the same mistake again. */
 const MAX_ENTRIES = 5;
-/** A message past this is cut: each entry repeats its field's path. */
-const MAX_MESSAGE = 1000;
 
 /**
  * A FastAPI error as OpenAI's fields: each entry `path: msg` (its `loc` without FastAPI's `body`,
@@ -35,7 +34,8 @@ export function readFastApiError(body: unknown): { message: string; param?: stri
   });
   const more = detail.length - said.length;
   const joined = said.map((entry) => entry.text).join("; ") + (more > 0 ? `; and ${more} more` : "");
-  const message = joined.length > MAX_MESSAGE ? `${joined.slice(0, MAX_MESSAGE)}…` : joined;
+  // Cut past `MAX_RELAYED`: each entry repeats its field's path.
+  const message = relayedWords(joined);
   const param = said[0]?.path;
   return { message, ...(param ? { param } : {}) };
 }

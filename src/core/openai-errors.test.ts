@@ -33,6 +33,23 @@ describe("OpenRouter's generic error: its provider's words from `metadata.raw`",
     expect(readOpenAIError(routed({ error: { message: "as an object" } }))?.message).toBe("as an object");
   });
 
+  test("Anthropic's refusal of the prompt and `max_tokens` together reads as context_length_exceeded", () => {
+    // Anthropic's second refusal (the first is "prompt is too long"), relayed by OpenRouter.
+    const words =
+      "input length and `max_tokens` exceed context limit: 197626 + 21333 > 200000, decrease input length or `max_tokens` and try again";
+    const raw = JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: words } });
+    expect(codeFromOpenAI(400, readOpenAIError(routed(raw)))).toBe("context_length_exceeded");
+  });
+
+  test("its words are cut to 1,000 characters, as text or in its body: `raw` is the provider's, of any size", () => {
+    const long = `Requested input length 39818 exceeds maximum input length 32767 ${"x".repeat(50_000)}`;
+    for (const raw of [long, JSON.stringify({ error: { message: long } }), { error: { message: long } }]) {
+      const said = readOpenAIError(routed(raw))?.message ?? "";
+      expect(said).toBe(`${long.slice(0, 1000)}…`);
+      expect(codeFromOpenAI(400, readOpenAIError(routed(raw)))).toBe("context_length_exceeded");
+    }
+  });
+
   test("OpenRouter's own words kept when they are not the generic ones, or the provider said none", () => {
     expect(readOpenAIError(routed(TOO_LONG, "Rate limit exceeded"))?.message).toBe("Rate limit exceeded");
     for (const raw of [undefined, "", "<html><body>502 Bad Gateway</body></html>", '{"status":502}', 7])

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { namesAnthropicModel } from "./anthropic-errors.ts";
 import { callerErrorCode } from "./caller-error-code.ts";
 import { CONTEXT_TOO_LONG } from "./context-overflow.ts";
+import { relayedWords } from "./cut-words.ts";
 import { readFastApiError } from "./fastapi-error.ts";
 import { fieldsForCallers } from "./for-callers.ts";
 import type { ErrorCode, GatewayError } from "./gateway-error.ts";
@@ -230,10 +231,14 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   return { message, ...(type ? { type } : {}), ...(param ? { param } : {}) };
 }
 
-/** OpenRouter's provider's words, when OpenRouter's own are generic: said as text, or in its body. */
+/**
+ * OpenRouter's provider's words, when OpenRouter's own are generic: said as text, or in its body;
+ * cut to `MAX_RELAYED` characters, as `metadata.raw` is whatever the provider sent.
+ */
 function providerWords(error: object): string | undefined {
   const said = providerSaid(error);
-  return typeof said === "object" ? readOpenAIError(said)?.message : said;
+  const words = typeof said === "object" ? readOpenAIError(said)?.message : said;
+  return words === undefined ? undefined : relayedWords(words);
 }
 
 /** An error body's `message` when it is an object (Mistral's envelope of FastAPI's `detail`). */

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
@@ -137,6 +137,46 @@ describe("/admin in a real browser", () => {
     await page.locator("[data-shadow-pair]").first().waitFor();
     await loadOlderFromKeyboard("[data-shadow-pair]", 'h2[tabindex="-1"]');
     expect(await page.locator("[data-shadow-pair]").count()).toBe(45);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Examples");
+  }, 60_000);
+
+  test("shadow: Load older whose pair was pruned since is the end of the list: said so, the button gone, not the same 400 at every press", async () => {
+    await signedIn();
+    // Over a page (20) of one key's pairs; the first page's cursor then names a pair gone since
+    // (shadow.retention prunes the oldest, the very end of the list): the gateway answers its 400.
+    const key = await createKey(gw, { name: "pruned-pairs-ui", role: "user", models: ["*"] });
+    for (let i = 0; i < 21; i += 7) await Promise.all(Array.from({ length: 7 }, () => chat(key.key)));
+    await waitFor("every pair recorded", async () => {
+      const query = new URLSearchParams({ key_id: key.id, limit: "50" });
+      const res = await fetch(`${gw.url}/admin/api/shadow?${query}`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.length === 21;
+    });
+    const firstPage = (url: URL) => url.pathname === "/admin/api/shadow" && !url.searchParams.has("cursor");
+    const prunedSince = async (route: Route) => {
+      const response = await route.fetch();
+      const answer = (await response.json()) as ShadowPage;
+      await route.fulfill({
+        response,
+        json: { ...answer, nextCursor: answer.nextCursor && "pair-pruned-since" },
+      });
+    };
+    await page.route(firstPage, prunedSince);
+    try {
+      await page.goto(`${gw.url}/admin/shadow?key_id=${key.id}`);
+      await page.locator("[data-shadow-pair]").nth(19).waitFor();
+      await expectingRefusals(async () => {
+        await page.getByRole("button", { name: "Load older" }).click();
+        await page.locator('[data-shadow="pruned"]').waitFor();
+      }, /status of 400/);
+    } finally {
+      await page.unroute(firstPage, prunedSince);
+    }
+    expect(await page.getByRole("button", { name: "Load older" }).count()).toBe(0);
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await page.locator("[data-shadow-pair]").count()).toBe(20);
+    // The button went with focus on it: focus is on the examples, not the top of the page.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Examples");
   }, 60_000);
 

@@ -44,6 +44,8 @@ export function ShadowPage() {
   const [unavailable, setUnavailable] = useState(false);
   const [error, setError] = useState<string>();
   const [open, setOpen] = useState<string | null>(null);
+  /** Whether "Load older" found the last page's last pair pruned since: the list's end, said so. */
+  const [pruned, setPruned] = useState(false);
 
   const { loading, run } = useNewestLoad();
   // Where focus goes when a caller's name pressed goes as its pairs are read (a pair older than
@@ -62,16 +64,30 @@ export function ShadowPage() {
         setReport(page);
         setReportFor(applied);
         setRecords((current) => (cursor ? [...current, ...page.records] : page.records));
+        setPruned(false);
         setError(undefined);
       } catch (failure) {
         if (signal.aborted) return;
         if (failure instanceof ApiError && failure.status === 404) return setUnavailable(true);
+        // The cursor's pair is gone (shadow.retention prunes the oldest, where this list ends): the
+        // older pairs went with it. Pressed again, the same cursor would be the same 400 for good.
+        if (
+          cursor !== null &&
+          failure instanceof ApiError &&
+          failure.status === 400 &&
+          failure.param === "cursor"
+        ) {
+          setReport((shown) => shown && { ...shown, nextCursor: null });
+          setPruned(true);
+          return setError(undefined);
+        }
         setError(messageOf(failure));
         // A first page not read leaves nothing shown: the figures and pairs before it are another
         // filter's, never this one's. (An older page not read leaves the list as it is.)
         if (cursor === null) {
           setReport(undefined);
           setRecords([]);
+          setPruned(false);
         }
       }
     });
@@ -228,6 +244,12 @@ export function ShadowPage() {
             </div>
           ))}
         </div>
+      )}
+      {pruned && (
+        <p class="muted" data-shadow="pruned">
+          The older pairs were pruned (<code>shadow.retention</code>) since this list was read: these are the
+          oldest kept.
+        </p>
       )}
       {report?.nextCursor && (
         <div class="pager">

@@ -70,6 +70,12 @@ export interface AuditService {
    * `fail_open` are restart-only (restart-only.ts).
    */
   reconfigure(next: Config): void;
+  /**
+   * Resolves once the rows queued now are written (the batch is written early), or at once while
+   * the storage fails: a reader that opens the event stream and then reads the log misses no
+   * request whose event came before its stream did (`/admin/api/events`). Never rejects.
+   */
+  queuedWritten(): Promise<void>;
   /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */
   onFlush(listener: (ms: number) => void): void;
   /**
@@ -192,6 +198,8 @@ export function createAuditService(
       },
     },
     stats: () => writer.stats(),
+    // A failing storage answers no read either: no wait for its retries.
+    queuedWritten: () => (writer.healthy() ? writer.flush().catch(() => {}) : Promise.resolve()),
     reconfigure(next) {
       maxQueueBytes = next.audit.max_queue_bytes;
       writer.bound(maxQueueBytes);

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { yieldToLoop } from "../core/yield-to-loop.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { EventBus } from "./event-bus.ts";
 import { sseStream } from "./sse-stream.ts";
@@ -15,6 +16,41 @@ test("an opening comment goes out at once, before any event", async () => {
   const reader = sseStream(bus.subscribe()).getReader();
   expect(await readText(reader)).toBe(": connected\n\n");
   await reader.cancel();
+});
+
+test("with `opensAfter`, nothing goes out before it settles; events published meanwhile follow the opening comment", async () => {
+  const bus = new EventBus();
+  let open = () => {};
+  const opensAfter = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let opened = false;
+  const reader = sseStream(bus.subscribe(), { opensAfter }).getReader();
+  const first = reader.read().then((next) => {
+    expect(opened).toBe(true);
+    return next.done ? "" : decoder.decode(next.value);
+  });
+  bus.publish({ type: "config.reloaded", at: 1, version: 7 });
+  await yieldToLoop();
+  opened = true;
+  open();
+  expect(await first).toBe(": connected\n\n");
+  expect(await readText(reader)).toContain('"version":7');
+  await reader.cancel();
+});
+
+test("cancelled while it waits to open, the stream unsubscribes and never opens", async () => {
+  const bus = new EventBus();
+  let open = () => {};
+  const opensAfter = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const reader = sseStream(bus.subscribe(), { opensAfter }).getReader();
+  const pending = reader.read();
+  await reader.cancel();
+  open();
+  expect((await pending).done).toBe(true);
+  await waitFor("the subscriber to leave the bus", () => bus.size === 0, 1000);
 });
 
 test("events are framed as SSE with the type as the event name", async () => {

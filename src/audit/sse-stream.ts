@@ -4,6 +4,8 @@ import type { Subscription } from "./event-bus.ts";
 export interface SseStreamOptions {
   /** A comment line this often keeps proxies from closing an idle stream. */
   keepAliveMs?: number;
+  /** The stream opens (its headers and first line go out) once this settles. */
+  opensAfter?: Promise<void>;
 }
 
 const KEEP_ALIVE = ": keep-alive\n\n";
@@ -29,10 +31,15 @@ export function sseStream(
   };
   return new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        // Without a first chunk the server holds back the headers, and a client on an idle
-        // gateway (`mindgw tail`) cannot tell "connected" from "still connecting".
-        controller.enqueue(encoder.encode(OPENED));
+      async start(controller) {
+        await options.opensAfter;
+        try {
+          // Without a first chunk the server holds back the headers, and a client on an idle
+          // gateway (`mindgw tail`) cannot tell "connected" from "still connecting".
+          controller.enqueue(encoder.encode(OPENED));
+        } catch {
+          return stop(); // cancelled while it waited to open
+        }
         keepAlive = setInterval(() => {
           try {
             controller.enqueue(encoder.encode(KEEP_ALIVE));

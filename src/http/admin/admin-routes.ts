@@ -96,7 +96,11 @@ export function adminRoutes(deps: AdminDeps) {
       () => subscription.close(),
       (bound) => readScope(bound) === scope,
     );
-    const body = whenDone(sseStream(subscription), () => {
+    // The stream has no replay, so a reader reads the log once it opens (the web UI's live mode):
+    // it opens once the rows queued before it subscribed are written, or a request that finished
+    // just before would be in neither (its event gone, its row still in the writer's batch).
+    const opensAfter = deps.audit.queuedWritten();
+    const body = whenDone(sseStream(subscription, { opensAfter }), () => {
       release?.();
       held?.();
       end(200);

@@ -36,6 +36,8 @@ export interface AdminUiOptions {
   readonly env?: Record<string, string>;
   /** `admin_ui` settings besides single sign-on's (`session_idle_timeout`, say). */
   readonly adminUi?: Record<string, unknown>;
+  /** `audit` settings besides `bodies: true` (a long `flush_ms` that keeps rows queued, say). */
+  readonly audit?: Record<string, unknown>;
 }
 
 /**
@@ -72,7 +74,7 @@ export function adminUi(options: AdminUiOptions = {}) {
         ],
       },
     ],
-    audit: { bodies: true },
+    audit: { bodies: true, ...options.audit },
     auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { tenant: "tenant" } } },
     prices: {
       "mock-chat": { input_per_mtok: 2, output_per_mtok: 8 },

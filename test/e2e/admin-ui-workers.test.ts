@@ -113,7 +113,9 @@ describe("/admin in a real browser", () => {
       await watching.goto(`${gw.url}/admin/workers`);
       const row = watching.locator('tr[data-worker="gpu-drain"]');
       await row.waitFor({ timeout: 20_000 });
-      await watcher.context.clock.pauseAt(Date.now() + 100);
+      // Paused a second past the page's own clock, read from the page: a time read here and
+      // sent 100 ms ahead was in the page's past under load ("Cannot fast-forward to the past").
+      await watcher.context.clock.pauseAt((await watching.evaluate(() => Date.now())) + 1_000);
       // gpu-drain holds a call its upstream never answers: it drains, still listed, till that ends.
       const held = fetch(`${gw.url}/v1/chat/completions`, {
         method: "POST",

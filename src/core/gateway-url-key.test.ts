@@ -36,6 +36,8 @@ describe("keyInUrl", () => {
     // With no scheme, as `mindgw tail --gateway` takes a host and port: a short host label is no key.
     "sk-inference-server01:8000",
     "gw.example.com/sk-telecom-gateway2",
+    // A name's shape followed by more of the host stays a name: no shape spans its dots.
+    "http://sk-inference-server01.eu-west-1.prod.example.com:8000/v1",
   ];
   const UPSTREAM_KEY = "sk-proj-Zq8Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0Pa";
 
@@ -67,6 +69,9 @@ describe("keyInUrl", () => {
       `http://${other}/v1`,
       `https://${other}.example.com:8443`,
       `wss://user@${other}:443/mindgw`,
+      // A shape with dots in it, which no one label holds: Google's OAuth token, a JWT.
+      "ya29.a0AfH6SMBxQ7pXr2LmZ9vB4nKc8TfYh3WdJs6GuA1eRo5iNbVtMqE:443",
+      "http://eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlX2J5dGVz/v1",
     ])
       expect({ url, found: keyInUrl(url, [KEY]) }).toEqual({ url, found: "key-shaped" });
   });

@@ -40,6 +40,16 @@ function hostAsGiven(url: string): string {
   return authority.slice(authority.lastIndexOf("@") + 1).replace(/:\d*$/, "");
 }
 
+/**
+ * Whether a key's shape with dots in it (Google's `ya29.` token, a JWT) runs across the host's
+ * labels, which no one label holds: the host read whole is not what its labels read one by one.
+ * A name's shape in one label (`sk-inference-server01.eu-west-1.example.com`) is no such shape.
+ */
+function shapeSpansDots(host: string): boolean {
+  if (host.length < URL_KEY_BODY) return false;
+  return withoutShapes(host) !== host.split(".").map(withoutShapes).join(".");
+}
+
 /** A path segment or the user info percent-decoded (`Bearer%20mgw_…`), or as it is when malformed. */
 function percentDecoded(part: string): string {
   try {
@@ -53,7 +63,8 @@ function percentDecoded(part: string): string {
  * Whether a URL given on the command line holds one of `keys` (in any case: a host name is
  * lowercased when parsed), or reads as a key: one token of a credential's shape, no scheme, port
  * or path (an operator who swapped the URL and a key, or their variables, gave the key as the URL), or a URL
- * whose host (a dot-separated label of it, in its case as given), path (percent-decoded), query or
+ * whose host (a dot-separated label of it, in its case as given, or a dotted shape across its
+ * labels: `shapeSpansDots`), path (percent-decoded), query or
  * user info holds a key-shaped part with a generated key's length; undefined when neither. A short
  * part is never read for a shape: `http://sk-inference-server01` and `/sk-telecom-gateway2/` are
  * ordinary names. Sent, the key would go to the resolver as a host
@@ -67,7 +78,9 @@ export function keyInUrl(url: string, keys: readonly (string | undefined)[]): Ke
   const parsed = SCHEME.test(url) ? URL.parse(url) : hostAndMore(url);
   if (parsed === null) return withoutShapes(url) !== url ? "key-shaped" : undefined;
   const encoded = [parsed.username, parsed.password, ...parsed.pathname.split("/"), parsed.hash.slice(1)];
-  const parts = [...hostAsGiven(url).split("."), ...encoded.map(percentDecoded)];
+  const host = hostAsGiven(url);
+  if (shapeSpansDots(host)) return "key-shaped";
+  const parts = [...host.split("."), ...encoded.map(percentDecoded)];
   for (const [name, value] of parsed.searchParams) parts.push(name, value);
   return parts.some(partReadsAsKey) ? "key-shaped" : undefined;
 }

@@ -33,9 +33,11 @@ describe("keyInUrl", () => {
     "https://sk-production-cluster01.example.com",
     "http://gw.example.com/sk-telecom-gateway2/",
     "wss://sk-gateway-eu01.example.com/mindgw?region=sk-west2",
-    // With no scheme, as --gateway takes a host and port: a port or a path is no key's.
+    // With no scheme, as `mindgw tail --gateway` takes a host and port: a short host label is no key.
     "sk-inference-server01:8000",
     "gw.example.com/sk-telecom-gateway2",
+    // A name's shape followed by more of the host stays a name: no shape spans its dots.
+    "http://sk-inference-server01.eu-west-1.prod.example.com:8000/v1",
   ];
   const UPSTREAM_KEY = "sk-proj-Zq8Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0Pa";
 
@@ -57,6 +59,31 @@ describe("keyInUrl", () => {
       other,
     ])
       expect({ url, found: keyInUrl(url, []) }).toEqual({ url, found: "key-shaped" });
+  });
+
+  test("a key's shape as the host, its case kept, with a port or path or a scheme, is refused", () => {
+    const other = "sk-proj-Ab8Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0PaQ";
+    for (const url of [
+      `${other}:8080`,
+      `${other}:8000/v1`,
+      `http://${other}/v1`,
+      `https://${other}.example.com:8443`,
+      `wss://user@${other}:443/mindgw`,
+      // A shape with dots in it, which no one label holds: Google's OAuth token, a JWT.
+      "ya29.a0AfH6SMBxQ7pXr2LmZ9vB4nKc8TfYh3WdJs6GuA1eRo5iNbVtMqE:443",
+      "http://eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlX2J5dGVz/v1",
+    ])
+      expect({ url, found: keyInUrl(url, [KEY]) }).toEqual({ url, found: "key-shaped" });
+  });
+
+  test("a key's shape percent-encoded in a path segment or the user info is refused", () => {
+    for (const url of [
+      `http://gw/v1/Bearer%20${KEY}`,
+      `http://gw/v1/${KEY.replace("_", "%5F")}`,
+      `http://u:${KEY.replace("_", "%5F")}@gw/`,
+    ])
+      expect({ url, found: keyInUrl(url, []) }).toEqual({ url, found: "key-shaped" });
+    expect(keyInUrl("http://gw/v1/%E0%A4%A", [])).toBeUndefined();
   });
 
   test("a key held, in any case, anywhere in the URL (its host included) is refused", () => {

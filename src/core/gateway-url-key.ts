@@ -25,18 +25,49 @@ function partReadsAsKey(part: string): boolean {
 
 /**
  * Text with no scheme read as a host and its port or path (`gw.internal:8080/mindgw`, which
- * `--gateway` takes), when it has a `:` or `/` no key has; null for one token (a key where the URL
- * goes, swapped with it), which is read whole for a key's shape.
+ * `mindgw tail --gateway` takes; other flags refuse it after this check), when it has a `:` or `/`
+ * no key has; null for one token (a key where the URL goes, swapped with it), which is read whole
+ * for a key's shape.
  */
 const hostAndMore = (text: string): URL | null => (/[:/]/.test(text) ? URL.parse(`http://${text}`) : null);
+
+/**
+ * The host of `url` as given, in its case (a parsed host name is lowercased, and a key's shape is
+ * mixed case): past the scheme and the user info, before the port, path, query or fragment.
+ */
+function hostAsGiven(url: string): string {
+  const authority = /^[^/?#]*/.exec(url.replace(SCHEME, ""))?.[0] ?? "";
+  return authority.slice(authority.lastIndexOf("@") + 1).replace(/:\d*$/, "");
+}
+
+/**
+ * Whether a key's shape with dots in it (Google's `ya29.` token, a JWT) runs across the host's
+ * labels, which no one label holds: the host read whole is not what its labels read one by one.
+ * A name's shape in one label (`sk-inference-server01.eu-west-1.example.com`) is no such shape.
+ */
+function shapeSpansDots(host: string): boolean {
+  if (host.length < URL_KEY_BODY) return false;
+  return withoutShapes(host) !== host.split(".").map(withoutShapes).join(".");
+}
+
+/** A path segment or the user info percent-decoded (`Bearer%20mgw_…`), or as it is when malformed. */
+function percentDecoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
 
 /**
  * Whether a URL given on the command line holds one of `keys` (in any case: a host name is
  * lowercased when parsed), or reads as a key: one token of a credential's shape, no scheme, port
  * or path (an operator who swapped the URL and a key, or their variables, gave the key as the URL), or a URL
- * whose path, query or user info holds a key-shaped part with a generated key's length; undefined
- * when neither. A host is never read for a shape, nor a short part: `http://sk-inference-server01`
- * and `/sk-telecom-gateway2/` are ordinary names. Sent, the key would go to the resolver as a host
+ * whose host (a dot-separated label of it, in its case as given, or a dotted shape across its
+ * labels: `shapeSpansDots`), path (percent-decoded), query or
+ * user info holds a key-shaped part with a generated key's length; undefined when neither. A short
+ * part is never read for a shape: `http://sk-inference-server01` and `/sk-telecom-gateway2/` are
+ * ordinary names. Sent, the key would go to the resolver as a host
  * name, or in a request line the other side logs; echoed in the refusal, it would be in the error.
  * So a refusal of either names neither.
  */
@@ -46,7 +77,10 @@ export function keyInUrl(url: string, keys: readonly (string | undefined)[]): Ke
     return "holds-key";
   const parsed = SCHEME.test(url) ? URL.parse(url) : hostAndMore(url);
   if (parsed === null) return withoutShapes(url) !== url ? "key-shaped" : undefined;
-  const parts = [parsed.username, parsed.password, ...parsed.pathname.split("/"), parsed.hash.slice(1)];
+  const encoded = [parsed.username, parsed.password, ...parsed.pathname.split("/"), parsed.hash.slice(1)];
+  const host = hostAsGiven(url);
+  if (shapeSpansDots(host)) return "key-shaped";
+  const parts = [...host.split("."), ...encoded.map(percentDecoded)];
   for (const [name, value] of parsed.searchParams) parts.push(name, value);
   return parts.some(partReadsAsKey) ? "key-shaped" : undefined;
 }

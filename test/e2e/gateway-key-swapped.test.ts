@@ -13,6 +13,12 @@ setDefaultTimeout(60_000);
 const KEY = "mgw_Q7pXr2LmZ9vB4nKc8TfYh3WdJs6GuA1eRo5iNbVtMqE";
 const PLACE = `http://${NOTHING_LISTENS}`;
 
+/** A key of another shape, not the admin key: an upstream key pasted where the URL goes. */
+const OTHER = "sk-proj-Zq8Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0Pa";
+
+/** Whether `text` holds `key`, in any case. */
+const holds = (text: string, key: string) => text.toLowerCase().includes(key.toLowerCase());
+
 /** The key in any case: a host name is lowercased when it is parsed. */
 const holdsKey = (text: string) => text.toLowerCase().includes(KEY.toLowerCase());
 
@@ -48,6 +54,18 @@ describe("the admin key where the gateway's URL goes", () => {
       const out = await runMindgw([...command, "--gateway", `${PLACE}/${KEY}`, "--admin-key", KEY]);
       expect({ code: out.code, leaked: holdsKey(out.stderr) }).toEqual({ code: 2, leaked: false });
       expect(out.stderr).toContain("admin key");
+    });
+
+    test(`${name} with another key's shape as the URL's host (a port, a path or a scheme after it): exit 2, unechoed, not resolved`, async () => {
+      for (const gateway of [`${OTHER}:8080`, `${OTHER}:8080/mindgw`, `http://${OTHER}/v1`]) {
+        const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", KEY]);
+        expect({ gateway, code: out.code, leaked: holds(out.stderr, OTHER) }).toEqual({
+          gateway,
+          code: 2,
+          leaked: false,
+        });
+        expect(out.stderr).toContain("reads as a key");
+      }
     });
   }
 });

@@ -62,6 +62,14 @@ describe("a key where the worker's --upstream or --connect URL goes", () => {
     }
   });
 
+  test("a key's shape as --upstream's host (a port and path after it, or a scheme before it): exit 2, unechoed", async () => {
+    for (const upstream of [`${UPSTREAM_KEY}:8000/v1`, `http://${UPSTREAM_KEY}/v1`]) {
+      const out = await worker(upstream);
+      expect({ upstream, code: out.code, leaked: out.leaked }).toEqual({ upstream, code: 2, leaked: false });
+      expect(out.stderr).toContain("--upstream: it reads as a key, not a URL");
+    }
+  });
+
   test("the worker token as --upstream: exit 2, unechoed", async () => {
     const out = await worker(TOKEN);
     expect({ code: out.code, leaked: out.leaked }).toEqual({ code: 2, leaked: false });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { thinkingConfig } from "./thinking-config.ts";
+import { effortUnsent, takesThinkingBudget, thinkingConfig } from "./thinking-config.ts";
 
 // Thoughts asked for without an effort (an Anthropic caller's adaptive `thinking`, chat's
 // `include_reasoning` alone): `includeThoughts` on its own goes only to a model that thinks unasked.
@@ -55,6 +55,17 @@ describe("thinkingConfig: a model that does not think, known by its name", () =>
         expect(thinkingConfig(model, effort, true)).toBeUndefined();
         expect(thinkingConfig(model, effort, false, 2000)).toBeUndefined();
       }
+  });
+
+  test("models asked in turn are each judged by their own name (the last answer is remembered, not reused for another)", () => {
+    for (let round = 0; round < 2; round++) {
+      expect(effortUnsent("gemini-2.0-flash", "low")).toBe(true);
+      expect(effortUnsent("gemini-2.5-flash", "low")).toBe(false);
+      expect(takesThinkingBudget("gemini-2.5-flash")).toBe(true);
+      expect(takesThinkingBudget("gemini-2.5-flash-preview-tts")).toBe(false);
+      expect(thinkingConfig("gemini-2.5-flash", "low")).toEqual({ thinkingBudget: 1024 });
+      expect(thinkingConfig("gemini-1.5-pro", "low")).toBeUndefined();
+    }
   });
 
   test("Gemini 3's image models think: their level goes", () => {

@@ -70,6 +70,23 @@ export const effortUnsent = (model: string, effort: unknown): boolean =>
  */
 const VERSION = /^gemini-(\d+)(?:\.(\d+))?-/i;
 function thinksNot(model: string): boolean {
+  if (model !== judgedModel) {
+    judgedThinksNot = readsThinksNot(model);
+    judgedModel = model;
+  }
+  return judgedThinksNot;
+}
+
+/**
+ * The last name `thinksNot` read and its answer: one Gemini request asks it of one model two or
+ * three times (`effortUnsent`, `effortConfig`, `takesThinkingBudget`), so its regexes run once
+ * per request, not per ask, with nothing allocated to remember it (a string compare).
+ */
+let judgedModel: string | undefined;
+let judgedThinksNot = false;
+
+/** `thinksNot` read from the name. */
+function readsThinksNot(model: string): boolean {
   const version = VERSION.exec(model);
   if (!version) return false;
   if (SPEAKS.test(model)) return true;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Locator, Page } from "playwright-core";
 import { SESSION_ENDED } from "../../src/admin-ui/session-unread.ts";
+import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
 import { type AxeFinding, axeFindings } from "./harness/axe-audit.ts";
@@ -127,6 +128,48 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     found.push(...(await audit("requests, live")));
     await page.keyboard.press("Space");
     expect(await live.isChecked()).toBe(false);
+    expect(found).toEqual([]);
+  }, 60_000);
+
+  test("long bodies: a row's request and response boxes and Shadow's answers scroll from the keyboard", async () => {
+    await signedIn();
+    // A prompt and an answer long enough that each body box (320 px high at most) scrolls: the
+    // mock answers the smallest JSON its schema allows, here an object of 300 named fields, and
+    // the shadow copy the same.
+    const names = Array.from({ length: 300 }, (_, i) => `field${i}`);
+    const schema = {
+      type: "object",
+      properties: Object.fromEntries(names.map((name) => [name, { type: "integer" }])),
+      required: names,
+    };
+    const { response } = await ui
+      .sdk(ui.adminKey)
+      .chat.completions.create({
+        model: "mock-chat",
+        messages: [{ role: "user", content: names.join("\n") }],
+        response_format: { type: "json_schema", json_schema: { name: "long", schema } },
+      })
+      .withResponse();
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.locator(`tr[data-request-id="${requestId}"] button.time`).click();
+    await page.locator(".bodies pre", { hasText: "field299" }).first().waitFor();
+    const found = await audit("requests, a row's long bodies");
+    // Keyboard: Tab reaches the response's box, the arrow keys scroll it.
+    await tabTo(page.getByRole("region", { name: "Response body", exact: true }));
+    await page.keyboard.press("ArrowDown");
+    await page.waitForFunction(() => (document.activeElement?.scrollTop ?? 0) > 0, null, { timeout: 10_000 });
+    await waitFor("the shadow pair recorded", async () => {
+      const res = await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+        headers: { authorization: `Bearer ${ui.adminKey}` },
+      });
+      return ((await res.json()) as ShadowPage).records.some((r) => r.requestId === requestId);
+    });
+    await page.goto(`${gw.url}/admin/shadow`);
+    const pair = page.locator(`[data-shadow-pair="${requestId}"]`);
+    await pair.getByRole("button").first().click();
+    await pair.getByRole("heading", { name: /^Shadow: provider:demo-shadow/ }).waitFor();
+    found.push(...(await audit("shadow, a pair's long answers")));
     expect(found).toEqual([]);
   }, 60_000);
 

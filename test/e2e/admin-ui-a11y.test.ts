@@ -218,9 +218,8 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
       });
       found.push(...(await audit(state)));
       await page.keyboard.press("Escape");
-      await page.waitForFunction((name) => document.activeElement?.textContent?.trim() === name, button, {
-        timeout: 10_000,
-      });
+      // Focus back on this very button, not only on some row's button of that name.
+      await waitFor(`focus back on ${button}`, () => opener.evaluate((el) => el === document.activeElement));
     }
     // At 390 px the keys table scrolls sideways: its box is reached with Tab, moved by the arrows.
     await page.setViewportSize(NARROW);

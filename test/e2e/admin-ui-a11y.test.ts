@@ -124,7 +124,7 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     // The row is said, not only drawn: a polite status region counts what came live.
     await page
       .getByRole("status")
-      .getByText(/^\d+ new requests? since live mode was switched on$/)
+      .getByText(/^\d+ new requests? since live mode or its filters began$/)
       .waitFor();
     found.push(...(await audit("requests, live")));
     await page.keyboard.press("Space");

@@ -257,7 +257,7 @@ export function RequestsPage() {
           comes, says how many came (WCAG 4.1.3, status messages). */}
       <p class="sr-only" role="status">
         {live && arrived > 0
-          ? `${arrived} new ${arrived === 1 ? "request" : "requests"} since live mode was switched on`
+          ? `${arrived} new ${arrived === 1 ? "request" : "requests"} since live mode or its filters began`
           : ""}
       </p>
       {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}

@@ -8,6 +8,7 @@ import { getJson } from "../api.ts";
 import { bodiesView } from "../bodies-view.ts";
 import { ms, time, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
+import { scrollRegion } from "../scroll-region.ts";
 import { AttemptList } from "./attempt-list.tsx";
 import { Caller } from "./caller.tsx";
 import { Failure } from "./failure.tsx";
@@ -136,11 +137,11 @@ function Bodies({ record }: { record: AuditRecord }) {
     <div class="bodies">
       <div>
         <h3>Request body</h3>
-        <pre>{view.request ?? "–"}</pre>
+        <pre {...scrollRegion("Request body")}>{view.request ?? "–"}</pre>
       </div>
       <div>
         <h3>Response body</h3>
-        <pre>{view.response ?? "–"}</pre>
+        <pre {...scrollRegion("Response body")}>{view.response ?? "–"}</pre>
       </div>
     </div>
   );

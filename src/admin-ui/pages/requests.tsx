@@ -257,7 +257,7 @@ export function RequestsPage() {
           comes, says how many came (WCAG 4.1.3, status messages). */}
       <p class="sr-only" role="status">
         {live && arrived > 0
-          ? `${arrived} new ${arrived === 1 ? "request" : "requests"} since live mode was switched on`
+          ? `${arrived} new ${arrived === 1 ? "request" : "requests"} since live mode or its filters began`
           : ""}
       </p>
       {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}
@@ -278,45 +278,50 @@ export function RequestsPage() {
             </tr>
           </thead>
           <tbody>
-            {records.map((r) => (
-              <tr
-                key={rowKeyText(r)}
-                class={selected && rowKeyText(selected) === rowKeyText(r) ? "selected" : ""}
-                data-request-id={r.requestId}
-              >
-                <td>
-                  <button
-                    type="button"
-                    class="link time"
-                    ref={(button) => {
-                      if (button) openButtons.current.set(rowKeyText(r), button);
-                      else openButtons.current.delete(rowKeyText(r));
-                    }}
-                    onClick={() => setSelected(r)}
-                    // The name starts with the time it shows (WCAG 2.5.3, label in name): a voice
-                    // user says what they see.
-                    aria-label={`${clock(r.startedAt)}${time(r.startedAt).slice(19)}, open request ${r.requestId}`}
-                  >
-                    {/* Its milliseconds go on narrow screens, as the other wide columns do. */}
-                    {clock(r.startedAt)}
-                    <span class="wide">{time(r.startedAt).slice(19)}</span>
-                  </button>
-                </td>
-                <td>
-                  <span class={`status ${statusClass(r.status)}`}>{r.status}</span>
-                </td>
-                <td>
-                  <Caller id={r.keyId} name={r.keyName} onChoose={onlyCaller} />
-                </td>
-                {withApps && <td class="wide">{r.app ?? "–"}</td>}
-                <td>{r.model ?? r.frontDoor}</td>
-                <td class="wide">{r.route ?? "–"}</td>
-                <td class="num">{ms(r.latencyMs)}</td>
-                <td class="num wide">{ms(r.ttfbMs)}</td>
-                <td class="num wide">{r.inputTokens + r.outputTokens}</td>
-                <td class="num wide">{usd(r.costUsd)}</td>
-              </tr>
-            ))}
+            {records.map((r) => {
+              // The time shown and the button's name both read it: computed once per row.
+              const shownTime = clock(r.startedAt);
+              const millis = time(r.startedAt).slice(19);
+              return (
+                <tr
+                  key={rowKeyText(r)}
+                  class={selected && rowKeyText(selected) === rowKeyText(r) ? "selected" : ""}
+                  data-request-id={r.requestId}
+                >
+                  <td>
+                    <button
+                      type="button"
+                      class="link time"
+                      ref={(button) => {
+                        if (button) openButtons.current.set(rowKeyText(r), button);
+                        else openButtons.current.delete(rowKeyText(r));
+                      }}
+                      onClick={() => setSelected(r)}
+                      // The name starts with the time it shows (WCAG 2.5.3, label in name): a voice
+                      // user says what they see.
+                      aria-label={`${shownTime}${millis}, open request ${r.requestId}`}
+                    >
+                      {/* Its milliseconds go on narrow screens, as the other wide columns do. */}
+                      {shownTime}
+                      <span class="wide">{millis}</span>
+                    </button>
+                  </td>
+                  <td>
+                    <span class={`status ${statusClass(r.status)}`}>{r.status}</span>
+                  </td>
+                  <td>
+                    <Caller id={r.keyId} name={r.keyName} onChoose={onlyCaller} />
+                  </td>
+                  {withApps && <td class="wide">{r.app ?? "–"}</td>}
+                  <td>{r.model ?? r.frontDoor}</td>
+                  <td class="wide">{r.route ?? "–"}</td>
+                  <td class="num">{ms(r.latencyMs)}</td>
+                  <td class="num wide">{ms(r.ttfbMs)}</td>
+                  <td class="num wide">{r.inputTokens + r.outputTokens}</td>
+                  <td class="num wide">{usd(r.costUsd)}</td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
         {records.length === 0 && !loading && !error && <p class="muted pad">No requests match.</p>}

@@ -322,7 +322,9 @@ function Side({ title, side }: { title: string; side: ShadowSide }) {
         {side.inputTokens}/{side.outputTokens} tokens · {usd(side.costUsd)}
         {side.finish ? ` · finish ${side.finish}` : ""}
       </p>
-      <pre>{side.answer ?? "(answers are stored only with audit.bodies on)"}</pre>
+      <pre {...scrollRegion(`${title} answer`)}>
+        {side.answer ?? "(answers are stored only with audit.bodies on)"}
+      </pre>
     </div>
   );
 }

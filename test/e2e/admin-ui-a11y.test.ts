@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { Locator, Page } from "playwright-core";
 import { SESSION_ENDED } from "../../src/admin-ui/session-unread.ts";
 import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
-import { createKey } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
 import { type AxeFinding, axeFindings } from "./harness/axe-audit.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -152,6 +152,8 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
       })
       .withResponse();
     const requestId = response.headers.get("x-request-id") ?? "";
+    // The page reads the log once: its row written first (the audit log writes in batches).
+    await auditRow(gw, requestId);
     await page.goto(`${gw.url}/admin/requests`);
     await page.locator(`tr[data-request-id="${requestId}"] button.time`).click();
     await page.locator(".bodies pre", { hasText: "field299" }).first().waitFor();
@@ -186,12 +188,13 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     // and focus is back on New key; opened again, typed and sent with Enter, Done from the keyboard.
     await tabTo(newKey);
     await page.keyboard.press("Enter");
-    await page.getByLabel("Name").waitFor();
-    expect(await page.getByLabel("Name").evaluate((el) => el === document.activeElement)).toBe(true);
+    // Focus moves with the render after the key press: waited for, not read at once.
+    await waitFor("focus on the form's first field", () =>
+      page.getByLabel("Name").evaluate((el) => el === document.activeElement),
+    );
     found.push(...(await audit("keys, create form")));
     await page.keyboard.press("Escape");
-    await newKey.waitFor();
-    expect(await newKey.evaluate((el) => el === document.activeElement)).toBe(true);
+    await waitFor("focus back on New key", () => newKey.evaluate((el) => el === document.activeElement));
     await page.keyboard.press("Enter");
     await page.getByLabel("Name").waitFor();
     await page.keyboard.type("a11y-ui");
@@ -201,8 +204,9 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     found.push(...(await audit("keys, the key shown once")));
     await tabTo(page.getByRole("button", { name: "Done" }));
     await page.keyboard.press("Enter");
-    await newKey.waitFor();
-    expect(await newKey.evaluate((el) => el === document.activeElement)).toBe(true);
+    await waitFor("focus back on New key after Done", () =>
+      newKey.evaluate((el) => el === document.activeElement),
+    );
     // The new key's Rotate and Limits forms: reached with Tab, opened with Enter, audited, closed
     // with Escape, focus back on the button that opened each.
     const row = page.locator('tr[data-key-name="a11y-ui"]');

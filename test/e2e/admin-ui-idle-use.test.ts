@@ -6,6 +6,7 @@
  */
 import { afterAll, expect, test } from "bun:test";
 import type { SessionInfo } from "../../src/admin-ui/api.ts";
+import { auditRow } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
 import { gatewayClockAhead } from "./harness/gateway-clock.ts";
 import { steppableClock } from "./harness/skewed-clock.ts";
@@ -22,6 +23,8 @@ test("a request's detail read and a filter typed at minute 14 of a 15-minute tim
   await ui.signInWithKey(ui.adminKey);
   const { response } = await ui.chat(ui.adminKey);
   const requestId = response.headers.get("x-request-id") ?? "";
+  // The page reads the log once: the request's row written first (the audit log writes in batches).
+  await auditRow(ui.gw, requestId);
   await page.getByRole("link", { name: "Requests" }).click();
   await page.getByRole("button", { name: `Open request ${requestId}` }).click();
   const detail = page.locator("section.detail");

@@ -168,7 +168,7 @@ describe("/admin in a real browser", () => {
     await limits.click();
     const form = page.getByRole("form", { name: "Change limits" });
     await form.waitFor();
-    expect(await focused(form.getByLabel("Models (globs, comma-separated)"))).toBe(true);
+    await waitFor("focus on it", () => focused(form.getByLabel("Models (globs, comma-separated)")));
     await page.keyboard.press("Escape");
     await form.waitFor({ state: "detached" });
     // Focus goes back in an effect after the form is gone: waited for, not read the moment it goes.
@@ -192,7 +192,7 @@ describe("/admin in a real browser", () => {
     const done = page.getByRole("button", { name: "Done" });
     await done.click();
     await done.waitFor({ state: "detached" });
-    expect(await focused(newKey)).toBe(true);
+    await waitFor("focus on it", () => focused(newKey));
     const rotate = page.locator('tr[data-key-name="done-focus-ui"]').getByRole("button", { name: "Rotate" });
     await rotate.click();
     await page.getByRole("button", { name: "Rotate now" }).click();
@@ -203,7 +203,7 @@ describe("/admin in a real browser", () => {
       .locator('tr[data-key-name="done-focus-ui"]')
       .last()
       .getByRole("button", { name: "Rotate" });
-    expect(await focused(rotated)).toBe(true);
+    await waitFor("focus on it", () => focused(rotated));
   }, 60_000);
 
   test("keys: New key opens its form with Name focused; Escape and Cancel close it with focus back on New key", async () => {
@@ -214,15 +214,15 @@ describe("/admin in a real browser", () => {
     await newKey.focus();
     await page.keyboard.press("Enter");
     await form.waitFor();
-    expect(await focused(form.getByLabel("Name"))).toBe(true);
+    await waitFor("focus on it", () => focused(form.getByLabel("Name")));
     await page.keyboard.press("Escape");
     await form.waitFor({ state: "detached" });
-    expect(await focused(newKey)).toBe(true);
+    await waitFor("focus on it", () => focused(newKey));
     await page.keyboard.press("Enter");
     await form.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await form.waitFor({ state: "detached" });
-    expect(await focused(newKey)).toBe(true);
+    await waitFor("focus on it", () => focused(newKey));
   }, 60_000);
 
   test("keys: Rotate opens its grace field focused; Escape and Cancel close it with focus back on the row's Rotate", async () => {
@@ -235,15 +235,15 @@ describe("/admin in a real browser", () => {
     await rotate.focus();
     await page.keyboard.press("Enter");
     await grace.waitFor();
-    expect(await focused(grace)).toBe(true);
+    await waitFor("focus on it", () => focused(grace));
     await page.keyboard.press("Escape");
     await grace.waitFor({ state: "detached" });
-    expect(await focused(rotate)).toBe(true);
+    await waitFor("focus on it", () => focused(rotate));
     await page.keyboard.press("Enter");
     await row.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await grace.waitFor({ state: "detached" });
-    expect(await focused(rotate)).toBe(true);
+    await waitFor("focus on it", () => focused(rotate));
   }, 60_000);
 
   test("keys: a name's Revoke choice takes focus as it opens; Escape and Cancel put it back on the row's Revoke", async () => {
@@ -258,15 +258,15 @@ describe("/admin in a real browser", () => {
     await page.keyboard.press("Enter");
     await choice.waitFor();
     // On the choice, not on any of its buttons: Enter pressed again revokes nothing unasked.
-    expect(await focused(choice)).toBe(true);
+    await waitFor("focus on it", () => focused(choice));
     await page.keyboard.press("Escape");
     await choice.waitFor({ state: "detached" });
-    expect(await focused(revoke)).toBe(true);
+    await waitFor("focus on it", () => focused(revoke));
     await page.keyboard.press("Enter");
     await choice.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await choice.waitFor({ state: "detached" });
-    expect(await focused(revoke)).toBe(true);
+    await waitFor("focus on it", () => focused(revoke));
     expect(await page.locator('tr[data-key-name="revoke-focus-ui"]').count()).toBe(2);
   }, 60_000);
 

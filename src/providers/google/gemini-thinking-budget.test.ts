@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../../../test/fake-upstream/canned-upstream.ts";
+import type { AuditRecord } from "../../audit/audit-record.ts";
 import { type Gateway, parseConfig } from "../../index.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { recordingGateway, recordOf } from "../../testing/recording-gateway.ts";
 
 // A Messages caller's `thinking.budget_tokens` on a Gemini 2.5 route went as the bucket of the
 // effort it was rounded to: 2000 tokens asked, `thinkingBudget: 1024` sent. Gemini 2.5 takes a
@@ -16,6 +17,7 @@ let upstream: CannedUpstream;
 let gateway: Gateway;
 let client: Anthropic;
 let openai: OpenAI;
+let finished: AuditRecord[];
 
 beforeAll(async () => {
   upstream = startCannedUpstream();
@@ -29,6 +31,7 @@ beforeAll(async () => {
     }),
   );
   gateway = gw.gateway;
+  finished = gw.finished;
   const base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
   client = new Anthropic({ baseURL: base, apiKey: gw.adminKey, maxRetries: 0 });
   openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: gw.adminKey, maxRetries: 0 });
@@ -192,6 +195,9 @@ describe("a Messages caller's thinking budget on a Gemini route", () => {
       })
       .withResponse();
     expect(thinkingSent()).toEqual({ thinkingLevel: "low" });
+    // A translation, not a drop (CLIENTS.md): Claude Code sends a budget on every call, and naming
+    // it would fill every row's `dropped` and, under `reject`, refuse every call.
     expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    expect((await recordOf(finished, response)).dropped ?? null).toBeNull();
   });
 });

@@ -40,6 +40,8 @@ beforeAll(async () => {
         route("opus-4-5", "global.anthropic.claude-opus-4-5-20251101-v1:0"),
         route("sonnet-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
         route("nova", "us.amazon.nova-pro-v1:0"),
+        // A Claude the gateway's rule does not know, which takes no effort after all.
+        route("new-claude", "us.anthropic.claude-haiku-5-20270101-v1:0"),
       ],
     }),
   );
@@ -119,5 +121,22 @@ describe("an effort level on a Bedrock Converse route", () => {
     const none = await call("none");
     expect(sentLast().additionalModelRequestFields).toBeUndefined();
     expect(none.response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
+
+  test("a Claude that refuses it all the same (a name the rule misjudges) is sent the call again without it, named", async () => {
+    upstream.queue({
+      status: 400,
+      headers: { "content-type": "application/json", "x-amzn-errortype": "ValidationException" },
+      body: JSON.stringify({
+        message: "The model returned the following errors: This model does not support the effort parameter.",
+      }),
+    });
+    answer();
+    const sentBefore = upstream.requests.length;
+    const { data, response } = await ask("new-claude", "low");
+    expect(data.content).toEqual([{ type: "text", text: "hi" }] as never);
+    expect(upstream.requests.length - sentBefore).toBe(2);
+    expect(sentLast().additionalModelRequestFields).toBeUndefined();
+    expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
   });
 });

@@ -63,7 +63,7 @@ const sentLast = () => JSON.parse(upstream.requests.at(-1)?.text ?? "{}") as Rec
 
 describe("an effort level on a Bedrock Converse route", () => {
   const anthropic = () => new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
-  const ask = (model: string, effort: "low" | "medium" | "high" | "max", thinking?: object) =>
+  const ask = (model: string, effort: "low" | "medium" | "high" | "xhigh" | "max", thinking?: object) =>
     anthropic()
       .messages.create({
         model,
@@ -77,6 +77,9 @@ describe("an effort level on a Bedrock Converse route", () => {
   test.each([
     ["opus", "medium"],
     ["opus-4-5", "low"],
+    // Anthropic's own level between high and max (Opus 4.7 and later; Claude Code's default there),
+    // which chat's xhigh is not: it goes as the caller wrote it.
+    ["opus", "xhigh"],
   ] as const)(
     "a Messages caller's reaches Claude that takes one (%s) in additionalModelRequestFields, nothing dropped",
     async (model, effort) => {

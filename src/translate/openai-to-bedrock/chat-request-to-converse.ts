@@ -1,7 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { anthropicEffort } from "../anthropic-effort.ts";
+import { claudeOwnEffort } from "../anthropic-effort.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { asksThinking } from "../asks-thinking.ts";
 import {
@@ -162,9 +162,12 @@ function claudeFields(
   };
 }
 
-/** `asked` (chat's `reasoning_effort`) as the effort level `model` takes; undefined where it takes none. */
+/**
+ * `asked` (chat's `reasoning_effort`, a Messages caller's `output_config.effort` as written) as the
+ * effort level `model` takes; undefined where it takes none.
+ */
 const converseEffort = (model: string, asked: unknown): string | undefined =>
-  claudeFeatures(model)?.effort === true ? anthropicEffort(asked) : undefined;
+  claudeFeatures(model)?.effort === true ? claudeOwnEffort(asked) : undefined;
 
 function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};

@@ -127,9 +127,8 @@ export interface ChatTarget {
    */
   readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
   /**
-   * Whether `effort` is not sent to `model`, and so named: it asks thinking of a model known not to
-   * think (Gemini 2.0), or the model takes no effort level, or none of that word (a Claude on
-   * Converse before Opus 4.5, any other Converse model; `none`, which Anthropic's scale has not).
+   * Whether `effort` is not sent to `model`, but named (Gemini 2.0 does not think; Converse
+   * takes one for Claude from Opus 4.5 alone, never `none`).
    */
   readonly effortUnsent?: (model: string, effort: unknown) => boolean;
 }

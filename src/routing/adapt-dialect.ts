@@ -240,7 +240,7 @@ function adaptedCall(
     return custom ? withCustomCallsBack(call, custom) : call;
   }
   if (operation === "messages") return messagesViaChat(body, provider, model, policy, upstreamModel);
-  if (operation === "count_tokens") return countTokensViaChat(body);
+  if (operation === "count_tokens") return countTokensViaChat(body, provider, upstreamModel);
   if (operation === "embeddings" && provider.embeddingsTarget)
     return translatedEmbeddings(
       body,

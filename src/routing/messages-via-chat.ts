@@ -7,6 +7,7 @@ import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stre
 import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
 import { CallerPaths, MESSAGES_FIELDS } from "../translate/caller-paths.ts";
 import { nameUncarried } from "../translate/chat-target.ts";
+import type { ChatUpstreamNeeds } from "../translate/chat-upstream-needs.ts";
 import { sentBound, wholeCutTold } from "../translate/cut-tool-call.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
@@ -32,13 +33,7 @@ export function messagesViaChat(
   const callerNames = messagesNames(body);
   const dropped = new Dropped(policy, callerNames);
   const callerPaths = new CallerPaths(MESSAGES_FIELDS);
-  // Claude behind the chat step (Converse's) takes the caller's thinking as it is.
-  const claudeThinking = provider.chatTarget?.takesThinking?.(upstreamModel) === true;
-  const topK = provider.chatTarget?.takesTopK?.(upstreamModel) === true;
-  // A budget in tokens is written only for a model that takes one (Gemini 2.5, not 3's levels).
-  const thinkingBudget = provider.chatTarget?.takesThinkingBudget?.(upstreamModel) === true;
-  const needs = { ...chatUpstreamNeeds(provider), claudeThinking, topK, thinkingBudget };
-  const chat = messagesRequestToChat(body, dropped, needs, callerPaths);
+  const chat = messagesRequestToChat(body, dropped, routeNeeds(provider, upstreamModel), callerPaths);
   // Anthropic refuses a call without a turn, in these words; a chat upstream would answer one (a
   // count of none, `countTokensViaChat`, is still answered, as the estimate is).
   if (Array.isArray(body.messages) && body.messages.length === 0)
@@ -83,6 +78,16 @@ export function messagesViaChat(
   };
 }
 
+/** What the route's upstream and model need of a messages call's translation to chat. */
+function routeNeeds(provider: Provider, upstreamModel: string): ChatUpstreamNeeds {
+  // Claude behind the chat step (Converse's) takes the caller's thinking as it is.
+  const claudeThinking = provider.chatTarget?.takesThinking?.(upstreamModel) === true;
+  const topK = provider.chatTarget?.takesTopK?.(upstreamModel) === true;
+  // A budget in tokens is written only for a model that takes one (Gemini 2.5, not 3's levels).
+  const thinkingBudget = provider.chatTarget?.takesThinkingBudget?.(upstreamModel) === true;
+  return { ...chatUpstreamNeeds(provider), claudeThinking, topK, thinkingBudget };
+}
+
 const THOUGHTS_HINT: CallerNames = { include_reasoning: "thinking" };
 
 /**
@@ -116,11 +121,13 @@ const formatField = (body: JsonObject): string =>
 
 /**
  * A count_tokens call to a provider that counts with its vendor's counter: the messages, system
- * and tools translated to chat as a messages call's are, so the vendor counts what it would be sent.
- * What cannot be translated is left out of the count, whatever `translation.unsupported` says: a
- * count is never refused (the messages call itself would be, under `reject`).
+ * and tools translated to chat as a messages call's are on that route (its needs: a Gemini route's
+ * files by URL, Converse Claude's `thinking` and signed past thinking), so the vendor counts what it
+ * would be sent. What cannot be translated is left out of the count, whatever
+ * `translation.unsupported` says: a count is never refused (the messages call itself would be,
+ * under `reject`).
  */
-export function countTokensViaChat(body: JsonObject): AdaptedCall {
+export function countTokensViaChat(body: JsonObject, provider: Provider, upstreamModel: string): AdaptedCall {
   const dropped = new Dropped("drop");
   const callerPaths = new CallerPaths(MESSAGES_FIELDS);
   // A count_tokens request is a messages request without `max_tokens`: the translation reads one,
@@ -128,7 +135,7 @@ export function countTokensViaChat(body: JsonObject): AdaptedCall {
   const { max_completion_tokens: _unused, ...chat } = messagesRequestToChat(
     { ...body, max_tokens: 1 },
     dropped,
-    {},
+    routeNeeds(provider, upstreamModel),
     callerPaths,
   );
   return { operation: "count_tokens", body: chat, dropped: dropped.list, callerPaths, ...identity };

@@ -171,7 +171,7 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
     // refused ("Unsupported parameter: 'max_completion_tokens'") would otherwise get the call
     // again with no bound at all, writing up to its model's most for a caller that set one.
     if (CALLER_FIELD_REFUSALS.has(path) || isBound(path)) continue;
-    if (named.some((field) => path === field || path.endsWith(`.${field}`)))
+    if (named.some((field) => path === field || path.endsWith(`.${field}`) || CHAT_NAMES[field] === path))
       refused.push({ path, callerName });
   }
   const [hint, ...alongside] = refused;
@@ -213,6 +213,13 @@ const UNKNOWN_BOUND = [
   /^Unrecognized request argument supplied: max_completion_tokens\b/,
   /^Unsupported parameter: 'max_completion_tokens'/,
 ];
+
+/**
+ * A field Claude's refusal names by Anthropic's word, by chat's name for it in a body translated to
+ * chat before the provider writes Claude's own (Converse: `reasoning_effort` goes as
+ * `additionalModelRequestFields.output_config.effort`, refused as "the effort parameter").
+ */
+const CHAT_NAMES: Readonly<Record<string, string>> = { effort: "reasoning_effort" };
 
 /** Where a bound on the answer is, by dialect: Messages' `max_tokens`, chat's `max_completion_tokens`. */
 const BOUNDS = ["max_tokens", "max_completion_tokens"] as const;

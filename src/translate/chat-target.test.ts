@@ -178,8 +178,9 @@ describe("the providers that translate chat themselves", () => {
     ).toEqual([
       "user",
       "seed",
-      "reasoning_effort",
       "parallel_tool_calls",
+      // Named by the model ("m" takes no effort: only Claude from Opus 4.5 does), after the body's own.
+      "reasoning_effort",
       "tools.function.strict",
       "response_format.json_schema.strict",
     ]);

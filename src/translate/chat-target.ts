@@ -126,7 +126,10 @@ export interface ChatTarget {
    * `none`, a budget of 0), so a chat caller's own `include_reasoning` is named (`nameUnshownReasoning`).
    */
   readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
-  /** Whether `effort` asks thinking of a model known not to think (Gemini 2.0): not sent, named. */
+  /**
+   * Whether `effort` is not sent to `model`, but named (Gemini 2.0 does not think; Converse
+   * takes one for Claude from Opus 4.5 alone, never `none`).
+   */
   readonly effortUnsent?: (model: string, effort: unknown) => boolean;
 }
 
@@ -205,7 +208,7 @@ export function nameUncarried(
       `is Anthropic's extended thinking, which ${shown(model)} does not take`,
     );
   if (target.effortUnsent?.(model, body.reasoning_effort))
-    dropped.add("reasoning_effort", "reasoning_effort", `asks ${shown(model)} to think, which it does not`);
+    dropped.add("reasoning_effort", "reasoning_effort", `is an effort ${shown(model)} does not take`);
   if (target.takesThinkingBudget)
     nameUnreadReasoning(body, target.name, target.takesThinkingBudget, model, dropped);
   if (target.takesTopK && !isUnset(body.top_k) && !target.takesTopK(model))

@@ -1,6 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { anthropicEffort } from "../anthropic-effort.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
 import {
@@ -138,7 +139,7 @@ export function chatRequestToMessages(
 function outputConfig(request: OpenAIChatRequest, dropped: Dropped): JsonObject | undefined {
   const out: JsonObject = {};
   const asked = request.reasoning_effort;
-  const effort = typeof asked === "string" ? EFFORT[asked] : undefined;
+  const effort = anthropicEffort(asked);
   if (effort) out.effort = effort;
   else if (typeof asked === "string")
     dropped.add(
@@ -152,19 +153,6 @@ function outputConfig(request: OpenAIChatRequest, dropped: Dropped): JsonObject 
   if (schema !== undefined) out.format = { type: "json_schema", schema: anthropicEnforcedSchema(schema) };
   return Object.keys(out).length > 0 ? out : undefined;
 }
-
-/**
- * OpenAI's reasoning efforts on Anthropic's scale (low, medium, high, max). "minimal" rounds up
- * to the lowest; "none" (no reasoning) has no level there and is named.
- */
-const EFFORT: Record<string, string> = {
-  minimal: "low",
-  low: "low",
-  medium: "medium",
-  high: "high",
-  xhigh: "max",
-  max: "max",
-};
 
 /**
  * An assistant message as Messages blocks: its reasoning first when the upstream takes it back

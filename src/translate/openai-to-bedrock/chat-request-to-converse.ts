@@ -1,6 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { claudeOwnEffort } from "../anthropic-effort.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { asksThinking } from "../asks-thinking.ts";
 import {
@@ -23,7 +24,7 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
-import { CLAUDE } from "./converse-claude.ts";
+import { CLAUDE, claudeFeatures } from "./converse-claude.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
 import { type ConverseTurn, converseSystem } from "./converse-system.ts";
 import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
@@ -42,7 +43,9 @@ export const CONVERSE_TARGET: ChatTarget = {
   // `thinking`: Anthropic's, which a translation from Messages writes only for Claude (`takesThinking`);
   // a chat caller's goes to that Claude, and is named for any other model (chat-target.ts `nameUncarried`).
   // `top_k`: Claude's (`takesTopK`), in `additionalModelRequestFields`; named for any other model.
-  carries: [...CARRIED_BY_EVERY_TARGET, "thinking", "top_k"],
+  // `reasoning_effort`: Claude's `output_config.effort` there, from Opus 4.5 (`effortUnsent` names it
+  // to any other model, and where Anthropic's scale has no level for it: `none`).
+  carries: [...CARRIED_BY_EVERY_TARGET, "thinking", "top_k", "reasoning_effort"],
   // InferenceConfiguration.temperature: 0 to 1, for every model (Bedrock refuses more).
   maxTemperature: 1,
   strictTools: false,
@@ -50,6 +53,7 @@ export const CONVERSE_TARGET: ChatTarget = {
   cacheMarks: true,
   takesThinking: thinkingClaude,
   takesTopK: (model) => CLAUDE.test(model),
+  effortUnsent: (model, effort) => effort != null && converseEffort(model, effort) === undefined,
   refusesTopPWithTemperature: true,
   // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
   // model may stop at fewer of them, never refuse them), each a NonEmptyString.
@@ -130,25 +134,40 @@ export function chatRequestToConverse(body: JsonObject): JsonObject {
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
   const tools = toolConfig(request, points.tools);
   if (tools) out.toolConfig = tools;
-  const additional = claudeFields(thinking, request.model, body.top_k);
+  const additional = claudeFields(thinking, request.model, body.top_k, body.reasoning_effort);
   if (additional) out.additionalModelRequestFields = additional;
   return out;
 }
 
 /**
  * What goes to Claude as Anthropic's own fields, which Bedrock hands it from
- * `additionalModelRequestFields`: its `thinking`, and a sampling `top_k` (AWS's Converse example for
- * Claude sends `{"top_k": 200}` there). Undefined when there is neither, or the model is no Claude.
+ * `additionalModelRequestFields`: its `thinking`, a sampling `top_k` (AWS's Converse example for
+ * Claude sends `{"top_k": 200}` there) and the effort level as `output_config` (LiteLLM and
+ * langchain-aws send `{"output_config": {"effort": …}}` there). Undefined when there is none of
+ * them, or the model is no Claude.
  */
 function claudeFields(
   thinking: JsonObject | undefined,
   model: string,
   topK: unknown,
+  asked: unknown,
 ): JsonObject | undefined {
   const takesTopK = typeof topK === "number" && CLAUDE.test(model);
-  if (!thinking && !takesTopK) return undefined;
-  return { ...(thinking ? { thinking } : {}), ...(takesTopK ? { top_k: topK } : {}) };
+  const effort = asked == null ? undefined : converseEffort(model, asked);
+  if (!thinking && !takesTopK && !effort) return undefined;
+  return {
+    ...(thinking ? { thinking } : {}),
+    ...(takesTopK ? { top_k: topK } : {}),
+    ...(effort ? { output_config: { effort } } : {}),
+  };
 }
+
+/**
+ * `asked` (chat's `reasoning_effort`, a Messages caller's `output_config.effort` as written) as the
+ * effort level `model` takes; undefined where it takes none.
+ */
+const converseEffort = (model: string, asked: unknown): string | undefined =>
+  claudeFeatures(model)?.effort === true ? claudeOwnEffort(asked) : undefined;
 
 function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};

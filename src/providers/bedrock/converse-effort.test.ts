@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { converseJson } from "../../../test/fake-cloud/bedrock-wire.ts";
+import { type CannedUpstream, startCannedUpstream } from "../../../test/fake-upstream/canned-upstream.ts";
+import { type Gateway, parseConfig } from "../../index.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
+
+// A Messages caller's `output_config.effort` (Claude Code sends it on every call to a Claude that
+// takes one) on a Bedrock Converse route was dropped and named, though Converse hands Claude its own
+// fields from `additionalModelRequestFields` (AWS's Claude pages; LiteLLM and langchain-aws send
+// `{"output_config": {"effort": …}}` there). Claude that takes an effort (Opus 4.5, and later)
+// now gets it; an earlier Claude (Sonnet 4.5: "This model does not support the effort parameter.")
+// and any other model still have it named. Through the gateway on loopback, the official SDKs,
+// Converse's wire from a canned upstream.
+
+let upstream: CannedUpstream;
+let gateway: Gateway;
+let base = "";
+let key = "";
+
+beforeAll(async () => {
+  upstream = startCannedUpstream();
+  const route = (name: string, model: string) => ({ name, routes: [{ provider: "br", model }] });
+  const gw = await recordingGateway(
+    parseConfig({
+      storage: { path: ":memory:" },
+      routing: { retries: 0 },
+      providers: [
+        {
+          name: "br",
+          type: "bedrock",
+          region: "us-east-1",
+          base_url: upstream.url,
+          aws: { access_key_id: "AKIATEST", secret_access_key: "secret" },
+        },
+      ],
+      models: [
+        route("opus", "us.anthropic.claude-opus-4-6-v1"),
+        route("opus-4-5", "global.anthropic.claude-opus-4-5-20251101-v1:0"),
+        route("sonnet-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        route("nova", "us.amazon.nova-pro-v1:0"),
+        // A Claude the gateway's rule does not know, which takes no effort after all.
+        route("new-claude", "us.anthropic.claude-haiku-5-20270101-v1:0"),
+      ],
+    }),
+  );
+  gateway = gw.gateway;
+  key = gw.adminKey;
+  base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+});
+afterAll(async () => {
+  await gateway.stop();
+  await upstream.stop();
+});
+
+const answer = () =>
+  upstream.queue({
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(converseJson({ text: "hi", inputTokens: 3, outputTokens: 1 })),
+  });
+const sentLast = () => JSON.parse(upstream.requests.at(-1)?.text ?? "{}") as Record<string, unknown>;
+
+describe("an effort level on a Bedrock Converse route", () => {
+  const anthropic = () => new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
+  const ask = (model: string, effort: "low" | "medium" | "high" | "xhigh" | "max", thinking?: object) =>
+    anthropic()
+      .messages.create({
+        model,
+        max_tokens: 4000,
+        output_config: { effort },
+        ...(thinking ? { thinking } : {}),
+        messages: [{ role: "user", content: "hi" }],
+      } as never)
+      .withResponse();
+
+  test.each([
+    ["opus", "medium"],
+    ["opus-4-5", "low"],
+    // Anthropic's own level between high and max (Opus 4.7 and later; Claude Code's default there),
+    // which chat's xhigh is not: it goes as the caller wrote it.
+    ["opus", "xhigh"],
+  ] as const)(
+    "a Messages caller's reaches Claude that takes one (%s) in additionalModelRequestFields, nothing dropped",
+    async (model, effort) => {
+      answer();
+      const { data, response } = await ask(model, effort);
+      expect(data.content).toEqual([{ type: "text", text: "hi" }] as never);
+      expect(sentLast().additionalModelRequestFields).toEqual({ output_config: { effort } });
+      expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    },
+  );
+
+  test("beside adaptive thinking, both go, as Anthropic's API is sent them", async () => {
+    answer();
+    await ask("opus", "max", { type: "adaptive" });
+    expect(sentLast().additionalModelRequestFields).toEqual({
+      thinking: { type: "adaptive" },
+      output_config: { effort: "max" },
+    });
+  });
+
+  test.each(["sonnet-4-5", "nova"])(
+    "to a model that takes none (%s), it is named, not sent",
+    async (model) => {
+      answer();
+      const { response } = await ask(model, "high");
+      expect(sentLast().additionalModelRequestFields).toBeUndefined();
+      expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
+    },
+  );
+
+  test("a chat caller's reasoning_effort reaches Claude as its level on Anthropic's scale; none, which has none, is named", async () => {
+    const openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 });
+    const call = (reasoning_effort: "minimal" | "none" | "high") =>
+      openai.chat.completions
+        .create({ model: "opus", messages: [{ role: "user", content: "hi" }], reasoning_effort })
+        .withResponse();
+    answer();
+    const minimal = await call("minimal");
+    expect(sentLast().additionalModelRequestFields).toEqual({ output_config: { effort: "low" } });
+    expect(minimal.response.headers.get("x-mindgw-dropped")).toBeNull();
+    answer();
+    const none = await call("none");
+    expect(sentLast().additionalModelRequestFields).toBeUndefined();
+    expect(none.response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
+
+  test("a Claude that refuses it all the same (a name the rule misjudges) is sent the call again without it, named", async () => {
+    upstream.queue({
+      status: 400,
+      headers: { "content-type": "application/json", "x-amzn-errortype": "ValidationException" },
+      body: JSON.stringify({
+        message: "The model returned the following errors: This model does not support the effort parameter.",
+      }),
+    });
+    answer();
+    const sentBefore = upstream.requests.length;
+    const { data, response } = await ask("new-claude", "low");
+    expect(data.content).toEqual([{ type: "text", text: "hi" }] as never);
+    expect(upstream.requests.length - sentBefore).toBe(2);
+    expect(sentLast().additionalModelRequestFields).toBeUndefined();
+    expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
+  });
+});

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
+import { auditRow } from "./harness/admin-api.ts";
 import { adminUi, NARROW, SHOTS, WIDE } from "./harness/admin-ui-kit.ts";
 import type { TestBrowser } from "./harness/browser.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -111,6 +112,49 @@ describe("/admin in a real browser", () => {
     } finally {
       await narrow.close();
       await signInWithKey(adminKey);
+    }
+  }, 60_000);
+
+  test("requests: a body with a long run of punctuation or one long token wraps in its box; the detail is no wider than the screen", async () => {
+    await signedIn();
+    // Neither has a place to break a line at: a run of full stops (punctuation, which break-all
+    // does not split between: the detail was ~31,000 px wide) and a token of letters with no space.
+    const prompt = `${".".repeat(4_000)} ${"x".repeat(4_000)}`;
+    const { response } = await ui
+      .sdk(adminKey)
+      .chat.completions.create({ model: "mock-chat", messages: [{ role: "user", content: prompt }] })
+      .withResponse();
+    const requestId = response.headers.get("x-request-id") ?? "";
+    // The page reads the log once: its row written first (the audit log writes in batches).
+    await auditRow(gw, requestId);
+    try {
+      for (const viewport of [WIDE, NARROW]) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${gw.url}/admin/requests`);
+        await page.locator(`tr[data-request-id="${requestId}"] button.time`).click();
+        await page
+          .getByRole("region", { name: "Request body", exact: true })
+          .getByText(/\.{100}/)
+          .waitFor();
+        const measured = await page.evaluate(() => ({
+          overflow: Math.max(0, document.documentElement.scrollWidth - window.innerWidth),
+          bodiesPastEdge: [...document.querySelectorAll(".bodies pre")].filter(
+            (box) => box.getBoundingClientRect().right > window.innerWidth,
+          ).length,
+          // Wrapped, not a line to scroll sideways along inside the box.
+          bodiesScrollingSideways: [...document.querySelectorAll(".bodies pre")].filter(
+            (box) => box.scrollWidth > box.clientWidth,
+          ).length,
+        }));
+        expect({ width: viewport.width, ...measured }).toEqual({
+          width: viewport.width,
+          overflow: 0,
+          bodiesPastEdge: 0,
+          bodiesScrollingSideways: 0,
+        });
+      }
+    } finally {
+      await page.setViewportSize(WIDE);
     }
   }, 60_000);
 

@@ -237,6 +237,42 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     expect(found).toEqual([]);
   }, 60_000);
 
+  test("keys: Revoke's choice for a name two keys share; Overview for an admin in a tenant", async () => {
+    await signedIn();
+    // A key rotated with a grace window: two active keys of its name, so Revoke asks which to end.
+    const old = await createKey(gw, { name: "a11y-revoke", role: "user" });
+    const rotated = await fetch(`${gw.url}/admin/api/keys/${old.id}/rotate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ui.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ grace: "1h" }),
+    });
+    expect(rotated.status).toBe(201);
+    await page.goto(`${gw.url}/admin/keys`);
+    await page
+      .locator(`tr[data-key-id="${old.id}"]`)
+      .getByRole("button", { name: "Revoke", exact: true })
+      .click();
+    await page.getByRole("button", { name: "Revoke all 2 keys named “a11y-revoke”" }).waitFor();
+    const found = await audit("keys, Revoke's choice");
+    await page.getByRole("button", { name: "Cancel" }).click();
+    // An admin key in a tenant: a note in place of the gateway-wide charts, the rest as for any admin.
+    const tenantAdmin = await createKey(gw, {
+      name: "a11y-team-ops",
+      tenant: "team-a",
+      role: "admin",
+      models: ["*"],
+    });
+    try {
+      await signInWithKey(tenantAdmin.key);
+      await page.locator("[data-charts-refused]").waitFor();
+      await page.getByRole("heading", { name: "Routes" }).waitFor();
+      found.push(...(await audit("overview, an admin in a tenant")));
+    } finally {
+      await signInWithKey(ui.adminKey);
+    }
+    expect(found).toEqual([]);
+  }, 60_000);
+
   test("workers: one connected, then one that has left", async () => {
     await signedIn();
     await page.goto(`${gw.url}/admin/workers`);

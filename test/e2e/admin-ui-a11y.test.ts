@@ -105,13 +105,16 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     await tabTo(open);
     await page.keyboard.press("Enter");
     await page.locator("#detail-title").waitFor();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("detail-title");
+    // Focus moves in an effect after the render that draws (or closes) the detail: waited for.
+    await waitFor("focus on the detail's heading", () =>
+      page.evaluate(() => document.activeElement?.id === "detail-title"),
+    );
     found.push(...(await audit("requests, a row's detail")));
     await page.keyboard.press("Escape");
     await page.locator("#detail-title").waitFor({ state: "detached" });
-    expect(
-      await page.evaluate(() => document.activeElement?.matches("tr[data-request-id] button.time")),
-    ).toBe(true);
+    await waitFor("focus back on the row's time", () =>
+      page.evaluate(() => document.activeElement?.matches("tr[data-request-id] button.time") === true),
+    );
     // Live mode switched on and off from the keyboard: Space on its checkbox.
     const live = page.getByLabel("Live");
     await live.focus();

@@ -9,6 +9,7 @@ import {
   type RequestList,
   withFirstPage,
   withLiveRow,
+  withLiveRows,
   withOlderPage,
 } from "./request-list.ts";
 
@@ -102,6 +103,22 @@ describe("the Requests page's list", () => {
     const log = rows("r", 3, T0);
     const list = withFirstPage(EMPTY_LIST, pageOf(log, toQuery(NO_FILTERS)), NO_FILTERS);
     expect(withLiveRow(list, log[2] as AuditRecord)).toBe(list);
+  });
+
+  test("live rows drawn in one batch are each listed once, counted only when listed; a first page read again keeps the count", () => {
+    const log = rows("r", 3, T0);
+    const list = withFirstPage(EMPTY_LIST, pageOf(log, toQuery(NO_FILTERS)), NO_FILTERS);
+    const live = rows("live", 4, T0 + 10);
+    // One of the batch listed already, one twice in it: two new rows, two counted.
+    const batch = [live[0], log[2], live[1], live[0]] as AuditRecord[];
+    const drawn = withLiveRows(list, batch);
+    expect([idsOf(drawn).slice(0, 2), drawn.listedLive]).toEqual([["live-1", "live-0"], 2]);
+    const reread = withFirstPage(
+      drawn,
+      pageOf([...log, ...live.slice(0, 2)], toQuery(NO_FILTERS)),
+      NO_FILTERS,
+    );
+    expect(withLiveRows(reread, live.slice(1)).listedLive).toBe(4);
   });
 
   test("the bound on older pages stays under the filters' own `to`", () => {

@@ -27,9 +27,15 @@ export interface RequestList {
    * its cursor then passes below them.
    */
   readonly liveOnTop: number;
+  /**
+   * How many rows live mode listed since it began (or its filters changed): what the page says
+   * came. A row its event brings that is listed already (read from the log at a connect) is not
+   * counted; the pages read do not change it, so a reconnect keeps it.
+   */
+  readonly listedLive: number;
 }
 
-export const EMPTY_LIST: RequestList = { records: [], older: null, liveOnTop: 0 };
+export const EMPTY_LIST: RequestList = { records: [], older: null, liveOnTop: 0, listedLive: 0 };
 
 /** Live mode keeps at most this many rows (or as many as were paged in, if more): a page left open. */
 export const LIVE_MAX = 500;
@@ -51,7 +57,12 @@ export function withFirstPage(list: RequestList, page: AuditPage, filters: Audit
     (r, at) =>
       !seen.has(rowKeyText(r)) && (at < list.liveOnTop || r.startedAt >= head) && matchesFilters(r, filters),
   );
-  return { records: [...kept, ...page.records], older: olderFrom(page, null), liveOnTop: 0 };
+  return {
+    records: [...kept, ...page.records],
+    older: olderFrom(page, null),
+    liveOnTop: 0,
+    listedLive: list.listedLive,
+  };
 }
 
 /**
@@ -80,7 +91,8 @@ export function withLiveRow(list: RequestList, record: AuditRecord): RequestList
   const records = [record, ...list.records];
   const keep = Math.max(LIVE_MAX, list.records.length);
   const liveOnTop = Math.min(list.liveOnTop + 1, keep);
-  if (records.length <= keep) return { records, older: list.older, liveOnTop };
+  const listedLive = list.listedLive + 1;
+  if (records.length <= keep) return { records, older: list.older, liveOnTop, listedLive };
   const gone = records.slice(keep);
   const latest = Math.max(...gone.map((r) => r.startedAt)) + 1;
   // Once a page was read since the last row went, the rows that went before are listed again or
@@ -90,8 +102,13 @@ export function withLiveRow(list: RequestList, record: AuditRecord): RequestList
     records: records.slice(0, keep),
     older: { cursor: null, before: Math.max(earlier, latest) },
     liveOnTop,
+    listedLive,
   };
 }
+
+/** Rows live mode brought, in the order they came, each as `withLiveRow` adds it: one draw for many. */
+export const withLiveRows = (list: RequestList, records: readonly AuditRecord[]): RequestList =>
+  records.reduce(withLiveRow, list);
 
 /** The query for the next older page: the filters' own, the cursor, and the bound under the filters' `to`. */
 export function olderQuery(filtersQuery: URLSearchParams, older: OlderRows): URLSearchParams {

@@ -1,11 +1,47 @@
 /**
- * What a box that scrolls its wide table sideways (`.scroll`; at 390 px most do) needs for it to be
- * scrolled without a mouse: a Tab stop, so the arrow keys move it (WCAG 2.1.1; axe's
- * scrollable-region-focusable), and, focus landing on it, a name for a screen reader to say.
- * The Tab stop is there whether or not the box overflows now (docs/ADMIN-UI.md, "Accessibility"):
- * a box's overflow changes with the window and its rows, and a stop too many costs one keypress,
- * one missing leaves a table that cannot be scrolled without a mouse.
+ * What a box that scrolls its wide table sideways (`.scroll`; at 390 px most do), or a body too
+ * long for it, needs for it to be scrolled without a mouse: a Tab stop, so the arrow keys move it
+ * (WCAG 2.1.1; axe's scrollable-region-focusable), and, focus landing on it, a name for a screen
+ * reader to say. The Tab stop is there while the box scrolls, and only then (docs/ADMIN-UI.md,
+ * "Accessibility"): a box that shows all it holds would be a stop that does nothing. Its overflow
+ * changes with the window and its rows, so the box and what it holds are watched for size.
  * Spread on the box: `<div {...scrollRegion("Keys table")} class="scroll">`.
  */
 export const scrollRegion = (label: string) =>
-  ({ tabIndex: 0, role: "region", "aria-label": label }) as const;
+  ({ ref: watchOverflow, role: "region", "aria-label": label }) as const;
+
+/** One observer for every box and the elements in it (a table grows with its rows), made on first use. */
+let sizes: ResizeObserver | undefined;
+/** The box each watched element is in (a box is its own). */
+const boxOf = new WeakMap<Element, HTMLElement>();
+
+/** A Tab stop while the box scrolls, none while it shows all it holds. */
+function fitTabStop(box: HTMLElement) {
+  const scrolls = box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight;
+  if (scrolls) box.tabIndex = 0;
+  else box.removeAttribute("tabindex");
+}
+
+function onResize(entries: readonly ResizeObserverEntry[]) {
+  for (const { target } of entries) {
+    const box = boxOf.get(target);
+    if (!box) continue;
+    // What left the page (its size falls to nothing: a box, or a table drawn anew in one) is
+    // watched no longer.
+    if (!target.isConnected) sizes?.unobserve(target);
+    if (box.isConnected) fitTabStop(box);
+  }
+}
+
+/**
+ * The box's ref: one function for every box, so Preact calls it when a box is drawn, not at each
+ * render. The elements in the box when it is drawn are watched with it.
+ */
+function watchOverflow(box: HTMLElement | null) {
+  if (!box) return;
+  sizes ??= new ResizeObserver(onResize);
+  for (const watched of [box, ...box.children]) {
+    boxOf.set(watched, box);
+    sizes.observe(watched);
+  }
+}

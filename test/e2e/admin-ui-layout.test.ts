@@ -3,9 +3,11 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
+import { auditRow } from "./harness/admin-api.ts";
 import { adminUi, NARROW, SHOTS, WIDE } from "./harness/admin-ui-kit.ts";
 import type { TestBrowser } from "./harness/browser.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). Every page at 1280 and 390
 // px, light and dark; the requests table with apps mounted.
@@ -113,6 +115,96 @@ describe("/admin in a real browser", () => {
       await signInWithKey(adminKey);
     }
   }, 60_000);
+
+  test("requests: a body with a long run of punctuation or one long token wraps in its box; the detail is no wider than the screen", async () => {
+    await signedIn();
+    // Neither has a place to break a line at: a run of full stops (punctuation, which break-all
+    // does not split between: the detail was ~31,000 px wide) and a token of letters with no space.
+    const prompt = `${".".repeat(4_000)} ${"x".repeat(4_000)}`;
+    const { response } = await ui
+      .sdk(adminKey)
+      .chat.completions.create({ model: "mock-chat", messages: [{ role: "user", content: prompt }] })
+      .withResponse();
+    const requestId = response.headers.get("x-request-id") ?? "";
+    // The page reads the log once: its row written first (the audit log writes in batches).
+    await auditRow(gw, requestId);
+    try {
+      for (const viewport of [WIDE, NARROW]) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${gw.url}/admin/requests`);
+        await page.locator(`tr[data-request-id="${requestId}"] button.time`).click();
+        await page
+          .getByRole("region", { name: "Request body", exact: true })
+          .getByText(/\.{100}/)
+          .waitFor();
+        const measured = await page.evaluate(() => ({
+          overflow: Math.max(0, document.documentElement.scrollWidth - window.innerWidth),
+          bodiesPastEdge: [...document.querySelectorAll(".bodies pre")].filter(
+            (box) => box.getBoundingClientRect().right > window.innerWidth,
+          ).length,
+          // Wrapped, not a line to scroll sideways along inside the box.
+          bodiesScrollingSideways: [...document.querySelectorAll(".bodies pre")].filter(
+            (box) => box.scrollWidth > box.clientWidth,
+          ).length,
+        }));
+        expect({ width: viewport.width, ...measured }).toEqual({
+          width: viewport.width,
+          overflow: 0,
+          bodiesPastEdge: 0,
+          bodiesScrollingSideways: 0,
+        });
+      }
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+  }, 60_000);
+
+  test("a scroll box is a Tab stop while, and only while, it scrolls: every page at 1280 and 390 px", async () => {
+    await signedIn();
+    await statusOf(chat(adminKey));
+    /** The named scroll boxes whose Tab stop does not match whether they scroll now. */
+    const mismatched = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('[role="region"]')]
+          .filter((box) => {
+            const scrolls = box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight;
+            return scrolls !== (box.getAttribute("tabindex") === "0");
+          })
+          .map((box) => box.getAttribute("aria-label")),
+      );
+    try {
+      for (const viewport of [WIDE, NARROW]) {
+        await page.setViewportSize(viewport);
+        for (const name of UI_PAGES) {
+          await expectingRefusals(async () => {
+            await page.goto(`${gw.url}/admin/${name}`);
+            await page.locator("main h1").waitFor();
+            if (name === "shadow") await page.locator('[data-shadow="report"]').waitFor();
+            await page.locator('[role="region"]').first().waitFor();
+          }, /^$/);
+          // Measured as the page draws its rows: waited for, then the boxes still wrong named.
+          await waitFor("each box's Tab stop to match", async () => (await mismatched()).length === 0).catch(
+            () => {},
+          );
+          expect({ page: name, width: viewport.width, mismatched: await mismatched() }).toEqual({
+            page: name,
+            width: viewport.width,
+            mismatched: [],
+          });
+        }
+      }
+      // The window narrowed under a page already drawn: its table starts to scroll, and is a stop.
+      await page.setViewportSize(WIDE);
+      await page.goto(`${gw.url}/admin/keys`);
+      const keys = page.getByRole("region", { name: "Keys table", exact: true });
+      await page.locator("tr[data-key-name]").first().waitFor();
+      await waitFor("no stop while the keys fit", async () => (await keys.getAttribute("tabindex")) === null);
+      await page.setViewportSize(NARROW);
+      await waitFor("a stop once they scroll", async () => (await keys.getAttribute("tabindex")) === "0");
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+  }, 120_000);
 
   test("at 390 px every page's link is in view, on every page: none hidden past the screen's edge", async () => {
     await signedIn();

@@ -4,31 +4,25 @@ import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { rowKeyText } from "../../audit/audit-row-key.ts";
 import { messageOf } from "../../core/describe-error.ts";
-import { call, followEvents, getJson } from "../api.ts";
+import { call, getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
 import { Failure } from "../components/failure.tsx";
 import { LoadOlder } from "../components/load-older.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
 import { clock, ms, statusClass, time, usd } from "../format.ts";
-import {
-  type AuditFilters,
-  matchesFilters,
-  NO_FILTERS,
-  REQUEST_FILTERS_FORM,
-  toQuery,
-} from "../request-filters.ts";
+import { type AuditFilters, NO_FILTERS, REQUEST_FILTERS_FORM, toQuery } from "../request-filters.ts";
 import {
   EMPTY_LIST,
   type OlderRows,
   olderQuery,
   type RequestList,
   withFirstPage,
-  withLiveRow,
   withOlderPage,
 } from "../request-list.ts";
 import { scrollRegion } from "../scroll-region.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useFocusFallback } from "../use-focus-fallback.ts";
+import { useLiveRows } from "../use-live-rows.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 const PAGE = 50;
@@ -43,9 +37,6 @@ export function RequestsPage() {
   const [list, setList] = useState<RequestList>(EMPTY_LIST);
   const [error, setError] = useState<string>();
   const [live, setLive] = useState(false);
-  const [connected, setConnected] = useState(false);
-  /** Rows that came live since live mode (or its filters) began: said to screen readers. */
-  const [arrived, setArrived] = useState(0);
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
   const { loading, run } = useNewestLoad();
@@ -89,31 +80,10 @@ export function RequestsPage() {
     void load(null);
   }, [filters]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is made anew with each render, of `filters` alone
-  useEffect(() => {
-    if (!live) return;
-    setArrived(0);
-    const stop = new AbortController();
-    void followEvents(
-      (event) => {
-        if (event.type !== "request.finished" || !matchesFilters(event.record, filters)) return;
-        setList((current) => withLiveRow(current, event.record));
-        setArrived((count) => count + 1);
-      },
-      stop.signal,
-      (up) => {
-        setConnected(up);
-        // The stream has no replay: what finished while it was not open (before live mode was
-        // turned on, or while it was down, a gateway restart) is read from the log at each
-        // connect, the first page merged under the rows that came live meanwhile, none twice.
-        if (up) void load(null);
-      },
-    );
-    return () => {
-      stop.abort();
-      setConnected(false);
-    };
-  }, [live, filters]);
+  // The stream has no replay: what finished while it was not open (before live mode was turned
+  // on, or while it was down, a gateway restart) is read from the log at each connect, the first
+  // page merged under the rows that came live meanwhile, none twice.
+  const connected = useLiveRows(live, filters, setList, () => void load(null));
 
   const exportAs = async (format: "ndjson" | "csv") => {
     try {
@@ -147,7 +117,7 @@ export function RequestsPage() {
   };
 
   // An App column only on a gateway whose rows name apps (`apps:`): elsewhere it would be all dashes.
-  const { records, older } = list;
+  const { records, older, listedLive } = list;
   const withApps = records.some((r) => r.app != null);
   const field = (name: Exclude<keyof AuditFilters, "showAdmin">, label: string, placeholder = "") => (
     // biome-ignore lint/a11y/noLabelWithoutControl: the input is inside the label, in either branch
@@ -256,8 +226,8 @@ export function RequestsPage() {
       {/* Live rows are drawn without a sound: this polite region, on the page before any row
           comes, says how many came (WCAG 4.1.3, status messages). */}
       <p class="sr-only" role="status">
-        {live && arrived > 0
-          ? `${arrived} new ${arrived === 1 ? "request" : "requests"} since live mode or its filters began`
+        {live && listedLive > 0
+          ? `${listedLive} new ${listedLive === 1 ? "request" : "requests"} since live mode or its filters began`
           : ""}
       </p>
       {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}

@@ -25,6 +25,11 @@ export interface JsonSeal {
    * whichever is less (or as far ahead).
    */
   open(value: string): string | null;
+  /**
+   * As `open`, with how much longer this reader takes the value (ms: the bound less its age), for
+   * a value read once and kept (a predecessor's entry: node-directory.ts), not read again each beat.
+   */
+  openLeft(value: string): { json: string; leftMs: number } | null;
   /** The longest a sealed value is taken by this reader, whatever its writer sealed. */
   readonly maxAgeMs: number;
 }
@@ -72,6 +77,23 @@ const MAC_CHARS = 64;
 function jsonSeal(secret: string, purpose: string, clock: SealClock): JsonSeal {
   const context = `mindgw ${purpose}\n`;
   const mac = (json: string) => createHmac("sha256", secret).update(context).update(json).digest("hex");
+  function openLeft(value: string): { json: string; leftMs: number } | null {
+    const at = value.length - FIELD.length - MAC_CHARS - 2;
+    if (at < 1 || !value.endsWith('"}') || value.slice(at, at + FIELD.length) !== FIELD) return null;
+    const dated = `${value.slice(0, at)}}`;
+    const given = Buffer.from(value.slice(at + FIELD.length, -2));
+    const expected = Buffer.from(mac(dated));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    // The secret's own writing: the last `"sealedAt"` and `"validFor"` are the seal's, whatever fields came before.
+    const validAt = dated.lastIndexOf(VALID_FOR);
+    const dateAt = dated.lastIndexOf(SEALED_AT, validAt);
+    if (validAt < 0 || dateAt < 0) return null;
+    const sealedAt = Number(dated.slice(dateAt + SEALED_AT.length, validAt));
+    const validFor = Math.min(Number(dated.slice(validAt + VALID_FOR.length, -1)), clock.maxAgeMs);
+    const now = clock.now();
+    if (!(Math.abs(now - sealedAt) <= validFor)) return null;
+    return { json: `${dated.slice(0, dateAt)}}`, leftMs: sealedAt + validFor - now };
+  }
   return {
     maxAgeMs: clock.maxAgeMs,
     seal(json) {
@@ -79,22 +101,8 @@ function jsonSeal(secret: string, purpose: string, clock: SealClock): JsonSeal {
       const dated = `${json.slice(0, -1)}${SEALED_AT}${Math.round(clock.now())}${VALID_FOR}${validFor}}`;
       return `${dated.slice(0, -1)}${FIELD}${mac(dated)}"}`;
     },
-    open(value) {
-      const at = value.length - FIELD.length - MAC_CHARS - 2;
-      if (at < 1 || !value.endsWith('"}') || value.slice(at, at + FIELD.length) !== FIELD) return null;
-      const dated = `${value.slice(0, at)}}`;
-      const given = Buffer.from(value.slice(at + FIELD.length, -2));
-      const expected = Buffer.from(mac(dated));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-      // The secret's own writing: the last `"sealedAt"` and `"validFor"` are the seal's, whatever fields came before.
-      const validAt = dated.lastIndexOf(VALID_FOR);
-      const dateAt = dated.lastIndexOf(SEALED_AT, validAt);
-      if (validAt < 0 || dateAt < 0) return null;
-      const sealedAt = Number(dated.slice(dateAt + SEALED_AT.length, validAt));
-      const validFor = Math.min(Number(dated.slice(validAt + VALID_FOR.length, -1)), clock.maxAgeMs);
-      if (!(Math.abs(clock.now() - sealedAt) <= validFor)) return null;
-      return `${dated.slice(0, dateAt)}}`;
-    },
+    open: (value) => openLeft(value)?.json ?? null,
+    openLeft,
   };
 }
 

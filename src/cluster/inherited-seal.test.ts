@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
-import { entrySeal, MAX_SEAL_VALIDITY_MS, sealValidityMs } from "./json-seal.ts";
+import { MAX_SEAL_VALIDITY_MS, sealValidityMs } from "../config/cluster-config.ts";
+import { entrySeal } from "./json-seal.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import type { NodeDirectoryOptions } from "./node-directory-options.ts";
 import type { NodeEntry } from "./node-entry.ts";

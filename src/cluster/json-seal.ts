@@ -38,30 +38,11 @@ export interface JsonSeal {
 export interface SealClock {
   /** Redis's time in epoch ms, as this node reads it (redis-clock.ts `redisNow`). */
   now: () => number;
-  /** How long a value this node seals is taken by every reader (`sealValidityMs`), sealed into it. */
+  /** How long a value this node seals is taken by every reader (config/cluster-config.ts `sealValidityMs`), sealed into it. */
   validForMs: number;
-  /** The longest this node takes a value, whatever its writer sealed (`MAX_SEAL_VALIDITY_MS`, or its own validity for relayed messages). */
+  /** The longest this node takes a value, whatever its writer sealed (config/cluster-config.ts `MAX_SEAL_VALIDITY_MS`, or its own validity for relayed messages). */
   maxAgeMs: number;
 }
-
-/**
- * A genuine directory entry is never older than its time to live, three of its writer's heartbeats past its write
- * (directory-redis.ts `entryWrite`); its write may reach Redis up to a `cluster.redis_timeout`
- * after it was sealed; and two nodes read Redis's time apart by their readings' half round trips,
- * which `CLOCK_MARGIN_MS` covers. A relayed message is read within moments of its sealing.
- */
-const CLOCK_MARGIN_MS = 1000;
-
-/** How long a value a node seals is taken, for its `cluster.heartbeat` and `cluster.redis_timeout` (ms). */
-export const sealValidityMs = (settings: { heartbeat: number; redis_timeout: number }): number =>
-  3 * settings.heartbeat + settings.redis_timeout + CLOCK_MARGIN_MS;
-
-/**
- * The longest any node takes a directory entry, whatever its writer sealed: a bound on how long a
- * captured one can be replayed. A node whose three heartbeats and `redis_timeout` pass an hour is
- * read as gone an hour after each write.
- */
-export const MAX_SEAL_VALIDITY_MS = 3_600_000;
 
 const FIELD = ',"seal":"';
 const SEALED_AT = ',"sealedAt":';

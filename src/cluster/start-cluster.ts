@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { MAX_SEAL_VALIDITY_MS, sealValidityMs } from "../config/cluster-config.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Cluster, ClusterDeps, RedisState } from "./cluster.ts";
 import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
@@ -8,7 +9,7 @@ import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
-import { entrySeal, MAX_SEAL_VALIDITY_MS, relaySeal, sealValidityMs } from "./json-seal.ts";
+import { entrySeal, relaySeal } from "./json-seal.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { leaseTimings } from "./name-lease.ts";

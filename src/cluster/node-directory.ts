@@ -171,6 +171,15 @@ export class NodeDirectory {
   }
 
   /**
+   * This node's live stream gained its first reader or lost its last (`NodeEntry.watching`): as
+   * with a worker change, its entry is published now with a notice, so the other nodes start (or
+   * stop) relaying their requests to it at once, not at their next heartbeat.
+   */
+  watchingChanged(): Promise<void> {
+    return this.workersChanged();
+  }
+
+  /**
    * The node stops (its drain begins). Holding workers, from now on its entry says it stops and
    * lists every worker it held as draining, published at once with a notice, and renewed every
    * heartbeat until `close`. No node chooses them, and each answers their models with a draining

@@ -14,7 +14,6 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { spawnGateway } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 const fx = gatewayFixture({ gateway: false, fake: null });
@@ -38,7 +37,7 @@ const WARNING = /cluster\.advertise_url is plain http \(http:\/\/192\.0\.2\.7:80
 
 test("a node advertising a plain http URL off its host warns once as it starts, naming cluster.advertise_url", async () => {
   const port = freePort();
-  const node = fx.own(await spawnGateway({ config: advertising("http://192.0.2.7:8080", port), port }));
+  const node = await fx.spawn({ config: advertising("http://192.0.2.7:8080", port), port });
   await waitFor("the warning", () => (node.stderr.all.match(WARNING) ? true : undefined));
   // Said with the start's other warnings, not at each heartbeat: two of the node's entry writes on, once.
   const redis = new RedisClient(redisUrl);

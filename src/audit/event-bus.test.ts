@@ -34,6 +34,22 @@ describe("EventBus", () => {
     expect(bus.relayedReaders).toBe(0);
   });
 
+  test("the first consumer of other nodes' events and the last one's close are told, once each; other consumers are not", () => {
+    const bus = new EventBus();
+    let told = 0;
+    bus.onRelayedReaders(() => told++);
+    const own = bus.subscribe();
+    expect(told).toBe(0);
+    const first = bus.subscribe({ relayed: true });
+    const second = bus.subscribe({ relayed: true });
+    expect(told).toBe(1);
+    first.close();
+    own.close();
+    expect(told).toBe(1);
+    second.close();
+    expect(told).toBe(2);
+  });
+
   test("a waiting consumer gets each event as it is published", async () => {
     const bus = new EventBus();
     const sub = bus.subscribe();

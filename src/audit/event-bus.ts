@@ -47,6 +47,8 @@ export class EventBus {
   private taps: readonly Tap[] = [];
   /** Every consumer's filter is the live streams' code: one reporter serves them all. */
   private readonly filterFailed: ListenerFailed;
+  /** Told when the first consumer of other nodes' events comes and when the last goes (`onRelayedReaders`). */
+  private relayedListeners: (() => void)[] = [];
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -109,11 +111,29 @@ export class EventBus {
     const subscriber = new Subscriber(
       options,
       this.now,
-      () => this.subscribers.delete(subscriber),
+      () => {
+        this.subscribers.delete(subscriber);
+        if (subscriber.relayed && this.relayedReaders === 0) this.relayedChanged();
+      },
       this.filterFailed,
     );
+    const first = subscriber.relayed && this.relayedReaders === 0;
     this.subscribers.add(subscriber);
+    if (first) this.relayedChanged();
     return subscriber;
+  }
+
+  /**
+   * Calls `listener` when the first consumer that takes other nodes' events subscribes, and when
+   * the last one closes: a cluster node tells the others at once (cluster/event-relay.ts), rather
+   * than at its next heartbeat, so a stream just opened shows their requests from its start.
+   */
+  onRelayedReaders(listener: () => void): void {
+    this.relayedListeners = [...this.relayedListeners, listener];
+  }
+
+  private relayedChanged(): void {
+    for (const listener of this.relayedListeners) listener();
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { plainAdvertiseWarning } from "../config/advertise-url-warning.ts";
 import { baseUrlWarnings } from "../config/base-url-warnings.ts";
 import { ConfigError, firstProblems } from "../config/config-error.ts";
 import { type Config, configSchema } from "../config/config-schema.ts";
@@ -47,6 +48,9 @@ export function registerConfig(program: Command): void {
       // Valid, but an anthropic base_url ending in /v1 sends every call to …/v1/v1/messages.
       for (const warning of baseUrlWarnings(resolved))
         process.stderr.write(`warning: ${printable(warning)}\n`);
+      // Valid, but the cluster's secret goes to this node over plain http off the host.
+      const plainAdvertise = plainAdvertiseWarning(resolved);
+      if (plainAdvertise) process.stderr.write(`warning: ${printable(plainAdvertise)}\n`);
       // Valid, but a weight on a model that is not weighted changes nothing.
       for (const warning of ignoredWeightWarnings(resolved))
         process.stderr.write(`warning: ${printable(warning)}\n`);

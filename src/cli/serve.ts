@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { plainAdvertiseWarning } from "../config/advertise-url-warning.ts";
 import { baseUrlWarnings } from "../config/base-url-warnings.ts";
 import { ignoredWeightWarnings } from "../config/ignored-weight-warnings.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
@@ -143,6 +144,9 @@ async function serve(options: ServeOptions): Promise<void> {
     for (const warning of retentionWarnings(config)) logger.warn(warning);
     // An anthropic base_url ending in /v1: every call would go to …/v1/v1/messages.
     for (const warning of baseUrlWarnings(config)) logger.warn(warning);
+    // Peers reach this node over plain http off the host: the cluster's secret rides in the clear.
+    const plainAdvertise = plainAdvertiseWarning(config);
+    if (plainAdvertise) logger.warn(plainAdvertise);
     // A weight on a model that is not weighted: its routes keep their order.
     for (const warning of ignoredWeightWarnings(config)) logger.warn(warning);
     const ignored = metricsListenIgnored(config.metrics);

@@ -12,29 +12,57 @@ export const entryKey = (id: string) => `mgw:node:${id}`;
 /** Where a node says its workers changed (its id): every other node reads that node's entry at once. */
 export const CHANGED_CHANNEL = "mgw:nodes:changed";
 
+/** Without a seal (tests of the directory alone), an entry stands as long as its key does. */
+const UNSEALED = Number.POSITIVE_INFINITY;
+
 /**
- * The entry Redis holds under node `id`'s key, or null when it is no node's: not sealed with
- * `cluster.secret` or sealed too long ago (`seal`: json-seal.ts; none in tests of the directory
- * alone), or another node's: a genuine entry copied under another key would list its node twice, an
- * earlier process's (its URL and workers) beside the live one.
+ * The entry Redis holds under node `id`'s key, with how much longer its seal has it taken (ms), or
+ * null when it is no node's: not sealed with `cluster.secret` or sealed too long ago (`seal`:
+ * json-seal.ts; none in tests of the directory alone), or another node's: a genuine entry copied
+ * under another key would list its node twice, an earlier process's (its URL and workers) beside
+ * the live one.
  */
-function nodesEntry(id: string, value: string, seal: JsonSeal | undefined): NodeEntry | null {
-  const json = seal ? seal.open(value) : value;
-  if (json === null) return null;
-  const entry = JSON.parse(json) as NodeEntry;
-  return entry.id === id ? entry : null;
+function nodesEntry(
+  id: string,
+  value: string,
+  seal: JsonSeal | undefined,
+): { entry: NodeEntry; leftMs: number } | null {
+  const opened = seal ? seal.openLeft(value) : { json: value, leftMs: UNSEALED };
+  if (opened === null) return null;
+  let entry: unknown;
+  try {
+    entry = JSON.parse(opened.json);
+  } catch {
+    // Only unsealed (a test's): what the secret seals is a node's JSON.
+    return null;
+  }
+  if (typeof entry !== "object" || entry === null || !("id" in entry) || entry.id !== id) return null;
+  return { entry: entry as NodeEntry, leftMs: opened.leftMs };
 }
 
-/** As `nodesEntry`, and null too when another cluster stamped it (cluster-identity.ts). */
-export function entryIfOurs(
+/**
+ * As `nodesEntry`, and null too when another cluster stamped it (cluster-identity.ts). Every value
+ * a node reads as an entry is read so: the others' every beat, and the one left under its own name
+ * as it starts (or its predecessor's `mgw:stopping:<id>`), whose workers it lists, draining, for
+ * as long as the key stands (within `leftMs`).
+ */
+export function sealedEntry(
   id: string,
   value: string,
   clusterId: string | undefined,
   seal: JsonSeal | undefined,
-): NodeEntry | null {
-  const entry = nodesEntry(id, value, seal);
-  return entry === null || (clusterId !== undefined && foreign(entry.cluster, clusterId)) ? null : entry;
+): { entry: NodeEntry; leftMs: number } | null {
+  const read = nodesEntry(id, value, seal);
+  return read === null || (clusterId !== undefined && foreign(read.entry.cluster, clusterId)) ? null : read;
 }
+
+/** `sealedEntry`'s entry alone. */
+export const entryIfOurs = (
+  id: string,
+  value: string,
+  clusterId: string | undefined,
+  seal: JsonSeal | undefined,
+): NodeEntry | null => sealedEntry(id, value, clusterId, seal)?.entry ?? null;
 
 /**
  * Takes ids off the directory's set (`KEYS[1]`), each (`ARGV[2i-2]`) only while its key (`KEYS[i]`)
@@ -76,7 +104,7 @@ export async function readEntries(
   const unlisted: string[] = [String(seal?.maxAgeMs ?? Number.MAX_SAFE_INTEGER)];
   ids.forEach((id, i) => {
     const value = values[i] ?? null;
-    const entry = value === null ? null : nodesEntry(id, value, seal);
+    const entry = value === null ? null : (nodesEntry(id, value, seal)?.entry ?? null);
     if (entry === null) {
       keys.push(entryKey(id));
       unlisted.push(id, value ?? "");
@@ -88,10 +116,9 @@ export async function readEntries(
 
 /** How a node's `entry` is written (sealed, given a `seal`), with the renewal of its name (name-lease.ts). */
 export function entryWrite(entry: NodeEntry, heartbeatMs: number, seal: JsonSeal | undefined): EntryWrite {
-  const json = JSON.stringify(entry);
   return {
     key: entryKey(entry.id),
-    value: seal ? seal.seal(json) : json,
+    value: sealedJson(entry, seal),
     ttlMs: heartbeatMs * 3,
     set: NODES,
     member: entry.id,
@@ -100,8 +127,20 @@ export function entryWrite(entry: NodeEntry, heartbeatMs: number, seal: JsonSeal
 
 /**
  * The node drains while its successor holds the name (stopping-node.ts): the successor keeps
- * the workers it inherited listed while this stands, three heartbeats past this write.
+ * the workers it inherited listed while this stands, three heartbeats past this write. Sealed as
+ * the entry is: the successor reads it as one (`sealedEntry`).
  */
-export async function sayStopping(client: RedisClient, entry: NodeEntry, heartbeatMs: number): Promise<void> {
-  await client.send("SET", [stoppingKey(entry.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
+export async function sayStopping(
+  client: RedisClient,
+  entry: NodeEntry,
+  heartbeatMs: number,
+  seal: JsonSeal | undefined,
+): Promise<void> {
+  await client.send("SET", [stoppingKey(entry.id), sealedJson(entry, seal), "PX", String(heartbeatMs * 3)]);
+}
+
+/** `entry` as Redis holds it: sealed, given a `seal`. */
+function sealedJson(entry: NodeEntry, seal: JsonSeal | undefined): string {
+  const json = JSON.stringify(entry);
+  return seal ? seal.seal(json) : json;
 }

@@ -1,13 +1,8 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
-import {
-  entrySeal,
-  type JsonSeal,
-  MAX_SEAL_VALIDITY_MS,
-  type SealClock,
-  sealValidityMs,
-} from "./json-seal.ts";
+import { MAX_SEAL_VALIDITY_MS, sealValidityMs } from "../config/cluster-config.ts";
+import { entrySeal, type JsonSeal, type SealClock } from "./json-seal.ts";
 import { NodeDirectory } from "./node-directory.ts";
 import { RedisLink } from "./redis-link.ts";
 

@@ -25,6 +25,11 @@ export interface JsonSeal {
    * whichever is less (or as far ahead).
    */
   open(value: string): string | null;
+  /**
+   * As `open`, with how much longer this reader takes the value (ms: the bound less its age), for
+   * a value read once and kept (a predecessor's entry: node-directory.ts), not read again each beat.
+   */
+  openLeft(value: string): { json: string; leftMs: number } | null;
   /** The longest a sealed value is taken by this reader, whatever its writer sealed. */
   readonly maxAgeMs: number;
 }
@@ -33,30 +38,11 @@ export interface JsonSeal {
 export interface SealClock {
   /** Redis's time in epoch ms, as this node reads it (redis-clock.ts `redisNow`). */
   now: () => number;
-  /** How long a value this node seals is taken by every reader (`sealValidityMs`), sealed into it. */
+  /** How long a value this node seals is taken by every reader (config/cluster-config.ts `sealValidityMs`), sealed into it. */
   validForMs: number;
-  /** The longest this node takes a value, whatever its writer sealed (`MAX_SEAL_VALIDITY_MS`, or its own validity for relayed messages). */
+  /** The longest this node takes a value, whatever its writer sealed (config/cluster-config.ts `MAX_SEAL_VALIDITY_MS`, or its own validity for relayed messages). */
   maxAgeMs: number;
 }
-
-/**
- * A genuine directory entry is never older than its time to live, three of its writer's heartbeats past its write
- * (directory-redis.ts `entryWrite`); its write may reach Redis up to a `cluster.redis_timeout`
- * after it was sealed; and two nodes read Redis's time apart by their readings' half round trips,
- * which `CLOCK_MARGIN_MS` covers. A relayed message is read within moments of its sealing.
- */
-const CLOCK_MARGIN_MS = 1000;
-
-/** How long a value a node seals is taken, for its `cluster.heartbeat` and `cluster.redis_timeout` (ms). */
-export const sealValidityMs = (settings: { heartbeat: number; redis_timeout: number }): number =>
-  3 * settings.heartbeat + settings.redis_timeout + CLOCK_MARGIN_MS;
-
-/**
- * The longest any node takes a directory entry, whatever its writer sealed: a bound on how long a
- * captured one can be replayed. A node whose three heartbeats and `redis_timeout` pass an hour is
- * read as gone an hour after each write.
- */
-export const MAX_SEAL_VALIDITY_MS = 3_600_000;
 
 const FIELD = ',"seal":"';
 const SEALED_AT = ',"sealedAt":';
@@ -72,6 +58,23 @@ const MAC_CHARS = 64;
 function jsonSeal(secret: string, purpose: string, clock: SealClock): JsonSeal {
   const context = `mindgw ${purpose}\n`;
   const mac = (json: string) => createHmac("sha256", secret).update(context).update(json).digest("hex");
+  function openLeft(value: string): { json: string; leftMs: number } | null {
+    const at = value.length - FIELD.length - MAC_CHARS - 2;
+    if (at < 1 || !value.endsWith('"}') || value.slice(at, at + FIELD.length) !== FIELD) return null;
+    const dated = `${value.slice(0, at)}}`;
+    const given = Buffer.from(value.slice(at + FIELD.length, -2));
+    const expected = Buffer.from(mac(dated));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    // The secret's own writing: the last `"sealedAt"` and `"validFor"` are the seal's, whatever fields came before.
+    const validAt = dated.lastIndexOf(VALID_FOR);
+    const dateAt = dated.lastIndexOf(SEALED_AT, validAt);
+    if (validAt < 0 || dateAt < 0) return null;
+    const sealedAt = Number(dated.slice(dateAt + SEALED_AT.length, validAt));
+    const validFor = Math.min(Number(dated.slice(validAt + VALID_FOR.length, -1)), clock.maxAgeMs);
+    const now = clock.now();
+    if (!(Math.abs(now - sealedAt) <= validFor)) return null;
+    return { json: `${dated.slice(0, dateAt)}}`, leftMs: sealedAt + validFor - now };
+  }
   return {
     maxAgeMs: clock.maxAgeMs,
     seal(json) {
@@ -79,22 +82,8 @@ function jsonSeal(secret: string, purpose: string, clock: SealClock): JsonSeal {
       const dated = `${json.slice(0, -1)}${SEALED_AT}${Math.round(clock.now())}${VALID_FOR}${validFor}}`;
       return `${dated.slice(0, -1)}${FIELD}${mac(dated)}"}`;
     },
-    open(value) {
-      const at = value.length - FIELD.length - MAC_CHARS - 2;
-      if (at < 1 || !value.endsWith('"}') || value.slice(at, at + FIELD.length) !== FIELD) return null;
-      const dated = `${value.slice(0, at)}}`;
-      const given = Buffer.from(value.slice(at + FIELD.length, -2));
-      const expected = Buffer.from(mac(dated));
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-      // The secret's own writing: the last `"sealedAt"` and `"validFor"` are the seal's, whatever fields came before.
-      const validAt = dated.lastIndexOf(VALID_FOR);
-      const dateAt = dated.lastIndexOf(SEALED_AT, validAt);
-      if (validAt < 0 || dateAt < 0) return null;
-      const sealedAt = Number(dated.slice(dateAt + SEALED_AT.length, validAt));
-      const validFor = Math.min(Number(dated.slice(validAt + VALID_FOR.length, -1)), clock.maxAgeMs);
-      if (!(Math.abs(clock.now() - sealedAt) <= validFor)) return null;
-      return `${dated.slice(0, dateAt)}}`;
-    },
+    open: (value) => openLeft(value)?.json ?? null,
+    openLeft,
   };
 }
 

@@ -30,10 +30,10 @@ export class ListedWorkers {
 
   /**
    * The entry left under this node's id as it starts (predecessor-entry.ts), or null, and how long
-   * Redis keeps it still (its time to live, in ms).
+   * it stands still (its time to live in Redis, within its seal's bound, in ms).
    */
-  inherit(left: { text: string; leftMs: number } | null): void {
-    const workers = left === null ? null : predecessorWorkers(left.text);
+  inherit(left: { entry: unknown; leftMs: number } | null): void {
+    const workers = left === null ? null : predecessorWorkers(left.entry);
     this.inherited =
       left === null || workers === null ? null : { workers, until: this.clock() + left.leftMs };
   }

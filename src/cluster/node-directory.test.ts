@@ -360,7 +360,7 @@ test("a predecessor's entry with one worker this build cannot read keeps the oth
   const probe = new RedisClient(redis.url);
   closing.push(() => probe.close());
   const good = { name: "gpu-kept", tenant: "default", models: ["m-kept"], inFlight: 0, capacity: 4 };
-  const entry = { at: Date.now(), workers: [{ models: ["m-unnamed"] }, good] };
+  const entry = { id: "partly-readable", at: Date.now(), workers: [{ models: ["m-unnamed"] }, good] };
   // Written as a node writes its entry: for three heartbeats.
   await probe.send("SET", ["mgw:node:partly-readable", JSON.stringify(entry), "PX", "60000"]);
   await node("partly-readable", () => []);

@@ -11,6 +11,7 @@ import {
   NODES,
   readEntries,
   sayStopping,
+  sealedEntry,
 } from "./directory-redis.ts";
 import { modelsOn, nodesServing, whyNoneOn } from "./directory-workers.ts";
 import { ListedWorkers } from "./listed-workers.ts";
@@ -170,6 +171,15 @@ export class NodeDirectory {
   }
 
   /**
+   * This node's live stream gained its first reader or lost its last (`NodeEntry.watching`): as
+   * with a worker change, its entry is published now with a notice, so the other nodes start (or
+   * stop) relaying their requests to it at once, not at their next heartbeat.
+   */
+  watchingChanged(): Promise<void> {
+    return this.workersChanged();
+  }
+
+  /**
    * The node stops (its drain begins). Holding workers, from now on its entry says it stops and
    * lists every worker it held as draining, published at once with a notice, and renewed every
    * heartbeat until `close`. No node chooses them, and each answers their models with a draining
@@ -213,7 +223,7 @@ export class NodeDirectory {
           if (
             !(await this.lease.renew(client, entryWrite(last, this.options.heartbeatMs, this.options.seal)))
           )
-            await sayStopping(client, last, this.options.heartbeatMs);
+            await sayStopping(client, last, this.options.heartbeatMs, this.options.seal);
         } else if (await this.lease.renew(client)) {
           await client.del(entryKey(self.id));
           await client.srem(NODES, self.id);
@@ -268,9 +278,11 @@ export class NodeDirectory {
         inheriting ? client.get(stoppingKey(self.id)) : null,
         inheriting ? client.pttl(stoppingKey(self.id)) : 0,
         holds && notice ? client.publish(CHANGED_CHANNEL, self.id) : null,
-        !holds && this.listed.draining ? sayStopping(client, entry, heartbeatMs) : null,
+        !holds && this.listed.draining ? sayStopping(client, entry, heartbeatMs, this.options.seal) : null,
       ]);
-      if (predecessorStops(predecessor, this.instance)) this.listed.predecessorStands(predecessorLeftMs);
+      const stops = predecessor === null ? null : this.sealed(predecessor);
+      if (predecessorStops(stops?.entry ?? null, this.instance))
+        this.listed.predecessorStands(Math.min(predecessorLeftMs, stops?.leftMs ?? 0));
       return await readEntries(client, ids, this.options.clusterId, this.options.seal);
     });
     let entries: NodeEntry[];
@@ -306,18 +318,26 @@ export class NodeDirectory {
   }
 
   /**
-   * The entry under this node's id as it starts (predecessor-entry.ts) and its time to live on
-   * Redis's clock: null without one (or Redis away).
+   * The entry under this node's id as it starts (predecessor-entry.ts), read as every entry is
+   * (`sealed`), and how long it stands still: its time to live on Redis's clock, within its seal's
+   * bound (a genuine entry copied back with a longer one lends its workers no longer than the seal
+   * takes it). Null without one (or Redis away).
    */
-  private async entryLeft(): Promise<{ text: string; leftMs: number } | null> {
+  private async entryLeft(): Promise<{ entry: NodeEntry; leftMs: number } | null> {
     const { link, self } = this.options;
     if (!link.healthy()) return null;
     const key = entryKey(self.id);
     const [text, leftMs] = await link
       .call((client) => Promise.all([client.get(key), client.pttl(key)]))
       .catch(() => [null, 0] as const);
+    const left = text === null ? null : this.sealed(text);
     // PTTL is negative for a key gone meanwhile (or one written without expiry): nothing stands.
-    return text === null ? null : { text, leftMs: Math.max(0, leftMs) };
+    return left === null ? null : { entry: left.entry, leftMs: Math.max(0, Math.min(leftMs, left.leftMs)) };
+  }
+
+  /** A value under this node's own id (its entry's key, its stopping key), read as every node's entry is. */
+  private sealed(value: string): { entry: NodeEntry; leftMs: number } | null {
+    return sealedEntry(this.options.self.id, value, this.options.clusterId, this.options.seal);
   }
 
   /**

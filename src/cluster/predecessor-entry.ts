@@ -27,18 +27,13 @@ const predecessorEntrySchema = z.object({ workers: z.array(z.unknown()) });
 
 /**
  * The workers the entry left under this node's id lists, each draining and closed (none is
- * connected here yet); null when it lists none this build can read, or is no entry this build can
- * read (not JSON, or not of an entry's shape): a node starts whatever Redis holds. A worker it
- * cannot read is left out, the others kept.
+ * connected here yet); null when it lists none this build can read. `entry` is one read as every
+ * entry is (directory-redis.ts `sealedEntry`: sealed with the secret, lately, under its own id):
+ * a value planted there by whoever reaches Redis lends the node no workers. A worker this build
+ * cannot read (a release's of other fields) is left out, the others kept.
  */
-export function predecessorWorkers(text: string): Map<string, PeerWorker> | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  const parsed = predecessorEntrySchema.safeParse(value);
+export function predecessorWorkers(entry: unknown): Map<string, PeerWorker> | null {
+  const parsed = predecessorEntrySchema.safeParse(entry);
   if (!parsed.success) return null;
   const workers = new Map<string, PeerWorker>();
   for (const listed of parsed.data.workers) {

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { MAX_SEAL_VALIDITY_MS, sealValidityMs } from "../config/cluster-config.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Cluster, ClusterDeps, RedisState } from "./cluster.ts";
 import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
@@ -8,7 +9,7 @@ import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { IncomingLinks } from "./incoming-links.ts";
-import { entrySeal, MAX_SEAL_VALIDITY_MS, relaySeal, sealValidityMs } from "./json-seal.ts";
+import { entrySeal, relaySeal } from "./json-seal.ts";
 import { KEY_CHANNEL, keyNotice } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { leaseTimings } from "./name-lease.ts";
@@ -204,6 +205,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const nodes = directory;
   // A worker connected, left or started draining: every node routes by it from now on, not a heartbeat later.
   registry.watch(() => void nodes.workersChanged());
+  // A live stream opened here with none before (or the last one closed): the others relay to it from now on.
+  deps.bus.onRelayedReaders(() => void nodes.watchingChanged());
   let draining: Promise<void> | null = null;
   const incoming = new IncomingLinks();
   const counters = createRedisCounters({

@@ -1,3 +1,4 @@
+import type { NodeEntry } from "./node-entry.ts";
 import { predecessorWorkers } from "./predecessor-entry.ts";
 
 /**
@@ -11,19 +12,11 @@ import { predecessorWorkers } from "./predecessor-entry.ts";
 export const stoppingKey = (id: string) => `mgw:stopping:${id}`;
 
 /**
- * Whether `text` (the stopping key's value) is a stopping predecessor's that keeps a successor's
- * inherited workers listed, as long as the key stands (its time to live, on Redis's clock): not for
- * none, this process's own, or a value this build cannot read.
+ * Whether `entry` (the stopping key's value, read as an entry is: directory-redis.ts `sealedEntry`)
+ * is a stopping predecessor's that keeps a successor's inherited workers listed, as long as the key
+ * stands (its time to live, on Redis's clock): not for none, this process's own, or one listing no
+ * worker this build can read.
  */
-export function predecessorStops(text: string | null, instance: string): boolean {
-  if (text === null) return false;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return false;
-  }
-  if (typeof value === "object" && value !== null && "instance" in value && value.instance === instance)
-    return false;
-  return predecessorWorkers(text) !== null;
+export function predecessorStops(entry: NodeEntry | null, instance: string): boolean {
+  return entry !== null && entry.instance !== instance && predecessorWorkers(entry) !== null;
 }

@@ -86,6 +86,25 @@ test("a forged entry naming another URL is read as none: no prompt and no cluste
   expect(asked).toEqual([]);
 });
 
+test("a forged entry left under a node's own name as it starts lends it no workers: their model is served nowhere (404), not draining (503) while it stands", async () => {
+  const planted = {
+    id: "n3",
+    cluster: await clusterId(),
+    url: "http://127.0.0.1:9",
+    at: 1,
+    workers: [{ name: "planted", tenant: "default", models: ["planted-model"], inFlight: 0, capacity: 10 }],
+  };
+  // An hour: a node's successor keeps a predecessor's draining workers listed while its entry stands.
+  await redis.send("SET", ["mgw:node:n3", JSON.stringify(planted), "PX", "3600000"]);
+  const n3 = await joinNode("n3");
+  // n3's first entry, written as it starts, lists whatever it took for its predecessor's workers.
+  await waitFor("n1 to list n3", async () => ((await listedByN1()).includes("n3") ? true : undefined));
+  const answer = await chatAt(node.url, node.adminKey ?? "", { model: "planted-model" });
+  expect(answer.status).toBe(404);
+  expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
+  await n3.stop();
+});
+
 test("a relayed message forged on the events channel is not shown in a live stream; another node's requests are", async () => {
   n2 = await joinNode("n2");
   const stream = listenToEvents(node);

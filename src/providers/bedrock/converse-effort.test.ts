@@ -37,6 +37,7 @@ beforeAll(async () => {
       ],
       models: [
         route("opus", "us.anthropic.claude-opus-4-6-v1"),
+        route("opus-4-7", "us.anthropic.claude-opus-4-7"),
         route("opus-4-5", "global.anthropic.claude-opus-4-5-20251101-v1:0"),
         route("sonnet-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
         route("nova", "us.amazon.nova-pro-v1:0"),
@@ -77,9 +78,9 @@ describe("an effort level on a Bedrock Converse route", () => {
   test.each([
     ["opus", "medium"],
     ["opus-4-5", "low"],
-    // Anthropic's own level between high and max (Opus 4.7 and later; Claude Code's default there),
-    // which chat's xhigh is not: it goes as the caller wrote it.
-    ["opus", "xhigh"],
+    // Anthropic's own level between high and max (Opus 4.7 and later; Claude Code's default there):
+    // it goes as the caller wrote it.
+    ["opus-4-7", "xhigh"],
   ] as const)(
     "a Messages caller's reaches Claude that takes one (%s) in additionalModelRequestFields, nothing dropped",
     async (model, effort) => {
@@ -90,6 +91,13 @@ describe("an effort level on a Bedrock Converse route", () => {
       expect(response.headers.get("x-mindgw-dropped")).toBeNull();
     },
   );
+
+  test("to a Claude without xhigh (Opus 4.6), the most below it it has: high, not max", async () => {
+    answer();
+    const { response } = await ask("opus", "xhigh");
+    expect(sentLast().additionalModelRequestFields).toEqual({ output_config: { effort: "high" } });
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+  });
 
   test("beside adaptive thinking, both go, as Anthropic's API is sent them", async () => {
     answer();

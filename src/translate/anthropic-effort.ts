@@ -7,7 +7,8 @@ export const EFFORT_SCALE: readonly string[] = ["low", "medium", "high", "xhigh"
  * The levels each Claude takes, by Anthropic's effort page: Opus 4.5 low to high; Opus 4.6,
  * Sonnet 4.6 and Mythos Preview `max` as well; Opus 4.7 and later (Opus 4.8, the Claude 5 models)
  * `xhigh` too. A name no rule places (another vendor's Anthropic-compatible API, a Claude named
- * after these) is given all of them: the level asked goes.
+ * after these) is given all of them: the level asked goes, and a refusal in Anthropic's words
+ * has it sent again at the level the model takes (routing/refused-effort.ts).
  */
 const EVERY_LEVEL = EFFORT_SCALE;
 const WITHOUT_XHIGH: readonly string[] = ["low", "medium", "high", "max"];

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import OpenAI from "openai";
 import { type Gateway, parseConfig } from "../../index.ts";
 import { recordingGateway } from "../../testing/recording-gateway.ts";
@@ -28,7 +30,11 @@ interface Sent {
   readonly model: string;
   readonly output_config?: { readonly effort?: string };
   readonly thinking?: { readonly type?: string };
+  readonly stream?: boolean;
 }
+
+/** Anthropic's stream of the same answer, as recorded. */
+const STREAM = readFileSync(join(import.meta.dir, "../../translate/fixtures/anthropic/message-text.sse.txt"));
 
 let upstream: ReturnType<typeof Bun.serve>;
 let gateway: Gateway;
@@ -58,6 +64,7 @@ function judged(body: Sent): Response {
     return refused(
       `output_config.effort '${effort}' is not supported when thinking is disabled on this model. Use effort 'high' or below, or enable thinking.`,
     );
+  if (body.stream) return new Response(STREAM, { headers: { "content-type": "text/event-stream" } });
   return Response.json({ ...jsonFixture("anthropic/message-text.json"), model: body.model });
 }
 
@@ -124,5 +131,57 @@ describe("a chat caller's reasoning_effort toward Claude", () => {
     expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
     expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual([level]);
     expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+  });
+});
+
+// A level the model refuses all the same is sent again at once at the level Anthropic's words name,
+// and the caller's field named as any other refused field is (x-mindgw-dropped, the audit row):
+// Opus 5 takes xhigh and max only with thinking on ("output_config.effort 'xhigh' is not supported
+// when thinking is disabled on this model. Use effort 'high' or below, or enable thinking."), and a
+// model the rules do not place may lack the level asked ("This model does not support effort level
+// 'xhigh'. Supported levels: high, low, max, medium."). Before, the caller got the 400.
+describe("a level the route's Claude refuses", () => {
+  const sentSince = (before: number) => sent.slice(before).map((body) => body.output_config?.effort);
+
+  test.each(["xhigh", "max"])(
+    "%s with thinking disabled, to Opus 5: sent again at high, thinking as it was, named",
+    async (asked) => {
+      const before = sent.length;
+      const { data, response } = await ask("claude-opus-5", asked, { thinking: { type: "disabled" } });
+      expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+      expect(sentSince(before)).toEqual([asked, "high"]);
+      expect(sent.at(-1)?.thinking).toEqual({ type: "disabled" });
+      expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+    },
+  );
+
+  test("streamed alike: the refusal comes before the stream", async () => {
+    const before = sent.length;
+    const stream = await openai.chat.completions.create({
+      model: "claude-opus-5",
+      messages: [{ role: "user", content: "hi" }],
+      reasoning_effort: "xhigh",
+      stream: true,
+      thinking: { type: "disabled" },
+    } as never);
+    let text = "";
+    for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>)
+      text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("Hello! How can I help you today?");
+    expect(sentSince(before)).toEqual(["xhigh", "high"]);
+  });
+
+  test("a level a model no rule places has not: sent again at the most below it that it lists", async () => {
+    const before = sent.length;
+    const { data, response } = await ask("their-claude", "xhigh");
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sentSince(before)).toEqual(["xhigh", "high"]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
+
+  test("a level it has is not the refusal: Opus 5's xhigh with thinking on goes once", async () => {
+    const before = sent.length;
+    await ask("claude-opus-5", "xhigh", { thinking: { type: "adaptive" } });
+    expect(sentSince(before)).toEqual(["xhigh"]);
   });
 });

@@ -134,6 +134,27 @@ describe("an effort level on a Bedrock Converse route", () => {
     expect(none.response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
   });
 
+  test("a level Claude takes only lower (thinking disabled) is sent again at the level its words name, named", async () => {
+    upstream.queue({
+      status: 400,
+      headers: { "content-type": "application/json", "x-amzn-errortype": "ValidationException" },
+      body: JSON.stringify({
+        message:
+          "The model returned the following errors: output_config.effort 'xhigh' is not supported when thinking is disabled on this model. Use effort 'high' or below, or enable thinking.",
+      }),
+    });
+    answer();
+    const sentBefore = upstream.requests.length;
+    const { data, response } = await ask("opus-4-7", "xhigh", { type: "disabled" });
+    expect(data.content).toEqual([{ type: "text", text: "hi" }] as never);
+    expect(upstream.requests.length - sentBefore).toBe(2);
+    expect(sentLast().additionalModelRequestFields).toEqual({
+      thinking: { type: "disabled" },
+      output_config: { effort: "high" },
+    });
+    expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
+  });
+
   test("a Claude that refuses it all the same (a name the rule misjudges) is sent the call again without it, named", async () => {
     upstream.queue({
       status: 400,

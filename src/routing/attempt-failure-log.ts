@@ -47,11 +47,13 @@ export function logRefusedField(
   const again =
     refused.renamed !== undefined
       ? `as ${refused.renamed}`
-      : refused.fits === undefined
-        ? "without it"
-        : refused.fitsBy === "model"
-          ? "with the most the model writes"
-          : "with the max_tokens the window leaves";
+      : refused.level !== undefined
+        ? `at effort ${refused.level}`
+        : refused.fits === undefined
+          ? "without it"
+          : refused.fitsBy === "model"
+            ? "with the most the model writes"
+            : "with the max_tokens the window leaves";
   log(`route's model refused a field the caller's API takes: sent again ${again}`, {
     request_id: request.requestId,
     route: route.label,
@@ -59,5 +61,6 @@ export function logRefusedField(
     field: [refused, ...(refused.also ?? [])].map((hint) => hint.path).join(", "),
     client_field: [refused, ...(refused.also ?? [])].map((hint) => hint.callerName).join(", "),
     ...(refused.fits === undefined ? {} : { max_tokens: refused.fits }),
+    ...(refused.level === undefined ? {} : { effort: refused.level }),
   });
 }

@@ -2,6 +2,7 @@ import { readContextOverflow } from "../core/context-overflow.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { type CallerNames, type CallerNaming, callerName } from "./caller-param.ts";
+import { loweredEffort } from "./refused-effort.ts";
 
 /**
  * A field that only tunes the answer, which the caller's own API takes, refused by the route's
@@ -50,6 +51,12 @@ import { type CallerNames, type CallerNaming, callerName } from "./caller-param.
  *   (exclusive)…"), which the client cannot read as anything it can fix, and so meets on every
  *   request: sent again with that most (`fits`). Anthropic's own words for the same refusal lower a
  *   `max_tokens` a translation to Messages wrote alike.
+ * - an effort level a translation wrote, which Claude takes only lower: Opus 5 with thinking
+ *   disabled ("output_config.effort 'xhigh' is not supported when thinking is disabled on this
+ *   model. Use effort 'high' or below, or enable thinking."), a model without the level
+ *   ("This model does not support effort level 'xhigh'. Supported levels: …"): sent again at the
+ *   level the words name (`level`: refused-effort.ts), the caller's field named, as it did not go
+ *   as asked.
  * - a Messages caller's `temperature`, which Claude takes and OpenAI's reasoning models take only at
  *   its default (gpt-5: 400 "Unsupported value: 'temperature' does not support 0 with this
  *   model. Only the default (1) value is supported."; o3: "Unsupported parameter: 'temperature'…"),
@@ -62,6 +69,11 @@ export interface RefusedHint {
   readonly callerName: string;
   /** The value sent instead (`max_tokens` the window leaves); absent, the field goes. */
   readonly fits?: number;
+  /**
+   * The effort level sent instead, lower than the one refused, as the refusal names it
+   * (refused-effort.ts); the caller's field is named, as with a field left out.
+   */
+  readonly level?: string;
   /** What bounds `fits`: the context window past the prompt, or the most the model writes. */
   readonly fitsBy?: "window" | "model";
   /**
@@ -156,6 +168,8 @@ export function refusedHint(error: unknown, hints: CallerNames | undefined): Ref
       const callerName = hints[path];
       if (callerName !== undefined) return { path, callerName, fits: most, fitsBy: "model" };
     }
+  const lowered = loweredEffort(error.message, hints);
+  if (lowered !== undefined) return lowered;
   const refusedFields: RefusedHint[] = [];
   for (const [path, refusal] of CALLER_FIELD_REFUSALS) {
     const callerName = hints[path];

@@ -5,7 +5,8 @@ import type { RefusedHint } from "./refused-hint.ts";
 
 /**
  * The call without the refused hint, which is named among what the translation left out; or, for
- * a bound, with the value that fits (nothing the caller sent is left out). Its other hints stay,
+ * a bound, with the value that fits (nothing the caller sent is left out); or, for an effort level,
+ * with the lower one the refusal names, named as well (it did not go as asked). Its other hints stay,
  * each for the upstream to refuse in turn.
  */
 export function withoutHint(adapted: AdaptedCall, hint: RefusedHint): AdaptedCall {
@@ -23,13 +24,24 @@ export function withoutHint(adapted: AdaptedCall, hint: RefusedHint): AdaptedCal
   }
   if (hint.fits !== undefined)
     return { ...adapted, body: { ...adapted.body, [hint.path]: hint.fits }, hints };
+  const keys = hint.path.split(".");
+  const body =
+    hint.level === undefined ? withoutPath(adapted.body, keys) : withValue(adapted.body, keys, hint.level);
   const dropped = adapted.dropped ?? [];
   return {
     ...adapted,
-    body: withoutPath(adapted.body, hint.path.split(".")),
+    body,
     dropped: dropped.includes(hint.callerName) ? dropped : [...dropped, hint.callerName],
     hints,
   };
+}
+
+/** A copy of `body` with `value` at `path` (`output_config.effort`), the objects on the way copied. */
+function withValue(body: JsonObject, [key, ...rest]: readonly string[], value: string): JsonObject {
+  if (key === undefined) return body;
+  if (rest.length === 0) return { ...body, [key]: value };
+  const inner = body[key];
+  return { ...body, [key]: withValue(isJsonObject(inner) ? inner : {}, rest, value) };
 }
 
 /** `hints` but the one at `path`; undefined when none is left. */

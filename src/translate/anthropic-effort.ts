@@ -1,29 +1,48 @@
-/**
- * OpenAI's reasoning efforts on Anthropic's scale (`output_config.effort`: low, medium, high, max),
- * for Claude on Anthropic's API and on Converse alike. "minimal" rounds up to the lowest; "none" (no
- * reasoning) has no level there: undefined, and the caller's field is named.
- */
-const EFFORT: Readonly<Record<string, string>> = {
-  minimal: "low",
-  low: "low",
-  medium: "medium",
-  high: "high",
-  xhigh: "max",
-  max: "max",
-};
+import { claudeVersion } from "./claude-version.ts";
 
-/** `asked` as Anthropic's effort level; undefined for a word with none (`none`) or no word. */
-export const anthropicEffort = (asked: unknown): string | undefined =>
-  typeof asked === "string" && Object.hasOwn(EFFORT, asked) ? EFFORT[asked] : undefined;
-
-/** Anthropic's own levels (`xhigh`, between high and max, from Opus 4.7). */
-const ANTHROPIC_LEVELS: ReadonlySet<string> = new Set(["low", "medium", "high", "xhigh", "max"]);
+/** Anthropic's effort levels (`output_config.effort`), least first. */
+export const EFFORT_SCALE: readonly string[] = ["low", "medium", "high", "xhigh", "max"];
 
 /**
- * `asked` for Claude behind a chat translation (Converse), where chat's `reasoning_effort` may be a
- * Messages caller's own `output_config.effort`: Anthropic's own level goes as written (a Messages
- * caller's `xhigh` stays `xhigh`, not chat's `xhigh` rounded to `max`), another word as
- * `anthropicEffort` reads it.
+ * The levels each Claude takes, by Anthropic's effort page: Opus 4.5 low to high; Opus 4.6,
+ * Sonnet 4.6 and Mythos Preview `max` as well; Opus 4.7 and later (Opus 4.8, the Claude 5 models)
+ * `xhigh` too. A name no rule places (another vendor's Anthropic-compatible API, a Claude named
+ * after these) is given all of them: the level asked goes, and a refusal in Anthropic's words
+ * has it sent again at the level the model takes (routing/refused-effort.ts).
  */
-export const claudeOwnEffort = (asked: unknown): string | undefined =>
-  typeof asked === "string" && ANTHROPIC_LEVELS.has(asked) ? asked : anthropicEffort(asked);
+const EVERY_LEVEL = EFFORT_SCALE;
+const WITHOUT_XHIGH: readonly string[] = ["low", "medium", "high", "max"];
+const UP_TO_HIGH: readonly string[] = ["low", "medium", "high"];
+
+function levelsOf(model: string): readonly string[] {
+  if (/claude-mythos-preview/i.test(model)) return WITHOUT_XHIGH;
+  const version = claudeVersion(model);
+  if (version === undefined || version.major >= 5 || (version.major === 4 && version.minor >= 7))
+    return EVERY_LEVEL;
+  // Opus 4.5, and the models before it, which take no effort at all: refused by name and sent
+  // again without it (refused-hint.ts).
+  return version.major === 4 && version.minor === 6 ? WITHOUT_XHIGH : UP_TO_HIGH;
+}
+
+/** The highest of `levels` at or below `level` on Anthropic's scale; undefined when none is. */
+export function levelAtMost(level: string, levels: readonly string[]): string | undefined {
+  for (let rank = EFFORT_SCALE.indexOf(level); rank >= 0; rank--) {
+    const lower = EFFORT_SCALE[rank];
+    if (lower !== undefined && levels.includes(lower)) return lower;
+  }
+  return undefined;
+}
+
+/**
+ * `asked` — chat's `reasoning_effort`, or a Messages caller's `output_config.effort` carried as it
+ * (Converse) — as the level `model` takes, on Anthropic's API and on Converse alike: Anthropic's
+ * own words as they are (chat's `xhigh` is Anthropic's `xhigh`, between high and max), "minimal"
+ * rounded up to the lowest, and a level the model has not lowered to the most below it it has
+ * (Opus 4.6's `xhigh` is `high`: its `max` would be more thinking and spend than asked).
+ * Undefined for a word with no level (`none`: no reasoning) or no word.
+ */
+export function claudeEffort(asked: unknown, model: string): string | undefined {
+  if (typeof asked !== "string") return undefined;
+  const level = asked === "minimal" ? "low" : asked;
+  return EFFORT_SCALE.includes(level) ? levelAtMost(level, levelsOf(model)) : undefined;
+}

@@ -37,6 +37,7 @@ beforeAll(async () => {
       ],
       models: [
         route("opus", "us.anthropic.claude-opus-4-6-v1"),
+        route("opus-4-7", "us.anthropic.claude-opus-4-7"),
         route("opus-4-5", "global.anthropic.claude-opus-4-5-20251101-v1:0"),
         route("sonnet-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
         route("nova", "us.amazon.nova-pro-v1:0"),
@@ -77,9 +78,9 @@ describe("an effort level on a Bedrock Converse route", () => {
   test.each([
     ["opus", "medium"],
     ["opus-4-5", "low"],
-    // Anthropic's own level between high and max (Opus 4.7 and later; Claude Code's default there),
-    // which chat's xhigh is not: it goes as the caller wrote it.
-    ["opus", "xhigh"],
+    // Anthropic's own level between high and max (Opus 4.7 and later; Claude Code's default there):
+    // it goes as the caller wrote it.
+    ["opus-4-7", "xhigh"],
   ] as const)(
     "a Messages caller's reaches Claude that takes one (%s) in additionalModelRequestFields, nothing dropped",
     async (model, effort) => {
@@ -90,6 +91,13 @@ describe("an effort level on a Bedrock Converse route", () => {
       expect(response.headers.get("x-mindgw-dropped")).toBeNull();
     },
   );
+
+  test("to a Claude without xhigh (Opus 4.6), the most below it it has: high, not max", async () => {
+    answer();
+    const { response } = await ask("opus", "xhigh");
+    expect(sentLast().additionalModelRequestFields).toEqual({ output_config: { effort: "high" } });
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+  });
 
   test("beside adaptive thinking, both go, as Anthropic's API is sent them", async () => {
     answer();
@@ -124,6 +132,27 @@ describe("an effort level on a Bedrock Converse route", () => {
     const none = await call("none");
     expect(sentLast().additionalModelRequestFields).toBeUndefined();
     expect(none.response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
+
+  test("a level Claude takes only lower (thinking disabled) is sent again at the level its words name, named", async () => {
+    upstream.queue({
+      status: 400,
+      headers: { "content-type": "application/json", "x-amzn-errortype": "ValidationException" },
+      body: JSON.stringify({
+        message:
+          "The model returned the following errors: output_config.effort 'xhigh' is not supported when thinking is disabled on this model. Use effort 'high' or below, or enable thinking.",
+      }),
+    });
+    answer();
+    const sentBefore = upstream.requests.length;
+    const { data, response } = await ask("opus-4-7", "xhigh", { type: "disabled" });
+    expect(data.content).toEqual([{ type: "text", text: "hi" }] as never);
+    expect(upstream.requests.length - sentBefore).toBe(2);
+    expect(sentLast().additionalModelRequestFields).toEqual({
+      thinking: { type: "disabled" },
+      output_config: { effort: "high" },
+    });
+    expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
   });
 
   test("a Claude that refuses it all the same (a name the rule misjudges) is sent the call again without it, named", async () => {

@@ -663,14 +663,15 @@ describe("chatRequestToMessages", () => {
     expect(refused?.message).toContain("OpenAI Files API id");
   });
 
-  test("reasoning_effort max is Anthropic's max; none, which it has no level for, is named", () => {
+  test("reasoning_effort max and xhigh are Anthropic's own; none, which it has no level for, is named", () => {
+    // A model no rule places is sent the level asked (chat-effort-levels.test.ts: by the model).
     const base = { model: "m", messages: [{ role: "user", content: "x" }] };
     const dropped = new Dropped();
     expect(chatRequestToMessages({ ...base, reasoning_effort: "max" }, dropped).output_config).toEqual({
       effort: "max",
     });
     expect(chatRequestToMessages({ ...base, reasoning_effort: "xhigh" }, dropped).output_config).toEqual({
-      effort: "max",
+      effort: "xhigh",
     });
     expect(dropped.list).toEqual([]);
     expect(

@@ -1,7 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { anthropicEffort } from "../anthropic-effort.ts";
+import { claudeEffort } from "../anthropic-effort.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
 import {
@@ -125,7 +125,7 @@ export function chatRequestToMessages(
   if (request.stream) out.stream = true;
   // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as written.
   if (isJsonObject(body.thinking)) out.thinking = body.thinking;
-  const output = outputConfig(request, dropped);
+  const output = outputConfig(request, dropped, upstreamModel ?? request.model);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
   return out;
@@ -133,13 +133,13 @@ export function chatRequestToMessages(
 
 /**
  * `reasoning_effort` and a `json_schema` response format, as Anthropic's `output_config`
- * (`effort`, and `format`, which Anthropic enforces; the system instruction stays for servers
- * that only read the prompt).
+ * (`effort`, the level `model` takes, and `format`, which Anthropic enforces; the system
+ * instruction stays for servers that only read the prompt).
  */
-function outputConfig(request: OpenAIChatRequest, dropped: Dropped): JsonObject | undefined {
+function outputConfig(request: OpenAIChatRequest, dropped: Dropped, model: string): JsonObject | undefined {
   const out: JsonObject = {};
   const asked = request.reasoning_effort;
-  const effort = anthropicEffort(asked);
+  const effort = claudeEffort(asked, model);
   if (effort) out.effort = effort;
   else if (typeof asked === "string")
     dropped.add(

@@ -1,3 +1,5 @@
+import { claudeVersion } from "../claude-version.ts";
+
 /**
  * The `max_tokens` an Anthropic request gets when its OpenAI caller set no bound (Anthropic
  * requires one; an OpenAI model's answer is bounded only by the model): the most the model may
@@ -23,21 +25,3 @@ export function anthropicOutputLimit(model: string): number {
  * refuse a larger bound outright.
  */
 export const UNKNOWN_MODEL_LIMIT = 4_096;
-
-interface ClaudeVersion {
-  readonly family: string;
-  readonly major: number;
-  readonly minor: number;
-}
-
-/** `claude-<family>-<major>[-<minor>]` (Claude 4 on), or `claude-<major>[-<minor>]-<family>` (Claude 3). */
-const NEWER = /claude-([a-z]+)-(\d{1,2})(?:-(\d{1,2}))?(?!\d)/;
-const OLDER = /claude-(\d)(?:-(\d))?-([a-z]+)/;
-
-function claudeVersion(model: string): ClaudeVersion | undefined {
-  const newer = NEWER.exec(model);
-  if (newer) return { family: newer[1] ?? "", major: Number(newer[2]), minor: Number(newer[3] ?? 0) };
-  const older = OLDER.exec(model);
-  if (older) return { family: older[3] ?? "", major: Number(older[1]), minor: Number(older[2] ?? 0) };
-  return undefined;
-}

@@ -1,7 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { claudeOwnEffort } from "../anthropic-effort.ts";
+import { claudeEffort } from "../anthropic-effort.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { asksThinking } from "../asks-thinking.ts";
 import {
@@ -167,7 +167,7 @@ function claudeFields(
  * effort level `model` takes; undefined where it takes none.
  */
 const converseEffort = (model: string, asked: unknown): string | undefined =>
-  claudeFeatures(model)?.effort === true ? claudeOwnEffort(asked) : undefined;
+  claudeFeatures(model)?.effort === true ? claudeEffort(asked, model) : undefined;
 
 function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};

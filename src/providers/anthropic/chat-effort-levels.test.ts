@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { type Gateway, parseConfig } from "../../index.ts";
+import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { jsonFixture } from "../../translate/fixtures/load-fixture.ts";
+
+// A chat caller's `reasoning_effort` on an Anthropic route, as the level the route's Claude takes.
+// Anthropic's effort page: Opus 4.5 takes low, medium and high; Opus 4.6, Sonnet 4.6 and Mythos
+// Preview max as well; Opus 4.7 and later (Opus 4.8, the Claude 5 models) xhigh too, between high
+// and max. Chat's `xhigh` went as `max` to all of them: more thinking and spend than asked where
+// the model has Anthropic's own `xhigh`, and a 400 from Opus 4.5, which has no `max`. Through the
+// gateway on loopback and the official OpenAI SDK, to an upstream that judges the level per model
+// in Anthropic's words.
+
+/** The levels each model takes (Anthropic's effort page); "their-claude", a name no rule places. */
+const LEVELS: Readonly<Record<string, readonly string[]>> = {
+  "claude-opus-4-5-20251101": ["low", "medium", "high"],
+  "claude-opus-4-6": ["low", "medium", "high", "max"],
+  "claude-sonnet-4-6": ["low", "medium", "high", "max"],
+  "claude-opus-4-7": ["low", "medium", "high", "xhigh", "max"],
+  "claude-opus-5": ["low", "medium", "high", "xhigh", "max"],
+  "their-claude": ["low", "medium", "high", "max"],
+};
+/** Models that refuse xhigh and max with thinking disabled (Opus 5's breaking change). */
+const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5"]);
+
+interface Sent {
+  readonly model: string;
+  readonly output_config?: { readonly effort?: string };
+  readonly thinking?: { readonly type?: string };
+  readonly stream?: boolean;
+}
+
+/** Anthropic's stream of the same answer, as recorded. */
+const STREAM = readFileSync(join(import.meta.dir, "../../translate/fixtures/anthropic/message-text.sse.txt"));
+
+let upstream: ReturnType<typeof Bun.serve>;
+let gateway: Gateway;
+let openai: OpenAI;
+const sent: Sent[] = [];
+
+/** Anthropic's refusal of a level: an invalid_request_error, 400. */
+const refused = (message: string) =>
+  Response.json(
+    { type: "error", error: { type: "invalid_request_error", message } },
+    { status: 400, headers: { "request-id": "req_011refused" } },
+  );
+
+/** What Anthropic answers a request's effort level, by its model; else the message. */
+function judged(body: Sent): Response {
+  const effort = body.output_config?.effort;
+  const levels = LEVELS[body.model] ?? [];
+  if (effort !== undefined && !levels.includes(effort))
+    return refused(
+      `This model does not support effort level '${effort}'. Supported levels: ${[...levels].sort().join(", ")}.`,
+    );
+  if (
+    CAPPED_WITHOUT_THINKING.has(body.model) &&
+    body.thinking?.type === "disabled" &&
+    (effort === "xhigh" || effort === "max")
+  )
+    return refused(
+      `output_config.effort '${effort}' is not supported when thinking is disabled on this model. Use effort 'high' or below, or enable thinking.`,
+    );
+  if (body.stream) return new Response(STREAM, { headers: { "content-type": "text/event-stream" } });
+  return Response.json({ ...jsonFixture("anthropic/message-text.json"), model: body.model });
+}
+
+beforeAll(async () => {
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const body = (await request.json()) as Sent;
+      sent.push(body);
+      return judged(body);
+    },
+  });
+  const { gateway: made, adminKey } = await recordingGateway(
+    parseConfig({
+      storage: { path: ":memory:" },
+      routing: { retries: 0 },
+      providers: [
+        { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
+      ],
+      models: Object.keys(LEVELS).map((model) => ({ name: model, routes: [{ provider: "an", model }] })),
+    }),
+  );
+  gateway = made;
+  openai = new OpenAI({
+    baseURL: `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}/v1`,
+    apiKey: adminKey,
+    maxRetries: 0,
+  });
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  upstream.stop(true);
+});
+
+/** A chat call at `effort` (chat's words, and Anthropic's `max`, which the gateway reads too). */
+const ask = (model: string, effort: string, extra: object = {}) =>
+  openai.chat.completions
+    .create({
+      model,
+      messages: [{ role: "user", content: "hi" }],
+      reasoning_effort: effort as "high",
+      ...extra,
+    })
+    .withResponse();
+
+describe("a chat caller's reasoning_effort toward Claude", () => {
+  test.each([
+    // Anthropic's own xhigh, where the model has it.
+    ["claude-opus-4-7", "xhigh", "xhigh"],
+    ["claude-opus-5", "xhigh", "xhigh"],
+    // Where it has not, the most below it: max would be more than asked.
+    ["claude-opus-4-6", "xhigh", "high"],
+    ["claude-sonnet-4-6", "xhigh", "high"],
+    ["claude-opus-4-5-20251101", "xhigh", "high"],
+    ["claude-opus-4-5-20251101", "max", "high"],
+    ["claude-opus-4-6", "max", "max"],
+    ["claude-opus-4-7", "high", "high"],
+    ["claude-opus-4-7", "minimal", "low"],
+  ])("%s, asked %s, is sent %s, answered, nothing named", async (model, asked, level) => {
+    const before = sent.length;
+    const { data, response } = await ask(model, asked);
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual([level]);
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+  });
+});
+
+// A level the model refuses all the same is sent again at once at the level Anthropic's words name,
+// and the caller's field named as any other refused field is (x-mindgw-dropped, the audit row):
+// Opus 5 takes xhigh and max only with thinking on ("output_config.effort 'xhigh' is not supported
+// when thinking is disabled on this model. Use effort 'high' or below, or enable thinking."), and a
+// model the rules do not place may lack the level asked ("This model does not support effort level
+// 'xhigh'. Supported levels: high, low, max, medium."). Before, the caller got the 400.
+describe("a level the route's Claude refuses", () => {
+  const sentSince = (before: number) => sent.slice(before).map((body) => body.output_config?.effort);
+
+  test.each(["xhigh", "max"])(
+    "%s with thinking disabled, to Opus 5: sent again at high, thinking as it was, named",
+    async (asked) => {
+      const before = sent.length;
+      const { data, response } = await ask("claude-opus-5", asked, { thinking: { type: "disabled" } });
+      expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+      expect(sentSince(before)).toEqual([asked, "high"]);
+      expect(sent.at(-1)?.thinking).toEqual({ type: "disabled" });
+      expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+    },
+  );
+
+  test("streamed alike: the refusal comes before the stream", async () => {
+    const before = sent.length;
+    const stream = await openai.chat.completions.create({
+      model: "claude-opus-5",
+      messages: [{ role: "user", content: "hi" }],
+      reasoning_effort: "xhigh",
+      stream: true,
+      thinking: { type: "disabled" },
+    } as never);
+    let text = "";
+    for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>)
+      text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("Hello! How can I help you today?");
+    expect(sentSince(before)).toEqual(["xhigh", "high"]);
+  });
+
+  test("a level a model no rule places has not: sent again at the most below it that it lists", async () => {
+    const before = sent.length;
+    const { data, response } = await ask("their-claude", "xhigh");
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sentSince(before)).toEqual(["xhigh", "high"]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
+
+  test("a level it has is not the refusal: Opus 5's xhigh with thinking on goes once", async () => {
+    const before = sent.length;
+    await ask("claude-opus-5", "xhigh", { thinking: { type: "adaptive" } });
+    expect(sentSince(before)).toEqual(["xhigh"]);
+  });
+});

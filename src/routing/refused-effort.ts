@@ -1,0 +1,43 @@
+import { EFFORT_SCALE, levelAtMost } from "../translate/anthropic-effort.ts";
+import type { CallerNames } from "./caller-param.ts";
+import type { RefusedHint } from "./refused-hint.ts";
+
+/**
+ * Where a translation writes an effort level for Claude: Messages' `output_config.effort`, chat's
+ * `reasoning_effort` (which Converse's Claude is sent as its `output_config.effort`).
+ */
+const EFFORT_PATHS = ["output_config.effort", "reasoning_effort"] as const;
+
+/**
+ * Claude's refusals of an effort level that name the level it takes instead. Opus 5 (Sonnet 5,
+ * Opus 4.8 by users' reports) with thinking disabled takes high and below: "output_config.effort
+ * 'xhigh' is not supported when thinking is disabled on this model. Use effort 'high' or below, or
+ * enable thinking." A model without the level asked lists those it has: "This model does not
+ * support effort level 'xhigh'. Supported levels: high, low, max, medium." Not anchored: Claude on
+ * Bedrock says them after AWS's lead ("…The model returned the following errors: …").
+ */
+const THINKING_OFF =
+  /\beffort '\w+' is not supported when thinking is disabled\b.*?\bUse effort '(\w+)' or below\b/s;
+const LEVEL_LACKED = /\bdoes not support effort level '(\w+)'\. Supported levels: ([\w, ]+)/;
+
+/**
+ * The effort level of `hints` that Claude's refusal `message` asks lower, with the level to send
+ * instead (`RefusedHint.level`): the one its words name, or the most of those it lists at or below
+ * the one refused; a level its words do not give (a word off Anthropic's scale) has the field left
+ * out, the model's default then. Undefined for any other refusal, or a call whose translation set
+ * no effort (a caller's own, refused, is its 400).
+ */
+export function loweredEffort(message: string, hints: CallerNames): RefusedHint | undefined {
+  const path = EFFORT_PATHS.find((at) => hints[at] !== undefined);
+  const callerName = path && hints[path];
+  if (path === undefined || callerName === undefined) return undefined;
+  const offThinking = THINKING_OFF.exec(message);
+  const lacked = offThinking ? undefined : LEVEL_LACKED.exec(message);
+  if (!offThinking && !lacked) return undefined;
+  const level = offThinking
+    ? offThinking[1]
+    : levelAtMost(lacked?.[1] ?? "", (lacked?.[2] ?? "").split(/,\s*/));
+  return level !== undefined && EFFORT_SCALE.includes(level)
+    ? { path, callerName, level }
+    : { path, callerName };
+}

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { nativeMessage, withoutId } from "./harness/responses-fixture.ts";
 import {
   completed,
   responsesSocketFixture,
@@ -27,19 +28,10 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
       ],
     };
   };
-  const nativeMessage = (id: string, text: string) => ({
-    id,
-    type: "message",
-    role: "assistant",
-    status: "completed",
-    content: [{ type: "output_text", text, annotations: [] }],
-  });
   /** The input of the last request the native upstream was sent. */
   const nativeInput = () =>
     (JSON.parse(ws.native.requests.at(-1)?.text ?? "{}") as { input: unknown[] }).input;
   const user = (content: string) => ({ type: "message", role: "user", content });
-  /** An item as it reaches an upstream that does not hold its id: without it. */
-  const withoutId = ({ id: _id, ...item }: { id?: string }) => item;
 
   test("a conversation a chat route answered, continued from the connection on a native route: without the gateway's ids, its bare reasoning left out; the native turn's own ids kept on the next", async () => {
     const connection = connect();

@@ -86,6 +86,14 @@ const busyWorker = () =>
 
 const other = (name: "a" | "b") => (name === "a" ? "b" : "a");
 
+/** SIGTERM to `worker`, waited for until the gateway lists it (as `name`) draining. */
+async function drain(worker: WorkerProcess, name: string): Promise<void> {
+  worker.proc.kill("SIGTERM");
+  await waitFor(`${name} to be draining`, async () =>
+    (await listWorkers(gw.url, adminKey)).some((w) => w.name === name && w.draining),
+  );
+}
+
 /**
  * A worker of the fleet's key beside a and b, on b's model server unless `upstream` says otherwise,
  * waited for until the gateway lists the three; stopped (SIGKILL) after the running test, whatever
@@ -409,10 +417,7 @@ describe("workers: faults", () => {
     let text = "";
     const first = await iterator.next();
     if (!first.done) text += first.value.choices[0]?.delta?.content ?? "";
-    draining.proc.kill("SIGTERM");
-    await waitFor("a to be draining", async () =>
-      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
-    );
+    await drain(draining, "a");
     // `a-only`, served by a alone, is draining, not gone: still listed, and a request for it is a
     // 503 that says so, to come back to in a few seconds (which the SDKs retry), never a 404, and
     // never "at capacity" while a has room.
@@ -452,10 +457,7 @@ describe("workers: faults", () => {
     });
     const iterator = stream[Symbol.asyncIterator]();
     expect((await iterator.next()).done).toBe(false);
-    draining.proc.kill("SIGTERM");
-    await waitFor("a to be draining", async () =>
-      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
-    );
+    await drain(draining, "a");
     const pending = fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: {
@@ -508,10 +510,7 @@ describe("workers: faults", () => {
     );
     // Two workers of the default concurrency (8), both taking calls.
     expect(workerSeries(await scrape())).toEqual({ capacity: 16, connected: [2, 0], inFlight: [1, 0] });
-    draining.proc.kill("SIGTERM");
-    await waitFor("a to be draining", async () =>
-      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
-    );
+    await drain(draining, "a");
     // What can take a new call is b's 8 alone: a's 8, with 7 free, takes none.
     expect(workerSeries(await scrape())).toEqual({ capacity: 8, connected: [1, 1], inFlight: [0, 1] });
     holding.abort();

@@ -12,6 +12,7 @@ import { ABSENT_AS_NULL, makeRecord, tempDir } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { decodeAuditRows } from "./audit-row-reader.ts";
 import { AuditWriter } from "./audit-writer.ts";
+import type { AuditWriterOptions } from "./audit-writer-options.ts";
 import type { QueueFill } from "./dropped-rows-log.ts";
 
 const cleanups: (() => void)[] = [];
@@ -435,12 +436,21 @@ describe("AuditWriter batches", () => {
     return { store, batches, open };
   }
 
-  test("records queued during a write wait for their own flush window, then go in one batch", async () => {
+  /**
+   * A writer of batches of three (a minute's flush window; `options` over them) on a gated store of
+   * a database of its own, its first batch of three handed to the store and held there.
+   */
+  async function firstBatchHeld(options: Partial<AuditWriterOptions> = {}) {
     const db = openDatabase(dbPath());
     const { store, batches, open } = gatedStore(db);
-    const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3 });
+    const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3, ...options });
     for (let i = 0; i < 3; i++) writer.write(makeRecord());
     await waitFor("the first batch", () => batches.length === 1);
+    return { db, writer, batches, open };
+  }
+
+  test("records queued during a write wait for their own flush window, then go in one batch", async () => {
+    const { db, writer, batches, open } = await firstBatchHeld();
     writer.write(makeRecord());
     writer.write(makeRecord());
     open();
@@ -476,13 +486,9 @@ describe("AuditWriter batches", () => {
   });
 
   test("the rows of the batch being written count as queued, as their bytes do: the bound, the stats and a refusal's reading all count the same rows", async () => {
-    const db = openDatabase(dbPath());
-    const { store, batches, open } = gatedStore(db);
     const fills: QueueFill[] = [];
-    const writer = new AuditWriter({
-      store,
-      flushMs: 60_000,
-      batchSize: 3,
+    let readLater: (() => QueueFill) | undefined;
+    const { db, writer, open } = await firstBatchHeld({
       maxQueue: 5,
       rowDrops: {
         refused: (fill) => {
@@ -492,9 +498,6 @@ describe("AuditWriter batches", () => {
         queued: () => {},
       },
     });
-    let readLater: (() => QueueFill) | undefined;
-    for (let i = 0; i < 3; i++) writer.write(makeRecord());
-    await waitFor("the first batch", () => batches.length === 1);
     writer.write(makeRecord());
     writer.write(makeRecord());
     const held = writer.stats();
@@ -556,11 +559,7 @@ describe("AuditWriter batches", () => {
   });
 
   test("flush() during a timed write also writes what was queued meanwhile", async () => {
-    const db = openDatabase(dbPath());
-    const { store, batches, open } = gatedStore(db);
-    const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3 });
-    for (let i = 0; i < 3; i++) writer.write(makeRecord());
-    await waitFor("the first batch", () => batches.length === 1);
+    const { db, writer, open } = await firstBatchHeld();
     writer.write(makeRecord());
     writer.write(makeRecord());
     const flushed = writer.flush();

@@ -1,9 +1,5 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import OpenAI from "openai";
-import { type CannedUpstream, startCannedUpstream } from "../../test/fake-upstream/canned-upstream.ts";
-import { parseConfig } from "../config/load-config.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
-import type { Gateway } from "./create-gateway.ts";
+import { expect, test } from "bun:test";
+import { twoRouteGateway } from "../testing/two-route-gateway.ts";
 
 // `strategy: latency` through the gateway, the OpenAI SDK and two canned upstreams. A route that
 // has never answered counted as not yet measured, and not yet measured goes first: one refusing
@@ -37,46 +33,10 @@ const ANSWER = JSON.stringify({
 });
 const answered = { headers: { "content-type": "application/json" }, body: ANSWER };
 
-let upstreamA: CannedUpstream;
-let upstreamB: CannedUpstream;
-let gateway: Gateway;
-let client: OpenAI;
-
-beforeAll(async () => {
-  upstreamA = startCannedUpstream();
-  upstreamB = startCannedUpstream();
-  let adminKey = "";
-  ({ gateway, adminKey } = await recordingGateway(
-    parseConfig({
-      storage: { path: ":memory:" },
-      providers: [
-        { name: "a", type: "openai", base_url: `${upstreamA.url}/v1` },
-        { name: "b", type: "openai", base_url: `${upstreamB.url}/v1` },
-      ],
-      models: [
-        {
-          name: "m",
-          strategy: "latency",
-          routes: [
-            { provider: "a", model: "m-a" },
-            { provider: "b", model: "m-b" },
-          ],
-        },
-      ],
-      routing: { retries: 0 },
-    }),
-  ));
-  const base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
-  client = new OpenAI({ apiKey: adminKey, baseURL: `${base}/v1`, maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await gateway.stop();
-  await upstreamA.stop();
-  await upstreamB.stop();
-});
+const routes = twoRouteGateway("latency");
 
 test("a route tried and never answered goes after the measured ones: the next requests go to the route that answers", async () => {
+  const { upstreamA, upstreamB, client } = routes;
   upstreamA.queue(limited, limited, limited);
   upstreamB.queue(answered, answered, answered);
   for (let i = 0; i < 3; i++)

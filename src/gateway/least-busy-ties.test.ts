@@ -1,10 +1,6 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import OpenAI from "openai";
-import { type CannedUpstream, startCannedUpstream } from "../../test/fake-upstream/canned-upstream.ts";
-import { parseConfig } from "../config/load-config.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
+import { expect, test } from "bun:test";
+import { twoRouteGateway } from "../testing/two-route-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
-import type { Gateway } from "./create-gateway.ts";
 
 // `strategy: least-busy` through the gateway, the OpenAI SDK and two canned upstreams. Routes with
 // as many requests in flight took turns in config order, which, when they are all idle (sequential
@@ -29,45 +25,7 @@ const chunk = (model: string, content: string) =>
     choices: [{ index: 0, delta: { content }, finish_reason: null }],
   })}\n\n`;
 
-let upstreamA: CannedUpstream;
-let upstreamB: CannedUpstream;
-let gateway: Gateway;
-let adminKey = "";
-let base = "";
-let client: OpenAI;
-
-beforeAll(async () => {
-  upstreamA = startCannedUpstream();
-  upstreamB = startCannedUpstream();
-  ({ gateway, adminKey } = await recordingGateway(
-    parseConfig({
-      storage: { path: ":memory:" },
-      providers: [
-        { name: "a", type: "openai", base_url: `${upstreamA.url}/v1` },
-        { name: "b", type: "openai", base_url: `${upstreamB.url}/v1` },
-      ],
-      models: [
-        {
-          name: "m",
-          strategy: "least-busy",
-          routes: [
-            { provider: "a", model: "m-a" },
-            { provider: "b", model: "m-b" },
-          ],
-        },
-      ],
-      routing: { retries: 0 },
-    }),
-  ));
-  base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
-  client = new OpenAI({ apiKey: adminKey, baseURL: `${base}/v1`, maxRetries: 0 });
-});
-
-afterAll(async () => {
-  await gateway.stop();
-  await upstreamA.stop();
-  await upstreamB.stop();
-});
+const routes = twoRouteGateway("least-busy");
 
 interface RoutingView {
   models: { routes: { provider: string; health: { inFlight: number } }[] }[];
@@ -76,7 +34,9 @@ interface RoutingView {
 /** Requests in flight on each route, as `/admin/api/routing` shows them. */
 async function inFlight(): Promise<number[]> {
   const view = (await (
-    await fetch(`${base}/admin/api/routing`, { headers: { authorization: `Bearer ${adminKey}` } })
+    await fetch(`${routes.base}/admin/api/routing`, {
+      headers: { authorization: `Bearer ${routes.adminKey}` },
+    })
   ).json()) as RoutingView;
   return view.models[0]?.routes.map((route) => route.health.inFlight) ?? [];
 }
@@ -88,6 +48,7 @@ const idle = () =>
 const ask = { model: "m", messages: [{ role: "user" as const, content: "hi" }] };
 
 test("idle routes take turns: sequential requests are shared between them, not all sent to the first", async () => {
+  const { upstreamA, upstreamB, client } = routes;
   upstreamA.queue(whole("m-a"), whole("m-a"));
   upstreamB.queue(whole("m-b"), whole("m-b"));
   const served: string[] = [];
@@ -100,6 +61,7 @@ test("idle routes take turns: sequential requests are shared between them, not a
 });
 
 test("a stream counts as in flight until its end, not its first byte: the next request goes to the other route", async () => {
+  const { upstreamA, upstreamB, client } = routes;
   await idle();
   const ends: ((write: string) => void)[] = [];
   // Each upstream holds its stream open after a first chunk naming it, until the test ends it.
@@ -122,6 +84,7 @@ test("a stream counts as in flight until its end, not its first byte: the next r
 });
 
 test("a stream its client abandons midway stops counting as in flight", async () => {
+  const { upstreamA, upstreamB, client } = routes;
   await idle();
   // Neither upstream ever ends its stream: the client leaves after the first chunk.
   const held = (name: string) => ({

@@ -323,7 +323,7 @@ describe("metrics: /metrics after known traffic", () => {
             .filter((label) => label !== "")
             .sort(),
           clusterOnly: (row[4] ?? "").trim().startsWith("cluster nodes only"),
-          // Printed with tracing on only (observability-traces.test.ts reads it there).
+          // Printed with tracing on only (observability-traces-collector.test.ts reads it there).
           tracingOnly: (row[4] ?? "").trim().startsWith("with tracing on only"),
           // Printed with an event sink configured only (webhook-events.test.ts reads it there).
           sinksOnly: (row[4] ?? "").trim().startsWith("with an event sink in config only"),

@@ -13,7 +13,7 @@ setDefaultTimeout(60_000);
 
 // The compiled binary with `MINDGW_SHADOW_THREAD=1`: copies leave from the shadow thread (a
 // Worker bundled as an entry of its own), and pairs read as they do from the event loop
-// (shadow.test.ts): both answers, usage, a stream consumed as a stream, a hanging copy cut off
+// (shadow*.test.ts): both answers, usage, a stream consumed as a stream, a hanging copy cut off
 // by its own timeout while the client is answered at once, a tenant's shadow priced as the event
 // loop prices it.
 

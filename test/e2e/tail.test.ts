@@ -174,13 +174,14 @@ describe("mindgw tail in a terminal", () => {
         expect(await send(keys.alice, "m1", { "user-agent": "mindgw-tail/1.0" })).toBe(200);
         // Two callers' requests under one id, in flight together, the first to start the last to end.
         const shared = { "x-request-id": "job-42" };
-        expect(
-          await Promise.all([
-            send(keys.alice, "m2", shared, "slow [[fake:delay=400]]"),
-            // Stimulus: bob's call starts a moment after alice's, while hers waits on its upstream.
-            Bun.sleep(100).then(() => send(keys.bob, "m2", shared)),
-          ]),
-        ).toEqual([200, 200]);
+        const seen = fake.requests.length;
+        const alices = send(keys.alice, "m2", shared, "slow [[fake:delay=400]]");
+        // Bob's call starts once alice's has reached the upstream, while hers waits on it there
+        // (a fixed pause before it would not say hers had even started on a slow machine).
+        await waitFor("alice's slow call at the upstream", () =>
+          fake.requests.slice(seen).some((r) => JSON.stringify(r.body).includes("slow [[fake:delay=400]]")),
+        );
+        expect(await Promise.all([alices, send(keys.bob, "m2", shared)])).toEqual([200, 200]);
         const screen = await tmux.waitForScreen("the three calls' rows", (s) =>
           [hasRow(s, "alice", "m1", 200), hasRow(s, "alice", "m2", 200), hasRow(s, "bob", "m2", 200)].every(
             Boolean,

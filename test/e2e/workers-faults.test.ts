@@ -86,6 +86,37 @@ const busyWorker = () =>
 
 const other = (name: "a" | "b") => (name === "a" ? "b" : "a");
 
+/** SIGTERM to `worker`, waited for until the gateway lists it (as `name`) draining. */
+async function drain(worker: WorkerProcess, name: string): Promise<void> {
+  worker.proc.kill("SIGTERM");
+  await waitFor(`${name} to be draining`, async () =>
+    (await listWorkers(gw.url, adminKey)).some((w) => w.name === name && w.draining),
+  );
+}
+
+/**
+ * A worker of the fleet's key beside a and b, on b's model server unless `upstream` says otherwise,
+ * waited for until the gateway lists the three; stopped (SIGKILL) after the running test, whatever
+ * happened, if the test has not stopped it itself.
+ */
+async function extraWorker(
+  name: string,
+  models: string[],
+  options: { upstream?: string; args?: string[] } = {},
+): Promise<WorkerProcess> {
+  const worker = spawnWorker({
+    gateway: gw.url,
+    token: workerKey,
+    upstream: options.upstream ?? `${(fakes.get("b") as FakeProcess).url}/v1`,
+    name,
+    models,
+    ...(options.args ? { args: options.args } : {}),
+  });
+  fx.deferTest(() => worker.stop("SIGKILL"));
+  await waitForWorkers(gw.url, adminKey, ["a", "b", name]);
+  return worker;
+}
+
 /** The gateway's /metrics, parsed. */
 async function scrapeMetrics(): Promise<Sample[]> {
   const response = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
@@ -264,173 +295,115 @@ describe("workers: faults", () => {
   test("a new worker for a model whose only worker's failures opened the breaker is tried at once, not after the cooldown", async () => {
     // c's model server is not there: every request for c-only fails on it, and, c being the only
     // worker, counts against workers/c-only until the breaker opens (3 failures, 30 s).
-    const broken = spawnWorker({
-      gateway: gw.url,
-      token: workerKey,
-      upstream: `http://127.0.0.1:${freePort()}/v1`,
-      name: "c",
-      models: ["c-only"],
-    });
-    let fixed: WorkerProcess | undefined;
-    try {
-      await waitForWorkers(gw.url, adminKey, ["a", "b", "c"]);
-      const ask = () =>
-        fetch(`${gw.url}/v1/chat/completions`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-          body: JSON.stringify({ model: "c-only", messages: say("are you there") }),
-        });
-      for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(502);
-      const open = await ask();
-      expect(open.status).toBe(503);
-      expect(((await open.json()) as { error: { code: string } }).error.code).toBe("no_route_available");
-      // The operator stops it and starts one whose model server answers.
-      await broken.stop("SIGKILL");
-      await waitForWorkers(gw.url, adminKey, ["a", "b"]);
-      fixed = spawnWorker({
-        gateway: gw.url,
-        token: workerKey,
-        upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
-        name: "c-fixed",
-        models: ["c-only"],
+    const broken = await extraWorker("c", ["c-only"], { upstream: `http://127.0.0.1:${freePort()}/v1` });
+    const ask = () =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "c-only", messages: say("are you there") }),
       });
-      await waitForWorkers(gw.url, adminKey, ["a", "b", "c-fixed"]);
-      const served = await ask();
-      expect(served.status).toBe(200);
-      // An info line is written with its batch, a moment after: waited for, not read at once.
-      await waitFor("the breaker's half-open line", () =>
-        (gw.stdout.all + gw.stderr.all).includes("route breaker half-open: its next request probes it"),
-      );
-    } finally {
-      await broken.stop("SIGKILL");
-      await fixed?.stop("SIGKILL");
-    }
+    for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(502);
+    const open = await ask();
+    expect(open.status).toBe(503);
+    expect(((await open.json()) as { error: { code: string } }).error.code).toBe("no_route_available");
+    // The operator stops it and starts one whose model server answers.
+    await broken.stop("SIGKILL");
+    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+    await extraWorker("c-fixed", ["c-only"]);
+    const served = await ask();
+    expect(served.status).toBe(200);
+    // An info line is written with its batch, a moment after: waited for, not read at once.
+    await waitFor("the breaker's half-open line", () =>
+      (gw.stdout.all + gw.stderr.all).includes("route breaker half-open: its next request probes it"),
+    );
   }, 60_000);
 
   test("a stream cut at its worker's drain deadline ends in those words (503, retryable), not as a worker lost, and the gateway warns", async () => {
-    const slow = spawnWorker({
-      gateway: gw.url,
-      token: workerKey,
-      upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
-      name: "d",
-      models: ["d-only"],
-      args: ["--drain-timeout", "1s"],
-    });
-    try {
-      await waitForWorkers(gw.url, adminKey, ["a", "b", "d"]);
-      const stream = await openai().chat.completions.create(
-        // 60 chunks 200 ms apart: twelve seconds, far past the worker's drain deadline.
-        { model: "d-only", messages: say("cut me [[fake:chunks=60,chunkDelay=200]]"), stream: true },
-        { headers: { "x-request-id": "wk-fault-drain-cut" } },
-      );
-      const iterator = stream[Symbol.asyncIterator]();
-      await iterator.next();
-      slow.proc.kill("SIGTERM");
-      const failure = await (async () => {
-        while (!(await iterator.next()).done) {}
-      })().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(failure).toBeInstanceOf(OpenAI.APIError);
-      expect((failure as InstanceType<typeof OpenAI.APIError>).message).toContain(
-        "worker d: closed its connection while draining (drain deadline passed with 1 in flight)",
-      );
-      expect(await slow.stop("SIGTERM", 20_000)).toBe(0);
-      const row = await auditRow(gw.url, adminKey, "wk-fault-drain-cut");
-      expect([row.status, row.errorClass]).toEqual([503, "unavailable"]);
-      const logged = gw.stdout.all + gw.stderr.all;
-      expect(logged).toContain("worker disconnected with requests in flight: they were cut");
-      expect(logged).toContain("drain deadline passed with 1 in flight");
-      expect(logged).not.toContain("worker d was lost");
-    } finally {
-      await slow.stop("SIGKILL");
-    }
+    const slow = await extraWorker("d", ["d-only"], { args: ["--drain-timeout", "1s"] });
+    const stream = await openai().chat.completions.create(
+      // 60 chunks 200 ms apart: twelve seconds, far past the worker's drain deadline.
+      { model: "d-only", messages: say("cut me [[fake:chunks=60,chunkDelay=200]]"), stream: true },
+      { headers: { "x-request-id": "wk-fault-drain-cut" } },
+    );
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    slow.proc.kill("SIGTERM");
+    const failure = await (async () => {
+      while (!(await iterator.next()).done) {}
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).message).toContain(
+      "worker d: closed its connection while draining (drain deadline passed with 1 in flight)",
+    );
+    expect(await slow.stop("SIGTERM", 20_000)).toBe(0);
+    const row = await auditRow(gw.url, adminKey, "wk-fault-drain-cut");
+    expect([row.status, row.errorClass]).toEqual([503, "unavailable"]);
+    const logged = gw.stdout.all + gw.stderr.all;
+    expect(logged).toContain("worker disconnected with requests in flight: they were cut");
+    expect(logged).toContain("drain deadline passed with 1 in flight");
+    expect(logged).not.toContain("worker d was lost");
   }, 60_000);
 
   test("calls waiting on a lone worker's answer at its drain deadline (a non-stream call, a stream before its head) end in the close's words, 503 with Retry-After: 5, not 'no connected worker serves'", async () => {
-    const lone = spawnWorker({
-      gateway: gw.url,
-      token: workerKey,
-      upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
-      name: "dl",
-      models: ["dl-only"],
-      args: ["--drain-timeout", "1s"],
+    const lone = await extraWorker("dl", ["dl-only"], { args: ["--drain-timeout", "1s"] });
+    const call = (id: string, stream: boolean) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${adminKey}`,
+          "content-type": "application/json",
+          "x-request-id": id,
+        },
+        body: JSON.stringify({ model: "dl-only", stream, messages: say(`${id} [[fake:hang]]`) }),
+      }).then((answer) => ({ id, answer }));
+    const waiting = [call("wk-fault-dl-whole", false), call("wk-fault-dl-head", true)];
+    await waitFor("both calls at the upstream", async () => {
+      const asked = (await (fakes.get("b") as FakeProcess).requests()).map((r) => JSON.stringify(r.body));
+      return (
+        asked.some((b) => b.includes("wk-fault-dl-whole")) &&
+        asked.some((b) => b.includes("wk-fault-dl-head"))
+      );
     });
-    try {
-      await waitForWorkers(gw.url, adminKey, ["a", "b", "dl"]);
-      const call = (id: string, stream: boolean) =>
-        fetch(`${gw.url}/v1/chat/completions`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${adminKey}`,
-            "content-type": "application/json",
-            "x-request-id": id,
-          },
-          body: JSON.stringify({ model: "dl-only", stream, messages: say(`${id} [[fake:hang]]`) }),
-        }).then((answer) => ({ id, answer }));
-      const waiting = [call("wk-fault-dl-whole", false), call("wk-fault-dl-head", true)];
-      await waitFor("both calls at the upstream", async () => {
-        const asked = (await (fakes.get("b") as FakeProcess).requests()).map((r) => JSON.stringify(r.body));
-        return (
-          asked.some((b) => b.includes("wk-fault-dl-whole")) &&
-          asked.some((b) => b.includes("wk-fault-dl-head"))
-        );
-      });
-      lone.proc.kill("SIGTERM");
-      for (const { id, answer } of await Promise.all(waiting)) {
-        const body = (await answer.json()) as { error: { code: string; message: string } };
-        expect([
-          answer.status,
-          answer.headers.get("retry-after"),
-          body.error.code,
-          body.error.message,
-        ]).toEqual([
+    lone.proc.kill("SIGTERM");
+    for (const { id, answer } of await Promise.all(waiting)) {
+      const body = (await answer.json()) as { error: { code: string; message: string } };
+      expect([answer.status, answer.headers.get("retry-after"), body.error.code, body.error.message]).toEqual(
+        [
           503,
           "5",
           "unavailable",
           "worker dl: closed its connection while draining (drain deadline passed with 2 in flight)",
-        ]);
-        const row = await auditRow(gw.url, adminKey, id);
-        expect([row.status, row.errorClass]).toEqual([503, "unavailable"]);
-      }
-      expect(await lone.stop("SIGTERM", 20_000)).toBe(0);
-    } finally {
-      await lone.stop("SIGKILL");
+        ],
+      );
+      const row = await auditRow(gw.url, adminKey, id);
+      expect([row.status, row.errorClass]).toEqual([503, "unavailable"]);
     }
+    expect(await lone.stop("SIGTERM", 20_000)).toBe(0);
   }, 60_000);
 
   test("kill -9 of a lone worker while a call waits on its answer: the caller hears the worker was lost (502, to retry), not 'no connected worker serves'", async () => {
-    const lone = spawnWorker({
-      gateway: gw.url,
-      token: workerKey,
-      upstream: `${(fakes.get("b") as FakeProcess).url}/v1`,
-      name: "kl",
-      models: ["kl-only"],
+    const lone = await extraWorker("kl", ["kl-only"]);
+    const waiting = fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "kl-only", messages: say("wk-fault-kl [[fake:hang]]") }),
     });
-    try {
-      await waitForWorkers(gw.url, adminKey, ["a", "b", "kl"]);
-      const waiting = fetch(`${gw.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ model: "kl-only", messages: say("wk-fault-kl [[fake:hang]]") }),
-      });
-      await waitFor("the call at the upstream", async () =>
-        (await (fakes.get("b") as FakeProcess).requests()).some((r) =>
-          JSON.stringify(r.body).includes("wk-fault-kl"),
-        ),
-      );
-      lone.proc.kill("SIGKILL");
-      const answer = await waiting;
-      const body = (await answer.json()) as { error: { code: string; message: string } };
-      expect([answer.status, body.error.code, body.error.message]).toEqual([
-        502,
-        "worker_lost",
-        "worker kl was lost",
-      ]);
-    } finally {
-      await lone.stop("SIGKILL");
-    }
+    await waitFor("the call at the upstream", async () =>
+      (await (fakes.get("b") as FakeProcess).requests()).some((r) =>
+        JSON.stringify(r.body).includes("wk-fault-kl"),
+      ),
+    );
+    lone.proc.kill("SIGKILL");
+    const answer = await waiting;
+    const body = (await answer.json()) as { error: { code: string; message: string } };
+    expect([answer.status, body.error.code, body.error.message]).toEqual([
+      502,
+      "worker_lost",
+      "worker kl was lost",
+    ]);
   }, 60_000);
 
   test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, its own model answers 503 'is draining' with Retry-After: 5, exit 0", async () => {
@@ -444,10 +417,7 @@ describe("workers: faults", () => {
     let text = "";
     const first = await iterator.next();
     if (!first.done) text += first.value.choices[0]?.delta?.content ?? "";
-    draining.proc.kill("SIGTERM");
-    await waitFor("a to be draining", async () =>
-      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
-    );
+    await drain(draining, "a");
     // `a-only`, served by a alone, is draining, not gone: still listed, and a request for it is a
     // 503 that says so, to come back to in a few seconds (which the SDKs retry), never a 404, and
     // never "at capacity" while a has room.
@@ -487,10 +457,7 @@ describe("workers: faults", () => {
     });
     const iterator = stream[Symbol.asyncIterator]();
     expect((await iterator.next()).done).toBe(false);
-    draining.proc.kill("SIGTERM");
-    await waitFor("a to be draining", async () =>
-      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
-    );
+    await drain(draining, "a");
     const pending = fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: {
@@ -543,10 +510,7 @@ describe("workers: faults", () => {
     );
     // Two workers of the default concurrency (8), both taking calls.
     expect(workerSeries(await scrape())).toEqual({ capacity: 16, connected: [2, 0], inFlight: [1, 0] });
-    draining.proc.kill("SIGTERM");
-    await waitFor("a to be draining", async () =>
-      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "a" && w.draining),
-    );
+    await drain(draining, "a");
     // What can take a new call is b's 8 alone: a's 8, with 7 free, takes none.
     expect(workerSeries(await scrape())).toEqual({ capacity: 8, connected: [1, 1], inFlight: [0, 1] });
     holding.abort();
@@ -597,17 +561,12 @@ describe("workers: faults", () => {
       // Three failures open the breaker of `workers/fake-model` here: counted there, the failing
       // upstream of one worker would refuse the model on a and b too (503 "temporarily out of service").
       const server = status === undefined ? undefined : failingServer(status);
-      const down = spawnWorker({
-        gateway: gw.url,
-        token: workerKey,
+      const down = await extraWorker("down", ["fake-model"], {
         upstream: `http://127.0.0.1:${server?.port ?? freePort()}/v1`,
-        name: "down",
-        models: ["fake-model"],
         args: ["--no-responses-api"],
       });
       const logged = gw.stderr.all.length;
       try {
-        await waitForWorkers(gw.url, adminKey, ["a", "b", "down"]);
         const ask = async () => {
           const res = await fetch(`${gw.url}/v1/chat/completions`, {
             method: "POST",

@@ -5,6 +5,24 @@ import { CachedCredential, FRESH_REFUSAL_MS } from "./cached-credential.ts";
 import { credentialFailure } from "./credential-failure.ts";
 
 describe("CachedCredential", () => {
+  /**
+   * A credential whose endpoint numbers its tokens (`token-1`, `token-2`…), each valid an hour from
+   * its fetch at `state.now`; with `hold`, each fetch after the first waits for `release()`.
+   */
+  const numbered = (hold = false) => {
+    const state = { now: 0, fetches: 0 };
+    let release: () => void = () => {};
+    const credential = new CachedCredential({
+      now: () => state.now,
+      fetch: async () => {
+        state.fetches += 1;
+        if (hold && state.fetches > 1) await new Promise<void>((resolve) => (release = resolve));
+        return { value: `token-${state.fetches}`, expiresAt: state.now + 3_600_000 };
+      },
+    });
+    return { state, credential, release: () => release() };
+  };
+
   test("fetches once, serves from cache until the refresh margin; within it, the cached one answers while a fresh one is fetched beside it", async () => {
     let now = 0;
     let fetches = 0;
@@ -208,25 +226,15 @@ describe("CachedCredential", () => {
   });
 
   test("a refused token waits for a fresh one, even while a refresh started within the margin is in flight", async () => {
-    let now = 0;
-    let fetches = 0;
-    let release: () => void = () => {};
-    const credential = new CachedCredential({
-      now: () => now,
-      fetch: async () => {
-        fetches += 1;
-        if (fetches > 1) await new Promise<void>((resolve) => (release = resolve));
-        return { value: `token-${fetches}`, expiresAt: now + 3_600_000 };
-      },
-    });
+    const { state, credential, release } = numbered(true);
     expect(await credential.get()).toBe("token-1");
-    now = 3_500_000;
+    state.now = 3_500_000;
     expect(await credential.get()).toBe("token-1");
     expect(credential.invalidate("token-1")).toBe(true);
     const waiting = credential.get();
     release();
     expect(await waiting).toBe("token-2");
-    expect(fetches).toBe(2);
+    expect(state.fetches).toBe(2);
   });
 
   test("concurrent callers share one fetch; a failure is not cached", async () => {
@@ -252,19 +260,9 @@ describe("CachedCredential", () => {
   });
 
   test("a refused token is fetched again at once; the calls refused with it share one fetch", async () => {
-    let fetches = 0;
-    let now = 0;
-    let release: () => void = () => {};
-    const credential = new CachedCredential({
-      now: () => now,
-      fetch: async () => {
-        fetches += 1;
-        if (fetches > 1) await new Promise<void>((resolve) => (release = resolve));
-        return { value: `token-${fetches}`, expiresAt: now + 3_600_000 };
-      },
-    });
+    const { state, credential, release } = numbered(true);
     expect(await credential.get()).toBe("token-1");
-    now = 60_000;
+    state.now = 60_000;
     // Three calls sent with token-1 are refused: each invalidates it and asks again.
     expect(credential.invalidate("token-1")).toBe(true);
     const first = credential.get();
@@ -275,19 +273,11 @@ describe("CachedCredential", () => {
     // A refusal of the old token heard after the fresh one arrived leaves the fresh one cached.
     expect(credential.invalidate("token-1")).toBe(true);
     expect(await credential.get()).toBe("token-2");
-    expect(fetches).toBe(2);
+    expect(state.fetches).toBe(2);
   });
 
   test("a token fetched in place of a refused one and refused within 30 s of its fetch is kept, no second try: refusals no token mends fetch at most one a 30 s, however many calls", async () => {
-    let now = 0;
-    let fetches = 0;
-    const credential = new CachedCredential({
-      now: () => now,
-      fetch: async () => {
-        fetches += 1;
-        return { value: `token-${fetches}`, expiresAt: now + 3_600_000 };
-      },
-    });
+    const { state, credential } = numbered();
     expect(await credential.get()).toBe("token-1");
     // The first refusal gets a fresh token at once, however new the refused one (revoked as it came).
     expect(credential.invalidate("token-1")).toBe(true);
@@ -295,10 +285,10 @@ describe("CachedCredential", () => {
     // Its replacement refused as it arrived (a role missing): kept, and the same token answers.
     expect(credential.invalidate("token-2")).toBe(false);
     expect(await credential.get()).toBe("token-2");
-    now = FRESH_REFUSAL_MS - 1;
+    state.now = FRESH_REFUSAL_MS - 1;
     expect(credential.invalidate("token-2")).toBe(false);
     // Older: another fresh try; that one refused is kept in turn.
-    now = FRESH_REFUSAL_MS;
+    state.now = FRESH_REFUSAL_MS;
     expect(credential.invalidate("token-2")).toBe(true);
     expect(await credential.get()).toBe("token-3");
     expect(credential.invalidate("token-3")).toBe(false);
@@ -306,9 +296,9 @@ describe("CachedCredential", () => {
     for (let i = 0; i < 600; i++) {
       const token = await credential.get();
       if (credential.invalidate(token)) await credential.get();
-      now += 1_000;
+      state.now += 1_000;
     }
-    expect(fetches).toBeLessThanOrEqual(3 + 600 / 30);
+    expect(state.fetches).toBeLessThanOrEqual(3 + 600 / 30);
   });
 
   test("a credential that never expires (static keys) is kept: a second try could not help", async () => {

@@ -1,0 +1,118 @@
+import { beforeAll } from "bun:test";
+import OpenAI from "openai";
+import { ResponsesWS } from "openai/resources/responses/ws";
+import { type CannedUpstream, startCannedUpstream } from "../../fake-upstream/canned-upstream.ts";
+import type { FakeRequest } from "../../fake-upstream/fake-upstream.ts";
+import { createKey } from "./admin-api.ts";
+import { gatewayFixture } from "./gateway-fixture.ts";
+import { waitFor } from "./wait-for.ts";
+
+export type ServerEvent = OpenAI.Responses.ResponsesServerEvent;
+/** A chat request the fake upstream was sent. */
+export type Seen = FakeRequest & {
+  body: { messages: { role: string; content: unknown }[] } & Record<string, unknown>;
+};
+
+/** A connection of the SDK's, with what it received kept in order. */
+export interface SocketConnection {
+  readonly socket: ResponsesWS;
+  readonly events: ServerEvent[];
+  /** The close code, once closed. */
+  readonly closed: Promise<number>;
+}
+
+const ENDS = new Set(["response.completed", "response.incomplete", "response.failed"]);
+
+/**
+ * Whether `event` ends its turn: a response's last event; or an `error` said before any stream
+ * began (a refused turn), which carries no `sequence_number`. One said in a stream is numbered in
+ * it, and its `response.failed` follows, as OpenAI fails a response that began.
+ */
+export const ends = (event: ServerEvent) =>
+  ENDS.has(event.type) || (event.type === "error" && !("sequence_number" in event));
+
+/** Sends one turn and waits (bounded) for its last event; returns the turn's events. */
+export async function turn(
+  connection: SocketConnection,
+  event: OpenAI.Responses.ResponsesClientEvent,
+): Promise<ServerEvent[]> {
+  const from = connection.events.length;
+  connection.socket.send(event);
+  await waitFor("the turn's last event", () => (connection.events.slice(from).some(ends) ? true : undefined));
+  return connection.events.slice(from);
+}
+
+/** The response a turn completed (throws if it ended otherwise). */
+export const completed = (events: ServerEvent[]) => {
+  const last = events.at(-1);
+  if (last?.type !== "response.completed") throw new Error(`turn ended with ${JSON.stringify(last)}`);
+  return last.response;
+};
+/** The text of a turn's output deltas. */
+export const text = (events: ServerEvent[]) =>
+  events.flatMap((e) => (e.type === "response.output_text.delta" ? [e.delta] : [])).join("");
+
+/**
+ * The gateway the Responses WebSocket tests share (test/e2e/responses-socket*.test.ts): model `m1`
+ * on the fake upstream (a chat route), `n1` on a canned upstream serving the Responses API itself,
+ * and a key of tenant acme to call them with. Each file that calls it starts its own in its
+ * `beforeAll`: read the fixture (`fx`), `key` and `native` off what this returns when a test runs.
+ */
+export function responsesSocketFixture() {
+  /**
+   * An upstream serving the Responses API itself (the native route `n1`), answering what is queued;
+   * as OpenAI, it refuses an input item's id it never answered with, or answered `store: false`.
+   */
+  let native: CannedUpstream | undefined;
+  let key = "";
+  /** The gateway's config; `maxBody` (`server.max_body`) as a reload sets it. */
+  const configFor = (fakeUrl: string, maxBody?: string) => ({
+    providers: [
+      { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` },
+      { name: "native", type: "openai", base_url: `${ws.native.url}/v1`, responses_api: true },
+    ],
+    models: [
+      { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
+      { name: "n1", routes: [{ provider: "native", model: "up-n1" }] },
+    ],
+    routing: { retries: 0 },
+    ...(maxBody ? { server: { max_body: maxBody } } : {}),
+  });
+  const fx = gatewayFixture({
+    fakeRoutes: false,
+    config: (_fakeUrl, { fake, own }) => {
+      native = own(startCannedUpstream({ resolvesItemIds: true }));
+      return configFor(fake.url);
+    },
+  });
+  beforeAll(async () => {
+    key = (await createKey(fx.gw, { name: "socket-user", tenant: "acme" })).key;
+  });
+  const ws = {
+    fx,
+    configFor,
+    /** A key of tenant acme. */
+    get key() {
+      return key;
+    },
+    get native(): CannedUpstream {
+      if (native === undefined)
+        throw new Error("the socket fixture's native upstream is read before beforeAll ran");
+      return native;
+    },
+    /** A connection of the SDK's as `apiKey` (acme's key by default). */
+    connect(apiKey = key): SocketConnection {
+      const client = new OpenAI({ baseURL: `${fx.gw.url}/v1`, apiKey, maxRetries: 0 });
+      const socket = new ResponsesWS(client);
+      const events: ServerEvent[] = [];
+      socket.on("event", (event) => events.push(event));
+      // Error events come to `error` as well as `event`: kept once, from `event`.
+      socket.on("error", () => undefined);
+      const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+      return { socket, events, closed };
+    },
+    /** The chat request the fake upstream got after the first `before`, waited for. */
+    upstreamCall: async (before: number) => (await fx.fake.waitForRequest(before + 1, 10_000)) as Seen,
+  };
+  return ws;
+}

@@ -195,18 +195,35 @@ describe("context_length_exceeded keeps its meaning", () => {
     },
   );
 
-  test("vLLM's Messages endpoint's validation 400 quoting a prompt that says `prompt is too long`: relayed as sent (Claude Code does not compact), no failover on context_length, audited invalid_request", async () => {
+  test("vLLM's Messages endpoint's validation 400 quoting a prompt that says `prompt is too long`: its words kept in Anthropic's own type (Claude Code does not compact), no failover on context_length, audited invalid_request", async () => {
     const anthropicError = (await messages("vllm-messages-listing", "x")) as InstanceType<
       typeof Anthropic.APIError
     >;
     expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
     expect(anthropicError.error).toMatchObject({
       type: "error",
-      error: { type: "BadRequestError", message: expect.stringMatching(/^1 validation error for /) },
+      error: { type: "invalid_request_error", message: expect.stringMatching(/^1 validation error for /) },
     });
     const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
     expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
     expect(row.attempts?.map((a) => a.outcome)).toEqual(["failed"]);
+  });
+
+  // The Anthropic SDK and Claude Code switch on Anthropic's own error types; an engine serving
+  // Anthropic's API in its own (MiniMax's bad_request_error, vLLM's BadRequestError) gets the one
+  // Anthropic's API has for the status, its words kept.
+  test("an Anthropic-shaped refusal whose type is not one of Anthropic's (MiniMax's bad_request_error) reaches Anthropic callers as Anthropic's type for its status, its words kept", async () => {
+    const words = "media exceeds size limit: max 10485760 bytes (2013)";
+    const anthropicError = (await messages("minimax-media-messages", "x")) as InstanceType<
+      typeof Anthropic.APIError
+    >;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: words },
+    });
+    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
   });
 
   // MiniMax's 2013 is any invalid parameter's: an image over its 10 MB says "exceeds … limit" too.
@@ -218,7 +235,10 @@ describe("context_length_exceeded keeps its meaning", () => {
     expect(openaiError.message).toBe(`400 ${words}`);
     const anthropicError = (await messages("minimax-media", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(anthropicError.error).toMatchObject({ type: "error", error: { message: words } });
+    expect(anthropicError.error).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: words },
+    });
     const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
     expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
   });

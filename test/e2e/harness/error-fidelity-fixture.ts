@@ -80,6 +80,7 @@ export function errorFidelityFixture() {
         },
         { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
         { name: "minimax-messages", routes: [{ provider: "an-vendor", model: "minimax-messages-400" }] },
+        { name: "minimax-media-messages", routes: [{ provider: "an-vendor", model: "minimax-media-400" }] },
         { name: "vllm-listing", routes: [{ provider: "self-hosted", model: "vllm-listing-400" }] },
         { name: "sglang-listing", routes: [{ provider: "self-hosted", model: "sglang-listing-400" }] },
         {

@@ -26,6 +26,7 @@ import {
   saidInBand,
 } from "../../translate/stream/in-band-error.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { withOpenRouterReset } from "./openrouter-reset.ts";
 import { plainErrorWords } from "./plain-error-words.ts";
 import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
 import { upstreamRedirect } from "./upstream-redirect.ts";
@@ -64,7 +65,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
   const anthropic = readAnthropicError(body);
   // Before OpenAI's reader, which would take Google's `{"error":{message}}` for its own.
   const google = anthropic ? undefined : readGoogleError(body);
-  const retry = retryHeaders(status, answer.headers);
+  const retry = withOpenRouterReset(retryHeaders(status, answer.headers), status, body);
   if (google) return googleFailure(provider, google, status, retry);
   const openai = anthropic ? undefined : readOpenAIError(body);
   const detail: UpstreamErrorDetail = {

@@ -6,6 +6,12 @@ import { contextWindowAnswers } from "./error-fidelity-context-vendors.ts";
 /** Calls each vendor answer below got, by the upstream model it was asked for. */
 export const vendorCalls = new Map<string, number>();
 
+/** When OpenRouter's free models' day resets in its fake 429 below (ms since the epoch). */
+export const OPENROUTER_DAY_RESET = (() => {
+  const day = 86_400_000;
+  return Math.ceil((Date.now() + 3_600_000) / day) * day;
+})();
+
 /** A vendor's answer: its status, its body and any headers. */
 export type VendorAnswer = [number, object, Record<string, string>?];
 
@@ -255,7 +261,9 @@ export function vendorAnswers() {
         "internal_error",
       ),
     ],
-    // OpenRouter's free models' day spent: its reset only in the body's metadata, no header.
+    // OpenRouter's free models' day spent: its reset only in the body's metadata, no header, in
+    // ms since the epoch at the next 00:00 UTC (here the next after an hour, so that it is ahead
+    // while the tests run); its newer bodies name the limit (`limit_source`).
     "openrouter-daily": [
       429,
       {
@@ -267,10 +275,12 @@ export function vendorAnswers() {
             headers: {
               "X-RateLimit-Limit": "50",
               "X-RateLimit-Remaining": "0",
-              "X-RateLimit-Reset": "1788825600000",
+              "X-RateLimit-Reset": String(OPENROUTER_DAY_RESET),
             },
+            limit_source: "openrouter_free_tier_daily",
           },
         },
+        user_id: "user_2x",
       },
     ],
     // OpenAI's daily limit: when it ends, in its rate-limit headers alone.

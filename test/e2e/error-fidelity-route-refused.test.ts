@@ -27,6 +27,12 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     ["insufficient_quota", "quota"],
     ["billing_not_active", "billing-inactive"],
     ["(Moonshot's) exceeded_current_quota_error", "kimi-quota"],
+    // Judged by the provider's own type, as OpenRouter relays its body: its words are no account's.
+    ["insufficient_quota relayed by OpenRouter (metadata.raw)", "openrouter-quota"],
+    [
+      "(Moonshot's) exceeded_current_quota_error relayed by OpenRouter (metadata.raw)",
+      "openrouter-kimi-quota",
+    ],
   ])(
     "OpenAI's %s on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429",
     async (_, model) => {

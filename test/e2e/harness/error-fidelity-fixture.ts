@@ -144,6 +144,11 @@ export function errorFidelityFixture() {
         { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
         { name: "billing-inactive", routes: [{ provider: "oa-vendor", model: "billing-inactive" }] },
         { name: "kimi-quota", routes: [{ provider: "oa-vendor", model: "kimi-quota" }] },
+        { name: "openrouter-quota", routes: [{ provider: "oa-vendor", model: "openrouter-quota" }] },
+        {
+          name: "openrouter-kimi-quota",
+          routes: [{ provider: "oa-vendor", model: "openrouter-kimi-quota" }],
+        },
         { name: "kimi-overloaded", routes: [{ provider: "oa-vendor", model: "kimi-overloaded" }] },
         { name: "xai-credits", routes: [{ provider: "oa-vendor", model: "xai-credits" }] },
         { name: "xai-credits-429", routes: [{ provider: "oa-vendor", model: "xai-credits-429" }] },

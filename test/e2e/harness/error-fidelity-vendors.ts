@@ -32,6 +32,14 @@ export function vendorAnswers() {
   const openAI = (message: string, type: string, code: string) => ({
     error: { message, type, param: null, code },
   });
+  const openRouterRelay = (provider: string, body: object) => ({
+    error: {
+      message: "Provider returned error",
+      code: 429,
+      metadata: { raw: JSON.stringify(body), provider_name: provider, is_byok: true },
+    },
+    user_id: "user_2x",
+  });
   const answers: Record<string, VendorAnswer> = {
     ...contextWindowAnswers(),
     "fastapi-422": [
@@ -140,6 +148,30 @@ export function vendorAnswers() {
         "insufficient_quota",
         "insufficient_quota",
       ),
+    ],
+    // The same refusals relayed by OpenRouter (a BYOK key: the provider's account is the
+    // gateway's): its own words generic, the provider's body as JSON text in `metadata.raw`
+    // (OpenRouter's error docs), OpenRouter's `code` the HTTP status.
+    "openrouter-quota": [
+      429,
+      openRouterRelay(
+        "OpenAI",
+        openAI(
+          "You exceeded your current quota, please check your plan and billing details.",
+          "insufficient_quota",
+          "insufficient_quota",
+        ),
+      ),
+    ],
+    "openrouter-kimi-quota": [
+      429,
+      openRouterRelay("Moonshot AI", {
+        error: {
+          message:
+            "Your account is suspended due to insufficient balance, please recharge your account or check your plan and billing details",
+          type: "exceeded_current_quota_error",
+        },
+      }),
     ],
     // Moonshot's (Kimi's) account out of balance: a 429 with a type of its own, no code.
     "kimi-quota": [

@@ -131,6 +131,16 @@ export function errorFidelityFixture() {
             { provider: "oa", model: "up-o" },
           ],
         },
+        { name: "no-choices", routes: [{ provider: "oa-vendor", model: "no-choices" }] },
+        { name: "empty-chat", routes: [{ provider: "oa-vendor", model: "empty-object" }] },
+        { name: "empty-message", routes: [{ provider: "an-vendor", model: "empty-object" }] },
+        {
+          name: "no-choices-then-o",
+          routes: [
+            { provider: "oa-vendor", model: "no-choices" },
+            { provider: "oa", model: "up-o" },
+          ],
+        },
         { name: "failed-response", routes: [{ provider: "oa-responses", model: "failed-response" }] },
         {
           name: "failed-response-then-o",

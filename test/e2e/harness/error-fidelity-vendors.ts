@@ -329,6 +329,20 @@ export function vendorAnswers() {
         "x-ratelimit-reset-tokens": "0s",
       },
     ],
+    // A 200 with nothing in it: no choice (a server whose filter ate the answer; clients index
+    // `choices[0]` and crash, vercel/ai#20352), or no answer at all, in each dialect.
+    "no-choices": [
+      200,
+      {
+        id: "chatcmpl-empty",
+        object: "chat.completion",
+        created: 1_760_000_000,
+        model: "m",
+        choices: [],
+        usage: { prompt_tokens: 5, completion_tokens: 0, total_tokens: 5 },
+      },
+    ],
+    "empty-object": [200, {}],
     // The same, said in its words alone: no header says when.
     "daily-words": [
       429,

@@ -11,12 +11,13 @@
  * tokens."; GitHub Copilot: "prompt token count of 168929 exceeds the limit of 168000" (code
  * `model_max_prompt_tokens_exceeded`); DeepInfra: "Requested input length 39818 exceeds maximum
  * input length 32767"; MiniMax: "invalid params, context window exceeds limit (2013)", 2013 its
- * error code, no count, in OpenAI's shapes and in Anthropic's; Anthropic's, the answer counted
+ * error code, no count, in OpenAI's shapes and in Anthropic's; Moonshot's (Kimi's): "Invalid
+ * request: Your request exceeded model token limit: 262144 (requested: 370653)"; Anthropic's, the answer counted
  * apart, as OpenRouter relays it: "input length and `max_tokens` exceed context limit: …").
  * Tested only on an error's words, never on an answer.
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit/i;
+  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit|exceeded model token limit/i;
 
 /**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,
@@ -42,6 +43,7 @@ const WINDOW = [
   /maximum allowed input length of (\d+)/i, // Poolside
   /prompt token count of \d+ exceeds the limit of (\d+)/i, // GitHub Copilot
   /exceeds maximum input length (\d+)/i, // DeepInfra
+  /exceeded model token limit: (\d+)/i, // Moonshot (Kimi)
 ];
 
 /** The prompt and the answer counted apart: each pattern's groups, and which is which. */
@@ -55,7 +57,7 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];
 
-/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot. */
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot, Moonshot. */
 const PROMPT = [
   /your request has (\d+) input tokens/i,
   /(?:resulted in|requested) (\d+) tokens/i,
@@ -66,6 +68,7 @@ const PROMPT = [
   /the request contains (\d+) tokens/i,
   /input length (\d+) exceeds/i,
   /prompt token count of (\d+)/i,
+  /exceeded model token limit: \d+ \(requested: (\d+)\)/i,
 ];
 
 /**

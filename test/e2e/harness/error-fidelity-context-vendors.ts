@@ -78,6 +78,16 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
       { object: "error", message: "Requested input length 39818 exceeds maximum input length 32767" },
     ],
     "minimax-400": [400, miniMax("invalid params, context window exceeds limit (2013)")],
+    // Moonshot's (Kimi's) API, its body as OpenRouter relays it in `metadata.raw` for a BYOK key.
+    "kimi-400": [
+      400,
+      {
+        error: {
+          message: "Invalid request: Your request exceeded model token limit: 262144 (requested: 370653)",
+          type: "invalid_request_error",
+        },
+      },
+    ],
     // MiniMax's refusal of an image over 10 MB: its 2013 again, no context refusal (its words as
     // NousResearch/hermes-agent#76039 and a CC Switch report, cc-switch#4820, quote them).
     "minimax-media-400": [400, miniMax("media exceeds size limit: max 10485760 bytes (2013)")],

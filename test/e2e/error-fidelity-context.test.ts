@@ -86,6 +86,11 @@ describe("context_length_exceeded keeps its meaning", () => {
     ["DeepInfra's", "deepinfra", "prompt is too long: 39818 tokens > 32767 maximum"],
     ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
     ["Moonshot's (Kimi's)", "kimi", "prompt is too long: 370653 tokens > 262144 maximum"],
+    [
+      'OpenRouter relaying Moonshot\'s, its generic words prefixed ("Error from provider: …"),',
+      "openrouter-kimi",
+      "prompt is too long: 370653 tokens > 262144 maximum",
+    ],
     // OpenRouter's own words are generic: its provider's are in its `metadata.raw`.
     [
       "OpenRouter relaying DeepInfra's",

@@ -120,6 +120,29 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
         user_id: "user_2x",
       },
     ],
+    // OpenRouter's relay as OpenCode Go's gateway answered it, its generic words prefixed
+    // ("Error from provider: Provider returned error"), Moonshot's body in `metadata.raw`.
+    "openrouter-kimi-400": [
+      400,
+      {
+        error: {
+          message: "Error from provider: Provider returned error",
+          code: 400,
+          metadata: {
+            raw: JSON.stringify({
+              error: {
+                message:
+                  "Invalid request: Your request exceeded model token limit: 262144 (requested: 370653)",
+                type: "invalid_request_error",
+              },
+            }),
+            provider_name: "Moonshot AI",
+            is_byok: true,
+          },
+        },
+        user_id: "user_2x",
+      },
+    ],
     "openrouter-anthropic-400": [
       400,
       {

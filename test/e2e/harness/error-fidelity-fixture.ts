@@ -70,6 +70,7 @@ export function errorFidelityFixture() {
         { name: "deepinfra", routes: [{ provider: "self-hosted", model: "deepinfra-400" }] },
         { name: "minimax", routes: [{ provider: "self-hosted", model: "minimax-400" }] },
         { name: "kimi", routes: [{ provider: "self-hosted", model: "kimi-400" }] },
+        { name: "openrouter-kimi", routes: [{ provider: "self-hosted", model: "openrouter-kimi-400" }] },
         { name: "minimax-media", routes: [{ provider: "self-hosted", model: "minimax-media-400" }] },
         {
           name: "openrouter-deepinfra",

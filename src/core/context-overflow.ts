@@ -53,6 +53,13 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   // vLLM since 2025: "'max_tokens' or 'max_completion_tokens' is too large: 128000. This model's
   // maximum context length is 131072 tokens and your request has 15000 input tokens".
   { pattern: /is too large: (\d+)\..*?your request has (\d+) input tokens/is, prompt: 2, answer: 1 },
+  // vLLM's since: "However, you requested 32000 output tokens and your prompt contains at least
+  // 230145 input tokens, for a total of at least 262145 tokens." (its `param` input_tokens).
+  {
+    pattern: /requested (\d+) output tokens and your prompt contains at least (\d+) input tokens/i,
+    prompt: 2,
+    answer: 1,
+  },
   // TGI: "Given: 4000 `inputs` tokens and 500 `max_new_tokens`".
   { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];

@@ -44,6 +44,24 @@ describe("context_length_exceeded keeps its meaning", () => {
     },
   );
 
+  test("vLLM's refusal counting the answer asked for apart (`requested N output tokens and your prompt contains at least P input tokens`): Anthropic's max_tokens words (Claude Code asks for less, no compaction), OpenAI's code", async () => {
+    const openaiError = (await chat("vllm-output", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(openaiError.code).toBe("context_length_exceeded");
+    const anthropicError = (await messages("vllm-output", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 230145 + 32000 > 262144, decrease input length or `max_tokens` and try again",
+      },
+    });
+    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+  });
+
   test("TGI's 422: OpenAI's code and param, Anthropic's max_tokens words (Claude Code asks for less), both a 400; fallback_on context_length fails over", async () => {
     const tgiWords =
       "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`";

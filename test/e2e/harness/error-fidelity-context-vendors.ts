@@ -91,6 +91,20 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
     // MiniMax's refusal of an image over 10 MB: its 2013 again, no context refusal (its words as
     // NousResearch/hermes-agent#76039 and a CC Switch report, cc-switch#4820, quote them).
     "minimax-media-400": [400, miniMax("media exceeds size limit: max 10485760 bytes (2013)")],
+    // vLLM's words since its 2025 releases: the answer asked for and the prompt counted apart
+    // (its `param` names no field of the request).
+    "vllm-output-400": [
+      400,
+      {
+        error: {
+          message:
+            "This model's maximum context length is 262144 tokens. However, you requested 32000 output tokens and your prompt contains at least 230145 input tokens, for a total of at least 262145 tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value=230145)",
+          type: "BadRequestError",
+          param: "input_tokens",
+          code: 400,
+        },
+      },
+    ],
     "vllm-messages-400": [
       400,
       {

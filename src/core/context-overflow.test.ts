@@ -1,0 +1,19 @@
+import { expect, test } from "bun:test";
+import { contextRefusal } from "./anthropic-errors.ts";
+import { readContextOverflow } from "./context-overflow.ts";
+
+// vLLM's words since 2025, the answer asked for and the prompt counted apart.
+const vllm = (answer: number, prompt: number, window: number) =>
+  `This model's maximum context length is ${window} tokens. However, you requested ${answer} output tokens and your prompt contains at least ${prompt} input tokens, for a total of at least ${answer + prompt} tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value=${prompt})`;
+
+test("vLLM's refusal counting the answer apart: a prompt that fits asks for less, one that does not is too long", () => {
+  expect(readContextOverflow(vllm(32000, 230145, 262144))).toEqual({
+    window: 262144,
+    prompt: 230145,
+    answer: 32000,
+  });
+  expect(contextRefusal(vllm(32000, 230145, 262144))).toBe(
+    "input length and `max_tokens` exceed context limit: 230145 + 32000 > 262144, decrease input length or `max_tokens` and try again",
+  );
+  expect(contextRefusal(vllm(0, 40961, 40960))).toBe("prompt is too long: 40961 tokens > 40960 maximum");
+});

@@ -17,3 +17,10 @@ test("vLLM's refusal counting the answer apart: a prompt that fits asks for less
   );
   expect(contextRefusal(vllm(0, 40961, 40960))).toBe("prompt is too long: 40961 tokens > 40960 maximum");
 });
+
+test("vLLM's input processor's refusal: the prompt past the window", () => {
+  const words =
+    "The decoder prompt (length 9028) is longer than the maximum model length of 8192. Make sure that `max_model_len` is no smaller than the number of text tokens.";
+  expect(readContextOverflow(words)).toEqual({ window: 8192, prompt: 9028 });
+  expect(contextRefusal(words)).toBe("prompt is too long: 9028 tokens > 8192 maximum");
+});

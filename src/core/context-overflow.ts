@@ -12,12 +12,14 @@
  * `model_max_prompt_tokens_exceeded`); DeepInfra: "Requested input length 39818 exceeds maximum
  * input length 32767"; MiniMax: "invalid params, context window exceeds limit (2013)", 2013 its
  * error code, no count, in OpenAI's shapes and in Anthropic's; Moonshot's (Kimi's): "Invalid
- * request: Your request exceeded model token limit: 262144 (requested: 370653)"; Anthropic's, the answer counted
+ * request: Your request exceeded model token limit: 262144 (requested: 370653)"; vLLM's input
+ * processor: "The decoder prompt (length 9028) is longer than the maximum model length of 8192.";
+ * Anthropic's, the answer counted
  * apart, as OpenRouter relays it: "input length and `max_tokens` exceed context limit: …").
  * Tested only on an error's words, never on an answer.
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit|exceeded model token limit/i;
+  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit|exceeded model token limit|prompt \(length \d+\) is longer than the maximum model length/i;
 
 /**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,
@@ -44,6 +46,7 @@ const WINDOW = [
   /prompt token count of \d+ exceeds the limit of (\d+)/i, // GitHub Copilot
   /exceeds maximum input length (\d+)/i, // DeepInfra
   /exceeded model token limit: (\d+)/i, // Moonshot (Kimi)
+  /longer than the maximum model length of (\d+)/i, // vLLM's input processor
 ];
 
 /** The prompt and the answer counted apart: each pattern's groups, and which is which. */
@@ -76,6 +79,7 @@ const PROMPT = [
   /input length (\d+) exceeds/i,
   /prompt token count of (\d+)/i,
   /exceeded model token limit: \d+ \(requested: (\d+)\)/i,
+  /prompt \(length (\d+)\) is longer than/i,
 ];
 
 /**

@@ -104,6 +104,7 @@ describe("context_length_exceeded keeps its meaning", () => {
     ["DeepInfra's", "deepinfra", "prompt is too long: 39818 tokens > 32767 maximum"],
     ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
     ["Moonshot's (Kimi's)", "kimi", "prompt is too long: 370653 tokens > 262144 maximum"],
+    ["vLLM's input processor's", "vllm-decoder", "prompt is too long: 9028 tokens > 8192 maximum"],
     [
       'OpenRouter relaying Moonshot\'s, its generic words prefixed ("Error from provider: …"),',
       "openrouter-kimi",

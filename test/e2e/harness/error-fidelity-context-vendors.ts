@@ -105,6 +105,20 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
         },
       },
     ],
+    // vLLM's refusal of a prompt past `max_model_len` as its input processor words it (a
+    // ValueError, its server's 400).
+    "vllm-decoder-400": [
+      400,
+      {
+        error: {
+          message:
+            "The decoder prompt (length 9028) is longer than the maximum model length of 8192. Make sure that `max_model_len` is no smaller than the number of text tokens.",
+          type: "BadRequestError",
+          param: null,
+          code: 400,
+        },
+      },
+    ],
     "vllm-messages-400": [
       400,
       {

@@ -70,6 +70,7 @@ export function errorFidelityFixture() {
         { name: "deepinfra", routes: [{ provider: "self-hosted", model: "deepinfra-400" }] },
         { name: "minimax", routes: [{ provider: "self-hosted", model: "minimax-400" }] },
         { name: "vllm-output", routes: [{ provider: "self-hosted", model: "vllm-output-400" }] },
+        { name: "vllm-decoder", routes: [{ provider: "self-hosted", model: "vllm-decoder-400" }] },
         { name: "kimi", routes: [{ provider: "self-hosted", model: "kimi-400" }] },
         { name: "openrouter-kimi", routes: [{ provider: "self-hosted", model: "openrouter-kimi-400" }] },
         { name: "minimax-media", routes: [{ provider: "self-hosted", model: "minimax-media-400" }] },

@@ -3,7 +3,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
-import { OPENROUTER_DAY_RESET, vendorCalls } from "./harness/error-fidelity-vendors.ts";
+import { OPENROUTER_DAY_RESET } from "./harness/error-fidelity-openrouter-vendors.ts";
+import { vendorCalls } from "./harness/error-fidelity-vendors.ts";
 
 // A refusal of the gateway itself (its account's credit or quota, its route's model) is the
 // route's, never the caller's (the gateway set-up: harness/error-fidelity-fixture.ts).

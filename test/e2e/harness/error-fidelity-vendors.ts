@@ -2,22 +2,18 @@
 // (test/e2e/error-fidelity*.test.ts, through errorFidelityFixture).
 
 import { contextWindowAnswers } from "./error-fidelity-context-vendors.ts";
+import { openRouterAnswers } from "./error-fidelity-openrouter-vendors.ts";
 
 /** Calls each vendor answer below got, by the upstream model it was asked for. */
 export const vendorCalls = new Map<string, number>();
-
-/** When OpenRouter's free models' day resets in its fake 429 below (ms since the epoch). */
-export const OPENROUTER_DAY_RESET = (() => {
-  const day = 86_400_000;
-  return Math.ceil((Date.now() + 3_600_000) / day) * day;
-})();
 
 /** A vendor's answer: its status, its body and any headers. */
 export type VendorAnswer = [number, object, Record<string, string>?];
 
 /**
  * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
- * path's, for Gemini); the context-window refusals are error-fidelity-context-vendors.ts's.
+ * path's, for Gemini); the context-window refusals are error-fidelity-context-vendors.ts's,
+ * OpenRouter's own error-fidelity-openrouter-vendors.ts's.
  * Sources: FastAPI's 422 as LlamaFactory's API sends it (hiyouga/LlamaFactory#2644); OpenAI's 429
  * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
  * with its request_id (bhouston/mycoder#62); Google's quota naming the project
@@ -32,16 +28,9 @@ export function vendorAnswers() {
   const openAI = (message: string, type: string, code: string) => ({
     error: { message, type, param: null, code },
   });
-  const openRouterRelay = (provider: string, body: object) => ({
-    error: {
-      message: "Provider returned error",
-      code: 429,
-      metadata: { raw: JSON.stringify(body), provider_name: provider, is_byok: true },
-    },
-    user_id: "user_2x",
-  });
   const answers: Record<string, VendorAnswer> = {
     ...contextWindowAnswers(),
+    ...openRouterAnswers(),
     "fastapi-422": [
       422,
       {
@@ -148,30 +137,6 @@ export function vendorAnswers() {
         "insufficient_quota",
         "insufficient_quota",
       ),
-    ],
-    // The same refusals relayed by OpenRouter (a BYOK key: the provider's account is the
-    // gateway's): its own words generic, the provider's body as JSON text in `metadata.raw`
-    // (OpenRouter's error docs), OpenRouter's `code` the HTTP status.
-    "openrouter-quota": [
-      429,
-      openRouterRelay(
-        "OpenAI",
-        openAI(
-          "You exceeded your current quota, please check your plan and billing details.",
-          "insufficient_quota",
-          "insufficient_quota",
-        ),
-      ),
-    ],
-    "openrouter-kimi-quota": [
-      429,
-      openRouterRelay("Moonshot AI", {
-        error: {
-          message:
-            "Your account is suspended due to insufficient balance, please recharge your account or check your plan and billing details",
-          type: "exceeded_current_quota_error",
-        },
-      }),
     ],
     // Moonshot's (Kimi's) account out of balance: a 429 with a type of its own, no code.
     "kimi-quota": [
@@ -293,28 +258,6 @@ export function vendorAnswers() {
         "internal_error",
       ),
     ],
-    // OpenRouter's free models' day spent: its reset only in the body's metadata, no header, in
-    // ms since the epoch at the next 00:00 UTC (here the next after an hour, so that it is ahead
-    // while the tests run); its newer bodies name the limit (`limit_source`).
-    "openrouter-daily": [
-      429,
-      {
-        error: {
-          message:
-            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
-          code: 429,
-          metadata: {
-            headers: {
-              "X-RateLimit-Limit": "50",
-              "X-RateLimit-Remaining": "0",
-              "X-RateLimit-Reset": String(OPENROUTER_DAY_RESET),
-            },
-            limit_source: "openrouter_free_tier_daily",
-          },
-        },
-        user_id: "user_2x",
-      },
-    ],
     // OpenAI's daily limit: when it ends, in its rate-limit headers alone.
     daily: [
       429,
@@ -328,6 +271,15 @@ export function vendorAnswers() {
         "x-ratelimit-reset-requests": "6m0s",
         "x-ratelimit-reset-tokens": "0s",
       },
+    ],
+    // The same, said in its words alone: no header says when.
+    "daily-words": [
+      429,
+      openAI(
+        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
+        "requests",
+        "rate_limit_exceeded",
+      ),
     ],
     // A 200 with nothing in it: no choice (a server whose filter ate the answer; clients index
     // `choices[0]` and crash, vercel/ai#20352), or no answer at all, in each dialect.
@@ -343,15 +295,6 @@ export function vendorAnswers() {
       },
     ],
     "empty-object": [200, {}],
-    // The same, said in its words alone: no header says when.
-    "daily-words": [
-      429,
-      openAI(
-        "Rate limit reached for gpt-4o in organization org-x on requests per day (RPD): Limit 10000, Used 10000, Requested 1.",
-        "requests",
-        "rate_limit_exceeded",
-      ),
-    ],
   };
   return Bun.serve({
     hostname: "127.0.0.1",

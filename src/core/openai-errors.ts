@@ -277,6 +277,20 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
 }
 
 /**
+ * The `param` of an upstream's OpenAI-shaped refusal judged `code`: its own, but for a context-length
+ * refusal that names none, or names its count (vLLM's `input_tokens`, "(parameter=input_tokens,
+ * value=230145)"), no field the caller sent: the caller's conversation, `messages` (a Responses
+ * caller's `input`: routing/caller-param.ts), what it is to cut.
+ */
+export function refusalParam(code: ErrorCode, param: string | undefined): string | undefined {
+  if (code !== "context_length_exceeded") return param;
+  return param === undefined || param === VLLM_COUNT ? "messages" : param;
+}
+
+/** vLLM's `param` for a context-length refusal: the prompt's count, no request field. */
+const VLLM_COUNT = "input_tokens";
+
+/**
  * The status OpenAI answers an error of this code or type with: what an error said without one
  * stands for (a stream's error chunk or `error` event, a Responses `response.failed`, a whole
  * Responses answer that failed), so that it is judged as an answer of that status is

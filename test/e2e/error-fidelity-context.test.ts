@@ -44,10 +44,13 @@ describe("context_length_exceeded keeps its meaning", () => {
     },
   );
 
-  test("vLLM's refusal counting the answer asked for apart (`requested N output tokens and your prompt contains at least P input tokens`): Anthropic's max_tokens words (Claude Code asks for less, no compaction), OpenAI's code", async () => {
+  test("vLLM's refusal counting the answer asked for apart (`requested N output tokens and your prompt contains at least P input tokens`): Anthropic's max_tokens words (Claude Code asks for less, no compaction), OpenAI's code and the caller's conversation as its param", async () => {
     const openaiError = (await chat("vllm-output", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(openaiError.code).toBe("context_length_exceeded");
+    // vLLM's `param` (input_tokens) names no field the caller sent: its conversation is what to cut.
+    expect([openaiError.code, openaiError.param]).toEqual(["context_length_exceeded", "messages"]);
+    const responsesError = (await responses("vllm-output", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([responsesError.code, responsesError.param]).toEqual(["context_length_exceeded", "input"]);
     const anthropicError = (await messages("vllm-output", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
     expect(anthropicError.error).toMatchObject({

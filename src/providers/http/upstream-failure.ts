@@ -12,7 +12,7 @@ import {
   readGoogleError,
   refusesDeployment,
 } from "../../core/google-errors.ts";
-import { codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+import { codeFromOpenAI, readOpenAIError, refusalParam } from "../../core/openai-errors.ts";
 import { GOOGLE_OVERLOAD, OVERLOADED, saidOverloaded } from "../../core/overload.ts";
 import { isRedirectStatus } from "../../core/redirect-words.ts";
 import { routeRefused } from "../../core/route-refused.ts";
@@ -80,7 +80,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
     ...(saidOverloaded(status, anthropic?.type ?? openai?.type, openai?.code) ? OVERLOADED : {}),
   };
   const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
-  const param = openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined);
+  const param = refusalParam(code, openai?.param);
   // A body in neither shape still says something when it is words (core's readers know none).
   const said =
     anthropic || openai ? (anthropic?.message ?? openai?.message) : plainErrorWords(body, answer.text);

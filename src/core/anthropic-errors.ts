@@ -190,6 +190,17 @@ export function needsAnthropicWords(error: GatewayError): boolean {
   return said !== undefined && !ANTHROPIC_CONTEXT_TOO_LONG.test(said.message);
 }
 
+/**
+ * Whether an Anthropic-shaped error body's type is one of Anthropic's own. The Anthropic SDK and
+ * Claude Code switch on those; a server that serves Anthropic's API on another engine may give its
+ * own (MiniMax's `bad_request_error`, vLLM's and SGLang's `BadRequestError`), which its callers get
+ * as Anthropic's type for the status instead (`anthropicWireError`), its words kept.
+ */
+export function saysAnthropicType(body: unknown): boolean {
+  const said = readAnthropicError(body);
+  return said !== undefined && anthropicErrorType.safeParse(said.type).success;
+}
+
 /** The status an Anthropic error type stands for (in a stream, only the type is known). */
 export function statusForAnthropicType(type: string): number {
   const known = anthropicErrorType.safeParse(type);

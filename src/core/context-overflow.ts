@@ -11,12 +11,15 @@
  * tokens."; GitHub Copilot: "prompt token count of 168929 exceeds the limit of 168000" (code
  * `model_max_prompt_tokens_exceeded`); DeepInfra: "Requested input length 39818 exceeds maximum
  * input length 32767"; MiniMax: "invalid params, context window exceeds limit (2013)", 2013 its
- * error code, no count, in OpenAI's shapes and in Anthropic's; Anthropic's, the answer counted
+ * error code, no count, in OpenAI's shapes and in Anthropic's; Moonshot's (Kimi's): "Invalid
+ * request: Your request exceeded model token limit: 262144 (requested: 370653)"; vLLM's input
+ * processor: "The decoder prompt (length 9028) is longer than the maximum model length of 8192.";
+ * Anthropic's, the answer counted
  * apart, as OpenRouter relays it: "input length and `max_tokens` exceed context limit: …").
  * Tested only on an error's words, never on an answer.
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit/i;
+  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit|exceeded model token limit|prompt \(length \d+\) is longer than the maximum model length/i;
 
 /**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,
@@ -42,6 +45,8 @@ const WINDOW = [
   /maximum allowed input length of (\d+)/i, // Poolside
   /prompt token count of \d+ exceeds the limit of (\d+)/i, // GitHub Copilot
   /exceeds maximum input length (\d+)/i, // DeepInfra
+  /exceeded model token limit: (\d+)/i, // Moonshot (Kimi)
+  /longer than the maximum model length of (\d+)/i, // vLLM's input processor
 ];
 
 /** The prompt and the answer counted apart: each pattern's groups, and which is which. */
@@ -51,11 +56,18 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   // vLLM since 2025: "'max_tokens' or 'max_completion_tokens' is too large: 128000. This model's
   // maximum context length is 131072 tokens and your request has 15000 input tokens".
   { pattern: /is too large: (\d+)\..*?your request has (\d+) input tokens/is, prompt: 2, answer: 1 },
+  // vLLM's since: "However, you requested 32000 output tokens and your prompt contains at least
+  // 230145 input tokens, for a total of at least 262145 tokens." (its `param` input_tokens).
+  {
+    pattern: /requested (\d+) output tokens and your prompt contains at least (\d+) input tokens/i,
+    prompt: 2,
+    answer: 1,
+  },
   // TGI: "Given: 4000 `inputs` tokens and 500 `max_new_tokens`".
   { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];
 
-/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot. */
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot, Moonshot. */
 const PROMPT = [
   /your request has (\d+) input tokens/i,
   /(?:resulted in|requested) (\d+) tokens/i,
@@ -66,6 +78,8 @@ const PROMPT = [
   /the request contains (\d+) tokens/i,
   /input length (\d+) exceeds/i,
   /prompt token count of (\d+)/i,
+  /exceeded model token limit: \d+ \(requested: (\d+)\)/i,
+  /prompt \(length (\d+)\) is longer than/i,
 ];
 
 /**

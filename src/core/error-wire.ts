@@ -1,4 +1,9 @@
-import { anthropicWireError, needsAnthropicWords, readAnthropicError } from "./anthropic-errors.ts";
+import {
+  anthropicWireError,
+  needsAnthropicWords,
+  readAnthropicError,
+  saysAnthropicType,
+} from "./anthropic-errors.ts";
 import { type Dialect, dialectOf, isJsonObject, type JsonObject, type Operation } from "./dialect.ts";
 import { RESPONSE_FAILED } from "./final-response-events.ts";
 import { bodyForCallers } from "./for-callers.ts";
@@ -30,12 +35,13 @@ export function errorBody(error: GatewayError, dialect: Dialect): Record<string,
  * cannot read it (no message, no code): its words are said in OpenAI's shape instead. (A body is
  * kept only when its dialect's reader took it, so an `error` object is OpenAI's own.) Nor does a
  * context-length refusal without OpenAI's code (`lacksJudgedCode`), or, in Anthropic's shape,
- * without Anthropic's words (`needsAnthropicWords`).
+ * without Anthropic's words (`needsAnthropicWords`) or with a type Anthropic's API has not
+ * (`saysAnthropicType`: an engine's own, MiniMax's `bad_request_error`, vLLM's `BadRequestError`).
  */
 export function relaysUpstreamBody(error: GatewayError, dialect: Dialect): boolean {
   const upstream = error.upstream;
   if (!upstream?.body || upstream.dialect !== dialect) return false;
-  if (dialect === "anthropic") return !needsAnthropicWords(error);
+  if (dialect === "anthropic") return !needsAnthropicWords(error) && saysAnthropicType(upstream.body);
   return isJsonObject(upstream.body.error) && !lacksJudgedCode(error);
 }
 

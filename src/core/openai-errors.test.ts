@@ -41,6 +41,24 @@ describe("OpenRouter's generic error: its provider's words from `metadata.raw`",
     expect(codeFromOpenAI(400, readOpenAIError(routed(raw)))).toBe("context_length_exceeded");
   });
 
+  test("its body's type is the error's, OpenRouter's code (the status) kept: its account refusals judged by it", () => {
+    const quota = {
+      error: {
+        message: "You exceeded your current quota…",
+        type: "insufficient_quota",
+        code: "insufficient_quota",
+      },
+    };
+    expect(readOpenAIError(routed(JSON.stringify(quota)))).toEqual({
+      message: quota.error.message,
+      type: "insufficient_quota",
+      code: "400",
+    });
+    const overloaded = { type: "error", error: { type: "overloaded_error", message: "Overloaded" } };
+    expect(readOpenAIError(routed(overloaded))?.type).toBe("overloaded_error");
+    expect(readOpenAIError(routed(TOO_LONG))?.type).toBeUndefined();
+  });
+
   test("its words are cut to 1,000 characters, as text or in its body: `raw` is the provider's, of any size", () => {
     const long = `Requested input length 39818 exceeds maximum input length 32767 ${"x".repeat(50_000)}`;
     for (const raw of [long, JSON.stringify({ error: { message: long } }), { error: { message: long } }]) {

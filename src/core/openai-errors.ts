@@ -213,10 +213,13 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const parsed = openAIErrorBody.safeParse(body);
   if (parsed.success) {
     const e = parsed.data.error;
-    const message = providerWords(e) ?? e.message;
+    const provider = fromProvider(e);
+    const message = provider?.message ?? e.message;
+    // OpenRouter's own type, when it gives one, is as generic as its words: its provider's judges.
+    const type = provider?.type ?? e.type;
     return {
       ...(message ? { message } : {}),
-      ...(e.type ? { type: e.type } : {}),
+      ...(type ? { type } : {}),
       ...(e.code != null ? { code: String(e.code) } : {}),
       ...(e.param ? { param: e.param } : {}),
     };
@@ -232,13 +235,22 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
 }
 
 /**
- * OpenRouter's provider's words, when OpenRouter's own are generic: said as text, or in its body;
- * cut to `MAX_RELAYED` characters, as `metadata.raw` is whatever the provider sent.
+ * What OpenRouter's provider said, when OpenRouter's own words are generic: its words, as text or
+ * in its body, cut to `MAX_RELAYED` characters, as `metadata.raw` is whatever the provider sent;
+ * and its body's type, by which its refusals are judged as its own API's are (OpenAI's
+ * `insufficient_quota`, Moonshot's `exceeded_current_quota_error`: the gateway's account, through
+ * a BYOK key; Anthropic's `overloaded_error`). OpenRouter's `code` stays: it is the HTTP status,
+ * what an error said in a stream stands for (`statusForOpenAIError`).
  */
-function providerWords(error: object): string | undefined {
+function fromProvider(error: object): { message?: string; type?: string } | undefined {
   const said = providerSaid(error);
-  const words = typeof said === "object" ? readOpenAIError(said)?.message : said;
-  return words === undefined ? undefined : relayedWords(words);
+  if (said === undefined) return undefined;
+  if (typeof said !== "object") return { message: relayedWords(said) };
+  const read = readOpenAIError(said);
+  return {
+    ...(read?.message ? { message: relayedWords(read.message) } : {}),
+    ...(read?.type ? { type: read.type } : {}),
+  };
 }
 
 /** An error body's `message` when it is an object (Mistral's envelope of FastAPI's `detail`). */
@@ -263,6 +275,20 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
     return "context_length_exceeded";
   return callerErrorCode(status);
 }
+
+/**
+ * The `param` of an upstream's OpenAI-shaped refusal judged `code`: its own, but for a context-length
+ * refusal that names none, or names its count (vLLM's `input_tokens`, "(parameter=input_tokens,
+ * value=230145)"), no field the caller sent: the caller's conversation, `messages` (a Responses
+ * caller's `input`: routing/caller-param.ts), what it is to cut.
+ */
+export function refusalParam(code: ErrorCode, param: string | undefined): string | undefined {
+  if (code !== "context_length_exceeded") return param;
+  return param === undefined || param === VLLM_COUNT ? "messages" : param;
+}
+
+/** vLLM's `param` for a context-length refusal: the prompt's count, no request field. */
+const VLLM_COUNT = "input_tokens";
 
 /**
  * The status OpenAI answers an error of this code or type with: what an error said without one

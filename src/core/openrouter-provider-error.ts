@@ -7,9 +7,11 @@ import { z } from "zod";
  * input length 39818 exceeds maximum input length 32767"), or its error body as JSON text
  * (`{"error":{"message":…,"code":"context_length_exceeded"}}`,
  * `{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: …"}}`).
+ * Relayed again by a gateway in front of OpenRouter, its words may come prefixed ("Error from
+ * provider: Provider returned error", as OpenCode Go's answered a Moonshot refusal).
  */
 const providerError = z.looseObject({
-  message: z.literal("Provider returned error"),
+  message: z.enum(["Provider returned error", "Error from provider: Provider returned error"]),
   metadata: z.looseObject({ raw: z.unknown() }),
 });
 

@@ -4,9 +4,13 @@
  * string [type=string_type, input_value=[{'type': 'txt', 'text': '…'}], input_type=list]"), FastAPI's
  * ("1 validation error:\n  {'type': 'string_type', 'loc': ('body', …), 'msg': …, 'input': …}"), and
  * FastAPI's entries alone, as its releases before it had words of its own gave them
- * ("[{'type': 'missing', 'loc': ('body', 'model'), …}]").
+ * ("[{'type': 'missing', 'loc': ('body', 'model'), …}]"); and AWS's, as Bedrock sends a
+ * ValidationException ("1 validation error detected: Value 'x y' at
+ * 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must satisfy
+ * regular expression pattern: [a-zA-Z0-9_-]+").
  */
-const VALIDATION_LISTING = /\b\d+ validation errors?(?: for [^\n]+|:)\n|\{'type': '\w+', 'loc': \(/;
+const VALIDATION_LISTING =
+  /\b\d+ validation errors?(?: for [^\n]+|:)\n|\{'type': '\w+', 'loc': \(|\b\d+ validation errors? detected: Value /;
 
 /**
  * Whether an upstream's message says, in `words`, that the request does not fit the model's window.

@@ -1,7 +1,8 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { holdsNoAnswer } from "../core/holds-no-answer.ts";
 import type { SseEvent } from "../core/sse.ts";
-import { wholeForStream } from "../providers/http/read-reply.ts";
+import { noAnswer, wholeForStream } from "../providers/http/read-reply.ts";
 import { TranslatedEvents } from "../providers/http/translated-reply.ts";
 import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
@@ -41,6 +42,11 @@ export function answerOf(
     // A stream asked for: a whole answer is the upstream's failure, as a built-in upstream's whole
     // body is (an embedder's provider that ignored `stream`); relayed, the SDK read it as no chunk.
     if (call.stream) throw wholeForStream(call.provider, 'kind "json"');
+    // A translated answer with none in it: its translation would have nothing to say (a chat
+    // answer without a choice made an empty Messages answer). A same-dialect one is checked as
+    // its bytes are read (native-reply.ts), a provider's own answer as that provider builds it.
+    if (call.adapted.native === undefined && holdsNoAnswer(call.adapted.operation, reply.body))
+      throw noAnswer(call.provider);
     call.readWhole(reply.body, reply.answeredModel, reply.usage);
     return { kind: "json", body: call.adapted.json(withUsageTold(call, reply.body), call.sent) };
   }

@@ -23,6 +23,7 @@ function context(): NativeReplyContext {
   const timeouts = { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 };
   return {
     dialect: "openai",
+    operation: "chat",
     provider: "a",
     attempt: new Attempt(new AbortController().signal, timeouts, "a"),
     stream: true,
@@ -64,7 +65,13 @@ test("a whole Responses answer to a chain the gateway expanded says the caller's
   const stored: unknown[] = [];
   const reply = await readNativeReply(
     new Response(pretty("null"), { headers: { "content-type": "application/json" } }),
-    { ...context(), stream: false, previousId: "resp_1", onBody: (body) => stored.push(body) },
+    {
+      ...context(),
+      operation: "responses",
+      stream: false,
+      previousId: "resp_1",
+      onBody: (body) => stored.push(body),
+    },
   );
   if (reply.kind !== "bytes") throw new Error(`bytes were expected, not ${reply.kind}`);
   expect(new TextDecoder().decode(reply.body)).toBe(pretty('"resp_1"'));
@@ -85,7 +92,13 @@ test("a whole Responses answer whose schemas name the key before the response's 
     const stored: JsonObject[] = [];
     const reply = await readNativeReply(
       new Response(body(sent), { headers: { "content-type": "application/json" } }),
-      { ...context(), stream: false, previousId: "resp_1", onBody: (parsed) => stored.push(parsed) },
+      {
+        ...context(),
+        operation: "responses",
+        stream: false,
+        previousId: "resp_1",
+        onBody: (parsed) => stored.push(parsed),
+      },
     );
     if (reply.kind !== "bytes") throw new Error(`bytes were expected, not ${reply.kind}`);
     expect(new TextDecoder().decode(reply.body)).toBe(body(relayed));

@@ -1,10 +1,12 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
-import { type Dialect, isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { type Dialect, isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { holdsNoAnswer } from "../core/holds-no-answer.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import {
   closedMidBody,
+  noAnswer,
   notJson,
   notJsonObject,
   wholeBody,
@@ -49,6 +51,8 @@ export type ClientReply =
 export interface NativeReplyContext extends ByteRelayOptions {
   /** The upstream's dialect, which is the caller's: its failures are a same-dialect caller's. */
   readonly dialect: Dialect;
+  /** What the call asks the upstream: a whole answer with no answer to it in is its failure. */
+  readonly operation: Operation;
   readonly attempt: Attempt;
   readonly stream: boolean;
   /** `routing.max_upstream_body`: the most a whole answer may be (a 502 above it). */
@@ -159,6 +163,7 @@ function checkedAnswer(
   const failed = errorInAnswer(provider, parsed);
   if (failed) throw failed;
   if (context.stream) throw wholeForStream(provider, contentType);
+  if (holdsNoAnswer(context.operation, parsed)) throw noAnswer(provider);
   context.done();
   // A chain the gateway expanded: the answer names the response it continues all the same, its
   // bytes where the response's own key says null (never a nested one's), and so its parse.

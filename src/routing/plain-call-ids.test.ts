@@ -31,7 +31,11 @@ const upstream = Bun.serve({
       });
     if (path.endsWith("/responses"))
       return Response.json({ id: "resp_1", object: "response", status: "completed", output: [] });
-    return Response.json({ id: "c", object: "chat.completion", choices: [] });
+    return Response.json({
+      id: "c",
+      object: "chat.completion",
+      choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+    });
   },
 });
 afterAll(() => upstream.stop(true));

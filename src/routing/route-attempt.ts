@@ -1,5 +1,5 @@
 import type { AbortSource } from "../core/abort-followers.ts";
-import { type Dialect, isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { type Dialect, isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import { FINAL_RESPONSE_EVENTS } from "../core/final-response-events.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
@@ -126,6 +126,9 @@ export class RouteAttempt
   }
   get dialect(): Dialect {
     return this.upstream.dialect;
+  }
+  get operation(): Operation {
+    return this.adapted.operation;
   }
   /**
    * The upstream's name in the errors of the reply's read and relay (`fa`, `worker:w1`,

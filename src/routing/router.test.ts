@@ -649,7 +649,11 @@ describe("router: what telemetry hears of an attempt", () => {
   const httpAnswer = (init: { stream: boolean }) => (): Promise<ProviderReply> => {
     const body = init.stream
       ? 'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n'
-      : JSON.stringify({ id: "x", choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } });
+      : JSON.stringify({
+          id: "x",
+          choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 1, completion_tokens: 1 },
+        });
     const type = init.stream ? "text/event-stream" : "application/json";
     return Promise.resolve({
       kind: "http",

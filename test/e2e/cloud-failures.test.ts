@@ -55,6 +55,31 @@ describe("vendor failures in the caller's dialect", () => {
     expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
   });
 
+  // AWS's validation listing quotes the value each refused field had (as vLLM's listings do,
+  // core/says-context-too-long.ts): here a tool whose name, the caller's words, says a window was
+  // exceeded (Converse's toolSpec.name pattern, as litellm#19384 quotes such a listing).
+  test("a Bedrock ValidationException listing that quotes the caller's words of context windows is the caller's plain 400, not a context refusal", async () => {
+    const listing =
+      "1 validation error detected: Value 'when context window exceeded' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+";
+    cloud.failNext({ status: 400, type: "ValidationException", message: listing });
+    const error = (await openai.chat.completions
+      .create({ model: "nova", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error.code).not.toBe("context_length_exceeded");
+    expect(error.message).toContain(listing);
+    cloud.failNext({ status: 400, type: "ValidationException", message: listing });
+    const refused = (await anthropic.messages
+      .create({ model: "nova", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    const said = (refused.error as { error: { type: string; message: string } }).error;
+    expect(said.type).toBe("invalid_request_error");
+    expect(said.message).not.toContain("prompt is too long");
+    const row = await auditRow(gw, refused.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
+  });
+
   test("a Bedrock exception frame mid-stream ends the stream with an error: a model's fault is a server error, not the caller's", async () => {
     cloud.failNext({
       status: 424,

@@ -44,6 +44,27 @@ describe("context_length_exceeded keeps its meaning", () => {
     },
   );
 
+  test("vLLM's refusal counting the answer asked for apart (`requested N output tokens and your prompt contains at least P input tokens`): Anthropic's max_tokens words (Claude Code asks for less, no compaction), OpenAI's code and the caller's conversation as its param", async () => {
+    const openaiError = (await chat("vllm-output", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(openaiError).toBeInstanceOf(OpenAI.BadRequestError);
+    // vLLM's `param` (input_tokens) names no field the caller sent: its conversation is what to cut.
+    expect([openaiError.code, openaiError.param]).toEqual(["context_length_exceeded", "messages"]);
+    const responsesError = (await responses("vllm-output", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([responsesError.code, responsesError.param]).toEqual(["context_length_exceeded", "input"]);
+    const anthropicError = (await messages("vllm-output", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 230145 + 32000 > 262144, decrease input length or `max_tokens` and try again",
+      },
+    });
+    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+  });
+
   test("TGI's 422: OpenAI's code and param, Anthropic's max_tokens words (Claude Code asks for less), both a 400; fallback_on context_length fails over", async () => {
     const tgiWords =
       "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`";
@@ -85,6 +106,13 @@ describe("context_length_exceeded keeps its meaning", () => {
     ["GitHub Copilot's", "copilot", "prompt is too long: 168929 tokens > 168000 maximum"],
     ["DeepInfra's", "deepinfra", "prompt is too long: 39818 tokens > 32767 maximum"],
     ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
+    ["Moonshot's (Kimi's)", "kimi", "prompt is too long: 370653 tokens > 262144 maximum"],
+    ["vLLM's input processor's", "vllm-decoder", "prompt is too long: 9028 tokens > 8192 maximum"],
+    [
+      'OpenRouter relaying Moonshot\'s, its generic words prefixed ("Error from provider: …"),',
+      "openrouter-kimi",
+      "prompt is too long: 370653 tokens > 262144 maximum",
+    ],
     // OpenRouter's own words are generic: its provider's are in its `metadata.raw`.
     [
       "OpenRouter relaying DeepInfra's",
@@ -195,18 +223,35 @@ describe("context_length_exceeded keeps its meaning", () => {
     },
   );
 
-  test("vLLM's Messages endpoint's validation 400 quoting a prompt that says `prompt is too long`: relayed as sent (Claude Code does not compact), no failover on context_length, audited invalid_request", async () => {
+  test("vLLM's Messages endpoint's validation 400 quoting a prompt that says `prompt is too long`: its words kept in Anthropic's own type (Claude Code does not compact), no failover on context_length, audited invalid_request", async () => {
     const anthropicError = (await messages("vllm-messages-listing", "x")) as InstanceType<
       typeof Anthropic.APIError
     >;
     expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
     expect(anthropicError.error).toMatchObject({
       type: "error",
-      error: { type: "BadRequestError", message: expect.stringMatching(/^1 validation error for /) },
+      error: { type: "invalid_request_error", message: expect.stringMatching(/^1 validation error for /) },
     });
     const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
     expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
     expect(row.attempts?.map((a) => a.outcome)).toEqual(["failed"]);
+  });
+
+  // The Anthropic SDK and Claude Code switch on Anthropic's own error types; an engine serving
+  // Anthropic's API in its own (MiniMax's bad_request_error, vLLM's BadRequestError) gets the one
+  // Anthropic's API has for the status, its words kept.
+  test("an Anthropic-shaped refusal whose type is not one of Anthropic's (MiniMax's bad_request_error) reaches Anthropic callers as Anthropic's type for its status, its words kept", async () => {
+    const words = "media exceeds size limit: max 10485760 bytes (2013)";
+    const anthropicError = (await messages("minimax-media-messages", "x")) as InstanceType<
+      typeof Anthropic.APIError
+    >;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: words },
+    });
+    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
   });
 
   // MiniMax's 2013 is any invalid parameter's: an image over its 10 MB says "exceeds … limit" too.
@@ -218,7 +263,10 @@ describe("context_length_exceeded keeps its meaning", () => {
     expect(openaiError.message).toBe(`400 ${words}`);
     const anthropicError = (await messages("minimax-media", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(anthropicError.error).toMatchObject({ type: "error", error: { message: words } });
+    expect(anthropicError.error).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: words },
+    });
     const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
     expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
   });

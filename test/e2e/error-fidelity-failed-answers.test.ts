@@ -158,3 +158,40 @@ describe("a Responses answer whose response failed for the caller's own prompt",
     expect([served.status, served.output_text]).toEqual(["completed", "hi"]);
   });
 });
+
+// A 200 that carries no answer is the upstream's fault whoever calls: the SDKs read `choices[0]`
+// (or `content`) and would crash on it, a translation has nothing to translate.
+describe("a 200 with no answer in it (no choice, an empty object)", () => {
+  test.each([
+    ["a chat answer with no choice", "no-choices", "no-choices"],
+    ["an empty object from an OpenAI-dialect route", "empty-chat", "empty-object"],
+    ["an empty object from an Anthropic route", "empty-message", "empty-object"],
+  ])(
+    "%s: a 502 upstream_error to chat, Messages and Responses callers, passed through or translated alike; audited so",
+    async (_, model, upstreamModel) => {
+      vendorCalls.clear();
+      const openaiError = (await fidelity.chat(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect(openaiError).toBeInstanceOf(OpenAI.APIError);
+      expect([openaiError.status, openaiError.code]).toEqual([502, "upstream_error"]);
+      const anthropicError = (await fidelity.messages(model, "x")) as InstanceType<typeof Anthropic.APIError>;
+      expect(anthropicError).toBeInstanceOf(Anthropic.APIError);
+      expect(anthropicError.status).toBe(502);
+      expect(anthropicError.error).toMatchObject({ type: "error", error: { type: "api_error" } });
+      const responsesError = (await fidelity.responses(model, "x")) as InstanceType<typeof OpenAI.APIError>;
+      expect([responsesError.status, responsesError.code]).toEqual([502, "upstream_error"]);
+      expect(vendorCalls.get(upstreamModel)).toBe(3);
+      const row = await auditRow(fidelity.gw, openaiError.requestID ?? "");
+      expect([row.status, row.errorClass]).toEqual([502, "upstream_error"]);
+    },
+  );
+
+  test("with another route: failed over to it, which serves", async () => {
+    vendorCalls.clear();
+    const answer = await fidelity.openai.chat.completions.create({
+      model: "no-choices-then-o",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(answer.choices[0]?.message.content).toBe("echo: hi");
+    expect(vendorCalls.get("no-choices")).toBe(1);
+  });
+});

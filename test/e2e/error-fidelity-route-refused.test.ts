@@ -3,6 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
+import { OPENROUTER_DAY_RESET } from "./harness/error-fidelity-openrouter-vendors.ts";
 import { vendorCalls } from "./harness/error-fidelity-vendors.ts";
 
 // A refusal of the gateway itself (its account's credit or quota, its route's model) is the
@@ -27,6 +28,12 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     ["insufficient_quota", "quota"],
     ["billing_not_active", "billing-inactive"],
     ["(Moonshot's) exceeded_current_quota_error", "kimi-quota"],
+    // Judged by the provider's own type, as OpenRouter relays its body: its words are no account's.
+    ["insufficient_quota relayed by OpenRouter (metadata.raw)", "openrouter-quota"],
+    [
+      "(Moonshot's) exceeded_current_quota_error relayed by OpenRouter (metadata.raw)",
+      "openrouter-kimi-quota",
+    ],
   ])(
     "OpenAI's %s on the only route: a 502 in the gateway's words, which the SDK does not retry; the audit keeps the 429",
     async (_, model) => {
@@ -152,10 +159,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(vendorCalls.get("gemini-daily")).toBe(2);
   });
 
-  test.each([
-    ["OpenAI's", "daily-words"],
-    ["OpenRouter's free models'", "openrouter-daily"],
-  ])(
+  test.each([["OpenAI's", "daily-words"]])(
     "%s daily limit said in its words alone (no wait in any header): one call, and the caller's 429 says not to retry at once",
     async (_, model) => {
       vendorCalls.clear();
@@ -172,4 +176,27 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
       expect(vendorCalls.get(model)).toBe(1);
     },
   );
+
+  test("OpenRouter's free models' day spent, its reset only in the body's metadata.headers: one call, and the caller's 429 says when the day resets, and not to retry at once, in both dialects", async () => {
+    vendorCalls.clear();
+    const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
+    const before = Date.now();
+    const error = (await retrying.chat.completions
+      .create({ model: "openrouter-daily", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const after = Date.now();
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error.headers?.get("x-should-retry")).toBe("false");
+    // The seconds to the reset from when the gateway read the answer: between the call's ends.
+    const told = Number(error.headers?.get("retry-after"));
+    expect(told).toBeGreaterThanOrEqual(Math.floor((OPENROUTER_DAY_RESET - after) / 1000));
+    expect(told).toBeLessThanOrEqual(Math.ceil((OPENROUTER_DAY_RESET - before) / 1000));
+    expect(vendorCalls.get("openrouter-daily")).toBe(1);
+    const anthropicError = (await messages("openrouter-daily", "x")) as InstanceType<
+      typeof Anthropic.APIError
+    >;
+    expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(anthropicError.headers?.get("x-should-retry")).toBe("false");
+    expect(Number(anthropicError.headers?.get("retry-after"))).toBeGreaterThan(3600);
+  });
 });

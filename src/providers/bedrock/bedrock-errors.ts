@@ -3,6 +3,7 @@ import { CONTEXT_TOO_LONG } from "../../core/context-overflow.ts";
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { OVERLOADED } from "../../core/overload.ts";
 import { routeRefused } from "../../core/route-refused.ts";
+import { saysContextTooLong } from "../../core/says-context-too-long.ts";
 import { retryAfterOnly } from "../http/retry-headers.ts";
 import { statusFailure } from "../http/upstream-failure.ts";
 import { upstreamName } from "../upstream-name.ts";
@@ -91,7 +92,9 @@ export function bedrockFailure(
     status === 400 &&
     message !== undefined &&
     !NOT_THE_PROMPT.test(name) &&
-    (CONTEXT_TOO_LONG.test(message) || ANTHROPIC_CONTEXT_TOO_LONG.test(message));
+    // AWS's validation listing quotes the caller's values, which may say anything: never read so.
+    (saysContextTooLong(message, CONTEXT_TOO_LONG) ||
+      saysContextTooLong(message, ANTHROPIC_CONTEXT_TOO_LONG));
   return statusFailure(provider, status, said, {
     ...(tooLong ? { code: "context_length_exceeded", param: tooLongField } : {}),
     retry: retryAfterOnly(retryAfter),

@@ -119,6 +119,10 @@ export const notJson = (provider: string) =>
 export const notJsonObject = (provider: string) =>
   upstreamError(`${upstreamName(provider)} sent a body that is not a JSON object`);
 
+/** A 2xx JSON object with no answer in it (core/holds-no-answer.ts), passed through or translated alike. */
+export const noAnswer = (provider: string) =>
+  upstreamError(`${upstreamName(provider)} sent a body with no answer in it`);
+
 /**
  * A body that could not be read or parsed: our error, the abort's reason, or `otherwise`. The
  * call's signal is read only here, on failure (an attempt makes one only when it is read).

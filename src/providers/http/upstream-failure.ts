@@ -12,7 +12,7 @@ import {
   readGoogleError,
   refusesDeployment,
 } from "../../core/google-errors.ts";
-import { codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+import { codeFromOpenAI, readOpenAIError, refusalParam } from "../../core/openai-errors.ts";
 import { GOOGLE_OVERLOAD, OVERLOADED, saidOverloaded } from "../../core/overload.ts";
 import { isRedirectStatus } from "../../core/redirect-words.ts";
 import { routeRefused } from "../../core/route-refused.ts";
@@ -26,6 +26,7 @@ import {
   saidInBand,
 } from "../../translate/stream/in-band-error.ts";
 import { upstreamName } from "../upstream-name.ts";
+import { withOpenRouterReset } from "./openrouter-reset.ts";
 import { plainErrorWords } from "./plain-error-words.ts";
 import { NO_RETRY_HEADERS, type RetryHeaders, retryAfterOnly, retryHeaders } from "./retry-headers.ts";
 import { upstreamRedirect } from "./upstream-redirect.ts";
@@ -64,7 +65,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
   const anthropic = readAnthropicError(body);
   // Before OpenAI's reader, which would take Google's `{"error":{message}}` for its own.
   const google = anthropic ? undefined : readGoogleError(body);
-  const retry = retryHeaders(status, answer.headers);
+  const retry = withOpenRouterReset(retryHeaders(status, answer.headers), status, body);
   if (google) return googleFailure(provider, google, status, retry);
   const openai = anthropic ? undefined : readOpenAIError(body);
   const detail: UpstreamErrorDetail = {
@@ -79,7 +80,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialec
     ...(saidOverloaded(status, anthropic?.type ?? openai?.type, openai?.code) ? OVERLOADED : {}),
   };
   const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
-  const param = openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined);
+  const param = refusalParam(code, openai?.param);
   // A body in neither shape still says something when it is words (core's readers know none).
   const said =
     anthropic || openai ? (anthropic?.message ?? openai?.message) : plainErrorWords(body, answer.text);

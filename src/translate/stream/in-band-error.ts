@@ -14,6 +14,7 @@ import {
   codeFromOpenAI,
   type ReadOpenAIError,
   readOpenAIError,
+  refusalParam,
   statusForOpenAIError,
 } from "../../core/openai-errors.ts";
 import { GOOGLE_OVERLOAD, OVERLOADED, saidOverloaded } from "../../core/overload.ts";
@@ -53,7 +54,7 @@ export function saidInBand(dialect: Dialect, event: unknown): InBandSaid {
     type,
     code: openai?.code,
     caller: code,
-    param: openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined),
+    param: refusalParam(code, openai?.param),
     upstream: {
       dialect,
       status,

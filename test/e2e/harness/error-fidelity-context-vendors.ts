@@ -78,9 +78,47 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
       { object: "error", message: "Requested input length 39818 exceeds maximum input length 32767" },
     ],
     "minimax-400": [400, miniMax("invalid params, context window exceeds limit (2013)")],
+    // Moonshot's (Kimi's) API, its body as OpenRouter relays it in `metadata.raw` for a BYOK key.
+    "kimi-400": [
+      400,
+      {
+        error: {
+          message: "Invalid request: Your request exceeded model token limit: 262144 (requested: 370653)",
+          type: "invalid_request_error",
+        },
+      },
+    ],
     // MiniMax's refusal of an image over 10 MB: its 2013 again, no context refusal (its words as
     // NousResearch/hermes-agent#76039 and a CC Switch report, cc-switch#4820, quote them).
     "minimax-media-400": [400, miniMax("media exceeds size limit: max 10485760 bytes (2013)")],
+    // vLLM's words since its 2025 releases: the answer asked for and the prompt counted apart
+    // (its `param` names no field of the request).
+    "vllm-output-400": [
+      400,
+      {
+        error: {
+          message:
+            "This model's maximum context length is 262144 tokens. However, you requested 32000 output tokens and your prompt contains at least 230145 input tokens, for a total of at least 262145 tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value=230145)",
+          type: "BadRequestError",
+          param: "input_tokens",
+          code: 400,
+        },
+      },
+    ],
+    // vLLM's refusal of a prompt past `max_model_len` as its input processor words it (a
+    // ValueError, its server's 400).
+    "vllm-decoder-400": [
+      400,
+      {
+        error: {
+          message:
+            "The decoder prompt (length 9028) is longer than the maximum model length of 8192. Make sure that `max_model_len` is no smaller than the number of text tokens.",
+          type: "BadRequestError",
+          param: null,
+          code: 400,
+        },
+      },
+    ],
     "vllm-messages-400": [
       400,
       {
@@ -105,6 +143,29 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
             raw: "Requested input length 39818 exceeds maximum input length 32767",
             provider_name: "DeepInfra",
             is_byok: false,
+          },
+        },
+        user_id: "user_2x",
+      },
+    ],
+    // OpenRouter's relay as OpenCode Go's gateway answered it, its generic words prefixed
+    // ("Error from provider: Provider returned error"), Moonshot's body in `metadata.raw`.
+    "openrouter-kimi-400": [
+      400,
+      {
+        error: {
+          message: "Error from provider: Provider returned error",
+          code: 400,
+          metadata: {
+            raw: JSON.stringify({
+              error: {
+                message:
+                  "Invalid request: Your request exceeded model token limit: 262144 (requested: 370653)",
+                type: "invalid_request_error",
+              },
+            }),
+            provider_name: "Moonshot AI",
+            is_byok: true,
           },
         },
         user_id: "user_2x",

@@ -69,6 +69,10 @@ export function errorFidelityFixture() {
         { name: "copilot", routes: [{ provider: "self-hosted", model: "copilot-400" }] },
         { name: "deepinfra", routes: [{ provider: "self-hosted", model: "deepinfra-400" }] },
         { name: "minimax", routes: [{ provider: "self-hosted", model: "minimax-400" }] },
+        { name: "vllm-output", routes: [{ provider: "self-hosted", model: "vllm-output-400" }] },
+        { name: "vllm-decoder", routes: [{ provider: "self-hosted", model: "vllm-decoder-400" }] },
+        { name: "kimi", routes: [{ provider: "self-hosted", model: "kimi-400" }] },
+        { name: "openrouter-kimi", routes: [{ provider: "self-hosted", model: "openrouter-kimi-400" }] },
         { name: "minimax-media", routes: [{ provider: "self-hosted", model: "minimax-media-400" }] },
         {
           name: "openrouter-deepinfra",
@@ -80,6 +84,7 @@ export function errorFidelityFixture() {
         },
         { name: "vllm-messages", routes: [{ provider: "an-vendor", model: "vllm-messages-400" }] },
         { name: "minimax-messages", routes: [{ provider: "an-vendor", model: "minimax-messages-400" }] },
+        { name: "minimax-media-messages", routes: [{ provider: "an-vendor", model: "minimax-media-400" }] },
         { name: "vllm-listing", routes: [{ provider: "self-hosted", model: "vllm-listing-400" }] },
         { name: "sglang-listing", routes: [{ provider: "self-hosted", model: "sglang-listing-400" }] },
         {
@@ -130,6 +135,16 @@ export function errorFidelityFixture() {
             { provider: "oa", model: "up-o" },
           ],
         },
+        { name: "no-choices", routes: [{ provider: "oa-vendor", model: "no-choices" }] },
+        { name: "empty-chat", routes: [{ provider: "oa-vendor", model: "empty-object" }] },
+        { name: "empty-message", routes: [{ provider: "an-vendor", model: "empty-object" }] },
+        {
+          name: "no-choices-then-o",
+          routes: [
+            { provider: "oa-vendor", model: "no-choices" },
+            { provider: "oa", model: "up-o" },
+          ],
+        },
         { name: "failed-response", routes: [{ provider: "oa-responses", model: "failed-response" }] },
         {
           name: "failed-response-then-o",
@@ -143,6 +158,11 @@ export function errorFidelityFixture() {
         { name: "quota", routes: [{ provider: "oa-vendor", model: "quota" }] },
         { name: "billing-inactive", routes: [{ provider: "oa-vendor", model: "billing-inactive" }] },
         { name: "kimi-quota", routes: [{ provider: "oa-vendor", model: "kimi-quota" }] },
+        { name: "openrouter-quota", routes: [{ provider: "oa-vendor", model: "openrouter-quota" }] },
+        {
+          name: "openrouter-kimi-quota",
+          routes: [{ provider: "oa-vendor", model: "openrouter-kimi-quota" }],
+        },
         { name: "kimi-overloaded", routes: [{ provider: "oa-vendor", model: "kimi-overloaded" }] },
         { name: "xai-credits", routes: [{ provider: "oa-vendor", model: "xai-credits" }] },
         { name: "xai-credits-429", routes: [{ provider: "oa-vendor", model: "xai-credits-429" }] },

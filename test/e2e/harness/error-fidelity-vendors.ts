@@ -2,6 +2,7 @@
 // (test/e2e/error-fidelity*.test.ts, through errorFidelityFixture).
 
 import { contextWindowAnswers } from "./error-fidelity-context-vendors.ts";
+import { openRouterAnswers } from "./error-fidelity-openrouter-vendors.ts";
 
 /** Calls each vendor answer below got, by the upstream model it was asked for. */
 export const vendorCalls = new Map<string, number>();
@@ -11,7 +12,8 @@ export type VendorAnswer = [number, object, Record<string, string>?];
 
 /**
  * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
- * path's, for Gemini); the context-window refusals are error-fidelity-context-vendors.ts's.
+ * path's, for Gemini); the context-window refusals are error-fidelity-context-vendors.ts's,
+ * OpenRouter's own error-fidelity-openrouter-vendors.ts's.
  * Sources: FastAPI's 422 as LlamaFactory's API sends it (hiyouga/LlamaFactory#2644); OpenAI's 429
  * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
  * with its request_id (bhouston/mycoder#62); Google's quota naming the project
@@ -28,6 +30,7 @@ export function vendorAnswers() {
   });
   const answers: Record<string, VendorAnswer> = {
     ...contextWindowAnswers(),
+    ...openRouterAnswers(),
     "fastapi-422": [
       422,
       {
@@ -255,24 +258,6 @@ export function vendorAnswers() {
         "internal_error",
       ),
     ],
-    // OpenRouter's free models' day spent: its reset only in the body's metadata, no header.
-    "openrouter-daily": [
-      429,
-      {
-        error: {
-          message:
-            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
-          code: 429,
-          metadata: {
-            headers: {
-              "X-RateLimit-Limit": "50",
-              "X-RateLimit-Remaining": "0",
-              "X-RateLimit-Reset": "1788825600000",
-            },
-          },
-        },
-      },
-    ],
     // OpenAI's daily limit: when it ends, in its rate-limit headers alone.
     daily: [
       429,
@@ -296,6 +281,20 @@ export function vendorAnswers() {
         "rate_limit_exceeded",
       ),
     ],
+    // A 200 with nothing in it: no choice (a server whose filter ate the answer; clients index
+    // `choices[0]` and crash, vercel/ai#20352), or no answer at all, in each dialect.
+    "no-choices": [
+      200,
+      {
+        id: "chatcmpl-empty",
+        object: "chat.completion",
+        created: 1_760_000_000,
+        model: "m",
+        choices: [],
+        usage: { prompt_tokens: 5, completion_tokens: 0, total_tokens: 5 },
+      },
+    ],
+    "empty-object": [200, {}],
   };
   return Bun.serve({
     hostname: "127.0.0.1",

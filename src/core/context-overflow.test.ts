@@ -1,0 +1,26 @@
+import { expect, test } from "bun:test";
+import { contextRefusal } from "./anthropic-errors.ts";
+import { readContextOverflow } from "./context-overflow.ts";
+
+// vLLM's words since 2025, the answer asked for and the prompt counted apart.
+const vllm = (answer: number, prompt: number, window: number) =>
+  `This model's maximum context length is ${window} tokens. However, you requested ${answer} output tokens and your prompt contains at least ${prompt} input tokens, for a total of at least ${answer + prompt} tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value=${prompt})`;
+
+test("vLLM's refusal counting the answer apart: a prompt that fits asks for less, one that does not is too long", () => {
+  expect(readContextOverflow(vllm(32000, 230145, 262144))).toEqual({
+    window: 262144,
+    prompt: 230145,
+    answer: 32000,
+  });
+  expect(contextRefusal(vllm(32000, 230145, 262144))).toBe(
+    "input length and `max_tokens` exceed context limit: 230145 + 32000 > 262144, decrease input length or `max_tokens` and try again",
+  );
+  expect(contextRefusal(vllm(0, 40961, 40960))).toBe("prompt is too long: 40961 tokens > 40960 maximum");
+});
+
+test("vLLM's input processor's refusal: the prompt past the window", () => {
+  const words =
+    "The decoder prompt (length 9028) is longer than the maximum model length of 8192. Make sure that `max_model_len` is no smaller than the number of text tokens.";
+  expect(readContextOverflow(words)).toEqual({ window: 8192, prompt: 9028 });
+  expect(contextRefusal(words)).toBe("prompt is too long: 9028 tokens > 8192 maximum");
+});

@@ -1,0 +1,71 @@
+// OpenRouter's own error bodies for the error-fidelity tests (served by error-fidelity-vendors.ts's
+// vendorAnswers): its free models' day spent, and its providers' refusals of the gateway's account
+// relayed in `metadata.raw` (the context-window ones are error-fidelity-context-vendors.ts's).
+
+import type { VendorAnswer } from "./error-fidelity-vendors.ts";
+
+/** When OpenRouter's free models' day resets in its fake 429 below (ms since the epoch). */
+export const OPENROUTER_DAY_RESET = (() => {
+  const day = 86_400_000;
+  return Math.ceil((Date.now() + 3_600_000) / day) * day;
+})();
+
+/** OpenRouter's answers, by the upstream model asked for. */
+export function openRouterAnswers(): Record<string, VendorAnswer> {
+  const openRouterRelay = (provider: string, body: object) => ({
+    error: {
+      message: "Provider returned error",
+      code: 429,
+      metadata: { raw: JSON.stringify(body), provider_name: provider, is_byok: true },
+    },
+    user_id: "user_2x",
+  });
+  return {
+    // OpenAI's insufficient_quota and Moonshot's exceeded_current_quota_error relayed by OpenRouter
+    // (a BYOK key: the provider's account is the gateway's): its own words generic, the provider's body as JSON text in `metadata.raw`
+    // (OpenRouter's error docs), OpenRouter's `code` the HTTP status.
+    "openrouter-quota": [
+      429,
+      openRouterRelay("OpenAI", {
+        error: {
+          message: "You exceeded your current quota, please check your plan and billing details.",
+          type: "insufficient_quota",
+          param: null,
+          code: "insufficient_quota",
+        },
+      }),
+    ],
+    "openrouter-kimi-quota": [
+      429,
+      openRouterRelay("Moonshot AI", {
+        error: {
+          message:
+            "Your account is suspended due to insufficient balance, please recharge your account or check your plan and billing details",
+          type: "exceeded_current_quota_error",
+        },
+      }),
+    ],
+    // OpenRouter's free models' day spent: its reset only in the body's metadata, no header, in
+    // ms since the epoch at the next 00:00 UTC (here the next after an hour, so that it is ahead
+    // while the tests run); its newer bodies name the limit (`limit_source`).
+    "openrouter-daily": [
+      429,
+      {
+        error: {
+          message:
+            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
+          code: 429,
+          metadata: {
+            headers: {
+              "X-RateLimit-Limit": "50",
+              "X-RateLimit-Remaining": "0",
+              "X-RateLimit-Reset": String(OPENROUTER_DAY_RESET),
+            },
+            limit_source: "openrouter_free_tier_daily",
+          },
+        },
+        user_id: "user_2x",
+      },
+    ],
+  };
+}

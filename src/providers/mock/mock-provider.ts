@@ -89,7 +89,7 @@ function wholeAnswer(answer: Answer, choices: MockChoice[], usage: JsonObject): 
       return chat
         ? {
             index,
-            message: messageOf(choice, text, toolCallId(id, index)),
+            message: messageOf(choice, text, id, index),
             finish_reason: choice.finish,
             ...stopReason(choice),
             logprobs,
@@ -133,13 +133,19 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
 }
 
 /** A chat choice's message: its text, or the call its `tool_choice` forced, with no text, as OpenAI answers one. */
-const messageOf = (choice: MockChoice, text: string, callId: string): JsonObject =>
+const messageOf = (choice: MockChoice, text: string, answerId: string, index: number): JsonObject =>
   choice.call === undefined
     ? { role: "assistant", content: text, refusal: null }
     : {
         role: "assistant",
         content: null,
-        tool_calls: [{ id: callId, type: "function", function: { name: choice.call, arguments: text } }],
+        tool_calls: [
+          {
+            id: toolCallId(answerId, index),
+            type: "function",
+            function: { name: choice.call, arguments: text },
+          },
+        ],
         refusal: null,
       };
 

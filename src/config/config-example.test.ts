@@ -1,5 +1,6 @@
-import { expect, test } from "bun:test";
+import { expect, spyOn, test } from "bun:test";
 import { join } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
 import type { z } from "zod";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { configSchema } from "./config-schema.ts";
@@ -48,4 +49,37 @@ test("config.example.yaml names every option of the schema, at every depth (comm
   const all = [...new Set(options(configSchema))];
   expect(all.length).toBeGreaterThan(150);
   expect(all.filter((path) => !named(path))).toEqual([]);
+});
+
+test("config.example.yaml routes Anthropic providers to no model the pinned Anthropic SDK calls deprecated", async () => {
+  // The SDK warns of a deprecated model (its end-of-life date) on each call that names it: asked
+  // of each route's model, with a fetch that answers at once, nothing leaves this process. Before:
+  // claude-sonnet → claude-sonnet-4-5, end of life on November 30th, 2026 by that table.
+  const config = await loadConfigFile(EXAMPLE, {});
+  const anthropic = new Set(config.providers.filter((p) => p.type === "anthropic").map((p) => p.name));
+  const models = config.models
+    .flatMap((m) => m.routes)
+    .filter((r) => anthropic.has(r.provider) && r.model !== "*");
+  expect(models.length).toBeGreaterThan(0);
+  const answer = {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    content: [],
+    model: "m",
+    stop_reason: "end_turn",
+  };
+  const client = new Anthropic({
+    apiKey: "k",
+    fetch: async () => Response.json({ ...answer, usage: { input_tokens: 1, output_tokens: 1 } }),
+  });
+  const warned: unknown[] = [];
+  const warn = spyOn(console, "warn").mockImplementation((...said: unknown[]) => void warned.push(...said));
+  try {
+    for (const { model } of models)
+      await client.messages.create({ model, max_tokens: 1, messages: [{ role: "user", content: "hi" }] });
+  } finally {
+    warn.mockRestore();
+  }
+  expect(warned).toEqual([]);
 });

@@ -84,3 +84,16 @@ export function codeSpans(): { file: string; line: number; text: string }[] {
     }));
   });
 }
+
+/**
+ * The one inline code span of `file` that holds `fragment`, as a reader reads it (its line breaks
+ * as spaces): a message the document quotes, for a test that checks the binary says it so.
+ */
+export function quotedSpan(file: string, fragment: string): string {
+  const found = codeSpans()
+    .filter((span) => span.file === file)
+    .map((span) => span.text.replace(/\s+/g, " "))
+    .filter((text) => text.includes(fragment));
+  if (found.length !== 1) throw new Error(`${file}: ${found.length} code spans hold "${fragment}", not one`);
+  return found[0] ?? "";
+}

@@ -273,6 +273,25 @@ describe("shell", () => {
     expect(problems).toEqual([]);
   });
 
+  test("no command puts a secret's variable on its command line, which every user of the host reads (`ps`): the flag's environment variable is read as it is", () => {
+    // The flags whose value is a credential, each read from its variable when not given
+    // (MINDGW_ADMIN_KEY, MINDGW_WORKER_TOKEN, MINDGW_UPSTREAM_KEY): `--token $MINDGW_WORKER_TOKEN`
+    // has the shell copy the token into the worker's argv, against DEPLOYMENT.md's "never on a
+    // command line" (README.md's worker example did, before this release).
+    const secrets = ["--admin-key", "--token", "--upstream-key"];
+    const exposed: string[] = [];
+    for (const block of docBlocks("sh", "bash"))
+      for (const line of shellLines(block.text))
+        for (const words of mindgwCommands(line))
+          words.forEach((word, at) => {
+            const [flag = "", inline] = word.split("=", 2);
+            const value = inline ?? words[at + 1] ?? "";
+            if (secrets.includes(flag) && value.startsWith("$"))
+              exposed.push(`${placeOf(block)} ${flag} ${value}`);
+          });
+    expect(exposed).toEqual([]);
+  });
+
   test("each inline `mindgw …` command names a subcommand and flags the CLI has", async () => {
     const program = await cliProgram();
     const problems: string[] = [];

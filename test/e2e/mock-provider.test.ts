@@ -1,13 +1,14 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
+import { zodFunction, zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import { z } from "zod";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 
 // The built-in mock provider, what a newcomer tries first, through the compiled gateway and the
 // official SDKs: structured output with `.parse()`, n, max tokens and stop sequences, on chat
-// and through the translations that reach it (Responses, Anthropic Messages).
+// and through the translations that reach it (Responses, Anthropic Messages), and the tool call a
+// request's tool_choice forces.
 
 const fx = gatewayFixture({
   fake: null,
@@ -69,6 +70,68 @@ describe("the mock provider through the SDKs", () => {
       top_logprobs: 1,
     });
     expect(logprobs.choices[0]?.logprobs?.content?.[0]).toMatchObject({ token: "This ", logprob: 0 });
+  });
+
+  test("a tool call tool_choice forces (required, or a function named) is answered as one, its arguments valid against its parameters, whole and streamed", async () => {
+    // Before: the echo as text, finish_reason "stop", where a model must call a tool; code reading
+    // the call (the SDK's parsed_arguments, an agent loop) broke on the mock and worked on a model.
+    const lookup = zodFunction({ name: "lookup", parameters: Person });
+    const tools = [zodFunction({ name: "other", parameters: z.object({ q: z.string() }) }), lookup];
+    const required = await openai.chat.completions.parse({
+      model: "mock",
+      messages: hi,
+      tools,
+      tool_choice: "required",
+    });
+    const call = required.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === "function" ? [call.function.name, call.function.parsed_arguments] : call).toEqual([
+      "other",
+      { q: expect.any(String) },
+    ]);
+    // OpenAI's finish for each (as vLLM answers it too): tool_calls when required, stop when named.
+    expect(required.choices[0]?.finish_reason).toBe("tool_calls");
+    const named = { type: "function" as const, function: { name: "lookup" } };
+    const whole = await openai.chat.completions.parse({
+      model: "mock",
+      messages: hi,
+      tools,
+      tool_choice: named,
+    });
+    const streamed = await openai.chat.completions
+      .stream({ model: "mock", messages: hi, tools, tool_choice: named })
+      .finalChatCompletion();
+    for (const answer of [whole, streamed]) {
+      const choice = answer.choices[0];
+      const named = choice?.message.tool_calls?.[0];
+      expect(named?.type === "function" ? named.function.parsed_arguments : named).toEqual({
+        name: expect.any(String),
+        age: 18,
+        tags: [],
+      });
+      expect(choice?.finish_reason).toBe("stop");
+    }
+    // An Anthropic caller's tool_choice, translated: a tool_use block whose input fits the schema.
+    const message = await anthropic.messages.create({
+      model: "mock",
+      max_tokens: 200,
+      messages: hi,
+      tools: [
+        {
+          name: "record",
+          input_schema: {
+            type: "object",
+            properties: { n: { type: "integer", minimum: 3 } },
+            required: ["n"],
+          },
+        },
+      ],
+      tool_choice: { type: "tool", name: "record" },
+    });
+    expect(message.stop_reason).toBe("tool_use");
+    expect(message.content[0]).toMatchObject({ type: "tool_use", name: "record", input: { n: 3 } });
+    // Left free (auto), the mock answers in text as before.
+    const free = await openai.chat.completions.create({ model: "mock", messages: hi, tools });
+    expect(free.choices[0]?.message.tool_calls ?? []).toEqual([]);
   });
 
   test("completions: logprobs (an integer, up to 5) answered in completions' shape, whole, echoed and streamed; past 5 a 400", async () => {

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, renameSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { SignJWT } from "jose";
 import { stringify } from "yaml";
+import { quotedSpan } from "../docs/doc-blocks.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -96,6 +97,12 @@ describe("a store that cannot be created", () => {
         ` error storage.path: cannot create or open ${etc}/data/mindgw.db: EACCES`,
       );
       expect(result.stdout).not.toContain("serving on");
+      // As docs/DEPLOYMENT.md quotes it (before: with the CLI's `mindgw:` prefix, which serve's log
+      // line has not), up to its "…", the quote's folder this test's.
+      const quoted = quotedSpan("docs/DEPLOYMENT.md", "cannot create or open /etc/mindgw/data/mindgw.db");
+      expect(result.stderr).toContain(
+        ` error ${(quoted.split("…")[0] ?? "").trimEnd().replace("/etc/mindgw", etc)}`,
+      );
     } finally {
       chmodSync(etc, 0o755);
       dir.cleanup();

@@ -1,4 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
+import { quotedSpan } from "../docs/doc-blocks.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 
@@ -24,6 +25,14 @@ test("a second serve on the same database refuses to start, naming the first's p
     `storage.path ${first.dir}/mindgw.db is in use by another mindgw serve (pid ${first.proc.pid}, serving since `,
   );
   expect(second.stdout).not.toContain("serving on");
+  // As docs/DEPLOYMENT.md quotes it, its path and pid this test's: the line up to its "…". Before,
+  // the quote began `mindgw: storage.path`, the CLI's prefix, where serve writes a log line.
+  const quoted = quotedSpan("docs/DEPLOYMENT.md", "is in use by another mindgw serve (pid");
+  const said = (quoted.split("…")[0] ?? "")
+    .trimEnd()
+    .replace("/var/lib/mindgw/mindgw.db", `${first.dir}/mindgw.db`)
+    .replace("4242", String(first.proc.pid));
+  expect(second.stderr).toContain(` error ${said}`);
   // Read-only reports and key changes go on beside the running gateway (its documented use).
   const created = await runMindgw(["keys", "create", "--name", "beside", "--json", "-c", first.configPath]);
   expect(created.code).toBe(0);

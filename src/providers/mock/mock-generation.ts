@@ -1,14 +1,18 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { promptTexts } from "./mock-reply.ts";
+import { type ForcedCall, forcedToolCall } from "./mock-tool-call.ts";
 import { schemaInstance } from "./schema-instance.ts";
 
 /** One choice as the mock writes it: its text in pieces (one a token, one a stream chunk), and why it ended. */
 export interface MockChoice {
   /** The prompt written before the answer (completions' `echo`): no part of its tokens. */
   readonly echoed: string;
+  /** The text, or under `call` its arguments' JSON. */
   readonly pieces: readonly string[];
-  readonly finish: "stop" | "length";
+  readonly finish: "stop" | "length" | "tool_calls";
+  /** The function called, where `tool_choice` forced a call: the pieces are its arguments. */
+  readonly call?: string;
   /** The stop sequence it ended at, reported as vLLM does (`stop_reason`): Anthropic's `stop_sequence`. */
   readonly matched?: string;
 }
@@ -27,7 +31,8 @@ const CHARS_PER_TOKEN = 4;
  * (finish `length`), each after its prompt under completions' `echo`; under `response_format`
  * `json_object` a JSON object, under `json_schema` the smallest value valid against the schema
  * (schema-instance.ts) — so structured-output helpers such as the OpenAI SDK's `.parse()` work
- * against it. The same request always gets the same answer.
+ * against it; where `tool_choice` forces a call, that call (mock-tool-call.ts). The same request
+ * always gets the same answer.
  */
 export function mockGeneration(body: JsonObject, chat: boolean): MockChoice[] {
   if (!chat) refuseSuffix(body.suffix);
@@ -79,11 +84,12 @@ function refuseSuffix(suffix: unknown): void {
 
 /** One prompt's choice. */
 function generated(body: JsonObject, chat: boolean, prompt: string, echoed: string): MockChoice {
-  const { text, json } = answerOf(body, chat, prompt);
+  const { text, json, call } = answerOf(body, chat, prompt);
   let end = text.length;
-  let finish: MockChoice["finish"] = "stop";
+  let finish: MockChoice["finish"] = call?.finish ?? "stop";
   let matched: string | undefined;
-  for (const stop of stops(body.stop)) {
+  // Stop sequences end text; a call's arguments are cut only by the token limit below.
+  for (const stop of call === undefined ? stops(body.stop) : []) {
     const at = text.indexOf(stop);
     if (at !== -1 && at < end) {
       end = at;
@@ -103,12 +109,22 @@ function generated(body: JsonObject, chat: boolean, prompt: string, echoed: stri
     pieces: pieces.filter((piece) => piece !== ""),
     finish,
     ...(matched !== undefined ? { matched } : {}),
+    ...(call !== undefined ? { call: call.name } : {}),
   };
 }
 
-/** The answer before any cut: what the prompt said, or JSON when the request asks for it. */
-function answerOf(body: JsonObject, chat: boolean, prompt: string): { text: string; json: boolean } {
+/**
+ * The answer before any cut: what the prompt said, or JSON when the request asks for it, or the
+ * arguments of the call its `tool_choice` forces.
+ */
+function answerOf(
+  body: JsonObject,
+  chat: boolean,
+  prompt: string,
+): { text: string; json: boolean; call?: ForcedCall } {
   const said = `This is the mindgw mock model. You said: ${prompt.slice(0, 200)}`;
+  const call = chat ? forcedToolCall(body, said) : undefined;
+  if (call !== undefined) return { text: call.arguments, json: true, call };
   const format = chat && isJsonObject(body.response_format) ? body.response_format : undefined;
   if (format?.type === "json_schema" && isJsonObject(format.json_schema) && format.json_schema.schema)
     return { text: JSON.stringify(schemaInstance(format.json_schema.schema, said)), json: true };

@@ -11,13 +11,14 @@ import { completionLogprobs, completionLogprobsAsked } from "./mock-completion-l
 import { candidatesPerChoice, type MockChoice, mockGeneration } from "./mock-generation.ts";
 import { mockLogprobs } from "./mock-logprobs.ts";
 import { mockEmbedding, promptTexts, roughTokens } from "./mock-reply.ts";
+import { toolCallId } from "./mock-tool-call.ts";
 
 /**
  * The built-in provider: answers from the prompt itself, with no network, so a newcomer
  * gets a reply before configuring any account. Speaks the OpenAI dialect; Anthropic and
  * Responses callers reach it through translation like any other OpenAI-shaped route, so what it
- * honours (`n`, `stop`, max tokens, `response_format`, `logprobs`: mock-generation.ts) holds for
- * them too.
+ * honours (`n`, `stop`, max tokens, `response_format`, `logprobs`, a forced `tool_choice`:
+ * mock-generation.ts) holds for them too.
  */
 export function createMockProvider(name = "mock"): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
@@ -88,7 +89,7 @@ function wholeAnswer(answer: Answer, choices: MockChoice[], usage: JsonObject): 
       return chat
         ? {
             index,
-            message: { role: "assistant", content: text, refusal: null },
+            message: messageOf(choice, text, id, index),
             finish_reason: choice.finish,
             ...stopReason(choice),
             logprobs,
@@ -112,7 +113,10 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
     for (const [i, piece] of pieces.entries()) {
       const echoed = i === 0 ? choice.echoed : "";
       const delta = chat
-        ? { delta: i === 0 ? { role: "assistant", content: piece } : { content: piece } }
+        ? {
+            delta:
+              choice.call === undefined ? textDelta(i, piece) : callDelta(i, piece, choice.call, id, index),
+          }
         : { text: echoed + piece };
       const logprobs = logprobsOf(answer, [piece], echoed, offset);
       offset += echoed.length + piece.length;
@@ -126,6 +130,38 @@ function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject |
   if (usage) events.push({ data: JSON.stringify({ id, object, created, model, choices: [], usage }) });
   events.push({ data: "[DONE]" });
   return events;
+}
+
+/** A chat choice's message: its text, or the call its `tool_choice` forced, with no text, as OpenAI answers one. */
+const messageOf = (choice: MockChoice, text: string, answerId: string, index: number): JsonObject =>
+  choice.call === undefined
+    ? { role: "assistant", content: text, refusal: null }
+    : {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: toolCallId(answerId, index),
+            type: "function",
+            function: { name: choice.call, arguments: text },
+          },
+        ],
+        refusal: null,
+      };
+
+const textDelta = (i: number, piece: string): JsonObject =>
+  i === 0 ? { role: "assistant", content: piece } : { content: piece };
+
+/** A forced call streamed as OpenAI streams one: its id and name first, then its arguments in pieces. */
+function callDelta(i: number, piece: string, name: string, answerId: string, choice: number): JsonObject {
+  if (i > 0) return { tool_calls: [{ index: 0, function: { arguments: piece } }] };
+  const call = {
+    index: 0,
+    id: toolCallId(answerId, choice),
+    type: "function",
+    function: { name, arguments: piece },
+  };
+  return { role: "assistant", content: null, tool_calls: [call] };
 }
 
 /** vLLM's `stop_reason`: the stop sequence that ended the choice, when one did. */

@@ -187,6 +187,28 @@ describe("a worker connection and its key's models", () => {
   });
 });
 
+test("a worker whose key permits none of its models at its register is refused, said as that with each model's reason, never as a protocol error", () => {
+  const { logs, connect } = gateway();
+  const worker = connect(30_000, { ...KEY, models: ["qwen-*"] });
+  worker.register("gpu", ["llama", "mistral"]);
+  expect(worker.socket.sent).toEqual([expect.objectContaining({ type: "rejected", reason: "no_models" })]);
+  expect(worker.socket.closedWith).toBe(1008);
+  // Before: `worker connection closed: protocol error` (problem: registration rejected: no_models),
+  // which reads as a fault of the worker's build, where the key's models are what to change.
+  expect(logs.map((l) => [l.level, l.message, l.fields])).toEqual([
+    [
+      "warn",
+      "worker refused at its register: none of the offered models is permitted for this key",
+      {
+        key: "gpu-key",
+        worker: "gpu",
+        problem: "registration rejected: no_models",
+        refused: ["llama: not permitted for this key", "mistral: not permitted for this key"],
+      },
+    ],
+  ]);
+});
+
 describe("a worker's key narrowed to none of its models, then widened before its drain ended", () => {
   test("the drain is called off: the worker is picked again and serves on, on the same connection, never refused", async () => {
     const { registry, events, logs, connect, narrow } = gateway();

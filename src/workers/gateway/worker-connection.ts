@@ -71,6 +71,9 @@ export interface WorkerConnection {
   tenantModels(globs: readonly string[] | undefined): void;
 }
 
+/** The line of a connection closed for what its worker sent (a malformed frame, one too big). */
+const PROTOCOL_ERROR = "worker connection closed: protocol error";
+
 /** Why a connection closed with 1009 went, whichever limit found its frame too big. */
 const TOO_BIG = "frame larger than the message limit";
 
@@ -114,13 +117,9 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     fail(CloseCode.protocolError, "no register frame in time"),
   );
 
-  function fail(code: number, problem: string): void {
+  function fail(code: number, problem: string, said = PROTOCOL_ERROR, fields = {}): void {
     if (done) return;
-    log("warn", "worker connection closed: protocol error", {
-      key: identity.name,
-      worker: tunnel?.name,
-      problem,
-    });
+    log("warn", said, { key: identity.name, worker: tunnel?.name, problem, ...fields });
     finish();
     if (tunnel) {
       registry.remove(tunnel, problem);
@@ -135,9 +134,11 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     narrowing.stop();
   }
 
-  function reject(reason: string, message: string): void {
+  /** A refusal said as one (a key's models, a name in use), never as a fault of the worker's frames. */
+  function reject(reason: string, message: string, fields: Record<string, unknown> = {}): void {
     send({ type: "rejected", reason, message });
-    fail(CloseCode.protocolError, `registration rejected: ${reason}`);
+    const said = `worker refused at its register: ${message}`;
+    fail(CloseCode.protocolError, `registration rejected: ${reason}`, said, fields);
   }
 
   function register(frame: Extract<WorkerFrame, { type: "register" }>): void {
@@ -147,7 +148,8 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     const refused = models.filter((m) => !permitted(m)).map((model) => ({ model, reason: refusal(model) }));
     if (accepted.length === 0) {
       // A worker whose upstream listed no models offers none: not a question of the key.
-      reject("no_models", models.length === 0 ? "the worker offered no models" : NONE_PERMITTED);
+      const why = { worker: frame.name, refused: refused.map((r) => `${r.model}: ${r.reason}`) };
+      reject("no_models", models.length === 0 ? "the worker offered no models" : NONE_PERMITTED, why);
       return;
     }
     const candidate = new WorkerTunnel({
@@ -171,7 +173,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     });
     const added = registry.add(candidate);
     if (!added.ok) {
-      reject(added.reason, added.message);
+      reject(added.reason, added.message, { worker: frame.name });
       return;
     }
     tunnel = candidate;
@@ -217,11 +219,6 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       : "not permitted for this key";
   }
 
-  function decode(raw: unknown): unknown {
-    if (typeof raw === "string") return decodeJson(raw);
-    return raw;
-  }
-
   /**
    * A binary message: a body chunk (chunk-frame.ts), an answer frame (answer-frame.ts) or a batch
    * of frames (batch-frame.ts).
@@ -258,7 +255,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
 
   /** A control frame: JSON text, or the value a framework already parsed from it. */
   function control(raw: unknown) {
-    const value = decode(raw);
+    const value = typeof raw === "string" ? decodeJson(raw) : raw;
     if (value === undefined) return fail(CloseCode.protocolError, "text frame is not JSON");
     // Another version's register is told so before its fields are read: they may be that version's.
     const v = tunnel ? undefined : otherVersion(value);

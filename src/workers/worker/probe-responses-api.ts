@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { whyUnreachable } from "../../core/why-unreachable.ts";
 
 /** What a probe of the upstream's `/responses` endpoint showed. */
 export type ResponsesProbe = "served" | "absent" | "unknown";
@@ -20,12 +21,15 @@ const ResponsesObject = z
  * it refuses the empty request (400, 422) or, leniently, answers it with a Responses object (2xx).
  * A 2xx with anything else is no endpoint: LM Studio answers every unknown route 200
  * `{"error":"Unexpected endpoint or method…"}`. Anything else (no answer, 401/403, a 5xx) says
- * nothing about the endpoint: "unknown", asked again later.
+ * nothing about the endpoint: "unknown", asked again later, and `said` told why (`connection
+ * refused (ECONNREFUSED)`, `it answered 503`): for a worker whose models are given, this is the
+ * only call it makes to its upstream at start, so the one that can say it is not reached.
  */
 export async function probeResponsesApi(
   base: string,
   apiKey: string | undefined,
   signal: AbortSignal,
+  said: (why: string) => void = () => {},
 ): Promise<ResponsesProbe> {
   try {
     const response = await fetch(`${base}/responses`, {
@@ -41,10 +45,17 @@ export async function probeResponsesApi(
     });
     if (!response.ok) {
       await response.body?.cancel();
-      return responsesProbeOf(response.status);
+      const probe = responsesProbeOf(response.status);
+      if (probe === "unknown") said(`it answered ${response.status}`);
+      return probe;
     }
     return responsesProbeOf(response.status, await response.json().catch(() => undefined));
-  } catch {
+  } catch (error) {
+    // The probe's own timeout is a DOMException, which no table of network causes reads.
+    const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+    said(
+      timedOut ? `it did not answer in ${PROBE_TIMEOUT_MS / 1000} s` : (whyUnreachable(error) ?? "no answer"),
+    );
     return "unknown";
   }
 }

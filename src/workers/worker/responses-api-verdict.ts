@@ -14,6 +14,8 @@ const ASK_AGAIN: BackoffOptions = { baseMs: 2_000, capMs: 30_000 };
  */
 export class ResponsesApiVerdict {
   private known: boolean | undefined;
+  /** Why the last ask could not tell (probe-responses-api.ts): said with the warning it gives. */
+  why = "no answer";
 
   constructor(
     private readonly upstream: string,
@@ -33,7 +35,9 @@ export class ResponsesApiVerdict {
   /** Asks the upstream when the verdict is not known yet; true once it is. */
   async ask(signal: AbortSignal): Promise<boolean> {
     if (this.known !== undefined) return true;
-    const probe = await probeResponsesApi(this.upstream, this.apiKey, signal);
+    const probe = await probeResponsesApi(this.upstream, this.apiKey, signal, (why) => {
+      this.why = why;
+    });
     if (probe === "unknown" || signal.aborted) return false;
     this.known = probe === "served";
     this.log("info", `the upstream ${this.known ? "serves" : "does not serve"} the Responses API`, {

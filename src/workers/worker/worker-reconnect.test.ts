@@ -141,3 +141,36 @@ test("the gateway's planned close as it stops (1001) is said at info; a close it
     fields: { code: 1011, reason: "internal error" },
   });
 });
+
+test("an upstream that cannot say whether it serves the Responses API is said to be so, and why: refused, or answering with an error", async () => {
+  const gw = fakeGateway({ batch: true, binaryAnswers: true }, cleanup);
+  // Its models given, the probe is the only call a starting worker makes to its upstream: before,
+  // a wrong --upstream (or a model server still down) read only "could not tell whether the
+  // upstream serves the Responses API; asking again", never that it could not be reached.
+  const closed = startWorker(gw.url, { responsesApi: undefined });
+  const refused = await waitForValue("the probe's line", () =>
+    closed.find((line) => line.message.startsWith("could not tell whether the upstream serves")),
+  );
+  expect(refused).toEqual({
+    level: "warn",
+    message:
+      "could not tell whether the upstream serves the Responses API: connection refused (ECONNREFUSED); asking again",
+    fields: { upstream: "http://127.0.0.1:9/v1/responses" },
+  });
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => new Response("down", { status: 503 }),
+  });
+  cleanup(() => server.stop(true));
+  const failing = startWorker(gw.url, {
+    responsesApi: undefined,
+    upstream: `http://127.0.0.1:${server.port}/v1`,
+  });
+  const answered = await waitForValue("the probe's line", () =>
+    failing.find((line) => line.message.startsWith("could not tell whether the upstream serves")),
+  );
+  expect(answered?.message).toBe(
+    "could not tell whether the upstream serves the Responses API: it answered 503; asking again",
+  );
+});

@@ -137,8 +137,11 @@ describe("the commands", () => {
     for (const [command, given, said] of [
       ["audit query", "0", "must be at least 1"],
       ["audit query", "1001", "at most 1000"],
+      // Whole, just too big to hold exactly: it said "expected a whole number in decimal digits".
+      ["audit query", "99999999999999999999", "at most 1000"],
       ["shadow report", "0", "must be at least 1"],
       ["shadow report", "501", "at most 500"],
+      ["shadow report", "9".repeat(400), "at most 500"],
     ] as const) {
       const limit = mindgw([...command.split(" "), "-c", config, "--limit", given]);
       expect([command, limit.code, limit.stderr]).toEqual([command, 2, `mindgw: --limit: ${said}\n`]);

@@ -1,6 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
+import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 setDefaultTimeout(60_000);
@@ -117,6 +118,24 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
         gateway,
         code: 1,
         stderr: `mindgw: --gateway ${gateway} serves no ${path} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1\n`,
+      });
+    }
+  });
+});
+
+describe("no target given, in a folder with no ./data", () => {
+  test("keys list, audit query, tenants, shadow report: exit 2, saying the embedded defaults were read and what to give", async () => {
+    // It said "no database at ./data/mindgw.db (is storage.path right?)": no storage.path was given.
+    const empty = tempDir();
+    fx.deferTest(() => empty.cleanup());
+    for (const command of [["keys", "list"], ["audit", "query"], ["tenants"], ["shadow", "report"]]) {
+      const out = await runMindgw(command, { cwd: empty.path });
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 2,
+        stdout: "",
+        stderr:
+          "mindgw: no database at ./data/mindgw.db: with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given, the embedded defaults' store (./data in the folder this runs in) is read; give the config the gateway serves (-c) or its URL (--gateway)\n",
       });
     }
   });

@@ -179,7 +179,7 @@ describe("a worker started before its model server is up", () => {
     );
     // Its log lines came before the gateway heard it; the pipe may bring them a moment after.
     const lines = [
-      "could not tell whether the upstream serves the Responses API; asking again",
+      "could not tell whether the upstream serves the Responses API: it answered 503; asking again",
       "the upstream serves the Responses API",
       "announced the Responses API to the gateway",
     ];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { whyUnreachable } from "../../core/why-unreachable.ts";
 
 /** What a probe of the upstream's `/responses` endpoint showed. */
 export type ResponsesProbe = "served" | "absent" | "unknown";
@@ -20,12 +21,14 @@ const ResponsesObject = z
  * it refuses the empty request (400, 422) or, leniently, answers it with a Responses object (2xx).
  * A 2xx with anything else is no endpoint: LM Studio answers every unknown route 200
  * `{"error":"Unexpected endpoint or method…"}`. Anything else (no answer, 401/403, a 5xx) says
- * nothing about the endpoint: "unknown", asked again later.
+ * nothing about the endpoint: "unknown", asked again later, and `unknownWhy` told why (`it answered
+ * 503`, `connection refused (ECONNREFUSED)`): a --upstream given a wrong port is first heard of here.
  */
 export async function probeResponsesApi(
   base: string,
   apiKey: string | undefined,
   signal: AbortSignal,
+  unknownWhy: (why: string) => void = () => {},
 ): Promise<ResponsesProbe> {
   try {
     const response = await fetch(`${base}/responses`, {
@@ -39,12 +42,19 @@ export async function probeResponsesApi(
       redirect: "manual",
       signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
     });
-    if (!response.ok) {
-      await response.body?.cancel();
-      return responsesProbeOf(response.status);
-    }
-    return responsesProbeOf(response.status, await response.json().catch(() => undefined));
-  } catch {
+    const probe = response.ok
+      ? responsesProbeOf(response.status, await response.json().catch(() => undefined))
+      : responsesProbeOf(response.status);
+    if (!response.ok) await response.body?.cancel();
+    if (probe === "unknown") unknownWhy(`it answered ${response.status}`);
+    return probe;
+  } catch (error) {
+    const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+    unknownWhy(
+      timedOut
+        ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s`
+        : (whyUnreachable(error) ?? "it could not be reached"),
+    );
     return "unknown";
   }
 }

@@ -14,6 +14,8 @@ const ASK_AGAIN: BackoffOptions = { baseMs: 2_000, capMs: 30_000 };
  */
 export class ResponsesApiVerdict {
   private known: boolean | undefined;
+  /** Why the last ask could not tell (`it answered 503`, `connection refused (ECONNREFUSED)`). */
+  private unknownWhy: string | undefined;
 
   constructor(
     private readonly upstream: string,
@@ -25,6 +27,11 @@ export class ResponsesApiVerdict {
     this.known = given;
   }
 
+  /** Why the last ask could not tell, for the worker's line; undefined once known. */
+  get why(): string | undefined {
+    return this.known === undefined ? this.unknownWhy : undefined;
+  }
+
   /** The verdict: undefined while the upstream has not said. */
   get served(): boolean | undefined {
     return this.known;
@@ -33,7 +40,9 @@ export class ResponsesApiVerdict {
   /** Asks the upstream when the verdict is not known yet; true once it is. */
   async ask(signal: AbortSignal): Promise<boolean> {
     if (this.known !== undefined) return true;
-    const probe = await probeResponsesApi(this.upstream, this.apiKey, signal);
+    const probe = await probeResponsesApi(this.upstream, this.apiKey, signal, (why) => {
+      this.unknownWhy = why;
+    });
     if (probe === "unknown" || signal.aborted) return false;
     this.known = probe === "served";
     this.log("info", `the upstream ${this.known ? "serves" : "does not serve"} the Responses API`, {

@@ -187,7 +187,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         continue;
       }
       if (!(await responsesApi.ask(wake.signal)) && !wake.signal.aborted)
-        log("warn", "could not tell whether the upstream serves the Responses API; asking again");
+        log(
+          "warn",
+          `could not tell whether the upstream serves the Responses API: ${responsesApi.why ?? "no answer"}; asking again`,
+          { upstream: `${urlLabel(upstream)}/responses` },
+        );
       if (wake.signal.aborted) break;
       // The same gateway again after a re-registration; the next one after a lost connection.
       const url = urls[dial % urls.length]!;

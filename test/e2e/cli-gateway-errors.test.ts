@@ -63,7 +63,7 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
   const admin = (gateway: string, adminKey: string, ...command: string[]) =>
     runMindgw([...command, "--gateway", gateway, "--admin-key", adminKey]);
 
-  test("an admin key wrong, revoked or expired: exit 2, naming the key to check, never quoting it", async () => {
+  test("an admin key wrong, revoked or expired: exit 2, naming the key to check, never quoting it; such a key changed says which it is", async () => {
     // It said "gateway refused: invalid or missing credentials": no word of which credential.
     const create = async (name: string, ...flags: string[]) => {
       const out = await admin(
@@ -97,6 +97,18 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
             "mindgw: gateway refused the admin key (HTTP 401: invalid or missing credentials): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike\n",
         });
       }
+    // It said "no active key with id or name …" alone, of keys `keys show` finds.
+    for (const [name, why] of [
+      ["revoked-admin", "it is revoked"],
+      ["expired-admin", "it has expired"],
+    ]) {
+      const out = await admin(fx.gw.url, fx.adminKey, "keys", "rotate", name ?? "");
+      expect({ name, code: out.code, stderr: out.stderr }).toEqual({
+        name,
+        code: 2,
+        stderr: `mindgw: gateway refused: no active key with id or name "${name}": ${why}\n`,
+      });
+    }
   });
 
   test("a --gateway with an API's path (/v1) or none of the gateway's: exit 1, saying to give the gateway's URL", async () => {

@@ -186,5 +186,20 @@ describe("the commands", () => {
       const out = mindgw([...args, "-c", config]);
       expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 0, stderr: "" });
     }
+    // A range that ends where or before it starts holds no time: it printed an empty page, exit 0,
+    // as if nothing had been recorded (`--since 0s` is refused for the same reason).
+    for (const [args, start] of [
+      [["audit", "query", "--from", "2030-01-01", "--to", "2020-01-01"], "--from"],
+      [["audit", "export", "--from", "2026-01-01", "--to", "2026-01-01"], "--from"],
+      [["audit", "query", "--since", "1h", "--to", "2h"], "--since"],
+    ] as const) {
+      const out = mindgw([...args, "-c", config]);
+      expect({ args, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        args,
+        code: 2,
+        stdout: "",
+        stderr: `mindgw: --to: not after ${start}: no time lies between them, so no row could match (${start} is inclusive, --to exclusive)\n`,
+      });
+    }
   });
 });

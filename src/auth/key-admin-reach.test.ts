@@ -256,7 +256,10 @@ describe("key admin", () => {
     }
     await admin.revoke("local-operator", key.id);
     const gone = await failure(admin.setLimits("local-operator", key.id, { rpm: 1 }));
-    expect([gone.status, gone.message]).toEqual([404, `no active key with id or name "${key.id}"`]);
+    expect([gone.status, gone.message]).toEqual([
+      404,
+      `no active key with id or name "${key.id}": it is revoked`,
+    ]);
     await storage.close();
   });
 

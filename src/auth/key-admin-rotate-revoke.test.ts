@@ -232,21 +232,29 @@ describe("key admin", () => {
     const none = await failure(admin.revoke("local-operator", "old", { tenant: "acme" }));
     expect([none.status, none.message]).toEqual([
       404,
-      'no active key with id or name "old" in tenant "acme"',
+      'no active key with id or name "old" in tenant "acme": it is revoked',
     ]);
     await storage.close();
   });
 
-  test("a revoked or expired key is not rotated by id either: no dead key is issued", async () => {
+  test("a revoked or expired key is not rotated by id either: no dead key is issued, and the refusal says which it is", async () => {
     const { storage, admin, clock } = setup();
     const revoked = await admin.create("local-operator", { name: "gone" });
     await admin.revoke("local-operator", revoked.id);
     const expired = await admin.create("local-operator", { name: "old", expires_in: "1h" });
     clock.advance(2 * 3600_000);
-    for (const id of [revoked.id, expired.id]) {
-      const error = await failure(admin.rotate("local-operator", id));
-      expect([error.status, error.message]).toEqual([404, `no active key with id or name "${id}"`]);
+    // It said "no active key with id or name …" alone, of a key `keys show` finds.
+    for (const [id, why] of [
+      [revoked.id, "it is revoked"],
+      [expired.id, "it has expired"],
+      ["gone", "it is revoked"],
+      ["old", "it has expired"],
+    ]) {
+      const error = await failure(admin.rotate("local-operator", id ?? ""));
+      expect([error.status, error.message]).toEqual([404, `no active key with id or name "${id}": ${why}`]);
     }
+    const unknown = await failure(admin.rotate("local-operator", "never-made"));
+    expect(unknown.message).toBe('no active key with id or name "never-made"');
     expect(await storage.keys.count()).toBe(2);
     await storage.close();
   });

@@ -71,16 +71,17 @@ export function keyLookup(store: KeyStore, now: () => number): KeyLookup {
       const found = await byId(actor, idOrName);
       if (found) {
         assertWithinScope(actor, found, action);
-        // Refused as by name when revoked or expired (changing it would issue nothing that works),
-        // or of another tenant than the one named.
-        if (!isActive(found) || (tenant !== undefined && found.tenant !== tenant))
-          throw noActiveKey(idOrName, tenant);
+        // Refused as by name when of another tenant than the one named, or revoked or expired
+        // (changing it would issue nothing that works), saying which: the actor may show it.
+        if (tenant !== undefined && found.tenant !== tenant) throw noActiveKey(idOrName, tenant);
+        if (!isActive(found)) throw noActiveKey(idOrName, tenant, [found]);
         return found;
       }
-      const active = (await named(actor, idOrName, tenant)).filter(isActive);
+      const keys = await named(actor, idOrName, tenant);
+      const active = keys.filter(isActive);
       assertOneTenant(idOrName, active, action);
       const newest = active.sort(newestFirst)[0];
-      if (!newest) throw noActiveKey(idOrName, tenant);
+      if (!newest) throw noActiveKey(idOrName, tenant, keys);
       assertWithinScope(actor, newest, action);
       return newest;
     },
@@ -113,8 +114,25 @@ export const chainOf = (key: KeyRecord): string => key.chain ?? key.id;
 export const inTenantWords = (tenant: string | undefined): string =>
   tenant === undefined ? "" : ` in tenant "${tenant}"`;
 
-export const noActiveKey = (idOrName: string, tenant?: string) =>
-  notFound(`no active key with id or name "${shown(idOrName)}"${inTenantWords(tenant)}`);
+/**
+ * The 404 for an id or name with no active key (in `tenant`, if named); `inactive`, the keys it
+ * does name, none active, whose end is said (`: it is revoked`, `: its 2 keys have expired`): an
+ * operator told only "no active key" of a key `keys show` finds cannot tell a typo from an end.
+ * Said after the actor's reach is checked, to an actor that may show those keys.
+ */
+export const noActiveKey = (idOrName: string, tenant?: string, inactive: readonly KeyRecord[] = []) =>
+  notFound(`no active key with id or name "${shown(idOrName)}"${inTenantWords(tenant)}${endWords(inactive)}`);
+
+/** How keys none of which is active ended: revoked, expired (not revoked, so past its expiry), or both. */
+function endWords(keys: readonly KeyRecord[]): string {
+  if (keys.length === 0) return "";
+  const revoked = keys.filter((key) => key.revokedAt !== null).length;
+  const end = revoked === keys.length ? "revoked" : revoked === 0 ? "expired" : "revoked or expired";
+  if (keys.length === 1) return end === "revoked" ? ": it is revoked" : ": it has expired";
+  return end === "expired"
+    ? `: its ${keys.length} keys have expired`
+    : `: its ${keys.length} keys are ${end}`;
+}
 
 /** Which of one tenant's keys of the name is meant, said as both the CLI and the admin API take it. */
 const NAME_THE_TENANT = "or name the tenant (--tenant / ?tenant=)";

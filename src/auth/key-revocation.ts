@@ -68,8 +68,9 @@ export function keyRevocation({ store, lookup, changed, now }: KeyRevocationDeps
       return revokeAll(actor, [byId], onRevoked);
     }
     const named = () => lookup.named(actor, idOrName, tenant);
-    const active = (await named()).filter(lookup.isActive);
-    if (active.length === 0) throw noActiveKey(idOrName, tenant);
+    const keys = await named();
+    const active = keys.filter(lookup.isActive);
+    if (active.length === 0) throw noActiveKey(idOrName, tenant, keys);
     assertOneTenant(idOrName, active, "revoke");
     // Newest first, as the answer lists them: a store failing midway has revoked the newest.
     const revoked = await revokeAll(actor, active.sort(newestFirst), onRevoked);

@@ -74,6 +74,15 @@ export async function adminResponse(
     const message = parsed?.success
       ? gatewayWords(parsed.data.error.message, adminKey)
       : `HTTP ${response.status}`;
+    const wrongPlace = noAdminApi(response.status, message, parsed?.success === true, gateway, path);
+    if (wrongPlace) throw new GatewayCallError(wrongPlace, EXIT.failure);
+    // Which credential, and where it came from: the gateway says no more of a key it does not
+    // take (unknown, revoked or expired read alike, so a guesser learns nothing).
+    if (response.status === 401)
+      throw new GatewayCallError(
+        `gateway refused the admin key (HTTP 401: ${message}): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
+        EXIT.usage,
+      );
     // The caller's mistake (bad key, bad input, no such key) is a usage error, as it is for
     // the local store; a 404 without a gateway's error body means a wrong URL: a failure.
     const refused = response.status === 401 || response.status === 403 || response.status === 400;
@@ -82,6 +91,24 @@ export async function adminResponse(
     throw new GatewayCallError(`gateway refused: ${message}`, exitCode);
   }
   return response;
+}
+
+/**
+ * Why `gateway` has no admin API, when a 404 says so: no gateway's error body (another server, a
+ * proxy's page) or the gateway's own "no route" (a path before the admin API's that is not the
+ * gateway's: an API's, `…/v1`, or `…/admin`); undefined for any other answer, such as a 404 naming
+ * a key that is not there. Said as `mindgw tail` says its own (exit 1).
+ */
+function noAdminApi(
+  status: number,
+  message: string,
+  fromGateway: boolean,
+  gateway: string,
+  path: string,
+): string | undefined {
+  if (status !== 404 || (fromGateway && !message.startsWith("no route for "))) return undefined;
+  const asked = path.replace(/[?#].*$/, "");
+  return `--gateway ${urlLabel(gateway)} serves no ${asked} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`;
 }
 
 /** One admin API call whose JSON answer is returned. */

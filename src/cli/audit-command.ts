@@ -78,11 +78,20 @@ function inputOf(options: AuditOptions): AuditInput {
       throw new UsageError("--since and --from both set where the range starts: give one");
     input.from = String(sinceTime(options.since, now));
   }
+  let range: { from?: number | undefined; to?: number | undefined };
   try {
-    parseInput(auditQuerySchema, input);
+    range = parseInput(auditQuerySchema, input);
   } catch (error) {
     // `limit: Too small…` is the API's word for what `--limit` gave: said as `--limit: …`.
     throw withFlagWords(error, QUERY_FLAGS);
+  }
+  // A range that ends where or before it starts holds no time, as `--since 0s` holds none: refused,
+  // where an empty page (exit 0) read as nothing recorded.
+  if (range.from !== undefined && range.to !== undefined && range.from >= range.to) {
+    const start = typeof options.since === "string" ? "--since" : "--from";
+    throw new UsageError(
+      `--to: not after ${start}: no time lies between them, so no row could match (${start} is inclusive, --to exclusive)`,
+    );
   }
   return input;
 }

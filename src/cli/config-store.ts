@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import type { Config } from "../config/config-schema.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { databaseName, pendingMigrations, postgresHoldsSchema } from "../storage/pending-migrations.ts";
@@ -8,10 +9,18 @@ import { sqliteCode } from "../storage/sqlite/storage-failure.ts";
 import type { Storage } from "../storage/storage.ts";
 import { UsageError } from "./exit-code.ts";
 
-/** Refuses a SQLite path with no file there: a wrong `storage.path`, not a store to create. */
+/**
+ * Refuses a SQLite path with no file there: a wrong `storage.path`, not a store to create. A
+ * relative path is the embedded defaults' (a config file's is placed from its folder, absolute):
+ * no storage.path was given, but no target either, which is what to say.
+ */
 export function requireDatabaseFile(path: string): void {
-  if (path !== ":memory:" && !existsSync(path))
-    throw new UsageError(`no database at ${path} (is storage.path right?)`);
+  if (path === ":memory:" || existsSync(path)) return;
+  if (!isAbsolute(path))
+    throw new UsageError(
+      `no database at ${path}: with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given, the embedded defaults' store (./data in the folder this runs in) is read; give the config the gateway serves (-c) or its URL (--gateway)`,
+    );
+  throw new UsageError(`no database at ${path} (is storage.path right?)`);
 }
 
 /**

@@ -77,7 +77,13 @@ describe("the commands", () => {
     writeFileSync(config, "storage: { path: ./create.db }\ntenants: [ { name: team-a } ]\n");
     const cases: [string[], string][] = [
       [["--budget", "abc"], "mindgw: --budget: expected a number\n"],
-      [["--role", "root"], 'mindgw: --role: Invalid option: expected one of "admin"|"user"|"worker"\n'],
+      // zod's own words, where a flag's are wanted: 'Invalid option: expected one of "admin"|"user"|"worker"',
+      // 'Too small: expected string to have >=1 characters', 'models.0: Too big: …' (no flag named).
+      [["--role", "root"], "mindgw: --role: expected admin, user or worker\n"],
+      [["--name", ""], "mindgw: --name: empty\n"],
+      [["--name", "n".repeat(101)], "mindgw: --name: at most 100 characters\n"],
+      [["--tenant", "t".repeat(101)], "mindgw: --tenant: at most 100 characters\n"],
+      [["--models", `gpt-*,${"m".repeat(201)}`], "mindgw: --models (entry 2): at most 200 characters\n"],
       [["--expires-in", "0s"], "mindgw: --expires-in: expected a duration above 0, like 30d\n"],
       [
         ["--tenant", "team-b"],
@@ -137,8 +143,11 @@ describe("the commands", () => {
     for (const [command, given, said] of [
       ["audit query", "0", "must be at least 1"],
       ["audit query", "1001", "at most 1000"],
+      // Whole, just too big to hold exactly: it said "expected a whole number in decimal digits".
+      ["audit query", "99999999999999999999", "at most 1000"],
       ["shadow report", "0", "must be at least 1"],
       ["shadow report", "501", "at most 500"],
+      ["shadow report", "9".repeat(400), "at most 500"],
     ] as const) {
       const limit = mindgw([...command.split(" "), "-c", config, "--limit", given]);
       expect([command, limit.code, limit.stderr]).toEqual([command, 2, `mindgw: --limit: ${said}\n`]);
@@ -153,6 +162,13 @@ describe("the commands", () => {
       });
     }
     expect(mindgw(["audit", "query", "-c", config, "--limit", "16"]).code).toBe(0);
+    for (const [flag, given, said] of [
+      ["--order", "newest", "expected asc or desc"],
+      ["--cursor", "c".repeat(201), "at most 200 characters"],
+    ] as const) {
+      const out = mindgw(["audit", "query", "-c", config, flag, given]);
+      expect([flag, out.code, out.stderr]).toEqual([flag, 2, `mindgw: ${flag}: ${said}\n`]);
+    }
     // It said "invalid cursor", naming no flag.
     const cursor = mindgw(["audit", "query", "-c", config, "--cursor", "garbage"]);
     expect([cursor.code, cursor.stderr]).toEqual([2, "mindgw: --cursor: not a page's next cursor\n"]);
@@ -160,10 +176,7 @@ describe("the commands", () => {
     expect(from.code).toBe(2);
     expect(from.stderr).toStartWith("mindgw: --from: expected epoch milliseconds");
     const keyId = mindgw(["shadow", "report", "-c", config, "--key-id", ""]);
-    expect([keyId.code, keyId.stderr]).toEqual([
-      2,
-      "mindgw: --key-id: Too small: expected string to have >=1 characters\n",
-    ]);
+    expect([keyId.code, keyId.stderr]).toEqual([2, "mindgw: --key-id: empty\n"]);
     // 999999999 days before now is before 1970: every row since, as a shorter span would be.
     for (const args of [
       ["audit", "query", "--since", "999999999d"],
@@ -172,6 +185,21 @@ describe("the commands", () => {
     ]) {
       const out = mindgw([...args, "-c", config]);
       expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 0, stderr: "" });
+    }
+    // A range that ends where or before it starts holds no time: it printed an empty page, exit 0,
+    // as if nothing had been recorded (`--since 0s` is refused for the same reason).
+    for (const [args, start] of [
+      [["audit", "query", "--from", "2030-01-01", "--to", "2020-01-01"], "--from"],
+      [["audit", "export", "--from", "2026-01-01", "--to", "2026-01-01"], "--from"],
+      [["audit", "query", "--since", "1h", "--to", "2h"], "--since"],
+    ] as const) {
+      const out = mindgw([...args, "-c", config]);
+      expect({ args, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        args,
+        code: 2,
+        stdout: "",
+        stderr: `mindgw: --to: not after ${start}: no time lies between them, so no row could match (${start} is inclusive, --to exclusive)\n`,
+      });
     }
   });
 });

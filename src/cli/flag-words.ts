@@ -1,5 +1,5 @@
 import { GatewayError } from "../core/gateway-error.ts";
-import { rangeWords } from "../core/range-words.ts";
+import { zodWords } from "../core/zod-words.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
 import { UsageError } from "./exit-code.ts";
 
@@ -24,23 +24,25 @@ const REFUSED = "gateway refused: ";
  * (`--budget: expected a number`), and a field of `fields` named further on is too. `fields`: the
  * command's input fields; `words`, how its flags and refusals are spelt (`FlagWords`). Only a
  * message that starts with one of them is a refusal of the input: any other is left as it was (a
- * key's name quoted in "no key with id or name …" is no field). A number out of range is said as
- * every numeric flag says it (core/range-words.ts).
+ * key's name quoted in "no key with id or name …" is no field). A bound or a closed set is said as
+ * every flag says it (core/zod-words.ts); an entry of a list (`models.1`) by its place in the flag.
  */
 export function inFlagWords(message: string, fields: readonly string[], words: FlagWords = {}): string {
   const { flagOf = {}, reword = (rest: string) => rest } = words;
   const flag = (field: string) => flagOf[field] ?? `--${field.replaceAll("_", "-")}`;
-  const lead = /^([a-z][a-z_]*): /.exec(message);
+  const lead = /^([a-z][a-z_]*)(?:\.(\d+))?: /.exec(message);
   if (!lead?.[1] || !fields.includes(lead[1])) return message;
+  // An entry of a list flag, counted from 1 as typed: `--models a,b`'s second glob is `models.1`.
+  const entry = lead[2] === undefined ? "" : ` (entry ${Number(lead[2]) + 1})`;
   // Further on, only a field spelt with `_` (expires_at) is surely one ("models" may be a word), and
   // never in quotes: a value quoted back (`"expires_at" is not a configured tenant`) is as given.
-  const named = reword(rangeWords(message.slice(lead[0].length)))
+  const named = reword(zodWords(message.slice(lead[0].length)))
     .split(/("[^"]*")/)
     .map((part, i) =>
       i % 2 === 1 ? part : part.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (w) => (fields.includes(w) ? flag(w) : w)),
     )
     .join("");
-  return `${flag(lead[1])}: ${named}`;
+  return `${flag(lead[1])}${entry}: ${named}`;
 }
 
 /**

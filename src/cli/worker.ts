@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { Command } from "commander";
 import { parseDuration } from "../config/units.ts";
-import { DECIMAL_INT_HINT, decimalInt } from "../core/decimal-int.ts";
+import { DECIMAL_INT_HINT, decimalDigitsValue } from "../core/decimal-int.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { keyInUrl, keyInUrlWhy } from "../core/gateway-url-key.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
@@ -145,7 +145,8 @@ export function registerWorker(program: Command): void {
         givenFlag("--upstream-key", options.upstreamKey) || process.env.MINDGW_UPSTREAM_KEY || undefined;
       checkConnect(options.connect, [token, upstreamKey]);
       const models = modelsOf(options.models);
-      const concurrency = decimalInt(options.concurrency) ?? 0;
+      // Digits too many to hold exactly are still past the gateway's bound, which registerProblem says.
+      const concurrency = decimalDigitsValue(options.concurrency) ?? 0;
       if (concurrency < 1)
         throw new UsageError(`--concurrency: ${DECIMAL_INT_HINT}, at least 1 (8, not 0x8 or 8.0)`);
       const drainTimeoutMs = parseDuration(options.drainTimeout);

@@ -21,18 +21,30 @@ export function decimalInt(text: string): number | undefined {
 }
 
 /**
+ * The number `text` writes in decimal digits however many there are, or undefined when it is
+ * written any other way: for a count checked against a bound after, which one too big to hold
+ * exactly is past all the same (2^53 and more). Past what a double holds it is the largest one,
+ * not Infinity, which zod reads as no number: its bound is told, not how to write a number.
+ */
+export function decimalDigitsValue(text: string): number | undefined {
+  return DECIMAL_DIGITS.test(text) ? Math.min(Number(text), Number.MAX_VALUE) : undefined;
+}
+
+/**
  * A count from `min` to `max` in a query field or a flag (`?limit=`, `--limit`): a JSON number, or
  * text of decimal digits alone. The API's document still says an integer from `min` to `max`.
  */
 export const decimalIntField = (min: number, max: number) =>
   z.preprocess(
-    (value) => (typeof value === "string" ? (decimalInt(value) ?? value) : value),
+    (value) => (typeof value === "string" ? (decimalDigitsValue(value) ?? value) : value),
+    // The bound first: a whole number past it (1e20, beyond what a double holds exactly) is too
+    // large, not "no whole number", which is what `int` says of any number it cannot hold exactly.
     z
       .number({
         error: (issue) =>
           issue.code === "invalid_type" ? `${DECIMAL_INT_HINT} (16, not 0x10 or 1e2)` : undefined,
       })
+      .max(max)
       .int(DECIMAL_INT_HINT)
-      .min(min)
-      .max(max),
+      .min(min),
   );

@@ -86,6 +86,36 @@ describe("keyInUrl", () => {
     expect(keyInUrl("http://gw/v1/%E0%A4%A", [])).toBeUndefined();
   });
 
+  test("a key's shape percent-escaped in the host (which the URL parser decodes before the resolver sees it) is refused", () => {
+    for (const url of [
+      `http://${KEY.replace("_", "%5F")}:8080`,
+      `http://${KEY.replace("Q", "%51")}/v1`,
+      `${KEY.replace("_", "%5f")}:8080`,
+      KEY.replace("_", "%5F"),
+      `https://${UPSTREAM_KEY.replaceAll("-", "%2D")}.example.com`,
+    ])
+      expect({ url, found: keyInUrl(url, []) }).toEqual({ url, found: "key-shaped" });
+  });
+
+  test("a key held, percent-escaped anywhere in the URL, is refused as held", () => {
+    for (const url of [`http://${KEY.replace("_", "%5F")}:8080`, `http://gw/v1/${KEY.replace("Q", "%51")}`])
+      expect({ url, found: keyInUrl(url, [KEY]) }).toEqual({ url, found: "holds-key" });
+  });
+
+  test("a key's shape in another case than its own, not held, is refused: a host goes to the resolver lowercased", () => {
+    for (const key of [KEY, UPSTREAM_KEY])
+      for (const url of [
+        `http://${key.toUpperCase()}:8080`,
+        `http://gw/${key.toUpperCase()}`,
+        key.toUpperCase(),
+        `http://${key.toLowerCase()}:8080`,
+        key.toLowerCase(),
+      ])
+        expect({ url, found: keyInUrl(url, []) }).toEqual({ url, found: "key-shaped" });
+    // Upper case does not make a name a key: still too short.
+    expect(keyInUrl("http://SK-INFERENCE-SERVER01:8000/v1", [])).toBeUndefined();
+  });
+
   test("a key held, in any case, anywhere in the URL (its host included) is refused", () => {
     expect(keyInUrl(`http://${KEY.toLowerCase()}:8080`, [KEY])).toBe("holds-key");
     expect(keyInUrl(`http://gw/x/${UPSTREAM_KEY}`, [undefined, UPSTREAM_KEY])).toBe("holds-key");

@@ -18,10 +18,19 @@ const URL_KEY_BODY = 32;
 /** A credential's prefix: a short word and its separator (`sk-`, `mgw_`, `ya29.`). */
 const PREFIX = /^[A-Za-z0-9]{1,5}[-_.]/;
 
-/** Whether one part of a URL (a path segment, a query name or value, the user info) reads as a key. */
-function partReadsAsKey(part: string): boolean {
-  return part.replace(PREFIX, "").length >= URL_KEY_BODY && withoutShapes(part) !== part;
+/**
+ * Whether `text` holds a credential's shape as given or lowercased: a host goes to the resolver
+ * lowercased, and a key in another case (`MGW_Q7PX…`, `SK-PROJ-…`) is the key up to its case all
+ * the same. (A shape that needs its capitals, `AIza`, `eyJ`, is read only as given.)
+ */
+function holdsShape(text: string): boolean {
+  const lower = text.toLowerCase();
+  return withoutShapes(text) !== text || withoutShapes(lower) !== lower;
 }
+
+/** Whether one part of a URL (a host label, a path segment, a query name or value, the user info) reads as a key. */
+const partReadsAsKey = (part: string): boolean =>
+  part.replace(PREFIX, "").length >= URL_KEY_BODY && holdsShape(part);
 
 /**
  * Text with no scheme read as a host and its port or path (`gw.internal:8080/mindgw`, which
@@ -47,21 +56,23 @@ function hostAsGiven(url: string): string {
  */
 function shapeSpansDots(host: string): boolean {
   if (host.length < URL_KEY_BODY) return false;
-  return withoutShapes(host) !== host.split(".").map(withoutShapes).join(".");
-}
-
-/** A path segment or the user info percent-decoded (`Bearer%20mgw_…`), or as it is when malformed. */
-function percentDecoded(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
+  return [host, host.toLowerCase()].some(
+    (text) => withoutShapes(text) !== text.split(".").map(withoutShapes).join("."),
+  );
 }
 
 /**
+ * `text` with each percent-escape decoded to its byte (`%5F` → `_`, `Bearer%20mgw_…`), a malformed
+ * one left as written: the URL parser decodes a host's escapes before the resolver sees it, and a
+ * server a path's. A key is ASCII, so a byte read as one character is all a shape needs.
+ */
+const percentDecoded = (text: string): string =>
+  text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+
+/**
  * Whether a URL given on the command line holds one of `keys` (in any case: a host name is
- * lowercased when parsed), or reads as a key: one token of a credential's shape, no scheme, port
+ * lowercased when parsed; percent-escaped or not: it is decoded), or reads as a key (as given,
+ * percent-decoded, or lowercased: `holdsShape`): one token of a credential's shape, no scheme, port
  * or path (an operator who swapped the URL and a key, or their variables, gave the key as the URL), or a URL
  * whose host (a dot-separated label of it, in its case as given, or a dotted shape across its
  * labels: `shapeSpansDots`), path (percent-decoded), query or
@@ -72,13 +83,14 @@ function percentDecoded(part: string): string {
  * So a refusal of either names neither.
  */
 export function keyInUrl(url: string, keys: readonly (string | undefined)[]): KeyInUrl | undefined {
-  const lower = url.toLowerCase();
-  if (keys.some((key) => key !== undefined && key.length >= SHORTEST && lower.includes(key.toLowerCase())))
-    return "holds-key";
+  const readings = [url.toLowerCase(), percentDecoded(url).toLowerCase()];
+  const held = (key: string | undefined) =>
+    key !== undefined && key.length >= SHORTEST && readings.some((text) => text.includes(key.toLowerCase()));
+  if (keys.some(held)) return "holds-key";
   const parsed = SCHEME.test(url) ? URL.parse(url) : hostAndMore(url);
-  if (parsed === null) return withoutShapes(url) !== url ? "key-shaped" : undefined;
+  if (parsed === null) return holdsShape(percentDecoded(url)) ? "key-shaped" : undefined;
   const encoded = [parsed.username, parsed.password, ...parsed.pathname.split("/"), parsed.hash.slice(1)];
-  const host = hostAsGiven(url);
+  const host = percentDecoded(hostAsGiven(url));
   if (shapeSpansDots(host)) return "key-shaped";
   const parts = [...host.split("."), ...encoded.map(percentDecoded)];
   for (const [name, value] of parsed.searchParams) parts.push(name, value);

@@ -147,7 +147,8 @@ export const WorkerFrame = z.discriminatedUnion("type", [
       ),
     version: text(64),
     models: z.array(ModelName).max(MAX_OFFERED_MODELS),
-    concurrency: z.number().int().min(1).max(100_000),
+    // The bound first: a count past what a double holds exactly is too big, not "no int".
+    concurrency: z.number().max(100_000).int().min(1),
     labels: z.record(text(128), text(256)).default({}),
     /**
      * What the worker's upstream serves beyond chat, completions and embeddings: `responses`

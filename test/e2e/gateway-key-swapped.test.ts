@@ -16,6 +16,9 @@ const PLACE = `http://${NOTHING_LISTENS}`;
 /** A key of another shape, not the admin key: an upstream key pasted where the URL goes. */
 const OTHER = "sk-proj-Zq8Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0Pa";
 
+/** An admin key other than `KEY`: `KEY` in the URL is then not the key held but a key's shape. */
+const ANOTHER_ADMIN_KEY = "mgw_Zr8Ks3Pq7Xv2Lm9Tb4Nc7Wd1Yh5Rk3Jf6Gs0PaBcD";
+
 /** Whether `text` holds `key`, in any case. */
 const holds = (text: string, key: string) => text.toLowerCase().includes(key.toLowerCase());
 
@@ -65,6 +68,22 @@ describe("the admin key where the gateway's URL goes", () => {
           leaked: false,
         });
         expect(out.stderr).toContain("reads as a key");
+      }
+    });
+
+    test(`${name} with a key percent-escaped or uppercased as the URL's host (the parser decodes and lowercases it for the resolver): exit 2, unechoed, not resolved`, async () => {
+      for (const [gateway, adminKey] of [
+        [`http://${KEY.replace("_", "%5F")}:8080`, KEY],
+        [`http://${KEY.replace("_", "%5F")}:8080`, ANOTHER_ADMIN_KEY],
+        [`http://${KEY.toUpperCase()}:8080`, ANOTHER_ADMIN_KEY],
+      ] as const) {
+        const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", adminKey]);
+        expect({ gateway, code: out.code, leaked: holdsKey(out.stderr) }).toEqual({
+          gateway,
+          code: 2,
+          leaked: false,
+        });
+        expect(out.stderr).toMatch(/holds the admin key|reads as a key/);
       }
     });
   }

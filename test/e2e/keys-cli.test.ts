@@ -508,7 +508,8 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     const tls = gw.url.replace("http://", "https://");
     for (const [gateway, why] of [
       [url, "connection refused"],
-      [tls, "EPROTO"],
+      // It said a bare "EPROTO": the words an upstream's failure uses now (core/why-unreachable.ts).
+      [tls, "TLS handshake failed (EPROTO)"],
     ] as const) {
       const out = await runMindgw(["keys", "list", "--gateway", gateway, "--admin-key", adminKey]);
       expect({ gateway, code: out.code, stderr: out.stderr }).toEqual({
@@ -521,7 +522,9 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
         timeoutMs: 30_000,
       });
       expect(tail.stderr).toMatch(
-        new RegExp(`^mindgw tail: cannot reach ${gateway}: ${why} \\(\\d+ attempts\\)\n$`),
+        new RegExp(
+          `^mindgw tail: cannot reach ${gateway}: ${why.replace(/[()]/g, "\\$&")} \\(\\d+ attempts\\)\n$`,
+        ),
       );
     }
   }, 60_000);

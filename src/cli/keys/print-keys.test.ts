@@ -49,3 +49,16 @@ test("keys list prints page after page what it printed of the whole list: the sa
   expect(whole).toContain("key_thr");
   expect(await printed(false)).toBe("ID  NAME  ROLE  TENANT  MODELS  KEY  STATUS  CREATED\n");
 });
+
+test('keys list --json prints nothing when its first page fails: no half document (`{ "keys": [`) left on stdout', async () => {
+  async function* failing(): AsyncGenerator<KeyView[]> {
+    yield* [];
+    throw new Error("gateway refused: invalid or missing credentials");
+  }
+  for (const json of [true, false]) {
+    let text = "";
+    const printing = printKeyPages(failing(), json, (part) => (text += part));
+    await expect(printing).rejects.toThrow("invalid or missing credentials");
+    expect({ json, text }).toEqual({ json, text: "" });
+  }
+});

@@ -14,7 +14,9 @@ const columns: Column<KeyView>[] = [
 
 /**
  * `keys list`: a plain aligned table for people, or with `json` `{ "keys": [...] }` as `JSON.stringify(…, null, 2)` writes
- * it, printed a page at a time as the pages come, so a listing of any length holds one page.
+ * it, printed a page at a time as the pages come, so a listing of any length holds one page. Nothing
+ * is written before the first key (or the end): a listing whose first page fails (the gateway down,
+ * the admin key refused) leaves no half document on stdout for a script to read.
  */
 export async function printKeyPages(
   pages: AsyncIterable<readonly KeyView[]>,
@@ -28,14 +30,13 @@ export async function printKeyPages(
     return;
   }
   let first = true;
-  write('{\n  "keys": [');
   for await (const page of pages) {
     if (page.length === 0) continue;
     const entries = page.map((key) => JSON.stringify(key, null, 2).replace(/^/gm, "    "));
-    write(`${first ? "\n" : ",\n"}${entries.join(",\n")}`);
+    write(`${first ? '{\n  "keys": [\n' : ",\n"}${entries.join(",\n")}`);
     first = false;
   }
-  write(first ? "]\n}\n" : "\n  ]\n}\n");
+  write(first ? '{\n  "keys": []\n}\n' : "\n  ]\n}\n");
 }
 
 /** One key's fields, one a line. A plain key or a rotation's previous key is printed by the caller. */

@@ -1,4 +1,4 @@
-import { rangeWords } from "../../core/range-words.ts";
+import { zodWords } from "../../core/zod-words.ts";
 import { encodeFrame, PROTOCOL_VERSION, WorkerFrame } from "../protocol.ts";
 
 export type RegisterFrame = Extract<WorkerFrame, { type: "register" }>;
@@ -54,7 +54,7 @@ const FLAG: Partial<Record<keyof RegisterFrame, string>> = {
 
 /**
  * What the gateway's schema (the same one) would refuse in `frame`, said by the flag it came from
- * (`--name: Too big: expected string to have <=128 characters`); undefined when it would take it.
+ * in its words (`--name: at most 128 characters`: core/zod-words.ts); undefined when it would take it.
  * The gateway answers a refused frame only by closing the connection, and reconnecting with the
  * same frame could never help.
  */
@@ -69,7 +69,7 @@ export function registerProblem(frame: RegisterFrame): string | undefined {
   const label = field === "labels" && key !== undefined ? ` ${String(key).slice(0, 40)}` : "";
   const what =
     issue.code === "invalid_key"
-      ? `its key: ${issue.issues[0]?.message ?? issue.message}`
-      : rangeWords(issue.message);
+      ? `its key: ${zodWords(issue.issues[0]?.message ?? issue.message)}`
+      : zodWords(issue.message);
   return `${flag}${label}: ${what}`;
 }

@@ -139,24 +139,25 @@ test("a register frame the gateway's schema would refuse is named by the flag it
   const fine = { name: "gpu-1", version: "1.0.0", models: ["m"], concurrency: 8, labels: { zone: "a" } };
   expect(registerProblem(registerFrame(fine))).toBeUndefined();
   expect(registerProblem(registerFrame({ ...fine, name: "n".repeat(129) }))).toBe(
-    "--name: Too big: expected string to have <=128 characters",
+    "--name: at most 128 characters",
   );
   expect(registerProblem(registerFrame({ ...fine, name: "gpu@rack3" }))).toBe(
     "--name: must not hold an @ (a worker on another node is named <name>@<node>)",
   );
   expect(registerProblem(registerFrame({ ...fine, labels: { note: "v".repeat(257) } }))).toBe(
-    "--label note: Too big: expected string to have <=256 characters",
+    "--label note: at most 256 characters",
   );
   expect(registerProblem(registerFrame({ ...fine, labels: { ["k".repeat(129)]: "v" } }))).toStartWith(
-    `--label ${"k".repeat(40)}: its key: Too big`,
+    `--label ${"k".repeat(40)}: its key: at most 128 characters`,
   );
-  // A number's range as every numeric flag says it (core/range-words.ts), not zod's "Too big: …".
+  // A range as every flag says it (core/zod-words.ts), not zod's "Too big: …".
   expect(registerProblem(registerFrame({ ...fine, concurrency: 100_001 }))).toBe(
     "--concurrency: at most 100000",
   );
-  expect(registerProblem(registerFrame({ ...fine, models: ["m".repeat(257)] }))).toStartWith(
-    "--models: Too big",
+  expect(registerProblem(registerFrame({ ...fine, models: ["m".repeat(257)] }))).toBe(
+    "--models: at most 256 characters",
   );
+  expect(registerProblem(registerFrame({ ...fine, name: "" }))).toBe("--name: empty");
 });
 
 test("discovered model ids a register cannot carry are skipped, the rest offered in order", () => {

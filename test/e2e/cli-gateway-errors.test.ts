@@ -1,0 +1,154 @@
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+setDefaultTimeout(60_000);
+
+// The admin commands through --gateway when it goes wrong, as a user types them. A command given
+// --json that fails prints nothing on stdout, only its one-line error on stderr: a script reading
+// it (`mindgw keys list --json | jq …`) gets no half document to choke on (`keys list --json` wrote
+// `{ "keys": [` before its first page came, and left it there when the gateway was down or refused
+// the admin key). A refused admin key and a --gateway with no admin API say what to check.
+
+const fx = gatewayFixture({ models: ["m1"] });
+
+/** Every admin command that prints JSON (audit query's NDJSON, audit export's), through a gateway. */
+const COMMANDS = [
+  ["keys", "list", "--json"],
+  ["keys", "show", "someone", "--json"],
+  ["tenants", "--json"],
+  ["audit", "query", "--json"],
+  ["audit", "export"],
+  ["shadow", "report", "--json"],
+];
+
+/** A port nothing listens on: a server's, stopped. */
+async function closedPlace(): Promise<string> {
+  const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+  const place = `http://127.0.0.1:${closed.port}`;
+  await closed.stop(true);
+  return place;
+}
+
+describe("--json output when the command fails before its first answer", () => {
+  for (const command of COMMANDS) {
+    const name = command.join(" ");
+
+    test(`${name}: a gateway down or a wrong admin key prints nothing on stdout, one line on stderr`, async () => {
+      const down = await closedPlace();
+      for (const [gateway, adminKey, code] of [
+        [down, fx.adminKey, 1],
+        [fx.gw.url, "mgw_wrongwrongwrongwrongwrongwrongwrongwrongwro", 2],
+      ] as const) {
+        const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", adminKey]);
+        expect({
+          gateway,
+          code: out.code,
+          stdout: out.stdout,
+          lines: out.stderr.trimEnd().split("\n").length,
+        }).toEqual({
+          gateway,
+          code,
+          stdout: "",
+          lines: 1,
+        });
+      }
+    });
+  }
+});
+
+describe("what a refused admin key or a wrong --gateway path says", () => {
+  const admin = (gateway: string, adminKey: string, ...command: string[]) =>
+    runMindgw([...command, "--gateway", gateway, "--admin-key", adminKey]);
+
+  test("an admin key wrong, revoked or expired: exit 2, naming the key to check, never quoting it; such a key changed says which it is", async () => {
+    // It said "gateway refused: invalid or missing credentials": no word of which credential.
+    const create = async (name: string, ...flags: string[]) => {
+      const out = await admin(
+        fx.gw.url,
+        fx.adminKey,
+        "keys",
+        "create",
+        "--name",
+        name,
+        "--role",
+        "admin",
+        "--json",
+        ...flags,
+      );
+      return (JSON.parse(out.stdout) as { key: string }).key;
+    };
+    const revoked = await create("revoked-admin");
+    expect((await admin(fx.gw.url, fx.adminKey, "keys", "revoke", "revoked-admin")).code).toBe(0);
+    const expired = await create("expired-admin", "--expires-in", "1s");
+    await waitFor("the key to expire", async () => {
+      const out = await admin(fx.gw.url, fx.adminKey, "keys", "show", "expired-admin", "--json");
+      return (JSON.parse(out.stdout) as { status: string }).status === "expired";
+    });
+    for (const key of ["mgw_wrongwrongwrongwrongwrongwrongwrongwrongwro", revoked, expired])
+      for (const command of [["keys", "list"], ["audit", "query"], ["tenants"]]) {
+        const out = await admin(fx.gw.url, key, ...command);
+        expect({ command, code: out.code, stderr: out.stderr }).toEqual({
+          command,
+          code: 2,
+          stderr:
+            "mindgw: gateway refused the admin key (HTTP 401: invalid or missing credentials): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike\n",
+        });
+      }
+    // It said "no active key with id or name …" alone, of keys `keys show` finds.
+    for (const [name, why] of [
+      ["revoked-admin", "it is revoked"],
+      ["expired-admin", "it has expired"],
+    ]) {
+      const out = await admin(fx.gw.url, fx.adminKey, "keys", "rotate", name ?? "");
+      expect({ name, code: out.code, stderr: out.stderr }).toEqual({
+        name,
+        code: 2,
+        stderr: `mindgw: gateway refused: no active key with id or name "${name}": ${why}\n`,
+      });
+    }
+  });
+
+  test("a --gateway with an API's path (/v1) or none of the gateway's: exit 1, saying to give the gateway's URL", async () => {
+    // It said "gateway refused: no route for GET /v1/admin/api/keys" (exit 2), or "HTTP 404".
+    const other = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Response("nope", { status: 404 }),
+    });
+    fx.deferTest(() => other.stop(true));
+    for (const [gateway, command, path] of [
+      [`${fx.gw.url}/v1`, ["keys", "list"], "/admin/api/keys"],
+      [`${fx.gw.url}/v1`, ["audit", "query"], "/admin/api/audit"],
+      [`${fx.gw.url}/admin`, ["tenants"], "/admin/api/tenants"],
+      [`http://127.0.0.1:${other.port}/mindgw`, ["keys", "list"], "/admin/api/keys"],
+    ] as const) {
+      const out = await admin(gateway, fx.adminKey, ...command);
+      expect({ gateway, code: out.code, stderr: out.stderr }).toEqual({
+        gateway,
+        code: 1,
+        stderr: `mindgw: --gateway ${gateway} serves no ${path} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1\n`,
+      });
+    }
+  });
+});
+
+describe("no target given, in a folder with no ./data", () => {
+  test("keys list, audit query, tenants, shadow report: exit 2, saying the embedded defaults were read and what to give", async () => {
+    // It said "no database at ./data/mindgw.db (is storage.path right?)": no storage.path was given.
+    const empty = tempDir();
+    fx.deferTest(() => empty.cleanup());
+    for (const command of [["keys", "list"], ["audit", "query"], ["tenants"], ["shadow", "report"]]) {
+      const out = await runMindgw(command, { cwd: empty.path });
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 2,
+        stdout: "",
+        stderr:
+          "mindgw: no database at ./data/mindgw.db: with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given, the embedded defaults' store (./data in the folder this runs in) is read; give the config the gateway serves (-c) or its URL (--gateway)\n",
+      });
+    }
+  });
+});

@@ -1,11 +1,14 @@
 import { encodeSse } from "../core/sse.ts";
 import type { Subscription } from "./event-bus.ts";
+import type { GatewayEvent } from "./gateway-event.ts";
 
 export interface SseStreamOptions {
   /** A comment line this often keeps proxies from closing an idle stream. */
   keepAliveMs?: number;
   /** The stream opens (its headers and first line go out) once this settles. */
   opensAfter?: Promise<void>;
+  /** Each event as this reader may read it (a tenant's admin: tenants/worker-models-seen.ts); as published when absent. */
+  shown?: (event: GatewayEvent) => GatewayEvent;
 }
 
 const KEEP_ALIVE = ": keep-alive\n\n";
@@ -55,9 +58,8 @@ export function sseStream(
             stop();
             controller.close();
           } else {
-            controller.enqueue(
-              encoder.encode(encodeSse({ event: next.value.type, data: JSON.stringify(next.value) })),
-            );
+            const event = options.shown ? options.shown(next.value) : next.value;
+            controller.enqueue(encoder.encode(encodeSse({ event: event.type, data: JSON.stringify(event) })));
           }
         } catch {
           stop(); // cancelled while this pull was waiting

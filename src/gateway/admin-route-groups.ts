@@ -110,7 +110,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       holds: parts.holds,
       ...(parts.shutdown ? { shutdown: parts.shutdown } : {}),
       eventsSocketIdle: Math.min(255, Math.ceil(parts.config.server.idle_timeout / 1000) + 15),
-      workers: (scope) => listWorkers(parts.registry, scope),
+      workers: (scope, hidden) => listWorkers(parts.registry, scope, hidden),
       status: adminStatus({
         workerCount: (tenant) => parts.registry.list(tenant).length,
         lifecycle: parts.lifecycle,

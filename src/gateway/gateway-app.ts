@@ -37,10 +37,16 @@ export function gatewayApp(parts: GatewayAppParts) {
     lists: (principal: Principal) => runtime.current.limits.lists?.(principal),
     routes: (model: string, tenant: string) => runtime.current.routes(model, tenant),
   };
-  // Where a natively answered Responses answer is held: a provider, or a worker (any node's) of a
-  // tenant the caller's may use.
-  const holderOf = (name: string, tenant: string) =>
-    runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name, tenant);
+  // Where a natively answered Responses answer is held: a provider every tenant may use, or the
+  // caller's tenant's own; or a worker (any node's) of a tenant the caller's may use. A name a
+  // reload gave to another tenant's own provider (its upstream account) holds nothing of the
+  // caller's, as a name another tenant's worker took since: the gateway's copy is read instead.
+  const holderOf = (name: string, tenant: string) => {
+    const provider = runtime.current.providers.get(name);
+    if (!provider) return workerDirectory.provider.holder?.(name, tenant);
+    const owner = runtime.current.config.providers.find((p) => p.name === name)?.tenant;
+    return owner === undefined || owner === tenant ? provider : undefined;
+  };
   // The most of a holder's answer to a stored response's read that is relayed, as of a model's.
   const maxUpstreamBody = () => runtime.current.config.routing.max_upstream_body;
   // Bun takes one message limit a server: the larger of a worker's frame and a request body (a

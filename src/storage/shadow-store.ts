@@ -30,7 +30,8 @@ export interface ShadowStore {
   insertJson?(json: string): Promise<void>;
   /**
    * Newest first: at most `limit` pairs matching `filter` recorded before the pair `beforeId`, a
-   * page's cursor. The built-in stores refuse one that names no pair (400, `cursor`: shadow-cursor.ts).
+   * page's cursor. The built-in stores refuse one that names no pair (400, `cursor`: shadow-cursor.ts),
+   * nor one of `filter.tenant`'s (another tenant's pair is no cursor of that tenant's pages).
    */
   list(filter: ShadowFilter, beforeId: string | null, limit: number): Promise<ShadowRecord[]>;
   /** Per model over every pair matching `filter`. */

@@ -346,6 +346,18 @@ for (const [name, fresh] of contractBackends()) {
         "pair_2",
         "pair_1",
       ]);
+      // Another tenant's pair names no pair of a tenant's pages: refused alike, never used as a
+      // position, so the answer does not tell a reader held to acme that other's pair exists.
+      const foreign = await failureOf(shadow.list({ tenant: "acme" }, "pair_4", 10));
+      expect([foreign.status, foreign.param, foreign.message]).toEqual([
+        refused.status,
+        refused.param,
+        refused.message,
+      ]);
+      expect((await shadow.list({ tenant: "acme" }, "pair_3", 10)).map((p) => p.id)).toEqual([
+        "pair_2",
+        "pair_1",
+      ]);
       // One caller's, by its id: the key's, never the JWT subject of its name, nor by the name.
       expect((await shadow.list({ keyId: "key_ci" }, null, 10)).map((p) => p.id)).toEqual([
         "pair_4",

@@ -1,16 +1,17 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createKey } from "./harness/admin-api.ts";
-import { bearer } from "./harness/fake-config.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tenantsGateway } from "./harness/tenants-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 setDefaultTimeout(30_000);
 
 // Tenants through the compiled binary: a key's tenant is a configured one, and an admin key in a
 // tenant manages only its own tenant's keys and reads only its own tenant's insight.
 
-const { fx, chat, get } = tenantsGateway();
+const { fx, chat, key, get } = tenantsGateway();
 let gw: GatewayProcess;
 beforeAll(() => {
   gw = fx.gw;
@@ -155,5 +156,53 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
     const metrics = await get("/metrics", admin);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain("mindgw_");
+  });
+});
+
+describe("the routing view's load is the reader's own", () => {
+  type Health = { open: boolean; inFlight?: number; latencyMs: number };
+  type Routes = { models: { name: string; routes: { provider: string; health: Health }[] }[] };
+  const routeOf = async (token: string, model: string) => {
+    const routing = (await (await get("/admin/api/routing", token)).json()) as Routes;
+    return routing.models.find((m) => m.name === model)?.routes[0];
+  };
+  /** A chat the fake never answers, held open until `abort`. */
+  const held = (token: string, model: string, abort: AbortController) =>
+    fetch(fx.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(token),
+      body: chatBody(model, "held [[fake:hang]]"),
+      signal: abort.signal,
+    }).catch(() => undefined);
+
+  test("an admin in a tenant is not told another tenant's requests in flight on a shared route, but its own provider's", async () => {
+    const bUser = await key("load-b-user", "team-b");
+    const bAdmin = (await createKey(gw, { name: "load-b-admin", tenant: "team-b", role: "admin" })).key;
+    const cAdmin = (await createKey(gw, { name: "load-c-admin", tenant: "team-c", role: "admin" })).key;
+    const admin = gw.adminKey ?? "";
+    const abort = new AbortController();
+    try {
+      // team-b's calls: one on m1 (the platform's provider, every tenant's route), one on secret-b
+      // (team-b's own provider, fake-b, which only team-b's models may use).
+      const calls = [held(bUser, "m1", abort), held(bUser, "secret-b", abort)];
+      await waitFor("both calls in flight", async () =>
+        (await routeOf(admin, "m1"))?.health.inFlight === 1 &&
+        (await routeOf(admin, "secret-b"))?.health.inFlight === 1
+          ? true
+          : undefined,
+      );
+      // team-c's admin: the m1 route's health (its breaker and speed are its callers' too), but not
+      // the requests on it, all of them another tenant's: the gateway's load, which the status
+      // leaves out for it too.
+      const shared = await routeOf(cAdmin, "m1");
+      expect(shared?.health).toEqual({ open: false, latencyMs: expect.any(Number) });
+      // team-b's admin: its own provider's route carries its own tenant's requests alone.
+      expect((await routeOf(bAdmin, "secret-b"))?.health.inFlight).toBe(1);
+      expect((await routeOf(bAdmin, "m1"))?.health).not.toHaveProperty("inFlight");
+      abort.abort();
+      await Promise.all(calls);
+    } finally {
+      abort.abort();
+    }
   });
 });

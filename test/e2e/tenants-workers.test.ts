@@ -96,3 +96,44 @@ describe("an admin key in a tenant sees only the workers its tenant may use", ()
     expect((await get("/admin/api/status", member)).status).toBe(403);
   });
 });
+
+describe("a platform worker's models, as an admin in another tenant reads them", () => {
+  test("a name only team-b's config entries answer to (secret-b, its glob alias's secret-glob-x) is left out of /admin/api/workers and the event stream for team-c, kept for team-b", async () => {
+    const bAdmin = (await createKey(gw, { name: "pool-b-admin", tenant: "team-b", role: "admin" })).key;
+    const cAdmin = (await createKey(gw, { name: "pool-c-admin", tenant: "team-c", role: "admin" })).key;
+    const [bEvents, cEvents] = await Promise.all([tailEvents(gw.url, bAdmin), tailEvents(gw.url, cAdmin)]);
+    fx.deferTest(() => {
+      for (const tail of [bEvents, cEvents]) tail.close();
+    });
+    const token = (await createKey(gw, { name: "pool", role: "worker", models: ["*"] })).key;
+    const started = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${fx.fake.url}/v1`,
+      name: "pool",
+      models: ["pool-model", "secret-b", "secret-glob-x"],
+    });
+    fx.deferTest(() => started.stop("SIGKILL"));
+    const admin = gw.adminKey ?? "";
+    await waitFor("the pool listed", async () => ((await poolOf(admin)) ? true : undefined));
+    // team-c: secret-b does not exist for it (404, not in /v1/models), nor in a worker it may use.
+    expect((await poolOf(cAdmin))?.models).toEqual(["pool-model"]);
+    expect((await poolOf(bAdmin))?.models).toEqual(["pool-model", "secret-b", "secret-glob-x"]);
+    expect((await poolOf(admin))?.models).toEqual(["pool-model", "secret-b", "secret-glob-x"]);
+    const heard = (tail: typeof bEvents) =>
+      waitFor("the pool's arrival", () =>
+        tail.events.find((e) => e.type === "worker.connected" && e.worker?.name === "pool"),
+      );
+    expect(JSON.stringify((await heard(cEvents)).worker)).not.toContain("secret");
+    expect(JSON.stringify((await heard(bEvents)).worker)).toContain("secret-glob-x");
+  });
+});
+
+type Listed = { name: string; models: string[]; shadowedByConfig?: string[] };
+/** The worker named pool as `token` reads `/admin/api/workers`, all of it said to that reader. */
+async function poolOf(token: string): Promise<Listed | undefined> {
+  const listed = (await (await get("/admin/api/workers", token)).json()) as { workers: Listed[] };
+  const pool = listed.workers.find((w) => w.name === "pool");
+  if (pool) expect(JSON.stringify(pool).includes("secret")).toBe(pool.models.includes("secret-b"));
+  return pool;
+}

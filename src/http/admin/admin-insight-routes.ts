@@ -78,7 +78,7 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
       "/routing",
       reader(({ headers, principal }, _request, scope) => {
         if (scope === null) return Response.json(deps.routing(), { headers });
-        const shown = routingFor(deps.routing(scope), (model) => canUseModel(principal, model));
+        const shown = routingFor(deps.routing(scope), (model) => canUseModel(principal, model), scope);
         return Response.json(shown, { headers });
       }),
     )

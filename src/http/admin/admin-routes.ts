@@ -3,11 +3,13 @@ import { EXPORT_CONTENT_TYPE, exportAuditStream } from "../../audit/audit-export
 import { queryAudit } from "../../audit/audit-query.ts";
 import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
+import type { GatewayEvent } from "../../audit/gateway-event.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { askedTenant, tenantQuerySchema } from "../../core/tenant-filter.ts";
 import type { CallerHolds } from "../../tenants/caller-holds.ts";
 import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
+import { eventSeen, type HiddenModel, hiddenFrom } from "../../tenants/worker-models-seen.ts";
 import { bodyEndsRequest } from "../body-ends-request.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -23,7 +25,8 @@ export interface AdminDeps {
    * reader of `scope` may see it (null: every tenant; else that tenant's part alone), as `workers`.
    */
   readonly status: (scope: string | null) => object;
-  readonly workers: (scope: string | null) => object;
+  /** `hidden`: model names the reader may not see (another tenant's), left out of the workers' lists. */
+  readonly workers: (scope: string | null, hidden?: HiddenModel) => object;
   /**
    * What is open under each key and web UI session: a revoke or expiry, or the session's end, ends
    * its live event streams at once.
@@ -100,7 +103,10 @@ export function adminRoutes(deps: AdminDeps) {
     // it opens once the rows queued before it subscribed are written, or a request that finished
     // just before would be in neither (its event gone, its row still in the writer's batch).
     const opensAfter = deps.audit.queuedWritten();
-    const body = whenDone(sseStream(subscription, { opensAfter }), () => {
+    // A worker's models another tenant's entries answer to are not this reader's to read.
+    const hidden = hiddenFrom(guarded.principal, scope);
+    const shown = hidden && ((event: GatewayEvent) => eventSeen(event, hidden));
+    const body = whenDone(sseStream(subscription, { opensAfter, ...(shown ? { shown } : {}) }), () => {
       release?.();
       held?.();
       end(200);
@@ -150,9 +156,10 @@ export function adminRoutes(deps: AdminDeps) {
         "/workers",
         // `?tenant=`: the workers that tenant's callers may be routed to, as its admin reads them
         // (`mindgw tail --tenant`'s pane); another than a tenant admin's own is refused (403).
-        admin(({ headers }, request, scope) => {
+        admin(({ headers, principal }, request, scope) => {
           const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
-          return Response.json(deps.workers(scopedTenant(scope, tenant) ?? null), { headers });
+          const hidden = hiddenFrom(principal, scope);
+          return Response.json(deps.workers(scopedTenant(scope, tenant) ?? null, hidden), { headers });
         }),
       )
       .get("/events", (context: AdminContext) => {

@@ -85,8 +85,12 @@ export async function createPostgresShadowStore(
       const params: (string | number)[] = [];
       let text = `SELECT record FROM shadow_pairs WHERE ${where(filter, params, keyIds)}`;
       if (beforeId !== null) {
-        const [cursor]: { seq: string | number }[] = await calls.read(
-          (db) => db`SELECT seq FROM shadow_pairs WHERE id = ${beforeId}`,
+        // Within the tenant the pages are of (shadow-cursor.ts): another's pair names none.
+        const tenant = filter.tenant;
+        const [cursor]: { seq: string | number }[] = await calls.read((db) =>
+          tenant === undefined
+            ? db`SELECT seq FROM shadow_pairs WHERE id = ${beforeId}`
+            : db`SELECT seq FROM shadow_pairs WHERE id = ${beforeId} AND tenant = ${tenant}`,
         );
         if (!cursor) throw noSuchPair();
         params.push(cursor.seq);

@@ -59,9 +59,15 @@ export function createSqliteShadowStore(
       const { sql, params } = where(filter);
       let before: number | undefined;
       if (beforeId !== null) {
-        const cursor = db
-          .query<{ seq: number }, [string]>("SELECT seq FROM shadow_pairs WHERE id = ?")
-          .get(beforeId);
+        // Within the tenant the pages are of (shadow-cursor.ts): another's pair names none.
+        const cursor =
+          filter.tenant === undefined
+            ? db.query<{ seq: number }, [string]>("SELECT seq FROM shadow_pairs WHERE id = ?").get(beforeId)
+            : db
+                .query<{ seq: number }, [string, string]>(
+                  "SELECT seq FROM shadow_pairs WHERE id = ? AND tenant = ?",
+                )
+                .get(beforeId, filter.tenant);
         if (!cursor) throw noSuchPair();
         before = cursor.seq;
       }

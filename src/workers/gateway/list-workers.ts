@@ -1,4 +1,5 @@
 import type { WorkerSummary } from "../../audit/gateway-event.ts";
+import { type HiddenModel, workerSeen } from "../../tenants/worker-models-seen.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
 /** A worker as `GET /admin/api/workers` lists it: its summary, and what only the listing says. */
@@ -24,19 +25,24 @@ export interface WorkerListing {
 /**
  * Body of `GET /admin/api/workers`: the workers a reader of `scope` may see — an admin in a tenant
  * its own tenant's and the platform's, the workers its callers may be routed to; every worker for
- * an admin outside every tenant (null).
+ * an admin outside every tenant (null). `hidden`: the model names that reader may not see (another
+ * tenant's: tenants/worker-models-seen.ts), left out of each worker's lists.
  */
-export function listWorkers(registry: WorkerRegistry, scope: string | null): WorkerListing {
+export function listWorkers(
+  registry: WorkerRegistry,
+  scope: string | null,
+  hidden?: HiddenModel,
+): WorkerListing {
   const workers = registry.list(scope ?? undefined).map((summary): ListedWorker => {
     const worker = registry.get(summary.name);
-    if (!worker) return summary;
-    const ejectedUntil = registry.ejectedUntil(worker);
-    const shadowed = registry.shadowed(worker);
-    return {
+    const ejectedUntil = worker && registry.ejectedUntil(worker);
+    const shadowed = worker ? registry.shadowed(worker) : [];
+    const listed: ListedWorker = {
       ...summary,
       ...(ejectedUntil !== undefined ? { ejectedUntil } : {}),
       ...(shadowed.length > 0 ? { shadowedByConfig: [...shadowed] } : {}),
     };
+    return hidden ? workerSeen(listed, hidden) : listed;
   });
   return { workers, heartbeatMs: registry.heartbeatMs, heartbeatTimeoutMs: registry.heartbeatTimeoutMs };
 }

@@ -9,7 +9,7 @@ import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-tar
 import { openConfigStoreReadOnly } from "./config-store.ts";
 import { withFlagWords } from "./flag-words.ts";
 import { givenFlag } from "./given-flag.ts";
-import { resolveConfig } from "./resolve-config.ts";
+import { resolveStoreConfig } from "./resolve-config.ts";
 import { shadowTable } from "./shadow-table.ts";
 import { sinceTime } from "./time-flags.ts";
 
@@ -67,7 +67,7 @@ async function localReport(
   query: ShadowQuery,
   migrate: boolean,
 ): Promise<ShadowPage> {
-  const { config } = await resolveConfig(configFile);
+  const { config } = await resolveStoreConfig(configFile);
   // Read-only, as audit query -c: beside a serving gateway, and on a read-only copy of its file.
   const storage = await openConfigStoreReadOnly(config, migrate);
   try {

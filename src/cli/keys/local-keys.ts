@@ -20,12 +20,13 @@ const tenantOption = (tenant: string | undefined): InTenant => (tenant === undef
  * `cluster:` in the config, every node is told through Redis at once, as for a change made on a node.
  * `createsStore`: the command may make the SQLite file its config names (`keys create`, the first
  * key before any serve), saying so; any other refuses a path with no file there (a wrong
- * `storage.path`), where it made an empty database to list or revoke nothing in.
+ * `storage.path`), where it made an empty database to list or revoke nothing in. `clusterUnread`:
+ * why the config's `cluster:` was not read (read-store-config.ts), said once a change is made.
  */
 export async function localKeys(
   config: Config,
   migrate: boolean,
-  { createsStore }: { createsStore: boolean },
+  { createsStore, clusterUnread }: { createsStore: boolean; clusterUnread?: string },
 ): Promise<KeysBackend> {
   if (config.storage.driver === "sqlite") {
     if (createsStore) warnIfNewDatabase(config.storage);
@@ -65,6 +66,10 @@ export async function localKeys(
       const clusterId =
         config.cluster && changed.length > 0 ? await storage.clusterId?.().catch(() => undefined) : undefined;
       await storage.close();
+      if (clusterUnread !== undefined && changed.length > 0)
+        process.stderr.write(
+          `warning: cluster: not read (${clusterUnread}), so no node was told through Redis; nodes see the change within 2 s\n`,
+        );
       if (!config.cluster) return;
       const failed = await announceKeyChanges(config.cluster, clusterId, changed);
       if (failed !== null)

@@ -10,7 +10,7 @@ import { chooseTarget, MIGRATE_HELP, type TargetFlags, withTargetOptions } from 
 import { UsageError } from "./exit-code.ts";
 import { withFlagWords } from "./flag-words.ts";
 import { givenFlag } from "./given-flag.ts";
-import { configFileFrom, resolveConfig } from "./resolve-config.ts";
+import { configFileFrom, resolveStoreConfig } from "./resolve-config.ts";
 import { sinceTime, spanAgo, spanOf } from "./time-flags.ts";
 
 interface AuditOptions extends TargetFlags {
@@ -52,7 +52,7 @@ Filters (the same spellings as /admin/api/audit):
 async function sourceFor(options: AuditOptions): Promise<AuditSource> {
   const target = chooseTarget(options);
   if (target.kind === "gateway") return remoteAudit(target.url, target.adminKey);
-  return await localAudit((await resolveConfig(target.configFile)).config, options.migrate === true);
+  return await localAudit((await resolveStoreConfig(target.configFile)).config, options.migrate === true);
 }
 
 /**
@@ -191,7 +191,7 @@ export function registerAudit(program: Command): void {
     )
     .addHelpText("after", IMPORT_HELP)
     .action(async (file: string, options: ImportFlags) => {
-      const { config } = await resolveConfig(configFileFrom(options.config));
+      const { config } = await resolveStoreConfig(configFileFrom(options.config));
       await importRows(file, config, {
         spend: options.spend,
         spendStored: options.spendStored === true,

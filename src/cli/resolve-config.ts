@@ -2,6 +2,7 @@ import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, openFileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { extensionFieldNames } from "../config/extension-fields.ts";
 import { EMBEDDED_DEFAULTS, parseConfig, readConfigFile } from "../config/load-config.ts";
+import { readStoreConfig, type StoreConfig } from "../config/read-store-config.ts";
 import { givenFlag } from "./given-flag.ts";
 
 type Env = Record<string, string | undefined>;
@@ -31,6 +32,15 @@ export async function resolveConfig(file: string | undefined): Promise<ResolvedC
   if (!path) return { config: parseConfig(EMBEDDED_DEFAULTS), extensions: [], warnings: [] };
   const { config, document, warnings } = await readConfigFile(path);
   return { config, path, extensions: extensionFieldNames(document), warnings };
+}
+
+/**
+ * The config of `-c FILE`, else `MINDGW_CONFIG`, else the embedded defaults, as a command that works
+ * on the store alone reads it (read-store-config.ts): its storage, tenants and cluster.
+ */
+export async function resolveStoreConfig(file: string | undefined): Promise<StoreConfig> {
+  const path = configFileFrom(file);
+  return path ? await readStoreConfig(path) : { config: parseConfig(EMBEDDED_DEFAULTS) };
 }
 
 /** What `mindgw serve` runs on: the file of `-c FILE` or `MINDGW_CONFIG`, watched, else the embedded defaults. */

@@ -7,7 +7,7 @@ import { GatewayCallError } from "./admin-fetch.ts";
 import { type ClosedOutputPolicy, onClosedOutput } from "./closed-output.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { serverLogger } from "./server-logger.ts";
-import { VERSION } from "./version.ts";
+import { versionLine } from "./version.ts";
 
 /** Commands that keep running for their work, not their output (closed-output.ts). */
 const SERVERS = new Set(["serve", "worker"]);
@@ -38,7 +38,7 @@ const SUBCOMMANDS: Readonly<Record<string, () => Promise<(program: Command) => v
 export async function cliProgram(only?: string): Promise<Command> {
   const program = new Command("mindgw")
     .description("LLM inference gateway: OpenAI and Anthropic APIs, providers and outbound workers")
-    .version(VERSION, "-v, --version")
+    .version(versionLine(), "-v, --version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)");
   const names = only !== undefined && Object.hasOwn(SUBCOMMANDS, only) ? [only] : Object.keys(SUBCOMMANDS);

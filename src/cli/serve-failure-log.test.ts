@@ -47,7 +47,7 @@ test("a port in use: exit 1, why said as an error line in log.format, every line
             ...(format === "json" ? { time: expect.any(String) } : {}),
             level: "error",
             msg: expect.stringMatching(
-              /^cannot listen on 127\.0\.0\.1:\d+.*already in use \(another mindgw\?\)$/,
+              /^cannot listen on 127\.0\.0\.1:\d+.*already in use \(another mindgw\? .*--port or server\.port\)$/,
             ),
           },
         ],

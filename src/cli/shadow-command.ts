@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { readsAsCallerId } from "../auth/caller-id.ts";
+import { printable } from "../core/printable.ts";
 import { shadowPairsPage } from "../http/admin/shadow-pairs-page.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { type ShadowPage, type ShadowQuery, shadowSchemas } from "../shadow/shadow-api-schema.ts";
@@ -9,7 +11,7 @@ import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-tar
 import { openConfigStoreReadOnly } from "./config-store.ts";
 import { withFlagWords } from "./flag-words.ts";
 import { givenFlag } from "./given-flag.ts";
-import { resolveConfig } from "./resolve-config.ts";
+import { resolveStoreConfig } from "./resolve-config.ts";
 import { shadowTable } from "./shadow-table.ts";
 import { sinceTime } from "./time-flags.ts";
 
@@ -67,7 +69,7 @@ async function localReport(
   query: ShadowQuery,
   migrate: boolean,
 ): Promise<ShadowPage> {
-  const { config } = await resolveConfig(configFile);
+  const { config } = await resolveStoreConfig(configFile);
   // Read-only, as audit query -c: beside a serving gateway, and on a read-only copy of its file.
   const storage = await openConfigStoreReadOnly(config, migrate);
   try {
@@ -81,6 +83,19 @@ async function localReport(
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * `--key-id carol` matches no caller: a pair names its caller by id alone, and a name is never one
+ * (key-admin-schemas.ts refuses a key name spelt as an id). Said on stderr, where a report that
+ * matched nothing was taken for a caller with no pairs.
+ */
+function nameForKeyId(keyId: string): void {
+  if (readsAsCallerId(keyId)) return;
+  const name = printable(keyId);
+  process.stderr.write(
+    `mindgw: --key-id ${name} is no caller's id (a key's key_…, a JWT caller's jwt:<tenant>:<name>) but reads as a name, which --key-id never matches; \`mindgw keys show ${name}\` prints that key's id\n`,
+  );
 }
 
 export function registerShadow(program: Command): void {
@@ -114,6 +129,7 @@ export function registerShadow(program: Command): void {
         // A cursor naming no pair (`cursor: …`), the store's or the gateway's word: said as `--cursor: …`.
         throw withFlagWords(error, REPORT_FIELDS, { flagOf: { from: "--since" } });
       });
+      if (options.keyId !== undefined && page.records.length === 0) nameForKeyId(options.keyId);
       if (options.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
       else {
         const asked = {

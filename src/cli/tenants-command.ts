@@ -6,7 +6,7 @@ import { adminFetch } from "./admin-fetch.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { openConfigStoreReadOnly } from "./config-store.ts";
 import { dollars } from "./dollars.ts";
-import { resolveConfig } from "./resolve-config.ts";
+import { resolveStoreConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 
 interface TenantsOptions extends TargetFlags {
@@ -36,7 +36,7 @@ function table(tenants: readonly TenantReport[]): string {
  * spend from the spend ledger, all read through one read-only handle on a SQLite file.
  */
 async function localReports(configPath: string | undefined, migrate: boolean): Promise<TenantReport[]> {
-  const { config } = await resolveConfig(configPath);
+  const { config } = await resolveStoreConfig(configPath);
   const storage = await openConfigStoreReadOnly(config, migrate);
   try {
     return await tenantReports(

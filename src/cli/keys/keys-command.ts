@@ -5,7 +5,7 @@ import { printable } from "../../core/printable.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
 import { withFlagWords } from "../flag-words.ts";
 import { givenFlag } from "../given-flag.ts";
-import { resolveConfig } from "../resolve-config.ts";
+import { resolveStoreConfig } from "../resolve-config.ts";
 import { showOnce } from "../show-once.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 import { inUpdateWords, limitsInput, type UpdateOptions } from "./limits-input.ts";
@@ -25,10 +25,13 @@ interface Target extends TargetFlags {
 async function backendFor(options: Target, creating?: Record<string, unknown>): Promise<KeysBackend> {
   const target = chooseTarget(options);
   if (target.kind === "gateway") return remoteKeys(target.url, target.adminKey);
-  const { config } = await resolveConfig(target.configFile);
+  const { config, clusterUnread } = await resolveStoreConfig(target.configFile);
   if (creating !== undefined)
     keyToCreate("local-operator", creating, { now: Date.now(), tenants: config.tenants.map((t) => t.name) });
-  return localKeys(config, options.migrate === true, { createsStore: creating !== undefined });
+  return localKeys(config, options.migrate === true, {
+    createsStore: creating !== undefined,
+    ...(clusterUnread !== undefined && { clusterUnread }),
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   namingStorage,
   openCommandStorage,
   requireDatabaseFile,
+  requirePostgresSchema,
   warnIfNewDatabase,
 } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
@@ -18,19 +19,20 @@ const tenantOption = (tenant: string | undefined): InTenant => (tenant === undef
  * Keys managed straight in the store the gateway uses (`-c config.yaml`), as the operator of
  * the host. A running gateway on the same file sees the change within its refresh bound; with
  * `cluster:` in the config, every node is told through Redis at once, as for a change made on a node.
- * `createsStore`: the command may make the SQLite file its config names (`keys create`, the first
- * key before any serve), saying so; any other refuses a path with no file there (a wrong
- * `storage.path`), where it made an empty database to list or revoke nothing in.
+ * `createsStore`: the command may make the store its config names (`keys create`, the first key
+ * before any serve; a new SQLite file said so); any other refuses a path with no file there (a
+ * wrong `storage.path`) or a PostgreSQL database holding none of mindgw's tables (a wrong
+ * `storage.url`), where it made an empty store to list or revoke nothing in. `clusterUnread`:
+ * why the config's `cluster:` was not read (read-store-config.ts), said once a change is made.
  */
 export async function localKeys(
   config: Config,
   migrate: boolean,
-  { createsStore }: { createsStore: boolean },
+  { createsStore, clusterUnread }: { createsStore: boolean; clusterUnread?: string },
 ): Promise<KeysBackend> {
-  if (config.storage.driver === "sqlite") {
-    if (createsStore) warnIfNewDatabase(config.storage);
-    else requireDatabaseFile(config.storage.path);
-  }
+  if (createsStore) warnIfNewDatabase(config.storage);
+  else if (config.storage.driver === "sqlite") requireDatabaseFile(config.storage.path);
+  else await requirePostgresSchema(config.storage);
   const storage = await openCommandStorage(config.storage, migrate);
   const changed: string[] = [];
   const admin = createKeyAdmin({
@@ -65,6 +67,10 @@ export async function localKeys(
       const clusterId =
         config.cluster && changed.length > 0 ? await storage.clusterId?.().catch(() => undefined) : undefined;
       await storage.close();
+      if (clusterUnread !== undefined && changed.length > 0)
+        process.stderr.write(
+          `warning: cluster: not read (${clusterUnread}), so no node was told through Redis; nodes see the change within 2 s\n`,
+        );
       if (!config.cluster) return;
       const failed = await announceKeyChanges(config.cluster, clusterId, changed);
       if (failed !== null)

@@ -5,6 +5,7 @@ import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
 import { type AxeFinding, axeFindings } from "./harness/axe-audit.ts";
+import { stopsSettled } from "./harness/scroll-stops.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { spawnWorker } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -35,6 +36,8 @@ async function audit(state: string): Promise<AxeFinding[]> {
   ] as const) {
     await page.setViewportSize(size);
     await page.emulateMedia({ colorScheme });
+    // A box that began (or stopped) scrolling at this width gets its Tab stop a frame later.
+    await stopsSettled(page);
     found.push(...(await axeFindings(page, `${state} (${look})`)));
   }
   await page.setViewportSize(WIDE);
@@ -230,6 +233,7 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     }
     // At 390 px the keys table scrolls sideways: its box is reached with Tab, moved by the arrows.
     await page.setViewportSize(NARROW);
+    await stopsSettled(page);
     const region = page.getByRole("region", { name: "Keys table", exact: true });
     await tabTo(region);
     await page.keyboard.press("ArrowRight");

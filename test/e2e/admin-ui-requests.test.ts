@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
+import { focusReaches } from "./harness/focus.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -488,7 +489,6 @@ describe("/admin in a real browser", () => {
     await auditRow(gw, requestId);
     await page.goto(`${gw.url}/admin/requests`);
     const open = page.getByRole("button", { name: `Open request ${requestId}` });
-    const focused = () => open.evaluate((el) => el === document.activeElement);
     const detail = page.locator("section.detail");
     await open.focus();
     await page.keyboard.press("Enter");
@@ -496,12 +496,12 @@ describe("/admin in a real browser", () => {
     await page.keyboard.press("Escape");
     await detail.waitFor({ state: "detached" });
     // Focus moves in the render that closes the detail: waited for, not read the moment it goes.
-    await waitFor("focus back on the time", focused);
+    await focusReaches(open, "focus back on the time");
     await page.keyboard.press("Enter");
     await detail.getByRole("button", { name: "Close" }).focus();
     await page.keyboard.press("Enter");
     await detail.waitFor({ state: "detached" });
-    await waitFor("focus back on the time", focused);
+    await focusReaches(open, "focus back on the time");
   }, 60_000);
 
   ui.pageStayedOnLoopback();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { makeRecord } from "../audit/audit-fixture.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import { liveSince } from "./live-count.ts";
 import { NO_FILTERS, toQuery } from "./request-filters.ts";
 import {
   EMPTY_LIST,
@@ -105,20 +106,39 @@ describe("the Requests page's list", () => {
     expect(withLiveRow(list, log[2] as AuditRecord)).toBe(list);
   });
 
-  test("live rows drawn in one batch are each listed once, counted only when listed; a first page read again keeps the count", () => {
+  test("live mode counts each row that finished since it began once, whether an event or a read of the log listed it", () => {
+    // Live mode began at T0 + 100 (the page's clock); the log's three rows finished before.
     const log = rows("r", 3, T0);
-    const list = withFirstPage(EMPTY_LIST, pageOf(log, toQuery(NO_FILTERS)), NO_FILTERS);
-    const live = rows("live", 4, T0 + 10);
-    // One of the batch listed already, one twice in it: two new rows, two counted.
-    const batch = [live[0], log[2], live[1], live[0]] as AuditRecord[];
-    const drawn = withLiveRows(list, batch);
-    expect([idsOf(drawn).slice(0, 2), drawn.listedLive]).toEqual([["live-1", "live-0"], 2]);
-    const reread = withFirstPage(
-      drawn,
-      pageOf([...log, ...live.slice(0, 2)], toQuery(NO_FILTERS)),
+    const since = T0 + 100;
+    const began: RequestList = { ...EMPTY_LIST, live: liveSince(since) };
+    const [readFirst, cameFirst, whileAway] = rows("new", 3, T0 + 200);
+    const connect = withFirstPage(
+      began,
+      pageOf([...log, readFirst] as AuditRecord[], toQuery(NO_FILTERS)),
       NO_FILTERS,
     );
-    expect(withLiveRows(reread, live.slice(1)).listedLive).toBe(4);
+    // The connect's read listed one that finished since (its event still held for the next draw).
+    expect(connect.live?.count).toBe(1);
+    // Its event, the next one's, and that one's again: one more row.
+    const drawn = withLiveRows(connect, [readFirst, cameFirst, cameFirst] as AuditRecord[]);
+    expect([idsOf(drawn).slice(0, 2), drawn.live?.count]).toEqual([["new-1", "new-0"], 2]);
+    // A reconnect's read: what finished while the stream was away is counted, what came already not.
+    const all = [...log, readFirst, cameFirst, whileAway] as AuditRecord[];
+    const reread = withFirstPage(drawn, pageOf(all, toQuery(NO_FILTERS)), NO_FILTERS);
+    expect(reread.live?.count).toBe(3);
+    // A row whose event came is new whatever the clocks say (this one's start put it before `since`):
+    // the stream carries only what finished once it was open.
+    expect(withLiveRow(reread, log[2] as AuditRecord).live?.count).toBe(4);
+    // Before live mode (or once it is off) nothing is counted.
+    expect(withFirstPage(EMPTY_LIST, pageOf(all, toQuery(NO_FILTERS)), NO_FILTERS).live).toBeNull();
+  });
+
+  test("live mode keeps counting past the cap, remembering only the listed rows it counted", () => {
+    let list: RequestList = { ...EMPTY_LIST, live: liveSince(T0) };
+    const live = rows("live", LIVE_MAX + 40, T0 + 10);
+    for (let at = 0; at < live.length; at += 25) list = withLiveRows(list, live.slice(at, at + 25));
+    expect(list.live?.count).toBe(LIVE_MAX + 40);
+    expect(list.live?.counted.size).toBeLessThanOrEqual(list.records.length);
   });
 
   test("the bound on older pages stays under the filters' own `to`", () => {

@@ -1,6 +1,7 @@
 import type { AuditPage } from "../audit/audit-query.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { rowKeyText } from "../audit/audit-row-key.ts";
+import { countedLive, type LiveCount } from "./live-count.ts";
 import { type AuditFilters, matchesFilters } from "./request-filters.ts";
 
 /**
@@ -28,14 +29,13 @@ export interface RequestList {
    */
   readonly liveOnTop: number;
   /**
-   * How many rows live mode listed since it began (or its filters changed): what the page says
-   * came. A row its event brings that is listed already (read from the log at a connect) is not
-   * counted; the pages read do not change it, so a reconnect keeps it.
+   * What the page says came since live mode (or its filters) began: live-count.ts. Null while live
+   * mode is off.
    */
-  readonly listedLive: number;
+  readonly live: LiveCount | null;
 }
 
-export const EMPTY_LIST: RequestList = { records: [], older: null, liveOnTop: 0, listedLive: 0 };
+export const EMPTY_LIST: RequestList = { records: [], older: null, liveOnTop: 0, live: null };
 
 /** Live mode keeps at most this many rows (or as many as were paged in, if more): a page left open. */
 export const LIVE_MAX = 500;
@@ -48,7 +48,9 @@ const olderFrom = (page: AuditPage, before: number | null): OlderRows | null =>
  * page, whatever their start (one that started before the page's newest row and finished while it
  * was read is on neither this page nor an older one), and any newer than the page. A row is told by
  * its key (its start and request id), not its request id alone, which requests may share: it is the
- * caller's `x-request-id` when it sent one.
+ * caller's `x-request-id` when it sent one. In live mode its rows that finished since it began are
+ * counted (read at a connect: what finished while the stream was down or opening). An older page's
+ * are not: rows live mode pushed out, counted and forgotten, are read again there.
  */
 export function withFirstPage(list: RequestList, page: AuditPage, filters: AuditFilters): RequestList {
   const seen = new Set(page.records.map(rowKeyText));
@@ -57,12 +59,9 @@ export function withFirstPage(list: RequestList, page: AuditPage, filters: Audit
     (r, at) =>
       !seen.has(rowKeyText(r)) && (at < list.liveOnTop || r.startedAt >= head) && matchesFilters(r, filters),
   );
-  return {
-    records: [...kept, ...page.records],
-    older: olderFrom(page, null),
-    liveOnTop: 0,
-    listedLive: list.listedLive,
-  };
+  const records = [...kept, ...page.records];
+  const live = list.live && countedLive(list.live, page.records, false, records);
+  return { records, older: olderFrom(page, null), liveOnTop: 0, live };
 }
 
 /**
@@ -84,15 +83,14 @@ export function withOlderPage(list: RequestList, page: AuditPage): RequestList {
  * read from before the latest start among the rows that went (each row that went is read again
  * that way, none skipped; those still listed are not added again: `withOlderPage`).
  */
-export function withLiveRow(list: RequestList, record: AuditRecord): RequestList {
-  // Listed already: read by a first page while its event was on the way (after a reconnect).
+function onTop(list: RequestList, record: AuditRecord): RequestList {
+  // Listed already: read by a first page while its event was on the way (at a connect).
   if (list.records.some((r) => r.requestId === record.requestId && r.startedAt === record.startedAt))
     return list;
   const records = [record, ...list.records];
   const keep = Math.max(LIVE_MAX, list.records.length);
   const liveOnTop = Math.min(list.liveOnTop + 1, keep);
-  const listedLive = list.listedLive + 1;
-  if (records.length <= keep) return { records, older: list.older, liveOnTop, listedLive };
+  if (records.length <= keep) return { ...list, records, liveOnTop };
   const gone = records.slice(keep);
   const latest = Math.max(...gone.map((r) => r.startedAt)) + 1;
   // Once a page was read since the last row went, the rows that went before are listed again or
@@ -102,13 +100,23 @@ export function withLiveRow(list: RequestList, record: AuditRecord): RequestList
     records: records.slice(0, keep),
     older: { cursor: null, before: Math.max(earlier, latest) },
     liveOnTop,
-    listedLive,
+    live: list.live,
   };
 }
 
-/** Rows live mode brought, in the order they came, each as `withLiveRow` adds it: one draw for many. */
-export const withLiveRows = (list: RequestList, records: readonly AuditRecord[]): RequestList =>
-  records.reduce(withLiveRow, list);
+/**
+ * Rows live mode brought, in the order they came, each on top unless listed already, and each
+ * counted unless counted already (live-count.ts): one draw for many.
+ */
+export function withLiveRows(list: RequestList, records: readonly AuditRecord[]): RequestList {
+  const added = records.reduce(onTop, list);
+  const live = list.live && countedLive(list.live, records, true, added.records);
+  return live === added.live ? added : { ...added, live };
+}
+
+/** One row live mode brought: `withLiveRows`. */
+export const withLiveRow = (list: RequestList, record: AuditRecord): RequestList =>
+  withLiveRows(list, [record]);
 
 /** The query for the next older page: the filters' own, the cursor, and the bound under the filters' `to`. */
 export function olderQuery(filtersQuery: URLSearchParams, older: OlderRows): URLSearchParams {

@@ -1,6 +1,7 @@
 import { type Dispatch, type StateUpdater, useEffect, useState } from "preact/hooks";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { followEvents } from "./api.ts";
+import { liveSince } from "./live-count.ts";
 import { type AuditFilters, matchesFilters } from "./request-filters.ts";
 import { type RequestList, withLiveRows } from "./request-list.ts";
 
@@ -27,7 +28,7 @@ export function useLiveRows(
   useEffect(() => {
     if (!live) return;
     // What the page says came is counted from here: live mode turned on, or its filters changed.
-    setList((current) => ({ ...current, listedLive: 0 }));
+    setList((current) => ({ ...current, live: liveSince(Date.now()) }));
     const stop = new AbortController();
     let held: AuditRecord[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -58,6 +59,7 @@ export function useLiveRows(
         clearTimeout(timer);
         draw();
       }
+      setList((current) => ({ ...current, live: null }));
       setConnected(false);
     };
   }, [live, filters]);

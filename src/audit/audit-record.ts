@@ -92,3 +92,7 @@ export interface AuditRecord {
   requestBody?: string | null;
   responseBody?: string | null;
 }
+
+/** When a request finished, in epoch ms: its start plus its latency (what its row says). */
+export const finishedAt = (record: Pick<AuditRecord, "startedAt" | "latencyMs">): number =>
+  Math.round(record.startedAt + record.latencyMs);

@@ -6,7 +6,7 @@ import { prunePassEvery } from "../core/prune-pass-every.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { type AccessLineRelay, accessLineRelay } from "./access-line-relay.ts";
-import type { AuditRecord } from "./audit-record.ts";
+import { type AuditRecord, finishedAt } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter } from "./audit-writer.ts";
 import type { AuditWriterStats } from "./audit-writer-stats.ts";
@@ -246,6 +246,3 @@ export function createAuditService(
     },
   };
 }
-
-/** When a request finished, in epoch ms: its start plus its latency (what its row says). */
-const finishedAt = (record: AuditRecord): number => Math.round(record.startedAt + record.latencyMs);

@@ -116,7 +116,7 @@ test("a worker that starts draining is chosen by no other node from then on: its
   // The calling node started after the holding one: its first read saw the worker.
   expect(calling.peersServing("m", "default").map((n) => n.id)).toEqual(["holding"]);
   listed = [{ ...gpu, draining: true }];
-  await holding.workersChanged();
+  await holding.entryChanged();
   await waitFor("the calling node to see the worker draining", () =>
     calling.peers()[0]?.workers[0]?.draining === true ? true : undefined,
   );
@@ -135,7 +135,7 @@ test("a worker change whose beat meets a Redis error is still told: the next bea
   expect(calling.peersServing("m", "default").map((n) => n.id)).toContain("holding-flaky");
   listed = [{ ...gpu, draining: true }];
   link.failNext();
-  await holding.workersChanged();
+  await holding.entryChanged();
   // The beat failed before anything reached Redis; the next one (a heartbeat, Redis back) tells.
   await holding.refresh();
   await waitFor("the calling node to see the worker draining", () =>
@@ -151,7 +151,7 @@ test("a beat whose read of the directory began before a node joined keeps the en
   const beat = reading.refresh();
   await ran;
   const joining = await node("joining-stale", () => []);
-  await joining.workersChanged();
+  await joining.entryChanged();
   await waitFor("the notice to add the joining node", () =>
     reading.peers().some((n) => n.id === "joining-stale") ? true : undefined,
   );
@@ -168,7 +168,7 @@ test("a node that closed its directory publishes nothing more, whatever asks (it
     return staying.peers().some((n) => n.id === "leaving") ? true : undefined;
   });
   await leaving.close();
-  await leaving.workersChanged();
+  await leaving.entryChanged();
   await staying.refresh();
   expect(staying.peers().map((n) => n.id)).not.toContain("leaving");
 });
@@ -207,7 +207,7 @@ test("a node that closes while a notice's read is with Redis tells nothing of th
   // The closing node's next call is its read of the telling node's entry, on the notice.
   const { ran, answer } = link.holdNext();
   listed = [gpu];
-  await telling.workersChanged();
+  await telling.entryChanged();
   await ran;
   closeBegan = true;
   const closed = closing.close();
@@ -231,7 +231,7 @@ test("a node that stops lists every worker it held as draining, those it closed 
   // Drained, the node closes its worker (which reconnects elsewhere) and stops publishing. It
   // removed its entry at the drain's start, and the model read as served nowhere: a 404.
   listed = [];
-  await stopping.workersChanged();
+  await stopping.entryChanged();
   await stopping.close();
   await calling.refresh();
   expect(calling.peers().find((n) => n.id === "stopping")?.workers).toEqual([
@@ -327,7 +327,7 @@ test("a node restarted under the same id keeps its predecessor's draining worker
   ]);
   // One registers here: listed as it is, once.
   connected = [gpu];
-  await after.workersChanged();
+  await after.entryChanged();
   await waitFor("the calling node to see the worker back", () =>
     calling.peersServing("m-again", "default").some((n) => n.id === "restarted") ? true : undefined,
   );
@@ -550,7 +550,7 @@ test("a node whose beat finds its name held by another live process writes nothi
     workers: [],
   });
   await probe.send("SET", ["mgw:node:shadowed", theirs, "PX", "60000"]);
-  await own.workersChanged();
+  await own.entryChanged();
   await own.refresh();
   expect(await probe.get("mgw:node:shadowed")).toBe(theirs);
   expect(own.namesake()).toBe("http://intruder.invalid");
@@ -676,7 +676,7 @@ test("a burst of worker changes costs a beat and a notice per beat, not one per 
   const changes: Promise<void>[] = [];
   for (let w = 0; w < 100; w++) {
     listed = [...listed, { name: `w${w}`, tenant: "default", models: ["m"], inFlight: 0, capacity: 8 }];
-    changes.push(changing.workersChanged());
+    changes.push(changing.entryChanged());
   }
   await Promise.all(changes);
   for (const other of others)
@@ -754,7 +754,7 @@ test("a beat that carries a notice costs four round trips to Redis: the cluster'
   const told: string[] = [];
   await listener.subscribe("mgw:nodes:changed", (node) => told.push(node));
   link.roundTrips = 0;
-  await counted.workersChanged();
+  await counted.entryChanged();
   expect(link.roundTrips).toBe(4);
   await waitFor("the notice heard", () => told.includes("counted"));
 });

@@ -160,23 +160,15 @@ export class NodeDirectory {
   }
 
   /**
-   * This node's workers changed (one connected, left or started draining): its entry is published
-   * now and every other node is told to read it, so that none routes by the old list for up to a
-   * heartbeat (a draining worker is chosen by no node from then on). Changes that come while a beat
-   * is under way cost one beat and one notice after it, however many they are.
+   * What this node's entry says changed: its workers (one connected, left or started draining) or
+   * whether its live stream has readers (`NodeEntry.watching`). The entry is published now and every
+   * other node is told to read it, so that none routes by the old list, or relays by the old
+   * watching, for up to a heartbeat (a draining worker is chosen by no node from then on). Changes
+   * that come while a beat is under way cost one beat and one notice after it, however many they are.
    */
-  workersChanged(): Promise<void> {
+  entryChanged(): Promise<void> {
     this.noticePending = true;
     return this.refresh();
-  }
-
-  /**
-   * This node's live stream gained its first reader or lost its last (`NodeEntry.watching`): as
-   * with a worker change, its entry is published now with a notice, so the other nodes start (or
-   * stop) relaying their requests to it at once, not at their next heartbeat.
-   */
-  watchingChanged(): Promise<void> {
-    return this.workersChanged();
   }
 
   /**
@@ -191,7 +183,7 @@ export class NodeDirectory {
     this.lease.markStopping();
     if (!this.listed.draining && this.listed.now().length === 0) return this.close();
     this.listed.drain();
-    return this.workersChanged();
+    return this.entryChanged();
   }
 
   /**

@@ -204,9 +204,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   }
   const nodes = directory;
   // A worker connected, left or started draining: every node routes by it from now on, not a heartbeat later.
-  registry.watch(() => void nodes.workersChanged());
+  registry.watch(() => void nodes.entryChanged());
   // A live stream opened here with none before (or the last one closed): the others relay to it from now on.
-  deps.bus.onRelayedReaders(() => void nodes.watchingChanged());
+  deps.bus.onRelayedReaders(() => void nodes.entryChanged());
   let draining: Promise<void> | null = null;
   const incoming = new IncomingLinks();
   const counters = createRedisCounters({

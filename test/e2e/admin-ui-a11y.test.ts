@@ -5,9 +5,11 @@ import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
 import { type AxeFinding, axeFindings } from "./harness/axe-audit.ts";
+import { focusReaches, whereFocusIs } from "./harness/focus.ts";
+import { stopsSettled } from "./harness/scroll-stops.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { spawnWorker } from "./harness/spawn-worker.ts";
-import { waitFor } from "./harness/wait-for.ts";
+import { waitFor, waitForOrSay } from "./harness/wait-for.ts";
 
 // The web control plane against WCAG 2.1 AA (docs/ADMIN-UI.md, "Accessibility"): axe-core's
 // WCAG 2.0/2.1 A and AA rules on every page and state an operator meets, at desktop and phone
@@ -35,6 +37,8 @@ async function audit(state: string): Promise<AxeFinding[]> {
   ] as const) {
     await page.setViewportSize(size);
     await page.emulateMedia({ colorScheme });
+    // A box that began (or stopped) scrolling at this width gets its Tab stop a frame later.
+    await stopsSettled(page);
     found.push(...(await axeFindings(page, `${state} (${look})`)));
   }
   await page.setViewportSize(WIDE);
@@ -42,20 +46,13 @@ async function audit(state: string): Promise<AxeFinding[]> {
   return found;
 }
 
-/** Where keyboard focus is: the focused element's tag, id and text, for an assertion to read. */
-const focused = () =>
-  page.evaluate(() => {
-    const el = document.activeElement;
-    return el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""} ${el.textContent?.trim() ?? ""}` : "";
-  });
-
 /** Presses Tab until focus is on `target`, at most `limit` times: it is reached from the keyboard. */
 async function tabTo(target: Locator, limit = 60) {
   for (let presses = 0; presses < limit; presses++) {
     if (await target.evaluate((el) => el === document.activeElement)) return;
     await page.keyboard.press("Tab");
   }
-  throw new Error(`Tab never reached ${target} (focus on ${await focused()})`);
+  throw new Error(`Tab never reached ${target} (focus on ${await whereFocusIs(page)})`);
 }
 
 describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
@@ -106,14 +103,14 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     await page.keyboard.press("Enter");
     await page.locator("#detail-title").waitFor();
     // Focus moves in an effect after the render that draws (or closes) the detail: waited for.
-    await waitFor("focus on the detail's heading", () =>
-      page.evaluate(() => document.activeElement?.id === "detail-title"),
-    );
+    await focusReaches(page.locator("#detail-title"), "focus on the detail's heading");
     found.push(...(await audit("requests, a row's detail")));
     await page.keyboard.press("Escape");
     await page.locator("#detail-title").waitFor({ state: "detached" });
-    await waitFor("focus back on the row's time", () =>
-      page.evaluate(() => document.activeElement?.matches("tr[data-request-id] button.time") === true),
+    await waitForOrSay(
+      "focus back on the row's time",
+      () => page.evaluate(() => document.activeElement?.matches("tr[data-request-id] button.time") === true),
+      () => whereFocusIs(page),
     );
     // Live mode switched on and off from the keyboard: Space on its checkbox.
     const live = page.getByLabel("Live");
@@ -192,12 +189,10 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     await tabTo(newKey);
     await page.keyboard.press("Enter");
     // Focus moves with the render after the key press: waited for, not read at once.
-    await waitFor("focus on the form's first field", () =>
-      page.getByLabel("Name").evaluate((el) => el === document.activeElement),
-    );
+    await focusReaches(page.getByLabel("Name"), "focus on the form's first field");
     found.push(...(await audit("keys, create form")));
     await page.keyboard.press("Escape");
-    await waitFor("focus back on New key", () => newKey.evaluate((el) => el === document.activeElement));
+    await focusReaches(newKey, "focus back on New key");
     await page.keyboard.press("Enter");
     await page.getByLabel("Name").waitFor();
     await page.keyboard.type("a11y-ui");
@@ -207,9 +202,7 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
     found.push(...(await audit("keys, the key shown once")));
     await tabTo(page.getByRole("button", { name: "Done" }));
     await page.keyboard.press("Enter");
-    await waitFor("focus back on New key after Done", () =>
-      newKey.evaluate((el) => el === document.activeElement),
-    );
+    await focusReaches(newKey, "focus back on New key after Done");
     // The new key's Rotate and Limits forms: reached with Tab, opened with Enter, audited, closed
     // with Escape, focus back on the button that opened each.
     const row = page.locator('tr[data-key-name="a11y-ui"]');
@@ -226,10 +219,11 @@ describe("/admin against WCAG 2.1 AA (axe-core, serious and critical)", () => {
       found.push(...(await audit(state)));
       await page.keyboard.press("Escape");
       // Focus back on this very button, not only on some row's button of that name.
-      await waitFor(`focus back on ${button}`, () => opener.evaluate((el) => el === document.activeElement));
+      await focusReaches(opener, `focus back on ${button}`);
     }
     // At 390 px the keys table scrolls sideways: its box is reached with Tab, moved by the arrows.
     await page.setViewportSize(NARROW);
+    await stopsSettled(page);
     const region = page.getByRole("region", { name: "Keys table", exact: true });
     await tabTo(region);
     await page.keyboard.press("ArrowRight");

@@ -3,7 +3,7 @@ import type { Page } from "playwright-core";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { waitFor } from "./harness/wait-for.ts";
+import { waitForOrSay } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). The activity page: who made
 // each change.
@@ -85,7 +85,11 @@ describe("/admin in a real browser", () => {
     await made("made-after-focus-ops").waitFor({ state: "detached" });
     await onlyChosen.waitFor();
     // Focus is kept in an effect after the narrowed list is drawn: waited for, not read at once.
-    await waitFor("focus on the name pressed", async () => (await focused()) === `BUTTON ${chosen.id}`);
+    await waitForOrSay(
+      "focus on the name pressed",
+      async () => (await focused()) === `BUTTON ${chosen.id}`,
+      focused,
+    );
 
     // Every caller again, then the caller chosen on a row older than its 50 newest changes: that
     // row goes as the list narrows, and focus goes to the list, not to the top of the page.
@@ -98,7 +102,7 @@ describe("/admin in a real browser", () => {
     await onlyChosen.waitFor();
     await oldest.waitFor({ state: "detached" });
     await made("made-after-focus-ops").waitFor({ state: "detached" });
-    await waitFor("focus on the list", async () => (await focused()) === "TABLE actions-table");
+    await waitForOrSay("focus on the list", async () => (await focused()) === "TABLE actions-table", focused);
   }, 60_000);
 
   test("activity: the caller chosen is in the address, kept on reload; Back and Forward move between it and every caller", async () => {
@@ -112,7 +116,11 @@ describe("/admin in a real browser", () => {
     await made("made-by-address-ops").getByRole("button", { name: "address-ops" }).click();
     await made("made-after-address-ops").waitFor({ state: "detached" });
     // The address is written by an effect after the narrowed list's render: waited for.
-    await waitFor("the caller in the address", () => new URL(page.url()).search === `?actor=${chosen.id}`);
+    await waitForOrSay(
+      "the caller in the address",
+      () => new URL(page.url()).search === `?actor=${chosen.id}`,
+      () => page.url(),
+    );
     await page.reload();
     await onlyChosen.waitFor();
     await made("made-by-address-ops").waitFor();

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { Page, Route } from "playwright-core";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
+import { focusReaches } from "./harness/focus.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -17,9 +18,6 @@ let page: Page;
 beforeAll(() => {
   ({ gw, adminKey, page } = ui);
 });
-
-const focused = (target: ReturnType<Page["locator"]>) =>
-  target.evaluate((el) => el === document.activeElement);
 
 describe("/admin in a real browser", () => {
   test("the key form: limits it cannot read are refused in the form; a refusal keeps what was typed", async () => {
@@ -168,18 +166,18 @@ describe("/admin in a real browser", () => {
     await limits.click();
     const form = page.getByRole("form", { name: "Change limits" });
     await form.waitFor();
-    await waitFor("focus on it", () => focused(form.getByLabel("Models (globs, comma-separated)")));
+    await focusReaches(form.getByLabel("Models (globs, comma-separated)"), "focus on it");
     await page.keyboard.press("Escape");
     await form.waitFor({ state: "detached" });
     // Focus goes back in an effect after the form is gone: waited for, not read the moment it goes.
-    await waitFor("focus back on the row's Limits", () => focused(limits));
+    await focusReaches(limits, "focus back on the row's Limits");
     // Saved with Enter: closed, focus back on the row's Limits too.
     await limits.press("Enter");
     await form.getByLabel("Requests/min").fill("7");
     await form.getByLabel("Requests/min").press("Enter");
     await form.waitFor({ state: "detached" });
     await page.locator(`tr[data-key-id="${made.id}"]`).getByText("7 rpm").waitFor();
-    await waitFor("focus back on the row's Limits after a save", () => focused(limits));
+    await focusReaches(limits, "focus back on the row's Limits after a save");
   }, 60_000);
 
   test("keys: Done on a new key puts focus back on New key, or on the row's Rotate after a rotation", async () => {
@@ -192,7 +190,7 @@ describe("/admin in a real browser", () => {
     const done = page.getByRole("button", { name: "Done" });
     await done.click();
     await done.waitFor({ state: "detached" });
-    await waitFor("focus on it", () => focused(newKey));
+    await focusReaches(newKey, "focus on it");
     const rotate = page.locator('tr[data-key-name="done-focus-ui"]').getByRole("button", { name: "Rotate" });
     await rotate.click();
     await page.getByRole("button", { name: "Rotate now" }).click();
@@ -203,7 +201,7 @@ describe("/admin in a real browser", () => {
       .locator('tr[data-key-name="done-focus-ui"]')
       .last()
       .getByRole("button", { name: "Rotate" });
-    await waitFor("focus on it", () => focused(rotated));
+    await focusReaches(rotated, "focus on it");
   }, 60_000);
 
   test("keys: New key opens its form with Name focused; Escape and Cancel close it with focus back on New key", async () => {
@@ -214,15 +212,15 @@ describe("/admin in a real browser", () => {
     await newKey.focus();
     await page.keyboard.press("Enter");
     await form.waitFor();
-    await waitFor("focus on it", () => focused(form.getByLabel("Name")));
+    await focusReaches(form.getByLabel("Name"), "focus on it");
     await page.keyboard.press("Escape");
     await form.waitFor({ state: "detached" });
-    await waitFor("focus on it", () => focused(newKey));
+    await focusReaches(newKey, "focus on it");
     await page.keyboard.press("Enter");
     await form.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await form.waitFor({ state: "detached" });
-    await waitFor("focus on it", () => focused(newKey));
+    await focusReaches(newKey, "focus on it");
   }, 60_000);
 
   test("keys: Rotate opens its grace field focused; Escape and Cancel close it with focus back on the row's Rotate", async () => {
@@ -235,15 +233,15 @@ describe("/admin in a real browser", () => {
     await rotate.focus();
     await page.keyboard.press("Enter");
     await grace.waitFor();
-    await waitFor("focus on it", () => focused(grace));
+    await focusReaches(grace, "focus on it");
     await page.keyboard.press("Escape");
     await grace.waitFor({ state: "detached" });
-    await waitFor("focus on it", () => focused(rotate));
+    await focusReaches(rotate, "focus on it");
     await page.keyboard.press("Enter");
     await row.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await grace.waitFor({ state: "detached" });
-    await waitFor("focus on it", () => focused(rotate));
+    await focusReaches(rotate, "focus on it");
   }, 60_000);
 
   test("keys: a name's Revoke choice takes focus as it opens; Escape and Cancel put it back on the row's Revoke", async () => {
@@ -258,15 +256,15 @@ describe("/admin in a real browser", () => {
     await page.keyboard.press("Enter");
     await choice.waitFor();
     // On the choice, not on any of its buttons: Enter pressed again revokes nothing unasked.
-    await waitFor("focus on it", () => focused(choice));
+    await focusReaches(choice, "focus on it");
     await page.keyboard.press("Escape");
     await choice.waitFor({ state: "detached" });
-    await waitFor("focus on it", () => focused(revoke));
+    await focusReaches(revoke, "focus on it");
     await page.keyboard.press("Enter");
     await choice.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await choice.waitFor({ state: "detached" });
-    await waitFor("focus on it", () => focused(revoke));
+    await focusReaches(revoke, "focus on it");
     expect(await page.locator('tr[data-key-name="revoke-focus-ui"]').count()).toBe(2);
   }, 60_000);
 

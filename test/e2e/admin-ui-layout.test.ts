@@ -6,6 +6,7 @@ import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { adminUi, NARROW, SHOTS, WIDE } from "./harness/admin-ui-kit.ts";
 import type { TestBrowser } from "./harness/browser.ts";
+import { mismatchedStops, stopsSettled } from "./harness/scroll-stops.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -162,16 +163,6 @@ describe("/admin in a real browser", () => {
   test("a scroll box is a Tab stop while, and only while, it scrolls: every page at 1280 and 390 px", async () => {
     await signedIn();
     await statusOf(chat(adminKey));
-    /** The named scroll boxes whose Tab stop does not match whether they scroll now. */
-    const mismatched = () =>
-      page.evaluate(() =>
-        [...document.querySelectorAll<HTMLElement>('[role="region"]')]
-          .filter((box) => {
-            const scrolls = box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight;
-            return scrolls !== (box.getAttribute("tabindex") === "0");
-          })
-          .map((box) => box.getAttribute("aria-label")),
-      );
     try {
       for (const viewport of [WIDE, NARROW]) {
         await page.setViewportSize(viewport);
@@ -183,10 +174,8 @@ describe("/admin in a real browser", () => {
             await page.locator('[role="region"]').first().waitFor();
           }, /^$/);
           // Measured as the page draws its rows: waited for, then the boxes still wrong named.
-          await waitFor("each box's Tab stop to match", async () => (await mismatched()).length === 0).catch(
-            () => {},
-          );
-          expect({ page: name, width: viewport.width, mismatched: await mismatched() }).toEqual({
+          await stopsSettled(page);
+          expect({ page: name, width: viewport.width, mismatched: await mismatchedStops(page) }).toEqual({
             page: name,
             width: viewport.width,
             mismatched: [],

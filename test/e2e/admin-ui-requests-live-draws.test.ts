@@ -36,8 +36,15 @@ describe("/admin live mode under a burst", () => {
     await page.locator('form.filters input[name="key"]').fill(key.id);
     await page.getByRole("button", { name: "Apply" }).click();
     await page.getByText("No requests match.").waitFor();
+    // The log read as the stream connects is answered before the first request is sent: it lists
+    // none, so every draw watched is of rows that came live (each counted either way, by its event
+    // or by a read of the log: both are new since live mode began).
+    const connectRead = page.waitForResponse(
+      (response) => new URL(response.url()).pathname === "/admin/api/audit",
+    );
     await page.getByLabel("Live").check();
     await page.locator(".dot.on").waitFor();
+    await (await connectRead).finished();
     await watchDraws();
     // A steady stream: a few callers, each sending its next request as its last one ends, so
     // events come milliseconds apart for a few seconds.

@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, WIDE } from "./harness/admin-ui-kit.ts";
+import { focusReaches } from "./harness/focus.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -366,6 +367,8 @@ describe("/admin in a real browser", () => {
     await page.locator(".dot.on").waitFor();
     await page.locator(`tr[data-request-id="${tag}"]`).waitFor();
     expect(await listedIds()).toEqual([tag, `${tag}-seed`]);
+    // Listed, but finished before live mode began: not said to have come since.
+    expect(await page.getByRole("status").textContent()).toBe("");
   }, 60_000);
 
   test("requests: live mode across a gateway restart lists what finished while its stream was away", async () => {
@@ -384,6 +387,12 @@ describe("/admin in a real browser", () => {
       await page.locator(".dot.on").waitFor();
       await page.locator(`tr[data-request-id="${tag}"]`).waitFor();
     }, /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET|status of 503/);
+    // Listed by the log read at the reconnect, never by an event: new since live mode began all
+    // the same, and counted so (it was not before: only rows that came by event were).
+    await page
+      .getByRole("status")
+      .getByText("1 new request since live mode or its filters began", { exact: true })
+      .waitFor();
   }, 60_000);
 
   test("requests: a filter whose rows it cannot read is said so, neither as no requests nor with the rows before it", async () => {
@@ -480,7 +489,6 @@ describe("/admin in a real browser", () => {
     await auditRow(gw, requestId);
     await page.goto(`${gw.url}/admin/requests`);
     const open = page.getByRole("button", { name: `Open request ${requestId}` });
-    const focused = () => open.evaluate((el) => el === document.activeElement);
     const detail = page.locator("section.detail");
     await open.focus();
     await page.keyboard.press("Enter");
@@ -488,12 +496,12 @@ describe("/admin in a real browser", () => {
     await page.keyboard.press("Escape");
     await detail.waitFor({ state: "detached" });
     // Focus moves in the render that closes the detail: waited for, not read the moment it goes.
-    await waitFor("focus back on the time", focused);
+    await focusReaches(open, "focus back on the time");
     await page.keyboard.press("Enter");
     await detail.getByRole("button", { name: "Close" }).focus();
     await page.keyboard.press("Enter");
     await detail.waitFor({ state: "detached" });
-    await waitFor("focus back on the time", focused);
+    await focusReaches(open, "focus back on the time");
   }, 60_000);
 
   ui.pageStayedOnLoopback();

@@ -1,9 +1,9 @@
 import { beforeAll, describe, test } from "bun:test";
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
+import { focusReaches } from "./harness/focus.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { waitFor } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). Where keyboard focus goes
 // when a key's Revoke is pressed from the keyboard: Chromium drops focus from the button while it is
@@ -17,8 +17,6 @@ let page: Page;
 beforeAll(() => {
   ({ gw, adminKey, page } = ui);
 });
-
-const focused = (target: Locator) => target.evaluate((el) => el === document.activeElement);
 
 /**
  * Answers the page's next confirm dialog: accepted, or cancelled. Settles once it is answered: the
@@ -61,7 +59,7 @@ describe("/admin in a real browser", () => {
     await page.keyboard.press("Enter");
     await answered;
     // Focus comes back in an effect once the count is answered: waited for on this row's Revoke.
-    await waitFor("focus back on Revoke", () => focused(revoke), 15_000);
+    await focusReaches(revoke, "focus back on Revoke", 15_000);
     // The namesakes cannot be counted: said so, and focus is still on the Revoke pressed.
     const refused = "the keys could not be read (a test's refusal)";
     await refuseReads((url) => url.pathname === "/admin/api/keys" && url.searchParams.has("name"), refused);
@@ -70,7 +68,7 @@ describe("/admin in a real browser", () => {
       await page.getByRole("alert").getByText(refused).waitFor();
     }, /status of 503/);
     await revoke.and(page.locator(":enabled")).waitFor();
-    await waitFor("focus back on Revoke", () => focused(revoke), 15_000);
+    await focusReaches(revoke, "focus back on Revoke", 15_000);
   }, 60_000);
 
   ui.pageStayedOnLoopback();

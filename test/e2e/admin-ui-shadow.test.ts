@@ -4,7 +4,7 @@ import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { waitFor } from "./harness/wait-for.ts";
+import { waitFor, waitForOrSay } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). The shadow page:
 // comparisons per model and their examples.
@@ -280,9 +280,10 @@ describe("/admin in a real browser", () => {
     await page.getByRole("button", { name: "Apply" }).click();
     await page.getByText("No pair matches this filter.").waitFor();
     // The address is written (or tidied) by an effect after a render: waited for, not read at once.
-    await waitFor(
+    await waitForOrSay(
       "the filters in the address",
       () => new URL(page.url()).search === "?model=mock-chat&key_id=key_not-a-caller",
+      () => page.url(),
     );
     await page.reload();
     await page.getByText("No pair matches this filter.").waitFor();
@@ -300,9 +301,10 @@ describe("/admin in a real browser", () => {
     await page.goto(`${gw.url}/admin/shadow?key_id=key_not-a-caller&model=mock%2Dchat&utm=x`);
     await page.getByText("No pair matches this filter.").waitFor();
     // The address is written (or tidied) by an effect after a render: waited for, not read at once.
-    await waitFor(
+    await waitForOrSay(
       "the filters in the address",
       () => new URL(page.url()).search === "?model=mock-chat&key_id=key_not-a-caller",
+      () => page.url(),
     );
     await page.goBack();
     await page.waitForURL((url) => url.pathname === "/admin/overview", { timeout: 10_000 });

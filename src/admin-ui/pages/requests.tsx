@@ -117,7 +117,8 @@ export function RequestsPage() {
   };
 
   // An App column only on a gateway whose rows name apps (`apps:`): elsewhere it would be all dashes.
-  const { records, older, listedLive } = list;
+  const { records, older } = list;
+  const came = list.live?.count ?? 0;
   const withApps = records.some((r) => r.app != null);
   const field = (name: Exclude<keyof AuditFilters, "showAdmin">, label: string, placeholder = "") => (
     // biome-ignore lint/a11y/noLabelWithoutControl: the input is inside the label, in either branch
@@ -226,8 +227,8 @@ export function RequestsPage() {
       {/* Live rows are drawn without a sound: this polite region, on the page before any row
           comes, says how many came (WCAG 4.1.3, status messages). */}
       <p class="sr-only" role="status">
-        {live && listedLive > 0
-          ? `${listedLive} new ${listedLive === 1 ? "request" : "requests"} since live mode or its filters began`
+        {live && came > 0
+          ? `${came} new ${came === 1 ? "request" : "requests"} since live mode or its filters began`
           : ""}
       </p>
       {selected && <RequestDetail record={selected} onClose={closeDetail} onChooseCaller={onlyCaller} />}

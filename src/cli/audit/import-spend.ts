@@ -1,4 +1,4 @@
-import type { AuditRecord } from "../../audit/audit-record.ts";
+import { type AuditRecord, finishedAt } from "../../audit/audit-record.ts";
 import { KEY_ID_PREFIX } from "../../auth/caller-id.ts";
 import { chainOf } from "../../auth/key-lookup.ts";
 import { tenantSpendSubjects } from "../../auth/limit-scope.ts";
@@ -48,8 +48,8 @@ export function spendOf(
     add(chains.get(subject) ?? subject, record.costUsd);
     const rules = tenantRulesFor(config, record.tenant);
     if (rules === undefined) continue;
-    const finished = Math.round(record.startedAt + record.latencyMs);
-    for (const subject of tenantSpendSubjects(record.tenant, finished)) add(subject, record.costUsd);
+    for (const subject of tenantSpendSubjects(record.tenant, finishedAt(record)))
+      add(subject, record.costUsd);
   }
   return deltas;
 }

@@ -217,6 +217,9 @@ describe("/admin in a real browser", () => {
     await form.waitFor({ state: "detached" });
     await focusReaches(newKey, "focus on it");
     await page.keyboard.press("Enter");
+    // The form's own focus (an effect after its render) is waited for first: Cancel focused
+    // before it would lose focus to the Name field, and Enter would press nothing asked.
+    await focusReaches(form.getByLabel("Name"), "focus on it");
     await form.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await form.waitFor({ state: "detached" });
@@ -238,6 +241,9 @@ describe("/admin in a real browser", () => {
     await grace.waitFor({ state: "detached" });
     await focusReaches(rotate, "focus on it");
     await page.keyboard.press("Enter");
+    // Cancel focused before the grace field's own focus (an effect after its render) would lose
+    // it to that field, and Enter would rotate the key: a second row of the name.
+    await focusReaches(grace, "focus on it");
     await row.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await grace.waitFor({ state: "detached" });
@@ -261,6 +267,7 @@ describe("/admin in a real browser", () => {
     await choice.waitFor({ state: "detached" });
     await focusReaches(revoke, "focus on it");
     await page.keyboard.press("Enter");
+    await focusReaches(choice, "focus on it");
     await choice.getByRole("button", { name: "Cancel" }).focus();
     await page.keyboard.press("Enter");
     await choice.waitFor({ state: "detached" });

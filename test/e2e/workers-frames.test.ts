@@ -161,6 +161,33 @@ describe("workers: malformed, oversized and unknown frames", () => {
     await stillServing("after stray ids");
   });
 
+  test("a body or an end for a request before its head closes the connection 1008; the caller hears the worker was lost at once, not a timeout", async () => {
+    for (const [name, early] of [
+      ["raw-end-first", (socket: RawWorker, id: string) => socket.send({ type: "end", id })],
+      ["raw-body-first", (socket: RawWorker, id: string) => socket.sendChunk(id, '{"id":"x"}')],
+    ] as const) {
+      const socket = await raw();
+      expect((await socket.register([`${name}-model`], name)).type).toBe("registered");
+      const call = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: `${name}-model`, messages: [{ role: "user", content: "hi" }] }),
+      });
+      early(socket, (await socket.next("request")).id);
+      // Waiting out the first-byte bound (120 s) would end this test first.
+      const answer = await call;
+      expect(answer.status).toBe(502);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("worker_lost");
+      expect((await socket.waitClosed()).code).toBe(1008);
+      await waitFor("the log line", () =>
+        gw.stderr.all
+          .split("\n")
+          .some((l) => l.includes("worker connection closed: protocol error") && l.includes(name)),
+      );
+    }
+    await stillServing("after frames before a head");
+  });
+
   test("registration lists the models the key may not serve as refused", async () => {
     const narrow = await createKey(gw.url, adminKey, { name: "narrow", role: "worker", models: ["raw-*"] });
     const socket = await raw(narrow);

@@ -161,6 +161,24 @@ describe("workers: malformed, oversized and unknown frames", () => {
     await stillServing("after stray ids");
   });
 
+  test("frames by the thousand for ids never given write a line every few seconds, counting the rest, not a line each", async () => {
+    const socket = await raw();
+    expect((await socket.register(["raw-model"], "raw-flood")).type).toBe("registered");
+    const strayLines = () =>
+      gw.stderr.all.split("\n").filter((l) => l.includes("unknown request id") && l.includes("raw-flood"));
+    for (let i = 0; i < 5000; i++) socket.sendChunk("777777", "x");
+    for (let i = 0; i < 5000; i++) socket.send({ type: "end", id: "888888" });
+    // Every frame sent before the ping has been handled once its pong is back.
+    await socket.roundTrip();
+    await waitFor("the first lines", () => strayLines().length >= 2);
+    // A line per frame type every 5 s: a couple here, however slow the machine, never 10,000.
+    expect(strayLines().length).toBeLessThan(50);
+    expect(socket.closed).toBeUndefined();
+    socket.socket.close(1000);
+    await waitForWorkers(gw.url, adminKey, ["real"]);
+    await stillServing("after a flood of stray ids");
+  });
+
   test("a body or an end for a request before its head closes the connection 1008; the caller hears the worker was lost at once, not a timeout", async () => {
     for (const [name, early] of [
       ["raw-end-first", (socket: RawWorker, id: string) => socket.send({ type: "end", id })],

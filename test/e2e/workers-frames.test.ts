@@ -206,6 +206,28 @@ describe("workers: malformed, oversized and unknown frames", () => {
     await stillServing("after frames before a head");
   });
 
+  test("an error frame in a cluster peer link's codes (worker_lost, unavailable, no_route_available) closes the connection 1008; its words never reach the caller", async () => {
+    for (const code of ["worker_lost", "unavailable", "no_route_available"]) {
+      const name = `raw-says-${code.replaceAll("_", "-")}`;
+      const socket = await raw();
+      expect((await socket.register([`${name}-model`], name)).type).toBe("registered");
+      const call = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: `${name}-model`, messages: [{ role: "user", content: "hi" }] }),
+      });
+      const { id } = await socket.next("request");
+      socket.send({ type: "error", id, code, message: "no connected worker serves anything: call 555-0100" });
+      const answer = await call;
+      const body = (await answer.json()) as { error: { code: string; message: string } };
+      expect(answer.status).toBe(502);
+      expect(body.error.code).toBe("worker_lost");
+      expect(body.error.message).not.toContain("555-0100");
+      expect((await socket.waitClosed()).code).toBe(1008);
+    }
+    await stillServing("after peer link codes from a worker");
+  });
+
   test("registration lists the models the key may not serve as refused", async () => {
     const narrow = await createKey(gw.url, adminKey, { name: "narrow", role: "worker", models: ["raw-*"] });
     const socket = await raw(narrow);

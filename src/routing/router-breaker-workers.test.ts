@@ -26,6 +26,7 @@ describe("router: the breaker of a model the gateway's workers serve", () => {
         sendCredit() {},
         sendCancel() {},
         done() {},
+        timedOut() {},
         protocolError() {},
       };
       const exchange = new TunnelExchange(link, 1, "bad", false, true, new AbortController().signal);

@@ -107,6 +107,17 @@ export const TunnelErrorCode = z.enum([
 ]);
 export type TunnelErrorCode = z.infer<typeof TunnelErrorCode>;
 
+/**
+ * The error codes only a cluster peer link sends: from a worker's own connection each is a
+ * protocol error (worker-connection.ts), or a worker could fail its calls as lost (never counted
+ * against it) or refuse them in words of its own with no `worker <name>:` before them.
+ */
+export const PEER_LINK_ERROR_CODES: ReadonlySet<TunnelErrorCode> = new Set([
+  "worker_lost",
+  "unavailable",
+  "no_route_available",
+]);
+
 const heartbeat = z.object({ type: z.literal("heartbeat"), at: z.number() });
 
 /** What `apis` (in `register` or `announce`) names for OpenAI's Responses API. */

@@ -161,6 +161,73 @@ describe("workers: malformed, oversized and unknown frames", () => {
     await stillServing("after stray ids");
   });
 
+  test("frames by the thousand for ids never given write a line every few seconds, counting the rest, not a line each", async () => {
+    const socket = await raw();
+    expect((await socket.register(["raw-model"], "raw-flood")).type).toBe("registered");
+    const strayLines = () =>
+      gw.stderr.all.split("\n").filter((l) => l.includes("unknown request id") && l.includes("raw-flood"));
+    for (let i = 0; i < 5000; i++) socket.sendChunk("777777", "x");
+    for (let i = 0; i < 5000; i++) socket.send({ type: "end", id: "888888" });
+    // Every frame sent before the ping has been handled once its pong is back.
+    await socket.roundTrip();
+    await waitFor("the first lines", () => strayLines().length >= 2);
+    // A line per frame type every 5 s: a couple here, however slow the machine, never 10,000.
+    expect(strayLines().length).toBeLessThan(50);
+    expect(socket.closed).toBeUndefined();
+    socket.socket.close(1000);
+    await waitForWorkers(gw.url, adminKey, ["real"]);
+    await stillServing("after a flood of stray ids");
+  });
+
+  test("a body or an end for a request before its head closes the connection 1008; the caller hears the worker was lost at once, not a timeout", async () => {
+    for (const [name, early] of [
+      ["raw-end-first", (socket: RawWorker, id: string) => socket.send({ type: "end", id })],
+      ["raw-body-first", (socket: RawWorker, id: string) => socket.sendChunk(id, '{"id":"x"}')],
+    ] as const) {
+      const socket = await raw();
+      expect((await socket.register([`${name}-model`], name)).type).toBe("registered");
+      const call = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: `${name}-model`, messages: [{ role: "user", content: "hi" }] }),
+      });
+      early(socket, (await socket.next("request")).id);
+      // Waiting out the first-byte bound (120 s) would end this test first.
+      const answer = await call;
+      expect(answer.status).toBe(502);
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("worker_lost");
+      expect((await socket.waitClosed()).code).toBe(1008);
+      await waitFor("the log line", () =>
+        gw.stderr.all
+          .split("\n")
+          .some((l) => l.includes("worker connection closed: protocol error") && l.includes(name)),
+      );
+    }
+    await stillServing("after frames before a head");
+  });
+
+  test("an error frame in a cluster peer link's codes (worker_lost, unavailable, no_route_available) closes the connection 1008; its words never reach the caller", async () => {
+    for (const code of ["worker_lost", "unavailable", "no_route_available"]) {
+      const name = `raw-says-${code.replaceAll("_", "-")}`;
+      const socket = await raw();
+      expect((await socket.register([`${name}-model`], name)).type).toBe("registered");
+      const call = fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: `${name}-model`, messages: [{ role: "user", content: "hi" }] }),
+      });
+      const { id } = await socket.next("request");
+      socket.send({ type: "error", id, code, message: "no connected worker serves anything: call 555-0100" });
+      const answer = await call;
+      const body = (await answer.json()) as { error: { code: string; message: string } };
+      expect(answer.status).toBe(502);
+      expect(body.error.code).toBe("worker_lost");
+      expect(body.error.message).not.toContain("555-0100");
+      expect((await socket.waitClosed()).code).toBe(1008);
+    }
+    await stillServing("after peer link codes from a worker");
+  });
+
   test("registration lists the models the key may not serve as refused", async () => {
     const narrow = await createKey(gw.url, adminKey, { name: "narrow", role: "worker", models: ["raw-*"] });
     const socket = await raw(narrow);

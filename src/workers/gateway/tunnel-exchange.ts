@@ -119,7 +119,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
 
   /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
   onChunk(bytes: Uint8Array): void {
-    if (this.status === 0 || this.finished) return;
+    if (this.finished) return;
+    if (this.status === 0) {
+      this.beforeHead("a body chunk");
+      return;
+    }
     this.uncredited += bytes.byteLength;
     if (this.uncredited > this.link.window + MAX_CHUNK_BYTES) {
       this.overran();
@@ -156,7 +160,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   }
 
   onEnd(): void {
-    if (this.status === 0 || this.finished) return;
+    if (this.finished) return;
+    if (this.status === 0) {
+      this.beforeHead("an end");
+      return;
+    }
     this.finish();
     this.ended = true;
     if (!this.stream) {
@@ -224,6 +232,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   /** The caller gave up (abort or stream cancel): tell the worker and stop. */
   abort(reason: unknown): void {
     if (this.finished) return;
+    // Before `finish`, which forgets the id: a bound that passed is the model server's silence.
+    if (reason instanceof GatewayError && reason.code === "upstream_timeout") this.link.timedOut(this.id);
     this.link.sendCancel(this.id);
     this.finish();
     this.settle(reason);
@@ -238,6 +248,16 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     const problem = `${namedWorker(this.workerName)} overran its flow-control window`;
     this.abort(new GatewayError({ status: 502, code: "upstream_error", message: problem }));
     this.link.protocolError(problem);
+  }
+
+  /**
+   * The worker sent `what` for this request before its head: no answer can be read from it, and
+   * ignored it left the caller waiting out the first-byte bound (or the worker's heartbeats) for a
+   * timeout blamed on the model server. A protocol error: the connection is closed, and this call
+   * with the worker's others fails as the worker lost, tried on another worker at once.
+   */
+  private beforeHead(what: string): void {
+    this.link.protocolError(`${what} for request ${this.id} before its head`);
   }
 
   private finish(): void {

@@ -8,6 +8,7 @@ import {
   encodeFrame,
   type GatewayFrame,
   otherVersion,
+  PEER_LINK_ERROR_CODES,
   PROTOCOL_VERSION,
   servesResponsesApi,
   type WorkerFrame,
@@ -276,6 +277,11 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       return registry.drain(tunnel);
     }
     if (frame.type === "announce") return registry.announce(tunnel, frame.apis);
+    if (frame.type === "error" && PEER_LINK_ERROR_CODES.has(frame.code))
+      return fail(
+        CloseCode.protocolError,
+        `error code ${frame.code} is a cluster peer link's, not a worker's`,
+      );
     tunnel.receive(frame);
   }
 

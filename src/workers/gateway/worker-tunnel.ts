@@ -18,6 +18,7 @@ import {
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { isServerFault } from "./server-fault.ts";
+import { StrayFrameLog } from "./stray-frame-log.ts";
 import {
   type ExchangeAnswer,
   type ExchangeLink,
@@ -70,6 +71,8 @@ export class WorkerTunnel implements RegisteredWorker {
   private faulted: Set<number> | undefined;
   /** What waits for the tunnel to have no request open (`whenIdle`). */
   private onIdle: (() => void) | undefined;
+  /** Made at the first frame for an id never issued: most connections never send one. */
+  private strays: StrayFrameLog | undefined;
 
   constructor(private readonly init: TunnelInit) {
     this.id = init.id;
@@ -95,6 +98,7 @@ export class WorkerTunnel implements RegisteredWorker {
       sendCredit: (id, bytes) => this.creditRelay(id, bytes),
       sendCancel: (id) => this.send({ type: "cancel", id: String(id) }),
       done: (id) => this.releaseRelay(id),
+      timedOut: (id) => this.ended(id, false),
       protocolError: (problem) => this.init.protocolError?.(problem),
     };
   }
@@ -275,9 +279,15 @@ export class WorkerTunnel implements RegisteredWorker {
   }
 
   private unknown(id: number | string, type: string): void {
-    // Late frames for a cancelled exchange are expected; an id never issued is not.
+    // Late frames for a cancelled exchange are expected; an id never issued is not, and is said
+    // at warn, its repeats held back (stray-frame-log.ts).
     const known = typeof id === "number" || /^\d+$/.test(id) ? Number(id) <= this.issued : false;
-    this.init.log(known ? "debug" : "warn", "worker frame for an unknown request id ignored", {
+    if (!known) {
+      this.strays ??= new StrayFrameLog(this.init.log, this.name);
+      this.strays.stray(String(id), type);
+      return;
+    }
+    this.init.log("debug", "worker frame for an unknown request id ignored", {
       worker: this.name,
       id: String(id).slice(0, 64),
       type,

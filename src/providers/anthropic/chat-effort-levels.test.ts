@@ -155,20 +155,23 @@ describe("a level the route's Claude refuses", () => {
     },
   );
 
-  test("streamed alike: the refusal comes before the stream", async () => {
+  test("streamed alike: the refusal comes before the stream, the field named in its headers", async () => {
     const before = sent.length;
-    const stream = await openai.chat.completions.create({
-      model: "claude-opus-5",
-      messages: [{ role: "user", content: "hi" }],
-      reasoning_effort: "xhigh",
-      stream: true,
-      thinking: { type: "disabled" },
-    } as never);
+    const { data: stream, response } = await openai.chat.completions
+      .create({
+        model: "claude-opus-5",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "xhigh",
+        stream: true,
+        thinking: { type: "disabled" },
+      } as never)
+      .withResponse();
     let text = "";
     for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>)
       text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe("Hello! How can I help you today?");
     expect(sentSince(before)).toEqual(["xhigh", "high"]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
   });
 
   test("a level a model no rule places has not: sent again at the most below it that it lists", async () => {

@@ -1,3 +1,4 @@
+import { shown } from "../core/cut-words.ts";
 import { claudeVersion } from "./claude-version.ts";
 
 /** Anthropic's effort levels (`output_config.effort`), least first. */
@@ -45,4 +46,23 @@ export function claudeEffort(asked: unknown, model: string): string | undefined 
   if (typeof asked !== "string") return undefined;
   const level = asked === "minimal" ? "low" : asked;
   return EFFORT_SCALE.includes(level) ? levelAtMost(level, levelsOf(model)) : undefined;
+}
+
+/**
+ * Why `asked` is named toward `model` (`x-mindgw-dropped`, the audit row; under
+ * `translation.unsupported: reject` the caller's 400), `sent` being what `claudeEffort` made of it:
+ * a word with no level, or a level the model takes only lower, which did not go as asked. Undefined
+ * where it goes as asked: `minimal` as `low`, the least of one scale as the least of the other.
+ */
+export function claudeEffortNamed(
+  asked: unknown,
+  sent: string | undefined,
+  model: string,
+): string | undefined {
+  if (typeof asked !== "string" || sent === asked || (asked === "minimal" && sent !== undefined))
+    return undefined;
+  if (sent !== undefined) return `is "${asked}", which ${shown(model)} takes only as low as "${sent}"`;
+  return EFFORT_SCALE.includes(asked) || asked === "minimal"
+    ? `is an effort ${shown(model)} does not take`
+    : `"${shown(asked)}" has no level on Anthropic's effort scale`;
 }

@@ -117,13 +117,9 @@ describe("a chat caller's reasoning_effort toward Claude", () => {
     // Anthropic's own xhigh, where the model has it.
     ["claude-opus-4-7", "xhigh", "xhigh"],
     ["claude-opus-5", "xhigh", "xhigh"],
-    // Where it has not, the most below it: max would be more than asked.
-    ["claude-opus-4-6", "xhigh", "high"],
-    ["claude-sonnet-4-6", "xhigh", "high"],
-    ["claude-opus-4-5-20251101", "xhigh", "high"],
-    ["claude-opus-4-5-20251101", "max", "high"],
     ["claude-opus-4-6", "max", "max"],
     ["claude-opus-4-7", "high", "high"],
+    // chat's least, the same scale's least on Anthropic's.
     ["claude-opus-4-7", "minimal", "low"],
   ])("%s, asked %s, is sent %s, answered, nothing named", async (model, asked, level) => {
     const before = sent.length;
@@ -131,6 +127,21 @@ describe("a chat caller's reasoning_effort toward Claude", () => {
     expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
     expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual([level]);
     expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+  });
+
+  // Where it has not, the most below it (max would be more than asked), sent at once and named, as
+  // a level the model refuses and is sent again lower is (below): it did not go as asked.
+  test.each([
+    ["claude-opus-4-6", "xhigh", "high"],
+    ["claude-sonnet-4-6", "xhigh", "high"],
+    ["claude-opus-4-5-20251101", "xhigh", "high"],
+    ["claude-opus-4-5-20251101", "max", "high"],
+  ])("%s, asked %s, is sent %s at once, answered, the field named", async (model, asked, level) => {
+    const before = sent.length;
+    const { data, response } = await ask(model, asked);
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual([level]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
   });
 });
 

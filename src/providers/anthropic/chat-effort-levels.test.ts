@@ -22,6 +22,10 @@ const LEVELS: Readonly<Record<string, readonly string[]>> = {
   "claude-opus-4-7": ["low", "medium", "high", "xhigh", "max"],
   "claude-opus-5": ["low", "medium", "high", "xhigh", "max"],
   "their-claude": ["low", "medium", "high", "max"],
+  // Before Opus 4.5: no effort at all.
+  "claude-sonnet-4-5": [],
+  "claude-haiku-4-5": [],
+  "claude-opus-4-1": [],
 };
 /** Models that refuse xhigh and max with thinking disabled (Opus 5's breaking change). */
 const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5"]);
@@ -52,6 +56,8 @@ const refused = (message: string) =>
 function judged(body: Sent): Response {
   const effort = body.output_config?.effort;
   const levels = LEVELS[body.model] ?? [];
+  if (effort !== undefined && levels.length === 0)
+    return refused("This model does not support the effort parameter.");
   if (effort !== undefined && !levels.includes(effort))
     return refused(
       `This model does not support effort level '${effort}'. Supported levels: ${[...levels].sort().join(", ")}.`,
@@ -144,6 +150,19 @@ describe("a chat caller's reasoning_effort toward Claude", () => {
     expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
   });
 });
+
+// A Claude before Opus 4.5 takes no effort (400 "This model does not support the effort parameter."):
+// not sent, and named, without a refusal first, as on Converse.
+test.each(["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"])(
+  "%s, which takes no effort, is sent none at once, the field named",
+  async (model) => {
+    const before = sent.length;
+    const { data, response } = await ask(model, "high");
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual([undefined]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  },
+);
 
 // A level the model refuses all the same is sent again at once at the level Anthropic's words name,
 // and the caller's field named as any other refused field is (x-mindgw-dropped, the audit row):

@@ -24,7 +24,7 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
-import { CLAUDE, claudeFeatures } from "./converse-claude.ts";
+import { CLAUDE } from "./converse-claude.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
 import { type ConverseTurn, converseSystem } from "./converse-system.ts";
 import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
@@ -169,7 +169,7 @@ function claudeFields(
  * effort level `model` takes; undefined where it takes none.
  */
 const converseEffort = (model: string, asked: unknown): string | undefined =>
-  claudeFeatures(model)?.effort === true ? claudeEffort(asked, model) : undefined;
+  CLAUDE.test(model) ? claudeEffort(asked, model) : undefined;
 
 function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};

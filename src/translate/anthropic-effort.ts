@@ -24,6 +24,23 @@ const CLAUDE_2 = /claude-(?:v\d|instant)/i;
 
 /** The effort levels `model` takes, least first; none for a Claude before Opus 4.5. */
 export function effortLevelsOf(model: string): readonly string[] {
+  if (model !== placedModel) {
+    placedLevels = readLevels(model);
+    placedModel = model;
+  }
+  return placedLevels;
+}
+
+/**
+ * The last name `effortLevelsOf` read and its answer: a Converse call asks it twice (the router's
+ * naming, the translation), and a route's calls name one model, so its regexes run once a model,
+ * not once an ask, with nothing allocated to remember it (a string compare).
+ */
+let placedModel: string | undefined;
+let placedLevels: readonly string[] = EVERY_LEVEL;
+
+/** `effortLevelsOf` read from the name. */
+function readLevels(model: string): readonly string[] {
   if (MYTHOS_PREVIEW.test(model)) return WITHOUT_XHIGH;
   if (CLAUDE_2.test(model)) return NO_LEVEL;
   const version = claudeVersion(model);

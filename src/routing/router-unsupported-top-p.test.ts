@@ -68,7 +68,8 @@ describe("top_p beside temperature, which Claude 4.5 models refuse together", ()
     expect(claude.calls).toHaveLength(1);
   });
 
-  test("each hint once a route: Haiku 4.5 refuses the effort, then the pair; the third call is answered, both named", async () => {
+  // A Claude the gateway's table does not place (Haiku 4.5 it sends no effort at all), in Haiku 4.5's words.
+  test("each hint once a route: a Claude refuses the effort, then the pair; the third call is answered, both named", async () => {
     const EFFORT_REFUSED = {
       type: "error",
       error: { type: "invalid_request_error", message: "This model does not support the effort parameter." },
@@ -82,7 +83,7 @@ describe("top_p beside temperature, which Claude 4.5 models refuse together", ()
       }),
       dialect: "anthropic" as const,
     };
-    const { router } = routerFor(routed(), [haiku]);
+    const { router } = routerFor(oneRoute("anthropic", "their-haiku"), [haiku]);
     const request = chat(0.7, 0.9);
     const dispatched = await router(chatRequest("m", { body: { ...request.body, reasoning_effort: "low" } }));
     expect(sampling(haiku)).toEqual([

@@ -1,27 +1,54 @@
+import { shown } from "../core/cut-words.ts";
 import { claudeVersion } from "./claude-version.ts";
 
 /** Anthropic's effort levels (`output_config.effort`), least first. */
 export const EFFORT_SCALE: readonly string[] = ["low", "medium", "high", "xhigh", "max"];
 
 /**
- * The levels each Claude takes, by Anthropic's effort page: Opus 4.5 low to high; Opus 4.6,
- * Sonnet 4.6 and Mythos Preview `max` as well; Opus 4.7 and later (Opus 4.8, the Claude 5 models)
- * `xhigh` too. A name no rule places (another vendor's Anthropic-compatible API, a Claude named
- * after these) is given all of them: the level asked goes, and a refusal in Anthropic's words
- * has it sent again at the level the model takes (routing/refused-effort.ts).
+ * The levels each Claude takes, by Anthropic's effort page, on Anthropic's API and Converse alike:
+ * Opus 4.5 low to high; Opus 4.6, Sonnet 4.6 and Mythos Preview `max` as well; Opus 4.7 and later
+ * (Opus 4.8, the Claude 5 models) `xhigh` too; none before Opus 4.5 (Sonnet 4.5, Haiku 4.5, Opus
+ * 4.1 and earlier answer 400 "This model does not support the effort parameter."). A name no rule
+ * places (another vendor's Anthropic-compatible API, a Claude named after these) is given all of
+ * them: the level asked goes, and a refusal in Anthropic's words has it sent again at the level the
+ * model takes (routing/refused-effort.ts), or without it (refused-hint.ts).
  */
 const EVERY_LEVEL = EFFORT_SCALE;
 const WITHOUT_XHIGH: readonly string[] = ["low", "medium", "high", "max"];
 const UP_TO_HIGH: readonly string[] = ["low", "medium", "high"];
+const NO_LEVEL: readonly string[] = [];
 
-function levelsOf(model: string): readonly string[] {
-  if (/claude-mythos-preview/i.test(model)) return WITHOUT_XHIGH;
+const MYTHOS_PREVIEW = /claude-mythos-preview/i;
+/** Claude 2 and Instant on Bedrock (`claude-v2:1`, `claude-instant-v1`), whose names give no version. */
+const CLAUDE_2 = /claude-(?:v\d|instant)/i;
+
+/** The effort levels `model` takes, least first; none for a Claude before Opus 4.5. */
+export function effortLevelsOf(model: string): readonly string[] {
+  if (model !== placedModel) {
+    placedLevels = readLevels(model);
+    placedModel = model;
+  }
+  return placedLevels;
+}
+
+/**
+ * The last name `effortLevelsOf` read and its answer: a Converse call asks it twice (the router's
+ * naming, the translation), and a route's calls name one model, so its regexes run once a model,
+ * not once an ask, with nothing allocated to remember it (a string compare).
+ */
+let placedModel: string | undefined;
+let placedLevels: readonly string[] = EVERY_LEVEL;
+
+/** `effortLevelsOf` read from the name. */
+function readLevels(model: string): readonly string[] {
+  if (MYTHOS_PREVIEW.test(model)) return WITHOUT_XHIGH;
+  if (CLAUDE_2.test(model)) return NO_LEVEL;
   const version = claudeVersion(model);
-  if (version === undefined || version.major >= 5 || (version.major === 4 && version.minor >= 7))
-    return EVERY_LEVEL;
-  // Opus 4.5, and the models before it, which take no effort at all: refused by name and sent
-  // again without it (refused-hint.ts).
-  return version.major === 4 && version.minor === 6 ? WITHOUT_XHIGH : UP_TO_HIGH;
+  if (version === undefined) return EVERY_LEVEL;
+  const { family, major, minor } = version;
+  if (major >= 5 || (major === 4 && minor >= 7)) return EVERY_LEVEL;
+  if (major === 4 && minor === 6) return WITHOUT_XHIGH;
+  return major === 4 && minor === 5 && family === "opus" ? UP_TO_HIGH : NO_LEVEL;
 }
 
 /** The highest of `levels` at or below `level` on Anthropic's scale; undefined when none is. */
@@ -39,10 +66,29 @@ export function levelAtMost(level: string, levels: readonly string[]): string | 
  * own words as they are (chat's `xhigh` is Anthropic's `xhigh`, between high and max), "minimal"
  * rounded up to the lowest, and a level the model has not lowered to the most below it it has
  * (Opus 4.6's `xhigh` is `high`: its `max` would be more thinking and spend than asked).
- * Undefined for a word with no level (`none`: no reasoning) or no word.
+ * Undefined for a word with no level (`none`: no reasoning), no word, or a model that takes none.
  */
 export function claudeEffort(asked: unknown, model: string): string | undefined {
   if (typeof asked !== "string") return undefined;
   const level = asked === "minimal" ? "low" : asked;
-  return EFFORT_SCALE.includes(level) ? levelAtMost(level, levelsOf(model)) : undefined;
+  return EFFORT_SCALE.includes(level) ? levelAtMost(level, effortLevelsOf(model)) : undefined;
+}
+
+/**
+ * Why `asked` is named toward `model` (`x-mindgw-dropped`, the audit row; under
+ * `translation.unsupported: reject` the caller's 400), `sent` being what `claudeEffort` made of it:
+ * a word with no level, or a level the model takes only lower, which did not go as asked. Undefined
+ * where it goes as asked: `minimal` as `low`, the least of one scale as the least of the other.
+ */
+export function claudeEffortNamed(
+  asked: unknown,
+  sent: string | undefined,
+  model: string,
+): string | undefined {
+  if (typeof asked !== "string" || sent === asked || (asked === "minimal" && sent !== undefined))
+    return undefined;
+  if (sent !== undefined) return `is "${asked}", which ${shown(model)} takes only as low as "${sent}"`;
+  return EFFORT_SCALE.includes(asked) || asked === "minimal"
+    ? `is an effort ${shown(model)} does not take`
+    : `"${shown(asked)}" has no level on Anthropic's effort scale`;
 }

@@ -127,10 +127,11 @@ export interface ChatTarget {
    */
   readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
   /**
-   * Whether `effort` is not sent to `model`, but named (Gemini 2.0 does not think; Converse
-   * takes one for Claude from Opus 4.5 alone, never `none`).
+   * Why `effort` is named toward `model`, as it does not go as asked: not sent (Gemini 2.0 does not
+   * think; Converse takes one for Claude from Opus 4.5 alone, never `none`), or sent lower, the most
+   * below it the model takes (Opus 4.6's `xhigh` as `high`). Undefined where it goes as asked.
    */
-  readonly effortUnsent?: (model: string, effort: unknown) => boolean;
+  readonly effortNamed?: (model: string, effort: unknown) => string | undefined;
 }
 
 /**
@@ -207,8 +208,8 @@ export function nameUncarried(
       "thinking",
       `is Anthropic's extended thinking, which ${shown(model)} does not take`,
     );
-  if (target.effortUnsent?.(model, body.reasoning_effort))
-    dropped.add("reasoning_effort", "reasoning_effort", `is an effort ${shown(model)} does not take`);
+  const effortWhy = target.effortNamed?.(model, body.reasoning_effort);
+  if (effortWhy !== undefined) dropped.add("reasoning_effort", "reasoning_effort", effortWhy);
   if (target.takesThinkingBudget)
     nameUnreadReasoning(body, target.name, target.takesThinkingBudget, model, dropped);
   if (target.takesTopK && !isUnset(body.top_k) && !target.takesTopK(model))

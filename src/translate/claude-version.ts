@@ -15,6 +15,22 @@ const OLDER = /claude-(\d)(?:-(\d))?-([a-z]+)/;
  * places none (`claude-mythos-preview`, another vendor's model).
  */
 export function claudeVersion(model: string): ClaudeVersion | undefined {
+  if (model !== readModel) {
+    readVersion = readClaudeVersion(model);
+    readModel = model;
+  }
+  return readVersion;
+}
+
+/**
+ * The last name `claudeVersion` read and its answer: one Anthropic call asks it twice (the output
+ * limit, the effort levels), and a route's calls name one model, so the name is parsed once a
+ * model, not once an ask, with nothing allocated to remember it (a string compare).
+ */
+let readModel: string | undefined;
+let readVersion: ClaudeVersion | undefined;
+
+function readClaudeVersion(model: string): ClaudeVersion | undefined {
   const newer = NEWER.exec(model);
   if (newer) return { family: newer[1] ?? "", major: Number(newer[2]), minor: Number(newer[3] ?? 0) };
   const older = OLDER.exec(model);

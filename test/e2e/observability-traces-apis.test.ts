@@ -18,7 +18,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // Traces of the Responses API (a stored response read, WebSocket turns), the same tree over
 // OTLP/protobuf, and prompts and answers as GenAI messages when content capture is asked for.
 
-const traces = tracesFixture();
+const traces = tracesFixture({ worker: false });
 const { fx } = traces;
 
 describe("traces: OTLP export", () => {

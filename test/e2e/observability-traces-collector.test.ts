@@ -8,7 +8,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // A collector that refuses spans, answers busy or never answers: losses said a burst a line and
 // counted, and a SIGTERM that does not wait on the exporter past the drain.
 
-const traces = tracesFixture();
+const traces = tracesFixture({ worker: false, gateway: false });
 const { fx } = traces;
 
 describe("traces: a collector that refuses them", () => {

@@ -11,7 +11,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // sees a `traceparent` naming the span that called it, with the caller's `tracestate` beside it.
 // Here: the span tree of a call, its ids, names and attributes.
 
-const traces = tracesFixture();
+const traces = tracesFixture({ worker: false });
 const { fx } = traces;
 
 describe("traces: OTLP export", () => {

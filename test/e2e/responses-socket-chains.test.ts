@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { withDb } from "./harness/audit-kit.ts";
+import type { Seen } from "./harness/responses-fixture.ts";
 import {
   completed,
   responsesSocketFixture,
-  type Seen,
   type ServerEvent,
   turn,
 } from "./harness/responses-socket-fixture.ts";

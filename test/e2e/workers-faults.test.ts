@@ -561,6 +561,8 @@ describe("workers: faults", () => {
       // Three failures open the breaker of `workers/fake-model` here: counted there, the failing
       // upstream of one worker would refuse the model on a and b too (503 "temporarily out of service").
       const server = status === undefined ? undefined : failingServer(status);
+      // Stopped after the test whatever happens, the worker's start below included.
+      fx.deferTest(() => server?.stop(true));
       const down = await extraWorker("down", ["fake-model"], {
         upstream: `http://127.0.0.1:${server?.port ?? freePort()}/v1`,
         args: ["--no-responses-api"],
@@ -605,7 +607,6 @@ describe("workers: faults", () => {
         expect(log).not.toContain("route breaker opened");
       } finally {
         await down.stop("SIGKILL");
-        server?.stop(true);
       }
       await waitForWorkers(gw.url, adminKey, ["a", "b"]);
     },

@@ -22,6 +22,10 @@ const LEVELS: Readonly<Record<string, readonly string[]>> = {
   "claude-opus-4-7": ["low", "medium", "high", "xhigh", "max"],
   "claude-opus-5": ["low", "medium", "high", "xhigh", "max"],
   "their-claude": ["low", "medium", "high", "max"],
+  // Before Opus 4.5: no effort at all.
+  "claude-sonnet-4-5": [],
+  "claude-haiku-4-5": [],
+  "claude-opus-4-1": [],
 };
 /** Models that refuse xhigh and max with thinking disabled (Opus 5's breaking change). */
 const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5"]);
@@ -52,6 +56,8 @@ const refused = (message: string) =>
 function judged(body: Sent): Response {
   const effort = body.output_config?.effort;
   const levels = LEVELS[body.model] ?? [];
+  if (effort !== undefined && levels.length === 0)
+    return refused("This model does not support the effort parameter.");
   if (effort !== undefined && !levels.includes(effort))
     return refused(
       `This model does not support effort level '${effort}'. Supported levels: ${[...levels].sort().join(", ")}.`,
@@ -117,13 +123,9 @@ describe("a chat caller's reasoning_effort toward Claude", () => {
     // Anthropic's own xhigh, where the model has it.
     ["claude-opus-4-7", "xhigh", "xhigh"],
     ["claude-opus-5", "xhigh", "xhigh"],
-    // Where it has not, the most below it: max would be more than asked.
-    ["claude-opus-4-6", "xhigh", "high"],
-    ["claude-sonnet-4-6", "xhigh", "high"],
-    ["claude-opus-4-5-20251101", "xhigh", "high"],
-    ["claude-opus-4-5-20251101", "max", "high"],
     ["claude-opus-4-6", "max", "max"],
     ["claude-opus-4-7", "high", "high"],
+    // chat's least, the same scale's least on Anthropic's.
     ["claude-opus-4-7", "minimal", "low"],
   ])("%s, asked %s, is sent %s, answered, nothing named", async (model, asked, level) => {
     const before = sent.length;
@@ -132,7 +134,35 @@ describe("a chat caller's reasoning_effort toward Claude", () => {
     expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual([level]);
     expect(response.headers.get("x-mindgw-dropped")).toBeNull();
   });
+
+  // Where it has not, the most below it (max would be more than asked), sent at once and named, as
+  // a level the model refuses and is sent again lower is (below): it did not go as asked.
+  test.each([
+    ["claude-opus-4-6", "xhigh", "high"],
+    ["claude-sonnet-4-6", "xhigh", "high"],
+    ["claude-opus-4-5-20251101", "xhigh", "high"],
+    ["claude-opus-4-5-20251101", "max", "high"],
+  ])("%s, asked %s, is sent %s at once, answered, the field named", async (model, asked, level) => {
+    const before = sent.length;
+    const { data, response } = await ask(model, asked);
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual([level]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
 });
+
+// A Claude before Opus 4.5 takes no effort (400 "This model does not support the effort parameter."):
+// not sent, and named, without a refusal first, as on Converse.
+test.each(["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"])(
+  "%s, which takes no effort, is sent none at once, the field named",
+  async (model) => {
+    const before = sent.length;
+    const { data, response } = await ask(model, "high");
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual([undefined]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  },
+);
 
 // A level the model refuses all the same is sent again at once at the level Anthropic's words name,
 // and the caller's field named as any other refused field is (x-mindgw-dropped, the audit row):
@@ -155,20 +185,23 @@ describe("a level the route's Claude refuses", () => {
     },
   );
 
-  test("streamed alike: the refusal comes before the stream", async () => {
+  test("streamed alike: the refusal comes before the stream, the field named in its headers", async () => {
     const before = sent.length;
-    const stream = await openai.chat.completions.create({
-      model: "claude-opus-5",
-      messages: [{ role: "user", content: "hi" }],
-      reasoning_effort: "xhigh",
-      stream: true,
-      thinking: { type: "disabled" },
-    } as never);
+    const { data: stream, response } = await openai.chat.completions
+      .create({
+        model: "claude-opus-5",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "xhigh",
+        stream: true,
+        thinking: { type: "disabled" },
+      } as never)
+      .withResponse();
     let text = "";
     for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>)
       text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe("Hello! How can I help you today?");
     expect(sentSince(before)).toEqual(["xhigh", "high"]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
   });
 
   test("a level a model no rule places has not: sent again at the most below it that it lists", async () => {

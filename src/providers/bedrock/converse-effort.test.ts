@@ -92,11 +92,11 @@ describe("an effort level on a Bedrock Converse route", () => {
     },
   );
 
-  test("to a Claude without xhigh (Opus 4.6), the most below it it has: high, not max", async () => {
+  test("to a Claude without xhigh (Opus 4.6), the most below it it has: high, not max, named", async () => {
     answer();
     const { response } = await ask("opus", "xhigh");
     expect(sentLast().additionalModelRequestFields).toEqual({ output_config: { effort: "high" } });
-    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
   });
 
   test("beside adaptive thinking, both go, as Anthropic's API is sent them", async () => {

@@ -1,7 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { claudeEffort } from "../anthropic-effort.ts";
+import { claudeEffort, claudeEffortNamed } from "../anthropic-effort.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
 import {
@@ -141,12 +141,9 @@ function outputConfig(request: OpenAIChatRequest, dropped: Dropped, model: strin
   const asked = request.reasoning_effort;
   const effort = claudeEffort(asked, model);
   if (effort) out.effort = effort;
-  else if (typeof asked === "string")
-    dropped.add(
-      "reasoning_effort",
-      "reasoning_effort",
-      `"${asked}" has no level on Anthropic's effort scale`,
-    );
+  // Not as asked (no level for the word, or only a lower one for the model): named.
+  const why = claudeEffortNamed(asked, effort, model);
+  if (why) dropped.add("reasoning_effort", "reasoning_effort", why);
   const schema =
     request.response_format?.type === "json_schema" ? request.response_format.json_schema?.schema : undefined;
   // Enforced whether or not the caller asked for `strict`: Anthropic has no looser mode to send.

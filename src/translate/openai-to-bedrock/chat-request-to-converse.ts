@@ -1,7 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { claudeEffort } from "../anthropic-effort.ts";
+import { claudeEffort, claudeEffortNamed } from "../anthropic-effort.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { asksThinking } from "../asks-thinking.ts";
 import {
@@ -24,7 +24,7 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
-import { CLAUDE, claudeFeatures } from "./converse-claude.ts";
+import { CLAUDE } from "./converse-claude.ts";
 import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
 import { type ConverseTurn, converseSystem } from "./converse-system.ts";
 import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
@@ -43,8 +43,9 @@ export const CONVERSE_TARGET: ChatTarget = {
   // `thinking`: Anthropic's, which a translation from Messages writes only for Claude (`takesThinking`);
   // a chat caller's goes to that Claude, and is named for any other model (chat-target.ts `nameUncarried`).
   // `top_k`: Claude's (`takesTopK`), in `additionalModelRequestFields`; named for any other model.
-  // `reasoning_effort`: Claude's `output_config.effort` there, from Opus 4.5 (`effortUnsent` names it
-  // to any other model, and where Anthropic's scale has no level for it: `none`).
+  // `reasoning_effort`: Claude's `output_config.effort` there, from Opus 4.5 (`effortNamed` names it
+  // to any other model, where Anthropic's scale has no level for it, `none`, and where the model
+  // takes it only lower).
   carries: [...CARRIED_BY_EVERY_TARGET, "thinking", "top_k", "reasoning_effort"],
   // InferenceConfiguration.temperature: 0 to 1, for every model (Bedrock refuses more).
   maxTemperature: 1,
@@ -53,7 +54,8 @@ export const CONVERSE_TARGET: ChatTarget = {
   cacheMarks: true,
   takesThinking: thinkingClaude,
   takesTopK: (model) => CLAUDE.test(model),
-  effortUnsent: (model, effort) => effort != null && converseEffort(model, effort) === undefined,
+  effortNamed: (model, effort) =>
+    effort == null ? undefined : claudeEffortNamed(effort, converseEffort(model, effort), model),
   refusesTopPWithTemperature: true,
   // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
   // model may stop at fewer of them, never refuse them), each a NonEmptyString.
@@ -167,7 +169,7 @@ function claudeFields(
  * effort level `model` takes; undefined where it takes none.
  */
 const converseEffort = (model: string, asked: unknown): string | undefined =>
-  claudeFeatures(model)?.effort === true ? claudeEffort(asked, model) : undefined;
+  CLAUDE.test(model) ? claudeEffort(asked, model) : undefined;
 
 function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { effortLevelsOf } from "../anthropic-effort.ts";
 import { asksThinking } from "../asks-thinking.ts";
 import { cachePointsOf } from "./converse-cache-point.ts";
-import { claudeFeatures } from "./converse-claude.ts";
+import { CLAUDE } from "./converse-claude.ts";
 import { thinkingClaude } from "./converse-thinking.ts";
 
 // Which Claude on Bedrock thinks, takes cache points and an effort level, family by family, in one table.
@@ -29,7 +30,7 @@ describe("Claude on Converse, family by family", () => {
     ["meta.llama3-70b-instruct-v1:0", false, false, false],
   ])("%s: thinks %p, caches %p, takes an effort %p", (model, thinking, caching, effort) => {
     expect(thinkingClaude(model)).toBe(thinking);
-    expect(claudeFeatures(model)?.effort === true).toBe(effort);
+    expect(CLAUDE.test(model) && effortLevelsOf(model).length > 0).toBe(effort);
     expect(cachePointsOf(model)).toEqual({ prompt: caching || model.includes("nova"), tools: caching });
   });
 

@@ -7,37 +7,27 @@ export interface ClaudeFeatures {
   readonly thinks: boolean;
   /** Prompt caching's cache points (Bedrock's list: 3.5 Haiku, 3.7 Sonnet, and 4 on). */
   readonly caches: boolean;
-  /**
-   * Anthropic's effort level, `output_config.effort` (Anthropic's effort page: Opus 4.5, and the
-   * models after it; Sonnet 4.5, Haiku 4.5 and Opus 4.1 answer 400 "This model does not support the
-   * effort parameter.").
-   */
-  readonly effort: boolean;
 }
 
 /**
- * Claude before Opus 4.5, by family; any Claude none of them names is a later one, which takes
- * all three. Claude 2 (`claude-v2`, `claude-v2:1`) and Instant (`claude-instant-v1`) take neither, nor
- * tool use (Converse's supported-features table: "Anthropic Claude 2.x and earlier models", tool
- * use No): `tools` go as sent, for Bedrock's own 400 ("This model doesn't support tool use"), as
- * leaving them out would answer another call.
+ * Claude before 3.7 Sonnet, by family; any Claude none of them names is a later one, which takes
+ * both. The effort levels each Claude takes are Anthropic's API's (anthropic-effort.ts
+ * `effortLevelsOf`, one table for both routes). Claude 2 (`claude-v2`, `claude-v2:1`) and Instant
+ * (`claude-instant-v1`) take neither, nor tool use (Converse's supported-features table: "Anthropic
+ * Claude 2.x and earlier models", tool use No): `tools` go as sent, for Bedrock's own 400 ("This
+ * model doesn't support tool use"), as leaving them out would answer another call.
  */
 const OLDER_CLAUDE: ReadonlyArray<{ readonly model: RegExp; readonly features: ClaudeFeatures }> = [
   {
     model: /claude-(v2|instant)|claude-3-(haiku|sonnet|opus)|claude-3-5-sonnet/i,
-    features: { thinks: false, caches: false, effort: false },
+    features: { thinks: false, caches: false },
   },
-  { model: /claude-3-5-haiku/i, features: { thinks: false, caches: true, effort: false } },
-  // 3.7 Sonnet; Sonnet 4 and Opus 4 (`claude-sonnet-4-20250514`), Opus 4.1; Sonnet 4.5, Haiku 4.5.
-  {
-    model: /claude-3-7-sonnet|claude-(?:sonnet|opus)-4-(?:\d{8}|1-)|claude-(?:sonnet|haiku)-4-5/i,
-    features: { thinks: true, caches: true, effort: false },
-  },
+  { model: /claude-3-5-haiku/i, features: { thinks: false, caches: true } },
 ];
 
-const LATER: ClaudeFeatures = { thinks: true, caches: true, effort: true };
+const LATER: ClaudeFeatures = { thinks: true, caches: true };
 
-/** What Bedrock serves `model` of thinking, caching and effort: undefined for a model that is no Claude. */
+/** What Bedrock serves `model` of thinking and caching: undefined for a model that is no Claude. */
 export function claudeFeatures(model: string): ClaudeFeatures | undefined {
   if (!CLAUDE.test(model)) return undefined;
   return OLDER_CLAUDE.find((older) => older.model.test(model))?.features ?? LATER;

@@ -45,7 +45,8 @@ export const GEMINI_TARGET: ChatTarget = {
   thinkingOffEffort: "none",
   showsReasoningAsked: true,
   takesThinkingBudget,
-  effortUnsent,
+  effortNamed: (model, effort) =>
+    effortUnsent(model, effort) ? `is an effort ${shown(model)} does not take` : undefined,
   showsReasoningOf: (model, body) => thinkingOf(model, body, true)?.includeThoughts === true,
 };
 

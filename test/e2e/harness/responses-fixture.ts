@@ -1,14 +1,31 @@
 import { beforeAll } from "bun:test";
 import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../../fake-upstream/canned-upstream.ts";
-import type { FakeRequest } from "../../fake-upstream/fake-upstream.ts";
+import type { FakeRequest, FakeUpstream } from "../../fake-upstream/fake-upstream.ts";
 import { createKey } from "./admin-api.ts";
-import { gatewayFixture } from "./gateway-fixture.ts";
+import { type FixtureContext, gatewayFixture } from "./gateway-fixture.ts";
 
 /** A chat request the fake upstream was sent. */
 export type Seen = FakeRequest & {
-  body: { messages: Record<string, unknown>[] } & Record<string, unknown>;
+  body: { messages: ({ role: string; content: unknown } & Record<string, unknown>)[] } & Record<
+    string,
+    unknown
+  >;
 };
+
+/** The chat request the fixture's fake got after the first `before`, waited for. */
+export const upstreamCallOf =
+  (fixture: { readonly fake: FakeUpstream }) =>
+  async (before: number): Promise<Seen> =>
+    (await fixture.fake.waitForRequest(before + 1, 10_000)) as Seen;
+
+/**
+ * An upstream serving the Responses API itself (a native route), answering what is queued; as
+ * OpenAI, it refuses an input item's id it never answered with, or answered `store: false`.
+ * Stopped with the fixture that `own`s it.
+ */
+export const ownNativeUpstream = (own: FixtureContext<FakeUpstream>["own"]): CannedUpstream =>
+  own(startCannedUpstream({ resolvesItemIds: true }));
 
 /** The text of a response's message items (the SDK only adds `output_text` to non-stream results). */
 export const outputText = (response: OpenAI.Responses.Response) =>
@@ -47,16 +64,13 @@ export const withoutId = ({ id: _id, ...item }: { id?: string }) => item;
  * clients of two acme keys and a globex one, and `native` off what this returns when a test runs.
  */
 export function responsesFixture() {
-  /**
-   * An upstream serving the Responses API itself (the native route `n1`), answering what is queued;
-   * as OpenAI, it refuses an input item's id it never answered with.
-   */
+  /** The native route `n1`'s upstream (`ownNativeUpstream`). */
   let native: CannedUpstream | undefined;
   let clients: { acme: OpenAI; acme2: OpenAI; globex: OpenAI } | undefined;
   const fx = gatewayFixture({
     fakeRoutes: false,
     config: (_fakeUrl, { fake, own }) => {
-      native = own(startCannedUpstream({ resolvesItemIds: true }));
+      native = ownNativeUpstream(own);
       return {
         providers: [
           { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
@@ -109,7 +123,7 @@ export function responsesFixture() {
       return started(native);
     },
     /** The chat request the fake upstream got after the first `before`, waited for. */
-    upstreamCall: async (before: number) => (await fx.fake.waitForRequest(before + 1, 10_000)) as Seen,
+    upstreamCall: upstreamCallOf(fx),
     /** The input of the last request the native upstream was sent. */
     nativeInput: () =>
       (JSON.parse(started(native).requests.at(-1)?.text ?? "{}") as { input: unknown[] }).input,

@@ -1,17 +1,13 @@
 import { beforeAll } from "bun:test";
 import OpenAI from "openai";
 import { ResponsesWS } from "openai/resources/responses/ws";
-import { type CannedUpstream, startCannedUpstream } from "../../fake-upstream/canned-upstream.ts";
-import type { FakeRequest } from "../../fake-upstream/fake-upstream.ts";
+import type { CannedUpstream } from "../../fake-upstream/canned-upstream.ts";
 import { createKey } from "./admin-api.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
+import { ownNativeUpstream, upstreamCallOf } from "./responses-fixture.ts";
 import { waitFor } from "./wait-for.ts";
 
 export type ServerEvent = OpenAI.Responses.ResponsesServerEvent;
-/** A chat request the fake upstream was sent. */
-export type Seen = FakeRequest & {
-  body: { messages: { role: string; content: unknown }[] } & Record<string, unknown>;
-};
 
 /** A connection of the SDK's, with what it received kept in order. */
 export interface SocketConnection {
@@ -59,10 +55,7 @@ export const text = (events: ServerEvent[]) =>
  * `beforeAll`: read the fixture (`fx`), `key` and `native` off what this returns when a test runs.
  */
 export function responsesSocketFixture() {
-  /**
-   * An upstream serving the Responses API itself (the native route `n1`), answering what is queued;
-   * as OpenAI, it refuses an input item's id it never answered with, or answered `store: false`.
-   */
+  /** The native route `n1`'s upstream (`ownNativeUpstream`). */
   let native: CannedUpstream | undefined;
   let key = "";
   /** The gateway's config; `maxBody` (`server.max_body`) as a reload sets it. */
@@ -81,7 +74,7 @@ export function responsesSocketFixture() {
   const fx = gatewayFixture({
     fakeRoutes: false,
     config: (_fakeUrl, { fake, own }) => {
-      native = own(startCannedUpstream({ resolvesItemIds: true }));
+      native = ownNativeUpstream(own);
       return configFor(fake.url);
     },
   });
@@ -112,7 +105,7 @@ export function responsesSocketFixture() {
       return { socket, events, closed };
     },
     /** The chat request the fake upstream got after the first `before`, waited for. */
-    upstreamCall: async (before: number) => (await fx.fake.waitForRequest(before + 1, 10_000)) as Seen,
+    upstreamCall: upstreamCallOf(fx),
   };
   return ws;
 }

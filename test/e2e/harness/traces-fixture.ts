@@ -83,13 +83,24 @@ export function configFor(fakeUrl: string) {
   };
 }
 
+/** What of the shared gateway a trace test file uses (each two processes less on a shared box). */
+export interface TracesFixtureOptions {
+  /** `false`: no worker (a file that routes to none: `m-worker`, `m-shadow-worker`). */
+  readonly worker?: boolean;
+  /**
+   * `false`: no shared gateway, nor its receiver or worker (a file that spawns its own gateway per
+   * test with `fx.spawn`, beside the fake upstream).
+   */
+  readonly gateway?: boolean;
+}
+
 /**
  * The gateway the trace tests share (test/e2e/observability-traces*.test.ts): the fake upstream
  * behind the models of `configFor`, one worker, both exporting to one OTLP receiver this starts.
  * Each file that calls it starts its own in its `beforeAll`: read the fixture (`fx`), the admin
  * `key`, the `receiver` and the worker's `--token` off what this returns when a test runs.
  */
-export function tracesFixture() {
+export function tracesFixture({ worker = true, gateway = true }: TracesFixtureOptions = {}) {
   let receiver: OtlpReceiver | undefined;
   let workerToken = "";
   const fx = gatewayFixture({
@@ -99,8 +110,10 @@ export function tracesFixture() {
     },
     fakeRoutes: false,
     config: (_fakeUrl, { fake }) => configFor(fake.url),
+    gateway,
   });
   beforeAll(async () => {
+    if (!worker || !gateway) return;
     ({ token: workerToken } = await connectFleet(fx, [
       {
         upstream: `${fx.fake.url}/v1`,

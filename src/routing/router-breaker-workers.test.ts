@@ -26,7 +26,6 @@ describe("router: the breaker of a model the gateway's workers serve", () => {
         sendCredit() {},
         sendCancel() {},
         done() {},
-        timedOut() {},
         protocolError() {},
       };
       const exchange = new TunnelExchange(link, 1, "bad", false, true, new AbortController().signal);

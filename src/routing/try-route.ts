@@ -235,7 +235,7 @@ export function attemptFailed(
   // other workers serve on (one worker's crash with five requests on it must not open the breaker
   // of `workers/<model>` and refuse the model on every worker).
   const workerGone = failure.code === "worker_lost";
-  // So is a worker's model server that is down, hangs, refuses the worker's key or fails (5xx): the
+  // So is a worker's model server that is down, refuses the worker's key or fails (5xx): the
   // registry judges that worker (and passes over it while others serve the model); counted here,
   // it would refuse the model on every worker. Counted once no other worker was left to take the
   // call: every worker failed it (all sharing a bad key, say), so the route is down as a whole, and

@@ -14,8 +14,8 @@ export type Repick = Provider | "busy" | GatewayError | undefined;
 
 /**
  * The workers of this node a request was lost by, refused by as busy or draining, or failed by
- * through their own model server (down, hung past the attempt's bound, refusing the worker's key,
- * a 5xx: `Provider.ownFault`; or a 429, which says only that server is busy) (`worker:<name>`): that worker's end, not the
+ * through their own model server (down, refusing the worker's key, a 5xx: `Provider.ownFault`;
+ * or a 429, which says only that server is busy) (`worker:<name>`): that worker's end, not the
  * route's. The route's other workers may serve at once, so the route is tried again without
  * spending a retry or waiting a backoff (`routing.retries: 0` is about upstream errors, not one
  * worker's) — but only when another worker can take it: the re-pick avoids every worker this

@@ -232,8 +232,6 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   /** The caller gave up (abort or stream cancel): tell the worker and stop. */
   abort(reason: unknown): void {
     if (this.finished) return;
-    // Before `finish`, which forgets the id: a bound that passed is the model server's silence.
-    if (reason instanceof GatewayError && reason.code === "upstream_timeout") this.link.timedOut(this.id);
     this.link.sendCancel(this.id);
     this.finish();
     this.settle(reason);

@@ -33,11 +33,6 @@ export interface ExchangeLink {
   sendCancel(id: number): void;
   /** Called once, when the worker owes exchange `id` nothing more. */
   done(id: number): void;
-  /**
-   * Exchange `id` was given up because its worker's model server answered nothing in time (the
-   * attempt's `first_byte` or `idle` bound): judged as that server's fault (worker-ejection.ts).
-   */
-  timedOut(id: number): void;
   /** The worker broke the protocol (sent past a stream's window): its connection is closed for it. */
   protocolError(problem: string): void;
 }

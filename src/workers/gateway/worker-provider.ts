@@ -240,10 +240,6 @@ export function pathOf(call: ProviderCall): UpstreamPath | undefined {
 
 /**
  * A worker's report that its own model server failed (tunnel-failures.ts), or the server's own
- * failing answer (server-fault.ts), here or on another node; or its server answering nothing
- * within the attempt's bound (`upstream_timeout`): a wedged server is that worker's, as one that
- * is down is, and counted as the route's it opened `workers/<model>` on every worker after a few
- * calls while the others answered.
+ * failing answer (server-fault.ts), here or on another node.
  */
-export const isOwnFault = (failure: GatewayError) =>
-  failure instanceof WorkerUpstreamFault || failure.code === "upstream_timeout";
+export const isOwnFault = (failure: GatewayError) => failure instanceof WorkerUpstreamFault;

@@ -98,7 +98,6 @@ export class WorkerTunnel implements RegisteredWorker {
       sendCredit: (id, bytes) => this.creditRelay(id, bytes),
       sendCancel: (id) => this.send({ type: "cancel", id: String(id) }),
       done: (id) => this.releaseRelay(id),
-      timedOut: (id) => this.ended(id, false),
       protocolError: (problem) => this.init.protocolError?.(problem),
     };
   }

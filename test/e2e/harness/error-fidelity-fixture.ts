@@ -169,6 +169,21 @@ export function errorFidelityFixture() {
           routes: [{ provider: "oa-vendor", model: "openrouter-kimi-quota" }],
         },
         { name: "kimi-overloaded", routes: [{ provider: "oa-vendor", model: "kimi-overloaded" }] },
+        {
+          name: "openrouter-overloaded",
+          routes: [{ provider: "oa-vendor", model: "openrouter-overloaded" }],
+        },
+        {
+          name: "openrouter-gone",
+          routes: [{ provider: "oa-vendor", model: "openrouter-model-gone" }],
+        },
+        {
+          name: "openrouter-gone-then-o",
+          routes: [
+            { provider: "oa-vendor", model: "openrouter-model-gone" },
+            { provider: "oa", model: "up-o" },
+          ],
+        },
         { name: "xai-credits", routes: [{ provider: "oa-vendor", model: "xai-credits" }] },
         { name: "xai-credits-429", routes: [{ provider: "oa-vendor", model: "xai-credits-429" }] },
         { name: "xai-new-team", routes: [{ provider: "oa-vendor", model: "xai-new-team" }] },

@@ -12,10 +12,10 @@ export const OPENROUTER_DAY_RESET = (() => {
 
 /** OpenRouter's answers, by the upstream model asked for. */
 export function openRouterAnswers(): Record<string, VendorAnswer> {
-  const openRouterRelay = (provider: string, body: object) => ({
+  const openRouterRelay = (provider: string, body: object, code = 429) => ({
     error: {
       message: "Provider returned error",
-      code: 429,
+      code,
       metadata: { raw: JSON.stringify(body), provider_name: provider, is_byok: true },
     },
     user_id: "user_2x",
@@ -44,6 +44,25 @@ export function openRouterAnswers(): Record<string, VendorAnswer> {
           type: "exceeded_current_quota_error",
         },
       }),
+    ],
+    // Anthropic's overload and its unknown model relayed alike, at the status OpenRouter answers a
+    // provider that is down (its error docs: 502) and at the provider's 404: its body's type, not
+    // the status, says which (Anthropic's bodies as its API sends them).
+    "openrouter-overloaded": [
+      502,
+      openRouterRelay(
+        "Anthropic",
+        { type: "error", error: { type: "overloaded_error", message: "Overloaded" } },
+        502,
+      ),
+    ],
+    "openrouter-model-gone": [
+      404,
+      openRouterRelay(
+        "Anthropic",
+        { type: "error", error: { type: "not_found_error", message: "model: claude-opus-9" } },
+        404,
+      ),
     ],
     // OpenRouter's free models' day spent: its reset only in the body's metadata, no header, in
     // ms since the epoch at the next 00:00 UTC (here the next after an hour, so that it is ahead

@@ -230,4 +230,27 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(anthropicError.headers?.get("x-should-retry")).toBe("false");
     expect(Number(anthropicError.headers?.get("retry-after"))).toBeGreaterThan(3600);
   });
+
+  test.each([["inside a 200 (OpenRouter's error once a model has begun)", "openrouter-daily-in-200", false]])(
+    "OpenRouter's free models' day spent %s: the caller's 429 says when the day resets, before the stream's head",
+    async (_, model, stream) => {
+      vendorCalls.clear();
+      const before = Date.now();
+      const error = (await fidelity.openai.chat.completions
+        .create({ model, stream, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const after = Date.now();
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+      const told = Number(error.headers?.get("retry-after"));
+      expect(told).toBeGreaterThanOrEqual(Math.floor((OPENROUTER_DAY_RESET - after) / 1000));
+      expect(told).toBeLessThanOrEqual(Math.ceil((OPENROUTER_DAY_RESET - before) / 1000));
+      expect(vendorCalls.get(model)).toBe(1);
+      const anthropicError = (await fidelity.anthropic.messages
+        .create({ model, stream, max_tokens: 16, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(Number(anthropicError.headers?.get("retry-after"))).toBeGreaterThan(3600);
+    },
+  );
 });

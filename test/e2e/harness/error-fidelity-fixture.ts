@@ -191,6 +191,14 @@ export function errorFidelityFixture() {
         { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
         { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
         { name: "openrouter-daily", routes: [{ provider: "oa-vendor", model: "openrouter-daily" }] },
+        {
+          name: "openrouter-daily-in-200",
+          routes: [{ provider: "oa-vendor", model: "openrouter-daily-in-200" }],
+        },
+        {
+          name: "openrouter-daily-in-stream",
+          routes: [{ provider: "oa-vendor", model: "openrouter-daily-in-stream" }],
+        },
         { name: "leaky", routes: [{ provider: "oa-vendor", model: "leaky-500" }] },
         { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },
         // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).

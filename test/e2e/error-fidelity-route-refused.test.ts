@@ -231,7 +231,10 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(Number(anthropicError.headers?.get("retry-after"))).toBeGreaterThan(3600);
   });
 
-  test.each([["inside a 200 (OpenRouter's error once a model has begun)", "openrouter-daily-in-200", false]])(
+  test.each([
+    ["inside a 200 (OpenRouter's error once a model has begun)", "openrouter-daily-in-200", false],
+    ["as a stream's first chunk (OpenRouter's mid-stream error)", "openrouter-daily-in-stream", true],
+  ])(
     "OpenRouter's free models' day spent %s: the caller's 429 says when the day resets, before the stream's head",
     async (_, model, stream) => {
       vendorCalls.clear();

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { contextRefusal } from "./anthropic-errors.ts";
-import { readContextOverflow } from "./context-overflow.ts";
+import { CONTEXT_TOO_LONG, readContextOverflow } from "./context-overflow.ts";
 
 // vLLM's words since 2025, the answer asked for and the prompt counted apart.
 const vllm = (answer: number, prompt: number, window: number) =>
@@ -23,4 +23,36 @@ test("vLLM's input processor's refusal: the prompt past the window", () => {
     "The decoder prompt (length 9028) is longer than the maximum model length of 8192. Make sure that `max_model_len` is no smaller than the number of text tokens.";
   expect(readContextOverflow(words)).toEqual({ window: 8192, prompt: 9028 });
   expect(contextRefusal(words)).toBe("prompt is too long: 9028 tokens > 8192 maximum");
+});
+
+test.each([
+  [
+    "vLLM's older input processor",
+    "The prompt (total length 25938) is too long to fit into the model (context length 4096). Make sure that `max_model_len` is no smaller than the number of text tokens plus multimodal tokens.",
+    { window: 4096, prompt: 25938 },
+  ],
+  [
+    "Mistral",
+    "Prompt contains 66385 tokens, too large for model with 32768 maximum context length",
+    { window: 32768, prompt: 66385 },
+  ],
+  [
+    "LM Studio",
+    "Trying to keep the first 111490 tokens when context the overflows. However, the model is loaded with context length of only 32768 tokens, which is not enough.",
+    { window: 32768, prompt: 111490 },
+  ],
+])("%s's refusal: its window and its prompt", (_, words, overflow) => {
+  expect(CONTEXT_TOO_LONG.test(words)).toBe(true);
+  expect(readContextOverflow(words)).toEqual(overflow);
+});
+
+test.each([
+  ["Ollama", "prompt too long; exceeded max context length by 17 tokens"],
+  [
+    "LM Studio (llama.cpp's n_keep)",
+    "The number of tokens to keep from the initial prompt is greater than the context length.",
+  ],
+])("%s's refusal is one, with no count to read", (_, words) => {
+  expect(CONTEXT_TOO_LONG.test(words)).toBe(true);
+  expect(readContextOverflow(words)).toBeUndefined();
 });

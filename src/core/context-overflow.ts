@@ -13,13 +13,19 @@
  * input length 32767"; MiniMax: "invalid params, context window exceeds limit (2013)", 2013 its
  * error code, no count, in OpenAI's shapes and in Anthropic's; Moonshot's (Kimi's): "Invalid
  * request: Your request exceeded model token limit: 262144 (requested: 370653)"; vLLM's input
- * processor: "The decoder prompt (length 9028) is longer than the maximum model length of 8192.";
- * Anthropic's, the answer counted
+ * processor: "The decoder prompt (length 9028) is longer than the maximum model length of 8192.", and
+ * before its V1 engine: "The prompt (total length 25938) is too long to fit into the model (context
+ * length 4096)."; Mistral: "Prompt contains 66385 tokens, too large for model with 32768 maximum
+ * context length" (matched by its last words); Ollama: "prompt too long; exceeded max context length
+ * by 17 tokens", the excess alone; LM Studio: llama.cpp's "The number of tokens to keep from the
+ * initial prompt is greater than the context length.", no count, and its own "Trying to keep the
+ * first 111490 tokens when context the overflows. However, the model is loaded with context length
+ * of only 32768 tokens"; Anthropic's, the answer counted
  * apart, as OpenRouter relays it: "input length and `max_tokens` exceed context limit: …").
  * Tested only on an error's words, never on an answer.
  */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit|exceeded model token limit|prompt \(length \d+\) is longer than the maximum model length/i;
+  /maximum context length|context (length|window) (is )?exceeded|context window exceeds limit|exceeds the (maximum number of tokens|context|available context|maximum allowed input length)|input is too long|prompt is too long|too many tokens|`?inputs?`? tokens \+ `?max_new_tokens`? must be <=|`?inputs`? must have less than \d+ tokens|is longer than the model's context length|maximum prompt length is \d+|number of input tokens exceeds maximum length|range of input length should be \[1, \d+\]|prompt token count of \d+ exceeds the limit|input length \d+ exceeds maximum input length|exceed context limit|exceeded model token limit|prompt \(length \d+\) is longer than the maximum model length|too long to fit into the model|exceeded max context length|greater than the context length|loaded with context length of only \d+ tokens/i;
 
 /**
  * What a context-length refusal says of the request it refused, in tokens: the window, the prompt,
@@ -47,6 +53,9 @@ const WINDOW = [
   /exceeds maximum input length (\d+)/i, // DeepInfra
   /exceeded model token limit: (\d+)/i, // Moonshot (Kimi)
   /longer than the maximum model length of (\d+)/i, // vLLM's input processor
+  /too long to fit into the model \(context length (\d+)\)/i, // vLLM's older input processor
+  /too large for model with (\d+) maximum context length/i, // Mistral
+  /loaded with context length of only (\d+) tokens/i, // LM Studio
 ];
 
 /** The prompt and the answer counted apart: each pattern's groups, and which is which. */
@@ -67,7 +76,7 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];
 
-/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot, Moonshot. */
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot, Moonshot, Mistral, LM Studio. */
 const PROMPT = [
   /your request has (\d+) input tokens/i,
   /(?:resulted in|requested) (\d+) tokens/i,
@@ -80,6 +89,9 @@ const PROMPT = [
   /prompt token count of (\d+)/i,
   /exceeded model token limit: \d+ \(requested: (\d+)\)/i,
   /prompt \(length (\d+)\) is longer than/i,
+  /prompt \(total length (\d+)\) is too long/i,
+  /prompt contains (\d+) tokens/i,
+  /keep the first (\d+) tokens when context/i,
 ];
 
 /**

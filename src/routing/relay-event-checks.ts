@@ -8,6 +8,8 @@ import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./st
 const encoder = new TextEncoder();
 const ERROR_NAME = encoder.encode("error");
 const ERROR_KEY = encoder.encode('"error"');
+/** An `"error"` key with its colon: a value `"error"` (a `finish_reason`) has none after it. */
+const ERROR_KEY_COLON = encoder.encode('"error":');
 /** A chat delta's role key (answer-opening.ts), as bytes. */
 const ROLE_KEY_BYTES = encoder.encode(ROLE_KEY);
 const DONE = encoder.encode(DONE_DATA);
@@ -101,10 +103,22 @@ const QUOTE = 34;
  * Whether the event's data names a role (`"role"`), looked for in its first data line alone: a
  * native search would run on past the event, through every later event of the read.
  */
-export function namesRole(buf: Uint8Array, span: SseSpan): boolean {
-  const last = span.dataEnd - ROLE_KEY_BYTES.length;
+export const namesRole = (buf: Uint8Array, span: SseSpan): boolean => holdsKey(buf, span, ROLE_KEY_BYTES);
+
+/**
+ * Whether a chunk's data holds an `"error"` key past its first (OpenRouter's error once a model
+ * has begun, its chunk's `error` after `id`, `object`…, `finish_reason: "error"`; its error docs).
+ * Text in a string has its quotes escaped: the key's bytes are a key's. Asked of the events before
+ * the answer's first only (relay-scan.ts), as `namesRole` is.
+ */
+export const holdsErrorKey = (buf: Uint8Array, span: SseSpan): boolean =>
+  holdsKey(buf, span, ERROR_KEY_COLON);
+
+/** Whether `key`'s bytes are in the event's data, looked for in its first data line alone (`namesRole`). */
+function holdsKey(buf: Uint8Array, span: SseSpan, key: Uint8Array): boolean {
+  const last = span.dataEnd - key.length;
   for (let at = span.dataStart; at <= last; at++)
-    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, ROLE_KEY_BYTES)) return true;
+    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, key)) return true;
   return false;
 }
 

@@ -10,6 +10,7 @@ import {
   CLOSE_BRACE,
   endsStream,
   eventOf,
+  holdsErrorKey,
   malformed,
   namesRole,
   oneLine,
@@ -152,16 +153,20 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
       buf[dataStart + 1] === QUOTE &&
       buf[dataStart + 2] !== ERROR_FIRST &&
       buf[span.dataEnd - 1] === CLOSE_BRACE;
+    // Before the answer's first event, an everyday event may still be an error chunk whose
+    // `error` is not its first key (OpenRouter's): a failure, not the answer's first event.
+    const errorChunk = everyday && !this.answering && holdsErrorKey(buf, span);
     if (this.holdsOpening) {
       // After a role chunk, an everyday event that names no role is the answer's: it began,
       // whatever the chunk was. Any other event may hang on the chunk's verdict (an error right
       // after the opening fails the attempt): it is decoded first.
-      if (everyday && !namesRole(buf, span)) answerBegan(this);
+      if (everyday && !errorChunk && !namesRole(buf, span)) answerBegan(this);
       else settleOpening(this);
     }
     // Until the answer's first event, each is read for whether it only opens the answer.
     const opening = !this.answering;
-    let reports = false;
+    let reports = errorChunk;
+    if (errorChunk) this.reportEvent(span, opening);
     if (!everyday) {
       if (span.errorField) {
         // llama.cpp's `error:` field: the client gets it as the OpenAI error chunk it stands for,
@@ -179,12 +184,7 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
         return;
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
       reports = reportsError(buf, span);
-      if (reports && !this.reported) {
-        this.reported = reportedFailure("error");
-        this.reportedUnended = eventOf(buf, span, this.sink.maxLine);
-        this.reportedEvent = this.reportedUnended;
-        if (opening) this.reportedFirst = this.reportedUnended;
-      }
+      if (reports) this.reportEvent(span, opening);
     }
     if (opening) this.watchOpening(span);
     if (this.owes && everyday && this.owedHead === undefined && this.headStart === -1)
@@ -245,6 +245,15 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
     if (this.reported) return;
     this.reported = reportedFailure("error");
     this.reportedUnended = new SseDecoder(this.sink.maxLine).push(chunk)[0];
+    this.reportedEvent = this.reportedUnended;
+    if (opening) this.reportedFirst = this.reportedUnended;
+  }
+
+  /** The stream's failure, reported by this error event (the first such the stream's). */
+  private reportEvent(span: SseSpan, opening: boolean): void {
+    if (this.reported) return;
+    this.reported = reportedFailure("error");
+    this.reportedUnended = eventOf(this.buf, span, this.sink.maxLine);
     this.reportedEvent = this.reportedUnended;
     if (opening) this.reportedFirst = this.reportedUnended;
   }

@@ -108,6 +108,16 @@ describe("context_length_exceeded keeps its meaning", () => {
     ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
     ["Moonshot's (Kimi's)", "kimi", "prompt is too long: 370653 tokens > 262144 maximum"],
     ["vLLM's input processor's", "vllm-decoder", "prompt is too long: 9028 tokens > 8192 maximum"],
+    ["vLLM's older input processor's", "vllm-prompt", "prompt is too long: 25938 tokens > 4096 maximum"],
+    ["Mistral's", "mistral", "prompt is too long: 66385 tokens > 32768 maximum"],
+    ["LM Studio's, its counts", "lmstudio-keep", "prompt is too long: 111490 tokens > 32768 maximum"],
+    // Only how far past the window, or no count: the words follow Anthropic's.
+    ["Ollama's", "ollama", "prompt is too long: prompt too long; exceeded max context length by 17 tokens"],
+    [
+      "LM Studio's (llama.cpp's n_keep)",
+      "lmstudio",
+      "prompt is too long: the number of tokens to keep from the initial prompt is greater than the context length.",
+    ],
     [
       'OpenRouter relaying Moonshot\'s, its generic words prefixed ("Error from provider: …"),',
       "openrouter-kimi",

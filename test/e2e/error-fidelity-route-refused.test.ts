@@ -97,6 +97,37 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     );
   });
 
+  test("Anthropic's unknown model relayed by OpenRouter (not_found_error `model: …` in metadata.raw) is the route's by its type: failed over at once; alone, a 502 that names no model the caller never sent", async () => {
+    vendorCalls.clear();
+    const served = await fidelity.openai.chat.completions.create({
+      model: "openrouter-gone-then-o",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(served.choices[0]?.message.content).toBeString();
+    expect(vendorCalls.get("openrouter-model-gone")).toBe(1);
+    const error = (await chat("openrouter-gone", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+    expect(error.message).toBe(
+      "502 upstream oa-vendor answered 404: the route's model or URL is not found there",
+    );
+  });
+
+  test("Anthropic's overload relayed by OpenRouter (overloaded_error in metadata.raw, OpenRouter's 502) is an overload by its type: Anthropic's 529 overloaded_error to an Anthropic caller (Claude Code's overloaded retries)", async () => {
+    const toAnthropic = (await messages("openrouter-overloaded", "x")) as InstanceType<
+      typeof Anthropic.APIError
+    >;
+    expect([toAnthropic.status, toAnthropic.error]).toEqual([
+      529,
+      {
+        type: "error",
+        error: { type: "overloaded_error", message: "upstream oa-vendor answered 502: Overloaded" },
+        request_id: expect.stringMatching(/^req_/),
+      },
+    ]);
+    const row = await auditRow(fidelity.gw, toAnthropic.headers?.get("request-id") ?? "");
+    expect(row.attempts?.map((a) => a.status)).toContain(502);
+  });
+
   test("a 404 about the caller's own request (OpenAI's item not found) is the caller's, as sent: no failover", async () => {
     vendorCalls.clear();
     const error = (await chat("item-gone-then-o", "x")) as InstanceType<typeof OpenAI.APIError>;
@@ -199,4 +230,30 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     expect(anthropicError.headers?.get("x-should-retry")).toBe("false");
     expect(Number(anthropicError.headers?.get("retry-after"))).toBeGreaterThan(3600);
   });
+
+  test.each([
+    ["inside a 200 (OpenRouter's error once a model has begun)", "openrouter-daily-in-200", false],
+    ["as a stream's first chunk (OpenRouter's mid-stream error)", "openrouter-daily-in-stream", true],
+  ])(
+    "OpenRouter's free models' day spent %s: the caller's 429 says when the day resets, before the stream's head",
+    async (_, model, stream) => {
+      vendorCalls.clear();
+      const before = Date.now();
+      const error = (await fidelity.openai.chat.completions
+        .create({ model, stream, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const after = Date.now();
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(error.headers?.get("x-should-retry")).toBe("false");
+      const told = Number(error.headers?.get("retry-after"));
+      expect(told).toBeGreaterThanOrEqual(Math.floor((OPENROUTER_DAY_RESET - after) / 1000));
+      expect(told).toBeLessThanOrEqual(Math.ceil((OPENROUTER_DAY_RESET - before) / 1000));
+      expect(vendorCalls.get(model)).toBe(1);
+      const anthropicError = (await fidelity.anthropic.messages
+        .create({ model, stream, max_tokens: 16, messages: [{ role: "user", content: "x" }] })
+        .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(Number(anthropicError.headers?.get("retry-after"))).toBeGreaterThan(3600);
+    },
+  );
 });

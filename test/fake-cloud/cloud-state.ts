@@ -85,6 +85,12 @@ export class CloudState {
     if (this.failures[0]?.midStream || this.failures[0]?.endAfter) return undefined;
     const failure = this.failures.shift();
     if (!failure) return undefined;
+    if (failure.noCandidates)
+      return json({
+        usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 },
+        modelVersion: "gemini-2.5-flash",
+        responseId: "fake-resp-empty",
+      });
     return json(
       googleError(failure.status, failure.type, failure.message, failure.google),
       failure.status,

@@ -42,6 +42,11 @@ export interface CloudFailure {
    * (`malformed_tool_use`, `malformed_model_output`), whole or streamed.
    */
   stopReason?: string;
+  /**
+   * Google only (`status` unread): a 200 `generateContent` with no candidate, its usage alone, as
+   * Gemini answers at times (google/adk-python#6512, ShishirPatil/gorilla#809).
+   */
+  noCandidates?: boolean;
 }
 
 export interface FakeCloudOptions {

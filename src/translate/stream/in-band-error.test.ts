@@ -240,3 +240,19 @@ describe("an error said inside an answer is judged by its type or code, as an an
 
 /** What the router and the caller make of a failure: its status, code, whether retried, its words. */
 const verdict = (failure: GatewayError) => [failure.status, failure.code, failure.retryable, failure.message];
+
+test("OpenRouter's free models' day spent said inside an answer: a 429 whose retry headers say when its body's reset is", () => {
+  const resetAt = Date.now() + 7_200_000;
+  const error = inBandError("openai", {
+    error: {
+      message:
+        "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
+      code: 429,
+      metadata: { headers: { "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": String(resetAt) } },
+    },
+  });
+  expect(error.status).toBe(429);
+  const waitMs = statedDelayMs(error.headers ?? {}) ?? 0;
+  expect(waitMs).toBeGreaterThan(7_100_000);
+  expect(waitMs).toBeLessThanOrEqual(7_200_000);
+});

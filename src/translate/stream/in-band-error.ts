@@ -17,6 +17,7 @@ import {
   refusalParam,
   statusForOpenAIError,
 } from "../../core/openai-errors.ts";
+import { openRouterResetWaitMs } from "../../core/openrouter-reset.ts";
 import { GOOGLE_OVERLOAD, OVERLOADED, saidOverloaded } from "../../core/overload.ts";
 import { routeRefused } from "../../core/route-refused.ts";
 import { delayHeaders, statedDelayMs, waitInWords } from "../../core/stated-delay.ts";
@@ -48,9 +49,12 @@ export function saidInBand(dialect: Dialect, event: unknown): InBandSaid {
   const status = anthropic ? statusForAnthropicType(anthropic.type) : statusForOpenAIError(openai);
   const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
   const type = anthropic?.type ?? openai?.type;
+  // OpenRouter's day spent said in a 200 or a stream: its reset in its body alone, as in its 429's.
+  const waitMs = openai && status === 429 ? openRouterResetWaitMs(body) : undefined;
   return {
     status,
     message: anthropic?.message ?? openai?.message,
+    ...(waitMs === undefined ? {} : { waitMs }),
     type,
     code: openai?.code,
     caller: code,
@@ -106,6 +110,8 @@ export interface InBandSaid {
   readonly param?: string | undefined;
   /** Seconds to wait, when the upstream said (Google's RetryInfo). */
   readonly retryAfter?: string;
+  /** The wait (ms) until the limit resets, when its body says when (OpenRouter's `X-RateLimit-Reset`). */
+  readonly waitMs?: number;
   /** The quotas it said were exceeded (Google's QuotaFailure), as upstream-fault.ts reads them. */
   readonly quotaIds?: readonly string[];
   readonly upstream: UpstreamErrorDetail;
@@ -176,12 +182,13 @@ export function judgedInBand(said: InBandSaid): GatewayError {
 
 /**
  * When a rate limit said inside an answer says to come back, as the headers an answer's status
- * comes with would: Google's RetryInfo, else the wait in its words (OpenAI's "Please try again in
- * 11.054s.", which only its words can say here). What the router waits on before the route again,
+ * comes with would: Google's RetryInfo, OpenRouter's reset in its body, else the wait in its words
+ * (OpenAI's "Please try again in 11.054s.", which only its words can say here). What the router waits on before the route again,
  * what the caller is told, and what tells a day's limit from a rolling one, as over HTTP.
  */
 function inBandRetry(said: InBandSaid): Record<string, string> | undefined {
   if (said.retryAfter) return { "retry-after": said.retryAfter };
+  if (said.waitMs !== undefined) return delayHeaders(said.waitMs);
   const waitMs = waitInWords(said.message);
   return waitMs === undefined ? undefined : delayHeaders(waitMs);
 }

@@ -248,6 +248,13 @@ export function cloudGateway(): CloudGateway {
             ],
           },
           {
+            name: "gemini-then-azure",
+            routes: [
+              { provider: "gm", model: "gemini-2.5-flash" },
+              { provider: "az", model: "gpt4o-deployment" },
+            ],
+          },
+          {
             name: "azure-then-gemini",
             routes: [
               { provider: "az", model: "gpt4o-deployment" },

@@ -119,6 +119,54 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
         },
       },
     ],
+    // vLLM's input processor before its V1 engine (vllm-project/vllm#12165): the prompt, the window.
+    "vllm-prompt-400": [
+      400,
+      {
+        object: "error",
+        message:
+          "The prompt (total length 25938) is too long to fit into the model (context length 4096). Make sure that `max_model_len` is no smaller than the number of text tokens plus multimodal tokens.",
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      },
+    ],
+    // Mistral's API: the prompt and the window (its words as Portkey's error library quotes them).
+    "mistral-400": [
+      400,
+      {
+        object: "error",
+        message: "Prompt contains 66385 tokens, too large for model with 32768 maximum context length",
+        type: "invalid_request_error",
+        param: null,
+        code: null,
+      },
+    ],
+    // Ollama's OpenAI-compatible API: only how far past the window, neither the window nor the prompt.
+    "ollama-400": [
+      400,
+      {
+        error: {
+          message: "prompt too long; exceeded max context length by 17 tokens",
+          type: "invalid_request_error",
+          param: null,
+          code: null,
+        },
+      },
+    ],
+    // LM Studio's two words: llama.cpp's n_keep refusal, no count; and its own, the prompt it
+    // would keep and the window loaded (lmstudio-ai/lmstudio-bug-tracker#546, #237).
+    "lmstudio-400": [
+      400,
+      { error: "The number of tokens to keep from the initial prompt is greater than the context length." },
+    ],
+    "lmstudio-keep-400": [
+      400,
+      {
+        error:
+          "Trying to keep the first 111490 tokens when context the overflows. However, the model is loaded with context length of only 32768 tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input.",
+      },
+    ],
     "vllm-messages-400": [
       400,
       {

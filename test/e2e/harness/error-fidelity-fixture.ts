@@ -72,6 +72,11 @@ export function errorFidelityFixture() {
         { name: "vllm-output", routes: [{ provider: "self-hosted", model: "vllm-output-400" }] },
         { name: "vllm-decoder", routes: [{ provider: "self-hosted", model: "vllm-decoder-400" }] },
         { name: "kimi", routes: [{ provider: "self-hosted", model: "kimi-400" }] },
+        { name: "vllm-prompt", routes: [{ provider: "self-hosted", model: "vllm-prompt-400" }] },
+        { name: "mistral", routes: [{ provider: "self-hosted", model: "mistral-400" }] },
+        { name: "ollama", routes: [{ provider: "self-hosted", model: "ollama-400" }] },
+        { name: "lmstudio", routes: [{ provider: "self-hosted", model: "lmstudio-400" }] },
+        { name: "lmstudio-keep", routes: [{ provider: "self-hosted", model: "lmstudio-keep-400" }] },
         { name: "openrouter-kimi", routes: [{ provider: "self-hosted", model: "openrouter-kimi-400" }] },
         { name: "minimax-media", routes: [{ provider: "self-hosted", model: "minimax-media-400" }] },
         {
@@ -164,6 +169,21 @@ export function errorFidelityFixture() {
           routes: [{ provider: "oa-vendor", model: "openrouter-kimi-quota" }],
         },
         { name: "kimi-overloaded", routes: [{ provider: "oa-vendor", model: "kimi-overloaded" }] },
+        {
+          name: "openrouter-overloaded",
+          routes: [{ provider: "oa-vendor", model: "openrouter-overloaded" }],
+        },
+        {
+          name: "openrouter-gone",
+          routes: [{ provider: "oa-vendor", model: "openrouter-model-gone" }],
+        },
+        {
+          name: "openrouter-gone-then-o",
+          routes: [
+            { provider: "oa-vendor", model: "openrouter-model-gone" },
+            { provider: "oa", model: "up-o" },
+          ],
+        },
         { name: "xai-credits", routes: [{ provider: "oa-vendor", model: "xai-credits" }] },
         { name: "xai-credits-429", routes: [{ provider: "oa-vendor", model: "xai-credits-429" }] },
         { name: "xai-new-team", routes: [{ provider: "oa-vendor", model: "xai-new-team" }] },
@@ -171,6 +191,14 @@ export function errorFidelityFixture() {
         { name: "daily", routes: [{ provider: "oa-vendor", model: "daily" }] },
         { name: "daily-words", routes: [{ provider: "oa-vendor", model: "daily-words" }] },
         { name: "openrouter-daily", routes: [{ provider: "oa-vendor", model: "openrouter-daily" }] },
+        {
+          name: "openrouter-daily-in-200",
+          routes: [{ provider: "oa-vendor", model: "openrouter-daily-in-200" }],
+        },
+        {
+          name: "openrouter-daily-in-stream",
+          routes: [{ provider: "oa-vendor", model: "openrouter-daily-in-stream" }],
+        },
         { name: "leaky", routes: [{ provider: "oa-vendor", model: "leaky-500" }] },
         { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },
         // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).

@@ -12,10 +12,26 @@ export const OPENROUTER_DAY_RESET = (() => {
 
 /** OpenRouter's answers, by the upstream model asked for. */
 export function openRouterAnswers(): Record<string, VendorAnswer> {
-  const openRouterRelay = (provider: string, body: object) => ({
+  const dailySpent = {
+    error: {
+      message:
+        "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
+      code: 429,
+      metadata: {
+        headers: {
+          "X-RateLimit-Limit": "50",
+          "X-RateLimit-Remaining": "0",
+          "X-RateLimit-Reset": String(OPENROUTER_DAY_RESET),
+        },
+        limit_source: "openrouter_free_tier_daily",
+      },
+    },
+    user_id: "user_2x",
+  };
+  const openRouterRelay = (provider: string, body: object, code = 429) => ({
     error: {
       message: "Provider returned error",
-      code: 429,
+      code,
       metadata: { raw: JSON.stringify(body), provider_name: provider, is_byok: true },
     },
     user_id: "user_2x",
@@ -45,27 +61,45 @@ export function openRouterAnswers(): Record<string, VendorAnswer> {
         },
       }),
     ],
+    // Anthropic's overload and its unknown model relayed alike, at the status OpenRouter answers a
+    // provider that is down (its error docs: 502) and at the provider's 404: its body's type, not
+    // the status, says which (Anthropic's bodies as its API sends them).
+    "openrouter-overloaded": [
+      502,
+      openRouterRelay(
+        "Anthropic",
+        { type: "error", error: { type: "overloaded_error", message: "Overloaded" } },
+        502,
+      ),
+    ],
+    "openrouter-model-gone": [
+      404,
+      openRouterRelay(
+        "Anthropic",
+        { type: "error", error: { type: "not_found_error", message: "model: claude-opus-9" } },
+        404,
+      ),
+    ],
     // OpenRouter's free models' day spent: its reset only in the body's metadata, no header, in
     // ms since the epoch at the next 00:00 UTC (here the next after an hour, so that it is ahead
-    // while the tests run); its newer bodies name the limit (`limit_source`).
-    "openrouter-daily": [
-      429,
+    // while the tests run); its newer bodies name the limit (`limit_source`). Once a model has
+    // begun, OpenRouter answers 200 and says an error in the body or as an SSE data event (its
+    // error docs): the same error whole in a 200, and as a stream's chunk (its mid-stream shape,
+    // `finish_reason: "error"`).
+    "openrouter-daily": [429, dailySpent],
+    "openrouter-daily-in-200": [200, dailySpent],
+    "openrouter-daily-in-stream": [
+      200,
       {
-        error: {
-          message:
-            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
-          code: 429,
-          metadata: {
-            headers: {
-              "X-RateLimit-Limit": "50",
-              "X-RateLimit-Remaining": "0",
-              "X-RateLimit-Reset": String(OPENROUTER_DAY_RESET),
-            },
-            limit_source: "openrouter_free_tier_daily",
-          },
-        },
-        user_id: "user_2x",
+        id: "gen-1760000000-x",
+        object: "chat.completion.chunk",
+        created: 1_760_000_000,
+        model: "deepseek/deepseek-chat-v3-0324:free",
+        provider: "Chutes",
+        error: dailySpent.error,
+        choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }],
       },
+      { "content-type": "text/event-stream" },
     ],
   };
 }

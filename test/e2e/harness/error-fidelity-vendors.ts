@@ -7,7 +7,7 @@ import { openRouterAnswers } from "./error-fidelity-openrouter-vendors.ts";
 /** Calls each vendor answer below got, by the upstream model it was asked for. */
 export const vendorCalls = new Map<string, number>();
 
-/** A vendor's answer: its status, its body and any headers. */
+/** A vendor's answer: its status, its body and any headers (`text/event-stream`: the body one SSE event). */
 export type VendorAnswer = [number, object, Record<string, string>?];
 
 /**
@@ -308,6 +308,9 @@ export function vendorAnswers() {
         500,
         { error: { message: `no answer for ${model}` } },
       ];
+      // An answer said as a stream: the body its one event, then the end.
+      if (headers?.["content-type"] === "text/event-stream")
+        return new Response(`data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`, { status, headers });
       return Response.json(body, { status, headers: headers ?? {} });
     },
   });

@@ -14,6 +14,11 @@ describe("effort levels by model", () => {
     ["us.anthropic.claude-sonnet-4-5-20250929-v1:0", []],
     ["anthropic.claude-v2:1", []],
     ["their-claude", ["low", "medium", "high", "xhigh", "max"]],
+    // Names another vendor's Anthropic-compatible API writes with a dot (OpenRouter's ids).
+    ["anthropic/claude-opus-4.6", ["low", "medium", "high", "max"]],
+    ["claude-opus-4.7", ["low", "medium", "high", "xhigh", "max"]],
+    ["claude-opus-4.5", ["low", "medium", "high"]],
+    ["anthropic/claude-3.5-sonnet", []],
   ])("%s takes %p", (model, levels) => {
     expect(effortLevelsOf(model)).toEqual(levels);
   });

@@ -87,7 +87,7 @@ export function claudeEffortNamed(
 ): string | undefined {
   if (typeof asked !== "string" || sent === asked || (asked === "minimal" && sent !== undefined))
     return undefined;
-  if (sent !== undefined) return `is "${asked}", which ${shown(model)} takes only as low as "${sent}"`;
+  if (sent !== undefined) return `is "${asked}", which ${shown(model)} takes at most as "${sent}"`;
   return EFFORT_SCALE.includes(asked) || asked === "minimal"
     ? `is an effort ${shown(model)} does not take`
     : `"${shown(asked)}" has no level on Anthropic's effort scale`;

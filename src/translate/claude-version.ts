@@ -5,9 +5,13 @@ export interface ClaudeVersion {
   readonly minor: number;
 }
 
-/** `claude-<family>-<major>[-<minor>]` (Claude 4 on), or `claude-<major>[-<minor>]-<family>` (Claude 3). */
-const NEWER = /claude-([a-z]+)-(\d{1,2})(?:-(\d{1,2}))?(?!\d)/;
-const OLDER = /claude-(\d)(?:-(\d))?-([a-z]+)/;
+/**
+ * `claude-<family>-<major>[-<minor>]` (Claude 4 on), or `claude-<major>[-<minor>]-<family>` (Claude
+ * 3); the minor after a dot too, as other vendors' Anthropic-compatible APIs write it
+ * (`anthropic/claude-opus-4.6`, `claude-3.5-sonnet`): read as 4.0, such a name was placed wrong.
+ */
+const NEWER = /claude-([a-z]+)-(\d{1,2})(?:[-.](\d{1,2}))?(?!\d)/;
+const OLDER = /claude-(\d)(?:[-.](\d))?-([a-z]+)/;
 
 /**
  * `model`'s family and version, read off its name, Bedrock's and Vertex's names included

@@ -10,7 +10,7 @@ import { chooseTarget, MIGRATE_HELP, type TargetFlags, withTargetOptions } from 
 import { UsageError } from "./exit-code.ts";
 import { withFlagWords } from "./flag-words.ts";
 import { givenFlag } from "./given-flag.ts";
-import { configFileFrom, resolveStoreConfig } from "./resolve-config.ts";
+import { configFileFrom, resolveConfig, resolveStoreConfig } from "./resolve-config.ts";
 import { sinceTime, spanAgo, spanOf } from "./time-flags.ts";
 
 interface AuditOptions extends TargetFlags {
@@ -191,7 +191,13 @@ export function registerAudit(program: Command): void {
     )
     .addHelpText("after", IMPORT_HELP)
     .action(async (file: string, options: ImportFlags) => {
-      const { config } = await resolveStoreConfig(configFileFrom(options.config));
+      // The spend goes where the gateway counted it, by the tenant rules `models:` shapes too (a
+      // model scoped to a tenant gives callers outside every tenant rules, and `default` a day's and
+      // a month's total): read the whole file, as `serve` does. Without spend, the store alone.
+      const configPath = configFileFrom(options.config);
+      const { config } = options.spend
+        ? await resolveConfig(configPath)
+        : await resolveStoreConfig(configPath);
       await importRows(file, config, {
         spend: options.spend,
         spendStored: options.spendStored === true,

@@ -34,3 +34,14 @@ test("a cluster whose variables are set is read; one with a variable unset is le
   expect(unset.clusterUnread).toBe("cluster.secret: environment variable SECRET is not set");
   expect(unset.config.providers).toEqual([]);
 });
+
+test("a key that is no section is refused by name at its place, its variables unread; an x- key is not", async () => {
+  const path = fileWith("misspelt.yaml", [
+    "x-anchors: { any: thing }",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: config text with a ${VAR} reference
+    "storag: { url: '${UNSET_URL}' }",
+  ]);
+  await expect(readStoreConfig(path, {})).rejects.toThrow(`${path}:2:1: storag: unknown field`);
+  const anchored = fileWith("anchored.yaml", ["x-anchors: { any: thing }", "storage: { path: ':memory:' }"]);
+  expect((await readStoreConfig(anchored, {})).config.storage.path).toBe(":memory:");
+});

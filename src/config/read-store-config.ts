@@ -1,4 +1,4 @@
-import type { Config } from "./config-schema.ts";
+import { type Config, configSchema } from "./config-schema.ts";
 import { EnvReferenceError, interpolateEnv } from "./interpolate-env.ts";
 import { configDocument, configFromDocument, type Env, readConfigText } from "./load-config.ts";
 
@@ -19,19 +19,33 @@ export interface StoreConfig {
  * tenants' variables must be, and are refused by name as at `serve`. A tenant's `shadow:` names a
  * provider, which is not read, so it is left out too. A `cluster:` naming an unset variable is
  * left out, saying why (`clusterUnread`): `keys` then tells no node, and each sees the change at
- * its next key refresh.
+ * its next key refresh. A key that is no section (a misspelt `storag:`, `clustr:`) is refused as
+ * `serve` refuses it, at its place (`gw.yaml:1:1: storag: unknown field`): read as nothing, it
+ * put the store in data/mindgw.db beside the file, or told no node of a change.
  */
 export async function readStoreConfig(path: string, env: Env = process.env): Promise<StoreConfig> {
   const text = await readConfigText(path);
-  const { storage, tenants, cluster } = configDocument(path, text);
+  const document = configDocument(path, text);
+  const { storage, tenants, cluster } = document;
   const clusterUnread = cluster === undefined ? undefined : unsetIn(cluster, env);
   const sections = {
     ...(storage !== undefined && { storage }),
     ...(tenants !== undefined && { tenants: Array.isArray(tenants) ? tenants.map(withoutShadow) : tenants }),
     ...(cluster !== undefined && clusterUnread === undefined && { cluster }),
+    ...notSections(document),
   };
   const config = configFromDocument(path, sections, env, { checkFiles: true, text });
   return clusterUnread === undefined ? { config } : { config, clusterUnread };
+}
+
+/**
+ * The document's keys that are no section, each as null: the schema refuses them by name (its `x-`
+ * keys, anchors only, are left out before it reads them), without reading what they hold, whose
+ * variables need not be set.
+ */
+function notSections(document: Record<string, unknown>): Record<string, null> {
+  const keys = Object.keys(document).filter((key) => !Object.hasOwn(configSchema.shape, key));
+  return Object.fromEntries(keys.map((key) => [key, null]));
 }
 
 /** What a section's references leave unresolved in `env`, said as a refusal says it; undefined when none. */

@@ -1,5 +1,6 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 
@@ -61,4 +62,45 @@ test("a variable storage names, unset, is still refused by name, and nothing els
   expect(refused.code).toBe(2);
   expect(refused.stderr).toContain("storage.path: environment variable DB_DIR is not set");
   expect(refused.stderr).not.toContain("UP_KEY");
+});
+
+test("a misspelt section is refused at its place, as config check refuses it; an x- key is read for anchors only", async () => {
+  const misspelt = (name: string, lines: string[]) => {
+    const folder = dir.file(name);
+    mkdirSync(folder);
+    writeFileSync(join(folder, "gw.yaml"), `${lines.join("\n")}\n`);
+    return folder;
+  };
+  // `storag:` read as no storage made the key in data/mindgw.db beside the file, not where it says.
+  const storag = misspelt("storag", [`storag: { path: ${dir.file("meant.db")} }`]);
+  const clustr = misspelt("clustr", [
+    `storage: { path: ${dir.file("clustered.db")} }`,
+    "clustr: { redis_url: 'redis://127.0.0.1:1', advertise_url: 'http://10.0.0.7:8080' }",
+  ]);
+  for (const [folder, said] of [
+    [storag, "gw.yaml:1:1: storag: unknown field"],
+    [clustr, "gw.yaml:2:1: clustr: unknown field"],
+  ] as const) {
+    const config = join(folder, "gw.yaml");
+    for (const args of [
+      ["keys", "create", "--name", "a"],
+      ["config", "check"],
+    ]) {
+      const result = await runMindgw([...args, "-c", config], { env: unset });
+      expect({ args, code: result.code, stderr: result.stderr }).toEqual({
+        args,
+        code: 2,
+        stderr: expect.stringContaining(said),
+      });
+    }
+    expect(existsSync(join(folder, "data"))).toBe(false);
+  }
+  const anchored = misspelt("anchored", [
+    `x-store: &store { path: ${dir.file("anchored.db")} }`,
+    "storage: *store",
+  ]);
+  const created = await runMindgw(["keys", "create", "--name", "a", "-c", join(anchored, "gw.yaml")], {
+    env: unset,
+  });
+  expect([created.code, existsSync(dir.file("anchored.db"))]).toEqual([0, true]);
 });

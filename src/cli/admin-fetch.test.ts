@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { keyRoutesGateway } from "../testing/key-routes-gateway.ts";
 import { FakeGateway } from "../tui/testing/fake-gateway.ts";
 import { adminFetch, GatewayCallError } from "./admin-fetch.ts";
 import { EXIT } from "./exit-code.ts";
@@ -52,5 +53,38 @@ describe("adminFetch", () => {
     );
     gateway.forcedMessage = "x".repeat(5000);
     expect(((await refusal()) as GatewayCallError).message).toBe(`gateway refused: ${"x".repeat(300)}…`);
+  });
+});
+
+describe("adminFetch: a gateway's own 404 for a path it has no route for", () => {
+  /** What a call failed with. */
+  const failure = (call: Promise<unknown>): Promise<GatewayCallError> =>
+    call.then(
+      () => {
+        throw new Error("the call was answered 2xx");
+      },
+      (e: unknown) => e as GatewayCallError,
+    );
+
+  test("the path asked, which a gateway older than this CLI lacks, is the gateway's refusal, asking if it is older; a path before the admin API's is a wrong --gateway", async () => {
+    const gw = await keyRoutesGateway();
+    try {
+      const { port } = gw.gateway.listen("127.0.0.1", 0);
+      const url = `http://127.0.0.1:${port}`;
+      // It said "--gateway URL serves no /admin/api/keys/someone/limits-v9 …": the right URL, blamed.
+      const older = await failure(
+        adminFetch(url, gw.adminKey, "/admin/api/keys/someone/limits-v9", "POST", {}),
+      );
+      expect([older.message, older.exitCode]).toEqual([
+        "gateway refused: no route for POST /admin/api/keys/someone/limits-v9 (a gateway older than this mindgw?)",
+        EXIT.failure,
+      ]);
+      const wrong = await failure(adminFetch(`${url}/v1`, gw.adminKey, "/admin/api/keys?limit=5"));
+      expect(wrong.message).toBe(
+        `--gateway ${url}/v1 serves no /admin/api/keys (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`,
+      );
+    } finally {
+      await gw.stop();
+    }
   });
 });

@@ -74,8 +74,15 @@ export async function adminResponse(
     const message = parsed?.success
       ? gatewayWords(parsed.data.error.message, adminKey)
       : `HTTP ${response.status}`;
-    const wrongPlace = noAdminApi(response.status, message, parsed?.success === true, gateway, path);
+    const wrongPlace = noAdminApi(response.status, message, parsed?.success === true, gateway, path, method);
     if (wrongPlace) throw new GatewayCallError(wrongPlace, EXIT.failure);
+    // The gateway has no route for the very path asked: a CLI newer than its gateway (a rolling
+    // upgrade), not a wrong URL nor the caller's input.
+    if (response.status === 404 && parsed?.success === true && message.startsWith(NO_ROUTE))
+      throw new GatewayCallError(
+        `gateway refused: ${message} (a gateway older than this mindgw?)`,
+        EXIT.failure,
+      );
     // Which credential, and where it came from: the gateway says no more of a key it does not
     // take (unknown, revoked or expired read alike, so a guesser learns nothing).
     if (response.status === 401)
@@ -93,11 +100,15 @@ export async function adminResponse(
   return response;
 }
 
+/** How the gateway's 404 for a path it has no route for begins (http/mount-app.ts). */
+const NO_ROUTE = "no route for ";
+
 /**
  * Why `gateway` has no admin API, when a 404 says so: no gateway's error body (another server, a
- * proxy's page) or the gateway's own "no route" (a path before the admin API's that is not the
- * gateway's: an API's, `…/v1`, or `…/admin`); undefined for any other answer, such as a 404 naming
- * a key that is not there. Said as `mindgw tail` says its own (exit 1).
+ * proxy's page) or the gateway's own "no route" for a path that is not the one asked (a path before
+ * the admin API's that is not the gateway's: an API's, `…/v1`, or `…/admin`); undefined for any
+ * other answer, such as a 404 naming a key that is not there, or no route for the path asked (a
+ * gateway older than this CLI). Said as `mindgw tail` says its own (exit 1).
  */
 function noAdminApi(
   status: number,
@@ -105,10 +116,18 @@ function noAdminApi(
   fromGateway: boolean,
   gateway: string,
   path: string,
+  method: string,
 ): string | undefined {
-  if (status !== 404 || (fromGateway && !message.startsWith("no route for "))) return undefined;
+  if (status !== 404) return undefined;
   const asked = path.replace(/[?#].*$/, "");
+  if (fromGateway && (!message.startsWith(NO_ROUTE) || sawAsked(message, method, asked))) return undefined;
   return `--gateway ${urlLabel(gateway)} serves no ${asked} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`;
+}
+
+/** Whether a gateway's "no route for METHOD PATH" names the path asked, whole or cut short ("…"). */
+function sawAsked(message: string, method: string, asked: string): boolean {
+  const seen = `${NO_ROUTE}${method.toUpperCase()} ${asked}`;
+  return message === seen || (message.endsWith("…") && seen.startsWith(message.slice(0, -1)));
 }
 
 /** One admin API call whose JSON answer is returned. */

@@ -56,6 +56,38 @@ describe("adminFetch", () => {
   });
 });
 
+describe("adminFetch: an admin key refused", () => {
+  test("a 401, the gateway's or a proxy's page's, says so as mindgw tail does, without repeating the status", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const proxy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        new Response("<h1>Sign in</h1>", { status: 401, headers: { "content-type": "text/html" } }),
+    });
+    try {
+      const proxyUrl = `http://127.0.0.1:${proxy.port}`;
+      for (const [url, key] of [
+        [gateway.url, "mgw_wrong_key_abcdef"],
+        [proxyUrl, gateway.adminKey],
+      ] as const) {
+        const error = await adminFetch(url, key, "/admin/api/workers").then(
+          () => null,
+          (e: unknown) => e as GatewayCallError,
+        );
+        // A proxy's page read "gateway refused the admin key (HTTP 401: HTTP 401): …".
+        expect([error?.message, error?.exitCode]).toEqual([
+          `admin key rejected by ${url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
+          EXIT.usage,
+        ]);
+      }
+    } finally {
+      await proxy.stop(true);
+    }
+  });
+});
+
 describe("adminFetch: a gateway's own 404 for a path it has no route for", () => {
   /** What a call failed with. */
   const failure = (call: Promise<unknown>): Promise<GatewayCallError> =>

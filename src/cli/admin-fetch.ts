@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { adminKeyRejected } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
@@ -83,13 +84,8 @@ export async function adminResponse(
         `gateway refused: ${message} (a gateway older than this mindgw?)`,
         EXIT.failure,
       );
-    // Which credential, and where it came from: the gateway says no more of a key it does not
-    // take (unknown, revoked or expired read alike, so a guesser learns nothing).
-    if (response.status === 401)
-      throw new GatewayCallError(
-        `gateway refused the admin key (HTTP 401: ${message}): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
-        EXIT.usage,
-      );
+    // Which credential, and where it came from, as `mindgw tail` says it.
+    if (response.status === 401) throw new GatewayCallError(adminKeyRejected(urlLabel(gateway)), EXIT.usage);
     // The caller's mistake (bad key, bad input, no such key) is a usage error, as it is for
     // the local store; a 404 without a gateway's error body means a wrong URL: a failure.
     const refused = response.status === 401 || response.status === 403 || response.status === 400;

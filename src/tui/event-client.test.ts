@@ -84,7 +84,7 @@ describe("runEventClient", () => {
     expect(outcome).toEqual({
       kind: "fatal",
       exitCode: 2,
-      message: `admin key rejected by ${gateway.url} (HTTP 401)`,
+      message: `admin key rejected by ${gateway.url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
     });
     gateway.forceStatus = 403;
     const forbidden = await follow(gateway.url, gateway.adminKey).done;

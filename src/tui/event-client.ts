@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { adminKeyRejected } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
@@ -197,9 +198,10 @@ function withWords(attempt: Attempt, why: string): Attempt {
 
 function classifyStatus(status: number, label: string): Attempt | null {
   if (status === 200) return null;
-  if (status === 401 || status === 403) {
-    return { kind: "fatal", message: `admin key rejected by ${label} (HTTP ${status})`, exitCode: 2 };
-  }
+  if (status === 401) return { kind: "fatal", message: adminKeyRejected(label), exitCode: 2 };
+  // A key the gateway knows but will not let tail: its words follow (refusalWords).
+  if (status === 403)
+    return { kind: "fatal", message: `admin key rejected by ${label} (HTTP 403)`, exitCode: 2 };
   if (status === 404) {
     return {
       kind: "fatal",

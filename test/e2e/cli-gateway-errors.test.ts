@@ -93,8 +93,7 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
         expect({ command, code: out.code, stderr: out.stderr }).toEqual({
           command,
           code: 2,
-          stderr:
-            "mindgw: gateway refused the admin key (HTTP 401: invalid or missing credentials): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike\n",
+          stderr: `mindgw: admin key rejected by ${fx.gw.url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike\n`,
         });
       }
     // It said "no active key with id or name …" alone, of keys `keys show` finds.

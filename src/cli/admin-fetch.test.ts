@@ -112,9 +112,11 @@ describe("adminFetch: a gateway's own 404 for a path it has no route for", () =>
         EXIT.failure,
       ]);
       const wrong = await failure(adminFetch(`${url}/v1`, gw.adminKey, "/admin/api/keys?limit=5"));
-      expect(wrong.message).toBe(
+      // A wrong --gateway is a usage error (2), as one with a query or that redirects; it was 1.
+      expect([wrong.message, wrong.exitCode]).toEqual([
         `--gateway ${url}/v1 serves no /admin/api/keys (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`,
-      );
+        EXIT.usage,
+      ]);
     } finally {
       await gw.stop();
     }

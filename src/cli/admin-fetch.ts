@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { adminKeyRejected } from "../core/admin-api-refusal.ts";
+import { adminKeyRejected, noAdminApiAt } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
@@ -76,7 +76,7 @@ export async function adminResponse(
       ? gatewayWords(parsed.data.error.message, adminKey)
       : `HTTP ${response.status}`;
     const wrongPlace = noAdminApi(response.status, message, parsed?.success === true, gateway, path, method);
-    if (wrongPlace) throw new GatewayCallError(wrongPlace, EXIT.failure);
+    if (wrongPlace) throw new GatewayCallError(wrongPlace, EXIT.usage);
     // The gateway has no route for the very path asked: a CLI newer than its gateway (a rolling
     // upgrade), not a wrong URL nor the caller's input.
     if (response.status === 404 && parsed?.success === true && message.startsWith(NO_ROUTE))
@@ -87,7 +87,7 @@ export async function adminResponse(
     // Which credential, and where it came from, as `mindgw tail` says it.
     if (response.status === 401) throw new GatewayCallError(adminKeyRejected(urlLabel(gateway)), EXIT.usage);
     // The caller's mistake (bad key, bad input, no such key) is a usage error, as it is for
-    // the local store; a 404 without a gateway's error body means a wrong URL: a failure.
+    // the local store; a status without the gateway's error body (a proxy's 502) is a failure.
     const refused = response.status === 401 || response.status === 403 || response.status === 400;
     const rejected = parsed?.success === true && response.status >= 400 && response.status < 500;
     const exitCode = refused || (rejected && response.status !== 429) ? EXIT.usage : EXIT.failure;
@@ -104,7 +104,7 @@ const NO_ROUTE = "no route for ";
  * proxy's page) or the gateway's own "no route" for a path that is not the one asked (a path before
  * the admin API's that is not the gateway's: an API's, `…/v1`, or `…/admin`); undefined for any
  * other answer, such as a 404 naming a key that is not there, or no route for the path asked (a
- * gateway older than this CLI). Said as `mindgw tail` says its own (exit 1).
+ * gateway older than this CLI). Said as `mindgw tail` says its own (exit 2).
  */
 function noAdminApi(
   status: number,
@@ -117,7 +117,7 @@ function noAdminApi(
   if (status !== 404) return undefined;
   const asked = path.replace(/[?#].*$/, "");
   if (fromGateway && (!message.startsWith(NO_ROUTE) || sawAsked(message, method, asked))) return undefined;
-  return `--gateway ${urlLabel(gateway)} serves no ${asked} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`;
+  return noAdminApiAt(urlLabel(gateway), asked);
 }
 
 /** Whether a gateway's "no route for METHOD PATH" names the path asked, whole or cut short ("…"). */

@@ -7,3 +7,11 @@
  */
 export const adminKeyRejected = (label: string): string =>
   `admin key rejected by ${label} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`;
+
+/**
+ * What such a call says of a `--gateway` with no admin API behind it (a 404 for `path`: an API's
+ * URL, `…/v1`, or another server), in one wording for all of them. A wrong `--gateway` is a usage
+ * error (exit 2), as one with a query or one that redirects.
+ */
+export const noAdminApiAt = (label: string, path: string): string =>
+  `--gateway ${label} serves no ${path} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { keyRoutesGateway } from "../testing/key-routes-gateway.ts";
 import { FakeGateway } from "../tui/testing/fake-gateway.ts";
 import { adminFetch, GatewayCallError } from "./admin-fetch.ts";
 import { EXIT } from "./exit-code.ts";
@@ -52,5 +53,72 @@ describe("adminFetch", () => {
     );
     gateway.forcedMessage = "x".repeat(5000);
     expect(((await refusal()) as GatewayCallError).message).toBe(`gateway refused: ${"x".repeat(300)}…`);
+  });
+});
+
+describe("adminFetch: an admin key refused", () => {
+  test("a 401, the gateway's or a proxy's page's, says so as mindgw tail does, without repeating the status", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const proxy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        new Response("<h1>Sign in</h1>", { status: 401, headers: { "content-type": "text/html" } }),
+    });
+    try {
+      const proxyUrl = `http://127.0.0.1:${proxy.port}`;
+      for (const [url, key] of [
+        [gateway.url, "mgw_wrong_key_abcdef"],
+        [proxyUrl, gateway.adminKey],
+      ] as const) {
+        const error = await adminFetch(url, key, "/admin/api/workers").then(
+          () => null,
+          (e: unknown) => e as GatewayCallError,
+        );
+        // A proxy's page read "gateway refused the admin key (HTTP 401: HTTP 401): …".
+        expect([error?.message, error?.exitCode]).toEqual([
+          `admin key rejected by ${url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
+          EXIT.usage,
+        ]);
+      }
+    } finally {
+      await proxy.stop(true);
+    }
+  });
+});
+
+describe("adminFetch: a gateway's own 404 for a path it has no route for", () => {
+  /** What a call failed with. */
+  const failure = (call: Promise<unknown>): Promise<GatewayCallError> =>
+    call.then(
+      () => {
+        throw new Error("the call was answered 2xx");
+      },
+      (e: unknown) => e as GatewayCallError,
+    );
+
+  test("the path asked, which a gateway older than this CLI lacks, is the gateway's refusal, asking if it is older; a path before the admin API's is a wrong --gateway", async () => {
+    const gw = await keyRoutesGateway();
+    try {
+      const { port } = gw.gateway.listen("127.0.0.1", 0);
+      const url = `http://127.0.0.1:${port}`;
+      // It said "--gateway URL serves no /admin/api/keys/someone/limits-v9 …": the right URL, blamed.
+      const older = await failure(
+        adminFetch(url, gw.adminKey, "/admin/api/keys/someone/limits-v9", "POST", {}),
+      );
+      expect([older.message, older.exitCode]).toEqual([
+        "gateway refused: no route for POST /admin/api/keys/someone/limits-v9 (a gateway older than this mindgw?)",
+        EXIT.failure,
+      ]);
+      const wrong = await failure(adminFetch(`${url}/v1`, gw.adminKey, "/admin/api/keys?limit=5"));
+      // A wrong --gateway is a usage error (2), as one with a query or that redirects; it was 1.
+      expect([wrong.message, wrong.exitCode]).toEqual([
+        `--gateway ${url}/v1 serves no /admin/api/keys (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`,
+        EXIT.usage,
+      ]);
+    } finally {
+      await gw.stop();
+    }
   });
 });

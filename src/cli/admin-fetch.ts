@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { adminKeyRejected, noAdminApiAt } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
@@ -74,17 +75,19 @@ export async function adminResponse(
     const message = parsed?.success
       ? gatewayWords(parsed.data.error.message, adminKey)
       : `HTTP ${response.status}`;
-    const wrongPlace = noAdminApi(response.status, message, parsed?.success === true, gateway, path);
-    if (wrongPlace) throw new GatewayCallError(wrongPlace, EXIT.failure);
-    // Which credential, and where it came from: the gateway says no more of a key it does not
-    // take (unknown, revoked or expired read alike, so a guesser learns nothing).
-    if (response.status === 401)
+    const wrongPlace = noAdminApi(response.status, message, parsed?.success === true, gateway, path, method);
+    if (wrongPlace) throw new GatewayCallError(wrongPlace, EXIT.usage);
+    // The gateway has no route for the very path asked: a CLI newer than its gateway (a rolling
+    // upgrade), not a wrong URL nor the caller's input.
+    if (response.status === 404 && parsed?.success === true && message.startsWith(NO_ROUTE))
       throw new GatewayCallError(
-        `gateway refused the admin key (HTTP 401: ${message}): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
-        EXIT.usage,
+        `gateway refused: ${message} (a gateway older than this mindgw?)`,
+        EXIT.failure,
       );
+    // Which credential, and where it came from, as `mindgw tail` says it.
+    if (response.status === 401) throw new GatewayCallError(adminKeyRejected(urlLabel(gateway)), EXIT.usage);
     // The caller's mistake (bad key, bad input, no such key) is a usage error, as it is for
-    // the local store; a 404 without a gateway's error body means a wrong URL: a failure.
+    // the local store; a status without the gateway's error body (a proxy's 502) is a failure.
     const refused = response.status === 401 || response.status === 403 || response.status === 400;
     const rejected = parsed?.success === true && response.status >= 400 && response.status < 500;
     const exitCode = refused || (rejected && response.status !== 429) ? EXIT.usage : EXIT.failure;
@@ -93,11 +96,15 @@ export async function adminResponse(
   return response;
 }
 
+/** How the gateway's 404 for a path it has no route for begins (http/mount-app.ts). */
+const NO_ROUTE = "no route for ";
+
 /**
  * Why `gateway` has no admin API, when a 404 says so: no gateway's error body (another server, a
- * proxy's page) or the gateway's own "no route" (a path before the admin API's that is not the
- * gateway's: an API's, `…/v1`, or `…/admin`); undefined for any other answer, such as a 404 naming
- * a key that is not there. Said as `mindgw tail` says its own (exit 1).
+ * proxy's page) or the gateway's own "no route" for a path that is not the one asked (a path before
+ * the admin API's that is not the gateway's: an API's, `…/v1`, or `…/admin`); undefined for any
+ * other answer, such as a 404 naming a key that is not there, or no route for the path asked (a
+ * gateway older than this CLI). Said as `mindgw tail` says its own (exit 2).
  */
 function noAdminApi(
   status: number,
@@ -105,10 +112,18 @@ function noAdminApi(
   fromGateway: boolean,
   gateway: string,
   path: string,
+  method: string,
 ): string | undefined {
-  if (status !== 404 || (fromGateway && !message.startsWith("no route for "))) return undefined;
+  if (status !== 404) return undefined;
   const asked = path.replace(/[?#].*$/, "");
-  return `--gateway ${urlLabel(gateway)} serves no ${asked} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`;
+  if (fromGateway && (!message.startsWith(NO_ROUTE) || sawAsked(message, method, asked))) return undefined;
+  return noAdminApiAt(urlLabel(gateway), asked);
+}
+
+/** Whether a gateway's "no route for METHOD PATH" names the path asked, whole or cut short ("…"). */
+function sawAsked(message: string, method: string, asked: string): boolean {
+  const seen = `${NO_ROUTE}${method.toUpperCase()} ${asked}`;
+  return message === seen || (message.endsWith("…") && seen.startsWith(message.slice(0, -1)));
 }
 
 /** One admin API call whose JSON answer is returned. */

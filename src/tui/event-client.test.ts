@@ -84,12 +84,24 @@ describe("runEventClient", () => {
     expect(outcome).toEqual({
       kind: "fatal",
       exitCode: 2,
-      message: `admin key rejected by ${gateway.url} (HTTP 401)`,
+      message: `admin key rejected by ${gateway.url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
     });
     gateway.forceStatus = 403;
     const forbidden = await follow(gateway.url, gateway.adminKey).done;
     expect(forbidden.kind === "fatal" && forbidden.message).toContain("HTTP 403");
     expect(gateway.urlsSeen.join()).not.toContain("mgw_");
+  });
+
+  test("a --gateway with no live event stream behind it (404: an API's path, another server) is a usage error (exit 2), said as the admin commands say it", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.forceStatus = 404;
+    // It said "URL has no live event stream (HTTP 404 on /admin/api/events)", exit 1.
+    expect(await follow(gateway.url, gateway.adminKey).done).toEqual({
+      kind: "fatal",
+      exitCode: 2,
+      message: `--gateway ${gateway.url} serves no /admin/api/events (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`,
+    });
   });
 
   test("a key the gateway knows but will not let tail (403) is told why, in the gateway's words, one printable line", async () => {
@@ -141,14 +153,6 @@ describe("runEventClient", () => {
       message: `${proxy.url} redirects (HTTP 302) to http://localhost:${gateway.port}/admin/api/events: give --gateway the URL it leads to`,
     });
     expect(gateway.urlsSeen).toEqual([]);
-  });
-
-  test("a gateway without the endpoint is fatal with exit code 1", async () => {
-    const gateway = new FakeGateway().start();
-    gateways.push(gateway);
-    gateway.forceStatus = 404;
-    const outcome = await follow(gateway.url, gateway.adminKey).done;
-    expect(outcome.kind === "fatal" && outcome.exitCode).toBe(1);
   });
 
   test("an unreachable gateway gives up after the bounded first attempts", async () => {

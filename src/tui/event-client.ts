@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { adminKeyRejected, noAdminApiAt } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
@@ -197,15 +198,11 @@ function withWords(attempt: Attempt, why: string): Attempt {
 
 function classifyStatus(status: number, label: string): Attempt | null {
   if (status === 200) return null;
-  if (status === 401 || status === 403) {
-    return { kind: "fatal", message: `admin key rejected by ${label} (HTTP ${status})`, exitCode: 2 };
-  }
-  if (status === 404) {
-    return {
-      kind: "fatal",
-      message: `${label} has no live event stream (HTTP 404 on /admin/api/events)`,
-      exitCode: 1,
-    };
-  }
+  if (status === 401) return { kind: "fatal", message: adminKeyRejected(label), exitCode: 2 };
+  // A key the gateway knows but will not let tail: its words follow (refusalWords).
+  if (status === 403)
+    return { kind: "fatal", message: `admin key rejected by ${label} (HTTP 403)`, exitCode: 2 };
+  if (status === 404)
+    return { kind: "fatal", message: noAdminApiAt(label, "/admin/api/events"), exitCode: 2 };
   return { kind: "retry", reason: `HTTP ${status}`, wasLive: false };
 }

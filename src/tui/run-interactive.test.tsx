@@ -88,7 +88,9 @@ describe("runTail on a terminal", () => {
     gateways.push(gateway);
     const tail = startInteractive(gateway.url, "mgw_not_the_key");
     expect(await tail.exit).toBe(2);
-    expect(tail.stderr.lines()).toEqual([`mindgw tail: admin key rejected by ${gateway.url} (HTTP 401)`]);
+    expect(tail.stderr.lines()).toEqual([
+      `mindgw tail: admin key rejected by ${gateway.url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
+    ]);
     expect(tail.output()).not.toContain("mgw_not_the_key");
   });
 

@@ -153,7 +153,9 @@ describe("runTail --json", () => {
     gateways.push(gateway);
     const tail = start({ gateway: gateway.url, adminKey: "mgw_wrong_secret" });
     expect(await tail.exit).toBe(2);
-    expect(tail.stderr.lines()).toEqual([`mindgw tail: admin key rejected by ${gateway.url} (HTTP 401)`]);
+    expect(tail.stderr.lines()).toEqual([
+      `mindgw tail: admin key rejected by ${gateway.url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
+    ]);
     expect(tail.stderr.text()).not.toContain("mgw_wrong_secret");
   });
 

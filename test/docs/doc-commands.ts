@@ -138,3 +138,27 @@ export function commentFlagProblems(program: Command, lines: readonly string[]):
   }
   return problems;
 }
+
+/** The flags whose value is a credential, each read from its environment variable when not given. */
+const SECRET_FLAGS = ["--admin-key", "--token", "--upstream-key"];
+
+/**
+ * A word that runs mindgw, however a line runs it: the binary by name or path (`sudo mindgw`,
+ * `./dist/mindgw`, `FOO=1 mindgw`) or its image (`docker run … mindgw`, `ghcr.io/…/mindgw:1.2`).
+ */
+const RUNS_MINDGW = /(?:^|\/)mindgw(?::[\w.-]+)?$/;
+
+/**
+ * Each secret flag given a variable (`--token $T`, `--token=$T`) after the word that runs mindgw on
+ * a shell line, as `ps` would show it on that process's command line.
+ */
+export function secretVariables(line: string): string[] {
+  const words = shellWords(line);
+  const runs = words.findIndex((word) => RUNS_MINDGW.test(word));
+  if (runs < 0) return [];
+  return words.slice(runs + 1).flatMap((word, at, rest) => {
+    const [flag = "", inline] = word.split("=", 2);
+    const value = inline ?? rest[at + 1] ?? "";
+    return SECRET_FLAGS.includes(flag) && value.startsWith("$") ? [`${flag} ${value}`] : [];
+  });
+}

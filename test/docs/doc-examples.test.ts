@@ -25,6 +25,7 @@ import {
   commandProblems,
   commentFlagProblems,
   mindgwCommands,
+  secretVariables,
   shellLines,
 } from "./doc-commands.ts";
 import { promtoolProblems } from "./promtool.ts";
@@ -278,17 +279,26 @@ describe("shell", () => {
     // (MINDGW_ADMIN_KEY, MINDGW_WORKER_TOKEN, MINDGW_UPSTREAM_KEY): `--token $MINDGW_WORKER_TOKEN`
     // has the shell copy the token into the worker's argv, against DEPLOYMENT.md's "never on a
     // command line" (README.md's worker example did, before this release).
-    const secrets = ["--admin-key", "--token", "--upstream-key"];
+    // However the line runs it: before this release only a line starting `mindgw` was read.
+    expect(
+      [
+        "sudo mindgw worker --token $MINDGW_WORKER_TOKEN",
+        "docker run --rm mindgw worker --token=$T --upstream http://x/v1",
+        'FOO=1 ./dist/mindgw keys list --admin-key "$K"',
+        "mindgw worker --upstream-key $U",
+        "MINDGW_WORKER_TOKEN=$T mindgw worker",
+      ].map(secretVariables),
+    ).toEqual([
+      ["--token $MINDGW_WORKER_TOKEN"],
+      ["--token $T"],
+      ["--admin-key $K"],
+      ["--upstream-key $U"],
+      [],
+    ]);
     const exposed: string[] = [];
     for (const block of docBlocks("sh", "bash"))
       for (const line of shellLines(block.text))
-        for (const words of mindgwCommands(line))
-          words.forEach((word, at) => {
-            const [flag = "", inline] = word.split("=", 2);
-            const value = inline ?? words[at + 1] ?? "";
-            if (secrets.includes(flag) && value.startsWith("$"))
-              exposed.push(`${placeOf(block)} ${flag} ${value}`);
-          });
+        for (const secret of secretVariables(line)) exposed.push(`${placeOf(block)} ${secret}`);
     expect(exposed).toEqual([]);
   });
 

@@ -93,8 +93,7 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
         expect({ command, code: out.code, stderr: out.stderr }).toEqual({
           command,
           code: 2,
-          stderr:
-            "mindgw: gateway refused the admin key (HTTP 401: invalid or missing credentials): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike\n",
+          stderr: `mindgw: admin key rejected by ${fx.gw.url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike\n`,
         });
       }
     // It said "no active key with id or name …" alone, of keys `keys show` finds.
@@ -111,8 +110,9 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
     }
   });
 
-  test("a --gateway with an API's path (/v1) or none of the gateway's: exit 1, saying to give the gateway's URL", async () => {
-    // It said "gateway refused: no route for GET /v1/admin/api/keys" (exit 2), or "HTTP 404".
+  test("a --gateway with an API's path (/v1) or none of the gateway's: exit 2, saying to give the gateway's URL", async () => {
+    // It said "gateway refused: no route for GET /v1/admin/api/keys", or "HTTP 404". A wrong
+    // --gateway is a usage error, as one with a query or that redirects.
     const other = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
@@ -128,7 +128,7 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
       const out = await admin(gateway, fx.adminKey, ...command);
       expect({ gateway, code: out.code, stderr: out.stderr }).toEqual({
         gateway,
-        code: 1,
+        code: 2,
         stderr: `mindgw: --gateway ${gateway} serves no ${path} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1\n`,
       });
     }

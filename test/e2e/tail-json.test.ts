@@ -297,7 +297,9 @@ describe("errors: one line on stderr, an exit code, no stack trace", () => {
     const out = await runMindgw(["tail", "--json", "--gateway", gw.url, "--admin-key", "mgw_wrong"]);
     expect(out.code).toBe(2);
     expect(out.stdout).toBe("");
-    expect(out.stderr).toBe(`mindgw tail: admin key rejected by ${gw.url} (HTTP 401)\n`);
+    expect(out.stderr).toBe(
+      `mindgw tail: admin key rejected by ${gw.url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike\n`,
+    );
     oneLine(out.stderr);
   });
 

@@ -421,7 +421,7 @@ describe("mindgw tail in a terminal", () => {
       expect(await tmux.waitForExit()).toEqual({ code: 2, ttyRestored: true });
       const lines = tmux.screen().split("\n").filter(Boolean);
       expect(lines).toEqual([
-        `mindgw tail: admin key rejected by ${gw.url} (HTTP 401)`,
+        `mindgw tail: admin key rejected by ${gw.url} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`,
         "[exited 2; tty restored]",
       ]);
     } finally {

@@ -93,19 +93,25 @@ export function adminRoutes(deps: AdminDeps) {
     // model streams, and a web UI session's end (sign-out, expiry, its user no longer admitted)
     // ends the stream it opened; the reader's reconnect is refused.
     const release = deps.sessions?.holdFor(guarded.principal, () => subscription.close());
+    // A worker's models another tenant's entries answer to are not this reader's to read, as the
+    // config in force says: a reload that keeps the stream may scope a model anew.
+    let hidden = hiddenFrom(guarded.principal, scope);
     // A reload that refuses its reader, or gives it another scope to read, ends it too.
     const held = deps.holds?.hold(
       guarded.principal,
       () => subscription.close(),
       (bound) => readScope(bound) === scope,
+      (bound) => {
+        hidden = hiddenFrom(bound, scope);
+      },
     );
     // The stream has no replay, so a reader reads the log once it opens (the web UI's live mode):
     // it opens once the rows queued before it subscribed are written, or a request that finished
     // just before would be in neither (its event gone, its row still in the writer's batch).
     const opensAfter = deps.audit.queuedWritten();
-    // A worker's models another tenant's entries answer to are not this reader's to read.
-    const hidden = hiddenFrom(guarded.principal, scope);
-    const shown = hidden && ((event: GatewayEvent) => eventSeen(event, hidden));
+    // Only a stream held to one tenant pays for the look-up, once an event.
+    const shown =
+      scope === null ? undefined : (event: GatewayEvent) => (hidden ? eventSeen(event, hidden) : event);
     const body = whenDone(sseStream(subscription, { opensAfter, ...(shown ? { shown } : {}) }), () => {
       release?.();
       held?.();

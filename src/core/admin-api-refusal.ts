@@ -1,0 +1,17 @@
+/**
+ * What a call to a gateway's admin API (`--gateway`: the CLI's commands, `mindgw tail`) says of an
+ * admin key the gateway does not take (401), in one wording for all of them. The gateway says no
+ * more of a key it does not take (unknown, revoked or expired read alike, so a guesser learns
+ * nothing), and a proxy's sign-in page says nothing of ours: neither is quoted. `label` is the
+ * gateway's `urlLabel`. The caller ends with exit code 2.
+ */
+export const adminKeyRejected = (label: string): string =>
+  `admin key rejected by ${label} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`;
+
+/**
+ * What such a call says of a `--gateway` with no admin API behind it (a 404 for `path`: an API's
+ * URL, `…/v1`, or another server), in one wording for all of them. A wrong `--gateway` is a usage
+ * error (exit 2), as one with a query or one that redirects.
+ */
+export const noAdminApiAt = (label: string, path: string): string =>
+  `--gateway ${label} serves no ${path} (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`;

@@ -1,5 +1,5 @@
 import { type ErrorCode, GatewayError } from "./gateway-error.ts";
-import type { UpstreamFault } from "./upstream-fault.ts";
+import { refusesApiVersion, type UpstreamFault } from "./upstream-fault.ts";
 
 /** The faults that are the route's, not the call's: its credentials, its account, its model or URL, what its model serves. */
 export type RouteRefusal = Extract<UpstreamFault, "credentials" | "account" | "route" | "path" | "operation">;
@@ -27,7 +27,7 @@ const CODE: Readonly<Record<RouteRefusal, ErrorCode>> = {
 };
 
 /** The gateway's words for each refusal, said the same whichever way the upstream said it. */
-function words(fault: RouteRefusal, { name, status, inAnswer }: Refused): string {
+function words(fault: RouteRefusal, { name, status, inAnswer, said }: Refused): string {
   switch (fault) {
     case "credentials":
       return status === 403
@@ -36,6 +36,8 @@ function words(fault: RouteRefusal, { name, status, inAnswer }: Refused): string
     case "account":
       return `${name} refused the gateway's account (billing or quota)`;
     case "route":
+      if (refusesApiVersion(said))
+        return `${name} ${inAnswer ? "said" : `answered ${status}:`} the route's API version is not served there (its provider's api_version)`;
       return inAnswer
         ? `${name} does not know the route's model`
         : `${name} answered ${status}: the route's model or URL is not found there`;

@@ -112,3 +112,15 @@ test("Azure's 400 OperationNotSupported is the operation's (the deployment does 
     "request",
   );
 });
+
+test("Azure's 400 BadRequest refusing the api_version is the route's; a caller's BadRequest in other words stays the request's", () => {
+  expect(upstreamFault(400, { code: "BadRequest", message: "API version not supported" })).toBe("route");
+  expect(
+    upstreamFault(400, {
+      code: "BadRequest",
+      message: "Model {modelName} is enabled only for api versions 2024-12-01-preview and later",
+    }),
+  ).toBe("route");
+  expect(upstreamFault(400, { code: "BadRequest", message: "Invalid image data" })).toBe("request");
+  expect(upstreamFault(400, { message: "API version not supported" })).toBe("request");
+});

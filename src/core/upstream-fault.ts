@@ -41,8 +41,9 @@ export type UpstreamFault =
   /** The gateway's account cannot pay (402, a billing or quota refusal): down until it is topped up. */
   | "account"
   /**
-   * The route's model unknown upstream (a 404 that names the model or deployment: `namesRoute`):
-   * the route's configuration is wrong, not the caller's request, which named the gateway's model.
+   * The route's model unknown upstream (a 404 that names the model or deployment: `namesRoute`),
+   * or its API version refused (Azure's 400: `refusesApiVersion`): the route's configuration is
+   * wrong, not the caller's request, which named the gateway's model.
    * Any other 404 is the caller's (`request`), or a `path`.
    */
   | "route"
@@ -87,6 +88,7 @@ export function upstreamFault(status: number, said: UpstreamSaid = {}): Upstream
   if (status === 401 || status === 403) return "credentials";
   if (status === 404) return namesRoute(said) ? "route" : noSuchPath(said) ? "path" : "request";
   if (status === 400 && said.code === OPERATION_NOT_SUPPORTED) return "operation";
+  if (status === 400 && said.code === BAD_REQUEST && refusesApiVersion(said.message)) return "route";
   // An overload said at 429 (Moonshot's `engine_overloaded_error`) is the server's, as at 503.
   if (status === 429) return saidOverloaded(status, said.type, said.code) ? "server" : rateLimit(said);
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) return "request";
@@ -154,6 +156,21 @@ const MODEL_UNKNOWN =
  * model, gpt-4o.": a legacy /v1/completions client; embeddings). Which, the code does not say.
  */
 const OPERATION_NOT_SUPPORTED = "OperationNotSupported";
+
+/**
+ * Azure OpenAI's 400 `BadRequest` refusing the provider's `api_version` (the `?api-version=` of its
+ * calls): one Azure has retired, "API version not supported", or one older than the deployment's
+ * model takes, "Model {modelName} is enabled only for api versions 2024-12-01-preview and later"
+ * (its placeholder sent unfilled). A `route` fault: the route's configuration, which refuses every
+ * call so until the operator changes it, not the caller's request (whose 400 would tell it to fix
+ * what it sent).
+ */
+export const refusesApiVersion = (message: string | undefined): boolean =>
+  message !== undefined && API_VERSION_REFUSED.test(message);
+
+const BAD_REQUEST = "BadRequest";
+const API_VERSION_REFUSED =
+  /^API version not supported$|^Model \S+ is enabled only for api versions \S+ and later/;
 
 /**
  * A 404 no API answered: an HTML page or nothing, or a self-hosted server's own (`NO_SUCH_PATH`);

@@ -185,6 +185,40 @@ describe("vendor failures in the caller's dialect", () => {
     expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
   });
 
+  test("Azure's 400 BadRequest refusing the provider's api_version (retired: \"API version not supported\"; too old for the deployment's model: \"Model … is enabled only for api versions … and later\") is the route's configuration, not the caller's request: failed over; alone, a 502 in the gateway's words, in either dialect", async () => {
+    const RETIRED = { status: 400, type: "BadRequest", message: "API version not supported" };
+    // Azure's own words, its placeholder unfilled as it sends them.
+    const TOO_OLD = {
+      status: 400,
+      type: "BadRequest",
+      message: "Model {modelName} is enabled only for api versions 2024-12-01-preview and later",
+    };
+    cloud.failNext(RETIRED);
+    const reply = await openai.chat.completions.create({
+      model: "azure-then-gemini",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
+    cloud.failNext(TOO_OLD);
+    const refused = (await openai.chat.completions
+      .create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect(refused.status).toBe(502);
+    expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
+    expect(refused.message).toContain(
+      "upstream az answered 400: the route's API version is not served there",
+    );
+    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+    cloud.failNext(RETIRED);
+    const anthropicRefused = (await anthropic.messages
+      .create({ model: "azure-4o", max_tokens: 32, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicRefused.status).toBe(502);
+    expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
+    expect(anthropicRefused.message).toContain("the route's API version is not served there");
+  });
+
   test("Azure's 429 saying its wait only in x-ms-retry-after-ms (as Azure SDKs read it): the caller is told it as retry-after-ms and Retry-After, which the OpenAI and Anthropic SDKs read", async () => {
     const LIMITED = {
       status: 429,

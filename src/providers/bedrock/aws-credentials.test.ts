@@ -60,6 +60,45 @@ describe("the AWS credential chain", () => {
     expect(served).toBe(1);
   });
 
+  test("a plain-http AWS_CONTAINER_CREDENTIALS_FULL_URI on no loopback, ECS or EKS Pod Identity address is refused, its token never sent (as the AWS SDKs' checkUrl refuses it); https and those addresses are asked", async () => {
+    const asked: string[] = [];
+    const recording = (async (input: string | URL | Request) => {
+      asked.push(String(input instanceof Request ? input.url : input));
+      return Response.json({ AccessKeyId: "ASIAOK", SecretAccessKey: "s", Token: "t" });
+    }) as typeof fetch;
+    const fromUri = (uri: string) =>
+      awsCredentialSource({
+        provider: "br",
+        region: "us-east-1",
+        config: {},
+        env: {
+          ...NO_FILES,
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: uri,
+          AWS_CONTAINER_AUTHORIZATION_TOKEN: "container-secret",
+        },
+        fetch: recording,
+      }).get();
+    const error = await fromUri("http://10.1.2.3/creds").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(502);
+    expect((error as GatewayError).message).toContain(
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI is plain http to 10.1.2.3, which is no loopback, ECS (169.254.170.2) or EKS Pod Identity (169.254.170.23, [fd00:ec2::23]) address: use https",
+    );
+    expect(asked).toEqual([]);
+    for (const uri of [
+      "https://creds.example.com/v1",
+      "http://169.254.170.23/v1/credentials",
+      "http://[fd00:ec2::23]/v1/credentials",
+      "http://169.254.170.2/v2/credentials/x",
+      "http://localhost:8080/creds",
+      "http://127.0.0.9/creds",
+      "http://[::1]/creds",
+    ]) {
+      expect(await fromUri(uri)).toMatchObject({ accessKeyId: "ASIAOK" });
+    }
+    expect(asked).toHaveLength(7);
+  });
+
   test("no credentials anywhere (EC2 instance metadata off) is a clear 502 naming the provider and what was tried", async () => {
     const error = await source({}, { AWS_EC2_METADATA_DISABLED: "true" })
       .get()

@@ -15,9 +15,9 @@ export async function containerCredentials(
   env: Env,
   doFetch: typeof fetch,
 ): Promise<Expiring<AwsCredentials>> {
-  const url =
-    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
-    `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`;
+  const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+  if (full) refuseUnsafeFullUri(provider, full);
+  const url = full || `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`;
   const headers: Record<string, string> = {};
   const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
     ? (await Bun.file(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).text()).trim()
@@ -35,3 +35,35 @@ export async function containerCredentials(
   const { AccessKeyId, SecretAccessKey, Token, Expiration } = parsed.data;
   return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
 }
+
+/**
+ * A `FULL_URI` the AWS SDKs ask (their `checkUrl`, @aws-sdk/credential-provider-http): any https
+ * URL, and plain http only to a loopback address (`127.0.0.0/8`, `localhost`, `[::1]`), ECS's
+ * 169.254.170.2 or EKS Pod Identity's agent (169.254.170.23, `[fd00:ec2::23]`). Another would be
+ * sent the authorization token in the clear, across the network, and its keys trusted: refused
+ * before anything is sent, as the SDKs refuse it.
+ */
+function refuseUnsafeFullUri(provider: string, full: string): void {
+  let url: URL;
+  try {
+    url = new URL(full);
+  } catch {
+    throw credentialFailure(provider, "AWS_CONTAINER_CREDENTIALS_FULL_URI is no URL");
+  }
+  if (url.protocol === "https:" || CONTAINER_HOSTS.has(url.hostname) || LOOPBACK_V4.test(url.hostname))
+    return;
+  throw credentialFailure(
+    provider,
+    `AWS_CONTAINER_CREDENTIALS_FULL_URI is plain http to ${url.hostname}, which is no loopback, ECS (169.254.170.2) or EKS Pod Identity (169.254.170.23, [fd00:ec2::23]) address: use https`,
+  );
+}
+
+/** The hosts a plain-http `FULL_URI` may name besides `127.x.x.x` (URL writes `[0:…:1]` as `[::1]`). */
+const CONTAINER_HOSTS: ReadonlySet<string> = new Set([
+  "169.254.170.2",
+  "169.254.170.23",
+  "[fd00:ec2::23]",
+  "localhost",
+  "[::1]",
+]);
+const LOOPBACK_V4 = /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;

@@ -232,6 +232,20 @@ export function geminiApiEndpoint(baseUrl: string | undefined, apiKey: string | 
 }
 
 /**
+ * Vertex AI's host for a location, as Google's locations page names them: the global endpoint's;
+ * a multi-region's (`us`, `eu`: ML processing kept within the US or the EU), its own
+ * `aiplatform.{location}.rep.googleapis.com`, where `us-aiplatform.googleapis.com` is no host; a
+ * region's `{location}-aiplatform.googleapis.com`.
+ */
+function vertexHost(location: string): string {
+  if (location === "global") return "https://aiplatform.googleapis.com";
+  if (MULTI_REGIONS.has(location)) return `https://aiplatform.${location}.rep.googleapis.com`;
+  return `https://${location}-aiplatform.googleapis.com`;
+}
+
+const MULTI_REGIONS: ReadonlySet<string> = new Set(["us", "eu"]);
+
+/**
  * Vertex AI's publisher models in one project and location, with an OAuth bearer token: Google's
  * (Gemini), or another publisher's (`anthropic`: Claude).
  */
@@ -242,11 +256,7 @@ export function vertexEndpoint(
   token: TokenSource,
   publisher: "google" | "anthropic" = "google",
 ): GoogleEndpoint {
-  const host =
-    location === "global"
-      ? "https://aiplatform.googleapis.com"
-      : `https://${location}-aiplatform.googleapis.com`;
-  const base = (baseUrl ?? host).replace(/\/+$/, "");
+  const base = (baseUrl ?? vertexHost(location)).replace(/\/+$/, "");
   const prefix = `${base}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/${publisher}/models`;
   return {
     url: (model, method) => `${prefix}/${encodeURIComponent(model)}:${method}`,

@@ -9,7 +9,7 @@ import type { KeySessions } from "../../auth/key-sessions.ts";
 import { askedTenant, tenantQuerySchema } from "../../core/tenant-filter.ts";
 import type { CallerHolds } from "../../tenants/caller-holds.ts";
 import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
-import { eventSeen, type HiddenModel, hiddenFrom } from "../../tenants/worker-models-seen.ts";
+import { eventSeen, type WorkerReader, workerReaderOf } from "../../tenants/worker-seen.ts";
 import { bodyEndsRequest } from "../body-ends-request.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -25,8 +25,8 @@ export interface AdminDeps {
    * reader of `scope` may see it (null: every tenant; else that tenant's part alone), as `workers`.
    */
   readonly status: (scope: string | null) => object;
-  /** `hidden`: model names the reader may not see (another tenant's), left out of the workers' lists. */
-  readonly workers: (scope: string | null, hidden?: HiddenModel) => object;
+  /** `reader`: a reader held to one tenant, shown each worker as tenants/worker-seen.ts says. */
+  readonly workers: (scope: string | null, reader?: WorkerReader) => object;
   /**
    * What is open under each key and web UI session: a revoke or expiry, or the session's end, ends
    * its live event streams at once.
@@ -103,9 +103,10 @@ export function adminRoutes(deps: AdminDeps) {
     // it opens once the rows queued before it subscribed are written, or a request that finished
     // just before would be in neither (its event gone, its row still in the writer's batch).
     const opensAfter = deps.audit.queuedWritten();
-    // A worker's models another tenant's entries answer to are not this reader's to read.
-    const hidden = hiddenFrom(guarded.principal, scope);
-    const shown = hidden && ((event: GatewayEvent) => eventSeen(event, hidden));
+    // A worker's models another tenant's entries answer to, and a shared worker's load, are not
+    // this reader's to read.
+    const reader = workerReaderOf(guarded.principal, scope);
+    const shown = reader && ((event: GatewayEvent) => eventSeen(event, reader));
     const body = whenDone(sseStream(subscription, { opensAfter, ...(shown ? { shown } : {}) }), () => {
       release?.();
       held?.();
@@ -158,8 +159,8 @@ export function adminRoutes(deps: AdminDeps) {
         // (`mindgw tail --tenant`'s pane); another than a tenant admin's own is refused (403).
         admin(({ headers, principal }, request, scope) => {
           const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
-          const hidden = hiddenFrom(principal, scope);
-          return Response.json(deps.workers(scopedTenant(scope, tenant) ?? null, hidden), { headers });
+          const reader = workerReaderOf(principal, scope);
+          return Response.json(deps.workers(scopedTenant(scope, tenant) ?? null, reader), { headers });
         }),
       )
       .get("/events", (context: AdminContext) => {

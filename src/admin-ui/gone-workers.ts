@@ -1,4 +1,8 @@
-import type { WorkerSummary } from "../audit/gateway-event.ts";
+import type { WorkerSummary as Summary } from "../audit/gateway-event.ts";
+import type { Seen } from "../tenants/worker-seen.ts";
+
+/** A worker as the page is shown it: without its `inFlight` to a tenant's admin when it serves every tenant. */
+type WorkerSummary = Seen<Summary>;
 
 /** How many workers that left the Workers page lists, newest first. */
 export const GONE_MAX = 50;

@@ -5,7 +5,11 @@ export type { AdminStatus as StatusView } from "../http/admin/admin-status.ts";
 
 export interface RouteHealthView {
   open: boolean;
-  inFlight: number;
+  /**
+   * Left out for an admin in a tenant on a route of a provider every tenant may use: those requests
+   * are every tenant's (http/admin/tenant-routing.ts).
+   */
+  inFlight?: number;
   latencyMs: number;
 }
 

@@ -7,8 +7,8 @@ export interface SseStreamOptions {
   keepAliveMs?: number;
   /** The stream opens (its headers and first line go out) once this settles. */
   opensAfter?: Promise<void>;
-  /** Each event as this reader may read it (a tenant's admin: tenants/worker-models-seen.ts); as published when absent. */
-  shown?: (event: GatewayEvent) => GatewayEvent;
+  /** Each event as this reader may read it (a tenant's admin: tenants/worker-seen.ts); as published when absent. */
+  shown?: (event: GatewayEvent) => { readonly type: string };
 }
 
 const KEEP_ALIVE = ": keep-alive\n\n";

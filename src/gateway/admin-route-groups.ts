@@ -110,7 +110,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       holds: parts.holds,
       ...(parts.shutdown ? { shutdown: parts.shutdown } : {}),
       eventsSocketIdle: Math.min(255, Math.ceil(parts.config.server.idle_timeout / 1000) + 15),
-      workers: (scope, hidden) => listWorkers(parts.registry, scope, hidden),
+      workers: (scope, reader) => listWorkers(parts.registry, scope, reader),
       status: adminStatus({
         workerCount: (tenant) => parts.registry.list(tenant).length,
         lifecycle: parts.lifecycle,

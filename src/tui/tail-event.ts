@@ -13,7 +13,8 @@ export const workerSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
   models: z.array(z.string()),
-  inFlight: z.number(),
+  /** Absent to an admin in a tenant on a worker that serves every tenant: those requests are every tenant's. */
+  inFlight: z.number().optional(),
   capacity: z.number(),
   labels: z.record(z.string(), z.string()),
   lastHeartbeatAt: z.number(),

@@ -60,6 +60,14 @@ describe("/admin in a real browser", () => {
         .getByText(/^v\d+$/)
         .waitFor();
       await page.getByRole("heading", { name: "Routes" }).waitFor();
+      // A route's requests in flight are every tenant's on a provider every tenant may use: "–", and why.
+      const hiddenLoad = page.locator('[data-load="hidden"]');
+      await hiddenLoad.first().waitFor();
+      expect(await hiddenLoad.first().textContent()).toBe("–");
+      expect(await hiddenLoad.first().getAttribute("title")).toContain(
+        "Every tenant's requests on this route",
+      );
+      expect(await page.locator("table").first().textContent()).not.toContain("undefined");
       expect(await page.locator('main [role="alert"]').count()).toBe(0);
       expect(await page.locator(".charts").count()).toBe(0);
       expect(await page.locator(".tile-label", { hasText: /^Requests$/ }).count()).toBe(0);

@@ -13,7 +13,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // connecting, draining and lost while the page watches.
 
 const ui = adminUi();
-const { signedIn, sessionCookie, shoot, holdRequests, expectingRefusals, refuseReads } = ui;
+const { signedIn, signInWithKey, sessionCookie, shoot, holdRequests, expectingRefusals, refuseReads } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
 let fake: FakeProcess;
@@ -231,6 +231,41 @@ describe("/admin in a real browser", () => {
     } finally {
       await seen.stop();
       await unseen.stop();
+    }
+  }, 60_000);
+
+  test("workers: an admin in a tenant is shown a platform worker's capacity alone, and why: its requests in flight are every tenant's", async () => {
+    const tenantAdmin = await createKey(gw, { name: "team-workers", tenant: "team-a", role: "admin" });
+    const token = await createKey(gw, { name: "shared-fleet", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name: "shared-box",
+      models: ["fake-model"],
+    });
+    try {
+      await page.goto("about:blank");
+      await signInWithKey(tenantAdmin.key);
+      await page.goto(`${gw.url}/admin/workers`);
+      const row = page.locator('tr[data-worker="shared-box"]');
+      await row.waitFor({ timeout: 20_000 });
+      const load = row.locator('[data-load="hidden"]');
+      expect(await load.textContent()).toMatch(/^–\/\d+$/);
+      expect(await load.getAttribute("title")).toContain("every tenant's");
+      expect(await row.locator("meter").count()).toBe(0);
+      expect(await row.textContent()).not.toContain("undefined");
+      // The admin outside every tenant sees the figure. (Each sign-in leaves the page first: a
+      // session's end ends its event stream, which the browser would log as a failed load.)
+      await page.goto("about:blank");
+      await signInWithKey(adminKey);
+      await page.goto(`${gw.url}/admin/workers`);
+      await row.locator("meter").waitFor({ timeout: 20_000 });
+      expect(await row.locator('[data-load="hidden"]').count()).toBe(0);
+    } finally {
+      await page.goto("about:blank");
+      await signInWithKey(adminKey);
+      await worker.stop("SIGKILL");
     }
   }, 60_000);
 

@@ -98,7 +98,7 @@ describe("an admin key in a tenant sees only the workers its tenant may use", ()
 });
 
 describe("a platform worker's models, as an admin in another tenant reads them", () => {
-  test("a name only team-b's config entries answer to (secret-b, its glob alias's secret-glob-x) is left out of /admin/api/workers and the event stream for team-c, kept for team-b", async () => {
+  test("a name only team-b's config entries answer to (secret-b, its glob alias's secret-glob-x) is left out of /admin/api/workers and the event stream for team-c, kept for team-b; its requests in flight, every tenant's, left out for both", async () => {
     const bAdmin = (await createKey(gw, { name: "pool-b-admin", tenant: "team-b", role: "admin" })).key;
     const cAdmin = (await createKey(gw, { name: "pool-c-admin", tenant: "team-c", role: "admin" })).key;
     const [bEvents, cEvents] = await Promise.all([tailEvents(gw.url, bAdmin), tailEvents(gw.url, cAdmin)]);
@@ -126,10 +126,41 @@ describe("a platform worker's models, as an admin in another tenant reads them",
       );
     expect(JSON.stringify((await heard(cEvents)).worker)).not.toContain("secret");
     expect(JSON.stringify((await heard(bEvents)).worker)).toContain("secret-glob-x");
+    // Its requests in flight are every tenant's: a tenant's admin gets its capacity alone.
+    for (const reader of [bAdmin, cAdmin]) {
+      const pool = await poolOf(reader);
+      expect(pool?.inFlight).toBeUndefined();
+      expect(pool?.capacity).toBeGreaterThan(0);
+    }
+    expect((await poolOf(admin))?.inFlight).toBe(0);
+    for (const tail of [bEvents, cEvents]) expect((await heard(tail)).worker).not.toHaveProperty("inFlight");
+  });
+
+  test("a tenant's own worker keeps its requests in flight for that tenant's admin", async () => {
+    const bAdmin = (await createKey(gw, { name: "own-b-admin", tenant: "team-b", role: "admin" })).key;
+    const token = (await createKey(gw, { name: "own-b", tenant: "team-b", role: "worker", models: ["*"] }))
+      .key;
+    const started = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${fx.fake.url}/v1`,
+      name: "own-b",
+      models: ["own-model"],
+    });
+    fx.deferTest(() => started.stop("SIGKILL"));
+    await waitForWorkers(gw.url, gw.adminKey ?? "", ["own-b"]);
+    const listed = (await (await get("/admin/api/workers", bAdmin)).json()) as { workers: Listed[] };
+    expect(listed.workers.find((w) => w.name === "own-b")?.inFlight).toBe(0);
   });
 });
 
-type Listed = { name: string; models: string[]; shadowedByConfig?: string[] };
+type Listed = {
+  name: string;
+  models: string[];
+  shadowedByConfig?: string[];
+  inFlight?: number;
+  capacity: number;
+};
 /** The worker named pool as `token` reads `/admin/api/workers`, all of it said to that reader. */
 async function poolOf(token: string): Promise<Listed | undefined> {
   const listed = (await (await get("/admin/api/workers", token)).json()) as { workers: Listed[] };

@@ -18,6 +18,9 @@ const fmtShare = (v: number) => `${(v * 100).toFixed(0)}%`;
 const fmtCount = (v: number) => count(Math.round(v));
 const fmtUsd = (v: number) => (v === 0 ? "$0" : usd(v));
 
+/** Why a route's requests in flight are not shown to an admin in a tenant (http/admin/tenant-routing.ts). */
+const SHARED_ROUTE_LOAD =
+  "Every tenant's requests on this route: shown only to admins outside every tenant, and on your tenant's own providers";
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** Live figures: traffic, errors, latency and TTFT percentiles, tokens and cost, breakers, config. */
@@ -190,7 +193,13 @@ export function OverviewPage() {
                           {r.health.open ? "open" : "closed"}
                         </span>
                       </td>
-                      <td class="num">{r.health.inFlight}</td>
+                      <td class="num">
+                        {r.health.inFlight ?? (
+                          <span title={SHARED_ROUTE_LOAD} data-load="hidden">
+                            –
+                          </span>
+                        )}
+                      </td>
                       <td class="num">{r.health.latencyMs ? ms(r.health.latencyMs) : "–"}</td>
                     </tr>
                   ))}

@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ListedWorker } from "../../workers/gateway/list-workers.ts";
+import type { ShownWorker } from "../../workers/gateway/list-workers.ts";
 import { followEvents, getJson } from "../api.ts";
 import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
@@ -17,7 +17,7 @@ export function WorkersPage() {
   const workers = useLoad(
     async () => {
       const read = gap.reading(Date.now());
-      const answer = await getJson<{ workers: ListedWorker[] }>("/admin/api/workers");
+      const answer = await getJson<{ workers: ShownWorker[] }>("/admin/api/workers");
       const unseen = read(answer.workers, Date.now());
       if (unseen.length > 0) setGone((current) => withUnseen(current, unseen));
       return answer;
@@ -26,7 +26,7 @@ export function WorkersPage() {
     10_000,
   );
   /** What the page lists now, for the event stream's callbacks (set up once). */
-  const shown = useRef<readonly ListedWorker[]>([]);
+  const shown = useRef<readonly ShownWorker[]>([]);
   shown.current = workers.data?.workers ?? shown.current;
   const [, setNow] = useState(Date.now());
 
@@ -114,13 +114,7 @@ export function WorkersPage() {
                   ))}
                 </td>
                 <td class="num">
-                  <meter
-                    min={0}
-                    max={w.capacity}
-                    value={w.inFlight}
-                    aria-label={`${w.inFlight} of ${w.capacity}`}
-                  />{" "}
-                  {w.inFlight}/{w.capacity}
+                  <WorkerLoad worker={w} />
                 </td>
                 <td class="wide">{w.version ?? "–"}</td>
                 <td class="wide">{w.connectedAt ? ago(w.connectedAt).replace(" ago", "") : "–"}</td>
@@ -175,9 +169,30 @@ function GoneEntry({ gone }: { gone: GoneWorker }) {
   }
   return (
     <li data-gone-worker={gone.worker.name} data-gone="lost">
-      {name} <span class="badge bad">lost</span> at {clock(gone.at)} — <bdi>{gone.reason}</bdi> (
-      {gone.worker.inFlight} in flight)
+      {name} <span class="badge bad">lost</span> at {clock(gone.at)} — <bdi>{gone.reason}</bdi>
+      {gone.worker.inFlight !== undefined && ` (${gone.worker.inFlight} in flight)`}
     </li>
+  );
+}
+
+/** Why a tenant's admin is not shown a platform worker's load (tenants/worker-seen.ts). */
+const SHARED_LOAD =
+  "This worker serves every tenant: its requests in flight are every tenant's, shown only to admins outside every tenant";
+
+/** A worker's requests in flight of its capacity; its capacity alone ("–/8") when its load is not the reader's to see. */
+function WorkerLoad({ worker }: { worker: ShownWorker }) {
+  const { inFlight, capacity } = worker;
+  if (inFlight === undefined)
+    return (
+      <span title={SHARED_LOAD} data-load="hidden">
+        –/{capacity}
+      </span>
+    );
+  return (
+    <>
+      <meter min={0} max={capacity} value={inFlight} aria-label={`${inFlight} of ${capacity}`} /> {inFlight}/
+      {capacity}
+    </>
   );
 }
 
@@ -185,7 +200,7 @@ function GoneEntry({ gone }: { gone: GoneWorker }) {
  * A worker's models; those the config routes elsewhere (so none of their requests reach it) are
  * set apart, struck through, with why.
  */
-function WorkerModels({ worker }: { worker: ListedWorker }) {
+function WorkerModels({ worker }: { worker: ShownWorker }) {
   const shadowed = worker.shadowedByConfig ?? [];
   const served = worker.models.filter((model) => !shadowed.includes(model));
   return (

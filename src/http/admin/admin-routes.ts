@@ -9,7 +9,7 @@ import type { KeySessions } from "../../auth/key-sessions.ts";
 import { askedTenant, tenantQuerySchema } from "../../core/tenant-filter.ts";
 import type { CallerHolds } from "../../tenants/caller-holds.ts";
 import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
-import { eventSeen, type HiddenModel, hiddenFrom } from "../../tenants/worker-models-seen.ts";
+import { eventSeen, type WorkerReader, workerReaderOf } from "../../tenants/worker-seen.ts";
 import { bodyEndsRequest } from "../body-ends-request.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -25,8 +25,8 @@ export interface AdminDeps {
    * reader of `scope` may see it (null: every tenant; else that tenant's part alone), as `workers`.
    */
   readonly status: (scope: string | null) => object;
-  /** `hidden`: model names the reader may not see (another tenant's), left out of the workers' lists. */
-  readonly workers: (scope: string | null, hidden?: HiddenModel) => object;
+  /** `reader`: a reader held to one tenant, shown each worker as tenants/worker-seen.ts says. */
+  readonly workers: (scope: string | null, reader?: WorkerReader) => object;
   /**
    * What is open under each key and web UI session: a revoke or expiry, or the session's end, ends
    * its live event streams at once.
@@ -93,16 +93,17 @@ export function adminRoutes(deps: AdminDeps) {
     // model streams, and a web UI session's end (sign-out, expiry, its user no longer admitted)
     // ends the stream it opened; the reader's reconnect is refused.
     const release = deps.sessions?.holdFor(guarded.principal, () => subscription.close());
-    // A worker's models another tenant's entries answer to are not this reader's to read, as the
-    // config in force says: a reload that keeps the stream may scope a model anew.
-    let hidden = hiddenFrom(guarded.principal, scope);
+    // A worker's models another tenant's entries answer to, and a shared worker's load, are not
+    // this reader's to read (tenants/worker-seen.ts), as the config in force says: a reload that
+    // keeps the stream may scope a model anew.
+    let reader = workerReaderOf(guarded.principal, scope);
     // A reload that refuses its reader, or gives it another scope to read, ends it too.
     const held = deps.holds?.hold(
       guarded.principal,
       () => subscription.close(),
       (bound) => readScope(bound) === scope,
       (bound) => {
-        hidden = hiddenFrom(bound, scope);
+        reader = workerReaderOf(bound, scope);
       },
     );
     // The stream has no replay, so a reader reads the log once it opens (the web UI's live mode):
@@ -111,7 +112,7 @@ export function adminRoutes(deps: AdminDeps) {
     const opensAfter = deps.audit.queuedWritten();
     // Only a stream held to one tenant pays for the look-up, once an event.
     const shown =
-      scope === null ? undefined : (event: GatewayEvent) => (hidden ? eventSeen(event, hidden) : event);
+      scope === null ? undefined : (event: GatewayEvent) => (reader ? eventSeen(event, reader) : event);
     const body = whenDone(sseStream(subscription, { opensAfter, ...(shown ? { shown } : {}) }), () => {
       release?.();
       held?.();
@@ -164,8 +165,8 @@ export function adminRoutes(deps: AdminDeps) {
         // (`mindgw tail --tenant`'s pane); another than a tenant admin's own is refused (403).
         admin(({ headers, principal }, request, scope) => {
           const { tenant } = parseInput(tenantQuerySchema, queryOf(request));
-          const hidden = hiddenFrom(principal, scope);
-          return Response.json(deps.workers(scopedTenant(scope, tenant) ?? null, hidden), { headers });
+          const reader = workerReaderOf(principal, scope);
+          return Response.json(deps.workers(scopedTenant(scope, tenant) ?? null, reader), { headers });
         }),
       )
       .get("/events", (context: AdminContext) => {

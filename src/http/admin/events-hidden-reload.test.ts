@@ -16,7 +16,7 @@ import { runWorker } from "../../workers/worker/worker-client.ts";
 // What a tenant's admin reads of a platform worker's models on its live event stream follows the
 // config in force, through the real gateway and a real `mindgw worker` session: a reload that
 // scopes a model to another tenant while the stream is open leaves that name out of the next
-// worker.* event, as it leaves it out of `/admin/api/workers` (tenants/worker-models-seen.ts).
+// worker.* event, as it leaves it out of `/admin/api/workers` (tenants/worker-seen.ts).
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-events-hidden-reload-"));
 const upstream = startFakeUpstream(["pool-model", "secret-b"]);

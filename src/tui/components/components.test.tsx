@@ -318,6 +318,29 @@ describe("WorkersPane", () => {
     expect(frame).toContain(`${GRAY}left`);
   });
 
+  test("a platform worker read by an admin in a tenant: its capacity alone, no figure it was not given", () => {
+    const now = 1_700_000_100_000;
+    const { inFlight: _, ...shared } = worker({
+      id: "1",
+      name: "shared",
+      capacity: 8,
+      lastHeartbeatAt: now - 1000,
+    });
+    const text = plain(
+      render(
+        <WorkersPane
+          workers={[{ ...shared, gone: null }]}
+          now={now}
+          width={100}
+          maxRows={5}
+          heartbeats={heartbeats}
+        />,
+      ).lastFrame(),
+    );
+    expect(text).toMatch(/shared\s+llama-3-8b\s+–\/8 ok/);
+    expect(text).not.toContain("undefined");
+  });
+
   test("empty", () => {
     expect(
       plain(

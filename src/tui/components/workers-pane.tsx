@@ -51,7 +51,7 @@ export function WorkersPane({ workers, now, width, maxRows, visible = true, hear
             ) : (
               fit(worker.models.join(","), modelsWidth)
             )}{" "}
-            {fit(`${worker.inFlight}/${worker.capacity}`, loadWidth, "right")}{" "}
+            {fit(`${worker.inFlight ?? "–"}/${worker.capacity}`, loadWidth, "right")}{" "}
             <ColourText color={health.colour}>{health.label}</ColourText>
           </Text>
         );

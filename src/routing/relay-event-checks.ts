@@ -106,13 +106,24 @@ const QUOTE = 34;
 export const namesRole = (buf: Uint8Array, span: SseSpan): boolean => holdsKey(buf, span, ROLE_KEY_BYTES);
 
 /**
- * Whether a chunk's data holds an `"error"` key past its first (OpenRouter's error once a model
- * has begun, its chunk's `error` after `id`, `object`…, `finish_reason: "error"`; its error docs).
- * Text in a string has its quotes escaped: the key's bytes are a key's. Asked of the events before
- * the answer's first only (relay-scan.ts), as `namesRole` is.
+ * Whether a chunk is an error whose `error` key is not its first (OpenRouter's error once a model
+ * has begun, its chunk's `error` after `id`, `object`…, `finish_reason: "error"`; its error docs):
+ * a top-level `error` object. The bytes `"error":` are looked for first (text in a string has its
+ * quotes escaped); only a chunk that holds them is decoded, for an `"error":` may stand deeper or
+ * be null in a good answer — Azure's first chunk says its content filter is down as
+ * `content_filter_results: {"error": {…}}` and goes on unfiltered. Asked of the events before the
+ * answer's first only (relay-scan.ts), as `namesRole` is.
  */
-export const holdsErrorKey = (buf: Uint8Array, span: SseSpan): boolean =>
-  holdsKey(buf, span, ERROR_KEY_COLON);
+export function holdsErrorKey(buf: Uint8Array, span: SseSpan): boolean {
+  if (!holdsKey(buf, span, ERROR_KEY_COLON)) return false;
+  try {
+    const chunk: unknown = JSON.parse(textOf(buf, span.dataStart, span.dataEnd));
+    if (typeof chunk !== "object" || chunk === null || !("error" in chunk)) return false;
+    return typeof chunk.error === "object" && chunk.error !== null;
+  } catch {
+    return false;
+  }
+}
 
 /** Whether `key`'s bytes are in the event's data, looked for in its first data line alone (`namesRole`). */
 function holdsKey(buf: Uint8Array, span: SseSpan, key: Uint8Array): boolean {

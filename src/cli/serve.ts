@@ -7,7 +7,6 @@ import { retentionWarnings } from "../config/retention-warnings.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { httpOrigin } from "../core/http-origin.ts";
 import { listenFailure } from "../core/listen-failure.ts";
-import { printable } from "../core/printable.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { missingCredentials, warnMissingCredentials } from "../providers/missing-credentials.ts";
@@ -15,7 +14,6 @@ import { takeServeLock } from "../storage/sqlite/serve-lock.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { logCrashes } from "./crash-log.ts";
-import { UsageError } from "./exit-code.ts";
 import { resolveConfigSource } from "./resolve-config.ts";
 import { serveAddress } from "./serve-address.ts";
 import { type StopSignal, serveSignals } from "./serve-signals.ts";
@@ -36,23 +34,7 @@ export function registerServe(program: Command): void {
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .option("--host <host>", "address to listen on (overrides server.host)")
     .option("--port <port>", "port to listen on, 0 for any free one (overrides server.port)")
-    // Refused in the action, saying what was meant: commander's "too many arguments" names no -c.
-    .allowExcessArguments()
-    .action(async (options: ServeOptions, command: Command) => {
-      refuseArguments(command.args);
-      await serve(options);
-    });
-}
-
-/** `mindgw serve config.yaml`: the config is given with -c, which a refusal of the argument says. */
-function refuseArguments(args: readonly string[]): void {
-  const [only, ...more] = args.map(printable);
-  if (only === undefined) return;
-  throw new UsageError(
-    more.length === 0
-      ? `mindgw serve takes its config with -c: mindgw serve -c ${only}`
-      : `mindgw serve takes no arguments (got ${[only, ...more].join(", ")}); its config is given with -c: mindgw serve -c FILE`,
-  );
+    .action(serve);
 }
 
 async function serve(options: ServeOptions): Promise<void> {

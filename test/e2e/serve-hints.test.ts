@@ -19,7 +19,7 @@ writeFileSync(config, `storage: { path: ${dir.file("gw.db")} }\n`);
 test("serve given its config as an argument says to give it with -c, exit 2", async () => {
   const result = await runMindgw(["serve", config], { cwd: dir.path });
   expect(result.code).toBe(2);
-  expect(result.stderr).toContain(`mindgw serve takes its config with -c: mindgw serve -c ${config}`);
+  expect(result.stderr).toContain(`mindgw: serve takes its config with -c: mindgw serve -c ${config}`);
 });
 
 test("serve on a port in use names --port and server.port, exit 1", async () => {

@@ -4,6 +4,7 @@ import { baseUrlWarnings } from "../config/base-url-warnings.ts";
 import { ignoredWeightWarnings } from "../config/ignored-weight-warnings.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
+import { HOST_CHOICES } from "../config/server-config.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { httpOrigin } from "../core/http-origin.ts";
 import { listenFailure } from "../core/listen-failure.ts";
@@ -14,6 +15,7 @@ import { takeServeLock } from "../storage/sqlite/serve-lock.ts";
 import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { logCrashes } from "./crash-log.ts";
+import { UsageError } from "./exit-code.ts";
 import { resolveConfigSource } from "./resolve-config.ts";
 import { serveAddress } from "./serve-address.ts";
 import { type StopSignal, serveSignals } from "./serve-signals.ts";
@@ -92,10 +94,12 @@ async function serve(options: ServeOptions): Promise<void> {
   } catch (error) {
     await stopAll();
     const failure = listenFailure(`${host}:${port}`, error);
+    // A host that is no address here is a setting to fix (exit 2), as an empty --host is.
+    if (failure.badHost) throw new UsageError(`${failure.words}: give --host or server.host ${HOST_CHOICES}`);
     throw new Error(
-      failure.endsWith("already in use")
-        ? `${failure} (another mindgw? give this one another port: --port or server.port)`
-        : failure,
+      failure.inUse
+        ? `${failure.words} (another mindgw? give this one another port: --port or server.port)`
+        : failure.words,
     );
   }
   try {

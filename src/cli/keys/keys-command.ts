@@ -12,6 +12,7 @@ import { inUpdateWords, limitsInput, type UpdateOptions } from "./limits-input.t
 import { localKeys } from "./local-keys.ts";
 import { keyDetail, printKeyPages } from "./print-keys.ts";
 import { remoteKeys } from "./remote-keys.ts";
+import { unknownTenantNote } from "./unknown-tenant-note.ts";
 
 interface Target extends TargetFlags {
   json?: boolean;
@@ -222,9 +223,16 @@ export function registerKeys(program: Command): void {
     .action(
       action(async (backend, options) => {
         const { all, tenant } = options as { all?: boolean; tenant?: string };
-        await printKeyPages(backend.listPages(all === true, tenant), options.json === true, (text) =>
-          process.stdout.write(text),
+        const listed = await printKeyPages(
+          backend.listPages(all === true, tenant),
+          options.json === true,
+          (text) => process.stdout.write(text),
         );
+        const note =
+          listed === 0 && tenant !== undefined
+            ? unknownTenantNote(tenant, await backend.tenantNames(), all === true)
+            : undefined;
+        if (note) process.stderr.write(`mindgw: ${note}\n`);
       }),
     );
   withTarget(keys.command("show <id-or-name>").description("show one key"))

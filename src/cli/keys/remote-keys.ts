@@ -50,6 +50,12 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
       call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate${tenantQuery(tenant)}`, input),
     setLimits: (idOrName, input, tenant) =>
       call<KeyView>("POST", `${id(idOrName)}/limits${tenantQuery(tenant)}`, input),
+    // Read for a note alone (unknown-tenant-note.ts): a refusal leaves the note out, not the command.
+    tenantNames: () =>
+      adminFetch<{ tenants: { name: string }[] }>(gateway, adminKey, "/admin/api/tenants").then(
+        (answer) => answer.tenants.map((t) => t.name),
+        () => undefined,
+      ),
     close: async () => {},
   };
 }

@@ -7,12 +7,12 @@ import { withFlagWords } from "../flag-words.ts";
 import { givenFlag } from "../given-flag.ts";
 import { resolveStoreConfig } from "../resolve-config.ts";
 import { showOnce } from "../show-once.ts";
+import { unknownTenantNote } from "../unknown-tenant-note.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 import { inUpdateWords, limitsInput, type UpdateOptions } from "./limits-input.ts";
 import { localKeys } from "./local-keys.ts";
 import { keyDetail, printKeyPages } from "./print-keys.ts";
 import { remoteKeys } from "./remote-keys.ts";
-import { unknownTenantNote } from "./unknown-tenant-note.ts";
 
 interface Target extends TargetFlags {
   json?: boolean;
@@ -230,7 +230,11 @@ export function registerKeys(program: Command): void {
         );
         const note =
           listed === 0 && tenant !== undefined
-            ? unknownTenantNote(tenant, await backend.tenantNames(), all === true)
+            ? unknownTenantNote(
+                tenant,
+                await backend.tenantNames(),
+                `no ${all === true ? "" : "active "}key is in tenant ${printable(tenant)}`,
+              )
             : undefined;
         if (note) process.stderr.write(`mindgw: ${note}\n`);
       }),

@@ -7,12 +7,12 @@ import { tempDir } from "./harness/temp-dir.ts";
 // Real processes on a shared 2-core machine: generous bounds.
 setDefaultTimeout(60_000);
 
-// `keys list --tenant nope` printed an empty list, exit 0, as for a configured tenant with no key:
-// a mistyped tenant read as an empty one. A name neither configured nor on any key listed gets a
+// `keys list --tenant nope` and `audit query --tenant nope` printed nothing, exit 0, as for a
+// configured tenant with no key or row: a mistyped tenant read as an empty one. A name neither configured nor on any key listed gets a
 // note on stderr; stdout and the exit are as before (a tenant removed from the config, or a JWT
 // tenant, is a name an operator may rightly ask about), and a configured one says nothing.
 
-const dir = tempDir("mindgw-keys-unknown-tenant-");
+const dir = tempDir("mindgw-unknown-tenant-note-");
 afterAll(() => dir.cleanup());
 
 const config = dir.file("gw.yaml");
@@ -73,4 +73,24 @@ test("through --gateway alike: the gateway's configured tenants name it", async 
     fx.adminKey,
   ]);
   expect({ code: known.code, stderr: known.stderr }).toEqual({ code: 0, stderr: "" });
+});
+
+test("audit query --tenant naming no configured tenant notes it when no row matched, exit 0", async () => {
+  const out = await runMindgw(["audit", "query", "--tenant", "nope", "-c", config]);
+  expect({ code: out.code, stderr: out.stderr.trim() }).toEqual({
+    code: 0,
+    stderr:
+      "mindgw: no audit row matched --tenant nope, and no tenant of that name is configured (tenants: acme, beta): is --tenant right?",
+  });
+  const known = await runMindgw(["audit", "query", "--tenant", "beta", "-c", config]);
+  expect({ code: known.code, stderr: known.stderr }).toEqual({ code: 0, stderr: "" });
+  const remote = await runMindgw(["audit", "query", "--json", "--tenant", "nope", "--gateway", fx.gw.url], {
+    env: { MINDGW_ADMIN_KEY: fx.adminKey },
+  });
+  expect({ code: remote.code, stdout: remote.stdout, stderr: remote.stderr.trim() }).toEqual({
+    code: 0,
+    stdout: "",
+    stderr:
+      "mindgw: no audit row matched --tenant nope, and no tenant of that name is configured (tenants: team-a): is --tenant right?",
+  });
 });

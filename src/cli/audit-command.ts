@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { auditQuerySchema } from "../audit/audit-query-schema.ts";
-import { printableJson } from "../core/printable.ts";
+import { printable, printableJson } from "../core/printable.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { type AuditInput, type AuditSource, localAudit, remoteAudit } from "./audit/audit-source.ts";
 import { auditTable } from "./audit/audit-table.ts";
@@ -12,6 +12,7 @@ import { withFlagWords } from "./flag-words.ts";
 import { givenFlag } from "./given-flag.ts";
 import { configFileFrom, resolveConfig, resolveStoreConfig } from "./resolve-config.ts";
 import { sinceTime, spanAgo, spanOf } from "./time-flags.ts";
+import { unknownTenantNote } from "./unknown-tenant-note.ts";
 
 interface AuditOptions extends TargetFlags {
   json?: boolean;
@@ -144,6 +145,15 @@ export function registerAudit(program: Command): void {
           options.json ? page.records.map((r) => `${printableJson(r)}\n`).join("") : auditTable(page.records),
         );
         if (page.nextCursor !== null) process.stderr.write(`next page: --cursor ${page.nextCursor}\n`);
+        const note =
+          page.records.length === 0 && input.tenant !== undefined && input.cursor === undefined
+            ? unknownTenantNote(
+                input.tenant,
+                await source.tenantNames(),
+                `no audit row matched --tenant ${printable(input.tenant)}`,
+              )
+            : undefined;
+        if (note) process.stderr.write(`mindgw: ${note}\n`);
       });
     });
   withTarget(

@@ -42,8 +42,8 @@ test("-c and --gateway together, or a gateway that is no http(s) URL, are usage 
   expect(() => chooseTarget({ gateway: "ftp://gw.test", adminKey: "k" }, {})).toThrow(
     "--gateway: not an http(s) URL: ftp://gw.test",
   );
-  expect(() => chooseTarget({}, { MINDGW_GATEWAY: "gw.test", MINDGW_ADMIN_KEY: "k" })).toThrow(
-    "MINDGW_GATEWAY: not an http(s) URL: gw.test",
+  expect(() => chooseTarget({}, { MINDGW_GATEWAY: "gw.test:80:1", MINDGW_ADMIN_KEY: "k" })).toThrow(
+    "MINDGW_GATEWAY: not an http(s) URL: gw.test:80:1",
   );
 });
 

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
+import { readGatewayUrl } from "../core/gateway-url.ts";
 import { keyInGatewayUrlRefusal } from "../core/gateway-url-key.ts";
-import { queryOrFragmentRefusal } from "../core/gateway-url-query.ts";
-import { urlLabel } from "../core/url-label.ts";
 import { UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
 import { configFileFrom } from "./resolve-config.ts";
@@ -47,21 +46,13 @@ export function chooseTarget(flags: TargetFlags, env: Env = process.env): Comman
 }
 
 /**
- * The gateway URL, checked before any request, as it was read: spaces about it (an env file's
- * `MINDGW_GATEWAY=http://gw:8080 `) dropped, as the check dropped them, where the text as given
- * made every request fail as "cannot reach the gateway"; without a trailing slash, query or fragment.
+ * The gateway URL, read before any request as every command reads it (core/gateway-url.ts): a
+ * bare `host:port` is http; without a trailing slash.
  */
 function checkedUrl(url: string, from: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
-  } catch {
-    throw new UsageError(`${from}: not an http(s) URL: ${urlLabel(url)}`);
-  }
-  const refusal = queryOrFragmentRefusal(parsed);
-  if (refusal) throw new UsageError(`${from}: ${refusal}`);
-  return parsed.href.replace(/\/+$/, "");
+  const reading = readGatewayUrl(url);
+  if (!reading.ok) throw new UsageError(`${from}: ${reading.why}`);
+  return reading.url.href.replace(/\/+$/, "");
 }
 
 /** `--migrate`, as every command that opens a config's store words it. */

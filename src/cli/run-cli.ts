@@ -7,6 +7,7 @@ import { GatewayCallError } from "./admin-fetch.ts";
 import { type ClosedOutputPolicy, onClosedOutput } from "./closed-output.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { serverLogger } from "./server-logger.ts";
+import { refuseStrayArguments } from "./stray-arguments.ts";
 import { versionLine } from "./version.ts";
 
 /** Commands that keep running for their work, not their output (closed-output.ts). */
@@ -40,7 +41,14 @@ export async function cliProgram(only?: string): Promise<Command> {
     .description("LLM inference gateway: OpenAI and Anthropic APIs, providers and outbound workers")
     .version(versionLine(), "-v, --version")
     .exitOverride()
+    // Set before the subcommands are made, which copy it: commander's refusals in mindgw's words,
+    // `mindgw: unknown option '--x'` as every other refusal (it said `error: …`), and arguments
+    // past those a command takes let through to be refused by refuseStrayArguments, which says
+    // what was meant (commander's "too many arguments" named no -c).
+    .configureOutput({ outputError: (text, write) => write(`mindgw: ${text.replace(/^error: /, "")}`) })
+    .allowExcessArguments()
     .showHelpAfterError("(run with --help for usage)");
+  program.hook("preAction", (_program, command) => refuseStrayArguments(command));
   const names = only !== undefined && Object.hasOwn(SUBCOMMANDS, only) ? [only] : Object.keys(SUBCOMMANDS);
   const registers = await Promise.all(names.map((name) => SUBCOMMANDS[name]?.()));
   for (const register of registers) register?.(program);

@@ -4,10 +4,10 @@ import { baseUrlWarnings } from "../config/base-url-warnings.ts";
 import { ignoredWeightWarnings } from "../config/ignored-weight-warnings.ts";
 import { metricsListenIgnored } from "../config/metrics-config.ts";
 import { retentionWarnings } from "../config/retention-warnings.ts";
+import { HOST_CHOICES } from "../config/server-config.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { httpOrigin } from "../core/http-origin.ts";
 import { listenFailure } from "../core/listen-failure.ts";
-import { printable } from "../core/printable.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { missingCredentials, warnMissingCredentials } from "../providers/missing-credentials.ts";
@@ -36,23 +36,7 @@ export function registerServe(program: Command): void {
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .option("--host <host>", "address to listen on (overrides server.host)")
     .option("--port <port>", "port to listen on, 0 for any free one (overrides server.port)")
-    // Refused in the action, saying what was meant: commander's "too many arguments" names no -c.
-    .allowExcessArguments()
-    .action(async (options: ServeOptions, command: Command) => {
-      refuseArguments(command.args);
-      await serve(options);
-    });
-}
-
-/** `mindgw serve config.yaml`: the config is given with -c, which a refusal of the argument says. */
-function refuseArguments(args: readonly string[]): void {
-  const [only, ...more] = args.map(printable);
-  if (only === undefined) return;
-  throw new UsageError(
-    more.length === 0
-      ? `mindgw serve takes its config with -c: mindgw serve -c ${only}`
-      : `mindgw serve takes no arguments (got ${[only, ...more].join(", ")}); its config is given with -c: mindgw serve -c FILE`,
-  );
+    .action(serve);
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -110,10 +94,12 @@ async function serve(options: ServeOptions): Promise<void> {
   } catch (error) {
     await stopAll();
     const failure = listenFailure(`${host}:${port}`, error);
+    // A host that is no address here is a setting to fix (exit 2), as an empty --host is.
+    if (failure.badHost) throw new UsageError(`${failure.words}: give --host or server.host ${HOST_CHOICES}`);
     throw new Error(
-      failure.endsWith("already in use")
-        ? `${failure} (another mindgw? give this one another port: --port or server.port)`
-        : failure,
+      failure.inUse
+        ? `${failure.words} (another mindgw? give this one another port: --port or server.port)`
+        : failure.words,
     );
   }
   try {

@@ -11,8 +11,9 @@ const proxyEntry = z.string().refine((entry) => addressBlock(entry) !== undefine
  * What to write for an address to listen on, said where one is empty: Bun reads "" as every
  * interface, IPv6 too, while the log said "localhost".
  */
-export const HOST_HINT =
-  "give the address to listen on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host alone)";
+export const HOST_CHOICES =
+  "the address to listen on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host alone)";
+export const HOST_HINT = `give ${HOST_CHOICES}`;
 
 /** `server`: the listener, and the bounds on what its clients may ask of it. */
 export const serverConfigSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { queryOrFragmentRefusal } from "../core/gateway-url-query.ts";
+import { readGatewayUrl } from "../core/gateway-url.ts";
 import { urlLabel } from "../core/url-label.ts";
 
 /**
@@ -19,30 +19,11 @@ export interface GatewayTarget {
 
 export type TargetResult = { ok: true; target: GatewayTarget } | { ok: false; error: string };
 
-/**
- * Accepts `http(s)://host[:port][/prefix]`; a bare `host:port` is taken as http. A query or
- * fragment is refused as every command's `--gateway` refuses it (core/gateway-url-query.ts).
- */
+/** Where the tail reads, from `--gateway` as every command reads it (core/gateway-url.ts). */
 export function resolveGateway(gateway: string): TargetResult {
-  const text = gateway.trim();
-  if (text === "") return { ok: false, error: "no gateway URL: pass --gateway or set MINDGW_GATEWAY" };
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    return { ok: false, error: `invalid gateway URL "${urlLabel(text)}"` };
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return { ok: false, error: `invalid gateway URL "${urlLabel(text)}": use http:// or https://` };
-  }
-  // WHATWG URL parsing lets odd hosts through (`ht!tp`); a typo must be a usage error, not a
-  // DNS failure retried five times.
-  if (!/^([a-z0-9_-]+\.)*[a-z0-9_-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
-    return { ok: false, error: `invalid gateway URL "${urlLabel(text)}": bad host name` };
-  }
-  const refusal = queryOrFragmentRefusal(url);
-  if (refusal) return { ok: false, error: `invalid gateway URL: ${refusal}` };
+  const reading = readGatewayUrl(gateway);
+  if (!reading.ok) return { ok: false, error: `invalid gateway URL: ${reading.why}` };
+  const { url } = reading;
   const base = new URL(`${url.origin}${url.pathname.replace(/\/*$/, "/")}`);
   return {
     ok: true,

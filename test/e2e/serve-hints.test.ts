@@ -19,7 +19,7 @@ writeFileSync(config, `storage: { path: ${dir.file("gw.db")} }\n`);
 test("serve given its config as an argument says to give it with -c, exit 2", async () => {
   const result = await runMindgw(["serve", config], { cwd: dir.path });
   expect(result.code).toBe(2);
-  expect(result.stderr).toContain(`mindgw serve takes its config with -c: mindgw serve -c ${config}`);
+  expect(result.stderr).toContain(`mindgw: serve takes its config with -c: mindgw serve -c ${config}`);
 });
 
 test("serve on a port in use names --port and server.port, exit 1", async () => {
@@ -38,4 +38,31 @@ test("serve on a port in use names --port and server.port, exit 1", async () => 
   } finally {
     taken.stop(true);
   }
+});
+
+// A host that is no address of this machine (256.1.1.1 is none at all; 192.0.2.1, TEST-NET-1, is
+// none here) is a setting to fix, as an empty --host is: it said the bare system error
+// ("EINVAL: invalid argument, listen"), exit 1, as for a runtime failure.
+test.each([
+  ["256.1.1.1", "EINVAL"],
+  ["192.0.2.1", "EADDRNOTAVAIL"],
+])("serve --host %s names the setting to fix, exit 2", async (host, code) => {
+  const result = await runMindgw(["serve", "-c", config, "--host", host, "--port", "0"], { cwd: dir.path });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(
+    `cannot listen on ${host}:0: no address of this machine (${code}): give --host or server.host the address to listen on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host alone)`,
+  );
+});
+
+test("server.host that is no address of this machine is a config error too, exit 2", async () => {
+  const hosted = dir.file("hosted.yaml");
+  writeFileSync(
+    hosted,
+    `server: { host: 256.1.1.1, port: 0 }\nstorage: { path: ${dir.file("hosted.db")} }\n`,
+  );
+  const result = await runMindgw(["serve", "-c", hosted], { cwd: dir.path });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(
+    "cannot listen on 256.1.1.1:0: no address of this machine (EINVAL): give --host or server.host",
+  );
 });

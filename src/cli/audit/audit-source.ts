@@ -5,6 +5,7 @@ import type { Config } from "../../config/config-schema.ts";
 import { parseInput } from "../../http/parse-input.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
 import { openCommandStorage, requirePostgresSchema } from "../config-store.ts";
+import { gatewayTenantNames } from "../unknown-tenant-note.ts";
 import { openReadOnlyAudit } from "./read-only-audit.ts";
 
 /**
@@ -18,6 +19,8 @@ export interface AuditSource {
   page(input: AuditInput): Promise<AuditPage>;
   /** The filtered log as chunks of text (NDJSON or CSV), read lazily. */
   export(input: AuditInput, format: ExportFormat): AsyncIterable<string | Uint8Array>;
+  /** The tenants configured (`tenants:`), or undefined where the gateway would not say. */
+  tenantNames(): Promise<readonly string[] | undefined>;
   close(): Promise<void>;
 }
 
@@ -39,12 +42,14 @@ function exportFilter(input: AuditInput) {
  * node shares. Neither is made here: a query of a path or database mindgw never wrote is refused.
  */
 export async function localAudit(config: Config, migrate: boolean): Promise<AuditSource> {
+  const tenantNames = async () => config.tenants.map((t) => t.name);
   if (config.storage.driver === "postgres") {
     await requirePostgresSchema(config.storage);
     const storage = await openCommandStorage(config.storage, migrate);
     return {
       page: (input) => queryAudit(storage.audit, parseInput(auditQuerySchema, input)),
       export: (input, format) => exportAudit(storage.audit, exportFilter(input), format),
+      tenantNames,
       close: () => storage.close(),
     };
   }
@@ -52,6 +57,7 @@ export async function localAudit(config: Config, migrate: boolean): Promise<Audi
   return {
     page: (input) => queryAudit(store, parseInput(auditQuerySchema, input)),
     export: (input, format) => exportAudit(store, exportFilter(input), format),
+    tenantNames,
     close: async () => close(),
   };
 }
@@ -70,6 +76,7 @@ export function remoteAudit(gateway: string, adminKey: string): AuditSource {
       const response = await adminResponse(gateway, adminKey, `/admin/api/audit/export?${query}`);
       if (response.body) yield* response.body;
     },
+    tenantNames: () => gatewayTenantNames(gateway, adminKey),
     close: async () => {},
   };
 }

@@ -16,6 +16,8 @@ export interface KeysBackend {
     tenant?: string,
   ): Promise<IssuedKey & { previous: KeyView }>;
   setLimits(idOrName: string, input: Record<string, unknown>, tenant?: string): Promise<KeyView>;
+  /** The tenants configured (`tenants:`), or undefined where the gateway would not say. */
+  tenantNames(): Promise<readonly string[] | undefined>;
   close(): Promise<void>;
 }
 

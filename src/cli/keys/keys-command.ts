@@ -7,6 +7,7 @@ import { withFlagWords } from "../flag-words.ts";
 import { givenFlag } from "../given-flag.ts";
 import { resolveStoreConfig } from "../resolve-config.ts";
 import { showOnce } from "../show-once.ts";
+import { unknownTenantNote } from "../unknown-tenant-note.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 import { inUpdateWords, limitsInput, type UpdateOptions } from "./limits-input.ts";
 import { localKeys } from "./local-keys.ts";
@@ -222,9 +223,20 @@ export function registerKeys(program: Command): void {
     .action(
       action(async (backend, options) => {
         const { all, tenant } = options as { all?: boolean; tenant?: string };
-        await printKeyPages(backend.listPages(all === true, tenant), options.json === true, (text) =>
-          process.stdout.write(text),
+        const listed = await printKeyPages(
+          backend.listPages(all === true, tenant),
+          options.json === true,
+          (text) => process.stdout.write(text),
         );
+        const note =
+          listed === 0 && tenant !== undefined
+            ? unknownTenantNote(
+                tenant,
+                await backend.tenantNames(),
+                `no ${all === true ? "" : "active "}key is in tenant ${printable(tenant)}`,
+              )
+            : undefined;
+        if (note) process.stderr.write(`mindgw: ${note}\n`);
       }),
     );
   withTarget(keys.command("show <id-or-name>").description("show one key"))

@@ -61,6 +61,7 @@ export async function localKeys(
     revoke: named((id, tenant) => admin.revoke(actor, id, tenantOption(tenant))),
     rotate: named((id, input, tenant) => admin.rotate(actor, id, input, tenantOption(tenant))),
     setLimits: named((id, input, tenant) => admin.setLimits(actor, id, input, tenantOption(tenant))),
+    tenantNames: async () => config.tenants.map((t) => t.name),
     async close() {
       // The cluster's id stamps the notices; unreadable (a role without access to cluster_meta),
       // they go unstamped, which every node takes: the change is made, and the command says nothing of it.

@@ -16,27 +16,34 @@ const columns: Column<KeyView>[] = [
  * `keys list`: a plain aligned table for people, or with `json` `{ "keys": [...] }` as `JSON.stringify(…, null, 2)` writes
  * it, printed a page at a time as the pages come, so a listing of any length holds one page. Nothing
  * is written before the first key (or the end): a listing whose first page fails (the gateway down,
- * the admin key refused) leaves no half document on stdout for a script to read.
+ * the admin key refused) leaves no half document on stdout for a script to read. Returns how many
+ * keys it printed.
  */
 export async function printKeyPages(
   pages: AsyncIterable<readonly KeyView[]>,
   json: boolean,
   write: (text: string) => void,
-): Promise<void> {
+): Promise<number> {
+  let listed = 0;
   if (!json) {
     const table = tableWriter(columns, write);
-    for await (const page of pages) table.add(page);
+    for await (const page of pages) {
+      table.add(page);
+      listed += page.length;
+    }
     table.end();
-    return;
+    return listed;
   }
   let first = true;
   for await (const page of pages) {
+    listed += page.length;
     if (page.length === 0) continue;
     const entries = page.map((key) => JSON.stringify(key, null, 2).replace(/^/gm, "    "));
     write(`${first ? '{\n  "keys": [\n' : ",\n"}${entries.join(",\n")}`);
     first = false;
   }
   write(first ? '{\n  "keys": []\n}\n' : "\n  ]\n}\n");
+  return listed;
 }
 
 /** One key's fields, one a line. A plain key or a rotation's previous key is printed by the caller. */

@@ -4,6 +4,7 @@ import { keysetPages } from "../../core/keyset-pages.ts";
 import { cursorOf, type KeyPage } from "../../http/admin/key-page.ts";
 import { adminFetch } from "../admin-fetch.ts";
 import { UsageError } from "../exit-code.ts";
+import { gatewayTenantNames } from "../unknown-tenant-note.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /** Keys managed through a running gateway's `/admin/api/keys`, with an admin key. */
@@ -50,6 +51,7 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
       call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate${tenantQuery(tenant)}`, input),
     setLimits: (idOrName, input, tenant) =>
       call<KeyView>("POST", `${id(idOrName)}/limits${tenantQuery(tenant)}`, input),
+    tenantNames: () => gatewayTenantNames(gateway, adminKey),
     close: async () => {},
   };
 }

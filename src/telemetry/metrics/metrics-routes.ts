@@ -80,7 +80,7 @@ export function startMetricsListener(
       },
     });
   } catch (error) {
-    throw new Error(`metrics.listen: ${listenFailure(address, error)}`);
+    throw new Error(`metrics.listen: ${listenFailure(address, error).words}`);
   }
   // Port 0 picks a free port; the log line names the one taken.
   return { url: `${httpOrigin(hostname, server.port ?? port)}/metrics`, stop: () => void server.stop(true) };

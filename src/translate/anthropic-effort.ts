@@ -89,6 +89,9 @@ export function claudeEffortNamed(
     return undefined;
   if (sent !== undefined) return `is "${asked}", which ${shown(model)} takes at most as "${sent}"`;
   return EFFORT_SCALE.includes(asked) || asked === "minimal"
-    ? `is an effort ${shown(model)} does not take`
+    ? effortNotTaken(model)
     : `"${shown(asked)}" has no level on Anthropic's effort scale`;
 }
+
+/** Why an effort is named toward `model`, which takes none (a Claude before Opus 4.5, Nova). */
+export const effortNotTaken = (model: string): string => `is an effort ${shown(model)} does not take`;

@@ -228,6 +228,31 @@ describe("an effort level on a Bedrock Converse route, under translation.unsuppo
     },
   );
 
+  // Said in the model's terms: a model that is not a Claude takes no effort at all, whatever the
+  // word; a Claude is told a word has no level on Anthropic's scale.
+  test.each([
+    ["nova", "none", "is an effort us.amazon.nova-pro-v1:0 does not take"],
+    ["nova", "high", "is an effort us.amazon.nova-pro-v1:0 does not take"],
+    ["opus", "none", `"none" has no level on Anthropic's effort scale`],
+  ] as const)(
+    "a chat caller's %s, asked %s: 400 on reasoning_effort, nothing sent",
+    async (model, effort, why) => {
+      const openai = new OpenAI({ baseURL: `${rejecting.base}/v1`, apiKey: rejecting.key, maxRetries: 0 });
+      const sentBefore = upstream.requests.length;
+      const call = openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: effort,
+      });
+      await expect(call.withResponse()).rejects.toMatchObject({
+        status: 400,
+        param: "reasoning_effort",
+        message: `400 reasoning_effort: reasoning_effort ${why} (translation.unsupported: reject)`,
+      });
+      expect(upstream.requests.length).toBe(sentBefore);
+    },
+  );
+
   test("a level the model takes goes as asked", async () => {
     answer();
     const { data } = await ask("opus-4-7", "xhigh");

@@ -1,4 +1,5 @@
 import { shown } from "../core/cut-words.ts";
+import { rememberLast } from "../core/remember-last.ts";
 import { claudeVersion } from "./claude-version.ts";
 
 /** Anthropic's effort levels (`output_config.effort`), least first. */
@@ -22,22 +23,12 @@ const MYTHOS_PREVIEW = /claude-mythos-preview/i;
 /** Claude 2 and Instant on Bedrock (`claude-v2:1`, `claude-instant-v1`), whose names give no version. */
 const CLAUDE_2 = /claude-(?:v\d|instant)/i;
 
-/** The effort levels `model` takes, least first; none for a Claude before Opus 4.5. */
-export function effortLevelsOf(model: string): readonly string[] {
-  if (model !== placedModel) {
-    placedLevels = readLevels(model);
-    placedModel = model;
-  }
-  return placedLevels;
-}
-
 /**
- * The last name `effortLevelsOf` read and its answer: a Converse call asks it twice (the router's
- * naming, the translation), and a route's calls name one model, so its regexes run once a model,
- * not once an ask, with nothing allocated to remember it (a string compare).
+ * The effort levels `model` takes, least first; none for a Claude before Opus 4.5. The last name
+ * read is remembered: a Converse call asks it twice (the router's naming, the translation), and a
+ * route's calls name one model, so its regexes run once a model, not once an ask.
  */
-let placedModel: string | undefined;
-let placedLevels: readonly string[] = EVERY_LEVEL;
+export const effortLevelsOf: (model: string) => readonly string[] = rememberLast(readLevels);
 
 /** `effortLevelsOf` read from the name. */
 function readLevels(model: string): readonly string[] {
@@ -89,6 +80,9 @@ export function claudeEffortNamed(
     return undefined;
   if (sent !== undefined) return `is "${asked}", which ${shown(model)} takes at most as "${sent}"`;
   return EFFORT_SCALE.includes(asked) || asked === "minimal"
-    ? `is an effort ${shown(model)} does not take`
+    ? effortNotTaken(model)
     : `"${shown(asked)}" has no level on Anthropic's effort scale`;
 }
+
+/** Why an effort is named toward `model`, which takes none (a Claude before Opus 4.5, Nova). */
+export const effortNotTaken = (model: string): string => `is an effort ${shown(model)} does not take`;

@@ -1,3 +1,5 @@
+import { rememberLast } from "../core/remember-last.ts";
+
 /** A Claude model's family and version, as its name says them. */
 export interface ClaudeVersion {
   readonly family: string;
@@ -16,23 +18,11 @@ const OLDER = /claude-(\d)(?:[-.](\d))?-([a-z]+)/;
 /**
  * `model`'s family and version, read off its name, Bedrock's and Vertex's names included
  * (`us.anthropic.claude-opus-4-6-v1`, `claude-sonnet-4-5@20250929`); undefined for a name that
- * places none (`claude-mythos-preview`, another vendor's model).
+ * places none (`claude-mythos-preview`, another vendor's model). The last name read is remembered:
+ * one Anthropic call asks it twice (the output limit, the effort levels), and a route's calls name
+ * one model, so the name is parsed once a model, not once an ask.
  */
-export function claudeVersion(model: string): ClaudeVersion | undefined {
-  if (model !== readModel) {
-    readVersion = readClaudeVersion(model);
-    readModel = model;
-  }
-  return readVersion;
-}
-
-/**
- * The last name `claudeVersion` read and its answer: one Anthropic call asks it twice (the output
- * limit, the effort levels), and a route's calls name one model, so the name is parsed once a
- * model, not once an ask, with nothing allocated to remember it (a string compare).
- */
-let readModel: string | undefined;
-let readVersion: ClaudeVersion | undefined;
+export const claudeVersion: (model: string) => ClaudeVersion | undefined = rememberLast(readClaudeVersion);
 
 function readClaudeVersion(model: string): ClaudeVersion | undefined {
   const newer = NEWER.exec(model);

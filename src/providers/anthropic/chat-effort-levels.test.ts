@@ -84,28 +84,36 @@ beforeAll(async () => {
       return judged(body);
     },
   });
-  const { gateway: made, adminKey } = await recordingGateway(
-    parseConfig({
-      storage: { path: ":memory:" },
-      routing: { retries: 0 },
-      providers: [
-        { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
-      ],
-      models: Object.keys(LEVELS).map((model) => ({ name: model, routes: [{ provider: "an", model }] })),
-    }),
-  );
-  gateway = made;
-  openai = new OpenAI({
-    baseURL: `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}/v1`,
-    apiKey: adminKey,
-    maxRetries: 0,
-  });
+  ({ gateway, openai } = await gatewayOnUpstream("drop"));
 });
 
 afterAll(async () => {
   await gateway.stop();
   upstream.stop(true);
 });
+
+/** A gateway routing each of `LEVELS`' models to the upstream, under `unsupported`, and its caller. */
+async function gatewayOnUpstream(
+  unsupported: "drop" | "reject",
+): Promise<{ gateway: Gateway; openai: OpenAI }> {
+  const { gateway: made, adminKey } = await recordingGateway(
+    parseConfig({
+      storage: { path: ":memory:" },
+      routing: { retries: 0 },
+      translation: { unsupported },
+      providers: [
+        { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
+      ],
+      models: Object.keys(LEVELS).map((model) => ({ name: model, routes: [{ provider: "an", model }] })),
+    }),
+  );
+  const caller = new OpenAI({
+    baseURL: `http://127.0.0.1:${made.listen("127.0.0.1", 0).port}/v1`,
+    apiKey: adminKey,
+    maxRetries: 0,
+  });
+  return { gateway: made, openai: caller };
+}
 
 /** A chat call at `effort` (chat's words, and Anthropic's `max`, which the gateway reads too). */
 const ask = (model: string, effort: string, extra: object = {}) =>
@@ -216,5 +224,65 @@ describe("a level the route's Claude refuses", () => {
     const before = sent.length;
     await ask("claude-opus-5", "xhigh", { thinking: { type: "adaptive" } });
     expect(sentSince(before)).toEqual(["xhigh"]);
+  });
+});
+
+// Under translation.unsupported: reject a level the model takes only lower, or not at all, is the
+// caller's 400 naming its field (a chat caller's reasoning_effort, a Responses caller's
+// reasoning.effort), as a refusal of it is (routing/refused-effort.ts): nothing goes upstream.
+describe("under translation.unsupported: reject", () => {
+  let rejecting: { gateway: Gateway; openai: OpenAI };
+  beforeAll(async () => {
+    rejecting = await gatewayOnUpstream("reject");
+  });
+  afterAll(() => rejecting.gateway.stop());
+
+  test.each([
+    ["claude-opus-4-6", "xhigh", 'is "xhigh", which claude-opus-4-6 takes at most as "high"'],
+    ["claude-opus-4-5-20251101", "max", 'is "max", which claude-opus-4-5-20251101 takes at most as "high"'],
+    ["claude-sonnet-4-5", "high", "is an effort claude-sonnet-4-5 does not take"],
+  ])("a chat caller's %s, asked %s: 400 on reasoning_effort, nothing sent", async (model, asked, why) => {
+    const before = sent.length;
+    const call = rejecting.openai.chat.completions.create({
+      model,
+      messages: [{ role: "user", content: "hi" }],
+      reasoning_effort: asked as "high",
+    });
+    await expect(call.withResponse()).rejects.toMatchObject({
+      status: 400,
+      param: "reasoning_effort",
+      message: expect.stringContaining(`reasoning_effort ${why} (translation.unsupported: reject)`),
+    });
+    expect(sent.length).toBe(before);
+  });
+
+  test("a Responses caller's reasoning.effort xhigh to Opus 4.6: 400 on reasoning.effort, nothing sent", async () => {
+    const before = sent.length;
+    const call = rejecting.openai.responses.create({
+      model: "claude-opus-4-6",
+      input: "hi",
+      reasoning: { effort: "xhigh" },
+    });
+    await expect(call.withResponse()).rejects.toMatchObject({
+      status: 400,
+      param: "reasoning.effort",
+      message: expect.stringContaining(
+        'reasoning.effort is "xhigh", which claude-opus-4-6 takes at most as "high"',
+      ),
+    });
+    expect(sent.length).toBe(before);
+  });
+
+  test("a level the model takes goes as asked", async () => {
+    const before = sent.length;
+    const { data } = await rejecting.openai.chat.completions
+      .create({
+        model: "claude-opus-4-7",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "xhigh",
+      })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sent.slice(before).map((body) => body.output_config?.effort)).toEqual(["xhigh"]);
   });
 });

@@ -21,11 +21,23 @@ let key = "";
 
 beforeAll(async () => {
   upstream = startCannedUpstream();
+  ({ gateway, base, key } = await gatewayOnUpstream("drop"));
+});
+afterAll(async () => {
+  await gateway.stop();
+  await upstream.stop();
+});
+
+/** A gateway routing the test's models to the canned Converse upstream, under `unsupported`. */
+async function gatewayOnUpstream(
+  unsupported: "drop" | "reject",
+): Promise<{ gateway: Gateway; base: string; key: string }> {
   const route = (name: string, model: string) => ({ name, routes: [{ provider: "br", model }] });
   const gw = await recordingGateway(
     parseConfig({
       storage: { path: ":memory:" },
       routing: { retries: 0 },
+      translation: { unsupported },
       providers: [
         {
           name: "br",
@@ -46,14 +58,12 @@ beforeAll(async () => {
       ],
     }),
   );
-  gateway = gw.gateway;
-  key = gw.adminKey;
-  base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
-});
-afterAll(async () => {
-  await gateway.stop();
-  await upstream.stop();
-});
+  return {
+    gateway: gw.gateway,
+    base: `http://127.0.0.1:${gw.gateway.listen("127.0.0.1", 0).port}`,
+    key: gw.adminKey,
+  };
+}
 
 const answer = () =>
   upstream.queue({
@@ -170,5 +180,83 @@ describe("an effort level on a Bedrock Converse route", () => {
     expect(upstream.requests.length - sentBefore).toBe(2);
     expect(sentLast().additionalModelRequestFields).toBeUndefined();
     expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
+  });
+});
+
+// Under translation.unsupported: reject a level the model takes only lower, or not at all, is the
+// caller's 400 naming output_config.effort, as a refusal of it is: nothing goes upstream.
+describe("an effort level on a Bedrock Converse route, under translation.unsupported: reject", () => {
+  let rejecting: { gateway: Gateway; base: string; key: string };
+  beforeAll(async () => {
+    rejecting = await gatewayOnUpstream("reject");
+  });
+  afterAll(() => rejecting.gateway.stop());
+
+  const ask = (model: string, effort: "high" | "xhigh" | "max") =>
+    new Anthropic({ baseURL: rejecting.base, apiKey: rejecting.key, maxRetries: 0 }).messages
+      .create({
+        model,
+        max_tokens: 4000,
+        output_config: { effort },
+        messages: [{ role: "user", content: "hi" }],
+      } as never)
+      .withResponse();
+
+  test.each([
+    ["opus", "xhigh", 'is "xhigh", which us.anthropic.claude-opus-4-6-v1 takes at most as "high"'],
+    [
+      "opus-4-5",
+      "max",
+      'is "max", which global.anthropic.claude-opus-4-5-20251101-v1:0 takes at most as "high"',
+    ],
+    ["sonnet-4-5", "high", "is an effort us.anthropic.claude-sonnet-4-5-20250929-v1:0 does not take"],
+  ] as const)(
+    "a Messages caller's %s, asked %s: 400 on output_config.effort, nothing sent",
+    async (model, effort, why) => {
+      const sentBefore = upstream.requests.length;
+      await expect(ask(model, effort)).rejects.toMatchObject({
+        status: 400,
+        error: {
+          type: "error",
+          error: {
+            type: "invalid_request_error",
+            message: `output_config.effort: output_config.effort ${why} (translation.unsupported: reject)`,
+          },
+        },
+      });
+      expect(upstream.requests.length).toBe(sentBefore);
+    },
+  );
+
+  // Said in the model's terms: a model that is not a Claude takes no effort at all, whatever the
+  // word; a Claude is told a word has no level on Anthropic's scale.
+  test.each([
+    ["nova", "none", "is an effort us.amazon.nova-pro-v1:0 does not take"],
+    ["nova", "high", "is an effort us.amazon.nova-pro-v1:0 does not take"],
+    ["opus", "none", `"none" has no level on Anthropic's effort scale`],
+  ] as const)(
+    "a chat caller's %s, asked %s: 400 on reasoning_effort, nothing sent",
+    async (model, effort, why) => {
+      const openai = new OpenAI({ baseURL: `${rejecting.base}/v1`, apiKey: rejecting.key, maxRetries: 0 });
+      const sentBefore = upstream.requests.length;
+      const call = openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: effort,
+      });
+      await expect(call.withResponse()).rejects.toMatchObject({
+        status: 400,
+        param: "reasoning_effort",
+        message: `400 reasoning_effort: reasoning_effort ${why} (translation.unsupported: reject)`,
+      });
+      expect(upstream.requests.length).toBe(sentBefore);
+    },
+  );
+
+  test("a level the model takes goes as asked", async () => {
+    answer();
+    const { data } = await ask("opus-4-7", "xhigh");
+    expect(data.content).toEqual([{ type: "text", text: "hi" }] as never);
+    expect(sentLast().additionalModelRequestFields).toEqual({ output_config: { effort: "xhigh" } });
   });
 });

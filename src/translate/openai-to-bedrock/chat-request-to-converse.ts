@@ -1,7 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { claudeEffort, claudeEffortNamed } from "../anthropic-effort.ts";
+import { claudeEffort, claudeEffortNamed, effortNotTaken } from "../anthropic-effort.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { asksThinking } from "../asks-thinking.ts";
 import {
@@ -54,8 +54,14 @@ export const CONVERSE_TARGET: ChatTarget = {
   cacheMarks: true,
   takesThinking: thinkingClaude,
   takesTopK: (model) => CLAUDE.test(model),
+  // A model that is not a Claude takes no effort, whatever the word (`none` too): said so, not in
+  // the words of Anthropic's scale, which it does not speak.
   effortNamed: (model, effort) =>
-    effort == null ? undefined : claudeEffortNamed(effort, converseEffort(model, effort), model),
+    effort == null
+      ? undefined
+      : CLAUDE.test(model)
+        ? claudeEffortNamed(effort, claudeEffort(effort, model), model)
+        : effortNotTaken(model),
   refusesTopPWithTemperature: true,
   // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
   // model may stop at fewer of them, never refuse them), each a NonEmptyString.

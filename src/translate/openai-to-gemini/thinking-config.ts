@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { rememberLast } from "../../core/remember-last.ts";
 
 /**
  * OpenAI's `reasoning_effort` (a Responses `reasoning.effort`, an Anthropic `thinking` budget, both
@@ -66,24 +67,12 @@ export const effortUnsent = (model: string, effort: unknown): boolean =>
  * later), 2.x's image models (`gemini-2.5-flash-image`) and the TTS models do not think: Vertex AI
  * refuses any thinking config ("Unable to submit request because thinking is not supported by this
  * model."), the Gemini API too ("Thinking is not enabled for models/…"). Known by the name alone;
- * a model this misses is sent again without the effort (routing/refused-hint.ts).
+ * a model this misses is sent again without the effort (routing/refused-hint.ts). The last name
+ * read is remembered: one Gemini request asks it of one model two or three times (`effortUnsent`,
+ * `effortConfig`, `takesThinkingBudget`), so its regexes run once per request, not per ask.
  */
 const VERSION = /^gemini-(\d+)(?:\.(\d+))?-/i;
-function thinksNot(model: string): boolean {
-  if (model !== judgedModel) {
-    judgedThinksNot = readsThinksNot(model);
-    judgedModel = model;
-  }
-  return judgedThinksNot;
-}
-
-/**
- * The last name `thinksNot` read and its answer: one Gemini request asks it of one model two or
- * three times (`effortUnsent`, `effortConfig`, `takesThinkingBudget`), so its regexes run once
- * per request, not per ask, with nothing allocated to remember it (a string compare).
- */
-let judgedModel: string | undefined;
-let judgedThinksNot = false;
+const thinksNot: (model: string) => boolean = rememberLast(readsThinksNot);
 
 /** `thinksNot` read from the name. */
 function readsThinksNot(model: string): boolean {

@@ -2,6 +2,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { type FakeRequest, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
+import { upstreamCallOf } from "./responses-fixture.ts";
 
 /** The key the gateway holds for the fake Anthropic upstream (never the client's). */
 export const UPSTREAM_KEY = "sk-ant-upstream-secret-9876";
@@ -98,6 +99,6 @@ export function anthropicProviderFixture() {
       return clients().anthropic;
     },
     /** The upstream request after the first `before` ones, waited for. */
-    upstreamCall: async (before: number) => (await fx.fake.waitForRequest(before + 1, 10_000)) as Seen,
+    upstreamCall: upstreamCallOf<Seen>(fx),
   };
 }

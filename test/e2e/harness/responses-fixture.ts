@@ -13,11 +13,14 @@ export type Seen = FakeRequest & {
   >;
 };
 
-/** The chat request the fixture's fake got after the first `before`, waited for. */
+/**
+ * The request the fixture's fake got after the first `before`, waited for, its body read as `S`'s
+ * (a chat request's unless said).
+ */
 export const upstreamCallOf =
-  (fixture: { readonly fake: FakeUpstream }) =>
-  async (before: number): Promise<Seen> =>
-    (await fixture.fake.waitForRequest(before + 1, 10_000)) as Seen;
+  <S extends FakeRequest = Seen>(fixture: { readonly fake: FakeUpstream }) =>
+  async (before: number): Promise<S> =>
+    (await fixture.fake.waitForRequest(before + 1, 10_000)) as S;
 
 /**
  * An upstream serving the Responses API itself (a native route), answering what is queued; as

@@ -102,10 +102,9 @@ export interface TenantRules {
   /** The tenant's model globs; a model must match these and the caller's own. */
   readonly models: readonly string[];
   /**
-   * Whether a model name is another tenant's: only entries scoped to other tenants answer to it
-   * (by name, alias or glob), none of those this caller may use, by which the route table resolves
-   * its calls. To this caller such a name does not exist (404, not listed). Absent when no model is
-   * another tenant's.
+   * Whether a model name is another tenant's: the `models:` entry it resolves to (by name, alias
+   * or glob, as the route table resolves it) is scoped to a tenant not this caller's. To this caller
+   * such a name does not exist (404, not listed). Absent when no model is another tenant's.
    */
   readonly hides?: (model: string) => boolean;
   readonly rpm?: number;

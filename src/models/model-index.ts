@@ -9,16 +9,10 @@ export interface ModelMatch<P> {
   readonly pattern: string;
 }
 
-/** An exact name's match, with the tenant its entry is scoped to. */
-interface Exact<P> extends ModelMatch<P> {
-  readonly owner: string | undefined;
-}
-
 interface Pattern<P> {
   readonly pattern: string;
   readonly entry: string;
   readonly plan: P;
-  readonly owner: string | undefined;
   readonly matcher: ModelGlob;
   readonly specificity: number;
   readonly order: number;
@@ -31,39 +25,22 @@ interface Pattern<P> {
  */
 export type KnownAs = "named" | "matched";
 
-/** A lookup over every entry, whatever its tenant: the config's own view (prices, metrics labels, `config check`). */
-export const EVERY_ENTRY = Symbol("every entry");
-
-/**
- * Whose lookup it is: a caller of a tenant (its name) reaches everyone's entries and its tenant's;
- * a caller outside every configured tenant (null), everyone's alone; `EVERY_ENTRY`, all of them.
- */
-export type Reader = string | null | typeof EVERY_ENTRY;
-
-/** Whether `reader` reaches an entry scoped to `owner` (undefined: everyone's). */
-const reaches = (reader: Reader, owner: string | undefined): boolean =>
-  owner === undefined || reader === EVERY_ENTRY || owner === reader;
-
 /** Literal characters in a pattern: the more a glob spells out, the more specific it is. */
 export const specificity = (pattern: string) => pattern.replaceAll("*", "").length;
 
 /**
  * Client model names → `models:` entries. Each entry answers to its `name` and `aliases`; any
  * of them may be a glob (`*` matches any run of characters). An exact name or alias wins; among
- * globs the most specific (most literal characters) wins, and on a tie the one listed first. A
- * lookup for a reader (`Reader`) finds among the entries it reaches alone: another tenant's more
- * specific glob neither takes a name from a caller nor tells it that it exists. With no entry
- * scoped to a tenant every reader reaches every entry, and a lookup costs one comparison more.
+ * globs the most specific (most literal characters) wins, and on a tie the one listed first.
  */
 export class ModelIndex<P> {
-  private readonly exact = new Map<string, Exact<P>>();
+  private readonly exact = new Map<string, ModelMatch<P>>();
   private readonly globs: Pattern<P>[] = [];
 
-  /** `owner`: the tenant the entry is scoped to (`models[].tenant`); undefined for everyone's. */
-  add(entry: string, aliases: readonly string[], plan: P, owner?: string): void {
+  add(entry: string, aliases: readonly string[], plan: P): void {
     for (const pattern of [entry, ...aliases]) {
       if (!pattern.includes("*")) {
-        if (!this.exact.has(pattern)) this.exact.set(pattern, { plan, entry, pattern, owner });
+        if (!this.exact.has(pattern)) this.exact.set(pattern, { plan, entry, pattern });
         continue;
       }
       const order = this.globs.length;
@@ -71,7 +48,6 @@ export class ModelIndex<P> {
         pattern,
         entry,
         plan,
-        owner,
         matcher: compileGlob(pattern),
         specificity: specificity(pattern),
         order,
@@ -80,29 +56,21 @@ export class ModelIndex<P> {
     }
   }
 
-  match(name: string, reader: Reader = EVERY_ENTRY): ModelMatch<P> | undefined {
-    const exact = this.exactFor(name, reader);
-    if (exact) return exact;
-    const glob = this.globFor(name, reader);
-    return glob && { plan: glob.plan, entry: glob.entry, pattern: glob.pattern };
-  }
-
-  /** `match(name)?.plan` without making the glob match's object (routing and pricing ask this per request). */
-  planOf(name: string, reader: Reader = EVERY_ENTRY): P | undefined {
-    return (this.exactFor(name, reader) ?? this.globFor(name, reader))?.plan;
-  }
-
-  /** The exact name's entry when `reader` reaches it (names are unique over every tenant: repeated-model-names.ts). */
-  private exactFor(name: string, reader: Reader): Exact<P> | undefined {
+  match(name: string): ModelMatch<P> | undefined {
     const exact = this.exact.get(name);
-    return exact && reaches(reader, exact.owner) ? exact : undefined;
+    if (exact) return exact;
+    // A loop, not `find` with an arrow: a closure over `name` would make this function's scope an
+    // object on every call, the exact match (every request) included.
+    for (const glob of this.globs)
+      if (glob.matcher.test(name)) return { plan: glob.plan, entry: glob.entry, pattern: glob.pattern };
+    return undefined;
   }
 
-  /** The most specific glob `reader` reaches that matches `name`. */
-  private globFor(name: string, reader: Reader): Pattern<P> | undefined {
-    // A loop, not `find` with an arrow: a closure over `name` would make this function's scope an
-    // object on every call.
-    for (const glob of this.globs) if (reaches(reader, glob.owner) && glob.matcher.test(name)) return glob;
+  /** `match(name)?.plan` without making the glob match's object (pricing asks this per request). */
+  planOf(name: string): P | undefined {
+    const exact = this.exact.get(name);
+    if (exact) return exact.plan;
+    for (const glob of this.globs) if (glob.matcher.test(name)) return glob.plan;
     return undefined;
   }
 
@@ -118,9 +86,10 @@ export class ModelIndex<P> {
   }
 
   /** Whether the config spells `name` out or only a glob matches it; undefined when neither. */
-  knownAs(name: string, reader: Reader = EVERY_ENTRY): KnownAs | undefined {
-    if (this.exactFor(name, reader)) return "named";
-    return this.globFor(name, reader) ? "matched" : undefined;
+  knownAs(name: string): KnownAs | undefined {
+    if (this.exact.has(name)) return "named";
+    for (const glob of this.globs) if (glob.matcher.test(name)) return "matched";
+    return undefined;
   }
 
   /** Names a client can send as they are (no globs), for `GET /v1/models`. */

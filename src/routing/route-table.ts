@@ -89,34 +89,27 @@ export class RouteTable {
       const refusalFailsOver = model.fallback_on.includes("content_policy");
       const routes = model.routes.flatMap((route) => this.route(route, refusalFailsOver, model.name) ?? []);
       const shadowRoute = model.shadow && this.route(model.shadow);
-      this.plans.add(
-        model.name,
-        model.aliases,
-        {
-          strategy: model.strategy,
-          routes,
-          ...(model.strategy === "least-busy" || model.strategy === "latency"
-            ? { turns: new RouteTurns() }
-            : {}),
-          fallbackOn: new Set(model.fallback_on),
-          ...(model.shadow && shadowRoute
-            ? { shadow: { route: shadowRoute, sample: model.shadow.sample } }
-            : {}),
-        },
-        model.tenant,
-      );
+      this.plans.add(model.name, model.aliases, {
+        strategy: model.strategy,
+        routes,
+        ...(model.strategy === "least-busy" || model.strategy === "latency"
+          ? { turns: new RouteTurns() }
+          : {}),
+        fallbackOn: new Set(model.fallback_on),
+        ...(model.shadow && shadowRoute
+          ? { shadow: { route: shadowRoute, sample: model.shadow.sample } }
+          : {}),
+      });
     }
   }
 
   /**
    * The plan for a client's model name: its entry in `models:` by exact name or alias, else the
-   * most specific glob (model-index.ts), among the entries a caller of `tenant` may use (everyone's
-   * and its tenant's: another tenant's more specific glob does not take the name from it), else
-   * the workers when one serves the name to that caller. A route whose `model` is `*` sends the
-   * client's name on.
+   * most specific glob (model-index.ts), else the workers when one serves the name to a caller of
+   * `tenant`. A route whose `model` is `*` sends the client's name on.
    */
   resolve(model: string, tenant: string): ModelPlan | undefined {
-    const planned = this.plans.planOf(model, tenant);
+    const planned = this.plans.match(model)?.plan;
     if (planned) return passesName(planned) ? named(planned, model, this.patience) : planned;
     if (this.workers?.servesModel(model, tenant)) {
       const route = this.route({ provider: WORKERS_PROVIDER, model });
@@ -144,9 +137,7 @@ export class RouteTable {
    * whether the name may be recorded as it came.
    */
   routes(model: string, tenant: string): KnownAs | undefined {
-    return (
-      this.plans.knownAs(model, tenant) ?? (this.workers?.servesModel(model, tenant) ? "matched" : undefined)
-    );
+    return this.plans.knownAs(model) ?? (this.workers?.servesModel(model, tenant) ? "matched" : undefined);
   }
 
   /** Every model name a caller of `tenant` may be routed by: configured ones, then worker-only ones. */

@@ -5,14 +5,16 @@ import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { ModelIndex } from "../models/model-index.ts";
 
 /**
- * Every `models:` entry's names, aliases and globs with the tenant it is scoped to, found as the
- * route table finds them (models/model-index.ts: an exact name or alias, else the most specific
- * glob, among the entries a caller reaches).
+ * The tenant each client model name belongs to, undefined for everyone's: the tenant of the
+ * `models:` entry the name resolves to, found as the route table finds it (models/model-index.ts:
+ * an exact name or alias, else the most specific glob). Every entry is indexed, everyone's too, so
+ * an alias or glob of a scoped model is that tenant's alone, while a name of everyone's that a
+ * scoped glob would also match stays everyone's (it routes to everyone's entry).
  */
-function entriesOf(config: Config): ModelIndex<true> {
-  const entries = new ModelIndex<true>();
-  for (const model of config.models) entries.add(model.name, model.aliases, true, model.tenant);
-  return entries;
+function ownersOf(config: Config): ModelIndex<string | undefined> {
+  const owners = new ModelIndex<string | undefined>();
+  for (const model of config.models) owners.add(model.name, model.aliases, model.tenant);
+  return owners;
 }
 
 /** Every tenant's rules under one config: built once per config object, read per request. */
@@ -20,16 +22,15 @@ function rulesByTenant(config: Config): {
   byName: Map<string, TenantRules>;
   outsider: TenantRules | undefined;
 } {
-  const entries = entriesOf(config);
+  const owners = ownersOf(config);
   const scoped = new Set(config.models.flatMap((model) => model.tenant ?? []));
-  // What a caller of `tenant` may not see: a name only other tenants' entries answer to (none such:
-  // nothing). A name an entry it may use answers to is its own, however specific another tenant's
-  // glob of it is (gpt-4o-mini under everyone's gpt-* and team-b's gpt-4o*); nor does a worker
-  // serve it a name another tenant's entries hold.
+  // What a caller of `tenant` may not see: the names of any other tenant's models (none: nothing).
   const hidesFrom = (tenant: string | undefined) =>
     [...scoped].some((owner) => owner !== tenant)
-      ? (model: string) =>
-          entries.planOf(model, tenant ?? null) === undefined && entries.planOf(model) !== undefined
+      ? (model: string) => {
+          const owner = owners.planOf(model);
+          return owner !== undefined && owner !== tenant;
+        }
       : undefined;
   const byName = new Map<string, TenantRules>();
   for (const tenant of config.tenants) {

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { errorCode } from "../core/why-unreachable.ts";
 import type { ProviderCall } from "../providers/provider.ts";
+import { freePort } from "../testing/free-port.ts";
 import { CANCEL_PATH, FORWARD_PATH } from "./forward-endpoint.ts";
 import { forwardOverHttp, type PeerHttp, unreachable } from "./forward-over-http.ts";
 
@@ -52,9 +53,7 @@ test("a forward whose connection is reset once sent may be running there: the at
     port: 0,
     socket: { data: (socket) => socket.terminate() },
   });
-  const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const closedPort = closed.port;
-  closed.stop(true);
+  const closedPort = freePort();
   try {
     const reset = forwardTo(`http://127.0.0.1:${resetting.port}`);
     expect(errorCode(await reset.failure)).toBe("ECONNRESET");

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
+import { freePort } from "../testing/free-port.ts";
 import { RedisClock } from "./redis-clock.ts";
 import { RedisLink } from "./redis-link.ts";
 
@@ -53,7 +54,7 @@ test("a clock on Redis's is offset by nothing to speak of; Redis away leaves the
   await clock.measure();
   // Behind, then on time again: each change said once.
   expect(said).toEqual([true, false]);
-  const away = new RedisLink({ url: "redis://127.0.0.1:1", timeoutMs: 500 });
+  const away = new RedisLink({ url: `redis://127.0.0.1:${freePort()}`, timeoutMs: 500 });
   const unmeasured = new RedisClock({ link: away, everyMs: 60_000 });
   await unmeasured.measure();
   away.close();

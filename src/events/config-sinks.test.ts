@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { GATEWAY_EVENT_TYPES } from "../audit/gateway-event.ts";
 import { parseConfig } from "../config/load-config.ts";
+import { freePort } from "../testing/free-port.ts";
 import { recordingLogger } from "../testing/recording-logger.ts";
 import { sinksFromConfig } from "./config-sinks.ts";
 import { SinkDrops } from "./sink-drops.ts";
@@ -35,9 +36,11 @@ test("every event type the gateway sends may be named, config.restart_required a
 test("each sink's drop lines carry its `sink` name, as the dropped-events metric labels it", async () => {
   const { logger, lines } = recordingLogger();
   const drops = new SinkDrops();
+  // Nothing listens at either: no event is delivered, whatever the timing.
+  const webhook = `http://127.0.0.1:${freePort()}`;
   const config = withSinks({
-    webhooks: [{ url: "http://127.0.0.1:1/in", secret: "0123456789abcdef", max_queue: 1 }],
-    redis_stream: { url: "redis://127.0.0.1:1", max_queue: 1 },
+    webhooks: [{ url: `${webhook}/in`, secret: "0123456789abcdef", max_queue: 1 }],
+    redis_stream: { url: `redis://127.0.0.1:${freePort()}`, max_queue: 1 },
   });
   const sinks = sinksFromConfig(config, logger, drops);
   try {
@@ -54,7 +57,7 @@ test("each sink's drop lines carry its `sink` name, as the dropped-events metric
     ["webhook events dropped", "events.webhooks[0]"],
   ]);
   expect(full[0]?.fields?.stream).toBe("mindgw:events");
-  expect(full[1]?.fields?.url).toBe("http://127.0.0.1:1");
+  expect(full[1]?.fields?.url).toBe(webhook);
   expect(drops.read().map((cell) => cell.sink)).toContain("events.webhooks[0]");
   expect(drops.read().map((cell) => cell.sink)).toContain("events.redis_stream");
 });

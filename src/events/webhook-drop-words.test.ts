@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from "bun:test";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { freePort } from "../testing/free-port.ts";
 import { createWebhookSink } from "./webhook-sink.ts";
 
 // What a webhook's drop line says of its cause (drop-log.ts `error`), against real receivers on
@@ -43,9 +44,7 @@ test("a drop says what the last try met: the receiver's status, or why no answer
     await sink.close();
   }
   // Nothing listens there: no answer at all.
-  const gone = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(null) });
-  const goneUrl = `http://127.0.0.1:${gone.port}/services/T000/B000/path-secret`;
-  gone.stop(true);
+  const goneUrl = `http://127.0.0.1:${freePort()}/services/T000/B000/path-secret`;
   const refused = createWebhookSink({
     url: goneUrl,
     secret: "k",

@@ -8,6 +8,7 @@ import { createOpenAICompatibleProvider } from "../providers/openai-compatible/o
 import type { Provider } from "../providers/provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
+import { freePort } from "../testing/free-port.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { callShadow } from "./shadow-call.ts";
 import { createShadowThread, shadowThreadMode } from "./shadow-thread-client.ts";
@@ -289,7 +290,7 @@ describe("callShadow through the shadow thread", () => {
     );
     expect(limited).toMatchObject({ status: 429, answer: null });
     expect(limited.errorClass).toBe(local.errorClass);
-    const gone = route({}, undefined, "http://127.0.0.1:1/v1");
+    const gone = route({}, undefined, `http://127.0.0.1:${freePort()}/v1`);
     const unreached = await callShadow(gone, request(chat()), new AbortController().signal, thread);
     const unreachedLocal = await callShadow(gone, request(chat()), new AbortController().signal);
     expect(unreached).toMatchObject({ status: 502, errorClass: "upstream_error", answer: null });

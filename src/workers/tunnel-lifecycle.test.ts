@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { freePort } from "../testing/free-port.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 import { fakeGateway } from "./testing/fake-gateway.ts";
 import { startFakeUpstream } from "./testing/fake-upstream.ts";
@@ -163,9 +164,7 @@ describe("worker lifecycle", () => {
   test("a model server that cannot list its models is named, and why, in the words of a call that failed", async () => {
     const { state } = setup();
     // One refusing connections (nothing listens on its port), one answering 503 (still loading).
-    const gone = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-    const closed = `http://127.0.0.1:${gone.port}`;
-    await gone.stop(true);
+    const closed = `http://127.0.0.1:${freePort()}`;
     const loading = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,

@@ -128,7 +128,8 @@ export function commentFlagProblems(program: Command, lines: readonly string[]):
     }
     const comment = line.slice(code.length);
     if (about === undefined || comment === "") continue;
-    const commands = within(about);
+    // The program's own flags (`-v, --version`) are as much any line's to mention as --help.
+    const commands = [program, ...within(about)];
     for (const flag of comment.match(/(?<![\w-])--?[a-z][\w-]*/g) ?? [])
       if (
         !BUILT_IN.has(flag) &&

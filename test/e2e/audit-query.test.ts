@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { readOnlyPath } from "../../src/testing/read-only-path.ts";
 import { adminGet, allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -410,7 +411,7 @@ describe("mindgw audit", () => {
     const before = "last week's export\n";
     await Bun.write(file, before);
     const failing = [
-      ["--gateway", "http://127.0.0.1:1", "--admin-key", "x"],
+      ["--gateway", `http://127.0.0.1:${freePort()}`, "--admin-key", "x"],
       ["--gateway", gw.url, "--admin-key", "mgw_wrongkey"],
       [...local(), "--status", "6xx"],
     ];

@@ -4,6 +4,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -60,8 +61,8 @@ const fx = gatewayFixture({
     providers: [
       { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
       { name: "uncounted", type: "openai", base_url: `${own(uncountedUpstream()).url}v1` },
-      // Nothing listens on port 1: every call is refused, and the gateway answers 502.
-      { name: "dead", type: "openai", base_url: "http://127.0.0.1:1/v1" },
+      // Nothing listens there: every call is refused, and the gateway answers 502.
+      { name: "dead", type: "openai", base_url: `http://127.0.0.1:${freePort()}/v1` },
     ],
     models: [
       { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },

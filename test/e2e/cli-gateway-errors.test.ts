@@ -1,4 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -24,20 +25,15 @@ const COMMANDS = [
   ["shadow", "report", "--json"],
 ];
 
-/** A port nothing listens on: a server's, stopped. */
-async function closedPlace(): Promise<string> {
-  const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
-  const place = `http://127.0.0.1:${closed.port}`;
-  await closed.stop(true);
-  return place;
-}
+/** A place nothing listens on. */
+const closedPlace = () => `http://127.0.0.1:${freePort()}`;
 
 describe("--json output when the command fails before its first answer", () => {
   for (const command of COMMANDS) {
     const name = command.join(" ");
 
     test(`${name}: a gateway down or a wrong admin key prints nothing on stdout, one line on stderr`, async () => {
-      const down = await closedPlace();
+      const down = closedPlace();
       for (const [gateway, adminKey, code] of [
         [down, fx.adminKey, 1],
         [fx.gw.url, "mgw_wrongwrongwrongwrongwrongwrongwrongwrongwro", 2],

@@ -10,6 +10,7 @@ import { createKey } from "./harness/admin-api.ts";
 import { configRead, makeConfigFifo } from "./harness/config-fifo.ts";
 import { listenToEvents } from "./harness/event-stream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -269,7 +270,7 @@ describe("restart-only settings", () => {
       ).json()) as { config: { version: number; restartRequired: string[] }; cluster?: unknown };
     // A Redis nobody listens on: the node must not try it, or show a cluster in its status.
     const cluster = {
-      redis_url: "redis://127.0.0.1:1",
+      redis_url: `redis://127.0.0.1:${freePort()}`,
       advertise_url: node.url,
       secret: "0123456789abcdef0123",
     };

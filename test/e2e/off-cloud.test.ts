@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { stringify } from "yaml";
 import { OFF_CLOUD_ENV } from "../../src/testing/off-cloud-env.ts";
 import { startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { spawnWorker } from "./harness/spawn-worker.ts";
@@ -67,7 +68,7 @@ describe("test-started processes stay off the host's cloud", () => {
     const worker = spawnWorker({
       gateway: fx.gw.url,
       token: "no-such-token",
-      upstream: "http://127.0.0.1:9/v1",
+      upstream: `http://127.0.0.1:${freePort()}/v1`,
       name: "off-cloud",
     });
     fx.deferTest(() => worker.stop("SIGKILL"));

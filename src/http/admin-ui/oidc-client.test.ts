@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair } from "jose";
 import type { OidcIssuer } from "../../../test/e2e/harness/oidc-issuer.ts";
 import { oidcConfigSchema } from "../../config/admin-ui-config.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { createOidcClient, OidcError } from "./oidc-client.ts";
 import { OIDC_CLIENT, oidcTestKit } from "./testing/oidc-test-kit.ts";
 
@@ -124,11 +125,12 @@ describe("OIDC relying party", () => {
     expect(await kindsOf({ jwks: 503 })).toEqual(["unavailable", "refused"]);
     expect(await kindsOf({ token: 503 })).toEqual(["unavailable", "signed in"]);
     expect(await kindsOf({}, { client_secret: "wrong" })).toEqual(["unavailable", "unavailable"]);
+    const nothingListens = `http://127.0.0.1:${freePort()}`;
     const unreachable = createOidcClient(
       oidcConfigSchema.parse({
-        issuer: "http://127.0.0.1:9",
+        issuer: nothingListens,
         client_id: OIDC_CLIENT.id,
-        redirect_url: "http://127.0.0.1:9/admin/auth/callback",
+        redirect_url: `${nothingListens}/admin/auth/callback`,
         allowed_users: ["a"],
       }),
     );

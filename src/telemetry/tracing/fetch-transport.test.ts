@@ -11,6 +11,7 @@ import {
   createOtlpHttpExportDelegate,
   createOtlpHttpExporterMetrics,
 } from "@opentelemetry/otlp-exporter-base/node-http";
+import { freePort } from "../../testing/free-port.ts";
 import { steppedWallClock } from "../../testing/stepped-clocks.ts";
 import { createFetchTransport, createRetryingTransport, USER_AGENT } from "./fetch-transport.ts";
 
@@ -233,9 +234,7 @@ test("a collector slower than OTEL_EXPORTER_OTLP_TIMEOUT: failed, as the library
 });
 
 test("a refused connection is retryable (the library's network errors), failed at the timeout", async () => {
-  const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(null) });
-  const port = closed.port;
-  closed.stop(true);
+  const port = freePort();
   const saved = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `http://127.0.0.1:${port}/v1/traces`;
   const sleeps: number[] = [];
@@ -255,9 +254,7 @@ test("a refused connection is retryable (the library's network errors), failed a
 });
 
 test("HTTP_PROXY set: straight to the endpoint, as the library's node:http transport goes", async () => {
-  const dead = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(null) });
-  const proxy = `http://127.0.0.1:${dead.port}`;
-  dead.stop(true);
+  const proxy = `http://127.0.0.1:${freePort()}`;
   const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy };
   process.env.HTTP_PROXY = proxy;
   process.env.http_proxy = proxy;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway, type GatewayOptions } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
 import { PROBE_MS, probeWaitMs, refusalOf, UNANSWERED_PROBE_MS, upgradeRefusal } from "./probe-upgrade.ts";
 import { type RunWorkerOptions, runWorker } from "./worker-client.ts";
@@ -118,7 +119,7 @@ async function gatewayAndWorker(
   const worker: RunWorkerOptions = {
     connect: `ws://127.0.0.1:${port}`,
     token,
-    upstream: "http://127.0.0.1:9/v1",
+    upstream: `http://127.0.0.1:${freePort()}/v1`,
     models: ["m"],
     concurrency: 1,
     name: "w",

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { holdCredentials } from "../../core/credentials.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { heldClocks } from "../../testing/stepped-clocks.ts";
 import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
@@ -297,9 +298,7 @@ test("a listing that failed says why, and keeps the runtime's words only where t
   expect(listingFailed(new NoModelList("it answered 503"))).toEqual({
     message: "could not list the upstream's models: it answered 503",
   });
-  const gone = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const base = gone.url.href.replace(/\/$/, "");
-  await gone.stop(true);
+  const base = `http://127.0.0.1:${freePort()}`;
   const refused = await discoverModels(base, undefined, new AbortController().signal).catch(
     (e: unknown) => e,
   );

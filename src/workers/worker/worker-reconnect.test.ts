@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { freePort } from "../../testing/free-port.ts";
 import { waitFor, waitForValue } from "../../testing/wait-for.ts";
 import { cleanupsAfterEach, fakeGateway } from "../testing/fake-gateway.ts";
 import { startGateway } from "../testing/tunnel-harness.ts";
@@ -12,7 +13,7 @@ const cleanup = cleanupsAfterEach();
 type Line = { level: string; message: string; fields?: Record<string, unknown> };
 
 /**
- * A worker of `connect` (its models given, so its upstream is never asked), its reconnect waits
+ * A worker of `connect` (its models given, so its upstream, where nothing listens, is never asked), its reconnect waits
  * the ceiling of each attempt's jitter (`random` ~1) from 1 ms, `settings` over that; its lines kept.
  */
 function startWorker(connect: string, settings: Partial<RunWorkerOptions> = {}) {
@@ -23,7 +24,7 @@ function startWorker(connect: string, settings: Partial<RunWorkerOptions> = {}) 
   const exit = runWorker({
     connect,
     token: "worker-key",
-    upstream: "http://127.0.0.1:9/v1",
+    upstream: `http://127.0.0.1:${freePort()}/v1`,
     models: ["llama-small"],
     concurrency: 4,
     name: "gpu-1",
@@ -147,7 +148,8 @@ test("an upstream that cannot say whether it serves the Responses API is said to
   // Its models given, the probe is the only call a starting worker makes to its upstream: before,
   // a wrong --upstream (or a model server still down) read only "could not tell whether the
   // upstream serves the Responses API; asking again", never that it could not be reached.
-  const closed = startWorker(gw.url, { responsesApi: undefined });
+  const nothingListens = `http://127.0.0.1:${freePort()}/v1`;
+  const closed = startWorker(gw.url, { responsesApi: undefined, upstream: nothingListens });
   const refused = await waitForValue("the probe's line", () =>
     closed.find((line) => line.message.startsWith("could not tell whether the upstream serves")),
   );
@@ -155,7 +157,7 @@ test("an upstream that cannot say whether it serves the Responses API is said to
     level: "warn",
     message:
       "could not tell whether the upstream serves the Responses API: connection refused (ECONNREFUSED); asking again",
-    fields: { upstream: "http://127.0.0.1:9/v1/responses" },
+    fields: { upstream: `${nothingListens}/responses` },
   });
   const server = Bun.serve({
     hostname: "127.0.0.1",

@@ -1,13 +1,4 @@
-/**
- * A loopback port nobody listens on right now. Servers that cannot take port 0 and report the
- * port (PostgreSQL, Redis) get one of these; a race with another process is retried by caller.
- */
-export function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
+export { freePort } from "../../../src/testing/free-port.ts";
 
 /**
  * Kills what the tests started (PostgreSQL, Redis) if the test process ends without cleaning up:

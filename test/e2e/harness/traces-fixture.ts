@@ -1,4 +1,5 @@
 import { beforeAll } from "bun:test";
+import { freePort } from "./free-port.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.ts";
 import { waitFor } from "./wait-for.ts";
@@ -40,8 +41,8 @@ export function configFor(fakeUrl: string) {
   return {
     providers: [
       ...["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fakeUrl}/v1` })),
-      // Nothing listens on port 1: a shadow copy sent there fails at once.
-      { name: "unreachable", type: "openai", base_url: "http://127.0.0.1:1/v1" },
+      // Nothing listens there: a shadow copy sent there fails at once.
+      { name: "unreachable", type: "openai", base_url: `http://127.0.0.1:${freePort()}/v1` },
       { name: "fake-an", type: "anthropic", base_url: fakeUrl },
     ],
     models: [

@@ -65,6 +65,21 @@ describe("context_length_exceeded keeps its meaning", () => {
     expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
   });
 
+  test("Moonshot's (Kimi's) count, the prompt and max_tokens together: a prompt that fits is no `prompt is too long` (Claude Code would compact a conversation that fits), Anthropic's max_tokens words", async () => {
+    const anthropicError = (await messages("kimi-fits", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message:
+          "input length and `max_tokens` exceed context limit: 262130 + 20 > 262144, decrease input length or `max_tokens` and try again",
+      },
+    });
+    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+  });
+
   test("TGI's 422: OpenAI's code and param, Anthropic's max_tokens words (Claude Code asks for less), both a 400; fallback_on context_length fails over", async () => {
     const tgiWords =
       "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 500 `max_new_tokens`";
@@ -106,7 +121,8 @@ describe("context_length_exceeded keeps its meaning", () => {
     ["GitHub Copilot's", "copilot", "prompt is too long: 168929 tokens > 168000 maximum"],
     ["DeepInfra's", "deepinfra", "prompt is too long: 39818 tokens > 32767 maximum"],
     ["MiniMax's", "minimax", "prompt is too long: invalid params, context window exceeds limit (2013)"],
-    ["Moonshot's (Kimi's)", "kimi", "prompt is too long: 370653 tokens > 262144 maximum"],
+    // Moonshot's count is the prompt and `max_tokens` (20 here) together.
+    ["Moonshot's (Kimi's)", "kimi", "prompt is too long: 370633 tokens > 262144 maximum"],
     ["vLLM's input processor's", "vllm-decoder", "prompt is too long: 9028 tokens > 8192 maximum"],
     ["vLLM's older input processor's", "vllm-prompt", "prompt is too long: 25938 tokens > 4096 maximum"],
     ["Mistral's", "mistral", "prompt is too long: 66385 tokens > 32768 maximum"],
@@ -121,7 +137,7 @@ describe("context_length_exceeded keeps its meaning", () => {
     [
       'OpenRouter relaying Moonshot\'s, its generic words prefixed ("Error from provider: …"),',
       "openrouter-kimi",
-      "prompt is too long: 370653 tokens > 262144 maximum",
+      "prompt is too long: 370633 tokens > 262144 maximum",
     ],
     // OpenRouter's own words are generic: its provider's are in its `metadata.raw`.
     [

@@ -88,6 +88,18 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
         },
       },
     ],
+    // Moonshot's count is the prompt and `max_tokens` together (MoonshotAI/kimi-cli#2011: 262144
+    // (requested: 269030) for a conversation under half the window): here the error fixture's
+    // Anthropic caller's prompt (262130 tokens) fits, its `max_tokens` (20) does not beside it.
+    "kimi-fits-400": [
+      400,
+      {
+        error: {
+          message: "Invalid request: Your request exceeded model token limit: 262144 (requested: 262150)",
+          type: "invalid_request_error",
+        },
+      },
+    ],
     // MiniMax's refusal of an image over 10 MB: its 2013 again, no context refusal (its words as
     // NousResearch/hermes-agent#76039 and a CC Switch report, cc-switch#4820, quote them).
     "minimax-media-400": [400, miniMax("media exceeds size limit: max 10485760 bytes (2013)")],

@@ -1,5 +1,5 @@
 // Context-window refusals as vendors and self-hosted servers send them, and refusals that only
-// look like one, for the error-fidelity tests (test/e2e/error-fidelity-context.test.ts, served by
+// look like one, for the error-fidelity tests (test/e2e/error-fidelity-context*.test.ts, served by
 // error-fidelity-vendors.ts's vendorAnswers).
 
 import type { VendorAnswer } from "./error-fidelity-vendors.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { makeRecord } from "../audit/audit-fixture.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { liveSince } from "./live-count.ts";
+import { liveBegun } from "./live-count.ts";
 import { NO_FILTERS, toQuery } from "./request-filters.ts";
 import {
   EMPTY_LIST,
@@ -107,18 +107,18 @@ describe("the Requests page's list", () => {
   });
 
   test("live mode counts each row that finished since it began once, whether an event or a read of the log listed it", () => {
-    // Live mode began at T0 + 100 (the page's clock); the log's three rows finished before.
+    // Live mode began after the log's three rows finished; the first read since (the connect's)
+    // lists them and one that finished as the stream opened, by the gateway's clock, the page's
+    // unread: none of them new by that read.
     const log = rows("r", 3, T0);
-    const since = T0 + 100;
-    const began: RequestList = { ...EMPTY_LIST, live: liveSince(since) };
+    const began: RequestList = { ...EMPTY_LIST, live: liveBegun() };
     const [readFirst, cameFirst, whileAway] = rows("new", 3, T0 + 200);
     const connect = withFirstPage(
       began,
       pageOf([...log, readFirst] as AuditRecord[], toQuery(NO_FILTERS)),
       NO_FILTERS,
     );
-    // The connect's read listed one that finished since (its event still held for the next draw).
-    expect(connect.live?.count).toBe(1);
+    expect(connect.live?.count).toBe(0);
     // Its event, the next one's, and that one's again: one more row.
     const drawn = withLiveRows(connect, [readFirst, cameFirst, cameFirst] as AuditRecord[]);
     expect([idsOf(drawn).slice(0, 2), drawn.live?.count]).toEqual([["new-1", "new-0"], 2]);
@@ -126,7 +126,7 @@ describe("the Requests page's list", () => {
     const all = [...log, readFirst, cameFirst, whileAway] as AuditRecord[];
     const reread = withFirstPage(drawn, pageOf(all, toQuery(NO_FILTERS)), NO_FILTERS);
     expect(reread.live?.count).toBe(3);
-    // A row whose event came is new whatever the clocks say (this one's start put it before `since`):
+    // A row whose event came is new whatever the clocks say (this one finished before the first read's):
     // the stream carries only what finished once it was open.
     expect(withLiveRow(reread, log[2] as AuditRecord).live?.count).toBe(4);
     // Before live mode (or once it is off) nothing is counted.
@@ -134,7 +134,7 @@ describe("the Requests page's list", () => {
   });
 
   test("live mode keeps counting past the cap, remembering only the listed rows it counted", () => {
-    let list: RequestList = { ...EMPTY_LIST, live: liveSince(T0) };
+    let list: RequestList = { ...EMPTY_LIST, live: liveBegun() };
     const live = rows("live", LIVE_MAX + 40, T0 + 10);
     for (let at = 0; at < live.length; at += 25) list = withLiveRows(list, live.slice(at, at + 25));
     expect(list.live?.count).toBe(LIVE_MAX + 40);

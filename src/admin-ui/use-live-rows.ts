@@ -1,7 +1,7 @@
 import { type Dispatch, type StateUpdater, useEffect, useState } from "preact/hooks";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { followEvents } from "./api.ts";
-import { liveSince } from "./live-count.ts";
+import { liveBegun } from "./live-count.ts";
 import { type AuditFilters, matchesFilters } from "./request-filters.ts";
 import { type RequestList, withLiveRows } from "./request-list.ts";
 
@@ -27,8 +27,9 @@ export function useLiveRows(
   // biome-ignore lint/correctness/useExhaustiveDependencies: `onConnect` is made anew with each render, of `filters` alone
   useEffect(() => {
     if (!live) return;
-    // What the page says came is counted from here: live mode turned on, or its filters changed.
-    setList((current) => ({ ...current, live: liveSince(Date.now()) }));
+    // What the page says came is counted from here: live mode turned on, or its filters changed
+    // (from the next read of the log, by the gateway's clock: live-count.ts).
+    setList((current) => ({ ...current, live: liveBegun() }));
     const stop = new AbortController();
     let held: AuditRecord[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { contextRefusal } from "./anthropic-errors.ts";
-import { CONTEXT_TOO_LONG, readContextOverflow } from "./context-overflow.ts";
+import { CONTEXT_TOO_LONG, readContextOverflow, totalInOpenAIWords } from "./context-overflow.ts";
 
 // vLLM's words since 2025, the answer asked for and the prompt counted apart.
 const vllm = (answer: number, prompt: number, window: number) =>
@@ -55,4 +55,16 @@ test.each([
 ])("%s's refusal is one, with no count to read", (_, words) => {
   expect(CONTEXT_TOO_LONG.test(words)).toBe(true);
   expect(readContextOverflow(words)).toBeUndefined();
+});
+
+test("Moonshot's (Kimi's) count, the prompt and max_tokens together (MoonshotAI/kimi-cli#2011): the prompt is what is left past the bound sent", () => {
+  const kimi = "Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)";
+  const apart = totalInOpenAIWords(kimi, 32000) ?? "";
+  expect(readContextOverflow(apart)).toEqual({ window: 262144, prompt: 237030, answer: 32000 });
+  expect(contextRefusal(apart)).toBe(
+    "input length and `max_tokens` exceed context limit: 237030 + 32000 > 262144, decrease input length or `max_tokens` and try again",
+  );
+  expect(totalInOpenAIWords(kimi, 0)).toBeUndefined();
+  expect(readContextOverflow(kimi)).toBeUndefined();
+  expect(totalInOpenAIWords("prompt is too long: 9028 tokens > 8192 maximum", 32000)).toBeUndefined();
 });

@@ -12,7 +12,8 @@
  * `model_max_prompt_tokens_exceeded`); DeepInfra: "Requested input length 39818 exceeds maximum
  * input length 32767"; MiniMax: "invalid params, context window exceeds limit (2013)", 2013 its
  * error code, no count, in OpenAI's shapes and in Anthropic's; Moonshot's (Kimi's): "Invalid
- * request: Your request exceeded model token limit: 262144 (requested: 370653)"; vLLM's input
+ * request: Your request exceeded model token limit: 262144 (requested: 370653)", the prompt and
+ * `max_tokens` together (`totalInOpenAIWords`); vLLM's input
  * processor: "The decoder prompt (length 9028) is longer than the maximum model length of 8192.", and
  * before its V1 engine: "The prompt (total length 25938) is too long to fit into the model (context
  * length 4096)."; Mistral: "Prompt contains 66385 tokens, too large for model with 32768 maximum
@@ -76,7 +77,7 @@ const SPLIT: readonly { pattern: RegExp; prompt: number; answer: number }[] = [
   { pattern: /Given: (\d+) `?inputs?`? tokens and (\d+) `?max_new_tokens`?/i, prompt: 1, answer: 2 },
 ];
 
-/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot, Moonshot, Mistral, LM Studio. */
+/** The prompt alone: OpenAI, vLLM, Gemini, llama.cpp, TGI, SGLang, xAI, Poolside and DeepInfra, GitHub Copilot, Mistral, LM Studio. */
 const PROMPT = [
   /your request has (\d+) input tokens/i,
   /(?:resulted in|requested) (\d+) tokens/i,
@@ -87,7 +88,6 @@ const PROMPT = [
   /the request contains (\d+) tokens/i,
   /input length (\d+) exceeds/i,
   /prompt token count of (\d+)/i,
-  /exceeded model token limit: \d+ \(requested: (\d+)\)/i,
   /prompt \(length (\d+)\) is longer than/i,
   /prompt \(total length (\d+)\) is too long/i,
   /prompt contains (\d+) tokens/i,
@@ -151,4 +151,26 @@ export function contextOverflowMessage(overflow: ContextOverflow, why: string): 
   if (answer === undefined)
     return `${head} your messages resulted in ${prompt} tokens, ${why}. Please reduce the length of the messages.`;
   return `${head} you requested ${prompt + answer} tokens (${prompt} in the messages, ${answer} in the completion), ${why}. Please reduce the length of the messages or completion.`;
+}
+
+/**
+ * Moonshot's (Kimi's) count: the prompt and `max_tokens` together, not the prompt alone
+ * (MoonshotAI/kimi-cli#2011: "262144 (requested: 269030)" for a conversation under half the
+ * window, sent with kimi-cli's `max_tokens` of 32000).
+ */
+const PROMPT_AND_ANSWER = /exceeded model token limit: (\d+) \(requested: (\d+)\)/i;
+
+/**
+ * A refusal that counts the prompt and the answer together, said in OpenAI's words with the two
+ * apart, given the `max_tokens` the refused attempt sent (`answer`): read back, it tells a client
+ * whether to shorten the conversation or ask for a shorter answer. Undefined for any other refusal,
+ * or when the attempt sent no bound (the upstream's default is not known, so neither is the prompt).
+ */
+export function totalInOpenAIWords(message: string, answer: number): string | undefined {
+  const found = PROMPT_AND_ANSWER.exec(message);
+  if (found === undefined || found === null || answer <= 0) return undefined;
+  const window = Number(found[1]);
+  const total = Number(found[2]);
+  if (total <= answer) return undefined;
+  return contextOverflowMessage({ window, prompt: total - answer, answer }, `the upstream said: ${message}`);
 }

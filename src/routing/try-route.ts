@@ -1,3 +1,4 @@
+import { totalInOpenAIWords } from "../core/context-overflow.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { messageForCallers } from "../core/for-callers.ts";
 import { clientClosed, type ErrorCode, GatewayError, providerFailure } from "../core/gateway-error.ts";
@@ -9,6 +10,7 @@ import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import type { Probe } from "./breaker-probe.ts";
 import { callerBodyFor } from "./caller-body-for.ts";
 import { inCallerNames } from "./caller-param.ts";
+import { requestedOutputTokens } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
 import { takesCallerBytes } from "./received-bytes.ts";
@@ -192,7 +194,8 @@ export function committed(call: RouteAttempt, request: DispatchRequest, answer: 
 /** Anything an opened attempt threw, as the router acts on it (`attemptFailed` then ends the attempt). */
 export function attemptFailure(call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError {
   if (request.signal.aborted) return abortReason(request.signal);
-  const thrown = inCallerNames(providerFailure(error), call.adapted.callerNames, call.adapted.callerPaths);
+  const named = inCallerNames(providerFailure(error), call.adapted.callerNames, call.adapted.callerPaths);
+  const thrown = withPromptApart(named, call.adapted.body);
   // A count an upstream answered 404 is an operation the route does not serve, not a failure.
   return request.operation === "count_tokens" ? uncounted(call.upstream.name, thrown) : thrown;
 }
@@ -330,3 +333,15 @@ function hasAny(body: JsonObject, fields: readonly string[]): boolean {
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
 export const abortReason = (signal: { readonly reason: unknown }): GatewayError =>
   signal.reason instanceof GatewayError ? signal.reason : clientClosed();
+
+/**
+ * A context refusal that counts the prompt and `max_tokens` together (Moonshot's), said with the
+ * two apart by the bound this attempt sent: Anthropic callers then hear whether the prompt alone
+ * fits (core/anthropic-errors.ts contextRefusal), and a translation's bound can be lowered to fit
+ * (refused-hint.ts). A failed attempt's, never on an answer's path.
+ */
+function withPromptApart(failure: GatewayError, sent: JsonObject): GatewayError {
+  if (failure.code !== "context_length_exceeded") return failure;
+  const message = totalInOpenAIWords(failure.message, requestedOutputTokens(sent));
+  return message === undefined ? failure : failure.with({ message });
+}

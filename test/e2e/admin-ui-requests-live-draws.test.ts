@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { createKey } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -81,6 +81,51 @@ describe("/admin live mode under a burst", () => {
       closeTogether: [],
     });
   }, 90_000);
+});
+
+// Last in this file: the script shifts the page's clock for every page it loads after this.
+describe("/admin live mode, the page's clock behind the gateway's", () => {
+  test("a row that finished before Live was turned on is listed, not said to have come since, however far behind the browser's clock is", async () => {
+    await ui.signedIn();
+    // The browser's host a minute behind the gateway's: the gateway's clock stamps every row.
+    await page.addInitScript(() => {
+      const real = Date.now;
+      Date.now = () => real() - 60_000;
+    });
+    const key = await createKey(gw, { name: "skew-ui", role: "user", models: ["*"] });
+    const send = (id: string) =>
+      ui
+        .sdk(key.key)
+        .chat.completions.create(
+          { model: "mock-chat", messages: [{ role: "user", content: "x" }] },
+          { headers: { "x-request-id": id } },
+        );
+    const before = `skew-before-${Date.now()}`;
+    await send(before);
+    await auditRow(gw, before);
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.locator('form.filters input[name="key"]').fill(key.id);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator(`tr[data-request-id="${before}"]`).waitFor();
+    const connectRead = page.waitForResponse(
+      (response) => new URL(response.url()).pathname === "/admin/api/audit",
+    );
+    await page.getByLabel("Live").check();
+    await page.locator(".dot.on").waitFor();
+    await (await connectRead).finished();
+    // One request once live mode is on: drawn after the connect read, so what the page then says
+    // counts all the rows it will count.
+    const after = `skew-after-${Date.now()}`;
+    await send(after);
+    await page.locator(`tr[data-request-id="${after}"]`).waitFor();
+    await page
+      .getByRole("status")
+      .getByText(/^\d+ new requests? since live mode or its filters began$/)
+      .waitFor();
+    expect(await page.getByRole("status").textContent()).toBe(
+      "1 new request since live mode or its filters began",
+    );
+  }, 60_000);
 });
 
 ui.pageStayedOnLoopback();

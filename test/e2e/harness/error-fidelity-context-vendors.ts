@@ -1,5 +1,5 @@
 // Context-window refusals as vendors and self-hosted servers send them, and refusals that only
-// look like one, for the error-fidelity tests (test/e2e/error-fidelity-context.test.ts, served by
+// look like one, for the error-fidelity tests (test/e2e/error-fidelity-context*.test.ts, served by
 // error-fidelity-vendors.ts's vendorAnswers).
 
 import type { VendorAnswer } from "./error-fidelity-vendors.ts";
@@ -84,6 +84,18 @@ export function contextWindowAnswers(): Record<string, VendorAnswer> {
       {
         error: {
           message: "Invalid request: Your request exceeded model token limit: 262144 (requested: 370653)",
+          type: "invalid_request_error",
+        },
+      },
+    ],
+    // Moonshot's count is the prompt and `max_tokens` together (MoonshotAI/kimi-cli#2011: 262144
+    // (requested: 269030) for a conversation under half the window): here the error fixture's
+    // Anthropic caller's prompt (262130 tokens) fits, its `max_tokens` (20) does not beside it.
+    "kimi-fits-400": [
+      400,
+      {
+        error: {
+          message: "Invalid request: Your request exceeded model token limit: 262144 (requested: 262150)",
           type: "invalid_request_error",
         },
       },

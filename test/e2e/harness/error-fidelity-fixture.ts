@@ -72,6 +72,7 @@ export function errorFidelityFixture() {
         { name: "vllm-output", routes: [{ provider: "self-hosted", model: "vllm-output-400" }] },
         { name: "vllm-decoder", routes: [{ provider: "self-hosted", model: "vllm-decoder-400" }] },
         { name: "kimi", routes: [{ provider: "self-hosted", model: "kimi-400" }] },
+        { name: "kimi-fits", routes: [{ provider: "self-hosted", model: "kimi-fits-400" }] },
         { name: "vllm-prompt", routes: [{ provider: "self-hosted", model: "vllm-prompt-400" }] },
         { name: "mistral", routes: [{ provider: "self-hosted", model: "mistral-400" }] },
         { name: "ollama", routes: [{ provider: "self-hosted", model: "ollama-400" }] },

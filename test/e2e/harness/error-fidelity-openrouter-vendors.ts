@@ -4,11 +4,12 @@
 
 import type { VendorAnswer } from "./error-fidelity-vendors.ts";
 
-/** When OpenRouter's free models' day resets in its fake 429 below (ms since the epoch). */
-export const OPENROUTER_DAY_RESET = (() => {
-  const day = 86_400_000;
-  return Math.ceil((Date.now() + 3_600_000) / day) * day;
-})();
+/**
+ * When OpenRouter's free models' day resets in its fake 429 below (ms since the epoch, a whole
+ * second): two hours ahead, at any hour. Not the next midnight an hour ahead: from 23:00 UTC that
+ * is more than a day away, past the day the gateway caps a told wait at.
+ */
+export const OPENROUTER_DAY_RESET = Math.ceil((Date.now() + 7_200_000) / 1000) * 1000;
 
 /** OpenRouter's answers, by the upstream model asked for. */
 export function openRouterAnswers(): Record<string, VendorAnswer> {

@@ -87,6 +87,7 @@ export function TailApp({
           width={width}
           maxRows={workerRows}
           visible={store.workersVisible}
+          read={store.workersRead}
           heartbeats={store.heartbeatBounds}
         />
       ) : null}

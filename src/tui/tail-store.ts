@@ -181,6 +181,11 @@ export class TailStore {
     return this.workerList.visible;
   }
 
+  /** Whether the workers list has been read yet (or refused): until then the pane says it is being read. */
+  get workersRead(): boolean {
+    return this.workerList.read;
+  }
+
   /** When a worker's heartbeat reads as late or stale (worker-list.ts). */
   get heartbeatBounds(): HeartbeatBounds {
     return this.workerList.heartbeatBounds;

@@ -33,6 +33,8 @@ export class WorkerList {
   private readonly eventAt = new Map<string, number>();
   /** False once the gateway refused this credential the workers list: the pane says so. */
   visible = true;
+  /** Whether a read of the list has answered (or been refused): until then none listed is not "none connected". */
+  read = false;
   /**
    * When a worker's heartbeat reads as late or stale: from the gateway's heartbeat timing and how
    * often the list is read (`replace`); the gateway's defaults until its list says.
@@ -80,6 +82,7 @@ export class WorkerList {
    */
   replace(workers: TailWorker[], sentAt: number, heartbeats?: HeartbeatTiming): void {
     if (heartbeats) this.heartbeatBounds = heartbeatBounds(heartbeats, this.readEveryMs);
+    this.read = true;
     const newer = new Map<string, WorkerRow>();
     for (const [id, at] of this.eventAt) {
       const row = this.rows.get(id);
@@ -94,6 +97,7 @@ export class WorkerList {
   /** The workers list is refused to this credential: the pane says so in place of the list. */
   hide(): void {
     this.visible = false;
+    this.read = true;
     this.rows.clear();
     this.eventAt.clear();
   }

@@ -351,6 +351,14 @@ describe("WorkersPane", () => {
     ).toContain("no workers connected");
   });
 
+  test("not read yet: said so, not that none is connected", () => {
+    const frame = render(
+      <WorkersPane workers={[]} now={0} width={80} maxRows={5} read={false} heartbeats={heartbeats} />,
+    ).lastFrame();
+    expect(plain(frame)).toContain("reading the workers list…");
+    expect(plain(frame)).not.toContain("no workers connected");
+  });
+
   test("refused to this credential: said so, not that none is connected", () => {
     const frame = render(
       <WorkersPane workers={[]} now={0} width={80} maxRows={5} visible={false} heartbeats={heartbeats} />,

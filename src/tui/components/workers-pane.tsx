@@ -13,6 +13,8 @@ export interface WorkersPaneProps {
   maxRows: number;
   /** False when the gateway refuses this credential the workers list (a tenant member's key). */
   visible?: boolean;
+  /** False until the workers list has been read: none listed then is not "none connected". */
+  read?: boolean;
   /** When a heartbeat reads as late or stale (the gateway's timing: heartbeat-bounds.ts). */
   heartbeats: HeartbeatBounds;
 }
@@ -22,7 +24,15 @@ export interface WorkersPaneProps {
  * heartbeat: status-style.ts). A worker gone (lost, or left) shows why in place of its models, which it no
  * longer serves.
  */
-export function WorkersPane({ workers, now, width, maxRows, visible = true, heartbeats }: WorkersPaneProps) {
+export function WorkersPane({
+  workers,
+  now,
+  width,
+  maxRows,
+  visible = true,
+  read = true,
+  heartbeats,
+}: WorkersPaneProps) {
   if (!visible)
     return (
       <Box flexDirection="column">
@@ -40,7 +50,9 @@ export function WorkersPane({ workers, now, width, maxRows, visible = true, hear
       <Text bold wrap="truncate">
         {`WORKERS (${workers.length})`}
       </Text>
-      {workers.length === 0 ? <Text dimColor>no workers connected</Text> : null}
+      {workers.length === 0 ? (
+        <Text dimColor>{read ? "no workers connected" : "reading the workers list…"}</Text>
+      ) : null}
       {shown.map((worker) => {
         const health = workerHealth(worker, now, heartbeats);
         return (

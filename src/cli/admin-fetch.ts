@@ -86,9 +86,9 @@ export async function adminResponse(
       );
     // Which credential, and where it came from, as `mindgw tail` says it.
     if (response.status === 401) throw new GatewayCallError(adminKeyRejected(urlLabel(gateway)), EXIT.usage);
-    // The caller's mistake (bad key, bad input, no such key) is a usage error, as it is for
-    // the local store; a status without the gateway's error body (a proxy's 502) is a failure.
-    const refused = response.status === 401 || response.status === 403 || response.status === 400;
+    // The caller's mistake (a key without the role, bad input, no such key) is a usage error, as
+    // it is for the local store; a status without the gateway's error body (a proxy's 502) is a failure.
+    const refused = response.status === 403 || response.status === 400;
     const rejected = parsed?.success === true && response.status >= 400 && response.status < 500;
     const exitCode = refused || (rejected && response.status !== 429) ? EXIT.usage : EXIT.failure;
     throw new GatewayCallError(`gateway refused: ${message}`, exitCode);

@@ -4,13 +4,14 @@ import { printable, printableJson } from "../core/printable.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { type AuditInput, type AuditSource, localAudit, remoteAudit } from "./audit/audit-source.ts";
 import { auditTable } from "./audit/audit-table.ts";
+import { importConfig } from "./audit/import-config.ts";
 import { importRows } from "./audit/import-rows.ts";
 import { writeChunks } from "./audit/write-chunks.ts";
 import { chooseTarget, MIGRATE_HELP, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
 import { withFlagWords } from "./flag-words.ts";
 import { givenFlag } from "./given-flag.ts";
-import { configFileFrom, resolveConfig, resolveStoreConfig } from "./resolve-config.ts";
+import { configFileFrom, resolveStoreConfig } from "./resolve-config.ts";
 import { sinceTime, spanAgo, spanOf } from "./time-flags.ts";
 import { unknownTenantNote } from "./unknown-tenant-note.ts";
 
@@ -204,10 +205,7 @@ export function registerAudit(program: Command): void {
       // The spend goes where the gateway counted it, by the tenant rules `models:` shapes too (a
       // model scoped to a tenant gives callers outside every tenant rules, and `default` a day's and
       // a month's total): read the whole file, as `serve` does. Without spend, the store alone.
-      const configPath = configFileFrom(options.config);
-      const { config } = options.spend
-        ? await resolveConfig(configPath)
-        : await resolveStoreConfig(configPath);
+      const config = await importConfig(configFileFrom(options.config), options.spend);
       await importRows(file, config, {
         spend: options.spend,
         spendStored: options.spendStored === true,
@@ -235,4 +233,6 @@ unwritten-maybe-stored file) is harmless. Their cost is added to the spend total
 and its tenant's budget period under this config), once: a skipped row adds none (imported before,
 its cost was added then). Of an unwritten-maybe-stored file alone, the skipped rows' cost is
 printed as possibly owed (the stop's own write may have stored them, its spend flush failing), the
-rows saved to a file beside the input that --spend-stored imports for their spend.`;
+rows saved to a file beside the input that --spend-stored imports for their spend.
+Adding spend reads the whole config, as serve does: load the service's environment file (an
+upstream's \${VAR} unset here refuses the file), or use --no-spend, which reads its storage alone.`;

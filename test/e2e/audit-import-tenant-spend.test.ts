@@ -72,6 +72,14 @@ test("adding spend reads the whole file, its upstream's variables too; --no-spen
     2,
     expect.stringContaining("providers[0].api_key: environment variable UP_KEY is not set"),
   ]);
+  // The way on said with it: the whole file is read for the spend, which --no-spend leaves.
+  expect(refused.stderr).toContain(
+    "adding spend reads the whole config (load the service's environment file), or use --no-spend",
+  );
+  const help = await runMindgw(["audit", "import", "--help"]);
+  expect(help.stdout.replaceAll(/\s+/g, " ")).toContain(
+    "Adding spend reads the whole config, as serve does: load the service's environment file",
+  );
   const unspent = await runMindgw(["audit", "import", file, "-c", config, "--no-spend"], { env: unset });
   expect({ code: unspent.code, stderr: unspent.stderr }).toEqual({ code: 0, stderr: "" });
   expect(unspent.stdout).toStartWith("imported 1 rows, 0 already stored; spend not added (--no-spend)");

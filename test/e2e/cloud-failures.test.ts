@@ -219,6 +219,26 @@ describe("vendor failures in the caller's dialect", () => {
     expect(anthropicRefused.message).toContain("the route's API version is not served there");
   });
 
+  test("a caller's own ?api-version= (as Azure's SDK clients send on every call) never reaches Azure: the provider's api_version is sent, on a deployment and on the v1 API, so the call is answered and no route is blamed", async () => {
+    const azureShaped = new OpenAI({
+      baseURL: openai.baseURL,
+      apiKey: openai.apiKey,
+      maxRetries: 0,
+      defaultQuery: { "api-version": "2023-05-15" },
+    });
+    for (const [model, sent] of [
+      ["azure-4o", "api-version=2024-10-21"],
+      ["azure-v1", ""],
+    ] as const) {
+      const reply = await azureShaped.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: "x" }],
+      });
+      expect(reply.choices[0]?.message.content).toContain("Hello from azure");
+      expect(lastModelCall()?.query.replace(/^\?/, "")).toBe(sent);
+    }
+  });
+
   test("Azure's 429 saying its wait only in x-ms-retry-after-ms (as Azure SDKs read it): the caller is told it as retry-after-ms and Retry-After, which the OpenAI and Anthropic SDKs read", async () => {
     const LIMITED = {
       status: 429,

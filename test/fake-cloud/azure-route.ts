@@ -14,6 +14,8 @@ export function azureRoute(cloud: CloudState, { req, url, path, body }: CloudCal
     return json({ error: { code: "401", message: "Access denied due to invalid subscription key." } }, 401);
   if (azure[1] && !url.searchParams.get("api-version"))
     return json({ error: { code: "404", message: "Resource not found" } }, 404);
+  if (!knownVersion(url.searchParams.getAll("api-version"), azure[1] !== undefined))
+    return json({ error: { code: "BadRequest", message: "API version not supported" } }, 400);
   const failure = cloud.failures.shift();
   if (failure)
     return json({ error: { code: failure.type, message: failure.message } }, failure.status, {
@@ -28,4 +30,14 @@ export function azureRoute(cloud: CloudState, { req, url, path, body }: CloudCal
   if (request.stream)
     return cloud.sse(chatEvents(answer, model, request.stream_options?.include_usage === true));
   return json(chatJson(answer, model));
+}
+
+/**
+ * One api-version on a deployment's path; on the v1 path none, or its `preview`. Anything else (a
+ * version repeated, a dated one on the versionless API) is refused as Azure refuses a version it
+ * does not serve.
+ */
+function knownVersion(versions: readonly string[], deployment: boolean): boolean {
+  if (versions.length > 1) return false;
+  return deployment || versions.every((version) => version === "preview");
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { Traceparent } from "../../core/traceparent.ts";
 import type { ProviderCall } from "../provider.ts";
-import { postCall, postNative } from "./post-json.ts";
+import { postCall, postNative, withQuery } from "./post-json.ts";
 import { threadable } from "./thread/lean-thread-client.ts";
 
 const URL_ = "http://127.0.0.1:9/v1/chat/completions";
@@ -167,5 +167,20 @@ describe("an upstream POST's init", () => {
       { traceparent, tracestate: "congo=1", "x-request-id": "req_1" },
       { "x-request-id": "req_1" },
     ]);
+  });
+});
+
+describe("the caller's query on the upstream's URL", () => {
+  const AZURE = "https://r.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21";
+
+  test("kept, after the provider's own", () => {
+    expect(withQuery(AZURE, "?trace=1")).toBe(`${AZURE}&trace=1`);
+    expect(withQuery(URL_, "?a=1&b=2")).toBe(`${URL_}?a=1&b=2`);
+  });
+
+  test("less the caller's api-version, in any case or encoding: the provider's is sent", () => {
+    expect(withQuery(AZURE, "?api-version=2023-05-15")).toBe(AZURE);
+    expect(withQuery(AZURE, "?API-Version=1&a=1&api%2Dversion=2")).toBe(`${AZURE}&a=1`);
+    expect(withQuery(URL_, "?api-version=2023-05-15")).toBe(URL_);
   });
 });

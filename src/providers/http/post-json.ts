@@ -129,8 +129,28 @@ function upstreamHeaders(
   return out;
 }
 
-/** The client's query string added to a URL that may carry its own (`?api-version=…`). */
+/**
+ * The client's query string added to a URL that may carry its own (`?api-version=…`), less the
+ * client's own `api-version`: the upstream's API version is its provider's (Azure's
+ * `api_version`). Azure's SDK clients send one on every call; sent on, Azure refuses the pair (or
+ * a dated one on its v1 API) as a version it does not serve, which is the route's fault
+ * (core/upstream-fault.ts): one caller would fail the route over and open its breaker for all.
+ * Azure reads query keys as ASP.NET does, decoded and in any case, so they are compared so.
+ */
 export function withQuery(url: string, query: string): string {
   if (!query) return url;
-  return url.includes("?") ? `${url}&${query.slice(1)}` : url + query;
+  const pairs = query.slice(1).split("&");
+  const kept = pairs.filter((pair) => pair !== "" && !namesApiVersion(pair));
+  if (kept.length === 0) return url;
+  const rest = kept.length === pairs.length ? query.slice(1) : kept.join("&");
+  return url.includes("?") ? `${url}&${rest}` : `${url}?${rest}`;
+}
+
+function namesApiVersion(pair: string): boolean {
+  const key = pair.split("=", 1)[0] ?? "";
+  try {
+    return decodeURIComponent(key.replaceAll("+", " ")).toLowerCase() === "api-version";
+  } catch {
+    return key.toLowerCase() === "api-version";
+  }
 }

@@ -224,7 +224,8 @@ export class WorkerTunnel implements RegisteredWorker {
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy, frame.retry);
     } else if (frame.type === "end") {
       this.ended(id, true);
-      exchange.onEnd();
+      if (exchange.headed) exchange.onEnd();
+      else this.beforeHead(id, "an end");
     } else {
       // Judged before the exchange fails: its retry picks a worker at once.
       if (isUpstreamFault(frame.code)) this.ended(id, false);
@@ -264,17 +265,32 @@ export class WorkerTunnel implements RegisteredWorker {
       this.judgeHead(id, status, exchange);
       exchange.onHead(status, contentType, retryAfter);
     }
+    if (!exchange.headed && body.byteLength > 0) return this.beforeHead(id, "a body chunk");
     if (body.byteLength > 0) exchange.onChunk(body);
     if (!end) return;
     this.ended(id, true);
-    exchange.onEnd();
+    if (exchange.headed) exchange.onEnd();
+    else this.beforeHead(id, "an end");
   }
 
   /** One body chunk from a binary frame. */
   receiveChunk(id: number, bytes: Uint8Array): void {
     const exchange = this.exchanges.get(id);
-    if (exchange) exchange.onChunk(bytes);
-    else this.unknown(id, "chunk");
+    if (!exchange) this.unknown(id, "chunk");
+    else if (exchange.headed) exchange.onChunk(bytes);
+    else this.beforeHead(id, "a body chunk");
+  }
+
+  /**
+   * The worker sent `what` for request `id` before its head: no answer can be read from it, and
+   * ignored it left the caller waiting out the first-byte bound (or the worker's heartbeats) for a
+   * timeout blamed on the model server. A protocol error, judged here on the worker's own
+   * connection, so a call relayed from another node (cluster/frame-switch.ts) is judged as a local
+   * one: the connection is closed, and its calls fail as the worker lost, tried elsewhere at once.
+   * On a cluster peer link's tunnel (no `protocolError`) the frame is dropped.
+   */
+  private beforeHead(id: number, what: string): void {
+    this.init.protocolError?.(`${what} for request ${id} before its head`);
   }
 
   private unknown(id: number | string, type: string): void {

@@ -223,9 +223,12 @@ export class WorkerTunnel implements RegisteredWorker {
       this.judgeHead(id, frame.status, exchange);
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy, frame.retry);
     } else if (frame.type === "end") {
-      this.ended(id, true);
-      if (exchange.headed) exchange.onEnd();
-      else this.beforeHead(id, "an end");
+      // Checked before it is judged an answer: an end before the head is none.
+      if (!exchange.headed) this.beforeHead(id, "an end");
+      else {
+        this.ended(id, true);
+        exchange.onEnd();
+      }
     } else {
       // Judged before the exchange fails: its retry picks a worker at once.
       if (isUpstreamFault(frame.code)) this.ended(id, false);
@@ -265,12 +268,12 @@ export class WorkerTunnel implements RegisteredWorker {
       this.judgeHead(id, status, exchange);
       exchange.onHead(status, contentType, retryAfter);
     }
-    if (!exchange.headed && body.byteLength > 0) return this.beforeHead(id, "a body chunk");
+    // Checked before an end is judged an answer: one before the head is none.
+    if (!exchange.headed) return this.beforeHead(id, body.byteLength > 0 ? "a body chunk" : "an end");
     if (body.byteLength > 0) exchange.onChunk(body);
     if (!end) return;
     this.ended(id, true);
-    if (exchange.headed) exchange.onEnd();
-    else this.beforeHead(id, "an end");
+    exchange.onEnd();
   }
 
   /** One body chunk from a binary frame. */

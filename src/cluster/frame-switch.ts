@@ -206,6 +206,8 @@ class Relay extends OpenRequest implements TunnelStream {
   workerId = 0;
   /** A 404 is judged here, by its body (`judgeNotFound`), as a local call's is: the tunnel leaves it. */
   readonly readsNotFound = true;
+  /** The worker's head came and was passed on (`TunnelStream`). */
+  headed = false;
   private readonly servedBy: string;
   private readonly linkId: number;
   /** A 404's body as it passes, up to what an error's is read to (`MAX_ERROR_BODY`); else unset. */
@@ -239,6 +241,7 @@ class Relay extends OpenRequest implements TunnelStream {
     retry?: RetryRest,
   ): void {
     const { id, servedBy } = this;
+    this.headed = true;
     if (status === 404) this.notFound = { contentType, body: [], bytes: 0 };
     this.send({
       type: "head",

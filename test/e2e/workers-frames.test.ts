@@ -206,6 +206,42 @@ describe("workers: malformed, oversized and unknown frames", () => {
     await stillServing("after frames before a head");
   });
 
+  test("an end before the head is no answer: a worker taken out of rotation is not logged back in it as its connection is closed", async () => {
+    const name = "raw-ejected";
+    const socket = await raw();
+    expect((await socket.register([`${name}-model`], name)).type).toBe("registered");
+    const ask = () =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: `${name}-model`, messages: [{ role: "user", content: "hi" }] }),
+      });
+    const logged = (what: string) =>
+      gw.stderr.all.split("\n").some((l) => l.includes(what) && l.includes(name));
+    // Its model server unreachable on every attempt (it is the model's only worker, so still picked).
+    while (!logged("worker taken out of rotation")) {
+      let answered = false;
+      const call = ask().finally(() => {
+        answered = true;
+      });
+      await waitFor(`${name}'s call to fail`, () => {
+        for (const frame of socket.frames.splice(0))
+          if (frame.type === "request")
+            socket.send({ type: "error", id: frame.id, code: "upstream_unreachable", message: "refused" });
+        return answered;
+      });
+      expect((await call).status).toBe(502);
+    }
+    const call = ask();
+    socket.send({ type: "end", id: (await socket.next("request")).id });
+    expect((await socket.waitClosed()).code).toBe(1008);
+    expect(((await (await call).json()) as { error: { code: string } }).error.code).toBe("worker_lost");
+    await waitFor("the log line", () => logged("worker connection closed: protocol error"));
+    // Written in the same turn as the close, had the end been judged an answer first.
+    expect(logged("worker back in rotation")).toBe(false);
+    await stillServing("after an end before the head from a worker out of rotation");
+  });
+
   test("an error frame in a cluster peer link's codes (worker_lost, unavailable, no_route_available) closes the connection 1008; its words never reach the caller", async () => {
     for (const code of ["worker_lost", "unavailable", "no_route_available"]) {
       const name = `raw-says-${code.replaceAll("_", "-")}`;

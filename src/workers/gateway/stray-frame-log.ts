@@ -1,8 +1,5 @@
-import { monotonicClock } from "../../core/steady-clock.ts";
+import { RepeatThrottle } from "../../core/repeat-throttle.ts";
 import type { WorkerLog } from "../worker-log.ts";
-
-/** How long a frame type's line holds back its repeats. */
-const EVERY_MS = 5_000;
 
 /**
  * The warn line for frames a worker sent for a request id the gateway never issued on its
@@ -11,28 +8,24 @@ const EVERY_MS = 5_000;
  * 10,000 such frames, a fraction of a second's sending, were 10,000 lines.
  */
 export class StrayFrameLog {
-  private readonly last = new Map<string, { at: number; held: number }>();
+  private readonly throttle: RepeatThrottle<string>;
 
   constructor(
     private readonly log: WorkerLog,
     private readonly worker: string,
-    // A clock NTP never steps: on the wall clock a step back held every line back for its length.
-    private readonly now: () => number = monotonicClock,
-  ) {}
+    now?: () => number,
+  ) {
+    this.throttle = new RepeatThrottle(now);
+  }
 
   stray(id: string, type: string): void {
-    const at = this.now();
-    const last = this.last.get(type);
-    if (last && at - last.at < EVERY_MS) {
-      last.held++;
-      return;
-    }
-    this.last.set(type, { at, held: 0 });
+    const held = this.throttle.pass(type);
+    if (held === undefined) return;
     this.log("warn", "worker frame for an unknown request id ignored", {
       worker: this.worker,
       id: id.slice(0, 64),
       type,
-      ...(last?.held ? { suppressed: last.held } : {}),
+      ...(held ? { suppressed: held } : {}),
     });
   }
 }

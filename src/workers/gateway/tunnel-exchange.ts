@@ -32,6 +32,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   readonly response: Promise<ExchangeAnswer>;
   /** Set by the tunnel from its request's `readsNotFound` (`TunnelStream`). */
   readsNotFound = false;
+  /** The head came (`TunnelStream`). */
+  headed = false;
   private readonly resolve: (response: ExchangeAnswer) => void;
   private readonly reject: (error: unknown) => void;
   /**
@@ -105,6 +107,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     retry?: RetryRest,
   ): void {
     if (this.status !== 0 || this.finished) return;
+    this.headed = true;
     this.status = status;
     this.contentType = contentType;
     this.retryAfter = retryAfter;
@@ -119,11 +122,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
 
   /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
   onChunk(bytes: Uint8Array): void {
-    if (this.finished) return;
-    if (this.status === 0) {
-      this.beforeHead("a body chunk");
-      return;
-    }
+    // Before the head, its tunnel has closed the connection (worker-tunnel.ts `beforeHead`).
+    if (this.status === 0 || this.finished) return;
     this.uncredited += bytes.byteLength;
     if (this.uncredited > this.link.window + MAX_CHUNK_BYTES) {
       this.overran();
@@ -160,11 +160,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   }
 
   onEnd(): void {
-    if (this.finished) return;
-    if (this.status === 0) {
-      this.beforeHead("an end");
-      return;
-    }
+    if (this.status === 0 || this.finished) return;
     this.finish();
     this.ended = true;
     if (!this.stream) {
@@ -246,16 +242,6 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     const problem = `${namedWorker(this.workerName)} overran its flow-control window`;
     this.abort(new GatewayError({ status: 502, code: "upstream_error", message: problem }));
     this.link.protocolError(problem);
-  }
-
-  /**
-   * The worker sent `what` for this request before its head: no answer can be read from it, and
-   * ignored it left the caller waiting out the first-byte bound (or the worker's heartbeats) for a
-   * timeout blamed on the model server. A protocol error: the connection is closed, and this call
-   * with the worker's others fails as the worker lost, tried on another worker at once.
-   */
-  private beforeHead(what: string): void {
-    this.link.protocolError(`${what} for request ${this.id} before its head`);
   }
 
   private finish(): void {

@@ -22,6 +22,11 @@ export interface TunnelStream {
    * relay): the tunnel does not (worker-tunnel.ts `judgeHead`). Else a 404 is an answer.
    */
   readonly readsNotFound?: boolean;
+  /**
+   * Its head came: a body chunk or an end before it is a protocol error, judged by the tunnel on
+   * the worker's own connection (worker-tunnel.ts `beforeHead`), a relayed stream's alike.
+   */
+  readonly headed: boolean;
 }
 
 /** What an exchange needs from its tunnel: one object for the tunnel, not one a call. */

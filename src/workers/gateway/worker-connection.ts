@@ -1,24 +1,18 @@
 import { type After, afterTimeout } from "../../core/after.ts";
-import { ANSWER_KIND, Answer, decodeAnswer } from "../answer-frame.ts";
-import { BATCH_KIND, BatchReader, TEXT_KIND } from "../batch-frame.ts";
-import { CHUNK_KIND, chunkBytes, chunkId } from "../chunk-frame.ts";
 import {
   CloseCode,
-  decodeJson,
   encodeFrame,
   type GatewayFrame,
-  otherVersion,
-  PEER_LINK_ERROR_CODES,
   PROTOCOL_VERSION,
   servesResponsesApi,
   type WorkerFrame,
 } from "../protocol.ts";
-import { readWorkerFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
 import { keyEndedLine, keyEndWords, type WorkerKeyEnd } from "./departure-log.ts";
 import { KeyNarrowing, NONE_PERMITTED } from "./key-narrowing.ts";
 import { modelMatcher } from "./model-allow-list.ts";
+import { WorkerFrameIntake } from "./worker-frame-intake.ts";
 import { workerOwner } from "./worker-owner.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 import { type TunnelTransport, WorkerTunnel } from "./worker-tunnel.ts";
@@ -95,10 +89,18 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   let done = false;
   /** The worker announced its own drain (`drain` frame): a widened key does not call that one off. */
   let drainedItself = false;
-  /** Each answer frame is read into this one object (answer-frame.ts). */
-  const answerRead = new Answer();
-  /** Each batch message is read where it is, through this one reader (batch-frame.ts). */
-  const batch = new BatchReader();
+  /** The worker's frames, checked and read (worker-frame-intake.ts). */
+  const intake = new WorkerFrameIntake({
+    fail: (problem) => fail(CloseCode.protocolError, problem),
+    register,
+    otherVersion: (v) =>
+      reject("unsupported_version", `this gateway speaks protocol v${PROTOCOL_VERSION}, not v${v}`),
+    drain: (registered) => {
+      drainedItself = true;
+      registry.drain(registered);
+    },
+    announce: (registered, apis) => registry.announce(registered, apis),
+  });
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const send = (frame: GatewayFrame) => transport.send(encodeFrame(frame));
   const narrowing = new KeyNarrowing({
@@ -130,6 +132,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
 
   function finish(): void {
     done = true;
+    intake.stopped = true;
     cancelRegisterDeadline();
     clearInterval(heartbeat);
     narrowing.stop();
@@ -178,6 +181,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       return;
     }
     tunnel = candidate;
+    intake.tunnel = candidate;
     offered = models;
     cancelRegisterDeadline();
     if (frame.batch) transport.peerReadsBatches?.();
@@ -220,71 +224,6 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       : "not permitted for this key";
   }
 
-  /**
-   * A binary message: a body chunk (chunk-frame.ts), an answer frame (answer-frame.ts) or a batch
-   * of frames (batch-frame.ts).
-   */
-  function binary(bytes: Uint8Array) {
-    if (!tunnel) return fail(CloseCode.protocolError, "binary frame before register");
-    if (bytes[0] !== BATCH_KIND)
-      return bytes[0] === ANSWER_KIND
-        ? answer(tunnel, bytes, 0, bytes.byteLength)
-        : chunk(tunnel, bytes, 0, bytes.byteLength);
-    const problem = batch.over(bytes);
-    if (problem !== undefined) return fail(CloseCode.protocolError, problem);
-    for (let kind = batch.next(); kind >= 0; kind = batch.next()) {
-      if (done) return;
-      if (kind === TEXT_KIND) control(batch.text());
-      else if (kind === CHUNK_KIND) chunk(tunnel, bytes, batch.start, batch.end);
-      else if (kind === ANSWER_KIND) answer(tunnel, bytes, batch.start, batch.end);
-      else return fail(CloseCode.protocolError, "request frame from a worker");
-    }
-  }
-
-  /** The frame at `[start, end)` of `bytes` (a message, or a batch it is in). */
-  function answer(to: WorkerTunnel, bytes: Uint8Array, start: number, end: number) {
-    const decoded = decodeAnswer(bytes, answerRead, start, end);
-    if (typeof decoded === "string") return fail(CloseCode.protocolError, decoded);
-    to.receiveAnswer(decoded);
-  }
-
-  function chunk(to: WorkerTunnel, bytes: Uint8Array, start: number, end: number) {
-    const id = chunkId(bytes, start, end);
-    if (id < 0) return fail(CloseCode.protocolError, "malformed binary frame");
-    to.receiveChunk(id, chunkBytes(bytes, start, end));
-  }
-
-  /** A control frame: JSON text, or the value a framework already parsed from it. */
-  function control(raw: unknown) {
-    const value = typeof raw === "string" ? decodeJson(raw) : raw;
-    if (value === undefined) return fail(CloseCode.protocolError, "text frame is not JSON");
-    // Another version's register is told so before its fields are read: they may be that version's.
-    const v = tunnel ? undefined : otherVersion(value);
-    if (v !== undefined)
-      return reject("unsupported_version", `this gateway speaks protocol v${PROTOCOL_VERSION}, not v${v}`);
-    const parsed = readWorkerFrame(value);
-    if (!parsed.ok) return fail(CloseCode.protocolError, `malformed frame: ${parsed.problem}`);
-    const frame = parsed.frame;
-    if (!tunnel) {
-      if (frame.type === "register") return register(frame);
-      if (frame.type === "heartbeat") return;
-      return fail(CloseCode.protocolError, "frame before register");
-    }
-    if (frame.type === "register") return fail(CloseCode.protocolError, "register sent twice");
-    if (frame.type === "heartbeat") return;
-    if (frame.type === "drain") {
-      drainedItself = true;
-      return registry.drain(tunnel);
-    }
-    if (frame.type === "announce") return registry.announce(tunnel, frame.apis);
-    if (frame.type === "error" && PEER_LINK_ERROR_CODES.has(frame.code))
-      return fail(
-        CloseCode.protocolError,
-        `error code ${frame.code} is a cluster peer link's, not a worker's`,
-      );
-    tunnel.receive(frame);
-  }
-
   return {
     message(raw) {
       if (done) return;
@@ -294,9 +233,9 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       // Any message proves the worker alive (a heartbeat queued behind a long stream's chunks
       // must not get a busy worker removed): once a message, not once a frame of a batch.
       if (tunnel) registry.touch(tunnel);
-      if (raw instanceof Uint8Array) return binary(raw);
-      if (raw instanceof ArrayBuffer) return binary(new Uint8Array(raw));
-      control(raw);
+      if (raw instanceof Uint8Array) return intake.binary(raw);
+      if (raw instanceof ArrayBuffer) return intake.binary(new Uint8Array(raw));
+      intake.control(raw);
     },
     tooBig() {
       fail(CloseCode.tooBig, TOO_BIG);

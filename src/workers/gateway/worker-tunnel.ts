@@ -223,8 +223,12 @@ export class WorkerTunnel implements RegisteredWorker {
       this.judgeHead(id, frame.status, exchange);
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy, frame.retry);
     } else if (frame.type === "end") {
-      this.ended(id, true);
-      exchange.onEnd();
+      // Checked before it is judged an answer: an end before the head is none.
+      if (!exchange.headed) this.beforeHead(id, "an end");
+      else {
+        this.ended(id, true);
+        exchange.onEnd();
+      }
     } else {
       // Judged before the exchange fails: its retry picks a worker at once.
       if (isUpstreamFault(frame.code)) this.ended(id, false);
@@ -264,6 +268,8 @@ export class WorkerTunnel implements RegisteredWorker {
       this.judgeHead(id, status, exchange);
       exchange.onHead(status, contentType, retryAfter);
     }
+    // Checked before an end is judged an answer: one before the head is none.
+    if (!exchange.headed) return this.beforeHead(id, body.byteLength > 0 ? "a body chunk" : "an end");
     if (body.byteLength > 0) exchange.onChunk(body);
     if (!end) return;
     this.ended(id, true);
@@ -273,8 +279,21 @@ export class WorkerTunnel implements RegisteredWorker {
   /** One body chunk from a binary frame. */
   receiveChunk(id: number, bytes: Uint8Array): void {
     const exchange = this.exchanges.get(id);
-    if (exchange) exchange.onChunk(bytes);
-    else this.unknown(id, "chunk");
+    if (!exchange) this.unknown(id, "chunk");
+    else if (exchange.headed) exchange.onChunk(bytes);
+    else this.beforeHead(id, "a body chunk");
+  }
+
+  /**
+   * The worker sent `what` for request `id` before its head: no answer can be read from it, and
+   * ignored it left the caller waiting out the first-byte bound (or the worker's heartbeats) for a
+   * timeout blamed on the model server. A protocol error, judged here on the worker's own
+   * connection, so a call relayed from another node (cluster/frame-switch.ts) is judged as a local
+   * one: the connection is closed, and its calls fail as the worker lost, tried elsewhere at once.
+   * On a cluster peer link's tunnel (no `protocolError`) the frame is dropped.
+   */
+  private beforeHead(id: number, what: string): void {
+    this.init.protocolError?.(`${what} for request ${id} before its head`);
   }
 
   private unknown(id: number | string, type: string): void {

@@ -1,4 +1,4 @@
-import { monotonicClock } from "../../core/steady-clock.ts";
+import { RepeatThrottle } from "../../core/repeat-throttle.ts";
 import { urlLabel } from "../../core/url-label.ts";
 import { withoutSecrets } from "../../core/without-secrets.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
@@ -15,9 +15,6 @@ export interface CallFailure {
   error: unknown;
 }
 
-/** How long a code's line holds back its repeats. */
-const EVERY_MS = 5_000;
-
 /**
  * Where a worker says its own upstream failed a call (unreachable, broke off): the gateway and the
  * client only see the error frame's words, and the operator of the box needs the upstream's.
@@ -26,26 +23,21 @@ const EVERY_MS = 5_000;
  * info or query (`--upstream` may carry credentials), the error by its text, shortened.
  */
 export class FailureLog {
-  private readonly last = new Map<TunnelErrorCode, { at: number; held: number }>();
+  private readonly throttle: RepeatThrottle<TunnelErrorCode>;
   private readonly upstream: string;
 
   constructor(
     base: string,
     private readonly log: WorkerLog,
-    // A clock NTP never steps: on the wall clock a step back held every line back for its length.
-    private readonly now: () => number = monotonicClock,
+    now?: () => number,
   ) {
     this.upstream = urlLabel(base);
+    this.throttle = new RepeatThrottle(now);
   }
 
   failed({ code, message, requestId, path, error }: CallFailure): void {
-    const at = this.now();
-    const last = this.last.get(code);
-    if (last && at - last.at < EVERY_MS) {
-      last.held++;
-      return;
-    }
-    this.last.set(code, { at, held: 0 });
+    const held = this.throttle.pass(code);
+    if (held === undefined) return;
     // `request_id`, as the gateway's lines name it: one grep finds a request on both sides.
     this.log("warn", message, {
       code,
@@ -54,7 +46,7 @@ export class FailureLog {
       // Redacted (the worker's own key held: worker-client.ts), then cut; read no further than
       // a key across the cut needs.
       error: withoutSecrets(String(error).slice(0, 1000)).slice(0, 300),
-      ...(last?.held ? { suppressed: last.held } : {}),
+      ...(held ? { suppressed: held } : {}),
     });
   }
 }

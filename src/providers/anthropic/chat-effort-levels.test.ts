@@ -84,23 +84,30 @@ beforeAll(async () => {
       return judged(body);
     },
   });
-  const { gateway: made, adminKey } = await recordingGateway(
-    parseConfig({
-      storage: { path: ":memory:" },
-      routing: { retries: 0 },
-      providers: [
-        { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
-      ],
-      models: Object.keys(LEVELS).map((model) => ({ name: model, routes: [{ provider: "an", model }] })),
-    }),
-  );
+  const { gateway: made, adminKey } = await recordingGateway(configOf("drop"));
   gateway = made;
-  openai = new OpenAI({
-    baseURL: `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}/v1`,
-    apiKey: adminKey,
+  openai = clientOf(gateway, adminKey);
+});
+
+/** A gateway on the upstream above, each model its route, doing `unsupported` with what it cannot send. */
+const configOf = (unsupported: "drop" | "reject") =>
+  parseConfig({
+    storage: { path: ":memory:" },
+    routing: { retries: 0 },
+    translation: { unsupported },
+    providers: [
+      { name: "an", type: "anthropic", base_url: `http://127.0.0.1:${upstream.port}`, api_key: "k" },
+    ],
+    models: Object.keys(LEVELS).map((model) => ({ name: model, routes: [{ provider: "an", model }] })),
+  });
+
+/** The official SDK on `on`, listening on loopback, as `key`'s holder. */
+const clientOf = (on: Gateway, key: string) =>
+  new OpenAI({
+    baseURL: `http://127.0.0.1:${on.listen("127.0.0.1", 0).port}/v1`,
+    apiKey: key,
     maxRetries: 0,
   });
-});
 
 afterAll(async () => {
   await gateway.stop();
@@ -217,4 +224,29 @@ describe("a level the route's Claude refuses", () => {
     await ask("claude-opus-5", "xhigh", { thinking: { type: "adaptive" } });
     expect(sentSince(before)).toEqual(["xhigh"]);
   });
+});
+
+// Why the level is named, in claudeEffortNamed's words, reaches the caller under
+// `translation.unsupported: reject` (x-mindgw-dropped and the audit row carry the field's name
+// alone): the level asked and the most the model takes.
+test("under translation.unsupported: reject, xhigh to Opus 4.6 is the caller's 400 saying it takes at most high; Anthropic never asked", async () => {
+  const { gateway: rejecting, adminKey } = await recordingGateway(configOf("reject"));
+  try {
+    const before = sent.length;
+    const error = (await clientOf(rejecting, adminKey)
+      .chat.completions.create({
+        model: "claude-opus-4-6",
+        messages: [{ role: "user", content: "hi" }],
+        reasoning_effort: "xhigh",
+      })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect([error.param, error.message]).toEqual([
+      "reasoning_effort",
+      '400 reasoning_effort: reasoning_effort is "xhigh", which claude-opus-4-6 takes at most as "high" (translation.unsupported: reject)',
+    ]);
+    expect(sent.length).toBe(before);
+  } finally {
+    await rejecting.stop();
+  }
 });

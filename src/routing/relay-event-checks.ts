@@ -112,7 +112,8 @@ export const namesRole = (buf: Uint8Array, span: SseSpan): boolean => holdsKey(b
  * quotes escaped); only a chunk that holds them is decoded, for an `"error":` may stand deeper or
  * be null in a good answer — Azure's first chunk says its content filter is down as
  * `content_filter_results: {"error": {…}}` and goes on unfiltered. Asked of the events before the
- * answer's first only (relay-scan.ts), as `namesRole` is.
+ * answer's first (relay-scan.ts), as `namesRole` is, and after it only of a chunk that finished
+ * in `error` (`failsAtFinish`).
  */
 export function holdsErrorKey(buf: Uint8Array, span: SseSpan): boolean {
   if (!holdsKey(buf, span, ERROR_KEY_COLON)) return false;
@@ -124,6 +125,18 @@ export function holdsErrorKey(buf: Uint8Array, span: SseSpan): boolean {
     return false;
   }
 }
+
+/** A `finish_reason` of `error`, as its value's bytes. */
+const ERROR_FINISH = encoder.encode('"error"');
+
+/**
+ * Whether a chunk whose `finish_reason` value opens at `finish` is OpenRouter's error once the
+ * answer has begun: its finish `"error"` and an `error` object of its own (`holdsErrorKey`). Asked
+ * only of the chunk that carries the answer's finish (relay-scan.ts), which the relay searches for
+ * once a read anyway: no chunk without a finish is looked at again.
+ */
+export const failsAtFinish = (buf: Uint8Array, span: SseSpan, finish: number): boolean =>
+  matches(buf, finish, span.dataEnd, ERROR_FINISH) && holdsErrorKey(buf, span);
 
 /** Whether `key`'s bytes are in the event's data, looked for in its first data line alone (`namesRole`). */
 function holdsKey(buf: Uint8Array, span: SseSpan, key: Uint8Array): boolean {

@@ -41,13 +41,16 @@ export function keyWithValueAt(
   while (at !== -1 && at < span.end) {
     // Its opening quote inside the event too.
     if (at > span.start && buf[at - 1] === QUOTE) {
-      let value = skipSpace(buf, at + key.length, span.end);
-      if (buf[value] === COLON) {
-        value = skipSpace(buf, value + 1, span.end);
-        if (buf[value] === first) return at;
-      }
+      const value = valueAt(buf, at + key.length, span.end);
+      if (value !== -1 && buf[value] === first) return at;
     }
     at = indexOf.call(buf, key, at + 1);
   }
   return at;
+}
+
+/** Where the value after a key ending at `keyEnd` (its closing quote past) opens, before `end`: -1 when no colon follows. */
+export function valueAt(buf: Uint8Array, keyEnd: number, end: number): number {
+  const colon = skipSpace(buf, keyEnd, end);
+  return buf[colon] === COLON ? skipSpace(buf, colon + 1, end) : -1;
 }

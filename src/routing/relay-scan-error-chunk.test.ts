@@ -40,3 +40,41 @@ describe("RelayScan: an error chunk before the answer's first event", () => {
     expect(reported(first, CHUNK, "[DONE]")).toBe(false);
   });
 });
+
+/** OpenRouter's error once a model has begun (its error docs' mid-stream shape). */
+const OPENROUTER_ERROR =
+  '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","provider":"Chutes","error":{"code":502,"message":"Provider disconnected"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}';
+
+// After the answer's first event, the chunk is found by its `finish_reason: "error"` (searched
+// for once a read all the same): the stream failed, its bytes relayed as they came.
+describe("RelayScan: OpenRouter's error chunk after the answer's first event", () => {
+  test("fails the stream, in its own words, its bytes relayed as they came", () => {
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    const body = encoder.encode([CHUNK, OPENROUTER_ERROR, "[DONE]"].map((d) => `data: ${d}\n\n`).join(""));
+    expect(new TextDecoder().decode(scan.take(body))).toBe(new TextDecoder().decode(body));
+    expect(scan.reported).toBeDefined();
+    expect(scan.reportedEvent?.data).toBe(OPENROUTER_ERROR);
+    // Not the attempt's failure before the answer: the stream's head went out.
+    expect(scan.reportedFirst).toBeUndefined();
+  });
+
+  test("read by read: the error chunk in a read of its own", () => {
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    scan.take(encoder.encode(`data: ${CHUNK}\n\n`));
+    scan.take(encoder.encode(`data: ${OPENROUTER_ERROR}\n\ndata: [DONE]\n\n`));
+    expect(scan.reported).toBeDefined();
+  });
+
+  test.each([
+    [
+      "a finish that is no error",
+      OPENROUTER_ERROR.replace('"finish_reason":"error"', '"finish_reason":"stop"'),
+    ],
+    [
+      "a finish_reason of error with no error object of the chunk's own",
+      '{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"error"}],"error":null}',
+    ],
+  ])("%s is no failure", (_, last) => {
+    expect(reported(CHUNK, last, "[DONE]")).toBe(false);
+  });
+});

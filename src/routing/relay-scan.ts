@@ -10,6 +10,7 @@ import {
   CLOSE_BRACE,
   endsStream,
   eventOf,
+  failsAtFinish,
   holdsErrorKey,
   malformed,
   namesRole,
@@ -19,7 +20,7 @@ import {
   stopsMessage,
   textOf,
 } from "./relay-event-checks.ts";
-import { foundBefore, indexOf, keyFrom, keyWithValueAt } from "./relay-key-search.ts";
+import { foundBefore, indexOf, keyFrom, keyWithValueAt, valueAt } from "./relay-key-search.ts";
 import { DONE, RelayOwedUsage } from "./relay-owed-usage.ts";
 import { errorFieldChunk, scrubbedErrorEvent } from "./scrubbed-error-event.ts";
 import { CLOSING, reportedFailure } from "./stream-end.ts";
@@ -189,10 +190,19 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
     if (opening) this.watchOpening(span);
     if (this.owes && everyday && this.owedHead === undefined && this.headStart === -1)
       this.headAt(dataStart, span.dataEnd);
-    if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) {
-      // Set at the first choice's finish: of n choices, the others' may follow (as ever).
-      this.closing = DONE;
-      if (this.owes) this.headAt(dataStart, span.dataEnd);
+    if (this.finishAt !== -1 && this.finishAt < span.end) {
+      const finish = this.finishIn(span);
+      if (finish !== -1) {
+        // Set at the first choice's finish: of n choices, the others' may follow (as ever).
+        this.closing = DONE;
+        if (this.owes) this.headAt(dataStart, span.dataEnd);
+        // OpenRouter's error once the answer has begun (before it, `errorChunk` found it): the
+        // stream failed, its chunk relayed as it came.
+        if (!this.reported && failsAtFinish(buf, span, finish)) {
+          reports = true;
+          this.reportEvent(span, opening);
+        }
+      }
     }
     const usage = this.carriesUsage(span);
     if (usage || finalEvent) {
@@ -302,13 +312,16 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
   }
 
   /**
-   * Whether the event holds `"finish_reason": "…"` (a string: OpenAI sends `null` on every chunk
-   * before the last); once found, searched no further in the read.
+   * Where the event's `"finish_reason": "…"` value opens (a string: OpenAI sends `null` on every
+   * chunk before the last), -1 when it holds none; once found, searched no further in the read.
    */
-  private carriesFinish(span: SseSpan): boolean {
-    this.finishAt = keyWithValueAt(this.buf, FINISH_KEY, this.finishAt, span, QUOTE);
-    if (!foundBefore(this.finishAt, span.end)) return false;
+  private finishIn(span: SseSpan): number {
+    const at = keyWithValueAt(this.buf, FINISH_KEY, this.finishAt, span, QUOTE);
+    if (!foundBefore(at, span.end)) {
+      this.finishAt = at;
+      return -1;
+    }
     this.finishAt = -1;
-    return true;
+    return valueAt(this.buf, at + FINISH_KEY.length, span.end);
   }
 }

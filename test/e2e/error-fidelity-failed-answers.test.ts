@@ -63,6 +63,40 @@ describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
   });
 });
 
+// OpenRouter says an error once the answer has begun as a chunk of the stream, its `error` after
+// `id`, its finish `error` (its error docs), `[DONE]` after it: relayed as it came, the stream failed.
+describe("OpenRouter's error chunk after the answer's first token", () => {
+  test("an OpenAI caller's SDK throws its words after the token, and the request and its attempt are audited failed, as an Anthropic caller's are", async () => {
+    let text = "";
+    const stream = await fidelity.openai.chat.completions.create({
+      model: "openrouter-error-mid-stream",
+      stream: true,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const thrown = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    })().catch((e: unknown) => e);
+    expect(text).toBe("partial answer ");
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    expect((thrown as Error).message).toBe("Provider disconnected");
+    const row = await auditRow(fidelity.gw, stream._request_id ?? "");
+    const across = fidelity.anthropic.messages.stream({
+      model: "openrouter-error-mid-stream",
+      max_tokens: 20,
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(await across.finalMessage().catch((e: unknown) => e)).toBeInstanceOf(Anthropic.APIError);
+    const acrossRow = await auditRow(fidelity.gw, across.request_id ?? "");
+    for (const audited of [row, acrossRow]) {
+      expect([audited.status, audited.errorClass, audited.attempts?.map((a) => a.outcome)]).toEqual([
+        502,
+        "upstream_error",
+        ["failed"],
+      ]);
+    }
+  });
+});
+
 describe("a Responses answer whose response failed", () => {
   test("a 200 whose response has status failed is the route's failure: failed over; alone, a 502 in the upstream's words, nothing charged", async () => {
     vendorCalls.clear();

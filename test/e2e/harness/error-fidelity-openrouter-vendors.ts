@@ -29,6 +29,14 @@ export function openRouterAnswers(): Record<string, VendorAnswer> {
     },
     user_id: "user_2x",
   };
+  /** What each of its stream's chunks opens with. */
+  const chunkHead = {
+    id: "gen-1760000000-x",
+    object: "chat.completion.chunk",
+    created: 1_760_000_000,
+    model: "deepseek/deepseek-chat-v3-0324:free",
+    provider: "Chutes",
+  };
   const openRouterRelay = (provider: string, body: object, code = 429) => ({
     error: {
       message: "Provider returned error",
@@ -92,14 +100,24 @@ export function openRouterAnswers(): Record<string, VendorAnswer> {
     "openrouter-daily-in-stream": [
       200,
       {
-        id: "gen-1760000000-x",
-        object: "chat.completion.chunk",
-        created: 1_760_000_000,
-        model: "deepseek/deepseek-chat-v3-0324:free",
-        provider: "Chutes",
+        ...chunkHead,
         error: dailySpent.error,
         choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }],
       },
+      { "content-type": "text/event-stream" },
+    ],
+    // Its error once the answer has begun, after a token (its error docs' mid-stream shape): its
+    // provider gone (OpenRouter's 502: the model is down), the chunk's finish `error`.
+    "openrouter-error-mid-stream": [
+      200,
+      [
+        { ...chunkHead, choices: [{ index: 0, delta: { content: "partial answer " }, finish_reason: null }] },
+        {
+          ...chunkHead,
+          error: { code: 502, message: "Provider disconnected" },
+          choices: [{ index: 0, delta: { content: "" }, finish_reason: "error" }],
+        },
+      ],
       { "content-type": "text/event-stream" },
     ],
   };

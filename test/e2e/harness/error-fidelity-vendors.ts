@@ -7,7 +7,10 @@ import { openRouterAnswers } from "./error-fidelity-openrouter-vendors.ts";
 /** Calls each vendor answer below got, by the upstream model it was asked for. */
 export const vendorCalls = new Map<string, number>();
 
-/** A vendor's answer: its status, its body and any headers (`text/event-stream`: the body one SSE event). */
+/**
+ * A vendor's answer: its status, its body and any headers (`text/event-stream`: the body one SSE
+ * event, or an array of them, each its own event, in order).
+ */
 export type VendorAnswer = [number, object, Record<string, string>?];
 
 /**
@@ -308,9 +311,13 @@ export function vendorAnswers() {
         500,
         { error: { message: `no answer for ${model}` } },
       ];
-      // An answer said as a stream: the body its one event, then the end.
-      if (headers?.["content-type"] === "text/event-stream")
-        return new Response(`data: ${JSON.stringify(body)}\n\ndata: [DONE]\n\n`, { status, headers });
+      // An answer said as a stream: the body its one event (or its events), then the end.
+      if (headers?.["content-type"] === "text/event-stream") {
+        const events = (Array.isArray(body) ? body : [body]).map(
+          (event) => `data: ${JSON.stringify(event)}\n\n`,
+        );
+        return new Response(`${events.join("")}data: [DONE]\n\n`, { status, headers });
+      }
       return Response.json(body, { status, headers: headers ?? {} });
     },
   });

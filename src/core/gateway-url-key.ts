@@ -34,7 +34,7 @@ const partReadsAsKey = (part: string): boolean =>
 
 /**
  * Text with no scheme read as a host and its port or path (`gw.internal:8080/mindgw`, which
- * `mindgw tail --gateway` takes; other flags refuse it after this check), when it has a `:` or `/`
+ * `--gateway` reads on loopback and asks the scheme of elsewhere, after this check), when it has a `:` or `/`
  * no key has; null for one token (a key where the URL goes, swapped with it), which is read whole
  * for a key's shape.
  */

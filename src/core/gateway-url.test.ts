@@ -6,11 +6,18 @@ const href = (text: string) => {
   return reading.ok ? reading.url.href : reading.why;
 };
 
-test("a bare host:port is http, a scheme is kept, spaces about it dropped", () => {
+test("a bare host:port is http on loopback, a scheme is kept, spaces about it dropped", () => {
   expect(href("127.0.0.1:8080")).toBe("http://127.0.0.1:8080/");
-  expect(href("gw.example.com:8080/mindgw")).toBe("http://gw.example.com:8080/mindgw");
+  expect(href("localhost:8080/mindgw")).toBe("http://localhost:8080/mindgw");
   expect(href(" https://gw.example.com ")).toBe("https://gw.example.com/");
   expect(href("[::1]:8080")).toBe("http://[::1]:8080/");
+});
+
+test("a bare host off loopback is asked its scheme: the admin key would go in the clear unasked, to a TLS port too", () => {
+  for (const given of ["gw.example.com:8080/mindgw", "gw.example.com:443", "gw.example.com", "10.0.0.5:8080"])
+    expect(href(given)).toBe(
+      `no scheme in ${given}: give http://${given} or https://${given} (a bare host:port is taken as http on loopback only, where the admin key goes nowhere in the clear)`,
+    );
 });
 
 test("a port past 65535 is said to be one, with or without a scheme, user info never echoed", () => {

@@ -12,9 +12,13 @@ const PORT = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:[\]]
 /** WHATWG URL parsing lets odd hosts through (`ht!tp`): a typo is a usage error, not a DNS failure. */
 const HOST = /^([a-z0-9_-]+\.)*[a-z0-9_-]+$|^\[[0-9a-f:.]+\]$/i;
 
+/** Hosts a bare `host:port` may name: this machine's loopback, where http carries nothing off it. */
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
 /**
- * `http(s)://host[:port][/prefix]`; a bare `host:port` is taken as http, for every command as
- * `mindgw tail` always took it. Spaces about it (an env file's `MINDGW_GATEWAY=http://gw:8080 `)
+ * `http(s)://host[:port][/prefix]`; a bare `host:port` is taken as http on this machine's loopback
+ * only, for every command: elsewhere the scheme is asked for, as a bare host would send the admin
+ * key in the clear unasked (to a TLS port too: `gw.example.com:443`). Spaces about it (an env file's `MINDGW_GATEWAY=http://gw:8080 `)
  * are dropped. A query or fragment is refused (core/gateway-url-query.ts). The text is echoed as
  * urlLabel cuts it, never its user info, query or fragment. Read before the key check's refusal
  * only (gateway-url-key.ts): a key given as a host must not be echoed here.
@@ -24,8 +28,9 @@ export function readGatewayUrl(given: string): GatewayUrlReading {
   if (text === "") return { ok: false, why: "no gateway URL: give --gateway or MINDGW_GATEWAY" };
   const label = urlLabel(text);
   let url: URL;
+  const bare = !SCHEME.test(text);
   try {
-    url = new URL(SCHEME.test(text) ? text : `http://${text}`);
+    url = new URL(bare ? `http://${text}` : text);
   } catch {
     const port = PORT.exec(text)?.[1];
     if (port !== undefined && Number(port) > 65535)
@@ -36,5 +41,11 @@ export function readGatewayUrl(given: string): GatewayUrlReading {
     return { ok: false, why: `not an http(s) URL: ${label}` };
   if (!HOST.test(url.hostname)) return { ok: false, why: `bad host name in ${label}` };
   const refusal = queryOrFragmentRefusal(url);
-  return refusal ? { ok: false, why: refusal } : { ok: true, url };
+  if (refusal) return { ok: false, why: refusal };
+  if (bare && !LOOPBACK.test(url.hostname))
+    return {
+      ok: false,
+      why: `no scheme in ${label}: give http://${label} or https://${label} (a bare host:port is taken as http on loopback only, where the admin key goes nowhere in the clear)`,
+    };
+  return { ok: true, url };
 }

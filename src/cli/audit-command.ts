@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { auditQuerySchema } from "../audit/audit-query-schema.ts";
 import { printable, printableJson } from "../core/printable.ts";
+import { unknownTenantNote } from "../core/unknown-tenant-note.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { type AuditInput, type AuditSource, localAudit, remoteAudit } from "./audit/audit-source.ts";
 import { auditTable } from "./audit/audit-table.ts";
@@ -13,7 +14,6 @@ import { withFlagWords } from "./flag-words.ts";
 import { givenFlag } from "./given-flag.ts";
 import { configFileFrom, resolveStoreConfig } from "./resolve-config.ts";
 import { sinceTime, spanAgo, spanOf } from "./time-flags.ts";
-import { unknownTenantNote } from "./unknown-tenant-note.ts";
 
 interface AuditOptions extends TargetFlags {
   json?: boolean;

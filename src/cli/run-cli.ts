@@ -7,7 +7,7 @@ import { GatewayCallError } from "./admin-fetch.ts";
 import { type ClosedOutputPolicy, onClosedOutput } from "./closed-output.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { serverLogger } from "./server-logger.ts";
-import { refuseStrayArguments } from "./stray-arguments.ts";
+import { refuseConfigForCommands, refuseStrayArguments } from "./stray-arguments.ts";
 import { versionLine } from "./version.ts";
 
 /** Commands that keep running for their work, not their output (closed-output.ts). */
@@ -49,6 +49,7 @@ export async function cliProgram(only?: string): Promise<Command> {
     .allowExcessArguments()
     .showHelpAfterError("(run with --help for usage)");
   program.hook("preAction", (_program, command) => refuseStrayArguments(command));
+  program.hook("preSubcommand", (parent, command) => refuseConfigForCommands(command, parent.args.slice(1)));
   const names = only !== undefined && Object.hasOwn(SUBCOMMANDS, only) ? [only] : Object.keys(SUBCOMMANDS);
   const registers = await Promise.all(names.map((name) => SUBCOMMANDS[name]?.()));
   for (const register of registers) register?.(program);

@@ -33,6 +33,30 @@ export function refuseStrayArguments(command: Command): void {
   throw new UsageError(`${name} takes ${takes} (got ${given.join(", ")}): see mindgw ${name} --help`);
 }
 
+/**
+ * Refuses a config given to a command of commands (`mindgw config gw.yaml`, `mindgw keys gw.yaml`),
+ * saying the command that takes it: commander's refusal ("unknown command 'gw.yaml'") read as if
+ * the file were a misspelt command. `rest` is what followed the command's name; an argument that is
+ * no config's name is left to commander, its "Did you mean" included. Run before `group` reads its
+ * arguments (a preSubcommand hook), so before commander refuses it.
+ */
+export function refuseConfigForCommands(group: Command, rest: readonly string[]): void {
+  const [first] = rest;
+  if (group.commands.length === 0 || first === undefined || first.startsWith("-")) return;
+  // `help` is commander's own command of every group, in no `commands` list.
+  const named = first === "help" || group.commands.some((command) => command.name() === first);
+  if (named || !readsAsConfig(first)) return;
+  const takers = group.commands.filter(takesConfig).map((command) => command.name());
+  if (takers.length === 0) return;
+  const name = commandPath(group);
+  const file = printable(first);
+  const meant =
+    takers.length === 1
+      ? `mindgw ${name} ${takers[0]} -c ${file}`
+      : `mindgw ${name} <command> -c ${file} (commands: ${takers.join(", ")})`;
+  throw new UsageError(`${name} takes its config with -c, after a command: ${meant}`);
+}
+
 /** `keys list`: the command as typed after `mindgw`. */
 function commandPath(command: Command): string {
   const names: string[] = [];

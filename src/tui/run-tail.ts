@@ -7,6 +7,7 @@ import { runInteractive } from "./run-interactive.tsx";
 import { runJson } from "./run-json.ts";
 import { type TailFilter, validStatusFilter } from "./tail-filter.ts";
 import type { TailOptions } from "./tail-options.ts";
+import { tailTenantNote } from "./tenant-note.ts";
 
 export type { TailOptions } from "./tail-options.ts";
 
@@ -55,6 +56,9 @@ export async function runTail(options: TailOptions): Promise<number> {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
   };
+  // Before the live view: a mistyped --tenant shows an empty view, as a quiet tenant's does.
+  const note = await tailTenantNote(common.target, options.adminKey, options.fetch, options.signal);
+  if (note) stderr.write(`mindgw tail: ${textWithout(note, options.adminKey)}\n`);
   try {
     if (options.json || stdout.isTTY !== true) {
       return await runJson({ ...common, maxInitialAttempts: options.maxInitialAttempts ?? 5 });

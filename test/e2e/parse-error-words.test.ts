@@ -19,6 +19,7 @@ writeFileSync(config, `storage: { path: ${dir.file("gw.db")} }\n`);
 test.each([
   [["frobnicate"], "mindgw: unknown command 'frobnicate'"],
   [["keys", "frob"], "mindgw: unknown command 'frob'"],
+  [["config", "chek"], "mindgw: unknown command 'chek'"],
   [["keys", "list", "--bogus"], "mindgw: unknown option '--bogus'"],
   [["serve", "--bogus"], "mindgw: unknown option '--bogus'"],
   [["audit", "query", "--limit"], "mindgw: option '--limit <n>' argument missing"],
@@ -42,6 +43,15 @@ test.each([
     `mindgw: keys show takes its config with -c: mindgw keys show alice -c ${config}`,
   ],
   [["serve", config], `mindgw: serve takes its config with -c: mindgw serve -c ${config}`],
+  // A command of commands given a config: the one that takes it named, or where several do, theirs.
+  [
+    ["config", config],
+    `mindgw: config takes its config with -c, after a command: mindgw config check -c ${config}`,
+  ],
+  [
+    ["keys", config],
+    `mindgw: keys takes its config with -c, after a command: mindgw keys <command> -c ${config} (commands: create, update, list, show, revoke, rotate)`,
+  ],
   [
     ["keys", "create", "--name", "alice", "bob"],
     "mindgw: keys create takes no arguments (got bob): see mindgw keys create --help",

@@ -8,6 +8,7 @@ import { requestIdOf, spawnTail, untilListening } from "./harness/spawn-tail.ts"
 import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
 import { chatForId } from "./harness/tail-pipe.ts";
 import { startTmux } from "./harness/tmux.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 setDefaultTimeout(60_000);
 
@@ -43,6 +44,8 @@ describe("mindgw tail --tenant", () => {
       const ids = proc.lines().map(requestIdOf);
       expect(ids).toContain(own);
       expect(ids).not.toContain(other);
+      // A configured tenant: no note (one would be written before the stream opened).
+      expect(proc.stderr.all).toBe("");
     } finally {
       await proc.stop();
     }
@@ -58,6 +61,19 @@ describe("mindgw tail --tenant", () => {
       expect(screen).toContain("[tenant:team-a] [model:m1] ");
     } finally {
       tmux.kill();
+    }
+  });
+
+  test("a name no tenant of the gateway's has: a note on stderr before the live view, which goes on", async () => {
+    const proc = spawnTail(["--gateway", fx.gw.url, "--tenant", "nope"], { MINDGW_ADMIN_KEY: fx.adminKey });
+    try {
+      await waitFor("the note", () => proc.stderr.all.includes("\n"), 30_000);
+      expect(proc.stderr.all).toBe(
+        "mindgw tail: only tenant nope's requests show, and no tenant of that name is configured (tenants: team-a, team-b): is --tenant right?\n",
+      );
+      expect(proc.proc.exitCode).toBeNull();
+    } finally {
+      await proc.stop();
     }
   });
 
@@ -77,6 +93,8 @@ describe("mindgw tail --tenant", () => {
     const result = await tail(["--tenant", "team-b"], keys.aAdmin);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`reads only its own tenant "team-a"`);
+    // Its tenant's admin sees its own tenant alone: no note calling team-b unconfigured.
+    expect(result.stderr).not.toContain("is --tenant right?");
     expect(result.stderr).not.toContain(keys.aAdmin);
   });
 

@@ -5,7 +5,7 @@ import type { Config } from "../../config/config-schema.ts";
 import { parseInput } from "../../http/parse-input.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
 import { openCommandStorage, requirePostgresSchema } from "../config-store.ts";
-import { gatewayTenantNames } from "../unknown-tenant-note.ts";
+import { gatewayTenantNames } from "../gateway-tenant-names.ts";
 import { openReadOnlyAudit } from "./read-only-audit.ts";
 
 /**

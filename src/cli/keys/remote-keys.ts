@@ -4,7 +4,7 @@ import { keysetPages } from "../../core/keyset-pages.ts";
 import { cursorOf, type KeyPage } from "../../http/admin/key-page.ts";
 import { adminFetch } from "../admin-fetch.ts";
 import { UsageError } from "../exit-code.ts";
-import { gatewayTenantNames } from "../unknown-tenant-note.ts";
+import { gatewayTenantNames } from "../gateway-tenant-names.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /** Keys managed through a running gateway's `/admin/api/keys`, with an admin key. */

@@ -2,6 +2,7 @@ import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../testing/free-port.ts";
 import { failureOf } from "../../testing/gateway-error-of.ts";
 import { providerCall } from "../../testing/provider-call.ts";
 import { createAzureProvider } from "./azure-provider.ts";
@@ -348,9 +349,7 @@ describe("managed identity", () => {
   });
 
   test("IMDS not there (off Azure) is a 502 naming it and why", async () => {
-    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-    const port = closed.port;
-    closed.stop(true);
+    const port = freePort();
     const env = { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${port}` };
     const absent = await failureOf(entraToken("az", { managed_identity: true }, { env }).get());
     expect(absent.message).toBe(
@@ -377,9 +376,7 @@ describe("Azure IMDS with nothing configured or announced, as DefaultAzureCreden
   });
 
   test("off Azure (nothing there) the call fails at once, naming all that was looked for", async () => {
-    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-    const port = closed.port;
-    closed.stop(true);
+    const port = freePort();
     const provider = createAzureProvider({
       name: "az",
       baseUrl: origin,

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { errorText } from "../../audit/redact-body.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { failureOf } from "../../testing/gateway-error-of.ts";
 import { providerCall } from "../../testing/provider-call.ts";
 import { awsCredentialSource } from "./aws-credentials.ts";
@@ -183,9 +184,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
   });
 
   test("off EC2 (nothing at the endpoint) is a 502 naming each step tried and why the last failed", async () => {
-    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-    const port = closed.port;
-    closed.stop(true);
+    const port = freePort();
     const absent = await failureOf(
       source({ AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` }).get(),
     );

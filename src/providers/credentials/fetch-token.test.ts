@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { failureOf } from "../../testing/gateway-error-of.ts";
 import { CredentialFailure } from "./credential-failure.ts";
 import { fetchOAuthToken, requestToken } from "./fetch-token.ts";
@@ -50,9 +51,7 @@ test("a refusal says its OAuth error code; its description, which may name the a
 });
 
 test("an endpoint that cannot be reached says why", async () => {
-  const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = closed.port;
-  closed.stop(true);
+  const port = freePort();
   const unreachable = await failureOf(fetchOAuthToken("vx", `http://127.0.0.1:${port}/token`, {}));
   expect(unreachable.message).toBe(
     "could not get credentials for upstream vx: the token endpoint could not be reached: connection refused (ECONNREFUSED)",

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { withoutCredentials } from "../../core/credentials.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { errorResponse } from "../../http/error-body.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { failureOf } from "../../testing/gateway-error-of.ts";
 import { providerCall } from "../../testing/provider-call.ts";
 import type { ProviderCall } from "../provider.ts";
@@ -156,9 +157,7 @@ describe("Vertex AI's token from the metadata server (no service_account, no ADC
   });
 
   test("no metadata server (nothing listening): a 502 naming all that was tried, in the caller's dialect; the next call within the backoff fails at once, asking nobody", async () => {
-    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-    const port = closed.port;
-    closed.stop(true);
+    const port = freePort();
     const provider = vertexOn({ GCE_METADATA_HOST: `127.0.0.1:${port}`, HOME: dir });
     const error = await failureOf(provider.call(chat()));
     expect([error.status, error.retryable, error.message]).toEqual([

@@ -1,11 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { Traceparent } from "../../core/traceparent.ts";
+import { freePort } from "../../testing/free-port.ts";
 import type { ProviderCall } from "../provider.ts";
 import { postCall, postNative, withQuery } from "./post-json.ts";
 import { threadable } from "./thread/lean-thread-client.ts";
 
-const URL_ = "http://127.0.0.1:9/v1/chat/completions";
+// The fakes below answer it: never dialled, and were it, nothing listens there.
+const URL_ = `http://127.0.0.1:${freePort()}/v1/chat/completions`;
 
 function callOf(
   signal: AbortSignal,

@@ -1,16 +1,9 @@
 import { expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { createLeanFetch } from "./http1/lean-fetch.ts";
 import { unreachable } from "./unreachable.ts";
 import { UpstreamPost } from "./upstream-post.ts";
-
-/** A loopback port that refuses: a server's, stopped. */
-function refusingPort(): number {
-  const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = server.port ?? 0;
-  server.stop(true);
-  return port;
-}
 
 /** What `call` rejected with. */
 const thrown = (call: Promise<unknown>) =>
@@ -22,7 +15,7 @@ const thrown = (call: Promise<unknown>) =>
   );
 
 test("a refused port, through native fetch and the lean client alike: the cause's words and code, the runtime's own kept as the cause", async () => {
-  const url = `http://127.0.0.1:${refusingPort()}/v1/chat/completions`;
+  const url = `http://127.0.0.1:${freePort()}/v1/chat/completions`;
   const lean = createLeanFetch({ fallback: fetch });
   for (const error of [
     await thrown(fetch(url, { method: "POST" })),

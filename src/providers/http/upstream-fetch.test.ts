@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { freePort } from "../../testing/free-port.ts";
 import { CallCancel, type LeanInit } from "./call-cancel.ts";
 import { nodeFetch } from "./node-fetch.ts";
 import type { StreamedAnswer } from "./streamed-answer.ts";
@@ -38,6 +39,8 @@ const server = Bun.serve({
   },
 });
 const base = `http://127.0.0.1:${server.port}`;
+/** An https upstream (the lean client never takes one): the recorders answer it, nothing listens there. */
+const closedHttps = `https://127.0.0.1:${freePort()}/`;
 afterAll(() => server.stop(true));
 
 describe("nativeFetchLimit", () => {
@@ -85,7 +88,7 @@ describe("createUpstreamFetch", () => {
       body: "x",
     });
     expect(await res.json()).toEqual({ method: "POST", body: "x", auth: "Bearer k" });
-    await upstream("https://127.0.0.1:1/");
+    await upstream(closedHttps);
     expect(used).toEqual(["native", "node"]);
     const off = switching("off", () => inFlight);
     await off(`${base}/echo`);
@@ -106,7 +109,7 @@ describe("createUpstreamFetch", () => {
     const alone = await upstream(`${base}/echo`, { method: "POST", body: "x" });
     expect(alone.status).toBe(201);
     expect(await alone.json()).toEqual({ method: "POST", body: "x", auth: null });
-    await upstream("https://127.0.0.1:1/");
+    await upstream(closedHttps);
     expect(used).toEqual([...warming, "native"]);
     // A call made with another in flight breaks the streak: the next calls alone start it again.
     inFlight = 2;
@@ -117,7 +120,7 @@ describe("createUpstreamFetch", () => {
     // Past half the native limit, as before: the lean client for http, node:http for https.
     inFlight = 121;
     expect((await upstream(`${base}/echo`)).status).toBe(201);
-    await upstream("https://127.0.0.1:1/");
+    await upstream(closedHttps);
     expect(used).toEqual([...warming, "native", "native", "native", "node"]);
     // MINDGW_UPSTREAM_CLIENT=fetch: native fetch even alone, however many in a row.
     inFlight = 1;
@@ -142,7 +145,7 @@ describe("createUpstreamFetch", () => {
     expect(Buffer.concat(first.value).toString()).toBe("data: one\n\n");
     await (feed as StreamedAnswer).body.cancel();
     // An https stream is not the lean client's: native fetch takes it.
-    await stream("https://127.0.0.1:1/");
+    await stream(closedHttps);
     await upstream(`${base}/echo`);
     expect(used).toEqual(["native", "native"]);
     // MINDGW_UPSTREAM_CLIENT=fetch: a stream on native fetch too.
@@ -193,7 +196,7 @@ describe("createUpstreamFetch", () => {
       lean: "all",
     });
     expect((await upstream(`${base}/echo`)).status).toBe(201);
-    await upstream("https://127.0.0.1:1/");
+    await upstream(closedHttps);
     expect(used).toEqual(["native"]);
   });
   test("a call with a cancel hook reaches native fetch and node:http with the hook's signal, never the hook", async () => {
@@ -214,7 +217,7 @@ describe("createUpstreamFetch", () => {
     const init: LeanInit = { method: "POST", body: "x", cancel };
     await upstream(`${base}/echo`, init);
     inFlight = 121;
-    await upstream("https://127.0.0.1:1/", init);
+    await upstream(closedHttps, init);
     expect(given.map((sent) => sent !== undefined && "cancel" in sent)).toEqual([false, false]);
     cancel.cancel(new Error("client left"));
     expect(given.map((sent) => sent?.signal?.reason)).toEqual([
@@ -256,9 +259,6 @@ describe("nodeFetch", () => {
   });
 
   test("an unreachable upstream rejects", async () => {
-    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-    const port = probe.port;
-    await probe.stop(true);
-    await expect(nodeFetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    await expect(nodeFetch(`http://127.0.0.1:${freePort()}/`)).rejects.toThrow();
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
+import { freePort } from "../../../testing/free-port.ts";
 import { monotonicPast, steppedWallClock } from "../../../testing/stepped-clocks.ts";
 import { waitFor } from "../../../testing/wait-for.ts";
 import { ConnectionPool } from "./connection-pool.ts";
@@ -108,10 +109,7 @@ describe("lean fetch: the pool", () => {
 
 describe("lean fetch: failures", () => {
   test("an unreachable upstream rejects", async () => {
-    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const port = probe.port;
-    probe.stop(true);
-    await expect(leanClient().fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    await expect(leanClient().fetch(`http://127.0.0.1:${freePort()}/`)).rejects.toThrow();
   });
 
   test("an abort before the head rejects with its reason; mid-body it errors the body", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { freePort } from "../../../testing/free-port.ts";
 import { createLeanFetch } from "./lean-fetch.ts";
 import { leanClient } from "./testing/lean-client.ts";
 import { ok, rawServer, servers } from "./testing/raw-server.ts";
@@ -64,19 +65,21 @@ describe("lean fetch: requests", () => {
   });
 
   test("leaves to the fallback what it does not handle exactly as fetch", async () => {
+    // The fallback answers each of these: nothing listens at the port, the proxy's or the upstream's.
+    const port = freePort();
     const { fetch, fallbackCalls } = leanClient();
-    await fetch("https://127.0.0.1:1/x");
-    await fetch("http://127.0.0.1:1/a/../b");
-    await fetch("http://LOCALHOST:1/x");
-    await fetch("http://127.0.0.1:1/x", { method: "POST", body: "x", redirect: "manual" });
-    await fetch("http://127.0.0.1:1/x", { headers: { "content-length": "3" } });
-    await fetch("http://127.0.0.1:1/x", { headers: { "x-bad": "a\r\nb" } });
+    await fetch(`https://127.0.0.1:${port}/x`);
+    await fetch(`http://127.0.0.1:${port}/a/../b`);
+    await fetch(`http://LOCALHOST:${port}/x`);
+    await fetch(`http://127.0.0.1:${port}/x`, { method: "POST", body: "x", redirect: "manual" });
+    await fetch(`http://127.0.0.1:${port}/x`, { headers: { "content-length": "3" } });
+    await fetch(`http://127.0.0.1:${port}/x`, { headers: { "x-bad": "a\r\nb" } });
     expect(fallbackCalls).toHaveLength(6);
     const proxied = createLeanFetch({
       fallback: async () => new Response("proxied"),
-      env: { HTTP_PROXY: "http://127.0.0.1:9" },
+      env: { HTTP_PROXY: `http://127.0.0.1:${freePort()}` },
     });
-    expect(await (await proxied("http://127.0.0.1:1/x")).text()).toBe("proxied");
+    expect(await (await proxied(`http://127.0.0.1:${port}/x`)).text()).toBe("proxied");
   });
 
   test("a redirect goes to the fallback, which follows it as fetch does", async () => {

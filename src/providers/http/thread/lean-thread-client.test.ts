@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../../../core/gateway-error.ts";
+import { freePort } from "../../../testing/free-port.ts";
 import { waitFor } from "../../../testing/wait-for.ts";
 import type { ProviderCall } from "../../provider.ts";
 import { CallCancel } from "../call-cancel.ts";
@@ -128,10 +129,9 @@ describe("the lean client's thread", () => {
     expect(String(await failure(thread.answer(`${server.url}/huge`, post(), 1024)))).toContain(
       "response head larger",
     );
-    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const port = probe.port;
-    probe.stop(true);
-    expect(await failure(thread.answer(`http://127.0.0.1:${port}/`, post(), 1024))).toBeInstanceOf(Error);
+    expect(await failure(thread.answer(`http://127.0.0.1:${freePort()}/`, post(), 1024))).toBeInstanceOf(
+      Error,
+    );
   });
 
   test("a 2xx body over the call's bound comes back as `over`, refused as too large; an error body is cut", async () => {

@@ -21,6 +21,7 @@ export function refuseStrayArguments(command: Command): void {
     only !== undefined &&
     stray.length === 1 &&
     takesConfig(command) &&
+    !configGiven(command) &&
     readsAsConfig(command.args.at(-1) ?? "")
   ) {
     const kept = given.slice(0, declared.length);
@@ -66,6 +67,12 @@ function commandPath(command: Command): string {
 
 function takesConfig(command: Command): boolean {
   return command.options.some((option) => option.short === "-c");
+}
+
+/** Whether `-c` was given: a second file is then no config given without it (`keys list -c a.yaml b.yaml`). */
+function configGiven(command: Command): boolean {
+  const option = command.options.find((candidate) => candidate.short === "-c");
+  return option !== undefined && command.getOptionValue(option.attributeName()) !== undefined;
 }
 
 /** A config file's name, or a file that is there: an operator's `mindgw keys list gw.yaml`. */

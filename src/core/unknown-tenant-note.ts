@@ -12,7 +12,8 @@ export function unknownTenantNote(
   configured: readonly string[] | undefined,
   nothingFound: string,
 ): string | undefined {
-  if (configured === undefined || configured.includes(tenant)) return undefined;
+  // `default` is the tenant of every key outside one (config/tenant-config.ts), configured or not.
+  if (configured === undefined || tenant === "default" || configured.includes(tenant)) return undefined;
   const names = configured.length === 0 ? "none" : configured.map(printable).join(", ");
   return `${nothingFound}, and no tenant of that name is configured (tenants: ${names}): is --tenant right?`;
 }

@@ -180,9 +180,14 @@ describe("the caller's query on the upstream's URL", () => {
     expect(withQuery(URL_, "?a=1&b=2")).toBe(`${URL_}?a=1&b=2`);
   });
 
-  test("less the caller's api-version, in any case or encoding: the provider's is sent", () => {
+  test("less the caller's api-version, in any case or encoding, where the URL says its own: the provider's is sent", () => {
+    const v1 = "https://r.openai.azure.com/openai/v1/chat/completions";
     expect(withQuery(AZURE, "?api-version=2023-05-15")).toBe(AZURE);
     expect(withQuery(AZURE, "?API-Version=1&a=1&api%2Dversion=2")).toBe(`${AZURE}&a=1`);
-    expect(withQuery(URL_, "?api-version=2023-05-15")).toBe(URL_);
+    expect(withQuery(v1, "?api-version=2023-05-15&a=1")).toBe(`${v1}?a=1`);
+  });
+
+  test("the caller's api-version kept where the URL says none (an openai type in front of an API that reads it)", () => {
+    expect(withQuery(URL_, "?api-version=2023-05-15")).toBe(`${URL_}?api-version=2023-05-15`);
   });
 });

@@ -130,21 +130,27 @@ function upstreamHeaders(
 }
 
 /**
- * The client's query string added to a URL that may carry its own (`?api-version=…`), less the
- * client's own `api-version`: the upstream's API version is its provider's (Azure's
- * `api_version`). Azure's SDK clients send one on every call; sent on, Azure refuses the pair (or
- * a dated one on its v1 API) as a version it does not serve, which is the route's fault
- * (core/upstream-fault.ts): one caller would fail the route over and open its breaker for all.
- * Azure reads query keys as ASP.NET does, decoded and in any case, so they are compared so.
+ * The client's query string added to a URL, less the client's own `api-version` where the URL
+ * says the upstream's API version itself — an `api-version` of its own, or Azure's v1 API
+ * (`/openai/v1/`), versioned by its path: there it is its provider's (Azure's `api_version`).
+ * Azure's SDK clients send one on every call; sent on, Azure refuses the pair (or a dated one on
+ * its v1 API) as a version it does not serve, which is the route's fault (core/upstream-fault.ts):
+ * one caller would fail the route over and open its breaker for all. Elsewhere (an `openai` type
+ * in front of an API that reads the caller's version, a stored response's read) it goes on as
+ * given. Azure reads query keys as ASP.NET does, decoded and in any case, so they are compared so.
  */
 export function withQuery(url: string, query: string): string {
   if (!query) return url;
+  if (!OWN_API_VERSION.test(url)) return url.includes("?") ? `${url}&${query.slice(1)}` : url + query;
   const pairs = query.slice(1).split("&");
   const kept = pairs.filter((pair) => pair !== "" && !namesApiVersion(pair));
   if (kept.length === 0) return url;
   const rest = kept.length === pairs.length ? query.slice(1) : kept.join("&");
   return url.includes("?") ? `${url}&${rest}` : `${url}?${rest}`;
 }
+
+/** A URL that says the upstream's API version itself (`withQuery`). */
+const OWN_API_VERSION = /[?&]api-version=|\/openai\/v1\//i;
 
 function namesApiVersion(pair: string): boolean {
   const key = pair.split("=", 1)[0] ?? "";

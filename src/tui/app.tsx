@@ -88,6 +88,7 @@ export function TailApp({
           maxRows={workerRows}
           visible={store.workersVisible}
           read={store.workersRead}
+          unread={store.workersUnread}
           heartbeats={store.heartbeatBounds}
         />
       ) : null}

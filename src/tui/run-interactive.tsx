@@ -75,7 +75,8 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
       // every few seconds, each refusal a warning line and an audit row, for as long as it tails.
       clearInterval(refresher);
       store.hideWorkers();
-    } else if (read.kind === "redirected") {
+    } else if (read.kind === "failed") store.workersReadFailed();
+    else if (read.kind === "redirected") {
       redirected = read.message;
       quit();
     }

@@ -186,6 +186,11 @@ export class TailStore {
     return this.workerList.read;
   }
 
+  /** Whether reads of the workers list have failed before any answered (worker-list.ts). */
+  get workersUnread(): boolean {
+    return this.workerList.unread;
+  }
+
   /** When a worker's heartbeat reads as late or stale (worker-list.ts). */
   get heartbeatBounds(): HeartbeatBounds {
     return this.workerList.heartbeatBounds;
@@ -209,6 +214,13 @@ export class TailStore {
   /** The workers list is refused to this credential: the pane says so in place of the list. */
   hideWorkers(): void {
     this.workerList.hide();
+    this.version++;
+  }
+
+  /** A workers read failed (no answer, a 5xx): before any answered, the pane says it could not read them. */
+  workersReadFailed(): void {
+    if (this.workerList.read || this.workerList.unread) return;
+    this.workerList.unread = true;
     this.version++;
   }
 

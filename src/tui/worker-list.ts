@@ -35,6 +35,8 @@ export class WorkerList {
   visible = true;
   /** Whether a read of the list has answered (or been refused): until then none listed is not "none connected". */
   read = false;
+  /** Whether the last read failed (no answer, a 5xx) before any answered: the pane says so, not "reading". */
+  unread = false;
   /**
    * When a worker's heartbeat reads as late or stale: from the gateway's heartbeat timing and how
    * often the list is read (`replace`); the gateway's defaults until its list says.
@@ -83,6 +85,7 @@ export class WorkerList {
   replace(workers: TailWorker[], sentAt: number, heartbeats?: HeartbeatTiming): void {
     if (heartbeats) this.heartbeatBounds = heartbeatBounds(heartbeats, this.readEveryMs);
     this.read = true;
+    this.unread = false;
     const newer = new Map<string, WorkerRow>();
     for (const [id, at] of this.eventAt) {
       const row = this.rows.get(id);

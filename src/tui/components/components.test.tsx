@@ -359,6 +359,24 @@ describe("WorkersPane", () => {
     expect(plain(frame)).not.toContain("no workers connected");
   });
 
+  test("its reads failed before any answered: said so, not that it is being read nor that none is connected", () => {
+    const frame = plain(
+      render(
+        <WorkersPane
+          workers={[]}
+          now={0}
+          width={80}
+          maxRows={5}
+          read={false}
+          unread
+          heartbeats={heartbeats}
+        />,
+      ).lastFrame(),
+    );
+    expect(frame).toContain("workers list not read: asking again");
+    expect(frame).not.toContain("reading the workers list");
+  });
+
   test("refused to this credential: said so, not that none is connected", () => {
     const frame = render(
       <WorkersPane workers={[]} now={0} width={80} maxRows={5} visible={false} heartbeats={heartbeats} />,

@@ -15,6 +15,8 @@ export interface WorkersPaneProps {
   visible?: boolean;
   /** False until the workers list has been read: none listed then is not "none connected". */
   read?: boolean;
+  /** True when reads failed before any answered: the pane says the list could not be read. */
+  unread?: boolean;
   /** When a heartbeat reads as late or stale (the gateway's timing: heartbeat-bounds.ts). */
   heartbeats: HeartbeatBounds;
 }
@@ -31,6 +33,7 @@ export function WorkersPane({
   maxRows,
   visible = true,
   read = true,
+  unread = false,
   heartbeats,
 }: WorkersPaneProps) {
   if (!visible)
@@ -51,7 +54,13 @@ export function WorkersPane({
         {`WORKERS (${workers.length})`}
       </Text>
       {workers.length === 0 ? (
-        <Text dimColor>{read ? "no workers connected" : "reading the workers list…"}</Text>
+        <Text dimColor>
+          {read
+            ? "no workers connected"
+            : unread
+              ? "workers list not read: asking again"
+              : "reading the workers list…"}
+        </Text>
       ) : null}
       {shown.map((worker) => {
         const health = workerHealth(worker, now, heartbeats);

@@ -358,7 +358,9 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
       expect(out.code).toBe(2);
       expect(out.stdout).toBe("");
       expect(out.stderr.trim().split("\n")).toHaveLength(1);
-      expect(out.stderr).toContain("invalid or missing credentials");
+      expect(out.stderr).toContain(
+        "(HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike",
+      );
       expect(out.stderr).not.toMatch(STACK_FRAME);
       expect(out.stderr).not.toContain("mgw_wrong");
     }
@@ -366,7 +368,7 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     const viaEnv = await runMindgw(["keys", "list", "--json"], { env });
     expect(viaEnv.code).toBe(2);
     expect(viaEnv.stderr.trim().split("\n")).toHaveLength(1);
-    expect(viaEnv.stderr).toContain("invalid or missing credentials");
+    expect(viaEnv.stderr).toContain("(HTTP 401): check --admin-key or MINDGW_ADMIN_KEY");
   });
 
   test("bad input and unknown keys are one-line usage errors (exit 2), locally and remotely", async () => {

@@ -126,11 +126,7 @@ export interface ChatTarget {
    * `none`, a budget of 0), so a chat caller's own `include_reasoning` is named (`nameUnshownReasoning`).
    */
   readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
-  /**
-   * Why `effort` is named toward `model`, as it does not go as asked: not sent (Gemini 2.0 does not
-   * think; Converse takes one for Claude from Opus 4.5 alone, never `none`), or sent lower, the most
-   * below it the model takes (Opus 4.6's `xhigh` as `high`). Undefined where it goes as asked.
-   */
+  /** Why `effort` does not go to `model` as asked (not sent: Gemini 2.0; sent lower: Opus 4.6's `xhigh`). */
   readonly effortNamed?: (model: string, effort: unknown) => string | undefined;
 }
 

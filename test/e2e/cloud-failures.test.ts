@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
+import type { CloudFailure } from "../fake-cloud/fake-cloud-api.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { cloudGateway, WEATHER } from "./harness/cloud-gateway.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -19,6 +20,39 @@ beforeAll(() => {
   ({ cloud, gw, openai, anthropic } = clouds);
 });
 const { lastModelCall } = clouds;
+
+/**
+ * An Azure refusal that is the route's, not the caller's: the first (`azure-then-gemini`) fails over to
+ * Gemini; the second, on the Azure route alone, is an OpenAI caller's 502 `upstream_error` in the
+ * gateway's words (`says`), audited 502; the third an Anthropic caller's 502 `api_error`, returned.
+ */
+async function azureRouteFault(
+  [first, alone, anthropicAlone]: [CloudFailure, CloudFailure, CloudFailure],
+  says: string,
+): Promise<InstanceType<typeof Anthropic.APIError>> {
+  cloud.failNext(first);
+  const reply = await openai.chat.completions.create({
+    model: "azure-then-gemini",
+    messages: [{ role: "user", content: "x" }],
+  });
+  expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
+  cloud.failNext(alone);
+  const refused = (await openai.chat.completions
+    .create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] })
+    .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+  expect(refused).toBeInstanceOf(OpenAI.APIError);
+  expect(refused.status).toBe(502);
+  expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
+  expect(refused.message).toContain(`upstream az answered 400: ${says}`);
+  expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+  cloud.failNext(anthropicAlone);
+  const anthropicRefused = (await anthropic.messages
+    .create({ model: "azure-4o", max_tokens: 32, messages: [{ role: "user", content: "x" }] })
+    .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+  expect(anthropicRefused.status).toBe(502);
+  expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
+  return anthropicRefused;
+}
 
 describe("vendor failures in the caller's dialect", () => {
   test("a Bedrock ValidationException is the caller's 400, with Bedrock's message", async () => {
@@ -160,29 +194,7 @@ describe("vendor failures in the caller's dialect", () => {
       message:
         "The chatCompletion operation does not work with the specified model, text-embedding-3-small. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993.",
     };
-    cloud.failNext(NOT_CHAT);
-    const reply = await openai.chat.completions.create({
-      model: "azure-then-gemini",
-      messages: [{ role: "user", content: "x" }],
-    });
-    expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
-    cloud.failNext(NOT_CHAT);
-    const refused = (await openai.chat.completions
-      .create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(refused).toBeInstanceOf(OpenAI.APIError);
-    expect(refused.status).toBe(502);
-    expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
-    expect(refused.message).toContain(
-      "upstream az answered 400: the route's model does not serve this operation",
-    );
-    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
-    cloud.failNext(NOT_CHAT);
-    const anthropicRefused = (await anthropic.messages
-      .create({ model: "azure-4o", max_tokens: 32, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
-    expect(anthropicRefused.status).toBe(502);
-    expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
+    await azureRouteFault([NOT_CHAT, NOT_CHAT, NOT_CHAT], "the route's model does not serve this operation");
   });
 
   test("Azure's 400 BadRequest refusing the provider's api_version (retired: \"API version not supported\"; too old for the deployment's model: \"Model … is enabled only for api versions … and later\") is the route's configuration, not the caller's request: failed over; alone, a 502 in the gateway's words, in either dialect", async () => {
@@ -193,29 +205,10 @@ describe("vendor failures in the caller's dialect", () => {
       type: "BadRequest",
       message: "Model {modelName} is enabled only for api versions 2024-12-01-preview and later",
     };
-    cloud.failNext(RETIRED);
-    const reply = await openai.chat.completions.create({
-      model: "azure-then-gemini",
-      messages: [{ role: "user", content: "x" }],
-    });
-    expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
-    cloud.failNext(TOO_OLD);
-    const refused = (await openai.chat.completions
-      .create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
-    expect(refused).toBeInstanceOf(OpenAI.APIError);
-    expect(refused.status).toBe(502);
-    expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
-    expect(refused.message).toContain(
-      "upstream az answered 400: the route's API version is not served there",
+    const anthropicRefused = await azureRouteFault(
+      [RETIRED, TOO_OLD, RETIRED],
+      "the route's API version is not served there",
     );
-    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
-    cloud.failNext(RETIRED);
-    const anthropicRefused = (await anthropic.messages
-      .create({ model: "azure-4o", max_tokens: 32, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
-    expect(anthropicRefused.status).toBe(502);
-    expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
     expect(anthropicRefused.message).toContain("the route's API version is not served there");
   });
 

@@ -40,7 +40,7 @@ const redisOf = async (gw: GatewayProcess) =>
   ((await (await fetch(`${gw.url}/readyz`)).json()) as RedisState).cluster?.redis;
 
 /** Kills Redis, waits for both nodes to take it as down, runs `meanwhile`, starts it, waits for both to be back. */
-async function restartRedis(meanwhile: () => Promise<void> = async () => {}) {
+async function restartRedis(meanwhile: () => Promise<unknown> = async () => {}) {
   const bothSay = (state: string) => async () =>
     (await redisOf(watched)) === state && (await redisOf(other)) === state;
   await redis.kill();

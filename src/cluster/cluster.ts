@@ -30,6 +30,11 @@ export interface Cluster {
    * workers) and `POST /cluster/v1/forward` (the same over HTTP, where no link can be had).
    */
   endpoint(local: WorkerDirectory): AnyElysia;
+  /**
+   * A live stream opens here: every other live node relays to it from now on and writes the audit
+   * rows it queued before; settles once each said so, or after `cluster.redis_timeout` (event-relay.ts).
+   */
+  othersWritten(): Promise<void>;
   /** Tells every node a key changed (revoke, rotate, create): their caches refresh at once. */
   announceKeyChange(id: string): void;
   /** Runs `listener` when any node (this one included) announces a key change. */
@@ -112,6 +117,8 @@ export interface ClusterDeps {
   registry: WorkerRegistry;
   /** This node's events: its live stream's readers also get every other node's requests. */
   bus: EventBus;
+  /** This node's audit rows queued so far, written (audit-service.ts): what another node's opening stream waits for. */
+  queuedWritten?: () => Promise<void>;
   /** This node's requests in flight: calls forwarded here count, so a drain waits for them. */
   lifecycle?: DrainCount;
   /**

@@ -4,7 +4,7 @@ import { makeRecord } from "../audit/audit-fixture.ts";
 import { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { withoutBodies } from "../audit/published-record.ts";
-import { EventRelay } from "./event-relay.ts";
+import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { relaySeal } from "./json-seal.ts";
 import { RedisLink } from "./redis-link.ts";
 
@@ -118,5 +118,75 @@ test("a directory read that lands after the relay closed (the node stopping) tap
   } finally {
     relay.close();
     link.close();
+  }
+});
+
+/** Node `id` of cluster `ours` on its own link, listening on the channel as start-cluster.ts does. */
+async function relayNode(id: string, options: Partial<ConstructorParameters<typeof EventRelay>[0]> = {}) {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 2_000, vouch: async () => null });
+  expect(await link.start()).toBe(true);
+  const bus = new EventBus();
+  const relay = new EventRelay({ link, nodeId: id, clusterId: "ours", bus, seal, ...options });
+  await link.subscribe(EVENTS_CHANNEL, (text) => relay.received(text));
+  const close = () => {
+    relay.close();
+    link.close();
+  };
+  return { bus, relay, close };
+}
+
+test("an opening stream's ask: the other node relays from then on, writes its queued rows, and the ask settles after the events it took meanwhile are delivered", async () => {
+  const rowsWritten = Promise.withResolvers<void>();
+  const asked = Promise.withResolvers<void>();
+  const other = await relayNode("ours-2", {
+    queuedWritten: () => {
+      asked.resolve();
+      return rowsWritten.promise;
+    },
+  });
+  const watched = await relayNode("ours-1", { peers: () => ["ours-2"], askTimeoutMs: 60_000 });
+  const read: string[] = [];
+  const reader = watched.bus.subscribe({
+    relayed: true,
+    filter: (event) => {
+      if (event.type === "request.finished") read.push(event.record.requestId);
+      return false;
+    },
+  });
+  try {
+    let settled = false;
+    const opened = watched.relay.othersWritten().then(() => {
+      settled = true;
+    });
+    await asked.promise;
+    // Asked, it relays (nobody's entry says so yet): a request it finishes now goes with its answer.
+    other.bus.publish({
+      type: "request.finished",
+      at: 0,
+      record: withoutBodies(makeRecord({ requestId: "meanwhile" })),
+    });
+    expect(settled).toBe(false);
+    rowsWritten.resolve();
+    await opened;
+    expect(read).toEqual(["meanwhile"]);
+  } finally {
+    reader.close();
+    watched.close();
+    other.close();
+  }
+});
+
+test("an ask no node answers (a node killed but still listed, one of a release before asks) settles at its deadline; none is sent with no other node listed", async () => {
+  const watched = await relayNode("ours-1", { peers: () => ["gone-2"], askTimeoutMs: 50 });
+  try {
+    await watched.relay.othersWritten();
+  } finally {
+    watched.close();
+  }
+  const alone = await relayNode("ours-1", { peers: () => [] });
+  try {
+    await alone.relay.othersWritten();
+  } finally {
+    alone.close();
   }
 });

@@ -5,11 +5,14 @@ import type { JsonSeal } from "./json-seal.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { RecentIds } from "./recent-ids.ts";
 import type { RedisLink } from "./redis-link.ts";
+import { WrittenAsks } from "./written-asks.ts";
 
 export const EVENTS_CHANNEL = "mgw:events";
 
 /** The live traffic: what a reader of `/admin/api/events` (`mindgw tail`, the admin UI) follows. */
 const RELAYED: readonly GatewayEvent["type"][] = ["request.started", "request.finished"];
+/** How an ask reads in a message's JSON (a key: inside a string its quotes are escaped). */
+const ASK_FIELD = '"ask":"';
 /** Events held between two publishes; past it, new ones are not relayed (a reader is told nothing). */
 const MAX_QUEUED = 10_000;
 
@@ -21,6 +24,10 @@ interface RelayMessage {
   cluster: string;
   node: string;
   events: GatewayEvent[];
+  /** A node's live stream is opening: write your queued audit rows, then answer (`written`). */
+  ask?: string;
+  /** The answer to that ask: the sender's rows queued before it are written; `events` holds its events since. */
+  written?: string;
 }
 
 export interface EventRelayOptions {
@@ -37,6 +44,12 @@ export interface EventRelayOptions {
   seal: JsonSeal;
   /** How often queued events are published (one message each time). */
   flushMs?: number;
+  /** This node's audit rows queued so far, written (audit-service.ts `queuedWritten`): what an ask waits for. */
+  queuedWritten?: () => Promise<void>;
+  /** The other live nodes, as the directory last listed them: those an ask waits for. */
+  peers?: () => readonly string[];
+  /** The longest a stream's opening waits for the other nodes' answers (`cluster.redis_timeout`). */
+  askTimeoutMs?: number;
 }
 
 /**
@@ -45,7 +58,8 @@ export interface EventRelayOptions {
  * requests. While a node has such a reader it says so in its directory entry (`watching`); every
  * other node, seeing that, taps its own bus and publishes its requests' events on one Redis
  * channel every `flushMs`, stamped with the cluster's id, and the watching node delivers them to its readers (tenant filters
- * apply as to its own). While nobody watches, nothing is tapped and nothing is sent.
+ * apply as to its own). While nobody watches, nothing is tapped and nothing is sent. As a stream
+ * opens, its node asks the others to write their queued audit rows (`othersWritten`).
  *
  * Worker and config events stay on their node: its workers and its config are what that node's
  * admin API lists. The relay is best effort, like the stream itself: events published while
@@ -65,6 +79,7 @@ export class EventRelay {
    * as far behind (json-seal.ts), so twice the seal's bound from the first delivery.
    */
   private readonly delivered: RecentIds;
+  private readonly asks = new WrittenAsks();
 
   constructor(private readonly options: EventRelayOptions) {
     this.delivered = new RecentIds(2 * options.seal.maxAgeMs);
@@ -91,7 +106,9 @@ export class EventRelay {
    */
   received(message: string): void {
     const { bus, nodeId, clusterId, link } = this.options;
-    if (bus.relayedReaders === 0 || !link.healthy()) return;
+    if (!link.healthy()) return;
+    // Without a reader here only an ask is of use (a false match costs one look at the seal).
+    if (bus.relayedReaders === 0 && !message.includes(ASK_FIELD)) return;
     const json = this.options.seal.open(message);
     if (json === null) return;
     let relayed: RelayMessage;
@@ -102,12 +119,43 @@ export class EventRelay {
     }
     if (relayed.node === nodeId || relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
     if (typeof relayed.id !== "string" || !this.delivered.first(relayed.id)) return;
-    for (const event of relayed.events) bus.deliverRelayed(event);
+    if (typeof relayed.ask === "string") void this.answer(relayed.ask);
+    if (bus.relayedReaders > 0) for (const event of relayed.events) bus.deliverRelayed(event);
+    // After its events: the stream that waits on it opens with them delivered.
+    if (typeof relayed.written === "string") this.asks.answered(relayed.written, relayed.node);
+  }
+
+  /**
+   * A live stream opens here, and its reader may then read the log (the web UI's live mode): a
+   * request another node finished just before has its event gone (relayed before this reader
+   * subscribed, or before anyone watched) and its row maybe still in that node's audit batch, so
+   * in neither. Each other live node is asked to relay from now on and write its queued rows;
+   * this settles once every one has answered, or after `askTimeoutMs`. Never rejects.
+   */
+  othersWritten(): Promise<void> {
+    const peers = this.options.peers?.() ?? [];
+    if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve();
+    const { id, answered } = this.asks.ask(peers, this.options.askTimeoutMs ?? 2_000);
+    this.publish({ ...this.stamp(), events: [], ask: id });
+    return answered;
   }
 
   close(): void {
     this.closed = true;
+    this.asks.close();
     this.stop();
+  }
+
+  /**
+   * Another node's stream opens: this node relays from now on (before the asker's notice may have
+   * been read), writes the rows it queued before, then answers with the events queued since.
+   */
+  private async answer(ask: string): Promise<void> {
+    if (this.closed) return;
+    this.open();
+    await this.options.queuedWritten?.();
+    if (this.closed) return;
+    this.publish({ ...this.stamp(), events: this.take(), written: ask });
   }
 
   private open(): void {
@@ -134,15 +182,23 @@ export class EventRelay {
 
   private flush(): void {
     if (this.queue.length === 0) return;
-    const message: RelayMessage = {
-      id: randomUUID(),
-      cluster: this.options.clusterId,
-      node: this.options.nodeId,
-      events: this.queue,
-    };
+    this.publish({ ...this.stamp(), events: this.take() });
+  }
+
+  private take(): GatewayEvent[] {
+    const events = this.queue;
     this.queue = [];
+    return events;
+  }
+
+  private stamp() {
+    return { id: randomUUID(), cluster: this.options.clusterId, node: this.options.nodeId };
+  }
+
+  private publish(message: RelayMessage): void {
     this.options.link.publish(EVENTS_CHANNEL, this.options.seal.seal(JSON.stringify(message))).catch(() => {
-      // Redis away: these events are not seen elsewhere; the live stream never promised them.
+      // Redis away: these events are not seen elsewhere; the live stream never promised them. An
+      // ask or answer lost so: the asking stream opens at its deadline.
     });
   }
 }

@@ -142,6 +142,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     clusterId,
     bus: deps.bus,
     seal: relaySeal(settings.secret, { now, validForMs, maxAgeMs: validForMs }),
+    ...(deps.queuedWritten ? { queuedWritten: deps.queuedWritten } : {}),
+    peers: () => directory?.peers().flatMap((peer) => (peer.stopping === true ? [] : [peer.id])) ?? [],
+    askTimeoutMs: settings.redis_timeout,
   });
   const newly = new NewlyListed();
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
@@ -267,6 +270,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
             ...(deps.shutdown ? { shutdown: deps.shutdown } : {}),
           }),
         ),
+    othersWritten: () => relay.othersWritten(),
     announceKeyChange(id) {
       link.publish(KEY_CHANNEL, keyNotice(clusterId, id)).catch(() => {
         // Redis away: the other nodes' caches still refresh on their own timer.

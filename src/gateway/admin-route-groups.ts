@@ -108,6 +108,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       audit: parts.audit,
       sessions: auth.sessions,
       holds: parts.holds,
+      ...(cluster ? { writtenElsewhere: () => cluster.othersWritten() } : {}),
       ...(parts.shutdown ? { shutdown: parts.shutdown } : {}),
       eventsSocketIdle: Math.min(255, Math.ceil(parts.config.server.idle_timeout / 1000) + 15),
       workers: (scope, reader) => listWorkers(parts.registry, scope, reader),

@@ -4,9 +4,12 @@
  * once that it now has a reader (its entry's `watching`, published with a notice, as a worker
  * change is), and they start relaying. Before, each started at its own next beat, so on the
  * default 1 s heartbeat up to two heartbeats of their requests never showed, and on a long one for
- * as long as it lasted.
+ * as long as it lasted. And a reader that reads the log once its stream is open (the web UI's live
+ * mode) finds there a request another node finished just before the connect: that node writes its
+ * queued rows before the stream opens, however long its `audit.flush_ms`.
  */
 import { beforeAll, expect, test } from "bun:test";
+import { auditRecords } from "./harness/admin-api.ts";
 import { listenToEvents } from "./harness/event-stream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
@@ -18,6 +21,8 @@ import { waitFor } from "./harness/wait-for.ts";
 const fx = gatewayFixture({ gateway: false, fake: null });
 let watched: GatewayProcess;
 let other: GatewayProcess;
+/** A node whose rows wait 10 s in its batch: longer than the test would wait for them by chance. */
+let slow: GatewayProcess;
 
 beforeAll(async () => {
   const [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
@@ -26,11 +31,18 @@ beforeAll(async () => {
   const node = (name: string) => fx.startNode({ name, databaseUrl, redisUrl: redis.url, heartbeat: "10m" });
   watched = await node("watched");
   other = await node("other");
+  slow = await fx.startNode({
+    name: "slow",
+    databaseUrl,
+    redisUrl: redis.url,
+    heartbeat: "10m",
+    extra: { audit: { flush_ms: "10s" } },
+  });
 }, 90_000);
 
 test("a stream opened on one node shows another node's requests without waiting for that node's heartbeat", async () => {
   const stream = listenToEvents(watched);
-  fx.defer(() => stream.close());
+  fx.deferTest(() => stream.close());
   await stream.ready;
   const key = watched.adminKey ?? other.adminKey ?? "";
   let turn = 0;
@@ -47,4 +59,21 @@ test("a stream opened on one node shows another node's requests without waiting 
     200,
   );
   expect(shown.type === "request.finished" ? shown.record.node : undefined).toBe("other");
+});
+
+test("a request another node finished just before the connect is in the log once the stream is open, its row written by that node first: the first reader's and a second's", async () => {
+  const key = watched.adminKey ?? other.adminKey ?? "";
+  const admin = { url: watched.url, adminKey: key };
+  /** Finishes a request on the slow node, then opens a stream on the watched one and reads the log. */
+  const connectAfter = async (id: string) => {
+    expect((await chatAt(slow.url, key, { id })).status).toBe(200);
+    const stream = listenToEvents(watched);
+    fx.deferTest(() => stream.close());
+    await stream.ready;
+    expect((await auditRecords(admin, { limit: "50" })).map((row) => row.requestId)).toContain(id);
+  };
+  // Nobody watches yet: its event goes nowhere, its row waits in the slow node's batch.
+  await connectAfter("before-first-reader");
+  // A reader watches already: its event may reach the node before the new reader subscribes.
+  await connectAfter("before-second-reader");
 });

@@ -44,6 +44,11 @@ export interface AdminDeps {
   readonly eventsSocketIdle?: number;
   /** The open requests a stop's drain deadline ends (http/shutdown.ts): an export under way among them. */
   readonly shutdown?: Shutdown;
+  /**
+   * On a cluster node: the other nodes' audit rows queued before now, written (or a deadline past),
+   * and their requests relayed from now on (cluster/event-relay.ts `othersWritten`).
+   */
+  readonly writtenElsewhere?: () => Promise<void>;
 }
 
 /** `/admin/api/*`: admin role only, errors in OpenAI's shape, every call audited. */
@@ -108,8 +113,11 @@ export function adminRoutes(deps: AdminDeps) {
     );
     // The stream has no replay, so a reader reads the log once it opens (the web UI's live mode):
     // it opens once the rows queued before it subscribed are written, or a request that finished
-    // just before would be in neither (its event gone, its row still in the writer's batch).
-    const opensAfter = deps.audit.queuedWritten();
+    // just before would be in neither (its event gone, its row still in the writer's batch); on a
+    // cluster, those of every other node too.
+    const opensAfter = deps.writtenElsewhere
+      ? Promise.all([deps.audit.queuedWritten(), deps.writtenElsewhere()]).then(() => {})
+      : deps.audit.queuedWritten();
     // Only a stream held to one tenant pays for the look-up, once an event.
     const shown =
       scope === null ? undefined : (event: GatewayEvent) => (reader ? eventSeen(event, reader) : event);

@@ -75,7 +75,10 @@ export function describeConnectFailure(error: unknown, options: PostgresOptions)
         ? `the server's certificate is not signed by ${caSaid(ca)} (sslmode ${mode})`
         : /does not support SSL|SSL.*not.*(supported|available)/i.test(message)
           ? `the server does not offer TLS; storage.sslmode is ${mode}`
-          : null;
+          : // Bun says only "Failed to connect": say what the operator checks (a server stopped, a wrong port).
+            code === "ERR_POSTGRES_CONNECTION_REFUSED"
+            ? "connection refused: nothing listens there (is PostgreSQL running, and are storage.url's host and port its own?)"
+            : null;
   const where = `${url.hostname}:${url.port || "5432"}${url.pathname}`;
   return new Error(`cannot connect to PostgreSQL at ${where}: ${hint ? `${hint} (${message})` : message}`, {
     cause: error,

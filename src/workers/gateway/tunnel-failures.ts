@@ -1,4 +1,5 @@
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
+import { retryAfterSeconds, statedDelayMs } from "../../core/stated-delay.ts";
 import { namedWorker } from "../../providers/upstream-name.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 import { busyRefusal, CAPACITY_RETRY_AFTER, capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
@@ -65,9 +66,20 @@ export function tunnelFailure(
   // Over a peer link: the worker behind the other node was lost, or disconnected as that node says.
   if (code === "worker_lost") return workerLost(worker, disconnectedHow(worker, message));
   // Over a peer link: no worker there took it, busy (or draining: the node says when to come back).
-  if (code === "unavailable") return busyRefusal(message, retryAfter ?? CAPACITY_RETRY_AFTER);
+  if (code === "unavailable") return busyRefusal(message, busyWait(retryAfter));
   if (code === "no_route_available") return unavailable(message, code);
   return workerError(worker, code, message);
+}
+
+/**
+ * A peer's busy wait as the gateway tells any wait (core/stated-delay.ts): whole seconds, a day at
+ * most. The wire checks only that it is printable text: a negative number, words or `1e3` told as
+ * sent would be no wait a client reads (and a negative one ranked soonest over: capacity-refusal.ts).
+ * Unreadable or absent, a full worker's.
+ */
+function busyWait(said: string | undefined): string {
+  const ms = said === undefined ? undefined : statedDelayMs({ "retry-after": said });
+  return ms === undefined ? CAPACITY_RETRY_AFTER : retryAfterSeconds(ms);
 }
 
 function workerError(worker: string, code: TunnelErrorCode, message: string): GatewayError {

@@ -1,8 +1,7 @@
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
-import { retryAfterSeconds, statedDelayMs } from "../../core/stated-delay.ts";
 import { namedWorker } from "../../providers/upstream-name.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
-import { busyRefusal, CAPACITY_RETRY_AFTER, capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
+import { busyRefusal, busyWait, capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
 
 /**
  * The worker died, or was disconnected (`how`: `was disconnected: its key was revoked`). Always
@@ -69,17 +68,6 @@ export function tunnelFailure(
   if (code === "unavailable") return busyRefusal(message, busyWait(retryAfter));
   if (code === "no_route_available") return unavailable(message, code);
   return workerError(worker, code, message);
-}
-
-/**
- * A peer's busy wait as the gateway tells any wait (core/stated-delay.ts): whole seconds, a day at
- * most. The wire checks only that it is printable text: a negative number, words or `1e3` told as
- * sent would be no wait a client reads (and a negative one ranked soonest over: capacity-refusal.ts).
- * Unreadable or absent, a full worker's.
- */
-function busyWait(said: string | undefined): string {
-  const ms = said === undefined ? undefined : statedDelayMs({ "retry-after": said });
-  return ms === undefined ? CAPACITY_RETRY_AFTER : retryAfterSeconds(ms);
 }
 
 function workerError(worker: string, code: TunnelErrorCode, message: string): GatewayError {

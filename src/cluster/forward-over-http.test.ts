@@ -1,9 +1,12 @@
 import { expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
 import { errorCode } from "../core/why-unreachable.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import { freePort } from "../testing/free-port.ts";
-import { CANCEL_PATH, FORWARD_PATH } from "./forward-endpoint.ts";
-import { forwardOverHttp, type PeerHttp, unreachable } from "./forward-over-http.ts";
+import { busyRefusal } from "../workers/gateway/capacity-refusal.ts";
+import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
+import { CANCEL_PATH, FORWARD_PATH, forwardRefusal } from "./forward-endpoint.ts";
+import { forwardOverHttp, type PeerHttp, refusal, unreachable } from "./forward-over-http.ts";
 
 const peer = { id: "n2", url: "http://mindgw-2.internal:8080", at: 0, workers: [] };
 
@@ -67,5 +70,42 @@ test("a forward whose connection is reset once sent may be running there: the at
     expect(refused.sent).toEqual([FORWARD_PATH]);
   } finally {
     resetting.stop(true);
+  }
+});
+
+test("a node refusing the forward as busy says when to come back in its Retry-After: told as the gateway tells any wait, a day at most; a model server's own wait is relayed as it came", async () => {
+  // The other node's forward endpoint, refusing as its own does (`forwardRefusal`), by the path.
+  const refusals: Record<string, GatewayError> = {
+    "/a": busyRefusal("every worker serving m is at capacity", "99999999999"),
+    "/b": busyRefusal("every worker serving m is at capacity", "soon"),
+    "/c": busyRefusal("every worker serving m is at capacity", "-30"),
+    "/d": busyRefusal("every worker serving m is draining", "5"),
+    "/e": new WorkerUpstreamFault({
+      status: 503,
+      code: "upstream_error",
+      message: "the worker's model server answered 503",
+      retryable: true,
+      headers: { "retry-after": "99999999999" },
+    }),
+  };
+  const node = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request) => {
+      const refused = refusals[`/${new URL(request.url).pathname.split("/")[1]}`];
+      return refused ? forwardRefusal(refused, "n2") : new Response("no such path", { status: 404 });
+    },
+  });
+  try {
+    const told: (string | undefined)[] = [];
+    for (const prefix of Object.keys(refusals)) {
+      const { failure } = forwardTo(`http://127.0.0.1:${node.port}${prefix}`);
+      // The forward is answered with the node's refusal, read as the calling node reads it.
+      const refused = await refusal((await failure) as Response, "n2");
+      told.push(refused.headers["retry-after"]);
+    }
+    expect(told).toEqual(["86400", "1", "1", "5", "99999999999"]);
+  } finally {
+    node.stop(true);
   }
 });

@@ -2,6 +2,7 @@ import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { traceContextHeaders } from "../core/tracestate.ts";
 import { errorCode, withWhy } from "../core/why-unreachable.ts";
 import type { ProviderCall, ForwardRequest as StoredForward } from "../providers/provider.ts";
+import { busyWait } from "../workers/gateway/capacity-refusal.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
 import {
@@ -191,8 +192,10 @@ export async function refusal(response: Response, node: string): Promise<Gateway
       false,
     );
   const Failure = body.workerUpstreamFault ? WorkerUpstreamFault : GatewayError;
-  // When to come back, as the node said (a draining worker's 5 s): the client is told the same.
-  const retryAfter = response.headers.get("retry-after");
+  // When to come back, as the node said (a draining worker's 5 s): the client is told the same, a
+  // busy refusal's as any wait is told (`busyWait`); a model server's own, as an upstream's is.
+  const said = response.headers.get("retry-after");
+  const retryAfter = said && body.code === "unavailable" && !body.workerUpstreamFault ? busyWait(said) : said;
   return new Failure({
     status: response.status,
     code: body.code ?? "upstream_error",

@@ -6,9 +6,13 @@ import {
   routerFor,
   twoRoutes,
 } from "../routing/router-test-kit.ts";
+import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { ForwardRequest } from "./forward-endpoint.ts";
+import { createForwardingProvider } from "./forwarding-provider.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { B, C, call, node, platform, setup } from "./testing/forwarding-setup.ts";
+import { listedDirectory } from "./testing/listed-directory.ts";
 
 // The calling node's side of forwarding once a worker is chosen: what the forward names and
 // carries, where a call goes when the chosen node is gone or failing, and which breaker hears of it.
@@ -120,6 +124,38 @@ describe("forwarding to a worker on another node", () => {
       expect((await alone.router(chatRequest("m"))).route).toBe("provider:b");
     expect((await alone.router(chatRequest("m"))).route).toBe("provider:b");
     expect(forwarded(alone.sent)).toEqual(["node-c", "node-c"]);
+  });
+
+  test("a remote worker whose model server hangs (the forward answers nothing within first_byte) counts on the calling node's breaker, as a local worker's timeout does", async () => {
+    // Node b takes each forward and answers nothing until the calling node gives up on it.
+    const forwards: string[] = [];
+    const hung = (async (url: string, init?: RequestInit) => {
+      if ("operation" in JSON.parse(String(init?.body))) forwards.push(String(url));
+      const signal = init?.signal;
+      return new Promise<never>((_, reject) => {
+        if (signal?.aborted) reject(signal.reason);
+        signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+      });
+    }) as unknown as typeof fetch;
+    const registry = createWorkerRegistry();
+    const provider = createForwardingProvider({
+      local: createWorkersProvider(registry),
+      registry,
+      directory: listedDirectory([B]),
+      secret: "s".repeat(32),
+      fetch: hung,
+    });
+    const workers: FakeProvider = {
+      ...fakeProvider("a"),
+      select: (model, holder, tenant) => provider.select!(model, holder, tenant),
+    };
+    const breaker = { failures: 2, cooldown: "30s" };
+    const routing = { retries: 0, circuit_breaker: breaker, timeouts: { first_byte: "300ms" } };
+    const { router } = routerFor(twoRoutes(routing, { model: "m" }), [workers, fakeProvider("b")]);
+    for (let i = 0; i < 3; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    // Two timeouts opened `workers/m` on this node: the third call went to `b` without a forward.
+    // The node holding the worker is told only the cancel, and judges nothing of it.
+    expect(forwards).toHaveLength(breaker.failures);
   });
 
   test("a node from before the second forward format (a rolling upgrade) gets the first", async () => {

@@ -314,6 +314,14 @@ export interface Provider {
    */
   ownFault?(failure: GatewayError): boolean;
   /**
+   * For one upstream `select` chose: `call` (its attempt, the call's `cancel`) was ended by the
+   * longest bound any route gives the model with nothing answered. Judged as the upstream's own
+   * fault when it said nothing meanwhile to any call (a worker whose model server hangs is taken out
+   * of rotation after a few); one that answered something (a stream's head, another call) was slow,
+   * not down, and is not judged. Told only then (routing/try-route.ts `attemptFailed`).
+   */
+  silenced?(call: CancelHook): void;
+  /**
    * Forwards a request that is no model call (`GET /responses/{id}`) to the upstream as is, with
    * the provider's credentials. Only providers that pass through have it.
    */

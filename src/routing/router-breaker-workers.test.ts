@@ -16,6 +16,7 @@ describe("router: the breaker of a model the gateway's workers serve", () => {
     const { createWorkerRegistry } = await import("../workers/gateway/worker-registry.ts");
     const { createWorkersProvider } = await import("../workers/gateway/worker-provider.ts");
     const { TunnelExchange } = await import("../workers/gateway/tunnel-exchange.ts");
+    const { ServerSilence } = await import("../workers/gateway/server-silence.ts");
     const { fakeWorker } = await import("../workers/testing/fake-worker.ts");
     const registry = createWorkerRegistry();
     // What the tunnel makes of the worker's `error` frame: the gateway's own exchange, failed by it.
@@ -27,6 +28,7 @@ describe("router: the breaker of a model the gateway's workers serve", () => {
         sendCancel() {},
         done() {},
         protocolError() {},
+        silence: new ServerSilence(),
       };
       const exchange = new TunnelExchange(link, 1, "bad", false, true, new AbortController().signal);
       exchange.onError("upstream_unreachable", "could not reach the upstream");

@@ -261,8 +261,12 @@ export function attemptFailed(
   const impatient = longer !== undefined && !health.answeredNothingFor(target.key, longer);
   const now = performance.now();
   // Waited in vain is a measurement too, whether or not the breaker counts it: `latency` ranks the
-  // route as at least that slow (a route that began to hang is first no more).
-  if (call.timedOutUnanswered()) health.timedOut(target.key, now - call.startedMs);
+  // route as at least that slow (a route that began to hang is first no more). Waited as long as
+  // any route waits, its upstream (a worker) is judged when it said nothing at all meanwhile.
+  if (call.timedOutUnanswered()) {
+    health.timedOut(target.key, now - call.startedMs);
+    if (longer === undefined) upstream.silenced?.(call);
+  }
   if (
     failure.retryable &&
     failure.countsAgainstRoute &&

@@ -1,4 +1,5 @@
 import { GatewayError, type GatewayErrorInit } from "../../core/gateway-error.ts";
+import { retryAfterSeconds, statedDelayMs } from "../../core/stated-delay.ts";
 import type { NoWorker } from "./no-worker.ts";
 
 /** A busy refusal's fields: 503 `unavailable`, to come back to after `retryAfter` seconds. */
@@ -20,6 +21,18 @@ export const busyRefusal = (message: string, retryAfter: string) =>
 
 /** A slot frees when any of a full worker's requests ends: come back in a second. */
 export const CAPACITY_RETRY_AFTER = "1";
+
+/**
+ * Another node's busy wait (a peer link's `error.retryAfter`, an HTTP forward's `Retry-After`) as
+ * the gateway tells any wait (core/stated-delay.ts): whole seconds, a day at most. The wire checks
+ * no more than that it is text: a negative number, words or `1e3` told as sent would be no wait a
+ * client reads, and a negative one ranked soonest over (`soonerRefusal`). Unreadable or absent, a
+ * full worker's.
+ */
+export function busyWait(said: string | null | undefined): string {
+  const ms = said ? statedDelayMs({ "retry-after": said }) : undefined;
+  return ms === undefined ? CAPACITY_RETRY_AFTER : retryAfterSeconds(ms);
+}
 
 /** A refusal of workers that are full: they take calls again as soon as a slot frees. */
 class CapacityRefusal extends GatewayError {}

@@ -3,6 +3,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { TunnelPath } from "../protocol.ts";
+import type { ServerSilence } from "./server-silence.ts";
 
 /** One request sent through a tunnel. */
 export interface TunnelRequest {
@@ -83,6 +84,8 @@ export interface RegisteredWorker {
   heardAt?: number;
   /** Set when the worker announced a drain: it finishes what it has and takes nothing new. */
   draining: boolean;
+  /** What its model server said while each call waited (the tunnel's; registry tests' workers have none). */
+  readonly silence?: ServerSilence;
   /** Sends a request; resolves with the upstream's answer once its head arrived. */
   open(request: TunnelRequest): Promise<Response>;
   /** As `open`, but a non-stream answer comes whole as bytes, without a `Response` being built. */

@@ -72,6 +72,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   private uncredited = 0;
   /** The stage of the caller's hook, not a listener on its signal. */
   private readonly hooked: boolean;
+  /** What the worker's model server had said, to any call, as this one was sent (`ServerSilence`). */
+  private readonly heardAtSend: number;
 
   constructor(
     private readonly link: ExchangeLink,
@@ -92,6 +94,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.reject = reject;
     this.hooked = hook !== undefined && hookIn(hook, this);
     if (!this.hooked) signal.addEventListener("abort", this, { once: true });
+    this.heardAtSend = link.silence.heard;
   }
 
   /** The caller's signal aborted. */
@@ -228,6 +231,9 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   /** The caller gave up (abort or stream cancel): tell the worker and stop. */
   abort(reason: unknown): void {
     if (this.finished) return;
+    // Cut unanswered: whether the server said anything meanwhile is the router's to read, should a
+    // bound have cut it (try-route.ts `attemptFailed`); the exchange judges nothing itself.
+    if (!this.headed && this.hook !== undefined) this.link.silence.cut(this.hook, this.heardAtSend);
     this.link.sendCancel(this.id);
     this.finish();
     this.settle(reason);

@@ -1,7 +1,7 @@
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
 import { namedWorker } from "../../providers/upstream-name.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
-import { busyRefusal, CAPACITY_RETRY_AFTER, capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
+import { busyRefusal, busyWait, capacityRefusal, drainingRefusal } from "./capacity-refusal.ts";
 
 /**
  * The worker died, or was disconnected (`how`: `was disconnected: its key was revoked`). Always
@@ -65,7 +65,7 @@ export function tunnelFailure(
   // Over a peer link: the worker behind the other node was lost, or disconnected as that node says.
   if (code === "worker_lost") return workerLost(worker, disconnectedHow(worker, message));
   // Over a peer link: no worker there took it, busy (or draining: the node says when to come back).
-  if (code === "unavailable") return busyRefusal(message, retryAfter ?? CAPACITY_RETRY_AFTER);
+  if (code === "unavailable") return busyRefusal(message, busyWait(retryAfter));
   if (code === "no_route_available") return unavailable(message, code);
   return workerError(worker, code, message);
 }

@@ -1,4 +1,5 @@
 import type { RetryRest, TunnelErrorCode } from "../protocol.ts";
+import type { ServerSilence } from "./server-silence.ts";
 
 /** What a tunnel hands one stream's frames from the worker to: an exchange, or a peer link's relay. */
 export interface TunnelStream {
@@ -40,6 +41,8 @@ export interface ExchangeLink {
   done(id: number): void;
   /** The worker broke the protocol (sent past a stream's window): its connection is closed for it. */
   protocolError(problem: string): void;
+  /** What its model server said while each call waited (an exchange cut before its head is told). */
+  readonly silence: ServerSilence;
 }
 
 /**

@@ -201,6 +201,11 @@ function oneWorker(worker: RegisteredWorker, registry: Pick<WorkerRegistry, "set
     // Its model server down, failing or refusing its key is its own fault: the registry passes over
     // it, and the route's breaker counts it only once no other worker is left to take the call.
     ownFault: isOwnFault,
+    // Its model server silent for the longest bound, for this call and every other: hung, and
+    // counted towards taking it out as a server that is down (server-silence.ts).
+    silenced: (attempt) => {
+      if (worker.silence?.answeredNothing(attempt) === true) registry.settled(worker, false);
+    },
   };
 }
 

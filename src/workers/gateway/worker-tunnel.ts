@@ -18,6 +18,7 @@ import {
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { isServerFault } from "./server-fault.ts";
+import { ServerSilence } from "./server-silence.ts";
 import { StrayFrameLog } from "./stray-frame-log.ts";
 import {
   type ExchangeAnswer,
@@ -55,6 +56,7 @@ export class WorkerTunnel implements RegisteredWorker {
   lastHeartbeatAt: number;
   heardAt: number | undefined = undefined;
   draining = false;
+  readonly silence = new ServerSilence();
   /** By the id the tunnel gave the request (a u32 on the wire). */
   private readonly exchanges = new IdTable<TunnelStream>();
   private issued = 0;
@@ -99,6 +101,7 @@ export class WorkerTunnel implements RegisteredWorker {
       sendCancel: (id) => this.send({ type: "cancel", id: String(id) }),
       done: (id) => this.releaseRelay(id),
       protocolError: (problem) => this.init.protocolError?.(problem),
+      silence: this.silence,
     };
   }
 
@@ -215,6 +218,8 @@ export class WorkerTunnel implements RegisteredWorker {
     // The connection's own frames (worker-connection.ts): none is a request's.
     if (frame.type === "heartbeat" || frame.type === "register" || frame.type === "drain") return;
     if (frame.type === "announce") return;
+    // Any call's answer, a late one's too, says the model server answers (server-silence.ts).
+    if (frame.type !== "error") this.silence.heard++;
     // A JSON frame's id is the decimal text of one we issued; any other text matches none.
     const id = Number(frame.id);
     const exchange = String(id) === frame.id ? this.exchanges.get(id) : undefined;
@@ -262,6 +267,7 @@ export class WorkerTunnel implements RegisteredWorker {
   receiveAnswer(answer: Answer) {
     // Read out first: `answer` is the connection's, read into again by its next frame.
     const { id, status, contentType, retryAfter, body, end } = answer;
+    this.silence.heard++;
     const exchange = this.exchanges.get(id);
     if (!exchange) return this.unknown(id, status ? "head" : "end");
     if (status) {
@@ -278,6 +284,7 @@ export class WorkerTunnel implements RegisteredWorker {
 
   /** One body chunk from a binary frame. */
   receiveChunk(id: number, bytes: Uint8Array): void {
+    this.silence.heard++;
     const exchange = this.exchanges.get(id);
     if (!exchange) this.unknown(id, "chunk");
     else if (exchange.headed) exchange.onChunk(bytes);

@@ -1,0 +1,32 @@
+import type { CancelHook } from "../../core/cancel-hook.ts";
+
+/**
+ * What a worker's model server said while each call waited, for the router's verdict on a call
+ * its bound ended (routing/try-route.ts `attemptFailed`): a server that hangs (a vLLM wedged on its
+ * GPU, the worker itself connected and healthy) sends nothing at all, for any call; a slow one
+ * sends something, a stream's head or another call's answer. One a worker connection.
+ */
+export class ServerSilence {
+  /**
+   * Frames of answers heard from the server, any call's (heads, body chunks, ends): counted, not
+   * timed, so a frame costs an increment and no clock read.
+   */
+  heard = 0;
+  /** The calls whose exchange was cut unanswered while the server said nothing; made at the first. */
+  private silent: WeakSet<CancelHook> | undefined;
+
+  /**
+   * The exchange of `call` (the attempt that hooked it) was cut before its head, `heardAtSend`
+   * the count as it was sent: kept when the server has said nothing since, to any call.
+   */
+  cut(call: CancelHook, heardAtSend: number): void {
+    if (this.heard !== heardAtSend) return;
+    this.silent ??= new WeakSet();
+    this.silent.add(call);
+  }
+
+  /** Whether `call` was cut with the server silent since it was sent (`cut`); told once. */
+  answeredNothing(call: CancelHook): boolean {
+    return this.silent?.delete(call) === true;
+  }
+}

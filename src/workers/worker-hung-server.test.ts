@@ -1,0 +1,230 @@
+import { expect, test } from "bun:test";
+import { waitForValue } from "../testing/wait-for.ts";
+import { LLAMA_COMPLETION, workerGateway } from "../testing/worker-gateway.ts";
+import type { GatewayFrame } from "./protocol.ts";
+import { openRawWorker, type RawWorker } from "./testing/raw-worker.ts";
+
+// A worker whose model server hangs (a vLLM wedged on its GPU: the worker connected and healthy,
+// its server taking every call and answering none) is that worker's fault once the longest bound
+// passed with nothing answered: counted towards taking it out of rotation, as a server that is down
+// is. A worker whose server answers slowly (a stream that began, then stalls) is never judged so.
+// No retries, and bounds short enough for a test: each call to a silent worker is a 504.
+const gw = workerGateway({ routing: { retries: 0, timeouts: { connect: "2s", first_byte: "2s" } } });
+
+type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
+
+/** A stream's answer, as a worker's model server sends it. */
+const LLAMA_STREAM = `data: ${JSON.stringify({
+  id: "c1",
+  object: "chat.completion.chunk",
+  created: 7,
+  model: "llama-small",
+  choices: [{ index: 0, delta: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+})}\n\ndata: [DONE]\n\n`;
+
+/** The next request the worker was sent, taken off its frames; undefined when none came. */
+function nextRequest(worker: RawWorker): RequestFrame | undefined {
+  const at = worker.frames.findIndex((frame) => frame.type === "request");
+  return at === -1 ? undefined : (worker.frames.splice(at, 1)[0] as RequestFrame);
+}
+
+/** Answers each request the worker was sent, whole or as a stream, as its model server would. */
+function answerAll(worker: RawWorker): number {
+  let answered = 0;
+  for (let request = nextRequest(worker); request; request = nextRequest(worker)) {
+    const { id, stream } = request;
+    worker.send({
+      type: "head",
+      id,
+      status: 200,
+      contentType: stream ? "text/event-stream" : "application/json",
+    });
+    worker.sendChunk(id, stream ? LLAMA_STREAM : LLAMA_COMPLETION);
+    worker.send({ type: "end", id });
+    answered++;
+  }
+  return answered;
+}
+
+/** One chat call of the gateway's; its status once its answer is read whole. */
+async function chat(stream: boolean): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${gw.port}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${gw.adminKey}` },
+    body: JSON.stringify({ model: "llama-small", stream, messages: [{ role: "user", content: "hi" }] }),
+  });
+  await response.text();
+  return response.status;
+}
+
+/** Runs `call` to its end, `step` run at each poll meanwhile (the raw workers' model servers). */
+async function whileServing<T>(call: Promise<T>, step: () => void): Promise<T> {
+  let settled: { value: T } | undefined;
+  void call.then((value) => {
+    settled = { value };
+  });
+  return (
+    await waitForValue(
+      "the call's end",
+      () => {
+        step();
+        return settled;
+      },
+      30_000,
+    )
+  ).value;
+}
+
+/** The workers as the admin API lists them. */
+async function listed(): Promise<{ name: string; ejectedUntil?: number }[]> {
+  const body = (await (await gw.call("GET", "/admin/api/workers")).json()) as {
+    workers: { name: string; ejectedUntil?: number }[];
+  };
+  return body.workers;
+}
+
+/** When `name` is out of rotation until (epoch ms); undefined while in it. */
+async function ejectedUntil(name: string): Promise<number | undefined> {
+  return (await listed()).find((worker) => worker.name === name)?.ejectedUntil;
+}
+
+test("a worker whose model server answers nothing: its calls time out until it is taken out of rotation, then the other worker takes them all", async () => {
+  const hung = await openRawWorker(gw.port, gw.workerKey);
+  const fine = await openRawWorker(gw.port, gw.workerKey);
+  try {
+    expect((await hung.register(["llama-small"], "hung")).type).toBe("registered");
+    expect((await fine.register(["llama-small"], "fine")).type).toBe("registered");
+    const statuses: number[] = [];
+    let sentToHung = 0;
+    // Calls one at a time, streams and whole answers in turn, until the hung worker was sent three
+    // (bounded: the picker shares calls between two idle workers, so it is sent every other one).
+    for (let n = 0; n < 12 && sentToHung < 3; n++) {
+      statuses.push(
+        await whileServing(chat(n % 4 >= 2), () => {
+          // The hung server takes the call and says nothing: not even a stream's head.
+          if (nextRequest(hung)) sentToHung++;
+          answerAll(fine);
+        }),
+      );
+    }
+    expect(sentToHung).toBe(3);
+    expect(statuses.filter((status) => status === 504)).toHaveLength(3);
+    expect(statuses.filter((status) => status !== 504).every((status) => status === 200)).toBe(true);
+    // Three calls it answered nothing to, in a row: taken out of rotation, as a server that is down.
+    expect(await ejectedUntil("hung")).toBeGreaterThan(Date.now());
+    expect(await ejectedUntil("fine")).toBeUndefined();
+    for (let n = 0; n < 4; n++) {
+      const status = await whileServing(chat(n % 2 === 0), () => {
+        if (nextRequest(hung)) sentToHung++;
+        answerAll(fine);
+      });
+      expect([n, status]).toEqual([n, 200]);
+    }
+    expect(sentToHung).toBe(3);
+  } finally {
+    hung.socket.close();
+    fine.socket.close();
+  }
+}, 90_000);
+
+test("a worker whose model server answers slowly (streams that began, then stall past the bound; a whole answer outwaited while it answers others) is never taken out of rotation", async () => {
+  const slow = await openRawWorker(gw.port, gw.workerKey);
+  const fine = await openRawWorker(gw.port, gw.workerKey);
+  try {
+    expect((await slow.register(["llama-small"], "slow")).type).toBe("registered");
+    expect((await fine.register(["llama-small"], "fine-2")).type).toBe("registered");
+    let sentToSlow = 0;
+    const statuses: number[] = [];
+    // Streams one at a time until the slow worker was sent four: past the three that would take
+    // it out, had a stall been judged its server's silence.
+    for (let n = 0; n < 16 && sentToSlow < 4; n++) {
+      statuses.push(
+        await whileServing(chat(true), () => {
+          const request = nextRequest(slow);
+          if (request) {
+            sentToSlow++;
+            // Its head at once (a model server sends its headers, then thinks): then nothing.
+            slow.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
+          }
+          answerAll(fine);
+        }),
+      );
+      expect(await ejectedUntil("slow")).toBeUndefined();
+    }
+    expect(sentToSlow).toBe(4);
+    expect(statuses.filter((status) => status === 504)).toHaveLength(4);
+    // Whole answers the bound outwaits while the server answers the worker's other calls: it is
+    // up, only slow for those. The slow worker alone from here, sent four at once: three get
+    // nothing, the fourth is answered at once (three in a row judged would take it out).
+    fine.socket.close();
+    await waitForValue(
+      "the other worker to be gone",
+      async () => (await listed()).every((w) => w.name !== "fine-2"),
+      30_000,
+    );
+    const held: RequestFrame[] = [];
+    const calls = [chat(false), chat(false), chat(false), chat(false)];
+    const outcome = await whileServing(Promise.all(calls), () => {
+      for (let request = nextRequest(slow); request; request = nextRequest(slow)) {
+        sentToSlow++;
+        // Its first three are held; the one after them is answered at once.
+        if (held.length < 3) held.push(request);
+        else {
+          slow.send({ type: "head", id: request.id, status: 200, contentType: "application/json" });
+          slow.sendChunk(request.id, LLAMA_COMPLETION);
+          slow.send({ type: "end", id: request.id });
+        }
+      }
+      answerAll(fine);
+    });
+    expect(outcome.toSorted()).toEqual([200, 504, 504, 504]);
+    expect(held).toHaveLength(3);
+    expect(await ejectedUntil("slow")).toBeUndefined();
+  } finally {
+    slow.socket.close();
+    fine.socket.close();
+  }
+}, 120_000);
+
+// Two entries route to the workers' model, one impatient: its own tighter bound passing says the
+// server was slower than that entry allows, not that it hangs (the patient entry would have waited).
+const shared = workerGateway({
+  routing: { retries: 0 },
+  models: [
+    {
+      name: "quick",
+      routes: [{ provider: "workers", model: "llama-small", timeouts: { connect: "1s", first_byte: "1s" } }],
+    },
+    {
+      name: "patient",
+      routes: [{ provider: "workers", model: "llama-small", timeouts: { first_byte: "10m" } }],
+    },
+  ],
+});
+
+test("an impatient entry's bound passing never judges the worker: an entry beside it waits longer", async () => {
+  const quiet = await openRawWorker(shared.port, shared.workerKey);
+  try {
+    expect((await quiet.register(["llama-small"], "quiet")).type).toBe("registered");
+    let sent = 0;
+    for (let n = 0; n < 4; n++) {
+      const response = fetch(`http://127.0.0.1:${shared.port}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${shared.adminKey}` },
+        body: JSON.stringify({ model: "quick", messages: [{ role: "user", content: "hi" }] }),
+      }).then((answer) => answer.status);
+      const status = await whileServing(response, () => {
+        if (nextRequest(quiet)) sent++;
+      });
+      expect([n, status]).toEqual([n, 504]);
+    }
+    expect(sent).toBe(4);
+    const body = (await (await shared.call("GET", "/admin/api/workers")).json()) as {
+      workers: { name: string; ejectedUntil?: number }[];
+    };
+    expect(body.workers.find((worker) => worker.name === "quiet")).toBeDefined();
+    expect(body.workers.find((worker) => worker.name === "quiet")?.ejectedUntil).toBeUndefined();
+  } finally {
+    quiet.socket.close();
+  }
+}, 60_000);

@@ -11,6 +11,7 @@ import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { AwsClock } from "./aws-clock.ts";
 import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
+import { awsEndpoint, BEDROCK_RUNTIME } from "./aws-endpoint.ts";
 import { REGION_SOUGHT } from "./aws-region.ts";
 import { bedrockApiKey } from "./bedrock-api-key.ts";
 import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
@@ -19,7 +20,7 @@ export interface BedrockOptions {
   name: string;
   /** Undefined when neither config, AWS_REGION nor the profile names one (aws-region.ts): each call then fails, saying so. */
   region: string | undefined;
-  /** Defaults to `https://bedrock-runtime.{region}.amazonaws.com` (or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`). */
+  /** Defaults to the configured endpoint (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, …: aws-endpoint.ts), else `https://bedrock-runtime.{region}.amazonaws.com`. */
   baseUrl?: string;
   credentials: AwsCredentialConfig;
   headers?: Record<string, string>;
@@ -45,9 +46,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
   const env = options.env ?? process.env;
   const region = options.region ?? "";
   const base = (
-    options.baseUrl ??
-    env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ??
-    `https://bedrock-runtime.${region}.amazonaws.com`
+    options.baseUrl ?? awsEndpoint(BEDROCK_RUNTIME, region, env, options.credentials.profile)
   ).replace(/\/+$/, "");
   const doFetch = options.fetch ?? fetch;
   // One clock for the provider's Bedrock calls and its STS AssumeRole: the host's skew is the same.

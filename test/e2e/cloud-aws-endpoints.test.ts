@@ -28,7 +28,12 @@ afterAll(() => {
 });
 
 /** A gateway with one Bedrock route (static keys, or the chain's web identity) and no `base_url`, in `env`. */
-async function bedrockGateway(env: Record<string, string>, keys = true): Promise<OpenAI> {
+async function bedrockGateway(
+  env: Record<string, string>,
+  keys = true,
+  region = AWS.region,
+  baseUrl?: string,
+): Promise<OpenAI> {
   const gw = await clouds.spawn({
     env: { HTTPS_PROXY: proxy.url, ...env },
     config: {
@@ -37,7 +42,8 @@ async function bedrockGateway(env: Record<string, string>, keys = true): Promise
         {
           name: "br",
           type: "bedrock",
-          region: AWS.region,
+          region,
+          ...(baseUrl ? { base_url: baseUrl } : {}),
           ...(keys
             ? { aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey } }
             : {}),
@@ -123,5 +129,64 @@ describe("a configured endpoint", () => {
       AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "false",
     });
     expect((await ask(overruled)).choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+  });
+});
+
+// FIPS endpoints (AWS_USE_FIPS_ENDPOINT, the profile's use_fips_endpoint), as the AWS SDKs' endpoint
+// rules build them: `bedrock-runtime-fips.REGION.amazonaws.com` and `sts-fips.REGION.amazonaws.com`
+// (STS in GovCloud: `sts.REGION.amazonaws.com`, FIPS already), built for any region (Bedrock lists
+// FIPS endpoints in the US and Canada; elsewhere the host does not resolve, as with the SDKs), and
+// the pair with a custom endpoint refused ("Invalid Configuration: FIPS and custom endpoint are not
+// supported").
+describe("FIPS endpoints", () => {
+  /** A web identity exchange's environment: no keys, so the call's first host is STS's. */
+  const webIdentity = () => {
+    const tokenFile = files.file("web-identity-token");
+    writeFileSync(tokenFile, "token");
+    return { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/mindgw" };
+  };
+
+  test("AWS_USE_FIPS_ENDPOINT: Bedrock's and STS's FIPS hosts", async () => {
+    const signed = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, "us-east-1");
+    expect(await connectsOf(signed)).toEqual(["bedrock-runtime-fips.us-east-1.amazonaws.com:443"]);
+    const exchanged = await bedrockGateway(
+      { AWS_USE_FIPS_ENDPOINT: "true", ...webIdentity() },
+      false,
+      "us-east-1",
+    );
+    expect(await connectsOf(exchanged)).toEqual(["sts-fips.us-east-1.amazonaws.com:443"]);
+    const gov = await bedrockGateway(
+      { AWS_USE_FIPS_ENDPOINT: "true", ...webIdentity() },
+      false,
+      "us-gov-west-1",
+    );
+    expect(await connectsOf(gov)).toEqual(["sts.us-gov-west-1.amazonaws.com:443"]);
+  });
+
+  test("the profile's use_fips_endpoint, unless the environment says false", async () => {
+    const file = configFile(`[default]\nuse_fips_endpoint = true\n`);
+    const fips = await bedrockGateway({ AWS_CONFIG_FILE: file }, true, "us-west-2");
+    expect(await connectsOf(fips)).toEqual(["bedrock-runtime-fips.us-west-2.amazonaws.com:443"]);
+    const plain = await bedrockGateway(
+      { AWS_CONFIG_FILE: file, AWS_USE_FIPS_ENDPOINT: "false" },
+      true,
+      "us-west-2",
+    );
+    expect(await connectsOf(plain)).toEqual(["bedrock-runtime.us-west-2.amazonaws.com:443"]);
+  });
+
+  test("beside a custom endpoint (configured, or base_url): each call refused, saying so, nothing sent", async () => {
+    const before = clouds.callsTo(/\/converse$/).length;
+    const configured = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true", AWS_ENDPOINT_URL: cloud.url });
+    const own = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, AWS.region, cloud.url);
+    for (const client of [configured, own]) {
+      const failure = await ask(client).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ status: 502 });
+      expect(String(failure)).toContain("FIPS and a custom endpoint are not supported together");
+    }
+    expect(clouds.callsTo(/\/converse$/).length).toBe(before);
   });
 });

@@ -45,7 +45,12 @@ export interface RoleToAssume {
   durationSeconds: number;
 }
 
-const endpointOf = ({ env, region, profile }: StsCaller) => awsEndpoint(STS, region, env, profile);
+/** STS's endpoint for `caller` (aws-endpoint.ts); FIPS asked beside a custom one fails the exchange, saying so. */
+function endpointOf({ provider, env, region, profile }: StsCaller): string {
+  const endpoint = awsEndpoint(STS, region, env, profile);
+  if (endpoint.refused !== undefined) throw credentialFailure(provider, endpoint.refused);
+  return endpoint.url;
+}
 
 /** STS's `AssumeRoleWithWebIdentity`: unsigned, the token its proof. */
 export async function assumeRoleWithWebIdentity(

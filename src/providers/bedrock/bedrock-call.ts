@@ -45,9 +45,12 @@ export interface BedrockCalls {
 export function bedrockCalls(options: BedrockOptions): BedrockCalls {
   const env = options.env ?? process.env;
   const region = options.region ?? "";
-  const base = (
-    options.baseUrl ?? awsEndpoint(BEDROCK_RUNTIME, region, env, options.credentials.profile)
-  ).replace(/\/+$/, "");
+  const endpoint = awsEndpoint(BEDROCK_RUNTIME, region, env, options.credentials.profile, options.baseUrl);
+  const base = (endpoint.url ?? "").replace(/\/+$/, "");
+  // Why no call can be made, said by each: no region, or FIPS asked beside a custom endpoint.
+  const refusal = !region
+    ? `${upstreamName(options.name)} has no AWS region: ${REGION_SOUGHT}`
+    : endpoint.refused && `${upstreamName(options.name)}: ${endpoint.refused}`;
   const doFetch = options.fetch ?? fetch;
   // One clock for the provider's Bedrock calls and its STS AssumeRole: the host's skew is the same.
   const clock = new AwsClock();
@@ -70,8 +73,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     : undefined;
 
   async function send(call: ProviderCall, model: string, action: string, body: string): Promise<Response> {
-    if (!region)
-      throw upstreamError(`${upstreamName(options.name)} has no AWS region: ${REGION_SOUGHT}`, false);
+    if (refusal) throw upstreamError(refusal, false);
     const url = `${base}/model/${encodeURIComponent(model)}/${action}`;
     const response = keyHeaders
       ? await post(call, url, body, new Headers(keyHeaders))

@@ -44,18 +44,23 @@ function readLevels(model: string): readonly string[] {
 }
 
 /**
- * Whether `model` takes `xhigh` and `max` only with thinking on: Claude Opus 5, whose thinking is on
- * by default and may be turned off (`thinking: {type: "disabled"}`) only at effort high or below,
- * else a 400 ("output_config.effort 'xhigh' is not supported when thinking is disabled on this
- * model. Use effort 'high' or below, or enable thinking."): Anthropic's Opus 5 migration guide,
- * Breaking changes (https://platform.claude.com/docs/en/models/opus-5/migration-guide). Opus 4.8
- * and earlier have no such cap (it is the guide's breaking change); Opus 5.5 and Fable 5.1 refuse
- * thinking disabled at any effort ("thinking.type.disabled" is not supported for this model).
+ * Whether `model` takes `xhigh` and `max` only with thinking on, `thinking` being off: Claude Opus 5
+ * and Haiku 5.5, whose thinking is on by default and may be turned off (`thinking: {type:
+ * "disabled"}`) only at effort high or below, else a 400 ("output_config.effort 'xhigh' is not
+ * supported when thinking is disabled on this model. Use effort 'high' or below, or enable
+ * thinking."): Anthropic's Opus 5 migration guide, Breaking changes
+ * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), and "Prompting Claude Haiku
+ * 5.5" (https://platform.claude.com/docs/en/build-with-claude/prompt-engineering/prompting-claude-haiku-5-5).
+ * Opus 4.8 and earlier have no such cap (it is the guide's breaking change); Opus 5.5 and Fable
+ * 5.1 refuse thinking disabled at any effort ("thinking.type.disabled" is not supported for this model).
  */
 function cappedWithoutThinking(model: string, thinking: unknown): boolean {
   if (!isJsonObject(thinking) || thinking.type !== "disabled") return false;
   const version = claudeVersion(model);
-  return version?.family === "opus" && version.major === 5 && version.minor === 0;
+  if (version?.major !== 5) return false;
+  return (
+    (version.family === "opus" && version.minor === 0) || (version.family === "haiku" && version.minor === 5)
+  );
 }
 
 /** The levels `model` takes with the request's `thinking`: at most high with it off where that caps them. */

@@ -21,14 +21,19 @@ const LEVELS: Readonly<Record<string, readonly string[]>> = {
   "claude-sonnet-4-6": ["low", "medium", "high", "max"],
   "claude-opus-4-7": ["low", "medium", "high", "xhigh", "max"],
   "claude-opus-5": ["low", "medium", "high", "xhigh", "max"],
+  "claude-haiku-5-5": ["low", "medium", "high", "xhigh", "max"],
   "their-claude": ["low", "medium", "high", "max"],
   // Before Opus 4.5: no effort at all.
   "claude-sonnet-4-5": [],
   "claude-haiku-4-5": [],
   "claude-opus-4-1": [],
 };
-/** Models that refuse xhigh and max with thinking disabled (Opus 5's breaking change). */
-const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5"]);
+/**
+ * Models that refuse xhigh and max with thinking disabled: Opus 5 (its migration guide's breaking
+ * change), Haiku 5.5 (Anthropic's "Prompting Claude Haiku 5.5": thinking disabled "only at low,
+ * medium and high").
+ */
+const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
 
 interface Sent {
   readonly model: string;
@@ -172,16 +177,22 @@ test.each(["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"])(
   },
 );
 
-// Opus 5 takes xhigh and max only with thinking on: "thinking: {type: "disabled"}" is accepted at
-// effort high or below, else a 400 (Anthropic's Opus 5 migration guide, Breaking changes). Asked
+// Opus 5 and Haiku 5.5 take xhigh and max only with thinking on: "thinking: {type: "disabled"}" is
+// accepted at effort high or below, else a 400 (Anthropic's Opus 5 migration guide, Breaking
+// changes; "Prompting Claude Haiku 5.5"). Asked
 // with thinking disabled, high goes at once, thinking as it was, and the field is named; before, the
 // level asked went first, for that 400 and a second call.
-describe("Opus 5 with thinking disabled", () => {
+describe("Opus 5 and Haiku 5.5 with thinking disabled", () => {
   const sentSince = (before: number) => sent.slice(before).map((body) => body.output_config?.effort);
 
-  test.each(["xhigh", "max"])("%s is sent high at once, thinking as it was, named", async (asked) => {
+  test.each([
+    ["claude-opus-5", "xhigh"],
+    ["claude-opus-5", "max"],
+    ["claude-haiku-5-5", "xhigh"],
+    ["claude-haiku-5-5", "max"],
+  ])("%s, %s: sent high at once, thinking as it was, named", async (model, asked) => {
     const before = sent.length;
-    const { data, response } = await ask("claude-opus-5", asked, { thinking: { type: "disabled" } });
+    const { data, response } = await ask(model, asked, { thinking: { type: "disabled" } });
     expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
     expect(sentSince(before)).toEqual(["high"]);
     expect(sent.at(-1)?.thinking).toEqual({ type: "disabled" });

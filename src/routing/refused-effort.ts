@@ -9,12 +9,17 @@ import type { RefusedHint } from "./refused-hint.ts";
 const EFFORT_PATHS = ["output_config.effort", "reasoning_effort"] as const;
 
 /**
- * Claude's refusals of an effort level that name the level it takes instead. Opus 5 (Sonnet 5,
- * Opus 4.8 by users' reports) with thinking disabled takes high and below: "output_config.effort
- * 'xhigh' is not supported when thinking is disabled on this model. Use effort 'high' or below, or
- * enable thinking." A model without the level asked lists those it has: "This model does not
- * support effort level 'xhigh'. Supported levels: high, low, max, medium." Not anchored: Claude on
- * Bedrock says them after AWS's lead ("…The model returned the following errors: …").
+ * Claude's refusals of an effort level that name the level it takes instead. Opus 5 with thinking
+ * disabled takes high and below: "output_config.effort 'xhigh' is not supported when thinking is
+ * disabled on this model. Use effort 'high' or below, or enable thinking." Anthropic's Opus 5
+ * migration guide lists that cap as a breaking change for code running on Opus 4.8
+ * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), so Opus 4.8 takes every
+ * level with thinking off, as it runs by default; users' reports of this 400 from Opus 4.8
+ * (anthropics/claude-code#76689) are not what the docs say. The translations send Opus 5 and
+ * Haiku 5.5 high at once (anthropic-effort.ts); these words still mend a model the rules do not
+ * place. A model without the level asked lists those it has: "This model does not support effort
+ * level 'xhigh'. Supported levels: high, low, max, medium." Not anchored: Claude on Bedrock says
+ * them after AWS's lead ("…The model returned the following errors: …").
  */
 const THINKING_OFF =
   /\beffort '\w+' is not supported when thinking is disabled\b.*?\bUse effort '(\w+)' or below\b/s;

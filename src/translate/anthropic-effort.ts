@@ -1,4 +1,5 @@
 import { shown } from "../core/cut-words.ts";
+import { isJsonObject } from "../core/dialect.ts";
 import { rememberLast } from "../core/remember-last.ts";
 import { claudeVersion } from "./claude-version.ts";
 
@@ -42,6 +43,30 @@ function readLevels(model: string): readonly string[] {
   return major === 4 && minor === 5 && family === "opus" ? UP_TO_HIGH : NO_LEVEL;
 }
 
+/**
+ * Whether `model` takes `xhigh` and `max` only with thinking on, `thinking` being off: Claude Opus 5
+ * and Haiku 5.5, whose thinking is on by default and may be turned off (`thinking: {type:
+ * "disabled"}`) only at effort high or below, else a 400 ("output_config.effort 'xhigh' is not
+ * supported when thinking is disabled on this model. Use effort 'high' or below, or enable
+ * thinking."): Anthropic's Opus 5 migration guide, Breaking changes
+ * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), and "Prompting Claude Haiku
+ * 5.5" (https://platform.claude.com/docs/en/build-with-claude/prompt-engineering/prompting-claude-haiku-5-5).
+ * Opus 4.8 and earlier have no such cap (it is the guide's breaking change); Opus 5.5 and Fable
+ * 5.1 refuse thinking disabled at any effort ("thinking.type.disabled" is not supported for this model).
+ */
+function cappedWithoutThinking(model: string, thinking: unknown): boolean {
+  if (!isJsonObject(thinking) || thinking.type !== "disabled") return false;
+  const version = claudeVersion(model);
+  if (version?.major !== 5) return false;
+  return (
+    (version.family === "opus" && version.minor === 0) || (version.family === "haiku" && version.minor === 5)
+  );
+}
+
+/** The levels `model` takes with the request's `thinking`: at most high with it off where that caps them. */
+const levelsWith = (model: string, thinking: unknown): readonly string[] =>
+  cappedWithoutThinking(model, thinking) ? UP_TO_HIGH : effortLevelsOf(model);
+
 /** The highest of `levels` at or below `level` on Anthropic's scale; undefined when none is. */
 export function levelAtMost(level: string, levels: readonly string[]): string | undefined {
   for (let rank = EFFORT_SCALE.indexOf(level); rank >= 0; rank--) {
@@ -56,18 +81,20 @@ export function levelAtMost(level: string, levels: readonly string[]): string | 
  * (Converse) — as the level `model` takes, on Anthropic's API and on Converse alike: Anthropic's
  * own words as they are (chat's `xhigh` is Anthropic's `xhigh`, between high and max), "minimal"
  * rounded up to the lowest, and a level the model has not lowered to the most below it it has
- * (Opus 4.6's `xhigh` is `high`: its `max` would be more thinking and spend than asked).
+ * (Opus 4.6's `xhigh` is `high`: its `max` would be more thinking and spend than asked; Opus 5's
+ * `xhigh` with the request's `thinking` disabled is `high`, sent so at once, not refused first).
  * Undefined for a word with no level (`none`: no reasoning), no word, or a model that takes none.
  */
-export function claudeEffort(asked: unknown, model: string): string | undefined {
+export function claudeEffort(asked: unknown, model: string, thinking?: unknown): string | undefined {
   if (typeof asked !== "string") return undefined;
   const level = asked === "minimal" ? "low" : asked;
-  return EFFORT_SCALE.includes(level) ? levelAtMost(level, effortLevelsOf(model)) : undefined;
+  return EFFORT_SCALE.includes(level) ? levelAtMost(level, levelsWith(model, thinking)) : undefined;
 }
 
 /**
  * Why `asked` is named toward `model` (`x-mindgw-dropped`, the audit row; under
- * `translation.unsupported: reject` the caller's 400), `sent` being what `claudeEffort` made of it:
+ * `translation.unsupported: reject` the caller's 400), `sent` being what `claudeEffort` made of it
+ * with the request's `thinking`:
  * a word with no level, or a level the model takes only lower, which did not go as asked. Undefined
  * where it goes as asked: `minimal` as `low`, the least of one scale as the least of the other.
  */
@@ -75,10 +102,14 @@ export function claudeEffortNamed(
   asked: unknown,
   sent: string | undefined,
   model: string,
+  thinking?: unknown,
 ): string | undefined {
   if (typeof asked !== "string" || sent === asked || (asked === "minimal" && sent !== undefined))
     return undefined;
-  if (sent !== undefined) return `is "${asked}", which ${shown(model)} takes at most as "${sent}"`;
+  if (sent !== undefined) {
+    const off = cappedWithoutThinking(model, thinking) ? " with thinking disabled" : "";
+    return `is "${asked}", which ${shown(model)} takes at most as "${sent}"${off}`;
+  }
   return EFFORT_SCALE.includes(asked) || asked === "minimal"
     ? effortNotTaken(model)
     : `"${shown(asked)}" has no level on Anthropic's effort scale`;

@@ -126,8 +126,8 @@ export interface ChatTarget {
    * `none`, a budget of 0), so a chat caller's own `include_reasoning` is named (`nameUnshownReasoning`).
    */
   readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
-  /** Why `effort` does not go to `model` as asked (not sent: Gemini 2.0; sent lower: Opus 4.6's `xhigh`). */
-  readonly effortNamed?: (model: string, effort: unknown) => string | undefined;
+  /** Why `effort` does not go to `model` as asked with `thinking` (not sent: Gemini 2.0; sent lower: Opus 4.6's `xhigh`). */
+  readonly effortNamed?: (model: string, effort: unknown, thinking: unknown) => string | undefined;
 }
 
 /**
@@ -204,7 +204,7 @@ export function nameUncarried(
       "thinking",
       `is Anthropic's extended thinking, which ${shown(model)} does not take`,
     );
-  const effortWhy = target.effortNamed?.(model, body.reasoning_effort);
+  const effortWhy = target.effortNamed?.(model, body.reasoning_effort, body.thinking);
   if (effortWhy !== undefined) dropped.add("reasoning_effort", "reasoning_effort", effortWhy);
   if (target.takesThinkingBudget)
     nameUnreadReasoning(body, target.name, target.takesThinkingBudget, model, dropped);

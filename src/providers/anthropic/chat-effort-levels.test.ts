@@ -21,14 +21,19 @@ const LEVELS: Readonly<Record<string, readonly string[]>> = {
   "claude-sonnet-4-6": ["low", "medium", "high", "max"],
   "claude-opus-4-7": ["low", "medium", "high", "xhigh", "max"],
   "claude-opus-5": ["low", "medium", "high", "xhigh", "max"],
+  "claude-haiku-5-5": ["low", "medium", "high", "xhigh", "max"],
   "their-claude": ["low", "medium", "high", "max"],
   // Before Opus 4.5: no effort at all.
   "claude-sonnet-4-5": [],
   "claude-haiku-4-5": [],
   "claude-opus-4-1": [],
 };
-/** Models that refuse xhigh and max with thinking disabled (Opus 5's breaking change). */
-const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5"]);
+/**
+ * Models that refuse xhigh and max with thinking disabled: Opus 5 (its migration guide's breaking
+ * change), Haiku 5.5 (Anthropic's "Prompting Claude Haiku 5.5": thinking disabled "only at low,
+ * medium and high").
+ */
+const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
 
 interface Sent {
   readonly model: string;
@@ -172,28 +177,29 @@ test.each(["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"])(
   },
 );
 
-// A level the model refuses all the same is sent again at once at the level Anthropic's words name,
-// and the caller's field named as any other refused field is (x-mindgw-dropped, the audit row):
-// Opus 5 takes xhigh and max only with thinking on ("output_config.effort 'xhigh' is not supported
-// when thinking is disabled on this model. Use effort 'high' or below, or enable thinking."), and a
-// model the rules do not place may lack the level asked ("This model does not support effort level
-// 'xhigh'. Supported levels: high, low, max, medium."). Before, the caller got the 400.
-describe("a level the route's Claude refuses", () => {
+// Opus 5 and Haiku 5.5 take xhigh and max only with thinking on: "thinking: {type: "disabled"}" is
+// accepted at effort high or below, else a 400 (Anthropic's Opus 5 migration guide, Breaking
+// changes; "Prompting Claude Haiku 5.5"). Asked
+// with thinking disabled, high goes at once, thinking as it was, and the field is named; before, the
+// level asked went first, for that 400 and a second call.
+describe("Opus 5 and Haiku 5.5 with thinking disabled", () => {
   const sentSince = (before: number) => sent.slice(before).map((body) => body.output_config?.effort);
 
-  test.each(["xhigh", "max"])(
-    "%s with thinking disabled, to Opus 5: sent again at high, thinking as it was, named",
-    async (asked) => {
-      const before = sent.length;
-      const { data, response } = await ask("claude-opus-5", asked, { thinking: { type: "disabled" } });
-      expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
-      expect(sentSince(before)).toEqual([asked, "high"]);
-      expect(sent.at(-1)?.thinking).toEqual({ type: "disabled" });
-      expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
-    },
-  );
+  test.each([
+    ["claude-opus-5", "xhigh"],
+    ["claude-opus-5", "max"],
+    ["claude-haiku-5-5", "xhigh"],
+    ["claude-haiku-5-5", "max"],
+  ])("%s, %s: sent high at once, thinking as it was, named", async (model, asked) => {
+    const before = sent.length;
+    const { data, response } = await ask(model, asked, { thinking: { type: "disabled" } });
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sentSince(before)).toEqual(["high"]);
+    expect(sent.at(-1)?.thinking).toEqual({ type: "disabled" });
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
 
-  test("streamed alike: the refusal comes before the stream, the field named in its headers", async () => {
+  test("streamed alike: high at once, the field named in the stream's headers", async () => {
     const before = sent.length;
     const { data: stream, response } = await openai.chat.completions
       .create({
@@ -208,9 +214,30 @@ describe("a level the route's Claude refuses", () => {
     for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>)
       text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe("Hello! How can I help you today?");
-    expect(sentSince(before)).toEqual(["xhigh", "high"]);
+    expect(sentSince(before)).toEqual(["high"]);
     expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
   });
+
+  test("high and below go as asked, nothing named", async () => {
+    const before = sent.length;
+    const { response } = await ask("claude-opus-5", "high", { thinking: { type: "disabled" } });
+    expect(sentSince(before)).toEqual(["high"]);
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+  });
+
+  test("with thinking on, xhigh goes once as asked", async () => {
+    const before = sent.length;
+    await ask("claude-opus-5", "xhigh", { thinking: { type: "adaptive" } });
+    expect(sentSince(before)).toEqual(["xhigh"]);
+  });
+});
+
+// A level the model refuses all the same is sent again at once at the level Anthropic's words name,
+// and the caller's field named as any other refused field is (x-mindgw-dropped, the audit row): a
+// model the rules do not place may lack the level asked ("This model does not support effort level
+// 'xhigh'. Supported levels: high, low, max, medium."). Before, the caller got the 400.
+describe("a level the route's Claude refuses", () => {
+  const sentSince = (before: number) => sent.slice(before).map((body) => body.output_config?.effort);
 
   test("a level a model no rule places has not: sent again at the most below it that it lists", async () => {
     const before = sent.length;
@@ -218,12 +245,6 @@ describe("a level the route's Claude refuses", () => {
     expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
     expect(sentSince(before)).toEqual(["xhigh", "high"]);
     expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
-  });
-
-  test("a level it has is not the refusal: Opus 5's xhigh with thinking on goes once", async () => {
-    const before = sent.length;
-    await ask("claude-opus-5", "xhigh", { thinking: { type: "adaptive" } });
-    expect(sentSince(before)).toEqual(["xhigh"]);
   });
 });
 
@@ -252,6 +273,24 @@ describe("under translation.unsupported: reject", () => {
       status: 400,
       param: "reasoning_effort",
       message: expect.stringContaining(`reasoning_effort ${why} (translation.unsupported: reject)`),
+    });
+    expect(sent.length).toBe(before);
+  });
+
+  test("Opus 5's xhigh with thinking disabled: 400 on reasoning_effort, nothing sent", async () => {
+    const before = sent.length;
+    const call = rejecting.openai.chat.completions.create({
+      model: "claude-opus-5",
+      messages: [{ role: "user", content: "hi" }],
+      reasoning_effort: "xhigh",
+      thinking: { type: "disabled" },
+    } as never);
+    await expect(call.withResponse()).rejects.toMatchObject({
+      status: 400,
+      param: "reasoning_effort",
+      message: expect.stringContaining(
+        'reasoning_effort is "xhigh", which claude-opus-5 takes at most as "high" with thinking disabled',
+      ),
     });
     expect(sent.length).toBe(before);
   });

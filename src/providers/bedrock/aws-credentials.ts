@@ -84,6 +84,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       provider,
       region: options.region,
       env,
+      profile: config.profile,
       fetch: doFetch,
       instanceMetadata,
       hold,

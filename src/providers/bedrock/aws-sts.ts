@@ -4,14 +4,17 @@ import { fetchText } from "../credentials/fetch-token.ts";
 import type { AwsClock } from "./aws-clock.ts";
 import { expiry, secretsOf, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
+import { awsEndpoint, STS } from "./aws-endpoint.ts";
 
 type Env = Record<string, string | undefined>;
 
-/** Who asks STS, and where: the Bedrock provider's region, or `AWS_ENDPOINT_URL_STS`. */
+/** Who asks STS, and where: the Bedrock provider's region, or STS's configured endpoint (aws-endpoint.ts). */
 export interface StsCaller {
   provider: string;
   region: string;
   env: Env;
+  /** The profile named (`profile:` in config), whose shared settings may configure STS's endpoint. */
+  profile?: string | undefined;
   fetch: typeof fetch;
   /**
    * Told each secret a request to STS is made with, before it is sent: the source credentials that
@@ -42,8 +45,12 @@ export interface RoleToAssume {
   durationSeconds: number;
 }
 
-const endpointOf = ({ env, region }: StsCaller) =>
-  env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${region}.amazonaws.com`;
+/** STS's endpoint for `caller` (aws-endpoint.ts); FIPS asked beside a custom one fails the exchange, saying so. */
+function endpointOf({ provider, env, region, profile }: StsCaller): string {
+  const endpoint = awsEndpoint(STS, region, env, profile);
+  if (endpoint.refused !== undefined) throw credentialFailure(provider, endpoint.refused);
+  return endpoint.url;
+}
 
 /** STS's `AssumeRoleWithWebIdentity`: unsigned, the token its proof. */
 export async function assumeRoleWithWebIdentity(

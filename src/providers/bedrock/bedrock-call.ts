@@ -11,6 +11,7 @@ import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { AwsClock } from "./aws-clock.ts";
 import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
+import { awsEndpoint, BEDROCK_RUNTIME } from "./aws-endpoint.ts";
 import { REGION_SOUGHT } from "./aws-region.ts";
 import { bedrockApiKey } from "./bedrock-api-key.ts";
 import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
@@ -19,7 +20,7 @@ export interface BedrockOptions {
   name: string;
   /** Undefined when neither config, AWS_REGION nor the profile names one (aws-region.ts): each call then fails, saying so. */
   region: string | undefined;
-  /** Defaults to `https://bedrock-runtime.{region}.amazonaws.com` (or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`). */
+  /** Defaults to the configured endpoint (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, …: aws-endpoint.ts), else `https://bedrock-runtime.{region}.amazonaws.com`. */
   baseUrl?: string;
   credentials: AwsCredentialConfig;
   headers?: Record<string, string>;
@@ -44,11 +45,12 @@ export interface BedrockCalls {
 export function bedrockCalls(options: BedrockOptions): BedrockCalls {
   const env = options.env ?? process.env;
   const region = options.region ?? "";
-  const base = (
-    options.baseUrl ??
-    env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ??
-    `https://bedrock-runtime.${region}.amazonaws.com`
-  ).replace(/\/+$/, "");
+  const endpoint = awsEndpoint(BEDROCK_RUNTIME, region, env, options.credentials.profile, options.baseUrl);
+  const base = (endpoint.url ?? "").replace(/\/+$/, "");
+  // Why no call can be made, said by each: no region, or FIPS asked beside a custom endpoint.
+  const refusal = !region
+    ? `${upstreamName(options.name)} has no AWS region: ${REGION_SOUGHT}`
+    : endpoint.refused && `${upstreamName(options.name)}: ${endpoint.refused}`;
   const doFetch = options.fetch ?? fetch;
   // One clock for the provider's Bedrock calls and its STS AssumeRole: the host's skew is the same.
   const clock = new AwsClock();
@@ -71,8 +73,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     : undefined;
 
   async function send(call: ProviderCall, model: string, action: string, body: string): Promise<Response> {
-    if (!region)
-      throw upstreamError(`${upstreamName(options.name)} has no AWS region: ${REGION_SOUGHT}`, false);
+    if (refusal) throw upstreamError(refusal, false);
     const url = `${base}/model/${encodeURIComponent(model)}/${action}`;
     const response = keyHeaders
       ? await post(call, url, body, new Headers(keyHeaders))

@@ -8,7 +8,15 @@ type Env = Record<string, string | undefined>;
 
 /**
  * The keys of the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or
- * `_RELATIVE_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`): ECS, EKS Pod Identity.
+ * `_RELATIVE_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`): ECS, EKS Pod Identity. Both
+ * URIs set, `FULL_URI` is asked, as by the AWS SDK for JavaScript, whose default chain asks
+ * `fromHttp` first (@aws-sdk/credential-provider-node remoteProvider: `chain(fromHttp(init),
+ * fromContainerMetadata(init))`), and `fromHttp` warns "awsContainerCredentialsFullUri will take
+ * precedence" (@aws-sdk/credential-provider-http fromHttp.ts). botocore and the Rust SDK take
+ * `_RELATIVE_URI` first; and where `FULL_URI` does not answer, the JS chain goes on to
+ * `fromContainerMetadata`, which asks `_RELATIVE_URI` (ECS's 169.254.170.2): not done here, the
+ * failure is the call's. The token file before the token, as AWS's SDK reference and botocore
+ * read them (the JS SDK's `fromHttp` takes the token first).
  */
 export async function containerCredentials(
   provider: string,

@@ -50,6 +50,7 @@ async function gatewayOnUpstream(
       models: [
         route("opus", "us.anthropic.claude-opus-4-6-v1"),
         route("opus-4-7", "us.anthropic.claude-opus-4-7"),
+        route("opus-5", "us.anthropic.claude-opus-5"),
         route("opus-4-5", "global.anthropic.claude-opus-4-5-20251101-v1:0"),
         route("sonnet-4-5", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
         route("nova", "us.amazon.nova-pro-v1:0"),
@@ -164,6 +165,24 @@ describe("an effort level on a Bedrock Converse route", () => {
     });
     expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
   });
+
+  // Opus 5 takes xhigh and max only with thinking on (Anthropic's Opus 5 migration guide): with it
+  // disabled, high goes at once, not the level asked for a 400 and a second call.
+  test.each(["xhigh", "max"] as const)(
+    "%s to Opus 5 with thinking disabled goes at once as high, thinking as it was, named",
+    async (effort) => {
+      answer();
+      const sentBefore = upstream.requests.length;
+      const { data, response } = await ask("opus-5", effort, { type: "disabled" });
+      expect(data.content).toEqual([{ type: "text", text: "hi" }] as never);
+      expect(upstream.requests.length - sentBefore).toBe(1);
+      expect(sentLast().additionalModelRequestFields).toEqual({
+        thinking: { type: "disabled" },
+        output_config: { effort: "high" },
+      });
+      expect(response.headers.get("x-mindgw-dropped")).toBe("output_config.effort");
+    },
+  );
 
   test("a Claude that refuses it all the same (a name the rule misjudges) is sent the call again without it, named", async () => {
     upstream.queue({

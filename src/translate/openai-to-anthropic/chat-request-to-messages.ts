@@ -125,7 +125,7 @@ export function chatRequestToMessages(
   if (request.stream) out.stream = true;
   // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as written.
   if (isJsonObject(body.thinking)) out.thinking = body.thinking;
-  const output = outputConfig(request, dropped, upstreamModel ?? request.model);
+  const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
   return out;
@@ -133,16 +133,21 @@ export function chatRequestToMessages(
 
 /**
  * `reasoning_effort` and a `json_schema` response format, as Anthropic's `output_config`
- * (`effort`, the level `model` takes, and `format`, which Anthropic enforces; the system
+ * (`effort`, the level `model` takes with the caller's `thinking`, and `format`, which Anthropic enforces; the system
  * instruction stays for servers that only read the prompt).
  */
-function outputConfig(request: OpenAIChatRequest, dropped: Dropped, model: string): JsonObject | undefined {
+function outputConfig(
+  request: OpenAIChatRequest,
+  dropped: Dropped,
+  model: string,
+  thinking: unknown,
+): JsonObject | undefined {
   const out: JsonObject = {};
   const asked = request.reasoning_effort;
-  const effort = claudeEffort(asked, model);
+  const effort = claudeEffort(asked, model, thinking);
   if (effort) out.effort = effort;
   // Not as asked (no level for the word, or only a lower one for the model): named.
-  const why = claudeEffortNamed(asked, effort, model);
+  const why = claudeEffortNamed(asked, effort, model, thinking);
   if (why) dropped.add("reasoning_effort", "reasoning_effort", why);
   const schema =
     request.response_format?.type === "json_schema" ? request.response_format.json_schema?.schema : undefined;

@@ -56,11 +56,11 @@ export const CONVERSE_TARGET: ChatTarget = {
   takesTopK: (model) => CLAUDE.test(model),
   // A model that is not a Claude takes no effort, whatever the word (`none` too): said so, not in
   // the words of Anthropic's scale, which it does not speak.
-  effortNamed: (model, effort) =>
+  effortNamed: (model, effort, thinking) =>
     effort == null
       ? undefined
       : CLAUDE.test(model)
-        ? claudeEffortNamed(effort, claudeEffort(effort, model), model)
+        ? claudeEffortNamed(effort, claudeEffort(effort, model, thinking), model, thinking)
         : effortNotTaken(model),
   refusesTopPWithTemperature: true,
   // InferenceConfiguration.stopSequences: "Maximum number of 2500 items" (the API's bound; a
@@ -161,7 +161,7 @@ function claudeFields(
   asked: unknown,
 ): JsonObject | undefined {
   const takesTopK = typeof topK === "number" && CLAUDE.test(model);
-  const effort = asked == null ? undefined : converseEffort(model, asked);
+  const effort = asked == null ? undefined : converseEffort(model, asked, thinking);
   if (!thinking && !takesTopK && !effort) return undefined;
   return {
     ...(thinking ? { thinking } : {}),
@@ -172,10 +172,10 @@ function claudeFields(
 
 /**
  * `asked` (chat's `reasoning_effort`, a Messages caller's `output_config.effort` as written) as the
- * effort level `model` takes; undefined where it takes none.
+ * effort level `model` takes with `thinking`; undefined where it takes none.
  */
-const converseEffort = (model: string, asked: unknown): string | undefined =>
-  CLAUDE.test(model) ? claudeEffort(asked, model) : undefined;
+const converseEffort = (model: string, asked: unknown, thinking: unknown): string | undefined =>
+  CLAUDE.test(model) ? claudeEffort(asked, model, thinking) : undefined;
 
 function inferenceConfig(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};

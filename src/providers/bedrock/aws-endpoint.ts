@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import { type AwsProfile, namedProfile, parseIni, sharedFilePaths } from "./aws-shared-files.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** An AWS service the gateway calls: its identifier for configured endpoints, and its host's first label. */
+export interface AwsService {
+  /** `BEDROCK_RUNTIME` of `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`; lower-cased, its key in a `services` section. */
+  readonly id: "BEDROCK_RUNTIME" | "STS";
+  readonly host: "bedrock-runtime" | "sts";
+}
+
+export const BEDROCK_RUNTIME: AwsService = { id: "BEDROCK_RUNTIME", host: "bedrock-runtime" };
+export const STS: AwsService = { id: "STS", host: "sts" };
+
+/** Where a service is called, or why no call can be made (FIPS asked beside a custom endpoint). */
+export type AwsEndpoint =
+  | { readonly url: string; readonly refused?: undefined }
+  | { readonly url?: undefined; readonly refused: string };
+
+/**
+ * Where `service` is called in `region`, as the AWS SDKs find it (AWS SDKs and Tools reference,
+ * "Service-specific endpoints", https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html):
+ * `own` (the provider's `base_url`), else a configured endpoint — `AWS_ENDPOINT_URL_<SERVICE>`,
+ * else `AWS_ENDPOINT_URL`, else the profile's `services` section's `<service>.endpoint_url`, else
+ * the profile's own `endpoint_url` — unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (or the
+ * profile's `ignore_configured_endpoint_urls`) is true; else AWS's host:
+ * `https://<host>.<region>.amazonaws.com`, or with FIPS asked (`AWS_USE_FIPS_ENDPOINT`, else the
+ * profile's `use_fips_endpoint`) `https://<host>-fips.<region>.amazonaws.com` — STS in GovCloud
+ * `https://sts.<region>.amazonaws.com`, FIPS already — for any region, as the SDKs' endpoint rules
+ * build it (where AWS has none the host does not resolve). FIPS beside a custom endpoint is
+ * refused, as the rules refuse it ("Invalid Configuration: FIPS and custom endpoint are not
+ * supported"). The profile is the config file's (`profile`, else `AWS_PROFILE`, else `default`).
+ * An empty value is unset, as to the SDKs. Read when asked: once a provider for Bedrock, at each
+ * STS exchange (a credential refresh) for STS.
+ */
+export function awsEndpoint(
+  service: AwsService,
+  region: string,
+  env: Env,
+  profileName?: string,
+  own?: string,
+): AwsEndpoint {
+  const file = configFile(env);
+  const profile = profileOf(file, namedProfile(profileName, env));
+  const custom = own ?? configuredEndpoint(service, env, file, profile);
+  if (!setting(env.AWS_USE_FIPS_ENDPOINT, profile?.use_fips_endpoint))
+    return { url: custom ?? `https://${service.host}.${region}.amazonaws.com` };
+  if (custom !== undefined) return { refused: FIPS_WITH_CUSTOM };
+  const gov = service === STS && region.startsWith("us-gov-");
+  return { url: `https://${service.host}${gov ? "" : "-fips"}.${region}.amazonaws.com` };
+}
+
+const FIPS_WITH_CUSTOM =
+  "FIPS is asked (AWS_USE_FIPS_ENDPOINT, or the profile's use_fips_endpoint) beside a custom endpoint (base_url, AWS_ENDPOINT_URL…, the profile's endpoint_url): FIPS and a custom endpoint are not supported together, as in the AWS SDKs";
+
+/** `service`'s configured endpoint (environment, then the shared config file); undefined where none is, or they are ignored. */
+function configuredEndpoint(
+  service: AwsService,
+  env: Env,
+  file: Map<string, AwsProfile>,
+  profile: AwsProfile | undefined,
+): string | undefined {
+  if (setting(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, profile?.ignore_configured_endpoint_urls))
+    return undefined;
+  const fromEnv = env[`AWS_ENDPOINT_URL_${service.id}`] || env.AWS_ENDPOINT_URL;
+  if (fromEnv) return fromEnv;
+  const services = profile?.services ? file.get(`services.${profile.services}`) : undefined;
+  return services?.[`${service.id.toLowerCase()}.endpoint_url`] || profile?.endpoint_url || undefined;
+}
+
+/** A true-or-false setting: the environment's when it says one, else the profile's. */
+const setting = (fromEnv: string | undefined, fromProfile: string | undefined): boolean =>
+  isTrue(fromEnv || fromProfile);
+
+/** `true` in any case (botocore's reading; the JS SDK takes only `true` and `false`). */
+const isTrue = (value: string | undefined): boolean => value?.toLowerCase() === "true";
+
+/** The config file's profile `name` (`[profile NAME]`; the default one `[default]` or `[profile default]`). */
+function profileOf(file: Map<string, AwsProfile>, name: string | undefined): AwsProfile | undefined {
+  if (name !== undefined && name !== "default") return file.get(`profile.${name}`);
+  return file.get("profile.default") ?? file.get("default");
+}
+
+/** The shared config file's sections, read now; none when it is missing or unreadable, as in the SDKs. */
+function configFile(env: Env): Map<string, AwsProfile> {
+  try {
+    return parseIni(readFileSync(sharedFilePaths(env).configPath, "utf8"));
+  } catch {
+    return new Map();
+  }
+}

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import OpenAI from "openai";
+import { NOTHING_LISTENS } from "../../src/testing/off-cloud-env.ts";
+import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
+import { AWS, cloudGateway } from "./harness/cloud-gateway.ts";
+import { type ConnectRecorder, startConnectRecorder } from "./harness/connect-recorder.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+
+// Where a Bedrock route's calls and its STS exchange go, as the AWS SDKs find their endpoints
+// (AWS SDKs and Tools reference, "Service-specific endpoints"): AWS_ENDPOINT_URL_<SERVICE>, else
+// the global AWS_ENDPOINT_URL, else the shared config file's (the profile's `services` section,
+// then its own `endpoint_url`), none of them under AWS_IGNORE_CONFIGURED_ENDPOINT_URLS; else AWS's
+// own host. Through the compiled binary; a call meant for AWS's own host goes to a loopback
+// HTTPS_PROXY that notes the CONNECT and refuses it, so nothing leaves loopback.
+
+const clouds = cloudGateway();
+let cloud: FakeCloud;
+let proxy: ConnectRecorder;
+const files = tempDir("mindgw-aws-endpoints-");
+beforeAll(() => {
+  ({ cloud } = clouds);
+  proxy = startConnectRecorder();
+});
+afterAll(() => {
+  proxy.stop();
+  files.cleanup();
+});
+
+/** A gateway with one Bedrock route (static keys, or the chain's web identity) and no `base_url`, in `env`. */
+async function bedrockGateway(
+  env: Record<string, string>,
+  keys = true,
+  region = AWS.region,
+  baseUrl?: string,
+): Promise<OpenAI> {
+  const gw = await clouds.spawn({
+    env: { HTTPS_PROXY: proxy.url, ...env },
+    config: {
+      routing: { retries: 0 },
+      providers: [
+        {
+          name: "br",
+          type: "bedrock",
+          region,
+          ...(baseUrl ? { base_url: baseUrl } : {}),
+          ...(keys
+            ? { aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey } }
+            : {}),
+        },
+      ],
+      models: [{ name: "nova", routes: [{ provider: "br", model: "amazon.nova-lite-v1:0" }] }],
+    },
+  });
+  return new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey ?? "", maxRetries: 0 });
+}
+
+const ask = (client: OpenAI) =>
+  client.chat.completions.create({ model: "nova", messages: [{ role: "user", content: "x" }] });
+
+/** The CONNECTs a failed call made, which is the call's host: it fails on the proxy's refusal. */
+async function connectsOf(client: OpenAI): Promise<string[]> {
+  const before = proxy.targets.length;
+  const failure = await ask(client).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(failure).toMatchObject({ status: 502 });
+  return proxy.targets.slice(before);
+}
+
+/** A shared config file of `text`, in this file's folder. */
+function configFile(text: string): string {
+  const path = files.file(`aws-config-${Bun.hash(text)}`);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("a configured endpoint", () => {
+  test("the global AWS_ENDPOINT_URL reaches Bedrock", async () => {
+    const client = await bedrockGateway({ AWS_ENDPOINT_URL: cloud.url });
+    expect((await ask(client)).choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+  });
+
+  test("AWS_ENDPOINT_URL_BEDROCK_RUNTIME over AWS_ENDPOINT_URL", async () => {
+    const client = await bedrockGateway({
+      AWS_ENDPOINT_URL: `http://${NOTHING_LISTENS}`,
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: cloud.url,
+    });
+    expect((await ask(client)).choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+  });
+
+  test("the profile's services section, then its own endpoint_url (the shared config file)", async () => {
+    const services = configFile(
+      `[default]\nendpoint_url = http://${NOTHING_LISTENS}\nservices = local\n\n[services local]\nbedrock_runtime =\n  endpoint_url = ${cloud.url}\n`,
+    );
+    const viaServices = await bedrockGateway({ AWS_CONFIG_FILE: services });
+    expect((await ask(viaServices)).choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+    const global = configFile(`[profile dev]\nendpoint_url = ${cloud.url}\n`);
+    const viaProfile = await bedrockGateway({ AWS_CONFIG_FILE: global, AWS_PROFILE: "dev" });
+    expect((await ask(viaProfile)).choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+  });
+
+  test("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: Bedrock's and STS's configured endpoints are passed over for AWS's own hosts", async () => {
+    const ignored = { AWS_ENDPOINT_URL: cloud.url, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" };
+    const signed = await bedrockGateway({ ...ignored, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: cloud.url });
+    expect(await connectsOf(signed)).toEqual([`bedrock-runtime.${AWS.region}.amazonaws.com:443`]);
+    const tokenFile = files.file("web-identity-token");
+    writeFileSync(tokenFile, "token");
+    const exchanged = await bedrockGateway(
+      {
+        ...ignored,
+        AWS_ENDPOINT_URL_STS: cloud.url,
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+        AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/mindgw",
+      },
+      false,
+    );
+    expect(await connectsOf(exchanged)).toEqual([`sts.${AWS.region}.amazonaws.com:443`]);
+  });
+
+  test("the profile's ignore_configured_endpoint_urls, unless the environment says false", async () => {
+    const file = configFile(`[default]\nignore_configured_endpoint_urls = true\n`);
+    const ignoring = await bedrockGateway({ AWS_CONFIG_FILE: file, AWS_ENDPOINT_URL: cloud.url });
+    expect(await connectsOf(ignoring)).toEqual([`bedrock-runtime.${AWS.region}.amazonaws.com:443`]);
+    const overruled = await bedrockGateway({
+      AWS_CONFIG_FILE: file,
+      AWS_ENDPOINT_URL: cloud.url,
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "false",
+    });
+    expect((await ask(overruled)).choices[0]?.message.content).toBe("Hello from bedrock. You said: x");
+  });
+});
+
+// FIPS endpoints (AWS_USE_FIPS_ENDPOINT, the profile's use_fips_endpoint), as the AWS SDKs' endpoint
+// rules build them: `bedrock-runtime-fips.REGION.amazonaws.com` and `sts-fips.REGION.amazonaws.com`
+// (STS in GovCloud: `sts.REGION.amazonaws.com`, FIPS already), built for any region (Bedrock lists
+// FIPS endpoints in the US and Canada; elsewhere the host does not resolve, as with the SDKs), and
+// the pair with a custom endpoint refused ("Invalid Configuration: FIPS and custom endpoint are not
+// supported").
+describe("FIPS endpoints", () => {
+  /** A web identity exchange's environment: no keys, so the call's first host is STS's. */
+  const webIdentity = () => {
+    const tokenFile = files.file("web-identity-token");
+    writeFileSync(tokenFile, "token");
+    return { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/mindgw" };
+  };
+
+  test("AWS_USE_FIPS_ENDPOINT: Bedrock's and STS's FIPS hosts", async () => {
+    const signed = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, "us-east-1");
+    expect(await connectsOf(signed)).toEqual(["bedrock-runtime-fips.us-east-1.amazonaws.com:443"]);
+    const exchanged = await bedrockGateway(
+      { AWS_USE_FIPS_ENDPOINT: "true", ...webIdentity() },
+      false,
+      "us-east-1",
+    );
+    expect(await connectsOf(exchanged)).toEqual(["sts-fips.us-east-1.amazonaws.com:443"]);
+    const gov = await bedrockGateway(
+      { AWS_USE_FIPS_ENDPOINT: "true", ...webIdentity() },
+      false,
+      "us-gov-west-1",
+    );
+    expect(await connectsOf(gov)).toEqual(["sts.us-gov-west-1.amazonaws.com:443"]);
+  });
+
+  test("the profile's use_fips_endpoint, unless the environment says false", async () => {
+    const file = configFile(`[default]\nuse_fips_endpoint = true\n`);
+    const fips = await bedrockGateway({ AWS_CONFIG_FILE: file }, true, "us-west-2");
+    expect(await connectsOf(fips)).toEqual(["bedrock-runtime-fips.us-west-2.amazonaws.com:443"]);
+    const plain = await bedrockGateway(
+      { AWS_CONFIG_FILE: file, AWS_USE_FIPS_ENDPOINT: "false" },
+      true,
+      "us-west-2",
+    );
+    expect(await connectsOf(plain)).toEqual(["bedrock-runtime.us-west-2.amazonaws.com:443"]);
+  });
+
+  test("beside a custom endpoint (configured, or base_url): each call refused, saying so, nothing sent", async () => {
+    const before = clouds.callsTo(/\/converse$/).length;
+    const configured = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true", AWS_ENDPOINT_URL: cloud.url });
+    const own = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, AWS.region, cloud.url);
+    for (const client of [configured, own]) {
+      const failure = await ask(client).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ status: 502 });
+      expect(String(failure)).toContain("FIPS and a custom endpoint are not supported together");
+    }
+    expect(clouds.callsTo(/\/converse$/).length).toBe(before);
+  });
+});

@@ -147,7 +147,11 @@ export class GuardSteps {
           unauthorized(describeError(error))
         : toGatewayError(error);
     if (failure.status === 500)
-      this.deps.logger.error("internal error", { request_id: ledger.requestId, error: describeError(error) });
+      this.deps.logger.error("internal error", {
+        request_id: ledger.requestId,
+        // A GatewayError of no error status, made a 500: its detail says what was thrown.
+        error: describeError(failure !== error && failure.detail !== undefined ? failure : error),
+      });
     // A limit's own 429 says it under Anthropic's names too, to a Messages caller (into its own
     // record: an embedder's policy may have refused with a frozen one).
     if (dialect === "anthropic" && failure.refusedBy !== undefined && Object.isExtensible(failure.headers))

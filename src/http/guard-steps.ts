@@ -168,13 +168,20 @@ export class GuardSteps {
     try {
       return errorResponse(failure, dialect, call.headers, body);
     } catch (headerError) {
-      // A header the answer was given (an embedder's policy's, say) is no header value: the
-      // answer that failed for it would fail again; this one carries the request's id alone.
+      // A header the answer was given (an embedder's policy's, say, or its refusal's own) is no
+      // header value: the answer that failed for it would fail again; this one carries the
+      // request's id alone, not the refusal's headers either (with them it threw again, past
+      // every handler, and the caller was answered in OpenAI's shape whatever it spoke).
       this.deps.logger.error("an answer's headers were refused", {
         request_id: ledger.requestId,
         error: describeError(headerError),
       });
-      return errorResponse(failure, dialect, idHeaders(ledger.requestId, dialect), body);
+      return errorResponse(
+        failure.with({ headers: {} }),
+        dialect,
+        idHeaders(ledger.requestId, dialect),
+        body,
+      );
     }
   }
 

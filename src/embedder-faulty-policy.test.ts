@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { AuditRecord, Gateway, Policy } from "./index.ts";
+import { type AuditRecord, type Gateway, GatewayError, type Policy } from "./index.ts";
 import { jwtCaller } from "./testing/jwt-caller.ts";
 import { oneMockModel } from "./testing/one-mock-model.ts";
 import { callAs, recordingGateway, recordOf } from "./testing/recording-gateway.ts";
@@ -20,10 +20,20 @@ const answers: Record<string, unknown> = {
 };
 
 const policy: Policy = {
-  admit: (principal) =>
-    (principal.name in answers ? answers[principal.name] : { "x-policy-note": "counted" }) as Readonly<
+  admit: (principal) => {
+    // A refusal whose own headers are no header values (a retry time read with its line's end).
+    if (principal.name === "torn")
+      throw new GatewayError({
+        status: 429,
+        code: "rate_limited",
+        message: "quota used",
+        headers: { "retry-after": "7\r\nx-injected: 1" },
+        refusedBy: "requests",
+      });
+    return (principal.name in answers ? answers[principal.name] : { "x-policy-note": "counted" }) as Readonly<
       Record<string, string>
-    >,
+    >;
+  },
   record: () => 0,
 };
 
@@ -85,4 +95,35 @@ test("an admit's own headers record is added to the answer", async () => {
   );
   expect(noted.status).toBe(200);
   expect(noted.headers.get("x-policy-note")).toBe("counted");
+});
+
+test("a refusal whose own headers are no header values: its status and words in each caller's dialect, with the request's id alone, its row and a log line", async () => {
+  const openai = await ask("/v1/chat/completions", "torn", {
+    model: "mock",
+    messages: [{ role: "user", content: "hi" }],
+  });
+  expect(openai.status).toBe(429);
+  expect(await openai.json()).toMatchObject({ error: { message: "quota used", type: "rate_limit_error" } });
+  expect(openai.headers.get("x-injected")).toBeNull();
+  expect((await rowOf(openai)).status).toBe(429);
+
+  const anthropic = await ask("/v1/messages", "torn", {
+    model: "mock",
+    max_tokens: 8,
+    messages: [{ role: "user", content: "hi" }],
+  });
+  expect(anthropic.status).toBe(429);
+  expect(await anthropic.json()).toMatchObject({
+    type: "error",
+    error: { type: "rate_limit_error", message: "quota used" },
+  });
+  expect(anthropic.headers.get("request-id")).toBe(anthropic.headers.get("x-request-id"));
+  expect((await rowOf(anthropic)).status).toBe(429);
+  expect(
+    lines.find(
+      (line) =>
+        line.message === "an answer's headers were refused" &&
+        line.fields?.request_id === anthropic.headers.get("x-request-id"),
+    ),
+  ).toBeDefined();
 });

@@ -2,9 +2,9 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AuditRecord, createGateway, type Provider, silentLogger } from "./index.ts";
+import { type AuditRecord, createGateway, type HandleOptions, type Provider, silentLogger } from "./index.ts";
 import { answering, anyone, chatRequest, configIn } from "./testing/embedder-parts.ts";
-import { waitFor } from "./testing/wait-for.ts";
+import { waitFor, waitForValue } from "./testing/wait-for.ts";
 
 // The library form's handle(), through the exports only: a request in-process, with its client's
 // address, whatever its URL's host.
@@ -76,6 +76,33 @@ test("handle() routes a request whatever its URL's host: a short one, with a por
     expect(((await listed.json()) as { data: { id: string }[] }).data.map((model) => model.id)).toEqual([
       "m",
     ]);
+  } finally {
+    await embedded.stop();
+  }
+});
+
+test("handle() given a clientIp that is no text (server.requestIP's whole answer, a number) takes it for none: the audit row is stored, naming no address", async () => {
+  const embedded = await createGateway({
+    config: configFor("client-ip-no-text"),
+    auth: anyone,
+    logger: silentLogger,
+    providers: () => answering("demo"),
+  });
+  try {
+    // What a JavaScript host passes for `server.requestIP(request)?.address`, its `?.address` left off.
+    const given = [{ address: "10.0.0.4", family: "IPv4", port: 50000 }, 10_004];
+    const ids: string[] = [];
+    for (const clientIp of given) {
+      const answer = await embedded.handle(chatRequest(), { clientIp } as unknown as HandleOptions);
+      expect(answer.status).toBe(200);
+      ids.push(answer.headers.get("x-request-id") ?? "");
+    }
+    const stored = await waitForValue("both audit rows stored", async () => {
+      const entries = await embedded.storage.audit.select({ order: "asc", bodies: false }, null, 100);
+      const rows = entries.filter((entry) => ids.includes(entry.record.requestId));
+      return rows.length === 2 && rows;
+    });
+    expect(stored.map(({ record }) => record.clientIp)).toEqual([null, null]);
   } finally {
     await embedded.stop();
   }

@@ -24,6 +24,7 @@ test("an embedder's own strict tsconfig type-checks the library, names every par
   ErrorCode, ForwardRequest, GatewayErrorInit, GatewayEvent, GatewayLimit, LoggerOptions, LogLevel,
   NativeRequest, Provider, PublishedRecord, RedactBody, WorkerSummary,
   RedisStreamSinkOptions, WebhookSinkOptions, WebhookStats, DropListener, DropReason,
+  AuditRecord, AuditAttempt, FrontDoor, UpstreamErrorDetail, LogFormat,
 } from ${JSON.stringify(join(root, "src/index.ts"))};
 import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
 export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
@@ -59,9 +60,14 @@ export type Named = [
   GatewayErrorInit extends { code: ErrorCode; refusedBy?: GatewayLimit } ? true : never,
   LoggerOptions extends { level?: LogLevel } ? true : never,
   RedactBody extends (body: string, kind: "request" | "response") => string ? true : never,
+  // What an audit store of one's own writes back from its rows in \`select\`, an upstream's error a
+  // provider of one's own relays with its meaning, a logger's format: named by the package too.
+  AuditRecord extends { frontDoor: FrontDoor; attempts?: readonly AuditAttempt[] | null } ? true : never,
+  NonNullable<GatewayErrorInit["upstream"]> extends UpstreamErrorDetail ? true : never,
+  NonNullable<LoggerOptions["format"]> extends LogFormat ? true : never,
 ];
 // Given a value: a tuple of \`never\` elements compiles as a type, but no \`true\` is assignable to one.
-export const named: Named = [true, true, true, true, true, true, true, true, true, true, true];
+export const named: Named = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
 // A gateway's surface is what EMBEDDING.md documents, every type of it one the package names: no

@@ -5,9 +5,10 @@
  *   const gateway = await createGateway({ config: parseConfig(yamlObject), providers, auth, policy, events });
  *   gateway.listen("127.0.0.1", 8080);
  */
+export type { AuditAttempt } from "./audit/audit-attempt.ts";
 export type { AuditPosition } from "./audit/audit-cursor.ts";
 export type { AuditFilter } from "./audit/audit-query-schema.ts";
-export type { AuditRecord } from "./audit/audit-record.ts";
+export type { AuditRecord, FrontDoor } from "./audit/audit-record.ts";
 export type { AuditRowKey } from "./audit/audit-row-key.ts";
 export type { GatewayEvent, WorkerSummary } from "./audit/gateway-event.ts";
 export type { PublishedRecord } from "./audit/published-record.ts";
@@ -38,6 +39,7 @@ export {
   GatewayError,
   type GatewayErrorInit,
   type GatewayLimit,
+  type UpstreamErrorDetail,
 } from "./core/gateway-error.ts";
 export type { SseEvent } from "./core/sse.ts";
 export type { Usage } from "./core/usage.ts";
@@ -61,6 +63,7 @@ export { createGateway, type Gateway, type GatewayOptions } from "./gateway/publ
 export {
   createLogger,
   type LogFields,
+  type LogFormat,
   type Logger,
   type LoggerOptions,
   type LogLevel,

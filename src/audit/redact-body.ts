@@ -1,11 +1,13 @@
 import { withoutShapes } from "../core/credential-shapes.ts";
 import { longestHeldCredential } from "../core/credentials.ts";
+import { isThenable } from "../core/is-thenable.ts";
 import { withoutSecrets } from "../core/without-secrets.ts";
 
 /**
  * Applied to bodies before they are stored; only called with `audit.bodies: true`. A request body
  * is the text the caller sent, so it may start with U+FEFF (a byte-order mark), which `JSON.parse`
- * refuses: a hook that parses it skips that first (one that throws stores "[redaction failed]").
+ * refuses: a hook that parses it skips that first (one that throws, or answers no text, stores
+ * "[redaction failed]").
  */
 export type RedactBody = (body: string, kind: "request" | "response") => string;
 
@@ -16,14 +18,27 @@ export type RedactBody = (body: string, kind: "request" | "response") => string;
  */
 export const redactSecrets: RedactBody = (body) => withoutShapes(body);
 
-/** Runs the hook; one that fails must not let the unredacted body through. */
+/** What a body is stored as when the hook failed. */
+const REDACTION_FAILED = "[redaction failed]";
+
+/**
+ * Runs the hook; one that fails must not let the unredacted body through. An answer that is no
+ * text (a JavaScript hook's number, an `async` hook's promise) has failed too: the row's encoder
+ * threw on it, which lost the request's end and took the audit storage for failed. A promise's
+ * rejection is handled here: left unhandled, it ends a Bun process.
+ */
 export function redactSafely(redact: RedactBody, body: string, kind: "request" | "response"): string {
   try {
-    return redact(body, kind);
+    const redacted: unknown = redact(body, kind);
+    if (typeof redacted === "string") return redacted;
+    if (isThenable(redacted)) redacted.then(undefined, ignore);
+    return REDACTION_FAILED;
   } catch {
-    return "[redaction failed]";
+    return REDACTION_FAILED;
   }
 }
+
+const ignore = () => {};
 
 /** Longest error text the gateway writes down: an upstream's message can be long, and is not ours to keep whole. */
 const MAX_ERROR_TEXT = 500;

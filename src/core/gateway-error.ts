@@ -271,11 +271,28 @@ export const unavailable = (message: string, code: ErrorCode = "unavailable") =>
 export const clientClosed = () =>
   new GatewayError({ status: 499, code: "client_closed", message: "client closed the request" });
 
-/** Wraps anything thrown into a GatewayError without leaking internals to the wire. */
+/**
+ * Wraps anything thrown into a GatewayError without leaking internals to the wire. A GatewayError
+ * of no error status (an embedder's plug-in's 0, NaN, 600 or 200) is the thrower's fault, not a
+ * refusal: answered as it was, no Response takes it (the last resort then answered in OpenAI's
+ * shape whatever the caller spoke, and NaN's audit row was refused), or a 200 was read as an answer.
+ */
 export function toGatewayError(error: unknown): GatewayError {
-  if (error instanceof GatewayError) return error;
+  if (error instanceof GatewayError) {
+    if (isErrorStatus(error.status)) return error;
+    const thrown = `a GatewayError of no error status (${error.status}) was thrown: ${error.message}`;
+    return new GatewayError({
+      status: 500,
+      code: "internal_error",
+      message: "internal error",
+      detail: thrown,
+    });
+  }
   return new GatewayError({ status: 500, code: "internal_error", message: "internal error" });
 }
+
+/** A status an error is answered (or, 499, recorded) with: a whole number from 400 to 599. */
+const isErrorStatus = (status: number): boolean => Number.isInteger(status) && status >= 400 && status <= 599;
 
 /**
  * An upstream's own error, kept so its meaning survives: the caller in the same dialect gets

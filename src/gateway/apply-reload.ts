@@ -66,10 +66,13 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
    */
   let lastPartRefused: string | undefined;
   const onInvalid = (error: Error) => {
-    lastError = error.message;
+    // Logged, published and shown by the status: an embedder's source may quote what it was given
+    // (a control plane's URL, its key), as a part's error may. A file's problems are redacted already.
+    const why = withoutSecrets(messageOf(error));
+    lastError = why;
     lastPartRefused = undefined;
-    deps.logger.error(`config change rejected, still serving the previous config:\n${error.message}`);
-    deps.publish({ type: "config.rejected", at: Date.now(), error: error.message });
+    deps.logger.error(`config change rejected, still serving the previous config:\n${why}`);
+    deps.publish({ type: "config.rejected", at: Date.now(), error: why });
   };
   /**
    * A part could not be built from `config` or refused it. Tried again at each re-read (a SIGHUP,

@@ -7,7 +7,8 @@ export interface HandleOptions {
   /**
    * The client's address, for the audit row and `server.max_client_requests`: the peer of your
    * own server (`server.requestIP(request)?.address`), or the one your proxy vouches for. Without
-   * it the request has no address: its audit row says none, and no per-address cap counts it.
+   * it (or with one that is no text) the request has no address: its audit row says none, and no
+   * per-address cap counts it.
    */
   readonly clientIp?: string | null;
   /**
@@ -26,6 +27,9 @@ export type Server = NonNullable<AnyElysia["server"]>;
 /** A request handed to `gateway.handle()`, as the app can route it and with its client address. */
 export function handedRequest(request: Request, options: HandleOptions | undefined): Request {
   const routable = routableRequest(request);
-  if (options?.clientIp) giveClientIp(routable, options.clientIp);
+  // Text only: a JavaScript host's `server.requestIP(request)` whole (its `?.address` left off), or
+  // a number, reached the audit row as it was, and the database refused the row (lost).
+  const clientIp = options?.clientIp;
+  if (typeof clientIp === "string" && clientIp !== "") giveClientIp(routable, clientIp);
   return routable;
 }

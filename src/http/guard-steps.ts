@@ -147,7 +147,11 @@ export class GuardSteps {
           unauthorized(describeError(error))
         : toGatewayError(error);
     if (failure.status === 500)
-      this.deps.logger.error("internal error", { request_id: ledger.requestId, error: describeError(error) });
+      this.deps.logger.error("internal error", {
+        request_id: ledger.requestId,
+        // A GatewayError of no error status, made a 500: its detail says what was thrown.
+        error: describeError(failure !== error && failure.detail !== undefined ? failure : error),
+      });
     // A limit's own 429 says it under Anthropic's names too, to a Messages caller (into its own
     // record: an embedder's policy may have refused with a frozen one).
     if (dialect === "anthropic" && failure.refusedBy !== undefined && Object.isExtensible(failure.headers))
@@ -164,13 +168,20 @@ export class GuardSteps {
     try {
       return errorResponse(failure, dialect, call.headers, body);
     } catch (headerError) {
-      // A header the answer was given (an embedder's policy's, say) is no header value: the
-      // answer that failed for it would fail again; this one carries the request's id alone.
+      // A header the answer was given (an embedder's policy's, say, or its refusal's own) is no
+      // header value: the answer that failed for it would fail again; this one carries the
+      // request's id alone, not the refusal's headers either (with them it threw again, past
+      // every handler, and the caller was answered in OpenAI's shape whatever it spoke).
       this.deps.logger.error("an answer's headers were refused", {
         request_id: ledger.requestId,
         error: describeError(headerError),
       });
-      return errorResponse(failure, dialect, idHeaders(ledger.requestId, dialect), body);
+      return errorResponse(
+        failure.with({ headers: {} }),
+        dialect,
+        idHeaders(ledger.requestId, dialect),
+        body,
+      );
     }
   }
 

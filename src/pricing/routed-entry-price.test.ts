@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import OpenAI from "openai";
+import { seriesBy } from "../testing/metric-series.ts";
 import { recordOf } from "../testing/recording-gateway.ts";
 import { storedGateway } from "../testing/stored-gateway.ts";
 
@@ -50,4 +51,11 @@ test("a request is charged the price of the entry it was routed by, not of a pri
   expect(await ratePaid(c, "gpt-4")).toBeCloseTo(1, 6);
   // An alias goes by its entry too: `house`'s own price, not the `house-*` glob's.
   expect(await ratePaid(c, "house-latest")).toBeCloseTo(1000, 6);
+  // The metrics count each under the entry it went by, at what it was charged.
+  const scraped = await (await gw.call("GET", "/metrics")).text();
+  const spent = seriesBy(scraped, "mindgw_cost_usd_total", ["model"]);
+  const charged = Object.entries(spent).filter(([, usd]) => usd > 0);
+  expect(charged.map(([model]) => model).sort()).toEqual(["gpt-*", "gpt-4o*", "house-latest"]);
+  // One gpt-4o-mini at $1000/M against two calls at $1/M, of the same few tokens each.
+  expect(spent["gpt-4o*"] ?? 0).toBeGreaterThan((spent["gpt-*"] ?? 0) * 100);
 });

@@ -168,20 +168,32 @@ export class PriceBook implements Pricing {
   }
 
   /**
-   * The `prices:` key that prices a client's model name: the name's own price, else its
-   * `models:` entry's (an alias's or a glob-matched name's entry).
+   * The `prices:` key that prices a client's model name: a price of the name itself, else one
+   * written under the name of the `models:` entry it is routed by (an alias's, a glob-matched
+   * name's: `gpt-4o*`), else the first price glob that matches the name, else its entry's name.
+   * The entry's own price comes before a glob's: a `gpt-*` price written first is not to take the
+   * names `gpt-4o*` routes (and `mindgw models` shows at that entry's price) from it.
    */
   private pricePattern(model: string): string | undefined {
-    const own = this.pricedAs(model);
-    if (own !== undefined) return own;
+    if (this.pricedExactly(model)) return model;
     const entry = this.models.planOf(model)?.name;
-    return entry === undefined || entry === model ? undefined : this.pricedAs(entry);
+    if (entry !== undefined && entry !== model && this.pricedExactly(entry)) return entry;
+    return this.pricedByGlob(model) ?? (entry === undefined ? undefined : this.pricedByGlob(entry));
   }
 
   /** The `prices:` key for one name: the name itself, else the first glob that matches it. */
   private pricedAs(name: string): string | undefined {
+    return this.pricedExactly(name) ? name : this.pricedByGlob(name);
+  }
+
+  /** Whether `prices:` has a key of `name` as written. */
+  private pricedExactly(name: string): boolean {
     // Own keys only: a client's model name is not to find `constructor` on the object's prototype.
-    if (Object.hasOwn(this.config.prices, name)) return name;
+    return Object.hasOwn(this.config.prices, name);
+  }
+
+  /** The first `prices:` glob that matches `name`. */
+  private pricedByGlob(name: string): string | undefined {
     for (const glob of this.globs) if (glob[1].test(name)) return glob[0];
     return undefined;
   }

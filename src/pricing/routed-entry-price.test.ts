@@ -1,0 +1,61 @@
+import { expect, test } from "bun:test";
+import OpenAI from "openai";
+import { seriesBy } from "../testing/metric-series.ts";
+import { recordOf } from "../testing/recording-gateway.ts";
+import { storedGateway } from "../testing/stored-gateway.ts";
+
+// Two entries answer to gpt-4o-mini, everyone's `gpt-*` and team-b's more specific `gpt-4o*`, and
+// `prices:` prices each entry under its own name. team-b's gpt-4o-mini is routed by `gpt-4o*`, and
+// `mindgw models` and the console show that entry at its own price; yet it was charged everyone's,
+// `gpt-*`, the first price glob written that matched the name sent: the entry's own price applied
+// to no request at all (written after `gpt-*`, it never could).
+
+const CHEAP = { input_per_mtok: 1, output_per_mtok: 1 };
+const DEAR = { input_per_mtok: 1000, output_per_mtok: 1000 };
+
+const gw = storedGateway({
+  providers: [{ name: "demo", type: "mock" }],
+  models: [
+    { name: "gpt-*", routes: [{ provider: "demo", model: "*" }] },
+    { name: "gpt-4o*", tenant: "team-b", routes: [{ provider: "demo", model: "team-b-model" }] },
+    { name: "house", aliases: ["house-latest"], routes: [{ provider: "demo", model: "house" }] },
+  ],
+  // Globs before the names they cover: a price glob written first must not take an entry's own price.
+  prices: { "gpt-*": CHEAP, "house-*": CHEAP, "gpt-4o*": DEAR, house: DEAR },
+  tenants: [{ name: "team-b" }, { name: "team-c" }],
+});
+
+let port: number | undefined;
+
+/** A chat through the official SDK; its audit row's cost per token (USD per million). */
+async function ratePaid(key: string, model: string): Promise<number> {
+  port ??= gw.gateway.listen("127.0.0.1", 0).port;
+  const openai = new OpenAI({ apiKey: key, baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
+  const answer = await openai.chat.completions
+    .create({ model, messages: [{ role: "user", content: "hi" }] })
+    .asResponse();
+  const row = await recordOf(gw.finished, answer);
+  return (row.costUsd / (row.inputTokens + row.outputTokens)) * 1_000_000;
+}
+
+const keyOf = async (tenant: string) =>
+  ((await (await gw.call("POST", "/admin/api/keys", { name: tenant, tenant })).json()) as { key: string })
+    .key;
+
+test("a request is charged the price of the entry it was routed by, not of a price glob written earlier that also matches its name", async () => {
+  const [b, c] = await Promise.all([keyOf("team-b"), keyOf("team-c")]);
+  // team-b's gpt-4o-mini goes by its own `gpt-4o*`: that entry's price.
+  expect(await ratePaid(b, "gpt-4o-mini")).toBeCloseTo(1000, 6);
+  // A name only everyone's `gpt-*` matches: everyone's price, for team-b and team-c alike.
+  expect(await ratePaid(b, "gpt-4")).toBeCloseTo(1, 6);
+  expect(await ratePaid(c, "gpt-4")).toBeCloseTo(1, 6);
+  // An alias goes by its entry too: `house`'s own price, not the `house-*` glob's.
+  expect(await ratePaid(c, "house-latest")).toBeCloseTo(1000, 6);
+  // The metrics count each under the entry it went by, at what it was charged.
+  const scraped = await (await gw.call("GET", "/metrics")).text();
+  const spent = seriesBy(scraped, "mindgw_cost_usd_total", ["model"]);
+  const charged = Object.entries(spent).filter(([, usd]) => usd > 0);
+  expect(charged.map(([model]) => model).sort()).toEqual(["gpt-*", "gpt-4o*", "house-latest"]);
+  // One gpt-4o-mini at $1000/M against two calls at $1/M, of the same few tokens each.
+  expect(spent["gpt-4o*"] ?? 0).toBeGreaterThan((spent["gpt-*"] ?? 0) * 100);
+});

@@ -129,6 +129,38 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
       });
     }
   });
+
+  test("a --gateway answering 200 with a web page (a proxy's sign-in page): exit 2, saying it is not a mindgw gateway", async () => {
+    // It said "… did not answer like a mindgw gateway", exit 1, as if the gateway had failed; and
+    // `audit export` wrote the page out as the export and exited 0.
+    const page = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        new Response("<html><form>Sign in</form></html>", { headers: { "content-type": "text/html" } }),
+    });
+    fx.deferTest(() => page.stop(true));
+    const gateway = `http://127.0.0.1:${page.port}`;
+    for (const [command, path, wanted] of [
+      [["keys", "list"], "/admin/api/keys", "JSON"],
+      [["keys", "create", "--name", "n", "--role", "user"], "/admin/api/keys", "JSON"],
+      [["audit", "query"], "/admin/api/audit", "JSON"],
+      [["audit", "export"], "/admin/api/audit/export", "application/x-ndjson"],
+      [["audit", "export", "--format", "csv"], "/admin/api/audit/export", "text/csv"],
+      [["tenants"], "/admin/api/tenants", "JSON"],
+      [["shadow", "report"], "/admin/api/shadow", "JSON"],
+      [["tail", "--json"], "/admin/api/events", "an event stream"],
+    ] as const) {
+      const out = await admin(gateway, fx.adminKey, ...command);
+      const prefix = command[0] === "tail" ? "mindgw tail" : "mindgw";
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 2,
+        stdout: "",
+        stderr: `${prefix}: --gateway ${gateway} is not a mindgw gateway: ${path} answered HTTP 200 with text/html, not ${wanted}; give the gateway's URL (with the path a proxy serves it under, if any)\n`,
+      });
+    }
+  });
 });
 
 describe("no target given, in a folder with no ./data", () => {

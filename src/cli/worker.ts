@@ -4,6 +4,7 @@ import { parseDuration } from "../config/units.ts";
 import { DECIMAL_INT_HINT, decimalDigitsValue } from "../core/decimal-int.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { keyInUrl, keyInUrlWhy } from "../core/gateway-url-key.ts";
+import { printable } from "../core/printable.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -103,7 +104,7 @@ function labelsOf(pairs: readonly string[]): Record<string, string> {
   return Object.fromEntries(
     pairs.map((pair) => {
       const at = pair.indexOf("=");
-      if (at <= 0) throw new UsageError(`--label: expected key=value, got ${pair}`);
+      if (at <= 0) throw new UsageError(`--label: expected key=value, got ${printable(pair)}`);
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );
@@ -152,6 +153,7 @@ export function registerWorker(program: Command): void {
       const drainTimeoutMs = parseDuration(options.drainTimeout);
       if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
       const upstream = usage(() => toUpstreamBase(checkedForKeys(options.upstream, [token, upstreamKey])));
+      const labels = labelsOf(options.label);
       const logger = createLogger(logOptionsOf(options));
       adoptServerLogger(logger);
       logCrashes(logger);
@@ -174,7 +176,7 @@ export function registerWorker(program: Command): void {
         ...(models ? { models } : {}),
         concurrency,
         name: options.name ?? hostname(),
-        labels: labelsOf(options.label),
+        labels,
         // Neither flag: undefined, and the worker asks its upstream.
         ...(options.responsesApi !== undefined ? { responsesApi: options.responsesApi } : {}),
         log: workerLogger(logger),

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { adminKeyRejected, noAdminApiAt, notAGatewayAt } from "../core/admin-api-refusal.ts";
+import {
+  adminKeyRejected,
+  noAdminApiAt,
+  notAGatewayAnswer,
+  notAGatewayAt,
+} from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
@@ -147,20 +152,30 @@ function sawAsked(message: string, method: string, asked: string): boolean {
   return message === seen || (message.endsWith("…") && seen.startsWith(message.slice(0, -1)));
 }
 
-/** One admin API call whose JSON answer is returned. */
-export async function adminFetch<T>(
-  gateway: string,
-  adminKey: string,
-  path: string,
-  method = "GET",
-  body?: unknown,
-): Promise<T> {
-  const response = await adminResponse(gateway, adminKey, { path, method, body, answers: JSON_TYPE });
+/** An admin API call answered with JSON: `holds` is the field every gateway's answer to it has. */
+export interface JsonCall extends Omit<AdminCall, "answers"> {
+  readonly holds: string;
+}
+
+/**
+ * One admin API call whose JSON answer is returned. An answer without the field `call.holds` is
+ * another server's (an API at that URL that answers everything 200): a usage error naming the
+ * field, where the command read it as a gateway's and printed `undefined` or a script error.
+ */
+export async function adminFetch<T>(gateway: string, adminKey: string, call: JsonCall): Promise<T> {
+  const response = await adminResponse(gateway, adminKey, { ...call, answers: JSON_TYPE });
+  let answer: unknown;
   try {
-    return (await response.json()) as T;
+    answer = await response.json();
   } catch {
     // JSON by its type but not readable as JSON (cut short, another server's API): a parser's
     // complaint would say nothing of where.
     throw new GatewayCallError(`${urlLabel(gateway)} did not answer like a mindgw gateway`, EXIT.failure);
   }
+  if (typeof answer !== "object" || answer === null || !(call.holds in answer))
+    throw new GatewayCallError(
+      notAGatewayAnswer(urlLabel(gateway), askedPath(call.path), response.status, call.holds),
+      EXIT.usage,
+    );
+  return answer as T;
 }

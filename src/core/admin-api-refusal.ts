@@ -12,17 +12,24 @@ export const adminKeyRejected = (label: string): string =>
 
 /**
  * What such a call says of a `--gateway` whose 2xx for `path` is not what a gateway answers there
- * (a proxy's sign-in page, another server's): a wrong `--gateway`, a usage error (exit 2), not a
- * gateway's failure. `media` is the answer's media type, `wanted` what a gateway answers with.
+ * (a proxy's sign-in page, another server's page or API): a wrong `--gateway`, a usage error
+ * (exit 2), not a gateway's failure. `answered` says what came instead.
  */
+const notAGateway = (label: string, path: string, answered: string): string =>
+  `--gateway ${label} is not a mindgw gateway: ${path} answered ${answered}; give the gateway's URL (with the path a proxy serves it under, if any)`;
+
+/** A 2xx of another media type (`media`) than the one a gateway answers with (`wanted`). */
 export const notAGatewayAt = (
   label: string,
   path: string,
   status: number,
   media: string,
   wanted: string,
-): string =>
-  `--gateway ${label} is not a mindgw gateway: ${path} answered HTTP ${status} with ${mediaTypeWords(media)}, not ${wanted}; give the gateway's URL (with the path a proxy serves it under, if any)`;
+): string => notAGateway(label, path, `HTTP ${status} with ${mediaTypeWords(media)}, not ${wanted}`);
+
+/** A 2xx of JSON without `field`, which every gateway's answer there holds (another server's API). */
+export const notAGatewayAnswer = (label: string, path: string, status: number, field: string): string =>
+  notAGateway(label, path, `HTTP ${status} with JSON without "${field}"`);
 
 /**
  * What such a call says of a `--gateway` with no admin API behind it (a 404 for `path`: an API's

@@ -163,6 +163,35 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
   });
 });
 
+describe("a --gateway answering 200 with another API's JSON", () => {
+  test("every admin command: exit 2, saying it is not a mindgw gateway, never a script error or a made-up key", async () => {
+    // `keys create` printed "key: undefined", exit 0; `keys list` "undefined is not an object
+    // (evaluating 'u.length')", exit 1.
+    const other = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ ok: true }) });
+    fx.deferTest(() => other.stop(true));
+    const gateway = `http://127.0.0.1:${other.port}`;
+    for (const [command, path, field] of [
+      [["keys", "list"], "/admin/api/keys", "keys"],
+      [["keys", "create", "--name", "n", "--role", "user"], "/admin/api/keys", "key"],
+      [["keys", "show", "n"], "/admin/api/keys/n", "id"],
+      [["keys", "revoke", "n"], "/admin/api/keys/n/revoke", "id"],
+      [["keys", "rotate", "n"], "/admin/api/keys/n/rotate", "key"],
+      [["keys", "update", "n", "--rpm", "5"], "/admin/api/keys/n/limits", "id"],
+      [["audit", "query"], "/admin/api/audit", "records"],
+      [["tenants"], "/admin/api/tenants", "tenants"],
+      [["shadow", "report"], "/admin/api/shadow", "records"],
+    ] as const) {
+      const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", fx.adminKey]);
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 2,
+        stdout: "",
+        stderr: `mindgw: --gateway ${gateway} is not a mindgw gateway: ${path} answered HTTP 200 with JSON without "${field}"; give the gateway's URL (with the path a proxy serves it under, if any)\n`,
+      });
+    }
+  });
+});
+
 describe("no target given, in a folder with no ./data", () => {
   test("keys list, audit query, tenants, shadow report: exit 2, saying the embedded defaults were read and what to give", async () => {
     // It said "no database at ./data/mindgw.db (is storage.path right?)": no storage.path was given.

@@ -68,7 +68,10 @@ export function remoteAudit(gateway: string, adminKey: string): AuditSource {
   return {
     async page(input) {
       parseInput(auditQuerySchema, input); // the same errors as locally, before any request
-      return adminFetch<AuditPage>(gateway, adminKey, `/admin/api/audit?${new URLSearchParams(input)}`);
+      return adminFetch<AuditPage>(gateway, adminKey, {
+        path: `/admin/api/audit?${new URLSearchParams(input)}`,
+        holds: "records",
+      });
     },
     async *export(input, format) {
       exportFilter(input);

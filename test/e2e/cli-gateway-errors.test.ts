@@ -1,4 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -193,6 +195,24 @@ describe("a --gateway answering 200 with another API's JSON", () => {
 });
 
 describe("no target given, in a folder with no ./data", () => {
+  test("audit import, MINDGW_GATEWAY set or not: exit 2, saying it takes -c alone, never to give --gateway", async () => {
+    // It said "with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given … or its URL
+    // (--gateway)", MINDGW_GATEWAY set or not: import takes no --gateway.
+    const empty = tempDir();
+    fx.deferTest(() => empty.cleanup());
+    writeFileSync(join(empty.path, "rows.ndjson"), "");
+    for (const env of [{}, { MINDGW_GATEWAY: fx.gw.url, MINDGW_ADMIN_KEY: fx.adminKey }]) {
+      const out = await runMindgw(["audit", "import", "rows.ndjson"], { cwd: empty.path, env });
+      expect({ env, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        env,
+        code: 2,
+        stdout: "",
+        stderr:
+          "mindgw: no database at ./data/mindgw.db: with no -c FILE or MINDGW_CONFIG given, the embedded defaults' store (./data in the folder this runs in) is written; give the config the gateway serves (-c): audit import writes its store itself, never through a gateway (--gateway, MINDGW_GATEWAY)\n",
+      });
+    }
+  });
+
   test("keys list, audit query, tenants, shadow report: exit 2, saying the embedded defaults were read and what to give", async () => {
     // It said "no database at ./data/mindgw.db (is storage.path right?)": no storage.path was given.
     const empty = tempDir();

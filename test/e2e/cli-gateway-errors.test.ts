@@ -108,6 +108,37 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
     }
   });
 
+  test("an admin key no HTTP header can carry (two lines of a key file): exit 2 naming where it came from, never 'cannot reach the gateway'", async () => {
+    // fetch refused the header ("Header 'Authorization' has invalid value"), which the commands
+    // said as a gateway they could not reach, exit 1; tail retried it five times.
+    const said = "holds a line break, a control character or one no HTTP header carries: give the key alone";
+    const twoLines = `${fx.adminKey}\nmgw_second`;
+    for (const [args, env, words] of [
+      [["keys", "list", "--gateway", fx.gw.url, "--admin-key", twoLines], {}, `mindgw: --admin-key: ${said}`],
+      [
+        ["audit", "query", "--gateway", fx.gw.url],
+        { MINDGW_ADMIN_KEY: twoLines },
+        `mindgw: MINDGW_ADMIN_KEY: ${said}`,
+      ],
+      [
+        ["tail", "--json", "--gateway", fx.gw.url, "--admin-key", twoLines],
+        {},
+        `mindgw: --admin-key: ${said}`,
+      ],
+      [
+        ["tail", "--json", "--gateway", fx.gw.url],
+        { MINDGW_ADMIN_KEY: twoLines },
+        `mindgw: MINDGW_ADMIN_KEY: ${said}`,
+      ],
+    ] as const) {
+      const out = await runMindgw(args, { env });
+      expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 2, stderr: `${words}\n` });
+    }
+    // A key file's line end (CRLF's CR, read by "$(cat key.txt)") is stripped, as fetch strips it.
+    const crlf = await runMindgw(["keys", "list", "--gateway", fx.gw.url, "--admin-key", `${fx.adminKey}\r`]);
+    expect(crlf.code).toBe(0);
+  });
+
   test("a --gateway with an API's path (/v1) or none of the gateway's: exit 2, saying to give the gateway's URL", async () => {
     // It said "gateway refused: no route for GET /v1/admin/api/keys", or "HTTP 404". A wrong
     // --gateway is a usage error, as one with a query or that redirects.

@@ -14,7 +14,9 @@ describe("adminFetch", () => {
   test("answers the admin API's JSON with the key in the header", async () => {
     const gateway = new FakeGateway().start();
     gateways.push(gateway);
-    expect(await adminFetch(gateway.url, gateway.adminKey, "/admin/api/workers")).toEqual({ workers: [] });
+    expect(
+      await adminFetch(gateway.url, gateway.adminKey, { path: "/admin/api/workers", holds: "workers" }),
+    ).toEqual({ workers: [] });
   });
 
   test("a gateway URL that redirects (a proxy sending http to https) is a usage error naming where it leads: the key never follows it", async () => {
@@ -23,7 +25,7 @@ describe("adminFetch", () => {
     gateways.push(gateway, proxy);
     // Another origin (`localhost`, not `127.0.0.1`), as `https://` is: fetch drops the key on the way.
     proxy.redirectTo = `http://localhost:${gateway.port}/admin/api/workers?token=abc`;
-    const call = adminFetch(proxy.url, gateway.adminKey, "/admin/api/workers");
+    const call = adminFetch(proxy.url, gateway.adminKey, { path: "/admin/api/workers", holds: "workers" });
     const error = await call.then(
       () => null,
       (e: unknown) => e,
@@ -42,7 +44,7 @@ describe("adminFetch", () => {
     gateway.forceStatus = 403;
     gateway.forcedMessage = `no role for ${gateway.adminKey}\u001b[2J here`;
     const refusal = (): Promise<unknown> =>
-      adminFetch(gateway.url, gateway.adminKey, "/admin/api/workers").then(
+      adminFetch(gateway.url, gateway.adminKey, { path: "/admin/api/workers", holds: "workers" }).then(
         () => null,
         (e: unknown) => e,
       );
@@ -72,7 +74,7 @@ describe("adminFetch: an admin key refused", () => {
         [gateway.url, "mgw_wrong_key_abcdef"],
         [proxyUrl, gateway.adminKey],
       ] as const) {
-        const error = await adminFetch(url, key, "/admin/api/workers").then(
+        const error = await adminFetch(url, key, { path: "/admin/api/workers", holds: "workers" }).then(
           () => null,
           (e: unknown) => e as GatewayCallError,
         );
@@ -105,13 +107,20 @@ describe("adminFetch: a gateway's own 404 for a path it has no route for", () =>
       const url = `http://127.0.0.1:${port}`;
       // It said "--gateway URL serves no /admin/api/keys/someone/limits-v9 …": the right URL, blamed.
       const older = await failure(
-        adminFetch(url, gw.adminKey, "/admin/api/keys/someone/limits-v9", "POST", {}),
+        adminFetch(url, gw.adminKey, {
+          path: "/admin/api/keys/someone/limits-v9",
+          method: "POST",
+          body: {},
+          holds: "id",
+        }),
       );
       expect([older.message, older.exitCode]).toEqual([
         "gateway refused: no route for POST /admin/api/keys/someone/limits-v9 (a gateway older than this mindgw?)",
         EXIT.failure,
       ]);
-      const wrong = await failure(adminFetch(`${url}/v1`, gw.adminKey, "/admin/api/keys?limit=5"));
+      const wrong = await failure(
+        adminFetch(`${url}/v1`, gw.adminKey, { path: "/admin/api/keys?limit=5", holds: "keys" }),
+      );
       // A wrong --gateway is a usage error (2), as one with a query or that redirects; it was 1.
       expect([wrong.message, wrong.exitCode]).toEqual([
         `--gateway ${url}/v1 serves no /admin/api/keys (HTTP 404): give the gateway's URL (with the path a proxy serves it under, if any), not an API's such as …/v1`,

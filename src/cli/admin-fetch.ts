@@ -1,6 +1,12 @@
 import { z } from "zod";
-import { adminKeyRejected, noAdminApiAt } from "../core/admin-api-refusal.ts";
+import {
+  adminKeyRejected,
+  noAdminApiAt,
+  notAGatewayAnswer,
+  notAGatewayAt,
+} from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
+import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { urlLabel } from "../core/url-label.ts";
@@ -21,19 +27,27 @@ export class GatewayCallError extends Error {
   }
 }
 
+/** What the admin API answers with but for its exports and event stream. */
+const JSON_TYPE = "application/json";
+
+/** One admin API call: its path (with any query), method and JSON body. */
+export interface AdminCall {
+  readonly path: string;
+  readonly method?: string;
+  readonly body?: unknown;
+  /** The media type a gateway answers this call with: a 2xx of another is no gateway's. */
+  readonly answers: string;
+}
+
 /**
  * One admin API call, answered 2xx, with the body left for the caller to read (a stream may
  * be read for as long as it takes). The key goes in the Authorization header, never in the URL
  * or output; an error names the gateway by `urlLabel`, without what its URL may carry besides. A
- * redirect is not followed but refused, saying where it leads (exit 2).
+ * redirect is not followed but refused, saying where it leads (exit 2), and so is a 2xx that is
+ * not the call's media type (a proxy's sign-in page): the URL is not a gateway's.
  */
-export async function adminResponse(
-  gateway: string,
-  adminKey: string,
-  path: string,
-  method = "GET",
-  body?: unknown,
-): Promise<Response> {
+export async function adminResponse(gateway: string, adminKey: string, call: AdminCall): Promise<Response> {
+  const { path, method = "GET", body } = call;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), HEADERS_TIMEOUT_MS);
   let response: Response;
@@ -93,8 +107,20 @@ export async function adminResponse(
     const exitCode = refused || (rejected && response.status !== 429) ? EXIT.usage : EXIT.failure;
     throw new GatewayCallError(`gateway refused: ${message}`, exitCode);
   }
+  const media = mediaType(response.headers.get("content-type"));
+  if (media !== call.answers) {
+    await response.body?.cancel().catch(() => {});
+    const wanted = call.answers === JSON_TYPE ? "JSON" : call.answers;
+    throw new GatewayCallError(
+      notAGatewayAt(urlLabel(gateway), askedPath(path), response.status, media, wanted),
+      EXIT.usage,
+    );
+  }
   return response;
 }
+
+/** A call's path without its query: what an error names. */
+const askedPath = (path: string): string => path.replace(/[?#].*$/, "");
 
 /** How the gateway's 404 for a path it has no route for begins (http/mount-app.ts). */
 const NO_ROUTE = "no route for ";
@@ -115,7 +141,7 @@ function noAdminApi(
   method: string,
 ): string | undefined {
   if (status !== 404) return undefined;
-  const asked = path.replace(/[?#].*$/, "");
+  const asked = askedPath(path);
   if (fromGateway && (!message.startsWith(NO_ROUTE) || sawAsked(message, method, asked))) return undefined;
   return noAdminApiAt(urlLabel(gateway), asked);
 }
@@ -126,19 +152,30 @@ function sawAsked(message: string, method: string, asked: string): boolean {
   return message === seen || (message.endsWith("…") && seen.startsWith(message.slice(0, -1)));
 }
 
-/** One admin API call whose JSON answer is returned. */
-export async function adminFetch<T>(
-  gateway: string,
-  adminKey: string,
-  path: string,
-  method = "GET",
-  body?: unknown,
-): Promise<T> {
-  const response = await adminResponse(gateway, adminKey, path, method, body);
+/** An admin API call answered with JSON: `holds` is the field every gateway's answer to it has. */
+export interface JsonCall extends Omit<AdminCall, "answers"> {
+  readonly holds: string;
+}
+
+/**
+ * One admin API call whose JSON answer is returned. An answer without the field `call.holds` is
+ * another server's (an API at that URL that answers everything 200): a usage error naming the
+ * field, where the command read it as a gateway's and printed `undefined` or a script error.
+ */
+export async function adminFetch<T>(gateway: string, adminKey: string, call: JsonCall): Promise<T> {
+  const response = await adminResponse(gateway, adminKey, { ...call, answers: JSON_TYPE });
+  let answer: unknown;
   try {
-    return (await response.json()) as T;
+    answer = await response.json();
   } catch {
-    // A wrong URL (a web page, a proxy) must read as that, not as a JSON parser's complaint.
+    // JSON by its type but not readable as JSON (cut short, another server's API): a parser's
+    // complaint would say nothing of where.
     throw new GatewayCallError(`${urlLabel(gateway)} did not answer like a mindgw gateway`, EXIT.failure);
   }
+  if (typeof answer !== "object" || answer === null || !(call.holds in answer))
+    throw new GatewayCallError(
+      notAGatewayAnswer(urlLabel(gateway), askedPath(call.path), response.status, call.holds),
+      EXIT.usage,
+    );
+  return answer as T;
 }

@@ -10,15 +10,23 @@ import type { Storage } from "../storage/storage.ts";
 import { UsageError } from "./exit-code.ts";
 
 /**
+ * Which targets a command takes: a config's store or a gateway (`keys`, `audit query`…), or the
+ * store alone (`audit import`, which writes it itself: no --gateway, MINDGW_GATEWAY not read).
+ */
+export type StoreTargets = "store or gateway" | "store only";
+
+/**
  * Refuses a SQLite path with no file there: a wrong `storage.path`, not a store to create. A
  * relative path is the embedded defaults' (a config file's is placed from its folder, absolute):
- * no storage.path was given, but no target either, which is what to say.
+ * no storage.path was given, but no target either, which is what to say, as `targets` are.
  */
-export function requireDatabaseFile(path: string): void {
+export function requireDatabaseFile(path: string, targets: StoreTargets = "store or gateway"): void {
   if (path === ":memory:" || existsSync(path)) return;
   if (!isAbsolute(path))
     throw new UsageError(
-      `no database at ${path}: with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given, the embedded defaults' store (./data in the folder this runs in) is read; give the config the gateway serves (-c) or its URL (--gateway)`,
+      targets === "store only"
+        ? `no database at ${path}: with no -c FILE or MINDGW_CONFIG given, the embedded defaults' store (./data in the folder this runs in) is written; give the config the gateway serves (-c): audit import writes its store itself, never through a gateway (--gateway, MINDGW_GATEWAY)`
+        : `no database at ${path}: with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given, the embedded defaults' store (./data in the folder this runs in) is read; give the config the gateway serves (-c) or its URL (--gateway)`,
     );
   throw new UsageError(`no database at ${path} (is storage.path right?)`);
 }
@@ -58,8 +66,12 @@ export function warnIfNewDatabase(
  * `storage.url` names, whatever file lies at `storage.path` (one left from before the move, say);
  * else the SQLite file, which must already be there.
  */
-export async function openConfigStore(config: Config, migrate: boolean): Promise<Storage> {
-  if (config.storage.driver === "sqlite") requireDatabaseFile(config.storage.path);
+export async function openConfigStore(
+  config: Config,
+  migrate: boolean,
+  targets: StoreTargets = "store or gateway",
+): Promise<Storage> {
+  if (config.storage.driver === "sqlite") requireDatabaseFile(config.storage.path, targets);
   return await openCommandStorage(config.storage, migrate);
 }
 

@@ -9,7 +9,10 @@ export function gatewayTenantNames(
   gateway: string,
   adminKey: string,
 ): Promise<readonly string[] | undefined> {
-  return adminFetch<{ tenants: { name: string }[] }>(gateway, adminKey, "/admin/api/tenants").then(
+  return adminFetch<{ tenants: { name: string }[] }>(gateway, adminKey, {
+    path: "/admin/api/tenants",
+    holds: "tenants",
+  }).then(
     (answer) => answer.tenants.map((t) => t.name),
     () => undefined,
   );

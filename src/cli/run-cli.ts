@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { SettingListenError } from "../core/listen-failure.ts";
 import { printable } from "../core/printable.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
 import { type ClosedOutputPolicy, onClosedOutput } from "./closed-output.ts";
@@ -96,6 +97,12 @@ function exitCodeFor(error: unknown): number {
     return error.exitCode;
   }
   if (error instanceof GatewayError && error.status < 500) {
+    say(error.message);
+    return EXIT.usage;
+  }
+  // A listener of a setting's own on a host that is no address here: the setting is to fix, as
+  // server.host's is (serve.ts).
+  if (error instanceof SettingListenError && error.failure.badHost) {
     say(error.message);
     return EXIT.usage;
   }

@@ -118,12 +118,10 @@ export function registerShadow(program: Command): void {
       const { sent, query } = reportQuery(options, Date.now());
       const target = chooseTarget(options);
       const page = await (target.kind === "gateway"
-        ? adminFetch<ShadowPage>(
-            target.url,
-            target.adminKey,
-            `/admin/api/shadow?${new URLSearchParams(sent)}`,
-            "GET",
-          )
+        ? adminFetch<ShadowPage>(target.url, target.adminKey, {
+            path: `/admin/api/shadow?${new URLSearchParams(sent)}`,
+            holds: "records",
+          })
         : localReport(target.configFile, query, options.migrate === true)
       ).catch((error: unknown) => {
         // A cursor naming no pair (`cursor: …`), the store's or the gateway's word: said as `--cursor: …`.

@@ -35,27 +35,54 @@ export function refuseStrayArguments(command: Command): void {
 }
 
 /**
- * Refuses a config given to a command of commands (`mindgw config gw.yaml`, `mindgw keys gw.yaml`),
- * saying the command that takes it: commander's refusal ("unknown command 'gw.yaml'") read as if
- * the file were a misspelt command. `rest` is what followed the command's name; an argument that is
- * no config's name is left to commander, its "Did you mean" included. Run before `group` reads its
- * arguments (a preSubcommand hook), so before commander refuses it.
+ * Refuses a config given to a command of commands (`mindgw config gw.yaml`, `mindgw keys gw.yaml`,
+ * or with -c before the command: `mindgw config -c gw.yaml`), saying the command that takes it:
+ * commander's refusals ("unknown command 'gw.yaml'", "unknown option '-c'") read as if the file
+ * were a misspelt command, or as if no command took -c. `rest` is what followed the command's name;
+ * an argument that is no config's name is left to commander, its "Did you mean" included. Run before
+ * `group` reads its arguments (a preSubcommand hook), so before commander refuses it.
  */
 export function refuseConfigForCommands(group: Command, rest: readonly string[]): void {
-  const [first] = rest;
-  if (group.commands.length === 0 || first === undefined || first.startsWith("-")) return;
-  // `help` is commander's own command of every group, in no `commands` list.
-  const named = first === "help" || group.commands.some((command) => command.name() === first);
-  if (named || !readsAsConfig(first)) return;
-  const takers = group.commands.filter(takesConfig).map((command) => command.name());
+  if (group.commands.length === 0 || takesConfig(group)) return;
+  const takers = group.commands.filter(takesConfig);
   if (takers.length === 0) return;
+  const flagged = configFlagIn(rest);
+  const [first] = rest;
+  let file: string;
+  let after: readonly string[] = [];
+  // `keys -c list`: the file left out, the command given.
+  if (flagged !== undefined && names(group, flagged.file))
+    ({ file, after } = { file: "<file>", after: rest.slice(1) });
+  else if (flagged !== undefined) ({ file, after } = flagged);
+  else if (first !== undefined && !first.startsWith("-") && !names(group, first) && readsAsConfig(first))
+    file = first;
+  else return;
   const name = commandPath(group);
-  const file = printable(first);
+  const [next] = after;
   const meant =
-    takers.length === 1
-      ? `mindgw ${name} ${takers[0]} -c ${file}`
-      : `mindgw ${name} <command> -c ${file} (commands: ${takers.join(", ")})`;
+    next !== undefined && takers.some((command) => command.name() === next)
+      ? `mindgw ${[name, ...after.map(printable), "-c", printable(file)].join(" ")}`
+      : takers.length === 1
+        ? `mindgw ${name} ${takers[0]?.name()} -c ${printable(file)}`
+        : `mindgw ${name} <command> -c ${printable(file)} (commands: ${takers.map((c) => c.name()).join(", ")})`;
   throw new UsageError(`${name} takes its config with -c, after a command: ${meant}`);
+}
+
+/** Whether `word` names one of `group`'s commands (`help` is commander's own, in no list). */
+function names(group: Command, word: string): boolean {
+  return word === "help" || group.commands.some((command) => command.name() === word);
+}
+
+/**
+ * `-c FILE`, `-cFILE`, `--config FILE` or `--config=FILE` first in `rest`: the file (`<file>`
+ * when none follows) and what came after it.
+ */
+function configFlagIn(rest: readonly string[]): { file: string; after: readonly string[] } | undefined {
+  const [first] = rest;
+  if (first === "-c" || first === "--config") return { file: rest[1] ?? "<file>", after: rest.slice(2) };
+  if (first?.startsWith("--config=")) return { file: first.slice("--config=".length), after: rest.slice(1) };
+  if (first?.startsWith("-c") && first.length > 2) return { file: first.slice(2), after: rest.slice(1) };
+  return undefined;
 }
 
 /** `keys list`: the command as typed after `mindgw`. */

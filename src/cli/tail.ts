@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { unsendableInHeader } from "../core/header-value.ts";
+import { UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
 
 interface TailFlags {
@@ -23,7 +25,13 @@ export function tailTarget(
   env: Record<string, string | undefined> = process.env,
 ): { gateway: string; adminKey: string } {
   const gateway = givenFlag("--gateway", flags.gateway) ?? (env.MINDGW_GATEWAY || "http://127.0.0.1:8080");
-  return { gateway, adminKey: givenFlag("--admin-key", flags.adminKey) ?? env.MINDGW_ADMIN_KEY ?? "" };
+  const flag = givenFlag("--admin-key", flags.adminKey);
+  const adminKey = flag ?? env.MINDGW_ADMIN_KEY ?? "";
+  // Refused here, not by fetch at each attempt, which reads as a gateway it cannot reach.
+  const unsendable = unsendableInHeader(adminKey);
+  if (unsendable)
+    throw new UsageError(`${flag === undefined ? "MINDGW_ADMIN_KEY" : "--admin-key"}: ${unsendable}`);
+  return { gateway, adminKey };
 }
 
 /**

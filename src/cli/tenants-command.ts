@@ -70,8 +70,12 @@ export function registerTenants(program: Command): void {
       const target = chooseTarget(options);
       const tenants =
         target.kind === "gateway"
-          ? (await adminFetch<{ tenants: TenantReport[] }>(target.url, target.adminKey, "/admin/api/tenants"))
-              .tenants
+          ? (
+              await adminFetch<{ tenants: TenantReport[] }>(target.url, target.adminKey, {
+                path: "/admin/api/tenants",
+                holds: "tenants",
+              })
+            ).tenants
           : await localReports(target.configFile, options.migrate === true);
       process.stdout.write(options.json ? `${JSON.stringify({ tenants }, null, 2)}\n` : table(tenants));
     });

@@ -71,3 +71,28 @@ test("--concurrency takes a whole number in decimal digits alone: 0x10, 1e1, 4.0
     });
   }
 });
+
+test("a --label without key=value is a usage error said as the other flags' are, before the worker starts", () => {
+  // It was read after the worker's log began: said as an error line of that log, timestamped,
+  // where every other flag's refusal is one `mindgw: …` line.
+  for (const given of ["novalue", "=v"])
+    expect({ given, ...worker("ws://127.0.0.1:9", "--label", "a=b", "--label", given) }).toEqual({
+      given,
+      code: 2,
+      stderr: `mindgw: --label: expected key=value, got ${given}\n`,
+    });
+});
+
+test("a worker token or upstream key no HTTP header can carry is a usage error naming its flag, before the worker starts", () => {
+  // It started, and ended on "error Header 'Authorization' has invalid value" in its log, exit 1.
+  const said = "holds a line break, a control character or one no HTTP header carries: give the key alone";
+  const twoLines = "mgw_a\nmgw_b";
+  expect(worker("ws://127.0.0.1:9", "--token", twoLines)).toEqual({
+    code: 2,
+    stderr: `mindgw: --token: ${said}\n`,
+  });
+  expect(worker("ws://127.0.0.1:9", "--upstream-key", twoLines)).toEqual({
+    code: 2,
+    stderr: `mindgw: --upstream-key: ${said}\n`,
+  });
+});

@@ -4,6 +4,8 @@ import { parseDuration } from "../config/units.ts";
 import { DECIMAL_INT_HINT, decimalDigitsValue } from "../core/decimal-int.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { keyInUrl, keyInUrlWhy } from "../core/gateway-url-key.ts";
+import { unsendableInHeader } from "../core/header-value.ts";
+import { printable } from "../core/printable.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -99,11 +101,17 @@ function modelsOf(given: string | undefined): string[] | undefined {
   return models;
 }
 
+/** A key no HTTP header can carry (core/header-value.ts), refused naming where it came from. */
+function refuseUnsendable(from: string, key: string): void {
+  const why = unsendableInHeader(key);
+  if (why) throw new UsageError(`${from}: ${why}`);
+}
+
 function labelsOf(pairs: readonly string[]): Record<string, string> {
   return Object.fromEntries(
     pairs.map((pair) => {
       const at = pair.indexOf("=");
-      if (at <= 0) throw new UsageError(`--label: expected key=value, got ${pair}`);
+      if (at <= 0) throw new UsageError(`--label: expected key=value, got ${printable(pair)}`);
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );
@@ -138,11 +146,16 @@ export function registerWorker(program: Command): void {
     )
     .action(async (options: WorkerOptions) => {
       // A flag given empty is refused by name, never read as unset (given-flag.ts).
-      const token = givenFlag("--token", options.token) ?? process.env.MINDGW_WORKER_TOKEN;
+      const tokenFlag = givenFlag("--token", options.token);
+      const token = tokenFlag ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
       // A flag is readable by every user of the box (/proc/<pid>/cmdline) and in a pod's spec.
-      const upstreamKey =
-        givenFlag("--upstream-key", options.upstreamKey) || process.env.MINDGW_UPSTREAM_KEY || undefined;
+      const upstreamKeyFlag = givenFlag("--upstream-key", options.upstreamKey);
+      const upstreamKey = upstreamKeyFlag || process.env.MINDGW_UPSTREAM_KEY || undefined;
+      // Refused now: fetch would refuse the header once the worker had started, in its log, exit 1.
+      refuseUnsendable(tokenFlag ? "--token" : "MINDGW_WORKER_TOKEN", token);
+      if (upstreamKey)
+        refuseUnsendable(upstreamKeyFlag ? "--upstream-key" : "MINDGW_UPSTREAM_KEY", upstreamKey);
       checkConnect(options.connect, [token, upstreamKey]);
       const models = modelsOf(options.models);
       // Digits too many to hold exactly are still past the gateway's bound, which registerProblem says.
@@ -152,6 +165,7 @@ export function registerWorker(program: Command): void {
       const drainTimeoutMs = parseDuration(options.drainTimeout);
       if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
       const upstream = usage(() => toUpstreamBase(checkedForKeys(options.upstream, [token, upstreamKey])));
+      const labels = labelsOf(options.label);
       const logger = createLogger(logOptionsOf(options));
       adoptServerLogger(logger);
       logCrashes(logger);
@@ -174,7 +188,7 @@ export function registerWorker(program: Command): void {
         ...(models ? { models } : {}),
         concurrency,
         name: options.name ?? hostname(),
-        labels: labelsOf(options.label),
+        labels,
         // Neither flag: undefined, and the worker asks its upstream.
         ...(options.responsesApi !== undefined ? { responsesApi: options.responsesApi } : {}),
         log: workerLogger(logger),

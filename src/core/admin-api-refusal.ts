@@ -1,3 +1,5 @@
+import { mediaTypeWords } from "./media-type.ts";
+
 /**
  * What a call to a gateway's admin API (`--gateway`: the CLI's commands, `mindgw tail`) says of an
  * admin key the gateway does not take (401), in one wording for all of them. The gateway says no
@@ -7,6 +9,27 @@
  */
 export const adminKeyRejected = (label: string): string =>
   `admin key rejected by ${label} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`;
+
+/**
+ * What such a call says of a `--gateway` whose 2xx for `path` is not what a gateway answers there
+ * (a proxy's sign-in page, another server's page or API): a wrong `--gateway`, a usage error
+ * (exit 2), not a gateway's failure. `answered` says what came instead.
+ */
+const notAGateway = (label: string, path: string, answered: string): string =>
+  `--gateway ${label} is not a mindgw gateway: ${path} answered ${answered}; give the gateway's URL (with the path a proxy serves it under, if any)`;
+
+/** A 2xx of another media type (`media`) than the one a gateway answers with (`wanted`). */
+export const notAGatewayAt = (
+  label: string,
+  path: string,
+  status: number,
+  media: string,
+  wanted: string,
+): string => notAGateway(label, path, `HTTP ${status} with ${mediaTypeWords(media)}, not ${wanted}`);
+
+/** A 2xx of JSON without `field`, which every gateway's answer there holds (another server's API). */
+export const notAGatewayAnswer = (label: string, path: string, status: number, field: string): string =>
+  notAGateway(label, path, `HTTP ${status} with JSON without "${field}"`);
 
 /**
  * What such a call says of a `--gateway` with no admin API behind it (a 404 for `path`: an API's

@@ -38,3 +38,19 @@ export function listenFailure(address: string, error: unknown): ListenFailure {
     };
   return { words: `cannot listen on ${address}: ${messageOf(error)}`, inUse: false, badHost: false };
 }
+
+/**
+ * A listener of a setting's own (`metrics.listen`) that could not bind, as thrown where it opens.
+ * With `failure.badHost` the setting is at fault (the CLI's exit 2, as for `server.host`), and
+ * the message says what to give it.
+ */
+export class SettingListenError extends Error {
+  constructor(
+    readonly setting: string,
+    readonly failure: ListenFailure,
+    hint: string,
+  ) {
+    super(`${setting}: ${failure.words}${failure.badHost ? `: ${hint}` : ""}`);
+    this.name = "SettingListenError";
+  }
+}

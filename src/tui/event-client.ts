@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { adminKeyRejected, noAdminApiAt } from "../core/admin-api-refusal.ts";
+import { adminKeyRejected, noAdminApiAt, notAGatewayAt } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
+import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { decodeSse } from "../core/sse.ts";
@@ -131,10 +132,18 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
       await response.body?.cancel().catch(() => {});
       return why === null ? refused : withWords(refused, why);
     }
-    const type = response.headers.get("content-type") ?? "";
-    if (!type.includes("text/event-stream") || response.body === null) {
+    const media = mediaType(response.headers.get("content-type"));
+    if (media !== "text/event-stream" || response.body === null) {
       await response.body?.cancel().catch(() => {});
-      return { kind: "fatal", message: `${target.label} did not answer with an event stream`, exitCode: 1 };
+      // A 200 of another kind is no gateway's (a proxy's sign-in page): a wrong --gateway.
+      const wrong = notAGatewayAt(
+        target.label,
+        "/admin/api/events",
+        response.status,
+        media,
+        "an event stream",
+      );
+      return { kind: "fatal", message: wrong, exitCode: 2 };
     }
     live = true;
     onLive();

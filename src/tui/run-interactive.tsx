@@ -18,6 +18,11 @@ export interface InteractiveRunOptions
   stdout: TailOutput;
   stderr: TailOutput;
   workersRefreshMs: number;
+  /**
+   * A note (an unknown `--tenant`), read beside the view: shown in its footer when it comes, and
+   * on stderr once the terminal is restored, where it stays.
+   */
+  note?: Promise<string | undefined>;
 }
 
 /**
@@ -53,6 +58,11 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
       incrementalRendering: true,
     },
   );
+  let note: string | undefined;
+  void options.note?.then((text) => {
+    note = text;
+    if (text !== undefined) store.setNotice(text);
+  });
   const quit = () => ink.unmount();
   options.signal?.addEventListener("abort", quit, { once: true });
   const releaseSignals = onFirstStopSignal(quit);
@@ -106,6 +116,7 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
   ink.unmount();
   await exited;
   await client;
+  if (note !== undefined) options.stderr.write(`mindgw tail: ${note}\n`);
   const fatal =
     outcome?.kind === "fatal" ? outcome : redirected === null ? null : { message: redirected, exitCode: 2 };
   if (fatal !== null) {

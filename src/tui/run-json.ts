@@ -16,6 +16,8 @@ export interface JsonRunOptions extends Pick<TailOptions, "adminKey" | "fetch" |
   stdout: TailOutput;
   stderr: TailOutput;
   maxInitialAttempts: number;
+  /** A note for stderr (an unknown `--tenant`), read beside the stream: written when it comes. */
+  note?: Promise<string | undefined>;
 }
 
 /**
@@ -67,6 +69,10 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
   stdout.on("drain", onDrain);
   let everLive = false;
   let down = false;
+  let ended = false;
+  void options.note?.then((text) => {
+    if (text !== undefined && !ended) stderr.write(`mindgw tail: ${text}\n`);
+  });
   try {
     const outcome = await runEventClient({
       target,
@@ -105,6 +111,7 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
     if (behind && !pipeClosed) await written(stdout);
     return 0;
   } finally {
+    ended = true;
     options.signal?.removeEventListener("abort", stop);
     releaseSignals();
     stdout.off("error", onPipeError);

@@ -56,20 +56,29 @@ export async function runTail(options: TailOptions): Promise<number> {
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
   };
-  // Before the live view: a mistyped --tenant shows an empty view, as a quiet tenant's does.
-  const note = await tailTenantNote(common.target, options.adminKey, options.fetch, options.signal);
-  if (note) stderr.write(`mindgw tail: ${textWithout(note, options.adminKey)}\n`);
+  // A mistyped --tenant shows an empty view, as a quiet tenant's does: a note says so. Read beside
+  // the view, not before it: a gateway slow to answer (dropping packets) held the view back.
+  const noteRead = new AbortController();
+  const note = tailTenantNote(
+    common.target,
+    options.adminKey,
+    options.fetch,
+    options.signal ? AbortSignal.any([options.signal, noteRead.signal]) : noteRead.signal,
+  ).then((text) => (text === undefined ? undefined : textWithout(text, options.adminKey)));
   try {
     if (options.json || stdout.isTTY !== true) {
-      return await runJson({ ...common, maxInitialAttempts: options.maxInitialAttempts ?? 5 });
+      return await runJson({ ...common, note, maxInitialAttempts: options.maxInitialAttempts ?? 5 });
     }
     return await runInteractive({
       ...common,
+      note,
       ...(options.stdin ? { stdin: options.stdin } : {}),
       ...(options.flushMs ? { flushMs: options.flushMs } : {}),
       workersRefreshMs: options.workersRefreshMs ?? 5000,
     });
   } catch (error) {
     return fail(`unexpected error: ${messageOf(error)}`, 1);
+  } finally {
+    noteRead.abort();
   }
 }

@@ -211,6 +211,12 @@ export class TailStore {
     this.version++;
   }
 
+  /** A notice of the tail's own (an unknown `--tenant`), shown as a config notice is, until one replaces it. */
+  setNotice(notice: string): void {
+    this.notice = notice;
+    this.version++;
+  }
+
   /** The workers list is refused to this credential: the pane says so in place of the list. */
   hideWorkers(): void {
     this.workerList.hide();

@@ -5,12 +5,15 @@ import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 
 const tenantsAnswer = z.object({ tenants: z.array(z.object({ name: z.string() })) });
 
-/** How long a read for the note may hold the live view back: past it, the view starts without one. */
-const NOTE_READ_MS = 5_000;
+/**
+ * How long a read for the note may take: past it, no note. It is read beside the live view, which
+ * it does not hold back; as long as an admin command waits for a gateway's headers.
+ */
+const NOTE_READ_MS = 30_000;
 
 /**
- * The note for a `--tenant` no configured tenant has (core/unknown-tenant-note.ts), said before the
- * live view starts: a mistyped tenant showed an empty view, as a quiet tenant's does. Asked of the
+ * The note for a `--tenant` no configured tenant has (core/unknown-tenant-note.ts), said beside the
+ * live view: a mistyped tenant showed an empty view, as a quiet tenant's does. Asked of the
  * gateway at start, `?tenant=` first: a reader held to its own tenant is refused another's there
  * (the event stream then says why) rather than told its own is all there is; only a name no tenant
  * has reads the list again, for its names. No answer, no note.

@@ -1,4 +1,6 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -106,6 +108,37 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
     }
   });
 
+  test("an admin key no HTTP header can carry (two lines of a key file): exit 2 naming where it came from, never 'cannot reach the gateway'", async () => {
+    // fetch refused the header ("Header 'Authorization' has invalid value"), which the commands
+    // said as a gateway they could not reach, exit 1; tail retried it five times.
+    const said = "holds a line break, a control character or one no HTTP header carries: give the key alone";
+    const twoLines = `${fx.adminKey}\nmgw_second`;
+    for (const [args, env, words] of [
+      [["keys", "list", "--gateway", fx.gw.url, "--admin-key", twoLines], {}, `mindgw: --admin-key: ${said}`],
+      [
+        ["audit", "query", "--gateway", fx.gw.url],
+        { MINDGW_ADMIN_KEY: twoLines },
+        `mindgw: MINDGW_ADMIN_KEY: ${said}`,
+      ],
+      [
+        ["tail", "--json", "--gateway", fx.gw.url, "--admin-key", twoLines],
+        {},
+        `mindgw: --admin-key: ${said}`,
+      ],
+      [
+        ["tail", "--json", "--gateway", fx.gw.url],
+        { MINDGW_ADMIN_KEY: twoLines },
+        `mindgw: MINDGW_ADMIN_KEY: ${said}`,
+      ],
+    ] as const) {
+      const out = await runMindgw(args, { env });
+      expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 2, stderr: `${words}\n` });
+    }
+    // A key file's line end (CRLF's CR, read by "$(cat key.txt)") is stripped, as fetch strips it.
+    const crlf = await runMindgw(["keys", "list", "--gateway", fx.gw.url, "--admin-key", `${fx.adminKey}\r`]);
+    expect(crlf.code).toBe(0);
+  });
+
   test("a --gateway with an API's path (/v1) or none of the gateway's: exit 2, saying to give the gateway's URL", async () => {
     // It said "gateway refused: no route for GET /v1/admin/api/keys", or "HTTP 404". A wrong
     // --gateway is a usage error, as one with a query or that redirects.
@@ -129,9 +162,88 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
       });
     }
   });
+
+  test("a --gateway answering 200 with a web page (a proxy's sign-in page): exit 2, saying it is not a mindgw gateway", async () => {
+    // It said "… did not answer like a mindgw gateway", exit 1, as if the gateway had failed; and
+    // `audit export` wrote the page out as the export and exited 0.
+    const page = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () =>
+        new Response("<html><form>Sign in</form></html>", { headers: { "content-type": "text/html" } }),
+    });
+    fx.deferTest(() => page.stop(true));
+    const gateway = `http://127.0.0.1:${page.port}`;
+    for (const [command, path, wanted] of [
+      [["keys", "list"], "/admin/api/keys", "JSON"],
+      [["keys", "create", "--name", "n", "--role", "user"], "/admin/api/keys", "JSON"],
+      [["audit", "query"], "/admin/api/audit", "JSON"],
+      [["audit", "export"], "/admin/api/audit/export", "application/x-ndjson"],
+      [["audit", "export", "--format", "csv"], "/admin/api/audit/export", "text/csv"],
+      [["tenants"], "/admin/api/tenants", "JSON"],
+      [["shadow", "report"], "/admin/api/shadow", "JSON"],
+      [["tail", "--json"], "/admin/api/events", "an event stream"],
+    ] as const) {
+      const out = await admin(gateway, fx.adminKey, ...command);
+      const prefix = command[0] === "tail" ? "mindgw tail" : "mindgw";
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 2,
+        stdout: "",
+        stderr: `${prefix}: --gateway ${gateway} is not a mindgw gateway: ${path} answered HTTP 200 with text/html, not ${wanted}; give the gateway's URL (with the path a proxy serves it under, if any)\n`,
+      });
+    }
+  });
+});
+
+describe("a --gateway answering 200 with another API's JSON", () => {
+  test("every admin command: exit 2, saying it is not a mindgw gateway, never a script error or a made-up key", async () => {
+    // `keys create` printed "key: undefined", exit 0; `keys list` "undefined is not an object
+    // (evaluating 'u.length')", exit 1.
+    const other = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ ok: true }) });
+    fx.deferTest(() => other.stop(true));
+    const gateway = `http://127.0.0.1:${other.port}`;
+    for (const [command, path, field] of [
+      [["keys", "list"], "/admin/api/keys", "keys"],
+      [["keys", "create", "--name", "n", "--role", "user"], "/admin/api/keys", "key"],
+      [["keys", "show", "n"], "/admin/api/keys/n", "id"],
+      [["keys", "revoke", "n"], "/admin/api/keys/n/revoke", "id"],
+      [["keys", "rotate", "n"], "/admin/api/keys/n/rotate", "key"],
+      [["keys", "update", "n", "--rpm", "5"], "/admin/api/keys/n/limits", "id"],
+      [["audit", "query"], "/admin/api/audit", "records"],
+      [["tenants"], "/admin/api/tenants", "tenants"],
+      [["shadow", "report"], "/admin/api/shadow", "records"],
+    ] as const) {
+      const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", fx.adminKey]);
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 2,
+        stdout: "",
+        stderr: `mindgw: --gateway ${gateway} is not a mindgw gateway: ${path} answered HTTP 200 with JSON without "${field}"; give the gateway's URL (with the path a proxy serves it under, if any)\n`,
+      });
+    }
+  });
 });
 
 describe("no target given, in a folder with no ./data", () => {
+  test("audit import, MINDGW_GATEWAY set or not: exit 2, saying it takes -c alone, never to give --gateway", async () => {
+    // It said "with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given … or its URL
+    // (--gateway)", MINDGW_GATEWAY set or not: import takes no --gateway.
+    const empty = tempDir();
+    fx.deferTest(() => empty.cleanup());
+    writeFileSync(join(empty.path, "rows.ndjson"), "");
+    for (const env of [{}, { MINDGW_GATEWAY: fx.gw.url, MINDGW_ADMIN_KEY: fx.adminKey }]) {
+      const out = await runMindgw(["audit", "import", "rows.ndjson"], { cwd: empty.path, env });
+      expect({ env, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        env,
+        code: 2,
+        stdout: "",
+        stderr:
+          "mindgw: no database at ./data/mindgw.db: with no -c FILE or MINDGW_CONFIG given, the embedded defaults' store (./data in the folder this runs in) is written; give the config the gateway serves (-c): audit import writes its store itself, never through a gateway (--gateway, MINDGW_GATEWAY)\n",
+      });
+    }
+  });
+
   test("keys list, audit query, tenants, shadow report: exit 2, saying the embedded defaults were read and what to give", async () => {
     // It said "no database at ./data/mindgw.db (is storage.path right?)": no storage.path was given.
     const empty = tempDir();

@@ -559,7 +559,7 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
         ],
         [
           `http://user:secretpw@127.0.0.1:${page.port}/mindgw`,
-          `mindgw: http://127.0.0.1:${page.port}/mindgw did not answer like a mindgw gateway`,
+          `mindgw: --gateway http://127.0.0.1:${page.port}/mindgw is not a mindgw gateway: /admin/api/keys answered HTTP 200 with text/plain, not JSON; give the gateway's URL (with the path a proxy serves it under, if any)`,
         ],
         ["ftp://user:secretpw@host/?token=secretpw", "mindgw: --gateway: not an http(s) URL: ftp://host"],
       ] as const) {
@@ -571,7 +571,7 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     }
   });
 
-  test("a URL that is not a gateway is a one-line error and exit 1, not a parser crash", async () => {
+  test("a URL that is not a gateway is a one-line usage error (exit 2), not a parser crash", async () => {
     const page = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
@@ -587,9 +587,9 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
           "--admin-key",
           adminKey,
         ]);
-        expect(out.code).toBe(1);
+        expect(out.code).toBe(2);
         expect(out.stderr.trim().split("\n")).toHaveLength(1);
-        expect(out.stderr).toContain("did not answer like a mindgw gateway");
+        expect(out.stderr).toContain("is not a mindgw gateway");
         expect(out.stderr).not.toContain(adminKey);
       }
     } finally {

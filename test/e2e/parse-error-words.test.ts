@@ -52,6 +52,28 @@ test.each([
     ["keys", config],
     `mindgw: keys takes its config with -c, after a command: mindgw keys <command> -c ${config} (commands: create, update, list, show, revoke, rotate)`,
   ],
+  // -c given to a command of commands, before its command: said alike (commander's "unknown
+  // option '-c'" read as if no command took one), the command after it kept where it names one.
+  [
+    ["config", "-c", config],
+    `mindgw: config takes its config with -c, after a command: mindgw config check -c ${config}`,
+  ],
+  [
+    ["config", `--config=${config}`, "check"],
+    `mindgw: config takes its config with -c, after a command: mindgw config check -c ${config}`,
+  ],
+  [
+    ["keys", "--config", config, "list"],
+    `mindgw: keys takes its config with -c, after a command: mindgw keys list -c ${config}`,
+  ],
+  [
+    ["keys", "-c", "show", "alice"],
+    "mindgw: keys takes its config with -c, after a command: mindgw keys show alice -c <file>",
+  ],
+  [
+    ["audit", "-c"],
+    "mindgw: audit takes its config with -c, after a command: mindgw audit <command> -c <file> (commands: query, export, import)",
+  ],
   [
     ["keys", "create", "--name", "alice", "bob"],
     "mindgw: keys create takes no arguments (got bob): see mindgw keys create --help",

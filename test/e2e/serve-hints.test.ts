@@ -66,3 +66,22 @@ test("server.host that is no address of this machine is a config error too, exit
     "cannot listen on 256.1.1.1:0: no address of this machine (EINVAL): give --host or server.host",
   );
 });
+
+// metrics.listen is a listener of its own, bound as the gateway starts: a host there that is no
+// address of this machine said "metrics.listen: cannot listen on …", exit 1, as for a runtime
+// failure, where server.host's is a setting to fix (exit 2) saying what to give.
+test.each([
+  ["999.1.1.1:9464", "EINVAL"],
+  ["nohost.invalid:9464", "EINVAL"],
+])("metrics.listen: %s names the setting to fix, exit 2", async (listen, code) => {
+  const metered = dir.file("metered.yaml");
+  writeFileSync(
+    metered,
+    `server: { host: 127.0.0.1, port: 0 }\nstorage: { path: ${dir.file("metered.db")} }\nmetrics: { listen: "${listen}" }\n`,
+  );
+  const result = await runMindgw(["serve", "-c", metered], { cwd: dir.path });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(
+    `metrics.listen: cannot listen on ${listen}: no address of this machine (${code}): give metrics.listen an address of this machine and a port (0.0.0.0:9464: every IPv4 interface; 127.0.0.1:9464: this host alone)`,
+  );
+});

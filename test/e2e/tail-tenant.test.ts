@@ -44,7 +44,7 @@ describe("mindgw tail --tenant", () => {
       const ids = proc.lines().map(requestIdOf);
       expect(ids).toContain(own);
       expect(ids).not.toContain(other);
-      // A configured tenant: no note (one would be written before the stream opened).
+      // A configured tenant: no note (its read was answered before these requests were sent).
       expect(proc.stderr.all).toBe("");
     } finally {
       await proc.stop();
@@ -64,7 +64,7 @@ describe("mindgw tail --tenant", () => {
     }
   });
 
-  test("a name no tenant of the gateway's has: a note on stderr before the live view, which goes on", async () => {
+  test("a name no tenant of the gateway's has: a note on stderr beside the live view, which goes on", async () => {
     const proc = spawnTail(["--gateway", fx.gw.url, "--tenant", "nope"], { MINDGW_ADMIN_KEY: fx.adminKey });
     try {
       await waitFor("the note", () => proc.stderr.all.includes("\n"), 30_000);
@@ -74,6 +74,59 @@ describe("mindgw tail --tenant", () => {
       expect(proc.proc.exitCode).toBeNull();
     } finally {
       await proc.stop();
+    }
+  });
+
+  test("the note is read beside the live view: a gateway slow to answer the tenants read does not hold the view back", async () => {
+    // The note was read before the view opened its event stream: against a gateway dropping
+    // packets the view waited out each of the note's two reads (5 s apiece). Here a proxy before
+    // the gateway holds the tenants read unanswered; the event stream must be asked for meanwhile,
+    // and the note still comes once the read is answered.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen = { tenantsHeld: 0, tenantsGaveUp: 0, eventsWhileHeld: 0 };
+    const proxy = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: 0,
+      async fetch(request) {
+        const url = new URL(request.url);
+        if (url.pathname === "/admin/api/tenants" && url.searchParams.has("tenant")) {
+          seen.tenantsHeld++;
+          request.signal.addEventListener("abort", () => seen.tenantsGaveUp++, { once: true });
+          await released;
+        }
+        if (url.pathname === "/admin/api/events" && seen.tenantsHeld > seen.tenantsGaveUp)
+          seen.eventsWhileHeld++;
+        const upstream = await fetch(fx.url(url.pathname + url.search), {
+          headers: request.headers,
+          signal: request.signal,
+        });
+        return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+      },
+    });
+    const proc = spawnTail(["--gateway", `http://127.0.0.1:${proxy.port}`, "--tenant", "nope"], {
+      MINDGW_ADMIN_KEY: fx.adminKey,
+    });
+    try {
+      await waitFor(
+        "the event stream asked for",
+        () => seen.eventsWhileHeld > 0 || seen.tenantsGaveUp > 0,
+        30_000,
+      );
+      expect(seen).toEqual({ tenantsHeld: 1, tenantsGaveUp: 0, eventsWhileHeld: 1 });
+      release();
+      await waitFor("the note", () => proc.stderr.all.includes("\n"), 30_000);
+      expect(proc.stderr.all).toBe(
+        "mindgw tail: only tenant nope's requests show, and no tenant of that name is configured (tenants: team-a, team-b): is --tenant right?\n",
+      );
+      expect(proc.proc.exitCode).toBeNull();
+    } finally {
+      release();
+      await proc.stop();
+      await proxy.stop(true);
     }
   });
 

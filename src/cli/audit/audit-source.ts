@@ -1,7 +1,8 @@
-import { type ExportFormat, exportAudit } from "../../audit/audit-export.ts";
+import { EXPORT_CONTENT_TYPE, type ExportFormat, exportAudit } from "../../audit/audit-export.ts";
 import { type AuditPage, queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
+import { mediaType } from "../../core/media-type.ts";
 import { parseInput } from "../../http/parse-input.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
 import { openCommandStorage, requirePostgresSchema } from "../config-store.ts";
@@ -67,13 +68,19 @@ export function remoteAudit(gateway: string, adminKey: string): AuditSource {
   return {
     async page(input) {
       parseInput(auditQuerySchema, input); // the same errors as locally, before any request
-      return adminFetch<AuditPage>(gateway, adminKey, `/admin/api/audit?${new URLSearchParams(input)}`);
+      return adminFetch<AuditPage>(gateway, adminKey, {
+        path: `/admin/api/audit?${new URLSearchParams(input)}`,
+        holds: "records",
+      });
     },
     async *export(input, format) {
       exportFilter(input);
       const { limit: _limit, cursor: _cursor, ...filter } = input;
       const query = new URLSearchParams({ ...filter, format });
-      const response = await adminResponse(gateway, adminKey, `/admin/api/audit/export?${query}`);
+      const response = await adminResponse(gateway, adminKey, {
+        path: `/admin/api/audit/export?${query}`,
+        answers: mediaType(EXPORT_CONTENT_TYPE[format]),
+      });
       if (response.body) yield* response.body;
     },
     tenantNames: () => gatewayTenantNames(gateway, adminKey),

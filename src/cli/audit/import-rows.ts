@@ -62,7 +62,7 @@ async function readInput(file: string): Promise<string> {
  */
 export async function importRows(file: string, config: Config, options: ImportOptions): Promise<void> {
   const { records, bad } = readRecords(file, await readInput(file), options);
-  const storage = await openConfigStore(config, options.migrate === true);
+  const storage = await openConfigStore(config, options.migrate === true, "store only");
   try {
     const done = await importAudit(storage.audit, records).catch((error: unknown) => {
       throw namingStorage(error, config.storage);

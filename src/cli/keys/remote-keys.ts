@@ -9,8 +9,8 @@ import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
 /** Keys managed through a running gateway's `/admin/api/keys`, with an admin key. */
 export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
-  const call = <T>(method: string, path: string, body?: unknown) =>
-    adminFetch<T>(gateway, adminKey, `/admin/api/keys${path}`, method, body);
+  const call = <T>(method: string, path: string, holds: string, body?: unknown) =>
+    adminFetch<T>(gateway, adminKey, { path: `/admin/api/keys${path}`, method, body, holds });
   const id = (idOrName: string) => {
     // A URL reads `.` and `..` as dot segments (`%2E` too): /admin/api/keys/. is the key list.
     if (idOrName === "." || idOrName === "..")
@@ -23,7 +23,7 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
   const tenantQuery = (tenant: string | undefined) =>
     tenant === undefined ? "" : `?${new URLSearchParams({ tenant })}`;
   return {
-    create: (input) => call<IssuedKey>("POST", "", input),
+    create: (input) => call<IssuedKey>("POST", "", "key", input),
     listPages: (includeRevoked, tenant) =>
       keysetPages(
         async (cursor: string | null) => {
@@ -33,24 +33,30 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
             limit: String(LIST_PAGE),
             ...(cursor === null ? {} : { cursor }),
           });
-          return (await call<KeyPage>("GET", `?${query}`)).keys;
+          return (await call<KeyPage>("GET", `?${query}`, "keys")).keys;
         },
         cursorOf,
         LIST_PAGE,
       ),
-    show: (idOrName, tenant) => call<KeyView>("GET", `${id(idOrName)}${tenantQuery(tenant)}`),
+    show: (idOrName, tenant) => call<KeyView>("GET", `${id(idOrName)}${tenantQuery(tenant)}`, "id"),
     async revoke(idOrName, tenant) {
       // A gateway of an earlier release answers the one key it revoked, without `revoked`.
       const answer = await call<KeyView & Partial<RevokedKeys>>(
         "POST",
         `${id(idOrName)}/revoke${tenantQuery(tenant)}`,
+        "id",
       );
       return { ...answer, revoked: answer.revoked ?? [answer] };
     },
     rotate: (idOrName, input, tenant) =>
-      call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate${tenantQuery(tenant)}`, input),
+      call<IssuedKey & { previous: KeyView }>(
+        "POST",
+        `${id(idOrName)}/rotate${tenantQuery(tenant)}`,
+        "key",
+        input,
+      ),
     setLimits: (idOrName, input, tenant) =>
-      call<KeyView>("POST", `${id(idOrName)}/limits${tenantQuery(tenant)}`, input),
+      call<KeyView>("POST", `${id(idOrName)}/limits${tenantQuery(tenant)}`, "id", input),
     tenantNames: () => gatewayTenantNames(gateway, adminKey),
     close: async () => {},
   };

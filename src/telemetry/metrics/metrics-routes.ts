@@ -3,7 +3,7 @@ import { requireArea } from "../../auth/roles.ts";
 import { listenAddress } from "../../config/metrics-config.ts";
 import { describeError } from "../../core/describe-error.ts";
 import { httpOrigin } from "../../core/http-origin.ts";
-import { listenFailure } from "../../core/listen-failure.ts";
+import { listenFailure, SettingListenError } from "../../core/listen-failure.ts";
 import { adminGuards } from "../../http/admin/admin-guards.ts";
 import type { createFrontDoor } from "../../http/front-door.ts";
 import { requestIdHeader } from "../../http/request-id.ts";
@@ -80,7 +80,8 @@ export function startMetricsListener(
       },
     });
   } catch (error) {
-    throw new Error(`metrics.listen: ${listenFailure(address, error).words}`);
+    const hint = `give metrics.listen an address of this machine and a port (0.0.0.0:${port}: every IPv4 interface; 127.0.0.1:${port}: this host alone)`;
+    throw new SettingListenError("metrics.listen", listenFailure(address, error), hint);
   }
   // Port 0 picks a free port; the log line names the one taken.
   return { url: `${httpOrigin(hostname, server.port ?? port)}/metrics`, stop: () => void server.stop(true) };

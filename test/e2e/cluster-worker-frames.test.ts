@@ -5,60 +5,35 @@
  * was taken there. The heartbeat is longer than the file runs: what n2 learns of n1's workers, it
  * learns from the notice n1 sends as they connect.
  */
-import { beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { openRawWorker, type RawWorker } from "../../src/workers/testing/raw-worker.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
-import { startPostgres } from "./harness/postgres-server.ts";
-import { startRedis } from "./harness/redis-server.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { relayedNodes } from "./harness/relayed-nodes.ts";
 import { createKey, type FakeProcess, spawnFakeUpstream } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-let holding: GatewayProcess;
-let calling: GatewayProcess;
-let adminKey: string;
-
 const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gateway: false });
-
-beforeAll(async () => {
-  const [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
-  const databaseUrl = await postgres.createDatabase("worker_frames");
-  // No retries: the caller's answer is the relayed call's own.
-  const node = (name: string) =>
-    fx.startNode({
-      name,
-      databaseUrl,
-      redisUrl: redis.url,
-      heartbeat: "10m",
-      extra: { routing: { retries: 0 } },
-    });
-  holding = await node("n1");
-  adminKey = holding.adminKey ?? "";
-  calling = await node("n2");
-}, 90_000);
-
-/** How many workers n2 last read n1 holding (`/admin/api/status`). */
-async function listedOnN1(): Promise<number | undefined> {
-  const response = await fetch(`${calling.url}/admin/api/status`, {
-    headers: { authorization: `Bearer ${adminKey}` },
-  });
-  const status = (await response.json()) as { cluster?: { nodes: { id: string; workers: number }[] } };
-  return status.cluster?.nodes.find((n) => n.id === "n1")?.workers;
-}
+// No retries: the caller's answer is the relayed call's own.
+const nodes = relayedNodes(fx, { database: "worker_frames", routing: { retries: 0 } });
+const { listedOnN1 } = nodes;
 
 test("a body or an end before the head, for a call relayed from another node, closes the worker 1008 on its own node; the calling node hears it lost at once", async () => {
-  const token = await createKey(holding.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+  const token = await createKey(nodes.holding.url, nodes.adminKey, {
+    name: "fleet",
+    role: "worker",
+    models: ["*"],
+  });
   const cases = [
     ["relayed-end-first", (socket: RawWorker, id: string) => socket.send({ type: "end", id })],
     ["relayed-body-first", (socket: RawWorker, id: string) => socket.sendChunk(id, '{"id":"x"}')],
   ] as const;
   for (const [name, early] of cases) {
-    const socket = await openRawWorker(holding.port, token);
+    const socket = await openRawWorker(nodes.holding.port, token);
     fx.defer(() => socket.socket.close());
     expect((await socket.register([`${name}-model`], name)).type).toBe("registered");
     await waitFor(`n2 to read ${name} on n1`, async () => (await listedOnN1()) === 1);
-    const call = chatAt(calling.url, adminKey, { model: `${name}-model` });
+    const call = chatAt(nodes.calling.url, nodes.adminKey, { model: `${name}-model` });
     early(socket, (await socket.next("request")).id);
     // Before, n1 passed the frame on and n2 dropped it: the worker stayed up until its heartbeat
     // timeout (4001, 30 s on), the caller waiting that out or the first-byte bound.
@@ -67,7 +42,7 @@ test("a body or an end before the head, for a call relayed from another node, cl
     expect(answer.status).toBe(502);
     expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("worker_lost");
     await waitFor("n1's log line", () =>
-      holding.stderr.all
+      nodes.holding.stderr.all
         .split("\n")
         .some((l) => l.includes("worker connection closed: protocol error") && l.includes(name)),
     );

@@ -4,54 +4,32 @@
  * n1, every call through n2. The heartbeat is longer than the file runs: what n2 learns of n1's
  * workers, it learns from the notice n1 sends as they connect and leave.
  */
-import { beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
-import { startPostgres } from "./harness/postgres-server.ts";
-import { startRedis } from "./harness/redis-server.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { relayedNodes } from "./harness/relayed-nodes.ts";
 import { createKey, type FakeProcess, spawnFakeUpstream, spawnWorker } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-let holding: GatewayProcess;
-let calling: GatewayProcess;
-let adminKey: string;
-
 const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gateway: false });
-
-beforeAll(async () => {
-  const [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
-  const databaseUrl = await postgres.createDatabase("worker_probe");
-  const node = (name: string) =>
-    fx.startNode({
-      name,
-      databaseUrl,
-      redisUrl: redis.url,
-      heartbeat: "10m",
-      // Two failures open a breaker, for longer than the test runs.
-      extra: { routing: { retries: 0, circuit_breaker: { failures: 2, cooldown: "10m" } } },
-    });
-  holding = await node("n1");
-  adminKey = holding.adminKey ?? "";
-  calling = await node("n2");
-}, 90_000);
-
-/** How many workers n2 last read n1 holding (`/admin/api/status`). */
-async function listedOnN1(): Promise<number | undefined> {
-  const response = await fetch(`${calling.url}/admin/api/status`, {
-    headers: { authorization: `Bearer ${adminKey}` },
-  });
-  const status = (await response.json()) as { cluster?: { nodes: { id: string; workers: number }[] } };
-  return status.cluster?.nodes.find((n) => n.id === "n1")?.workers;
-}
+const nodes = relayedNodes(fx, {
+  database: "worker_probe",
+  // Two failures open a breaker, for longer than the test runs.
+  routing: { retries: 0, circuit_breaker: { failures: 2, cooldown: "10m" } },
+});
+const { listedOnN1 } = nodes;
 
 test("a new worker on another node for a model whose breaker its only worker opened here is tried at once, not after the cooldown", async () => {
-  const token = await createKey(holding.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+  const token = await createKey(nodes.holding.url, nodes.adminKey, {
+    name: "fleet",
+    role: "worker",
+    models: ["*"],
+  });
   // Its model server is not there: every call n2 forwards to it fails, and counts against n2's
   // workers/fake-model, it being the only worker, until the breaker opens.
   const broken = spawnWorker({
-    gateway: holding.url,
+    gateway: nodes.holding.url,
     token,
     upstream: `http://127.0.0.1:${freePort()}/v1`,
     name: "bad",
@@ -59,7 +37,7 @@ test("a new worker on another node for a model whose breaker its only worker ope
   });
   fx.defer(() => broken.stop("SIGKILL"));
   await waitFor("n2 to read bad on n1", async () => (await listedOnN1()) === 1);
-  const ask = () => chatAt(calling.url, adminKey, { model: "fake-model" });
+  const ask = () => chatAt(nodes.calling.url, nodes.adminKey, { model: "fake-model" });
   for (let i = 0; i < 2; i++) expect((await ask()).status).toBe(502);
   const open = await ask();
   expect([open.status, ((await open.json()) as { error: { code: string } }).error.code]).toEqual([
@@ -71,7 +49,7 @@ test("a new worker on another node for a model whose breaker its only worker ope
   await broken.stop("SIGKILL");
   await waitFor("n2 to read bad gone", async () => (await listedOnN1()) === 0);
   const fixed = spawnWorker({
-    gateway: holding.url,
+    gateway: nodes.holding.url,
     token,
     upstream: `${fx.fake.url}/v1`,
     name: "good",
@@ -83,6 +61,8 @@ test("a new worker on another node for a model whose breaker its only worker ope
   expect((await ask()).status).toBe(200);
   // An info line is written with its batch, a moment after: waited for, not read at once.
   await waitFor("n2's half-open line", () =>
-    (calling.stdout.all + calling.stderr.all).includes("a worker registered for its model on node n1"),
+    (nodes.calling.stdout.all + nodes.calling.stderr.all).includes(
+      "a worker registered for its model on node n1",
+    ),
   );
 }, 90_000);

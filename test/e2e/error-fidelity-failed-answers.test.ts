@@ -11,23 +11,30 @@ import { vendorCalls } from "./harness/error-fidelity-vendors.ts";
 const fidelity = errorFidelityFixture();
 const { fx, responses } = fidelity;
 
+/** An OpenAI caller's chat stream read until the SDK throws: the text it had by then, what it
+ * threw, and the request's id for its audit row. */
+async function chatStreamUntilThrown(model: string) {
+  let text = "";
+  const stream = await fidelity.openai.chat.completions.create({
+    model,
+    stream: true,
+    messages: [{ role: "user", content: "x" }],
+  });
+  const thrown = await (async () => {
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+  })().catch((e: unknown) => e);
+  return { text, thrown, requestId: stream._request_id ?? "" };
+}
+
 describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
   const said = "llama_decode failed: out of KV cache";
 
   test("mid-stream: both SDKs throw its words where the answer looked whole (no finish, no end_turn); the record says the 500 its error stands for, as before the first event", async () => {
-    let text = "";
-    const stream = await fidelity.openai.chat.completions.create({
-      model: "llamacpp-mid",
-      stream: true,
-      messages: [{ role: "user", content: "x" }],
-    });
-    const thrown = await (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
-    })().catch((e: unknown) => e);
+    const { text, thrown, requestId } = await chatStreamUntilThrown("llamacpp-mid");
     expect(text).toBe("partial answer ");
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
     expect((thrown as Error).message).toBe(said);
-    expect((await auditRow(fidelity.gw, stream._request_id ?? "")).status).toBe(500);
+    expect((await auditRow(fidelity.gw, requestId)).status).toBe(500);
     const across = await fidelity.anthropic.messages
       .stream({ model: "llamacpp-mid", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
       .finalMessage()
@@ -67,19 +74,11 @@ describe("llama.cpp's `error:` SSE field (its servers before 2025)", () => {
 // `id`, its finish `error` (its error docs), `[DONE]` after it: relayed as it came, the stream failed.
 describe("OpenRouter's error chunk after the answer's first token", () => {
   test("an OpenAI caller's SDK throws its words after the token, and the request and its attempt are audited failed, as an Anthropic caller's are", async () => {
-    let text = "";
-    const stream = await fidelity.openai.chat.completions.create({
-      model: "openrouter-error-mid-stream",
-      stream: true,
-      messages: [{ role: "user", content: "x" }],
-    });
-    const thrown = await (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
-    })().catch((e: unknown) => e);
+    const { text, thrown, requestId } = await chatStreamUntilThrown("openrouter-error-mid-stream");
     expect(text).toBe("partial answer ");
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
     expect((thrown as Error).message).toBe("Provider disconnected");
-    const row = await auditRow(fidelity.gw, stream._request_id ?? "");
+    const row = await auditRow(fidelity.gw, requestId);
     const across = fidelity.anthropic.messages.stream({
       model: "openrouter-error-mid-stream",
       max_tokens: 20,

@@ -9,6 +9,24 @@ import { responsesFixture } from "./harness/responses-fixture.ts";
 const api = responsesFixture();
 const { fx, client } = api;
 
+/** `other` can neither read, list, delete nor chain on the stored response `id` (404s, and
+ * OpenAI's 400 for the chain), and nothing of those reaches the upstream. */
+async function expectShutOut(other: OpenAI, id: string): Promise<void> {
+  const before = fx.fake.requests.length;
+  for (const attempt of [
+    other.responses.retrieve(id),
+    other.responses.inputItems.list(id),
+    other.responses.delete(id),
+  ])
+    expect(await attempt.catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  expect(
+    await other.responses
+      .create({ model: "m1", input: "continue", previous_response_id: id })
+      .catch((e: unknown) => e),
+  ).toBeInstanceOf(OpenAI.BadRequestError);
+  expect(fx.fake.requests.length).toBe(before);
+}
+
 describe("tenant isolation", () => {
   test("another tenant cannot read a stored response: 404, like an unknown id", async () => {
     const mine = await api.acme.responses.create({ model: "m1", input: "acme secret" });
@@ -53,19 +71,7 @@ describe("keys outside every tenant", () => {
     const a = client(appA.key);
     const b = client((await createKey(fx.gw, { name: "app-b" })).key);
     const mine = await a.responses.create({ model: "m1", input: "app-a private" });
-    const before = fx.fake.requests.length;
-    for (const attempt of [
-      b.responses.retrieve(mine.id),
-      b.responses.inputItems.list(mine.id),
-      b.responses.delete(mine.id),
-    ])
-      expect(await attempt.catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
-    expect(
-      await b.responses
-        .create({ model: "m1", input: "continue", previous_response_id: mine.id })
-        .catch((e: unknown) => e),
-    ).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(fx.fake.requests.length).toBe(before);
+    await expectShutOut(b, mine.id);
     // The owner still reads and continues it.
     expect((await a.responses.retrieve(mine.id)).id).toBe(mine.id);
     const next = await a.responses.create({ model: "m1", input: "go on", previous_response_id: mine.id });
@@ -105,19 +111,7 @@ describe("keys sharing a free tenant label", () => {
     const alice = on((await createKey(free, { name: "alice", tenant: "acme" })).key);
     const mallory = on((await createKey(free, { name: "mallory", tenant: "acme" })).key);
     const mine = await alice.responses.create({ model: "m1", input: "alice private" });
-    const before = fx.fake.requests.length;
-    for (const attempt of [
-      mallory.responses.retrieve(mine.id),
-      mallory.responses.inputItems.list(mine.id),
-      mallory.responses.delete(mine.id),
-    ])
-      expect(await attempt.catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
-    expect(
-      await mallory.responses
-        .create({ model: "m1", input: "continue", previous_response_id: mine.id })
-        .catch((e: unknown) => e),
-    ).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(fx.fake.requests.length).toBe(before);
+    await expectShutOut(mallory, mine.id);
     const items = await alice.responses.inputItems.list(mine.id);
     expect(JSON.stringify(items.data)).toContain("alice private");
   });

@@ -5,6 +5,7 @@ import type { ShadowPage } from "../../../src/shadow/shadow-api-schema.ts";
 import { bearer } from "./fake-config.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./prometheus-text.ts";
+import { shadowedModel } from "./shadowed-model.ts";
 import { waitFor } from "./wait-for.ts";
 
 /** How long a shadow copy may take before it is given up (`shadow.timeout`). */
@@ -66,58 +67,24 @@ export function shadowFixture() {
         },
       ],
       models: [
-        {
-          name: "same",
-          routes: [{ provider: "fake", model: "m1" }],
-          shadow: { provider: "twin", model: "m1-candidate", sample: 1 },
-        },
-        {
-          name: "hangs",
-          routes: [{ provider: "fake", model: "m1" }],
-          shadow: { provider: "hanger", model: "m1", sample: 1 },
-        },
+        shadowedModel("same", ["fake", "m1"], ["twin", "m1-candidate"]),
+        shadowedModel("hangs", ["fake", "m1"], ["hanger", "m1"]),
         { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
-        {
-          name: "answers-other",
-          routes: [{ provider: "fake", model: "m1" }],
-          shadow: { provider: "twin-other", model: "m1", sample: 1 },
-        },
+        shadowedModel("answers-other", ["fake", "m1"], ["twin-other", "m1"]),
         // One test's own: its figures are that test's pairs alone, whichever tests ran before it.
-        {
-          name: "tallied",
-          routes: [{ provider: "fake", model: "m1" }],
-          shadow: { provider: "twin", model: "m1", sample: 1 },
-        },
+        shadowedModel("tallied", ["fake", "m1"], ["twin", "m1"]),
         // Embeddings: the same vectors from a twin, others from the mock.
-        {
-          name: "emb-same",
-          routes: [{ provider: "fake", model: "e1" }],
-          shadow: { provider: "twin", model: "e1", sample: 1 },
-        },
-        {
-          name: "emb-other",
-          routes: [{ provider: "fake", model: "e1" }],
-          shadow: { provider: "mocked", model: "mock-emb", sample: 1 },
-        },
+        shadowedModel("emb-same", ["fake", "e1"], ["twin", "e1"]),
+        shadowedModel("emb-other", ["fake", "e1"], ["mocked", "mock-emb"]),
         // count_tokens is no model's answer: an OpenAI-shaped shadow could not even serve it.
-        {
-          name: "counted",
-          routes: [{ provider: "claude", model: "m1" }],
-          shadow: { provider: "twin", model: "m1-candidate", sample: 1 },
-        },
-        ...[
-          ["cut", "fake", "twin-cut"],
-          ["errev", "fake", "twin-errev"],
-          ["a-cut", "claude", "claude-cut"],
-          ["a-errev", "claude", "claude-errev"],
-          // Both sides sent to an upstream that fails mid-stream in the same way.
-          ["errev-both", "twin-errev", "twin-errev"],
-          ["a-errev-both", "claude-errev", "claude-errev"],
-        ].map(([name, primary, twin]) => ({
-          name,
-          routes: [{ provider: primary, model: "m1" }],
-          shadow: { provider: twin, model: "m1", sample: 1 },
-        })),
+        shadowedModel("counted", ["claude", "m1"], ["twin", "m1-candidate"]),
+        shadowedModel("cut", ["fake", "m1"], ["twin-cut", "m1"]),
+        shadowedModel("errev", ["fake", "m1"], ["twin-errev", "m1"]),
+        shadowedModel("a-cut", ["claude", "m1"], ["claude-cut", "m1"]),
+        shadowedModel("a-errev", ["claude", "m1"], ["claude-errev", "m1"]),
+        // Both sides sent to an upstream that fails mid-stream in the same way.
+        shadowedModel("errev-both", ["twin-errev", "m1"], ["twin-errev", "m1"]),
+        shadowedModel("a-errev-both", ["claude-errev", "m1"], ["claude-errev", "m1"]),
       ],
       routing: { retries: 0 },
       // Only the copies to twin's candidate are priced ($1 a token): their spend is the shadow's own.

@@ -2,6 +2,7 @@ import { beforeAll } from "bun:test";
 import { freePort } from "./free-port.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.ts";
+import { shadowedModel } from "./shadowed-model.ts";
 import { waitFor } from "./wait-for.ts";
 import { connectFleet } from "./worker-fleet.ts";
 
@@ -63,21 +64,9 @@ export function configFor(fakeUrl: string) {
         ],
       },
       { name: "m-oa", routes: [{ provider: "fake-a", model: "fake-model" }] },
-      {
-        name: "m-shadowed",
-        routes: [{ provider: "fake-a", model: "fake-model" }],
-        shadow: { provider: "fake-b", model: "bench-model", sample: 1 },
-      },
-      {
-        name: "m-shadow-worker",
-        routes: [{ provider: "fake-a", model: "fake-model" }],
-        shadow: { provider: "workers", model: "fake-model", sample: 1 },
-      },
-      {
-        name: "m-shadow-down",
-        routes: [{ provider: "fake-a", model: "fake-model" }],
-        shadow: { provider: "unreachable", model: "bench-model", sample: 1 },
-      },
+      shadowedModel("m-shadowed", ["fake-a", "fake-model"], ["fake-b", "bench-model"]),
+      shadowedModel("m-shadow-worker", ["fake-a", "fake-model"], ["workers", "fake-model"]),
+      shadowedModel("m-shadow-down", ["fake-a", "fake-model"], ["unreachable", "bench-model"]),
     ],
     routing: { retries: 0 },
     auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { name: "sub" } } },

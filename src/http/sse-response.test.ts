@@ -107,7 +107,8 @@ async function run(chunks: ChunkSource, dialect: StreamWire = "openai") {
 
 describe("sseResponse", () => {
   test("a clean stream reaches the client byte for byte and ends without an error", async () => {
-    const reads = ['data: {"choices":[]}\n\nda', "ta: [DONE]\n\n"];
+    // An answer's chunk: one without a choice is no answer (routing/relay-scan.ts).
+    const reads = ['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\nda', "ta: [DONE]\n\n"];
     const { text, ended } = await run(relayOf(reads));
     expect(text).toBe(reads.join(""));
     expect(ended).toEqual({ error: undefined });
@@ -123,7 +124,12 @@ describe("sseResponse", () => {
     );
     expect(anthropic.ended?.error?.status).toBe(502);
     expect(anthropic.ended?.error?.code).toBe("upstream_error");
-    const openai = await run(relayOf(['data: {"choices":[]}\n\n', 'data: { "error":{"message":"x"}}\n\n']));
+    const openai = await run(
+      relayOf([
+        'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n',
+        'data: { "error":{"message":"x"}}\n\n',
+      ]),
+    );
     expect(openai.ended?.error?.status).toBe(502);
   });
 
@@ -137,9 +143,14 @@ describe("sseResponse", () => {
   });
 
   test("a client that hangs up on reading [DONE], before the upstream closed its body, had the whole answer", async () => {
-    const whole = await leftAfter("data: [DONE]", ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"]);
+    const whole = await leftAfter("data: [DONE]", [
+      'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n',
+      "data: [DONE]\n\n",
+    ]);
     expect(whole).toBeUndefined();
-    const midway = await leftAfter('"choices"', ['data: {"choices":[]}\n\n']);
+    const midway = await leftAfter('"choices"', [
+      'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n',
+    ]);
     expect(midway?.code).toBe("client_closed");
   });
 
@@ -256,12 +267,12 @@ describe("sseResponse", () => {
   test("an event stream's headers join the request's own, whole answer or pulled", async () => {
     const wholeHeaders: Record<string, string> = { "x-request-id": "req_1" };
     const whole = wholeStreamResponse(
-      encoder.encode('data: {"choices":[]}\n\ndata: [DONE]\n\n'),
+      encoder.encode('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n'),
       wholeHeaders,
     );
     const pulledHeaders: Record<string, string> = { "x-request-id": "req_1" };
     const pulled = sseResponse(
-      relayOf(['data: {"choices":[]}\n\n', "data: [DONE]\n\n"]),
+      relayOf(['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', "data: [DONE]\n\n"]),
       "openai",
       pulledHeaders,
       streamEnds(() => {}),
@@ -279,7 +290,7 @@ describe("sseResponse", () => {
   });
 
   test("a source drained with its first read closes with it: the end is not asked for", async () => {
-    const whole = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
+    const whole = 'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n';
     const chunks = drainedWith(whole);
     expect(await run(chunks)).toEqual({ text: whole, ended: { error: undefined } });
     // An upstream stream that arrives in one read with its end: the relay itself drains.
@@ -287,7 +298,7 @@ describe("sseResponse", () => {
   });
 
   test("a source drained by a later read closes with that read", async () => {
-    const reads = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
+    const reads = ['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', "data: [DONE]\n\n"];
     let at = 0;
     const chunks: ChunkSource = {
       reported: undefined,
@@ -386,7 +397,9 @@ describe("sseResponse", () => {
         closing: () => seen.push("last bytes"),
         end: () => ending.resolve(),
       };
-      const chunks = drainedWith('data: {"choices":[]}\n\ndata: [DONE]\n\n');
+      const chunks = drainedWith(
+        'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n',
+      );
       const response = sseResponse(chunks, "openai", {}, ends, chunks.ready?.());
       await response.text();
       await ending.promise;
@@ -400,7 +413,7 @@ describe("sseResponse", () => {
   test.each(["the charge's record (a cluster node's)", "a stored answer's save"])(
     "a client that hangs up while the bytes holding the end marker wait for %s did not have the whole answer: client_closed",
     async (holder) => {
-      const reads = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
+      const reads = ['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', "data: [DONE]\n\n"];
       let at = 0;
       // The upstream sends the end marker and never closes its body (as one that is slow to).
       const upstream = new ReadableStream<Uint8Array>({
@@ -455,7 +468,10 @@ describe("sseResponse", () => {
     const chunks: ChunkSource = {
       reported: undefined,
       async next() {
-        if (read++ === 0) return encoder.encode('data: {"choices":[]}\n\ndata: [DONE]\n\n');
+        if (read++ === 0)
+          return encoder.encode(
+            'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n',
+          );
         await new Promise((resolve) => setImmediate(resolve));
         return undefined;
       },
@@ -468,7 +484,7 @@ describe("sseResponse", () => {
 
   test("a stream drained with the first read handed in reaches the client before the request's own ending runs", async () => {
     // The whole answer in the first read, the end with it (one the pipeline relays: captured, say).
-    const body = `data: {"choices":[]}\n\n${"data: {}\n\n".repeat(40)}data: [DONE]\n\n`;
+    const body = `data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n${"data: {}\n\n".repeat(40)}data: [DONE]\n\n`;
     const { endedAt, heldUntil, wire } = await whenTheEndArrives(drainedWith(body));
     expect(heldUntil).toBeGreaterThan(0);
     expect(endedAt).toBeLessThan(heldUntil);

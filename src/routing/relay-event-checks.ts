@@ -138,12 +138,35 @@ const ERROR_FINISH = encoder.encode('"error"');
 export const failsAtFinish = (buf: Uint8Array, span: SseSpan, finish: number): boolean =>
   matches(buf, finish, span.dataEnd, ERROR_FINISH) && holdsErrorKey(buf, span);
 
+const CHOICES_KEY = encoder.encode('"choices":');
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const NULL = encoder.encode("null");
+
+/**
+ * Whether a chat chunk says it has no choice: `"choices": []` or `null` (Azure's first chunk, its
+ * prompt's filter results; a chunk of usage alone; MiniMax's null). Such a chunk says nothing of
+ * the answer: asked only of the events before the answer's first that name no role (relay-scan.ts
+ * `watchOpening`), as `namesRole` is. A chunk without the key is not one (an unnamed event of
+ * another dialect).
+ */
+export function saysNoChoice(buf: Uint8Array, span: SseSpan): boolean {
+  const at = keyAt(buf, span, CHOICES_KEY);
+  if (at === -1) return false;
+  const value = skipSpace(buf, at + CHOICES_KEY.length, span.dataEnd);
+  if (buf[value] !== OPEN_BRACKET) return matches(buf, value, span.dataEnd, NULL);
+  return buf[skipSpace(buf, value + 1, span.dataEnd)] === CLOSE_BRACKET;
+}
+
 /** Whether `key`'s bytes are in the event's data, looked for in its first data line alone (`namesRole`). */
-function holdsKey(buf: Uint8Array, span: SseSpan, key: Uint8Array): boolean {
+const holdsKey = (buf: Uint8Array, span: SseSpan, key: Uint8Array): boolean => keyAt(buf, span, key) !== -1;
+
+/** Where `key`'s bytes first stand in the event's data (its first data line alone), -1: nowhere. */
+function keyAt(buf: Uint8Array, span: SseSpan, key: Uint8Array): number {
   const last = span.dataEnd - key.length;
   for (let at = span.dataStart; at <= last; at++)
-    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, key)) return true;
-  return false;
+    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, key)) return at;
+  return -1;
 }
 
 /** `event: error`, or a data payload that opens with an `"error"` key (OpenAI's in-band error chunk). */

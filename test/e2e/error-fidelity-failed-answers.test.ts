@@ -229,3 +229,65 @@ describe("a 200 with no answer in it (no choice, an empty object)", () => {
     expect(vendorCalls.get("no-choices")).toBe(1);
   });
 });
+
+// The same said as a stream: chunks without a choice, then `[DONE]`. Such chunks open an answer
+// (Azure's prompt filter chunk comes first): held, and the stream that ends with nothing after
+// them is the route's failure before the first byte, relayed or translated alike.
+describe("a stream with no choice in it", () => {
+  const streamed = (model: string) => [{ role: "user" as const, content: "hi" }, model] as const;
+
+  test("is a 502 upstream_error to chat, Messages and Responses callers before any byte, audited so; with another route, failed over to it", async () => {
+    vendorCalls.clear();
+    const [message, model] = streamed("no-choices-stream");
+    const chat = (await fidelity.openai.chat.completions
+      .create({ model, stream: true, messages: [message] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(chat).toBeInstanceOf(OpenAI.APIError);
+    expect([chat.status, chat.code]).toEqual([502, "upstream_error"]);
+    const across = (await fidelity.anthropic.messages
+      .create({ model, max_tokens: 20, stream: true, messages: [message] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(across).toBeInstanceOf(Anthropic.APIError);
+    expect([across.status, across.error]).toMatchObject([
+      502,
+      { type: "error", error: { type: "api_error" } },
+    ]);
+    const responsesError = (await fidelity.openai.responses
+      .create({ model, input: "hi", stream: true })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([responsesError.status, responsesError.code]).toEqual([502, "upstream_error"]);
+    expect(vendorCalls.get("no-choices-stream")).toBe(3);
+    for (const id of [chat.requestID, across.requestID, responsesError.requestID]) {
+      const row = await auditRow(fidelity.gw, id ?? "");
+      expect([row.status, row.errorClass]).toEqual([502, "upstream_error"]);
+    }
+    const served = fidelity.openai.chat.completions.stream({
+      model: "no-choices-stream-then-o",
+      messages: [message],
+    });
+    expect((await served.finalChatCompletion()).choices[0]?.message.content).toBe("echo: hi");
+  });
+
+  test("an empty answer with its finish (Azure's prompt filter chunk first, usage alone last) stays a success for every caller", async () => {
+    const [message, model] = streamed("empty-completion");
+    const chat = await fidelity.openai.chat.completions.create({
+      model,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [message],
+    });
+    const finishes: (string | null | undefined)[] = [];
+    let text = "";
+    for await (const chunk of chat) {
+      finishes.push(chunk.choices[0]?.finish_reason);
+      text += chunk.choices[0]?.delta?.content ?? "";
+    }
+    expect([finishes.filter(Boolean), text]).toEqual([["stop"], ""]);
+    const across = fidelity.anthropic.messages.stream({ model, max_tokens: 20, messages: [message] });
+    const said = await across.finalMessage();
+    expect([said.stop_reason, said.content]).toEqual(["end_turn", []]);
+    for (const id of [chat._request_id, across.request_id]) {
+      expect((await auditRow(fidelity.gw, id ?? "")).status).toBe(200);
+    }
+  });
+});

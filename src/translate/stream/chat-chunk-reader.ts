@@ -23,10 +23,11 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   const step = thinkingStepOf(event);
   if (step) noteThinkingStep(chunk, step);
   const usage = chunk.usage ? usageFromOpenAI(chunk) : undefined;
-  // The model the chunk that carries the usage names: read only with it (one chunk a stream).
-  if (!usage) return { kind: "chunk", chunk };
-  // Choices [] as OpenAI sends them, or none at all (null, left out) as some servers do.
+  // Choices [] as OpenAI sends them, or none at all (null, left out) as some servers do: usage
+  // alone, or Azure's prompt filter results. No token of the answer.
   const usageOnly = !chunk.choices?.length;
+  // The model the chunk that carries the usage names: read only with it (one chunk a stream).
+  if (!usage) return usageOnly ? { kind: "chunk", chunk, usageOnly } : { kind: "chunk", chunk };
   return { kind: "chunk", chunk, usage, model: answeredModel(chunk), ...(usageOnly ? { usageOnly } : {}) };
 }
 

@@ -151,6 +151,15 @@ export function errorFidelityFixture() {
             { provider: "oa", model: "up-o" },
           ],
         },
+        { name: "no-choices-stream", routes: [{ provider: "oa-vendor", model: "no-choices-stream" }] },
+        {
+          name: "no-choices-stream-then-o",
+          routes: [
+            { provider: "oa-vendor", model: "no-choices-stream" },
+            { provider: "oa", model: "up-o" },
+          ],
+        },
+        { name: "empty-completion", routes: [{ provider: "oa-vendor", model: "empty-completion-stream" }] },
         { name: "failed-response", routes: [{ provider: "oa-responses", model: "failed-response" }] },
         {
           name: "failed-response-then-o",

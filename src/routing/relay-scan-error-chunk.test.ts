@@ -33,6 +33,10 @@ describe("RelayScan: an error chunk before the answer's first event", () => {
       '{"id":"c","choices":[{"index":0,"delta":{"role":"assistant"}}],"error":null}',
     ],
     [
+      "a chunk that opens with a null error (some servers' every chunk)",
+      '{"error": null,"id":"c","choices":[{"index":0,"delta":{"role":"assistant"}}]}',
+    ],
+    [
       "text that quotes an error key",
       '{"id":"c","choices":[{"index":0,"delta":{"content":"{\\"error\\": 1}"}}]}',
     ],
@@ -78,3 +82,4 @@ describe("RelayScan: OpenRouter's error chunk after the answer's first event", (
     expect(reported(CHUNK, last, "[DONE]")).toBe(false);
   });
 });
+

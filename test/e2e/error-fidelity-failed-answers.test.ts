@@ -291,3 +291,34 @@ describe("a stream with no choice in it", () => {
     }
   });
 });
+
+// `"error": null` is no error: some OpenAI-compatible servers send it on every chunk.
+describe('an answer that says "error": null', () => {
+  test("whole: the answer, to chat and Messages callers", async () => {
+    const chat = (await fidelity.chat("null-error", "x")) as OpenAI.ChatCompletion;
+    expect(chat.choices?.[0]?.message.content).toBe("hi");
+    const across = (await fidelity.messages("null-error", "x")) as Anthropic.Message;
+    expect(across.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual(["hi"]);
+  });
+
+  test("streamed: relayed as it came to a chat caller, translated for a Messages caller, each a success", async () => {
+    const stream = await fidelity.openai.chat.completions.create({
+      model: "null-error-stream",
+      stream: true,
+      messages: [{ role: "user", content: "x" }],
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe("hi");
+    const across = fidelity.anthropic.messages.stream({
+      model: "null-error-stream",
+      max_tokens: 20,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const said = await across.finalMessage();
+    const words = said.content.map((block) => (block.type === "text" ? block.text : block.type));
+    expect([words, said.stop_reason]).toEqual([["hi"], "end_turn"]);
+    for (const id of [stream._request_id, across.request_id])
+      expect((await auditRow(fidelity.gw, id ?? "")).status).toBe(200);
+  });
+});

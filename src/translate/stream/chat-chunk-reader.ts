@@ -1,4 +1,5 @@
 import { upstreamError } from "../../core/gateway-error.ts";
+import { saysError } from "../../core/says-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { answeredModel } from "../answered-model.ts";
 import { type OpenAIChunk, openAISchemas } from "../openai-schema.ts";
@@ -13,7 +14,7 @@ import type { StreamRead } from "./stream-translation.ts";
 export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   if (event.data === "[DONE]") return { kind: "end" };
   const body = parseEventData(event.data);
-  if (event.event === "error" || (typeof body === "object" && body !== null && "error" in body)) {
+  if (event.event === "error" || saysError(body)) {
     return { kind: "error", error: inBandError("openai", body) };
   }
   // The everyday chunk is checked by hand; zod judges the rest (tool calls, anything odd).

@@ -160,6 +160,8 @@ export function errorFidelityFixture() {
           ],
         },
         { name: "empty-completion", routes: [{ provider: "oa-vendor", model: "empty-completion-stream" }] },
+        { name: "null-error", routes: [{ provider: "oa-vendor", model: "null-error" }] },
+        { name: "null-error-stream", routes: [{ provider: "oa-vendor", model: "null-error-stream" }] },
         { name: "failed-response", routes: [{ provider: "oa-responses", model: "failed-response" }] },
         {
           name: "failed-response-then-o",

@@ -65,5 +65,22 @@ export function noAnswerAnswers(): Record<string, VendorAnswer> {
       ],
       STREAM,
     ],
+    // `"error": null` on every chunk (and on a whole answer), as some OpenAI-compatible servers
+    // send it: no error, the answer whole. First, where a byte search meets it first.
+    "null-error": [
+      200,
+      { error: null, ...chunkHead, object: "chat.completion", choices: [nullErrorChoice], usage },
+    ],
+    "null-error-stream": [
+      200,
+      [
+        { delta: { role: "assistant", content: "" }, finish_reason: null },
+        { delta: { content: "hi" }, finish_reason: null },
+        { delta: {}, finish_reason: "stop" },
+      ].map((choice) => ({ error: null, ...chunkHead, choices: [{ index: 0, ...choice }] })),
+      STREAM,
+    ],
   };
 }
+
+const nullErrorChoice = { index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" };

@@ -118,7 +118,8 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
     this.buf = buf;
     this.events = 0;
     this.usageAt = indexOf.call(buf, USAGE_KEY, 0);
-    this.finishAt = this.closing ? -1 : indexOf.call(buf, FINISH_KEY, 0);
+    // Searched for after the first finish too: of n choices, another's may finish in an error.
+    this.finishAt = indexOf.call(buf, FINISH_KEY, 0);
     if (this.previousId) this.previousAt = indexOf.call(buf, PREVIOUS_KEY, 0);
     if (this.cuts) this.cuts.length = 0;
     this.swaps?.clear();
@@ -197,10 +198,12 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
       const finish = this.finishIn(span);
       if (finish !== -1) {
         // Set at the first choice's finish: of n choices, the others' may follow (as ever).
-        this.closing = DONE;
-        if (this.owes) this.headAt(dataStart, span.dataEnd);
-        // OpenRouter's error once the answer has begun (before it, `errorChunk` found it): the
-        // stream failed, its chunk relayed as it came.
+        if (!this.closing) {
+          this.closing = DONE;
+          if (this.owes) this.headAt(dataStart, span.dataEnd);
+        }
+        // OpenRouter's error once the answer has begun (before it, `errorChunk` found it), at any
+        // choice's finish: the stream failed, its chunk relayed as it came.
         if (!this.reported && failsAtFinish(buf, span, finish)) {
           reports = true;
           this.reportEvent(span, opening);
@@ -323,7 +326,8 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
 
   /**
    * Where the event's `"finish_reason": "…"` value opens (a string: OpenAI sends `null` on every
-   * chunk before the last), -1 when it holds none; once found, searched no further in the read.
+   * chunk before the last), -1 when it holds none; once found, searched for again past the event
+   * (of n choices, each finishes: another's may be OpenRouter's error).
    */
   private finishIn(span: SseSpan): number {
     const at = keyWithValueAt(this.buf, FINISH_KEY, this.finishAt, span, QUOTE);
@@ -331,7 +335,7 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
       this.finishAt = at;
       return -1;
     }
-    this.finishAt = -1;
+    this.finishAt = indexOf.call(this.buf, FINISH_KEY, span.end);
     return valueAt(this.buf, at + FINISH_KEY.length, span.end);
   }
 }

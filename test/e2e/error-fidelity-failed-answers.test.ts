@@ -97,6 +97,30 @@ describe("OpenRouter's error chunk after the answer's first token", () => {
   });
 });
 
+describe("OpenRouter's error chunk for the second of two choices, after the first finished", () => {
+  test("the OpenAI SDK throws its words, and the request is audited failed, not complete", async () => {
+    const stream = await fidelity.openai.chat.completions.create({
+      model: "openrouter-error-after-first-finish",
+      stream: true,
+      n: 2,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const thrown = await (async () => {
+      for await (const _ of stream);
+    })().catch((e: unknown) => e);
+    expect([thrown instanceof OpenAI.APIError, (thrown as Error).message]).toEqual([
+      true,
+      "Provider disconnected",
+    ]);
+    const row = await auditRow(fidelity.gw, stream._request_id ?? "");
+    expect([row.status, row.errorClass, row.attempts?.map((a) => a.outcome)]).toEqual([
+      502,
+      "upstream_error",
+      ["failed"],
+    ]);
+  });
+});
+
 describe("a Responses answer whose response failed", () => {
   test("a 200 whose response has status failed is the route's failure: failed over; alone, a 502 in the upstream's words, nothing charged", async () => {
     vendorCalls.clear();

@@ -215,6 +215,10 @@ export function errorFidelityFixture() {
           name: "openrouter-error-mid-stream",
           routes: [{ provider: "oa-vendor", model: "openrouter-error-mid-stream" }],
         },
+        {
+          name: "openrouter-error-after-first-finish",
+          routes: [{ provider: "oa-vendor", model: "openrouter-error-after-first-finish" }],
+        },
         { name: "leaky", routes: [{ provider: "oa-vendor", model: "leaky-500" }] },
         { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },
         // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).

@@ -39,7 +39,9 @@ describe("sseResponse: the end", () => {
         closing: () => seen.push("last bytes"),
         end: () => ending.resolve(),
       };
-      const chunks = drainedWith('data: {"choices":[]}\n\ndata: [DONE]\n\n');
+      const chunks = drainedWith(
+        'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n',
+      );
       const response = sseResponse(chunks, "openai", {}, ends, chunks.ready?.());
       await response.text();
       await ending.promise;
@@ -53,7 +55,7 @@ describe("sseResponse: the end", () => {
   test.each(["the charge's record (a cluster node's)", "a stored answer's save"])(
     "a client that hangs up while the bytes holding the end marker wait for %s did not have the whole answer: client_closed",
     async (holder) => {
-      const reads = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
+      const reads = ['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', "data: [DONE]\n\n"];
       let at = 0;
       // The upstream sends the end marker and never closes its body (as one that is slow to).
       const upstream = new ReadableStream<Uint8Array>({
@@ -108,7 +110,10 @@ describe("sseResponse: the end", () => {
     const chunks: ChunkSource = {
       reported: undefined,
       async next() {
-        if (read++ === 0) return encoder.encode('data: {"choices":[]}\n\ndata: [DONE]\n\n');
+        if (read++ === 0)
+          return encoder.encode(
+            'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n',
+          );
         await new Promise((resolve) => setImmediate(resolve));
         return undefined;
       },
@@ -121,7 +126,7 @@ describe("sseResponse: the end", () => {
 
   test("a stream drained with the first read handed in reaches the client before the request's own ending runs", async () => {
     // The whole answer in the first read, the end with it (one the pipeline relays: captured, say).
-    const body = `data: {"choices":[]}\n\n${"data: {}\n\n".repeat(40)}data: [DONE]\n\n`;
+    const body = `data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n${"data: {}\n\n".repeat(40)}data: [DONE]\n\n`;
     const { endedAt, heldUntil, wire } = await whenTheEndArrives(drainedWith(body));
     expect(heldUntil).toBeGreaterThan(0);
     expect(endedAt).toBeLessThan(heldUntil);

@@ -49,7 +49,7 @@ async function leftAfter(seen: string, reads: string[]): Promise<GatewayError | 
 
 describe("sseResponse", () => {
   test("a clean stream reaches the client byte for byte and ends without an error", async () => {
-    const reads = ['data: {"choices":[]}\n\nda', "ta: [DONE]\n\n"];
+    const reads = ['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\nda', "ta: [DONE]\n\n"];
     const { text, ended } = await run(relayOf(reads));
     expect(text).toBe(reads.join(""));
     expect(ended).toEqual({ error: undefined });
@@ -65,7 +65,12 @@ describe("sseResponse", () => {
     );
     expect(anthropic.ended?.error?.status).toBe(502);
     expect(anthropic.ended?.error?.code).toBe("upstream_error");
-    const openai = await run(relayOf(['data: {"choices":[]}\n\n', 'data: { "error":{"message":"x"}}\n\n']));
+    const openai = await run(
+      relayOf([
+        'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n',
+        'data: { "error":{"message":"x"}}\n\n',
+      ]),
+    );
     expect(openai.ended?.error?.status).toBe(502);
   });
 
@@ -79,9 +84,14 @@ describe("sseResponse", () => {
   });
 
   test("a client that hangs up on reading [DONE], before the upstream closed its body, had the whole answer", async () => {
-    const whole = await leftAfter("data: [DONE]", ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"]);
+    const whole = await leftAfter("data: [DONE]", [
+      'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n',
+      "data: [DONE]\n\n",
+    ]);
     expect(whole).toBeUndefined();
-    const midway = await leftAfter('"choices"', ['data: {"choices":[]}\n\n']);
+    const midway = await leftAfter('"choices"', [
+      'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n',
+    ]);
     expect(midway?.code).toBe("client_closed");
   });
 
@@ -96,12 +106,12 @@ describe("sseResponse", () => {
   test("an event stream's headers join the request's own, whole answer or pulled", async () => {
     const wholeHeaders: Record<string, string> = { "x-request-id": "req_1" };
     const whole = wholeStreamResponse(
-      encoder.encode('data: {"choices":[]}\n\ndata: [DONE]\n\n'),
+      encoder.encode('data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n'),
       wholeHeaders,
     );
     const pulledHeaders: Record<string, string> = { "x-request-id": "req_1" };
     const pulled = sseResponse(
-      relayOf(['data: {"choices":[]}\n\n', "data: [DONE]\n\n"]),
+      relayOf(['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', "data: [DONE]\n\n"]),
       "openai",
       pulledHeaders,
       streamEnds(() => {}),
@@ -119,7 +129,7 @@ describe("sseResponse", () => {
   });
 
   test("a source drained with its first read closes with it: the end is not asked for", async () => {
-    const whole = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
+    const whole = 'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n';
     const chunks = drainedWith(whole);
     expect(await run(chunks)).toEqual({ text: whole, ended: { error: undefined } });
     // An upstream stream that arrives in one read with its end: the relay itself drains.
@@ -127,7 +137,7 @@ describe("sseResponse", () => {
   });
 
   test("a source drained by a later read closes with that read", async () => {
-    const reads = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
+    const reads = ['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', "data: [DONE]\n\n"];
     let at = 0;
     const chunks: ChunkSource = {
       reported: undefined,

@@ -281,19 +281,28 @@ describe("a stream whose upstream reported no usage tells its caller what it is 
     expect(record.outputTokens).toBe(2);
   });
 
-  for (const [path, object, ask] of [
-    ["/v1/chat/completions", "chat.completion.chunk", { messages: [{ role: "user", content: "hi" }] }],
-    ["/v1/completions", "text_completion", { prompt: "hi" }],
+  // `[DONE]` alone holds no answer (routing/relay-scan.ts), as a translation of it never had: no
+  // usage chunk is owed to it, the attempt failed before the first byte.
+  for (const [path, ask] of [
+    ["/v1/chat/completions", { messages: [{ role: "user", content: "hi" }] }],
+    ["/v1/completions", { prompt: "hi" }],
+    ["/v1/messages", { max_tokens: 20, messages: [{ role: "user", content: "hi" }] }],
   ] as const) {
-    test(`a usage chunk owed to a stream of no chunk at all names its object, the operation's (${object})`, async () => {
-      const { events } = await streamed(path, {
-        model: "bare",
-        stream_options: { include_usage: true },
-        ...ask,
+    test(`a stream of [DONE] alone is the upstream's 502, no usage chunk owed to it (${path})`, async () => {
+      const response = await fetch(`${url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+        body: JSON.stringify({
+          model: "bare",
+          stream: true,
+          stream_options: { include_usage: true },
+          ...ask,
+        }),
       });
-      expect(events.at(-1)).toBe("[DONE]");
-      const usage = JSON.parse(events.at(-2) ?? "{}");
-      expect([usage.object, usage.choices, usage.usage?.completion_tokens]).toEqual([object, [], 0]);
+      expect([response.status, JSON.stringify(await response.json())]).toEqual([
+        502,
+        expect.stringContaining("upstream"),
+      ]);
     });
   }
 

@@ -1,6 +1,7 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import { joinBytes, joinTwo } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { noAnswer } from "../providers/http/read-reply.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan } from "./relay-scan.ts";
@@ -145,12 +146,8 @@ export class ByteRelay extends UpstreamRelay {
     if (!this.started) this.failedBeforeAnswer();
     if (!scan.answering) {
       // Nothing of the answer came, only its opening if anything: none of it is sent, and the
-      // attempt failed (a malformed event, or cut off).
-      return this.failAfterBytes(
-        scan.brokenAt === -1 ? cutOff(this.provider) : this.broken(),
-        undefined,
-        true,
-      );
+      // attempt failed (a malformed event, cut off, or ended with chunks without a choice alone).
+      return this.failAfterBytes(this.unanswered(), undefined, true);
     }
     if (scan.reported || scan.brokenAt !== -1 || scan.ended) {
       // An answer that ended in the upstream's own error event failed, as the record says (502).
@@ -193,6 +190,13 @@ export class ByteRelay extends UpstreamRelay {
    */
   private beforeBroken(taken: Uint8Array | undefined): Uint8Array | undefined {
     return this.failAfterBytes(this.broken(), taken && this.scan.beforeBroken());
+  }
+
+  /** What a stream that ended before its answer began fails with. */
+  private unanswered(): GatewayError {
+    if (this.scan.brokenAt !== -1) return this.broken();
+    // Its end marker came: a stream with no answer in it, as a whole body with none is.
+    return this.scan.ended ? noAnswer(this.provider) : cutOff(this.provider);
   }
 
   /** What the relay fails with at a malformed event or a line past the bound. */

@@ -4,7 +4,9 @@ import type { JsonObject } from "../core/dialect.ts";
 import { Attempt } from "./attempt.ts";
 import { type NativeReplyContext, readNativeReply } from "./native-reply.ts";
 
-const STREAM = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
+// An answer's chunk: a stream of chunks without a choice holds no answer (relay-scan.ts), and fails.
+const STREAM =
+  'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
 
 /** A stream answer whose bytes are all sent but whose end never comes (the connection stays open). */
 function answer(headers: Record<string, string>): Response {

@@ -1,3 +1,4 @@
+import { saysError } from "../core/says-error.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
 import { OPENING_EVENTS, ROLE_KEY } from "./answer-opening.ts";
@@ -115,14 +116,19 @@ export const namesRole = (buf: Uint8Array, span: SseSpan): boolean => holdsKey(b
  * answer's first (relay-scan.ts), as `namesRole` is, and after it only of a chunk that finished
  * in `error` (`failsAtFinish`).
  */
-export function holdsErrorKey(buf: Uint8Array, span: SseSpan): boolean {
-  if (!holdsKey(buf, span, ERROR_KEY_COLON)) return false;
+export const holdsErrorKey = (buf: Uint8Array, span: SseSpan): boolean =>
+  holdsKey(buf, span, ERROR_KEY_COLON) && saysErrorInData(buf, span, false);
+
+/**
+ * The event's data decoded and read by the one reading of an error (core/says-error.ts): asked
+ * only of an event whose bytes hold an `"error":` key, never of an everyday chunk. `unreadable`:
+ * the verdict when the data does not parse.
+ */
+function saysErrorInData(buf: Uint8Array, span: SseSpan, unreadable: boolean): boolean {
   try {
-    const chunk: unknown = JSON.parse(textOf(buf, span.dataStart, span.dataEnd));
-    if (typeof chunk !== "object" || chunk === null || !("error" in chunk)) return false;
-    return typeof chunk.error === "object" && chunk.error !== null;
+    return saysError(JSON.parse(textOf(buf, span.dataStart, span.dataEnd)));
   } catch {
-    return false;
+    return unreadable;
   }
 }
 
@@ -138,26 +144,60 @@ const ERROR_FINISH = encoder.encode('"error"');
 export const failsAtFinish = (buf: Uint8Array, span: SseSpan, finish: number): boolean =>
   matches(buf, finish, span.dataEnd, ERROR_FINISH) && holdsErrorKey(buf, span);
 
-/** Whether `key`'s bytes are in the event's data, looked for in its first data line alone (`namesRole`). */
-function holdsKey(buf: Uint8Array, span: SseSpan, key: Uint8Array): boolean {
-  const last = span.dataEnd - key.length;
-  for (let at = span.dataStart; at <= last; at++)
-    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, key)) return true;
-  return false;
+const CHOICES_KEY = encoder.encode('"choices":');
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const NULL = encoder.encode("null");
+
+/**
+ * Whether a chat chunk says it has no choice: `"choices": []` or `null` (Azure's first chunk, its
+ * prompt's filter results; a chunk of usage alone; MiniMax's null). Such a chunk says nothing of
+ * the answer: asked only of the events before the answer's first that name no role (relay-scan.ts
+ * `watchOpening`), as `namesRole` is. A chunk without the key is not one (an unnamed event of
+ * another dialect).
+ */
+export function saysNoChoice(buf: Uint8Array, span: SseSpan): boolean {
+  const at = keyAt(buf, span, CHOICES_KEY);
+  if (at === -1) return false;
+  const value = skipSpace(buf, at + CHOICES_KEY.length, span.dataEnd);
+  if (buf[value] !== OPEN_BRACKET) return matches(buf, value, span.dataEnd, NULL);
+  return buf[skipSpace(buf, value + 1, span.dataEnd)] === CLOSE_BRACKET;
 }
 
-/** `event: error`, or a data payload that opens with an `"error"` key (OpenAI's in-band error chunk). */
+/** Whether `key`'s bytes are in the event's data, looked for in its first data line alone (`namesRole`). */
+const holdsKey = (buf: Uint8Array, span: SseSpan, key: Uint8Array): boolean => keyAt(buf, span, key) !== -1;
+
+/** Where `key`'s bytes first stand in the event's data (its first data line alone), -1: nowhere. */
+function keyAt(buf: Uint8Array, span: SseSpan, key: Uint8Array): number {
+  const last = span.dataEnd - key.length;
+  for (let at = span.dataStart; at <= last; at++)
+    if (buf[at] === QUOTE && matches(buf, at, span.dataEnd, key)) return at;
+  return -1;
+}
+
+/**
+ * `event: error`, or a data payload that opens with an `"error"` key that says an error
+ * (core/says-error.ts: OpenAI's in-band error chunk). `"error": null` first, as some servers open
+ * every chunk, is told by its bytes, with no decode: no error. A payload that opens so and does
+ * not parse is one, as its bytes say.
+ */
 export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   if (
     span.nameEnd - span.nameStart === ERROR_NAME.length &&
     matches(buf, span.nameStart, span.nameEnd, ERROR_NAME)
   )
     return true;
-  let at = skipSpace(buf, span.dataStart, span.dataEnd);
+  const end = span.dataEnd;
+  let at = skipSpace(buf, span.dataStart, end);
   if (buf[at] !== OPEN_BRACE) return false;
-  at = skipSpace(buf, at + 1, span.dataEnd);
-  return matches(buf, at, span.dataEnd, ERROR_KEY);
+  at = skipSpace(buf, at + 1, end);
+  if (!matches(buf, at, end, ERROR_KEY)) return false;
+  at = skipSpace(buf, at + ERROR_KEY.length, end);
+  if (buf[at] === COLON && matches(buf, skipSpace(buf, at + 1, end), end, NULL)) return false;
+  return saysErrorInData(buf, span, true);
 }
+
+const COLON = 58;
 
 const text = new TextDecoder();
 /**

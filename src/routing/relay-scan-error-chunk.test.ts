@@ -33,6 +33,10 @@ describe("RelayScan: an error chunk before the answer's first event", () => {
       '{"id":"c","choices":[{"index":0,"delta":{"role":"assistant"}}],"error":null}',
     ],
     [
+      "a chunk that opens with a null error (some servers' every chunk)",
+      '{"error": null,"id":"c","choices":[{"index":0,"delta":{"role":"assistant"}}]}',
+    ],
+    [
       "text that quotes an error key",
       '{"id":"c","choices":[{"index":0,"delta":{"content":"{\\"error\\": 1}"}}]}',
     ],
@@ -76,5 +80,27 @@ describe("RelayScan: OpenRouter's error chunk after the answer's first event", (
     ],
   ])("%s is no failure", (_, last) => {
     expect(reported(CHUNK, last, "[DONE]")).toBe(false);
+  });
+});
+
+// Of n choices, each finishes on its own: OpenRouter's error chunk may come after another choice's
+// finish, which ends nothing for the stream (`closing` is set at the first).
+describe("RelayScan: OpenRouter's error chunk after another choice's finish (n > 1)", () => {
+  const choice = (index: number, delta: object, finish: string | null) =>
+    `{"id":"c","object":"chat.completion.chunk","choices":[{"index":${index},"delta":${JSON.stringify(delta)},"finish_reason":${finish === null ? "null" : `"${finish}"`}}]}`;
+  const FIRST_DONE = choice(0, {}, "stop");
+  const SECOND = choice(1, { content: "hi" }, null);
+  const SECOND_FAILS = OPENROUTER_ERROR.replace('"index":0', '"index":1');
+
+  test("fails the stream, in one read or read by read", () => {
+    const stream = [CHUNK, FIRST_DONE, SECOND, SECOND_FAILS, "[DONE]"];
+    expect(reported(...stream)).toBe(true);
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    for (const data of stream) scan.take(encoder.encode(`data: ${data}\n\n`));
+    expect(scan.reportedEvent?.data).toBe(SECOND_FAILS);
+  });
+
+  test("both choices finished with no error: no failure", () => {
+    expect(reported(CHUNK, FIRST_DONE, SECOND, choice(1, {}, "stop"), "[DONE]")).toBe(false);
   });
 });

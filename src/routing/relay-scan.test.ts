@@ -175,6 +175,37 @@ describe("RelayScan: the events it decodes", () => {
   });
 });
 
+describe("RelayScan: chunks without a choice before the answer", () => {
+  // Azure's first chunk (its prompt's filter results), a chunk of usage alone, MiniMax's null.
+  const NONE = [
+    'data: {"id":"","choices":[],"prompt_filter_results":[{"prompt_index":0}]}\n\n',
+    'data: {"id":"c","choices": [ ],"usage":{"prompt_tokens":5,"completion_tokens":0}}\n\n',
+    'data: {"id":"c","choices":null}\n\n',
+  ].join("");
+  const ROLE = 'data: {"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n';
+  const FIRST = 'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n';
+  const DONE = "data: [DONE]\n\n";
+  /** Whether the answer began over `stream` read in two reads split at `at`, and what went out. */
+  function answered(stream: string, at: number): [boolean, string] {
+    const bytes = encoder.encode(stream);
+    const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+    const out = [scan.take(bytes.subarray(0, at)), scan.take(bytes.subarray(at)), scan.last()];
+    return [scan.answering, out.map((piece) => (piece ? new TextDecoder().decode(piece) : "")).join("")];
+  }
+
+  test("are held as the answer's opening, at every split: the stream that ends with them alone (or with [DONE] alone) had no answer; a role chunk or the answer's first event after them begins it", () => {
+    for (const [stream, begins] of [
+      [`${NONE}${DONE}`, false],
+      [DONE, false],
+      [`${NONE}${FIRST}${DONE}`, true],
+      [`${NONE}${ROLE}${DONE}`, true],
+    ] as const) {
+      for (let at = 0; at <= stream.length; at++)
+        expect([stream, at, answered(stream, at)]).toEqual([stream, at, [begins, stream]]);
+    }
+  });
+});
+
 describe("RelayScan: an error event mid-stream, without the gateway's upstream account", () => {
   const CONTENT = 'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n';
   /** What the client gets of `stream` read in two reads split at `at` (the body's end after). */

@@ -17,6 +17,7 @@ import {
   oneLine,
   opensByName,
   reportsError,
+  saysNoChoice,
   stopsMessage,
   textOf,
 } from "./relay-event-checks.ts";
@@ -85,6 +86,8 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
   closing: Uint8Array | undefined;
   /** Of the data events read (`allEvents`), chunks of usage alone (`choices: []`): not the answer's. */
   usageOnly = 0;
+  /** Of the events before the answer's first, chunks without a choice (`saysNoChoice`), held. */
+  private choiceless = 0;
   /** An event that has not finished arriving, held for the next read. */
   private pending: Uint8Array | undefined;
   /** Per read: the next `"usage"` in it, the next `"finish_reason"`. */
@@ -115,7 +118,8 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
     this.buf = buf;
     this.events = 0;
     this.usageAt = indexOf.call(buf, USAGE_KEY, 0);
-    this.finishAt = this.closing ? -1 : indexOf.call(buf, FINISH_KEY, 0);
+    // Searched for after the first finish too: of n choices, another's may finish in an error.
+    this.finishAt = indexOf.call(buf, FINISH_KEY, 0);
     if (this.previousId) this.previousAt = indexOf.call(buf, PREVIOUS_KEY, 0);
     if (this.cuts) this.cuts.length = 0;
     this.swaps?.clear();
@@ -194,10 +198,12 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
       const finish = this.finishIn(span);
       if (finish !== -1) {
         // Set at the first choice's finish: of n choices, the others' may follow (as ever).
-        this.closing = DONE;
-        if (this.owes) this.headAt(dataStart, span.dataEnd);
-        // OpenRouter's error once the answer has begun (before it, `errorChunk` found it): the
-        // stream failed, its chunk relayed as it came.
+        if (!this.closing) {
+          this.closing = DONE;
+          if (this.owes) this.headAt(dataStart, span.dataEnd);
+        }
+        // OpenRouter's error once the answer has begun (before it, `errorChunk` found it), at any
+        // choice's finish: the stream failed, its chunk relayed as it came.
         if (!this.reported && failsAtFinish(buf, span, finish)) {
           reports = true;
           this.reportEvent(span, opening);
@@ -281,15 +287,22 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
   /**
    * An event before the answer's first: whether it only opens the answer (answer-opening.ts), a
    * named event told by its name's bytes, a chat chunk without a role (the answer's own) by its
-   * bytes too. A chunk with a role is held (`holdsOpening`), decoded only if the read ends there or
-   * a next event hangs on it: of a stream's chunks its first when it came alone (or, from a server
-   * that names the role in every chunk, the first with content).
+   * bytes too (but one without a choice, held with the opening). A chunk with a role is held
+   * (`holdsOpening`), decoded only if the read ends there or a next event hangs on it: of a
+   * stream's chunks its first when it came alone (or, from a server that names the role in every
+   * chunk, the first with content).
    */
   private watchOpening(span: SseSpan): void {
     const buf = this.buf;
     if (span.nameStart !== -1) this.answering = !opensByName(buf, span);
-    else if (!namesRole(buf, span)) this.answering = true;
-    else if (!oneLine(buf, span)) {
+    else if (!namesRole(buf, span)) {
+      // `[DONE]` ends an answer that a chunk with a choice opened (a role chunk); after chunks
+      // without one alone (or none), the stream had no answer in it. A chunk without a choice
+      // is held as the answer's opening (Azure's prompt filter results come first).
+      if (this.ended) this.answering = this.allEvents + this.events - 1 > this.choiceless;
+      else if (saysNoChoice(buf, span)) this.choiceless++;
+      else this.answering = true;
+    } else if (!oneLine(buf, span)) {
       // Data on several lines (neither dialect sends it): decoded now, as the client would read it.
       const event = eventOf(buf, span, this.sink.maxLine);
       this.answering = event === undefined || !opensAnswer(event);
@@ -313,7 +326,8 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
 
   /**
    * Where the event's `"finish_reason": "…"` value opens (a string: OpenAI sends `null` on every
-   * chunk before the last), -1 when it holds none; once found, searched no further in the read.
+   * chunk before the last), -1 when it holds none; once found, searched for again past the event
+   * (of n choices, each finishes: another's may be OpenRouter's error).
    */
   private finishIn(span: SseSpan): number {
     const at = keyWithValueAt(this.buf, FINISH_KEY, this.finishAt, span, QUOTE);
@@ -321,7 +335,7 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
       this.finishAt = at;
       return -1;
     }
-    this.finishAt = -1;
+    this.finishAt = indexOf.call(this.buf, FINISH_KEY, span.end);
     return valueAt(this.buf, at + FINISH_KEY.length, span.end);
   }
 }

@@ -96,6 +96,30 @@ describe("OpenRouter's error chunk after the answer's first token", () => {
   });
 });
 
+describe("OpenRouter's error chunk for the second of two choices, after the first finished", () => {
+  test("the OpenAI SDK throws its words, and the request is audited failed, not complete", async () => {
+    const stream = await fidelity.openai.chat.completions.create({
+      model: "openrouter-error-after-first-finish",
+      stream: true,
+      n: 2,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const thrown = await (async () => {
+      for await (const _ of stream);
+    })().catch((e: unknown) => e);
+    expect([thrown instanceof OpenAI.APIError, (thrown as Error).message]).toEqual([
+      true,
+      "Provider disconnected",
+    ]);
+    const row = await auditRow(fidelity.gw, stream._request_id ?? "");
+    expect([row.status, row.errorClass, row.attempts?.map((a) => a.outcome)]).toEqual([
+      502,
+      "upstream_error",
+      ["failed"],
+    ]);
+  });
+});
+
 describe("a Responses answer whose response failed", () => {
   test("a 200 whose response has status failed is the route's failure: failed over; alone, a 502 in the upstream's words, nothing charged", async () => {
     vendorCalls.clear();
@@ -226,5 +250,98 @@ describe("a 200 with no answer in it (no choice, an empty object)", () => {
     });
     expect(answer.choices[0]?.message.content).toBe("echo: hi");
     expect(vendorCalls.get("no-choices")).toBe(1);
+  });
+});
+
+// The same said as a stream: chunks without a choice, then `[DONE]`. Such chunks open an answer
+// (Azure's prompt filter chunk comes first): held, and the stream that ends with nothing after
+// them is the route's failure before the first byte, relayed or translated alike.
+describe("a stream with no choice in it", () => {
+  const streamed = (model: string) => [{ role: "user" as const, content: "hi" }, model] as const;
+
+  test("is a 502 upstream_error to chat, Messages and Responses callers before any byte, audited so; with another route, failed over to it", async () => {
+    vendorCalls.clear();
+    const [message, model] = streamed("no-choices-stream");
+    const chat = (await fidelity.openai.chat.completions
+      .create({ model, stream: true, messages: [message] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(chat).toBeInstanceOf(OpenAI.APIError);
+    expect([chat.status, chat.code]).toEqual([502, "upstream_error"]);
+    const across = (await fidelity.anthropic.messages
+      .create({ model, max_tokens: 20, stream: true, messages: [message] })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(across).toBeInstanceOf(Anthropic.APIError);
+    expect([across.status, across.error]).toMatchObject([
+      502,
+      { type: "error", error: { type: "api_error" } },
+    ]);
+    const responsesError = (await fidelity.openai.responses
+      .create({ model, input: "hi", stream: true })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect([responsesError.status, responsesError.code]).toEqual([502, "upstream_error"]);
+    expect(vendorCalls.get("no-choices-stream")).toBe(3);
+    for (const id of [chat.requestID, across.requestID, responsesError.requestID]) {
+      const row = await auditRow(fidelity.gw, id ?? "");
+      expect([row.status, row.errorClass]).toEqual([502, "upstream_error"]);
+    }
+    const served = fidelity.openai.chat.completions.stream({
+      model: "no-choices-stream-then-o",
+      messages: [message],
+    });
+    expect((await served.finalChatCompletion()).choices[0]?.message.content).toBe("echo: hi");
+  });
+
+  test("an empty answer with its finish (Azure's prompt filter chunk first, usage alone last) stays a success for every caller", async () => {
+    const [message, model] = streamed("empty-completion");
+    const chat = await fidelity.openai.chat.completions.create({
+      model,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [message],
+    });
+    const finishes: (string | null | undefined)[] = [];
+    let text = "";
+    for await (const chunk of chat) {
+      finishes.push(chunk.choices[0]?.finish_reason);
+      text += chunk.choices[0]?.delta?.content ?? "";
+    }
+    expect([finishes.filter(Boolean), text]).toEqual([["stop"], ""]);
+    const across = fidelity.anthropic.messages.stream({ model, max_tokens: 20, messages: [message] });
+    const said = await across.finalMessage();
+    expect([said.stop_reason, said.content]).toEqual(["end_turn", []]);
+    for (const id of [chat._request_id, across.request_id]) {
+      expect((await auditRow(fidelity.gw, id ?? "")).status).toBe(200);
+    }
+  });
+});
+
+// `"error": null` is no error: some OpenAI-compatible servers send it on every chunk.
+describe('an answer that says "error": null', () => {
+  test("whole: the answer, to chat and Messages callers", async () => {
+    const chat = (await fidelity.chat("null-error", "x")) as OpenAI.ChatCompletion;
+    expect(chat.choices?.[0]?.message.content).toBe("hi");
+    const across = (await fidelity.messages("null-error", "x")) as Anthropic.Message;
+    expect(across.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual(["hi"]);
+  });
+
+  test("streamed: relayed as it came to a chat caller, translated for a Messages caller, each a success", async () => {
+    const stream = await fidelity.openai.chat.completions.create({
+      model: "null-error-stream",
+      stream: true,
+      messages: [{ role: "user", content: "x" }],
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe("hi");
+    const across = fidelity.anthropic.messages.stream({
+      model: "null-error-stream",
+      max_tokens: 20,
+      messages: [{ role: "user", content: "x" }],
+    });
+    const said = await across.finalMessage();
+    const words = said.content.map((block) => (block.type === "text" ? block.text : block.type));
+    expect([words, said.stop_reason]).toEqual([["hi"], "end_turn"]);
+    for (const id of [stream._request_id, across.request_id])
+      expect((await auditRow(fidelity.gw, id ?? "")).status).toBe(200);
   });
 });

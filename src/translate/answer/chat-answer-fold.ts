@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { saysError } from "../../core/says-error.ts";
 import type { AnswerFold } from "./answer-fold.ts";
 import { objectsOf, textOf } from "./loose-json.ts";
 
@@ -34,7 +35,7 @@ export class ChatAnswerFold implements AnswerFold {
 
   take(chunk: unknown): void {
     // An in-band error ends the answer where it stands: its choices keep no finish reason.
-    if (!isJsonObject(chunk) || "error" in chunk) return;
+    if (!isJsonObject(chunk) || saysError(chunk)) return;
     for (const field of HEAD)
       if (this.head[field] === undefined && chunk[field] !== undefined) this.head[field] = chunk[field];
     if (isJsonObject(chunk.usage)) this.usage = chunk.usage;

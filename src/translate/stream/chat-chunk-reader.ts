@@ -1,4 +1,5 @@
 import { upstreamError } from "../../core/gateway-error.ts";
+import { saysError } from "../../core/says-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { answeredModel } from "../answered-model.ts";
 import { type OpenAIChunk, openAISchemas } from "../openai-schema.ts";
@@ -13,7 +14,7 @@ import type { StreamRead } from "./stream-translation.ts";
 export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   if (event.data === "[DONE]") return { kind: "end" };
   const body = parseEventData(event.data);
-  if (event.event === "error" || (typeof body === "object" && body !== null && "error" in body)) {
+  if (event.event === "error" || saysError(body)) {
     return { kind: "error", error: inBandError("openai", body) };
   }
   // The everyday chunk is checked by hand; zod judges the rest (tool calls, anything odd).
@@ -23,10 +24,11 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   const step = thinkingStepOf(event);
   if (step) noteThinkingStep(chunk, step);
   const usage = chunk.usage ? usageFromOpenAI(chunk) : undefined;
-  // The model the chunk that carries the usage names: read only with it (one chunk a stream).
-  if (!usage) return { kind: "chunk", chunk };
-  // Choices [] as OpenAI sends them, or none at all (null, left out) as some servers do.
+  // Choices [] as OpenAI sends them, or none at all (null, left out) as some servers do: usage
+  // alone, or Azure's prompt filter results. No token of the answer.
   const usageOnly = !chunk.choices?.length;
+  // The model the chunk that carries the usage names: read only with it (one chunk a stream).
+  if (!usage) return usageOnly ? { kind: "chunk", chunk, usageOnly } : { kind: "chunk", chunk };
   return { kind: "chunk", chunk, usage, model: answeredModel(chunk), ...(usageOnly ? { usageOnly } : {}) };
 }
 

@@ -14,7 +14,10 @@ export type StreamRead<C> =
       readonly model?: string;
       /** The stream's end event (Anthropic's `message_stop`): read, but no token of the answer. */
       readonly last?: boolean;
-      /** A chunk of usage alone (OpenAI's `include_usage` chunk, `choices: []`): no token either. */
+      /**
+       * A chunk without a choice (OpenAI's `include_usage` chunk, `choices: []`; Azure's prompt
+       * filter results): no token either.
+       */
       readonly usageOnly?: boolean;
     }
   /** Keep-alives and events with no counterpart on the other side. */
@@ -161,6 +164,9 @@ export class StreamTranslation<C> implements EventTranslation {
     if (this.done) return true;
     this.done = true;
     if (!this.started) throw upstreamError("upstream stream ended before any event");
+    // Only chunks without a choice came: a stream with no answer in it, as a whole body with none
+    // is (core/holds-no-answer.ts), not an empty answer. Asked once, at the end.
+    if (this.upstreamEvents === 0) throw upstreamError("upstream sent a stream with no answer in it");
     if (!marked && !this.writer.complete)
       throw upstreamError("upstream stream ended before the answer was complete");
     for (const written of this.writer.finish(this.recordEstimate())) out.push(written);

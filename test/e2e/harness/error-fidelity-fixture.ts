@@ -151,6 +151,17 @@ export function errorFidelityFixture() {
             { provider: "oa", model: "up-o" },
           ],
         },
+        { name: "no-choices-stream", routes: [{ provider: "oa-vendor", model: "no-choices-stream" }] },
+        {
+          name: "no-choices-stream-then-o",
+          routes: [
+            { provider: "oa-vendor", model: "no-choices-stream" },
+            { provider: "oa", model: "up-o" },
+          ],
+        },
+        { name: "empty-completion", routes: [{ provider: "oa-vendor", model: "empty-completion-stream" }] },
+        { name: "null-error", routes: [{ provider: "oa-vendor", model: "null-error" }] },
+        { name: "null-error-stream", routes: [{ provider: "oa-vendor", model: "null-error-stream" }] },
         { name: "failed-response", routes: [{ provider: "oa-responses", model: "failed-response" }] },
         {
           name: "failed-response-then-o",
@@ -203,6 +214,10 @@ export function errorFidelityFixture() {
         {
           name: "openrouter-error-mid-stream",
           routes: [{ provider: "oa-vendor", model: "openrouter-error-mid-stream" }],
+        },
+        {
+          name: "openrouter-error-after-first-finish",
+          routes: [{ provider: "oa-vendor", model: "openrouter-error-after-first-finish" }],
         },
         { name: "leaky", routes: [{ provider: "oa-vendor", model: "leaky-500" }] },
         { name: "ms-only", routes: [{ provider: "oa-vendor", model: "ms-only" }] },

@@ -120,5 +120,20 @@ export function openRouterAnswers(): Record<string, VendorAnswer> {
       ],
       { "content-type": "text/event-stream" },
     ],
+    // The same for the second of two choices (`n: 2`), after the first finished whole.
+    "openrouter-error-after-first-finish": [
+      200,
+      [
+        { ...chunkHead, choices: [{ index: 0, delta: { content: "partial answer " }, finish_reason: null }] },
+        { ...chunkHead, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
+        { ...chunkHead, choices: [{ index: 1, delta: { content: "other " }, finish_reason: null }] },
+        {
+          ...chunkHead,
+          error: { code: 502, message: "Provider disconnected" },
+          choices: [{ index: 1, delta: { content: "" }, finish_reason: "error" }],
+        },
+      ],
+      { "content-type": "text/event-stream" },
+    ],
   };
 }

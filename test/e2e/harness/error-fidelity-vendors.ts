@@ -2,6 +2,7 @@
 // (test/e2e/error-fidelity*.test.ts, through errorFidelityFixture).
 
 import { contextWindowAnswers } from "./error-fidelity-context-vendors.ts";
+import { noAnswerAnswers } from "./error-fidelity-no-answer-vendors.ts";
 import { openRouterAnswers } from "./error-fidelity-openrouter-vendors.ts";
 
 /** Calls each vendor answer below got, by the upstream model it was asked for. */
@@ -16,7 +17,8 @@ export type VendorAnswer = [number, object, Record<string, string>?];
 /**
  * Error bodies as vendors and self-hosted servers send them, by the upstream model asked for (the
  * path's, for Gemini); the context-window refusals are error-fidelity-context-vendors.ts's,
- * OpenRouter's own error-fidelity-openrouter-vendors.ts's.
+ * OpenRouter's own error-fidelity-openrouter-vendors.ts's, the 200s with no answer in them
+ * error-fidelity-no-answer-vendors.ts's.
  * Sources: FastAPI's 422 as LlamaFactory's API sends it (hiyouga/LlamaFactory#2644); OpenAI's 429
  * naming the organization (BuilderIO/micro-agent#86); Anthropic's naming the organization's UUID,
  * with its request_id (bhouston/mycoder#62); Google's quota naming the project
@@ -34,6 +36,7 @@ export function vendorAnswers() {
   const answers: Record<string, VendorAnswer> = {
     ...contextWindowAnswers(),
     ...openRouterAnswers(),
+    ...noAnswerAnswers(),
     "fastapi-422": [
       422,
       {
@@ -284,20 +287,6 @@ export function vendorAnswers() {
         "rate_limit_exceeded",
       ),
     ],
-    // A 200 with nothing in it: no choice (a server whose filter ate the answer; clients index
-    // `choices[0]` and crash, vercel/ai#20352), or no answer at all, in each dialect.
-    "no-choices": [
-      200,
-      {
-        id: "chatcmpl-empty",
-        object: "chat.completion",
-        created: 1_760_000_000,
-        model: "m",
-        choices: [],
-        usage: { prompt_tokens: 5, completion_tokens: 0, total_tokens: 5 },
-      },
-    ],
-    "empty-object": [200, {}],
   };
   return Bun.serve({
     hostname: "127.0.0.1",

@@ -186,6 +186,8 @@ export function createAuditService(
         };
         // As on its record: only when the request came through an app.
         if (ledger.app !== null) event.app = ledger.app;
+        // A constant: a reader ends the request's row once its node leaves the cluster (`node.left`).
+        if (node !== null) event.node = node;
         bus.publish(event);
       },
       finished(unstamped) {

@@ -20,6 +20,8 @@ export type GatewayEvent =
       stream: boolean;
       /** The app (`apps:`) whose front door took the request; absent at the root's. */
       app?: string;
+      /** The cluster node that took it (its record's `node`); absent off a cluster. */
+      node?: string;
     }
   /** The request's audit record without its bodies (published-record.ts). */
   | { type: "request.finished"; at: number; record: PublishedRecord }
@@ -73,6 +75,11 @@ export type GatewayEvent =
    * waits for a restart (a rejected edit undone while restart-only edits wait); empty, nothing.
    */
   | { type: "config.restored"; at: number; version: number; restartRequired: string[] }
+  /**
+   * A cluster node dropped out of this node's directory (its entry expired or removed: killed, or
+   * stopped): a request it took that no `request.finished` has come for gets none from it now.
+   */
+  | { type: "node.left"; at: number; node: string }
   /** Sent to a consumer that fell behind: `count` events were dropped for it. */
   | { type: "events.missed"; at: number; count: number };
 
@@ -91,6 +98,7 @@ export const GATEWAY_EVENT_TYPES = [
   "config.restart_required",
   "config.rejected",
   "config.restored",
+  "node.left",
   "events.missed",
 ] as const satisfies readonly GatewayEvent["type"][];
 export type GatewayEventType = (typeof GATEWAY_EVENT_TYPES)[number];

@@ -5,6 +5,7 @@ import type { Cluster, ClusterDeps, RedisState } from "./cluster.ts";
 import { ClusterClaim, ClusterDatabaseTaken } from "./cluster-claim.ts";
 import { forThisNode } from "./cluster-identity.ts";
 import { ConfigAgreement } from "./config-agreement.ts";
+import { DepartedNodes } from "./departed-nodes.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
@@ -147,6 +148,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     askTimeoutMs: settings.redis_timeout,
   });
   const newly = new NewlyListed();
+  const departed = new DepartedNodes(nodeId, deps.bus);
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
   /** The reply error last warned of, so each is said once per change. */
   let lastReplyError: string | null = null;
@@ -178,6 +180,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       relay.observe(entries);
       // A node gone from the directory (its entry removed or expired: stopped, killed) takes its link with it.
       links.keepOnly(entries.map((entry) => entry.id));
+      departed.read(entries);
       for (const listed of newly.read(entries.filter((entry) => entry.id !== nodeId)))
         deps.newlyServed?.(listed);
     },

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { statedDelayMs, waitInWords } from "./stated-delay.ts";
+import { boundedDelay, statedDelayMs, waitInWords } from "./stated-delay.ts";
 
 test("retry-after-ms first, then Retry-After as seconds or an HTTP date; nothing readable is undefined", () => {
   expect(statedDelayMs({ "retry-after": "7", "retry-after-ms": "6500" })).toBe(6500);
@@ -23,4 +23,25 @@ test("the wait a rate limit's words state: OpenAI's seconds, milliseconds and Go
   expect(waitInWords("Rate limit reached, slow down.")).toBeUndefined();
   expect(waitInWords("Please try again in 5min")).toBeUndefined();
   expect(waitInWords(undefined)).toBeUndefined();
+});
+
+test("boundedDelay: a wait told whole seconds, a day at most, unreadable not told; headers told so already are themselves", () => {
+  const now = Date.now();
+  const said = { "retry-after": "7", "retry-after-ms": "6500", "x-should-retry": "true" };
+  expect(boundedDelay(said)).toBe(said);
+  const none = { "x-should-retry": "true" };
+  expect(boundedDelay(none)).toBe(none);
+  expect(boundedDelay({ "retry-after": "1.5" })).toEqual({ "retry-after": "2" });
+  expect(boundedDelay({ "retry-after": new Date(now + 3_650 * 86_400_000).toUTCString() })).toEqual({
+    "retry-after": "86400",
+  });
+  expect(boundedDelay({ "retry-after-ms": "1e24" })).toEqual({
+    "retry-after": "86400",
+    "retry-after-ms": "86400000",
+  });
+  // The ms unreadable: the wait is Retry-After's, told in it alone.
+  expect(boundedDelay({ "retry-after": "3", "retry-after-ms": "soon" })).toEqual({ "retry-after": "3" });
+  expect(boundedDelay({ "retry-after": "-5", "retry-after-ms": "-1", "x-should-retry": "true" })).toEqual(
+    none,
+  );
 });

@@ -40,8 +40,34 @@ const LONGEST_TOLD_MS = 86_400_000;
 /** A delay as both headers that state one: `retry-after-ms` exact, `Retry-After` whole seconds up; a day at most. */
 export const delayHeaders = (ms: number): Record<string, string> => ({
   "retry-after": retryAfterSeconds(ms),
-  "retry-after-ms": String(Math.ceil(Math.min(ms, LONGEST_TOLD_MS))),
+  "retry-after-ms": retryAfterMs(ms),
 });
+
+/** A delay as `retry-after-ms` says it: whole ms, rounded up, a day at most, written as an integer. */
+const retryAfterMs = (ms: number): string => String(Math.ceil(Math.min(ms, LONGEST_TOLD_MS)));
+
+/**
+ * A failure's headers with the wait they state told as the gateway tells any (`delayHeaders`): a
+ * `Retry-After` every client reads, and `retry-after-ms` where the wait was said in it, a day at
+ * most. An upstream's `Retry-After: 99999999999`, a date years off or `retry-after-ms: 1e24` would
+ * otherwise reach the caller as sent, a wait no client takes; a wait unreadable (`-5`, `soon`) is
+ * not told at all, as if none were said. The headers themselves when they already say it so.
+ */
+export function boundedDelay(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const sentAfter = headers["retry-after"];
+  const sentMs = headers["retry-after-ms"];
+  if (sentAfter === undefined && sentMs === undefined) return headers;
+  const wait = statedDelayMs(headers);
+  const after = wait === undefined ? undefined : retryAfterSeconds(wait);
+  // `statedDelayMs` reads `retry-after-ms` first: the wait is its own when it was readable.
+  const saidInMs = sentMs !== undefined && statedDelayMs({ "retry-after-ms": sentMs }) !== undefined;
+  const ms = wait !== undefined && saidInMs ? retryAfterMs(wait) : undefined;
+  if (after === sentAfter && ms === sentMs) return headers;
+  const { "retry-after": _after, "retry-after-ms": _ms, ...told }: Record<string, string> = headers;
+  if (after !== undefined) told["retry-after"] = after;
+  if (ms !== undefined) told["retry-after-ms"] = ms;
+  return told;
+}
 
 /** A delay as `Retry-After` says it: whole seconds, rounded up, a day at most, written as an integer. */
 export const retryAfterSeconds = (ms: number): string =>

@@ -8,7 +8,7 @@ import { leavesOutUnsignedThinking } from "./unsigned-thinking-in.ts";
 
 /**
  * Whether an attempt at `route` may send the request as it came: its bytes, the model spliced in
- * (try-route.ts `nativeRequest`). A route over several upstreams (connected workers, another
+ * (upstream-body.ts `nativeRequest`). A route over several upstreams (connected workers, another
  * node's) picks one an attempt, each of its own abilities: it may. A Claude route never does
  * when the body carries thinking Claude did not sign: it goes without it, serialised
  * (claude-call.ts; a Messages server that takes such thinking back is sent the bytes).

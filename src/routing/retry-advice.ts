@@ -1,5 +1,5 @@
 import { type GatewayError, neverRetry } from "../core/gateway-error.ts";
-import { delayHeaders, retryAfterSeconds, SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
+import { boundedDelay, delayHeaders, SDK_LONGEST_WAIT_MS, statedDelayMs } from "../core/stated-delay.ts";
 
 /** A 429's `Retry-After` when no route said when to come back (seconds). */
 export const DEFAULT_RETRY_AFTER = "1";
@@ -38,28 +38,28 @@ export class RetryAdvice {
    * wait as told (`SDK_LONGEST_WAIT_MS`): they would retry at once instead, each retry refused.
    */
   told(last: GatewayError): GatewayError {
-    let headers: Record<string, string> | undefined;
-    if (last.status === 429) {
-      const own = statedDelayMs(last.headers);
-      if (own === undefined || this.soonestMs < own)
-        headers = {
-          ...last.headers,
-          ...(Number.isFinite(this.soonestMs)
-            ? delayHeaders(this.soonestMs)
-            : { "retry-after": DEFAULT_RETRY_AFTER }),
-        };
-      // Said only as `retry-after-ms` (Azure, OpenAI): kept, with the `Retry-After` every client reads.
-      else if (last.headers["retry-after"] === undefined)
-        headers = { ...last.headers, "retry-after": retryAfterSeconds(own) };
-    } else if (last.status >= 500 && this.soonestMs < (statedDelayMs(last.headers) ?? 0))
-      // A 5xx whose wait is longer than an earlier route said (the first "1 s", the fallback
-      // "120 s"): the soonest, when the gateway would serve again. A last one that said nothing
-      // leaves the SDKs their own backoff, sooner than any wait said.
-      headers = { ...last.headers, ...delayHeaders(this.soonestMs) };
-    const shown = headers ?? last.headers;
-    const verdict = toldWait(shown, !this.mendable);
-    if (verdict !== shown) headers = verdict;
-    return headers === undefined ? last : last.with({ headers });
+    const headers = toldWait(this.waitTold(last), !this.mendable);
+    return headers === last.headers ? last : last.with({ headers });
+  }
+
+  /**
+   * The last failure's headers with the wait it is told: the soonest any route said where that is
+   * sooner than its own, else its own as the gateway tells any wait (`boundedDelay`: whole seconds,
+   * a day at most; `99999999999`, a date years off or `retry-after-ms: 1e24` told as sent were no
+   * wait a client takes).
+   */
+  private waitTold(last: GatewayError): Readonly<Record<string, string>> {
+    const is429 = last.status === 429;
+    if (!is429 && last.status < 500) return last.headers;
+    const own = statedDelayMs(last.headers);
+    // A 5xx whose wait is longer than an earlier route said (the first "1 s", the fallback
+    // "120 s"): the soonest, when the gateway would serve again. A last one that said nothing
+    // leaves the SDKs their own backoff, sooner than any wait said.
+    if (this.soonestMs < (own ?? (is429 ? Number.POSITIVE_INFINITY : 0)))
+      return { ...last.headers, ...delayHeaders(this.soonestMs) };
+    // Said only as `retry-after-ms` (Azure, OpenAI): kept, with the `Retry-After` every client reads.
+    const bounded = boundedDelay(last.headers);
+    return is429 && own === undefined ? { ...bounded, "retry-after": DEFAULT_RETRY_AFTER } : bounded;
   }
 }
 

@@ -3,7 +3,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { messageForCallers } from "../core/for-callers.ts";
 import { clientClosed, type ErrorCode, GatewayError, providerFailure } from "../core/gateway-error.ts";
 import { uncounted } from "../providers/http/count-or-estimate.ts";
-import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
+import type { Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
@@ -11,17 +11,15 @@ import type { Probe } from "./breaker-probe.ts";
 import { callerBodyFor } from "./caller-body-for.ts";
 import { inCallerNames } from "./caller-param.ts";
 import { requestedOutputTokens } from "./context-fit.ts";
-import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
+import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
-import { takesCallerBytes } from "./received-bytes.ts";
 import type { RefusedHint } from "./refused-hint.ts";
 import type { Route } from "./route.ts";
 import { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
-import { splicedFor } from "./splice-body.ts";
 import type { ReadOutcome } from "./stepped-reads.ts";
-import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
+import { nativeRequest, upstreamBody } from "./upstream-body.ts";
 import { withoutHint } from "./without-hint.ts";
 
 /**
@@ -285,53 +283,6 @@ export function attemptFailed(
   call.judged(failure, workerOf(call), now);
   call.done(failure, now);
   return failure;
-}
-
-/**
- * The client's request as a same-dialect upstream gets it: its bytes with the model spliced in
- * (held in place of the bytes received: `splicedFor`) —
- * unless it carries client routing fields, which never leave the gateway, or the route was given
- * the caller's body changed (`callerBodyFor`: tool-call ids made plain), or the call's body was
- * rewritten, or its provider builds every body itself (`Provider.rebuildsBody`: its headers are the
- * caller's, its bytes never); then `body` is serialised instead, and nothing spliced.
- */
-export function nativeRequest(
-  received: ReceivedRequest,
-  body: JsonObject,
-  adapted: AdaptedCall,
-  /** The route was given a copy of the caller's body (`callerBodyFor`), not the body received. */
-  callerBodyChanged: boolean,
-  provider: Provider,
-): NativeRequest {
-  const steered = hasAny(received.body, CLIENT_ROUTING_FIELDS);
-  const bytes =
-    steered || adapted.native?.rewritten || callerBodyChanged || !takesCallerBytes(provider)
-      ? undefined
-      : splicedFor(received, String(body.model), adapted.native?.forcedUsage === true);
-  // Nothing spliced (the common call): the request as received has every field a native request
-  // has, so it goes as it is, no record a request. Spliced, or with headers of the route's own
-  // (`AdaptedCall.native.headers`), the attempt gets a record of its own, whose bytes a later
-  // route's splice does not replace.
-  const headers = adapted.native?.headers ?? received.headers;
-  if (bytes === received.bytes && received.spliced === undefined && headers === received.headers)
-    return received;
-  return { headers, query: received.query, bytes, path: received.path };
-}
-
-/**
- * The body as the route's upstream gets it: the route's model, no client routing fields. Copied
- * only when that changes it: the caller's body stays as received for the next route, and a
- * route that keeps the model's name takes a body without such fields as it is (no copy per attempt).
- */
-function upstreamBody(body: JsonObject, model: string): JsonObject {
-  if (body.model === model && !hasAny(body, CLIENT_ROUTING_FIELDS)) return body;
-  return stripClientRouting({ ...body, model });
-}
-
-/** Whether the body has any of the fields (a loop: no closure per call, as `some` would make). */
-function hasAny(body: JsonObject, fields: readonly string[]): boolean {
-  for (const field of fields) if (field in body) return true;
-  return false;
 }
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */

@@ -9,7 +9,7 @@ import { callerBodyFor } from "../routing/caller-body-for.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
 import { stripClientRouting } from "../routing/strip-client-routing.ts";
-import { nativeRequest } from "../routing/try-route.ts";
+import { nativeRequest } from "../routing/upstream-body.ts";
 import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";

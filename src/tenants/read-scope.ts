@@ -61,10 +61,11 @@ type WorkerEventType = "worker.connected" | "worker.changed" | "worker.draining"
  * Events a tenant-scoped reader may see: its own tenant's requests and, for an admin of the
  * tenant (`seesWorkers`), the comings, changes, drains and goings of the workers its callers may be routed to (its
  * own and the platform's, as `/admin/api/workers` lists them to it; a member reads no workers);
- * nothing gateway-wide (config reloads).
+ * a cluster node's leaving (`node.left`), which ends its own requests' rows (their records name
+ * their node too); nothing else gateway-wide (config reloads).
  */
 export function eventVisibleTo(scope: string | null, event: ScopedEvent, seesWorkers: boolean): boolean {
-  if (scope === null) return true;
+  if (scope === null || event.type === "node.left") return true;
   if (event.type === "request.started") return event.tenant === scope;
   if (event.type === "request.finished") return event.record.tenant === scope;
   if (

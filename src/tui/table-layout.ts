@@ -82,7 +82,7 @@ export function cellText(row: RequestRow, id: ColumnId): string {
     case "model":
       return row.model ?? "-";
     case "route":
-      return row.route ?? (row.status === null ? "…" : "-");
+      return row.route ?? (row.status === null ? (row.gap === "lost" ? "node lost" : "…") : "-");
     case "status":
       return row.status === null ? (row.gap ? "?" : "…") : String(row.status);
     case "ttfb":

@@ -40,9 +40,12 @@ export interface RequestRow {
   hidden?: boolean;
   /**
    * In flight at a gap in the events, its finish maybe in it: the stream `dropped` (no replay; a gateway
-   * draining for a restart finishes its calls after closing streams), or `missed` (`events.missed`).
+   * draining for a restart finishes its calls after closing streams), or `missed` (`events.missed`);
+   * or `lost`: its cluster node left the cluster (`node.left`), killed, and no finish will come.
    */
-  gap?: "dropped" | "missed";
+  gap?: "dropped" | "missed" | "lost";
+  /** The cluster node that took it, as its start said; absent off a cluster. */
+  node?: string;
 }
 
 export type { WorkerGone, WorkerRow } from "./worker-list.ts";
@@ -116,6 +119,7 @@ export class TailStore {
           outputTokens: 0,
           record: null,
           admin: !isModelTraffic(event),
+          ...(event.node === undefined ? {} : { node: event.node }),
         });
         return;
       case "request.finished":
@@ -151,6 +155,9 @@ export class TailStore {
           ? `${formatClock(event.at)} restart required for: ${oneLine(event.restartRequired.join(", "))} (rejected config edit undone, v${event.version} serves on)`
           : null;
         return;
+      case "node.left":
+        this.markGap("lost", event.node);
+        return;
       case "events.missed":
         this.missed += event.count;
         this.markGap("missed");
@@ -167,11 +174,16 @@ export class TailStore {
     this.version++;
   }
 
-  private markGap(gap: RequestRow["gap"]): void {
+  /**
+   * Marks the rows in flight (those `node` took, when given) with `gap`. They stay in flight: a
+   * finish that still comes replaces them (a node whose entry expired while it served on).
+   */
+  private markGap(gap: RequestRow["gap"], node?: string): void {
     for (const rows of this.inFlight.values()) {
       for (const seq of rows) {
         const row = this.ring.get(seq);
-        if (row !== undefined && row.status === null) this.ring.set(seq, { ...row, gap });
+        if (row === undefined || row.status !== null || (node !== undefined && row.node !== node)) continue;
+        this.ring.set(seq, { ...row, gap });
       }
     }
   }

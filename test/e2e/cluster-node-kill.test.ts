@@ -3,8 +3,9 @@
  * watching the live traffic: what the caller, the audit log and the other node see (DEPLOYMENT.md
  * "Several nodes", RELIABILITY.md "Process killed"). The caller's stream ends without `[DONE]`,
  * never hangs; the request leaves no audit row (it had not finished: rows are written as requests
- * end); the other node's stream saw it start and never finish; the other node drops the dead one
- * from its directory within three heartbeats and serves on.
+ * end); the other node's stream saw it start (on the dead node) and never finish; the other node
+ * drops the dead one from its directory within three heartbeats, says so on its stream (`node.left`),
+ * and serves on; a `mindgw tail` on the other node ends the request's row as lost with its node.
  */
 import { beforeAll, expect, test } from "bun:test";
 import { auditRecords } from "./harness/admin-api.ts";
@@ -12,6 +13,7 @@ import { listenToEvents } from "./harness/event-stream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
+import { spawnTerminalTail } from "./harness/pty-tail.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { type FakeProcess, spawnFakeUpstream } from "./harness/spawn-worker.ts";
@@ -52,6 +54,8 @@ test("kill -9 of the node a client streams from: the stream ends without [DONE],
   const watching = listenToEvents(survivor, { key: adminKey });
   fx.defer(() => watching.close());
   await watching.ready;
+  const tail = await spawnTerminalTail(["--gateway", survivor.url], adminKey);
+  fx.defer(() => tail.stop());
   const response = await chatAt(killed.url, adminKey, {
     id: "killed-mid-stream",
     model: "fake-model",
@@ -63,6 +67,15 @@ test("kill -9 of the node a client streams from: the stream ends without [DONE],
   expect((await reader.read()).done).toBe(false);
   await waitFor("the other node's stream to show the request started", () =>
     watching.events.some((e) => e.type === "request.started" && e.requestId === "killed-mid-stream"),
+  );
+  // It names the node that took it: what a reader ends the row by once that node is gone.
+  expect(
+    watching.events.find((e) => e.type === "request.started" && e.requestId === "killed-mid-stream"),
+  ).toMatchObject({ node: "killed" });
+  await waitFor(
+    "the tail on the other node to show it in flight",
+    () => tail.screen().includes("fake-model"),
+    20_000,
   );
   await killed.stop("SIGKILL");
   // The caller's read ends (an error, or an end without [DONE]): the socket closed with the process.
@@ -84,6 +97,15 @@ test("kill -9 of the node a client streams from: the stream ends without [DONE],
       const ids = await nodesOf(survivor, adminKey);
       return ids.length === 1 && ids[0] === "survivor";
     },
+    20_000,
+  );
+  // Its stream says so, and the tail there ends the row: no finish will ever come for it.
+  await waitFor("the survivor's stream to say the killed node left", () =>
+    watching.events.some((e) => e.type === "node.left" && e.node === "killed"),
+  );
+  await waitFor(
+    "the tail's row of it to read as lost with its node",
+    () => tail.screen().includes("node lost"),
     20_000,
   );
   expect((await chatAt(survivor.url, adminKey)).status).toBe(200);

@@ -100,6 +100,7 @@ const IN_FLIGHT_NOTES: Record<NonNullable<RequestRow["gap"]>, string> = {
     "(in flight when the event stream dropped: its end may have come while it was down; the audit log has it)",
   missed:
     "(in flight when the gateway dropped events for this tail: its end may have been one of them; the audit log has it)",
+  lost: "(in flight when its node left the cluster: killed, it answered no more, and wrote no audit row; had it served on, the audit log has it)",
 };
 
 const inFlightNote = (row: RequestRow): string => (row.gap ? IN_FLIGHT_NOTES[row.gap] : "(in flight)");
@@ -112,6 +113,7 @@ function inFlightFields(row: RequestRow): [string, unknown][] {
     ["keyName", row.keyName],
     ["model", row.model],
     ["app", row.app],
+    ["node", row.node],
   ];
 }
 

@@ -1,0 +1,52 @@
+import { expect, test } from "bun:test";
+import { cellText } from "./table-layout.ts";
+import { parseTailEvent, type TailEvent } from "./tail-event.ts";
+import { TailStore } from "./tail-store.ts";
+import { finishedEvent } from "./testing/fixtures.ts";
+
+// A cluster node killed with requests in flight: no finish ever comes for them, and their rows read
+// in flight for ever, until the node's leaving (`node.left`, told by the node the tail reads once its
+// directory drops the dead one) ends them as lost. The e2e: test/e2e/cluster-node-kill.test.ts.
+
+const T0 = 1_700_000_000_000;
+const tail = (event: unknown): TailEvent => {
+  const parsed = parseTailEvent(JSON.stringify(event));
+  if (parsed === null) throw new Error("fixture did not parse");
+  return parsed.event;
+};
+const started = (requestId: string, node?: string) =>
+  tail({
+    type: "request.started",
+    at: T0,
+    requestId,
+    keyName: "bob",
+    model: "m",
+    frontDoor: "chat",
+    stream: true,
+    ...(node === undefined ? {} : { node }),
+  });
+
+test("a node's leaving ends its requests in flight as lost, no other node's, and a finish that still comes replaces the row", () => {
+  const store = new TailStore(10, () => T0);
+  store.apply(started("on-a", "a"));
+  store.apply(started("on-b", "b"));
+  store.apply(started("off-cluster"));
+  store.apply(tail({ type: "node.left", at: T0, node: "a" }));
+  const rows = () => store.rows().map((r) => [r.requestId, r.gap ?? null, cellText(r, "route")]);
+  expect(rows()).toEqual([
+    ["off-cluster", null, "…"],
+    ["on-b", null, "…"],
+    ["on-a", "lost", "node lost"],
+  ]);
+  // Its entry had only expired (cut off from Redis while it served on): its finish is the row's end.
+  store.apply(tail(finishedEvent({ requestId: "on-a", status: 200 })));
+  const ended = store.rows().find((r) => r.requestId === "on-a");
+  expect([ended?.status, ended?.gap, ended?.seq]).toEqual([200, undefined, 0]);
+});
+
+test("an event of an older gateway, with no node on its starts, leaves every row as it was", () => {
+  const store = new TailStore(10, () => T0);
+  store.apply(started("x"));
+  store.apply(tail({ type: "node.left", at: T0, node: "a" }));
+  expect(store.rows()[0]?.gap).toBeUndefined();
+});

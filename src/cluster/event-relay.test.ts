@@ -4,6 +4,7 @@ import { makeRecord } from "../audit/audit-fixture.ts";
 import { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { withoutBodies } from "../audit/published-record.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { relaySeal } from "./json-seal.ts";
 import { RedisLink } from "./redis-link.ts";
@@ -188,5 +189,52 @@ test("an ask no node answers (a node killed but still listed, one of a release b
     await alone.relay.othersWritten();
   } finally {
     alone.close();
+  }
+});
+
+test("asked, a node relays until a directory read shows the asker watching: a read that lists the asker's entry as it stood before the ask stops nothing; a read that never shows it stops relaying once the answer's hold is over", async () => {
+  let now = 0;
+  const other = await relayNode("ours-2", { answerHoldMs: 1_000, now: () => now });
+  const watched = await relayNode("ours-1", { peers: () => ["ours-2"], askTimeoutMs: 60_000 });
+  const read: string[] = [];
+  const reader = watched.bus.subscribe({
+    relayed: true,
+    filter: (event) => {
+      if (event.type === "request.finished") read.push(event.record.requestId);
+      return false;
+    },
+  });
+  const finished = (requestId: string) =>
+    other.bus.publish({ type: "request.finished", at: 0, record: withoutBodies(makeRecord({ requestId })) });
+  const asker = { id: "ours-1", url: "http://ours-1.invalid", at: 0, workers: [] };
+  const self = { id: "ours-2", url: "http://ours-2.invalid", at: 0, workers: [] };
+  try {
+    await watched.relay.othersWritten();
+    // A directory read begun before the asker's entry said it watches, landing after the answer.
+    other.relay.observe([asker, self]);
+    finished("after-a-stale-read");
+    await waitFor(
+      "the request finished after a stale read, relayed",
+      () => read.includes("after-a-stale-read"),
+      10_000,
+    );
+    // The asker's entry says it watches: the hold is over, and the directory rules again.
+    other.relay.observe([{ ...asker, watching: true }, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    other.relay.observe([asker, self]);
+    expect(other.bus.wants("request.finished")).toBe(false);
+    // Asked again, and no read ever shows the asker watching (its reader left at once): relaying
+    // stops with the first read once the hold is over.
+    await watched.relay.othersWritten();
+    now += 999;
+    other.relay.observe([asker, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    now += 1;
+    other.relay.observe([asker, self]);
+    expect(other.bus.wants("request.finished")).toBe(false);
+  } finally {
+    reader.close();
+    watched.close();
+    other.close();
   }
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { JsonSeal } from "./json-seal.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { RecentIds } from "./recent-ids.ts";
@@ -15,6 +16,8 @@ const RELAYED: readonly GatewayEvent["type"][] = ["request.started", "request.fi
 const ASK_FIELD = '"ask":"';
 /** Events held between two publishes; past it, new ones are not relayed (a reader is told nothing). */
 const MAX_QUEUED = 10_000;
+/** `answerHoldMs` unless given: three heartbeats of the default second (a test's relay). */
+const DEFAULT_ANSWER_HOLD_MS = 3_000;
 
 /** One publish on the channel: a node's events since its last. */
 interface RelayMessage {
@@ -50,6 +53,14 @@ export interface EventRelayOptions {
   peers?: () => readonly string[];
   /** The longest a stream's opening waits for the other nodes' answers (`cluster.redis_timeout`). */
   askTimeoutMs?: number;
+  /**
+   * How long an answered ask keeps this node relaying while no directory read shows the asker
+   * watching (its entry's name lease, name-lease.ts `leaseTtlMs`): time for the asker's entry to be
+   * written and read, not forever for one whose reader left before it was.
+   */
+  answerHoldMs?: number;
+  /** A test's monotonic clock, in place of the process's: it times `answerHoldMs`. */
+  now?: () => number;
 }
 
 /**
@@ -80,6 +91,13 @@ export class EventRelay {
    */
   private readonly delivered: RecentIds;
   private readonly asks = new WrittenAsks();
+  /**
+   * The nodes this one answered whose entries no directory read has shown watching yet, with when
+   * the last answer went: the asker writes its entry only on its next beat (after its vouch and its
+   * name's renewal), so a read begun before it lands here after the answer, still saying nobody
+   * watches. Relaying stopped by it would miss a request finished before the asker's notice is read.
+   */
+  private readonly answered = new Map<string, number>();
 
   constructor(private readonly options: EventRelayOptions) {
     this.delivered = new RecentIds(2 * options.seal.maxAgeMs);
@@ -90,11 +108,23 @@ export class EventRelay {
     return this.options.bus.relayedReaders > 0;
   }
 
-  /** With every directory read: relays this node's requests while another node watches. */
+  /**
+   * With every directory read: relays this node's requests while another node watches, or while a
+   * node this one answered may not have said so yet (`answered`).
+   */
   observe(entries: readonly NodeEntry[]): void {
     if (this.closed) return;
-    const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
-    if (wanted) this.open();
+    let wanted = false;
+    for (const entry of entries) {
+      if (entry.id === this.options.nodeId || entry.watching !== true) continue;
+      wanted = true;
+      // Its entry says it now: from here the directory rules, as for any watching node.
+      this.answered.delete(entry.id);
+    }
+    const now = this.now();
+    const holdMs = this.options.answerHoldMs ?? DEFAULT_ANSWER_HOLD_MS;
+    for (const [asker, at] of this.answered) if (now - at >= holdMs) this.answered.delete(asker);
+    if (wanted || this.answered.size > 0) this.open();
     else this.stop();
   }
 
@@ -119,7 +149,7 @@ export class EventRelay {
     }
     if (relayed.node === nodeId || relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
     if (typeof relayed.id !== "string" || !this.delivered.first(relayed.id)) return;
-    if (typeof relayed.ask === "string") void this.answer(relayed.ask);
+    if (typeof relayed.ask === "string") void this.answer(relayed.ask, relayed.node);
     if (bus.relayedReaders > 0) for (const event of relayed.events) bus.deliverRelayed(event);
     // After its events: the stream that waits on it opens with them delivered.
     if (typeof relayed.written === "string") this.asks.answered(relayed.written, relayed.node);
@@ -143,6 +173,7 @@ export class EventRelay {
   close(): void {
     this.closed = true;
     this.asks.close();
+    this.answered.clear();
     this.stop();
   }
 
@@ -150,8 +181,9 @@ export class EventRelay {
    * Another node's stream opens: this node relays from now on (before the asker's notice may have
    * been read), writes the rows it queued before, then answers with the events queued since.
    */
-  private async answer(ask: string): Promise<void> {
+  private async answer(ask: string, asker: string): Promise<void> {
     if (this.closed) return;
+    this.answered.set(asker, this.now());
     this.open();
     await this.options.queuedWritten?.();
     if (this.closed) return;
@@ -189,6 +221,10 @@ export class EventRelay {
     const events = this.queue;
     this.queue = [];
     return events;
+  }
+
+  private now(): number {
+    return (this.options.now ?? monotonicClock)();
   }
 
   private stamp() {

@@ -145,6 +145,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     ...(deps.queuedWritten ? { queuedWritten: deps.queuedWritten } : {}),
     peers: () => directory?.peers().flatMap((peer) => (peer.stopping === true ? [] : [peer.id])) ?? [],
     askTimeoutMs: settings.redis_timeout,
+    answerHoldMs: leaseTimings(settings).leaseMs,
   });
   const newly = new NewlyListed();
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));

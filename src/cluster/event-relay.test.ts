@@ -7,6 +7,7 @@ import { withoutBodies } from "../audit/published-record.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { relaySeal } from "./json-seal.ts";
+import type { NodeEntry } from "./node-entry.ts";
 import { RedisLink } from "./redis-link.ts";
 
 let redis: RedisServer;
@@ -145,7 +146,7 @@ test("an opening stream's ask: the other node relays from then on, writes its qu
       return rowsWritten.promise;
     },
   });
-  const watched = await relayNode("ours-1", { peers: () => ["ours-2"], askTimeoutMs: 60_000 });
+  const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 60_000 });
   const read: string[] = [];
   const reader = watched.bus.subscribe({
     relayed: true,
@@ -177,8 +178,30 @@ test("an opening stream's ask: the other node relays from then on, writes its qu
   }
 });
 
+/** The directory's entry of another node `id` of this release (it answers asks) or, `older`, of one before asks. */
+function peerEntry(id: string, older = false): NodeEntry {
+  return { id, url: `http://${id}.invalid`, at: 0, workers: [], ...(older ? {} : { answersAsks: true }) };
+}
+
+test("an opening stream asks only the nodes whose entries say they answer: one of a release before asks (a rolling upgrade) is not waited for", async () => {
+  const other = await relayNode("ours-2");
+  const watched = await relayNode("ours-1", {
+    peers: () => [peerEntry("old-3", true), peerEntry("ours-2")],
+    askTimeoutMs: 600_000,
+  });
+  const reader = watched.bus.subscribe({ relayed: true });
+  try {
+    // Waiting for old-3 too, this would settle only at its deadline, long past the test's.
+    await watched.relay.othersWritten();
+  } finally {
+    reader.close();
+    watched.close();
+    other.close();
+  }
+}, 20_000);
+
 test("an ask no node answers (a node killed but still listed, one of a release before asks) settles at its deadline; none is sent with no other node listed", async () => {
-  const watched = await relayNode("ours-1", { peers: () => ["gone-2"], askTimeoutMs: 50 });
+  const watched = await relayNode("ours-1", { peers: () => [peerEntry("gone-2")], askTimeoutMs: 50 });
   try {
     await watched.relay.othersWritten();
   } finally {
@@ -195,7 +218,7 @@ test("an ask no node answers (a node killed but still listed, one of a release b
 test("asked, a node relays until a directory read shows the asker watching: a read that lists the asker's entry as it stood before the ask stops nothing; a read that never shows it stops relaying once the answer's hold is over", async () => {
   let now = 0;
   const other = await relayNode("ours-2", { answerHoldMs: 1_000, now: () => now });
-  const watched = await relayNode("ours-1", { peers: () => ["ours-2"], askTimeoutMs: 60_000 });
+  const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 60_000 });
   const read: string[] = [];
   const reader = watched.bus.subscribe({
     relayed: true,

@@ -49,8 +49,11 @@ export interface EventRelayOptions {
   flushMs?: number;
   /** This node's audit rows queued so far, written (audit-service.ts `queuedWritten`): what an ask waits for. */
   queuedWritten?: () => Promise<void>;
-  /** The other live nodes, as the directory last listed them: those an ask waits for. */
-  peers?: () => readonly string[];
+  /**
+   * The other nodes, as the directory last listed them: an ask waits for those live and saying
+   * they answer (`NodeEntry.answersAsks`).
+   */
+  peers?: () => readonly NodeEntry[];
   /** The longest a stream's opening waits for the other nodes' answers (`cluster.redis_timeout`). */
   askTimeoutMs?: number;
   /**
@@ -163,7 +166,11 @@ export class EventRelay {
    * this settles once every one has answered, or after `askTimeoutMs`. Never rejects.
    */
   othersWritten(): Promise<void> {
-    const peers = this.options.peers?.() ?? [];
+    // A node of a release before asks (a rolling upgrade) would never answer: every connect would
+    // wait out the deadline for it.
+    const peers = (this.options.peers?.() ?? []).flatMap((peer) =>
+      peer.answersAsks === true && peer.stopping !== true ? [peer.id] : [],
+    );
     if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve();
     const { id, answered } = this.asks.ask(peers, this.options.askTimeoutMs ?? 2_000);
     this.publish({ ...this.stamp(), events: [], ask: id });

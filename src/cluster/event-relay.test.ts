@@ -134,12 +134,63 @@ async function relayNode(id: string, options: Partial<ConstructorParameters<type
     relay.close();
     link.close();
   };
-  return { bus, relay, close };
+  return { bus, relay, link, close };
+}
+
+/**
+ * A plain listener on the channel, as any subscriber of the Redis server: the asks and answers
+ * each node published, and the unsealed markers a test sends to know what came before them.
+ */
+async function channelListener() {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 2_000, vouch: async () => null });
+  expect(await link.start()).toBe(true);
+  const asks: string[] = [];
+  const answers: string[] = [];
+  const markers: string[] = [];
+  await link.subscribe(EVENTS_CHANNEL, (text) => {
+    const json = seal.open(text);
+    if (json === null) return void markers.push(text);
+    const sent = JSON.parse(json) as { node: string; ask?: string; written?: string };
+    if (sent.ask !== undefined) asks.push(sent.node);
+    if (sent.written !== undefined) answers.push(sent.node);
+  });
+  return {
+    asks,
+    answers,
+    /**
+     * Sends `marker` on `node`'s own connection and waits until it is heard: what that node
+     * published before it has been heard too (one connection's commands run in order).
+     */
+    async after(node: { link: RedisLink }, marker: string) {
+      await node.link.publish(EVENTS_CHANNEL, marker);
+      await waitFor(`the marker ${marker}`, () => markers.includes(marker), 10_000);
+    },
+    close: () => link.close(),
+  };
+}
+
+/** A live-stream reader on `bus`, and the request ids of the finished requests it was given. */
+function finishedReader(bus: EventBus) {
+  const read: string[] = [];
+  const reader = bus.subscribe({
+    relayed: true,
+    filter: (event) => {
+      if (event.type === "request.finished") read.push(event.record.requestId);
+      return false;
+    },
+  });
+  return { read, close: () => reader.close() };
+}
+
+/** `requestId` finished on the node of `bus`. */
+function finish(bus: EventBus, requestId: string): void {
+  bus.publish({ type: "request.finished", at: 0, record: withoutBodies(makeRecord({ requestId })) });
 }
 
 test("an opening stream's ask: the other node relays from then on, writes its queued rows, and the ask settles after the events it took meanwhile are delivered", async () => {
   const rowsWritten = Promise.withResolvers<void>();
   const asked = Promise.withResolvers<void>();
+  const channel = await channelListener();
   const other = await relayNode("ours-2", {
     queuedWritten: () => {
       asked.resolve();
@@ -147,14 +198,7 @@ test("an opening stream's ask: the other node relays from then on, writes its qu
     },
   });
   const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 60_000 });
-  const read: string[] = [];
-  const reader = watched.bus.subscribe({
-    relayed: true,
-    filter: (event) => {
-      if (event.type === "request.finished") read.push(event.record.requestId);
-      return false;
-    },
-  });
+  const { read, close: closeReader } = finishedReader(watched.bus);
   try {
     let settled = false;
     const opened = watched.relay.othersWritten().then(() => {
@@ -162,19 +206,20 @@ test("an opening stream's ask: the other node relays from then on, writes its qu
     });
     await asked.promise;
     // Asked, it relays (nobody's entry says so yet): a request it finishes now goes with its answer.
-    other.bus.publish({
-      type: "request.finished",
-      at: 0,
-      record: withoutBodies(makeRecord({ requestId: "meanwhile" })),
-    });
+    finish(other.bus, "meanwhile");
+    // An answer sent before its rows were written would be heard before this marker.
+    await channel.after(other, "rows-not-yet-written");
+    expect(channel.asks).toEqual(["ours-1"]);
+    expect(channel.answers).toEqual([]);
     expect(settled).toBe(false);
     rowsWritten.resolve();
     await opened;
     expect(read).toEqual(["meanwhile"]);
   } finally {
-    reader.close();
+    closeReader();
     watched.close();
     other.close();
+    channel.close();
   }
 });
 
@@ -200,18 +245,42 @@ test("an opening stream asks only the nodes whose entries say they answer: one o
   }
 }, 20_000);
 
-test("an ask no node answers (a node killed but still listed, one of a release before asks) settles at its deadline; none is sent with no other node listed", async () => {
-  const watched = await relayNode("ours-1", { peers: () => [peerEntry("gone-2")], askTimeoutMs: 50 });
+test("an ask a listed node never answers (killed but still listed) waits for it until its deadline, though another answered: one ask is sent; none with no other node listed", async () => {
+  const channel = await channelListener();
+  const asked = Promise.withResolvers<void>();
+  const other = await relayNode("ours-2", {
+    queuedWritten: async () => asked.resolve(),
+  });
+  const watched = await relayNode("ours-1", {
+    peers: () => [peerEntry("gone-3"), peerEntry("ours-2")],
+    askTimeoutMs: 3_000,
+  });
+  const { read, close: closeReader } = finishedReader(watched.bus);
   try {
-    await watched.relay.othersWritten();
+    let settled = false;
+    const opened = watched.relay.othersWritten().then(() => {
+      settled = true;
+    });
+    await asked.promise;
+    finish(other.bus, "in-the-answer");
+    // ours-2's answer taken (its events are delivered just before it is counted), gone-3's still awaited.
+    await waitFor("ours-2's answer delivered", () => read.includes("in-the-answer"), 10_000);
+    expect(settled).toBe(false);
+    await opened;
+    expect(channel.asks).toEqual(["ours-1"]);
   } finally {
+    closeReader();
     watched.close();
+    other.close();
   }
   const alone = await relayNode("ours-1", { peers: () => [] });
   try {
     await alone.relay.othersWritten();
+    await channel.after(alone, "asked-nobody");
+    expect(channel.asks).toEqual(["ours-1"]);
   } finally {
     alone.close();
+    channel.close();
   }
 });
 

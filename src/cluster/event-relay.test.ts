@@ -284,39 +284,35 @@ test("an ask a listed node never answers (killed but still listed) waits for it 
   }
 });
 
-test("asked, a node relays until a directory read shows the asker watching: a read that lists the asker's entry as it stood before the ask stops nothing; a read that never shows it stops relaying once the answer's hold is over", async () => {
+test("asked, a node relays for the answer's hold whatever the directory reads say: a read listing the asker's entry as it stood before the ask, or as a reconnecting reader left it for a moment, stops nothing; once the hold is over the directory rules again", async () => {
   let now = 0;
   const other = await relayNode("ours-2", { answerHoldMs: 1_000, now: () => now });
   const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 60_000 });
-  const read: string[] = [];
-  const reader = watched.bus.subscribe({
-    relayed: true,
-    filter: (event) => {
-      if (event.type === "request.finished") read.push(event.record.requestId);
-      return false;
-    },
-  });
-  const finished = (requestId: string) =>
-    other.bus.publish({ type: "request.finished", at: 0, record: withoutBodies(makeRecord({ requestId })) });
-  const asker = { id: "ours-1", url: "http://ours-1.invalid", at: 0, workers: [] };
-  const self = { id: "ours-2", url: "http://ours-2.invalid", at: 0, workers: [] };
+  const { read, close: closeReader } = finishedReader(watched.bus);
+  const [asker, self] = [peerEntry("ours-1"), peerEntry("ours-2")];
   try {
     await watched.relay.othersWritten();
     // A directory read begun before the asker's entry said it watches, landing after the answer.
     other.relay.observe([asker, self]);
-    finished("after-a-stale-read");
+    finish(other.bus, "after-a-stale-read");
     await waitFor(
       "the request finished after a stale read, relayed",
       () => read.includes("after-a-stale-read"),
       10_000,
     );
-    // The asker's entry says it watches: the hold is over, and the directory rules again.
+    // The asker's reader reconnects (the web UI after a drop): its entry says it watches, then, for
+    // a moment, that it does not.
+    other.relay.observe([{ ...asker, watching: true }, self]);
+    now += 999;
+    other.relay.observe([asker, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    // The hold over: a read that shows nobody watching stops relaying, one that shows it relays.
+    now += 1;
     other.relay.observe([{ ...asker, watching: true }, self]);
     expect(other.bus.wants("request.finished")).toBe(true);
     other.relay.observe([asker, self]);
     expect(other.bus.wants("request.finished")).toBe(false);
-    // Asked again, and no read ever shows the asker watching (its reader left at once): relaying
-    // stops with the first read once the hold is over.
+    // Asked again: held again, from that answer.
     await watched.relay.othersWritten();
     now += 999;
     other.relay.observe([asker, self]);
@@ -325,7 +321,7 @@ test("asked, a node relays until a directory read shows the asker watching: a re
     other.relay.observe([asker, self]);
     expect(other.bus.wants("request.finished")).toBe(false);
   } finally {
-    reader.close();
+    closeReader();
     watched.close();
     other.close();
   }

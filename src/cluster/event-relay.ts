@@ -57,9 +57,9 @@ export interface EventRelayOptions {
   /** The longest a stream's opening waits for the other nodes' answers (`cluster.redis_timeout`). */
   askTimeoutMs?: number;
   /**
-   * How long an answered ask keeps this node relaying while no directory read shows the asker
-   * watching (its entry's name lease, name-lease.ts `leaseTtlMs`): time for the asker's entry to be
-   * written and read, not forever for one whose reader left before it was.
+   * How long an answered ask keeps this node relaying whatever the directory reads say (a node's
+   * name lease, name-lease.ts `leaseTtlMs`): time for the asker's entry to be written and read,
+   * not forever for one whose reader left before it was.
    */
   answerHoldMs?: number;
   /** A test's monotonic clock, in place of the process's: it times `answerHoldMs`. */
@@ -95,12 +95,13 @@ export class EventRelay {
   private readonly delivered: RecentIds;
   private readonly asks = new WrittenAsks();
   /**
-   * The nodes this one answered whose entries no directory read has shown watching yet, with when
-   * the last answer went: the asker writes its entry only on its next beat (after its vouch and its
-   * name's renewal), so a read begun before it lands here after the answer, still saying nobody
-   * watches. Relaying stopped by it would miss a request finished before the asker's notice is read.
+   * When this node last answered an ask: the asker writes its entry only on its next beat (after
+   * its vouch and its name's renewal), so a read begun before it lands here after the answer, still
+   * saying nobody watches; a reader that reconnects (the web UI's live mode after a drop) has its
+   * entry say "not watching", then "watching", in turn. Relaying stopped by such a read would miss
+   * a request finished before the asker's entry is read, so none stops it for `answerHoldMs`.
    */
-  private readonly answered = new Map<string, number>();
+  private lastAnswerAt: number | null = null;
 
   constructor(private readonly options: EventRelayOptions) {
     this.delivered = new RecentIds(2 * options.seal.maxAgeMs);
@@ -113,21 +114,14 @@ export class EventRelay {
 
   /**
    * With every directory read: relays this node's requests while another node watches, or while a
-   * node this one answered may not have said so yet (`answered`).
+   * node this one answered may not have said so yet (`lastAnswerAt`).
    */
   observe(entries: readonly NodeEntry[]): void {
     if (this.closed) return;
-    let wanted = false;
-    for (const entry of entries) {
-      if (entry.id === this.options.nodeId || entry.watching !== true) continue;
-      wanted = true;
-      // Its entry says it now: from here the directory rules, as for any watching node.
-      this.answered.delete(entry.id);
-    }
-    const now = this.now();
+    const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
     const holdMs = this.options.answerHoldMs ?? DEFAULT_ANSWER_HOLD_MS;
-    for (const [asker, at] of this.answered) if (now - at >= holdMs) this.answered.delete(asker);
-    if (wanted || this.answered.size > 0) this.open();
+    const held = this.lastAnswerAt !== null && this.now() - this.lastAnswerAt < holdMs;
+    if (wanted || held) this.open();
     else this.stop();
   }
 
@@ -152,7 +146,7 @@ export class EventRelay {
     }
     if (relayed.node === nodeId || relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
     if (typeof relayed.id !== "string" || !this.delivered.first(relayed.id)) return;
-    if (typeof relayed.ask === "string") void this.answer(relayed.ask, relayed.node);
+    if (typeof relayed.ask === "string") void this.answer(relayed.ask);
     if (bus.relayedReaders > 0) for (const event of relayed.events) bus.deliverRelayed(event);
     // After its events: the stream that waits on it opens with them delivered.
     if (typeof relayed.written === "string") this.asks.answered(relayed.written, relayed.node);
@@ -180,7 +174,6 @@ export class EventRelay {
   close(): void {
     this.closed = true;
     this.asks.close();
-    this.answered.clear();
     this.stop();
   }
 
@@ -188,9 +181,9 @@ export class EventRelay {
    * Another node's stream opens: this node relays from now on (before the asker's notice may have
    * been read), writes the rows it queued before, then answers with the events queued since.
    */
-  private async answer(ask: string, asker: string): Promise<void> {
+  private async answer(ask: string): Promise<void> {
     if (this.closed) return;
-    this.answered.set(asker, this.now());
+    this.lastAnswerAt = this.now();
     this.open();
     await this.options.queuedWritten?.();
     if (this.closed) return;

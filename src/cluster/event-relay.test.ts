@@ -4,8 +4,10 @@ import { makeRecord } from "../audit/audit-fixture.ts";
 import { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { withoutBodies } from "../audit/published-record.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { relaySeal } from "./json-seal.ts";
+import type { NodeEntry } from "./node-entry.ts";
 import { RedisLink } from "./redis-link.ts";
 
 let redis: RedisServer;
@@ -132,27 +134,71 @@ async function relayNode(id: string, options: Partial<ConstructorParameters<type
     relay.close();
     link.close();
   };
-  return { bus, relay, close };
+  return { bus, relay, link, close };
 }
 
-test("an opening stream's ask: the other node relays from then on, writes its queued rows, and the ask settles after the events it took meanwhile are delivered", async () => {
-  const rowsWritten = Promise.withResolvers<void>();
-  const asked = Promise.withResolvers<void>();
-  const other = await relayNode("ours-2", {
-    queuedWritten: () => {
-      asked.resolve();
-      return rowsWritten.promise;
-    },
+/**
+ * A plain listener on the channel, as any subscriber of the Redis server: the asks and answers
+ * each node published, and the unsealed markers a test sends to know what came before them.
+ */
+async function channelListener() {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 2_000, vouch: async () => null });
+  expect(await link.start()).toBe(true);
+  const asks: string[] = [];
+  const answers: string[] = [];
+  const markers: string[] = [];
+  await link.subscribe(EVENTS_CHANNEL, (text) => {
+    const json = seal.open(text);
+    if (json === null) return void markers.push(text);
+    const sent = JSON.parse(json) as { node: string; ask?: string; written?: string };
+    if (sent.ask !== undefined) asks.push(sent.node);
+    if (sent.written !== undefined) answers.push(sent.node);
   });
-  const watched = await relayNode("ours-1", { peers: () => ["ours-2"], askTimeoutMs: 60_000 });
+  return {
+    asks,
+    answers,
+    /**
+     * Sends `marker` on `node`'s own connection and waits until it is heard: what that node
+     * published before it has been heard too (one connection's commands run in order).
+     */
+    async after(node: { link: RedisLink }, marker: string) {
+      await node.link.publish(EVENTS_CHANNEL, marker);
+      await waitFor(`the marker ${marker}`, () => markers.includes(marker), 10_000);
+    },
+    close: () => link.close(),
+  };
+}
+
+/** A live-stream reader on `bus`, and the request ids of the finished requests it was given. */
+function finishedReader(bus: EventBus) {
   const read: string[] = [];
-  const reader = watched.bus.subscribe({
+  const reader = bus.subscribe({
     relayed: true,
     filter: (event) => {
       if (event.type === "request.finished") read.push(event.record.requestId);
       return false;
     },
   });
+  return { read, close: () => reader.close() };
+}
+
+/** `requestId` finished on the node of `bus`. */
+function finish(bus: EventBus, requestId: string): void {
+  bus.publish({ type: "request.finished", at: 0, record: withoutBodies(makeRecord({ requestId })) });
+}
+
+test("an opening stream's ask: the other node relays from then on, writes its queued rows, and the ask settles after the events it took meanwhile are delivered", async () => {
+  const rowsWritten = Promise.withResolvers<void>();
+  const asked = Promise.withResolvers<void>();
+  const channel = await channelListener();
+  const other = await relayNode("ours-2", {
+    queuedWritten: () => {
+      asked.resolve();
+      return rowsWritten.promise;
+    },
+  });
+  const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 60_000 });
+  const { read, close: closeReader } = finishedReader(watched.bus);
   try {
     let settled = false;
     const opened = watched.relay.othersWritten().then(() => {
@@ -160,33 +206,123 @@ test("an opening stream's ask: the other node relays from then on, writes its qu
     });
     await asked.promise;
     // Asked, it relays (nobody's entry says so yet): a request it finishes now goes with its answer.
-    other.bus.publish({
-      type: "request.finished",
-      at: 0,
-      record: withoutBodies(makeRecord({ requestId: "meanwhile" })),
-    });
+    finish(other.bus, "meanwhile");
+    // An answer sent before its rows were written would be heard before this marker.
+    await channel.after(other, "rows-not-yet-written");
+    expect(channel.asks).toEqual(["ours-1"]);
+    expect(channel.answers).toEqual([]);
     expect(settled).toBe(false);
     rowsWritten.resolve();
     await opened;
     expect(read).toEqual(["meanwhile"]);
   } finally {
+    closeReader();
+    watched.close();
+    other.close();
+    channel.close();
+  }
+});
+
+/** The directory's entry of another node `id` of this release (it answers asks) or, `older`, of one before asks. */
+function peerEntry(id: string, older = false): NodeEntry {
+  return { id, url: `http://${id}.invalid`, at: 0, workers: [], ...(older ? {} : { answersAsks: true }) };
+}
+
+test("an opening stream asks only the nodes whose entries say they answer: one of a release before asks (a rolling upgrade) is not waited for", async () => {
+  const other = await relayNode("ours-2");
+  const watched = await relayNode("ours-1", {
+    peers: () => [peerEntry("old-3", true), peerEntry("ours-2")],
+    askTimeoutMs: 600_000,
+  });
+  const reader = watched.bus.subscribe({ relayed: true });
+  try {
+    // Waiting for old-3 too, this would settle only at its deadline, long past the test's.
+    await watched.relay.othersWritten();
+  } finally {
     reader.close();
     watched.close();
     other.close();
   }
-});
+}, 20_000);
 
-test("an ask no node answers (a node killed but still listed, one of a release before asks) settles at its deadline; none is sent with no other node listed", async () => {
-  const watched = await relayNode("ours-1", { peers: () => ["gone-2"], askTimeoutMs: 50 });
+test("an ask a listed node never answers (killed but still listed) waits for it until its deadline, though another answered: one ask is sent; none with no other node listed", async () => {
+  const channel = await channelListener();
+  const asked = Promise.withResolvers<void>();
+  const other = await relayNode("ours-2", {
+    queuedWritten: async () => asked.resolve(),
+  });
+  const watched = await relayNode("ours-1", {
+    peers: () => [peerEntry("gone-3"), peerEntry("ours-2")],
+    askTimeoutMs: 3_000,
+  });
+  const { read, close: closeReader } = finishedReader(watched.bus);
   try {
-    await watched.relay.othersWritten();
+    let settled = false;
+    const opened = watched.relay.othersWritten().then(() => {
+      settled = true;
+    });
+    await asked.promise;
+    finish(other.bus, "in-the-answer");
+    // ours-2's answer taken (its events are delivered just before it is counted), gone-3's still awaited.
+    await waitFor("ours-2's answer delivered", () => read.includes("in-the-answer"), 10_000);
+    expect(settled).toBe(false);
+    await opened;
+    expect(channel.asks).toEqual(["ours-1"]);
   } finally {
+    closeReader();
     watched.close();
+    other.close();
   }
   const alone = await relayNode("ours-1", { peers: () => [] });
   try {
     await alone.relay.othersWritten();
+    await channel.after(alone, "asked-nobody");
+    expect(channel.asks).toEqual(["ours-1"]);
   } finally {
     alone.close();
+    channel.close();
+  }
+});
+
+test("asked, a node relays for the answer's hold whatever the directory reads say: a read listing the asker's entry as it stood before the ask, or as a reconnecting reader left it for a moment, stops nothing; once the hold is over the directory rules again", async () => {
+  let now = 0;
+  const other = await relayNode("ours-2", { answerHoldMs: 1_000, now: () => now });
+  const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 60_000 });
+  const { read, close: closeReader } = finishedReader(watched.bus);
+  const [asker, self] = [peerEntry("ours-1"), peerEntry("ours-2")];
+  try {
+    await watched.relay.othersWritten();
+    // A directory read begun before the asker's entry said it watches, landing after the answer.
+    other.relay.observe([asker, self]);
+    finish(other.bus, "after-a-stale-read");
+    await waitFor(
+      "the request finished after a stale read, relayed",
+      () => read.includes("after-a-stale-read"),
+      10_000,
+    );
+    // The asker's reader reconnects (the web UI after a drop): its entry says it watches, then, for
+    // a moment, that it does not.
+    other.relay.observe([{ ...asker, watching: true }, self]);
+    now += 999;
+    other.relay.observe([asker, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    // The hold over: a read that shows nobody watching stops relaying, one that shows it relays.
+    now += 1;
+    other.relay.observe([{ ...asker, watching: true }, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    other.relay.observe([asker, self]);
+    expect(other.bus.wants("request.finished")).toBe(false);
+    // Asked again: held again, from that answer.
+    await watched.relay.othersWritten();
+    now += 999;
+    other.relay.observe([asker, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    now += 1;
+    other.relay.observe([asker, self]);
+    expect(other.bus.wants("request.finished")).toBe(false);
+  } finally {
+    closeReader();
+    watched.close();
+    other.close();
   }
 });

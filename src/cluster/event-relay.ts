@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { JsonSeal } from "./json-seal.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { RecentIds } from "./recent-ids.ts";
@@ -15,6 +16,8 @@ const RELAYED: readonly GatewayEvent["type"][] = ["request.started", "request.fi
 const ASK_FIELD = '"ask":"';
 /** Events held between two publishes; past it, new ones are not relayed (a reader is told nothing). */
 const MAX_QUEUED = 10_000;
+/** `answerHoldMs` unless given: three heartbeats of the default second (a test's relay). */
+const DEFAULT_ANSWER_HOLD_MS = 3_000;
 
 /** One publish on the channel: a node's events since its last. */
 interface RelayMessage {
@@ -46,10 +49,21 @@ export interface EventRelayOptions {
   flushMs?: number;
   /** This node's audit rows queued so far, written (audit-service.ts `queuedWritten`): what an ask waits for. */
   queuedWritten?: () => Promise<void>;
-  /** The other live nodes, as the directory last listed them: those an ask waits for. */
-  peers?: () => readonly string[];
+  /**
+   * The other nodes, as the directory last listed them: an ask waits for those live and saying
+   * they answer (`NodeEntry.answersAsks`).
+   */
+  peers?: () => readonly NodeEntry[];
   /** The longest a stream's opening waits for the other nodes' answers (`cluster.redis_timeout`). */
   askTimeoutMs?: number;
+  /**
+   * How long an answered ask keeps this node relaying whatever the directory reads say (a node's
+   * name lease, name-lease.ts `leaseTtlMs`): time for the asker's entry to be written and read,
+   * not forever for one whose reader left before it was.
+   */
+  answerHoldMs?: number;
+  /** A test's monotonic clock, in place of the process's: it times `answerHoldMs`. */
+  now?: () => number;
 }
 
 /**
@@ -80,6 +94,14 @@ export class EventRelay {
    */
   private readonly delivered: RecentIds;
   private readonly asks = new WrittenAsks();
+  /**
+   * When this node last answered an ask: the asker writes its entry only on its next beat (after
+   * its vouch and its name's renewal), so a read begun before it lands here after the answer, still
+   * saying nobody watches; a reader that reconnects (the web UI's live mode after a drop) has its
+   * entry say "not watching", then "watching", in turn. Relaying stopped by such a read would miss
+   * a request finished before the asker's entry is read, so none stops it for `answerHoldMs`.
+   */
+  private lastAnswerAt: number | null = null;
 
   constructor(private readonly options: EventRelayOptions) {
     this.delivered = new RecentIds(2 * options.seal.maxAgeMs);
@@ -90,11 +112,16 @@ export class EventRelay {
     return this.options.bus.relayedReaders > 0;
   }
 
-  /** With every directory read: relays this node's requests while another node watches. */
+  /**
+   * With every directory read: relays this node's requests while another node watches, or while a
+   * node this one answered may not have said so yet (`lastAnswerAt`).
+   */
   observe(entries: readonly NodeEntry[]): void {
     if (this.closed) return;
     const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
-    if (wanted) this.open();
+    const holdMs = this.options.answerHoldMs ?? DEFAULT_ANSWER_HOLD_MS;
+    const held = this.lastAnswerAt !== null && this.now() - this.lastAnswerAt < holdMs;
+    if (wanted || held) this.open();
     else this.stop();
   }
 
@@ -133,7 +160,11 @@ export class EventRelay {
    * this settles once every one has answered, or after `askTimeoutMs`. Never rejects.
    */
   othersWritten(): Promise<void> {
-    const peers = this.options.peers?.() ?? [];
+    // A node of a release before asks (a rolling upgrade) would never answer: every connect would
+    // wait out the deadline for it.
+    const peers = (this.options.peers?.() ?? []).flatMap((peer) =>
+      peer.answersAsks === true && peer.stopping !== true ? [peer.id] : [],
+    );
     if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve();
     const { id, answered } = this.asks.ask(peers, this.options.askTimeoutMs ?? 2_000);
     this.publish({ ...this.stamp(), events: [], ask: id });
@@ -152,6 +183,7 @@ export class EventRelay {
    */
   private async answer(ask: string): Promise<void> {
     if (this.closed) return;
+    this.lastAnswerAt = this.now();
     this.open();
     await this.options.queuedWritten?.();
     if (this.closed) return;
@@ -189,6 +221,10 @@ export class EventRelay {
     const events = this.queue;
     this.queue = [];
     return events;
+  }
+
+  private now(): number {
+    return (this.options.now ?? monotonicClock)();
   }
 
   private stamp() {

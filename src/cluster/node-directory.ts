@@ -303,6 +303,7 @@ export class NodeDirectory {
       ...(config ? { config: config() } : {}),
       forwardVersion: FORWARD_VERSION,
       linkVersion: LINK_VERSION,
+      answersAsks: true,
       release: RELEASE,
       ...(watching?.() ? { watching: true } : {}),
       ...(this.listed.draining ? { stopping: true } : {}),

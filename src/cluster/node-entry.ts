@@ -57,6 +57,11 @@ export interface NodeEntry {
    * mixed releases show; absent: a node of a release that did not say.
    */
   release?: string;
+  /**
+   * The node answers a live stream's ask on `mgw:events` (event-relay.ts `othersWritten`); absent:
+   * a node of a release before asks, which no opening stream waits for (it would never answer).
+   */
+  answersAsks?: boolean;
   /** Someone reads this node's live event stream: the other nodes relay their requests to it (event-relay.ts). */
   watching?: boolean;
   /**

@@ -144,8 +144,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     bus: deps.bus,
     seal: relaySeal(settings.secret, { now, validForMs, maxAgeMs: validForMs }),
     ...(deps.queuedWritten ? { queuedWritten: deps.queuedWritten } : {}),
-    peers: () => directory?.peers().flatMap((peer) => (peer.stopping === true ? [] : [peer.id])) ?? [],
+    peers: () => directory?.peers() ?? [],
     askTimeoutMs: settings.redis_timeout,
+    answerHoldMs: leaseTimings(settings).leaseMs,
   });
   const newly = new NewlyListed();
   const departed = new DepartedNodes(nodeId, deps.bus);

@@ -186,6 +186,24 @@ test("a worker whose model server answers slowly (streams that began, then stall
   }
 }, 120_000);
 
+test("a worker busy with long whole answers only, every one outwaited by the bound at once, is judged once for them all, not taken out of rotation", async () => {
+  const busy = await openRawWorker(gw.port, gw.workerKey);
+  try {
+    expect((await busy.register(["llama-small"], "busy")).type).toBe("registered");
+    // Three whole answers sent together, each longer than first_byte: its server says nothing
+    // meanwhile, as a hung one would, but they began together (one silence, not three in a row).
+    const held: RequestFrame[] = [];
+    const outcome = await whileServing(Promise.all([chat(false), chat(false), chat(false)]), () => {
+      for (let request = nextRequest(busy); request; request = nextRequest(busy)) held.push(request);
+    });
+    expect(outcome).toEqual([504, 504, 504]);
+    expect(held).toHaveLength(3);
+    expect(await ejectedUntil("busy")).toBeUndefined();
+  } finally {
+    busy.socket.close();
+  }
+}, 60_000);
+
 // Two entries route to the workers' model, one impatient: its own tighter bound passing says the
 // server was slower than that entry allows, not that it hangs (the patient entry would have waited).
 const shared = workerGateway({

@@ -9,7 +9,8 @@ import type { CancelHook } from "../../core/cancel-hook.ts";
 export class ServerSilence {
   /**
    * Frames of answers heard from the server, any call's (heads, body chunks, ends): counted, not
-   * timed, so a frame costs an increment and no clock read.
+   * timed, so a frame costs an increment and no clock read. A call judged silent moves it too
+   * (`cut`), so that calls sent before it, cut later, are not judged by the same silence again.
    */
   heard = 0;
   /** The calls whose exchange was cut unanswered while the server said nothing; made at the first. */
@@ -17,10 +18,14 @@ export class ServerSilence {
 
   /**
    * The exchange of `call` (the attempt that hooked it) was cut before its head, `heardAtSend`
-   * the count as it was sent: kept when the server has said nothing since, to any call.
+   * the count as it was sent: kept when the server has said nothing since, to any call. One call a
+   * silence at most: calls sent together and cut together (a healthy server busy with long whole
+   * answers, each past first_byte) are one fault, not one each, which would take the worker out at
+   * once; a server that hangs is judged at each call sent after the last judged, three in a row.
    */
   cut(call: CancelHook, heardAtSend: number): void {
     if (this.heard !== heardAtSend) return;
+    this.heard++;
     this.silent ??= new WeakSet();
     this.silent.add(call);
   }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { BEDROCK_RUNTIME, STS } from "../src/providers/bedrock/aws-endpoint.ts";
 import { OFF_CLOUD_ENV } from "../src/testing/off-cloud-env.ts";
 
 // The rules that keep the suite honest (issue 12), checked on every file so they stay true:
@@ -18,7 +19,9 @@ import { OFF_CLOUD_ENV } from "../src/testing/off-cloud-env.ts";
 //   spawn without `env` gets the environment the test process started with; so does any spawn
 //   that gives an `env`, which built from nothing or behind a variable would not show it has the
 //   off-cloud one (one that needs its own environment says why in an `// off-cloud:` comment in
-//   the call). Checked in every test file and test helper, under test/ and src/ alike.
+//   the call). Checked in every test file and test helper, under test/ and src/ alike. Every AWS
+//   setting the gateway reads is one of the off-cloud environment's, so none of the host's
+//   (LocalStack's AWS_ENDPOINT_URL, a FIPS runner's AWS_USE_FIPS_ENDPOINT) changes a result.
 
 const ROOT = join(import.meta.dir, "..");
 const files = (pattern: string, under: string) =>
@@ -126,5 +129,21 @@ describe("suite rules", () => {
       )
       .map(({ file, line }) => `${file}:${line}`);
     expect(bare).toEqual([]);
+  });
+
+  test("every AWS setting the gateway reads is set by the off-cloud environment", () => {
+    const product = files("**/*.ts", "src").filter(
+      (file) => !file.endsWith(".test.ts") && !file.startsWith("src/testing/"),
+    );
+    const read = new Set<string>();
+    // `AWS_ENDPOINT_URL_${service.id}` (aws-endpoint.ts): each service the gateway calls.
+    for (const file of product)
+      for (const [, name] of readFileSync(join(ROOT, file), "utf8").matchAll(
+        /\benv(?:\.|\[\s*["'`])(AWS_\w+)/g,
+      ))
+        for (const full of name?.endsWith("_") ? [BEDROCK_RUNTIME, STS].map(({ id }) => name + id) : [name])
+          if (full) read.add(full);
+    expect(read.size).toBeGreaterThan(20);
+    expect([...read].filter((name) => !(name in OFF_CLOUD_ENV)).sort()).toEqual([]);
   });
 });

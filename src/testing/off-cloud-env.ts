@@ -44,6 +44,20 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   AWS_CONFIG_FILE: NO_FILE,
   AWS_SHARED_CREDENTIALS_FILE: NO_FILE,
   AWS_PROFILE: "",
+  AWS_ROLE_SESSION_NAME: "",
+  // A host's own ECS token, else a test's fake container endpoint would be handed it.
+  AWS_CONTAINER_AUTHORIZATION_TOKEN: "",
+  AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: "",
+  // Settings that change where a call goes or how it is made: LocalStack's AWS_ENDPOINT_URL, a
+  // FIPS runner's AWS_USE_FIPS_ENDPOINT, a shell's AWS_REGION (a test of "no region" says none).
+  // Every AWS_* the gateway reads is here (test/suite-rules.test.ts).
+  AWS_REGION: "",
+  AWS_ENDPOINT_URL: "",
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: "",
+  AWS_ENDPOINT_URL_STS: "",
+  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "",
+  AWS_USE_FIPS_ENDPOINT: "",
+  AWS_EC2_METADATA_V1_DISABLED: "",
   // Google: the metadata server is asked whatever the residency check says; the check told
   // "not Google Cloud", as the start's warnings on an ordinary host say (GCE_METADATA_HOST alone
   // would make every host look like Google Cloud). No ADC file: none named, and gcloud's folder

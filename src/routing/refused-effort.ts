@@ -16,8 +16,9 @@ const EFFORT_PATHS = ["output_config.effort", "reasoning_effort"] as const;
  * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), so Opus 4.8 takes every
  * level with thinking off, as it runs by default; users' reports of this 400 from Opus 4.8
  * (anthropics/claude-code#76689) are not what the docs say. The translations send Opus 5 and
- * Haiku 5.5 high at once (anthropic-effort.ts); these words still mend a model the rules do not
- * place. A model without the level asked lists those it has: "This model does not support effort
+ * Haiku 5.5 high at once (anthropic-effort.ts), and Sonnet 5.5 beside `thinking: {type:
+ * "between_tools"}`, whose refusal of xhigh and max Anthropic documents without its words (none
+ * are read for it here); these words still mend a model the rules do not place. A model without the level asked lists those it has: "This model does not support effort
  * level 'xhigh'. Supported levels: high, low, max, medium." Not anchored: Claude on Bedrock says
  * them after AWS's lead ("…The model returned the following errors: …").
  */

@@ -20,6 +20,7 @@ const LEVELS: Readonly<Record<string, readonly string[]>> = {
   "claude-opus-4-6": ["low", "medium", "high", "max"],
   "claude-sonnet-4-6": ["low", "medium", "high", "max"],
   "claude-opus-4-7": ["low", "medium", "high", "xhigh", "max"],
+  "claude-opus-4-8": ["low", "medium", "high", "xhigh", "max"],
   "claude-opus-5": ["low", "medium", "high", "xhigh", "max"],
   "claude-haiku-5-5": ["low", "medium", "high", "xhigh", "max"],
   "claude-sonnet-5-5": ["low", "medium", "high", "xhigh", "max"],
@@ -43,6 +44,11 @@ const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
  * gateway mends by, so a level sent as asked is the caller's 400.
  */
 const CAPPED_BETWEEN_TOOLS = new Set(["claude-sonnet-5-5"]);
+/**
+ * Opus 4.8, which no doc caps, refusing xhigh and max with thinking left out in Opus 5's words, as
+ * users report it (anthropics/claude-code#76689, #79798).
+ */
+const REFUSES_WITHOUT_THINKING = new Set(["claude-opus-4-8"]);
 
 interface Sent {
   readonly model: string;
@@ -76,11 +82,10 @@ function judged(body: Sent): Response {
     return refused(
       `This model does not support effort level '${effort}'. Supported levels: ${[...levels].sort().join(", ")}.`,
     );
-  if (
-    CAPPED_WITHOUT_THINKING.has(body.model) &&
-    body.thinking?.type === "disabled" &&
-    (effort === "xhigh" || effort === "max")
-  )
+  const thinkingOff =
+    (CAPPED_WITHOUT_THINKING.has(body.model) && body.thinking?.type === "disabled") ||
+    (REFUSES_WITHOUT_THINKING.has(body.model) && body.thinking === undefined);
+  if (thinkingOff && (effort === "xhigh" || effort === "max"))
     return refused(
       `output_config.effort '${effort}' is not supported when thinking is disabled on this model. Use effort 'high' or below, or enable thinking.`,
     );
@@ -263,6 +268,14 @@ describe("Opus 5 and Haiku 5.5 with thinking disabled, Sonnet 5.5 with thinking 
 // 'xhigh'. Supported levels: high, low, max, medium."). Before, the caller got the 400.
 describe("a level the route's Claude refuses", () => {
   const sentSince = (before: number) => sent.slice(before).map((body) => body.output_config?.effort);
+
+  test("Opus 4.8 refusing xhigh with thinking left out, as users report: sent again at high, named", async () => {
+    const before = sent.length;
+    const { data, response } = await ask("claude-opus-4-8", "xhigh");
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sentSince(before)).toEqual(["xhigh", "high"]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
 
   test("a level a model no rule places has not: sent again at the most below it that it lists", async () => {
     const before = sent.length;

@@ -19,9 +19,10 @@ import { OFF_CLOUD_ENV } from "../src/testing/off-cloud-env.ts";
 //   spawn without `env` gets the environment the test process started with; so does any spawn
 //   that gives an `env`, which built from nothing or behind a variable would not show it has the
 //   off-cloud one (one that needs its own environment says why in an `// off-cloud:` comment in
-//   the call). Checked in every test file and test helper, under test/ and src/ alike. Every AWS
-//   setting the gateway reads is one of the off-cloud environment's, so none of the host's
-//   (LocalStack's AWS_ENDPOINT_URL, a FIPS runner's AWS_USE_FIPS_ENDPOINT) changes a result.
+//   the call). Checked in every test file and test helper, under test/ and src/ alike. Every AWS,
+//   Azure and Google setting the gateway reads is one of the off-cloud environment's, so none of
+//   the host's (LocalStack's AWS_ENDPOINT_URL, a FIPS runner's AWS_USE_FIPS_ENDPOINT, a sovereign
+//   cloud's AZURE_AUTHORITY_HOST) changes a result.
 
 const ROOT = join(import.meta.dir, "..");
 const files = (pattern: string, under: string) =>
@@ -131,7 +132,7 @@ describe("suite rules", () => {
     expect(bare).toEqual([]);
   });
 
-  test("every AWS setting the gateway reads is set by the off-cloud environment", () => {
+  test("every cloud setting the gateway reads (AWS, Azure, Google) is set by the off-cloud environment", () => {
     const product = files("**/*.ts", "src").filter(
       (file) => !file.endsWith(".test.ts") && !file.startsWith("src/testing/"),
     );
@@ -139,11 +140,11 @@ describe("suite rules", () => {
     // `AWS_ENDPOINT_URL_${service.id}` (aws-endpoint.ts): each service the gateway calls.
     for (const file of product)
       for (const [, name] of readFileSync(join(ROOT, file), "utf8").matchAll(
-        /\benv(?:\.|\[\s*["'`])(AWS_\w+)/g,
+        /\benv(?:\.|\[\s*["'`])((?:AWS|AZURE|IDENTITY|GOOGLE|GCE|GEMINI|CLOUDSDK)_\w+)/g,
       ))
         for (const full of name?.endsWith("_") ? [BEDROCK_RUNTIME, STS].map(({ id }) => name + id) : [name])
           if (full) read.add(full);
-    expect(read.size).toBeGreaterThan(20);
+    expect(read.size).toBeGreaterThan(30);
     expect([...read].filter((name) => !(name in OFF_CLOUD_ENV)).sort()).toEqual([]);
   });
 });

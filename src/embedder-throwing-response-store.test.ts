@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { createGateway, type Gateway, openSqliteStorage, type ResponseStore } from "./index.ts";
+import {
+  createGateway,
+  type Gateway,
+  openSqliteStorage,
+  type ResponseStore,
+  type StoredResponse,
+} from "./index.ts";
 import { jwtCaller } from "./testing/jwt-caller.ts";
 import { oneMockModel } from "./testing/one-mock-model.ts";
 
@@ -64,4 +70,41 @@ test("a response store that throws at once on read: 503 storage_unavailable on e
 test("a response store that throws at once on save: the answer it would store is the store's 503, not the upstream's 502", async () => {
   const refused = await refusal(() => client.responses.create({ model: "mock", input: "hi" }));
   expect(refused).toMatchObject({ status: 503, code: "storage_unavailable" });
+});
+
+test("a response store whose methods answer plain values (not async: a synchronous store): saved, read, continued and deleted as an async one's", async () => {
+  // A JavaScript store kept in a Map, answering at once: nothing, a record or null, true or false.
+  const held = new Map<string, StoredResponse>();
+  const plain = {
+    ...base.responses,
+    save: (record: StoredResponse) => {
+      held.set(`${record.tenant}/${record.id}`, record);
+    },
+    get: (tenant: string, id: string) => held.get(`${tenant}/${id}`) ?? null,
+    chain: undefined,
+    responseOfItem: undefined,
+    delete: (tenant: string, id: string) => held.delete(`${tenant}/${id}`),
+  } as unknown as ResponseStore;
+  const own = await createGateway({
+    config: oneMockModel(),
+    auth: async () => jwtCaller,
+    storage: { ...base, responses: plain, close: async () => {} },
+  });
+  try {
+    const { port } = own.listen("127.0.0.1", 0);
+    const sdk = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "t", maxRetries: 0 });
+    const first = await sdk.responses.create({ model: "mock", input: "hi" });
+    expect(held.size).toBe(1);
+    expect((await sdk.responses.retrieve(first.id)).id).toBe(first.id);
+    const next = await sdk.responses.create({
+      model: "mock",
+      input: "and then?",
+      previous_response_id: first.id,
+    });
+    expect(next.previous_response_id).toBe(first.id);
+    expect(await refusal(() => sdk.responses.delete(first.id))).toBe("answered");
+    expect(await refusal(() => sdk.responses.retrieve(first.id))).toMatchObject({ status: 404 });
+  } finally {
+    await own.stop();
+  }
 });

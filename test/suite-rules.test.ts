@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { BEDROCK_RUNTIME, STS } from "../src/providers/bedrock/aws-endpoint.ts";
 import { OFF_CLOUD_ENV } from "../src/testing/off-cloud-env.ts";
 
 // The rules that keep the suite honest (issue 12), checked on every file so they stay true:
@@ -18,7 +19,10 @@ import { OFF_CLOUD_ENV } from "../src/testing/off-cloud-env.ts";
 //   spawn without `env` gets the environment the test process started with; so does any spawn
 //   that gives an `env`, which built from nothing or behind a variable would not show it has the
 //   off-cloud one (one that needs its own environment says why in an `// off-cloud:` comment in
-//   the call). Checked in every test file and test helper, under test/ and src/ alike.
+//   the call). Checked in every test file and test helper, under test/ and src/ alike. Every AWS,
+//   Azure and Google setting the gateway reads is one of the off-cloud environment's, so none of
+//   the host's (LocalStack's AWS_ENDPOINT_URL, a FIPS runner's AWS_USE_FIPS_ENDPOINT, a sovereign
+//   cloud's AZURE_AUTHORITY_HOST) changes a result.
 
 const ROOT = join(import.meta.dir, "..");
 const files = (pattern: string, under: string) =>
@@ -126,5 +130,21 @@ describe("suite rules", () => {
       )
       .map(({ file, line }) => `${file}:${line}`);
     expect(bare).toEqual([]);
+  });
+
+  test("every cloud setting the gateway reads (AWS, Azure, Google) is set by the off-cloud environment", () => {
+    const product = files("**/*.ts", "src").filter(
+      (file) => !file.endsWith(".test.ts") && !file.startsWith("src/testing/"),
+    );
+    const read = new Set<string>();
+    // `AWS_ENDPOINT_URL_${service.id}` (aws-endpoint.ts): each service the gateway calls.
+    for (const file of product)
+      for (const [, name] of readFileSync(join(ROOT, file), "utf8").matchAll(
+        /\benv(?:\.|\[\s*["'`])((?:AWS|AZURE|IDENTITY|GOOGLE|GCE|GEMINI|CLOUDSDK)_\w+)/g,
+      ))
+        for (const full of name?.endsWith("_") ? [BEDROCK_RUNTIME, STS].map(({ id }) => name + id) : [name])
+          if (full) read.add(full);
+    expect(read.size).toBeGreaterThan(30);
+    expect([...read].filter((name) => !(name in OFF_CLOUD_ENV)).sort()).toEqual([]);
   });
 });

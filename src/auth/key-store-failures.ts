@@ -1,5 +1,6 @@
 import { describeError } from "../core/describe-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { guardedCalls } from "../core/guarded-calls.ts";
 import type { KeyStore } from "../storage/storage.ts";
 
 /**
@@ -23,20 +24,12 @@ export const keyStoreFailed =
 
 /**
  * The key store as key administration calls it (`/admin/api/keys`): an embedder's store that
- * rejects, or throws before any promise, is `keyStoreFailed`. The optional methods stay absent
+ * rejects, or throws before any promise, is `keyStoreFailed`; one answering a plain value is
+ * taken at its word (core/guarded-calls.ts). The optional methods stay absent
  * where the store has none, so what falls back without them still does.
  */
 export function failuresRetryable(store: KeyStore): KeyStore {
-  const failed = keyStoreFailed("key store call");
-  const guarded =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      try {
-        return await call.apply(store, args);
-      } catch (error) {
-        return failed(error);
-      }
-    };
+  const guarded = guardedCalls(store, keyStoreFailed("key store call"));
   const { createIfEmpty, page, countActive, countActiveOutside, setLimits } = store;
   return {
     create: guarded(store.create),

@@ -1,5 +1,6 @@
 import { describeError } from "../core/describe-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { guardedCalls } from "../core/guarded-calls.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 
 /**
@@ -19,46 +20,25 @@ export const responseStoreFailed = (error: unknown): never => {
 };
 
 /**
- * The promise `call` returns, or, when it throws before returning one (a store method that is not
- * `async`, whose driver throws at once), that throw as its rejection: the store failed all the
- * same. Thrown as it was, a read's was a 500 and a save's was taken for the upstream's failure (a
- * 502 "upstream failed", the route retried and its breaker counting it).
- */
-function asRejection<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return call();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/**
  * The response store as requests read it (a turn's `previous_response_id` and item references,
  * `GET`/`DELETE /v1/responses/{id}`): a read or delete that fails is `responseStoreFailed`.
- * Saves and retention's prune go as they are, a throw as a rejection: a failed save is the
- * caller's 503 already.
+ * Saves and retention's prune fail as they do: a failed save is the caller's 503 already.
  */
 export function readsRetryable(store: ResponseStore): ResponseStore {
+  // A method that throws before returning a promise, or answers a plain value, is taken as an
+  // async one's rejection or answer (core/guarded-calls.ts): a read's throw was a 500, a save's
+  // was taken for the upstream's failure (a 502 "upstream failed", the route retried and its
+  // breaker counting it).
+  const read = guardedCalls(store, responseStoreFailed);
+  const write = guardedCalls(store);
   const { chain, responseOfItem, delete: remove } = store;
   return {
-    save: (record) => asRejection(() => store.save(record)),
-    get: (tenant, id) => asRejection(() => store.get(tenant, id)).catch(responseStoreFailed),
-    ...(chain
-      ? { chain: (tenant, id) => asRejection(() => chain.call(store, tenant, id)).catch(responseStoreFailed) }
-      : {}),
-    ...(responseOfItem
-      ? {
-          responseOfItem: (tenant, id) =>
-            asRejection(() => responseOfItem.call(store, tenant, id)).catch(responseStoreFailed),
-        }
-      : {}),
-    ...(remove
-      ? {
-          delete: (tenant, id) =>
-            asRejection(() => remove.call(store, tenant, id)).catch(responseStoreFailed),
-        }
-      : {}),
-    prune: (before, limit) => asRejection(() => store.prune(before, limit)),
+    save: write(store.save),
+    get: read(store.get),
+    ...(chain ? { chain: read(chain) } : {}),
+    ...(responseOfItem ? { responseOfItem: read(responseOfItem) } : {}),
+    ...(remove ? { delete: read(remove) } : {}),
+    prune: write(store.prune),
     // Not a call but what the store says of itself: which keys still read a free label's old rows.
     get labelScopesClosedAt() {
       return store.labelScopesClosedAt;

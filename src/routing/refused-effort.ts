@@ -13,13 +13,16 @@ const EFFORT_PATHS = ["output_config.effort", "reasoning_effort"] as const;
  * disabled takes high and below: "output_config.effort 'xhigh' is not supported when thinking is
  * disabled on this model. Use effort 'high' or below, or enable thinking." Anthropic's Opus 5
  * migration guide lists that cap as a breaking change for code running on Opus 4.8
- * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), so Opus 4.8 takes every
- * level with thinking off, as it runs by default; users' reports of this 400 from Opus 4.8
- * (anthropics/claude-code#76689) are not what the docs say. The translations send Opus 5 and
- * Haiku 5.5 high at once (anthropic-effort.ts); these words still mend a model the rules do not
- * place. A model without the level asked lists those it has: "This model does not support effort
- * level 'xhigh'. Supported levels: high, low, max, medium." Not anchored: Claude on Bedrock says
- * them after AWS's lead ("…The model returned the following errors: …").
+ * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), yet users report the same
+ * 400 from Opus 4.8 at xhigh with thinking left out (anthropics/claude-code#76689, #79798: once a
+ * server tool ran), so the docs do not settle which models refuse so. The translations send high
+ * at once where the docs place a cap (anthropic-effort.ts: Opus 5 and Haiku 5.5 with thinking
+ * disabled, Sonnet 5.5 with it `between_tools`, whose refusal Anthropic documents without its
+ * words, none read here); any other model refusing in these words, Opus 4.8 included, is sent the
+ * call again at the level they name. A model without the level asked lists those it has: "This
+ * model does not support effort level 'xhigh'. Supported levels: high, low, max, medium." Not
+ * anchored: Claude on Bedrock says them after AWS's lead ("…The model returned the following
+ * errors: …").
  */
 const THINKING_OFF =
   /\beffort '\w+' is not supported when thinking is disabled\b.*?\bUse effort '(\w+)' or below\b/s;

@@ -51,9 +51,11 @@ import { loweredEffort } from "./refused-effort.ts";
  *   (exclusive)…"), which the client cannot read as anything it can fix, and so meets on every
  *   request: sent again with that most (`fits`). Anthropic's own words for the same refusal lower a
  *   `max_tokens` a translation to Messages wrote alike.
- * - an effort level a translation wrote, which Claude takes only lower: Opus 5 with thinking
- *   disabled ("output_config.effort 'xhigh' is not supported when thinking is disabled on this
- *   model. Use effort 'high' or below, or enable thinking."), a model without the level
+ * - an effort level a translation wrote, which Claude takes only lower: a model refusing xhigh or
+ *   max with thinking off ("output_config.effort 'xhigh' is not supported when thinking is
+ *   disabled on this model. Use effort 'high' or below, or enable thinking.": Opus 4.8 by users'
+ *   reports, with thinking left out; Opus 5 and Haiku 5.5 with it disabled, and Sonnet 5.5 with it
+ *   `between_tools`, are sent high at once, anthropic-effort.ts), a model without the level
  *   ("This model does not support effort level 'xhigh'. Supported levels: …"): sent again at the
  *   level the words name (`level`: refused-effort.ts), the caller's field named, as it did not go
  *   as asked.

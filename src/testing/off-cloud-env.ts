@@ -44,19 +44,39 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   AWS_CONFIG_FILE: NO_FILE,
   AWS_SHARED_CREDENTIALS_FILE: NO_FILE,
   AWS_PROFILE: "",
+  AWS_ROLE_SESSION_NAME: "",
+  // A host's own ECS token, else a test's fake container endpoint would be handed it.
+  AWS_CONTAINER_AUTHORIZATION_TOKEN: "",
+  AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: "",
+  // Settings that change where a call goes or how it is made: LocalStack's AWS_ENDPOINT_URL, a
+  // FIPS runner's AWS_USE_FIPS_ENDPOINT, a shell's AWS_REGION (a test of "no region" says none).
+  // Every AWS_*, Azure and Google setting the gateway reads is here (test/suite-rules.test.ts).
+  AWS_REGION: "",
+  AWS_ENDPOINT_URL: "",
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: "",
+  AWS_ENDPOINT_URL_STS: "",
+  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "",
+  AWS_USE_FIPS_ENDPOINT: "",
+  AWS_EC2_METADATA_V1_DISABLED: "",
   // Google: the metadata server is asked whatever the residency check says; the check told
   // "not Google Cloud", as the start's warnings on an ordinary host say (GCE_METADATA_HOST alone
   // would make every host look like Google Cloud). No ADC file: none named, and gcloud's folder
   // (else ~/.config/gcloud) one that holds nothing.
   GCE_METADATA_HOST: NOTHING_LISTENS,
+  GCE_METADATA_IP: "",
   MINDGW_ON_GOOGLE_CLOUD: "false",
   GOOGLE_APPLICATION_CREDENTIALS: "",
+  // Billed to the host's project (x-goog-user-project) else, with application default credentials.
+  GOOGLE_CLOUD_QUOTA_PROJECT: "",
   CLOUDSDK_CONFIG: NO_FILE,
   // Azure: IMDS through Azure Identity's own override, and no App Service endpoint or AKS
   // workload identity (exchanged at the real Entra ID) of the host's.
   AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://${NOTHING_LISTENS}`,
   IDENTITY_ENDPOINT: "",
   IDENTITY_HEADER: "",
+  IDENTITY_SERVER_THUMBPRINT: "",
+  // A sovereign cloud's Entra host (login.chinacloudapi.cn) in place of the public one.
+  AZURE_AUTHORITY_HOST: "",
   AZURE_FEDERATED_TOKEN_FILE: "",
 };
 

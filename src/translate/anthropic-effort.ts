@@ -44,28 +44,37 @@ function readLevels(model: string): readonly string[] {
 }
 
 /**
- * Whether `model` takes `xhigh` and `max` only with thinking on, `thinking` being off: Claude Opus 5
- * and Haiku 5.5, whose thinking is on by default and may be turned off (`thinking: {type:
- * "disabled"}`) only at effort high or below, else a 400 ("output_config.effort 'xhigh' is not
- * supported when thinking is disabled on this model. Use effort 'high' or below, or enable
- * thinking."): Anthropic's Opus 5 migration guide, Breaking changes
- * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), and "Prompting Claude Haiku
- * 5.5" (https://platform.claude.com/docs/en/build-with-claude/prompt-engineering/prompting-claude-haiku-5-5).
- * Opus 4.8 and earlier have no such cap (it is the guide's breaking change); Opus 5.5 and Fable
- * 5.1 refuse thinking disabled at any effort ("thinking.type.disabled" is not supported for this model).
+ * The request's thinking type where it caps `model` at effort high, else undefined. Claude Opus 5
+ * and Haiku 5.5 think by default and may have it turned off (`thinking: {type: "disabled"}`) only
+ * at high or below, else a 400 ("output_config.effort 'xhigh' is not supported when thinking is
+ * disabled on this model. Use effort 'high' or below, or enable thinking."): Anthropic's Opus 5
+ * migration guide, Breaking changes (https://platform.claude.com/docs/en/models/opus-5/migration-guide),
+ * and "Prompting Claude Haiku 5.5"
+ * (https://platform.claude.com/docs/en/build-with-claude/prompt-engineering/prompting-claude-haiku-5-5).
+ * Sonnet 5.5 refuses `disabled` at any effort and turns up-front thinking off with
+ * `{type: "between_tools"}`, which "is available at low, medium, and high effort", xhigh and max a
+ * 400 ("What's new in Claude Sonnet 5.5", Turn off up-front thinking,
+ * https://platform.claude.com/docs/en/models/sonnet-5-5/whats-new-sonnet-5-5). Opus 4.8 and earlier
+ * have no such cap by the docs (it is the Opus 5 guide's breaking change); Opus 5.5 and Fable 5.1
+ * refuse thinking disabled at any effort ("thinking.type.disabled" is not supported for this model).
  */
-function cappedWithoutThinking(model: string, thinking: unknown): boolean {
-  if (!isJsonObject(thinking) || thinking.type !== "disabled") return false;
+function thinkingCap(model: string, thinking: unknown): string | undefined {
+  if (!isJsonObject(thinking)) return undefined;
+  const { type } = thinking;
+  if (type !== "disabled" && type !== "between_tools") return undefined;
   const version = claudeVersion(model);
-  if (version?.major !== 5) return false;
-  return (
-    (version.family === "opus" && version.minor === 0) || (version.family === "haiku" && version.minor === 5)
-  );
+  if (version?.major !== 5) return undefined;
+  const { family, minor } = version;
+  const capped =
+    type === "disabled"
+      ? (family === "opus" && minor === 0) || (family === "haiku" && minor === 5)
+      : family === "sonnet" && minor === 5;
+  return capped ? type : undefined;
 }
 
-/** The levels `model` takes with the request's `thinking`: at most high with it off where that caps them. */
+/** The levels `model` takes with the request's `thinking`: at most high where its type caps them. */
 const levelsWith = (model: string, thinking: unknown): readonly string[] =>
-  cappedWithoutThinking(model, thinking) ? UP_TO_HIGH : effortLevelsOf(model);
+  thinkingCap(model, thinking) ? UP_TO_HIGH : effortLevelsOf(model);
 
 /** The highest of `levels` at or below `level` on Anthropic's scale; undefined when none is. */
 export function levelAtMost(level: string, levels: readonly string[]): string | undefined {
@@ -82,7 +91,8 @@ export function levelAtMost(level: string, levels: readonly string[]): string | 
  * own words as they are (chat's `xhigh` is Anthropic's `xhigh`, between high and max), "minimal"
  * rounded up to the lowest, and a level the model has not lowered to the most below it it has
  * (Opus 4.6's `xhigh` is `high`: its `max` would be more thinking and spend than asked; Opus 5's
- * `xhigh` with the request's `thinking` disabled is `high`, sent so at once, not refused first).
+ * `xhigh` with the request's `thinking` disabled, Sonnet 5.5's with it `between_tools`, is `high`,
+ * sent so at once, not refused first).
  * Undefined for a word with no level (`none`: no reasoning), no word, or a model that takes none.
  */
 export function claudeEffort(asked: unknown, model: string, thinking?: unknown): string | undefined {
@@ -107,8 +117,8 @@ export function claudeEffortNamed(
   if (typeof asked !== "string" || sent === asked || (asked === "minimal" && sent !== undefined))
     return undefined;
   if (sent !== undefined) {
-    const off = cappedWithoutThinking(model, thinking) ? " with thinking disabled" : "";
-    return `is "${asked}", which ${shown(model)} takes at most as "${sent}"${off}`;
+    const cap = thinkingCap(model, thinking);
+    return `is "${asked}", which ${shown(model)} takes at most as "${sent}"${cap ? ` with thinking ${cap}` : ""}`;
   }
   return EFFORT_SCALE.includes(asked) || asked === "minimal"
     ? effortNotTaken(model)

@@ -20,8 +20,10 @@ const LEVELS: Readonly<Record<string, readonly string[]>> = {
   "claude-opus-4-6": ["low", "medium", "high", "max"],
   "claude-sonnet-4-6": ["low", "medium", "high", "max"],
   "claude-opus-4-7": ["low", "medium", "high", "xhigh", "max"],
+  "claude-opus-4-8": ["low", "medium", "high", "xhigh", "max"],
   "claude-opus-5": ["low", "medium", "high", "xhigh", "max"],
   "claude-haiku-5-5": ["low", "medium", "high", "xhigh", "max"],
+  "claude-sonnet-5-5": ["low", "medium", "high", "xhigh", "max"],
   "their-claude": ["low", "medium", "high", "max"],
   // Before Opus 4.5: no effort at all.
   "claude-sonnet-4-5": [],
@@ -34,6 +36,19 @@ const LEVELS: Readonly<Record<string, readonly string[]>> = {
  * medium and high").
  */
 const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
+/**
+ * Sonnet 5.5, whose lowest thinking is `between_tools` (it refuses `disabled`): "between_tools is
+ * available at low, medium, and high effort. At xhigh or max effort, a request with between_tools
+ * returns a 400 error" (Anthropic's "What's new in Claude Sonnet 5.5", Turn off up-front thinking).
+ * The page gives no wording for that 400: this one stands in for it, and matches no pattern the
+ * gateway mends by, so a level sent as asked is the caller's 400.
+ */
+const CAPPED_BETWEEN_TOOLS = new Set(["claude-sonnet-5-5"]);
+/**
+ * Opus 4.8, which no doc caps, refusing xhigh and max with thinking left out in Opus 5's words, as
+ * users report it (anthropics/claude-code#76689, #79798).
+ */
+const REFUSES_WITHOUT_THINKING = new Set(["claude-opus-4-8"]);
 
 interface Sent {
   readonly model: string;
@@ -67,14 +82,19 @@ function judged(body: Sent): Response {
     return refused(
       `This model does not support effort level '${effort}'. Supported levels: ${[...levels].sort().join(", ")}.`,
     );
-  if (
-    CAPPED_WITHOUT_THINKING.has(body.model) &&
-    body.thinking?.type === "disabled" &&
-    (effort === "xhigh" || effort === "max")
-  )
+  const thinkingOff =
+    (CAPPED_WITHOUT_THINKING.has(body.model) && body.thinking?.type === "disabled") ||
+    (REFUSES_WITHOUT_THINKING.has(body.model) && body.thinking === undefined);
+  if (thinkingOff && (effort === "xhigh" || effort === "max"))
     return refused(
       `output_config.effort '${effort}' is not supported when thinking is disabled on this model. Use effort 'high' or below, or enable thinking.`,
     );
+  if (
+    CAPPED_BETWEEN_TOOLS.has(body.model) &&
+    body.thinking?.type === "between_tools" &&
+    (effort === "xhigh" || effort === "max")
+  )
+    return refused(`thinking.type 'between_tools' cannot be used with effort '${effort}'.`);
   if (body.stream) return new Response(STREAM, { headers: { "content-type": "text/event-stream" } });
   return Response.json({ ...jsonFixture("anthropic/message-text.json"), model: body.model });
 }
@@ -179,24 +199,34 @@ test.each(["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"])(
 
 // Opus 5 and Haiku 5.5 take xhigh and max only with thinking on: "thinking: {type: "disabled"}" is
 // accepted at effort high or below, else a 400 (Anthropic's Opus 5 migration guide, Breaking
-// changes; "Prompting Claude Haiku 5.5"). Asked
-// with thinking disabled, high goes at once, thinking as it was, and the field is named; before, the
-// level asked went first, for that 400 and a second call.
-describe("Opus 5 and Haiku 5.5 with thinking disabled", () => {
+// changes; "Prompting Claude Haiku 5.5"); Sonnet 5.5's `between_tools` alike ("What's new in Claude
+// Sonnet 5.5"). Asked with thinking so, high goes at once, thinking as it was, and the field is
+// named; before, the level asked went first, for that 400 and a second call (Sonnet 5.5's: the
+// caller's 400, its words matching none the gateway mends by).
+describe("Opus 5 and Haiku 5.5 with thinking disabled, Sonnet 5.5 with thinking between_tools", () => {
   const sentSince = (before: number) => sent.slice(before).map((body) => body.output_config?.effort);
 
   test.each([
-    ["claude-opus-5", "xhigh"],
-    ["claude-opus-5", "max"],
-    ["claude-haiku-5-5", "xhigh"],
-    ["claude-haiku-5-5", "max"],
-  ])("%s, %s: sent high at once, thinking as it was, named", async (model, asked) => {
+    ["claude-opus-5", "xhigh", "disabled"],
+    ["claude-opus-5", "max", "disabled"],
+    ["claude-haiku-5-5", "xhigh", "disabled"],
+    ["claude-haiku-5-5", "max", "disabled"],
+    ["claude-sonnet-5-5", "xhigh", "between_tools"],
+    ["claude-sonnet-5-5", "max", "between_tools"],
+  ])("%s, %s, thinking %s: sent high at once, thinking as it was, named", async (model, asked, type) => {
     const before = sent.length;
-    const { data, response } = await ask(model, asked, { thinking: { type: "disabled" } });
+    const { data, response } = await ask(model, asked, { thinking: { type } });
     expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
     expect(sentSince(before)).toEqual(["high"]);
-    expect(sent.at(-1)?.thinking).toEqual({ type: "disabled" });
+    expect(sent.at(-1)?.thinking).toEqual({ type });
     expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
+
+  test("Sonnet 5.5 with thinking on (adaptive, or none sent): xhigh goes once as asked", async () => {
+    const before = sent.length;
+    await ask("claude-sonnet-5-5", "xhigh", { thinking: { type: "adaptive" } });
+    await ask("claude-sonnet-5-5", "max");
+    expect(sentSince(before)).toEqual(["xhigh", "max"]);
   });
 
   test("streamed alike: high at once, the field named in the stream's headers", async () => {
@@ -238,6 +268,14 @@ describe("Opus 5 and Haiku 5.5 with thinking disabled", () => {
 // 'xhigh'. Supported levels: high, low, max, medium."). Before, the caller got the 400.
 describe("a level the route's Claude refuses", () => {
   const sentSince = (before: number) => sent.slice(before).map((body) => body.output_config?.effort);
+
+  test("Opus 4.8 refusing xhigh with thinking left out, as users report: sent again at high, named", async () => {
+    const before = sent.length;
+    const { data, response } = await ask("claude-opus-4-8", "xhigh");
+    expect(data.choices[0]?.message.content).toBe("Hello! How can I help you today?");
+    expect(sentSince(before)).toEqual(["xhigh", "high"]);
+    expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
 
   test("a level a model no rule places has not: sent again at the most below it that it lists", async () => {
     const before = sent.length;
@@ -290,6 +328,24 @@ describe("under translation.unsupported: reject", () => {
       param: "reasoning_effort",
       message: expect.stringContaining(
         'reasoning_effort is "xhigh", which claude-opus-5 takes at most as "high" with thinking disabled',
+      ),
+    });
+    expect(sent.length).toBe(before);
+  });
+
+  test("Sonnet 5.5's max with thinking between_tools: 400 on reasoning_effort, nothing sent", async () => {
+    const before = sent.length;
+    const call = rejecting.openai.chat.completions.create({
+      model: "claude-sonnet-5-5",
+      messages: [{ role: "user", content: "hi" }],
+      reasoning_effort: "max" as "high",
+      thinking: { type: "between_tools" },
+    } as never);
+    await expect(call.withResponse()).rejects.toMatchObject({
+      status: 400,
+      param: "reasoning_effort",
+      message: expect.stringContaining(
+        'reasoning_effort is "max", which claude-sonnet-5-5 takes at most as "high" with thinking between_tools',
       ),
     });
     expect(sent.length).toBe(before);

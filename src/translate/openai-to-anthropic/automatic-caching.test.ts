@@ -54,3 +54,21 @@ describe("prompt_cache_key toward Claude", () => {
     expect(body.cache_control).toBeUndefined();
   });
 });
+
+describe("a top-level cache_control (OpenRouter's automatic caching) toward Claude", () => {
+  test("to an upstream that caches automatically: Anthropic's, its ttl kept, beside the caller's marks", () => {
+    const marked = [{ role: "user", content: [{ type: "text", text: "hi", cache_control: EPHEMERAL }] }];
+    const { body, dropped } = translated(
+      { messages: marked, cache_control: { type: "ephemeral", ttl: "1h" } },
+      true,
+    );
+    expect(body.cache_control).toEqual({ type: "ephemeral", ttl: "1h" });
+    expect(dropped).toEqual([]);
+  });
+
+  test("to one that does not: nothing added, named", () => {
+    const { body, dropped } = translated({ prompt_cache_key: undefined, cache_control: EPHEMERAL }, false);
+    expect(body.cache_control).toBeUndefined();
+    expect(dropped).toEqual(["cache_control"]);
+  });
+});

@@ -54,11 +54,12 @@ export const ANTHROPIC_TARGET: ChatTarget = {
 
 /**
  * Anthropic's own API, which takes automatic caching (`Provider.cachesAutomatically`): a caller's
- * `prompt_cache_key` is carried, as that (automatic-caching.ts).
+ * `prompt_cache_key`, and a top-level `cache_control` (OpenRouter's), are carried as that
+ * (automatic-caching.ts).
  */
 export const ANTHROPIC_CACHING_TARGET: ChatTarget = {
   ...ANTHROPIC_TARGET,
-  carries: [...ANTHROPIC_TARGET.carries, "prompt_cache_key"],
+  carries: [...ANTHROPIC_TARGET.carries, "prompt_cache_key", "cache_control"],
 };
 
 /**
@@ -73,8 +74,8 @@ export const ANTHROPIC_CACHING_TARGET: ChatTarget = {
  * An assistant message's `reasoning_content` is left out (Claude refuses thinking it did not
  * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`):
  * then it leads the turn as a thinking block, as an empty one on a tool-call turn without it.
- * `prompt_cache_key` goes as Anthropic's automatic caching where the upstream takes it
- * (`caches`: `Provider.cachesAutomatically`), else it is named.
+ * `prompt_cache_key` and a top-level `cache_control` go as Anthropic's automatic caching where
+ * the upstream takes it (`caches`: `Provider.cachesAutomatically`), else they are named.
  */
 export function chatRequestToMessages(
   body: JsonObject,

@@ -242,6 +242,14 @@ export interface Provider {
    * conversation goes as sent. Unset, it is left out and named (routing/claude-call.ts).
    */
   readonly takesUnsignedThinking?: boolean;
+  /**
+   * anthropic: the upstream takes Anthropic's automatic prompt caching (a top-level
+   * `cache_control`, the breakpoint on the last cacheable block): a chat or Responses caller's
+   * `prompt_cache_key` asks for its prompt cached by it (openai-to-anthropic/automatic-caching.ts).
+   * Set on Anthropic's own API; unset on Claude on Bedrock and Vertex AI, and on DeepSeek's
+   * `/anthropic`, where the key is named as left out, as before.
+   */
+  readonly cachesAutomatically?: boolean;
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**

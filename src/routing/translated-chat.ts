@@ -11,6 +11,7 @@ import {
 import type { Dropped } from "../translate/dropped.ts";
 import { chatFieldName } from "../translate/openai-to-anthropic/chat-field-names.ts";
 import {
+  ANTHROPIC_CACHING_TARGET,
   ANTHROPIC_TARGET,
   chatRequestToMessages,
 } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
@@ -33,7 +34,11 @@ export interface Target {
  * own (Bedrock, Gemini); undefined for a chat upstream, which gets the call as it is.
  */
 export const chatTargetOf = (provider: Provider): ChatTarget | undefined =>
-  provider.dialect === "anthropic" ? ANTHROPIC_TARGET : provider.chatTarget;
+  provider.dialect === "anthropic" ? anthropicTargetOf(provider) : provider.chatTarget;
+
+/** What an Anthropic upstream takes of a chat call: a `prompt_cache_key` too where it caches automatically. */
+const anthropicTargetOf = (provider: Provider): ChatTarget =>
+  provider.cachesAutomatically ? ANTHROPIC_CACHING_TARGET : ANTHROPIC_TARGET;
 
 /** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
 export const translatesChat = (provider: Provider): boolean => chatTargetOf(provider) !== undefined;
@@ -51,7 +56,7 @@ export function translatedChat(
   if (provider.dialect === "anthropic") {
     // A part the translation would send by URL, which the route's cloud refuses: the route's refusal.
     if (provider.refusesUrlSources) refuseChatUrlSources(body, dropped);
-    const call = chatViaMessages(body, model, dropped, upstreamModel, takesThinkingBack(provider));
+    const call = chatViaMessages(body, model, dropped, { provider, upstreamModel });
     if (!paths) return call;
     // An offered tool's schema, named by Anthropic at its index among those offered: the caller's.
     const callerNames = (field: string) => inOfferedTool(chatFieldName(field), paths);
@@ -93,16 +98,18 @@ const CHAT_HINTS: HintNames = {
  * A chat call to an Anthropic upstream. When the upstream takes thinking no Claude signed
  * (`thinkingBack`: DeepSeek's `/anthropic`), its thinking reaches the caller as `reasoning_content`
  * and the assistant turns' reasoning goes back as thinking: the round trip its thinking mode asks.
+ * Where it caches automatically (Anthropic's own API), a `prompt_cache_key` asks it to.
  */
 function chatViaMessages(
   body: JsonObject,
   model: string,
   dropped: Dropped,
-  upstreamModel: string,
-  thinkingBack: boolean,
+  { provider, upstreamModel }: Target,
 ): AdaptedCall {
   const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
-  const messages = chatRequestToMessages(body, dropped, upstreamModel, thinkingBack);
+  const thinkingBack = takesThinkingBack(provider);
+  const caches = provider.cachesAutomatically === true;
+  const messages = chatRequestToMessages(body, dropped, upstreamModel, thinkingBack, caches);
   return {
     operation: "messages",
     body: messages,

@@ -231,6 +231,21 @@ describe("OpenAI SDK → Anthropic route", () => {
     await expect(drained).rejects.toBeInstanceOf(OpenAI.APIError);
   });
 
+  test("a top-level cache_control (OpenRouter's automatic caching) and a prompt_cache_key ask Claude's automatic caching, not named", async () => {
+    const before = fx.fake.requests.length;
+    const messages = [{ role: "user" as const, content: "cache me" }];
+    // OpenRouter's form, its ttl kept; the OpenAI SDK sends a field it does not type as given.
+    const marked = { model: "c1", messages, cache_control: { type: "ephemeral", ttl: "1h" } };
+    const { response } = await fx.openai.chat.completions.create(marked).withResponse();
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
+    expect((await upstreamCall(before)).body.cache_control).toEqual({ type: "ephemeral", ttl: "1h" });
+    const keyed = await fx.openai.chat.completions
+      .create({ model: "c1", messages, prompt_cache_key: "session-1" })
+      .withResponse();
+    expect(keyed.response.headers.get("x-mindgw-dropped")).toBeNull();
+    expect((await upstreamCall(before + 1)).body.cache_control).toEqual({ type: "ephemeral" });
+  });
+
   test("what Messages cannot take is named in x-mindgw-dropped and the audit row, clamp and bad arguments too", async () => {
     const before = fx.fake.requests.length;
     const { response } = await fx.openai.chat.completions

@@ -143,6 +143,17 @@ describe("Codex CLI through mindgw", () => {
     const last = ((second?.body.messages ?? []) as { role: string; content: { type: string }[] }[]).at(-1);
     expect(last?.content[0]?.type).toBe("tool_result");
     expect(report.client.stdout.trim()).toStartWith("echo: Script");
+    // Codex's `prompt_cache_key` (its session's id, on every turn) asks for the prompt cached, as
+    // OpenAI caches it; Claude caches only what it is asked to: Anthropic's automatic caching, the
+    // breakpoint moving on with the conversation. Carried, so not named.
+    expect([first?.body.cache_control, second?.body.cache_control]).toEqual([
+      { type: "ephemeral" },
+      { type: "ephemeral" },
+    ]);
+    const rows = report.audit as { frontDoor: string; dropped?: string | null }[];
+    const dropped = rows.filter((row) => row.frontDoor === "responses").map((row) => row.dropped ?? "");
+    expect(dropped).toHaveLength(2);
+    for (const names of dropped) expect(names).not.toContain("prompt_cache_key");
   });
 });
 

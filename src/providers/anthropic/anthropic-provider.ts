@@ -43,5 +43,8 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
   }
 
   const provider: Provider = { name: options.name, dialect: "anthropic", passThrough: true, call };
-  return options.takesUnsignedThinking ? { ...provider, takesUnsignedThinking: true } : provider;
+  // DeepSeek's `/anthropic` documents the fields it takes, and automatic caching is none of them.
+  return options.takesUnsignedThinking
+    ? { ...provider, takesUnsignedThinking: true }
+    : { ...provider, cachesAutomatically: true };
 }

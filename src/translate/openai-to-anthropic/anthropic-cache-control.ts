@@ -10,9 +10,13 @@ import type { OpenAIMessage } from "../openai-schema.ts";
  * is written for the same mark (openai-to-bedrock/converse-cache-point.ts). Unmarked, as it is.
  */
 export function withCacheControl(block: JsonObject, mark: unknown): JsonObject {
-  if (!isJsonObject(mark)) return block;
+  return isJsonObject(mark) ? { ...block, cache_control: anthropicCacheControl(mark) } : block;
+}
+
+/** A caller's breakpoint as Anthropic's `cache_control`: `ephemeral`, with the mark's `ttl` where Anthropic takes it. */
+export function anthropicCacheControl(mark: JsonObject): JsonObject {
   const ttl = cacheTtl(mark);
-  return { ...block, cache_control: { type: "ephemeral", ...(ttl ? { ttl } : {}) } };
+  return { type: "ephemeral", ...(ttl ? { ttl } : {}) };
 }
 
 /**

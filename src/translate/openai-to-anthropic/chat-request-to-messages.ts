@@ -27,6 +27,7 @@ import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { systemOf, textBlocks, withCacheControl, withMessageMark } from "./anthropic-cache-control.ts";
 import { anthropicEnforcedSchema } from "./anthropic-enforced-schema.ts";
+import { withAutomaticCaching } from "./automatic-caching.ts";
 import { fileDocument } from "./file-document.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
 import { stopSequences } from "./stop-sequences.ts";
@@ -52,6 +53,16 @@ export const ANTHROPIC_TARGET: ChatTarget = {
 };
 
 /**
+ * Anthropic's own API, which takes automatic caching (`Provider.cachesAutomatically`): a caller's
+ * `prompt_cache_key`, and a top-level `cache_control` (OpenRouter's), are carried as that
+ * (automatic-caching.ts).
+ */
+export const ANTHROPIC_CACHING_TARGET: ChatTarget = {
+  ...ANTHROPIC_TARGET,
+  carries: [...ANTHROPIC_TARGET.carries, "prompt_cache_key", "cache_control"],
+};
+
+/**
  * OpenAI chat.completions request → Anthropic Messages request.
  *
  * `response_format` becomes `output_config.format` and a system instruction; `safety_identifier`
@@ -63,17 +74,20 @@ export const ANTHROPIC_TARGET: ChatTarget = {
  * An assistant message's `reasoning_content` is left out (Claude refuses thinking it did not
  * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`):
  * then it leads the turn as a thinking block, as an empty one on a tool-call turn without it.
+ * `prompt_cache_key` and a top-level `cache_control` go as Anthropic's automatic caching where
+ * the upstream takes it (`caches`: `Provider.cachesAutomatically`), else they are named.
  */
 export function chatRequestToMessages(
   body: JsonObject,
   dropped = new Dropped(),
   upstreamModel?: string,
   thinkingBack = false,
+  caches = false,
 ): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   refuseAudioOutput(body, ANTHROPIC_TARGET);
-  nameUncarried(body, ANTHROPIC_TARGET, dropped);
+  nameUncarried(body, caches ? ANTHROPIC_CACHING_TARGET : ANTHROPIC_TARGET, dropped);
   const system: JsonObject[] = [];
   const turns: Array<{ role: "user" | "assistant"; content: JsonObject[] }> = [];
   const push = (role: "user" | "assistant", blocks: JsonObject[]) => {
@@ -128,6 +142,7 @@ export function chatRequestToMessages(
   const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
+  if (caches) withAutomaticCaching(body, out);
   return out;
 }
 

@@ -57,6 +57,8 @@ export class PriceBook implements Pricing {
    * which admission's lookups share) every time.
    */
   private readonly pricedNames = new Map<string, boolean>();
+  /** `models:` entries' names that `prices:` has a price under (the entry's own price: `pricePattern`). */
+  private readonly pricedEntries = new Set<string>();
   /** The names `pricedNames` may hold. */
   private readonly configuredNames = new Set<string>();
   /** The `prices:` globs in config order, each with its pattern compiled once. */
@@ -72,6 +74,7 @@ export class PriceBook implements Pricing {
     }
     for (const model of config.models) {
       this.models.add(model.name, model.aliases, model);
+      if (this.pricedExactly(model.name)) this.pricedEntries.add(model.name);
       for (const name of [model.name, ...(model.aliases ?? [])])
         if (!name.includes("*")) this.configuredNames.add(name);
     }
@@ -178,10 +181,12 @@ export class PriceBook implements Pricing {
    */
   private pricePattern(model: string): string | undefined {
     if (this.pricedExactly(model)) return model;
+    // The entry is looked up first only where one has a price of its own (most configs: none).
+    if (this.pricedEntries.size === 0)
+      return this.pricedByGlob(model) ?? this.pricedByGlobOf(this.models.planOf(model)?.name);
     const entry = this.models.planOf(model)?.name;
-    if (entry !== undefined && entry !== model && this.pricedExactly(entry))
-      return this.entryPriceOver(model, entry);
-    return this.pricedByGlob(model) ?? (entry === undefined ? undefined : this.pricedByGlob(entry));
+    if (entry !== undefined && this.pricedEntries.has(entry)) return this.entryPriceOver(model, entry);
+    return this.pricedByGlob(model) ?? this.pricedByGlobOf(entry);
   }
 
   /**
@@ -212,6 +217,11 @@ export class PriceBook implements Pricing {
   /** The first `prices:` glob that matches `name`. */
   private pricedByGlob(name: string): string | undefined {
     return this.firstGlob(name)?.[0];
+  }
+
+  /** `pricedByGlob` of an entry's name, when there is an entry. */
+  private pricedByGlobOf(entry: string | undefined): string | undefined {
+    return entry === undefined ? undefined : this.pricedByGlob(entry);
   }
 
   /** The first `prices:` glob that matches `name`, with its matcher. */

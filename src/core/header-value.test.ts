@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { unsendableInHeader } from "./header-value.ts";
+import { unsendableInHeader, unsendableKey } from "./header-value.ts";
 
 test("a key a header carries passes, its line end after it too; a line break before it or inside it, a control inside it, or a character past Latin-1, does not", () => {
   for (const key of ["mgw_abc", "mgw_abc\r", "mgw_abc\r\n", " mgw_abc\t", "sk-proj-a.b_c~d"])
@@ -16,4 +16,15 @@ test("a key a header carries passes, its line end after it too; a line break bef
     "\r\nmgw_abc",
   ])
     expect({ key, refused: unsendableInHeader(key) !== undefined }).toEqual({ key, refused: true });
+});
+
+test("a key no header carries is said naming where it came from: its flag when given, else its variable", () => {
+  const said = "holds a line break, a control character or one no HTTP header carries: give the key alone";
+  expect(unsendableKey("mgw_a\nb", "mgw_a\nb", "--admin-key", "MINDGW_ADMIN_KEY")).toBe(
+    `--admin-key: ${said}`,
+  );
+  expect(unsendableKey("mgw_a\nb", undefined, "--admin-key", "MINDGW_ADMIN_KEY")).toBe(
+    `MINDGW_ADMIN_KEY: ${said}`,
+  );
+  expect(unsendableKey("mgw_ab\r\n", "mgw_ab\r\n", "--token", "MINDGW_WORKER_TOKEN")).toBeUndefined();
 });

@@ -19,3 +19,18 @@ export function unsendableInHeader(value: string): string | undefined {
     ? "holds a line break, a control character or one no HTTP header carries: give the key alone"
     : undefined;
 }
+
+/**
+ * `unsendableInHeader` of a key given by the flag `flagName` (`flag`: its value, undefined when not
+ * given), else by the environment variable `variable`, said naming the one it came from, as every
+ * command names it: a usage error's message, or undefined when the key can be sent.
+ */
+export function unsendableKey(
+  key: string,
+  flag: string | undefined,
+  flagName: string,
+  variable: string,
+): string | undefined {
+  const why = unsendableInHeader(key);
+  return why === undefined ? undefined : `${flag === undefined ? variable : flagName}: ${why}`;
+}

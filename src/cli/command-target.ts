@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { readGatewayUrl } from "../core/gateway-url.ts";
 import { keyInGatewayUrlRefusal } from "../core/gateway-url-key.ts";
-import { unsendableInHeader } from "../core/header-value.ts";
+import { unsendableKey } from "../core/header-value.ts";
 import { UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
 import { configFileFrom } from "./resolve-config.ts";
@@ -43,8 +43,8 @@ export function chooseTarget(flags: TargetFlags, env: Env = process.env): Comman
   if (keyInUrl) throw new UsageError(`${from}: ${keyInUrl}`);
   const url = checkedUrl(gateway, from);
   if (!adminKey) throw new UsageError(`${from} needs --admin-key or MINDGW_ADMIN_KEY`);
-  const unsendable = unsendableInHeader(adminKey);
-  if (unsendable) throw new UsageError(`${adminKeyFlag ? "--admin-key" : "MINDGW_ADMIN_KEY"}: ${unsendable}`);
+  const unsendable = unsendableKey(adminKey, adminKeyFlag, "--admin-key", "MINDGW_ADMIN_KEY");
+  if (unsendable) throw new UsageError(unsendable);
   return { kind: "gateway", url, adminKey };
 }
 

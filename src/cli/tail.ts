@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { unsendableInHeader } from "../core/header-value.ts";
+import { unsendableKey } from "../core/header-value.ts";
 import { UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
 
@@ -28,9 +28,8 @@ export function tailTarget(
   const flag = givenFlag("--admin-key", flags.adminKey);
   const adminKey = flag ?? env.MINDGW_ADMIN_KEY ?? "";
   // Refused here, not by fetch at each attempt, which reads as a gateway it cannot reach.
-  const unsendable = unsendableInHeader(adminKey);
-  if (unsendable)
-    throw new UsageError(`${flag === undefined ? "MINDGW_ADMIN_KEY" : "--admin-key"}: ${unsendable}`);
+  const unsendable = unsendableKey(adminKey, flag, "--admin-key", "MINDGW_ADMIN_KEY");
+  if (unsendable) throw new UsageError(unsendable);
   return { gateway, adminKey };
 }
 

@@ -95,4 +95,10 @@ test("a worker token or upstream key no HTTP header can carry is a usage error n
     code: 2,
     stderr: `mindgw: --upstream-key: ${said}\n`,
   });
+  // A line break before a key is inside the header too (`Bearer \nmgw_b`): Bun's WebSocket and
+  // fetch refuse it as they do one inside.
+  expect(worker("ws://127.0.0.1:9", "--token", "\nmgw_b")).toEqual({
+    code: 2,
+    stderr: `mindgw: --token: ${said}\n`,
+  });
 });

@@ -4,7 +4,7 @@ import { parseDuration } from "../config/units.ts";
 import { DECIMAL_INT_HINT, decimalDigitsValue } from "../core/decimal-int.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { keyInUrl, keyInUrlWhy } from "../core/gateway-url-key.ts";
-import { unsendableInHeader } from "../core/header-value.ts";
+import { unsendableKey } from "../core/header-value.ts";
 import { printable } from "../core/printable.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
@@ -102,9 +102,9 @@ function modelsOf(given: string | undefined): string[] | undefined {
 }
 
 /** A key no HTTP header can carry (core/header-value.ts), refused naming where it came from. */
-function refuseUnsendable(from: string, key: string): void {
-  const why = unsendableInHeader(key);
-  if (why) throw new UsageError(`${from}: ${why}`);
+function refuseUnsendable(key: string, flag: string | undefined, flagName: string, variable: string): void {
+  const why = unsendableKey(key, flag, flagName, variable);
+  if (why) throw new UsageError(why);
 }
 
 function labelsOf(pairs: readonly string[]): Record<string, string> {
@@ -153,9 +153,9 @@ export function registerWorker(program: Command): void {
       const upstreamKeyFlag = givenFlag("--upstream-key", options.upstreamKey);
       const upstreamKey = upstreamKeyFlag || process.env.MINDGW_UPSTREAM_KEY || undefined;
       // Refused now: fetch would refuse the header once the worker had started, in its log, exit 1.
-      refuseUnsendable(tokenFlag ? "--token" : "MINDGW_WORKER_TOKEN", token);
+      refuseUnsendable(token, tokenFlag, "--token", "MINDGW_WORKER_TOKEN");
       if (upstreamKey)
-        refuseUnsendable(upstreamKeyFlag ? "--upstream-key" : "MINDGW_UPSTREAM_KEY", upstreamKey);
+        refuseUnsendable(upstreamKey, upstreamKeyFlag, "--upstream-key", "MINDGW_UPSTREAM_KEY");
       checkConnect(options.connect, [token, upstreamKey]);
       const models = modelsOf(options.models);
       // Digits too many to hold exactly are still past the gateway's bound, which registerProblem says.

@@ -1,5 +1,6 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { configSchema } from "../config/config-schema.ts";
+import { ModelIndex } from "../models/model-index.ts";
 import { MOST_CACHED_LOOKUPS } from "./bounded-cache.ts";
 import { PriceBook } from "./price-book.ts";
 
@@ -226,6 +227,43 @@ describe("PriceBook", () => {
     expect(fresh.isPriced("claude-sonnet-4-5")).toBe(true);
     expect(fresh.cachedLookups).toBe(MOST_CACHED_LOOKUPS);
   });
+});
+
+test("a config pricing no models: entry under its own name looks up no entry for a name a price glob covers", () => {
+  // The routed entry's own price is looked up first only where one exists: every costed answer
+  // of a name without a price of its own looked up its entry (a map, then the entry globs).
+  const usage = { inputTokens: 1_000_000, outputTokens: 0 };
+  const models = [{ name: "claude-*", routes: [{ provider: "claude", model: "*" }] }];
+  const globOnly = new PriceBook(
+    configSchema.parse({
+      providers: [{ name: "claude", type: "anthropic" }],
+      models,
+      prices: { "claude-opus-*": { input_per_mtok: 3, output_per_mtok: 3 } },
+    }),
+  );
+  const lookups = spyOn(ModelIndex.prototype, "planOf");
+  try {
+    expect(globOnly.cost("claude-opus-4-5", usage, undefined, Date.now())).toBeCloseTo(3, 9);
+    expect(lookups).toHaveBeenCalledTimes(0);
+    // Where an entry has a price of its own, the entry is looked up: it may win.
+    const entryPriced = new PriceBook(
+      configSchema.parse({
+        providers: [{ name: "claude", type: "anthropic" }],
+        models: [
+          ...models,
+          { name: "house", aliases: ["house-latest"], routes: [{ provider: "claude", model: "x" }] },
+        ],
+        prices: {
+          "house-*": { input_per_mtok: 1, output_per_mtok: 1 },
+          house: { input_per_mtok: 7, output_per_mtok: 7 },
+        },
+      }),
+    );
+    expect(entryPriced.cost("house-latest", usage, undefined, Date.now())).toBeCloseTo(7, 9);
+    expect(lookups).toHaveBeenCalledTimes(1);
+  } finally {
+    lookups.mockRestore();
+  }
 });
 
 describe("PriceBook on a provider whose preset comes from its host", () => {

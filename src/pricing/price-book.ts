@@ -29,11 +29,14 @@ export type PriceSource =
   | { readonly kind: "unpriced" };
 
 type PriceEntry = PriceTable[string];
+/** A `prices:` glob and its compiled pattern. */
+type PriceGlob = readonly [string, ModelGlob];
 
 /**
  * What each answer costs, from one config version. A price in `prices:` overrides: by the
  * client-facing model name (globs allowed, exact wins), else by the name of the `models:` entry
- * that name resolves to (an alias or a name only a glob entry matches is priced as its entry).
+ * that name resolves to (an alias or a name only a glob entry matches is priced as its entry; a
+ * price glob narrower than that entry still first: `pricePattern`).
  * Otherwise the catalogue's price of the upstream model on the provider that served it
  * (`@pydantic/genai-prices`, pinned), with cache reads, cache writes and prompt-size tiers.
  * Workers and self-hosted servers have no catalogue price.
@@ -54,10 +57,12 @@ export class PriceBook implements Pricing {
    * which admission's lookups share) every time.
    */
   private readonly pricedNames = new Map<string, boolean>();
+  /** `models:` entries' names that `prices:` has a price under (the entry's own price: `pricePattern`). */
+  private readonly pricedEntries = new Set<string>();
   /** The names `pricedNames` may hold. */
   private readonly configuredNames = new Set<string>();
   /** The `prices:` globs in config order, each with its pattern compiled once. */
-  private readonly globs: readonly (readonly [string, ModelGlob])[];
+  private readonly globs: readonly PriceGlob[];
   /** Client names → `models:` entries, matched as the router matches them (names, aliases, globs). */
   private readonly models = new ModelIndex<ModelConfig>();
 
@@ -69,6 +74,7 @@ export class PriceBook implements Pricing {
     }
     for (const model of config.models) {
       this.models.add(model.name, model.aliases, model);
+      if (this.pricedExactly(model.name)) this.pricedEntries.add(model.name);
       for (const name of [model.name, ...(model.aliases ?? [])])
         if (!name.includes("*")) this.configuredNames.add(name);
     }
@@ -168,17 +174,33 @@ export class PriceBook implements Pricing {
   }
 
   /**
-   * The `prices:` key that prices a client's model name: a price of the name itself, else one
-   * written under the name of the `models:` entry it is routed by (an alias's, a glob-matched
-   * name's: `gpt-4o*`), else the first price glob that matches the name, else its entry's name.
-   * The entry's own price comes before a glob's: a `gpt-*` price written first is not to take the
-   * names `gpt-4o*` routes (and `mindgw models` shows at that entry's price) from it.
+   * The `prices:` key that prices a client's model name: a price of the name itself; else, for a
+   * `models:` entry priced under its own name (an alias's, a glob-matched name's: `gpt-4o*`), that
+   * entry's price, but for a glob entry only over price globs at least as wide as it; else the
+   * first price glob that matches the name, else its entry's name.
    */
   private pricePattern(model: string): string | undefined {
     if (this.pricedExactly(model)) return model;
+    // The entry is looked up first only where one has a price of its own (most configs: none).
+    if (this.pricedEntries.size === 0)
+      return this.pricedByGlob(model) ?? this.pricedByGlobOf(this.models.planOf(model)?.name);
     const entry = this.models.planOf(model)?.name;
-    if (entry !== undefined && entry !== model && this.pricedExactly(entry)) return entry;
-    return this.pricedByGlob(model) ?? (entry === undefined ? undefined : this.pricedByGlob(entry));
+    if (entry !== undefined && this.pricedEntries.has(entry)) return this.entryPriceOver(model, entry);
+    return this.pricedByGlob(model) ?? this.pricedByGlobOf(entry);
+  }
+
+  /**
+   * The price of a name routed by `entry`, which `prices:` prices under its own name. An exact
+   * entry's (the alias `house-latest` of `house`) wins. A glob entry's wins over the first price
+   * glob that matches the name when that glob is as wide as the entry or wider (it matches the
+   * entry's own pattern: a `gpt-*` written first is not to take what `gpt-4o*` routes, and
+   * `mindgw models` shows at that entry's price); a narrower one (`claude-opus-*` in `claude-*`)
+   * still prices the names it covers.
+   */
+  private entryPriceOver(model: string, entry: string): string {
+    if (!entry.includes("*")) return entry;
+    const first = this.firstGlob(model);
+    return first === undefined || first[1].test(entry) ? entry : first[0];
   }
 
   /** The `prices:` key for one name: the name itself, else the first glob that matches it. */
@@ -194,7 +216,17 @@ export class PriceBook implements Pricing {
 
   /** The first `prices:` glob that matches `name`. */
   private pricedByGlob(name: string): string | undefined {
-    for (const glob of this.globs) if (glob[1].test(name)) return glob[0];
+    return this.firstGlob(name)?.[0];
+  }
+
+  /** `pricedByGlob` of an entry's name, when there is an entry. */
+  private pricedByGlobOf(entry: string | undefined): string | undefined {
+    return entry === undefined ? undefined : this.pricedByGlob(entry);
+  }
+
+  /** The first `prices:` glob that matches `name`, with its matcher. */
+  private firstGlob(name: string): PriceGlob | undefined {
+    for (const glob of this.globs) if (glob[1].test(name)) return glob;
     return undefined;
   }
 

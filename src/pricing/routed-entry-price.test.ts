@@ -19,9 +19,21 @@ const gw = storedGateway({
     { name: "gpt-*", routes: [{ provider: "demo", model: "*" }] },
     { name: "gpt-4o*", tenant: "team-b", routes: [{ provider: "demo", model: "team-b-model" }] },
     { name: "house", aliases: ["house-latest"], routes: [{ provider: "demo", model: "house" }] },
+    { name: "claude-*", routes: [{ provider: "demo", model: "*" }] },
+    { name: "gemini-*", routes: [{ provider: "demo", model: "*" }] },
   ],
   // Globs before the names they cover: a price glob written first must not take an entry's own price.
-  prices: { "gpt-*": CHEAP, "house-*": CHEAP, "gpt-4o*": DEAR, house: DEAR },
+  prices: {
+    "gpt-*": CHEAP,
+    "house-*": CHEAP,
+    "gpt-4o*": DEAR,
+    house: DEAR,
+    // A glob narrower than its entry: it keeps the names it covers, written before or not.
+    "claude-opus-*": DEAR,
+    "claude-*": CHEAP,
+    "gemini-*": CHEAP,
+    "gemini-pro-*": DEAR,
+  },
   tenants: [{ name: "team-b" }, { name: "team-c" }],
 });
 
@@ -58,4 +70,15 @@ test("a request is charged the price of the entry it was routed by, not of a pri
   expect(charged.map(([model]) => model).sort()).toEqual(["gpt-*", "gpt-4o*", "house-latest"]);
   // One gpt-4o-mini at $1000/M against two calls at $1/M, of the same few tokens each.
   expect(spent["gpt-4o*"] ?? 0).toBeGreaterThan((spent["gpt-*"] ?? 0) * 100);
+});
+
+test("a price glob narrower than the entry a name is routed by still prices that name first", async () => {
+  // `claude-opus-*` inside the entry `claude-*`, priced under its own name: claude-opus-4-5 was
+  // charged the entry's $1/M once the entry's price came before every glob, $1000/M before that.
+  const c = await keyOf("team-c");
+  expect(await ratePaid(c, "claude-opus-4-5")).toBeCloseTo(1000, 6);
+  expect(await ratePaid(c, "claude-haiku-4-5")).toBeCloseTo(1, 6);
+  // The first price glob over the name decides, as it always has, but for one as wide as the entry
+  // (its own included), which gives way to the entry's own price: `gemini-*`, written first, wins.
+  expect(await ratePaid(c, "gemini-pro-2")).toBeCloseTo(1, 6);
 });

@@ -139,6 +139,28 @@ describe("what a refused admin key or a wrong --gateway path says", () => {
     expect(crlf.code).toBe(0);
   });
 
+  test("an admin key after a line break (a key file whose first line is blank): exit 2 naming where it came from, as one with a line break inside", async () => {
+    // The key follows `Bearer `: a line break before it is inside the header, which fetch refused,
+    // exit 1 ("cannot reach the gateway"); only one after it is stripped.
+    const said = "holds a line break, a control character or one no HTTP header carries: give the key alone";
+    const blankFirst = `\n${fx.adminKey}`;
+    for (const [args, env, words] of [
+      [
+        ["keys", "list", "--gateway", fx.gw.url, "--admin-key", blankFirst],
+        {},
+        `mindgw: --admin-key: ${said}`,
+      ],
+      [
+        ["tail", "--json", "--gateway", fx.gw.url],
+        { MINDGW_ADMIN_KEY: blankFirst },
+        `mindgw: MINDGW_ADMIN_KEY: ${said}`,
+      ],
+    ] as const) {
+      const out = await runMindgw(args, { env });
+      expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 2, stderr: `${words}\n` });
+    }
+  });
+
   test("a --gateway with an API's path (/v1) or none of the gateway's: exit 2, saying to give the gateway's URL", async () => {
     // It said "gateway refused: no route for GET /v1/admin/api/keys", or "HTTP 404". A wrong
     // --gateway is a usage error, as one with a query or that redirects.

@@ -190,3 +190,34 @@ describe("FIPS endpoints", () => {
     expect(clouds.callsTo(/\/converse$/).length).toBe(before);
   });
 });
+
+// AWS's own hosts in the region's partition, as the AWS SDKs' partitions.json (aws-sdk-js-v3,
+// util-endpoints) gives its DNS suffix: China's `amazonaws.com.cn`, the ISO partitions' own
+// (`c2s.ic.gov`, `sc2s.sgov.gov`, …), FIPS included.
+describe("partitions", () => {
+  test("China: amazonaws.com.cn for Bedrock and STS, FIPS included", async () => {
+    const signed = await bedrockGateway({}, true, "cn-north-1");
+    expect(await connectsOf(signed)).toEqual(["bedrock-runtime.cn-north-1.amazonaws.com.cn:443"]);
+    const fips = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, "cn-northwest-1");
+    expect(await connectsOf(fips)).toEqual(["bedrock-runtime-fips.cn-northwest-1.amazonaws.com.cn:443"]);
+    const tokenFile = files.file("web-identity-token");
+    writeFileSync(tokenFile, "token");
+    const exchanged = await bedrockGateway(
+      { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: "arn:aws-cn:iam::123456789012:role/mindgw" },
+      false,
+      "cn-north-1",
+    );
+    expect(await connectsOf(exchanged)).toEqual(["sts.cn-north-1.amazonaws.com.cn:443"]);
+  });
+
+  test("the ISO partitions: their own suffixes, FIPS included", async () => {
+    const iso = await bedrockGateway({}, true, "us-iso-east-1");
+    expect(await connectsOf(iso)).toEqual(["bedrock-runtime.us-iso-east-1.c2s.ic.gov:443"]);
+    const isoB = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, "us-isob-east-1");
+    expect(await connectsOf(isoB)).toEqual(["bedrock-runtime-fips.us-isob-east-1.sc2s.sgov.gov:443"]);
+    const isoE = await bedrockGateway({}, true, "eu-isoe-west-1");
+    expect(await connectsOf(isoE)).toEqual(["bedrock-runtime.eu-isoe-west-1.cloud.adc-e.uk:443"]);
+    const isoF = await bedrockGateway({}, true, "us-isof-south-1");
+    expect(await connectsOf(isoF)).toEqual(["bedrock-runtime.us-isof-south-1.csp.hci.ic.gov:443"]);
+  });
+});

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { awsPartition } from "./aws-partition.ts";
 import { type AwsProfile, namedProfile, parseIni, sharedFilePaths } from "./aws-shared-files.ts";
 
 type Env = Record<string, string | undefined>;
@@ -25,10 +26,11 @@ export type AwsEndpoint =
  * else `AWS_ENDPOINT_URL`, else the profile's `services` section's `<service>.endpoint_url`, else
  * the profile's own `endpoint_url` — unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (or the
  * profile's `ignore_configured_endpoint_urls`) is true; else AWS's host:
- * `https://<host>.<region>.amazonaws.com`, or with FIPS asked (`AWS_USE_FIPS_ENDPOINT`, else the
- * profile's `use_fips_endpoint`) `https://<host>-fips.<region>.amazonaws.com` — STS in GovCloud
+ * `https://<host>.<region>.<suffix>`, or with FIPS asked (`AWS_USE_FIPS_ENDPOINT`, else the
+ * profile's `use_fips_endpoint`) `https://<host>-fips.<region>.<suffix>` — STS in GovCloud
  * `https://sts.<region>.amazonaws.com`, FIPS already — for any region, as the SDKs' endpoint rules
- * build it (where AWS has none the host does not resolve). FIPS beside a custom endpoint is
+ * build it (where AWS has none the host does not resolve); `<suffix>` is the region's partition's
+ * (aws-partition.ts: `amazonaws.com`, China's `amazonaws.com.cn`, the ISO partitions' own). FIPS beside a custom endpoint is
  * refused, as the rules refuse it ("Invalid Configuration: FIPS and custom endpoint are not
  * supported"). The profile is the config file's (`profile`, else `AWS_PROFILE`, else `default`).
  * An empty value is unset, as to the SDKs. Read when asked: once a provider for Bedrock, at each
@@ -44,11 +46,12 @@ export function awsEndpoint(
   const file = configFile(env);
   const profile = profileOf(file, namedProfile(profileName, env));
   const custom = own ?? configuredEndpoint(service, env, file, profile);
-  if (!setting(env.AWS_USE_FIPS_ENDPOINT, profile?.use_fips_endpoint))
-    return { url: custom ?? `https://${service.host}.${region}.amazonaws.com` };
-  if (custom !== undefined) return { refused: FIPS_WITH_CUSTOM };
-  const gov = service === STS && region.startsWith("us-gov-");
-  return { url: `https://${service.host}${gov ? "" : "-fips"}.${region}.amazonaws.com` };
+  const fips = setting(env.AWS_USE_FIPS_ENDPOINT, profile?.use_fips_endpoint);
+  if (custom !== undefined) return fips ? { refused: FIPS_WITH_CUSTOM } : { url: custom };
+  const partition = awsPartition(region);
+  const host =
+    fips && !(service === STS && partition.name === "aws-us-gov") ? `${service.host}-fips` : service.host;
+  return { url: `https://${host}.${region}.${partition.dnsSuffix}` };
 }
 
 const FIPS_WITH_CUSTOM =

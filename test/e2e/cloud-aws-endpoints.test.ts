@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import OpenAI from "openai";
 import { NOTHING_LISTENS } from "../../src/testing/off-cloud-env.ts";
+import { waitForValue } from "../../src/testing/wait-for.ts";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { AWS, cloudGateway } from "./harness/cloud-gateway.ts";
 import { type ConnectRecorder, startConnectRecorder } from "./harness/connect-recorder.ts";
@@ -188,6 +189,33 @@ describe("FIPS endpoints", () => {
       expect(String(failure)).toContain("FIPS and a custom endpoint are not supported together");
     }
     expect(clouds.callsTo(/\/converse$/).length).toBe(before);
+  });
+
+  test("beside a custom endpoint: said at start, naming the provider and both settings", async () => {
+    const file = configFile(`[profile fips]\nuse_fips_endpoint = true\nendpoint_url = ${cloud.url}\n`);
+    const gw = await clouds.spawn({
+      env: { HTTPS_PROXY: proxy.url, AWS_CONFIG_FILE: file, AWS_PROFILE: "fips" },
+      config: {
+        providers: [
+          {
+            name: "br-fips",
+            type: "bedrock",
+            region: AWS.region,
+            aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey },
+          },
+        ],
+        models: [{ name: "nova", routes: [{ provider: "br-fips", model: "amazon.nova-lite-v1:0" }] }],
+      },
+    });
+    const said = await waitForValue(
+      "the start's warning",
+      () => gw.stderr.all.split("\n").find((line) => line.includes("FIPS is asked")),
+      30_000,
+      20,
+    );
+    expect(said).toContain("br-fips");
+    expect(said).toContain("use_fips_endpoint of profile fips");
+    expect(said).toContain("endpoint_url of profile fips");
   });
 });
 

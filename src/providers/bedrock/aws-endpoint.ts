@@ -44,32 +44,57 @@ export function awsEndpoint(
   own?: string,
 ): AwsEndpoint {
   const file = configFile(env);
-  const profile = profileOf(file, namedProfile(profileName, env));
-  const custom = own ?? configuredEndpoint(service, env, file, profile);
-  const fips = setting(env.AWS_USE_FIPS_ENDPOINT, profile?.use_fips_endpoint);
-  if (custom !== undefined) return fips ? { refused: FIPS_WITH_CUSTOM } : { url: custom };
+  const name = namedProfile(profileName, env);
+  const profile = profileOf(file, name);
+  const custom =
+    own !== undefined
+      ? { url: own, from: "base_url" }
+      : configuredEndpoint(service, env, file, profile, name);
+  const fips = fipsAsked(env, profile, name);
+  if (custom !== undefined)
+    return fips
+      ? {
+          refused: `FIPS is asked (${fips}) beside a custom endpoint (${custom.from}): FIPS and a custom endpoint are not supported together, as in the AWS SDKs`,
+        }
+      : { url: custom.url };
   const partition = awsPartition(region);
   const host =
     fips && !(service === STS && partition.name === "aws-us-gov") ? `${service.host}-fips` : service.host;
   return { url: `https://${host}.${region}.${partition.dnsSuffix}` };
 }
 
-const FIPS_WITH_CUSTOM =
-  "FIPS is asked (AWS_USE_FIPS_ENDPOINT, or the profile's use_fips_endpoint) beside a custom endpoint (base_url, AWS_ENDPOINT_URL…, the profile's endpoint_url): FIPS and a custom endpoint are not supported together, as in the AWS SDKs";
+/** The profile as the settings it gives are named (`default` where none is named). */
+const profileLabel = (name: string | undefined): string => `profile ${name ?? "default"}`;
 
-/** `service`'s configured endpoint (environment, then the shared config file); undefined where none is, or they are ignored. */
+/** The setting that asks for FIPS (the environment's when it says one, else the profile's); undefined where none does. */
+function fipsAsked(env: Env, profile: AwsProfile | undefined, name: string | undefined): string | undefined {
+  if (env.AWS_USE_FIPS_ENDPOINT)
+    return isTrue(env.AWS_USE_FIPS_ENDPOINT) ? "AWS_USE_FIPS_ENDPOINT" : undefined;
+  return isTrue(profile?.use_fips_endpoint) ? `use_fips_endpoint of ${profileLabel(name)}` : undefined;
+}
+
+/**
+ * `service`'s configured endpoint (environment, then the shared config file) and the setting that
+ * gives it; undefined where none is, or they are ignored.
+ */
 function configuredEndpoint(
   service: AwsService,
   env: Env,
   file: Map<string, AwsProfile>,
   profile: AwsProfile | undefined,
-): string | undefined {
+  name: string | undefined,
+): { url: string; from: string } | undefined {
   if (setting(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, profile?.ignore_configured_endpoint_urls))
     return undefined;
-  const fromEnv = env[`AWS_ENDPOINT_URL_${service.id}`] || env.AWS_ENDPOINT_URL;
-  if (fromEnv) return fromEnv;
-  const services = profile?.services ? file.get(`services.${profile.services}`) : undefined;
-  return services?.[`${service.id.toLowerCase()}.endpoint_url`] || profile?.endpoint_url || undefined;
+  const own = `AWS_ENDPOINT_URL_${service.id}`;
+  const fromOwn = env[own];
+  if (fromOwn) return { url: fromOwn, from: own };
+  if (env.AWS_ENDPOINT_URL) return { url: env.AWS_ENDPOINT_URL, from: "AWS_ENDPOINT_URL" };
+  const key = `${service.id.toLowerCase()}.endpoint_url`;
+  const fromServices = profile?.services ? file.get(`services.${profile.services}`)?.[key] : undefined;
+  if (fromServices) return { url: fromServices, from: `${key} of [services ${profile?.services}]` };
+  const fromProfile = profile?.endpoint_url;
+  return fromProfile ? { url: fromProfile, from: `endpoint_url of ${profileLabel(name)}` } : undefined;
 }
 
 /** A true-or-false setting: the environment's when it says one, else the profile's. */

@@ -191,6 +191,26 @@ describe("FIPS endpoints", () => {
     expect(clouds.callsTo(/\/converse$/).length).toBe(before);
   });
 
+  test("a value other than true or false (case too): each call refused, saying so, nothing sent, as the JS SDK refuses it", async () => {
+    for (const [env, said] of [
+      [{ AWS_USE_FIPS_ENDPOINT: "TRUE" }, 'AWS_USE_FIPS_ENDPOINT is "TRUE"'],
+      [{ AWS_USE_FIPS_ENDPOINT: "yes" }, 'AWS_USE_FIPS_ENDPOINT is "yes"'],
+      [
+        { AWS_CONFIG_FILE: configFile("[default]\nuse_fips_endpoint = 1\n") },
+        'use_fips_endpoint of profile default is "1"',
+      ],
+    ] as const) {
+      const before = proxy.targets.length;
+      const failure = await ask(await bedrockGateway(env, true, "us-east-1")).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ status: 502 });
+      expect(String(failure)).toContain(`${said}: expected "true" or "false"`);
+      expect(proxy.targets.length).toBe(before);
+    }
+  });
+
   test("beside a custom endpoint: said at start, naming the provider and both settings", async () => {
     const file = configFile(`[profile fips]\nuse_fips_endpoint = true\nendpoint_url = ${cloud.url}\n`);
     const gw = await clouds.spawn({

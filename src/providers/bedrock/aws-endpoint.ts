@@ -32,7 +32,7 @@ export type AwsEndpoint =
  * build it (where AWS has none the host does not resolve); `<suffix>` is the region's partition's
  * (aws-partition.ts: `amazonaws.com`, China's `amazonaws.com.cn`, the ISO partitions' own). FIPS beside a custom endpoint is
  * refused, as the rules refuse it ("Invalid Configuration: FIPS and custom endpoint are not
- * supported"). The profile is the config file's (`profile`, else `AWS_PROFILE`, else `default`).
+ * supported"), and so is a FIPS setting that is neither `true` nor `false`, as the JS SDK refuses it. The profile is the config file's (`profile`, else `AWS_PROFILE`, else `default`).
  * An empty value is unset, as to the SDKs. Read when asked: once a provider for Bedrock, at each
  * STS exchange (a credential refresh) for STS.
  */
@@ -51,10 +51,11 @@ export function awsEndpoint(
       ? { url: own, from: "base_url" }
       : configuredEndpoint(service, env, file, profile, name);
   const fips = fipsAsked(env, profile, name);
+  if (fips?.unreadable !== undefined) return { refused: fips.unreadable };
   if (custom !== undefined)
     return fips
       ? {
-          refused: `FIPS is asked (${fips}) beside a custom endpoint (${custom.from}): FIPS and a custom endpoint are not supported together, as in the AWS SDKs`,
+          refused: `FIPS is asked (${fips.by}) beside a custom endpoint (${custom.from}): FIPS and a custom endpoint are not supported together, as in the AWS SDKs`,
         }
       : { url: custom.url };
   const partition = awsPartition(region);
@@ -66,11 +67,25 @@ export function awsEndpoint(
 /** The profile as the settings it gives are named (`default` where none is named). */
 const profileLabel = (name: string | undefined): string => `profile ${name ?? "default"}`;
 
-/** The setting that asks for FIPS (the environment's when it says one, else the profile's); undefined where none does. */
-function fipsAsked(env: Env, profile: AwsProfile | undefined, name: string | undefined): string | undefined {
-  if (env.AWS_USE_FIPS_ENDPOINT)
-    return isTrue(env.AWS_USE_FIPS_ENDPOINT) ? "AWS_USE_FIPS_ENDPOINT" : undefined;
-  return isTrue(profile?.use_fips_endpoint) ? `use_fips_endpoint of ${profileLabel(name)}` : undefined;
+/**
+ * The setting that asks for FIPS (the environment's when it says one, else the profile's), or why
+ * it cannot be read; undefined where none asks. Read as the AWS SDK for JavaScript reads it
+ * (`booleanSelector` of @smithy/util-config-provider): `true` or `false` exactly, anything else
+ * refused rather than taken for off.
+ */
+function fipsAsked(
+  env: Env,
+  profile: AwsProfile | undefined,
+  name: string | undefined,
+): { by: string; unreadable?: undefined } | { unreadable: string } | undefined {
+  const [by, value] = env.AWS_USE_FIPS_ENDPOINT
+    ? ["AWS_USE_FIPS_ENDPOINT", env.AWS_USE_FIPS_ENDPOINT]
+    : [`use_fips_endpoint of ${profileLabel(name)}`, profile?.use_fips_endpoint];
+  if (!value || value === "false") return undefined;
+  if (value === "true") return { by };
+  return {
+    unreadable: `${by} is ${JSON.stringify(value)}: expected "true" or "false", as the AWS SDKs read it`,
+  };
 }
 
 /**

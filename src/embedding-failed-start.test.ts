@@ -115,3 +115,21 @@ test("a start that fails at its bootstrap key, the last step, starts no backfill
   expect((failed as Error).message).toContain("key store down");
   expect(steps).toEqual(["sink closed", "storage closed"]);
 });
+
+test("a provider factory that returns no provider (a JavaScript caller's) fails the start at once, naming the provider", async () => {
+  const path = join(dir, "no-provider.db");
+  const nothing = (() => undefined) as unknown as ProviderFactory;
+  const failed = await createGateway({
+    config: configAt(path),
+    providers: nothing,
+    logger: silentLogger,
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(failed).toBeInstanceOf(Error);
+  expect((failed as Error).message).toBe(
+    "the provider factory returned no provider for demo (undefined): it must return a Provider",
+  );
+  expect(openOn(path)).toBe(0);
+});

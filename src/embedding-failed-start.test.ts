@@ -115,3 +115,55 @@ test("a start that fails at its bootstrap key, the last step, starts no backfill
   expect((failed as Error).message).toContain("key store down");
   expect(steps).toEqual(["sink closed", "storage closed"]);
 });
+
+test("a provider factory that returns no provider (a JavaScript caller's) fails the start at once, naming the provider", async () => {
+  const path = join(dir, "no-provider.db");
+  const nothing = (() => undefined) as unknown as ProviderFactory;
+  const failed = await createGateway({
+    config: configAt(path),
+    providers: nothing,
+    logger: silentLogger,
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(failed).toBeInstanceOf(Error);
+  expect((failed as Error).message).toBe(
+    "the provider factory returned no provider for demo (undefined): it must return a Provider",
+  );
+  expect(openOn(path)).toBe(0);
+});
+
+test("an onBootstrapKey that throws fails the start and leaves no valid key unseen: the next start on the file hands over one that works", async () => {
+  const path = join(dir, "receiver-throws.db");
+  let seen = "";
+  const failed = await createGateway({
+    config: configAt(path),
+    logger: silentLogger,
+    onBootstrapKey: (key) => {
+      seen = key;
+      throw new Error("vault down");
+    },
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect((failed as Error).message).toBe("vault down");
+  const shown: string[] = [];
+  const startOn = () =>
+    createGateway({ config: configAt(path), logger: silentLogger, onBootstrapKey: (key) => shown.push(key) });
+  const next = await startOn();
+  try {
+    // Before, the first key stayed valid and unseen, and this start made none.
+    expect(shown).toHaveLength(1);
+    const keyList = (key: string) =>
+      next.handle(new Request("http://gw/admin/api/keys", { headers: { authorization: `Bearer ${key}` } }));
+    expect((await keyList(shown[0] ?? "")).status).toBe(200);
+    expect((await keyList(seen)).status).toBe(401);
+  } finally {
+    await next.stop();
+  }
+  // A key was handed over: a later start makes none.
+  await (await startOn()).stop();
+  expect(shown).toHaveLength(1);
+});

@@ -107,3 +107,27 @@ test("handle() given a clientIp that is no text (server.requestIP's whole answer
     await embedded.stop();
   }
 });
+
+test("handle() given a text clientIp of any length keeps at most MAX_AUDIT_TEXT of it, as a User-Agent, in its event and its stored row", async () => {
+  const events: AuditRecord[] = [];
+  const embedded = await createGateway({
+    config: configFor("client-ip-long"),
+    auth: anyone,
+    logger: silentLogger,
+    providers: () => answering("demo"),
+    events: [{ publish: (event) => void (event.type === "request.finished" && events.push(event.record)) }],
+  });
+  try {
+    const answer = await embedded.handle(chatRequest(), { clientIp: `10.0.0.5 ${"x".repeat(100_000)}` });
+    expect(answer.status).toBe(200);
+    const id = answer.headers.get("x-request-id") ?? "";
+    const stored = await waitForValue("the audit row stored", async () => {
+      const entries = await embedded.storage.audit.select({ order: "asc", bodies: false }, null, 100);
+      return entries.find((entry) => entry.record.requestId === id);
+    });
+    expect(stored.record.clientIp?.length).toBe(512);
+    expect(events.find((record) => record.requestId === id)?.clientIp?.length).toBe(512);
+  } finally {
+    await embedded.stop();
+  }
+});

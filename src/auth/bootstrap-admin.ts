@@ -7,46 +7,80 @@ import { keyView } from "./key-view.ts";
 import { newKey } from "./new-key.ts";
 
 /**
- * First start of `serve`: an empty store gets one admin key, returned so the caller prints
- * it once. Returns null when any key exists, including one that another node starting at the
- * same moment inserted first (`KeyStore.createIfEmpty`): of nodes started together on an empty
- * database, one creates and prints a key.
+ * First start of `serve`: an empty store gets one admin key, handed to `hand` once (`serve` prints
+ * it). Nothing when any key exists, including one that another node starting at the same moment
+ * inserted first (`KeyStore.createIfEmpty`): of nodes started together on an empty database, one
+ * creates and hands over a key.
+ *
+ * The key is stored revoked-until-handed: inserted expired (it admits nobody, yet the store is no
+ * longer empty, so no other node makes one), handed over, and only then made valid. A `hand` that
+ * throws leaves it revoked too, and a store holding nothing but such abandoned keys counts as empty
+ * at the next start: before, the key stayed valid and unseen, and no later start made one (the
+ * operator locked out).
  */
 export async function ensureBootstrapAdmin(
   store: KeyStore,
+  hand: (issued: IssuedKey) => void,
   options: Pick<KeyAdminOptions, "onChange" | "now"> = {},
-): Promise<IssuedKey | null> {
-  // The usual start finds keys: a read, never a write under the change lock.
-  if ((await store.count()) > 0) return null;
+): Promise<void> {
+  const stored = await store.count();
+  // The usual start finds keys it did not abandon: two reads, never a write under the change lock.
+  if (stored > 0 && !(await onlyAbandoned(store, stored))) return;
   const now = options.now ?? Date.now;
+  const createdAt = now();
   const { record, key } = newKey(
     {
-      name: "bootstrap-admin",
+      name: BOOTSTRAP_NAME,
       tenant: DEFAULT_TENANT,
       role: "admin",
       models: ["*"],
       rpm: null,
       tpm: null,
       budgetUsd: null,
-      expiresAt: null,
+      // Expired from the start until it has been handed over (below).
+      expiresAt: createdAt,
       revokedAt: null,
       lastUsedAt: null,
     },
-    now(),
+    createdAt,
   );
-  if (!(await insertedFirst(store, record))) return null;
-  options.onChange?.(record);
-  return { ...keyView(record, now()), key };
+  // Past abandoned keys the store is not empty: created plainly (two nodes recovering at once may
+  // each make one, each handed over).
+  if (!(await insertedFirst(store, record, stored > 0))) return;
+  try {
+    hand({ ...keyView({ ...record, expiresAt: null }, now()), key });
+  } catch (error) {
+    // Seen by nobody, or by a receiver that failed part-way: it never admits anyone.
+    await store.revoke(record.id, now()).then(
+      (revoked) => revoked && options.onChange?.(revoked),
+      () => {},
+    );
+    throw error;
+  }
+  const valid = await store.setExpiresAt(record.id, null);
+  if (valid) options.onChange?.(valid);
+}
+
+const BOOTSTRAP_NAME = "bootstrap-admin";
+
+/** Whether every one of the store's `stored` keys is a bootstrap key whose handing over failed. */
+async function onlyAbandoned(store: KeyStore, stored: number): Promise<boolean> {
+  const named = await store.findByName(BOOTSTRAP_NAME);
+  return (
+    named.length === stored &&
+    named.every((key) => key.revokedAt !== null && key.expiresAt === key.createdAt && key.lastUsedAt === null)
+  );
 }
 
 /**
  * Whether the bootstrap key was inserted (false: another process's key was there first). A write
  * the database never confirmed (`storage_outcome_unknown`) is looked for: if it landed the key is
  * this process's to hand out (no other will), else the start fails as on any storage failure.
+ * `plainly`: the store holds abandoned keys, so it is inserted without the emptiness test.
  */
-async function insertedFirst(store: KeyStore, record: KeyRecord): Promise<boolean> {
+async function insertedFirst(store: KeyStore, record: KeyRecord, plainly: boolean): Promise<boolean> {
   try {
-    if (store.createIfEmpty !== undefined) return await store.createIfEmpty(record);
+    if (store.createIfEmpty !== undefined && !plainly) return await store.createIfEmpty(record);
     await store.create(record);
     return true;
   } catch (error) {

@@ -4,8 +4,17 @@ import type { KeyStore } from "../storage/storage.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { hashApiKey } from "./api-key.ts";
 import { ensureBootstrapAdmin } from "./bootstrap-admin.ts";
-import { createKeyAdmin } from "./key-admin.ts";
+import { createKeyAdmin, type IssuedKey } from "./key-admin.ts";
 import { failure, keyAdminFixture } from "./key-admin-fixture.ts";
+
+/** `ensureBootstrapAdmin` on `store`: the key it handed over, or null when it handed none. */
+async function bootstrapOn(store: KeyStore): Promise<IssuedKey | null> {
+  let handed: IssuedKey | null = null;
+  await ensureBootstrapAdmin(store, (issued) => {
+    handed = issued;
+  });
+  return handed;
+}
 
 // Creating keys and reading them: what is stored and shown, the input refused (names, numbers,
 // lifetimes, tenants), and the bootstrap admin key. Rotation and revocation: key-admin-rotate-
@@ -280,10 +289,10 @@ describe("key admin", () => {
 
   test("bootstrap admin: created once on an empty store", async () => {
     const { storage } = setup();
-    const first = await ensureBootstrapAdmin(storage.keys);
+    const first = await bootstrapOn(storage.keys);
     expect(first).toMatchObject({ name: "bootstrap-admin", role: "admin", models: ["*"] });
     expect(first?.key.startsWith("mgw_")).toBe(true);
-    expect(await ensureBootstrapAdmin(storage.keys)).toBeNull();
+    expect(await bootstrapOn(storage.keys)).toBeNull();
     expect(await storage.keys.count()).toBe(1);
     await storage.close();
   });
@@ -291,8 +300,8 @@ describe("key admin", () => {
   test("bootstrap admin: an embedder's key store without createIfEmpty still gets its key", async () => {
     const { storage } = setup();
     const { createIfEmpty: _, ...older } = storage.keys;
-    expect(await ensureBootstrapAdmin(older)).toMatchObject({ name: "bootstrap-admin", role: "admin" });
-    expect(await ensureBootstrapAdmin(older)).toBeNull();
+    expect(await bootstrapOn(older)).toMatchObject({ name: "bootstrap-admin", role: "admin" });
+    expect(await bootstrapOn(older)).toBeNull();
     expect(await storage.keys.count()).toBe(1);
     await storage.close();
   });
@@ -313,10 +322,10 @@ describe("key admin", () => {
       },
     };
     lands = false;
-    expect(await failure(ensureBootstrapAdmin(store))).toBe(unconfirmed);
+    expect(await failure(bootstrapOn(store))).toBe(unconfirmed);
     expect(await storage.keys.count()).toBe(0);
     lands = true;
-    const issued = await ensureBootstrapAdmin(store);
+    const issued = await bootstrapOn(store);
     expect(issued).toMatchObject({ name: "bootstrap-admin", role: "admin" });
     expect((await storage.keys.list()).map((k) => k.id)).toEqual([issued?.id as string]);
     await storage.close();
@@ -324,7 +333,7 @@ describe("key admin", () => {
 
   test("bootstrap admin: several started at once on an empty store create one key, returned to one of them", async () => {
     const { storage } = setup();
-    const issued = await Promise.all(Array.from({ length: 3 }, () => ensureBootstrapAdmin(storage.keys)));
+    const issued = await Promise.all(Array.from({ length: 3 }, () => bootstrapOn(storage.keys)));
     expect(issued.filter((k) => k !== null).length).toBe(1);
     expect(await storage.keys.count()).toBe(1);
     await storage.close();

@@ -136,8 +136,7 @@ export async function buildAuth(
         warnedNoReceiver = true;
         return;
       }
-      const issued = await ensureBootstrapAdmin(store, { onChange: keyChanged });
-      if (issued) receive(issued.key);
+      await ensureBootstrapAdmin(store, (issued) => receive(issued.key), { onChange: keyChanged });
     },
     sessions,
     close: () => {

@@ -1,4 +1,5 @@
 import type { AnyElysia } from "elysia";
+import { auditText } from "../audit/audit-text.ts";
 import { giveClientIp } from "../http/client-of.ts";
 import { routableRequest } from "../http/routable-request.ts";
 
@@ -8,7 +9,7 @@ export interface HandleOptions {
    * The client's address, for the audit row and `server.max_client_requests`: the peer of your
    * own server (`server.requestIP(request)?.address`), or the one your proxy vouches for. Without
    * it (or with one that is no text) the request has no address: its audit row says none, and no
-   * per-address cap counts it.
+   * per-address cap counts it. Kept to its first 512 characters, as a User-Agent is.
    */
   readonly clientIp?: string | null;
   /**
@@ -30,6 +31,7 @@ export function handedRequest(request: Request, options: HandleOptions | undefin
   // Text only: a JavaScript host's `server.requestIP(request)` whole (its `?.address` left off), or
   // a number, reached the audit row as it was, and the database refused the row (lost).
   const clientIp = options?.clientIp;
-  if (typeof clientIp === "string" && clientIp !== "") giveClientIp(routable, clientIp);
+  // Cut as a User-Agent is (auditText): the caller's text, copied into every event and row whole.
+  if (typeof clientIp === "string" && clientIp !== "") giveClientIp(routable, auditText(clientIp));
   return routable;
 }

@@ -87,12 +87,25 @@ export function buildSnapshot(
     warn: parts.router.log,
   };
   try {
-    for (const provider of config.providers) providers.set(provider.name, parts.providers(provider, context));
+    for (const provider of config.providers)
+      providers.set(provider.name, madeProvider(provider.name, parts.providers(provider, context)));
     return assemble(config, version, parts, providers);
   } catch (error) {
     release(providers.values());
     throw error;
   }
+}
+
+/**
+ * What the factory made for `name`, refused at once when it is no provider (a JavaScript
+ * embedder's factory that returns nothing): else that provider's routes answered 404 and the
+ * gateway's stop failed on it.
+ */
+function madeProvider(name: string, made: Provider | undefined): Provider {
+  if (typeof made === "object" && made !== null) return made;
+  throw new Error(
+    `the provider factory returned no provider for ${name} (${made === null ? "null" : typeof made}): it must return a Provider`,
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import OpenAI from "openai";
 import { NOTHING_LISTENS } from "../../src/testing/off-cloud-env.ts";
+import { waitForValue } from "../../src/testing/wait-for.ts";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { AWS, cloudGateway } from "./harness/cloud-gateway.ts";
 import { type ConnectRecorder, startConnectRecorder } from "./harness/connect-recorder.ts";
@@ -188,5 +189,83 @@ describe("FIPS endpoints", () => {
       expect(String(failure)).toContain("FIPS and a custom endpoint are not supported together");
     }
     expect(clouds.callsTo(/\/converse$/).length).toBe(before);
+  });
+
+  test("a value other than true or false (case too): each call refused, saying so, nothing sent, as the JS SDK refuses it", async () => {
+    for (const [env, said] of [
+      [{ AWS_USE_FIPS_ENDPOINT: "TRUE" }, 'AWS_USE_FIPS_ENDPOINT is "TRUE"'],
+      [{ AWS_USE_FIPS_ENDPOINT: "yes" }, 'AWS_USE_FIPS_ENDPOINT is "yes"'],
+      [
+        { AWS_CONFIG_FILE: configFile("[default]\nuse_fips_endpoint = 1\n") },
+        'use_fips_endpoint of profile default is "1"',
+      ],
+    ] as const) {
+      const before = proxy.targets.length;
+      const failure = await ask(await bedrockGateway(env, true, "us-east-1")).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ status: 502 });
+      expect(String(failure)).toContain(`${said}: expected "true" or "false"`);
+      expect(proxy.targets.length).toBe(before);
+    }
+  });
+
+  test("beside a custom endpoint: said at start, naming the provider and both settings", async () => {
+    const file = configFile(`[profile fips]\nuse_fips_endpoint = true\nendpoint_url = ${cloud.url}\n`);
+    const gw = await clouds.spawn({
+      env: { HTTPS_PROXY: proxy.url, AWS_CONFIG_FILE: file, AWS_PROFILE: "fips" },
+      config: {
+        providers: [
+          {
+            name: "br-fips",
+            type: "bedrock",
+            region: AWS.region,
+            aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey },
+          },
+        ],
+        models: [{ name: "nova", routes: [{ provider: "br-fips", model: "amazon.nova-lite-v1:0" }] }],
+      },
+    });
+    const said = await waitForValue(
+      "the start's warning",
+      () => gw.stderr.all.split("\n").find((line) => line.includes("FIPS is asked")),
+      30_000,
+      20,
+    );
+    expect(said).toContain("br-fips");
+    expect(said).toContain("use_fips_endpoint of profile fips");
+    expect(said).toContain("endpoint_url of profile fips");
+  });
+});
+
+// AWS's own hosts in the region's partition, as the AWS SDKs' partitions.json (aws-sdk-js-v3,
+// util-endpoints) gives its DNS suffix: China's `amazonaws.com.cn`, the ISO partitions' own
+// (`c2s.ic.gov`, `sc2s.sgov.gov`, …), FIPS included.
+describe("partitions", () => {
+  test("China: amazonaws.com.cn for Bedrock and STS, FIPS included", async () => {
+    const signed = await bedrockGateway({}, true, "cn-north-1");
+    expect(await connectsOf(signed)).toEqual(["bedrock-runtime.cn-north-1.amazonaws.com.cn:443"]);
+    const fips = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, "cn-northwest-1");
+    expect(await connectsOf(fips)).toEqual(["bedrock-runtime-fips.cn-northwest-1.amazonaws.com.cn:443"]);
+    const tokenFile = files.file("web-identity-token");
+    writeFileSync(tokenFile, "token");
+    const exchanged = await bedrockGateway(
+      { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: "arn:aws-cn:iam::123456789012:role/mindgw" },
+      false,
+      "cn-north-1",
+    );
+    expect(await connectsOf(exchanged)).toEqual(["sts.cn-north-1.amazonaws.com.cn:443"]);
+  });
+
+  test("the ISO partitions: their own suffixes, FIPS included", async () => {
+    const iso = await bedrockGateway({}, true, "us-iso-east-1");
+    expect(await connectsOf(iso)).toEqual(["bedrock-runtime.us-iso-east-1.c2s.ic.gov:443"]);
+    const isoB = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, "us-isob-east-1");
+    expect(await connectsOf(isoB)).toEqual(["bedrock-runtime-fips.us-isob-east-1.sc2s.sgov.gov:443"]);
+    const isoE = await bedrockGateway({}, true, "eu-isoe-west-1");
+    expect(await connectsOf(isoE)).toEqual(["bedrock-runtime.eu-isoe-west-1.cloud.adc-e.uk:443"]);
+    const isoF = await bedrockGateway({}, true, "us-isof-south-1");
+    expect(await connectsOf(isoF)).toEqual(["bedrock-runtime.us-isof-south-1.csp.hci.ic.gov:443"]);
   });
 });

@@ -155,6 +155,31 @@ describe("mindgw config check", () => {
     expect(unkeyed.stderr).toContain("(named by AWS_PROFILE)");
   });
 
+  test("bedrock with FIPS asked beside a custom endpoint: valid, with a warning naming the provider and both settings", async () => {
+    const path = await writeConfig({
+      providers: [
+        { name: "br", type: "bedrock", region: "us-east-1", base_url: "https://bedrock.internal.example" },
+      ],
+      models: [{ name: "m-br", allow_unpriced: true, routes: [{ provider: "br", model: "x" }] }],
+    });
+    const env = {
+      AWS_CONFIG_FILE: `${path}.no-aws-config`,
+      AWS_ACCESS_KEY_ID: "AKIAEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+    };
+    const plain = await runMindgw(["config", "check", "-c", path], { env });
+    expect(plain).toMatchObject({ code: 0, stderr: "" });
+    const fips = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_USE_FIPS_ENDPOINT: "true" },
+    });
+    expect(fips.code).toBe(0);
+    expect(fips.stderr).toContain("warning: provider br (bedrock)");
+    expect(fips.stderr).toContain(
+      "FIPS is asked (AWS_USE_FIPS_ENDPOINT) beside a custom endpoint (base_url)",
+    );
+    expect(fips.stderr).toContain("its calls will answer 502 (model m-br (route br/x))");
+  });
+
   test("a tenant's usage period longer than audit.retention: valid, with a warning that its requests and tokens count the rows kept", async () => {
     const path = await writeConfig({
       ...validConfig,

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { awsPartition } from "./aws-partition.ts";
 import { type AwsProfile, namedProfile, parseIni, sharedFilePaths } from "./aws-shared-files.ts";
 
 type Env = Record<string, string | undefined>;
@@ -25,12 +26,13 @@ export type AwsEndpoint =
  * else `AWS_ENDPOINT_URL`, else the profile's `services` section's `<service>.endpoint_url`, else
  * the profile's own `endpoint_url` — unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (or the
  * profile's `ignore_configured_endpoint_urls`) is true; else AWS's host:
- * `https://<host>.<region>.amazonaws.com`, or with FIPS asked (`AWS_USE_FIPS_ENDPOINT`, else the
- * profile's `use_fips_endpoint`) `https://<host>-fips.<region>.amazonaws.com` — STS in GovCloud
+ * `https://<host>.<region>.<suffix>`, or with FIPS asked (`AWS_USE_FIPS_ENDPOINT`, else the
+ * profile's `use_fips_endpoint`) `https://<host>-fips.<region>.<suffix>` — STS in GovCloud
  * `https://sts.<region>.amazonaws.com`, FIPS already — for any region, as the SDKs' endpoint rules
- * build it (where AWS has none the host does not resolve). FIPS beside a custom endpoint is
+ * build it (where AWS has none the host does not resolve); `<suffix>` is the region's partition's
+ * (aws-partition.ts: `amazonaws.com`, China's `amazonaws.com.cn`, the ISO partitions' own). FIPS beside a custom endpoint is
  * refused, as the rules refuse it ("Invalid Configuration: FIPS and custom endpoint are not
- * supported"). The profile is the config file's (`profile`, else `AWS_PROFILE`, else `default`).
+ * supported"), and so is a FIPS setting that is neither `true` nor `false`, as the JS SDK refuses it. The profile is the config file's (`profile`, else `AWS_PROFILE`, else `default`).
  * An empty value is unset, as to the SDKs. Read when asked: once a provider for Bedrock, at each
  * STS exchange (a credential refresh) for STS.
  */
@@ -42,31 +44,72 @@ export function awsEndpoint(
   own?: string,
 ): AwsEndpoint {
   const file = configFile(env);
-  const profile = profileOf(file, namedProfile(profileName, env));
-  const custom = own ?? configuredEndpoint(service, env, file, profile);
-  if (!setting(env.AWS_USE_FIPS_ENDPOINT, profile?.use_fips_endpoint))
-    return { url: custom ?? `https://${service.host}.${region}.amazonaws.com` };
-  if (custom !== undefined) return { refused: FIPS_WITH_CUSTOM };
-  const gov = service === STS && region.startsWith("us-gov-");
-  return { url: `https://${service.host}${gov ? "" : "-fips"}.${region}.amazonaws.com` };
+  const name = namedProfile(profileName, env);
+  const profile = profileOf(file, name);
+  const custom =
+    own !== undefined
+      ? { url: own, from: "base_url" }
+      : configuredEndpoint(service, env, file, profile, name);
+  const fips = fipsAsked(env, profile, name);
+  if (fips?.unreadable !== undefined) return { refused: fips.unreadable };
+  if (custom !== undefined)
+    return fips
+      ? {
+          refused: `FIPS is asked (${fips.by}) beside a custom endpoint (${custom.from}): FIPS and a custom endpoint are not supported together, as in the AWS SDKs`,
+        }
+      : { url: custom.url };
+  const partition = awsPartition(region);
+  const host =
+    fips && !(service === STS && partition.name === "aws-us-gov") ? `${service.host}-fips` : service.host;
+  return { url: `https://${host}.${region}.${partition.dnsSuffix}` };
 }
 
-const FIPS_WITH_CUSTOM =
-  "FIPS is asked (AWS_USE_FIPS_ENDPOINT, or the profile's use_fips_endpoint) beside a custom endpoint (base_url, AWS_ENDPOINT_URL…, the profile's endpoint_url): FIPS and a custom endpoint are not supported together, as in the AWS SDKs";
+/** The profile as the settings it gives are named (`default` where none is named). */
+const profileLabel = (name: string | undefined): string => `profile ${name ?? "default"}`;
 
-/** `service`'s configured endpoint (environment, then the shared config file); undefined where none is, or they are ignored. */
+/**
+ * The setting that asks for FIPS (the environment's when it says one, else the profile's), or why
+ * it cannot be read; undefined where none asks. Read as the AWS SDK for JavaScript reads it
+ * (`booleanSelector` of @smithy/util-config-provider): `true` or `false` exactly, anything else
+ * refused rather than taken for off.
+ */
+function fipsAsked(
+  env: Env,
+  profile: AwsProfile | undefined,
+  name: string | undefined,
+): { by: string; unreadable?: undefined } | { unreadable: string } | undefined {
+  const [by, value] = env.AWS_USE_FIPS_ENDPOINT
+    ? ["AWS_USE_FIPS_ENDPOINT", env.AWS_USE_FIPS_ENDPOINT]
+    : [`use_fips_endpoint of ${profileLabel(name)}`, profile?.use_fips_endpoint];
+  if (!value || value === "false") return undefined;
+  if (value === "true") return { by };
+  return {
+    unreadable: `${by} is ${JSON.stringify(value)}: expected "true" or "false", as the AWS SDKs read it`,
+  };
+}
+
+/**
+ * `service`'s configured endpoint (environment, then the shared config file) and the setting that
+ * gives it; undefined where none is, or they are ignored.
+ */
 function configuredEndpoint(
   service: AwsService,
   env: Env,
   file: Map<string, AwsProfile>,
   profile: AwsProfile | undefined,
-): string | undefined {
+  name: string | undefined,
+): { url: string; from: string } | undefined {
   if (setting(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, profile?.ignore_configured_endpoint_urls))
     return undefined;
-  const fromEnv = env[`AWS_ENDPOINT_URL_${service.id}`] || env.AWS_ENDPOINT_URL;
-  if (fromEnv) return fromEnv;
-  const services = profile?.services ? file.get(`services.${profile.services}`) : undefined;
-  return services?.[`${service.id.toLowerCase()}.endpoint_url`] || profile?.endpoint_url || undefined;
+  const own = `AWS_ENDPOINT_URL_${service.id}`;
+  const fromOwn = env[own];
+  if (fromOwn) return { url: fromOwn, from: own };
+  if (env.AWS_ENDPOINT_URL) return { url: env.AWS_ENDPOINT_URL, from: "AWS_ENDPOINT_URL" };
+  const key = `${service.id.toLowerCase()}.endpoint_url`;
+  const fromServices = profile?.services ? file.get(`services.${profile.services}`)?.[key] : undefined;
+  if (fromServices) return { url: fromServices, from: `${key} of [services ${profile?.services}]` };
+  const fromProfile = profile?.endpoint_url;
+  return fromProfile ? { url: fromProfile, from: `endpoint_url of ${profileLabel(name)}` } : undefined;
 }
 
 /** A true-or-false setting: the environment's when it says one, else the profile's. */

@@ -1,3 +1,4 @@
+import { awsEndpoint, BEDROCK_RUNTIME } from "./aws-endpoint.ts";
 import { profileLacks } from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
@@ -9,18 +10,24 @@ type Env = Record<string, string | undefined>;
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
  * credentials, naming it and who named it; else that it has no region at all; undefined when the
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
- * with `AWS_PROFILE` named, and has a region. Said at start, at a reload and
- * by `config check`.
+ * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
+ * (aws-endpoint.ts), which the SDKs refuse too. Each makes every call a 502. Said at start, at a
+ * reload and by `config check`.
  */
 export function awsProfileProblem(
-  provider: { aws?: object | undefined; profile?: string | undefined; region?: string | undefined },
+  provider: {
+    aws?: object | undefined;
+    profile?: string | undefined;
+    region?: string | undefined;
+    base_url?: string | undefined;
+  },
   env: Env,
 ): string | undefined {
   const problem = profileProblem(provider, env);
   if (problem !== undefined) return problem;
-  return awsRegion(provider, env) === undefined
-    ? `${REGION_SOUGHT} (${namedProfile(provider.profile, env) ?? "default"})`
-    : undefined;
+  const region = awsRegion(provider, env);
+  if (region === undefined) return `${REGION_SOUGHT} (${namedProfile(provider.profile, env) ?? "default"})`;
+  return awsEndpoint(BEDROCK_RUNTIME, region, env, provider.profile, provider.base_url).refused;
 }
 
 function profileProblem(

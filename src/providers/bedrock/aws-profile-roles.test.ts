@@ -137,6 +137,25 @@ describe("role_arn with source_profile: AssumeRole at STS, signed with the sourc
     });
   });
 
+  test("STS's endpoint is resolved once per AssumeRole (the settings and shared config file read once), the same for its signature and its send", async () => {
+    const files = filesEnv(
+      `${SOURCE}[profile once]\nrole_arn = arn:aws:iam::1:role/once\nsource_profile = src\n`,
+      {
+        AWS_PROFILE: "once",
+      },
+    );
+    let endpointReads = 0;
+    const env = new Proxy(files, {
+      get(target, key: string) {
+        if (key === "AWS_ENDPOINT_URL_STS") endpointReads += 1;
+        return target[key as keyof typeof target];
+      },
+    });
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((call) => call.action)).toEqual(["AssumeRole"]);
+    expect(endpointReads).toBe(1);
+  });
+
   test("chained source profiles: each role assumed with the one before's credentials", async () => {
     const env = filesEnv(
       `${SOURCE}[profile hop]\nrole_arn = arn:aws:iam::1:role/hop\nsource_profile = src\n[profile app]\nrole_arn = arn:aws:iam::2:role/app\nsource_profile = hop\n`,

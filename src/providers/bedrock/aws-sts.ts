@@ -66,7 +66,12 @@ export async function assumeRoleWithWebIdentity(
     RoleSessionName: identity.sessionName,
     WebIdentityToken: token,
   });
-  return stsCall(caller, { "content-type": "application/x-www-form-urlencoded" }, form.toString());
+  return stsCall(
+    caller,
+    endpointOf(caller),
+    { "content-type": "application/x-www-form-urlencoded" },
+    form.toString(),
+  );
 }
 
 /** STS's `AssumeRole`, signed (SigV4, service `sts`) with the source credentials. */
@@ -85,12 +90,14 @@ export async function assumeRole(
   if (role.externalId !== undefined) form.set("ExternalId", role.externalId);
   const body = form.toString();
   caller.hold?.(secretsOf(source));
+  // Resolved once (it reads the shared config file): the host signed for is the host sent to.
+  const url = endpointOf(caller);
   // Loaded on the first call, as for Bedrock's (bedrock-call.ts).
   const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
   const sign = async () => {
     const signed = await new AwsV4Signer({
       ...source,
-      url: endpointOf(caller),
+      url,
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body,
@@ -102,7 +109,7 @@ export async function assumeRole(
   };
   const { clock } = caller;
   const doFetch = clock ? signedAgainOffClock(caller.fetch, clock, sign) : caller.fetch;
-  return stsCall({ ...caller, fetch: doFetch }, await sign(), body);
+  return stsCall({ ...caller, fetch: doFetch }, url, await sign(), body);
 }
 
 /**
@@ -129,16 +136,17 @@ function signedAgainOffClock(
   return sent as typeof fetch;
 }
 
-/** POSTs a form to STS (never a query: a proxy might log a URL) and reads the credentials of its XML answer. */
+/** POSTs a form to STS at `url` (never a query: a proxy might log a URL) and reads the credentials of its XML answer. */
 async function stsCall(
   caller: StsCaller,
+  url: string,
   headers: HeadersInit,
   body: string,
 ): Promise<Expiring<AwsCredentials>> {
   const { provider } = caller;
   const xml = await fetchText(
     provider,
-    { url: endpointOf(caller), init: { method: "POST", headers, body }, what: "STS", timeoutMs: 10_000 },
+    { url, init: { method: "POST", headers, body }, what: "STS", timeoutMs: 10_000 },
     caller.fetch,
   );
   const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];

@@ -20,7 +20,7 @@ export interface BedrockOptions {
   name: string;
   /** Undefined when neither config, AWS_REGION nor the profile names one (aws-region.ts): each call then fails, saying so. */
   region: string | undefined;
-  /** Defaults to the configured endpoint (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, …: aws-endpoint.ts), else `https://bedrock-runtime.{region}.amazonaws.com`. */
+  /** Defaults to the configured endpoint (`AWS_ENDPOINT_URL_BEDROCK_RUNTIME`, …: aws-endpoint.ts), else AWS's host in the region's partition. */
   baseUrl?: string;
   credentials: AwsCredentialConfig;
   headers?: Record<string, string>;

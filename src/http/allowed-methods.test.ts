@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { AllowedMethods } from "./allowed-methods.ts";
 
-test("the methods routed at a path: literal segments, :params, a last * for the rest, WebSocket upgrades as GET", () => {
+test("the methods routed at a path: literal segments, :params, a last * for the rest, HEAD beside GET, WebSocket upgrades as GET alone", () => {
   const allowed = new AllowedMethods([
     { method: "POST", path: "/v1/chat/completions" },
     { method: "GET", path: "/v1/models" },
@@ -18,14 +18,14 @@ test("the methods routed at a path: literal segments, :params, a last * for the 
   const cases: [string, string[]][] = [
     ["/v1/chat/completions", ["POST"]],
     ["/v1/chat/completions/", ["POST"]],
-    ["/v1/models", ["GET"]],
-    ["/v1/models/meta-llama/Llama-3.1-8B", ["GET"]],
-    ["/admin/api/keys", ["GET", "POST"]],
-    ["/admin/api/keys/key_1", ["GET"]],
+    ["/v1/models", ["GET", "HEAD"]],
+    ["/v1/models/meta-llama/Llama-3.1-8B", ["GET", "HEAD"]],
+    ["/admin/api/keys", ["GET", "HEAD", "POST"]],
+    ["/admin/api/keys/key_1", ["GET", "HEAD"]],
     ["/admin/api/keys/key_1/revoke", ["POST"]],
     ["/admin/api/keys/key_1/nope", []],
     ["/v1/responses", ["GET", "POST"]],
-    ["/v1/responses/resp_1", ["DELETE", "GET"]],
+    ["/v1/responses/resp_1", ["DELETE", "GET", "HEAD"]],
     ["/v1/chat", []],
     ["/", []],
   ];

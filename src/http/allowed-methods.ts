@@ -17,7 +17,7 @@ const segmentsOf = (path: string): string[] => path.split("/").filter((segment) 
 
 /**
  * Which methods a path has routes for, so that a known path asked with another method is a 405
- * naming them (`Allow`) rather than a 404. Read from the app's own route list, once it is whole;
+ * naming them (`Allow`, HEAD beside each GET but a WebSocket's) rather than a 404. Read from the app's own route list, once it is whole;
  * consulted only for requests no route answered, never on a served request's way.
  */
 export class AllowedMethods {
@@ -36,9 +36,16 @@ export class AllowedMethods {
         byPath.set(key, pattern);
         this.patterns.push(pattern);
       }
-      // A WebSocket route is its path's GET (the upgrade).
-      pattern.methods.add(route.method === "WS" ? "GET" : route.method);
-      if (route.method === "WS") pattern.websocket = true;
+      // A WebSocket route is its path's GET (the upgrade), which takes no HEAD (a 405). Any other
+      // GET route answers HEAD too (Elysia runs it and sends its headers alone), so Allow names it
+      // (RFC 9110 15.5.6: a 405's Allow lists every method the resource takes).
+      if (route.method === "WS") {
+        pattern.methods.add("GET");
+        pattern.websocket = true;
+      } else {
+        pattern.methods.add(route.method);
+        if (route.method === "GET") pattern.methods.add("HEAD");
+      }
     }
   }
 

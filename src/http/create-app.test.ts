@@ -129,7 +129,7 @@ describe("createApp's model routes", () => {
     const refused = await askBoth(app, "DELETE", path);
     expect(refused.body).toMatchObject({
       status: 405,
-      message: `DELETE is not allowed on ${path.slice(0, 256)}…; it takes GET, OPTIONS`,
+      message: `DELETE is not allowed on ${path.slice(0, 256)}…; it takes GET, HEAD, OPTIONS`,
     });
   });
 
@@ -170,11 +170,11 @@ describe("createApp's model routes", () => {
     });
     const refused: [string, string, string, string][] = [
       ["GET", "/team/anthropic/v1/messages", "anthropic", "POST, OPTIONS"],
-      ["PUT", "/team/anthropic/v1/models", "anthropic", "GET, OPTIONS"],
+      ["PUT", "/team/anthropic/v1/models", "anthropic", "GET, HEAD, OPTIONS"],
       // A model id, slashes and all, is the rest of the path.
-      ["DELETE", "/team/anthropic/v1/models/meta-llama/Llama-3.1-8B", "anthropic", "GET, OPTIONS"],
+      ["DELETE", "/team/anthropic/v1/models/meta-llama/Llama-3.1-8B", "anthropic", "GET, HEAD, OPTIONS"],
       // A trailing slash is the same path, as Elysia routes it.
-      ["POST", "/healthz/", "openai", "GET, OPTIONS"],
+      ["POST", "/healthz/", "openai", "GET, HEAD, OPTIONS"],
     ];
     for (const [method, path, dialect, allow] of refused) {
       const got = await askBoth(app, method, path);

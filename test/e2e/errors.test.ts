@@ -120,18 +120,25 @@ describe("the request itself is wrong", () => {
   test("a routed path asked with another method → 405 naming the methods it takes (Allow), audited", async () => {
     const ask = (method: string, path: string) =>
       fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${gw.adminKey}` } });
+    // A path routed for GET is answered HEAD too (its headers alone), so its Allow names HEAD
+    // (RFC 9110 15.5.6: every method the resource takes); a WebSocket's GET, the upgrade, takes none.
     for (const [method, path, allow] of [
       ["GET", "/v1/chat/completions", "POST, OPTIONS"],
-      ["PUT", "/admin/api/keys", "GET, POST, OPTIONS"],
-      ["DELETE", "/v1/models/m1", "GET, OPTIONS"],
+      ["PUT", "/admin/api/keys", "GET, HEAD, POST, OPTIONS"],
+      ["DELETE", "/v1/models/m1", "GET, HEAD, OPTIONS"],
+      ["POST", "/healthz", "GET, HEAD, OPTIONS"],
+      ["HEAD", "/v1/responses", "GET, POST, OPTIONS"],
     ] as const) {
       const response = await ask(method, path);
       expect([path, response.headers.get("allow")]).toEqual([path, allow]);
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect([path, row.status, row.errorClass]).toEqual([path, 405, "method_not_allowed"]);
+      if (method === "HEAD") continue; // no body to read
       const error = await expectError(response, 405);
       expect(error).toMatchObject({ type: "invalid_request_error", code: "method_not_allowed" });
       expect(error.message).toBe(`${method} is not allowed on ${path}; it takes ${allow}`);
-      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
-      expect([path, row.status, row.errorClass]).toEqual([path, 405, "method_not_allowed"]);
+      // Each method Allow names is one the path takes: HEAD is answered as GET is, never a 405.
+      if (allow.includes("HEAD")) expect([path, (await ask("HEAD", path)).status]).toEqual([path, 200]);
     }
     // In the caller's dialect: Anthropic's error shape on its path.
     const messages = await ask("GET", "/v1/messages");
@@ -157,6 +164,8 @@ describe("the request itself is wrong", () => {
     expect([...preflight.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
     const row = await auditRow(gw, preflight.headers.get("x-request-id") ?? "");
     expect([row.status, row.errorClass]).toEqual([204, null]);
+    const listing = await fetch(`${gw.url}/v1/models`, { method: "OPTIONS" });
+    expect([listing.status, listing.headers.get("allow")]).toEqual([204, "GET, HEAD, OPTIONS"]);
     await expectError(await fetch(`${gw.url}/v1/nothing`, { method: "OPTIONS" }), 404);
   });
 

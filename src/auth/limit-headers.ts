@@ -96,10 +96,14 @@ function writeFamily(
 /**
  * What `binding` read of the scope it returns, kept for the headers so no counter is read twice
  * (each read prunes and sums a window): what is left of the limit, and when its window frees up
- * (NaN when not read; a refusal's wait for the family it refused). One object, written in place: no allocation a request. The headers are
- * made synchronously, each family's read straight after its `binding`.
+ * (NOT_READ when not read; a refusal's wait for the family it refused). One object, written in
+ * place: no allocation a request. The headers are made synchronously, each family's read straight
+ * after its `binding`. NOT_READ is a whole number, not NaN: a field that holds whole numbers and now
+ * and then NaN sends the optimised code back to the interpreter each time it meets the other kind
+ * (an OSR exit storm in `foundResetMs` under load, seen with bench/jit-compiles.ts --exits).
  */
-const found = { left: 0, resetMs: Number.NaN };
+const NOT_READ = -1;
+const found = { left: 0, resetMs: NOT_READ };
 
 /** The scope a family's headers describe: the one that refused it, else the tightest. */
 function binding(
@@ -116,7 +120,7 @@ function binding(
 
 /** `found.resetMs` when `binding` read it, else read now. */
 const foundResetMs = (scope: Scope, family: Family, view: CounterView): number =>
-  Number.isNaN(found.resetMs) ? resetMs(scope, family, view) : found.resetMs;
+  found.resetMs === NOT_READ ? resetMs(scope, family, view) : found.resetMs;
 
 /**
  * Of the scopes with this family's limit, the one with the least left; on a tie, the one whose
@@ -126,18 +130,18 @@ const foundResetMs = (scope: Scope, family: Family, view: CounterView): number =
 function tightest(scopes: readonly Scope[], family: Family, view: CounterView): Scope | undefined {
   let best: Scope | undefined;
   found.left = 0;
-  found.resetMs = Number.NaN;
+  found.resetMs = NOT_READ;
   for (const scope of scopes) {
     const left = remaining(scope, family, view);
     if (left === undefined) continue;
     if (best === undefined || left < found.left) {
       best = scope;
       found.left = left;
-      found.resetMs = Number.NaN;
+      found.resetMs = NOT_READ;
       continue;
     }
     if (left !== found.left) continue;
-    if (Number.isNaN(found.resetMs)) found.resetMs = resetMs(best, family, view);
+    if (found.resetMs === NOT_READ) found.resetMs = resetMs(best, family, view);
     const reset = resetMs(scope, family, view);
     if (reset < found.resetMs) {
       best = scope;

@@ -177,9 +177,10 @@ function keyAt(buf: Uint8Array, span: SseSpan, key: Uint8Array): number {
 
 /**
  * `event: error`, or a data payload that opens with an `"error"` key that says an error
- * (core/says-error.ts: OpenAI's in-band error chunk). `"error": null` first, as some servers open
- * every chunk, is told by its bytes, with no decode: no error. A payload that opens so and does
- * not parse is one, as its bytes say.
+ * (core/says-error.ts: OpenAI's in-band error chunk, TGI's words). The value's first byte tells,
+ * with no decode, an `"error": null`, `false` or `""` first, as some servers open every chunk of a
+ * good answer: no error, neither an object nor words. Only a value that opens an object or words
+ * is decoded; a payload that opens so and does not parse is one, as its bytes say.
  */
 export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   if (
@@ -193,11 +194,15 @@ export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   at = skipSpace(buf, at + 1, end);
   if (!matches(buf, at, end, ERROR_KEY)) return false;
   at = skipSpace(buf, at + ERROR_KEY.length, end);
-  if (buf[at] === COLON && matches(buf, skipSpace(buf, at + 1, end), end, NULL)) return false;
+  if (buf[at] === COLON && !opensObjectOrWords(buf, skipSpace(buf, at + 1, end))) return false;
   return saysErrorInData(buf, span, true);
 }
 
 const COLON = 58;
+
+/** Whether the value at `at` opens an object or words not empty (`""` is none): what may say an error. */
+const opensObjectOrWords = (buf: Uint8Array, at: number): boolean =>
+  buf[at] === OPEN_BRACE || (buf[at] === QUOTE && buf[at + 1] !== QUOTE);
 
 const text = new TextDecoder();
 /**

@@ -14,7 +14,7 @@ const tail = (event: unknown): TailEvent => {
   if (parsed === null) throw new Error("fixture did not parse");
   return parsed.event;
 };
-const started = (requestId: string, node?: string) =>
+const started = (requestId: string, node?: string, instance?: string) =>
   tail({
     type: "request.started",
     at: T0,
@@ -24,6 +24,7 @@ const started = (requestId: string, node?: string) =>
     frontDoor: "chat",
     stream: true,
     ...(node === undefined ? {} : { node }),
+    ...(instance === undefined ? {} : { instance }),
   });
 
 test("a node's leaving ends its requests in flight as lost, no other node's, and a finish that still comes replaces the row", () => {
@@ -49,4 +50,19 @@ test("an event of an older gateway, with no node on its starts, leaves every row
   store.apply(started("x"));
   store.apply(tail({ type: "node.left", at: T0, node: "a" }));
   expect(store.rows()[0]?.gap).toBeUndefined();
+});
+
+// A node killed and started again under the same id: its old instance left (node.left naming it),
+// and the new one's requests, under the same node, are in flight as ever.
+test("a node's leaving that names its instance ends only that instance's rows; a row without one (an older gateway's) ends too", () => {
+  const store = new TailStore(10, () => T0);
+  store.apply(started("old", "a", "a1"));
+  store.apply(started("older-gateway", "a"));
+  store.apply(started("new", "a", "a2"));
+  store.apply(tail({ type: "node.left", at: T0, node: "a", instance: "a1" }));
+  expect(store.rows().map((r) => [r.requestId, r.gap ?? null])).toEqual([
+    ["new", null],
+    ["older-gateway", "lost"],
+    ["old", "lost"],
+  ]);
 });

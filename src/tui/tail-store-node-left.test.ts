@@ -66,3 +66,20 @@ test("a node's leaving that names its instance ends only that instance's rows; a
     ["old", "lost"],
   ]);
 });
+
+// A gap after the node left (events.missed, the stream dropped and live again) may hide a finish
+// of any row, but of a lost row's none: "node lost" and its note stay.
+test("a later gap in the events leaves a row already lost as lost", () => {
+  const store = new TailStore(10, () => T0);
+  store.apply(started("on-a", "a"));
+  store.apply(started("on-b", "b"));
+  store.apply(tail({ type: "node.left", at: T0, node: "a" }));
+  store.apply(tail({ type: "events.missed", at: T0, count: 3 }));
+  store.setStatus({ state: "live", since: T0 });
+  store.setStatus({ state: "reconnecting", retryAt: T0, attempt: 1, reason: "closed" });
+  store.setStatus({ state: "live", since: T0 });
+  expect(store.rows().map((r) => [r.requestId, r.gap ?? null, cellText(r, "route")])).toEqual([
+    ["on-b", "dropped", "…"],
+    ["on-a", "lost", "node lost"],
+  ]);
+});

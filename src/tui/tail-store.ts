@@ -181,13 +181,15 @@ export class TailStore {
   /**
    * Marks the rows in flight (those `node` took, when given: of its process `instance` alone, when
    * both name one) with `gap`. They stay in flight: a finish that still comes replaces them (a node
-   * whose entry expired while it served on).
+   * whose entry expired while it served on). A row already `lost` stays so: a later gap hides no
+   * more of it than its node's leaving did, and "node lost" says why.
    */
   private markGap(gap: RequestRow["gap"], node?: string, instance?: string): void {
     for (const rows of this.inFlight.values()) {
       for (const seq of rows) {
         const row = this.ring.get(seq);
-        if (row === undefined || row.status !== null || !tookBy(row, node, instance)) continue;
+        if (row === undefined || row.status !== null || row.gap === "lost" || !tookBy(row, node, instance))
+          continue;
         this.ring.set(seq, { ...row, gap });
       }
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { callerId, type Principal } from "../auth/principal.ts";
 import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
@@ -76,6 +77,12 @@ export interface AuditService {
    * request whose event came before its stream did (`/admin/api/events`). Never rejects.
    */
   queuedWritten(): Promise<void>;
+  /**
+   * This process's token as a cluster node (`NodeEntry.instance`, new at every start): on its
+   * `request.started` events, so a reader ends only its requests when it leaves, not those of a
+   * process started again under the node's id (`node.left`). The directory's entry says the same.
+   */
+  readonly instance: string;
   /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */
   onFlush(listener: (ms: number) => void): void;
   /**
@@ -102,6 +109,7 @@ export function createAuditService(
 ): AuditService {
   const bus = new EventBus(Date.now, new ListenerFaults(logger));
   const node = config.cluster ? nodeName(config.cluster) : null;
+  const instance = randomUUID();
   let flushed: ((ms: number) => void) | undefined;
   /** The storage's error while it is down; undefined while it takes writes. */
   let failure: string | undefined;
@@ -170,6 +178,7 @@ export function createAuditService(
     bus,
     store,
     lines,
+    instance,
     observer: {
       started(ledger) {
         if (!bus.wants("request.started")) return;
@@ -186,8 +195,11 @@ export function createAuditService(
         };
         // As on its record: only when the request came through an app.
         if (ledger.app !== null) event.app = ledger.app;
-        // A constant: a reader ends the request's row once its node leaves the cluster (`node.left`).
-        if (node !== null) event.node = node;
+        // Constants: a reader ends the request's row once its node's process leaves the cluster (`node.left`).
+        if (node !== null) {
+          event.node = node;
+          event.instance = instance;
+        }
         bus.publish(event);
       },
       finished(unstamped) {

@@ -22,6 +22,11 @@ export type GatewayEvent =
       app?: string;
       /** The cluster node that took it (its record's `node`); absent off a cluster. */
       node?: string;
+      /**
+       * The process of that node that took it (its directory entry's `instance`, new at every
+       * start): a `node.left` naming another instance of the node does not end it. Absent off a cluster.
+       */
+      instance?: string;
     }
   /** The request's audit record without its bodies (published-record.ts). */
   | { type: "request.finished"; at: number; record: PublishedRecord }
@@ -79,7 +84,17 @@ export type GatewayEvent =
    * A cluster node dropped out of this node's directory (its entry expired or removed: killed, or
    * stopped): a request it took that no `request.finished` has come for gets none from it now.
    */
-  | { type: "node.left"; at: number; node: string }
+  | {
+      type: "node.left";
+      at: number;
+      node: string;
+      /**
+       * The node's process that left (its entry's `instance`): the node may be listed again already,
+       * started again under its id; only that process's requests end. Absent: an entry of a release
+       * before instances, every request of the node ends.
+       */
+      instance?: string;
+    }
   /** Sent to a consumer that fell behind: `count` events were dropped for it. */
   | { type: "events.missed"; at: number; count: number };
 

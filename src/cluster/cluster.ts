@@ -117,6 +117,11 @@ export interface ClusterDeps {
   registry: WorkerRegistry;
   /** This node's events: its live stream's readers also get every other node's requests. */
   bus: EventBus;
+  /**
+   * This process's token in the node's directory entry (`NodeEntry.instance`), as its
+   * `request.started` events name it (audit-service.ts); a random one unless given.
+   */
+  instance?: string;
   /** This node's audit rows queued so far, written (audit-service.ts): what another node's opening stream waits for. */
   queuedWritten?: () => Promise<void>;
   /** This node's requests in flight: calls forwarded here count, so a drain waits for them. */

@@ -4,7 +4,25 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { DepartedNodes } from "./departed-nodes.ts";
 import type { NodeEntry } from "./node-entry.ts";
 
-const entry = (id: string): NodeEntry => ({ id, url: `http://${id}:8080`, at: 1, workers: [] });
+const entry = (id: string, instance?: string): NodeEntry => ({
+  id,
+  url: `http://${id}:8080`,
+  at: 1,
+  workers: [],
+  ...(instance === undefined ? {} : { instance }),
+});
+
+/** What `departed` told, read by read. */
+function told(departed: (bus: EventBus) => DepartedNodes, reads: NodeEntry[][]) {
+  const bus = new EventBus();
+  const events: GatewayEvent[] = [];
+  bus.tap("test", (event) => void events.push(event), ["node.left"]);
+  const nodes = departed(bus);
+  for (const entries of reads) nodes.read(entries);
+  return events.map((event) =>
+    event.type === "node.left" ? [event.node, event.instance ?? null] : event.type,
+  );
+}
 
 test("a node listed at one read and not the next is told left, once; this node and nodes never seen are not", () => {
   const bus = new EventBus();
@@ -16,4 +34,30 @@ test("a node listed at one read and not the next is told left, once; this node a
   departed.read([entry("b"), entry("c")]);
   departed.read([entry("b"), entry("c")]);
   expect(told.map((event) => (event.type === "node.left" ? event.node : event.type))).toEqual(["a"]);
+});
+
+// A node killed and started again under the same id (its default name, advertise_url's host:port,
+// survives a restart) before a read saw its entry gone: the process that took its requests left
+// all the same, its entry now another instance's.
+test("a node listed again by another instance (restarted under its id) is told left as its old instance; the same instance again, nothing", () => {
+  expect(
+    told(
+      (bus) => new DepartedNodes("self", bus),
+      [
+        [entry("self", "s1"), entry("a", "a1"), entry("b", "b1")],
+        [entry("self", "s2"), entry("a", "a2"), entry("b", "b1")],
+        [entry("a", "a2"), entry("b", "b1")],
+        [entry("b", "b1")],
+      ],
+    ),
+  ).toEqual([
+    ["a", "a1"],
+    ["a", "a2"],
+  ]);
+});
+
+test("an entry of a release before instances: told left by its id alone, once gone", () => {
+  expect(told((bus) => new DepartedNodes("self", bus), [[entry("a")], [entry("a")], []])).toEqual([
+    ["a", null],
+  ]);
 });

@@ -156,6 +156,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   directory = new NodeDirectory({
     link,
     self: { id: nodeId, url: advertised },
+    ...(deps.instance === undefined ? {} : { instance: deps.instance }),
     clusterId,
     seal: entrySeal(settings.secret, { now, validForMs, maxAgeMs: MAX_SEAL_VALIDITY_MS }),
     onNamesake: (url) =>

@@ -1,4 +1,13 @@
 import type { JsonObject, Operation } from "./dialect.ts";
+import { type GatewayError, upstreamError } from "./gateway-error.ts";
+
+/**
+ * What an answer with no answer in it is said as, whole or streamed, relayed or translated
+ * (docs/RELIABILITY.md): `upstream` names who sent it (providers/upstream-name.ts), or is
+ * `upstream` alone where the name is not known (a translation's stream).
+ */
+export const noAnswerFrom = (upstream: string): GatewayError =>
+  upstreamError(`${upstream} sent a body with no answer in it`);
 
 /**
  * Whether a 2xx body (a JSON object, no error in it) carries no answer to `operation`: a chat or

@@ -2,13 +2,15 @@ import { isJsonObject } from "./dialect.ts";
 
 /**
  * Whether a decoded answer, event or chunk says an error of its own: a top-level `error` that is
- * there and not null — an object (OpenAI's `{"error": {…}}` chunk, OpenRouter's after its `id`) or
- * words (TGI's `{"error": "…", "error_type": …}`). `"error": null` is no error: some
- * OpenAI-compatible servers send it on every chunk of a good answer; nor is an `error` deeper in
+ * an object (OpenAI's `{"error": {…}}` chunk, OpenRouter's after its `id`) or words, not empty
+ * (TGI's `{"error": "…", "error_type": …}`). Anything else is no error — `"error": null`, `false`
+ * or `""`: some OpenAI-compatible servers send one on every chunk of a good answer; nor is an `error` deeper in
  * (Azure's `content_filter_results: {"error": {…}}` when its filter is down). The one reading of
  * every reader of a chat stream (the byte relay's, routing/relay-event-checks.ts, says the same of
  * an event's bytes), a translation's (chat-chunk-reader.ts) and a captured stream's fold.
  */
 export function saysError(body: unknown): boolean {
-  return isJsonObject(body) && body.error !== undefined && body.error !== null;
+  if (!isJsonObject(body)) return false;
+  const error = body.error;
+  return isJsonObject(error) || (typeof error === "string" && error !== "");
 }

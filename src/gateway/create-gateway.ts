@@ -120,6 +120,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     clusterId: config.cluster ? await storage.clusterId?.() : undefined,
     registry: workers.registry,
     bus: audit.bus,
+    instance: audit.instance,
     queuedWritten: () => audit.queuedWritten(),
     lifecycle,
     shutdown,

@@ -1,17 +1,16 @@
 import type { SseEvent } from "../core/sse.ts";
+import { saysNoChoiceIn } from "./no-choice.ts";
 import { endsStreamEvent } from "./stream-end.ts";
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
-/** OpenAI's `"choices": []`, or MiniMax's `"choices": null` in the same place. */
-const NO_CHOICES = /"choices"\s*:\s*(?:\[\s*\]|null\b)/;
 
 /**
  * Whether an event's data is a chunk of usage alone, OpenAI's `include_usage` chunk: a usage
- * object and no choice (`[]`, or null as some servers say it), so no token of the answer. The
+ * object and no choice (`[]`, or null as some servers say it: no-choice.ts), so no token of the answer. The
  * usage object is looked for first: most chunks have none (or `"usage": null`), and are passed at
  * that.
  */
-export const usageAlone = (data: string): boolean => USAGE_OBJECT.test(data) && NO_CHOICES.test(data);
+export const usageAlone = (data: string): boolean => USAGE_OBJECT.test(data) && saysNoChoiceIn(data);
 
 /**
  * Whether an upstream's decoded event may carry the answer, a token of a stream's estimate

@@ -2,6 +2,7 @@ import { saysError } from "../core/says-error.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
 import { OPENING_EVENTS, ROLE_KEY } from "./answer-opening.ts";
+import { CHOICES_KEY, noChoiceAfterKey } from "./no-choice.ts";
 import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./stream-end.ts";
 
 // What the byte relay reads off an event's bytes without decoding it (routing/byte-relay.ts).
@@ -144,24 +145,19 @@ const ERROR_FINISH = encoder.encode('"error"');
 export const failsAtFinish = (buf: Uint8Array, span: SseSpan, finish: number): boolean =>
   matches(buf, finish, span.dataEnd, ERROR_FINISH) && holdsErrorKey(buf, span);
 
-const CHOICES_KEY = encoder.encode('"choices":');
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const NULL = encoder.encode("null");
+const CHOICES_KEY_BYTES = encoder.encode(CHOICES_KEY);
 
 /**
  * Whether a chat chunk says it has no choice: `"choices": []` or `null` (Azure's first chunk, its
- * prompt's filter results; a chunk of usage alone; MiniMax's null). Such a chunk says nothing of
- * the answer: asked only of the events before the answer's first that name no role (relay-scan.ts
- * `watchOpening`), as `namesRole` is. A chunk without the key is not one (an unnamed event of
- * another dialect).
+ * prompt's filter results; a chunk of usage alone; MiniMax's null), read as a decoded event's data
+ * is (no-choice.ts: spaces before the colon too). Such a chunk says nothing of the answer: asked
+ * only of the events before the answer's first that name no role (relay-scan.ts `watchOpening`),
+ * as `namesRole` is. A chunk without the key is not one: the relay reads every dialect's unnamed
+ * events (Gemini's have no choices), where a translation knows it reads chat chunks.
  */
 export function saysNoChoice(buf: Uint8Array, span: SseSpan): boolean {
-  const at = keyAt(buf, span, CHOICES_KEY);
-  if (at === -1) return false;
-  const value = skipSpace(buf, at + CHOICES_KEY.length, span.dataEnd);
-  if (buf[value] !== OPEN_BRACKET) return matches(buf, value, span.dataEnd, NULL);
-  return buf[skipSpace(buf, value + 1, span.dataEnd)] === CLOSE_BRACKET;
+  const at = keyAt(buf, span, CHOICES_KEY_BYTES);
+  return at !== -1 && noChoiceAfterKey(buf, at + CHOICES_KEY_BYTES.length, span.dataEnd);
 }
 
 /** Whether `key`'s bytes are in the event's data, looked for in its first data line alone (`namesRole`). */
@@ -177,9 +173,10 @@ function keyAt(buf: Uint8Array, span: SseSpan, key: Uint8Array): number {
 
 /**
  * `event: error`, or a data payload that opens with an `"error"` key that says an error
- * (core/says-error.ts: OpenAI's in-band error chunk). `"error": null` first, as some servers open
- * every chunk, is told by its bytes, with no decode: no error. A payload that opens so and does
- * not parse is one, as its bytes say.
+ * (core/says-error.ts: OpenAI's in-band error chunk, TGI's words). The value's first byte tells,
+ * with no decode, an `"error": null`, `false` or `""` first, as some servers open every chunk of a
+ * good answer: no error, neither an object nor words. Only a value that opens an object or words
+ * is decoded; a payload that opens so and does not parse is one, as its bytes say.
  */
 export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   if (
@@ -193,11 +190,15 @@ export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   at = skipSpace(buf, at + 1, end);
   if (!matches(buf, at, end, ERROR_KEY)) return false;
   at = skipSpace(buf, at + ERROR_KEY.length, end);
-  if (buf[at] === COLON && matches(buf, skipSpace(buf, at + 1, end), end, NULL)) return false;
+  if (buf[at] === COLON && !opensObjectOrWords(buf, skipSpace(buf, at + 1, end))) return false;
   return saysErrorInData(buf, span, true);
 }
 
 const COLON = 58;
+
+/** Whether the value at `at` opens an object or words not empty (`""` is none): what may say an error. */
+const opensObjectOrWords = (buf: Uint8Array, at: number): boolean =>
+  buf[at] === OPEN_BRACE || (buf[at] === QUOTE && buf[at + 1] !== QUOTE);
 
 const text = new TextDecoder();
 /**

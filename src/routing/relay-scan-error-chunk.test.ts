@@ -45,6 +45,31 @@ describe("RelayScan: an error chunk before the answer's first event", () => {
   });
 });
 
+// Only an object or words say an error (core/says-error.ts): `false` or `""`, on every chunk of a
+// good answer, is none, whether its key comes first (told by the value's first byte) or later.
+describe("RelayScan: an error that is neither an object nor words, on every chunk", () => {
+  const said = (error: string, first: boolean) => (chunk: string) =>
+    first ? `{"error":${error},${chunk.slice(1)}` : `${chunk.slice(0, -1)},"error":${error}}`;
+  const ROLE = '{"id":"c","choices":[{"index":0,"delta":{"role":"assistant"}}]}';
+  const STOP = '{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}';
+  test.each([
+    ["false", true],
+    ["false", false],
+    ['""', true],
+    ['""', false],
+  ])("%s (its key first: %p) is no failure", (error, first) => {
+    const chunk = said(error, first);
+    expect(reported(chunk(ROLE), chunk(CHUNK), chunk(STOP), "[DONE]")).toBe(false);
+  });
+
+  test("TGI's words first fail the stream, an object first too", () => {
+    expect(reported('{"error":"Input validation error: inputs too long","error_type":"validation"}')).toBe(
+      true,
+    );
+    expect(reported(CHUNK, '{"error":{"message":"overloaded"}}', "[DONE]")).toBe(true);
+  });
+});
+
 /** OpenRouter's error once a model has begun (its error docs' mid-stream shape). */
 const OPENROUTER_ERROR =
   '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","provider":"Chutes","error":{"code":502,"message":"Provider disconnected"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}';

@@ -196,6 +196,8 @@ describe("RelayScan: chunks without a choice before the answer", () => {
   test("are held as the answer's opening, at every split: the stream that ends with them alone (or with [DONE] alone) had no answer; a role chunk or the answer's first event after them begins it", () => {
     for (const [stream, begins] of [
       [`${NONE}${DONE}`, false],
+      // Spaces before the colon, as JSON allows: the same chunk (a translation decodes it so).
+      [`data: {"id":"c","choices" : []}\n\ndata: {"id":"c","choices"\t:null}\n\n${DONE}`, false],
       [DONE, false],
       [`${NONE}${FIRST}${DONE}`, true],
       [`${NONE}${ROLE}${DONE}`, true],

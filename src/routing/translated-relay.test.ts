@@ -286,6 +286,14 @@ describe("TranslatedRelay: failures", () => {
     );
   });
 
+  test("a chat stream with no choice in it: thrown for the router in the byte relay's words (read-reply.ts noAnswer)", async () => {
+    const none = 'data: {"id":"c","choices":[]}\n\ndata: {"id":"c","choices":null}\n\ndata: [DONE]\n\n';
+    const { source } = relay([encoder.encode(none)], toMessages);
+    await expect(Promise.resolve().then(() => source.start())).rejects.toThrow(
+      "upstream sent a body with no answer in it",
+    );
+  });
+
   test("an upstream silent after the first event fails under the idle bound, its read released", async () => {
     const head = `${CHAT.split("\n\n").slice(0, 3).join("\n\n")}\n\n`;
     const { source, up, ends } = relay([encoder.encode(head)], toMessages, true, 30);

@@ -89,6 +89,7 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     app: z.string().optional(),
     /** Absent off a cluster, and from an older gateway's events. */
     node: z.string().optional(),
+    instance: z.string().optional(),
   }),
   z.object({ type: z.literal("request.finished"), at: z.number(), record: auditRecordSchema }),
   z.object({ type: z.literal("worker.connected"), at: z.number(), worker: workerSummarySchema }),
@@ -122,7 +123,12 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     // Absent from an older gateway's, which sent it only with nothing left to wait for.
     restartRequired: z.array(z.string()).optional(),
   }),
-  z.object({ type: z.literal("node.left"), at: z.number(), node: z.string() }),
+  z.object({
+    type: z.literal("node.left"),
+    at: z.number(),
+    node: z.string(),
+    instance: z.string().optional(),
+  }),
   z.object({ type: z.literal("events.missed"), at: z.number(), count: z.number() }),
 ]);
 

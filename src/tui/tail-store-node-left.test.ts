@@ -14,7 +14,7 @@ const tail = (event: unknown): TailEvent => {
   if (parsed === null) throw new Error("fixture did not parse");
   return parsed.event;
 };
-const started = (requestId: string, node?: string) =>
+const started = (requestId: string, node?: string, instance?: string) =>
   tail({
     type: "request.started",
     at: T0,
@@ -24,6 +24,7 @@ const started = (requestId: string, node?: string) =>
     frontDoor: "chat",
     stream: true,
     ...(node === undefined ? {} : { node }),
+    ...(instance === undefined ? {} : { instance }),
   });
 
 test("a node's leaving ends its requests in flight as lost, no other node's, and a finish that still comes replaces the row", () => {
@@ -49,4 +50,36 @@ test("an event of an older gateway, with no node on its starts, leaves every row
   store.apply(started("x"));
   store.apply(tail({ type: "node.left", at: T0, node: "a" }));
   expect(store.rows()[0]?.gap).toBeUndefined();
+});
+
+// A node killed and started again under the same id: its old instance left (node.left naming it),
+// and the new one's requests, under the same node, are in flight as ever.
+test("a node's leaving that names its instance ends only that instance's rows; a row without one (an older gateway's) ends too", () => {
+  const store = new TailStore(10, () => T0);
+  store.apply(started("old", "a", "a1"));
+  store.apply(started("older-gateway", "a"));
+  store.apply(started("new", "a", "a2"));
+  store.apply(tail({ type: "node.left", at: T0, node: "a", instance: "a1" }));
+  expect(store.rows().map((r) => [r.requestId, r.gap ?? null])).toEqual([
+    ["new", null],
+    ["older-gateway", "lost"],
+    ["old", "lost"],
+  ]);
+});
+
+// A gap after the node left (events.missed, the stream dropped and live again) may hide a finish
+// of any row, but of a lost row's none: "node lost" and its note stay.
+test("a later gap in the events leaves a row already lost as lost", () => {
+  const store = new TailStore(10, () => T0);
+  store.apply(started("on-a", "a"));
+  store.apply(started("on-b", "b"));
+  store.apply(tail({ type: "node.left", at: T0, node: "a" }));
+  store.apply(tail({ type: "events.missed", at: T0, count: 3 }));
+  store.setStatus({ state: "live", since: T0 });
+  store.setStatus({ state: "reconnecting", retryAt: T0, attempt: 1, reason: "closed" });
+  store.setStatus({ state: "live", since: T0 });
+  expect(store.rows().map((r) => [r.requestId, r.gap ?? null, cellText(r, "route")])).toEqual([
+    ["on-b", "dropped", "…"],
+    ["on-a", "lost", "node lost"],
+  ]);
 });

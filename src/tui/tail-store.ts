@@ -5,6 +5,7 @@ import { formatClock, oneLine } from "./format.ts";
 import type { HeartbeatBounds, HeartbeatTiming } from "./heartbeat-bounds.ts";
 import { OwnCalls } from "./own-calls.ts";
 import { RingBuffer } from "./ring-buffer.ts";
+import { tookBy } from "./row-taken-by.ts";
 import { StatsWindow, type WindowStats } from "./stats-window.ts";
 import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
 import { WorkerList, type WorkerRow } from "./worker-list.ts";
@@ -46,6 +47,8 @@ export interface RequestRow {
   gap?: "dropped" | "missed" | "lost";
   /** The cluster node that took it, as its start said; absent off a cluster. */
   node?: string;
+  /** That node's process (`request.started`'s `instance`); absent off a cluster, or from an older gateway. */
+  instance?: string;
 }
 
 export type { WorkerGone, WorkerRow } from "./worker-list.ts";
@@ -120,6 +123,7 @@ export class TailStore {
           record: null,
           admin: !isModelTraffic(event),
           ...(event.node === undefined ? {} : { node: event.node }),
+          ...(event.instance === undefined ? {} : { instance: event.instance }),
         });
         return;
       case "request.finished":
@@ -156,7 +160,7 @@ export class TailStore {
           : null;
         return;
       case "node.left":
-        this.markGap("lost", event.node);
+        this.markGap("lost", event.node, event.instance);
         return;
       case "events.missed":
         this.missed += event.count;
@@ -175,14 +179,17 @@ export class TailStore {
   }
 
   /**
-   * Marks the rows in flight (those `node` took, when given) with `gap`. They stay in flight: a
-   * finish that still comes replaces them (a node whose entry expired while it served on).
+   * Marks the rows in flight (those `node` took, when given: of its process `instance` alone, when
+   * both name one) with `gap`. They stay in flight: a finish that still comes replaces them (a node
+   * whose entry expired while it served on). A row already `lost` stays so: a later gap hides no
+   * more of it than its node's leaving did, and "node lost" says why.
    */
-  private markGap(gap: RequestRow["gap"], node?: string): void {
+  private markGap(gap: RequestRow["gap"], node?: string, instance?: string): void {
     for (const rows of this.inFlight.values()) {
       for (const seq of rows) {
         const row = this.ring.get(seq);
-        if (row === undefined || row.status !== null || (node !== undefined && row.node !== node)) continue;
+        if (row === undefined || row.status !== null || row.gap === "lost" || !tookBy(row, node, instance))
+          continue;
         this.ring.set(seq, { ...row, gap });
       }
     }

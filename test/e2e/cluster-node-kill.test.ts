@@ -68,10 +68,13 @@ test("kill -9 of the node a client streams from: the stream ends without [DONE],
   await waitFor("the other node's stream to show the request started", () =>
     watching.events.some((e) => e.type === "request.started" && e.requestId === "killed-mid-stream"),
   );
-  // It names the node that took it: what a reader ends the row by once that node is gone.
-  expect(
-    watching.events.find((e) => e.type === "request.started" && e.requestId === "killed-mid-stream"),
-  ).toMatchObject({ node: "killed" });
+  // It names the node that took it, and its process: what a reader ends the row by once that
+  // process is gone (a node started again under the name serves on as another).
+  const started = watching.events.find(
+    (e) => e.type === "request.started" && e.requestId === "killed-mid-stream",
+  );
+  expect(started).toMatchObject({ node: "killed", instance: expect.any(String) });
+  const instance = started?.type === "request.started" ? started.instance : undefined;
   await waitFor(
     "the tail on the other node to show it in flight",
     () => tail.screen().includes("fake-model"),
@@ -103,6 +106,11 @@ test("kill -9 of the node a client streams from: the stream ends without [DONE],
   await waitFor("the survivor's stream to say the killed node left", () =>
     watching.events.some((e) => e.type === "node.left" && e.node === "killed"),
   );
+  // The process its directory entry named, the one that took the request.
+  expect(watching.events.find((e) => e.type === "node.left")).toMatchObject({
+    node: "killed",
+    instance,
+  });
   await waitFor(
     "the tail's row of it to read as lost with its node",
     () => tail.screen().includes("node lost"),

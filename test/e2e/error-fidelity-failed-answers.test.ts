@@ -315,7 +315,8 @@ describe("a stream with no choice in it", () => {
   });
 });
 
-// `"error": null` is no error: some OpenAI-compatible servers send it on every chunk.
+// `"error": null` is no error: some OpenAI-compatible servers send it on every chunk; nor is
+// `false` or `""` (only an object or words say one: core/says-error.ts).
 describe('an answer that says "error": null', () => {
   test("whole: the answer, to chat and Messages callers", async () => {
     const chat = (await fidelity.chat("null-error", "x")) as OpenAI.ChatCompletion;
@@ -324,24 +325,27 @@ describe('an answer that says "error": null', () => {
     expect(across.content.map((block) => (block.type === "text" ? block.text : block.type))).toEqual(["hi"]);
   });
 
-  test("streamed: relayed as it came to a chat caller, translated for a Messages caller, each a success", async () => {
-    const stream = await fidelity.openai.chat.completions.create({
-      model: "null-error-stream",
-      stream: true,
-      messages: [{ role: "user", content: "x" }],
-    });
-    let text = "";
-    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
-    expect(text).toBe("hi");
-    const across = fidelity.anthropic.messages.stream({
-      model: "null-error-stream",
-      max_tokens: 20,
-      messages: [{ role: "user", content: "x" }],
-    });
-    const said = await across.finalMessage();
-    const words = said.content.map((block) => (block.type === "text" ? block.text : block.type));
-    expect([words, said.stop_reason]).toEqual([["hi"], "end_turn"]);
-    for (const id of [stream._request_id, across.request_id])
-      expect((await auditRow(fidelity.gw, id ?? "")).status).toBe(200);
-  });
+  test.each(["null-error-stream", "false-error-stream", "empty-error-stream"])(
+    "streamed (%s): relayed as it came to a chat caller, translated for a Messages caller, each a success",
+    async (model) => {
+      const stream = await fidelity.openai.chat.completions.create({
+        model,
+        stream: true,
+        messages: [{ role: "user", content: "x" }],
+      });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+      expect(text).toBe("hi");
+      const across = fidelity.anthropic.messages.stream({
+        model,
+        max_tokens: 20,
+        messages: [{ role: "user", content: "x" }],
+      });
+      const said = await across.finalMessage();
+      const words = said.content.map((block) => (block.type === "text" ? block.text : block.type));
+      expect([words, said.stop_reason]).toEqual([["hi"], "end_turn"]);
+      for (const id of [stream._request_id, across.request_id])
+        expect((await auditRow(fidelity.gw, id ?? "")).status).toBe(200);
+    },
+  );
 });

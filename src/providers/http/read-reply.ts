@@ -1,5 +1,6 @@
 import { type Dialect, isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
+import { noAnswerFrom } from "../../core/holds-no-answer.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
@@ -120,8 +121,7 @@ export const notJsonObject = (provider: string) =>
   upstreamError(`${upstreamName(provider)} sent a body that is not a JSON object`);
 
 /** A 2xx JSON object with no answer in it (core/holds-no-answer.ts), passed through or translated alike. */
-export const noAnswer = (provider: string) =>
-  upstreamError(`${upstreamName(provider)} sent a body with no answer in it`);
+export const noAnswer = (provider: string) => noAnswerFrom(upstreamName(provider));
 
 /**
  * A body that could not be read or parsed: our error, the abort's reason, or `otherwise`. The

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { type GatewayError, providerFailure, upstreamError } from "../../core/gateway-error.ts";
+import { noAnswerFrom } from "../../core/holds-no-answer.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
 import { estimatedStreamUsage, reportsUsage } from "../stream-estimate.ts";
@@ -165,8 +166,9 @@ export class StreamTranslation<C> implements EventTranslation {
     this.done = true;
     if (!this.started) throw upstreamError("upstream stream ended before any event");
     // Only chunks without a choice came: a stream with no answer in it, as a whole body with none
-    // is (core/holds-no-answer.ts), not an empty answer. Asked once, at the end.
-    if (this.upstreamEvents === 0) throw upstreamError("upstream sent a stream with no answer in it");
+    // is (core/holds-no-answer.ts), not an empty answer, said in the byte relay's words (the
+    // upstream unnamed: a translation is not told it). Asked once, at the end.
+    if (this.upstreamEvents === 0) throw noAnswerFrom("upstream");
     if (!marked && !this.writer.complete)
       throw upstreamError("upstream stream ended before the answer was complete");
     for (const written of this.writer.finish(this.recordEstimate())) out.push(written);

@@ -161,7 +161,10 @@ export function errorFidelityFixture() {
         },
         { name: "empty-completion", routes: [{ provider: "oa-vendor", model: "empty-completion-stream" }] },
         { name: "null-error", routes: [{ provider: "oa-vendor", model: "null-error" }] },
-        { name: "null-error-stream", routes: [{ provider: "oa-vendor", model: "null-error-stream" }] },
+        ...["null-error-stream", "false-error-stream", "empty-error-stream"].map((model) => ({
+          name: model,
+          routes: [{ provider: "oa-vendor", model }],
+        })),
         { name: "failed-response", routes: [{ provider: "oa-responses", model: "failed-response" }] },
         {
           name: "failed-response-then-o",

@@ -71,16 +71,22 @@ export function noAnswerAnswers(): Record<string, VendorAnswer> {
       200,
       { error: null, ...chunkHead, object: "chat.completion", choices: [nullErrorChoice], usage },
     ],
-    "null-error-stream": [
-      200,
-      [
-        { delta: { role: "assistant", content: "" }, finish_reason: null },
-        { delta: { content: "hi" }, finish_reason: null },
-        { delta: {}, finish_reason: "stop" },
-      ].map((choice) => ({ error: null, ...chunkHead, choices: [{ index: 0, ...choice }] })),
-      STREAM,
-    ],
+    "null-error-stream": saidErrorStream(null),
+    // The same said as `false` or empty words: neither an object nor words, no error.
+    "false-error-stream": saidErrorStream(false),
+    "empty-error-stream": saidErrorStream(""),
   };
 }
+
+/** A good chat stream whose every chunk opens with `"error": error`. */
+const saidErrorStream = (error: null | false | ""): VendorAnswer => [
+  200,
+  [
+    { delta: { role: "assistant", content: "" }, finish_reason: null },
+    { delta: { content: "hi" }, finish_reason: null },
+    { delta: {}, finish_reason: "stop" },
+  ].map((choice) => ({ error, ...chunkHead, choices: [{ index: 0, ...choice }] })),
+  STREAM,
+];
 
 const nullErrorChoice = { index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" };

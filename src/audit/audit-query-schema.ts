@@ -1,10 +1,9 @@
 import { z } from "zod";
-import { shown } from "../core/cut-words.ts";
 import { decimalInt, decimalIntField } from "../core/decimal-int.ts";
 import { tenantFilter } from "../core/tenant-filter.ts";
 import { utcDateMs, zonedDateTimeMs } from "../core/zoned-date-time.ts";
 import { FRONT_DOORS } from "./audit-record.ts";
-import { parseStatusFilter, STATUS_FILTER_HINT } from "./status-filter.ts";
+import { parseStatusFilter, statusFilterRefusal } from "./status-filter.ts";
 
 /**
  * The longest app name the app filter (`?app=`, `audit query --app`) takes, and so the longest an
@@ -102,7 +101,7 @@ export const auditFilterSchema = z.strictObject({
     .transform((value, ctx) => {
       const status = parseStatusFilter(String(value));
       if (status === undefined) {
-        ctx.addIssue({ code: "custom", message: `"${shown(String(value))}": ${STATUS_FILTER_HINT}` });
+        ctx.addIssue({ code: "custom", message: statusFilterRefusal(String(value)) });
         return z.NEVER;
       }
       return status;

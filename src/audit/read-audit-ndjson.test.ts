@@ -89,7 +89,7 @@ test("a bad line is named by its number with what is wrong, and nothing is read"
 test("a record missing a field is named with the field", () => {
   const { status: _status, ...noStatus } = records[0]!;
   const error = badLines(JSON.stringify(noStatus));
-  expect(error.message).toStartWith("1 line is not an audit row:\n  line 1: status: ");
+  expect(error.message).toBe("1 line is not an audit row:\n  line 1: missing status");
 });
 
 test("an excerpt cut before the end marker is refused, naming the marker's line", () => {

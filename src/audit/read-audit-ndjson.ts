@@ -1,7 +1,7 @@
-import type { z } from "zod";
 import { messageOf } from "../core/describe-error.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { auditRecordSchema } from "./audit-record-schema.ts";
+import { auditRowProblem } from "./audit-row-problem.ts";
 import { STDERR_ROW_KEY, STDERR_ROWS_BEGIN, STDERR_ROWS_END } from "./unwritten-rows.ts";
 
 /** One line that is no audit row: its number in the text (from 1) and what is wrong with it. */
@@ -110,18 +110,13 @@ function parseRow(text: string): AuditRecord | string {
   } catch (error) {
     return `not JSON (${messageOf(error)})`;
   }
-  const parsed = auditRecordSchema.safeParse(unwrapped(json));
-  return parsed.success ? parsed.data : describeIssues(parsed.error);
+  const row = unwrapped(json);
+  const parsed = auditRecordSchema.safeParse(row);
+  return parsed.success ? parsed.data : auditRowProblem(parsed.error, row);
 }
 
 /** A row as stderr wrapped it (`STDERR_ROW_KEY`), unwrapped; any other JSON as it is. */
 function unwrapped(json: unknown): unknown {
   if (typeof json !== "object" || json === null || !(STDERR_ROW_KEY in json)) return json;
   return Object.keys(json).length === 1 ? (json as Record<string, unknown>)[STDERR_ROW_KEY] : json;
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
-    .join("; ");
 }

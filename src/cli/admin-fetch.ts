@@ -4,12 +4,14 @@ import {
   noAdminApiAt,
   notAGatewayAnswer,
   notAGatewayAt,
+  notAGatewayShape,
 } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { urlLabel } from "../core/url-label.ts";
+import { zodWords } from "../core/zod-words.ts";
 import { EXIT } from "./exit-code.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
@@ -155,6 +157,36 @@ function sawAsked(message: string, method: string, asked: string): boolean {
 /** An admin API call answered with JSON: `holds` is the field every gateway's answer to it has. */
 export interface JsonCall extends Omit<AdminCall, "answers"> {
   readonly holds: string;
+  /**
+   * What every gateway's answer is, checked once `holds` is there: typed where a field is present,
+   * and requiring only what every release answered (an older gateway's lacks newer fields).
+   */
+  readonly shape?: z.ZodType;
+}
+
+/** zod's type names in a refusal's words. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  object: "an object",
+  array: "a list",
+  string: "text",
+  number: "a number",
+  boolean: "true or false",
+};
+
+/** The first place where `answer` is not `shape`: `without "id"`, `whose "keys.0" is no gateway's (…)`. */
+function shapeFault(shape: z.ZodType, answer: unknown): string | undefined {
+  const checked = shape.safeParse(answer);
+  const issue = checked.success ? undefined : checked.error.issues[0];
+  if (issue === undefined) return undefined;
+  const path = issue.path.join(".");
+  let value: unknown = answer;
+  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+  if (value === undefined) return `without "${path}"`;
+  const words =
+    issue.code === "invalid_type"
+      ? `expected ${EXPECTED[issue.expected] ?? issue.expected}`
+      : zodWords(issue.message);
+  return `whose "${path}" is no gateway's (${words})`;
 }
 
 /**
@@ -175,6 +207,12 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
   if (typeof answer !== "object" || answer === null || !(call.holds in answer))
     throw new GatewayCallError(
       notAGatewayAnswer(urlLabel(gateway), askedPath(call.path), response.status, call.holds),
+      EXIT.usage,
+    );
+  const fault = call.shape === undefined ? undefined : shapeFault(call.shape, answer);
+  if (fault !== undefined)
+    throw new GatewayCallError(
+      notAGatewayShape(urlLabel(gateway), askedPath(call.path), response.status, fault),
       EXIT.usage,
     );
   return answer as T;

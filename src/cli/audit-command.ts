@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { auditQuerySchema } from "../audit/audit-query-schema.ts";
 import { printable, printableJson } from "../core/printable.ts";
 import { unknownTenantNote } from "../core/unknown-tenant-note.ts";
@@ -200,8 +200,13 @@ export function registerAudit(program: Command): void {
       "--skip-bad",
       "import the good lines and name the bad ones (exit 1), instead of importing nothing: a journal excerpt with a row split in pieces",
     )
+    // Taken only to be refused in our words: commander's "unknown option '--gateway'" said no
+    // more, where every other audit command takes it.
+    .addOption(new Option("--gateway <url>").hideHelp())
+    .addOption(new Option("--admin-key <key>").hideHelp())
     .addHelpText("after", IMPORT_HELP)
     .action(async (file: string, options: ImportFlags) => {
+      refuseGatewayForImport(file, options);
       // The spend goes where the gateway counted it, by the tenant rules `models:` shapes too (a
       // model scoped to a tenant gives callers outside every tenant rules, and `default` a day's and
       // a month's total): read the whole file, as `serve` does. Without spend, the store alone.
@@ -217,10 +222,25 @@ export function registerAudit(program: Command): void {
 
 interface ImportFlags {
   config?: string;
+  gateway?: string;
+  adminKey?: string;
   migrate?: boolean;
   spend: boolean;
   spendStored?: boolean;
   skipBad?: boolean;
+}
+
+/** `audit import` given a gateway: it writes the store itself, and says whose, never echoing the URL or key. */
+function refuseGatewayForImport(file: string, options: ImportFlags): void {
+  const given = [
+    ...(options.gateway === undefined ? [] : ["--gateway"]),
+    ...(options.adminKey === undefined ? [] : ["--admin-key"]),
+  ];
+  if (given.length === 0) return;
+  const config = options.config === undefined ? "<file>" : printable(options.config);
+  throw new UsageError(
+    `audit import takes no ${given.join(" or ")}: it writes the store itself, the one of -c FILE or MINDGW_CONFIG: mindgw audit import ${printable(file)} -c ${config}`,
+  );
 }
 
 const IMPORT_HELP = `

@@ -8,7 +8,7 @@ import { GatewayCallError } from "./admin-fetch.ts";
 import { type ClosedOutputPolicy, onClosedOutput } from "./closed-output.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { serverLogger } from "./server-logger.ts";
-import { refuseConfigForCommands, refuseStrayArguments } from "./stray-arguments.ts";
+import { refuseConfigForCommands, refuseStrayArguments, refuseTargetFlagsFirst } from "./stray-arguments.ts";
 import { versionLine } from "./version.ts";
 
 /** Commands that keep running for their work, not their output (closed-output.ts). */
@@ -70,6 +70,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     policy = SERVERS.has(command.name()) ? "ignore" : "end";
   });
   try {
+    // Before commander, which says "unknown option '-c'" as if no command took one.
+    refuseTargetFlagsFirst(program, argv.slice(2));
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
   } catch (error) {

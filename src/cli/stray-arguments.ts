@@ -61,11 +61,97 @@ export function refuseConfigForCommands(group: Command, rest: readonly string[])
   const [next] = after;
   const meant =
     next !== undefined && takers.some((command) => command.name() === next)
-      ? `mindgw ${[name, ...after.map(printable), "-c", printable(file)].join(" ")}`
+      ? `mindgw ${[name, ...withoutSecrets(after), "-c", printable(file)].join(" ")}`
       : takers.length === 1
         ? `mindgw ${name} ${takers[0]?.name()} -c ${printable(file)}`
         : `mindgw ${name} <command> -c ${printable(file)} (commands: ${takers.map((c) => c.name()).join(", ")})`;
   throw new UsageError(`${name} takes its config with -c, after a command: ${meant}`);
+}
+
+/**
+ * The flags that name a command's target, by how a message shows their value: -c's as given (a
+ * file's name), a gateway's URL and an admin key never (either may hold the key).
+ */
+const TARGET_FLAGS: ReadonlyMap<string, string | undefined> = new Map([
+  ["-c", undefined],
+  ["--config", undefined],
+  ["--gateway", "<url>"],
+  ["--admin-key", "<key>"],
+]);
+
+/** The target flag at `words[at]`, its value, and how many words they take; undefined for another word. */
+function targetFlagAt(words: readonly string[], at: number) {
+  const word = words[at] ?? "";
+  if (TARGET_FLAGS.has(word)) return { flag: word, value: words[at + 1], taken: 2 };
+  const joined = /^(--[a-z-]+)=(.*)$/s.exec(word);
+  if (joined?.[1] !== undefined && TARGET_FLAGS.has(joined[1]))
+    return { flag: joined[1], value: joined[2], taken: 1 };
+  if (/^-c./s.test(word) && !word.startsWith("--")) return { flag: "-c", value: word.slice(2), taken: 1 };
+  return undefined;
+}
+
+/**
+ * The target flags first in `words` (`-c FILE`, `-cFILE`, `--config=FILE`, `--gateway URL`,
+ * `--admin-key KEY`), each as a message shows it (`-c gw.yaml`, `--gateway <url>`), and what came after.
+ */
+function leadingTargetFlags(words: readonly string[]): {
+  flags: [string, string][];
+  after: readonly string[];
+} {
+  const flags: [string, string][] = [];
+  let at = 0;
+  for (let found = targetFlagAt(words, at); found !== undefined; found = targetFlagAt(words, at)) {
+    flags.push([found.flag, TARGET_FLAGS.get(found.flag) ?? printable(found.value ?? "<file>")]);
+    at += found.taken;
+  }
+  return { flags, after: words.slice(at) };
+}
+
+/** Whether `command` takes `flag` (`-c`, `--config`, `--gateway`…). */
+const takesFlag = (command: Command, flag: string) =>
+  command.options.some((option) => option.short === flag || option.long === flag);
+
+/**
+ * Refuses a target flag given before the command (`mindgw -c gw.yaml keys list`), saying where it
+ * goes: commander's "unknown option '-c'" read as if no command took one. `words`: the arguments
+ * after `mindgw`. Left to commander where no command follows or the one named takes no such flag
+ * (`mindgw --gateway URL serve`). What followed the command is kept, but a secret flag's value.
+ */
+export function refuseTargetFlagsFirst(program: Command, words: readonly string[]): void {
+  const { flags, after } = leadingTargetFlags(words);
+  const group = program.commands.find((command) => command.name() === after[0]);
+  if (flags.length === 0 || group === undefined) return;
+  const command = group.commands.find((sub) => sub.name() === after[1]) ?? group;
+  const takesAll = (taker: Command) => flags.every(([flag]) => takesFlag(taker, flag));
+  const takers = command.commands.filter(takesAll);
+  if (command.commands.length === 0 ? !takesAll(command) : takers.length === 0) return;
+  const moved = flags.map((pair) => pair.join(" ")).join(" ");
+  const meant =
+    command === group && takers.length > 0
+      ? `mindgw ${group.name()} <command> ${moved} (commands: ${takers.map((c) => c.name()).join(", ")})`
+      : `mindgw ${[...withoutSecrets(after), moved].join(" ")}`;
+  const named = flags.map(([flag]) => flag).filter((flag, i, all) => all.indexOf(flag) === i);
+  const goes = named.length === 1 ? "goes" : "go";
+  throw new UsageError(`${named.join(" and ")} ${goes} after the command: ${meant}`);
+}
+
+/** The flags whose value may hold a secret (a URL may hold the key), by what is shown in its place. */
+const SECRET_FLAGS: ReadonlyMap<string, string> = new Map([
+  ["--admin-key", "<key>"],
+  ["--gateway", "<url>"],
+  ["--token", "<key>"],
+  ["--upstream-key", "<key>"],
+]);
+
+/** `words` as a message shows them back: printable, a secret flag's value in words (`<key>`). */
+function withoutSecrets(words: readonly string[]): string[] {
+  return words.map((word, i) => {
+    const hidden = SECRET_FLAGS.get(words[i - 1] ?? "");
+    if (hidden !== undefined) return hidden;
+    const joined = /^(--[a-z-]+)=/.exec(word)?.[1] ?? "";
+    const shown = SECRET_FLAGS.get(joined);
+    return shown === undefined ? printable(word) : `${joined}=${shown}`;
+  });
 }
 
 /** Whether `word` names one of `group`'s commands (`help` is commander's own, in no list). */

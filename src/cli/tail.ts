@@ -34,6 +34,18 @@ export function tailTarget(
 }
 
 /**
+ * Where the tail's gateway came from, as its refusals name it (`MINDGW_GATEWAY: not a port …`), in
+ * `tailTarget`'s order; undefined: neither was given, the default URL.
+ */
+export function tailGatewayFrom(
+  flags: Pick<TailFlags, "gateway">,
+  env: Record<string, string | undefined> = process.env,
+): "--gateway" | "MINDGW_GATEWAY" | undefined {
+  if (flags.gateway !== undefined) return "--gateway";
+  return env.MINDGW_GATEWAY ? "MINDGW_GATEWAY" : undefined;
+}
+
+/**
  * The filter flags as given. One given empty (`--status "$CLASS"` with the variable unset) is a
  * usage error naming it: read as unset, it would show every event, unasked (given-flag.ts).
  */
@@ -78,8 +90,10 @@ export function registerTail(program: Command): void {
       const target = tailTarget(flags);
       const filter = tailFilterFlags(flags);
       const { runTail } = await import("../tui/run-tail.ts");
+      const gatewayFrom = tailGatewayFrom(flags);
       process.exitCode = await runTail({
         ...target,
+        ...(gatewayFrom ? { gatewayFrom } : {}),
         ...filter,
         admin: flags.admin === true,
         json: flags.json === true,

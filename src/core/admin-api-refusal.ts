@@ -32,6 +32,13 @@ export const notAGatewayAnswer = (label: string, path: string, status: number, f
   notAGateway(label, path, `HTTP ${status} with JSON without "${field}"`);
 
 /**
+ * A 2xx of JSON holding the field, but not as a gateway's answer holds it: `fault` says where
+ * (`whose "keys.0" is no gateway's (expected an object)`, `without "id"`).
+ */
+export const notAGatewayShape = (label: string, path: string, status: number, fault: string): string =>
+  notAGateway(label, path, `HTTP ${status} with JSON ${fault}`);
+
+/**
  * What such a call says of a `--gateway` with no admin API behind it (a 404 for `path`: an API's
  * URL, `…/v1`, or another server), in one wording for all of them. A wrong `--gateway` is a usage
  * error (exit 2), as one with a query or one that redirects.

@@ -19,10 +19,13 @@ export interface GatewayTarget {
 
 export type TargetResult = { ok: true; target: GatewayTarget } | { ok: false; error: string };
 
-/** Where the tail reads, from `--gateway` as every command reads it (core/gateway-url.ts). */
-export function resolveGateway(gateway: string): TargetResult {
+/**
+ * Where the tail reads, from `--gateway` as every command reads it (core/gateway-url.ts), refused
+ * as every command refuses it: naming `from`, the flag or variable it came from (`--gateway: …`).
+ */
+export function resolveGateway(gateway: string, from = "--gateway"): TargetResult {
   const reading = readGatewayUrl(gateway);
-  if (!reading.ok) return { ok: false, error: `invalid gateway URL: ${reading.why}` };
+  if (!reading.ok) return { ok: false, error: `${from}: ${reading.why}` };
   const { url } = reading;
   const base = new URL(`${url.origin}${url.pathname.replace(/\/*$/, "/")}`);
   return {

@@ -1,3 +1,4 @@
+import { statusFilterRefusal } from "../audit/status-filter.ts";
 import { textWithout } from "../core/credentials.ts";
 import { messageOf } from "../core/describe-error.ts";
 import { keyInGatewayUrlRefusal } from "../core/gateway-url-key.ts";
@@ -17,27 +18,32 @@ export type { TailOptions } from "./tail-options.ts";
  * in `--json` mode, no event stream), 2 on a usage or credential error (malformed URL,
  * missing or rejected admin key, bad `--status` or `--tenant`). Errors are one line on stderr, never a
  * stack trace, and never contain the admin key (one of eight characters or more: a shorter one is no
- * secret, and taken out it would blank the message's own words; core/credentials.ts).
+ * secret, and taken out it would blank the message's own words; core/credentials.ts). A refusal of
+ * the flags is worded as every command's (`mindgw: --status: …`); what the tail meets once it runs
+ * is its own (`mindgw tail: cannot reach …`).
  */
 export async function runTail(options: TailOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const fail = (message: string, code: number) => {
-    stderr.write(`mindgw tail: ${textWithout(message, options.adminKey)}\n`);
+  const say = (message: string, by: string, code: number) => {
+    stderr.write(`${by}: ${textWithout(message, options.adminKey)}\n`);
     return code;
   };
+  const refuse = (message: string) => say(message, "mindgw", 2);
+  const from = options.gatewayFrom ?? "--gateway";
   // Before the URL is read: a key given as one would be tried as a host name, and echoed.
   const keyInUrl = keyInGatewayUrlRefusal(options.gateway, options.adminKey);
-  if (keyInUrl) return fail(`invalid gateway URL: ${keyInUrl}`, 2);
-  const resolved = resolveGateway(options.gateway);
-  if (!resolved.ok) return fail(resolved.error, 2);
-  if (!options.adminKey) return fail("no admin key: pass --admin-key or set MINDGW_ADMIN_KEY", 2);
+  if (keyInUrl) return refuse(`${from}: ${keyInUrl}`);
+  const resolved = resolveGateway(options.gateway, from);
+  if (!resolved.ok) return refuse(resolved.error);
+  if (!options.adminKey)
+    return refuse(`${options.gatewayFrom ?? "tail"} needs --admin-key or MINDGW_ADMIN_KEY`);
   if (options.status !== undefined && !validStatusFilter(options.status)) {
-    return fail(`invalid --status "${options.status}": use a class like 4xx or a code like 429`, 2);
+    return refuse(`--status: ${statusFilterRefusal(options.status)}`);
   }
   // Checked here as the gateway would: its 400 would be retried as a gateway's passing fault.
   if (options.tenant !== undefined && options.tenant.length > MOST_TENANT_FILTER) {
-    return fail(`invalid --tenant: at most ${MOST_TENANT_FILTER} characters`, 2);
+    return refuse(`--tenant: at most ${MOST_TENANT_FILTER} characters`);
   }
   const filter: TailFilter = {
     ...(options.model ? { model: options.model } : {}),
@@ -77,7 +83,7 @@ export async function runTail(options: TailOptions): Promise<number> {
       workersRefreshMs: options.workersRefreshMs ?? 5000,
     });
   } catch (error) {
-    return fail(`unexpected error: ${messageOf(error)}`, 1);
+    return say(`unexpected error: ${messageOf(error)}`, "mindgw tail", 1);
   } finally {
     noteRead.abort();
   }

@@ -11,6 +11,11 @@ export type TailOutput = NodeJS.WritableStream & { isTTY?: boolean; columns?: nu
 export interface TailOptions {
   /** Gateway base URL, e.g. `http://127.0.0.1:8080` (a bare `host:port` means http). */
   gateway: string;
+  /**
+   * Where `gateway` came from, as a refusal names it (`MINDGW_GATEWAY: not a port …`, as every
+   * command's); unset, `--gateway` for a URL refused and `tail` for a missing key (the default URL).
+   */
+  gatewayFrom?: "--gateway" | "MINDGW_GATEWAY";
   /** An admin-role key; sent only as `Authorization: Bearer`, never printed. */
   adminKey: string;
   /** Glob on the model asked for. */

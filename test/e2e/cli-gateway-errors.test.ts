@@ -247,6 +247,41 @@ describe("a --gateway answering 200 with another API's JSON", () => {
   });
 });
 
+describe("a --gateway answering 200 with JSON holding the field, shaped otherwise", () => {
+  test("keys and audit query: exit 2, naming what is no gateway's, never a script error or an Invalid Date", async () => {
+    // Only the top-level field was checked (53e5e15f): `{"keys":[1]}` ended keys list on
+    // "undefined is not an object (evaluating 'e.models.join')", exit 1; `{"records":[1]}` audit
+    // query on "Invalid Date"; `{"key":5}` had keys create print blank lines, exit 0.
+    const answers: Record<string, unknown> = {
+      "GET /admin/api/keys": { keys: [1], nextCursor: null },
+      "POST /admin/api/keys": { key: 5 },
+      "GET /admin/api/keys/n": { id: "key_1", name: "n", models: "gpt-*" },
+      "GET /admin/api/audit": { records: [1], nextCursor: null },
+    };
+    const other = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => Response.json(answers[`${request.method} ${new URL(request.url).pathname}`] ?? {}),
+    });
+    fx.deferTest(() => other.stop(true));
+    const gateway = `http://127.0.0.1:${other.port}`;
+    for (const [command, path, fault] of [
+      [["keys", "list"], "/admin/api/keys", 'whose "keys.0" is no gateway\'s (expected an object)'],
+      [["keys", "create", "--name", "n", "--role", "user"], "/admin/api/keys", 'without "id"'],
+      [["keys", "show", "n"], "/admin/api/keys/n", 'whose "models" is no gateway\'s (expected a list)'],
+      [["audit", "query"], "/admin/api/audit", 'whose "records.0" is no gateway\'s (expected an object)'],
+    ] as const) {
+      const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", fx.adminKey]);
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 2,
+        stdout: "",
+        stderr: `mindgw: --gateway ${gateway} is not a mindgw gateway: ${path} answered HTTP 200 with JSON ${fault}; give the gateway's URL (with the path a proxy serves it under, if any)\n`,
+      });
+    }
+  });
+});
+
 describe("no target given, in a folder with no ./data", () => {
   test("audit import, MINDGW_GATEWAY set or not: exit 2, saying it takes -c alone, never to give --gateway", async () => {
     // It said "with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given … or its URL

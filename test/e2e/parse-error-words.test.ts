@@ -90,3 +90,53 @@ test.each([
   expect(result.stderr.trim()).toBe(words);
   expect(result.stdout).toBe("");
 });
+
+// A target flag before the command (`mindgw -c gw.yaml keys list`) or given to the one command that
+// takes no gateway (`audit import f --gateway URL`) read commander's "unknown option '-c'", as if
+// no command took one: said what was meant, a gateway's URL and an admin key never echoed.
+const KEY = "mgw_0123456789abcdef0123456789abcdef";
+test.each([
+  [["-c", config, "keys", "list"], `mindgw: -c goes after the command: mindgw keys list -c ${config}`],
+  [
+    [`--config=${config}`, "audit", "query", "--json"],
+    `mindgw: --config goes after the command: mindgw audit query --json --config ${config}`,
+  ],
+  [
+    ["--gateway", `http://${KEY}@127.0.0.1:1`, "--admin-key", KEY, "keys", "list"],
+    "mindgw: --gateway and --admin-key go after the command: mindgw keys list --gateway <url> --admin-key <key>",
+  ],
+  [
+    ["--gateway=http://127.0.0.1:1", "tenants", "--admin-key", KEY],
+    "mindgw: --gateway goes after the command: mindgw tenants --admin-key <key> --gateway <url>",
+  ],
+  [
+    ["-c", config, "keys"],
+    `mindgw: -c goes after the command: mindgw keys <command> -c ${config} (commands: create, update, list, show, revoke, rotate)`,
+  ],
+  // -c before a command of commands' command, as 4968a21e says it: the key after it not shown either.
+  [
+    ["keys", "-c", config, "list", "--admin-key", KEY],
+    `mindgw: keys takes its config with -c, after a command: mindgw keys list --admin-key <key> -c ${config}`,
+  ],
+  // A command that takes no such flag: commander's refusal stands.
+  [
+    ["--gateway", "http://127.0.0.1:1", "serve"],
+    "mindgw: unknown option '--gateway'\n(run with --help for usage)",
+  ],
+  [
+    ["audit", "import", "rows.ndjson", "--gateway", `http://${KEY}@127.0.0.1:1`],
+    "mindgw: audit import takes no --gateway: it writes the store itself, the one of -c FILE or MINDGW_CONFIG: mindgw audit import rows.ndjson -c <file>",
+  ],
+  [
+    ["audit", "import", "rows.ndjson", "-c", config, "--admin-key", KEY],
+    `mindgw: audit import takes no --admin-key: it writes the store itself, the one of -c FILE or MINDGW_CONFIG: mindgw audit import rows.ndjson -c ${config}`,
+  ],
+])("a target flag where no command takes it: %p says what was meant, exit 2", async (args, words) => {
+  const result = await runMindgw(args, { cwd: dir.path });
+  expect({ code: result.code, stderr: result.stderr.trim(), stdout: result.stdout }).toEqual({
+    code: 2,
+    stderr: words,
+    stdout: "",
+  });
+  expect(result.stderr).not.toContain(KEY);
+});

@@ -319,18 +319,38 @@ describe("errors: one line on stderr, an exit code, no stack trace", () => {
     oneLine(out.stderr);
   }, 40_000);
 
-  test("usage errors exit 2: no admin key, a malformed URL, a bad --status", async () => {
-    const cases: [string[], RegExp][] = [
-      [["--gateway", gw.url], /no admin key/],
-      [["--gateway", "ht!tp://x", "--admin-key", adminKey], /invalid gateway URL/],
-      [["--gateway", gw.url, "--admin-key", adminKey, "--status", "6xx"], /invalid --status "6xx"/],
+  // In every other command's words ('mindgw: --gateway: …', '--status: …'): the tail said them its
+  // own way ('mindgw tail: invalid gateway URL: …', 'invalid --status "6xx"').
+  test("usage errors exit 2, worded as every command's: no admin key, a malformed URL, a bad --status", async () => {
+    const cases: [string[], Record<string, string>, string][] = [
+      [["--gateway", gw.url], {}, "mindgw: --gateway needs --admin-key or MINDGW_ADMIN_KEY\n"],
+      [[], { MINDGW_GATEWAY: gw.url }, "mindgw: MINDGW_GATEWAY needs --admin-key or MINDGW_ADMIN_KEY\n"],
+      [[], {}, "mindgw: tail needs --admin-key or MINDGW_ADMIN_KEY\n"],
+      [
+        ["--gateway", "ht!tp://x", "--admin-key", adminKey],
+        {},
+        "mindgw: --gateway: bad host name in ht!tp://x\n",
+      ],
+      [
+        ["--admin-key", adminKey],
+        { MINDGW_GATEWAY: "127.0.0.1:99999" },
+        "mindgw: MINDGW_GATEWAY: not a port: 99999 (1 to 65535) in 127.0.0.1:99999\n",
+      ],
+      [
+        ["--gateway", gw.url, "--admin-key", adminKey, "--status", "6xx"],
+        {},
+        'mindgw: --status: "6xx": use a class like 4xx or a code like 429\n',
+      ],
     ];
-    for (const [args, message] of cases) {
-      const out = await runMindgw(["tail", "--json", ...args]);
-      expect({ args, code: out.code }).toEqual({ args, code: 2 });
-      expect(out.stderr).toMatch(message);
-      expect(out.stderr).not.toContain(adminKey);
-      oneLine(out.stderr);
+    for (const [args, env, words] of cases) {
+      const out = await runMindgw(["tail", "--json", ...args], { env });
+      expect({ args, env, code: out.code, stderr: out.stderr, stdout: out.stdout }).toEqual({
+        args,
+        env,
+        code: 2,
+        stderr: words,
+        stdout: "",
+      });
     }
   });
 

@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { EXPORT_CONTENT_TYPE, type ExportFormat, exportAudit } from "../../audit/audit-export.ts";
 import { type AuditPage, queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { auditRecordSchema } from "../../audit/audit-record-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { mediaType } from "../../core/media-type.ts";
 import { parseInput } from "../../http/parse-input.ts";
@@ -63,6 +65,14 @@ export async function localAudit(config: Config, migrate: boolean): Promise<Audi
   };
 }
 
+/**
+ * An audit page as every gateway's answer holds it: each record's fields typed where present, its
+ * request id and start always (a gateway of an earlier release answers without fields added since).
+ */
+const answeredPage = z.object({
+  records: z.array(auditRecordSchema.partial().required({ requestId: true, startedAt: true })),
+});
+
 /** Through `/admin/api/audit` and `/admin/api/audit/export` with an admin key. */
 export function remoteAudit(gateway: string, adminKey: string): AuditSource {
   return {
@@ -71,6 +81,7 @@ export function remoteAudit(gateway: string, adminKey: string): AuditSource {
       return adminFetch<AuditPage>(gateway, adminKey, {
         path: `/admin/api/audit?${new URLSearchParams(input)}`,
         holds: "records",
+        shape: answeredPage,
       });
     },
     async *export(input, format) {

@@ -1,5 +1,6 @@
+import { z } from "zod";
 import type { IssuedKey, RevokedKeys } from "../../auth/key-admin.ts";
-import type { KeyView } from "../../auth/key-view.ts";
+import { type KeyView, keyViewSchema } from "../../auth/key-view.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
 import { cursorOf, type KeyPage } from "../../http/admin/key-page.ts";
 import { adminFetch } from "../admin-fetch.ts";
@@ -7,10 +8,19 @@ import { UsageError } from "../exit-code.ts";
 import { gatewayTenantNames } from "../gateway-tenant-names.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
+/**
+ * A key as every gateway's answer holds it: each field typed where present, its id and name always
+ * (a gateway of an earlier release answers without fields added since, such as `chain`).
+ */
+const answeredKey = () => keyViewSchema().partial().required({ id: true, name: true });
+
+/** A new key's answer (create, rotate): the key as above and its plain key. */
+const issuedKey = () => answeredKey().extend({ key: z.string() });
+
 /** Keys managed through a running gateway's `/admin/api/keys`, with an admin key. */
 export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
-  const call = <T>(method: string, path: string, holds: string, body?: unknown) =>
-    adminFetch<T>(gateway, adminKey, { path: `/admin/api/keys${path}`, method, body, holds });
+  const call = <T>(method: string, path: string, holds: string, shape: z.ZodType, body?: unknown) =>
+    adminFetch<T>(gateway, adminKey, { path: `/admin/api/keys${path}`, method, body, holds, shape });
   const id = (idOrName: string) => {
     // A URL reads `.` and `..` as dot segments (`%2E` too): /admin/api/keys/. is the key list.
     if (idOrName === "." || idOrName === "..")
@@ -23,7 +33,7 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
   const tenantQuery = (tenant: string | undefined) =>
     tenant === undefined ? "" : `?${new URLSearchParams({ tenant })}`;
   return {
-    create: (input) => call<IssuedKey>("POST", "", "key", input),
+    create: (input) => call<IssuedKey>("POST", "", "key", issuedKey(), input),
     listPages: (includeRevoked, tenant) =>
       keysetPages(
         async (cursor: string | null) => {
@@ -33,18 +43,21 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
             limit: String(LIST_PAGE),
             ...(cursor === null ? {} : { cursor }),
           });
-          return (await call<KeyPage>("GET", `?${query}`, "keys")).keys;
+          return (await call<KeyPage>("GET", `?${query}`, "keys", z.object({ keys: z.array(answeredKey()) })))
+            .keys;
         },
         cursorOf,
         LIST_PAGE,
       ),
-    show: (idOrName, tenant) => call<KeyView>("GET", `${id(idOrName)}${tenantQuery(tenant)}`, "id"),
+    show: (idOrName, tenant) =>
+      call<KeyView>("GET", `${id(idOrName)}${tenantQuery(tenant)}`, "id", answeredKey()),
     async revoke(idOrName, tenant) {
       // A gateway of an earlier release answers the one key it revoked, without `revoked`.
       const answer = await call<KeyView & Partial<RevokedKeys>>(
         "POST",
         `${id(idOrName)}/revoke${tenantQuery(tenant)}`,
         "id",
+        answeredKey().extend({ revoked: z.array(answeredKey()).optional() }),
       );
       return { ...answer, revoked: answer.revoked ?? [answer] };
     },
@@ -53,10 +66,11 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
         "POST",
         `${id(idOrName)}/rotate${tenantQuery(tenant)}`,
         "key",
+        issuedKey(),
         input,
       ),
     setLimits: (idOrName, input, tenant) =>
-      call<KeyView>("POST", `${id(idOrName)}/limits${tenantQuery(tenant)}`, "id", input),
+      call<KeyView>("POST", `${id(idOrName)}/limits${tenantQuery(tenant)}`, "id", answeredKey(), input),
     tenantNames: () => gatewayTenantNames(gateway, adminKey),
     close: async () => {},
   };

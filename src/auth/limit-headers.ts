@@ -96,14 +96,14 @@ function writeFamily(
 /**
  * What `binding` read of the scope it returns, kept for the headers so no counter is read twice
  * (each read prunes and sums a window): what is left of the limit, and when its window frees up
- * (NOT_READ when not read; a refusal's wait for the family it refused). One object, written in
- * place: no allocation a request. The headers are made synchronously, each family's read straight
- * after its `binding`. NOT_READ is a whole number, not NaN: a field that holds whole numbers and now
- * and then NaN sends the optimised code back to the interpreter each time it meets the other kind
- * (an OSR exit storm in `foundResetMs` under load, seen with bench/jit-compiles.ts --exits).
+ * (`resetRead` false when not read; a refusal's wait for the family it refused). One object,
+ * written in place: no allocation a request. The headers are made synchronously, each family's
+ * read straight after its `binding`. "Not read" is its own flag, not a value of `resetMs` (it was
+ * NaN): a field that holds numbers and now and then NaN sent the optimised code back to the
+ * interpreter each time it met the other kind (an OSR exit storm in `foundResetMs` under load,
+ * seen with bench/jit-compiles.ts --exits).
  */
-const NOT_READ = -1;
-const found = { left: 0, resetMs: NOT_READ };
+const found = { left: 0, resetMs: 0, resetRead: false };
 
 /** The scope a family's headers describe: the one that refused it, else the tightest. */
 function binding(
@@ -115,12 +115,13 @@ function binding(
   if (refused?.limit !== family) return tightest(scopes, family, view);
   found.left = remaining(refused.scope, family, view) ?? 0;
   found.resetMs = refused.waitMs;
+  found.resetRead = true;
   return refused.scope;
 }
 
 /** `found.resetMs` when `binding` read it, else read now. */
 const foundResetMs = (scope: Scope, family: Family, view: CounterView): number =>
-  found.resetMs === NOT_READ ? resetMs(scope, family, view) : found.resetMs;
+  found.resetRead ? found.resetMs : resetMs(scope, family, view);
 
 /**
  * Of the scopes with this family's limit, the one with the least left; on a tie, the one whose
@@ -130,18 +131,21 @@ const foundResetMs = (scope: Scope, family: Family, view: CounterView): number =
 function tightest(scopes: readonly Scope[], family: Family, view: CounterView): Scope | undefined {
   let best: Scope | undefined;
   found.left = 0;
-  found.resetMs = NOT_READ;
+  found.resetRead = false;
   for (const scope of scopes) {
     const left = remaining(scope, family, view);
     if (left === undefined) continue;
     if (best === undefined || left < found.left) {
       best = scope;
       found.left = left;
-      found.resetMs = NOT_READ;
+      found.resetRead = false;
       continue;
     }
     if (left !== found.left) continue;
-    if (found.resetMs === NOT_READ) found.resetMs = resetMs(best, family, view);
+    if (!found.resetRead) {
+      found.resetMs = resetMs(best, family, view);
+      found.resetRead = true;
+    }
     const reset = resetMs(scope, family, view);
     if (reset < found.resetMs) {
       best = scope;

@@ -1,4 +1,5 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { noteGatewayDate } from "./gateway-clock.ts";
 import { reportUseDelay } from "./report-use-delay.ts";
 
 /** The signed-in session as `/admin/auth/session` describes it. */
@@ -106,6 +107,7 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
   if (init.body !== undefined && !headers.has("content-type"))
     headers.set("content-type", "application/json");
   const response = await fetch(path, { ...init, headers, credentials: "same-origin" });
+  noteGatewayDate(response.headers.get("date"), Date.now());
   if (response.status === 401) onSignedOut(response.headers.get("x-session-ended") === "idle");
   if (!response.ok) throw await apiErrorOf(response);
   return response;

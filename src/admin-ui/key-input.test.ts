@@ -64,6 +64,15 @@ describe("limitsInput", () => {
     });
   });
 
+  test("a limit left alone is not checked: one the form shows as '1e-7' never blocks another change", () => {
+    const tiny = { ...shown, budget_usd: "1e-7" };
+    expect(limitsInput({ ...tiny, rpm: "9" }, tiny)).toEqual({ input: { rpm: 9 } });
+    expect(limitsInput({ ...tiny, budget_usd: "1e-6" }, tiny)).toEqual({
+      error:
+        'Budget (USD): "1e-6" is not a dollar amount above 0, like 5 or 2.50 (leave it empty for no limit)',
+    });
+  });
+
   test("a limit that is not a plain positive number is refused, never sent as lifted", () => {
     expect(limitsInput({ models: "*", rpm: "", tpm: "", budget_usd: "$20" }, shown)).toEqual({
       error:

@@ -70,13 +70,16 @@ export function keyInput(form: KeyFormFields): { input: Record<string, unknown> 
  * The body of `POST /admin/api/keys/{id}/limits`, or what is wrong with the form: only what the
  * admin changed from what the form first showed (`shown`) is sent, a limit emptied as null
  * (lifted). What it left alone is not sent back as it was read: another admin's change made
- * meanwhile to another field stands.
+ * meanwhile to another field stands. Nor is it checked: a limit the gateway holds as the form
+ * cannot type it (a budget below a millionth of a dollar reads "1e-7") never blocks another change.
  */
 export function limitsInput(
   form: LimitsFormFields,
   shown: LimitsFormFields,
 ): { input: Record<string, unknown> } | { error: string } {
-  const typed = typedLimits(form);
+  const edited = { ...form };
+  for (const { field } of LIMITS) if (form[field].trim() === shown[field].trim()) edited[field] = "";
+  const typed = typedLimits(edited);
   if ("error" in typed) return typed;
   const input: Record<string, unknown> = {};
   const models = modelGlobs(form.models);

@@ -111,11 +111,32 @@ describe("/admin in a real browser", () => {
     await page.locator('tr[data-action="key.limits"]').first().waitFor();
   }, 60_000);
 
-  test("keys: Create key and Rotate now pressed again while the first is under way are sent once", async () => {
+  test("keys: a limit the form shows as the gateway has it, left alone, never blocks a change of another", async () => {
+    await signedIn();
+    // A budget set through the API or `mindgw keys update` that the form shows as "1e-7".
+    const tiny = await createKey(gw, { name: "tiny-budget-ui", budget_usd: 0.0000001 });
+    await page.goto(`${gw.url}/admin/keys`);
+    const row = page.locator(`tr[data-key-id="${tiny.id}"]`);
+    await row.getByRole("button", { name: "Limits" }).click();
+    const form = page.getByRole("form", { name: "Change limits" });
+    await form.getByLabel("Requests/min").fill("5");
+    await form.getByRole("button", { name: "Save limits" }).click();
+    await form.waitFor({ state: "detached" });
+    await row.getByText("5 rpm").waitFor();
+    const key = (await (
+      await fetch(`${gw.url}/admin/api/keys/${tiny.id}`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { rpm: number | null; budget_usd: number | null };
+    expect(key).toMatchObject({ rpm: 5, budget_usd: 0.0000001 });
+  }, 60_000);
+
+  test("keys: Create key, Rotate now and Save limits pressed again while the first is under way are sent once", async () => {
     await signedIn();
     const sent: string[] = [];
     const held: Route[] = [];
-    const changes = (url: URL) => url.pathname === "/admin/api/keys" || url.pathname.endsWith("/rotate");
+    const changes = (url: URL) =>
+      url.pathname === "/admin/api/keys" ||
+      url.pathname.endsWith("/rotate") ||
+      url.pathname.endsWith("/limits");
     const hold = (route: Route) => {
       if (route.request().method() !== "POST") return void route.continue();
       sent.push(new URL(route.request().url()).pathname);
@@ -156,6 +177,13 @@ describe("/admin in a real browser", () => {
     await page.locator("[data-new-key]").waitFor();
     expect(await named()).toBe(2);
     await page.getByRole("button", { name: "Done" }).click();
+    // A limit changed twice over is one change on record (Activity's key.limits), not two.
+    const newest = page.locator('tr[data-key-name="twice-ui"]').first();
+    await newest.getByRole("button", { name: "Limits" }).click();
+    const limits = page.getByRole("form", { name: "Change limits" });
+    await limits.getByLabel("Requests/min").fill("9");
+    expect(await pressTwice(limits.getByRole("button", { name: "Save limits" }))).toBe(1);
+    await limits.waitFor({ state: "detached" });
   }, 60_000);
 
   test("keys: Limits opens with its first field focused; Escape closes it and focus is back on the row's Limits", async () => {

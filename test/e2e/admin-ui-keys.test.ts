@@ -8,7 +8,8 @@ import { waitFor } from "./harness/wait-for.ts";
 // The web control plane in a real browser (harness/admin-ui-kit.ts). The keys page's
 // changes: create, rotate and revoke (by the name's every active key, or this key alone), on record.
 
-const ui = adminUi();
+// Configured tenants, whose report (Keys, per tenant) the page shows beside the keys.
+const ui = adminUi({ tenants: [{ name: "initech" }, { name: "acme" }, { name: "globex" }] });
 const { chat, statusOf, signedIn, shoot, fx } = ui;
 let gw: GatewayProcess;
 let adminKey: string;
@@ -205,6 +206,34 @@ describe("/admin in a real browser", () => {
       await statusOf(chat(old.key)),
       await statusOf(chat(theirs.key)),
     ]).toEqual([401, 401, 200]);
+  }, 60_000);
+
+  test("keys: a configured tenant's active keys follow a key created and revoked on the page, not the next 30 s refresh", async () => {
+    await signedIn();
+    await page.goto(`${gw.url}/admin/keys`);
+    const keysOf = page.locator('tr[data-tenant="initech"] td[data-tenant-keys]');
+    await waitFor("initech's report read, no key yet", async () => (await keysOf.textContent()) === "0");
+    await page.getByRole("button", { name: "New key" }).click();
+    await page.getByLabel("Name").fill("initech-ui");
+    await page.getByRole("textbox", { name: "Tenant" }).fill("initech");
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("button", { name: "Done" }).click();
+    const row = page.locator('tr[data-key-name="initech-ui"]');
+    await row.waitFor();
+    // Well within the report's own 30 s refresh, started as the page opened.
+    await waitFor(
+      "initech's report counting the key created",
+      async () => (await keysOf.textContent()) === "1",
+      10_000,
+    );
+    page.once("dialog", (dialog) => void dialog.accept());
+    await row.getByRole("button", { name: "Revoke", exact: true }).click();
+    await row.waitFor({ state: "detached" });
+    await waitFor(
+      "initech's report without the key revoked",
+      async () => (await keysOf.textContent()) === "0",
+      10_000,
+    );
   }, 60_000);
 
   ui.pageStayedOnLoopback();

@@ -10,7 +10,7 @@ const shown = (value: number | null) => (value === null ? "" : String(value));
  * `POST /admin/api/keys/{id}/limits` for one key, filled with what it has now: an emptied limit is
  * lifted, and only what the admin changed is sent. `onSave` answers whether the change was made; a refusal keeps what was typed.
  * It opens with its first field focused (it is drawn above the list, away from the row that opened
- * it), and Escape is its Cancel.
+ * it), and Escape is its Cancel. While a save is under way it sends no other, as the new-key form.
  */
 export function KeyLimitsForm({
   current,
@@ -30,6 +30,8 @@ export function KeyLimitsForm({
   }));
   const [form, setForm] = useState<LimitsFormFields>(first);
   const [invalid, setInvalid] = useState<string>();
+  // A save under way: pressed again meanwhile, it would be the same change twice on record.
+  const [sending, setSending] = useState(false);
   const firstField = useRef<HTMLInputElement>(null);
   useEffect(() => firstField.current?.focus(), []);
   const set = (name: keyof LimitsFormFields) => (e: { currentTarget: HTMLInputElement }) =>
@@ -44,7 +46,9 @@ export function KeyLimitsForm({
         e.preventDefault();
         const checked = limitsInput(form, first);
         setInvalid("error" in checked ? checked.error : undefined);
-        if (!("error" in checked)) void onSave(checked.input);
+        if ("error" in checked || sending) return;
+        setSending(true);
+        void onSave(checked.input).then(() => setSending(false));
       }}
     >
       <Failure error={invalid} />
@@ -74,7 +78,9 @@ export function KeyLimitsForm({
         />
       </label>
       <div class="filter-buttons">
-        <button type="submit">Save limits</button>
+        <button type="submit" disabled={sending}>
+          Save limits
+        </button>
         <button type="button" class="ghost" onClick={onCancel}>
           Cancel
         </button>

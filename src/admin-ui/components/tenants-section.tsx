@@ -46,11 +46,25 @@ function tenantSummaries(list: readonly KeyWithSpend[]): Map<string, TenantSumma
 
 /**
  * The keys page's tenants: those configured, with this budget period's use, then every tenant the
- * keys shown name (`keys`), each rotation chain counted once. Refreshed every 30 s. `listed`: the
- * keys are read (not loading, not failed), so that none named is said, not the list still on its way.
+ * keys shown name (`keys`), each rotation chain counted once. Refreshed every 30 s, and read again
+ * as `changes` counts a key created, rotated, revoked or limited on the page, so a tenant's active
+ * keys follow the list rather than lag it by up to 30 s. `listed`: the keys are read (not loading,
+ * not failed), so that none named is said, not the list still on its way.
  */
-export function TenantsSection({ keys, listed }: { keys: readonly KeyWithSpend[]; listed: boolean }) {
-  const configured = useLoad(() => getJson<{ tenants: TenantReport[] }>("/admin/api/tenants"), [], 30_000);
+export function TenantsSection({
+  keys,
+  listed,
+  changes,
+}: {
+  keys: readonly KeyWithSpend[];
+  listed: boolean;
+  changes: number;
+}) {
+  const configured = useLoad(
+    () => getJson<{ tenants: TenantReport[] }>("/admin/api/tenants"),
+    [changes],
+    30_000,
+  );
   const tenants = tenantSummaries(keys);
   return (
     <>
@@ -78,7 +92,9 @@ export function TenantsSection({ keys, listed }: { keys: readonly KeyWithSpend[]
                     <BdiList items={t.models} />
                   </td>
                   <td class="wide small">{rateLimits(t.rpm, t.tpm)}</td>
-                  <td class="num">{t.keys}</td>
+                  <td class="num" data-tenant-keys>
+                    {t.keys}
+                  </td>
                   <td class="num">{count(t.usage.requests)}</td>
                   <td class="num wide">{count(t.usage.inputTokens + t.usage.outputTokens)}</td>
                   <td>

@@ -30,6 +30,8 @@ export function KeysPage() {
     from: string | null;
   } | null>(null);
   const [error, setError] = useState<string>();
+  // Changes made on the page: the tenants' report is read again after each.
+  const [changes, setChanges] = useState(0);
   const [rotating, setRotating] = useState<string | null>(null);
   const [grace, setGrace] = useState("1h");
   // A rotation under way: pressed again meanwhile, it would rotate the key it just rotated out.
@@ -68,6 +70,7 @@ export function KeysPage() {
     try {
       await run();
       keys.reload();
+      setChanges((n) => n + 1);
       return true;
     } catch (failure) {
       setError(messageOf(failure));
@@ -254,7 +257,7 @@ export function KeysPage() {
           {list.length} shown
         </span>
       </div>
-      <TenantsSection keys={list} listed={!keys.loading && !keys.error} />
+      <TenantsSection keys={list} listed={!keys.loading && !keys.error} changes={changes} />
     </section>
   );
 }

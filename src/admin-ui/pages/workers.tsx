@@ -5,6 +5,7 @@ import { followEvents, getJson } from "../api.ts";
 import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
 import { ago, clock } from "../format.ts";
+import { gatewayNow } from "../gateway-clock.ts";
 import { type GoneWorker, StreamGap, withSeen, withUnseen } from "../gone-workers.ts";
 import { useLoad } from "../hooks.ts";
 import { scrollRegion } from "../scroll-region.ts";
@@ -117,8 +118,10 @@ export function WorkersPage() {
                   <WorkerLoad worker={w} />
                 </td>
                 <td class="wide">{w.version ?? "–"}</td>
-                <td class="wide">{w.connectedAt ? ago(w.connectedAt).replace(" ago", "") : "–"}</td>
-                <td>{ago(w.lastHeartbeatAt)}</td>
+                <td class="wide" data-uptime>
+                  {w.connectedAt ? ago(w.connectedAt, gatewayNow()).replace(" ago", "") : "–"}
+                </td>
+                <td data-last-heartbeat>{ago(w.lastHeartbeatAt, gatewayNow())}</td>
               </tr>
             ))}
           </tbody>

@@ -38,6 +38,8 @@ export interface AdminUiOptions {
   readonly adminUi?: Record<string, unknown>;
   /** `audit` settings besides `bodies: true` (a long `flush_ms` that keeps rows queued, say). */
   readonly audit?: Record<string, unknown>;
+  /** `tenants:` entries (a configured tenant the Keys page reports on, say). */
+  readonly tenants?: readonly Record<string, unknown>[];
 }
 
 /**
@@ -75,6 +77,7 @@ export function adminUi(options: AdminUiOptions = {}) {
       },
     ],
     audit: { bodies: true, ...options.audit },
+    ...(options.tenants ? { tenants: options.tenants } : {}),
     auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { tenant: "tenant" } } },
     prices: {
       "mock-chat": { input_per_mtok: 2, output_per_mtok: 8 },

@@ -209,6 +209,28 @@ test("a worker busy with long whole answers only, every one outwaited by the bou
   }
 }, 60_000);
 
+test("a worker whose server says nothing through three bursts of whole answers, each sent after the last was cut, is taken out of rotation at the third", async () => {
+  const bursts = await openRawWorker(gw.port, gw.workerKey);
+  try {
+    expect((await bursts.register(["llama-small"], "bursts")).type).toBe("registered");
+    // The price of counting a burst once: a server silent for three bounds in a row, each burst
+    // cut by its bound, is taken out whether it hangs or is busy with answers longer than them all.
+    for (let burst = 0; burst < 3; burst++) {
+      let sent = 0;
+      const outcome = await whileServing(Promise.all([chat(false), chat(false)]), () => {
+        // Its server takes each call and says nothing.
+        while (nextRequest(bursts) !== undefined) sent++;
+      });
+      expect([burst, outcome, sent]).toEqual([burst, [504, 504], 2]);
+      const out = await ejectedUntil("bursts");
+      if (burst < 2) expect([burst, out]).toEqual([burst, undefined]);
+      else expect(out).toBeGreaterThan(Date.now());
+    }
+  } finally {
+    bursts.socket.close();
+  }
+}, 60_000);
+
 test("a hung worker whose other callers give up meanwhile is still taken out of rotation at its third bound in a row", async () => {
   const hung = await openRawWorker(gw.port, gw.workerKey);
   try {

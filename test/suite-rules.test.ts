@@ -20,7 +20,8 @@ import { OFF_CLOUD_ENV } from "../src/testing/off-cloud-env.ts";
 //   that gives an `env`, which built from nothing or behind a variable would not show it has the
 //   off-cloud one (one that needs its own environment says why in an `// off-cloud:` comment in
 //   the call). Checked in every test file and test helper, under test/ and src/ alike. Every AWS,
-//   Azure and Google setting the gateway reads is one of the off-cloud environment's, so none of
+//   Azure and Google setting the gateway reads (`env.X`, `env["X"]`, or destructured from an
+//   environment) is one of the off-cloud environment's, so none of
 //   the host's (LocalStack's AWS_ENDPOINT_URL, a FIPS runner's AWS_USE_FIPS_ENDPOINT, a sovereign
 //   cloud's AZURE_AUTHORITY_HOST) changes a result.
 
@@ -75,6 +76,25 @@ function spawnCalls(paths: string[]): Hit[] {
     }
   }
   return calls;
+}
+
+const CLOUD_SETTING = "(?:AWS|AZURE|IDENTITY|GOOGLE|GCE|GEMINI|CLOUDSDK)_\\w+";
+/** `env.X`, `env["X"]` (`process.env`, `Bun.env` alike). */
+const READ_BY_NAME = new RegExp(`\\benv(?:\\.|\\[\\s*["'\`])(${CLOUD_SETTING})`, "g");
+/** `const { X: x, Y = "" } = env`: the braces, a name at each key's place. */
+const DESTRUCTURED = /\{([^{}]*)\}\s*=\s*(?:process\.|Bun\.)?env\b/g;
+const DESTRUCTURED_KEY = new RegExp(`(?:^|,)\\s*(${CLOUD_SETTING})`, "g");
+
+/**
+ * The settings of the clouds' prefixes `source` reads from an environment, by name or index or
+ * destructured (entra-environment.ts: `const { AZURE_TENANT_ID: tenant_id, … } = env`).
+ */
+function cloudSettingsRead(source: string): string[] {
+  const byName = [...source.matchAll(READ_BY_NAME)].map(([, name]) => name ?? "");
+  const destructured = [...source.matchAll(DESTRUCTURED)].flatMap(([, keys]) =>
+    [...(keys ?? "").matchAll(DESTRUCTURED_KEY)].map(([, name]) => name ?? ""),
+  );
+  return [...byName, ...destructured];
 }
 
 const saysStimulus = (lines: string[], index: number) =>
@@ -139,12 +159,26 @@ describe("suite rules", () => {
     const read = new Set<string>();
     // `AWS_ENDPOINT_URL_${service.id}` (aws-endpoint.ts): each service the gateway calls.
     for (const file of product)
-      for (const [, name] of readFileSync(join(ROOT, file), "utf8").matchAll(
-        /\benv(?:\.|\[\s*["'`])((?:AWS|AZURE|IDENTITY|GOOGLE|GCE|GEMINI|CLOUDSDK)_\w+)/g,
-      ))
-        for (const full of name?.endsWith("_") ? [BEDROCK_RUNTIME, STS].map(({ id }) => name + id) : [name])
-          if (full) read.add(full);
+      for (const name of cloudSettingsRead(readFileSync(join(ROOT, file), "utf8")))
+        for (const full of name.endsWith("_") ? [BEDROCK_RUNTIME, STS].map(({ id }) => name + id) : [name])
+          read.add(full);
     expect(read.size).toBeGreaterThan(30);
     expect([...read].filter((name) => !(name in OFF_CLOUD_ENV)).sort()).toEqual([]);
+  });
+
+  test("the cloud-setting rule sees a read however it is written: a name, an index, a destructuring", () => {
+    const planted = [
+      "const region = env.AWS_PLANTED_REGION;",
+      'const host = env["AZURE_PLANTED_HOST"];',
+      "const { AZURE_PLANTED_TENANT: tenant, GOOGLE_PLANTED_PROJECT } = env;",
+      'const {\n  CLOUDSDK_PLANTED_CONFIG = "",\n  other,\n} = process.env;',
+    ].join("\n");
+    expect(cloudSettingsRead(planted).sort()).toEqual([
+      "AWS_PLANTED_REGION",
+      "AZURE_PLANTED_HOST",
+      "AZURE_PLANTED_TENANT",
+      "CLOUDSDK_PLANTED_CONFIG",
+      "GOOGLE_PLANTED_PROJECT",
+    ]);
   });
 });

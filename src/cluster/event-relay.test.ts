@@ -229,6 +229,7 @@ function peerEntry(id: string, older = false): NodeEntry {
 }
 
 test("an opening stream asks only the nodes whose entries say they answer: one of a release before asks (a rolling upgrade) is not waited for", async () => {
+  const channel = await channelListener();
   const other = await relayNode("ours-2");
   const watched = await relayNode("ours-1", {
     peers: () => [peerEntry("old-3", true), peerEntry("ours-2")],
@@ -238,10 +239,16 @@ test("an opening stream asks only the nodes whose entries say they answer: one o
   try {
     // Waiting for old-3 too, this would settle only at its deadline, long past the test's.
     await watched.relay.othersWritten();
+    // And it settled on ours-2's answer: an ask went out and ours-2 answered it, not a filter that
+    // asked no one and settled at once. Its answer went before this marker on its connection.
+    await channel.after(other, "ours-2-answered");
+    expect(channel.asks).toEqual(["ours-1"]);
+    expect(channel.answers).toEqual(["ours-2"]);
   } finally {
     reader.close();
     watched.close();
     other.close();
+    channel.close();
   }
 }, 20_000);
 

@@ -8,8 +8,12 @@ import { openRawWorker, type RawWorker } from "./testing/raw-worker.ts";
 // its server taking every call and answering none) is that worker's fault once the longest bound
 // passed with nothing answered: counted towards taking it out of rotation, as a server that is down
 // is. A worker whose server answers slowly (a stream that began, then stalls) is never judged so.
-// No retries, and bounds short enough for a test: each call to a silent worker is a 504.
-const gw = workerGateway({ routing: { retries: 0, timeouts: { connect: "2s", first_byte: "2s" } } });
+// No retries, and bounds short enough for a test: each call to a silent worker is a 504. The
+// route's breaker is not these tests' subject: at its default (five failures) their 504s, one test
+// after another, would open it and refuse the next test's calls.
+const gw = workerGateway({
+  routing: { retries: 0, timeouts: { connect: "2s", first_byte: "2s" }, circuit_breaker: { failures: 100 } },
+});
 
 type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
 
@@ -47,9 +51,10 @@ function answerAll(worker: RawWorker): number {
 }
 
 /** One chat call of the gateway's; its status once its answer is read whole. */
-async function chat(stream: boolean): Promise<number> {
+async function chat(stream: boolean, signal?: AbortSignal): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${gw.port}/v1/chat/completions`, {
     method: "POST",
+    signal,
     headers: { "content-type": "application/json", authorization: `Bearer ${gw.adminKey}` },
     body: JSON.stringify({ model: "llama-small", stream, messages: [{ role: "user", content: "hi" }] }),
   });
@@ -201,6 +206,66 @@ test("a worker busy with long whole answers only, every one outwaited by the bou
     expect(await ejectedUntil("busy")).toBeUndefined();
   } finally {
     busy.socket.close();
+  }
+}, 60_000);
+
+test("a worker whose server says nothing through three bursts of whole answers, each sent after the last was cut, is taken out of rotation at the third", async () => {
+  const bursts = await openRawWorker(gw.port, gw.workerKey);
+  try {
+    expect((await bursts.register(["llama-small"], "bursts")).type).toBe("registered");
+    // The price of counting a burst once: a server silent for three bounds in a row, each burst
+    // cut by its bound, is taken out whether it hangs or is busy with answers longer than them all.
+    for (let burst = 0; burst < 3; burst++) {
+      let sent = 0;
+      const outcome = await whileServing(Promise.all([chat(false), chat(false)]), () => {
+        // Its server takes each call and says nothing.
+        while (nextRequest(bursts) !== undefined) sent++;
+      });
+      expect([burst, outcome, sent]).toEqual([burst, [504, 504], 2]);
+      const out = await ejectedUntil("bursts");
+      if (burst < 2) expect([burst, out]).toEqual([burst, undefined]);
+      else expect(out).toBeGreaterThan(Date.now());
+    }
+  } finally {
+    bursts.socket.close();
+  }
+}, 60_000);
+
+test("a hung worker whose other callers give up meanwhile is still taken out of rotation at its third bound in a row", async () => {
+  const hung = await openRawWorker(gw.port, gw.workerKey);
+  try {
+    expect((await hung.register(["llama-small"], "hung-2")).type).toBe("registered");
+    const statuses: number[] = [];
+    // Each round: a call the bound will cut, and beside it a caller who hangs up before then. The
+    // hang-up says nothing of the server; only the bound's cut is judged, three in a row.
+    for (let round = 0; round < 3; round++) {
+      let boundedEnded = false;
+      const bounded = chat(false).finally(() => {
+        boundedEnded = true;
+      });
+      await waitForValue("the bounded call at the worker", () => nextRequest(hung), 30_000);
+      const giveUp = new AbortController();
+      const abandoned = chat(false, giveUp.signal).catch(() => 0);
+      const left = await waitForValue(
+        `round ${round}: the abandoned call at the worker`,
+        () => nextRequest(hung),
+        30_000,
+      );
+      giveUp.abort();
+      await waitForValue(
+        "its cancel",
+        () => hung.frames.some((f) => f.type === "cancel" && f.id === left.id),
+        30_000,
+      );
+      // The hang-up was cut while the bounded call still waited (2 s): what the round is about.
+      expect([round, boundedEnded]).toEqual([round, false]);
+      await abandoned;
+      statuses.push(await bounded);
+    }
+    expect(statuses).toEqual([504, 504, 504]);
+    expect(await ejectedUntil("hung-2")).toBeGreaterThan(Date.now());
+  } finally {
+    hung.socket.close();
   }
 }, 60_000);
 

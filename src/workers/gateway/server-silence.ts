@@ -10,28 +10,41 @@ export class ServerSilence {
   /**
    * Frames of answers heard from the server, any call's (heads, body chunks, ends): counted, not
    * timed, so a frame costs an increment and no clock read. A call judged silent moves it too
-   * (`cut`), so that calls sent before it, cut later, are not judged by the same silence again.
+   * (`answeredNothing`), so that calls sent before it, judged later, are not judged by the same
+   * silence again.
    */
   heard = 0;
-  /** The calls whose exchange was cut unanswered while the server said nothing; made at the first. */
-  private silent: WeakSet<CancelHook> | undefined;
+  /**
+   * The calls whose exchange was cut unanswered while the server said nothing, each with the count
+   * as it was sent; made at the first.
+   */
+  private silent: WeakMap<CancelHook, number> | undefined;
 
   /**
    * The exchange of `call` (the attempt that hooked it) was cut before its head, `heardAtSend`
-   * the count as it was sent: kept when the server has said nothing since, to any call. One call a
-   * silence at most: calls sent together and cut together (a healthy server busy with long whole
-   * answers, each past first_byte) are one fault, not one each, which would take the worker out at
-   * once; a server that hangs is judged at each call sent after the last judged, three in a row.
+   * the count as it was sent: kept when the server has said nothing since, to any call. Whatever
+   * cut it: a caller hanging up and an impatient entry's tighter bound are cut here too, and judge
+   * nothing (no count moves), so a hung server's calls beside them are still judged.
    */
   cut(call: CancelHook, heardAtSend: number): void {
     if (this.heard !== heardAtSend) return;
-    this.heard++;
-    this.silent ??= new WeakSet();
-    this.silent.add(call);
+    this.silent ??= new WeakMap();
+    this.silent.set(call, heardAtSend);
   }
 
-  /** Whether `call` was cut with the server silent since it was sent (`cut`); told once. */
+  /**
+   * Whether `call` was cut with the server silent since it was sent (`cut`), and no call judged
+   * since; told once. A call judged moves the count: calls sent together and cut together (a
+   * healthy server busy with long whole answers, each past first_byte) are one fault, not one
+   * each, which would take the worker out at once; a server that hangs is judged at each call
+   * sent after the last judged, three in a row.
+   */
   answeredNothing(call: CancelHook): boolean {
-    return this.silent?.delete(call) === true;
+    const heardAtSend = this.silent?.get(call);
+    if (heardAtSend === undefined) return false;
+    this.silent?.delete(call);
+    if (heardAtSend !== this.heard) return false;
+    this.heard++;
+    return true;
   }
 }

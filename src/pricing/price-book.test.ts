@@ -242,9 +242,11 @@ test("a config pricing no models: entry under its own name looks up no entry for
     }),
   );
   const lookups = spyOn(ModelIndex.prototype, "planOf");
+  const matches = spyOn(ModelIndex.prototype, "match");
   try {
     expect(globOnly.cost("claude-opus-4-5", usage, undefined, Date.now())).toBeCloseTo(3, 9);
     expect(lookups).toHaveBeenCalledTimes(0);
+    expect(matches).toHaveBeenCalledTimes(0);
     // Where an entry has a price of its own, the entry is looked up: it may win.
     const entryPriced = new PriceBook(
       configSchema.parse({
@@ -260,9 +262,12 @@ test("a config pricing no models: entry under its own name looks up no entry for
       }),
     );
     expect(entryPriced.cost("house-latest", usage, undefined, Date.now())).toBeCloseTo(7, 9);
-    expect(lookups).toHaveBeenCalledTimes(1);
+    // Once, the match naming the pattern that matched (an alias may be a glob): `pricePattern`.
+    expect(matches).toHaveBeenCalledTimes(1);
+    expect(lookups).toHaveBeenCalledTimes(0);
   } finally {
     lookups.mockRestore();
+    matches.mockRestore();
   }
 });
 

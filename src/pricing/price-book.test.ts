@@ -294,3 +294,23 @@ describe("PriceBook on a provider whose preset comes from its host", () => {
     );
   });
 });
+
+test("a price glob narrower than a priced glob entry prices its names only when written before the entry's price", () => {
+  // The first price glob over the name decides: written after the entry's own `claude-*` price,
+  // `claude-opus-*` never comes first, and the entry's price stands (config.example.yaml, PROVIDERS.md).
+  const usage = { inputTokens: 1_000_000, outputTokens: 0 };
+  const book = (prices: Record<string, { input_per_mtok: number; output_per_mtok: number }>) =>
+    new PriceBook(
+      configSchema.parse({
+        providers: [{ name: "claude", type: "anthropic" }],
+        models: [{ name: "claude-*", routes: [{ provider: "claude", model: "*" }] }],
+        prices,
+      }),
+    );
+  const cheap = { input_per_mtok: 3, output_per_mtok: 3 };
+  const dear = { input_per_mtok: 75, output_per_mtok: 75 };
+  const before = book({ "claude-opus-*": dear, "claude-*": cheap });
+  const after = book({ "claude-*": cheap, "claude-opus-*": dear });
+  expect(before.cost("claude-opus-4-5", usage, undefined, Date.now())).toBeCloseTo(75, 9);
+  expect(after.cost("claude-opus-4-5", usage, undefined, Date.now())).toBeCloseTo(3, 9);
+});

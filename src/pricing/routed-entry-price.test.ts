@@ -30,7 +30,8 @@ const gw = storedGateway({
     "house-*": CHEAP,
     "gpt-4o*": DEAR,
     house: DEAR,
-    // A glob narrower than its entry: it keeps the names it covers, written before or not.
+    // A glob narrower than its entry, written before the entry's price: it keeps the names it
+    // covers (written after it, the entry's price, the first price glob over the name, wins).
     "claude-opus-*": DEAR,
     "claude-*": CHEAP,
     "gemini-*": CHEAP,

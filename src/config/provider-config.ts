@@ -48,13 +48,24 @@ export const providerSchema = z
      * `redacted_thinking`, which such a server does not take, left out and named). Default: keep for DeepSeek's `/anthropic` (api.deepseek.com), drop elsewhere.
      */
     unsigned_thinking: z.enum(["drop", "keep"]).optional(),
+    /**
+     * anthropic, and vertex with publisher anthropic: the upstream takes Anthropic's automatic
+     * prompt caching (a top-level `cache_control`), which a chat caller's `prompt_cache_key` or
+     * top-level `cache_control` is sent as; else both are named as left out. Default: on for
+     * Anthropic's own API (no base_url, or api.anthropic.com) and for Vertex AI's (no base_url, or a
+     * googleapis.com host); off for any other server (DeepSeek's, Kimi's, a proxy), which may
+     * refuse the field. `true` where no such upstream is (Bedrock's InvokeModel answers it 400) is
+     * refused (`checkAutomaticCaching`).
+     */
+    automatic_caching: bool().optional(),
     timeouts: partialTimeouts.optional(),
     ...cloudProviderFields,
     /** Only models of this tenant may route here (a tenant's own upstream account). */
     tenant: z.string().optional(),
   })
   .superRefine(checkCloudProvider)
-  .superRefine(checkResponsesApi);
+  .superRefine(checkResponsesApi)
+  .superRefine(checkAutomaticCaching);
 
 /**
  * `responses_api: true` on a provider that cannot serve the Responses API natively is refused, not
@@ -72,3 +83,26 @@ function checkResponsesApi(
       : "only for type openai";
   ctx.addIssue({ code: "custom", path: ["responses_api"], message });
 }
+
+/**
+ * `automatic_caching: true` where no Messages upstream of Anthropic's could take it is refused, not
+ * ignored: a caller would think its prompt cached. On Bedrock it would reach Anthropic's legacy
+ * Bedrock integration (InvokeModel), which answers 400 to a top-level `cache_control`. `false` says
+ * what every such provider does, so it is taken.
+ */
+function checkAutomaticCaching(
+  provider: { type: string; publisher?: string | undefined; automatic_caching?: boolean | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (provider.automatic_caching !== true || takesAutomaticCaching(provider)) return;
+  const where = "only for type anthropic, or vertex with publisher: anthropic";
+  const message =
+    provider.type === "bedrock"
+      ? `${where} (Bedrock's InvokeModel, Anthropic's legacy Bedrock integration, answers 400 to a top-level cache_control)`
+      : where;
+  ctx.addIssue({ code: "custom", path: ["automatic_caching"], message });
+}
+
+/** A provider of Anthropic's Messages API that may take its automatic caching: its own, or Claude on Vertex AI. */
+const takesAutomaticCaching = (provider: { type: string; publisher?: string | undefined }): boolean =>
+  provider.type === "anthropic" || (provider.type === "vertex" && provider.publisher === "anthropic");

@@ -56,13 +56,13 @@ export class ModelIndex<P> {
     }
   }
 
+  /** The match of `name`: the index's own (readonly) record, nothing made per lookup. */
   match(name: string): ModelMatch<P> | undefined {
     const exact = this.exact.get(name);
     if (exact) return exact;
     // A loop, not `find` with an arrow: a closure over `name` would make this function's scope an
     // object on every call, the exact match (every request) included.
-    for (const glob of this.globs)
-      if (glob.matcher.test(name)) return { plan: glob.plan, entry: glob.entry, pattern: glob.pattern };
+    for (const glob of this.globs) if (glob.matcher.test(name)) return glob;
     return undefined;
   }
 

@@ -242,9 +242,11 @@ test("a config pricing no models: entry under its own name looks up no entry for
     }),
   );
   const lookups = spyOn(ModelIndex.prototype, "planOf");
+  const matches = spyOn(ModelIndex.prototype, "match");
   try {
     expect(globOnly.cost("claude-opus-4-5", usage, undefined, Date.now())).toBeCloseTo(3, 9);
     expect(lookups).toHaveBeenCalledTimes(0);
+    expect(matches).toHaveBeenCalledTimes(0);
     // Where an entry has a price of its own, the entry is looked up: it may win.
     const entryPriced = new PriceBook(
       configSchema.parse({
@@ -260,9 +262,12 @@ test("a config pricing no models: entry under its own name looks up no entry for
       }),
     );
     expect(entryPriced.cost("house-latest", usage, undefined, Date.now())).toBeCloseTo(7, 9);
-    expect(lookups).toHaveBeenCalledTimes(1);
+    // Once, the match naming the pattern that matched (an alias may be a glob): `pricePattern`.
+    expect(matches).toHaveBeenCalledTimes(1);
+    expect(lookups).toHaveBeenCalledTimes(0);
   } finally {
     lookups.mockRestore();
+    matches.mockRestore();
   }
 });
 
@@ -288,4 +293,24 @@ describe("PriceBook on a provider whose preset comes from its host", () => {
       byPreset.contextWindow("ms", "mistral-large-latest"),
     );
   });
+});
+
+test("a price glob narrower than a priced glob entry prices its names only when written before the entry's price", () => {
+  // The first price glob over the name decides: written after the entry's own `claude-*` price,
+  // `claude-opus-*` never comes first, and the entry's price stands (config.example.yaml, PROVIDERS.md).
+  const usage = { inputTokens: 1_000_000, outputTokens: 0 };
+  const book = (prices: Record<string, { input_per_mtok: number; output_per_mtok: number }>) =>
+    new PriceBook(
+      configSchema.parse({
+        providers: [{ name: "claude", type: "anthropic" }],
+        models: [{ name: "claude-*", routes: [{ provider: "claude", model: "*" }] }],
+        prices,
+      }),
+    );
+  const cheap = { input_per_mtok: 3, output_per_mtok: 3 };
+  const dear = { input_per_mtok: 75, output_per_mtok: 75 };
+  const before = book({ "claude-opus-*": dear, "claude-*": cheap });
+  const after = book({ "claude-*": cheap, "claude-opus-*": dear });
+  expect(before.cost("claude-opus-4-5", usage, undefined, Date.now())).toBeCloseTo(75, 9);
+  expect(after.cost("claude-opus-4-5", usage, undefined, Date.now())).toBeCloseTo(3, 9);
 });

@@ -3,7 +3,7 @@ import type { Pricing, Served } from "../auth/rate-limiter.ts";
 import type { Config, ModelConfig } from "../config/config-schema.ts";
 import type { PriceTable } from "../config/price-table.ts";
 import type { Usage } from "../core/usage.ts";
-import { ModelIndex } from "../models/model-index.ts";
+import { ModelIndex, type ModelMatch } from "../models/model-index.ts";
 import { PASS_NAME } from "../models/pass-name.ts";
 import { cacheBounded, cachedAndTouched } from "./bounded-cache.ts";
 import {
@@ -176,7 +176,7 @@ export class PriceBook implements Pricing {
   /**
    * The `prices:` key that prices a client's model name: a price of the name itself; else, for a
    * `models:` entry priced under its own name (an alias's, a glob-matched name's: `gpt-4o*`), that
-   * entry's price, but for a glob entry only over price globs at least as wide as it; else the
+   * entry's price, but for a name a glob matched only over price globs at least as wide as it; else the
    * first price glob that matches the name, else its entry's name.
    */
   private pricePattern(model: string): string | undefined {
@@ -184,23 +184,26 @@ export class PriceBook implements Pricing {
     // The entry is looked up first only where one has a price of its own (most configs: none).
     if (this.pricedEntries.size === 0)
       return this.pricedByGlob(model) ?? this.pricedByGlobOf(this.models.planOf(model)?.name);
-    const entry = this.models.planOf(model)?.name;
-    if (entry !== undefined && this.pricedEntries.has(entry)) return this.entryPriceOver(model, entry);
-    return this.pricedByGlob(model) ?? this.pricedByGlobOf(entry);
+    const routed = this.models.match(model);
+    if (routed !== undefined && this.pricedEntries.has(routed.entry))
+      return this.entryPriceOver(model, routed);
+    return this.pricedByGlob(model) ?? this.pricedByGlobOf(routed?.entry);
   }
 
   /**
-   * The price of a name routed by `entry`, which `prices:` prices under its own name. An exact
-   * entry's (the alias `house-latest` of `house`) wins. A glob entry's wins over the first price
-   * glob that matches the name when that glob is as wide as the entry or wider (it matches the
-   * entry's own pattern: a `gpt-*` written first is not to take what `gpt-4o*` routes, and
-   * `mindgw models` shows at that entry's price); a narrower one (`claude-opus-*` in `claude-*`)
-   * still prices the names it covers.
+   * The price of a name routed by an entry that `prices:` prices under its own name, judged by the
+   * name or alias that matched (`pattern`), not the entry's name (an exact `claude` may have the
+   * alias `claude-*`). Matched exactly (the alias `house-latest` of `house`), the entry's price
+   * wins. Matched by a glob, the entry's wins over the first price glob that matches the name when
+   * that glob is as wide as the matching glob or wider (it matches that glob's own text: a `gpt-*`
+   * written first is not to take what `gpt-4o*` routes, and `mindgw models` shows at that entry's
+   * price); a narrower one written first (`claude-opus-*` in `claude-*`) still prices the names it
+   * covers.
    */
-  private entryPriceOver(model: string, entry: string): string {
-    if (!entry.includes("*")) return entry;
+  private entryPriceOver(model: string, { entry, pattern }: ModelMatch<ModelConfig>): string {
+    if (!pattern.includes("*")) return entry;
     const first = this.firstGlob(model);
-    return first === undefined || first[1].test(entry) ? entry : first[0];
+    return first === undefined || first[1].test(pattern) ? entry : first[0];
   }
 
   /** The `prices:` key for one name: the name itself, else the first glob that matches it. */

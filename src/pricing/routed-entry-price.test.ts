@@ -21,6 +21,8 @@ const gw = storedGateway({
     { name: "house", aliases: ["house-latest"], routes: [{ provider: "demo", model: "house" }] },
     { name: "claude-*", routes: [{ provider: "demo", model: "*" }] },
     { name: "gemini-*", routes: [{ provider: "demo", model: "*" }] },
+    // An exact entry with a glob alias: names it matches are routed by a glob, as claude-*'s are.
+    { name: "llama", aliases: ["llama-*"], routes: [{ provider: "demo", model: "*" }] },
   ],
   // Globs before the names they cover: a price glob written first must not take an entry's own price.
   prices: {
@@ -28,11 +30,14 @@ const gw = storedGateway({
     "house-*": CHEAP,
     "gpt-4o*": DEAR,
     house: DEAR,
-    // A glob narrower than its entry: it keeps the names it covers, written before or not.
+    // A glob narrower than its entry, written before the entry's price: it keeps the names it
+    // covers (written after it, the entry's price, the first price glob over the name, wins).
     "claude-opus-*": DEAR,
     "claude-*": CHEAP,
     "gemini-*": CHEAP,
     "gemini-pro-*": DEAR,
+    "llama-big-*": DEAR,
+    llama: CHEAP,
   },
   tenants: [{ name: "team-b" }, { name: "team-c" }],
 });
@@ -81,4 +86,13 @@ test("a price glob narrower than the entry a name is routed by still prices that
   // The first price glob over the name decides, as it always has, but for one as wide as the entry
   // (its own included), which gives way to the entry's own price: `gemini-*`, written first, wins.
   expect(await ratePaid(c, "gemini-pro-2")).toBeCloseTo(1, 6);
+});
+
+test("a price glob narrower than an exact entry's glob alias still prices the names it covers", async () => {
+  // `llama-big-2` is routed by the alias `llama-*` of the entry `llama`, priced under its own name:
+  // judged by the entry's name (no `*`), the entry's $1/M won over `llama-big-*`'s $1000/M written first.
+  const c = await keyOf("team-c");
+  expect(await ratePaid(c, "llama-big-2")).toBeCloseTo(1000, 6);
+  expect(await ratePaid(c, "llama-small-2")).toBeCloseTo(1, 6);
+  expect(await ratePaid(c, "llama")).toBeCloseTo(1, 6);
 });

@@ -72,9 +72,11 @@ export const createProvider: ProviderFactory = (config, context) => {
     case "anthropic":
       return createAnthropicProvider({
         ...common,
-        baseUrl: config.base_url ?? "https://api.anthropic.com",
+        baseUrl: config.base_url ?? ANTHROPIC_API,
         version: config.anthropic_version,
         takesUnsignedThinking: (config.unsigned_thinking ?? unsignedThinking(config.base_url)) === "keep",
+        cachesAutomatically:
+          config.automatic_caching ?? hostOf(config.base_url ?? ANTHROPIC_API) === "api.anthropic.com",
       });
     case "azure":
       return azure().createAzureProvider({
@@ -139,6 +141,7 @@ export const createProvider: ProviderFactory = (config, context) => {
           maxSseLine: context.maxSseLine,
           ...(context.fetch ? { fetch: context.fetch } : {}),
           endpoint: endpoint("anthropic"),
+          cachesAutomatically: config.automatic_caching ?? onGoogleApis(config.base_url),
         });
       return createGoogleProvider({
         ...unknownFinishOf(config, context),
@@ -180,6 +183,13 @@ function refreshFailedOf(
 /** A Converse or Gemini provider's warning of a finish reason it does not know, once a reason. */
 const unknownFinishOf = (config: ProviderConfig, context: ProviderContext) =>
   context.warn ? { unknownFinish: warnUnknownFinish(config.name, context.warn) } : {};
+
+/** Anthropic's own API, an `anthropic` provider's without a `base_url`. */
+const ANTHROPIC_API = "https://api.anthropic.com";
+
+/** Vertex AI's own endpoint (no `base_url`, or a googleapis.com host), not a proxy in front of it. */
+const onGoogleApis = (baseUrl: string | undefined): boolean =>
+  baseUrl === undefined || hostOf(baseUrl)?.endsWith(".googleapis.com") === true;
 
 /**
  * What a Messages server does with thinking no Claude signed, unless configured: DeepSeek's

@@ -46,17 +46,19 @@ export const translatesChat = (provider: Provider): boolean => chatTargetOf(prov
 /** A chat call that a translation carries to another API, what it cannot carry named in `dropped`. */
 export function translatedChat(
   body: JsonObject,
-  { provider, upstreamModel }: Target,
+  to: Target,
   model: string,
   dropped: Dropped,
   paths?: CallerPaths,
 ): AdaptedCall {
+  const { provider, upstreamModel } = to;
   // What OpenAI's API refuses, a translation would clamp or drop and answer: refused as OpenAI does.
   refuseOutOfRange(body);
   if (provider.dialect === "anthropic") {
     // A part the translation would send by URL, which the route's cloud refuses: the route's refusal.
     if (provider.refusesUrlSources) refuseChatUrlSources(body, dropped);
-    const call = chatViaMessages(body, model, dropped, { provider, upstreamModel });
+    // The target as it came: no object of its own per call.
+    const call = chatViaMessages(body, model, dropped, to);
     if (!paths) return call;
     // An offered tool's schema, named by Anthropic at its index among those offered: the caller's.
     const callerNames = (field: string) => inOfferedTool(chatFieldName(field), paths);
@@ -98,7 +100,7 @@ const CHAT_HINTS: HintNames = {
  * A chat call to an Anthropic upstream. When the upstream takes thinking no Claude signed
  * (`thinkingBack`: DeepSeek's `/anthropic`), its thinking reaches the caller as `reasoning_content`
  * and the assistant turns' reasoning goes back as thinking: the round trip its thinking mode asks.
- * Where it caches automatically (Anthropic's own API), a `prompt_cache_key` asks it to.
+ * Where it caches automatically (`automatic_caching`), a `prompt_cache_key` asks it to.
  */
 function chatViaMessages(
   body: JsonObject,

@@ -244,6 +244,14 @@ describe("OpenAI SDK → Anthropic route", () => {
       .withResponse();
     expect(keyed.response.headers.get("x-mindgw-dropped")).toBeNull();
     expect((await upstreamCall(before + 1)).body.cache_control).toEqual({ type: "ephemeral" });
+    // Beside a last part the caller marked 5m, a 1h one Anthropic answers 400: left out and named.
+    const part = { type: "text", text: "cache me", cache_control: { type: "ephemeral" } };
+    const unfit = { ...marked, messages: [{ role: "user" as const, content: [part] }] };
+    const refused = await fx.openai.chat.completions.create(unfit as never).withResponse();
+    expect(refused.response.headers.get("x-mindgw-dropped")).toBe("cache_control");
+    const sent = (await upstreamCall(before + 2)).body;
+    expect(sent.cache_control).toBeUndefined();
+    expect(sent.messages).toEqual([{ role: "user", content: [part] }]);
   });
 
   test("what Messages cannot take is named in x-mindgw-dropped and the audit row, clamp and bad arguments too", async () => {

@@ -13,6 +13,8 @@ export interface AnthropicOptions {
   headers?: Record<string, string>;
   /** The upstream takes back thinking Claude did not sign (`Provider.takesUnsignedThinking`). */
   takesUnsignedThinking?: boolean;
+  /** The upstream takes Anthropic's automatic caching (`Provider.cachesAutomatically`). */
+  cachesAutomatically?: boolean;
   maxSseLine?: number;
   fetch?: typeof fetch;
 }
@@ -42,9 +44,12 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
-  const provider: Provider = { name: options.name, dialect: "anthropic", passThrough: true, call };
-  // DeepSeek's `/anthropic` documents the fields it takes, and automatic caching is none of them.
-  return options.takesUnsignedThinking
-    ? { ...provider, takesUnsignedThinking: true }
-    : { ...provider, cachesAutomatically: true };
+  return {
+    name: options.name,
+    dialect: "anthropic",
+    passThrough: true,
+    call,
+    ...(options.takesUnsignedThinking ? { takesUnsignedThinking: true } : {}),
+    ...(options.cachesAutomatically ? { cachesAutomatically: true } : {}),
+  };
 }

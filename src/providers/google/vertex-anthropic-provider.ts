@@ -13,6 +13,8 @@ export interface VertexAnthropicOptions {
   /** Vertex AI's `publishers/anthropic` models (vertexEndpoint with that publisher). */
   endpoint: GoogleEndpoint;
   headers?: Record<string, string>;
+  /** Vertex AI takes Anthropic's automatic caching (`Provider.cachesAutomatically`). */
+  cachesAutomatically?: boolean;
   maxSseLine?: number;
   fetch?: typeof fetch;
 }
@@ -74,6 +76,7 @@ export function createVertexAnthropicProvider(options: VertexAnthropicOptions): 
     acceptedBetas: VERTEX_BETAS,
     // "URL sources are not supported" (anthropics/anthropic-sdk-typescript#1038): never sent.
     refusesUrlSources: true,
+    ...(options.cachesAutomatically ? { cachesAutomatically: true } : {}),
     call,
   };
 }

@@ -56,13 +56,67 @@ describe("prompt_cache_key toward Claude", () => {
 });
 
 describe("a top-level cache_control (OpenRouter's automatic caching) toward Claude", () => {
-  test("to an upstream that caches automatically: Anthropic's, its ttl kept, beside the caller's marks", () => {
-    const marked = [{ role: "user", content: [{ type: "text", text: "hi", cache_control: EPHEMERAL }] }];
+  const marked = (cache_control: JsonObject) => [
+    { role: "user", content: [{ type: "text", text: "hi", cache_control }] },
+  ];
+
+  test("to an upstream that caches automatically: Anthropic's, its ttl kept, nothing named", () => {
     const { body, dropped } = translated(
-      { messages: marked, cache_control: { type: "ephemeral", ttl: "1h" } },
+      { prompt_cache_key: undefined, cache_control: { type: "ephemeral", ttl: "1h" } },
       true,
     );
     expect(body.cache_control).toEqual({ type: "ephemeral", ttl: "1h" });
+    expect(dropped).toEqual([]);
+  });
+
+  test("beside the caller's mark on the last block of the same ttl (Anthropic: a no-op): sent", () => {
+    const { body, dropped } = translated({ messages: marked(EPHEMERAL), cache_control: EPHEMERAL }, true);
+    expect(body.cache_control).toEqual(EPHEMERAL);
+    expect(dropped).toEqual([]);
+  });
+
+  test("where Anthropic would answer 400, left out and named, refused under reject", () => {
+    const four = [0, 1, 2, 3].map((n) => ({ type: "text", text: `part ${n}`, cache_control: EPHEMERAL }));
+    const unfit: JsonObject[] = [
+      // Four breakpoints of the caller's: no slot left for the automatic one.
+      { messages: [{ role: "user", content: four }], cache_control: EPHEMERAL },
+      // The last block marked with another ttl.
+      { messages: marked(EPHEMERAL), cache_control: { type: "ephemeral", ttl: "1h" } },
+      // A 1h entry after a 5m one: Anthropic wants the longer first.
+      {
+        messages: [
+          { role: "system", content: [{ type: "text", text: "rules", cache_control: EPHEMERAL }] },
+          { role: "user", content: "hi" },
+        ],
+        cache_control: { type: "ephemeral", ttl: "1h" },
+      },
+    ];
+    for (const more of unfit) {
+      const { body, dropped } = translated(more, true);
+      expect(body.cache_control).toBeUndefined();
+      expect(dropped).toEqual(["cache_control"]);
+      const request = { ...KEYED, messages: [{ role: "user", content: "hi" }], ...more };
+      expect(() => chatRequestToMessages(request, new Dropped("reject"), undefined, false, true)).toThrow(
+        /cache_control/,
+      );
+    }
+  });
+
+  test("a 5m one after a caller's 1h mark fits: sent", () => {
+    const { body, dropped } = translated(
+      {
+        messages: [
+          {
+            role: "system",
+            content: [{ type: "text", text: "rules", cache_control: { type: "ephemeral", ttl: "1h" } }],
+          },
+          { role: "user", content: "hi" },
+        ],
+        cache_control: EPHEMERAL,
+      },
+      true,
+    );
+    expect(body.cache_control).toEqual(EPHEMERAL);
     expect(dropped).toEqual([]);
   });
 

@@ -142,7 +142,7 @@ export function chatRequestToMessages(
   const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
-  if (caches) withAutomaticCaching(body, out);
+  if (caches) withAutomaticCaching(body, out, dropped);
   return out;
 }
 

@@ -59,7 +59,8 @@ export function gatewayConfig(
 ): object {
   const provider =
     kind === "anthropic"
-      ? { name: "fake", type: "anthropic", base_url: fakeUrl }
+      ? // Standing in for Anthropic's own API, which takes its automatic caching.
+        { name: "fake", type: "anthropic", base_url: fakeUrl, automatic_caching: true }
       : {
           name: "fake",
           type: "openai",

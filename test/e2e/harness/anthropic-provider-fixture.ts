@@ -33,7 +33,14 @@ export function anthropicProviderFixture() {
     fakeRoutes: false,
     config: (_fakeUrl, { fake }) => ({
       providers: [
-        { name: "claude", type: "anthropic", base_url: fake.url, api_key: UPSTREAM_KEY },
+        // Anthropic's own API (its automatic caching taken, as api.anthropic.com's is by default).
+        {
+          name: "claude",
+          type: "anthropic",
+          base_url: fake.url,
+          api_key: UPSTREAM_KEY,
+          automatic_caching: true,
+        },
         { name: "claude-badkey", type: "anthropic", base_url: fake.url, api_key: "sk-ant-wrong" },
         // A chat server serving a reasoning model (vLLM), behind Claude in a failover.
         { name: "lab", type: "openai", base_url: `${fake.url}/v1`, api_key: UPSTREAM_KEY },

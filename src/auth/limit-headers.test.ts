@@ -71,6 +71,23 @@ test("on a tie the scope that frees up sooner is described, each one's reset rea
   expect(reads).toEqual({ requestsUsed: 2, requestsResetMs: 2, tokensUsed: 0, tokensResetMs: 0 });
 });
 
+test("a tie's reset read, then a scope with less left: the header says the later scope's own reset", () => {
+  const counters = new MemoryCounterStore();
+  const a = scope("key_a", { rpm: 5 });
+  const b = scope("key_b", { rpm: 5 });
+  const c = scope("tenant:acme", { rpm: 5 });
+  counters.takeRequest(a.subject, 5, 20_000);
+  counters.takeRequest(b.subject, 5, 25_000);
+  for (let i = 0; i < 4; i++) counters.takeRequest(c.subject, 5, 0);
+  const { view } = countedView(counters, 30_000);
+  // a and b tie (4 left; a frees up at 50 s, b at 55 s), then c has 1 left and frees up at 30 s.
+  expect(limitHeaders([a, b, c], view)).toEqual({
+    "x-ratelimit-limit-requests": "5",
+    "x-ratelimit-remaining-requests": "1",
+    "x-ratelimit-reset-requests": "30s",
+  });
+});
+
 test("a refusal's headers describe the scope that refused, its reset the wait Retry-After says, its counters read once", () => {
   const counters = new MemoryCounterStore();
   const key = scope("key_a", { rpm: 1 });

@@ -13,13 +13,16 @@ let offsetMs = 0;
 /**
  * Notes an answer's `Date` header, received at `receivedAt` (the page's clock). The header is cut to
  * its second, so its second's middle stands for it; an offset within that rounding is taken as none,
- * so that figures on a clock in step do not jitter by a second from one answer to the next.
+ * so that figures on a clock in step do not jitter by a second from one answer to the next. For the
+ * same reason a reading within that rounding of the offset held keeps it: each answer's own cut
+ * would otherwise move a skewed page's figures back and forth by a second or two.
  */
 export function noteGatewayDate(date: string | null, receivedAt: number): void {
   if (date === null) return;
   const at = Date.parse(date);
   if (Number.isNaN(at)) return;
   const offset = at + 500 - receivedAt;
+  if (Math.abs(offset - offsetMs) < UNTELLABLE_MS) return;
   offsetMs = Math.abs(offset) < UNTELLABLE_MS ? 0 : offset;
 }
 

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { clock, time } from "./format.ts";
+import { gatewayNow, noteGatewayDate } from "./gateway-clock.ts";
 import { rotationNote } from "./rotation-note.ts";
 
 const NOW = Date.parse("2026-12-06T10:00:00Z");
@@ -20,4 +21,13 @@ test("the old key's end is the one the gateway wrote, which a grace past the key
 test("an old key ended at once says so; a gateway that sent no end is quoted the grace asked for", () => {
   expect(rotationNote("0s", at(NOW), NOW)).toBe("rotated; the old key no longer works");
   expect(rotationNote("1h", null, NOW)).toBe("rotated; the old key works for 1h more");
+});
+
+test("the end is told against the gateway's clock, not the browser's: a browser ahead still reads the key as working", () => {
+  // The gateway 10 minutes behind the page; its old key ends 5 minutes from the gateway's now.
+  const received = Date.now();
+  noteGatewayDate(new Date(received - 600_000).toUTCString(), received);
+  const end = gatewayNow() + 5 * 60_000;
+  expect(rotationNote("5m", at(end))).toBe(`rotated; the old key works until ${clock(end)}`);
+  noteGatewayDate(new Date(Date.now()).toUTCString(), Date.now());
 });

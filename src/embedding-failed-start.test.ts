@@ -167,3 +167,37 @@ test("an onBootstrapKey that throws fails the start and leaves no valid key unse
   await (await startOn()).stop();
   expect(shown).toHaveLength(1);
 });
+
+test("an async onBootstrapKey whose promise rejects fails the start like one that throws: its key never admits", async () => {
+  const path = join(dir, "async-receiver-rejects.db");
+  let seen = "";
+  const failed = await createGateway({
+    config: configAt(path),
+    logger: silentLogger,
+    onBootstrapKey: async (key) => {
+      seen = key;
+      await Promise.resolve();
+      throw new Error("vault down");
+    },
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  // Before, the promise went unawaited: the start resolved, the key was made valid, held by nobody.
+  expect((failed as Error).message).toBe("vault down");
+  const shown: string[] = [];
+  const next = await createGateway({
+    config: configAt(path),
+    logger: silentLogger,
+    onBootstrapKey: (key) => void shown.push(key),
+  });
+  try {
+    expect(shown).toHaveLength(1);
+    const keyList = (key: string) =>
+      next.handle(new Request("http://gw/admin/api/keys", { headers: { authorization: `Bearer ${key}` } }));
+    expect((await keyList(shown[0] ?? "")).status).toBe(200);
+    expect((await keyList(seen)).status).toBe(401);
+  } finally {
+    await next.stop();
+  }
+});

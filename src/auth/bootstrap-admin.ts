@@ -16,11 +16,11 @@ import { newKey } from "./new-key.ts";
  * longer empty, so no other node makes one), handed over, and only then made valid. A `hand` that
  * throws leaves it revoked too, and a store holding nothing but such abandoned keys counts as empty
  * at the next start: before, the key stayed valid and unseen, and no later start made one (the
- * operator locked out).
+ * operator locked out). An async `hand` is awaited: the key admits nobody until its promise fulfils.
  */
 export async function ensureBootstrapAdmin(
   store: KeyStore,
-  hand: (issued: IssuedKey) => void,
+  hand: (issued: IssuedKey) => unknown,
   options: Pick<KeyAdminOptions, "onChange" | "now"> = {},
 ): Promise<void> {
   const stored = await store.count();
@@ -48,7 +48,8 @@ export async function ensureBootstrapAdmin(
   // each make one, each handed over).
   if (!(await insertedFirst(store, record, stored > 0))) return;
   try {
-    hand({ ...keyView({ ...record, expiresAt: null }, now()), key });
+    // Awaited: an async receiver that rejects has failed to take the key as surely as one that throws.
+    await hand({ ...keyView({ ...record, expiresAt: null }, now()), key });
   } catch (error) {
     // Seen by nobody, or by a receiver that failed part-way: it never admits anyone.
     await store.revoke(record.id, now()).then(

@@ -55,7 +55,7 @@ export interface BuildAuthOptions {
    * returns naming a key and no chain is given its key's (auth/key-chains.ts).
    */
   authenticate?: Authenticator;
-  onBootstrapKey?: (plainKey: string) => void;
+  onBootstrapKey?: (plainKey: string) => unknown;
   /** The configured tenants' names now: a new or rotated key must belong to one of them. */
   tenants?: () => readonly string[];
 }

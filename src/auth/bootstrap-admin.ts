@@ -12,8 +12,9 @@ import { newKey } from "./new-key.ts";
  * inserted first (`KeyStore.createIfEmpty`): of nodes started together on an empty database, one
  * creates and hands over a key.
  *
- * The key is stored revoked-until-handed: inserted expired (it admits nobody, yet the store is no
- * longer empty, so no other node makes one), handed over, and only then made valid. A `hand` that
+ * The key is stored revoked-until-handed: inserted expired since the epoch (it admits nobody,
+ * whatever a node's clock says, yet the store is no longer empty, so no other node makes one),
+ * handed over, and only then made valid. A `hand` that
  * throws leaves it revoked too, and a store holding nothing but such abandoned keys counts as empty
  * at the next start: before, the key stayed valid and unseen, and no later start made one (the
  * operator locked out). An async `hand` is awaited: the key admits nobody until its promise fulfils.
@@ -37,8 +38,9 @@ export async function ensureBootstrapAdmin(
       rpm: null,
       tpm: null,
       budgetUsd: null,
-      // Expired from the start until it has been handed over (below).
-      expiresAt: createdAt,
+      // Expired since the epoch until it has been handed over (below): expiring at its creation, it
+      // was valid to a node whose clock lags this one's.
+      expiresAt: PENDING,
       revokedAt: null,
       lastUsedAt: null,
     },
@@ -63,13 +65,18 @@ export async function ensureBootstrapAdmin(
 }
 
 const BOOTSTRAP_NAME = "bootstrap-admin";
+/** A bootstrap key's expiry until it has been handed over: the epoch, in the past on every clock. */
+const PENDING = 0;
+
+/** Pending, or so marked by releases that inserted it expiring at its creation. */
+const pendingMark = (key: KeyRecord) => key.expiresAt === PENDING || key.expiresAt === key.createdAt;
 
 /** Whether every one of the store's `stored` keys is a bootstrap key whose handing over failed. */
 async function onlyAbandoned(store: KeyStore, stored: number): Promise<boolean> {
   const named = await store.findByName(BOOTSTRAP_NAME);
   return (
     named.length === stored &&
-    named.every((key) => key.revokedAt !== null && key.expiresAt === key.createdAt && key.lastUsedAt === null)
+    named.every((key) => key.revokedAt !== null && pendingMark(key) && key.lastUsedAt === null)
   );
 }
 

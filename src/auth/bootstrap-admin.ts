@@ -1,5 +1,6 @@
 import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import type { Logger } from "../log/logger.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import type { IssuedKey, KeyAdminOptions } from "./key-admin.ts";
@@ -18,16 +19,22 @@ import { newKey } from "./new-key.ts";
  * throws leaves it revoked too, and a store holding nothing but such abandoned keys counts as empty
  * at the next start: before, the key stayed valid and unseen, and no later start made one (the
  * operator locked out). An async `hand` is awaited: the key admits nobody until its promise fulfils.
+ * One handed over but never made valid (the store failed, the process died) counts as abandoned too,
+ * revoked or not, once older than `HAND_OVER_MS`: it is revoked and replaced.
  */
 export async function ensureBootstrapAdmin(
   store: KeyStore,
   hand: (issued: IssuedKey) => unknown,
-  options: Pick<KeyAdminOptions, "onChange" | "now"> = {},
+  options: BootstrapOptions = {},
 ): Promise<void> {
+  const now = options.now ?? Date.now;
   const stored = await store.count();
   // The usual start finds keys it did not abandon: two reads, never a write under the change lock.
-  if (stored > 0 && !(await onlyAbandoned(store, stored))) return;
-  const now = options.now ?? Date.now;
+  const abandoned = stored > 0 ? await onlyAbandoned(store, stored, now()) : [];
+  if (abandoned === null) return;
+  // Handed over but never made valid (the store failed, or the process died, in between): the
+  // operator may hold it, so it is revoked rather than left expired-until-who-knows.
+  for (const key of abandoned) if (key.revokedAt === null) await revokeAbandoned(store, key.id, options);
   const createdAt = now();
   const { record, key } = newKey(
     {
@@ -54,10 +61,7 @@ export async function ensureBootstrapAdmin(
     await hand({ ...keyView({ ...record, expiresAt: null }, now()), key });
   } catch (error) {
     // Seen by nobody, or by a receiver that failed part-way: it never admits anyone.
-    await store.revoke(record.id, now()).then(
-      (revoked) => revoked && options.onChange?.(revoked),
-      () => {},
-    );
+    await revokeAbandoned(store, record.id, options);
     throw error;
   }
   const valid = await store.setExpiresAt(record.id, null);
@@ -71,13 +75,40 @@ const PENDING = 0;
 /** Pending, or so marked by releases that inserted it expiring at its creation. */
 const pendingMark = (key: KeyRecord) => key.expiresAt === PENDING || key.expiresAt === key.createdAt;
 
-/** Whether every one of the store's `stored` keys is a bootstrap key whose handing over failed. */
-async function onlyAbandoned(store: KeyStore, stored: number): Promise<boolean> {
+/**
+ * How long a pending bootstrap key is taken for another node's hand-over in flight: past it, one
+ * never made valid is abandoned, revoked or not.
+ */
+const HAND_OVER_MS = 60_000;
+
+export interface BootstrapOptions extends Pick<KeyAdminOptions, "onChange" | "now"> {
+  /** Told of a revoke that failed (the key admits nobody all the same; the next start retries). */
+  logger?: Pick<Logger, "warn">;
+}
+
+/** A bootstrap key whose handing over failed: never used, still pending, and refused or stale. */
+const abandonedAt = (key: KeyRecord, now: number) =>
+  key.lastUsedAt === null &&
+  pendingMark(key) &&
+  (key.revokedAt !== null || now - key.createdAt >= HAND_OVER_MS);
+
+/** The store's `stored` keys when every one is an abandoned bootstrap key; null otherwise. */
+async function onlyAbandoned(store: KeyStore, stored: number, now: number): Promise<KeyRecord[] | null> {
   const named = await store.findByName(BOOTSTRAP_NAME);
-  return (
-    named.length === stored &&
-    named.every((key) => key.revokedAt !== null && pendingMark(key) && key.lastUsedAt === null)
-  );
+  return named.length === stored && named.every((key) => abandonedAt(key, now)) ? named : null;
+}
+
+/** Revokes a pending key; a failure is logged, not thrown (pending, it admits nobody regardless). */
+async function revokeAbandoned(store: KeyStore, id: string, options: BootstrapOptions): Promise<void> {
+  const now = options.now ?? Date.now;
+  try {
+    const revoked = await store.revoke(id, now());
+    if (revoked) options.onChange?.(revoked);
+  } catch (error) {
+    options.logger?.warn(
+      `could not revoke the bootstrap admin key that was never handed over (it admits nobody; the next start replaces it): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /**

@@ -136,7 +136,7 @@ export async function buildAuth(
         warnedNoReceiver = true;
         return;
       }
-      await ensureBootstrapAdmin(store, (issued) => receive(issued.key), { onChange: keyChanged });
+      await ensureBootstrapAdmin(store, (issued) => receive(issued.key), { onChange: keyChanged, logger });
     },
     sessions,
     close: () => {

@@ -94,3 +94,24 @@ test("a revoke that fails, of a key its receiver refused, is logged, and the rec
   ]);
   await storage.close();
 });
+
+test("two starts recovering at once from an abandoned key make one key between them", async () => {
+  const storage = freshStorage();
+  await ensureBootstrapAdmin(
+    storage.keys,
+    () => {
+      throw new Error("vault down");
+    },
+    { now: () => START },
+  ).catch(() => {});
+  const handed: string[] = [];
+  const recover = () =>
+    ensureBootstrapAdmin(storage.keys, (issued) => void handed.push(issued.key), {
+      now: () => START + 1_000,
+    });
+  await Promise.all([recover(), recover()]);
+  // Before, with abandoned keys the insert was a plain create: each start made and handed one.
+  expect(handed).toHaveLength(1);
+  expect((await storage.keys.list({ includeRevoked: false })).length).toBe(1);
+  await storage.close();
+});

@@ -53,9 +53,9 @@ export async function ensureBootstrapAdmin(
     },
     createdAt,
   );
-  // Past abandoned keys the store is not empty: created plainly (two nodes recovering at once may
-  // each make one, each handed over).
-  if (!(await insertedFirst(store, record, stored > 0))) return;
+  // Only while the store still holds nothing but the abandoned keys read above: of nodes recovering
+  // at once, as of nodes starting on an empty store, one inserts (the others find its key pending).
+  if (!(await insertedFirst(store, record, abandoned))) return;
   try {
     // Awaited: an async receiver that rejects has failed to take the key as surely as one that throws.
     await hand({ ...keyView({ ...record, expiresAt: null }, now()), key });
@@ -115,11 +115,21 @@ async function revokeAbandoned(store: KeyStore, id: string, options: BootstrapOp
  * Whether the bootstrap key was inserted (false: another process's key was there first). A write
  * the database never confirmed (`storage_outcome_unknown`) is looked for: if it landed the key is
  * this process's to hand out (no other will), else the start fails as on any storage failure.
- * `plainly`: the store holds abandoned keys, so it is inserted without the emptiness test.
+ * `abandoned`: the keys the store may hold besides it (none: it must be empty). A store without
+ * the atomic insert it needs gets a plain `create`.
  */
-async function insertedFirst(store: KeyStore, record: KeyRecord, plainly: boolean): Promise<boolean> {
+async function insertedFirst(
+  store: KeyStore,
+  record: KeyRecord,
+  abandoned: readonly KeyRecord[],
+): Promise<boolean> {
   try {
-    if (store.createIfEmpty !== undefined && !plainly) return await store.createIfEmpty(record);
+    if (abandoned.length === 0 && store.createIfEmpty !== undefined) return await store.createIfEmpty(record);
+    if (abandoned.length > 0 && store.createIfOnly !== undefined)
+      return await store.createIfOnly(
+        record,
+        abandoned.map((key) => key.id),
+      );
     await store.create(record);
     return true;
   } catch (error) {

@@ -134,6 +134,25 @@ test("a provider factory that returns no provider (a JavaScript caller's) fails 
   expect(openOn(path)).toBe(0);
 });
 
+test("an async provider factory (a JavaScript caller's) fails the start at once, saying it must be synchronous", async () => {
+  const path = join(dir, "async-provider.db");
+  const later = (async (config: { name: string }) => ({ name: config.name })) as unknown as ProviderFactory;
+  const failed = await createGateway({
+    config: configAt(path),
+    providers: later,
+    logger: silentLogger,
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  // Before, the Promise was taken for a provider: the start resolved and every chat answered 500.
+  expect(failed).toBeInstanceOf(Error);
+  expect((failed as Error).message).toBe(
+    "the provider factory returned a Promise for demo: it must be synchronous and return a Provider",
+  );
+  expect(openOn(path)).toBe(0);
+});
+
 test("an onBootstrapKey that throws fails the start and leaves no valid key unseen: the next start on the file hands over one that works", async () => {
   const path = join(dir, "receiver-throws.db");
   let seen = "";

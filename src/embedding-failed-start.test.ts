@@ -134,6 +134,25 @@ test("a provider factory that returns no provider (a JavaScript caller's) fails 
   expect(openOn(path)).toBe(0);
 });
 
+test("an async provider factory (a JavaScript caller's) fails the start at once, saying it must be synchronous", async () => {
+  const path = join(dir, "async-provider.db");
+  const later = (async (config: { name: string }) => ({ name: config.name })) as unknown as ProviderFactory;
+  const failed = await createGateway({
+    config: configAt(path),
+    providers: later,
+    logger: silentLogger,
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  // Before, the Promise was taken for a provider: the start resolved and every chat answered 500.
+  expect(failed).toBeInstanceOf(Error);
+  expect((failed as Error).message).toBe(
+    "the provider factory returned a Promise for demo: it must be synchronous and return a Provider",
+  );
+  expect(openOn(path)).toBe(0);
+});
+
 test("an onBootstrapKey that throws fails the start and leaves no valid key unseen: the next start on the file hands over one that works", async () => {
   const path = join(dir, "receiver-throws.db");
   let seen = "";
@@ -166,4 +185,38 @@ test("an onBootstrapKey that throws fails the start and leaves no valid key unse
   // A key was handed over: a later start makes none.
   await (await startOn()).stop();
   expect(shown).toHaveLength(1);
+});
+
+test("an async onBootstrapKey whose promise rejects fails the start like one that throws: its key never admits", async () => {
+  const path = join(dir, "async-receiver-rejects.db");
+  let seen = "";
+  const failed = await createGateway({
+    config: configAt(path),
+    logger: silentLogger,
+    onBootstrapKey: async (key) => {
+      seen = key;
+      await Promise.resolve();
+      throw new Error("vault down");
+    },
+  }).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  // Before, the promise went unawaited: the start resolved, the key was made valid, held by nobody.
+  expect((failed as Error).message).toBe("vault down");
+  const shown: string[] = [];
+  const next = await createGateway({
+    config: configAt(path),
+    logger: silentLogger,
+    onBootstrapKey: (key) => void shown.push(key),
+  });
+  try {
+    expect(shown).toHaveLength(1);
+    const keyList = (key: string) =>
+      next.handle(new Request("http://gw/admin/api/keys", { headers: { authorization: `Bearer ${key}` } }));
+    expect((await keyList(shown[0] ?? "")).status).toBe(200);
+    expect((await keyList(seen)).status).toBe(401);
+  } finally {
+    await next.stop();
+  }
 });

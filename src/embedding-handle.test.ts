@@ -81,7 +81,7 @@ test("handle() routes a request whatever its URL's host: a short one, with a por
   }
 });
 
-test("handle() given a clientIp that is no text (server.requestIP's whole answer, a number) takes it for none: the audit row is stored, naming no address", async () => {
+test("handle() given server.requestIP's whole answer takes its address; a clientIp of another kind (a number) is taken for none: each audit row is stored", async () => {
   const embedded = await createGateway({
     config: configFor("client-ip-no-text"),
     auth: anyone,
@@ -102,7 +102,8 @@ test("handle() given a clientIp that is no text (server.requestIP's whole answer
       const rows = entries.filter((entry) => ids.includes(entry.record.requestId));
       return rows.length === 2 && rows;
     });
-    expect(stored.map(({ record }) => record.clientIp)).toEqual([null, null]);
+    // Before, the SocketAddress's address was lost too (null).
+    expect(stored.map(({ record }) => record.clientIp)).toEqual(["10.0.0.4", null]);
   } finally {
     await embedded.stop();
   }

@@ -30,10 +30,11 @@ export const keyStoreFailed =
  */
 export function failuresRetryable(store: KeyStore): KeyStore {
   const guarded = guardedCalls(store, keyStoreFailed("key store call"));
-  const { createIfEmpty, page, countActive, countActiveOutside, setLimits } = store;
+  const { createIfEmpty, createIfOnly, page, countActive, countActiveOutside, setLimits } = store;
   return {
     create: guarded(store.create),
     ...(createIfEmpty ? { createIfEmpty: guarded(createIfEmpty) } : {}),
+    ...(createIfOnly ? { createIfOnly: guarded(createIfOnly) } : {}),
     getByHash: guarded(store.getByHash),
     getById: guarded(store.getById),
     findByName: guarded(store.findByName),

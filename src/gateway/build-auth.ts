@@ -55,7 +55,7 @@ export interface BuildAuthOptions {
    * returns naming a key and no chain is given its key's (auth/key-chains.ts).
    */
   authenticate?: Authenticator;
-  onBootstrapKey?: (plainKey: string) => void;
+  onBootstrapKey?: (plainKey: string) => unknown;
   /** The configured tenants' names now: a new or rotated key must belong to one of them. */
   tenants?: () => readonly string[];
 }
@@ -136,7 +136,7 @@ export async function buildAuth(
         warnedNoReceiver = true;
         return;
       }
-      await ensureBootstrapAdmin(store, (issued) => receive(issued.key), { onChange: keyChanged });
+      await ensureBootstrapAdmin(store, (issued) => receive(issued.key), { onChange: keyChanged, logger });
     },
     sessions,
     close: () => {

@@ -78,9 +78,12 @@ export type GatewayOptions = GatewayConfigOption & {
   auditSpillDir?: string;
   /**
    * Receives the one-time admin key created on first start with an empty key store. Without it no
-   * such key is created (nobody would see it), and a warning says so.
+   * such key is created (nobody would see it), and a warning says so. What it returns is awaited
+   * (typed `unknown` so a `(key) => keys.push(key)` still fits): the key admits nobody until an
+   * async receiver's promise fulfils, and one that rejects fails the start as a throw does (the key
+   * revoked, the next start makes another).
    */
-  onBootstrapKey?: (plainKey: string) => void;
+  onBootstrapKey?: (plainKey: string) => unknown;
   /**
    * When that key is created: while the gateway is built (default), or only when
    * `gateway.bootstrapAdmin()` is called (`"on-call"`). `mindgw serve` calls it once it listens,

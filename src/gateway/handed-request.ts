@@ -6,10 +6,12 @@ import { routableRequest } from "../http/routable-request.ts";
 /** What an embedder may say with a request it hands to `gateway.handle()`. */
 export interface HandleOptions {
   /**
-   * The client's address, for the audit row and `server.max_client_requests`: the peer of your
-   * own server (`server.requestIP(request)?.address`), or the one your proxy vouches for. Without
-   * it (or with one that is no text) the request has no address: its audit row says none, and no
-   * per-address cap counts it. Kept to its first 512 characters, as a User-Agent is.
+   * The client's address, for the audit row and `server.max_client_requests`: the PEER of your
+   * own server (`server.requestIP(request)?.address`; not Node's `socket.address()`, which is your
+   * end), or the one your proxy vouches for. Bun's `SocketAddress` whole (`requestIP`'s answer, from
+   * JavaScript) is taken for its `address`. Without it (or with anything else that is no text) the
+   * request has no address: its audit row says none, and no per-address cap counts it. Kept to its
+   * first 512 characters, as a User-Agent is.
    */
   readonly clientIp?: string | null;
   /**
@@ -28,10 +30,19 @@ export type Server = NonNullable<AnyElysia["server"]>;
 /** A request handed to `gateway.handle()`, as the app can route it and with its client address. */
 export function handedRequest(request: Request, options: HandleOptions | undefined): Request {
   const routable = routableRequest(request);
-  // Text only: a JavaScript host's `server.requestIP(request)` whole (its `?.address` left off), or
-  // a number, reached the audit row as it was, and the database refused the row (lost).
-  const clientIp = options?.clientIp;
+  // Text only: anything else (a number) reached the audit row as it was, and the database refused
+  // the row (lost). A JavaScript host's `server.requestIP(request)` whole gives its address.
+  const clientIp = addressOf(options?.clientIp);
   // Cut as a User-Agent is (auditText): the caller's text, copied into every event and row whole.
-  if (typeof clientIp === "string" && clientIp !== "") giveClientIp(routable, auditText(clientIp));
+  if (clientIp !== undefined) giveClientIp(routable, auditText(clientIp));
   return routable;
+}
+
+/** The text given, or the `address` of something shaped like Bun's `SocketAddress`; else undefined. */
+function addressOf(given: unknown): string | undefined {
+  if (typeof given === "string") return given === "" ? undefined : given;
+  if (typeof given !== "object" || given === null) return undefined;
+  const { address, family, port } = given as Partial<Record<"address" | "family" | "port", unknown>>;
+  const socketAddress = typeof family === "string" && typeof port === "number";
+  return socketAddress && typeof address === "string" && address !== "" ? address : undefined;
 }

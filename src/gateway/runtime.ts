@@ -98,13 +98,23 @@ export function buildSnapshot(
 
 /**
  * What the factory made for `name`, refused at once when it is no provider (a JavaScript
- * embedder's factory that returns nothing): else that provider's routes answered 404 and the
- * gateway's stop failed on it.
+ * embedder's factory that returns nothing, or an async one's Promise): else that provider's routes
+ * answered 404 or every chat 500, and the gateway's stop failed on it.
  */
 function madeProvider(name: string, made: Provider | undefined): Provider {
-  if (typeof made === "object" && made !== null) return made;
+  if (typeof made === "object" && made !== null && typeof made.call === "function") return made;
+  const thenable =
+    typeof made === "object" && made !== null && typeof Reflect.get(made, "then") === "function";
+  if (thenable) {
+    // Its rejection, if it comes, is this refusal's: never left unhandled.
+    Promise.resolve(made).catch(() => {});
+    throw new Error(
+      `the provider factory returned a Promise for ${name}: it must be synchronous and return a Provider`,
+    );
+  }
+  const what = made === null ? "null" : typeof made === "object" ? "an object without call()" : typeof made;
   throw new Error(
-    `the provider factory returned no provider for ${name} (${made === null ? "null" : typeof made}): it must return a Provider`,
+    `the provider factory returned no provider for ${name} (${what}): it must return a Provider`,
   );
 }
 

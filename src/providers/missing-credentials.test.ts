@@ -3,10 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../config/load-config.ts";
+import { recordingLogger } from "../testing/recording-logger.ts";
 import {
   missingCredentials,
   missingCredentialsWarning,
   reloadMissingCredentials,
+  warnMissingCredentials,
 } from "./missing-credentials.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-missing-credentials-"));
@@ -213,4 +215,31 @@ test("a reload warns of the providers without credentials it adds or changes, no
   const changed = configOf(gemini("g-old", { timeouts: { connect: "5s" } }));
   expect(reloadMissingCredentials(before, changed, none).map((found) => found.provider)).toEqual(["g-old"]);
   expect(reloadMissingCredentials(before, before, none)).toEqual([]);
+});
+
+test("a Bedrock provider without a region, or asked FIPS beside a custom endpoint, is said to be unable to call AWS, not to lack credentials", () => {
+  const keys = { aws: { access_key_id: "A", secret_access_key: "s" } };
+  const config = configOf(
+    { name: "br-nowhere", type: "bedrock", ...keys },
+    {
+      name: "br-fips",
+      type: "bedrock",
+      region: "us-east-1",
+      base_url: "https://bedrock.internal.example",
+      ...keys,
+    },
+  );
+  const env = { AWS_CONFIG_FILE: join(dir, "no-aws-config"), AWS_USE_FIPS_ENDPOINT: "true" };
+  const found = missingCredentials(config, env);
+  // Before: "has no usable credentials: FIPS is asked …", though its credentials were fine.
+  expect(found.map(missingCredentialsWarning)).toEqual([
+    "warning: provider br-nowhere (bedrock) cannot call AWS: no region: in config, AWS_REGION unset, and no region in the profile (default); its calls will answer 502 (model m-br-nowhere (route br-nowhere/x))",
+    "warning: provider br-fips (bedrock) cannot call AWS: FIPS is asked (AWS_USE_FIPS_ENDPOINT) beside a custom endpoint (base_url): FIPS and a custom endpoint are not supported together, as in the AWS SDKs; its calls will answer 502 (model m-br-fips (route br-fips/x))",
+  ]);
+  const { logger, lines } = recordingLogger();
+  warnMissingCredentials(logger, found);
+  expect(lines.map((line) => line.message)).toEqual([
+    "provider cannot call AWS: its calls will answer 502",
+    "provider cannot call AWS: its calls will answer 502",
+  ]);
 });

@@ -11,6 +11,8 @@ export interface MissingCredentials {
   readonly provider: string;
   readonly type: string;
   readonly missing: string;
+  /** What it is said to be unable to do: `has no usable credentials`, or `cannot call AWS` (a region or endpoint problem). */
+  readonly heading: string;
   /** `model (route provider/upstream-model)` for each route on it. */
   readonly routes: readonly string[];
 }
@@ -28,14 +30,16 @@ export function missingCredentials(
 ): MissingCredentials[] {
   const found: MissingCredentials[] = [];
   for (const provider of config.providers) {
-    const missing = whatIsMissing(provider, env, onGoogleCloud);
-    if (missing === undefined) continue;
+    const lacks = whatIsMissing(provider, env, onGoogleCloud);
+    if (lacks === undefined) continue;
+    const { missing, heading } =
+      typeof lacks === "string" ? { missing: lacks, heading: NO_CREDENTIALS } : lacks;
     const routes = config.models.flatMap((model) =>
       model.routes
         .filter((route) => route.provider === provider.name)
         .map((route) => `${model.name} (route ${provider.name}/${route.model})`),
     );
-    found.push({ provider: provider.name, type: provider.type, missing, routes });
+    found.push({ provider: provider.name, type: provider.type, missing, heading, routes });
   }
   return found;
 }
@@ -61,8 +65,8 @@ export function reloadMissingCredentials(
 
 /** The gateway's log line for each: at start, and at a reload (`reloadMissingCredentials`). */
 export function warnMissingCredentials(logger: Logger, found: readonly MissingCredentials[]): void {
-  for (const { provider, type, missing, routes } of found)
-    logger.warn("provider has no usable credentials: its calls will answer 502", {
+  for (const { provider, type, missing, heading, routes } of found)
+    logger.warn(`provider ${heading}: its calls will answer 502`, {
       provider,
       type,
       missing,
@@ -72,21 +76,24 @@ export function warnMissingCredentials(logger: Logger, found: readonly MissingCr
 
 /** `config check`'s line for one. */
 export const missingCredentialsWarning = (found: MissingCredentials): string =>
-  `warning: provider ${found.provider} (${found.type}) has no usable credentials: ${found.missing}; ${
+  `warning: provider ${found.provider} (${found.type}) ${found.heading}: ${found.missing}; ${
     found.routes.length === 0
       ? "it serves no route"
       : `its calls will answer 502 (model ${found.routes.join(", model ")})`
   }`;
 
+const NO_CREDENTIALS = "has no usable credentials";
+
 /**
- * What a provider of a type whose credentials may come from the environment lacks, if anything.
+ * What a provider of a type whose credentials may come from the environment lacks, if anything
+ * (with the heading to say it under, when not `NO_CREDENTIALS`).
  * `onGoogleCloud`: whether a metadata server may serve Vertex AI's token (google-cloud-residency.ts).
  */
 function whatIsMissing(
   provider: ProviderConfig,
   env: Env,
   onGoogleCloud: ((env: Env) => boolean) | undefined,
-): string | undefined {
+): string | { missing: string; heading: string } | undefined {
   switch (provider.type) {
     case "gemini":
       return provider.api_key || env.GEMINI_API_KEY
@@ -115,7 +122,9 @@ function whatIsMissing(
     case "bedrock": {
       const { awsProfileProblem } =
         require("./bedrock/aws-profile-problem.ts") as typeof import("./bedrock/aws-profile-problem.ts");
-      return awsProfileProblem(provider, env);
+      const found = awsProfileProblem(provider, env);
+      if (found === undefined) return undefined;
+      return { missing: found.problem, heading: found.credentials ? NO_CREDENTIALS : "cannot call AWS" };
     }
     default:
       return undefined;

@@ -15,6 +15,13 @@ export interface KeyStore {
    * store may then both create a key).
    */
   createIfEmpty?(record: KeyRecord): Promise<boolean>;
+  /**
+   * Inserts the key only if every key the store holds is one of `ids`, the check and the insert one
+   * atomic step, as `createIfEmpty` (which is this with no ids): a start replacing abandoned
+   * bootstrap keys, so that of several nodes recovering at once one inserts. Optional, for an
+   * embedder's store written before it: without it that replacement is a plain `create`.
+   */
+  createIfOnly?(record: KeyRecord, ids: readonly string[]): Promise<boolean>;
   getByHash(hash: string): Promise<KeyRecord | null>;
   getById(id: string): Promise<KeyRecord | null>;
   /** All keys with this exact name, newest first (rotation leaves several). */

@@ -144,6 +144,19 @@ for (const [name, fresh, shared] of contractBackends()) {
       expect(await nodes[1]!.keys.createIfEmpty?.(key())).toBe(false);
     });
 
+    test("keys: createIfOnly inserts only while every key stored is one of the ids given, once however many nodes try", async () => {
+      const database = await shared();
+      const nodes = await Promise.all([database.open(), database.open(), database.open()]);
+      const left = key();
+      await nodes[0]!.keys.create(left);
+      const tried = nodes.flatMap((node) =>
+        [key(), key()].map((k) => node.keys.createIfOnly?.(k, [left.id])),
+      );
+      expect((await Promise.all(tried)).filter(Boolean).length).toBe(1);
+      expect(await nodes[0]!.keys.count()).toBe(2);
+      expect(await nodes[1]!.keys.createIfOnly?.(key(), [left.id])).toBe(false);
+    });
+
     test("keys: revoke once, expiry, touch, and a change log another reader can follow", async () => {
       const { keys } = await fresh();
       const a = key();

@@ -173,7 +173,7 @@ describe("mindgw config check", () => {
       env: { ...env, AWS_USE_FIPS_ENDPOINT: "true" },
     });
     expect(fips.code).toBe(0);
-    expect(fips.stderr).toContain("warning: provider br (bedrock)");
+    expect(fips.stderr).toContain("warning: provider br (bedrock) cannot call AWS: FIPS is asked");
     expect(fips.stderr).toContain(
       "FIPS is asked (AWS_USE_FIPS_ENDPOINT) beside a custom endpoint (base_url)",
     );

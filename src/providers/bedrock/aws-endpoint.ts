@@ -33,7 +33,10 @@ export type AwsEndpoint =
  * (aws-partition.ts: `amazonaws.com`, China's `amazonaws.com.cn`, the ISO partitions' own). FIPS beside a custom endpoint is
  * refused, as the rules refuse it ("Invalid Configuration: FIPS and custom endpoint are not
  * supported"), and so is a FIPS setting that is neither `true` nor `false`, as the JS SDK refuses it. The profile is the config file's (`profile`, else `AWS_PROFILE`, else `default`).
- * An empty value is unset, as to the SDKs. Read when asked: once a provider for Bedrock, at each
+ * An empty value is unset: as to the SDKs for an endpoint URL, but not for
+ * `AWS_USE_FIPS_ENDPOINT`, where the JS SDK's `booleanSelector` throws on an empty one (any value
+ * present but `true`/`false`); here an empty one falls through to the profile's setting, as one
+ * left blank in a compose file means to. Read when asked: once a provider for Bedrock, at each
  * STS exchange (a credential refresh) for STS.
  */
 export function awsEndpoint(
@@ -71,7 +74,8 @@ const profileLabel = (name: string | undefined): string => `profile ${name ?? "d
  * The setting that asks for FIPS (the environment's when it says one, else the profile's), or why
  * it cannot be read; undefined where none asks. Read as the AWS SDK for JavaScript reads it
  * (`booleanSelector` of @smithy/util-config-provider): `true` or `false` exactly, anything else
- * refused rather than taken for off.
+ * refused rather than taken for off, except an empty `AWS_USE_FIPS_ENDPOINT`, taken for unset (the
+ * SDK refuses it: see `awsEndpoint`).
  */
 function fipsAsked(
   env: Env,

@@ -12,7 +12,8 @@ type Env = Record<string, string | undefined>;
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too. Each makes every call a 502. Said at start, at a
- * reload and by `config check`.
+ * reload and by `config check`; `credentials` false for a region or endpoint problem (its
+ * credentials may be fine: it cannot call AWS).
  */
 export function awsProfileProblem(
   provider: {
@@ -22,12 +23,17 @@ export function awsProfileProblem(
     base_url?: string | undefined;
   },
   env: Env,
-): string | undefined {
+): { problem: string; credentials: boolean } | undefined {
   const problem = profileProblem(provider, env);
-  if (problem !== undefined) return problem;
+  if (problem !== undefined) return { problem, credentials: true };
   const region = awsRegion(provider, env);
-  if (region === undefined) return `${REGION_SOUGHT} (${namedProfile(provider.profile, env) ?? "default"})`;
-  return awsEndpoint(BEDROCK_RUNTIME, region, env, provider.profile, provider.base_url).refused;
+  if (region === undefined)
+    return {
+      problem: `${REGION_SOUGHT} (${namedProfile(provider.profile, env) ?? "default"})`,
+      credentials: false,
+    };
+  const { refused } = awsEndpoint(BEDROCK_RUNTIME, region, env, provider.profile, provider.base_url);
+  return refused === undefined ? undefined : { problem: refused, credentials: false };
 }
 
 function profileProblem(

@@ -32,18 +32,22 @@ export async function createPostgresKeyStore(sql: SQL, calls: PostgresCalls): Pr
   // rotation's key inserted without it, an older release's).
   const insert = (tx: SQL, record: KeyRecord, seq: number) =>
     tx`INSERT INTO api_keys ${tx({ ...keyRecordColumns(record), seq, shares_chain_spend: true })}`;
+  // Under the change lock, as every insert is: of several nodes bootstrapping at once, one inserts.
+  const createIfOnly = (record: KeyRecord, ids: readonly string[]) =>
+    change(async (tx, seq) => {
+      const others =
+        await tx`SELECT 1 FROM api_keys WHERE id <> ALL(${tx.array([...ids], "TEXT")}::text[]) LIMIT 1`;
+      if (others.length > 0) return false;
+      await insert(tx, record, seq);
+      return true;
+    });
 
   return {
     async create(record) {
       await change((tx, seq) => insert(tx, record, seq));
     },
-    // Under the change lock, as every insert is: of several nodes bootstrapping at once, one inserts.
-    createIfEmpty: (record) =>
-      change(async (tx, seq) => {
-        if ((await tx`SELECT 1 FROM api_keys LIMIT 1`).length > 0) return false;
-        await insert(tx, record, seq);
-        return true;
-      }),
+    createIfEmpty: (record) => createIfOnly(record, []),
+    createIfOnly,
     getByHash: async (hash) =>
       first(await calls.read((db) => db`SELECT * FROM api_keys WHERE hash = ${hash}`)),
     getById: async (id) => first(await calls.read((db) => byId(db, id))),

@@ -60,10 +60,12 @@ export function createSqliteKeyStore(db: Database): KeyStore {
   const touchAll = db.transaction((entries: ReadonlyMap<string, number>) => {
     for (const [id, at] of entries) touch.run(at, id);
   });
-  const anyKey = db.query<{ one: number }, []>("SELECT 1 AS one FROM api_keys LIMIT 1");
+  const anyOther = db.query<{ one: number }, [string]>(
+    "SELECT 1 AS one FROM api_keys WHERE id NOT IN (SELECT value FROM json_each(?)) LIMIT 1",
+  );
   // IMMEDIATE: the write lock is taken before the check, so no other process inserts in between.
-  const insertIfEmpty = db.transaction((record: KeyRecord) => {
-    if (anyKey.get()) return false;
+  const insertIfOnly = db.transaction((record: KeyRecord, ids: readonly string[]) => {
+    if (anyOther.get(JSON.stringify(ids))) return false;
     insert.run(keyRecordColumns(record));
     return true;
   });
@@ -77,7 +79,10 @@ export function createSqliteKeyStore(db: Database): KeyStore {
       insert.run(keyRecordColumns(record));
     },
     async createIfEmpty(record) {
-      return insertIfEmpty.immediate(record);
+      return insertIfOnly.immediate(record, []);
+    },
+    async createIfOnly(record, ids) {
+      return insertIfOnly.immediate(record, ids);
     },
     async getByHash(hash) {
       const row = byHash.get(hash);

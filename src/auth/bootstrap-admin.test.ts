@@ -115,3 +115,30 @@ test("two starts recovering at once from an abandoned key make one key between t
   expect((await storage.keys.list({ includeRevoked: false })).length).toBe(1);
   await storage.close();
 });
+
+test("a hand-over slower than the bound, whose key another start took for abandoned meanwhile, fails its start: its key admits nobody", async () => {
+  const storage = freshStorage();
+  const handed: string[] = [];
+  const failed = await ensureBootstrapAdmin(
+    storage.keys,
+    async (issued) => {
+      handed.push(issued.key);
+      // Another node starts while this receiver is still busy, past the hand-over bound.
+      await ensureBootstrapAdmin(storage.keys, (other) => void handed.push(other.key), {
+        now: () => START + 61_000,
+      });
+    },
+    { now: () => START },
+  ).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  // Before, the start succeeded with the key it had handed over revoked, and nothing said so.
+  expect(handed).toHaveLength(2);
+  expect((failed as Error).message).toContain("another start");
+  const cache = new KeyCache({ store: storage.keys, now: () => START + 62_000 });
+  expect(await cache.resolve(handed[0] as string)).toBeNull();
+  expect(await cache.resolve(handed[1] as string)).not.toBeNull();
+  await cache.close();
+  await storage.close();
+});

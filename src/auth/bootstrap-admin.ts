@@ -66,6 +66,13 @@ export async function ensureBootstrapAdmin(
   }
   const valid = await store.setExpiresAt(record.id, null);
   if (valid) options.onChange?.(valid);
+  // A receiver slower than HAND_OVER_MS: another start took this key for abandoned, revoked it and
+  // handed over its own. Making it valid does not undo the revoke, so the key just handed over
+  // admits nobody: said, not left for the operator to find.
+  if (valid?.revokedAt != null)
+    throw new Error(
+      `the bootstrap admin key was handed over after another start took it for abandoned (its receiver took over ${HAND_OVER_MS / 1000} s): it admits nobody; the key that start handed over is the one to use`,
+    );
 }
 
 const BOOTSTRAP_NAME = "bootstrap-admin";

@@ -47,9 +47,9 @@ for (const [name, sampler, builtIn] of samplers)
       expect(byWords.headers).toEqual(sdk.headers);
       expect(byWords.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
       if (name.startsWith("parentbased_always_on")) {
-        // The cases above are really there: 2 + 4 + 2 + 2 + 2 + 1 + 1 + 2 + 3 + 2 + 2 + 3 + 3 +
+        // The cases above are really there: 2 + 4 + 2 + 2 + 2 + 1 + 1 + 2 + 3 + 2 + 2 + 3 + 3 + 2 +
         // 24 × 2 spans, none for req-3, req-10 and req-15.
-        expect(sdk.spans).toHaveLength(77);
+        expect(sdk.spans).toHaveLength(79);
         // The shadow copies' spans: marked, children of their server spans, the failed one in error.
         const copies = sdk.spans.filter((s) => s.attributes["mindgw.shadow"] === true);
         expect(copies.map((s) => [s.name, s.attributes["mindgw.route"], s.status.code])).toEqual([

@@ -17,7 +17,7 @@ import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { BatchAttemptSpan } from "./batch-attempt-span.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
 import { type BatchTracer, sampled } from "./batch-tracer.ts";
-import { hexOfWord, hexWord } from "./id-generator.ts";
+import { hexOfWord } from "./id-generator.ts";
 import {
   finishedAttributes,
   Key,
@@ -28,7 +28,7 @@ import {
 } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 import { PARENT_NONE, PARENT_REMOTE } from "./span-batch-layout.ts";
-import { parseTraceparent, tracestateOf } from "./trace-context.ts";
+import { callerParentIdWord, callerTraceIdWord, parseTraceparent, tracestateOf } from "./trace-context.ts";
 
 /** A built-in sampler's results (built-in-samplers.ts): no attributes, no trace state. */
 const KEPT: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
@@ -82,11 +82,11 @@ export abstract class BatchServerSpan extends BatchAttemptSpan {
     let t3: number;
     let idIsTraceId = false;
     if (remote) {
-      const traceId = remote.traceId;
-      t0 = hexWord(traceId, 0);
-      t1 = hexWord(traceId, 1);
-      t2 = hexWord(traceId, 2);
-      t3 = hexWord(traceId, 3);
+      const header = ledger.traceparent;
+      t0 = callerTraceIdWord(header, remote, 0);
+      t1 = callerTraceIdWord(header, remote, 1);
+      t2 = callerTraceIdWord(header, remote, 2);
+      t3 = callerTraceIdWord(header, remote, 3);
     } else if (ledger.freshId) {
       // The gateway's own request id is a UUIDv7 (request-id.ts): its 128 bits are this root
       // span's trace id, so the loop neither draws one nor copies the id's characters into the
@@ -177,8 +177,8 @@ export abstract class BatchServerSpan extends BatchAttemptSpan {
       this.serverTraceFlags,
       this.serverTraceStateText,
       remote ? PARENT_REMOTE : PARENT_NONE,
-      remote ? hexWord(remote.spanId, 0) : 0,
-      remote ? hexWord(remote.spanId, 1) : 0,
+      remote ? callerParentIdWord(this.ledger.traceparent, remote, 0) : 0,
+      remote ? callerParentIdWord(this.ledger.traceparent, remote, 1) : 0,
       remote ? remote.traceFlags : 0,
       start,
       this.serverEndedAt,

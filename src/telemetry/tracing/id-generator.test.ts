@@ -37,4 +37,7 @@ test("an id's words are its hex digits' words", () => {
   expect(hexWord("ffffffff00000001", 0)).toBe(0xffffffff);
   expect(hexWord("ffffffff00000001", 1)).toBe(1);
   expect(hexOfWord(0xffffffff) + hexOfWord(1)).toBe("ffffffff00000001");
+  // Every digit, either case (an SDK span's id may come from an IdGenerator of the embedder's).
+  for (const hex of ["01234567", "89abcdef", "89ABCDEF", "fedcba98", "76543210"])
+    expect(hexWord(hex, 0)).toBe(Number.parseInt(hex, 16));
 });

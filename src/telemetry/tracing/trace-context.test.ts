@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseTraceparent } from "./trace-context.ts";
+import { callerParentIdWord, callerTraceIdWord, parseTraceparent } from "./trace-context.ts";
 
 test("a well-formed traceparent is read; anything else is ignored, as W3C Trace Context says", () => {
   expect(parseTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")).toEqual({
@@ -39,4 +39,25 @@ test("the caller's tracestate is the remote parent's trace state, read only besi
     expect(read?.traceState).toBeUndefined();
   }
   expect(parseTraceparent("garbage", "congo=1")).toBeUndefined();
+});
+
+test("the caller's ids as words, read from the header where their digits are, white space trimmed off it or not", () => {
+  const traceId = "0af7651916cd43dd8448eb211c80319c";
+  const spanId = "b7ad6b7169203331";
+  const wordsOf = (hex: string) =>
+    Array.from({ length: hex.length / 8 }, (_, w) => Number.parseInt(hex.slice(w * 8, w * 8 + 8), 16));
+  for (const header of [
+    `00-${traceId}-${spanId}-01`,
+    `cc-${traceId}-${spanId}-00-later-fields`,
+    `00-${traceId}-${spanId}-01 \t`,
+    // White space in front moves the ids (JavaScript's trim takes a no-break space too).
+    ` 00-${traceId}-${spanId}-01`,
+    `\t 00-${traceId}-${spanId}-01`,
+    `\u00a0\u00a0\u00a0cc-${traceId}-${spanId}-01-x`,
+  ]) {
+    const remote = parseTraceparent(header);
+    if (!remote) throw new Error(`not read: ${JSON.stringify(header)}`);
+    expect([0, 1, 2, 3].map((w) => callerTraceIdWord(header, remote, w))).toEqual(wordsOf(traceId));
+    expect([0, 1].map((w) => callerParentIdWord(header, remote, w))).toEqual(wordsOf(spanId));
+  }
 });

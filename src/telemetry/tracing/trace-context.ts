@@ -8,6 +8,7 @@ import {
   type TraceState,
   trace,
 } from "@opentelemetry/api";
+import { hexDigitsWord } from "../../core/fresh-id-word.ts";
 import { onDemand } from "../../core/on-demand.ts";
 import { passedOnTraceparent, readTraceparent } from "../../core/traceparent.ts";
 import {
@@ -16,6 +17,7 @@ import {
   readTracestate,
   traceContextHeaders,
 } from "../../core/tracestate.ts";
+import { hexWord } from "./id-generator.ts";
 
 /**
  * A client's trace context, when its `traceparent` is well-formed (anything else is ignored, as
@@ -38,6 +40,31 @@ export function parseTraceparent(
   if (state !== undefined) context.traceState = traceStateOf(state);
   return context;
 }
+
+/** Where a well-formed `traceparent`'s trace id and parent id start, after `<2 hex version>-`. */
+const TRACE_ID_AT = 3;
+const PARENT_ID_AT = 36;
+/** "-", after a `traceparent`'s version. */
+const DASH = 45;
+
+/**
+ * `header` begins with the W3C form's version and dash, as `parseTraceparent` read it: nothing was
+ * trimmed off its front (white space there puts a digit or more white space third, never a dash),
+ * so its ids' digits are at their fixed places.
+ */
+const untrimmed = (header: string | null): header is string => header?.charCodeAt(2) === DASH;
+
+/**
+ * Word `w` (0–3) of the caller's trace id, `remote` being `parseTraceparent(header)`: read where
+ * its digits are in the header, so neither the id's substring is made flat nor a word of it cut
+ * out and parsed (a caller-traced request's server span reads six words of the caller's ids).
+ */
+export const callerTraceIdWord = (header: string | null, remote: SpanContext, w: number): number =>
+  untrimmed(header) ? hexDigitsWord(header, TRACE_ID_AT + w * 8) : hexWord(remote.traceId, w);
+
+/** Word `w` (0–1) of the caller's span id (its span's parent), read as `callerTraceIdWord` reads. */
+export const callerParentIdWord = (header: string | null, remote: SpanContext, w: number): number =>
+  untrimmed(header) ? hexDigitsWord(header, PARENT_ID_AT + w * 8) : hexWord(remote.spanId, w);
 
 /**
  * `@opentelemetry/core`'s TraceState, loaded when tracing starts (start-tracing.ts) or an embedder

@@ -177,6 +177,16 @@ export const scenarios: Scenario[] = [
     ],
     record: {},
   },
+  // The caller's trace in a later version's form, no-break spaces in front (trimmed off as white
+  // space, as JavaScript trims): the server span's ids are read past them.
+  {
+    ledger: {
+      traceparent: "\u00a0\u00a0cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-later",
+      requestId: "req-16",
+    },
+    attempts: [{ info: info("provider:a"), settled: [undefined] }],
+    record: {},
+  },
   // Spread of fresh traces for the ratio sampler, with request ids as the gateway makes them
   // (36 characters: written into the batch without the shared-string lookup).
   ...Array.from({ length: 24 }, (_, i) => ({

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { Page, Route } from "playwright-core";
 import packageJson from "../../package.json";
 import { createKey } from "./harness/admin-api.ts";
-import { adminUi, WIDE } from "./harness/admin-ui-kit.ts";
+import { adminUi, STREAM_CUT, WIDE } from "./harness/admin-ui-kit.ts";
 import { launchBrowser } from "./harness/browser.ts";
 import { startHoldingProxy } from "./harness/holding-proxy.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -14,9 +14,6 @@ import { waitFor } from "./harness/wait-for.ts";
 
 const ui = adminUi();
 const { signedIn, signInWithKey, sessionCookie, shoot, holdRequests, expectingRefusals, refuseReads } = ui;
-/** What the browser logs of an event stream cut under it (a proxy's cut, a page left as it reads). */
-const STREAM_CUT =
-  /ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_CLOSED/;
 let gw: GatewayProcess;
 let adminKey: string;
 let fake: FakeProcess;

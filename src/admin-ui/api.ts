@@ -155,7 +155,7 @@ export async function signIn(key: string): Promise<SessionInfo> {
     credentials: "same-origin",
   });
   if (!response.ok) throw await apiErrorOf(response);
-  return (await response.json()) as SessionInfo;
+  return jsonOf<SessionInfo>(response, "/admin/auth/login");
 }
 
 export async function signOut(): Promise<void> {

@@ -113,13 +113,29 @@ export async function call(path: string, init: RequestInit = {}): Promise<Respon
   return response;
 }
 
+/**
+ * A call's JSON answer. One that is not JSON (a proxy in front of the gateway answering 200 with
+ * its own login page) is said readably, naming what was called, as the parser's "Unrecognized
+ * token '<'" would not be; a read aborted meanwhile stays the abort it is.
+ */
+async function jsonOf<T>(response: Response, path: string, signal?: AbortSignal): Promise<T> {
+  return (await response.json().catch((failure: unknown) => {
+    if (signal?.aborted) throw failure;
+    const type = response.headers.get("content-type")?.split(";")[0] || "no content type";
+    throw new ApiError(
+      response.status,
+      `${path.split("?")[0]} answered ${response.status} with ${type}, not JSON: a proxy in front of the gateway may have answered in its stead`,
+    );
+  })) as T;
+}
+
 /** A GET's JSON answer; `signal` aborts it (a load another has superseded). */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  return (await (await call(path, signal ? { signal } : {})).json()) as T;
+  return jsonOf<T>(await call(path, signal ? { signal } : {}), path, signal);
 }
 
 export async function postJson<T>(path: string, body: unknown = {}): Promise<T> {
-  return (await (await call(path, { method: "POST", body: JSON.stringify(body) })).json()) as T;
+  return jsonOf<T>(await call(path, { method: "POST", body: JSON.stringify(body) }), path);
 }
 
 /** The session the browser holds, if any; throws when the gateway cannot say (ApiError: it answered an error). */
@@ -139,7 +155,7 @@ export async function signIn(key: string): Promise<SessionInfo> {
     credentials: "same-origin",
   });
   if (!response.ok) throw await apiErrorOf(response);
-  return (await response.json()) as SessionInfo;
+  return jsonOf<SessionInfo>(response, "/admin/auth/login");
 }
 
 export async function signOut(): Promise<void> {

@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type { Request as BrowserRequest, Page } from "playwright-core";
 import { createKey } from "./harness/admin-api.ts";
 import { adminUi } from "./harness/admin-ui-kit.ts";
+import { focusReaches } from "./harness/focus.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { waitFor } from "./harness/wait-for.ts";
+import { waitFor, waitForOrSay } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). The keys page's
 // lists: a thousand keys paged, what it cannot read said so, and none to list said so.
@@ -55,6 +56,40 @@ describe("/admin in a real browser", () => {
     ).json()) as { requests: number[] };
     expect(stats.requests.reduce((a, b) => a + b, 0)).toBeLessThan(100);
   }, 120_000);
+
+  test("keys: a change keeps the pages Load more added, so Done after rotating a key past the first page goes back to its Rotate", async () => {
+    await signedIn();
+    // The oldest of 60 (made first): listed past the first page, newest first.
+    await createKey(gw, { name: "paged-rotate-0" });
+    await Promise.all(Array.from({ length: 59 }, (_, i) => createKey(gw, { name: `paged-rotate-${i + 1}` })));
+    await page.goto(`${gw.url}/admin/keys`);
+    const shown = page.locator("[data-keys-shown]");
+    await page.locator("[data-keys-shown='50']").waitFor();
+    await page.getByRole("button", { name: "Load more" }).click();
+    await waitFor(
+      "the second page listed",
+      async () => Number(await shown.getAttribute("data-keys-shown")) > 50,
+    );
+    const listed = Number(await shown.getAttribute("data-keys-shown"));
+    const row = page.locator('tr[data-key-name="paged-rotate-0"]');
+    await row.getByRole("button", { name: "Rotate", exact: true }).click();
+    await row.getByRole("button", { name: "Rotate now" }).click();
+    const done = page.getByRole("button", { name: "Done" });
+    await done.waitFor();
+    // The new key listed first, and every key listed before still listed (none dropped to page one).
+    await waitForOrSay(
+      "the list read again with the new key and all it listed",
+      async () => Number(await shown.getAttribute("data-keys-shown")) === listed + 1,
+      async () => `${await shown.getAttribute("data-keys-shown")} listed, ${listed} before the rotation`,
+    );
+    await done.click();
+    await done.waitFor({ state: "detached" });
+    // The rotated key's row (the old key, in its grace window): the newer key is listed above it.
+    await focusReaches(
+      row.last().getByRole("button", { name: "Rotate", exact: true }),
+      "focus back on the row's Rotate",
+    );
+  }, 90_000);
 
   test("keys: a tenants report it cannot read is said so, not left out unsaid", async () => {
     await signedIn();

@@ -63,6 +63,25 @@ describe("/admin in a real browser", () => {
     expect(await shell.text()).not.toMatch(/<script>|<style|style=/);
   }, 60_000);
 
+  test("a sign-in answered by a proxy's HTML page (200) is said readably, naming what was called, not as a parser's error", async () => {
+    await page.goto("about:blank");
+    await browser.context.clearCookies();
+    // A proxy in front of the gateway (its own session over) answers with its login page, 200.
+    const loginPage = (route: Route) =>
+      route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>Sign in</title>" });
+    const login = (url: URL) => url.pathname === "/admin/auth/login";
+    await page.route(login, loginPage);
+    fx.deferTest(() => page.unroute(login, loginPage));
+    await page.goto(`${gw.url}/admin/`);
+    await page.getByLabel("Admin key").fill(adminKey);
+    await page.getByLabel("Admin key").press("Enter");
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe(
+      "/admin/auth/login answered 200 with text/html, not JSON: a proxy in front of the gateway may have answered in its stead",
+    );
+  }, 60_000);
+
   test("keyboard: tab from the top reaches the page links and moves between pages", async () => {
     await signedIn();
     await page.goto(`${gw.url}/admin/overview`);

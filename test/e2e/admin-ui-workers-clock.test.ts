@@ -6,9 +6,10 @@
  */
 import { expect, test } from "bun:test";
 import { createKey } from "./harness/admin-api.ts";
-import { adminUi } from "./harness/admin-ui-kit.ts";
+import { adminUi, STREAM_CUT } from "./harness/admin-ui-kit.ts";
+import { startHoldingProxy } from "./harness/holding-proxy.ts";
 import { skewedClock } from "./harness/skewed-clock.ts";
-import { spawnWorker } from "./harness/spawn-worker.ts";
+import { listWorkers, spawnWorker } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 const ui = adminUi({ env: skewedClock(-300) });
@@ -43,6 +44,73 @@ test("workers: a worker's uptime and last heartbeat are counted on the gateway's
     expect(Number.parseInt((await heartbeat.textContent()) ?? "", 10)).toBeLessThan(60);
   } finally {
     await worker.stop();
+  }
+}, 90_000);
+
+/** Seconds from `from` to `to`, two HH:MM:SS on one clock, the shorter way round midnight. */
+function secondsBetween(from: string, to: string): number {
+  const seconds = (hms: string) => hms.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+  const day = 24 * 3600;
+  return ((((seconds(to) - seconds(from)) % day) + day + day / 2) % day) - day / 2;
+}
+
+test("workers: when one left while the page's event stream was down is told on the gateway's clock, as 'left at' is", async () => {
+  const { page, gw, fake, adminKey } = ui;
+  await ui.signedIn();
+  // The page reads the gateway through a proxy that can cut its connections, as a network would.
+  const proxy = await startHoldingProxy({ hostname: "127.0.0.1", port: gw.port });
+  ui.fx.deferTest(() => proxy.stop());
+  const token = await createKey(gw, { name: "skewed-away", role: "worker", models: ["*"] });
+  const worker = (name: string) =>
+    spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name,
+      models: ["fake-model"],
+    });
+  const seen = worker("skewed-seen");
+  const unseen = worker("skewed-unseen");
+  try {
+    await page.goto(`http://127.0.0.1:${proxy.port}/admin/workers`);
+    await page.locator('tr[data-worker="skewed-seen"]').waitFor({ timeout: 20_000 });
+    await page.locator('tr[data-worker="skewed-unseen"]').waitFor({ timeout: 20_000 });
+    await seen.stop();
+    const left = page.locator('[data-gone-worker="skewed-seen"]');
+    await left.waitFor({ timeout: 20_000 });
+    const leftAt = /left at (\d{2}:\d{2}:\d{2})/.exec((await left.textContent()) ?? "")?.[1] ?? "";
+    await ui.expectingRefusals(async () => {
+      // The page's next event stream is held: skewed-unseen leaves while the page has none.
+      const stream = await ui.holdRequests((url) => url.pathname === "/admin/api/events");
+      proxy.cut();
+      const reconnect = await stream.asked;
+      await unseen.stop();
+      await waitFor(
+        "the gateway to list skewed-unseen no more",
+        async () => !(await listWorkers(gw.url, adminKey)).some((w) => w.name === "skewed-unseen"),
+      );
+      await reconnect.continue();
+      const missed = page.locator('[data-gone-worker="skewed-unseen"]');
+      await missed.waitFor({ timeout: 20_000 });
+      const text = (await missed.textContent()) ?? "";
+      const [, from = "", to = ""] = /between (\d{2}:\d{2}:\d{2}) and (\d{2}:\d{2}:\d{2})/.exec(text) ?? [];
+      // After skewed-seen left, on the same clock: seconds after, never the page's five minutes ahead.
+      const after = { from: secondsBetween(leftAt, from), to: secondsBetween(leftAt, to) };
+      expect({
+        text,
+        after,
+        fromSoon: after.from >= -1 && after.from < 120,
+        toSoon: after.to >= after.from && after.to < 120,
+      }).toMatchObject({
+        fromSoon: true,
+        toSoon: true,
+      });
+    }, STREAM_CUT);
+  } finally {
+    // Off the proxy before it stops: its cut of the page's open event stream would be logged.
+    await page.goto("about:blank");
+    await seen.stop();
+    await unseen.stop();
   }
 }, 90_000);
 

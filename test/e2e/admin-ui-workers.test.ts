@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import packageJson from "../../package.json";
 import { createKey } from "./harness/admin-api.ts";
-import { adminUi, WIDE } from "./harness/admin-ui-kit.ts";
+import { adminUi, STREAM_CUT, WIDE } from "./harness/admin-ui-kit.ts";
 import { launchBrowser } from "./harness/browser.ts";
 import { startHoldingProxy } from "./harness/holding-proxy.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -14,9 +14,6 @@ import { waitFor } from "./harness/wait-for.ts";
 
 const ui = adminUi();
 const { signedIn, signInWithKey, sessionCookie, shoot, holdRequests, expectingRefusals, refuseReads } = ui;
-/** What the browser logs of an event stream cut under it (a proxy's cut, a page left as it reads). */
-const STREAM_CUT =
-  /ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_CLOSED/;
 let gw: GatewayProcess;
 let adminKey: string;
 let fake: FakeProcess;
@@ -94,6 +91,22 @@ describe("/admin in a real browser", () => {
       await page.goto(`${gw.url}/admin/models`);
       await page.getByRole("heading", { name: "Models and providers" }).waitFor();
     }, /status of 503/);
+  }, 60_000);
+
+  test("workers: a list answered by a proxy's HTML page (200) is said readably, naming what was read, not as a parser's error", async () => {
+    await signedIn();
+    // A proxy in front of the gateway (its session over) answers with its own login page, 200.
+    const loginPage = (route: Route) =>
+      route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>Sign in</title>" });
+    const workers = (url: URL) => url.pathname === "/admin/api/workers";
+    await page.route(workers, loginPage);
+    ui.fx.deferTest(() => page.unroute(workers, loginPage));
+    await page.goto(`${gw.url}/admin/workers`);
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe(
+      "/admin/api/workers answered 200 with text/html, not JSON: a proxy in front of the gateway may have answered in its stead",
+    );
   }, 60_000);
 
   test("workers: a worker's drain shows as it is announced, not at the page's next poll", async () => {

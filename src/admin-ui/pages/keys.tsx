@@ -64,12 +64,15 @@ export function KeysPage() {
     setIssued(null);
   };
 
-  /** Runs a change and shows the list again; whether it worked is the answer (the form keeps its input on false). */
-  const act = async (run: () => Promise<void>): Promise<boolean> => {
+  /**
+   * Runs a change and shows the list again, as many keys as it listed and the `added` the change
+   * minted; whether it worked is the answer (the form keeps its input on false).
+   */
+  const act = async (run: () => Promise<void>, added = 0): Promise<boolean> => {
     setError(undefined);
     try {
       await run();
-      keys.reload();
+      keys.reload(added);
       setChanges((n) => n + 1);
       return true;
     } catch (failure) {
@@ -100,7 +103,7 @@ export function KeysPage() {
           act(async () => {
             const created = await postJson<{ key: string; name: string }>("/admin/api/keys", input);
             setIssued({ key: created.key, name: created.name, note: "created", from: null });
-          })
+          }, 1)
         }
       />
       {limiting && (
@@ -188,7 +191,7 @@ export function KeysPage() {
                               note: rotationNote(grace, rotated.previous?.expires_at ?? null),
                               from: k.id,
                             });
-                          }).finally(() => setRotatingNow(false));
+                          }, 1).finally(() => setRotatingNow(false));
                         }}
                       />
                     ) : (

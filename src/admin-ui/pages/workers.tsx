@@ -17,9 +17,10 @@ export function WorkersPage() {
   const [gap] = useState(() => new StreamGap());
   const workers = useLoad(
     async () => {
-      const read = gap.reading(Date.now());
+      // On the gateway's clock, as the "left at" its events stamp beside them (gateway-clock.ts).
+      const read = gap.reading(gatewayNow());
       const answer = await getJson<{ workers: ShownWorker[] }>("/admin/api/workers");
-      const unseen = read(answer.workers, Date.now());
+      const unseen = read(answer.workers, gatewayNow());
       if (unseen.length > 0) setGone((current) => withUnseen(current, unseen));
       return answer;
     },
@@ -53,7 +54,7 @@ export function WorkersPage() {
         // The stream has no replay: a worker that connected or left while it was down is told by
         // no event. The list is read again at each connect; one the page listed when it dropped, or
         // while it was down, that the list no longer has is gone, unseen (gone-workers.ts).
-        if (!up) return gap.down(shown.current, Date.now());
+        if (!up) return gap.down(shown.current, gatewayNow());
         gap.up();
         workers.reload();
       },

@@ -17,6 +17,9 @@ import { type FakeProcess, spawnFakeUpstream } from "./spawn-worker.ts";
 
 export const WIDE = { width: 1280, height: 900 };
 export const NARROW = { width: 390, height: 844 };
+/** What the browser logs of an event stream cut under it (a proxy's cut, a page left as it reads). */
+export const STREAM_CUT =
+  /ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_CLOSED/;
 const CLIENT = { id: "mindgw-admin", secret: "issuer-test-secret" };
 export const SHOTS =
   process.env.MINDGW_UI_SCREENSHOTS ?? join(tmpdir(), `mindgw-ui-screenshots-${Date.now()}`);

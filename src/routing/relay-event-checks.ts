@@ -2,6 +2,7 @@ import { saysError } from "../core/says-error.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
 import { OPENING_EVENTS, ROLE_KEY } from "./answer-opening.ts";
+import { isSpace, matches, skipSpace } from "./json-bytes.ts";
 import { CHOICES_KEY, noChoiceAfterKey } from "./no-choice.ts";
 import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./stream-end.ts";
 
@@ -83,20 +84,6 @@ export function oneLine(buf: Uint8Array, span: SseSpan): boolean {
   let rest = span.dataEnd;
   while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
   return rest === span.end;
-}
-
-const isSpace = (b: number | undefined) => b === 32 || b === 9 || b === 10 || b === 13;
-
-export function skipSpace(buf: Uint8Array, at: number, end: number): number {
-  while (at < end && isSpace(buf[at])) at++;
-  return at;
-}
-
-/** Whether `word` is at `at`, before `end`. */
-export function matches(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
-  if (end - at < word.length) return false;
-  for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
-  return true;
 }
 
 const QUOTE = 34;

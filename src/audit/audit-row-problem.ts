@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { zodWords } from "../core/zod-words.ts";
+import { expectedWords, valueAt, zodWords } from "../core/zod-words.ts";
 
 /**
  * How many missing fields, and how many other faults, a bad line's problem names; the rest are
@@ -18,30 +18,10 @@ function kindOf(value: unknown): string {
   return typeof value === "number" ? "a number" : "an object";
 }
 
-/** zod's type names (`issue.expected`) in a problem's words. */
-const EXPECTED: Readonly<Record<string, string>> = {
-  string: "text",
-  number: "a number",
-  int: "a whole number",
-  boolean: "true or false",
-  array: "a list",
-  object: "an object",
-};
-
-/** The value at `path` in `json`; undefined where the path leads nowhere (a field missing). */
-function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
-  let value = json;
-  for (const key of path) {
-    if (typeof value !== "object" || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
 /** What is wrong with a present value: the type it should have and the one it has, else zodWords' bound or set. */
 function faultWords(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code !== "invalid_type") return zodWords(issue.message);
-  const expected = EXPECTED[issue.expected] ?? issue.expected;
+  const expected = expectedWords(issue.expected);
   const got = kindOf(value);
   // A fraction where a count goes: "a number" would not say what is wrong with it.
   const saysMore = got !== expected && !(issue.expected === "int" && got === "a number");

@@ -11,7 +11,7 @@ import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { urlLabel } from "../core/url-label.ts";
-import { zodWords } from "../core/zod-words.ts";
+import { expectedWords, valueAt, zodWords } from "../core/zod-words.ts";
 import { EXIT } from "./exit-code.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
@@ -164,28 +164,15 @@ export interface JsonCall extends Omit<AdminCall, "answers"> {
   readonly shape?: z.ZodType;
 }
 
-/** zod's type names in a refusal's words. */
-const EXPECTED: Readonly<Record<string, string>> = {
-  object: "an object",
-  array: "a list",
-  string: "text",
-  number: "a number",
-  boolean: "true or false",
-};
-
 /** The first place where `answer` is not `shape`: `without "id"`, `whose "keys.0" is no gateway's (…)`. */
 function shapeFault(shape: z.ZodType, answer: unknown): string | undefined {
   const checked = shape.safeParse(answer);
   const issue = checked.success ? undefined : checked.error.issues[0];
   if (issue === undefined) return undefined;
   const path = issue.path.join(".");
-  let value: unknown = answer;
-  for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
-  if (value === undefined) return `without "${path}"`;
+  if (valueAt(answer, issue.path) === undefined) return `without "${path}"`;
   const words =
-    issue.code === "invalid_type"
-      ? `expected ${EXPECTED[issue.expected] ?? issue.expected}`
-      : zodWords(issue.message);
+    issue.code === "invalid_type" ? `expected ${expectedWords(issue.expected)}` : zodWords(issue.message);
   return `whose "${path}" is no gateway's (${words})`;
 }
 

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { readGatewayUrl } from "../core/gateway-url.ts";
-import { keyInGatewayUrlRefusal } from "../core/gateway-url-key.ts";
+import { readGatewayTarget } from "../core/gateway-target-reading.ts";
 import { unsendableKey } from "../core/header-value.ts";
 import { UsageError } from "./exit-code.ts";
 import { givenFlag } from "./given-flag.ts";
@@ -38,24 +37,13 @@ export function chooseTarget(flags: TargetFlags, env: Env = process.env): Comman
   const gateway = configFlag ? undefined : gatewayFlag || env.MINDGW_GATEWAY || undefined;
   if (gateway === undefined) return { kind: "local", configFile: configFileFrom(configFlag, env) };
   const from = gatewayFlag ? "--gateway" : "MINDGW_GATEWAY";
-  const adminKey = adminKeyFlag || env.MINDGW_ADMIN_KEY;
-  const keyInUrl = keyInGatewayUrlRefusal(gateway, adminKey);
-  if (keyInUrl) throw new UsageError(`${from}: ${keyInUrl}`);
-  const url = checkedUrl(gateway, from);
-  if (!adminKey) throw new UsageError(`${from} needs --admin-key or MINDGW_ADMIN_KEY`);
+  const adminKey = adminKeyFlag || env.MINDGW_ADMIN_KEY || "";
+  const reading = readGatewayTarget(gateway, adminKey, from);
+  if (!reading.ok) throw new UsageError(reading.refusal);
   const unsendable = unsendableKey(adminKey, adminKeyFlag, "--admin-key", "MINDGW_ADMIN_KEY");
   if (unsendable) throw new UsageError(unsendable);
-  return { kind: "gateway", url, adminKey };
-}
-
-/**
- * The gateway URL, read before any request as every command reads it (core/gateway-url.ts): a
- * bare `host:port` is http; without a trailing slash.
- */
-function checkedUrl(url: string, from: string): string {
-  const reading = readGatewayUrl(url);
-  if (!reading.ok) throw new UsageError(`${from}: ${reading.why}`);
-  return reading.url.href.replace(/\/+$/, "");
+  // A bare `host:port` is http (core/gateway-url.ts); without a trailing slash.
+  return { kind: "gateway", url: reading.url.href.replace(/\/+$/, ""), adminKey };
 }
 
 /** `--migrate`, as every command that opens a config's store words it. */

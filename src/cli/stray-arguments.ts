@@ -107,9 +107,12 @@ function leadingTargetFlags(words: readonly string[]): {
   return { flags, after: words.slice(at) };
 }
 
-/** Whether `command` takes `flag` (`-c`, `--config`, `--gateway`…). */
+/**
+ * Whether `command` takes `flag` (`-c`, `--config`, `--gateway`…). A hidden option is taken only to
+ * be refused in the command's words (audit import's `--gateway`): never suggested.
+ */
 const takesFlag = (command: Command, flag: string) =>
-  command.options.some((option) => option.short === flag || option.long === flag);
+  command.options.some((option) => !option.hidden && (option.short === flag || option.long === flag));
 
 /**
  * Refuses a target flag given before the command (`mindgw -c gw.yaml keys list`), saying where it

@@ -18,6 +18,9 @@ test("a flag given empty is refused by name, as for every other command; the env
   expect(() => tailTarget({ adminKey: " " }, env)).toThrow(new UsageError("--admin-key: empty"));
   expect(tailTarget({ adminKey: "mgw_flag" }, env)).toEqual({
     gateway: "https://gw.example.com",
+    gatewayFrom: "MINDGW_GATEWAY",
     adminKey: "mgw_flag",
   });
+  expect(tailTarget({ gateway: "http://10.0.0.1:8080" }, env).gatewayFrom).toBe("--gateway");
+  expect(tailTarget({}, {}).gatewayFrom).toBeUndefined();
 });

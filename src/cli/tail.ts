@@ -16,33 +16,28 @@ interface TailFlags {
 }
 
 /**
- * `--gateway`, else `MINDGW_GATEWAY`, else the local default; `--admin-key`, else
+ * `--gateway`, else `MINDGW_GATEWAY`, else the local default, with where it came from as the tail's
+ * refusals name it (`MINDGW_GATEWAY: not a port …`; none at the default URL); `--admin-key`, else
  * `MINDGW_ADMIN_KEY`. An empty variable counts as unset and an empty flag is a usage error naming
  * it, as for every other command (given-flag.ts).
  */
 export function tailTarget(
   flags: Pick<TailFlags, "gateway" | "adminKey">,
   env: Record<string, string | undefined> = process.env,
-): { gateway: string; adminKey: string } {
-  const gateway = givenFlag("--gateway", flags.gateway) ?? (env.MINDGW_GATEWAY || "http://127.0.0.1:8080");
+): { gateway: string; adminKey: string; gatewayFrom?: "--gateway" | "MINDGW_GATEWAY" } {
+  const flagged = givenFlag("--gateway", flags.gateway);
+  const gateway =
+    flagged !== undefined
+      ? ({ gateway: flagged, gatewayFrom: "--gateway" } as const)
+      : env.MINDGW_GATEWAY
+        ? ({ gateway: env.MINDGW_GATEWAY, gatewayFrom: "MINDGW_GATEWAY" } as const)
+        : { gateway: "http://127.0.0.1:8080" };
   const flag = givenFlag("--admin-key", flags.adminKey);
   const adminKey = flag ?? env.MINDGW_ADMIN_KEY ?? "";
   // Refused here, not by fetch at each attempt, which reads as a gateway it cannot reach.
   const unsendable = unsendableKey(adminKey, flag, "--admin-key", "MINDGW_ADMIN_KEY");
   if (unsendable) throw new UsageError(unsendable);
-  return { gateway, adminKey };
-}
-
-/**
- * Where the tail's gateway came from, as its refusals name it (`MINDGW_GATEWAY: not a port …`), in
- * `tailTarget`'s order; undefined: neither was given, the default URL.
- */
-export function tailGatewayFrom(
-  flags: Pick<TailFlags, "gateway">,
-  env: Record<string, string | undefined> = process.env,
-): "--gateway" | "MINDGW_GATEWAY" | undefined {
-  if (flags.gateway !== undefined) return "--gateway";
-  return env.MINDGW_GATEWAY ? "MINDGW_GATEWAY" : undefined;
+  return { ...gateway, adminKey };
 }
 
 /**
@@ -90,10 +85,8 @@ export function registerTail(program: Command): void {
       const target = tailTarget(flags);
       const filter = tailFilterFlags(flags);
       const { runTail } = await import("../tui/run-tail.ts");
-      const gatewayFrom = tailGatewayFrom(flags);
       process.exitCode = await runTail({
         ...target,
-        ...(gatewayFrom ? { gatewayFrom } : {}),
         ...filter,
         admin: flags.admin === true,
         json: flags.json === true,

@@ -17,3 +17,12 @@ test("an error object or words at the top say an error; null, false, empty words
   expect(saysError(null)).toBe(false);
   expect(saysError("error")).toBe(false);
 });
+
+// The official OpenAI SDK throws on a chunk whose `error` is truthy (openai/core/streaming.js:
+// `if (data && data.error)`): `true`, `1`, `[]` were relayed as good and audited 200 while it threw.
+test("a top-level error as the OpenAI SDK reads it: truthy says one, null, false, empty words and zero do not", () => {
+  for (const error of [true, 1, 0.5, -1, [], [1], {}, "x"])
+    expect({ error, says: saysError({ error }) }).toEqual({ error, says: true });
+  for (const error of [null, false, "", 0, -0, undefined])
+    expect({ error, says: saysError({ error }) }).toEqual({ error, says: false });
+});

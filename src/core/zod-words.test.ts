@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { zodWords } from "./zod-words.ts";
+import { expectedWords, valueAt, zodWords } from "./zod-words.ts";
 
 test("zod's words for a bound or a closed set are said as a flag's, any other refusal as it was", () => {
   const said: [string, string][] = [
@@ -21,4 +21,18 @@ test("zod's words for a bound or a closed set are said as a flag's, any other re
     ],
   ];
   for (const [zod, words] of said) expect({ zod, words: zodWords(zod) }).toEqual({ zod, words });
+});
+
+test("a type zod expected in words, and the value an issue's path leads to", () => {
+  expect(["int", "array", "string", "bigint"].map(expectedWords)).toEqual([
+    "a whole number",
+    "a list",
+    "text",
+    "bigint",
+  ]);
+  const json = { records: [{ id: "r", n: null }] };
+  expect(valueAt(json, ["records", 0, "id"])).toBe("r");
+  expect(valueAt(json, ["records", 0, "n"])).toBeNull();
+  expect(valueAt(json, ["records", 0, "n", "deeper"])).toBeUndefined();
+  expect(valueAt(json, ["records", 3, "id"])).toBeUndefined();
 });

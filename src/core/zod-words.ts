@@ -40,3 +40,26 @@ export function zodWords(refusal: string): string {
   const options = NOT_AN_OPTION.exec(refusal);
   return options?.[1] ? optionWords(options[1]) : refusal;
 }
+
+/** zod's type names (`issue.expected` of an `invalid_type`) in the CLI's words. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  array: "a list",
+  object: "an object",
+};
+
+/** A type zod expected in words: `a list`, `text`; a name not in the table as zod says it. */
+export const expectedWords = (expected: string): string => EXPECTED[expected] ?? expected;
+
+/** The value at an issue's `path` in `json`; undefined where the path leads nowhere (a field missing). */
+export function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let value = json;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}

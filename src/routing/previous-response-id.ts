@@ -1,5 +1,5 @@
 import { SseScanner, type SseSpan } from "../core/sse-scanner.ts";
-import { matches, skipSpace } from "./relay-event-checks.ts";
+import { matches, skipSpace } from "./json-bytes.ts";
 
 const encoder = new TextEncoder();
 

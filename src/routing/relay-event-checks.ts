@@ -2,6 +2,7 @@ import { saysError } from "../core/says-error.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
 import { OPENING_EVENTS, ROLE_KEY } from "./answer-opening.ts";
+import { isSpace, matches, skipSpace } from "./json-bytes.ts";
 import { CHOICES_KEY, noChoiceAfterKey } from "./no-choice.ts";
 import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./stream-end.ts";
 
@@ -85,20 +86,6 @@ export function oneLine(buf: Uint8Array, span: SseSpan): boolean {
   return rest === span.end;
 }
 
-const isSpace = (b: number | undefined) => b === 32 || b === 9 || b === 10 || b === 13;
-
-export function skipSpace(buf: Uint8Array, at: number, end: number): number {
-  while (at < end && isSpace(buf[at])) at++;
-  return at;
-}
-
-/** Whether `word` is at `at`, before `end`. */
-export function matches(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
-  if (end - at < word.length) return false;
-  for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
-  return true;
-}
-
 const QUOTE = 34;
 
 /**
@@ -173,10 +160,10 @@ function keyAt(buf: Uint8Array, span: SseSpan, key: Uint8Array): number {
 
 /**
  * `event: error`, or a data payload that opens with an `"error"` key that says an error
- * (core/says-error.ts: OpenAI's in-band error chunk, TGI's words). The value's first byte tells,
- * with no decode, an `"error": null`, `false` or `""` first, as some servers open every chunk of a
- * good answer: no error, neither an object nor words. Only a value that opens an object or words
- * is decoded; a payload that opens so and does not parse is one, as its bytes say.
+ * (core/says-error.ts: OpenAI's in-band error chunk, TGI's words, any truthy value). The value's
+ * first bytes tell, with no decode, an `"error": null`, `false`, `""` or `0` first, as some servers
+ * open every chunk of a good answer: no error (`opensFalsy`). Any other value is decoded; a payload
+ * that does not parse is one, as the OpenAI SDK throws on it.
  */
 export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   if (
@@ -190,15 +177,32 @@ export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   at = skipSpace(buf, at + 1, end);
   if (!matches(buf, at, end, ERROR_KEY)) return false;
   at = skipSpace(buf, at + ERROR_KEY.length, end);
-  if (buf[at] === COLON && !opensObjectOrWords(buf, skipSpace(buf, at + 1, end))) return false;
+  if (buf[at] === COLON && opensFalsy(buf, skipSpace(buf, at + 1, end))) return false;
   return saysErrorInData(buf, span, true);
 }
 
 const COLON = 58;
 
-/** Whether the value at `at` opens an object or words not empty (`""` is none): what may say an error. */
-const opensObjectOrWords = (buf: Uint8Array, at: number): boolean =>
-  buf[at] === OPEN_BRACE || (buf[at] === QUOTE && buf[at + 1] !== QUOTE);
+const ZERO = 48;
+const DOT = 46;
+
+/**
+ * Whether the value at `at` is, by its first bytes, one the OpenAI SDK reads as no error (falsy):
+ * `null`, `false`, `""`, `0`. Any other (an object, words, `true`, a list, a number but a bare
+ * `0`) is decoded to tell: `-0`, `0.0` or `0e5` is zero too, and only the decode says so.
+ */
+function opensFalsy(buf: Uint8Array, at: number): boolean {
+  const first = buf[at];
+  if (first === N || first === F) return true;
+  if (first === QUOTE) return buf[at + 1] === QUOTE;
+  if (first !== ZERO) return false;
+  const next = buf[at + 1];
+  return next !== DOT && next !== LOWER_E && next !== UPPER_E;
+}
+const N = 110;
+const F = 102;
+const LOWER_E = 101;
+const UPPER_E = 69;
 
 const text = new TextDecoder();
 /**

@@ -1,5 +1,5 @@
 import type { SseSpan } from "../core/sse-scanner.ts";
-import { skipSpace } from "./relay-event-checks.ts";
+import { skipSpace } from "./json-bytes.ts";
 
 // How the relay scan (relay-scan.ts) finds the few keys it reads in its events' bytes: one native
 // search a read, moved on event by event, never one search an event.

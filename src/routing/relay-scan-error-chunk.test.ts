@@ -62,6 +62,25 @@ describe("RelayScan: an error that is neither an object nor words, on every chun
     expect(reported(chunk(ROLE), chunk(CHUNK), chunk(STOP), "[DONE]")).toBe(false);
   });
 
+  // The OpenAI SDK's reading (streaming.js `if (data && data.error)`): zero in any spelling is none.
+  test.each([["0"], ["0.0"], ["-0"], ["0e5"], ["-0.0E-3"]])(
+    "%s, on every chunk, key first or last, is no failure",
+    (error) => {
+      for (const first of [true, false]) {
+        const chunk = said(error, first);
+        expect(reported(chunk(ROLE), chunk(CHUNK), chunk(STOP), "[DONE]")).toBe(false);
+      }
+    },
+  );
+
+  // It throws on any other truthy error: `true`, a number, a list (even empty) were relayed as good.
+  test.each([["true"], ["1"], ["0.5"], ["-1"], ["1e-3"], ["[]"], ['["x"]']])(
+    "%s, its key first or last, fails the stream as the OpenAI SDK does",
+    (error) => {
+      for (const first of [true, false]) expect(reported(said(error, first)(ROLE), "[DONE]")).toBe(true);
+    },
+  );
+
   test("TGI's words first fail the stream, an object first too", () => {
     expect(reported('{"error":"Input validation error: inputs too long","error_type":"validation"}')).toBe(
       true,

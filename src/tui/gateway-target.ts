@@ -25,16 +25,18 @@ export type TargetResult = { ok: true; target: GatewayTarget } | { ok: false; er
  */
 export function resolveGateway(gateway: string, from = "--gateway"): TargetResult {
   const reading = readGatewayUrl(gateway);
-  if (!reading.ok) return { ok: false, error: `${from}: ${reading.why}` };
-  const { url } = reading;
+  return reading.ok
+    ? { ok: true, target: gatewayTargetAt(reading.url) }
+    : { ok: false, error: `${from}: ${reading.why}` };
+}
+
+/** The tail's calls to the gateway at `url`, a URL read as every command reads one (core/gateway-url.ts). */
+export function gatewayTargetAt(url: URL): GatewayTarget {
   const base = new URL(`${url.origin}${url.pathname.replace(/\/*$/, "/")}`);
   return {
-    ok: true,
-    target: {
-      eventsUrl: new URL("admin/api/events", base),
-      workersUrl: new URL("admin/api/workers", base),
-      label: urlLabel(base.href),
-    },
+    eventsUrl: new URL("admin/api/events", base),
+    workersUrl: new URL("admin/api/workers", base),
+    label: urlLabel(base.href),
   };
 }
 

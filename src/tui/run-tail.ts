@@ -1,9 +1,9 @@
 import { statusFilterRefusal } from "../audit/status-filter.ts";
 import { textWithout } from "../core/credentials.ts";
 import { messageOf } from "../core/describe-error.ts";
-import { keyInGatewayUrlRefusal } from "../core/gateway-url-key.ts";
+import { readGatewayTarget } from "../core/gateway-target-reading.ts";
 import { MOST_TENANT_FILTER } from "../core/tenant-filter.ts";
-import { forTenant, resolveGateway } from "./gateway-target.ts";
+import { forTenant, gatewayTargetAt } from "./gateway-target.ts";
 import { runInteractive } from "./run-interactive.tsx";
 import { runJson } from "./run-json.ts";
 import { type TailFilter, validStatusFilter } from "./tail-filter.ts";
@@ -30,14 +30,14 @@ export async function runTail(options: TailOptions): Promise<number> {
     return code;
   };
   const refuse = (message: string) => say(message, "mindgw", 2);
-  const from = options.gatewayFrom ?? "--gateway";
-  // Before the URL is read: a key given as one would be tried as a host name, and echoed.
-  const keyInUrl = keyInGatewayUrlRefusal(options.gateway, options.adminKey);
-  if (keyInUrl) return refuse(`${from}: ${keyInUrl}`);
-  const resolved = resolveGateway(options.gateway, from);
-  if (!resolved.ok) return refuse(resolved.error);
-  if (!options.adminKey)
-    return refuse(`${options.gatewayFrom ?? "tail"} needs --admin-key or MINDGW_ADMIN_KEY`);
+  // Refused as every command refuses its gateway; at the default URL it is the tail that needs a key.
+  const reading = readGatewayTarget(
+    options.gateway,
+    options.adminKey,
+    options.gatewayFrom ?? "--gateway",
+    options.gatewayFrom ?? "tail",
+  );
+  if (!reading.ok) return refuse(reading.refusal);
   if (options.status !== undefined && !validStatusFilter(options.status)) {
     return refuse(`--status: ${statusFilterRefusal(options.status)}`);
   }
@@ -52,7 +52,7 @@ export async function runTail(options: TailOptions): Promise<number> {
     ...(options.status ? { status: options.status.toLowerCase() } : {}),
   };
   const common = {
-    target: forTenant(resolved.target, options.tenant),
+    target: forTenant(gatewayTargetAt(reading.url), options.tenant),
     adminKey: options.adminKey,
     filter,
     showAdmin: options.admin === true,

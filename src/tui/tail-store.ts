@@ -5,7 +5,7 @@ import { formatClock, oneLine } from "./format.ts";
 import type { HeartbeatBounds, HeartbeatTiming } from "./heartbeat-bounds.ts";
 import { OwnCalls } from "./own-calls.ts";
 import { RingBuffer } from "./ring-buffer.ts";
-import { tookBy } from "./row-taken-by.ts";
+import { markGap } from "./row-gaps.ts";
 import { StatsWindow, type WindowStats } from "./stats-window.ts";
 import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
 import { WorkerList, type WorkerRow } from "./worker-list.ts";
@@ -83,7 +83,7 @@ export class TailStore {
   private readonly everything: StatsWindow;
   /** The workers pane's rows. */
   private readonly workerList: WorkerList;
-  /** The stream has been live: a later `live` is a reconnect (`markGap`). */
+  /** The stream has been live: a later `live` is a reconnect (row-gaps.ts `markGap`). */
   private everLive = false;
 
   constructor(
@@ -160,11 +160,11 @@ export class TailStore {
           : null;
         return;
       case "node.left":
-        this.markGap("lost", event.node, event.instance);
+        markGap(this.ring, this.inFlight, "lost", event.node, event.instance);
         return;
       case "events.missed":
         this.missed += event.count;
-        this.markGap("missed");
+        markGap(this.ring, this.inFlight, "missed");
         return;
     }
   }
@@ -172,27 +172,10 @@ export class TailStore {
   setStatus(status: ConnectionStatus): void {
     // Live again after a drop: a request in flight may have finished meanwhile, unseen. Its row
     // says its end is unknown; a finish that still comes (a stream cut by a proxy) replaces it.
-    if (status.state === "live" && this.everLive) this.markGap("dropped");
+    if (status.state === "live" && this.everLive) markGap(this.ring, this.inFlight, "dropped");
     if (status.state === "live") this.everLive = true;
     this.status = status;
     this.version++;
-  }
-
-  /**
-   * Marks the rows in flight (those `node` took, when given: of its process `instance` alone, when
-   * both name one) with `gap`. They stay in flight: a finish that still comes replaces them (a node
-   * whose entry expired while it served on). A row already `lost` stays so: a later gap hides no
-   * more of it than its node's leaving did, and "node lost" says why.
-   */
-  private markGap(gap: RequestRow["gap"], node?: string, instance?: string): void {
-    for (const rows of this.inFlight.values()) {
-      for (const seq of rows) {
-        const row = this.ring.get(seq);
-        if (row === undefined || row.status !== null || row.gap === "lost" || !tookBy(row, node, instance))
-          continue;
-        this.ring.set(seq, { ...row, gap });
-      }
-    }
   }
 
   /** False once the gateway refused this credential the workers list: the pane says so. */

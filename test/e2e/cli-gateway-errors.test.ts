@@ -282,6 +282,83 @@ describe("a --gateway answering 200 with JSON holding the field, shaped otherwis
   });
 });
 
+describe("a gateway one release newer, or a row stored oddly", () => {
+  test("keys list and audit query print rows with a role, status, front door or attempt outcome this CLI does not know, and odd numbers: exit 0", async () => {
+    // The answer's shape was the gateway's own schemas made partial: closed sets and limits held,
+    // so a new role or front door, or one stored row with a negative latency, had keys list and
+    // audit query exit 2 saying the gateway was none.
+    const key = {
+      id: "key_1",
+      name: "n",
+      tenant: "default",
+      role: "auditor",
+      models: ["*"],
+      rpm: -1,
+      tpm: 0.5,
+      budget_usd: null,
+      key_preview: "mgw_AbCd…wxyz",
+      status: "suspended",
+      expires_at: null,
+      revoked_at: null,
+      created_at: "2026-01-02T03:04:05.000Z",
+      last_used_at: null,
+      chain: "key_1",
+    };
+    const record = {
+      requestId: "req_1",
+      startedAt: 1_767_322_800_000,
+      keyId: "key_1",
+      keyName: "n",
+      tenant: null,
+      role: "auditor",
+      frontDoor: "images",
+      model: "m",
+      route: "r",
+      upstreamModel: null,
+      status: 200,
+      errorClass: null,
+      stream: false,
+      latencyMs: -3,
+      ttfbMs: 1.5,
+      inputTokens: 2.5,
+      outputTokens: -1,
+      costUsd: 0,
+      clientIp: null,
+      userAgent: null,
+      attempts: Array.from({ length: 20 }, () => ({ outcome: "skipped", latencyMs: -1 })),
+    };
+    const answers: Record<string, unknown> = {
+      "GET /admin/api/keys": { keys: [key], nextCursor: null },
+      "GET /admin/api/audit": { records: [record], nextCursor: null },
+    };
+    const newer = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => Response.json(answers[`${request.method} ${new URL(request.url).pathname}`] ?? {}),
+    });
+    fx.deferTest(() => newer.stop(true));
+    const gateway = `http://127.0.0.1:${newer.port}`;
+    for (const [command, shows] of [
+      [
+        ["keys", "list"],
+        ["auditor", "suspended"],
+      ],
+      [
+        ["audit", "query"],
+        ["-3.0", "2.5/-1", "req_1"],
+      ],
+      [
+        ["audit", "query", "--json"],
+        ['"frontDoor":"images"', '"outcome":"skipped"'],
+      ],
+    ] as const) {
+      const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", fx.adminKey]);
+      expect({ command, code: out.code, stderr: out.stderr }).toEqual({ command, code: 0, stderr: "" });
+      for (const text of shows) expect(out.stdout).toContain(text);
+    }
+  });
+});
+
 describe("no target given, in a folder with no ./data", () => {
   test("audit import, MINDGW_GATEWAY set or not: exit 2, saying it takes -c alone, never to give --gateway", async () => {
     // It said "with no -c FILE, --gateway URL, MINDGW_CONFIG or MINDGW_GATEWAY given … or its URL

@@ -316,7 +316,7 @@ describe("a stream with no choice in it", () => {
 });
 
 // `"error": null` is no error: some OpenAI-compatible servers send it on every chunk; nor is
-// `false` or `""` (only an object or words say one: core/says-error.ts).
+// `false`, `""` or `0` (only a truthy one, as the OpenAI SDK reads it: core/says-error.ts).
 describe('an answer that says "error": null', () => {
   test("whole: the answer, to chat and Messages callers", async () => {
     const chat = (await fidelity.chat("null-error", "x")) as OpenAI.ChatCompletion;

@@ -118,6 +118,16 @@ test.each([
     ["keys", "-c", config, "list", "--admin-key", KEY],
     `mindgw: keys takes its config with -c, after a command: mindgw keys list --admin-key <key> -c ${config}`,
   ],
+  // audit import takes --gateway hidden, only to refuse it: neither suggested nor listed (55baac7a
+  // said "mindgw audit import f.ndjson --gateway <url>", a command then refused).
+  [
+    ["--gateway", "http://127.0.0.1:1", "audit"],
+    "mindgw: --gateway goes after the command: mindgw audit <command> --gateway <url> (commands: query, export)",
+  ],
+  [
+    ["--gateway", "http://127.0.0.1:1", "audit", "import", "f.ndjson"],
+    "mindgw: unknown option '--gateway'\n(run with --help for usage)",
+  ],
   // A command that takes no such flag: commander's refusal stands.
   [
     ["--gateway", "http://127.0.0.1:1", "serve"],

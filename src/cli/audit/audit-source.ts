@@ -7,6 +7,7 @@ import type { Config } from "../../config/config-schema.ts";
 import { mediaType } from "../../core/media-type.ts";
 import { parseInput } from "../../http/parse-input.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
+import { answeredShape } from "../answered-shape.ts";
 import { openCommandStorage, requirePostgresSchema } from "../config-store.ts";
 import { gatewayTenantNames } from "../gateway-tenant-names.ts";
 import { openReadOnlyAudit } from "./read-only-audit.ts";
@@ -65,12 +66,9 @@ export async function localAudit(config: Config, migrate: boolean): Promise<Audi
   };
 }
 
-/**
- * An audit page as every gateway's answer holds it: each record's fields typed where present, its
- * request id and start always (a gateway of an earlier release answers without fields added since).
- */
+/** An audit page as every gateway's answer holds it (answered-shape.ts): a record's id and start always. */
 const answeredPage = z.object({
-  records: z.array(auditRecordSchema.partial().required({ requestId: true, startedAt: true })),
+  records: z.array(answeredShape(auditRecordSchema, ["requestId", "startedAt"])),
 });
 
 /** Through `/admin/api/audit` and `/admin/api/audit/export` with an admin key. */

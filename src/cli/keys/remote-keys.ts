@@ -4,15 +4,13 @@ import { type KeyView, keyViewSchema } from "../../auth/key-view.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
 import { cursorOf, type KeyPage } from "../../http/admin/key-page.ts";
 import { adminFetch } from "../admin-fetch.ts";
+import { answeredShape } from "../answered-shape.ts";
 import { UsageError } from "../exit-code.ts";
 import { gatewayTenantNames } from "../gateway-tenant-names.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
-/**
- * A key as every gateway's answer holds it: each field typed where present, its id and name always
- * (a gateway of an earlier release answers without fields added since, such as `chain`).
- */
-const answeredKey = () => keyViewSchema().partial().required({ id: true, name: true });
+/** A key as every gateway's answer holds it (answered-shape.ts): its id and name always. */
+const answeredKey = () => answeredShape(keyViewSchema(), ["id", "name"]);
 
 /** A new key's answer (create, rotate): the key as above and its plain key. */
 const issuedKey = () => answeredKey().extend({ key: z.string() });

@@ -243,12 +243,9 @@ export interface Provider {
    */
   readonly takesUnsignedThinking?: boolean;
   /**
-   * anthropic: the upstream takes Anthropic's automatic prompt caching (a top-level
-   * `cache_control`, the breakpoint on the last cacheable block): a chat or Responses caller's
-   * `prompt_cache_key` asks for its prompt cached by it (openai-to-anthropic/automatic-caching.ts).
-   * The provider's `automatic_caching`: by default set on Anthropic's own API and Claude on Vertex
-   * AI, unset on any other server (DeepSeek's `/anthropic`, a proxy) and Claude on Bedrock, where
-   * the key is named as left out.
+   * anthropic: the upstream takes Anthropic's automatic prompt caching, a top-level `cache_control`
+   * (openai-to-anthropic/automatic-caching.ts): the provider's `automatic_caching`, by default set
+   * on Anthropic's own API and Claude on Vertex AI, unset on any other server and on Bedrock.
    */
   readonly cachesAutomatically?: boolean;
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */

@@ -4,12 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import { Attempt } from "../routing/attempt.ts";
-import { ByteRelay } from "../routing/byte-relay.ts";
 import { childEnv } from "../testing/off-cloud-env.ts";
 import { type StreamEnds, sseResponse } from "./sse-response.ts";
 import { StoredBeforeEnd } from "./stored-before-answer.ts";
-import { drainedWith, encoder, streamEnds, TIMEOUTS } from "./testing/sse-kit.ts";
+import { drainedWith, encoder, heldRelayOf, streamEnds } from "./testing/sse-kit.ts";
 
 // When a stream's end reaches the client: held for the charge's record or a stored answer's save
 // where those must come first, and before the request's own ending runs.
@@ -56,22 +54,8 @@ describe("sseResponse: the end", () => {
     "a client that hangs up while the bytes holding the end marker wait for %s did not have the whole answer: client_closed",
     async (holder) => {
       const reads = ['data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n', "data: [DONE]\n\n"];
-      let at = 0;
       // The upstream sends the end marker and never closes its body (as one that is slow to).
-      const upstream = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          const next = reads[at++];
-          if (next !== undefined) controller.enqueue(encoder.encode(next));
-          else return new Promise(() => {});
-        },
-      });
-      const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
-      const relay = new ByteRelay(upstream.getReader(), attempt, {
-        provider: "a",
-        maxLine: 1024,
-        onUsage: () => true,
-        done: () => {},
-      });
+      const relay = heldRelayOf(reads);
       const held = Promise.withResolvers<undefined>();
       const holding = Promise.withResolvers<void>();
       const hold = () => {

@@ -2,11 +2,9 @@ import { describe, expect, test } from "bun:test";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { upstreamError } from "../core/gateway-error.ts";
-import { Attempt } from "../routing/attempt.ts";
-import { ByteRelay } from "../routing/byte-relay.ts";
 import { childEnv } from "../testing/off-cloud-env.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
-import { drainedWith, encoder, relayOf, run, streamEnds, TIMEOUTS } from "./testing/sse-kit.ts";
+import { drainedWith, encoder, heldRelayOf, relayOf, run, streamEnds } from "./testing/sse-kit.ts";
 
 // sseResponse relaying a stream: byte for byte, an upstream's error or a lost connection, a client
 // that hangs up, headers, a source drained at once, the first write. A Responses stream's failure:
@@ -18,21 +16,7 @@ import { drainedWith, encoder, relayOf, run, streamEnds, TIMEOUTS } from "./test
  * sent `reads` and neither more nor its body's end (it would, later).
  */
 async function leftAfter(seen: string, reads: string[]): Promise<GatewayError | undefined> {
-  let at = 0;
-  const upstream = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = reads[at++];
-      if (next !== undefined) controller.enqueue(encoder.encode(next));
-      else return new Promise(() => {});
-    },
-  });
-  const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");
-  const chunks = new ByteRelay(upstream.getReader(), attempt, {
-    provider: "a",
-    maxLine: 1024,
-    onUsage: () => true,
-    done: () => {},
-  });
+  const chunks = heldRelayOf(reads);
   const ending = Promise.withResolvers<GatewayError | undefined>();
   const response = sseResponse(chunks, "anthropic", {}, streamEnds(ending.resolve), undefined);
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();

@@ -13,13 +13,27 @@ export const TIMEOUTS = { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 };
 
 /** Upstream reads as given; then a clean end, or a broken connection when `breaks`. */
 export function relayOf(reads: string[], breaks = false): ChunkSource {
+  return relayOver(reads, (controller) => {
+    if (breaks) controller.error(new Error("reset"));
+    else controller.close();
+    return undefined;
+  });
+}
+
+/** Upstream reads as given, then neither more nor its body's end (it would, later: a slow upstream). */
+export const heldRelayOf = (reads: string[]): ChunkSource => relayOver(reads, () => new Promise(() => {}));
+
+/** A byte relay over `reads`, then what `after` does once they are read. */
+function relayOver(
+  reads: string[],
+  after: (controller: ReadableStreamDefaultController<Uint8Array>) => undefined | Promise<never>,
+): ChunkSource {
   let at = 0;
   const upstream = new ReadableStream<Uint8Array>({
     pull(controller) {
       const next = reads[at++];
-      if (next !== undefined) controller.enqueue(encoder.encode(next));
-      else if (breaks) controller.error(new Error("reset"));
-      else controller.close();
+      if (next === undefined) return after(controller);
+      controller.enqueue(encoder.encode(next));
     },
   });
   const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "a");

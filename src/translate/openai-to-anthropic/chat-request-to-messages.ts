@@ -75,7 +75,8 @@ export const ANTHROPIC_CACHING_TARGET: ChatTarget = {
  * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`):
  * then it leads the turn as a thinking block, as an empty one on a tool-call turn without it.
  * `prompt_cache_key` and a top-level `cache_control` go as Anthropic's automatic caching where
- * the upstream takes it (`caches`: `Provider.cachesAutomatically`), else they are named.
+ * the upstream takes it (`caches`: `Provider.cachesAutomatically`), else they are named; there a
+ * turn of a stored chain (`chained`) is cached as one with a key is.
  */
 export function chatRequestToMessages(
   body: JsonObject,
@@ -83,6 +84,7 @@ export function chatRequestToMessages(
   upstreamModel?: string,
   thinkingBack = false,
   caches = false,
+  chained = false,
 ): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
@@ -142,7 +144,7 @@ export function chatRequestToMessages(
   const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
-  if (caches) withAutomaticCaching(body, out, dropped);
+  if (caches) withAutomaticCaching(body, out, dropped, chained);
   return out;
 }
 

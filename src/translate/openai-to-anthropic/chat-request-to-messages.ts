@@ -23,6 +23,7 @@ import {
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
+import { refuseThinkingOff } from "../thinking-off-refused.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { systemOf, textBlocks, withCacheControl, withMessageMark } from "./anthropic-cache-control.ts";
@@ -139,8 +140,12 @@ export function chatRequestToMessages(
   if (request.user && request.safety_identifier && request.user !== request.safety_identifier)
     dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
-  // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as written.
-  if (isJsonObject(body.thinking)) out.thinking = body.thinking;
+  // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as
+  // written, unless the model cannot take it at all.
+  if (isJsonObject(body.thinking)) {
+    refuseThinkingOff(body.thinking, upstreamModel ?? request.model);
+    out.thinking = body.thinking;
+  }
   const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));

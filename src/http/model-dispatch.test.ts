@@ -48,11 +48,11 @@ test("the look for thinking sets fields the request has from the start: its shap
   );
   const made = Object.keys(dispatch);
   expect(made).toContain("unsignedThinking");
-  expect(claudeCall("messages", body, provider({}), dispatch, "drop").dropped).toEqual([
+  expect(claudeCall("messages", body, provider({}), dispatch, "drop", "claude-sonnet-4-6").dropped).toEqual([
     "content.thinking (unsigned)",
   ]);
   const deepseek = provider({ base_url: "https://api.deepseek.com/anthropic" });
-  expect(claudeCall("messages", body, deepseek, dispatch, "drop").body).toBe(body);
+  expect(claudeCall("messages", body, deepseek, dispatch, "drop", "deepseek-chat").body).toBe(body);
   expect(Object.keys(dispatch)).toEqual(made);
   expect([dispatch.unsignedThinking, dispatch.thinkingToMend]).toEqual([true, false]);
 });

@@ -207,7 +207,8 @@ function adaptedCall(
   if (goesAsSent(operation, provider, responses)) {
     if (operation === "responses" && responses) return nativeResponses(body, provider, responses);
     // To Claude, without what it would refuse the request for (claude-call.ts).
-    if (provider.dialect === "anthropic") return claudeCall(operation, body, provider, received, policy);
+    if (provider.dialect === "anthropic")
+      return claudeCall(operation, body, provider, received, policy, upstreamModel);
     return sameDialect(operation, body, provider);
   }
   if (!translates(operation, provider)) throw cannotServe(operation, provider, model);

@@ -3,6 +3,7 @@ import { type AcceptedBetas, sortBetas } from "../providers/accepted-betas.ts";
 import type { Provider } from "../providers/provider.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { withThinkingBack } from "../translate/thinking-back.ts";
+import { refuseThinkingOff } from "../translate/thinking-off-refused.ts";
 import { withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import { refuseMessagesUrlSources } from "../translate/url-sources.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
@@ -30,7 +31,8 @@ const BETA = "anthropic-beta";
  * a tool-call turn that has none, which it refuses (thinking-back.ts). A call that needs none of
  * this goes as received, its bytes spliced; the look for either kind of thinking is one pass over
  * the assistant turns, nothing made, once a request (`received`: its dialect headers, and what that
- * look found: unsigned-thinking-in.ts), whatever its attempts and routes.
+ * look found: unsigned-thinking-in.ts), whatever its attempts and routes. A `thinking` the route's
+ * model (`upstreamModel`) cannot take at all is the route's refusal (thinking-off-refused.ts).
  */
 export function claudeCall(
   operation: Operation,
@@ -38,9 +40,12 @@ export function claudeCall(
   provider: Provider,
   received: CallerDialect | undefined,
   policy: UnsupportedPolicy,
+  upstreamModel: string,
 ): AdaptedCall {
   // A part by URL the route's cloud refuses: the route's refusal, before anything is sent.
   if (provider.refusesUrlSources) refuseMessagesUrlSources(body, new Dropped(policy));
+  // Read only when the body turns thinking off: one property read on every other call.
+  if (operation === "messages") refuseThinkingOff(body.thinking, upstreamModel);
   const accepted = provider.acceptedBetas;
   const headers = received?.headers;
   const unsigned = leavesOutUnsignedThinking(provider, body, received);

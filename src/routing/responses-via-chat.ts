@@ -50,6 +50,7 @@ function chatOf(
   target: Target,
   model: string,
   policy: UnsupportedPolicy,
+  chained: boolean,
 ): AdaptedCall {
   const body = translated.body;
   // Not translated on: an OpenAI-dialect provider, whose chat call goes as it came (adaptDialect's
@@ -57,7 +58,9 @@ function chatOf(
   if (!translatesChat(target.provider)) return sameDialect("chat", body, target.provider);
   const { paths } = translated;
   try {
-    return translatedChat(body, target, model, new Dropped(policy, RESPONSES_NAMES, paths));
+    // A stored chain's turns lead every turn's prompt: cacheable where Claude caches (automatic-caching.ts).
+    const dropped = new Dropped(policy, RESPONSES_NAMES, paths);
+    return translatedChat(body, target, model, dropped, undefined, chained);
   } catch (error) {
     // A part the next translation cannot take (a file Anthropic has no block for) is the caller's.
     throw error instanceof GatewayError ? inCallerNames(error, undefined, paths) : error;
@@ -142,7 +145,7 @@ export function responsesViaChat(
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
   const translated = chatRequestOf(body, target, context, policy);
-  const chat = chatOf(translated, target, model, policy);
+  const chat = chatOf(translated, target, model, policy, context.previous.length > 0);
   const { tools, compact } = translated;
   // Whose thinking the answer's reasoning items carry, signed for it alone (thinking-blocks.ts).
   const thinkingBackTo = takesThinkingBack(target.provider) ? target.provider.name : undefined;
@@ -222,7 +225,7 @@ export function compactViaChat(
     { type: "compaction_trigger" },
   ];
   const translated = chatRequestOf({ ...request, input }, target, context, policy);
-  const chat = chatOf(translated, target, model, policy);
+  const chat = chatOf(translated, target, model, policy, context.previous.length > 0);
   return {
     ...sentViaChat(translated, chat, target),
     prompt: body,

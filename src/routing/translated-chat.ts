@@ -43,13 +43,17 @@ const anthropicTargetOf = (provider: Provider): ChatTarget =>
 /** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
 export const translatesChat = (provider: Provider): boolean => chatTargetOf(provider) !== undefined;
 
-/** A chat call that a translation carries to another API, what it cannot carry named in `dropped`. */
+/**
+ * A chat call that a translation carries to another API, what it cannot carry named in `dropped`.
+ * `chained`: the chat call is a Responses turn continuing a stored chain (its prefix the same each turn).
+ */
 export function translatedChat(
   body: JsonObject,
   to: Target,
   model: string,
   dropped: Dropped,
   paths?: CallerPaths,
+  chained = false,
 ): AdaptedCall {
   const { provider, upstreamModel } = to;
   // What OpenAI's API refuses, a translation would clamp or drop and answer: refused as OpenAI does.
@@ -58,7 +62,7 @@ export function translatedChat(
     // A part the translation would send by URL, which the route's cloud refuses: the route's refusal.
     if (provider.refusesUrlSources) refuseChatUrlSources(body, dropped);
     // The target as it came: no object of its own per call.
-    const call = chatViaMessages(body, model, dropped, to);
+    const call = chatViaMessages(body, model, dropped, to, chained);
     if (!paths) return call;
     // An offered tool's schema, named by Anthropic at its index among those offered: the caller's.
     const callerNames = (field: string) => inOfferedTool(chatFieldName(field), paths);
@@ -100,18 +104,20 @@ const CHAT_HINTS: HintNames = {
  * A chat call to an Anthropic upstream. When the upstream takes thinking no Claude signed
  * (`thinkingBack`: DeepSeek's `/anthropic`), its thinking reaches the caller as `reasoning_content`
  * and the assistant turns' reasoning goes back as thinking: the round trip its thinking mode asks.
- * Where it caches automatically (`automatic_caching`), a `prompt_cache_key` asks it to.
+ * Where it caches automatically (`automatic_caching`), a `prompt_cache_key` asks it to, and so
+ * does a stored chain (`chained`).
  */
 function chatViaMessages(
   body: JsonObject,
   model: string,
   dropped: Dropped,
   { provider, upstreamModel }: Target,
+  chained: boolean,
 ): AdaptedCall {
   const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
   const thinkingBack = takesThinkingBack(provider);
   const caches = provider.cachesAutomatically === true;
-  const messages = chatRequestToMessages(body, dropped, upstreamModel, thinkingBack, caches);
+  const messages = chatRequestToMessages(body, dropped, upstreamModel, thinkingBack, caches, chained);
   return {
     operation: "messages",
     body: messages,

@@ -12,14 +12,21 @@ import { anthropicCacheControl } from "./anthropic-cache-control.ts";
  * (Codex sends its session's id on every turn) had each turn's whole conversation billed and read
  * again. It becomes `{type: "ephemeral"}` where the request marks no breakpoint of its own
  * (`cache_control` on a part, message or tool, LiteLLM's and OpenRouter's form): a caller that
- * marks chose what to cache, and is sent as marked.
+ * marks chose what to cache, and is sent as marked. So does a turn of a stored chain (`chained`: a
+ * Responses caller's `previous_response_id`, without a key): the gateway puts the stored turns in
+ * front of the new input, the same prefix each turn, and the caller asked for the next turn's.
  *
  * A top-level `cache_control` (OpenRouter's own ask for automatic caching) goes as Anthropic's, its
  * `ttl` kept where Anthropic takes it, beside the caller's marks where it fits them; where Anthropic
  * would answer 400 (`unfitting`) it is left out and named in `dropped` (refused under
  * `translation.unsupported: reject`), the caller's own marks sent as they are.
  */
-export function withAutomaticCaching(chat: JsonObject, messages: JsonObject, dropped: Dropped): void {
+export function withAutomaticCaching(
+  chat: JsonObject,
+  messages: JsonObject,
+  dropped: Dropped,
+  chained = false,
+): void {
   if (isJsonObject(chat.cache_control)) {
     const asked = anthropicCacheControl(chat.cache_control);
     const why = unfitting(messages, ttlOf(asked));
@@ -28,8 +35,9 @@ export function withAutomaticCaching(chat: JsonObject, messages: JsonObject, dro
     return;
   }
   const key = chat.prompt_cache_key;
+  const asked = chained || (typeof key === "string" && key !== "");
   // No mark of the caller's: the automatic breakpoint, 5m, always fits.
-  if (typeof key !== "string" || key === "" || marksOf(messages).count > 0) return;
+  if (!asked || marksOf(messages).count > 0) return;
   messages.cache_control = { type: "ephemeral" };
 }
 

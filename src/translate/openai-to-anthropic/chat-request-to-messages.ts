@@ -23,6 +23,7 @@ import {
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
+import { refuseThinkingOff } from "../thinking-off-refused.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { systemOf, textBlocks, withCacheControl, withMessageMark } from "./anthropic-cache-control.ts";
@@ -75,7 +76,8 @@ export const ANTHROPIC_CACHING_TARGET: ChatTarget = {
  * sign), unless the upstream takes it back (`thinkingBack`: `Provider.takesUnsignedThinking`):
  * then it leads the turn as a thinking block, as an empty one on a tool-call turn without it.
  * `prompt_cache_key` and a top-level `cache_control` go as Anthropic's automatic caching where
- * the upstream takes it (`caches`: `Provider.cachesAutomatically`), else they are named.
+ * the upstream takes it (`caches`: `Provider.cachesAutomatically`), else they are named; there a
+ * turn of a stored chain (`chained`) is cached as one with a key is.
  */
 export function chatRequestToMessages(
   body: JsonObject,
@@ -83,6 +85,7 @@ export function chatRequestToMessages(
   upstreamModel?: string,
   thinkingBack = false,
   caches = false,
+  chained = false,
 ): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
@@ -137,12 +140,16 @@ export function chatRequestToMessages(
   if (request.user && request.safety_identifier && request.user !== request.safety_identifier)
     dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
-  // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as written.
-  if (isJsonObject(body.thinking)) out.thinking = body.thinking;
+  // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as
+  // written, unless the model cannot take it at all.
+  if (isJsonObject(body.thinking)) {
+    refuseThinkingOff(body.thinking, upstreamModel ?? request.model);
+    out.thinking = body.thinking;
+  }
   const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
-  if (caches) withAutomaticCaching(body, out, dropped);
+  if (caches) withAutomaticCaching(body, out, dropped, chained);
   return out;
 }
 

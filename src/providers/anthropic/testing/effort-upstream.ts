@@ -22,6 +22,8 @@ export const LEVELS: Readonly<Record<string, readonly string[]>> = {
   "claude-opus-5": ["low", "medium", "high", "xhigh", "max"],
   "claude-haiku-5-5": ["low", "medium", "high", "xhigh", "max"],
   "claude-sonnet-5-5": ["low", "medium", "high", "xhigh", "max"],
+  "claude-opus-5-5": ["low", "medium", "high", "xhigh", "max"],
+  "claude-fable-5-1": ["low", "medium", "high", "xhigh", "max"],
   "their-claude": ["low", "medium", "high", "max"],
   // Before Opus 4.5: no effort at all.
   "claude-sonnet-4-5": [],
@@ -42,6 +44,13 @@ const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
  * gateway mends by, so a level sent as asked is the caller's 400.
  */
 const CAPPED_BETWEEN_TOOLS = new Set(["claude-sonnet-5-5"]);
+/**
+ * Sonnet 5.5 takes `thinking.type` adaptive or between_tools; "disabled returns 400" at any effort
+ * (Anthropic's "What's new in Claude Sonnet 5.5" and its thinking troubleshooting table); Opus 5.5
+ * and Fable 5.1 think always ("What's new in Claude Opus 5.5", Thinking can't be disabled). No page
+ * gives the wording: this one stands in for it.
+ */
+const REFUSES_THINKING_OFF = new Set(["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5-1"]);
 /**
  * Opus 4.8, which no doc caps, refusing xhigh and max with thinking left out in Opus 5's words, as
  * users report it (anthropics/claude-code#76689, #79798).
@@ -70,6 +79,8 @@ const refused = (message: string) =>
 /** What Anthropic answers a request's effort level, by its model; else the message. */
 function judged(body: Sent): Response {
   const effort = body.output_config?.effort;
+  if (REFUSES_THINKING_OFF.has(body.model) && body.thinking?.type === "disabled")
+    return refused("thinking.type: 'disabled' is not supported for this model.");
   const levels = LEVELS[body.model] ?? [];
   if (effort !== undefined && levels.length === 0)
     return refused("This model does not support the effort parameter.");

@@ -1,6 +1,7 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
 import { CredentialFailure, credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText } from "../credentials/fetch-token.ts";
+import { readTokenFile } from "../credentials/token-file.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 
@@ -25,10 +26,11 @@ export async function containerCredentials(
 ): Promise<Expiring<AwsCredentials>> {
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
-  if (!full) return askEndpoint(provider, ecsUrl(relative), await authorization(env), WHAT, doFetch);
+  if (!full)
+    return askEndpoint(provider, ecsUrl(relative), await authorization(provider, env), WHAT, doFetch);
   refuseUnsafeFullUri(provider, full);
   try {
-    return await askEndpoint(provider, full, await authorization(env), WHAT, doFetch);
+    return await askEndpoint(provider, full, await authorization(provider, env), WHAT, doFetch);
   } catch (error) {
     if (!relative || !(error instanceof CredentialFailure)) throw error;
     const what = `${WHAT} of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)`;
@@ -42,9 +44,13 @@ const WHAT = "the container credentials endpoint";
 const ecsUrl = (relative: string | undefined) => `http://169.254.170.2${relative ?? ""}`;
 
 /** The `Authorization` to send: the token file's (read at each fetch: EKS rotates it), else the token. */
-const authorization = async (env: Env): Promise<string | undefined> =>
+const authorization = async (provider: string, env: Env): Promise<string | undefined> =>
   env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
-    ? (await Bun.file(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).text()).trim()
+    ? readTokenFile(
+        provider,
+        env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE,
+        "the container authorization token file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)",
+      )
     : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
 
 /** One endpoint's keys; `what` names it in a failure. */

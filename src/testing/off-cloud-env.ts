@@ -35,6 +35,8 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   // AWS: the chain's last step off (its failure says so), and pointed at nothing were it turned on.
   AWS_EC2_METADATA_DISABLED: "true",
   AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://${NOTHING_LISTENS}`,
+  // The endpoint above wins over a mode (ec2-metadata-endpoint.ts): emptied all the same, as read.
+  AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "",
   // ECS's and EKS Pod Identity's endpoint, announced by a host that runs in a task or a pod.
   AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "",

@@ -136,6 +136,18 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect(heard).toEqual([]);
   });
 
+  test("a token file that cannot be read is the failure, _RELATIVE_URI not asked: fromHttp's read error is no CredentialsProviderError, which alone lets the chain go on", async () => {
+    const error = await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "absent"),
+    }).catch((e: unknown) => e);
+    expect((error as GatewayError).message).toBe(
+      "could not get credentials for upstream br: the container authorization token file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) could not be read",
+    );
+    expect(heard).toEqual([]);
+  });
+
   test("FULL_URI alone, failing: the failure is its own (no ECS endpoint asked)", async () => {
     fullDown = true;
     const error = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL() }).catch(

@@ -29,8 +29,11 @@ export async function containerCredentials(
   if (!full)
     return askEndpoint(provider, ecsUrl(relative), await authorization(provider, env), WHAT, doFetch);
   refuseUnsafeFullUri(provider, full);
+  // Read before the try: a token file that cannot be read is no endpoint's failure, and the JS
+  // chain goes on only past a CredentialsProviderError, which fromHttp's read error is not.
+  const token = await authorization(provider, env);
   try {
-    return await askEndpoint(provider, full, await authorization(provider, env), WHAT, doFetch);
+    return await askEndpoint(provider, full, token, WHAT, doFetch);
   } catch (error) {
     if (!relative || !(error instanceof CredentialFailure)) throw error;
     const what = `${WHAT} of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)`;

@@ -35,6 +35,8 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   // AWS: the chain's last step off (its failure says so), and pointed at nothing were it turned on.
   AWS_EC2_METADATA_DISABLED: "true",
   AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://${NOTHING_LISTENS}`,
+  // The endpoint above wins over a mode (ec2-metadata-endpoint.ts): emptied all the same, as read.
+  AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "",
   // ECS's and EKS Pod Identity's endpoint, announced by a host that runs in a task or a pod.
   AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "",
@@ -49,7 +51,7 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   AWS_CONTAINER_AUTHORIZATION_TOKEN: "",
   AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: "",
   // Settings that change where a call goes or how it is made: LocalStack's AWS_ENDPOINT_URL, a
-  // FIPS runner's AWS_USE_FIPS_ENDPOINT, a shell's AWS_REGION (a test of "no region" says none).
+  // FIPS runner's AWS_USE_FIPS_ENDPOINT, an IPv6 runner's AWS_USE_DUALSTACK_ENDPOINT, a shell's AWS_REGION (a test of "no region" says none).
   // Every AWS_*, Azure and Google setting the gateway reads is here (test/suite-rules.test.ts).
   AWS_REGION: "",
   AWS_ENDPOINT_URL: "",
@@ -57,6 +59,7 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   AWS_ENDPOINT_URL_STS: "",
   AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "",
   AWS_USE_FIPS_ENDPOINT: "",
+  AWS_USE_DUALSTACK_ENDPOINT: "",
   AWS_EC2_METADATA_V1_DISABLED: "",
   // Google: the metadata server is asked whatever the residency check says; the check told
   // "not Google Cloud", as the start's warnings on an ordinary host say (GCE_METADATA_HOST alone

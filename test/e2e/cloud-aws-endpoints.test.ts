@@ -139,14 +139,14 @@ describe("a configured endpoint", () => {
 // FIPS endpoints in the US and Canada; elsewhere the host does not resolve, as with the SDKs), and
 // the pair with a custom endpoint refused ("Invalid Configuration: FIPS and custom endpoint are not
 // supported").
-describe("FIPS endpoints", () => {
-  /** A web identity exchange's environment: no keys, so the call's first host is STS's. */
-  const webIdentity = () => {
-    const tokenFile = files.file("web-identity-token");
-    writeFileSync(tokenFile, "token");
-    return { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/mindgw" };
-  };
+/** A web identity exchange's environment: no keys, so the call's first host is STS's. */
+const webIdentity = () => {
+  const tokenFile = files.file("web-identity-token");
+  writeFileSync(tokenFile, "token");
+  return { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/mindgw" };
+};
 
+describe("FIPS endpoints", () => {
   test("AWS_USE_FIPS_ENDPOINT: Bedrock's and STS's FIPS hosts", async () => {
     const signed = await bedrockGateway({ AWS_USE_FIPS_ENDPOINT: "true" }, true, "us-east-1");
     expect(await connectsOf(signed)).toEqual(["bedrock-runtime-fips.us-east-1.amazonaws.com:443"]);
@@ -236,6 +236,76 @@ describe("FIPS endpoints", () => {
     expect(said).toContain("br-fips");
     expect(said).toContain("use_fips_endpoint of profile fips");
     expect(said).toContain("endpoint_url of profile fips");
+  });
+});
+
+// Dual-stack (IPv4 and IPv6) endpoints (AWS_USE_DUALSTACK_ENDPOINT, the profile's
+// use_dualstack_endpoint), as the SDKs' endpoint rules build them: the partition's
+// dualStackDnsSuffix (`api.aws`, China's `api.amazonwebservices.com.cn`), `-fips` beside FIPS
+// (GovCloud's STS included), and the pair with a custom endpoint refused ("Invalid Configuration:
+// Dualstack and custom endpoint are not supported").
+describe("dual-stack endpoints", () => {
+  test("AWS_USE_DUALSTACK_ENDPOINT: Bedrock's and STS's dual-stack hosts, FIPS beside it", async () => {
+    const dual = { AWS_USE_DUALSTACK_ENDPOINT: "true" };
+    const hosts = [
+      await bedrockGateway(dual, true, "us-east-1"),
+      await bedrockGateway({ ...dual, AWS_USE_FIPS_ENDPOINT: "true" }, true, "us-west-2"),
+      await bedrockGateway(dual, true, "cn-north-1"),
+      await bedrockGateway({ ...dual, ...webIdentity() }, false, "us-east-1"),
+      await bedrockGateway(
+        { ...dual, AWS_USE_FIPS_ENDPOINT: "true", ...webIdentity() },
+        false,
+        "us-gov-west-1",
+      ),
+    ];
+    const asked = [];
+    for (const client of hosts) asked.push(...(await connectsOf(client)));
+    expect(asked).toEqual([
+      "bedrock-runtime.us-east-1.api.aws:443",
+      "bedrock-runtime-fips.us-west-2.api.aws:443",
+      "bedrock-runtime.cn-north-1.api.amazonwebservices.com.cn:443",
+      "sts.us-east-1.api.aws:443",
+      "sts-fips.us-gov-west-1.api.aws:443",
+    ]);
+  });
+
+  test("the profile's use_dualstack_endpoint, unless the environment says false", async () => {
+    const file = configFile(`[default]\nuse_dualstack_endpoint = true\n`);
+    const dual = await bedrockGateway({ AWS_CONFIG_FILE: file }, true, "eu-west-1");
+    expect(await connectsOf(dual)).toEqual(["bedrock-runtime.eu-west-1.api.aws:443"]);
+    const plain = await bedrockGateway(
+      { AWS_CONFIG_FILE: file, AWS_USE_DUALSTACK_ENDPOINT: "false" },
+      true,
+      "eu-west-1",
+    );
+    expect(await connectsOf(plain)).toEqual(["bedrock-runtime.eu-west-1.amazonaws.com:443"]);
+  });
+
+  test("beside a custom endpoint, or as neither true nor false: each call refused, saying so, nothing sent", async () => {
+    const before = { converse: clouds.callsTo(/\/converse$/).length, connects: proxy.targets.length };
+    for (const [client, said] of [
+      [
+        await bedrockGateway({ AWS_USE_DUALSTACK_ENDPOINT: "true", AWS_ENDPOINT_URL: cloud.url }),
+        "Dual-stack is asked (AWS_USE_DUALSTACK_ENDPOINT) beside a custom endpoint (AWS_ENDPOINT_URL): Dual-stack and a custom endpoint are not supported together",
+      ],
+      [
+        await bedrockGateway({ AWS_USE_DUALSTACK_ENDPOINT: "true" }, true, AWS.region, cloud.url),
+        "Dual-stack is asked (AWS_USE_DUALSTACK_ENDPOINT) beside a custom endpoint (base_url)",
+      ],
+      [
+        await bedrockGateway({ AWS_USE_DUALSTACK_ENDPOINT: "1" }, true, "us-east-1"),
+        'AWS_USE_DUALSTACK_ENDPOINT is "1": expected "true" or "false"',
+      ],
+    ] as const) {
+      const failure = await ask(client).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ status: 502 });
+      expect(String(failure)).toContain(said);
+    }
+    expect(clouds.callsTo(/\/converse$/).length).toBe(before.converse);
+    expect(proxy.targets.length).toBe(before.connects);
   });
 });
 

@@ -180,6 +180,46 @@ describe("mindgw config check", () => {
     expect(fips.stderr).toContain("its calls will answer 502 (model m-br (route br/x))");
   });
 
+  test("bedrock whose credentials come from STS, with FIPS asked beside STS's custom endpoint alone: valid, with a warning; keys that never reach STS: none", async () => {
+    const path = await writeConfig({
+      providers: [{ name: "br", type: "bedrock", region: "us-east-1" }],
+      models: [{ name: "m-br", allow_unpriced: true, routes: [{ provider: "br", model: "x" }] }],
+    });
+    const aws = `${path}.aws-config`;
+    await Bun.write(
+      aws,
+      "[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/ops\nsource_profile = base\n\n[profile base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n",
+    );
+    const fipsBesideSts = {
+      AWS_CONFIG_FILE: aws,
+      AWS_USE_FIPS_ENDPOINT: "true",
+      AWS_ENDPOINT_URL_STS: "http://127.0.0.1:9",
+    };
+    const said =
+      "warning: provider br (bedrock) has no usable credentials: STS, where its credentials are got, cannot be asked: FIPS is asked (AWS_USE_FIPS_ENDPOINT) beside a custom endpoint (AWS_ENDPOINT_URL_STS): FIPS and a custom endpoint are not supported together, as in the AWS SDKs; its calls will answer 502 (model m-br (route br/x))";
+    // The environment's web identity, and a profile's role: each exchanged at STS, each refused there.
+    for (const env of [
+      {
+        ...fipsBesideSts,
+        AWS_WEB_IDENTITY_TOKEN_FILE: `${path}.token`,
+        AWS_ROLE_ARN: "arn:aws:iam::1:role/r",
+      },
+      { ...fipsBesideSts, AWS_PROFILE: "ops" },
+    ]) {
+      const result = await runMindgw(["config", "check", "-c", path], { env });
+      expect(result.code).toBe(0);
+      expect(result.stderr.trim()).toBe(said);
+    }
+    // Keys that sign by themselves (the environment's, a static profile's) never reach STS: nothing said.
+    for (const env of [
+      { ...fipsBesideSts, AWS_ACCESS_KEY_ID: "AKIAENV", AWS_SECRET_ACCESS_KEY: "s", AWS_ROLE_ARN: "r" },
+      { ...fipsBesideSts, AWS_PROFILE: "base" },
+    ]) {
+      const result = await runMindgw(["config", "check", "-c", path], { env });
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+    }
+  });
+
   test("a tenant's usage period longer than audit.retention: valid, with a warning that its requests and tokens count the rows kept", async () => {
     const path = await writeConfig({
       ...validConfig,

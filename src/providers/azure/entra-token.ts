@@ -1,6 +1,7 @@
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchOAuthToken, requestToken } from "../credentials/fetch-token.ts";
+import { readTokenFile } from "../credentials/token-file.ts";
 import { ENTRA_ENVIRONMENT } from "./entra-environment.ts";
 import { managedIdentityRequest, readManagedIdentityToken, resourceOf } from "./managed-identity-token.ts";
 
@@ -143,15 +144,7 @@ async function clientCredentialsToken(
 
 /** The federated token file's JWT, read at each fetch: the kubelet writes a fresh one before the last expires. */
 async function federatedToken(provider: string, path: string): Promise<string> {
-  let token: string;
-  try {
-    token = (await Bun.file(path).text()).trim();
-  } catch (error) {
-    throw credentialFailure(provider, "the federated token file could not be read", {
-      cause: error,
-      detail: path,
-    });
-  }
+  const token = await readTokenFile(provider, path, "the federated token file");
   if (!token) throw credentialFailure(provider, "the federated token file is empty", { detail: path });
   return token;
 }

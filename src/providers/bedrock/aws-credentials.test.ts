@@ -99,6 +99,29 @@ describe("the AWS credential chain", () => {
     expect(asked).toHaveLength(7);
   });
 
+  test("a token file that cannot be read (web identity, container authorization) is a 502 saying which, its path for the log alone, not an unexplained failure", async () => {
+    const absent = "/nonexistent/mindgw-token";
+    for (const [env, said] of [
+      [
+        { AWS_WEB_IDENTITY_TOKEN_FILE: absent, AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/r" },
+        "could not get credentials for upstream br: the web identity token file could not be read",
+      ],
+      [
+        {
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${server.port}/creds`,
+          AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: absent,
+        },
+        "could not get credentials for upstream br: the container authorization token file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) could not be read",
+      ],
+    ] as const) {
+      const error = await source({}, env)
+        .get()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GatewayError);
+      expect(error).toMatchObject({ status: 502, message: said, detail: absent });
+    }
+  });
+
   test("no credentials anywhere (EC2 instance metadata off) is a clear 502 naming the provider and what was tried", async () => {
     const error = await source({}, { AWS_EC2_METADATA_DISABLED: "true" })
       .get()

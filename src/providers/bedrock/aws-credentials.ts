@@ -79,7 +79,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
     fetchCredentials = async () => forever(value);
   } else {
     // One for both steps that may ask it (a profile's credential_source, the chain's last): it keeps state.
-    const instanceMetadata = instanceMetadataCredentials(provider, env, doFetch);
+    const instanceMetadata = instanceMetadataCredentials(provider, env, doFetch, config.profile);
     const context = {
       provider,
       region: options.region,

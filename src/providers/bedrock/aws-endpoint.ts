@@ -30,13 +30,17 @@ export type AwsEndpoint =
  * profile's `use_fips_endpoint`) `https://<host>-fips.<region>.<suffix>` — STS in GovCloud
  * `https://sts.<region>.amazonaws.com`, FIPS already — for any region, as the SDKs' endpoint rules
  * build it (where AWS has none the host does not resolve); `<suffix>` is the region's partition's
- * (aws-partition.ts: `amazonaws.com`, China's `amazonaws.com.cn`, the ISO partitions' own). FIPS beside a custom endpoint is
- * refused, as the rules refuse it ("Invalid Configuration: FIPS and custom endpoint are not
- * supported"), and so is a FIPS setting that is neither `true` nor `false`, as the JS SDK refuses it. The profile is the config file's (`profile`, else `AWS_PROFILE`, else `default`).
- * An empty value is unset: as to the SDKs for an endpoint URL, but not for
- * `AWS_USE_FIPS_ENDPOINT`, where the JS SDK's `booleanSelector` throws on an empty one (any value
- * present but `true`/`false`); here an empty one falls through to the profile's setting, as one
- * left blank in a compose file means to. Read when asked: once a provider for Bedrock, at each
+ * (aws-partition.ts: `amazonaws.com`, China's `amazonaws.com.cn`, the ISO partitions' own), or
+ * with dual-stack asked (`AWS_USE_DUALSTACK_ENDPOINT`, else the profile's `use_dualstack_endpoint`)
+ * its dual-stack one (`api.aws`, China's `api.amazonwebservices.com.cn`, …), GovCloud's STS then
+ * `sts-fips` too. FIPS or dual-stack beside a custom endpoint is refused, as the rules refuse it
+ * ("Invalid Configuration: FIPS and custom endpoint are not supported", FIPS said first; "…
+ * Dualstack and custom endpoint …"), and so is a setting that is neither `true` nor `false`, as
+ * the JS SDK refuses it. The profile is the config file's (`profile`, else `AWS_PROFILE`, else
+ * `default`). An empty value is unset: as to the SDKs for an endpoint URL, but not for
+ * `AWS_USE_FIPS_ENDPOINT` or `AWS_USE_DUALSTACK_ENDPOINT`, where the JS SDK's `booleanSelector`
+ * throws on an empty one (any value present but `true`/`false`); here an empty one falls through to
+ * the profile's setting, as one left blank in a compose file means to. Read when asked: once a provider for Bedrock, at each
  * STS exchange (a credential refresh) for STS.
  */
 export function awsEndpoint(
@@ -53,40 +57,61 @@ export function awsEndpoint(
     own !== undefined
       ? { url: own, from: "base_url" }
       : configuredEndpoint(service, env, file, profile, name);
-  const fips = fipsAsked(env, profile, name);
+  const fips = asked(FIPS, env, profile, name);
   if (fips?.unreadable !== undefined) return { refused: fips.unreadable };
+  const dualStack = asked(DUAL_STACK, env, profile, name);
+  if (dualStack?.unreadable !== undefined) return { refused: dualStack.unreadable };
+  // The rules' order: FIPS beside a custom endpoint is refused before dual-stack is.
+  const clash = fips ?? dualStack;
   if (custom !== undefined)
-    return fips
+    return clash
       ? {
-          refused: `FIPS is asked (${fips.by}) beside a custom endpoint (${custom.from}): FIPS and a custom endpoint are not supported together, as in the AWS SDKs`,
+          refused: `${clash.what} is asked (${clash.by}) beside a custom endpoint (${custom.from}): ${clash.what} and a custom endpoint are not supported together, as in the AWS SDKs`,
         }
       : { url: custom.url };
   const partition = awsPartition(region);
-  const host =
-    fips && !(service === STS && partition.name === "aws-us-gov") ? `${service.host}-fips` : service.host;
-  return { url: `https://${host}.${region}.${partition.dnsSuffix}` };
+  // GovCloud's STS is FIPS already on its IPv4 host, not on its dual-stack one (`sts-fips.…api.aws`).
+  const fipsHost = fips && !(service === STS && partition.name === "aws-us-gov" && !dualStack);
+  const suffix = dualStack ? partition.dualStackDnsSuffix : partition.dnsSuffix;
+  return { url: `https://${fipsHost ? `${service.host}-fips` : service.host}.${region}.${suffix}` };
 }
 
 /** The profile as the settings it gives are named (`default` where none is named). */
 const profileLabel = (name: string | undefined): string => `profile ${name ?? "default"}`;
 
+/** A true-or-false endpoint setting: its environment variable, its profile key, and what it asks for. */
+interface EndpointSwitch {
+  readonly variable: "AWS_USE_FIPS_ENDPOINT" | "AWS_USE_DUALSTACK_ENDPOINT";
+  readonly key: "use_fips_endpoint" | "use_dualstack_endpoint";
+  readonly what: string;
+}
+
+const FIPS: EndpointSwitch = { variable: "AWS_USE_FIPS_ENDPOINT", key: "use_fips_endpoint", what: "FIPS" };
+const DUAL_STACK: EndpointSwitch = {
+  variable: "AWS_USE_DUALSTACK_ENDPOINT",
+  key: "use_dualstack_endpoint",
+  what: "Dual-stack",
+};
+
 /**
- * The setting that asks for FIPS (the environment's when it says one, else the profile's), or why
- * it cannot be read; undefined where none asks. Read as the AWS SDK for JavaScript reads it
+ * The setting that turns `on` on (the environment's when it says one, else the profile's), or why
+ * it cannot be read; undefined where none does. Read as the AWS SDK for JavaScript reads it
  * (`booleanSelector` of @smithy/util-config-provider): `true` or `false` exactly, anything else
- * refused rather than taken for off, except an empty `AWS_USE_FIPS_ENDPOINT`, taken for unset (the
+ * refused rather than taken for off, except an empty environment variable, taken for unset (the
  * SDK refuses it: see `awsEndpoint`).
  */
-function fipsAsked(
+function asked(
+  on: EndpointSwitch,
   env: Env,
   profile: AwsProfile | undefined,
   name: string | undefined,
-): { by: string; unreadable?: undefined } | { unreadable: string } | undefined {
-  const [by, value] = env.AWS_USE_FIPS_ENDPOINT
-    ? ["AWS_USE_FIPS_ENDPOINT", env.AWS_USE_FIPS_ENDPOINT]
-    : [`use_fips_endpoint of ${profileLabel(name)}`, profile?.use_fips_endpoint];
+): { what: string; by: string; unreadable?: undefined } | { unreadable: string } | undefined {
+  const fromEnv = env[on.variable];
+  const [by, value] = fromEnv
+    ? [on.variable, fromEnv]
+    : [`${on.key} of ${profileLabel(name)}`, profile?.[on.key]];
   if (!value || value === "false") return undefined;
-  if (value === "true") return { by };
+  if (value === "true") return { what: on.what, by };
   return {
     unreadable: `${by} is ${JSON.stringify(value)}: expected "true" or "false", as the AWS SDKs read it`,
   };

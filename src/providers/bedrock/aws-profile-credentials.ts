@@ -43,6 +43,13 @@ const fromKinds = (profile: AwsProfile): boolean =>
  */
 export const givesCredentials = (profile: AwsProfile): boolean => fromKinds(profile) || isSso(profile);
 
+/**
+ * Whether the profile's own credentials are got at STS (`resolve`'s order for the profile named or
+ * `default`): a role to assume, before static keys; a web identity, after them.
+ */
+export const exchangedAtSts = (profile: AwsProfile): boolean =>
+  isAssumeRole(profile) || (!isStatic(profile) && isWebIdentity(profile));
+
 const KINDS =
   "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process";
 

@@ -1,5 +1,5 @@
-import { awsEndpoint, BEDROCK_RUNTIME } from "./aws-endpoint.ts";
-import { profileLacks } from "./aws-profile-credentials.ts";
+import { awsEndpoint, BEDROCK_RUNTIME, STS } from "./aws-endpoint.ts";
+import { exchangedAtSts, givesCredentials, profileLacks } from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { environmentApiKey } from "./bedrock-api-key.ts";
@@ -11,9 +11,10 @@ type Env = Record<string, string | undefined>;
  * credentials, naming it and who named it; else that it has no region at all; undefined when the
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
- * (aws-endpoint.ts), which the SDKs refuse too. Each makes every call a 502. Said at start, at a
- * reload and by `config check`; `credentials` false for a region or endpoint problem (its
- * credentials may be fine: it cannot call AWS).
+ * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
+ * credentials are certain to be got there. Each makes every call a 502. Said at start, at a
+ * reload and by `config check`; `credentials` false for a region or Bedrock endpoint problem (its
+ * credentials may be fine: it cannot call AWS), true for STS's (it can get none).
  */
 export function awsProfileProblem(
   provider: {
@@ -33,7 +34,31 @@ export function awsProfileProblem(
       credentials: false,
     };
   const { refused } = awsEndpoint(BEDROCK_RUNTIME, region, env, provider.profile, provider.base_url);
-  return refused === undefined ? undefined : { problem: refused, credentials: false };
+  if (refused !== undefined) return { problem: refused, credentials: false };
+  // STS's endpoint refused (FIPS beside AWS_ENDPOINT_URL_STS alone) fails only a chain that asks it.
+  if (!credentialsFromSts(provider, env)) return undefined;
+  const sts = awsEndpoint(STS, region, env, provider.profile);
+  return sts.refused === undefined
+    ? undefined
+    : { problem: `STS, where its credentials are got, cannot be asked: ${sts.refused}`, credentials: true };
+}
+
+/**
+ * Whether the credential chain (aws-credentials.ts, in its order) gets the provider's credentials
+ * at STS whatever answers: no `aws:` keys or Bedrock API key; not the environment's keys (unless a
+ * profile is named); the profile named or `default` a role or web identity one
+ * (`exchangedAtSts`), or, none named and `default` giving none, the environment's web identity.
+ */
+function credentialsFromSts(
+  provider: { aws?: object | undefined; profile?: string | undefined },
+  env: Env,
+): boolean {
+  if (provider.aws || environmentApiKey({ profile: provider.profile }, env)) return false;
+  const named = namedProfile(provider.profile, env);
+  if (!named && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return false;
+  const profile = readSharedFiles(env).profiles.get(named ?? "default");
+  if (profile && givesCredentials(profile)) return exchangedAtSts(profile);
+  return !named && Boolean(env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN);
 }
 
 function profileProblem(

@@ -1,6 +1,7 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText } from "../credentials/fetch-token.ts";
+import { readTokenFile } from "../credentials/token-file.ts";
 import type { AwsClock } from "./aws-clock.ts";
 import { expiry, secretsOf, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
@@ -57,7 +58,7 @@ export async function assumeRoleWithWebIdentity(
   caller: StsCaller,
   identity: WebIdentity,
 ): Promise<Expiring<AwsCredentials>> {
-  const token = (await Bun.file(identity.tokenFile).text()).trim();
+  const token = await readTokenFile(caller.provider, identity.tokenFile, "the web identity token file");
   caller.hold?.([token]);
   const form = new URLSearchParams({
     Action: "AssumeRoleWithWebIdentity",

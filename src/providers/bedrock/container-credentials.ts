@@ -1,6 +1,7 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
-import { credentialFailure } from "../credentials/credential-failure.ts";
+import { CredentialFailure, credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText } from "../credentials/fetch-token.ts";
+import { readTokenFile } from "../credentials/token-file.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 
@@ -8,14 +9,14 @@ type Env = Record<string, string | undefined>;
 
 /**
  * The keys of the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or
- * `_RELATIVE_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`): ECS, EKS Pod Identity. Both
- * URIs set, `FULL_URI` is asked, as by the AWS SDK for JavaScript, whose default chain asks
- * `fromHttp` first (@aws-sdk/credential-provider-node remoteProvider: `chain(fromHttp(init),
- * fromContainerMetadata(init))`), and `fromHttp` warns "awsContainerCredentialsFullUri will take
- * precedence" (@aws-sdk/credential-provider-http fromHttp.ts). botocore and the Rust SDK take
- * `_RELATIVE_URI` first; and where `FULL_URI` does not answer, the JS chain goes on to
- * `fromContainerMetadata`, which asks `_RELATIVE_URI` (ECS's 169.254.170.2): not done here, the
- * failure is the call's. The token file before the token, as AWS's SDK reference and botocore
+ * `_RELATIVE_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`): ECS, EKS Pod Identity, asked
+ * as the AWS SDK for JavaScript's default chain asks them (@aws-sdk/credential-provider-node
+ * remoteProvider: `chain(fromHttp(init), fromContainerMetadata(init))`). Both URIs set, `FULL_URI`
+ * first (`fromHttp` warns "awsContainerCredentialsFullUri will take precedence"; botocore and the
+ * Rust SDK take `_RELATIVE_URI` first), and where it fails, ECS's `_RELATIVE_URI` at 169.254.170.2
+ * (`fromContainerMetadata`, which sends `AWS_CONTAINER_AUTHORIZATION_TOKEN` alone, no token file).
+ * A `FULL_URI` refused before it is asked is the failure (`checkUrl` throws as `fromHttp` is made,
+ * before the chain runs). The token file before the token, as AWS's SDK reference and botocore
  * read them (the JS SDK's `fromHttp` takes the token first).
  */
 export async function containerCredentials(
@@ -24,22 +25,54 @@ export async function containerCredentials(
   doFetch: typeof fetch,
 ): Promise<Expiring<AwsCredentials>> {
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
-  if (full) refuseUnsafeFullUri(provider, full);
-  const url = full || `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`;
-  const headers: Record<string, string> = {};
-  const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
-    ? (await Bun.file(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).text()).trim()
+  const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+  if (!full)
+    return askEndpoint(provider, ecsUrl(relative), await authorization(provider, env), WHAT, doFetch);
+  refuseUnsafeFullUri(provider, full);
+  // Read before the try: a token file that cannot be read is no endpoint's failure, and the JS
+  // chain goes on only past a CredentialsProviderError, which fromHttp's read error is not.
+  const token = await authorization(provider, env);
+  try {
+    return await askEndpoint(provider, full, token, WHAT, doFetch);
+  } catch (error) {
+    if (!relative || !(error instanceof CredentialFailure)) throw error;
+    const what = `${WHAT} of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)`;
+    return askEndpoint(provider, ecsUrl(relative), env.AWS_CONTAINER_AUTHORIZATION_TOKEN, what, doFetch);
+  }
+}
+
+const WHAT = "the container credentials endpoint";
+
+/** ECS's endpoint for `_RELATIVE_URI`, a path (the AWS SDKs' fixed 169.254.170.2). */
+const ecsUrl = (relative: string | undefined) => `http://169.254.170.2${relative ?? ""}`;
+
+/** The `Authorization` to send: the token file's (read at each fetch: EKS rotates it), else the token. */
+const authorization = async (provider: string, env: Env): Promise<string | undefined> =>
+  env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+    ? readTokenFile(
+        provider,
+        env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE,
+        "the container authorization token file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)",
+      )
     : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
-  if (token) headers.authorization = token;
+
+/** One endpoint's keys; `what` names it in a failure. */
+async function askEndpoint(
+  provider: string,
+  url: string,
+  token: string | undefined,
+  what: string,
+  doFetch: typeof fetch,
+): Promise<Expiring<AwsCredentials>> {
+  const headers: Record<string, string> = token ? { authorization: token } : {};
   // ECS's 169.254.170.2, EKS Pod Identity's agent, or a loopback FULL_URI: straight to it, no proxy.
-  const what = "the container credentials endpoint";
   const reply = await fetchText(
     provider,
     { url, init: { headers }, what, timeoutMs: 10_000, direct: true },
     doFetch,
   );
   const parsed = keysReply.safeParse(safeJson(reply));
-  if (!parsed.success) throw credentialFailure(provider, "the container credentials endpoint sent no keys");
+  if (!parsed.success) throw credentialFailure(provider, `${what} sent no keys`);
   const { AccessKeyId, SecretAccessKey, Token, Expiration } = parsed.data;
   return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
 }

@@ -3,10 +3,10 @@ import { CredentialFailure, credentialFailure } from "../credentials/credential-
 import { fetchText, type TokenRequest, timedOut } from "../credentials/fetch-token.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
+import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
 
 type Env = Record<string, string | undefined>;
 
-const IMDS_ENDPOINT = "http://169.254.169.254";
 const TOKEN_PATH = "/latest/api/token";
 const ROLES_PATH = "/latest/meta-data/iam/security-credentials/";
 /**
@@ -40,19 +40,24 @@ const NO_V2 = new Set([403, 404, 405]);
  * token. A PUT that fails other than by a 400 falls back to IMDSv1 (the same GETs without a
  * token), unless AWS_EC2_METADATA_V1_DISABLED; one refused 403, 404 or 405, or never answered
  * (a hop limit of 1 seen from a container drops the token's answer, not v1's), keeps the source on
- * v1 without a PUT until a v1 GET is refused 401. AWS_EC2_METADATA_SERVICE_ENDPOINT points
- * elsewhere (the SDKs' override: IPv6's `http://[fd00:ec2::254]`, a test's fake).
+ * v1 without a PUT until a v1 GET is refused 401. Asked where ec2-metadata-endpoint.ts says (the
+ * endpoint or endpoint mode of the environment or the profile: IPv6's `http://[fd00:ec2::254]`,
+ * a test's fake).
  */
 export function instanceMetadataCredentials(
   provider: string,
   env: Env,
   doFetch: typeof fetch,
+  /** The profile named in config (`profile:`), whose settings may say where instance metadata is. */
+  profile?: string,
 ): () => Promise<Expiring<AwsCredentials>> {
   let v1Only = false;
   return async () => {
     if (instanceMetadataDisabled(env))
       throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
-    const base = (env.AWS_EC2_METADATA_SERVICE_ENDPOINT || IMDS_ENDPOINT).replace(/\/+$/, "");
+    const endpoint = instanceMetadataEndpoint(env, profile);
+    if (endpoint.refused !== undefined) throw credentialFailure(provider, endpoint.refused);
+    const base = endpoint.url;
     // Link-local: straight to it, never through a proxy.
     const get = (path: string, init: TokenRequest["init"]) =>
       fetchText(

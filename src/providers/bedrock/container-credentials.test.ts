@@ -1,0 +1,161 @@
+import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { awsCredentialSource } from "./aws-credentials.ts";
+
+// Two container credentials endpoints on loopback, as ECS and EKS Pod Identity answer: `full`
+// plays AWS_CONTAINER_CREDENTIALS_FULL_URI's (it answers 500 while `fullDown`), `ecs` plays ECS's
+// 169.254.170.2, which no test can listen on: the fetch given the chain sends that host's requests
+// to it, and every other as it is.
+const heard: { endpoint: string; path: string; authorization: string | null }[] = [];
+let fullDown = false;
+const keys = (id: string) => ({
+  AccessKeyId: id,
+  SecretAccessKey: "s",
+  Token: "t",
+  Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+  RoleArn: "arn:aws:iam::123456789012:role/task",
+});
+const endpoint = (name: string, answer: () => Response) =>
+  Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      const path = new URL(request.url).pathname;
+      heard.push({ endpoint: name, path, authorization: request.headers.get("authorization") });
+      return answer();
+    },
+  });
+const full = endpoint("full", () =>
+  fullDown
+    ? Response.json({ code: "InternalError", message: "agent restarting" }, { status: 500 })
+    : Response.json(keys("ASIAFULL")),
+);
+const ecs = endpoint("ecs", () => Response.json(keys("ASIAECS")));
+const viaLoopback = ((input: string | URL | Request, init?: RequestInit) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  if (url.hostname === "169.254.170.2") url.host = `127.0.0.1:${ecs.port}`;
+  return fetch(url, init);
+}) as typeof fetch;
+const dir = mkdtempSync(join(tmpdir(), "container-credentials-"));
+const tokenFile = join(dir, "eks-pod-identity-token");
+writeFileSync(tokenFile, "file-token\n");
+afterAll(() => {
+  full.stop(true);
+  ecs.stop(true);
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  heard.length = 0;
+  fullDown = false;
+});
+
+// No ~/.aws of the host's: the shared files are none.
+const NO_FILES = { AWS_CONFIG_FILE: "/nonexistent/c", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/c" };
+const fromContainer = (env: Record<string, string>) =>
+  awsCredentialSource({
+    provider: "br",
+    region: "us-east-1",
+    config: {},
+    env: { ...NO_FILES, ...env },
+    fetch: viaLoopback,
+  }).get();
+const FULL = () => `http://127.0.0.1:${full.port}/v1/credentials`;
+
+describe("the container credentials endpoint, as the AWS SDK for JavaScript asks it", () => {
+  test("both URIs set: FULL_URI is asked, and when it fails, ECS's _RELATIVE_URI (fromHttp, then fromContainerMetadata), with AWS_CONTAINER_AUTHORIZATION_TOKEN alone", async () => {
+    const env = {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
+    };
+    expect(await fromContainer(env)).toMatchObject({ accessKeyId: "ASIAFULL" });
+    expect(heard).toEqual([{ endpoint: "full", path: "/v1/credentials", authorization: "env-token" }]);
+    heard.length = 0;
+    fullDown = true;
+    expect(await fromContainer(env)).toEqual({
+      accessKeyId: "ASIAECS",
+      secretAccessKey: "s",
+      sessionToken: "t",
+    });
+    expect(heard).toEqual([
+      { endpoint: "full", path: "/v1/credentials", authorization: "env-token" },
+      { endpoint: "ecs", path: "/v2/credentials/task-id", authorization: "env-token" },
+    ]);
+  });
+
+  test("the fallback to _RELATIVE_URI sends no token of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (fromContainerMetadata reads none)", async () => {
+    fullDown = true;
+    const got = await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+    });
+    expect(got).toMatchObject({ accessKeyId: "ASIAECS" });
+    expect(heard).toEqual([
+      { endpoint: "full", path: "/v1/credentials", authorization: "file-token" },
+      { endpoint: "ecs", path: "/v2/credentials/task-id", authorization: null },
+    ]);
+  });
+
+  test("both failing, the call's 502 says the fallback's failure and names both", async () => {
+    fullDown = true;
+    const failing = ((input: string | URL | Request, init?: RequestInit) =>
+      String(input).includes("169.254.170.2")
+        ? Promise.resolve(new Response("no", { status: 404 }))
+        : viaLoopback(input, init)) as typeof fetch;
+    const error = await awsCredentialSource({
+      provider: "br",
+      region: "us-east-1",
+      config: {},
+      env: {
+        ...NO_FILES,
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
+        AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+      },
+      fetch: failing,
+    })
+      .get()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(502);
+    expect((error as GatewayError).message).toContain(
+      "could not get credentials for upstream br: the container credentials endpoint of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)",
+    );
+  });
+
+  test("a FULL_URI refused (plain http off loopback) is the failure, _RELATIVE_URI not asked: the SDK's checkUrl throws before its chain runs", async () => {
+    const error = await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.1.2.3/creds",
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
+    }).catch((e: unknown) => e);
+    expect((error as GatewayError).message).toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI is plain http");
+    expect(heard).toEqual([]);
+  });
+
+  test("a token file that cannot be read is the failure, _RELATIVE_URI not asked: fromHttp's read error is no CredentialsProviderError, which alone lets the chain go on", async () => {
+    const error = await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "absent"),
+    }).catch((e: unknown) => e);
+    expect((error as GatewayError).message).toBe(
+      "could not get credentials for upstream br: the container authorization token file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) could not be read",
+    );
+    expect(heard).toEqual([]);
+  });
+
+  test("FULL_URI alone, failing: the failure is its own (no ECS endpoint asked)", async () => {
+    fullDown = true;
+    const error = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL() }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as GatewayError).message).toContain(
+      "could not get credentials for upstream br: the container credentials endpoint answered 500",
+    );
+    expect(heard.map((one) => one.endpoint)).toEqual(["full"]);
+  });
+});

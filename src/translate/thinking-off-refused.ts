@@ -14,7 +14,8 @@ import { claudeVersion } from "./claude-version.ts";
  * `between_tools`: that still thinks between tool calls, only at effort high or below, and on
  * Sonnet 5.5 alone. The refusal is the route's (`unsupported_modality`): the model's next route,
  * another model that can answer without thinking, is tried; when none can, it is the caller's 400
- * in its own dialect, naming `thinking.type`.
+ * in its own dialect, naming `thinking.type`. Asked on every route to Claude: its Messages API
+ * (claude-call.ts, chat-request-to-messages.ts) and Bedrock's Converse (chat-request-to-converse.ts).
  */
 export function refuseThinkingOff(thinking: unknown, model: string): void {
   if (!isJsonObject(thinking) || thinking.type !== "disabled") return;

@@ -95,8 +95,13 @@ const holds = (message: unknown, type: string): boolean =>
  * thinking is left out, and as Claude's own next turns of the loop are once it answered without:
  * until the loop ends, the call goes without `thinking`, and without the `clear_thinking` edits
  * Claude Code sends in `context_management`, which Claude refuses without it; both named.
- * Adaptive thinking, where Claude itself may call a tool without thinking first, asks for no such
- * block.
+ * Adaptive thinking asks for no such block: there Claude decides whether to think at all, and may
+ * skip it (Anthropic's "Adaptive thinking", AWS's page of it alike), and a tool call it
+ * is made to make skips thinking, its answer opening with the call ("Thinking in tool and
+ * multi-turn workflows", https://platform.claude.com/docs/en/build-with-claude/thinking-tool-workflows):
+ * a turn it takes back as it answered it. That page's rule, whatever the mode, that a tool loop's
+ * thinking blocks come back complete and unmodified is of the blocks Claude returned, which are
+ * signed and go as they are; the blocks left out here are none of them.
  */
 function withThinkingClaudeTakes(body: JsonObject, dropped: Dropped): JsonObject {
   if (!isJsonObject(body.thinking) || body.thinking.type !== "enabled") return body;

@@ -22,6 +22,7 @@ import {
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { stopList } from "../stop-list.ts";
+import { refuseThinkingOff } from "../thinking-off-refused.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
 import { CLAUDE } from "./converse-claude.ts";
@@ -77,9 +78,18 @@ export const CONVERSE_TARGET: ChatTarget = {
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
  * `tool_choice: "none"` offers no tools; `n` must be 1. What it leaves out is named by the
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
- * URL; a file is a `document` (converse-document.ts).
+ * URL; a file is a `document` (converse-document.ts). A `thinking` Claude cannot take at all is
+ * the route's refusal, before anything is sent, as toward Claude's Messages API
+ * (thinking-off-refused.ts); a count's goes as written (count-tokens-to-converse.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
+  // Read only when the body turns thinking off: one property read on every other call.
+  refuseThinkingOff(body.thinking, String(body.model));
+  return converseRequest(body);
+}
+
+/** The Converse request of a chat request, whatever its `thinking` (chatRequestToConverse). */
+export function converseRequest(body: JsonObject): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   const system: JsonObject[] = [];

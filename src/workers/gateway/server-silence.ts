@@ -1,5 +1,3 @@
-import type { CancelHook } from "../../core/cancel-hook.ts";
-
 /**
  * What a worker's model server said while each call waited, for the router's verdict on a call
  * its bound ended (routing/try-route.ts `attemptFailed`): a server that hangs (a vLLM wedged on its
@@ -19,16 +17,17 @@ export class ServerSilence {
    * The calls whose exchange was cut unanswered while the server said nothing, each with the count
    * as it was sent (or as its head came); made at the first.
    */
-  private silent: WeakMap<CancelHook, number> | undefined;
+  private silent: WeakMap<object, number> | undefined;
 
   /**
-   * The exchange of `call` (the attempt that hooked it) was cut, `heardAtSend` the count as it was
+   * The exchange of `call` (the attempt that hooked it; a peer link's relay on the node holding the
+   * worker) was cut, `heardAtSend` the count as it was
    * sent, or as its head came when one did: kept when the server has said nothing since, to any
    * call (a body byte of its own included). Whatever
    * cut it: a caller hanging up and an impatient entry's tighter bound are cut here too, and judge
    * nothing (no count moves), so a hung server's calls beside them are still judged.
    */
-  cut(call: CancelHook, heardAtSend: number): void {
+  cut(call: object, heardAtSend: number): void {
     if (this.heard !== heardAtSend) return;
     this.silent ??= new WeakMap();
     this.silent.set(call, heardAtSend);
@@ -41,7 +40,7 @@ export class ServerSilence {
    * each, which would take the worker out at once; a server that hangs is judged at each call
    * sent after the last judged, three in a row.
    */
-  answeredNothing(call: CancelHook): boolean {
+  answeredNothing(call: object): boolean {
     const heardAtSend = this.silent?.get(call);
     if (heardAtSend === undefined) return false;
     this.silent?.delete(call);

@@ -241,7 +241,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     // bound have cut it before the first byte (try-route.ts `attemptFailed`); the exchange judges
     // nothing itself.
     if (this.hook !== undefined) this.link.silence.cut(this.hook, this.heardAtSend);
-    this.link.sendCancel(this.id);
+    this.link.sendCancel(this.id, this.hook);
     this.finish();
     this.settle(reason);
   }

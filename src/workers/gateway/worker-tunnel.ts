@@ -98,7 +98,12 @@ export class WorkerTunnel implements RegisteredWorker {
       window,
       maxBodyBytes: init.maxBodyBytes ?? 64 * 1024 * 1024,
       sendCredit: (id, bytes) => this.creditRelay(id, bytes),
-      sendCancel: (id) => this.send({ type: "cancel", id: String(id) }),
+      sendCancel: (id, call) =>
+        this.send(
+          init.tellsTimeouts === true && call?.cutAtLongestBound?.() === true
+            ? { type: "cancel", id: String(id), timedOut: true }
+            : { type: "cancel", id: String(id) },
+        ),
       done: (id) => this.releaseRelay(id),
       protocolError: (problem) => this.init.protocolError?.(problem),
       silence: this.silence,

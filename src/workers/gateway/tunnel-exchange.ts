@@ -130,7 +130,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
 
   /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
   onChunk(bytes: Uint8Array): void {
-    // Before the head, its tunnel has closed the connection (worker-tunnel.ts `beforeHead`).
+    // Before the head, its tunnel has closed the connection (worker-tunnel.ts `misplaced`).
     if (this.status === 0 || this.finished) return;
     this.uncredited += bytes.byteLength;
     if (this.uncredited > this.link.window + MAX_CHUNK_BYTES) {

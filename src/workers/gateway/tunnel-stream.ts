@@ -26,7 +26,7 @@ export interface TunnelStream {
   readonly readsNotFound?: boolean;
   /**
    * Its head came: a body chunk or an end before it is a protocol error, judged by the tunnel on
-   * the worker's own connection (worker-tunnel.ts `beforeHead`), a relayed stream's alike.
+   * the worker's own connection (worker-tunnel.ts `misplaced`), a relayed stream's alike.
    */
   readonly headed: boolean;
 }

@@ -115,7 +115,7 @@ export class FrameSwitch {
     const frame = parsed.frame;
     if (frame.type === "request") return this.open(frame);
     if (frame.type === "credit") return this.streams.get(frame.id)?.credit(frame.bytes);
-    if (frame.type === "cancel") return this.streams.get(frame.id)?.cancel();
+    if (frame.type === "cancel") return this.streams.get(frame.id)?.cancel(frame.timedOut === true);
     // Answered, so the calling node knows the link (and this node) is alive.
     if (frame.type === "heartbeat")
       return this.deps.writer.text(encodeFrame({ type: "heartbeat", at: frame.at }));
@@ -212,6 +212,11 @@ class Relay extends OpenRequest implements TunnelStream {
   private readonly linkId: number;
   /** A 404's body as it passes, up to what an error's is read to (`MAX_ERROR_BODY`); else unset. */
   private notFound: { contentType: string; body: Uint8Array[]; bytes: number } | undefined;
+  /**
+   * What the worker's model server had said, to any call, as this one was sent, then as its head
+   * came (server-silence.ts), as a local call's exchange keeps it (tunnel-exchange.ts).
+   */
+  private heardAtSend: number;
 
   constructor(
     private readonly id: string,
@@ -222,6 +227,7 @@ class Relay extends OpenRequest implements TunnelStream {
     super();
     this.servedBy = servedByOnWire(`${workerLabel(worker)}@${deps.nodeId}`);
     this.linkId = Number(id);
+    this.heardAtSend = worker.silence?.heard ?? 0;
   }
 
   /**
@@ -242,6 +248,7 @@ class Relay extends OpenRequest implements TunnelStream {
   ): void {
     const { id, servedBy } = this;
     this.headed = true;
+    this.heardAtSend = this.worker.silence?.heard ?? 0;
     if (status === 404) this.notFound = { contentType, body: [], bytes: 0 };
     this.send({
       type: "head",
@@ -309,10 +316,19 @@ class Relay extends OpenRequest implements TunnelStream {
     this.worker.creditRelay(this.workerId, bytes);
   }
 
-  /** The calling node left (its client hung up, a timeout) or the link closed. */
-  cancel(): void {
+  /**
+   * The calling node left (its client hung up, a timeout) or the link closed. `timedOut`: its
+   * longest bound cut the call before the first byte (the cancel's `timedOut`), judged here as a
+   * local call's is (try-route.ts `attemptFailed`): a worker whose server said nothing meanwhile, to
+   * this call or any other, is counted towards its ejection, as a server that is down.
+   */
+  cancel(timedOut = false): void {
     this.forget();
     this.worker.cancelRelay(this.workerId);
+    const silence = this.worker.silence;
+    if (!timedOut || silence === undefined) return;
+    silence.cut(this, this.heardAtSend);
+    if (silence.answeredNothing(this)) this.deps.registry.settled(this.worker, false);
   }
 
   private finish(): void {

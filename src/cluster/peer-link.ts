@@ -142,6 +142,8 @@ export class PeerLink {
         log,
         now: Date.now(),
         maxRequestBytes: maxMessageBytes,
+        // The node holding the worker judges its server's silence by what cut each call.
+        tellsTimeouts: true,
       });
       let timedOut = false;
       const timer = setTimeout(() => {

@@ -27,6 +27,13 @@ export interface CancelHook {
    * out from the call. What a client that leaves is charged depends on it (http/account-answer.ts).
    */
   requestUnsent?(unsent: boolean): void;
+  /**
+   * Whether a bound ended the call before its upstream's first byte, and no route to that upstream
+   * waits longer in that phase: the cut its upstream's silence is judged by (routing/try-route.ts
+   * `attemptFailed`). Read as the call is cut by a tunnel to another cluster node, whose cancel
+   * says it (`timedOut`), so that the node holding the worker judges it too. Absent: never so.
+   */
+  cutAtLongestBound?(): boolean;
 }
 
 /**

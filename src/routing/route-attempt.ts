@@ -101,6 +101,21 @@ export class RouteAttempt
     this.upstreamModel = target.upstreamModel;
   }
 
+  /**
+   * What a route to the same upstream model waits in the phase whose bound ended the attempt, when
+   * that is longer than this route's bound (`outwaitedBy` of the route's patience); undefined when
+   * no bound ended it, or none waits longer.
+   */
+  longerWait(): number | undefined {
+    const { patience } = this.target;
+    return patience === undefined ? undefined : this.outwaitedBy(patience);
+  }
+
+  /** `CancelHook.cutAtLongestBound`: a bound ended it before the first byte, and no route waits longer. */
+  cutAtLongestBound(): boolean {
+    return this.timedOutUnanswered() && this.longerWait() === undefined;
+  }
+
   /** The attempt whose reads and bounds the reply's read uses (`NativeReplyContext`): this one. */
   get attempt(): Attempt {
     return this;

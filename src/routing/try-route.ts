@@ -255,7 +255,7 @@ export function attemptFailed(
   // model entry with a 1 s first_byte must not take it from one that waits 10 minutes), until
   // the upstream has answered nothing for that longer bound (route-health.ts). A bound as long
   // as any of theirs counts: no route would have had its answer in time.
-  const longer = target.patience === undefined ? undefined : call.outwaitedBy(target.patience);
+  const longer = call.longerWait();
   const impatient = longer !== undefined && !health.answeredNothingFor(target.key, longer);
   const now = performance.now();
   // Waited in vain is a measurement too, whether or not the breaker counts it: `latency` ranks the

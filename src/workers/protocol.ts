@@ -278,7 +278,17 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     tenant: z.string().max(256).optional(),
   }),
   z.object({ type: z.literal("credit"), id, bytes: z.number().int().positive() }),
-  z.object({ type: z.literal("cancel"), id }),
+  z.object({
+    type: z.literal("cancel"),
+    id,
+    /**
+     * On a cluster peer link only: the calling node's longest bound for the wait cut the call before
+     * its first byte, so the node holding the worker judges its server's silence as for a call of its
+     * own (frame-switch.ts). Absent: a hang-up, a tighter bound, or a node from before. Never sent
+     * to a worker.
+     */
+    timedOut: z.literal(true).optional(),
+  }),
 ]);
 export type GatewayFrame = z.infer<typeof GatewayFrame>;
 /** A request the gateway sends a worker (or a node another node's worker, over a peer link). */

@@ -1,13 +1,21 @@
 import { expect, test } from "bun:test";
 import { waitForValue } from "../testing/wait-for.ts";
 import { LLAMA_COMPLETION, workerGateway } from "../testing/worker-gateway.ts";
-import type { GatewayFrame } from "./protocol.ts";
-import { openRawWorker, type RawWorker } from "./testing/raw-worker.ts";
+import { openRawWorker } from "./testing/raw-worker.ts";
+import {
+  answerAll,
+  chat as chatOf,
+  ejectedUntil as ejectedUntilOf,
+  nextRequest,
+  type RequestFrame,
+  whileServing,
+} from "./testing/served-calls.ts";
 
 // A worker whose model server hangs (a vLLM wedged on its GPU: the worker connected and healthy,
 // its server taking every call and answering none) is that worker's fault once the longest bound
 // passed with nothing answered: counted towards taking it out of rotation, as a server that is down
-// is. A worker whose server answers slowly (a stream that began, then stalls) is never judged so.
+// is. A worker whose server answers slowly (a whole answer outwaited while it answers others) is
+// never judged so. Streams whose head came: worker-hung-stream.test.ts.
 // No retries, and bounds short enough for a test: each call to a silent worker is a 504. The
 // route's breaker is not these tests' subject: at its default (five failures) their 504s, one test
 // after another, would open it and refuse the next test's calls.
@@ -15,83 +23,8 @@ const gw = workerGateway({
   routing: { retries: 0, timeouts: { connect: "2s", first_byte: "2s" }, circuit_breaker: { failures: 100 } },
 });
 
-type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
-
-/** A stream's answer, as a worker's model server sends it. */
-const LLAMA_STREAM = `data: ${JSON.stringify({
-  id: "c1",
-  object: "chat.completion.chunk",
-  created: 7,
-  model: "llama-small",
-  choices: [{ index: 0, delta: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
-})}\n\ndata: [DONE]\n\n`;
-
-/** The next request the worker was sent, taken off its frames; undefined when none came. */
-function nextRequest(worker: RawWorker): RequestFrame | undefined {
-  const at = worker.frames.findIndex((frame) => frame.type === "request");
-  return at === -1 ? undefined : (worker.frames.splice(at, 1)[0] as RequestFrame);
-}
-
-/** Answers each request the worker was sent, whole or as a stream, as its model server would. */
-function answerAll(worker: RawWorker): number {
-  let answered = 0;
-  for (let request = nextRequest(worker); request; request = nextRequest(worker)) {
-    const { id, stream } = request;
-    worker.send({
-      type: "head",
-      id,
-      status: 200,
-      contentType: stream ? "text/event-stream" : "application/json",
-    });
-    worker.sendChunk(id, stream ? LLAMA_STREAM : LLAMA_COMPLETION);
-    worker.send({ type: "end", id });
-    answered++;
-  }
-  return answered;
-}
-
-/** One chat call of the gateway's; its status once its answer is read whole. */
-async function chat(stream: boolean, signal?: AbortSignal): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${gw.port}/v1/chat/completions`, {
-    method: "POST",
-    signal,
-    headers: { "content-type": "application/json", authorization: `Bearer ${gw.adminKey}` },
-    body: JSON.stringify({ model: "llama-small", stream, messages: [{ role: "user", content: "hi" }] }),
-  });
-  await response.text();
-  return response.status;
-}
-
-/** Runs `call` to its end, `step` run at each poll meanwhile (the raw workers' model servers). */
-async function whileServing<T>(call: Promise<T>, step: () => void): Promise<T> {
-  let settled: { value: T } | undefined;
-  void call.then((value) => {
-    settled = { value };
-  });
-  return (
-    await waitForValue(
-      "the call's end",
-      () => {
-        step();
-        return settled;
-      },
-      30_000,
-    )
-  ).value;
-}
-
-/** The workers as the admin API lists them. */
-async function listed(): Promise<{ name: string; ejectedUntil?: number }[]> {
-  const body = (await (await gw.call("GET", "/admin/api/workers")).json()) as {
-    workers: { name: string; ejectedUntil?: number }[];
-  };
-  return body.workers;
-}
-
-/** When `name` is out of rotation until (epoch ms); undefined while in it. */
-async function ejectedUntil(name: string): Promise<number | undefined> {
-  return (await listed()).find((worker) => worker.name === name)?.ejectedUntil;
-}
+const chat = (stream: boolean, signal?: AbortSignal) => chatOf(gw, stream, signal);
+const ejectedUntil = (name: string) => ejectedUntilOf(gw, name);
 
 test("a worker whose model server answers nothing: its calls time out until it is taken out of rotation, then the other worker takes them all", async () => {
   const hung = await openRawWorker(gw.port, gw.workerKey);
@@ -132,46 +65,17 @@ test("a worker whose model server answers nothing: its calls time out until it i
   }
 }, 90_000);
 
-test("a worker whose model server answers slowly (streams that began, then stall past the bound; a whole answer outwaited while it answers others) is never taken out of rotation", async () => {
+test("a worker whose model server answers slowly (whole answers outwaited by the bound while it answers others) is never taken out of rotation", async () => {
   const slow = await openRawWorker(gw.port, gw.workerKey);
-  const fine = await openRawWorker(gw.port, gw.workerKey);
   try {
     expect((await slow.register(["llama-small"], "slow")).type).toBe("registered");
-    expect((await fine.register(["llama-small"], "fine-2")).type).toBe("registered");
-    let sentToSlow = 0;
-    const statuses: number[] = [];
-    // Streams one at a time until the slow worker was sent four: past the three that would take
-    // it out, had a stall been judged its server's silence.
-    for (let n = 0; n < 16 && sentToSlow < 4; n++) {
-      statuses.push(
-        await whileServing(chat(true), () => {
-          const request = nextRequest(slow);
-          if (request) {
-            sentToSlow++;
-            // Its head at once (a model server sends its headers, then thinks): then nothing.
-            slow.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
-          }
-          answerAll(fine);
-        }),
-      );
-      expect(await ejectedUntil("slow")).toBeUndefined();
-    }
-    expect(sentToSlow).toBe(4);
-    expect(statuses.filter((status) => status === 504)).toHaveLength(4);
     // Whole answers the bound outwaits while the server answers the worker's other calls: it is
-    // up, only slow for those. The slow worker alone from here, sent four at once: three get
-    // nothing, the fourth is answered at once (three in a row judged would take it out).
-    fine.socket.close();
-    await waitForValue(
-      "the other worker to be gone",
-      async () => (await listed()).every((w) => w.name !== "fine-2"),
-      30_000,
-    );
+    // up, only slow for those. Sent four at once: three get nothing, the fourth is answered at
+    // once (three in a row judged would take it out). A stream's are worker-hung-stream.test.ts's.
     const held: RequestFrame[] = [];
     const calls = [chat(false), chat(false), chat(false), chat(false)];
     const outcome = await whileServing(Promise.all(calls), () => {
       for (let request = nextRequest(slow); request; request = nextRequest(slow)) {
-        sentToSlow++;
         // Its first three are held; the one after them is answered at once.
         if (held.length < 3) held.push(request);
         else {
@@ -180,16 +84,14 @@ test("a worker whose model server answers slowly (streams that began, then stall
           slow.send({ type: "end", id: request.id });
         }
       }
-      answerAll(fine);
     });
     expect(outcome.toSorted()).toEqual([200, 504, 504, 504]);
     expect(held).toHaveLength(3);
     expect(await ejectedUntil("slow")).toBeUndefined();
   } finally {
     slow.socket.close();
-    fine.socket.close();
   }
-}, 120_000);
+}, 60_000);
 
 test("a worker busy with long whole answers only, every one outwaited by the bound at once, is judged once for them all, not taken out of rotation", async () => {
   const busy = await openRawWorker(gw.port, gw.workerKey);

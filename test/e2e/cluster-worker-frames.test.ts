@@ -1,12 +1,12 @@
 /**
- * A worker's frames before its head, for a call another cluster node relayed to it: two `mindgw
- * serve` nodes on one PostgreSQL and one Redis, a hand-driven worker on n1, every call through n2
- * (over the peer link). Its own node closes it as for a call of its own, not only when the call
+ * A worker's frames out of order (before its head, a second head), for a call another cluster
+ * node relayed to it: two `mindgw serve` nodes on one PostgreSQL and one Redis, a hand-driven
+ * worker on n1, every call through n2 (over the peer link). Its own node closes it as for a call of its own, not only when the call
  * was taken there. The heartbeat is longer than the file runs: what n2 learns of n1's workers, it
  * learns from the notice n1 sends as they connect.
  */
 import { expect, test } from "bun:test";
-import { openRawWorker, type RawWorker } from "../../src/workers/testing/raw-worker.ts";
+import { headTwice, openRawWorker, type RawWorker } from "../../src/workers/testing/raw-worker.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
 import { relayedNodes } from "./harness/relayed-nodes.ts";
@@ -18,7 +18,7 @@ const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gatewa
 const nodes = relayedNodes(fx, { database: "worker_frames", routing: { retries: 0 } });
 const { listedOnN1 } = nodes;
 
-test("a body or an end before the head, for a call relayed from another node, closes the worker 1008 on its own node; the calling node hears it lost at once", async () => {
+test("a body or an end before the head, or a second head, for a call relayed from another node, closes the worker 1008 on its own node; the calling node hears it lost at once", async () => {
   const token = await createKey(nodes.holding.url, nodes.adminKey, {
     name: "fleet",
     role: "worker",
@@ -27,6 +27,7 @@ test("a body or an end before the head, for a call relayed from another node, cl
   const cases = [
     ["relayed-end-first", (socket: RawWorker, id: string) => socket.send({ type: "end", id })],
     ["relayed-body-first", (socket: RawWorker, id: string) => socket.sendChunk(id, '{"id":"x"}')],
+    ["relayed-head-twice", headTwice],
   ] as const;
   for (const [name, early] of cases) {
     const socket = await openRawWorker(nodes.holding.port, token);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { openRawWorker, type RawWorker } from "../../src/workers/testing/raw-worker.ts";
+import { headTwice, openRawWorker, type RawWorker } from "../../src/workers/testing/raw-worker.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
@@ -179,10 +179,11 @@ describe("workers: malformed, oversized and unknown frames", () => {
     await stillServing("after a flood of stray ids");
   });
 
-  test("a body or an end for a request before its head closes the connection 1008; the caller hears the worker was lost at once, not a timeout", async () => {
+  test("a body or an end for a request before its head, or a second head, closes the connection 1008; the caller hears the worker was lost at once, not a timeout or an answer", async () => {
     for (const [name, early] of [
       ["raw-end-first", (socket: RawWorker, id: string) => socket.send({ type: "end", id })],
       ["raw-body-first", (socket: RawWorker, id: string) => socket.sendChunk(id, '{"id":"x"}')],
+      ["raw-head-twice", headTwice],
     ] as const) {
       const socket = await raw();
       expect((await socket.register([`${name}-model`], name)).type).toBe("registered");
@@ -203,7 +204,7 @@ describe("workers: malformed, oversized and unknown frames", () => {
           .some((l) => l.includes("worker connection closed: protocol error") && l.includes(name)),
       );
     }
-    await stillServing("after frames before a head");
+    await stillServing("after frames out of order");
   });
 
   test("an end before the head is no answer: a worker taken out of rotation is not logged back in it as its connection is closed", async () => {

@@ -1,10 +1,9 @@
-import type { CancelHook } from "../../core/cancel-hook.ts";
-
 /**
  * What a worker's model server said while each call waited, for the router's verdict on a call
  * its bound ended (routing/try-route.ts `attemptFailed`): a server that hangs (a vLLM wedged on its
- * GPU, the worker itself connected and healthy) sends nothing at all, for any call; a slow one
- * sends something, a stream's head or another call's answer. One a worker connection.
+ * GPU, the worker itself connected and healthy) sends nothing at all, for any call, or a call's head
+ * and then nothing (its headers sent as it took the call); a slow one sends something, a body
+ * byte or another call's answer. One a worker connection.
  */
 export class ServerSilence {
   /**
@@ -16,17 +15,19 @@ export class ServerSilence {
   heard = 0;
   /**
    * The calls whose exchange was cut unanswered while the server said nothing, each with the count
-   * as it was sent; made at the first.
+   * as it was sent (or as its head came); made at the first.
    */
-  private silent: WeakMap<CancelHook, number> | undefined;
+  private silent: WeakMap<object, number> | undefined;
 
   /**
-   * The exchange of `call` (the attempt that hooked it) was cut before its head, `heardAtSend`
-   * the count as it was sent: kept when the server has said nothing since, to any call. Whatever
+   * The exchange of `call` (the attempt that hooked it; a peer link's relay on the node holding the
+   * worker) was cut, `heardAtSend` the count as it was
+   * sent, or as its head came when one did: kept when the server has said nothing since, to any
+   * call (a body byte of its own included). Whatever
    * cut it: a caller hanging up and an impatient entry's tighter bound are cut here too, and judge
    * nothing (no count moves), so a hung server's calls beside them are still judged.
    */
-  cut(call: CancelHook, heardAtSend: number): void {
+  cut(call: object, heardAtSend: number): void {
     if (this.heard !== heardAtSend) return;
     this.silent ??= new WeakMap();
     this.silent.set(call, heardAtSend);
@@ -39,7 +40,7 @@ export class ServerSilence {
    * each, which would take the worker out at once; a server that hangs is judged at each call
    * sent after the last judged, three in a row.
    */
-  answeredNothing(call: CancelHook): boolean {
+  answeredNothing(call: object): boolean {
     const heardAtSend = this.silent?.get(call);
     if (heardAtSend === undefined) return false;
     this.silent?.delete(call);

@@ -72,8 +72,12 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   private uncredited = 0;
   /** The stage of the caller's hook, not a listener on its signal. */
   private readonly hooked: boolean;
-  /** What the worker's model server had said, to any call, as this one was sent (`ServerSilence`). */
-  private readonly heardAtSend: number;
+  /**
+   * What the worker's model server had said, to any call, as this one was sent, then as its head
+   * came (`ServerSilence`): a head with nothing after it until a bound cuts the call is as silent
+   * as no head (a server that took the call and hangs), where any body byte moves the count on.
+   */
+  private heardAtSend: number;
 
   constructor(
     private readonly link: ExchangeLink,
@@ -111,6 +115,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   ): void {
     if (this.status !== 0 || this.finished) return;
     this.headed = true;
+    this.heardAtSend = this.link.silence.heard;
     this.status = status;
     this.contentType = contentType;
     this.retryAfter = retryAfter;
@@ -125,7 +130,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
 
   /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
   onChunk(bytes: Uint8Array): void {
-    // Before the head, its tunnel has closed the connection (worker-tunnel.ts `beforeHead`).
+    // Before the head, its tunnel has closed the connection (worker-tunnel.ts `misplaced`).
     if (this.status === 0 || this.finished) return;
     this.uncredited += bytes.byteLength;
     if (this.uncredited > this.link.window + MAX_CHUNK_BYTES) {
@@ -231,10 +236,12 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   /** The caller gave up (abort or stream cancel): tell the worker and stop. */
   abort(reason: unknown): void {
     if (this.finished) return;
-    // Cut unanswered: whether the server said anything meanwhile is the router's to read, should a
-    // bound have cut it (try-route.ts `attemptFailed`); the exchange judges nothing itself.
-    if (!this.headed && this.hook !== undefined) this.link.silence.cut(this.hook, this.heardAtSend);
-    this.link.sendCancel(this.id);
+    // Cut unanswered, or answered a head and nothing since (`heardAtSend`, which a body byte
+    // leaves behind): whether the server said anything meanwhile is the router's to read, should a
+    // bound have cut it before the first byte (try-route.ts `attemptFailed`); the exchange judges
+    // nothing itself.
+    if (this.hook !== undefined) this.link.silence.cut(this.hook, this.heardAtSend);
+    this.link.sendCancel(this.id, this.hook);
     this.finish();
     this.settle(reason);
   }

@@ -58,4 +58,9 @@ export interface TunnelInit {
    * the stream alone fails.
    */
   protocolError?: (problem: string) => void;
+  /**
+   * A cluster peer link: a cancel says when the call's longest bound cut it (its `timedOut`), for
+   * the node holding the worker to judge its server's silence. A worker is never told.
+   */
+  tellsTimeouts?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { CancelHook } from "../../core/cancel-hook.ts";
 import type { RetryRest, TunnelErrorCode } from "../protocol.ts";
 import type { ServerSilence } from "./server-silence.ts";
 
@@ -25,7 +26,7 @@ export interface TunnelStream {
   readonly readsNotFound?: boolean;
   /**
    * Its head came: a body chunk or an end before it is a protocol error, judged by the tunnel on
-   * the worker's own connection (worker-tunnel.ts `beforeHead`), a relayed stream's alike.
+   * the worker's own connection (worker-tunnel.ts `misplaced`), a relayed stream's alike.
    */
   readonly headed: boolean;
 }
@@ -36,7 +37,8 @@ export interface ExchangeLink {
   /** Largest non-stream body collected before the exchange is failed. */
   readonly maxBodyBytes: number;
   sendCredit(id: number, bytes: number): void;
-  sendCancel(id: number): void;
+  /** `call`: the caller's hook, read on a peer link for what cut it (`CancelHook.cutAtLongestBound`). */
+  sendCancel(id: number, call: CancelHook | undefined): void;
   /** Called once, when the worker owes exchange `id` nothing more. */
   done(id: number): void;
   /** The worker broke the protocol (sent past a stream's window): its connection is closed for it. */

@@ -98,7 +98,12 @@ export class WorkerTunnel implements RegisteredWorker {
       window,
       maxBodyBytes: init.maxBodyBytes ?? 64 * 1024 * 1024,
       sendCredit: (id, bytes) => this.creditRelay(id, bytes),
-      sendCancel: (id) => this.send({ type: "cancel", id: String(id) }),
+      sendCancel: (id, call) =>
+        this.send(
+          init.tellsTimeouts === true && call?.cutAtLongestBound?.() === true
+            ? { type: "cancel", id: String(id), timedOut: true }
+            : { type: "cancel", id: String(id) },
+        ),
       done: (id) => this.releaseRelay(id),
       protocolError: (problem) => this.init.protocolError?.(problem),
       silence: this.silence,
@@ -225,11 +230,14 @@ export class WorkerTunnel implements RegisteredWorker {
     const exchange = String(id) === frame.id ? this.exchanges.get(id) : undefined;
     if (!exchange) this.unknown(frame.id, frame.type);
     else if (frame.type === "head") {
-      this.judgeHead(id, frame.status, exchange);
-      exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy, frame.retry);
+      if (exchange.headed) this.misplaced(`a second head for request ${id}`);
+      else {
+        this.judgeHead(id, frame.status, exchange);
+        exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy, frame.retry);
+      }
     } else if (frame.type === "end") {
       // Checked before it is judged an answer: an end before the head is none.
-      if (!exchange.headed) this.beforeHead(id, "an end");
+      if (!exchange.headed) this.misplaced(`an end for request ${id} before its head`);
       else {
         this.ended(id, true);
         exchange.onEnd();
@@ -271,11 +279,13 @@ export class WorkerTunnel implements RegisteredWorker {
     const exchange = this.exchanges.get(id);
     if (!exchange) return this.unknown(id, status ? "head" : "end");
     if (status) {
+      if (exchange.headed) return this.misplaced(`a second head for request ${id}`);
       this.judgeHead(id, status, exchange);
       exchange.onHead(status, contentType, retryAfter);
     }
     // Checked before an end is judged an answer: one before the head is none.
-    if (!exchange.headed) return this.beforeHead(id, body.byteLength > 0 ? "a body chunk" : "an end");
+    const what = body.byteLength > 0 ? "a body chunk" : "an end";
+    if (!exchange.headed) return this.misplaced(`${what} for request ${id} before its head`);
     if (body.byteLength > 0) exchange.onChunk(body);
     if (!end) return;
     this.ended(id, true);
@@ -288,19 +298,16 @@ export class WorkerTunnel implements RegisteredWorker {
     const exchange = this.exchanges.get(id);
     if (!exchange) this.unknown(id, "chunk");
     else if (exchange.headed) exchange.onChunk(bytes);
-    else this.beforeHead(id, "a body chunk");
+    else this.misplaced(`a body chunk for request ${id} before its head`);
   }
 
   /**
-   * The worker sent `what` for request `id` before its head: no answer can be read from it, and
-   * ignored it left the caller waiting out the first-byte bound (or the worker's heartbeats) for a
-   * timeout blamed on the model server. A protocol error, judged here on the worker's own
-   * connection, so a call relayed from another node (cluster/frame-switch.ts) is judged as a local
-   * one: the connection is closed, and its calls fail as the worker lost, tried elsewhere at once.
-   * On a cluster peer link's tunnel (no `protocolError`) the frame is dropped.
+   * A request's frame out of order (`problem`): a body or an end before its head, a second head. A
+   * protocol error on the worker's own connection, a relayed call's (cluster/frame-switch.ts) as a
+   * local one's: closed, its calls failed as the worker lost. A peer link's tunnel drops the frame.
    */
-  private beforeHead(id: number, what: string): void {
-    this.init.protocolError?.(`${what} for request ${id} before its head`);
+  private misplaced(problem: string): void {
+    this.init.protocolError?.(problem);
   }
 
   private unknown(id: number | string, type: string): void {

@@ -112,3 +112,24 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
   await waitFor("the socket to open", () => socket.readyState !== WebSocket.CONNECTING);
   return raw;
 }
+
+/**
+ * A whole answer to request `id` with its head sent twice (a broken worker implementation): the
+ * second head is out of order, as a body before the first would be.
+ */
+export function headTwice(socket: RawWorker, id: string): void {
+  const head = { type: "head", id, status: 200, contentType: "application/json" };
+  socket.send(head);
+  socket.send(head);
+  socket.sendChunk(
+    id,
+    JSON.stringify({
+      id: "c1",
+      object: "chat.completion",
+      created: 7,
+      model: "m",
+      choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+    }),
+  );
+  socket.send({ type: "end", id });
+}

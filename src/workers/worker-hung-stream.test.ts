@@ -1,0 +1,111 @@
+import { expect, test } from "bun:test";
+import { workerGateway } from "../testing/worker-gateway.ts";
+import { openRawWorker } from "./testing/raw-worker.ts";
+import {
+  answerAll,
+  chat as chatOf,
+  ejectedUntil as ejectedUntilOf,
+  nextRequest,
+  type RequestFrame,
+  whileServing,
+} from "./testing/served-calls.ts";
+
+// A worker whose model server answers a stream's headers and then nothing (200 and
+// `text/event-stream`, no event: wedged after accepting the call) is as silent as one that sends
+// no head: judged once the first-byte bound passed with nothing more heard from the server, to that
+// call or any other. A server that streams, however slowly, keeps its share of calls. The bounds
+// short enough for a test, no retries; the route's breaker is not the subject (worker-hung-server.test.ts).
+const gw = workerGateway({
+  routing: {
+    retries: 0,
+    timeouts: { connect: "2s", first_byte: "2s", idle: "2s" },
+    circuit_breaker: { failures: 100 },
+  },
+});
+
+const chat = (stream: boolean) => chatOf(gw, stream);
+const ejectedUntil = (name: string) => ejectedUntilOf(gw, name);
+
+/** A stream's first event and no more: a model server that began its answer. */
+const FIRST_EVENT = `data: ${JSON.stringify({
+  id: "c1",
+  object: "chat.completion.chunk",
+  created: 7,
+  model: "llama-small",
+  choices: [{ index: 0, delta: { role: "assistant", content: "h" }, finish_reason: null }],
+})}\n\n`;
+
+const streamHead = (id: string) => ({ type: "head", id, status: 200, contentType: "text/event-stream" });
+
+test("a worker whose model server sends stream heads and then nothing is taken out of rotation at the third, then the other worker takes every call", async () => {
+  const hung = await openRawWorker(gw.port, gw.workerKey);
+  const fine = await openRawWorker(gw.port, gw.workerKey);
+  try {
+    expect((await hung.register(["llama-small"], "heads-only")).type).toBe("registered");
+    expect((await fine.register(["llama-small"], "fine")).type).toBe("registered");
+    const statuses: number[] = [];
+    let sentToHung = 0;
+    const serve = () => {
+      const request = nextRequest(hung);
+      if (request) {
+        sentToHung++;
+        // Its headers at once, as a server that took the call: then no event at all.
+        hung.send(streamHead(request.id));
+      }
+      answerAll(fine);
+    };
+    // Streams one at a time until the hung worker was sent three (the picker shares calls between
+    // two idle workers: it is sent every other one).
+    for (let n = 0; n < 12 && sentToHung < 3; n++) statuses.push(await whileServing(chat(true), serve));
+    expect(sentToHung).toBe(3);
+    expect(statuses.filter((status) => status === 504)).toHaveLength(3);
+    expect(statuses.filter((status) => status !== 504).every((status) => status === 200)).toBe(true);
+    expect(await ejectedUntil("heads-only")).toBeGreaterThan(Date.now());
+    expect(await ejectedUntil("fine")).toBeUndefined();
+    for (let n = 0; n < 4; n++) expect([n, await whileServing(chat(true), serve)]).toEqual([n, 200]);
+    expect(sentToHung).toBe(3);
+  } finally {
+    hung.socket.close();
+    fine.socket.close();
+  }
+}, 90_000);
+
+test("a worker whose model server streams slowly keeps its calls: a stream that stalls after its first event, a head outwaited while the server streams another call's answer", async () => {
+  const slow = await openRawWorker(gw.port, gw.workerKey);
+  try {
+    expect((await slow.register(["llama-small"], "slow")).type).toBe("registered");
+    // Four streams that begin and then stall past the idle bound: past the three that would take
+    // it out, had a stall been judged its server's silence.
+    for (let n = 0; n < 4; n++) {
+      const status = await whileServing(chat(true), () => {
+        const request = nextRequest(slow);
+        if (!request) return;
+        slow.send(streamHead(request.id));
+        slow.sendChunk(request.id, FIRST_EVENT);
+      });
+      // Committed at its first event: the idle bound's failure is the stream's error event.
+      expect([n, status]).toEqual([n, 200]);
+      expect([n, await ejectedUntil("slow")]).toEqual([n, undefined]);
+    }
+    // Four rounds of two streams: the first's head comes and no event before the first-byte bound,
+    // while the server answers the second after that head. It is up, only slow for the first.
+    for (let round = 0; round < 4; round++) {
+      const arrived: RequestFrame[] = [];
+      let answered = false;
+      const outcome = await whileServing(Promise.all([chat(true), chat(true)]), () => {
+        for (let request = nextRequest(slow); request; request = nextRequest(slow)) arrived.push(request);
+        const [first, second] = arrived;
+        if (!first || !second || answered) return;
+        answered = true;
+        slow.send(streamHead(first.id));
+        slow.send(streamHead(second.id));
+        slow.sendChunk(second.id, FIRST_EVENT);
+        slow.send({ type: "end", id: second.id });
+      });
+      expect([round, outcome.toSorted()]).toEqual([round, [200, 504]]);
+      expect([round, await ejectedUntil("slow")]).toEqual([round, undefined]);
+    }
+  } finally {
+    slow.socket.close();
+  }
+}, 120_000);

@@ -1,13 +1,17 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { messageOf } from "../core/describe-error.ts";
 import { ApiError } from "./api.ts";
+import { gatewayNow } from "./gateway-clock.ts";
 
 export interface Loaded<T> {
   data: T | undefined;
   error: string | undefined;
   /** The HTTP status of the last failure, if it was an answer from the gateway. */
   status: number | undefined;
-  /** When `data` was read: figures kept after a failed read are as of then (stale-note.ts). */
+  /**
+   * When `data` was read, on the gateway's clock (gateway-clock.ts), as the times it stamps that the
+   * pages show beside it: figures kept after a failed read are as of then (stale-note.ts).
+   */
   loadedAt: number | undefined;
   reload: () => void;
 }
@@ -30,7 +34,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], everyMs?: nu
       (value) => {
         if (!live) return;
         setData(value);
-        setLoadedAt(Date.now());
+        setLoadedAt(gatewayNow());
         setError(undefined);
         setStatus(undefined);
       },

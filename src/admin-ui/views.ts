@@ -6,11 +6,12 @@ export type { AdminStatus as StatusView } from "../http/admin/admin-status.ts";
 export interface RouteHealthView {
   open: boolean;
   /**
-   * Left out for an admin in a tenant on a route of a provider every tenant may use: those requests
-   * are every tenant's (http/admin/tenant-routing.ts).
+   * Both left out for an admin in a tenant on a route of a provider every tenant may use: those
+   * requests are every tenant's (http/admin/tenant-routing.ts).
    */
   inFlight?: number;
-  latencyMs: number;
+  /** Mean time to first byte (0: none yet). */
+  latencyMs?: number;
 }
 
 /** `/admin/api/routing` (gateway/routing-view.ts). */

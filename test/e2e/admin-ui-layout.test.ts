@@ -4,14 +4,14 @@ import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
 import { auditRow } from "./harness/admin-api.ts";
-import { adminUi, NARROW, SHOTS, WIDE } from "./harness/admin-ui-kit.ts";
+import { adminUi, NARROW, NARROWEST, SHOTS, WIDE } from "./harness/admin-ui-kit.ts";
 import type { TestBrowser } from "./harness/browser.ts";
 import { mismatchedStops, stopsSettled } from "./harness/scroll-stops.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-// The web control plane in a real browser (harness/admin-ui-kit.ts). Every page at 1280 and 390
-// px, light and dark; the requests table with apps mounted.
+// The web control plane in a real browser (harness/admin-ui-kit.ts). Every page at 1280, 390 and
+// 320 px, light and dark; the requests table with apps mounted.
 
 const ui = adminUi();
 const { chat, statusOf, expectingRefusals, titleIs, signInWithKey, signedIn, shoot, fx } = ui;
@@ -24,10 +24,10 @@ beforeAll(() => {
 });
 
 describe("/admin in a real browser", () => {
-  test("every page at 1280 and 390 px, light and dark", async () => {
+  test("every page at 1280, 390 and 320 px, light and dark: nothing wider than the screen, no text cut short", async () => {
     await signedIn();
     for (let i = 0; i < 12; i++) await statusOf(chat(adminKey, i % 4 === 3 ? "no-such-model" : "mock-chat"));
-    for (const viewport of [WIDE, NARROW]) {
+    for (const viewport of [WIDE, NARROW, NARROWEST]) {
       await page.setViewportSize(viewport);
       for (const name of UI_PAGES) {
         await expectingRefusals(async () => {
@@ -39,10 +39,19 @@ describe("/admin in a real browser", () => {
         }, /^$/);
         // Nothing wider than the viewport except inside a scroll box.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect({ page: name, width: viewport.width, overflow: Math.max(0, overflow) }).toEqual({
+        // Nor any text cut short with an ellipsis: what it hides, no keyboard or touch can read.
+        const cut = await page.evaluate(() =>
+          [...document.querySelectorAll<HTMLElement>("body *")]
+            .filter(
+              (el) => getComputedStyle(el).textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth,
+            )
+            .map((el) => el.textContent),
+        );
+        expect({ page: name, width: viewport.width, overflow: Math.max(0, overflow), cut }).toEqual({
           page: name,
           width: viewport.width,
           overflow: 0,
+          cut: [],
         });
       }
     }
@@ -130,7 +139,7 @@ describe("/admin in a real browser", () => {
     // The page reads the log once: its row written first (the audit log writes in batches).
     await auditRow(gw, requestId);
     try {
-      for (const viewport of [WIDE, NARROW]) {
+      for (const viewport of [WIDE, NARROW, NARROWEST]) {
         await page.setViewportSize(viewport);
         await page.goto(`${gw.url}/admin/requests`);
         await page.locator(`tr[data-request-id="${requestId}"] button.time`).click();
@@ -164,7 +173,7 @@ describe("/admin in a real browser", () => {
     await signedIn();
     await statusOf(chat(adminKey));
     try {
-      for (const viewport of [WIDE, NARROW]) {
+      for (const viewport of [WIDE, NARROW, NARROWEST]) {
         await page.setViewportSize(viewport);
         for (const name of UI_PAGES) {
           await expectingRefusals(async () => {

@@ -114,4 +114,33 @@ test("workers: when one left while the page's event stream was down is told on t
   }
 }, 90_000);
 
+test("workers: a refresh that fails says 'as of' when the figures were read on the gateway's clock, as the times beside them", async () => {
+  const { page, gw } = ui;
+  await ui.signedIn();
+  await page.goto(`${gw.url}/admin/workers`);
+  const head = page.locator(".page-head");
+  await head.getByText(/^\d+ connected$/).waitFor();
+  // The gateway's time of day as the page shows times: its Date header, drawn on the page's clock face.
+  const dated = await fetch(`${gw.url}/healthz`);
+  await dated.arrayBuffer();
+  const gatewayAt = await page.evaluate(
+    (at) => {
+      const d = new Date(at);
+      return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+    },
+    Date.parse(dated.headers.get("date") ?? ""),
+  );
+  await ui.expectingRefusals(async () => {
+    await ui.refuseReads((url) => url.pathname === "/admin/api/workers", "workers unread (a test's refusal)");
+    // The next poll (every 10 s) fails: the count stays, as of the read before it.
+    const count = head.locator("[data-stale]");
+    await count.waitFor({ timeout: 20_000 });
+    const text = (await count.textContent()) ?? "";
+    const asOf = /as of (\d{2}:\d{2}:\d{2})$/.exec(text)?.[1] ?? "";
+    // Read within a poll or two of the gateway's Date above: never the page's clock, 5 min ahead.
+    const after = secondsBetween(gatewayAt, asOf);
+    expect({ text, gatewayAt, after, soon: after > -30 && after < 60 }).toMatchObject({ soon: true });
+  }, /status of 503/);
+}, 90_000);
+
 ui.pageStayedOnLoopback();

@@ -160,7 +160,7 @@ describe("an admin key in a tenant reads only its own tenant's insight", () => {
 });
 
 describe("the routing view's load is the reader's own", () => {
-  type Health = { open: boolean; inFlight?: number; latencyMs: number };
+  type Health = { open: boolean; inFlight?: number; latencyMs?: number };
   type Routes = { models: { name: string; routes: { provider: string; health: Health }[] }[] };
   const routeOf = async (token: string, model: string) => {
     const routing = (await (await get("/admin/api/routing", token)).json()) as Routes;
@@ -191,11 +191,11 @@ describe("the routing view's load is the reader's own", () => {
           ? true
           : undefined,
       );
-      // team-c's admin: the m1 route's health (its breaker and speed are its callers' too), but not
-      // the requests on it, all of them another tenant's: the gateway's load, which the status
-      // leaves out for it too.
+      // team-c's admin: the m1 route's breaker (its callers are served by that upstream as it is),
+      // but not the requests on it, all of them another tenant's: the gateway's load, which the
+      // status leaves out for it too.
       const shared = await routeOf(cAdmin, "m1");
-      expect(shared?.health).toEqual({ open: false, latencyMs: expect.any(Number) });
+      expect(shared?.health).toEqual({ open: false });
       // team-b's admin: its own provider's route carries its own tenant's requests alone.
       expect((await routeOf(bAdmin, "secret-b"))?.health.inFlight).toBe(1);
       expect((await routeOf(bAdmin, "m1"))?.health).not.toHaveProperty("inFlight");
@@ -204,5 +204,23 @@ describe("the routing view's load is the reader's own", () => {
     } finally {
       abort.abort();
     }
+  });
+
+  test("nor another tenant's time to first byte on a shared route, but its own provider's", async () => {
+    const bUser = await key("ttfb-b-user", "team-b");
+    const bAdmin = (await createKey(gw, { name: "ttfb-b-admin", tenant: "team-b", role: "admin" })).key;
+    const cAdmin = (await createKey(gw, { name: "ttfb-c-admin", tenant: "team-c", role: "admin" })).key;
+    const admin = gw.adminKey ?? "";
+    // team-b's answered calls: on m1 (the platform's provider) and secret-b (team-b's own, fake-b).
+    for (const model of ["m1", "secret-b"]) expect((await chat(bUser, model)).status).toBe(200);
+    const ttfb = async (token: string, model: string) => (await routeOf(token, model))?.health.latencyMs;
+    // The mean the latency strategy keeps is every caller's: the gateway-wide admin reads it.
+    expect(await ttfb(admin, "m1")).toBeGreaterThan(0);
+    expect(await ttfb(admin, "secret-b")).toBeGreaterThan(0);
+    // team-c's admin: m1's figure is team-b's requests alone (and any other tenant's), not its own.
+    expect((await routeOf(cAdmin, "m1"))?.health).toEqual({ open: false });
+    // team-b's admin: its own provider's route is its own tenant's calls alone; m1 is not.
+    expect(await ttfb(bAdmin, "secret-b")).toBeGreaterThan(0);
+    expect((await routeOf(bAdmin, "m1"))?.health).not.toHaveProperty("latencyMs");
   });
 });

@@ -2,6 +2,7 @@
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type KeyFormFields, keyInput } from "../key-input.ts";
+import { useFocusBackWhenSent } from "../use-focus-back-when-sent.ts";
 import { Failure } from "./failure.tsx";
 
 const INITIAL: KeyFormFields = {
@@ -35,6 +36,7 @@ export function KeyForm({
   const [invalid, setInvalid] = useState<string>();
   // A create under way: pressed again meanwhile, it would make a second key of the name.
   const [sending, setSending] = useState(false);
+  const createButton = useFocusBackWhenSent(sending);
   const firstField = useRef<HTMLInputElement>(null);
   const cancelled = useRef(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus follows the form opening and closing
@@ -115,7 +117,7 @@ export function KeyForm({
         <input name="expires_in" placeholder="e.g. 30d" value={form.expires_in} onInput={set("expires_in")} />
       </label>
       <div class="filter-buttons">
-        <button type="submit" disabled={sending}>
+        <button type="submit" ref={createButton} disabled={sending}>
           Create key
         </button>
         <button type="button" class="ghost" onClick={cancel}>

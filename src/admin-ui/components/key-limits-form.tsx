@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { KeyView } from "../../auth/key-view.ts";
 import { type LimitsFormFields, limitsInput } from "../key-input.ts";
+import { useFocusBackWhenSent } from "../use-focus-back-when-sent.ts";
 import { Failure } from "./failure.tsx";
 
 const shown = (value: number | null) => (value === null ? "" : String(value));
@@ -32,6 +33,7 @@ export function KeyLimitsForm({
   const [invalid, setInvalid] = useState<string>();
   // A save under way: pressed again meanwhile, it would be the same change twice on record.
   const [sending, setSending] = useState(false);
+  const saveButton = useFocusBackWhenSent(sending);
   const firstField = useRef<HTMLInputElement>(null);
   useEffect(() => firstField.current?.focus(), []);
   const set = (name: keyof LimitsFormFields) => (e: { currentTarget: HTMLInputElement }) =>
@@ -78,7 +80,7 @@ export function KeyLimitsForm({
         />
       </label>
       <div class="filter-buttons">
-        <button type="submit" disabled={sending}>
+        <button type="submit" ref={saveButton} disabled={sending}>
           Save limits
         </button>
         <button type="button" class="ghost" onClick={onCancel}>

@@ -1,5 +1,6 @@
 /** @jsxImportSource preact */
 import { useEffect, useRef } from "preact/hooks";
+import { useFocusBackWhenSent } from "../use-focus-back-when-sent.ts";
 
 /**
  * A key's rotation, drawn in its row in place of the row's buttons: the grace period the old key
@@ -20,6 +21,7 @@ export function RotateKeyForm({
   onCancel: () => void;
 }) {
   const graceField = useRef<HTMLInputElement>(null);
+  const rotateButton = useFocusBackWhenSent(sending);
   useEffect(() => graceField.current?.focus(), []);
   return (
     <form
@@ -40,7 +42,7 @@ export function RotateKeyForm({
           onInput={(e) => onGrace(e.currentTarget.value)}
         />
       </label>
-      <button type="submit" disabled={sending}>
+      <button type="submit" ref={rotateButton} disabled={sending}>
         Rotate now
       </button>
       <button type="button" class="ghost" onClick={onCancel}>

@@ -68,7 +68,7 @@ export function ModelsPage() {
                               </span>{" "}
                               {route.provider}/{route.model}
                               {m.strategy === "weighted" && <span class="muted"> ×{route.weight}</span>}
-                              {route.health.latencyMs > 0 && (
+                              {(route.health.latencyMs ?? 0) > 0 && (
                                 <span class="muted"> · {ms(route.health.latencyMs)}</span>
                               )}
                             </li>

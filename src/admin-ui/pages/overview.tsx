@@ -18,9 +18,18 @@ const fmtShare = (v: number) => `${(v * 100).toFixed(0)}%`;
 const fmtCount = (v: number) => count(Math.round(v));
 const fmtUsd = (v: number) => (v === 0 ? "$0" : usd(v));
 
-/** Why a route's requests in flight are not shown to an admin in a tenant (http/admin/tenant-routing.ts). */
-const SHARED_ROUTE_LOAD =
-  "Every tenant's requests on this route: shown only to admins outside every tenant, and on your tenant's own providers";
+/**
+ * Why a route's requests in flight and mean time to first byte are not shown to an admin in a tenant
+ * (http/admin/tenant-routing.ts): on a provider every tenant may use, they are every tenant's.
+ */
+const SHARED_ROUTE_FIGURES =
+  "Every tenant's requests on this route: their figures are shown only to admins outside every tenant, and on your tenant's own providers";
+/** A route's figure left out of the routing table for this reader: "–", and why. */
+const hidden = (figure: "load" | "ttfb") => (
+  <span title={SHARED_ROUTE_FIGURES} {...{ [`data-${figure}`]: "hidden" }}>
+    –
+  </span>
+);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** Live figures: traffic, errors, latency and TTFT percentiles, tokens and cost, breakers, config. */
@@ -193,14 +202,14 @@ export function OverviewPage() {
                           {r.health.open ? "open" : "closed"}
                         </span>
                       </td>
+                      <td class="num">{r.health.inFlight ?? hidden("load")}</td>
                       <td class="num">
-                        {r.health.inFlight ?? (
-                          <span title={SHARED_ROUTE_LOAD} data-load="hidden">
-                            –
-                          </span>
-                        )}
+                        {r.health.latencyMs === undefined
+                          ? hidden("ttfb")
+                          : r.health.latencyMs
+                            ? ms(r.health.latencyMs)
+                            : "–"}
                       </td>
-                      <td class="num">{r.health.latencyMs ? ms(r.health.latencyMs) : "–"}</td>
                     </tr>
                   ))}
                 </tbody>

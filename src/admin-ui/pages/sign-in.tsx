@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
 import { type SessionInfo, signIn } from "../api.ts";
+import { useFocusBackWhenSent } from "../use-focus-back-when-sent.ts";
 import { signInErrorMessage } from "./sign-in-errors.ts";
 
 /**
@@ -19,6 +20,7 @@ export function SignIn({
 }) {
   const [key, setKey] = useState("");
   const [busy, setBusy] = useState(false);
+  const signInButton = useFocusBackWhenSent(busy);
   const [error, setError] = useState(notice || signInErrorMessage(new URLSearchParams(location.search)));
 
   const submit = async (event: Event) => {
@@ -51,7 +53,7 @@ export function SignIn({
           onInput={(e) => setKey(e.currentTarget.value)}
           required
         />
-        <button type="submit" disabled={busy || key.trim() === ""}>
+        <button type="submit" ref={signInButton} disabled={busy || key.trim() === ""}>
           Sign in
         </button>
         <p class="hint">The key is exchanged for a session and not kept by the browser.</p>

@@ -3,7 +3,8 @@ interface RouteHealth {
   readonly open: boolean;
   /** Requests on the route now: every caller's of it, whatever its tenant. */
   readonly inFlight?: number;
-  readonly latencyMs: number;
+  /** The mean time to first byte the latency strategy keeps: every caller's, whatever its tenant. */
+  readonly latencyMs?: number;
 }
 
 /** A model's route, or its shadow, in the routing view. */
@@ -34,9 +35,10 @@ export interface RoutingTable {
  * Another tenant's models, and where they are sent, are left out, and so is the config file's path
  * (gateway-wide: the status leaves it out for such a reader too, admin-status.ts). So are the
  * requests in flight on a route of a provider every tenant may use: they are every tenant's (the
- * gateway's load, which the status leaves out too); on one of the tenant's own providers, which only
- * its models and shadows use, they are its own and are kept. A route's breaker and latency stay: its
- * callers are served by that upstream as it is.
+ * gateway's load, which the status leaves out too), and so is such a route's mean time to first
+ * byte, a figure of those requests (as the gateway-wide charts are, refused such a reader). On one
+ * of the tenant's own providers, which only its models and shadows use, both are its own and are
+ * kept. A route's breaker stays: its callers are served by that upstream as it is.
  */
 export function routingFor(
   table: RoutingTable,
@@ -52,18 +54,17 @@ export function routingFor(
   const own = new Set(
     table.providers.flatMap((provider) => (provider.tenant === tenant ? [provider.name] : [])),
   );
-  const loadOwn = (route: ViewRoute): ViewRoute => {
-    if (own.has(route.provider) || route.health?.inFlight === undefined) return route;
-    const { inFlight: _, ...health } = route.health;
-    return { ...route, health };
+  const figuresOwn = (route: ViewRoute): ViewRoute => {
+    if (own.has(route.provider) || route.health === undefined) return route;
+    return { ...route, health: { open: route.health.open } };
   };
   return {
     ...table,
     config: { version: table.config.version },
     models: models.map((model) => ({
       ...model,
-      routes: model.routes.map(loadOwn),
-      ...(model.shadow ? { shadow: loadOwn(model.shadow) } : {}),
+      routes: model.routes.map(figuresOwn),
+      ...(model.shadow ? { shadow: figuresOwn(model.shadow) } : {}),
     })),
     providers: table.providers.filter((provider) => used.has(provider.name)),
     prices: Object.fromEntries(Object.entries(table.prices).filter(([model]) => visible(model))),

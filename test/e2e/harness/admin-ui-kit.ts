@@ -17,6 +17,8 @@ import { type FakeProcess, spawnFakeUpstream } from "./spawn-worker.ts";
 
 export const WIDE = { width: 1280, height: 900 };
 export const NARROW = { width: 390, height: 844 };
+/** The narrowest screen the console is held to (WCAG 1.4.10 reflow: 320 CSS px, a phone zoomed). */
+export const NARROWEST = { width: 320, height: 640 };
 /** What the browser logs of an event stream cut under it (a proxy's cut, a page left as it reads). */
 export const STREAM_CUT =
   /ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_CLOSED/;

@@ -42,11 +42,11 @@ export function answerOf(
     // A stream asked for: a whole answer is the upstream's failure, as a built-in upstream's whole
     // body is (an embedder's provider that ignored `stream`); relayed, the SDK read it as no chunk.
     if (call.stream) throw wholeForStream(call.provider, 'kind "json"');
-    // A translated answer with none in it: its translation would have nothing to say (a chat
-    // answer without a choice made an empty Messages answer). A same-dialect one is checked as
-    // its bytes are read (native-reply.ts), a provider's own answer as that provider builds it.
-    if (call.adapted.native === undefined && holdsNoAnswer(call.adapted.operation, reply.body))
-      throw noAnswer(call.provider);
+    // An answer with none in it, as a provider built it (Bedrock's InvokeModel, an embedder's
+    // provider): its caller's SDK would crash on it (`choices[0]`), its translation would have
+    // nothing to say. The same reading as an answer read as bytes (native-reply.ts); Claude's
+    // `content: []` at `end_turn` is an answer.
+    if (holdsNoAnswer(call.adapted.operation, reply.body)) throw noAnswer(call.provider);
     call.readWhole(reply.body, reply.answeredModel, reply.usage);
     return { kind: "json", body: call.adapted.json(withUsageTold(call, reply.body), call.sent) };
   }

@@ -63,6 +63,21 @@ const answers: Record<string, () => ProviderReply> = {
       chunk([{ index: 0, delta: {}, finish_reason: "stop" }]),
       DONE,
     ]),
+  "done-alone": () => streamOf([DONE]),
+  // Azure's filter chunk, then the stream breaks: nothing of the answer sent, so still the router's.
+  "filtered-then-breaks": () => ({
+    kind: "stream",
+    events: (async function* () {
+      yield promptFilter;
+      throw new Error("the plug-in's stream broke");
+    })(),
+  }),
+  "served-stream": () =>
+    streamOf([
+      chunk([{ index: 0, delta: { role: "assistant", content: "served" }, finish_reason: null }]),
+      chunk([{ index: 0, delta: {}, finish_reason: "stop" }]),
+      DONE,
+    ]),
   served: () => ({
     kind: "json",
     body: {
@@ -88,6 +103,13 @@ beforeAll(async () => {
       providers: names.map((name) => ({ name, type: "mock" })),
       models: [
         ...names.map((name) => ({ name, routes: [{ provider: name, model: name }] })),
+        {
+          name: "filtered-then-breaks-then-served",
+          routes: [
+            { provider: "filtered-then-breaks", model: "filtered-then-breaks" },
+            { provider: "served-stream", model: "served-stream" },
+          ],
+        },
         {
           name: "no-choice-then-served",
           routes: [
@@ -159,5 +181,38 @@ describe("an embedder's provider's own whole answer", () => {
       .withResponse();
     expect([data.stop_reason, data.content]).toEqual(["end_turn", []]);
     expect(await statusOf(response.headers.get("x-request-id"))).toBe(200);
+  });
+});
+
+describe("an embedder's provider's events in the caller's dialect", () => {
+  test("chunks without a choice then [DONE], or [DONE] alone: a 502 naming the provider before any byte, to a chat caller and translated for a Messages one", async () => {
+    for (const model of ["no-choice-stream", "done-alone"]) {
+      const failed = await chatFailure(model, true);
+      expect(failed).toBeInstanceOf(OpenAI.APIError);
+      expect([failed.status, failed.code]).toEqual([502, "upstream_error"]);
+      expect(failed.message).toContain(`upstream ${model} sent a body with no answer in it`);
+      expect(await statusOf(failed.requestID)).toBe(502);
+    }
+    const across = (await anthropic.messages
+      .create({ model: "no-choice-stream", max_tokens: 8, messages: user, stream: true })
+      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    expect(across).toBeInstanceOf(Anthropic.APIError);
+    expect([
+      across.status,
+      across.message.includes("upstream no-choice-stream sent a body with no answer in it"),
+    ]).toEqual([502, true]);
+  });
+
+  test("Azure's prompt filter chunk opens the answer, as the relay holds it: a failure right after it fails over; the answer after it is relayed whole", async () => {
+    const served = await openai.chat.completions.create({
+      model: "filtered-then-breaks-then-served",
+      messages: user,
+      stream: true,
+    });
+    let text = "";
+    for await (const chunk of served) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe("served");
+    const stream = openai.chat.completions.stream({ model: "filtered-then-answer", messages: user });
+    expect((await stream.finalChatCompletion()).choices[0]?.message.content).toBe("hi");
   });
 });

@@ -1,13 +1,25 @@
 import type { JsonObject, Operation } from "./dialect.ts";
-import { type GatewayError, upstreamError } from "./gateway-error.ts";
+import { GatewayError } from "./gateway-error.ts";
 
 /**
  * What an answer with no answer in it is said as, whole or streamed, relayed or translated
- * (docs/RELIABILITY.md): `upstream` names who sent it (providers/upstream-name.ts), or is
- * `upstream` alone where the name is not known (a translation's stream).
+ * (docs/RELIABILITY.md): `sender` names who sent it (providers/upstream-name.ts). A translation's
+ * stream, not told whose it is, leaves it out; the relay that reads the stream names it then
+ * (upstream-name.ts `namedFailure`), so the caller reads one wording whichever path found it.
  */
-export const noAnswerFrom = (upstream: string): GatewayError =>
-  upstreamError(`${upstream} sent a body with no answer in it`);
+export class NoAnswer extends GatewayError {
+  constructor(readonly sender?: string) {
+    super({
+      status: 502,
+      code: "upstream_error",
+      message: `${sender ?? "upstream"} sent a body with no answer in it`,
+      retryable: true,
+    });
+  }
+}
+
+/** `NoAnswer` from `sender`, or from an upstream still to be named. */
+export const noAnswerFrom = (sender?: string): GatewayError => new NoAnswer(sender);
 
 /**
  * Whether a 2xx body (a JSON object, no error in it) carries no answer to `operation`: a chat or

@@ -1,11 +1,12 @@
 import type { JsonObject } from "../core/dialect.ts";
-import type { GatewayError } from "../core/gateway-error.ts";
+import { GatewayError } from "../core/gateway-error.ts";
 import { holdsNoAnswer } from "../core/holds-no-answer.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { noAnswer, wholeForStream } from "../providers/http/read-reply.ts";
 import { TranslatedEvents } from "../providers/http/translated-reply.ts";
 import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
+import { namedFailure } from "../providers/upstream-name.ts";
 import { ChainedTranslation, KeptEvents } from "../translate/stream/chained-translation.ts";
 import { reportsUsage } from "../translate/stream-estimate.ts";
 import {
@@ -19,10 +20,11 @@ import { opensAnswer } from "./answer-opening.ts";
 import { CountedEvents } from "./counted-events.ts";
 import { EventChunks, EventReader, failureReported } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
+import { saysNoChoiceIn } from "./no-choice.ts";
 import { OwedEventUsage } from "./owed-event-usage.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { READ_ON } from "./stepped-reads.ts";
-import { cutOff, malformedData, malformedEvent, upstreamErrorIn } from "./stream-end.ts";
+import { cutOff, DONE_DATA, malformedData, malformedEvent, upstreamErrorIn } from "./stream-end.ts";
 import { TranslatedRelay } from "./translated-relay.ts";
 
 /**
@@ -42,11 +44,11 @@ export function answerOf(
     // A stream asked for: a whole answer is the upstream's failure, as a built-in upstream's whole
     // body is (an embedder's provider that ignored `stream`); relayed, the SDK read it as no chunk.
     if (call.stream) throw wholeForStream(call.provider, 'kind "json"');
-    // A translated answer with none in it: its translation would have nothing to say (a chat
-    // answer without a choice made an empty Messages answer). A same-dialect one is checked as
-    // its bytes are read (native-reply.ts), a provider's own answer as that provider builds it.
-    if (call.adapted.native === undefined && holdsNoAnswer(call.adapted.operation, reply.body))
-      throw noAnswer(call.provider);
+    // An answer with none in it, as a provider built it (Bedrock's InvokeModel, an embedder's
+    // provider): its caller's SDK would crash on it (`choices[0]`), its translation would have
+    // nothing to say. The same reading as an answer read as bytes (native-reply.ts); Claude's
+    // `content: []` at `end_turn` is an answer.
+    if (holdsNoAnswer(call.adapted.operation, reply.body)) throw noAnswer(call.provider);
     call.readWhole(reply.body, reply.answeredModel, reply.usage);
     return { kind: "json", body: call.adapted.json(withUsageTold(call, reply.body), call.sent) };
   }
@@ -156,8 +158,9 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
 
 /**
  * A stream of events, relayed an event a pull once the answer's first is in: the events that only
- * open it (answer-opening.ts) wait for it, and go out with it, so that a failure right after them
- * is still the router's to retry or fail over.
+ * open it (answer-opening.ts) and chat chunks without a choice (Azure's prompt filter results:
+ * no-choice.ts) wait for it, and go out with it, so that a failure right after them is still the
+ * router's to retry or fail over — as the byte relay holds them (relay-scan.ts `watchOpening`).
  */
 async function eventChunks(
   call: RouteAttempt,
@@ -166,15 +169,33 @@ async function eventChunks(
   counted: CountedEvents | undefined,
   owed?: OwedEventUsage,
 ): Promise<ClientReply> {
-  const { attempt } = call;
-  let first = await reader.next();
+  const { attempt, provider } = call;
+  let first: IteratorResult<SseEvent>;
   let opening: SseEvent[] | undefined;
-  while (!first.done && opensAnswer(first.value)) {
-    opening ??= [];
-    opening.push(first.value);
+  /** Of `opening`, the chunks without a choice. */
+  let choiceless = 0;
+  try {
     first = await reader.next();
+    while (!first.done) {
+      const event = first.value;
+      // Asked of a stream's first events only, until one is the answer's (most streams: one).
+      if (!opensAnswer(event)) {
+        if (event.event !== undefined || !saysNoChoiceIn(event.data)) break;
+        choiceless++;
+      }
+      opening ??= [];
+      opening.push(event);
+      first = await reader.next();
+    }
+  } catch (error) {
+    // A translation's stream with no answer in it, not told whose it read: named, as the relays name it.
+    throw error instanceof GatewayError ? namedFailure(error, provider) : error;
   }
-  if (first.done && opening) throw cutOff(call.provider);
+  if (first.done && opening) throw cutOff(provider);
+  // `[DONE]` after chunks without a choice alone (or none): a stream with no answer in it, as the
+  // byte relay reads it; after a chunk with a choice (a role chunk), the answer's end.
+  if (!first.done && first.value.data === DONE_DATA && choiceless === (opening?.length ?? 0))
+    throw noAnswer(provider);
   // The stream's own failure before any event of the answer (Claude on Bedrock's in-band `error`
   // chunk): nothing reached the client, so it is the attempt's to retry or fail over, as the byte
   // relay's is.
@@ -185,7 +206,7 @@ async function eventChunks(
     reader,
     attempt,
     (error?: GatewayError) => call.done(error),
-    call.provider,
+    provider,
     opening,
     counted,
     owed,

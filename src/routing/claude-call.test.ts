@@ -5,7 +5,7 @@ import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { jsonFixture } from "../translate/fixtures/load-fixture.ts";
 import { adaptDialect } from "./adapt-dialect.ts";
-import { chatRequest, fakeProvider, jsonReply, modelOver, routerFor } from "./router-test-kit.ts";
+import { answerTo, chatRequest, fakeProvider, modelOver, routerFor } from "./router-test-kit.ts";
 
 // A Messages call to Claude in the caller's own dialect goes without what Claude would refuse it
 // for: the betas the route's cloud does not take, thinking Claude did not sign. Each is named.
@@ -261,8 +261,8 @@ describe("the look for thinking to change", () => {
       const body: JsonObject = { model: "m", max_tokens: 64, messages };
       const received = { bytes: new TextEncoder().encode(text), body, headers: {}, query: "" };
       const claude = (name: string, fails: boolean) => ({
-        ...fakeProvider(name, () =>
-          fails ? Promise.reject(upstreamError("answered 503")) : Promise.resolve(jsonReply()),
+        ...fakeProvider(name, (call) =>
+          fails ? Promise.reject(upstreamError("answered 503")) : Promise.resolve(answerTo(call)),
         ),
         dialect: "anthropic" as const,
         passThrough: true,

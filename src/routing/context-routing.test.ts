@@ -169,7 +169,7 @@ describe("context-aware routing", () => {
 
   test("an upstream's context_length_exceeded fails over at once with fallback_on, without retrying the route", async () => {
     const small = fakeProvider("small", () => Promise.reject(tooLong()));
-    const large = fakeProvider("large", () => Promise.resolve(jsonReply({ id: "ok", choices: [] })));
+    const large = fakeProvider("large", () => Promise.resolve(jsonReply()));
     const { router } = routerFor(config(["context_length"]), [small, large]);
     const dispatched = await router(chatRequest("m"));
     expect(dispatched.route).toBe("provider:large");
@@ -193,7 +193,7 @@ describe("context-aware routing", () => {
     };
     const first = fakeProvider("first", () => Promise.reject(tooLong()));
     const narrower = fakeProvider("narrower");
-    const wider = fakeProvider("wider", () => Promise.resolve(jsonReply({ id: "ok", choices: [] })));
+    const wider = fakeProvider("wider", () => Promise.resolve(jsonReply()));
     const { router } = routerFor(config, [first, narrower, wider]);
     // The estimate fits every window: only the refusal rules the narrower route out.
     const dispatched = await router(chatRequest("m"));

@@ -201,6 +201,8 @@ describe("RelayScan: chunks without a choice before the answer", () => {
       [DONE, false],
       [`${NONE}${FIRST}${DONE}`, true],
       [`${NONE}${ROLE}${DONE}`, true],
+      // A role chunk, then [DONE], no finish: an empty answer, not none (RELIABILITY.md says why).
+      [`${ROLE}${DONE}`, true],
     ] as const) {
       for (let at = 0; at <= stream.length; at++)
         expect([stream, at, answered(stream, at)]).toEqual([stream, at, [begins, stream]]);

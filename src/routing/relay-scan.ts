@@ -296,8 +296,9 @@ export class RelayScan extends RelayOwedUsage implements SpanSink, OpeningHold {
     const buf = this.buf;
     if (span.nameStart !== -1) this.answering = !opensByName(buf, span);
     else if (!namesRole(buf, span)) {
-      // `[DONE]` ends an answer that a chunk with a choice opened (a role chunk); after chunks
-      // without one alone (or none), the stream had no answer in it. A chunk without a choice
+      // `[DONE]` ends an answer that a chunk with a choice opened (a role chunk: with no content
+      // and no finish, an empty answer, RELIABILITY.md); after chunks without one alone (or
+      // none), the stream had no answer in it. A chunk without a choice
       // is held as the answer's opening (Azure's prompt filter results come first).
       if (this.ended) this.answering = this.allEvents + this.events - 1 > this.choiceless;
       else if (saysNoChoice(buf, span)) this.choiceless++;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { upstreamFailure } from "../providers/http/upstream-failure.ts";
-import { BREAKER, chatRequest, fakeProvider, jsonReply, routerFor, twoRoutes } from "./router-test-kit.ts";
+import { answerTo, BREAKER, chatRequest, fakeProvider, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 // Which failures count towards opening a route's breaker: a fault of the route does; a worker's,
 // the caller's, a rate limit and an operation the caller chose do not.
@@ -53,7 +53,7 @@ describe("router: what the breaker counts", () => {
     const a = fakeProvider("a", (call) =>
       call.operation === "embeddings"
         ? Promise.reject(upstreamFailure("a", noSuchPath, "openai"))
-        : Promise.resolve(jsonReply()),
+        : Promise.resolve(answerTo(call)),
     );
     const { router, health } = routerFor(twoRoutes({ retries: 2, circuit_breaker: BREAKER }), [
       a,
@@ -86,7 +86,7 @@ describe("router: what the breaker counts", () => {
     const a = fakeProvider("a", (call) =>
       call.operation === "completions"
         ? Promise.reject(upstreamFailure("a", notCompletions, "openai"))
-        : Promise.resolve(jsonReply()),
+        : Promise.resolve(answerTo(call)),
     );
     const { router, health } = routerFor(twoRoutes({ retries: 2, circuit_breaker: BREAKER }), [
       a,

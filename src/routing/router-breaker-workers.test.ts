@@ -3,7 +3,7 @@ import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { WorkerRegistryOptions } from "../workers/gateway/worker-registry-options.ts";
 import { NO_PROBE } from "./breaker-probe.ts";
-import { BREAKER, chatRequest, fakeProvider, routerFor } from "./router-test-kit.ts";
+import { BREAKER, CHAT_ANSWER, chatRequest, fakeProvider, routerFor } from "./router-test-kit.ts";
 
 // The breaker of a model served by the gateway's workers (workers/<model>): a worker's own fault
 // is not the route's, and a worker registering for a model lets one probe through its open breaker.
@@ -47,7 +47,7 @@ describe("router: the breaker of a model the gateway's workers serve", () => {
           status: 200,
           contentType: "application/json",
           retryAfter: undefined,
-          body: new TextEncoder().encode("{}"),
+          body: new TextEncoder().encode(CHAT_ANSWER),
         }),
     };
     registry.add(bad);
@@ -109,7 +109,7 @@ describe("router: the breaker of a model the gateway's workers serve", () => {
           status: 200,
           contentType: "application/json",
           retryAfter: undefined,
-          body: new TextEncoder().encode("{}"),
+          body: new TextEncoder().encode(CHAT_ANSWER),
         });
       },
     };
@@ -319,7 +319,7 @@ async function workersRouter(circuitBreaker: { failures: number; cooldown: strin
         status: 200,
         contentType: "application/json",
         retryAfter: undefined,
-        body: new TextEncoder().encode("{}"),
+        body: new TextEncoder().encode(CHAT_ANSWER),
       });
     },
   });

@@ -1,6 +1,6 @@
 import { parseConfig } from "../config/load-config.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
-import type { JsonObject } from "../core/dialect.ts";
+import type { JsonObject, Operation } from "../core/dialect.ts";
 import { upstreamError } from "../core/gateway-error.ts";
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { LogFields, LogLevel } from "../log/logger.ts";
@@ -23,7 +23,7 @@ export interface FakeProvider extends Provider {
 export function fakeProvider(
   name: string,
   // A stream to a stream request, as an upstream answers: a whole answer to one is its failure.
-  script: Script = (call) => Promise.resolve(call.stream ? streamReply(1) : jsonReply()),
+  script: Script = (call) => Promise.resolve(call.stream ? streamReply(1) : answerTo(call)),
 ): FakeProvider {
   const calls: ProviderCall[] = [];
   return {
@@ -37,10 +37,39 @@ export function fakeProvider(
   };
 }
 
-export const jsonReply = (body: JsonObject = { id: "x", choices: [] }): ProviderReply => ({
+/** A chat answer of one choice, said and finished: what a route that serves answers. */
+export const ANSWERED: JsonObject = {
+  id: "x",
+  choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+};
+
+/**
+ * An answer to each operation with the answer in it (core/holds-no-answer.ts: one without is the
+ * upstream's failure, whoever built it): chat's by default.
+ */
+const ANSWERS: Partial<Record<Operation, JsonObject>> = {
+  completions: { id: "x", choices: [{ index: 0, text: "ok", finish_reason: "stop" }] },
+  embeddings: { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.5] }] },
+  messages: {
+    id: "msg_x",
+    type: "message",
+    role: "assistant",
+    content: [{ type: "text", text: "ok" }],
+    stop_reason: "end_turn",
+  },
+  responses: { id: "resp_x", object: "response", status: "completed", output: [] },
+};
+
+export const jsonReply = (body: JsonObject = ANSWERED): ProviderReply => ({
   kind: "json",
   body,
 });
+
+/** `ANSWERED` as a server's bytes say it (a worker's whole answer). */
+export const CHAT_ANSWER = JSON.stringify(ANSWERED);
+
+/** A whole answer to `call`, in its operation's shape (`ANSWERS`). */
+export const answerTo = (call: ProviderCall): ProviderReply => jsonReply(ANSWERS[call.operation] ?? ANSWERED);
 
 /** A stream of `data:` events; fails with `failAfter` events sent when given. */
 export function streamReply(count: number, failAfter?: number): ProviderReply {

@@ -7,7 +7,7 @@ import { workerLost } from "../workers/gateway/tunnel-failures.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { fakeWorker } from "../workers/testing/fake-worker.ts";
-import { chatRequest, routerFor } from "./router-test-kit.ts";
+import { ANSWERED, chatRequest, routerFor } from "./router-test-kit.ts";
 
 /**
  * How a fake worker answers a call: whole, or failing as the tunnel would; or with its model
@@ -40,7 +40,7 @@ function workersServing(registry: WorkerRegistry, behaviours: Record<string, Beh
         return Promise.reject(workerLost(name));
       }
       if (behaviour === "busy") return Promise.reject(capacityRefusal(`worker ${name}: draining`));
-      const [status, answer] = SERVER_ANSWERS[behaviour] ?? [200, { served_by: name }];
+      const [status, answer] = SERVER_ANSWERS[behaviour] ?? [200, { served_by: name, ...ANSWERED }];
       const body = new TextEncoder().encode(JSON.stringify(answer));
       return Promise.resolve({ status, contentType: "application/json", retryAfter: undefined, body });
     };

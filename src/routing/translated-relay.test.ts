@@ -286,11 +286,11 @@ describe("TranslatedRelay: failures", () => {
     );
   });
 
-  test("a chat stream with no choice in it: thrown for the router in the byte relay's words (read-reply.ts noAnswer)", async () => {
+  test("a chat stream with no choice in it: thrown for the router in the byte relay's words, the upstream named (read-reply.ts noAnswer)", async () => {
     const none = 'data: {"id":"c","choices":[]}\n\ndata: {"id":"c","choices":null}\n\ndata: [DONE]\n\n';
     const { source } = relay([encoder.encode(none)], toMessages);
     await expect(Promise.resolve().then(() => source.start())).rejects.toThrow(
-      "upstream sent a body with no answer in it",
+      "upstream a sent a body with no answer in it",
     );
   });
 

@@ -280,6 +280,9 @@ describe("a stream with no choice in it", () => {
       .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect([responsesError.status, responsesError.code]).toEqual([502, "upstream_error"]);
     expect(vendorCalls.get("no-choices-stream")).toBe(3);
+    // One wording, relayed or translated: the upstream named, as a whole body's failure names it.
+    for (const failed of [chat, across, responsesError])
+      expect(failed.message).toContain("upstream oa-vendor sent a body with no answer in it");
     for (const id of [chat.requestID, across.requestID, responsesError.requestID]) {
       const row = await auditRow(fidelity.gw, id ?? "");
       expect([row.status, row.errorClass]).toEqual([502, "upstream_error"]);

@@ -1,4 +1,5 @@
 import type { ProviderCall } from "../../providers/provider.ts";
+import { CHAT_ANSWER } from "../../routing/router-test-kit.ts";
 import { SERVED_BY_HEADER } from "../../workers/gateway/tunnel-exchange.ts";
 import { WorkerUpstreamFault } from "../../workers/gateway/tunnel-failures.ts";
 import { createWorkersProvider, noWorkerTakes } from "../../workers/gateway/worker-provider.ts";
@@ -88,7 +89,7 @@ export function setup(
         status: 500,
         headers: { "content-type": "application/json" },
       });
-    return new Response('{"ok":1}', {
+    return new Response(CHAT_ANSWER, {
       headers: { "content-type": "application/json", [SERVED_BY_HEADER]: `worker:x@${url.hostname}` },
     });
   };

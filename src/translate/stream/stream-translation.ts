@@ -167,8 +167,8 @@ export class StreamTranslation<C> implements EventTranslation {
     if (!this.started) throw upstreamError("upstream stream ended before any event");
     // Only chunks without a choice came: a stream with no answer in it, as a whole body with none
     // is (core/holds-no-answer.ts), not an empty answer, said in the byte relay's words (the
-    // upstream unnamed: a translation is not told it). Asked once, at the end.
-    if (this.upstreamEvents === 0) throw noAnswerFrom("upstream");
+    // upstream named by the relay that reads it: a translation is not told it). Asked once, at the end.
+    if (this.upstreamEvents === 0) throw noAnswerFrom();
     if (!marked && !this.writer.complete)
       throw upstreamError("upstream stream ended before the answer was complete");
     for (const written of this.writer.finish(this.recordEstimate())) out.push(written);

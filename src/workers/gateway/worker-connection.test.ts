@@ -4,7 +4,7 @@ import { KeySessions } from "../../auth/key-sessions.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { NO_PROBE } from "../../routing/breaker-probe.ts";
 import { probeNewlyServed } from "../../routing/probe-newly-served.ts";
-import { chatRequest, routerFor } from "../../routing/router-test-kit.ts";
+import { CHAT_ANSWER, chatRequest, routerFor } from "../../routing/router-test-kit.ts";
 import { fakeClock } from "../../testing/fake-clock.ts";
 import { keyRecord } from "../../testing/key-record.ts";
 import { waitFor } from "../../testing/wait-for.ts";
@@ -353,7 +353,7 @@ describe("a worker's own close while draining", () => {
     await waitFor("the request sent again to worker b", () => other.lastRequest() !== undefined);
     const id = other.lastRequest();
     other.frame({ type: "head", id, status: 200, contentType: "application/json" });
-    other.connection.message(encodeChunk(Number(id), new TextEncoder().encode('{"choices":[]}')));
+    other.connection.message(encodeChunk(Number(id), new TextEncoder().encode(CHAT_ANSWER)));
     other.frame({ type: "end", id });
     expect((await answered).route).toBe("worker:b");
   });

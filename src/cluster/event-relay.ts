@@ -16,6 +16,12 @@ const RELAYED: readonly GatewayEvent["type"][] = ["request.started", "request.fi
 const ASK_FIELD = '"ask":"';
 /** Events held between two publishes; past it, new ones are not relayed (a reader is told nothing). */
 const MAX_QUEUED = 10_000;
+/**
+ * How long an opening stream waits for a node asked to say it heard the ask (a Redis round trip or
+ * two, with room for a loaded node): one that has not is skipped for that ask, not waited for until
+ * the ask's deadline (killed but still listed).
+ */
+const HEARD_WITHIN_MS = 500;
 /** `answerHoldMs` unless given: three heartbeats of the default second (a test's relay). */
 const DEFAULT_ANSWER_HOLD_MS = 3_000;
 
@@ -29,6 +35,8 @@ interface RelayMessage {
   events: GatewayEvent[];
   /** A node's live stream is opening: write your queued audit rows, then answer (`written`). */
   ask?: string;
+  /** That ask was heard: the sender writes its rows and answers (`written`) once they are. */
+  heard?: string;
   /** The answer to that ask: the sender's rows queued before it are written; `events` holds its events since. */
   written?: string;
 }
@@ -147,6 +155,7 @@ export class EventRelay {
     if (relayed.node === nodeId || relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
     if (typeof relayed.id !== "string" || !this.delivered.first(relayed.id)) return;
     if (typeof relayed.ask === "string") void this.answer(relayed.ask);
+    if (typeof relayed.heard === "string") this.asks.heard(relayed.heard, relayed.node);
     if (bus.relayedReaders > 0) for (const event of relayed.events) bus.deliverRelayed(event);
     // After its events: the stream that waits on it opens with them delivered.
     if (typeof relayed.written === "string") this.asks.answered(relayed.written, relayed.node);
@@ -157,16 +166,20 @@ export class EventRelay {
    * request another node finished just before has its event gone (relayed before this reader
    * subscribed, or before anyone watched) and its row maybe still in that node's audit batch, so
    * in neither. Each other live node is asked to relay from now on and write its queued rows;
-   * this settles once every one has answered, or after `askTimeoutMs`. Never rejects.
+   * this settles once every one has answered, or after `askTimeoutMs`, with the nodes that did not:
+   * one that did not say it heard the ask within `HEARD_WITHIN_MS` is not waited for (a node killed
+   * is listed for three heartbeats, and every connect would wait out the deadline for it). Never
+   * rejects.
    */
-  othersWritten(): Promise<void> {
+  othersWritten(): Promise<readonly string[]> {
     // A node of a release before asks (a rolling upgrade) would never answer: every connect would
     // wait out the deadline for it.
     const peers = (this.options.peers?.() ?? []).flatMap((peer) =>
       peer.answersAsks === true && peer.stopping !== true ? [peer.id] : [],
     );
-    if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve();
-    const { id, answered } = this.asks.ask(peers, this.options.askTimeoutMs ?? 2_000);
+    if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve([]);
+    const bounds = { heardWithinMs: HEARD_WITHIN_MS, timeoutMs: this.options.askTimeoutMs ?? 2_000 };
+    const { id, answered } = this.asks.ask(peers, bounds);
     this.publish({ ...this.stamp(), events: [], ask: id });
     return answered;
   }
@@ -185,6 +198,8 @@ export class EventRelay {
     if (this.closed) return;
     this.lastAnswerAt = this.now();
     this.open();
+    // Before the rows, however long they take: the asker waits for a node that heard it.
+    this.publish({ ...this.stamp(), events: [], heard: ask });
     await this.options.queuedWritten?.();
     if (this.closed) return;
     this.publish({ ...this.stamp(), events: this.take(), written: ask });

@@ -303,7 +303,7 @@ test("an ask a listed node never hears (killed but still listed) is not waited f
   }
 });
 
-test("asked, a node relays for the answer's hold whatever the directory reads say: a read listing the asker's entry as it stood before the ask, or as a reconnecting reader left it for a moment, stops nothing; once the hold is over the directory rules again", async () => {
+test("asked, a node relays for the answer's hold whatever the directory reads say: a read listing the asker's entry as it stood before the ask, watching or not, stops nothing; once the hold is over the directory rules again", async () => {
   let now = 0;
   const other = await relayNode("ours-2", { answerHoldMs: 1_000, now: () => now });
   const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 60_000 });
@@ -319,8 +319,7 @@ test("asked, a node relays for the answer's hold whatever the directory reads sa
       () => read.includes("after-a-stale-read"),
       10_000,
     );
-    // The asker's reader reconnects (the web UI after a drop): its entry says it watches, then, for
-    // a moment, that it does not.
+    // Reads of entries the asker wrote before its ask (at 0), watching, then not: in any order.
     other.relay.observe([{ ...asker, watching: true }, self]);
     now += 999;
     other.relay.observe([asker, self]);
@@ -341,6 +340,32 @@ test("asked, a node relays for the answer's hold whatever the directory reads sa
     expect(other.bus.wants("request.finished")).toBe(false);
   } finally {
     closeReader();
+    watched.close();
+    other.close();
+  }
+});
+
+test("asked, a node stops relaying at the first directory read showing the asker's entry written after its ask saying nobody watches there (its reader left), not at the hold's end", async () => {
+  const other = await relayNode("ours-2", { answerHoldMs: 600_000 });
+  const watched = await relayNode("ours-1", {
+    peers: () => [peerEntry("ours-2")],
+    askTimeoutMs: 60_000,
+    entryClock: () => 500,
+  });
+  const reader = watched.bus.subscribe({ relayed: true });
+  const [asker, self] = [peerEntry("ours-1"), peerEntry("ours-2")];
+  try {
+    await watched.relay.othersWritten();
+    // Written before the ask (at 400 on the asker's clock): a stale read, it stops nothing.
+    other.relay.observe([{ ...asker, at: 400 }, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    other.relay.observe([{ ...asker, at: 600, watching: true }, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    // Written after it, nobody watching: the reader that asked has left.
+    other.relay.observe([{ ...asker, at: 700 }, self]);
+    expect(other.bus.wants("request.finished")).toBe(false);
+  } finally {
+    reader.close();
     watched.close();
     other.close();
   }

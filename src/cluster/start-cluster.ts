@@ -54,7 +54,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       // Changes made while we were away were not announced to us.
       for (const listener of keyListeners) listener();
       for (const listener of configListeners) listener();
-      void directory?.refresh();
+      // Written again with a notice: a Redis restarted empty lost every entry, and a node back
+      // before this one read a directory without it, to be read again only at its next heartbeat.
+      void directory?.entryChanged();
     },
     onHealthChange: (healthy) => {
       for (const listener of healthListeners) listener(healthy);

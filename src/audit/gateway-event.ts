@@ -99,6 +99,19 @@ export type GatewayEvent =
   | { type: "events.missed"; at: number; count: number };
 
 /**
+ * Said once, first, by a live stream opening on a cluster node, never published on the bus (no
+ * event sink gets one): a node asked to write its queued rows as the stream opened did not answer
+ * (killed but still listed, or not heard from in time: cluster/event-relay.ts `othersWritten`). A
+ * request it finished just before the connect may be missing from the log read once the stream is
+ * open; a killed node's requests in flight are ended by its `node.left` as its entry expires.
+ */
+export interface NodeUnanswered {
+  type: "node.unanswered";
+  at: number;
+  node: string;
+}
+
+/**
  * Every event type, one list: what an event sink's `types` filter may name (a typo is refused at
  * load instead of matching nothing).
  */

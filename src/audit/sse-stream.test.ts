@@ -21,8 +21,8 @@ test("an opening comment goes out at once, before any event", async () => {
 test("with `opensAfter`, nothing goes out before it settles; events published meanwhile follow the opening comment", async () => {
   const bus = new EventBus();
   let open = () => {};
-  const opensAfter = new Promise<void>((resolve) => {
-    open = resolve;
+  const opensAfter = new Promise<undefined>((resolve) => {
+    open = () => resolve(undefined);
   });
   let opened = false;
   const reader = sseStream(bus.subscribe(), { opensAfter }).getReader();
@@ -42,8 +42,8 @@ test("with `opensAfter`, nothing goes out before it settles; events published me
 test("cancelled while it waits to open, the stream unsubscribes and never opens", async () => {
   const bus = new EventBus();
   let open = () => {};
-  const opensAfter = new Promise<void>((resolve) => {
-    open = resolve;
+  const opensAfter = new Promise<undefined>((resolve) => {
+    open = () => resolve(undefined);
   });
   const reader = sseStream(bus.subscribe(), { opensAfter }).getReader();
   const pending = reader.read();

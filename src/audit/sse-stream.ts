@@ -1,12 +1,15 @@
 import { encodeSse } from "../core/sse.ts";
 import type { Subscription } from "./event-bus.ts";
-import type { GatewayEvent } from "./gateway-event.ts";
+import type { GatewayEvent, NodeUnanswered } from "./gateway-event.ts";
 
 export interface SseStreamOptions {
   /** A comment line this often keeps proxies from closing an idle stream. */
   keepAliveMs?: number;
-  /** The stream opens (its headers and first line go out) once this settles. */
-  opensAfter?: Promise<void>;
+  /**
+   * The stream opens (its headers and first line go out) once this settles; what it gives is sent
+   * first, before any event of the subscription.
+   */
+  opensAfter?: Promise<readonly NodeUnanswered[] | undefined>;
   /** Each event as this reader may read it (a tenant's admin: tenants/worker-seen.ts); as published when absent. */
   shown?: (event: GatewayEvent) => { readonly type: string };
 }
@@ -35,11 +38,15 @@ export function sseStream(
   return new ReadableStream<Uint8Array>(
     {
       async start(controller) {
-        await options.opensAfter;
+        const first = await options.opensAfter;
         try {
           // Without a first chunk the server holds back the headers, and a client on an idle
           // gateway (`mindgw tail`) cannot tell "connected" from "still connecting".
           controller.enqueue(encoder.encode(OPENED));
+          for (const notice of first ?? [])
+            controller.enqueue(
+              encoder.encode(encodeSse({ event: notice.type, data: JSON.stringify(notice) })),
+            );
         } catch {
           return stop(); // cancelled while it waited to open
         }

@@ -38,7 +38,7 @@ export class ClusterAdmission {
      * read available: to the fallback when a call to them fails and leaves them so (a reply
      * error), back once they answer an admission. Not when their availability changes (their link
      * lost or back, a first admission while it is down), which their owner says as it changes
-     * (cluster/start-cluster.ts): one line a transition.
+     * (cluster/cluster-redis.ts): one line a transition.
      */
     private readonly onFallback: ((local: boolean) => void) | undefined,
   ) {

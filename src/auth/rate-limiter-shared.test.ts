@@ -98,7 +98,7 @@ test("shared counters down (or failing mid-call): each node allows its share, li
   expect(switches).toEqual([true]);
 });
 
-/** Shared counters whose link the test takes down and brings back, as start-cluster.ts tells it. */
+/** Shared counters whose link the test takes down and brings back, as cluster-redis.ts tells it. */
 function linkedShared(answer: (scopes: readonly SharedScope[]) => SharedAdmission | Error) {
   const fake = fakeShared(answer);
   const listeners: ((available: boolean) => void)[] = [];
@@ -151,7 +151,7 @@ test("the link's going down and coming back switch admission when they happen, w
   link(true);
   expect(limiter.isFallingBack).toBe(false);
   await limiter.admit(principal);
-  // The link's transitions are said where the link is (start-cluster.ts): no second line here.
+  // The link's transitions are said where the link is (cluster-redis.ts): no second line here.
   expect(switches).toEqual([]);
 });
 

@@ -31,7 +31,7 @@ export interface RateLimiterOptions {
   /**
    * Told when admission switches between the shared counters and the local fallback while they
    * read available (to it on a failed call, back on a shared answer: cluster-admission.ts); their
-   * going away and coming back are said by their owner (cluster/start-cluster.ts).
+   * going away and coming back are said by their owner (cluster/cluster-redis.ts).
    */
   onFallback?: (local: boolean) => void;
   /** The wall clock: budget periods, prices by day, the shared counters' stamps. */

@@ -11,7 +11,7 @@ export interface SharedCounters {
   /**
    * Runs `listener` each time `available()` changes (Redis lost, Redis back), as it changes: what
    * admission is on switches then, not at the next request, which may come minutes later. Their
-   * owner logs the change (cluster/start-cluster.ts: one line a transition); a listener need not.
+   * owner logs the change (cluster/cluster-redis.ts: one line a transition); a listener need not.
    */
   onAvailabilityChange?(listener: (available: boolean) => void): void;
   /** Live nodes last seen (at least 1): what the local fallback divides rpm and tpm by. */

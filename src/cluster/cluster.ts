@@ -32,9 +32,11 @@ export interface Cluster {
   endpoint(local: WorkerDirectory): AnyElysia;
   /**
    * A live stream opens here: every other live node relays to it from now on and writes the audit
-   * rows it queued before; settles once each said so, or after `cluster.redis_timeout` (event-relay.ts).
+   * rows it queued before; settles once each said so (a node that did not say it heard the ask
+   * within a moment is not waited for) or after `cluster.redis_timeout` (event-relay.ts), with the
+   * nodes that did not answer.
    */
-  othersWritten(): Promise<void>;
+  othersWritten(): Promise<readonly string[]>;
   /** Tells every node a key changed (revoke, rotate, create): their caches refresh at once. */
   announceKeyChange(id: string): void;
   /** Runs `listener` when any node (this one included) announces a key change. */

@@ -100,7 +100,7 @@ export async function readEntries(
   const entries: NodeEntry[] = [];
   const keys: string[] = [NODES];
   // A node's entry expires three of ITS heartbeats after its write, within the longest any reader takes
-  // a seal (start-cluster.ts: MAX_SEAL_VALIDITY_MS), never this reader's own heartbeat's bound.
+  // a seal (cluster-directory.ts: MAX_SEAL_VALIDITY_MS), never this reader's own heartbeat's bound.
   const unlisted: string[] = [String(seal?.maxAgeMs ?? Number.MAX_SAFE_INTEGER)];
   ids.forEach((id, i) => {
     const value = values[i] ?? null;

@@ -31,7 +31,7 @@ const HEARTBEAT_MS = 600_000;
 const clock: SealClock = {
   now: () => Date.now() + skewMs,
   validForMs: sealValidityMs({ heartbeat: HEARTBEAT_MS, redis_timeout: 5000 }),
-  // As start-cluster.ts: a reader takes an entry for its writer's validity, up to this bound.
+  // As cluster-directory.ts: a reader takes an entry for its writer's validity, up to this bound.
   maxAgeMs: MAX_SEAL_VALIDITY_MS,
 };
 const seal = entrySeal(SECRET, clock);

@@ -145,17 +145,20 @@ async function channelListener() {
   const link = new RedisLink({ url: redis.url, timeoutMs: 2_000, vouch: async () => null });
   expect(await link.start()).toBe(true);
   const asks: string[] = [];
+  const heard: string[] = [];
   const answers: string[] = [];
   const markers: string[] = [];
   await link.subscribe(EVENTS_CHANNEL, (text) => {
     const json = seal.open(text);
     if (json === null) return void markers.push(text);
-    const sent = JSON.parse(json) as { node: string; ask?: string; written?: string };
+    const sent = JSON.parse(json) as { node: string; ask?: string; heard?: string; written?: string };
     if (sent.ask !== undefined) asks.push(sent.node);
+    if (sent.heard !== undefined) heard.push(sent.node);
     if (sent.written !== undefined) answers.push(sent.node);
   });
   return {
     asks,
+    heard,
     answers,
     /**
      * Sends `marker` on `node`'s own connection and waits until it is heard: what that node
@@ -252,28 +255,37 @@ test("an opening stream asks only the nodes whose entries say they answer: one o
   }
 }, 20_000);
 
-test("an ask a listed node never answers (killed but still listed) waits for it until its deadline, though another answered: one ask is sent; none with no other node listed", async () => {
+test("an ask a listed node never hears (killed but still listed) is not waited for until its deadline: it settles once the node that heard it answered, naming the other; one ask is sent; none with no other node listed", async () => {
   const channel = await channelListener();
   const asked = Promise.withResolvers<void>();
+  const rowsWritten = Promise.withResolvers<void>();
   const other = await relayNode("ours-2", {
-    queuedWritten: async () => asked.resolve(),
+    queuedWritten: () => {
+      asked.resolve();
+      return rowsWritten.promise;
+    },
   });
   const watched = await relayNode("ours-1", {
     peers: () => [peerEntry("gone-3"), peerEntry("ours-2")],
-    askTimeoutMs: 3_000,
+    askTimeoutMs: 600_000,
   });
   const { read, close: closeReader } = finishedReader(watched.bus);
   try {
     let settled = false;
-    const opened = watched.relay.othersWritten().then(() => {
+    const opened = watched.relay.othersWritten().then((unanswered) => {
       settled = true;
+      return unanswered;
     });
     await asked.promise;
     finish(other.bus, "in-the-answer");
-    // ours-2's answer taken (its events are delivered just before it is counted), gone-3's still awaited.
-    await waitFor("ours-2's answer delivered", () => read.includes("in-the-answer"), 10_000);
+    // ours-2 said it heard the ask before writing its rows: waited for while it writes them.
+    await channel.after(other, "ours-2-heard");
+    expect(channel.heard).toEqual(["ours-2"]);
     expect(settled).toBe(false);
-    await opened;
+    rowsWritten.resolve();
+    // Waiting for gone-3 too, this would settle only at its deadline, long past the test's.
+    expect(await opened).toEqual(["gone-3"]);
+    expect(read).toEqual(["in-the-answer"]);
     expect(channel.asks).toEqual(["ours-1"]);
   } finally {
     closeReader();
@@ -291,7 +303,7 @@ test("an ask a listed node never answers (killed but still listed) waits for it 
   }
 });
 
-test("asked, a node relays for the answer's hold whatever the directory reads say: a read listing the asker's entry as it stood before the ask, or as a reconnecting reader left it for a moment, stops nothing; once the hold is over the directory rules again", async () => {
+test("asked, a node relays for the answer's hold whatever the directory reads say: a read listing the asker's entry as it stood before the ask, watching or not, stops nothing; once the hold is over the directory rules again", async () => {
   let now = 0;
   const other = await relayNode("ours-2", { answerHoldMs: 1_000, now: () => now });
   const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 60_000 });
@@ -307,8 +319,7 @@ test("asked, a node relays for the answer's hold whatever the directory reads sa
       () => read.includes("after-a-stale-read"),
       10_000,
     );
-    // The asker's reader reconnects (the web UI after a drop): its entry says it watches, then, for
-    // a moment, that it does not.
+    // Reads of entries the asker wrote before its ask (at 0), watching, then not: in any order.
     other.relay.observe([{ ...asker, watching: true }, self]);
     now += 999;
     other.relay.observe([asker, self]);
@@ -329,6 +340,32 @@ test("asked, a node relays for the answer's hold whatever the directory reads sa
     expect(other.bus.wants("request.finished")).toBe(false);
   } finally {
     closeReader();
+    watched.close();
+    other.close();
+  }
+});
+
+test("asked, a node stops relaying at the first directory read showing the asker's entry written after its ask saying nobody watches there (its reader left), not at the hold's end", async () => {
+  const other = await relayNode("ours-2", { answerHoldMs: 600_000 });
+  const watched = await relayNode("ours-1", {
+    peers: () => [peerEntry("ours-2")],
+    askTimeoutMs: 60_000,
+    entryClock: () => 500,
+  });
+  const reader = watched.bus.subscribe({ relayed: true });
+  const [asker, self] = [peerEntry("ours-1"), peerEntry("ours-2")];
+  try {
+    await watched.relay.othersWritten();
+    // Written before the ask (at 400 on the asker's clock): a stale read, it stops nothing.
+    other.relay.observe([{ ...asker, at: 400 }, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    other.relay.observe([{ ...asker, at: 600, watching: true }, self]);
+    expect(other.bus.wants("request.finished")).toBe(true);
+    // Written after it, nobody watching: the reader that asked has left.
+    other.relay.observe([{ ...asker, at: 700 }, self]);
+    expect(other.bus.wants("request.finished")).toBe(false);
+  } finally {
+    reader.close();
     watched.close();
     other.close();
   }

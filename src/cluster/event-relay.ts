@@ -3,7 +3,7 @@ import type { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { monotonicClock } from "../core/steady-clock.ts";
 import type { JsonSeal } from "./json-seal.ts";
-import type { NodeEntry } from "./node-entry.ts";
+import { entryClock, type NodeEntry } from "./node-entry.ts";
 import { RecentIds } from "./recent-ids.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { WrittenAsks } from "./written-asks.ts";
@@ -16,6 +16,12 @@ const RELAYED: readonly GatewayEvent["type"][] = ["request.started", "request.fi
 const ASK_FIELD = '"ask":"';
 /** Events held between two publishes; past it, new ones are not relayed (a reader is told nothing). */
 const MAX_QUEUED = 10_000;
+/**
+ * How long an opening stream waits for a node asked to say it heard the ask (a Redis round trip or
+ * two, with room for a loaded node): one that has not is skipped for that ask, not waited for until
+ * the ask's deadline (killed but still listed).
+ */
+const HEARD_WITHIN_MS = 500;
 /** `answerHoldMs` unless given: three heartbeats of the default second (a test's relay). */
 const DEFAULT_ANSWER_HOLD_MS = 3_000;
 
@@ -29,6 +35,14 @@ interface RelayMessage {
   events: GatewayEvent[];
   /** A node's live stream is opening: write your queued audit rows, then answer (`written`). */
   ask?: string;
+  /**
+   * When the ask was sent, on its sender's `entryClock`, the clock of its directory entry's `at`: an
+   * entry of the asker written after it that says nobody watches there means the reader left.
+   * Absent from a node of a release before it.
+   */
+  askedAt?: number;
+  /** That ask was heard: the sender writes its rows and answers (`written`) once they are. */
+  heard?: string;
   /** The answer to that ask: the sender's rows queued before it are written; `events` holds its events since. */
   written?: string;
 }
@@ -64,6 +78,8 @@ export interface EventRelayOptions {
   answerHoldMs?: number;
   /** A test's monotonic clock, in place of the process's: it times `answerHoldMs`. */
   now?: () => number;
+  /** A test's clock in place of node-entry.ts `entryClock` (what this node's entry's `at` reads). */
+  entryClock?: () => number;
 }
 
 /**
@@ -95,13 +111,14 @@ export class EventRelay {
   private readonly delivered: RecentIds;
   private readonly asks = new WrittenAsks();
   /**
-   * When this node last answered an ask: the asker writes its entry only on its next beat (after
-   * its vouch and its name's renewal), so a read begun before it lands here after the answer, still
-   * saying nobody watches; a reader that reconnects (the web UI's live mode after a drop) has its
-   * entry say "not watching", then "watching", in turn. Relaying stopped by such a read would miss
-   * a request finished before the asker's entry is read, so none stops it for `answerHoldMs`.
+   * The nodes this one answered an ask of, each with when (`answeredAt`, this node's monotonic
+   * clock) and when it asked (`askedAt`, the asker's entry clock). The asker writes its entry only
+   * on its next beat (after its vouch and its name's renewal), so a read begun before it lands here
+   * after the answer, still saying nobody watches: relaying stopped by such a read would miss a
+   * request finished before the asker's entry is read. So none stops it for `answerHoldMs`, but a
+   * read of an entry the asker wrote after its ask saying nobody watches: its reader left.
    */
-  private lastAnswerAt: number | null = null;
+  private readonly held = new Map<string, { answeredAt: number; askedAt: number | undefined }>();
 
   constructor(private readonly options: EventRelayOptions) {
     this.delivered = new RecentIds(2 * options.seal.maxAgeMs);
@@ -114,14 +131,19 @@ export class EventRelay {
 
   /**
    * With every directory read: relays this node's requests while another node watches, or while a
-   * node this one answered may not have said so yet (`lastAnswerAt`).
+   * node this one answered may not have said so yet (`held`).
    */
   observe(entries: readonly NodeEntry[]): void {
     if (this.closed) return;
     const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
     const holdMs = this.options.answerHoldMs ?? DEFAULT_ANSWER_HOLD_MS;
-    const held = this.lastAnswerAt !== null && this.now() - this.lastAnswerAt < holdMs;
-    if (wanted || held) this.open();
+    for (const [asker, { answeredAt, askedAt }] of this.held) {
+      const entry = entries.find((listed) => listed.id === asker);
+      const readerLeft =
+        askedAt !== undefined && entry !== undefined && entry.at > askedAt && !entry.watching;
+      if (readerLeft || this.now() - answeredAt >= holdMs) this.held.delete(asker);
+    }
+    if (wanted || this.held.size > 0) this.open();
     else this.stop();
   }
 
@@ -146,7 +168,13 @@ export class EventRelay {
     }
     if (relayed.node === nodeId || relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
     if (typeof relayed.id !== "string" || !this.delivered.first(relayed.id)) return;
-    if (typeof relayed.ask === "string") void this.answer(relayed.ask);
+    if (typeof relayed.ask === "string")
+      void this.answer(
+        relayed.ask,
+        relayed.node,
+        typeof relayed.askedAt === "number" ? relayed.askedAt : undefined,
+      );
+    if (typeof relayed.heard === "string") this.asks.heard(relayed.heard, relayed.node);
     if (bus.relayedReaders > 0) for (const event of relayed.events) bus.deliverRelayed(event);
     // After its events: the stream that waits on it opens with them delivered.
     if (typeof relayed.written === "string") this.asks.answered(relayed.written, relayed.node);
@@ -157,17 +185,22 @@ export class EventRelay {
    * request another node finished just before has its event gone (relayed before this reader
    * subscribed, or before anyone watched) and its row maybe still in that node's audit batch, so
    * in neither. Each other live node is asked to relay from now on and write its queued rows;
-   * this settles once every one has answered, or after `askTimeoutMs`. Never rejects.
+   * this settles once every one has answered, or after `askTimeoutMs`, with the nodes that did not:
+   * one that did not say it heard the ask within `HEARD_WITHIN_MS` is not waited for (a node killed
+   * is listed for three heartbeats, and every connect would wait out the deadline for it). Never
+   * rejects.
    */
-  othersWritten(): Promise<void> {
+  othersWritten(): Promise<readonly string[]> {
     // A node of a release before asks (a rolling upgrade) would never answer: every connect would
     // wait out the deadline for it.
     const peers = (this.options.peers?.() ?? []).flatMap((peer) =>
       peer.answersAsks === true && peer.stopping !== true ? [peer.id] : [],
     );
-    if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve();
-    const { id, answered } = this.asks.ask(peers, this.options.askTimeoutMs ?? 2_000);
-    this.publish({ ...this.stamp(), events: [], ask: id });
+    if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve([]);
+    const bounds = { heardWithinMs: HEARD_WITHIN_MS, timeoutMs: this.options.askTimeoutMs ?? 2_000 };
+    const { id, answered } = this.asks.ask(peers, bounds);
+    const askedAt = (this.options.entryClock ?? entryClock)();
+    this.publish({ ...this.stamp(), events: [], ask: id, askedAt });
     return answered;
   }
 
@@ -181,10 +214,12 @@ export class EventRelay {
    * Another node's stream opens: this node relays from now on (before the asker's notice may have
    * been read), writes the rows it queued before, then answers with the events queued since.
    */
-  private async answer(ask: string): Promise<void> {
+  private async answer(ask: string, asker: string, askedAt: number | undefined): Promise<void> {
     if (this.closed) return;
-    this.lastAnswerAt = this.now();
+    this.held.set(asker, { answeredAt: this.now(), askedAt });
     this.open();
+    // Before the rows, however long they take: the asker waits for a node that heard it.
+    this.publish({ ...this.stamp(), events: [], heard: ask });
     await this.options.queuedWritten?.();
     if (this.closed) return;
     this.publish({ ...this.stamp(), events: this.take(), written: ask });

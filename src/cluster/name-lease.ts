@@ -78,7 +78,7 @@ export function leaseTtlMs(heartbeatMs: number, redisTimeoutMs: number): number 
   return Math.max(heartbeatMs * 3, heartbeatMs * 2 + redisTimeoutMs + BEAT_SLACK_MS);
 }
 
-/** A node's heartbeat and name lease from its `cluster:` settings (ms), as start-cluster.ts builds its directory. */
+/** A node's heartbeat and name lease from its `cluster:` settings (ms), as cluster-directory.ts builds its directory. */
 export function leaseTimings(settings: { heartbeat: number; redis_timeout: number }): {
   heartbeatMs: number;
   leaseMs: number;

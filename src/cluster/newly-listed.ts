@@ -16,7 +16,7 @@ export interface NewlyServed {
  * before — a worker new to the directory, one back after its connection ended (gone from a read
  * between), one whose key's models were widened. As a worker registering on this node does
  * (worker-registry-options.ts `newlyServed`), so that its model's breaker here lets the next request probe
- * it (start-cluster.ts); and as there, once a registration: a worker listed alike at every renewal
+ * it (cluster-directory.ts); and as there, once a registration: a worker listed alike at every renewal
  * serves nothing new, nor one that replaced its own connection between two reads, and a draining
  * one serves nothing (no node chooses it).
  */

@@ -250,7 +250,7 @@ test("the name's lease outlives a beat late by one call timing out (two beats, t
   expect(leaseTtlMs(60_000, redisTimeout)).toBe(180_000);
   const probe = new RedisClient(redis.url);
   closing.push(() => probe.close());
-  // Built as start-cluster.ts builds it: a heartbeat of 100 ms, a timeout of 3.9 s (a 5 s lease).
+  // Built as cluster-directory.ts builds it: a heartbeat of 100 ms, a timeout of 3.9 s (a 5 s lease).
   await node("lasting", () => [], steeredLink(), leaseTimings({ heartbeat: 100, redis_timeout: 3_900 }));
   expect(Number(await probe.send("PTTL", ["mgw:name:lasting"]))).toBeGreaterThan(4_000);
 });

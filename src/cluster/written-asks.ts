@@ -1,32 +1,67 @@
 import { randomUUID } from "node:crypto";
 
+/** How long an ask waits, for a node to hear it and for it to answer. */
+export interface AskBounds {
+  /**
+   * A node that has not said it heard the ask by then is skipped for it (killed but still listed:
+   * its entry stands for three heartbeats); one that heard it is waited for until `timeoutMs`.
+   */
+  heardWithinMs: number;
+  timeoutMs: number;
+}
+
+interface PendingAsk {
+  /** The nodes asked that have not answered yet. */
+  waiting: Set<string>;
+  /** The nodes that said they heard it. */
+  heard: Set<string>;
+  /** Past the heard bound: only the nodes that heard it are waited for. */
+  heardOnly: boolean;
+  done: () => void;
+}
+
 /**
  * The asks this node sent ("write your queued audit rows, then say so") and the nodes each still
  * waits for. A live stream opening here waits on one so that its reader's first read of the log
  * holds the requests other nodes finished just before the connect (event-relay.ts `othersWritten`).
  */
 export class WrittenAsks {
-  private readonly pending = new Map<string, { waiting: Set<string>; done: () => void }>();
+  private readonly pending = new Map<string, PendingAsk>();
 
   /**
-   * A new ask of `nodes`: its id (to publish) and what settles once each has answered or
-   * `timeoutMs` passed (a node that cannot answer: killed, of a release before asks, Redis away).
-   * Never rejects.
+   * A new ask of `nodes`: its id (to publish) and what settles once each has answered, or was
+   * skipped (not heard from within `heardWithinMs`), or `timeoutMs` passed (Redis away): with the
+   * nodes that did not answer, whose queued rows may not be written yet. Never rejects.
    */
-  ask(nodes: readonly string[], timeoutMs: number): { id: string; answered: Promise<void> } {
+  ask(nodes: readonly string[], bounds: AskBounds): { id: string; answered: Promise<readonly string[]> } {
     const id = randomUUID();
-    const answered = new Promise<void>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        resolve();
+    const answered = new Promise<readonly string[]>((resolve) => {
+      const timers: ReturnType<typeof setTimeout>[] = [];
+      const ask: PendingAsk = {
+        waiting: new Set(nodes),
+        heard: new Set(),
+        heardOnly: false,
+        done: () => {
+          for (const timer of timers) clearTimeout(timer);
+          this.pending.delete(id);
+          resolve([...ask.waiting]);
+        },
       };
-      if (nodes.length === 0) return done();
-      this.pending.set(id, { waiting: new Set(nodes), done });
-      timer = setTimeout(done, timeoutMs);
+      if (nodes.length === 0) return ask.done();
+      this.pending.set(id, ask);
+      const skipUnheard = () => {
+        ask.heardOnly = true;
+        settleIfOver(ask);
+      };
+      timers.push(setTimeout(skipUnheard, Math.min(bounds.heardWithinMs, bounds.timeoutMs)));
+      timers.push(setTimeout(ask.done, bounds.timeoutMs));
     });
     return { id, answered };
+  }
+
+  /** `node` heard ask `id` and writes its rows: waited for until the ask's deadline. */
+  heard(id: string, node: string): void {
+    this.pending.get(id)?.heard.add(node);
   }
 
   /** `node` answered ask `id` (one of another node's, or long over: nothing). */
@@ -34,11 +69,17 @@ export class WrittenAsks {
     const ask = this.pending.get(id);
     if (ask === undefined) return;
     ask.waiting.delete(node);
-    if (ask.waiting.size === 0) ask.done();
+    settleIfOver(ask);
   }
 
   /** Settles every ask at once (the node stops). */
   close(): void {
     for (const ask of [...this.pending.values()]) ask.done();
   }
+}
+
+/** Every node waited for answered (past the heard bound: every one that heard it). */
+function settleIfOver(ask: PendingAsk): void {
+  for (const node of ask.waiting) if (!ask.heardOnly || ask.heard.has(node)) return;
+  ask.done();
 }

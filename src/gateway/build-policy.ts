@@ -39,7 +39,7 @@ export async function buildLimitsPolicy(
     ...(shared
       ? {
           shared,
-          // Redis lost and back are said by the cluster's own line (start-cluster.ts); these are the
+          // Redis lost and back are said by the cluster's own line (cluster-redis.ts); these are the
           // switches it cannot see: a call Redis answered with an error, and its next answer.
           onFallback: (local: boolean) =>
             local

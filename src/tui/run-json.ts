@@ -24,11 +24,13 @@ export interface JsonRunOptions extends Pick<TailOptions, "adminKey" | "fetch" |
  * Filters select request events; the workers' and config events pass only when no filter is set,
  * so `--status 5xx` gives a stream of failed requests and nothing else. `events.missed` passes
  * always: a gap in the stream may have held what the filter is for (the view's footer counts it so);
- * so does `node.left`, which ends the selected requests that node took still in flight.
+ * so does `node.left`, which ends the selected requests that node took still in flight, and
+ * `node.unanswered`, a node whose requests may not show.
  * The admin API's own calls pass only with `showAdmin`, as in the interactive view.
  */
 export function selectEvent(filter: TailFilter, event: TailEvent, showAdmin = false): boolean {
-  if (event.type === "events.missed" || event.type === "node.left") return true;
+  if (event.type === "events.missed" || event.type === "node.left" || event.type === "node.unanswered")
+    return true;
   if (event.type === "request.started") {
     if (!showAdmin && !isModelTraffic(event)) return false;
     return matchesFilter(filter, { ...event, route: null, status: null });

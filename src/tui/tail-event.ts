@@ -130,6 +130,8 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     instance: z.string().optional(),
   }),
   z.object({ type: z.literal("events.missed"), at: z.number(), count: z.number() }),
+  // Said by the stream as it opens, never published (gateway-event.ts NodeUnanswered).
+  z.object({ type: z.literal("node.unanswered"), at: z.number(), node: z.string() }),
 ]);
 
 export const workersResponseSchema = z.object({

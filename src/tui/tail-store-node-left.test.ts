@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { selectEvent } from "./run-json.ts";
 import { cellText } from "./table-layout.ts";
 import { parseTailEvent, type TailEvent } from "./tail-event.ts";
 import { TailStore } from "./tail-store.ts";
@@ -82,4 +83,13 @@ test("a later gap in the events leaves a row already lost as lost", () => {
     ["on-b", "dropped", "…"],
     ["on-a", "lost", "node lost"],
   ]);
+});
+
+test("a node that did not answer as the stream opened is said in the notice; --json passes it whatever the filters", () => {
+  const store = new TailStore(10, () => T0);
+  store.apply(tail({ type: "node.unanswered", at: T0, node: "gone-1" }));
+  expect(store.notice).toEndWith(
+    " node gone-1 did not answer as the stream opened (killed, or slow): its requests may not show",
+  );
+  expect(selectEvent({ model: "m" }, tail({ type: "node.unanswered", at: T0, node: "a" }))).toBe(true);
 });

@@ -162,6 +162,9 @@ export class TailStore {
       case "node.left":
         markGap(this.ring, this.inFlight, "lost", event.node, event.instance);
         return;
+      case "node.unanswered":
+        this.notice = `${formatClock(event.at)} node ${oneLine(event.node)} did not answer as the stream opened (killed, or slow): its requests may not show`;
+        return;
       case "events.missed":
         this.missed += event.count;
         markGap(this.ring, this.inFlight, "missed");

@@ -7,7 +7,7 @@ import { RedisLink } from "../redis-link.ts";
 /**
  * A real Redis for a test file, started before its tests (handed to `started`) and stopped after
  * them with every link in `links` closed; `node(id)` is a cluster node's counters on a pipelined
- * link of its own, as start-cluster.ts makes them, one of three nodes.
+ * link of its own, as cluster-redis.ts makes them, one of three nodes.
  */
 export function redisCounterNodes(started: (redis: RedisServer) => void) {
   let redis: RedisServer | undefined;
@@ -22,7 +22,7 @@ export function redisCounterNodes(started: (redis: RedisServer) => void) {
   });
   async function node(id: string) {
     if (!redis) throw new Error("a node is asked for before Redis started");
-    // Pipelined, as a cluster node's link is (start-cluster.ts).
+    // Pipelined, as a cluster node's link is (cluster-redis.ts).
     const link = new RedisLink({ url: redis.url, timeoutMs: 5000 });
     links.push(link);
     expect(await link.start()).toBe(true);

@@ -3,7 +3,7 @@ import { EXPORT_CONTENT_TYPE, exportAuditStream } from "../../audit/audit-export
 import { queryAudit } from "../../audit/audit-query.ts";
 import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
-import type { GatewayEvent } from "../../audit/gateway-event.ts";
+import type { GatewayEvent, NodeUnanswered } from "../../audit/gateway-event.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { askedTenant, tenantQuerySchema } from "../../core/tenant-filter.ts";
@@ -46,9 +46,10 @@ export interface AdminDeps {
   readonly shutdown?: Shutdown;
   /**
    * On a cluster node: the other nodes' audit rows queued before now, written (or a deadline past),
-   * and their requests relayed from now on (cluster/event-relay.ts `othersWritten`).
+   * and their requests relayed from now on (cluster/event-relay.ts `othersWritten`); settles with
+   * the nodes that did not answer.
    */
-  readonly writtenElsewhere?: () => Promise<void>;
+  readonly writtenElsewhere?: () => Promise<readonly string[]>;
 }
 
 /** `/admin/api/*`: admin role only, errors in OpenAI's shape, every call audited. */
@@ -114,10 +115,12 @@ export function adminRoutes(deps: AdminDeps) {
     // The stream has no replay, so a reader reads the log once it opens (the web UI's live mode):
     // it opens once the rows queued before it subscribed are written, or a request that finished
     // just before would be in neither (its event gone, its row still in the writer's batch); on a
-    // cluster, those of every other node too.
+    // cluster, those of every other node too, and the stream says which did not answer.
     const opensAfter = deps.writtenElsewhere
-      ? Promise.all([deps.audit.queuedWritten(), deps.writtenElsewhere()]).then(() => {})
-      : deps.audit.queuedWritten();
+      ? Promise.all([deps.audit.queuedWritten(), deps.writtenElsewhere()]).then(([, unanswered]) =>
+          unanswered.map((node): NodeUnanswered => ({ type: "node.unanswered", at: Date.now(), node })),
+        )
+      : deps.audit.queuedWritten().then(() => undefined);
     // Only a stream held to one tenant pays for the look-up, once an event.
     const shown =
       scope === null ? undefined : (event: GatewayEvent) => (reader ? eventSeen(event, reader) : event);

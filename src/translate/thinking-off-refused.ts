@@ -19,17 +19,17 @@ import { claudeVersion } from "./claude-version.ts";
  */
 export function refuseThinkingOff(thinking: unknown, model: string): void {
   if (!isJsonObject(thinking) || thinking.type !== "disabled") return;
-  const thinksAlways = thinksAlwaysSave(model);
-  if (thinksAlways === undefined) return;
+  const takes = thinkingItTakes(model);
+  if (takes === undefined) return;
   throw badRequest(
-    `thinking.type is "disabled", which ${shown(model)} does not take: ${thinksAlways}`,
+    `thinking.type is "disabled", which ${shown(model)} does not take: ${takes}`,
     "thinking.type",
     "unsupported_modality",
   );
 }
 
-/** How `model` thinks when it cannot be turned off, said for the caller; undefined for any other model. */
-function thinksAlwaysSave(model: string): string | undefined {
+/** What thinking `model` takes instead of none, said for the caller; undefined for a model that can turn it off. */
+function thinkingItTakes(model: string): string | undefined {
   const version = claudeVersion(model);
   if (version?.major !== 5) return undefined;
   const { family, minor } = version;

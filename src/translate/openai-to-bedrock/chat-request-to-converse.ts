@@ -13,6 +13,7 @@ import {
 } from "../chat-request-parts.ts";
 import { CARRIED_BY_EVERY_TARGET, type ChatTarget, targetTemperature } from "../chat-target.ts";
 import { notBase64, readDataUrl } from "../data-url.ts";
+import { refuseForcedToolChoice } from "../forced-tool-refused.ts";
 import {
   type OpenAIChatRequest,
   type OpenAIContentPart,
@@ -80,11 +81,13 @@ export const CONVERSE_TARGET: ChatTarget = {
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
  * URL; a file is a `document` (converse-document.ts). A `thinking` Claude cannot take at all is
  * the route's refusal, before anything is sent, as toward Claude's Messages API
- * (thinking-off-refused.ts); a count's goes as written (count-tokens-to-converse.ts).
+ * (thinking-off-refused.ts), and so is a forced tool call such a Claude refuses
+ * (forced-tool-refused.ts); a count's goes as written (count-tokens-to-converse.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
   // Read only when the body turns thinking off: one property read on every other call.
   refuseThinkingOff(body.thinking, String(body.model));
+  refuseForcedToolChoice(body.tool_choice, String(body.model));
   return converseRequest(body);
 }
 

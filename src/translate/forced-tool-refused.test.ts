@@ -90,7 +90,7 @@ beforeAll(async () => {
   const at = `http://127.0.0.1:${upstream.port}`;
   const aws = { access_key_id: "AKIATEST", secret_access_key: "secret" };
   const models = CLOUDS.flatMap((cloud) =>
-    [...REFUSING, "claude-sonnet-5"].map((model) => ({
+    [...REFUSING, "claude-sonnet-5", "claude-fable-5", "claude-mythos-5"].map((model) => ({
       name: `${cloud}-${model}`,
       routes: [{ provider: cloud, model: upstreamModel(cloud, model) }],
     })),
@@ -252,6 +252,35 @@ describe("a forced tool call toward a Claude that refuses one", () => {
     });
     expect(sent.slice(before)).toEqual([]);
   });
+
+  test.each(CLOUDS)(
+    "Fable 5 and Mythos 5 on %s: thinking off refused as Fable 5.1's, a forced call sent as written",
+    async (cloud) => {
+      const before = sent.length;
+      for (const model of ["claude-fable-5", "claude-mythos-5"]) {
+        const error = await refusal(
+          anthropic().messages.create({
+            model: `${cloud}-${model}`,
+            max_tokens: 64,
+            messages: [{ role: "user", content: "hi" }],
+            thinking: { type: "disabled" },
+          }),
+        );
+        expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+          error: {
+            type: "invalid_request_error",
+            message: expect.stringContaining("always thinks adaptively"),
+          },
+        });
+        await message(`${cloud}-${model}`, { type: "any" });
+      }
+      const any = cloud === "bc" ? { any: {} } : { type: "any" };
+      expect(sent.slice(before)).toEqual([
+        { cloud, model: upstreamModel(cloud, "claude-fable-5"), choice: any },
+        { cloud, model: upstreamModel(cloud, "claude-mythos-5"), choice: any },
+      ]);
+    },
+  );
 
   test("the route's refusal: the model's next route, Sonnet 5, is sent the forced call", async () => {
     const before = sent.length;

@@ -2,6 +2,7 @@ import type { JsonObject, Operation } from "../core/dialect.ts";
 import { type AcceptedBetas, sortBetas } from "../providers/accepted-betas.ts";
 import type { Provider } from "../providers/provider.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import { refuseForcedToolChoice } from "../translate/forced-tool-refused.ts";
 import { withThinkingBack } from "../translate/thinking-back.ts";
 import { refuseThinkingOff } from "../translate/thinking-off-refused.ts";
 import { withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
@@ -32,7 +33,8 @@ const BETA = "anthropic-beta";
  * this goes as received, its bytes spliced; the look for either kind of thinking is one pass over
  * the assistant turns, nothing made, once a request (`received`: its dialect headers, and what that
  * look found: unsigned-thinking-in.ts), whatever its attempts and routes. A `thinking` the route's
- * model (`upstreamModel`) cannot take at all is the route's refusal (thinking-off-refused.ts).
+ * model (`upstreamModel`) cannot take at all, or a forced tool call it refuses, is the route's
+ * refusal (thinking-off-refused.ts, forced-tool-refused.ts).
  */
 export function claudeCall(
   operation: Operation,
@@ -44,8 +46,11 @@ export function claudeCall(
 ): AdaptedCall {
   // A part by URL the route's cloud refuses: the route's refusal, before anything is sent.
   if (provider.refusesUrlSources) refuseMessagesUrlSources(body, new Dropped(policy));
-  // Read only when the body turns thinking off: one property read on every other call.
-  if (operation === "messages") refuseThinkingOff(body.thinking, upstreamModel);
+  // Read only when the body turns thinking off or forces a tool call: two property reads on every other call.
+  if (operation === "messages") {
+    refuseThinkingOff(body.thinking, upstreamModel);
+    refuseForcedToolChoice(body.tool_choice, upstreamModel);
+  }
   const accepted = provider.acceptedBetas;
   const headers = received?.headers;
   const unsigned = leavesOutUnsignedThinking(provider, body, received);

@@ -1,16 +1,17 @@
 import { shown } from "../core/cut-words.ts";
 import { isJsonObject } from "../core/dialect.ts";
 import { badRequest } from "../core/gateway-error.ts";
-import { claudeVersion } from "./claude-version.ts";
+import { alwaysThinkingClaude } from "./always-thinking-claude.ts";
 
 /**
  * Refuses a request's `thinking: {type: "disabled"}` toward a Claude that cannot turn its thinking
  * off, before anything is sent; each answers it with a 400 at any effort. Claude Sonnet 5.5 takes
  * `adaptive` (its default) or `between_tools` (Anthropic's "What's new in Claude Sonnet 5.5", Turn
  * off up-front thinking: https://platform.claude.com/docs/en/models/sonnet-5-5/whats-new-sonnet-5-5);
- * Claude Opus 5.5 and Fable 5.1 think adaptively always ("What's new in Claude Opus 5.5", Thinking
- * can't be disabled, which "also applies on Claude Fable 5.1":
- * https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5). Not mapped to
+ * Claude Opus 5.5, Fable 5.1 and Mythos 5.1 think adaptively always ("What's new in Claude Opus
+ * 5.5", Thinking can't be disabled, which "also applies on Claude Fable 5.1":
+ * https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5), as Fable 5 and Mythos 5
+ * do (the list of them: always-thinking-claude.ts). Not mapped to
  * `between_tools`: that still thinks between tool calls, only at effort high or below, and on
  * Sonnet 5.5 alone. The refusal is the route's (`unsupported_modality`): the model's next route,
  * another model that can answer without thinking, is tried; when none can, it is the caller's 400
@@ -19,23 +20,11 @@ import { claudeVersion } from "./claude-version.ts";
  */
 export function refuseThinkingOff(thinking: unknown, model: string): void {
   if (!isJsonObject(thinking) || thinking.type !== "disabled") return;
-  const thinksAlways = thinksAlwaysSave(model);
-  if (thinksAlways === undefined) return;
+  const takes = alwaysThinkingClaude(model)?.takes;
+  if (takes === undefined) return;
   throw badRequest(
-    `thinking.type is "disabled", which ${shown(model)} does not take: ${thinksAlways}`,
+    `thinking.type is "disabled", which ${shown(model)} does not take: ${takes}`,
     "thinking.type",
     "unsupported_modality",
   );
-}
-
-/** How `model` thinks when it cannot be turned off, said for the caller; undefined for any other model. */
-function thinksAlwaysSave(model: string): string | undefined {
-  const version = claudeVersion(model);
-  if (version?.major !== 5) return undefined;
-  const { family, minor } = version;
-  if (family === "sonnet" && minor === 5)
-    return 'it thinks adaptively, or with {"type": "between_tools"} only between tool calls (at effort high or below)';
-  if ((family === "opus" && minor === 5) || (family === "fable" && minor === 1))
-    return "it always thinks adaptively; set output_config.effort low for the least thinking";
-  return undefined;
 }

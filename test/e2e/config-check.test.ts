@@ -195,6 +195,8 @@ describe("mindgw config check", () => {
       AWS_USE_FIPS_ENDPOINT: "true",
       AWS_ENDPOINT_URL_STS: "http://127.0.0.1:9",
     };
+    // There: one not there is said first (below).
+    await Bun.write(`${path}.token`, "eyJ.token");
     const said =
       "warning: provider br (bedrock) has no usable credentials: STS, where its credentials are got, cannot be asked: FIPS is asked (AWS_USE_FIPS_ENDPOINT) beside a custom endpoint (AWS_ENDPOINT_URL_STS): FIPS and a custom endpoint are not supported together, as in the AWS SDKs; its calls will answer 502 (model m-br (route br/x))";
     // The environment's web identity, and a profile's role: each exchanged at STS, each refused there.
@@ -218,6 +220,42 @@ describe("mindgw config check", () => {
       const result = await runMindgw(["config", "check", "-c", path], { env });
       expect(result).toMatchObject({ code: 0, stderr: "" });
     }
+  });
+
+  test("bedrock whose credentials come from the environment's web identity, its token file not there: valid, with a warning naming the file; keys or a profile before it in the chain: none", async () => {
+    const path = await writeConfig({
+      providers: [{ name: "br", type: "bedrock", region: "us-east-1" }],
+      models: [{ name: "m-br", allow_unpriced: true, routes: [{ provider: "br", model: "x" }] }],
+    });
+    const aws = `${path}.aws-config`;
+    await Bun.write(aws, "[profile base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n");
+    const identity = {
+      AWS_CONFIG_FILE: aws,
+      AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials`,
+      AWS_WEB_IDENTITY_TOKEN_FILE: `${path}.unmounted-token`,
+      AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/app",
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_PROFILE: undefined,
+      AWS_BEARER_TOKEN_BEDROCK: undefined,
+    };
+    const result = await runMindgw(["config", "check", "-c", path], { env: identity });
+    expect(result.code).toBe(0);
+    expect(result.stderr.trim()).toBe(
+      `warning: provider br (bedrock) has no usable credentials: the web identity token file ${path}.unmounted-token (AWS_WEB_IDENTITY_TOKEN_FILE) does not exist; its calls will answer 502 (model m-br (route br/x))`,
+    );
+    // Before it in the chain, the environment's keys and a profile named: the file is never read.
+    for (const env of [
+      { ...identity, AWS_ACCESS_KEY_ID: "AKIAENV", AWS_SECRET_ACCESS_KEY: "s" },
+      { ...identity, AWS_PROFILE: "base" },
+    ]) {
+      const quiet = await runMindgw(["config", "check", "-c", path], { env });
+      expect(quiet).toMatchObject({ code: 0, stderr: "" });
+    }
+    // Mounted: nothing said.
+    await Bun.write(`${path}.unmounted-token`, "eyJ.token");
+    const mounted = await runMindgw(["config", "check", "-c", path], { env: identity });
+    expect(mounted).toMatchObject({ code: 0, stderr: "" });
   });
 
   test("a tenant's usage period longer than audit.retention: valid, with a warning that its requests and tokens count the rows kept", async () => {

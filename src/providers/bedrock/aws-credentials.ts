@@ -58,10 +58,11 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
   // What a fetch holds (core/credentials.ts), taken out of what the gateway tells and writes from
   // the moment each is known, as config's keys are (configured-credentials.ts): the secret and
   // session token it got (from the environment, a shared file's profile, STS, the container
-  // endpoint or instance metadata), and those it got them with at STS (`hold`: a source profile's
-  // keys, the environment's, a chained role's session, a web identity token), held before STS is
-  // asked. None is named in config, none has a known shape, and an AWS refusal may quote its
-  // signing material (a signature mismatch's canonical request names `x-amz-security-token`).
+  // endpoint or instance metadata), and those it got them with at STS or the container endpoint
+  // (`hold`: a source profile's keys, the environment's, a chained role's session, a web identity
+  // token, the container's authorization token), held before either is asked. None is named in
+  // config, none has a known shape, and an AWS refusal may quote its signing material (a signature
+  // mismatch's canonical request names `x-amz-security-token`).
   // A fetch's replace the last's once it succeeds (the last's are in use while it runs); a failed
   // one's stay held beside the last's until the next.
   const holder = {};
@@ -133,7 +134,7 @@ function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCrede
     return () => assumeRoleWithWebIdentity(context, identity);
   }
   if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
-    return () => containerCredentials(provider, env, context.fetch);
+    return () => containerCredentials(provider, env, context.fetch, context.hold);
   return context.instanceMetadata;
 }
 

@@ -179,7 +179,7 @@ async function fromCredentialSource(
     case "Ec2InstanceMetadata":
       return context.instanceMetadata();
     case "EcsContainer":
-      return containerCredentials(context.provider, env, context.fetch);
+      return containerCredentials(context.provider, env, context.fetch, context.hold);
     default:
       throw fail(
         `credential_source ${source} is not one of EcsContainer, Ec2InstanceMetadata or Environment`,

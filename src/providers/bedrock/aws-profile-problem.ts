@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { awsEndpoint, BEDROCK_RUNTIME, STS } from "./aws-endpoint.ts";
 import { exchangedAtSts, givesCredentials, profileLacks } from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
@@ -8,7 +9,8 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
- * credentials, naming it and who named it; else that it has no region at all; undefined when the
+ * credentials, naming it and who named it; else that the environment's web identity token file,
+ * where the chain reads it, is not there; else that it has no region at all; undefined when the
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
@@ -25,7 +27,7 @@ export function awsProfileProblem(
   },
   env: Env,
 ): { problem: string; credentials: boolean } | undefined {
-  const problem = profileProblem(provider, env);
+  const problem = profileProblem(provider, env) ?? missingWebIdentityFile(provider, env);
   if (problem !== undefined) return { problem, credentials: true };
   const region = awsRegion(provider, env);
   if (region === undefined)
@@ -59,6 +61,27 @@ function credentialsFromSts(
   const profile = readSharedFiles(env).profiles.get(named ?? "default");
   if (profile && givesCredentials(profile)) return exchangedAtSts(profile);
   return !named && Boolean(env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN);
+}
+
+/**
+ * That `AWS_WEB_IDENTITY_TOKEN_FILE` (beside `AWS_ROLE_ARN`) does not exist, where the chain reads
+ * it: no keys of config's, the environment's or a Bedrock API key, no profile named, and `default`
+ * giving none (aws-credentials.ts, in its order). EKS's pod identity webhook mounts it before the
+ * gateway starts: one not there is a wrong path, as Azure's federated token file is said
+ * (missing-credentials.ts). Its contents are read at each exchange, never here.
+ */
+function missingWebIdentityFile(
+  provider: { aws?: object | undefined; profile?: string | undefined },
+  env: Env,
+): string | undefined {
+  const file = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  if (!file || !env.AWS_ROLE_ARN || existsSync(file)) return undefined;
+  if (provider.aws || environmentApiKey({ profile: provider.profile }, env)) return undefined;
+  if (namedProfile(provider.profile, env) || (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY))
+    return undefined;
+  const fallback = readSharedFiles(env).profiles.get("default");
+  if (fallback && givesCredentials(fallback)) return undefined;
+  return `the web identity token file ${file} (AWS_WEB_IDENTITY_TOKEN_FILE) does not exist`;
 }
 
 function profileProblem(

@@ -11,8 +11,11 @@ import { awsCredentialSource } from "./aws-credentials.ts";
  * What signs or proves a request to STS is held for redaction before STS is asked: an STS that
  * refuses a role quoting what it was sent (the signing secret it looked up by the access key id,
  * the `x-amz-security-token`, the web identity token), as a signature mismatch's canonical request
- * would, reaches neither the caller's words nor a log line with them.
+ * would, reaches neither the caller's words nor a log line with them. So is the container
+ * credentials endpoint's authorization token, before the endpoint is asked.
  */
+const STS_REFUSAL = "The request signature we calculated does not match. Canonical request: ";
+const CONTAINER_REFUSAL = "This authorization token is not valid:";
 const secrets = new Map<string, string>();
 let server: ReturnType<typeof Bun.serve>;
 let issued = 0;
@@ -21,6 +24,15 @@ beforeAll(() => {
     hostname: "127.0.0.1",
     port: 0,
     async fetch(req) {
+      // The container credentials endpoint, refusing the token it was sent and quoting it.
+      if (new URL(req.url).pathname === "/container")
+        return Response.json(
+          {
+            error: "invalid_token",
+            error_description: `${CONTAINER_REFUSAL} ${req.headers.get("authorization")}`,
+          },
+          { status: 403 },
+        );
       const form = Object.fromEntries(new URLSearchParams(await req.text()));
       if (!form.RoleArn?.includes("refused")) {
         // A role granted: an intermediate session, for the next role of a chain.
@@ -72,14 +84,14 @@ function filesEnv(config: string, more: Record<string, string> = {}): Record<str
 const fresh = (what: string) => `${what}-${crypto.randomUUID()}`;
 
 /** The refusal's words as the caller is told them and as a log line writes them. */
-async function refusalTexts(env: Record<string, string>): Promise<string[]> {
+async function refusalTexts(env: Record<string, string>, quoting = STS_REFUSAL): Promise<string[]> {
   const error = await awsCredentialSource({ provider: "br", region: "us-east-1", config: {}, env })
     .get()
     .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(GatewayError);
   const { message, detail } = error as GatewayError;
   // The fake did quote them: the test would prove nothing otherwise.
-  expect(detail).toStartWith("The request signature we calculated does not match. Canonical request: ");
+  expect(detail).toStartWith(quoting);
   return [forCallers(message), forCallers(detail ?? ""), errorText(`${message}: ${detail}`, true)];
 }
 
@@ -148,4 +160,27 @@ test("a web identity token, of a profile's file and of the environment's", async
     AWS_ROLE_ARN: "arn:aws:iam::1:role/refused",
   });
   quotesNone(await refusalTexts(env), [envToken]);
+});
+
+test("the container credentials endpoint's authorization token, of the environment and of its file", async () => {
+  const container = (more: Record<string, string>) =>
+    filesEnv("[default]\nregion = us-east-1\n", {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${server.port}/container`,
+      ...more,
+    });
+  const envToken = fresh("pod-token-env");
+  const texts = await refusalTexts(
+    container({ AWS_CONTAINER_AUTHORIZATION_TOKEN: envToken }),
+    CONTAINER_REFUSAL,
+  );
+  expect(texts[1]).toContain("[redacted]");
+  quotesNone(texts, [envToken]);
+
+  const fileToken = fresh("pod-token-file");
+  const tokenFile = join(dir, "pod-identity-token");
+  writeFileSync(tokenFile, `${fileToken}\n`);
+  quotesNone(
+    await refusalTexts(container({ AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile }), CONTAINER_REFUSAL),
+    [fileToken],
+  );
 });

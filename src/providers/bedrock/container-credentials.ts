@@ -17,21 +17,29 @@ type Env = Record<string, string | undefined>;
  * (`fromContainerMetadata`, which sends `AWS_CONTAINER_AUTHORIZATION_TOKEN` alone, no token file).
  * A `FULL_URI` refused before it is asked is the failure (`checkUrl` throws as `fromHttp` is made,
  * before the chain runs). The token file before the token, as AWS's SDK reference and botocore
- * read them (the JS SDK's `fromHttp` takes the token first).
+ * read them (the JS SDK's `fromHttp` takes the token first). The token is given to `hold` before
+ * it is sent (aws-credentials.ts): an endpoint's refusal may quote it, and no config names it.
  */
 export async function containerCredentials(
   provider: string,
   env: Env,
   doFetch: typeof fetch,
+  hold: ((secrets: readonly string[]) => void) | undefined,
 ): Promise<Expiring<AwsCredentials>> {
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
-  if (!full)
-    return askEndpoint(provider, ecsUrl(relative), await authorization(provider, env), WHAT, doFetch);
+  // The fallback's token (the environment's alone) held with the first's: both may be sent.
+  const held = async () => {
+    const token = await authorization(provider, env);
+    const secrets = [token, env.AWS_CONTAINER_AUTHORIZATION_TOKEN].filter((value) => value !== undefined);
+    if (secrets.length > 0) hold?.(secrets);
+    return token;
+  };
+  if (!full) return askEndpoint(provider, ecsUrl(relative), await held(), WHAT, doFetch);
   refuseUnsafeFullUri(provider, full);
   // Read before the try: a token file that cannot be read is no endpoint's failure, and the JS
   // chain goes on only past a CredentialsProviderError, which fromHttp's read error is not.
-  const token = await authorization(provider, env);
+  const token = await held();
   try {
     return await askEndpoint(provider, full, token, WHAT, doFetch);
   } catch (error) {

@@ -13,6 +13,7 @@ import {
 } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { Dropped } from "../dropped.ts";
+import { refuseForcedToolChoice } from "../forced-tool-refused.ts";
 import { hasText } from "../has-text.ts";
 import {
   type OpenAIChatRequest,
@@ -149,6 +150,8 @@ export function chatRequestToMessages(
   const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);
   if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
+  // A forced call to a Claude that refuses one: the route's refusal (one read of the choice).
+  refuseForcedToolChoice(out.tool_choice, upstreamModel ?? request.model);
   if (caches) withAutomaticCaching(body, out, dropped, chained);
   return out;
 }

@@ -1,35 +1,25 @@
-import { shown } from "../../core/cut-words.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { claudeEffort, claudeEffortNamed, effortNotTaken } from "../anthropic-effort.ts";
 import { bedrockToolId } from "../anthropic-tool-id.ts";
 import { asksThinking } from "../asks-thinking.ts";
-import {
-  formatInstruction,
-  imageUrlOf,
-  markedTexts,
-  messageText,
-  userContentParts,
-} from "../chat-request-parts.ts";
-import { CARRIED_BY_EVERY_TARGET, type ChatTarget, targetTemperature } from "../chat-target.ts";
-import { notBase64, readDataUrl } from "../data-url.ts";
-import {
-  type OpenAIChatRequest,
-  type OpenAIContentPart,
-  type OpenAIMessage,
-  openAISchemas,
-} from "../openai-schema.ts";
+import { formatInstruction, markedTexts, messageText } from "../chat-request-parts.ts";
+import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
+import { refuseForcedToolChoice } from "../forced-tool-refused.ts";
+import { type OpenAIMessage, openAISchemas } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
-import { stopList } from "../stop-list.ts";
 import { refuseThinkingOff } from "../thinking-off-refused.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
 import { CLAUDE } from "./converse-claude.ts";
-import { DocumentNames, documentBlock, withTextBeside } from "./converse-document.ts";
+import { DocumentNames, withTextBeside } from "./converse-document.ts";
+import { claudeFields, inferenceConfig } from "./converse-settings.ts";
 import { type ConverseTurn, converseSystem } from "./converse-system.ts";
 import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
+import { offersTools, toolConfig } from "./converse-tool-config.ts";
 import { ToolHistoryText } from "./converse-tool-history.ts";
+import { userBlocks } from "./converse-user-blocks.ts";
 
 /**
  * What Converse can take of a chat request. `response_format` is carried as a system instruction,
@@ -80,11 +70,13 @@ export const CONVERSE_TARGET: ChatTarget = {
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
  * URL; a file is a `document` (converse-document.ts). A `thinking` Claude cannot take at all is
  * the route's refusal, before anything is sent, as toward Claude's Messages API
- * (thinking-off-refused.ts); a count's goes as written (count-tokens-to-converse.ts).
+ * (thinking-off-refused.ts), and so is a forced tool call such a Claude refuses
+ * (forced-tool-refused.ts); a count's goes as written (count-tokens-to-converse.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
   // Read only when the body turns thinking off: one property read on every other call.
   refuseThinkingOff(body.thinking, String(body.model));
+  refuseForcedToolChoice(body.tool_choice, String(body.model));
   return converseRequest(body);
 }
 
@@ -148,7 +140,7 @@ export function converseRequest(body: JsonObject): JsonObject {
   const systemBlocks = converseSystem(request.model, system, turns);
   const out: JsonObject = { messages: turns };
   if (systemBlocks) out.system = systemBlocks;
-  const inference = inferenceConfig(request);
+  const inference = inferenceConfig(request, CONVERSE_TARGET);
   if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
   const tools = toolConfig(request, points.tools);
   if (tools) out.toolConfig = tools;
@@ -156,66 +148,6 @@ export function converseRequest(body: JsonObject): JsonObject {
   if (additional) out.additionalModelRequestFields = additional;
   return out;
 }
-
-/**
- * What goes to Claude as Anthropic's own fields, which Bedrock hands it from
- * `additionalModelRequestFields`: its `thinking`, a sampling `top_k` (AWS's Converse example for
- * Claude sends `{"top_k": 200}` there) and the effort level as `output_config` (LiteLLM and
- * langchain-aws send `{"output_config": {"effort": …}}` there). Undefined when there is none of
- * them, or the model is no Claude.
- */
-function claudeFields(
-  thinking: JsonObject | undefined,
-  model: string,
-  topK: unknown,
-  asked: unknown,
-): JsonObject | undefined {
-  const takesTopK = typeof topK === "number" && CLAUDE.test(model);
-  const effort = asked == null ? undefined : converseEffort(model, asked, thinking);
-  if (!thinking && !takesTopK && !effort) return undefined;
-  return {
-    ...(thinking ? { thinking } : {}),
-    ...(takesTopK ? { top_k: topK } : {}),
-    ...(effort ? { output_config: { effort } } : {}),
-  };
-}
-
-/**
- * `asked` (chat's `reasoning_effort`, a Messages caller's `output_config.effort` as written) as the
- * effort level `model` takes with `thinking`; undefined where it takes none.
- */
-const converseEffort = (model: string, asked: unknown, thinking: unknown): string | undefined =>
-  CLAUDE.test(model) ? claudeEffort(asked, model, thinking) : undefined;
-
-function inferenceConfig(request: OpenAIChatRequest): JsonObject {
-  const out: JsonObject = {};
-  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
-  if (maxTokens != null) out.maxTokens = maxTokens;
-  if (request.temperature != null) out.temperature = targetTemperature(CONVERSE_TARGET, request.temperature);
-  if (request.top_p != null && !asksNothingOfClaude(request)) out.topP = request.top_p;
-  const stops = converseStops(request.stop);
-  if (stops.length > 0) out.stopSequences = stops;
-  return out;
-}
-
-/**
- * `stop` as Converse's `stopSequences`, without an empty entry: OpenAI takes `stop: ""` (and `""`
- * in a list), Bedrock refuses the whole request for one (InferenceConfiguration.stopSequences is a
- * list of NonEmptyString, length 1 at least: ValidationException). An empty sequence stops at
- * nothing the caller could mean, so it is left out, named by the router (`stop (empty)`,
- * CONVERSE_TARGET `emptyStops`); none left, none is sent. Whitespace goes as sent (`"\n"`, a
- * completion of one line), as Converse takes it.
- */
-const converseStops = (stop: OpenAIChatRequest["stop"]): string[] =>
-  stopList(stop).filter((sequence) => sequence !== "");
-
-/**
- * `top_p: 1` beside a temperature, to Claude: it samples from every token, so asks nothing, and
- * Claude 4.5 refuses the pair (routing/refused-hint.ts), as chat-request-to-messages.ts leaves
- * it out for Anthropic. Another family keeps it: its own default may be lower (Llama's 0.9).
- */
-const asksNothingOfClaude = (request: OpenAIChatRequest): boolean =>
-  request.top_p === 1 && request.temperature != null && CLAUDE.test(request.model);
 
 /**
  * A system or assistant message's text as blocks (`markedTexts`, shared with Anthropic's Messages),
@@ -282,70 +214,3 @@ const BEDROCK_WORDS: UnreadTurnWords = {
   model: "Bedrock",
   endingOnModel: "which Bedrock continues as a prefill or refuses",
 };
-
-const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"];
-
-/** A user message's parts: images and files (a PDF, a spreadsheet, …) as bytes, from `data:` URLs. */
-function userBlocks(
-  message: OpenAIMessage,
-  i: number,
-  documents: DocumentNames,
-  caches: boolean,
-): JsonObject[] {
-  const each = caches
-    ? (part: OpenAIContentPart, blocks: JsonObject[]) => withCachePoint(blocks, part.cache_control)
-    : undefined;
-  return userContentParts(
-    message,
-    i,
-    (part, path) => {
-      if (part.type === "file") return documentBlock(part, path, documents);
-      const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
-      if (url === undefined)
-        throw badRequest(`${path}: content part "${shown(part.type)}" is not supported on this model`, path);
-      const data = readDataUrl(url);
-      // By URL: Converse takes an image's bytes only. The route's refusal, before anything is sent,
-      // so the model's next route (one that fetches it) is tried; the gateway fetches none itself.
-      if (!data)
-        throw badRequest(
-          `${path}: an image by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (png, jpeg, gif, webp), or call a model whose upstream fetches URLs`,
-          path,
-          "unsupported_modality",
-        );
-      if (!data.base64) throw notBase64(path, "image_url", data);
-      const format = data.mediaType.replace(/^image\//, "");
-      if (!format || !IMAGE_FORMATS.includes(format))
-        throw badRequest(
-          `${path}: this model takes images only as base64 data: URLs (png, jpeg, gif, webp)`,
-          path,
-        );
-      return { image: { format, source: { bytes: data.data } } };
-    },
-    each,
-  );
-}
-
-/** Whether the request lets the model call its tools: some declared, and not `tool_choice: "none"`. */
-const offersTools = (request: OpenAIChatRequest): boolean =>
-  (request.tools?.length ?? 0) > 0 && request.tool_choice !== "none";
-
-function toolConfig(request: OpenAIChatRequest, caches: boolean): JsonObject | undefined {
-  if (!request.tools?.length || !offersTools(request)) return undefined;
-  const tools = request.tools.flatMap((tool) => {
-    const fn = tool.function;
-    const spec = {
-      toolSpec: {
-        name: fn.name,
-        ...(fn.description !== undefined ? { description: fn.description } : {}),
-        inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
-      },
-    };
-    return withCachePoint([spec], caches ? tool.cache_control : undefined);
-  });
-  const choice = request.tool_choice;
-  const out: JsonObject = { tools };
-  if (choice === "auto") out.toolChoice = { auto: {} };
-  else if (choice === "required") out.toolChoice = { any: {} };
-  else if (choice && choice !== "none") out.toolChoice = { tool: { name: choice.function.name } };
-  return out;
-}

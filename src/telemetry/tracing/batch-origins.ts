@@ -17,33 +17,8 @@ export class BatchOrigins {
   private nextId = 0;
   private resources: ResourceData[] = [];
   private scopes: ScopeData[] = [];
-  /**
-   * The resource and scope named last, and their numbers: a writer's request records all name
-   * its tracer's (batch-tracer.ts), so an identity test answers them, where two WeakMap lookups
-   * a traced request ran cold between the gateway's other work.
-   */
-  private lastResource: Resource | undefined;
-  private lastResourceId = 0;
-  private lastScope: InstrumentationScope | undefined;
-  private lastScopeId = 0;
 
   resourceOf(resource: Resource): number {
-    if (resource === this.lastResource) return this.lastResourceId;
-    const id = this.resourceId(resource);
-    this.lastResource = resource;
-    this.lastResourceId = id;
-    return id;
-  }
-
-  scopeOf(s: InstrumentationScope): number {
-    if (s === this.lastScope) return this.lastScopeId;
-    const id = this.scopeId(s);
-    this.lastScope = s;
-    this.lastScopeId = id;
-    return id;
-  }
-
-  private resourceId(resource: Resource): number {
     let id = this.resourceIds.get(resource);
     if (id === undefined) {
       id = ++this.nextId;
@@ -53,7 +28,7 @@ export class BatchOrigins {
     return id;
   }
 
-  private scopeId(s: InstrumentationScope): number {
+  scopeOf(s: InstrumentationScope): number {
     const known = this.scopeObjects.get(s);
     if (known !== undefined) return known;
     const key = `${s.name}@${s.version ?? ""}:${s.schemaUrl ?? ""}`;

@@ -14,6 +14,10 @@
  * the request's start and end, as the attempt's are. By default they are 0 (so past figures stay
  * comparable), which dates every attempt span ahead of its request by the process's uptime and
  * its server span 1 µs long: times that miss the encoder's kept seconds as no gateway's do.
+ * `TRACE_CALLER=1` has each request come with a caller's W3C `traceparent` (sampled, no
+ * `tracestate`), whose trace its spans continue: the other shape of a traced request, the ids read
+ * from the header rather than from the gateway's request id. The headers are a table of CALLERS
+ * made before the bench runs, each a flat string as a request's header reads, a trace id apiece.
  */
 import type { AuditRecord } from "../src/audit/audit-record.ts";
 import { freshRequestId } from "../src/http/request-id.ts";
@@ -87,6 +91,17 @@ const variants: Variant[] =
   process.env.TRACE_VARY === "1" ? Array.from({ length: VARIANTS }, (_, v) => variant(v)) : same;
 const REAL_TIMES = process.env.TRACE_REAL_TIMES === "1";
 
+/** Enough callers' headers that no trace id repeats from one request to the next. */
+const CALLERS = 64;
+/** A caller's `traceparent`, version 00, sampled; flat (no rope), as `Headers.get` gives it. */
+function callerTraceparent(c: number): string {
+  const hex = (n: number, digits: number) => n.toString(16).padStart(digits, "0");
+  const made = `00-${hex(0x4bf92f35 + c, 8)}77b34da6a3ce929d0e0e${hex(0x4736 + c, 4)}-${hex(0x00f067aa + c, 8)}0ba902b7-01`;
+  return Buffer.from(made, "latin1").toString("latin1");
+}
+const callers: (string | null)[] =
+  process.env.TRACE_CALLER === "1" ? Array.from({ length: CALLERS }, (_, c) => callerTraceparent(c)) : [null];
+
 /** Where the upstream call's `traceparent` is written, as the lean client writes its request head. */
 const head = Buffer.alloc(64) as Buffer & { latin1Write(text: string, offset: number): number };
 
@@ -113,7 +128,8 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
     // The gateway's own id: its bits are the trace id (batch-request-trace.ts).
     freshId: true,
     stream,
-    traceparent: null,
+    traceparent: callers[i % callers.length] as string | null,
+    tracestate: null,
   };
   const telemetry = observeRequest(ledger as unknown as RequestLedger, deps);
   const attempt = telemetry.attempt(values.info, performance.now());

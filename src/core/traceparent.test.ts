@@ -73,3 +73,34 @@ test("a later version than 00 is read by its first four fields, a tail after a d
   ])
     expect(readTraceparent(bad)).toBeUndefined();
 });
+
+test("a header of version 00's exact form is read as the expression reads it, one character off or not", () => {
+  // A space in front sends the same header through the expression (it is trimmed, not read
+  // character by character): both reads must agree on every header.
+  const good = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const viaExpression = (header: string) => readTraceparent(` ${header}`);
+  expect(readTraceparent(good)).toEqual({
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    spanId: "b7ad6b7169203331",
+    traceFlags: 1,
+  });
+  for (let at = 0; at < good.length; at++)
+    for (const c of ["0", "9", "a", "f", "g", "A", "F", "-", " ", "\t", "/", ":", "`", "x"]) {
+      const header = good.slice(0, at) + c + good.slice(at + 1);
+      expect(readTraceparent(header)).toEqual(viaExpression(header));
+    }
+  for (const flags of ["00", "01", "0f", "a0", "ff", "10"]) {
+    const header = `${good.slice(0, 53)}${flags}`;
+    expect(readTraceparent(header)?.traceFlags).toBe(Number.parseInt(flags, 16));
+    expect(readTraceparent(header)).toEqual(viaExpression(header));
+  }
+  for (const header of [
+    good.slice(0, 54),
+    `${good}0`,
+    `00-${"0".repeat(32)}-b7ad6b7169203331-01`,
+    `00-0af7651916cd43dd8448eb211c80319c-${"0".repeat(16)}-01`,
+  ]) {
+    expect(readTraceparent(header)).toBeUndefined();
+    expect(viaExpression(header)).toBeUndefined();
+  }
+});

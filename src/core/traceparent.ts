@@ -21,6 +21,12 @@ const ZERO_SPAN = "0".repeat(16);
 export function readTraceparent(
   header: string | null | undefined,
 ): { traceId: string; spanId: string; traceFlags: number } | undefined {
+  if (header && isPlainVersion00(header)) {
+    const traceId = header.substring(3, 35);
+    const spanId = header.substring(36, 52);
+    if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
+    return { traceId, spanId, traceFlags: (hexValue(header, 53) << 4) | hexValue(header, 54) };
+  }
   const match = header ? TRACEPARENT_FORM.exec(header.trim()) : null;
   if (!match) return undefined;
   const traceId = match[1] ?? match[4] ?? "";
@@ -28,6 +34,33 @@ export function readTraceparent(
   const flags = match[3] ?? match[6] ?? "00";
   if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
   return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) };
+}
+
+/** "-", between a `traceparent`'s fields (trace-context.ts reads by it too), and "0". */
+export const DASH = 45;
+const ZERO = 48;
+
+/** A lowercase hex digit's character code ("0"–"9" 48–57, "a"–"f" 97–102). */
+const isHexDigit = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+/** The value of the lowercase hex digit at `at` (checked before). */
+const hexValue = (text: string, at: number): number => {
+  const c = text.charCodeAt(at);
+  return c <= 57 ? c - 48 : c - 87;
+};
+
+/**
+ * `header` is version 00's form exactly, nothing around it: what TRACEPARENT_FORM's first branch
+ * matches untrimmed, checked character by character. Nearly every caller's header is, and then
+ * no trim, match or captures are made for it (any other text goes through the expression).
+ */
+function isPlainVersion00(header: string): boolean {
+  if (header.length !== TRACEPARENT_LENGTH) return false;
+  if (header.charCodeAt(0) !== ZERO || header.charCodeAt(1) !== ZERO || header.charCodeAt(2) !== DASH)
+    return false;
+  if (header.charCodeAt(35) !== DASH || header.charCodeAt(52) !== DASH) return false;
+  for (let at = 3; at < 35; at++) if (!isHexDigit(header.charCodeAt(at))) return false;
+  for (let at = 36; at < 52; at++) if (!isHexDigit(header.charCodeAt(at))) return false;
+  return isHexDigit(header.charCodeAt(53)) && isHexDigit(header.charCodeAt(54));
 }
 
 /** The caller's own `traceparent` as it is sent on (tracing off, or no span): when well-formed, unchanged. */

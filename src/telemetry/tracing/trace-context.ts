@@ -10,7 +10,7 @@ import {
 } from "@opentelemetry/api";
 import { hexDigitsWord } from "../../core/fresh-id-word.ts";
 import { onDemand } from "../../core/on-demand.ts";
-import { passedOnTraceparent, readTraceparent } from "../../core/traceparent.ts";
+import { DASH, passedOnTraceparent, readTraceparent } from "../../core/traceparent.ts";
 import {
   passedOnContext,
   passedOnTracestate,
@@ -44,8 +44,6 @@ export function parseTraceparent(
 /** Where a well-formed `traceparent`'s trace id and parent id start, after `<2 hex version>-`. */
 const TRACE_ID_AT = 3;
 const PARENT_ID_AT = 36;
-/** "-", after a `traceparent`'s version. */
-const DASH = 45;
 
 /**
  * `header` begins with the W3C form's version and dash, as `parseTraceparent` read it: nothing was

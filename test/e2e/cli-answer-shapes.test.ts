@@ -145,3 +145,119 @@ describe("tenants and shadow report: an answer holding its field, shaped otherwi
     }
   });
 });
+
+/** A key as the first release's gateway answered it: no `chain`, which came later. */
+const firstKey = {
+  id: "key_1",
+  name: "n",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  rpm: null,
+  tpm: null,
+  budget_usd: null,
+  key_preview: "mgw_AbCd…wxyz",
+  status: "active",
+  expires_at: null,
+  revoked_at: null,
+  created_at: "2026-01-02T03:04:05.000Z",
+  last_used_at: null,
+};
+
+/** An audit record as the first release's gateway answered it: no `app`, no `attempts`. */
+const firstRecord = {
+  requestId: "req_1",
+  startedAt: 1_767_322_800_000,
+  keyId: "key_1",
+  keyName: "n",
+  tenant: null,
+  role: "user",
+  frontDoor: "chat",
+  model: "m",
+  route: "provider:up",
+  upstreamModel: "m",
+  status: 200,
+  errorClass: null,
+  stream: false,
+  latencyMs: 12.5,
+  ttfbMs: null,
+  inputTokens: 3,
+  outputTokens: 4,
+  costUsd: 0,
+  clientIp: null,
+  userAgent: null,
+};
+
+const without = <T extends object>(value: T, field: keyof T) =>
+  Object.fromEntries(Object.entries(value).filter(([name]) => name !== field));
+
+describe("keys and audit query: an answer leaving out a field the tables read", () => {
+  test("one every release has sent: exit 2 naming it, never a script error", async () => {
+    // `{"records":[{… no latencyMs}]}` ended audit query on "undefined is not an object (evaluating
+    // 'r.latencyMs.toFixed')", exit 1; a key without models keys list on "… 'k.models.join'".
+    const cases = [
+      [
+        ["audit", "query"],
+        "/admin/api/audit",
+        { records: [without(firstRecord, "latencyMs")], nextCursor: null },
+        'without "records.0.latencyMs"',
+      ],
+      [
+        ["audit", "query"],
+        "/admin/api/audit",
+        { records: [without(firstRecord, "inputTokens")], nextCursor: null },
+        'without "records.0.inputTokens"',
+      ],
+      [
+        ["keys", "list"],
+        "/admin/api/keys",
+        { keys: [without(firstKey, "models")], nextCursor: null },
+        'without "keys.0.models"',
+      ],
+      [
+        ["keys", "list"],
+        "/admin/api/keys",
+        { keys: [without(firstKey, "created_at")], nextCursor: null },
+        'without "keys.0.created_at"',
+      ],
+      [
+        ["keys", "rotate", "n"],
+        "/admin/api/keys/n/rotate",
+        { ...firstKey, key: "mgw_new" },
+        'without "previous"',
+      ],
+    ] as const;
+    for (const [command, path, answer, fault] of cases) {
+      const gateway = answering({ [path]: answer });
+      const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY]);
+      expect({ command, fault, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        fault,
+        code: 2,
+        stdout: "",
+        stderr: refusal(gateway, path, fault),
+      });
+    }
+  });
+
+  test("one a later release added (a key's chain, a record's app and attempts): printed as before, exit 0", async () => {
+    const older = answering({
+      "/admin/api/keys": { keys: [firstKey], nextCursor: null },
+      "/admin/api/audit": { records: [firstRecord], nextCursor: null },
+    });
+    for (const [command, shows] of [
+      [
+        ["keys", "list"],
+        ["key_1", "mgw_AbCd…wxyz", "2026-01-02T03:04:05"],
+      ],
+      [
+        ["audit", "query"],
+        ["12.5", "3/4", "req_1"],
+      ],
+    ] as const) {
+      const out = await runMindgw([...command, "--gateway", older, "--admin-key", ADMIN_KEY]);
+      expect({ command, code: out.code, stderr: out.stderr }).toEqual({ command, code: 0, stderr: "" });
+      for (const text of shows) expect(out.stdout).toContain(text);
+    }
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+
+setDefaultTimeout(180_000);
+
+// A --gateway (or a proxy before it) that sends an answer's headers and then holds its body open:
+// the admin commands bounded the headers alone (30 s), and then waited on the JSON for ever.
+
+const fx = gatewayFixture({ gateway: false, fake: null });
+const ADMIN_KEY = "mgw_stallstallstallstallstallstallstallstallst";
+
+describe("an admin answer whose body never ends", () => {
+  test("keys, tenants, audit query and shadow report: exit 1 within the bound, one line saying so, nothing on stdout", async () => {
+    // Each command's answer starts, then stalls: its headers and a first part of the JSON.
+    const stalling = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: 0,
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            start: (controller) => controller.enqueue(new TextEncoder().encode('{"keys":[')),
+          }),
+          { headers: { "content-type": "application/json" } },
+        ),
+    });
+    fx.deferTest(() => stalling.stop(true));
+    const gateway = `http://127.0.0.1:${stalling.port}`;
+    const commands = [
+      ["keys", "list"],
+      ["keys", "create", "--name", "n", "--role", "user"],
+      ["tenants"],
+      ["audit", "query"],
+      ["shadow", "report"],
+    ];
+    // At once: each waits out the 30 s bound. Killed past 150 s, which is the hang this test finds.
+    const results = await Promise.all(
+      commands.map((command) =>
+        runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 }),
+      ),
+    );
+    expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual(
+      commands.map(() => ({
+        code: 1,
+        stdout: "",
+        stderr: `mindgw: the gateway at ${gateway} began its answer, then sent nothing for 30 s\n`,
+      })),
+    );
+  });
+});

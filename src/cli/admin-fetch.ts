@@ -203,7 +203,7 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
   // with their bodies) on a slow link takes as long as it keeps coming.
   const stalled = new AbortController();
   const timer = setTimeout(() => stalled.abort(), HEADERS_TIMEOUT_MS);
-  let answer: unknown;
+  let text: string;
   let response: Response;
   try {
     response = await adminResponse(gateway, adminKey, {
@@ -211,19 +211,27 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
       answers: JSON_TYPE,
       deadline: stalled.signal,
     });
-    answer = JSON.parse(await bodyText(response, () => timer.refresh()));
+    text = await bodyText(response, () => timer.refresh());
   } catch (error) {
     if (error instanceof GatewayCallError) throw error;
-    if (stalled.signal.aborted)
-      throw new GatewayCallError(
-        `the gateway at ${urlLabel(gateway)} began its answer, then sent nothing for ${HEADERS_TIMEOUT_MS / 1000} s`,
-        EXIT.failure,
-      );
-    // JSON by its type but not readable as JSON (cut short, another server's API): a parser's
-    // complaint would say nothing of where.
-    throw new GatewayCallError(`${urlLabel(gateway)} did not answer like a mindgw gateway`, EXIT.failure);
+    // A read that failed, not a body that is no gateway's: said as tail says a lost connection.
+    const then = stalled.signal.aborted
+      ? `sent nothing for ${HEADERS_TIMEOUT_MS / 1000} s`
+      : `cut it short (${networkErrorWords(error)})`;
+    throw new GatewayCallError(
+      `the gateway at ${urlLabel(gateway)} began its answer, then ${then}`,
+      EXIT.failure,
+    );
   } finally {
     clearTimeout(timer);
+  }
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    // JSON by its type but not readable as JSON (another server's API): a parser's complaint
+    // would say nothing of where.
+    throw new GatewayCallError(`${urlLabel(gateway)} did not answer like a mindgw gateway`, EXIT.failure);
   }
   if (typeof answer !== "object" || answer === null || !(call.holds in answer))
     throw new GatewayCallError(

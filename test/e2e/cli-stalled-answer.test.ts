@@ -10,7 +10,7 @@ setDefaultTimeout(180_000);
 const fx = gatewayFixture({ gateway: false, fake: null });
 const ADMIN_KEY = "mgw_stallstallstallstallstallstallstallstallst";
 
-describe("an admin answer whose body never ends", () => {
+describe("an admin answer whose body stalls or is cut short", () => {
   test("keys, tenants, audit query and shadow report: exit 1 within the bound, one line saying so, nothing on stdout", async () => {
     // Each command's answer starts, then stalls: its headers and a first part of the JSON.
     const stalling = Bun.serve({
@@ -47,5 +47,32 @@ describe("an admin answer whose body never ends", () => {
         stderr: `mindgw: the gateway at ${gateway} began its answer, then sent nothing for 30 s\n`,
       })),
     );
+  });
+
+  test("one cut short (the connection closed before its length): exit 1, saying so, never that the gateway is none", async () => {
+    // It said "http://… did not answer like a mindgw gateway", as for a body that is no JSON.
+    const cutting = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(socket) {
+          socket.write(
+            'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"keys":[',
+          );
+          socket.end();
+        },
+      },
+    });
+    fx.deferTest(() => cutting.stop(true));
+    const gateway = `http://127.0.0.1:${cutting.port}`;
+    for (const command of [["keys", "list"], ["tenants"], ["audit", "query"]]) {
+      const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY]);
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 1,
+        stdout: "",
+        stderr: `mindgw: the gateway at ${gateway} began its answer, then cut it short (connection closed)\n`,
+      });
+    }
   });
 });

@@ -261,3 +261,21 @@ describe("keys and audit query: an answer leaving out a field the tables read", 
     }
   });
 });
+
+describe("the tenants read for a note (keys list and audit query --tenant, none listed)", () => {
+  test("a tenants answer shaped otherwise leaves the note out: exit 0, never a script error", async () => {
+    // `{"tenants":5}` ended both on "e.tenants.map is not a function", exit 1, after the table.
+    const gateway = answering({
+      "/admin/api/keys": { keys: [], nextCursor: null },
+      "/admin/api/audit": { records: [], nextCursor: null },
+      "/admin/api/tenants": { tenants: 5 },
+    });
+    for (const command of [
+      ["keys", "list", "--tenant", "x"],
+      ["audit", "query", "--tenant", "x"],
+    ]) {
+      const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY]);
+      expect({ command, code: out.code, stderr: out.stderr }).toEqual({ command, code: 0, stderr: "" });
+    }
+  });
+});

@@ -58,7 +58,7 @@ export async function adminResponse(gateway: string, adminKey: string, call: Adm
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), HEADERS_TIMEOUT_MS);
   const signal = call.deadline ? AbortSignal.any([controller.signal, call.deadline]) : controller.signal;
-  let response: Response;
+  let response: Response | undefined;
   try {
     response = await fetch(gateway + path, {
       method,
@@ -76,15 +76,22 @@ export async function adminResponse(gateway: string, adminKey: string, call: Adm
     const why = signal.aborted ? `no answer within ${HEADERS_TIMEOUT_MS / 1000} s` : networkErrorWords(error);
     throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}: ${why}`, EXIT.failure);
   } finally {
-    clearTimeout(timer);
+    // An error's page is read under the bound still (below); a 2xx's body is the caller's to bound.
+    if (response === undefined || response.ok) clearTimeout(timer);
   }
   const redirect = redirectRefusal(response, gateway + path, urlLabel(gateway));
   if (redirect !== null) {
+    clearTimeout(timer);
     await response.body?.cancel().catch(() => {});
     throw new GatewayCallError(redirect, EXIT.usage);
   }
   if (!response.ok) {
-    const text = await response.text();
+    // A page that stalls (a proxy's 502 held open) or breaks is said by its status alone: it held
+    // the command for ever (an export, whose 2xx is a stream, has no other bound).
+    const text = await response
+      .text()
+      .catch(() => "")
+      .finally(() => clearTimeout(timer));
     let parsed: ReturnType<typeof errorBody.safeParse> | undefined;
     try {
       parsed = errorBody.safeParse(JSON.parse(text || "{}"));

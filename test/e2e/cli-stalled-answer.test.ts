@@ -75,4 +75,34 @@ describe("an admin answer whose body stalls or is cut short", () => {
       });
     }
   });
+
+  test("an error (a proxy's 502) whose page stalls: said by its status within the bound, exit 1, audit export's too", async () => {
+    // The error's page was read unbounded: audit export, whose answer is a stream, waited for ever.
+    const stalling = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: 0,
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            start: (controller) => controller.enqueue(new TextEncoder().encode("<html><body>Bad gateway")),
+          }),
+          { status: 502, headers: { "content-type": "text/html" } },
+        ),
+    });
+    fx.deferTest(() => stalling.stop(true));
+    const gateway = `http://127.0.0.1:${stalling.port}`;
+    const commands = [
+      ["audit", "export"],
+      ["keys", "list"],
+    ];
+    const results = await Promise.all(
+      commands.map((command) =>
+        runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 }),
+      ),
+    );
+    expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual(
+      commands.map(() => ({ code: 1, stdout: "", stderr: "mindgw: gateway refused: HTTP 502\n" })),
+    );
+  });
 });

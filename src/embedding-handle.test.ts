@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SocketAddress } from "bun";
 import { type AuditRecord, createGateway, type HandleOptions, type Provider, silentLogger } from "./index.ts";
 import { answering, anyone, chatRequest, configIn } from "./testing/embedder-parts.ts";
 import { waitFor, waitForValue } from "./testing/wait-for.ts";
@@ -81,30 +82,41 @@ test("handle() routes a request whatever its URL's host: a short one, with a por
   }
 });
 
-test("handle() given server.requestIP's whole answer takes its address; a clientIp of another kind (a number) is taken for none: each audit row is stored", async () => {
+test("handle() given server.requestIP's whole answer takes its address, as typed; a clientIp of another kind (a number) is taken for none: each audit row is stored", async () => {
   const embedded = await createGateway({
     config: configFor("client-ip-no-text"),
     auth: anyone,
     logger: silentLogger,
     providers: () => answering("demo"),
   });
+  // A Bun host of its own, handing in `server.requestIP(request)` whole: typed as taken (HandleOptions
+  // said `string | null`, so a TypeScript host had to cast what the gateway reads).
+  const host = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request, server) => embedded.handle(request, { clientIp: server.requestIP(request) }),
+  });
   try {
-    // What a JavaScript host passes for `server.requestIP(request)?.address`, its `?.address` left off.
-    const given = [{ address: "10.0.0.4", family: "IPv4", port: 50000 }, 10_004];
     const ids: string[] = [];
-    for (const clientIp of given) {
-      const answer = await embedded.handle(chatRequest(), { clientIp } as unknown as HandleOptions);
+    const served = await fetch(chatRequest(`http://127.0.0.1:${host.port}`));
+    expect(served.status).toBe(200);
+    ids.push(served.headers.get("x-request-id") ?? "");
+    const socketAddress: SocketAddress = { address: "10.0.0.4", family: "IPv4", port: 50000 };
+    // A number is no type HandleOptions takes: what a JavaScript host may pass all the same.
+    for (const clientIp of [socketAddress, 10_004]) {
+      const answer = await embedded.handle(chatRequest(), { clientIp } as HandleOptions);
       expect(answer.status).toBe(200);
       ids.push(answer.headers.get("x-request-id") ?? "");
     }
-    const stored = await waitForValue("both audit rows stored", async () => {
+    const stored = await waitForValue("the three audit rows stored", async () => {
       const entries = await embedded.storage.audit.select({ order: "asc", bodies: false }, null, 100);
       const rows = entries.filter((entry) => ids.includes(entry.record.requestId));
-      return rows.length === 2 && rows;
+      return rows.length === 3 && rows;
     });
     // Before, the SocketAddress's address was lost too (null).
-    expect(stored.map(({ record }) => record.clientIp)).toEqual(["10.0.0.4", null]);
+    expect(stored.map(({ record }) => record.clientIp)).toEqual(["127.0.0.1", "10.0.0.4", null]);
   } finally {
+    host.stop(true);
     await embedded.stop();
   }
 });

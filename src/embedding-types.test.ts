@@ -68,6 +68,12 @@ export type Named = [
 ];
 // Given a value: a tuple of \`never\` elements compiles as a type, but no \`true\` is assignable to one.
 export const named: Named = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+// What a Bun host hands in as a request's client: the address's text, or \`server.requestIP\`'s whole
+// answer (a SocketAddress, or null without one), which the gateway reads its address from.
+export const clientOf = (server: { requestIP(request: Request): import("bun").SocketAddress | null }, request: Request): HandleOptions[] => [
+  { clientIp: server.requestIP(request)?.address },
+  { clientIp: server.requestIP(request) },
+];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();
 // A gateway's surface is what EMBEDDING.md documents, every type of it one the package names: no

@@ -16,7 +16,10 @@ import { EXIT } from "./exit-code.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
 
-/** How long a gateway has to answer with headers; a streamed body may then take as long as it needs. */
+/**
+ * How long a gateway has to answer with headers, and a JSON answer's body may go without a byte
+ * (adminFetch); a streamed body (an export) may then take as long as it needs.
+ */
 const HEADERS_TIMEOUT_MS = 30_000;
 
 /** A failure talking to a gateway; `exitCode` says whose fault it is. */
@@ -39,6 +42,8 @@ export interface AdminCall {
   readonly body?: unknown;
   /** The media type a gateway answers this call with: a 2xx of another is no gateway's. */
   readonly answers: string;
+  /** Aborts the call, its body's read included: a JSON answer's bound (adminFetch). */
+  readonly deadline?: AbortSignal;
 }
 
 /**
@@ -52,7 +57,8 @@ export async function adminResponse(gateway: string, adminKey: string, call: Adm
   const { path, method = "GET", body } = call;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), HEADERS_TIMEOUT_MS);
-  let response: Response;
+  const signal = call.deadline ? AbortSignal.any([controller.signal, call.deadline]) : controller.signal;
+  let response: Response | undefined;
   try {
     response = await fetch(gateway + path, {
       method,
@@ -61,26 +67,31 @@ export async function adminResponse(gateway: string, adminKey: string, call: Adm
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: controller.signal,
+      signal,
       // Not followed: the operator is told where the URL leads instead (redirect-refusal.ts).
       redirect: "manual",
     });
   } catch (error) {
     // Why, as `mindgw tail` says it: a refused port, a TLS failure and a typo'd host differ.
-    const why = controller.signal.aborted
-      ? `no answer within ${HEADERS_TIMEOUT_MS / 1000} s`
-      : networkErrorWords(error);
+    const why = signal.aborted ? `no answer within ${HEADERS_TIMEOUT_MS / 1000} s` : networkErrorWords(error);
     throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}: ${why}`, EXIT.failure);
   } finally {
-    clearTimeout(timer);
+    // An error's page is read under the bound still (below); a 2xx's body is the caller's to bound.
+    if (response === undefined || response.ok) clearTimeout(timer);
   }
   const redirect = redirectRefusal(response, gateway + path, urlLabel(gateway));
   if (redirect !== null) {
+    clearTimeout(timer);
     await response.body?.cancel().catch(() => {});
     throw new GatewayCallError(redirect, EXIT.usage);
   }
   if (!response.ok) {
-    const text = await response.text();
+    // A page that stalls (a proxy's 502 held open) or breaks is said by its status alone: it held
+    // the command for ever (an export, whose 2xx is a stream, has no other bound).
+    const text = await response
+      .text()
+      .catch(() => "")
+      .finally(() => clearTimeout(timer));
     let parsed: ReturnType<typeof errorBody.safeParse> | undefined;
     try {
       parsed = errorBody.safeParse(JSON.parse(text || "{}"));
@@ -154,6 +165,18 @@ function sawAsked(message: string, method: string, asked: string): boolean {
   return message === seen || (message.endsWith("…") && seen.startsWith(message.slice(0, -1)));
 }
 
+/** A body's text, `received` called at each part of it that comes. */
+async function bodyText(response: Response, received: () => void): Promise<string> {
+  if (response.body === null) return "";
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const part of response.body) {
+    received();
+    text += decoder.decode(part, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
 /** An admin API call answered with JSON: `holds` is the field every gateway's answer to it has. */
 export interface JsonCall extends Omit<AdminCall, "answers"> {
   readonly holds: string;
@@ -182,13 +205,39 @@ function shapeFault(shape: z.ZodType, answer: unknown): string | undefined {
  * field, where the command read it as a gateway's and printed `undefined` or a script error.
  */
 export async function adminFetch<T>(gateway: string, adminKey: string, call: JsonCall): Promise<T> {
-  const response = await adminResponse(gateway, adminKey, { ...call, answers: JSON_TYPE });
+  // The body bounded too, not the headers alone: one that stalls (a gateway or a proxy holding it
+  // open) held the command for ever. By silence, restarted at each part: a big page (audit rows
+  // with their bodies) on a slow link takes as long as it keeps coming.
+  const stalled = new AbortController();
+  const timer = setTimeout(() => stalled.abort(), HEADERS_TIMEOUT_MS);
+  let text: string;
+  let response: Response;
+  try {
+    response = await adminResponse(gateway, adminKey, {
+      ...call,
+      answers: JSON_TYPE,
+      deadline: stalled.signal,
+    });
+    text = await bodyText(response, () => timer.refresh());
+  } catch (error) {
+    if (error instanceof GatewayCallError) throw error;
+    // A read that failed, not a body that is no gateway's: said as tail says a lost connection.
+    const then = stalled.signal.aborted
+      ? `sent nothing for ${HEADERS_TIMEOUT_MS / 1000} s`
+      : `cut it short (${networkErrorWords(error)})`;
+    throw new GatewayCallError(
+      `the gateway at ${urlLabel(gateway)} began its answer, then ${then}`,
+      EXIT.failure,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
   let answer: unknown;
   try {
-    answer = await response.json();
+    answer = JSON.parse(text);
   } catch {
-    // JSON by its type but not readable as JSON (cut short, another server's API): a parser's
-    // complaint would say nothing of where.
+    // JSON by its type but not readable as JSON (another server's API): a parser's complaint
+    // would say nothing of where.
     throw new GatewayCallError(`${urlLabel(gateway)} did not answer like a mindgw gateway`, EXIT.failure);
   }
   if (typeof answer !== "object" || answer === null || !(call.holds in answer))

@@ -24,16 +24,17 @@ function answeredField(type: z.ZodType): z.ZodType {
 /**
  * A gateway schema (a key's view, an audit record) as every gateway's answer holds it: each field
  * of its JSON type where present (answeredField), the `required` ones always (a gateway of an
- * earlier release answers without fields added since, such as a key's `chain`).
+ * earlier release answers without fields added since, such as a key's `chain`); `"all"` when every
+ * release answered all of them (a shadow report's figures of a model).
  */
 export function answeredShape<Shape extends z.ZodRawShape>(
   schema: z.ZodObject<Shape>,
-  required: readonly (keyof Shape & string)[],
+  required: readonly (keyof Shape & string)[] | "all",
 ): z.ZodObject {
   const fields: Record<string, z.ZodType> = {};
   for (const [name, type] of Object.entries(schema.shape)) {
     const field = answeredField(type as z.ZodType);
-    fields[name] = required.includes(name) ? field : field.optional();
+    fields[name] = required === "all" || required.includes(name) ? field : field.optional();
   }
   return z.object(fields);
 }

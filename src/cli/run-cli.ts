@@ -4,6 +4,7 @@ import { messageOf } from "../core/describe-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { SettingListenError } from "../core/listen-failure.ts";
 import { printable } from "../core/printable.ts";
+import { StoragePathError } from "../storage/sqlite/cannot-open.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
 import { type ClosedOutputPolicy, onClosedOutput } from "./closed-output.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
@@ -108,7 +109,8 @@ function exitCodeFor(error: unknown): number {
     say(error.message);
     return EXIT.usage;
   }
-  if (error instanceof UsageError) {
+  // A storage.path whose file cannot be made or opened (cannot-open.ts): the setting is to fix.
+  if (error instanceof UsageError || error instanceof StoragePathError) {
     say(error.message);
     return EXIT.usage;
   }

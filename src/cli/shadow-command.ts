@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { z } from "zod";
 import { readsAsCallerId } from "../auth/caller-id.ts";
 import { printable } from "../core/printable.ts";
 import { shadowPairsPage } from "../http/admin/shadow-pairs-page.ts";
@@ -7,6 +8,7 @@ import { type ShadowPage, type ShadowQuery, shadowSchemas } from "../shadow/shad
 import { shadowFilter } from "../shadow/shadow-filter.ts";
 import type { ShadowCounts } from "../telemetry/metrics/metric-sources.ts";
 import { adminFetch } from "./admin-fetch.ts";
+import { answeredShape } from "./answered-shape.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { openConfigStoreReadOnly } from "./config-store.ts";
 import { withFlagWords } from "./flag-words.ts";
@@ -31,6 +33,28 @@ function copiesLine({ inFlight, shed, skipped, ended }: ShadowCounts): string {
   const notCarried = skipped > 0 ? `, ${skipped} skipped (not carried)` : "";
   return `\ncopies on this node since it started: ${inFlight} in flight, ${shed} shed${notCarried}${over ? `; over: ${over}` : ""}\n`;
 }
+
+/**
+ * A report as every gateway's answer holds it (answered-shape.ts): the pairs (printed whole by
+ * --json, never read field by field), the cursor and each model's figures, all answered since the
+ * report came; the copy counts only since a later release, and `skipped` among them later still.
+ * Checked where the table would end on a script error (`{"aggregates":[1]}`): a usage error instead.
+ */
+const answeredReport = () =>
+  z.object({
+    records: z.array(z.unknown()),
+    nextCursor: z.string().nullable(),
+    aggregates: z.array(answeredShape(shadowSchemas().aggregate, "all")),
+    counts: z
+      .object({
+        inFlight: z.number(),
+        shed: z.number(),
+        skipped: z.number().optional(),
+        ended: z.array(z.object({ provider: z.string(), outcome: z.string(), count: z.number() })),
+      })
+      .nullable()
+      .optional(),
+  });
 
 /** The report's filters, in `/admin/api/shadow`'s spelling (`--key-id` is its `key_id`). */
 interface ReportQuery {
@@ -121,6 +145,7 @@ export function registerShadow(program: Command): void {
         ? adminFetch<ShadowPage>(target.url, target.adminKey, {
             path: `/admin/api/shadow?${new URLSearchParams(sent)}`,
             holds: "records",
+            shape: answeredReport(),
           })
         : localReport(target.configFile, query, options.migrate === true)
       ).catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { z } from "zod";
 import { activeKeyCounts } from "../storage/key-counts.ts";
 import { spendTotals } from "../storage/spend-totals.ts";
 import { storeUsage, type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
@@ -12,6 +13,28 @@ import { textTable } from "./text-table.ts";
 interface TenantsOptions extends TargetFlags {
   json?: boolean;
 }
+
+/**
+ * A tenants answer as every gateway's holds it (answered-shape.ts): each field the table reads, all
+ * answered since tenants came, by JSON type alone (a budget's `per` a newer release adds is text).
+ * Checked where the table would end on a script error (`{"tenants":[1]}`): a usage error instead.
+ */
+const answeredTenants = () => {
+  const count = z.number();
+  return z.object({
+    tenants: z.array(
+      z.object({
+        name: z.string(),
+        keys: count,
+        rpm: count.nullable(),
+        tpm: count.nullable(),
+        budget: z.object({ usd: count, per: z.string() }).nullable(),
+        usage: z.object({ requests: count, inputTokens: count, outputTokens: count, costUsd: count }),
+        remainingUsd: count.nullable(),
+      }),
+    ),
+  });
+};
 
 function table(tenants: readonly TenantReport[]): string {
   if (tenants.length === 0) return "no tenants configured\n";
@@ -74,6 +97,7 @@ export function registerTenants(program: Command): void {
               await adminFetch<{ tenants: TenantReport[] }>(target.url, target.adminKey, {
                 path: "/admin/api/tenants",
                 holds: "tenants",
+                shape: answeredTenants(),
               })
             ).tenants
           : await localReports(target.configFile, options.migrate === true);

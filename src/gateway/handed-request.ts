@@ -1,3 +1,4 @@
+import type { SocketAddress } from "bun";
 import type { AnyElysia } from "elysia";
 import { auditText } from "../audit/audit-text.ts";
 import { giveClientIp } from "../http/client-of.ts";
@@ -8,12 +9,12 @@ export interface HandleOptions {
   /**
    * The client's address, for the audit row and `server.max_client_requests`: the PEER of your
    * own server (`server.requestIP(request)?.address`; not Node's `socket.address()`, which is your
-   * end), or the one your proxy vouches for. Bun's `SocketAddress` whole (`requestIP`'s answer, from
-   * JavaScript) is taken for its `address`. Without it (or with anything else that is no text) the
-   * request has no address: its audit row says none, and no per-address cap counts it. Kept to its
-   * first 512 characters, as a User-Agent is.
+   * end), or the one your proxy vouches for. Bun's `SocketAddress` whole (`server.requestIP(request)`)
+   * is taken for its `address`. Without it (null, or from JavaScript anything else that is no text)
+   * the request has no address: its audit row says none, and no per-address cap counts it. Kept to
+   * its first 512 characters, as a User-Agent is.
    */
-  readonly clientIp?: string | null;
+  readonly clientIp?: string | SocketAddress | null;
   /**
    * Your Bun server that took the request: with it the gateway's WebSocket endpoints (the worker
    * tunnel `/workers/connect`, the Responses API's `GET /v1/responses`) upgrade on it, given

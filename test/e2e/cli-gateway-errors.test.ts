@@ -255,7 +255,7 @@ describe("a --gateway answering 200 with JSON holding the field, shaped otherwis
     const answers: Record<string, unknown> = {
       "GET /admin/api/keys": { keys: [1], nextCursor: null },
       "POST /admin/api/keys": { key: 5 },
-      "GET /admin/api/keys/n": { id: "key_1", name: "n", models: "gpt-*" },
+      "GET /admin/api/keys/n": { id: "key_1", name: "n", tenant: "default", role: "user", models: "gpt-*" },
       "GET /admin/api/audit": { records: [1], nextCursor: null },
     };
     const other = Bun.serve({

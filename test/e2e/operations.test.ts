@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, renameSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { SignJWT } from "jose";
 import { stringify } from "yaml";
@@ -91,7 +91,12 @@ describe("a store that cannot be created", () => {
       const via = asRoot ? ["setpriv", "--reuid=10001", "--regid=10001", "--clear-groups"] : [];
       const args = ["serve", "-c", config, "--host", "127.0.0.1", "--port", "0"];
       const result = await runMindgw(args, { via, cwd: dir.path });
-      expect(result.code).toBe(1);
+      // A setting to fix, as a server.host that is no address here is: exit 2 (it was 1, a runtime
+      // failure), in one line.
+      expect({ code: result.code, lines: result.stderr.trimEnd().split("\n").length }).toEqual({
+        code: 2,
+        lines: 1,
+      });
       expect(result.stderr).toContain(
         // Said once the config is read: an error line in the log's format (text by default).
         ` error storage.path: cannot create or open ${etc}/data/mindgw.db: EACCES`,
@@ -105,6 +110,31 @@ describe("a store that cannot be created", () => {
       );
     } finally {
       chmodSync(etc, 0o755);
+      dir.cleanup();
+    }
+  });
+
+  test("serve and keys create with a storage.path under a file: exit 2, one line naming the path and the OS's reason", async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(dir.file("afile"), "");
+      const config = dir.file("config.yaml");
+      await Bun.write(config, stringify({ storage: { driver: "sqlite", path: "./afile/data/mindgw.db" } }));
+      const said = `storage.path: cannot create or open ${dir.file("afile/data/mindgw.db")}: ENOTDIR: not a directory, mkdir '${dir.file("afile/data")}'`;
+      for (const args of [
+        ["serve", "-c", config, "--host", "127.0.0.1", "--port", "0"],
+        ["keys", "create", "--name", "a", "--role", "user", "-c", config],
+      ]) {
+        const result = await runMindgw(args);
+        const last = result.stderr.trimEnd().split("\n").at(-1) ?? "";
+        expect({ args, code: result.code, stdout: result.stdout, said: last.includes(said) }).toEqual({
+          args,
+          code: 2,
+          stdout: "",
+          said: true,
+        });
+      }
+    } finally {
       dir.cleanup();
     }
   });

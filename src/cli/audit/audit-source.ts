@@ -66,9 +66,29 @@ export async function localAudit(config: Config, migrate: boolean): Promise<Audi
   };
 }
 
-/** An audit page as every gateway's answer holds it (answered-shape.ts): a record's id and start always. */
+/**
+ * An audit page as every gateway's answer holds it (answered-shape.ts): each field of a record that
+ * `audit query` prints, which every release has answered (a later one added `app`, printed as a
+ * dash where left out). One left out is no gateway's answer, said so, where the table ended on a
+ * script error.
+ */
 const answeredPage = z.object({
-  records: z.array(answeredShape(auditRecordSchema, ["requestId", "startedAt"])),
+  records: z.array(
+    answeredShape(auditRecordSchema, [
+      "requestId",
+      "startedAt",
+      "status",
+      "keyId",
+      "keyName",
+      "model",
+      "route",
+      "latencyMs",
+      "inputTokens",
+      "outputTokens",
+      "costUsd",
+      "errorClass",
+    ]),
+  ),
 });
 
 /** Through `/admin/api/audit` and `/admin/api/audit/export` with an admin key. */

@@ -9,11 +9,28 @@ import { UsageError } from "../exit-code.ts";
 import { gatewayTenantNames } from "../gateway-tenant-names.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
-/** A key as every gateway's answer holds it (answered-shape.ts): its id and name always. */
-const answeredKey = () => answeredShape(keyViewSchema(), ["id", "name"]);
+/**
+ * A key as every gateway's answer holds it (answered-shape.ts): each field `keys list` prints,
+ * which every release has answered (a later one added `chain`, left out by earlier ones). One
+ * left out is no gateway's answer, said so, where the table ended on a script error.
+ */
+const answeredKey = () =>
+  answeredShape(keyViewSchema(), [
+    "id",
+    "name",
+    "role",
+    "tenant",
+    "models",
+    "key_preview",
+    "status",
+    "created_at",
+  ]);
 
 /** A new key's answer (create, rotate): the key as above and its plain key. */
 const issuedKey = () => answeredKey().extend({ key: z.string() });
+
+/** A rotation's answer: the new key and the one it replaces, which every release has answered. */
+const rotatedKey = () => issuedKey().extend({ previous: answeredKey() });
 
 /** Keys managed through a running gateway's `/admin/api/keys`, with an admin key. */
 export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
@@ -64,7 +81,7 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
         "POST",
         `${id(idOrName)}/rotate${tenantQuery(tenant)}`,
         "key",
-        issuedKey(),
+        rotatedKey(),
         input,
       ),
     setLimits: (idOrName, input, tenant) =>

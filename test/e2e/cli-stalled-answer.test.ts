@@ -1,0 +1,108 @@
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+
+setDefaultTimeout(180_000);
+
+// A --gateway (or a proxy before it) that sends an answer's headers and then holds its body open:
+// the admin commands bounded the headers alone (30 s), and then waited on the JSON for ever.
+
+const fx = gatewayFixture({ gateway: false, fake: null });
+const ADMIN_KEY = "mgw_stallstallstallstallstallstallstallstallst";
+
+describe("an admin answer whose body stalls or is cut short", () => {
+  test("keys, tenants, audit query and shadow report: exit 1 within the bound, one line saying so, nothing on stdout", async () => {
+    // Each command's answer starts, then stalls: its headers and a first part of the JSON.
+    const stalling = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: 0,
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            start: (controller) => controller.enqueue(new TextEncoder().encode('{"keys":[')),
+          }),
+          { headers: { "content-type": "application/json" } },
+        ),
+    });
+    fx.deferTest(() => stalling.stop(true));
+    const gateway = `http://127.0.0.1:${stalling.port}`;
+    const commands = [
+      ["keys", "list"],
+      ["keys", "create", "--name", "n", "--role", "user"],
+      ["tenants"],
+      ["audit", "query"],
+      ["shadow", "report"],
+    ];
+    // At once: each waits out the 30 s bound. Killed past 150 s, which is the hang this test finds.
+    const results = await Promise.all(
+      commands.map((command) =>
+        runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 }),
+      ),
+    );
+    expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual(
+      commands.map(() => ({
+        code: 1,
+        stdout: "",
+        stderr: `mindgw: the gateway at ${gateway} began its answer, then sent nothing for 30 s\n`,
+      })),
+    );
+  });
+
+  test("one cut short (the connection closed before its length): exit 1, saying so, never that the gateway is none", async () => {
+    // It said "http://… did not answer like a mindgw gateway", as for a body that is no JSON.
+    const cutting = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(socket) {
+          socket.write(
+            'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"keys":[',
+          );
+          socket.end();
+        },
+      },
+    });
+    fx.deferTest(() => cutting.stop(true));
+    const gateway = `http://127.0.0.1:${cutting.port}`;
+    for (const command of [["keys", "list"], ["tenants"], ["audit", "query"]]) {
+      const out = await runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY]);
+      expect({ command, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        command,
+        code: 1,
+        stdout: "",
+        stderr: `mindgw: the gateway at ${gateway} began its answer, then cut it short (connection closed)\n`,
+      });
+    }
+  });
+
+  test("an error (a proxy's 502) whose page stalls: said by its status within the bound, exit 1, audit export's too", async () => {
+    // The error's page was read unbounded: audit export, whose answer is a stream, waited for ever.
+    const stalling = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: 0,
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            start: (controller) => controller.enqueue(new TextEncoder().encode("<html><body>Bad gateway")),
+          }),
+          { status: 502, headers: { "content-type": "text/html" } },
+        ),
+    });
+    fx.deferTest(() => stalling.stop(true));
+    const gateway = `http://127.0.0.1:${stalling.port}`;
+    const commands = [
+      ["audit", "export"],
+      ["keys", "list"],
+    ];
+    const results = await Promise.all(
+      commands.map((command) =>
+        runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 }),
+      ),
+    );
+    expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual(
+      commands.map(() => ({ code: 1, stdout: "", stderr: "mindgw: gateway refused: HTTP 502\n" })),
+    );
+  });
+});

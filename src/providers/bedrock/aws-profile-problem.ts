@@ -1,3 +1,4 @@
+import { awsCredentialStep, type ConfigKeys } from "./aws-credential-step.ts";
 import { awsEndpoint, BEDROCK_RUNTIME, STS } from "./aws-endpoint.ts";
 import { exchangedAtSts, givesCredentials, profileLacks } from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
@@ -5,6 +6,14 @@ import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { environmentApiKey } from "./bedrock-api-key.ts";
 
 type Env = Record<string, string | undefined>;
+
+/** A Bedrock provider's config, as far as its credentials and endpoints are read here. */
+interface AwsProvider {
+  aws?: ConfigKeys | undefined;
+  profile?: string | undefined;
+  region?: string | undefined;
+  base_url?: string | undefined;
+}
 
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
@@ -17,12 +26,7 @@ type Env = Record<string, string | undefined>;
  * credentials may be fine: it cannot call AWS), true for STS's (it can get none).
  */
 export function awsProfileProblem(
-  provider: {
-    aws?: object | undefined;
-    profile?: string | undefined;
-    region?: string | undefined;
-    base_url?: string | undefined;
-  },
+  provider: AwsProvider,
   env: Env,
 ): { problem: string; credentials: boolean } | undefined {
   const problem = profileProblem(provider, env);
@@ -44,27 +48,20 @@ export function awsProfileProblem(
 }
 
 /**
- * Whether the credential chain (aws-credentials.ts, in its order) gets the provider's credentials
- * at STS whatever answers: no `aws:` keys or Bedrock API key; not the environment's keys (unless a
- * profile is named); the profile named or `default` a role or web identity one
- * (`exchangedAtSts`), or, none named and `default` giving none, the environment's web identity.
+ * Whether the credential chain gets the provider's credentials at STS whatever answers: no Bedrock
+ * API key, and the chain's step (aws-credential-step.ts) a role or web identity profile
+ * (`exchangedAtSts`) or the environment's web identity.
  */
-function credentialsFromSts(
-  provider: { aws?: object | undefined; profile?: string | undefined },
-  env: Env,
-): boolean {
-  if (provider.aws || environmentApiKey({ profile: provider.profile }, env)) return false;
+function credentialsFromSts(provider: AwsProvider, env: Env): boolean {
+  if (environmentApiKey({ profile: provider.profile }, env)) return false;
   const named = namedProfile(provider.profile, env);
-  if (!named && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return false;
-  const profile = readSharedFiles(env).profiles.get(named ?? "default");
-  if (profile && givesCredentials(profile)) return exchangedAtSts(profile);
-  return !named && Boolean(env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN);
+  const chain = awsCredentialStep(provider.aws, named, env, readSharedFiles(env));
+  if (chain.step === "profile")
+    return chain.profile !== undefined && givesCredentials(chain.profile) && exchangedAtSts(chain.profile);
+  return chain.step === "web identity";
 }
 
-function profileProblem(
-  provider: { aws?: object | undefined; profile?: string | undefined },
-  env: Env,
-): string | undefined {
+function profileProblem(provider: AwsProvider, env: Env): string | undefined {
   if (provider.aws) return undefined;
   // An Amazon Bedrock API key signs in its place: AWS_PROFILE is not read (bedrock-api-key.ts).
   if (environmentApiKey({ profile: provider.profile }, env)) return undefined;

@@ -4,6 +4,8 @@ import { exchangedAtSts, givesCredentials, profileLacks } from "./aws-profile-cr
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { environmentApiKey } from "./bedrock-api-key.ts";
+import { instanceMetadataDisabled } from "./ec2-instance-metadata.ts";
+import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -21,9 +23,11 @@ interface AwsProvider {
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
- * credentials are certain to be got there. Each makes every call a 502. Said at start, at a
- * reload and by `config check`; `credentials` false for a region or Bedrock endpoint problem (its
- * credentials may be fine: it cannot call AWS), true for STS's (it can get none).
+ * credentials are certain to be got there; else, where the chain ends at EC2 instance metadata, an
+ * endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each makes every call a 502. Said at
+ * start, at a reload and by `config check`; `credentials` false for a region or Bedrock endpoint
+ * problem (its credentials may be fine: it cannot call AWS), true for STS's or instance metadata's
+ * (it can get none).
  */
 export function awsProfileProblem(
   provider: AwsProvider,
@@ -39,26 +43,37 @@ export function awsProfileProblem(
     };
   const { refused } = awsEndpoint(BEDROCK_RUNTIME, region, env, provider.profile, provider.base_url);
   if (refused !== undefined) return { problem: refused, credentials: false };
-  // STS's endpoint refused (FIPS beside AWS_ENDPOINT_URL_STS alone) fails only a chain that asks it.
-  if (!credentialsFromSts(provider, env)) return undefined;
-  const sts = awsEndpoint(STS, region, env, provider.profile);
-  return sts.refused === undefined
-    ? undefined
-    : { problem: `STS, where its credentials are got, cannot be asked: ${sts.refused}`, credentials: true };
+  const where = credentialsRefusedWhere(provider, region, env);
+  return where === undefined ? undefined : { problem: where, credentials: true };
 }
 
 /**
- * Whether the credential chain gets the provider's credentials at STS whatever answers: no Bedrock
- * API key, and the chain's step (aws-credential-step.ts) a role or web identity profile
- * (`exchangedAtSts`) or the environment's web identity.
+ * Why the endpoint the credential chain gets the provider's credentials from is refused before it
+ * is asked, as the SDKs refuse it, when the chain is certain to ask it (no Bedrock API key; the
+ * chain's step, aws-credential-step.ts): STS's (FIPS beside AWS_ENDPOINT_URL_STS alone) for a role
+ * or web identity profile (`exchangedAtSts`) or the environment's web identity; EC2 instance
+ * metadata's (an endpoint mode other than IPv4 or IPv6) where the chain ends there, unless it is
+ * turned off (`AWS_EC2_METADATA_DISABLED`).
  */
-function credentialsFromSts(provider: AwsProvider, env: Env): boolean {
-  if (environmentApiKey({ profile: provider.profile }, env)) return false;
+function credentialsRefusedWhere(provider: AwsProvider, region: string, env: Env): string | undefined {
+  if (environmentApiKey({ profile: provider.profile }, env)) return undefined;
   const named = namedProfile(provider.profile, env);
   const chain = awsCredentialStep(provider.aws, named, env, readSharedFiles(env));
-  if (chain.step === "profile")
-    return chain.profile !== undefined && givesCredentials(chain.profile) && exchangedAtSts(chain.profile);
-  return chain.step === "web identity";
+  const atSts =
+    chain.step === "web identity" ||
+    (chain.step === "profile" &&
+      chain.profile !== undefined &&
+      givesCredentials(chain.profile) &&
+      exchangedAtSts(chain.profile));
+  if (atSts) {
+    const sts = awsEndpoint(STS, region, env, provider.profile).refused;
+    return sts === undefined ? undefined : `STS, where its credentials are got, cannot be asked: ${sts}`;
+  }
+  if (chain.step !== "instance metadata" || instanceMetadataDisabled(env)) return undefined;
+  const imds = instanceMetadataEndpoint(env, provider.profile).refused;
+  return imds === undefined
+    ? undefined
+    : `EC2 instance metadata, where its credentials are got, cannot be asked: ${imds}`;
 }
 
 function profileProblem(provider: AwsProvider, env: Env): string | undefined {

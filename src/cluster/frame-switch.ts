@@ -213,10 +213,10 @@ class Relay extends OpenRequest implements TunnelStream {
   /** A 404's body as it passes, up to what an error's is read to (`MAX_ERROR_BODY`); else unset. */
   private notFound: { contentType: string; body: Uint8Array[]; bytes: number } | undefined;
   /**
-   * What the worker's model server had said, to any call, as this one was sent, then as its head
-   * came (server-silence.ts), as a local call's exchange keeps it (tunnel-exchange.ts).
+   * What the worker's model server had said, to any call, as this one was sent (server-silence.ts:
+   * heads not counted), as a local call's exchange keeps it (tunnel-exchange.ts).
    */
-  private heardAtSend: number;
+  private readonly heardAtSend: number;
 
   constructor(
     private readonly id: string,
@@ -248,7 +248,6 @@ class Relay extends OpenRequest implements TunnelStream {
   ): void {
     const { id, servedBy } = this;
     this.headed = true;
-    this.heardAtSend = this.worker.silence?.heard ?? 0;
     if (status === 404) this.notFound = { contentType, body: [], bytes: 0 };
     this.send({
       type: "head",

@@ -243,3 +243,34 @@ test("a Bedrock provider without a region, or asked FIPS beside a custom endpoin
     "provider cannot call AWS: its calls will answer 502",
   ]);
 });
+
+test("a Bedrock provider whose credential chain ends at EC2 instance metadata, with an endpoint mode the AWS SDKs refuse, is said to have no usable credentials; one whose chain stops before it is not", () => {
+  const config = configOf({ name: "br-imds", type: "bedrock", region: "us-east-1" });
+  const modeInProfile = join(dir, "imds-aws-config");
+  writeFileSync(modeInProfile, "[default]\nec2_metadata_service_endpoint_mode = IPv5\n");
+  const noFiles = {
+    AWS_CONFIG_FILE: join(dir, "no-aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, "no-aws-credentials"),
+  };
+  const warned = (env: Record<string, string | undefined>) =>
+    missingCredentials(config, env).map(missingCredentialsWarning);
+  const said = (why: string) =>
+    `warning: provider br-imds (bedrock) has no usable credentials: EC2 instance metadata, where its credentials are got, cannot be asked: ${why}: expected IPv4 or IPv6, as the AWS SDKs read it; its calls will answer 502 (model m-br-imds (route br-imds/x))`;
+  // Before: nothing said, and every call a 502 at its first credential fetch.
+  expect(warned({ ...noFiles, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv5" })).toEqual([
+    said('AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5"'),
+  ]);
+  // The default profile's mode, read when the environment says none (the profile gives no credentials).
+  expect(warned({ ...noFiles, AWS_CONFIG_FILE: modeInProfile })).toEqual([
+    said('ec2_metadata_service_endpoint_mode of profile default is "IPv5"'),
+  ]);
+  // The chain stops before instance metadata (keys, the container endpoint), it is turned off, or
+  // the mode is one the SDKs take: nothing said.
+  for (const more of [
+    { AWS_ACCESS_KEY_ID: "A", AWS_SECRET_ACCESS_KEY: "s" },
+    { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/t" },
+    { AWS_EC2_METADATA_DISABLED: "true" },
+    { AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv6" },
+  ])
+    expect(warned({ ...noFiles, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv5", ...more })).toEqual([]);
+});

@@ -135,6 +135,20 @@ describe("the gateway's side", () => {
     );
   });
 
+  test("a second head in an answer frame (its status after a JSON head) closes the worker's connection: the caller hears the worker was lost, never the second head's body", async () => {
+    const g = gateway();
+    const raw = await openRawWorker(g.port);
+    await raw.register(["llama-small"], "raw", { batch: true });
+    const whole = g.call({ body: { model: "llama-small", messages: [] } }).catch((e: unknown) => e);
+    const id = Number((await raw.next("request")).id);
+    raw.send({ type: "head", id: String(id), status: 200, contentType: "application/json" });
+    const failed = encoder.encode('{"error":{"message":"the server failed"}}');
+    raw.send(encodeAnswer(id, { status: 500, contentType: "application/json" }, true, failed));
+    expect(await whole).toEqual(expect.objectContaining({ code: "worker_lost" }));
+    expect((await raw.waitClosed()).code).toBe(CloseCode.protocolError);
+    await waitFor("the worker to be removed", () => g.registry.list().length === 0);
+  });
+
   test("a malformed answer frame or a request frame from a worker closes its connection", async () => {
     const g = gateway();
     const raw = await openRawWorker(g.port);

@@ -1,10 +1,12 @@
 import { expect, test } from "bun:test";
+import { waitForValue } from "../testing/wait-for.ts";
 import { workerGateway } from "../testing/worker-gateway.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 import {
   answerAll,
   chat as chatOf,
   ejectedUntil as ejectedUntilOf,
+  listed,
   nextRequest,
   type RequestFrame,
   whileServing,
@@ -15,10 +17,11 @@ import {
 // no head: judged once the first-byte bound passed with nothing more heard from the server, to that
 // call or any other. A server that streams, however slowly, keeps its share of calls. The bounds
 // short enough for a test, no retries; the route's breaker is not the subject (worker-hung-server.test.ts).
+// `connect` a second longer than `first_byte`: the overlapping calls' schedule is made of the two.
 const gw = workerGateway({
   routing: {
     retries: 0,
-    timeouts: { connect: "2s", first_byte: "2s", idle: "2s" },
+    timeouts: { connect: "3s", first_byte: "2s", idle: "2s" },
     circuit_breaker: { failures: 100 },
   },
 });
@@ -107,5 +110,56 @@ test("a worker whose model server streams slowly keeps its calls: a stream that 
     }
   } finally {
     slow.socket.close();
+  }
+}, 120_000);
+
+test("a worker whose model server sends stream heads and then nothing is taken out of rotation under overlapping calls, each head coming while the call before waits", async () => {
+  const hung = await openRawWorker(gw.port, gw.workerKey);
+  const hangUp = new AbortController();
+  let stopped = false;
+  try {
+    await waitForValue(
+      "the earlier tests' workers to be gone",
+      async () => (await listed(gw)).length === 0,
+      30_000,
+    );
+    expect((await hung.register(["llama-small"], "heads-overlap")).type).toBe("registered");
+    const statuses: number[] = [];
+    const arrival = () => waitForValue("a request at the worker", () => nextRequest(hung), 30_000);
+    const head = (request: RequestFrame) => hung.send(streamHead(request.id));
+    // Each call's end (a 504 at its bound, the worker judged or not) is the next step: the heads
+    // of the calls waiting for one go out, then one more call. No timer of the test's own: the
+    // gateway's bounds space the calls. A call sent at t gets its head at t + 1 s (the next end)
+    // and is cut at t + 3 s, so the head of the call after it comes a second before that cut.
+    const send = () => {
+      void chatOf(gw, true, hangUp.signal)
+        .catch(() => 0)
+        .then((status) => {
+          if (stopped) return;
+          statuses.push(status);
+          for (let request = nextRequest(hung); request; request = nextRequest(hung)) head(request);
+          if (statuses.length < 16) send();
+        });
+    };
+    // The first three start the schedule: one headed at once (cut at 2 s), one never headed (cut
+    // by `connect` at 3 s), one headed at the first end (at 2 s; cut at 4 s).
+    send();
+    head(await arrival());
+    send();
+    await arrival();
+    send();
+    const out = await waitForValue(
+      "the heads-only worker taken out of rotation",
+      () => ejectedUntilOf(gw, "heads-overlap"),
+      60_000,
+      20,
+    );
+    expect(out).toBeGreaterThan(Date.now());
+    expect(statuses.length).toBeGreaterThanOrEqual(3);
+    expect(statuses.every((status) => status === 504)).toBe(true);
+  } finally {
+    stopped = true;
+    hangUp.abort();
+    hung.socket.close();
   }
 }, 120_000);

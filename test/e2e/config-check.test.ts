@@ -258,6 +258,37 @@ describe("mindgw config check", () => {
     expect(mounted).toMatchObject({ code: 0, stderr: "" });
   });
 
+  test("bedrock whose credential chain ends at EC2 instance metadata, with an endpoint mode the AWS SDKs refuse: valid, with a warning; the mode IPv6 or the step turned off: none", async () => {
+    const path = await writeConfig({
+      providers: [{ name: "br", type: "bedrock", region: "us-east-1" }],
+      models: [{ name: "m-br", allow_unpriced: true, routes: [{ provider: "br", model: "x" }] }],
+    });
+    // No keys, profile, web identity or container endpoint: the chain's last step, turned on.
+    const atInstanceMetadata = {
+      AWS_CONFIG_FILE: `${path}.no-aws-config`,
+      AWS_EC2_METADATA_DISABLED: "false",
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: "",
+    };
+    const refused = await runMindgw(["config", "check", "-c", path], {
+      env: { ...atInstanceMetadata, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv5" },
+    });
+    expect(refused.code).toBe(0);
+    expect(refused.stderr.trim()).toBe(
+      'warning: provider br (bedrock) has no usable credentials: EC2 instance metadata, where its credentials are got, cannot be asked: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5": expected IPv4 or IPv6, as the AWS SDKs read it; its calls will answer 502 (model m-br (route br/x))',
+    );
+    for (const env of [
+      { ...atInstanceMetadata, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv6" },
+      {
+        ...atInstanceMetadata,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv5",
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
+    ]) {
+      const result = await runMindgw(["config", "check", "-c", path], { env });
+      expect(result).toMatchObject({ code: 0, stderr: "" });
+    }
+  });
+
   test("a tenant's usage period longer than audit.retention: valid, with a warning that its requests and tokens count the rows kept", async () => {
     const path = await writeConfig({
       ...validConfig,

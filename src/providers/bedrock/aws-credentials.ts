@@ -1,8 +1,9 @@
 import { holdCredentials } from "../../core/credentials.ts";
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import type { AwsClock } from "./aws-clock.ts";
-import { secretsOf, withToken } from "./aws-credential-fetch.ts";
-import { givesCredentials, type ProfileContext, profileCredentials } from "./aws-profile-credentials.ts";
+import { secretsOf } from "./aws-credential-fetch.ts";
+import { chainEnd, keysStep, profileIsSource } from "./aws-credential-step.ts";
+import { type ProfileContext, profileCredentials } from "./aws-profile-credentials.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { assumeRoleWithWebIdentity } from "./aws-sts.ts";
 import { containerCredentials } from "./container-credentials.ts";
@@ -72,11 +73,10 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
     sources.push(...secrets);
     holdCredentials(holder, [...kept, ...sources]);
   };
-  if (config.access_key_id && config.secret_access_key) {
-    const value = withToken(config.access_key_id, config.secret_access_key, config.session_token);
-    fetchCredentials = async () => forever(value);
-  } else if (!named && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    const value = withToken(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN);
+  // The chain's order is aws-credential-step.ts's, which the warnings at start read too.
+  const keys = keysStep(config, named, env);
+  if (keys !== undefined) {
+    const value = keys.value;
     fetchCredentials = async () => forever(value);
   } else {
     // One for both steps that may ask it (a profile's credential_source, the chain's last): it keeps state.
@@ -98,11 +98,10 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
     fetchCredentials = async () => {
       const files = readSharedFiles(env);
       const name = named ?? "default";
-      const profile = files.profiles.get(name);
-      if (profile && givesCredentials(profile)) return profileCredentials(name, files, context);
-      if (after) return after();
       // The profile named is the source: its failure says it is not there, or what it lacks.
-      return profileCredentials(name, files, context);
+      if (!after || profileIsSource(named, files.profiles.get(name)))
+        return profileCredentials(name, files, context);
+      return after();
     };
   }
   const fetchAndHold = async () => {
@@ -124,17 +123,17 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
 /** The steps after the default profile, chosen by the environment. */
 function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCredentials>> {
   const { provider, env } = context;
-  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
+  const end = chainEnd(env);
+  if (end.step === "web identity") {
     const identity = {
-      tokenFile: env.AWS_WEB_IDENTITY_TOKEN_FILE,
-      roleArn: env.AWS_ROLE_ARN,
+      tokenFile: end.tokenFile,
+      roleArn: end.roleArn,
       // `||`: an empty name is none, as in the AWS SDKs (STS would refuse an empty RoleSessionName).
       sessionName: env.AWS_ROLE_SESSION_NAME || "mindgw",
     };
     return () => assumeRoleWithWebIdentity(context, identity);
   }
-  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)
-    return () => containerCredentials(provider, env, context.fetch, context.hold);
+  if (end.step === "container") return () => containerCredentials(provider, env, context.fetch, context.hold);
   return context.instanceMetadata;
 }
 

@@ -1,11 +1,22 @@
 import { existsSync } from "node:fs";
+import { awsCredentialStep, type ConfigKeys } from "./aws-credential-step.ts";
 import { awsEndpoint, BEDROCK_RUNTIME, STS } from "./aws-endpoint.ts";
 import { exchangedAtSts, givesCredentials, profileLacks } from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { environmentApiKey } from "./bedrock-api-key.ts";
+import { instanceMetadataDisabled } from "./ec2-instance-metadata.ts";
+import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
 
 type Env = Record<string, string | undefined>;
+
+/** A Bedrock provider's config, as far as its credentials and endpoints are read here. */
+interface AwsProvider {
+  aws?: ConfigKeys | undefined;
+  profile?: string | undefined;
+  region?: string | undefined;
+  base_url?: string | undefined;
+}
 
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
@@ -14,17 +25,14 @@ type Env = Record<string, string | undefined>;
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
- * credentials are certain to be got there. Each makes every call a 502. Said at start, at a
- * reload and by `config check`; `credentials` false for a region or Bedrock endpoint problem (its
- * credentials may be fine: it cannot call AWS), true for STS's (it can get none).
+ * credentials are certain to be got there; else, where the chain ends at EC2 instance metadata, an
+ * endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each makes every call a 502. Said at
+ * start, at a reload and by `config check`; `credentials` false for a region or Bedrock endpoint
+ * problem (its credentials may be fine: it cannot call AWS), true for STS's or instance metadata's
+ * (it can get none).
  */
 export function awsProfileProblem(
-  provider: {
-    aws?: object | undefined;
-    profile?: string | undefined;
-    region?: string | undefined;
-    base_url?: string | undefined;
-  },
+  provider: AwsProvider,
   env: Env,
 ): { problem: string; credentials: boolean } | undefined {
   const problem = profileProblem(provider, env) ?? missingWebIdentityFile(provider, env);
@@ -37,57 +45,54 @@ export function awsProfileProblem(
     };
   const { refused } = awsEndpoint(BEDROCK_RUNTIME, region, env, provider.profile, provider.base_url);
   if (refused !== undefined) return { problem: refused, credentials: false };
-  // STS's endpoint refused (FIPS beside AWS_ENDPOINT_URL_STS alone) fails only a chain that asks it.
-  if (!credentialsFromSts(provider, env)) return undefined;
-  const sts = awsEndpoint(STS, region, env, provider.profile);
-  return sts.refused === undefined
-    ? undefined
-    : { problem: `STS, where its credentials are got, cannot be asked: ${sts.refused}`, credentials: true };
+  const where = credentialsRefusedWhere(provider, region, env);
+  return where === undefined ? undefined : { problem: where, credentials: true };
 }
 
 /**
- * Whether the credential chain (aws-credentials.ts, in its order) gets the provider's credentials
- * at STS whatever answers: no `aws:` keys or Bedrock API key; not the environment's keys (unless a
- * profile is named); the profile named or `default` a role or web identity one
- * (`exchangedAtSts`), or, none named and `default` giving none, the environment's web identity.
+ * Why the endpoint the credential chain gets the provider's credentials from is refused before it
+ * is asked, as the SDKs refuse it, when the chain is certain to ask it (no Bedrock API key; the
+ * chain's step, aws-credential-step.ts): STS's (FIPS beside AWS_ENDPOINT_URL_STS alone) for a role
+ * or web identity profile (`exchangedAtSts`) or the environment's web identity; EC2 instance
+ * metadata's (an endpoint mode other than IPv4 or IPv6) where the chain ends there, unless it is
+ * turned off (`AWS_EC2_METADATA_DISABLED`).
  */
-function credentialsFromSts(
-  provider: { aws?: object | undefined; profile?: string | undefined },
-  env: Env,
-): boolean {
-  if (provider.aws || environmentApiKey({ profile: provider.profile }, env)) return false;
+function credentialsRefusedWhere(provider: AwsProvider, region: string, env: Env): string | undefined {
+  if (environmentApiKey({ profile: provider.profile }, env)) return undefined;
   const named = namedProfile(provider.profile, env);
-  if (!named && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return false;
-  const profile = readSharedFiles(env).profiles.get(named ?? "default");
-  if (profile && givesCredentials(profile)) return exchangedAtSts(profile);
-  return !named && Boolean(env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN);
+  const chain = awsCredentialStep(provider.aws, named, env, readSharedFiles(env));
+  const atSts =
+    chain.step === "web identity" ||
+    (chain.step === "profile" &&
+      chain.profile !== undefined &&
+      givesCredentials(chain.profile) &&
+      exchangedAtSts(chain.profile));
+  if (atSts) {
+    const sts = awsEndpoint(STS, region, env, provider.profile).refused;
+    return sts === undefined ? undefined : `STS, where its credentials are got, cannot be asked: ${sts}`;
+  }
+  if (chain.step !== "instance metadata" || instanceMetadataDisabled(env)) return undefined;
+  const imds = instanceMetadataEndpoint(env, provider.profile).refused;
+  return imds === undefined
+    ? undefined
+    : `EC2 instance metadata, where its credentials are got, cannot be asked: ${imds}`;
 }
 
 /**
  * That `AWS_WEB_IDENTITY_TOKEN_FILE` (beside `AWS_ROLE_ARN`) does not exist, where the chain reads
- * it: no keys of config's, the environment's or a Bedrock API key, no profile named, and `default`
- * giving none (aws-credentials.ts, in its order). EKS's pod identity webhook mounts it before the
- * gateway starts: one not there is a wrong path, as Azure's federated token file is said
- * (missing-credentials.ts). Its contents are read at each exchange, never here.
+ * it (its step, aws-credential-step.ts; no Bedrock API key). EKS's pod identity webhook mounts it
+ * before the gateway starts: one not there is a wrong path, as Azure's federated token file is
+ * said (missing-credentials.ts). Its contents are read at each exchange, never here.
  */
-function missingWebIdentityFile(
-  provider: { aws?: object | undefined; profile?: string | undefined },
-  env: Env,
-): string | undefined {
-  const file = env.AWS_WEB_IDENTITY_TOKEN_FILE;
-  if (!file || !env.AWS_ROLE_ARN || existsSync(file)) return undefined;
-  if (provider.aws || environmentApiKey({ profile: provider.profile }, env)) return undefined;
-  if (namedProfile(provider.profile, env) || (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY))
-    return undefined;
-  const fallback = readSharedFiles(env).profiles.get("default");
-  if (fallback && givesCredentials(fallback)) return undefined;
-  return `the web identity token file ${file} (AWS_WEB_IDENTITY_TOKEN_FILE) does not exist`;
+function missingWebIdentityFile(provider: AwsProvider, env: Env): string | undefined {
+  if (environmentApiKey({ profile: provider.profile }, env)) return undefined;
+  const named = namedProfile(provider.profile, env);
+  const chain = awsCredentialStep(provider.aws, named, env, readSharedFiles(env));
+  if (chain.step !== "web identity" || existsSync(chain.tokenFile)) return undefined;
+  return `the web identity token file ${chain.tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE) does not exist`;
 }
 
-function profileProblem(
-  provider: { aws?: object | undefined; profile?: string | undefined },
-  env: Env,
-): string | undefined {
+function profileProblem(provider: AwsProvider, env: Env): string | undefined {
   if (provider.aws) return undefined;
   // An Amazon Bedrock API key signs in its place: AWS_PROFILE is not read (bedrock-api-key.ts).
   if (environmentApiKey({ profile: provider.profile }, env)) return undefined;

@@ -100,7 +100,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     ]);
   });
 
-  test("both failing, the call's 502 says the fallback's failure and names both", async () => {
+  test("both failing, the call's 502 says the fallback's failure and names both; its log detail keeps FULL_URI's failure", async () => {
     fullDown = true;
     const failing = ((input: string | URL | Request, init?: RequestInit) =>
       String(input).includes("169.254.170.2")
@@ -123,6 +123,11 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect((error as GatewayError).status).toBe(502);
     expect((error as GatewayError).message).toContain(
       "could not get credentials for upstream br: the container credentials endpoint of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)",
+    );
+    // FULL_URI's failure is kept for the log (the route-failed and access lines' `detail`), never
+    // the caller's answer: the operator reads why each endpoint failed.
+    expect((error as GatewayError).detail).toContain(
+      "AWS_CONTAINER_CREDENTIALS_FULL_URI failed first: could not get credentials for upstream br: the container credentials endpoint answered 500",
     );
   });
 

@@ -45,8 +45,39 @@ export async function containerCredentials(
   } catch (error) {
     if (!relative || !(error instanceof CredentialFailure)) throw error;
     const what = `${WHAT} of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)`;
-    return askEndpoint(provider, ecsUrl(relative), env.AWS_CONTAINER_AUTHORIZATION_TOKEN, what, doFetch);
+    return askEndpoint(
+      provider,
+      ecsUrl(relative),
+      env.AWS_CONTAINER_AUTHORIZATION_TOKEN,
+      what,
+      doFetch,
+    ).catch((fallback: unknown) => {
+      throw afterFullUri(fallback, error);
+    });
   }
+}
+
+/**
+ * The fallback's failure, which the caller's 502 says, with FULL_URI's kept in its `detail` (the
+ * log's alone): the operator reads why each endpoint failed, not only the last.
+ */
+function afterFullUri(fallback: unknown, first: CredentialFailure): unknown {
+  if (!(fallback instanceof CredentialFailure)) return fallback;
+  const firstWords = first.detail === undefined ? first.message : `${first.message} (${first.detail})`;
+  const own = fallback.detail === undefined ? "" : `${fallback.detail}; `;
+  const { status, code, message, retryable, cause } = fallback;
+  return new CredentialFailure(
+    {
+      status,
+      code,
+      message,
+      retryable,
+      cause,
+      detail: `${own}AWS_CONTAINER_CREDENTIALS_FULL_URI failed first: ${firstWords}`,
+    },
+    fallback.retryAfterMs,
+    fallback.answered,
+  );
 }
 
 const WHAT = "the container credentials endpoint";

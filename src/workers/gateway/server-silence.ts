@@ -7,25 +7,25 @@
  */
 export class ServerSilence {
   /**
-   * Frames of answers heard from the server, any call's (heads, body chunks, ends): counted, not
-   * timed, so a frame costs an increment and no clock read. A call judged silent moves it too
-   * (`answeredNothing`), so that calls sent before it, judged later, are not judged by the same
-   * silence again.
+   * Frames of answers heard from the server, any call's (body chunks, ends): counted, not timed,
+   * so a frame costs an increment and no clock read. Not heads: a server that hangs may send one
+   * as it takes each call, and while calls overlap each new call's head would hide the calls
+   * before it from judgement. A call judged silent moves it too (`answeredNothing`), so that calls
+   * sent before it, judged later, are not judged by the same silence again.
    */
   heard = 0;
   /**
    * The calls whose exchange was cut unanswered while the server said nothing, each with the count
-   * as it was sent (or as its head came); made at the first.
+   * as it was sent; made at the first.
    */
   private silent: WeakMap<object, number> | undefined;
 
   /**
    * The exchange of `call` (the attempt that hooked it; a peer link's relay on the node holding the
-   * worker) was cut, `heardAtSend` the count as it was
-   * sent, or as its head came when one did: kept when the server has said nothing since, to any
-   * call (a body byte of its own included). Whatever
-   * cut it: a caller hanging up and an impatient entry's tighter bound are cut here too, and judge
-   * nothing (no count moves), so a hung server's calls beside them are still judged.
+   * worker) was cut, `heardAtSend` the count as it was sent: kept when the server has said nothing
+   * since, to any call (a body byte of its own included; a head is not counted). Whatever cut it:
+   * a caller hanging up and an impatient entry's tighter bound are cut here too, and judge nothing
+   * (no count moves), so a hung server's calls beside them are still judged.
    */
   cut(call: object, heardAtSend: number): void {
     if (this.heard !== heardAtSend) return;

@@ -73,11 +73,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   /** The stage of the caller's hook, not a listener on its signal. */
   private readonly hooked: boolean;
   /**
-   * What the worker's model server had said, to any call, as this one was sent, then as its head
-   * came (`ServerSilence`): a head with nothing after it until a bound cuts the call is as silent
-   * as no head (a server that took the call and hangs), where any body byte moves the count on.
+   * What the worker's model server had said, to any call, as this one was sent (`ServerSilence`):
+   * heads are not counted, so a head with nothing after it until a bound cuts the call is as silent
+   * as no head (a server that took the call and hangs), where any body byte or end moves it on.
    */
-  private heardAtSend: number;
+  private readonly heardAtSend: number;
 
   constructor(
     private readonly link: ExchangeLink,
@@ -115,7 +115,6 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   ): void {
     if (this.status !== 0 || this.finished) return;
     this.headed = true;
-    this.heardAtSend = this.link.silence.heard;
     this.status = status;
     this.contentType = contentType;
     this.retryAfter = retryAfter;
@@ -236,10 +235,10 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   /** The caller gave up (abort or stream cancel): tell the worker and stop. */
   abort(reason: unknown): void {
     if (this.finished) return;
-    // Cut unanswered, or answered a head and nothing since (`heardAtSend`, which a body byte
-    // leaves behind): whether the server said anything meanwhile is the router's to read, should a
-    // bound have cut it before the first byte (try-route.ts `attemptFailed`); the exchange judges
-    // nothing itself.
+    // Cut unanswered, or answered a head and nothing since (`heardAtSend`, which a body byte or an
+    // end, of this call or another, leaves behind): whether the server said anything meanwhile is
+    // the router's to read, should a bound have cut it before the first byte (try-route.ts
+    // `attemptFailed`); the exchange judges nothing itself.
     if (this.hook !== undefined) this.link.silence.cut(this.hook, this.heardAtSend);
     this.link.sendCancel(this.id, this.hook);
     this.finish();

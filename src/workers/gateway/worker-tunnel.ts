@@ -223,8 +223,9 @@ export class WorkerTunnel implements RegisteredWorker {
     // The connection's own frames (worker-connection.ts): none is a request's.
     if (frame.type === "heartbeat" || frame.type === "register" || frame.type === "drain") return;
     if (frame.type === "announce") return;
-    // Any call's answer, a late one's too, says the model server answers (server-silence.ts).
-    if (frame.type !== "error") this.silence.heard++;
+    // Any call's answer, a late one's too, says the model server answers (server-silence.ts): a
+    // body byte or an end. A head does not: a server that hangs may send one as it takes each call.
+    if (frame.type === "end") this.silence.heard++;
     // A JSON frame's id is the decimal text of one we issued; any other text matches none.
     const id = Number(frame.id);
     const exchange = String(id) === frame.id ? this.exchanges.get(id) : undefined;
@@ -275,7 +276,8 @@ export class WorkerTunnel implements RegisteredWorker {
   receiveAnswer(answer: Answer) {
     // Read out first: `answer` is the connection's, read into again by its next frame.
     const { id, status, contentType, retryAfter, body, end } = answer;
-    this.silence.heard++;
+    // A head alone is not the server speaking (`receive`).
+    if (end || body.byteLength > 0) this.silence.heard++;
     const exchange = this.exchanges.get(id);
     if (!exchange) return this.unknown(id, status ? "head" : "end");
     if (status) {

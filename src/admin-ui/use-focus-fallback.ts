@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef } from "preact/hooks";
+import { focusBack } from "./focus-back.ts";
 
 /**
  * Keeps keyboard focus on a list that reloads under it. Call `keepFocusOnReload` as the control
@@ -31,13 +32,9 @@ export function useFocusFallback<T extends HTMLElement>(shown: unknown, loading:
     }
     if (awaited.shown === shown && !awaited.loaded) return;
     before.current = undefined;
-    const at = document.activeElement;
     const pressed = control.current;
     control.current = null;
-    // Focus the user moved elsewhere meanwhile stays where they put it.
-    if (at !== null && at !== document.body) return;
-    if (pressed?.isConnected && !pressed.matches(":disabled")) pressed.focus();
-    else list.current?.focus();
+    focusBack(pressed, list.current);
   });
   const keepFocusOnReload = () => {
     before.current = { shown, loaded: false };

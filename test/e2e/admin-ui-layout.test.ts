@@ -3,7 +3,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
-import { auditRow } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, NARROWEST, SHOTS, WIDE } from "./harness/admin-ui-kit.ts";
 import type { TestBrowser } from "./harness/browser.ts";
 import { mismatchedStops, stopsSettled } from "./harness/scroll-stops.ts";
@@ -25,7 +25,9 @@ beforeAll(() => {
 
 describe("/admin in a real browser", () => {
   test("every page at 1280, 390 and 320 px, light and dark: nothing wider than the screen, no text cut short", async () => {
-    await signedIn();
+    // Signed in with an admin key of a long name: the header, which shows it above 600 px, says it whole.
+    const longName = "platform-operations-on-call-admin-key-for-the-eu-west-cluster";
+    await signInWithKey((await createKey(gw, { name: longName, role: "admin", models: ["*"] })).key);
     for (let i = 0; i < 12; i++) await statusOf(chat(adminKey, i % 4 === 3 ? "no-such-model" : "mock-chat"));
     for (const viewport of [WIDE, NARROW, NARROWEST]) {
       await page.setViewportSize(viewport);
@@ -53,6 +55,16 @@ describe("/admin in a real browser", () => {
           overflow: 0,
           cut: [],
         });
+        if (viewport === WIDE) {
+          const user = page.locator("header .user");
+          expect(await user.textContent()).toBe(longName);
+          // Whole in its box, not clipped in any way, an ellipsis or none.
+          expect(
+            await user.evaluate(
+              (el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight,
+            ),
+          ).toBe(true);
+        }
       }
     }
     await page.setViewportSize(WIDE);

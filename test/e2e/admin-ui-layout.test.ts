@@ -181,7 +181,7 @@ describe("/admin in a real browser", () => {
     }
   }, 60_000);
 
-  test("a scroll box is a Tab stop while, and only while, it scrolls: every page at 1280 and 390 px", async () => {
+  test("a scroll box is a Tab stop while, and only while, it scrolls: every page at 1280, 390 and 320 px", async () => {
     await signedIn();
     await statusOf(chat(adminKey));
     try {
@@ -216,22 +216,28 @@ describe("/admin in a real browser", () => {
     }
   }, 120_000);
 
-  test("at 390 px every page's link is in view, on every page: none hidden past the screen's edge", async () => {
+  test("at 390 and 320 px every page's link is in view, on every page: none hidden past the screen's edge", async () => {
     await signedIn();
-    await page.setViewportSize(NARROW);
     try {
-      for (const name of UI_PAGES) {
-        await page.goto(`${gw.url}/admin/${name}`);
-        await page.locator("main h1").waitFor();
-        const outOfView = await page.evaluate(() =>
-          [...document.querySelectorAll<HTMLElement>('nav[aria-label="Pages"] a')]
-            .filter((link) => {
-              const box = link.getBoundingClientRect();
-              return box.left < 0 || box.right > window.innerWidth;
-            })
-            .map((link) => link.textContent),
-        );
-        expect({ page: name, outOfView }).toEqual({ page: name, outOfView: [] });
+      for (const viewport of [NARROW, NARROWEST]) {
+        await page.setViewportSize(viewport);
+        for (const name of UI_PAGES) {
+          await page.goto(`${gw.url}/admin/${name}`);
+          await page.locator("main h1").waitFor();
+          const outOfView = await page.evaluate(() =>
+            [...document.querySelectorAll<HTMLElement>('nav[aria-label="Pages"] a')]
+              .filter((link) => {
+                const box = link.getBoundingClientRect();
+                return box.left < 0 || box.right > window.innerWidth;
+              })
+              .map((link) => link.textContent),
+          );
+          expect({ page: name, width: viewport.width, outOfView }).toEqual({
+            page: name,
+            width: viewport.width,
+            outOfView: [],
+          });
+        }
       }
     } finally {
       await page.setViewportSize(WIDE);

@@ -8,7 +8,7 @@ import { adminUi, NARROW, NARROWEST, SHOTS, WIDE } from "./harness/admin-ui-kit.
 import type { TestBrowser } from "./harness/browser.ts";
 import { mismatchedStops, stopsSettled } from "./harness/scroll-stops.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { waitFor } from "./harness/wait-for.ts";
+import { waitFor, waitForOrSay } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). Every page at 1280, 390 and
 // 320 px, light and dark; the requests table with apps mounted.
@@ -215,6 +215,44 @@ describe("/admin in a real browser", () => {
       await page.setViewportSize(WIDE);
     }
   }, 120_000);
+
+  test("at 320 px a control reached with Tab in a table's scroll box is scrolled wholly into it: a key's Revoke, after its Rotate and Limits", async () => {
+    await signedIn();
+    await createKey(gw, { name: "whole-in-its-box" });
+    await page.setViewportSize(NARROWEST);
+    try {
+      await page.goto(`${gw.url}/admin/keys`);
+      await page.locator("tr[data-key-name]").first().waitFor();
+      await page.getByRole("button", { name: "New key" }).click();
+      await page.getByRole("form", { name: "New key" }).getByLabel("Name").focus();
+      // Tab on from Name, past the form's controls, the table's box and the row's Rotate and Limits.
+      const revoke = page
+        .getByRole("region", { name: "Keys table", exact: true })
+        .getByRole("button", { name: "Revoke", exact: true })
+        .first();
+      for (let tabs = 0; !(await revoke.evaluate((el) => el === document.activeElement)); tabs++) {
+        expect(tabs).toBeLessThan(30);
+        await page.keyboard.press("Tab");
+      }
+      // How many px of the button are past either edge of the box's inside.
+      const outside = () =>
+        revoke.evaluate((button) => {
+          const box = button.closest(".scroll");
+          if (!box) return "no box";
+          const left = box.getBoundingClientRect().left + box.clientLeft;
+          const { left: from, right: to } = button.getBoundingClientRect();
+          return Math.max(0, left - from) + Math.max(0, to - (left + box.clientWidth));
+        });
+      // Under a px: the box scrolls by whole px, the button's edges fall between them.
+      await waitForOrSay(
+        "Revoke wholly inside the table's box",
+        async () => Number(await outside()) < 1,
+        outside,
+      );
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+  }, 60_000);
 
   test("at 390 and 320 px every page's link is in view, on every page: none hidden past the screen's edge", async () => {
     await signedIn();

@@ -34,11 +34,26 @@ function onResize(entries: readonly ResizeObserverEntry[]) {
 }
 
 /**
+ * A control in the box reached from the keyboard (a key's Revoke, Tab after its Limits) is scrolled
+ * wholly into the box: Chromium's focus scrolls a box sideways only until part of the control
+ * shows (w3c/csswg-drafts#4778), which left Revoke half past the box's edge at 320 px.
+ * `scrollIntoView` "nearest" moves the box no more than that takes. Focus from a pointer is left
+ * be: the box scrolled as a button is pressed would move it from under the pointer, and its click
+ * would be lost.
+ */
+function wholeInView(event: FocusEvent) {
+  const control = event.target;
+  if (!(control instanceof HTMLElement) || control === event.currentTarget) return;
+  if (control.matches(":focus-visible")) control.scrollIntoView({ block: "nearest", inline: "nearest" });
+}
+
+/**
  * The box's ref: one function for every box, so Preact calls it when a box is drawn, not at each
  * render. The elements in the box when it is drawn are watched with it.
  */
 function watchOverflow(box: HTMLElement | null) {
   if (!box) return;
+  box.addEventListener("focusin", wholeInView);
   sizes ??= new ResizeObserver(onResize);
   for (const watched of [box, ...box.children]) {
     boxOf.set(watched, box);

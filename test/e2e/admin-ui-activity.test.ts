@@ -175,6 +175,34 @@ describe("/admin in a real browser", () => {
     });
   }, 60_000);
 
+  test("activity: the page clicked while Load older's page is on its way leaves focus where the user put it", async () => {
+    await signedIn();
+    const target = { url: gw.url, adminKey };
+    // More than two pages of changes (50 each): Load older is still there once the second is in.
+    for (let i = 0; i < 110; i += 11)
+      await Promise.all(
+        Array.from({ length: 11 }, (_, j) => createKey(target, { name: `clicked-away-${i + j}` })),
+      );
+    await page.goto(`${gw.url}/admin/activity`);
+    const rows = page.locator("table.actions-table tbody tr");
+    await rows.nth(49).waitFor();
+    const older = page.getByRole("button", { name: "Load older" });
+    const { asked } = await holdRequests(
+      (url) => url.pathname === "/admin/api/actions" && url.searchParams.has("before"),
+    );
+    await older.focus();
+    await page.keyboard.press("Enter");
+    const call = await asked;
+    // The header's name is no control: clicked, it leaves focus on the page itself.
+    await page.locator(".top .brand").click();
+    expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+    await call.continue();
+    await rows.nth(50).waitFor();
+    // Enabled once loading is over, in the render that would give focus back.
+    await older.and(page.locator(":enabled")).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("BODY");
+  }, 60_000);
+
   test("activity: older changes still on their way when a caller is chosen are dropped, never added under that caller's", async () => {
     await signedIn();
     const target = { url: gw.url, adminKey };

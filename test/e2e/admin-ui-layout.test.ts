@@ -3,12 +3,12 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
-import { auditRow } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { adminUi, NARROW, NARROWEST, SHOTS, WIDE } from "./harness/admin-ui-kit.ts";
 import type { TestBrowser } from "./harness/browser.ts";
 import { mismatchedStops, stopsSettled } from "./harness/scroll-stops.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { waitFor } from "./harness/wait-for.ts";
+import { waitFor, waitForOrSay } from "./harness/wait-for.ts";
 
 // The web control plane in a real browser (harness/admin-ui-kit.ts). Every page at 1280, 390 and
 // 320 px, light and dark; the requests table with apps mounted.
@@ -25,7 +25,9 @@ beforeAll(() => {
 
 describe("/admin in a real browser", () => {
   test("every page at 1280, 390 and 320 px, light and dark: nothing wider than the screen, no text cut short", async () => {
-    await signedIn();
+    // Signed in with an admin key of a long name: the header, which shows it above 600 px, says it whole.
+    const longName = "platform-operations-on-call-admin-key-for-the-eu-west-cluster";
+    await signInWithKey((await createKey(gw, { name: longName, role: "admin", models: ["*"] })).key);
     for (let i = 0; i < 12; i++) await statusOf(chat(adminKey, i % 4 === 3 ? "no-such-model" : "mock-chat"));
     for (const viewport of [WIDE, NARROW, NARROWEST]) {
       await page.setViewportSize(viewport);
@@ -53,6 +55,16 @@ describe("/admin in a real browser", () => {
           overflow: 0,
           cut: [],
         });
+        if (viewport === WIDE) {
+          const user = page.locator("header .user");
+          expect(await user.textContent()).toBe(longName);
+          // Whole in its box, not clipped in any way, an ellipsis or none.
+          expect(
+            await user.evaluate(
+              (el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight,
+            ),
+          ).toBe(true);
+        }
       }
     }
     await page.setViewportSize(WIDE);
@@ -169,7 +181,7 @@ describe("/admin in a real browser", () => {
     }
   }, 60_000);
 
-  test("a scroll box is a Tab stop while, and only while, it scrolls: every page at 1280 and 390 px", async () => {
+  test("a scroll box is a Tab stop while, and only while, it scrolls: every page at 1280, 390 and 320 px", async () => {
     await signedIn();
     await statusOf(chat(adminKey));
     try {
@@ -204,22 +216,66 @@ describe("/admin in a real browser", () => {
     }
   }, 120_000);
 
-  test("at 390 px every page's link is in view, on every page: none hidden past the screen's edge", async () => {
+  test("at 320 px a control reached with Tab in a table's scroll box is scrolled wholly into it: a key's Revoke, after its Rotate and Limits", async () => {
     await signedIn();
-    await page.setViewportSize(NARROW);
+    await createKey(gw, { name: "whole-in-its-box" });
+    await page.setViewportSize(NARROWEST);
     try {
-      for (const name of UI_PAGES) {
-        await page.goto(`${gw.url}/admin/${name}`);
-        await page.locator("main h1").waitFor();
-        const outOfView = await page.evaluate(() =>
-          [...document.querySelectorAll<HTMLElement>('nav[aria-label="Pages"] a')]
-            .filter((link) => {
-              const box = link.getBoundingClientRect();
-              return box.left < 0 || box.right > window.innerWidth;
-            })
-            .map((link) => link.textContent),
-        );
-        expect({ page: name, outOfView }).toEqual({ page: name, outOfView: [] });
+      await page.goto(`${gw.url}/admin/keys`);
+      await page.locator("tr[data-key-name]").first().waitFor();
+      await page.getByRole("button", { name: "New key" }).click();
+      await page.getByRole("form", { name: "New key" }).getByLabel("Name").focus();
+      // Tab on from Name, past the form's controls, the table's box and the row's Rotate and Limits.
+      const revoke = page
+        .getByRole("region", { name: "Keys table", exact: true })
+        .getByRole("button", { name: "Revoke", exact: true })
+        .first();
+      for (let tabs = 0; !(await revoke.evaluate((el) => el === document.activeElement)); tabs++) {
+        expect(tabs).toBeLessThan(30);
+        await page.keyboard.press("Tab");
+      }
+      // How many px of the button are past either edge of the box's inside.
+      const outside = () =>
+        revoke.evaluate((button) => {
+          const box = button.closest(".scroll");
+          if (!box) return "no box";
+          const left = box.getBoundingClientRect().left + box.clientLeft;
+          const { left: from, right: to } = button.getBoundingClientRect();
+          return Math.max(0, left - from) + Math.max(0, to - (left + box.clientWidth));
+        });
+      // Under a px: the box scrolls by whole px, the button's edges fall between them.
+      await waitForOrSay(
+        "Revoke wholly inside the table's box",
+        async () => Number(await outside()) < 1,
+        outside,
+      );
+    } finally {
+      await page.setViewportSize(WIDE);
+    }
+  }, 60_000);
+
+  test("at 390 and 320 px every page's link is in view, on every page: none hidden past the screen's edge", async () => {
+    await signedIn();
+    try {
+      for (const viewport of [NARROW, NARROWEST]) {
+        await page.setViewportSize(viewport);
+        for (const name of UI_PAGES) {
+          await page.goto(`${gw.url}/admin/${name}`);
+          await page.locator("main h1").waitFor();
+          const outOfView = await page.evaluate(() =>
+            [...document.querySelectorAll<HTMLElement>('nav[aria-label="Pages"] a')]
+              .filter((link) => {
+                const box = link.getBoundingClientRect();
+                return box.left < 0 || box.right > window.innerWidth;
+              })
+              .map((link) => link.textContent),
+          );
+          expect({ page: name, width: viewport.width, outOfView }).toEqual({
+            page: name,
+            width: viewport.width,
+            outOfView: [],
+          });
+        }
       }
     } finally {
       await page.setViewportSize(WIDE);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import type { Locator, Page, Route } from "playwright-core";
 import { createKey } from "./harness/admin-api.ts";
-import { adminUi } from "./harness/admin-ui-kit.ts";
+import { adminUi, WIDE } from "./harness/admin-ui-kit.ts";
 import { focusReaches, whereFocusIs } from "./harness/focus.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitForOrSay } from "./harness/wait-for.ts";
@@ -21,10 +21,12 @@ beforeAll(() => {
 });
 
 /**
- * Presses `button` with Enter while its POST to `path` is held, sees focus leave it for the page
- * as it is disabled, lets the call go on to be refused, and waits for focus back on it.
+ * Presses `button` with Enter while its POST to `path` is held, and sees focus leave it for the
+ * page as it is disabled; `meanwhile` runs then, before the call goes on to be refused. Resolves
+ * once the refusal is said and the button is enabled again (focus given back, if it is, in the
+ * same render).
  */
-async function refusedFromKeyboard(button: Locator, path: string, refusal: RegExp) {
+async function refusedWhileHeld(button: Locator, path: string, refusal: RegExp, meanwhile = async () => {}) {
   let held: (route: Route) => void = () => {};
   const asked = new Promise<Route>((resolve) => {
     held = resolve;
@@ -43,11 +45,31 @@ async function refusedFromKeyboard(button: Locator, path: string, refusal: RegEx
       () => whereFocusIs(page),
       10_000,
     );
+    await meanwhile();
     await call.continue();
     await page.getByRole("alert").getByText(refusal).waitFor();
-    await focusReaches(button, "focus back on the button pressed once its call is refused");
+    await waitForOrSay(
+      "the button enabled again",
+      () => button.isEnabled(),
+      () => whereFocusIs(page),
+      10_000,
+    );
   }, /status of 40[01]/);
-  expect(await button.isEnabled()).toBe(true);
+}
+
+/** Presses `button` from the keyboard, its call refused: focus is given back to it. */
+async function refusedFromKeyboard(button: Locator, path: string, refusal: RegExp) {
+  await refusedWhileHeld(button, path, refusal);
+  await focusReaches(button, "focus back on the button pressed once its call is refused");
+}
+
+/** Signs out and fills the sign-in form with a key the gateway does not know. */
+async function signInWithUnknownKey() {
+  await page.goto("about:blank");
+  await ui.browser.context.clearCookies();
+  await page.goto(`${gw.url}/admin/`);
+  await page.getByLabel("Admin key").fill("mgw_not-a-key-this-gateway-issued");
+  return page.getByRole("button", { name: "Sign in" });
 }
 
 describe("/admin in a real browser", () => {
@@ -89,11 +111,21 @@ describe("/admin in a real browser", () => {
   }, 60_000);
 
   test("sign-in: Sign in refused (a key the gateway does not know) gives focus back to Sign in", async () => {
-    await page.goto("about:blank");
-    await ui.browser.context.clearCookies();
-    await page.goto(`${gw.url}/admin/`);
-    await page.getByLabel("Admin key").fill("mgw_not-a-key-this-gateway-issued");
-    await refusedFromKeyboard(page.getByRole("button", { name: "Sign in" }), "/admin/auth/login", /./);
+    await refusedFromKeyboard(await signInWithUnknownKey(), "/admin/auth/login", /./);
+  }, 60_000);
+
+  test("sign-in: the page's blank space clicked while Sign in's call is out leaves focus where the user put it once it is refused", async () => {
+    const signIn = await signInWithUnknownKey();
+    await refusedWhileHeld(signIn, "/admin/auth/login", /./, async () => {
+      // The page's own blank space, no control under it: a click there leaves focus on the page.
+      const [x, y] = [4, WIDE.height - 4];
+      expect(
+        await page.evaluate(([x, y]) => document.elementFromPoint(x ?? 0, y ?? 0)?.tagName, [x, y]),
+      ).toMatch(/^(BODY|HTML)$/);
+      await page.mouse.click(x, y);
+    });
+    // Measured once the button is enabled again: focus given back would have been by then.
+    expect(await whereFocusIs(page)).toMatch(/^body\b/);
   }, 60_000);
 });
 

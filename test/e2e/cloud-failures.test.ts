@@ -4,7 +4,8 @@ import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import type { CloudFailure } from "../fake-cloud/fake-cloud-api.ts";
 import { auditRow } from "./harness/admin-api.ts";
-import { cloudGateway, WEATHER } from "./harness/cloud-gateway.ts";
+import { cloudGateway, INPUT_TOO_LONG, WEATHER } from "./harness/cloud-gateway.ts";
+import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -37,18 +38,22 @@ async function azureRouteFault(
   });
   expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
   cloud.failNext(alone);
-  const refused = (await openai.chat.completions
-    .create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] })
-    .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+  const refused = await openaiFailure(
+    openai.chat.completions.create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] }),
+  );
   expect(refused).toBeInstanceOf(OpenAI.APIError);
   expect(refused.status).toBe(502);
   expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
   expect(refused.message).toContain(`upstream az answered 400: ${says}`);
   expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
   cloud.failNext(anthropicAlone);
-  const anthropicRefused = (await anthropic.messages
-    .create({ model: "azure-4o", max_tokens: 32, messages: [{ role: "user", content: "x" }] })
-    .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+  const anthropicRefused = await anthropicFailure(
+    anthropic.messages.create({
+      model: "azure-4o",
+      max_tokens: 32,
+      messages: [{ role: "user", content: "x" }],
+    }),
+  );
   expect(anthropicRefused.status).toBe(502);
   expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
   return anthropicRefused;
@@ -56,31 +61,31 @@ async function azureRouteFault(
 
 describe("vendor failures in the caller's dialect", () => {
   test("a Bedrock ValidationException is the caller's 400, with Bedrock's message", async () => {
-    cloud.failNext({
-      status: 400,
-      type: "ValidationException",
-      message: "Input is too long for requested model.",
-    });
-    const error = await openai.chat.completions
-      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
+    cloud.failNext(INPUT_TOO_LONG);
+    const error = await openaiFailure(
+      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
+    );
     expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
-    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("Input is too long");
+    expect(error.status).toBe(400);
+    expect(error.message).toContain("Input is too long");
   });
 
   test("Amazon Nova's context refusal on Bedrock (\"Input Tokens Exceeded\"): context_length_exceeded to an OpenAI caller, Anthropic's words to Claude Code", async () => {
     const nova =
       "The model returned the following errors: Input Tokens Exceeded: Number of input tokens exceeds maximum length. Please update the input to try again.";
     cloud.failNext({ status: 400, type: "ValidationException", message: nova });
-    const error = (await openai.chat.completions
-      .create({ model: "nova", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      openai.chat.completions.create({ model: "nova", messages: [{ role: "user", content: "x" }] }),
+    );
     expect([error.status, error.code, error.param]).toEqual([400, "context_length_exceeded", "messages"]);
     cloud.failNext({ status: 400, type: "ValidationException", message: nova });
-    const refused = (await anthropic.messages
-      .create({ model: "nova", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const refused = await anthropicFailure(
+      anthropic.messages.create({
+        model: "nova",
+        max_tokens: 20,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
     expect((refused.error as { error: { message: string } }).error.message).toBe(
       `prompt is too long: ValidationException: ${nova}`,
@@ -96,16 +101,20 @@ describe("vendor failures in the caller's dialect", () => {
     const listing =
       "1 validation error detected: Value 'when context window exceeded' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+";
     cloud.failNext({ status: 400, type: "ValidationException", message: listing });
-    const error = (await openai.chat.completions
-      .create({ model: "nova", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      openai.chat.completions.create({ model: "nova", messages: [{ role: "user", content: "x" }] }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.code).not.toBe("context_length_exceeded");
     expect(error.message).toContain(listing);
     cloud.failNext({ status: 400, type: "ValidationException", message: listing });
-    const refused = (await anthropic.messages
-      .create({ model: "nova", max_tokens: 20, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const refused = await anthropicFailure(
+      anthropic.messages.create({
+        model: "nova",
+        max_tokens: 20,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
     const said = (refused.error as { error: { type: string; message: string } }).error;
     expect(said.type).toBe("invalid_request_error");
@@ -126,13 +135,15 @@ describe("vendor failures in the caller's dialect", () => {
       messages: [{ role: "user", content: "stream please" }],
       stream: true,
     });
-    const error = await (async () => {
-      for await (const _ of stream) {
-        // drain until the error
-      }
-    })().catch((e: unknown) => e);
+    const error = await openaiFailure(
+      (async () => {
+        for await (const _ of stream) {
+          // drain until the error
+        }
+      })(),
+    );
     expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+    expect(error.error).toMatchObject({
       type: "server_error",
       code: "upstream_error",
     });
@@ -152,9 +163,13 @@ describe("vendor failures in the caller's dialect", () => {
     expect(reply.choices[0]?.message.content).toBeString();
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
     cloud.failNext(MODEL_ERROR);
-    const refused = (await anthropic.messages
-      .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const refused = await anthropicFailure(
+      anthropic.messages.create({
+        model: "claude-bedrock",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
     expect(refused.status).toBe(502);
     expect(refused.error).toMatchObject({ error: { type: "api_error" } });
@@ -175,9 +190,9 @@ describe("vendor failures in the caller's dialect", () => {
     expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
     cloud.failNext(INVALID_ID);
-    const refused = (await openai.chat.completions
-      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const refused = await openaiFailure(
+      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
+    );
     expect(refused).toBeInstanceOf(OpenAI.APIError);
     expect(refused.status).toBe(502);
     expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
@@ -240,18 +255,22 @@ describe("vendor failures in the caller's dialect", () => {
       msRetryAfterMs: "30500",
     };
     cloud.failNext(LIMITED);
-    const limited = (await openai.chat.completions
-      .create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const limited = await openaiFailure(
+      openai.chat.completions.create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] }),
+    );
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
     expect({
       ms: limited.headers?.get("retry-after-ms"),
       seconds: limited.headers?.get("retry-after"),
     }).toEqual({ ms: "30500", seconds: "31" });
     cloud.failNext(LIMITED);
-    const refused = (await anthropic.messages
-      .create({ model: "azure-4o", max_tokens: 32, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const refused = await anthropicFailure(
+      anthropic.messages.create({
+        model: "azure-4o",
+        max_tokens: 32,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
     expect(refused.headers?.get("retry-after")).toBe("31");
   });
@@ -279,9 +298,13 @@ describe("vendor failures in the caller's dialect", () => {
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
 
     cloud.failNext({ ...FAILED, stopReason: "malformed_tool_use" });
-    const refused = (await anthropic.messages
-      .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const refused = await anthropicFailure(
+      anthropic.messages.create({
+        model: "claude-bedrock",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
     expect(refused.status).toBe(502);
     expect(refused.message).toContain("malformed tool call (Bedrock stopReason malformed_tool_use)");
@@ -303,9 +326,9 @@ describe("vendor failures in the caller's dialect", () => {
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
     const told = `upstream br timed out: ModelTimeoutException: ${TIMEOUT.message}`;
     cloud.failNext(TIMEOUT);
-    const error = (await openai.chat.completions
-      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
+    );
     expect([error.status, error.code, (error.error as { message?: string }).message]).toEqual([
       504,
       "upstream_timeout",
@@ -314,9 +337,13 @@ describe("vendor failures in the caller's dialect", () => {
     const row = await auditRow(gw, error.requestID ?? "");
     expect([row.status, row.errorClass, row.attempts?.[0]?.status]).toEqual([504, "upstream_timeout", 408]);
     cloud.failNext(TIMEOUT);
-    const refused = (await anthropic.messages
-      .create({ model: "claude-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const refused = await anthropicFailure(
+      anthropic.messages.create({
+        model: "claude-bedrock",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(refused.status).toBe(504);
     expect(refused.error).toEqual({
       type: "error",
@@ -352,9 +379,9 @@ describe("vendor failures in the caller's dialect", () => {
       const said = type === "UNAVAILABLE" ? message : `${type}: ${message}`;
       const told = `upstream ${provider} answered ${status}: ${said}`;
       cloud.failNext({ status, type, message });
-      const error = (await openai.chat.completions
-        .create({ model, messages: [{ role: "user", content: "x" }] })
-        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const error = await openaiFailure(
+        openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }),
+      );
       expect([error.status, error.code, error.type, (error.error as { message?: string }).message]).toEqual([
         503,
         "server_is_overloaded",
@@ -363,9 +390,9 @@ describe("vendor failures in the caller's dialect", () => {
       ]);
       expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 503, errorMessage: told });
       cloud.failNext({ status, type, message });
-      const refused = (await anthropic.messages
-        .create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-        .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      const refused = await anthropicFailure(
+        anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
+      );
       expect(refused.status).toBe(529);
       expect(refused.error).toEqual({
         type: "error",
@@ -379,9 +406,9 @@ describe("vendor failures in the caller's dialect", () => {
   test("Bedrock's ModelNotReadyException (a 429 for a model still loading) is an overload too, not a rate limit", async () => {
     const message = "Model is not ready for inference. Wait and try your request again.";
     cloud.failNext({ status: 429, type: "ModelNotReadyException", message });
-    const error = (await openai.chat.completions
-      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
+    );
     expect([error.status, error.code]).toEqual([503, "server_is_overloaded"]);
     // The attempt keeps the status Bedrock answered with.
     const row = await auditRow(gw, error.requestID ?? "");
@@ -394,9 +421,9 @@ describe("vendor failures in the caller's dialect", () => {
       "Backend http://tpu-7.corp.internal:8471/v1/generate refused key sk-abcdefghijklmnopqrst1234.";
     const told = "upstream gm answered 503: Backend (a URL) refused key [redacted].";
     cloud.failNext({ status: 503, type: "UNAVAILABLE", message });
-    const error = (await openai.chat.completions
-      .create({ model: "gemini-flash", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      openai.chat.completions.create({ model: "gemini-flash", messages: [{ role: "user", content: "x" }] }),
+    );
     expect([error.status, (error.error as { message?: string }).message]).toEqual([503, told]);
     expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 503, errorMessage: told });
   });
@@ -407,12 +434,16 @@ describe("vendor failures in the caller's dialect", () => {
       type: "INVALID_ARGUMENT",
       message: "Request contains an invalid argument.",
     });
-    const error = await anthropic.messages
-      .create({ model: "gemini-flash", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
+    const error = await anthropicFailure(
+      anthropic.messages.create({
+        model: "gemini-flash",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(error).toBeInstanceOf(Anthropic.APIError);
-    expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(400);
-    expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain("invalid argument");
+    expect(error.status).toBe(400);
+    expect(error.message).toContain("invalid argument");
   });
 });
 

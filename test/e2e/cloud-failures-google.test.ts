@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { cloudGateway } from "./harness/cloud-gateway.ts";
-import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
+import { anthropicFailure, drained, openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Google's errors in the caller's dialect (harness/cloud-gateway.ts, split from
@@ -178,13 +178,7 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
       messages: [{ role: "user", content: "stream please" }],
       stream: true,
     });
-    const error = await openaiFailure(
-      (async () => {
-        for await (const _ of stream) {
-          // drain until the error
-        }
-      })(),
-    );
+    const error = await openaiFailure(drained(stream));
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(error.error).toMatchObject({ type: "rate_limit_error", message: QUOTA.message });
     cloud.failNext({ ...QUOTA, midStream: true });

@@ -4,7 +4,7 @@ import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { cloudGateway, INPUT_TOO_LONG, WEATHER } from "./harness/cloud-gateway.ts";
-import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
+import { anthropicFailure, drained, openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -98,13 +98,7 @@ describe("vendor failures in the caller's dialect", () => {
       messages: [{ role: "user", content: "stream please" }],
       stream: true,
     });
-    const error = await openaiFailure(
-      (async () => {
-        for await (const _ of stream) {
-          // drain until the error
-        }
-      })(),
-    );
+    const error = await openaiFailure(drained(stream));
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(error.error).toMatchObject({
       type: "server_error",

@@ -21,3 +21,10 @@ export const openaiFailure = (call: PromiseLike<unknown>) =>
 /** What an Anthropic SDK call that must fail threw. */
 export const anthropicFailure = (call: PromiseLike<unknown>) =>
   failureOf<InstanceType<typeof Anthropic.APIError>>(call);
+
+/** Reads an SDK's stream to its end, for a stream that must fail in the middle: `openaiFailure(drained(stream))`. */
+export async function drained(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of stream) {
+    // Nothing to keep: the test reads the error it ends in.
+  }
+}

@@ -37,18 +37,31 @@ const configAt = (path: string) =>
     models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
   });
 
+/** What createGateway failed with; null where it started. */
+const startFailure = (options: Parameters<typeof createGateway>[0]): Promise<unknown> =>
+  createGateway(options).then(
+    () => null,
+    (error: unknown) => error,
+  );
+
+/** A start on a new file with `factory` fails at once, saying `message`, with nothing left open on the file. */
+async function expectFactoryRefused(file: string, factory: ProviderFactory, message: string): Promise<void> {
+  const path = join(dir, file);
+  const failed = await startFailure({ config: configAt(path), providers: factory, logger: silentLogger });
+  expect(failed).toBeInstanceOf(Error);
+  expect((failed as Error).message).toBe(message);
+  expect(openOn(path)).toBe(0);
+}
+
 test("a start that fails on a provider closes the built-in storage's files and hands out no bootstrap key", async () => {
   const path = join(dir, "built-in.db");
   const shown: string[] = [];
-  const failed = await createGateway({
+  const failed = await startFailure({
     config: configAt(path),
     providers: refusing,
     logger: silentLogger,
     onBootstrapKey: (key) => shown.push(key),
-  }).then(
-    () => null,
-    (error: unknown) => error,
-  );
+  });
   expect((failed as Error).message).toBe("cannot build demo");
   // Nothing of the database is left open (its file, WAL and shared memory stayed open before), and
   // no key was made or shown (one was).
@@ -67,7 +80,7 @@ test("a start that fails on a provider closes the built-in storage's files and h
 test("a start that fails on a provider closes an embedder's storage, once", async () => {
   const sqlite = openSqliteStorage(join(dir, "embedders.db"));
   let closes = 0;
-  const failed = await createGateway({
+  const failed = await startFailure({
     config: configAt(join(dir, "unused.db")),
     storage: {
       ...sqlite,
@@ -78,10 +91,7 @@ test("a start that fails on a provider closes an embedder's storage, once", asyn
     },
     providers: refusing,
     logger: silentLogger,
-  }).then(
-    () => null,
-    (error: unknown) => error,
-  );
+  });
   expect((failed as Error).message).toBe("cannot build demo");
   expect(closes).toBe(1);
 });
@@ -89,7 +99,7 @@ test("a start that fails on a provider closes an embedder's storage, once", asyn
 test("a start that fails at its bootstrap key, the last step, starts no backfill on the storage its undo closes", async () => {
   const sqlite = openSqliteStorage(join(dir, "bootstrap-fails.db"));
   const steps: string[] = [];
-  const failed = await createGateway({
+  const failed = await startFailure({
     config: configAt(join(dir, "unused-too.db")),
     storage: {
       ...sqlite,
@@ -108,65 +118,37 @@ test("a start that fails at its bootstrap key, the last step, starts no backfill
     events: [{ publish: () => {}, close: async () => void steps.push("sink closed") }],
     logger: silentLogger,
     onBootstrapKey: () => {},
-  }).then(
-    () => null,
-    (error: unknown) => error,
-  );
+  });
   expect((failed as Error).message).toContain("key store down");
   expect(steps).toEqual(["sink closed", "storage closed"]);
 });
 
-test("a provider factory that returns no provider (a JavaScript caller's) fails the start at once, naming the provider", async () => {
-  const path = join(dir, "no-provider.db");
-  const nothing = (() => undefined) as unknown as ProviderFactory;
-  const failed = await createGateway({
-    config: configAt(path),
-    providers: nothing,
-    logger: silentLogger,
-  }).then(
-    () => null,
-    (error: unknown) => error,
-  );
-  expect(failed).toBeInstanceOf(Error);
-  expect((failed as Error).message).toBe(
+test("a provider factory that returns no provider (a JavaScript caller's) fails the start at once, naming the provider", () =>
+  expectFactoryRefused(
+    "no-provider.db",
+    (() => undefined) as unknown as ProviderFactory,
     "the provider factory returned no provider for demo (undefined): it must return a Provider",
-  );
-  expect(openOn(path)).toBe(0);
-});
+  ));
 
-test("an async provider factory (a JavaScript caller's) fails the start at once, saying it must be synchronous", async () => {
-  const path = join(dir, "async-provider.db");
-  const later = (async (config: { name: string }) => ({ name: config.name })) as unknown as ProviderFactory;
-  const failed = await createGateway({
-    config: configAt(path),
-    providers: later,
-    logger: silentLogger,
-  }).then(
-    () => null,
-    (error: unknown) => error,
-  );
-  // Before, the Promise was taken for a provider: the start resolved and every chat answered 500.
-  expect(failed).toBeInstanceOf(Error);
-  expect((failed as Error).message).toBe(
+// Before, the Promise was taken for a provider: the start resolved and every chat answered 500.
+test("an async provider factory (a JavaScript caller's) fails the start at once, saying it must be synchronous", () =>
+  expectFactoryRefused(
+    "async-provider.db",
+    (async (config: { name: string }) => ({ name: config.name })) as unknown as ProviderFactory,
     "the provider factory returned a Promise for demo: it must be synchronous and return a Provider",
-  );
-  expect(openOn(path)).toBe(0);
-});
+  ));
 
 test("an onBootstrapKey that throws fails the start and leaves no valid key unseen: the next start on the file hands over one that works", async () => {
   const path = join(dir, "receiver-throws.db");
   let seen = "";
-  const failed = await createGateway({
+  const failed = await startFailure({
     config: configAt(path),
     logger: silentLogger,
     onBootstrapKey: (key) => {
       seen = key;
       throw new Error("vault down");
     },
-  }).then(
-    () => null,
-    (error: unknown) => error,
-  );
+  });
   expect((failed as Error).message).toBe("vault down");
   const shown: string[] = [];
   const startOn = () =>
@@ -190,7 +172,7 @@ test("an onBootstrapKey that throws fails the start and leaves no valid key unse
 test("an async onBootstrapKey whose promise rejects fails the start like one that throws: its key never admits", async () => {
   const path = join(dir, "async-receiver-rejects.db");
   let seen = "";
-  const failed = await createGateway({
+  const failed = await startFailure({
     config: configAt(path),
     logger: silentLogger,
     onBootstrapKey: async (key) => {
@@ -198,10 +180,7 @@ test("an async onBootstrapKey whose promise rejects fails the start like one tha
       await Promise.resolve();
       throw new Error("vault down");
     },
-  }).then(
-    () => null,
-    (error: unknown) => error,
-  );
+  });
   // Before, the promise went unawaited: the start resolved, the key was made valid, held by nobody.
   expect((failed as Error).message).toBe("vault down");
   const shown: string[] = [];

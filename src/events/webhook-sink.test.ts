@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
-import { createWebhookSink, webhookSignature } from "./webhook-sink.ts";
+import { createWebhookSink, type WebhookSinkOptions, webhookSignature } from "./webhook-sink.ts";
 
 // A real receiver on a loopback port: what arrives, with which headers, answered as scripted.
 interface Delivery {
@@ -54,6 +54,23 @@ const started = (answer?: (n: number) => number | "hang") => {
   return r;
 };
 
+/**
+ * A sink signing with "k" that notes each drop in `drops` as "<count> <reason>", and with
+ * `withError` as "<count> <reason>: <error>" (what a redirect's drop says).
+ */
+function notingSink(
+  drops: string[],
+  options: Omit<WebhookSinkOptions, "secret" | "onDrop">,
+  withError = false,
+) {
+  return createWebhookSink({
+    secret: "k",
+    ...options,
+    onDrop: (count, reason, error) =>
+      drops.push(withError ? `${count} ${reason}: ${error}` : `${count} ${reason}`),
+  });
+}
+
 describe("webhook sink", () => {
   test("events are batched and every delivery is signed with HMAC-SHA256 over t.body", async () => {
     const r = started();
@@ -102,23 +119,19 @@ describe("webhook sink", () => {
   test("a 4xx is not retried, and retries run out: both drops are counted", async () => {
     const drops: string[] = [];
     const rejecting = started(() => 400);
-    const sink = createWebhookSink({
+    const sink = notingSink(drops, {
       url: rejecting.url,
-      secret: "k",
       batchSize: 1,
-      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
     });
     sink.publish(event(1));
     await sink.close();
     expect(rejecting.deliveries).toHaveLength(1);
     const failing = started(() => 500);
-    const retrying = createWebhookSink({
+    const retrying = notingSink(drops, {
       url: failing.url,
-      secret: "k",
       batchSize: 1,
       maxAttempts: 3,
       backoffMs: 1,
-      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
     });
     retrying.publish(event(2));
     await waitFor("three attempts", () => failing.deliveries.length === 3);
@@ -131,12 +144,10 @@ describe("webhook sink", () => {
     const drops: string[] = [];
     // A receiver restarting as the gateway stops: its first answer is a 503.
     const r = started((n) => (n === 1 ? 503 : 200));
-    const sink = createWebhookSink({
+    const sink = notingSink(drops, {
       url: r.url,
-      secret: "k",
       flushMs: 60_000,
       backoffMs: 1,
-      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
     });
     for (const v of [1, 2, 3]) sink.publish(event(v));
     await sink.close();
@@ -148,15 +159,13 @@ describe("webhook sink", () => {
   test("closing ends at its deadline: the POST in flight is cut and what is left is dropped as closed", async () => {
     const drops: string[] = [];
     const r = started(() => "hang");
-    const sink = createWebhookSink({
+    const sink = notingSink(drops, {
       url: r.url,
-      secret: "k",
       batchSize: 1,
       maxAttempts: 100,
       // Neither one POST's bound nor the retries would end it: only the close deadline does.
       timeoutMs: 600_000,
       closeTimeoutMs: 20,
-      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
     });
     for (const v of [1, 2, 3]) sink.publish(event(v));
     await sink.close();
@@ -167,13 +176,11 @@ describe("webhook sink", () => {
   test("closing against a receiver that keeps failing retries until the deadline, then drops", async () => {
     const drops: string[] = [];
     const r = started(() => 503);
-    const sink = createWebhookSink({
+    const sink = notingSink(drops, {
       url: r.url,
-      secret: "k",
       maxAttempts: 100,
       backoffMs: 1,
       closeTimeoutMs: 50,
-      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
     });
     sink.publish(event(1));
     await sink.close();
@@ -204,16 +211,14 @@ describe("webhook sink", () => {
   test("a receiver that hangs costs a queue bounded in bytes too: large events push the oldest out, counted", async () => {
     const drops: string[] = [];
     const r = started(() => "hang");
-    const sink = createWebhookSink({
+    const sink = notingSink(drops, {
       url: r.url,
-      secret: "k",
       batchSize: 1,
       maxQueue: 1_000, // far off: the bytes bind
       maxQueueBytes: 10_000,
       maxAttempts: 1,
       timeoutMs: 200,
       closeTimeoutMs: 20,
-      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
     });
     sink.publish(event(0));
     await waitFor("the first delivery to hang", () => r.deliveries.length === 1);
@@ -272,13 +277,15 @@ describe("webhook sink", () => {
     });
     stops.push(() => redirecting.stop(true));
     const drops: string[] = [];
-    const sink = createWebhookSink({
-      url: `http://127.0.0.1:${redirecting.port}/hook`,
-      secret: "k",
-      batchSize: 1,
-      backoffMs: 1,
-      onDrop: (count, reason, error) => drops.push(`${count} ${reason}: ${error}`),
-    });
+    const sink = notingSink(
+      drops,
+      {
+        url: `http://127.0.0.1:${redirecting.port}/hook`,
+        batchSize: 1,
+        backoffMs: 1,
+      },
+      true,
+    );
     sink.publish(event(1));
     await sink.close();
     expect(elsewhere.deliveries).toHaveLength(0);
@@ -298,13 +305,15 @@ describe("webhook sink", () => {
         fetch: () => new Response(null, { status: 302, headers: { location } }),
       });
       stops.push(() => redirecting.stop(true));
-      const sink = createWebhookSink({
-        url: `http://127.0.0.1:${redirecting.port}/hook`,
-        secret: "k",
-        batchSize: 1,
-        backoffMs: 1,
-        onDrop: (count, reason, error) => drops.push(`${count} ${reason}: ${error}`),
-      });
+      const sink = notingSink(
+        drops,
+        {
+          url: `http://127.0.0.1:${redirecting.port}/hook`,
+          batchSize: 1,
+          backoffMs: 1,
+        },
+        true,
+      );
       sink.publish(event(1));
       await sink.close();
     }

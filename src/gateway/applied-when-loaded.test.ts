@@ -334,44 +334,55 @@ function watchedFile(text: string, inForce: string, queue: ConfigQueue, options:
 const LATE = "refused: could not apply: the price catalogue did not load within 0.005 s";
 const STILL_LATE = "refused: could not apply: the price catalogue is still loading, past its 0.005 s limit";
 
-test("a file whose config was refused because its load was late is applied when the load ends, and its watch takes the text for the one in force", async () => {
+/** A file asking for a priced model whose catalogue is late (5 ms), watched, a mock config in force. */
+function latePricedFile(refusing?: () => void) {
   const need = catalogueNeed(5);
-  const { queue, told } = queueOf(need.needs);
-  const { watch, close } = watchedFile(yaml("openai", "priced"), yaml("mock", "mock"), queue);
+  const { queue, told } = queueOf(need.needs, undefined, refusing);
+  return { need, told, ...watchedFile(yaml("openai", "priced"), yaml("mock", "mock"), queue) };
+}
+
+/**
+ * After what was `toldFirst`, the load's end applied the refused config once, and the watch took
+ * its text for the one in force: a SIGHUP applies nothing.
+ */
+async function expectAppliedOnceAndTaken(
+  told: readonly string[],
+  watch: { reload(): Promise<boolean> },
+  toldFirst: readonly string[],
+): Promise<void> {
+  expect(told).toEqual([...toldFirst, "loaded late: the price catalogue", "applied priced"]);
+  expect(await watch.reload()).toBe(false);
+  expect(told).toHaveLength(toldFirst.length + 2);
+}
+
+test("a file whose config was refused because its load was late is applied when the load ends, and its watch takes the text for the one in force", async () => {
+  const { need, told, watch, close } = latePricedFile();
   try {
     await waitForValue("the late load's refusal", () => told[0]);
     need.finish();
     await waitForValue("the refused config applied", () => told[2]);
-    expect(told).toEqual([LATE, "loaded late: the price catalogue", "applied priced"]);
     // A SIGHUP: the file says what is in force, nothing to apply.
-    expect(await watch.reload()).toBe(false);
-    expect(told).toHaveLength(3);
+    await expectAppliedOnceAndTaken(told, watch, [LATE]);
   } finally {
     close();
   }
 });
 
 test("a late load that ends while its config's refusal is told applies it once, and the file's watch still takes its text for the one in force", async () => {
-  const need = catalogueNeed(5);
   // As the gateway's logger, the refusal is told synchronously: the load ends meanwhile.
-  const { queue, told } = queueOf(need.needs, undefined, () => need.finish());
-  const { watch, close } = watchedFile(yaml("openai", "priced"), yaml("mock", "mock"), queue);
+  const { need, told, watch, close } = latePricedFile(() => need.finish());
   try {
     await waitForValue("the refused config applied", () => told[2]);
-    expect(told).toEqual([LATE, "loaded late: the price catalogue", "applied priced"]);
     // The watch heard the refusal after the late apply had told it the config was in force: a
     // SIGHUP applied the same text again.
-    expect(await watch.reload()).toBe(false);
-    expect(told).toHaveLength(3);
+    await expectAppliedOnceAndTaken(told, watch, [LATE]);
   } finally {
     close();
   }
 });
 
 test("a SIGHUP between a late refusal and the load's end reads the file again, refused at once; the load's end applies it once, and the watch takes it", async () => {
-  const need = catalogueNeed(5);
-  const { queue, told } = queueOf(need.needs);
-  const { watch, close } = watchedFile(yaml("openai", "priced"), yaml("mock", "mock"), queue);
+  const { need, told, watch, close } = latePricedFile();
   try {
     await waitForValue("the late load's refusal", () => told[0]);
     // Refused for now: the same text is a change again, and is refused at once, the load still late.
@@ -379,9 +390,7 @@ test("a SIGHUP between a late refusal and the load's end reads the file again, r
     expect(told).toEqual([LATE, STILL_LATE]);
     need.finish();
     await waitForValue("the refused config applied", () => told[3]);
-    expect(told).toEqual([LATE, STILL_LATE, "loaded late: the price catalogue", "applied priced"]);
-    expect(await watch.reload()).toBe(false);
-    expect(told).toHaveLength(4);
+    await expectAppliedOnceAndTaken(told, watch, [LATE, STILL_LATE]);
   } finally {
     close();
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import { openAiUsageAnswer } from "../testing/openai-usage-answer.ts";
 import { recordOf } from "../testing/recording-gateway.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
@@ -54,21 +55,7 @@ beforeAll(async () => {
           stop_sequence: null,
           usage: ANTHROPIC_USAGE,
         });
-      const { stream } = (await request.json()) as { stream?: boolean };
-      const message = { role: "assistant", content: "hi" };
-      if (!stream)
-        return Response.json({
-          id: "c1",
-          object: "chat.completion",
-          choices: [{ index: 0, message, finish_reason: "stop" }],
-          usage: OPENAI_USAGE,
-        });
-      const chunk = (body: object) =>
-        `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", ...body })}\n\n`;
-      return new Response(
-        `${chunk({ choices: [{ index: 0, delta: message, finish_reason: "stop" }] })}${chunk({ choices: [], usage: OPENAI_USAGE })}data: [DONE]\n\n`,
-        { headers: { "content-type": "text/event-stream" } },
-      );
+      return openAiUsageAnswer(request, OPENAI_USAGE);
     },
     (base) => ({
       providers: [

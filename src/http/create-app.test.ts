@@ -76,9 +76,22 @@ const served = (by: string, operation: Operation | "models" | `model ${string}`)
   body: { by, operation },
 });
 
+/** The app with the root front door, and the apps `mounts` names. */
+const appOf = (...mounts: AppMount[]) =>
+  createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight, mounts });
+
+/** Each route, asked both ways, is served as said, the handler told the client's address over the socket. */
+async function expectServed(app: AnyElysia, routes: readonly [string, string, Answer][]): Promise<void> {
+  for (const [method, path, answer] of routes) {
+    const got = await askBoth(app, method, path);
+    expect({ status: got.status, body: got.body }).toEqual(answer);
+    expect(got.ip).toBe(true);
+  }
+}
+
 describe("createApp's model routes", () => {
   test("without apps: every model route and the model list, the same from the socket and in process", async () => {
-    const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
+    const app = appOf();
     const cases: [string, string, Answer][] = [
       ["POST", "/v1/chat/completions", served("root", "chat")],
       ["POST", "/v1/completions", served("root", "completions")],
@@ -95,16 +108,11 @@ describe("createApp's model routes", () => {
         served("root", "model /v1/models/meta-llama/Llama-3.1-8B"),
       ],
     ];
-    for (const [method, path, answer] of cases) {
-      const got = await askBoth(app, method, path);
-      expect({ status: got.status, body: got.body }).toEqual(answer);
-      // Over the socket the handler is told the client's address.
-      expect(got.ip).toBe(true);
-    }
+    await expectServed(app, cases);
   });
 
   test("without apps: a wrong path is the caller's dialect's 404", async () => {
-    const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
+    const app = appOf();
     const cases: [string, string, string][] = [
       ["POST", "/v1/nope", "openai"],
       ["POST", "/v1/messages/nope", "anthropic"],
@@ -117,7 +125,7 @@ describe("createApp's model routes", () => {
   });
 
   test("a 16 KB path is quoted in the 404 and the 405 cut at 256 characters", async () => {
-    const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
+    const app = appOf();
     const long = "a-".repeat(8_000);
     const notFound = await askBoth(app, "GET", `/${long}`);
     expect(notFound.body).toEqual({
@@ -134,7 +142,7 @@ describe("createApp's model routes", () => {
   });
 
   test("a caller sending anthropic-version (an Anthropic SDK) gets Anthropic's 404 and 405 at the root; under an app, the app's dialect's", async () => {
-    const app = createApp({ ...front("root"), notReady: () => undefined, unrouted, preflight });
+    const app = appOf();
     const anthropic = { "anthropic-version": "2023-06-01" };
     // The Anthropic SDK's Files API (`client.beta.files.list()`), which the gateway does not serve.
     expect((await askBoth(app, "GET", "/v1/files", anthropic)).body).toEqual({
@@ -147,13 +155,7 @@ describe("createApp's model routes", () => {
       dialect: "anthropic",
     });
     // An app's dialect is the app's, whatever the caller sends.
-    const mounted = createApp({
-      ...front("root"),
-      notReady: () => undefined,
-      unrouted,
-      preflight,
-      mounts: [appMount("oa", "/openai", "openai")],
-    });
+    const mounted = appOf(appMount("oa", "/openai", "openai"));
     const inApp = await mounted.handle(
       new Request("http://localhost/openai/v1/files", { headers: anthropic }),
     );
@@ -161,13 +163,7 @@ describe("createApp's model routes", () => {
   });
 
   test("a routed path asked with another method: the caller's dialect's 405 naming its methods; OPTIONS: the preflight", async () => {
-    const app = createApp({
-      ...front("root"),
-      notReady: () => undefined,
-      unrouted,
-      preflight,
-      mounts: [appMount("an", "/team/anthropic", "anthropic")],
-    });
+    const app = appOf(appMount("an", "/team/anthropic", "anthropic"));
     const refused: [string, string, string, string][] = [
       ["GET", "/team/anthropic/v1/messages", "anthropic", "POST, OPTIONS"],
       ["PUT", "/team/anthropic/v1/models", "anthropic", "GET, HEAD, OPTIONS"],
@@ -190,13 +186,7 @@ describe("createApp's model routes", () => {
   });
 
   test("with apps: each app's routes of its own dialect under its path, nothing at the root", async () => {
-    const app = createApp({
-      ...front("root"),
-      notReady: () => undefined,
-      unrouted,
-      preflight,
-      mounts: [appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic")],
-    });
+    const app = appOf(appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic"));
     const routes: [string, string, Answer][] = [
       ["POST", "/openai/v1/chat/completions", served("oa", "chat")],
       ["POST", "/openai/v1/responses", served("oa", "responses")],
@@ -206,10 +196,7 @@ describe("createApp's model routes", () => {
       ["POST", "/team/anthropic/v1/messages/count_tokens", served("an", "count_tokens")],
       ["GET", "/team/anthropic/v1/models", served("an", "models")],
     ];
-    for (const [method, path, answer] of routes) {
-      const got = await askBoth(app, method, path);
-      expect({ status: got.status, body: got.body }).toEqual(answer);
-    }
+    await expectServed(app, routes);
     const refused: [string, string, string, string][] = [
       ["POST", "/openai/v1/messages", "openai", 'in app "oa" (openai API at /openai/v1/...)'],
       [
@@ -234,13 +221,7 @@ describe("createApp's model routes", () => {
   });
 
   test("Anthropic's connection probe (Claude Code's preconnect): 200 at the root and under each Anthropic app", async () => {
-    const app = createApp({
-      ...front("root"),
-      notReady: () => undefined,
-      unrouted,
-      preflight,
-      mounts: [appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic")],
-    });
+    const app = appOf(appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic"));
     for (const path of ["/api/hello", "/team/anthropic/api/hello"]) {
       expect(await askBoth(app, "GET", path)).toEqual({ status: 200, body: { message: "hello" }, ip: false });
       const head = await app.handle(new Request(`http://localhost${path}`, { method: "HEAD" }));

@@ -7,6 +7,7 @@ import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
 import { catalogueCost } from "../pricing/catalogue.ts";
+import { openAiUsageAnswer } from "../testing/openai-usage-answer.ts";
 import { recordingGateway, recordOf } from "../testing/recording-gateway.ts";
 import { waitFor, waitForValue } from "../testing/wait-for.ts";
 
@@ -93,25 +94,7 @@ beforeAll(async () => {
   openai = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    async fetch(request) {
-      const { stream } = (await request.json()) as { stream?: boolean };
-      const message = { role: "assistant", content: "hi" };
-      if (!stream)
-        return Response.json({
-          id: "c1",
-          object: "chat.completion",
-          choices: [{ index: 0, message, finish_reason: "stop" }],
-          usage: USAGE,
-        });
-      const chunk = (body: object) =>
-        `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", ...body })}\n\n`;
-      return new Response(
-        chunk({ choices: [{ index: 0, delta: message, finish_reason: "stop" }] }) +
-          chunk({ choices: [], usage: USAGE }) +
-          "data: [DONE]\n\n",
-        { headers: { "content-type": "text/event-stream" } },
-      );
-    },
+    fetch: (request) => openAiUsageAnswer(request, USAGE),
   });
   slow = Bun.serve({
     hostname: "127.0.0.1",

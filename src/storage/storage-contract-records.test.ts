@@ -1,7 +1,8 @@
 /**
  * The storage contract, every backend (storage-contract-fixture.ts): the record stores, audit
- * rows and shadow pairs. Keys, spend, responses and admin actions: storage-contract.test.ts; the
- * console's sessions: storage-contract-sessions.test.ts.
+ * rows and shadow pairs. Keys and admin actions: storage-contract.test.ts; spend and stored
+ * responses: storage-contract-spend.test.ts, storage-contract-responses.test.ts; the console's
+ * sessions: storage-contract-sessions.test.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { makeRecord } from "../audit/audit-fixture.ts";

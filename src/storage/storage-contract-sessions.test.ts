@@ -1,6 +1,7 @@
 /**
  * The storage contract, every backend (storage-contract-fixture.ts): `AdminSessionStore`, the web
- * console's sessions. Keys, spend, stored responses and admin actions: storage-contract.test.ts.
+ * console's sessions. Keys and admin actions: storage-contract.test.ts; spend and stored
+ * responses: storage-contract-spend.test.ts, storage-contract-responses.test.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { contractBackends } from "./storage-contract-fixture.ts";

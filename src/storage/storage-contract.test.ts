@@ -1,21 +1,12 @@
 /**
- * The storage contract, every backend (storage-contract-fixture.ts): keys, spend, stored
- * responses and admin actions. The record stores (audit, shadow pairs):
- * storage-contract-records.test.ts; the console's sessions: storage-contract-sessions.test.ts.
+ * The storage contract, every backend (storage-contract-fixture.ts): keys and admin actions. Spend:
+ * storage-contract-spend.test.ts; stored responses: storage-contract-responses.test.ts; the record
+ * stores (audit, shadow pairs): storage-contract-records.test.ts; the console's sessions:
+ * storage-contract-sessions.test.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { numberedKey as key, readBack } from "../testing/key-record.ts";
-import { readResponseChain } from "./response-chain.ts";
-import type { StoredResponse } from "./storage.ts";
 import { contractBackends } from "./storage-contract-fixture.ts";
-
-const stored = (tenant: string, id: string, createdAt = 1_700_000_000_000): StoredResponse => ({
-  tenant,
-  id,
-  response: { id, object: "response", output: [{ type: "message", content: [{ text: "hi" }] }], z: 1, a: 2 },
-  items: [{ type: "message", role: "user", content: "hello" }],
-  createdAt,
-});
 
 for (const [name, fresh, shared] of contractBackends()) {
   describe(`Storage contract: ${name}`, () => {
@@ -259,134 +250,6 @@ for (const [name, fresh, shared] of contractBackends()) {
       });
     });
 
-    test("spend: deltas add up per principal", async () => {
-      const { spend } = await fresh();
-      await spend.add(
-        new Map([
-          ["a", 0.25],
-          ["b", 1],
-        ]),
-      );
-      await spend.add(
-        new Map([
-          ["a", 0.5],
-          ["c", 0],
-        ]),
-      );
-      expect(await spend.total("a")).toBeCloseTo(0.75);
-      expect(await spend.total("missing")).toBe(0);
-      expect([...(await spend.changedSince(0)).totals].sort()).toEqual([
-        ["a", 0.75],
-        ["b", 1],
-      ]);
-    });
-
-    test("spend: totals reads many principals' totals at once, those with none absent", async () => {
-      const { spend } = await fresh();
-      // More than one statement's worth on SQLite (500 a statement).
-      const ids = Array.from({ length: 1_200 }, (_, i) => `tenant:t${i}:2026-11`);
-      await spend.add(new Map(ids.filter((_, i) => i % 3 === 0).map((id, i) => [id, i + 0.5] as const)));
-      const totals = await spend.totals?.([...ids, "never-written"]);
-      expect(totals?.size).toBe(400);
-      expect(totals?.get("tenant:t0:2026-11")).toBe(0.5);
-      expect(totals?.get("tenant:t1197:2026-11")).toBe(399.5);
-      expect(totals?.has("tenant:t1:2026-11")).toBe(false);
-      expect(await spend.totals?.([])).toEqual(new Map());
-    });
-
-    test("spend: a reader follows every writer from its cursor, reading only the totals that changed", async () => {
-      const storage = await fresh();
-      const { spend } = storage;
-      await spend.add(new Map(Array.from({ length: 200 }, (_, i) => [`key_${i}`, 1] as const)));
-      const start = await spend.changedSince(0);
-      expect(start.totals.size).toBe(200);
-      expect(await spend.changedSince(start.cursor)).toEqual({ totals: new Map(), cursor: start.cursor });
-      // Two writes: the reader finds both principals, at their totals, and nothing else.
-      await spend.add(new Map([["key_3", 0.5]]));
-      await spend.add(new Map([["tenant:acme:2026-11", 2]]));
-      const next = await spend.changedSince(start.cursor);
-      expect(next.totals).toEqual(
-        new Map([
-          ["key_3", 1.5],
-          ["tenant:acme:2026-11", 2],
-        ]),
-      );
-      expect(next.cursor).toBeGreaterThan(start.cursor);
-      expect((await spend.changedSince(next.cursor)).totals.size).toBe(0);
-      // Removed totals are gone; the others are untouched.
-      await spend.remove(["tenant:acme:2026-11", "key_0", "never-written"]);
-      expect(await spend.total("tenant:acme:2026-11")).toBe(0);
-      expect(await spend.total("key_0")).toBe(0);
-      expect(await spend.total("key_1")).toBe(1);
-      expect((await spend.changedSince(0)).totals.size).toBe(199);
-      await spend.remove([]);
-    });
-
-    test("spend: a reader follows another node's writes, and a previous release's node's, which leave seq alone", async () => {
-      const database = await shared();
-      const reader = await database.open();
-      const other = await database.open();
-      await reader.spend.add(new Map([["k1", 1]]));
-      const start = await reader.spend.changedSince(0);
-      await Promise.all([
-        reader.spend.add(new Map([["k1", 1]])),
-        other.spend.add(new Map([["k2", 2]])),
-        database.addSpendAsPreviousRelease("k1", 50),
-        database.addSpendAsPreviousRelease("k3", 70),
-      ]);
-      const next = await reader.spend.changedSince(start.cursor);
-      expect(next.totals).toEqual(
-        new Map([
-          ["k1", 52],
-          ["k2", 2],
-          ["k3", 70],
-        ]),
-      );
-      // The newest total removed, the next write still takes a number the reader has not passed.
-      await other.spend.add(new Map([["k4", 1]]));
-      const last = await reader.spend.changedSince(next.cursor);
-      await other.spend.remove(["k4"]);
-      await database.addSpendAsPreviousRelease("k5", 5);
-      expect((await reader.spend.changedSince(last.cursor)).totals).toEqual(new Map([["k5", 5]]));
-    });
-
-    test("responses: saved exactly, scoped by tenant, replaced, deleted, pruned oldest first", async () => {
-      const { responses } = await fresh();
-      const record = stored("acme", "resp_1");
-      await responses.save(record);
-      const back = await responses.get("acme", "resp_1");
-      expect(back).toEqual(record);
-      expect(Object.keys(back!.response)).toEqual(Object.keys(record.response));
-      expect(await responses.get("globex", "resp_1")).toBeNull();
-      await responses.save({ ...record, items: [] });
-      expect((await responses.get("acme", "resp_1"))?.items).toEqual([]);
-      // Who holds a native answer is kept, so reads and chains reach it from any node.
-      await responses.save({ ...record, holder: "worker:w1" });
-      expect((await responses.get("acme", "resp_1"))?.holder).toBe("worker:w1");
-      await responses.save(stored("acme", "resp_gone"));
-      expect(await responses.delete?.("globex", "resp_gone")).toBe(false);
-      expect(await responses.get("acme", "resp_gone")).not.toBeNull();
-      expect(await responses.delete?.("acme", "resp_gone")).toBe(true);
-      expect(await responses.get("acme", "resp_gone")).toBeNull();
-      expect(await responses.delete?.("acme", "resp_gone")).toBe(false);
-      for (let i = 0; i < 5; i++) await responses.save(stored("acme", `old_${i}`, 1000 + i));
-      expect(await responses.prune(2000, 3)).toBe(3);
-      expect(await responses.prune(2000, 3)).toBe(2);
-      expect(await responses.get("acme", "resp_1")).not.toBeNull();
-    });
-
-    test("a lookup spelt with NUL (a client's response id, an admin's key name) finds nothing, where PostgreSQL's refusal of it was a store failure (503)", async () => {
-      const { keys, responses } = await fresh();
-      await responses.save(stored("acme", "resp_1"));
-      expect(await keys.getById("key_\u0000")).toBeNull();
-      expect(await keys.findByName("alice\u0000")).toEqual([]);
-      expect(await keys.list({ tenant: "acme\u0000" })).toEqual([]);
-      expect(await responses.get("acme", "resp_\u0000")).toBeNull();
-      expect(await responses.delete?.("acme", "resp_\u0000")).toBe(false);
-      expect(await responses.responseOfItem?.("acme", "msg_\u0000")).toBeNull();
-      expect(await responses.get("acme", "resp_1")).not.toBeNull();
-    });
-
     test("keys: a name holding NUL (the admin API takes any text) is stored, found by the name spelt so, where PostgreSQL refused the key (503)", async () => {
       const { keys } = await fresh();
       const named = key({ name: "alice\u0000ops" });
@@ -395,64 +258,6 @@ for (const [name, fresh, shared] of contractBackends()) {
       const stored = name === "postgres" ? "alice\uFFFDops" : named.name;
       expect(await keys.getById(named.id)).toEqual(readBack({ ...named, name: stored }));
       expect((await keys.findByName(named.name)).map((k) => k.id)).toEqual([named.id]);
-    });
-
-    test("responses: an output item's response is found by the item's id, within the tenant; gone with the response", async () => {
-      const { responses } = await fresh();
-      const answered = (tenant: string, id: string, itemIds: string[]): StoredResponse => ({
-        ...stored(tenant, id),
-        response: { id, output: [...itemIds.map((item) => ({ type: "message", id: item })), "odd", {}] },
-      });
-      await responses.save(answered("acme", "resp_a", ["msg_up1", "rs_up1", "msg_up1"]));
-      await responses.save(answered("globex", "resp_g", ["msg_up2"]));
-      expect(await responses.responseOfItem?.("acme", "msg_up1")).toBe("resp_a");
-      expect(await responses.responseOfItem?.("acme", "rs_up1")).toBe("resp_a");
-      // An input item is no output item; another tenant's item is unknown.
-      expect(await responses.responseOfItem?.("acme", "msg_unknown")).toBeNull();
-      expect(await responses.responseOfItem?.("acme", "msg_up2")).toBeNull();
-      expect(await responses.responseOfItem?.("globex", "msg_up2")).toBe("resp_g");
-      await responses.save(answered("acme", "resp_b", ["msg_up3"]));
-      await responses.delete?.("acme", "resp_b");
-      expect(await responses.responseOfItem?.("acme", "msg_up3")).toBeNull();
-      await responses.save({ ...answered("acme", "resp_old", ["msg_up4"]), createdAt: 1 });
-      await responses.prune(2, 10);
-      expect(await responses.responseOfItem?.("acme", "msg_up4")).toBeNull();
-    });
-
-    test("responses: a chain read in one go, oldest first, each turn stored once; a response gone is named", async () => {
-      const { responses } = await fresh();
-      const turn = (id: string, previousId?: string): StoredResponse => ({
-        ...stored("acme", id),
-        items: [{ type: "message", role: "user", content: `${id} ${"x".repeat(1000)}` }],
-        ...(previousId ? { previousId } : {}),
-      });
-      const ids = Array.from({ length: 30 }, (_, i) => `resp_t${i}`);
-      for (const [i, id] of ids.entries()) await responses.save(turn(id, ids[i - 1]));
-      const chain = await readResponseChain(responses, "acme", "resp_t29");
-      expect(chain?.responses.map((r) => r.id)).toEqual(ids);
-      expect(chain?.missing).toBeUndefined();
-      expect(chain?.responses[5]).toEqual(turn("resp_t5", "resp_t4"));
-      // Each row holds its own turn: the 30th is no larger than the 12th.
-      const size = async (id: string) => JSON.stringify((await responses.get("acme", id))?.items).length;
-      expect(await size("resp_t29")).toBe(await size("resp_t11"));
-      expect((await readResponseChain(responses, "acme", "resp_t0"))?.responses).toHaveLength(1);
-      // Scoped: another tenant reads nothing, and a link is only followed within the tenant.
-      expect(await readResponseChain(responses, "globex", "resp_t29")).toBeNull();
-      await responses.save({ ...turn("resp_g1", "resp_t28"), tenant: "globex" });
-      expect(await readResponseChain(responses, "globex", "resp_g1")).toMatchObject({ missing: "resp_t28" });
-      // A response deleted takes its turn with it: the chains after it stop short of it.
-      expect(await responses.delete?.("acme", "resp_t10")).toBe(true);
-      const cut = await readResponseChain(responses, "acme", "resp_t29");
-      expect(cut?.responses.map((r) => r.id)).toEqual(ids.slice(11));
-      expect(cut?.missing).toBe("resp_t10");
-      expect(await readResponseChain(responses, "acme", "resp_t10")).toBeNull();
-      // A response stored whole (no previousId, as rows stored before were) ends the walk.
-      await responses.save(turn("resp_t10"));
-      expect((await readResponseChain(responses, "acme", "resp_t29"))?.responses).toHaveLength(20);
-      // Ids that loop (no gateway writes them) end the read rather than hang it.
-      await responses.save(turn("resp_a", "resp_b"));
-      await responses.save(turn("resp_b", "resp_a"));
-      expect(await readResponseChain(responses, "acme", "resp_a")).toMatchObject({ missing: "resp_a" });
     });
 
     test("admin actions: appended and read newest first in pages (all, those on given keys, or one actor's), shared by every handle", async () => {

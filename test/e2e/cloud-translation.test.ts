@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
-import { cloudGateway, VENDOR, WEATHER } from "./harness/cloud-gateway.ts";
+import { cloudGateway, INPUT_TOO_LONG, VENDOR, WEATHER } from "./harness/cloud-gateway.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // What crosses between the callers' dialects and the clouds' own (harness/cloud-gateway.ts): PDFs,
@@ -283,16 +284,12 @@ describe("context-aware routing across clouds", () => {
   });
 
   test("without fallback_on a context refusal is the caller's 400 context_length_exceeded, with its param", async () => {
-    cloud.failNext({
-      status: 400,
-      type: "ValidationException",
-      message: "Input is too long for requested model.",
-    });
-    const error = await openai.chat.completions
-      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
+    cloud.failNext(INPUT_TOO_LONG);
+    const error = await openaiFailure(
+      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
-    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("messages");
+    expect(error.code).toBe("context_length_exceeded");
+    expect(error.param).toBe("messages");
   });
 });

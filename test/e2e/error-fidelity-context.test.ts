@@ -13,6 +13,25 @@ import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
 const fidelity = errorFidelityFixture();
 const { chat, messages, responses } = fidelity;
 
+/**
+ * An Anthropic caller of `model` is refused in Anthropic's max_tokens words, `count` being the
+ * "input + max_tokens > limit" they state (Claude Code asks for less, no compaction), and the
+ * request is audited a context_length_exceeded 400.
+ */
+async function expectMaxTokensWords(model: string, count: string): Promise<void> {
+  const anthropicError = (await messages(model, "x")) as InstanceType<typeof Anthropic.APIError>;
+  expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+  expect(anthropicError.error).toMatchObject({
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message: `input length and \`max_tokens\` exceed context limit: ${count}, decrease input length or \`max_tokens\` and try again`,
+    },
+  });
+  const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
+  expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+}
+
 describe("context_length_exceeded keeps its meaning", () => {
   test.each([
     ["OpenAI chat → OpenAI upstream", () => chat("o", "x [[fake:context-length]]"), "messages"],
@@ -52,34 +71,11 @@ describe("context_length_exceeded keeps its meaning", () => {
     expect([openaiError.code, openaiError.param]).toEqual(["context_length_exceeded", "messages"]);
     const responsesError = (await responses("vllm-output", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect([responsesError.code, responsesError.param]).toEqual(["context_length_exceeded", "input"]);
-    const anthropicError = (await messages("vllm-output", "x")) as InstanceType<typeof Anthropic.APIError>;
-    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(anthropicError.error).toMatchObject({
-      type: "error",
-      error: {
-        type: "invalid_request_error",
-        message:
-          "input length and `max_tokens` exceed context limit: 230145 + 32000 > 262144, decrease input length or `max_tokens` and try again",
-      },
-    });
-    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
-    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
+    await expectMaxTokensWords("vllm-output", "230145 + 32000 > 262144");
   });
 
-  test("Moonshot's (Kimi's) count, the prompt and max_tokens together: a prompt that fits is no `prompt is too long` (Claude Code would compact a conversation that fits), Anthropic's max_tokens words", async () => {
-    const anthropicError = (await messages("kimi-fits", "x")) as InstanceType<typeof Anthropic.APIError>;
-    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(anthropicError.error).toMatchObject({
-      type: "error",
-      error: {
-        type: "invalid_request_error",
-        message:
-          "input length and `max_tokens` exceed context limit: 262130 + 20 > 262144, decrease input length or `max_tokens` and try again",
-      },
-    });
-    const row = await auditRow(fidelity.gw, anthropicError.headers?.get("request-id") ?? "");
-    expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
-  });
+  test("Moonshot's (Kimi's) count, the prompt and max_tokens together: a prompt that fits is no `prompt is too long` (Claude Code would compact a conversation that fits), Anthropic's max_tokens words", () =>
+    expectMaxTokensWords("kimi-fits", "262130 + 20 > 262144"));
 
   test("TGI's 422: OpenAI's code and param, Anthropic's max_tokens words (Claude Code asks for less), both a 400; fallback_on context_length fails over", async () => {
     const tgiWords =

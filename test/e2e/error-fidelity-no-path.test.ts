@@ -3,65 +3,69 @@ import OpenAI from "openai";
 import { createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 
 // A 404 that no API answered (core/upstream-fault.ts `path`), apart from error-fidelity.test.ts:
 // each test starts its own gateway on the servers it needs, so no shared gateway is started.
 const fx = gatewayFixture({ fake: null, gateway: false });
 
 describe("a 404 that no API answered: an operation the route's server lacks, or a wrong base_url", () => {
+  /** A loopback server answering `answer`, each path asked noted in `paths`, stopped after the test. */
+  function served(answer: (request: Request, pathname: string) => Response | Promise<Response>) {
+    const paths: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(request) {
+        const { pathname } = new URL(request.url);
+        paths.push(pathname);
+        return answer(request, pathname);
+      },
+    });
+    fx.deferTest(() => server.stop(true));
+    return { server, paths };
+  }
+
+  /** The model a call's JSON body names. */
+  const modelOf = async (request: Request) => ((await request.json()) as { model: string }).model;
+
+  /** A chat completion saying `content`, as OpenAI's chat API writes one. */
+  const chatCompletion = (model: string, content: string) => ({
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    created: 1,
+    model,
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
+  });
+
   /**
    * A vLLM serving a generative model: it registers its chat routes and no /v1/embeddings
    * (vllm/entrypoints/openai/api_server.py `build_app`: the pooling routes only for a pooling
    * model, the generate ones only for a generative one), so FastAPI answers an embeddings call, or
    * any path it lacks, with its own 404 `{"detail":"Not Found"}`. A chat call served.
    */
-  function chatOnlyVllm() {
-    const paths: string[] = [];
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      async fetch(request) {
-        const { pathname } = new URL(request.url);
-        paths.push(pathname);
-        if (pathname !== "/v1/chat/completions")
-          return Response.json({ detail: "Not Found" }, { status: 404 });
-        const { model } = (await request.json()) as { model: string };
-        const message = { role: "assistant", content: "served by vllm" };
-        return Response.json({
-          id: "chatcmpl-1",
-          object: "chat.completion",
-          created: 1,
-          model,
-          choices: [{ index: 0, message, finish_reason: "stop" }],
-          usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
-        });
-      },
-    });
-    return { server, paths };
-  }
+  const chatOnlyVllm = () =>
+    served(async (request, pathname) =>
+      pathname === "/v1/chat/completions"
+        ? Response.json(chatCompletion(await modelOf(request), "served by vllm"))
+        : Response.json({ detail: "Not Found" }, { status: 404 }),
+    );
 
   /** An embeddings server (OpenAI's embeddings answer), for the model's second route. */
-  function embedder() {
-    return Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      async fetch(request) {
-        const { model } = (await request.json()) as { model: string };
-        return Response.json({
-          object: "list",
-          data: [{ object: "embedding", index: 0, embedding: [0.25, -0.5] }],
-          model,
-          usage: { prompt_tokens: 1, total_tokens: 1 },
-        });
-      },
-    });
-  }
+  const embedder = () =>
+    served(async (request) =>
+      Response.json({
+        object: "list",
+        data: [{ object: "embedding", index: 0, embedding: [0.25, -0.5] }],
+        model: await modelOf(request),
+        usage: { prompt_tokens: 1, total_tokens: 1 },
+      }),
+    ).server;
 
   test("embeddings asked of a chat-only vLLM: failed over at once, and never the route's breaker, so its chat callers are served after more of them than its threshold", async () => {
     const vllm = chatOnlyVllm();
-    fx.deferTest(() => vllm.server.stop(true));
     const embeds = embedder();
-    fx.deferTest(() => embeds.stop(true));
     const own = await fx.spawn({
       config: {
         providers: [
@@ -86,9 +90,7 @@ describe("a 404 that no API answered: an operation the route's server lacks, or 
       new OpenAI({ baseURL: `${own.url}/v1`, apiKey: (await createKey(own, { name })).key, maxRetries: 0 });
     const prober = await client("embeddings-caller");
     for (let i = 0; i < 4; i++) {
-      const error = (await prober.embeddings
-        .create({ model: "llama", input: "x" })
-        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const error = await openaiFailure(prober.embeddings.create({ model: "llama", input: "x" }));
       expect([i, error.status, error.code, error.message]).toEqual([
         i,
         502,
@@ -126,70 +128,43 @@ describe("a 404 that no API answered: an operation the route's server lacks, or 
    * there), which OpenAI's own API shares; OpenAI's older "Invalid URL (POST /v1/completions)"
    * with no code. A chat call served.
    */
-  function chatOnlyApi(words: "groq" | "openai") {
-    const paths: string[] = [];
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      async fetch(request) {
-        const { pathname } = new URL(request.url);
-        paths.push(pathname);
-        if (pathname === "/openai/v1/chat/completions") {
-          const message = { role: "assistant", content: "served by chat" };
-          return Response.json({
-            id: "chatcmpl-1",
-            object: "chat.completion",
-            created: 1,
-            model: "llama",
-            choices: [{ index: 0, message, finish_reason: "stop" }],
-            usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
-          });
-        }
-        const error =
-          words === "groq"
-            ? {
-                message: `Unknown request URL: POST ${pathname}. Please check the URL for typos, or see the docs at https://console.groq.com/docs/`,
-                type: "invalid_request_error",
-                code: "unknown_url",
-              }
-            : {
-                message: `Invalid URL (POST ${pathname})`,
-                type: "invalid_request_error",
-                param: null,
-                code: null,
-              };
-        return Response.json({ error }, { status: 404 });
-      },
+  const chatOnlyApi = (words: "groq" | "openai") =>
+    served((_request, pathname) => {
+      if (pathname === "/openai/v1/chat/completions")
+        return Response.json(chatCompletion("llama", "served by chat"));
+      const error =
+        words === "groq"
+          ? {
+              message: `Unknown request URL: POST ${pathname}. Please check the URL for typos, or see the docs at https://console.groq.com/docs/`,
+              type: "invalid_request_error",
+              code: "unknown_url",
+            }
+          : {
+              message: `Invalid URL (POST ${pathname})`,
+              type: "invalid_request_error",
+              param: null,
+              code: null,
+            };
+      return Response.json({ error }, { status: 404 });
     });
-    return { server, paths };
-  }
 
   /** A server of legacy completions, for the model's second route. */
-  function completer() {
-    return Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      async fetch(request) {
-        const { model } = (await request.json()) as { model: string };
-        return Response.json({
-          id: "cmpl-1",
-          object: "text_completion",
-          created: 1,
-          model,
-          choices: [{ index: 0, text: "served by completions", finish_reason: "stop", logprobs: null }],
-          usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
-        });
-      },
-    });
-  }
+  const completer = () =>
+    served(async (request) =>
+      Response.json({
+        id: "cmpl-1",
+        object: "text_completion",
+        created: 1,
+        model: await modelOf(request),
+        choices: [{ index: 0, text: "served by completions", finish_reason: "stop", logprobs: null }],
+        usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+      }),
+    ).server;
 
   test("legacy completions asked of a chat-only API that says so in OpenAI's shape (Groq's unknown_url, OpenAI's Invalid URL): failed over at once to a route that serves them; alone a 502 that says so, never a 404 quoting the upstream's URL", async () => {
     const groq = chatOnlyApi("groq");
-    fx.deferTest(() => groq.server.stop(true));
     const openaiLike = chatOnlyApi("openai");
-    fx.deferTest(() => openaiLike.server.stop(true));
     const instruct = completer();
-    fx.deferTest(() => instruct.stop(true));
     const own = await fx.spawn({
       config: {
         providers: [
@@ -217,9 +192,7 @@ describe("a 404 that no API answered: an operation the route's server lacks, or 
       ["groq-only", "groq"],
       ["chat-api-only", "chat-api"],
     ] as const) {
-      const error = (await client.completions
-        .create({ model, prompt: "hi" })
-        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const error = await openaiFailure(client.completions.create({ model, prompt: "hi" }));
       // Before: the caller's 404, "Unknown request URL: POST /openai/v1/completions. …".
       expect([model, error.status, error.code, error.message]).toEqual([
         model,
@@ -242,7 +215,6 @@ describe("a 404 that no API answered: an operation the route's server lacks, or 
 
   test("a wrong base_url (no /v1): each call fails over at once to the next route, and alone is a 502 that says so", async () => {
     const vllm = chatOnlyVllm();
-    fx.deferTest(() => vllm.server.stop(true));
     const own = await fx.spawn({
       config: {
         providers: [
@@ -264,9 +236,9 @@ describe("a 404 that no API answered: an operation the route's server lacks, or 
     });
     const { key: ownKey } = await createKey(own, { name: "misrouted" });
     const client = new OpenAI({ baseURL: `${own.url}/v1`, apiKey: ownKey, maxRetries: 0 });
-    const error = (await client.chat.completions
-      .create({ model: "misrouted", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      client.chat.completions.create({ model: "misrouted", messages: [{ role: "user", content: "hi" }] }),
+    );
     expect([error.status, error.code, error.message]).toEqual([
       502,
       "upstream_error",

@@ -4,6 +4,25 @@ import { repeatedFailure } from "../../log/repeated-failure.ts";
 import { CachedCredential, FRESH_REFUSAL_MS } from "./cached-credential.ts";
 import { credentialFailure } from "./credential-failure.ts";
 
+/**
+ * A credential whose first fetch is `token-1`, valid an hour from `state.now`, and every later one
+ * the token endpoint's 503; each refresh that fails is told to `refreshFailed`.
+ */
+const failingAfterFirst = (refreshFailed: (error: unknown, validForMs: number) => void) => {
+  const state = { now: 0, fetches: 0 };
+  const credential = new CachedCredential({
+    now: () => state.now,
+    random: () => 1,
+    fetch: async () => {
+      state.fetches += 1;
+      if (state.fetches > 1) throw new Error("the token endpoint answered 503");
+      return { value: "token-1", expiresAt: state.now + 3_600_000 };
+    },
+    refreshFailed,
+  });
+  return { state, credential };
+};
+
 describe("CachedCredential", () => {
   /**
    * A credential whose endpoint numbers its tokens (`token-1`, `token-2`…), each valid an hour from
@@ -59,31 +78,20 @@ describe("CachedCredential", () => {
   });
 
   test("a refresh that fails within the margin fails no call while the cached token is valid: it is logged, once a burst, and tried again after a backoff (2 s, 4 s, 8 s…); a caller with no valid token gets the failure", async () => {
-    let now = 0;
-    let fetches = 0;
     const lines: string[] = [];
     const push = (line: string) => void lines.push(line);
     const logger = { debug: push, info: push, warn: push, error: push };
-    const failed = repeatedFailure(logger, "upstream az's token refresh", { now: () => now });
     const validFor: number[] = [];
     let told = Promise.withResolvers<void>();
-    const credential = new CachedCredential({
-      now: () => now,
-      random: () => 1,
-      fetch: async () => {
-        fetches += 1;
-        if (fetches > 1) throw new Error("the token endpoint answered 503");
-        return { value: "token-1", expiresAt: now + 3_600_000 };
-      },
-      refreshFailed: (error, validForMs) => {
-        failed(error);
-        validFor.push(validForMs);
-        told.resolve();
-      },
+    const { state, credential } = failingAfterFirst((error, validForMs) => {
+      failed(error);
+      validFor.push(validForMs);
+      told.resolve();
     });
+    const failed = repeatedFailure(logger, "upstream az's token refresh", { now: () => state.now });
     expect(await credential.get()).toBe("token-1");
     // Four minutes before it expires: within the five minutes' margin.
-    now = 3_360_000;
+    state.now = 3_360_000;
     for (const [attempt, wait] of [2_000, 4_000, 8_000].entries()) {
       expect(await credential.get()).toBe("token-1");
       await told.promise;
@@ -91,14 +99,14 @@ describe("CachedCredential", () => {
       // The calls until the backoff after a failure is over start no fetch: a token endpoint that
       // is down was asked again for every call (575 a second), on every node.
       expect(await credential.get()).toBe("token-1");
-      now += wait - 1;
+      state.now += wait - 1;
       expect(await credential.get()).toBe("token-1");
-      expect(fetches).toBe(attempt + 2);
-      now += 1;
+      expect(state.fetches).toBe(attempt + 2);
+      state.now += 1;
     }
     expect(validFor).toEqual([240_000, 238_000, 234_000]);
     expect(lines).toEqual(["upstream az's token refresh failed: Error: the token endpoint answered 503"]);
-    now = 3_600_000;
+    state.now = 3_600_000;
     await expect(credential.get()).rejects.toThrow("the token endpoint answered 503");
     expect(validFor).toHaveLength(3);
   });
@@ -396,43 +404,32 @@ describe("CachedCredential after failed fetches", () => {
   });
 
   test("a refresh beside a valid token that keeps failing backs off too, never past the token's expiry", async () => {
-    let now = 0;
-    let fetches = 0;
     const told: number[] = [];
     let heard = Promise.withResolvers<void>();
-    const credential = new CachedCredential({
-      now: () => now,
-      random: () => 1,
-      fetch: async () => {
-        fetches += 1;
-        if (fetches > 1) throw new Error("the token endpoint answered 503");
-        return { value: "token-1", expiresAt: now + 3_600_000 };
-      },
-      refreshFailed: (_error, validForMs) => {
-        told.push(validForMs);
-        heard.resolve();
-      },
+    const { state, credential } = failingAfterFirst((_error, validForMs) => {
+      told.push(validForMs);
+      heard.resolve();
     });
     expect(await credential.get()).toBe("token-1");
     // Within the margin: each call that may ask starts a refresh beside the token.
-    now = 3_400_000;
+    state.now = 3_400_000;
     const asked: number[] = [];
-    while (now < 3_600_000) {
-      const before = fetches;
+    while (state.now < 3_600_000) {
+      const before = state.fetches;
       expect(await credential.get()).toBe("token-1");
-      if (fetches > before) {
-        asked.push(now - 3_400_000);
+      if (state.fetches > before) {
+        asked.push(state.now - 3_400_000);
         await heard.promise;
         heard = Promise.withResolvers<void>();
       }
-      now += 1_000;
+      state.now += 1_000;
     }
     // 2, 4, 8, 16, 32, 60 s apart, a minute: 8 asks in the 200 s before the expiry, where a flat five seconds made 40; at the expiry, one more.
     expect(asked).toEqual([0, 2_000, 6_000, 14_000, 30_000, 62_000, 122_000, 182_000]);
     expect(told).toHaveLength(8);
-    now = 3_600_000;
+    state.now = 3_600_000;
     await expect(credential.get()).rejects.toThrow("the token endpoint answered 503");
-    expect(fetches).toBe(10);
+    expect(state.fetches).toBe(10);
   });
 
   test("a wait the endpoint asked for (Retry-After on a 429 or 503) is kept past the backoff, up to ten minutes; the calls meanwhile get the same retryable 502, at once", async () => {

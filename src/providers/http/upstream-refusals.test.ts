@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readAnthropicError } from "../../core/anthropic-errors.ts";
 import { errorBody } from "../../core/error-wire.ts";
 import { readOpenAIError } from "../../core/openai-errors.ts";
-import { answer, openAI429, wording } from "./testing/upstream-answers.ts";
+import { answer, openAI429, verdict, wording } from "./testing/upstream-answers.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
 
 // A refusal of the gateway itself (its credit, its key, its account's limits) is the route's, never
@@ -52,13 +52,7 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
     "the account refused (%s): a 502 in the gateway's words, failed over at once, counted by the breaker",
     (_, refused) => {
       const error = upstreamFailure("an", refused);
-      expect([
-        error.status,
-        error.code,
-        error.retryable,
-        error.sameRouteAgain,
-        error.countsAgainstRoute,
-      ]).toEqual([502, "upstream_account", true, false, true]);
+      expect(verdict(error)).toEqual([502, "upstream_account", true, false, true]);
       expect(error.message).toBe("upstream an refused the gateway's account (billing or quota)");
       // The upstream's words are the operator's to read (the log), not the caller's to act on.
       const said = readAnthropicError(JSON.parse(refused.text)) ?? readOpenAIError(JSON.parse(refused.text));
@@ -159,13 +153,7 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
     "a model call's 404 (%s) is the route's model unknown upstream: a 502 failed over and counted, the upstream's model never named",
     (_, body) => {
       const error = upstreamFailure("up", answer(404, body));
-      expect([
-        error.status,
-        error.code,
-        error.retryable,
-        error.sameRouteAgain,
-        error.countsAgainstRoute,
-      ]).toEqual([502, "upstream_error", true, false, true]);
+      expect(verdict(error)).toEqual([502, "upstream_error", true, false, true]);
       expect(error.message).toBe("upstream up answered 404: the route's model or URL is not found there");
       expect(wording(error)).not.toMatch(/gpt-4o|claude-sonnet|deployment for this|llama/);
       expect(error.upstream?.status).toBe(404);
@@ -189,13 +177,7 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
           ? answer(404, body)
           : { status: 404, headers: new Headers(), text: body ?? "" },
       );
-      expect([
-        error.status,
-        error.code,
-        error.retryable,
-        error.sameRouteAgain,
-        error.countsAgainstRoute,
-      ]).toEqual([502, "upstream_error", true, false, false]);
+      expect(verdict(error)).toEqual([502, "upstream_error", true, false, false]);
       expect(error.message).toBe(
         "upstream up answered 404: no route for the call's path there (an operation it does not serve, or a wrong base_url)",
       );
@@ -259,13 +241,7 @@ describe("a refusal of the gateway itself is the route's, never the caller's", (
       },
     };
     const error = upstreamFailure("oa", answer(429, tooLarge));
-    expect([
-      error.status,
-      error.code,
-      error.retryable,
-      error.sameRouteAgain,
-      error.countsAgainstRoute,
-    ]).toEqual([429, "rate_limited", true, false, false]);
+    expect(verdict(error)).toEqual([429, "rate_limited", true, false, false]);
     // As sent, but for the gateway's organization id (scrub-account.ts).
     const told = tooLarge.error.message.replace(
       "org-78asdf87asdf9aaa8976",

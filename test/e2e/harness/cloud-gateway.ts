@@ -4,6 +4,7 @@ import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import OpenAI from "openai";
 import { jsonFixture } from "../../../src/translate/fixtures/load-fixture.ts";
 import { type CloudRequest, type FakeCloud, startFakeCloud } from "../../fake-cloud/fake-cloud.ts";
+import type { CloudFailure } from "../../fake-cloud/fake-cloud-api.ts";
 import { type CannedUpstream, startCannedUpstream } from "../../fake-upstream/canned-upstream.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
 import type { GatewayProcess, SpawnOptions } from "./spawn-gateway.ts";
@@ -29,6 +30,13 @@ export const ENTRA = { tenant: "contoso-tenant", clientId: "mindgw-app", clientS
 export const TOKEN_LIFETIME = 0;
 const WEB_IDENTITY_TOKEN = "eyJ.fake-web-identity.token";
 const CLIENT_EMAIL = "mindgw@project-1.iam.gserviceaccount.com";
+
+/** Bedrock's refusal of a prompt too long for the model: a 400 ValidationException. */
+export const INPUT_TOO_LONG: CloudFailure = {
+  status: 400,
+  type: "ValidationException",
+  message: "Input is too long for requested model.",
+};
 
 export const WEATHER = {
   type: "function" as const,

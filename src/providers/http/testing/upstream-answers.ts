@@ -32,3 +32,15 @@ export const anthropicTooLong = {
 /** The failure as an OpenAI caller and an Anthropic caller are told it, side by side. */
 export const wording = (error: GatewayError) =>
   `${JSON.stringify(errorBody(error, "openai"))} ${JSON.stringify(errorBody(error, "anthropic"))}`;
+
+/**
+ * How the gateway judged a failure: its status and code, whether it is retried, whether the same
+ * route may be asked again, and whether the route's breaker counts it.
+ */
+export const verdict = (error: GatewayError) => [
+  error.status,
+  error.code,
+  error.retryable,
+  error.sameRouteAgain,
+  error.countsAgainstRoute,
+];

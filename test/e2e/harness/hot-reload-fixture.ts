@@ -1,0 +1,82 @@
+import { expect } from "bun:test";
+import OpenAI from "openai";
+import { type FakeUpstream, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
+import { gatewayFixture } from "./gateway-fixture.ts";
+import { waitFor } from "./wait-for.ts";
+
+interface Status {
+  config: { version: number; lastReloadError: string | null };
+}
+
+/** A model `name` whose one route is `provider`'s model `name-provider`. */
+export const model = (name: string, provider: string) => ({
+  name,
+  routes: [{ provider, model: `${name}-${provider}` }],
+});
+
+export const ask = (text = "hi") => [{ role: "user" as const, content: text }];
+
+/**
+ * The gateway the hot-reload tests share (test/e2e/hot-reload*.test.ts): two fake upstreams, `a`
+ * and `b`, as providers of those names, and model m1 on `a`. Each file that calls it starts its own
+ * in its `beforeAll`: read `fx.gw` and the upstreams when a test runs.
+ */
+export function hotReloadFixture() {
+  let a: FakeUpstream | undefined;
+  let b: FakeUpstream | undefined;
+  const started = (upstream: FakeUpstream | undefined): FakeUpstream => {
+    if (upstream === undefined) throw new Error("the hot-reload fixture is used before beforeAll ran");
+    return upstream;
+  };
+  /** Both fakes as providers `a` and `b`. */
+  const providers = () => [
+    { name: "a", type: "openai", base_url: `${started(a).url}/v1` },
+    { name: "b", type: "openai", base_url: `${started(b).url}/v1` },
+  ];
+  const fx = gatewayFixture({
+    fakeRoutes: false,
+    config: async (_aUrl, { fake, own }) => {
+      a = fake;
+      b = own(await startFakeUpstream());
+      return { providers: providers(), models: [model("m1", "a")] };
+    },
+  });
+  const client = () =>
+    new OpenAI({ apiKey: fx.gw.adminKey ?? "", baseURL: `${fx.gw.url}/v1`, maxRetries: 0 });
+
+  async function status(): Promise<Status> {
+    const response = await fetch(`${fx.gw.url}/admin/api/status`, {
+      headers: { authorization: `Bearer ${fx.gw.adminKey}` },
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as Status;
+  }
+
+  return {
+    fx,
+    get a() {
+      return started(a);
+    },
+    get b() {
+      return started(b);
+    },
+    providers,
+    client,
+    /** The admin status of the shared gateway. */
+    status,
+    /** The upstream model a request for `name` lands on, or the HTTP status it failed with. */
+    async servedBy(name: string): Promise<string | number> {
+      try {
+        return (await client().chat.completions.create({ model: name, messages: ask() })).model;
+      } catch (error) {
+        if (error instanceof OpenAI.APIError) return error.status ?? 0;
+        throw error;
+      }
+    },
+    waitForVersion: (version: number) =>
+      waitFor(`config version ${version}`, async () => {
+        const current = await status();
+        return current.config.version === version ? current : undefined;
+      }),
+  };
+}

@@ -322,3 +322,33 @@ describe("callShadow through the shadow thread", () => {
     expect(through).toBe(1);
   });
 });
+
+// A 200 with no answer in it (core/holds-no-answer.ts) is the upstream's failure, the 502 the primary
+// answers for it, not an answer to compare: read as bytes (on the event loop and in the thread), or
+// built by its provider (`kind: "json"`, an embedder's).
+test("a copy answered with no choice in it: a 502 upstream_error, read as bytes or built by its provider", async () => {
+  const noChoice = { id: "c1", object: "chat.completion", model: "candidate", choices: [] };
+  const upstream = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json(noChoice) });
+  const thread = createShadowThread();
+  const built: Provider = {
+    name: "built",
+    dialect: "openai",
+    call: async () => ({ kind: "json", body: noChoice }),
+  };
+  try {
+    const copies = [
+      [route({}, undefined, `http://127.0.0.1:${upstream.port}/v1`), undefined],
+      [route({}, undefined, `http://127.0.0.1:${upstream.port}/v1`), thread],
+      [{ ...route(), provider: built }, undefined],
+    ] as const;
+    for (const [to, through] of copies)
+      expect(await callShadow(to, request(chat()), new AbortController().signal, through)).toMatchObject({
+        status: 502,
+        errorClass: "upstream_error",
+        answer: null,
+      });
+  } finally {
+    thread.close();
+    void upstream.stop(true);
+  }
+});

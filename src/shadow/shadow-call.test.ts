@@ -10,6 +10,7 @@ import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
 import { freePort } from "../testing/free-port.ts";
 import { waitFor } from "../testing/wait-for.ts";
+import { chatBody, copyRequest, copyRoute } from "./copy-call-fixture.ts";
 import { callShadow } from "./shadow-call.ts";
 import { createShadowThread, shadowThreadMode } from "./shadow-thread-client.ts";
 
@@ -22,45 +23,10 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-function route(headers: Record<string, string> = {}, doFetch?: typeof fetch, baseUrl?: string): Route {
-  const provider = createOpenAICompatibleProvider({
-    name: "twin",
-    baseUrl: baseUrl ?? `${fake.url}/v1`,
-    apiKey: "sk-twin",
-    headers,
-    ...(doFetch ? { fetch: doFetch } : {}),
-  });
-  const timeouts = { connectMs: 10_000, firstByteMs: 10_000, idleMs: 10_000 };
-  return {
-    provider,
-    upstreamModel: "candidate",
-    weight: 1,
-    timeouts,
-    key: "twin/candidate",
-    label: "provider:twin",
-  };
-}
-
-function request(body: JsonObject): DispatchRequest {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  return {
-    operation: "chat",
-    body,
-    model: String(body.model),
-    stream: body.stream === true,
-    requestId: "req_shadow_call",
-    serial: 1,
-    signal: new AbortController().signal,
-    tenant: "default",
-    received: { bytes, body, headers: {}, query: "" },
-  };
-}
-
-const chat = (extra: JsonObject = {}): JsonObject => ({
-  model: "m",
-  messages: [{ role: "user", content: "one two three" }],
-  ...extra,
-});
+const route = (headers: Record<string, string> = {}, doFetch?: typeof fetch, baseUrl?: string) =>
+  copyRoute(baseUrl ?? `${fake.url}/v1`, headers, doFetch);
+const request = copyRequest;
+const chat = chatBody;
 
 describe("callShadow", () => {
   test("non-stream: the client's bytes with the shadow's model; answer and usage read", async () => {
@@ -321,34 +287,4 @@ describe("callShadow through the shadow thread", () => {
     expect(outcome.status).toBe(200);
     expect(through).toBe(1);
   });
-});
-
-// A 200 with no answer in it (core/holds-no-answer.ts) is the upstream's failure, the 502 the primary
-// answers for it, not an answer to compare: read as bytes (on the event loop and in the thread), or
-// built by its provider (`kind: "json"`, an embedder's).
-test("a copy answered with no choice in it: a 502 upstream_error, read as bytes or built by its provider", async () => {
-  const noChoice = { id: "c1", object: "chat.completion", model: "candidate", choices: [] };
-  const upstream = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json(noChoice) });
-  const thread = createShadowThread();
-  const built: Provider = {
-    name: "built",
-    dialect: "openai",
-    call: async () => ({ kind: "json", body: noChoice }),
-  };
-  try {
-    const copies = [
-      [route({}, undefined, `http://127.0.0.1:${upstream.port}/v1`), undefined],
-      [route({}, undefined, `http://127.0.0.1:${upstream.port}/v1`), thread],
-      [{ ...route(), provider: built }, undefined],
-    ] as const;
-    for (const [to, through] of copies)
-      expect(await callShadow(to, request(chat()), new AbortController().signal, through)).toMatchObject({
-        status: 502,
-        errorClass: "upstream_error",
-        answer: null,
-      });
-  } finally {
-    thread.close();
-    void upstream.stop(true);
-  }
 });

@@ -28,6 +28,8 @@ const usage = { prompt_tokens: 3, completion_tokens: 0, total_tokens: 3 };
 /** Azure's first chunk, its prompt's filter results: no choice, the answer after it. */
 const promptFilter = chunk([], { prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] });
 const DONE: SseEvent = { data: "[DONE]" };
+/** The answer's first chunk, its role: a choice, nothing said yet. */
+const roleChunk = chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]);
 
 const streamOf = (events: SseEvent[]): ProviderReply => ({
   kind: "stream",
@@ -58,12 +60,15 @@ const answers: Record<string, () => ProviderReply> = {
   "filtered-then-answer": () =>
     streamOf([
       promptFilter,
-      chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]),
+      roleChunk,
       chunk([{ index: 0, delta: { content: "hi" }, finish_reason: null }]),
       chunk([{ index: 0, delta: {}, finish_reason: "stop" }]),
       DONE,
     ]),
   "done-alone": () => streamOf([DONE]),
+  // A choice, then the end: an answer with nothing said (relay-scan.ts `watchOpening`), no usage in it.
+  "role-done": () => streamOf([roleChunk, DONE]),
+  "filter-role-done": () => streamOf([promptFilter, roleChunk, DONE]),
   // Azure's filter chunk, then the stream breaks: nothing of the answer sent, so still the router's.
   "filtered-then-breaks": () => ({
     kind: "stream",
@@ -214,5 +219,26 @@ describe("an embedder's provider's events in the caller's dialect", () => {
     expect(text).toBe("served");
     const stream = openai.chat.completions.stream({ model: "filtered-then-answer", messages: user });
     expect((await stream.finalChatCompletion()).choices[0]?.message.content).toBe("hi");
+  });
+
+  test("a role chunk then [DONE], Azure's filter chunk before it or not: an answer, ending with the usage chunk a caller that asked for usage is owed, as the byte relay's", async () => {
+    // The byte relay's for the same bodies (owed-usage.ts): each event but [DONE] a token of the estimate.
+    for (const [model, events] of [
+      ["role-done", 1],
+      ["filter-role-done", 2],
+    ] as const) {
+      const { data: stream, response } = await openai.chat.completions
+        .create({ model, messages: user, stream: true, stream_options: { include_usage: true } })
+        .withResponse();
+      const got: { choices: number; completion: number | undefined }[] = [];
+      for await (const part of stream)
+        got.push({ choices: part.choices.length, completion: part.usage?.completion_tokens });
+      const opening = model === "role-done" ? [] : [{ choices: 0, completion: undefined }];
+      expect({ model, got }).toEqual({
+        model,
+        got: [...opening, { choices: 1, completion: undefined }, { choices: 0, completion: events }],
+      });
+      expect(await statusOf(response.headers.get("x-request-id"))).toBe(200);
+    }
   });
 });

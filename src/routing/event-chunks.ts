@@ -1,7 +1,7 @@
 import type { ChunkSource, QuietListener } from "../core/chunk-source.ts";
 import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { clientClosed, type GatewayError, providerFailure } from "../core/gateway-error.ts";
-import { joinTwo } from "../core/join-bytes.ts";
+import { joinBytes, joinTwo } from "../core/join-bytes.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { usageAlone } from "./answer-event.ts";
 import type { Attempt } from "./attempt.ts";
@@ -124,15 +124,18 @@ export class EventChunks implements ChunkSource {
     }
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
+    // The usage chunk owed goes right before the end marker, whatever came before it: the answer's
+    // events, or only its opening (a role chunk, nothing said), as the byte relay writes it.
+    const owed = this.owed && event.data === DONE_DATA && !this.reported ? this.owedChunk() : undefined;
     const opening = this.opening;
     if (opening === undefined) {
-      const owed = this.owed && event.data === DONE_DATA && !this.reported ? this.owedChunk() : undefined;
       const bytes = encoder.encode(encodeSse(event));
       return owed ? joinTwo(owed, bytes) : bytes;
     }
     this.opening = undefined;
     let text = "";
     for (const opened of opening) text += encodeSse(opened);
+    if (owed) return joinBytes([encoder.encode(text), owed, encoder.encode(encodeSse(event))]);
     return encoder.encode(text + encodeSse(event));
   }
 

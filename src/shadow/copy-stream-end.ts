@@ -1,11 +1,14 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
+import { noAnswer } from "../providers/http/read-reply.ts";
 import { namedFailure } from "../providers/upstream-name.ts";
 import { failureReported } from "../routing/event-chunks.ts";
+import { saysNoChoiceIn } from "../routing/no-choice.ts";
 import { RelayScan } from "../routing/relay-scan.ts";
 import {
   closingAfter,
   cutOff,
+  DONE_DATA,
   endsStreamEvent,
   malformedEvent,
   upstreamErrorIn,
@@ -40,6 +43,8 @@ export class ScannedStreamEnd {
     this.throwIfBroken();
     if (scan.reported)
       return scan.reportedEvent ? upstreamErrorIn(scan.reportedEvent, scan.reported) : scan.reported;
+    // Its end marker after chunks without a choice alone (or none): no answer in it, as the primary's relay reads it.
+    if (scan.ended && !scan.answering) return noAnswer(this.label);
     return scan.ended || scan.closing ? undefined : cutOff(this.label);
   }
 
@@ -55,14 +60,24 @@ export class ScannedStreamEnd {
 export class EventStreamEnd {
   private ended = false;
   private finished = false;
+  /** An event that may hold the answer went by: not only chunks without a choice (Azure's prompt filter results). */
+  private answered = false;
+  /** `[DONE]` came before any such event: a stream with no answer in it. */
+  private unanswered = false;
   /** The first event that reports a failure: read in its dialect only if the copy fails by it. */
   private failedBy: SseEvent | undefined;
 
   constructor(private readonly label: string) {}
 
   event(event: SseEvent): void {
-    if (endsStreamEvent(event)) this.ended = true;
-    else if (!this.finished) this.finished = closingAfter(event) !== undefined;
+    if (endsStreamEvent(event)) {
+      this.ended = true;
+      this.unanswered ||= !this.answered && event.data === DONE_DATA;
+    } else {
+      if (!this.finished) this.finished = closingAfter(event) !== undefined;
+      // Any event but a chunk without a choice (a role chunk too) holds the answer (routing/attempt-answer.ts).
+      if (!this.answered) this.answered = event.event !== undefined || !saysNoChoiceIn(event.data);
+    }
     if (!this.failedBy && failureReported(event)) this.failedBy = event;
   }
 
@@ -70,6 +85,7 @@ export class EventStreamEnd {
     const by = this.failedBy;
     const reported = by && failureReported(by);
     if (by && reported) return upstreamErrorIn(by, reported);
+    if (this.unanswered) return noAnswer(this.label);
     return this.ended || this.finished ? undefined : cutOff(this.label);
   }
 }

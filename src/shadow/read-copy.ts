@@ -1,5 +1,6 @@
 import { type Dialect, isJsonObject, type Operation } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
+import { holdsNoAnswer } from "../core/holds-no-answer.ts";
 import type { Usage } from "../core/usage.ts";
 import {
   DEFAULT_MAX_UPSTREAM_BODY,
@@ -7,7 +8,7 @@ import {
   readErrorText,
   tooLarge,
 } from "../providers/http/read-bounded.ts";
-import { notJson, notJsonObject } from "../providers/http/read-reply.ts";
+import { noAnswer, notJson, notJsonObject } from "../providers/http/read-reply.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
@@ -153,6 +154,8 @@ export async function readCopy(
     if (!isJsonObject(parsed)) throw notJsonObject(label);
     const failed = errorInAnswer(label, parsed);
     if (failed) throw failed;
+    // A 200 with no answer in it ({"choices": []}) fails the copy as it fails the primary (native-reply.ts).
+    if (holdsNoAnswer(target.operation, parsed)) throw noAnswer(label);
     const usageOf = target.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
     return answered(clock, usageOf(parsed), answerFromJson(target.operation, parsed));
   }

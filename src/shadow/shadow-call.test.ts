@@ -10,6 +10,7 @@ import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
 import { freePort } from "../testing/free-port.ts";
 import { waitFor } from "../testing/wait-for.ts";
+import { chatBody, copyRequest, copyRoute } from "./copy-call-fixture.ts";
 import { callShadow } from "./shadow-call.ts";
 import { createShadowThread, shadowThreadMode } from "./shadow-thread-client.ts";
 
@@ -22,45 +23,10 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-function route(headers: Record<string, string> = {}, doFetch?: typeof fetch, baseUrl?: string): Route {
-  const provider = createOpenAICompatibleProvider({
-    name: "twin",
-    baseUrl: baseUrl ?? `${fake.url}/v1`,
-    apiKey: "sk-twin",
-    headers,
-    ...(doFetch ? { fetch: doFetch } : {}),
-  });
-  const timeouts = { connectMs: 10_000, firstByteMs: 10_000, idleMs: 10_000 };
-  return {
-    provider,
-    upstreamModel: "candidate",
-    weight: 1,
-    timeouts,
-    key: "twin/candidate",
-    label: "provider:twin",
-  };
-}
-
-function request(body: JsonObject): DispatchRequest {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  return {
-    operation: "chat",
-    body,
-    model: String(body.model),
-    stream: body.stream === true,
-    requestId: "req_shadow_call",
-    serial: 1,
-    signal: new AbortController().signal,
-    tenant: "default",
-    received: { bytes, body, headers: {}, query: "" },
-  };
-}
-
-const chat = (extra: JsonObject = {}): JsonObject => ({
-  model: "m",
-  messages: [{ role: "user", content: "one two three" }],
-  ...extra,
-});
+const route = (headers: Record<string, string> = {}, doFetch?: typeof fetch, baseUrl?: string) =>
+  copyRoute(baseUrl ?? `${fake.url}/v1`, headers, doFetch);
+const request = copyRequest;
+const chat = chatBody;
 
 describe("callShadow", () => {
   test("non-stream: the client's bytes with the shadow's model; answer and usage read", async () => {

@@ -1,8 +1,10 @@
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { holdsNoAnswer } from "../core/holds-no-answer.ts";
 import { raceAbort } from "../core/race-abort.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
+import { noAnswer } from "../providers/http/read-reply.ts";
 import type { Provider } from "../providers/provider.ts";
 import { type AdaptedCall, adaptDialect } from "../routing/adapt-dialect.ts";
 import { callerBodyFor } from "../routing/caller-body-for.ts";
@@ -177,6 +179,8 @@ async function sendCopy(
   }
   if (reply.kind === "http") return await readCopy(asResponse(reply.response), target, signal, clock);
   if (reply.kind === "json") {
+    // An answer its provider built with none in it fails the copy as it fails the primary (attempt-answer.ts).
+    if (holdsNoAnswer(adapted.operation, reply.body)) throw noAnswer(route.label);
     const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
     const answer = answerFromJson(request.operation, adapted.json(reply.body));
     return answered(clock, reply.usage ?? usageOf(reply.body), answer);

@@ -1,6 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { GatewayError, unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
-import { holdsNoAnswer } from "../../core/holds-no-answer.ts";
 import type { Usage } from "../../core/usage.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
@@ -38,7 +37,7 @@ import type { FinishWarning } from "../finish-warning.ts";
 import { countOrEstimate } from "../http/count-or-estimate.ts";
 import { embedInCalls } from "../http/embed-in-calls.ts";
 import { postCall } from "../http/post-json.ts";
-import { noAnswer, readUpstreamReply } from "../http/read-reply.ts";
+import { readUpstreamReply } from "../http/read-reply.ts";
 import { translatedReply } from "../http/translated-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
@@ -180,14 +179,9 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     // route's where it names none: `writesAnswers`).
     const { modelVersion } = reply.body;
     const answeredModel = typeof modelVersion === "string" ? modelVersion : undefined;
-    if (blockReason === undefined) {
-      // No candidate and no prompt blocked (Gemini's answer of its usage alone, at times): no
-      // answer, and a chat caller would get no choice to read (the router checks a translated
-      // answer and an HTTP upstream's bytes, not a provider's own: routing/attempt-answer.ts).
-      // An upstream fault, as any upstream's {"choices": []} is: retried, failed over, a 502 alone.
-      if (holdsNoAnswer("chat", chat)) throw noAnswer(options.name);
-      return { kind: "json", body: chat, answeredModel };
-    }
+    // No candidate and no prompt blocked (Gemini's answer of its usage alone, at times) is a chat
+    // answer without a choice: the router fails it as any provider's (routing/attempt-answer.ts).
+    if (blockReason === undefined) return { kind: "json", body: chat, answeredModel };
     // Blocked before any candidate: the answer as Gemini gives it (an empty content_filter
     // choice), or a filter's refusal to fail over on where `fallback_on` has content_policy.
     const refusal = promptRefusal(blockReason, usageFromOpenAI(chat));

@@ -38,9 +38,13 @@ export function messagesViaChat(
   // count of none, `countTokensViaChat`, is still answered, as the estimate is).
   if (Array.isArray(body.messages) && body.messages.length === 0)
     throw badRequest("messages: at least one message is required", "messages");
-  // Said of the caller's blocks (`messages.0.content.1`), not the chat messages `system` shifted.
-  if (provider.chatTarget)
-    nameUncarried(chat, provider.chatTarget, dropped.through(callerPaths), upstreamModel);
+  const target = provider.chatTarget;
+  if (target) {
+    // What the route's model refuses the call for: the route's refusal, before the attempt opens.
+    target.refuseUnsent?.(chat, upstreamModel);
+    // Said of the caller's blocks (`messages.0.content.1`), not the chat messages `system` shifted.
+    nameUncarried(chat, target, dropped.through(callerPaths), upstreamModel);
+  }
   return {
     operation: "chat",
     body: chat,

@@ -58,7 +58,18 @@ export const CONVERSE_TARGET: ChatTarget = {
   // model may stop at fewer of them, never refuse them), each a NonEmptyString.
   maxStops: 2500,
   emptyStops: false,
+  refuseUnsent: refuseForClaude,
 };
+
+/**
+ * What Claude refuses the whole call for on Converse as on its Messages API, said before the attempt
+ * opens (`refuseUnsent`): thinking off to a Claude that cannot turn it off (thinking-off-refused.ts),
+ * a forced tool call such a Claude refuses (forced-tool-refused.ts). Two property reads a call.
+ */
+function refuseForClaude(chat: JsonObject, model: string): void {
+  refuseThinkingOff(chat.thinking, model);
+  refuseForcedToolChoice(chat.tool_choice, model);
+}
 
 /**
  * OpenAI chat.completions request → AWS Bedrock Converse request (the path and model id go in
@@ -68,20 +79,11 @@ export const CONVERSE_TARGET: ChatTarget = {
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
  * `tool_choice: "none"` offers no tools; `n` must be 1. What it leaves out is named by the
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
- * URL; a file is a `document` (converse-document.ts). A `thinking` Claude cannot take at all is
- * the route's refusal, before anything is sent, as toward Claude's Messages API
- * (thinking-off-refused.ts), and so is a forced tool call such a Claude refuses
- * (forced-tool-refused.ts); a count's goes as written (count-tokens-to-converse.ts).
+ * URL; a file is a `document` (converse-document.ts). What Claude refuses the whole call for was
+ * refused as the call was adapted (`refuseUnsent`); a count's `thinking` goes as written
+ * (count-tokens-to-converse.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
-  // Read only when the body turns thinking off: one property read on every other call.
-  refuseThinkingOff(body.thinking, String(body.model));
-  refuseForcedToolChoice(body.tool_choice, String(body.model));
-  return converseRequest(body);
-}
-
-/** The Converse request of a chat request, whatever its `thinking` (chatRequestToConverse). */
-export function converseRequest(body: JsonObject): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   const system: JsonObject[] = [];

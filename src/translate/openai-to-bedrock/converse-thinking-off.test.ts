@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { converseJson } from "../../../test/fake-cloud/bedrock-wire.ts";
+import type { AuditRecord } from "../../audit/audit-record.ts";
 import { type Gateway, parseConfig } from "../../index.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { recordingGateway, recordOf } from "../../testing/recording-gateway.ts";
 
 // Claude Sonnet 5.5 refuses `thinking: {type: "disabled"}` with a 400 at any effort, and offers
 // `between_tools` in its place on every platform that serves it ("What's new in Claude Sonnet
@@ -26,6 +27,8 @@ const sent: Sent[] = [];
 const counted: Sent[] = [];
 let upstream: ReturnType<typeof Bun.serve> | undefined;
 let gateway: Gateway | undefined;
+/** Each finished request's audit row. */
+let finished: AuditRecord[] = [];
 let base = "";
 let key = "";
 
@@ -94,6 +97,7 @@ beforeAll(async () => {
     }),
   );
   gateway = built.gateway;
+  finished = built.finished;
   key = built.adminKey;
   base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
 });
@@ -158,6 +162,33 @@ describe("thinking disabled toward Claude on Bedrock Converse", () => {
     expect(sent.slice(before)).toEqual([
       { model: "us.anthropic.claude-sonnet-5", thinking: { type: "disabled" } },
     ]);
+  });
+
+  // Refused as the call is adapted, as toward Claude's Messages API: no attempt opened on the route,
+  // so none in the audit row, none counted failed (mindgw_upstream_attempts_total) and no failover.
+  test("refused before the attempt opens: the audit row holds the answering route's attempt alone", async () => {
+    const chat = await openai()
+      .chat.completions.create({
+        model: "sonnet-then-5",
+        messages: [{ role: "user", content: "hi" }],
+        thinking: { type: "disabled" },
+      } as never)
+      .withResponse();
+    const forced = await anthropic()
+      .messages.create({
+        model: "sonnet-then-5",
+        max_tokens: 64,
+        messages: [{ role: "user", content: "hi" }],
+        tools: [{ name: "look", input_schema: { type: "object" } }],
+        tool_choice: { type: "any" },
+      })
+      .withResponse();
+    for (const { response } of [chat, forced]) {
+      const { attempts } = await recordOf(finished, response);
+      expect(attempts?.map(({ upstreamModel, outcome }) => ({ upstreamModel, outcome }))).toEqual([
+        { upstreamModel: "us.anthropic.claude-sonnet-5", outcome: "ok" },
+      ]);
+    }
   });
 
   test("between_tools and adaptive go to Sonnet 5.5 as written; disabled to Sonnet 5 too", async () => {

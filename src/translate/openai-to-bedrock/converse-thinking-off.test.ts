@@ -37,8 +37,9 @@ const THINKS_ALWAYS = /anthropic\.claude-(sonnet-5-5|opus-5-5|fable-5-1)/;
 
 /**
  * Bedrock's Converse: the model in the path, Claude's own fields in `additionalModelRequestFields`.
- * Thinking disabled to a Claude that always thinks is its ValidationException (Bedrock relays the
- * model's 400 so: "The model returned the following errors: …"; no page gives the words).
+ * Thinking disabled to a Claude that always thinks is its ValidationException, relaying the
+ * model's 400 ("The model returned the following errors: …") in the words of "What's new in Claude
+ * Opus 5.5" (Thinking can't be disabled).
  */
 function converse(model: string, body: { additionalModelRequestFields?: { thinking?: unknown } }) {
   const thinking = body.additionalModelRequestFields?.thinking;
@@ -48,7 +49,7 @@ function converse(model: string, body: { additionalModelRequestFields?: { thinki
     return Response.json(
       {
         message:
-          "The model returned the following errors: thinking.type: 'disabled' is not supported for this model.",
+          'The model returned the following errors: "thinking.type.disabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.',
       },
       { status: 400, headers: { "x-amzn-errortype": "ValidationException" } },
     );

@@ -62,9 +62,10 @@ export const CONVERSE_TARGET: ChatTarget = {
 };
 
 /**
- * What Claude refuses the whole call for on Converse as on its Messages API, said before the attempt
- * opens (`refuseUnsent`): thinking off to a Claude that cannot turn it off (thinking-off-refused.ts),
- * a forced tool call such a Claude refuses (forced-tool-refused.ts). Two property reads a call.
+ * What the gateway refuses toward Claude on Converse as toward its Messages API, said before the
+ * attempt opens (`refuseUnsent`): thinking off to a Claude that cannot turn it off
+ * (thinking-off-refused.ts), a forced tool call such a Claude refuses (forced-tool-refused.ts).
+ * Two property reads a call.
  */
 function refuseForClaude(chat: JsonObject, model: string): void {
   refuseThinkingOff(chat.thinking, model);
@@ -79,9 +80,9 @@ function refuseForClaude(chat: JsonObject, model: string): void {
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
  * `tool_choice: "none"` offers no tools; `n` must be 1. What it leaves out is named by the
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
- * URL; a file is a `document` (converse-document.ts). What Claude refuses the whole call for was
- * refused as the call was adapted (`refuseUnsent`); a count's `thinking` goes as written
- * (count-tokens-to-converse.ts).
+ * URL; a file is a `document` (converse-document.ts). Thinking off and a forced tool call to a
+ * Claude that refuses them were refused as the call was adapted (`refuseUnsent`); a count's
+ * `thinking` goes as written (count-tokens-to-converse.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");

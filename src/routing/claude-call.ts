@@ -32,9 +32,11 @@ const BETA = "anthropic-beta";
  * a tool-call turn that has none, which it refuses (thinking-back.ts). A call that needs none of
  * this goes as received, its bytes spliced; the look for either kind of thinking is one pass over
  * the assistant turns, nothing made, once a request (`received`: its dialect headers, and what that
- * look found: unsigned-thinking-in.ts), whatever its attempts and routes. A `thinking` the route's
- * model (`upstreamModel`) cannot take at all, or a forced tool call it refuses, is the route's
- * refusal (thinking-off-refused.ts, forced-tool-refused.ts).
+ * look found: unsigned-thinking-in.ts), whatever its attempts and routes. `thinking: {type:
+ * "disabled"}` to a route's model (`upstreamModel`) that always thinks, or a forced tool call it
+ * refuses, is the route's refusal (thinking-off-refused.ts, forced-tool-refused.ts); any other
+ * `thinking` goes as written, `enabled` with a budget too, which Claude 4.7 and later answer with a
+ * 400 (Anthropic's "Troubleshooting thinking"): the caller's own field, its 400 the caller's.
  */
 export function claudeCall(
   operation: Operation,

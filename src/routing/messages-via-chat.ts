@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import { badRequest } from "../core/gateway-error.ts";
+import { badRequest, GatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
@@ -12,7 +12,7 @@ import { sentBound, wholeCutTold } from "../translate/cut-tool-call.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { estimatedPromptTokens } from "../translate/prompt-estimate.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
-import type { CallerNames } from "./caller-param.ts";
+import { type CallerNames, inCallerNames } from "./caller-param.ts";
 import { chatUpstreamNeeds } from "./chat-upstream-needs.ts";
 import { identity } from "./same-dialect-call.ts";
 import { callerFieldHints, effortHint } from "./translation-hints.ts";
@@ -38,9 +38,13 @@ export function messagesViaChat(
   // count of none, `countTokensViaChat`, is still answered, as the estimate is).
   if (Array.isArray(body.messages) && body.messages.length === 0)
     throw badRequest("messages: at least one message is required", "messages");
-  // Said of the caller's blocks (`messages.0.content.1`), not the chat messages `system` shifted.
-  if (provider.chatTarget)
-    nameUncarried(chat, provider.chatTarget, dropped.through(callerPaths), upstreamModel);
+  const target = provider.chatTarget;
+  if (target) {
+    // What the route's model refuses the call for: the route's refusal, before the attempt opens.
+    if (target.refuseUnsent) refuseUnsent(target.refuseUnsent, chat, upstreamModel, callerNames, callerPaths);
+    // Said of the caller's blocks (`messages.0.content.1`), not the chat messages `system` shifted.
+    nameUncarried(chat, target, dropped.through(callerPaths), upstreamModel);
+  }
   return {
     operation: "chat",
     body: chat,
@@ -76,6 +80,25 @@ export function messagesViaChat(
         ...(onUsage ? { onUsage } : {}),
       }),
   };
+}
+
+/**
+ * The route's refusal of the chat call (`ChatTarget.refuseUnsent`), said of the caller's own fields
+ * and blocks (`messages.0.content.1`, not the chat message `system` shifted), as a refusal the
+ * attempt met is (try-route.ts `attemptFailure`).
+ */
+function refuseUnsent(
+  refuse: (chat: JsonObject, model: string) => void,
+  chat: JsonObject,
+  upstreamModel: string,
+  names: CallerNames,
+  paths: CallerPaths,
+): void {
+  try {
+    refuse(chat, upstreamModel);
+  } catch (error) {
+    throw error instanceof GatewayError ? inCallerNames(error, names, paths) : error;
+  }
 }
 
 /** What the route's upstream and model need of a messages call's translation to chat. */

@@ -71,6 +71,7 @@ export function translatedChat(
   // The provider translates in its `call`; what its API cannot take is refused or named here, before.
   const target = provider.chatTarget;
   if (target) {
+    target.refuseUnsent?.(body, upstreamModel);
     refuseAudioOutput(body, target);
     nameUncarried(body, target, dropped, upstreamModel);
     nameUnshownReasoning(body, target, dropped, upstreamModel);

@@ -28,7 +28,10 @@ const ADAPTIVE_FORCEABLE: AlwaysThinking = { takes: ADAPTIVE, refusesForcedCall:
  * these four refuses a forced call ("Forced tool use returns an error"; "Thinking in tool and
  * multi-turn workflows" names them). Claude Fable 5 and Mythos 5 think always too (the Fable 5
  * migration guide: `disabled` returns a 400) but take a forced call (Fable 5.1's "What's new": its
- * refusal is a breaking change from Fable 5). The name is parsed once a model (claudeVersion).
+ * refusal is a breaking change from Fable 5). Claude Mythos Preview is not listed: AWS's "Adaptive
+ * thinking" page has it take adaptive thinking only, Anthropic's "Troubleshooting thinking" both
+ * adaptive and extended, so a `disabled` to it goes for its upstream to judge. The name is parsed
+ * once a model (claudeVersion).
  */
 export function alwaysThinkingClaude(model: string): AlwaysThinking | undefined {
   const version = claudeVersion(model);

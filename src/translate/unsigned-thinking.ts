@@ -99,7 +99,10 @@ const holds = (message: unknown, type: string): boolean =>
  * skip it (Anthropic's "Adaptive thinking", AWS's page of it alike), and a tool call it
  * is made to make skips thinking, its answer opening with the call ("Thinking in tool and
  * multi-turn workflows", https://platform.claude.com/docs/en/build-with-claude/thinking-tool-workflows):
- * a turn it takes back as it answered it. That page's rule, whatever the mode, that a tool loop's
+ * a turn it takes back as it answered it. Save on the Claudes that always think and so refuse a
+ * forced call with a 400 (that page: Sonnet 5.5, Opus 5.5, Fable 5.1, Mythos 5.1), which the
+ * gateway refuses before the call (forced-tool-refused.ts); their answers, too, only "may begin"
+ * with thinking blocks ("What's new in Claude Opus 5.5"). That page's rule, whatever the mode, that a tool loop's
  * thinking blocks come back complete and unmodified is of the blocks Claude returned, which are
  * signed and go as they are; the blocks left out here are none of them.
  */

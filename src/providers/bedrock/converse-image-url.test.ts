@@ -1,10 +1,12 @@
 import { expect, test } from "bun:test";
 import { converseJson } from "../../../test/fake-cloud/bedrock-wire.ts";
+import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { ProviderConfig } from "../../config/config-schema.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import { type Authenticator, createGateway, parseConfig, silentLogger } from "../../index.ts";
 import { claudeMessage } from "../../testing/answer-wire.ts";
 import { jwtCaller } from "../../testing/jwt-caller.ts";
+import { recordOf } from "../../testing/recording-gateway.ts";
 import { createProvider } from "../create-provider.ts";
 
 // Converse takes an image or a document only as its bytes (or an S3 object): one by URL, which
@@ -16,6 +18,7 @@ const anyone: Authenticator = async () => jwtCaller;
 
 async function gateway(fallback: boolean) {
   const calls = { bedrock: 0, anthropic: 0 };
+  const finished: AuditRecord[] = [];
   const routes = [{ provider: "br", model: "us.anthropic.claude-sonnet-4-5-v1:0" }];
   if (fallback) routes.push({ provider: "a", model: "claude-sonnet-4-5" });
   const fetchOf = (counted: keyof typeof calls, answer: () => Response) =>
@@ -45,6 +48,7 @@ async function gateway(fallback: boolean) {
     }),
     auth: anyone,
     logger: silentLogger,
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
     providers: (config, context) =>
       createProvider(config as ProviderConfig, {
         ...context,
@@ -57,7 +61,7 @@ async function gateway(fallback: boolean) {
             : fetchOf("anthropic", () => Response.json(claudeMessage("claude-sonnet-4-5-20250929"))),
       }),
   });
-  return { gateway: built, calls };
+  return { gateway: built, calls, finished };
 }
 
 const askWith = (part: JsonObject) =>
@@ -127,6 +131,55 @@ test("a file by URL with no other route: the caller's 400, unsupported_modality,
     ]);
     expect(error.message).toContain("a file by URL");
     expect(calls.bedrock).toBe(0);
+  } finally {
+    await gw.stop();
+  }
+});
+
+// Refused as the call is adapted, as toward Claude's Messages API: no attempt opened on the Converse
+// route, so none in the audit row, none counted failed and no failover.
+test("an image or a file by URL: no attempt on the Converse route, the next route's alone", async () => {
+  const { gateway: gw, finished } = await gateway(true);
+  try {
+    for (const request of [ask("https://example.com/cat.png"), askFile()]) {
+      const { attempts } = await recordOf(finished, await gw.handle(request));
+      expect(attempts?.map(({ route, outcome }) => ({ route, outcome }))).toEqual([
+        { route: "provider:a", outcome: "ok" },
+      ]);
+    }
+  } finally {
+    await gw.stop();
+  }
+});
+
+// A Messages caller's image by URL reaches Converse as a chat part, its path shifted by `system`:
+// the refusal names the caller's block.
+test("a Messages caller's image by URL: the 400 names its own block", async () => {
+  const { gateway: gw, calls } = await gateway(false);
+  try {
+    const refused = await gw.handle(
+      new Request("http://gw/v1/messages", {
+        method: "POST",
+        headers: { authorization: "Bearer t", "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "m",
+          max_tokens: 64,
+          system: "Be brief.",
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "text", text: "What is this?" },
+                { type: "image", source: { type: "url", url: "https://example.com/cat.png" } },
+              ],
+            },
+          ],
+        }),
+      }),
+    );
+    const { error } = (await refused.json()) as { error: { type: string; message: string } };
+    expect([refused.status, error.type, calls.bedrock]).toEqual([400, "invalid_request_error", 0]);
+    expect(error.message).toContain("messages.0.content.1");
   } finally {
     await gw.stop();
   }

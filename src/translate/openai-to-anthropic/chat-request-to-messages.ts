@@ -142,7 +142,7 @@ export function chatRequestToMessages(
     dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
   // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as
-  // written, unless the model cannot take it at all.
+  // written, unless it turns thinking off for a model that always thinks.
   if (isJsonObject(body.thinking)) {
     refuseThinkingOff(body.thinking, upstreamModel ?? request.model);
     out.thinking = body.thinking;

@@ -19,6 +19,7 @@ import { type ConverseTurn, converseSystem } from "./converse-system.ts";
 import { claudeThinking, reasoningBlocks, thinkingClaude } from "./converse-thinking.ts";
 import { offersTools, toolConfig } from "./converse-tool-config.ts";
 import { ToolHistoryText } from "./converse-tool-history.ts";
+import { refuseUrlParts } from "./converse-url-parts.ts";
 import { userBlocks } from "./converse-user-blocks.ts";
 
 /**
@@ -58,7 +59,20 @@ export const CONVERSE_TARGET: ChatTarget = {
   // model may stop at fewer of them, never refuse them), each a NonEmptyString.
   maxStops: 2500,
   emptyStops: false,
+  refuseUnsent,
 };
+
+/**
+ * What Converse, or Claude there, refuses the call for, said before the attempt opens
+ * (`refuseUnsent`), as toward Claude's Messages API: a part by URL, which Converse does not fetch
+ * (converse-url-parts.ts: one pass over the messages); thinking off to a Claude that cannot turn it
+ * off (thinking-off-refused.ts), a forced tool call such a Claude refuses (forced-tool-refused.ts).
+ */
+function refuseUnsent(chat: JsonObject, model: string): void {
+  refuseUrlParts(chat);
+  refuseThinkingOff(chat.thinking, model);
+  refuseForcedToolChoice(chat.tool_choice, model);
+}
 
 /**
  * OpenAI chat.completions request → AWS Bedrock Converse request (the path and model id go in
@@ -68,20 +82,11 @@ export const CONVERSE_TARGET: ChatTarget = {
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
  * `tool_choice: "none"` offers no tools; `n` must be 1. What it leaves out is named by the
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
- * URL; a file is a `document` (converse-document.ts). A `thinking` Claude cannot take at all is
- * the route's refusal, before anything is sent, as toward Claude's Messages API
- * (thinking-off-refused.ts), and so is a forced tool call such a Claude refuses
- * (forced-tool-refused.ts); a count's goes as written (count-tokens-to-converse.ts).
+ * URL; a file is a `document` (converse-document.ts). A part by URL, thinking off and a forced
+ * tool call to a Claude that refuses them were refused as the call was adapted (`refuseUnsent`); a
+ * count's `thinking` goes as written (count-tokens-to-converse.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
-  // Read only when the body turns thinking off: one property read on every other call.
-  refuseThinkingOff(body.thinking, String(body.model));
-  refuseForcedToolChoice(body.tool_choice, String(body.model));
-  return converseRequest(body);
-}
-
-/** The Converse request of a chat request, whatever its `thinking` (chatRequestToConverse). */
-export function converseRequest(body: JsonObject): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
   const system: JsonObject[] = [];

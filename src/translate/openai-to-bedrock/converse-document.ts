@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { badRequest, type GatewayError } from "../../core/gateway-error.ts";
 import { notBase64, readDataUrl } from "../data-url.ts";
 import type { OpenAIContentPart } from "../openai-schema.ts";
 
@@ -56,12 +56,7 @@ export class DocumentNames {
  * (chat-request-to-converse.ts): Converse fetches none, so a route that fetches it is tried.
  */
 export function documentBlock(part: OpenAIContentPart, path: string, names: DocumentNames): JsonObject {
-  if (part.file?.file_data === undefined && part.file?.file_url !== undefined)
-    throw badRequest(
-      `${path}: a file by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (file_data) of ${Object.values(FORMATS).join(", ")}, or call a model whose upstream fetches URLs`,
-      path,
-      "unsupported_modality",
-    );
+  if (part.file?.file_data === undefined && part.file?.file_url !== undefined) throw fileByUrl(path);
   const data = part.file?.file_data === undefined ? undefined : readDataUrl(part.file.file_data);
   if (data && !data.base64) throw notBase64(path, "file", data, part.file?.filename);
   const format = data && Object.hasOwn(FORMATS, data.mediaType) ? FORMATS[data.mediaType] : undefined;
@@ -72,6 +67,17 @@ export function documentBlock(part: OpenAIContentPart, path: string, names: Docu
     );
   return { document: { format, name: names.of(part.file?.filename), source: { bytes: data.data } } };
 }
+
+/**
+ * A file by URL (`file_url`, and no data): the route's refusal, as an image by URL is
+ * (converse-user-blocks.ts), made as the call is adapted (converse-url-parts.ts).
+ */
+export const fileByUrl = (path: string): GatewayError =>
+  badRequest(
+    `${path}: a file by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (file_data) of ${Object.values(FORMATS).join(", ")}, or call a model whose upstream fetches URLs`,
+    path,
+    "unsupported_modality",
+  );
 
 /** What a turn that carries a document but no text says: Converse refuses a document alone. */
 const ATTACHED = "(see the attached document)";

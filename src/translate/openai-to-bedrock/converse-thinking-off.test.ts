@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { converseJson } from "../../../test/fake-cloud/bedrock-wire.ts";
+import type { AuditRecord } from "../../audit/audit-record.ts";
 import { type Gateway, parseConfig } from "../../index.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { recordingGateway, recordOf } from "../../testing/recording-gateway.ts";
 
 // Claude Sonnet 5.5 refuses `thinking: {type: "disabled"}` with a 400 at any effort, and offers
 // `between_tools` in its place on every platform that serves it ("What's new in Claude Sonnet
@@ -26,6 +27,8 @@ const sent: Sent[] = [];
 const counted: Sent[] = [];
 let upstream: ReturnType<typeof Bun.serve> | undefined;
 let gateway: Gateway | undefined;
+/** Each finished request's audit row. */
+let finished: AuditRecord[] = [];
 let base = "";
 let key = "";
 
@@ -34,8 +37,9 @@ const THINKS_ALWAYS = /anthropic\.claude-(sonnet-5-5|opus-5-5|fable-5-1)/;
 
 /**
  * Bedrock's Converse: the model in the path, Claude's own fields in `additionalModelRequestFields`.
- * Thinking disabled to a Claude that always thinks is its ValidationException (Bedrock relays the
- * model's 400 so: "The model returned the following errors: …"; no page gives the words).
+ * Thinking disabled to a Claude that always thinks is its ValidationException, relaying the
+ * model's 400 ("The model returned the following errors: …") in the words of "What's new in Claude
+ * Opus 5.5" (Thinking can't be disabled).
  */
 function converse(model: string, body: { additionalModelRequestFields?: { thinking?: unknown } }) {
   const thinking = body.additionalModelRequestFields?.thinking;
@@ -45,7 +49,7 @@ function converse(model: string, body: { additionalModelRequestFields?: { thinki
     return Response.json(
       {
         message:
-          "The model returned the following errors: thinking.type: 'disabled' is not supported for this model.",
+          'The model returned the following errors: "thinking.type.disabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.',
       },
       { status: 400, headers: { "x-amzn-errortype": "ValidationException" } },
     );
@@ -94,6 +98,7 @@ beforeAll(async () => {
     }),
   );
   gateway = built.gateway;
+  finished = built.finished;
   key = built.adminKey;
   base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
 });
@@ -158,6 +163,33 @@ describe("thinking disabled toward Claude on Bedrock Converse", () => {
     expect(sent.slice(before)).toEqual([
       { model: "us.anthropic.claude-sonnet-5", thinking: { type: "disabled" } },
     ]);
+  });
+
+  // Refused as the call is adapted, as toward Claude's Messages API: no attempt opened on the route,
+  // so none in the audit row, none counted failed (mindgw_upstream_attempts_total) and no failover.
+  test("refused before the attempt opens: the audit row holds the answering route's attempt alone", async () => {
+    const chat = await openai()
+      .chat.completions.create({
+        model: "sonnet-then-5",
+        messages: [{ role: "user", content: "hi" }],
+        thinking: { type: "disabled" },
+      } as never)
+      .withResponse();
+    const forced = await anthropic()
+      .messages.create({
+        model: "sonnet-then-5",
+        max_tokens: 64,
+        messages: [{ role: "user", content: "hi" }],
+        tools: [{ name: "look", input_schema: { type: "object" } }],
+        tool_choice: { type: "any" },
+      })
+      .withResponse();
+    for (const { response } of [chat, forced]) {
+      const { attempts } = await recordOf(finished, response);
+      expect(attempts?.map(({ upstreamModel, outcome }) => ({ upstreamModel, outcome }))).toEqual([
+        { upstreamModel: "us.anthropic.claude-sonnet-5", outcome: "ok" },
+      ]);
+    }
   });
 
   test("between_tools and adaptive go to Sonnet 5.5 as written; disabled to Sonnet 5 too", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { type Gateway, parseConfig } from "../../../index.ts";
 import { recordingGateway } from "../../../testing/recording-gateway.ts";
+import { alwaysThinkingClaude } from "../../../translate/always-thinking-claude.ts";
 import { jsonFixture } from "../../../translate/fixtures/load-fixture.ts";
 
 /**
@@ -45,12 +46,13 @@ const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
  */
 const CAPPED_BETWEEN_TOOLS = new Set(["claude-sonnet-5-5"]);
 /**
- * Sonnet 5.5 takes `thinking.type` adaptive or between_tools; "disabled returns 400" at any effort
- * (Anthropic's "What's new in Claude Sonnet 5.5" and its thinking troubleshooting table); Opus 5.5
- * and Fable 5.1 think always ("What's new in Claude Opus 5.5", Thinking can't be disabled). No page
- * gives the wording: this one stands in for it.
+ * Anthropic's 400 to `thinking: {type: "disabled"}` from a Claude that always thinks, whose list is
+ * the gateway's own (always-thinking-claude.ts: Sonnet 5.5, which takes adaptive or between_tools;
+ * Opus 5.5, Fable 5 and 5.1, Mythos 5 and 5.1, which think adaptively always), in the words of
+ * "What's new in Claude Opus 5.5" (Thinking can't be disabled; its error messages).
  */
-const REFUSES_THINKING_OFF = new Set(["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5-1"]);
+const THINKING_OFF_REFUSED =
+  '"thinking.type.disabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.';
 /**
  * Opus 4.8, which no doc caps, refusing xhigh and max with thinking left out in Opus 5's words, as
  * users report it (anthropics/claude-code#76689, #79798).
@@ -79,8 +81,8 @@ const refused = (message: string) =>
 /** What Anthropic answers a request's effort level, by its model; else the message. */
 function judged(body: Sent): Response {
   const effort = body.output_config?.effort;
-  if (REFUSES_THINKING_OFF.has(body.model) && body.thinking?.type === "disabled")
-    return refused("thinking.type: 'disabled' is not supported for this model.");
+  if (body.thinking?.type === "disabled" && alwaysThinkingClaude(body.model) !== undefined)
+    return refused(THINKING_OFF_REFUSED);
   const levels = LEVELS[body.model] ?? [];
   if (effort !== undefined && levels.length === 0)
     return refused("This model does not support the effort parameter.");

@@ -70,6 +70,8 @@ export interface EventRelayOptions {
   peers?: () => readonly NodeEntry[];
   /** The longest a stream's opening waits for the other nodes' answers (`cluster.redis_timeout`). */
   askTimeoutMs?: number;
+  /** A test's bound in place of `HEARD_WITHIN_MS`: how long an asked node has to say it heard. */
+  heardWithinMs?: number;
   /**
    * How long an answered ask keeps this node relaying whatever the directory reads say (a node's
    * name lease, name-lease.ts `leaseTtlMs`): time for the asker's entry to be written and read,
@@ -197,7 +199,10 @@ export class EventRelay {
       peer.answersAsks === true && peer.stopping !== true ? [peer.id] : [],
     );
     if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve([]);
-    const bounds = { heardWithinMs: HEARD_WITHIN_MS, timeoutMs: this.options.askTimeoutMs ?? 2_000 };
+    const bounds = {
+      heardWithinMs: this.options.heardWithinMs ?? HEARD_WITHIN_MS,
+      timeoutMs: this.options.askTimeoutMs ?? 2_000,
+    };
     const { id, answered } = this.asks.ask(peers, bounds);
     const askedAt = (this.options.entryClock ?? entryClock)();
     this.publish({ ...this.stamp(), events: [], ask: id, askedAt });

@@ -1,0 +1,89 @@
+import { expect } from "bun:test";
+import { makeRecord } from "../../audit/audit-fixture.ts";
+import { EventBus } from "../../audit/event-bus.ts";
+import { withoutBodies } from "../../audit/published-record.ts";
+import { waitFor } from "../../testing/wait-for.ts";
+import { EVENTS_CHANNEL, EventRelay, type EventRelayOptions } from "../event-relay.ts";
+import type { JsonSeal } from "../json-seal.ts";
+import type { NodeEntry } from "../node-entry.ts";
+import { RedisLink } from "../redis-link.ts";
+
+// The nodes of the event-relay-asks tests: relays of cluster `ours` on their own links to one real
+// Redis, and a plain listener on the channel that shows what each published.
+
+/** Node `id` of cluster `ours` on its own link, listening on the channel as start-cluster.ts does. */
+export async function relayNode(
+  redisUrl: string,
+  seal: JsonSeal,
+  id: string,
+  options: Partial<EventRelayOptions> = {},
+) {
+  const link = new RedisLink({ url: redisUrl, timeoutMs: 2_000, vouch: async () => null });
+  expect(await link.start()).toBe(true);
+  const bus = new EventBus();
+  const relay = new EventRelay({ link, nodeId: id, clusterId: "ours", bus, seal, ...options });
+  await link.subscribe(EVENTS_CHANNEL, (text) => relay.received(text));
+  const close = () => {
+    relay.close();
+    link.close();
+  };
+  return { bus, relay, link, close };
+}
+
+/**
+ * A plain listener on the channel, as any subscriber of the Redis server: the asks and answers
+ * each node published, and the unsealed markers a test sends to know what came before them.
+ */
+export async function channelListener(redisUrl: string, seal: JsonSeal) {
+  const link = new RedisLink({ url: redisUrl, timeoutMs: 2_000, vouch: async () => null });
+  expect(await link.start()).toBe(true);
+  const asks: string[] = [];
+  const heard: string[] = [];
+  const answers: string[] = [];
+  const markers: string[] = [];
+  await link.subscribe(EVENTS_CHANNEL, (text) => {
+    const json = seal.open(text);
+    if (json === null) return void markers.push(text);
+    const sent = JSON.parse(json) as { node: string; ask?: string; heard?: string; written?: string };
+    if (sent.ask !== undefined) asks.push(sent.node);
+    if (sent.heard !== undefined) heard.push(sent.node);
+    if (sent.written !== undefined) answers.push(sent.node);
+  });
+  return {
+    asks,
+    heard,
+    answers,
+    /**
+     * Sends `marker` on `node`'s own connection and waits until it is heard: what that node
+     * published before it has been heard too (one connection's commands run in order).
+     */
+    async after(node: { link: RedisLink }, marker: string) {
+      await node.link.publish(EVENTS_CHANNEL, marker);
+      await waitFor(`the marker ${marker}`, () => markers.includes(marker), 10_000);
+    },
+    close: () => link.close(),
+  };
+}
+
+/** A live-stream reader on `bus`, and the request ids of the finished requests it was given. */
+export function finishedReader(bus: EventBus) {
+  const read: string[] = [];
+  const reader = bus.subscribe({
+    relayed: true,
+    filter: (event) => {
+      if (event.type === "request.finished") read.push(event.record.requestId);
+      return false;
+    },
+  });
+  return { read, close: () => reader.close() };
+}
+
+/** `requestId` finished on the node of `bus`. */
+export function finish(bus: EventBus, requestId: string): void {
+  bus.publish({ type: "request.finished", at: 0, record: withoutBodies(makeRecord({ requestId })) });
+}
+
+/** The directory's entry of another node `id` of this release (it answers asks) or, `older`, of one before asks. */
+export function peerEntry(id: string, older = false): NodeEntry {
+  return { id, url: `http://${id}.invalid`, at: 0, workers: [], ...(older ? {} : { answersAsks: true }) };
+}

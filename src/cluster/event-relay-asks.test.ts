@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
-import { waitFor } from "../testing/wait-for.ts";
-import type { EventRelayOptions } from "./event-relay.ts";
+import { waitFor, waitForValue } from "../testing/wait-for.ts";
+import { EVENTS_CHANNEL, type EventRelayOptions, heardWithin } from "./event-relay.ts";
 import { relaySeal } from "./json-seal.ts";
 import {
   channelListener,
@@ -26,8 +26,8 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
-const relayNode = (id: string, options: Partial<EventRelayOptions> = {}) =>
-  relayNodeOn(redis.url, seal, id, options);
+const relayNode = (id: string, options: Partial<EventRelayOptions> = {}, readsAfter?: Promise<void>) =>
+  relayNodeOn(redis.url, seal, id, options, readsAfter);
 const listen = () => channelListener(redis.url, seal);
 
 test("an opening stream's ask: the other node relays from then on, writes its queued rows, and the ask settles after the events it took meanwhile are delivered", async () => {
@@ -139,6 +139,66 @@ test("an ask a listed node never hears (killed but still listed) is not waited f
     expect(channel.asks).toEqual(["ours-1"]);
   } finally {
     alone.close();
+    channel.close();
+  }
+});
+
+test("a node slow to say it heard (its loop busy past half a second) is waited for within a quarter of cluster.redis_timeout: the stream opens with its rows written", async () => {
+  expect([heardWithin(2_000), heardWithin(8_000), heardWithin(300)]).toEqual([500, 2_000, 300]);
+  const slow = Promise.withResolvers<void>();
+  const other = await relayNode("ours-2", {}, slow.promise);
+  const watched = await relayNode("ours-1", { peers: () => [peerEntry("ours-2")], askTimeoutMs: 8_000 });
+  const reader = watched.bus.subscribe({ relayed: true });
+  try {
+    const askedAt = performance.now();
+    const opened = watched.relay.othersWritten();
+    // The stimulus: ours-2 reads the ask 750 ms after it went out, within 8 s / 4.
+    await waitFor("750 ms since the ask", () => performance.now() - askedAt > 750, 10_000);
+    slow.resolve();
+    expect(await opened).toEqual([]);
+  } finally {
+    reader.close();
+    watched.close();
+    other.close();
+  }
+});
+
+test("an asker whose loop was busy past its heard bound reads the heard that came meanwhile before it judges: the node that said it is waited for", async () => {
+  const channel = await listen();
+  const watched = await relayNode("ours-1", {
+    peers: () => [peerEntry("ours-2")],
+    askTimeoutMs: 600_000,
+    heardWithinMs: 1_000,
+  });
+  const reader = watched.bus.subscribe({ relayed: true });
+  // What ours-2 says, published by a process of its own while the asker's loop is held.
+  const ours2Says = (field: "heard" | "written", ask: string) => {
+    const said = { id: crypto.randomUUID(), cluster: "ours", node: "ours-2", events: [], [field]: ask };
+    const args = ["-p", String(redis.port), "publish", EVENTS_CHANNEL, seal.seal(JSON.stringify(said))];
+    expect(Bun.spawnSync(["redis-cli", ...args], { stdout: "ignore" }).exitCode).toBe(0);
+  };
+  try {
+    const askedAt = performance.now();
+    const opened = watched.relay.othersWritten();
+    const ask = await waitForValue("the ask on the channel", () => channel.askIds[0], 10_000);
+    // The stimulus: the loop held from 980 ms to past the bound (1 s), so that two timers are due at
+    // once as it turns: one due at 990 ms, in which ours-2's heard comes while the loop is held
+    // again, then the bound's own, which reads nothing first.
+    const busy = Promise.withResolvers<void>();
+    const at = (ms: number) => askedAt + ms - performance.now();
+    setTimeout(() => Bun.sleepSync(Math.max(0, at(1_010))), at(980)); // stimulus: the loop held
+    setTimeout(() => {
+      ours2Says("heard", ask);
+      Bun.sleepSync(Math.max(0, at(1_200))); // stimulus: the loop held
+      ours2Says("written", ask);
+      busy.resolve();
+    }, at(990));
+    await busy.promise;
+    // Judged at the timer, before reading what came, ours-2 would be skipped and named.
+    expect(await opened).toEqual([]);
+  } finally {
+    reader.close();
+    watched.close();
     channel.close();
   }
 });

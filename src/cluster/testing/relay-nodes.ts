@@ -11,18 +11,24 @@ import { RedisLink } from "../redis-link.ts";
 // The nodes of the event-relay-asks tests: relays of cluster `ours` on their own links to one real
 // Redis, and a plain listener on the channel that shows what each published.
 
-/** Node `id` of cluster `ours` on its own link, listening on the channel as start-cluster.ts does. */
+/**
+ * Node `id` of cluster `ours` on its own link, listening on the channel as start-cluster.ts does.
+ * `readsAfter`: a slow node, which reads no message on the channel until it settles (its loop busy).
+ */
 export async function relayNode(
   redisUrl: string,
   seal: JsonSeal,
   id: string,
   options: Partial<EventRelayOptions> = {},
+  readsAfter?: Promise<void>,
 ) {
   const link = new RedisLink({ url: redisUrl, timeoutMs: 2_000, vouch: async () => null });
   expect(await link.start()).toBe(true);
   const bus = new EventBus();
   const relay = new EventRelay({ link, nodeId: id, clusterId: "ours", bus, seal, ...options });
-  await link.subscribe(EVENTS_CHANNEL, (text) => relay.received(text));
+  await link.subscribe(EVENTS_CHANNEL, (text) =>
+    readsAfter === undefined ? relay.received(text) : void readsAfter.then(() => relay.received(text)),
+  );
   const close = () => {
     relay.close();
     link.close();
@@ -38,6 +44,7 @@ export async function channelListener(redisUrl: string, seal: JsonSeal) {
   const link = new RedisLink({ url: redisUrl, timeoutMs: 2_000, vouch: async () => null });
   expect(await link.start()).toBe(true);
   const asks: string[] = [];
+  const askIds: string[] = [];
   const heard: string[] = [];
   const answers: string[] = [];
   const markers: string[] = [];
@@ -46,11 +53,13 @@ export async function channelListener(redisUrl: string, seal: JsonSeal) {
     if (json === null) return void markers.push(text);
     const sent = JSON.parse(json) as { node: string; ask?: string; heard?: string; written?: string };
     if (sent.ask !== undefined) asks.push(sent.node);
+    if (sent.ask !== undefined) askIds.push(sent.ask);
     if (sent.heard !== undefined) heard.push(sent.node);
     if (sent.written !== undefined) answers.push(sent.node);
   });
   return {
     asks,
+    askIds,
     heard,
     answers,
     /**

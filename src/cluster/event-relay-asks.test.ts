@@ -9,6 +9,7 @@ import {
   finishedReader,
   peerEntry,
   relayNode as relayNodeOn,
+  silentPeerEntry,
 } from "./testing/relay-nodes.ts";
 
 // An opening live stream's ask of the other nodes (write your queued rows, then say so) and the
@@ -195,6 +196,30 @@ test("an asker whose loop was busy past its heard bound reads the heard that cam
     }, at(990));
     await busy.promise;
     // Judged at the timer, before reading what came, ours-2 would be skipped and named.
+    expect(await opened).toEqual([]);
+  } finally {
+    reader.close();
+    watched.close();
+    channel.close();
+  }
+});
+
+test("a node of a release that answers asks without saying it heard them (before `heard`) is waited for past the heard bound, until it answers", async () => {
+  const channel = await listen();
+  const watched = await relayNode("ours-1", {
+    peers: () => [silentPeerEntry("quiet-2")],
+    askTimeoutMs: 600_000,
+    heardWithinMs: 50,
+  });
+  const reader = watched.bus.subscribe({ relayed: true });
+  try {
+    const opened = watched.relay.othersWritten();
+    const ask = await waitForValue("the ask on the channel", () => channel.askIds[0], 10_000);
+    // The asker judges as it reads its heard check: what is published after it comes after that.
+    await waitFor("ours-1's heard check", () => channel.heardChecks.includes("ours-1"), 10_000);
+    const written = { id: crypto.randomUUID(), cluster: "ours", node: "quiet-2", events: [], written: ask };
+    await channel.publish(seal.seal(JSON.stringify(written)));
+    // Skipped at the bound, quiet-2 would be named, its rows not waited for.
     expect(await opened).toEqual([]);
   } finally {
     reader.close();

@@ -209,13 +209,18 @@ export class EventRelay {
   othersWritten(): Promise<readonly string[]> {
     // A node of a release before asks (a rolling upgrade) would never answer: every connect would
     // wait out the deadline for it.
-    const peers = (this.options.peers?.() ?? []).flatMap((peer) =>
-      peer.answersAsks === true && peer.stopping !== true ? [peer.id] : [],
-    );
+    const peers: string[] = [];
+    // A node that answers without saying it heard (a release before `heard`): waited for as it was.
+    const silent: string[] = [];
+    for (const peer of this.options.peers?.() ?? []) {
+      if (peer.answersAsks !== true || peer.stopping === true) continue;
+      peers.push(peer.id);
+      if (peer.saysHeard !== true) silent.push(peer.id);
+    }
     if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve([]);
     const timeoutMs = this.options.askTimeoutMs ?? 2_000;
     const bounds = { heardWithinMs: this.options.heardWithinMs ?? heardWithin(timeoutMs), timeoutMs };
-    const { id, answered } = this.asks.ask(peers, bounds, (asked) =>
+    const { id, answered } = this.asks.ask(peers, bounds, silent, (asked) =>
       this.publish({ ...this.stamp(), events: [], heardCheck: asked }),
     );
     const askedAt = (this.options.entryClock ?? entryClock)();

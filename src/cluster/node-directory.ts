@@ -304,6 +304,7 @@ export class NodeDirectory {
       forwardVersion: FORWARD_VERSION,
       linkVersion: LINK_VERSION,
       answersAsks: true,
+      saysHeard: true,
       release: RELEASE,
       ...(watching?.() ? { watching: true } : {}),
       ...(this.listed.draining ? { stopping: true } : {}),

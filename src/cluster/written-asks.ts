@@ -34,11 +34,14 @@ export class WrittenAsks {
    * skipped (not heard from within `heardWithinMs`), or `timeoutMs` passed (Redis away): with the
    * nodes that did not answer, whose queued rows may not be written yet. At the heard bound
    * `atHeardBound` is called, not a judgement made: a `heard` may have arrived unread (this node's
-   * loop busy past the bound), and is read before the caller's `judgeHeard`. Never rejects.
+   * loop busy past the bound), and is read before the caller's `judgeHeard`. `silent`: those of
+   * `nodes` that never say they heard (a release before `heard`), waited for as if they had. Never
+   * rejects.
    */
   ask(
     nodes: readonly string[],
     bounds: AskBounds,
+    silent: readonly string[],
     atHeardBound: (id: string) => void,
   ): { id: string; answered: Promise<readonly string[]> } {
     const id = randomUUID();
@@ -46,7 +49,7 @@ export class WrittenAsks {
       const timers: ReturnType<typeof setTimeout>[] = [];
       const ask: PendingAsk = {
         waiting: new Set(nodes),
-        heard: new Set(),
+        heard: new Set(silent),
         heardOnly: false,
         done: () => {
           for (const timer of timers) clearTimeout(timer);

@@ -46,21 +46,31 @@ export async function channelListener(redisUrl: string, seal: JsonSeal) {
   const asks: string[] = [];
   const askIds: string[] = [];
   const heard: string[] = [];
+  const heardChecks: string[] = [];
   const answers: string[] = [];
   const markers: string[] = [];
   await link.subscribe(EVENTS_CHANNEL, (text) => {
     const json = seal.open(text);
     if (json === null) return void markers.push(text);
-    const sent = JSON.parse(json) as { node: string; ask?: string; heard?: string; written?: string };
+    const sent = JSON.parse(json) as {
+      node: string;
+      ask?: string;
+      heard?: string;
+      heardCheck?: string;
+      written?: string;
+    };
     if (sent.ask !== undefined) asks.push(sent.node);
     if (sent.ask !== undefined) askIds.push(sent.ask);
     if (sent.heard !== undefined) heard.push(sent.node);
+    if (sent.heardCheck !== undefined) heardChecks.push(sent.node);
     if (sent.written !== undefined) answers.push(sent.node);
   });
   return {
     asks,
     askIds,
     heard,
+    /** The nodes that sent an ask's heard check (at its heard bound): what each read after it, it judges after. */
+    heardChecks,
     answers,
     /**
      * Sends `marker` on `node`'s own connection and waits until it is heard: what that node
@@ -70,6 +80,8 @@ export async function channelListener(redisUrl: string, seal: JsonSeal) {
       await node.link.publish(EVENTS_CHANNEL, marker);
       await waitFor(`the marker ${marker}`, () => markers.includes(marker), 10_000);
     },
+    /** Publishes `text` on the channel, from this listener's own connection. */
+    publish: (text: string) => link.publish(EVENTS_CHANNEL, text),
     close: () => link.close(),
   };
 }
@@ -94,5 +106,11 @@ export function finish(bus: EventBus, requestId: string): void {
 
 /** The directory's entry of another node `id` of this release (it answers asks) or, `older`, of one before asks. */
 export function peerEntry(id: string, older = false): NodeEntry {
-  return { id, url: `http://${id}.invalid`, at: 0, workers: [], ...(older ? {} : { answersAsks: true }) };
+  const answers = older ? {} : { answersAsks: true, saysHeard: true };
+  return { id, url: `http://${id}.invalid`, at: 0, workers: [], ...answers };
+}
+
+/** The entry of a node of a release that answers asks without saying it heard them (before `heard`). */
+export function silentPeerEntry(id: string): NodeEntry {
+  return { id, url: `http://${id}.invalid`, at: 0, workers: [], answersAsks: true };
 }

@@ -1,11 +1,10 @@
-import type { EventBus } from "../audit/event-bus.ts";
 import { MAX_SEAL_VALIDITY_MS } from "../config/cluster-config.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { ClusterDeps } from "./cluster.ts";
 import type { ConfigAgreement } from "./config-agreement.ts";
-import { DepartedNodes } from "./departed-nodes.ts";
+import type { DepartedNodes } from "./departed-nodes.ts";
 import type { EventRelay } from "./event-relay.ts";
 import { entrySeal } from "./json-seal.ts";
 import { leaseTimings } from "./name-lease.ts";
@@ -30,8 +29,8 @@ export interface ClusterDirectoryOptions {
   agreement: ConfigAgreement;
   relay: EventRelay;
   links: PeerLinks;
-  /** This node's events: a node's leaving is told there (`node.left`). */
-  bus: EventBus;
+  /** Tells this node's events of a node's leaving (`node.left`). */
+  departed: DepartedNodes;
   newlyServed: ClusterDeps["newlyServed"];
 }
 
@@ -42,7 +41,7 @@ export interface ClusterDirectoryOptions {
  */
 export function clusterDirectory(options: ClusterDirectoryOptions): NodeDirectory {
   const { settings, nodeId, logger, registry, agreement, relay, link } = options;
-  const departed = new DepartedNodes(nodeId, options.bus);
+  const { departed } = options;
   const newly = new NewlyListed();
   /** The reply error last warned of, so each is said once per change. */
   let lastReplyError: string | null = null;

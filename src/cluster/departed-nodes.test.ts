@@ -61,3 +61,21 @@ test("an entry of a release before instances: told left by its id alone, once go
     ["a", null],
   ]);
 });
+
+// A Redis restarted empty: every entry gone, each written again only as its node is back.
+test("within a heartbeat of this node's return to Redis a node missing is not told left; listed again, never; still missing at a read past it, told then", () => {
+  const bus = new EventBus();
+  const events: GatewayEvent[] = [];
+  bus.tap("test", (event) => void events.push(event), ["node.left"]);
+  let now = 0;
+  const departed = new DepartedNodes("self", bus, 1_000, () => now);
+  departed.read([entry("self"), entry("a", "a1"), entry("b", "b1")]);
+  departed.back();
+  departed.read([entry("self")]);
+  now = 999;
+  departed.read([entry("self"), entry("a", "a1")]);
+  expect(events).toEqual([]);
+  now = 1_000;
+  departed.read([entry("self"), entry("a", "a1")]);
+  expect(events.map((event) => (event.type === "node.left" ? event.node : event.type))).toEqual(["b"]);
+});

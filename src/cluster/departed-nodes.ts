@@ -1,4 +1,5 @@
 import type { EventBus } from "../audit/event-bus.ts";
+import { monotonicClock } from "../core/steady-clock.ts";
 import type { NodeEntry } from "./node-entry.ts";
 
 /**
@@ -9,22 +10,40 @@ import type { NodeEntry } from "./node-entry.ts";
  * A node listed again by another process (`NodeEntry.instance`) is its old process gone as well:
  * killed and started again under the same id (the default name, advertise_url's host:port,
  * survives a restart) before a read saw the gap; `node.left` names that instance, whose requests
- * alone end (their `request.started` names it).
+ * alone end (their `request.started` names it). Within a heartbeat of this node's return to Redis
+ * (`back`) a node missing is not told gone: a Redis restarted empty lost every entry, and each node
+ * writes its own again only as it is back itself.
  */
 export class DepartedNodes {
   /** The other nodes the read before listed, each with its entry's instance (absent: a release before). */
   private listed: ReadonlyMap<string, string | undefined> = new Map();
+  /** When this node was last back on Redis (its monotonic clock), or never. */
+  private backAt: number | null = null;
 
   constructor(
     private readonly self: string,
     private readonly bus: EventBus,
+    /** `cluster.heartbeat`: a node not listed again by then after a return to Redis is gone. */
+    private readonly heartbeatMs = 0,
+    private readonly now: () => number = monotonicClock,
   ) {}
+
+  /** This node reached Redis again: the entries are read again as their nodes write them. */
+  back(): void {
+    this.backAt = this.now();
+  }
 
   /** Every entry as read now: those listed before and not now, or now by another instance, are told gone. */
   read(entries: readonly NodeEntry[]): void {
     const listed = new Map<string, string | undefined>();
     for (const entry of entries) if (entry.id !== this.self) listed.set(entry.id, entry.instance);
+    const settling = this.backAt !== null && this.now() - this.backAt < this.heartbeatMs;
     for (const [node, instance] of this.listed) {
+      // Not written again yet, maybe: still taken as listed, told gone at a read past the heartbeat.
+      if (settling && !listed.has(node)) {
+        listed.set(node, instance);
+        continue;
+      }
       const gone = !listed.has(node) || (instance !== undefined && listed.get(node) !== instance);
       if (gone && this.bus.wants("node.left"))
         this.bus.publish({

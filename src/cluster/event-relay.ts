@@ -17,11 +17,13 @@ const ASK_FIELD = '"ask":"';
 /** Events held between two publishes; past it, new ones are not relayed (a reader is told nothing). */
 const MAX_QUEUED = 10_000;
 /**
- * How long an opening stream waits for a node asked to say it heard the ask (a Redis round trip or
- * two, with room for a loaded node): one that has not is skipped for that ask, not waited for until
- * the ask's deadline (killed but still listed).
+ * The least an opening stream waits for a node asked to say it heard the ask (a Redis round trip or
+ * two, with room for a loaded node); a quarter of `cluster.redis_timeout` when that is more, as a
+ * slower link gives a node more time, and never past the ask's own deadline (`heardWithin`). One
+ * that has not said it is skipped for that ask, not waited for until the deadline (killed but
+ * still listed).
  */
-const HEARD_WITHIN_MS = 500;
+const MIN_HEARD_WITHIN_MS = 500;
 /** `answerHoldMs` unless given: three heartbeats of the default second (a test's relay). */
 const DEFAULT_ANSWER_HOLD_MS = 3_000;
 
@@ -43,6 +45,12 @@ interface RelayMessage {
   askedAt?: number;
   /** That ask was heard: the sender writes its rows and answers (`written`) once they are. */
   heard?: string;
+  /**
+   * The asker's own, at its heard bound, read back by it alone: every `heard` published before it
+   * reached Redis has been read by then, however late the asker's loop came to the bound, and the
+   * nodes that did not say it are skipped (written-asks.ts `judgeHeard`).
+   */
+  heardCheck?: string;
   /** The answer to that ask: the sender's rows queued before it are written; `events` holds its events since. */
   written?: string;
 }
@@ -70,6 +78,8 @@ export interface EventRelayOptions {
   peers?: () => readonly NodeEntry[];
   /** The longest a stream's opening waits for the other nodes' answers (`cluster.redis_timeout`). */
   askTimeoutMs?: number;
+  /** A test's bound in place of `heardWithin(askTimeoutMs)`: how long an asked node has to say it heard. */
+  heardWithinMs?: number;
   /**
    * How long an answered ask keeps this node relaying whatever the directory reads say (a node's
    * name lease, name-lease.ts `leaseTtlMs`): time for the asker's entry to be written and read,
@@ -166,7 +176,13 @@ export class EventRelay {
     } catch {
       return;
     }
-    if (relayed.node === nodeId || relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
+    if (relayed.node === nodeId) {
+      // Its own heard check is the one message of its own it reads.
+      if (relayed.cluster === clusterId && typeof relayed.heardCheck === "string")
+        this.asks.judgeHeard(relayed.heardCheck);
+      return;
+    }
+    if (relayed.cluster !== clusterId || !Array.isArray(relayed.events)) return;
     if (typeof relayed.id !== "string" || !this.delivered.first(relayed.id)) return;
     if (typeof relayed.ask === "string")
       void this.answer(
@@ -186,19 +202,27 @@ export class EventRelay {
    * subscribed, or before anyone watched) and its row maybe still in that node's audit batch, so
    * in neither. Each other live node is asked to relay from now on and write its queued rows;
    * this settles once every one has answered, or after `askTimeoutMs`, with the nodes that did not:
-   * one that did not say it heard the ask within `HEARD_WITHIN_MS` is not waited for (a node killed
-   * is listed for three heartbeats, and every connect would wait out the deadline for it). Never
-   * rejects.
+   * one that did not say it heard the ask within the heard bound (`heardWithin`), as read once the
+   * `heardCheck` this node sends then comes back, is not waited for (a node killed is listed for
+   * three heartbeats, and every connect would wait out the deadline for it). Never rejects.
    */
   othersWritten(): Promise<readonly string[]> {
     // A node of a release before asks (a rolling upgrade) would never answer: every connect would
     // wait out the deadline for it.
-    const peers = (this.options.peers?.() ?? []).flatMap((peer) =>
-      peer.answersAsks === true && peer.stopping !== true ? [peer.id] : [],
-    );
+    const peers: string[] = [];
+    // A node that answers without saying it heard (a release before `heard`): waited for as it was.
+    const silent: string[] = [];
+    for (const peer of this.options.peers?.() ?? []) {
+      if (peer.answersAsks !== true || peer.stopping === true) continue;
+      peers.push(peer.id);
+      if (peer.saysHeard !== true) silent.push(peer.id);
+    }
     if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve([]);
-    const bounds = { heardWithinMs: HEARD_WITHIN_MS, timeoutMs: this.options.askTimeoutMs ?? 2_000 };
-    const { id, answered } = this.asks.ask(peers, bounds);
+    const timeoutMs = this.options.askTimeoutMs ?? 2_000;
+    const bounds = { heardWithinMs: this.options.heardWithinMs ?? heardWithin(timeoutMs), timeoutMs };
+    const { id, answered } = this.asks.ask(peers, bounds, silent, (asked) =>
+      this.publish({ ...this.stamp(), events: [], heardCheck: asked }),
+    );
     const askedAt = (this.options.entryClock ?? entryClock)();
     this.publish({ ...this.stamp(), events: [], ask: id, askedAt });
     return answered;
@@ -272,4 +296,9 @@ export class EventRelay {
       // ask or answer lost so: the asking stream opens at its deadline.
     });
   }
+}
+
+/** How long a node asked has to say it heard the ask, for an ask's deadline of `timeoutMs`. */
+export function heardWithin(timeoutMs: number): number {
+  return Math.min(timeoutMs, Math.max(MIN_HEARD_WITHIN_MS, timeoutMs / 4));
 }

@@ -151,9 +151,10 @@ export class NodeDirectory {
   }
 
   /**
-   * Publishes this node's entry now and reads the others', instead of at the next heartbeat (Redis
-   * is back, the config changed). A beat already under way may have read this node's workers
-   * before the change: another follows it.
+   * Publishes this node's entry now and reads the others', instead of at the next heartbeat (the
+   * config changed), telling no other node: a change they must read at once, Redis back among them,
+   * is `entryChanged`. A beat already under way may have read this node's workers before the
+   * change: another follows it.
    */
   refresh(): Promise<void> {
     return this.beats.rerun();
@@ -304,6 +305,7 @@ export class NodeDirectory {
       forwardVersion: FORWARD_VERSION,
       linkVersion: LINK_VERSION,
       answersAsks: true,
+      saysHeard: true,
       release: RELEASE,
       ...(watching?.() ? { watching: true } : {}),
       ...(this.listed.draining ? { stopping: true } : {}),

@@ -62,6 +62,12 @@ export interface NodeEntry {
    * a node of a release before asks, which no opening stream waits for (it would never answer).
    */
   answersAsks?: boolean;
+  /**
+   * The node says at once that it heard an ask (`heard` on `mgw:events`), before it writes its rows.
+   * Absent: one of a release that answers without saying so, waited for until the ask's deadline
+   * (skipped at the heard bound, its rows would never be waited for during a rolling upgrade).
+   */
+  saysHeard?: boolean;
   /** Someone reads this node's live event stream: the other nodes relay their requests to it (event-relay.ts). */
   watching?: boolean;
   /**

@@ -7,6 +7,7 @@ import { forThisNode } from "./cluster-identity.ts";
 import { connectClusterRedis } from "./cluster-redis.ts";
 import { clusterStatus } from "./cluster-status.ts";
 import { ConfigAgreement } from "./config-agreement.ts";
+import { DepartedNodes } from "./departed-nodes.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
@@ -43,6 +44,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       "cluster: needs the storage its nodes share to name the cluster (storage.driver postgres does; an embedder's own Storage gives clusterId)",
     );
   const advertised = settings.advertise_url.replace(/\/$/, "");
+  const departed = new DepartedNodes(nodeId, deps.bus, settings.heartbeat);
   const { link, clock: redisClock } = await connectClusterRedis({
     settings,
     nodeId,
@@ -54,8 +56,10 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       // Changes made while we were away were not announced to us.
       for (const listener of keyListeners) listener();
       for (const listener of configListeners) listener();
-      // Written again with a notice: a Redis restarted empty lost every entry, and a node back
-      // before this one read a directory without it, to be read again only at its next heartbeat.
+      // A Redis restarted empty lost every entry: the nodes not back yet are not read as gone.
+      departed.back();
+      // Written again with a notice: a node back before this one read a directory without it, to
+      // be read again only at its next heartbeat.
       void directory?.entryChanged();
     },
     onHealthChange: (healthy) => {
@@ -110,7 +114,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     agreement,
     relay,
     links,
-    bus: deps.bus,
+    departed,
     newlyServed: deps.newlyServed,
   });
   try {

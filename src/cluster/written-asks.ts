@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 export interface AskBounds {
   /**
    * A node that has not said it heard the ask by then is skipped for it (killed but still listed:
-   * its entry stands for three heartbeats); one that heard it is waited for until `timeoutMs`.
+   * its entry stands for three heartbeats), once what came before is read (`judgeHeard`); one that
+   * heard it is waited for until `timeoutMs`.
    */
   heardWithinMs: number;
   timeoutMs: number;
@@ -31,15 +32,24 @@ export class WrittenAsks {
   /**
    * A new ask of `nodes`: its id (to publish) and what settles once each has answered, or was
    * skipped (not heard from within `heardWithinMs`), or `timeoutMs` passed (Redis away): with the
-   * nodes that did not answer, whose queued rows may not be written yet. Never rejects.
+   * nodes that did not answer, whose queued rows may not be written yet. At the heard bound
+   * `atHeardBound` is called, not a judgement made: a `heard` may have arrived unread (this node's
+   * loop busy past the bound), and is read before the caller's `judgeHeard`. `silent`: those of
+   * `nodes` that never say they heard (a release before `heard`), waited for as if they had. Never
+   * rejects.
    */
-  ask(nodes: readonly string[], bounds: AskBounds): { id: string; answered: Promise<readonly string[]> } {
+  ask(
+    nodes: readonly string[],
+    bounds: AskBounds,
+    silent: readonly string[],
+    atHeardBound: (id: string) => void,
+  ): { id: string; answered: Promise<readonly string[]> } {
     const id = randomUUID();
     const answered = new Promise<readonly string[]>((resolve) => {
       const timers: ReturnType<typeof setTimeout>[] = [];
       const ask: PendingAsk = {
         waiting: new Set(nodes),
-        heard: new Set(),
+        heard: new Set(silent),
         heardOnly: false,
         done: () => {
           for (const timer of timers) clearTimeout(timer);
@@ -49,11 +59,7 @@ export class WrittenAsks {
       };
       if (nodes.length === 0) return ask.done();
       this.pending.set(id, ask);
-      const skipUnheard = () => {
-        ask.heardOnly = true;
-        settleIfOver(ask);
-      };
-      timers.push(setTimeout(skipUnheard, Math.min(bounds.heardWithinMs, bounds.timeoutMs)));
+      timers.push(setTimeout(() => atHeardBound(id), Math.min(bounds.heardWithinMs, bounds.timeoutMs)));
       timers.push(setTimeout(ask.done, bounds.timeoutMs));
     });
     return { id, answered };
@@ -62,6 +68,14 @@ export class WrittenAsks {
   /** `node` heard ask `id` and writes its rows: waited for until the ask's deadline. */
   heard(id: string, node: string): void {
     this.pending.get(id)?.heard.add(node);
+  }
+
+  /** Past ask `id`'s heard bound, what came before read: only the nodes that heard it are waited for. */
+  judgeHeard(id: string): void {
+    const ask = this.pending.get(id);
+    if (ask === undefined) return;
+    ask.heardOnly = true;
+    settleIfOver(ask);
   }
 
   /** `node` answered ask `id` (one of another node's, or long over: nothing). */

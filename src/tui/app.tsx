@@ -112,6 +112,7 @@ export function TailApp({
           showAdmin={ui.showAdmin}
           missed={store.missed}
           notice={store.notice}
+          unanswered={store.unansweredNotice}
         />
       ) : (
         <FilterPrompt text={ui.prompt.text} error={ui.prompt.error} width={width} />

@@ -85,11 +85,21 @@ test("a later gap in the events leaves a row already lost as lost", () => {
   ]);
 });
 
-test("a node that did not answer as the stream opened is said in the notice; --json passes it whatever the filters", () => {
+test("the nodes that did not answer as the stream opened are said on one line of their own, apart from the config notice, each until its node.left; --json passes them whatever the filters", () => {
   const store = new TailStore(10, () => T0);
+  store.apply(tail({ type: "config.reloaded", at: T0, version: 3 }));
   store.apply(tail({ type: "node.unanswered", at: T0, node: "gone-1" }));
-  expect(store.notice).toEndWith(
-    " node gone-1 did not answer as the stream opened (killed, or slow): its requests may not show",
+  store.apply(tail({ type: "node.unanswered", at: T0, node: "slow-2" }));
+  expect(store.unansweredNotice).toEndWith(
+    " nodes gone-1, slow-2 did not answer as the stream opened (killed, or slow): their requests may not show",
   );
+  expect(store.notice).toEndWith(" config v3 reloaded");
+  store.apply(tail({ type: "node.left", at: T0, node: "gone-1", instance: "i-1" }));
+  expect(store.unansweredNotice).toEndWith(
+    " node slow-2 did not answer as the stream opened (killed, or slow): its requests may not show",
+  );
+  store.apply(tail({ type: "node.left", at: T0, node: "slow-2" }));
+  expect(store.unansweredNotice).toBeNull();
+  expect(store.notice).toEndWith(" config v3 reloaded");
   expect(selectEvent({ model: "m" }, tail({ type: "node.unanswered", at: T0, node: "a" }))).toBe(true);
 });

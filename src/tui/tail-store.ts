@@ -8,6 +8,7 @@ import { RingBuffer } from "./ring-buffer.ts";
 import { markGap } from "./row-gaps.ts";
 import { StatsWindow, type WindowStats } from "./stats-window.ts";
 import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
+import { UnansweredNodes } from "./unanswered-nodes.ts";
 import { WorkerList, type WorkerRow } from "./worker-list.ts";
 
 /** One line of the requests table; immutable, replaced when the request finishes. */
@@ -67,6 +68,8 @@ export class TailStore {
   status: ConnectionStatus = { state: "connecting", attempt: 1 };
   /** The latest config notice, e.g. a reload or a rejected edit. */
   notice: string | null = null;
+  /** The cluster nodes that did not answer as the stream opened, said apart from `notice`. */
+  private readonly unanswered = new UnansweredNodes();
   /** The request ids the tail's own calls of the admin API are sent with: their rows are hidden. */
   readonly ownCalls = new OwnCalls();
   private readonly ring: RingBuffer<RequestRow>;
@@ -161,15 +164,21 @@ export class TailStore {
         return;
       case "node.left":
         markGap(this.ring, this.inFlight, "lost", event.node, event.instance);
+        this.unanswered.left(event.node);
         return;
       case "node.unanswered":
-        this.notice = `${formatClock(event.at)} node ${oneLine(event.node)} did not answer as the stream opened (killed, or slow): its requests may not show`;
+        this.unanswered.add(event.node, event.at);
         return;
       case "events.missed":
         this.missed += event.count;
         markGap(this.ring, this.inFlight, "missed");
         return;
     }
+  }
+
+  /** One line naming every node that did not answer as the stream opened, or null. */
+  get unansweredNotice(): string | null {
+    return this.unanswered.notice();
   }
 
   setStatus(status: ConnectionStatus): void {

@@ -21,10 +21,11 @@ beforeAll(async () => {
   const [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
   const databaseUrl = await postgres.createDatabase("live_unanswered");
   // A killed node stays listed for three heartbeats (30 minutes here), and an ask's deadline
-  // (redis_timeout) is far past the test's own: waiting for the killed node, the stream never opens
-  // within the test.
+  // (redis_timeout, 40 s) is past the test's wait for the stream (30 s): waiting for the killed
+  // node, the stream would not open within it. A node is given a quarter of it, 10 s, to say it
+  // heard the ask.
   const node = (name: string) =>
-    fx.startNode({ name, databaseUrl, redisUrl: redis.url, heartbeat: "10m", redisTimeout: "10m" });
+    fx.startNode({ name, databaseUrl, redisUrl: redis.url, heartbeat: "10m", redisTimeout: "40s" });
   // The doomed node first: the watched one reads it in the directory as it starts (no heartbeat
   // comes within the test).
   doomed = await node("doomed");

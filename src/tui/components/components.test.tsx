@@ -153,6 +153,7 @@ describe("Header and status lines", () => {
           showAdmin
           missed={3}
           notice="config v2 reloaded"
+          unanswered={null}
         />,
       ).lastFrame(),
     );
@@ -163,9 +164,18 @@ describe("Header and status lines", () => {
     expect(text).toContain("config v2 reloaded");
     const live = plain(
       render(
-        <Footer paused={false} newSincePause={0} filter={{}} showAdmin={false} missed={0} notice={null} />,
+        <Footer
+          paused={false}
+          newSincePause={0}
+          filter={{}}
+          showAdmin={false}
+          missed={0}
+          notice={null}
+          unanswered="node gone-1 did not answer"
+        />,
       ).lastFrame(),
     );
+    expect(live).toContain("node gone-1 did not answer");
     expect(live).not.toContain("PAUSED");
     expect(live).not.toContain("[+admin]");
   });

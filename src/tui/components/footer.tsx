@@ -13,10 +13,21 @@ export interface FooterProps {
   showAdmin: boolean;
   missed: number;
   notice: string | null;
+  /** The cluster nodes that did not answer as the stream opened (tail-store.ts `unansweredNotice`). */
+  unanswered: string | null;
 }
 
 /** PAUSED marker, the tenant read and the active filter, gateway notices, and the key help. */
-export function Footer({ paused, newSincePause, filter, tenant, showAdmin, missed, notice }: FooterProps) {
+export function Footer({
+  paused,
+  newSincePause,
+  filter,
+  tenant,
+  showAdmin,
+  missed,
+  notice,
+  unanswered,
+}: FooterProps) {
   return (
     <Text wrap="truncate">
       {paused ? (
@@ -29,6 +40,7 @@ export function Footer({ paused, newSincePause, filter, tenant, showAdmin, misse
       {isEmptyFilter(filter) ? null : <ColourText color="cyan">[{formatFilter(filter)}] </ColourText>}
       {showAdmin ? <ColourText color="cyan">[+admin] </ColourText> : null}
       {missed > 0 ? <ColourText color="red">{missed} events missed </ColourText> : null}
+      {unanswered === null ? null : <ColourText color="yellow">{unanswered} </ColourText>}
       {notice === null ? null : <ColourText color="magenta">{notice} </ColourText>}
       <Text dimColor>space pause · / filter · ↑↓ enter detail · w workers · a admin calls · q quit</Text>
     </Text>

@@ -1,0 +1,31 @@
+import { formatClock, oneLine } from "./format.ts";
+
+/**
+ * The cluster nodes that did not answer as the stream opened (`node.unanswered`, one event each):
+ * their requests finished just before may not show. Said on a line of their own, every one named
+ * (the config notice is another's), until each node's `node.left`: a node killed is gone then, and
+ * its requests in flight are marked lost.
+ */
+export class UnansweredNodes {
+  private readonly nodes = new Set<string>();
+  /** When the latest was said. */
+  private at = 0;
+
+  add(node: string, at: number): void {
+    this.nodes.add(node);
+    this.at = at;
+  }
+
+  /** `node` left the directory: no longer said. */
+  left(node: string): void {
+    this.nodes.delete(node);
+  }
+
+  notice(): string | null {
+    if (this.nodes.size === 0) return null;
+    const names = oneLine([...this.nodes].join(", "));
+    return this.nodes.size === 1
+      ? `${formatClock(this.at)} node ${names} did not answer as the stream opened (killed, or slow): its requests may not show`
+      : `${formatClock(this.at)} nodes ${names} did not answer as the stream opened (killed, or slow): their requests may not show`;
+  }
+}

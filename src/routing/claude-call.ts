@@ -4,7 +4,7 @@ import type { Provider } from "../providers/provider.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { refuseForcedToolChoice } from "../translate/forced-tool-refused.ts";
 import { withThinkingBack } from "../translate/thinking-back.ts";
-import { refuseThinkingOff } from "../translate/thinking-off-refused.ts";
+import { refuseThinkingType } from "../translate/thinking-type-refused.ts";
 import { withoutUnsignedThinking } from "../translate/unsigned-thinking.ts";
 import { refuseMessagesUrlSources } from "../translate/url-sources.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
@@ -32,11 +32,10 @@ const BETA = "anthropic-beta";
  * a tool-call turn that has none, which it refuses (thinking-back.ts). A call that needs none of
  * this goes as received, its bytes spliced; the look for either kind of thinking is one pass over
  * the assistant turns, nothing made, once a request (`received`: its dialect headers, and what that
- * look found: unsigned-thinking-in.ts), whatever its attempts and routes. `thinking: {type:
- * "disabled"}` to a route's model (`upstreamModel`) that always thinks, or a forced tool call it
- * refuses, is the route's refusal (thinking-off-refused.ts, forced-tool-refused.ts); any other
- * `thinking` goes as written, `enabled` with a budget too, which Claude 4.7 and later answer with a
- * 400 (Anthropic's "Troubleshooting thinking"): the caller's own field, its 400 the caller's.
+ * look found: unsigned-thinking-in.ts), whatever its attempts and routes. A `thinking` the route's
+ * model (`upstreamModel`) answers with a 400 — `enabled` with a budget to Claude 4.7 and later,
+ * `disabled` to one that always thinks — or a forced tool call it refuses, is the route's refusal
+ * (thinking-type-refused.ts, forced-tool-refused.ts); any other `thinking` goes as written.
  */
 export function claudeCall(
   operation: Operation,
@@ -48,9 +47,9 @@ export function claudeCall(
 ): AdaptedCall {
   // A part by URL the route's cloud refuses: the route's refusal, before anything is sent.
   if (provider.refusesUrlSources) refuseMessagesUrlSources(body, new Dropped(policy));
-  // Read only when the body turns thinking off or forces a tool call: two property reads on every other call.
+  // Read only when the body asks enabled or disabled thinking or forces a tool call: two property reads on every other call.
   if (operation === "messages") {
-    refuseThinkingOff(body.thinking, upstreamModel);
+    refuseThinkingType(body.thinking, upstreamModel);
     refuseForcedToolChoice(body.tool_choice, upstreamModel);
   }
   const accepted = provider.acceptedBetas;

@@ -17,7 +17,7 @@ import { recordingGateway } from "../testing/recording-gateway.ts";
 // guide: Mythos 5.1 too, {"type": "auto"} and {"type": "none"} supported; "Thinking in tool and
 // multi-turn workflows" names the four). A chat caller's "required" or named function became one
 // of them, a Messages caller's went as written, each sent for that 400. Now refused before anything
-// is sent, as thinking off is (thinking-off-refused.ts): the caller's 400 in its own dialect naming
+// is sent, as thinking off is (thinking-type-refused.ts): the caller's 400 in its own dialect naming
 // tool_choice; the route's refusal, so the model's next route is tried. Through the gateway on
 // loopback and the official OpenAI and Anthropic SDKs, to one upstream serving Anthropic's API,
 // Claude on Vertex AI (rawPredict), Bedrock's InvokeModel and its Converse, each judging tool

@@ -24,7 +24,7 @@ import {
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { THINKING_SEPARATOR, type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
-import { refuseThinkingOff } from "../thinking-off-refused.ts";
+import { refuseThinkingType } from "../thinking-type-refused.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { type UnsignedThinkingBlock, unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { systemOf, textBlocks, withCacheControl, withMessageMark } from "./anthropic-cache-control.ts";
@@ -142,9 +142,9 @@ export function chatRequestToMessages(
     dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
   // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as
-  // written, unless it turns thinking off for a model that always thinks.
+  // written, unless its type is one the model answers with a 400 (a budget, or off to one that always thinks).
   if (isJsonObject(body.thinking)) {
-    refuseThinkingOff(body.thinking, upstreamModel ?? request.model);
+    refuseThinkingType(body.thinking, upstreamModel ?? request.model);
     out.thinking = body.thinking;
   }
   const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);

@@ -9,7 +9,7 @@ import { refuseForcedToolChoice } from "../forced-tool-refused.ts";
 import { type OpenAIMessage, openAISchemas } from "../openai-schema.ts";
 import { plainCallId } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
-import { refuseThinkingOff } from "../thinking-off-refused.ts";
+import { refuseThinkingType } from "../thinking-type-refused.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { cachePointsOf, withCachePoint } from "./converse-cache-point.ts";
 import { CLAUDE } from "./converse-claude.ts";
@@ -65,12 +65,13 @@ export const CONVERSE_TARGET: ChatTarget = {
 /**
  * What Converse, or Claude there, refuses the call for, said before the attempt opens
  * (`refuseUnsent`), as toward Claude's Messages API: a part by URL, which Converse does not fetch
- * (converse-url-parts.ts: one pass over the messages); thinking off to a Claude that cannot turn it
- * off (thinking-off-refused.ts), a forced tool call such a Claude refuses (forced-tool-refused.ts).
+ * (converse-url-parts.ts: one pass over the messages); a thinking budget to Claude 4.7 and later,
+ * thinking off to one that cannot turn it off (thinking-type-refused.ts), a forced tool call such a
+ * Claude refuses (forced-tool-refused.ts).
  */
 function refuseUnsent(chat: JsonObject, model: string): void {
   refuseUrlParts(chat);
-  refuseThinkingOff(chat.thinking, model);
+  refuseThinkingType(chat.thinking, model);
   refuseForcedToolChoice(chat.tool_choice, model);
 }
 

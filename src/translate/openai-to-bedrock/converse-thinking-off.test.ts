@@ -10,7 +10,7 @@ import { recordingGateway, recordOf } from "../../testing/recording-gateway.ts";
 // `between_tools` in its place on every platform that serves it ("What's new in Claude Sonnet
 // 5.5", Turn off up-front thinking; AWS serves it as anthropic.claude-sonnet-5-5); Opus 5.5 and Fable
 // 5.1 always think ("What's new in Claude Opus 5.5"). Toward Claude's Messages API the gateway
-// refuses it before anything is sent (thinking-off-refused.ts); toward Claude on Bedrock Converse
+// refuses it before anything is sent (thinking-type-refused.ts); toward Claude on Bedrock Converse
 // it went as written, in `additionalModelRequestFields`, for Bedrock's ValidationException. Now
 // the same refusal, in the caller's dialect, nothing sent; the model's next route is tried.
 // Through the gateway on loopback and the official OpenAI and Anthropic SDKs, to a Converse

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { type Gateway, parseConfig } from "../../../index.ts";
 import { recordingGateway } from "../../../testing/recording-gateway.ts";
-import { alwaysThinkingClaude } from "../../../translate/always-thinking-claude.ts";
+import { adaptiveOnlyClaude } from "../../../translate/adaptive-only-claude.ts";
 import { jsonFixture } from "../../../translate/fixtures/load-fixture.ts";
 
 /**
@@ -47,7 +47,7 @@ const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
 const CAPPED_BETWEEN_TOOLS = new Set(["claude-sonnet-5-5"]);
 /**
  * Anthropic's 400 to `thinking: {type: "disabled"}` from a Claude that always thinks, whose list is
- * the gateway's own (always-thinking-claude.ts: Sonnet 5.5, which takes adaptive or between_tools;
+ * the gateway's own (adaptive-only-claude.ts: Sonnet 5.5, which takes adaptive or between_tools;
  * Opus 5.5, Fable 5 and 5.1, Mythos 5 and 5.1, which think adaptively always), in the words of
  * "What's new in Claude Opus 5.5" (Thinking can't be disabled; its error messages).
  */
@@ -81,7 +81,7 @@ const refused = (message: string) =>
 /** What Anthropic answers a request's effort level, by its model; else the message. */
 function judged(body: Sent): Response {
   const effort = body.output_config?.effort;
-  if (body.thinking?.type === "disabled" && alwaysThinkingClaude(body.model) !== undefined)
+  if (body.thinking?.type === "disabled" && adaptiveOnlyClaude(body.model)?.alwaysThinks !== undefined)
     return refused(THINKING_OFF_REFUSED);
   const levels = LEVELS[body.model] ?? [];
   if (effort !== undefined && levels.length === 0)

@@ -1,0 +1,51 @@
+import { claudeVersion } from "./claude-version.ts";
+
+/** A Claude that takes no manual thinking budget, and what else of thinking it refuses. */
+export interface AdaptiveOnly {
+  /** When it cannot turn thinking off either: what it takes instead of none, said for the caller. */
+  readonly alwaysThinks?: string;
+  /** Whether it answers `tool_choice` `any` or `tool` with a 400: a forced call would skip its thinking. */
+  readonly refusesForcedCall: boolean;
+}
+
+const SONNET_5_5: AdaptiveOnly = {
+  alwaysThinks:
+    'it thinks adaptively, or with {"type": "between_tools"} only between tool calls (at effort high or below)',
+  refusesForcedCall: true,
+};
+const ADAPTIVE = "it always thinks adaptively; set output_config.effort low for the least thinking";
+const ALWAYS_UNFORCED: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: true };
+const ALWAYS_FORCEABLE: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: false };
+/** Adaptive thinking or none: Opus 4.7, 4.8 and 5, Sonnet 5, Haiku 5.5. */
+const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
+
+/**
+ * The one list of what Claude's thinking refuses, per model (thinking-type-refused.ts,
+ * forced-tool-refused.ts); undefined for a model that takes a manual budget. Claude 4.7 and later
+ * refuse `thinking: {type: "enabled", budget_tokens}` with a 400 (Anthropic's "Extended thinking":
+ * "Claude 4.7 and later models do not support it and reject requests that use it"; AWS's
+ * "Adaptive thinking" alike for Opus 4.7, Fable 5 and Mythos 5), taking `adaptive` with
+ * `output_config.effort` in its place. Of them, these refuse `{type: "disabled"}` at any effort
+ * too: Claude Sonnet 5.5, which thinks adaptively or, with `between_tools`, only between tool calls
+ * ("What's new in Claude Sonnet 5.5", Turn off up-front thinking); Claude Opus 5.5, adaptively
+ * always ("What's new in Claude Opus 5.5", Thinking can't be disabled, which "also applies on
+ * Claude Fable 5.1"), and Claude Mythos 5.1, which shares Fable 5.1's baseline (the Fable 5.1
+ * migration guide); each of these four refuses a forced call ("Forced tool use returns an error";
+ * "Thinking in tool and multi-turn workflows" names them). Claude Fable 5 and Mythos 5 think always
+ * too (the Fable 5 migration guide: `disabled` returns a 400) but take a forced call (Fable 5.1's
+ * "What's new": its refusal is a breaking change from Fable 5). Claude Mythos Preview is not
+ * listed: AWS's "Adaptive thinking" page has it take adaptive thinking only, Anthropic's
+ * "Troubleshooting thinking" both adaptive and extended, so its `thinking` goes for its upstream to
+ * judge. The name is parsed once a model (claudeVersion).
+ */
+export function adaptiveOnlyClaude(model: string): AdaptiveOnly | undefined {
+  const version = claudeVersion(model);
+  if (version === undefined) return undefined;
+  const { family, major, minor } = version;
+  if (major < 4 || (major === 4 && minor < 7)) return undefined;
+  if (major !== 5) return OFF_TAKEN;
+  if (family === "sonnet" && minor === 5) return SONNET_5_5;
+  if (family === "opus" && minor === 5) return ALWAYS_UNFORCED;
+  if (family !== "fable" && family !== "mythos") return OFF_TAKEN;
+  return minor === 0 ? ALWAYS_FORCEABLE : minor === 1 ? ALWAYS_UNFORCED : OFF_TAKEN;
+}

@@ -1,0 +1,243 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { converseJson } from "../../test/fake-cloud/bedrock-wire.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { type Gateway, parseConfig } from "../index.ts";
+import { claudeMessage } from "../testing/answer-wire.ts";
+import { recordingGateway } from "../testing/recording-gateway.ts";
+
+// Manual extended thinking, thinking: {type: "enabled", budget_tokens: N}, is a 400 from Claude 4.7
+// and later (Anthropic's "Extended thinking": "Claude 4.7 and later models do not support it and
+// reject requests that use it"; the words as "What's new in Claude Opus 5.5" and users quote them).
+// It was sent as written for that 400 (a chat caller's thinking, a Messages caller's), and the
+// model's next route was not tried. Now refused before anything is sent, as thinking off is: the
+// caller's 400 in its own dialect naming thinking.type and what the model takes; the route's
+// refusal, so the model's next route is tried. Through the gateway on loopback and the official
+// OpenAI and Anthropic SDKs, to one upstream serving Anthropic's API, Bedrock's InvokeModel and its
+// Converse, each judging thinking per model as Claude does.
+
+/** What an upstream was sent: which cloud and path, the model, and the thinking type. */
+interface Sent {
+  readonly cloud: string;
+  readonly model: string;
+  readonly thinking: unknown;
+}
+
+const sent: Sent[] = [];
+let upstream: ReturnType<typeof Bun.serve> | undefined;
+let gateway: Gateway | undefined;
+let base = "";
+let key = "";
+
+/** Claude 4.7 and later, by any cloud's name for them (the upstream's own list, not the gateway's). */
+const REFUSES_BUDGET = /claude-(opus-4-[78]|opus-5|sonnet-5|haiku-5-5|fable-5|mythos-5)/;
+const WORDS =
+  '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.';
+
+const typeOf = (thinking: unknown) => (thinking as { type?: string } | undefined)?.type;
+
+/** Claude's answer to a Messages body (Anthropic's API, InvokeModel), or to a count. */
+function messages(cloud: string, model: string, body: JsonObject): Response {
+  sent.push({ cloud, model, thinking: typeOf(body.thinking) });
+  if (cloud === "an-count") return Response.json({ input_tokens: 3 });
+  if (REFUSES_BUDGET.test(model) && typeOf(body.thinking) === "enabled")
+    return Response.json(
+      { type: "error", error: { type: "invalid_request_error", message: WORDS } },
+      { status: 400 },
+    );
+  return Response.json(claudeMessage(model));
+}
+
+/** Bedrock's Converse: Claude's 400 relayed as its ValidationException. */
+function converse(model: string, body: { additionalModelRequestFields?: JsonObject }): Response {
+  const thinking = typeOf(body.additionalModelRequestFields?.thinking);
+  sent.push({ cloud: "bc", model, thinking });
+  if (REFUSES_BUDGET.test(model) && thinking === "enabled")
+    return Response.json(
+      { message: `The model returned the following errors: ${WORDS}` },
+      { status: 400, headers: { "x-amzn-errortype": "ValidationException" } },
+    );
+  return Response.json(converseJson({ text: "hi", inputTokens: 3, outputTokens: 1 }));
+}
+
+/** Anthropic's API, Bedrock's InvokeModel, Bedrock's Converse. */
+const CLOUDS = ["an", "bi", "bc"] as const;
+/** Claude 4.7 and later, by their Anthropic API names; Bedrock's are `us.anthropic.` and these. */
+const REFUSING = [
+  "claude-opus-4-7",
+  "claude-opus-4-8",
+  "claude-opus-5",
+  "claude-sonnet-5",
+  "claude-haiku-5-5",
+];
+/** Always-thinking ones, whose `disabled` is refused too. */
+const ALWAYS = ["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5", "claude-mythos-5-1"];
+const TAKING = ["claude-opus-4-6", "claude-sonnet-4-5"];
+const upstreamModel = (cloud: string, model: string) =>
+  cloud === "bi" || cloud === "bc" ? `us.anthropic.${model}` : model;
+
+beforeAll(async () => {
+  upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const path = decodeURIComponent(new URL(request.url).pathname);
+      const body = (await request.json()) as JsonObject;
+      if (path === "/v1/messages") return messages("an", String(body.model), body);
+      if (path === "/v1/messages/count_tokens") return messages("an-count", String(body.model), body);
+      const bedrock = /^\/model\/([^/]+)\/(invoke|converse)$/.exec(path);
+      if (bedrock?.[2] === "invoke") return messages("bi", bedrock[1] ?? "", body);
+      if (bedrock?.[2] === "converse") return converse(bedrock[1] ?? "", body);
+      return Response.json({ message: `no route ${path}` }, { status: 404 });
+    },
+  });
+  const at = `http://127.0.0.1:${upstream.port}`;
+  const aws = { access_key_id: "AKIATEST", secret_access_key: "secret" };
+  const models = CLOUDS.flatMap((cloud) =>
+    [...REFUSING, ...ALWAYS, ...TAKING].map((model) => ({
+      name: `${cloud}-${model}`,
+      routes: [{ provider: cloud, model: upstreamModel(cloud, model) }],
+    })),
+  );
+  // Opus 4.7 first, Opus 4.6 (which takes a budget) after it, on another cloud.
+  models.push({
+    name: "opus-4-7-then-4-6",
+    routes: [
+      { provider: "an", model: "claude-opus-4-7" },
+      { provider: "bc", model: "us.anthropic.claude-opus-4-6" },
+    ],
+  });
+  const built = await recordingGateway(
+    parseConfig({
+      storage: { path: ":memory:" },
+      routing: { retries: 0 },
+      providers: [
+        { name: "an", type: "anthropic", base_url: at, api_key: "k" },
+        { name: "bi", type: "bedrock", publisher: "anthropic", region: "us-east-1", base_url: at, aws },
+        { name: "bc", type: "bedrock", region: "us-east-1", base_url: at, aws },
+      ],
+      models,
+    }),
+  );
+  gateway = built.gateway;
+  key = built.adminKey;
+  base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  upstream?.stop(true);
+});
+
+const openai = () => new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 });
+const anthropic = () => new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
+
+const BUDGET = { type: "enabled", budget_tokens: 1024 } as const;
+
+/** A chat call to `model` with Anthropic's `thinking` in the body. */
+const chat = (model: string) =>
+  openai().chat.completions.create({
+    model,
+    max_completion_tokens: 2048,
+    messages: [{ role: "user", content: "hi" }],
+    thinking: BUDGET,
+  } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+
+/** A Messages call to `model` with a manual budget. */
+const message = (model: string) =>
+  anthropic().messages.create({
+    model,
+    max_tokens: 2048,
+    messages: [{ role: "user", content: "hi" }],
+    thinking: BUDGET,
+  });
+
+/** What `call` was refused with, or undefined when it was answered. */
+const refusal = (call: Promise<unknown>) =>
+  call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+const EVERY = CLOUDS.flatMap((cloud) => [...REFUSING, ...ALWAYS].map((model) => `${cloud}-${model}`));
+const SAYS = 'it takes no manual thinking budget: ask for {"type": "adaptive"} and set output_config.effort';
+
+describe("a manual thinking budget toward Claude 4.7 and later", () => {
+  test.each(EVERY)("a chat caller's, to %s: the OpenAI 400 on thinking.type, nothing sent", async (model) => {
+    const before = sent.length;
+    expect(await refusal(chat(model))).toMatchObject({
+      status: 400,
+      param: "thinking.type",
+      message: expect.stringContaining(SAYS),
+    });
+    expect(sent.slice(before)).toEqual([]);
+  });
+
+  test.each(EVERY)(
+    "a Messages caller's, to %s: Anthropic's invalid_request_error, nothing sent",
+    async (model) => {
+      const before = sent.length;
+      const error = await refusal(message(model));
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+        type: "error",
+        error: { type: "invalid_request_error", message: expect.stringContaining(SAYS) },
+      });
+      expect(sent.slice(before)).toEqual([]);
+    },
+  );
+
+  test.each(CLOUDS)("to Opus 4.6 and Sonnet 4.5 on %s, which take it: sent as written", async (cloud) => {
+    const before = sent.length;
+    for (const model of TAKING) {
+      await message(`${cloud}-${model}`);
+      await chat(`${cloud}-${model}`);
+    }
+    const opus = upstreamModel(cloud, "claude-opus-4-6");
+    const sonnet = upstreamModel(cloud, "claude-sonnet-4-5");
+    expect(sent.slice(before)).toEqual([
+      { cloud, model: opus, thinking: "enabled" },
+      { cloud, model: opus, thinking: "enabled" },
+      { cloud, model: sonnet, thinking: "enabled" },
+      { cloud, model: sonnet, thinking: "enabled" },
+    ]);
+  });
+
+  test("the route's refusal: the model's next route, Opus 4.6, answers it", async () => {
+    const before = sent.length;
+    const answer = await chat("opus-4-7-then-4-6");
+    expect(answer.choices[0]?.message.content).toBe("hi");
+    const messaged = await message("opus-4-7-then-4-6");
+    expect(messaged.content).toMatchObject([{ type: "text", text: "hi" }]);
+    const twice = { cloud: "bc", model: "us.anthropic.claude-opus-4-6", thinking: "enabled" };
+    expect(sent.slice(before)).toEqual([twice, twice]);
+  });
+
+  test("a count is not refused: Opus 4.7's count_tokens goes as written", async () => {
+    const before = sent.length;
+    const count = await anthropic().messages.countTokens({
+      model: "an-claude-opus-4-7",
+      messages: [{ role: "user", content: "hi" }],
+      thinking: BUDGET,
+    });
+    expect(count.input_tokens).toBe(3);
+    expect(sent.slice(before)).toEqual([
+      { cloud: "an-count", model: "claude-opus-4-7", thinking: "enabled" },
+    ]);
+  });
+
+  test("adaptive goes as written; disabled to Opus 4.7, which takes it, too", async () => {
+    const before = sent.length;
+    const ask = (thinking: Anthropic.ThinkingConfigParam) =>
+      anthropic().messages.create({
+        model: "an-claude-opus-4-7",
+        max_tokens: 64,
+        messages: [{ role: "user", content: "hi" }],
+        thinking,
+      });
+    await ask({ type: "adaptive" });
+    await ask({ type: "disabled" });
+    expect(sent.slice(before).map((s) => s.thinking)).toEqual(["adaptive", "disabled"]);
+  });
+});

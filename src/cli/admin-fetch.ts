@@ -218,6 +218,9 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
       answers: JSON_TYPE,
       deadline: stalled.signal,
     });
+    // Counted from the headers: a gateway slow to them (20 s) that then sends its body within
+    // the bound (15 s on) was cut at 30 s from the request, said "sent nothing for 30 s".
+    timer.refresh();
     text = await bodyText(response, () => timer.refresh());
   } catch (error) {
     if (error instanceof GatewayCallError) throw error;

@@ -43,7 +43,7 @@ function scripted(script: readonly { at: number; bytes: string }[]): string {
 }
 
 describe("an admin answer whose body stalls or is cut short", () => {
-  test("keys, tenants, audit query and shadow report: exit 1 within the bound, one line saying so, nothing on stdout; an answer whose body comes within the bound of its headers is read", async () => {
+  test("keys, tenants, audit query and shadow report: exit 1 within the bound, one line saying so, nothing on stdout; an answer whose body comes within the bound of its headers, or by parts each within it, is read", async () => {
     // Each command's answer starts, then stalls: its headers and a first part of the JSON.
     const stalling = Bun.serve({
       hostname: "127.0.0.1",
@@ -79,7 +79,16 @@ describe("an admin answer whose body stalls or is cut short", () => {
       { at: 20_000, bytes: head("200 OK") },
       { at: 35_000, bytes: chunk('{"tenants":[]}') + LAST_CHUNK },
     ]);
-    runs.push({ args: ["tenants", "--gateway", lateHeaders], expected: tenantsRead });
+    // Parts every 10 s for 40 s, never 30 s apart: the bound is silence, restarted at each part.
+    const trickling = scripted([
+      { at: 0, bytes: head("200 OK") },
+      ...['{"tenants"', ":[", "]", "}"].map((part, n) => ({ at: (n + 1) * 10_000, bytes: chunk(part) })),
+      { at: 40_000, bytes: LAST_CHUNK },
+    ]);
+    runs.push(
+      { args: ["tenants", "--gateway", lateHeaders], expected: tenantsRead },
+      { args: ["tenants", "--gateway", trickling], expected: tenantsRead },
+    );
     // At once: each waits out the 30 s bound. Killed past 150 s, which is the hang this test finds.
     const results = await Promise.all(
       runs.map(({ args }) => runMindgw([...args, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 })),

@@ -19,9 +19,10 @@ const LAST_CHUNK = "0\r\n\r\n";
 /**
  * A server that answers each connection's request on the wire as `script` says: each step's bytes
  * written `at` ms after the request came (headers late, a body by parts), the connection ended
- * after the last step. The answer's pace is what these tests are about, so it is scripted in time.
+ * after the last step, or held open (`then: "hold"`). The answer's pace is what these tests are
+ * about, so it is scripted in time.
  */
-function scripted(script: readonly { at: number; bytes: string }[]): string {
+function scripted(script: readonly { at: number; bytes: string }[], then: "end" | "hold" = "end"): string {
   const answered = new WeakSet<object>();
   const server = Bun.listen({
     hostname: "127.0.0.1",
@@ -33,7 +34,7 @@ function scripted(script: readonly { at: number; bytes: string }[]): string {
         for (const [step, { at, bytes }] of script.entries())
           setTimeout(() => {
             socket.write(bytes);
-            if (step === script.length - 1) socket.end();
+            if (step === script.length - 1 && then === "end") socket.end();
           }, at);
       },
     },
@@ -125,7 +126,7 @@ describe("an admin answer whose body stalls or is cut short", () => {
     }
   });
 
-  test("an error (a proxy's 502) whose page stalls: said by its status within the bound, exit 1, audit export's too", async () => {
+  test("an error (a proxy's 502, a 404) whose page stalls or breaks: said by its status within the bound, exit 1, audit export's too; one whose page comes by parts is read", async () => {
     // The error's page was read unbounded: audit export, whose answer is a stream, waited for ever.
     const stalling = Bun.serve({
       hostname: "127.0.0.1",
@@ -145,13 +146,48 @@ describe("an admin answer whose body stalls or is cut short", () => {
       ["audit", "export"],
       ["keys", "list"],
     ];
+    const saidByStatus = (status: number) => ({
+      code: 1,
+      stdout: "",
+      stderr: `mindgw: gateway refused: HTTP ${status}\n`,
+    });
+    const runs = commands.map((command) => ({
+      args: [...command, "--gateway", gateway],
+      expected: saidByStatus(502),
+    }));
+    // A gateway's error whose page comes by parts every 10 s for 40 s: read whole, as a 2xx's body
+    // is, under a silence bound restarted at each part (it was cut at 30 s, said by its status).
+    const page = '{"error":{"message":"upstream down"}}';
+    const tricklingError = scripted([
+      { at: 0, bytes: head("502 Bad Gateway") },
+      ...[0, 10, 20, 30].map((from, n) => ({
+        at: (n + 1) * 10_000,
+        bytes: chunk(page.slice(from, from + 10)),
+      })),
+      { at: 40_000, bytes: LAST_CHUNK },
+    ]);
+    const readPage = { code: 1, stdout: "", stderr: "mindgw: gateway refused: upstream down\n" };
+    // A gateway's own 404 whose page stalls or breaks: an unread page is no proof of another server
+    // (it was read as {} and said "serves no /admin/api/…", exit 2).
+    const stalled404 = scripted([{ at: 0, bytes: head("404 Not Found") + chunk('{"error":') }], "hold");
+    const broken404 = scripted([
+      {
+        at: 0,
+        bytes:
+          'HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"error":',
+      },
+    ]);
+    runs.push(
+      { args: ["audit", "export", "--gateway", tricklingError], expected: readPage },
+      { args: ["keys", "list", "--gateway", tricklingError], expected: readPage },
+      { args: ["keys", "list", "--gateway", stalled404], expected: saidByStatus(404) },
+      { args: ["keys", "show", "k", "--gateway", broken404], expected: saidByStatus(404) },
+    );
     const results = await Promise.all(
-      commands.map((command) =>
-        runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 }),
-      ),
+      runs.map(({ args }) => runMindgw([...args, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 })),
     );
     expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual(
-      commands.map(() => ({ code: 1, stdout: "", stderr: "mindgw: gateway refused: HTTP 502\n" })),
+      runs.map(({ expected }) => expected),
     );
   });
 });

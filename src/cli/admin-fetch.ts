@@ -13,12 +13,13 @@ import { redirectRefusal } from "../core/redirect-refusal.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { expectedWords, valueAt, zodWords } from "../core/zod-words.ts";
 import { EXIT } from "./exit-code.ts";
+import { SilenceBound } from "./silence-bound.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
 
 /**
- * How long a gateway has to answer with headers, and a JSON answer's body may go without a byte
- * (adminFetch); a streamed body (an export) may then take as long as it needs.
+ * How long a gateway has to answer with headers, and then an error's page or a JSON answer's body
+ * (adminFetch) may go without a byte; a streamed body (an export) may take as long as it needs.
  */
 const HEADERS_TIMEOUT_MS = 30_000;
 
@@ -42,8 +43,6 @@ export interface AdminCall {
   readonly body?: unknown;
   /** The media type a gateway answers this call with: a 2xx of another is no gateway's. */
   readonly answers: string;
-  /** Aborts the call, its body's read included: a JSON answer's bound (adminFetch). */
-  readonly deadline?: AbortSignal;
 }
 
 /**
@@ -54,11 +53,25 @@ export interface AdminCall {
  * not the call's media type (a proxy's sign-in page): the URL is not a gateway's.
  */
 export async function adminResponse(gateway: string, adminKey: string, call: AdminCall): Promise<Response> {
+  // Bounded up to the headers, and an error's page; a 2xx's body (an export) is unbounded.
+  const silence = new SilenceBound(HEADERS_TIMEOUT_MS);
+  try {
+    return await boundedResponse(gateway, adminKey, call, silence);
+  } finally {
+    silence.end();
+  }
+}
+
+/** adminResponse, its answer's silence bounded by `silence`, which the caller ends. */
+async function boundedResponse(
+  gateway: string,
+  adminKey: string,
+  call: AdminCall,
+  silence: SilenceBound,
+): Promise<Response> {
   const { path, method = "GET", body } = call;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), HEADERS_TIMEOUT_MS);
-  const signal = call.deadline ? AbortSignal.any([controller.signal, call.deadline]) : controller.signal;
-  let response: Response | undefined;
+  const signal = silence.signal;
+  let response: Response;
   try {
     response = await fetch(gateway + path, {
       method,
@@ -75,26 +88,23 @@ export async function adminResponse(gateway: string, adminKey: string, call: Adm
     // Why, as `mindgw tail` says it: a refused port, a TLS failure and a typo'd host differ.
     const why = signal.aborted ? `no answer within ${HEADERS_TIMEOUT_MS / 1000} s` : networkErrorWords(error);
     throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}: ${why}`, EXIT.failure);
-  } finally {
-    // An error's page is read under the bound still (below); a 2xx's body is the caller's to bound.
-    if (response === undefined || response.ok) clearTimeout(timer);
   }
+  // Counted from the headers on: a gateway slow to them (20 s) that then sends its body within
+  // the bound of them was cut at 30 s from the request.
+  silence.restart();
   const redirect = redirectRefusal(response, gateway + path, urlLabel(gateway));
   if (redirect !== null) {
-    clearTimeout(timer);
     await response.body?.cancel().catch(() => {});
     throw new GatewayCallError(redirect, EXIT.usage);
   }
   if (!response.ok) {
-    // A page that stalls (a proxy's 502 held open) or breaks is said by its status alone: it held
-    // the command for ever (an export, whose 2xx is a stream, has no other bound).
-    const text = await response
-      .text()
-      .catch(() => "")
-      .finally(() => clearTimeout(timer));
+    // Read as a JSON answer's body is, under the silence restarted at each part: a page that
+    // stalls (a proxy's 502 held open) or breaks is undefined, said by its status alone (unread,
+    // it held the command for ever: an export, whose 2xx is a stream, has no other bound).
+    const text = await bodyText(response, silence.restart).catch(() => undefined);
     let parsed: ReturnType<typeof errorBody.safeParse> | undefined;
     try {
-      parsed = errorBody.safeParse(JSON.parse(text || "{}"));
+      parsed = text === undefined ? undefined : errorBody.safeParse(JSON.parse(text || "{}"));
     } catch {
       parsed = undefined;
     }
@@ -102,7 +112,11 @@ export async function adminResponse(gateway: string, adminKey: string, call: Adm
     const message = parsed?.success
       ? gatewayWords(parsed.data.error.message, adminKey)
       : `HTTP ${response.status}`;
-    const wrongPlace = noAdminApi(response.status, message, parsed?.success === true, gateway, path, method);
+    // A page not read (a gateway's own 404 cut short) is no sign of another server.
+    const wrongPlace =
+      text === undefined
+        ? undefined
+        : noAdminApi(response.status, message, parsed?.success === true, gateway, path, method);
     if (wrongPlace) throw new GatewayCallError(wrongPlace, EXIT.usage);
     // The gateway has no route for the very path asked: a CLI newer than its gateway (a rolling
     // upgrade), not a wrong URL nor the caller's input.
@@ -208,21 +222,16 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
   // The body bounded too, not the headers alone: one that stalls (a gateway or a proxy holding it
   // open) held the command for ever. By silence, restarted at each part: a big page (audit rows
   // with their bodies) on a slow link takes as long as it keeps coming.
-  const stalled = new AbortController();
-  const timer = setTimeout(() => stalled.abort(), HEADERS_TIMEOUT_MS);
+  const silence = new SilenceBound(HEADERS_TIMEOUT_MS);
   let text: string;
   let response: Response;
   try {
-    response = await adminResponse(gateway, adminKey, {
-      ...call,
-      answers: JSON_TYPE,
-      deadline: stalled.signal,
-    });
-    text = await bodyText(response, () => timer.refresh());
+    response = await boundedResponse(gateway, adminKey, { ...call, answers: JSON_TYPE }, silence);
+    text = await bodyText(response, silence.restart);
   } catch (error) {
     if (error instanceof GatewayCallError) throw error;
     // A read that failed, not a body that is no gateway's: said as tail says a lost connection.
-    const then = stalled.signal.aborted
+    const then = silence.signal.aborted
       ? `sent nothing for ${HEADERS_TIMEOUT_MS / 1000} s`
       : `cut it short (${networkErrorWords(error)})`;
     throw new GatewayCallError(
@@ -230,7 +239,7 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
       EXIT.failure,
     );
   } finally {
-    clearTimeout(timer);
+    silence.end();
   }
   let answer: unknown;
   try {

@@ -10,8 +10,41 @@ setDefaultTimeout(180_000);
 const fx = gatewayFixture({ gateway: false, fake: null });
 const ADMIN_KEY = "mgw_stallstallstallstallstallstallstallstallst";
 
+/** An HTTP/1.1 answer's head, its body sent by chunks (`chunk`, then `LAST_CHUNK`). */
+const head = (status: string) =>
+  `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`;
+const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+const LAST_CHUNK = "0\r\n\r\n";
+
+/**
+ * A server that answers each connection's request on the wire as `script` says: each step's bytes
+ * written `at` ms after the request came (headers late, a body by parts), the connection ended
+ * after the last step, or held open (`then: "hold"`). The answer's pace is what these tests are
+ * about, so it is scripted in time.
+ */
+function scripted(script: readonly { at: number; bytes: string }[], then: "end" | "hold" = "end"): string {
+  const answered = new WeakSet<object>();
+  const server = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(socket) {
+        if (answered.has(socket)) return;
+        answered.add(socket);
+        for (const [step, { at, bytes }] of script.entries())
+          setTimeout(() => {
+            socket.write(bytes);
+            if (step === script.length - 1 && then === "end") socket.end();
+          }, at);
+      },
+    },
+  });
+  fx.deferTest(() => server.stop(true));
+  return `http://127.0.0.1:${server.port}`;
+}
+
 describe("an admin answer whose body stalls or is cut short", () => {
-  test("keys, tenants, audit query and shadow report: exit 1 within the bound, one line saying so, nothing on stdout", async () => {
+  test("keys, tenants, audit query and shadow report: exit 1 within the bound, one line saying so, nothing on stdout; an answer whose body comes within the bound of its headers, or by parts each within it, is read", async () => {
     // Each command's answer starts, then stalls: its headers and a first part of the JSON.
     const stalling = Bun.serve({
       hostname: "127.0.0.1",
@@ -34,18 +67,35 @@ describe("an admin answer whose body stalls or is cut short", () => {
       ["audit", "query"],
       ["shadow", "report"],
     ];
+    const stalled = {
+      code: 1,
+      stdout: "",
+      stderr: `mindgw: the gateway at ${gateway} began its answer, then sent nothing for 30 s\n`,
+    };
+    const runs = commands.map((command) => ({ args: [...command, "--gateway", gateway], expected: stalled }));
+    const tenantsRead = { code: 0, stdout: "no tenants configured\n", stderr: "" };
+    // Headers at 20 s, the body 15 s after them: the bound counted from the request, not the
+    // headers, cut it at 30 s as "sent nothing for 30 s".
+    const lateHeaders = scripted([
+      { at: 20_000, bytes: head("200 OK") },
+      { at: 35_000, bytes: chunk('{"tenants":[]}') + LAST_CHUNK },
+    ]);
+    // Parts every 10 s for 40 s, never 30 s apart: the bound is silence, restarted at each part.
+    const trickling = scripted([
+      { at: 0, bytes: head("200 OK") },
+      ...['{"tenants"', ":[", "]", "}"].map((part, n) => ({ at: (n + 1) * 10_000, bytes: chunk(part) })),
+      { at: 40_000, bytes: LAST_CHUNK },
+    ]);
+    runs.push(
+      { args: ["tenants", "--gateway", lateHeaders], expected: tenantsRead },
+      { args: ["tenants", "--gateway", trickling], expected: tenantsRead },
+    );
     // At once: each waits out the 30 s bound. Killed past 150 s, which is the hang this test finds.
     const results = await Promise.all(
-      commands.map((command) =>
-        runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 }),
-      ),
+      runs.map(({ args }) => runMindgw([...args, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 })),
     );
     expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual(
-      commands.map(() => ({
-        code: 1,
-        stdout: "",
-        stderr: `mindgw: the gateway at ${gateway} began its answer, then sent nothing for 30 s\n`,
-      })),
+      runs.map(({ expected }) => expected),
     );
   });
 
@@ -76,7 +126,7 @@ describe("an admin answer whose body stalls or is cut short", () => {
     }
   });
 
-  test("an error (a proxy's 502) whose page stalls: said by its status within the bound, exit 1, audit export's too", async () => {
+  test("an error (a proxy's 502, a 404) whose page stalls or breaks: said by its status within the bound, exit 1, audit export's too; one whose page comes by parts is read", async () => {
     // The error's page was read unbounded: audit export, whose answer is a stream, waited for ever.
     const stalling = Bun.serve({
       hostname: "127.0.0.1",
@@ -96,13 +146,48 @@ describe("an admin answer whose body stalls or is cut short", () => {
       ["audit", "export"],
       ["keys", "list"],
     ];
+    const saidByStatus = (status: number) => ({
+      code: 1,
+      stdout: "",
+      stderr: `mindgw: gateway refused: HTTP ${status}\n`,
+    });
+    const runs = commands.map((command) => ({
+      args: [...command, "--gateway", gateway],
+      expected: saidByStatus(502),
+    }));
+    // A gateway's error whose page comes by parts every 10 s for 40 s: read whole, as a 2xx's body
+    // is, under a silence bound restarted at each part (it was cut at 30 s, said by its status).
+    const page = '{"error":{"message":"upstream down"}}';
+    const tricklingError = scripted([
+      { at: 0, bytes: head("502 Bad Gateway") },
+      ...[0, 10, 20, 30].map((from, n) => ({
+        at: (n + 1) * 10_000,
+        bytes: chunk(page.slice(from, from + 10)),
+      })),
+      { at: 40_000, bytes: LAST_CHUNK },
+    ]);
+    const readPage = { code: 1, stdout: "", stderr: "mindgw: gateway refused: upstream down\n" };
+    // A gateway's own 404 whose page stalls or breaks: an unread page is no proof of another server
+    // (it was read as {} and said "serves no /admin/api/…", exit 2).
+    const stalled404 = scripted([{ at: 0, bytes: head("404 Not Found") + chunk('{"error":') }], "hold");
+    const broken404 = scripted([
+      {
+        at: 0,
+        bytes:
+          'HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"error":',
+      },
+    ]);
+    runs.push(
+      { args: ["audit", "export", "--gateway", tricklingError], expected: readPage },
+      { args: ["keys", "list", "--gateway", tricklingError], expected: readPage },
+      { args: ["keys", "list", "--gateway", stalled404], expected: saidByStatus(404) },
+      { args: ["keys", "show", "k", "--gateway", broken404], expected: saidByStatus(404) },
+    );
     const results = await Promise.all(
-      commands.map((command) =>
-        runMindgw([...command, "--gateway", gateway, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 }),
-      ),
+      runs.map(({ args }) => runMindgw([...args, "--admin-key", ADMIN_KEY], { timeoutMs: 150_000 })),
     );
     expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual(
-      commands.map(() => ({ code: 1, stdout: "", stderr: "mindgw: gateway refused: HTTP 502\n" })),
+      runs.map(({ expected }) => expected),
     );
   });
 });

@@ -44,20 +44,19 @@ export async function requirePostgresSchema(storage: Config["storage"]): Promise
 }
 
 /**
- * Said before a command creates the SQLite file its config names. The first `keys create` before
- * any serve does so rightly; but after an edit of `storage.path` (restart-only), a gateway already
- * serving the config still has the file it started on, and a key made or revoked here in the new,
- * empty one was never its own, silently. The CLI cannot know which file a running gateway holds
- * (its serve lock lies beside that file), so it says what it does and what that may mean.
+ * What to say once a command created the SQLite file its config names (undefined when the file is
+ * there, or the store is not such a file): read before the store is opened, said only once it
+ * opened, so a path that cannot be made is its one refusal, not a "creating" followed by it. The
+ * first `keys create` before any serve creates it rightly; but after an edit of `storage.path`
+ * (restart-only), a gateway already serving the config still has the file it started on, and a
+ * key made or revoked here in the new, empty one was never its own, silently. The CLI cannot know
+ * which file a running gateway holds (its serve lock lies beside that file), so it says what it
+ * did and what that may mean.
  */
-export function warnIfNewDatabase(
-  storage: Config["storage"],
-  warn = (line: string) => void process.stderr.write(`${line}\n`),
-): void {
-  if (storage.driver !== "sqlite" || storage.path === ":memory:" || existsSync(storage.path)) return;
-  warn(
-    `mindgw: warning: no database at ${storage.path} yet: creating a new, empty one; a gateway already serving this config keeps the database it started on until it restarts (storage.path takes effect at restart), and never sees what is done here`,
-  );
+export function newDatabaseWarning(storage: Config["storage"]): string | undefined {
+  if (storage.driver !== "sqlite" || storage.path === ":memory:" || existsSync(storage.path))
+    return undefined;
+  return `mindgw: warning: no database at ${storage.path} yet: creating a new, empty one; a gateway already serving this config keeps the database it started on until it restarts (storage.path takes effect at restart), and never sees what is done here`;
 }
 
 /**

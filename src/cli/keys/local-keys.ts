@@ -5,10 +5,10 @@ import type { Config } from "../../config/config-schema.ts";
 import { keysetPages } from "../../core/keyset-pages.ts";
 import {
   namingStorage,
+  newDatabaseWarning,
   openCommandStorage,
   requireDatabaseFile,
   requirePostgresSchema,
-  warnIfNewDatabase,
 } from "../config-store.ts";
 import { type KeysBackend, LIST_PAGE } from "./keys-backend.ts";
 
@@ -30,10 +30,14 @@ export async function localKeys(
   migrate: boolean,
   { createsStore, clusterUnread }: { createsStore: boolean; clusterUnread?: string },
 ): Promise<KeysBackend> {
-  if (createsStore) warnIfNewDatabase(config.storage);
-  else if (config.storage.driver === "sqlite") requireDatabaseFile(config.storage.path);
-  else await requirePostgresSchema(config.storage);
+  // A new SQLite file is said once the store is made (config-store.ts), not before a path it cannot make.
+  const created = createsStore ? newDatabaseWarning(config.storage) : undefined;
+  if (!createsStore) {
+    if (config.storage.driver === "sqlite") requireDatabaseFile(config.storage.path);
+    else await requirePostgresSchema(config.storage);
+  }
   const storage = await openCommandStorage(config.storage, migrate);
+  if (created !== undefined) process.stderr.write(`${created}\n`);
   const changed: string[] = [];
   const admin = createKeyAdmin({
     store: storage.keys,

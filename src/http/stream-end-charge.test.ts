@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import type { Gateway } from "../gateway/create-gateway.ts";
-import { FIFTEEN_TOKEN_STREAM, fifteenTokenAnswer } from "../testing/fifteen-token-answer.ts";
+import { FIFTEEN_TOKEN_STREAM, fifteenTokenAnswer } from "../testing/openai-usage-answer.ts";
 import { recordingGateway } from "../testing/recording-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 

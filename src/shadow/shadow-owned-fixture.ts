@@ -1,21 +1,22 @@
-import type { AuditRecord } from "../audit/audit-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { configSchema } from "../config/config-schema.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { silentLogger } from "../log/logger.ts";
-import { PriceBook } from "../pricing/price-book.ts";
 import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
-import type { Dispatched, DispatchRequest } from "../routing/router.ts";
 import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
-import type { ShadowRecord } from "./shadow-api-schema.ts";
-import { createShadowRunner } from "./shadow-runner.ts";
+import {
+  answeredRecord,
+  clientRequest,
+  fixtureRunner,
+  primaryDispatch,
+  shadowRoute,
+} from "./shadow-runner-fixture.ts";
 import type { ThreadRules } from "./shadow-thread-protocol.ts";
 
 // What the shadow thread's tests share (test support, not shipped): one config, the shadow route
 // to a fake upstream, a runner that records on the event loop or in the thread, and one client
-// request through it.
+// request through it, built as the runner's other tests build theirs (shadow-runner-fixture.ts).
 
 const config = configSchema.parse({
   providers: [{ name: "twin", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
@@ -31,14 +32,8 @@ const rules: ThreadRules = {
 };
 
 /** The shadow route to the fake upstream at `url`, its requests sent with `headers`. */
-export const twin = (url: string, headers: Record<string, string> = {}): Route => ({
-  provider: createOpenAICompatibleProvider({ name: "twin", baseUrl: `${url}/v1`, headers }),
-  upstreamModel: "candidate",
-  weight: 1,
-  timeouts: { connectMs: 10_000, firstByteMs: 10_000, idleMs: 10_000 },
-  key: "twin/candidate",
-  label: "provider:twin",
-});
+export const twin = (url: string, headers: Record<string, string> = {}): Route =>
+  shadowRoute(createOpenAICompatibleProvider({ name: "twin", baseUrl: `${url}/v1`, headers }));
 
 /** A plain copy of a chat call to the fake upstream at `url`, as the runner hands it to the thread. */
 export const twinCopy = (url: string) => ({
@@ -53,41 +48,17 @@ export const twinCopy = (url: string) => ({
 export type Path = "loop" | "owned" | "owned-insert";
 
 export function runner(path: Path, options: { timeout?: number; cap?: number } = {}) {
-  const stored: ShadowRecord[] = [];
-  const jsonBatches: string[] = [];
-  const shadow = createShadowRunner({
-    settings: () => ({
-      ...config.shadow,
-      timeout: options.timeout ?? 10_000,
-      max_concurrent: options.cap ?? 16,
-    }),
-    keepAnswers: () => true,
+  return fixtureRunner({
+    config,
+    timeout: options.timeout ?? 10_000,
+    maxConcurrent: options.cap ?? 16,
+    keepAnswers: true,
     redact: redactSecrets,
-    pricing: () => new PriceBook(config),
-    store: {
-      async insert(records) {
-        stored.push(...records);
-      },
-      ...(path === "owned"
-        ? {
-            async insertJson(json: string) {
-              jsonBatches.push(json);
-              stored.push(...(JSON.parse(json) as ShadowRecord[]));
-            },
-          }
-        : {}),
-    },
-    flushMs: () => 1,
-    logger: silentLogger,
-    routeFor: () => undefined,
     thread: path === "loop" ? "off" : "all",
     ...(path === "loop" ? {} : { threadRules: () => rules }),
+    insertJson: path === "owned",
   });
-  return { shadow, stored, jsonBatches };
 }
-
-/** The last request's `serial`: each its own, as the gateway numbers them. */
-let serials = 0;
 
 /** One client request through the runner: sampled, answered with `reply`, its audit record in. */
 export async function mirrored(
@@ -101,28 +72,8 @@ export async function mirrored(
     telemetry,
   }: { stream: boolean; reply: () => ClientReply; body: JsonObject; telemetry?: DispatchTelemetry },
 ): Promise<boolean> {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  const request: DispatchRequest = {
-    operation: "chat",
-    body,
-    model: "m",
-    stream,
-    requestId,
-    serial: ++serials,
-    tenant: "default",
-    signal: new AbortController().signal,
-    received: { bytes, body, headers: {}, query: "" },
-    ...(telemetry ? { telemetry } : {}),
-  };
-  const primary: Dispatched = {
-    reply: reply(),
-    route: "provider:fake",
-    upstreamModel: "m",
-    attempts: 1,
-    dropped: [],
-    usage: () => ({ inputTokens: 3, outputTokens: 9 }),
-    answeredModel: () => undefined,
-  };
+  const request = clientRequest(requestId, body, stream, telemetry);
+  const primary = primaryDispatch(reply(), 3, 9);
   const handed = shadow.hook({ route, sample: 1 }, request, primary);
   const sampled = handed !== primary;
   // A stream reaches the client (and so the capture) before its audit record is in.
@@ -130,28 +81,16 @@ export async function mirrored(
     const { chunks } = handed.reply;
     if (!chunks.ready?.() || !chunks.drained) while (await chunks.next());
   }
-  const record: AuditRecord = {
-    requestId,
-    startedAt: Date.now(),
-    keyId: null,
+  const record = answeredRecord(requestId, {
     keyName: "team-key",
     tenant: "acme",
-    role: null,
-    frontDoor: "chat",
-    model: "m",
-    route: "provider:fake",
-    upstreamModel: "m",
-    status: 200,
-    errorClass: null,
     stream,
     latencyMs: 12.345,
     ttfbMs: 4.567,
     inputTokens: 3,
     outputTokens: 9,
     costUsd: 0.25,
-    clientIp: null,
-    userAgent: null,
-  };
+  });
   shadow.finished(record, request.serial);
   return sampled;
 }

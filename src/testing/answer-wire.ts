@@ -8,13 +8,13 @@ import type { TracedRoute } from "./traced-models.ts";
 /** An event as its data says it: Anthropic's and the Responses API's name their `type`. */
 export type WireEvent = { readonly type?: string; readonly [field: string]: unknown };
 
-/** A chat completion. */
-export const chatCompletion = (model: string) => ({
+/** A chat completion saying `content`. */
+export const chatCompletion = (model: string, content = "Paris.") => ({
   id: "chatcmpl-1",
   object: "chat.completion",
   created: 1_764_000_000,
   model,
-  choices: [{ index: 0, message: { role: "assistant", content: "Paris." }, finish_reason: "stop" }],
+  choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
   usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
 });
 

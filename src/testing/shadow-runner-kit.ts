@@ -2,20 +2,22 @@ import type { AuditRecord } from "../audit/audit-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { configSchema } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
-import type { JsonObject } from "../core/dialect.ts";
-import { silentLogger } from "../log/logger.ts";
-import { PriceBook } from "../pricing/price-book.ts";
 import type { Provider, ProviderCall } from "../providers/provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
-import type { ShadowRecord } from "../shadow/shadow-api-schema.ts";
-import { createShadowRunner } from "../shadow/shadow-runner.ts";
+import {
+  answeredRecord,
+  clientRequest,
+  fixtureRunner,
+  primaryDispatch,
+  shadowRoute,
+} from "../shadow/shadow-runner-fixture.ts";
 import { threadRulesOf } from "../shadow/thread-rules.ts";
 
 /**
  * Test support for the shadow runner's tests (src/shadow/shadow-runner*.test.ts): a runner over a
  * shadow route whose upstream never answers, the client requests it is handed, and their answers
- * and audit records as the gateway would give them.
+ * and audit records as the gateway would give them (src/shadow/shadow-runner-fixture.ts builds them).
  */
 
 let calls = 0;
@@ -34,14 +36,7 @@ export const hanging: Provider = {
   },
 };
 /** The shadow route to the hanging upstream. */
-export const route: Route = {
-  provider: hanging,
-  upstreamModel: "candidate",
-  weight: 1,
-  timeouts: { connectMs: 10_000, firstByteMs: 10_000, idleMs: 10_000 },
-  key: "hanging/candidate",
-  label: "provider:hanging",
-};
+export const route: Route = shadowRoute(hanging);
 export const config = configSchema.parse({
   providers: [{ name: "hanging", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
   models: [{ name: "m", routes: [{ provider: "hanging", model: "candidate" }] }],
@@ -58,59 +53,26 @@ export function runner(
   /** The draw each request's sample is compared with (Math.random when not given). */
   random?: () => number,
 ) {
-  const stored: ShadowRecord[] = [];
-  const shadow = createShadowRunner({
-    settings: () => ({ ...config.shadow, timeout, max_concurrent: maxConcurrent }),
-    keepAnswers: () => false,
+  return fixtureRunner({
+    config,
+    timeout,
+    maxConcurrent,
+    keepAnswers: false,
     redact: owned ? redactSecrets : (text) => text,
-    ...(owned ? { threadRules: () => threadRulesOf(config) } : {}),
-    pricing: () => new PriceBook(config),
-    store: {
-      async insert(records) {
-        stored.push(...records);
-      },
-    },
-    flushMs: () => 1,
-    logger: silentLogger,
-    routeFor,
     thread,
+    routeFor,
+    ...(owned ? { threadRules: () => threadRulesOf(config) } : {}),
     ...(random ? { random } : {}),
   });
-  return { shadow, stored };
 }
-
-/** The last request's `serial`: each its own, as the gateway numbers them. */
-let serials = 0;
 
 /** A client's request as the router has it. */
-export function requestOf(requestId: string): DispatchRequest {
-  const body: JsonObject = { model: "m", messages: [{ role: "user", content: "hi" }] };
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  return {
-    operation: "chat",
-    body,
-    model: "m",
-    stream: false,
-    requestId,
-    serial: ++serials,
-    signal: new AbortController().signal,
-    tenant: "default",
-    received: { bytes, body, headers: {}, query: "" },
-  };
-}
+export const requestOf = (requestId: string): DispatchRequest =>
+  clientRequest(requestId, { model: "m", messages: [{ role: "user", content: "hi" }] });
 
 /** The primary's dispatch of a client request answered "hello" by provider fake (one token each way). */
-export function answered(): Dispatched {
-  return {
-    reply: { kind: "json", body: { choices: [{ message: { content: "hello" } }] } },
-    route: "provider:fake",
-    upstreamModel: "m",
-    attempts: 1,
-    dropped: [],
-    usage: () => ({ inputTokens: 1, outputTokens: 1 }),
-    answeredModel: () => undefined,
-  };
-}
+export const answered = (): Dispatched =>
+  primaryDispatch({ kind: "json", body: { choices: [{ message: { content: "hello" } }] } }, 1, 1);
 
 /** One client request through the runner: sampled, answered, its audit record in. */
 export function mirrored(
@@ -125,27 +87,4 @@ export function mirrored(
 }
 
 /** The audit record of a client request that was answered (200). */
-export function finishedRecord(requestId: string): AuditRecord {
-  return {
-    requestId,
-    startedAt: Date.now(),
-    keyId: null,
-    keyName: null,
-    tenant: null,
-    role: null,
-    frontDoor: "chat",
-    model: "m",
-    route: "provider:fake",
-    upstreamModel: "m",
-    status: 200,
-    errorClass: null,
-    stream: false,
-    latencyMs: 1,
-    ttfbMs: 1,
-    inputTokens: 1,
-    outputTokens: 1,
-    costUsd: 0,
-    clientIp: null,
-    userAgent: null,
-  };
-}
+export const finishedRecord = (requestId: string): AuditRecord => answeredRecord(requestId);

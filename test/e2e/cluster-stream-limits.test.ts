@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { RECORD_SCRIPT } from "../../src/cluster/admit-script.ts";
-import { FIFTEEN_TOKEN_STREAM, fifteenTokenAnswer } from "../../src/testing/fifteen-token-answer.ts";
+import { FIFTEEN_TOKEN_STREAM, fifteenTokenAnswer } from "../../src/testing/openai-usage-answer.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type HoldingProxy, startHoldingProxy } from "./harness/holding-proxy.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { chatCompletion } from "../../src/testing/answer-wire.ts";
 import { createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
@@ -28,16 +29,6 @@ describe("a 404 that no API answered: an operation the route's server lacks, or 
 
   /** The model a call's JSON body names. */
   const modelOf = async (request: Request) => ((await request.json()) as { model: string }).model;
-
-  /** A chat completion saying `content`, as OpenAI's chat API writes one. */
-  const chatCompletion = (model: string, content: string) => ({
-    id: "chatcmpl-1",
-    object: "chat.completion",
-    created: 1,
-    model,
-    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
-    usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
-  });
 
   /**
    * A vLLM serving a generative model: it registers its chat routes and no /v1/embeddings

@@ -17,7 +17,7 @@ import { waitFor } from "./harness/wait-for.ts";
  * budget, and an edit made while the gateway starts.
  */
 
-const hr = hotReloadFixture();
+const hr = hotReloadFixture({ gateway: false });
 const { fx, providers } = hr;
 
 describe("a reload that adds a provider without usable credentials", () => {

@@ -12,7 +12,7 @@ import { waitFor } from "./harness/wait-for.ts";
  * undone while one waits.
  */
 
-const hr = hotReloadFixture();
+const hr = hotReloadFixture({ gateway: false });
 const { fx, providers } = hr;
 
 describe("restart-only settings", () => {

@@ -14,7 +14,7 @@ import { chatAt } from "./harness/node-load.ts";
 import { ownNodeConfig, postgresNodeFixture } from "./harness/postgres-node-fixture.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-const pg = postgresNodeFixture();
+const pg = postgresNodeFixture({ worker: false });
 const { fx } = pg;
 
 test("a Responses chain is stored in PostgreSQL, continued after a restart of the gateway, read back and deleted", async () => {

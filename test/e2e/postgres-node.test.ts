@@ -19,7 +19,7 @@ import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-const pg = postgresNodeFixture();
+const pg = postgresNodeFixture({ worker: false });
 const { fx, chat, admin, adminGet } = pg;
 
 test("first start on an empty database prints the admin key; requests are served and audited there", async () => {

@@ -1,7 +1,7 @@
-import { expect } from "bun:test";
+import { beforeAll, expect } from "bun:test";
 import OpenAI from "openai";
 import { type FakeUpstream, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
-import { gatewayFixture } from "./gateway-fixture.ts";
+import { type FixtureContext, gatewayFixture } from "./gateway-fixture.ts";
 import { waitFor } from "./wait-for.ts";
 
 interface Status {
@@ -19,9 +19,10 @@ export const ask = (text = "hi") => [{ role: "user" as const, content: text }];
 /**
  * The gateway the hot-reload tests share (test/e2e/hot-reload*.test.ts): two fake upstreams, `a`
  * and `b`, as providers of those names, and model m1 on `a`. Each file that calls it starts its own
- * in its `beforeAll`: read `fx.gw` and the upstreams when a test runs.
+ * in its `beforeAll`: read `fx.gw` and the upstreams when a test runs. `gateway: false`: the fakes
+ * and `fx.dir` only, for a file whose every test starts its own gateway with `fx.spawn`.
  */
-export function hotReloadFixture() {
+export function hotReloadFixture({ gateway = true }: { gateway?: boolean } = {}) {
   let a: FakeUpstream | undefined;
   let b: FakeUpstream | undefined;
   const started = (upstream: FakeUpstream | undefined): FakeUpstream => {
@@ -33,14 +34,21 @@ export function hotReloadFixture() {
     { name: "a", type: "openai", base_url: `${started(a).url}/v1` },
     { name: "b", type: "openai", base_url: `${started(b).url}/v1` },
   ];
+  const startFakes = async ({ fake, own }: FixtureContext<FakeUpstream>) => {
+    a = fake;
+    b = own(await startFakeUpstream());
+  };
   const fx = gatewayFixture({
     fakeRoutes: false,
-    config: async (_aUrl, { fake, own }) => {
-      a = fake;
-      b = own(await startFakeUpstream());
+    gateway,
+    config: async (_aUrl, context) => {
+      await startFakes(context);
       return { providers: providers(), models: [model("m1", "a")] };
     },
   });
+  // Without a gateway the fixture never asks for its config: `b` starts here, after the fixture's
+  // own beforeAll has started `a` (hooks run in the order they were registered).
+  if (!gateway) beforeAll(() => startFakes(fx), 60_000);
   const client = () =>
     new OpenAI({ apiKey: fx.gw.adminKey ?? "", baseURL: `${fx.gw.url}/v1`, maxRetries: 0 });
 

@@ -18,14 +18,15 @@ export const ownNodeConfig = (url: string, extra: Record<string, unknown> = {}) 
 /**
  * The one `mindgw serve` on PostgreSQL that the postgres-node*.test.ts files share: a PostgreSQL
  * server of its own, the mock, a model shadowed to the mock, a model whose first route is the
- * workers' (the mock when none serves it), two tenants. The fake upstream (a process of its own) is
- * what a worker serves from. Each file that calls it starts its own in its `beforeAll`: read `fx.gw`
- * (the latest after a restart), `fx.adminKey` and `postgres` when a test runs.
+ * workers' (the mock when none serves it), two tenants. The fake upstream (a process of its own,
+ * `fx.fake`) is what a worker serves from; `worker: false` starts none, for a file with no worker.
+ * Each file that calls it starts its own in its `beforeAll`: read `fx.gw` (the latest after a
+ * restart), `fx.adminKey` and `postgres` when a test runs.
  */
-export function postgresNodeFixture() {
+export function postgresNodeFixture({ worker = true }: { worker?: boolean } = {}) {
   let postgres: PostgresServer | undefined;
   const fx = gatewayFixture<FakeProcess>({
-    fake: () => spawnFakeUpstream(),
+    fake: worker ? () => spawnFakeUpstream() : null,
     fakeRoutes: false,
     config: async (_fakeUrl, { own }) => {
       const server = own(await startPostgres());

@@ -6,8 +6,8 @@
  *
  * Focus the user moved meanwhile stays where they put it. Where it is once the call is over does
  * not tell it all: a click on the page's blank space leaves focus on the page itself too, as the
- * drop does. So from the call's start, a pointer pressed anywhere or focus arriving anywhere is
- * noted, and either leaves focus alone.
+ * drop does. So from the call's start, a pointer pressed anywhere but on a disabled control or
+ * focus arriving anywhere is noted, and either leaves focus alone.
  */
 export type FocusBack = {
   /** Once the call is over: to `control` if it is still there to use, else to `fallback`. */
@@ -22,11 +22,16 @@ export function focusBackLater(): FocusBack {
   const note = () => {
     moved = true;
   };
+  // Chromium still delivers a press on a disabled control (the button pressed again while its call
+  // is out, a double-click): it moves no focus, so it is no move of the user's.
+  const notePress = (event: PointerEvent) => {
+    if (!(event.target instanceof Element && event.target.closest(":disabled"))) moved = true;
+  };
   // Captured: a handler that stops an event's propagation does not hide the user's move.
-  document.addEventListener("pointerdown", note, true);
+  document.addEventListener("pointerdown", notePress, true);
   document.addEventListener("focusin", note, true);
   const stop = () => {
-    document.removeEventListener("pointerdown", note, true);
+    document.removeEventListener("pointerdown", notePress, true);
     document.removeEventListener("focusin", note, true);
   };
   return {

@@ -127,6 +127,17 @@ describe("/admin in a real browser", () => {
     // Measured once the button is enabled again: focus given back would have been by then.
     expect(await whereFocusIs(page)).toMatch(/^body\b/);
   }, 60_000);
+
+  test("sign-in: Sign in pressed again while its call is out (a double-click) still gets focus back once it is refused", async () => {
+    const signIn = await signInWithUnknownKey();
+    await refusedWhileHeld(signIn, "/admin/auth/login", /./, async () => {
+      // Chromium delivers the press on the disabled button to the page: it is no move of focus.
+      const box = await signIn.boundingBox();
+      if (box === null) throw new Error("Sign in is not on the page");
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    });
+    await focusReaches(signIn, "focus back on Sign in pressed twice once its call is refused");
+  }, 60_000);
 });
 
 ui.pageStayedOnLoopback();

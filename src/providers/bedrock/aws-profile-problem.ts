@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { awsCredentialStep, type ConfigKeys } from "./aws-credential-step.ts";
+import { type AwsCredentialStep, awsCredentialStep, type ConfigKeys } from "./aws-credential-step.ts";
 import { awsEndpoint, BEDROCK_RUNTIME, STS } from "./aws-endpoint.ts";
 import { exchangedAtSts, givesCredentials, profileLacks } from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
@@ -35,7 +35,8 @@ export function awsProfileProblem(
   provider: AwsProvider,
   env: Env,
 ): { problem: string; credentials: boolean } | undefined {
-  const problem = profileProblem(provider, env) ?? missingWebIdentityFile(provider, env);
+  const chain = chainStepOf(provider, env);
+  const problem = profileProblem(provider, env) ?? missingWebIdentityFile(chain);
   if (problem !== undefined) return { problem, credentials: true };
   const region = awsRegion(provider, env);
   if (region === undefined)
@@ -45,8 +46,17 @@ export function awsProfileProblem(
     };
   const { refused } = awsEndpoint(BEDROCK_RUNTIME, region, env, provider.profile, provider.base_url);
   if (refused !== undefined) return { problem: refused, credentials: false };
-  const where = credentialsRefusedWhere(provider, region, env);
+  const where = credentialsRefusedWhere(chain, provider, region, env);
   return where === undefined ? undefined : { problem: where, credentials: true };
+}
+
+/**
+ * The step of the credential chain the provider's credentials come from (aws-credential-step.ts);
+ * undefined under a Bedrock API key, which signs in the chain's place (bedrock-api-key.ts).
+ */
+function chainStepOf(provider: AwsProvider, env: Env): AwsCredentialStep | undefined {
+  if (environmentApiKey({ profile: provider.profile }, env)) return undefined;
+  return awsCredentialStep(provider.aws, namedProfile(provider.profile, env), env, readSharedFiles(env));
 }
 
 /**
@@ -57,10 +67,13 @@ export function awsProfileProblem(
  * metadata's (an endpoint mode other than IPv4 or IPv6) where the chain ends there, unless it is
  * turned off (`AWS_EC2_METADATA_DISABLED`).
  */
-function credentialsRefusedWhere(provider: AwsProvider, region: string, env: Env): string | undefined {
-  if (environmentApiKey({ profile: provider.profile }, env)) return undefined;
-  const named = namedProfile(provider.profile, env);
-  const chain = awsCredentialStep(provider.aws, named, env, readSharedFiles(env));
+function credentialsRefusedWhere(
+  chain: AwsCredentialStep | undefined,
+  provider: AwsProvider,
+  region: string,
+  env: Env,
+): string | undefined {
+  if (chain === undefined) return undefined;
   const atSts =
     chain.step === "web identity" ||
     (chain.step === "profile" &&
@@ -84,11 +97,8 @@ function credentialsRefusedWhere(provider: AwsProvider, region: string, env: Env
  * before the gateway starts: one not there is a wrong path, as Azure's federated token file is
  * said (missing-credentials.ts). Its contents are read at each exchange, never here.
  */
-function missingWebIdentityFile(provider: AwsProvider, env: Env): string | undefined {
-  if (environmentApiKey({ profile: provider.profile }, env)) return undefined;
-  const named = namedProfile(provider.profile, env);
-  const chain = awsCredentialStep(provider.aws, named, env, readSharedFiles(env));
-  if (chain.step !== "web identity" || existsSync(chain.tokenFile)) return undefined;
+function missingWebIdentityFile(chain: AwsCredentialStep | undefined): string | undefined {
+  if (chain?.step !== "web identity" || existsSync(chain.tokenFile)) return undefined;
   return `the web identity token file ${chain.tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE) does not exist`;
 }
 

@@ -19,7 +19,7 @@ import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { isServerFault } from "./server-fault.ts";
 import { ServerSilence } from "./server-silence.ts";
-import { StrayFrameLog } from "./stray-frame-log.ts";
+import { lateFrame, StrayFrameLog, wasIssued } from "./stray-frame-log.ts";
 import {
   type ExchangeAnswer,
   type ExchangeLink,
@@ -315,17 +315,11 @@ export class WorkerTunnel implements RegisteredWorker {
   private unknown(id: number | string, type: string): void {
     // Late frames for a cancelled exchange are expected; an id never issued is not, and is said
     // at warn, its repeats held back (stray-frame-log.ts).
-    const known = typeof id === "number" || /^\d+$/.test(id) ? Number(id) <= this.issued : false;
-    if (!known) {
+    if (wasIssued(id, this.issued)) lateFrame(this.init.log, this.name, id, type);
+    else {
       this.strays ??= new StrayFrameLog(this.init.log, this.name);
       this.strays.stray(String(id), type);
-      return;
     }
-    this.init.log("debug", "worker frame for an unknown request id ignored", {
-      worker: this.name,
-      id: String(id).slice(0, 64),
-      type,
-    });
   }
 
   send(frame: GatewayFrame): void {

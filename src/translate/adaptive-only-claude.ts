@@ -16,7 +16,7 @@ const SONNET_5_5: AdaptiveOnly = {
 const ADAPTIVE = "it always thinks adaptively; set output_config.effort low for the least thinking";
 const ALWAYS_UNFORCED: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: true };
 const ALWAYS_FORCEABLE: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: false };
-/** Adaptive thinking or none: Opus 4.7, 4.8 and 5, Sonnet 5, Haiku 5.5. */
+/** Adaptive thinking or none: Opus 4.7 (its `disabled` disputed: below), 4.8 and 5, Sonnet 5, Haiku 5.5. */
 const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
 
 /**
@@ -25,9 +25,15 @@ const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
  * refuse `thinking: {type: "enabled", budget_tokens}` with a 400 (Anthropic's "Extended thinking":
  * "Claude 4.7 and later models do not support it and reject requests that use it"; AWS's
  * "Adaptive thinking" alike for Opus 4.7, Fable 5 and Mythos 5), taking `adaptive` with
- * `output_config.effort` in its place. Of them, these refuse `{type: "disabled"}` at any effort
- * too: Claude Sonnet 5.5, which thinks adaptively or, with `between_tools`, only between tool calls
- * ("What's new in Claude Sonnet 5.5", Turn off up-front thinking); Claude Opus 5.5, adaptively
+ * `output_config.effort` in its place. Opus 4.7 is taken to take `disabled`, where the sources
+ * disagree: AWS's "Adaptive thinking" says `disabled` is a 400 on it too (and users report so of
+ * Anthropic's API: NousResearch/hermes-agent#11137), but Anthropic's own "Adaptive thinking" page,
+ * which says "`thinking: {type: "disabled"}` is not supported" of Mythos Preview, says of Opus 4.7
+ * beside it only that its "Thinking is off unless you explicitly set thinking: {type: "adaptive"}";
+ * Anthropic's is followed, and its `disabled` goes for its upstream to judge (a 400 from it is the
+ * caller's). Of them, these refuse `{type: "disabled"}` at any effort too: Claude Sonnet 5.5, which
+ * thinks adaptively or, with `between_tools`, only between tool calls ("What's new in Claude Sonnet
+ * 5.5", Turn off up-front thinking); Claude Opus 5.5, adaptively
  * always ("What's new in Claude Opus 5.5", Thinking can't be disabled, which "also applies on
  * Claude Fable 5.1"), and Claude Mythos 5.1, which shares Fable 5.1's baseline (the Fable 5.1
  * migration guide); each of these four refuses a forced call ("Forced tool use returns an error";

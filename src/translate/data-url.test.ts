@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
-import { isTextDataUrl, readDataUrl } from "./data-url.ts";
+import { isBase64DataUrl, isDataUrl, isTextDataUrl, parseDataUrl, readDataUrl } from "./data-url.ts";
 import { chatRequestToMessages } from "./openai-to-anthropic/chat-request-to-messages.ts";
 import { chatRequestToConverse } from "./openai-to-bedrock/chat-request-to-converse.ts";
 import { chatRequestToGemini } from "./openai-to-gemini/chat-request-to-gemini.ts";
@@ -45,5 +45,24 @@ describe("data: URLs", () => {
     });
     expect(isTextDataUrl("DATA:text/csv,a,b")).toBe(true);
     expect(isTextDataUrl("Data:,hello")).toBe(true);
+  });
+});
+
+describe("isDataUrl and isBase64DataUrl: what readDataUrl and parseDataUrl read, without reading it", () => {
+  test.each([
+    "data:image/png;base64,AAAA",
+    "DATA:IMAGE/PNG;BASE64,AAAA",
+    "data:;base64,AAAA",
+    "data:,hello",
+    "data:text/plain;charset=utf-8,hi",
+    "data:base64,AAAA",
+    "data:image/png;base64",
+    "data:",
+    "https://example.com/a.png",
+    "data:image/png;base64x,AAAA",
+    "data:image/png;foo=bar;base64,AA,AA",
+  ])("%s", (url) => {
+    expect(isDataUrl(url)).toBe(readDataUrl(url) !== undefined);
+    expect(isBase64DataUrl(url)).toBe(parseDataUrl(url) !== undefined);
   });
 });

@@ -76,6 +76,21 @@ const UNTYPED = /^data:[;,]/i;
 /** Sticky: tested where `isBase64Before` sets it, and nowhere else. */
 const BASE64_END = /;base64,/iy;
 
+/**
+ * Whether `url` is a `data:` URL, base64 or not (what `readDataUrl` reads, without reading it).
+ * Allocates nothing: asked of every image part of a call as it is adapted (chat-url-parts.ts).
+ */
+export function isDataUrl(url: string): boolean {
+  return DATA_SCHEME.test(url) && url.indexOf(",") >= 0;
+}
+
+/** Whether `url` is a base64 `data:` URL (what `parseDataUrl` reads, without reading it); allocates nothing. */
+export function isBase64DataUrl(url: string): boolean {
+  if (!DATA_SCHEME.test(url)) return false;
+  const comma = url.indexOf(",");
+  return comma >= 0 && isBase64Before(url, comma);
+}
+
 /** A base64 `data:` URL split into its media type and payload; undefined for any other URL. */
 export function parseDataUrl(url: string): DataUrl | undefined {
   const read = readDataUrl(url);

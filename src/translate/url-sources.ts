@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import { parseDataUrl } from "./data-url.ts";
+import { firstUrlPart, type UrlPartKind } from "./chat-url-parts.ts";
+import { isBase64DataUrl } from "./data-url.ts";
 import type { Dropped } from "./dropped.ts";
 
 /**
@@ -37,22 +38,23 @@ function refuseUrlBlock(block: JsonObject, path: string, dropped: Dropped): void
 /**
  * Refuses a chat body's first part that the translation to Messages would send by `url` source
  * (chat-request-to-messages.ts): an `image_url` that is no base64 `data:` URL, a `file` by
- * `file_url`. Named where the caller sent it (`Dropped` resolves a Responses caller's paths).
+ * `file_url`. Named where the caller sent it (`Dropped` resolves a Responses caller's paths). One
+ * pass over the messages, nothing made (chat-url-parts.ts).
  */
 export function refuseChatUrlSources(body: JsonObject, dropped: Dropped): void {
-  const { messages } = body;
-  if (!Array.isArray(messages)) return;
-  for (const [i, message] of messages.entries()) {
-    if (!isJsonObject(message) || !Array.isArray(message.content)) continue;
-    for (const [j, part] of message.content.entries()) {
-      if (!isJsonObject(part)) continue;
-      const path = `messages.${i}.content.${j}`;
-      const image = part.type === "image_url" ? part.image_url : undefined;
-      const url = isJsonObject(image) ? image.url : image;
-      if (typeof url === "string" && !parseDataUrl(url))
-        dropped.refuse("image_url", `${path}.image_url`, WHY);
-      if (part.type === "file" && isJsonObject(part.file) && part.file.file_url !== undefined)
-        dropped.refuse("file.file_url", `${path}.file.file_url`, WHY);
-    }
+  const found = firstUrlPart(body, bySource);
+  if (found === undefined) return;
+  if (found.kind === "image_url") dropped.refuse("image_url", `${found.path}.image_url`, WHY);
+  dropped.refuse("file.file_url", `${found.path}.file.file_url`, WHY);
+}
+
+/** A part Messages would be sent by `url` source: an image that is no base64 data: URL, a file by URL. */
+function bySource(part: JsonObject): UrlPartKind | undefined {
+  if (part.type === "image_url") {
+    const image = part.image_url;
+    const url = isJsonObject(image) ? image.url : image;
+    return typeof url === "string" && !isBase64DataUrl(url) ? "image_url" : undefined;
   }
+  const { file } = part;
+  return part.type === "file" && isJsonObject(file) && file.file_url !== undefined ? "file" : undefined;
 }

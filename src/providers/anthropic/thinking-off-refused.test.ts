@@ -22,6 +22,15 @@ const anthropic = () =>
   });
 
 const SAYS = 'thinking.type is "disabled", which claude-sonnet-5-5 does not take';
+/**
+ * Anthropic's own sentence for this 400 ("What's new in Claude Opus 5.5", its error messages),
+ * which the refusal starts with so that a client matching on it reads it as Claude's; the
+ * gateway's hint follows.
+ */
+const WORDS =
+  '"thinking.type.disabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.';
+const said = (hint: string) =>
+  expect.stringMatching(new RegExp(`^${RegExp.escape(WORDS)} .*${RegExp.escape(hint)}`));
 
 describe("Sonnet 5.5 with thinking disabled", () => {
   test("a chat caller's: the OpenAI 400 on thinking.type, nothing sent", async () => {
@@ -34,7 +43,7 @@ describe("Sonnet 5.5 with thinking disabled", () => {
     await expect(call.withResponse()).rejects.toMatchObject({
       status: 400,
       param: "thinking.type",
-      message: expect.stringContaining(SAYS),
+      error: { message: said(SAYS) },
     });
     expect(sent.length).toBe(before);
   });
@@ -56,7 +65,7 @@ describe("Sonnet 5.5 with thinking disabled", () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({
       type: "error",
-      error: { type: "invalid_request_error", message: expect.stringContaining("between_tools") },
+      error: { type: "invalid_request_error", message: said("between_tools") },
     });
     expect(sent.length).toBe(before);
   });
@@ -74,7 +83,7 @@ describe("Sonnet 5.5 with thinking disabled", () => {
     await expect(call.withResponse()).rejects.toMatchObject({
       status: 400,
       param: "thinking.type",
-      message: expect.stringContaining(says),
+      error: { message: said(says) },
     });
     expect(sent.length).toBe(before);
   });

@@ -83,9 +83,9 @@ function refuseUnsent(chat: JsonObject, model: string): void {
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
  * `tool_choice: "none"` offers no tools; `n` must be 1. What it leaves out is named by the
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
- * URL; a file is a `document` (converse-document.ts). A part by URL, thinking off and a forced
- * tool call to a Claude that refuses them were refused as the call was adapted (`refuseUnsent`); a
- * count's `thinking` goes as written (count-tokens-to-converse.ts).
+ * URL; a file is a `document` (converse-document.ts). A part by URL, a thinking budget, thinking
+ * off and a forced tool call to a Claude that refuses them were refused as the call was adapted
+ * (`refuseUnsent`); a count's `thinking` goes as written (count-tokens-to-converse.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import OpenAI from "openai";
 import { type Gateway, parseConfig } from "../../../index.ts";
 import { recordingGateway } from "../../../testing/recording-gateway.ts";
-import { adaptiveOnlyClaude } from "../../../translate/adaptive-only-claude.ts";
 import { jsonFixture } from "../../../translate/fixtures/load-fixture.ts";
 
 /**
@@ -46,10 +45,16 @@ const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
  */
 const CAPPED_BETWEEN_TOOLS = new Set(["claude-sonnet-5-5"]);
 /**
- * Anthropic's 400 to `thinking: {type: "disabled"}` from a Claude that always thinks, whose list is
- * the gateway's own (adaptive-only-claude.ts: Sonnet 5.5, which takes adaptive or between_tools;
- * Opus 5.5, Fable 5 and 5.1, Mythos 5 and 5.1, which think adaptively always), in the words of
- * "What's new in Claude Opus 5.5" (Thinking can't be disabled; its error messages).
+ * The Claudes that answer `thinking: {type: "disabled"}` with a 400, by the upstream's own rule, not
+ * the gateway's list (adaptive-only-claude.ts), so that a model the list leaves out is caught: Sonnet
+ * 5.5, which takes adaptive or between_tools ("What's new in Claude Sonnet 5.5"); Opus 5.5 and Fable
+ * 5.1, which think adaptively always ("What's new in Claude Opus 5.5"), as Mythos 5.1 does (Fable
+ * 5.1's baseline); Fable 5 and Mythos 5 (the Fable 5 migration guide).
+ */
+const REFUSES_THINKING_OFF = /^claude-(sonnet-5-5|opus-5-5|fable-5(-1)?|mythos-5(-1)?)$/;
+/**
+ * Anthropic's 400 to `thinking: {type: "disabled"}` from those, in the words of "What's new in
+ * Claude Opus 5.5" (Thinking can't be disabled; its error messages).
  */
 const THINKING_OFF_REFUSED =
   '"thinking.type.disabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.';
@@ -81,7 +86,7 @@ const refused = (message: string) =>
 /** What Anthropic answers a request's effort level, by its model; else the message. */
 function judged(body: Sent): Response {
   const effort = body.output_config?.effort;
-  if (body.thinking?.type === "disabled" && adaptiveOnlyClaude(body.model)?.alwaysThinks !== undefined)
+  if (body.thinking?.type === "disabled" && REFUSES_THINKING_OFF.test(body.model))
     return refused(THINKING_OFF_REFUSED);
   const levels = LEVELS[body.model] ?? [];
   if (effort !== undefined && levels.length === 0)

@@ -1,8 +1,9 @@
 import { expect, test } from "bun:test";
 import { EventBus } from "../audit/event-bus.ts";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
-import { DepartedNodes } from "./departed-nodes.ts";
+import { DepartedNodes, returnHoldMs } from "./departed-nodes.ts";
 import type { NodeEntry } from "./node-entry.ts";
+import { MAX_RECONNECT_DELAY_MS } from "./redis-link.ts";
 
 const entry = (id: string, instance?: string): NodeEntry => ({
   id,
@@ -62,20 +63,48 @@ test("an entry of a release before instances: told left by its id alone, once go
   ]);
 });
 
-// A Redis restarted empty: every entry gone, each written again only as its node is back.
-test("within a heartbeat of this node's return to Redis a node missing is not told left; listed again, never; still missing at a read past it, told then", () => {
+// A Redis restarted empty: every entry gone, each written again only as its node is back, each
+// node on its own reconnect schedule (up to MAX_RECONNECT_DELAY_MS apart, plus connect and vouch).
+test("after this node's return to Redis a node missing is not told left until its entry's time to live, the reconnect cap and redis_timeout pass; listed again, never; still missing past that, told then", () => {
   const bus = new EventBus();
   const events: GatewayEvent[] = [];
   bus.tap("test", (event) => void events.push(event), ["node.left"]);
   let now = 0;
-  const departed = new DepartedNodes("self", bus, 1_000, () => now);
+  // The defaults: cluster.heartbeat 1 s, cluster.redis_timeout 2 s.
+  const settings = { heartbeat: 1_000, redis_timeout: 2_000 };
+  const hold = returnHoldMs(settings);
+  expect(hold).toBe(3 * 1_000 + MAX_RECONNECT_DELAY_MS + 2_000);
+  const departed = new DepartedNodes("self", bus, settings, () => now);
   departed.read([entry("self"), entry("a", "a1"), entry("b", "b1")]);
   departed.back();
   departed.read([entry("self")]);
-  now = 999;
+  // A peer back 1.5 s after this node (past one heartbeat), the other later still.
+  now = 1_500;
+  departed.read([entry("self"), entry("a", "a1")]);
+  now = hold - 1;
   departed.read([entry("self"), entry("a", "a1")]);
   expect(events).toEqual([]);
-  now = 1_000;
+  now = hold;
   departed.read([entry("self"), entry("a", "a1")]);
   expect(events.map((event) => (event.type === "node.left" ? event.node : event.type))).toEqual(["b"]);
+});
+
+test("reaching Redis before any read (a node's first connect) holds nothing: a node gone later is told at once", () => {
+  let now = 0;
+  expect(
+    told(
+      (bus) => {
+        const departed = new DepartedNodes(
+          "self",
+          bus,
+          { heartbeat: 1_000, redis_timeout: 2_000 },
+          () => now,
+        );
+        departed.back();
+        now = 3_000;
+        return departed;
+      },
+      [[entry("self"), entry("a", "a1")], [entry("self")]],
+    ),
+  ).toEqual([["a", "a1"]]);
 });

@@ -114,12 +114,15 @@ export async function readEntries(
   return entries;
 }
 
+/** How long a node's directory entry stands after its last write: three of its heartbeats. */
+export const entryTtlMs = (heartbeatMs: number): number => heartbeatMs * 3;
+
 /** How a node's `entry` is written (sealed, given a `seal`), with the renewal of its name (name-lease.ts). */
 export function entryWrite(entry: NodeEntry, heartbeatMs: number, seal: JsonSeal | undefined): EntryWrite {
   return {
     key: entryKey(entry.id),
     value: sealedJson(entry, seal),
-    ttlMs: heartbeatMs * 3,
+    ttlMs: entryTtlMs(heartbeatMs),
     set: NODES,
     member: entry.id,
   };

@@ -9,7 +9,7 @@ export interface RedisLinkOptions {
    * taken as down (frozen, or cut off without a closed connection) and reconnected.
    */
   timeoutMs: number;
-  /** First reconnect delay; doubles up to `maxRetryMs`. */
+  /** First reconnect delay; doubles up to `maxRetryMs` (`MAX_RECONNECT_DELAY_MS` unless given). */
   retryMs?: number;
   maxRetryMs?: number;
   /** Called when Redis goes down (false, with the reason) and when it is back (true). */
@@ -29,6 +29,12 @@ export interface RedisLinkOptions {
    */
   vouch?: (client: RedisClient) => Promise<string | null>;
 }
+
+/**
+ * The longest wait between reconnects to a Redis away, by default. Each node waits on its own
+ * schedule, so nodes reach a Redis back up to this far apart (departed-nodes.ts waits that out).
+ */
+export const MAX_RECONNECT_DELAY_MS = 2_000;
 
 /** A call Redis did not answer in `timeoutMs` (the link goes down with it): not an error Redis replied. */
 export class RedisTimeout extends Error {}
@@ -311,6 +317,6 @@ export class RedisLink {
       void this.connect();
     }, this.retryDelay);
     this.timer.unref();
-    this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryMs ?? 2_000);
+    this.retryDelay = Math.min(this.retryDelay * 2, this.options.maxRetryMs ?? MAX_RECONNECT_DELAY_MS);
   }
 }

@@ -44,7 +44,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       "cluster: needs the storage its nodes share to name the cluster (storage.driver postgres does; an embedder's own Storage gives clusterId)",
     );
   const advertised = settings.advertise_url.replace(/\/$/, "");
-  const departed = new DepartedNodes(nodeId, deps.bus, settings.heartbeat);
+  const departed = new DepartedNodes(nodeId, deps.bus, settings);
   const { link, clock: redisClock } = await connectClusterRedis({
     settings,
     nodeId,

@@ -20,7 +20,7 @@ import { opensAnswer } from "./answer-opening.ts";
 import { CountedEvents } from "./counted-events.ts";
 import { EventChunks, EventReader, failureReported } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
-import { saysNoChoiceIn } from "./no-choice.ts";
+import { mayHoldAnswer } from "./no-choice.ts";
 import { OwedEventUsage } from "./owed-event-usage.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { READ_ON } from "./stepped-reads.ts";
@@ -180,7 +180,7 @@ async function eventChunks(
       const event = first.value;
       // Asked of a stream's first events only, until one is the answer's (most streams: one).
       if (!opensAnswer(event)) {
-        if (event.event !== undefined || !saysNoChoiceIn(event.data)) break;
+        if (mayHoldAnswer(event)) break;
         choiceless++;
       }
       opening ??= [];

@@ -1,3 +1,4 @@
+import type { SseEvent } from "../core/sse.ts";
 import { isSpace, matches, skipSpace } from "./json-bytes.ts";
 
 // What says a chat chunk has no choice, read one way by the byte relay (relay-event-checks.ts
@@ -43,4 +44,14 @@ export function saysNoChoiceIn(data: string): boolean {
   if (data.charCodeAt(at) === OPEN_BRACKET)
     return data.charCodeAt(skipTextSpace(data, at + 1)) === CLOSE_BRACKET;
   return data.startsWith(NULL, at);
+}
+
+/**
+ * Whether a decoded stream event may hold the answer: any but a chat chunk without a choice (usage
+ * alone, Azure's prompt filter results); a role chunk does. A stream whose `[DONE]` comes before any
+ * such event has no answer in it, as the byte relay reads its bytes (relay-scan.ts `answering`):
+ * asked by the primary's reader (attempt-answer.ts) and a shadow copy's (copy-stream-end.ts) alike.
+ */
+export function mayHoldAnswer(event: SseEvent): boolean {
+  return event.event !== undefined || !saysNoChoiceIn(event.data);
 }

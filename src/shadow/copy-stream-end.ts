@@ -3,7 +3,7 @@ import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
 import { noAnswer } from "../providers/http/read-reply.ts";
 import { namedFailure } from "../providers/upstream-name.ts";
 import { failureReported } from "../routing/event-chunks.ts";
-import { saysNoChoiceIn } from "../routing/no-choice.ts";
+import { mayHoldAnswer } from "../routing/no-choice.ts";
 import { RelayScan } from "../routing/relay-scan.ts";
 import {
   closingAfter,
@@ -75,8 +75,7 @@ export class EventStreamEnd {
       this.unanswered ||= !this.answered && event.data === DONE_DATA;
     } else {
       if (!this.finished) this.finished = closingAfter(event) !== undefined;
-      // Any event but a chunk without a choice (a role chunk too) holds the answer (routing/attempt-answer.ts).
-      if (!this.answered) this.answered = event.event !== undefined || !saysNoChoiceIn(event.data);
+      if (!this.answered) this.answered = mayHoldAnswer(event);
     }
     if (!this.failedBy && failureReported(event)) this.failedBy = event;
   }

@@ -103,3 +103,20 @@ test("the nodes that did not answer as the stream opened are said on one line of
   expect(store.notice).toEndWith(" config v3 reloaded");
   expect(selectEvent({ model: "m" }, tail({ type: "node.unanswered", at: T0, node: "a" }))).toBe(true);
 });
+
+test("a reconnect clears the nodes that did not answer the stream before: the new stream names its own (live is told at its headers, before its node.unanswered)", () => {
+  const store = new TailStore(10, () => T0);
+  store.setStatus({ state: "live", since: T0 });
+  store.apply(tail({ type: "node.unanswered", at: T0, node: "slow-b" }));
+  store.apply(tail({ type: "node.unanswered", at: T0, node: "gone-c" }));
+  store.setStatus({ state: "connecting", attempt: 1 });
+  // Still said while the stream is away: nothing has answered otherwise.
+  expect(store.unansweredNotice).toContain("nodes slow-b, gone-c did not answer");
+  store.setStatus({ state: "live", since: T0 + 60_000 });
+  // Every node answered the new stream's ask: slow-b is no longer named.
+  expect(store.unansweredNotice).toBeNull();
+  store.apply(tail({ type: "node.unanswered", at: T0 + 60_000, node: "gone-c" }));
+  expect(store.unansweredNotice).toEndWith(
+    " node gone-c did not answer as the stream opened (killed, or slow): its requests may not show",
+  );
+});

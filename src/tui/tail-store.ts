@@ -84,7 +84,6 @@ export class TailStore {
    */
   private readonly traffic: StatsWindow;
   private readonly everything: StatsWindow;
-  /** The workers pane's rows. */
   private readonly workerList: WorkerList;
   /** The stream has been live: a later `live` is a reconnect (row-gaps.ts `markGap`). */
   private everLive = false;
@@ -186,6 +185,7 @@ export class TailStore {
     // says its end is unknown; a finish that still comes (a stream cut by a proxy) replaces it.
     if (status.state === "live" && this.everLive) markGap(this.ring, this.inFlight, "dropped");
     if (status.state === "live") this.everLive = true;
+    if (status.state === "live") this.unanswered.reopened();
     this.status = status;
     this.version++;
   }

@@ -151,10 +151,9 @@ export class NodeDirectory {
   }
 
   /**
-   * Publishes this node's entry now and reads the others', instead of at the next heartbeat (the
-   * config changed), telling no other node: a change they must read at once, Redis back among them,
-   * is `entryChanged`. A beat already under way may have read this node's workers before the
-   * change: another follows it.
+   * Publishes this node's entry now and reads the others' (the config changed), telling no other
+   * node (`entryChanged` does: Redis back, say). A beat under way may have read this node's
+   * workers before the change: another follows it.
    */
   refresh(): Promise<void> {
     return this.beats.rerun();

@@ -127,11 +127,9 @@ export interface ChatTarget {
    */
   readonly showsReasoningOf?: (model: string, body: JsonObject) => boolean;
   /**
-   * Throws what the route's model refuses the whole call for (Claude on Converse: thinking off, a
-   * forced tool call), asked as the call is adapted, before the attempt opens, as toward Claude's
-   * Messages API (claude-call.ts): the route's refusal (`unsupported_modality`), so the model's next
-   * route is tried, and no attempt on this one is audited, counted failed or failed over from.
-   * `chat`: the chat request the provider translates (a Messages or Responses caller's, translated).
+   * Throws what the route's model refuses the whole call for (Converse: a thinking type, a forced
+   * tool call, a part by URL), as the call is adapted, before any attempt opens (as claude-call.ts):
+   * the route's refusal, so the next route is tried. `chat`: the chat request the provider translates.
    */
   readonly refuseUnsent?: (chat: JsonObject, model: string) => void;
   /** Why `effort` does not go to `model` as asked with `thinking` (not sent: Gemini 2.0; sent lower: Opus 4.6's `xhigh`). */

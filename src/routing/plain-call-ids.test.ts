@@ -55,11 +55,9 @@ async function sentUpstream(
     providers: [{ name: "up", type: provider.dialect === "anthropic" ? "anthropic" : "openai" }],
     models: [{ name: "m", routes: [{ provider: "up", model: "um" }] }],
   };
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
   const request = chatRequest("m", {
     operation,
     body,
-    received: { bytes, body, headers: {}, query: "" },
     ...(operation === "responses" ? { responses: { id: "resp_g", previous, onResponse: () => {} } } : {}),
   });
   received.length = 0;

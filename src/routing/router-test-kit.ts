@@ -7,7 +7,13 @@ import type { LogFields, LogLevel } from "../log/logger.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { RouteHealth } from "./route-health.ts";
 import { RouteTable, type WorkerDirectory } from "./route-table.ts";
-import { createRouter, type DispatchRequest, type Router, type RouterDeps } from "./router.ts";
+import {
+  createRouter,
+  type DispatchRequest,
+  type ReceivedRequest,
+  type Router,
+  type RouterDeps,
+} from "./router.ts";
 
 /** What an in-memory provider does on its n-th call (0-based). */
 /** The circuit breaker the breaker tests configure: open after 2 failures, probe a second later. */
@@ -190,20 +196,34 @@ export const twoRoutes = (routing: object = {}, first: object = {}) =>
 /** The last request's `serial`: each its own, as the gateway numbers them. */
 let serials = 0;
 
+/**
+ * A chat request as the front door hands it to the router (http/model-dispatch.ts): with the body's
+ * bytes as received, so a route that takes them (a worker's, any `passThrough` provider's) is sent
+ * them and its answer relayed as bytes, as in production. A test that means a request without them
+ * says `received: undefined`.
+ */
 export function chatRequest(model: string, extra: Partial<DispatchRequest> = {}): DispatchRequest {
   const stream = extra.stream ?? false;
+  const body = extra.body ?? { model, messages: [{ role: "user", content: "hi" }], stream };
   return {
     operation: "chat",
-    body: { model, messages: [{ role: "user", content: "hi" }], stream },
     model,
     stream,
     requestId: "req_test",
     serial: ++serials,
     signal: new AbortController().signal,
     ...extra,
+    body,
+    // Made only when the test gives none: the bytes are the body's, read once (a test may count reads).
+    received: "received" in extra ? extra.received : receivedAs(body),
     // A caller outside every tenant, unless a test names one.
     tenant: extra.tenant ?? "default",
   };
+}
+
+/** `body` as the front door received it: its bytes (one parse of them is `body`), no dialect headers, no query. */
+export function receivedAs(body: JsonObject): ReceivedRequest {
+  return { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" };
 }
 
 /** A dispatched stream's events, decoded from the bytes a client would get; leaving early cancels it. */

@@ -20,7 +20,6 @@ describe("max_completion_tokens refused by name, sent again as max_tokens", () =
   });
   const dispatchTo = (operation: Operation, body: JsonObject, policy: object = {}) => {
     mistral.received.length = 0;
-    const bytes = new TextEncoder().encode(JSON.stringify(body));
     const { router, logs } = routerFor(oneRoute("openai", "mistral-small-latest", policy), [plain()]);
     return {
       logs,
@@ -28,7 +27,6 @@ describe("max_completion_tokens refused by name, sent again as max_tokens", () =
         chatRequest("m", {
           operation,
           body,
-          received: { bytes, body, headers: {}, query: "" },
           ...(operation === "responses" ? responsesCall(body) : {}),
         }),
       ),

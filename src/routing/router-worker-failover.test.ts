@@ -32,7 +32,8 @@ function workersServing(registry: WorkerRegistry, behaviours: Record<string, Beh
   const calls: string[] = [];
   for (const [name, behaviour] of Object.entries(behaviours)) {
     const worker = fakeWorker(name, { models: ["w"] });
-    // A whole answer: what a non-stream call, not passed through, is read from.
+    // A whole answer: what a non-stream call is answered with, passed through (the request's bytes
+    // in hand, as the front door hands them: router-test-kit.ts `chatRequest`) or translated.
     worker.openWhole = (): Promise<WholeAnswer> => {
       calls.push(name);
       if (behaviour === "dies") {
@@ -67,6 +68,8 @@ describe("router: a worker lost or busy is failed over to the route's other work
     const { router } = routerFor(routing(0), [], { workers: directory });
     const dispatched = await router(chatRequest("w"));
     expect(dispatched.route).toBe("worker:wb");
+    // Relayed as the bytes the worker sent, as in production: not read by the provider.
+    expect(dispatched.reply.kind).toBe("bytes");
     expect(calls).toEqual(["wa", "wb"]);
     registry.close();
   });

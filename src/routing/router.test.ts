@@ -217,10 +217,7 @@ describe("router: what telemetry hears of an attempt", () => {
       const { heard, telemetry } = recorder();
       const a = passing("a", httpAnswer({ stream }));
       const { router } = routerFor(twoRoutes(), [a, fakeProvider("b")]);
-      const body = { model: "m", messages: [{ role: "user", content: "hi" }], stream };
-      const bytes = new TextEncoder().encode(JSON.stringify(body));
-      const received = { bytes, body, headers: {}, query: "" };
-      const dispatched = await router(chatRequest("m", { stream, telemetry, received }));
+      const dispatched = await router(chatRequest("m", { stream, telemetry }));
       if (dispatched.reply.kind === "stream") await drain(dispatched.reply.chunks);
       await waitFor("the attempt closed", () => heard.length === 2);
       expect(heard).toEqual(["settled ok worker:w1", "closed ok"]);

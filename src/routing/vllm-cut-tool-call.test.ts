@@ -86,13 +86,11 @@ function dispatch(operation: Operation, body: JsonObject): Promise<Dispatched> {
     ...createOpenAICompatibleProvider({ name: "p", baseUrl: `http://127.0.0.1:${vllm.port}/v1` }),
     calls: [],
   };
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
   return routerFor(oneRoute("openai", "qwen"), [provider]).router(
     chatRequest("m", {
       operation,
       body,
       stream: body.stream === true,
-      received: { bytes, body, headers: {}, query: "" },
       ...(operation === "responses" ? responsesCall(body) : {}),
     }),
   );

@@ -49,3 +49,67 @@ describe("a cloud vendor's 200 with no answer in it", () => {
     expect(served.choices[0]?.message.content).toBeString();
   });
 });
+
+// Gemini's stream of the same (`streamGenerateContent?alt=sse`): its one event has no candidate and
+// no block, its usage alone, then the body's end. Nothing was answered: the upstream's fault, as
+// the whole answer is, not a stream cut short; a blocked prompt is the block it is, in each dialect.
+describe("a Gemini or Vertex AI stream without a candidate", () => {
+  const VENDORS = [
+    ["gemini-flash", "gm"],
+    ["vertex-flash", "vx"],
+  ] as const;
+
+  for (const [model, provider] of VENDORS)
+    test(`${model}: usage alone, an OpenAI caller's stream the gateway's 502 naming upstream ${provider}, an Anthropic caller's its api_error`, async () => {
+      cloud.failNext({ status: 200, type: "", message: "", noCandidates: true });
+      const error = (await openai.chat.completions
+        .create({ model, messages: [{ role: "user", content: "x" }], stream: true })
+        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect([error.status, error.code, error.message]).toEqual([
+        502,
+        "upstream_error",
+        `502 upstream ${provider} sent a body with no answer in it`,
+      ]);
+      expect((await auditRow(gw, error.headers?.get("x-request-id") ?? "")).status).toBe(502);
+      cloud.failNext({ status: 200, type: "", message: "", noCandidates: true });
+      const across = (await anthropic.messages
+        .create({ model, max_tokens: 16, messages: [{ role: "user", content: "x" }], stream: true })
+        .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      const said = (across.error as { error: { type: string; message: string } }).error;
+      expect([across.status, said.type, said.message]).toEqual([
+        502,
+        "api_error",
+        `upstream ${provider} sent a body with no answer in it`,
+      ]);
+    });
+
+  test("usage alone on the first route: the next route serves the stream", async () => {
+    cloud.failNext({ status: 200, type: "", message: "", noCandidates: true });
+    const stream = await openai.chat.completions.create({
+      model: "gemini-then-azure",
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).not.toBe("");
+  });
+
+  test("a blocked prompt (promptFeedback.blockReason): content_filter to an OpenAI caller, refusal to an Anthropic caller", async () => {
+    cloud.failNext({ status: 200, type: "", message: "", blockReason: "PROHIBITED_CONTENT" });
+    const finishes: Array<string | null | undefined> = [];
+    for await (const chunk of await openai.chat.completions.create({
+      model: "gemini-flash",
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+    }))
+      finishes.push(chunk.choices[0]?.finish_reason);
+    expect(finishes.filter(Boolean)).toEqual(["content_filter"]);
+    cloud.failNext({ status: 200, type: "", message: "", blockReason: "PROHIBITED_CONTENT" });
+    const message = await anthropic.messages
+      .stream({ model: "vertex-flash", max_tokens: 16, messages: [{ role: "user", content: "x" }] })
+      .finalMessage();
+    expect([message.stop_reason, message.content]).toEqual(["refusal", []]);
+  });
+});

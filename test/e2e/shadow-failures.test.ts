@@ -106,6 +106,61 @@ describe("a shadow stream cut short or ending in an error event is its failure",
   }
 });
 
+// A copy answered with no answer in it (chunks without a choice then [DONE], {"choices": []}, a
+// Messages answer without content) is the candidate's failure, the 502 the primary's route would
+// answer for it, whether its upstream speaks the caller's dialect or the copy was translated for it.
+describe("a copy with no answer in it fails, same dialect or translated", () => {
+  for (const [model, caller, stream, candidate] of [
+    ["no-choice", "openai", true, "OpenAI-dialect, as the caller"],
+    ["a-no-choice", "anthropic", true, "OpenAI-dialect, translated for a Messages caller"],
+    ["a-no-choice-whole", "anthropic", false, "OpenAI-dialect, translated for a Messages caller"],
+    ["no-content-whole", "openai", false, "Anthropic-dialect, translated for a chat caller"],
+  ] as const)
+    test(`${model}: ${stream ? "streamed" : "whole"} by a candidate ${candidate}: the copy recorded 502 upstream_error, no answer`, async () => {
+      const vendor = candidate.startsWith("OpenAI") ? "oa-vendor" : "an-vendor";
+      const failedBefore = (await shadowMetrics()).copies(vendor, "upstream_error");
+      const pair = await pairOf(await asked(caller, model, stream));
+      expect(pair.primary.status).toBe(200);
+      expect(pair.shadow).toMatchObject({ status: 502, errorClass: "upstream_error", answer: null });
+      expect(pair.agreement.exact).toBeNull();
+      // Counted against the candidate, as a failed copy is.
+      await waitFor(`the ${model} copy counted`, async () =>
+        (await shadowMetrics()).copies(vendor, "upstream_error") === failedBefore + 1 ? true : undefined,
+      );
+    });
+
+  /** `model` asked by a caller of `dialect`, whole or streamed, its answer read to its end: the request's id. */
+  async function asked(dialect: "openai" | "anthropic", model: string, stream: boolean): Promise<string> {
+    const messages = [{ role: "user" as const, content: "one two three four" }];
+    let text = "";
+    let response: Response;
+    if (dialect === "openai" && stream) {
+      const streamed = await client().chat.completions.create({ model, messages, stream }).withResponse();
+      for await (const chunk of streamed.data) text += chunk.choices[0]?.delta.content ?? "";
+      response = streamed.response;
+    } else if (dialect === "openai") {
+      const whole = await client().chat.completions.create({ model, messages }).withResponse();
+      text = whole.data.choices[0]?.message.content ?? "";
+      response = whole.response;
+    } else if (stream) {
+      const streamed = await anthropic()
+        .messages.create({ model, max_tokens: 64, messages, stream })
+        .withResponse();
+      for await (const event of streamed.data)
+        if (event.type === "content_block_delta" && event.delta.type === "text_delta")
+          text += event.delta.text;
+      response = streamed.response;
+    } else {
+      const whole = await anthropic().messages.create({ model, max_tokens: 64, messages }).withResponse();
+      text = whole.data.content.map((block) => (block.type === "text" ? block.text : "")).join("");
+      response = whole.response;
+    }
+    expect(text).toBe("echo: one two three four");
+    return response.headers.get("x-request-id") ?? "";
+  }
+  const anthropic = () => new Anthropic({ baseURL: shadow.gw.url, apiKey: shadow.admin, maxRetries: 0 });
+});
+
 describe("a shadow never slows the client", () => {
   test("shadows that hang: every primary answers, the copies over the cap are shed, the rest time out", async () => {
     const before = (await shadowPage()).counts?.shed ?? -1;

@@ -80,17 +80,23 @@ export class CloudState {
     });
   }
 
-  /** The next queued failure, in Google's error shape (Gemini, Vertex, Claude on Vertex). */
-  googleFailure(): Response | undefined {
+  /**
+   * The next queued failure, in Google's error shape (Gemini, Vertex, Claude on Vertex); a 200
+   * without a candidate as `streamed` asks it, whole or as a stream's one event.
+   */
+  googleFailure(streamed = false): Response | undefined {
     if (this.failures[0]?.midStream || this.failures[0]?.endAfter) return undefined;
     const failure = this.failures.shift();
     if (!failure) return undefined;
-    if (failure.noCandidates)
-      return json({
+    if (failure.noCandidates || failure.blockReason) {
+      const answer = {
+        ...(failure.blockReason ? { promptFeedback: { blockReason: failure.blockReason } } : {}),
         usageMetadata: { promptTokenCount: 9, totalTokenCount: 9 },
         modelVersion: "gemini-2.5-flash",
         responseId: "fake-resp-empty",
-      });
+      };
+      return streamed ? this.sse([`data: ${JSON.stringify(answer)}\r\n\r\n`]) : json(answer);
+    }
     return json(
       googleError(failure.status, failure.type, failure.message, failure.google),
       failure.status,

@@ -44,9 +44,17 @@ export interface CloudFailure {
   stopReason?: string;
   /**
    * Google only (`status` unread): a 200 `generateContent` with no candidate, its usage alone, as
-   * Gemini answers at times (google/adk-python#6512, ShishirPatil/gorilla#809).
+   * Gemini answers at times (google/adk-python#6512, ShishirPatil/gorilla#809); streamed
+   * (`streamGenerateContent?alt=sse`), a stream of that one event.
    */
   noCandidates?: boolean;
+  /**
+   * Google only (`status` unread): a 200 whose prompt Gemini blocked, no candidate and
+   * `promptFeedback.blockReason` this reason (`SAFETY`, `PROHIBITED_CONTENT`, …) with the prompt's
+   * usage, whole or as a stream's one event ("only sent in the first stream chunk": Google's
+   * GenerateContentResponse reference; vercel/ai#4236 records the streamed event).
+   */
+  blockReason?: string;
 }
 
 export interface FakeCloudOptions {

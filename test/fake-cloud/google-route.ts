@@ -48,7 +48,7 @@ export function googleRoute(cloud: CloudState, { req, url, path, body }: CloudCa
           }),
           400,
         );
-  const failed = cloud.googleFailure();
+  const failed = cloud.googleFailure(google[2] === "streamGenerateContent");
   if (failed) return failed;
   const model = decodeURIComponent(google[1] ?? "");
   if (google[2] === "countTokens") {

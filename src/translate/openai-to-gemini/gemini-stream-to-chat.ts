@@ -45,15 +45,34 @@ export function geminiEventReader(): StreamReader<GeminiResponse> {
     }
     const parsed = safeParseBody(geminiResponse, body);
     if (!parsed.success) throw upstreamError("upstream sent an unreadable stream event");
-    const stated = parsed.data.usageMetadata;
-    if (stated === undefined || sameCounts(stated, told)) return { kind: "chunk", chunk: parsed.data };
+    const chunk = parsed.data;
+    const stated = chunk.usageMetadata;
+    if (stated === undefined || sameCounts(stated, told))
+      return withoutCandidate(chunk) ? { kind: "chunk", chunk, usageOnly: true } : { kind: "chunk", chunk };
     told = stated;
     // The model that answered, with the usage the meter keeps it beside (`modelVersion`): the
     // chunks written from it name the caller's.
-    const model = parsed.data.modelVersion;
-    return { kind: "chunk", chunk: parsed.data, usage: billedUsage(stated), ...(model ? { model } : {}) };
+    const model = chunk.modelVersion;
+    return {
+      kind: "chunk",
+      chunk,
+      usage: billedUsage(stated),
+      ...(model ? { model } : {}),
+      ...(withoutCandidate(chunk) ? { usageOnly: true } : {}),
+    };
   };
 }
+
+/**
+ * An event with no candidate and no prompt blocked: its usage alone (Gemini's, at times the one
+ * event of a stream), no token of the answer, as a chat chunk without a choice is. A stream of
+ * none but such has no answer in it (stream-translation.ts `end`): the upstream's 502, "… sent a
+ * body with no answer in it", as the same answer whole (gemini-provider.ts), not a stream cut
+ * short. A blocked prompt's event is the answer's (its `content_filter`, or the route's refusal).
+ * Most events hold a candidate, and are told by it.
+ */
+const withoutCandidate = (response: GeminiResponse): boolean =>
+  !response.candidates?.length && response.promptFeedback?.blockReason === undefined;
 
 /**
  * Whether Google states the same counts as before: what `billedUsage` reads of them (a modality's

@@ -2,6 +2,7 @@ import { expect } from "bun:test";
 import { SignJWT } from "jose";
 import OpenAI from "openai";
 import type { ShadowPage } from "../../../src/shadow/shadow-api-schema.ts";
+import { vendorAnswers } from "./error-fidelity-vendors.ts";
 import { bearer } from "./fake-config.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
 import { parsePrometheus, sampleValue } from "./prometheus-text.ts";
@@ -28,8 +29,14 @@ const JWT = {
 export function shadowFixture() {
   const fx = gatewayFixture({
     fakeRoutes: false,
-    config: (_fakeUrl, { fake }) => ({
+    config: (_fakeUrl, { fake, own }) => ({
       providers: [
+        // 200s with no answer in them, as vendors send them (error-fidelity-no-answer-vendors.ts),
+        // by the model asked: an OpenAI-dialect candidate and an Anthropic one.
+        ...(({ url }) => [
+          { name: "oa-vendor", type: "openai", base_url: `${url}v1` },
+          { name: "an-vendor", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
+        ])(own(vendorAnswers())),
         { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
         { name: "twin", type: "openai", base_url: `${fake.url}/v1` },
         // team-b's own upstream account, used only for team-b's shadow.
@@ -85,6 +92,11 @@ export function shadowFixture() {
         // Both sides sent to an upstream that fails mid-stream in the same way.
         shadowedModel("errev-both", ["twin-errev", "m1"], ["twin-errev", "m1"]),
         shadowedModel("a-errev-both", ["claude-errev", "m1"], ["claude-errev", "m1"]),
+        // Copies answered with no answer in them: to a candidate of the caller's dialect, and of the other.
+        shadowedModel("no-choice", ["fake", "m1"], ["oa-vendor", "no-choices-stream"]),
+        shadowedModel("a-no-choice", ["claude", "m1"], ["oa-vendor", "no-choices-stream"]),
+        shadowedModel("a-no-choice-whole", ["claude", "m1"], ["oa-vendor", "no-choices"]),
+        shadowedModel("no-content-whole", ["fake", "m1"], ["an-vendor", "empty-object"]),
       ],
       routing: { retries: 0 },
       // Only the copies to twin's candidate are priced ($1 a token): their spend is the shadow's own.

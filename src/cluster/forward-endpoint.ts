@@ -5,6 +5,7 @@ import { isJsonObject } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { TRACEPARENT } from "../core/traceparent.ts";
 import { passedOnContext, TRACESTATE } from "../core/tracestate.ts";
+import { CallCancel } from "../providers/http/call-cancel.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
@@ -15,6 +16,7 @@ import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
+import { ForwardCancels } from "./forward-cancels.ts";
 import { whyNamedTakesNone } from "./named-worker-room.ts";
 import { servedByOnWire } from "./served-by-wire.ts";
 
@@ -56,7 +58,14 @@ const forwardSchema = z.strictObject({
   /** With `native`: the client's body text (only `model` spliced), so its bytes reach the upstream. */
   bodyText: z.string().optional(),
 });
-const cancelSchema = z.strictObject({ forwardId: z.uuid() });
+const cancelSchema = z.strictObject({
+  forwardId: z.uuid(),
+  /**
+   * The calling node's longest bound for the wait cut the call before its first byte, as a peer
+   * link's cancel says it: the worker's server is judged here by it. Absent: the caller left.
+   */
+  timedOut: z.literal(true).optional(),
+});
 const storedSchema = z.strictObject({
   worker: z.string().min(1).max(200),
   /** As a forward's: a worker of a tenant the caller may not use holds nothing of its. */
@@ -68,6 +77,7 @@ const storedSchema = z.strictObject({
   requestId: z.string().min(1).max(200),
 });
 export type ForwardRequest = z.infer<typeof forwardSchema>;
+export type ForwardCancel = z.infer<typeof cancelSchema>;
 export type StoredRequest = z.infer<typeof storedSchema>;
 
 /** The calling node's trace context, from the forward's headers: passed on as it came, when well-formed. */
@@ -164,15 +174,14 @@ export function forwardEndpoint(deps: {
   };
   const malformed = (what: string) =>
     refuse(new GatewayError({ status: 400, code: "invalid_request", message: `malformed ${what}` }));
-  /** Forwards under way here, by forwardId: what a cancel aborts. */
-  const running = new Map<string, () => void>();
+  const cancels = new ForwardCancels();
 
   return new Elysia()
     .post(CANCEL_PATH, async ({ request }) => {
       admit(request);
       const parsed = cancelSchema.safeParse(await request.json().catch(() => null));
       if (!parsed.success) return malformed("cancel");
-      running.get(parsed.data.forwardId)?.();
+      cancels.cancel(parsed.data.forwardId, parsed.data.timedOut === true);
       return new Response(null, { status: 204 });
     })
     .post(STORED_PATH, async ({ request }) => {
@@ -215,28 +224,47 @@ export function forwardEndpoint(deps: {
         return refuse(toGatewayError(error));
       }
       if (!provider) return refuse(workerGone(worker ?? ""));
+      const chosen = provider;
       const named = worker === undefined ? undefined : deps.registry.get(worker);
       const refused = named && whyNamedTakesNone(named, model);
       if (refused) return refuse(noWorkerTakes(model, refused));
       const release = holdWhileRunning(deps.lifecycle);
       if (!release) return refuse(unavailable(`node ${deps.nodeId} is draining or at its request limit`));
-      const gone = new AbortController();
+      // The call's hook, as a router's attempt is: the worker's exchange cuts it with what its server
+      // had said as the call was sent, for the verdict a timed-out cancel asks (`cut`).
+      const gone = new CallCancel();
       const done = () => {
-        running.delete(forwardId);
+        cancels.end(forwardId);
         release();
       };
       const abort = () => {
-        gone.abort(new GatewayError({ status: 499, code: "client_closed", message: "forwarding node left" }));
+        gone.cancel(
+          new GatewayError({ status: 499, code: "client_closed", message: "forwarding node left" }),
+        );
       };
-      running.set(forwardId, abort);
-      request.signal.addEventListener("abort", abort, { once: true });
+      // Judged as a call the peer link relays is (frame-switch.ts Relay.cancel): a cut at the
+      // calling node's longest bound, its server silent meanwhile, counts towards taking it out.
+      const judge = () => chosen.silenced?.(gone);
+      const cut = (timedOut: boolean) => {
+        abort();
+        if (timedOut) judge();
+      };
+      // The calling node's connection closed (or the relayed body was cancelled): its cancel may come after.
+      const closed = () => {
+        if (gone.cancelled) return;
+        abort();
+        cancels.cutByClose(forwardId, judge);
+      };
+      cancels.run(forwardId, cut);
+      request.signal.addEventListener("abort", closed, { once: true });
       try {
-        const reply = await provider.call({
+        const reply = await chosen.call({
           operation,
           body: body as Record<string, never>,
           stream,
           requestId,
           signal: gone.signal,
+          cancel: gone,
           timeouts: NO_TIMEOUTS,
           // The calling node's attempt span, as the peer link carries it: the worker's hop continues the trace.
           ...callerContext(request.headers),
@@ -263,20 +291,20 @@ export function forwardEndpoint(deps: {
           // sent as one body, without a relay stream's per-chunk pulls.
           const bytes = await response.arrayBuffer();
           done();
-          request.signal.removeEventListener("abort", abort);
+          request.signal.removeEventListener("abort", closed);
           return new Response(bytes, { status: response.status, headers });
         }
         // Bun may abort request.signal once the response is handed over; from here only a cancel
         // (the relay's, or /cluster/v1/cancel) means the other node left.
-        request.signal.removeEventListener("abort", abort);
+        request.signal.removeEventListener("abort", closed);
         const reader = response.body?.getReader();
         // From here the worker stops when its answer's body is cancelled.
-        running.set(forwardId, () => {
+        cancels.run(forwardId, (timedOut) => {
           done();
-          abort();
-          reader?.cancel(gone.signal.reason).catch(() => {});
+          cut(timedOut);
+          reader?.cancel(gone.reason).catch(() => {});
         });
-        return new Response(relay(reader, abort, done), {
+        return new Response(relay(reader, closed, done), {
           status: response.status,
           headers,
         });
@@ -287,10 +315,10 @@ export function forwardEndpoint(deps: {
     });
 }
 
-/** The worker's body, read one pull at a time; a cancel (the other node left) aborts the worker. */
+/** The worker's body, read one pull at a time; cancelled (the other node left), the worker is (`closed`). */
 function relay(
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
-  abort: () => void,
+  closed: () => void,
   done: () => void,
 ): ReadableStream<Uint8Array> | null {
   if (reader === undefined) {
@@ -313,7 +341,7 @@ function relay(
       },
       async cancel(reason) {
         done();
-        abort();
+        closed();
         await reader.cancel(reason).catch(() => {});
       },
     },

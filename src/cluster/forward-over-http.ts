@@ -5,16 +5,18 @@ import type { ProviderCall, ForwardRequest as StoredForward } from "../providers
 import { busyWait } from "../workers/gateway/capacity-refusal.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
+import { FORWARD_CANCEL_TIMEOUT_MS } from "./forward-cancels.ts";
 import {
   CANCEL_PATH,
   FORWARD_ERROR_HEADER,
   FORWARD_PATH,
+  type ForwardCancel,
   type ForwardRefusal,
   type ForwardRequest,
   STORED_PATH,
   type StoredRequest,
 } from "./forward-endpoint.ts";
-import { FORWARD_VERSION, type NodeEntry } from "./node-entry.ts";
+import { type NodeEntry, TENANT_FORWARD_VERSION, TIMED_OUT_FORWARD_VERSION } from "./node-entry.ts";
 
 /** How this node reaches another over HTTP: its `fetch`, and the cluster secret each request carries. */
 export interface PeerHttp {
@@ -68,7 +70,7 @@ export function forwardOverHttp(
     stream: call.stream,
     requestId: call.requestId,
     forwardId: crypto.randomUUID(),
-    ...(version >= FORWARD_VERSION ? { tenant } : {}),
+    ...(version >= TENANT_FORWARD_VERSION ? { tenant } : {}),
     ...(pinned ? { worker: pinned } : {}),
     ...(native
       ? {
@@ -82,14 +84,20 @@ export function forwardOverHttp(
       : {}),
   };
   // Closing our end of the connection does not reliably reach the other node's handler once
-  // it streams, so leaving (client gone, timeout) is said explicitly.
+  // it streams, so leaving (client gone, timeout) is said explicitly, and, as a peer link's cancel
+  // does, whether the call's longest bound cut it before its first byte (`timedOut`): the other
+  // node judges its worker's server by it (forward-endpoint.ts). A node from before takes no such field.
   const cancel = () => {
+    const timedOut = version >= TIMED_OUT_FORWARD_VERSION && call.cancel?.cutAtLongestBound?.() === true;
+    const said: ForwardCancel = timedOut
+      ? { forwardId: request.forwardId, timedOut }
+      : { forwardId: request.forwardId };
     http
       .send(`${peer.url}${CANCEL_PATH}`, {
         method: "POST",
         headers: { "content-type": "application/json", [CLUSTER_HEADER]: http.secret },
-        body: JSON.stringify({ forwardId: request.forwardId }),
-        signal: AbortSignal.timeout(5000),
+        body: JSON.stringify(said),
+        signal: AbortSignal.timeout(FORWARD_CANCEL_TIMEOUT_MS),
       })
       .catch(() => {});
   };

@@ -46,8 +46,9 @@ export interface NodeEntry {
   config?: NodeConfig;
   /**
    * The forward format the node takes (forward-endpoint.ts): 2 names the worker and carries the
-   * client's headers, query and body text; 3 the caller's tenant. Absent: a node from before,
-   * which refuses those fields, so during a rolling upgrade it is sent the first format.
+   * client's headers, query and body text; 3 the caller's tenant; 4 a cancel's `timedOut`. Absent:
+   * a node from before, which refuses those fields, so during a rolling upgrade it is sent the first
+   * format.
    */
   forwardVersion?: number;
   /** The peer link this node serves (link-endpoint.ts); absent: none, forwards go over HTTP. */
@@ -86,7 +87,11 @@ export interface NodeEntry {
 export const entryClock = (): number => Math.round(steadyClock());
 
 /** The forward format this build takes and publishes. */
-export const FORWARD_VERSION = 3;
+export const FORWARD_VERSION = 4;
+/** The first forward format that carries the caller's tenant. */
+export const TENANT_FORWARD_VERSION = 3;
+/** The first whose cancel may say `timedOut` (forward-endpoint.ts `ForwardCancel`). */
+export const TIMED_OUT_FORWARD_VERSION = 4;
 /** The peer link this build serves and opens (`/cluster/v1/link`). */
 export const LINK_VERSION = 1;
 

@@ -22,9 +22,17 @@ export type Repick = Provider | "busy" | GatewayError | undefined;
  * request already failed on (a busy one that said Retry-After: 1 is not sent the same call at
  * once), and with none other the failure spends a retry as any failure does. One a request, made
  * at its first such failure.
+ *
+ * A worker is avoided by its name, but it is a connection that was lost: one lost because the
+ * worker registered again under its name (a restart while the old connection hung on, which the
+ * new one replaces) has its new connection, another process that never had the call, as a worker
+ * the request has not failed on — once a request, so a worker restarting again and again under
+ * one name is not sent the call round and round.
  */
 export class WorkerRepicks {
   private readonly failed = new Set<string>();
+  /** Names whose connection was replaced while it held this request (`replacedBy`). */
+  private replaced: Set<string> | undefined;
 
   /**
    * After `upstream` failed with `failure` on `route`: what a re-pick found (`Repick`). Asked
@@ -44,8 +52,21 @@ export class WorkerRepicks {
     if (upstream.servedBy !== undefined) return undefined;
     if (!worksElsewhere(upstream, failure)) return undefined;
     if (this.failed.has(upstream.name)) return undefined;
-    this.failed.add(upstream.name);
+    if (!this.replacedBy(upstream, failure, route, request.tenant)) this.failed.add(upstream.name);
     return otherWorker(upstream, failure, route, this.failed, request);
+  }
+
+  /**
+   * Whether `upstream` was lost to another connection registered under its name, which now holds
+   * it (the provider of a connection is its own: worker-provider.ts), the first time for that name.
+   */
+  private replacedBy(upstream: Provider, failure: GatewayError, route: Route, tenant: string): boolean {
+    if (failure.code !== "worker_lost" || this.replaced?.has(upstream.name)) return false;
+    const holder = route.provider.holder?.(upstream.name, tenant);
+    if (holder === undefined || holder === upstream) return false;
+    this.replaced ??= new Set();
+    this.replaced.add(upstream.name);
+    return true;
   }
 }
 

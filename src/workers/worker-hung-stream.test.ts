@@ -6,7 +6,6 @@ import {
   answerAll,
   chat as chatOf,
   ejectedUntil as ejectedUntilOf,
-  listed,
   nextRequest,
   type RequestFrame,
   whileServing,
@@ -17,7 +16,6 @@ import {
 // no head: judged once the first-byte bound passed with nothing more heard from the server, to that
 // call or any other. A server that streams, however slowly, keeps its share of calls. The bounds
 // short enough for a test, no retries; the route's breaker is not the subject (worker-hung-server.test.ts).
-// `connect` a second longer than `first_byte`: the overlapping calls' schedule is made of the two.
 const gw = workerGateway({
   routing: {
     retries: 0,
@@ -113,53 +111,53 @@ test("a worker whose model server streams slowly keeps its calls: a stream that 
   }
 }, 120_000);
 
-test("a worker whose model server sends stream heads and then nothing is taken out of rotation under overlapping calls, each head coming while the call before waits", async () => {
-  const hung = await openRawWorker(gw.port, gw.workerKey);
-  const hangUp = new AbortController();
-  let stopped = false;
+// Two entries to the workers' model: "patient" sets the longest first-byte bound, the one a hung
+// server is judged by; "quick" a tighter one, whose cut is never judged, and a connect bound no
+// head waits out, so a quick call is cut only after its head came.
+const overlapping = workerGateway({
+  routing: { retries: 0, circuit_breaker: { failures: 100 } },
+  models: [
+    {
+      name: "patient",
+      routes: [{ provider: "workers", model: "llama-small", timeouts: { first_byte: "3s" } }],
+    },
+    {
+      name: "quick",
+      routes: [{ provider: "workers", model: "llama-small", timeouts: { connect: "10m", first_byte: "1s" } }],
+    },
+  ],
+});
+
+test("a worker whose model server sends stream heads and then nothing is taken out of rotation under overlapping calls, another call's head coming while each one waits", async () => {
+  const hung = await openRawWorker(overlapping.port, overlapping.workerKey);
   try {
-    await waitForValue(
-      "the earlier tests' workers to be gone",
-      async () => (await listed(gw)).length === 0,
-      30_000,
-    );
     expect((await hung.register(["llama-small"], "heads-overlap")).type).toBe("registered");
-    const statuses: number[] = [];
     const arrival = () => waitForValue("a request at the worker", () => nextRequest(hung), 30_000);
-    const head = (request: RequestFrame) => hung.send(streamHead(request.id));
-    // Each call's end (a 504 at its bound, the worker judged or not) is the next step: the heads
-    // of the calls waiting for one go out, then one more call. No timer of the test's own: the
-    // gateway's bounds space the calls. A call sent at t gets its head at t + 1 s (the next end)
-    // and is cut at t + 3 s, so the head of the call after it comes a second before that cut.
-    const send = () => {
-      void chatOf(gw, true, hangUp.signal)
-        .catch(() => 0)
-        .then((status) => {
-          if (stopped) return;
-          statuses.push(status);
-          for (let request = nextRequest(hung); request; request = nextRequest(hung)) head(request);
-          if (statuses.length < 16) send();
-        });
-    };
-    // The first three start the schedule: one headed at once (cut at 2 s), one never headed (cut
-    // by `connect` at 3 s), one headed at the first end (at 2 s; cut at 4 s).
-    send();
-    head(await arrival());
-    send();
-    await arrival();
-    send();
-    const out = await waitForValue(
-      "the heads-only worker taken out of rotation",
-      () => ejectedUntilOf(gw, "heads-overlap"),
-      60_000,
-      20,
-    );
-    expect(out).toBeGreaterThan(Date.now());
-    expect(statuses.length).toBeGreaterThanOrEqual(3);
-    expect(statuses.every((status) => status === 504)).toBe(true);
+    const cancelOf = (request: RequestFrame) =>
+      hung.frames.findIndex((frame) => frame.type === "cancel" && frame.id === request.id);
+    for (let round = 0; round < 3; round++) {
+      // A patient call, its head sent as the server takes it; then a quick call beside it, headed
+      // in turn: the worker's frames are read in order, so that head comes after the patient one's.
+      const patient = chatOf(overlapping, true, undefined, "patient");
+      const held = await arrival();
+      hung.send(streamHead(held.id));
+      const quick = chatOf(overlapping, true, undefined, "quick");
+      const beside = await arrival();
+      hung.send(streamHead(beside.id));
+      expect([round, await quick, await patient]).toEqual([round, 504, 504]);
+      await waitForValue(
+        "both cancels at the worker",
+        () => cancelOf(held) !== -1 && cancelOf(beside) !== -1,
+      );
+      // The quick call was cut a second after its head, the patient one three after its own: the
+      // quick one first says its head came before the patient call was cut, so the patient call
+      // was cut with another call's head come since it was sent (what hid it before this release).
+      expect([round, cancelOf(beside) < cancelOf(held)]).toEqual([round, true]);
+      const out = await ejectedUntilOf(overlapping, "heads-overlap");
+      if (round < 2) expect([round, out]).toEqual([round, undefined]);
+      else expect(out ?? 0).toBeGreaterThan(Date.now());
+    }
   } finally {
-    stopped = true;
-    hangUp.abort();
     hung.socket.close();
   }
 }, 120_000);

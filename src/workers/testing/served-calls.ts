@@ -42,13 +42,18 @@ export function answerAll(worker: RawWorker): number {
   return answered;
 }
 
-/** One chat call of the gateway's for llama-small; its status once its answer is read whole. */
-export async function chat(gw: WorkerGateway, stream: boolean, signal?: AbortSignal): Promise<number> {
+/** One chat call of the gateway's for `model`; its status once its answer is read whole. */
+export async function chat(
+  gw: WorkerGateway,
+  stream: boolean,
+  signal?: AbortSignal,
+  model = "llama-small",
+): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${gw.port}/v1/chat/completions`, {
     method: "POST",
     signal,
     headers: { "content-type": "application/json", authorization: `Bearer ${gw.adminKey}` },
-    body: JSON.stringify({ model: "llama-small", stream, messages: [{ role: "user", content: "hi" }] }),
+    body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "hi" }] }),
   });
   await response.text();
   return response.status;

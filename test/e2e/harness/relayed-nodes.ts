@@ -12,7 +12,12 @@ import type { GatewayProcess } from "./spawn-gateway.ts";
  */
 export function relayedNodes<F>(
   fx: GatewayFixtureHandle<F>,
-  options: { database: string; routing: Record<string, unknown> },
+  options: {
+    database: string;
+    routing: Record<string, unknown>;
+    /** `workers:` of both nodes (a `max_message` that sends large calls over HTTP, not the link). */
+    workers?: Record<string, unknown>;
+  },
 ) {
   const nodes = {
     /** n1: the node the workers connect to. */
@@ -38,7 +43,7 @@ export function relayedNodes<F>(
         databaseUrl,
         redisUrl: redis.url,
         heartbeat: "10m",
-        extra: { routing: options.routing },
+        extra: { routing: options.routing, ...(options.workers ? { workers: options.workers } : {}) },
       });
     nodes.holding = await node("n1");
     nodes.adminKey = nodes.holding.adminKey ?? "";

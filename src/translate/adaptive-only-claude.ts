@@ -6,6 +6,8 @@ export interface AdaptiveOnly {
   readonly alwaysThinks?: string;
   /** Whether it answers `tool_choice` `any` or `tool` with a 400: a forced call would skip its thinking. */
   readonly refusesForcedCall: boolean;
+  /** Set for Claude Mythos Preview alone: listed for `disabled`, its manual budget left to its upstream. */
+  readonly takesBudget?: true;
 }
 
 const SONNET_5_5: AdaptiveOnly = {
@@ -18,6 +20,8 @@ const ALWAYS_UNFORCED: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCal
 const ALWAYS_FORCEABLE: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: false };
 /** Adaptive thinking or none: Opus 4.7 (its `disabled` disputed: below), 4.8 and 5, Sonnet 5, Haiku 5.5. */
 const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
+/** Claude Mythos Preview: always thinking; a budget taken by Anthropic's pages, refused by AWS's. */
+const MYTHOS_PREVIEW: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: false, takesBudget: true };
 
 /**
  * The one list of what Claude's thinking refuses, per model (thinking-type-refused.ts,
@@ -39,14 +43,18 @@ const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
  * migration guide); each of these four refuses a forced call ("Forced tool use returns an error";
  * "Thinking in tool and multi-turn workflows" names them). Claude Fable 5 and Mythos 5 think always
  * too (the Fable 5 migration guide: `disabled` returns a 400) but take a forced call (Fable 5.1's
- * "What's new": its refusal is a breaking change from Fable 5). Claude Mythos Preview is not
- * listed: AWS's "Adaptive thinking" page has it take adaptive thinking only, Anthropic's
- * "Troubleshooting thinking" both adaptive and extended, so its `thinking` goes for its upstream to
- * judge. The name is parsed once a model (claudeVersion).
+ * "What's new": its refusal is a breaking change from Fable 5). Claude Mythos Preview, whose name
+ * has no version, always thinks too: both vendors say its `disabled` is a 400 (Anthropic's
+ * "Troubleshooting thinking" table: "Adaptive, extended", "Always on", rejects `"disabled"`; AWS's
+ * "Adaptive thinking": "Manual extended thinking … and disabled thinking … are not supported on
+ * these models and will return a 400 error"), so that is refused; they disagree on its manual
+ * budget (Anthropic's: "Claude Mythos Preview supports both modes"), which goes for its upstream to
+ * judge (`takesBudget`); no page says it refuses a forced call. The name is parsed once a model
+ * (claudeVersion); Mythos Preview's looked for only in a name that parses as none.
  */
 export function adaptiveOnlyClaude(model: string): AdaptiveOnly | undefined {
   const version = claudeVersion(model);
-  if (version === undefined) return undefined;
+  if (version === undefined) return model.includes("claude-mythos-preview") ? MYTHOS_PREVIEW : undefined;
   const { family, major, minor } = version;
   if (major < 4 || (major === 4 && minor < 7)) return undefined;
   if (major !== 5) return OFF_TAKEN;

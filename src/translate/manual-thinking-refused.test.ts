@@ -15,7 +15,9 @@ import { recordingGateway } from "../testing/recording-gateway.ts";
 // caller's 400 in its own dialect naming thinking.type and what the model takes; the route's
 // refusal, so the model's next route is tried. Through the gateway on loopback and the official
 // OpenAI and Anthropic SDKs, to one upstream serving Anthropic's API, Bedrock's InvokeModel and its
-// Converse, each judging thinking per model as Claude does.
+// Converse, each judging thinking per model as Claude does. Claude Mythos Preview, which always
+// thinks, was in no list: its `disabled`, a 400 by both Anthropic's and AWS's pages, was sent for it;
+// now refused as the other always-thinking Claudes' is, its budget (taken, by Anthropic's) as written.
 
 /** What an upstream was sent: which cloud and path, the model, and the thinking type. */
 interface Sent {
@@ -34,6 +36,22 @@ let key = "";
 const REFUSES_BUDGET = /claude-(opus-4-[78]|opus-5|sonnet-5|haiku-5-5|fable-5|mythos-5)/;
 const WORDS =
   '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.';
+/**
+ * The Claudes that always think, which answer `disabled` with a 400 (Anthropic's "Troubleshooting
+ * thinking" table: Fable 5 and 5.1, Mythos 5 and 5.1, Mythos Preview; "What's new in Claude Sonnet
+ * 5.5" and "… Opus 5.5"), by the upstream's own rule.
+ */
+const REFUSES_OFF = /claude-(sonnet-5-5|opus-5-5|fable-5|mythos-5|mythos-preview)/;
+const OFF_WORDS =
+  '"thinking.type.disabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.';
+
+/** Claude's 400 words for `thinking` of `type` to `model`, or undefined when it takes it. */
+const refusedWith = (model: string, type: unknown) =>
+  REFUSES_BUDGET.test(model) && type === "enabled"
+    ? WORDS
+    : REFUSES_OFF.test(model) && type === "disabled"
+      ? OFF_WORDS
+      : undefined;
 
 const typeOf = (thinking: unknown) => (thinking as { type?: string } | undefined)?.type;
 
@@ -41,9 +59,10 @@ const typeOf = (thinking: unknown) => (thinking as { type?: string } | undefined
 function messages(cloud: string, model: string, body: JsonObject): Response {
   sent.push({ cloud, model, thinking: typeOf(body.thinking) });
   if (cloud === "an-count") return Response.json({ input_tokens: 3 });
-  if (REFUSES_BUDGET.test(model) && typeOf(body.thinking) === "enabled")
+  const words = refusedWith(model, typeOf(body.thinking));
+  if (words !== undefined)
     return Response.json(
-      { type: "error", error: { type: "invalid_request_error", message: WORDS } },
+      { type: "error", error: { type: "invalid_request_error", message: words } },
       { status: 400 },
     );
   return Response.json(claudeMessage(model));
@@ -53,9 +72,10 @@ function messages(cloud: string, model: string, body: JsonObject): Response {
 function converse(model: string, body: { additionalModelRequestFields?: JsonObject }): Response {
   const thinking = typeOf(body.additionalModelRequestFields?.thinking);
   sent.push({ cloud: "bc", model, thinking });
-  if (REFUSES_BUDGET.test(model) && thinking === "enabled")
+  const words = refusedWith(model, thinking);
+  if (words !== undefined)
     return Response.json(
-      { message: `The model returned the following errors: ${WORDS}` },
+      { message: `The model returned the following errors: ${words}` },
       { status: 400, headers: { "x-amzn-errortype": "ValidationException" } },
     );
   return Response.json(converseJson({ text: "hi", inputTokens: 3, outputTokens: 1 }));
@@ -74,6 +94,8 @@ const REFUSING = [
 /** Always-thinking ones, whose `disabled` is refused too. */
 const ALWAYS = ["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5", "claude-mythos-5-1"];
 const TAKING = ["claude-opus-4-6", "claude-sonnet-4-5"];
+/** A budget and adaptive thinking, always on: `disabled` alone refused (no version in its name). */
+const PREVIEW = "claude-mythos-preview";
 const upstreamModel = (cloud: string, model: string) =>
   cloud === "bi" || cloud === "bc" ? `us.anthropic.${model}` : model;
 
@@ -95,7 +117,7 @@ beforeAll(async () => {
   const at = `http://127.0.0.1:${upstream.port}`;
   const aws = { access_key_id: "AKIATEST", secret_access_key: "secret" };
   const models = CLOUDS.flatMap((cloud) =>
-    [...REFUSING, ...ALWAYS, ...TAKING].map((model) => ({
+    [...REFUSING, ...ALWAYS, ...TAKING, PREVIEW].map((model) => ({
       name: `${cloud}-${model}`,
       routes: [{ provider: cloud, model: upstreamModel(cloud, model) }],
     })),
@@ -135,22 +157,22 @@ const anthropic = () => new Anthropic({ baseURL: base, apiKey: key, maxRetries: 
 
 const BUDGET = { type: "enabled", budget_tokens: 1024 } as const;
 
-/** A chat call to `model` with Anthropic's `thinking` in the body. */
-const chat = (model: string) =>
+/** A chat call to `model` with Anthropic's `thinking` in the body (a manual budget unless given). */
+const chat = (model: string, thinking: Anthropic.ThinkingConfigParam = BUDGET) =>
   openai().chat.completions.create({
     model,
     max_completion_tokens: 2048,
     messages: [{ role: "user", content: "hi" }],
-    thinking: BUDGET,
+    thinking,
   } as OpenAI.ChatCompletionCreateParamsNonStreaming);
 
-/** A Messages call to `model` with a manual budget. */
-const message = (model: string) =>
+/** A Messages call to `model` with `thinking` (a manual budget unless given). */
+const message = (model: string, thinking: Anthropic.ThinkingConfigParam = BUDGET) =>
   anthropic().messages.create({
     model,
     max_tokens: 2048,
     messages: [{ role: "user", content: "hi" }],
-    thinking: BUDGET,
+    thinking,
   });
 
 /** What `call` was refused with, or undefined when it was answered. */
@@ -244,5 +266,45 @@ describe("a manual thinking budget toward Claude 4.7 and later", () => {
     await ask({ type: "adaptive" });
     await ask({ type: "disabled" });
     expect(sent.slice(before).map((s) => s.thinking)).toEqual(["adaptive", "disabled"]);
+  });
+});
+
+describe("Claude Mythos Preview, which always thinks and takes a budget", () => {
+  const OFF = { type: "disabled" } as const;
+  const SAYS_OFF = "always thinks adaptively; set output_config.effort low for the least thinking";
+  const SAID_OFF = expect.stringMatching(
+    new RegExp(
+      `^${RegExp.escape(OFF_WORDS)} thinking.type is "disabled", which .*${RegExp.escape(SAYS_OFF)}`,
+    ),
+  );
+
+  test.each(CLOUDS)(
+    "thinking disabled on %s: the 400 on thinking.type in each dialect, nothing sent",
+    async (cloud) => {
+      const before = sent.length;
+      expect(await refusal(chat(`${cloud}-${PREVIEW}`, OFF))).toMatchObject({
+        status: 400,
+        param: "thinking.type",
+        error: { message: SAID_OFF },
+      });
+      const error = await refusal(message(`${cloud}-${PREVIEW}`, OFF));
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+        type: "error",
+        error: { type: "invalid_request_error", message: SAID_OFF },
+      });
+      expect(sent.slice(before)).toEqual([]);
+    },
+  );
+
+  test.each(CLOUDS)("a manual budget and adaptive thinking on %s: sent as written", async (cloud) => {
+    const before = sent.length;
+    await chat(`${cloud}-${PREVIEW}`);
+    await message(`${cloud}-${PREVIEW}`, { type: "adaptive" });
+    const model = upstreamModel(cloud, PREVIEW);
+    expect(sent.slice(before)).toEqual([
+      { cloud, model, thinking: "enabled" },
+      { cloud, model, thinking: "adaptive" },
+    ]);
   });
 });

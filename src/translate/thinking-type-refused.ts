@@ -21,9 +21,10 @@ const SAID_BY_CLAUDE = {
  * (the list of them, and its sources: adaptive-only-claude.ts). `{type: "enabled", budget_tokens}`,
  * manual extended thinking, toward Claude 4.7 and later ('"thinking.type.enabled" is not supported
  * for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking
- * behavior.'); `{type: "disabled"}` toward a Claude that cannot turn its thinking off: Sonnet 5.5
- * takes `adaptive` (its default) or `between_tools`, Opus 5.5, Fable 5 and 5.1, Mythos 5 and 5.1
- * think adaptively always. Neither is mapped to what the model takes: `adaptive` at some effort is
+ * behavior.'), save Claude Mythos Preview, whose budget the vendors' pages disagree on; `{type:
+ * "disabled"}` toward a Claude that cannot turn its thinking off: Sonnet 5.5 takes `adaptive` (its
+ * default) or `between_tools`, Opus 5.5, Fable 5 and 5.1, Mythos 5 and 5.1 and Mythos Preview think
+ * adaptively always. Neither is mapped to what the model takes: `adaptive` at some effort is
  * not the budget asked, and `between_tools` still thinks, only at effort high or below, and on
  * Sonnet 5.5 alone. The refusal is the route's (`unsupported_modality`): the model's next route,
  * another model that takes it, is tried; when none can, it is the caller's 400 in its own dialect,
@@ -39,9 +40,11 @@ export function refuseThinkingType(thinking: unknown, model: string): void {
   const refuses = adaptiveOnlyClaude(model);
   if (refuses === undefined) return;
   const takes =
-    type === "enabled"
-      ? 'it takes no manual thinking budget: ask for {"type": "adaptive"} and set output_config.effort for how much it thinks'
-      : refuses.alwaysThinks;
+    type === "disabled"
+      ? refuses.alwaysThinks
+      : refuses.takesBudget
+        ? undefined
+        : 'it takes no manual thinking budget: ask for {"type": "adaptive"} and set output_config.effort for how much it thinks';
   if (takes === undefined) return;
   throw badRequest(
     `${SAID_BY_CLAUDE[type]} thinking.type is "${type}", which ${shown(model)} does not take: ${takes}`,

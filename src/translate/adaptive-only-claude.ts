@@ -18,7 +18,7 @@ const SONNET_5_5: AdaptiveOnly = {
 const ADAPTIVE = "it always thinks adaptively; set output_config.effort low for the least thinking";
 const ALWAYS_UNFORCED: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: true };
 const ALWAYS_FORCEABLE: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: false };
-/** Adaptive thinking or none: Opus 4.7 (its `disabled` disputed: below), 4.8 and 5, Sonnet 5, Haiku 5.5. */
+/** Adaptive thinking or none: Opus 4.7 (its `disabled` by Anthropic's table: below), 4.8 and 5, Sonnet 5, Haiku 5.5. */
 const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
 /** Claude Mythos Preview: always thinking; a budget taken by Anthropic's pages, refused by AWS's. */
 const MYTHOS_PREVIEW: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: false, takesBudget: true };
@@ -29,13 +29,14 @@ const MYTHOS_PREVIEW: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall
  * refuse `thinking: {type: "enabled", budget_tokens}` with a 400 (Anthropic's "Extended thinking":
  * "Claude 4.7 and later models do not support it and reject requests that use it"; AWS's
  * "Adaptive thinking" alike for Opus 4.7, Fable 5 and Mythos 5), taking `adaptive` with
- * `output_config.effort` in its place. Opus 4.7 is taken to take `disabled`, where the sources
- * disagree: AWS's "Adaptive thinking" says `disabled` is a 400 on it too (and users report so of
- * Anthropic's API: NousResearch/hermes-agent#11137), but Anthropic's own "Adaptive thinking" page,
- * which says "`thinking: {type: "disabled"}` is not supported" of Mythos Preview, says of Opus 4.7
- * beside it only that its "Thinking is off unless you explicitly set thinking: {type: "adaptive"}";
- * Anthropic's is followed, and its `disabled` goes for its upstream to judge (a 400 from it is the
- * caller's). Of them, these refuse `{type: "disabled"}` at any effort too: Claude Sonnet 5.5, which
+ * `output_config.effort` in its place; "4.7 and later" is read by the parsed version, so a Claude
+ * no page names yet (a 6.x) is refused a budget too, as that sentence says. Opus 4.7 and 4.8 take
+ * `disabled`: Anthropic's "Troubleshooting thinking" table gives them "Adaptive only", default
+ * "Off", rejecting `"enabled"` alone ("any value not listed as rejected is accepted"), where AWS's
+ * "Adaptive thinking" says `disabled` is a 400 on Opus 4.7; Anthropic's table is followed (Hermes
+ * Agent sends `disabled` to every Claude but Fable when reasoning is off, and its report of that
+ * 400 names Opus 5.5 alone: NousResearch/hermes-agent#120069), and a 400 from its upstream is the
+ * caller's. Of them, these refuse `{type: "disabled"}` at any effort too: Claude Sonnet 5.5, which
  * thinks adaptively or, with `between_tools`, only between tool calls ("What's new in Claude Sonnet
  * 5.5", Turn off up-front thinking); Claude Opus 5.5, adaptively
  * always ("What's new in Claude Opus 5.5", Thinking can't be disabled, which "also applies on
@@ -50,7 +51,10 @@ const MYTHOS_PREVIEW: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall
  * these models and will return a 400 error"), so that is refused; they disagree on its manual
  * budget (Anthropic's: "Claude Mythos Preview supports both modes"), which goes for its upstream to
  * judge (`takesBudget`); no page says it refuses a forced call. The name is parsed once a model
- * (claudeVersion); Mythos Preview's looked for only in a name that parses as none.
+ * (claudeVersion); Mythos Preview's looked for only in a name that parses as none. The list is
+ * read by the route's model name whatever server it names (PROVIDERS.md, `anthropic`): a server
+ * under another base URL that serves Claude by its name (a proxy, Foundry, a private endpoint)
+ * gives Claude's 400, and one that takes a budget for Claude 4.7 and later honours none.
  */
 export function adaptiveOnlyClaude(model: string): AdaptiveOnly | undefined {
   const version = claudeVersion(model);

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { converseJson } from "../../test/fake-cloud/bedrock-wire.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { type Gateway, parseConfig } from "../index.ts";
 import { claudeMessage } from "../testing/answer-wire.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
+import { type ClaudeCloud, claudeClouds, onCloud, perCloud, refusal } from "../testing/claude-clouds.ts";
 
 // Manual extended thinking, thinking: {type: "enabled", budget_tokens: N}, is a 400 from Claude 4.7
 // and later (Anthropic's "Extended thinking": "Claude 4.7 and later models do not support it and
@@ -27,10 +26,6 @@ interface Sent {
 }
 
 const sent: Sent[] = [];
-let upstream: ReturnType<typeof Bun.serve> | undefined;
-let gateway: Gateway | undefined;
-let base = "";
-let key = "";
 
 /** Claude 4.7 and later, by any cloud's name for them (the upstream's own list, not the gateway's). */
 const REFUSES_BUDGET = /claude-(opus-4-[78]|opus-5|sonnet-5|haiku-5-5|fable-5|mythos-5)/;
@@ -82,7 +77,7 @@ function converse(model: string, body: { additionalModelRequestFields?: JsonObje
 }
 
 /** Anthropic's API, Bedrock's InvokeModel, Bedrock's Converse. */
-const CLOUDS = ["an", "bi", "bc"] as const;
+const CLOUDS: readonly ClaudeCloud[] = ["an", "bi", "bc"];
 /** Claude 4.7 and later, by their Anthropic API names; Bedrock's are `us.anthropic.` and these. */
 const REFUSING = [
   "claude-opus-4-7",
@@ -96,64 +91,17 @@ const ALWAYS = ["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5", "claud
 const TAKING = ["claude-opus-4-6", "claude-sonnet-4-5"];
 /** A budget and adaptive thinking, always on: `disabled` alone refused (no version in its name). */
 const PREVIEW = "claude-mythos-preview";
-const upstreamModel = (cloud: string, model: string) =>
-  cloud === "bi" || cloud === "bc" ? `us.anthropic.${model}` : model;
-
-beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      const path = decodeURIComponent(new URL(request.url).pathname);
-      const body = (await request.json()) as JsonObject;
-      if (path === "/v1/messages") return messages("an", String(body.model), body);
-      if (path === "/v1/messages/count_tokens") return messages("an-count", String(body.model), body);
-      const bedrock = /^\/model\/([^/]+)\/(invoke|converse)$/.exec(path);
-      if (bedrock?.[2] === "invoke") return messages("bi", bedrock[1] ?? "", body);
-      if (bedrock?.[2] === "converse") return converse(bedrock[1] ?? "", body);
-      return Response.json({ message: `no route ${path}` }, { status: 404 });
-    },
-  });
-  const at = `http://127.0.0.1:${upstream.port}`;
-  const aws = { access_key_id: "AKIATEST", secret_access_key: "secret" };
-  const models = CLOUDS.flatMap((cloud) =>
-    [...REFUSING, ...ALWAYS, ...TAKING, PREVIEW].map((model) => ({
-      name: `${cloud}-${model}`,
-      routes: [{ provider: cloud, model: upstreamModel(cloud, model) }],
-    })),
-  );
+const { openai, anthropic } = claudeClouds({ messages, converse }, [
+  ...perCloud(CLOUDS, [...REFUSING, ...ALWAYS, ...TAKING, PREVIEW]),
   // Opus 4.7 first, Opus 4.6 (which takes a budget) after it, on another cloud.
-  models.push({
+  {
     name: "opus-4-7-then-4-6",
     routes: [
       { provider: "an", model: "claude-opus-4-7" },
       { provider: "bc", model: "us.anthropic.claude-opus-4-6" },
     ],
-  });
-  const built = await recordingGateway(
-    parseConfig({
-      storage: { path: ":memory:" },
-      routing: { retries: 0 },
-      providers: [
-        { name: "an", type: "anthropic", base_url: at, api_key: "k" },
-        { name: "bi", type: "bedrock", publisher: "anthropic", region: "us-east-1", base_url: at, aws },
-        { name: "bc", type: "bedrock", region: "us-east-1", base_url: at, aws },
-      ],
-      models,
-    }),
-  );
-  gateway = built.gateway;
-  key = built.adminKey;
-  base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
-});
-
-afterAll(async () => {
-  await gateway?.stop();
-  upstream?.stop(true);
-});
-
-const openai = () => new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 });
-const anthropic = () => new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
+  },
+]);
 
 const BUDGET = { type: "enabled", budget_tokens: 1024 } as const;
 
@@ -174,13 +122,6 @@ const message = (model: string, thinking: Anthropic.ThinkingConfigParam = BUDGET
     messages: [{ role: "user", content: "hi" }],
     thinking,
   });
-
-/** What `call` was refused with, or undefined when it was answered. */
-const refusal = (call: Promise<unknown>) =>
-  call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
 
 const EVERY = CLOUDS.flatMap((cloud) => [...REFUSING, ...ALWAYS].map((model) => `${cloud}-${model}`));
 const SAYS = 'it takes no manual thinking budget: ask for {"type": "adaptive"} and set output_config.effort';
@@ -221,8 +162,8 @@ describe("a manual thinking budget toward Claude 4.7 and later", () => {
       await message(`${cloud}-${model}`);
       await chat(`${cloud}-${model}`);
     }
-    const opus = upstreamModel(cloud, "claude-opus-4-6");
-    const sonnet = upstreamModel(cloud, "claude-sonnet-4-5");
+    const opus = onCloud(cloud, "claude-opus-4-6");
+    const sonnet = onCloud(cloud, "claude-sonnet-4-5");
     expect(sent.slice(before)).toEqual([
       { cloud, model: opus, thinking: "enabled" },
       { cloud, model: opus, thinking: "enabled" },
@@ -301,7 +242,7 @@ describe("Claude Mythos Preview, which always thinks and takes a budget", () => 
     const before = sent.length;
     await chat(`${cloud}-${PREVIEW}`);
     await message(`${cloud}-${PREVIEW}`, { type: "adaptive" });
-    const model = upstreamModel(cloud, PREVIEW);
+    const model = onCloud(cloud, PREVIEW);
     expect(sent.slice(before)).toEqual([
       { cloud, model, thinking: "enabled" },
       { cloud, model, thinking: "adaptive" },

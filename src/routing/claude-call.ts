@@ -34,7 +34,8 @@ const BETA = "anthropic-beta";
  * the assistant turns, nothing made, once a request (`received`: its dialect headers, and what that
  * look found: unsigned-thinking-in.ts), whatever its attempts and routes. A `thinking` the route's
  * model (`upstreamModel`) answers with a 400 — `enabled` with a budget to Claude 4.7 and later,
- * `disabled` to one that always thinks — or a forced tool call it refuses, is the route's refusal
+ * `adaptive` to Claude 4.5 and earlier, `disabled` to one that always thinks — or a forced tool call
+ * it refuses, is the route's refusal
  * (thinking-type-refused.ts, forced-tool-refused.ts); any other `thinking` goes as written.
  */
 export function claudeCall(
@@ -47,7 +48,7 @@ export function claudeCall(
 ): AdaptedCall {
   // A part by URL the route's cloud refuses: the route's refusal, before anything is sent.
   if (provider.refusesUrlSources) refuseMessagesUrlSources(body, new Dropped(policy));
-  // Read only when the body asks enabled or disabled thinking or forces a tool call: two property reads on every other call.
+  // Read only when the body asks a thinking type or forces a tool call: two property reads on every other call.
   if (operation === "messages") {
     refuseThinkingType(body.thinking, upstreamModel);
     refuseForcedToolChoice(body.tool_choice, upstreamModel);

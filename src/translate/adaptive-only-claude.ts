@@ -6,6 +6,8 @@ export interface AdaptiveOnly {
   readonly alwaysThinks?: string;
   /** Whether it answers `tool_choice` `any` or `tool` with a 400: a forced call would skip its thinking. */
   readonly refusesForcedCall: boolean;
+  /** Set for Claude Mythos Preview alone: listed for `disabled`, its manual budget left to its upstream. */
+  readonly takesBudget?: true;
 }
 
 const SONNET_5_5: AdaptiveOnly = {
@@ -16,8 +18,10 @@ const SONNET_5_5: AdaptiveOnly = {
 const ADAPTIVE = "it always thinks adaptively; set output_config.effort low for the least thinking";
 const ALWAYS_UNFORCED: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: true };
 const ALWAYS_FORCEABLE: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: false };
-/** Adaptive thinking or none: Opus 4.7 (its `disabled` disputed: below), 4.8 and 5, Sonnet 5, Haiku 5.5. */
+/** Adaptive thinking or none: Opus 4.7 (its `disabled` by Anthropic's table: below), 4.8 and 5, Sonnet 5, Haiku 5.5. */
 const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
+/** Claude Mythos Preview: always thinking; a budget taken by Anthropic's pages, refused by AWS's. */
+const MYTHOS_PREVIEW: AdaptiveOnly = { alwaysThinks: ADAPTIVE, refusesForcedCall: false, takesBudget: true };
 
 /**
  * The one list of what Claude's thinking refuses, per model (thinking-type-refused.ts,
@@ -25,13 +29,14 @@ const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
  * refuse `thinking: {type: "enabled", budget_tokens}` with a 400 (Anthropic's "Extended thinking":
  * "Claude 4.7 and later models do not support it and reject requests that use it"; AWS's
  * "Adaptive thinking" alike for Opus 4.7, Fable 5 and Mythos 5), taking `adaptive` with
- * `output_config.effort` in its place. Opus 4.7 is taken to take `disabled`, where the sources
- * disagree: AWS's "Adaptive thinking" says `disabled` is a 400 on it too (and users report so of
- * Anthropic's API: NousResearch/hermes-agent#11137), but Anthropic's own "Adaptive thinking" page,
- * which says "`thinking: {type: "disabled"}` is not supported" of Mythos Preview, says of Opus 4.7
- * beside it only that its "Thinking is off unless you explicitly set thinking: {type: "adaptive"}";
- * Anthropic's is followed, and its `disabled` goes for its upstream to judge (a 400 from it is the
- * caller's). Of them, these refuse `{type: "disabled"}` at any effort too: Claude Sonnet 5.5, which
+ * `output_config.effort` in its place; "4.7 and later" is read by the parsed version, so a Claude
+ * no page names yet (a 6.x) is refused a budget too, as that sentence says. Opus 4.7 and 4.8 take
+ * `disabled`: Anthropic's "Troubleshooting thinking" table gives them "Adaptive only", default
+ * "Off", rejecting `"enabled"` alone ("any value not listed as rejected is accepted"), where AWS's
+ * "Adaptive thinking" says `disabled` is a 400 on Opus 4.7; Anthropic's table is followed (Hermes
+ * Agent sends `disabled` to every Claude but Fable when reasoning is off, and its report of that
+ * 400 names Opus 5.5 alone: NousResearch/hermes-agent#120069), and a 400 from its upstream is the
+ * caller's. Of them, these refuse `{type: "disabled"}` at any effort too: Claude Sonnet 5.5, which
  * thinks adaptively or, with `between_tools`, only between tool calls ("What's new in Claude Sonnet
  * 5.5", Turn off up-front thinking); Claude Opus 5.5, adaptively
  * always ("What's new in Claude Opus 5.5", Thinking can't be disabled, which "also applies on
@@ -39,14 +44,21 @@ const OFF_TAKEN: AdaptiveOnly = { refusesForcedCall: false };
  * migration guide); each of these four refuses a forced call ("Forced tool use returns an error";
  * "Thinking in tool and multi-turn workflows" names them). Claude Fable 5 and Mythos 5 think always
  * too (the Fable 5 migration guide: `disabled` returns a 400) but take a forced call (Fable 5.1's
- * "What's new": its refusal is a breaking change from Fable 5). Claude Mythos Preview is not
- * listed: AWS's "Adaptive thinking" page has it take adaptive thinking only, Anthropic's
- * "Troubleshooting thinking" both adaptive and extended, so its `thinking` goes for its upstream to
- * judge. The name is parsed once a model (claudeVersion).
+ * "What's new": its refusal is a breaking change from Fable 5). Claude Mythos Preview, whose name
+ * has no version, always thinks too: both vendors say its `disabled` is a 400 (Anthropic's
+ * "Troubleshooting thinking" table: "Adaptive, extended", "Always on", rejects `"disabled"`; AWS's
+ * "Adaptive thinking": "Manual extended thinking … and disabled thinking … are not supported on
+ * these models and will return a 400 error"), so that is refused; they disagree on its manual
+ * budget (Anthropic's: "Claude Mythos Preview supports both modes"), which goes for its upstream to
+ * judge (`takesBudget`); no page says it refuses a forced call. The name is parsed once a model
+ * (claudeVersion); Mythos Preview's looked for only in a name that parses as none. The list is
+ * read by the route's model name whatever server it names (PROVIDERS.md, `anthropic`): a server
+ * under another base URL that serves Claude by its name (a proxy, Foundry, a private endpoint)
+ * gives Claude's 400, and one that takes a budget for Claude 4.7 and later honours none.
  */
 export function adaptiveOnlyClaude(model: string): AdaptiveOnly | undefined {
   const version = claudeVersion(model);
-  if (version === undefined) return undefined;
+  if (version === undefined) return model.includes("claude-mythos-preview") ? MYTHOS_PREVIEW : undefined;
   const { family, major, minor } = version;
   if (major < 4 || (major === 4 && minor < 7)) return undefined;
   if (major !== 5) return OFF_TAKEN;

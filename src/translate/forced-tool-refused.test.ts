@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { converseJson } from "../../test/fake-cloud/bedrock-wire.ts";
-import type { ProviderConfig } from "../config/config-schema.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { type Gateway, parseConfig } from "../index.ts";
-import { createProvider } from "../providers/create-provider.ts";
-import { vertexEndpoint } from "../providers/google/gemini-provider.ts";
-import { createVertexAnthropicProvider } from "../providers/google/vertex-anthropic-provider.ts";
 import { claudeMessage } from "../testing/answer-wire.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
+import { type ClaudeCloud, claudeClouds, onCloud, perCloud, refusal } from "../testing/claude-clouds.ts";
 
 // Claude Sonnet 5.5, Opus 5.5, Fable 5.1 and Mythos 5.1 answer a 400 to a forced tool call,
 // tool_choice {"type": "any"} or {"type": "tool", "name": …} ("What's new in Claude Sonnet 5.5"
@@ -31,10 +26,6 @@ interface Sent {
 }
 
 const sent: Sent[] = [];
-let upstream: ReturnType<typeof Bun.serve> | undefined;
-let gateway: Gateway | undefined;
-let base = "";
-let key = "";
 
 /** The Claudes that refuse a forced tool call, by any cloud's name for them. */
 const REFUSES_FORCING = /claude-(sonnet-5-5|opus-5-5|fable-5-1|mythos-5-1)/;
@@ -67,89 +58,19 @@ function converse(model: string, body: { toolConfig?: { toolChoice?: JsonObject 
 /** The Claudes asked, by their Anthropic API names; Bedrock's are `us.anthropic.` and these. */
 const REFUSING = ["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5-1", "claude-mythos-5-1"];
 /** Anthropic's API, Vertex AI, Bedrock's InvokeModel, Bedrock's Converse. */
-const CLOUDS = ["an", "vx", "bi", "bc"] as const;
-const upstreamModel = (cloud: string, model: string) =>
-  cloud === "bi" || cloud === "bc" ? `us.anthropic.${model}` : model;
+const CLOUDS: readonly ClaudeCloud[] = ["an", "vx", "bi", "bc"];
 
-beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      const path = decodeURIComponent(new URL(request.url).pathname);
-      const body = (await request.json()) as JsonObject;
-      if (path === "/v1/messages") return messages("an", String(body.model), body);
-      const vertex = /\/publishers\/anthropic\/models\/([^/:]+):rawPredict$/.exec(path);
-      if (vertex) return messages("vx", vertex[1] ?? "", body);
-      const bedrock = /^\/model\/([^/]+)\/(invoke|converse)$/.exec(path);
-      if (bedrock?.[2] === "invoke") return messages("bi", bedrock[1] ?? "", body);
-      if (bedrock?.[2] === "converse") return converse(bedrock[1] ?? "", body);
-      return Response.json({ message: `no route ${path}` }, { status: 404 });
-    },
-  });
-  const at = `http://127.0.0.1:${upstream.port}`;
-  const aws = { access_key_id: "AKIATEST", secret_access_key: "secret" };
-  const models = CLOUDS.flatMap((cloud) =>
-    [...REFUSING, "claude-sonnet-5", "claude-fable-5", "claude-mythos-5"].map((model) => ({
-      name: `${cloud}-${model}`,
-      routes: [{ provider: cloud, model: upstreamModel(cloud, model) }],
-    })),
-  );
+const { openai, anthropic } = claudeClouds({ messages, converse }, [
+  ...perCloud(CLOUDS, [...REFUSING, "claude-sonnet-5", "claude-fable-5", "claude-mythos-5"]),
   // Sonnet 5.5 first, Sonnet 5 (which takes a forced tool call) after it.
-  models.push({
+  {
     name: "sonnet-then-5",
     routes: [
       { provider: "an", model: "claude-sonnet-5-5" },
       { provider: "bc", model: "us.anthropic.claude-sonnet-5" },
     ],
-  });
-  const vertex = createVertexAnthropicProvider({
-    name: "vx",
-    endpoint: vertexEndpoint(
-      "acme",
-      "us-east5",
-      at,
-      { get: async () => "token", invalidate: () => false },
-      "anthropic",
-    ),
-  });
-  const built = await recordingGateway(
-    parseConfig({
-      storage: { path: ":memory:" },
-      routing: { retries: 0 },
-      providers: [
-        { name: "an", type: "anthropic", base_url: at, api_key: "k" },
-        {
-          name: "vx",
-          type: "vertex",
-          publisher: "anthropic",
-          project: "acme",
-          location: "us-east5",
-          service_account: "/none.json",
-        },
-        { name: "bi", type: "bedrock", publisher: "anthropic", region: "us-east-1", base_url: at, aws },
-        { name: "bc", type: "bedrock", region: "us-east-1", base_url: at, aws },
-      ],
-      models,
-    }),
-    undefined,
-    {
-      providers: (config, context) =>
-        config.name === "vx" ? vertex : createProvider(config as ProviderConfig, context),
-    },
-  );
-  gateway = built.gateway;
-  key = built.adminKey;
-  base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
-});
-
-afterAll(async () => {
-  await gateway?.stop();
-  upstream?.stop(true);
-});
-
-const openai = () => new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 });
-const anthropic = () => new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
+  },
+]);
 
 const TOOL = {
   name: "get_weather",
@@ -177,13 +98,6 @@ const message = (model: string, choice: Anthropic.ToolChoice) =>
     tools: MESSAGES_TOOLS,
     tool_choice: choice,
   });
-
-/** What `call` was refused with, or undefined when it was answered. */
-const refusal = (call: Promise<unknown>) =>
-  call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
 
 const EVERY = CLOUDS.flatMap((cloud) => REFUSING.map((model) => `${cloud}-${model}`));
 
@@ -276,8 +190,8 @@ describe("a forced tool call toward a Claude that refuses one", () => {
       }
       const any = cloud === "bc" ? { any: {} } : { type: "any" };
       expect(sent.slice(before)).toEqual([
-        { cloud, model: upstreamModel(cloud, "claude-fable-5"), choice: any },
-        { cloud, model: upstreamModel(cloud, "claude-mythos-5"), choice: any },
+        { cloud, model: onCloud(cloud, "claude-fable-5"), choice: any },
+        { cloud, model: onCloud(cloud, "claude-mythos-5"), choice: any },
       ]);
     },
   );
@@ -299,8 +213,8 @@ describe("a forced tool call toward a Claude that refuses one", () => {
       await message(`${cloud}-claude-sonnet-5-5`, { type: "none" });
       await chat(`${cloud}-claude-sonnet-5-5`, "auto");
       await message(`${cloud}-claude-sonnet-5`, { type: "any" });
-      const model = upstreamModel(cloud, "claude-sonnet-5-5");
-      const sonnet5 = upstreamModel(cloud, "claude-sonnet-5");
+      const model = onCloud(cloud, "claude-sonnet-5-5");
+      const sonnet5 = onCloud(cloud, "claude-sonnet-5");
       // Converse has no "none": the gateway offers no tools for it (converse-tool-history.ts).
       const [auto, none, any] =
         cloud === "bc"

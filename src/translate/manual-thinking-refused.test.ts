@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { converseJson } from "../../test/fake-cloud/bedrock-wire.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { type Gateway, parseConfig } from "../index.ts";
 import { claudeMessage } from "../testing/answer-wire.ts";
-import { recordingGateway } from "../testing/recording-gateway.ts";
+import { type ClaudeCloud, claudeClouds, onCloud, perCloud, refusal } from "../testing/claude-clouds.ts";
 
 // Manual extended thinking, thinking: {type: "enabled", budget_tokens: N}, is a 400 from Claude 4.7
 // and later (Anthropic's "Extended thinking": "Claude 4.7 and later models do not support it and
@@ -15,7 +14,9 @@ import { recordingGateway } from "../testing/recording-gateway.ts";
 // caller's 400 in its own dialect naming thinking.type and what the model takes; the route's
 // refusal, so the model's next route is tried. Through the gateway on loopback and the official
 // OpenAI and Anthropic SDKs, to one upstream serving Anthropic's API, Bedrock's InvokeModel and its
-// Converse, each judging thinking per model as Claude does.
+// Converse, each judging thinking per model as Claude does. Claude Mythos Preview, which always
+// thinks, was in no list: its `disabled`, a 400 by both Anthropic's and AWS's pages, was sent for it;
+// now refused as the other always-thinking Claudes' is, its budget (taken, by Anthropic's) as written.
 
 /** What an upstream was sent: which cloud and path, the model, and the thinking type. */
 interface Sent {
@@ -25,15 +26,27 @@ interface Sent {
 }
 
 const sent: Sent[] = [];
-let upstream: ReturnType<typeof Bun.serve> | undefined;
-let gateway: Gateway | undefined;
-let base = "";
-let key = "";
 
 /** Claude 4.7 and later, by any cloud's name for them (the upstream's own list, not the gateway's). */
 const REFUSES_BUDGET = /claude-(opus-4-[78]|opus-5|sonnet-5|haiku-5-5|fable-5|mythos-5)/;
 const WORDS =
   '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.';
+/**
+ * The Claudes that always think, which answer `disabled` with a 400 (Anthropic's "Troubleshooting
+ * thinking" table: Fable 5 and 5.1, Mythos 5 and 5.1, Mythos Preview; "What's new in Claude Sonnet
+ * 5.5" and "… Opus 5.5"), by the upstream's own rule.
+ */
+const REFUSES_OFF = /claude-(sonnet-5-5|opus-5-5|fable-5|mythos-5|mythos-preview)/;
+const OFF_WORDS =
+  '"thinking.type.disabled" is not supported for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking behavior.';
+
+/** Claude's 400 words for `thinking` of `type` to `model`, or undefined when it takes it. */
+const refusedWith = (model: string, type: unknown) =>
+  REFUSES_BUDGET.test(model) && type === "enabled"
+    ? WORDS
+    : REFUSES_OFF.test(model) && type === "disabled"
+      ? OFF_WORDS
+      : undefined;
 
 const typeOf = (thinking: unknown) => (thinking as { type?: string } | undefined)?.type;
 
@@ -41,9 +54,10 @@ const typeOf = (thinking: unknown) => (thinking as { type?: string } | undefined
 function messages(cloud: string, model: string, body: JsonObject): Response {
   sent.push({ cloud, model, thinking: typeOf(body.thinking) });
   if (cloud === "an-count") return Response.json({ input_tokens: 3 });
-  if (REFUSES_BUDGET.test(model) && typeOf(body.thinking) === "enabled")
+  const words = refusedWith(model, typeOf(body.thinking));
+  if (words !== undefined)
     return Response.json(
-      { type: "error", error: { type: "invalid_request_error", message: WORDS } },
+      { type: "error", error: { type: "invalid_request_error", message: words } },
       { status: 400 },
     );
   return Response.json(claudeMessage(model));
@@ -53,16 +67,17 @@ function messages(cloud: string, model: string, body: JsonObject): Response {
 function converse(model: string, body: { additionalModelRequestFields?: JsonObject }): Response {
   const thinking = typeOf(body.additionalModelRequestFields?.thinking);
   sent.push({ cloud: "bc", model, thinking });
-  if (REFUSES_BUDGET.test(model) && thinking === "enabled")
+  const words = refusedWith(model, thinking);
+  if (words !== undefined)
     return Response.json(
-      { message: `The model returned the following errors: ${WORDS}` },
+      { message: `The model returned the following errors: ${words}` },
       { status: 400, headers: { "x-amzn-errortype": "ValidationException" } },
     );
   return Response.json(converseJson({ text: "hi", inputTokens: 3, outputTokens: 1 }));
 }
 
 /** Anthropic's API, Bedrock's InvokeModel, Bedrock's Converse. */
-const CLOUDS = ["an", "bi", "bc"] as const;
+const CLOUDS: readonly ClaudeCloud[] = ["an", "bi", "bc"];
 /** Claude 4.7 and later, by their Anthropic API names; Bedrock's are `us.anthropic.` and these. */
 const REFUSING = [
   "claude-opus-4-7",
@@ -74,91 +89,39 @@ const REFUSING = [
 /** Always-thinking ones, whose `disabled` is refused too. */
 const ALWAYS = ["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5", "claude-mythos-5-1"];
 const TAKING = ["claude-opus-4-6", "claude-sonnet-4-5"];
-const upstreamModel = (cloud: string, model: string) =>
-  cloud === "bi" || cloud === "bc" ? `us.anthropic.${model}` : model;
-
-beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      const path = decodeURIComponent(new URL(request.url).pathname);
-      const body = (await request.json()) as JsonObject;
-      if (path === "/v1/messages") return messages("an", String(body.model), body);
-      if (path === "/v1/messages/count_tokens") return messages("an-count", String(body.model), body);
-      const bedrock = /^\/model\/([^/]+)\/(invoke|converse)$/.exec(path);
-      if (bedrock?.[2] === "invoke") return messages("bi", bedrock[1] ?? "", body);
-      if (bedrock?.[2] === "converse") return converse(bedrock[1] ?? "", body);
-      return Response.json({ message: `no route ${path}` }, { status: 404 });
-    },
-  });
-  const at = `http://127.0.0.1:${upstream.port}`;
-  const aws = { access_key_id: "AKIATEST", secret_access_key: "secret" };
-  const models = CLOUDS.flatMap((cloud) =>
-    [...REFUSING, ...ALWAYS, ...TAKING].map((model) => ({
-      name: `${cloud}-${model}`,
-      routes: [{ provider: cloud, model: upstreamModel(cloud, model) }],
-    })),
-  );
+/** A budget and adaptive thinking, always on: `disabled` alone refused (no version in its name). */
+const PREVIEW = "claude-mythos-preview";
+const { openai, anthropic } = claudeClouds({ messages, converse }, [
+  ...perCloud(CLOUDS, [...REFUSING, ...ALWAYS, ...TAKING, PREVIEW]),
   // Opus 4.7 first, Opus 4.6 (which takes a budget) after it, on another cloud.
-  models.push({
+  {
     name: "opus-4-7-then-4-6",
     routes: [
       { provider: "an", model: "claude-opus-4-7" },
       { provider: "bc", model: "us.anthropic.claude-opus-4-6" },
     ],
-  });
-  const built = await recordingGateway(
-    parseConfig({
-      storage: { path: ":memory:" },
-      routing: { retries: 0 },
-      providers: [
-        { name: "an", type: "anthropic", base_url: at, api_key: "k" },
-        { name: "bi", type: "bedrock", publisher: "anthropic", region: "us-east-1", base_url: at, aws },
-        { name: "bc", type: "bedrock", region: "us-east-1", base_url: at, aws },
-      ],
-      models,
-    }),
-  );
-  gateway = built.gateway;
-  key = built.adminKey;
-  base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
-});
-
-afterAll(async () => {
-  await gateway?.stop();
-  upstream?.stop(true);
-});
-
-const openai = () => new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 });
-const anthropic = () => new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
+  },
+]);
 
 const BUDGET = { type: "enabled", budget_tokens: 1024 } as const;
 
-/** A chat call to `model` with Anthropic's `thinking` in the body. */
-const chat = (model: string) =>
+/** A chat call to `model` with Anthropic's `thinking` in the body (a manual budget unless given). */
+const chat = (model: string, thinking: Anthropic.ThinkingConfigParam = BUDGET) =>
   openai().chat.completions.create({
     model,
     max_completion_tokens: 2048,
     messages: [{ role: "user", content: "hi" }],
-    thinking: BUDGET,
+    thinking,
   } as OpenAI.ChatCompletionCreateParamsNonStreaming);
 
-/** A Messages call to `model` with a manual budget. */
-const message = (model: string) =>
+/** A Messages call to `model` with `thinking` (a manual budget unless given). */
+const message = (model: string, thinking: Anthropic.ThinkingConfigParam = BUDGET) =>
   anthropic().messages.create({
     model,
     max_tokens: 2048,
     messages: [{ role: "user", content: "hi" }],
-    thinking: BUDGET,
+    thinking,
   });
-
-/** What `call` was refused with, or undefined when it was answered. */
-const refusal = (call: Promise<unknown>) =>
-  call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
 
 const EVERY = CLOUDS.flatMap((cloud) => [...REFUSING, ...ALWAYS].map((model) => `${cloud}-${model}`));
 const SAYS = 'it takes no manual thinking budget: ask for {"type": "adaptive"} and set output_config.effort';
@@ -199,8 +162,8 @@ describe("a manual thinking budget toward Claude 4.7 and later", () => {
       await message(`${cloud}-${model}`);
       await chat(`${cloud}-${model}`);
     }
-    const opus = upstreamModel(cloud, "claude-opus-4-6");
-    const sonnet = upstreamModel(cloud, "claude-sonnet-4-5");
+    const opus = onCloud(cloud, "claude-opus-4-6");
+    const sonnet = onCloud(cloud, "claude-sonnet-4-5");
     expect(sent.slice(before)).toEqual([
       { cloud, model: opus, thinking: "enabled" },
       { cloud, model: opus, thinking: "enabled" },
@@ -244,5 +207,45 @@ describe("a manual thinking budget toward Claude 4.7 and later", () => {
     await ask({ type: "adaptive" });
     await ask({ type: "disabled" });
     expect(sent.slice(before).map((s) => s.thinking)).toEqual(["adaptive", "disabled"]);
+  });
+});
+
+describe("Claude Mythos Preview, which always thinks and takes a budget", () => {
+  const OFF = { type: "disabled" } as const;
+  const SAYS_OFF = "always thinks adaptively; set output_config.effort low for the least thinking";
+  const SAID_OFF = expect.stringMatching(
+    new RegExp(
+      `^${RegExp.escape(OFF_WORDS)} thinking.type is "disabled", which .*${RegExp.escape(SAYS_OFF)}`,
+    ),
+  );
+
+  test.each(CLOUDS)(
+    "thinking disabled on %s: the 400 on thinking.type in each dialect, nothing sent",
+    async (cloud) => {
+      const before = sent.length;
+      expect(await refusal(chat(`${cloud}-${PREVIEW}`, OFF))).toMatchObject({
+        status: 400,
+        param: "thinking.type",
+        error: { message: SAID_OFF },
+      });
+      const error = await refusal(message(`${cloud}-${PREVIEW}`, OFF));
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+        type: "error",
+        error: { type: "invalid_request_error", message: SAID_OFF },
+      });
+      expect(sent.slice(before)).toEqual([]);
+    },
+  );
+
+  test.each(CLOUDS)("a manual budget and adaptive thinking on %s: sent as written", async (cloud) => {
+    const before = sent.length;
+    await chat(`${cloud}-${PREVIEW}`);
+    await message(`${cloud}-${PREVIEW}`, { type: "adaptive" });
+    const model = onCloud(cloud, PREVIEW);
+    expect(sent.slice(before)).toEqual([
+      { cloud, model, thinking: "enabled" },
+      { cloud, model, thinking: "adaptive" },
+    ]);
   });
 });

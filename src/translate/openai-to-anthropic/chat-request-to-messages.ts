@@ -142,7 +142,7 @@ export function chatRequestToMessages(
     dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
   // Anthropic's `thinking` in the chat body (a chat caller's, as toward Claude on Converse): as
-  // written, unless its type is one the model answers with a 400 (a budget, or off to one that always thinks).
+  // written, unless its type is one the model answers with a 400 (thinking-type-refused.ts).
   if (isJsonObject(body.thinking)) {
     refuseThinkingType(body.thinking, upstreamModel ?? request.model);
     out.thinking = body.thinking;

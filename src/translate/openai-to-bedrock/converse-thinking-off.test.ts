@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
 import { converseJson } from "../../../test/fake-cloud/bedrock-wire.ts";
-import type { AuditRecord } from "../../audit/audit-record.ts";
-import { type Gateway, parseConfig } from "../../index.ts";
-import { recordingGateway, recordOf } from "../../testing/recording-gateway.ts";
+import { claudeClouds } from "../../testing/claude-clouds.ts";
+import { recordOf } from "../../testing/recording-gateway.ts";
 
 // Claude Sonnet 5.5 refuses `thinking: {type: "disabled"}` with a 400 at any effort, and offers
 // `between_tools` in its place on every platform that serves it ("What's new in Claude Sonnet
@@ -25,12 +23,6 @@ interface Sent {
 const sent: Sent[] = [];
 /** What Bedrock's CountTokens was asked to count (its `input.converse`). */
 const counted: Sent[] = [];
-let upstream: ReturnType<typeof Bun.serve> | undefined;
-let gateway: Gateway | undefined;
-/** Each finished request's audit row. */
-let finished: AuditRecord[] = [];
-let base = "";
-let key = "";
 
 /** The Claudes whose thinking cannot be turned off, as Bedrock names them (inference profiles). */
 const THINKS_ALWAYS = /anthropic\.claude-(sonnet-5-5|opus-5-5|fable-5-1)/;
@@ -56,60 +48,25 @@ function converse(model: string, body: { additionalModelRequestFields?: { thinki
   return Response.json(converseJson({ text: "hi", inputTokens: 3, outputTokens: 1 }));
 }
 
-beforeAll(async () => {
-  upstream = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      const path = /^\/model\/([^/]+)\/(converse|count-tokens)$/.exec(new URL(request.url).pathname);
-      if (!path) return Response.json({ message: "not found" }, { status: 404 });
-      const model = decodeURIComponent(path[1] ?? "");
-      if (path[2] === "converse") return converse(model, await request.json());
-      const { input } = (await request.json()) as { input: { converse: Parameters<typeof converse>[1] } };
-      counted.push({ model, thinking: input.converse.additionalModelRequestFields?.thinking });
-      return Response.json({ inputTokens: 7 });
-    },
-  });
-  const route = (name: string, ...models: string[]) => ({
-    name,
-    routes: models.map((model) => ({ provider: "br", model })),
-  });
-  const built = await recordingGateway(
-    parseConfig({
-      storage: { path: ":memory:" },
-      routing: { retries: 0 },
-      providers: [
-        {
-          name: "br",
-          type: "bedrock",
-          region: "us-east-1",
-          base_url: `http://127.0.0.1:${upstream.port}`,
-          aws: { access_key_id: "AKIATEST", secret_access_key: "secret" },
-        },
-      ],
-      models: [
-        route("sonnet-5-5", "us.anthropic.claude-sonnet-5-5"),
-        route("opus-5-5", "us.anthropic.claude-opus-5-5"),
-        route("fable-5-1", "global.anthropic.claude-fable-5-1"),
-        route("sonnet-5", "us.anthropic.claude-sonnet-5"),
-        // Sonnet 5.5 first, Sonnet 5 (which turns thinking off) after it.
-        route("sonnet-then-5", "us.anthropic.claude-sonnet-5-5", "us.anthropic.claude-sonnet-5"),
-      ],
-    }),
-  );
-  gateway = built.gateway;
-  finished = built.finished;
-  key = built.adminKey;
-  base = `http://127.0.0.1:${gateway.listen("127.0.0.1", 0).port}`;
-});
+/** Bedrock's CountTokens: what it counts is the Converse body in its `input`. */
+function countTokens(model: string, body: { input: { converse: Parameters<typeof converse>[1] } }) {
+  counted.push({ model, thinking: body.input.converse.additionalModelRequestFields?.thinking });
+  return Response.json({ inputTokens: 7 });
+}
 
-afterAll(async () => {
-  await gateway?.stop();
-  upstream?.stop(true);
+const route = (name: string, ...models: string[]) => ({
+  name,
+  routes: models.map((model) => ({ provider: "bc" as const, model })),
 });
-
-const openai = () => new OpenAI({ baseURL: `${base}/v1`, apiKey: key, maxRetries: 0 });
-const anthropic = () => new Anthropic({ baseURL: base, apiKey: key, maxRetries: 0 });
+const clouds = claudeClouds({ converse, countTokens }, [
+  route("sonnet-5-5", "us.anthropic.claude-sonnet-5-5"),
+  route("opus-5-5", "us.anthropic.claude-opus-5-5"),
+  route("fable-5-1", "global.anthropic.claude-fable-5-1"),
+  route("sonnet-5", "us.anthropic.claude-sonnet-5"),
+  // Sonnet 5.5 first, Sonnet 5 (which turns thinking off) after it.
+  route("sonnet-then-5", "us.anthropic.claude-sonnet-5-5", "us.anthropic.claude-sonnet-5"),
+]);
+const { openai, anthropic } = clouds;
 
 /** A Messages call to `model` with `thinking` of `type`. */
 const message = (model: string, type: "disabled" | "adaptive" | "between_tools") =>
@@ -185,7 +142,7 @@ describe("thinking disabled toward Claude on Bedrock Converse", () => {
       })
       .withResponse();
     for (const { response } of [chat, forced]) {
-      const { attempts } = await recordOf(finished, response);
+      const { attempts } = await recordOf(clouds.finished, response);
       expect(attempts?.map(({ upstreamModel, outcome }) => ({ upstreamModel, outcome }))).toEqual([
         { upstreamModel: "us.anthropic.claude-sonnet-5", outcome: "ok" },
       ]);

@@ -88,13 +88,14 @@ function withUsageTold(call: RouteAttempt, body: JsonObject): JsonObject {
  */
 function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): ClientReply | Promise<ClientReply> {
   const { attempt, adapted } = call;
-  // A provider's own events translated for the caller are counted as the translation reads them;
-  // an HTTP upstream's body, by the relay that reads it (`ChunkSource.upstreamEvents`). A body
+  // A provider's own events translated for the caller are counted as the translation reads them,
+  // each a sign of life for the idle bound; an HTTP upstream's body, by the relay that reads it
+  // (`ChunkSource.upstreamEvents`, and each read rearms it: translated-relay.ts). A body
   // translated twice (a compaction through chat from Anthropic, Bedrock or Gemini: read below) is
   // counted by the events the reader gets: those upstreams report usage, so it is only a floor.
   const counted =
     adapted.stream && !(events instanceof TranslatedEvents || events instanceof UpstreamEvents)
-      ? new CountedEvents(events)
+      ? new CountedEvents(events, attempt)
       : undefined;
   const upstream = counted ?? events;
   const translated = adapted.stream?.(

@@ -61,7 +61,7 @@ const CLOSING = [
 async function* paced(): AsyncGenerator<SseEvent> {
   yield* OPENING;
   for (let i = 0; i < PINGS; i++) {
-    // The fake upstream's own pace (no wait of the test's): a ping every PING_EVERY_MS.
+    // The stimulus, the fake upstream's own pace (no wait of the test's): a ping every PING_EVERY_MS.
     await Bun.sleep(PING_EVERY_MS);
     yield PING;
   }
@@ -129,9 +129,10 @@ afterAll(async () => {
 });
 
 /** What a chat caller's stream says, and the status its audit row records. */
-async function streamed(model: string): Promise<{ said: string; status: number }> {
+async function streamed(model: string, customTool = false): Promise<{ said: string; status: number }> {
+  const tools = customTool ? [{ type: "custom" as const, custom: { name: "apply_patch" } }] : undefined;
   const stream = await openai.chat.completions
-    .create({ model, messages: [{ role: "user", content: "hi" }], stream: true })
+    .create({ model, messages: [{ role: "user", content: "hi" }], stream: true, ...(tools ? { tools } : {}) })
     .withResponse();
   let said = "";
   for await (const chunk of stream.data) said += chunk.choices[0]?.delta.content ?? "";
@@ -145,6 +146,10 @@ async function streamed(model: string): Promise<{ said: string; status: number }
 describe("a translated stream whose upstream only pings for longer than the idle bound", () => {
   test("from Anthropic's API over HTTP: whole, each ping a sign of life", async () => {
     expect(await streamed("over-http")).toEqual({ said: "Hello", status: 200 });
+  }, 30_000);
+
+  test("from Anthropic's API over HTTP to a caller that declared a custom tool (translated twice): whole too", async () => {
+    expect(await streamed("over-http", true)).toEqual({ said: "Hello", status: 200 });
   }, 30_000);
 
   test("from an embedder's provider that yields the events: whole too, as over HTTP", async () => {

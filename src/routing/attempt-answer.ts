@@ -8,6 +8,7 @@ import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
 import { namedFailure } from "../providers/upstream-name.ts";
 import { ChainedTranslation, KeptEvents } from "../translate/stream/chained-translation.ts";
+import { loopOver } from "../translate/stream/stream-driver.ts";
 import { reportsUsage } from "../translate/stream-estimate.ts";
 import {
   anthropicUsageOf,
@@ -88,13 +89,13 @@ function withUsageTold(call: RouteAttempt, body: JsonObject): JsonObject {
  */
 function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): ClientReply | Promise<ClientReply> {
   const { attempt, adapted } = call;
-  // A provider's own events translated for the caller are counted as the translation reads them;
-  // an HTTP upstream's body, by the relay that reads it (`ChunkSource.upstreamEvents`). A body
-  // translated twice (a compaction through chat from Anthropic, Bedrock or Gemini: read below) is
-  // counted by the events the reader gets: those upstreams report usage, so it is only a floor.
+  // A provider's own events translated for the caller are counted as the translation reads them,
+  // each a sign of life for the idle bound; an HTTP upstream's body, by the relay that reads it
+  // (`ChunkSource.upstreamEvents`, and each read rearms it: translated-relay.ts), a body translated
+  // twice (a caller's custom tools, a compaction through chat from Anthropic) too: by its first loop.
   const counted =
     adapted.stream && !(events instanceof TranslatedEvents || events instanceof UpstreamEvents)
-      ? new CountedEvents(events)
+      ? new CountedEvents(events, attempt)
       : undefined;
   const upstream = counted ?? events;
   const translated = adapted.stream?.(
@@ -103,12 +104,14 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     call.maxBody,
     call.sent,
   );
-  const direct = !translated || translated.source === upstream;
-  if (events instanceof TranslatedEvents && direct) {
+  // The caller's translation as one loop over the upstream's events: its own, or chained after the
+  // one it translates again (a caller's custom tools, a compaction through chat), so the relay
+  // runs both over each read, as it runs a provider's and the caller's.
+  const loop = translated && loopOver(translated, upstream);
+  if (events instanceof TranslatedEvents && (!translated || loop)) {
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the
     // caller's (or the usage meter's pass), run over each read: one chunk for the client a read.
-    const then = translated ? translated.translation : new KeptEvents(call);
-    const translation = new ChainedTranslation(events.translation, then);
+    const translation = new ChainedTranslation(events.translation, loop || new KeptEvents(call));
     return new TranslatedRelay(
       events.upstream,
       attempt,
@@ -117,15 +120,9 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
       call,
     ).start();
   }
-  if (translated && direct && events instanceof UpstreamEvents) {
+  if (translated && loop && events instanceof UpstreamEvents) {
     // An HTTP upstream's stream, translated a read at a time: one chunk for the client a read.
-    return new TranslatedRelay(
-      events,
-      attempt,
-      translated.translation,
-      translated.failureEvents,
-      call,
-    ).start();
+    return new TranslatedRelay(events, attempt, loop, translated.failureEvents, call).start();
   }
   // A relay above arms the first-byte bound itself, when its first read must wait.
   attempt.arm("first byte", attempt.timeouts.firstByteMs);

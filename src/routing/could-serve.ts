@@ -1,5 +1,5 @@
 import type { GatewayError } from "../core/gateway-error.ts";
-import { audioRefusal } from "../translate/chat-target.ts";
+import { audioRefusal } from "../translate/answers-in-audio.ts";
 import type { DispatchRequest } from "./dispatch.ts";
 import type { Route } from "./route.ts";
 import { cannotServe, servesOperation } from "./serves-operation.ts";

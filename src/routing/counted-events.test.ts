@@ -21,3 +21,17 @@ test("a provider's events count a token each for the estimate, but its end marke
   expect(seen).toHaveLength(4);
   expect(counted.read).toBe(2);
 });
+
+test("each of a provider's events is a sign of life to the attempt, one the translation writes nothing for too", async () => {
+  async function* events() {
+    yield { event: "ping", data: '{"type":"ping"}' };
+    yield { event: "ping", data: '{"type":"ping"}' };
+    yield { data: "[DONE]" };
+  }
+  let rearmed = 0;
+  const counted = new CountedEvents(events(), { rearm: () => rearmed++ });
+  const seen: number[] = [];
+  for await (const _event of counted) seen.push(rearmed);
+  // Told as each event is read, before it goes on.
+  expect(seen).toEqual([1, 2, 3]);
+});

@@ -3,36 +3,18 @@ import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import type { DispatchDeps } from "./dispatch-deps.ts";
 import { DispatchRun } from "./dispatch-run.ts";
 import { explores, orderRoutes } from "./order-routes.ts";
-import type { RouteHealth } from "./route-health.ts";
-import type { ModelPlan, RouteTable } from "./route-table.ts";
+import type { RouteTable } from "./route-table.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 
 export type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 
-export interface RouterDeps {
+/** What a router needs: its snapshot and policy, and what each dispatch needs (dispatch-deps.ts). */
+export interface RouterDeps extends Pick<DispatchDeps, "health" | "log" | "shadow" | "mayShadow"> {
   /** The current snapshot; read once per request so a reload never changes a request midway. */
   readonly table: () => RouteTable;
-  readonly health: RouteHealth;
   readonly policy: () => RoutingPolicy;
-  readonly log: DispatchDeps["log"];
+  /** Defaults to Math.random. */
   readonly random?: () => number;
-  /**
-   * Shadow copies, off the client's path (shadow/): called once the primary has committed, with
-   * the model's shadow (if any; a tenant's or an app's may apply instead). It samples, and returns
-   * the answer to hand the client (the same, or one that also reports the primary's answer for
-   * comparison). Must not wait or throw.
-   */
-  readonly shadow?: (
-    modelShadow: ModelPlan["shadow"],
-    request: DispatchRequest,
-    primary: Dispatched,
-  ) => Dispatched;
-  /**
-   * Whether `shadow` may copy the request (its sample above 0, for the caller's or the model's
-   * shadow): a request translated for its route keeps the bytes it came as only while a copy may
-   * be sent as it came (received-bytes.ts). Absent with `shadow` there: it may.
-   */
-  readonly mayShadow?: (modelShadow: ModelPlan["shadow"], request: DispatchRequest) => boolean;
 }
 
 export type Router = (request: DispatchRequest) => Promise<Dispatched>;

@@ -1,13 +1,9 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
 import { takesThinkingBack } from "../providers/takes-thinking-back.ts";
+import { refuseAudioOutput } from "../translate/answers-in-audio.ts";
 import type { CallerPaths } from "../translate/caller-paths.ts";
-import {
-  type ChatTarget,
-  nameUncarried,
-  nameUnshownReasoning,
-  refuseAudioOutput,
-} from "../translate/chat-target.ts";
+import { type ChatTarget, nameUncarried, nameUnshownReasoning } from "../translate/chat-target.ts";
 import type { Dropped } from "../translate/dropped.ts";
 import { chatFieldName } from "../translate/openai-to-anthropic/chat-field-names.ts";
 import {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import { type ChatTarget, nameUncarried, nameUnshownReasoning, refuseAudioOutput } from "./chat-target.ts";
+import { refuseAudioOutput } from "./answers-in-audio.ts";
+import { type ChatTarget, nameUncarried, nameUnshownReasoning } from "./chat-target.ts";
 import { Dropped } from "./dropped.ts";
 import { ANTHROPIC_TARGET, chatRequestToMessages } from "./openai-to-anthropic/chat-request-to-messages.ts";
 import { CONVERSE_TARGET } from "./openai-to-bedrock/chat-request-to-converse.ts";

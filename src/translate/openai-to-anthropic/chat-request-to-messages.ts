@@ -1,6 +1,7 @@
 import { shown } from "../../core/cut-words.ts";
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { refuseAudioOutput } from "../answers-in-audio.ts";
 import { claudeEffort, claudeEffortNamed } from "../anthropic-effort.ts";
 import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { formatInstruction, isFileById, messageText } from "../chat-request-parts.ts";
@@ -8,7 +9,6 @@ import {
   CARRIED_BY_EVERY_TARGET,
   type ChatTarget,
   nameUncarried,
-  refuseAudioOutput,
   targetTemperature,
 } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";

@@ -2,11 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { chatStreamToMessages } from "../anthropic-to-openai/chat-stream-to-messages.ts";
-import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { collect, drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { messagesStreamToChat } from "../openai-to-anthropic/messages-stream-to-chat.ts";
 import { chatStreamToResponses } from "../responses/chat-stream-to-responses.ts";
 import { ToolNames } from "../responses/tool-names.ts";
-import type { TranslatedStream } from "./stream-driver.ts";
+import { ChainedTranslation } from "./chained-translation.ts";
+import { loopOver, type TranslatedStream } from "./stream-driver.ts";
 
 const workerLost = () =>
   new GatewayError({ status: 502, code: "worker_lost", message: "worker w1 went away", retryable: true });
@@ -205,5 +206,39 @@ describe("a chat upstream's reasoning, for a Responses caller", () => {
       summary: [{ type: "summary_text", text: "Thinking." }],
     });
     expect(data.map((d) => d.sequence_number)).toEqual(data.map((_, i) => i));
+  });
+});
+
+describe("loopOver: the loop a relay runs over an upstream's own events", () => {
+  const FIXTURE = "anthropic/message-text.sse.txt";
+  const upstream = replay(sseFixture(FIXTURE));
+  const twice = (events: AsyncIterable<SseEvent>) =>
+    chatStreamToMessages(messagesStreamToChat(events, { requestedModel: "m", includeUsage: true }).events, {
+      requestedModel: "m",
+    });
+
+  test("a translation of the upstream: its own loop; translated again: both, chained, writing what the async drivers write", async () => {
+    const chat = messagesStreamToChat(upstream, { requestedModel: "m", includeUsage: true });
+    expect(loopOver(chat, upstream)).toBe(chat.translation);
+    const loop = loopOver(twice(upstream), upstream);
+    if (!(loop instanceof ChainedTranslation)) throw new Error("no chain");
+    const chained: SseEvent[] = [];
+    let ended = false;
+    for (const event of sseFixture(FIXTURE)) {
+      ended = loop.take(event, chained);
+      if (ended) break;
+    }
+    if (!ended) loop.end(chained);
+    const driven = await collect(twice(replay(sseFixture(FIXTURE))).events);
+    expect(chained.length).toBeGreaterThan(3);
+    expect(chained.map((event) => event.event)).toEqual(driven.map((event) => event.event));
+  });
+
+  test("a source no loop of the gateway's drives: none", () => {
+    const chat = messagesStreamToChat(replay(sseFixture(FIXTURE)), {
+      requestedModel: "m",
+      includeUsage: true,
+    });
+    expect(loopOver(chat, upstream)).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { type GatewayError, providerFailure } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { ChainedTranslation } from "./chained-translation.ts";
 import {
   type EventTranslation,
   type StreamReader,
@@ -37,11 +38,28 @@ export function translateStream<C>(
 ): TranslatedStream {
   const translation = new StreamTranslation(read, writer, onUsage, prompt);
   return {
-    events: drive(events, translation),
+    events: new DrivenEvents(events, translation),
     failureEvents: (error) => translation.failureEvents(error),
     translation,
     source: events,
   };
+}
+
+/**
+ * A translated stream's events, driven a pull at a time over its source once iterated: what a
+ * second translation reads when one is translated again (a caller's custom tools, a compaction
+ * through chat). It names its loop and source, so a relay that reads the first's source itself runs
+ * both loops as one chain over each read (routing/attempt-answer.ts), never this driver.
+ */
+export class DrivenEvents implements AsyncIterable<SseEvent> {
+  constructor(
+    readonly source: AsyncIterable<SseEvent>,
+    readonly translation: StreamTranslation<unknown>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<SseEvent> {
+    return drive(this.source, this.translation);
+  }
 }
 
 async function* drive<C>(
@@ -68,4 +86,29 @@ async function* drive<C>(
 function* handOut(out: SseEvent[]): Generator<SseEvent> {
   for (let i = 0; i < out.length; i++) yield out[i] as SseEvent;
   out.length = 0;
+}
+
+/**
+ * The loop that reads `upstream` and writes what `stream` says, as one synchronous translation: the
+ * stream's own when it reads `upstream` itself; chained after the loop it reads the events of, when
+ * that one's are read from `upstream` (a translation translated again), as deep as they go.
+ * Undefined when `upstream` is not under it (a source the gateway does not drive: a provider's
+ * async generator, as the Mistral prefix wrapper's).
+ */
+export function loopOver(
+  stream: TranslatedStream,
+  upstream: AsyncIterable<SseEvent>,
+): EventTranslation | undefined {
+  return chainOver(stream.source, stream.translation, upstream);
+}
+
+function chainOver(
+  source: AsyncIterable<SseEvent>,
+  translation: EventTranslation,
+  upstream: AsyncIterable<SseEvent>,
+): EventTranslation | undefined {
+  if (source === upstream) return translation;
+  if (!(source instanceof DrivenEvents)) return undefined;
+  const first = chainOver(source.source, source.translation, upstream);
+  return first && new ChainedTranslation(first, translation);
 }

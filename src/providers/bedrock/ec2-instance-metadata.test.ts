@@ -170,7 +170,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
     expect(heard).toEqual([]);
   });
 
-  test("AWS_EC2_METADATA_DISABLED turns it off (any value but false): a 502 naming what was tried, nothing asked", async () => {
+  test("AWS_EC2_METADATA_DISABLED turns it off (any non-empty value but false): a 502 naming what was tried, nothing asked", async () => {
     const disabled = await failureOf(source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "true" }).get());
     expect([disabled.status, disabled.retryable, disabled.message]).toEqual([
       502,
@@ -181,6 +181,12 @@ describe("EC2 instance metadata, the chain's last step", () => {
     expect((await source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "false" }).get()).accessKeyId).toBe(
       "ASIAEC2ROLE",
     );
+  });
+
+  test('an empty AWS_EC2_METADATA_DISABLED is unset, as the AWS SDK for JavaScript reads it (`env[…] && env[…] !== "false"`): instance metadata is asked', async () => {
+    // Before: "" read as disabled, a 502 and nothing asked, where the JS chain asks the instance.
+    expect((await source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "" }).get()).accessKeyId).toBe("ASIAEC2ROLE");
+    expect(heard.map((request) => request.method)).toEqual(["PUT", "GET", "GET"]);
   });
 
   test("off EC2 (nothing at the endpoint) is a 502 naming each step tried and why the last failed", async () => {

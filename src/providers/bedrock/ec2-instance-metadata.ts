@@ -19,9 +19,13 @@ const TIMEOUT_MS = 1_000;
 const WHAT =
   "no AWS credentials in config, the environment (AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata";
 
-/** AWS_EC2_METADATA_DISABLED set to anything but `false` turns the step off, as in the AWS SDKs. */
+/**
+ * AWS_EC2_METADATA_DISABLED set to anything but `false` turns the step off, as the AWS SDK for
+ * JavaScript reads it (@aws-sdk/credential-provider-node remoteProvider: `env[…] && env[…] !==
+ * "false"`): an empty one is unset, the step on, as `AWS_EC2_METADATA_V1_DISABLED` is read.
+ */
 export const instanceMetadataDisabled = (env: Env): boolean =>
-  env.AWS_EC2_METADATA_DISABLED !== undefined && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== "false";
+  !!env.AWS_EC2_METADATA_DISABLED && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== "false";
 
 /**
  * AWS_EC2_METADATA_V1_DISABLED set to anything but `false` (or empty) keeps the fallback to IMDSv1

@@ -124,4 +124,33 @@ describe("mindgw config check: Bedrock's credential chain", () => {
       expect(result).toMatchObject({ code: 0, stderr: "" });
     }
   });
+
+  test("bedrock whose profile's web identity token file is not there (the profile named, default, or a role's source_profile): valid, with a warning naming the file and the profile, once", async () => {
+    const path = await writeConfig(bedrockOnly);
+    const aws = `${path}.aws-config`;
+    const absent = `${path}.unmounted-token`;
+    await Bun.write(
+      aws,
+      `[profile irsa]\nrole_arn = arn:aws:iam::123456789012:role/app\nweb_identity_token_file = ${absent}\n\n[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/ops\nsource_profile = irsa\n\n[default]\nrole_arn = arn:aws:iam::123456789012:role/app\nweb_identity_token_file = ${absent}\n`,
+    );
+    const files = { AWS_CONFIG_FILE: aws, AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials` };
+    const said = (profile: string) =>
+      `warning: provider br (bedrock) has no usable credentials: the web identity token file ${absent} (web_identity_token_file of profile ${profile}) does not exist; its calls will answer 502 (model m-br (route br/x))`;
+    // Before: nothing said, and every call a 502 at its first exchange.
+    for (const [env, profile] of [
+      [{ ...files, AWS_PROFILE: "irsa" }, "irsa"],
+      [{ ...files, AWS_PROFILE: "ops" }, "irsa"],
+      [files, "default"],
+    ] as const) {
+      const result = await runMindgw(["config", "check", "-c", path], { env });
+      expect(result.code).toBe(0);
+      expect(result.stderr.trim()).toBe(said(profile));
+    }
+    // Mounted: nothing said.
+    await Bun.write(absent, "eyJ.token");
+    const mounted = await runMindgw(["config", "check", "-c", path], {
+      env: { ...files, AWS_PROFILE: "ops" },
+    });
+    expect(mounted).toMatchObject({ code: 0, stderr: "" });
+  });
 });

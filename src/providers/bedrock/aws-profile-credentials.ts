@@ -152,6 +152,40 @@ async function resolve(
   );
 }
 
+/**
+ * Where a profile's credentials are got at the end of its chain of source profiles, followed in
+ * `resolve`'s order, when that can be checked before it is asked (aws-profile-problem.ts): a web
+ * identity token file (`web_identity_token_file`, and the profile that names it), or EC2 instance
+ * metadata (`credential_source = Ec2InstanceMetadata`); undefined for keys, a process, another
+ * source, or a profile that lacks (said by `profileLacks`).
+ */
+export type ProfileEnd =
+  | { end: "web identity"; tokenFile: string; profile: string }
+  | { end: "instance metadata" };
+
+export function profileEnd(
+  name: string,
+  files: AwsSharedFiles,
+  visited: readonly string[] = [],
+): ProfileEnd | undefined {
+  const profile = files.profiles.get(name);
+  if (profile === undefined) return undefined;
+  const fromSource = (source: string | undefined): ProfileEnd | undefined =>
+    source === "Ec2InstanceMetadata" ? { end: "instance metadata" } : undefined;
+  if (profileLacks(name, files) !== undefined)
+    return visited.length > 0 && !has(profile, "role_arn")
+      ? fromSource(profile.credential_source)
+      : undefined;
+  if (visited.length > 0 && isStatic(profile)) return undefined;
+  if (isAssumeRole(profile)) {
+    const sourceName = profile.source_profile;
+    if (sourceName === undefined) return fromSource(profile.credential_source);
+    return visited.includes(sourceName) ? undefined : profileEnd(sourceName, files, [...visited, sourceName]);
+  }
+  if (isStatic(profile) || !isWebIdentity(profile)) return undefined;
+  return { end: "web identity", tokenFile: profile.web_identity_token_file ?? "", profile: name };
+}
+
 const staticKeys = (profile: AwsProfile): Expiring<AwsCredentials> => ({
   value: withToken(
     profile.aws_access_key_id ?? "",

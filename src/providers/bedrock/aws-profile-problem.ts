@@ -1,7 +1,13 @@
 import { existsSync } from "node:fs";
 import { type AwsCredentialStep, awsCredentialStep, type ConfigKeys } from "./aws-credential-step.ts";
 import { awsEndpoint, BEDROCK_RUNTIME, STS } from "./aws-endpoint.ts";
-import { exchangedAtSts, givesCredentials, profileLacks } from "./aws-profile-credentials.ts";
+import {
+  exchangedAtSts,
+  givesCredentials,
+  type ProfileEnd,
+  profileEnd,
+  profileLacks,
+} from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { environmentApiKey } from "./bedrock-api-key.ts";
@@ -20,8 +26,8 @@ interface AwsProvider {
 
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
- * credentials, naming it and who named it; else that the environment's web identity token file,
- * where the chain reads it, is not there; else that it has no region at all; undefined when the
+ * credentials, naming it and who named it; else that the web identity token file the chain reads
+ * (the environment's, or a profile's) is not there; else that it has no region at all; undefined when the
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
@@ -36,7 +42,7 @@ export function awsProfileProblem(
   env: Env,
 ): { problem: string; credentials: boolean } | undefined {
   const chain = chainStepOf(provider, env);
-  const problem = profileProblem(provider, env) ?? missingWebIdentityFile(chain);
+  const problem = profileProblem(provider, env) ?? missingWebIdentityFile(chain, env);
   if (problem !== undefined) return { problem, credentials: true };
   const region = awsRegion(provider, env);
   if (region === undefined)
@@ -92,15 +98,28 @@ function credentialsRefusedWhere(
 }
 
 /**
- * That `AWS_WEB_IDENTITY_TOKEN_FILE` (beside `AWS_ROLE_ARN`) does not exist, where the chain reads
- * it (its step, aws-credential-step.ts; no Bedrock API key). EKS's pod identity webhook mounts it
- * before the gateway starts: one not there is a wrong path, as Azure's federated token file is
- * said (missing-credentials.ts). Its contents are read at each exchange, never here.
+ * That a web identity token file does not exist where the chain reads it (its step,
+ * aws-credential-step.ts; no Bedrock API key): `AWS_WEB_IDENTITY_TOKEN_FILE` (beside
+ * `AWS_ROLE_ARN`), or the `web_identity_token_file` of the profile read, or of a source profile it
+ * leads to (`profileEnd`). EKS's pod identity webhook mounts it before the gateway starts: one not
+ * there is a wrong path, as Azure's federated token file is said (missing-credentials.ts). Its
+ * contents are read at each exchange, never here.
  */
-function missingWebIdentityFile(chain: AwsCredentialStep | undefined): string | undefined {
-  if (chain?.step !== "web identity" || existsSync(chain.tokenFile)) return undefined;
-  return `the web identity token file ${chain.tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE) does not exist`;
+function missingWebIdentityFile(chain: AwsCredentialStep | undefined, env: Env): string | undefined {
+  const end = chain?.step === "profile" ? endOf(chain, env) : undefined;
+  const [tokenFile, by] =
+    chain?.step === "web identity"
+      ? [chain.tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE"]
+      : end?.end === "web identity"
+        ? [end.tokenFile, `web_identity_token_file of profile ${end.profile}`]
+        : [];
+  if (tokenFile === undefined || existsSync(tokenFile)) return undefined;
+  return `the web identity token file ${tokenFile} (${by}) does not exist`;
 }
+
+/** Where the profile the chain reads ends (`profileEnd`), the shared files read again. */
+const endOf = (chain: AwsCredentialStep, env: Env): ProfileEnd | undefined =>
+  chain.step === "profile" ? profileEnd(chain.name, readSharedFiles(env)) : undefined;
 
 function profileProblem(provider: AwsProvider, env: Env): string | undefined {
   if (provider.aws) return undefined;

@@ -153,4 +153,34 @@ describe("mindgw config check: Bedrock's credential chain", () => {
     });
     expect(mounted).toMatchObject({ code: 0, stderr: "" });
   });
+
+  test("bedrock whose profile's role is sourced from EC2 instance metadata (credential_source = Ec2InstanceMetadata), with an endpoint mode the AWS SDKs refuse: valid, with a warning as the environment's case has", async () => {
+    const path = await writeConfig(bedrockOnly);
+    const aws = `${path}.aws-config`;
+    await Bun.write(
+      aws,
+      "[profile node]\nrole_arn = arn:aws:iam::123456789012:role/app\ncredential_source = Ec2InstanceMetadata\n\n[profile hop]\nrole_arn = arn:aws:iam::123456789012:role/hop\nsource_profile = node\n",
+    );
+    const env = {
+      AWS_CONFIG_FILE: aws,
+      AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials`,
+      AWS_EC2_METADATA_DISABLED: "false",
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: "",
+      AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv5",
+    };
+    // Before: nothing said, and each call's 502 alone told it.
+    for (const profile of ["node", "hop"]) {
+      const result = await runMindgw(["config", "check", "-c", path], {
+        env: { ...env, AWS_PROFILE: profile },
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr.trim()).toBe(
+        'warning: provider br (bedrock) has no usable credentials: EC2 instance metadata, where its credentials are got, cannot be asked: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5": expected IPv4 or IPv6, as the AWS SDKs read it; its calls will answer 502 (model m-br (route br/x))',
+      );
+    }
+    const ipv6 = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_PROFILE: "node", AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv6" },
+    });
+    expect(ipv6).toMatchObject({ code: 0, stderr: "" });
+  });
 });

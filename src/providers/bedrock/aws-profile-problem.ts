@@ -31,8 +31,8 @@ interface AwsProvider {
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
- * credentials are certain to be got there; else, where the chain ends at EC2 instance metadata, an
- * endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each makes every call a 502. Said at
+ * credentials are certain to be got there; else, where the chain ends at EC2 instance metadata (or
+ * a profile's role is sourced from it), an endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each makes every call a 502. Said at
  * start, at a reload and by `config check`; `credentials` false for a region or Bedrock endpoint
  * problem (its credentials may be fine: it cannot call AWS), true for STS's or instance metadata's
  * (it can get none).
@@ -70,8 +70,9 @@ function chainStepOf(provider: AwsProvider, env: Env): AwsCredentialStep | undef
  * is asked, as the SDKs refuse it, when the chain is certain to ask it (no Bedrock API key; the
  * chain's step, aws-credential-step.ts): STS's (FIPS beside AWS_ENDPOINT_URL_STS alone) for a role
  * or web identity profile (`exchangedAtSts`) or the environment's web identity; EC2 instance
- * metadata's (an endpoint mode other than IPv4 or IPv6) where the chain ends there, unless it is
- * turned off (`AWS_EC2_METADATA_DISABLED`).
+ * metadata's (an endpoint mode other than IPv4 or IPv6) where the chain ends there, or the
+ * profile's role is sourced from it (`credential_source = Ec2InstanceMetadata`, itself or a source
+ * profile's: `profileEnd`), unless it is turned off (`AWS_EC2_METADATA_DISABLED`).
  */
 function credentialsRefusedWhere(
   chain: AwsCredentialStep | undefined,
@@ -88,9 +89,11 @@ function credentialsRefusedWhere(
       exchangedAtSts(chain.profile));
   if (atSts) {
     const sts = awsEndpoint(STS, region, env, provider.profile).refused;
-    return sts === undefined ? undefined : `STS, where its credentials are got, cannot be asked: ${sts}`;
+    if (sts !== undefined) return `STS, where its credentials are got, cannot be asked: ${sts}`;
   }
-  if (chain.step !== "instance metadata" || instanceMetadataDisabled(env)) return undefined;
+  const atInstanceMetadata =
+    chain.step === "instance metadata" || endOf(chain, env)?.end === "instance metadata";
+  if (!atInstanceMetadata || instanceMetadataDisabled(env)) return undefined;
   const imds = instanceMetadataEndpoint(env, provider.profile).refused;
   return imds === undefined
     ? undefined

@@ -14,6 +14,8 @@ export interface ProfileContext extends StsCaller {
   now?: () => number;
   /** How long a `credential_process` may run (default 60 s). */
   processTimeoutMs?: number;
+  /** Waits between the container endpoint's tries (container-credentials.ts; default a timer). */
+  pause?: (ms: number) => Promise<void>;
 }
 
 const has = (profile: AwsProfile, key: string): boolean => typeof profile[key] === "string";
@@ -213,7 +215,7 @@ async function fromCredentialSource(
     case "Ec2InstanceMetadata":
       return context.instanceMetadata();
     case "EcsContainer":
-      return containerCredentials(context.provider, env, context.fetch, context.hold);
+      return containerCredentials(context);
     default:
       throw fail(
         `credential_source ${source} is not one of EcsContainer, Ec2InstanceMetadata or Environment`,

@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +34,32 @@ const full = endpoint("full", () =>
     : Response.json(keys("ASIAFULL")),
 );
 const ecs = endpoint("ecs", () => Response.json(keys("ASIAECS")));
+/** What `flaky` answers, one a request, in order (keys once they run out); "hang": no answer until the test ends. */
+const script: ("500" | "403" | "hang")[] = [];
+const hanging: (() => void)[] = [];
+const flaky = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch(request) {
+    heard.push({
+      endpoint: "flaky",
+      path: new URL(request.url).pathname,
+      authorization: request.headers.get("authorization"),
+    });
+    const next = script.shift();
+    if (next === "hang")
+      return new Promise<Response>((resolve) =>
+        hanging.push(() => resolve(new Response(null, { status: 504 }))),
+      );
+    if (next !== undefined) return Response.json({ code: "Unavailable" }, { status: Number(next) });
+    return Response.json(keys("ASIAFLAKY"));
+  },
+});
+/** The waits between tries, recorded and not slept: the chain is given this `pause`. */
+const paused: number[] = [];
+const pause = async (ms: number) => {
+  paused.push(ms);
+};
 const viaLoopback = ((input: string | URL | Request, init?: RequestInit) => {
   const url = new URL(input instanceof Request ? input.url : String(input));
   if (url.hostname === "169.254.170.2") url.host = `127.0.0.1:${ecs.port}`;
@@ -43,6 +69,7 @@ const dir = mkdtempSync(join(tmpdir(), "container-credentials-"));
 const tokenFile = join(dir, "eks-pod-identity-token");
 writeFileSync(tokenFile, "file-token\n");
 afterAll(() => {
+  flaky.stop(true);
   full.stop(true);
   ecs.stop(true);
   rmSync(dir, { recursive: true, force: true });
@@ -50,6 +77,11 @@ afterAll(() => {
 beforeEach(() => {
   heard.length = 0;
   fullDown = false;
+  paused.length = 0;
+  script.length = 0;
+});
+afterEach(() => {
+  for (const answer of hanging.splice(0)) answer();
 });
 
 // No ~/.aws of the host's: the shared files are none.
@@ -61,8 +93,10 @@ const fromContainer = (env: Record<string, string>) =>
     config: {},
     env: { ...NO_FILES, ...env },
     fetch: viaLoopback,
+    pause,
   }).get();
 const FULL = () => `http://127.0.0.1:${full.port}/v1/credentials`;
+const flakyUri = () => `http://127.0.0.1:${flaky.port}/v1/credentials`;
 
 describe("the container credentials endpoint, as the AWS SDK for JavaScript asks it", () => {
   test("both URIs set: FULL_URI is asked, and when it fails, ECS's _RELATIVE_URI (fromHttp, then fromContainerMetadata), with AWS_CONTAINER_AUTHORIZATION_TOKEN alone", async () => {
@@ -80,8 +114,9 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
       secretAccessKey: "s",
       sessionToken: "t",
     });
+    // FULL_URI tried four times (fromHttp's), then ECS's once (fromContainerMetadata's).
     expect(heard).toEqual([
-      { endpoint: "full", path: "/v1/credentials", authorization: "env-token" },
+      ...Array(4).fill({ endpoint: "full", path: "/v1/credentials", authorization: "env-token" }),
       { endpoint: "ecs", path: "/v2/credentials/task-id", authorization: "env-token" },
     ]);
   });
@@ -95,7 +130,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     });
     expect(got).toMatchObject({ accessKeyId: "ASIAECS" });
     expect(heard).toEqual([
-      { endpoint: "full", path: "/v1/credentials", authorization: "file-token" },
+      ...Array(4).fill({ endpoint: "full", path: "/v1/credentials", authorization: "file-token" }),
       { endpoint: "ecs", path: "/v2/credentials/task-id", authorization: null },
     ]);
   });
@@ -116,6 +151,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
         AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
       },
       fetch: failing,
+      pause,
     })
       .get()
       .catch((e: unknown) => e);
@@ -161,6 +197,36 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect((error as GatewayError).message).toContain(
       "could not get credentials for upstream br: the container credentials endpoint answered 500",
     );
-    expect(heard.map((one) => one.endpoint)).toEqual(["full"]);
+    expect(heard.map((one) => one.endpoint)).toEqual(["full", "full", "full", "full"]);
+  });
+});
+
+describe("fromHttp's tries, as @aws-sdk/credential-provider-http makes them: four (maxRetries 3), a second each (timeout 1000), a second apart", () => {
+  test("an endpoint that fails (a 500, then no answer within its second) answers on the third try; a second's pause before each try again", async () => {
+    script.push("500", "hang");
+    // Before: one ask of ten seconds, its 500 the failure.
+    expect(await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri() })).toMatchObject({
+      accessKeyId: "ASIAFLAKY",
+    });
+    expect(heard.map((one) => one.endpoint)).toEqual(["flaky", "flaky", "flaky"]);
+    expect(paused).toEqual([1_000, 1_000]);
+  });
+
+  test("one that keeps failing is asked four times, the token sent each time, and its last failure is the call's", async () => {
+    script.push("500", "500", "500", "403");
+    const error = await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri(),
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
+    }).catch((e: unknown) => e);
+    expect((error as GatewayError).message).toBe(
+      "could not get credentials for upstream br: the container credentials endpoint answered 403",
+    );
+    expect(heard.map((one) => one.authorization)).toEqual([
+      "env-token",
+      "env-token",
+      "env-token",
+      "env-token",
+    ]);
+    expect(paused).toEqual([1_000, 1_000, 1_000]);
   });
 });

@@ -7,6 +7,27 @@ import type { AwsCredentials } from "./aws-credentials.ts";
 
 type Env = Record<string, string | undefined>;
 
+/** What the container endpoint is asked with: the chain's (aws-profile-credentials.ts ProfileContext). */
+export interface ContainerAsk {
+  provider: string;
+  env: Env;
+  fetch: typeof fetch;
+  /** Told the authorization token before it is sent (aws-credentials.ts). */
+  hold?: ((secrets: readonly string[]) => void) | undefined;
+  /** Waits between tries (default: a timer; tests record them). */
+  pause?: ((ms: number) => Promise<void>) | undefined;
+}
+
+/**
+ * `fromHttp`'s tries (@aws-sdk/credential-provider-http: maxRetries 3, four in all), on any
+ * failure, each given `TRY_MS` and the next `TRY_MS` after (its timeout is also its delay);
+ * `fromContainerMetadata`'s one (@smithy/credential-provider-imds DEFAULT_MAX_RETRIES 0,
+ * DEFAULT_TIMEOUT 1000). An agent restarting answers within seconds, one not there fails in
+ * about seven, where one ask given ten seconds failed at a 500 or a blip.
+ */
+const HTTP_TRIES = 4;
+const TRY_MS = 1_000;
+
 /**
  * The keys of the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or
  * `_RELATIVE_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`): ECS, EKS Pod Identity, asked
@@ -20,12 +41,8 @@ type Env = Record<string, string | undefined>;
  * read them (the JS SDK's `fromHttp` takes the token first). The token is given to `hold` before
  * it is sent (aws-credentials.ts): an endpoint's refusal may quote it, and no config names it.
  */
-export async function containerCredentials(
-  provider: string,
-  env: Env,
-  doFetch: typeof fetch,
-  hold: ((secrets: readonly string[]) => void) | undefined,
-): Promise<Expiring<AwsCredentials>> {
+export async function containerCredentials(ask: ContainerAsk): Promise<Expiring<AwsCredentials>> {
+  const { provider, env, hold } = ask;
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
   // The fallback's token (the environment's alone) held with the first's: both may be sent.
@@ -35,25 +52,21 @@ export async function containerCredentials(
     if (secrets.length > 0) hold?.(secrets);
     return token;
   };
-  if (!full) return askEndpoint(provider, ecsUrl(relative), await held(), WHAT, doFetch);
+  if (!full) return askEndpoint(ask, ecsUrl(relative), await held(), WHAT, HTTP_TRIES);
   refuseUnsafeFullUri(provider, full);
   // Read before the try: a token file that cannot be read is no endpoint's failure, and the JS
   // chain goes on only past a CredentialsProviderError, which fromHttp's read error is not.
   const token = await held();
   try {
-    return await askEndpoint(provider, full, token, WHAT, doFetch);
+    return await askEndpoint(ask, full, token, WHAT, HTTP_TRIES);
   } catch (error) {
     if (!relative || !(error instanceof CredentialFailure)) throw error;
     const what = `${WHAT} of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)`;
-    return askEndpoint(
-      provider,
-      ecsUrl(relative),
-      env.AWS_CONTAINER_AUTHORIZATION_TOKEN,
-      what,
-      doFetch,
-    ).catch((fallback: unknown) => {
-      throw afterFullUri(fallback, error);
-    });
+    return askEndpoint(ask, ecsUrl(relative), env.AWS_CONTAINER_AUTHORIZATION_TOKEN, what, 1).catch(
+      (fallback: unknown) => {
+        throw afterFullUri(fallback, error);
+      },
+    );
   }
 }
 
@@ -95,19 +108,35 @@ const authorization = async (provider: string, env: Env): Promise<string | undef
       )
     : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
 
-/** One endpoint's keys; `what` names it in a failure. */
+/** One endpoint's keys, asked up to `tries` times, `TRY_MS` apart; `what` names it in a failure, the last try's. */
 async function askEndpoint(
-  provider: string,
+  ask: ContainerAsk,
   url: string,
   token: string | undefined,
   what: string,
-  doFetch: typeof fetch,
+  tries: number,
+): Promise<Expiring<AwsCredentials>> {
+  for (let tried = 1; ; tried++) {
+    try {
+      return await askOnce(ask, url, token, what);
+    } catch (error) {
+      if (tried >= tries || !(error instanceof CredentialFailure)) throw error;
+      await (ask.pause ?? Bun.sleep)(TRY_MS);
+    }
+  }
+}
+
+async function askOnce(
+  { provider, fetch: doFetch }: ContainerAsk,
+  url: string,
+  token: string | undefined,
+  what: string,
 ): Promise<Expiring<AwsCredentials>> {
   const headers: Record<string, string> = token ? { authorization: token } : {};
   // ECS's 169.254.170.2, EKS Pod Identity's agent, or a loopback FULL_URI: straight to it, no proxy.
   const reply = await fetchText(
     provider,
-    { url, init: { headers }, what, timeoutMs: 10_000, direct: true },
+    { url, init: { headers }, what, timeoutMs: TRY_MS, direct: true },
     doFetch,
   );
   const parsed = keysReply.safeParse(safeJson(reply));

@@ -183,4 +183,22 @@ describe("mindgw config check: Bedrock's credential chain", () => {
     });
     expect(ipv6).toMatchObject({ code: 0, stderr: "" });
   });
+
+  test("bedrock whose profile is an `aws login` one (login_session), named or the default: valid, with a warning saying what to do", async () => {
+    const path = await writeConfig(bedrockOnly);
+    const aws = `${path}.aws-config`;
+    await Bun.write(aws, "[profile dev]\nlogin_session = arn:aws:iam::123456789012:user/dev\n");
+    const files = { AWS_CONFIG_FILE: aws, AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials` };
+    const said = (profile: string, by: string) =>
+      `warning: provider br (bedrock) has no usable credentials: the AWS profile ${profile} is an \`aws login\` profile (login_session), whose cached session the gateway does not read or refresh: name a profile whose credential_process is \`aws configure export-credentials --profile ${profile} --format process\` (the AWS CLI refreshes the session), or give the gateway keys${by}; its calls will answer 502 (model m-br (route br/x))`;
+    // Before: "has no credentials (…)", as if it held none.
+    const named = await runMindgw(["config", "check", "-c", path], { env: { ...files, AWS_PROFILE: "dev" } });
+    expect(named.code).toBe(0);
+    expect(named.stderr.trim()).toBe(said("dev", " (named by AWS_PROFILE)"));
+    // The default profile, the chain's source: before, nothing said.
+    await Bun.write(aws, "[default]\nlogin_session = arn:aws:iam::123456789012:user/dev\n");
+    const byDefault = await runMindgw(["config", "check", "-c", path], { env: files });
+    expect(byDefault.code).toBe(0);
+    expect(byDefault.stderr.trim()).toBe(said("default", ""));
+  });
 });

@@ -36,14 +36,24 @@ const isSso = (profile: AwsProfile) =>
     has(profile, key),
   );
 
+/**
+ * An `aws login` profile (AWS CLI 2.32+; @aws-sdk/credential-provider-ini isLoginProfile): its
+ * credentials live 15 minutes in ~/.aws/login/cache (AWS_LOGIN_CACHE_DIRECTORY), refreshed by the
+ * SDKs at AWS Sign-In with a DPoP-signed refresh token (@aws-sdk/credential-provider-login), a
+ * protocol AWS documents no wire format of and the gateway does not speak.
+ */
+const isLogin = (profile: AwsProfile) => has(profile, "login_session");
+
 const fromKinds = (profile: AwsProfile): boolean =>
   isStatic(profile) || isAssumeRole(profile) || isWebIdentity(profile) || has(profile, "credential_process");
 
 /**
  * Whether a profile says how to get credentials at all (one with only `region` does not). An SSO
- * one does, though the gateway refuses it (`profileLacks`): it is the source, not passed over.
+ * or `aws login` one does, though the gateway refuses it (`profileLacks`): it is the source, not
+ * passed over, as in the AWS SDKs.
  */
-export const givesCredentials = (profile: AwsProfile): boolean => fromKinds(profile) || isSso(profile);
+export const givesCredentials = (profile: AwsProfile): boolean =>
+  fromKinds(profile) || isSso(profile) || isLogin(profile);
 
 /**
  * Whether the profile's own credentials are got at STS (`resolve`'s order for the profile named or
@@ -75,6 +85,8 @@ export function profileLacks(name: string, files: AwsSharedFiles, withPaths = fa
   const where = withPaths ? filesRead(files) : THE_FILES;
   if (profile === undefined) return `no AWS profile ${name} in ${where}`;
   if (!givesCredentials(profile)) return `the AWS profile ${name} in ${where} has no credentials (${KINDS})`;
+  if (!fromKinds(profile) && isLogin(profile))
+    return `the AWS profile ${name} is an \`aws login\` profile (login_session), whose cached session the gateway does not read or refresh: name a profile whose credential_process is \`aws configure export-credentials --profile ${name} --format process\` (the AWS CLI refreshes the session), or give the gateway keys`;
   if (!fromKinds(profile))
     return `the AWS profile ${name} is an IAM Identity Center (SSO) profile, which the gateway does not sign in with: run \`aws sso login --profile ${name}\` and give the gateway its credentials (\`aws configure export-credentials --profile ${name} --format env\`), or name a profile whose credential_process is \`aws configure export-credentials --profile ${name} --format process\``;
   return undefined;

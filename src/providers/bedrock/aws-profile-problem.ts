@@ -26,7 +26,8 @@ interface AwsProvider {
 
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
- * credentials, naming it and who named it; else that the web identity token file the chain reads
+ * credentials, naming it and who named it; else why the default profile, where the chain reads
+ * them, is refused (SSO, `aws login`); else that the web identity token file the chain reads
  * (the environment's, or a profile's) is not there; else that it has no region at all; undefined when the
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
@@ -42,7 +43,10 @@ export function awsProfileProblem(
   env: Env,
 ): { problem: string; credentials: boolean } | undefined {
   const chain = chainStepOf(provider, env);
-  const problem = profileProblem(provider, env) ?? missingWebIdentityFile(chain, env);
+  const problem =
+    profileProblem(provider, env) ??
+    defaultProfileRefused(chain, provider, env) ??
+    missingWebIdentityFile(chain, env);
   if (problem !== undefined) return { problem, credentials: true };
   const region = awsRegion(provider, env);
   if (region === undefined)
@@ -123,6 +127,20 @@ function missingWebIdentityFile(chain: AwsCredentialStep | undefined, env: Env):
 /** Where the profile the chain reads ends (`profileEnd`), the shared files read again. */
 const endOf = (chain: AwsCredentialStep, env: Env): ProfileEnd | undefined =>
   chain.step === "profile" ? profileEnd(chain.name, readSharedFiles(env)) : undefined;
+
+/**
+ * Why the default profile, the chain's source though no one named it (its step), gives no
+ * credentials the gateway takes: an IAM Identity Center (SSO) or `aws login` one (`profileLacks`),
+ * every call a 502 as for one named.
+ */
+function defaultProfileRefused(
+  chain: AwsCredentialStep | undefined,
+  provider: AwsProvider,
+  env: Env,
+): string | undefined {
+  if (chain?.step !== "profile" || namedProfile(provider.profile, env) !== undefined) return undefined;
+  return profileLacks(chain.name, readSharedFiles(env), true);
+}
 
 function profileProblem(provider: AwsProvider, env: Env): string | undefined {
   if (provider.aws) return undefined;

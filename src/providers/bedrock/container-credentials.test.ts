@@ -99,44 +99,49 @@ const FULL = () => `http://127.0.0.1:${full.port}/v1/credentials`;
 const flakyUri = () => `http://127.0.0.1:${flaky.port}/v1/credentials`;
 
 describe("the container credentials endpoint, as the AWS SDK for JavaScript asks it", () => {
-  test("both URIs set: FULL_URI is asked, and when it fails, ECS's _RELATIVE_URI (fromHttp, then fromContainerMetadata), with AWS_CONTAINER_AUTHORIZATION_TOKEN alone", async () => {
+  // @aws-sdk/credential-provider-http since aws/aws-sdk-js-v3#8159 (2026-07): _RELATIVE_URI over
+  // FULL_URI ("awsContainerCredentialsRelativeUri will take precedence"), the token file over the
+  // token, as the SDKs' reference and botocore have them.
+  const BOTH = {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+  };
+
+  test("both URIs set: ECS's _RELATIVE_URI is asked, FULL_URI never", async () => {
+    // Before: FULL_URI asked first.
     const env = {
+      ...BOTH,
       AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
       AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
     };
-    expect(await fromContainer(env)).toMatchObject({ accessKeyId: "ASIAFULL" });
-    expect(heard).toEqual([{ endpoint: "full", path: "/v1/credentials", authorization: "env-token" }]);
-    heard.length = 0;
-    fullDown = true;
     expect(await fromContainer(env)).toEqual({
       accessKeyId: "ASIAECS",
       secretAccessKey: "s",
       sessionToken: "t",
     });
-    // FULL_URI tried four times (fromHttp's), then ECS's once (fromContainerMetadata's).
-    expect(heard).toEqual([
-      ...Array(4).fill({ endpoint: "full", path: "/v1/credentials", authorization: "env-token" }),
-      { endpoint: "ecs", path: "/v2/credentials/task-id", authorization: "env-token" },
-    ]);
+    expect(heard).toEqual([{ endpoint: "ecs", path: "/v2/credentials/task-id", authorization: "env-token" }]);
   });
 
-  test("the fallback to _RELATIVE_URI sends no token of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (fromContainerMetadata reads none)", async () => {
-    fullDown = true;
-    const got = await fromContainer({
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+  test("both tokens set: the file's is sent, to _RELATIVE_URI as to FULL_URI", async () => {
+    const tokens = {
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+    };
+    expect(
+      await fromContainer({ ...BOTH, AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(), ...tokens }),
+    ).toMatchObject({
+      accessKeyId: "ASIAECS",
     });
-    expect(got).toMatchObject({ accessKeyId: "ASIAECS" });
-    expect(heard).toEqual([
-      ...Array(4).fill({ endpoint: "full", path: "/v1/credentials", authorization: "file-token" }),
-      { endpoint: "ecs", path: "/v2/credentials/task-id", authorization: null },
+    expect(await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(), ...tokens })).toMatchObject({
+      accessKeyId: "ASIAFULL",
+    });
+    expect(heard.map((one) => [one.endpoint, one.authorization])).toEqual([
+      ["ecs", "file-token"],
+      ["full", "file-token"],
     ]);
   });
 
-  test("both failing, the call's 502 says the fallback's failure and names both; its log detail keeps FULL_URI's failure", async () => {
-    fullDown = true;
+  test("_RELATIVE_URI failing is the failure, its own, after its four tries: FULL_URI is not fallen back to", async () => {
     const failing = ((input: string | URL | Request, init?: RequestInit) =>
       String(input).includes("169.254.170.2")
         ? Promise.resolve(new Response("no", { status: 404 }))
@@ -145,39 +150,31 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
       provider: "br",
       region: "us-east-1",
       config: {},
-      env: {
-        ...NO_FILES,
-        AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
-        AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
-      },
+      env: { ...NO_FILES, ...BOTH, AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL() },
       fetch: failing,
       pause,
     })
       .get()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
-    expect((error as GatewayError).status).toBe(502);
-    expect((error as GatewayError).message).toContain(
-      "could not get credentials for upstream br: the container credentials endpoint of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)",
+    expect((error as GatewayError).message).toBe(
+      "could not get credentials for upstream br: the container credentials endpoint answered 404",
     );
-    // FULL_URI's failure is kept for the log (the route-failed and access lines' `detail`), never
-    // the caller's answer: the operator reads why each endpoint failed.
-    expect((error as GatewayError).detail).toContain(
-      "AWS_CONTAINER_CREDENTIALS_FULL_URI failed first: could not get credentials for upstream br: the container credentials endpoint answered 500",
-    );
-  });
-
-  test("a FULL_URI refused (plain http off loopback) is the failure, _RELATIVE_URI not asked: the SDK's checkUrl throws before its chain runs", async () => {
-    const error = await fromContainer({
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.1.2.3/creds",
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
-      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
-    }).catch((e: unknown) => e);
-    expect((error as GatewayError).message).toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI is plain http");
     expect(heard).toEqual([]);
+    expect(paused).toEqual([1_000, 1_000, 1_000]);
   });
 
-  test("a token file that cannot be read is the failure, _RELATIVE_URI not asked: fromHttp's read error is no CredentialsProviderError, which alone lets the chain go on", async () => {
+  test("a FULL_URI that would be refused (plain http off loopback) is not read while _RELATIVE_URI is set: the SDK checks the URL it asks", async () => {
+    const got = await fromContainer({ ...BOTH, AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.1.2.3/creds" });
+    expect(got).toMatchObject({ accessKeyId: "ASIAECS" });
+    const alone = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.1.2.3/creds" }).catch(
+      (e: unknown) => e,
+    );
+    expect((alone as GatewayError).message).toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI is plain http");
+    expect(heard.map((one) => one.endpoint)).toEqual(["ecs"]);
+  });
+
+  test("a token file that cannot be read is the failure, nothing asked", async () => {
     const error = await fromContainer({
       AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
       AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
@@ -189,7 +186,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect(heard).toEqual([]);
   });
 
-  test("FULL_URI alone, failing: the failure is its own (no ECS endpoint asked)", async () => {
+  test("FULL_URI alone, failing: the failure is its own after its four tries (no ECS endpoint asked)", async () => {
     fullDown = true;
     const error = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL() }).catch(
       (e: unknown) => e,

@@ -3,6 +3,7 @@ import { CredentialFailure, credentialFailure } from "../credentials/credential-
 import { fetchText, type TokenRequest, timedOut } from "../credentials/fetch-token.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
+import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
 
 type Env = Record<string, string | undefined>;
@@ -28,11 +29,22 @@ export const instanceMetadataDisabled = (env: Env): boolean =>
   !!env.AWS_EC2_METADATA_DISABLED && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== "false";
 
 /**
- * AWS_EC2_METADATA_V1_DISABLED set to anything but `false` (or empty) keeps the fallback to IMDSv1
- * from being taken, as in the AWS SDKs.
+ * What keeps the fallback to IMDSv1 from being taken, as the AWS SDKs read it
+ * (@smithy/credential-provider-imds loadConfig): `AWS_EC2_METADATA_V1_DISABLED` set to anything but
+ * `false` (an empty one is `false`, its profile unread), else, unset, the profile's
+ * `ec2_metadata_v1_disabled` read so (the config file's, `profile:`, else `AWS_PROFILE`, else
+ * `default`); undefined when neither blocks it.
  */
-const v1Disabled = (env: Env): boolean =>
-  !!env.AWS_EC2_METADATA_V1_DISABLED && env.AWS_EC2_METADATA_V1_DISABLED.toLowerCase() !== "false";
+function v1DisabledBy(env: Env, profileName: string | undefined): string | undefined {
+  const blocks = (value: string | undefined) => !!value && value.toLowerCase() !== "false";
+  const fromEnv = env.AWS_EC2_METADATA_V1_DISABLED;
+  if (fromEnv !== undefined) return blocks(fromEnv) ? "AWS_EC2_METADATA_V1_DISABLED" : undefined;
+  const name = namedProfile(profileName, env) ?? "default";
+  const profile = readSharedFiles(env).configProfiles.get(name);
+  return blocks(profile?.ec2_metadata_v1_disabled)
+    ? `ec2_metadata_v1_disabled of profile ${name}`
+    : undefined;
+}
 
 /** Token PUT answers that say IMDSv2 is not there to ask (off, or a proxy in the way): IMDSv1 from then on. */
 const NO_V2 = new Set([403, 404, 405]);
@@ -83,11 +95,12 @@ export function instanceMetadataCredentials(
           (answered !== undefined && NO_V2.has(answered)) ||
           (answered === undefined && timedOut(causeOf(error)));
         if (answered === 400) throw error;
-        if (v1Disabled(env)) {
+        const blockedBy = v1DisabledBy(env, profile);
+        if (blockedBy !== undefined) {
           if (!noV2) throw error;
           throw credentialFailure(
             provider,
-            `${WHAT} gave no IMDSv2 session token (${answered ?? "no answer"}), and the IMDSv1 fallback is disabled (AWS_EC2_METADATA_V1_DISABLED)`,
+            `${WHAT} gave no IMDSv2 session token (${answered ?? "no answer"}), and the IMDSv1 fallback is disabled (${blockedBy})`,
           );
         }
         v1Only = noV2;

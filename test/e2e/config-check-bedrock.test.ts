@@ -178,6 +178,13 @@ describe("mindgw config check: Bedrock's credential chain", () => {
         'warning: provider br (bedrock) has no usable credentials: EC2 instance metadata, where its credentials are got, cannot be asked: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5": expected IPv4 or IPv6, as the AWS SDKs read it; its calls will answer 502 (model m-br (route br/x))',
       );
     }
+    // AWS_EC2_METADATA_DISABLED turns off the chain's last step, not a credential_source's ask: still said.
+    const disabled = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_PROFILE: "node", AWS_EC2_METADATA_DISABLED: "true" },
+    });
+    expect(disabled.stderr).toContain(
+      "EC2 instance metadata, where its credentials are got, cannot be asked",
+    );
     const ipv6 = await runMindgw(["config", "check", "-c", path], {
       env: { ...env, AWS_PROFILE: "node", AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv6" },
     });

@@ -7,7 +7,7 @@ import { type ProfileContext, profileCredentials } from "./aws-profile-credentia
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { assumeRoleWithWebIdentity } from "./aws-sts.ts";
 import { containerCredentials } from "./container-credentials.ts";
-import { instanceMetadataCredentials } from "./ec2-instance-metadata.ts";
+import { instanceMetadataCredentials, unlessDisabled } from "./ec2-instance-metadata.ts";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -137,7 +137,7 @@ function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCrede
     return () => assumeRoleWithWebIdentity(context, identity);
   }
   if (end.step === "container") return () => containerCredentials(context);
-  return context.instanceMetadata;
+  return unlessDisabled(context.provider, env, context.instanceMetadata);
 }
 
 /** A source gone (its provider replaced by a reload and collected) lets go of what it held. */

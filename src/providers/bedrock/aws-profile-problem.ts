@@ -76,7 +76,8 @@ function chainStepOf(provider: AwsProvider, env: Env): AwsCredentialStep | undef
  * or web identity profile (`exchangedAtSts`) or the environment's web identity; EC2 instance
  * metadata's (an endpoint mode other than IPv4 or IPv6) where the chain ends there, or the
  * profile's role is sourced from it (`credential_source = Ec2InstanceMetadata`, itself or a source
- * profile's: `profileEnd`), unless it is turned off (`AWS_EC2_METADATA_DISABLED`).
+ * profile's: `profileEnd`, which `AWS_EC2_METADATA_DISABLED` does not turn off), the chain's last
+ * step unless it is turned off.
  */
 function credentialsRefusedWhere(
   chain: AwsCredentialStep | undefined,
@@ -95,9 +96,11 @@ function credentialsRefusedWhere(
     const sts = awsEndpoint(STS, region, env, provider.profile).refused;
     if (sts !== undefined) return `STS, where its credentials are got, cannot be asked: ${sts}`;
   }
+  // The chain's last step may be turned off; a profile's credential_source asks it all the same.
   const atInstanceMetadata =
-    chain.step === "instance metadata" || endOf(chain, env)?.end === "instance metadata";
-  if (!atInstanceMetadata || instanceMetadataDisabled(env)) return undefined;
+    (chain.step === "instance metadata" && !instanceMetadataDisabled(env)) ||
+    endOf(chain, env)?.end === "instance metadata";
+  if (!atInstanceMetadata) return undefined;
   const imds = instanceMetadataEndpoint(env, provider.profile).refused;
   return imds === undefined
     ? undefined

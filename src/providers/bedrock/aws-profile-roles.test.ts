@@ -26,8 +26,19 @@ beforeAll(() => {
     hostname: "127.0.0.1",
     port: 0,
     async fetch(req) {
-      if (new URL(req.url).pathname === "/container")
+      const { pathname } = new URL(req.url);
+      if (pathname === "/container")
         return Response.json({ AccessKeyId: "SRC", SecretAccessKey: "src-secret", Token: "container-token" });
+      // EC2 instance metadata (IMDSv2): a session token, the instance profile's role, its keys.
+      if (pathname === "/latest/api/token") return new Response("imds-session");
+      if (pathname === "/latest/meta-data/iam/security-credentials/") return new Response("node-role");
+      if (pathname === "/latest/meta-data/iam/security-credentials/node-role")
+        return Response.json({
+          Code: "Success",
+          AccessKeyId: "SRC",
+          SecretAccessKey: "src-secret",
+          Token: "imds-token",
+        });
       const body = await req.text();
       const form = Object.fromEntries(new URLSearchParams(body));
       const signedBy = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1];
@@ -211,6 +222,21 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
     );
     const made = await callsOf(() => source(env).get());
     expect(made.map((c) => [c.form.RoleArn, c.signedBy])).toEqual([["arn:aws:iam::1:role/ci", "SRC"]]);
+  });
+
+  test("Ec2InstanceMetadata: the instance's credentials sign it, though AWS_EC2_METADATA_DISABLED turns off the chain's last step (resolveCredentialSource asks fromInstanceMetadata all the same)", async () => {
+    // filesEnv sets AWS_EC2_METADATA_DISABLED=true. Before: a 502, "EC2 instance metadata is disabled".
+    const env = filesEnv(
+      "[profile node]\nrole_arn = arn:aws:iam::1:role/node\ncredential_source = Ec2InstanceMetadata\n",
+      {
+        AWS_PROFILE: "node",
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${server.port}`,
+      },
+    );
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((c) => [c.form.RoleArn, c.signedBy, c.sessionToken])).toEqual([
+      ["arn:aws:iam::1:role/node", "SRC", "imds-token"],
+    ]);
   });
 
   test("EcsContainer: the container endpoint's credentials sign it; a source profile with only credential_source gives them", async () => {

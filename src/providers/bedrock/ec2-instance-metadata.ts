@@ -69,8 +69,6 @@ export function instanceMetadataCredentials(
 ): () => Promise<Expiring<AwsCredentials>> {
   let v1Only = false;
   return async () => {
-    if (instanceMetadataDisabled(env))
-      throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
     const endpoint = instanceMetadataEndpoint(env, profile);
     if (endpoint.refused !== undefined) throw credentialFailure(provider, endpoint.refused);
     const base = endpoint.url;
@@ -115,6 +113,24 @@ export function instanceMetadataCredentials(
     }
   };
 }
+
+/**
+ * The chain's last step: instance metadata, unless `AWS_EC2_METADATA_DISABLED` turns it off
+ * (@aws-sdk/credential-provider-node remoteProvider). A profile's `credential_source =
+ * Ec2InstanceMetadata` asks it all the same, as the SDK's resolveCredentialSource calls
+ * fromInstanceMetadata without that check.
+ */
+export const unlessDisabled =
+  (
+    provider: string,
+    env: Env,
+    fetchKeys: () => Promise<Expiring<AwsCredentials>>,
+  ): (() => Promise<Expiring<AwsCredentials>>) =>
+  async () => {
+    if (instanceMetadataDisabled(env))
+      throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
+    return fetchKeys();
+  };
 
 const causeOf = (error: unknown): unknown => (error instanceof Error ? error.cause : undefined);
 

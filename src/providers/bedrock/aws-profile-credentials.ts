@@ -6,10 +6,11 @@ import type { AwsProfile, AwsSharedFiles } from "./aws-shared-files.ts";
 import { assumeRole, assumeRoleWithWebIdentity, type StsCaller } from "./aws-sts.ts";
 import { containerCredentials } from "./container-credentials.ts";
 import { processCredentials } from "./credential-process.ts";
+import type { InstanceMetadataKeys } from "./ec2-instance-metadata.ts";
 
 /** What a profile's credentials are fetched with besides the files: STS's caller, and EC2 instance metadata's fetch. */
 export interface ProfileContext extends StsCaller {
-  instanceMetadata: () => Promise<Expiring<AwsCredentials>>;
+  instanceMetadata: InstanceMetadataKeys;
   /** The clock a session's default name is made from, and a process's expiry checked by. */
   now?: () => number;
   /** How long a `credential_process` may run (default 60 s). */
@@ -126,7 +127,7 @@ async function resolve(
   if (profile === undefined || lacks !== undefined) {
     // A source profile without credentials but with `credential_source`: that source's, for the role before it.
     if (profile && visited.length > 0 && has(profile, "credential_source") && !has(profile, "role_arn"))
-      return fromCredentialSource(profile.credential_source ?? "", fail, context);
+      return fromCredentialSource(name, profile.credential_source ?? "", fail, context);
     throw credentialFailure(provider, lacks ?? name, { detail: filesRead(files) });
   }
   if (visited.length > 0 && isStatic(profile)) return staticKeys(profile);
@@ -141,7 +142,7 @@ async function resolve(
     const source =
       sourceName !== undefined
         ? await resolve(sourceName, files, context, [...path, sourceName])
-        : await fromCredentialSource(profile.credential_source ?? "", fail, context);
+        : await fromCredentialSource(name, profile.credential_source ?? "", fail, context);
     const duration = Number.parseInt(profile.duration_seconds ?? "3600", 10);
     return assumeRole(context, source.value, {
       roleArn: profile.role_arn ?? "",
@@ -211,6 +212,7 @@ const staticKeys = (profile: AwsProfile): Expiring<AwsCredentials> => ({
 
 /** A `credential_source`'s credentials (@aws-sdk/credential-provider-ini resolveCredentialSource). */
 async function fromCredentialSource(
+  name: string,
   source: string,
   fail: (why: string) => Error,
   context: ProfileContext,
@@ -225,7 +227,10 @@ async function fromCredentialSource(
         expiresAt: Number.POSITIVE_INFINITY,
       };
     case "Ec2InstanceMetadata":
-      return context.instanceMetadata();
+      // Its failure names the profile that asked, not the chain's end (what was tried before it).
+      return context.instanceMetadata(
+        `the AWS profile ${name}: credential_source Ec2InstanceMetadata: EC2 instance metadata`,
+      );
     case "EcsContainer":
       return containerCredentials(context);
     default:

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifySigV4 } from "../../../test/fake-cloud/sigv4-verify.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { AwsClock } from "./aws-clock.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
 
@@ -237,6 +238,20 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
     expect(made.map((c) => [c.form.RoleArn, c.signedBy, c.sessionToken])).toEqual([
       ["arn:aws:iam::1:role/node", "SRC", "imds-token"],
     ]);
+  });
+
+  test("Ec2InstanceMetadata not there (off EC2): the 502 names the profile's credential_source, not the chain's end", async () => {
+    const env = filesEnv(
+      "[profile node]\nrole_arn = arn:aws:iam::1:role/node\ncredential_source = Ec2InstanceMetadata\n",
+      {
+        AWS_PROFILE: "node",
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${freePort()}`,
+      },
+    );
+    // Before: "no AWS credentials in config, the environment (…) or the default profile (~/.aws), and EC2 instance metadata could not be reached", though a profile was named.
+    expect(await failure(env)).toBe(
+      "could not get credentials for upstream br: the AWS profile node: credential_source Ec2InstanceMetadata: EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
+    );
   });
 
   test("EcsContainer: the container endpoint's credentials sign it; a source profile with only credential_source gives them", async () => {

@@ -60,15 +60,21 @@ const NO_V2 = new Set([403, 404, 405]);
  * endpoint or endpoint mode of the environment or the profile: IPv6's `http://[fd00:ec2::254]`,
  * a test's fake).
  */
+/**
+ * The instance profile's keys, asked of instance metadata; `what` says who asked in a failure's
+ * words (the chain's end by default: what was tried before it, and it).
+ */
+export type InstanceMetadataKeys = (what?: string) => Promise<Expiring<AwsCredentials>>;
+
 export function instanceMetadataCredentials(
   provider: string,
   env: Env,
   doFetch: typeof fetch,
   /** The profile named in config (`profile:`), whose settings may say where instance metadata is. */
   profile?: string,
-): () => Promise<Expiring<AwsCredentials>> {
+): InstanceMetadataKeys {
   let v1Only = false;
-  return async () => {
+  return async (what = WHAT) => {
     const endpoint = instanceMetadataEndpoint(env, profile);
     if (endpoint.refused !== undefined) throw credentialFailure(provider, endpoint.refused);
     const base = endpoint.url;
@@ -76,7 +82,7 @@ export function instanceMetadataCredentials(
     const get = (path: string, init: TokenRequest["init"]) =>
       fetchText(
         provider,
-        { url: `${base}${path}`, init, what: WHAT, timeoutMs: TIMEOUT_MS, direct: true },
+        { url: `${base}${path}`, init, what, timeoutMs: TIMEOUT_MS, direct: true },
         doFetch,
       );
     let headers: Record<string, string> = {};
@@ -98,14 +104,14 @@ export function instanceMetadataCredentials(
           if (!noV2) throw error;
           throw credentialFailure(
             provider,
-            `${WHAT} gave no IMDSv2 session token (${answered ?? "no answer"}), and the IMDSv1 fallback is disabled (${blockedBy})`,
+            `${what} gave no IMDSv2 session token (${answered ?? "no answer"}), and the IMDSv1 fallback is disabled (${blockedBy})`,
           );
         }
         v1Only = noV2;
       }
     }
     try {
-      return await roleKeys(provider, get, headers);
+      return await roleKeys(provider, get, headers, what);
     } catch (error) {
       // IMDSv2 is required again (the instance's HttpTokens changed): the next fetch asks for a token.
       if (error instanceof CredentialFailure && error.answered === 401) v1Only = false;
@@ -121,11 +127,7 @@ export function instanceMetadataCredentials(
  * fromInstanceMetadata without that check.
  */
 export const unlessDisabled =
-  (
-    provider: string,
-    env: Env,
-    fetchKeys: () => Promise<Expiring<AwsCredentials>>,
-  ): (() => Promise<Expiring<AwsCredentials>>) =>
+  (provider: string, env: Env, fetchKeys: InstanceMetadataKeys): (() => Promise<Expiring<AwsCredentials>>) =>
   async () => {
     if (instanceMetadataDisabled(env))
       throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
@@ -139,13 +141,14 @@ async function roleKeys(
   provider: string,
   get: (path: string, init: TokenRequest["init"]) => Promise<string>,
   headers: Record<string, string>,
+  what: string,
 ): Promise<Expiring<AwsCredentials>> {
   const role = (await get(ROLES_PATH, { headers })).split("\n")[0]?.trim();
-  if (!role) throw credentialFailure(provider, `${WHAT} names no role (no instance profile attached)`);
+  if (!role) throw credentialFailure(provider, `${what} names no role (no instance profile attached)`);
   const parsed = keysReply.safeParse(safeJson(await get(ROLES_PATH + encodeURIComponent(role), { headers })));
-  if (!parsed.success) throw credentialFailure(provider, `${WHAT} sent no keys`);
+  if (!parsed.success) throw credentialFailure(provider, `${what} sent no keys`);
   const { AccessKeyId, SecretAccessKey, Token, Expiration, Code } = parsed.data;
   if (Code !== undefined && Code !== "Success")
-    throw credentialFailure(provider, `${WHAT} sent no keys`, { detail: Code });
+    throw credentialFailure(provider, `${what} sent no keys`, { detail: Code });
   return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
 }

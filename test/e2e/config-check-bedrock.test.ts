@@ -103,6 +103,15 @@ describe("mindgw config check: Bedrock's credential chain", () => {
     expect(refused.stderr.trim()).toBe(
       'warning: provider br (bedrock) has no usable credentials: EC2 instance metadata, where its credentials are got, cannot be asked: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5": expected IPv4 or IPv6, as the AWS SDKs read it; its calls will answer 502 (model m-br (route br/x))',
     );
+    // An empty AWS_EC2_METADATA_DISABLED is unset, as the AWS SDK for JavaScript reads it: the step is on, and warned of.
+    const emptyOff = await runMindgw(["config", "check", "-c", path], {
+      env: {
+        ...atInstanceMetadata,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv5",
+        AWS_EC2_METADATA_DISABLED: "",
+      },
+    });
+    expect(emptyOff).toMatchObject({ code: 0, stderr: refused.stderr });
     for (const env of [
       { ...atInstanceMetadata, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv6" },
       {
@@ -114,5 +123,89 @@ describe("mindgw config check: Bedrock's credential chain", () => {
       const result = await runMindgw(["config", "check", "-c", path], { env });
       expect(result).toMatchObject({ code: 0, stderr: "" });
     }
+  });
+
+  test("bedrock whose profile's web identity token file is not there (the profile named, default, or a role's source_profile): valid, with a warning naming the file and the profile, once", async () => {
+    const path = await writeConfig(bedrockOnly);
+    const aws = `${path}.aws-config`;
+    const absent = `${path}.unmounted-token`;
+    await Bun.write(
+      aws,
+      `[profile irsa]\nrole_arn = arn:aws:iam::123456789012:role/app\nweb_identity_token_file = ${absent}\n\n[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/ops\nsource_profile = irsa\n\n[default]\nrole_arn = arn:aws:iam::123456789012:role/app\nweb_identity_token_file = ${absent}\n`,
+    );
+    const files = { AWS_CONFIG_FILE: aws, AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials` };
+    const said = (profile: string) =>
+      `warning: provider br (bedrock) has no usable credentials: the web identity token file ${absent} (web_identity_token_file of profile ${profile}) does not exist; its calls will answer 502 (model m-br (route br/x))`;
+    // Before: nothing said, and every call a 502 at its first exchange.
+    for (const [env, profile] of [
+      [{ ...files, AWS_PROFILE: "irsa" }, "irsa"],
+      [{ ...files, AWS_PROFILE: "ops" }, "irsa"],
+      [files, "default"],
+    ] as const) {
+      const result = await runMindgw(["config", "check", "-c", path], { env });
+      expect(result.code).toBe(0);
+      expect(result.stderr.trim()).toBe(said(profile));
+    }
+    // Mounted: nothing said.
+    await Bun.write(absent, "eyJ.token");
+    const mounted = await runMindgw(["config", "check", "-c", path], {
+      env: { ...files, AWS_PROFILE: "ops" },
+    });
+    expect(mounted).toMatchObject({ code: 0, stderr: "" });
+  });
+
+  test("bedrock whose profile's role is sourced from EC2 instance metadata (credential_source = Ec2InstanceMetadata), with an endpoint mode the AWS SDKs refuse: valid, with a warning as the environment's case has", async () => {
+    const path = await writeConfig(bedrockOnly);
+    const aws = `${path}.aws-config`;
+    await Bun.write(
+      aws,
+      "[profile node]\nrole_arn = arn:aws:iam::123456789012:role/app\ncredential_source = Ec2InstanceMetadata\n\n[profile hop]\nrole_arn = arn:aws:iam::123456789012:role/hop\nsource_profile = node\n",
+    );
+    const env = {
+      AWS_CONFIG_FILE: aws,
+      AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials`,
+      AWS_EC2_METADATA_DISABLED: "false",
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: "",
+      AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv5",
+    };
+    // Before: nothing said, and each call's 502 alone told it.
+    for (const profile of ["node", "hop"]) {
+      const result = await runMindgw(["config", "check", "-c", path], {
+        env: { ...env, AWS_PROFILE: profile },
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr.trim()).toBe(
+        'warning: provider br (bedrock) has no usable credentials: EC2 instance metadata, where its credentials are got, cannot be asked: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5": expected IPv4 or IPv6, as the AWS SDKs read it; its calls will answer 502 (model m-br (route br/x))',
+      );
+    }
+    // AWS_EC2_METADATA_DISABLED turns off the chain's last step, not a credential_source's ask: still said.
+    const disabled = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_PROFILE: "node", AWS_EC2_METADATA_DISABLED: "true" },
+    });
+    expect(disabled.stderr).toContain(
+      "EC2 instance metadata, where its credentials are got, cannot be asked",
+    );
+    const ipv6 = await runMindgw(["config", "check", "-c", path], {
+      env: { ...env, AWS_PROFILE: "node", AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv6" },
+    });
+    expect(ipv6).toMatchObject({ code: 0, stderr: "" });
+  });
+
+  test("bedrock whose profile is an `aws login` one (login_session), named or the default: valid, with a warning saying what to do", async () => {
+    const path = await writeConfig(bedrockOnly);
+    const aws = `${path}.aws-config`;
+    await Bun.write(aws, "[profile dev]\nlogin_session = arn:aws:iam::123456789012:user/dev\n");
+    const files = { AWS_CONFIG_FILE: aws, AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials` };
+    const said = (profile: string, by: string) =>
+      `warning: provider br (bedrock) has no usable credentials: the AWS profile ${profile} is an \`aws login\` profile (login_session), whose cached session the gateway does not read or refresh: name a profile whose credential_process is \`aws configure export-credentials --profile ${profile} --format process\` (the AWS CLI refreshes the session), or give the gateway keys${by}; its calls will answer 502 (model m-br (route br/x))`;
+    // Before: "has no credentials (…)", as if it held none.
+    const named = await runMindgw(["config", "check", "-c", path], { env: { ...files, AWS_PROFILE: "dev" } });
+    expect(named.code).toBe(0);
+    expect(named.stderr.trim()).toBe(said("dev", " (named by AWS_PROFILE)"));
+    // The default profile, the chain's source: before, nothing said.
+    await Bun.write(aws, "[default]\nlogin_session = arn:aws:iam::123456789012:user/dev\n");
+    const byDefault = await runMindgw(["config", "check", "-c", path], { env: files });
+    expect(byDefault.code).toBe(0);
+    expect(byDefault.stderr.trim()).toBe(said("default", ""));
   });
 });

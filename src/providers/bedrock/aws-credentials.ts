@@ -7,7 +7,7 @@ import { type ProfileContext, profileCredentials } from "./aws-profile-credentia
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { assumeRoleWithWebIdentity } from "./aws-sts.ts";
 import { containerCredentials } from "./container-credentials.ts";
-import { instanceMetadataCredentials } from "./ec2-instance-metadata.ts";
+import { instanceMetadataCredentials, unlessDisabled } from "./ec2-instance-metadata.ts";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -35,6 +35,8 @@ export interface AwsCredentialSourceOptions extends CredentialCalls {
   processTimeoutMs?: number;
   /** The provider's AWS clock, an AssumeRole signed by it (aws-sts.ts). */
   clock?: AwsClock;
+  /** Waits between the container endpoint's tries (container-credentials.ts; tests record them). */
+  pause?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -92,6 +94,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       ...(options.now ? { now: options.now } : {}),
       ...(options.processTimeoutMs ? { processTimeoutMs: options.processTimeoutMs } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.pause ? { pause: options.pause } : {}),
     };
     const after = named ? undefined : afterProfiles(context);
     // The files are read at each fetch (a refresh), not at start: `aws configure` may write them later.
@@ -122,7 +125,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
 
 /** The steps after the default profile, chosen by the environment. */
 function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCredentials>> {
-  const { provider, env } = context;
+  const { env } = context;
   const end = chainEnd(env);
   if (end.step === "web identity") {
     const identity = {
@@ -133,8 +136,8 @@ function afterProfiles(context: ProfileContext): () => Promise<Expiring<AwsCrede
     };
     return () => assumeRoleWithWebIdentity(context, identity);
   }
-  if (end.step === "container") return () => containerCredentials(provider, env, context.fetch, context.hold);
-  return context.instanceMetadata;
+  if (end.step === "container") return () => containerCredentials(context);
+  return unlessDisabled(context.provider, env, context.instanceMetadata);
 }
 
 /** A source gone (its provider replaced by a reload and collected) lets go of what it held. */

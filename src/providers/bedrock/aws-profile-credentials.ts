@@ -6,14 +6,17 @@ import type { AwsProfile, AwsSharedFiles } from "./aws-shared-files.ts";
 import { assumeRole, assumeRoleWithWebIdentity, type StsCaller } from "./aws-sts.ts";
 import { containerCredentials } from "./container-credentials.ts";
 import { processCredentials } from "./credential-process.ts";
+import type { InstanceMetadataKeys } from "./ec2-instance-metadata.ts";
 
 /** What a profile's credentials are fetched with besides the files: STS's caller, and EC2 instance metadata's fetch. */
 export interface ProfileContext extends StsCaller {
-  instanceMetadata: () => Promise<Expiring<AwsCredentials>>;
+  instanceMetadata: InstanceMetadataKeys;
   /** The clock a session's default name is made from, and a process's expiry checked by. */
   now?: () => number;
   /** How long a `credential_process` may run (default 60 s). */
   processTimeoutMs?: number;
+  /** Waits between the container endpoint's tries (container-credentials.ts; default a timer). */
+  pause?: (ms: number) => Promise<void>;
 }
 
 const has = (profile: AwsProfile, key: string): boolean => typeof profile[key] === "string";
@@ -34,14 +37,24 @@ const isSso = (profile: AwsProfile) =>
     has(profile, key),
   );
 
+/**
+ * An `aws login` profile (AWS CLI 2.32+; @aws-sdk/credential-provider-ini isLoginProfile): its
+ * credentials live 15 minutes in ~/.aws/login/cache (AWS_LOGIN_CACHE_DIRECTORY), refreshed by the
+ * SDKs at AWS Sign-In with a DPoP-signed refresh token (@aws-sdk/credential-provider-login), a
+ * protocol AWS documents no wire format of and the gateway does not speak.
+ */
+const isLogin = (profile: AwsProfile) => has(profile, "login_session");
+
 const fromKinds = (profile: AwsProfile): boolean =>
   isStatic(profile) || isAssumeRole(profile) || isWebIdentity(profile) || has(profile, "credential_process");
 
 /**
  * Whether a profile says how to get credentials at all (one with only `region` does not). An SSO
- * one does, though the gateway refuses it (`profileLacks`): it is the source, not passed over.
+ * or `aws login` one does, though the gateway refuses it (`profileLacks`): it is the source, not
+ * passed over, as in the AWS SDKs.
  */
-export const givesCredentials = (profile: AwsProfile): boolean => fromKinds(profile) || isSso(profile);
+export const givesCredentials = (profile: AwsProfile): boolean =>
+  fromKinds(profile) || isSso(profile) || isLogin(profile);
 
 /**
  * Whether the profile's own credentials are got at STS (`resolve`'s order for the profile named or
@@ -73,6 +86,8 @@ export function profileLacks(name: string, files: AwsSharedFiles, withPaths = fa
   const where = withPaths ? filesRead(files) : THE_FILES;
   if (profile === undefined) return `no AWS profile ${name} in ${where}`;
   if (!givesCredentials(profile)) return `the AWS profile ${name} in ${where} has no credentials (${KINDS})`;
+  if (!fromKinds(profile) && isLogin(profile))
+    return `the AWS profile ${name} is an \`aws login\` profile (login_session), whose cached session the gateway does not read or refresh: name a profile whose credential_process is \`aws configure export-credentials --profile ${name} --format process\` (the AWS CLI refreshes the session), or give the gateway keys`;
   if (!fromKinds(profile))
     return `the AWS profile ${name} is an IAM Identity Center (SSO) profile, which the gateway does not sign in with: run \`aws sso login --profile ${name}\` and give the gateway its credentials (\`aws configure export-credentials --profile ${name} --format env\`), or name a profile whose credential_process is \`aws configure export-credentials --profile ${name} --format process\``;
   return undefined;
@@ -112,7 +127,7 @@ async function resolve(
   if (profile === undefined || lacks !== undefined) {
     // A source profile without credentials but with `credential_source`: that source's, for the role before it.
     if (profile && visited.length > 0 && has(profile, "credential_source") && !has(profile, "role_arn"))
-      return fromCredentialSource(profile.credential_source ?? "", fail, context);
+      return fromCredentialSource(name, profile.credential_source ?? "", fail, context);
     throw credentialFailure(provider, lacks ?? name, { detail: filesRead(files) });
   }
   if (visited.length > 0 && isStatic(profile)) return staticKeys(profile);
@@ -127,7 +142,7 @@ async function resolve(
     const source =
       sourceName !== undefined
         ? await resolve(sourceName, files, context, [...path, sourceName])
-        : await fromCredentialSource(profile.credential_source ?? "", fail, context);
+        : await fromCredentialSource(name, profile.credential_source ?? "", fail, context);
     const duration = Number.parseInt(profile.duration_seconds ?? "3600", 10);
     return assumeRole(context, source.value, {
       roleArn: profile.role_arn ?? "",
@@ -152,6 +167,40 @@ async function resolve(
   );
 }
 
+/**
+ * Where a profile's credentials are got at the end of its chain of source profiles, followed in
+ * `resolve`'s order, when that can be checked before it is asked (aws-profile-problem.ts): a web
+ * identity token file (`web_identity_token_file`, and the profile that names it), or EC2 instance
+ * metadata (`credential_source = Ec2InstanceMetadata`); undefined for keys, a process, another
+ * source, or a profile that lacks (said by `profileLacks`).
+ */
+export type ProfileEnd =
+  | { end: "web identity"; tokenFile: string; profile: string }
+  | { end: "instance metadata" };
+
+export function profileEnd(
+  name: string,
+  files: AwsSharedFiles,
+  visited: readonly string[] = [],
+): ProfileEnd | undefined {
+  const profile = files.profiles.get(name);
+  if (profile === undefined) return undefined;
+  const fromSource = (source: string | undefined): ProfileEnd | undefined =>
+    source === "Ec2InstanceMetadata" ? { end: "instance metadata" } : undefined;
+  if (profileLacks(name, files) !== undefined)
+    return visited.length > 0 && !has(profile, "role_arn")
+      ? fromSource(profile.credential_source)
+      : undefined;
+  if (visited.length > 0 && isStatic(profile)) return undefined;
+  if (isAssumeRole(profile)) {
+    const sourceName = profile.source_profile;
+    if (sourceName === undefined) return fromSource(profile.credential_source);
+    return visited.includes(sourceName) ? undefined : profileEnd(sourceName, files, [...visited, sourceName]);
+  }
+  if (isStatic(profile) || !isWebIdentity(profile)) return undefined;
+  return { end: "web identity", tokenFile: profile.web_identity_token_file ?? "", profile: name };
+}
+
 const staticKeys = (profile: AwsProfile): Expiring<AwsCredentials> => ({
   value: withToken(
     profile.aws_access_key_id ?? "",
@@ -163,6 +212,7 @@ const staticKeys = (profile: AwsProfile): Expiring<AwsCredentials> => ({
 
 /** A `credential_source`'s credentials (@aws-sdk/credential-provider-ini resolveCredentialSource). */
 async function fromCredentialSource(
+  name: string,
   source: string,
   fail: (why: string) => Error,
   context: ProfileContext,
@@ -177,9 +227,12 @@ async function fromCredentialSource(
         expiresAt: Number.POSITIVE_INFINITY,
       };
     case "Ec2InstanceMetadata":
-      return context.instanceMetadata();
+      // Its failure names the profile that asked, not the chain's end (what was tried before it).
+      return context.instanceMetadata(
+        `the AWS profile ${name}: credential_source Ec2InstanceMetadata: EC2 instance metadata`,
+      );
     case "EcsContainer":
-      return containerCredentials(context.provider, env, context.fetch, context.hold);
+      return containerCredentials(context);
     default:
       throw fail(
         `credential_source ${source} is not one of EcsContainer, Ec2InstanceMetadata or Environment`,

@@ -1,7 +1,13 @@
 import { existsSync } from "node:fs";
 import { type AwsCredentialStep, awsCredentialStep, type ConfigKeys } from "./aws-credential-step.ts";
 import { awsEndpoint, BEDROCK_RUNTIME, STS } from "./aws-endpoint.ts";
-import { exchangedAtSts, givesCredentials, profileLacks } from "./aws-profile-credentials.ts";
+import {
+  exchangedAtSts,
+  givesCredentials,
+  type ProfileEnd,
+  profileEnd,
+  profileLacks,
+} from "./aws-profile-credentials.ts";
 import { awsRegion, REGION_SOUGHT } from "./aws-region.ts";
 import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { environmentApiKey } from "./bedrock-api-key.ts";
@@ -20,13 +26,14 @@ interface AwsProvider {
 
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
- * credentials, naming it and who named it; else that the environment's web identity token file,
- * where the chain reads it, is not there; else that it has no region at all; undefined when the
+ * credentials, naming it and who named it; else why the default profile, where the chain reads
+ * them, is refused (SSO, `aws login`); else that the web identity token file the chain reads
+ * (the environment's, or a profile's) is not there; else that it has no region at all; undefined when the
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
- * credentials are certain to be got there; else, where the chain ends at EC2 instance metadata, an
- * endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each makes every call a 502. Said at
+ * credentials are certain to be got there; else, where the chain ends at EC2 instance metadata (or
+ * a profile's role is sourced from it), an endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each makes every call a 502. Said at
  * start, at a reload and by `config check`; `credentials` false for a region or Bedrock endpoint
  * problem (its credentials may be fine: it cannot call AWS), true for STS's or instance metadata's
  * (it can get none).
@@ -36,7 +43,10 @@ export function awsProfileProblem(
   env: Env,
 ): { problem: string; credentials: boolean } | undefined {
   const chain = chainStepOf(provider, env);
-  const problem = profileProblem(provider, env) ?? missingWebIdentityFile(chain);
+  const problem =
+    profileProblem(provider, env) ??
+    defaultProfileRefused(chain, provider, env) ??
+    missingWebIdentityFile(chain, env);
   if (problem !== undefined) return { problem, credentials: true };
   const region = awsRegion(provider, env);
   if (region === undefined)
@@ -64,8 +74,10 @@ function chainStepOf(provider: AwsProvider, env: Env): AwsCredentialStep | undef
  * is asked, as the SDKs refuse it, when the chain is certain to ask it (no Bedrock API key; the
  * chain's step, aws-credential-step.ts): STS's (FIPS beside AWS_ENDPOINT_URL_STS alone) for a role
  * or web identity profile (`exchangedAtSts`) or the environment's web identity; EC2 instance
- * metadata's (an endpoint mode other than IPv4 or IPv6) where the chain ends there, unless it is
- * turned off (`AWS_EC2_METADATA_DISABLED`).
+ * metadata's (an endpoint mode other than IPv4 or IPv6) where the chain ends there, or the
+ * profile's role is sourced from it (`credential_source = Ec2InstanceMetadata`, itself or a source
+ * profile's: `profileEnd`, which `AWS_EC2_METADATA_DISABLED` does not turn off), the chain's last
+ * step unless it is turned off.
  */
 function credentialsRefusedWhere(
   chain: AwsCredentialStep | undefined,
@@ -82,9 +94,13 @@ function credentialsRefusedWhere(
       exchangedAtSts(chain.profile));
   if (atSts) {
     const sts = awsEndpoint(STS, region, env, provider.profile).refused;
-    return sts === undefined ? undefined : `STS, where its credentials are got, cannot be asked: ${sts}`;
+    if (sts !== undefined) return `STS, where its credentials are got, cannot be asked: ${sts}`;
   }
-  if (chain.step !== "instance metadata" || instanceMetadataDisabled(env)) return undefined;
+  // The chain's last step may be turned off; a profile's credential_source asks it all the same.
+  const atInstanceMetadata =
+    (chain.step === "instance metadata" && !instanceMetadataDisabled(env)) ||
+    endOf(chain, env)?.end === "instance metadata";
+  if (!atInstanceMetadata) return undefined;
   const imds = instanceMetadataEndpoint(env, provider.profile).refused;
   return imds === undefined
     ? undefined
@@ -92,14 +108,41 @@ function credentialsRefusedWhere(
 }
 
 /**
- * That `AWS_WEB_IDENTITY_TOKEN_FILE` (beside `AWS_ROLE_ARN`) does not exist, where the chain reads
- * it (its step, aws-credential-step.ts; no Bedrock API key). EKS's pod identity webhook mounts it
- * before the gateway starts: one not there is a wrong path, as Azure's federated token file is
- * said (missing-credentials.ts). Its contents are read at each exchange, never here.
+ * That a web identity token file does not exist where the chain reads it (its step,
+ * aws-credential-step.ts; no Bedrock API key): `AWS_WEB_IDENTITY_TOKEN_FILE` (beside
+ * `AWS_ROLE_ARN`), or the `web_identity_token_file` of the profile read, or of a source profile it
+ * leads to (`profileEnd`). EKS's pod identity webhook mounts it before the gateway starts: one not
+ * there is a wrong path, as Azure's federated token file is said (missing-credentials.ts). Its
+ * contents are read at each exchange, never here.
  */
-function missingWebIdentityFile(chain: AwsCredentialStep | undefined): string | undefined {
-  if (chain?.step !== "web identity" || existsSync(chain.tokenFile)) return undefined;
-  return `the web identity token file ${chain.tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE) does not exist`;
+function missingWebIdentityFile(chain: AwsCredentialStep | undefined, env: Env): string | undefined {
+  const end = chain?.step === "profile" ? endOf(chain, env) : undefined;
+  const [tokenFile, by] =
+    chain?.step === "web identity"
+      ? [chain.tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE"]
+      : end?.end === "web identity"
+        ? [end.tokenFile, `web_identity_token_file of profile ${end.profile}`]
+        : [];
+  if (tokenFile === undefined || existsSync(tokenFile)) return undefined;
+  return `the web identity token file ${tokenFile} (${by}) does not exist`;
+}
+
+/** Where the profile the chain reads ends (`profileEnd`), the shared files read again. */
+const endOf = (chain: AwsCredentialStep, env: Env): ProfileEnd | undefined =>
+  chain.step === "profile" ? profileEnd(chain.name, readSharedFiles(env)) : undefined;
+
+/**
+ * Why the default profile, the chain's source though no one named it (its step), gives no
+ * credentials the gateway takes: an IAM Identity Center (SSO) or `aws login` one (`profileLacks`),
+ * every call a 502 as for one named.
+ */
+function defaultProfileRefused(
+  chain: AwsCredentialStep | undefined,
+  provider: AwsProvider,
+  env: Env,
+): string | undefined {
+  if (chain?.step !== "profile" || namedProfile(provider.profile, env) !== undefined) return undefined;
+  return profileLacks(chain.name, readSharedFiles(env), true);
 }
 
 function profileProblem(provider: AwsProvider, env: Env): string | undefined {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifySigV4 } from "../../../test/fake-cloud/sigv4-verify.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { freePort } from "../../testing/free-port.ts";
 import { AwsClock } from "./aws-clock.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
 
@@ -26,8 +27,19 @@ beforeAll(() => {
     hostname: "127.0.0.1",
     port: 0,
     async fetch(req) {
-      if (new URL(req.url).pathname === "/container")
+      const { pathname } = new URL(req.url);
+      if (pathname === "/container")
         return Response.json({ AccessKeyId: "SRC", SecretAccessKey: "src-secret", Token: "container-token" });
+      // EC2 instance metadata (IMDSv2): a session token, the instance profile's role, its keys.
+      if (pathname === "/latest/api/token") return new Response("imds-session");
+      if (pathname === "/latest/meta-data/iam/security-credentials/") return new Response("node-role");
+      if (pathname === "/latest/meta-data/iam/security-credentials/node-role")
+        return Response.json({
+          Code: "Success",
+          AccessKeyId: "SRC",
+          SecretAccessKey: "src-secret",
+          Token: "imds-token",
+        });
       const body = await req.text();
       const form = Object.fromEntries(new URLSearchParams(body));
       const signedBy = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1];
@@ -211,6 +223,35 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
     );
     const made = await callsOf(() => source(env).get());
     expect(made.map((c) => [c.form.RoleArn, c.signedBy])).toEqual([["arn:aws:iam::1:role/ci", "SRC"]]);
+  });
+
+  test("Ec2InstanceMetadata: the instance's credentials sign it, though AWS_EC2_METADATA_DISABLED turns off the chain's last step (resolveCredentialSource asks fromInstanceMetadata all the same)", async () => {
+    // filesEnv sets AWS_EC2_METADATA_DISABLED=true. Before: a 502, "EC2 instance metadata is disabled".
+    const env = filesEnv(
+      "[profile node]\nrole_arn = arn:aws:iam::1:role/node\ncredential_source = Ec2InstanceMetadata\n",
+      {
+        AWS_PROFILE: "node",
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${server.port}`,
+      },
+    );
+    const made = await callsOf(() => source(env).get());
+    expect(made.map((c) => [c.form.RoleArn, c.signedBy, c.sessionToken])).toEqual([
+      ["arn:aws:iam::1:role/node", "SRC", "imds-token"],
+    ]);
+  });
+
+  test("Ec2InstanceMetadata not there (off EC2): the 502 names the profile's credential_source, not the chain's end", async () => {
+    const env = filesEnv(
+      "[profile node]\nrole_arn = arn:aws:iam::1:role/node\ncredential_source = Ec2InstanceMetadata\n",
+      {
+        AWS_PROFILE: "node",
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${freePort()}`,
+      },
+    );
+    // Before: "no AWS credentials in config, the environment (…) or the default profile (~/.aws), and EC2 instance metadata could not be reached", though a profile was named.
+    expect(await failure(env)).toBe(
+      "could not get credentials for upstream br: the AWS profile node: credential_source Ec2InstanceMetadata: EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
+    );
   });
 
   test("EcsContainer: the container endpoint's credentials sign it; a source profile with only credential_source gives them", async () => {

@@ -85,7 +85,9 @@ const fresh = (what: string) => `${what}-${crypto.randomUUID()}`;
 
 /** The refusal's words as the caller is told them and as a log line writes them. */
 async function refusalTexts(env: Record<string, string>, quoting = STS_REFUSAL): Promise<string[]> {
-  const error = await awsCredentialSource({ provider: "br", region: "us-east-1", config: {}, env })
+  // The container endpoint's tries again (container-credentials.ts) taken at once, not a second apart.
+  const pause = async () => {};
+  const error = await awsCredentialSource({ provider: "br", region: "us-east-1", config: {}, env, pause })
     .get()
     .catch((e: unknown) => e);
   expect(error).toBeInstanceOf(GatewayError);

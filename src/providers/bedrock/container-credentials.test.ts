@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +34,32 @@ const full = endpoint("full", () =>
     : Response.json(keys("ASIAFULL")),
 );
 const ecs = endpoint("ecs", () => Response.json(keys("ASIAECS")));
+/** What `flaky` answers, one a request, in order (keys once they run out); "hang": no answer until the test ends. */
+const script: ("500" | "403" | "hang")[] = [];
+const hanging: (() => void)[] = [];
+const flaky = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch(request) {
+    heard.push({
+      endpoint: "flaky",
+      path: new URL(request.url).pathname,
+      authorization: request.headers.get("authorization"),
+    });
+    const next = script.shift();
+    if (next === "hang")
+      return new Promise<Response>((resolve) =>
+        hanging.push(() => resolve(new Response(null, { status: 504 }))),
+      );
+    if (next !== undefined) return Response.json({ code: "Unavailable" }, { status: Number(next) });
+    return Response.json(keys("ASIAFLAKY"));
+  },
+});
+/** The waits between tries, recorded and not slept: the chain is given this `pause`. */
+const paused: number[] = [];
+const pause = async (ms: number) => {
+  paused.push(ms);
+};
 const viaLoopback = ((input: string | URL | Request, init?: RequestInit) => {
   const url = new URL(input instanceof Request ? input.url : String(input));
   if (url.hostname === "169.254.170.2") url.host = `127.0.0.1:${ecs.port}`;
@@ -43,6 +69,7 @@ const dir = mkdtempSync(join(tmpdir(), "container-credentials-"));
 const tokenFile = join(dir, "eks-pod-identity-token");
 writeFileSync(tokenFile, "file-token\n");
 afterAll(() => {
+  flaky.stop(true);
   full.stop(true);
   ecs.stop(true);
   rmSync(dir, { recursive: true, force: true });
@@ -50,6 +77,11 @@ afterAll(() => {
 beforeEach(() => {
   heard.length = 0;
   fullDown = false;
+  paused.length = 0;
+  script.length = 0;
+});
+afterEach(() => {
+  for (const answer of hanging.splice(0)) answer();
 });
 
 // No ~/.aws of the host's: the shared files are none.
@@ -61,47 +93,55 @@ const fromContainer = (env: Record<string, string>) =>
     config: {},
     env: { ...NO_FILES, ...env },
     fetch: viaLoopback,
+    pause,
   }).get();
 const FULL = () => `http://127.0.0.1:${full.port}/v1/credentials`;
+const flakyUri = () => `http://127.0.0.1:${flaky.port}/v1/credentials`;
 
 describe("the container credentials endpoint, as the AWS SDK for JavaScript asks it", () => {
-  test("both URIs set: FULL_URI is asked, and when it fails, ECS's _RELATIVE_URI (fromHttp, then fromContainerMetadata), with AWS_CONTAINER_AUTHORIZATION_TOKEN alone", async () => {
+  // @aws-sdk/credential-provider-http since aws/aws-sdk-js-v3#8159 (2026-07): _RELATIVE_URI over
+  // FULL_URI ("awsContainerCredentialsRelativeUri will take precedence"), the token file over the
+  // token, as the SDKs' reference and botocore have them.
+  const BOTH = {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+  };
+
+  test("both URIs set: ECS's _RELATIVE_URI is asked, FULL_URI never", async () => {
+    // Before: FULL_URI asked first.
     const env = {
+      ...BOTH,
       AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
       AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
     };
-    expect(await fromContainer(env)).toMatchObject({ accessKeyId: "ASIAFULL" });
-    expect(heard).toEqual([{ endpoint: "full", path: "/v1/credentials", authorization: "env-token" }]);
-    heard.length = 0;
-    fullDown = true;
     expect(await fromContainer(env)).toEqual({
       accessKeyId: "ASIAECS",
       secretAccessKey: "s",
       sessionToken: "t",
     });
-    expect(heard).toEqual([
-      { endpoint: "full", path: "/v1/credentials", authorization: "env-token" },
-      { endpoint: "ecs", path: "/v2/credentials/task-id", authorization: "env-token" },
-    ]);
+    expect(heard).toEqual([{ endpoint: "ecs", path: "/v2/credentials/task-id", authorization: "env-token" }]);
   });
 
-  test("the fallback to _RELATIVE_URI sends no token of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (fromContainerMetadata reads none)", async () => {
-    fullDown = true;
-    const got = await fromContainer({
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
+  test("both tokens set: the file's is sent, to _RELATIVE_URI as to FULL_URI", async () => {
+    const tokens = {
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+    };
+    expect(
+      await fromContainer({ ...BOTH, AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(), ...tokens }),
+    ).toMatchObject({
+      accessKeyId: "ASIAECS",
     });
-    expect(got).toMatchObject({ accessKeyId: "ASIAECS" });
-    expect(heard).toEqual([
-      { endpoint: "full", path: "/v1/credentials", authorization: "file-token" },
-      { endpoint: "ecs", path: "/v2/credentials/task-id", authorization: null },
+    expect(await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(), ...tokens })).toMatchObject({
+      accessKeyId: "ASIAFULL",
+    });
+    expect(heard.map((one) => [one.endpoint, one.authorization])).toEqual([
+      ["ecs", "file-token"],
+      ["full", "file-token"],
     ]);
   });
 
-  test("both failing, the call's 502 says the fallback's failure and names both; its log detail keeps FULL_URI's failure", async () => {
-    fullDown = true;
+  test("_RELATIVE_URI failing is the failure, its own, after its four tries: FULL_URI is not fallen back to", async () => {
     const failing = ((input: string | URL | Request, init?: RequestInit) =>
       String(input).includes("169.254.170.2")
         ? Promise.resolve(new Response("no", { status: 404 }))
@@ -110,38 +150,31 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
       provider: "br",
       region: "us-east-1",
       config: {},
-      env: {
-        ...NO_FILES,
-        AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
-        AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
-      },
+      env: { ...NO_FILES, ...BOTH, AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL() },
       fetch: failing,
+      pause,
     })
       .get()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
-    expect((error as GatewayError).status).toBe(502);
-    expect((error as GatewayError).message).toContain(
-      "could not get credentials for upstream br: the container credentials endpoint of AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (asked when AWS_CONTAINER_CREDENTIALS_FULL_URI's failed)",
+    expect((error as GatewayError).message).toBe(
+      "could not get credentials for upstream br: the container credentials endpoint answered 404",
     );
-    // FULL_URI's failure is kept for the log (the route-failed and access lines' `detail`), never
-    // the caller's answer: the operator reads why each endpoint failed.
-    expect((error as GatewayError).detail).toContain(
-      "AWS_CONTAINER_CREDENTIALS_FULL_URI failed first: could not get credentials for upstream br: the container credentials endpoint answered 500",
-    );
-  });
-
-  test("a FULL_URI refused (plain http off loopback) is the failure, _RELATIVE_URI not asked: the SDK's checkUrl throws before its chain runs", async () => {
-    const error = await fromContainer({
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.1.2.3/creds",
-      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
-      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
-    }).catch((e: unknown) => e);
-    expect((error as GatewayError).message).toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI is plain http");
     expect(heard).toEqual([]);
+    expect(paused).toEqual([1_000, 1_000, 1_000]);
   });
 
-  test("a token file that cannot be read is the failure, _RELATIVE_URI not asked: fromHttp's read error is no CredentialsProviderError, which alone lets the chain go on", async () => {
+  test("a FULL_URI that would be refused (plain http off loopback) is not read while _RELATIVE_URI is set: the SDK checks the URL it asks", async () => {
+    const got = await fromContainer({ ...BOTH, AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.1.2.3/creds" });
+    expect(got).toMatchObject({ accessKeyId: "ASIAECS" });
+    const alone = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.1.2.3/creds" }).catch(
+      (e: unknown) => e,
+    );
+    expect((alone as GatewayError).message).toContain("AWS_CONTAINER_CREDENTIALS_FULL_URI is plain http");
+    expect(heard.map((one) => one.endpoint)).toEqual(["ecs"]);
+  });
+
+  test("a token file that cannot be read is the failure, nothing asked", async () => {
     const error = await fromContainer({
       AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
       AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
@@ -153,7 +186,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect(heard).toEqual([]);
   });
 
-  test("FULL_URI alone, failing: the failure is its own (no ECS endpoint asked)", async () => {
+  test("FULL_URI alone, failing: the failure is its own after its four tries (no ECS endpoint asked)", async () => {
     fullDown = true;
     const error = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL() }).catch(
       (e: unknown) => e,
@@ -161,6 +194,36 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect((error as GatewayError).message).toContain(
       "could not get credentials for upstream br: the container credentials endpoint answered 500",
     );
-    expect(heard.map((one) => one.endpoint)).toEqual(["full"]);
+    expect(heard.map((one) => one.endpoint)).toEqual(["full", "full", "full", "full"]);
+  });
+});
+
+describe("fromHttp's tries, as @aws-sdk/credential-provider-http makes them: four (maxRetries 3), a second each (timeout 1000), a second apart", () => {
+  test("an endpoint that fails (a 500, then no answer within its second) answers on the third try; a second's pause before each try again", async () => {
+    script.push("500", "hang");
+    // Before: one ask of ten seconds, its 500 the failure.
+    expect(await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri() })).toMatchObject({
+      accessKeyId: "ASIAFLAKY",
+    });
+    expect(heard.map((one) => one.endpoint)).toEqual(["flaky", "flaky", "flaky"]);
+    expect(paused).toEqual([1_000, 1_000]);
+  });
+
+  test("one that keeps failing is asked four times, the token sent each time, and its last failure is the call's", async () => {
+    script.push("500", "500", "500", "403");
+    const error = await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri(),
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
+    }).catch((e: unknown) => e);
+    expect((error as GatewayError).message).toBe(
+      "could not get credentials for upstream br: the container credentials endpoint answered 403",
+    );
+    expect(heard.map((one) => one.authorization)).toEqual([
+      "env-token",
+      "env-token",
+      "env-token",
+      "env-token",
+    ]);
+    expect(paused).toEqual([1_000, 1_000, 1_000]);
   });
 });

@@ -1,4 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { errorText } from "../../audit/redact-body.ts";
 import { freePort } from "../../testing/free-port.ts";
 import { failureOf } from "../../testing/gateway-error-of.ts";
@@ -88,6 +91,8 @@ const fake = Bun.serve({
 });
 const origin = `http://127.0.0.1:${fake.port}`;
 afterAll(() => fake.stop(true));
+const dir = mkdtempSync(join(tmpdir(), "mindgw-imds-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {
   heard.length = 0;
   imds.noRole = false;
@@ -170,7 +175,7 @@ describe("EC2 instance metadata, the chain's last step", () => {
     expect(heard).toEqual([]);
   });
 
-  test("AWS_EC2_METADATA_DISABLED turns it off (any value but false): a 502 naming what was tried, nothing asked", async () => {
+  test("AWS_EC2_METADATA_DISABLED turns it off (any non-empty value but false): a 502 naming what was tried, nothing asked", async () => {
     const disabled = await failureOf(source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "true" }).get());
     expect([disabled.status, disabled.retryable, disabled.message]).toEqual([
       502,
@@ -181,6 +186,12 @@ describe("EC2 instance metadata, the chain's last step", () => {
     expect((await source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "false" }).get()).accessKeyId).toBe(
       "ASIAEC2ROLE",
     );
+  });
+
+  test('an empty AWS_EC2_METADATA_DISABLED is unset, as the AWS SDK for JavaScript reads it (`env[…] && env[…] !== "false"`): instance metadata is asked', async () => {
+    // Before: "" read as disabled, a 502 and nothing asked, where the JS chain asks the instance.
+    expect((await source({ ...onEc2, AWS_EC2_METADATA_DISABLED: "" }).get()).accessKeyId).toBe("ASIAEC2ROLE");
+    expect(heard.map((request) => request.method)).toEqual(["PUT", "GET", "GET"]);
   });
 
   test("off EC2 (nothing at the endpoint) is a 502 naming each step tried and why the last failed", async () => {
@@ -299,5 +310,22 @@ describe("the IMDSv1 fallback, as the AWS SDKs fall back (@smithy/credential-pro
       "and EC2 instance metadata answered 400",
     );
     expect(asked()).toEqual([["PUT", "/latest/api/token", null]]);
+  });
+
+  test("the profile's ec2_metadata_v1_disabled blocks it too, when the environment says nothing (@smithy/credential-provider-imds loadConfig: env, then the profile)", async () => {
+    imds.v1 = true;
+    imds.token = 403;
+    const AWS_CONFIG_FILE = join(dir, "v1-disabled-config");
+    writeFileSync(AWS_CONFIG_FILE, "[default]\nec2_metadata_v1_disabled = true\n");
+    // Before: the profile's setting unread, its keys fetched by IMDSv1.
+    const blocked = await failureOf(source({ ...onEc2, AWS_CONFIG_FILE }).get());
+    expect(blocked.message).toEndWith(
+      "and EC2 instance metadata gave no IMDSv2 session token (403), and the IMDSv1 fallback is disabled (ec2_metadata_v1_disabled of profile default)",
+    );
+    // The environment's word, even an empty one, is taken over the profile's.
+    for (const AWS_EC2_METADATA_V1_DISABLED of ["false", ""])
+      expect(
+        (await source({ ...onEc2, AWS_CONFIG_FILE, AWS_EC2_METADATA_V1_DISABLED }).get()).accessKeyId,
+      ).toBe("ASIAEC2ROLE");
   });
 });

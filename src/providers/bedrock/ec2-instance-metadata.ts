@@ -3,6 +3,7 @@ import { CredentialFailure, credentialFailure } from "../credentials/credential-
 import { fetchText, type TokenRequest, timedOut } from "../credentials/fetch-token.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
+import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
 import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
 
 type Env = Record<string, string | undefined>;
@@ -19,16 +20,31 @@ const TIMEOUT_MS = 1_000;
 const WHAT =
   "no AWS credentials in config, the environment (AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata";
 
-/** AWS_EC2_METADATA_DISABLED set to anything but `false` turns the step off, as in the AWS SDKs. */
+/**
+ * AWS_EC2_METADATA_DISABLED set to anything but `false` turns the step off, as the AWS SDK for
+ * JavaScript reads it (@aws-sdk/credential-provider-node remoteProvider: `env[…] && env[…] !==
+ * "false"`): an empty one is unset, the step on, as `AWS_EC2_METADATA_V1_DISABLED` is read.
+ */
 export const instanceMetadataDisabled = (env: Env): boolean =>
-  env.AWS_EC2_METADATA_DISABLED !== undefined && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== "false";
+  !!env.AWS_EC2_METADATA_DISABLED && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== "false";
 
 /**
- * AWS_EC2_METADATA_V1_DISABLED set to anything but `false` (or empty) keeps the fallback to IMDSv1
- * from being taken, as in the AWS SDKs.
+ * What keeps the fallback to IMDSv1 from being taken, as the AWS SDKs read it
+ * (@smithy/credential-provider-imds loadConfig): `AWS_EC2_METADATA_V1_DISABLED` set to anything but
+ * `false` (an empty one is `false`, its profile unread), else, unset, the profile's
+ * `ec2_metadata_v1_disabled` read so (the config file's, `profile:`, else `AWS_PROFILE`, else
+ * `default`); undefined when neither blocks it.
  */
-const v1Disabled = (env: Env): boolean =>
-  !!env.AWS_EC2_METADATA_V1_DISABLED && env.AWS_EC2_METADATA_V1_DISABLED.toLowerCase() !== "false";
+function v1DisabledBy(env: Env, profileName: string | undefined): string | undefined {
+  const blocks = (value: string | undefined) => !!value && value.toLowerCase() !== "false";
+  const fromEnv = env.AWS_EC2_METADATA_V1_DISABLED;
+  if (fromEnv !== undefined) return blocks(fromEnv) ? "AWS_EC2_METADATA_V1_DISABLED" : undefined;
+  const name = namedProfile(profileName, env) ?? "default";
+  const profile = readSharedFiles(env).configProfiles.get(name);
+  return blocks(profile?.ec2_metadata_v1_disabled)
+    ? `ec2_metadata_v1_disabled of profile ${name}`
+    : undefined;
+}
 
 /** Token PUT answers that say IMDSv2 is not there to ask (off, or a proxy in the way): IMDSv1 from then on. */
 const NO_V2 = new Set([403, 404, 405]);
@@ -44,17 +60,21 @@ const NO_V2 = new Set([403, 404, 405]);
  * endpoint or endpoint mode of the environment or the profile: IPv6's `http://[fd00:ec2::254]`,
  * a test's fake).
  */
+/**
+ * The instance profile's keys, asked of instance metadata; `what` says who asked in a failure's
+ * words (the chain's end by default: what was tried before it, and it).
+ */
+export type InstanceMetadataKeys = (what?: string) => Promise<Expiring<AwsCredentials>>;
+
 export function instanceMetadataCredentials(
   provider: string,
   env: Env,
   doFetch: typeof fetch,
   /** The profile named in config (`profile:`), whose settings may say where instance metadata is. */
   profile?: string,
-): () => Promise<Expiring<AwsCredentials>> {
+): InstanceMetadataKeys {
   let v1Only = false;
-  return async () => {
-    if (instanceMetadataDisabled(env))
-      throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
+  return async (what = WHAT) => {
     const endpoint = instanceMetadataEndpoint(env, profile);
     if (endpoint.refused !== undefined) throw credentialFailure(provider, endpoint.refused);
     const base = endpoint.url;
@@ -62,7 +82,7 @@ export function instanceMetadataCredentials(
     const get = (path: string, init: TokenRequest["init"]) =>
       fetchText(
         provider,
-        { url: `${base}${path}`, init, what: WHAT, timeoutMs: TIMEOUT_MS, direct: true },
+        { url: `${base}${path}`, init, what, timeoutMs: TIMEOUT_MS, direct: true },
         doFetch,
       );
     let headers: Record<string, string> = {};
@@ -79,18 +99,19 @@ export function instanceMetadataCredentials(
           (answered !== undefined && NO_V2.has(answered)) ||
           (answered === undefined && timedOut(causeOf(error)));
         if (answered === 400) throw error;
-        if (v1Disabled(env)) {
+        const blockedBy = v1DisabledBy(env, profile);
+        if (blockedBy !== undefined) {
           if (!noV2) throw error;
           throw credentialFailure(
             provider,
-            `${WHAT} gave no IMDSv2 session token (${answered ?? "no answer"}), and the IMDSv1 fallback is disabled (AWS_EC2_METADATA_V1_DISABLED)`,
+            `${what} gave no IMDSv2 session token (${answered ?? "no answer"}), and the IMDSv1 fallback is disabled (${blockedBy})`,
           );
         }
         v1Only = noV2;
       }
     }
     try {
-      return await roleKeys(provider, get, headers);
+      return await roleKeys(provider, get, headers, what);
     } catch (error) {
       // IMDSv2 is required again (the instance's HttpTokens changed): the next fetch asks for a token.
       if (error instanceof CredentialFailure && error.answered === 401) v1Only = false;
@@ -99,6 +120,20 @@ export function instanceMetadataCredentials(
   };
 }
 
+/**
+ * The chain's last step: instance metadata, unless `AWS_EC2_METADATA_DISABLED` turns it off
+ * (@aws-sdk/credential-provider-node remoteProvider). A profile's `credential_source =
+ * Ec2InstanceMetadata` asks it all the same, as the SDK's resolveCredentialSource calls
+ * fromInstanceMetadata without that check.
+ */
+export const unlessDisabled =
+  (provider: string, env: Env, fetchKeys: InstanceMetadataKeys): (() => Promise<Expiring<AwsCredentials>>) =>
+  async () => {
+    if (instanceMetadataDisabled(env))
+      throw credentialFailure(provider, `${WHAT} is disabled (AWS_EC2_METADATA_DISABLED)`);
+    return fetchKeys();
+  };
+
 const causeOf = (error: unknown): unknown => (error instanceof Error ? error.cause : undefined);
 
 /** The role's name, then its keys. */
@@ -106,13 +141,14 @@ async function roleKeys(
   provider: string,
   get: (path: string, init: TokenRequest["init"]) => Promise<string>,
   headers: Record<string, string>,
+  what: string,
 ): Promise<Expiring<AwsCredentials>> {
   const role = (await get(ROLES_PATH, { headers })).split("\n")[0]?.trim();
-  if (!role) throw credentialFailure(provider, `${WHAT} names no role (no instance profile attached)`);
+  if (!role) throw credentialFailure(provider, `${what} names no role (no instance profile attached)`);
   const parsed = keysReply.safeParse(safeJson(await get(ROLES_PATH + encodeURIComponent(role), { headers })));
-  if (!parsed.success) throw credentialFailure(provider, `${WHAT} sent no keys`);
+  if (!parsed.success) throw credentialFailure(provider, `${what} sent no keys`);
   const { AccessKeyId, SecretAccessKey, Token, Expiration, Code } = parsed.data;
   if (Code !== undefined && Code !== "Success")
-    throw credentialFailure(provider, `${WHAT} sent no keys`, { detail: Code });
+    throw credentialFailure(provider, `${what} sent no keys`, { detail: Code });
   return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
 }

@@ -20,9 +20,10 @@
  * made before the bench runs, each a flat string as a request's header reads, a trace id apiece.
  */
 import type { AuditRecord } from "../src/audit/audit-record.ts";
+import type { Usage } from "../src/core/usage.ts";
 import { freshRequestId } from "../src/http/request-id.ts";
 import type { RequestLedger } from "../src/http/request-ledger.ts";
-import type { AttemptInfo } from "../src/telemetry/dispatch-telemetry.ts";
+import type { AttemptAnswer, AttemptInfo } from "../src/telemetry/dispatch-telemetry.ts";
 import { observeRequest, type RequestTelemetryDeps } from "../src/telemetry/request-telemetry.ts";
 
 /** The shapes the observer hands over: a request's finished audit record. */
@@ -51,10 +52,28 @@ const info: AttemptInfo = {
   failover: false,
 };
 
-/** One request's values: its model (the ledger's), attempt and records. */
+/**
+ * What the attempt's answer reported, as the router's attempt (routing/route-attempt.ts) hands it
+ * to its close: the usage and model read off the answer's one parse, read again only by the span.
+ */
+class Answer implements AttemptAnswer {
+  constructor(
+    private readonly used: Usage,
+    private readonly model: string,
+  ) {}
+  usage(): Usage {
+    return this.used;
+  }
+  answeredModel(): string | undefined {
+    return this.model;
+  }
+}
+
+/** One request's values: its model (the ledger's), attempt, its answer and records. */
 interface Variant {
   readonly model: string;
   readonly info: AttemptInfo;
+  readonly answer: AttemptAnswer;
   readonly record: AuditRecord;
   readonly streamRecord: AuditRecord;
 }
@@ -81,12 +100,15 @@ function variant(v: number): Variant {
   return {
     model,
     info: { ...info, route, upstreamModel: model },
+    answer: new Answer({ inputTokens: changed.inputTokens, outputTokens: changed.outputTokens }, model),
     record: { ...record, ...changed } as AuditRecord,
     streamRecord: { ...streamRecord, ...changed, ttfbMs: 3.217 + v * 0.013 } as AuditRecord,
   };
 }
 
-const same: Variant[] = [{ model: "m", info, record, streamRecord }];
+const same: Variant[] = [
+  { model: "m", info, answer: new Answer({ inputTokens: 10, outputTokens: 20 }, "m"), record, streamRecord },
+];
 const variants: Variant[] =
   process.env.TRACE_VARY === "1" ? Array.from({ length: VARIANTS }, (_, v) => variant(v)) : same;
 const REAL_TIMES = process.env.TRACE_REAL_TIMES === "1";
@@ -138,8 +160,12 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
   // request bytes): a span's made text, as post-json.ts makes it.
   if (traceparent !== undefined) head.latin1Write(String(traceparent), 0);
   const sent = traceparent !== undefined;
-  attempt.settled(undefined, undefined, performance.now());
-  attempt.closed();
+  const settledMs = performance.now();
+  attempt.settled(undefined, undefined, settledMs);
+  // Closed as the router closes a kept attempt (routing/route-attempt.ts `done`): with what its
+  // answer reported (the span's `gen_ai.response.model` and token attributes); a whole answer at
+  // its verdict's reading (try-route.ts), a stream at its end, timed by the close's own reading.
+  attempt.closed(undefined, stream ? undefined : settledMs, values.answer);
   if (REAL_TIMES) ledger.finishedMs = performance.now();
   telemetry.finish(stream ? values.streamRecord : values.record);
   return sent;

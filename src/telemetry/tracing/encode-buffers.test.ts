@@ -6,6 +6,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { EncodeBuffers, HEAD_ROOM } from "./encode-buffers.ts";
 import { type BatchExporter, createBatchExporter, type ResolvedBatch } from "./otlp-batch-exporter.ts";
+import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import { StringTableMirror } from "./string-table.ts";
@@ -136,4 +137,47 @@ test("only the encoder's buffers are reused, each once its send is over", async 
   await failing.send(library, 1000).catch(() => {});
   expect(buffers.take()?.buffer).toBe(again.buffer);
   expect(buffers.take()).toBeUndefined();
+});
+
+test("a batch that outgrows its buffer is written with the head's room in front still", () => {
+  // Keys are table strings, which the encoder's first guess of a batch's size does not count: a
+  // span of many long keys outgrows it, and the buffer is grown while being written. The request
+  // must still have HEAD_ROOM bytes in front, where the lean client writes its head, or its whole
+  // body is copied after the head (~230 KB a 512-span batch of the gateway's, as at the export
+  // thread's first batches and whenever two exports overlap).
+  const memory = new InMemorySpanExporter();
+  const tracer = new TracerProvider({
+    resource,
+    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+  }).getTracer("mindgw");
+  const span = tracer.startSpan("chat wide", { kind: SpanKind.SERVER });
+  for (let k = 0; k < 60; k++) span.setAttribute(`mindgw.a.key.long.enough.to.outgrow.the.guess.${k}`, k);
+  span.end();
+  const ownWriter = new SpanBatchWriter(1);
+  for (const ended of memory.getFinishedSpans()) ownWriter.add(ended);
+  const batch = ownWriter.take();
+  const table = new StringTableMirror().apply(batch.table);
+  const scope = { name: "mindgw" };
+  const expected = ProtobufTraceSerializer.serializeRequest(
+    readSpanBatch(
+      batch,
+      table,
+      () => resource,
+      () => scope,
+    ),
+  );
+  // Its own new buffer, and one given again (EncodeBuffers.take: HEAD_ROOM bytes in front).
+  const given = new Uint8Array(HEAD_ROOM + 2048).subarray(HEAD_ROOM);
+  for (const into of [undefined, given]) {
+    const bytes = encodeSpanBatch(
+      batch,
+      table,
+      () => resource,
+      () => scope,
+      into,
+    );
+    expect(bytes).toEqual(expected);
+    expect(bytes?.byteLength).toBeGreaterThan(given.byteLength);
+    expect(bytes?.byteOffset).toBeGreaterThanOrEqual(HEAD_ROOM);
+  }
 });

@@ -178,7 +178,8 @@ export class SpanWriter extends ProtoWriter {
     const key = slot >>> TYPE_SHIFT;
     // A TEXT value is an offset into this batch's own strings: never kept (table-bytes.ts).
     if (type !== TEXT) {
-      const pairAt = this.known.pairOffsetOf(slot, value);
+      const pairAt =
+        type === NUMBER ? this.known.numberPairOffsetOf(slot, value) : this.known.pairOffsetOf(slot, value);
       if (pairAt >= 0) {
         const pairLength = this.known.pairLengthOf(slot);
         this.room(pairLength);

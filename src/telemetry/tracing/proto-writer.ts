@@ -153,12 +153,17 @@ export class ProtoWriter {
     this.pos = pos;
   }
 
-  /** Room for `bytes` more at `pos`: the buffer is replaced (and `buffer`, `view` with it) when short. */
+  /**
+   * Room for `bytes` more at `pos`: the buffer is replaced (and `buffer`, `view` with it) when short,
+   * by one with as many bytes in front of it as it had in its own memory: an export's request
+   * head is written there (encode-buffers.ts `HEAD_ROOM`), else its whole body is copied after it.
+   */
   room(bytes: number): void {
     if (this.pos + bytes <= this.buffer.length) return;
     let size = this.buffer.length * 2;
     while (size < this.pos + bytes) size *= 2;
-    const grown = new Uint8Array(size);
+    const front = this.buffer.byteOffset;
+    const grown = new Uint8Array(front + size).subarray(front);
     grown.set(this.buffer.subarray(0, this.pos));
     this.buffer = grown;
     this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);

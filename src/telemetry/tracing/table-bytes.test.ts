@@ -58,3 +58,59 @@ test("attributes whose values change every span keep the encoder's store from gr
   const table = encodeTurns(40, 256);
   expect(tableBytesOf(table).bytes.length).toBe(16 * 1024);
 });
+
+test("a key's number changing every span, in as many bytes or not, int or double, encodes to the library's bytes", () => {
+  // A number's kept attribute has its value written over in place when the new one takes as many
+  // bytes (`numberPairOffsetOf`): each span below meets the last one's number in as many varint
+  // bytes, in more or fewer, as a double after an int and back, and numbers a double holds oddly.
+  const values = [
+    10,
+    11,
+    300,
+    301,
+    12,
+    2 ** 40,
+    2 ** 40 + 1,
+    -1,
+    -2,
+    0.5,
+    0.25,
+    7,
+    Number.NaN,
+    0.75,
+    -0,
+    0,
+    2 ** 60,
+    2 ** 64,
+    Number.POSITIVE_INFINITY,
+    1e-300,
+    3,
+    3,
+  ];
+  const writer = new SpanBatchWriter(values.length);
+  values.forEach((value, i) => {
+    writer.begin("chat m", SpanKind.SERVER, resource, scope);
+    writer.context("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1, undefined);
+    writer.times(1_700_000_000, i, 1_700_000_001, i);
+    writer.status(0, undefined);
+    writer.setAttribute("gen_ai.usage.input_tokens", value);
+    writer.setAttribute("mindgw.cost_usd", values[values.length - 1 - i] as number);
+    writer.end();
+  });
+  const batch = writer.take();
+  const table = new StringTableMirror().apply(batch.table);
+  const ours = encodeSpanBatch(
+    batch,
+    table,
+    () => resource,
+    () => scope,
+  );
+  const spansRead = readSpanBatch(
+    batch,
+    table,
+    () => resource,
+    () => scope,
+  );
+  expect(ours).toBeDefined();
+  expect(ours).toEqual(ProtobufTraceSerializer.serializeRequest(spansRead));
+});

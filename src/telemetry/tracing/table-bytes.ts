@@ -1,4 +1,4 @@
-import { putBytes } from "./proto-writer.ts";
+import { isInt64, putBytes, putVarint, varintSize } from "./proto-writer.ts";
 import { TYPES } from "./span-batch-layout.ts";
 
 /**
@@ -80,6 +80,34 @@ export class TableBytes {
   /** Where the attribute of `value` in `slot` is kept whole in `pairBytes`, or -1. */
   pairOffsetOf(slot: number, value: number): number {
     return slot < this.pairValues.length && this.pairValues[slot] === value ? slot * PAIR_BYTES : -1;
+  }
+
+  /**
+   * `pairOffsetOf` for a NUMBER slot, whose value changes with nearly every span (tokens, cost,
+   * time to first token): when the slot's kept attribute holds another number written in as many
+   * bytes (an int_value of as many varint bytes, or a double_value), its value — the pair's last
+   * bytes — is written over in place and the attribute is kept for `value`, so the span copies it
+   * whole as it would a repeat. Its key, tags and lengths are the same bytes: only the encoder's
+   * key lookup, and the second copy of the attribute into this slot (`keepPair`), are saved.
+   */
+  numberPairOffsetOf(slot: number, value: number): number {
+    if (slot >= this.pairValues.length) return -1;
+    const kept = this.pairValues[slot] as number;
+    const at = slot * PAIR_BYTES;
+    if (kept === value) return at;
+    // NaN: nothing kept in the slot.
+    if (Number.isNaN(kept)) return -1;
+    const end = at + (this.pairLengths[slot] as number);
+    if (isInt64(value)) {
+      const size = varintSize(value);
+      if (!isInt64(kept) || varintSize(kept) !== size) return -1;
+      putVarint(this.pairBytes, end - size, value);
+    } else {
+      if (isInt64(kept)) return -1;
+      this.pairView.setFloat64(end - 8, value, true);
+    }
+    this.pairValues[slot] = value;
+    return at;
   }
 
   /** The kept attribute's length in bytes (`pairOffsetOf` found it). */

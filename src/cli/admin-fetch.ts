@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  adminKeyRefused,
   adminKeyRejected,
   noAdminApiAt,
   notAGatewayAnswer,
@@ -125,11 +126,17 @@ async function boundedResponse(
         `gateway refused: ${message} (a gateway older than this mindgw?)`,
         EXIT.failure,
       );
-    // Which credential, and where it came from, as `mindgw tail` says it.
+    // Which credential, and where it came from, as `mindgw tail` says it; a key known but not let
+    // make this call (403), in the same words as the tail, the gateway's after them.
     if (response.status === 401) throw new GatewayCallError(adminKeyRejected(urlLabel(gateway)), EXIT.usage);
-    // The caller's mistake (a key without the role, bad input, no such key) is a usage error, as
+    if (response.status === 403)
+      throw new GatewayCallError(
+        adminKeyRefused(urlLabel(gateway), parsed?.success ? message : undefined),
+        EXIT.usage,
+      );
+    // The caller's mistake (bad input, no such key) is a usage error, as
     // it is for the local store; a status without the gateway's error body (a proxy's 502) is a failure.
-    const refused = response.status === 403 || response.status === 400;
+    const refused = response.status === 400;
     const rejected = parsed?.success === true && response.status >= 400 && response.status < 500;
     const exitCode = refused || (rejected && response.status !== 429) ? EXIT.usage : EXIT.failure;
     throw new GatewayCallError(`gateway refused: ${message}`, exitCode);

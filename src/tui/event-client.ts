@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { adminKeyRejected, noAdminApiAt, notAGatewayAt } from "../core/admin-api-refusal.ts";
+import { adminKeyRefused, adminKeyRejected, noAdminApiAt, notAGatewayAt } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
@@ -130,6 +130,8 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
           ? await refusalWords(response, options.adminKey)
           : null;
       await response.body?.cancel().catch(() => {});
+      if (response.status === 403)
+        return { kind: "fatal", message: adminKeyRefused(target.label, why ?? undefined), exitCode: 2 };
       return why === null ? refused : withWords(refused, why);
     }
     const media = mediaType(response.headers.get("content-type"));
@@ -201,16 +203,14 @@ async function refusalWords(response: Response, adminKey: string): Promise<strin
 }
 
 function withWords(attempt: Attempt, why: string): Attempt {
-  if (attempt.kind === "retry") return { ...attempt, reason: `${attempt.reason}: ${why}` };
-  return attempt.kind === "fatal" ? { ...attempt, message: `${attempt.message}: ${why}` } : attempt;
+  return attempt.kind === "retry" ? { ...attempt, reason: `${attempt.reason}: ${why}` } : attempt;
 }
 
 function classifyStatus(status: number, label: string): Attempt | null {
   if (status === 200) return null;
   if (status === 401) return { kind: "fatal", message: adminKeyRejected(label), exitCode: 2 };
   // A key the gateway knows but will not let tail: its words follow (refusalWords).
-  if (status === 403)
-    return { kind: "fatal", message: `admin key rejected by ${label} (HTTP 403)`, exitCode: 2 };
+  if (status === 403) return { kind: "fatal", message: adminKeyRefused(label), exitCode: 2 };
   if (status === 404)
     return { kind: "fatal", message: noAdminApiAt(label, "/admin/api/events"), exitCode: 2 };
   return { kind: "retry", reason: `HTTP ${status}`, wasLive: false };

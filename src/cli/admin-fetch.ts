@@ -11,18 +11,12 @@ import { gatewayWords } from "../core/gateway-words.ts";
 import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
+import { ADMIN_SILENCE_MS, NO_ANSWER, SilenceBound } from "../core/silence-bound.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { expectedWords, valueAt, zodWords } from "../core/zod-words.ts";
 import { EXIT } from "./exit-code.ts";
-import { SilenceBound } from "./silence-bound.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
-
-/**
- * How long a gateway has to answer with headers, and then an error's page or a JSON answer's body
- * (adminFetch) may go without a byte; a streamed body (an export) may take as long as it needs.
- */
-const HEADERS_TIMEOUT_MS = 30_000;
 
 /** A failure talking to a gateway; `exitCode` says whose fault it is. */
 export class GatewayCallError extends Error {
@@ -55,7 +49,7 @@ export interface AdminCall {
  */
 export async function adminResponse(gateway: string, adminKey: string, call: AdminCall): Promise<Response> {
   // Bounded up to the headers, and an error's page; a 2xx's body (an export) is unbounded.
-  const silence = new SilenceBound(HEADERS_TIMEOUT_MS);
+  const silence = new SilenceBound(ADMIN_SILENCE_MS);
   try {
     return await boundedResponse(gateway, adminKey, call, silence);
   } finally {
@@ -87,7 +81,7 @@ async function boundedResponse(
     });
   } catch (error) {
     // Why, as `mindgw tail` says it: a refused port, a TLS failure and a typo'd host differ.
-    const why = signal.aborted ? `no answer within ${HEADERS_TIMEOUT_MS / 1000} s` : networkErrorWords(error);
+    const why = signal.aborted ? NO_ANSWER : networkErrorWords(error);
     throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}: ${why}`, EXIT.failure);
   }
   // Counted from the headers on: a gateway slow to them (20 s) that then sends its body within
@@ -229,7 +223,7 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
   // The body bounded too, not the headers alone: one that stalls (a gateway or a proxy holding it
   // open) held the command for ever. By silence, restarted at each part: a big page (audit rows
   // with their bodies) on a slow link takes as long as it keeps coming.
-  const silence = new SilenceBound(HEADERS_TIMEOUT_MS);
+  const silence = new SilenceBound(ADMIN_SILENCE_MS);
   let text: string;
   let response: Response;
   try {
@@ -239,7 +233,7 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
     if (error instanceof GatewayCallError) throw error;
     // A read that failed, not a body that is no gateway's: said as tail says a lost connection.
     const then = silence.signal.aborted
-      ? `sent nothing for ${HEADERS_TIMEOUT_MS / 1000} s`
+      ? `sent nothing for ${ADMIN_SILENCE_MS / 1000} s`
       : `cut it short (${networkErrorWords(error)})`;
     throw new GatewayCallError(
       `the gateway at ${urlLabel(gateway)} began its answer, then ${then}`,

@@ -180,6 +180,21 @@ function sawAsked(message: string, method: string, asked: string): boolean {
   return message === seen || (message.endsWith("…") && seen.startsWith(message.slice(0, -1)));
 }
 
+/**
+ * An answer begun whose body did not come whole: silent for `silence.ms` (its bound aborted), or
+ * its read failed with `error`. A read that failed, not a body that is no gateway's: said as tail
+ * says a lost connection.
+ */
+export function brokenAnswer(gateway: string, silence: SilenceBound, error: unknown): GatewayCallError {
+  const then = silence.signal.aborted
+    ? `sent nothing for ${silence.ms / 1000} s`
+    : `cut it short (${networkErrorWords(error)})`;
+  return new GatewayCallError(
+    `the gateway at ${urlLabel(gateway)} began its answer, then ${then}`,
+    EXIT.failure,
+  );
+}
+
 /** A body's text, `received` called at each part of it that comes. */
 async function bodyText(response: Response, received: () => void): Promise<string> {
   if (response.body === null) return "";
@@ -231,14 +246,7 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
     text = await bodyText(response, silence.restart);
   } catch (error) {
     if (error instanceof GatewayCallError) throw error;
-    // A read that failed, not a body that is no gateway's: said as tail says a lost connection.
-    const then = silence.signal.aborted
-      ? `sent nothing for ${ADMIN_SILENCE_MS / 1000} s`
-      : `cut it short (${networkErrorWords(error)})`;
-    throw new GatewayCallError(
-      `the gateway at ${urlLabel(gateway)} began its answer, then ${then}`,
-      EXIT.failure,
-    );
+    throw brokenAnswer(gateway, silence, error);
   } finally {
     silence.end();
   }

@@ -1,4 +1,4 @@
-import type { GatewayEvent } from "../audit/gateway-event.ts";
+import type { GatewayEvent, NodeUnanswered } from "../audit/gateway-event.ts";
 import { noteGatewayDate } from "./gateway-clock.ts";
 import { reportUseDelay } from "./report-use-delay.ts";
 
@@ -167,7 +167,7 @@ export async function signOut(): Promise<void> {
  * send headers). Calls `onEvent` per event until `signal` aborts; reconnects after a drop.
  */
 export async function followEvents(
-  onEvent: (event: GatewayEvent) => void,
+  onEvent: (event: GatewayEvent | NodeUnanswered) => void,
   signal: AbortSignal,
   onState: (connected: boolean) => void = () => {},
 ): Promise<void> {
@@ -193,7 +193,7 @@ export async function followEvents(
             .filter((line) => line.startsWith("data:"))
             .map((line) => line.slice(5).trimStart())
             .join("\n");
-          if (data) onEvent(JSON.parse(data) as GatewayEvent);
+          if (data) onEvent(JSON.parse(data) as GatewayEvent | NodeUnanswered);
           end = buffer.indexOf("\n\n");
         }
       }

@@ -12,18 +12,34 @@ import { type RequestList, withLiveRows } from "./request-list.ts";
 export const LIVE_DRAW_MS = 250;
 
 /**
+ * How long after a cluster node did not answer the stream's ask (`node.unanswered`) the page reads
+ * the log again (ms): the longest `audit.flush_ms`, within which a node slow to hear the ask has
+ * written the rows it held (a killed node's never come).
+ */
+export const UNANSWERED_REREAD_MS = 10_000;
+
+/** What live mode shows: whether the stream is connected, and the nodes that did not answer as it opened. */
+export interface LiveState {
+  readonly connected: boolean;
+  readonly unanswered: readonly string[];
+}
+
+/**
  * The Requests page's live mode: each `request.finished` event its filters match is held until the
  * next draw, then all of them listed at once (`withLiveRows`), none lost. `onConnect` runs at each
- * connect of the stream, which has no replay: the page reads the log then. Whether the stream is
- * connected, for the page to show.
+ * connect of the stream, which has no replay: the page reads the log then, and once more
+ * `UNANSWERED_REREAD_MS` after a node did not answer as it opened (its rows may not be written
+ * yet). Whether the stream is connected, and those nodes (as `mindgw tail` names them: until their
+ * `node.left` or the next connect), for the page to show.
  */
 export function useLiveRows(
   live: boolean,
   filters: AuditFilters,
   setList: Dispatch<StateUpdater<RequestList>>,
   onConnect: () => void,
-): boolean {
+): LiveState {
   const [connected, setConnected] = useState(false);
+  const [unanswered, setUnanswered] = useState<readonly string[]>([]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `onConnect` is made anew with each render, of `filters` alone
   useEffect(() => {
     if (!live) return;
@@ -33,6 +49,7 @@ export function useLiveRows(
     const stop = new AbortController();
     let held: AuditRecord[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let reread: ReturnType<typeof setTimeout> | undefined;
     const draw = () => {
       timer = undefined;
       const batch = held;
@@ -41,19 +58,32 @@ export function useLiveRows(
     };
     void followEvents(
       (event) => {
-        if (stop.signal.aborted || event.type !== "request.finished") return;
-        if (!matchesFilters(event.record, filters)) return;
+        if (stop.signal.aborted) return;
+        if (event.type === "node.unanswered") {
+          setUnanswered((nodes) => (nodes.includes(event.node) ? nodes : [...nodes, event.node]));
+          reread ??= setTimeout(onConnect, UNANSWERED_REREAD_MS);
+          return;
+        }
+        if (event.type === "node.left") setUnanswered((nodes) => nodes.filter((node) => node !== event.node));
+        if (event.type !== "request.finished" || !matchesFilters(event.record, filters)) return;
         held.push(event.record);
         timer ??= setTimeout(draw, LIVE_DRAW_MS);
       },
       stop.signal,
       (up) => {
         setConnected(up);
-        if (up) onConnect();
+        if (!up) return;
+        // A new stream names anew the nodes that do not answer it, each said first.
+        clearTimeout(reread);
+        reread = undefined;
+        setUnanswered([]);
+        onConnect();
       },
     );
     return () => {
       stop.abort();
+      clearTimeout(reread);
+      setUnanswered([]);
       // Rows that came before live mode was turned off are listed still (under other filters, the
       // first page read for them keeps only those that match).
       if (timer !== undefined) {
@@ -64,5 +94,5 @@ export function useLiveRows(
       setConnected(false);
     };
   }, [live, filters]);
-  return connected;
+  return { connected, unanswered };
 }

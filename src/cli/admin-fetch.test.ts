@@ -51,10 +51,12 @@ describe("adminFetch", () => {
     const error = await refusal();
     expect(error).toBeInstanceOf(GatewayCallError);
     expect((error as GatewayCallError).message).toBe(
-      "gateway refused: no role for [redacted]\\u001b[2J here",
+      `admin key refused by ${gateway.url} (HTTP 403): no role for [redacted]\\u001b[2J here`,
     );
     gateway.forcedMessage = "x".repeat(5000);
-    expect(((await refusal()) as GatewayCallError).message).toBe(`gateway refused: ${"x".repeat(300)}…`);
+    expect(((await refusal()) as GatewayCallError).message).toBe(
+      `admin key refused by ${gateway.url} (HTTP 403): ${"x".repeat(300)}…`,
+    );
   });
 });
 

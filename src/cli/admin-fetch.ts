@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  adminKeyRefused,
   adminKeyRejected,
   noAdminApiAt,
   notAGatewayAnswer,
@@ -10,18 +11,12 @@ import { gatewayWords } from "../core/gateway-words.ts";
 import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
+import { ADMIN_SILENCE_MS, NO_ANSWER, SilenceBound } from "../core/silence-bound.ts";
 import { urlLabel } from "../core/url-label.ts";
 import { expectedWords, valueAt, zodWords } from "../core/zod-words.ts";
 import { EXIT } from "./exit-code.ts";
-import { SilenceBound } from "./silence-bound.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
-
-/**
- * How long a gateway has to answer with headers, and then an error's page or a JSON answer's body
- * (adminFetch) may go without a byte; a streamed body (an export) may take as long as it needs.
- */
-const HEADERS_TIMEOUT_MS = 30_000;
 
 /** A failure talking to a gateway; `exitCode` says whose fault it is. */
 export class GatewayCallError extends Error {
@@ -54,7 +49,7 @@ export interface AdminCall {
  */
 export async function adminResponse(gateway: string, adminKey: string, call: AdminCall): Promise<Response> {
   // Bounded up to the headers, and an error's page; a 2xx's body (an export) is unbounded.
-  const silence = new SilenceBound(HEADERS_TIMEOUT_MS);
+  const silence = new SilenceBound(ADMIN_SILENCE_MS);
   try {
     return await boundedResponse(gateway, adminKey, call, silence);
   } finally {
@@ -86,7 +81,7 @@ async function boundedResponse(
     });
   } catch (error) {
     // Why, as `mindgw tail` says it: a refused port, a TLS failure and a typo'd host differ.
-    const why = signal.aborted ? `no answer within ${HEADERS_TIMEOUT_MS / 1000} s` : networkErrorWords(error);
+    const why = signal.aborted ? NO_ANSWER : networkErrorWords(error);
     throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}: ${why}`, EXIT.failure);
   }
   // Counted from the headers on: a gateway slow to them (20 s) that then sends its body within
@@ -125,11 +120,17 @@ async function boundedResponse(
         `gateway refused: ${message} (a gateway older than this mindgw?)`,
         EXIT.failure,
       );
-    // Which credential, and where it came from, as `mindgw tail` says it.
+    // Which credential, and where it came from, as `mindgw tail` says it; a key known but not let
+    // make this call (403), in the same words as the tail, the gateway's after them.
     if (response.status === 401) throw new GatewayCallError(adminKeyRejected(urlLabel(gateway)), EXIT.usage);
-    // The caller's mistake (a key without the role, bad input, no such key) is a usage error, as
+    if (response.status === 403)
+      throw new GatewayCallError(
+        adminKeyRefused(urlLabel(gateway), parsed?.success ? message : undefined),
+        EXIT.usage,
+      );
+    // The caller's mistake (bad input, no such key) is a usage error, as
     // it is for the local store; a status without the gateway's error body (a proxy's 502) is a failure.
-    const refused = response.status === 403 || response.status === 400;
+    const refused = response.status === 400;
     const rejected = parsed?.success === true && response.status >= 400 && response.status < 500;
     const exitCode = refused || (rejected && response.status !== 429) ? EXIT.usage : EXIT.failure;
     throw new GatewayCallError(`gateway refused: ${message}`, exitCode);
@@ -179,6 +180,21 @@ function sawAsked(message: string, method: string, asked: string): boolean {
   return message === seen || (message.endsWith("…") && seen.startsWith(message.slice(0, -1)));
 }
 
+/**
+ * An answer begun whose body did not come whole: silent for `silence.ms` (its bound aborted), or
+ * its read failed with `error`. A read that failed, not a body that is no gateway's: said as tail
+ * says a lost connection.
+ */
+export function brokenAnswer(gateway: string, silence: SilenceBound, error: unknown): GatewayCallError {
+  const then = silence.signal.aborted
+    ? `sent nothing for ${silence.ms / 1000} s`
+    : `cut it short (${networkErrorWords(error)})`;
+  return new GatewayCallError(
+    `the gateway at ${urlLabel(gateway)} began its answer, then ${then}`,
+    EXIT.failure,
+  );
+}
+
 /** A body's text, `received` called at each part of it that comes. */
 async function bodyText(response: Response, received: () => void): Promise<string> {
   if (response.body === null) return "";
@@ -222,7 +238,7 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
   // The body bounded too, not the headers alone: one that stalls (a gateway or a proxy holding it
   // open) held the command for ever. By silence, restarted at each part: a big page (audit rows
   // with their bodies) on a slow link takes as long as it keeps coming.
-  const silence = new SilenceBound(HEADERS_TIMEOUT_MS);
+  const silence = new SilenceBound(ADMIN_SILENCE_MS);
   let text: string;
   let response: Response;
   try {
@@ -230,14 +246,7 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
     text = await bodyText(response, silence.restart);
   } catch (error) {
     if (error instanceof GatewayCallError) throw error;
-    // A read that failed, not a body that is no gateway's: said as tail says a lost connection.
-    const then = silence.signal.aborted
-      ? `sent nothing for ${HEADERS_TIMEOUT_MS / 1000} s`
-      : `cut it short (${networkErrorWords(error)})`;
-    throw new GatewayCallError(
-      `the gateway at ${urlLabel(gateway)} began its answer, then ${then}`,
-      EXIT.failure,
-    );
+    throw brokenAnswer(gateway, silence, error);
   } finally {
     silence.end();
   }

@@ -220,8 +220,10 @@ export class EventRelay {
     if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve([]);
     const timeoutMs = this.options.askTimeoutMs ?? 2_000;
     const bounds = { heardWithinMs: this.options.heardWithinMs ?? heardWithin(timeoutMs), timeoutMs };
+    // A check that cannot be sent (Redis gone since the ask) would never come back to be judged:
+    // judged at once, so a node that did not hear is named now, not waited for until the deadline.
     const { id, answered } = this.asks.ask(peers, bounds, silent, (asked) =>
-      this.publish({ ...this.stamp(), events: [], heardCheck: asked }),
+      this.publish({ ...this.stamp(), events: [], heardCheck: asked }, () => this.asks.judgeHeard(asked)),
     );
     const askedAt = (this.options.entryClock ?? entryClock)();
     this.publish({ ...this.stamp(), events: [], ask: id, askedAt });
@@ -290,10 +292,12 @@ export class EventRelay {
     return { id: randomUUID(), cluster: this.options.clusterId, node: this.options.nodeId };
   }
 
-  private publish(message: RelayMessage): void {
+  /** Publishes `message`; `unsent` is called if it never reached Redis. */
+  private publish(message: RelayMessage, unsent?: () => void): void {
     this.options.link.publish(EVENTS_CHANNEL, this.options.seal.seal(JSON.stringify(message))).catch(() => {
       // Redis away: these events are not seen elsewhere; the live stream never promised them. An
-      // ask or answer lost so: the asking stream opens at its deadline.
+      // ask or answer lost so: the asking stream opens at its heard bound or its deadline.
+      unsent?.();
     });
   }
 }

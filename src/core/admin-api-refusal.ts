@@ -11,6 +11,15 @@ export const adminKeyRejected = (label: string): string =>
   `admin key rejected by ${label} (HTTP 401): check --admin-key or MINDGW_ADMIN_KEY; a revoked or expired key is refused alike`;
 
 /**
+ * What a call to a gateway's admin API says of an admin key the gateway knows but will not let make
+ * the call (403: a user key, an admin held to a tenant naming another), in one wording for all of
+ * them: the gateway's own `words` after it (one printable line, without the key: gateway-words.ts),
+ * none for a page that is not the gateway's error (a proxy's). The caller ends with exit code 2.
+ */
+export const adminKeyRefused = (label: string, words?: string): string =>
+  `admin key refused by ${label} (HTTP 403)${words === undefined ? "" : `: ${words}`}`;
+
+/**
  * What such a call says of a `--gateway` whose 2xx for `path` is not what a gateway answers there
  * (a proxy's sign-in page, another server's page or API): a wrong `--gateway`, a usage error
  * (exit 2), not a gateway's failure. `answered` says what came instead.

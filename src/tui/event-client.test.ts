@@ -114,12 +114,12 @@ describe("runEventClient", () => {
     expect(outcome).toEqual({
       kind: "fatal",
       exitCode: 2,
-      message: `admin key rejected by ${gateway.url} (HTTP 403): this credential may read only as an admin\\u001b[2J or as a member of a configured tenant`,
+      message: `admin key refused by ${gateway.url} (HTTP 403): this credential may read only as an admin\\u001b[2J or as a member of a configured tenant`,
     });
     gateway.forcedMessage = "x".repeat(5000);
     const long = await follow(gateway.url, gateway.adminKey).done;
     expect(long.kind === "fatal" && long.message).toBe(
-      `admin key rejected by ${gateway.url} (HTTP 403): ${"x".repeat(300)}…`,
+      `admin key refused by ${gateway.url} (HTTP 403): ${"x".repeat(300)}…`,
     );
   });
 

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { adminKeyRejected, noAdminApiAt, notAGatewayAt } from "../core/admin-api-refusal.ts";
+import { adminKeyRefused, adminKeyRejected, noAdminApiAt, notAGatewayAt } from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
 import { redirectRefusal } from "../core/redirect-refusal.ts";
+import { ADMIN_SILENCE_MS, NO_ANSWER, SilenceBound } from "../core/silence-bound.ts";
 import { decodeSse } from "../core/sse.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
@@ -44,7 +45,8 @@ export interface EventClientOptions {
   requestId?: () => string;
 }
 
-type Attempt = { kind: "retry"; reason: string; wasLive: boolean } | ClientOutcome;
+/** `unanswered`: no headers came within `ADMIN_SILENCE_MS` (a gateway that takes the connection, then says nothing). */
+type Attempt = { kind: "retry"; reason: string; wasLive: boolean; unanswered?: true } | ClientOutcome;
 
 /**
  * Follows the gateway's live event stream until `signal` aborts, reconnecting with backoff
@@ -72,6 +74,12 @@ export async function runEventClient(options: EventClientOptions): Promise<Clien
       return attempt;
     }
     failures = attempt.wasLive ? 1 : failures + 1;
+    // Given up at the bound every admin command gives up at: not that bound times each attempt.
+    if (!everLive && options.maxInitialAttempts !== undefined && attempt.unanswered) {
+      const message = `cannot reach ${options.target.label}: ${attempt.reason}`;
+      options.onStatus?.({ state: "error", message });
+      return { kind: "fatal", message, exitCode: 1 };
+    }
     if (!everLive && options.maxInitialAttempts !== undefined && failures >= options.maxInitialAttempts) {
       const message = `cannot reach ${options.target.label}: ${attempt.reason} (${failures} attempts)`;
       options.onStatus?.({ state: "error", message });
@@ -109,6 +117,9 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     Math.max(10, Math.min(1000, idleTimeoutMs / 4)),
   );
   let live = false;
+  // The headers within the admin commands' bound; the watchdog's, longer, is for a stream's silence.
+  const headers = new SilenceBound(ADMIN_SILENCE_MS);
+  headers.signal.addEventListener("abort", stop, { once: true });
   try {
     const response = await (options.fetch ?? fetch)(target.eventsUrl, {
       headers: {
@@ -121,6 +132,7 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
       // The operator is told where the URL leads instead (redirect-refusal.ts).
       redirect: "manual",
     });
+    headers.end();
     const refused = redirected(response, target) ?? classifyStatus(response.status, target.label);
     if (refused !== null) {
       // The gateway's words say why: a key it knows but will not let tail (403, a user key outside
@@ -130,6 +142,8 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
           ? await refusalWords(response, options.adminKey)
           : null;
       await response.body?.cancel().catch(() => {});
+      if (response.status === 403)
+        return { kind: "fatal", message: adminKeyRefused(target.label, why ?? undefined), exitCode: 2 };
       return why === null ? refused : withWords(refused, why);
     }
     const media = mediaType(response.headers.get("content-type"));
@@ -171,9 +185,12 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
     return { kind: "retry", reason: "connection closed", wasLive: true };
   } catch (error) {
     if (signal.aborted) return { kind: "stopped" };
+    if (headers.signal.aborted && !live)
+      return { kind: "retry", reason: NO_ANSWER, wasLive: false, unanswered: true };
     const reason = idle ? "no data from the gateway" : networkErrorWords(error);
     return { kind: "retry", reason, wasLive: live };
   } finally {
+    headers.end();
     clearInterval(watchdog);
     signal.removeEventListener("abort", stop);
     connection.abort();
@@ -201,16 +218,14 @@ async function refusalWords(response: Response, adminKey: string): Promise<strin
 }
 
 function withWords(attempt: Attempt, why: string): Attempt {
-  if (attempt.kind === "retry") return { ...attempt, reason: `${attempt.reason}: ${why}` };
-  return attempt.kind === "fatal" ? { ...attempt, message: `${attempt.message}: ${why}` } : attempt;
+  return attempt.kind === "retry" ? { ...attempt, reason: `${attempt.reason}: ${why}` } : attempt;
 }
 
 function classifyStatus(status: number, label: string): Attempt | null {
   if (status === 200) return null;
   if (status === 401) return { kind: "fatal", message: adminKeyRejected(label), exitCode: 2 };
   // A key the gateway knows but will not let tail: its words follow (refusalWords).
-  if (status === 403)
-    return { kind: "fatal", message: `admin key rejected by ${label} (HTTP 403)`, exitCode: 2 };
+  if (status === 403) return { kind: "fatal", message: adminKeyRefused(label), exitCode: 2 };
   if (status === 404)
     return { kind: "fatal", message: noAdminApiAt(label, "/admin/api/events"), exitCode: 2 };
   return { kind: "retry", reason: `HTTP ${status}`, wasLive: false };

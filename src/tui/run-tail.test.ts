@@ -210,7 +210,7 @@ describe("runTail --json", () => {
     const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey });
     expect(await tail.exit).toBe(2);
     expect(tail.stderr.lines()).toEqual([
-      `mindgw tail: admin key rejected by ${gateway.url} (HTTP 403): key [redacted] may not tail`,
+      `mindgw tail: admin key refused by ${gateway.url} (HTTP 403): key [redacted] may not tail`,
     ]);
   });
 

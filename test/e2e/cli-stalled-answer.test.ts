@@ -11,8 +11,8 @@ const fx = gatewayFixture({ gateway: false, fake: null });
 const ADMIN_KEY = "mgw_stallstallstallstallstallstallstallstallst";
 
 /** An HTTP/1.1 answer's head, its body sent by chunks (`chunk`, then `LAST_CHUNK`). */
-const head = (status: string) =>
-  `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`;
+const head = (status: string, type = "application/json") =>
+  `HTTP/1.1 ${status}\r\ncontent-type: ${type}\r\ntransfer-encoding: chunked\r\n\r\n`;
 const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
 const LAST_CHUNK = "0\r\n\r\n";
 
@@ -190,4 +190,39 @@ describe("an admin answer whose body stalls or is cut short", () => {
       runs.map(({ expected }) => expected),
     );
   });
+
+  test("audit export: a stream quiet for longer than the commands' 30 s (a narrow filter over a large log) is read whole; one quiet past five minutes, longer than any gateway keeps a quiet connection (server.idle_timeout, 255 s at most), ends it, exit 1, saying so", async () => {
+    // An export's stream had no bound at all: one held open (a proxy's, a gateway's lost) hung the
+    // command for ever.
+    const NDJSON = "application/x-ndjson";
+    const line = (n: number) => `{"requestId":"r${n}"}\n`;
+    // Rows 40 s apart: past every other answer's bound, within an export's.
+    const quiet = scripted([
+      { at: 0, bytes: head("200 OK", NDJSON) + chunk(line(1)) },
+      { at: 40_000, bytes: chunk(line(2)) + LAST_CHUNK },
+    ]);
+    const stalled = scripted([{ at: 0, bytes: head("200 OK", NDJSON) + chunk(line(1)) }], "hold");
+    const runs = [
+      { gateway: quiet, expected: { code: 0, stdout: line(1) + line(2), stderr: "" } },
+      {
+        gateway: stalled,
+        expected: {
+          code: 1,
+          stdout: line(1),
+          stderr: `mindgw: the gateway at ${stalled} began its answer, then sent nothing for 300 s\n`,
+        },
+      },
+    ];
+    // Killed past 330 s, which is the hang this test finds.
+    const results = await Promise.all(
+      runs.map(({ gateway }) =>
+        runMindgw(["audit", "export", "--gateway", gateway, "--admin-key", ADMIN_KEY], {
+          timeoutMs: 330_000,
+        }),
+      ),
+    );
+    expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual(
+      runs.map(({ expected }) => expected),
+    );
+  }, 400_000);
 });

@@ -83,7 +83,7 @@ export function RequestsPage() {
   // The stream has no replay: what finished while it was not open (before live mode was turned
   // on, or while it was down, a gateway restart) is read from the log at each connect, the first
   // page merged under the rows that came live meanwhile, none twice.
-  const connected = useLiveRows(live, filters, setList, () => void load(null));
+  const { connected, unanswered } = useLiveRows(live, filters, setList, () => void load(null));
 
   const exportAs = async (format: "ndjson" | "csv") => {
     try {
@@ -224,6 +224,13 @@ export function RequestsPage() {
         </div>
       </form>
       <Failure error={error} />
+      {live && unanswered.length > 0 && (
+        <p class="hint" role="status">
+          {unanswered.length === 1
+            ? `Node ${unanswered[0]} did not answer as the stream opened (killed, or slow): its last requests may not show yet.`
+            : `Nodes ${unanswered.join(", ")} did not answer as the stream opened (killed, or slow): their last requests may not show yet.`}
+        </p>
+      )}
       {/* Live rows are drawn without a sound: this polite region, on the page before any row
           comes, says how many came (WCAG 4.1.3, status messages). */}
       <p class="sr-only" role="status">

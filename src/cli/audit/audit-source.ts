@@ -6,7 +6,8 @@ import { auditRecordSchema } from "../../audit/audit-record-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { mediaType } from "../../core/media-type.ts";
 import { parseInput } from "../../http/parse-input.ts";
-import { adminFetch, adminResponse } from "../admin-fetch.ts";
+import { adminFetch } from "../admin-fetch.ts";
+import { adminStream } from "../admin-stream.ts";
 import { answeredShape } from "../answered-shape.ts";
 import { openCommandStorage, requirePostgresSchema } from "../config-store.ts";
 import { gatewayTenantNames } from "../gateway-tenant-names.ts";
@@ -106,11 +107,10 @@ export function remoteAudit(gateway: string, adminKey: string): AuditSource {
       exportFilter(input);
       const { limit: _limit, cursor: _cursor, ...filter } = input;
       const query = new URLSearchParams({ ...filter, format });
-      const response = await adminResponse(gateway, adminKey, {
+      yield* adminStream(gateway, adminKey, {
         path: `/admin/api/audit/export?${query}`,
         answers: mediaType(EXPORT_CONTENT_TYPE[format]),
       });
-      if (response.body) yield* response.body;
     },
     tenantNames: () => gatewayTenantNames(gateway, adminKey),
     close: async () => {},

@@ -1,0 +1,52 @@
+import { SilenceBound } from "../core/silence-bound.ts";
+import { type AdminCall, adminResponse, brokenAnswer } from "./admin-fetch.ts";
+
+/**
+ * How long an export's stream may go without a byte before the command gives up on it (exit 1).
+ * Far past the 30 s of every other answer: a narrow filter over a large log may rightly go quiet
+ * while the gateway reads page after page of rows it does not send. But never quieter than a
+ * gateway keeps a connection open (`server.idle_timeout`, 255 s at most, counted in Bun's 4 s
+ * ticks): a stream quiet longer is held open by something else (a proxy, a connection lost without
+ * a word), and would have held the command for ever.
+ */
+export const STREAM_SILENCE_MS = 300_000;
+
+/**
+ * One admin API call answered 2xx with a stream (an audit export), its body's parts as they come,
+ * each read within `STREAM_SILENCE_MS`: the bound is the gateway's silence alone, never the time
+ * the caller takes with a part (a pipe that is slow to drain).
+ */
+export async function* adminStream(
+  gateway: string,
+  adminKey: string,
+  call: AdminCall,
+): AsyncGenerator<Uint8Array> {
+  const response = await adminResponse(gateway, adminKey, call);
+  if (response.body === null) return;
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      // A bound per read, not one restarted: one left running while the caller writes a part
+      // would read a slow pipe as a silent gateway.
+      const silence = new SilenceBound(STREAM_SILENCE_MS);
+      const cut = () => void reader.cancel().catch(() => {});
+      silence.signal.addEventListener("abort", cut, { once: true });
+      let part: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        part = await reader.read();
+      } catch (error) {
+        throw brokenAnswer(gateway, silence, error);
+      } finally {
+        silence.end();
+        silence.signal.removeEventListener("abort", cut);
+      }
+      // Cancelled at the bound, the read ends as if the stream had.
+      if (silence.signal.aborted) throw brokenAnswer(gateway, silence, undefined);
+      if (part.done) return;
+      yield part.value;
+    }
+  } finally {
+    // Left early (the caller's write failed, or the bound): the rest is not read.
+    await reader.cancel().catch(() => {});
+  }
+}

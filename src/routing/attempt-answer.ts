@@ -16,7 +16,9 @@ import {
   usageFromOpenAI,
 } from "../translate/usage-mapping.ts";
 import { estimatedWholeUsage } from "../translate/whole-estimate.ts";
+import type { AdaptedCall } from "./adapt-dialect.ts";
 import { opensAnswer } from "./answer-opening.ts";
+import { inCallerNames } from "./caller-param.ts";
 import { CountedEvents } from "./counted-events.ts";
 import { EventChunks, EventReader, failureReported } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
@@ -103,36 +105,25 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     call.maxBody,
     call.sent,
   );
+  const failureEvents = translated?.failureEvents && inCallersWords(translated.failureEvents, adapted);
   const direct = !translated || translated.source === upstream;
   if (events instanceof TranslatedEvents && direct) {
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the
     // caller's (or the usage meter's pass), run over each read: one chunk for the client a read.
     const then = translated ? translated.translation : new KeptEvents(call);
     const translation = new ChainedTranslation(events.translation, then);
-    return new TranslatedRelay(
-      events.upstream,
-      attempt,
-      translation,
-      translated?.failureEvents,
-      call,
-    ).start();
+    return new TranslatedRelay(events.upstream, attempt, translation, failureEvents, call).start();
   }
   if (translated && direct && events instanceof UpstreamEvents) {
     // An HTTP upstream's stream, translated a read at a time: one chunk for the client a read.
-    return new TranslatedRelay(
-      events,
-      attempt,
-      translated.translation,
-      translated.failureEvents,
-      call,
-    ).start();
+    return new TranslatedRelay(events, attempt, translated.translation, failureEvents, call).start();
   }
   // A relay above arms the first-byte bound itself, when its first read must wait.
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
   const source = translated ? translated.events : events;
   if (translated) {
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, undefined);
-    return eventChunks(call, reader, translated.failureEvents, counted);
+    return eventChunks(call, reader, failureEvents, counted);
   }
   // The caller's own dialect: where it asked for usage itself, it may be owed a chunk of it. An
   // event that is no JSON object fails the stream, as the byte relay's does (stream-end.ts).
@@ -154,6 +145,19 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
         },
   );
   return eventChunks(call, reader, undefined, counted, owed);
+}
+
+/**
+ * A translated stream's end in failure, its error's `param` in the caller's words (a Responses
+ * caller's `input`, not the chat request's `messages`), as a failure before the stream is
+ * (try-route.ts): made once a stream, for a translation that renames any field.
+ */
+function inCallersWords(
+  failureEvents: (error: GatewayError) => SseEvent[],
+  { callerNames, callerPaths }: AdaptedCall,
+): (error: GatewayError) => SseEvent[] {
+  if (callerNames === undefined && callerPaths === undefined) return failureEvents;
+  return (error) => failureEvents(inCallerNames(error, callerNames, callerPaths));
 }
 
 /**

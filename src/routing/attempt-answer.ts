@@ -17,7 +17,9 @@ import {
   usageFromOpenAI,
 } from "../translate/usage-mapping.ts";
 import { estimatedWholeUsage } from "../translate/whole-estimate.ts";
+import type { AdaptedCall } from "./adapt-dialect.ts";
 import { opensAnswer } from "./answer-opening.ts";
+import { inCallerNames } from "./caller-param.ts";
 import { CountedEvents } from "./counted-events.ts";
 import { EventChunks, EventReader, failureReported } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
@@ -104,6 +106,7 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     call.maxBody,
     call.sent,
   );
+  const failureEvents = translated?.failureEvents && inCallersWords(translated.failureEvents, adapted);
   // The caller's translation as one loop over the upstream's events: its own, or chained after the
   // one it translates again (a caller's custom tools, a compaction through chat), so the relay
   // runs both over each read, as it runs a provider's and the caller's.
@@ -112,24 +115,18 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the
     // caller's (or the usage meter's pass), run over each read: one chunk for the client a read.
     const translation = new ChainedTranslation(events.translation, loop || new KeptEvents(call));
-    return new TranslatedRelay(
-      events.upstream,
-      attempt,
-      translation,
-      translated?.failureEvents,
-      call,
-    ).start();
+    return new TranslatedRelay(events.upstream, attempt, translation, failureEvents, call).start();
   }
   if (translated && loop && events instanceof UpstreamEvents) {
     // An HTTP upstream's stream, translated a read at a time: one chunk for the client a read.
-    return new TranslatedRelay(events, attempt, loop, translated.failureEvents, call).start();
+    return new TranslatedRelay(events, attempt, loop, failureEvents, call).start();
   }
   // A relay above arms the first-byte bound itself, when its first read must wait.
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
   const source = translated ? translated.events : events;
   if (translated) {
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, undefined);
-    return eventChunks(call, reader, translated.failureEvents, counted);
+    return eventChunks(call, reader, failureEvents, counted);
   }
   // The caller's own dialect: where it asked for usage itself, it may be owed a chunk of it. An
   // event that is no JSON object fails the stream, as the byte relay's does (stream-end.ts).
@@ -151,6 +148,19 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
         },
   );
   return eventChunks(call, reader, undefined, counted, owed);
+}
+
+/**
+ * A translated stream's end in failure, its error's `param` in the caller's words (a Responses
+ * caller's `input`, not the chat request's `messages`), as a failure before the stream is
+ * (try-route.ts): made once a stream, for a translation that renames any field.
+ */
+function inCallersWords(
+  failureEvents: (error: GatewayError) => SseEvent[],
+  { callerNames, callerPaths }: AdaptedCall,
+): (error: GatewayError) => SseEvent[] {
+  if (callerNames === undefined && callerPaths === undefined) return failureEvents;
+  return (error) => failureEvents(inCallerNames(error, callerNames, callerPaths));
 }
 
 /**

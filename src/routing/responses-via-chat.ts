@@ -84,6 +84,8 @@ const RESPONSES_NAMES: CallerNames = {
   max_completion_tokens: "max_output_tokens",
   response_format: "text.format",
   reasoning_effort: "reasoning.effort",
+  // Gemini's thought summaries, asked for by the caller's summary (responses-settings-to-chat.ts).
+  include_reasoning: "reasoning.summary",
   // The chat step's names for an Anthropic route's refusal of the format's schema (caller-param.ts).
   "response_format.json_schema.schema": "text.format.schema",
 };
@@ -94,6 +96,7 @@ const RESPONSES_HINTS: HintNames = {
   bound: "max_output_tokens",
   format: "text.format",
   logprobs: "top_logprobs",
+  thoughts: "reasoning.summary",
 };
 
 /**

@@ -15,6 +15,8 @@ export interface HintNames {
   readonly format: string;
   /** For the tokens' log probabilities asked for: `logprobs`, a Responses call's `top_logprobs`. */
   readonly logprobs?: string;
+  /** For the thoughts asked for (chat's `include_reasoning`): a Responses call's `reasoning.summary`. */
+  readonly thoughts?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export function translationHints(
 ): CallerNames | undefined {
   const effort = effortHint(sent, names.effort);
   const wroteBound = sent.max_tokens != null && chat.max_tokens == null && chat.max_completion_tokens == null;
-  const own = callerFieldHints(sent, target, names.format, names.logprobs);
+  const own = callerFieldHints(sent, target, names.format, names.logprobs, names.thoughts);
   if (wroteBound) return { ...effort, ...own, max_tokens: names.bound };
   return effort === undefined || own === undefined ? (effort ?? own) : { ...effort, ...own };
 }
@@ -48,13 +50,14 @@ export function translationHints(
  * thinking is off refuses in words that name no field of the caller's (`UNNAMED_REFUSALS`).
  * Undefined for any other target, or a body without them. `formatName`, `logprobsName`: the
  * caller's names for the format and the log probabilities (a Responses caller's `text.format`,
- * `top_logprobs`).
+ * `top_logprobs`); `thoughtsName`, for the thoughts (a Responses caller's `reasoning.summary`).
  */
 export function callerFieldHints(
   sent: JsonObject,
   target: ChatTarget | undefined,
   formatName = "response_format",
   logprobsName?: string,
+  thoughtsName = "include_reasoning",
 ): CallerNames | undefined {
   const topP = target?.refusesTopPWithTemperature === true && sent.temperature != null && sent.top_p != null;
   if (
@@ -76,8 +79,7 @@ export function callerFieldHints(
     if (sent.top_logprobs != null) out.top_logprobs = logprobsName ?? "top_logprobs";
   }
   // Asked of a model whose thinking is off, or that does not think, the thoughts are refused.
-  if (target.showsReasoningAsked && sent.include_reasoning === true)
-    out.include_reasoning = "include_reasoning";
+  if (target.showsReasoningAsked && sent.include_reasoning === true) out.include_reasoning = thoughtsName;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

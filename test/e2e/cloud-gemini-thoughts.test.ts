@@ -107,3 +107,61 @@ describe("a chat caller's include_reasoning (OpenRouter's) that asks nothing of 
     });
   });
 });
+
+describe("a Responses caller's reasoning.summary (the Agents SDK's, Codex's) on a Gemini route", () => {
+  /** The response to `reasoning` on `model`, with its dropped header and the thinkingConfig sent. */
+  async function summaryTo(model: string, upstream: RegExp, reasoning: OpenAI.Reasoning, stream = false) {
+    const ask = { model, input: "think", reasoning };
+    const { data, response } = stream
+      ? { data: await openai.responses.stream(ask).finalResponse(), response: undefined }
+      : await openai.responses.create(ask).withResponse();
+    const sent = JSON.parse(clouds.callsTo(upstream).at(-1)?.body ?? "{}");
+    const summaries = data.output.flatMap((item) =>
+      item.type === "reasoning" ? item.summary.map((part) => part.text) : [],
+    );
+    return {
+      summaries,
+      dropped: response?.headers.get("x-mindgw-dropped") ?? null,
+      sent: sent.generationConfig?.thinkingConfig,
+    };
+  }
+
+  test("asks for Gemini's thought summaries, which come back as the reasoning item's summary, whole and streamed; nothing named", async () => {
+    expect(await summaryTo("gemini-flash", /gemini-2\.5-flash:/, { summary: "auto" })).toEqual({
+      summaries: ["thinking…"],
+      dropped: null,
+      sent: { includeThoughts: true },
+    });
+    expect(
+      await summaryTo(
+        "vertex-flash-lite",
+        /gemini-2\.5-flash-lite:/,
+        { effort: "low", summary: "detailed" },
+        true,
+      ),
+    ).toEqual({
+      summaries: ["thinking…"],
+      dropped: null,
+      sent: { thinkingBudget: 1024, includeThoughts: true },
+    });
+    // Without a summary asked, none is, as before.
+    expect(await summaryTo("gemini-flash", /gemini-2\.5-flash:/, { effort: "low" })).toEqual({
+      summaries: [],
+      dropped: null,
+      sent: { thinkingBudget: 1024 },
+    });
+  });
+
+  test("a model that does not think, or whose thinking is off: nothing asked, reasoning.summary named", async () => {
+    expect(await summaryTo("vertex-2.0-flash", /gemini-2\.0-flash:/, { summary: "auto" })).toEqual({
+      summaries: [],
+      dropped: "reasoning.summary",
+      sent: undefined,
+    });
+    expect(await summaryTo("vertex-flash-lite", /gemini-2\.5-flash-lite:/, { summary: "concise" })).toEqual({
+      summaries: [],
+      dropped: "reasoning.summary",
+      sent: undefined,
+    });
+  });
+});

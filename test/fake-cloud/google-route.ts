@@ -2,6 +2,7 @@ import { answerFor } from "./cloud-script.ts";
 import { type CloudCall, type CloudState, googleUnauthenticated, json } from "./cloud-state.ts";
 import { CountRefusal, googleCount } from "./count-wire.ts";
 import { EmbeddingRefusal, geminiBatchAnswer, vertexPredictAnswer } from "./embedding-wire.ts";
+import { unmatchedReference } from "./gemini-function-responses.ts";
 import {
   type GeminiContents,
   type GeminiStops,
@@ -72,7 +73,10 @@ export function googleRoute(cloud: CloudState, { req, url, path, body }: CloudCa
   }
   const request = JSON.parse(body) as GeminiLike;
   const refusal =
-    missingSignature(request) || thinkingRefusal(model, request, vertex) || stopSequencesRefusal(request);
+    missingSignature(request) ||
+    unmatchedReference(request) ||
+    thinkingRefusal(model, request, vertex) ||
+    stopSequencesRefusal(request);
   if (refusal) return invalidArgument(refusal);
   const lastUser = request.contents.findLast((c) => c.role === "user");
   const text = lastUser?.parts.map((part) => part.text ?? "").join("") ?? "";

@@ -173,7 +173,13 @@ function modelParts(message: OpenAIMessage, toolNames: Map<string, string>): Jso
   return hasText(text) ? [{ text }, ...calls] : calls;
 }
 
-/** Gemini names the function a result answers; OpenAI only its call id, so the name is looked up. */
+/**
+ * Gemini names the function a result answers; OpenAI only its call id, so the name is looked up.
+ * A result that is a JSON object goes as that object, unless a `$ref` is in it: Gemini reads one
+ * there as naming a part of the response's own (multimodal function responses) and refuses the
+ * call when none has that name (400 "The referenced name `#/$defs/X` in function_response.response
+ * does not match to a display_name…": a tool whose result is a JSON Schema), so it goes as text.
+ */
 function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<string, string>): JsonObject {
   const shown = message.tool_call_id;
   const name = shown ? toolNames.get(shown) : undefined;
@@ -184,7 +190,7 @@ function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<stri
     );
   const text = messageText(message);
   const parsed = parseToolArguments(text);
-  const response = Object.keys(parsed).length > 0 ? parsed : { result: text };
+  const response = Object.keys(parsed).length > 0 && !holdsReference(parsed) ? parsed : { result: text };
   return { functionResponse: { id: readGeminiCallId(shown).id, name, response } };
 }
 
@@ -248,4 +254,11 @@ function mimeOf(url: string, otherwise: string): string {
   if (extension === "gif") return "image/gif";
   if (extension === "pdf") return "application/pdf";
   return otherwise;
+}
+
+/** Whether a `$ref` key is anywhere in a JSON value. */
+function holdsReference(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsReference);
+  if (!isJsonObject(value)) return false;
+  return "$ref" in value || Object.values(value).some(holdsReference);
 }

@@ -95,7 +95,7 @@ export function responsesRequestToChat(
     messages: needs.signedCallIds ? messages : plainCallIds(messages),
   };
   Object.assign(out, tools);
-  Object.assign(out, chatSettings(request, dropped));
+  Object.assign(out, chatSettings(request, dropped, needs.showsReasoningAsked === true));
   if (request.parallel_tool_calls != null && Array.isArray(out.tools)) {
     out.parallel_tool_calls = request.parallel_tool_calls;
   }

@@ -62,9 +62,15 @@ const DEFAULTS: JsonObject = { image: { context_compression: "auto" } };
 
 /**
  * A Responses request's settings as chat fields: sampling, limits, format and the fields both APIs
- * share under other names. What chat cannot carry is named in `dropped`.
+ * share under other names. What chat cannot carry is named in `dropped`. `showsReasoningAsked`: the
+ * upstream shows its thinking only when asked (ChatUpstreamNeeds: Gemini's thought summaries), so a
+ * reasoning summary asked for is carried, as chat's `include_reasoning`, not named.
  */
-export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonObject {
+export function chatSettings(
+  request: ResponsesRequest,
+  dropped: Dropped,
+  showsReasoningAsked = false,
+): JsonObject {
   refuseConversation(request);
   refuseBackground(request);
   // Translated, an `include` OpenAI does not know would ask for nothing: its 400 instead.
@@ -81,7 +87,8 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary;
   if (summary && summary !== "none") {
     const name = request.reasoning?.summary ? "reasoning.summary" : "reasoning.generate_summary";
-    dropped.add(name, name);
+    if (showsReasoningAsked) out.include_reasoning = true;
+    else dropped.add(name, name);
   }
   if (request.text?.verbosity) out.verbosity = request.text.verbosity;
   // Chat completions takes these under the same names.

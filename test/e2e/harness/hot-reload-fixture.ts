@@ -52,12 +52,35 @@ export function hotReloadFixture({ gateway = true }: { gateway?: boolean } = {})
   const client = () =>
     new OpenAI({ apiKey: fx.gw.adminKey ?? "", baseURL: `${fx.gw.url}/v1`, maxRetries: 0 });
 
-  async function status(): Promise<Status> {
+  /** The admin status as answered: its HTTP status, and its body when that is a 200. */
+  async function answer(): Promise<{ http: number; body?: Status }> {
     const response = await fetch(`${fx.gw.url}/admin/api/status`, {
       headers: { authorization: `Bearer ${fx.gw.adminKey}` },
     });
-    expect(response.status).toBe(200);
-    return (await response.json()) as Status;
+    if (response.status !== 200) {
+      await response.arrayBuffer();
+      return { http: response.status };
+    }
+    return { http: 200, body: (await response.json()) as Status };
+  }
+
+  async function status(): Promise<Status> {
+    const { http, body } = await answer();
+    expect(http).toBe(200);
+    return body as Status;
+  }
+
+  /**
+   * Polls the admin status until `holds` of it, or until it is not a 200; the 200 is asserted
+   * once, after the wait, so a test's expect() count does not depend on how many polls it took.
+   */
+  async function waitForStatus(what: string, holds: (current: Status) => boolean): Promise<Status> {
+    const last = await waitFor(what, async () => {
+      const polled = await answer();
+      return polled.body === undefined || holds(polled.body) ? polled : undefined;
+    });
+    expect(last.http).toBe(200);
+    return last.body as Status;
   }
 
   return {
@@ -81,10 +104,8 @@ export function hotReloadFixture({ gateway = true }: { gateway?: boolean } = {})
         throw error;
       }
     },
+    waitForStatus,
     waitForVersion: (version: number) =>
-      waitFor(`config version ${version}`, async () => {
-        const current = await status();
-        return current.config.version === version ? current : undefined;
-      }),
+      waitForStatus(`config version ${version}`, (current) => current.config.version === version),
   };
 }

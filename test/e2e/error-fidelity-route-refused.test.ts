@@ -13,6 +13,17 @@ import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
 const fidelity = errorFidelityFixture();
 const { chat, messages } = fidelity;
 
+/**
+ * What a chat call of `model` that must fail threw, sent by a client with the SDK's own retries on
+ * (two): what the gateway answers must keep it from sending the call again.
+ */
+const retryingFailure = (model: string) => {
+  const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
+  return openaiFailure(
+    retrying.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }),
+  );
+};
+
 describe("a refusal of the gateway itself (its account, its route's model) is the route's, never the caller's", () => {
   test("Anthropic's credit balance too low: the next route serves at once, the refused one asked once", async () => {
     vendorCalls.clear();
@@ -40,10 +51,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     async (_, model) => {
       vendorCalls.clear();
       // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
-      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
-      const error = await openaiFailure(
-        retrying.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }),
-      );
+      const error = await retryingFailure(model);
       expect(error).toBeInstanceOf(OpenAI.InternalServerError);
       expect([error.status, error.code, error.message]).toEqual([
         502,
@@ -69,10 +77,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     "xAI's %s, on the only route: the gateway's account refused (a 502 the SDK does not retry), not its credentials nor a rate limit",
     async (_, model, status) => {
       vendorCalls.clear();
-      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
-      const error = await openaiFailure(
-        retrying.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }),
-      );
+      const error = await retryingFailure(model);
       expect([error.status, error.code, error.message]).toEqual([
         502,
         "upstream_account",
@@ -165,10 +170,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     vendorCalls.clear();
     // The SDK's own retries on: it ignores a wait over 60 s and would retry twice at once, each
     // refused; `x-should-retry: false` keeps it from it, and Retry-After says when.
-    const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
-    const error = await openaiFailure(
-      retrying.chat.completions.create({ model: "daily", messages: [{ role: "user", content: "x" }] }),
-    );
+    const error = await retryingFailure("daily");
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(
       ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => error.headers?.get(name)),
@@ -196,10 +198,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     async (_, model) => {
       vendorCalls.clear();
       // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
-      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
-      const error = await openaiFailure(
-        retrying.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }),
-      );
+      const error = await retryingFailure(model);
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
       expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual([
         "1",
@@ -211,14 +210,8 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
 
   test("OpenRouter's free models' day spent, its reset only in the body's metadata.headers: one call, and the caller's 429 says when the day resets, and not to retry at once, in both dialects", async () => {
     vendorCalls.clear();
-    const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
     const before = Date.now();
-    const error = await openaiFailure(
-      retrying.chat.completions.create({
-        model: "openrouter-daily",
-        messages: [{ role: "user", content: "x" }],
-      }),
-    );
+    const error = await retryingFailure("openrouter-daily");
     const after = Date.now();
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.headers?.get("x-should-retry")).toBe("false");

@@ -2,7 +2,7 @@ import { beforeAll, expect } from "bun:test";
 import OpenAI from "openai";
 import { type FakeUpstream, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
 import { type FixtureContext, gatewayFixture } from "./gateway-fixture.ts";
-import { waitFor } from "./wait-for.ts";
+import { type OkAnswer, waitForOk } from "./wait-for-ok.ts";
 
 interface Status {
   config: { version: number; lastReloadError: string | null };
@@ -53,35 +53,25 @@ export function hotReloadFixture({ gateway = true }: { gateway?: boolean } = {})
     new OpenAI({ apiKey: fx.gw.adminKey ?? "", baseURL: `${fx.gw.url}/v1`, maxRetries: 0 });
 
   /** The admin status as answered: its HTTP status, and its body when that is a 200. */
-  async function answer(): Promise<{ http: number; body?: Status }> {
+  async function answer(): Promise<OkAnswer<Status>> {
     const response = await fetch(`${fx.gw.url}/admin/api/status`, {
       headers: { authorization: `Bearer ${fx.gw.adminKey}` },
     });
     if (response.status !== 200) {
       await response.arrayBuffer();
-      return { http: response.status };
+      return { status: response.status };
     }
-    return { http: 200, body: (await response.json()) as Status };
+    return { status: 200, body: (await response.json()) as Status };
   }
 
   async function status(): Promise<Status> {
-    const { http, body } = await answer();
-    expect(http).toBe(200);
+    const { status, body } = await answer();
+    expect(status).toBe(200);
     return body as Status;
   }
 
-  /**
-   * Polls the admin status until `holds` of it, or until it is not a 200; the 200 is asserted
-   * once, after the wait, so a test's expect() count does not depend on how many polls it took.
-   */
-  async function waitForStatus(what: string, holds: (current: Status) => boolean): Promise<Status> {
-    const last = await waitFor(what, async () => {
-      const polled = await answer();
-      return polled.body === undefined || holds(polled.body) ? polled : undefined;
-    });
-    expect(last.http).toBe(200);
-    return last.body as Status;
-  }
+  /** Polls the admin status until `holds` of it (its 200 asserted once, after the wait). */
+  const waitForStatus = (what: string, holds: (current: Status) => boolean) => waitForOk(what, answer, holds);
 
   return {
     fx,

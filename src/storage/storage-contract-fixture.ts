@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll } from "bun:test";
 import { SQL } from "bun";
-import { type PostgresServer, startPostgres } from "../../test/e2e/harness/postgres-server.ts";
+import { type SharedPostgres, sharedPostgres } from "../../test/e2e/harness/shared-postgres.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
 import { tempDir } from "./sqlite/test-helpers.ts";
@@ -58,19 +58,19 @@ const pgOptions = (url: string) => ({
 });
 
 /**
- * Every backend, for the calling test file: call it at the file's top level. It starts a
- * PostgreSQL server and a temp directory before the file's tests and removes both after them.
+ * Every backend, for the calling test file: call it at the file's top level. Before the file's
+ * tests it makes a temp directory (removed after them) and joins the test process's PostgreSQL
+ * server (harness/shared-postgres.ts), on which each store is a database of its own.
  */
 export function contractBackends(): Backend[] {
   const tmp = tempDir();
-  let postgres: PostgresServer | undefined;
+  let postgres: SharedPostgres | undefined;
   const opened: Storage[] = [];
   beforeAll(async () => {
-    postgres = await startPostgres();
+    postgres = await sharedPostgres();
   }, 60_000);
   afterAll(async () => {
     for (const storage of opened.splice(0)) await storage.close();
-    await postgres?.stop();
     tmp.cleanup();
   });
   let files = 0;

@@ -231,6 +231,22 @@ test("what a session opened ends with it: its event stream ends at sign-out, at 
 }, 60_000);
 
 /** The session cookie's value and its Max-Age from a response's Set-Cookie headers. */
+/** The identity provider the JWT session tests trust: an HS256 secret, its issuer and audience. */
+const IDP = {
+  secret: "a-shared-secret-for-the-session-tests-012345",
+  issuer: "https://idp.test",
+  audience: "mindgw",
+};
+
+/** A token of `claims` from the IDP, expiring at `exp` (a time in seconds, or a span from now). */
+const idpToken = (claims: Record<string, unknown>, exp: number | string = "10m") =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(IDP.issuer)
+    .setAudience(IDP.audience)
+    .setExpirationTime(exp)
+    .sign(new TextEncoder().encode(IDP.secret));
+
 const sessionCookieOf = (response: Response) => {
   const line = response.headers.getSetCookie().find((c) => c.startsWith("mindgw_session=")) ?? "";
   return {
@@ -281,31 +297,27 @@ test("a session has its admin key's rights as they are now: narrowed after sign-
 }, 60_000);
 
 test("a session opened with a JWT ends once a reload stops trusting the token: its secret rotated, admin out of allowed_roles", async () => {
-  const secret = "a-shared-secret-for-the-session-tests-012345";
   const jwtConfig = (key: string, roles: string[]) => ({
     ...mockModels,
     auth: {
       jwt: {
+        ...IDP,
         secret: key,
-        issuer: "https://idp.test",
-        audience: "mindgw",
         algorithms: ["HS256"],
         claims: { name: "sub", role: "role" },
         allowed_roles: roles,
       },
     },
   });
-  const gw = await fx.spawn({ config: jwtConfig(secret, ["admin", "user"]) });
-  const token = await new SignJWT({ sub: "ops", role: "admin" })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer("https://idp.test")
-    .setAudience("mindgw")
-    .setExpirationTime("10m")
-    .sign(new TextEncoder().encode(secret));
+  const gw = await fx.spawn({ config: jwtConfig(IDP.secret, ["admin", "user"]) });
+  const token = await idpToken({ sub: "ops", role: "admin" });
   const keysBy = (headers: Record<string, string>) =>
     fetch(`${gw.url}/admin/api/keys`, { headers }).then((res) => res.status);
-  for (const next of [jwtConfig(`${secret}-rotated`, ["admin", "user"]), jwtConfig(secret, ["user"])]) {
-    await gw.writeConfig(jwtConfig(secret, ["admin", "user"]));
+  for (const next of [
+    jwtConfig(`${IDP.secret}-rotated`, ["admin", "user"]),
+    jwtConfig(IDP.secret, ["user"]),
+  ]) {
+    await gw.writeConfig(jwtConfig(IDP.secret, ["admin", "user"]));
     await waitFor("the token to be trusted", async () => (await keysBy(bearer(token))) === 200);
     const session = await signIn(gw.url, token);
     const watching = await openEvents(gw.url, session);
@@ -318,14 +330,11 @@ test("a session opened with a JWT ends once a reload stops trusting the token: i
 }, 60_000);
 
 test("a session opened with a JWT that default_role made an admin ends once default_role is user", async () => {
-  const secret = "a-shared-secret-for-the-session-tests-012345";
   const withDefaultRole = (role: string) => ({
     ...mockModels,
     auth: {
       jwt: {
-        secret,
-        issuer: "https://idp.test",
-        audience: "mindgw",
+        ...IDP,
         algorithms: ["HS256"],
         allowed_roles: ["admin", "user"],
         default_role: role,
@@ -334,12 +343,7 @@ test("a session opened with a JWT that default_role made an admin ends once defa
   });
   const gw = await fx.spawn({ config: withDefaultRole("admin") });
   // No role claim: the token is whatever default_role says.
-  const token = await new SignJWT({ sub: "ops" })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer("https://idp.test")
-    .setAudience("mindgw")
-    .setExpirationTime("10m")
-    .sign(new TextEncoder().encode(secret));
+  const token = await idpToken({ sub: "ops" });
   const keysBy = (headers: Record<string, string>) =>
     fetch(`${gw.url}/admin/api/keys`, { headers }).then((res) => res.status);
   const session = await signIn(gw.url, token);
@@ -350,17 +354,12 @@ test("a session opened with a JWT that default_role made an admin ends once defa
 }, 60_000);
 
 test("a session opened with a JWT lasts no longer than the token", async () => {
-  const jwt = {
-    secret: "a-shared-secret-for-the-session-tests-012345",
-    issuer: "https://idp.test",
-    audience: "mindgw",
-  };
   const gw = await fx.spawn({
     config: {
       providers: [{ name: "demo", type: "mock" }],
       auth: {
         jwt: {
-          ...jwt,
+          ...IDP,
           algorithms: ["HS256"],
           clock_tolerance: "1s",
           claims: { name: "sub", role: "role" },
@@ -370,9 +369,7 @@ test("a session opened with a JWT lasts no longer than the token", async () => {
     },
   });
   const exp = Math.floor(Date.now() / 1000) + 3;
-  const token = await new SignJWT({ sub: "ops", role: "admin", iss: jwt.issuer, aud: jwt.audience, exp })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .sign(new TextEncoder().encode(jwt.secret));
+  const token = await idpToken({ sub: "ops", role: "admin" }, exp);
   const login = await fetch(`${gw.url}/admin/auth/login`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}` },
@@ -392,18 +389,13 @@ test("a session opened with a JWT lasts no longer than the token", async () => {
 }, 60_000);
 
 test("a session opened with a JWT is recorded as the token's subject, not its bare name: its admin calls' rows, access lines and admin actions", async () => {
-  const jwt = {
-    secret: "a-shared-secret-for-the-session-tests-012345",
-    issuer: "https://idp.test",
-    audience: "mindgw",
-  };
   const gw = await fx.spawn({
     config: {
       providers: [{ name: "demo", type: "mock" }],
       tenants: [{ name: "acme" }],
       auth: {
         jwt: {
-          ...jwt,
+          ...IDP,
           algorithms: ["HS256"],
           claims: { name: "sub", role: "role", tenant: "tenant" },
           allowed_roles: ["admin", "user"],
@@ -413,12 +405,7 @@ test("a session opened with a JWT is recorded as the token's subject, not its ba
   });
   // acme's user key of the same name: the session's admin calls must not read as its calls.
   const namesake = await createKey(gw, { name: "alice", role: "user", tenant: "acme" });
-  const token = await new SignJWT({ sub: "alice", role: "admin", tenant: "acme" })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer(jwt.issuer)
-    .setAudience(jwt.audience)
-    .setExpirationTime("10m")
-    .sign(new TextEncoder().encode(jwt.secret));
+  const token = await idpToken({ sub: "alice", role: "admin", tenant: "acme" });
   const headers = await signIn(gw.url, token);
   const requestIdOf = async (init: Record<string, string>) => {
     const res = await fetch(`${gw.url}/admin/api/keys`, { headers: init });

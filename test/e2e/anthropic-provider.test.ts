@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import type Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { anthropicProviderFixture, UPSTREAM_KEY, WEATHER } from "./harness/anthropic-provider-fixture.ts";
+import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
 
 // The `anthropic` provider type on the wire, and the OpenAI SDK translated to Claude and back.
 
@@ -23,12 +23,12 @@ describe("the anthropic provider on the wire", () => {
   });
 
   test("the upstream refusing the gateway's own key is a 502, not the client's 401", async () => {
-    const error = await fx.openai.chat.completions
-      .create({ model: "c-bad", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(
+      fx.openai.chat.completions.create({ model: "c-bad", messages: [{ role: "user", content: "hi" }] }),
+    );
     expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
-    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("credentials");
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("credentials");
   });
 });
 
@@ -148,43 +148,48 @@ describe("OpenAI SDK → Anthropic route", () => {
   });
 
   test("Anthropic error bodies are understood: a 400 keeps its message, in OpenAI's shape", async () => {
-    const error = await fx.openai.chat.completions
-      .create({ model: "c1", messages: [{ role: "user", content: "bad [[fake:status=400]]" }] })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(
+      fx.openai.chat.completions.create({
+        model: "c1",
+        messages: [{ role: "user", content: "bad [[fake:status=400]]" }],
+      }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    const api = error as InstanceType<typeof OpenAI.BadRequestError>;
-    expect(api.error).toMatchObject({ message: "fake upstream: status 400 on request" });
+    expect(error.error).toMatchObject({ message: "fake upstream: status 400 on request" });
   });
 
   test("Claude overloaded (529 overloaded_error) is OpenAI's overload, 503 server_is_overloaded, to chat and Responses callers; the audit row says 503", async () => {
     // OpenAI's own answer to an overload, the code Codex reads as one ("Selected model is at
     // capacity"), where any other 5xx is a 502 (core/overload.ts).
     const overloaded = { type: "service_unavailable_error", code: "server_is_overloaded" };
-    const error = (await fx.openai.chat.completions
-      .create({ model: "c1", messages: [{ role: "user", content: "busy [[fake:status=529]]" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      fx.openai.chat.completions.create({
+        model: "c1",
+        messages: [{ role: "user", content: "busy [[fake:status=529]]" }],
+      }),
+    );
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect([error.status, error.code, error.type]).toEqual([503, overloaded.code, overloaded.type]);
     expect(await auditRow(fx.gw, error.requestID ?? "")).toMatchObject({
       status: 503,
       errorClass: "upstream_error",
     });
-    const responses = (await fx.openai.responses
-      .create({ model: "c1", input: "busy [[fake:status=529]]" })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const responses = await openaiFailure(
+      fx.openai.responses.create({ model: "c1", input: "busy [[fake:status=529]]" }),
+    );
     expect([responses.status, responses.code, responses.type]).toEqual([
       503,
       overloaded.code,
       overloaded.type,
     ]);
     // Its own dialect's caller gets Claude's 529 as sent.
-    const own = (await fx.anthropic.messages
-      .create({
+    const own = await anthropicFailure(
+      fx.anthropic.messages.create({
         model: "c1",
         max_tokens: 8,
         messages: [{ role: "user", content: "busy [[fake:status=529]]" }],
-      })
-      .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      }),
+    );
     expect([own.status, (own.error as { error?: { type?: string } }).error?.type]).toEqual([
       529,
       "overloaded_error",

@@ -7,6 +7,7 @@ import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { requestIdOf, spawnTail, untilListening } from "./harness/spawn-tail.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -161,11 +162,11 @@ describe("what is not mounted is a clear 404", () => {
   });
 
   test("an unknown prefix, through the SDK: NotFoundError", async () => {
-    const failure = await openai("/nope")
-      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const failure = await openaiFailure(
+      openai("/nope").chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] }),
+    );
     expect(failure).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((failure as Error).message).toContain("model APIs are served only under the apps mounted at");
+    expect(failure.message).toContain("model APIs are served only under the apps mounted at");
   });
 
   test("the other dialect's path inside an app: a 404 in the app's dialect", async () => {
@@ -191,9 +192,9 @@ describe("an app narrows who and what", () => {
   test("models: only the app's, listed and callable", async () => {
     const client = openai("/narrow");
     expect((await client.models.list()).data.map((m) => m.id)).toEqual(["m1"]);
-    const refused = await client.chat.completions
-      .create({ model: "m2", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const refused = await openaiFailure(
+      client.chat.completions.create({ model: "m2", messages: [{ role: "user", content: "hi" }] }),
+    );
     // As a model that does not exist: the app's list is not disclosed.
     expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
   });
@@ -220,23 +221,29 @@ describe("an app narrows who and what", () => {
       messages: [{ role: "user", content: "hi" }],
     });
     expect(ok.choices.length).toBe(1);
-    const refused = await openai("/team-a/openai", b)
-      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const refused = await openaiFailure(
+      openai("/team-a/openai", b).chat.completions.create({
+        model: "m1",
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    );
     expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
     // The message names no tenant: any other tenant's credential reads it.
-    const message = (refused as Error).message;
+    const message = refused.message;
     expect(message).toContain("this app does not serve your credential's tenant");
     expect(message).not.toContain("team-a");
     // The refusal's row says who was refused, as a role's refusal does.
-    const row = await auditRow(gw, (refused as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    const row = await auditRow(gw, refused.requestID ?? "");
     expect(row).toMatchObject({ status: 403, keyName: "app-b", tenant: "team-b", role: "user" });
     // The bootstrap admin key is of tenant `default`: no way in either, and recorded as itself.
-    const admins = await openai("/team-a/openai")
-      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const admins = await openaiFailure(
+      openai("/team-a/openai").chat.completions.create({
+        model: "m1",
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    );
     expect(admins).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    const adminRow = await auditRow(gw, (admins as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    const adminRow = await auditRow(gw, admins.requestID ?? "");
     expect(adminRow).toMatchObject({ status: 403, tenant: "default", role: "admin" });
     expect(adminRow.keyName).toBeTruthy();
   });

@@ -1,25 +1,14 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import type { CloudFailure } from "../fake-cloud/fake-cloud-api.ts";
-import { auditRow } from "./harness/admin-api.ts";
-import { cloudGateway } from "./harness/cloud-gateway.ts";
-import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { cloudFailuresFixture } from "./harness/cloud-failures-fixture.ts";
 
 // Azure OpenAI's failures in the caller's dialect (harness/cloud-gateway.ts, split from
 // cloud-failures.test.ts): refusals that are the route's, not the caller's, its api-version, and a
 // wait said only in x-ms-retry-after-ms.
 
-const clouds = cloudGateway();
-let cloud: FakeCloud;
-let gw: GatewayProcess;
-let openai: OpenAI;
-let anthropic: Anthropic;
-beforeAll(() => {
-  ({ cloud, gw, openai, anthropic } = clouds);
-});
+const { clouds, chat, chatFailure, failNext, messagesFailure, rowOf } = cloudFailuresFixture();
 const { lastModelCall } = clouds;
 
 /**
@@ -31,29 +20,18 @@ async function azureRouteFault(
   [first, alone, anthropicAlone]: [CloudFailure, CloudFailure, CloudFailure],
   says: string,
 ): Promise<InstanceType<typeof Anthropic.APIError>> {
-  cloud.failNext(first);
-  const reply = await openai.chat.completions.create({
-    model: "azure-then-gemini",
-    messages: [{ role: "user", content: "x" }],
-  });
+  failNext(first);
+  const reply = await chat("azure-then-gemini");
   expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
-  cloud.failNext(alone);
-  const refused = await openaiFailure(
-    openai.chat.completions.create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] }),
-  );
+  failNext(alone);
+  const refused = await chatFailure("azure-4o");
   expect(refused).toBeInstanceOf(OpenAI.APIError);
   expect(refused.status).toBe(502);
   expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
   expect(refused.message).toContain(`upstream az answered 400: ${says}`);
-  expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
-  cloud.failNext(anthropicAlone);
-  const anthropicRefused = await anthropicFailure(
-    anthropic.messages.create({
-      model: "azure-4o",
-      max_tokens: 32,
-      messages: [{ role: "user", content: "x" }],
-    }),
-  );
+  expect(await rowOf(refused)).toMatchObject({ status: 502 });
+  failNext(anthropicAlone);
+  const anthropicRefused = await messagesFailure("azure-4o", 32);
   expect(anthropicRefused.status).toBe(502);
   expect(anthropicRefused.error).toMatchObject({ type: "error", error: { type: "api_error" } });
   return anthropicRefused;
@@ -87,8 +65,8 @@ describe("vendor failures in the caller's dialect", () => {
 
   test("a caller's own ?api-version= (as Azure's SDK clients send on every call) never reaches Azure: the provider's api_version is sent, on a deployment and on the v1 API, so the call is answered and no route is blamed", async () => {
     const azureShaped = new OpenAI({
-      baseURL: openai.baseURL,
-      apiKey: openai.apiKey,
+      baseURL: clouds.openai.baseURL,
+      apiKey: clouds.openai.apiKey,
       maxRetries: 0,
       defaultQuery: { "api-version": "2023-05-15" },
     });
@@ -112,23 +90,15 @@ describe("vendor failures in the caller's dialect", () => {
       message: "Requests to the ChatCompletions_Create Operation have exceeded the rate limit.",
       msRetryAfterMs: "30500",
     };
-    cloud.failNext(LIMITED);
-    const limited = await openaiFailure(
-      openai.chat.completions.create({ model: "azure-4o", messages: [{ role: "user", content: "x" }] }),
-    );
+    failNext(LIMITED);
+    const limited = await chatFailure("azure-4o");
     expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
     expect({
       ms: limited.headers?.get("retry-after-ms"),
       seconds: limited.headers?.get("retry-after"),
     }).toEqual({ ms: "30500", seconds: "31" });
-    cloud.failNext(LIMITED);
-    const refused = await anthropicFailure(
-      anthropic.messages.create({
-        model: "azure-4o",
-        max_tokens: 32,
-        messages: [{ role: "user", content: "x" }],
-      }),
-    );
+    failNext(LIMITED);
+    const refused = await messagesFailure("azure-4o", 32);
     expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
     expect(refused.headers?.get("retry-after")).toBe("31");
   });

@@ -1,51 +1,33 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
-import { auditRow } from "./harness/admin-api.ts";
-import { cloudGateway } from "./harness/cloud-gateway.ts";
+import { cloudFailuresFixture } from "./harness/cloud-failures-fixture.ts";
 import { anthropicFailure, drained, openaiFailure } from "./harness/sdk-failure.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Google's errors in the caller's dialect (harness/cloud-gateway.ts, split from
 // cloud-failures.test.ts), never relayed in Google's shape: Gemini's and Vertex's, whole and
 // mid-stream.
 
-const clouds = cloudGateway();
-let cloud: FakeCloud;
-let gw: GatewayProcess;
-let openai: OpenAI;
-let anthropic: Anthropic;
-beforeAll(() => {
-  ({ cloud, gw, openai, anthropic } = clouds);
-});
+const { clouds, chatFailure, failNext, messagesFailure, rowOf } = cloudFailuresFixture();
 
 describe("vendor failures in the caller's dialect", () => {
   test("a Gemini 503 that quotes a key and an internal URL: neither reaches the caller nor its audit row", async () => {
     const message =
       "Backend http://tpu-7.corp.internal:8471/v1/generate refused key sk-abcdefghijklmnopqrst1234.";
     const told = "upstream gm answered 503: Backend (a URL) refused key [redacted].";
-    cloud.failNext({ status: 503, type: "UNAVAILABLE", message });
-    const error = await openaiFailure(
-      openai.chat.completions.create({ model: "gemini-flash", messages: [{ role: "user", content: "x" }] }),
-    );
+    failNext({ status: 503, type: "UNAVAILABLE", message });
+    const error = await chatFailure("gemini-flash");
     expect([error.status, (error.error as { message?: string }).message]).toEqual([503, told]);
-    expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 503, errorMessage: told });
+    expect(await rowOf(error)).toMatchObject({ status: 503, errorMessage: told });
   });
 
   test("a Gemini error keeps its status class and message", async () => {
-    cloud.failNext({
+    failNext({
       status: 400,
       type: "INVALID_ARGUMENT",
       message: "Request contains an invalid argument.",
     });
-    const error = await anthropicFailure(
-      anthropic.messages.create({
-        model: "gemini-flash",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "x" }],
-      }),
-    );
+    const error = await messagesFailure("gemini-flash");
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect(error.status).toBe(400);
     expect(error.message).toContain("invalid argument");
@@ -53,12 +35,6 @@ describe("vendor failures in the caller's dialect", () => {
 });
 
 describe("Google's errors said in the caller's dialect, never relayed in Google's shape", () => {
-  const chat = (model: string) =>
-    openaiFailure(openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }));
-  const messages = (model: string) =>
-    anthropicFailure(
-      anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
-    );
   const QUOTA = {
     status: 429,
     type: "RESOURCE_EXHAUSTED",
@@ -69,8 +45,8 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
   test.each(["gemini-flash", "vertex-flash", "claude-vertex"])(
     "%s: RESOURCE_EXHAUSTED is a 429 rate_limit_error with Retry-After from RetryInfo",
     async (model) => {
-      cloud.failNext(QUOTA);
-      const error = await chat(model);
+      failNext(QUOTA);
+      const error = await chatFailure(model);
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
       expect(error.headers?.get("retry-after")).toBe("13");
       expect(error.error).toEqual({
@@ -79,8 +55,8 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
         param: null,
         code: "rate_limit_exceeded",
       });
-      cloud.failNext(QUOTA);
-      const refused = await messages(model);
+      failNext(QUOTA);
+      const refused = await messagesFailure(model);
       expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
       expect(refused.headers?.get("retry-after")).toBe("13");
       expect(refused.error).toEqual({
@@ -97,45 +73,45 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
       type: "INVALID_ARGUMENT",
       message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
     };
-    cloud.failNext(tooLong);
-    const error = await chat("gemini-flash");
+    failNext(tooLong);
+    const error = await chatFailure("gemini-flash");
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect([error.code, error.param, error.type]).toEqual([
       "context_length_exceeded",
       "messages",
       "invalid_request_error",
     ]);
-    cloud.failNext(tooLong);
-    const refused = await messages("vertex-flash");
+    failNext(tooLong);
+    const refused = await messagesFailure("vertex-flash");
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
     expect(refused.message).toContain("prompt is too long: 1200000 tokens > 1048576 maximum");
   });
 
   test("a key Gemini refuses (API_KEY_INVALID) is the gateway's: a 502 naming the provider, in both dialects", async () => {
-    const error = await chat("gemini-stale-key");
+    const error = await chatFailure("gemini-stale-key");
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect(error.status).toBe(502);
     expect(error.message).toContain("upstream gm-stale rejected the gateway's credentials");
     expect(error.message).not.toContain("API key not valid");
-    const refused = await messages("gemini-stale-key");
+    const refused = await messagesFailure("gemini-stale-key");
     expect(refused.status).toBe(502);
     expect(refused.error).toMatchObject({ error: { type: "api_error" } });
-    const row = await auditRow(gw, refused.requestID ?? "");
+    const row = await rowOf(refused);
     expect(row).toMatchObject({ status: 502 });
   });
 
   test("Google's error wrapped in a JSON array (as streamGenerateContent sends it) is read as the object: a refused key the gateway's 502, RetryInfo's delay kept", async () => {
-    cloud.failNext({
+    failNext({
       status: 400,
       type: "INVALID_ARGUMENT",
       message: "API key expired. Please renew the API key.",
       google: { reason: "API_KEY_EXPIRED", inArray: true },
     });
-    const refused = await chat("gemini-flash");
+    const refused = await chatFailure("gemini-flash");
     expect(refused.status).toBe(502);
     expect(refused.message).toContain("upstream gm rejected the gateway's credentials");
-    cloud.failNext({ ...QUOTA, google: { ...QUOTA.google, inArray: true } });
-    const limited = await messages("vertex-flash");
+    failNext({ ...QUOTA, google: { ...QUOTA.google, inArray: true } });
+    const limited = await messagesFailure("vertex-flash");
     expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
     expect(limited.headers?.get("retry-after")).toBe("13");
   });
@@ -157,10 +133,10 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
   ] as const)(
     "vertex %i %s reaches an OpenAI caller as %i in OpenAI's shape",
     async (status, type, message, expected) => {
-      cloud.failNext({ status, type, message });
+      failNext({ status, type, message });
       // A 401 is sent once more with a fresh token: refused again, it is the gateway's 502.
-      if (status === 401) cloud.failNext({ status, type, message });
-      const error = await chat("vertex-flash");
+      if (status === 401) failNext({ status, type, message });
+      const error = await chatFailure("vertex-flash");
       expect(error.status).toBe(expected);
       expect(typeof error.error).toBe("object");
       const body = error.error as Record<string, unknown>;
@@ -172,8 +148,8 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
   );
 
   test("Google's error object mid-stream ends the stream with an error in the caller's dialect", async () => {
-    cloud.failNext({ ...QUOTA, midStream: true });
-    const stream = await openai.chat.completions.create({
+    failNext({ ...QUOTA, midStream: true });
+    const stream = await clouds.openai.chat.completions.create({
       model: "gemini-flash",
       messages: [{ role: "user", content: "stream please" }],
       stream: true,
@@ -181,9 +157,9 @@ describe("Google's errors said in the caller's dialect, never relayed in Google'
     const error = await openaiFailure(drained(stream));
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(error.error).toMatchObject({ type: "rate_limit_error", message: QUOTA.message });
-    cloud.failNext({ ...QUOTA, midStream: true });
+    failNext({ ...QUOTA, midStream: true });
     const broken = await anthropicFailure(
-      anthropic.messages
+      clouds.anthropic.messages
         .stream({
           model: "vertex-flash",
           max_tokens: 100,

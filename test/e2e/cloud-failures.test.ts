@@ -1,33 +1,22 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
-import { auditRow } from "./harness/admin-api.ts";
-import { cloudGateway, INPUT_TOO_LONG, WEATHER } from "./harness/cloud-gateway.ts";
-import { anthropicFailure, drained, openaiFailure } from "./harness/sdk-failure.ts";
-import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { cloudFailuresFixture } from "./harness/cloud-failures-fixture.ts";
+import { INPUT_TOO_LONG, WEATHER } from "./harness/cloud-gateway.ts";
+import { drained, openaiFailure } from "./harness/sdk-failure.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // A cloud vendor's failures in the caller's dialect (harness/cloud-gateway.ts): Bedrock's exceptions,
 // whole and mid-stream, and overloads. Azure's: cloud-failures-azure.test.ts; Google's:
 // cloud-failures-google.test.ts.
 
-const clouds = cloudGateway();
-let cloud: FakeCloud;
-let gw: GatewayProcess;
-let openai: OpenAI;
-let anthropic: Anthropic;
-beforeAll(() => {
-  ({ cloud, gw, openai, anthropic } = clouds);
-});
+const { clouds, chat, chatFailure, failNext, messagesFailure, rowOf } = cloudFailuresFixture();
 const { lastModelCall } = clouds;
 
 describe("vendor failures in the caller's dialect", () => {
   test("a Bedrock ValidationException is the caller's 400, with Bedrock's message", async () => {
-    cloud.failNext(INPUT_TOO_LONG);
-    const error = await openaiFailure(
-      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
-    );
+    failNext(INPUT_TOO_LONG);
+    const error = await chatFailure("claude-bedrock");
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(error.status).toBe(400);
     expect(error.message).toContain("Input is too long");
@@ -36,24 +25,16 @@ describe("vendor failures in the caller's dialect", () => {
   test("Amazon Nova's context refusal on Bedrock (\"Input Tokens Exceeded\"): context_length_exceeded to an OpenAI caller, Anthropic's words to Claude Code", async () => {
     const nova =
       "The model returned the following errors: Input Tokens Exceeded: Number of input tokens exceeds maximum length. Please update the input to try again.";
-    cloud.failNext({ status: 400, type: "ValidationException", message: nova });
-    const error = await openaiFailure(
-      openai.chat.completions.create({ model: "nova", messages: [{ role: "user", content: "x" }] }),
-    );
+    failNext({ status: 400, type: "ValidationException", message: nova });
+    const error = await chatFailure("nova");
     expect([error.status, error.code, error.param]).toEqual([400, "context_length_exceeded", "messages"]);
-    cloud.failNext({ status: 400, type: "ValidationException", message: nova });
-    const refused = await anthropicFailure(
-      anthropic.messages.create({
-        model: "nova",
-        max_tokens: 20,
-        messages: [{ role: "user", content: "x" }],
-      }),
-    );
+    failNext({ status: 400, type: "ValidationException", message: nova });
+    const refused = await messagesFailure("nova", 20);
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
     expect((refused.error as { error: { message: string } }).error.message).toBe(
       `prompt is too long: ValidationException: ${nova}`,
     );
-    const row = await auditRow(gw, refused.headers?.get("request-id") ?? "");
+    const row = await rowOf(refused);
     expect([row.status, row.errorClass]).toEqual([400, "context_length_exceeded"]);
   });
 
@@ -63,37 +44,29 @@ describe("vendor failures in the caller's dialect", () => {
   test("a Bedrock ValidationException listing that quotes the caller's words of context windows is the caller's plain 400, not a context refusal", async () => {
     const listing =
       "1 validation error detected: Value 'when context window exceeded' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+";
-    cloud.failNext({ status: 400, type: "ValidationException", message: listing });
-    const error = await openaiFailure(
-      openai.chat.completions.create({ model: "nova", messages: [{ role: "user", content: "x" }] }),
-    );
+    failNext({ status: 400, type: "ValidationException", message: listing });
+    const error = await chatFailure("nova");
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.code).not.toBe("context_length_exceeded");
     expect(error.message).toContain(listing);
-    cloud.failNext({ status: 400, type: "ValidationException", message: listing });
-    const refused = await anthropicFailure(
-      anthropic.messages.create({
-        model: "nova",
-        max_tokens: 20,
-        messages: [{ role: "user", content: "x" }],
-      }),
-    );
+    failNext({ status: 400, type: "ValidationException", message: listing });
+    const refused = await messagesFailure("nova", 20);
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
     const said = (refused.error as { error: { type: string; message: string } }).error;
     expect(said.type).toBe("invalid_request_error");
     expect(said.message).not.toContain("prompt is too long");
-    const row = await auditRow(gw, refused.headers?.get("request-id") ?? "");
+    const row = await rowOf(refused);
     expect([row.status, row.errorClass]).toEqual([400, "invalid_request"]);
   });
 
   test("a Bedrock exception frame mid-stream ends the stream with an error: a model's fault is a server error, not the caller's", async () => {
-    cloud.failNext({
+    failNext({
       status: 424,
       type: "modelStreamErrorException",
       message: "model crashed",
       midStream: true,
     });
-    const stream = await openai.chat.completions.create({
+    const stream = await clouds.openai.chat.completions.create({
       model: "claude-bedrock",
       messages: [{ role: "user", content: "stream please" }],
       stream: true,
@@ -112,25 +85,16 @@ describe("vendor failures in the caller's dialect", () => {
       type: "ModelErrorException:http://internal.amazon.com/coral/com.amazon.bedrock/",
       message: "The model produced an invalid response. Try your request again.",
     };
-    cloud.failNext(MODEL_ERROR);
-    const reply = await openai.chat.completions.create({
-      model: "bedrock-then-gemini",
-      messages: [{ role: "user", content: "x" }],
-    });
+    failNext(MODEL_ERROR);
+    const reply = await chat("bedrock-then-gemini");
     expect(reply.choices[0]?.message.content).toBeString();
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
-    cloud.failNext(MODEL_ERROR);
-    const refused = await anthropicFailure(
-      anthropic.messages.create({
-        model: "claude-bedrock",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "x" }],
-      }),
-    );
+    failNext(MODEL_ERROR);
+    const refused = await messagesFailure("claude-bedrock");
     expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
     expect(refused.status).toBe(502);
     expect(refused.error).toMatchObject({ error: { type: "api_error" } });
-    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+    expect(await rowOf(refused)).toMatchObject({ status: 502 });
   });
 
   test("a Bedrock ValidationException saying the route's model id is invalid is the route's fault: failed over to the next route; alone, a 502 in the gateway's words, not the caller's 400", async () => {
@@ -139,30 +103,25 @@ describe("vendor failures in the caller's dialect", () => {
       type: "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/",
       message: "The provided model identifier is invalid.",
     };
-    cloud.failNext(INVALID_ID);
-    const reply = await openai.chat.completions.create({
-      model: "bedrock-then-gemini",
-      messages: [{ role: "user", content: "x" }],
-    });
+    failNext(INVALID_ID);
+    const reply = await chat("bedrock-then-gemini");
     expect(reply.choices[0]?.message.content).toContain("Hello from gemini");
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
-    cloud.failNext(INVALID_ID);
-    const refused = await openaiFailure(
-      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
-    );
+    failNext(INVALID_ID);
+    const refused = await chatFailure("claude-bedrock");
     expect(refused).toBeInstanceOf(OpenAI.APIError);
     expect(refused.status).toBe(502);
     expect(refused.error).toMatchObject({ type: "server_error", code: "upstream_error" });
     expect(refused.message).toContain(
       "upstream br answered 400: the route's model or URL is not found there",
     );
-    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+    expect(await rowOf(refused)).toMatchObject({ status: 502 });
   });
 
   test("a Bedrock turn that ends in malformed_tool_use or malformed_model_output is no answer: failed over to the next route, whole or streamed; alone, a 502 audited so", async () => {
     const FAILED = { status: 200, type: "", message: "" };
-    cloud.failNext({ ...FAILED, stopReason: "malformed_tool_use" });
-    const reply = await openai.chat.completions.create({
+    failNext({ ...FAILED, stopReason: "malformed_tool_use" });
+    const reply = await clouds.openai.chat.completions.create({
       model: "bedrock-then-gemini",
       messages: [{ role: "user", content: "use a tool" }],
       tools: [WEATHER],
@@ -170,8 +129,8 @@ describe("vendor failures in the caller's dialect", () => {
     expect(reply.choices[0]?.finish_reason).toBe("tool_calls");
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
 
-    cloud.failNext({ ...FAILED, stopReason: "malformed_model_output" });
-    const stream = await openai.chat.completions.create({
+    failNext({ ...FAILED, stopReason: "malformed_model_output" });
+    const stream = await clouds.openai.chat.completions.create({
       model: "bedrock-then-gemini",
       messages: [{ role: "user", content: "stream please" }],
       stream: true,
@@ -181,18 +140,12 @@ describe("vendor failures in the caller's dialect", () => {
     expect(text).toContain("Hello from gemini");
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
 
-    cloud.failNext({ ...FAILED, stopReason: "malformed_tool_use" });
-    const refused = await anthropicFailure(
-      anthropic.messages.create({
-        model: "claude-bedrock",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "x" }],
-      }),
-    );
+    failNext({ ...FAILED, stopReason: "malformed_tool_use" });
+    const refused = await messagesFailure("claude-bedrock");
     expect(refused).toBeInstanceOf(Anthropic.InternalServerError);
     expect(refused.status).toBe(502);
     expect(refused.message).toContain("malformed tool call (Bedrock stopReason malformed_tool_use)");
-    expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 502 });
+    expect(await rowOf(refused)).toMatchObject({ status: 502 });
   });
 
   test("a Bedrock ModelTimeoutException (408) is an upstream timeout: failed over to the next route; alone, a 504 in either dialect (as Google's DEADLINE_EXCEEDED), audited so", async () => {
@@ -201,33 +154,22 @@ describe("vendor failures in the caller's dialect", () => {
       type: "ModelTimeoutException",
       message: "Model has timed out in processing the request. Try your request again.",
     };
-    cloud.failNext(TIMEOUT);
-    const reply = await openai.chat.completions.create({
-      model: "bedrock-then-gemini",
-      messages: [{ role: "user", content: "x" }],
-    });
+    failNext(TIMEOUT);
+    const reply = await chat("bedrock-then-gemini");
     expect(reply.choices[0]?.message.content).toBeString();
     expect(lastModelCall()?.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
     const told = `upstream br timed out: ModelTimeoutException: ${TIMEOUT.message}`;
-    cloud.failNext(TIMEOUT);
-    const error = await openaiFailure(
-      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
-    );
+    failNext(TIMEOUT);
+    const error = await chatFailure("claude-bedrock");
     expect([error.status, error.code, (error.error as { message?: string }).message]).toEqual([
       504,
       "upstream_timeout",
       told,
     ]);
-    const row = await auditRow(gw, error.requestID ?? "");
+    const row = await rowOf(error);
     expect([row.status, row.errorClass, row.attempts?.[0]?.status]).toEqual([504, "upstream_timeout", 408]);
-    cloud.failNext(TIMEOUT);
-    const refused = await anthropicFailure(
-      anthropic.messages.create({
-        model: "claude-bedrock",
-        max_tokens: 10,
-        messages: [{ role: "user", content: "x" }],
-      }),
-    );
+    failNext(TIMEOUT);
+    const refused = await messagesFailure("claude-bedrock");
     expect(refused.status).toBe(504);
     expect(refused.error).toEqual({
       type: "error",
@@ -237,15 +179,15 @@ describe("vendor failures in the caller's dialect", () => {
   });
 
   test("a client that hangs up mid-stream cancels the Bedrock call", async () => {
-    cloud.failNext({ status: 200, type: "", message: "", stall: true });
-    const before = cloud.aborted();
-    const stream = await openai.chat.completions.create({
+    failNext({ status: 200, type: "", message: "", stall: true });
+    const before = clouds.cloud.aborted();
+    const stream = await clouds.openai.chat.completions.create({
       model: "claude-bedrock",
       messages: [{ role: "user", content: "long answer please" }],
       stream: true,
     });
     for await (const _ of stream) break; // the first chunk, then hang up
-    await waitFor("the fake to see the call abandoned", () => cloud.aborted() > before, 10_000);
+    await waitFor("the fake to see the call abandoned", () => clouds.cloud.aborted() > before, 10_000);
   });
 
   test.each([
@@ -262,40 +204,34 @@ describe("vendor failures in the caller's dialect", () => {
     async (model, status, type, message, provider) => {
       const said = type === "UNAVAILABLE" ? message : `${type}: ${message}`;
       const told = `upstream ${provider} answered ${status}: ${said}`;
-      cloud.failNext({ status, type, message });
-      const error = await openaiFailure(
-        openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }),
-      );
+      failNext({ status, type, message });
+      const error = await chatFailure(model);
       expect([error.status, error.code, error.type, (error.error as { message?: string }).message]).toEqual([
         503,
         "server_is_overloaded",
         "service_unavailable_error",
         told,
       ]);
-      expect(await auditRow(gw, error.requestID ?? "")).toMatchObject({ status: 503, errorMessage: told });
-      cloud.failNext({ status, type, message });
-      const refused = await anthropicFailure(
-        anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
-      );
+      expect(await rowOf(error)).toMatchObject({ status: 503, errorMessage: told });
+      failNext({ status, type, message });
+      const refused = await messagesFailure(model);
       expect(refused.status).toBe(529);
       expect(refused.error).toEqual({
         type: "error",
         error: { type: "overloaded_error", message: told },
         request_id: expect.stringMatching(/^req_/),
       });
-      expect(await auditRow(gw, refused.requestID ?? "")).toMatchObject({ status: 529 });
+      expect(await rowOf(refused)).toMatchObject({ status: 529 });
     },
   );
 
   test("Bedrock's ModelNotReadyException (a 429 for a model still loading) is an overload too, not a rate limit", async () => {
     const message = "Model is not ready for inference. Wait and try your request again.";
-    cloud.failNext({ status: 429, type: "ModelNotReadyException", message });
-    const error = await openaiFailure(
-      openai.chat.completions.create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] }),
-    );
+    failNext({ status: 429, type: "ModelNotReadyException", message });
+    const error = await chatFailure("claude-bedrock");
     expect([error.status, error.code]).toEqual([503, "server_is_overloaded"]);
     // The attempt keeps the status Bedrock answered with.
-    const row = await auditRow(gw, error.requestID ?? "");
+    const row = await rowOf(error);
     expect(row.status).toBe(503);
     expect(row.attempts?.[0]?.status).toBe(429);
   });

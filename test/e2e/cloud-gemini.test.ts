@@ -4,6 +4,7 @@ import type OpenAI from "openai";
 import { type GeminiContents, THOUGHT_SIGNATURE } from "../fake-cloud/gemini-wire.ts";
 import type { CannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { cloudGateway, WEATHER } from "./harness/cloud-gateway.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 
 // Gemini on Google AI and Vertex AI (harness/cloud-gateway.ts): Gemini 3's signed tool calls from
 // every front door, their ids made plain on another vendor's route, a Responses chain a Gemini
@@ -334,13 +335,13 @@ describe("an effort reaches Gemini as its generation takes it: a thinkingLevel o
     expect(sentSince(calls.length)).toEqual([{ thinkingLevel: "minimal" }, undefined]);
 
     const before = callsTo(/\/models\/gemini-3\.8-flash:/).length;
-    const error = (await openai.chat.completions
-      .create({
+    const error = await openaiFailure(
+      openai.chat.completions.create({
         model: "gemini-3.8-flash",
         reasoning_effort: "minimal",
         messages: [{ role: "user", content: "think" }],
-      })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      }),
+    );
     expect([error.status, (error.error as { message?: string } | undefined)?.message]).toEqual([
       400,
       "Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.",

@@ -3,6 +3,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 
 // An upstream's 5xx once no route is left, and what the translation leaves out or added and had
 // refused (the gateway set-up: harness/error-fidelity-fixture.ts).
@@ -205,13 +206,13 @@ describe("an effort level the translation added, refused by a model that has non
 
   test("the caller's own field is never left out: a chat caller's reasoning_effort refused is its 400", async () => {
     const from = fx.fake.requests.length;
-    const error = (await fidelity.openai.chat.completions
-      .create({
+    const error = await openaiFailure(
+      fidelity.openai.chat.completions.create({
         model: "o",
         reasoning_effort: "low",
         messages: [{ role: "user", content: "hi [[fake:no-effort]]" }],
-      })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      }),
+    );
     expect([error.status, error.code, error.param]).toEqual([
       400,
       "unsupported_parameter",

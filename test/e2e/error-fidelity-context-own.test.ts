@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import type OpenAI from "openai";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
+import { anthropicFailure } from "./harness/sdk-failure.ts";
 
 // The gateway's own context-length refusal, before any route is tried: no route's
 // `context_window` holds the request by its estimate (the gateway set-up:
@@ -24,11 +25,15 @@ describe("the gateway's own context_length_exceeded", () => {
     });
     // A prompt that fits with an answer that does not: Anthropic's own words for that, on which
     // Claude Code asks again for a shorter answer.
-    const answerTooLong = await fidelity.anthropic.messages
-      .create({ model: "tiny", max_tokens: 1000, messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e as InstanceType<typeof Anthropic.APIError>);
+    const answerTooLong = await anthropicFailure(
+      fidelity.anthropic.messages.create({
+        model: "tiny",
+        max_tokens: 1000,
+        messages: [{ role: "user", content: "hi" }],
+      }),
+    );
     expect(answerTooLong).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((answerTooLong as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+    expect(answerTooLong.error).toEqual({
       type: "error",
       error: {
         type: "invalid_request_error",

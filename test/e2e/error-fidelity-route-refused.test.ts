@@ -5,12 +5,24 @@ import { auditRow } from "./harness/admin-api.ts";
 import { errorFidelityFixture } from "./harness/error-fidelity-fixture.ts";
 import { OPENROUTER_DAY_RESET } from "./harness/error-fidelity-openrouter-vendors.ts";
 import { vendorCalls } from "./harness/error-fidelity-vendors.ts";
+import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
 
 // A refusal of the gateway itself (its account's credit or quota, its route's model) is the
 // route's, never the caller's (the gateway set-up: harness/error-fidelity-fixture.ts).
 
 const fidelity = errorFidelityFixture();
 const { chat, messages } = fidelity;
+
+/**
+ * What a chat call of `model` that must fail threw, sent by a client with the SDK's own retries on
+ * (two): what the gateway answers must keep it from sending the call again.
+ */
+const retryingFailure = (model: string) => {
+  const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
+  return openaiFailure(
+    retrying.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }),
+  );
+};
 
 describe("a refusal of the gateway itself (its account, its route's model) is the route's, never the caller's", () => {
   test("Anthropic's credit balance too low: the next route serves at once, the refused one asked once", async () => {
@@ -39,10 +51,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     async (_, model) => {
       vendorCalls.clear();
       // The SDK's own retries on: `x-should-retry: false` keeps it from sending the call again.
-      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
-      const error = (await retrying.chat.completions
-        .create({ model, messages: [{ role: "user", content: "x" }] })
-        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const error = await retryingFailure(model);
       expect(error).toBeInstanceOf(OpenAI.InternalServerError);
       expect([error.status, error.code, error.message]).toEqual([
         502,
@@ -68,10 +77,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     "xAI's %s, on the only route: the gateway's account refused (a 502 the SDK does not retry), not its credentials nor a rate limit",
     async (_, model, status) => {
       vendorCalls.clear();
-      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
-      const error = (await retrying.chat.completions
-        .create({ model, messages: [{ role: "user", content: "x" }] })
-        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const error = await retryingFailure(model);
       expect([error.status, error.code, error.message]).toEqual([
         502,
         "upstream_account",
@@ -164,10 +170,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     vendorCalls.clear();
     // The SDK's own retries on: it ignores a wait over 60 s and would retry twice at once, each
     // refused; `x-should-retry: false` keeps it from it, and Retry-After says when.
-    const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
-    const error = (await retrying.chat.completions
-      .create({ model: "daily", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await retryingFailure("daily");
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(
       ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => error.headers?.get(name)),
@@ -195,10 +198,7 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     async (_, model) => {
       vendorCalls.clear();
       // Judged by its words: a throttle would be the SDK's to retry (twice here, each refused).
-      const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
-      const error = (await retrying.chat.completions
-        .create({ model, messages: [{ role: "user", content: "x" }] })
-        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const error = await retryingFailure(model);
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
       expect(["retry-after", "x-should-retry"].map((name) => error.headers?.get(name))).toEqual([
         "1",
@@ -210,11 +210,8 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
 
   test("OpenRouter's free models' day spent, its reset only in the body's metadata.headers: one call, and the caller's 429 says when the day resets, and not to retry at once, in both dialects", async () => {
     vendorCalls.clear();
-    const retrying = new OpenAI({ baseURL: `${fidelity.gw.url}/v1`, apiKey: fidelity.key, maxRetries: 2 });
     const before = Date.now();
-    const error = (await retrying.chat.completions
-      .create({ model: "openrouter-daily", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await retryingFailure("openrouter-daily");
     const after = Date.now();
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.headers?.get("x-should-retry")).toBe("false");
@@ -239,9 +236,13 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
     async (_, model, stream) => {
       vendorCalls.clear();
       const before = Date.now();
-      const error = (await fidelity.openai.chat.completions
-        .create({ model, stream, messages: [{ role: "user", content: "x" }] })
-        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const error = await openaiFailure(
+        fidelity.openai.chat.completions.create({
+          model,
+          stream,
+          messages: [{ role: "user", content: "x" }],
+        }),
+      );
       const after = Date.now();
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
       expect(error.headers?.get("x-should-retry")).toBe("false");
@@ -249,9 +250,14 @@ describe("a refusal of the gateway itself (its account, its route's model) is th
       expect(told).toBeGreaterThanOrEqual(Math.floor((OPENROUTER_DAY_RESET - after) / 1000));
       expect(told).toBeLessThanOrEqual(Math.ceil((OPENROUTER_DAY_RESET - before) / 1000));
       expect(vendorCalls.get(model)).toBe(1);
-      const anthropicError = (await fidelity.anthropic.messages
-        .create({ model, stream, max_tokens: 16, messages: [{ role: "user", content: "x" }] })
-        .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      const anthropicError = await anthropicFailure(
+        fidelity.anthropic.messages.create({
+          model,
+          stream,
+          max_tokens: 16,
+          messages: [{ role: "user", content: "x" }],
+        }),
+      );
       expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
       expect(Number(anthropicError.headers?.get("retry-after"))).toBeGreaterThan(3600);
     },

@@ -17,7 +17,7 @@ import { waitFor } from "./harness/wait-for.ts";
  */
 
 const hr = hotReloadFixture();
-const { fx, providers, client, status, servedBy, waitForVersion } = hr;
+const { fx, providers, client, status, servedBy, waitForStatus, waitForVersion } = hr;
 
 describe("hot reload", () => {
   test("a valid edit swaps in without a restart; an in-flight stream finishes on the old config", async () => {
@@ -65,10 +65,9 @@ describe("hot reload", () => {
         { name: "m3", routes: [{ provider: "opnai", model: "x" }] },
       ],
     });
-    const rejected = await waitFor("the rejection in the status", async () => {
-      const current = await status();
-      return current.config.lastReloadError ? current : undefined;
-    });
+    const rejected = await waitForStatus("the rejection in the status", (current) =>
+      Boolean(current.config.lastReloadError),
+    );
     expect(rejected.config.lastReloadError).toContain(
       'models[2].routes[0].provider: unknown provider "opnai"',
     );
@@ -126,10 +125,10 @@ describe("hot reload", () => {
   test("broken YAML is rejected the same way", async () => {
     const before = await status();
     await fx.gw.writeConfig("models: [ { name: m4\nproviders: : :\n");
-    const rejected = await waitFor("the YAML rejection", async () => {
-      const current = await status();
-      return current.config.lastReloadError?.includes("not valid YAML") ? current : undefined;
-    });
+    const rejected = await waitForStatus(
+      "the YAML rejection",
+      (current) => current.config.lastReloadError?.includes("not valid YAML") === true,
+    );
     expect(rejected.config.version).toBe(before.config.version);
     expect(await servedBy("m1")).toBe("m1-b");
   });

@@ -2,9 +2,9 @@ import { afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { cliAuditRows } from "./harness/audit-kit.ts";
 import { configRead, serveOnFifo } from "./harness/config-fifo.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
-import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -136,11 +136,7 @@ describe("SIGTERM", () => {
     const text = await stream.rest();
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
     expect(await exitCode(gw, 20_000)).toBe(0);
-    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
-    const rows = audit.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { stream: boolean; status: number });
+    const rows = await cliAuditRows(gw.configPath);
     expect(rows.filter((row) => row.stream).map((row) => row.status)).toEqual([200]);
   });
 
@@ -154,11 +150,7 @@ describe("SIGTERM", () => {
     expect(text).toContain("drain deadline passed");
     expect(await exitCode(gw, 20_000)).toBe(0);
     expect(gw.stderr.all).toContain("drain deadline");
-    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
-    const rows = audit.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { stream: boolean; status: number; errorClass: string | null });
+    const rows = await cliAuditRows(gw.configPath);
     expect(rows.find((row) => row.stream)?.status).toBe(503);
     // The cut reached the upstream too: its generation was abandoned, not left running.
     expect((await fake.waitForAbort(10_000)).outcome).toBe("aborted");
@@ -192,20 +184,7 @@ describe("SIGTERM", () => {
     await stream.rest();
     expect(await exitCode(gw, 20_000)).toBe(0);
 
-    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
-    const rows = audit.stdout
-      .trim()
-      .split("\n")
-      .map(
-        (line) =>
-          JSON.parse(line) as {
-            frontDoor: string;
-            status: number;
-            keyName: string | null;
-            tenant: string | null;
-            model: string | null;
-          },
-      );
+    const rows = await cliAuditRows(gw.configPath);
     const upgrade = rows.find((row) => row.frontDoor === "responses_socket");
     const turn = rows.find((row) => row.frontDoor === "responses");
     expect(upgrade?.keyName).toBeTruthy();
@@ -262,14 +241,7 @@ describe("SIGTERM", () => {
     await stream.rest();
     expect(await exitCode(gw, 20_000)).toBe(0);
 
-    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
-    const rows = audit.stdout
-      .trim()
-      .split("\n")
-      .map(
-        (line) =>
-          JSON.parse(line) as { requestId: string; status: number; keyName: string | null; stream: boolean },
-      );
+    const rows = await cliAuditRows(gw.configPath);
     const streamed = rows.find((row) => row.stream);
     expect(streamed?.keyName).toBeTruthy();
     const rowOf = (id: string | null) => rows.find((row) => row.requestId === id);

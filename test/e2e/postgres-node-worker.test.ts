@@ -17,7 +17,8 @@ import {
 } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-const pg = postgresNodeFixture();
+// A server of the file's own: a test kills PostgreSQL under load and starts it again.
+const pg = postgresNodeFixture({ ownServer: true });
 const { fx, chat, admin, errorCode } = pg;
 
 describe("a worker connected to the node", () => {

@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -168,11 +169,10 @@ describe("retries and failover", () => {
   test("when every route fails the client gets the last route's error, as it sent it", async () => {
     a.enqueue({ status: 503, ...now }, { status: 503, ...now }, { status: 503, ...now });
     b.enqueue({ status: 502 }, { status: 500 }, { status: 503, ...now });
-    const error = await client(gw)
-      .chat.completions.create({ model: "exhausted", messages: ask() })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OpenAI.APIError);
-    const apiError = error as InstanceType<typeof OpenAI.APIError>;
+    const apiError = await openaiFailure(
+      client(gw).chat.completions.create({ model: "exhausted", messages: ask() }),
+    );
+    expect(apiError).toBeInstanceOf(OpenAI.APIError);
     expect(apiError.status).toBe(503);
     expect(apiError.message).toContain("fake upstream: status 503");
     expect(chatCalls(a)).toHaveLength(3);
@@ -218,9 +218,9 @@ describe("retries and failover", () => {
     b.enqueue({ status: 403 });
     // The SDK's own retries too: `x-should-retry: false` says none would help.
     const retrying = new OpenAI({ apiKey: gw.adminKey ?? "", baseURL: `${gw.url}/v1`, maxRetries: 2 });
-    const error = (await retrying.chat.completions
-      .create({ model: "creds-both", messages: ask() })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      retrying.chat.completions.create({ model: "creds-both", messages: ask() }),
+    );
     expect([error.status, error.code]).toEqual([502, "upstream_auth"]);
     expect(error.message).toContain("upstream b refused the gateway's request (forbidden)");
     expect(error.headers?.get("x-should-retry")).toBe("false");
@@ -229,10 +229,10 @@ describe("retries and failover", () => {
 
   test("a caller's fault (400 upstream) is neither retried nor failed over", async () => {
     a.enqueue({ status: 400 });
-    const error = await client(gw)
-      .chat.completions.create({ model: "refused", messages: ask() })
-      .catch((e: unknown) => e);
-    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
+    const error = await openaiFailure(
+      client(gw).chat.completions.create({ model: "refused", messages: ask() }),
+    );
+    expect(error.status).toBe(400);
     expect(chatCalls(a)).toHaveLength(1);
     expect(chatCalls(b)).toHaveLength(0);
   });
@@ -269,9 +269,11 @@ describe("retries and failover", () => {
       stream: true,
     });
     const seen: string[] = [];
-    const error = await (async () => {
-      for await (const chunk of stream) seen.push(chunk.choices[0]?.delta.content ?? "");
-    })().catch((e: unknown) => e);
+    const error = await openaiFailure(
+      (async () => {
+        for await (const chunk of stream) seen.push(chunk.choices[0]?.delta.content ?? "");
+      })(),
+    );
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(seen.length).toBe(2);
     expect(chatCalls(a)).toHaveLength(1);

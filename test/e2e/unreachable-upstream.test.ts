@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -109,9 +110,9 @@ describe("could not reach upstream X says why", () => {
     ["plain2tls", "connection closed before any answer (ECONNRESET)", "ECONNRESET"],
     ["tls2plain", "TLS handshake failed (EPROTO)", "TLS handshake failed"],
   ])("%s: %s", async (model, why, runtimeWords) => {
-    const error = (await openai.chat.completions
-      .create({ model, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const error = await openaiFailure(
+      openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }),
+    );
     expect(error).toBeInstanceOf(OpenAI.APIError);
     const told = (error.error as { message?: string }).message ?? "";
     expect([error.status, told]).toEqual([

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import type { AuditRecord } from "../../../src/audit/audit-record.ts";
 import type { AdminTarget } from "./admin-api.ts";
+import { runMindgw } from "./run-mindgw.ts";
 import type { GatewayProcess } from "./spawn-gateway.ts";
 
 /** GET an admin API path with the bootstrap admin key; throws on a non-2xx answer. */
@@ -26,6 +27,15 @@ export async function allAuditRows(gw: AdminTarget, query = ""): Promise<AuditRe
     cursor = page.nextCursor;
   } while (cursor !== null);
   return rows;
+}
+
+/** Every audit row `mindgw audit query -c <configPath> --json` prints: the local CLI's read of the database. */
+export async function cliAuditRows(configPath: string): Promise<AuditRecord[]> {
+  const { stdout } = await runMindgw(["audit", "query", "-c", configPath, "--json"]);
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as AuditRecord);
 }
 
 /** Creates an API key through the admin API and returns its plain key and id. */

@@ -2,7 +2,7 @@ import { beforeAll, expect } from "bun:test";
 import OpenAI from "openai";
 import { type FakeUpstream, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
 import { type FixtureContext, gatewayFixture } from "./gateway-fixture.ts";
-import { waitFor } from "./wait-for.ts";
+import { type OkAnswer, waitForOk } from "./wait-for-ok.ts";
 
 interface Status {
   config: { version: number; lastReloadError: string | null };
@@ -52,13 +52,26 @@ export function hotReloadFixture({ gateway = true }: { gateway?: boolean } = {})
   const client = () =>
     new OpenAI({ apiKey: fx.gw.adminKey ?? "", baseURL: `${fx.gw.url}/v1`, maxRetries: 0 });
 
-  async function status(): Promise<Status> {
+  /** The admin status as answered: its HTTP status, and its body when that is a 200. */
+  async function answer(): Promise<OkAnswer<Status>> {
     const response = await fetch(`${fx.gw.url}/admin/api/status`, {
       headers: { authorization: `Bearer ${fx.gw.adminKey}` },
     });
-    expect(response.status).toBe(200);
-    return (await response.json()) as Status;
+    if (response.status !== 200) {
+      await response.arrayBuffer();
+      return { status: response.status };
+    }
+    return { status: 200, body: (await response.json()) as Status };
   }
+
+  async function status(): Promise<Status> {
+    const { status, body } = await answer();
+    expect(status).toBe(200);
+    return body as Status;
+  }
+
+  /** Polls the admin status until `holds` of it (its 200 asserted once, after the wait). */
+  const waitForStatus = (what: string, holds: (current: Status) => boolean) => waitForOk(what, answer, holds);
 
   return {
     fx,
@@ -81,10 +94,8 @@ export function hotReloadFixture({ gateway = true }: { gateway?: boolean } = {})
         throw error;
       }
     },
+    waitForStatus,
     waitForVersion: (version: number) =>
-      waitFor(`config version ${version}`, async () => {
-        const current = await status();
-        return current.config.version === version ? current : undefined;
-      }),
+      waitForStatus(`config version ${version}`, (current) => current.config.version === version),
   };
 }

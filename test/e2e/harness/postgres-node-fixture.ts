@@ -1,6 +1,7 @@
 import { gatewayFixture } from "./gateway-fixture.ts";
 import { type ChatInit, chatAt } from "./node-load.ts";
 import { type PostgresServer, startPostgres } from "./postgres-server.ts";
+import { type SharedPostgres, sharedPostgres } from "./shared-postgres.ts";
 import { type FakeProcess, spawnFakeUpstream } from "./spawn-worker.ts";
 
 /** The audit's flush interval on every node: rows land within a few tens of milliseconds. */
@@ -16,22 +17,30 @@ export const ownNodeConfig = (url: string, extra: Record<string, unknown> = {}) 
 });
 
 /**
- * The one `mindgw serve` on PostgreSQL that the postgres-node*.test.ts files share: a PostgreSQL
- * server of its own, the mock, a model shadowed to the mock, a model whose first route is the
- * workers' (the mock when none serves it), two tenants. The fake upstream (a process of its own,
- * `fx.fake`) is what a worker serves from; `worker: false` starts none, for a file with no worker.
- * Each file that calls it starts its own in its `beforeAll`: read `fx.gw` (the latest after a
- * restart), `fx.adminKey` and `postgres` when a test runs.
+ * The one `mindgw serve` on PostgreSQL that the postgres-node*.test.ts files share: a database of
+ * its own, the mock, a model shadowed to the mock, a model whose first route is the workers' (the
+ * mock when none serves it), two tenants. The fake upstream (a process of its own, `fx.fake`) is
+ * what a worker serves from; `worker: false` starts none, for a file with no worker. The database
+ * is on the test run's shared server (harness/shared-postgres.ts); `ownServer: true` starts a
+ * server for the file alone, for one whose tests kill and restart it. Each file that calls it
+ * starts its own in its `beforeAll`: read `fx.gw` (the latest after a restart), `fx.adminKey` and
+ * `postgres` when a test runs.
  */
-export function postgresNodeFixture({ worker = true }: { worker?: boolean } = {}) {
-  let postgres: PostgresServer | undefined;
+export function postgresNodeFixture<Own extends boolean = false>({
+  worker = true,
+  ownServer,
+}: {
+  worker?: boolean;
+  ownServer?: Own;
+} = {}) {
+  let postgres: SharedPostgres | undefined;
   const fx = gatewayFixture<FakeProcess>({
     fake: worker ? () => spawnFakeUpstream() : null,
     fakeRoutes: false,
     config: async (_fakeUrl, { own }) => {
-      const server = own(await startPostgres());
+      const server = ownServer ? own(await startPostgres()) : await sharedPostgres();
       postgres = server;
-      const databaseUrl = await server.createDatabase("single");
+      const databaseUrl = await server.createDatabase();
       return {
         storage: { driver: "postgres", url: databaseUrl, sslmode: "disable", connect_timeout: "1s" },
         providers: [{ name: "mock", type: "mock" }],
@@ -60,10 +69,14 @@ export function postgresNodeFixture({ worker = true }: { worker?: boolean } = {}
 
   return {
     fx,
-    /** The PostgreSQL server the node's database is on (a further database: `createDatabase`). */
-    get postgres(): PostgresServer {
+    /**
+     * The PostgreSQL server the node's database is on (a further database: `createDatabase`); the
+     * file's own with `ownServer`, to kill and start again.
+     */
+    get postgres(): Own extends true ? PostgresServer : SharedPostgres {
       if (postgres === undefined) throw new Error("the PostgreSQL server is used before beforeAll ran");
-      return postgres;
+      // Which one `config` started, as `ownServer` said.
+      return postgres as Own extends true ? PostgresServer : SharedPostgres;
     },
     /** A chat call to the node with `key`. */
     chat: (key: string, init: ChatInit = {}) => chatAt(fx.gw.url, key, init),

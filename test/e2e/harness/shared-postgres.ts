@@ -1,0 +1,29 @@
+import { afterAll } from "bun:test";
+import type { PostgresServer } from "./postgres-server.ts";
+
+/** What a file may do with the shared server: make databases of its own on it. */
+export type SharedPostgres = Pick<PostgresServer, "port" | "url" | "createDatabase">;
+
+let shared: Promise<PostgresServer> | undefined;
+
+/**
+ * The test run's one PostgreSQL server, for the files whose tests never stop, kill or restart
+ * their server (those start their own with `startPostgres`). Each file makes databases of its own
+ * on it (`createDatabase`), so none sees another's rows. `bun test` runs its files one after
+ * another in one process: the first file that asks starts it, and it stops after the run's last
+ * file (the hook below).
+ */
+export function sharedPostgres(): Promise<SharedPostgres> {
+  // Loaded only when a file asks: this module is preloaded into every test process.
+  shared ??= import("./postgres-server.ts").then(({ startPostgres }) => startPostgres());
+  return shared;
+}
+
+// Preloaded (bunfig.toml), a hook registered here runs once, after the whole run's files; in a
+// run without the preload it is the importing file's, after that file's tests. Either way the
+// server stops after what used it (Bun 1.4's test runner emits no process "exit" to clean up on).
+afterAll(async () => {
+  const server = shared;
+  shared = undefined;
+  await (await server?.catch(() => undefined))?.stop();
+});

@@ -1,0 +1,31 @@
+import { expect } from "bun:test";
+import { waitFor } from "./wait-for.ts";
+
+/** An HTTP answer as a poll reads it: its status, and what was read from it when a 200. */
+export interface OkAnswer<T> {
+  status: number;
+  body?: T;
+}
+
+/**
+ * Polls `read` until `holds` of what it read, or until it answers other than 200; the 200 is
+ * asserted once, after the wait, so a test's expect() count does not depend on how many polls
+ * the wait took (an assertion inside the poll counts once per poll).
+ */
+export async function waitForOk<T>(
+  what: string,
+  read: () => Promise<OkAnswer<T>>,
+  holds: (body: T) => boolean,
+  timeoutMs?: number,
+): Promise<T> {
+  const last = await waitFor(
+    what,
+    async () => {
+      const answer = await read();
+      return (answer.body === undefined || holds(answer.body)) && answer;
+    },
+    timeoutMs,
+  );
+  expect(last.status).toBe(200);
+  return last.body as T;
+}

@@ -24,10 +24,20 @@ export interface ItemsInScope {
   readonly holders: ItemHolders;
   /** The ids of its own input items (not references) that the caller's scope does not hold. */
   readonly foreign: ReadonlySet<string>;
+  /**
+   * Every item it names by id (a reference, or an input item's own id) that the caller's scope
+   * holds, by id, as stored: what a container it names may be vouched for by (containers-in-scope.ts).
+   */
+  readonly named: ReadonlyMap<string, JsonObject>;
 }
 
 export const NO_HOLDERS: ItemHolders = new Map();
-const NONE_NAMED: ItemsInScope = { referenced: new Map(), holders: NO_HOLDERS, foreign: new Set() };
+const NONE_NAMED: ItemsInScope = {
+  referenced: new Map(),
+  holders: NO_HOLDERS,
+  foreign: new Set(),
+  named: new Map(),
+};
 
 /** The conversation a request continues: its items, and who holds them upstream. */
 export interface Continued {
@@ -102,5 +112,5 @@ export async function itemsInScope(
   const holders = new Map(continued.holders);
   for (const [id] of stored) holders.set(id, read.get(id) ?? null);
   const foreign = new Set(echoed.filter((id) => !found.has(id)));
-  return { referenced, holders, foreign };
+  return { referenced, holders, foreign, named: found };
 }

@@ -18,6 +18,7 @@ import {
   withReferencesResolved,
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
+import { refuseForeignContainers } from "./containers-in-scope.ts";
 import type { InFlightResponses } from "./in-flight-responses.ts";
 import { itemsInScope, NO_HOLDERS } from "./items-in-scope.ts";
 import { readableScopes, readInScopes, responseScope } from "./response-scope.ts";
@@ -169,10 +170,12 @@ export async function responsesContext(
   const storedBefore = chainedHere ? [] : history;
   const parentId = chainedHere ? previousId : undefined;
   const input = inputItems(body.input);
-  const { referenced, holders, foreign } = await itemsInScope(store, principal, readable, input, {
+  const { referenced, holders, foreign, named } = await itemsInScope(store, principal, readable, input, {
     items: history,
     holders: held?.holders ?? previous?.holders ?? NO_HOLDERS,
   });
+  // Nor a hosted tool's container that no response of the caller's ran in (containers-in-scope.ts).
+  refuseForeignContainers(body.tools, history, named);
   const id = newResponseId();
   const stores = body.store !== false && !compact;
   // Nor does the upstream keep an answer asked `store: false`: OpenAI refuses its items' ids later

@@ -4,6 +4,7 @@ import { type CannedUpstream, startCannedUpstream } from "../../fake-upstream/ca
 import type { FakeRequest, FakeUpstream } from "../../fake-upstream/fake-upstream.ts";
 import { createKey } from "./admin-api.ts";
 import { type FixtureContext, gatewayFixture } from "./gateway-fixture.ts";
+import { startPostgres } from "./postgres-server.ts";
 
 /** A chat request the fake upstream was sent. */
 export type Seen = FakeRequest & {
@@ -63,18 +64,25 @@ export const withoutId = ({ id: _id, ...item }: { id?: string }) => item;
  * The gateway the Responses API tests share (test/e2e/responses.test.ts and the files split from it):
  * translated routes on the fake upstream (`m1` chat, `c1` Claude), `n1` on a canned upstream
  * serving the Responses API itself and `ca1` on the same server as Claude; tenants acme and globex.
+ * Its storage is SQLite, or with `storage: "postgres"` a PostgreSQL of its own.
  * Each file that calls it starts its own in its `beforeAll`: read the fixture (`fx`), the SDK
  * clients of two acme keys and a globex one, and `native` off what this returns when a test runs.
  */
-export function responsesFixture() {
+export function responsesFixture(options: { readonly storage?: "postgres" } = {}) {
   /** The native route `n1`'s upstream (`ownNativeUpstream`). */
   let native: CannedUpstream | undefined;
   let clients: { acme: OpenAI; acme2: OpenAI; globex: OpenAI } | undefined;
   const fx = gatewayFixture({
     fakeRoutes: false,
-    config: (_fakeUrl, { fake, own }) => {
+    config: async (_fakeUrl, { fake, own }) => {
       native = ownNativeUpstream(own);
+      // The stores whose code differs by driver (the item index among them), on a PostgreSQL of its own.
+      const storage =
+        options.storage === "postgres"
+          ? { driver: "postgres", url: await own(await startPostgres()).createDatabase(), sslmode: "disable" }
+          : undefined;
       return {
+        ...(storage ? { storage } : {}),
         providers: [
           { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
           { name: "claude", type: "anthropic", base_url: fake.url },

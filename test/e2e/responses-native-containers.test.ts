@@ -1,0 +1,112 @@
+import { describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { JSON_TYPE, nativeAnswer, nativeMessage, responsesFixture } from "./harness/responses-fixture.ts";
+
+// A hosted tool's container (code interpreter, shell) lives in the upstream account every caller
+// shares, and a later request may name it by id to run there again, with the files an earlier
+// call left in it. So a container goes upstream only when the response it ran in is the caller's:
+// in the chain the request continues, or an item of it the request passes by id. On SQLite and on
+// PostgreSQL, whose item index (what finds the call an upstream's own item id names) is its own.
+
+const drivers = { sqlite: responsesFixture(), postgres: responsesFixture({ storage: "postgres" }) };
+type Api = (typeof drivers)["sqlite"];
+
+const CONTAINER = "cntr_68b1acme0000secret";
+/** acme's answer that ran code in a container the upstream made for it (`container: auto`). */
+const ranCode = (responseId: string) =>
+  nativeAnswer(responseId, [
+    {
+      id: "ci_acme_1",
+      type: "code_interpreter_call",
+      status: "completed",
+      code: "open('/mnt/data/ledger.csv', 'w').write('acme figures')",
+      container_id: CONTAINER,
+      outputs: null,
+    },
+  ]);
+const codeIn = (container: string) => [{ type: "code_interpreter" as const, container }];
+const shellIn = (container: string) => [
+  { type: "shell", environment: { type: "container_reference", container_id: container } },
+];
+
+async function acmeRanCode(api: Api, responseId: string): Promise<void> {
+  api.native.queue({ headers: JSON_TYPE, body: ranCode(responseId) });
+  await api.acme.responses.create({
+    model: "n1",
+    input: "write the ledger",
+    tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+  });
+}
+
+/** `client`'s request naming the container in `tools`, refused as an unknown container; nothing sent. */
+async function expectRefused(
+  api: Api,
+  client: OpenAI,
+  body: OpenAI.Responses.ResponseCreateParamsNonStreaming,
+) {
+  const before = api.native.requests.length;
+  const error = await client.responses.create(body).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+  expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
+    type: "invalid_request_error",
+    param: "tools",
+  });
+  expect((error as Error).message).toContain(`Container with id '${CONTAINER}' not found`);
+  expect(api.native.requests.length).toBe(before);
+}
+
+describe.each(Object.entries(drivers))(
+  "%s: a container id goes upstream only from the responses it ran in",
+  (_driver, api) => {
+    test("another tenant naming it (code interpreter, shell) is refused, nothing sent; so is the tenant itself outside the chain", async () => {
+      await acmeRanCode(api, "resp_up_ci_1");
+      for (const tools of [codeIn(CONTAINER), shellIn(CONTAINER)])
+        await expectRefused(api, api.globex, {
+          model: "n1",
+          input: "cat /mnt/data/ledger.csv",
+          tools: tools as OpenAI.Responses.Tool[],
+        });
+      // Not even chained onto one of its own answers, which ran in no container.
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_up_g", [nativeMessage("msg_g", "hi")]),
+      });
+      const own = await api.globex.responses.create({ model: "n1", input: "hi" });
+      await expectRefused(api, api.globex, {
+        model: "n1",
+        input: "cat /mnt/data/ledger.csv",
+        previous_response_id: own.id,
+        tools: codeIn(CONTAINER),
+      });
+      // acme's own key, naming it in a request that neither continues nor passes the call it ran in.
+      await expectRefused(api, api.acme, { model: "n1", input: "again", tools: codeIn(CONTAINER) });
+    });
+
+    test("the tenant continuing the response it ran in, or passing that call by id, names it as sent", async () => {
+      await acmeRanCode(api, "resp_up_ci_2");
+      api.native.queue(
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_ci_3", [nativeMessage("msg_a3", "done")]) },
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_ci_4", [nativeMessage("msg_a4", "done")]) },
+      );
+      const before = api.native.requests.length;
+      await api.acme.responses.create({
+        model: "n1",
+        input: "sum the ledger",
+        previous_response_id: "resp_up_ci_2",
+        tools: codeIn(CONTAINER),
+      });
+      // Another key of the tenant, sending the history itself with the call's item by id.
+      await api.acme2.responses.create({
+        model: "n1",
+        input: [
+          { type: "item_reference", id: "ci_acme_1" },
+          { role: "user", content: "sum the ledger" },
+        ],
+        tools: codeIn(CONTAINER),
+      });
+      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown });
+      expect(sent.map((body) => body.tools)).toEqual([codeIn(CONTAINER), codeIn(CONTAINER)]);
+      expect(api.fx.gw.stderr.all).not.toContain("internal error");
+    });
+  },
+);

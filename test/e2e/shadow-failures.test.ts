@@ -109,12 +109,20 @@ describe("a shadow stream cut short or ending in an error event is its failure",
 // A copy answered with no answer in it (chunks without a choice then [DONE], {"choices": []}, a
 // Messages answer without content) is the candidate's failure, the 502 the primary's route would
 // answer for it, whether its upstream speaks the caller's dialect or the copy was translated for it.
+// A Messages answer is one once its `content` list is there (Claude's `content: []` at `end_turn`):
+// without it the no-answer check fails it, and its translation for a chat caller, which needs the
+// list, would too; so that case pins the copy's outcome, not which of the two failed it.
 describe("a copy with no answer in it fails, same dialect or translated", () => {
   for (const [model, caller, stream, candidate] of [
     ["no-choice", "openai", true, "OpenAI-dialect, as the caller"],
     ["a-no-choice", "anthropic", true, "OpenAI-dialect, translated for a Messages caller"],
     ["a-no-choice-whole", "anthropic", false, "OpenAI-dialect, translated for a Messages caller"],
-    ["no-content-whole", "openai", false, "Anthropic-dialect, translated for a chat caller"],
+    [
+      "no-content-whole",
+      "openai",
+      false,
+      "Anthropic-dialect, for a chat caller (its translation refuses it too)",
+    ],
   ] as const)
     test(`${model}: ${stream ? "streamed" : "whole"} by a candidate ${candidate}: the copy recorded 502 upstream_error, no answer`, async () => {
       const vendor = candidate.startsWith("OpenAI") ? "oa-vendor" : "an-vendor";

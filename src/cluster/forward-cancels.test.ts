@@ -4,9 +4,9 @@ import { FORWARD_CANCEL_TIMEOUT_MS, ForwardCancels } from "./forward-cancels.ts"
 test("a running forward's cancel cuts it, told whether a bound cut it", () => {
   const cancels = new ForwardCancels();
   const told: boolean[] = [];
-  cancels.run("a", (timedOut) => told.push(timedOut));
+  cancels.run("a", { cut: (timedOut) => told.push(timedOut) });
   cancels.cancel("a", true);
-  cancels.run("b", (timedOut) => told.push(timedOut));
+  cancels.run("b", { cut: (timedOut) => told.push(timedOut) });
   cancels.cancel("b", false);
   cancels.end("c");
   cancels.cancel("c", true);
@@ -17,9 +17,9 @@ test("a forward its connection's close cut is judged by the cancel that comes af
   const cancels = new ForwardCancels();
   const judged: string[] = [];
   for (const id of ["late", "left"]) {
-    cancels.run(id, () => judged.push(`cut ${id}`));
+    cancels.run(id, { cut: () => judged.push(`cut ${id}`) });
     cancels.end(id);
-    cancels.cutByClose(id, () => judged.push(id));
+    cancels.cutByClose(id, { judge: () => judged.push(id) });
   }
   cancels.cancel("left", false);
   cancels.cancel("late", true);
@@ -32,9 +32,9 @@ test("past a cancel's own timeout a close's verdict is no longer kept", () => {
   let now = 0;
   const cancels = new ForwardCancels(FORWARD_CANCEL_TIMEOUT_MS, () => now);
   const judged: string[] = [];
-  cancels.cutByClose("old", () => judged.push("old"));
+  cancels.cutByClose("old", { judge: () => judged.push("old") });
   now = FORWARD_CANCEL_TIMEOUT_MS;
-  cancels.cutByClose("new", () => judged.push("new"));
+  cancels.cutByClose("new", { judge: () => judged.push("new") });
   cancels.cancel("old", true);
   cancels.cancel("new", true);
   expect(judged).toEqual(["new"]);

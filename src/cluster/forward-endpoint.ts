@@ -5,7 +5,6 @@ import { isJsonObject } from "../core/dialect.ts";
 import { type ErrorCode, GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { TRACEPARENT } from "../core/traceparent.ts";
 import { passedOnContext, TRACESTATE } from "../core/tracestate.ts";
-import { CallCancel } from "../providers/http/call-cancel.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
@@ -16,7 +15,7 @@ import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
-import { ForwardCancels } from "./forward-cancels.ts";
+import { ForwardCancels, ForwardCut } from "./forward-cancels.ts";
 import { whyNamedTakesNone } from "./named-worker-room.ts";
 import { servedByOnWire } from "./served-by-wire.ts";
 
@@ -224,47 +223,22 @@ export function forwardEndpoint(deps: {
         return refuse(toGatewayError(error));
       }
       if (!provider) return refuse(workerGone(worker ?? ""));
-      const chosen = provider;
       const named = worker === undefined ? undefined : deps.registry.get(worker);
       const refused = named && whyNamedTakesNone(named, model);
       if (refused) return refuse(noWorkerTakes(model, refused));
       const release = holdWhileRunning(deps.lifecycle);
       if (!release) return refuse(unavailable(`node ${deps.nodeId} is draining or at its request limit`));
-      // The call's hook, as a router's attempt is: the worker's exchange cuts it with what its server
-      // had said as the call was sent, for the verdict a timed-out cancel asks (`cut`).
-      const gone = new CallCancel();
-      const done = () => {
-        cancels.end(forwardId);
-        release();
-      };
-      const abort = () => {
-        gone.cancel(
-          new GatewayError({ status: 499, code: "client_closed", message: "forwarding node left" }),
-        );
-      };
-      // Judged as a call the peer link relays is (frame-switch.ts Relay.cancel): a cut at the
-      // calling node's longest bound, its server silent meanwhile, counts towards taking it out.
-      const judge = () => chosen.silenced?.(gone);
-      const cut = (timedOut: boolean) => {
-        abort();
-        if (timedOut) judge();
-      };
-      // The calling node's connection closed (or the relayed body was cancelled): its cancel may come after.
-      const closed = () => {
-        if (gone.cancelled) return;
-        abort();
-        cancels.cutByClose(forwardId, judge);
-      };
-      cancels.run(forwardId, cut);
-      request.signal.addEventListener("abort", closed, { once: true });
+      // The call's hook and the listener of its connection's close; running till done.
+      const forward = new ForwardCut(cancels, forwardId, provider, release);
+      request.signal.addEventListener("abort", forward, { once: true });
       try {
-        const reply = await chosen.call({
+        const reply = await provider.call({
           operation,
           body: body as Record<string, never>,
           stream,
           requestId,
-          signal: gone.signal,
-          cancel: gone,
+          signal: forward.signal,
+          cancel: forward,
           timeouts: NO_TIMEOUTS,
           // The calling node's attempt span, as the peer link carries it: the worker's hop continues the trace.
           ...callerContext(request.headers),
@@ -290,58 +264,54 @@ export function forwardEndpoint(deps: {
           // A whole answer: read here (a cancel meanwhile aborts the worker and this read) and
           // sent as one body, without a relay stream's per-chunk pulls.
           const bytes = await response.arrayBuffer();
-          done();
-          request.signal.removeEventListener("abort", closed);
+          forward.done();
+          request.signal.removeEventListener("abort", forward);
           return new Response(bytes, { status: response.status, headers });
         }
         // Bun may abort request.signal once the response is handed over; from here only a cancel
         // (the relay's, or /cluster/v1/cancel) means the other node left.
-        request.signal.removeEventListener("abort", closed);
-        const reader = response.body?.getReader();
-        // From here the worker stops when its answer's body is cancelled.
-        cancels.run(forwardId, (timedOut) => {
-          done();
-          cut(timedOut);
-          reader?.cancel(gone.reason).catch(() => {});
-        });
-        return new Response(relay(reader, closed, done), {
+        request.signal.removeEventListener("abort", forward);
+        return new Response(relay(response.body?.getReader(), forward), {
           status: response.status,
           headers,
         });
       } catch (error) {
-        done();
+        forward.done();
         return refuse(toGatewayError(error));
       }
     });
 }
 
-/** The worker's body, read one pull at a time; cancelled (the other node left), the worker is (`closed`). */
+/**
+ * The worker's body, read one pull at a time: from here the worker stops when it is cancelled, by
+ * the other node leaving (its relay cancelled: `closed`) or by its cancel.
+ */
 function relay(
   reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
-  closed: () => void,
-  done: () => void,
+  forward: ForwardCut,
 ): ReadableStream<Uint8Array> | null {
   if (reader === undefined) {
-    done();
+    forward.done();
     return null;
   }
+  forward.relaying(reader);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
           const chunk = await reader.read();
           if (chunk.done) {
-            done();
+            forward.done();
             controller.close();
           } else controller.enqueue(chunk.value);
         } catch (error) {
-          done();
+          forward.done();
           controller.error(error);
         }
       },
       async cancel(reason) {
-        done();
-        closed();
+        forward.done();
+        forward.closed();
         await reader.cancel(reason).catch(() => {});
       },
     },

@@ -1,8 +1,11 @@
 import { expect, test } from "bun:test";
+import type { CancelHook } from "../core/cancel-hook.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { errorCode } from "../core/why-unreachable.ts";
+import { CallCancel } from "../providers/http/call-cancel.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import { freePort } from "../testing/free-port.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import { busyRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { CANCEL_PATH, FORWARD_PATH, forwardRefusal } from "./forward-endpoint.ts";
@@ -26,8 +29,12 @@ test("a node that cannot be reached is told by the cause's class and code; the r
   );
 });
 
-/** A forward of a chat call to `url`, over real `fetch`; `sent` lists every URL posted to. */
-function forwardTo(url: string) {
+/**
+ * A forward of a chat call to `url`, over real `fetch`, to a node taking forward format
+ * `forwardVersion` (none: a node from before the second), the call cut through `cancel` if given;
+ * `sent` lists every URL posted to.
+ */
+function forwardTo(url: string, forwardVersion?: number, cancel?: CancelHook) {
   const sent: string[] = [];
   const http: PeerHttp = {
     secret: "s".repeat(32),
@@ -44,8 +51,11 @@ function forwardTo(url: string) {
     requestId: "r1",
     signal: attempt.signal,
     timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
+    ...(cancel ? { cancel } : {}),
   };
-  const failure = forwardOverHttp(http, { ...peer, url }, call, "default", "w").catch((e: unknown) => e);
+  const failure = forwardOverHttp(http, { ...peer, url, forwardVersion }, call, "default", "w").catch(
+    (e: unknown) => e,
+  );
   return { sent, attempt, failure };
 }
 
@@ -105,6 +115,34 @@ test("a node refusing the forward as busy says when to come back in its Retry-Af
       told.push(refused.headers["retry-after"]);
     }
     expect(told).toEqual(["86400", "1", "1", "5", "99999999999"]);
+  } finally {
+    node.stop(true);
+  }
+});
+
+test("a call its longest bound cut says so in its cancel (timedOut) only to a node taking the fourth format: one before refuses the field (its cancel schema is strict)", async () => {
+  // The other node: takes every forward, and keeps each cancel's body, by the format it was sent.
+  const cancels: Record<string, unknown> = {};
+  const node = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path.endsWith(CANCEL_PATH)) cancels[path.split("/")[1] ?? ""] = await request.json();
+      return Response.json({});
+    },
+  });
+  try {
+    // The router's attempt, cut by its bound before the first byte, no route waiting longer.
+    const cutAtBound = (): CancelHook => Object.assign(new CallCancel(), { cutAtLongestBound: () => true });
+    for (const version of [3, 4]) {
+      const forward = forwardTo(`http://127.0.0.1:${node.port}/v${version}`, version, cutAtBound());
+      expect(await forward.failure).toBeInstanceOf(Response);
+      forward.attempt.abort(new Error("timed out"));
+    }
+    await waitFor("both cancels", () => Object.keys(cancels).length === 2);
+    const forwardId = expect.any(String);
+    expect(cancels).toEqual({ v3: { forwardId }, v4: { forwardId, timedOut: true } });
   } finally {
     node.stop(true);
   }

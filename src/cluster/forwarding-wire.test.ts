@@ -154,8 +154,8 @@ describe("forwarding to a worker on another node", () => {
     const { router } = routerFor(twoRoutes(routing, { model: "m" }), [workers, fakeProvider("b")]);
     for (let i = 0; i < 3; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
     // Two timeouts opened `workers/m` on this node: the third call went to `b` without a forward.
-    // Over HTTP the node holding the worker sees only its connection closed, and judges nothing of
-    // it (over a peer link the cancel says what cut it: test/e2e/cluster-worker-hung.test.ts).
+    // The node holding the worker judges its server by the cancel, which says what cut the call
+    // (`timedOut`, over a peer link or HTTP): test/e2e/cluster-worker-hung.test.ts.
     expect(forwards).toHaveLength(breaker.failures);
   });
 

@@ -4,7 +4,7 @@ import { createAnthropicProvider } from "../providers/anthropic/anthropic-provid
 import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
 import { OPENAI_PRESETS } from "../providers/openai-compatible/presets.ts";
 import type { Provider } from "../providers/provider.ts";
-import { chatRequest, fakeProvider, routerFor } from "./router-test-kit.ts";
+import { chatRequest, fakeProvider, receivedAs, routerFor } from "./router-test-kit.ts";
 
 // A turn a Gemini route answered, sent on to another vendor: its tool-call ids carry Gemini's
 // thought signature (gemini-call-id.ts), hundreds of characters OpenAI and Azure refuse (over 40).
@@ -195,7 +195,7 @@ describe("a Gemini turn's signed tool-call ids reach any other upstream plain, o
   test("a body with the marker but no signed id (a text that says __ts_) goes as received, bytes and all", async () => {
     const passing = { ...fakeProvider("up"), passThrough: true };
     const body = { model: "m", messages: [{ role: "user", content: "x__ts_AAAA" }] };
-    const received = { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" };
+    const received = receivedAs(body);
     const config = {
       providers: [{ name: "up", type: "openai" }],
       models: [{ name: "m", routes: [{ provider: "up", model: "m" }] }],

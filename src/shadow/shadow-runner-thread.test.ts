@@ -4,6 +4,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import { receivedAs } from "../routing/router-test-kit.ts";
 import { finishedRecord, mirrored, requestOf, route, runner } from "../testing/shadow-runner-kit.ts";
 import { waitFor } from "../testing/wait-for.ts";
 
@@ -59,7 +60,7 @@ describe("through the shadow thread", () => {
         ...requestOf(`req_long_${thread}`),
         body,
         stream: true,
-        received: { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" },
+        received: receivedAs(body),
       };
       const primary: Dispatched = {
         reply: {
@@ -105,7 +106,7 @@ describe("through the shadow thread", () => {
       const request: DispatchRequest = {
         ...requestOf(`req_month_${thread}`),
         body,
-        received: { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" },
+        received: receivedAs(body),
       };
       mirrored(shadow, request.requestId, twinUpstream(), request);
       await waitFor("the pair of the slow copy", () => stored.length > 0);

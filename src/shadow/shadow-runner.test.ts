@@ -5,6 +5,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
+import { receivedAs } from "../routing/router-test-kit.ts";
 import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import {
   answered,
@@ -68,7 +69,7 @@ test("requests that share a request id keep their own callers' shadows and their
     return {
       ...request,
       body,
-      received: { bytes: new TextEncoder().encode(JSON.stringify(body)), body, headers: {}, query: "" },
+      received: receivedAs(body),
     };
   };
   const alice = ask("alice's plan");

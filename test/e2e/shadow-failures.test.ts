@@ -12,72 +12,76 @@ setDefaultTimeout(60_000);
 const shadow = shadowFixture();
 const { client, pairOf, shadowMetrics, shadowPage } = shadow;
 
+const anthropic = () => new Anthropic({ baseURL: shadow.gw.url, apiKey: shadow.admin, maxRetries: 0 });
+
+/**
+ * `model` asked "one two three four" by a caller of `dialect`, whole or streamed, its answer read to
+ * its end: the primary's echo, or (`failing`) a stream that ends in the upstream's error. The
+ * request's id.
+ */
+async function asked(
+  dialect: "openai" | "anthropic",
+  model: string,
+  stream: boolean,
+  failing = false,
+): Promise<string> {
+  const messages = [{ role: "user" as const, content: "one two three four" }];
+  let text = "";
+  let response: Response;
+  let read = Promise.resolve();
+  if (dialect === "openai" && stream) {
+    const streamed = await client().chat.completions.create({ model, messages, stream }).withResponse();
+    read = (async () => {
+      for await (const chunk of streamed.data) text += chunk.choices[0]?.delta.content ?? "";
+    })();
+    response = streamed.response;
+  } else if (dialect === "openai") {
+    const whole = await client().chat.completions.create({ model, messages }).withResponse();
+    text = whole.data.choices[0]?.message.content ?? "";
+    response = whole.response;
+  } else if (stream) {
+    const streamed = await anthropic()
+      .messages.create({ model, max_tokens: 64, messages, stream })
+      .withResponse();
+    read = (async () => {
+      for await (const event of streamed.data)
+        if (event.type === "content_block_delta" && event.delta.type === "text_delta")
+          text += event.delta.text;
+    })();
+    response = streamed.response;
+  } else {
+    const whole = await anthropic().messages.create({ model, max_tokens: 64, messages }).withResponse();
+    text = whole.data.content.map((block) => (block.type === "text" ? block.text : "")).join("");
+    response = whole.response;
+  }
+  if (failing)
+    expect(
+      await read.then(
+        () => "whole",
+        () => "failed",
+      ),
+    ).toBe("failed");
+  else {
+    await read;
+    expect(text).toBe("echo: one two three four");
+  }
+  return response.headers.get("x-request-id") ?? "";
+}
+
 // The same upstream fails alike on both sides of a pair: a copy's stream that ends without its
 // end marker is the copy's failure (502), and one that ends in an error event fails with the status
 // that event stands for (OpenAI's `server_error` 500, Anthropic's `overloaded_error` 529), as the
 // primary's does in its audit row.
 describe("a shadow stream cut short or ending in an error event is its failure", () => {
-  /** The client's stream read to its end; `failing`: it ends in the upstream's error. */
-  const openaiStream = async (model: string, failing = false) => {
-    const { data: stream, response } = await client()
-      .chat.completions.create({
-        model,
-        messages: [{ role: "user", content: "one two three four" }],
-        stream: true,
-      })
-      .withResponse();
-    let text = "";
-    const read = (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    })();
-    if (failing)
-      expect(
-        await read.then(
-          () => "whole",
-          () => "failed",
-        ),
-      ).toBe("failed");
-    else await read;
-    if (!failing) expect(text).toBe("echo: one two three four");
-    return response.headers.get("x-request-id") ?? "";
-  };
-  const anthropicStream = async (model: string, failing = false) => {
-    const anthropic = new Anthropic({ baseURL: shadow.gw.url, apiKey: shadow.admin, maxRetries: 0 });
-    const { data: stream, response } = await anthropic.messages
-      .create({
-        model,
-        max_tokens: 64,
-        messages: [{ role: "user", content: "one two three four" }],
-        stream: true,
-      })
-      .withResponse();
-    let text = "";
-    const read = (async () => {
-      for await (const event of stream)
-        if (event.type === "content_block_delta" && event.delta.type === "text_delta")
-          text += event.delta.text;
-    })();
-    if (failing)
-      expect(
-        await read.then(
-          () => "whole",
-          () => "failed",
-        ),
-      ).toBe("failed");
-    else await read;
-    if (!failing) expect(text).toBe("echo: one two three four");
-    return response.headers.get("x-request-id") ?? "";
-  };
-
-  for (const [model, twin, ask, status] of [
-    ["cut", "twin-cut", openaiStream, 502],
-    ["errev", "twin-errev", openaiStream, 500],
-    ["a-cut", "claude-cut", anthropicStream, 502],
-    ["a-errev", "claude-errev", anthropicStream, 529],
+  for (const [model, twin, dialect, status] of [
+    ["cut", "twin-cut", "openai", 502],
+    ["errev", "twin-errev", "openai", 500],
+    ["a-cut", "claude-cut", "anthropic", 502],
+    ["a-errev", "claude-errev", "anthropic", 529],
   ] as const) {
     test(`${model}: the client has its whole answer; the copy is recorded ${status} upstream_error and counted so`, async () => {
       const failedBefore = (await shadowMetrics()).copies(twin, "upstream_error");
-      const pair = await pairOf(await ask(model));
+      const pair = await pairOf(await asked(dialect, model, true));
       expect(pair.primary.status).toBe(200);
       expect(pair.shadow).toMatchObject({ status, errorClass: "upstream_error", answer: null });
       expect(pair.shadow.costUsd).toBe(0);
@@ -90,12 +94,12 @@ describe("a shadow stream cut short or ending in an error event is its failure",
     });
   }
 
-  for (const [model, ask] of [
-    ["errev-both", openaiStream],
-    ["a-errev-both", anthropicStream],
+  for (const [model, dialect] of [
+    ["errev-both", "openai"],
+    ["a-errev-both", "anthropic"],
   ] as const) {
     test(`${model}: both sides fail on the same error event, and the pair records them alike`, async () => {
-      const pair = await pairOf(await ask(model, true));
+      const pair = await pairOf(await asked(dialect, model, true, true));
       expect(pair.primary.status).toBeGreaterThanOrEqual(500);
       expect(pair.shadow).toMatchObject({
         status: pair.primary.status,
@@ -109,12 +113,20 @@ describe("a shadow stream cut short or ending in an error event is its failure",
 // A copy answered with no answer in it (chunks without a choice then [DONE], {"choices": []}, a
 // Messages answer without content) is the candidate's failure, the 502 the primary's route would
 // answer for it, whether its upstream speaks the caller's dialect or the copy was translated for it.
+// A Messages answer is one once its `content` list is there (Claude's `content: []` at `end_turn`):
+// without it the no-answer check fails it, and its translation for a chat caller, which needs the
+// list, would too; so that case pins the copy's outcome, not which of the two failed it.
 describe("a copy with no answer in it fails, same dialect or translated", () => {
   for (const [model, caller, stream, candidate] of [
     ["no-choice", "openai", true, "OpenAI-dialect, as the caller"],
     ["a-no-choice", "anthropic", true, "OpenAI-dialect, translated for a Messages caller"],
     ["a-no-choice-whole", "anthropic", false, "OpenAI-dialect, translated for a Messages caller"],
-    ["no-content-whole", "openai", false, "Anthropic-dialect, translated for a chat caller"],
+    [
+      "no-content-whole",
+      "openai",
+      false,
+      "Anthropic-dialect, for a chat caller (its translation refuses it too)",
+    ],
   ] as const)
     test(`${model}: ${stream ? "streamed" : "whole"} by a candidate ${candidate}: the copy recorded 502 upstream_error, no answer`, async () => {
       const vendor = candidate.startsWith("OpenAI") ? "oa-vendor" : "an-vendor";
@@ -128,37 +140,6 @@ describe("a copy with no answer in it fails, same dialect or translated", () => 
         (await shadowMetrics()).copies(vendor, "upstream_error") === failedBefore + 1 ? true : undefined,
       );
     });
-
-  /** `model` asked by a caller of `dialect`, whole or streamed, its answer read to its end: the request's id. */
-  async function asked(dialect: "openai" | "anthropic", model: string, stream: boolean): Promise<string> {
-    const messages = [{ role: "user" as const, content: "one two three four" }];
-    let text = "";
-    let response: Response;
-    if (dialect === "openai" && stream) {
-      const streamed = await client().chat.completions.create({ model, messages, stream }).withResponse();
-      for await (const chunk of streamed.data) text += chunk.choices[0]?.delta.content ?? "";
-      response = streamed.response;
-    } else if (dialect === "openai") {
-      const whole = await client().chat.completions.create({ model, messages }).withResponse();
-      text = whole.data.choices[0]?.message.content ?? "";
-      response = whole.response;
-    } else if (stream) {
-      const streamed = await anthropic()
-        .messages.create({ model, max_tokens: 64, messages, stream })
-        .withResponse();
-      for await (const event of streamed.data)
-        if (event.type === "content_block_delta" && event.delta.type === "text_delta")
-          text += event.delta.text;
-      response = streamed.response;
-    } else {
-      const whole = await anthropic().messages.create({ model, max_tokens: 64, messages }).withResponse();
-      text = whole.data.content.map((block) => (block.type === "text" ? block.text : "")).join("");
-      response = whole.response;
-    }
-    expect(text).toBe("echo: one two three four");
-    return response.headers.get("x-request-id") ?? "";
-  }
-  const anthropic = () => new Anthropic({ baseURL: shadow.gw.url, apiKey: shadow.admin, maxRetries: 0 });
 });
 
 describe("a shadow never slows the client", () => {

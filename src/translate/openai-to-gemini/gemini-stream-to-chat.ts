@@ -72,7 +72,7 @@ export function geminiEventReader(): StreamReader<GeminiResponse> {
  * Most events hold a candidate, and are told by it.
  */
 const withoutCandidate = (response: GeminiResponse): boolean =>
-  !response.candidates?.length && response.promptFeedback?.blockReason === undefined;
+  !response.candidates?.length && promptBlockReason(response) === undefined;
 
 /**
  * Whether Google states the same counts as before: what `billedUsage` reads of them (a modality's

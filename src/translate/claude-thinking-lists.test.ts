@@ -34,7 +34,7 @@ describe("claudeThinkingRefusals: what a Claude's thinking refuses", () => {
     "%s: thinking off refused; its budget and a forced call left to its upstream",
     (model) => {
       const refuses = claudeThinkingRefusals(model);
-      expect(refuses?.alwaysThinks).toContain("always thinks adaptively");
+      expect(refuses?.alwaysThinks).toContain("or a small manual budget");
       expect(refuses?.refusesForcedCall).toBe(false);
       expect(refuses?.takesBudget).toBe(true);
     },

@@ -23,9 +23,14 @@ const ALWAYS_UNFORCED: ThinkingRefusals = { alwaysThinks: ADAPTIVE, refusesForce
 const ALWAYS_FORCEABLE: ThinkingRefusals = { alwaysThinks: ADAPTIVE, refusesForcedCall: false };
 /** Adaptive thinking or none: Opus 4.7 (its `disabled` by Anthropic's table: below), 4.8 and 5, Sonnet 5, Haiku 5.5. */
 const OFF_TAKEN: ThinkingRefusals = { refusesForcedCall: false };
-/** Claude Mythos Preview: always thinking; a budget taken by Anthropic's pages, refused by AWS's. */
+/**
+ * Claude Mythos Preview: always thinking, adaptively or with a budget (Anthropic's "Troubleshooting
+ * thinking" table: "Adaptive, extended"; AWS's "Adaptive thinking" refuses the budget), so its
+ * least thinking is said in both modes, not as the adaptive-only Claudes' is.
+ */
 const MYTHOS_PREVIEW: ThinkingRefusals = {
-  alwaysThinks: ADAPTIVE,
+  alwaysThinks:
+    'it always thinks: for the least thinking ask for {"type": "adaptive"} with output_config.effort low, or a small manual budget ({"type": "enabled", "budget_tokens": N}) where its server takes one',
   refusesForcedCall: false,
   takesBudget: true,
 };

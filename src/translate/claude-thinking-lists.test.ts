@@ -62,6 +62,7 @@ describe("claudeThinkingRefusals: what a Claude's thinking refuses", () => {
 
 describe("extendedOnlyClaude: Claude 4.5 and earlier that think, which refuse adaptive", () => {
   test.each([
+    "claude-opus-4-5-20251101",
     "claude-sonnet-4-5",
     "claude-haiku-4-5-20251001",
     "us.anthropic.claude-opus-4-1-20250805-v1:0",

@@ -109,8 +109,9 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
   const failureEvents = translated?.failureEvents && inCallersWords(translated.failureEvents, adapted);
   // The caller's translation as one loop over the upstream's events: its own, or chained after the
   // one it translates again (a caller's custom tools, a compaction through chat), so the relay
-  // runs both over each read, as it runs a provider's and the caller's.
-  const loop = translated && loopOver(translated, upstream);
+  // runs both over each read, as it runs a provider's and the caller's. Only for a relay below:
+  // counted events (an embedder's, the mock's) are read by the driver, and need no chain made.
+  const loop = translated && counted === undefined ? loopOver(translated, upstream) : undefined;
   if (events instanceof TranslatedEvents && (!translated || loop)) {
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the
     // caller's (or the usage meter's pass), run over each read: one chunk for the client a read.

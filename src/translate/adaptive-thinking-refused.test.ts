@@ -28,7 +28,7 @@ const sent: Sent[] = [];
 
 /** The extended-thinking-only Claudes, by the upstream's own list, any cloud's name. */
 const REFUSES_ADAPTIVE =
-  /claude-(sonnet-4-5|haiku-4-5-20251001|opus-4-1-20250805|sonnet-4-20250514|3-7-sonnet-20250219)$/;
+  /claude-(opus-4-5-20251101|sonnet-4-5|haiku-4-5-20251001|opus-4-1-20250805|opus-4-20250514|sonnet-4-20250514|3-7-sonnet-20250219)$/;
 const WORDS = "adaptive thinking is not supported on this model";
 
 const typeOf = (thinking: unknown) => (thinking as { type?: string } | undefined)?.type;
@@ -60,9 +60,11 @@ function converse(model: string, body: { additionalModelRequestFields?: JsonObje
 const CLOUDS: readonly ClaudeCloud[] = ["an", "vx", "bi", "bc"];
 /** Claude 4.5 and earlier that think, by their Anthropic API names. */
 const EXTENDED_ONLY = [
+  "claude-opus-4-5-20251101",
   "claude-sonnet-4-5",
   "claude-haiku-4-5-20251001",
   "claude-opus-4-1-20250805",
+  "claude-opus-4-20250514",
   "claude-sonnet-4-20250514",
   "claude-3-7-sonnet-20250219",
 ];

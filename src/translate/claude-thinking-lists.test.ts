@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { adaptiveOnlyClaude } from "./adaptive-only-claude.ts";
+import { claudeThinkingRefusals } from "./claude-thinking-refusals.ts";
 import { extendedOnlyClaude } from "./extended-only-claude.ts";
 
 // The two model lists the thinking refusals read (thinking-type-refused.ts, forced-tool-refused.ts),
 // by every cloud's and proxy's spelling of a name: Anthropic's API, Bedrock's model ids and
 // inference profiles, Vertex AI's `@` versions, OpenRouter's dotted and Claude 3 order names.
 
-describe("adaptiveOnlyClaude: what a Claude's thinking refuses", () => {
+describe("claudeThinkingRefusals: what a Claude's thinking refuses", () => {
   test.each([
     "claude-opus-4-6",
     "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
@@ -14,7 +14,7 @@ describe("adaptiveOnlyClaude: what a Claude's thinking refuses", () => {
     "deepseek-reasoner",
     "their-claude",
   ])("%s: nothing (it takes a manual budget, or is no Claude)", (model) => {
-    expect(adaptiveOnlyClaude(model)).toBeUndefined();
+    expect(claudeThinkingRefusals(model)).toBeUndefined();
   });
 
   test.each([
@@ -27,14 +27,14 @@ describe("adaptiveOnlyClaude: what a Claude's thinking refuses", () => {
     "claude-opus-6",
     "claude-sonnet-6-1",
   ])("%s: a budget alone (thinking off and a forced call taken)", (model) => {
-    expect(adaptiveOnlyClaude(model)).toEqual({ refusesForcedCall: false });
+    expect(claudeThinkingRefusals(model)).toEqual({ refusesForcedCall: false });
   });
 
   test.each(["claude-mythos-preview", "anthropic.claude-mythos-preview", "claude-mythos-preview@20260407"])(
-    "%s: thinking off, its budget and a forced call left to its upstream",
+    "%s: thinking off refused; its budget and a forced call left to its upstream",
     (model) => {
-      const refuses = adaptiveOnlyClaude(model);
-      expect(refuses?.alwaysThinks).toContain("always thinks adaptively");
+      const refuses = claudeThinkingRefusals(model);
+      expect(refuses?.alwaysThinks).toContain("or a small manual budget");
       expect(refuses?.refusesForcedCall).toBe(false);
       expect(refuses?.takesBudget).toBe(true);
     },
@@ -46,14 +46,14 @@ describe("adaptiveOnlyClaude: what a Claude's thinking refuses", () => {
     ["global.anthropic.claude-fable-5-1", true],
     ["claude-opus-5-5", true],
   ] as const)("%s: a budget and thinking off; a forced call refused: %p", (model, forced) => {
-    const refuses = adaptiveOnlyClaude(model);
+    const refuses = claudeThinkingRefusals(model);
     expect(refuses?.alwaysThinks).toContain("always thinks adaptively");
     expect(refuses?.refusesForcedCall).toBe(forced);
     expect(refuses?.takesBudget).toBeUndefined();
   });
 
   test("claude-sonnet-5-5: thinking off refused, between_tools named in its place", () => {
-    expect(adaptiveOnlyClaude("claude-sonnet-5-5")).toEqual({
+    expect(claudeThinkingRefusals("claude-sonnet-5-5")).toEqual({
       alwaysThinks: expect.stringContaining("between_tools"),
       refusesForcedCall: true,
     });
@@ -62,6 +62,7 @@ describe("adaptiveOnlyClaude: what a Claude's thinking refuses", () => {
 
 describe("extendedOnlyClaude: Claude 4.5 and earlier that think, which refuse adaptive", () => {
   test.each([
+    "claude-opus-4-5-20251101",
     "claude-sonnet-4-5",
     "claude-haiku-4-5-20251001",
     "us.anthropic.claude-opus-4-1-20250805-v1:0",

@@ -1,11 +1,11 @@
 import { shown } from "../core/cut-words.ts";
 import { isJsonObject } from "../core/dialect.ts";
 import { badRequest } from "../core/gateway-error.ts";
-import { adaptiveOnlyClaude } from "./adaptive-only-claude.ts";
+import { claudeThinkingRefusals } from "./claude-thinking-refusals.ts";
 
 /**
  * Refuses a forced tool call toward a Claude that always thinks and so refuses one
- * (adaptive-only-claude.ts: Sonnet 5.5, Opus 5.5, Fable 5.1, Mythos 5.1), before anything is
+ * (claude-thinking-refusals.ts: Sonnet 5.5, Opus 5.5, Fable 5.1, Mythos 5.1), before anything is
  * sent: each answers `tool_choice` `{"type": "any"}` or `{"type": "tool"}` with a 400 ("What's new
  * in Claude Sonnet 5.5" and "… Opus 5.5": Forced tool use returns an error; "Thinking in tool and
  * multi-turn workflows": adaptive thinking takes forced tool use, save these four). `auto` and `none` go as written (the Fable 5.1
@@ -17,7 +17,7 @@ import { adaptiveOnlyClaude } from "./adaptive-only-claude.ts";
  * or Anthropic's (a Messages caller's, as written: claude-call.ts).
  */
 export function refuseForcedToolChoice(choice: unknown, model: string): void {
-  if (!forcesToolCall(choice) || adaptiveOnlyClaude(model)?.refusesForcedCall !== true) return;
+  if (!forcesToolCall(choice) || claudeThinkingRefusals(model)?.refusesForcedCall !== true) return;
   throw badRequest(
     `tool_choice forces a tool call, which ${shown(model)} refuses: it thinks before it answers, and a forced call would skip that. Ask for tool_choice auto and say in the prompt which tool to call`,
     "tool_choice",

@@ -1,7 +1,7 @@
 import { shown } from "../core/cut-words.ts";
 import { isJsonObject } from "../core/dialect.ts";
 import { badRequest } from "../core/gateway-error.ts";
-import { adaptiveOnlyClaude } from "./adaptive-only-claude.ts";
+import { claudeThinkingRefusals } from "./claude-thinking-refusals.ts";
 import { extendedOnlyClaude } from "./extended-only-claude.ts";
 
 /**
@@ -25,7 +25,7 @@ const BUDGET_ONLY = 'it thinks only with a manual budget: ask for {"type": "enab
 
 /**
  * Refuses a request's `thinking` of a type its Claude answers with a 400, before anything is sent
- * (the list of them, and its sources: adaptive-only-claude.ts). `{type: "enabled", budget_tokens}`,
+ * (the list of them, and its sources: claude-thinking-refusals.ts). `{type: "enabled", budget_tokens}`,
  * manual extended thinking, toward Claude 4.7 and later ('"thinking.type.enabled" is not supported
  * for this model. Use "thinking.type.adaptive" and "output_config.effort" to control thinking
  * behavior.'), save Claude Mythos Preview, whose budget the vendors' pages disagree on; `{type:
@@ -58,7 +58,7 @@ export function refuseThinkingType(thinking: unknown, model: string): void {
 
 /** What `model` takes in place of `type`, said for the caller; undefined when it takes `type`. */
 function takenInstead(type: "enabled" | "disabled", model: string): string | undefined {
-  const refuses = adaptiveOnlyClaude(model);
+  const refuses = claudeThinkingRefusals(model);
   if (refuses === undefined) return undefined;
   if (type === "disabled") return refuses.alwaysThinks;
   return refuses.takesBudget ? undefined : NO_BUDGET;

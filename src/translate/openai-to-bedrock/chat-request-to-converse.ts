@@ -66,8 +66,9 @@ export const CONVERSE_TARGET: ChatTarget = {
  * What Converse, or Claude there, refuses the call for, said before the attempt opens
  * (`refuseUnsent`), as toward Claude's Messages API: a part by URL, which Converse does not fetch
  * (converse-url-parts.ts: one pass over the messages); a thinking budget to Claude 4.7 and later,
- * thinking off to one that cannot turn it off (thinking-type-refused.ts), a forced tool call such a
- * Claude refuses (forced-tool-refused.ts).
+ * thinking off to one that cannot turn it off, adaptive thinking to Claude 4.5 and earlier, which
+ * take a budget alone (thinking-type-refused.ts), a forced tool call such a Claude refuses
+ * (forced-tool-refused.ts).
  */
 function refuseUnsent(chat: JsonObject, model: string): void {
   refuseUrlParts(chat);
@@ -84,8 +85,9 @@ function refuseUnsent(chat: JsonObject, model: string): void {
  * `tool_choice: "none"` offers no tools; `n` must be 1. What it leaves out is named by the
  * router (CONVERSE_TARGET). Images and files must be `data:` URLs: Converse takes bytes, never a
  * URL; a file is a `document` (converse-document.ts). A part by URL, a thinking budget, thinking
- * off and a forced tool call to a Claude that refuses them were refused as the call was adapted
- * (`refuseUnsent`); a count's `thinking` goes as written (count-tokens-to-converse.ts).
+ * off, adaptive thinking and a forced tool call to a Claude that refuses them were refused as the
+ * call was adapted (`refuseUnsent`); a count's `thinking` goes as written
+ * (count-tokens-to-converse.ts).
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
   const request = parseBody(openAISchemas().chatRequest, body, "request");

@@ -46,7 +46,7 @@ const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
 const CAPPED_BETWEEN_TOOLS = new Set(["claude-sonnet-5-5"]);
 /**
  * The Claudes that answer `thinking: {type: "disabled"}` with a 400, by the upstream's own rule, not
- * the gateway's list (adaptive-only-claude.ts), so that a model the list leaves out is caught: Sonnet
+ * the gateway's list (claude-thinking-refusals.ts), so that a model the list leaves out is caught: Sonnet
  * 5.5, which takes adaptive or between_tools ("What's new in Claude Sonnet 5.5"); Opus 5.5 and Fable
  * 5.1, which think adaptively always ("What's new in Claude Opus 5.5"), as Mythos 5.1 does (Fable
  * 5.1's baseline); Fable 5 and Mythos 5 (the Fable 5 migration guide).

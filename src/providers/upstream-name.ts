@@ -1,6 +1,7 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import { NoAnswer } from "../core/holds-no-answer.ts";
 import { LineTooLong } from "../core/sse.ts";
+import { StreamEndedEarly } from "../core/stream-ended-early.ts";
 
 /**
  * How a route's label names a configured provider (`provider:fa`: routing/route-table.ts) and a
@@ -30,13 +31,16 @@ export const namedWorker = (worker: string): string => `worker ${worker}`;
 /**
  * `failure` in words that name the upstream that sent it (`provider`, as `upstreamName` takes it),
  * where the code that found it could not: an event-stream line past the bound, found by a scanner
- * that reads bytes, not whose they are; a stream with no answer in it, found by a translation,
- * which is not told whose stream it reads. Any other failure as it is; only ever on a failure's path.
+ * that reads bytes, not whose they are; a stream with no answer in it, or one that ended early,
+ * found by a translation, which is not told whose stream it reads. Any other failure as it is;
+ * only ever on a failure's path.
  */
 export function namedFailure(failure: GatewayError, provider: string): GatewayError {
   if (failure instanceof LineTooLong && failure.sender === undefined)
     return new LineTooLong(failure.maxLine, upstreamName(provider));
   if (failure instanceof NoAnswer && failure.sender === undefined)
     return new NoAnswer(upstreamName(provider));
+  if (failure instanceof StreamEndedEarly && failure.sender === undefined)
+    return new StreamEndedEarly(failure.why, upstreamName(provider));
   return failure;
 }

@@ -62,6 +62,24 @@ const reportsError = (event: SseEvent) =>
 export const failureReported = (event: SseEvent): GatewayError | undefined =>
   reportsError(event) ? reportedFailure(event.event) : undefined;
 
+/** A relay of decoded events, and the first failure one of them reported (`ChunkSource.reported`). */
+export interface ReportedFailure {
+  reported: GatewayError | undefined;
+  /** The event `reported` stands for (`ChunkSource.reportedEvent`). */
+  reportedEvent: SseEvent | undefined;
+}
+
+/**
+ * Notes on `relay` the failure `event` reports, when none was noted before: the first one stands
+ * (an error event still leaves HTTP 200; the record must say so). Both relays of decoded events
+ * (this one and translated-relay.ts) note so, per event: a field read, and a test of the event.
+ */
+export function noteReported(relay: ReportedFailure, event: SseEvent): void {
+  if (relay.reported !== undefined) return;
+  relay.reported = failureReported(event);
+  if (relay.reported) relay.reportedEvent = event;
+}
+
 const encoder = new TextEncoder();
 
 /**
@@ -69,7 +87,7 @@ const encoder = new TextEncoder();
  * one encoded event per pull, under the idle bound. The first event was read before the answer
  * was committed; the byte path for same-dialect upstreams is `ByteRelay`.
  */
-export class EventChunks implements ChunkSource {
+export class EventChunks implements ChunkSource, ReportedFailure {
   reported: GatewayError | undefined;
   reportedEvent: SseEvent | undefined;
   private first: SseEvent | undefined;
@@ -118,10 +136,7 @@ export class EventChunks implements ChunkSource {
       this.close(failure);
       throw failure;
     }
-    if (this.reported === undefined) {
-      this.reported = failureReported(event);
-      if (this.reported) this.reportedEvent = event;
-    }
+    noteReported(this, event);
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     // The usage chunk owed goes right before the end marker, whatever came before it: the answer's

@@ -16,7 +16,7 @@ const EFFORT_PATHS = ["output_config.effort", "reasoning_effort"] as const;
  * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), yet users report the same
  * 400 from Opus 4.8 at xhigh with thinking left out (anthropics/claude-code#76689, #79798: once a
  * server tool ran), so the docs do not settle which models refuse so. The translations send high
- * at once where the docs place a cap (anthropic-effort.ts: Opus 5 and Haiku 5.5 with thinking
+ * at once where the docs place a cap (anthropic-effort.ts: Opus 5 and later Claudes with thinking
  * disabled, Sonnet 5.5 with it `between_tools`, whose refusal Anthropic documents without its
  * words, none read here); any other model refusing in these words, Opus 4.8 included, is sent the
  * call again at the level they name. A model without the level asked lists those it has: "This

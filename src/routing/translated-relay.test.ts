@@ -1,7 +1,7 @@
 import { describe, expect, spyOn, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ByteFeed } from "../providers/http/streamed-answer.ts";
@@ -253,7 +253,7 @@ describe("TranslatedRelay: failures", () => {
     const { source } = relay([encoder.encode(cut.slice(0, cut.lastIndexOf("\n\n") + 2))], toMessages);
     const read = await readUntilError(source);
     expect(read.out.length).toBeGreaterThan(0);
-    expect(read.error?.message).toBe("upstream stream ended before the answer was complete");
+    expect(read.error?.message).toBe("upstream a ended the stream before the answer was complete");
   });
 
   test("an end marker after content makes the answer whole without its finish, as on the byte relay", async () => {
@@ -279,10 +279,17 @@ describe("TranslatedRelay: failures", () => {
     }
   });
 
-  test("an empty stream ended before any event: thrown for the router", async () => {
+  test("an empty stream ended before any event: thrown for the router in the byte relay's words, the upstream named (stream-end.ts cutOff)", async () => {
     const { source } = relay([encoder.encode(": keep-alive\n\n")], toMessages);
     await expect(Promise.resolve().then(() => source.start())).rejects.toThrow(
-      upstreamError("upstream stream ended before any event").message,
+      "upstream a ended the stream without its end marker",
+    );
+  });
+
+  test("an end marker and nothing before it: a stream with no answer in it, as the byte relay reads it", async () => {
+    const { source } = relay([encoder.encode("data: [DONE]\n\n")], toMessages);
+    await expect(Promise.resolve().then(() => source.start())).rejects.toThrow(
+      "upstream a sent a body with no answer in it",
     );
   });
 

@@ -5,7 +5,7 @@ import type { EventDecoder, UpstreamEvents } from "../providers/http/upstream-ev
 import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
 import { answerBegan, mayOpenAnswer, type OpeningHold, settleOpening } from "./answer-opening.ts";
 import type { Attempt } from "./attempt.ts";
-import { failureReported } from "./event-chunks.ts";
+import { noteReported, type ReportedFailure } from "./event-chunks.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
 
 const encoder = new TextEncoder();
@@ -21,7 +21,7 @@ const encoder = new TextEncoder();
  * fail over; after it the idle bound applies, re-armed by every read (a keep-alive's too).
  * The relay is also the committed answer itself, and the translation's sink.
  */
-export class TranslatedRelay extends UpstreamRelay implements EventSink, OpeningHold {
+export class TranslatedRelay extends UpstreamRelay implements EventSink, OpeningHold, ReportedFailure {
   reported: GatewayError | undefined;
   reportedEvent: SseEvent | undefined;
   /** The caller's events written so far (ChunkSource.events). */
@@ -76,10 +76,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink, Opening
     this.text += encodeSse(event);
     if (!this.answering) this.watchOpening(event);
     // An error event the translation wrote itself still leaves HTTP 200; the record must say so.
-    if (this.reported === undefined) {
-      this.reported = failureReported(event);
-      if (this.reported) this.reportedEvent = event;
-    }
+    noteReported(this, event);
   }
 
   /** One upstream read: the bytes to hand out, undefined at the stream's end, null to read again. */

@@ -45,12 +45,17 @@ function readLevels(model: string): readonly string[] {
 
 /**
  * The request's thinking type where it caps `model` at effort high, else undefined. Claude Opus 5
- * and Haiku 5.5 think by default and may have it turned off (`thinking: {type: "disabled"}`) only
- * at high or below, else a 400 ("output_config.effort 'xhigh' is not supported when thinking is
- * disabled on this model. Use effort 'high' or below, or enable thinking."): Anthropic's Opus 5
- * migration guide, Breaking changes (https://platform.claude.com/docs/en/models/opus-5/migration-guide),
- * and "Prompting Claude Haiku 5.5"
- * (https://platform.claude.com/docs/en/build-with-claude/prompt-engineering/prompting-claude-haiku-5-5).
+ * and the Claudes after it think by default and may have it turned off (`thinking: {type:
+ * "disabled"}`) only at high or below, else a 400 ("output_config.effort 'xhigh' is not supported
+ * when thinking is disabled on this model. Use effort 'high' or below, or enable thinking."):
+ * Anthropic's Opus 5 migration guide, Breaking changes
+ * (https://platform.claude.com/docs/en/models/opus-5/migration-guide), whose cap the
+ * "Troubleshooting thinking" table says "applies to Claude Opus 5 and later models"
+ * (https://platform.claude.com/docs/en/build-with-claude/thinking-troubleshooting; Haiku 5.5 by
+ * name in "Prompting Claude Haiku 5.5"). "And later" is read by the version, so a Claude no page
+ * names yet (a 6.x) is capped too: every Claude after 5.0, and Opus 5 itself; not the 5.0 models
+ * before it (Sonnet 5, which the table has reject `"enabled"` alone, so it takes `disabled` at any
+ * effort; Fable 5 and Mythos 5, which refuse `disabled` outright: adaptive-only-claude.ts).
  * Sonnet 5.5 refuses `disabled` at any effort and turns up-front thinking off with
  * `{type: "between_tools"}`, which "is available at low, medium, and high effort", xhigh and max a
  * 400 ("What's new in Claude Sonnet 5.5", Turn off up-front thinking,
@@ -63,12 +68,12 @@ function thinkingCap(model: string, thinking: unknown): string | undefined {
   const { type } = thinking;
   if (type !== "disabled" && type !== "between_tools") return undefined;
   const version = claudeVersion(model);
-  if (version?.major !== 5) return undefined;
-  const { family, minor } = version;
+  if (version === undefined) return undefined;
+  const { family, major, minor } = version;
   const capped =
     type === "disabled"
-      ? (family === "opus" && minor === 0) || (family === "haiku" && minor === 5)
-      : family === "sonnet" && minor === 5;
+      ? major > 5 || (major === 5 && (minor > 0 || family === "opus"))
+      : family === "sonnet" && major === 5 && minor === 5;
   return capped ? type : undefined;
 }
 

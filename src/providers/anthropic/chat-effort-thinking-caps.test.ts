@@ -14,7 +14,7 @@ const { sent, ask, sentSince } = upstream;
 // Sonnet 5.5"). Asked with thinking so, high goes at once, thinking as it was, and the field is
 // named; before, the level asked went first, for that 400 and a second call (Sonnet 5.5's: the
 // caller's 400, its words matching none the gateway mends by).
-describe("Opus 5 and Haiku 5.5 with thinking disabled, Sonnet 5.5 with thinking between_tools", () => {
+describe("Opus 5 and later (Haiku 5.5, a 6.x) with thinking disabled, Sonnet 5.5 with thinking between_tools", () => {
   test.each([
     ["claude-opus-5", "xhigh", "disabled"],
     ["claude-opus-5", "max", "disabled"],
@@ -22,6 +22,10 @@ describe("Opus 5 and Haiku 5.5 with thinking disabled, Sonnet 5.5 with thinking 
     ["claude-haiku-5-5", "max", "disabled"],
     ["claude-sonnet-5-5", "xhigh", "between_tools"],
     ["claude-sonnet-5-5", "max", "between_tools"],
+    // "Opus 5 and later models" (the "Troubleshooting thinking" table), read by the version: Claudes
+    // no page names yet are capped too.
+    ["claude-opus-6", "xhigh", "disabled"],
+    ["claude-sonnet-6-1", "max", "disabled"],
   ])("%s, %s, thinking %s: sent high at once, thinking as it was, named", async (model, asked, type) => {
     const before = sent.length;
     const { data, response } = await ask(model, asked, { thinking: { type } });
@@ -55,6 +59,13 @@ describe("Opus 5 and Haiku 5.5 with thinking disabled, Sonnet 5.5 with thinking 
     expect(text).toBe("Hello! How can I help you today?");
     expect(sentSince(before)).toEqual(["high"]);
     expect(response.headers.get("x-mindgw-dropped")).toBe("reasoning_effort");
+  });
+
+  test("Sonnet 5, before Opus 5 (the table rejects its enabled alone): xhigh disabled goes as asked", async () => {
+    const before = sent.length;
+    const { response } = await ask("claude-sonnet-5", "xhigh", { thinking: { type: "disabled" } });
+    expect(sentSince(before)).toEqual(["xhigh"]);
+    expect(response.headers.get("x-mindgw-dropped")).toBeNull();
   });
 
   test("high and below go as asked, nothing named", async () => {

@@ -3,10 +3,10 @@ import { anthropicToolId } from "../anthropic-tool-id.ts";
 import { hasText } from "../has-text.ts";
 import { openAISchemas } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { reasoningText } from "../stream/chat-choice-walk.ts";
 import { type ThinkingBlock, thinkingOf } from "../thinking-blocks.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { chatUsage } from "../usage-mapping.ts";
-import { reasoningText } from "./messages-stream-writer.ts";
 import { messagesUsage } from "./messages-usage.ts";
 import { partialToolInput } from "./partial-tool-input.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
@@ -35,7 +35,9 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
   const reasoning = reasoningText(message?.reasoning_content ?? message?.reasoning);
   if (noted) content.push(...noted.flatMap(messagesThinkingBlock));
   else if (reasoning) content.push(unsignedThinkingBlock(reasoning));
-  const text = message?.content || message?.refusal;
+  // A refusal beside content is the answer's text after it, as the stream writes it.
+  const refusal = message?.refusal;
+  const text = refusal ? `${message?.content ?? ""}${refusal}` : message?.content;
   // A whitespace-only text ("\n\n" before a tool call) is no block: Anthropic refuses one when
   // the conversation comes back to it.
   if (hasText(text)) content.push({ type: "text", text });
@@ -56,7 +58,7 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
     matchedStop: choice?.stop_reason,
     nativeFinish: choice?.native_finish_reason,
     hasToolCalls,
-    refused: !message?.content && Boolean(message?.refusal),
+    refused: Boolean(refusal),
   });
   return {
     id: anthropicMessageId(chat.id),

@@ -8,10 +8,16 @@ import { cutByBound } from "../cut-tool-call.ts";
 import { hasText } from "../has-text.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import { jsonObjectOf, parseToolArguments } from "../parse-body.ts";
+import {
+  type ChoiceParts,
+  type ChunkChoice,
+  type ChunkToolCall,
+  walkChoices,
+} from "../stream/chat-choice-walk.ts";
 import { gatheredWithin } from "../stream/output-bound.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
-import { blockText, type ThinkingStep, thinkingStepOf } from "../thinking-blocks.ts";
+import { type ThinkingStep, thinkingStepOf } from "../thinking-blocks.ts";
 import { unsignedThinkingBlock } from "../unsigned-thinking-block.ts";
 import { chatUsage } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
@@ -20,16 +26,12 @@ import { messagesDeltaUsage, messagesUsage } from "./messages-usage.ts";
 import { partialToolInput } from "./partial-tool-input.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
 
-/** Reasoning text a chat server sent, when it is text (servers differ in the field's shape). */
-export const reasoningText = (value: unknown): string | undefined =>
-  typeof value === "string" && value !== "" ? value : undefined;
-
 /**
  * The state of one translated stream: which Anthropic content block is open, the tool calls in
  * the order their blocks can take (tool-call-sequencer.ts), and what the final message_delta
  * must report.
  */
-export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
+export class MessagesStreamWriter implements StreamWriter<OpenAIChunk>, ChoiceParts {
   private finishReasonSeen = false;
   private messageId = "";
   private nextBlock = 0;
@@ -96,24 +98,37 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
       this.usage = messagesDeltaUsage(chatUsage(chunk.usage));
       this.written = chunk.usage.completion_tokens;
     }
-    for (const choice of chunk.choices ?? []) {
-      if ((choice.index ?? 0) !== 0) continue; // Anthropic has one answer; extra choices are dropped
-      const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
-      if (reasoning) this.thinking(blockText(step, reasoning), out);
-      if (choice.delta?.content) this.text(choice.delta.content, out);
-      else if (choice.delta?.refusal) {
-        this.refused = true;
-        this.text(choice.delta.refusal, out);
-      }
-      for (const call of choice.delta?.tool_calls ?? []) this.tool(this.tools.push(call), out);
-      if (choice.finish_reason) {
-        this.finishReasonSeen = true;
-        this.finishReason = choice.finish_reason;
-        this.matchedStop = choice.stop_reason;
-        this.nativeFinish = choice.native_finish_reason;
-      }
-    }
+    walkChoices(chunk, step, this, out);
     return out;
+  }
+
+  // The parts of a chunk's answer, as walkChoices reads them (ChoiceParts).
+
+  onReasoning(text: string, out: SseEvent[]): void {
+    this.thinking(text, out);
+  }
+
+  onContent(text: string, _choice: ChunkChoice, out: SseEvent[]): void {
+    this.text(text, out);
+  }
+
+  onNoContent(): void {}
+
+  /** A refusal is text of the answer, whose stop_reason says it refused. */
+  onRefusal(text: string, out: SseEvent[]): void {
+    this.refused = true;
+    this.text(text, out);
+  }
+
+  onToolCall(call: ChunkToolCall, out: SseEvent[]): void {
+    this.tool(this.tools.push(call), out);
+  }
+
+  onFinish(choice: ChunkChoice): void {
+    this.finishReasonSeen = true;
+    this.finishReason = choice.finish_reason;
+    this.matchedStop = choice.stop_reason;
+    this.nativeFinish = choice.native_finish_reason;
   }
 
   finish(estimated?: Usage): SseEvent[] {

@@ -175,7 +175,9 @@ describe("Converse → chat", () => {
       yield { event: "contentBlockDelta", data: '{"delta":{"text":"half"}}' };
     }
     const translated = translateStream(cut(), readConverseEvent, new ConverseChunkWriter("c", "m", false));
-    await expect(collect(translated.events)).rejects.toThrow("ended before the answer was complete");
+    await expect(collect(translated.events)).rejects.toThrow(
+      "ended the stream before the answer was complete",
+    );
   });
 
   test("malformed_tool_use and malformed_model_output (and a stopReason the gateway does not know) are failures, not an empty stop: a retryable 502 with Bedrock's usage, or the stream's error event", async () => {

@@ -191,7 +191,7 @@ describe("Gemini → chat: streams", () => {
     const writer = new GeminiChunkWriter("c", "g", false);
     await expect(
       collect(translateStream(replay(events), geminiEventReader(), writer).events),
-    ).rejects.toThrow("ended before the answer was complete");
+    ).rejects.toThrow("ended the stream before the answer was complete");
   });
 
   test("the usage Google states is told as it is read, once a change: a stream cut short or failing mid-way keeps it", async () => {

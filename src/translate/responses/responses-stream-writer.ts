@@ -3,13 +3,18 @@ import { failedResponse } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
-import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import { cutByBound } from "../cut-tool-call.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
+import {
+  type ChoiceParts,
+  type ChunkChoice,
+  type ChunkToolCall,
+  walkChoices,
+} from "../stream/chat-choice-walk.ts";
 import { gatheredWithin } from "../stream/output-bound.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
-import { blockText, type ThinkingStep, thinkingStepOf } from "../thinking-blocks.ts";
+import { thinkingStepOf } from "../thinking-blocks.ts";
 import { compactionItem } from "./compaction.ts";
 import { GatheredText } from "./gathered-text.ts";
 import { itemDoneEvents } from "./item-done-events.ts";
@@ -38,7 +43,7 @@ import { ToolNames, type ToolTarget } from "./tool-names.ts";
  * event carries.
  * A custom tool's input arrives as JSON-encoded arguments; it is sent whole when the call ends.
  */
-export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
+export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk>, ChoiceParts {
   private finishReasonSeen = false;
   private readonly items: OpenItem[] = [];
   private current: OpenItem | undefined;
@@ -85,35 +90,42 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     const step = thinkingStepOf(chunk);
     if (step?.apart) out.push(...this.reasoningApart());
     if (chunk.usage) this.usage = chunk.usage;
-    for (const choice of chunk.choices ?? []) {
-      if ((choice.index ?? 0) !== 0) continue;
-      if (this.options.compaction) this.summaryText.add(this.gather(choice.delta?.content ?? ""));
-      else this.delta(choice, out, step);
-      if (choice.finish_reason) {
-        this.finishReasonSeen = true;
-        this.finishReason = choice.finish_reason;
-      }
-    }
+    walkChoices(chunk, step, this, out);
     return out;
   }
 
-  /** One choice's delta as output item events: reasoning, text, tool calls. */
-  private delta(
-    choice: NonNullable<OpenAIChunk["choices"]>[number],
-    out: SseEvent[],
-    step: ThinkingStep | undefined,
-  ): void {
-    const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
-    if (reasoning) this.reasoning(this.gather(blockText(step, reasoning)), out);
+  // The parts of a chunk's answer, as walkChoices reads them (ChoiceParts): reasoning, text,
+  // refusal, tool calls as output items; a compaction gathers the text alone, as its summary.
+
+  onReasoning(text: string, out: SseEvent[]): void {
+    if (!this.options.compaction) this.reasoning(this.gather(text), out);
+  }
+
+  onContent(text: string, choice: ChunkChoice, out: SseEvent[]): void {
+    if (this.options.compaction) this.summaryText.add(this.gather(text));
+    else this.text(this.gather(text), outputTextLogprobs(choice.logprobs), out);
+  }
+
+  onNoContent(choice: ChunkChoice, out: SseEvent[]): void {
+    if (this.options.compaction) return;
     const logprobs = outputTextLogprobs(choice.logprobs);
-    if (choice.delta?.content) this.text(this.gather(choice.delta.content), logprobs, out);
-    else if (logprobs.length > 0) this.textless(logprobs, out);
-    if (choice.delta?.refusal) this.refusal(this.gather(choice.delta.refusal), out);
-    for (const call of choice.delta?.tool_calls ?? []) {
-      // Counted as it arrives: a call the sequencer holds back is gathered too.
-      this.gather(call.function?.arguments ?? "");
-      this.tool(this.calls.push(call), out);
-    }
+    if (logprobs.length > 0) this.textless(logprobs, out);
+  }
+
+  onRefusal(text: string, out: SseEvent[]): void {
+    if (!this.options.compaction) this.refusal(this.gather(text), out);
+  }
+
+  onToolCall(call: ChunkToolCall, out: SseEvent[]): void {
+    if (this.options.compaction) return;
+    // Counted as it arrives: a call the sequencer holds back is gathered too.
+    this.gather(call.function?.arguments ?? "");
+    this.tool(this.calls.push(call), out);
+  }
+
+  onFinish(choice: ChunkChoice): void {
+    this.finishReasonSeen = true;
+    this.finishReason = choice.finish_reason;
   }
 
   /** `text`, counted against `maxOutput` (output-bound.ts): thrown past it, ending the stream. */

@@ -1,7 +1,8 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { type GatewayError, providerFailure, upstreamError } from "../../core/gateway-error.ts";
+import { type GatewayError, providerFailure } from "../../core/gateway-error.ts";
 import { noAnswerFrom } from "../../core/holds-no-answer.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { BEFORE_COMPLETE, StreamEndedEarly, WITHOUT_END_MARKER } from "../../core/stream-ended-early.ts";
 import type { Usage } from "../../core/usage.ts";
 import { estimatedStreamUsage, reportsUsage } from "../stream-estimate.ts";
 
@@ -164,13 +165,14 @@ export class StreamTranslation<C> implements EventTranslation {
   end(out: EventSink, marked = false): true {
     if (this.done) return true;
     this.done = true;
-    if (!this.started) throw upstreamError("upstream stream ended before any event");
-    // Only chunks without a choice came: a stream with no answer in it, as a whole body with none
-    // is (core/holds-no-answer.ts), not an empty answer, said in the byte relay's words (the
-    // upstream named by the relay that reads it: a translation is not told it). Asked once, at the end.
-    if (this.upstreamEvents === 0) throw noAnswerFrom();
-    if (!marked && !this.writer.complete)
-      throw upstreamError("upstream stream ended before the answer was complete");
+    // Each failure here in the byte relay's words, the upstream named by the relay that reads the
+    // translation (a translation is not told it): no event at all is a stream cut off before its
+    // end marker, unless the marker came (then, as chunks without a choice alone, a stream with no
+    // answer in it, as a whole body with none is: core/holds-no-answer.ts, not an empty answer).
+    // Asked once, at the end.
+    if (!this.started && !marked) throw new StreamEndedEarly(WITHOUT_END_MARKER);
+    if (!this.started || this.upstreamEvents === 0) throw noAnswerFrom();
+    if (!marked && !this.writer.complete) throw new StreamEndedEarly(BEFORE_COMPLETE);
     for (const written of this.writer.finish(this.recordEstimate())) out.push(written);
     return true;
   }

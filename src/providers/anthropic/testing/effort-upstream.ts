@@ -23,6 +23,10 @@ export const LEVELS: Readonly<Record<string, readonly string[]>> = {
   "claude-haiku-5-5": ["low", "medium", "high", "xhigh", "max"],
   "claude-sonnet-5-5": ["low", "medium", "high", "xhigh", "max"],
   "claude-opus-5-5": ["low", "medium", "high", "xhigh", "max"],
+  "claude-sonnet-5": ["low", "medium", "high", "xhigh", "max"],
+  // Claudes no page names yet, after Opus 5: the caps by the version stand for them.
+  "claude-opus-6": ["low", "medium", "high", "xhigh", "max"],
+  "claude-sonnet-6-1": ["low", "medium", "high", "xhigh", "max"],
   "claude-fable-5-1": ["low", "medium", "high", "xhigh", "max"],
   "their-claude": ["low", "medium", "high", "max"],
   // Before Opus 4.5: no effort at all.
@@ -33,9 +37,16 @@ export const LEVELS: Readonly<Record<string, readonly string[]>> = {
 /**
  * Models that refuse xhigh and max with thinking disabled: Opus 5 (its migration guide's breaking
  * change), Haiku 5.5 (Anthropic's "Prompting Claude Haiku 5.5": thinking disabled "only at low,
- * medium and high").
+ * medium and high"), and the Claudes after them: Anthropic's "Troubleshooting thinking" table says
+ * the cap "applies to Claude Opus 5 and later models". Not Sonnet 5, which came before Opus 5: the
+ * table has it reject `"enabled"` alone.
  */
-const CAPPED_WITHOUT_THINKING = new Set(["claude-opus-5", "claude-haiku-5-5"]);
+const CAPPED_WITHOUT_THINKING = new Set([
+  "claude-opus-5",
+  "claude-haiku-5-5",
+  "claude-opus-6",
+  "claude-sonnet-6-1",
+]);
 /**
  * Sonnet 5.5, whose lowest thinking is `between_tools` (it refuses `disabled`): "between_tools is
  * available at low, medium, and high effort. At xhigh or max effort, a request with between_tools

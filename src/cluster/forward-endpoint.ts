@@ -10,7 +10,7 @@ import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
-import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
+import { WorkerReplaced, WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
@@ -109,6 +109,8 @@ export interface ForwardRefusal {
    * node keeps it that worker's fault, out of its route's breaker, as this node does.
    */
   workerUpstreamFault?: true;
+  /** The worker's connection was replaced by a newer one under its name (`WorkerReplaced`): the call may go to it. */
+  workerReplaced?: true;
 }
 
 /**
@@ -122,6 +124,7 @@ export function forwardRefusal(error: GatewayError, nodeId: string): Response {
     message: error.message,
     retryable: error.retryable,
     ...(error instanceof WorkerUpstreamFault ? { workerUpstreamFault: true } : {}),
+    ...(error instanceof WorkerReplaced ? { workerReplaced: true } : {}),
   };
   const retryAfter = error.headers["retry-after"];
   return Response.json(body, {

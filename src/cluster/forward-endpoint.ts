@@ -17,6 +17,7 @@ import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
 import { ForwardCancels } from "./forward-cancels.ts";
+import { relay } from "./forward-relay.ts";
 import { whyNamedTakesNone } from "./named-worker-room.ts";
 import { servedByOnWire } from "./served-by-wire.ts";
 
@@ -297,9 +298,6 @@ export function forwardEndpoint(deps: {
           request.signal.removeEventListener("abort", closed);
           return new Response(bytes, { status: response.status, headers });
         }
-        // Bun may abort request.signal once the response is handed over; from here only a cancel
-        // (the relay's, or /cluster/v1/cancel) means the other node left.
-        request.signal.removeEventListener("abort", closed);
         const reader = response.body?.getReader();
         // From here the worker stops when its answer's body is cancelled.
         cancels.run(forwardId, (timedOut) => {
@@ -307,7 +305,15 @@ export function forwardEndpoint(deps: {
           cut(timedOut);
           reader?.cancel(gone.reason).catch(() => {});
         });
-        return new Response(relay(reader, closed, done), {
+        // Its first piece, before the head is handed over (Bun.serve writes a streamed answer's head
+        // with its first piece: the calling node waits no longer): a worker lost before it is refused
+        // in its words, a restart's too, which the calling node may retry, not a reset connection
+        // that reads as this node unreachable.
+        const first = await reader?.read();
+        // Bun may abort request.signal once the response is handed over; from here only a cancel
+        // (the relay's, or /cluster/v1/cancel) means the other node left.
+        request.signal.removeEventListener("abort", closed);
+        return new Response(relay(reader, first, closed, done), {
           status: response.status,
           headers,
         });
@@ -316,38 +322,4 @@ export function forwardEndpoint(deps: {
         return refuse(toGatewayError(error));
       }
     });
-}
-
-/** The worker's body, read one pull at a time; cancelled (the other node left), the worker is (`closed`). */
-function relay(
-  reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
-  closed: () => void,
-  done: () => void,
-): ReadableStream<Uint8Array> | null {
-  if (reader === undefined) {
-    done();
-    return null;
-  }
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const chunk = await reader.read();
-          if (chunk.done) {
-            done();
-            controller.close();
-          } else controller.enqueue(chunk.value);
-        } catch (error) {
-          done();
-          controller.error(error);
-        }
-      },
-      async cancel(reason) {
-        done();
-        closed();
-        await reader.cancel(reason).catch(() => {});
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

@@ -91,8 +91,27 @@ for (const stream of [false, true])
     await restartedWhileWaiting(`relayed-${stream ? "stream" : "whole"}`, `relayed-${stream}`, stream);
   }, 60_000);
 
-test("so does a whole answer n2 forwards over HTTP (too large for a link message)", async () => {
-  await restartedWhileWaiting("forwarded-whole", "forwarded-model", false, PAST_THE_LINK);
+for (const stream of [false, true])
+  test(`so does a ${stream ? "stream given its head" : "whole answer"} n2 forwards over HTTP (too large for a link message)`, async () => {
+    await restartedWhileWaiting(`forwarded-${stream}`, `forwarded-${stream}`, stream, PAST_THE_LINK);
+  }, 60_000);
+
+test("a stream n2 forwards over HTTP whose worker on n1 is lost after its head fails as that worker lost, not as n1 unreachable", async () => {
+  await withWorkersOnN1("forwarded-lost", "forwarded-lost-model", 1, async ([worker]) => {
+    if (!worker) throw new Error("a worker");
+    const model = "forwarded-lost-model";
+    const answer = chatAt(nodes.calling.url, nodes.adminKey, { model, stream: true, content: PAST_THE_LINK });
+    const request = await worker.next("request");
+    worker.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
+    await worker.roundTrip();
+    worker.socket.close();
+    const response = await answer;
+    // Before: 503 `node n1 unreachable: connection closed before any answer (ECONNRESET)`.
+    expect([response.status, ((await response.json()) as { error: object }).error]).toMatchObject([
+      502,
+      { code: "worker_lost", message: "worker forwarded-lost was lost (on node n1)" },
+    ]);
+  });
 }, 60_000);
 
 test("a worker on n1 that registers again a second time while the same call through n2 waits is not sent it a third time", async () => {

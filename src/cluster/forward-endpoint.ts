@@ -9,13 +9,14 @@ import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
 import { namedWorker } from "../providers/upstream-name.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
-import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
+import { WorkerReplaced, WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { noWorkerTakes, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
 import { ForwardCancels, ForwardCut } from "./forward-cancels.ts";
+import { relay } from "./forward-relay.ts";
 import { whyNamedTakesNone } from "./named-worker-room.ts";
 import { servedByOnWire } from "./served-by-wire.ts";
 
@@ -108,6 +109,8 @@ export interface ForwardRefusal {
    * node keeps it that worker's fault, out of its route's breaker, as this node does.
    */
   workerUpstreamFault?: true;
+  /** The worker's connection was replaced by a newer one under its name (`WorkerReplaced`): the call may go to it. */
+  workerReplaced?: true;
 }
 
 /**
@@ -121,6 +124,7 @@ export function forwardRefusal(error: GatewayError, nodeId: string): Response {
     message: error.message,
     retryable: error.retryable,
     ...(error instanceof WorkerUpstreamFault ? { workerUpstreamFault: true } : {}),
+    ...(error instanceof WorkerReplaced ? { workerReplaced: true } : {}),
   };
   const retryAfter = error.headers["retry-after"];
   return Response.json(body, {
@@ -268,10 +272,18 @@ export function forwardEndpoint(deps: {
           request.signal.removeEventListener("abort", forward);
           return new Response(bytes, { status: response.status, headers });
         }
+        const reader = response.body?.getReader();
+        // From here a cancel ends the forward and cancels the worker's body.
+        if (reader) forward.relaying(reader);
+        // Its first piece, before the head is handed over (Bun.serve writes a streamed answer's head
+        // with its first piece: the calling node waits no longer): a worker lost before it is refused
+        // in its words, a restart's too, which the calling node may retry, not a reset connection
+        // that reads as this node unreachable.
+        const first = await reader?.read();
         // Bun may abort request.signal once the response is handed over; from here only a cancel
         // (the relay's, or /cluster/v1/cancel) means the other node left.
         request.signal.removeEventListener("abort", forward);
-        return new Response(relay(response.body?.getReader(), forward), {
+        return new Response(relay(reader, first, forward), {
           status: response.status,
           headers,
         });
@@ -280,41 +292,4 @@ export function forwardEndpoint(deps: {
         return refuse(toGatewayError(error));
       }
     });
-}
-
-/**
- * The worker's body, read one pull at a time: from here the worker stops when it is cancelled, by
- * the other node leaving (its relay cancelled: `closed`) or by its cancel.
- */
-function relay(
-  reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
-  forward: ForwardCut,
-): ReadableStream<Uint8Array> | null {
-  if (reader === undefined) {
-    forward.done();
-    return null;
-  }
-  forward.relaying(reader);
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const chunk = await reader.read();
-          if (chunk.done) {
-            forward.done();
-            controller.close();
-          } else controller.enqueue(chunk.value);
-        } catch (error) {
-          forward.done();
-          controller.error(error);
-        }
-      },
-      async cancel(reason) {
-        forward.done();
-        forward.closed();
-        await reader.cancel(reason).catch(() => {});
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

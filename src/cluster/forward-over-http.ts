@@ -3,7 +3,7 @@ import { traceContextHeaders } from "../core/tracestate.ts";
 import { errorCode, withWhy } from "../core/why-unreachable.ts";
 import type { ProviderCall, ForwardRequest as StoredForward } from "../providers/provider.ts";
 import { busyWait } from "../workers/gateway/capacity-refusal.ts";
-import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
+import { WorkerReplaced, WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
 import { FORWARD_CANCEL_TIMEOUT_MS } from "./forward-cancels.ts";
 import {
@@ -199,7 +199,11 @@ export async function refusal(response: Response, node: string): Promise<Gateway
       `node ${node} refused the forward: ${body.message ?? body.error?.message ?? response.status}`,
       false,
     );
-  const Failure = body.workerUpstreamFault ? WorkerUpstreamFault : GatewayError;
+  const Failure = body.workerUpstreamFault
+    ? WorkerUpstreamFault
+    : body.workerReplaced
+      ? WorkerReplaced
+      : GatewayError;
   // When to come back, as the node said (a draining worker's 5 s): the client is told the same, a
   // busy refusal's as any wait is told (`busyWait`); a model server's own, as an upstream's is.
   const said = response.headers.get("retry-after");

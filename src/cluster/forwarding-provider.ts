@@ -6,6 +6,7 @@ import type {
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
 import { onlyBusy, soonerOver } from "../workers/gateway/capacity-refusal.ts";
+import { WorkerReplaced } from "../workers/gateway/tunnel-failures.ts";
 import { isOwnFault, noWorkerTakes, workerLabel, workerNames } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { type PeerWorker, takesCall } from "./directory-workers.ts";
@@ -77,6 +78,9 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       // Its model server down is the worker's own fault, come back over the link or the HTTP
       // forward as on its own node: not the route's, whose breaker covers every worker of the model.
       ownFault: isOwnFault,
+      // Its node lost its connection to a newer one under its name (a restart): that one may take
+      // the call, through the same node, which sends a call naming the worker to whoever holds it.
+      lostToRestart: (failure) => failure instanceof WorkerReplaced,
       call(call) {
         const model = typeof call.body.model === "string" ? call.body.model : "";
         const others =

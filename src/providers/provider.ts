@@ -320,6 +320,12 @@ export interface Provider {
    */
   ownFault?(failure: GatewayError): boolean;
   /**
+   * For a worker on another node `select` chose: whether `failure` says its node lost its connection
+   * to a newer one registered there under its name (a restart while the old one hung on), which
+   * holds the name now: the call may go to it, through the same node, as to another worker.
+   */
+  lostToRestart?(failure: GatewayError): boolean;
+  /**
    * For one upstream `select` chose: `call` (its attempt, the call's `cancel`) was ended by the
    * longest bound any route gives the model with nothing answered. Judged as the upstream's own
    * fault when it said nothing meanwhile to any call (a worker whose model server hangs is taken out

@@ -48,12 +48,24 @@ export class WorkerRepicks {
   ): Repick {
     // A worker of this node: one on another (`servedBy` names its node) failed only once every
     // node serving the model had been tried (cluster/forwarding-provider.ts), and another pick
-    // would send the call round them again.
-    if (upstream.servedBy !== undefined) return undefined;
+    // would send the call round them again; but one whose node says a newer connection took its
+    // name is that worker again, sent the call through its node as a worker of this node would be.
+    if (upstream.servedBy !== undefined) return this.restartedThere(upstream, failure) ? upstream : undefined;
     if (!worksElsewhere(upstream, failure)) return undefined;
     if (this.failed.has(upstream.name)) return undefined;
     if (!this.replacedBy(upstream, failure, route, request.tenant)) this.failed.add(upstream.name);
     return otherWorker(upstream, failure, route, this.failed, request);
+  }
+
+  /**
+   * Whether `upstream`, a worker of another node, was lost there to another connection registered
+   * under its name (its node says so: `Provider.lostToRestart`), the first time for that name.
+   */
+  private restartedThere(upstream: Provider, failure: GatewayError): boolean {
+    if (upstream.lostToRestart?.(failure) !== true || this.replaced?.has(upstream.name)) return false;
+    this.replaced ??= new Set();
+    this.replaced.add(upstream.name);
+    return true;
   }
 
   /**

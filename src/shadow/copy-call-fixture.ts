@@ -2,6 +2,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
+import { receivedAs } from "../routing/router-test-kit.ts";
 
 // What a test of the shadow's own call (shadow-call.ts `callShadow`) sends its copy with: the
 // route to an OpenAI-compatible upstream, and the caller's chat request the copy is made of.
@@ -32,7 +33,6 @@ export function copyRoute(
 
 /** The caller's request for `body`, as received (its bytes), a stream when it says so. */
 export function copyRequest(body: JsonObject): DispatchRequest {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
   return {
     operation: "chat",
     body,
@@ -42,7 +42,7 @@ export function copyRequest(body: JsonObject): DispatchRequest {
     serial: 1,
     signal: new AbortController().signal,
     tenant: "default",
-    received: { bytes, body, headers: {}, query: "" },
+    received: receivedAs(body),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Provider } from "../providers/provider.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import { receivedAs } from "../routing/router-test-kit.ts";
 import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { createShadowRunner } from "./shadow-runner.ts";
@@ -91,7 +92,6 @@ export function clientRequest(
   stream = false,
   telemetry?: DispatchTelemetry,
 ): DispatchRequest {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
   return {
     operation: "chat",
     body,
@@ -101,7 +101,7 @@ export function clientRequest(
     serial: ++serials,
     tenant: "default",
     signal: new AbortController().signal,
-    received: { bytes, body, headers: {}, query: "" },
+    received: receivedAs(body),
     ...(telemetry ? { telemetry } : {}),
   };
 }

@@ -38,14 +38,12 @@ async function dispatch(
     models: [{ name: "m", routes: [{ provider: "mistral", model: "mistral-large-latest" }] }],
     routing: { retries: 0 },
   };
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
   mistral.received.length = 0;
   return routerFor(config, [{ ...upstream(), calls: [] }]).router(
     chatRequest("m", {
       operation,
       body,
       stream: body.stream === true,
-      received: { bytes, body, headers: {}, query: "" },
       ...(operation === "responses"
         ? { responses: { id: "resp_mistral", previous: [], onResponse: () => {} } }
         : {}),

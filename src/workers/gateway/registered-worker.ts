@@ -95,6 +95,9 @@ export interface RegisteredWorker {
    * `Response`, `Headers` or `ReadableStream`); anything else is still a `Response`.
    */
   openFeed(request: TunnelRequest): Promise<Response | StreamedAnswer>;
-  /** Fails every open exchange with `reason` and closes the connection. Idempotent. */
-  close(code: number, reason: string): void;
+  /**
+   * Fails every open exchange with `reason` and closes the connection; what is open fails as the
+   * worker lost, or as `how` says it was ended (`was disconnected: …`). Idempotent.
+   */
+  close(code: number, reason: string, how?: string): void;
 }

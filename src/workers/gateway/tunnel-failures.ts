@@ -9,13 +9,25 @@ import { busyRefusal, busyWait, capacityRefusal, drainingRefusal } from "./capac
  * head arrived may not have sent a byte yet (a model server sends its headers at once and its first
  * token after prefill). Mid-stream the relay turns it into an error event in the caller's dialect.
  */
-export const workerLost = (worker: string, how = "was lost") =>
-  new GatewayError({
+export function workerLost(worker: string, how = "was lost"): GatewayError {
+  const Failure = how === REPLACED ? WorkerReplaced : GatewayError;
+  return new Failure({
     status: 502,
     code: "worker_lost",
     message: `${namedWorker(worker)} ${how}`,
     retryable: true,
   });
+}
+
+/** How a worker went whose connection a newer one registered under its name replaced (4000). */
+export const REPLACED = "was disconnected: a newer connection registered under its name";
+
+/**
+ * The worker's connection was replaced by a newer one under its name (`REPLACED`), on this node or
+ * as another node said (a peer link's `worker_lost`, an HTTP forward's refusal): that new
+ * connection, another process that never had the call, may take it (Provider.lostToRestart).
+ */
+export class WorkerReplaced extends GatewayError {}
 
 /**
  * The worker's own model server failed: the worker could not reach it, or the answer broke off;

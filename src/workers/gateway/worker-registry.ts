@@ -9,6 +9,7 @@ import { changeKeyModels } from "./key-models-change.ts";
 import type { NoWorker } from "./no-worker.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 import { summarizeWorker } from "./summarize-worker.ts";
+import { REPLACED } from "./tunnel-failures.ts";
 import { DEFAULT_EJECTION, WorkerEjection } from "./worker-ejection.ts";
 import { WorkerPicker, whyNoneAmong } from "./worker-picker.ts";
 import type { WorkerRegistryOptions } from "./worker-registry-options.ts";
@@ -178,7 +179,8 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
           };
         }
         registry.remove(previous, "replaced by a newer connection");
-        previous.close(CloseCode.replaced, "replaced by a newer connection");
+        // Its calls fail saying so: the router may send them on to the new connection (worker-repicks.ts).
+        previous.close(CloseCode.replaced, "replaced by a newer connection", REPLACED);
       }
       worker.lastHeartbeatAt = now();
       worker.heardAt = liveness();

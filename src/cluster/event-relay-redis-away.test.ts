@@ -1,13 +1,15 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterEach, beforeEach, expect, test } from "bun:test";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
 import { waitFor } from "../testing/wait-for.ts";
+import { EVENTS_CHANNEL } from "./event-relay.ts";
 import { relaySeal } from "./json-seal.ts";
 import { channelListener, peerEntry, relayNode } from "./testing/relay-nodes.ts";
 
 // An opening live stream's ask (event-relay.ts `othersWritten`) when Redis goes away after the ask
 // went out: its own heard check cannot be published, so no judgement at the heard bound ever came
-// and a node that never heard the ask was waited for until the whole `cluster.redis_timeout`. A
-// Redis of its own: this test kills it.
+// and a node that never heard the ask was waited for until the whole `cluster.redis_timeout`; nor
+// can an answer come from a node that heard it, which was waited for so too. A Redis of each
+// test's own: each kills it.
 
 let redis: RedisServer;
 const seal = relaySeal("cluster-secret-0123456789", {
@@ -15,19 +17,22 @@ const seal = relaySeal("cluster-secret-0123456789", {
   validForMs: 6_000,
   maxAgeMs: 6_000,
 });
-beforeAll(async () => {
+beforeEach(async () => {
   redis = await startRedis();
 });
-afterAll(() => redis.stop());
+afterEach(() => redis.stop());
+
+/** Far past a test's own timeout: an ask waited out to its deadline fails the test. */
+const NEVER_MS = 600_000;
+/** Room for the kill on a loaded machine: the heard bound is passed with Redis gone. */
+const HEARD_WITHIN_MS = 5_000;
 
 test("Redis gone before the heard bound: the ask settles at the bound, naming the node that never heard it, not at its deadline", async () => {
   const channel = await channelListener(redis.url, seal);
   const watched = await relayNode(redis.url, seal, "ours-1", {
     peers: () => [peerEntry("gone-3")],
-    // Far past this test's own timeout: an ask waited out to its deadline fails the test.
-    askTimeoutMs: 600_000,
-    // Room for the kill below on a loaded machine: the bound is passed with Redis gone.
-    heardWithinMs: 5_000,
+    askTimeoutMs: NEVER_MS,
+    heardWithinMs: HEARD_WITHIN_MS,
   });
   try {
     const opened = watched.relay.othersWritten();
@@ -38,6 +43,42 @@ test("Redis gone before the heard bound: the ask settles at the bound, naming th
     expect(await opened).toEqual(["gone-3"]);
   } finally {
     watched.close();
+    channel.close();
+  }
+}, 60_000);
+
+test("Redis gone before the heard bound: a node that heard the ask is named then too, its answer unable to come", async () => {
+  const channel = await channelListener(redis.url, seal);
+  const killed = Promise.withResolvers<void>();
+  // Its rows are written only once Redis is gone: its answer cannot be published.
+  const writer = await relayNode(redis.url, seal, "heard-2", { queuedWritten: () => killed.promise });
+  const watched = await relayNode(redis.url, seal, "ours-1", {
+    peers: () => [peerEntry("heard-2")],
+    askTimeoutMs: NEVER_MS,
+    heardWithinMs: HEARD_WITHIN_MS,
+  });
+  // The opening stream's own reader, subscribed before it asks: the asker takes `heard` for it.
+  const reader = watched.bus.subscribe({ relayed: true });
+  try {
+    const opened = watched.relay.othersWritten();
+    await waitFor("heard-2 to say it heard", () => channel.heard.includes("heard-2"), 10_000);
+    // Published on heard-2's connection after its `heard`: the asker has read that once it reads this.
+    await writer.link.publish(EVENTS_CHANNEL, "after-heard");
+    await waitFor("the asker to read heard-2's heard", () => watched.markers.includes("after-heard"), 10_000);
+    channel.close();
+    await redis.kill();
+    await waitFor(
+      "the links to see Redis gone",
+      () => !watched.link.healthy() && !writer.link.healthy(),
+      20_000,
+    );
+    killed.resolve();
+    expect(await opened).toEqual(["heard-2"]);
+  } finally {
+    killed.resolve();
+    reader.close();
+    watched.close();
+    writer.close();
     channel.close();
   }
 }, 60_000);

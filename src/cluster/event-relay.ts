@@ -220,10 +220,11 @@ export class EventRelay {
     if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve([]);
     const timeoutMs = this.options.askTimeoutMs ?? 2_000;
     const bounds = { heardWithinMs: this.options.heardWithinMs ?? heardWithin(timeoutMs), timeoutMs };
-    // A check that cannot be sent (Redis gone since the ask) would never come back to be judged:
-    // judged at once, so a node that did not hear is named now, not waited for until the deadline.
+    // A check that cannot be sent (Redis gone since the ask) would never come back to be judged,
+    // nor can an answer come (each node's is published on Redis too, and this node reads none while
+    // its link is down): settled at once, naming every node not answered, not at the deadline.
     const { id, answered } = this.asks.ask(peers, bounds, silent, (asked) =>
-      this.publish({ ...this.stamp(), events: [], heardCheck: asked }, () => this.asks.judgeHeard(asked)),
+      this.publish({ ...this.stamp(), events: [], heardCheck: asked }, () => this.asks.cutOff(asked)),
     );
     const askedAt = (this.options.entryClock ?? entryClock)();
     this.publish({ ...this.stamp(), events: [], ask: id, askedAt });
@@ -296,7 +297,8 @@ export class EventRelay {
   private publish(message: RelayMessage, unsent?: () => void): void {
     this.options.link.publish(EVENTS_CHANNEL, this.options.seal.seal(JSON.stringify(message))).catch(() => {
       // Redis away: these events are not seen elsewhere; the live stream never promised them. An
-      // ask or answer lost so: the asking stream opens at its heard bound or its deadline.
+      // ask or answer lost so: the asking stream opens at its heard bound (its own check unsent
+      // there: `othersWritten`) or its deadline.
       unsent?.();
     });
   }

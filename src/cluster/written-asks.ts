@@ -5,7 +5,7 @@ export interface AskBounds {
   /**
    * A node that has not said it heard the ask by then is skipped for it (killed but still listed:
    * its entry stands for three heartbeats), once what came before is read (`judgeHeard`); one that
-   * heard it is waited for until `timeoutMs`.
+   * heard it is waited for until `timeoutMs`, or until Redis is seen gone (`cutOff`).
    */
   heardWithinMs: number;
   timeoutMs: number;
@@ -76,6 +76,14 @@ export class WrittenAsks {
     if (ask === undefined) return;
     ask.heardOnly = true;
     settleIfOver(ask);
+  }
+
+  /**
+   * Redis is away since ask `id` went out (its heard check could not be sent): no answer can reach
+   * this node, so it settles now with every node not answered, those that said they heard it too.
+   */
+  cutOff(id: string): void {
+    this.pending.get(id)?.done();
   }
 
   /** `node` answered ask `id` (one of another node's, or long over: nothing). */

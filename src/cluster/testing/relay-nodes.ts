@@ -26,14 +26,21 @@ export async function relayNode(
   expect(await link.start()).toBe(true);
   const bus = new EventBus();
   const relay = new EventRelay({ link, nodeId: id, clusterId: "ours", bus, seal, ...options });
+  // The unsealed markers this node read: what was published before one on the same connection,
+  // its relay has read too.
+  const markers: string[] = [];
+  const read = (text: string) => {
+    relay.received(text);
+    if (seal.open(text) === null) markers.push(text);
+  };
   await link.subscribe(EVENTS_CHANNEL, (text) =>
-    readsAfter === undefined ? relay.received(text) : void readsAfter.then(() => relay.received(text)),
+    readsAfter === undefined ? read(text) : void readsAfter.then(() => read(text)),
   );
   const close = () => {
     relay.close();
     link.close();
   };
-  return { bus, relay, link, close };
+  return { bus, relay, link, markers, close };
 }
 
 /**

@@ -50,6 +50,17 @@ describe("role_arn with credential_source: the source's credentials sign AssumeR
     );
   });
 
+  test("Ec2InstanceMetadata with an endpoint mode the AWS SDKs refuse: the 502 names the profile's credential_source too", async () => {
+    const env = filesEnv(
+      "[profile node]\nrole_arn = arn:aws:iam::1:role/node\ncredential_source = Ec2InstanceMetadata\n",
+      { AWS_PROFILE: "node", AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: "IPv5" },
+    );
+    // Before: the refusal alone, naming no profile.
+    expect(await failure(env)).toBe(
+      'could not get credentials for upstream br: the AWS profile node: credential_source Ec2InstanceMetadata: EC2 instance metadata cannot be asked: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5": expected IPv4 or IPv6, as the AWS SDKs read it',
+    );
+  });
+
   test("EcsContainer: the container endpoint's credentials sign it; a source profile with only credential_source gives them", async () => {
     const env = filesEnv(
       "[profile task]\ncredential_source = EcsContainer\n[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = task\n",

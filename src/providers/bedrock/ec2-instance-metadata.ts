@@ -74,9 +74,15 @@ export function instanceMetadataCredentials(
   profile?: string,
 ): InstanceMetadataKeys {
   let v1Only = false;
-  return async (what = WHAT) => {
+  return async (asker) => {
+    const what = asker ?? WHAT;
     const endpoint = instanceMetadataEndpoint(env, profile);
-    if (endpoint.refused !== undefined) throw credentialFailure(provider, endpoint.refused);
+    // The chain's end says the refusal alone; a profile's credential_source names the profile too.
+    if (endpoint.refused !== undefined)
+      throw credentialFailure(
+        provider,
+        asker === undefined ? endpoint.refused : `${asker} cannot be asked: ${endpoint.refused}`,
+      );
     const base = endpoint.url;
     // Link-local: straight to it, never through a proxy.
     const get = (path: string, init: TokenRequest["init"]) =>

@@ -194,6 +194,20 @@ describe("EC2 instance metadata, the chain's last step", () => {
     expect(heard.map((request) => request.method)).toEqual(["PUT", "GET", "GET"]);
   });
 
+  test('the AWS SDK compares with `"false"` as written: `False` or `FALSE` turns it off, and blocks the IMDSv1 fallback', async () => {
+    // Before: lower-cased, so `False` read as `false`: instance metadata asked, IMDSv1 fallen back to.
+    for (const AWS_EC2_METADATA_DISABLED of ["False", "FALSE"])
+      expect((await failureOf(source({ ...onEc2, AWS_EC2_METADATA_DISABLED }).get())).message).toEndWith(
+        "and EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED)",
+      );
+    expect(heard).toEqual([]);
+    imds.v1 = true;
+    imds.token = 403;
+    expect(
+      (await failureOf(source({ ...onEc2, AWS_EC2_METADATA_V1_DISABLED: "False" }).get())).message,
+    ).toEndWith("and the IMDSv1 fallback is disabled (AWS_EC2_METADATA_V1_DISABLED)");
+  });
+
   test("off EC2 (nothing at the endpoint) is a 502 naming each step tried and why the last failed", async () => {
     const port = freePort();
     const absent = await failureOf(

@@ -21,27 +21,31 @@ const WHAT =
   "no AWS credentials in config, the environment (AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata";
 
 /**
- * AWS_EC2_METADATA_DISABLED set to anything but `false` turns the step off, as the AWS SDK for
- * JavaScript reads it (@aws-sdk/credential-provider-node remoteProvider: `env[…] && env[…] !==
- * "false"`): an empty one is unset, the step on, as `AWS_EC2_METADATA_V1_DISABLED` is read.
+ * A setting that turns something off, as the AWS SDKs read it: set to anything but `false` as
+ * written (`False` is on: the SDK compares case-sensitively); an empty one is unset.
  */
-export const instanceMetadataDisabled = (env: Env): boolean =>
-  !!env.AWS_EC2_METADATA_DISABLED && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== "false";
+const turnsOff = (value: string | undefined): boolean => !!value && value !== "false";
+
+/**
+ * AWS_EC2_METADATA_DISABLED turns the step off, as the AWS SDK for JavaScript reads it
+ * (@aws-sdk/credential-provider-node remoteProvider: `env[…] && env[…] !== "false"`): an empty
+ * one is unset, the step on, as `AWS_EC2_METADATA_V1_DISABLED` is read.
+ */
+export const instanceMetadataDisabled = (env: Env): boolean => turnsOff(env.AWS_EC2_METADATA_DISABLED);
 
 /**
  * What keeps the fallback to IMDSv1 from being taken, as the AWS SDKs read it
  * (@smithy/credential-provider-imds loadConfig): `AWS_EC2_METADATA_V1_DISABLED` set to anything but
- * `false` (an empty one is `false`, its profile unread), else, unset, the profile's
+ * `false` as written (an empty one is `false`, its profile unread), else, unset, the profile's
  * `ec2_metadata_v1_disabled` read so (the config file's, `profile:`, else `AWS_PROFILE`, else
  * `default`); undefined when neither blocks it.
  */
 function v1DisabledBy(env: Env, profileName: string | undefined): string | undefined {
-  const blocks = (value: string | undefined) => !!value && value.toLowerCase() !== "false";
   const fromEnv = env.AWS_EC2_METADATA_V1_DISABLED;
-  if (fromEnv !== undefined) return blocks(fromEnv) ? "AWS_EC2_METADATA_V1_DISABLED" : undefined;
+  if (fromEnv !== undefined) return turnsOff(fromEnv) ? "AWS_EC2_METADATA_V1_DISABLED" : undefined;
   const name = namedProfile(profileName, env) ?? "default";
   const profile = readSharedFiles(env).configProfiles.get(name);
-  return blocks(profile?.ec2_metadata_v1_disabled)
+  return turnsOff(profile?.ec2_metadata_v1_disabled)
     ? `ec2_metadata_v1_disabled of profile ${name}`
     : undefined;
 }

@@ -342,4 +342,32 @@ describe("the IMDSv1 fallback, as the AWS SDKs fall back (@smithy/credential-pro
         (await source({ ...onEc2, AWS_CONFIG_FILE, AWS_EC2_METADATA_V1_DISABLED }).get()).accessKeyId,
       ).toBe("ASIAEC2ROLE");
   });
+
+  test("checked at every fetch on IMDSv1, as smithy checks each v1 fetch; and the credentials file's profile is read under the config file's", async () => {
+    imds.v1 = true;
+    imds.token = 403;
+    const AWS_CONFIG_FILE = join(dir, "v1-later-config");
+    writeFileSync(AWS_CONFIG_FILE, "[default]\nregion = us-east-1\n");
+    const credentials = source({ ...onEc2, AWS_CONFIG_FILE });
+    const first = await credentials.get();
+    writeFileSync(AWS_CONFIG_FILE, "[default]\nec2_metadata_v1_disabled = true\n");
+    heard.length = 0;
+    credentials.invalidate(first);
+    // Before: on v1 from the first fetch, the setting never read again: keys fetched by IMDSv1.
+    expect((await failureOf(credentials.get())).message).toEndWith(
+      "gave no IMDSv2 session token (403), and the IMDSv1 fallback is disabled (ec2_metadata_v1_disabled of profile default)",
+    );
+    expect(asked()).toEqual([["PUT", "/latest/api/token", null]]);
+    const AWS_SHARED_CREDENTIALS_FILE = join(dir, "v1-disabled-credentials");
+    writeFileSync(AWS_SHARED_CREDENTIALS_FILE, "[default]\nec2_metadata_v1_disabled = true\n");
+    writeFileSync(AWS_CONFIG_FILE, "[default]\nregion = us-east-1\n");
+    // Before: the config file's profile alone read, the fallback taken.
+    expect(
+      (await failureOf(source({ ...onEc2, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE }).get())).message,
+    ).toEndWith("and the IMDSv1 fallback is disabled (ec2_metadata_v1_disabled of profile default)");
+    writeFileSync(AWS_CONFIG_FILE, "[default]\nec2_metadata_v1_disabled = false\n");
+    expect((await source({ ...onEc2, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE }).get()).accessKeyId).toBe(
+      "ASIAEC2ROLE",
+    );
+  });
 });

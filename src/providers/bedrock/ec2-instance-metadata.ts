@@ -3,7 +3,7 @@ import { CredentialFailure, credentialFailure } from "../credentials/credential-
 import { fetchText, type TokenRequest, timedOut } from "../credentials/fetch-token.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
-import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+import { namedProfile, profileSettings, readSharedFiles } from "./aws-shared-files.ts";
 import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
 
 type Env = Record<string, string | undefined>;
@@ -37,14 +37,14 @@ export const instanceMetadataDisabled = (env: Env): boolean => turnsOff(env.AWS_
  * What keeps the fallback to IMDSv1 from being taken, as the AWS SDKs read it
  * (@smithy/credential-provider-imds loadConfig): `AWS_EC2_METADATA_V1_DISABLED` set to anything but
  * `false` as written (an empty one is `false`, its profile unread), else, unset, the profile's
- * `ec2_metadata_v1_disabled` read so (the config file's, `profile:`, else `AWS_PROFILE`, else
- * `default`); undefined when neither blocks it.
+ * `ec2_metadata_v1_disabled` read so (`profile:`, else `AWS_PROFILE`, else `default`; the
+ * credentials file's under the config file's); undefined when neither blocks it.
  */
 function v1DisabledBy(env: Env, profileName: string | undefined): string | undefined {
   const fromEnv = env.AWS_EC2_METADATA_V1_DISABLED;
   if (fromEnv !== undefined) return turnsOff(fromEnv) ? "AWS_EC2_METADATA_V1_DISABLED" : undefined;
   const name = namedProfile(profileName, env) ?? "default";
-  const profile = readSharedFiles(env).configProfiles.get(name);
+  const profile = profileSettings(readSharedFiles(env), name);
   return turnsOff(profile?.ec2_metadata_v1_disabled)
     ? `ec2_metadata_v1_disabled of profile ${name}`
     : undefined;
@@ -96,6 +96,9 @@ export function instanceMetadataCredentials(
         doFetch,
       );
     let headers: Record<string, string> = {};
+    // On v1 only while the fallback is allowed, checked at each fetch as smithy checks each v1
+    // fetch; once disabled, the token is asked for again, its refusal the failure.
+    if (v1Only && v1DisabledBy(env, profile) !== undefined) v1Only = false;
     if (!v1Only) {
       try {
         const session = await get(TOKEN_PATH, {

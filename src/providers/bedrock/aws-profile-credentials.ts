@@ -40,8 +40,9 @@ const isSso = (profile: AwsProfile) =>
 /**
  * An `aws login` profile (AWS CLI 2.32+; @aws-sdk/credential-provider-ini isLoginProfile): its
  * credentials live 15 minutes in ~/.aws/login/cache (AWS_LOGIN_CACHE_DIRECTORY), refreshed by the
- * SDKs at AWS Sign-In with a DPoP-signed refresh token (@aws-sdk/credential-provider-login), a
- * protocol AWS documents no wire format of and the gateway does not speak.
+ * SDKs at AWS Sign-In with a DPoP-signed refresh token (@aws-sdk/credential-provider-login:
+ * Sign-In's documented CreateOAuth2Token, `POST /v1/token`, grant_type=refresh_token, an RFC 9449
+ * proof; the cache file's layout is the SDKs' own), which the gateway does not implement yet.
  */
 const isLogin = (profile: AwsProfile) => has(profile, "login_session");
 

@@ -40,8 +40,9 @@ const isSso = (profile: AwsProfile) =>
 /**
  * An `aws login` profile (AWS CLI 2.32+; @aws-sdk/credential-provider-ini isLoginProfile): its
  * credentials live 15 minutes in ~/.aws/login/cache (AWS_LOGIN_CACHE_DIRECTORY), refreshed by the
- * SDKs at AWS Sign-In with a DPoP-signed refresh token (@aws-sdk/credential-provider-login), a
- * protocol AWS documents no wire format of and the gateway does not speak.
+ * SDKs at AWS Sign-In with a DPoP-signed refresh token (@aws-sdk/credential-provider-login:
+ * Sign-In's documented CreateOAuth2Token, `POST /v1/token`, grant_type=refresh_token, an RFC 9449
+ * proof; the cache file's layout is the SDKs' own), which the gateway does not implement yet.
  */
 const isLogin = (profile: AwsProfile) => has(profile, "login_session");
 
@@ -94,111 +95,147 @@ export function profileLacks(name: string, files: AwsSharedFiles, withPaths = fa
 }
 
 /**
- * A profile's credentials, as the AWS SDK for JavaScript resolves them
- * (@aws-sdk/credential-provider-ini resolveProfileData), in its order: a role to assume
- * (`role_arn`) with the credentials of `source_profile` (itself resolved so; a cycle refused) or of
- * `credential_source` (`Environment`, `Ec2InstanceMetadata`, `EcsContainer`), at STS; static keys
- * (`aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`), which a profile reached as
- * a `source_profile` gives before its own role, as the AWS CLI does; `role_arn` with
- * `web_identity_token_file`; `credential_process` (credential-process.ts). Its failures name the
- * profile, never a secret.
+ * How a profile's credentials are got, worked out from the files alone (`profilePlan`): `run` fetches
+ * by it, `profileEnd` reads where it ends. `refused`: said by the fetch as `why`, of `profile` when
+ * given, the files' paths in the log's `detail`.
+ */
+type ProfilePlan =
+  | { kind: "refused"; why: string; profile?: string; detail?: string }
+  | { kind: "static"; profile: AwsProfile }
+  | { kind: "source"; name: string; source: string }
+  | { kind: "role"; name: string; profile: AwsProfile; from: ProfilePlan }
+  | { kind: "web identity"; name: string; profile: AwsProfile }
+  | { kind: "process"; name: string; profile: AwsProfile };
+
+/**
+ * The AWS SDK for JavaScript's order (@aws-sdk/credential-provider-ini resolveProfileData): a role
+ * to assume (`role_arn`) with the credentials of `source_profile` (itself planned so; a cycle
+ * refused) or of `credential_source`; static keys, which a profile reached as a `source_profile`
+ * gives before its own role, as the AWS CLI does; `role_arn` with `web_identity_token_file`;
+ * `credential_process`.
+ */
+function profilePlan(
+  name: string,
+  files: AwsSharedFiles,
+  /** The profiles followed to here, `name` last. */
+  path: readonly string[] = [name],
+): ProfilePlan {
+  // The SDK's visited profiles: the source profiles followed, not the first (so one that is its own source reads its keys).
+  const visited = path.slice(1);
+  const profile = files.profiles.get(name);
+  const lacks = profileLacks(name, files);
+  if (profile === undefined || lacks !== undefined) {
+    // A source profile without credentials but with `credential_source`: that source's, for the role before it.
+    if (profile && visited.length > 0 && has(profile, "credential_source") && !has(profile, "role_arn"))
+      return { kind: "source", name, source: profile.credential_source ?? "" };
+    return { kind: "refused", why: lacks ?? name, detail: filesRead(files) };
+  }
+  if (visited.length > 0 && isStatic(profile)) return { kind: "static", profile };
+  if (isAssumeRole(profile)) {
+    const sourceName = profile.source_profile;
+    if (sourceName !== undefined && visited.includes(sourceName))
+      return {
+        kind: "refused",
+        profile: name,
+        why: `source_profile makes a cycle (${[...path, sourceName].join(" → ")})`,
+      };
+    if (has(profile, "mfa_serial"))
+      return {
+        kind: "refused",
+        profile: name,
+        why: "its role asks for an MFA code (mfa_serial), which a gateway cannot type; give it credentials without",
+      };
+    const from: ProfilePlan =
+      sourceName !== undefined
+        ? profilePlan(sourceName, files, [...path, sourceName])
+        : { kind: "source", name, source: profile.credential_source ?? "" };
+    return { kind: "role", name, profile, from };
+  }
+  if (isStatic(profile)) return { kind: "static", profile };
+  if (isWebIdentity(profile)) return { kind: "web identity", name, profile };
+  return { kind: "process", name, profile };
+}
+
+/**
+ * A profile's credentials, as the AWS SDK for JavaScript resolves them (`profilePlan`'s order): a
+ * role at STS with its source's credentials (`source_profile`, or `credential_source`:
+ * `Environment`, `Ec2InstanceMetadata`, `EcsContainer`), static keys (`aws_access_key_id`,
+ * `aws_secret_access_key`, `aws_session_token`), a web identity at STS, a `credential_process`
+ * (credential-process.ts). Its failures name the profile, never a secret.
  */
 export function profileCredentials(
   name: string,
   files: AwsSharedFiles,
   context: ProfileContext,
 ): Promise<Expiring<AwsCredentials>> {
-  return resolve(name, files, context, [name]);
+  return run(profilePlan(name, files), context);
 }
 
-async function resolve(
-  name: string,
-  files: AwsSharedFiles,
-  context: ProfileContext,
-  /** The profiles followed to here, `name` last. */
-  path: readonly string[],
-): Promise<Expiring<AwsCredentials>> {
-  // The SDK's visited profiles: the source profiles followed, not the first (so one that is its own source reads its keys).
-  const visited = path.slice(1);
-  const profile = files.profiles.get(name);
-  const lacks = profileLacks(name, files);
+async function run(plan: ProfilePlan, context: ProfileContext): Promise<Expiring<AwsCredentials>> {
   const { provider } = context;
-  const fail = (why: string) => credentialFailure(provider, `the AWS profile ${name}: ${why}`);
-  if (profile === undefined || lacks !== undefined) {
-    // A source profile without credentials but with `credential_source`: that source's, for the role before it.
-    if (profile && visited.length > 0 && has(profile, "credential_source") && !has(profile, "role_arn"))
-      return fromCredentialSource(name, profile.credential_source ?? "", fail, context);
-    throw credentialFailure(provider, lacks ?? name, { detail: filesRead(files) });
-  }
-  if (visited.length > 0 && isStatic(profile)) return staticKeys(profile);
-  if (isAssumeRole(profile)) {
-    const sourceName = profile.source_profile;
-    if (sourceName !== undefined && visited.includes(sourceName))
-      throw fail(`source_profile makes a cycle (${[...path, sourceName].join(" → ")})`);
-    if (has(profile, "mfa_serial"))
-      throw fail(
-        "its role asks for an MFA code (mfa_serial), which a gateway cannot type; give it credentials without",
+  const sessionName = (profile: AwsProfile) =>
+    profile.role_session_name || `mindgw-${(context.now ?? Date.now)()}`;
+  switch (plan.kind) {
+    case "refused":
+      throw credentialFailure(
+        provider,
+        plan.profile === undefined ? plan.why : `the AWS profile ${plan.profile}: ${plan.why}`,
+        plan.detail === undefined ? undefined : { detail: plan.detail },
       );
-    const source =
-      sourceName !== undefined
-        ? await resolve(sourceName, files, context, [...path, sourceName])
-        : await fromCredentialSource(name, profile.credential_source ?? "", fail, context);
-    const duration = Number.parseInt(profile.duration_seconds ?? "3600", 10);
-    return assumeRole(context, source.value, {
-      roleArn: profile.role_arn ?? "",
-      sessionName: profile.role_session_name || `mindgw-${(context.now ?? Date.now)()}`,
-      externalId: profile.external_id,
-      durationSeconds: Number.isFinite(duration) ? duration : 3600,
-    });
+    case "static":
+      return staticKeys(plan.profile);
+    case "source":
+      return fromCredentialSource(plan.name, plan.source, context);
+    case "role": {
+      const source = await run(plan.from, context);
+      const duration = Number.parseInt(plan.profile.duration_seconds ?? "3600", 10);
+      return assumeRole(context, source.value, {
+        roleArn: plan.profile.role_arn ?? "",
+        sessionName: sessionName(plan.profile),
+        externalId: plan.profile.external_id,
+        durationSeconds: Number.isFinite(duration) ? duration : 3600,
+      });
+    }
+    case "web identity":
+      return assumeRoleWithWebIdentity(context, {
+        tokenFile: plan.profile.web_identity_token_file ?? "",
+        roleArn: plan.profile.role_arn ?? "",
+        sessionName: sessionName(plan.profile),
+      });
+    case "process":
+      return processCredentials(
+        plan.profile.credential_process ?? "",
+        context.env,
+        profileFailure(provider, plan.name),
+        context.processTimeoutMs,
+        context.now,
+      );
   }
-  if (isStatic(profile)) return staticKeys(profile);
-  if (isWebIdentity(profile))
-    return assumeRoleWithWebIdentity(context, {
-      tokenFile: profile.web_identity_token_file ?? "",
-      roleArn: profile.role_arn ?? "",
-      sessionName: profile.role_session_name || `mindgw-${(context.now ?? Date.now)()}`,
-    });
-  return processCredentials(
-    profile.credential_process ?? "",
-    context.env,
-    fail,
-    context.processTimeoutMs,
-    context.now,
-  );
 }
+
+const profileFailure = (provider: string, name: string) => (why: string) =>
+  credentialFailure(provider, `the AWS profile ${name}: ${why}`);
 
 /**
- * Where a profile's credentials are got at the end of its chain of source profiles, followed in
- * `resolve`'s order, when that can be checked before it is asked (aws-profile-problem.ts): a web
- * identity token file (`web_identity_token_file`, and the profile that names it), or EC2 instance
- * metadata (`credential_source = Ec2InstanceMetadata`); undefined for keys, a process, another
- * source, or a profile that lacks (said by `profileLacks`).
+ * Where a profile's credentials are got at the end of its plan (`profilePlan`), when that can be
+ * checked before it is asked (aws-profile-problem.ts): a web identity token file
+ * (`web_identity_token_file`, and the profile that names it), or EC2 instance metadata
+ * (`credential_source = Ec2InstanceMetadata`); undefined for keys, a process, another source, or a
+ * profile refused (said by `profileLacks`, or by the fetch).
  */
 export type ProfileEnd =
   | { end: "web identity"; tokenFile: string; profile: string }
   | { end: "instance metadata" };
 
-export function profileEnd(
-  name: string,
-  files: AwsSharedFiles,
-  visited: readonly string[] = [],
-): ProfileEnd | undefined {
-  const profile = files.profiles.get(name);
-  if (profile === undefined) return undefined;
-  const fromSource = (source: string | undefined): ProfileEnd | undefined =>
-    source === "Ec2InstanceMetadata" ? { end: "instance metadata" } : undefined;
-  if (profileLacks(name, files) !== undefined)
-    return visited.length > 0 && !has(profile, "role_arn")
-      ? fromSource(profile.credential_source)
-      : undefined;
-  if (visited.length > 0 && isStatic(profile)) return undefined;
-  if (isAssumeRole(profile)) {
-    const sourceName = profile.source_profile;
-    if (sourceName === undefined) return fromSource(profile.credential_source);
-    return visited.includes(sourceName) ? undefined : profileEnd(sourceName, files, [...visited, sourceName]);
-  }
-  if (isStatic(profile) || !isWebIdentity(profile)) return undefined;
-  return { end: "web identity", tokenFile: profile.web_identity_token_file ?? "", profile: name };
+export const profileEnd = (name: string, files: AwsSharedFiles): ProfileEnd | undefined =>
+  endOf(profilePlan(name, files));
+
+function endOf(plan: ProfilePlan): ProfileEnd | undefined {
+  if (plan.kind === "role") return endOf(plan.from);
+  if (plan.kind === "source" && plan.source === "Ec2InstanceMetadata") return { end: "instance metadata" };
+  if (plan.kind === "web identity")
+    return { end: "web identity", tokenFile: plan.profile.web_identity_token_file ?? "", profile: plan.name };
+  return undefined;
 }
 
 const staticKeys = (profile: AwsProfile): Expiring<AwsCredentials> => ({
@@ -214,10 +251,10 @@ const staticKeys = (profile: AwsProfile): Expiring<AwsCredentials> => ({
 async function fromCredentialSource(
   name: string,
   source: string,
-  fail: (why: string) => Error,
   context: ProfileContext,
 ): Promise<Expiring<AwsCredentials>> {
   const { env } = context;
+  const fail = profileFailure(context.provider, name);
   switch (source) {
     case "Environment":
       if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY)

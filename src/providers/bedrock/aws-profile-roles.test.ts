@@ -1,119 +1,14 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { verifySigV4 } from "../../../test/fake-cloud/sigv4-verify.ts";
-import { GatewayError } from "../../core/gateway-error.ts";
-import { freePort } from "../../testing/free-port.ts";
+import { fakeSts, SOURCE } from "../../testing/fake-sts.ts";
 import { AwsClock } from "./aws-clock.ts";
-import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
+import { awsCredentialSource } from "./aws-credentials.ts";
 
-// A loopback STS that checks each AssumeRole's SigV4 signature against the keys it knows (the
-// source profile's, and those it issued), and a container credentials endpoint beside it.
-interface StsCall {
-  action: string | null;
-  form: Record<string, string>;
-  signedBy: string | undefined;
-  sessionToken: string | null;
-}
-const keys = new Map<string, string>([["SRC", "src-secret"]]);
-const calls: StsCall[] = [];
-let issued = 0;
-/** How far STS's clock runs ahead of the host's: a signature 15 minutes off it is refused as STS refuses one. */
-let stsAheadMs = 0;
-let server: ReturnType<typeof Bun.serve>;
-beforeAll(() => {
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
-      const { pathname } = new URL(req.url);
-      if (pathname === "/container")
-        return Response.json({ AccessKeyId: "SRC", SecretAccessKey: "src-secret", Token: "container-token" });
-      // EC2 instance metadata (IMDSv2): a session token, the instance profile's role, its keys.
-      if (pathname === "/latest/api/token") return new Response("imds-session");
-      if (pathname === "/latest/meta-data/iam/security-credentials/") return new Response("node-role");
-      if (pathname === "/latest/meta-data/iam/security-credentials/node-role")
-        return Response.json({
-          Code: "Success",
-          AccessKeyId: "SRC",
-          SecretAccessKey: "src-secret",
-          Token: "imds-token",
-        });
-      const body = await req.text();
-      const form = Object.fromEntries(new URLSearchParams(body));
-      const signedBy = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1];
-      calls.push({
-        action: form.Action ?? null,
-        form,
-        signedBy,
-        sessionToken: req.headers.get("x-amz-security-token"),
-      });
-      if (form.Action === "AssumeRole") {
-        const now = new Date(Date.now() + stsAheadMs);
-        const wrong = verifySigV4(req, body, (id) => keys.get(id), {
-          service: "sts",
-          region: "us-east-1",
-          now,
-        });
-        // STS's (query protocol) words for a signature dated off its clock, its Date saying its time.
-        if (wrong === "signature expired")
-          return new Response(
-            `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>Signature expired: ${req.headers.get("x-amz-date")} is now earlier than the time 15 min. before STS's</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`,
-            { status: 403, headers: { "content-type": "text/xml", date: now.toUTCString() } },
-          );
-        if (wrong) return new Response(`<Error><Message>${wrong}</Message></Error>`, { status: 403 });
-      } else if (form.Action !== "AssumeRoleWithWebIdentity" || form.WebIdentityToken !== "oidc-token") {
-        return new Response("<Error/>", { status: 400 });
-      }
-      issued += 1;
-      keys.set(`ASIA${issued}`, `secret${issued}`);
-      const expiration = new Date(Date.now() + 3_600_000).toISOString();
-      const credentials = `<AccessKeyId>ASIA${issued}</AccessKeyId><SecretAccessKey>secret${issued}</SecretAccessKey><SessionToken>token${issued}</SessionToken><Expiration>${expiration}</Expiration>`;
-      return new Response(
-        `<${form.Action}Response><${form.Action}Result><Credentials>${credentials}</Credentials></${form.Action}Result></${form.Action}Response>`,
-      );
-    },
-  });
-});
-afterAll(() => server.stop(true));
-
-const dir = mkdtempSync(join(tmpdir(), "mindgw-aws-roles-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let written = 0;
-function filesEnv(config: string, more: Record<string, string> = {}) {
-  written += 1;
-  const AWS_CONFIG_FILE = join(dir, `config-${written}`);
-  writeFileSync(AWS_CONFIG_FILE, config);
-  return {
-    AWS_CONFIG_FILE,
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"),
-    AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${server.port}/`,
-    AWS_EC2_METADATA_DISABLED: "true",
-    ...more,
-  };
-}
-
-const source = (env: Record<string, string>, config: AwsCredentialConfig = {}, clock?: AwsClock) =>
-  awsCredentialSource({ provider: "br", region: "us-east-1", config, env, ...(clock ? { clock } : {}) });
-
-const failure = async (env: Record<string, string>) => {
-  const error = await source(env)
-    .get()
-    .catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(GatewayError);
-  return (error as GatewayError).message;
-};
-
-/** The calls made by `run`. */
-async function callsOf(run: () => Promise<unknown>): Promise<StsCall[]> {
-  const before = calls.length;
-  await run();
-  return calls.slice(before);
-}
-
-const SOURCE = "[profile src]\naws_access_key_id = SRC\naws_secret_access_key = src-secret\n";
+// A loopback STS that checks each AssumeRole's signature (src/testing/fake-sts.ts). A role's
+// credential_source is tested in aws-profile-credential-source.test.ts.
+const sts = fakeSts();
+const { filesEnv, source, failure, callsOf } = sts;
 
 describe("role_arn with source_profile: AssumeRole at STS, signed with the source's keys", () => {
   test("the role, its session name, external id and duration; the credentials cached until near expiry", async () => {
@@ -143,9 +38,9 @@ describe("role_arn with source_profile: AssumeRole at STS, signed with the sourc
       },
     ]);
     expect(got).toEqual({
-      accessKeyId: `ASIA${issued}`,
-      secretAccessKey: `secret${issued}`,
-      sessionToken: `token${issued}`,
+      accessKeyId: `ASIA${sts.issued}`,
+      secretAccessKey: `secret${sts.issued}`,
+      sessionToken: `token${sts.issued}`,
     });
   });
 
@@ -175,7 +70,7 @@ describe("role_arn with source_profile: AssumeRole at STS, signed with the sourc
     const made = await callsOf(() => source(env, { profile: "app" }).get());
     expect(made.map((c) => [c.form.RoleArn, c.signedBy, c.sessionToken])).toEqual([
       ["arn:aws:iam::1:role/hop", "SRC", null],
-      ["arn:aws:iam::2:role/app", `ASIA${issued - 1}`, `token${issued - 1}`],
+      ["arn:aws:iam::2:role/app", `ASIA${sts.issued - 1}`, `token${sts.issued - 1}`],
     ]);
     expect(made[0]?.form.RoleSessionName).toStartWith("mindgw-");
   });
@@ -211,69 +106,9 @@ describe("role_arn with source_profile: AssumeRole at STS, signed with the sourc
   });
 });
 
-describe("role_arn with credential_source, and with web_identity_token_file", () => {
-  test("Environment: the environment's keys sign AssumeRole (though a named profile passes them over otherwise)", async () => {
-    const env = filesEnv(
-      "[profile ci]\nrole_arn = arn:aws:iam::1:role/ci\ncredential_source = Environment\n",
-      {
-        AWS_PROFILE: "ci",
-        AWS_ACCESS_KEY_ID: "SRC",
-        AWS_SECRET_ACCESS_KEY: "src-secret",
-      },
-    );
-    const made = await callsOf(() => source(env).get());
-    expect(made.map((c) => [c.form.RoleArn, c.signedBy])).toEqual([["arn:aws:iam::1:role/ci", "SRC"]]);
-  });
-
-  test("Ec2InstanceMetadata: the instance's credentials sign it, though AWS_EC2_METADATA_DISABLED turns off the chain's last step (resolveCredentialSource asks fromInstanceMetadata all the same)", async () => {
-    // filesEnv sets AWS_EC2_METADATA_DISABLED=true. Before: a 502, "EC2 instance metadata is disabled".
-    const env = filesEnv(
-      "[profile node]\nrole_arn = arn:aws:iam::1:role/node\ncredential_source = Ec2InstanceMetadata\n",
-      {
-        AWS_PROFILE: "node",
-        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${server.port}`,
-      },
-    );
-    const made = await callsOf(() => source(env).get());
-    expect(made.map((c) => [c.form.RoleArn, c.signedBy, c.sessionToken])).toEqual([
-      ["arn:aws:iam::1:role/node", "SRC", "imds-token"],
-    ]);
-  });
-
-  test("Ec2InstanceMetadata not there (off EC2): the 502 names the profile's credential_source, not the chain's end", async () => {
-    const env = filesEnv(
-      "[profile node]\nrole_arn = arn:aws:iam::1:role/node\ncredential_source = Ec2InstanceMetadata\n",
-      {
-        AWS_PROFILE: "node",
-        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${freePort()}`,
-      },
-    );
-    // Before: "no AWS credentials in config, the environment (…) or the default profile (~/.aws), and EC2 instance metadata could not be reached", though a profile was named.
-    expect(await failure(env)).toBe(
-      "could not get credentials for upstream br: the AWS profile node: credential_source Ec2InstanceMetadata: EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
-    );
-  });
-
-  test("EcsContainer: the container endpoint's credentials sign it; a source profile with only credential_source gives them", async () => {
-    const env = filesEnv(
-      "[profile task]\ncredential_source = EcsContainer\n[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = task\n",
-      { AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${server.port}/container` },
-    );
-    const made = await callsOf(() => source(env, { profile: "app" }).get());
-    expect(made.map((c) => [c.form.RoleArn, c.signedBy, c.sessionToken])).toEqual([
-      ["arn:aws:iam::1:role/app", "SRC", "container-token"],
-    ]);
-  });
-
-  test("an unknown credential_source is refused, naming the three", async () => {
-    const env = filesEnv("[default]\nrole_arn = r\ncredential_source = Lambda\n");
-    expect(await failure(env)).toBe(
-      "could not get credentials for upstream br: the AWS profile default: credential_source Lambda is not one of EcsContainer, Ec2InstanceMetadata or Environment",
-    );
-  });
-
+describe("role_arn with web_identity_token_file, and the environment's web identity", () => {
   test("the environment's web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), after a default profile without credentials", async () => {
-    const tokenFile = join(dir, "env-token");
+    const tokenFile = join(sts.dir, "env-token");
     writeFileSync(tokenFile, "oidc-token");
     const env = filesEnv("[default]\nregion = us-east-1\n", {
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
@@ -287,7 +122,7 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
   });
 
   test("an empty AWS_ROLE_SESSION_NAME is unset, as in the AWS SDKs: the session is named mindgw, not sent empty", async () => {
-    const tokenFile = join(dir, "env-token-unnamed");
+    const tokenFile = join(sts.dir, "env-token-unnamed");
     writeFileSync(tokenFile, "oidc-token");
     const env = filesEnv("[default]\nregion = us-east-1\n", {
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
@@ -299,7 +134,7 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
   });
 
   test("web_identity_token_file: AssumeRoleWithWebIdentity with the file's token, unsigned", async () => {
-    const tokenFile = join(dir, "token");
+    const tokenFile = join(sts.dir, "token");
     writeFileSync(tokenFile, "oidc-token\n");
     const env = filesEnv(
       `[profile eks]\nrole_arn = arn:aws:iam::1:role/eks\nweb_identity_token_file = ${tokenFile}\nrole_session_name = pod\n`,
@@ -314,7 +149,7 @@ describe("role_arn with credential_source, and with web_identity_token_file", ()
 
 describe("AssumeRole from a host whose clock strayed", () => {
   test("STS's refusal of a signature dated off its clock corrects the provider's AWS clock, and the call is signed again by STS's time", async () => {
-    stsAheadMs = 20 * 60_000;
+    sts.aheadMs = 20 * 60_000;
     try {
       const env = filesEnv(
         `${SOURCE}[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = src\n`,
@@ -329,7 +164,7 @@ describe("AssumeRole from a host whose clock strayed", () => {
           .get()
           .catch((error: unknown) => (error instanceof Error ? error.message : error));
       });
-      expect(got).toMatchObject({ accessKeyId: `ASIA${issued}`, sessionToken: `token${issued}` });
+      expect(got).toMatchObject({ accessKeyId: `ASIA${sts.issued}`, sessionToken: `token${sts.issued}` });
       expect(made.map((call) => [call.action, call.signedBy])).toEqual([
         ["AssumeRole", "SRC"],
         ["AssumeRole", "SRC"],
@@ -341,14 +176,14 @@ describe("AssumeRole from a host whose clock strayed", () => {
           "$1-$2-$3T$4:$5:$6Z",
         ),
       );
-      expect(Math.abs(signedAt - (Date.now() + stsAheadMs))).toBeLessThan(5 * 60_000);
+      expect(Math.abs(signedAt - (Date.now() + sts.aheadMs))).toBeLessThan(5 * 60_000);
     } finally {
-      stsAheadMs = 0;
+      sts.aheadMs = 0;
     }
   });
 
   test("the refused answer is closed before the call is sent again, not left open beside the one that serves", async () => {
-    stsAheadMs = 20 * 60_000;
+    sts.aheadMs = 20 * 60_000;
     try {
       const env = filesEnv(
         `${SOURCE}[profile app]\nrole_arn = arn:aws:iam::1:role/strayed\nsource_profile = src\n`,
@@ -368,14 +203,14 @@ describe("AssumeRole from a host whose clock strayed", () => {
         clock: new AwsClock(),
         fetch: watched,
       });
-      expect(await creds.get()).toMatchObject({ sessionToken: `token${issued}` });
+      expect(await creds.get()).toMatchObject({ sessionToken: `token${sts.issued}` });
       // The 403 (its words read from a copy) and the answer that served, both read or closed.
       expect(answers.map((answer) => [answer.status, answer.bodyUsed])).toEqual([
         [403, true],
         [200, true],
       ]);
     } finally {
-      stsAheadMs = 0;
+      sts.aheadMs = 0;
     }
   });
 });

@@ -24,6 +24,16 @@ export const namedProfile = (configured: string | undefined, env: Env): string |
   configured || env.AWS_PROFILE || undefined;
 
 /**
+ * A profile's settings as the AWS SDKs' loadConfig reads them (@smithy/node-config-provider
+ * fromSharedConfigFiles, its preferred file the config file): the credentials file's under the
+ * config file's; undefined when neither file has the profile.
+ */
+export function profileSettings(files: AwsSharedFiles, name: string): AwsProfile | undefined {
+  const both = files.profiles.get(name);
+  return both === undefined ? undefined : { ...both, ...files.configProfiles.get(name) };
+}
+
+/**
  * Where the files are, as the AWS SDKs look (@smithy/shared-ini-file-loader): `AWS_CONFIG_FILE`
  * and `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`; a leading `~/`
  * is the home directory (`HOME`).

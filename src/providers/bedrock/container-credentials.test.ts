@@ -174,7 +174,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect(heard.map((one) => one.endpoint)).toEqual(["ecs"]);
   });
 
-  test("a token file that cannot be read is the failure, nothing asked", async () => {
+  test("a token file that cannot be read is a failed try: after four, the failure, nothing asked", async () => {
     const error = await fromContainer({
       AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
       AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
@@ -184,6 +184,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
       "could not get credentials for upstream br: the container authorization token file (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) could not be read",
     );
     expect(heard).toEqual([]);
+    expect(paused).toEqual([1_000, 1_000, 1_000]);
   });
 
   test("FULL_URI alone, failing: the failure is its own after its four tries (no ECS endpoint asked)", async () => {
@@ -225,5 +226,31 @@ describe("fromHttp's tries, as @aws-sdk/credential-provider-http makes them: fou
       "env-token",
     ]);
     expect(paused).toEqual([1_000, 1_000, 1_000]);
+  });
+
+  test("the token file is read at each try, as fromHttp reads it inside its retry: one written while the first try waits is sent by the second", async () => {
+    const late = join(dir, "written-late");
+    const error = await awsCredentialSource({
+      provider: "br",
+      region: "us-east-1",
+      config: {},
+      env: {
+        ...NO_FILES,
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri(),
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: late,
+      },
+      fetch: viaLoopback,
+      // The agent writes the token during the first pause.
+      pause: async (ms) => {
+        paused.push(ms);
+        writeFileSync(late, "late-token\n");
+      },
+    })
+      .get()
+      .catch((e: unknown) => e);
+    // Before: read once before the tries, its failure the call's.
+    expect(error).toMatchObject({ accessKeyId: "ASIAFLAKY" });
+    expect(heard.map((one) => one.authorization)).toEqual(["late-token"]);
+    expect(paused).toEqual([1_000]);
   });
 });

@@ -40,14 +40,11 @@ const TRY_MS = 1_000;
  * and no config names it.
  */
 export async function containerCredentials(ask: ContainerAsk): Promise<Expiring<AwsCredentials>> {
-  const { provider, env, hold } = ask;
+  const { provider, env } = ask;
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   const relative = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
   const url = relative || !full ? ecsUrl(relative) : refuseUnsafeFullUri(provider, full);
-  // Read before the tries: a token file that cannot be read is no endpoint's failure.
-  const token = await authorization(provider, env);
-  if (token !== undefined) hold?.([token]);
-  return askEndpoint(ask, url, token, WHAT, HTTP_TRIES);
+  return askEndpoint(ask, url, WHAT, HTTP_TRIES);
 }
 
 const WHAT = "the container credentials endpoint";
@@ -55,7 +52,10 @@ const WHAT = "the container credentials endpoint";
 /** ECS's endpoint for `_RELATIVE_URI`, a path (the AWS SDKs' fixed 169.254.170.2). */
 const ecsUrl = (relative: string | undefined) => `http://169.254.170.2${relative ?? ""}`;
 
-/** The `Authorization` to send: the token file's (read at each fetch: EKS rotates it), else the token. */
+/**
+ * The `Authorization` to send: the token file's (read at each try, as fromHttp reads it inside its
+ * retry: EKS rotates it, and an agent may not have written it yet), else the token.
+ */
 const authorization = async (provider: string, env: Env): Promise<string | undefined> =>
   env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
     ? readTokenFile(
@@ -65,17 +65,19 @@ const authorization = async (provider: string, env: Env): Promise<string | undef
       )
     : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
 
-/** One endpoint's keys, asked up to `tries` times, `TRY_MS` apart; `what` names it in a failure, the last try's. */
+/**
+ * One endpoint's keys, asked up to `tries` times, `TRY_MS` apart; `what` names it in a failure, the
+ * last try's. A token file that cannot be read is a failed try, as in fromHttp.
+ */
 async function askEndpoint(
   ask: ContainerAsk,
   url: string,
-  token: string | undefined,
   what: string,
   tries: number,
 ): Promise<Expiring<AwsCredentials>> {
   for (let tried = 1; ; tried++) {
     try {
-      return await askOnce(ask, url, token, what);
+      return await askOnce(ask, url, what);
     } catch (error) {
       if (tried >= tries || !(error instanceof CredentialFailure)) throw error;
       await (ask.pause ?? Bun.sleep)(TRY_MS);
@@ -84,11 +86,12 @@ async function askEndpoint(
 }
 
 async function askOnce(
-  { provider, fetch: doFetch }: ContainerAsk,
+  { provider, env, fetch: doFetch, hold }: ContainerAsk,
   url: string,
-  token: string | undefined,
   what: string,
 ): Promise<Expiring<AwsCredentials>> {
+  const token = await authorization(provider, env);
+  if (token !== undefined) hold?.([token]);
   const headers: Record<string, string> = token ? { authorization: token } : {};
   // ECS's 169.254.170.2, EKS Pod Identity's agent, or a loopback FULL_URI: straight to it, no proxy.
   const reply = await fetchText(

@@ -3,7 +3,7 @@ import { CredentialFailure, credentialFailure } from "../credentials/credential-
 import { fetchText, type TokenRequest, timedOut } from "../credentials/fetch-token.ts";
 import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
-import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+import { namedProfile, profileSettings, readSharedFiles } from "./aws-shared-files.ts";
 import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
 
 type Env = Record<string, string | undefined>;
@@ -21,27 +21,31 @@ const WHAT =
   "no AWS credentials in config, the environment (AWS_BEARER_TOKEN_BEDROCK, AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*) or the default profile (~/.aws), and EC2 instance metadata";
 
 /**
- * AWS_EC2_METADATA_DISABLED set to anything but `false` turns the step off, as the AWS SDK for
- * JavaScript reads it (@aws-sdk/credential-provider-node remoteProvider: `env[…] && env[…] !==
- * "false"`): an empty one is unset, the step on, as `AWS_EC2_METADATA_V1_DISABLED` is read.
+ * A setting that turns something off, as the AWS SDKs read it: set to anything but `false` as
+ * written (`False` is on: the SDK compares case-sensitively); an empty one is unset.
  */
-export const instanceMetadataDisabled = (env: Env): boolean =>
-  !!env.AWS_EC2_METADATA_DISABLED && env.AWS_EC2_METADATA_DISABLED.toLowerCase() !== "false";
+const turnsOff = (value: string | undefined): boolean => !!value && value !== "false";
+
+/**
+ * AWS_EC2_METADATA_DISABLED turns the step off, as the AWS SDK for JavaScript reads it
+ * (@aws-sdk/credential-provider-node remoteProvider: `env[…] && env[…] !== "false"`): an empty
+ * one is unset, the step on, as `AWS_EC2_METADATA_V1_DISABLED` is read.
+ */
+export const instanceMetadataDisabled = (env: Env): boolean => turnsOff(env.AWS_EC2_METADATA_DISABLED);
 
 /**
  * What keeps the fallback to IMDSv1 from being taken, as the AWS SDKs read it
  * (@smithy/credential-provider-imds loadConfig): `AWS_EC2_METADATA_V1_DISABLED` set to anything but
- * `false` (an empty one is `false`, its profile unread), else, unset, the profile's
- * `ec2_metadata_v1_disabled` read so (the config file's, `profile:`, else `AWS_PROFILE`, else
- * `default`); undefined when neither blocks it.
+ * `false` as written (an empty one is `false`, its profile unread), else, unset, the profile's
+ * `ec2_metadata_v1_disabled` read so (`profile:`, else `AWS_PROFILE`, else `default`; the
+ * credentials file's under the config file's); undefined when neither blocks it.
  */
 function v1DisabledBy(env: Env, profileName: string | undefined): string | undefined {
-  const blocks = (value: string | undefined) => !!value && value.toLowerCase() !== "false";
   const fromEnv = env.AWS_EC2_METADATA_V1_DISABLED;
-  if (fromEnv !== undefined) return blocks(fromEnv) ? "AWS_EC2_METADATA_V1_DISABLED" : undefined;
+  if (fromEnv !== undefined) return turnsOff(fromEnv) ? "AWS_EC2_METADATA_V1_DISABLED" : undefined;
   const name = namedProfile(profileName, env) ?? "default";
-  const profile = readSharedFiles(env).configProfiles.get(name);
-  return blocks(profile?.ec2_metadata_v1_disabled)
+  const profile = profileSettings(readSharedFiles(env), name);
+  return turnsOff(profile?.ec2_metadata_v1_disabled)
     ? `ec2_metadata_v1_disabled of profile ${name}`
     : undefined;
 }
@@ -50,22 +54,22 @@ function v1DisabledBy(env: Env, profileName: string | undefined): string | undef
 const NO_V2 = new Set([403, 404, 405]);
 
 /**
- * The instance profile's role credentials from EC2 instance metadata, as the AWS SDKs get them
- * (@smithy/credential-provider-imds fromInstanceMetadata): IMDSv2's session token PUT first, then
- * the role's name under `/latest/meta-data/iam/security-credentials/` and its keys, with the
- * token. A PUT that fails other than by a 400 falls back to IMDSv1 (the same GETs without a
- * token), unless AWS_EC2_METADATA_V1_DISABLED; one refused 403, 404 or 405, or never answered
- * (a hop limit of 1 seen from a container drops the token's answer, not v1's), keeps the source on
- * v1 without a PUT until a v1 GET is refused 401. Asked where ec2-metadata-endpoint.ts says (the
- * endpoint or endpoint mode of the environment or the profile: IPv6's `http://[fd00:ec2::254]`,
- * a test's fake).
- */
-/**
  * The instance profile's keys, asked of instance metadata; `what` says who asked in a failure's
  * words (the chain's end by default: what was tried before it, and it).
  */
 export type InstanceMetadataKeys = (what?: string) => Promise<Expiring<AwsCredentials>>;
 
+/**
+ * The instance profile's role credentials from EC2 instance metadata, as the AWS SDKs get them
+ * (@smithy/credential-provider-imds fromInstanceMetadata): IMDSv2's session token PUT first, then
+ * the role's name under `/latest/meta-data/iam/security-credentials/` and its keys, with the
+ * token. A PUT that fails other than by a 400 falls back to IMDSv1 (the same GETs without a
+ * token), unless that fallback is disabled (`v1DisabledBy`); one refused 403, 404 or 405, or never
+ * answered (a hop limit of 1 seen from a container drops the token's answer, not v1's), keeps the
+ * source on v1 without a PUT until a v1 GET is refused 401 or the fallback is disabled. Asked where ec2-metadata-endpoint.ts says (the
+ * endpoint or endpoint mode of the environment or the profile: IPv6's `http://[fd00:ec2::254]`,
+ * a test's fake).
+ */
 export function instanceMetadataCredentials(
   provider: string,
   env: Env,
@@ -74,9 +78,15 @@ export function instanceMetadataCredentials(
   profile?: string,
 ): InstanceMetadataKeys {
   let v1Only = false;
-  return async (what = WHAT) => {
+  return async (asker) => {
+    const what = asker ?? WHAT;
     const endpoint = instanceMetadataEndpoint(env, profile);
-    if (endpoint.refused !== undefined) throw credentialFailure(provider, endpoint.refused);
+    // The chain's end says the refusal alone; a profile's credential_source names the profile too.
+    if (endpoint.refused !== undefined)
+      throw credentialFailure(
+        provider,
+        asker === undefined ? endpoint.refused : `${asker} cannot be asked: ${endpoint.refused}`,
+      );
     const base = endpoint.url;
     // Link-local: straight to it, never through a proxy.
     const get = (path: string, init: TokenRequest["init"]) =>
@@ -86,6 +96,9 @@ export function instanceMetadataCredentials(
         doFetch,
       );
     let headers: Record<string, string> = {};
+    // On v1 only while the fallback is allowed, checked at each fetch as smithy checks each v1
+    // fetch; once disabled, the token is asked for again, its refusal the failure.
+    if (v1Only && v1DisabledBy(env, profile) !== undefined) v1Only = false;
     if (!v1Only) {
       try {
         const session = await get(TOKEN_PATH, {

@@ -86,6 +86,19 @@ test("the profile's ec2_metadata_service_endpoint_mode and ec2_metadata_service_
   ).toEqual(["http://10.0.0.7"]);
 });
 
+test("the credentials file's profile is read under the config file's, as smithy's loadConfig merges them", async () => {
+  const credentials = join(dir, "credentials-ipv6");
+  writeFileSync(credentials, "[default]\nec2_metadata_service_endpoint_mode = IPv6\n");
+  // Before: the config file's profile alone read, 169.254.169.254 asked.
+  expect(await originsAsked({ AWS_SHARED_CREDENTIALS_FILE: credentials })).toEqual([
+    "http://[fd00:ec2::254]",
+  ]);
+  const ipv4 = configFile("[default]\nec2_metadata_service_endpoint_mode = IPv4\n");
+  expect(await originsAsked({ AWS_CONFIG_FILE: ipv4, AWS_SHARED_CREDENTIALS_FILE: credentials })).toEqual([
+    "http://169.254.169.254",
+  ]);
+});
+
 test("an endpoint mode neither IPv4 nor IPv6 is refused, saying so, nothing asked (the SDKs throw 'Unsupported endpoint mode')", async () => {
   const error = await awsCredentialSource({
     provider: "br",

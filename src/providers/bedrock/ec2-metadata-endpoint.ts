@@ -1,4 +1,4 @@
-import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+import { namedProfile, profileSettings, readSharedFiles } from "./aws-shared-files.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -12,8 +12,9 @@ const IPV6 = "http://[fd00:ec2::254]";
  * (`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE`, else the profile's
  * `ec2_metadata_service_endpoint_mode`): `IPv4`'s 169.254.169.254 (the default), `IPv6`'s
  * `[fd00:ec2::254]`, as an IPv6-only instance needs; any other mode refused, as the SDKs throw
- * "Unsupported endpoint mode". The profile is the config file's (`profile:`, else `AWS_PROFILE`,
- * else `default`), read only when the environment does not say. An empty variable is unset.
+ * "Unsupported endpoint mode". The profile is `profile:`, else `AWS_PROFILE`, else `default`, the
+ * credentials file's under the config file's (smithy's loadConfig), read only when the environment
+ * does not say. An empty variable is unset.
  */
 export function instanceMetadataEndpoint(
   env: Env,
@@ -22,7 +23,7 @@ export function instanceMetadataEndpoint(
   const fromEnv = env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
   if (fromEnv) return { url: fromEnv.replace(/\/+$/, "") };
   const name = namedProfile(profileName, env) ?? "default";
-  const profile = readSharedFiles(env).configProfiles.get(name);
+  const profile = profileSettings(readSharedFiles(env), name);
   const endpoint = profile?.ec2_metadata_service_endpoint;
   if (endpoint) return { url: endpoint.replace(/\/+$/, "") };
   const [by, mode] = env.AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE

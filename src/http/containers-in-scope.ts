@@ -4,29 +4,62 @@ import { GatewayError } from "../core/gateway-error.ts";
 
 /**
  * Refuses a request whose hosted tools name a container (code interpreter's `container: "cntr_…"`,
- * shell's `environment: { type: "container_reference", container_id }`) that no response of the
- * caller's ran in. A container lives in the upstream account every caller shares, with the files
- * earlier calls left in it, and the upstream runs code in whichever one it is named: an id learnt
- * elsewhere would reach another tenant's. A container is the caller's when a call item the caller's
- * scope holds names it: in the conversation the request continues (`history`), or an item it passes
- * by id that the scope's stored responses hold (`named`, the stored copies, never the caller's own
- * words). `container: { type: "auto" }` names none and goes as sent. Nothing is read or made for a
- * request whose tools name no container.
+ * shell's `environment: { type: "container_reference", container_id }`) that no answer the upstream
+ * gave the caller's scope ran in. A container lives in the upstream account every caller shares,
+ * with the files earlier calls left in it, and the upstream runs code in whichever one it is named:
+ * an id learnt elsewhere would reach another tenant's. A container is the caller's when a call the
+ * upstream answered the caller's scope with ran in it: in the output of an answer of the chain the
+ * request continues (`chain`, as stored; `held`, a connection's), or a call the request names by id
+ * as the upstream answered it (`named`, items-in-scope.ts). Never an input item's: the caller wrote
+ * those, and a stored turn keeps them as sent, under an id that may be a real call's too.
+ * `container: { type: "auto" }` names none and goes as sent. Nothing is read or made for a request
+ * whose tools name no container.
  */
 export function refuseForeignContainers(
   tools: unknown,
-  history: readonly JsonObject[],
-  named: ReadonlyMap<string, JsonObject>,
+  chain: readonly { readonly response: JsonObject }[],
+  held: readonly string[],
+  named: ReadonlySet<string>,
 ): void {
   if (!Array.isArray(tools)) return;
-  let held: Set<string> | undefined;
+  let ranIn: Set<string> | undefined;
   for (const tool of tools) {
     const id = containerOfTool(tool);
     if (id === undefined) continue;
-    held ??= heldContainers(history, named);
-    if (!held.has(id)) throw containerNotFound(id);
+    ranIn ??= containersRanIn(chain, held, named);
+    if (!ranIn.has(id)) throw containerNotFound(id);
   }
 }
+
+/** The container a call item ran in, if it names one: a code interpreter call's, or a shell call's. */
+export function containerOfCall(item: unknown): string | undefined {
+  if (!isJsonObject(item)) return undefined;
+  if (item.type === "code_interpreter_call")
+    return typeof item.container_id === "string" ? item.container_id : undefined;
+  if (item.type === "shell_call") return referencedContainer(item.environment);
+  return undefined;
+}
+
+/**
+ * `ranIn` (a held conversation's containers) with those `response`'s output ran in: `ranIn` itself
+ * when it adds none, so a turn without a hosted tool's call makes nothing.
+ */
+export function containersAfter(
+  ranIn: readonly string[] | undefined,
+  response: JsonObject,
+): readonly string[] | undefined {
+  let more: string[] | undefined;
+  for (const item of outputOf(response)) {
+    const id = containerOfCall(item);
+    if (id === undefined || ranIn?.includes(id) || more?.includes(id)) continue;
+    more ??= [...(ranIn ?? [])];
+    more.push(id);
+  }
+  return more ?? ranIn;
+}
+
+const outputOf = (response: JsonObject): readonly unknown[] =>
+  Array.isArray(response.output) ? response.output : [];
 
 /** The container a hosted tool names by id, if any. */
 function containerOfTool(tool: unknown): string | undefined {
@@ -43,21 +76,20 @@ function referencedContainer(environment: unknown): string | undefined {
   return typeof environment.container_id === "string" ? environment.container_id : undefined;
 }
 
-/** The containers the caller's own call items ran in. */
-function heldContainers(history: readonly JsonObject[], named: ReadonlyMap<string, JsonObject>): Set<string> {
-  const held = new Set<string>();
-  const note = (item: JsonObject) => {
-    const id =
-      item.type === "code_interpreter_call"
-        ? item.container_id
-        : item.type === "shell_call"
-          ? referencedContainer(item.environment)
-          : undefined;
-    if (typeof id === "string") held.add(id);
-  };
-  for (const item of history) note(item);
-  for (const item of named.values()) note(item);
-  return held;
+/** The containers the upstream's answers to the caller's scope ran their calls in. */
+function containersRanIn(
+  chain: readonly { readonly response: JsonObject }[],
+  held: readonly string[],
+  named: ReadonlySet<string>,
+): Set<string> {
+  const ranIn = new Set<string>([...held, ...named]);
+  for (const link of chain) {
+    for (const item of outputOf(link.response)) {
+      const id = containerOfCall(item);
+      if (id !== undefined) ranIn.add(id);
+    }
+  }
+  return ranIn;
 }
 
 /** A 404 naming `tools`, as an unknown item's names `input` (item-references.ts `itemNotFound`). */
@@ -65,7 +97,7 @@ const containerNotFound = (id: string) =>
   new GatewayError({
     status: 404,
     code: "not_found",
-    message: `Container with id '${shown(id)}' not found: a container is passed to the upstream only from a response of yours that ran in it, which this request continues (previous_response_id) or whose call it passes by id (an item_reference)`,
+    message: `Container with id '${shown(id)}' not found: a container is passed to the upstream only from a response of yours that ran in it, which this request continues (previous_response_id) or whose call it passes by id (an item_reference); or let the upstream pick one: code interpreter's container: {"type": "auto"}, shell's environment: {"type": "container_auto"}`,
     param: "tools",
     openAICode: null,
   });

@@ -1,5 +1,5 @@
 import type { Principal } from "../auth/principal.ts";
-import type { JsonObject } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import {
   echoedIds,
@@ -11,6 +11,7 @@ import {
   resolveItemReferences,
 } from "../translate/responses/item-references.ts";
 import { withItemIds } from "../translate/responses/stored-item-ids.ts";
+import { containerOfCall } from "./containers-in-scope.ts";
 import { ownScopes, readInScopes } from "./response-scope.ts";
 
 /** The items a request names by id that the caller's scope holds, and the ids it does not. */
@@ -25,10 +26,11 @@ export interface ItemsInScope {
   /** The ids of its own input items (not references) that the caller's scope does not hold. */
   readonly foreign: ReadonlySet<string>;
   /**
-   * Every item it names by id (a reference, or an input item's own id) that the caller's scope
-   * holds, by id, as stored: what a container it names may be vouched for by (containers-in-scope.ts).
+   * The containers the calls it names by id (a reference, or an input item's own id) ran in, as the
+   * upstream answered them: in the output of a stored response of the caller's scope, never a copy
+   * an input stored (containers-in-scope.ts).
    */
-  readonly named: ReadonlyMap<string, JsonObject>;
+  readonly named: ReadonlySet<string>;
 }
 
 export const NO_HOLDERS: ItemHolders = new Map();
@@ -36,7 +38,7 @@ const NONE_NAMED: ItemsInScope = {
   referenced: new Map(),
   holders: NO_HOLDERS,
   foreign: new Set(),
-  named: new Map(),
+  named: new Set(),
 };
 
 /** The conversation a request continues: its items, and who holds them upstream. */
@@ -79,6 +81,7 @@ export async function itemsInScope(
   // route's own answers, or an item under its id, goes to that route as written (native-responses.ts
   // `inputFor`).
   const read = new Map<string, string | null>();
+  let named: Set<string> | undefined;
   const stored = await resolveItemReferences(
     [...wanted].filter((id) => !found.has(id)),
     {
@@ -87,6 +90,15 @@ export async function itemsInScope(
         if (!response) return undefined;
         const items = withItemIds(response.items, response.id);
         noteHolders(read, response, items);
+        // A call it names, as the upstream answered it: its output's, not an input stored under its id.
+        const output = response.response.output;
+        for (const item of Array.isArray(output) ? output : []) {
+          if (!isJsonObject(item) || typeof item.id !== "string" || !wanted.has(item.id)) continue;
+          const container = containerOfCall(item);
+          if (container === undefined) continue;
+          named ??= new Set();
+          named.add(container);
+        }
         return items;
       },
       ...(store.responseOfItem
@@ -112,5 +124,5 @@ export async function itemsInScope(
   const holders = new Map(continued.holders);
   for (const [id] of stored) holders.set(id, read.get(id) ?? null);
   const foreign = new Set(echoed.filter((id) => !found.has(id)));
-  return { referenced, holders, foreign, named: found };
+  return { referenced, holders, foreign, named: named ?? NONE_NAMED.named };
 }

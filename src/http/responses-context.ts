@@ -74,6 +74,12 @@ export interface HeldResponse {
    */
   readonly holders: ItemHolders;
   /**
+   * The containers the upstream's answers of the conversation ran their calls in (their output's,
+   * never an input item's): what a turn continuing it may name in its tools (containers-in-scope.ts).
+   * None when absent.
+   */
+  readonly containers?: readonly string[] | undefined;
+  /**
    * The store holds it too (it was not `store: false`): a response continuing it stores its own
    * turn and names it, as over HTTP; else it stores the conversation before it with its own turn.
    */
@@ -174,8 +180,13 @@ export async function responsesContext(
     items: history,
     holders: held?.holders ?? previous?.holders ?? NO_HOLDERS,
   });
-  // Nor a hosted tool's container that no response of the caller's ran in (containers-in-scope.ts).
-  refuseForeignContainers(body.tools, history, named);
+  // Nor a hosted tool's container that no answer to the caller's scope ran in (containers-in-scope.ts).
+  refuseForeignContainers(
+    body.tools,
+    previous?.answers ?? NO_ANSWERS,
+    held?.containers ?? NO_CONTAINERS,
+    named,
+  );
   const id = newResponseId();
   const stores = body.store !== false && !compact;
   // Nor does the upstream keep an answer asked `store: false`: OpenAI refuses its items' ids later
@@ -262,6 +273,8 @@ export async function responsesContext(
 }
 
 const noEnd = (): void => {};
+const NO_ANSWERS: readonly StoredResponse[] = [];
+const NO_CONTAINERS: readonly string[] = [];
 
 /**
  * OpenAI's 400 for a `previous_response_id` it does not hold; `missing` names the response its

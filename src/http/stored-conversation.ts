@@ -7,6 +7,8 @@ import { withItemIds } from "../translate/responses/stored-item-ids.ts";
 /** A stored response with the conversation up to and with it, read off its chain. */
 export interface StoredConversation {
   readonly response: StoredResponse;
+  /** The chain's responses still stored, oldest first, `response` last: the upstream's answers. */
+  readonly answers: readonly StoredResponse[];
   /**
    * The items of every response of the chain still stored, oldest first, each with its id (its
    * own, else the one `withItemIds` gives it under the response that stored it).
@@ -37,5 +39,11 @@ export async function storedConversation(
     noteHolders(holders, link, linkItems);
     return linkItems;
   });
-  return { response, items, holders, ...(chain.missing ? { missing: chain.missing } : {}) };
+  return {
+    response,
+    answers: chain.responses,
+    items,
+    holders,
+    ...(chain.missing ? { missing: chain.missing } : {}),
+  };
 }

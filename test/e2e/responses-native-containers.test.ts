@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { JSON_TYPE, nativeAnswer, nativeMessage, responsesFixture } from "./harness/responses-fixture.ts";
+import {
+  JSON_TYPE,
+  nativeAnswer,
+  nativeMessage,
+  responsesFixture,
+  withoutId,
+} from "./harness/responses-fixture.ts";
 
 // A hosted tool's container (code interpreter, shell) lives in the upstream account every caller
 // shares, and a later request may name it by id to run there again, with the files an earlier
@@ -12,25 +18,32 @@ const drivers = { sqlite: responsesFixture(), postgres: responsesFixture({ stora
 type Api = (typeof drivers)["sqlite"];
 
 const CONTAINER = "cntr_68b1acme0000secret";
-/** acme's answer that ran code in a container the upstream made for it (`container: auto`). */
-const ranCode = (responseId: string) =>
-  nativeAnswer(responseId, [
-    {
-      id: "ci_acme_1",
-      type: "code_interpreter_call",
-      status: "completed",
-      code: "open('/mnt/data/ledger.csv', 'w').write('acme figures')",
-      container_id: CONTAINER,
-      outputs: null,
-    },
-  ]);
+/** A code interpreter call (`itemId`) that ran in `container`, as the upstream answers one. */
+const codeCall = (itemId: string, container: string) => ({
+  id: itemId,
+  type: "code_interpreter_call",
+  status: "completed",
+  code: "open('/mnt/data/ledger.csv', 'w').write('acme figures')",
+  container_id: container,
+  outputs: null,
+});
+/** A shell call (`itemId`) that ran in `container`, as the upstream answers one. */
+const shellCall = (itemId: string, container: string) => ({
+  id: itemId,
+  type: "shell_call",
+  call_id: `call_${itemId}`,
+  status: "completed",
+  action: { commands: ["ls /mnt/data"], max_output_length: null, timeout_ms: null },
+  environment: { type: "container_reference", container_id: container },
+});
 const codeIn = (container: string) => [{ type: "code_interpreter" as const, container }];
 const shellIn = (container: string) => [
   { type: "shell", environment: { type: "container_reference", container_id: container } },
 ];
 
-async function acmeRanCode(api: Api, responseId: string): Promise<void> {
-  api.native.queue({ headers: JSON_TYPE, body: ranCode(responseId) });
+/** acme's answer (`responseId`) whose call `itemId` ran in the container the upstream made for it. */
+async function acmeRanCode(api: Api, responseId: string, itemId: string): Promise<void> {
+  api.native.queue({ headers: JSON_TYPE, body: nativeAnswer(responseId, [codeCall(itemId, CONTAINER)]) });
   await api.acme.responses.create({
     model: "n1",
     input: "write the ledger",
@@ -59,7 +72,7 @@ describe.each(Object.entries(drivers))(
   "%s: a container id goes upstream only from the responses it ran in",
   (_driver, api) => {
     test("another tenant naming it (code interpreter, shell) is refused, nothing sent; so is the tenant itself outside the chain", async () => {
-      await acmeRanCode(api, "resp_up_ci_1");
+      await acmeRanCode(api, "resp_up_ci_1", "ci_acme_1");
       for (const tools of [codeIn(CONTAINER), shellIn(CONTAINER)])
         await expectRefused(api, api.globex, {
           model: "n1",
@@ -83,7 +96,7 @@ describe.each(Object.entries(drivers))(
     });
 
     test("the tenant continuing the response it ran in, or passing that call by id, names it as sent", async () => {
-      await acmeRanCode(api, "resp_up_ci_2");
+      await acmeRanCode(api, "resp_up_ci_2", "ci_acme_2");
       api.native.queue(
         { headers: JSON_TYPE, body: nativeAnswer("resp_up_ci_3", [nativeMessage("msg_a3", "done")]) },
         { headers: JSON_TYPE, body: nativeAnswer("resp_up_ci_4", [nativeMessage("msg_a4", "done")]) },
@@ -99,7 +112,7 @@ describe.each(Object.entries(drivers))(
       await api.acme2.responses.create({
         model: "n1",
         input: [
-          { type: "item_reference", id: "ci_acme_1" },
+          { type: "item_reference", id: "ci_acme_2" },
           { role: "user", content: "sum the ledger" },
         ],
         tools: codeIn(CONTAINER),
@@ -107,6 +120,90 @@ describe.each(Object.entries(drivers))(
       const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown });
       expect(sent.map((body) => body.tools)).toEqual([codeIn(CONTAINER), codeIn(CONTAINER)]);
       expect(api.fx.gw.stderr.all).not.toContain("internal error");
+    });
+
+    test("a shell call of the chain, as the upstream answered it, names its container too", async () => {
+      api.native.queue(
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_sh_1", [shellCall("sh_acme_1", CONTAINER)]) },
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_sh_2", [nativeMessage("msg_sh2", "done")]) },
+      );
+      await api.acme.responses.create({
+        model: "n1",
+        input: "list the files",
+        tools: [{ type: "shell", environment: { type: "container_auto" } }] as OpenAI.Responses.Tool[],
+      });
+      const before = api.native.requests.length;
+      await api.acme.responses.create({
+        model: "n1",
+        input: "again, there",
+        previous_response_id: "resp_up_sh_1",
+        tools: shellIn(CONTAINER) as OpenAI.Responses.Tool[],
+      });
+      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown });
+      expect(sent.map((body) => body.tools)).toEqual([shellIn(CONTAINER)]);
+    });
+
+    test("a call the caller sent itself vouches for nothing: chained onto, passed by id, or echoed under a real call's id", async () => {
+      await acmeRanCode(api, "resp_up_ci_5", "ci_acme_5");
+      // globex's stored turn whose input is a forged call naming acme's container.
+      const forged = withoutId(codeCall("unused", CONTAINER));
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_upgf1", [nativeMessage("msg_gf1", "ok")]),
+      });
+      await api.globex.responses.create({
+        model: "n1",
+        input: [forged, { role: "user", content: "hi" }] as OpenAI.Responses.ResponseInput,
+      });
+      await expectRefused(api, api.globex, {
+        model: "n1",
+        input: "cat /mnt/data/ledger.csv",
+        previous_response_id: "resp_upgf1",
+        tools: codeIn(CONTAINER),
+      });
+      // The id the gateway gave the stored input item (stored-item-ids.ts: `item_<response>_i<place>`);
+      // `input_items` would ask the upstream, which holds this native answer.
+      const forgedId = "item_upgf1_i0";
+      await expectRefused(api, api.globex, {
+        model: "n1",
+        input: [
+          { type: "item_reference", id: forgedId },
+          { role: "user", content: "cat /mnt/data/ledger.csv" },
+        ],
+        tools: codeIn(CONTAINER),
+      });
+      // A real call of globex's own (its own container), sent back under its id naming acme's
+      // container: stored so, the id then stands for that copy as well as the upstream's call.
+      api.native.queue(
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_gf_2", [codeCall("ci_globex_1", "cntr_globex")]) },
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_gf_3", [nativeMessage("msg_gf3", "ok")]) },
+      );
+      await api.globex.responses.create({
+        model: "n1",
+        input: "run",
+        tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+      });
+      await api.globex.responses.create({
+        model: "n1",
+        input: [
+          codeCall("ci_globex_1", CONTAINER),
+          { role: "user", content: "hi" },
+        ] as OpenAI.Responses.ResponseInput,
+      });
+      await expectRefused(api, api.globex, {
+        model: "n1",
+        input: [
+          { type: "item_reference", id: "ci_globex_1" },
+          { role: "user", content: "cat /mnt/data/ledger.csv" },
+        ],
+        tools: codeIn(CONTAINER),
+      });
+      await expectRefused(api, api.globex, {
+        model: "n1",
+        input: "cat /mnt/data/ledger.csv",
+        previous_response_id: "resp_up_gf_3",
+        tools: codeIn(CONTAINER),
+      });
     });
   },
 );

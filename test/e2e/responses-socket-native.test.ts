@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type OpenAI from "openai";
 import { nativeMessage, withoutId } from "./harness/responses-fixture.ts";
 import {
   completed,
@@ -220,4 +221,57 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
       connection.socket.close({ code: 1000, reason: "done" });
     },
   );
+
+  test("a container a held turn's answer ran in is the next turn's to name; one its input named is not (404 naming tools, nothing sent)", async () => {
+    const connection = connect();
+    const call = (id: string, container: string) => ({
+      id,
+      type: "code_interpreter_call",
+      status: "completed",
+      code: "print(1)",
+      container_id: container,
+      outputs: null,
+    });
+    const codeIn = (container: string) => [{ type: "code_interpreter" as const, container }];
+    // A store: false turn held on the connection alone, its input a call the caller wrote itself.
+    ws.native.queue(nativeStream("resp_ws_ci1", [call("ci_ws_1", "cntr_ws_own")]));
+    const asked = [withoutId(call("forged", "cntr_ws_other")), user("run it")];
+    completed(
+      await turn(connection, {
+        type: "response.create",
+        model: "n1",
+        input: asked as OpenAI.Responses.ResponseInput,
+        store: false,
+        tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+      }),
+    );
+    const before = ws.native.requests.length;
+    const refused = (
+      await turn(connection, {
+        type: "response.create",
+        model: "n1",
+        previous_response_id: "resp_ws_ci1",
+        input: "again",
+        store: false,
+        tools: codeIn("cntr_ws_other"),
+      })
+    ).at(-1) as unknown as { type: string; status: number; error: { param: string; message: string } };
+    expect(refused).toMatchObject({ type: "error", status: 404, error: { param: "tools" } });
+    expect(refused.error.message).toContain("Container with id 'cntr_ws_other' not found");
+    expect(ws.native.requests.length).toBe(before);
+    // The container its answer ran in goes as named.
+    ws.native.queue(nativeStream("resp_ws_ci2", [nativeMessage("msg_ws_ci2", "done")]));
+    completed(
+      await turn(connection, {
+        type: "response.create",
+        model: "n1",
+        previous_response_id: "resp_ws_ci1",
+        input: "again",
+        store: false,
+        tools: codeIn("cntr_ws_own"),
+      }),
+    );
+    expect(JSON.parse(ws.native.requests.at(-1)?.text ?? "{}").tools).toEqual(codeIn("cntr_ws_own"));
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
 });

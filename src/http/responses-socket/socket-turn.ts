@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { BACKGROUND_REFUSED } from "../../core/refuse-background.ts";
 import { conversationItems } from "../../translate/responses/input-items.ts";
 import { noteHolders } from "../../translate/responses/item-references.ts";
+import { containersAfter } from "../containers-in-scope.ts";
 import type { HeldResponse } from "../responses-context.ts";
 
 /**
@@ -133,6 +134,7 @@ export function lastResponseOf(
     id,
     items: [...(turn.continued?.items ?? []), ...said],
     holders,
+    containers: containersAfter(turn.continued?.containers, response),
     // A stored turn's answer leaves once stored (stored-before-answer.ts): it is in the store now.
     stored: turn.body.store !== false,
   };

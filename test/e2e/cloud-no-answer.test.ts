@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { cloudFailuresFixture } from "./harness/cloud-failures-fixture.ts";
+import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
 
 // A cloud vendor's 200 with no answer in it (harness/cloud-gateway.ts), whose answer the gateway's
 // own provider builds: an upstream fault, as an HTTP upstream's {"choices": []} is
 // (test/e2e/error-fidelity-failed-answers.test.ts).
 
-const { chat, chatFailure, failNext, messagesFailure, rowOf } = cloudFailuresFixture();
+const { chat, chatFailure, clouds, failNext, messagesFailure, rowOf } = cloudFailuresFixture();
 
 describe("a cloud vendor's 200 with no answer in it", () => {
   test("Gemini's answer without a candidate: an OpenAI caller gets no empty choices but the gateway's 502, an Anthropic caller its api_error; another route serves", async () => {
@@ -43,21 +44,30 @@ describe("a Gemini or Vertex AI stream without a candidate", () => {
 
   for (const [model, provider] of VENDORS)
     test(`${model}: usage alone, an OpenAI caller's stream the gateway's 502 naming upstream ${provider}, an Anthropic caller's its api_error`, async () => {
-      cloud.failNext({ status: 200, type: "", message: "", noCandidates: true });
-      const error = (await openai.chat.completions
-        .create({ model, messages: [{ role: "user", content: "x" }], stream: true })
-        .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      failNext({ status: 200, type: "", message: "", noCandidates: true });
+      const error = await openaiFailure(
+        clouds.openai.chat.completions.create({
+          model,
+          messages: [{ role: "user", content: "x" }],
+          stream: true,
+        }),
+      );
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect([error.status, error.code, error.message]).toEqual([
         502,
         "upstream_error",
         `502 upstream ${provider} sent a body with no answer in it`,
       ]);
-      expect((await auditRow(gw, error.headers?.get("x-request-id") ?? "")).status).toBe(502);
-      cloud.failNext({ status: 200, type: "", message: "", noCandidates: true });
-      const across = (await anthropic.messages
-        .create({ model, max_tokens: 16, messages: [{ role: "user", content: "x" }], stream: true })
-        .catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      expect((await rowOf(error)).status).toBe(502);
+      failNext({ status: 200, type: "", message: "", noCandidates: true });
+      const across = await anthropicFailure(
+        clouds.anthropic.messages.create({
+          model,
+          max_tokens: 16,
+          messages: [{ role: "user", content: "x" }],
+          stream: true,
+        }),
+      );
       const said = (across.error as { error: { type: string; message: string } }).error;
       expect([across.status, said.type, said.message]).toEqual([
         502,
@@ -67,8 +77,8 @@ describe("a Gemini or Vertex AI stream without a candidate", () => {
     });
 
   test("usage alone on the first route: the next route serves the stream", async () => {
-    cloud.failNext({ status: 200, type: "", message: "", noCandidates: true });
-    const stream = await openai.chat.completions.create({
+    failNext({ status: 200, type: "", message: "", noCandidates: true });
+    const stream = await clouds.openai.chat.completions.create({
       model: "gemini-then-azure",
       messages: [{ role: "user", content: "x" }],
       stream: true,
@@ -79,17 +89,17 @@ describe("a Gemini or Vertex AI stream without a candidate", () => {
   });
 
   test("a blocked prompt (promptFeedback.blockReason): content_filter to an OpenAI caller, refusal to an Anthropic caller", async () => {
-    cloud.failNext({ status: 200, type: "", message: "", blockReason: "PROHIBITED_CONTENT" });
+    failNext({ status: 200, type: "", message: "", blockReason: "PROHIBITED_CONTENT" });
     const finishes: Array<string | null | undefined> = [];
-    for await (const chunk of await openai.chat.completions.create({
+    for await (const chunk of await clouds.openai.chat.completions.create({
       model: "gemini-flash",
       messages: [{ role: "user", content: "x" }],
       stream: true,
     }))
       finishes.push(chunk.choices[0]?.finish_reason);
     expect(finishes.filter(Boolean)).toEqual(["content_filter"]);
-    cloud.failNext({ status: 200, type: "", message: "", blockReason: "PROHIBITED_CONTENT" });
-    const message = await anthropic.messages
+    failNext({ status: 200, type: "", message: "", blockReason: "PROHIBITED_CONTENT" });
+    const message = await clouds.anthropic.messages
       .stream({ model: "vertex-flash", max_tokens: 16, messages: [{ role: "user", content: "x" }] })
       .finalMessage();
     expect([message.stop_reason, message.content]).toEqual(["refusal", []]);

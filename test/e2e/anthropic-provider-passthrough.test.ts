@@ -3,6 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { anthropicProviderFixture, UPSTREAM_KEY } from "./harness/anthropic-provider-fixture.ts";
+import { anthropicFailure } from "./harness/sdk-failure.ts";
 
 // The Anthropic SDK to an `anthropic` route: the same dialect, passed straight through; thinking
 // from another route, or of DeepSeek's, sent as each upstream takes it.
@@ -79,11 +80,15 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
   });
 
   test("an upstream error status keeps its message, in Anthropic's shape", async () => {
-    const error = await fx.anthropic.messages
-      .create({ model: "c1", max_tokens: 8, messages: [{ role: "user", content: "no [[fake:status=400]]" }] })
-      .catch((e: unknown) => e);
+    const error = await anthropicFailure(
+      fx.anthropic.messages.create({
+        model: "c1",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "no [[fake:status=400]]" }],
+      }),
+    );
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toEqual({
+    expect(error.error).toEqual({
       type: "error",
       error: { type: "invalid_request_error", message: "fake upstream: status 400 on request" },
     });
@@ -95,7 +100,7 @@ describe("Anthropic SDK → Anthropic route (same dialect)", () => {
       max_tokens: 32,
       messages: [{ role: "user", content: "one two three [[fake:stream-error=3]]" }],
     });
-    const error = await stream.finalMessage().catch((e: unknown) => e);
+    const error = await anthropicFailure(stream.finalMessage());
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect(String(error)).toContain("overloaded");
   });

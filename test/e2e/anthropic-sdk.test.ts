@@ -6,6 +6,7 @@ import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { anthropicFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // The official Anthropic SDK against the compiled gateway, served by an OpenAI-shaped route:
@@ -345,18 +346,18 @@ describe("Anthropic SDK → OpenAI-shaped route, what chat cannot carry", () => 
 
   test("a base64 image without its data: 400 invalid_request_error naming the field, nothing sent", async () => {
     const before = fake.requests.length;
-    const error = await client.messages
-      .create({
+    const error = await anthropicFailure(
+      client.messages.create({
         model: "m1",
         max_tokens: 20,
         // Not a shape the SDK's types allow: what a client that built it by hand might send.
         messages: [
           { role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png" } }] },
         ],
-      } as unknown as Anthropic.MessageCreateParamsNonStreaming)
-      .catch((e: unknown) => e);
+      } as unknown as Anthropic.MessageCreateParamsNonStreaming),
+    );
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toEqual({
+    expect(error.error).toEqual({
       type: "error",
       error: {
         type: "invalid_request_error",
@@ -395,9 +396,9 @@ describe("auth on /v1/messages", () => {
     });
     const bad = new Anthropic({ baseURL: gw.url, apiKey: "mgw_wrong", maxRetries: 0 });
     // An APIPromise is only a thenable to `expect().rejects`: catch it instead.
-    const refused = await bad.messages
-      .create({ model: "m1", max_tokens: 5, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
+    const refused = await anthropicFailure(
+      bad.messages.create({ model: "m1", max_tokens: 5, messages: [{ role: "user", content: "x" }] }),
+    );
     expect(refused).toBeInstanceOf(Anthropic.AuthenticationError);
     const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
     expect(row).toMatchObject({ frontDoor: "messages", status: 401, keyId: null });
@@ -433,33 +434,35 @@ describe("errors in Anthropic's shape", () => {
   });
 
   test("unknown model: 404 not_found_error (NotFoundError in the SDK), its body naming the request as Anthropic's do (request_id)", async () => {
-    const error = await client.messages
-      .create({ model: "no-such-model", max_tokens: 5, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
+    const error = await anthropicFailure(
+      client.messages.create({
+        model: "no-such-model",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
-    const notFound = error as InstanceType<typeof Anthropic.NotFoundError>;
     // The SDK reads its requestID from the request-id header; its ErrorResponse type has the body's too.
-    expect(notFound.requestID).toMatch(/^req_/);
-    expect(notFound.error).toMatchObject({
+    expect(error.requestID).toMatch(/^req_/);
+    expect(error.error).toMatchObject({
       type: "error",
       error: { type: "not_found_error" },
-      request_id: notFound.requestID,
+      request_id: error.requestID,
     });
   });
 
   test("an upstream 5xx is a 502 api_error", async () => {
-    const error = await client.messages
-      .create({
+    const error = await anthropicFailure(
+      client.messages.create({
         model: "m1",
         max_tokens: 5,
         messages: [{ role: "user", content: "boom [[fake:status=500]]" }],
-      })
-      .catch((e: unknown) => e);
+      }),
+    );
     expect(error).toBeInstanceOf(Anthropic.APIError);
-    const api = error as InstanceType<typeof Anthropic.APIError>;
-    expect(api.status).toBe(502);
-    expect(api.error).toMatchObject({ type: "error", error: { type: "api_error" } });
-    const row = await auditRow(gw, api.headers?.get("x-request-id") ?? "");
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: "error", error: { type: "api_error" } });
+    const row = await auditRow(gw, error.headers?.get("x-request-id") ?? "");
     expect(row).toMatchObject({ frontDoor: "messages", status: 502, model: "m1" });
   });
 

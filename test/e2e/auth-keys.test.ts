@@ -3,6 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -183,16 +184,16 @@ describe("credentials on every /v1 route", () => {
 
   test("the official SDKs see an authentication error", async () => {
     const openai = new OpenAI({ apiKey: key("revoked"), baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    const failure = await openai.chat.completions
-      .create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const failure = await openaiFailure(
+      openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] }),
+    );
     expect(failure).toBeInstanceOf(OpenAI.AuthenticationError);
-    expect((failure as InstanceType<typeof OpenAI.AuthenticationError>).message).toContain(UNIFORM);
+    expect(failure.message).toContain(UNIFORM);
 
     const anthropic = new Anthropic({ apiKey: "garbage", baseURL: gw.url, maxRetries: 0 });
-    const refused = await anthropic.messages
-      .create({ model: "m1", max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const refused = await anthropicFailure(
+      anthropic.messages.create({ model: "m1", max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
+    );
     expect(refused).toBeInstanceOf(Anthropic.AuthenticationError);
 
     const ok = await new Anthropic({ apiKey: key("user"), baseURL: gw.url, maxRetries: 0 }).messages.create({
@@ -307,9 +308,9 @@ describe("roles", () => {
       [openai, "g-anything"],
       [wide, "no-such-model"],
     ] as const) {
-      const error = await client.models.retrieve(id).catch((e: unknown) => e);
+      const error = await openaiFailure(client.models.retrieve(id));
       expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-      expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe("model_not_found");
+      expect(error.code).toBe("model_not_found");
     }
     const ok = await openai.chat.completions.create({
       model: "m1",
@@ -347,19 +348,19 @@ describe("roles", () => {
       [anthropic("narrow"), "m2"],
       [user, "no-such-model"],
     ] as const) {
-      const error = await client.models.retrieve(id).catch((e: unknown) => e);
+      const error = await anthropicFailure(client.models.retrieve(id));
       expect(error).toBeInstanceOf(Anthropic.NotFoundError);
-      expect((error as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({
+      expect(error.error).toMatchObject({
         type: "error",
         error: { type: "not_found_error" },
       });
     }
-    const badLimit = await user.models.list({ limit: 5000 }).catch((e: unknown) => e);
+    const badLimit = await anthropicFailure(user.models.list({ limit: 5000 }));
     expect(badLimit).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((badLimit as InstanceType<typeof Anthropic.BadRequestError>).message).toContain("limit");
-    const badCursor = await user.models.list({ after_id: "gone" }).catch((e: unknown) => e);
+    expect(badLimit.message).toContain("limit");
+    const badCursor = await anthropicFailure(user.models.list({ after_id: "gone" }));
     expect(badCursor).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((badCursor as InstanceType<typeof Anthropic.BadRequestError>).message).toContain("after_id");
+    expect(badCursor.message).toContain("after_id");
   });
 
   test("a non-admin cannot create, widen, rotate or revoke keys through /admin/api/keys", async () => {

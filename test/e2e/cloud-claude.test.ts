@@ -5,6 +5,7 @@ import { wordsIn } from "../fake-cloud/count-wire.ts";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { CLAUDE_CODE_BETAS, cloudGateway } from "./harness/cloud-gateway.ts";
+import { anthropicFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -131,11 +132,15 @@ describe("Claude on Vertex AI (publisher: anthropic): the Messages API through r
     });
     expect(reply.choices[0]?.message.content).toBe("echo: from openai");
     cloud.failNext({ status: 429, type: "RESOURCE_EXHAUSTED", message: "Quota exceeded", retryAfter: "2" });
-    const error = await anthropic.messages
-      .create({ model: "claude-vertex", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
+    const error = await anthropicFailure(
+      anthropic.messages.create({
+        model: "claude-vertex",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
-    expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain("Quota exceeded");
+    expect(error.message).toContain("Quota exceeded");
   });
 });
 
@@ -178,10 +183,7 @@ describe("Claude streams on Bedrock and Vertex that end early, to Anthropic call
       const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
       expect(row).toMatchObject({ status: 502, errorClass: "upstream_error" });
       cloud.failNext({ status: 200, type: "", message: "", endAfter: "content_block_delta" });
-      const broken = await anthropic.messages
-        .stream({ model, ...ask() })
-        .finalMessage()
-        .catch((e: unknown) => e);
+      const broken = await anthropicFailure(anthropic.messages.stream({ model, ...ask() }).finalMessage());
       expect(broken).toBeInstanceOf(Anthropic.APIError);
     },
   );
@@ -214,7 +216,7 @@ describe("Claude streams on Bedrock and Vertex that fail after the answer began,
       // The SDK stops at the error event and hangs up: the same record.
       cloud.failNext({ ...overloaded, endAfter: "content_block_delta" });
       const stream = anthropic.messages.stream({ model, ...ask });
-      const broken = await stream.finalMessage().catch((e: unknown) => e);
+      const broken = await anthropicFailure(stream.finalMessage());
       expect(broken).toBeInstanceOf(Anthropic.APIError);
       const hungUp = await auditRow(gw, stream.request_id ?? "");
       expect([hungUp.status, hungUp.attempts?.map((a) => [a.outcome, a.status, a.errorClass])]).toEqual([
@@ -308,11 +310,15 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
 
   test("Bedrock's refusals in Anthropic's dialect: a ValidationException's 400, an exception frame mid-stream", async () => {
     cloud.failNext({ status: 400, type: "ValidationException", message: "messages.0: bad block" });
-    const refused = await anthropic.messages
-      .create({ model: "claude-on-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
+    const refused = await anthropicFailure(
+      anthropic.messages.create({
+        model: "claude-on-bedrock",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "x" }],
+      }),
+    );
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((refused as InstanceType<typeof Anthropic.APIError>).message).toContain("bad block");
+    expect(refused.message).toContain("bad block");
     cloud.failNext({
       status: 424,
       type: "modelStreamErrorException",
@@ -324,10 +330,10 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
       max_tokens: 100,
       messages: [{ role: "user", content: "a stream that breaks" }],
     });
-    const broken = await stream.finalMessage().catch((e: unknown) => e);
+    const broken = await anthropicFailure(stream.finalMessage());
     expect(broken).toBeInstanceOf(Error);
-    expect(String((broken as Error).message)).toContain("model crashed");
-    expect((broken as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+    expect(broken.message).toContain("model crashed");
+    expect(broken.error).toMatchObject({
       error: { type: "api_error" },
     });
   });

@@ -8,6 +8,7 @@ import { vectorOf, wordsOf } from "../fake-cloud/embedding-wire.ts";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { cloudGateway } from "./harness/cloud-gateway.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Each cloud's own APIs beside chat (harness/cloud-gateway.ts): embeddings (Bedrock Titan and
@@ -85,11 +86,11 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
       output_dimension: 256,
     });
     // A size v4 does not make: OpenAI's 400 naming dimensions, no call.
-    const error = await openai.embeddings
-      .create({ model: "cohere-v4-embed", input: TEXTS, dimensions: 768 })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(
+      openai.embeddings.create({ model: "cohere-v4-embed", input: TEXTS, dimensions: 768 }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("dimensions");
+    expect(error.param).toBe("dimensions");
     expect(callsTo(/\/invoke$/).length).toBe(before + 1);
   });
 
@@ -104,14 +105,10 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
       96, 96, 96, 96, 96, 20,
     ]);
     const many = Array.from({ length: 2049 }, (_, i) => `t${i}`);
-    const error = await openai.embeddings
-      .create({ model: "titan-embed", input: many })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(openai.embeddings.create({ model: "titan-embed", input: many }));
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
-    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain(
-      "'$.input' is invalid: 2049 inputs",
-    );
+    expect(error.param).toBe("input");
+    expect(error.message).toContain("'$.input' is invalid: 2049 inputs");
     expect(callsTo(/\/invoke$/).length).toBe(before + calls.length);
   });
 
@@ -173,21 +170,15 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
   });
 
   test("token ids are a 400 naming input; a Bedrock model of no embedding family is a 400", async () => {
-    const ids = await openai.embeddings
-      .create({ model: "titan-embed", input: [[1, 2, 3]] })
-      .catch((e: unknown) => e);
+    const ids = await openaiFailure(openai.embeddings.create({ model: "titan-embed", input: [[1, 2, 3]] }));
     expect(ids).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((ids as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
-    expect((ids as InstanceType<typeof OpenAI.APIError>).message).toContain(
-      "token ids cannot be sent to provider br",
-    );
+    expect(ids.param).toBe("input");
+    expect(ids.message).toContain("token ids cannot be sent to provider br");
     // What LangChain's Python OpenAIEmbeddings sends by default: the fix named.
-    expect((ids as InstanceType<typeof OpenAI.APIError>).message).toContain(
-      "check_embedding_ctx_length=False",
-    );
-    const nova = await openai.embeddings.create({ model: "nova", input: "x" }).catch((e: unknown) => e);
+    expect(ids.message).toContain("check_embedding_ctx_length=False");
+    const nova = await openaiFailure(openai.embeddings.create({ model: "nova", input: "x" }));
     expect(nova).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((nova as InstanceType<typeof OpenAI.APIError>).message).toContain(
+    expect(nova.message).toContain(
       "embeds only with Amazon Titan Text and Cohere Embed models, not amazon.nova-lite-v1:0",
     );
   });
@@ -210,17 +201,13 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
 
   test("an empty input list is a 400 that says so; refused before any call, as token ids are", async () => {
     const before = cloud.requests.length;
-    const error = await openai.embeddings
-      .create({ model: "gemini-embed", input: [] })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(openai.embeddings.create({ model: "gemini-embed", input: [] }));
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
-    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("input: an empty list");
-    const ids = await openai.embeddings
-      .create({ model: "gemini-embed", input: [[1, 2]] })
-      .catch((e: unknown) => e);
+    expect(error.param).toBe("input");
+    expect(error.message).toContain("input: an empty list");
+    const ids = await openaiFailure(openai.embeddings.create({ model: "gemini-embed", input: [[1, 2]] }));
     expect(ids).toBeInstanceOf(OpenAI.BadRequestError);
-    const row = await auditRow(gw, (ids as InstanceType<typeof OpenAI.APIError>).requestID ?? "");
+    const row = await auditRow(gw, ids.requestID ?? "");
     expect([row.status, row.route, row.attempts ?? []]).toEqual([400, null, []]);
     expect(cloud.requests.length).toBe(before);
   });
@@ -232,11 +219,9 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
       message: "Too many requests",
       retryAfter: "3",
     });
-    const error = await openai.embeddings
-      .create({ model: "titan-embed", input: "x" })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(openai.embeddings.create({ model: "titan-embed", input: "x" }));
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get("retry-after")).toBe("3");
+    expect(error.headers?.get("retry-after")).toBe("3");
   });
 
   test("a text too long for the model is the caller's 400 context_length_exceeded on input", async () => {
@@ -245,12 +230,10 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
       type: "ValidationException",
       message: "Input is too long for requested model.",
     });
-    const error = await openai.embeddings
-      .create({ model: "cohere-embed", input: "x" })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(openai.embeddings.create({ model: "cohere-embed", input: "x" }));
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
-    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
+    expect(error.code).toBe("context_length_exceeded");
+    expect(error.param).toBe("input");
   });
 });
 

@@ -5,6 +5,7 @@ import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { cloudGateway, MODELS, TOKEN_LIFETIME, VENDOR, WEATHER } from "./harness/cloud-gateway.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Every cloud provider type (azure, bedrock, gemini, vertex) through the compiled binary and both
@@ -229,9 +230,9 @@ describe("the Responses API on cloud routes (responses → chat → vendor)", ()
 test("legacy completions on a Gemini or Bedrock route are refused before any attempt, as on an Anthropic route", async () => {
   const before = cloud.requests.length;
   for (const model of ["gemini-flash", "nova", "claude-on-bedrock"]) {
-    const error = await openai.completions.create({ model, prompt: "x" }).catch((e: unknown) => e);
+    const error = await openaiFailure(openai.completions.create({ model, prompt: "x" }));
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    const { message, requestID } = error as InstanceType<typeof OpenAI.APIError>;
+    const { message, requestID } = error;
     expect(message).toContain("which cannot serve completions");
     // No route or attempt in the audit row; no attempt metric under the provider's name.
     const row = await auditRow(gw, requestID ?? "");

@@ -121,26 +121,25 @@ describe("PDFs, audio and images on cloud routes: what each vendor can take, sen
 
   test("a blank first user message, left out, that would open the conversation with the assistant's turn is the gateway's 400 naming it, before Bedrock is called", async () => {
     const before = callsTo(/converse$/).length;
-    const error = await openai.chat.completions
-      .create({
+    const error = await openaiFailure(
+      openai.chat.completions.create({
         model: "claude-bedrock",
         messages: [
           { role: "user", content: " " },
           { role: "assistant", content: "Hello! How can I help?" },
           { role: "user", content: "hi" },
         ],
-      })
-      .catch((e: unknown) => e);
+      }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    const refused = error as InstanceType<typeof OpenAI.BadRequestError>;
-    expect(refused.param).toBe("messages.0");
-    expect(refused.message).toContain("the first user message has no text but blank");
+    expect(error.param).toBe("messages.0");
+    expect(error.message).toContain("the first user message has no text but blank");
     expect(callsTo(/converse$/).length).toBe(before);
   });
 
   test("a Responses caller's refused part is its input[2].content[1], whatever instructions precede it", async () => {
-    const error = await openai.responses
-      .create({
+    const error = await openaiFailure(
+      openai.responses.create({
         model: "claude-bedrock",
         instructions: "be brief",
         input: [
@@ -154,11 +153,10 @@ describe("PDFs, audio and images on cloud routes: what each vendor can take, sen
             ],
           },
         ],
-      })
-      .catch((e: unknown) => e);
+      }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    const refused = error as InstanceType<typeof OpenAI.BadRequestError>;
-    expect([refused.param, refused.message]).toEqual([
+    expect([error.param, error.message]).toEqual([
       "input[2].content[1]",
       "400 input[2].content[1]: an image by URL, which Bedrock's Converse does not fetch: send it as a base64 data: URL (png, jpeg, gif, webp), or call a model whose upstream fetches URLs",
     ]);

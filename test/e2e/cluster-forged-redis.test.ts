@@ -18,6 +18,7 @@ import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
+import { callUntil } from "./harness/wait-for-ok.ts";
 
 const fx = gatewayFixture({ gateway: false, fake: null });
 let node: GatewayProcess;
@@ -115,11 +116,9 @@ test("a relayed message forged on the events channel is not shown in a live stre
     stream.events.some((e) => e.type === "request.finished" && e.record.requestId.startsWith(prefix));
   // Each forged message goes on the channel before n2's call does: once n1's reader has n2's
   // relayed request, it would have had the forged one before it (one channel, in order).
-  let turn = 0;
-  await waitFor(
+  await callUntil(
     "n2's requests in n1's live stream",
-    async () => {
-      turn++;
+    async (turn) => {
       const forged = {
         cluster,
         node: "n2",
@@ -128,11 +127,9 @@ test("a relayed message forged on the events channel is not shown in a live stre
         ],
       };
       await redis.publish("mgw:events", JSON.stringify(forged));
-      expect(
-        (await chatAt(n2.url, n2.adminKey ?? node.adminKey ?? "", { id: `genuine-${turn}` })).status,
-      ).toBe(200);
-      return shown("genuine-");
+      return chatAt(n2.url, n2.adminKey ?? node.adminKey ?? "", { id: `genuine-${turn}` });
     },
+    () => shown("genuine-"),
     20_000,
     100,
   );
@@ -171,33 +168,31 @@ test("a genuine relayed message published again is not shown twice in a live str
   const listener = new RedisClient(redisUrl);
   fx.defer(() => listener.close());
   await listener.subscribe("mgw:events", (message) => void captured.push(message));
-  let turn = 0;
   const sent: string[] = [];
+  const callN2 = (id: string) => {
+    sent.push(id);
+    return chatAt(n2.url, n2.adminKey ?? node.adminKey ?? "", { id });
+  };
+  const shownSoFar = () => sent.find((id) => finished(id) > 0);
   // Each call's events reach n1 a relay flush after its answer: any one sent so far will do.
-  const echoed = await waitFor(
+  await callUntil(
     "one of n2's requests relayed to n1's live stream",
-    async () => {
-      const id = `echoed-${++turn}`;
-      sent.push(id);
-      expect((await chatAt(n2.url, n2.adminKey ?? node.adminKey ?? "", { id })).status).toBe(200);
-      return sent.find((shown) => finished(shown) > 0);
-    },
+    (turn) => callN2(`echoed-${turn}`),
+    () => shownSoFar() !== undefined,
     20_000,
     100,
   );
+  // Never "": the wait ended on one shown, and a stream's events are kept.
+  const echoed = shownSoFar() ?? "";
   const message = await waitFor("the message that relayed it", () =>
     captured.find((m) => m.includes(`"requestId":"${echoed}"`) && m.includes("request.finished")),
   );
   await redis.publish("mgw:events", message);
   // One channel, in order: once n1's reader has a later request of n2's, it had the replay before it.
-  await waitFor(
+  await callUntil(
     "a later request of n2's in n1's live stream",
-    async () => {
-      const id = `later-${++turn}`;
-      sent.push(id);
-      expect((await chatAt(n2.url, n2.adminKey ?? node.adminKey ?? "", { id })).status).toBe(200);
-      return sent.some((shown) => shown.startsWith("later-") && finished(shown) > 0);
-    },
+    (turn) => callN2(`later-${turn}`),
+    () => sent.some((id) => id.startsWith("later-") && finished(id) > 0),
     20_000,
     100,
   );

@@ -16,7 +16,7 @@ import { chatAt } from "./harness/node-load.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { waitFor } from "./harness/wait-for.ts";
+import { callUntil } from "./harness/wait-for-ok.ts";
 
 const fx = gatewayFixture({ gateway: false, fake: null });
 let watched: GatewayProcess;
@@ -45,20 +45,17 @@ test("a stream opened on one node shows another node's requests without waiting 
   fx.deferTest(() => stream.close());
   await stream.ready;
   const key = watched.adminKey ?? other.adminKey ?? "";
-  let turn = 0;
-  const shown = await waitFor(
+  const relayed = () =>
+    stream.events.find((e) => e.type === "request.finished" && e.record.requestId.startsWith("relayed-"));
+  await callUntil(
     "one of the other node's requests in the watched node's stream",
-    async () => {
-      const id = `relayed-${++turn}`;
-      expect((await chatAt(other.url, key, { id })).status).toBe(200);
-      return stream.events.find(
-        (e) => e.type === "request.finished" && e.record.requestId.startsWith("relayed-"),
-      );
-    },
+    (turn) => chatAt(other.url, key, { id: `relayed-${turn}` }),
+    () => relayed() !== undefined,
     30_000,
     200,
   );
-  expect(shown.type === "request.finished" ? shown.record.node : undefined).toBe("other");
+  const shown = relayed();
+  expect(shown?.type === "request.finished" ? shown.record.node : undefined).toBe("other");
 });
 
 test("a request another node finished just before the connect is in the log once the stream is open, its row written by that node first: the first reader's and a second's", async () => {

@@ -31,6 +31,7 @@ import {
 } from "./harness/spawn-worker.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
+import { callUntil } from "./harness/wait-for-ok.ts";
 
 let postgres: PostgresServer;
 let redis: RedisServer;
@@ -223,21 +224,19 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(0);
-    // Once the grace is over, every node refuses it within a second.
-    await Promise.all(
+    // Once the grace is over, every node refuses it within a second: each node's refusal time,
+    // asserted once after the wait.
+    const refusedAt = await Promise.all(
       [A, B, C].map((i) =>
         waitFor(
           `node ${i} to refuse the old key after its grace`,
-          async () => {
-            const response = await chat(i, old);
-            if (response.status === 401) expect(Date.now()).toBeGreaterThanOrEqual(graceEnds);
-            return response.status === 401;
-          },
+          async () => (await chat(i, old)).status === 401 && Date.now(),
           Math.max(0, graceEnds - Date.now()) + 1000,
           10,
         ),
       ),
     );
+    for (const at of refusedAt) expect(at).toBeGreaterThanOrEqual(graceEnds);
   }, 30_000);
 
   test("a Responses chain started on one node continues on another, and reads back on a third", async () => {
@@ -296,21 +295,20 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     try {
       // The other nodes start relaying once they see node A watching (two heartbeats at most):
       // requests sent before then are not shown, so send until one from each shows.
-      let turn = 0;
       const seen = (id: string) =>
         tail.lines().filter((line) => line.type === "request.finished" && requestIdOf(line) === id);
-      await waitFor(
+      // A call to B then one to C each poll: the first not answered 200 is the poll's status.
+      const lastTurn = await callUntil(
         "requests on nodes B and C in node A's tail",
-        async () => {
-          turn++;
-          for (const i of [B, C])
-            expect((await chat(i, adminKey, { id: `tail-${i}-${turn}` })).status).toBe(200);
-          return [B, C].every((i) => tail.lines().some((l) => requestIdOf(l).startsWith(`tail-${i}-`)));
+        async (turn) => {
+          const toB = await chat(B, adminKey, { id: `tail-${B}-${turn}` });
+          return toB.status === 200 ? chat(C, adminKey, { id: `tail-${C}-${turn}` }) : toB;
         },
+        () => [B, C].every((i) => tail.lines().some((l) => requestIdOf(l).startsWith(`tail-${i}-`))),
         10_000,
       );
       const relayed = await waitFor("a whole relayed request from node C", () => {
-        const id = `tail-${C}-${turn}`;
+        const id = `tail-${C}-${lastTurn}`;
         const finished = seen(id);
         return finished.length > 0 ? { id, finished } : undefined;
       });
@@ -512,15 +510,15 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       });
       try {
         await probe.send("SET", ["mgw:cluster", claim]);
-        for (const i of [A, B, C])
-          await waitFor(`node ${i} to say its Redis is another cluster's`, async () => {
+        for (const i of [A, B, C]) {
+          const foreign = await waitFor(`node ${i} to say its Redis is another cluster's`, async () => {
             const ready = await fetch(`${node(i).url}/readyz`);
             const body = (await ready.json()) as { cluster: { redis: string; limits: string } };
-            if (body.cluster.redis !== "foreign") return false;
-            expect(ready.status).toBe(200);
-            expect(body.cluster.limits).toStartWith("local");
-            return true;
+            return body.cluster.redis === "foreign" && { status: ready.status, limits: body.cluster.limits };
           });
+          expect(foreign.status).toBe(200);
+          expect(foreign.limits).toStartWith("local");
+        }
         const scraped = await (
           await fetch(`${node(A).url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })
         ).text();
@@ -560,15 +558,12 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       try {
         await Promise.all([theirs.ready, ours.ready]);
         // Node A watches: B relays its requests on the channel, which the other cluster hears too.
-        let turn = 0;
         const relayed = (stream: typeof ours, prefix: string) =>
           stream.events.some((e) => e.type === "request.finished" && e.record.requestId.startsWith(prefix));
-        await waitFor(
+        await callUntil(
           "node B's requests in node A's live stream",
-          async () => {
-            expect((await chat(B, adminKey, { id: `isolated-${++turn}` })).status).toBe(200);
-            return relayed(ours, "isolated-");
-          },
+          (turn) => chat(B, adminKey, { id: `isolated-${turn}` }),
+          () => relayed(ours, "isolated-"),
           10_000,
         );
         // The other cluster's own request, sent after: once its reader has it, a relayed one would be there.

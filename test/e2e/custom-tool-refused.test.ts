@@ -2,6 +2,7 @@ import { expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 
 // Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
 setDefaultTimeout(60_000);
@@ -43,11 +44,16 @@ async function refusal(
     body: JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: said } }),
   });
   const openai = new OpenAI({ apiKey: fx.adminKey, baseURL: fx.url("/v1"), maxRetries: 0 });
-  const error = await openai.chat.completions
-    .create({ model: "c1", messages: [{ role: "user", content: "hi" }], tools: [WEATHER, RUN_SQL], ...extra })
-    .catch((e: unknown) => e);
+  const error = await openaiFailure(
+    openai.chat.completions.create({
+      model: "c1",
+      messages: [{ role: "user", content: "hi" }],
+      tools: [WEATHER, RUN_SQL],
+      ...extra,
+    }),
+  );
   expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-  const { param, message } = (error as InstanceType<typeof OpenAI.BadRequestError>).error as {
+  const { param, message } = error.error as {
     param?: unknown;
     message?: unknown;
   };

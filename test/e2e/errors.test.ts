@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { drained, openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Every failure a client can meet, through the compiled binary: OpenAI's error shape, the right
@@ -107,7 +108,7 @@ describe("the request itself is wrong", () => {
   test("unknown model → 404, also through the SDK", async () => {
     const error = await expectError(await post("/v1/chat/completions", chat("nope", "x")), 404);
     expect(error.code).toBe("model_not_found");
-    const thrown = await client.embeddings.create({ model: "nope", input: "x" }).catch((e: unknown) => e);
+    const thrown = await openaiFailure(client.embeddings.create({ model: "nope", input: "x" }));
     expect(thrown).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
@@ -226,15 +227,15 @@ describe("the upstream fails", () => {
     );
     expect(error.type).toBe("server_error");
     expect(seenFor("flaky", before)).toHaveLength(2);
-    const thrown = await client.chat.completions
-      .create({
+    const thrown = await openaiFailure(
+      client.chat.completions.create({
         model: "flaky",
         messages: [{ role: "user", content: "[[fake:status=503]] hi" }],
         stream: true,
-      })
-      .catch((e: unknown) => e);
+      }),
+    );
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
-    expect((thrown as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect(thrown.status).toBe(503);
   });
 
   test("upstream 4xx is relayed with its status and not retried", async () => {
@@ -281,9 +282,11 @@ describe("the upstream fails", () => {
       stream: true,
     });
     const received: string[] = [];
-    const thrown = await (async () => {
-      for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? "");
-    })().catch((e: unknown) => e);
+    const thrown = await openaiFailure(
+      (async () => {
+        for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? "");
+      })(),
+    );
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
     expect(received.length).toBe(2);
     const [seen] = seenFor("long-lines", before);
@@ -296,13 +299,10 @@ describe("the upstream fails", () => {
       messages: [{ role: "user", content: "[[fake:stream-error=2]] one two three" }],
       stream: true,
     });
-    const thrown = await (async () => {
-      for await (const _ of stream) {
-        // the first chunks arrive, then the error
-      }
-    })().catch((e: unknown) => e);
+    // The first chunks arrive, then the error.
+    const thrown = await openaiFailure(drained(stream));
     expect(thrown).toBeInstanceOf(OpenAI.APIError);
-    expect(String((thrown as Error).message)).toContain("overloaded mid-stream");
+    expect(thrown.message).toContain("overloaded mid-stream");
   });
 
   test("the raw stream carries an OpenAI error chunk without internals", async () => {

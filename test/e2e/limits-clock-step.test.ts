@@ -6,9 +6,9 @@
  * minute. The gateway runs under libfaketime (skewed-clock.ts).
  */
 import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import OpenAI from "openai";
 import { createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { sdkChatAnswer } from "./harness/sdk-chat-answer.ts";
 import { type SteppableClock, steppableClock } from "./harness/skewed-clock.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -52,15 +52,9 @@ async function stepTo(seconds: number): Promise<void> {
 
 /** One call through the official SDK (no retries): its status and Retry-After (seconds; null when none). */
 async function call(key: string): Promise<{ status: number; retryAfter: number | null }> {
-  const openai = new OpenAI({ apiKey: key, baseURL: fx.url("/v1"), maxRetries: 0 });
-  try {
-    await openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] });
-    return { status: 200, retryAfter: null };
-  } catch (error) {
-    if (!(error instanceof OpenAI.APIError)) throw error;
-    const retryAfter = error.headers?.get("retry-after");
-    return { status: error.status ?? 0, retryAfter: retryAfter == null ? null : Number(retryAfter) };
-  }
+  const { status, headers } = await sdkChatAnswer(fx.url("/v1"), key, "m1");
+  const retryAfter = headers.get("retry-after");
+  return { status, retryAfter: retryAfter === null ? null : Number(retryAfter) };
 }
 
 test("a step forward of 10 minutes empties no key's window: an rpm of 2 spent before it still refuses the third call", async () => {

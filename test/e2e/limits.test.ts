@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -136,9 +137,9 @@ describe("requests per minute", () => {
     const key = await createKey("rpm1-sdk", { rpm: 1 });
     const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
     await openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] });
-    const failure = await openai.chat.completions
-      .create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const failure = await openaiFailure(
+      openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] }),
+    );
     expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import type OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { CHAT_BODY, OPENAI_KEY, passThroughFixture, SSE } from "./harness/pass-through-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 
 // Same dialect in and out: the request goes upstream as the client sent it (only `model`
 // spliced), with the dialect's headers and the query string; the answer comes back byte for
@@ -87,12 +87,12 @@ describe("the Responses API to an upstream that serves it", () => {
     // Tenants share the gateway's upstream account: an id the gateway did not give this caller's
     // tenant never reaches the upstream, even on a native route.
     const calls = pt.responsesUp.requests.length;
-    const missing = await openai()
-      .responses.create({ model: "resp", input: "x", previous_response_id: "resp_zz" })
-      .catch((e: unknown) => e);
-    expect((missing as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400);
-    expect((missing as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("previous_response_not_found");
-    expect((missing as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("previous_response_id");
+    const missing = await openaiFailure(
+      openai().responses.create({ model: "resp", input: "x", previous_response_id: "resp_zz" }),
+    );
+    expect(missing.status).toBe(400);
+    expect(missing.code).toBe("previous_response_not_found");
+    expect(missing.param).toBe("previous_response_id");
     expect(pt.responsesUp.requests.length).toBe(calls);
   });
 

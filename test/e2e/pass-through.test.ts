@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { auditRow } from "./harness/admin-api.ts";
 import { CHAT_BODY, OPENAI_KEY, passThroughFixture, SSE } from "./harness/pass-through-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 
 // Same dialect in and out: the request goes upstream as the client sent it (only `model`
 // spliced), with the dialect's headers and the query string; the answer comes back byte for
@@ -129,12 +130,12 @@ describe("OpenAI dialect to an OpenAI upstream", () => {
     const context =
       '{"error":{"message":"This model\'s maximum context length is 8 tokens","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}';
     pt.openaiUp.queue({ status: 400, headers: { "content-type": "application/json" }, body: context });
-    const error = await openai()
-      .chat.completions.create({ model: "chat", messages: [{ role: "user", content: "hi" }] })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(
+      openai().chat.completions.create({ model: "chat", messages: [{ role: "user", content: "hi" }] }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("context_length_exceeded");
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("messages");
+    expect(error.code).toBe("context_length_exceeded");
+    expect(error.param).toBe("messages");
   });
 
   test("client routing fields never leave the gateway, even on the byte path", async () => {

@@ -6,6 +6,7 @@ import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canne
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
+import { anthropicFailure, openaiFailure } from "./harness/sdk-failure.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Prices from the catalogue (@pydantic/genai-prices, pinned), unpriced models refused where a
@@ -325,11 +326,11 @@ describe("usage vendors bill at rates of their own", () => {
 describe("unpriced models and budgets", () => {
   test("a key with a budget is refused an unpriced model (403, OpenAI dialect), and may use priced ones", async () => {
     const { key } = await createKey(fx.gw, { name: "budgeted", budget_usd: 5 });
-    const error = await client(key)
-      .chat.completions.create({ model: "in-house", messages: [{ role: "user", content: "x" }] })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(
+      client(key).chat.completions.create({ model: "in-house", messages: [{ role: "user", content: "x" }] }),
+    );
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
-    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("model in-house has no price");
+    expect(error.message).toContain("model in-house has no price");
     const ok = await client(key).chat.completions.create({
       model: "gpt-4o-mini",
       messages: [{ role: "user", content: "x" }],
@@ -365,13 +366,9 @@ describe("the model list under a budget", () => {
       expect(listed).toContain("house");
       expect(listed).not.toContain("in-house");
       expect((await anthropic(key).models.list()).data.map((m) => m.id)).not.toContain("in-house");
-      const retrieved = await client(key)
-        .models.retrieve("in-house")
-        .catch((e: unknown) => e);
+      const retrieved = await openaiFailure(client(key).models.retrieve("in-house"));
       expect(retrieved).toBeInstanceOf(OpenAI.NotFoundError);
-      const info = await anthropic(key)
-        .models.retrieve("in-house")
-        .catch((e: unknown) => e);
+      const info = await anthropicFailure(anthropic(key).models.retrieve("in-house"));
       expect(info).toBeInstanceOf(Anthropic.NotFoundError);
       expect((await client(key).models.retrieve("in-house-free")).id).toBe("in-house-free");
     }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { withDb } from "./harness/audit-kit.ts";
 import { outputText, responsesFixture } from "./harness/responses-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 
 // Stored responses and `previous_response_id` chains on translated routes: read back, listed
 // (input_items), continued, deleted; each turn stored once.
@@ -285,11 +286,11 @@ describe("stored responses and previous_response_id", () => {
     // Its chain has a gap: refused as OpenAI words an id it does not hold, so a client (Codex)
     // sends the whole conversation again; nothing goes upstream.
     const before = fx.fake.requests.length;
-    const error = await api.acme.responses
-      .create({ model: "m1", input: "third", previous_response_id: second.id })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(
+      api.acme.responses.create({ model: "m1", input: "third", previous_response_id: second.id }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+    expect(error.error).toMatchObject({
       code: "previous_response_not_found",
       param: "previous_response_id",
       message: `Previous response with id '${second.id}' not found: the response it continues, '${first.id}', was deleted or has expired.`,
@@ -320,7 +321,7 @@ describe("stored responses and previous_response_id", () => {
   test("store: false answers but keeps nothing", async () => {
     const response = await api.acme.responses.create({ model: "m1", input: "forget me", store: false });
     expect((response as unknown as { store: boolean }).store).toBe(false);
-    const error = await api.acme.responses.retrieve(response.id).catch((e: unknown) => e);
+    const error = await openaiFailure(api.acme.responses.retrieve(response.id));
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   });
 });

@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { outputText, responsesFixture } from "./harness/responses-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // The Responses API through the compiled gateway, served by translation to chat completions
@@ -134,11 +135,14 @@ describe("bad input, in the Responses API's own terms", () => {
       });
       expect(fx.fake.requests.length).toBe(before);
     }
-    const error = await api.acme.responses
-      .create({ model: "m1", input: [{ type: "function_call_output", call_id: "c" } as never] })
-      .catch((e: unknown) => e);
+    const error = await openaiFailure(
+      api.acme.responses.create({
+        model: "m1",
+        input: [{ type: "function_call_output", call_id: "c" } as never],
+      }),
+    );
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("input[0].output");
+    expect(error.param).toBe("input[0].output");
   });
 });
 
@@ -185,11 +189,11 @@ describe("background", () => {
   test("background: true is a 400 naming it on every route, nothing sent: a translated route cannot run it either", async () => {
     for (const model of ["m1", "c1"]) {
       const before = fx.fake.requests.length;
-      const error = await api.acme.responses
-        .create({ model, input: "later", background: true })
-        .catch((e: unknown) => e);
+      const error = await openaiFailure(
+        api.acme.responses.create({ model, input: "later", background: true }),
+      );
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("background");
+      expect(error.param).toBe("background");
       expect(fx.fake.requests.length).toBe(before);
     }
     const created = await api.acme.responses.create({ model: "m1", input: "now", background: false });
@@ -218,13 +222,13 @@ describe("the same rules as chat completions", () => {
   test("limits: a key's rpm covers /v1/responses", async () => {
     const limited = client((await createKey(fx.gw, { name: "resp-rpm", tenant: "acme", rpm: 1 })).key);
     await limited.responses.create({ model: "m1", input: "one" });
-    const error = await limited.responses.create({ model: "m1", input: "two" }).catch((e: unknown) => e);
+    const error = await openaiFailure(limited.responses.create({ model: "m1", input: "two" }));
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
   });
 
   test("a model outside the key's list is the 404 of a missing one", async () => {
     const narrow = client((await createKey(fx.gw, { name: "resp-narrow", models: ["other-*"] })).key);
-    const error = await narrow.responses.create({ model: "m1", input: "x" }).catch((e: unknown) => e);
+    const error = await openaiFailure(narrow.responses.create({ model: "m1", input: "x" }));
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
@@ -261,11 +265,8 @@ describe("the same rules as chat completions", () => {
     });
     expect(created.outputTokens).toBeGreaterThan(0);
 
-    const read = await api.globex.responses
-      .retrieve(data.id)
-      .withResponse()
-      .catch((e: unknown) => e);
-    const readId = (read as InstanceType<typeof OpenAI.APIError>).headers?.get("x-request-id") ?? "";
+    const read = await openaiFailure(api.globex.responses.retrieve(data.id).withResponse());
+    const readId = read.headers?.get("x-request-id") ?? "";
     const row = await auditRow(fx.gw, readId);
     expect(row).toMatchObject({
       frontDoor: "stored_responses",

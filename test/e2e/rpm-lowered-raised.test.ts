@@ -4,10 +4,10 @@
  * shared counters in Redis count them so too: cluster/admit-script.ts). SECURITY.md, per-key rpm.
  */
 import { expect, setDefaultTimeout, test } from "bun:test";
-import OpenAI from "openai";
 import { createKey } from "./harness/admin-api.ts";
 import { bearer } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { sdkChatAnswer } from "./harness/sdk-chat-answer.ts";
 
 setDefaultTimeout(60_000);
 
@@ -26,19 +26,8 @@ async function setRpm(id: string, rpm: number): Promise<void> {
 
 /** One call through the official SDK (no retries): its status and remaining requests. */
 async function call(key: string): Promise<{ status: number; remaining: string | null }> {
-  const openai = new OpenAI({ apiKey: key, baseURL: fx.url("/v1"), maxRetries: 0 });
-  try {
-    const { response } = await openai.chat.completions
-      .create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
-      .withResponse();
-    return { status: 200, remaining: response.headers.get("x-ratelimit-remaining-requests") };
-  } catch (error) {
-    if (!(error instanceof OpenAI.APIError)) throw error;
-    return {
-      status: error.status ?? 0,
-      remaining: error.headers?.get("x-ratelimit-remaining-requests") ?? null,
-    };
-  }
+  const { status, headers } = await sdkChatAnswer(fx.url("/v1"), key, "m1");
+  return { status, remaining: headers.get("x-ratelimit-remaining-requests") };
 }
 
 test("an rpm of 4 spent, lowered to 1 (a refusal meanwhile) and raised to 4 again within the minute, still refuses: its 4 requests are counted", async () => {

@@ -6,6 +6,7 @@ import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer } from "./harness/fake-config.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { TEAM_B_ACCOUNT, tenantsGateway } from "./harness/tenants-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -109,9 +110,9 @@ describe("a tenant-scoped model does not exist for anyone else", () => {
     expect((await b.models.list()).data.map((m) => m.id)).toContain("secret-b");
     for (const token of [await key("a-outsider", "team-a"), gw.adminKey ?? ""]) {
       const other = new OpenAI({ apiKey: token, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-      const failure = await other.chat.completions
-        .create({ model: "secret-b", messages: [{ role: "user", content: "hi" }] })
-        .catch((e: unknown) => e);
+      const failure = await openaiFailure(
+        other.chat.completions.create({ model: "secret-b", messages: [{ role: "user", content: "hi" }] }),
+      );
       expect(failure).toBeInstanceOf(OpenAI.NotFoundError);
       expect((await other.models.list()).data.map((m) => m.id)).not.toContain("secret-b");
     }

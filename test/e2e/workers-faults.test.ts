@@ -580,15 +580,21 @@ describe("workers: faults", () => {
         // A burst while down is in rotation: each call sent to it goes on to a or b at once, with
         // retries: 0, and none is counted against the model's breaker.
         expect(await Promise.all(Array.from({ length: 8 }, ask))).toEqual(Array(8).fill("200 "));
-        const ejectedUntil = await waitFor(
+        // An answer other than a 200 ends the wait: each poll's, asserted once after it.
+        const taken = await waitFor(
           "down to be taken out of rotation",
           async () => {
-            expect(await ask()).toBe("200 ");
-            return (await listWorkers(gw.url, adminKey)).find((w) => w.name === "down")?.ejectedUntil;
+            const answer = await ask();
+            if (answer !== "200 ") return { answer, ejectedUntil: undefined };
+            const ejectedUntil = (await listWorkers(gw.url, adminKey)).find(
+              (w) => w.name === "down",
+            )?.ejectedUntil;
+            return ejectedUntil !== undefined && { answer, ejectedUntil };
           },
           30_000,
         );
-        expect(ejectedUntil).toBeGreaterThan(Date.now());
+        expect(taken.answer).toBe("200 ");
+        expect(taken.ejectedUntil).toBeGreaterThan(Date.now());
         // Out of rotation, down's 8 are no room for new calls: a's and b's alone; it is still
         // connected, counted apart from the two taking calls.
         const samples = await scrapeMetrics();

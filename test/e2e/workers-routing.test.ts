@@ -3,6 +3,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { createKey as mintKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   auditRow,
@@ -204,9 +205,9 @@ describe("workers: routing through the tunnel", () => {
       expect(listed.find((w) => w.name === "narrow")?.models).toEqual(["fake-model"]);
       const models = (await openai().models.list()).data.map((m) => m.id);
       expect(models).not.toContain("secret-model");
-      const refused = await openai()
-        .chat.completions.create({ model: "secret-model", messages: say("x") })
-        .catch((e: unknown) => e);
+      const refused = await openaiFailure(
+        openai().chat.completions.create({ model: "secret-model", messages: say("x") }),
+      );
       expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
       // The worker logs the refusal when `registered` arrives; its stderr may lag the listing.
       await waitFor("the refusal in the worker's log", () =>
@@ -314,9 +315,9 @@ describe("workers: routing through the tunnel", () => {
       expect((await userA.models.list()).data.map((m) => m.id)).toContain("a-secret");
       for (const other of [userB, openai()]) {
         expect((await other.models.list()).data.map((m) => m.id)).not.toContain("a-secret");
-        const refused = await other.chat.completions
-          .create({ model: "a-secret", messages: say("x") })
-          .catch((e: unknown) => e);
+        const refused = await openaiFailure(
+          other.chat.completions.create({ model: "a-secret", messages: say("x") }),
+        );
         expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
       }
     } finally {

@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { SQL } from "bun";
-import { freePort, killOnExit } from "./free-port.ts";
+import { freePort } from "./free-port.ts";
+import { endAfterRun } from "./left-behind.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -106,7 +107,7 @@ function crash(postmaster: number): number[] {
  * True while one of `pids` still runs. Zombies do not count: orphaned backends are reparented
  * to PID 1, which in a container may never reap them, and they hold no shared memory.
  */
-function anyAlive(pids: readonly number[]): boolean {
+export function anyAlive(pids: readonly number[]): boolean {
   const wanted = new Set(pids);
   return processes().some((p) => wanted.has(p.pid) && p.state !== "Z");
 }
@@ -134,7 +135,7 @@ function templateCluster(): string {
     { stdout: "pipe", stderr: "pipe" },
   );
   if (init.exitCode !== 0) throw new Error(`initdb failed (${init.exitCode}): ${init.stderr.toString()}`);
-  killOnExit({ kill: () => rmSync(dir, { recursive: true, force: true }) });
+  endAfterRun({ kill: () => rmSync(dir, { recursive: true, force: true }) });
   template = data;
   return data;
 }
@@ -213,7 +214,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       stderr: "pipe",
     });
     proc = child;
-    forget = killOnExit({ kill: () => crash(child.pid) });
+    forget = endAfterRun({ kill: () => crash(child.pid) });
     const log = new ProcessOutput(child.stderr);
     await waitFor(
       "PostgreSQL to accept connections",

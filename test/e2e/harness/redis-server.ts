@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { RedisClient } from "bun";
-import { freePort, killOnExit } from "./free-port.ts";
+import { freePort } from "./free-port.ts";
+import { endAfterRun } from "./left-behind.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -53,7 +54,7 @@ export async function startRedis(): Promise<RedisServer> {
       { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
     );
     proc = child;
-    forget = killOnExit(child);
+    forget = endAfterRun(child);
     const out = new ProcessOutput(child.stdout);
     await waitFor(
       "redis-server to answer PING",

@@ -17,6 +17,7 @@ export async function waitForOk<T>(
   read: () => Promise<OkAnswer<T>>,
   holds: (body: T) => boolean,
   timeoutMs?: number,
+  everyMs?: number,
 ): Promise<T> {
   const last = await waitFor(
     what,
@@ -25,7 +26,31 @@ export async function waitForOk<T>(
       return (answer.body === undefined || holds(answer.body)) && answer;
     },
     timeoutMs,
+    everyMs,
   );
   expect(last.status).toBe(200);
   return last.body as T;
+}
+
+/**
+ * Makes a call each poll (`call(turn)`, turn 1, 2, …) until `shown()` holds: what such calls are
+ * sent for, as a relayed request reaching another node's live stream once that node relays. Each
+ * call must answer 200, asserted once after the wait (a call answered otherwise ends it), so the
+ * expect() count does not depend on how many calls it took. Returns the last call's turn.
+ */
+export function callUntil(
+  what: string,
+  call: (turn: number) => Promise<{ status: number }>,
+  shown: () => boolean,
+  timeoutMs?: number,
+  everyMs?: number,
+): Promise<number> {
+  let turn = 0;
+  return waitForOk(
+    what,
+    async () => ({ status: (await call(++turn)).status, body: turn }),
+    shown,
+    timeoutMs,
+    everyMs,
+  );
 }

@@ -1,0 +1,60 @@
+import { expect, test } from "bun:test";
+import { chmodSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { childEnv } from "../../src/testing/off-cloud-env.ts";
+import { anyAlive } from "./harness/postgres-server.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+
+// What the harness starts and a file does not stop (a server, initdb's template cluster, which
+// every startPostgres copies) is ended when the `bun test` run ends, or every run leaves a
+// template of ~40 MB in /tmp and a file that failed before its stop leaves its servers running.
+// The run here is the suite's own (`bun test` in the repository, its bunfig.toml preload), in a
+// process of its own whose temp dir (TMPDIR) is this test's.
+test("a run's servers no file stopped, and initdb's template, are gone when the run ends", async () => {
+  const temp = tempDir("mindgw-left-behind-");
+  // As root the servers run as the `postgres` user (postgres-server.ts), which makes its folders here.
+  chmodSync(temp.path, 0o755);
+  let pids: number[] = [];
+  try {
+    const run = Bun.spawn(
+      [process.execPath, "test", "--timeout", "90000", "./test/e2e/harness/unstopped-servers.run.ts"],
+      {
+        cwd: ROOT,
+        env: childEnv({ TMPDIR: temp.path }),
+        stdout: "pipe",
+        stderr: "pipe",
+        // Bounded, and killed past it: never a process left behind.
+        timeout: 100_000,
+      },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(run.stdout).text(),
+      new Response(run.stderr).text(),
+      run.exited,
+    ]);
+    // bun test reports on stderr: shown when it failed.
+    expect({ code, report: code === 0 ? "" : `${out}${err}` }).toEqual({ code: 0, report: "" });
+    pids = (JSON.parse(out.slice(out.indexOf("{"), out.indexOf("}") + 1)) as { pids: number[] }).pids;
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    // A SIGKILL sent as the run ended takes effect a moment after: waited for, then asserted once.
+    const running = await waitFor(
+      "the servers to end",
+      () => (anyAlive(pids) ? false : "none"),
+      10_000,
+    ).catch(() => "some");
+    expect({
+      running,
+      templates: readdirSync(temp.path).filter((name) => name.startsWith("mindgw-pg-template-")),
+    }).toEqual({ running: "none", templates: [] });
+  } finally {
+    // Red, the run left them: this test leaves nothing.
+    for (const pid of pids)
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    temp.cleanup();
+  }
+}, 120_000);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   adminKeyRefused,
   adminKeyRejected,
+  cannotReachGateway,
   noAdminApiAt,
   notAGatewayAnswer,
   notAGatewayAt,
@@ -82,7 +83,7 @@ async function boundedResponse(
   } catch (error) {
     // Why, as `mindgw tail` says it: a refused port, a TLS failure and a typo'd host differ.
     const why = signal.aborted ? NO_ANSWER : networkErrorWords(error);
-    throw new GatewayCallError(`cannot reach the gateway at ${urlLabel(gateway)}: ${why}`, EXIT.failure);
+    throw new GatewayCallError(cannotReachGateway(urlLabel(gateway), why), EXIT.failure);
   }
   // Counted from the headers on: a gateway slow to them (20 s) that then sends its body within
   // the bound of them was cut at 30 s from the request.

@@ -1,6 +1,15 @@
 import { mediaTypeWords } from "./media-type.ts";
 
 /**
+ * What a call to a gateway's admin API (`--gateway`: the CLI's commands, `mindgw tail`) says of a
+ * gateway it never got an answer from, in one wording for all of them: `label` is the gateway's
+ * `urlLabel`, `why` the network's words (network-error-words.ts) or the silence's (`NO_ANSWER`).
+ * The tail, which tries a few times first, says how many after it. The caller ends with exit code 1.
+ */
+export const cannotReachGateway = (label: string, why: string): string =>
+  `cannot reach the gateway at ${label}: ${why}`;
+
+/**
  * What a call to a gateway's admin API (`--gateway`: the CLI's commands, `mindgw tail`) says of an
  * admin key the gateway does not take (401), in one wording for all of them. The gateway says no
  * more of a key it does not take (unknown, revoked or expired read alike, so a guesser learns

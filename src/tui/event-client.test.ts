@@ -134,7 +134,7 @@ describe("runEventClient", () => {
     expect(await client.done).toEqual({
       kind: "fatal",
       exitCode: 1,
-      message: `cannot reach ${gateway.url}: ${why} (2 attempts)`,
+      message: `cannot reach the gateway at ${gateway.url}: ${why} (2 attempts)`,
     });
     expect(client.statuses).toContainEqual(expect.objectContaining({ state: "reconnecting", reason: why }));
   });
@@ -162,7 +162,7 @@ describe("runEventClient", () => {
     const client = follow(url, "k", { maxInitialAttempts: 3 });
     const outcome = await client.done;
     expect(outcome.kind === "fatal" && outcome.exitCode).toBe(1);
-    expect(outcome.kind === "fatal" && outcome.message).toContain(`cannot reach ${url}`);
+    expect(outcome.kind === "fatal" && outcome.message).toContain(`cannot reach the gateway at ${url}`);
     expect(client.statuses.filter((s) => s.state === "connecting").length).toBe(3);
   });
 

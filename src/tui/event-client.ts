@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { adminKeyRefused, adminKeyRejected, noAdminApiAt, notAGatewayAt } from "../core/admin-api-refusal.ts";
+import {
+  adminKeyRefused,
+  adminKeyRejected,
+  cannotReachGateway,
+  noAdminApiAt,
+  notAGatewayAt,
+} from "../core/admin-api-refusal.ts";
 import { gatewayWords } from "../core/gateway-words.ts";
 import { mediaType } from "../core/media-type.ts";
 import { networkErrorWords } from "../core/network-error-words.ts";
@@ -76,12 +82,12 @@ export async function runEventClient(options: EventClientOptions): Promise<Clien
     failures = attempt.wasLive ? 1 : failures + 1;
     // Given up at the bound every admin command gives up at: not that bound times each attempt.
     if (!everLive && options.maxInitialAttempts !== undefined && attempt.unanswered) {
-      const message = `cannot reach ${options.target.label}: ${attempt.reason}`;
+      const message = cannotReachGateway(options.target.label, attempt.reason);
       options.onStatus?.({ state: "error", message });
       return { kind: "fatal", message, exitCode: 1 };
     }
     if (!everLive && options.maxInitialAttempts !== undefined && failures >= options.maxInitialAttempts) {
-      const message = `cannot reach ${options.target.label}: ${attempt.reason} (${failures} attempts)`;
+      const message = `${cannotReachGateway(options.target.label, attempt.reason)} (${failures} attempts)`;
       options.onStatus?.({ state: "error", message });
       return { kind: "fatal", message, exitCode: 1 };
     }

@@ -165,7 +165,7 @@ describe("runTail --json", () => {
     const tail = start({ gateway: gateway.url, maxInitialAttempts: 2 });
     expect(await tail.exit).toBe(1);
     expect(tail.stderr.lines()).toHaveLength(1);
-    expect(tail.stderr.text()).toContain(`cannot reach ${gateway.url}`);
+    expect(tail.stderr.text()).toContain(`cannot reach the gateway at ${gateway.url}`);
   });
 
   test("usage errors exit 2 before any connection", async () => {

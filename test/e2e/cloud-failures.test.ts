@@ -79,6 +79,32 @@ describe("vendor failures in the caller's dialect", () => {
     });
   });
 
+  // A ConverseStream exception frame goes through the same judgement as a whole answer's status and
+  // x-amzn-ErrorType (bedrock-errors.ts): a rate limit and the caller's fault in Bedrock's words, a
+  // server fault after the gateway's account (`upstream br-web answered 503: …`), as statusFailure
+  // words every upstream's.
+  test.each([
+    [429, "ThrottlingException", "Too many requests, please wait before trying again."],
+    [400, "ValidationException", "The model returned the following errors: malformed input request"],
+    [503, "ServiceUnavailableException", "Bedrock is unable to process your request."],
+  ] as const)(
+    "a Bedrock %d %s mid-stream is worded as the same whole answer is",
+    async (status, type, message) => {
+      failNext({ status, type, message });
+      const whole = await chatFailure("nova");
+      failNext({ status, type, message, midStream: true });
+      const stream = await clouds.openai.chat.completions.create({
+        model: "nova",
+        messages: [{ role: "user", content: "stream please" }],
+        stream: true,
+      });
+      const streamed = await openaiFailure(drained(stream));
+      const said = (error: { error?: unknown }) => (error.error as { message?: string } | undefined)?.message;
+      expect(said(whole)).toContain(`${type}: ${message}`);
+      expect(said(streamed)).toBe(said(whole));
+    },
+  );
+
   test("a Bedrock ModelErrorException (424) is the model's fault: failed over to the next route; alone, a 502 api_error, audited so", async () => {
     const MODEL_ERROR = {
       status: 424,

@@ -525,7 +525,7 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
       });
       expect(tail.stderr).toMatch(
         new RegExp(
-          `^mindgw tail: cannot reach ${gateway}: ${why.replace(/[()]/g, "\\$&")} \\(\\d+ attempts\\)\n$`,
+          `^mindgw tail: cannot reach the gateway at ${gateway}: ${why.replace(/[()]/g, "\\$&")} \\(\\d+ attempts\\)\n$`,
         ),
       );
     }

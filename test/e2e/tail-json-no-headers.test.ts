@@ -30,7 +30,11 @@ test("tail --json and keys list against a gateway that never answers: exit 1 at 
     ),
   );
   expect(results.map(({ code, stdout, stderr }) => ({ code, stdout, stderr }))).toEqual([
-    { code: 1, stdout: "", stderr: `mindgw tail: cannot reach ${gateway}: no answer within 30 s\n` },
+    {
+      code: 1,
+      stdout: "",
+      stderr: `mindgw tail: cannot reach the gateway at ${gateway}: no answer within 30 s\n`,
+    },
     {
       code: 1,
       stdout: "",

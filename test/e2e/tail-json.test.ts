@@ -290,7 +290,8 @@ describe("errors: one line on stderr, an exit code, no stack trace", () => {
   const oneLine = (stderr: string) => {
     expect(stderr.endsWith("\n")).toBe(true);
     expect(stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(stderr).not.toMatch(/\bat .*[:(]\d+|\.tsx?\b|Error:/);
+    // A stack frame's line starts with `at`: the gateway's place (`… the gateway at http://…:port`) is no frame.
+    expect(stderr).not.toMatch(/^\s*at .*[:(]\d+|\.tsx?\b|Error:/m);
   };
 
   test("a rejected admin key exits 2", async () => {
@@ -303,7 +304,9 @@ describe("errors: one line on stderr, an exit code, no stack trace", () => {
     oneLine(out.stderr);
   });
 
-  test("nothing listening at the URL exits 1 after a few attempts", async () => {
+  // In every admin command's words, the tail's count of attempts after them: it said
+  // 'cannot reach URL: …', the others 'cannot reach the gateway at URL: …'.
+  test("nothing listening at the URL exits 1 after a few attempts, worded as every command's", async () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
     const url = `http://127.0.0.1:${closed.port}`;
     await closed.stop(true);
@@ -314,7 +317,7 @@ describe("errors: one line on stderr, an exit code, no stack trace", () => {
     expect(out.code).toBe(1);
     expect(out.stdout).toBe("");
     expect(out.stderr).toMatch(
-      /^mindgw tail: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused \(\d+ attempts\)\n$/,
+      /^mindgw tail: cannot reach the gateway at http:\/\/127\.0\.0\.1:\d+: connection refused \(\d+ attempts\)\n$/,
     );
     oneLine(out.stderr);
   }, 40_000);

@@ -64,6 +64,10 @@ const faults: Record<string, (call: Parameters<Provider["call"]>[0]) => Promise<
       yield chunk("half ");
       throw new Error("the plug-in's stream broke");
     }),
+  "cut-stream": async () =>
+    stream(async function* () {
+      yield chunk("half ");
+    }),
   "stalls-stream": async () =>
     stream(async function* () {
       yield chunk("half ");
@@ -181,6 +185,7 @@ const failsMidStream: Record<string, string> = {
   "garbled-later-stream":
     "sends an event that is no JSON after the answer began (as the byte relay's, RELIABILITY.md)",
   "breaks-stream": "throws after the answer began",
+  "cut-stream": "ends after the answer began, before its finish and its end marker",
   "stalls-stream": "goes quiet after the answer began",
 };
 for (const [model, does] of Object.entries(failsMidStream))
@@ -197,3 +202,9 @@ for (const [model, does] of Object.entries(failsMidStream))
     expect((await rowOf(anthropic)).status).toBeGreaterThanOrEqual(500);
     await servesOn();
   });
+
+test("a provider whose stream ends before its finish and its end marker: every caller's error event names it, relayed in its dialect or translated", async () => {
+  const says = "upstream cut-stream ended the stream without its end marker";
+  expect(await (await chat("cut-stream", true)).text()).toContain(says);
+  expect(await (await messages("cut-stream", true)).text()).toContain(says);
+});

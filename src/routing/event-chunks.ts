@@ -3,6 +3,7 @@ import { RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { clientClosed, type GatewayError, providerFailure } from "../core/gateway-error.ts";
 import { joinBytes, joinTwo } from "../core/join-bytes.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
+import { namedFailure } from "../providers/upstream-name.ts";
 import { usageAlone } from "./answer-event.ts";
 import type { Attempt } from "./attempt.ts";
 import type { OwedEventUsage } from "./owed-event-usage.ts";
@@ -98,7 +99,10 @@ export class EventChunks implements ChunkSource, ReportedFailure {
     private readonly reader: EventReader,
     private readonly attempt: Attempt,
     private readonly done: (error?: GatewayError) => void,
-    /** The upstream's name in a cut-off stream's error (`fa`, `worker:w1`: stream-end.ts `cutOff`). */
+    /**
+     * The upstream's name in a cut-off stream's error, or its translation's (`fa`, `worker:w1`:
+     * stream-end.ts `cutOff`, upstream-name.ts `namedFailure`).
+     */
     private readonly provider: string,
     /** The events that opened the answer before its first (answer-opening.ts): written with it. */
     private opening?: readonly SseEvent[],
@@ -131,8 +135,13 @@ export class EventChunks implements ChunkSource, ReportedFailure {
         event = next.value;
       }
     } catch (error) {
-      // What the provider's events threw, as the translating relay takes it (core/gateway-error.ts).
-      const failure = this.attempt.failure(error, providerFailure(error, "upstream stream failed"));
+      // What the provider's events threw, as the translating relay takes it (core/gateway-error.ts):
+      // a translation's of them, not told whose stream it read (a stream cut before its finish),
+      // named, as the same provider's stream in the caller's dialect is (`cutOff`).
+      const failure = namedFailure(
+        this.attempt.failure(error, providerFailure(error, "upstream stream failed")),
+        this.provider,
+      );
       this.close(failure);
       throw failure;
     }

@@ -248,12 +248,12 @@ describe("TranslatedRelay: failures", () => {
     expect(failing?.map((event) => event.event)).toEqual(["error"]);
   });
 
-  test("a stream cut before its answer was complete fails after its events", async () => {
+  test("a chat stream cut before its finish fails after its events, its end marker missing: the words its relay as bytes says", async () => {
     const cut = CHAT.slice(0, CHAT.indexOf('"finish_reason":"stop"') - 200);
     const { source } = relay([encoder.encode(cut.slice(0, cut.lastIndexOf("\n\n") + 2))], toMessages);
     const read = await readUntilError(source);
     expect(read.out.length).toBeGreaterThan(0);
-    expect(read.error?.message).toBe("upstream a ended the stream before the answer was complete");
+    expect(read.error?.message).toBe("upstream a ended the stream without its end marker");
   });
 
   test("an end marker after content makes the answer whole without its finish, as on the byte relay", async () => {

@@ -55,7 +55,7 @@ function readLevels(model: string): readonly string[] {
  * name in "Prompting Claude Haiku 5.5"). "And later" is read by the version, so a Claude no page
  * names yet (a 6.x) is capped too: every Claude after 5.0, and Opus 5 itself; not the 5.0 models
  * before it (Sonnet 5, which the table has reject `"enabled"` alone, so it takes `disabled` at any
- * effort; Fable 5 and Mythos 5, which refuse `disabled` outright: adaptive-only-claude.ts).
+ * effort; Fable 5 and Mythos 5, which refuse `disabled` outright: claude-thinking-refusals.ts).
  * Sonnet 5.5 refuses `disabled` at any effort and turns up-front thinking off with
  * `{type: "between_tools"}`, which "is available at low, medium, and high effort", xhigh and max a
  * 400 ("What's new in Claude Sonnet 5.5", Turn off up-front thinking,

@@ -52,6 +52,8 @@ export function readConverseEvent(event: SseEvent): StreamRead<ConverseEvent> {
  * noted on the next chunk the stream writes, the finish's at the latest.
  */
 export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
+  /** Bedrock's event stream ends with its body: its answer is whole at `messageStop`. */
+  readonly noEndMarker = true;
   private readonly chunks: ChatChunkBuilder;
   private readonly toolIndexOfBlock = new Map<number, number>();
   private readonly argumentless = new ArgumentlessCalls();

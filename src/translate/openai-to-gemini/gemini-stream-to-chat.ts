@@ -115,6 +115,8 @@ class ChoiceState implements TurnOutput {
  * the other answers mid-way, and no route can be tried again once the caller has text.
  */
 export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
+  /** Google's stream ends with its body: its answer is whole at every candidate's `finishReason`. */
+  readonly noEndMarker = true;
   private readonly chunks: ChatChunkBuilder;
   private started = false;
   private readonly choices = new Map<number, ChoiceState>();

@@ -49,6 +49,13 @@ export interface StreamWriter<C> {
   /** True once the upstream said the answer is whole (a finish reason, `message_stop`). */
   readonly complete: boolean;
   /**
+   * The upstream's dialect has no end marker, its stream ending with its body (Gemini's, Bedrock
+   * Converse's): cut before its finish, it ended "before the answer was complete". Left out, the
+   * dialect has one (chat's `[DONE]`, Messages' `message_stop`), and a stream cut before its finish
+   * ended "without its end marker", the byte relay's words for the same stream relayed as it came.
+   */
+  readonly noEndMarker?: true;
+  /**
    * The answer's last events. `estimated`: the upstream reported no usage, and this is what the
    * caller is charged (translate/stream-estimate.ts), to say in place of the upstream's figures.
    */
@@ -168,11 +175,13 @@ export class StreamTranslation<C> implements EventTranslation {
     // Each failure here in the byte relay's words, the upstream named by the relay that reads the
     // translation (a translation is not told it): no event at all is a stream cut off before its
     // end marker, unless the marker came (then, as chunks without a choice alone, a stream with no
-    // answer in it, as a whole body with none is: core/holds-no-answer.ts, not an empty answer).
+    // answer in it, as a whole body with none is: core/holds-no-answer.ts, not an empty answer);
+    // an answer cut before its finish, its marker missing too, unless its dialect has none.
     // Asked once, at the end.
     if (!this.started && !marked) throw new StreamEndedEarly(WITHOUT_END_MARKER);
     if (!this.started || this.upstreamEvents === 0) throw noAnswerFrom();
-    if (!marked && !this.writer.complete) throw new StreamEndedEarly(BEFORE_COMPLETE);
+    if (!marked && !this.writer.complete)
+      throw new StreamEndedEarly(this.writer.noEndMarker ? BEFORE_COMPLETE : WITHOUT_END_MARKER);
     for (const written of this.writer.finish(this.recordEstimate())) out.push(written);
     return true;
   }

@@ -5,6 +5,7 @@ import type { ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { soonerRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { isServerFault, modelNotServed, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
+import { WorkerReplaced } from "../workers/gateway/tunnel-failures.ts";
 import { pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
 import { RequestTooLarge, type WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { FORWARD_ERROR_HEADER } from "./forward-endpoint.ts";
@@ -35,7 +36,7 @@ export async function forwardCall(
   tenant: string,
   pinned?: { node: string; worker: string },
 ): Promise<ProviderReply> {
-  /** What the caller is told should every node refuse (`soonerRefusal`). */
+  /** What the caller is told should every node refuse (`keptRefusal`). */
   let last: unknown;
   for (const peer of peers) {
     const worker = pinned?.node === peer.id ? pinned.worker : undefined;
@@ -45,7 +46,7 @@ export async function forwardCall(
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
       // Refused before an answer (no worker there with room, the link or worker lost): the next.
-      last = soonerRefusal(last, error);
+      last = keptRefusal(last, error);
       if (error instanceof GatewayError && error.retryable) continue;
       throw error;
     }
@@ -55,13 +56,13 @@ export async function forwardCall(
       if (isServerFault(linked.status)) {
         // The worker's model server failed (its key refused, a 5xx): that worker's fault, as its
         // node says of it over an HTTP forward (a refusal), so the next node serving the model.
-        last = soonerRefusal(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
+        last = keptRefusal(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
         continue;
       }
       // Its model server does not serve the model the worker offered (404): that worker's fault too.
       const notServed = await modelNotServed(servedBy, linked);
       if (notServed) {
-        last = soonerRefusal(last, notServed);
+        last = keptRefusal(last, notServed);
         continue;
       }
       if (call.native) return { kind: "http", response: linked, servedBy };
@@ -73,13 +74,13 @@ export async function forwardCall(
       response = await forwardOverHttp(ways.http, peer, call, tenant, worker);
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
-      last = soonerRefusal(last, unreachable(peer, error));
+      last = keptRefusal(last, unreachable(peer, error));
       continue; // the node is gone (kill -9): the next one that serves the model
     }
     if (response.headers.has(FORWARD_ERROR_HEADER)) {
       const refused = await refusal(response, peer.id);
       if (!refused.retryable) throw refused;
-      last = soonerRefusal(last, refused);
+      last = keptRefusal(last, refused);
       continue;
     }
     const servedBy = servedByOf(response.headers, peer);
@@ -88,6 +89,17 @@ export async function forwardCall(
     return { ...reply, servedBy };
   }
   throw last instanceof GatewayError ? last : upstreamError("no node could serve the forwarded call");
+}
+
+/**
+ * Of the refusal held and the next, the one kept: a worker its node lost to a restart under its
+ * name (`WorkerReplaced`, the first such) over any other, since its new connection is there to
+ * take the call now and the router sends it there again (routing/worker-repicks.ts), which it
+ * does only for that refusal; else the sooner over (`soonerRefusal`).
+ */
+function keptRefusal(held: unknown, next: unknown): unknown {
+  if (held instanceof WorkerReplaced) return held;
+  return next instanceof WorkerReplaced ? next : soonerRefusal(held, next);
 }
 
 /** The link to `peer`, or undefined when it takes none (no links here, a node from before them). */

@@ -7,7 +7,12 @@ import type { ProviderCall } from "../providers/provider.ts";
 import { freePort } from "../testing/free-port.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { busyRefusal } from "../workers/gateway/capacity-refusal.ts";
-import { WorkerUpstreamFault } from "../workers/gateway/tunnel-failures.ts";
+import {
+  REPLACED,
+  WorkerReplaced,
+  WorkerUpstreamFault,
+  workerLost,
+} from "../workers/gateway/tunnel-failures.ts";
 import { CANCEL_PATH, FORWARD_PATH, forwardRefusal } from "./forward-endpoint.ts";
 import { forwardOverHttp, type PeerHttp, refusal, unreachable } from "./forward-over-http.ts";
 
@@ -146,4 +151,20 @@ test("a call its longest bound cut says so in its cancel (timedOut) only to a no
   } finally {
     node.stop(true);
   }
+});
+
+test("a node whose worker a newer connection under its name replaced says so in its refusal (workerReplaced), read back as WorkerReplaced; a worker lost otherwise is not", async () => {
+  const replaced = forwardRefusal(workerLost("w1", REPLACED), "n2");
+  expect(await replaced.clone().json()).toMatchObject({ code: "worker_lost", workerReplaced: true });
+  const read = await refusal(replaced, "n2");
+  expect(read).toBeInstanceOf(WorkerReplaced);
+  expect([read.status, read.code, read.retryable, read.message]).toEqual([
+    502,
+    "worker_lost",
+    true,
+    `worker w1 ${REPLACED} (on node n2)`,
+  ]);
+  const lost = forwardRefusal(workerLost("w1"), "n2");
+  expect(await lost.clone().json()).not.toHaveProperty("workerReplaced");
+  expect(await refusal(lost, "n2")).not.toBeInstanceOf(WorkerReplaced);
 });

@@ -6,8 +6,13 @@ import type {
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
 import { onlyBusy, soonerOver } from "../workers/gateway/capacity-refusal.ts";
-import { WorkerReplaced } from "../workers/gateway/tunnel-failures.ts";
-import { isOwnFault, noWorkerTakes, workerLabel, workerNames } from "../workers/gateway/worker-provider.ts";
+import {
+  isLostToRestart,
+  isOwnFault,
+  noWorkerTakes,
+  workerLabel,
+  workerNames,
+} from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { type PeerWorker, takesCall } from "./directory-workers.ts";
 import { answeredLink, type ForwardWays, forwardCall, linkTo } from "./forward-call.ts";
@@ -80,7 +85,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       ownFault: isOwnFault,
       // Its node lost its connection to a newer one under its name (a restart): that one may take
       // the call, through the same node, which sends a call naming the worker to whoever holds it.
-      lostToRestart: (failure) => failure instanceof WorkerReplaced,
+      lostToRestart: isLostToRestart,
       call(call) {
         const model = typeof call.body.model === "string" ? call.body.model : "";
         const others =

@@ -1,14 +1,19 @@
 import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
 import {
+  CHAT_ANSWER,
   chatRequest,
   type FakeProvider,
   fakeProvider,
+  modelOver,
   routerFor,
   twoRoutes,
 } from "../routing/router-test-kit.ts";
-import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
+import { REPLACED, workerLost } from "../workers/gateway/tunnel-failures.ts";
+import { createWorkersProvider, noWorkerTakes } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
-import type { ForwardRequest } from "./forward-endpoint.ts";
+import { type ForwardRequest, forwardRefusal } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import type { NodeEntry } from "./node-entry.ts";
 import { B, C, call, node, platform, setup } from "./testing/forwarding-setup.ts";
@@ -201,5 +206,44 @@ describe("forwarding to a worker on another node", () => {
       }
     })();
     expect(error).toMatchObject({ status: 503, code: "no_route_available" });
+  });
+
+  test("a worker its node lost to a restart under its name gets the call again there, whatever the next node serving the model refused", async () => {
+    // node-c's worker (the least loaded, chosen) restarted while the forward waited: its node
+    // refuses it as replaced, then its new connection answers. node-b, tried next, refuses too.
+    for (const [why, refusedThere] of [
+      ["full", noWorkerTakes("m", "full")],
+      ["lost its own worker", workerLost("wb")],
+    ] as [string, GatewayError][]) {
+      const forwards: string[] = [];
+      const answers = async (url: string, init?: RequestInit) => {
+        const id = new URL(url).hostname.replace(".invalid", "");
+        if (!("operation" in JSON.parse(String(init?.body)))) return new Response(null, { status: 204 });
+        forwards.push(id);
+        if (id === "node-b") return forwardRefusal(refusedThere, id);
+        if (forwards.length === 1) return forwardRefusal(workerLost("wc", REPLACED), id);
+        return new Response(CHAT_ANSWER, {
+          headers: { "content-type": "application/json", [SERVED_BY_HEADER]: "worker:wc@node-c" },
+        });
+      };
+      const registry = createWorkerRegistry();
+      const provider = createForwardingProvider({
+        local: createWorkersProvider(registry),
+        registry,
+        directory: listedDirectory([B, C]),
+        secret: "s".repeat(32),
+        fetch: answers as typeof fetch,
+      });
+      const workers: FakeProvider = {
+        ...fakeProvider("a"),
+        select: (model, holder, tenant, avoid) => provider.select!(model, holder, tenant, avoid),
+      };
+      const only = modelOver([{ provider: "a", type: "openai", model: "m" }], { retries: 0 });
+      const { router } = routerFor(only, [workers]);
+      const result = await router(chatRequest("m")).catch((e: Error) => e.message);
+      // Before: node-b's refusal was the one kept, so no re-pick: the caller was told it.
+      expect([why, typeof result === "string" ? result : result.route]).toEqual([why, "worker:wc@node-c"]);
+      expect(forwards).toEqual(["node-c", "node-b", "node-c"]);
+    }
   });
 });

@@ -11,6 +11,7 @@ import type { EmbeddingsAsk } from "../translate/openai-embeddings.ts";
 import type { AcceptedBetas } from "./accepted-betas.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
 import type { WholeAnswer } from "./http/whole-answer.ts";
+import type { WorkerFaults } from "./worker-faults.ts";
 
 /** Bounds for one attempt on one route, in milliseconds. */
 export interface AttemptTimeouts {
@@ -168,7 +169,7 @@ export type ProviderReply = (
  * The whole contract between the router and an upstream. Failures are thrown as
  * GatewayError with a retry verdict; a provider never builds a client-facing response.
  */
-export interface Provider {
+export interface Provider extends WorkerFaults {
   readonly name: string;
   /**
    * Who serves its calls as the audit row names them, when that is more than `name`: a worker on
@@ -313,18 +314,6 @@ export interface Provider {
    * takes calls now (none connected, or each draining: a draining worker takes nothing new).
    */
   onlyBusy?(refusal: GatewayError): boolean;
-  /**
-   * For one upstream `select` chose: whether `failure` is that upstream's own (a worker whose model
-   * server is down), judged by the provider that chose it (the worker registry takes such a worker
-   * out of rotation) and so not counted against the route's breaker, which covers every upstream.
-   */
-  ownFault?(failure: GatewayError): boolean;
-  /**
-   * For a worker on another node `select` chose: whether `failure` says its node lost its connection
-   * to a newer one registered there under its name (a restart while the old one hung on), which
-   * holds the name now: the call may go to it, through the same node, as to another worker.
-   */
-  lostToRestart?(failure: GatewayError): boolean;
   /**
    * For one upstream `select` chose: `call` (its attempt, the call's `cancel`) was ended by the
    * longest bound any route gives the model with nothing answered. Judged as the upstream's own

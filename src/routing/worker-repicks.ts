@@ -27,11 +27,17 @@ export type Repick = Provider | "busy" | GatewayError | undefined;
  * worker registered again under its name (a restart while the old connection hung on, which the
  * new one replaces) has its new connection, another process that never had the call, as a worker
  * the request has not failed on — once a request, so a worker restarting again and again under
- * one name is not sent the call round and round.
+ * one name is not sent the call round and round. The same for a worker of another node, whose node
+ * says it lost its connection so (`restartedThere`): sent the call again through that node. Any
+ * other failure of another node's worker is not re-picked: it failed only once every node serving
+ * the model had been tried.
  */
 export class WorkerRepicks {
   private readonly failed = new Set<string>();
-  /** Names whose connection was replaced while it held this request (`replacedBy`). */
+  /**
+   * Names whose connection was replaced while it held this request, here (`replacedBy`) or on
+   * another node (`restartedThere`).
+   */
   private replaced: Set<string> | undefined;
 
   /**

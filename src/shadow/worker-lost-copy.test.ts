@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import type { JsonObject } from "../core/dialect.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
+import { receivedAs } from "../routing/router-test-kit.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { openRawWorker } from "../workers/testing/raw-worker.ts";
 import { startGateway, type TestGateway } from "../workers/testing/tunnel-harness.ts";
@@ -17,7 +18,6 @@ afterEach(async () => {
 
 function streamedChat(): DispatchRequest {
   const body: JsonObject = { model: "m", stream: true, messages: [{ role: "user", content: "hi" }] };
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
   return {
     operation: "chat",
     body,
@@ -27,7 +27,7 @@ function streamedChat(): DispatchRequest {
     serial: 1,
     signal: new AbortController().signal,
     tenant: "default",
-    received: { bytes, body, headers: {}, query: "" },
+    received: receivedAs(body),
   };
 }
 

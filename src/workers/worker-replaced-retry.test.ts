@@ -65,7 +65,11 @@ test("a worker that registers again under its name a second time while the same 
     expect((await third.register(["llama-small"], "restarting")).type).toBe("registered");
     const response = await answer;
     expect(response.status).toBe(502);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("worker_lost");
+    // Its calls fail saying why: the new connection, not a loss (tunnel-failures.ts REPLACED).
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "worker_lost",
+      message: "worker restarting was disconnected: a newer connection registered under its name",
+    });
     expect(third.frames.filter((frame) => frame.type === "request")).toEqual([]);
   } finally {
     for (const worker of workers) worker.socket.close();

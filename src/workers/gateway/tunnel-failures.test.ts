@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { tunnelFailure } from "./tunnel-failures.ts";
+import { REPLACED, tunnelFailure, WorkerReplaced } from "./tunnel-failures.ts";
 
 test("a worker behind another node that node closed on purpose (its key revoked) is said as that node said it, not as lost", () => {
   const revoked = tunnelFailure(
@@ -33,4 +33,16 @@ test("a peer's worker whose name holds ' was disconnected: ' and was lost there 
   expect(
     tunnelFailure("w@1@node@b", "worker_lost", "worker w@1 was disconnected: its key expired").message,
   ).toBe("worker w@1@node@b was disconnected: its key expired");
+});
+
+test("a peer's worker whose connection a newer one under its name replaced there is WorkerReplaced, in that node's words; one disconnected otherwise or lost is not", () => {
+  const replaced = tunnelFailure("w1@node-b", "worker_lost", `worker w1 ${REPLACED}`);
+  expect(replaced).toBeInstanceOf(WorkerReplaced);
+  expect([replaced.status, replaced.code, replaced.message]).toEqual([
+    502,
+    "worker_lost",
+    `worker w1@node-b ${REPLACED}`,
+  ]);
+  for (const said of ["worker w1 was disconnected: its key was revoked", "worker w1 was lost", ""])
+    expect(tunnelFailure("w1@node-b", "worker_lost", said)).not.toBeInstanceOf(WorkerReplaced);
 });

@@ -12,7 +12,7 @@ import { capacityRefusal, drainingRefusal, onlyBusy } from "./capacity-refusal.t
 import type { NoWorker } from "./no-worker.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { isServerFault, judgesWorker, modelNotServed, serverFault } from "./server-fault.ts";
-import { WorkerUpstreamFault } from "./tunnel-failures.ts";
+import { WorkerReplaced, WorkerUpstreamFault } from "./tunnel-failures.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
@@ -248,3 +248,9 @@ export function pathOf(call: ProviderCall): UpstreamPath | undefined {
  * failing answer (server-fault.ts), here or on another node.
  */
 export const isOwnFault = (failure: GatewayError) => failure instanceof WorkerUpstreamFault;
+
+/**
+ * Another node's report that it lost the worker's connection to a newer one registered under its
+ * name (tunnel-failures.ts `WorkerReplaced`): Provider.lostToRestart of a worker on another node.
+ */
+export const isLostToRestart = (failure: GatewayError) => failure instanceof WorkerReplaced;

@@ -12,8 +12,18 @@ import { type AdminCall, adminResponse, brokenAnswer } from "./admin-fetch.ts";
 export const STREAM_SILENCE_MS = 300_000;
 
 /**
+ * The export's bound: `STREAM_SILENCE_MS`, or `MINDGW_EXPORT_SILENCE_MS` (ms, a positive integer)
+ * when set — for tests, which cannot wait five minutes to see a stalled export end; not a setting
+ * for users.
+ */
+export function exportSilenceMs(env: Record<string, string | undefined> = process.env): number {
+  const set = Number(env.MINDGW_EXPORT_SILENCE_MS);
+  return Number.isSafeInteger(set) && set > 0 ? set : STREAM_SILENCE_MS;
+}
+
+/**
  * One admin API call answered 2xx with a stream (an audit export), its body's parts as they come,
- * each read within `STREAM_SILENCE_MS`: the bound is the gateway's silence alone, never the time
+ * each read within `exportSilenceMs()`: the bound is the gateway's silence alone, never the time
  * the caller takes with a part (a pipe that is slow to drain).
  */
 export async function* adminStream(
@@ -24,11 +34,12 @@ export async function* adminStream(
   const response = await adminResponse(gateway, adminKey, call);
   if (response.body === null) return;
   const reader = response.body.getReader();
+  const silenceMs = exportSilenceMs();
   try {
     for (;;) {
       // A bound per read, not one restarted: one left running while the caller writes a part
       // would read a slow pipe as a silent gateway.
-      const silence = new SilenceBound(STREAM_SILENCE_MS);
+      const silence = new SilenceBound(silenceMs);
       const cut = () => void reader.cancel().catch(() => {});
       silence.signal.addEventListener("abort", cut, { once: true });
       let part: Awaited<ReturnType<typeof reader.read>>;

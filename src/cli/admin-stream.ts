@@ -4,10 +4,10 @@ import { type AdminCall, adminResponse, brokenAnswer } from "./admin-fetch.ts";
 /**
  * How long an export's stream may go without a byte before the command gives up on it (exit 1).
  * Far past the 30 s of every other answer: a narrow filter over a large log may rightly go quiet
- * while the gateway reads page after page of rows it does not send. But never quieter than a
- * gateway keeps a connection open (`server.idle_timeout`, 255 s at most, counted in Bun's 4 s
- * ticks): a stream quiet longer is held open by something else (a proxy, a connection lost without
- * a word), and would have held the command for ever.
+ * while the gateway reads page after page of rows it does not send. But past the longest a
+ * gateway holds an export's connection quiet (255 s, Bun's most, whatever `server.idle_timeout`:
+ * http/admin/admin-routes.ts): a stream quiet longer is held open by something else (a proxy, a
+ * connection lost without a word), and would have held the command for ever.
  */
 export const STREAM_SILENCE_MS = 300_000;
 

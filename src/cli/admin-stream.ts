@@ -1,4 +1,3 @@
-import { SilenceBound } from "../core/silence-bound.ts";
 import { type AdminCall, adminResponse, brokenAnswer } from "./admin-fetch.ts";
 
 /**
@@ -35,28 +34,35 @@ export async function* adminStream(
   if (response.body === null) return;
   const reader = response.body.getReader();
   const silenceMs = exportSilenceMs();
+  // One bound for the whole stream, restarted at each read and heeded only while one is under way:
+  // run out while the caller writes a part (a pipe slow to drain), it is no gateway's silence, and
+  // the next read restarts it (a timer refreshed after it ran is armed again).
+  let reading = false;
+  let silent = false;
+  const bound = setTimeout(() => {
+    if (!reading) return;
+    silent = true;
+    // Cancelled at the bound, the read ends as if the stream had.
+    void reader.cancel().catch(() => {});
+  }, silenceMs);
   try {
     for (;;) {
-      // A bound per read, not one restarted: one left running while the caller writes a part
-      // would read a slow pipe as a silent gateway.
-      const silence = new SilenceBound(silenceMs);
-      const cut = () => void reader.cancel().catch(() => {});
-      silence.signal.addEventListener("abort", cut, { once: true });
+      bound.refresh();
+      reading = true;
       let part: Awaited<ReturnType<typeof reader.read>>;
       try {
         part = await reader.read();
       } catch (error) {
-        throw brokenAnswer(gateway, silence, error);
+        throw brokenAnswer(gateway, silent ? silenceMs : undefined, error);
       } finally {
-        silence.end();
-        silence.signal.removeEventListener("abort", cut);
+        reading = false;
       }
-      // Cancelled at the bound, the read ends as if the stream had.
-      if (silence.signal.aborted) throw brokenAnswer(gateway, silence, undefined);
+      if (silent) throw brokenAnswer(gateway, silenceMs, undefined);
       if (part.done) return;
       yield part.value;
     }
   } finally {
+    clearTimeout(bound);
     // Left early (the caller's write failed, or the bound): the rest is not read.
     await reader.cancel().catch(() => {});
   }

@@ -1,5 +1,6 @@
 import { type Dispatch, type StateUpdater, useEffect, useState } from "preact/hooks";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import { nodesOwn, notAnsweredWords } from "../core/unanswered-words.ts";
 import { followEvents } from "./api.ts";
 import { liveBegun } from "./live-count.ts";
 import { type AuditFilters, matchesFilters } from "./request-filters.ts";
@@ -18,10 +19,27 @@ export const LIVE_DRAW_MS = 250;
  */
 export const UNANSWERED_REREAD_MS = 10_000;
 
-/** What live mode shows: whether the stream is connected, and the nodes that did not answer as it opened. */
+/**
+ * The Requests page's line on the nodes that did not answer as the stream opened, in `mindgw
+ * tail`'s words: their last requests may not show yet, until the log is read again; then those
+ * not written by that read will not (a killed node's).
+ */
+export function unansweredLine(nodes: readonly string[], reread: boolean): string {
+  const said = notAnsweredWords(nodes);
+  const then = reread
+    ? `the log was read again ${UNANSWERED_REREAD_MS / 1000} s later; ${nodesOwn(nodes)} requests not written by then will not show`
+    : `${nodesOwn(nodes)} last requests may not show yet`;
+  return `${said.charAt(0).toUpperCase()}${said.slice(1)}: ${then}.`;
+}
+
+/**
+ * What live mode shows: whether the stream is connected, the nodes that did not answer as it
+ * opened, and whether the log has been read again since (`UNANSWERED_REREAD_MS`).
+ */
 export interface LiveState {
   readonly connected: boolean;
   readonly unanswered: readonly string[];
+  readonly reread: boolean;
 }
 
 /**
@@ -40,6 +58,7 @@ export function useLiveRows(
 ): LiveState {
   const [connected, setConnected] = useState(false);
   const [unanswered, setUnanswered] = useState<readonly string[]>([]);
+  const [reread, setReread] = useState(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `onConnect` is made anew with each render, of `filters` alone
   useEffect(() => {
     if (!live) return;
@@ -49,7 +68,11 @@ export function useLiveRows(
     const stop = new AbortController();
     let held: AuditRecord[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let reread: ReturnType<typeof setTimeout> | undefined;
+    let rereadTimer: ReturnType<typeof setTimeout> | undefined;
+    const readAgain = () => {
+      setReread(true);
+      onConnect();
+    };
     const draw = () => {
       timer = undefined;
       const batch = held;
@@ -61,7 +84,7 @@ export function useLiveRows(
         if (stop.signal.aborted) return;
         if (event.type === "node.unanswered") {
           setUnanswered((nodes) => (nodes.includes(event.node) ? nodes : [...nodes, event.node]));
-          reread ??= setTimeout(onConnect, UNANSWERED_REREAD_MS);
+          rereadTimer ??= setTimeout(readAgain, UNANSWERED_REREAD_MS);
           return;
         }
         if (event.type === "node.left") setUnanswered((nodes) => nodes.filter((node) => node !== event.node));
@@ -74,16 +97,18 @@ export function useLiveRows(
         setConnected(up);
         if (!up) return;
         // A new stream names anew the nodes that do not answer it, each said first.
-        clearTimeout(reread);
-        reread = undefined;
+        clearTimeout(rereadTimer);
+        rereadTimer = undefined;
         setUnanswered([]);
+        setReread(false);
         onConnect();
       },
     );
     return () => {
       stop.abort();
-      clearTimeout(reread);
+      clearTimeout(rereadTimer);
       setUnanswered([]);
+      setReread(false);
       // Rows that came before live mode was turned off are listed still (under other filters, the
       // first page read for them keeps only those that match).
       if (timer !== undefined) {
@@ -94,5 +119,5 @@ export function useLiveRows(
       setConnected(false);
     };
   }, [live, filters]);
-  return { connected, unanswered };
+  return { connected, unanswered, reread };
 }

@@ -182,14 +182,19 @@ function sawAsked(message: string, method: string, asked: string): boolean {
 }
 
 /**
- * An answer begun whose body did not come whole: silent for `silence.ms` (its bound aborted), or
- * its read failed with `error`. A read that failed, not a body that is no gateway's: said as tail
- * says a lost connection.
+ * An answer begun whose body did not come whole: silent for `silentMs` (its bound ran out), or,
+ * `silentMs` undefined, its read failed with `error`. A read that failed, not a body that is no
+ * gateway's: said as tail says a lost connection.
  */
-export function brokenAnswer(gateway: string, silence: SilenceBound, error: unknown): GatewayCallError {
-  const then = silence.signal.aborted
-    ? `sent nothing for ${silence.ms / 1000} s`
-    : `cut it short (${networkErrorWords(error)})`;
+export function brokenAnswer(
+  gateway: string,
+  silentMs: number | undefined,
+  error: unknown,
+): GatewayCallError {
+  const then =
+    silentMs !== undefined
+      ? `sent nothing for ${silentMs / 1000} s`
+      : `cut it short (${networkErrorWords(error)})`;
   return new GatewayCallError(
     `the gateway at ${urlLabel(gateway)} began its answer, then ${then}`,
     EXIT.failure,
@@ -247,7 +252,7 @@ export async function adminFetch<T>(gateway: string, adminKey: string, call: Jso
     text = await bodyText(response, silence.restart);
   } catch (error) {
     if (error instanceof GatewayCallError) throw error;
-    throw brokenAnswer(gateway, silence, error);
+    throw brokenAnswer(gateway, silence.signal.aborted ? silence.ms : undefined, error);
   } finally {
     silence.end();
   }

@@ -111,6 +111,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
       ...(cluster ? { writtenElsewhere: () => cluster.othersWritten() } : {}),
       ...(parts.shutdown ? { shutdown: parts.shutdown } : {}),
       eventsSocketIdle: Math.min(255, Math.ceil(parts.config.server.idle_timeout / 1000) + 15),
+      socketIdle: Math.round(parts.config.server.idle_timeout / 1000),
       workers: (scope, reader) => listWorkers(parts.registry, scope, reader),
       status: adminStatus({
         workerCount: (tenant) => parts.registry.list(tenant).length,

@@ -124,6 +124,8 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
   );
   let live = false;
   // The headers within the admin commands' bound; the watchdog's, longer, is for a stream's silence.
+  // A cluster node holds them until the other nodes answer its ask, up to `cluster.redis_timeout`,
+  // which DEPLOYMENT.md says to keep under this bound.
   const headers = new SilenceBound(ADMIN_SILENCE_MS);
   headers.signal.addEventListener("abort", stop, { once: true });
   try {

@@ -1,3 +1,4 @@
+import { nodesOwn, notAnsweredWords } from "../core/unanswered-words.ts";
 import { formatClock, oneLine } from "./format.ts";
 
 /**
@@ -31,9 +32,7 @@ export class UnansweredNodes {
 
   notice(): string | null {
     if (this.nodes.size === 0) return null;
-    const names = oneLine([...this.nodes].join(", "));
-    return this.nodes.size === 1
-      ? `${formatClock(this.at)} node ${names} did not answer as the stream opened (killed, or slow): its requests may not show`
-      : `${formatClock(this.at)} nodes ${names} did not answer as the stream opened (killed, or slow): their requests may not show`;
+    const nodes = [...this.nodes].map(oneLine);
+    return `${formatClock(this.at)} ${notAnsweredWords(nodes)}: ${nodesOwn(nodes)} requests may not show`;
   }
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { SignJWT } from "jose";
+import { AUDIENCE, ISSUER, sign } from "../../src/auth/jwt-test-kit.ts";
 import { auditRecords, auditRow } from "./harness/admin-api.ts";
 import { adminGet, createKey, withDb } from "./harness/audit-kit.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
@@ -230,23 +230,18 @@ test("what a session opened ends with it: its event stream ends at sign-out, at 
   keyOwn.cancel();
 }, 60_000);
 
-/** The session cookie's value and its Max-Age from a response's Set-Cookie headers. */
 /** The identity provider the JWT session tests trust: an HS256 secret, its issuer and audience. */
 const IDP = {
   secret: "a-shared-secret-for-the-session-tests-012345",
-  issuer: "https://idp.test",
-  audience: "mindgw",
+  issuer: ISSUER,
+  audience: AUDIENCE,
 };
 
-/** A token of `claims` from the IDP, expiring at `exp` (a time in seconds, or a span from now). */
-const idpToken = (claims: Record<string, unknown>, exp: number | string = "10m") =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer(IDP.issuer)
-    .setAudience(IDP.audience)
-    .setExpirationTime(exp)
-    .sign(new TextEncoder().encode(IDP.secret));
+/** A token of `claims` from the IDP (jwt-test-kit.ts `sign`: expiring in 5 min unless `exp` says). */
+const idpToken = (claims: Record<string, unknown>) =>
+  sign(new TextEncoder().encode(IDP.secret), { alg: "HS256" }, claims);
 
+/** The session cookie's value and its Max-Age from a response's Set-Cookie headers. */
 const sessionCookieOf = (response: Response) => {
   const line = response.headers.getSetCookie().find((c) => c.startsWith("mindgw_session=")) ?? "";
   return {
@@ -369,7 +364,7 @@ test("a session opened with a JWT lasts no longer than the token", async () => {
     },
   });
   const exp = Math.floor(Date.now() / 1000) + 3;
-  const token = await idpToken({ sub: "ops", role: "admin" }, exp);
+  const token = await idpToken({ sub: "ops", role: "admin", exp });
   const login = await fetch(`${gw.url}/admin/auth/login`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}` },

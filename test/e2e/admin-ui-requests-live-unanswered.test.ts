@@ -76,5 +76,10 @@ test("a node that did not answer as live mode connected is named, and its rows, 
   }
   // Continued, it hears the ask, writes its rows and answers: the page reads the log again.
   await waitFor("the slow node's request listed", async () => (await listedIds()).includes(tag), 40_000);
+  // Read again, the page no longer says its last requests may not show yet (it said so still).
+  const line = page.getByRole("status").filter({ hasText: "did not answer" });
+  expect(await line.textContent()).toBe(
+    "Node slow did not answer as the stream opened (killed, or slow): the log was read again 10 s later; its requests not written by then will not show.",
+  );
   expect(browser.problems).toEqual([]);
 }, 120_000);

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import type OpenAI from "openai";
 import type { FakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { cloudGateway, INPUT_TOO_LONG } from "./harness/cloud-gateway.ts";
+import { drained, openaiFailure } from "./harness/sdk-failure.ts";
 
 // An error that names the caller's field, told after a translated stream began (harness/
 // cloud-gateway.ts): a Responses caller reads it in its own API's names, as it reads the same error
@@ -14,31 +15,18 @@ beforeAll(() => {
   ({ cloud, openai } = clouds);
 });
 
-/**
- * What the official SDK throws for the `error` event a stream ends with (it reads the event's
- * `code` and `param`, openai/core/streaming.mjs), as [code, param].
- */
-async function thrownBy(stream: AsyncIterable<unknown>): Promise<[string?, string?] | undefined> {
-  try {
-    for await (const _ of stream);
-    return undefined;
-  } catch (thrown) {
-    const { code, param } = thrown as { code?: string; param?: string };
-    return [code, param];
-  }
-}
+/** The [code, param] of what the official SDK threw (it reads an `error` event's too, openai/core/streaming.mjs). */
+const codeAndParam = ({ code, param }: { code?: string | null; param?: string | null }) => [code, param];
 
 describe("an error naming the conversation, mid-stream, to a Responses caller", () => {
   test("Bedrock's ValidationException in the stream names `input`, as the same refusal before the stream does", async () => {
     cloud.failNext(INPUT_TOO_LONG);
     const ask = { model: "claude-bedrock", input: "stream a long one please", stream: true } as const;
-    const before = await openai.responses.create(ask).then(
-      () => undefined,
-      (error: { param?: string; code?: string }) => [error.code, error.param],
-    );
-    expect(before).toEqual(["context_length_exceeded", "input"]);
+    const before = await openaiFailure(openai.responses.create(ask));
+    expect(codeAndParam(before)).toEqual(["context_length_exceeded", "input"]);
     cloud.failNext({ ...INPUT_TOO_LONG, midStream: true });
-    expect(await thrownBy(await openai.responses.create(ask))).toEqual(["context_length_exceeded", "input"]);
+    const midStream = await openaiFailure(drained(await openai.responses.create(ask)));
+    expect(codeAndParam(midStream)).toEqual(["context_length_exceeded", "input"]);
   });
 
   test("a chat caller's stream still names its own `messages`", async () => {
@@ -48,6 +36,9 @@ describe("an error naming the conversation, mid-stream, to a Responses caller", 
       messages: [{ role: "user", content: "stream a long one please" }],
       stream: true,
     });
-    expect(await thrownBy(stream)).toEqual(["context_length_exceeded", "messages"]);
+    expect(codeAndParam(await openaiFailure(drained(stream)))).toEqual([
+      "context_length_exceeded",
+      "messages",
+    ]);
   });
 });

@@ -22,7 +22,7 @@ import {
 import { scrollRegion } from "../scroll-region.ts";
 import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useFocusFallback } from "../use-focus-fallback.ts";
-import { useLiveRows } from "../use-live-rows.ts";
+import { unansweredLine, useLiveRows } from "../use-live-rows.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
 const PAGE = 50;
@@ -83,7 +83,7 @@ export function RequestsPage() {
   // The stream has no replay: what finished while it was not open (before live mode was turned
   // on, or while it was down, a gateway restart) is read from the log at each connect, the first
   // page merged under the rows that came live meanwhile, none twice.
-  const { connected, unanswered } = useLiveRows(live, filters, setList, () => void load(null));
+  const { connected, unanswered, reread } = useLiveRows(live, filters, setList, () => void load(null));
 
   const exportAs = async (format: "ndjson" | "csv") => {
     try {
@@ -226,9 +226,7 @@ export function RequestsPage() {
       <Failure error={error} />
       {live && unanswered.length > 0 && (
         <p class="hint" role="status">
-          {unanswered.length === 1
-            ? `Node ${unanswered[0]} did not answer as the stream opened (killed, or slow): its last requests may not show yet.`
-            : `Nodes ${unanswered.join(", ")} did not answer as the stream opened (killed, or slow): their last requests may not show yet.`}
+          {unansweredLine(unanswered, reread)}
         </p>
       )}
       {/* Live rows are drawn without a sound: this polite region, on the page before any row

@@ -17,6 +17,13 @@ import type { Shutdown } from "../shutdown.ts";
 import { whenDone } from "../when-done.ts";
 import { type AdminContext, adminGuards } from "./admin-guards.ts";
 
+/**
+ * How long an export's socket may go quiet, in seconds: Bun's most. A narrow filter over a large
+ * log reads page after page of rows it does not send, and `mindgw audit export` waits five minutes
+ * for its next part (cli/admin-stream.ts): `server.idle_timeout` (30 s by default) would close it.
+ */
+const EXPORT_SOCKET_IDLE = 255;
+
 export interface AdminDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   readonly audit: AuditService;
@@ -42,6 +49,11 @@ export interface AdminDeps {
    * whatever `server.idle_timeout` is (which closes a connection that long without a byte).
    */
   readonly eventsSocketIdle?: number;
+  /**
+   * `server.idle_timeout` in seconds: an export's socket, held while it reads (`EXPORT_SOCKET_IDLE`),
+   * is given it back as its answer ends. Without it, an export's socket is not held.
+   */
+  readonly socketIdle?: number;
   /** The open requests a stop's drain deadline ends (http/shutdown.ts): an export under way among them. */
   readonly shutdown?: Shutdown;
   /**
@@ -138,6 +150,25 @@ export function adminRoutes(deps: AdminDeps) {
     });
   };
 
+  /**
+   * An export's end, its socket held quiet up to `EXPORT_SOCKET_IDLE` until then: given
+   * `server.idle_timeout` back as it ends, before the answer's last write (Bun keeps the bound a
+   * request set on its connection after the answer, as http/stream-socket.ts says).
+   */
+  const exportEnd = (
+    { server, request }: AdminContext,
+    guarded: Guarded,
+  ): ReturnType<Guarded["deferEnd"]> => {
+    const end = guarded.deferEnd();
+    const socketIdle = deps.socketIdle;
+    if (socketIdle === undefined) return end;
+    server?.timeout?.(request, EXPORT_SOCKET_IDLE);
+    return (status, error) => {
+      server?.timeout?.(request, socketIdle);
+      end(status, error);
+    };
+  };
+
   return (
     new Elysia({ prefix: "/admin/api" })
       .get(
@@ -151,8 +182,7 @@ export function adminRoutes(deps: AdminDeps) {
           ),
         ),
       )
-      .get(
-        "/audit/export",
+      .get("/audit/export", (context: AdminContext) =>
         reader((guarded, request, scope) => {
           const { format, ...filter } = parseInput(auditExportQuerySchema, auditQuery(request, scope));
           const headers = { ...guarded.headers, "content-type": EXPORT_CONTENT_TYPE[format] };
@@ -162,8 +192,8 @@ export function adminRoutes(deps: AdminDeps) {
           // Its rows are read as the client takes them: the request (its row, a stop's drain)
           // lasts until the last one is sent, not until this hands the stream back.
           const body = exportAuditStream(deps.audit.store, filter, format);
-          return new Response(bodyEndsRequest(body, guarded.deferEnd(), deps.shutdown), { headers });
-        }),
+          return new Response(bodyEndsRequest(body, exportEnd(context, guarded), deps.shutdown), { headers });
+        })(context),
       )
       // Admins only; an admin in a tenant sees its tenant's part (its workers and the platform's).
       .get(

@@ -29,9 +29,13 @@ export async function allAuditRows(gw: AdminTarget, query = ""): Promise<AuditRe
   return rows;
 }
 
-/** Every audit row `mindgw audit query -c <configPath> --json` prints: the local CLI's read of the database. */
+/**
+ * Every audit row `mindgw audit query -c <configPath> --json` prints: the local CLI's read of the
+ * database. A run that fails throws with what it said, not a JSON parse error of its empty stdout.
+ */
 export async function cliAuditRows(configPath: string): Promise<AuditRecord[]> {
-  const { stdout } = await runMindgw(["audit", "query", "-c", configPath, "--json"]);
+  const { code, stdout, stderr } = await runMindgw(["audit", "query", "-c", configPath, "--json"]);
+  if (code !== 0) throw new Error(`mindgw audit query -c ${configPath} exited ${code}: ${stderr}`);
   return stdout
     .trim()
     .split("\n")

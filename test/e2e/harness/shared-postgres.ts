@@ -19,9 +19,12 @@ export function sharedPostgres(): Promise<SharedPostgres> {
   return shared;
 }
 
-// Preloaded (bunfig.toml), a hook registered here runs once, after the whole run's files; in a
-// run without the preload it is the importing file's, after that file's tests. Either way the
-// server stops after what used it (Bun 1.4's test runner emits no process "exit" to clean up on).
+// Preloaded (bunfig.toml, read by every `bun test` run from the repository's root), a hook
+// registered here runs once, after the whole run's files, and the server stops after what used
+// it. In a run without the preload the hook is the first importing file's, after that file's
+// tests: a later file that asks starts a server of its own that no hook stops (a hook registered
+// from its beforeAll, where it asks, is ignored by Bun 1.4's runner, which emits no process "exit"
+// either), left running after the run. Run the files that share it from the root.
 afterAll(async () => {
   const server = shared;
   shared = undefined;

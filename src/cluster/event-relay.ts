@@ -6,7 +6,7 @@ import type { JsonSeal } from "./json-seal.ts";
 import { entryClock, type NodeEntry } from "./node-entry.ts";
 import { RecentIds } from "./recent-ids.ts";
 import type { RedisLink } from "./redis-link.ts";
-import { WrittenAsks } from "./written-asks.ts";
+import { type StartTimer, WrittenAsks } from "./written-asks.ts";
 
 export const EVENTS_CHANNEL = "mgw:events";
 
@@ -80,6 +80,8 @@ export interface EventRelayOptions {
   askTimeoutMs?: number;
   /** A test's bound in place of `heardWithin(askTimeoutMs)`: how long an asked node has to say it heard. */
   heardWithinMs?: number;
+  /** A test's timer for the heard bound (written-asks.ts `AskBounds`): the test passes the bound itself. */
+  heardTimer?: StartTimer;
   /**
    * How long an answered ask keeps this node relaying whatever the directory reads say (a node's
    * name lease, name-lease.ts `leaseTtlMs`): time for the asker's entry to be written and read,
@@ -219,7 +221,11 @@ export class EventRelay {
     }
     if (peers.length === 0 || !this.options.link.healthy()) return Promise.resolve([]);
     const timeoutMs = this.options.askTimeoutMs ?? 2_000;
-    const bounds = { heardWithinMs: this.options.heardWithinMs ?? heardWithin(timeoutMs), timeoutMs };
+    const bounds = {
+      heardWithinMs: this.options.heardWithinMs ?? heardWithin(timeoutMs),
+      timeoutMs,
+      heardTimer: this.options.heardTimer,
+    };
     // A check that cannot be sent (Redis gone since the ask) would never come back to be judged,
     // nor can an answer come (each node's is published on Redis too, and this node reads none while
     // its link is down): settled at once, naming every node not answered, not at the deadline.

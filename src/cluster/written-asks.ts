@@ -1,5 +1,14 @@
 import { randomUUID } from "node:crypto";
 
+/** Starts a timer that calls `fire` after `ms`, and gives back what clears it. */
+export type StartTimer = (fire: () => void, ms: number) => () => void;
+
+/** The process's timer. */
+const processTimer: StartTimer = (fire, ms) => {
+  const timer = setTimeout(fire, ms);
+  return () => clearTimeout(timer);
+};
+
 /** How long an ask waits, for a node to hear it and for it to answer. */
 export interface AskBounds {
   /**
@@ -9,6 +18,8 @@ export interface AskBounds {
    */
   heardWithinMs: number;
   timeoutMs: number;
+  /** A test's timer for the heard bound, in place of the process's: the test says when it is passed. */
+  heardTimer?: StartTimer | undefined;
 }
 
 interface PendingAsk {
@@ -46,21 +57,22 @@ export class WrittenAsks {
   ): { id: string; answered: Promise<readonly string[]> } {
     const id = randomUUID();
     const answered = new Promise<readonly string[]>((resolve) => {
-      const timers: ReturnType<typeof setTimeout>[] = [];
+      const timers: (() => void)[] = [];
       const ask: PendingAsk = {
         waiting: new Set(nodes),
         heard: new Set(silent),
         heardOnly: false,
         done: () => {
-          for (const timer of timers) clearTimeout(timer);
+          for (const clear of timers) clear();
           this.pending.delete(id);
           resolve([...ask.waiting]);
         },
       };
       if (nodes.length === 0) return ask.done();
       this.pending.set(id, ask);
-      timers.push(setTimeout(() => atHeardBound(id), Math.min(bounds.heardWithinMs, bounds.timeoutMs)));
-      timers.push(setTimeout(ask.done, bounds.timeoutMs));
+      const heardTimer = bounds.heardTimer ?? processTimer;
+      timers.push(heardTimer(() => atHeardBound(id), Math.min(bounds.heardWithinMs, bounds.timeoutMs)));
+      timers.push(processTimer(ask.done, bounds.timeoutMs));
     });
     return { id, answered };
   }

@@ -1,6 +1,7 @@
 import { shown } from "../core/cut-words.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { isWorkerName } from "../providers/upstream-name.ts";
 
 /**
  * Refuses a request whose hosted tools name a container (code interpreter's `container: "cntr_…"`,
@@ -11,13 +12,16 @@ import { GatewayError } from "../core/gateway-error.ts";
  * upstream answered the caller's scope with ran in it: in the output of an answer of the chain the
  * request continues (`chain`, as stored; `held`, a connection's), or a call the request names by id
  * as the upstream answered it (`named`, items-in-scope.ts). Never an input item's: the caller wrote
- * those, and a stored turn keeps them as sent, under an id that may be a real call's too.
+ * those, and a stored turn keeps them as sent, under an id that may be a real call's too. Nor an
+ * answer the gateway built (no holder) or a worker gave (`worker:<name>`): a worker's answer is its
+ * upstream's JSON as sent, and that upstream is a tenant's own, which may name any container
+ * (`vouches`).
  * `container: { type: "auto" }` names none and goes as sent. Nothing is read or made for a request
  * whose tools name no container.
  */
 export function refuseForeignContainers(
   tools: unknown,
-  chain: readonly { readonly response: JsonObject }[],
+  chain: readonly Answer[],
   held: readonly string[],
   named: ReadonlySet<string>,
 ): void {
@@ -40,14 +44,33 @@ export function containerOfCall(item: unknown): string | undefined {
   return undefined;
 }
 
+/** A stored answer: its response, and who gave it (item-references.ts `noteHolders`). */
+interface Answer {
+  readonly holder?: string | undefined;
+  readonly response: JsonObject;
+}
+
 /**
- * `ranIn` (a held conversation's containers) with those `response`'s output ran in: `ranIn` itself
- * when it adds none, so a turn without a hosted tool's call makes nothing.
+ * Whether the calls of an answer given by `holder` vouch for the containers they name: only a
+ * provider's own answer, natively given, does. Not a worker's: its upstream is a tenant's own, and
+ * its JSON is stored as it sent it. Nor one with no holder: the gateway built it by translation, or
+ * its holder is unknown, the answer kept by no upstream (`store: false`, Zero Data Retention) and
+ * so stored as held by none, a worker's as well as a provider's: refused, not trusted.
+ */
+export const vouches = (holder: string | undefined): holder is string =>
+  holder !== undefined && !isWorkerName(holder);
+
+/**
+ * `ranIn` (a held conversation's containers) with those `response`'s output ran in, when the
+ * provider that answered it natively (`answeredBy`) `vouches` for them: `ranIn` itself when it adds none, so a turn without a hosted tool's call makes
+ * nothing.
  */
 export function containersAfter(
   ranIn: readonly string[] | undefined,
   response: JsonObject,
+  answeredBy: string | undefined,
 ): readonly string[] | undefined {
+  if (!vouches(answeredBy)) return ranIn;
   let more: string[] | undefined;
   for (const item of outputOf(response)) {
     const id = containerOfCall(item);
@@ -78,12 +101,13 @@ function referencedContainer(environment: unknown): string | undefined {
 
 /** The containers the upstream's answers to the caller's scope ran their calls in. */
 function containersRanIn(
-  chain: readonly { readonly response: JsonObject }[],
+  chain: readonly Answer[],
   held: readonly string[],
   named: ReadonlySet<string>,
 ): Set<string> {
   const ranIn = new Set<string>([...held, ...named]);
   for (const link of chain) {
+    if (!vouches(link.holder)) continue;
     for (const item of outputOf(link.response)) {
       const id = containerOfCall(item);
       if (id !== undefined) ranIn.add(id);

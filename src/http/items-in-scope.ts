@@ -11,7 +11,7 @@ import {
   resolveItemReferences,
 } from "../translate/responses/item-references.ts";
 import { withItemIds } from "../translate/responses/stored-item-ids.ts";
-import { containerOfCall } from "./containers-in-scope.ts";
+import { containerOfCall, vouches } from "./containers-in-scope.ts";
 import { ownScopes, readInScopes } from "./response-scope.ts";
 
 /** The items a request names by id that the caller's scope holds, and the ids it does not. */
@@ -90,7 +90,9 @@ export async function itemsInScope(
         if (!response) return undefined;
         const items = withItemIds(response.items, response.id);
         noteHolders(read, response, items);
-        // A call it names, as the upstream answered it: its output's, not an input stored under its id.
+        // A call it names, as the upstream answered it: its output's, not an input stored under its
+        // id; and only an answer whose holder vouches for it (containers-in-scope.ts `vouches`).
+        if (!vouches(response.holder)) return items;
         const output = response.response.output;
         for (const item of Array.isArray(output) ? output : []) {
           if (!isJsonObject(item) || typeof item.id !== "string" || !wanted.has(item.id)) continue;

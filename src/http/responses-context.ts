@@ -95,9 +95,10 @@ export interface ContextOptions {
    * Told who holds the answer upstream as it comes, before its last event reaches the caller: the
    * provider that answered natively, under its own ids, and keeps them; undefined when none does
    * (the gateway made it, by translation; or it was asked `store: false`). The last it is told is
-   * the answer's (an attempt failed over tells it again).
+   * the answer's (an attempt failed over tells it again). `answeredBy`: the provider that answered
+   * natively, whether it keeps the answer or not (containers-in-scope.ts `vouches`).
    */
-  readonly answered?: ((holder: string | undefined) => void) | undefined;
+  readonly answered?: ((holder: string | undefined, answeredBy: string | undefined) => void) | undefined;
 }
 
 /**
@@ -220,7 +221,7 @@ export async function responsesContext(
       // answer under the upstream's id, which the client continues from) as held by no upstream,
       // so a chain from it is sent on expanded, as a translated one is.
       const holder = keptUpstream && response.store !== false ? answeredBy : undefined;
-      answered?.(holder);
+      answered?.(holder, answeredBy);
       if (!stores) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = answeredBy && typeof response.id === "string" ? response.id : id;

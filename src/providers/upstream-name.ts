@@ -20,10 +20,13 @@ const WORKER_PREFIX = "worker:";
  * router's relay, a timeout). The `route` field keeps the label: a message is read, a field matched.
  */
 export function upstreamName(name: string): string {
-  if (name.startsWith(WORKER_PREFIX)) return namedWorker(name.slice(WORKER_PREFIX.length));
+  if (isWorkerName(name)) return namedWorker(name.slice(WORKER_PREFIX.length));
   if (name.startsWith(PROVIDER_PREFIX)) return `upstream ${name.slice(PROVIDER_PREFIX.length)}`;
   return `upstream ${name}`;
 }
+
+/** Whether a provider's name (a stored answer's holder) is a worker's: `worker:w1`. */
+export const isWorkerName = (name: string): boolean => name.startsWith(WORKER_PREFIX);
 
 /** A worker as a message names it, from its own name (`w1`, `w1@node-2`): `worker w1`. */
 export const namedWorker = (worker: string): string => `worker ${worker}`;

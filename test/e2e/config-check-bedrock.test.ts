@@ -154,6 +154,32 @@ describe("mindgw config check: Bedrock's credential chain", () => {
     expect(mounted).toMatchObject({ code: 0, stderr: "" });
   });
 
+  test("bedrock whose profile's role the gateway refuses to assume (an MFA code asked, a source_profile cycle): valid, with a warning in the refusal's words, even where the source ends at a web identity token file not there", async () => {
+    const path = await writeConfig(bedrockOnly);
+    const aws = `${path}.aws-config`;
+    await Bun.write(
+      aws,
+      `[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = wi\nmfa_serial = arn:aws:iam::1:mfa/me\n\n[profile wi]\nrole_arn = arn:aws:iam::1:role/wi\nweb_identity_token_file = ${path}.unmounted-token\n\n[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n`,
+    );
+    const files = { AWS_CONFIG_FILE: aws, AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials` };
+    const said = (why: string) =>
+      `warning: provider br (bedrock) has no usable credentials: ${why}; its calls will answer 502 (model m-br (route br/x))`;
+    // Before: nothing said of either, and every call a 502 naming the refusal.
+    for (const [profile, why] of [
+      [
+        "app",
+        "the AWS profile app: its role asks for an MFA code (mfa_serial), which a gateway cannot type; give it credentials without",
+      ],
+      ["a", "the AWS profile a: source_profile makes a cycle (a → b → a → b)"],
+    ] as const) {
+      const result = await runMindgw(["config", "check", "-c", path], {
+        env: { ...files, AWS_PROFILE: profile },
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr.trim()).toBe(said(why));
+    }
+  });
+
   test("bedrock whose profile's role is sourced from EC2 instance metadata (credential_source = Ec2InstanceMetadata), with an endpoint mode the AWS SDKs refuse: valid, with a warning as the environment's case has", async () => {
     const path = await writeConfig(bedrockOnly);
     const aws = `${path}.aws-config`;

@@ -3,6 +3,7 @@ import type OpenAI from "openai";
 import { nativeMessage, withoutId } from "./harness/responses-fixture.ts";
 import {
   completed,
+  nativeStream,
   responsesSocketFixture,
   type ServerEvent,
   turn,
@@ -15,20 +16,6 @@ const ws = responsesSocketFixture();
 const { connect } = ws;
 
 describe("Responses WebSocket mode and a route serving the Responses API", () => {
-  /** A native answer of `output` under the upstream's own ids, streamed as OpenAI streams one. */
-  const nativeStream = (id: string, output: object[]) => {
-    const response = { id, object: "response", model: "up-n1", output };
-    const event = (type: string, fields: object) =>
-      `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
-    const usage = { input_tokens: 5, output_tokens: 1, total_tokens: 6 };
-    return {
-      headers: { "content-type": "text/event-stream" },
-      body: [
-        event("response.created", { response: { ...response, status: "in_progress", output: [] } }),
-        event("response.completed", { response: { ...response, status: "completed", usage } }),
-      ],
-    };
-  };
   /** The input of the last request the native upstream was sent. */
   const nativeInput = () =>
     (JSON.parse(ws.native.requests.at(-1)?.text ?? "{}") as { input: unknown[] }).input;

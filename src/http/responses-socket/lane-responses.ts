@@ -27,6 +27,7 @@ export class LaneResponses implements KeptResponses {
     turn: SocketTurn,
     response: JsonObject | undefined,
     holder: string | undefined,
+    answeredBy: string | undefined,
   ): void {
     const previous = this.lastOf.get(lane);
     if (previous) this.kept.delete(previous.id);
@@ -34,7 +35,7 @@ export class LaneResponses implements KeptResponses {
     const id = response?.id;
     // Only a turn that knew the whole conversation can be continued from here (socket-turn.ts).
     if (!response || !Array.isArray(response.output) || typeof id !== "string" || !turn.whole) return;
-    const last = lastResponseOf(turn, id, response, holder);
+    const last = lastResponseOf(turn, id, response, holder, answeredBy);
     this.lastOf.set(lane, last);
     this.kept.set(id, last);
     const oldest = this.lastOf.size > MAX_KEPT_LANES ? this.lastOf.entries().next().value : undefined;

@@ -40,7 +40,7 @@ function session(
       const body = new ReadableStream<Uint8Array>({
         start(controller) {
           finish = (output = [], holder) => {
-            answered(holder);
+            answered(holder, holder);
             const response = { id: `resp_${answering.length}`, output, input: turn.body.input };
             controller.enqueue(
               new TextEncoder().encode(

@@ -33,7 +33,7 @@ export interface SocketSessionDeps {
   answer(
     turn: SocketTurn,
     signal: AbortSignal,
-    answered: (holder: string | undefined) => void,
+    answered: (holder: string | undefined, answeredBy: string | undefined) => void,
     failing: (error: GatewayError) => void,
   ): Promise<Response>;
   /** `server.max_body`: the bytes the turns waiting on the connection may hold together. */
@@ -69,6 +69,8 @@ interface TurnRun {
   readonly turn: SocketTurn;
   readonly lane: string;
   holder: string | undefined;
+  /** The provider that answered natively, kept upstream or not (containers-in-scope.ts `vouches`). */
+  answeredBy: string | undefined;
   written: GatewayError | undefined;
   /** The number the turn's next event takes: the last one's `sequence_number` and one (0 before any). */
   next: number;
@@ -210,6 +212,7 @@ export class ResponsesSocketSession {
       turn,
       lane: name,
       holder: undefined,
+      answeredBy: undefined,
       written: undefined,
       next: 0,
       opened: undefined,
@@ -219,8 +222,9 @@ export class ResponsesSocketSession {
       const response = await this.deps.answer(
         turn,
         abort.signal,
-        (holder) => {
+        (holder, answeredBy) => {
           run.holder = holder;
+          run.answeredBy = answeredBy;
         },
         (error) => {
           run.written = error;
@@ -286,7 +290,7 @@ export class ResponsesSocketSession {
     run.next = (event.sequence ?? run.next) + 1;
     run.opened ??= openedOf(event.response);
     if (event.type === "response.completed" || event.type === "response.incomplete")
-      this.kept.remember(run.lane, run.turn, event.response, run.holder);
+      this.kept.remember(run.lane, run.turn, event.response, run.holder, run.answeredBy);
     return FINAL_RESPONSE_EVENTS.has(event.type);
   }
 

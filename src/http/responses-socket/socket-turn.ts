@@ -120,12 +120,15 @@ export function readTurn(message: unknown, kept: KeptResponses): SocketMessage {
  * item upstream, as a stored chain says (item-references.ts `noteHolders`): the output is the
  * provider's that answered it natively (`holder`, as the pipeline told), every other item of the
  * turn none's, so a route serving the Responses API is later sent the ids of its own items alone.
+ * The containers its calls ran in are the conversation's when `answeredBy` (the provider that
+ * answered natively, kept upstream or not) vouches for them (containers-in-scope.ts `vouches`).
  */
 export function lastResponseOf(
   turn: SocketTurn,
   id: string,
   response: JsonObject,
   holder: string | undefined,
+  answeredBy: string | undefined,
 ): LastResponse {
   const said = conversationItems(turn.body, response);
   const holders = new Map(turn.continued?.holders);
@@ -134,7 +137,7 @@ export function lastResponseOf(
     id,
     items: [...(turn.continued?.items ?? []), ...said],
     holders,
-    containers: containersAfter(turn.continued?.containers, response),
+    containers: containersAfter(turn.continued?.containers, response, answeredBy),
     // A stored turn's answer leaves once stored (stored-before-answer.ts): it is in the store now.
     stored: turn.body.store !== false,
   };

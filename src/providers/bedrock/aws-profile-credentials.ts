@@ -179,7 +179,7 @@ async function run(plan: ProfilePlan, context: ProfileContext): Promise<Expiring
     case "refused":
       throw credentialFailure(
         provider,
-        plan.profile === undefined ? plan.why : `the AWS profile ${plan.profile}: ${plan.why}`,
+        refusal(plan),
         plan.detail === undefined ? undefined : { detail: plan.detail },
       );
     case "static":
@@ -213,6 +213,10 @@ async function run(plan: ProfilePlan, context: ProfileContext): Promise<Expiring
   }
 }
 
+/** A refused plan in the words its calls' 502 says, naming the profile that refused. */
+const refusal = (plan: Extract<ProfilePlan, { kind: "refused" }>): string =>
+  plan.profile === undefined ? plan.why : `the AWS profile ${plan.profile}: ${plan.why}`;
+
 const profileFailure = (provider: string, name: string) => (why: string) =>
   credentialFailure(provider, `the AWS profile ${name}: ${why}`);
 
@@ -220,12 +224,14 @@ const profileFailure = (provider: string, name: string) => (why: string) =>
  * Where a profile's credentials are got at the end of its plan (`profilePlan`), when that can be
  * checked before it is asked (aws-profile-problem.ts): a web identity token file
  * (`web_identity_token_file`, and the profile that names it), or EC2 instance metadata
- * (`credential_source = Ec2InstanceMetadata`); undefined for keys, a process, another source, or a
- * profile refused (said by `profileLacks`, or by the fetch).
+ * (`credential_source = Ec2InstanceMetadata`); or that the plan is refused before any is fetched
+ * (`why`, as its calls' 502 says: a role asking for an MFA code, a `source_profile` cycle, a source
+ * profile without credentials); undefined for keys, a process, another source.
  */
 export type ProfileEnd =
   | { end: "web identity"; tokenFile: string; profile: string }
-  | { end: "instance metadata" };
+  | { end: "instance metadata" }
+  | { end: "refused"; why: string };
 
 export const profileEnd = (name: string, files: AwsSharedFiles): ProfileEnd | undefined =>
   endOf(profilePlan(name, files));
@@ -235,6 +241,7 @@ function endOf(plan: ProfilePlan): ProfileEnd | undefined {
   if (plan.kind === "source" && plan.source === "Ec2InstanceMetadata") return { end: "instance metadata" };
   if (plan.kind === "web identity")
     return { end: "web identity", tokenFile: plan.profile.web_identity_token_file ?? "", profile: plan.name };
+  if (plan.kind === "refused") return { end: "refused", why: refusal(plan) };
   return undefined;
 }
 

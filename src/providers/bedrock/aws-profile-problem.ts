@@ -46,6 +46,7 @@ export function awsProfileProblem(
   const problem =
     profileProblem(provider, env) ??
     defaultProfileRefused(chain, provider, env) ??
+    refusedProfileEnd(chain, env) ??
     missingWebIdentityFile(chain, env);
   if (problem !== undefined) return { problem, credentials: true };
   const region = awsRegion(provider, env);
@@ -125,6 +126,16 @@ function missingWebIdentityFile(chain: AwsCredentialStep | undefined, env: Env):
         : [];
   if (tokenFile === undefined || existsSync(tokenFile)) return undefined;
   return `the web identity token file ${tokenFile} (${by}) does not exist`;
+}
+
+/**
+ * Why the profile the chain reads is refused before any credentials are fetched, in its calls'
+ * 502's words (`profileEnd`): a role asking for an MFA code, a `source_profile` cycle, a source
+ * profile without credentials. The profile's own lacks are said first (`profileProblem`).
+ */
+function refusedProfileEnd(chain: AwsCredentialStep | undefined, env: Env): string | undefined {
+  const end = chain === undefined ? undefined : endOf(chain, env);
+  return end?.end === "refused" ? end.why : undefined;
 }
 
 /** Where the profile the chain reads ends (`profileEnd`), the shared files read again. */

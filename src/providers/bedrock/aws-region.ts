@@ -1,4 +1,4 @@
-import { namedProfile, readSharedFiles } from "./aws-shared-files.ts";
+import { namedProfile, profileSettings, readSharedFiles } from "./aws-shared-files.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -16,8 +16,7 @@ export function awsRegion(
   if (env.AWS_REGION) return env.AWS_REGION;
   const name = namedProfile(configured.profile, env) ?? "default";
   // The config file's first (@smithy/node-config-provider fromSharedConfigFiles, preferredFile "config").
-  const files = readSharedFiles(env);
-  return files.configProfiles.get(name)?.region || files.profiles.get(name)?.region || undefined;
+  return profileSettings(readSharedFiles(env), name)?.region || undefined;
 }
 
 /** Where a region is looked for, in a failure's words. */

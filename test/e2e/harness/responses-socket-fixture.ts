@@ -27,6 +27,33 @@ const ENDS = new Set(["response.completed", "response.incomplete", "response.fai
 export const ends = (event: ServerEvent) =>
   ENDS.has(event.type) || (event.type === "error" && !("sequence_number" in event));
 
+/** A native answer of `output` under the upstream's own ids (`id`), streamed as OpenAI streams one. */
+export function nativeStream(id: string, output: object[]) {
+  const response = { id, object: "response", model: "up-n1", output };
+  const event = (type: string, fields: object) =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+  const usage = { input_tokens: 5, output_tokens: 1, total_tokens: 6 };
+  return {
+    headers: { "content-type": "text/event-stream" },
+    body: [
+      event("response.created", { response: { ...response, status: "in_progress", output: [] } }),
+      event("response.completed", { response: { ...response, status: "completed", usage } }),
+    ],
+  };
+}
+
+/** A connection of the SDK's to the gateway at `gatewayUrl`, as `apiKey`. */
+export function connectSocket(gatewayUrl: string, apiKey: string): SocketConnection {
+  const client = new OpenAI({ baseURL: `${gatewayUrl}/v1`, apiKey, maxRetries: 0 });
+  const socket = new ResponsesWS(client);
+  const events: ServerEvent[] = [];
+  socket.on("event", (event) => events.push(event));
+  // Error events come to `error` as well as `event`: kept once, from `event`.
+  socket.on("error", () => undefined);
+  const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+  return { socket, events, closed };
+}
+
 /** Sends one turn and waits (bounded) for its last event; returns the turn's events. */
 export async function turn(
   connection: SocketConnection,
@@ -94,16 +121,7 @@ export function responsesSocketFixture() {
       return native;
     },
     /** A connection of the SDK's as `apiKey` (acme's key by default). */
-    connect(apiKey = key): SocketConnection {
-      const client = new OpenAI({ baseURL: `${fx.gw.url}/v1`, apiKey, maxRetries: 0 });
-      const socket = new ResponsesWS(client);
-      const events: ServerEvent[] = [];
-      socket.on("event", (event) => events.push(event));
-      // Error events come to `error` as well as `event`: kept once, from `event`.
-      socket.on("error", () => undefined);
-      const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
-      return { socket, events, closed };
-    },
+    connect: (apiKey = key): SocketConnection => connectSocket(fx.gw.url, apiKey),
     /** The chat request the fake upstream got after the first `before`, waited for. */
     upstreamCall: upstreamCallOf(fx),
   };

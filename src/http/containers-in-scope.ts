@@ -62,8 +62,8 @@ export const vouches = (holder: string | undefined): holder is string =>
 
 /**
  * `ranIn` (a held conversation's containers) with those `response`'s output ran in, when the
- * provider that answered it natively (`answeredBy`) `vouches` for them: `ranIn` itself when it adds none, so a turn without a hosted tool's call makes
- * nothing.
+ * provider that answered it natively (`answeredBy`) `vouches` for them: `ranIn` itself when it adds
+ * none, so a turn without a hosted tool's call makes nothing.
  */
 export function containersAfter(
   ranIn: readonly string[] | undefined,

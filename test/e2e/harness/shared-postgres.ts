@@ -1,4 +1,5 @@
 import { afterAll } from "bun:test";
+import { endAll } from "./left-behind.ts";
 import type { PostgresServer } from "./postgres-server.ts";
 
 /** What a file may do with the shared server: make databases of its own on it. */
@@ -22,8 +23,14 @@ export function sharedPostgres(): Promise<SharedPostgres> {
 // Preloaded (bunfig.toml), a hook registered here runs once, after the whole run's files; in a
 // run without the preload it is the importing file's, after that file's tests. Either way the
 // server stops after what used it (Bun 1.4's test runner emits no process "exit" to clean up on).
+// A preloaded hook that throws makes Bun skip the ones after it (end-left-behind.ts's): a failed
+// stop still fails the run, and what no file stopped is ended here all the same.
 afterAll(async () => {
   const server = shared;
   shared = undefined;
-  await (await server?.catch(() => undefined))?.stop();
+  try {
+    await (await server?.catch(() => undefined))?.stop();
+  } finally {
+    endAll();
+  }
 });

@@ -50,11 +50,9 @@ test("a run's servers no file stopped, and initdb's template, are gone when the 
       templates: readdirSync(temp.path).filter((name) => name.startsWith("mindgw-pg-template-")),
     }).toEqual({ running: "none", templates: [] });
   } finally {
-    // Red, the run left them: this test leaves nothing.
-    for (const pid of pids)
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
+    // Red, the run left them: this test leaves nothing. Only those still running: a pid gone may
+    // be another process's by now.
+    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
     temp.cleanup();
   }
 }, 120_000);

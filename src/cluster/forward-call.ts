@@ -48,7 +48,7 @@ export async function forwardCall(
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
       // Refused before an answer (no worker there with room, the link or worker lost): the next.
-      last = soonerRefusal(last, error);
+      last = soonerRefusal(last, otherRestartAsLost(worker, error));
       replaced ??= pinnedRestarted(worker, error);
       if (error instanceof GatewayError && error.retryable) continue;
       throw error;
@@ -83,7 +83,7 @@ export async function forwardCall(
     if (response.headers.has(FORWARD_ERROR_HEADER)) {
       const refused = await refusal(response, peer.id);
       if (!refused.retryable) throw refused;
-      last = soonerRefusal(last, refused);
+      last = soonerRefusal(last, otherRestartAsLost(worker, refused));
       replaced ??= pinnedRestarted(worker, refused);
       continue;
     }
@@ -104,6 +104,15 @@ export async function forwardCall(
  */
 const pinnedRestarted = (worker: string | undefined, refusal: unknown): WorkerReplaced | undefined =>
   worker !== undefined && refusal instanceof WorkerReplaced ? refusal : undefined;
+
+/**
+ * `refusal` as ranked and told when every node refuses: a worker lost to a restart on a node the
+ * forward named no worker to (not the pinned one's) as any worker lost, its class dropped (`with`
+ * copies all else), since told as `WorkerReplaced` the router would send the call to the pinned
+ * worker again (Provider.lostToRestart), whose node never said so.
+ */
+const otherRestartAsLost = (worker: string | undefined, refusal: unknown): unknown =>
+  worker === undefined && refusal instanceof WorkerReplaced ? refusal.with({}) : refusal;
 
 /** The link to `peer`, or undefined when it takes none (no links here, a node from before them). */
 export function linkTo(links: PeerLinks | undefined, peer: NodeEntry): PeerLink | undefined {

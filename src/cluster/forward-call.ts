@@ -36,8 +36,10 @@ export async function forwardCall(
   tenant: string,
   pinned?: { node: string; worker: string },
 ): Promise<ProviderReply> {
-  /** What the caller is told should every node refuse (`keptRefusal`). */
+  /** What the caller is told should every node refuse (`soonerRefusal`), but for `replaced`. */
   let last: unknown;
+  /** The pinned worker lost to a restart, as its node said: told over any other (`pinnedRestarted`). */
+  let replaced: WorkerReplaced | undefined;
   for (const peer of peers) {
     const worker = pinned?.node === peer.id ? pinned.worker : undefined;
     let linked: Response | undefined;
@@ -46,7 +48,8 @@ export async function forwardCall(
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
       // Refused before an answer (no worker there with room, the link or worker lost): the next.
-      last = keptRefusal(last, error);
+      last = soonerRefusal(last, otherRestartAsLost(worker, error));
+      replaced ??= pinnedRestarted(worker, error);
       if (error instanceof GatewayError && error.retryable) continue;
       throw error;
     }
@@ -56,13 +59,13 @@ export async function forwardCall(
       if (isServerFault(linked.status)) {
         // The worker's model server failed (its key refused, a 5xx): that worker's fault, as its
         // node says of it over an HTTP forward (a refusal), so the next node serving the model.
-        last = keptRefusal(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
+        last = soonerRefusal(last, await serverFault(servedBy, linked).catch((fault: unknown) => fault));
         continue;
       }
       // Its model server does not serve the model the worker offered (404): that worker's fault too.
       const notServed = await modelNotServed(servedBy, linked);
       if (notServed) {
-        last = keptRefusal(last, notServed);
+        last = soonerRefusal(last, notServed);
         continue;
       }
       if (call.native) return { kind: "http", response: linked, servedBy };
@@ -74,13 +77,14 @@ export async function forwardCall(
       response = await forwardOverHttp(ways.http, peer, call, tenant, worker);
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
-      last = keptRefusal(last, unreachable(peer, error));
+      last = soonerRefusal(last, unreachable(peer, error));
       continue; // the node is gone (kill -9): the next one that serves the model
     }
     if (response.headers.has(FORWARD_ERROR_HEADER)) {
       const refused = await refusal(response, peer.id);
       if (!refused.retryable) throw refused;
-      last = keptRefusal(last, refused);
+      last = soonerRefusal(last, otherRestartAsLost(worker, refused));
+      replaced ??= pinnedRestarted(worker, refused);
       continue;
     }
     const servedBy = servedByOf(response.headers, peer);
@@ -88,19 +92,27 @@ export async function forwardCall(
     const reply = await readUpstreamReply(servedBy, response, call);
     return { ...reply, servedBy };
   }
-  throw last instanceof GatewayError ? last : upstreamError("no node could serve the forwarded call");
+  const kept = replaced ?? last;
+  throw kept instanceof GatewayError ? kept : upstreamError("no node could serve the forwarded call");
 }
 
 /**
- * Of the refusal held and the next, the one kept: a worker its node lost to a restart under its
- * name (`WorkerReplaced`, the first such) over any other, since its new connection is there to
- * take the call now and the router sends it there again (routing/worker-repicks.ts), which it
- * does only for that refusal; else the sooner over (`soonerRefusal`).
+ * `refusal` when it says the pinned worker (`worker`, named only in the forward to its own node)
+ * was lost to a restart under its name (`WorkerReplaced`): its new connection is there to take the
+ * call now, and the router sends it there again (routing/worker-repicks.ts) only for that refusal.
+ * Another node's worker lost so (no worker named) says nothing of the pinned one.
  */
-function keptRefusal(held: unknown, next: unknown): unknown {
-  if (held instanceof WorkerReplaced) return held;
-  return next instanceof WorkerReplaced ? next : soonerRefusal(held, next);
-}
+const pinnedRestarted = (worker: string | undefined, refusal: unknown): WorkerReplaced | undefined =>
+  worker !== undefined && refusal instanceof WorkerReplaced ? refusal : undefined;
+
+/**
+ * `refusal` as ranked and told when every node refuses: a worker lost to a restart on a node the
+ * forward named no worker to (not the pinned one's) as any worker lost, its class dropped (`with`
+ * copies all else), since told as `WorkerReplaced` the router would send the call to the pinned
+ * worker again (Provider.lostToRestart), whose node never said so.
+ */
+const otherRestartAsLost = (worker: string | undefined, refusal: unknown): unknown =>
+  worker === undefined && refusal instanceof WorkerReplaced ? refusal.with({}) : refusal;
 
 /** The link to `peer`, or undefined when it takes none (no links here, a node from before them). */
 export function linkTo(links: PeerLinks | undefined, peer: NodeEntry): PeerLink | undefined {

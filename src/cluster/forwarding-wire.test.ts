@@ -246,4 +246,41 @@ describe("forwarding to a worker on another node", () => {
       expect(forwards).toEqual(["node-c", "node-b", "node-c"]);
     }
   });
+
+  test("another node's worker lost to a restart does not send the call to the chosen worker again", async () => {
+    // node-c's worker (chosen) refuses; node-b, tried next with no worker named, lost its own
+    // worker to a restart: that says nothing of node-c's, so no second round to it — whether
+    // node-c's refusal is told over node-b's (full) or node-b's is (a worker lost, as sooner over).
+    for (const [why, refusedThere, told] of [
+      ["full", noWorkerTakes("m", "full"), "503 unavailable"],
+      ["lost", workerLost("wc"), "502 worker_lost"],
+    ] as [string, GatewayError, string][]) {
+      const forwards: string[] = [];
+      const answers = async (url: string, init?: RequestInit) => {
+        const id = new URL(url).hostname.replace(".invalid", "");
+        if (!("operation" in JSON.parse(String(init?.body)))) return new Response(null, { status: 204 });
+        const sent = JSON.parse(String(init?.body)) as Partial<ForwardRequest>;
+        forwards.push(`${id}:${sent.worker ?? "any"}`);
+        if (id === "node-b") return forwardRefusal(workerLost("wb", REPLACED), id);
+        return forwardRefusal(refusedThere, id);
+      };
+      const registry = createWorkerRegistry();
+      const provider = createForwardingProvider({
+        local: createWorkersProvider(registry),
+        registry,
+        directory: listedDirectory([B, C]),
+        secret: "s".repeat(32),
+        fetch: answers as typeof fetch,
+      });
+      const workers: FakeProvider = {
+        ...fakeProvider("a"),
+        select: (model, holder, tenant, avoid) => provider.select!(model, holder, tenant, avoid),
+      };
+      const only = modelOver([{ provider: "a", type: "openai", model: "m" }], { retries: 0 });
+      const { router } = routerFor(only, [workers]);
+      const result = await router(chatRequest("m")).catch((e: GatewayError) => `${e.status} ${e.code}`);
+      // Before: node-b's refusal was kept as node-c's worker's restart: sent to both again.
+      expect({ why, forwards, result }).toEqual({ why, forwards: ["node-c:wc", "node-b:any"], result: told });
+    }
+  });
 });

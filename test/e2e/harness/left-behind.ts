@@ -1,20 +1,19 @@
-import { afterAll } from "bun:test";
-
 /**
- * Ends what the tests started (PostgreSQL, Redis, initdb's template folder) and no test stopped:
- * after the run, and on SIGINT/SIGTERM (a CI timeout), which end the process before any hook.
- * Not at the process's "exit": Bun 1.4.5's test runner emits none (checked: a handler there never
- * runs), so each run left its template (~40 MB) in /tmp. Preloaded (bunfig.toml, after
- * shared-postgres.ts, whose stop comes first: preloaded hooks run in their order), the hook below
- * runs once, after the run's last file; in a run without the preload, after the file that first
- * imported this module.
+ * Ends what the tests and benchmarks started (PostgreSQL, Redis, initdb's template folder) and
+ * none stopped. Free of the test runner, so `bun run` (benchmarks) may import what imports this:
+ * under `bun run` the process's "exit" ends them; under `bun test`, which emits no "exit" (Bun
+ * 1.4.5, checked: a handler there never runs), the preloaded afterAll in end-left-behind.ts does;
+ * SIGINT/SIGTERM (a CI timeout) end the process before either, so they end them too.
  */
 const leftovers = new Set<{ kill(signal?: number | NodeJS.Signals): void }>();
-const endAll = () => {
+
+/** Ends every process and folder still registered (with `endAfterRun`) and not stopped. */
+export function endAll(): void {
   for (const proc of leftovers) proc.kill("SIGKILL");
   leftovers.clear();
-};
-afterAll(endAll);
+}
+
+process.once("exit", endAll);
 for (const [signal, code] of [
   ["SIGINT", 130],
   ["SIGTERM", 143],

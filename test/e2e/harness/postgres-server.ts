@@ -214,7 +214,12 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       stderr: "pipe",
     });
     proc = child;
-    forget = endAfterRun({ kill: () => crash(child.pid) });
+    // Only while it runs: once it has exited (and been reaped), its pid may be another process's.
+    forget = endAfterRun({
+      kill: () => {
+        if (child.exitCode === null) crash(child.pid);
+      },
+    });
     const log = new ProcessOutput(child.stderr);
     await waitFor(
       "PostgreSQL to accept connections",

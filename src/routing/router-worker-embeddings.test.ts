@@ -53,7 +53,8 @@ test("a worker's upstream that answers floats to encoding_format: base64 is answ
   });
   const body = { model: "emb", input: "a", encoding_format: "base64" };
   const asked = { operation: "embeddings" as const, body };
-  // Passed through (the request's bytes in hand, as the front door hands them), and read whole where they are not.
+  // Passed through (the request's bytes in hand, as the front door hands them), and read whole where they are
+  // not.
   const relayed = await router(chatRequest("emb", asked));
   const parsed = await router(chatRequest("emb", { ...asked, received: undefined }));
   expect([relayed.reply.kind, parsed.reply.kind]).toEqual(["bytes", "json"]);

@@ -53,7 +53,8 @@ const MYTHOS_PREVIEW: ThinkingRefusals = {
  * refused here, none to `disabled`), and a 400 from its upstream is the caller's. Of them, these
  * refuse `{type: "disabled"}` at any effort too: Claude Sonnet 5.5, which thinks adaptively or,
  * with `between_tools`, only between tool calls ("What's new in Claude Sonnet 5.5", Turn off
- * up-front thinking); Claude Opus 5.5, adaptively always ("What's new in Claude Opus 5.5", Thinking can't be disabled, which "also applies on
+ * up-front thinking); Claude Opus 5.5, adaptively always ("What's new in Claude Opus 5.5", Thinking can't be
+ * disabled, which "also applies on
  * Claude Fable 5.1"), and Claude Mythos 5.1, which shares Fable 5.1's baseline (the Fable 5.1
  * migration guide); each of these four refuses a forced call ("Forced tool use returns an error";
  * "Thinking in tool and multi-turn workflows" names them). Claude Fable 5 and Mythos 5 think always

@@ -103,7 +103,8 @@ describe("mindgw config check: Bedrock's credential chain", () => {
     expect(refused.stderr.trim()).toBe(
       'warning: provider br (bedrock) has no usable credentials: EC2 instance metadata, where its credentials are got, cannot be asked: AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE is "IPv5": expected IPv4 or IPv6, as the AWS SDKs read it; its calls will answer 502 (model m-br (route br/x))',
     );
-    // An empty AWS_EC2_METADATA_DISABLED is unset, as the AWS SDK for JavaScript reads it: the step is on, and warned of.
+    // An empty AWS_EC2_METADATA_DISABLED is unset, as the AWS SDK for JavaScript reads it: the step is on,
+    // and warned of.
     const emptyOff = await runMindgw(["config", "check", "-c", path], {
       env: {
         ...atInstanceMetadata,

@@ -290,7 +290,8 @@ describe("errors: one line on stderr, an exit code, no stack trace", () => {
   const oneLine = (stderr: string) => {
     expect(stderr.endsWith("\n")).toBe(true);
     expect(stderr.trimEnd().split("\n")).toHaveLength(1);
-    // A stack frame's line starts with `at`: the gateway's place (`… the gateway at http://…:port`) is no frame.
+    // A stack frame's line starts with `at`: the gateway's place (`… the gateway at http://…:port`) is no
+    // frame.
     expect(stderr).not.toMatch(/^\s*at .*[:(]\d+|\.tsx?\b|Error:/m);
   };
 

@@ -44,7 +44,8 @@ describe("role_arn with credential_source: the source's credentials sign AssumeR
         AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${freePort()}`,
       },
     );
-    // Before: "no AWS credentials in config, the environment (…) or the default profile (~/.aws), and EC2 instance metadata could not be reached", though a profile was named.
+    // Before: "no AWS credentials in config, the environment (…) or the default profile (~/.aws), and EC2
+    // instance metadata could not be reached", though a profile was named.
     expect(await failure(env)).toBe(
       "could not get credentials for upstream br: the AWS profile node: credential_source Ec2InstanceMetadata: EC2 instance metadata could not be reached: connection refused (ECONNREFUSED)",
     );

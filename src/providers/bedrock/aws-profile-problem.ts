@@ -33,7 +33,8 @@ interface AwsProvider {
  * with `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
  * credentials are certain to be got there; else, where the chain ends at EC2 instance metadata (or
- * a profile's role is sourced from it), an endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each makes every call a 502. Said at
+ * a profile's role is sourced from it), an endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each
+ * makes every call a 502. Said at
  * start, at a reload and by `config check`; `credentials` false for a region or Bedrock endpoint
  * problem (its credentials may be fine: it cannot call AWS), true for STS's or instance metadata's
  * (it can get none).

@@ -66,7 +66,8 @@ export type InstanceMetadataKeys = (what?: string) => Promise<Expiring<AwsCreden
  * token. A PUT that fails other than by a 400 falls back to IMDSv1 (the same GETs without a
  * token), unless that fallback is disabled (`v1DisabledBy`); one refused 403, 404 or 405, or never
  * answered (a hop limit of 1 seen from a container drops the token's answer, not v1's), keeps the
- * source on v1 without a PUT until a v1 GET is refused 401 or the fallback is disabled. Asked where ec2-metadata-endpoint.ts says (the
+ * source on v1 without a PUT until a v1 GET is refused 401 or the fallback is disabled. Asked where
+ * ec2-metadata-endpoint.ts says (the
  * endpoint or endpoint mode of the environment or the profile: IPv6's `http://[fd00:ec2::254]`,
  * a test's fake).
  */

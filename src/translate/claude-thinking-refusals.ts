@@ -40,36 +40,35 @@ const MYTHOS_PREVIEW: ThinkingRefusals = {
  * forced-tool-refused.ts); undefined for a model that refuses none of it: Claude 4.6 and earlier,
  * which take a manual budget and thinking off, and a name that is no Claude's. Claude 4.7 and later
  * refuse `thinking: {type: "enabled", budget_tokens}` with a 400 (Anthropic's "Extended thinking":
- * "Claude 4.7 and later models do not support it and reject requests that use it"; AWS's
- * "Adaptive thinking" alike for Opus 4.7, Fable 5 and Mythos 5), taking `adaptive` with
- * `output_config.effort` in its place; "4.7 and later" is read by the parsed version, so a Claude
- * no page names yet (a 6.x) is refused a budget too, as that sentence says. Opus 4.7 and 4.8 take
- * `disabled`: Anthropic's "Troubleshooting thinking" table gives them "Adaptive only", default
- * "Off", rejecting `"enabled"` alone ("any value not listed as rejected is accepted"), where AWS's
- * "Adaptive thinking" says `disabled` is a 400 on Opus 4.7; Anthropic's table is followed (Hermes
- * Agent sends `disabled` to every Claude but Fable when reasoning is off, and its report of that
- * 400 names Opus 5.5 alone: NousResearch/hermes-agent#120069; its #11137, once cited for Opus 4.7's
- * `disabled`, quotes one 400, to a manual budget, '"thinking.type.enabled" is not supported',
- * refused here, none to `disabled`), and a 400 from its upstream is the caller's. Of them, these
- * refuse `{type: "disabled"}` at any effort too: Claude Sonnet 5.5, which thinks adaptively or,
- * with `between_tools`, only between tool calls ("What's new in Claude Sonnet 5.5", Turn off
- * up-front thinking); Claude Opus 5.5, adaptively always ("What's new in Claude Opus 5.5", Thinking can't be
- * disabled, which "also applies on
- * Claude Fable 5.1"), and Claude Mythos 5.1, which shares Fable 5.1's baseline (the Fable 5.1
- * migration guide); each of these four refuses a forced call ("Forced tool use returns an error";
- * "Thinking in tool and multi-turn workflows" names them). Claude Fable 5 and Mythos 5 think always
- * too (the Fable 5 migration guide: `disabled` returns a 400) but take a forced call (Fable 5.1's
- * "What's new": its refusal is a breaking change from Fable 5). Claude Mythos Preview, whose name
- * has no version, always thinks too: both vendors say its `disabled` is a 400 (Anthropic's
- * "Troubleshooting thinking" table: "Adaptive, extended", "Always on", rejects `"disabled"`; AWS's
- * "Adaptive thinking": "Manual extended thinking … and disabled thinking … are not supported on
- * these models and will return a 400 error"), so that is refused; they disagree on its manual
- * budget (Anthropic's: "Claude Mythos Preview supports both modes"), which goes for its upstream to
- * judge (`takesBudget`); no page says it refuses a forced call. The name is parsed once a model
- * (claudeVersion); Mythos Preview's looked for only in a name that parses as none. The list is
- * read by the route's model name whatever server it names (PROVIDERS.md, `anthropic`): a server
- * under another base URL that serves Claude by its name (a proxy, Foundry, a private endpoint)
- * gives Claude's 400, and one that takes a budget for Claude 4.7 and later honours none.
+ * "Claude 4.7 and later models do not support it and reject requests that use it"; AWS's "Adaptive
+ * thinking" alike for Opus 4.7, Fable 5 and Mythos 5), taking `adaptive` with `output_config.effort`
+ * in its place; "4.7 and later" is read by the parsed version, so a Claude no page names yet (a 6.x)
+ * is refused a budget too, as that sentence says. Opus 4.7 and 4.8 take `disabled`: Anthropic's
+ * "Troubleshooting thinking" table gives them "Adaptive only", default "Off", rejecting `"enabled"`
+ * alone ("any value not listed as rejected is accepted"), where AWS's "Adaptive thinking" says
+ * `disabled` is a 400 on Opus 4.7; Anthropic's table is followed (Hermes Agent sends `disabled` to
+ * every Claude but Fable when reasoning is off, and its report of that 400 names Opus 5.5 alone:
+ * NousResearch/hermes-agent#120069; its #11137, once cited for Opus 4.7's `disabled`, quotes one 400,
+ * to a manual budget, '"thinking.type.enabled" is not supported', refused here, none to `disabled`),
+ * and a 400 from its upstream is the caller's. Of them, these refuse `{type: "disabled"}` at any
+ * effort too: Claude Sonnet 5.5, which thinks adaptively or, with `between_tools`, only between tool
+ * calls ("What's new in Claude Sonnet 5.5", Turn off up-front thinking); Claude Opus 5.5, adaptively
+ * always ("What's new in Claude Opus 5.5", Thinking can't be disabled, which "also applies on Claude
+ * Fable 5.1"), and Claude Mythos 5.1, which shares Fable 5.1's baseline (the Fable 5.1 migration
+ * guide); each of these four refuses a forced call ("Forced tool use returns an error"; "Thinking in
+ * tool and multi-turn workflows" names them). Claude Fable 5 and Mythos 5 think always too (the Fable
+ * 5 migration guide: `disabled` returns a 400) but take a forced call (Fable 5.1's "What's new": its
+ * refusal is a breaking change from Fable 5). Claude Mythos Preview, whose name has no version, always
+ * thinks too: both vendors say its `disabled` is a 400 (Anthropic's "Troubleshooting thinking" table:
+ * "Adaptive, extended", "Always on", rejects `"disabled"`; AWS's "Adaptive thinking": "Manual extended
+ * thinking … and disabled thinking … are not supported on these models and will return a 400 error"),
+ * so that is refused; they disagree on its manual budget (Anthropic's: "Claude Mythos Preview supports
+ * both modes"), which goes for its upstream to judge (`takesBudget`); no page says it refuses a forced
+ * call. The name is parsed once a model (claudeVersion); Mythos Preview's looked for only in a name
+ * that parses as none. The list is read by the route's model name whatever server it names
+ * (PROVIDERS.md, `anthropic`): a server under another base URL that serves Claude by its name (a
+ * proxy, Foundry, a private endpoint) gives Claude's 400, and one that takes a budget for Claude 4.7
+ * and later honours none.
  */
 export function claudeThinkingRefusals(model: string): ThinkingRefusals | undefined {
   const version = claudeVersion(model);

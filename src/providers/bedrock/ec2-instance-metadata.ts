@@ -61,15 +61,14 @@ export type InstanceMetadataKeys = (what?: string) => Promise<Expiring<AwsCreden
 
 /**
  * The instance profile's role credentials from EC2 instance metadata, as the AWS SDKs get them
- * (@smithy/credential-provider-imds fromInstanceMetadata): IMDSv2's session token PUT first, then
- * the role's name under `/latest/meta-data/iam/security-credentials/` and its keys, with the
- * token. A PUT that fails other than by a 400 falls back to IMDSv1 (the same GETs without a
- * token), unless that fallback is disabled (`v1DisabledBy`); one refused 403, 404 or 405, or never
- * answered (a hop limit of 1 seen from a container drops the token's answer, not v1's), keeps the
- * source on v1 without a PUT until a v1 GET is refused 401 or the fallback is disabled. Asked where
- * ec2-metadata-endpoint.ts says (the
- * endpoint or endpoint mode of the environment or the profile: IPv6's `http://[fd00:ec2::254]`,
- * a test's fake).
+ * (@smithy/credential-provider-imds fromInstanceMetadata): IMDSv2's session token PUT first, then the
+ * role's name under `/latest/meta-data/iam/security-credentials/` and its keys, with the token. A PUT
+ * that fails other than by a 400 falls back to IMDSv1 (the same GETs without a token), unless that
+ * fallback is disabled (`v1DisabledBy`); one refused 403, 404 or 405, or never answered (a hop limit
+ * of 1 seen from a container drops the token's answer, not v1's), keeps the source on v1 without a PUT
+ * until a v1 GET is refused 401 or the fallback is disabled. Asked where ec2-metadata-endpoint.ts says
+ * (the endpoint or endpoint mode of the environment or the profile: IPv6's `http://[fd00:ec2::254]`, a
+ * test's fake).
  */
 export function instanceMetadataCredentials(
   provider: string,

@@ -59,4 +59,10 @@ function watchOverflow(box: HTMLElement | null) {
     boxOf.set(watched, box);
     sizes.observe(watched);
   }
+  // What the box holds may overflow it without any watched element changing size (a cell's text
+  // filled in past a table held at the box's width, a key's spend read after its row): its
+  // content's changes fit the stop too, once a batch of them.
+  new MutationObserver(() => {
+    if (box.isConnected) fitTabStop(box);
+  }).observe(box, { childList: true, subtree: true, characterData: true });
 }

@@ -17,6 +17,7 @@ import {
   responsesRequestToChat,
 } from "../translate/responses/responses-request-to-chat.ts";
 import { responsesSchemas } from "../translate/responses/responses-schema.ts";
+import { summaryName } from "../translate/responses/responses-settings-to-chat.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { translateStream } from "../translate/stream/stream-driver.ts";
 import type { AdaptedCall, ResponsesContext } from "./adapt-dialect.ts";
@@ -51,6 +52,7 @@ function chatOf(
   model: string,
   policy: UnsupportedPolicy,
   chained: boolean,
+  names: CallerNames,
 ): AdaptedCall {
   const body = translated.body;
   // Not translated on: an OpenAI-dialect provider, whose chat call goes as it came (adaptDialect's
@@ -59,7 +61,7 @@ function chatOf(
   const { paths } = translated;
   try {
     // A stored chain's turns lead every turn's prompt: cacheable where Claude caches (automatic-caching.ts).
-    const dropped = new Dropped(policy, RESPONSES_NAMES, paths);
+    const dropped = new Dropped(policy, names, paths);
     return translatedChat(body, target, model, dropped, undefined, chained);
   } catch (error) {
     // A part the next translation cannot take (a file Anthropic has no block for) is the caller's.
@@ -84,7 +86,8 @@ const RESPONSES_NAMES: CallerNames = {
   max_completion_tokens: "max_output_tokens",
   response_format: "text.format",
   reasoning_effort: "reasoning.effort",
-  // Gemini's thought summaries, asked for by the caller's summary (responses-settings-to-chat.ts).
+  // Gemini's thought summaries, asked for by the caller's summary (responses-settings-to-chat.ts),
+  // or by its deprecated name (`responsesNames`).
   include_reasoning: "reasoning.summary",
   // The chat step's names for an Anthropic route's refusal of the format's schema (caller-param.ts).
   "response_format.json_schema.schema": "text.format.schema",
@@ -99,18 +102,41 @@ const RESPONSES_HINTS: HintNames = {
   thoughts: "reasoning.summary",
 };
 
+/** A Responses call's names for the chat fields (`names`) and for the hints (`hints`). */
+interface ResponsesNames {
+  readonly names: CallerNames;
+  readonly hints: HintNames;
+}
+
+/** The names of every Responses call but one that asked by `reasoning.generate_summary`. */
+const SUMMARY_NAMES: ResponsesNames = { names: RESPONSES_NAMES, hints: RESPONSES_HINTS };
+
+/** The names a Responses call `body` is told, the summary's as it sent it (`summaryName`). */
+function responsesNames(body: JsonObject): ResponsesNames {
+  const thoughts = summaryName(body.reasoning);
+  if (thoughts === RESPONSES_HINTS.thoughts) return SUMMARY_NAMES;
+  return {
+    names: { ...RESPONSES_NAMES, include_reasoning: thoughts },
+    hints: { ...RESPONSES_HINTS, thoughts },
+  };
+}
+
 /**
  * The caller's names for the fields of what the chat step sent on: its own names for them (an
  * Anthropic route's `tools.1.custom.input_schema` is the chat request's `tools[1].function.parameters`),
  * then the Responses call's for those (that chat tool's Responses path, `tools[3].parameters`, by
  * `paths`). A chat step with no names of its own leaves the Responses names.
  */
-function composedNames(chatNames: CallerNaming | undefined, paths: CallerPaths): CallerNaming {
-  if (chatNames === undefined) return RESPONSES_NAMES;
+function composedNames(
+  chatNames: CallerNaming | undefined,
+  paths: CallerPaths,
+  names: CallerNames,
+): CallerNaming {
+  if (chatNames === undefined) return names;
   return (field) => {
     const chat = callerName(chatNames, field);
-    if (chat === undefined) return callerName(RESPONSES_NAMES, field);
-    return callerName(RESPONSES_NAMES, chat) ?? paths.resolve(chat)?.path ?? chat;
+    if (chat === undefined) return callerName(names, field);
+    return callerName(names, chat) ?? paths.resolve(chat)?.path ?? chat;
   };
 }
 
@@ -125,13 +151,18 @@ const bothDropped = (first: readonly string[], second: AdaptedCall): readonly st
  * `max_tokens` for a caller without `max_output_tokens`; `top_p` beside `temperature` where the
  * target's models may refuse the pair, not to a chat upstream, which takes it as the caller's API does).
  */
-const sentViaChat = (translated: ChatFromResponses, chat: AdaptedCall, { provider }: Target) => ({
+const sentViaChat = (
+  translated: ChatFromResponses,
+  chat: AdaptedCall,
+  { provider }: Target,
+  { names, hints }: ResponsesNames,
+) => ({
   operation: chat.operation,
   body: chat.body,
   dropped: bothDropped(translated.dropped, chat),
-  callerNames: composedNames(chat.callerNames, translated.paths),
+  callerNames: composedNames(chat.callerNames, translated.paths, names),
   callerPaths: translated.paths,
-  hints: translationHints(chat.body, translated.body, RESPONSES_HINTS, chatTargetOf(provider)),
+  hints: translationHints(chat.body, translated.body, hints, chatTargetOf(provider)),
 });
 
 /**
@@ -148,12 +179,13 @@ export function responsesViaChat(
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
   const translated = chatRequestOf(body, target, context, policy);
-  const chat = chatOf(translated, target, model, policy, context.previous.length > 0);
+  const names = responsesNames(body);
+  const chat = chatOf(translated, target, model, policy, context.previous.length > 0, names.names);
   const { tools, compact } = translated;
   // Whose thinking the answer's reasoning items carry, signed for it alone (thinking-blocks.ts).
   const thinkingBackTo = takesThinkingBack(target.provider) ? target.provider.name : undefined;
   return {
-    ...sentViaChat(translated, chat, target),
+    ...sentViaChat(translated, chat, target, names),
     prompt: body,
     json(reply, sent) {
       // Read against the bound the attempt sent: a last call it cut, which vLLM says
@@ -228,9 +260,10 @@ export function compactViaChat(
     { type: "compaction_trigger" },
   ];
   const translated = chatRequestOf({ ...request, input }, target, context, policy);
-  const chat = chatOf(translated, target, model, policy, context.previous.length > 0);
+  const names = responsesNames(body);
+  const chat = chatOf(translated, target, model, policy, context.previous.length > 0, names.names);
   return {
-    ...sentViaChat(translated, chat, target),
+    ...sentViaChat(translated, chat, target, names),
     prompt: body,
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };

@@ -2,7 +2,7 @@ import { readAnthropicError } from "../core/anthropic-errors.ts";
 import { A_FAILED_RESPONSE, FINAL_RESPONSE_EVENTS, RESPONSE_FAILED } from "../core/final-response-events.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
-import { StreamEndedEarly, WITHOUT_END_MARKER } from "../core/stream-ended-early.ts";
+import { StreamEndedEarly } from "../core/stream-ended-early.ts";
 import { upstreamName } from "../providers/upstream-name.ts";
 import { inBandError } from "../translate/stream/in-band-error.ts";
 
@@ -47,7 +47,7 @@ export function upstreamErrorIn(event: SseEvent, fallback: GatewayError): Gatewa
  * or its route's label, as `upstreamName` takes it.
  */
 export const cutOff = (provider: string): GatewayError =>
-  new StreamEndedEarly(WITHOUT_END_MARKER, upstreamName(provider));
+  new StreamEndedEarly("markerMissing", upstreamName(provider));
 
 /**
  * What a stream with a malformed event (its data no JSON object nor `[DONE]`, as

@@ -49,10 +49,11 @@ const MYTHOS_PREVIEW: ThinkingRefusals = {
  * `disabled` is a 400 on Opus 4.7; Anthropic's table is followed (Hermes Agent sends `disabled` to
  * every Claude but Fable when reasoning is off, and its report of that 400 names Opus 5.5 alone:
  * NousResearch/hermes-agent#120069; its #11137, once cited for Opus 4.7's `disabled`, quotes one 400,
- * to a manual budget, '"thinking.type.enabled" is not supported', refused here, none to `disabled`),
- * and a 400 from its upstream is the caller's. Of them, these refuse `{type: "disabled"}` at any
- * effort too: Claude Sonnet 5.5, which thinks adaptively or, with `between_tools`, only between tool
- * calls ("What's new in Claude Sonnet 5.5", Turn off up-front thinking); Claude Opus 5.5, adaptively
+ * to a manual budget, '"thinking.type.enabled" is not supported', refused here, none to `disabled`;
+ * the evidence read, PROVIDERS.md `anthropic`), and a 400 from its upstream is the caller's. Of
+ * them, these refuse `{type: "disabled"}` at any effort too: Claude Sonnet 5.5, which thinks
+ * adaptively or, with `between_tools`, only between tool calls ("What's new in Claude Sonnet 5.5",
+ * Turn off up-front thinking); Claude Opus 5.5, adaptively
  * always ("What's new in Claude Opus 5.5", Thinking can't be disabled, which "also applies on Claude
  * Fable 5.1"), and Claude Mythos 5.1, which shares Fable 5.1's baseline (the Fable 5.1 migration
  * guide); each of these four refuses a forced call ("Forced tool use returns an error"; "Thinking in

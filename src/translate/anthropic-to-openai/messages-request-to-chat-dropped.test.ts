@@ -94,4 +94,39 @@ describe("messagesRequestToChat: what chat cannot carry", () => {
     ).toBeUndefined();
     expect(dropped.list).toEqual(["service_tier"]);
   });
+
+  // Fields of a client tool the SDK knows (@anthropic-ai/sdk 1.12) that a chat function has no place
+  // for were left out unnamed: its examples unseen, a tool only code execution may call made one the
+  // model calls itself.
+  test("a tool's input_examples and allowed_callers are named; its caching hint, eager streaming and deferral not", () => {
+    const tool = { name: "f", input_schema: { type: "object" } };
+    const ask = (fields: object) => ({
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "user", content: "x" }],
+      tools: [tool, { ...tool, name: "g", ...fields }],
+    });
+    const named = (fields: object) => {
+      const dropped = new Dropped();
+      expect((messagesRequestToChat(ask(fields), dropped).tools as unknown[]).length).toBe(2);
+      return dropped.list;
+    };
+    expect(named({ input_examples: [{}], allowed_callers: ["code_execution_20250825"] })).toEqual([
+      "tools.input_examples",
+      "tools.allowed_callers",
+    ]);
+    // Nothing the caller can act on: sent loaded, cached by the upstream, streamed in pieces anyway.
+    expect(
+      named({
+        defer_loading: true,
+        input_examples: [],
+        allowed_callers: ["direct"],
+        cache_control: { type: "ephemeral" },
+        eager_input_streaming: true,
+      }),
+    ).toEqual([]);
+    expect(() => messagesRequestToChat(ask({ input_examples: [{}] }), new Dropped("reject"))).toThrow(
+      "tools.1.input_examples",
+    );
+  });
 });

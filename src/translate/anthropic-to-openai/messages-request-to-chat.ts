@@ -14,6 +14,7 @@ import { plainCallIds } from "../openai-to-gemini/gemini-call-id.ts";
 import { parseBody } from "../parse-body.ts";
 import { noteThinking, type ThinkingBlock } from "../thinking-blocks.ts";
 import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
+import { nameUnexpressedToolFields } from "../unexpressed-tool-fields.ts";
 import { blockObject, blockString } from "./block-source.ts";
 import { chatStop } from "./chat-stop.ts";
 import { chatUser } from "./chat-user.ts";
@@ -282,6 +283,7 @@ function translateTools(
         dropped.add("tools.strict", `tools.${i}.strict`, NOT_STRICT);
         fn.strict = false;
       } else if (tool.strict !== undefined) fn.strict = tool.strict;
+      nameUnexpressedToolFields(tool, `tools.${i}`, dropped);
       names.add(tool.name);
       // By its place among the caller's tools, which server tools left out shift (caller-paths.ts).
       const written = withCacheMark({ type: "function", function: fn }, tool, needs);

@@ -181,4 +181,20 @@ describe("responsesRequestToChat: what chat cannot carry", () => {
     expect(error?.message).toContain("previous_response_id");
     expect(responsesRequestToChat({ model: "m", input: "hi", conversation: null }).dropped).toEqual([]);
   });
+
+  // A function deferred for tool search (`defer_loading`, openai 7.57) goes loaded, unnamed: the
+  // model may call it at once, and the caller declared it; the tool search that would find it, a
+  // hosted tool, is named.
+  test("a function's defer_loading is not named; the tool_search beside it is", () => {
+    const { dropped, body } = responsesRequestToChat({
+      model: "m",
+      input: "hi",
+      tools: [
+        { type: "tool_search" },
+        { type: "function", name: "f", parameters: { type: "object" }, defer_loading: true },
+      ],
+    });
+    expect(dropped).toEqual(["tools.tool_search"]);
+    expect((body.tools as unknown[]).length).toBe(1);
+  });
 });

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { invalidValue } from "../../core/invalid-value.ts";
 import { missingParameter } from "../../core/missing-parameter.ts";
 import { refuseBackground } from "../../core/refuse-background.ts";
@@ -57,6 +57,18 @@ const READ = [
   "client_metadata",
 ];
 
+/**
+ * The caller's name for the reasoning summary it asked for, where it is named (dropped, or refused
+ * by the route's model): `reasoning.generate_summary`, summary's deprecated name, where only that
+ * was sent; `reasoning.summary`, the one read when both are, otherwise. `reasoning` as the caller
+ * sent it, read or not.
+ */
+export function summaryName(reasoning: unknown): string {
+  if (!isJsonObject(reasoning) || reasoning.summary || !reasoning.generate_summary)
+    return "reasoning.summary";
+  return "reasoning.generate_summary";
+}
+
 /** Values of unread fields that ask for nothing beyond the API's default. */
 const DEFAULTS: JsonObject = { image: { context_compression: "auto" } };
 
@@ -83,10 +95,9 @@ export function chatSettings(
   if (request.top_p != null) out.top_p = request.top_p;
   if (request.user) out.user = request.user;
   if (request.reasoning?.effort) out.reasoning_effort = request.reasoning.effort;
-  // `generate_summary` is the deprecated name of `summary`: named as the caller sent it.
   const summary = request.reasoning?.summary ?? request.reasoning?.generate_summary;
   if (summary && summary !== "none") {
-    const name = request.reasoning?.summary ? "reasoning.summary" : "reasoning.generate_summary";
+    const name = summaryName(request.reasoning);
     if (showsReasoningAsked) out.include_reasoning = true;
     else dropped.add(name, name);
   }

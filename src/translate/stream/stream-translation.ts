@@ -2,7 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { type GatewayError, providerFailure } from "../../core/gateway-error.ts";
 import { noAnswerFrom } from "../../core/holds-no-answer.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import { BEFORE_COMPLETE, StreamEndedEarly, WITHOUT_END_MARKER } from "../../core/stream-ended-early.ts";
+import { earlyEnd, StreamEndedEarly } from "../../core/stream-ended-early.ts";
 import type { Usage } from "../../core/usage.ts";
 import { estimatedStreamUsage, reportsUsage } from "../stream-estimate.ts";
 
@@ -50,9 +50,10 @@ export interface StreamWriter<C> {
   readonly complete: boolean;
   /**
    * The upstream's dialect has no end marker, its stream ending with its body (Gemini's, Bedrock
-   * Converse's): cut before its finish, it ended "before the answer was complete". Left out, the
-   * dialect has one (chat's `[DONE]`, Messages' `message_stop`), and a stream cut before its finish
-   * ended "without its end marker", the byte relay's words for the same stream relayed as it came.
+   * Converse's): cut before its finish, it ended "before the answer began" or "…was complete". Left
+   * out, the dialect has one (chat's `[DONE]`, Messages' `message_stop`), and a stream cut before
+   * its finish ended "without its end marker", the byte relay's words for the same stream relayed
+   * as it came (core/stream-ended-early.ts `ENDED_EARLY`).
    */
   readonly noEndMarker?: true;
   /**
@@ -176,12 +177,13 @@ export class StreamTranslation<C> implements EventTranslation {
     // translation (a translation is not told it): no event at all is a stream cut off before its
     // end marker, unless the marker came (then, as chunks without a choice alone, a stream with no
     // answer in it, as a whole body with none is: core/holds-no-answer.ts, not an empty answer);
-    // an answer cut before its finish, its marker missing too, unless its dialect has none.
-    // Asked once, at the end.
-    if (!this.started && !marked) throw new StreamEndedEarly(WITHOUT_END_MARKER);
+    // an answer cut before its finish, its marker missing too. A dialect with no marker is told
+    // how far its answer got instead (core/stream-ended-early.ts `ENDED_EARLY`). Asked once, at
+    // the end.
+    const noEndMarker = this.writer.noEndMarker === true;
+    if (!this.started && !marked) throw new StreamEndedEarly(earlyEnd(noEndMarker, false));
     if (!this.started || this.upstreamEvents === 0) throw noAnswerFrom();
-    if (!marked && !this.writer.complete)
-      throw new StreamEndedEarly(this.writer.noEndMarker ? BEFORE_COMPLETE : WITHOUT_END_MARKER);
+    if (!marked && !this.writer.complete) throw new StreamEndedEarly(earlyEnd(noEndMarker, true));
     for (const written of this.writer.finish(this.recordEstimate())) out.push(written);
     return true;
   }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { chmodSync, readdirSync } from "node:fs";
+import { chmodSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { childEnv } from "../../src/testing/off-cloud-env.ts";
 import { anyAlive } from "./harness/postgres-server.ts";
@@ -117,6 +117,58 @@ test("a run whose shared server's stop failed still ends what no file stopped", 
       failed: true,
       running: "none",
     });
+  } finally {
+    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
+    temp.cleanup();
+  }
+}, 120_000);
+
+// A run without the preload (`bun test` from outside the repository, which reads no bunfig.toml):
+// the shared server's stop is then the first asking file's, after its tests, and a later file that
+// asks starts a server of its own that no hook stops. It ends when the run's process does all the
+// same, as every server the harness starts does, however the process ends.
+test("a run without the preload: a shared server a later file asked for ends with the run", async () => {
+  const temp = tempDir("mindgw-left-behind-");
+  chmodSync(temp.path, 0o755);
+  const asks = [
+    'import { test } from "bun:test";',
+    `import { sharedPostgres } from ${JSON.stringify(join(ROOT, "test/e2e/harness/shared-postgres.ts"))};`,
+    'test("asks for the shared server", async () => {',
+    "  const shared = (await sharedPostgres()) as { pids(): number[] };",
+    "  console.log(JSON.stringify({ pids: shared.pids() }));",
+    "});",
+  ].join("\n");
+  for (const name of ["first.test.ts", "second.test.ts"]) writeFileSync(temp.file(name), asks);
+  let pids: number[] = [];
+  try {
+    const run = Bun.spawn(
+      [process.execPath, "test", "--timeout", "90000", "./first.test.ts", "./second.test.ts"],
+      {
+        cwd: temp.path,
+        env: childEnv({ TMPDIR: temp.path }),
+        stdout: "pipe",
+        stderr: "pipe",
+        timeout: 100_000,
+      },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(run.stdout).text(),
+      new Response(run.stderr).text(),
+      run.exited,
+    ]);
+    expect({ code, report: code === 0 ? "" : `${out}${err}` }).toEqual({ code: 0, report: "" });
+    const asked = [...out.matchAll(/\{"pids":\[[\d,]*\]\}/g)].map(
+      ([line]) => (JSON.parse(line) as { pids: number[] }).pids,
+    );
+    pids = asked.flat();
+    // Two servers, the first file's stopped by its hook, the second's by nothing of the run's.
+    expect(asked.map((list) => list.length > 0)).toEqual([true, true]);
+    const running = await waitFor(
+      "the servers to end",
+      () => (anyAlive(pids) ? false : "none"),
+      10_000,
+    ).catch(() => "some");
+    expect(running).toBe("none");
   } finally {
     for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
     temp.cleanup();

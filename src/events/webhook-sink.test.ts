@@ -71,6 +71,20 @@ function notingSink(
   });
 }
 
+/** Event 1 sent, one to a batch, to a receiver that answers every POST with `answer`; the sink closed. */
+async function sentToRedirecting(drops: string[], answer: () => Response) {
+  const redirecting = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: answer });
+  stops.push(() => redirecting.stop(true));
+  const sink = notingSink(
+    drops,
+    { url: `http://127.0.0.1:${redirecting.port}/hook`, batchSize: 1, backoffMs: 1 },
+    true,
+  );
+  sink.publish(event(1));
+  await sink.close();
+  return sink;
+}
+
 describe("webhook sink", () => {
   test("events are batched and every delivery is signed with HMAC-SHA256 over t.body", async () => {
     const r = started();
@@ -266,28 +280,15 @@ describe("webhook sink", () => {
   test("a redirect is not followed: the delivery is dropped, saying the status and where it led", async () => {
     // Where the redirect leads: followed, it would get the signature and the events (a 307 resends the POST).
     const elsewhere = started();
-    const redirecting = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: () =>
+    const drops: string[] = [];
+    const sink = await sentToRedirecting(
+      drops,
+      () =>
         new Response(null, {
           status: 307,
           headers: { location: elsewhere.url.replace("//", "//user:pw@").concat("?token=t0p") },
         }),
-    });
-    stops.push(() => redirecting.stop(true));
-    const drops: string[] = [];
-    const sink = notingSink(
-      drops,
-      {
-        url: `http://127.0.0.1:${redirecting.port}/hook`,
-        batchSize: 1,
-        backoffMs: 1,
-      },
-      true,
     );
-    sink.publish(event(1));
-    await sink.close();
     expect(elsewhere.deliveries).toHaveLength(0);
     expect(drops).toEqual([
       // Where it led by scheme and host alone: a webhook's path is its credential.
@@ -299,23 +300,7 @@ describe("webhook sink", () => {
   test("a redirect to where no origin is (data:, mailto:) says no place, never 'a redirect to null'", async () => {
     const drops: string[] = [];
     for (const location of ["data:text/plain,hi", "mailto:ops@example.com"]) {
-      const redirecting = Bun.serve({
-        hostname: "127.0.0.1",
-        port: 0,
-        fetch: () => new Response(null, { status: 302, headers: { location } }),
-      });
-      stops.push(() => redirecting.stop(true));
-      const sink = notingSink(
-        drops,
-        {
-          url: `http://127.0.0.1:${redirecting.port}/hook`,
-          batchSize: 1,
-          backoffMs: 1,
-        },
-        true,
-      );
-      sink.publish(event(1));
-      await sink.close();
+      await sentToRedirecting(drops, () => new Response(null, { status: 302, headers: { location } }));
     }
     const said = "1 redirected: the receiver answered 302, a redirect, which the gateway does not follow";
     expect(drops).toEqual([said, said]);

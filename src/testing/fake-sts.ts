@@ -41,13 +41,17 @@ export interface FakeSts {
   callsOf(run: () => Promise<unknown>): Promise<StsCall[]>;
 }
 
+/** A test's own answer to what STS (or the endpoints beside it) is sent, in place of the fake's. */
+export type StsAnswer = (req: Request) => Response | Promise<Response>;
+
 /**
  * A loopback STS that checks each AssumeRole's SigV4 signature against the keys it knows (the
  * source profile's, and those it issued), with a container credentials endpoint (`/container`) and
  * EC2 instance metadata (IMDSv2) beside it; started before the file's tests, stopped after them,
- * its config files in a temporary folder removed. Read it from the tests only.
+ * its config files in a temporary folder removed. Read it from the tests only. With `own`, the
+ * test's answers are STS's, and `calls` and `issued` stay empty.
  */
-export function fakeSts(): FakeSts {
+export function fakeSts(own?: StsAnswer): FakeSts {
   const keys = new Map<string, string>([["SRC", "src-secret"]]);
   const calls: StsCall[] = [];
   let issued = 0;
@@ -145,7 +149,7 @@ export function fakeSts(): FakeSts {
   }
 
   beforeAll(() => {
-    server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: answer });
+    server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: own ?? answer });
   });
   afterAll(() => {
     server?.stop(true);

@@ -1,10 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import type OpenAI from "openai";
-import { converseJson } from "../../test/fake-cloud/bedrock-wire.ts";
-import type { JsonObject } from "../core/dialect.ts";
-import { claudeMessage } from "../testing/answer-wire.ts";
-import { type ClaudeCloud, claudeClouds, onCloud, perCloud, refusal } from "../testing/claude-clouds.ts";
+import { type ClaudeCloud, onCloud, perCloud, refusal } from "../testing/claude-clouds.ts";
+import { claudeJudgingThinking, refusedBeforeSending } from "../testing/claude-judging-thinking.ts";
 
 // Manual extended thinking, thinking: {type: "enabled", budget_tokens: N}, is a 400 from Claude 4.7
 // and later (Anthropic's "Extended thinking": "Claude 4.7 and later models do not support it and
@@ -17,15 +14,6 @@ import { type ClaudeCloud, claudeClouds, onCloud, perCloud, refusal } from "../t
 // Converse, each judging thinking per model as Claude does. Claude Mythos Preview, which always
 // thinks, was in no list: its `disabled`, a 400 by both Anthropic's and AWS's pages, was sent for it;
 // now refused as the other always-thinking Claudes' is, its budget (taken, by Anthropic's) as written.
-
-/** What an upstream was sent: which cloud and path, the model, and the thinking type. */
-interface Sent {
-  readonly cloud: string;
-  readonly model: string;
-  readonly thinking: unknown;
-}
-
-const sent: Sent[] = [];
 
 /** Claude 4.7 and later, by any cloud's name for them (the upstream's own list, not the gateway's). */
 const REFUSES_BUDGET = /claude-(opus-4-[78]|opus-5|sonnet-5|haiku-5-5|fable-5|mythos-5)/;
@@ -48,34 +36,6 @@ const refusedWith = (model: string, type: unknown) =>
       ? OFF_WORDS
       : undefined;
 
-const typeOf = (thinking: unknown) => (thinking as { type?: string } | undefined)?.type;
-
-/** Claude's answer to a Messages body (Anthropic's API, InvokeModel), or to a count. */
-function messages(cloud: string, model: string, body: JsonObject): Response {
-  sent.push({ cloud, model, thinking: typeOf(body.thinking) });
-  if (cloud === "an-count") return Response.json({ input_tokens: 3 });
-  const words = refusedWith(model, typeOf(body.thinking));
-  if (words !== undefined)
-    return Response.json(
-      { type: "error", error: { type: "invalid_request_error", message: words } },
-      { status: 400 },
-    );
-  return Response.json(claudeMessage(model));
-}
-
-/** Bedrock's Converse: Claude's 400 relayed as its ValidationException. */
-function converse(model: string, body: { additionalModelRequestFields?: JsonObject }): Response {
-  const thinking = typeOf(body.additionalModelRequestFields?.thinking);
-  sent.push({ cloud: "bc", model, thinking });
-  const words = refusedWith(model, thinking);
-  if (words !== undefined)
-    return Response.json(
-      { message: `The model returned the following errors: ${words}` },
-      { status: 400, headers: { "x-amzn-errortype": "ValidationException" } },
-    );
-  return Response.json(converseJson({ text: "hi", inputTokens: 3, outputTokens: 1 }));
-}
-
 /** Anthropic's API, Bedrock's InvokeModel, Bedrock's Converse. */
 const CLOUDS: readonly ClaudeCloud[] = ["an", "bi", "bc"];
 /** Claude 4.7 and later, by their Anthropic API names; Bedrock's are `us.anthropic.` and these. */
@@ -91,37 +51,24 @@ const ALWAYS = ["claude-sonnet-5-5", "claude-opus-5-5", "claude-fable-5", "claud
 const TAKING = ["claude-opus-4-6", "claude-sonnet-4-5"];
 /** A budget and adaptive thinking, always on: `disabled` alone refused (no version in its name). */
 const PREVIEW = "claude-mythos-preview";
-const { openai, anthropic } = claudeClouds({ messages, converse }, [
-  ...perCloud(CLOUDS, [...REFUSING, ...ALWAYS, ...TAKING, PREVIEW]),
-  // Opus 4.7 first, Opus 4.6 (which takes a budget) after it, on another cloud.
-  {
-    name: "opus-4-7-then-4-6",
-    routes: [
-      { provider: "an", model: "claude-opus-4-7" },
-      { provider: "bc", model: "us.anthropic.claude-opus-4-6" },
-    ],
-  },
-]);
-
 const BUDGET = { type: "enabled", budget_tokens: 1024 } as const;
 
-/** A chat call to `model` with Anthropic's `thinking` in the body (a manual budget unless given). */
-const chat = (model: string, thinking: Anthropic.ThinkingConfigParam = BUDGET) =>
-  openai().chat.completions.create({
-    model,
-    max_completion_tokens: 2048,
-    messages: [{ role: "user", content: "hi" }],
-    thinking,
-  } as OpenAI.ChatCompletionCreateParamsNonStreaming);
-
-/** A Messages call to `model` with `thinking` (a manual budget unless given). */
-const message = (model: string, thinking: Anthropic.ThinkingConfigParam = BUDGET) =>
-  anthropic().messages.create({
-    model,
-    max_tokens: 2048,
-    messages: [{ role: "user", content: "hi" }],
-    thinking,
-  });
+const callers = claudeJudgingThinking(
+  refusedWith,
+  [
+    ...perCloud(CLOUDS, [...REFUSING, ...ALWAYS, ...TAKING, PREVIEW]),
+    // Opus 4.7 first, Opus 4.6 (which takes a budget) after it, on another cloud.
+    {
+      name: "opus-4-7-then-4-6",
+      routes: [
+        { provider: "an", model: "claude-opus-4-7" },
+        { provider: "bc", model: "us.anthropic.claude-opus-4-6" },
+      ],
+    },
+  ],
+  BUDGET,
+);
+const { sent, chat, message, anthropic } = callers;
 
 const EVERY = CLOUDS.flatMap((cloud) => [...REFUSING, ...ALWAYS].map((model) => `${cloud}-${model}`));
 const SAYS = 'it takes no manual thinking budget: ask for {"type": "adaptive"} and set output_config.effort';
@@ -132,29 +79,7 @@ const SAYS = 'it takes no manual thinking budget: ask for {"type": "adaptive"} a
 const SAID = expect.stringMatching(new RegExp(`^${RegExp.escape(WORDS)} .*${RegExp.escape(SAYS)}`));
 
 describe("a manual thinking budget toward Claude 4.7 and later", () => {
-  test.each(EVERY)("a chat caller's, to %s: the OpenAI 400 on thinking.type, nothing sent", async (model) => {
-    const before = sent.length;
-    expect(await refusal(chat(model))).toMatchObject({
-      status: 400,
-      param: "thinking.type",
-      error: { message: SAID },
-    });
-    expect(sent.slice(before)).toEqual([]);
-  });
-
-  test.each(EVERY)(
-    "a Messages caller's, to %s: Anthropic's invalid_request_error, nothing sent",
-    async (model) => {
-      const before = sent.length;
-      const error = await refusal(message(model));
-      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-      expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
-        type: "error",
-        error: { type: "invalid_request_error", message: SAID },
-      });
-      expect(sent.slice(before)).toEqual([]);
-    },
-  );
+  refusedBeforeSending(callers, EVERY, SAID);
 
   test.each(CLOUDS)("to Opus 4.6 and Sonnet 4.5 on %s, which take it: sent as written", async (cloud) => {
     const before = sent.length;

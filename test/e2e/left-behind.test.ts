@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { chmodSync, readdirSync } from "node:fs";
+import { chmodSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { childEnv } from "../../src/testing/off-cloud-env.ts";
 import { anyAlive } from "./harness/postgres-server.ts";
@@ -7,6 +7,46 @@ import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 const ROOT = join(import.meta.dir, "../..");
+
+/** Bun run with `args` in `cwd` (the repository's root unless given), bounded and killed past it. */
+async function runBun(
+  args: string[],
+  {
+    cwd = ROOT,
+    env = {},
+    timeout = 100_000,
+  }: { cwd?: string; env?: Record<string, string>; timeout?: number },
+): Promise<{ out: string; err: string; code: number }> {
+  const run = Bun.spawn([process.execPath, ...args], {
+    cwd,
+    env: childEnv(env),
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout,
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(run.stdout).text(),
+    new Response(run.stderr).text(),
+    run.exited,
+  ]);
+  return { out, err, code };
+}
+
+/** The pids of each `{"pids": [...]}` a run printed, in order; it failed if it printed none. */
+function printedPids(out: string): number[][] {
+  const printed = [...out.matchAll(/\{"pids":\[[\d,]*\]\}/g)].map(
+    ([line]) => (JSON.parse(line) as { pids: number[] }).pids,
+  );
+  if (printed.length === 0) throw new Error(`the run printed no pids:\n${out}`);
+  return printed;
+}
+
+/**
+ * "none" once none of `pids` runs, or "some" if one still does after 10 s: a SIGKILL sent as a
+ * run ended takes effect a moment after, so it is waited for, then asserted once.
+ */
+const stillRunning = (what: string, pids: readonly number[]) =>
+  waitFor(what, () => (anyAlive(pids) ? false : "none"), 10_000).catch(() => "some");
 
 // What the harness starts and a file does not stop (a server, initdb's template cluster, which
 // every startPostgres copies) is ended when the `bun test` run ends, or every run leaves a
@@ -19,32 +59,15 @@ test("a run's servers no file stopped, and initdb's template, are gone when the 
   chmodSync(temp.path, 0o755);
   let pids: number[] = [];
   try {
-    const run = Bun.spawn(
-      [process.execPath, "test", "--timeout", "90000", "./test/e2e/harness/unstopped-servers.run.ts"],
-      {
-        cwd: ROOT,
-        env: childEnv({ TMPDIR: temp.path }),
-        stdout: "pipe",
-        stderr: "pipe",
-        // Bounded, and killed past it: never a process left behind.
-        timeout: 100_000,
-      },
+    const { out, err, code } = await runBun(
+      ["test", "--timeout", "90000", "./test/e2e/harness/unstopped-servers.run.ts"],
+      { env: { TMPDIR: temp.path } },
     );
-    const [out, err, code] = await Promise.all([
-      new Response(run.stdout).text(),
-      new Response(run.stderr).text(),
-      run.exited,
-    ]);
     // bun test reports on stderr: shown when it failed.
     expect({ code, report: code === 0 ? "" : `${out}${err}` }).toEqual({ code: 0, report: "" });
-    pids = (JSON.parse(out.slice(out.indexOf("{"), out.indexOf("}") + 1)) as { pids: number[] }).pids;
+    pids = printedPids(out)[0] ?? [];
     expect(pids.length).toBeGreaterThanOrEqual(2);
-    // A SIGKILL sent as the run ended takes effect a moment after: waited for, then asserted once.
-    const running = await waitFor(
-      "the servers to end",
-      () => (anyAlive(pids) ? false : "none"),
-      10_000,
-    ).catch(() => "some");
+    const running = await stillRunning("the servers to end", pids);
     expect({
       running,
       templates: readdirSync(temp.path).filter((name) => name.startsWith("mindgw-pg-template-")),
@@ -68,23 +91,10 @@ test("outside the test runner the harness loads, and a server left running ends 
   ].join(" ");
   let pids: number[] = [];
   try {
-    const run = Bun.spawn([process.execPath, "--eval", script], {
-      cwd: ROOT,
-      env: childEnv(),
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: 60_000,
-    });
-    const [out, err, code] = await Promise.all([
-      new Response(run.stdout).text(),
-      new Response(run.stderr).text(),
-      run.exited,
-    ]);
+    const { out, err, code } = await runBun(["--eval", script], { timeout: 60_000 });
     expect({ code, report: code === 0 ? "" : `${out}${err}` }).toEqual({ code: 0, report: "" });
-    pids = (JSON.parse(out.slice(out.indexOf("{"), out.indexOf("}") + 1)) as { pids: number[] }).pids;
-    const running = await waitFor("Redis to end", () => (anyAlive(pids) ? false : "none"), 10_000).catch(
-      () => "some",
-    );
+    pids = printedPids(out)[0] ?? [];
+    const running = await stillRunning("Redis to end", pids);
     expect(running).toBe("none");
   } finally {
     for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
@@ -99,24 +109,54 @@ test("a run whose shared server's stop failed still ends what no file stopped", 
   chmodSync(temp.path, 0o755);
   let pids: number[] = [];
   try {
-    const run = Bun.spawn(
-      [process.execPath, "test", "--timeout", "90000", "./test/e2e/harness/failed-shared-stop.run.ts"],
-      { cwd: ROOT, env: childEnv({ TMPDIR: temp.path }), stdout: "pipe", stderr: "pipe", timeout: 100_000 },
+    const { out, err, code } = await runBun(
+      ["test", "--timeout", "90000", "./test/e2e/harness/failed-shared-stop.run.ts"],
+      { env: { TMPDIR: temp.path } },
     );
-    const [out, err, code] = await Promise.all([
-      new Response(run.stdout).text(),
-      new Response(run.stderr).text(),
-      run.exited,
-    ]);
-    pids = (JSON.parse(out.slice(out.indexOf("{"), out.indexOf("}") + 1)) as { pids: number[] }).pids;
-    const running = await waitFor("Redis to end", () => (anyAlive(pids) ? false : "none"), 10_000).catch(
-      () => "some",
-    );
+    pids = printedPids(out)[0] ?? [];
+    const running = await stillRunning("Redis to end", pids);
     // The failed stop still fails the run: reported, not swallowed.
     expect({ failed: code !== 0 && err.includes("stop failed (on purpose)"), running }).toEqual({
       failed: true,
       running: "none",
     });
+  } finally {
+    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
+    temp.cleanup();
+  }
+}, 120_000);
+
+// A run without the preload (`bun test` from outside the repository, which reads no bunfig.toml):
+// the shared server's stop is then the first asking file's, after its tests, and a later file that
+// asks starts a server of its own that no hook stops. It ends when the run's process does all the
+// same, as every server the harness starts does, however the process ends.
+test("a run without the preload: a shared server a later file asked for ends with the run", async () => {
+  const temp = tempDir("mindgw-left-behind-");
+  chmodSync(temp.path, 0o755);
+  const asks = [
+    'import { test } from "bun:test";',
+    `import { sharedPostgres } from ${JSON.stringify(join(ROOT, "test/e2e/harness/shared-postgres.ts"))};`,
+    'test("asks for the shared server", async () => {',
+    "  const shared = (await sharedPostgres()) as { pids(): number[] };",
+    "  console.log(JSON.stringify({ pids: shared.pids() }));",
+    "});",
+  ].join("\n");
+  for (const name of ["first.test.ts", "second.test.ts"]) writeFileSync(temp.file(name), asks);
+  let pids: number[] = [];
+  try {
+    const { out, err, code } = await runBun(
+      ["test", "--timeout", "90000", "./first.test.ts", "./second.test.ts"],
+      {
+        cwd: temp.path,
+        env: { TMPDIR: temp.path },
+      },
+    );
+    expect({ code, report: code === 0 ? "" : `${out}${err}` }).toEqual({ code: 0, report: "" });
+    const asked = printedPids(out);
+    pids = asked.flat();
+    // Two servers, the first file's stopped by its hook, the second's by nothing of the run's.
+    expect(asked.map((list) => list.length > 0)).toEqual([true, true]);
+    expect(await stillRunning("the servers to end", pids)).toBe("none");
   } finally {
     for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
     temp.cleanup();

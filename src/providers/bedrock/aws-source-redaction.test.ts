@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { errorText } from "../../audit/redact-body.ts";
 import { forCallers } from "../../core/for-callers.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { fakeSts } from "../../testing/fake-sts.ts";
 import { awsCredentialSource } from "./aws-credentials.ts";
 
 /**
@@ -17,68 +17,44 @@ import { awsCredentialSource } from "./aws-credentials.ts";
 const STS_REFUSAL = "The request signature we calculated does not match. Canonical request: ";
 const CONTAINER_REFUSAL = "This authorization token is not valid:";
 const secrets = new Map<string, string>();
-let server: ReturnType<typeof Bun.serve>;
 let issued = 0;
-beforeAll(() => {
-  server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(req) {
-      // The container credentials endpoint, refusing the token it was sent and quoting it.
-      if (new URL(req.url).pathname === "/container")
-        return Response.json(
-          {
-            error: "invalid_token",
-            error_description: `${CONTAINER_REFUSAL} ${req.headers.get("authorization")}`,
-          },
-          { status: 403 },
-        );
-      const form = Object.fromEntries(new URLSearchParams(await req.text()));
-      if (!form.RoleArn?.includes("refused")) {
-        // A role granted: an intermediate session, for the next role of a chain.
-        issued += 1;
-        const id = `ASIAMID${issued}`;
-        secrets.set(id, `mid-secret-${issued}-${crypto.randomUUID()}`);
-        const token = `mid-session-${issued}-${crypto.randomUUID()}`;
-        const expiration = new Date(Date.now() + 3_600_000).toISOString();
-        return new Response(
-          `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>${id}</AccessKeyId><SecretAccessKey>${secrets.get(id)}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>${expiration}</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`,
-        );
-      }
-      const keyId = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
-      const quoted = [
-        secrets.get(keyId),
-        req.headers.get("x-amz-security-token"),
-        form.WebIdentityToken,
-      ].filter((value): value is string => typeof value === "string");
-      return Response.json(
-        {
-          error: "SignatureDoesNotMatch",
-          error_description: `The request signature we calculated does not match. Canonical request: ${quoted.join(" ")}`,
-        },
-        { status: 403 },
-      );
+// fake-sts.ts's server and config files, answering as this STS, which grants a role or refuses it
+// quoting what it was sent, rather than as fake-sts.ts's, which checks signatures.
+const sts = fakeSts(async (req) => {
+  // The container credentials endpoint, refusing the token it was sent and quoting it.
+  if (new URL(req.url).pathname === "/container")
+    return Response.json(
+      {
+        error: "invalid_token",
+        error_description: `${CONTAINER_REFUSAL} ${req.headers.get("authorization")}`,
+      },
+      { status: 403 },
+    );
+  const form = Object.fromEntries(new URLSearchParams(await req.text()));
+  if (!form.RoleArn?.includes("refused")) {
+    // A role granted: an intermediate session, for the next role of a chain.
+    issued += 1;
+    const id = `ASIAMID${issued}`;
+    secrets.set(id, `mid-secret-${issued}-${crypto.randomUUID()}`);
+    const token = `mid-session-${issued}-${crypto.randomUUID()}`;
+    const expiration = new Date(Date.now() + 3_600_000).toISOString();
+    return new Response(
+      `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>${id}</AccessKeyId><SecretAccessKey>${secrets.get(id)}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>${expiration}</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>`,
+    );
+  }
+  const keyId = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
+  const quoted = [secrets.get(keyId), req.headers.get("x-amz-security-token"), form.WebIdentityToken].filter(
+    (value): value is string => typeof value === "string",
+  );
+  return Response.json(
+    {
+      error: "SignatureDoesNotMatch",
+      error_description: `The request signature we calculated does not match. Canonical request: ${quoted.join(" ")}`,
     },
-  });
+    { status: 403 },
+  );
 });
-afterAll(() => server.stop(true));
-
-const dir = mkdtempSync(join(tmpdir(), "mindgw-aws-source-redaction-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let written = 0;
-function filesEnv(config: string, more: Record<string, string> = {}): Record<string, string> {
-  written += 1;
-  const AWS_CONFIG_FILE = join(dir, `config-${written}`);
-  writeFileSync(AWS_CONFIG_FILE, config);
-  return {
-    AWS_CONFIG_FILE,
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"),
-    AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${server.port}/`,
-    AWS_EC2_METADATA_DISABLED: "true",
-    ...more,
-  };
-}
+const { dir, filesEnv } = sts;
 
 /** A secret of its own for each test: one held by an earlier test would prove nothing. */
 const fresh = (what: string) => `${what}-${crypto.randomUUID()}`;
@@ -167,7 +143,7 @@ test("a web identity token, of a profile's file and of the environment's", async
 test("the container credentials endpoint's authorization token, of the environment and of its file", async () => {
   const container = (more: Record<string, string>) =>
     filesEnv("[default]\nregion = us-east-1\n", {
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${server.port}/container`,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${sts.port}/container`,
       ...more,
     });
   const envToken = fresh("pod-token-env");

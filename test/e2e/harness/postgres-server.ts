@@ -216,6 +216,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     proc = child;
     // Only while it runs: once it has exited (and been reaped), its pid may be another process's.
     forget = endAfterRun({
+      pid: child.pid,
       kill: () => {
         if (child.exitCode === null) crash(child.pid);
       },

@@ -36,10 +36,10 @@ export async function forwardCall(
   tenant: string,
   pinned?: { node: string; worker: string },
 ): Promise<ProviderReply> {
-  /** What the caller is told should every node refuse (`soonerRefusal`), but for `replaced`. */
+  /** What the caller is told should every node refuse (`soonerRefusal`). */
   let last: unknown;
-  /** The pinned worker lost to a restart, as its node said: told over any other (`pinnedRestarted`). */
-  let replaced: WorkerReplaced | undefined;
+  /** Whether the pinned worker's node lost it to a restart (`pinnedRestarted`). */
+  let restarted = false;
   for (const peer of peers) {
     const worker = pinned?.node === peer.id ? pinned.worker : undefined;
     let linked: Response | undefined;
@@ -48,8 +48,8 @@ export async function forwardCall(
     } catch (error) {
       if (call.signal.aborted) throw call.signal.reason;
       // Refused before an answer (no worker there with room, the link or worker lost): the next.
-      last = soonerRefusal(last, otherRestartAsLost(worker, error));
-      replaced ??= pinnedRestarted(worker, error);
+      last = soonerRefusal(last, restartAsLost(error));
+      restarted ||= pinnedRestarted(worker, error);
       if (error instanceof GatewayError && error.retryable) continue;
       throw error;
     }
@@ -83,8 +83,8 @@ export async function forwardCall(
     if (response.headers.has(FORWARD_ERROR_HEADER)) {
       const refused = await refusal(response, peer.id);
       if (!refused.retryable) throw refused;
-      last = soonerRefusal(last, otherRestartAsLost(worker, refused));
-      replaced ??= pinnedRestarted(worker, refused);
+      last = soonerRefusal(last, restartAsLost(refused));
+      restarted ||= pinnedRestarted(worker, refused);
       continue;
     }
     const servedBy = servedByOf(response.headers, peer);
@@ -92,27 +92,30 @@ export async function forwardCall(
     const reply = await readUpstreamReply(servedBy, response, call);
     return { ...reply, servedBy };
   }
-  const kept = replaced ?? last;
-  throw kept instanceof GatewayError ? kept : upstreamError("no node could serve the forwarded call");
+  const told = last instanceof GatewayError ? last : upstreamError("no node could serve the forwarded call");
+  // Told as every refusal is ranked, whatever the pinned node said: the restart is only the
+  // router's to know (`WorkerReplaced`), so that it sends the call to the new connection once.
+  throw restarted ? told.with({}, WorkerReplaced) : told;
 }
 
 /**
- * `refusal` when it says the pinned worker (`worker`, named only in the forward to its own node)
+ * Whether `refusal` says the pinned worker (`worker`, named only in the forward to its own node)
  * was lost to a restart under its name (`WorkerReplaced`): its new connection is there to take the
- * call now, and the router sends it there again (routing/worker-repicks.ts) only for that refusal.
- * Another node's worker lost so (no worker named) says nothing of the pinned one.
+ * call now, and the router sends it there again (routing/worker-repicks.ts) for that alone, once
+ * a request. Another node's worker lost so (no worker named) says nothing of the pinned one.
  */
-const pinnedRestarted = (worker: string | undefined, refusal: unknown): WorkerReplaced | undefined =>
-  worker !== undefined && refusal instanceof WorkerReplaced ? refusal : undefined;
+const pinnedRestarted = (worker: string | undefined, refusal: unknown): boolean =>
+  worker !== undefined && refusal instanceof WorkerReplaced;
 
 /**
- * `refusal` as ranked and told when every node refuses: a worker lost to a restart on a node the
- * forward named no worker to (not the pinned one's) as any worker lost, its class dropped (`with`
- * copies all else), since told as `WorkerReplaced` the router would send the call to the pinned
- * worker again (Provider.lostToRestart), whose node never said so.
+ * `refusal` as ranked and told when every node refuses: a worker lost to a restart as any worker
+ * lost, its class dropped (`with` copies all else). Were the pinned node's ranked first, a caller
+ * would be told 502 where another node said come back in a second, once the router had spent its
+ * one re-send; and another node's, told as `WorkerReplaced`, would have the router send the call
+ * to the pinned worker again (Provider.lostToRestart), whose node never said so.
  */
-const otherRestartAsLost = (worker: string | undefined, refusal: unknown): unknown =>
-  worker === undefined && refusal instanceof WorkerReplaced ? refusal.with({}) : refusal;
+const restartAsLost = (refusal: unknown): unknown =>
+  refusal instanceof WorkerReplaced ? refusal.with({}) : refusal;
 
 /** The link to `peer`, or undefined when it takes none (no links here, a node from before them). */
 export function linkTo(links: PeerLinks | undefined, peer: NodeEntry): PeerLink | undefined {

@@ -22,6 +22,24 @@ import { listedDirectory } from "./testing/listed-directory.ts";
 // The calling node's side of forwarding once a worker is chosen: what the forward names and
 // carries, where a call goes when the chosen node is gone or failing, and which breaker hears of it.
 
+/** The real router over one `workers` route (retries 0), nodes b and c answering as `answers` does. */
+function workersOnly(answers: (url: string, init?: RequestInit) => Promise<Response>) {
+  const registry = createWorkerRegistry();
+  const provider = createForwardingProvider({
+    local: createWorkersProvider(registry),
+    registry,
+    directory: listedDirectory([B, C]),
+    secret: "s".repeat(32),
+    fetch: answers as typeof fetch,
+  });
+  const workers: FakeProvider = {
+    ...fakeProvider("a"),
+    select: (model, holder, tenant, avoid) => provider.select!(model, holder, tenant, avoid),
+  };
+  const only = modelOver([{ provider: "a", type: "openai", model: "m" }], { retries: 0 });
+  return routerFor(only, [workers]).router;
+}
+
 describe("forwarding to a worker on another node", () => {
   test("the forward names the chosen worker and carries the client's headers, query and body text", async () => {
     const { provider, sent } = setup();
@@ -226,20 +244,7 @@ describe("forwarding to a worker on another node", () => {
           headers: { "content-type": "application/json", [SERVED_BY_HEADER]: "worker:wc@node-c" },
         });
       };
-      const registry = createWorkerRegistry();
-      const provider = createForwardingProvider({
-        local: createWorkersProvider(registry),
-        registry,
-        directory: listedDirectory([B, C]),
-        secret: "s".repeat(32),
-        fetch: answers as typeof fetch,
-      });
-      const workers: FakeProvider = {
-        ...fakeProvider("a"),
-        select: (model, holder, tenant, avoid) => provider.select!(model, holder, tenant, avoid),
-      };
-      const only = modelOver([{ provider: "a", type: "openai", model: "m" }], { retries: 0 });
-      const { router } = routerFor(only, [workers]);
+      const router = workersOnly(answers);
       const result = await router(chatRequest("m")).catch((e: Error) => e.message);
       // Before: node-b's refusal was the one kept, so no re-pick: the caller was told it.
       expect([why, typeof result === "string" ? result : result.route]).toEqual([why, "worker:wc@node-c"]);
@@ -264,23 +269,28 @@ describe("forwarding to a worker on another node", () => {
         if (id === "node-b") return forwardRefusal(workerLost("wb", REPLACED), id);
         return forwardRefusal(refusedThere, id);
       };
-      const registry = createWorkerRegistry();
-      const provider = createForwardingProvider({
-        local: createWorkersProvider(registry),
-        registry,
-        directory: listedDirectory([B, C]),
-        secret: "s".repeat(32),
-        fetch: answers as typeof fetch,
-      });
-      const workers: FakeProvider = {
-        ...fakeProvider("a"),
-        select: (model, holder, tenant, avoid) => provider.select!(model, holder, tenant, avoid),
-      };
-      const only = modelOver([{ provider: "a", type: "openai", model: "m" }], { retries: 0 });
-      const { router } = routerFor(only, [workers]);
+      const router = workersOnly(answers);
       const result = await router(chatRequest("m")).catch((e: GatewayError) => `${e.status} ${e.code}`);
       // Before: node-b's refusal was kept as node-c's worker's restart: sent to both again.
       expect({ why, forwards, result }).toEqual({ why, forwards: ["node-c:wc", "node-b:any"], result: told });
     }
+  });
+
+  test("a worker that restarts again once the call was sent to it again: the caller is told the next node's busy refusal, to come back", async () => {
+    // node-c's worker (chosen) restarts under its name while each forward to it waits: the call
+    // goes to its new connection once, then no more. node-b's workers are full each time.
+    const forwards: string[] = [];
+    const router = workersOnly(async (url, init) => {
+      const id = new URL(url).hostname.replace(".invalid", "");
+      if (!("operation" in JSON.parse(String(init?.body)))) return new Response(null, { status: 204 });
+      forwards.push(id);
+      if (id === "node-b") return forwardRefusal(noWorkerTakes("m", "full"), id);
+      return forwardRefusal(workerLost("wc", REPLACED), id);
+    });
+    const error = await router(chatRequest("m")).catch((e: GatewayError) => e);
+    expect(forwards).toEqual(["node-c", "node-b", "node-c", "node-b"]);
+    // The worker is there, restarting, and node-b's will have room: a retry may be served. Before:
+    // 502 worker_lost, the pinned node's restart told over node-b's refusal once it was spent.
+    expect(error).toMatchObject({ status: 503, code: "unavailable", headers: { "retry-after": "1" } });
   });
 });

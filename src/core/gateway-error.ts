@@ -170,9 +170,15 @@ export class GatewayError extends Error {
     this.detail = init.detail;
   }
 
-  /** This error with `changes` (its headers, say), every other field as it is. */
-  with(changes: Partial<GatewayErrorInit>): GatewayError {
-    return new GatewayError({
+  /**
+   * This error with `changes` (its headers, say), every other field as it is, made as `Kind`: a
+   * plain GatewayError unless told, whatever this one's class said of it.
+   */
+  with(
+    changes: Partial<GatewayErrorInit>,
+    Kind: new (init: GatewayErrorInit) => GatewayError = GatewayError,
+  ): GatewayError {
+    return new Kind({
       status: this.status,
       code: this.code,
       message: this.message,

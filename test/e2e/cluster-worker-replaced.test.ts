@@ -4,7 +4,7 @@
  * goes to the new connection, as on one node (src/workers/worker-replaced-retry.test.ts), over the
  * peer link and over HTTP (a call too large for a link message) alike, once a request per name.
  * Two `mindgw serve` nodes on one PostgreSQL and one Redis, raw WebSocket workers on n1 with one
- * key and name, every call through n2, `routing.retries: 0`.
+ * key and name, every call through n2, `routing.retries: 0`; a third, n3, whose worker serves beside.
  */
 import { expect, test } from "bun:test";
 import { LLAMA_COMPLETION } from "../../src/testing/worker-gateway.ts";
@@ -22,6 +22,7 @@ const nodes = relayedNodes(fx, {
   routing: { retries: 0 },
   // The floor: a request frame past it goes over HTTP (`POST /cluster/v1/forward`), not the link.
   workers: { max_message: "64KB" },
+  beside: true,
 });
 /** A message that makes a call's request frame larger than the link's message limit. */
 const PAST_THE_LINK = "x".repeat(70 * 1024);
@@ -134,3 +135,41 @@ test("a worker on n1 that registers again a second time while the same call thro
     expect(third.frames.filter((frame) => frame.type === "request")).toEqual([]);
   });
 }, 60_000);
+
+test("a worker on n1 that registers again a second time while the call through n2 waits, n3's worker full: the caller is told n3's busy refusal, to come back", async () => {
+  const model = "restarting-beside-model";
+  // n3's worker takes one call at a time, and one it holds: full whenever n2 forwards to it. n2
+  // read it with its room free (it registered so, and the heartbeat is longer than the file).
+  const besideKey = await createKey(nodes.beside.url, nodes.adminKey, {
+    name: "beside",
+    role: "worker",
+    models: ["*"],
+  });
+  const beside = await openRawWorker(nodes.beside.port, besideKey);
+  fx.deferTest(() => beside.socket.close());
+  const before = (await nodes.listedOn("n3")) ?? 0;
+  expect((await beside.register([model], "beside", { concurrency: 1 })).type).toBe("registered");
+  await waitFor("n2 to read beside on n3", async () => (await nodes.listedOn("n3")) === before + 1);
+  const holding = chatAt(nodes.beside.url, nodes.adminKey, { model });
+  await beside.next("request");
+  try {
+    await withWorkersOnN1("restarting-beside", model, 3, async ([first, second, third]) => {
+      if (!first || !second || !third) throw new Error("three workers");
+      // n1's worker, with the more room, is chosen; n3's is tried next each time it restarts.
+      const answer = chatAt(nodes.calling.url, nodes.adminKey, { model });
+      await first.next("request");
+      expect((await second.register([model], "restarting-beside")).type).toBe("registered");
+      await second.next("request");
+      expect((await third.register([model], "restarting-beside")).type).toBe("registered");
+      const response = await answer;
+      // The worker is there, restarting, and n3's will have room: a retry may be served. Before:
+      // 502 worker_lost, n1's restart told over n3's refusal once the one re-send was spent.
+      expect([response.status, response.headers.get("retry-after")]).toEqual([503, "1"]);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+      expect(third.frames.filter((frame) => frame.type === "request")).toEqual([]);
+    });
+  } finally {
+    beside.socket.close();
+    await holding.catch(() => undefined);
+  }
+}, 90_000);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { auditRow } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { gatewayIdle } from "./harness/gateway-idle.ts";
@@ -266,6 +266,30 @@ describe("a connection after a stream", () => {
       await waitFor("the answer", () => answered(state.received));
       expect(state.closed).toBe(false);
       // Bun's timer ticks every 4 s: a 5 s bound closes an idle socket within 9 s.
+      await waitFor("the gateway to close the idle connection", () => state.closed, 15_000);
+    } finally {
+      socket.end();
+    }
+  });
+
+  test("the event stream (held for its keep-alives past idle_timeout), ended by its key's revoke: idle for idle_timeout, then closed", async () => {
+    const watcher = await createKey(f.gw, { name: "idle-watcher", role: "admin" });
+    const { socket, state } = await rawConnection();
+    try {
+      socket.write(
+        `GET /admin/api/events HTTP/1.1\r\nHost: gw\r\nauthorization: Bearer ${watcher.key}\r\n\r\n`,
+      );
+      await waitFor("the stream's head", () => state.received.includes("\r\n\r\n"));
+      expect(state.received).toStartWith("HTTP/1.1 200");
+      const revoked = await fetch(f.url(`/admin/api/keys/${watcher.id}/revoke`), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+      });
+      expect(revoked.status).toBe(200);
+      await waitFor("the stream's end", () => state.received.endsWith("0\r\n\r\n"));
+      expect(state.closed).toBe(false);
+      // Held for the stream, the socket's bound is idle_timeout + 15 s (20 s); given back, 5 s,
+      // which Bun's 4 s tick closes within 9 s. Before: open past the deadline.
       await waitFor("the gateway to close the idle connection", () => state.closed, 15_000);
     } finally {
       socket.end();

@@ -51,7 +51,8 @@ export interface AdminDeps {
   readonly eventsSocketIdle?: number;
   /**
    * `server.idle_timeout` in seconds: an export's socket, held while it reads (`EXPORT_SOCKET_IDLE`),
-   * is given it back as its answer ends. Without it, an export's socket is not held.
+   * and an event stream's (`eventsSocketIdle`) are given it back as their answer ends. Without it,
+   * neither is held.
    */
   readonly socketIdle?: number;
   /** The open requests a stop's drain deadline ends (http/shutdown.ts): an export under way among them. */
@@ -89,8 +90,7 @@ export function adminRoutes(deps: AdminDeps) {
       const reads = scopedTenant(scope, tenant) ?? null;
       // Open for hours, serving no one: not among the requests in flight, which a drain still
       // waits for; at `server.max_event_streams` a 503.
-      const end = guarded.deferEndAsEventStream();
-      if (deps.eventsSocketIdle) context.server?.timeout?.(context.request, deps.eventsSocketIdle);
+      const end = heldSocketEnd(context, guarded.deferEndAsEventStream(), deps.eventsSocketIdle);
       return eventStream(guarded, scope, reads, end);
     })(context);
   /** `scope`: what the reader may read (a reload that changes it ends the stream); `reads`: what it asked for within it. */
@@ -151,18 +151,19 @@ export function adminRoutes(deps: AdminDeps) {
   };
 
   /**
-   * An export's end, its socket held quiet up to `EXPORT_SOCKET_IDLE` until then: given
-   * `server.idle_timeout` back as it ends, before the answer's last write (Bun keeps the bound a
-   * request set on its connection after the answer, as http/stream-socket.ts says).
+   * `end`, its socket's idle bound `held` (`server.timeout`) until then: given `server.idle_timeout`
+   * back as it ends, before the answer's last write (Bun keeps the bound a request set on its
+   * connection after the answer, as http/stream-socket.ts says: a keep-alive connection after an
+   * export, or an event stream its key's revoke ended, would idle on under the held one).
    */
-  const exportEnd = (
+  const heldSocketEnd = (
     { server, request }: AdminContext,
-    guarded: Guarded,
+    end: ReturnType<Guarded["deferEnd"]>,
+    held: number | undefined,
   ): ReturnType<Guarded["deferEnd"]> => {
-    const end = guarded.deferEnd();
     const socketIdle = deps.socketIdle;
-    if (socketIdle === undefined) return end;
-    server?.timeout?.(request, EXPORT_SOCKET_IDLE);
+    if (held === undefined || socketIdle === undefined) return end;
+    server?.timeout?.(request, held);
     return (status, error) => {
       server?.timeout?.(request, socketIdle);
       end(status, error);
@@ -192,7 +193,8 @@ export function adminRoutes(deps: AdminDeps) {
           // Its rows are read as the client takes them: the request (its row, a stop's drain)
           // lasts until the last one is sent, not until this hands the stream back.
           const body = exportAuditStream(deps.audit.store, filter, format);
-          return new Response(bodyEndsRequest(body, exportEnd(context, guarded), deps.shutdown), { headers });
+          const end = heldSocketEnd(context, guarded.deferEnd(), EXPORT_SOCKET_IDLE);
+          return new Response(bodyEndsRequest(body, end, deps.shutdown), { headers });
         })(context),
       )
       // Admins only; an admin in a tenant sees its tenant's part (its workers and the platform's).

@@ -25,7 +25,10 @@ export const REPLACED = "was disconnected: a newer connection registered under i
 /**
  * The worker's connection was replaced by a newer one under its name (`REPLACED`), on this node or
  * as another node said (a peer link's `worker_lost`, an HTTP forward's refusal): that new
- * connection, another process that never had the call, may take it (Provider.lostToRestart).
+ * connection, another process that never had the call, may take it (Provider.lostToRestart). A
+ * forward's failure to another node (cluster/forward-call.ts) is of this class when the pinned
+ * worker's node said so, whatever its fields tell: every node's refusal ranked (`soonerRefusal`),
+ * which the caller hears once the router has sent the call to the new connection.
  */
 export class WorkerReplaced extends GatewayError {}
 

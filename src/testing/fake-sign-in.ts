@@ -94,7 +94,8 @@ export class FakeSignIn {
     if (bound.ended) return error(403, "AccessDeniedException", bound.ended);
     this.sessions.delete(refreshToken);
     this.refreshed += 1;
-    const next = `refresh-${this.refreshed}`;
+    // Unguessable, as Sign-In's are: a test may look for it held (redacted).
+    const next = `refresh-${this.refreshed}-${crypto.randomUUID()}`;
     this.sessions.set(next, bound);
     const keys = this.issue();
     return Response.json({

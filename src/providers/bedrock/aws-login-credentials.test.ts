@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { forCallers } from "../../core/for-callers.ts";
 import { fakeSts } from "../../testing/fake-sts.ts";
 
 // A loopback AWS Sign-In beside the fake STS (src/testing/fake-sign-in.ts): it answers a refresh
@@ -52,7 +53,7 @@ describe("an `aws login` profile (login_session): its cached session, refreshed 
         sessionToken: got.sessionToken,
         expiresAt: expect.any(String),
       },
-      refreshToken: expect.stringMatching(/^refresh-\d+$/),
+      refreshToken: expect.stringMatching(/^refresh-\d+-/),
     });
     expect(got.accessKeyId).not.toBe(old.accessToken.accessKeyId);
     const lives = Date.parse(cached.accessToken.expiresAt) - Date.now();
@@ -87,6 +88,17 @@ describe("an `aws login` profile (login_session): its cached session, refreshed 
     await signIn.session(SESSION, env, { expiresInMs: 2 * MINUTE, refreshToken: "r-default" });
     expect((await source(env).get()).accessKeyId).toStartWith("ASIA");
   });
+});
+
+test("the refresh token, the cache's and Sign-In's new one, held: taken out of what the gateway tells and writes", async () => {
+  const env = filesEnv(LOGIN, { AWS_PROFILE: "dev" });
+  const old = `r-${crypto.randomUUID()}`;
+  const path = await signIn.session(SESSION, env, { expiresInMs: 0, refreshToken: old });
+  const creds = source(env);
+  await creds.get();
+  const next: string = JSON.parse(readFileSync(path, "utf8")).refreshToken;
+  expect(next).not.toBe(old);
+  expect(forCallers(`quoted ${old} and ${next}`)).toBe("quoted [redacted] and [redacted]");
 });
 
 describe("an `aws login` session that cannot be used: a 502 saying to run `aws login` again", () => {

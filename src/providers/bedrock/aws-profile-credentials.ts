@@ -64,7 +64,7 @@ export const exchangedAtSts = (profile: AwsProfile): boolean =>
   isAssumeRole(profile) || (!isStatic(profile) && isWebIdentity(profile));
 
 const KINDS =
-  "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process";
+  "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, credential_process, or login_session";
 
 /**
  * The shared files, as a call's failure names them: never their paths (a home directory names its

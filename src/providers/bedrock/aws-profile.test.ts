@@ -90,7 +90,7 @@ describe("static keys from a profile of the shared files", () => {
     ]);
     expect(await refusal({ profile: "dev" })).toEqual([
       502,
-      "could not get credentials for upstream br: the AWS profile dev in the AWS config or credentials file has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process)",
+      "could not get credentials for upstream br: the AWS profile dev in the AWS config or credentials file has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, credential_process, or login_session)",
       paths,
     ]);
   });

@@ -189,7 +189,7 @@ test("a Bedrock profile named in config or by AWS_PROFILE that gives no credenti
     ["br-gone", `no AWS profile gone in ${where} (named by profile: in config)`],
     [
       "br-region",
-      `the AWS profile region-only in ${where} has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process) (named by profile: in config)`,
+      `the AWS profile region-only in ${where} has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, credential_process, or login_session) (named by profile: in config)`,
     ],
     ["br-env", `no AWS profile typo in ${where} (named by AWS_PROFILE)`],
   ]);

@@ -6,6 +6,7 @@ import { verifySigV4 } from "../../test/fake-cloud/sigv4-verify.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { AwsClock } from "../providers/bedrock/aws-clock.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "../providers/bedrock/aws-credentials.ts";
+import { FakeSignIn } from "./fake-sign-in.ts";
 
 /** One call STS was sent: its action, its form, the key that signed it and the session token with it. */
 export interface StsCall {
@@ -28,7 +29,12 @@ export interface FakeSts {
   readonly issued: number;
   /** How far STS's clock runs ahead of the host's: a signature 15 minutes off it is refused as STS refuses one. */
   aheadMs: number;
-  /** An environment whose config file is `config` (no credentials file), STS on the fake, instance metadata off. */
+  /** AWS Sign-In beside STS (`/v1/token`), its keys STS's (`ASIA<n>`), its cache folder in `dir`. */
+  readonly signIn: FakeSignIn;
+  /**
+   * An environment whose config file is `config` (no credentials file), STS and Sign-In on the
+   * fake, `aws login`'s cache in `dir`, instance metadata off.
+   */
   filesEnv(config: string, more?: Record<string, string>): Record<string, string>;
   source(
     env: Record<string, string>,
@@ -58,6 +64,12 @@ export function fakeSts(own?: StsAnswer): FakeSts {
   let server: ReturnType<typeof Bun.serve> | undefined;
   const dir = mkdtempSync(join(tmpdir(), "mindgw-aws-roles-"));
   let written = 0;
+  const issue = () => {
+    issued += 1;
+    keys.set(`ASIA${issued}`, `secret${issued}`);
+    return { id: `ASIA${issued}`, secret: `secret${issued}`, token: `token${issued}` };
+  };
+  const signIn = new FakeSignIn(issue);
 
   const kit: FakeSts = {
     get port() {
@@ -70,6 +82,7 @@ export function fakeSts(own?: StsAnswer): FakeSts {
       return issued;
     },
     aheadMs: 0,
+    signIn,
     filesEnv(config, more = {}) {
       written += 1;
       const AWS_CONFIG_FILE = join(dir, `config-${written}`);
@@ -78,6 +91,8 @@ export function fakeSts(own?: StsAnswer): FakeSts {
         AWS_CONFIG_FILE,
         AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"),
         AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${kit.port}/`,
+        AWS_ENDPOINT_URL_SIGNIN: `http://127.0.0.1:${kit.port}/`,
+        AWS_LOGIN_CACHE_DIRECTORY: join(dir, "login-cache"),
         AWS_EC2_METADATA_DISABLED: "true",
         ...more,
       };
@@ -114,6 +129,7 @@ export function fakeSts(own?: StsAnswer): FakeSts {
         Token: "imds-token",
       });
     const body = await req.text();
+    if (pathname === "/v1/token") return signIn.answer(req, body);
     const form = Object.fromEntries(new URLSearchParams(body));
     const signedBy = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1];
     calls.push({
@@ -139,10 +155,9 @@ export function fakeSts(own?: StsAnswer): FakeSts {
     } else if (form.Action !== "AssumeRoleWithWebIdentity" || form.WebIdentityToken !== "oidc-token") {
       return new Response("<Error/>", { status: 400 });
     }
-    issued += 1;
-    keys.set(`ASIA${issued}`, `secret${issued}`);
+    const got = issue();
     const expiration = new Date(Date.now() + 3_600_000).toISOString();
-    const credentials = `<AccessKeyId>ASIA${issued}</AccessKeyId><SecretAccessKey>secret${issued}</SecretAccessKey><SessionToken>token${issued}</SessionToken><Expiration>${expiration}</Expiration>`;
+    const credentials = `<AccessKeyId>${got.id}</AccessKeyId><SecretAccessKey>${got.secret}</SecretAccessKey><SessionToken>${got.token}</SessionToken><Expiration>${expiration}</Expiration>`;
     return new Response(
       `<${form.Action}Response><${form.Action}Result><Credentials>${credentials}</Credentials></${form.Action}Result></${form.Action}Response>`,
     );

@@ -57,6 +57,9 @@ export const OFF_CLOUD_ENV: Readonly<Record<string, string>> = {
   AWS_ENDPOINT_URL: "",
   AWS_ENDPOINT_URL_BEDROCK_RUNTIME: "",
   AWS_ENDPOINT_URL_STS: "",
+  AWS_ENDPOINT_URL_SIGNIN: "",
+  // `aws login`'s session cache (else ~/.aws/login/cache): a folder nothing is in.
+  AWS_LOGIN_CACHE_DIRECTORY: NO_FILE,
   AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "",
   AWS_USE_FIPS_ENDPOINT: "",
   AWS_USE_DUALSTACK_ENDPOINT: "",

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { loginCachePath } from "../../src/providers/bedrock/aws-login-credentials.ts";
 import { configFiles } from "./harness/config-cli-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 
@@ -218,21 +219,30 @@ describe("mindgw config check: Bedrock's credential chain", () => {
     expect(ipv6).toMatchObject({ code: 0, stderr: "" });
   });
 
-  test("bedrock whose profile is an `aws login` one (login_session), named or the default: valid, with a warning saying what to do", async () => {
+  test("bedrock whose profile is an `aws login` one (login_session), named or the default: valid; a warning while its session is not in the login cache", async () => {
     const path = await writeConfig(bedrockOnly);
     const aws = `${path}.aws-config`;
+    const cache = `${path}.login-cache`;
     await Bun.write(aws, "[profile dev]\nlogin_session = arn:aws:iam::123456789012:user/dev\n");
-    const files = { AWS_CONFIG_FILE: aws, AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials` };
-    const said = (profile: string, by: string) =>
-      `warning: provider br (bedrock) has no usable credentials: the AWS profile ${profile} is an \`aws login\` profile (login_session), whose cached session the gateway does not read or refresh: name a profile whose credential_process is \`aws configure export-credentials --profile ${profile} --format process\` (the AWS CLI refreshes the session), or give the gateway keys${by}; its calls will answer 502 (model m-br (route br/x))`;
-    // Before: "has no credentials (…)", as if it held none.
+    const files = {
+      AWS_CONFIG_FILE: aws,
+      AWS_SHARED_CREDENTIALS_FILE: `${path}.no-aws-credentials`,
+      AWS_LOGIN_CACHE_DIRECTORY: cache,
+    };
+    const cached = loginCachePath("arn:aws:iam::123456789012:user/dev", files);
+    const said = (profile: string) =>
+      `warning: provider br (bedrock) has no usable credentials: the \`aws login\` session of the AWS profile ${profile} is not in the login cache (${cached}): run \`aws login --profile ${profile}\`; its calls will answer 502 (model m-br (route br/x))`;
+    // Before: refused, "… whose cached session the gateway does not read or refresh …".
     const named = await runMindgw(["config", "check", "-c", path], { env: { ...files, AWS_PROFILE: "dev" } });
     expect(named.code).toBe(0);
-    expect(named.stderr.trim()).toBe(said("dev", " (named by AWS_PROFILE)"));
-    // The default profile, the chain's source: before, nothing said.
+    expect(named.stderr.trim()).toBe(said("dev"));
     await Bun.write(aws, "[default]\nlogin_session = arn:aws:iam::123456789012:user/dev\n");
     const byDefault = await runMindgw(["config", "check", "-c", path], { env: files });
     expect(byDefault.code).toBe(0);
-    expect(byDefault.stderr.trim()).toBe(said("default", ""));
+    expect(byDefault.stderr.trim()).toBe(said("default"));
+    // `aws login` run: nothing to say (the session is read and refreshed at each fetch).
+    await Bun.write(cached, "{}");
+    const loggedIn = await runMindgw(["config", "check", "-c", path], { env: files });
+    expect(loggedIn).toMatchObject({ code: 0, stderr: "" });
   });
 });

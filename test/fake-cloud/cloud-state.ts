@@ -1,4 +1,5 @@
 import type { importSPKI } from "jose";
+import { FakeSignIn } from "../../src/testing/fake-sign-in.ts";
 import { BedrockAuth } from "./bedrock-auth.ts";
 import type { CloudFailure, CloudRequest, FakeCloudOptions } from "./fake-cloud-api.ts";
 import { googleError } from "./gemini-wire.ts";
@@ -25,9 +26,11 @@ export type CloudRoute = (
 export class CloudState {
   readonly requests: CloudRequest[] = [];
   readonly failures: CloudFailure[] = [];
-  readonly issued = { entra: 0, google: 0, sts: 0, container: 0 };
+  readonly issued = { entra: 0, google: 0, sts: 0, container: 0, signin: 0 };
   readonly bearerTokens = new Set<string>();
   readonly bedrockAuth: BedrockAuth;
+  /** AWS Sign-In: its sessions' keys are issued as STS's are, and Bedrock takes them. */
+  readonly signIn = new FakeSignIn(() => this.issueAws("signin"));
   /** Model calls whose caller hung up before the answer ended. */
   aborted = 0;
   /** The next stream's second write waits for this (`cutNext`). */
@@ -40,6 +43,15 @@ export class CloudState {
   ) {
     this.bedrockAuth = new BedrockAuth(options);
     this.tokenLifetime = options.tokenLifetime;
+  }
+
+  /** Temporary AWS keys issued by `kind`'s endpoint, which Bedrock then takes (`bedrockAuth`). */
+  issueAws(kind: "sts" | "container" | "signin"): { id: string; secret: string; token: string } {
+    this.issued[kind] += 1;
+    const id = `ASIA${kind.toUpperCase()}${this.issued[kind]}`;
+    const secret = `secret-${kind}-${this.issued[kind]}`;
+    this.bedrockAuth.issue(id, secret);
+    return { id, secret, token: `session-${kind}-${this.issued[kind]}` };
   }
 
   expiresAt(): string {

@@ -1,3 +1,4 @@
+import type { FakeSignIn } from "../../src/testing/fake-sign-in.ts";
 import type { GoogleErrorDetails } from "./gemini-wire.ts";
 
 /** One request the fake received (token endpoints included). */
@@ -85,7 +86,9 @@ export interface FakeCloud {
   /** Model calls whose caller hung up before the answer ended. */
   readonly aborted: () => number;
   /** Token and credential grants issued so far, by endpoint kind. */
-  readonly issued: Record<"entra" | "google" | "sts" | "container", number>;
+  readonly issued: Record<"entra" | "google" | "sts" | "container" | "signin", number>;
+  /** AWS Sign-In, where a test caches `aws login` sessions and sees their refreshes. */
+  readonly signIn: FakeSignIn;
   /** How long tokens and temporary credentials issued from now on live, in seconds. */
   setTokenLifetime(seconds: number): void;
   /**

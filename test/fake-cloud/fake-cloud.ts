@@ -49,6 +49,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     url: `http://127.0.0.1:${server.port}`,
     requests: cloud.requests,
     issued: cloud.issued,
+    signIn: cloud.signIn,
     aborted: () => cloud.aborted,
     failNext: (failure) => {
       cloud.failures.push(failure);

@@ -4,7 +4,7 @@ import { type CloudCall, type CloudState, json } from "./cloud-state.ts";
 
 /**
  * The endpoints the clouds' credentials come from: Entra's client-credentials grant, Google's
- * OAuth JWT bearer grant, STS AssumeRoleWithWebIdentity and the ECS container endpoint.
+ * OAuth JWT bearer grant, STS AssumeRoleWithWebIdentity, AWS Sign-In and the ECS container endpoint.
  */
 export async function tokenRoute(cloud: CloudState, { req, url, path, body }: CloudCall) {
   const { options } = cloud;
@@ -49,15 +49,17 @@ export async function tokenRoute(cloud: CloudState, { req, url, path, body }: Cl
       return new Response("<ErrorResponse><Error><Code>InvalidIdentityToken</Code></Error></ErrorResponse>", {
         status: 400,
       });
-    const c = issueAws(cloud, "sts");
+    const c = cloud.issueAws("sts");
     return new Response(
       `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>${c.id}</AccessKeyId><SecretAccessKey>${c.secret}</SecretAccessKey><SessionToken>${c.token}</SessionToken><Expiration>${cloud.expiresAt()}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`,
       { headers: { "content-type": "text/xml" } },
     );
   }
+  // AWS Sign-In, refreshing an `aws login` session (AWS_ENDPOINT_URL_SIGNIN = <fake>/signin).
+  if (path === "/signin/v1/token") return cloud.signIn.answer(req, body);
   if (path === "/container-credentials") {
     if (req.headers.get("authorization") !== options.containerToken) return json({ message: "denied" }, 403);
-    const c = issueAws(cloud, "container");
+    const c = cloud.issueAws("container");
     return json({
       AccessKeyId: c.id,
       SecretAccessKey: c.secret,
@@ -73,15 +75,4 @@ function issueBearer(cloud: CloudState, kind: "entra" | "google"): Response {
   const token = `${kind}-token-${cloud.issued[kind]}`;
   cloud.bearerTokens.add(token);
   return json({ access_token: token, token_type: "Bearer", expires_in: cloud.tokenLifetime });
-}
-
-function issueAws(
-  cloud: CloudState,
-  kind: "sts" | "container",
-): { id: string; secret: string; token: string } {
-  cloud.issued[kind] += 1;
-  const id = `ASIA${kind.toUpperCase()}${cloud.issued[kind]}`;
-  const secret = `secret-${kind}-${cloud.issued[kind]}`;
-  cloud.bedrockAuth.issue(id, secret);
-  return { id, secret, token: `session-${kind}-${cloud.issued[kind]}` };
 }

@@ -7,12 +7,24 @@ type Env = Record<string, string | undefined>;
 /** An AWS service the gateway calls: its identifier for configured endpoints, and its host's first label. */
 export interface AwsService {
   /** `BEDROCK_RUNTIME` of `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`; lower-cased, its key in a `services` section. */
-  readonly id: "BEDROCK_RUNTIME" | "STS";
-  readonly host: "bedrock-runtime" | "sts";
+  readonly id: "BEDROCK_RUNTIME" | "STS" | "SIGNIN";
+  readonly host: "bedrock-runtime" | "sts" | "signin";
 }
 
 export const BEDROCK_RUNTIME: AwsService = { id: "BEDROCK_RUNTIME", host: "bedrock-runtime" };
 export const STS: AwsService = { id: "STS", host: "sts" };
+/** AWS Sign-In, where an `aws login` session is refreshed (aws-login-credentials.ts). */
+export const SIGNIN: AwsService = { id: "SIGNIN", host: "signin" };
+
+/**
+ * Sign-In's own domains, whose hosts put the region first (`https://us-east-1.signin.aws.amazon.com`,
+ * as the SDKs' Sign-In client calls it); a partition not here gets `signin.<its suffix>`.
+ */
+const SIGNIN_DOMAINS: Readonly<Record<string, string>> = {
+  aws: "signin.aws.amazon.com",
+  "aws-cn": "signin.amazonaws.cn",
+  "aws-us-gov": "signin.amazonaws-us-gov.com",
+};
 
 /** Where a service is called, or why no call can be made (FIPS asked beside a custom endpoint). */
 export type AwsEndpoint =
@@ -70,6 +82,9 @@ export function awsEndpoint(
         }
       : { url: custom.url };
   const partition = awsPartition(region);
+  // Sign-In has no FIPS or dual-stack host of its own: its regional host either way.
+  if (service === SIGNIN)
+    return { url: `https://${region}.${SIGNIN_DOMAINS[partition.name] ?? `signin.${partition.dnsSuffix}`}` };
   // GovCloud's STS is FIPS already on its IPv4 host, not on its dual-stack one (`sts-fips.…api.aws`).
   const fipsHost = fips && !(service === STS && partition.name === "aws-us-gov" && !dualStack);
   const suffix = dualStack ? partition.dualStackDnsSuffix : partition.dnsSuffix;

@@ -2,6 +2,7 @@ import type { Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { withToken } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
+import { loginCredentials } from "./aws-login-credentials.ts";
 import type { AwsProfile, AwsSharedFiles } from "./aws-shared-files.ts";
 import { assumeRole, assumeRoleWithWebIdentity, type StsCaller } from "./aws-sts.ts";
 import { containerCredentials } from "./container-credentials.ts";
@@ -39,10 +40,8 @@ const isSso = (profile: AwsProfile) =>
 
 /**
  * An `aws login` profile (AWS CLI 2.32+; @aws-sdk/credential-provider-ini isLoginProfile): its
- * credentials live 15 minutes in ~/.aws/login/cache (AWS_LOGIN_CACHE_DIRECTORY), refreshed by the
- * SDKs at AWS Sign-In with a DPoP-signed refresh token (@aws-sdk/credential-provider-login:
- * Sign-In's documented CreateOAuth2Token, `POST /v1/token`, grant_type=refresh_token, an RFC 9449
- * proof; the cache file's layout is the SDKs' own), which the gateway does not implement yet.
+ * credentials live 15 minutes in ~/.aws/login/cache, refreshed at AWS Sign-In
+ * (aws-login-credentials.ts).
  */
 const isLogin = (profile: AwsProfile) => has(profile, "login_session");
 
@@ -51,8 +50,8 @@ const fromKinds = (profile: AwsProfile): boolean =>
 
 /**
  * Whether a profile says how to get credentials at all (one with only `region` does not). An SSO
- * or `aws login` one does, though the gateway refuses it (`profileLacks`): it is the source, not
- * passed over, as in the AWS SDKs.
+ * one does, though the gateway refuses it (`profileLacks`): it is the source, not passed over, as
+ * in the AWS SDKs.
  */
 export const givesCredentials = (profile: AwsProfile): boolean =>
   fromKinds(profile) || isSso(profile) || isLogin(profile);
@@ -65,7 +64,7 @@ export const exchangedAtSts = (profile: AwsProfile): boolean =>
   isAssumeRole(profile) || (!isStatic(profile) && isWebIdentity(profile));
 
 const KINDS =
-  "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process";
+  "aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, credential_process, or login_session";
 
 /**
  * The shared files, as a call's failure names them: never their paths (a home directory names its
@@ -87,9 +86,8 @@ export function profileLacks(name: string, files: AwsSharedFiles, withPaths = fa
   const where = withPaths ? filesRead(files) : THE_FILES;
   if (profile === undefined) return `no AWS profile ${name} in ${where}`;
   if (!givesCredentials(profile)) return `the AWS profile ${name} in ${where} has no credentials (${KINDS})`;
-  if (!fromKinds(profile) && isLogin(profile))
-    return `the AWS profile ${name} is an \`aws login\` profile (login_session), whose cached session the gateway does not read or refresh: name a profile whose credential_process is \`aws configure export-credentials --profile ${name} --format process\` (the AWS CLI refreshes the session), or give the gateway keys`;
-  if (!fromKinds(profile))
+  // SSO before `aws login`, as the SDKs try them.
+  if (!fromKinds(profile) && isSso(profile))
     return `the AWS profile ${name} is an IAM Identity Center (SSO) profile, which the gateway does not sign in with: run \`aws sso login --profile ${name}\` and give the gateway its credentials (\`aws configure export-credentials --profile ${name} --format env\`), or name a profile whose credential_process is \`aws configure export-credentials --profile ${name} --format process\``;
   return undefined;
 }
@@ -105,14 +103,15 @@ type ProfilePlan =
   | { kind: "source"; name: string; source: string }
   | { kind: "role"; name: string; profile: AwsProfile; from: ProfilePlan }
   | { kind: "web identity"; name: string; profile: AwsProfile }
-  | { kind: "process"; name: string; profile: AwsProfile };
+  | { kind: "process"; name: string; profile: AwsProfile }
+  | { kind: "login"; name: string; profile: AwsProfile };
 
 /**
  * The AWS SDK for JavaScript's order (@aws-sdk/credential-provider-ini resolveProfileData): a role
  * to assume (`role_arn`) with the credentials of `source_profile` (itself planned so; a cycle
  * refused) or of `credential_source`; static keys, which a profile reached as a `source_profile`
  * gives before its own role, as the AWS CLI does; `role_arn` with `web_identity_token_file`;
- * `credential_process`.
+ * `credential_process`; `login_session` (`aws login`).
  */
 function profilePlan(
   name: string,
@@ -153,7 +152,8 @@ function profilePlan(
   }
   if (isStatic(profile)) return { kind: "static", profile };
   if (isWebIdentity(profile)) return { kind: "web identity", name, profile };
-  return { kind: "process", name, profile };
+  if (has(profile, "credential_process")) return { kind: "process", name, profile };
+  return { kind: "login", name, profile };
 }
 
 /**
@@ -161,7 +161,7 @@ function profilePlan(
  * role at STS with its source's credentials (`source_profile`, or `credential_source`:
  * `Environment`, `Ec2InstanceMetadata`, `EcsContainer`), static keys (`aws_access_key_id`,
  * `aws_secret_access_key`, `aws_session_token`), a web identity at STS, a `credential_process`
- * (credential-process.ts). Its failures name the profile, never a secret.
+ * (credential-process.ts), an `aws login` session (aws-login-credentials.ts). Its failures name the profile, never a secret.
  */
 export function profileCredentials(
   name: string,
@@ -210,6 +210,8 @@ async function run(plan: ProfilePlan, context: ProfileContext): Promise<Expiring
         context.processTimeoutMs,
         context.now,
       );
+    case "login":
+      return loginCredentials(plan.name, plan.profile, context);
   }
 }
 
@@ -224,13 +226,15 @@ const profileFailure = (provider: string, name: string) => (why: string) =>
  * Where a profile's credentials are got at the end of its plan (`profilePlan`), when that can be
  * checked before it is asked (aws-profile-problem.ts): a web identity token file
  * (`web_identity_token_file`, and the profile that names it), or EC2 instance metadata
- * (`credential_source = Ec2InstanceMetadata`); or that the plan is refused before any is fetched
+ * (`credential_source = Ec2InstanceMetadata`), an `aws login` session (`login_session`, and the
+ * profile that names it); or that the plan is refused before any is fetched
  * (`why`, as its calls' 502 says: a role asking for an MFA code, a `source_profile` cycle, a source
  * profile without credentials); undefined for keys, a process, another source.
  */
 export type ProfileEnd =
   | { end: "web identity"; tokenFile: string; profile: string }
   | { end: "instance metadata" }
+  | { end: "aws login"; session: string; profile: string }
   | { end: "refused"; why: string };
 
 export const profileEnd = (name: string, files: AwsSharedFiles): ProfileEnd | undefined =>
@@ -241,6 +245,8 @@ function endOf(plan: ProfilePlan): ProfileEnd | undefined {
   if (plan.kind === "source" && plan.source === "Ec2InstanceMetadata") return { end: "instance metadata" };
   if (plan.kind === "web identity")
     return { end: "web identity", tokenFile: plan.profile.web_identity_token_file ?? "", profile: plan.name };
+  if (plan.kind === "login")
+    return { end: "aws login", session: plan.profile.login_session ?? "", profile: plan.name };
   if (plan.kind === "refused") return { end: "refused", why: refusal(plan) };
   return undefined;
 }

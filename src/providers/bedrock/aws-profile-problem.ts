@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { type AwsCredentialStep, awsCredentialStep, type ConfigKeys } from "./aws-credential-step.ts";
 import { awsEndpoint, BEDROCK_RUNTIME, STS } from "./aws-endpoint.ts";
+import { loginCachePath } from "./aws-login-credentials.ts";
 import {
   exchangedAtSts,
   givesCredentials,
@@ -27,8 +28,8 @@ interface AwsProvider {
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
  * credentials, naming it and who named it; else why the default profile, where the chain reads them,
- * is refused (SSO, `aws login`); else that the web identity token file the chain reads (the
- * environment's, or a profile's) is not there; else that it has no region at all; undefined when the
+ * is refused (SSO); else that the web identity token file the chain reads (the environment's, or
+ * a profile's) is not there, or the `aws login` session it refreshes not in the login cache; else that it has no region at all; undefined when the
  * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it with
  * `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
  * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
@@ -47,7 +48,8 @@ export function awsProfileProblem(
     profileProblem(provider, env) ??
     defaultProfileRefused(chain, provider, env) ??
     refusedProfileEnd(chain, env) ??
-    missingWebIdentityFile(chain, env);
+    missingWebIdentityFile(chain, env) ??
+    missingLoginSession(chain, env);
   if (problem !== undefined) return { problem, credentials: true };
   const region = awsRegion(provider, env);
   if (region === undefined)
@@ -129,6 +131,19 @@ function missingWebIdentityFile(chain: AwsCredentialStep | undefined, env: Env):
 }
 
 /**
+ * That the `aws login` session the profile the chain reads ends at (`profileEnd`) is not in the
+ * login cache (aws-login-credentials.ts): `aws login` was not run for it on this host, or the cache
+ * is elsewhere (`AWS_LOGIN_CACHE_DIRECTORY`). Its contents are read at each fetch, never here.
+ */
+function missingLoginSession(chain: AwsCredentialStep | undefined, env: Env): string | undefined {
+  const end = chain === undefined ? undefined : endOf(chain, env);
+  if (end?.end !== "aws login") return undefined;
+  const path = loginCachePath(end.session, env);
+  if (existsSync(path)) return undefined;
+  return `the \`aws login\` session of the AWS profile ${end.profile} is not in the login cache (${path}): run \`aws login --profile ${end.profile}\``;
+}
+
+/**
  * Why the profile the chain reads is refused before any credentials are fetched, in its calls'
  * 502's words (`profileEnd`): a role asking for an MFA code, a `source_profile` cycle, a source
  * profile without credentials. The profile's own lacks are said first (`profileProblem`).
@@ -144,7 +159,7 @@ const endOf = (chain: AwsCredentialStep, env: Env): ProfileEnd | undefined =>
 
 /**
  * Why the default profile, the chain's source though no one named it (its step), gives no
- * credentials the gateway takes: an IAM Identity Center (SSO) or `aws login` one (`profileLacks`),
+ * credentials the gateway takes: an IAM Identity Center (SSO) one (`profileLacks`),
  * every call a 502 as for one named.
  */
 function defaultProfileRefused(

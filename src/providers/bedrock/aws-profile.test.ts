@@ -90,7 +90,7 @@ describe("static keys from a profile of the shared files", () => {
     ]);
     expect(await refusal({ profile: "dev" })).toEqual([
       502,
-      "could not get credentials for upstream br: the AWS profile dev in the AWS config or credentials file has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, or credential_process)",
+      "could not get credentials for upstream br: the AWS profile dev in the AWS config or credentials file has no credentials (aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, role_arn with web_identity_token_file, credential_process, or login_session)",
       paths,
     ]);
   });
@@ -119,21 +119,13 @@ describe("IAM Identity Center (SSO) profiles: refused, saying what to do", () =>
   });
 });
 
-describe("`aws login` profiles (login_session, AWS CLI 2.32+): refused, saying what to do", () => {
-  const LOGIN_REFUSAL =
-    "is an `aws login` profile (login_session), whose cached session the gateway does not read or refresh: name a profile whose credential_process is `aws configure export-credentials --profile dev --format process` (the AWS CLI refreshes the session), or give the gateway keys";
-
-  test("named, or reached as a source profile, or the default: the source, refused by name", async () => {
-    // Before: "has no credentials (…)" when named, and passed over as the default (the chain went on).
+describe("`aws login` profiles (login_session, AWS CLI 2.32+)", () => {
+  test("one with SSO settings too: refused as SSO, which the SDKs try first", async () => {
     const env = filesEnv(
-      "[profile dev]\nlogin_session = arn:aws:iam::123456789012:user/dev\nregion = us-east-1\n[profile app]\nrole_arn = r\nsource_profile = dev\n",
+      "[profile dev]\nsso_session = corp\nlogin_session = arn:aws:iam::123456789012:user/dev\n",
     );
-    const prefix = "could not get credentials for upstream br: the AWS profile dev";
-    expect(await failure({ ...env, AWS_PROFILE: "dev" })).toBe(`${prefix} ${LOGIN_REFUSAL}`);
-    expect(await failure(env, { profile: "app" })).toBe(`${prefix} ${LOGIN_REFUSAL}`);
-    const byDefault = filesEnv("[default]\nlogin_session = arn:aws:iam::123456789012:user/dev\n");
-    expect(await failure(byDefault)).toContain(
-      "the AWS profile default is an `aws login` profile (login_session)",
+    expect(await failure({ ...env, AWS_PROFILE: "dev" })).toContain(
+      "the AWS profile dev is an IAM Identity Center (SSO) profile",
     );
   });
 });

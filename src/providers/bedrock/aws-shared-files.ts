@@ -33,13 +33,16 @@ export function profileSettings(files: AwsSharedFiles, name: string): AwsProfile
   return both === undefined ? undefined : { ...both, ...files.configProfiles.get(name) };
 }
 
+/** The home directory the AWS SDKs look in for `.aws`: `HOME`, else `USERPROFILE`, else the OS's. */
+export const awsHome = (env: Env): string => env.HOME || env.USERPROFILE || homedir();
+
 /**
  * Where the files are, as the AWS SDKs look (@smithy/shared-ini-file-loader): `AWS_CONFIG_FILE`
  * and `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`; a leading `~/`
  * is the home directory (`HOME`).
  */
 export function sharedFilePaths(env: Env): { configPath: string; credentialsPath: string } {
-  const home = env.HOME || env.USERPROFILE || homedir();
+  const home = awsHome(env);
   const expand = (path: string) => (path.startsWith("~/") ? join(home, path.slice(2)) : path);
   return {
     configPath: expand(env.AWS_CONFIG_FILE || join(home, ".aws", "config")),

@@ -37,8 +37,11 @@ export interface Reading {
    * captive portal's page), or undefined when it is.
    */
   vouch?: (response: Response) => string | undefined;
-  /** The endpoint's own words for a status (the metadata server's 403 and 404); undefined: the shared ones. */
-  refused?: (status: number) => string | undefined;
+  /**
+   * The endpoint's own words for a status and the answer's text (the metadata server's 403 and
+   * 404, AWS Sign-In's error codes); undefined: the shared ones.
+   */
+  refused?: (status: number, text: string) => string | undefined;
   /** How a request that got no answer at all is said (the metadata server never found: what else was tried). */
   unanswered?: (why: string) => string;
   /** For the log alone: where the endpoint was looked for (the metadata server's origin). */
@@ -89,7 +92,8 @@ export async function fetchText(
     const answered = redirectNotFollowed(response.status, response.headers.get("location"));
     throw credentialFailure(provider, `${what} ${answered}`, detail);
   }
-  if (!response.ok) throw refusal(provider, what, response, text, now(), reading.refused?.(response.status));
+  if (!response.ok)
+    throw refusal(provider, what, response, text, now(), reading.refused?.(response.status, text));
   return text;
 }
 

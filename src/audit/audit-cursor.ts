@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { badRequest } from "../core/gateway-error.ts";
 import type { AuditFilter } from "./audit-query-schema.ts";
+import type { CursorSeal } from "./cursor-seal.ts";
 
 /** A position in the log: the last row a page returned. */
 export interface AuditPosition {
@@ -18,8 +19,12 @@ type CursorQuery = Pick<
   "order" | "key" | "tenant" | "model" | "route" | "status" | "app" | "exclude_front_door"
 >;
 
+/** The mark's bytes; a sealed cursor holds the start, the row id (8 bytes each) and the mark. */
+const MARK = 8;
+const SEALED = 16 + MARK;
+
 /** The query's mark in its cursors: 64 bits of a SHA-256 of its bound fields, the same on every node. */
-function queryMark(query: CursorQuery): string {
+function queryMark(query: CursorQuery): Buffer {
   const bound = [
     query.order,
     query.key,
@@ -30,26 +35,58 @@ function queryMark(query: CursorQuery): string {
     query.app,
     query.exclude_front_door,
   ].map((value) => value ?? null);
-  return createHash("sha256").update(JSON.stringify(bound)).digest().subarray(0, 8).toString("base64url");
+  return createHash("sha256").update(JSON.stringify(bound)).digest().subarray(0, MARK);
 }
 
 /**
  * Opaque to clients; (started_at, rowid) is unique and does not move when rows are added. It is a
  * place in the order of start, not of writing: a row written later with an earlier start lands
  * behind it (audit-query.ts). It carries the mark of the query that made it (`queryMark`).
+ *
+ * With `seal` (a reader held to its tenant's rows) the cursor is sealed (cursor-seal.ts), at one
+ * length whatever the numbers: the row id counts every tenant's rows, and a reader that read it
+ * from its own rows' cursors read from the gaps how many requests other tenants made. Without
+ * (an admin, `mindgw audit` on the database) it is the position and mark in the clear, as before,
+ * so a cursor the gateway printed goes on in the command on the database and back.
  */
-export function encodeCursor(position: AuditPosition, query: CursorQuery): string {
-  return Buffer.from(JSON.stringify([position.startedAt, position.id, queryMark(query)])).toString(
-    "base64url",
-  );
+export function encodeCursor(position: AuditPosition, query: CursorQuery, seal?: CursorSeal): string {
+  if (seal !== undefined) {
+    const bytes = Buffer.alloc(SEALED);
+    bytes.writeBigInt64BE(BigInt(position.startedAt), 0);
+    bytes.writeBigInt64BE(BigInt(position.id), 8);
+    queryMark(query).copy(bytes, 16);
+    return seal.seal(bytes);
+  }
+  return Buffer.from(
+    JSON.stringify([position.startedAt, position.id, queryMark(query).toString("base64url")]),
+  ).toString("base64url");
 }
+
+const notACursor = () => badRequest("cursor: not a page's next cursor", "cursor");
+const anotherQuery = () =>
+  badRequest(
+    "cursor: made for another query: give it with the order and filters of the page that printed it, or leave it out to start from the first page",
+    "cursor",
+  );
 
 /**
  * The position a cursor names, refused (400, `cursor`) when it is no cursor or was made by a query of
  * another order or other filters. A cursor of a release before the mark (two numbers) is read as it
  * was, unchecked: one still held across an upgrade goes on.
+ *
+ * With `seal`, only a cursor it sealed is one: a position in the clear, made up or a release
+ * before's, is refused, since a reader that walks from positions of its choosing learns its own
+ * rows' ids by bisection (and so the gaps sealing hides). A tenant reader's cursor held across the
+ * upgrade that sealed them is refused once, and its walk starts again from the first page.
  */
-export function decodeCursor(cursor: string, query: CursorQuery): AuditPosition {
+export function decodeCursor(cursor: string, query: CursorQuery, seal?: CursorSeal): AuditPosition {
+  if (seal !== undefined) {
+    const bytes = seal.open(cursor);
+    if (bytes === undefined || bytes.length !== SEALED) throw notACursor();
+    const sealed = Buffer.from(bytes);
+    if (!sealed.subarray(16).equals(queryMark(query))) throw anotherQuery();
+    return { startedAt: Number(sealed.readBigInt64BE(0)), id: Number(sealed.readBigInt64BE(8)) };
+  }
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
@@ -59,14 +96,10 @@ export function decodeCursor(cursor: string, query: CursorQuery): AuditPosition 
   if (Array.isArray(value) && (value.length === 2 || value.length === 3)) {
     const [startedAt, id, mark] = value as unknown[];
     if (Number.isSafeInteger(startedAt) && Number.isSafeInteger(id)) {
-      if (value.length === 3 && mark !== queryMark(query))
-        throw badRequest(
-          "cursor: made for another query: give it with the order and filters of the page that printed it, or leave it out to start from the first page",
-          "cursor",
-        );
+      if (value.length === 3 && mark !== queryMark(query).toString("base64url")) throw anotherQuery();
       if (value.length === 2 || typeof mark === "string")
         return { startedAt: startedAt as number, id: id as number };
     }
   }
-  throw badRequest("cursor: not a page's next cursor", "cursor");
+  throw notACursor();
 }

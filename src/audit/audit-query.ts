@@ -2,6 +2,7 @@ import type { AuditStore } from "../storage/storage.ts";
 import { decodeCursor, encodeCursor } from "./audit-cursor.ts";
 import type { AuditQuery } from "./audit-query-schema.ts";
 import type { AuditRecord } from "./audit-record.ts";
+import type { CursorSeal } from "./cursor-seal.ts";
 
 /** One page of the audit log; `nextCursor` is null on the last page. */
 export interface AuditPage {
@@ -17,10 +18,14 @@ export interface AuditPage {
  * long request that started behind it is not: a walk begun after it ended finds it).
  * docs/RELIABILITY.md, "Reading the log back"; storage-contract-paging.test.ts.
  * Throws a 400 GatewayError on a malformed cursor, or one another order or other filters made
- * (audit-cursor.ts).
+ * (audit-cursor.ts). `seal`: a reader held to its tenant's rows gets, and gives, sealed cursors.
  */
-export async function queryAudit(store: Pick<AuditStore, "select">, query: AuditQuery): Promise<AuditPage> {
-  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, query);
+export async function queryAudit(
+  store: Pick<AuditStore, "select">,
+  query: AuditQuery,
+  seal?: CursorSeal,
+): Promise<AuditPage> {
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, query, seal);
   // One extra row tells whether another page exists without a count(*).
   const entries = await store.select(query, after, query.limit + 1);
   const more = entries.length > query.limit;
@@ -28,6 +33,6 @@ export async function queryAudit(store: Pick<AuditStore, "select">, query: Audit
   const last = page.at(-1);
   return {
     records: page.map((entry) => entry.record),
-    nextCursor: more && last !== undefined ? encodeCursor(last.position, query) : null,
+    nextCursor: more && last !== undefined ? encodeCursor(last.position, query, seal) : null,
   };
 }

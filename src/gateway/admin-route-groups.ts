@@ -1,4 +1,5 @@
 import type { AuditService } from "../audit/audit-service.ts";
+import { cursorSeal } from "../audit/cursor-seal.ts";
 import type { RequestStats } from "../audit/request-stats.ts";
 import { spendByCaller } from "../auth/spend-by-caller.ts";
 import type { startCluster } from "../cluster/start-cluster.ts";
@@ -106,6 +107,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
     adminRoutes({
       guard,
       audit: parts.audit,
+      cursorSeal: cursorSeal(parts.config.cluster?.secret),
       sessions: auth.sessions,
       holds: parts.holds,
       ...(cluster ? { writtenElsewhere: () => cluster.othersWritten() } : {}),

@@ -156,3 +156,23 @@ describe("a pair's record", () => {
     expect(record.agreement).toMatchObject({ exact: false, similarity: 0 });
   });
 });
+
+// A pair's id is shown to its tenant's readers (`/admin/api/shadow`, its `nextCursor`).
+// `Bun.randomUUIDv7()` counts within a millisecond: the 12 bits after the version went up by one
+// each id, every tenant's pairs alike, so two of a tenant's pairs recorded in one millisecond told
+// it how many other pairs were recorded between them.
+test("pairs recorded in one millisecond have ids that count nothing: their bits after the time are random", () => {
+  const copy = answered({ started: performance.now(), ttftMs: null }, undefined, null);
+  const at = 1_760_000_000_123;
+  const ids = Array.from({ length: 16 }, () => shadowRecord(facts, primary, undefined, copy, at, rules).id);
+  for (const id of ids)
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const counts = ids.map((id) => Number.parseInt(id.slice(15, 18), 16));
+  const steps = counts.slice(1).map((count, i) => (count - (counts[i] ?? 0) + 4096) % 4096);
+  expect(steps.filter((step) => step === 1).length).toBeLessThan(4);
+  // Time-ordered still (the stores' index on the id grows at its end), by the pair's time.
+  const time = at.toString(16).padStart(12, "0");
+  expect(new Set(ids.map((id) => id.slice(0, 13)))).toEqual(
+    new Set([`${time.slice(0, 8)}-${time.slice(8)}`]),
+  );
+});

@@ -2,6 +2,7 @@ import type { AuditRecord } from "../audit/audit-record.ts";
 import { type RedactBody, redactSafely } from "../audit/redact-body.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
+import { randomUuidV7 } from "../core/random-uuid-v7.ts";
 import { agreementOf } from "./agreement.ts";
 import { type Answer, answerFromJson } from "./answer.ts";
 import type { CapturedStream } from "./capture-answer.ts";
@@ -172,8 +173,9 @@ export function shadowRecord(
   // The worker that took the copy, when its route chose one, as the primary's row names its own.
   const route = shadow.servedBy ?? facts.route;
   return {
-    // Time-ordered (UUIDv7): the stores' unique index on it grows at its end, not at random.
-    id: Bun.randomUUIDv7(),
+    // Time-ordered (UUIDv7, by the pair's time): the stores' unique index on it grows at its end,
+    // not at random. Its other bits random, as its tenant's readers see it (random-uuid-v7.ts).
+    id: randomUuidV7(at),
     requestId: primary.requestId,
     at,
     tenant: primary.tenant,

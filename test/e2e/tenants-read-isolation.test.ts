@@ -173,3 +173,54 @@ describe("isolation on every read path", () => {
     expect(await misspelt.text()).toContain("tennant");
   });
 });
+
+// A member's audit cursors carried the row's id, a counter of every tenant's rows: the gaps between
+// its own rows' cursors counted other tenants' requests. Now they are sealed: a walk with none of
+// team-b's requests between its rows reads as one with six, and a cursor in the clear (an admin's
+// of the same rows, or one made up) is refused.
+test("a member's audit cursors say nothing of how many requests another tenant made between its own", async () => {
+  type Page = { records: AuditRecord[]; nextCursor: string | null };
+  const member = await key("cursor-reader", "team-m");
+  const bKey = await key("cursor-b", "team-b");
+  /** Two chats by a new team-m key, `between` of team-b's between them; its pages of one row. */
+  async function walk(between: number): Promise<{ rows: number; cursors: string[]; query: string }> {
+    const caller = await createKey(gw, { name: `cursor-walk-${between}`, tenant: "team-m" });
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const own = await chat(caller.key);
+      await own.arrayBuffer();
+      ids.push(own.headers.get("x-request-id") ?? "");
+      for (let j = 0; i === 0 && j < between; j++) await (await chat(bKey)).arrayBuffer();
+    }
+    for (const id of ids) await auditRow(gw, id);
+    const query = `key=${caller.id}&limit=1`;
+    const cursors: string[] = [];
+    let rows = 0;
+    let cursor: string | null = null;
+    do {
+      const res = await get(`/admin/api/audit?${query}${cursor === null ? "" : `&cursor=${cursor}`}`, member);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as Page;
+      rows += page.records.length;
+      cursor = page.nextCursor;
+      if (cursor !== null) cursors.push(cursor);
+    } while (cursor !== null);
+    return { rows, cursors, query };
+  }
+  const alone = await walk(0);
+  const among = await walk(6);
+  expect([alone.rows, among.rows, alone.cursors.length, among.cursors.length]).toEqual([2, 2, 1, 1]);
+  const cursors = [...alone.cursors, ...among.cursors];
+  expect(new Set(cursors.map((c) => c.length)).size).toBe(1);
+  for (const c of cursors) expect(() => JSON.parse(Buffer.from(c, "base64url").toString("utf8"))).toThrow();
+  // The admin's cursor of the same rows holds the row's id in the clear: not taken from a member.
+  const admin = (await (
+    await get(`/admin/api/audit?${among.query}&tenant=team-m`, gw.adminKey ?? "")
+  ).json()) as Page;
+  expect(admin.nextCursor).not.toBeNull();
+  const refused = await get(`/admin/api/audit?${among.query}&cursor=${admin.nextCursor}`, member);
+  expect([refused.status, await refused.text()]).toEqual([
+    400,
+    expect.stringContaining("not a page's next cursor"),
+  ]);
+});

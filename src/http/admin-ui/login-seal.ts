@@ -1,5 +1,5 @@
-import { hkdfSync, randomBytes } from "node:crypto";
 import { z } from "zod";
+import { sharedKey } from "../../core/shared-key.ts";
 import type { PendingLogin } from "./oidc-client.ts";
 
 const pendingSchema = z.object({
@@ -47,11 +47,7 @@ export class LoginSeal {
 
   /** From the cluster's shared secret, or a key of this process's own when there is none. */
   static of(sharedSecret: string | undefined, now: () => number = Date.now): LoginSeal {
-    const key =
-      sharedSecret === undefined
-        ? randomBytes(32)
-        : new Uint8Array(hkdfSync("sha256", sharedSecret, "", INFO, 32));
-    return new LoginSeal(key, now);
+    return new LoginSeal(sharedKey(sharedSecret, INFO), now);
   }
 
   /** The cookie's value: the pending login, readable by this key until `ttlMs` from now. */

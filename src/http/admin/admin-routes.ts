@@ -3,6 +3,7 @@ import { EXPORT_CONTENT_TYPE, exportAuditStream } from "../../audit/audit-export
 import { queryAudit } from "../../audit/audit-query.ts";
 import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
+import type { CursorSeal } from "../../audit/cursor-seal.ts";
 import type { GatewayEvent, NodeUnanswered } from "../../audit/gateway-event.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
@@ -27,6 +28,11 @@ const EXPORT_SOCKET_IDLE = 255;
 export interface AdminDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   readonly audit: AuditService;
+  /**
+   * Seals the audit cursors of a reader held to its tenant (audit/audit-cursor.ts): every node of a
+   * cluster opens what another sealed.
+   */
+  readonly cursorSeal: CursorSeal;
   /**
    * Config version, last reload error, audit health, workers: what an operator checks first. As a
    * reader of `scope` may see it (null: every tenant; else that tenant's part alone), as `workers`.
@@ -176,7 +182,11 @@ export function adminRoutes(deps: AdminDeps) {
         "/audit",
         reader(async ({ headers }, request, scope) =>
           Response.json(
-            await queryAudit(deps.audit.store, parseInput(auditQuerySchema, auditQuery(request, scope))),
+            await queryAudit(
+              deps.audit.store,
+              parseInput(auditQuerySchema, auditQuery(request, scope)),
+              scope === null ? undefined : deps.cursorSeal,
+            ),
             {
               headers,
             },

@@ -181,7 +181,7 @@ export class SpanWriter extends ProtoWriter {
       const pairAt =
         type === NUMBER ? this.known.numberPairOffsetOf(slot, value) : this.known.pairOffsetOf(slot, value);
       if (pairAt >= 0) {
-        const pairLength = this.known.pairLengthOf(slot);
+        const pairLength = this.known.pairLengthAt(pairAt);
         this.room(pairLength);
         this.pos = putBytes(this.view, pos, this.known.pairView, pairAt, pairLength);
         return true;
@@ -255,7 +255,7 @@ export class SpanWriter extends ProtoWriter {
     const keptAt = known.pairOffsetOf(slot, 0);
     let pos = this.pos;
     if (keptAt >= 0) {
-      const keptLength = known.pairLengthOf(slot);
+      const keptLength = known.pairLengthAt(keptAt);
       this.room(keptLength + 32);
       pos = putBytes(this.view, pos, known.pairView, keptAt, keptLength);
     } else {

@@ -5,8 +5,9 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
+import { STRING, TYPES } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
-import { tableBytesOf } from "./table-bytes.ts";
+import { TableBytes, tableBytesOf } from "./table-bytes.ts";
 
 const resource = resourceFromAttributes({ "service.name": "mindgw" });
 const scope = { name: "mindgw", version: "1.0.0" };
@@ -57,6 +58,34 @@ test("attributes whose values change every span keep the encoder's store from gr
   // changes: kept by appending, two models taking turns grew the store by an attribute a span.
   const table = encodeTurns(40, 256);
   expect(tableBytesOf(table).bytes.length).toBe(16 * 1024);
+});
+
+test("a string attribute taking turns among a few values keeps each one's attribute whole", () => {
+  // Several models, routes or providers in one batch: a slot that kept only its last value wrote
+  // the attribute out from its key and value, and copied it again into the slot, at every turn.
+  const table = encodeTurns(2, 64);
+  const known = tableBytesOf(table);
+  const slot = table.indexOf("gen_ai.request.model") * TYPES + STRING;
+  for (const model of ["model-a", "model-b"]) {
+    const at = known.pairOffsetOf(slot, table.indexOf(model));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const kept = known.pairBytes.subarray(at, at + known.pairLengthAt(at));
+    expect(new TextDecoder().decode(kept)).toEndWith(model);
+  }
+});
+
+test("the values a slot keeps stay found, with their bytes, when the slots grow", () => {
+  const known = new TableBytes([]);
+  const attribute = (text: string) => new DataView(new TextEncoder().encode(text).buffer);
+  const slot = 3 * TYPES + STRING;
+  for (const value of [1, 2, 3]) known.keepPair(slot, value, attribute(`value ${value}`), 0, 7);
+  known.keepPair(60 * TYPES + STRING, 1, attribute("far key"), 0, 7);
+  for (const value of [1, 2, 3]) {
+    const at = known.pairOffsetOf(slot, value);
+    const kept = known.pairBytes.subarray(at, at + known.pairLengthAt(at));
+    expect(new TextDecoder().decode(kept)).toBe(`value ${value}`);
+  }
+  expect(known.pairOffsetOf(slot, 4)).toBe(-1);
 });
 
 test("a key's number changing every span, in as many bytes or not, int or double, encodes to the library's bytes", () => {

@@ -1,5 +1,5 @@
 import { isInt64, putBytes, putVarint, varintSize } from "./proto-writer.ts";
-import { TYPES } from "./span-batch-layout.ts";
+import { NUMBER, TYPES } from "./span-batch-layout.ts";
 
 /**
  * The string table's strings as protobuf writes them (length prefix, then UTF-8), each encoded
@@ -24,16 +24,22 @@ export class TableBytes {
    */
   private readonly groups: (Uint8Array | undefined)[] = [];
   /**
-   * Per attribute slot (key index × TYPES + value type, as a batch names it): the value last
-   * written under it (a table index for a string, the number, 0 or 1) and that whole attribute
-   * (the KeyValue with its tag and length), kept in the slot's own `PAIR_BYTES` of `pairBytes`.
-   * A slot's value nearly always repeats from one span to the next (the model, the route, the
-   * status, the stream flag), so the attribute is one copy, not a key and a value found and
-   * their lengths worked out again. A slot has room for one attribute, written over when its
-   * value changes: a value that changes with every span (tokens, cost) costs a copy, never room.
+   * Per attribute slot (key index × TYPES + value type, as a batch names it): the values last
+   * written under it (a table index for a string, the number, 0 or 1) and those whole attributes
+   * (the KeyValue with its tag and length), each in one of the slot's `WAYS` entries of
+   * `PAIR_BYTES` in `pairBytes`. A slot's value nearly always repeats a recent one (the model,
+   * the route, the status, the stream flag; a few models or routes taking turns), so the
+   * attribute is one copy, not a key and a value found and their lengths worked out again and
+   * the whole copied a second time into the slot. An entry is written over, oldest first, when
+   * a value is not among them: a value that changes with every span costs a copy, never room. A
+   * NUMBER slot uses its first entry only (`numberPairOffsetOf`). The entries are `WAYS` planes
+   * of one entry a slot (slot `s`'s way `w` is entry `w × slots + s`), so the first ways of the
+   * slots a span writes lie as close together as one entry a slot did.
    */
   private pairValues = new Float64Array(0);
   private pairLengths = new Int32Array(0);
+  /** Per slot, its entry to write over next. */
+  private pairNext = new Uint8Array(0);
   pairBytes = new Uint8Array(0);
   /** `pairBytes` as a DataView (putBytes copies from it). */
   pairView = new DataView(this.pairBytes.buffer);
@@ -79,7 +85,14 @@ export class TableBytes {
 
   /** Where the attribute of `value` in `slot` is kept whole in `pairBytes`, or -1. */
   pairOffsetOf(slot: number, value: number): number {
-    return slot < this.pairValues.length && this.pairValues[slot] === value ? slot * PAIR_BYTES : -1;
+    const slots = this.pairNext.length;
+    if (slot >= slots) return -1;
+    const values = this.pairValues;
+    // The first way on its own: a repeat, the common case, costs what one entry a slot did.
+    if (values[slot] === value) return slot * PAIR_BYTES;
+    for (let entry = slot + slots; entry < values.length; entry += slots)
+      if (values[entry] === value) return entry * PAIR_BYTES;
+    return -1;
   }
 
   /**
@@ -91,7 +104,8 @@ export class TableBytes {
    * key lookup, and the second copy of the attribute into this slot (`keepPair`), are saved.
    */
   numberPairOffsetOf(slot: number, value: number): number {
-    if (slot >= this.pairValues.length) return -1;
+    // The slot's first way, its only one (`keepPair`).
+    if (slot >= this.pairNext.length) return -1;
     const kept = this.pairValues[slot] as number;
     const at = slot * PAIR_BYTES;
     if (kept === value) return at;
@@ -110,36 +124,53 @@ export class TableBytes {
     return at;
   }
 
-  /** The kept attribute's length in bytes (`pairOffsetOf` found it). */
-  pairLengthOf(slot: number): number {
-    return this.pairLengths[slot] as number;
+  /** The length in bytes of the attribute kept at `at` (as `pairOffsetOf` found it). */
+  pairLengthAt(at: number): number {
+    return this.pairLengths[at >> PAIR_SHIFT] as number;
   }
 
   /**
-   * Keeps the bytes `from` views at [start, end) as the attribute of `value` in `slot`, in place of the slot's last
-   * one. Not kept past the first `PAIR_KEYS` keys or longer than `PAIR_BYTES` (a long model name).
+   * Keeps the bytes `from` views at [start, end) as the attribute of `value` in `slot`, in place
+   * of the slot's oldest one (its only one for a NUMBER slot). Not kept past the first
+   * `PAIR_KEYS` keys or longer than `PAIR_BYTES` (a long model name).
    */
   keepPair(slot: number, value: number, from: DataView, start: number, end: number): void {
     const length = end - start;
     if (slot >= PAIR_KEYS * TYPES || length > PAIR_BYTES) return;
-    if (slot >= this.pairValues.length) this.reachPairs(slot);
+    if (slot >= this.pairNext.length) this.reachPairs(slot);
+    let entry = slot;
+    if ((slot & (TYPES - 1)) !== NUMBER) {
+      const way = this.pairNext[slot] as number;
+      this.pairNext[slot] = (way + 1) & (WAYS - 1);
+      entry += way * this.pairNext.length;
+    }
     // No subarray made: a value that changes every span (tokens, cost) is kept every span.
-    putBytes(this.pairView, slot * PAIR_BYTES, from, start, length);
-    this.pairLengths[slot] = length;
-    this.pairValues[slot] = value;
+    putBytes(this.pairView, entry * PAIR_BYTES, from, start, length);
+    this.pairLengths[entry] = length;
+    this.pairValues[entry] = value;
   }
 
-  /** The pair slots grown to hold `slot` (twice as many at least); a new slot holds no value. */
+  /** The pair slots grown to hold `slot` (twice as many at least); a new entry holds no value. */
   private reachPairs(slot: number): void {
-    const slots = Math.min(PAIR_KEYS * TYPES, Math.max(this.pairValues.length * 2, slot + 1, 32 * TYPES));
-    const values = new Float64Array(slots).fill(Number.NaN);
-    values.set(this.pairValues);
-    const lengths = new Int32Array(slots);
-    lengths.set(this.pairLengths);
-    const bytes = new Uint8Array(slots * PAIR_BYTES);
-    bytes.set(this.pairBytes);
+    const was = this.pairNext.length;
+    const slots = Math.min(PAIR_KEYS * TYPES, Math.max(was * 2, slot + 1, 32 * TYPES));
+    const values = new Float64Array(slots * WAYS).fill(Number.NaN);
+    const lengths = new Int32Array(slots * WAYS);
+    const bytes = new Uint8Array(slots * WAYS * PAIR_BYTES);
+    // Way by way, each way's entries at their slots.
+    for (let way = 0; way < WAYS; way++) {
+      values.set(this.pairValues.subarray(way * was, (way + 1) * was), way * slots);
+      lengths.set(this.pairLengths.subarray(way * was, (way + 1) * was), way * slots);
+      bytes.set(
+        this.pairBytes.subarray(way * was * PAIR_BYTES, (way + 1) * was * PAIR_BYTES),
+        way * slots * PAIR_BYTES,
+      );
+    }
+    const next = new Uint8Array(slots);
+    next.set(this.pairNext);
     this.pairValues = values;
     this.pairLengths = lengths;
+    this.pairNext = next;
     this.pairBytes = bytes;
     this.pairView = new DataView(bytes.buffer);
   }
@@ -167,7 +198,10 @@ function reaching(array: Int32Array<ArrayBuffer>, index: number, fill: number): 
 }
 
 /** Bytes a kept attribute may take (a key and a model name fit in it, as a rule). */
-const PAIR_BYTES = 128;
+const PAIR_SHIFT = 7;
+const PAIR_BYTES = 1 << PAIR_SHIFT;
+/** Attributes kept a slot (a power of two): a gateway's few models or routes taking turns. */
+const WAYS = 4;
 /** Keys whose attributes are kept whole: the request spans' keys are the table's first (span-attributes.ts). */
 const PAIR_KEYS = 64;
 

@@ -157,7 +157,7 @@ async function refreshed(
     accessToken: { ...session.accessToken, ...accessToken, expiresAt: new Date(expiresAt).toISOString() },
     refreshToken,
   };
-  await replaceFile(path, `${JSON.stringify(updated, null, 2)}`).catch((error: unknown) => {
+  await replaceFile(path, JSON.stringify(updated, null, 2)).catch((error: unknown) => {
     throw fail("its refreshed `aws login` session could not be written to the login cache", error);
   });
   return {

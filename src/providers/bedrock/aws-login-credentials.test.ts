@@ -68,6 +68,17 @@ describe("an `aws login` profile (login_session): its cached session, refreshed 
     expect((await source(later).get()).accessKeyId).not.toBe(got.accessKeyId);
   });
 
+  test("two sources of one profile (two Bedrock providers naming it) refreshing at once: one refresh, its keys for both", async () => {
+    const env = filesEnv(LOGIN, { AWS_PROFILE: "dev" });
+    await signIn.session(SESSION, env, { expiresInMs: MINUTE, refreshToken: "r-shared" });
+    const before = signIn.calls.length;
+    // Sign-In takes a refresh token once: a second refresh of it would be refused, its provider's
+    // calls told to run `aws login` again.
+    const [first, second] = await Promise.all([source(env).get(), source(env).get()]);
+    expect(signIn.calls.length - before).toBe(1);
+    expect(second.accessKeyId).toBe(first.accessKeyId);
+  });
+
   test("a role whose source_profile is an `aws login` profile: AssumeRole signed with the session's keys", async () => {
     const env = filesEnv(
       `${LOGIN}[profile app]\nrole_arn = arn:aws:iam::1:role/app\nsource_profile = dev\n`,

@@ -88,7 +88,27 @@ export async function loginCredentials(
     const { accessKeyId, secretAccessKey, sessionToken } = session.accessToken;
     return { value: withToken(accessKeyId, secretAccessKey, sessionToken), expiresAt };
   }
-  return refreshed(session, path, name, profile, context, again, fail);
+  return refreshOnce(path, () => refreshed(session, path, name, profile, context, again, fail));
+}
+
+/** The refreshes under way in this process, by cache file (`refreshOnce`). */
+const refreshing = new Map<string, Promise<Expiring<AwsCredentials>>>();
+
+/**
+ * `refresh` of the session cached at `path`, unless one is under way: then that one's outcome.
+ * Each Bedrock provider naming the profile (two regions, say) caches its own credentials, and
+ * Sign-In takes a refresh token once: a second refresh of it at the same time is refused, and its
+ * provider's calls told to run `aws login` again.
+ */
+function refreshOnce(
+  path: string,
+  refresh: () => Promise<Expiring<AwsCredentials>>,
+): Promise<Expiring<AwsCredentials>> {
+  const pending = refreshing.get(path);
+  if (pending !== undefined) return pending;
+  const started = refresh().finally(() => refreshing.delete(path));
+  refreshing.set(path, started);
+  return started;
 }
 
 /** The session refreshed at Sign-In, and written back to its cache file. */
@@ -137,7 +157,7 @@ async function refreshed(
     accessToken: { ...session.accessToken, ...accessToken, expiresAt: new Date(expiresAt).toISOString() },
     refreshToken,
   };
-  await replaceFile(path, `${JSON.stringify(updated, null, 2)}`).catch((error: unknown) => {
+  await replaceFile(path, JSON.stringify(updated, null, 2)).catch((error: unknown) => {
     throw fail("its refreshed `aws login` session could not be written to the login cache", error);
   });
   return {

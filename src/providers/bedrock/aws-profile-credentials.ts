@@ -161,7 +161,8 @@ function profilePlan(
  * role at STS with its source's credentials (`source_profile`, or `credential_source`:
  * `Environment`, `Ec2InstanceMetadata`, `EcsContainer`), static keys (`aws_access_key_id`,
  * `aws_secret_access_key`, `aws_session_token`), a web identity at STS, a `credential_process`
- * (credential-process.ts), an `aws login` session (aws-login-credentials.ts). Its failures name the profile, never a secret.
+ * (credential-process.ts), an `aws login` session (aws-login-credentials.ts). Its failures name
+ * the profile, never a secret.
  */
 export function profileCredentials(
   name: string,

@@ -27,17 +27,18 @@ interface AwsProvider {
 
 /**
  * Why a Bedrock provider's named profile (`profile:` in config, else `AWS_PROFILE`) gives no
- * credentials, naming it and who named it; else why the default profile, where the chain reads them,
- * is refused (SSO); else that the web identity token file the chain reads (the environment's, or
- * a profile's) is not there, or the `aws login` session it refreshes not in the login cache; else that it has no region at all; undefined when the
- * provider has `aws:` keys, or names no profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it with
- * `AWS_PROFILE` named, and has a region; else that FIPS is asked beside a custom endpoint
- * (aws-endpoint.ts), which the SDKs refuse too, for Bedrock's endpoint, or for STS's where the
- * credentials are certain to be got there; else, where the chain ends at EC2 instance metadata (or a
- * profile's role is sourced from it), an endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts).
- * Each makes every call a 502. Said at start, at a reload and by `config check`; `credentials` false
- * for a region or Bedrock endpoint problem (its credentials may be fine: it cannot call AWS), true for
- * STS's or instance metadata's (it can get none).
+ * credentials, naming it and who named it; else why the default profile, where the chain reads
+ * them, is refused (SSO); else that the web identity token file the chain reads (the environment's,
+ * or a profile's) is not there, or the `aws login` session it refreshes not in the login cache;
+ * else that it has no region at all; undefined when the provider has `aws:` keys, or names no
+ * profile, or has `AWS_BEARER_TOKEN_BEDROCK` sign for it with `AWS_PROFILE` named, and has a
+ * region; else that FIPS is asked beside a custom endpoint (aws-endpoint.ts), which the SDKs refuse
+ * too, for Bedrock's endpoint, or for STS's where the credentials are certain to be got there;
+ * else, where the chain ends at EC2 instance metadata (or a profile's role is sourced from it), an
+ * endpoint mode the SDKs refuse (ec2-metadata-endpoint.ts). Each makes every call a 502. Said at
+ * start, at a reload and by `config check`; `credentials` false for a region or Bedrock endpoint
+ * problem (its credentials may be fine: it cannot call AWS), true for STS's or instance metadata's
+ * (it can get none).
  */
 export function awsProfileProblem(
   provider: AwsProvider,

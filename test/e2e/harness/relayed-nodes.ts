@@ -6,9 +6,10 @@ import type { GatewayProcess } from "./spawn-gateway.ts";
 
 /**
  * Two `mindgw serve` nodes on one PostgreSQL and one Redis, for the tests of a worker on n1 that is
- * called through n2 (cluster-worker-*.test.ts), and a third, n3, when asked (`beside`). Started in the file's `beforeAll` under `fx`, so
- * they stop with it. The heartbeat is longer than a file runs: what n2 learns of n1's workers, it
- * learns from the notice n1 sends as they connect and leave.
+ * called through n2 (cluster-worker-*.test.ts), and a third, n3, when asked (`beside`). Started in
+ * the file's `beforeAll` under `fx`, so they stop with it. The heartbeat is longer than a file
+ * runs: what n2 learns of n1's workers, it learns from the notice n1 sends as they connect and
+ * leave.
  */
 export function relayedNodes<F>(
   fx: GatewayFixtureHandle<F>,

@@ -181,9 +181,11 @@ export async function responsesContext(
     items: history,
     holders: held?.holders ?? previous?.holders ?? NO_HOLDERS,
   });
-  // Nor a hosted tool's container that no answer to the caller's scope ran in (containers-in-scope.ts).
+  // Nor a container that no answer to the caller's scope ran in, named by a hosted tool, or by a
+  // call in the model's context while a tool lets the upstream pick one (containers-in-scope.ts).
   refuseForeignContainers(
     body.tools,
+    [history, input, referenced.values()],
     previous?.answers ?? NO_ANSWERS,
     held?.containers ?? NO_CONTAINERS,
     named,

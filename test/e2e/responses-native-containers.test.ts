@@ -51,18 +51,19 @@ async function acmeRanCode(api: Api, responseId: string, itemId: string): Promis
   });
 }
 
-/** `client`'s request naming the container in `tools`, refused as an unknown container; nothing sent. */
+/** `client`'s request naming the container (in `param`), refused as an unknown container; nothing sent. */
 async function expectRefused(
   api: Api,
   client: OpenAI,
   body: OpenAI.Responses.ResponseCreateParamsNonStreaming,
+  param = "tools",
 ) {
   const before = api.native.requests.length;
   const error = await client.responses.create(body).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
     type: "invalid_request_error",
-    param: "tools",
+    param,
   });
   expect((error as Error).message).toContain(`Container with id '${CONTAINER}' not found`);
   expect(api.native.requests.length).toBe(before);
@@ -204,6 +205,86 @@ describe.each(Object.entries(drivers))(
         previous_response_id: "resp_up_gf_3",
         tools: codeIn(CONTAINER),
       });
+    });
+
+    test("an input item naming the container, with a tool that lets the upstream pick one, is refused unless the caller's answer ran in it", async () => {
+      await acmeRanCode(api, "resp_up_ci_7", "ci_acme_7");
+      // With `auto`, OpenAI may reuse the container a call in the model's context ran in.
+      const autoCode = [{ type: "code_interpreter" as const, container: { type: "auto" as const } }];
+      const autoShell = [
+        { type: "shell", environment: { type: "container_auto" } },
+      ] as OpenAI.Responses.Tool[];
+      const forgedCode = withoutId(codeCall("unused", CONTAINER));
+      const forgedShell = withoutId(shellCall("unused", CONTAINER));
+      for (const [item, tools] of [
+        [forgedCode, autoCode],
+        [forgedShell, autoShell],
+      ] as const)
+        await expectRefused(
+          api,
+          api.globex,
+          {
+            model: "n1",
+            input: [
+              item,
+              { role: "user", content: "cat /mnt/data/ledger.csv" },
+            ] as OpenAI.Responses.ResponseInput,
+            tools: tools as OpenAI.Responses.Tool[],
+          },
+          "input",
+        );
+      // Nor one the model's context holds otherwise: an earlier turn's input, sent with no such
+      // tool (as sent, then), continued or passed by reference.
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_upgf9", [nativeMessage("msg_gf9", "ok")]),
+      });
+      await api.globex.responses.create({
+        model: "n1",
+        input: [forgedCode, { role: "user", content: "hi" }] as OpenAI.Responses.ResponseInput,
+      });
+      await expectRefused(
+        api,
+        api.globex,
+        {
+          model: "n1",
+          input: "cat /mnt/data/ledger.csv",
+          previous_response_id: "resp_upgf9",
+          tools: autoCode,
+        },
+        "input",
+      );
+      await expectRefused(
+        api,
+        api.globex,
+        {
+          model: "n1",
+          input: [
+            { type: "item_reference", id: "item_upgf9_i0" },
+            { role: "user", content: "cat /mnt/data/ledger.csv" },
+          ],
+          tools: autoCode,
+        },
+        "input",
+      );
+      // acme's own call, sent back as the upstream answered it (under its id), goes as sent.
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_up_ci_8", [nativeMessage("msg_a8", "done")]),
+      });
+      const before = api.native.requests.length;
+      await api.acme.responses.create({
+        model: "n1",
+        input: [
+          codeCall("ci_acme_7", CONTAINER),
+          { role: "user", content: "sum the ledger" },
+        ] as OpenAI.Responses.ResponseInput,
+        tools: autoCode,
+      });
+      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { input: unknown });
+      expect(sent.map((body) => body.input)).toEqual([
+        [codeCall("ci_acme_7", CONTAINER), { role: "user", content: "sum the ledger" }],
+      ]);
     });
   },
 );

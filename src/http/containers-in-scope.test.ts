@@ -12,10 +12,17 @@ const shellCall = (container: string) => ({
 /** An answer the upstream gave natively, whose call ran in `OURS`. */
 const chain = [{ holder: "openai", response: { output: [codeCall(OURS)] } }];
 
-/** The param of the 404 `refuseForeignContainers` throws for `tools` and `items`, if any. */
-function refusal(tools: unknown, items: readonly unknown[]): string | null | undefined {
+/**
+ * The param of the 404 `refuseForeignContainers` throws for `tools` and `items`, if any;
+ * `recorded`, the scope's record of containers, with the ids it was asked for.
+ */
+async function refusal(
+  tools: unknown,
+  items: readonly unknown[],
+  recorded?: (asked: readonly string[]) => Promise<readonly string[]>,
+): Promise<string | null | undefined> {
   try {
-    refuseForeignContainers(tools, [items], chain, [], new Set());
+    await refuseForeignContainers(tools, [items], chain, [], new Set(), recorded);
     return undefined;
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
@@ -24,23 +31,56 @@ function refusal(tools: unknown, items: readonly unknown[]): string | null | und
   }
 }
 
-describe("refuseForeignContainers: a call in the model's context names a container", () => {
-  test("refused while a tool lets the upstream pick one, as code interpreter's auto or shell's container_auto", () => {
+describe("refuseForeignContainers: a call in the model's context names a container", async () => {
+  test("refused while a tool lets the upstream pick one, as code interpreter's auto or shell's container_auto", async () => {
     for (const tool of [
       { type: "code_interpreter", container: { type: "auto" } },
       { type: "shell", environment: { type: "container_auto" } },
       { type: "shell" },
     ]) {
-      expect(refusal([tool], [codeCall(THEIRS)])).toBe("input");
-      expect(refusal([tool], [shellCall(THEIRS)])).toBe("input");
-      expect(refusal([tool], [codeCall(OURS), shellCall(OURS)])).toBeUndefined();
+      expect(await refusal([tool], [codeCall(THEIRS)])).toBe("input");
+      expect(await refusal([tool], [shellCall(THEIRS)])).toBe("input");
+      expect(await refusal([tool], [codeCall(OURS), shellCall(OURS)])).toBeUndefined();
     }
   });
 
-  test("goes as sent while no tool picks one: none, a local shell, a container named (and checked) by id", () => {
-    expect(refusal(undefined, [codeCall(THEIRS)])).toBeUndefined();
-    expect(refusal([{ type: "shell", environment: { type: "local" } }], [codeCall(THEIRS)])).toBeUndefined();
-    expect(refusal([{ type: "code_interpreter", container: OURS }], [codeCall(THEIRS)])).toBeUndefined();
-    expect(refusal([{ type: "code_interpreter", container: THEIRS }], [])).toBe("tools");
+  test("goes as sent while no tool picks one: none, a local shell, a container named (and checked) by id", async () => {
+    expect(await refusal(undefined, [codeCall(THEIRS)])).toBeUndefined();
+    expect(
+      await refusal([{ type: "shell", environment: { type: "local" } }], [codeCall(THEIRS)]),
+    ).toBeUndefined();
+    expect(
+      await refusal([{ type: "code_interpreter", container: OURS }], [codeCall(THEIRS)]),
+    ).toBeUndefined();
+    expect(await refusal([{ type: "code_interpreter", container: THEIRS }], [])).toBe("tools");
+  });
+
+  test("a container no answer of the request ran in is looked up in the scope's record, once for all those missing", async () => {
+    const asked: (readonly string[])[] = [];
+    const record =
+      (...ids: string[]) =>
+      async (missing: readonly string[]) => {
+        asked.push(missing);
+        return missing.filter((id) => ids.includes(id));
+      };
+    const auto = { type: "code_interpreter", container: { type: "auto" } };
+    expect(
+      await refusal([{ type: "code_interpreter", container: "cntr_noted" }], [], record("cntr_noted")),
+    ).toBeUndefined();
+    expect(
+      await refusal(
+        [auto],
+        [codeCall(OURS), codeCall("cntr_noted"), shellCall("cntr_noted")],
+        record("cntr_noted"),
+      ),
+    ).toBeUndefined();
+    expect(await refusal([auto], [codeCall("cntr_noted"), codeCall(THEIRS)], record("cntr_noted"))).toBe(
+      "input",
+    );
+    expect(asked).toEqual([["cntr_noted"], ["cntr_noted"], ["cntr_noted", THEIRS]]);
+    // Nothing is looked up for a request whose containers its answers vouch for, or that names none.
+    expect(await refusal([{ type: "code_interpreter", container: OURS }], [], record())).toBeUndefined();
+    expect(await refusal([auto], [], record())).toBeUndefined();
+    expect(asked).toHaveLength(3);
   });
 });

@@ -20,28 +20,43 @@ import { isWorkerName } from "../providers/upstream-name.ts";
  * model's context ran in: so while a tool lets the upstream pick (`picksContainer`), each container
  * a call among the conversation's `items` (the chain's, the input's, those its references name)
  * ran in must be the caller's as well, else a 404 naming `input`. Without such a tool the items go
- * as sent, so a stateless caller replaying its own history keeps working; with one, until the
- * gateway keeps a record of the containers the upstream gave each scope, only a call it names by id
- * vouches for its container. Nothing is read or made for a request that names no container.
+ * as sent, so a stateless caller replaying its own history keeps working. A container none of
+ * those answers ran in is looked up, all at once, in the record of the containers the upstream's
+ * answers to the scope ran calls in (`recorded`: ResponseStore.containersSeen, written for every
+ * native answer, stored or not, `containersAfter`), which vouches for them for a `store: false`
+ * caller too. Nothing is read or made for a request that names no container.
  */
-export function refuseForeignContainers(
+export async function refuseForeignContainers(
   tools: unknown,
   items: readonly Iterable<unknown>[],
   chain: readonly Answer[],
   held: readonly string[],
   named: ReadonlySet<string>,
-): void {
-  let ranIn: Set<string> | undefined;
-  const refuse = (id: string | undefined, param: "tools" | "input") => {
-    if (id === undefined) return;
-    ranIn ??= containersRanIn(chain, held, named);
-    if (!ranIn.has(id)) throw containerNotFound(id, param);
+  recorded?: (containers: readonly string[]) => Promise<readonly string[]>,
+): Promise<void> {
+  // Each container the request names, with where it first does.
+  const asked = new Map<string, "tools" | "input">();
+  const ask = (id: string | undefined, param: "tools" | "input") => {
+    if (id !== undefined && !asked.has(id)) asked.set(id, param);
   };
   const hosted = Array.isArray(tools) ? tools : [];
-  for (const tool of hosted) refuse(containerOfTool(tool), "tools");
-  if (!hosted.some(picksContainer)) return;
-  for (const some of items) for (const item of some) refuse(containerOfCall(item), "input");
+  for (const tool of hosted) ask(containerOfTool(tool), "tools");
+  if (hosted.some(picksContainer))
+    for (const some of items) for (const item of some) ask(containerOfCall(item), "input");
+  if (asked.size === 0) return;
+  const ranIn = containersRanIn(chain, held, named);
+  const missing = [...asked.keys()].filter((id) => !ranIn.has(id));
+  if (missing.length === 0) return;
+  const seen = new Set(recorded ? await recorded(missing) : []);
+  for (const [id, param] of asked) if (!ranIn.has(id) && !seen.has(id)) throw containerNotFound(id, param);
 }
+
+/**
+ * How long the record of a scope's containers vouches for one after an answer last ran a call in
+ * it: a day, where OpenAI lets a container idle 20 minutes by default (its `expires_after`) before
+ * it expires. Entries older are deleted as the record is written (ResponseStore.noteContainers).
+ */
+export const CONTAINER_RECORD_MS = 24 * 60 * 60 * 1000;
 
 /** The container a call item ran in, if it names one: a code interpreter call's, or a shell call's. */
 export function containerOfCall(item: unknown): string | undefined {

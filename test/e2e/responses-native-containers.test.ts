@@ -72,7 +72,7 @@ async function expectRefused(
 describe.each(Object.entries(drivers))(
   "%s: a container id goes upstream only from the responses it ran in",
   (_driver, api) => {
-    test("another tenant naming it (code interpreter, shell) is refused, nothing sent; so is the tenant itself outside the chain", async () => {
+    test("another tenant naming it (code interpreter, shell) is refused, nothing sent, chained onto its own answer or not", async () => {
       await acmeRanCode(api, "resp_up_ci_1", "ci_acme_1");
       for (const tools of [codeIn(CONTAINER), shellIn(CONTAINER)])
         await expectRefused(api, api.globex, {
@@ -92,8 +92,6 @@ describe.each(Object.entries(drivers))(
         previous_response_id: own.id,
         tools: codeIn(CONTAINER),
       });
-      // acme's own key, naming it in a request that neither continues nor passes the call it ran in.
-      await expectRefused(api, api.acme, { model: "n1", input: "again", tools: codeIn(CONTAINER) });
     });
 
     test("the tenant continuing the response it ran in, or passing that call by id, names it as sent", async () => {
@@ -285,6 +283,67 @@ describe.each(Object.entries(drivers))(
       expect(sent.map((body) => body.input)).toEqual([
         [codeCall("ci_acme_7", CONTAINER), { role: "user", content: "sum the ledger" }],
       ]);
+    });
+
+    test("a store: false caller reuses its own container by id, in tools and in its replayed calls beside auto; another tenant still cannot", async () => {
+      // Zero Data Retention: the upstream keeps nothing, so no stored answer vouches for the
+      // container; the gateway's record of the containers the upstream gave the scope does.
+      const CONTAINER_ZDR = "cntr_68b1acmezdr0secret";
+      const ran = codeCall("ci_acme_zdr", CONTAINER_ZDR);
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: JSON.stringify({ ...JSON.parse(nativeAnswer("resp_up_zdr1", [ran])), store: false }),
+      });
+      await api.acme.responses.create({
+        model: "n1",
+        input: "write the ledger",
+        store: false,
+        tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+      });
+      const autoCode = [{ type: "code_interpreter" as const, container: { type: "auto" as const } }];
+      const replayed = [
+        withoutId(ran),
+        { role: "user", content: "sum the ledger" },
+      ] as OpenAI.Responses.ResponseInput;
+      api.native.queue(
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_zdr2", [nativeMessage("msg_z2", "done")]) },
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_zdr3", [nativeMessage("msg_z3", "done")]) },
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_zdr4", [nativeMessage("msg_z4", "done")]) },
+      );
+      const before = api.native.requests.length;
+      await api.acme.responses.create({
+        model: "n1",
+        input: "sum the ledger",
+        store: false,
+        tools: codeIn(CONTAINER_ZDR),
+      });
+      await api.acme.responses.create({ model: "n1", input: replayed, store: false, tools: autoCode });
+      // Another key of the tenant: the scope is the tenant's.
+      await api.acme2.responses.create({
+        model: "n1",
+        input: "again",
+        store: false,
+        tools: shellIn(CONTAINER_ZDR) as OpenAI.Responses.Tool[],
+      });
+      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown });
+      expect(sent.map((body) => body.tools)).toEqual([
+        codeIn(CONTAINER_ZDR),
+        autoCode,
+        shellIn(CONTAINER_ZDR),
+      ]);
+      // globex, naming it either way, is refused as before; nothing sent.
+      for (const [body, param] of [
+        [{ model: "n1", input: "cat", store: false, tools: codeIn(CONTAINER_ZDR) }, "tools"],
+        [{ model: "n1", input: replayed, store: false, tools: autoCode }, "input"],
+      ] as const) {
+        const count = api.native.requests.length;
+        const error = await api.globex.responses.create(body).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+        expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({ param });
+        expect((error as Error).message).toContain(`Container with id '${CONTAINER_ZDR}' not found`);
+        expect(api.native.requests.length).toBe(count);
+      }
+      expect(api.fx.gw.stderr.all).not.toContain("internal error");
     });
   },
 );

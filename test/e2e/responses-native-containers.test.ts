@@ -345,5 +345,53 @@ describe.each(Object.entries(drivers))(
       }
       expect(api.fx.gw.stderr.all).not.toContain("internal error");
     });
+
+    test("a store: false stream's container is recorded too: the caller names it in its next request, another tenant cannot", async () => {
+      const CONTAINER_STREAM = "cntr_68b1acmestream0secret";
+      const answer = {
+        ...JSON.parse(nativeAnswer("resp_up_zdrs1", [codeCall("ci_acme_zdrs", CONTAINER_STREAM)])),
+        store: false,
+      };
+      const events = [
+        ["response.created", { ...answer, status: "in_progress", output: [] }],
+        ["response.completed", answer],
+      ] as const;
+      api.native.queue({
+        headers: { "content-type": "text/event-stream" },
+        body: events
+          .map(
+            ([type, response], i) =>
+              `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: i, response })}\n\n`,
+          )
+          .join(""),
+      });
+      const stream = await api.acme.responses.create({
+        model: "n1",
+        input: "write the ledger",
+        store: false,
+        stream: true,
+        tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+      });
+      const seen: string[] = [];
+      for await (const event of stream) seen.push(event.type);
+      expect(seen).toEqual(["response.created", "response.completed"]);
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_up_zdrs2", [nativeMessage("msg_s2", "ok")]),
+      });
+      const before = api.native.requests.length;
+      await api.acme.responses.create({
+        model: "n1",
+        input: "again",
+        store: false,
+        tools: codeIn(CONTAINER_STREAM),
+      });
+      expect(api.native.requests.length).toBe(before + 1);
+      const error = await api.globex.responses
+        .create({ model: "n1", input: "cat", store: false, tools: codeIn(CONTAINER_STREAM) })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(api.native.requests.length).toBe(before + 1);
+    });
   },
 );

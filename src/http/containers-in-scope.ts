@@ -16,24 +16,47 @@ import { isWorkerName } from "../providers/upstream-name.ts";
  * answer the gateway built (no holder) or a worker gave (`worker:<name>`): a worker's answer is its
  * upstream's JSON as sent, and that upstream is a tenant's own, which may name any container
  * (`vouches`).
- * `container: { type: "auto" }` names none and goes as sent. Nothing is read or made for a request
- * whose tools name no container.
+ * `container: { type: "auto" }` names none, but OpenAI may then reuse a container a call in the
+ * model's context ran in: so while a tool lets the upstream pick (`picksContainer`), each container
+ * a call among the conversation's `items` (the chain's, the input's, those its references name)
+ * ran in must be the caller's as well, else a 404 naming `input`. Without such a tool the items go
+ * as sent, so a stateless caller replaying its own history keeps working. A container none of
+ * those answers ran in is looked up, all at once, in the record of the containers the upstream's
+ * answers to the scope ran calls in (`recorded`: ResponseStore.containersSeen, written for every
+ * native answer, stored or not, `containersAfter`), which vouches for them for a `store: false`
+ * caller too. Nothing is read or made for a request that names no container.
  */
-export function refuseForeignContainers(
+export async function refuseForeignContainers(
   tools: unknown,
+  items: readonly Iterable<unknown>[],
   chain: readonly Answer[],
   held: readonly string[],
   named: ReadonlySet<string>,
-): void {
-  if (!Array.isArray(tools)) return;
-  let ranIn: Set<string> | undefined;
-  for (const tool of tools) {
-    const id = containerOfTool(tool);
-    if (id === undefined) continue;
-    ranIn ??= containersRanIn(chain, held, named);
-    if (!ranIn.has(id)) throw containerNotFound(id);
-  }
+  recorded?: (containers: readonly string[]) => Promise<readonly string[]>,
+): Promise<void> {
+  // Each container the request names, with where it first does.
+  const asked = new Map<string, "tools" | "input">();
+  const ask = (id: string | undefined, param: "tools" | "input") => {
+    if (id !== undefined && !asked.has(id)) asked.set(id, param);
+  };
+  const hosted = Array.isArray(tools) ? tools : [];
+  for (const tool of hosted) ask(containerOfTool(tool), "tools");
+  if (hosted.some(picksContainer))
+    for (const some of items) for (const item of some) ask(containerOfCall(item), "input");
+  if (asked.size === 0) return;
+  const ranIn = containersRanIn(chain, held, named);
+  const missing = [...asked.keys()].filter((id) => !ranIn.has(id));
+  if (missing.length === 0) return;
+  const seen = new Set(recorded ? await recorded(missing) : []);
+  for (const [id, param] of asked) if (!ranIn.has(id) && !seen.has(id)) throw containerNotFound(id, param);
 }
+
+/**
+ * How long the record of a scope's containers vouches for one after an answer last ran a call in
+ * it: a day, where OpenAI lets a container idle 20 minutes by default (its `expires_after`) before
+ * it expires. Entries older are deleted as the record is written (ResponseStore.noteContainers).
+ */
+export const CONTAINER_RECORD_MS = 24 * 60 * 60 * 1000;
 
 /** The container a call item ran in, if it names one: a code interpreter call's, or a shell call's. */
 export function containerOfCall(item: unknown): string | undefined {
@@ -93,6 +116,19 @@ function containerOfTool(tool: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a hosted tool lets the upstream pick its container, which may be one a call in the
+ * model's context ran in: code interpreter's but one named by id; shell's but a reference or the
+ * caller's own machine (`local`).
+ */
+function picksContainer(tool: unknown): boolean {
+  if (!isJsonObject(tool)) return false;
+  if (tool.type === "code_interpreter") return typeof tool.container !== "string";
+  if (tool.type !== "shell") return false;
+  const kind = isJsonObject(tool.environment) ? tool.environment.type : undefined;
+  return kind !== "local" && kind !== "container_reference";
+}
+
 /** A `container_reference` environment's container id (a shell tool's, or a shell call's). */
 function referencedContainer(environment: unknown): string | undefined {
   if (!isJsonObject(environment) || environment.type !== "container_reference") return undefined;
@@ -116,12 +152,12 @@ function containersRanIn(
   return ranIn;
 }
 
-/** A 404 naming `tools`, as an unknown item's names `input` (item-references.ts `itemNotFound`). */
-const containerNotFound = (id: string) =>
+/** A 404 naming where the container was (item-references.ts `itemNotFound`, an unknown item's). */
+const containerNotFound = (id: string, param: "tools" | "input") =>
   new GatewayError({
     status: 404,
     code: "not_found",
-    message: `Container with id '${shown(id)}' not found: a container is passed to the upstream only from a response of yours that ran in it, which this request continues (previous_response_id) or whose call it passes by id (an item_reference); or let the upstream pick one: code interpreter's container: {"type": "auto"}, shell's environment: {"type": "container_auto"}`,
-    param: "tools",
+    message: `Container with id '${shown(id)}' not found: a container is passed to the upstream only from a response of yours that ran in it, which this request continues (previous_response_id) or whose call it passes by id (an item_reference or the call's own id); ${param === "tools" ? `or let the upstream pick one: code interpreter's container: {"type": "auto"}, shell's environment: {"type": "container_auto"}` : "a call naming another container goes only with no tool that lets the upstream pick one, which could reuse it"}`,
+    param,
     openAICode: null,
   });

@@ -154,8 +154,9 @@ export function modelPipeline(
       );
       if (bytesAudited) ledger.auditedRequest = dispatch;
       const routed = runtime.router(dispatch);
-      // A Responses answer the gateway stores leaves once stored; nothing else waits for anything.
-      const dispatching = responses?.stores ? stored(call, routed, responses, model, body) : routed;
+      // A Responses answer the gateway stores leaves once stored (and one that may add to the
+      // record of the scope's containers, once recorded); nothing else waits for anything.
+      const dispatching = responses?.waits ? stored(call, routed, responses, model, body) : routed;
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
       // The router opens the first attempt in this run (its reading is on the ledger then): the
       // wait counts from that reading rather than a second one microseconds later.

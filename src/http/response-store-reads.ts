@@ -31,13 +31,15 @@ export function readsRetryable(store: ResponseStore): ResponseStore {
   // breaker counting it).
   const read = guardedCalls(store, responseStoreFailed);
   const write = guardedCalls(store);
-  const { chain, responseOfItem, delete: remove } = store;
+  const { chain, responseOfItem, delete: remove, noteContainers, containersSeen } = store;
   return {
     save: write(store.save),
     get: read(store.get),
     ...(chain ? { chain: read(chain) } : {}),
     ...(responseOfItem ? { responseOfItem: read(responseOfItem) } : {}),
     ...(remove ? { delete: read(remove) } : {}),
+    ...(containersSeen ? { containersSeen: read(containersSeen) } : {}),
+    ...(noteContainers ? { noteContainers: write(noteContainers) } : {}),
     prune: write(store.prune),
     // Not a call but what the store says of itself: which keys still read a free label's old rows.
     get labelScopesClosedAt() {

@@ -18,7 +18,7 @@ import {
   withReferencesResolved,
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
-import { refuseForeignContainers } from "./containers-in-scope.ts";
+import { CONTAINER_RECORD_MS, containersAfter, refuseForeignContainers } from "./containers-in-scope.ts";
 import type { InFlightResponses } from "./in-flight-responses.ts";
 import { itemsInScope, NO_HOLDERS } from "./items-in-scope.ts";
 import { readableScopes, readInScopes, responseScope } from "./response-scope.ts";
@@ -34,6 +34,11 @@ export const logSaveError =
 export interface StoringContext extends ResponsesContext {
   /** The answer is stored (not `store: false`, not a compaction): it leaves only once it is. */
   readonly stores: boolean;
+  /**
+   * The answer leaves only once `saved` settles: it is stored, or it may add to the record of the
+   * scope's containers (its request has tools), which a `store: false` one waits for alone.
+   */
+  readonly waits: boolean;
   /**
    * The save `onResponse` started, once it has: settles when the row is written, with the failure
    * (a 503 `storage_unavailable`) when it could not be. Never rejects.
@@ -181,15 +186,23 @@ export async function responsesContext(
     items: history,
     holders: held?.holders ?? previous?.holders ?? NO_HOLDERS,
   });
-  // Nor a hosted tool's container that no answer to the caller's scope ran in (containers-in-scope.ts).
-  refuseForeignContainers(
+  // Nor a container that no answer to the caller's scope ran in, named by a hosted tool, or by a
+  // call in the model's context while a tool lets the upstream pick one (containers-in-scope.ts).
+  const { containersSeen, noteContainers } = store;
+  await refuseForeignContainers(
     body.tools,
+    [history, input, referenced.values()],
     previous?.answers ?? NO_ANSWERS,
     held?.containers ?? NO_CONTAINERS,
     named,
+    containersSeen &&
+      ((containers) => containersSeen.call(store, scope, containers, Date.now() - CONTAINER_RECORD_MS)),
   );
   const id = newResponseId();
   const stores = body.store !== false && !compact;
+  // An answer with a hosted tool's call may add to the record of the scope's containers, which the
+  // answer waits for as for its save: the caller may name the container the moment it reads it.
+  const notes = noteContainers !== undefined && Array.isArray(body.tools) && body.tools.length > 0;
   // Nor does the upstream keep an answer asked `store: false`: OpenAI refuses its items' ids later
   // ("Items are not persisted when `store` is set to false"), so none of them is its to hold.
   const keptUpstream = body.store !== false;
@@ -207,6 +220,7 @@ export async function responsesContext(
     ...(previous?.response.holder ? { previousHolder: previous.response.holder } : {}),
     ...(compact ? { compact } : {}),
     stores,
+    waits: stores || notes,
     saved: () => saving,
     track(inFlight) {
       if (stores && inFlight) {
@@ -222,10 +236,14 @@ export async function responsesContext(
       // so a chain from it is sent on expanded, as a translated one is.
       const holder = keptUpstream && response.store !== false ? answeredBy : undefined;
       answered?.(holder, answeredBy);
-      if (!stores) return;
+      const noted = notes ? noteContainersOf(response, answeredBy) : undefined;
+      if (!stores) {
+        saving = noted;
+        return;
+      }
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = answeredBy && typeof response.id === "string" ? response.id : id;
-      saving = store.save(recordOf(response, savedId, holder)).then(
+      saving = Promise.all([store.save(recordOf(response, savedId, holder)), noted]).then(
         () => {
           ended();
           return undefined;
@@ -252,6 +270,27 @@ export async function responsesContext(
       });
     },
   };
+
+  /**
+   * Records the containers `response`'s calls ran in, when the provider that answered it natively
+   * vouches for them (containers-in-scope.ts), for the scope to name later; nothing for an answer
+   * with none. A failed write is logged: the answer goes, its containers unrecorded.
+   */
+  function noteContainersOf(
+    response: JsonObject,
+    answeredBy: string | undefined,
+  ): Promise<undefined> | undefined {
+    const ran = containersAfter(undefined, response, answeredBy);
+    if (ran === undefined || noteContainers === undefined) return undefined;
+    const now = Date.now();
+    return noteContainers.call(store, scope, ran, now, now - CONTAINER_RECORD_MS).then(
+      () => undefined,
+      (error: unknown) => {
+        onSaveError(error);
+        return undefined;
+      },
+    );
+  }
 
   /** The row of this turn's `response`, stored under `savedId` (`holder`: who keeps it upstream). */
   function recordOf(response: JsonObject, savedId: string, holder: string | undefined): StoredResponse {

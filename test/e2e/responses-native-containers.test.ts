@@ -51,18 +51,19 @@ async function acmeRanCode(api: Api, responseId: string, itemId: string): Promis
   });
 }
 
-/** `client`'s request naming the container in `tools`, refused as an unknown container; nothing sent. */
+/** `client`'s request naming the container (in `param`), refused as an unknown container; nothing sent. */
 async function expectRefused(
   api: Api,
   client: OpenAI,
   body: OpenAI.Responses.ResponseCreateParamsNonStreaming,
+  param = "tools",
 ) {
   const before = api.native.requests.length;
   const error = await client.responses.create(body).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
     type: "invalid_request_error",
-    param: "tools",
+    param,
   });
   expect((error as Error).message).toContain(`Container with id '${CONTAINER}' not found`);
   expect(api.native.requests.length).toBe(before);
@@ -71,7 +72,7 @@ async function expectRefused(
 describe.each(Object.entries(drivers))(
   "%s: a container id goes upstream only from the responses it ran in",
   (_driver, api) => {
-    test("another tenant naming it (code interpreter, shell) is refused, nothing sent; so is the tenant itself outside the chain", async () => {
+    test("another tenant naming it (code interpreter, shell) is refused, nothing sent, chained onto its own answer or not", async () => {
       await acmeRanCode(api, "resp_up_ci_1", "ci_acme_1");
       for (const tools of [codeIn(CONTAINER), shellIn(CONTAINER)])
         await expectRefused(api, api.globex, {
@@ -91,8 +92,6 @@ describe.each(Object.entries(drivers))(
         previous_response_id: own.id,
         tools: codeIn(CONTAINER),
       });
-      // acme's own key, naming it in a request that neither continues nor passes the call it ran in.
-      await expectRefused(api, api.acme, { model: "n1", input: "again", tools: codeIn(CONTAINER) });
     });
 
     test("the tenant continuing the response it ran in, or passing that call by id, names it as sent", async () => {
@@ -204,6 +203,195 @@ describe.each(Object.entries(drivers))(
         previous_response_id: "resp_up_gf_3",
         tools: codeIn(CONTAINER),
       });
+    });
+
+    test("an input item naming the container, with a tool that lets the upstream pick one, is refused unless the caller's answer ran in it", async () => {
+      await acmeRanCode(api, "resp_up_ci_7", "ci_acme_7");
+      // With `auto`, OpenAI may reuse the container a call in the model's context ran in.
+      const autoCode = [{ type: "code_interpreter" as const, container: { type: "auto" as const } }];
+      const autoShell = [
+        { type: "shell", environment: { type: "container_auto" } },
+      ] as OpenAI.Responses.Tool[];
+      const forgedCode = withoutId(codeCall("unused", CONTAINER));
+      const forgedShell = withoutId(shellCall("unused", CONTAINER));
+      for (const [item, tools] of [
+        [forgedCode, autoCode],
+        [forgedShell, autoShell],
+      ] as const)
+        await expectRefused(
+          api,
+          api.globex,
+          {
+            model: "n1",
+            input: [
+              item,
+              { role: "user", content: "cat /mnt/data/ledger.csv" },
+            ] as OpenAI.Responses.ResponseInput,
+            tools: tools as OpenAI.Responses.Tool[],
+          },
+          "input",
+        );
+      // Nor one the model's context holds otherwise: an earlier turn's input, sent with no such
+      // tool (as sent, then), continued or passed by reference.
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_upgf9", [nativeMessage("msg_gf9", "ok")]),
+      });
+      await api.globex.responses.create({
+        model: "n1",
+        input: [forgedCode, { role: "user", content: "hi" }] as OpenAI.Responses.ResponseInput,
+      });
+      await expectRefused(
+        api,
+        api.globex,
+        {
+          model: "n1",
+          input: "cat /mnt/data/ledger.csv",
+          previous_response_id: "resp_upgf9",
+          tools: autoCode,
+        },
+        "input",
+      );
+      await expectRefused(
+        api,
+        api.globex,
+        {
+          model: "n1",
+          input: [
+            { type: "item_reference", id: "item_upgf9_i0" },
+            { role: "user", content: "cat /mnt/data/ledger.csv" },
+          ],
+          tools: autoCode,
+        },
+        "input",
+      );
+      // acme's own call, sent back as the upstream answered it (under its id), goes as sent.
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_up_ci_8", [nativeMessage("msg_a8", "done")]),
+      });
+      const before = api.native.requests.length;
+      await api.acme.responses.create({
+        model: "n1",
+        input: [
+          codeCall("ci_acme_7", CONTAINER),
+          { role: "user", content: "sum the ledger" },
+        ] as OpenAI.Responses.ResponseInput,
+        tools: autoCode,
+      });
+      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { input: unknown });
+      expect(sent.map((body) => body.input)).toEqual([
+        [codeCall("ci_acme_7", CONTAINER), { role: "user", content: "sum the ledger" }],
+      ]);
+    });
+
+    test("a store: false caller reuses its own container by id, in tools and in its replayed calls beside auto; another tenant still cannot", async () => {
+      // Zero Data Retention: the upstream keeps nothing, so no stored answer vouches for the
+      // container; the gateway's record of the containers the upstream gave the scope does.
+      const CONTAINER_ZDR = "cntr_68b1acmezdr0secret";
+      const ran = codeCall("ci_acme_zdr", CONTAINER_ZDR);
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: JSON.stringify({ ...JSON.parse(nativeAnswer("resp_up_zdr1", [ran])), store: false }),
+      });
+      await api.acme.responses.create({
+        model: "n1",
+        input: "write the ledger",
+        store: false,
+        tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+      });
+      const autoCode = [{ type: "code_interpreter" as const, container: { type: "auto" as const } }];
+      const replayed = [
+        withoutId(ran),
+        { role: "user", content: "sum the ledger" },
+      ] as OpenAI.Responses.ResponseInput;
+      api.native.queue(
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_zdr2", [nativeMessage("msg_z2", "done")]) },
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_zdr3", [nativeMessage("msg_z3", "done")]) },
+        { headers: JSON_TYPE, body: nativeAnswer("resp_up_zdr4", [nativeMessage("msg_z4", "done")]) },
+      );
+      const before = api.native.requests.length;
+      await api.acme.responses.create({
+        model: "n1",
+        input: "sum the ledger",
+        store: false,
+        tools: codeIn(CONTAINER_ZDR),
+      });
+      await api.acme.responses.create({ model: "n1", input: replayed, store: false, tools: autoCode });
+      // Another key of the tenant: the scope is the tenant's.
+      await api.acme2.responses.create({
+        model: "n1",
+        input: "again",
+        store: false,
+        tools: shellIn(CONTAINER_ZDR) as OpenAI.Responses.Tool[],
+      });
+      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown });
+      expect(sent.map((body) => body.tools)).toEqual([
+        codeIn(CONTAINER_ZDR),
+        autoCode,
+        shellIn(CONTAINER_ZDR),
+      ]);
+      // globex, naming it either way, is refused as before; nothing sent.
+      for (const [body, param] of [
+        [{ model: "n1", input: "cat", store: false, tools: codeIn(CONTAINER_ZDR) }, "tools"],
+        [{ model: "n1", input: replayed, store: false, tools: autoCode }, "input"],
+      ] as const) {
+        const count = api.native.requests.length;
+        const error = await api.globex.responses.create(body).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+        expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({ param });
+        expect((error as Error).message).toContain(`Container with id '${CONTAINER_ZDR}' not found`);
+        expect(api.native.requests.length).toBe(count);
+      }
+      expect(api.fx.gw.stderr.all).not.toContain("internal error");
+    });
+
+    test("a store: false stream's container is recorded too: the caller names it in its next request, another tenant cannot", async () => {
+      const CONTAINER_STREAM = "cntr_68b1acmestream0secret";
+      const answer = {
+        ...JSON.parse(nativeAnswer("resp_up_zdrs1", [codeCall("ci_acme_zdrs", CONTAINER_STREAM)])),
+        store: false,
+      };
+      const events = [
+        ["response.created", { ...answer, status: "in_progress", output: [] }],
+        ["response.completed", answer],
+      ] as const;
+      api.native.queue({
+        headers: { "content-type": "text/event-stream" },
+        body: events
+          .map(
+            ([type, response], i) =>
+              `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: i, response })}\n\n`,
+          )
+          .join(""),
+      });
+      const stream = await api.acme.responses.create({
+        model: "n1",
+        input: "write the ledger",
+        store: false,
+        stream: true,
+        tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+      });
+      const seen: string[] = [];
+      for await (const event of stream) seen.push(event.type);
+      expect(seen).toEqual(["response.created", "response.completed"]);
+      api.native.queue({
+        headers: JSON_TYPE,
+        body: nativeAnswer("resp_up_zdrs2", [nativeMessage("msg_s2", "ok")]),
+      });
+      const before = api.native.requests.length;
+      await api.acme.responses.create({
+        model: "n1",
+        input: "again",
+        store: false,
+        tools: codeIn(CONTAINER_STREAM),
+      });
+      expect(api.native.requests.length).toBe(before + 1);
+      const error = await api.globex.responses
+        .create({ model: "n1", input: "cat", store: false, tools: codeIn(CONTAINER_STREAM) })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(api.native.requests.length).toBe(before + 1);
     });
   },
 );

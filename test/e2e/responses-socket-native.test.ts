@@ -209,7 +209,7 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
     },
   );
 
-  test("a container a held turn's answer ran in is the next turn's to name; one its input named is not (404 naming tools, nothing sent)", async () => {
+  test("a container a held turn's answer ran in is the next turn's to name; one its input named is not (404 naming tools, nothing sent), nor sent beside a tool that picks one (404 naming input)", async () => {
     const connection = connect();
     const call = (id: string, container: string) => ({
       id,
@@ -220,19 +220,32 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
       outputs: null,
     });
     const codeIn = (container: string) => [{ type: "code_interpreter" as const, container }];
-    // A store: false turn held on the connection alone, its input a call the caller wrote itself.
-    ws.native.queue(nativeStream("resp_ws_ci1", [call("ci_ws_1", "cntr_ws_own")]));
+    // A store: false turn held on the connection alone, its input a call the caller wrote itself:
+    // refused beside a tool that lets the upstream pick a container (which could reuse that one),
+    // sent as written without one.
     const asked = [withoutId(call("forged", "cntr_ws_other")), user("run it")];
-    completed(
+    const before = ws.native.requests.length;
+    const picking = (
       await turn(connection, {
         type: "response.create",
         model: "n1",
         input: asked as OpenAI.Responses.ResponseInput,
         store: false,
         tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+      })
+    ).at(-1) as unknown as { type: string; status: number; error: { param: string; message: string } };
+    expect(picking).toMatchObject({ type: "error", status: 404, error: { param: "input" } });
+    expect(picking.error.message).toContain("Container with id 'cntr_ws_other' not found");
+    expect(ws.native.requests.length).toBe(before);
+    ws.native.queue(nativeStream("resp_ws_ci1", [call("ci_ws_1", "cntr_ws_own")]));
+    completed(
+      await turn(connection, {
+        type: "response.create",
+        model: "n1",
+        input: asked as OpenAI.Responses.ResponseInput,
+        store: false,
       }),
     );
-    const before = ws.native.requests.length;
     const refused = (
       await turn(connection, {
         type: "response.create",
@@ -245,7 +258,7 @@ describe("Responses WebSocket mode and a route serving the Responses API", () =>
     ).at(-1) as unknown as { type: string; status: number; error: { param: string; message: string } };
     expect(refused).toMatchObject({ type: "error", status: 404, error: { param: "tools" } });
     expect(refused.error.message).toContain("Container with id 'cntr_ws_other' not found");
-    expect(ws.native.requests.length).toBe(before);
+    expect(ws.native.requests.length).toBe(before + 1);
     // The container its answer ran in goes as named.
     ws.native.queue(nativeStream("resp_ws_ci2", [nativeMessage("msg_ws_ci2", "done")]));
     completed(

@@ -1,4 +1,5 @@
 import { isJsonObject } from "../../core/dialect.ts";
+import { CONTAINERS_FORGOTTEN_AT_ONCE } from "../response-store.ts";
 import type { ResponseStore, StoredResponse } from "../storage.ts";
 
 /**
@@ -12,8 +13,24 @@ export function createMemoryResponseStore(
   const rows = new Map<string, StoredResponse>();
   // A JSON key cannot collide the way `${tenant}:${id}` could with a colon in a tenant name.
   const keyOf = (tenant: string, id: string) => JSON.stringify([tenant, id]);
+  // The container record: when each scope's answers ran a call in each container, last.
+  const seen = new Map<string, number>();
   return {
     ...options,
+    async noteContainers(tenant, containers, seenAt, forgetBefore) {
+      for (const container of containers) {
+        const key = keyOf(tenant, container);
+        seen.set(key, Math.max(seen.get(key) ?? seenAt, seenAt));
+      }
+      let forgotten = 0;
+      for (const [key, at] of seen) {
+        if (forgotten >= CONTAINERS_FORGOTTEN_AT_ONCE) break;
+        if (at < forgetBefore && seen.delete(key)) forgotten++;
+      }
+    },
+    async containersSeen(tenant, containers, since) {
+      return containers.filter((container) => (seen.get(keyOf(tenant, container)) ?? -1) >= since);
+    },
     async prune(before, limit) {
       let removed = 0;
       for (const [key, row] of rows) {

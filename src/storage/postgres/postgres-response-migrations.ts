@@ -111,4 +111,18 @@ export const responseMigrations: readonly PostgresMigration[] = [
       END $$;
     `,
   },
+  {
+    // The containers the upstream's native answers to each scope ran calls in, seen last when
+    // (ResponseStore.noteContainers): what vouches for a container a `store: false` caller names.
+    version: 6,
+    sql: `
+      CREATE TABLE scope_containers (
+        tenant TEXT NOT NULL,
+        container_id TEXT NOT NULL,
+        seen_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant, container_id)
+      );
+      CREATE INDEX scope_containers_seen ON scope_containers (seen_at);
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 import type { SQL } from "bun";
 import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
+import { CONTAINERS_FORGOTTEN_AT_ONCE } from "../response-store.ts";
 import type { ResponseStore } from "../storage.ts";
 import { type BackfillState, backfillState } from "./postgres-backfill.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
@@ -69,6 +70,25 @@ export async function createPostgresResponseStore(
         (db) => db`DELETE FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`,
       );
       return result.count > 0;
+    },
+    async noteContainers(tenant, containers, seenAt, forgetBefore) {
+      const rows = containers.map((container) => ({ tenant, container_id: container, seen_at: seenAt }));
+      await calls.write(
+        (db) => db`INSERT INTO scope_containers ${db(rows)}
+          ON CONFLICT (tenant, container_id) DO UPDATE
+          SET seen_at = GREATEST(scope_containers.seen_at, excluded.seen_at)`,
+      );
+      await calls.write(
+        (db) => db`DELETE FROM scope_containers WHERE ctid IN (SELECT ctid FROM scope_containers
+          WHERE seen_at < ${forgetBefore} LIMIT ${CONTAINERS_FORGOTTEN_AT_ONCE})`,
+      );
+    },
+    async containersSeen(tenant, containers, since) {
+      const rows: { container_id: string }[] = await calls.read(
+        (db) => db`SELECT container_id FROM scope_containers WHERE tenant = ${tenant}
+          AND seen_at >= ${since} AND container_id = ANY(${db.array([...containers], "TEXT")}::text[])`,
+      );
+      return rows.map((row) => row.container_id);
     },
     async prune(before, limit) {
       const result = await calls.write(

@@ -86,7 +86,7 @@ describe("SqliteResponseStore on disk", () => {
     const path = tmp.file("reopen.db");
     const first = openSqliteStorage(path);
     await first.responses.save(stored("acme", "resp_keep"));
-    expect(schemaVersion(first.db, "responses")).toBe(4);
+    expect(schemaVersion(first.db, "responses")).toBe(responseMigrations.length);
     await first.close();
     const second = openSqliteStorage(path);
     expect(await second.responses.get("acme", "resp_keep")).toEqual(stored("acme", "resp_keep"));
@@ -160,7 +160,7 @@ describe("SqliteResponseStore on disk", () => {
     );
     old.close();
     const storage = openSqliteStorage(path);
-    expect(schemaVersion(storage.db, "responses")).toBe(4);
+    expect(schemaVersion(storage.db, "responses")).toBe(responseMigrations.length);
     expect(await readResponseChain(storage.responses, "acme", "resp_whole")).toEqual({ responses: [whole] });
     const next = { ...stored("acme", "resp_next", "more"), previousId: "resp_whole" };
     await storage.responses.save(next);

@@ -21,8 +21,8 @@ export interface ContainerAsk {
 /**
  * `fromHttp`'s tries (@aws-sdk/credential-provider-http: maxRetries 3, four in all), on any
  * failure, each given `TRY_MS` and the next `TRY_MS` after (its timeout is also its delay). An
- * agent restarting answers within seconds, one not there fails in about eight (with `askOnceMore`), where one ask
- * given ten seconds failed at a 500 or a blip.
+ * agent restarting answers within seconds, one not there fails in about eight (with
+ * `askOnceMore`), where one ask given ten seconds failed at a 500 or a blip.
  */
 const HTTP_TRIES = 4;
 const TRY_MS = 1_000;

@@ -63,6 +63,8 @@ const pause = async (ms: number) => {
 const viaLoopback = ((input: string | URL | Request, init?: RequestInit) => {
   const url = new URL(input instanceof Request ? input.url : String(input));
   if (url.hostname === "169.254.170.2") url.host = `127.0.0.1:${ecs.port}`;
+  // EKS Pod Identity's agent: `flaky` plays it.
+  if (url.hostname === "169.254.170.23") url.host = `127.0.0.1:${flaky.port}`;
   return fetch(url, init);
 }) as typeof fetch;
 const dir = mkdtempSync(join(tmpdir(), "container-credentials-"));
@@ -95,6 +97,8 @@ const fromContainer = (env: Record<string, string>) =>
     fetch: viaLoopback,
     pause,
   }).get();
+/** Between the words of fromHttp's last failure and fromContainerMetadata's, when both fail. */
+const BOTH_TRIES = "(fromHttp's four tries), and asked once more (fromContainerMetadata's one):";
 const FULL = () => `http://127.0.0.1:${full.port}/v1/credentials`;
 const flakyUri = () => `http://127.0.0.1:${flaky.port}/v1/credentials`;
 
@@ -141,7 +145,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     ]);
   });
 
-  test("_RELATIVE_URI failing is the failure, its own, after its four tries: FULL_URI is not fallen back to", async () => {
+  test("_RELATIVE_URI failing is the failure, its own, after its four tries and the one more: FULL_URI is not fallen back to", async () => {
     const failing = ((input: string | URL | Request, init?: RequestInit) =>
       String(input).includes("169.254.170.2")
         ? Promise.resolve(new Response("no", { status: 404 }))
@@ -158,7 +162,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).message).toBe(
-      "could not get credentials for upstream br: the container credentials endpoint answered 404",
+      `could not get credentials for upstream br: the container credentials endpoint answered 404 ${BOTH_TRIES} the container credentials endpoint answered 404`,
     );
     expect(heard).toEqual([]);
     expect(paused).toEqual([1_000, 1_000, 1_000]);
@@ -174,7 +178,7 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect(heard.map((one) => one.endpoint)).toEqual(["ecs"]);
   });
 
-  test("a token file that cannot be read is a failed try: after four, the failure, nothing asked", async () => {
+  test("a token file that cannot be read is a failed try: after four, the failure, nothing asked, not even once more (fromHttp's fs.readFile error ends the SDK's chain)", async () => {
     const error = await fromContainer({
       AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL(),
       AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id",
@@ -187,15 +191,15 @@ describe("the container credentials endpoint, as the AWS SDK for JavaScript asks
     expect(paused).toEqual([1_000, 1_000, 1_000]);
   });
 
-  test("FULL_URI alone, failing: the failure is its own after its four tries (no ECS endpoint asked)", async () => {
+  test("FULL_URI alone, failing: the failure is its own after its four tries and the one more (no ECS endpoint asked)", async () => {
     fullDown = true;
     const error = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: FULL() }).catch(
       (e: unknown) => e,
     );
-    expect((error as GatewayError).message).toContain(
-      "could not get credentials for upstream br: the container credentials endpoint answered 500",
+    expect((error as GatewayError).message).toBe(
+      `could not get credentials for upstream br: the container credentials endpoint answered 500 ${BOTH_TRIES} the container credentials endpoint answered 500`,
     );
-    expect(heard.map((one) => one.endpoint)).toEqual(["full", "full", "full", "full"]);
+    expect(heard.map((one) => one.endpoint)).toEqual(["full", "full", "full", "full", "full"]);
   });
 });
 
@@ -210,16 +214,17 @@ describe("fromHttp's tries, as @aws-sdk/credential-provider-http makes them: fou
     expect(paused).toEqual([1_000, 1_000]);
   });
 
-  test("one that keeps failing is asked four times, the token sent each time, and its last failure is the call's", async () => {
-    script.push("500", "500", "500", "403");
+  test("one that keeps failing is asked four times, the token sent each time, and its last failure is the call's first words", async () => {
+    script.push("500", "500", "500", "403", "500");
     const error = await fromContainer({
       AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri(),
       AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
     }).catch((e: unknown) => e);
     expect((error as GatewayError).message).toBe(
-      "could not get credentials for upstream br: the container credentials endpoint answered 403",
+      `could not get credentials for upstream br: the container credentials endpoint answered 403 ${BOTH_TRIES} the container credentials endpoint answered 500`,
     );
     expect(heard.map((one) => one.authorization)).toEqual([
+      "env-token",
       "env-token",
       "env-token",
       "env-token",
@@ -252,5 +257,96 @@ describe("fromHttp's tries, as @aws-sdk/credential-provider-http makes them: fou
     expect(error).toMatchObject({ accessKeyId: "ASIAFLAKY" });
     expect(heard.map((one) => one.authorization)).toEqual(["late-token"]);
     expect(paused).toEqual([1_000]);
+  });
+});
+
+describe("fromContainerMetadata, the SDK chain's second link (@smithy/credential-provider-imds): asked once more after fromHttp's four tries failed", () => {
+  const failing = ["500", "500", "500", "500"] as const;
+
+  test("it answers: its keys sign; asked once, at once (no pause), with AWS_CONTAINER_AUTHORIZATION_TOKEN alone, never the token file's", async () => {
+    script.push(...failing);
+    const got = await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri(),
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+    });
+    // Before: fromHttp's fourth 500 was the call's failure.
+    expect(got).toMatchObject({ accessKeyId: "ASIAFLAKY" });
+    expect(heard.map((one) => one.authorization)).toEqual([
+      "file-token",
+      "file-token",
+      "file-token",
+      "file-token",
+      "env-token",
+    ]);
+    expect(paused).toEqual([1_000, 1_000, 1_000]);
+  });
+
+  test("the token file alone: the one more ask sends no authorization", async () => {
+    script.push(...failing);
+    await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri(),
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+    });
+    expect(heard.map((one) => one.authorization)).toEqual([
+      "file-token",
+      "file-token",
+      "file-token",
+      "file-token",
+      null,
+    ]);
+  });
+
+  test("given its second and no more (timeout 1000, maxRetries 0): one that does not answer is the failure, both tries named", async () => {
+    script.push(...failing, "hang");
+    const error = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri() }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as GatewayError).message).toBe(
+      `could not get credentials for upstream br: the container credentials endpoint answered 500 ${BOTH_TRIES} the container credentials endpoint did not answer within 1 s`,
+    );
+    expect(heard).toHaveLength(5);
+    expect(paused).toEqual([1_000, 1_000, 1_000]);
+  });
+
+  test("a FULL_URI host other than localhost or 127.0.0.1 (EKS Pod Identity's 169.254.170.23 here) is refused before it is sent anything", async () => {
+    script.push(...failing);
+    const error = await fromContainer({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1/credentials",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: "env-token",
+    }).catch((e: unknown) => e);
+    expect((error as GatewayError).message).toBe(
+      `could not get credentials for upstream br: the container credentials endpoint answered 500 ${BOTH_TRIES} it asks a FULL_URI only at localhost or 127.0.0.1, not 169.254.170.23`,
+    );
+    expect(heard.map((one) => one.endpoint)).toEqual(["flaky", "flaky", "flaky", "flaky"]);
+  });
+
+  test.each([
+    ["alone", {}],
+    ["with a FULL_URI it would refuse", { AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1" }],
+  ])("_RELATIVE_URI set %s: ECS's 169.254.170.2 is asked once more", async (_, more) => {
+    let asked = 0;
+    const ecsDownFourTimes = ((input: string | URL | Request, init?: RequestInit) =>
+      String(input).includes("169.254.170.2") && ++asked <= 4
+        ? Promise.resolve(new Response("no", { status: 503 }))
+        : viaLoopback(input, init)) as typeof fetch;
+    const got = await awsCredentialSource({
+      provider: "br",
+      region: "us-east-1",
+      config: {},
+      env: { ...NO_FILES, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/task-id", ...more },
+      fetch: ecsDownFourTimes,
+      pause,
+    }).get();
+    expect(got).toMatchObject({ accessKeyId: "ASIAECS" });
+    expect(heard.map((one) => [one.endpoint, one.path])).toEqual([["ecs", "/v2/credentials/task-id"]]);
+  });
+
+  test("a FULL_URI fromHttp refuses (plain http off loopback) is not asked once more either: the SDK's fromHttp throws while the chain is built", async () => {
+    const error = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.1.2.3/creds" }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as GatewayError).message).not.toContain("once more");
+    expect(paused).toEqual([]);
   });
 });

@@ -19,6 +19,15 @@ export class CredentialFailure extends GatewayError {
   }
 }
 
+/** What every credential failure's words begin with. */
+const couldNotGet = (provider: string) => `could not get credentials for ${upstreamName(provider)}: `;
+
+/** A credential failure's words after `couldNotGet`: why, to be said inside another failure's. */
+export const whyOf = (provider: string, failure: Error): string => {
+  const start = couldNotGet(provider);
+  return failure.message.startsWith(start) ? failure.message.slice(start.length) : failure.message;
+};
+
 /**
  * A `CredentialFailure` naming the provider, never the secret. `known`: what was thrown (`cause`)
  * and the endpoint's own words (`detail`), for the log alone.
@@ -34,7 +43,7 @@ export const credentialFailure = (
     {
       status: 502,
       code: "upstream_error",
-      message: `could not get credentials for ${upstreamName(provider)}: ${why}`,
+      message: `${couldNotGet(provider)}${why}`,
       retryable: true,
       ...known,
     },

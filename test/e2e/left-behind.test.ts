@@ -48,13 +48,14 @@ function printedPids(out: string): number[][] {
 const stillRunning = (what: string, pids: readonly number[]) =>
   waitFor(what, () => (anyAlive(pids) ? false : "none"), 10_000).catch(() => "some");
 
-/** The harness's PostgreSQL folders (servers' and initdb's template) in `dir`. */
-const pgFolders = (dir: string) => readdirSync(dir).filter((name) => name.startsWith("mindgw-pg-"));
+/** The harness's server folders (PostgreSQL's, initdb's template, Redis's) in `dir`. */
+const serverFolders = (dir: string) =>
+  readdirSync(dir).filter((name) => name.startsWith("mindgw-pg-") || name.startsWith("mindgw-redis-"));
 
-/** `pgFolders` once none is left, or those still there after 10 s (removed as the run ends). */
+/** `serverFolders` once none is left, or those still there after 10 s (removed as the run ends). */
 const foldersLeft = (dir: string) =>
-  waitFor("the PostgreSQL folders to go", () => pgFolders(dir).length === 0 && [], 10_000).catch(() =>
-    pgFolders(dir),
+  waitFor("the servers' folders to go", () => serverFolders(dir).length === 0 && [], 10_000).catch(() =>
+    serverFolders(dir),
   );
 
 // What the harness starts and a file does not stop (a server, initdb's template cluster, which
@@ -78,7 +79,7 @@ test("a run's servers no file stopped, and initdb's template, are gone when the 
     expect(pids.length).toBeGreaterThanOrEqual(2);
     const running = await stillRunning("the servers to end", pids);
     // The servers' folders too, not only the template.
-    expect({ running, folders: pgFolders(temp.path) }).toEqual({ running: "none", folders: [] });
+    expect({ running, folders: serverFolders(temp.path) }).toEqual({ running: "none", folders: [] });
   } finally {
     // Red, the run left them: this test leaves nothing. Only those still running: a pid gone may
     // be another process's by now.

@@ -48,6 +48,16 @@ function printedPids(out: string): number[][] {
 const stillRunning = (what: string, pids: readonly number[]) =>
   waitFor(what, () => (anyAlive(pids) ? false : "none"), 10_000).catch(() => "some");
 
+/** The harness's server folders (PostgreSQL's, initdb's template, Redis's) in `dir`. */
+const serverFolders = (dir: string) =>
+  readdirSync(dir).filter((name) => name.startsWith("mindgw-pg-") || name.startsWith("mindgw-redis-"));
+
+/** `serverFolders` once none is left, or those still there after 10 s (removed as the run ends). */
+const foldersLeft = (dir: string) =>
+  waitFor("the servers' folders to go", () => serverFolders(dir).length === 0 && [], 10_000).catch(() =>
+    serverFolders(dir),
+  );
+
 // What the harness starts and a file does not stop (a server, initdb's template cluster, which
 // every startPostgres copies) is ended when the `bun test` run ends, or every run leaves a
 // template of ~40 MB in /tmp and a file that failed before its stop leaves its servers running.
@@ -68,10 +78,8 @@ test("a run's servers no file stopped, and initdb's template, are gone when the 
     pids = printedPids(out)[0] ?? [];
     expect(pids.length).toBeGreaterThanOrEqual(2);
     const running = await stillRunning("the servers to end", pids);
-    expect({
-      running,
-      templates: readdirSync(temp.path).filter((name) => name.startsWith("mindgw-pg-template-")),
-    }).toEqual({ running: "none", templates: [] });
+    // The servers' folders too, not only the template.
+    expect({ running, folders: serverFolders(temp.path) }).toEqual({ running: "none", folders: [] });
   } finally {
     // Red, the run left them: this test leaves nothing. Only those still running: a pid gone may
     // be another process's by now.
@@ -157,6 +165,8 @@ test("a run without the preload: a shared server a later file asked for ends wit
     // Two servers, the first file's stopped by its hook, the second's by nothing of the run's.
     expect(asked.map((list) => list.length > 0)).toEqual([true, true]);
     expect(await stillRunning("the servers to end", pids)).toBe("none");
+    // Nor their folders: the second server's and initdb's template (~40 MB each) in TMPDIR.
+    expect(await foldersLeft(temp.path)).toEqual([]);
   } finally {
     for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
     temp.cleanup();

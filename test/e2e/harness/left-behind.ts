@@ -1,34 +1,43 @@
 /**
- * Ends what the tests and benchmarks started (PostgreSQL, Redis, initdb's template folder) and
- * none stopped. Free of the test runner, so `bun run` (benchmarks) may import what imports this:
+ * Ends what the tests and benchmarks started (PostgreSQL, Redis, their folders, initdb's template)
+ * and none stopped. Free of the test runner, so `bun run` (benchmarks) may import what imports this:
  * under `bun run` the process's "exit" ends them; under `bun test`, which emits no "exit" (Bun
  * 1.4.5, checked: a handler there never runs), the preloaded afterAll in end-left-behind.ts does;
  * SIGINT/SIGTERM (a CI timeout) end the process before either, so they end them too. Processes
- * outlive none of these: the watchdog below ends them when nothing else did.
+ * and folders outlive none of these: the watchdog below ends them when nothing else did.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 
-/** A process or folder to end: `kill` ends it; a process gives its `pid` for the watchdog. */
+/**
+ * A process or folder to end: `kill` ends it; a process gives its `pid`, a folder its `dir`, for
+ * the watchdog.
+ */
 interface Leftover {
   readonly pid?: number;
+  readonly dir?: string;
   kill(signal?: number | NodeJS.Signals): void;
 }
 
 const leftovers = new Set<Leftover>();
 
 // A run without the preload (`bun test` from outside the repository) has no hook after its last
-// file, and a process killed outright (SIGKILL, a crash) runs nothing: the processes still
-// registered would outlive it. A watchdog told each pid with its start time (`+`) and each stop
-// (`-`) on a pipe from this process kills those still listed when the pipe closes, which it does
-// however this process ends; only a pid that still starts when it did: one that ended by itself
-// may be another process's by then. It ignores the terminal's and a group's signals: this process
-// ends what they are for.
+// file, and a process killed outright (SIGKILL, a crash) runs nothing: the processes and folders
+// still registered would outlive it. A watchdog told each pid with its start time (`+`) and each
+// folder (`D`), and each stop (`-`, `d`), on a pipe from this process kills the processes still
+// listed, then removes the folders, when the pipe closes, which it does however this process
+// ends; only a pid that still starts when it did: one that ended by itself may be another
+// process's by then. It ignores the terminal's and a group's signals: this process ends what
+// they are for. Folders are kept one a line (`x` keeps the last newline `$(…)` would strip).
 const WATCHDOG = `trap '' INT HUP TERM
 procs=" "
-while read -r op pid start; do
+dirs=""
+while read -r op arg; do
   case "$op" in
-    +) procs="$procs$pid:$start " ;;
-    -) procs=$(printf '%s' "$procs" | sed "s/ $pid:[0-9]* / /") ;;
+    +) procs="$procs$arg " ;;
+    -) procs=$(printf '%s' "$procs" | sed "s/ $arg:[0-9]* / /") ;;
+    D) dirs="$dirs$arg
+" ;;
+    d) dirs=$(printf '%s' "$dirs" | grep -vxF -e "$arg"; echo x); dirs=\${dirs%x} ;;
   esac
 done
 for proc in $procs; do
@@ -36,7 +45,8 @@ for proc in $procs; do
   stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
   set -- \${stat##*) }
   [ "\${20}" = "\${proc#*:}" ] && kill -KILL "$pid"
-done`;
+done
+printf '%s' "$dirs" | while IFS= read -r dir; do rm -rf -- "$dir"; done`;
 
 let watchdog: Bun.Subprocess<"pipe", "ignore", "ignore"> | undefined;
 
@@ -61,19 +71,28 @@ function startTime(pid: number): string | undefined {
   }
 }
 
-const watched = new Set<Leftover>();
+/** What the watchdog was told of each leftover it watches: the line that forgets it. */
+const watched = new Map<Leftover, string>();
 
 function forget(proc: Leftover): void {
   leftovers.delete(proc);
-  if (watched.delete(proc)) tellWatchdog(`- ${proc.pid}`);
+  const line = watched.get(proc);
+  if (line === undefined) return;
+  watched.delete(proc);
+  tellWatchdog(line);
 }
 
-/** Ends every process and folder still registered (with `endAfterRun`) and not stopped. */
+/**
+ * Ends every process and folder still registered (with `endAfterRun`) and not stopped: the
+ * processes first, so that none writes into a folder being removed.
+ */
 export function endAll(): void {
-  for (const proc of leftovers) {
-    proc.kill("SIGKILL");
-    forget(proc);
-  }
+  for (const processes of [true, false])
+    for (const proc of leftovers) {
+      if ((proc.pid !== undefined) !== processes) continue;
+      proc.kill("SIGKILL");
+      forget(proc);
+    }
 }
 
 process.once("exit", endAll);
@@ -93,9 +112,25 @@ for (const [signal, code] of [
 export function endAfterRun(proc: Leftover): () => void {
   leftovers.add(proc);
   const started = proc.pid === undefined ? undefined : startTime(proc.pid);
-  if (started !== undefined) {
-    watched.add(proc);
-    tellWatchdog(`+ ${proc.pid} ${started}`);
-  }
+  if (proc.dir !== undefined) watch(proc, `D ${proc.dir}`, `d ${proc.dir}`);
+  else if (started !== undefined) watch(proc, `+ ${proc.pid}:${started}`, `- ${proc.pid}`);
   return () => forget(proc);
+}
+
+function watch(proc: Leftover, line: string, forgetLine: string): void {
+  watched.set(proc, forgetLine);
+  tellWatchdog(line);
+}
+
+/**
+ * Removes folder `dir` after the run, however it ends, unless the returned function, which
+ * removes it now, is called first.
+ */
+export function removeAfterRun(dir: string): () => void {
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const forgetIt = endAfterRun({ dir, kill: remove });
+  return () => {
+    remove();
+    forgetIt();
+  };
 }

@@ -6,7 +6,6 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +13,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { SQL } from "bun";
 import { freePort } from "./free-port.ts";
-import { endAfterRun } from "./left-behind.ts";
+import { endAfterRun, removeAfterRun } from "./left-behind.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -135,7 +134,7 @@ function templateCluster(): string {
     { stdout: "pipe", stderr: "pipe" },
   );
   if (init.exitCode !== 0) throw new Error(`initdb failed (${init.exitCode}): ${init.stderr.toString()}`);
-  endAfterRun({ kill: () => rmSync(dir, { recursive: true, force: true }) });
+  removeAfterRun(dir);
   template = data;
   return data;
 }
@@ -151,6 +150,7 @@ export interface PostgresServerOptions {
 /** Starts PostgreSQL 15 on a free loopback port with a fresh cluster; waits until it answers. */
 export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-pg-"));
+  const removeDir = removeAfterRun(dir);
   chownToServerUser(dir);
   const data = join(dir, "data");
   cpSync(templateCluster(), data, { recursive: true, preserveTimestamps: true });
@@ -272,7 +272,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       await halt("SIGKILL");
       // Another process took the port between the probe and the bind: try another.
       if (attempt >= 3) {
-        rmSync(dir, { recursive: true, force: true });
+        removeDir();
         throw error;
       }
       port = freePort();
@@ -302,7 +302,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     async stop() {
       // SIGQUIT is PostgreSQL's immediate shutdown: the postmaster takes its children with it.
       await halt("SIGQUIT");
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }

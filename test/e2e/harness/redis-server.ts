@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { RedisClient } from "bun";
 import { freePort } from "./free-port.ts";
-import { endAfterRun } from "./left-behind.ts";
+import { endAfterRun, removeAfterRun } from "./left-behind.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -28,6 +28,7 @@ export interface RedisServer {
 
 export async function startRedis(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-redis-"));
+  const removeDir = removeAfterRun(dir);
   let port = freePort();
   let proc: Subprocess<"ignore", "pipe", "pipe"> | null = null;
   let forget = () => {};
@@ -94,7 +95,7 @@ export async function startRedis(): Promise<RedisServer> {
     } catch (error) {
       await halt("SIGKILL");
       if (attempt >= 3) {
-        rmSync(dir, { recursive: true, force: true });
+        removeDir();
         throw error;
       }
       port = freePort();
@@ -119,7 +120,7 @@ export async function startRedis(): Promise<RedisServer> {
     start: launch,
     async stop() {
       await halt("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }

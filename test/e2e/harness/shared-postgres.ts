@@ -24,8 +24,9 @@ export function sharedPostgres(): Promise<SharedPostgres> {
 // registered here runs once, after the whole run's files, and the server stops after what used
 // it. In a run without the preload the hook is the first importing file's, after that file's
 // tests: a later file that asks starts a server of its own that no hook stops (Bun 1.4's runner
-// emits no process "exit" either); left-behind.ts's watchdog kills it when the run's process ends
-// (left-behind.test.ts). Run the files that share it from the root all the same: one server.
+// emits no process "exit" either); left-behind.ts's watchdog kills it, and removes its folder,
+// when the run's process ends (left-behind.test.ts). Run the files that share it from the root
+// all the same: one server.
 // A preloaded hook that throws makes Bun skip the ones after it (end-left-behind.ts's): a failed
 // stop still fails the run, and what no file stopped is ended here all the same.
 afterAll(async () => {

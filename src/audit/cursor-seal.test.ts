@@ -9,12 +9,12 @@ const SECRET = "a cluster secret of at least sixteen characters";
 const position = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
 test("what one node seals with the cluster's secret, another node with it opens", () => {
-  const sealed = cursorSeal(SECRET).seal(position);
-  expect(cursorSeal(SECRET).open(sealed)).toEqual(position);
+  const sealed = cursorSeal(SECRET, "audit cursor").seal(position);
+  expect(cursorSeal(SECRET, "audit cursor").open(sealed)).toEqual(position);
 });
 
 test("a seal hides what it holds: the same bytes sealed twice read differently, at one length", () => {
-  const seal = cursorSeal(SECRET);
+  const seal = cursorSeal(SECRET, "audit cursor");
   const [one, two] = [seal.seal(position), seal.seal(position)];
   expect(one).not.toBe(two);
   expect(one.length).toBe(two.length);
@@ -22,7 +22,7 @@ test("a seal hides what it holds: the same bytes sealed twice read differently, 
 });
 
 test("a cursor changed, cut, of another secret or of none is not opened", () => {
-  const seal = cursorSeal(SECRET);
+  const seal = cursorSeal(SECRET, "audit cursor");
   const sealed = seal.seal(position);
   const bytes = Buffer.from(sealed, "base64url");
   for (const at of [0, 12, bytes.length - 1]) {
@@ -33,9 +33,16 @@ test("a cursor changed, cut, of another secret or of none is not opened", () => 
   expect(seal.open(sealed.slice(0, -4))).toBeUndefined();
   expect(seal.open("")).toBeUndefined();
   expect(seal.open("not base64url at all!")).toBeUndefined();
-  expect(cursorSeal(`${SECRET}, another`).open(sealed)).toBeUndefined();
+  expect(cursorSeal(`${SECRET}, another`, "audit cursor").open(sealed)).toBeUndefined();
   // Without a secret (a single node) the key is the process's own: another's never opens it.
-  expect(cursorSeal(undefined).open(cursorSeal(undefined).seal(position))).toBeUndefined();
-  const own = cursorSeal(undefined);
+  expect(
+    cursorSeal(undefined, "audit cursor").open(cursorSeal(undefined, "audit cursor").seal(position)),
+  ).toBeUndefined();
+  const own = cursorSeal(undefined, "audit cursor");
   expect(own.open(own.seal(position))).toEqual(position);
+});
+
+test("one use's seal is not opened as another's: an audit cursor is no admin action's id", () => {
+  const sealed = cursorSeal(SECRET, "audit cursor").seal(position);
+  expect(cursorSeal(SECRET, "admin action id").open(sealed)).toBeUndefined();
 });

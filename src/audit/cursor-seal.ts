@@ -1,10 +1,11 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { sharedKey } from "../core/shared-key.ts";
 
-/** Binds the derived key to this one use of the secret. */
-const INFO = "mindgw audit cursor";
 const NONCE = 12;
 const TAG = 16;
+
+/** What a seal is for; "audit cursor" derives the key it always had (nodes of a release before open it). */
+export type CursorUse = "audit cursor" | "admin action id";
 
 /** Bytes sealed into a cursor's text and opened from it: encrypted and authenticated. */
 export interface CursorSeal {
@@ -16,10 +17,12 @@ export interface CursorSeal {
 /**
  * AES-256-GCM under a key every node of a cluster derives from `cluster.secret` (a single node's is
  * its process's own: core/shared-key.ts), a fresh nonce each seal, as base64url. The nonce is
- * random: 96 bits are enough for the cursors one key seals in its life.
+ * random: 96 bits are enough for the cursors one key seals in its life. `use` names what is sealed
+ * (`audit cursor`, `admin action id`): a key of its own each, so one use's seal is never opened
+ * as another's.
  */
-export function cursorSeal(sharedSecret: string | undefined): CursorSeal {
-  const key = sharedKey(sharedSecret, INFO);
+export function cursorSeal(sharedSecret: string | undefined, use: CursorUse): CursorSeal {
+  const key = sharedKey(sharedSecret, `mindgw ${use}`);
   return {
     seal(bytes) {
       const nonce = randomBytes(NONCE);

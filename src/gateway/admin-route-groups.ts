@@ -92,6 +92,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
           workerModels: parts.workerDirectory.models(tenant),
         }),
       actions: adminUi.actions,
+      actionIdSeal: cursorSeal(parts.config.cluster?.secret, "admin action id"),
       spentBy: spendByCaller(storage.keys, storage.spend),
       tenantKeys: async (tenant) =>
         (await storage.keys.list({ tenant, includeRevoked: true })).map((key) => key.id),
@@ -107,7 +108,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
     adminRoutes({
       guard,
       audit: parts.audit,
-      cursorSeal: cursorSeal(parts.config.cluster?.secret),
+      cursorSeal: cursorSeal(parts.config.cluster?.secret, "audit cursor"),
       sessions: auth.sessions,
       holds: parts.holds,
       ...(cluster ? { writtenElsewhere: () => cluster.othersWritten() } : {}),

@@ -224,3 +224,59 @@ describe("the routing view's load is the reader's own", () => {
     expect((await routeOf(bAdmin, "m1"))?.health).not.toHaveProperty("latencyMs");
   });
 });
+
+// An admin action's id and `nextBefore` counted every tenant's admin actions: the gaps between a
+// tenant admin's own actions' ids counted the changes made to other tenants' keys in between. Now
+// they are sealed to it: a walk with none of team-b's changes between its own reads as one with
+// six, and an id in the clear (an admin's, the form it could make up) is refused as `before`.
+test("an admin in a tenant can tell from its actions' ids nothing of how many changes another tenant's keys had", async () => {
+  type Page = { actions: { id: unknown; detail: string | null }[]; nextBefore: unknown };
+  const admin = gw.adminKey ?? "";
+  /** Two keys of team-a by a new team-a admin, `between` of team-b's between them; its pages of one. */
+  async function walk(between: number) {
+    const made = await createKey(gw, { name: `ids-admin-${between}`, tenant: "team-a", role: "admin" });
+    const aAdmin = made.key;
+    const as = { url: gw.url, adminKey: aAdmin };
+    await createKey(as, { name: `ids-first-${between}` });
+    for (let j = 0; j < between; j++)
+      await createKey(gw, { name: `ids-b-${between}-${j}`, tenant: "team-b" });
+    await createKey(as, { name: `ids-second-${between}` });
+    // Its own changes alone: the file's other tests change team-a's keys too.
+    const query = `limit=1&actor=${made.id}`;
+    const shown: unknown[] = [];
+    const names: string[] = [];
+    let before: unknown = null;
+    do {
+      const res = await get(
+        `/admin/api/actions?${query}${before === null ? "" : `&before=${before}`}`,
+        aAdmin,
+      );
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as Page;
+      for (const action of page.actions) {
+        shown.push(action.id);
+        names.push(action.detail?.match(/ids-[a-z]+/)?.[0] ?? "");
+      }
+      before = page.nextBefore;
+      if (before !== null) shown.push(before);
+    } while (before !== null);
+    return { aAdmin, query, shown, names };
+  }
+  const alone = await walk(0);
+  const among = await walk(6);
+  expect([alone.names, among.names]).toEqual([
+    ["ids-second", "ids-first"],
+    ["ids-second", "ids-first"],
+  ]);
+  const shown = [...alone.shown, ...among.shown];
+  expect(new Set(shown.map((id) => `${typeof id} ${String(id).length}`)).size).toBe(1);
+  for (const id of shown) expect(String(id)).not.toMatch(/^\d+$/);
+  // The admin's id of the same action is a number: not taken from the tenant's admin.
+  const every = (await (await get("/admin/api/actions?limit=2", admin)).json()) as Page;
+  expect(typeof every.nextBefore).toBe("number");
+  const refused = await get(`/admin/api/actions?${among.query}&before=${every.nextBefore}`, among.aAdmin);
+  expect([refused.status, await refused.text()]).toEqual([
+    400,
+    expect.stringContaining("not an action's id"),
+  ]);
+});

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
 import { messageOf } from "../../core/describe-error.ts";
+import type { SealedAction } from "../../http/admin/sealed-action-ids.ts";
 import type { StoredAdminAction } from "../../storage/storage.ts";
 import { getJson } from "../api.ts";
 import { Caller } from "../components/caller.tsx";
@@ -13,9 +14,13 @@ import { useFiltersInAddress } from "../use-filters-in-address.ts";
 import { useFocusFallback } from "../use-focus-fallback.ts";
 import { useNewestLoad } from "../use-newest-load.ts";
 
+/** An action as the API gives it: to an admin in a tenant, its id sealed text (sealed-action-ids.ts). */
+type ShownAction = StoredAdminAction | SealedAction;
+
+/** `nextBefore` is an id too: sealed text to an admin in a tenant, given back as it came. */
 interface ActionsPage {
-  actions: StoredAdminAction[];
-  nextBefore: number | null;
+  actions: ShownAction[];
+  nextBefore: number | string | null;
 }
 
 /** The caller whose actions alone are shown, by its id (what the API filters by); "" for every caller. */
@@ -33,8 +38,8 @@ const ACTIVITY_FILTERS_FORM = filtersForm({ actor: "actor" });
  * caller chosen in the Who column narrows it to that caller's changes, by its id.
  */
 export function ActivityPage() {
-  const [actions, setActions] = useState<StoredAdminAction[]>([]);
-  const [next, setNext] = useState<number | null>(null);
+  const [actions, setActions] = useState<ShownAction[]>([]);
+  const [next, setNext] = useState<number | string | null>(null);
   const [error, setError] = useState<string>();
   // The caller chosen lives in the address too: a reload, Back and Forward, a copied link keep it.
   const [filters, setFilters] = useState<ActivityFilters>(() =>
@@ -48,7 +53,7 @@ export function ActivityPage() {
    * goes with the last page.
    */
   const { list, keepFocusOnReload } = useFocusFallback<HTMLTableElement>(actions, loading);
-  const load = (before: number | null) =>
+  const load = (before: number | string | null) =>
     run(async (signal) => {
       try {
         const query = new URLSearchParams({ limit: "50" });

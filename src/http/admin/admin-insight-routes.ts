@@ -1,16 +1,18 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import type { CursorSeal } from "../../audit/cursor-seal.ts";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
 import { canUseModel } from "../../auth/principal.ts";
 import type { SpendByCaller } from "../../auth/spend-by-caller.ts";
 import { decimalIntField } from "../../core/decimal-int.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { roundUsd } from "../../core/round-usd.ts";
-import type { AdminActionStore } from "../../storage/storage.ts";
+import type { AdminActionPage, AdminActionStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { actionsPage } from "./actions-page.ts";
 import { adminGuards } from "./admin-guards.ts";
+import { sealedActionIds } from "./sealed-action-ids.ts";
 import { spendIds } from "./spend-ids.ts";
 import { type RoutingTable, routingFor } from "./tenant-routing.ts";
 
@@ -24,6 +26,11 @@ export interface AdminInsightDeps {
    */
   readonly routing: (tenant?: string) => RoutingTable;
   readonly actions: AdminActionStore;
+  /**
+   * Seals the action ids an admin in a tenant is shown (sealed-action-ids.ts): every node of a
+   * cluster opens what another sealed.
+   */
+  readonly actionIdSeal: CursorSeal;
   /**
    * USD spent by each caller named, as stored (the running totals are flushed about once a
    * second), for a reader held to one tenant or none (auth/spend-by-caller.ts).
@@ -44,6 +51,8 @@ export const actionsQuery = z.strictObject({
   /** One caller's actions, by its id (`actorKeyId`: `key_…`, `jwt:<tenant>:<name>`, `session:…`). */
   actor: z.string().min(1).max(1024).optional(),
 });
+/** An admin in a tenant's: its ids are sealed text (sealed-action-ids.ts), and `before` one of them. */
+export const tenantActionsQuery = actionsQuery.extend({ before: z.string().min(1).max(256).optional() });
 /** The most ids one `/admin/api/spend` asks for (the web UI asks for a page of keys at a time). */
 const MOST_SPEND_IDS = 1_000;
 export const spendQuery = z.strictObject({
@@ -65,6 +74,7 @@ export const spendQuery = z.strictObject({
  */
 export function adminInsightRoutes(deps: AdminInsightDeps) {
   const { adminReader: reader, wholeGateway } = adminGuards(deps.guard);
+  const sealed = sealedActionIds(deps.actionIdSeal);
 
   return new Elysia({ prefix: "/admin/api" })
     .get(
@@ -85,10 +95,17 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
     .get(
       "/actions",
       reader(async ({ headers }, request, scope) => {
-        const { before, limit, actor } = parseInput(actionsQuery, queryOf(request));
-        const page = { ...(before ? { before } : {}), limit, ...(actor ? { actor } : {}) };
-        const keys = scope === null ? undefined : await deps.tenantKeys(scope);
-        return Response.json(await actionsPage(deps.actions, page, keys), { headers });
+        const pageOf = (before: number | undefined, limit: number, actor: string | undefined) =>
+          ({ ...(before ? { before } : {}), limit, ...(actor ? { actor } : {}) }) satisfies AdminActionPage;
+        if (scope === null) {
+          const { before, limit, actor } = parseInput(actionsQuery, queryOf(request));
+          return Response.json(await actionsPage(deps.actions, pageOf(before, limit, actor)), { headers });
+        }
+        // Held to its tenant: ids sealed, as they count every tenant's actions.
+        const { before, limit, actor } = parseInput(tenantActionsQuery, queryOf(request));
+        const page = pageOf(before === undefined ? undefined : sealed.before(before), limit, actor);
+        const shown = await actionsPage(deps.actions, page, await deps.tenantKeys(scope));
+        return Response.json(sealed.page(shown), { headers });
       }),
     )
     .get(

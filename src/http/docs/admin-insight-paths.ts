@@ -1,6 +1,17 @@
-import { actionsQuery, spendQuery, statsQuery } from "../admin/admin-insight-routes.ts";
+import { z } from "zod";
+import { actionsQuery, spendQuery, statsQuery, tenantActionsQuery } from "../admin/admin-insight-routes.ts";
 import { queryParameters } from "./json-schema.ts";
 import { adminErrors, answered, json } from "./openapi-responses.ts";
+
+/** `before` as either reader gives it: an action's id, a number or, to an admin in a tenant, sealed text. */
+const documentedActionsQuery = actionsQuery.extend({
+  before: z
+    .union([actionsQuery.shape.before.unwrap(), tenantActionsQuery.shape.before.unwrap()])
+    .optional()
+    .describe(
+      "The previous page's `nextBefore`, or any action's `id` as read: in decimal digits; to an admin in a tenant, the sealed text it was given",
+    ),
+});
 
 /** What the web UI's pages read (admin/admin-insight-routes.ts). Admin role only. */
 export function adminInsightPaths() {
@@ -53,10 +64,10 @@ export function adminInsightPaths() {
         ...tag,
         operationId: "list_actions",
         summary: "Admin actions (key changes, web UI sign-ins), newest first a page at a time",
-        parameters: queryParameters(actionsQuery),
+        parameters: queryParameters(documentedActionsQuery),
         responses: {
           "200": json(
-            "A page of actions; `nextBefore` asks for the next one",
+            "A page of actions; `nextBefore` asks for the next one. To an admin in a tenant each `id` and `nextBefore` is sealed text, a new one each read, as they count every tenant's actions",
             { type: "object" },
             {
               actions: [

@@ -5,6 +5,7 @@ import { parseBody } from "../parse-body.ts";
 import { noteThinking, THINKING_SEPARATOR, type ThinkingBlock } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
+import { urlCitations } from "./url-citations.ts";
 
 /** OpenAI completion ids look like `chatcmpl-…`; keep the upstream id recognisable inside it. */
 export function chatCompletionId(messageId: string): string {
@@ -44,9 +45,13 @@ export function messagesResponseToChat(
   const message = parseBody(anthropicSchemas().response, body, "upstream");
   const answer = new AnswerMessage();
   const thought: ThinkingBlock[] = [];
+  const annotations: JsonObject[] = [];
   for (const block of message.content) {
-    if (block.type === "text" && typeof block.text === "string") answer.addText(block.text);
-    else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string") {
+    if (block.type === "text" && typeof block.text === "string") {
+      const start = answer.textLength;
+      answer.addText(block.text);
+      annotations.push(...urlCitations(block.citations, start, answer.textLength));
+    } else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string") {
       const signature = typeof block.signature === "string" ? block.signature : "";
       thought.push({ thinking: block.thinking, signature });
     } else if (block.type === "tool_use" && "id" in block && "name" in block)
@@ -63,6 +68,7 @@ export function messagesResponseToChat(
     .join(THINKING_SEPARATOR);
   const reply = answer.message(reasoning);
   if (thought.length > 0) noteThinking(reply, thought);
+  if (annotations.length > 0) reply.annotations = annotations;
   return {
     id: chatCompletionId(message.id),
     object: "chat.completion",

@@ -129,3 +129,28 @@ test("web_search_options beside the caller's functions: both go", async () => {
     { type: "web_search_20250305", name: "web_search" },
   ]);
 });
+
+test("a refusal's explanation is chat's refusal, whole", async () => {
+  const answer = await openai.chat.completions.create({
+    model: "claude",
+    messages: [{ role: "user", content: "refuse me" }],
+  });
+  expect(answer.choices[0]?.message.refusal).toBe("Not this one.");
+  expect(answer.choices[0]?.message.content).toBe("I");
+  expect(answer.choices[0]?.finish_reason).toBe("content_filter");
+});
+
+test("a refusal's explanation is chat's refusal, streamed (the SDK's gathered message has it)", async () => {
+  const stream = openai.chat.completions.stream({
+    model: "claude",
+    messages: [{ role: "user", content: "refuse me" }],
+    stream: true,
+  });
+  const refusals: string[] = [];
+  stream.on("refusal.delta", ({ delta }) => refusals.push(delta));
+  const answer = await stream.finalChatCompletion();
+  expect(refusals).toEqual(["Not this one."]);
+  expect(answer.choices[0]?.message.refusal).toBe("Not this one.");
+  expect(answer.choices[0]?.message.content).toBe("I");
+  expect(answer.choices[0]?.finish_reason).toBe("content_filter");
+});

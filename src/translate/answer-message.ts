@@ -22,6 +22,11 @@ export class AnswerMessage {
     this.before.push(this.text.length);
   }
 
+  /** The length of the text so far: where the next text starts in `content`. */
+  get textLength(): number {
+    return this.text.length;
+  }
+
   /** Whether the answer called a tool. */
   get callsTools(): boolean {
     return this.toolCalls.length > 0;

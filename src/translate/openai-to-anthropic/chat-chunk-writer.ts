@@ -8,7 +8,7 @@ import { ArgumentlessCalls } from "../stream/argumentless-calls.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { THINKING_SEPARATOR } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
-import { openAIFinishReason } from "./finish-reason.ts";
+import { openAIFinishReason, refusalExplanation } from "./finish-reason.ts";
 import { chatCompletionId, type MessagesToChatOptions } from "./messages-response-to-chat.ts";
 
 /** How a Messages stream becomes chat chunks: `messagesResponseToChat`'s options, and usage. */
@@ -27,7 +27,8 @@ export interface ChatChunkWriterOptions extends MessagesToChatOptions {
  * which OpenAI tool-call index, and the usage the last chunk must report. Thinking deltas become
  * `reasoning_content` deltas when the upstream takes its thinking back (`thinkingBack`, as
  * messages-response-to-chat.ts says why), a block after another set off by a blank line, as the
- * whole answer joins them; else nothing. Signature deltas have no chat form.
+ * whole answer joins them; else nothing. Signature deltas have no chat form. A refusal's
+ * explanation is one `delta.refusal` before the finish (finish-reason.ts).
  */
 export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private chunks: ChatChunkBuilder | undefined;
@@ -36,6 +37,8 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private readonly argumentless = new ArgumentlessCalls();
   private usage: AnthropicUsage = {};
   private stopReason: string | null | undefined;
+  /** Why Claude refused, from `message_delta`'s `stop_details`: said before the finish. */
+  private refusal: string | undefined;
   private readonly includeUsage: boolean;
   private readonly created: number;
   private readonly thinkingBack: boolean;
@@ -83,10 +86,20 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
    * the upstream sent its stop reason but not `message_stop`.
    */
   *closing(): Generator<JsonObject> {
-    if (this.stopped || this.stopReason == null) return;
+    if (this.stopReason != null) yield* this.ending();
+  }
+
+  /**
+   * The refusal's explanation (one `delta.refusal`), the finish chunk and the usage chunk, once; a
+   * list, not a generator of its own, as `message_stop` is an event of every stream (`bodies`).
+   */
+  private ending(): JsonObject[] {
+    if (this.stopped) return [];
     this.stopped = true;
-    yield this.choice({}, openAIFinishReason(this.stopReason));
-    yield* this.builder().usageBodies(anthropicUsageToOpenAI(this.usage));
+    const out = this.refusal === undefined ? [] : [this.choice({ refusal: this.refusal })];
+    out.push(this.choice({}, openAIFinishReason(this.stopReason)));
+    out.push(...this.builder().usageBodies(anthropicUsageToOpenAI(this.usage)));
+    return out;
   }
 
   /** OpenAI's in-stream `{"error":…}` chunk, its type and code from core/openai-errors.ts. */
@@ -161,16 +174,13 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
       }
       case "message_delta":
         this.stopReason = event.delta.stop_reason;
+        this.refusal = refusalExplanation(event.delta.stop_reason, event.delta.stop_details);
         // message_delta usage is cumulative; fields it omits keep their message_start value.
         for (const [key, value] of Object.entries(event.usage ?? {}))
           if (value != null) this.usage[key] = value;
         return;
       case "message_stop":
-        if (!this.stopped) {
-          this.stopped = true;
-          yield this.choice({}, openAIFinishReason(this.stopReason));
-          yield* this.builder().usageBodies(anthropicUsageToOpenAI(this.usage));
-        }
+        yield* this.ending();
         return;
       default:
         return; // ping

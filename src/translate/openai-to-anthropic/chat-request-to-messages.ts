@@ -33,6 +33,7 @@ import { withAutomaticCaching } from "./automatic-caching.ts";
 import { fileDocument } from "./file-document.ts";
 import { anthropicOutputLimit } from "./output-limit.ts";
 import { stopSequences } from "./stop-sequences.ts";
+import { webSearchTool } from "./web-search-tool.ts";
 
 /** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
 export const ANTHROPIC_TARGET: ChatTarget = {
@@ -45,6 +46,8 @@ export const ANTHROPIC_TARGET: ChatTarget = {
     "parallel_tool_calls",
     // Anthropic's own extended thinking, which a chat caller may set as toward Converse's Claude.
     "thinking",
+    // As Anthropic's web_search server tool (web-search-tool.ts).
+    "web_search_options",
   ],
   maxTemperature: 1,
   strictTools: true,
@@ -149,7 +152,7 @@ export function chatRequestToMessages(
   }
   const output = outputConfig(request, dropped, upstreamModel ?? request.model, body.thinking);
   if (output) out.output_config = output;
-  Object.assign(out, translateTools(request));
+  Object.assign(out, translateTools(request, webSearchTool(body.web_search_options, dropped)));
   // A forced call to a Claude that refuses one: the route's refusal (one read of the choice).
   refuseForcedToolChoice(out.tool_choice, upstreamModel ?? request.model);
   if (caches) withAutomaticCaching(body, out, dropped, chained);
@@ -308,21 +311,22 @@ function sourceFor(url: string): JsonObject {
   return data ? { type: "base64", media_type: data.mediaType, data: data.data } : { type: "url", url };
 }
 
-function translateTools(request: OpenAIChatRequest): JsonObject {
+/** The caller's functions as Anthropic tools, then `search` (web-search-tool.ts), and the choice. */
+function translateTools(request: OpenAIChatRequest, search: JsonObject | undefined): JsonObject {
   const out: JsonObject = {};
-  if (request.tools) {
-    out.tools = request.tools.map(({ function: fn, cache_control: mark }) => {
-      const parameters = inputSchema(fn.parameters);
-      // Only a strict tool's schema is enforced, and so held to Anthropic's subset.
-      const tool: JsonObject = {
-        name: fn.name,
-        input_schema: fn.strict === true ? anthropicEnforcedSchema(parameters) : parameters,
-      };
-      if (fn.description !== undefined) tool.description = fn.description;
-      if (fn.strict === true) tool.strict = true;
-      return withCacheControl(tool, mark);
-    });
-  }
+  const tools = (request.tools ?? []).map(({ function: fn, cache_control: mark }) => {
+    const parameters = inputSchema(fn.parameters);
+    // Only a strict tool's schema is enforced, and so held to Anthropic's subset.
+    const tool: JsonObject = {
+      name: fn.name,
+      input_schema: fn.strict === true ? anthropicEnforcedSchema(parameters) : parameters,
+    };
+    if (fn.description !== undefined) tool.description = fn.description;
+    if (fn.strict === true) tool.strict = true;
+    return withCacheControl(tool, mark);
+  });
+  if (search) tools.push(search);
+  if (request.tools || search) out.tools = tools;
   const choice = request.tool_choice;
   let anthropicChoice: JsonObject | undefined;
   if (choice === "auto") anthropicChoice = { type: "auto" };

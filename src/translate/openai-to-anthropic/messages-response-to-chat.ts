@@ -4,7 +4,8 @@ import { anthropicSchemas } from "../anthropic-schema.ts";
 import { parseBody } from "../parse-body.ts";
 import { noteThinking, THINKING_SEPARATOR, type ThinkingBlock } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
-import { openAIFinishReason } from "./finish-reason.ts";
+import { openAIFinishReason, refusalExplanation } from "./finish-reason.ts";
+import { urlCitations } from "./url-citations.ts";
 
 /** OpenAI completion ids look like `chatcmpl-…`; keep the upstream id recognisable inside it. */
 export function chatCompletionId(messageId: string): string {
@@ -34,7 +35,8 @@ export interface MessagesToChatOptions {
  * become `tool_calls` with JSON-string arguments; thinking blocks, joined by a blank line,
  * `reasoning_content` when the upstream takes them back (`thinkingBack`), else dropped. Their
  * signatures, which chat has no field for, are noted beside the message with the blocks
- * (thinking-blocks.ts), for a translation on to the Responses API.
+ * (thinking-blocks.ts), for a translation on to the Responses API. A refusal's explanation is
+ * `refusal` (finish-reason.ts).
  */
 export function messagesResponseToChat(
   body: JsonObject,
@@ -44,9 +46,13 @@ export function messagesResponseToChat(
   const message = parseBody(anthropicSchemas().response, body, "upstream");
   const answer = new AnswerMessage();
   const thought: ThinkingBlock[] = [];
+  const annotations: JsonObject[] = [];
   for (const block of message.content) {
-    if (block.type === "text" && typeof block.text === "string") answer.addText(block.text);
-    else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string") {
+    if (block.type === "text" && typeof block.text === "string") {
+      const start = answer.textLength;
+      answer.addText(block.text);
+      annotations.push(...urlCitations(block.citations, start, answer.textLength));
+    } else if (thinkingBack && block.type === "thinking" && typeof block.thinking === "string") {
       const signature = typeof block.signature === "string" ? block.signature : "";
       thought.push({ thinking: block.thinking, signature });
     } else if (block.type === "tool_use" && "id" in block && "name" in block)
@@ -63,6 +69,9 @@ export function messagesResponseToChat(
     .join(THINKING_SEPARATOR);
   const reply = answer.message(reasoning);
   if (thought.length > 0) noteThinking(reply, thought);
+  if (annotations.length > 0) reply.annotations = annotations;
+  const refusal = refusalExplanation(message.stop_reason, message.stop_details);
+  if (refusal !== undefined) reply.refusal = refusal;
   return {
     id: chatCompletionId(message.id),
     object: "chat.completion",

@@ -63,7 +63,7 @@ type Choice = OpenAIChatResponse["choices"][number];
 /**
  * The chunks a whole chat answer would have streamed in: its reasoning (`withReasoning`: unless
  * its blocks were said already), its text (cut where each call came, `before`), its calls, its
- * refusal, then its finish and usage. Its logprobs come with its first text.
+ * refusal, then its finish, usage and moderation. Its logprobs come with its first text.
  */
 function chunksOf(
   body: OpenAIChatResponse,
@@ -98,6 +98,7 @@ function chunksOf(
     chunks.push({ choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason ?? null }] });
   }
   if (body.usage) chunks.push({ choices: [], usage: body.usage });
+  if (body.moderation) chunks.push({ choices: [], moderation: body.moderation });
   return chunks;
 }
 

@@ -18,6 +18,8 @@ export interface ResponseEnvelopeInit {
   usage: JsonObject | null;
   /** Why a response is incomplete (`max_output_tokens`, `content_filter`). */
   incompleteReason?: string;
+  /** The answer's moderation results, when the caller asked for them (responses-moderation.ts). */
+  moderation?: JsonObject | undefined;
 }
 
 /** A full `response` object, shaped as OpenAI returns it, so the official SDK accepts it. */
@@ -54,6 +56,7 @@ export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
     ...(r.prompt_cache_key ? { prompt_cache_key: r.prompt_cache_key } : {}),
     // The caller's, as OpenAI echoes it (null when unset).
     safety_identifier: r.safety_identifier ?? null,
+    ...(init.moderation ? { moderation: init.moderation } : {}),
   };
 }
 

@@ -54,14 +54,15 @@ describe("responsesRequestToChat: what chat cannot carry", () => {
       "prompt",
       "max_tool_calls",
       "context_management",
-      "moderation",
       "image",
       "access_programs",
       "x_unknown",
     ]);
+    // Chat takes the same moderation request (routing/responses-moderation-via-chat.test.ts).
     expect(translated.body).toMatchObject({
       prompt_cache_retention: "24h",
       prompt_cache_options: { ttl: "12h" },
+      moderation: { model: "omni-moderation-latest" },
     });
     // Unset, or set to what asks for nothing: not named.
     const quiet = {

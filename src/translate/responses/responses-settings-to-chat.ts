@@ -11,8 +11,7 @@ import type { ResponsesRequest } from "./responses-schema.ts";
 
 /**
  * Every top-level Responses field the translation to chat reads, or passes over knowing it loses
- * nothing. Any other field set (`prompt`, `max_tool_calls`, `context_management`, `moderation`,
- * `image`, `access_programs`, one this list has never heard of) asks the upstream for something a
+ * nothing. Any other field set (`prompt`, `max_tool_calls`, `context_management`, `image`, `access_programs`, one this list has never heard of) asks the upstream for something a
  * chat request cannot: it is named, or refused under `translation.unsupported: reject`.
  */
 const READ = [
@@ -40,6 +39,9 @@ const READ = [
   "prompt_cache_retention",
   "prompt_cache_options",
   "safety_identifier",
+  // Chat's `moderation` is the same request; its results come back a list a side
+  // (responses-moderation.ts).
+  "moderation",
   "top_logprobs",
   // Refused when true (refuse-background.ts); false asks for nothing.
   "background",
@@ -147,4 +149,5 @@ const SAME_NAMES = [
   "prompt_cache_retention",
   "prompt_cache_options",
   "safety_identifier",
+  "moderation",
 ] as const;

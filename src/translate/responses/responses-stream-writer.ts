@@ -34,6 +34,7 @@ import {
   summaryPart,
 } from "./response-envelope.ts";
 import { ResponsesEvents } from "./responses-events.ts";
+import { responsesModeration } from "./responses-moderation.ts";
 import type { ResponsesStreamWriterOptions } from "./responses-stream-writer-options.ts";
 import { ToolNames, type ToolTarget } from "./tool-names.ts";
 
@@ -50,6 +51,8 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk>, ChoiceP
   private readonly calls = new ToolCallSequencer();
   private finishReason: string | null | undefined;
   private usage: OpenAIUsage | undefined;
+  /** The answer's moderation, from its chunk with no choices (responses-moderation.ts). */
+  private moderation: JsonObject | undefined;
   private readonly createdAt: number;
   private readonly names: ToolNames;
   /** A compaction's summary so far, and its one output item once written. */
@@ -90,6 +93,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk>, ChoiceP
     const step = thinkingStepOf(chunk);
     if (step?.apart) out.push(...this.reasoningApart());
     if (chunk.usage) this.usage = chunk.usage;
+    if ("moderation" in chunk) this.moderation = responsesModeration(chunk.moderation);
     walkChoices(chunk, step, this, out);
     return out;
   }
@@ -328,6 +332,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk>, ChoiceP
       // A failed answer lists its open items with what they had (`itemSoFar`).
       output: this.compacted ? [this.compacted] : this.items.map(status === "failed" ? itemSoFar : itemBody),
       usage,
+      moderation: this.moderation,
       ...(reason ? { incompleteReason: reason } : {}),
     });
   }

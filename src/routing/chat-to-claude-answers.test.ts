@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
+
+// What a chat caller (openai 7.57) asks of, and is told by, a Claude route that chat can express
+// though the dialects differ: `web_search_options` as Anthropic's web_search server tool, with the
+// answer's web citations as chat's `url_citation` annotations; a refusal's `stop_details`
+// explanation as chat's `refusal`, whole and streamed.
+
+const JSON_TYPE = { "content-type": "application/json" };
+const SSE_TYPE = { "content-type": "text/event-stream" };
+
+const CITATION = {
+  type: "web_search_result_location",
+  url: "https://example.com/w",
+  title: "Weather",
+  cited_text: "Sunny",
+  encrypted_index: "e1",
+};
+const SEARCHED = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "up",
+  content: [
+    { type: "text", text: "Looking. " },
+    { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: { query: "weather" } },
+    {
+      type: "web_search_tool_result",
+      tool_use_id: "srvtoolu_1",
+      content: [{ type: "web_search_result", url: CITATION.url, title: "Weather", encrypted_content: "x" }],
+    },
+    { type: "text", text: "It is sunny.", citations: [CITATION] },
+  ],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 3, output_tokens: 2, server_tool_use: { web_search_requests: 1 } },
+};
+
+const STOP_DETAILS = { type: "refusal", category: "cyber", explanation: "Not this one." };
+const REFUSED = {
+  ...SEARCHED,
+  content: [{ type: "text", text: "I" }],
+  stop_reason: "refusal",
+  stop_details: STOP_DETAILS,
+};
+const event = (type: string, body: object) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`;
+const REFUSED_STREAM = [
+  event("message_start", { message: { ...REFUSED, content: [], stop_reason: null, stop_details: null } }),
+  event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+  event("content_block_delta", { index: 0, delta: { type: "text_delta", text: "I" } }),
+  event("content_block_stop", { index: 0 }),
+  event("message_delta", {
+    delta: { stop_reason: "refusal", stop_sequence: null, stop_details: STOP_DETAILS },
+    usage: { output_tokens: 2 },
+  }),
+  event("message_stop", {}),
+].join("");
+
+let gateway: UpstreamGateway;
+let openai: OpenAI;
+const sent: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  gateway = await startUpstreamGateway(
+    async (request) => {
+      const body = (await request.json()) as Record<string, unknown>;
+      sent.push(body);
+      const refused = JSON.stringify(body.messages).includes("refuse");
+      if (body.stream === true) return new Response(REFUSED_STREAM, { headers: SSE_TYPE });
+      return new Response(JSON.stringify(refused ? REFUSED : SEARCHED), { headers: JSON_TYPE });
+    },
+    (upstream) => ({
+      providers: [{ name: "an", type: "anthropic", base_url: upstream, api_key: "k" }],
+      models: [{ name: "claude", routes: [{ provider: "an", model: "up" }] }],
+      routing: { retries: 0 },
+    }),
+  );
+  openai = new OpenAI({
+    apiKey: gateway.adminKey,
+    baseURL: `${gateway.url}/v1`,
+    maxRetries: 0,
+    timeout: 30_000,
+  });
+});
+
+afterAll(() => gateway.stop());
+
+test("web_search_options: Anthropic's web_search tool, the location mapped, the context size named", async () => {
+  const { data, response } = await openai.chat.completions
+    .create({
+      model: "claude",
+      messages: [{ role: "user", content: "weather?" }],
+      web_search_options: {
+        search_context_size: "high",
+        user_location: { type: "approximate", approximate: { city: "Paris", country: "FR" } },
+      },
+    })
+    .withResponse();
+  expect(sent.at(-1)?.tools).toEqual([
+    {
+      type: "web_search_20250305",
+      name: "web_search",
+      user_location: { type: "approximate", city: "Paris", country: "FR" },
+    },
+  ]);
+  expect(response.headers.get("x-mindgw-dropped")).toBe("web_search_options.search_context_size");
+  const message = data.choices[0]?.message;
+  expect(message?.content).toBe("Looking. It is sunny.");
+  expect(message?.annotations).toEqual([
+    {
+      type: "url_citation",
+      url_citation: { url: CITATION.url, title: "Weather", start_index: 9, end_index: 21 },
+    },
+  ]);
+  expect(data.choices[0]?.finish_reason).toBe("stop");
+});
+
+test("web_search_options beside the caller's functions: both go", async () => {
+  await openai.chat.completions.create({
+    model: "claude",
+    messages: [{ role: "user", content: "weather?" }],
+    tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
+    web_search_options: {},
+  });
+  expect(sent.at(-1)?.tools).toEqual([
+    { name: "f", input_schema: { type: "object" } },
+    { type: "web_search_20250305", name: "web_search" },
+  ]);
+});
+
+test("a refusal's explanation is chat's refusal, whole", async () => {
+  const answer = await openai.chat.completions.create({
+    model: "claude",
+    messages: [{ role: "user", content: "refuse me" }],
+  });
+  expect(answer.choices[0]?.message.refusal).toBe("Not this one.");
+  expect(answer.choices[0]?.message.content).toBe("I");
+  expect(answer.choices[0]?.finish_reason).toBe("content_filter");
+});
+
+test("a refusal's explanation is chat's refusal, streamed (the SDK's gathered message has it)", async () => {
+  const stream = openai.chat.completions.stream({
+    model: "claude",
+    messages: [{ role: "user", content: "refuse me" }],
+    stream: true,
+  });
+  const refusals: string[] = [];
+  stream.on("refusal.delta", ({ delta }) => refusals.push(delta));
+  const answer = await stream.finalChatCompletion();
+  expect(refusals).toEqual(["Not this one."]);
+  expect(answer.choices[0]?.message.refusal).toBe("Not this one.");
+  expect(answer.choices[0]?.message.content).toBe("I");
+  expect(answer.choices[0]?.finish_reason).toBe("content_filter");
+});

@@ -37,11 +37,10 @@ export const logSaveError =
 
 /** A Responses call's context as the front door holds it: where its answer is stored, and when. */
 export interface StoringContext extends ResponsesContext {
-  /** The answer is stored (not `store: false`, not a compaction): it leaves only once it is. */
-  readonly stores: boolean;
   /**
-   * The answer leaves only once `saved` settles: it is stored, or it may add to the record of the
-   * scope's containers (its request has a tool that runs in one), which a `store: false` one waits for alone.
+   * The answer leaves only once `saved` settles: it is stored (not `store: false`, not a
+   * compaction), or it may add to the record of the scope's containers (its request has a tool
+   * that runs in one), which a `store: false` one waits for alone.
    */
   readonly waits: boolean;
   /**
@@ -225,7 +224,6 @@ export async function responsesContext(
     ...(foreign.size > 0 ? { foreignIds: foreign } : {}),
     ...(previous?.response.holder ? { previousHolder: previous.response.holder } : {}),
     ...(compact ? { compact } : {}),
-    stores,
     waits: stores || notes,
     saved: () => saving,
     track(inFlight) {

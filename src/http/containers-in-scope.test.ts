@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import { refuseForeignContainers } from "./containers-in-scope.ts";
+import { refuseForeignContainers, runsInContainers } from "./containers-in-scope.ts";
 
 const OURS = "cntr_ours";
 const THEIRS = "cntr_theirs";
@@ -83,4 +83,18 @@ describe("refuseForeignContainers: a call in the model's context names a contain
     expect(await refusal([auto], [], record())).toBeUndefined();
     expect(asked).toHaveLength(3);
   });
+});
+
+test("only a code interpreter or shell tool may add to the record of the scope's containers", () => {
+  expect(runsInContainers(undefined)).toBe(false);
+  expect(runsInContainers([{ type: "function", name: "f", parameters: {} }, { type: "web_search" }])).toBe(
+    false,
+  );
+  expect(
+    runsInContainers([
+      { type: "function", name: "f" },
+      { type: "code_interpreter", container: { type: "auto" } },
+    ]),
+  ).toBe(true);
+  expect(runsInContainers([{ type: "shell", environment: { type: "container_auto" } }])).toBe(true);
 });

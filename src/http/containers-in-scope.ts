@@ -117,6 +117,14 @@ function containerOfTool(tool: unknown): string | undefined {
 }
 
 /**
+ * Whether `tools` hold a hosted tool whose calls may run in a container (code interpreter, shell):
+ * only then may the answer add to the record of the scope's containers (`containersAfter`).
+ */
+export const runsInContainers = (tools: unknown): boolean =>
+  Array.isArray(tools) &&
+  tools.some((tool) => isJsonObject(tool) && (tool.type === "code_interpreter" || tool.type === "shell"));
+
+/**
  * Whether a hosted tool lets the upstream pick its container, which may be one a call in the
  * model's context ran in: code interpreter's but one named by id; shell's but a reference or the
  * caller's own machine (`local`).

@@ -259,3 +259,64 @@ describe("responsesContext", () => {
     expect(continued.detail).toBe("response store call failed: Error: connection reset");
   });
 });
+
+describe("the record of a scope's containers", () => {
+  /** A memory store that counts its container record's reads and writes. */
+  function countingStore() {
+    const store = createMemoryResponseStore();
+    const notes: string[][] = [];
+    let reads = 0;
+    return {
+      notes,
+      reads: () => reads,
+      store: {
+        ...store,
+        noteContainers: (tenant: string, ids: readonly string[], at: number, before: number) => {
+          notes.push([...ids]);
+          return store.noteContainers?.(tenant, ids, at, before) ?? Promise.resolve();
+        },
+        containersSeen: (tenant: string, ids: readonly string[], since: number) => {
+          reads++;
+          return store.containersSeen?.(tenant, ids, since) ?? Promise.resolve([]);
+        },
+      },
+    };
+  }
+  const codeCall = { type: "code_interpreter_call", id: "ci_1", container_id: "cntr_ours" };
+
+  test("a store: false request with no tool, or function tools alone, neither waits nor reads nor writes it", async () => {
+    const counted = countingStore();
+    const acme = principal("acme");
+    for (const tools of [undefined, [{ type: "function", name: "f", parameters: {} }]]) {
+      const body = { model: "m", input: "x", store: false, ...(tools ? { tools } : {}) };
+      const context = await responsesContext(counted.store, acme, body, fail);
+      expect(context.waits).toBe(false);
+      context.onResponse({ ...answer("resp_up", "x"), output: [codeCall] }, "openai");
+      expect(context.saved()).toBeUndefined();
+    }
+    expect(counted.notes).toEqual([]);
+    expect(counted.reads()).toBe(0);
+  });
+
+  test("with a code interpreter tool, an answer without a container call writes nothing; one with writes its container", async () => {
+    const counted = countingStore();
+    const acme = principal("acme");
+    const body = {
+      model: "m",
+      input: "x",
+      store: false,
+      tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+    };
+    const plain = await responsesContext(counted.store, acme, body, fail);
+    expect(plain.waits).toBe(true);
+    plain.onResponse(answer("resp_up", "x"), "openai");
+    expect(plain.saved()).toBeUndefined();
+    expect(counted.notes).toEqual([]);
+
+    const ran = await responsesContext(counted.store, acme, body, fail);
+    ran.onResponse({ ...answer("resp_up2", "x"), output: [codeCall] }, "openai");
+    expect(await ran.saved()).toBeUndefined();
+    expect(counted.notes).toEqual([["cntr_ours"]]);
+    expect(counted.reads()).toBe(0);
+  });
+});

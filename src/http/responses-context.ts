@@ -18,7 +18,12 @@ import {
   withReferencesResolved,
 } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
-import { CONTAINER_RECORD_MS, containersAfter, refuseForeignContainers } from "./containers-in-scope.ts";
+import {
+  CONTAINER_RECORD_MS,
+  containersAfter,
+  refuseForeignContainers,
+  runsInContainers,
+} from "./containers-in-scope.ts";
 import type { InFlightResponses } from "./in-flight-responses.ts";
 import { itemsInScope, NO_HOLDERS } from "./items-in-scope.ts";
 import { readableScopes, readInScopes, responseScope } from "./response-scope.ts";
@@ -32,11 +37,10 @@ export const logSaveError =
 
 /** A Responses call's context as the front door holds it: where its answer is stored, and when. */
 export interface StoringContext extends ResponsesContext {
-  /** The answer is stored (not `store: false`, not a compaction): it leaves only once it is. */
-  readonly stores: boolean;
   /**
-   * The answer leaves only once `saved` settles: it is stored, or it may add to the record of the
-   * scope's containers (its request has tools), which a `store: false` one waits for alone.
+   * The answer leaves only once `saved` settles: it is stored (not `store: false`, not a
+   * compaction), or it may add to the record of the scope's containers (its request has a tool
+   * that runs in one), which a `store: false` one waits for alone.
    */
   readonly waits: boolean;
   /**
@@ -202,7 +206,8 @@ export async function responsesContext(
   const stores = body.store !== false && !compact;
   // An answer with a hosted tool's call may add to the record of the scope's containers, which the
   // answer waits for as for its save: the caller may name the container the moment it reads it.
-  const notes = noteContainers !== undefined && Array.isArray(body.tools) && body.tools.length > 0;
+  // Only a tool that runs in a container may (function tools alone never do).
+  const notes = noteContainers !== undefined && runsInContainers(body.tools);
   // Nor does the upstream keep an answer asked `store: false`: OpenAI refuses its items' ids later
   // ("Items are not persisted when `store` is set to false"), so none of them is its to hold.
   const keptUpstream = body.store !== false;
@@ -219,7 +224,6 @@ export async function responsesContext(
     ...(foreign.size > 0 ? { foreignIds: foreign } : {}),
     ...(previous?.response.holder ? { previousHolder: previous.response.holder } : {}),
     ...(compact ? { compact } : {}),
-    stores,
     waits: stores || notes,
     saved: () => saving,
     track(inFlight) {

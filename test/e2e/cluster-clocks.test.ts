@@ -379,13 +379,13 @@ test("a node restarted under its name on a host whose clock is 10 minutes behind
     const status = (await response.json()) as { cluster?: { nodes: Listed[] } };
     return status.cluster?.nodes.find((n) => n.id === "restarted-behind");
   };
-  // Heartbeats of 5 s: the predecessor's last entry stands 15 s, time for its successor to start
-  // and read it on a loaded machine.
+  // Heartbeats of 10 s: the predecessor's last entry stands 30 s, time for its successor to start
+  // and read it on a loaded machine (at 5 s, 15 s were once too few in a full CI run).
   const predecessor = await fx.startNode({
     name: "restarted-behind",
     databaseUrl,
     redisUrl,
-    heartbeat: "5s",
+    heartbeat: "10s",
   });
   const fake = fx.own(await spawnFakeUpstream());
   const token = await createWorkerKey(predecessor.url, adminKey, {
@@ -409,14 +409,14 @@ test("a node restarted under its name on a host whose clock is 10 minutes behind
       const node = await listed();
       return node?.url === predecessor.url && node.workers === 1;
     },
-    20_000,
+    30_000,
   );
   await predecessor.stop("SIGTERM", 20_000);
   const successor = await fx.startNode({
     name: "restarted-behind",
     databaseUrl,
     redisUrl,
-    heartbeat: "5s",
+    heartbeat: "10s",
     env: skewedClock(-600),
   });
   await waitFor(
@@ -427,11 +427,11 @@ test("a node restarted under its name on a host whose clock is 10 minutes behind
     },
     20_000,
   );
-  // Gone once the predecessor's last entry would have expired (15 s after its last write, as Redis
+  // Gone once the predecessor's last entry would have expired (30 s after its last write, as Redis
   // counts), not once the successor's clock, 10 minutes behind, reaches what the predecessor's said.
   await waitFor(
     "the predecessor's worker no longer listed",
     async () => (await listed())?.draining === 0,
-    40_000,
+    60_000,
   );
-}, 120_000);
+}, 180_000);

@@ -493,6 +493,9 @@ describe("/admin in a real browser", () => {
     await open.focus();
     await page.keyboard.press("Enter");
     await detail.waitFor();
+    // Escape is heard by a listener the detail adds in the effects that run after it is drawn,
+    // the same run that moves focus to its heading: pressed before, it went unheard (a CI run).
+    await focusReaches(detail.locator("#detail-title"), "focus on the detail's heading");
     await page.keyboard.press("Escape");
     await detail.waitFor({ state: "detached" });
     // Focus moves in the render that closes the detail: waited for, not read the moment it goes.

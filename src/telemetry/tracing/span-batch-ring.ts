@@ -8,7 +8,7 @@
  * says when).
  *
  * Who wakes the thread: while batches keep coming (at c=32 one every ~6–15 ms), the thread looks
- * at the ring on its own clock, a timed wait as long as the batches have lately come apart, and
+ * at the ring on its own timer, set as far ahead as the batches have lately come apart, and
  * the main thread publishes with two stores and no wake-up; once its looks find nothing, it
  * sleeps until `Atomics.notify` (a flag in the ring says which). An `Atomics.notify` that wakes a
  * thread cost the event loop ~15–30 µs on this virtual machine (a system call and a cross-CPU
@@ -106,6 +106,10 @@ export class BatchRingReader {
   private lastTaken = 0;
   /** Looks in a row that found nothing. */
   private missed = 0;
+  /** An `Atomics.waitAsync` on the ring is pending (`waitForNotify`). */
+  private waiting = false;
+  /** The next look's timer, while one is set. */
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     memory: SharedArrayBuffer,
@@ -150,20 +154,56 @@ export class BatchRingReader {
   /** Waits until the main thread notifies (it does while SLEEPING is set). */
   private sleep(): void {
     Atomics.store(this.cells, SLEEPING, 1);
-    this.onWake(Atomics.waitAsync(this.cells, PUBLISHED, this.taken));
+    this.waitForNotify();
   }
 
-  /** Looks again in `ms` (sooner if notified: a publish that read SLEEPING before it was cleared). */
+  /**
+   * Looks again in `ms` on the thread's own timer, or sooner if notified (the thread fell behind,
+   * or a publish read SLEEPING before it was cleared). A timed `Atomics.waitAsync` woke the
+   * thread through a task it posted to its own event loop (an eventfd write, a second poll, the
+   * wait's promise and its reaction): ~40–60 µs of the thread's CPU a look more than a timer,
+   * by thread CPU clocks in place (session 65).
+   */
   private look(ms: number): void {
-    this.onWake(Atomics.waitAsync(this.cells, PUBLISHED, this.taken, ms));
+    this.timer = setTimeout(this.looked, ms);
+    this.waitForNotify();
   }
 
-  private onWake(result: ReturnType<typeof Atomics.waitAsync>): void {
-    if (result.async) result.value.then(this.woken);
-    else queueMicrotask(this.woken);
+  /**
+   * One `Atomics.waitAsync` without a timeout, left pending across looks: a notify wakes it,
+   * the looks' timers do not end it. A wait begun earlier compared the ring's count then, so a
+   * batch published since, by a main thread that read SLEEPING clear, is looked for here.
+   */
+  private waitForNotify(): void {
+    if (this.waiting) {
+      if (Atomics.load(this.cells, PUBLISHED) !== this.taken) queueMicrotask(this.woken);
+      return;
+    }
+    const result = Atomics.waitAsync(this.cells, PUBLISHED, this.taken);
+    if (!result.async) {
+      queueMicrotask(this.woken);
+      return;
+    }
+    this.waiting = true;
+    result.value.then(this.notified);
   }
+
+  private readonly notified = () => {
+    this.waiting = false;
+    this.woken();
+  };
+
+  private readonly looked = () => {
+    this.timer = undefined;
+    this.woken();
+  };
 
   private readonly woken = () => {
+    // Woken before the look's time (notified): the look is not needed.
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     Atomics.store(this.cells, SLEEPING, 0);
     const before = this.taken;
     this.drain();

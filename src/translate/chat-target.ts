@@ -131,6 +131,11 @@ export interface ChatTarget {
    * the route's refusal, so the next route is tried. `chat`: the chat request the provider translates.
    */
   readonly refuseUnsent?: (chat: JsonObject, model: string) => void;
+  /**
+   * Names what of a field it carries the target has no setting for (Gemini's Google Search tool:
+   * `web_search_options.search_context_size`), as `nameUncarried` names a field it does not carry.
+   */
+  readonly namesLeftOut?: (body: JsonObject, dropped: Dropped) => void;
   /** Why `effort` does not go to `model` as asked with `thinking` (not sent: Gemini 2.0; sent lower: Opus 4.6's `xhigh`). */
   readonly effortNamed?: (model: string, effort: unknown, thinking: unknown) => string | undefined;
 }
@@ -203,6 +208,7 @@ export function nameUncarried(
   model: string = typeof body.model === "string" ? body.model : "",
 ): void {
   nameUncarriedFields(body, target.carries, CHAT_DEFAULTS, dropped);
+  target.namesLeftOut?.(body, dropped);
   if (target.takesThinking && asksThinking(body.thinking) && !target.takesThinking(model))
     dropped.add(
       "thinking",

@@ -75,6 +75,14 @@ export interface ChatTarget {
    */
   readonly refusesFormatWithTools?: boolean;
   /**
+   * Some of the target's models take web search (`web_search_options`, as Google Search) or
+   * function tools, not both (Gemini 2.x: 400 "Tool use with function calling is unsupported";
+   * Gemini 3 asks for `tool_config.include_server_side_tool_invocations`, which changes its
+   * answer's parts), which OpenAI's search models take together: a call with both is sent again
+   * without `web_search_options` when so refused (routing/refused-hint.ts).
+   */
+  readonly refusesSearchWithTools?: boolean;
+  /**
    * Some of the target's models give no log probabilities (Gemini 2.5 Pro on the Gemini API: 400
    * "Logprobs is not enabled for models/gemini-2.5-pro"; Vertex AI: "…Logprobs is not supported
    * for this model."), which OpenAI's chat models give: a call asking for them is sent again

@@ -44,6 +44,7 @@ export const GEMINI_TARGET: ChatTarget = {
   fileUrls: true,
   refusesPenalties: true,
   refusesFormatWithTools: true,
+  refusesSearchWithTools: true,
   refusesLogprobs: true,
   maxStops: 5,
   thinkingOffEffort: "none",

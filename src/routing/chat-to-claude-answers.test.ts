@@ -5,7 +5,7 @@ import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-
 // What a chat caller (openai 7.57) asks of, and is told by, a Claude route that chat can express
 // though the dialects differ: `web_search_options` as Anthropic's web_search server tool, with the
 // answer's web citations as chat's `url_citation` annotations; a refusal's `stop_details`
-// explanation as chat's `refusal`, whole and streamed.
+// explanation as chat's `refusal`; whole and streamed.
 
 const JSON_TYPE = { "content-type": "application/json" };
 const SSE_TYPE = { "content-type": "text/event-stream" };
@@ -58,6 +58,34 @@ const REFUSED_STREAM = [
   event("message_stop", {}),
 ].join("");
 
+/** SEARCHED as Anthropic streams it: the search's blocks, then the cited text's citation first. */
+const SEARCHED_STREAM = [
+  event("message_start", { message: { ...SEARCHED, content: [], stop_reason: null } }),
+  event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+  event("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Looking. " } }),
+  event("content_block_stop", { index: 0 }),
+  event("content_block_start", {
+    index: 1,
+    content_block: { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: {} },
+  }),
+  event("content_block_delta", {
+    index: 1,
+    delta: { type: "input_json_delta", partial_json: '{"query":"weather"}' },
+  }),
+  event("content_block_stop", { index: 1 }),
+  event("content_block_start", { index: 2, content_block: SEARCHED.content[2] ?? {} }),
+  event("content_block_stop", { index: 2 }),
+  event("content_block_start", { index: 3, content_block: { type: "text", text: "", citations: [] } }),
+  event("content_block_delta", { index: 3, delta: { type: "citations_delta", citation: CITATION } }),
+  event("content_block_delta", { index: 3, delta: { type: "text_delta", text: "It is sunny." } }),
+  event("content_block_stop", { index: 3 }),
+  event("message_delta", {
+    delta: { stop_reason: "end_turn", stop_sequence: null },
+    usage: { output_tokens: 2 },
+  }),
+  event("message_stop", {}),
+].join("");
+
 let gateway: UpstreamGateway;
 let openai: OpenAI;
 const sent: Record<string, unknown>[] = [];
@@ -68,7 +96,8 @@ beforeAll(async () => {
       const body = (await request.json()) as Record<string, unknown>;
       sent.push(body);
       const refused = JSON.stringify(body.messages).includes("refuse");
-      if (body.stream === true) return new Response(REFUSED_STREAM, { headers: SSE_TYPE });
+      if (body.stream === true)
+        return new Response(refused ? REFUSED_STREAM : SEARCHED_STREAM, { headers: SSE_TYPE });
       return new Response(JSON.stringify(refused ? REFUSED : SEARCHED), { headers: JSON_TYPE });
     },
     (upstream) => ({
@@ -115,6 +144,34 @@ test("web_search_options: Anthropic's web_search tool, the location mapped, the 
     },
   ]);
   expect(data.choices[0]?.finish_reason).toBe("stop");
+});
+
+test("streamed: the text, then the annotations in a delta of their own before the finish, as OpenAI's search models stream them", async () => {
+  const stream = await openai.chat.completions.create({
+    model: "claude",
+    messages: [{ role: "user", content: "weather?" }],
+    web_search_options: {},
+    stream: true,
+  });
+  const deltas: Record<string, unknown>[] = [];
+  const finishes: (string | null | undefined)[] = [];
+  for await (const chunk of stream) {
+    deltas.push({ ...chunk.choices[0]?.delta });
+    finishes.push(chunk.choices[0]?.finish_reason);
+  }
+  expect(deltas.map((delta) => delta.content ?? "").join("")).toBe("Looking. It is sunny.");
+  const at = deltas.findIndex((delta) => delta.annotations !== undefined);
+  // Not in OpenAI's SDK types (`ChoiceDelta` has no `annotations`), but in what its API streams.
+  expect(deltas[at]).toEqual({
+    annotations: [
+      {
+        type: "url_citation",
+        url_citation: { url: CITATION.url, title: "Weather", start_index: 9, end_index: 21 },
+      },
+    ],
+  });
+  expect(at).toBe(deltas.length - 2);
+  expect(finishes.at(-1)).toBe("stop");
 });
 
 test("web_search_options beside the caller's functions: both go", async () => {

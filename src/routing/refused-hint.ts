@@ -39,6 +39,10 @@ import { loweredEffort } from "./refused-effort.ts";
  *   Agents SDK sends so for an agent with tools and an output type, and Gemini 2.5 refuses (400
  *   "Function calling with a response mime type: 'application/json' is unsupported"; Gemini 3
  *   takes both): sent again without `response_format`, the tools kept, on Gemini routes.
+ * - `web_search_options` beside function `tools`, which OpenAI's search models take together and
+ *   Gemini 2.x refuses (400 "Tool use with function calling is unsupported"; Gemini 3 asks for a
+ *   setting that changes its answer's parts): sent again without the search, the tools kept, on
+ *   Gemini routes.
  * - the `max_tokens` a translation to Messages writes when the OpenAI caller set no bound (the
  *   model's whole output limit, output-limit.ts). Anthropic refuses a prompt and `max_tokens` past
  *   the window together (400 "input length and `max_tokens` exceed context limit: P + A > W"),
@@ -150,11 +154,19 @@ const PENALTY_REFUSAL = /\bPenalty is not enabled for\b/;
 // them in words not recorded here: a call that went through with them dropped is never failed.
 const LOGPROBS_REFUSAL =
   /\b(?:response_?)?logprobs\b.*\b(?:not (?:supported|enabled|allowed)|unsupported)\b|\b(?:not supported|unsupported)\b.*\b(?:response_?)?logprobs\b/is;
+/**
+ * Gemini's refusals of Google Search beside function declarations: Gemini 2.x's ("Tool use with
+ * function calling is unsupported", "… by the model."), Gemini 3's ("Please enable
+ * tool_config.include_server_side_tool_invocations to use Built-in tools with Function calling.").
+ */
+const SEARCH_WITH_TOOLS_REFUSAL =
+  /\bTool use with function calling is unsupported\b|\binclude_server_side_tool_invocations to use Built-in tools with Function calling\b/;
 const CALLER_FIELD_REFUSALS: ReadonlyMap<string, RegExp> = new Map([
   ["top_p", /`temperature` and `top_p` cannot both be specified\b/],
   ["presence_penalty", PENALTY_REFUSAL],
   ["frequency_penalty", PENALTY_REFUSAL],
   ["response_format", /\b(?:Function calling|Tool use) with a response mime type: '[^']*' is unsupported\b/],
+  ["web_search_options", SEARCH_WITH_TOOLS_REFUSAL],
   ["logprobs", LOGPROBS_REFUSAL],
   ["top_logprobs", LOGPROBS_REFUSAL],
 ]);

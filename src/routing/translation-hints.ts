@@ -43,7 +43,8 @@ export function translationHints(
  * The caller's own fields in `sent` that some of `target`'s models refuse where the caller's OpenAI
  * API takes them: `top_p` beside `temperature` (`ChatTarget.refusesTopPWithTemperature`: Claude's),
  * a penalty other than 0 (`ChatTarget.refusesPenalties`), a JSON `response_format` beside tools
- * (`ChatTarget.refusesFormatWithTools`: Gemini's), `logprobs` and its `top_logprobs`
+ * (`ChatTarget.refusesFormatWithTools`: Gemini's), `web_search_options` beside tools
+ * (`ChatTarget.refusesSearchWithTools`: Gemini's), `logprobs` and its `top_logprobs`
  * (`ChatTarget.refusesLogprobs`: Gemini's). Each is matched by that refusal alone
  * (`CALLER_FIELD_REFUSALS`), never by one that names the field, which is the caller's own. And
  * `include_reasoning` (`ChatTarget.showsReasoningAsked`: Gemini's thoughts), which a model whose
@@ -63,6 +64,7 @@ export function callerFieldHints(
   if (
     !target?.refusesPenalties &&
     !target?.refusesFormatWithTools &&
+    !target?.refusesSearchWithTools &&
     !target?.refusesLogprobs &&
     !target?.showsReasoningAsked
   )
@@ -71,8 +73,9 @@ export function callerFieldHints(
   if (target.refusesPenalties)
     for (const penalty of PENALTIES)
       if (typeof sent[penalty] === "number" && sent[penalty] !== 0) out[penalty] = penalty;
-  if (target.refusesFormatWithTools && asksJson(sent) && Array.isArray(sent.tools) && sent.tools.length > 0)
-    out.response_format = formatName;
+  if (target.refusesFormatWithTools && asksJson(sent) && hasTools(sent)) out.response_format = formatName;
+  if (target.refusesSearchWithTools && sent.web_search_options != null && hasTools(sent))
+    out.web_search_options = "web_search_options";
   if (target.refusesLogprobs && sent.logprobs === true) {
     out.logprobs = logprobsName ?? "logprobs";
     // Left out with it: alone it asks for nothing, and a caller that set it hears it went.
@@ -85,6 +88,8 @@ export function callerFieldHints(
 
 const TOP_P: CallerNames = { top_p: "top_p" };
 const PENALTIES = ["presence_penalty", "frequency_penalty"] as const;
+
+const hasTools = (sent: JsonObject): boolean => Array.isArray(sent.tools) && sent.tools.length > 0;
 
 /** A `response_format` other than text: JSON, which a translation asks for by its own field. */
 const asksJson = (sent: JsonObject): boolean =>

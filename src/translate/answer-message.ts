@@ -27,6 +27,11 @@ export class AnswerMessage {
     return this.text.length;
   }
 
+  /** The text so far: the message's `content`, which annotations index. */
+  get content(): string {
+    return this.text;
+  }
+
   /** Whether the answer called a tool. */
   get callsTools(): boolean {
     return this.toolCalls.length > 0;

@@ -75,6 +75,14 @@ export interface ChatTarget {
    */
   readonly refusesFormatWithTools?: boolean;
   /**
+   * Some of the target's models take web search (`web_search_options`, as Google Search) or
+   * function tools, not both (Gemini 2.x: 400 "Tool use with function calling is unsupported";
+   * Gemini 3 asks for `tool_config.include_server_side_tool_invocations`, which changes its
+   * answer's parts), which OpenAI's search models take together: a call with both is sent again
+   * without `web_search_options` when so refused (routing/refused-hint.ts).
+   */
+  readonly refusesSearchWithTools?: boolean;
+  /**
    * Some of the target's models give no log probabilities (Gemini 2.5 Pro on the Gemini API: 400
    * "Logprobs is not enabled for models/gemini-2.5-pro"; Vertex AI: "…Logprobs is not supported
    * for this model."), which OpenAI's chat models give: a call asking for them is sent again
@@ -131,6 +139,11 @@ export interface ChatTarget {
    * the route's refusal, so the next route is tried. `chat`: the chat request the provider translates.
    */
   readonly refuseUnsent?: (chat: JsonObject, model: string) => void;
+  /**
+   * Names what of a field it carries the target has no setting for (Gemini's Google Search tool:
+   * `web_search_options.search_context_size`), as `nameUncarried` names a field it does not carry.
+   */
+  readonly namesLeftOut?: (body: JsonObject, dropped: Dropped) => void;
   /** Why `effort` does not go to `model` as asked with `thinking` (not sent: Gemini 2.0; sent lower: Opus 4.6's `xhigh`). */
   readonly effortNamed?: (model: string, effort: unknown, thinking: unknown) => string | undefined;
 }
@@ -203,6 +216,7 @@ export function nameUncarried(
   model: string = typeof body.model === "string" ? body.model : "",
 ): void {
   nameUncarriedFields(body, target.carries, CHAT_DEFAULTS, dropped);
+  target.namesLeftOut?.(body, dropped);
   if (target.takesThinking && asksThinking(body.thinking) && !target.takesThinking(model))
     dropped.add(
       "thinking",

@@ -3,6 +3,7 @@ import { type CloudCall, type CloudState, googleUnauthenticated, json } from "./
 import { CountRefusal, googleCount } from "./count-wire.ts";
 import { EmbeddingRefusal, geminiBatchAnswer, vertexPredictAnswer } from "./embedding-wire.ts";
 import { unmatchedReference } from "./gemini-function-responses.ts";
+import { asksSearch, groundedEvents, groundedJson } from "./gemini-grounding.ts";
 import {
   type GeminiContents,
   type GeminiStops,
@@ -18,7 +19,7 @@ import {
 
 interface GeminiLike extends GeminiContents {
   generationConfig?: GeminiThinking["generationConfig"] & GeminiStops["generationConfig"];
-  tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;
+  tools?: Array<{ functionDeclarations?: Array<{ name?: string }> } & Record<string, unknown>>;
 }
 
 const invalidArgument = (message: string) => json(googleError(400, "INVALID_ARGUMENT", message), 400);
@@ -84,6 +85,7 @@ export function googleRoute(cloud: CloudState, { req, url, path, body }: CloudCa
   const answer = answerFor(text, tool, vertex ? "vertex" : "gemini");
   if (google[2] === "streamGenerateContent") {
     if (url.searchParams.get("alt") !== "sse") return invalidArgument("this fake streams only with alt=sse");
+    if (asksSearch(request)) return cloud.sse(groundedEvents(model));
     const events = generateContentEvents(answer, model, showsThoughts(request));
     // Google ends a stream that fails after it began with its error object as an event.
     const broken = cloud.failures[0]?.midStream ? cloud.failures.shift() : undefined;
@@ -93,5 +95,6 @@ export function googleRoute(cloud: CloudState, { req, url, path, body }: CloudCa
     }
     return cloud.sse(events);
   }
+  if (asksSearch(request)) return json(groundedJson(model));
   return json(generateContentJson(answer, model, showsThoughts(request)));
 }

@@ -10,6 +10,7 @@ import { THINKING_SEPARATOR } from "../thinking-blocks.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason, refusalExplanation } from "./finish-reason.ts";
 import { chatCompletionId, type MessagesToChatOptions } from "./messages-response-to-chat.ts";
+import { StreamedCitations } from "./streamed-citations.ts";
 
 /** How a Messages stream becomes chat chunks: `messagesResponseToChat`'s options, and usage. */
 export interface ChatChunkWriterOptions extends MessagesToChatOptions {
@@ -28,7 +29,8 @@ export interface ChatChunkWriterOptions extends MessagesToChatOptions {
  * `reasoning_content` deltas when the upstream takes its thinking back (`thinkingBack`, as
  * messages-response-to-chat.ts says why), a block after another set off by a blank line, as the
  * whole answer joins them; else nothing. Signature deltas have no chat form. A refusal's
- * explanation is one `delta.refusal` before the finish (finish-reason.ts).
+ * explanation is one `delta.refusal` before the finish (finish-reason.ts). Web search citations are
+ * one `delta.annotations` after the text, before the finish, as OpenAI's search models stream them.
  */
 export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private chunks: ChatChunkBuilder | undefined;
@@ -47,6 +49,9 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private reasoned = false;
   /** What the open thinking block's first text is preceded by ("" once said, or for the first). */
   private separator = "";
+  /** The UTF-16 length of the content said so far, which annotations index. */
+  private contentLength = 0;
+  private readonly citations = new StreamedCitations();
 
   constructor(
     private readonly model: string,
@@ -96,7 +101,9 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private ending(): JsonObject[] {
     if (this.stopped) return [];
     this.stopped = true;
-    const out = this.refusal === undefined ? [] : [this.choice({ refusal: this.refusal })];
+    const { annotations } = this.citations;
+    const out = annotations.length > 0 ? [this.choice({ annotations })] : [];
+    if (this.refusal !== undefined) out.push(this.choice({ refusal: this.refusal }));
     out.push(this.choice({}, openAIFinishReason(this.stopReason)));
     out.push(...this.builder().usageBodies(anthropicUsageToOpenAI(this.usage)));
     return out;
@@ -143,8 +150,9 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
             function: { name: block.name, arguments: "" },
           };
           yield this.choice({ tool_calls: [call] });
-        } else if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
-          yield this.choice({ content: block.text });
+        } else if (block.type === "text") {
+          this.citations.opened(event.index, this.contentLength);
+          if (typeof block.text === "string" && block.text !== "") yield this.content(block.text);
         } else if (block.type === "thinking" && this.thinkingBack) {
           this.separator = this.reasoned && !this.thinkingApart ? THINKING_SEPARATOR : "";
           const reasoning = this.reasoning(block.thinking);
@@ -154,7 +162,8 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
       }
       case "content_block_delta": {
         const { delta } = event;
-        if (delta.type === "text_delta" && delta.text) yield this.choice({ content: delta.text });
+        if (delta.type === "text_delta" && delta.text) yield this.content(delta.text);
+        if (delta.type === "citations_delta") this.citations.cited(event.index, delta.citation);
         // The flag first, no call: Claude Code's thinking is hundreds of deltas an answer, none said.
         if (delta.type === "thinking_delta" && this.thinkingBack) {
           const reasoning = this.reasoning(delta.thinking);
@@ -168,6 +177,7 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
         return; // signature deltas have no chat-completions form
       }
       case "content_block_stop": {
+        this.citations.closed(event.index, this.contentLength);
         const empty = this.argumentless.ended(this.toolIndexOfBlock.get(event.index));
         if (empty) yield this.choice(empty);
         return;
@@ -194,6 +204,12 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     this.separator = "";
     this.reasoned = true;
     return this.choice({ reasoning_content: said });
+  }
+
+  /** Text of the answer's content, counted where annotations index it. */
+  private content(text: string): JsonObject {
+    this.contentLength += text.length;
+    return this.choice({ content: text });
   }
 
   private choice(delta: JsonObject, finishReason: string | null = null): JsonObject {

@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { urlCitation } from "../url-citation.ts";
 
 /**
  * A Messages text block's web search citations (`web_search_result_location`, which Anthropic's
@@ -12,11 +13,6 @@ export function urlCitations(citations: unknown, start: number, end: number): Js
     if (!isJsonObject(citation) || citation.type !== "web_search_result_location") return [];
     if (typeof citation.url !== "string") return [];
     const title = typeof citation.title === "string" ? citation.title : "";
-    return [
-      {
-        type: "url_citation",
-        url_citation: { url: citation.url, title, start_index: start, end_index: end },
-      },
-    ];
+    return [urlCitation(citation.url, title, start, end)];
   });
 }

@@ -1,6 +1,6 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
 import type { Dropped } from "../dropped.ts";
+import { webSearchAsked } from "../web-search-options.ts";
 
 /** The fields of chat's `user_location.approximate` that Anthropic's `user_location` has too. */
 const LOCATION_FIELDS = ["city", "region", "country", "timezone"] as const;
@@ -12,9 +12,9 @@ const LOCATION_FIELDS = ["city", "region", "country", "timezone"] as const;
  * null asks nothing. `user_location.approximate` becomes the tool's `user_location`;
  * `search_context_size`, how much of the pages the model reads, has no equivalent: named.
  */
-export function webSearchTool(options: unknown, dropped: Dropped): JsonObject | undefined {
-  if (options == null) return undefined;
-  if (!isJsonObject(options)) throw badRequest("web_search_options: must be an object", "web_search_options");
+export function webSearchTool(asked: unknown, dropped: Dropped): JsonObject | undefined {
+  const options = webSearchAsked(asked);
+  if (options === undefined) return undefined;
   const tool: JsonObject = { type: "web_search_20250305", name: "web_search" };
   const approximate = isJsonObject(options.user_location) ? options.user_location.approximate : undefined;
   if (isJsonObject(approximate)) {

@@ -16,6 +16,7 @@ import { stopList } from "../stop-list.ts";
 import { refuseUnreadLastTurn, type UnreadTurnWords } from "../unread-last-turn.ts";
 import { readGeminiCallId, UNSIGNED_CALL_SIGNATURE } from "./gemini-call-id.ts";
 import { geminiToolSchema } from "./gemini-tool-schema.ts";
+import { googleSearchTool, nameUnsearchable } from "./google-search-tool.ts";
 import { effortUnsent, takesThinkingBudget, thinkingConfig } from "./thinking-config.ts";
 
 type Role = "user" | "model";
@@ -33,13 +34,17 @@ export const GEMINI_TARGET: ChatTarget = {
     "top_logprobs",
     "include_reasoning",
     "reasoning",
+    // As Google Search grounding (google-search-tool.ts).
+    "web_search_options",
   ],
+  namesLeftOut: nameUnsearchable,
   strictTools: false,
   strictFormat: true,
   signedCallIds: true,
   fileUrls: true,
   refusesPenalties: true,
   refusesFormatWithTools: true,
+  refusesSearchWithTools: true,
   refusesLogprobs: true,
   maxStops: 5,
   thinkingOffEffort: "none",
@@ -96,6 +101,7 @@ export function chatRequestToGemini(body: JsonObject): JsonObject {
   if (system.length > 0) out.systemInstruction = { parts: system };
   const generation = generationConfig(request, body);
   if (Object.keys(generation).length > 0) out.generationConfig = generation;
+  const search = googleSearchTool(body.web_search_options);
   if (request.tools?.length) {
     out.tools = [
       {
@@ -107,6 +113,7 @@ export function chatRequestToGemini(body: JsonObject): JsonObject {
             : { type: "object", properties: {} },
         })),
       },
+      ...(search ? [search] : []),
     ];
     const choice = request.tool_choice;
     if (choice === "required") out.toolConfig = { functionCallingConfig: { mode: "ANY" } };
@@ -115,7 +122,7 @@ export function chatRequestToGemini(body: JsonObject): JsonObject {
       out.toolConfig = {
         functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.function.name] },
       };
-  }
+  } else if (search) out.tools = [search];
   return out;
 }
 

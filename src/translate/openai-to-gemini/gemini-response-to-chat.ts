@@ -7,6 +7,7 @@ import { failedFinish, finishReasonOfGemini } from "./gemini-finish-reason.ts";
 import { chatLogprobsOf } from "./gemini-logprobs.ts";
 import { type GeminiPart, type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { groundingCitations } from "./grounding-citations.ts";
 
 /** A Gemini answer as chat, and why Gemini blocked its prompt when it did. */
 export interface GeminiAnswer {
@@ -18,7 +19,8 @@ export interface GeminiAnswer {
 /**
  * Gemini `generateContent` response → OpenAI chat.completion: each candidate a choice, text
  * parts joined, thought summaries (there when asked: `includeThoughts`) as `reasoning_content`, function calls as `tool_calls`, the tokens' log
- * probabilities (`logprobsResult`) as `logprobs` when asked for. A prompt blocked
+ * probabilities (`logprobsResult`) as `logprobs` when asked for, Google Search grounding as
+ * `url_citation` annotations (grounding-citations.ts). A prompt blocked
  * before any candidate answers as an empty `content_filter` choice; a candidate that ended in
  * failure (`failedFinish`) is thrown; a finishReason the gateway does not know is told to `unknown`.
  */
@@ -89,9 +91,12 @@ function choiceOf(
   // The turn's usage on the failure: Google billed it though it is no answer.
   const failed = failedFinish(candidate.finishReason, answer, usage, unknown);
   if (failed) throw failed;
+  const message = answer.message(thoughts);
+  const annotations = groundingCitations(candidate.groundingMetadata, answer.content);
+  if (annotations.length > 0) message.annotations = annotations;
   return {
     index,
-    message: answer.message(thoughts),
+    message,
     logprobs: chatLogprobsOf(candidate.logprobsResult),
     finish_reason: finishReasonOfGemini(candidate.finishReason, answer.callsTools),
   };

@@ -37,6 +37,8 @@ export const geminiResponse = z.looseObject({
          * (gemini-logprobs.ts), so one the gateway cannot read costs the caller them, not the answer.
          */
         logprobsResult: z.unknown().optional(),
+        /** Google Search grounding, read apart too (grounding-citations.ts). */
+        groundingMetadata: z.unknown().optional(),
       }),
     )
     .optional(),

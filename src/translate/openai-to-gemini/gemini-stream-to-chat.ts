@@ -15,6 +15,7 @@ import { chatLogprobsOf } from "./gemini-logprobs.ts";
 import { promptBlockReason, toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiPart, type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { billedUsage, geminiUsageToOpenAI } from "./gemini-usage.ts";
+import { groundingCitations } from "./grounding-citations.ts";
 
 const UNREADABLE_ERROR: GoogleError = {
   status: "UNKNOWN",
@@ -101,6 +102,10 @@ class ChoiceState implements TurnOutput {
   finishReason: string | undefined;
   /** Its role chunk was written. */
   opened = false;
+  /** Its content so far, which Google's grounding indexes. */
+  text = "";
+  /** Its Google Search grounding: the last Google sent (it sends it whole, most often at the finish). */
+  grounding: unknown;
 }
 
 /**
@@ -188,6 +193,7 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
           out.push(this.chunks.delta({ reasoning_content: part.text }, null, index));
         const text = answerText(part);
         if (text) {
+          choice.text += text;
           out.push(this.chunks.delta({ content: text }, null, index, logprobs));
           logprobs = null;
         }
@@ -197,6 +203,7 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
       }
       if (Array.isArray(logprobs?.content) && logprobs.content.length > 0)
         out.push(this.chunks.delta({}, null, index, logprobs));
+      if (candidate.groundingMetadata !== undefined) choice.grounding = candidate.groundingMetadata;
       if (candidate.finishReason) choice.finishReason = candidate.finishReason;
     }
     return out;
@@ -208,14 +215,23 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     return true;
   }
 
+  /**
+   * Each choice's web citations (its grounding, `url_citation` over its whole content) in a chunk
+   * of their own, as OpenAI's search models stream them after the text; then the finishes.
+   */
   finish(): SseEvent[] {
-    const finishes = [...this.choices.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([index, choice]) => ({
-        index,
-        reason: finishReasonOfGemini(choice.finishReason, choice.toolCalls > 0),
-      }));
-    return this.chunks.closing(finishes, geminiUsageToOpenAI(this.usage) as JsonObject);
+    const choices = [...this.choices.entries()].sort(([a], [b]) => a - b);
+    const out: SseEvent[] = [];
+    for (const [index, choice] of choices) {
+      const annotations = groundingCitations(choice.grounding, choice.text);
+      if (annotations.length > 0) out.push(this.chunks.delta({ annotations }, null, index));
+    }
+    const finishes = choices.map(([index, choice]) => ({
+      index,
+      reason: finishReasonOfGemini(choice.finishReason, choice.toolCalls > 0),
+    }));
+    out.push(...this.chunks.closing(finishes, geminiUsageToOpenAI(this.usage) as JsonObject));
+    return out;
   }
 
   /** Whether some choice has written text or a tool call. */

@@ -5,7 +5,7 @@ import type { ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { soonerRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { isServerFault, modelNotServed, serverFault } from "../workers/gateway/server-fault.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
-import { WorkerReplaced } from "../workers/gateway/tunnel-failures.ts";
+import { rankedOverRestart, WorkerReplaced } from "../workers/gateway/tunnel-failures.ts";
 import { pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
 import { RequestTooLarge, type WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { FORWARD_ERROR_HEADER } from "./forward-endpoint.ts";
@@ -38,8 +38,8 @@ export async function forwardCall(
 ): Promise<ProviderReply> {
   /** What the caller is told should every node refuse (`soonerRefusal`). */
   let last: unknown;
-  /** Whether the pinned worker's node lost it to a restart (`pinnedRestarted`). */
-  let restarted = false;
+  /** The pinned worker's loss to a restart, as its node said it (`pinnedRestart`). */
+  let restart: GatewayError | undefined;
   for (const peer of peers) {
     const worker = pinned?.node === peer.id ? pinned.worker : undefined;
     let linked: Response | undefined;
@@ -49,7 +49,7 @@ export async function forwardCall(
       if (call.signal.aborted) throw call.signal.reason;
       // Refused before an answer (no worker there with room, the link or worker lost): the next.
       last = soonerRefusal(last, restartAsLost(error));
-      restarted ||= pinnedRestarted(worker, error);
+      restart ??= pinnedRestart(worker, error);
       if (error instanceof GatewayError && error.retryable) continue;
       throw error;
     }
@@ -84,7 +84,7 @@ export async function forwardCall(
       const refused = await refusal(response, peer.id);
       if (!refused.retryable) throw refused;
       last = soonerRefusal(last, restartAsLost(refused));
-      restarted ||= pinnedRestarted(worker, refused);
+      restart ??= pinnedRestart(worker, refused);
       continue;
     }
     const servedBy = servedByOf(response.headers, peer);
@@ -94,18 +94,20 @@ export async function forwardCall(
   }
   const told = last instanceof GatewayError ? last : upstreamError("no node could serve the forwarded call");
   // Told as every refusal is ranked, whatever the pinned node said: the restart is only the
-  // router's to know (`WorkerReplaced`), so that it sends the call to the new connection once.
-  throw restarted ? told.with({}, WorkerReplaced) : told;
+  // router's to know (`WorkerReplaced`), so that it sends the call to the new connection once, and
+  // records the attempt as the restart.
+  throw restart ? rankedOverRestart(told, restart) : told;
 }
 
 /**
- * Whether `refusal` says the pinned worker (`worker`, named only in the forward to its own node)
- * was lost to a restart under its name (`WorkerReplaced`): its new connection is there to take the
- * call now, and the router sends it there again (routing/worker-repicks.ts) for that alone, once
- * a request. Another node's worker lost so (no worker named) says nothing of the pinned one.
+ * The pinned worker's loss, when `refusal` says it (`worker`, named only in the forward to its own
+ * node) was lost to a restart under its name (`WorkerReplaced`): its new connection is there to
+ * take the call now, and the router sends it there again (routing/worker-repicks.ts) for that
+ * alone, once a request. Another node's worker lost so (no worker named) says nothing of the
+ * pinned one.
  */
-const pinnedRestarted = (worker: string | undefined, refusal: unknown): boolean =>
-  worker !== undefined && refusal instanceof WorkerReplaced;
+const pinnedRestart = (worker: string | undefined, refusal: unknown): GatewayError | undefined =>
+  worker !== undefined && refusal instanceof WorkerReplaced ? refusal.with({}) : undefined;
 
 /**
  * `refusal` as ranked and told when every node refuses: a worker lost to a restart as any worker

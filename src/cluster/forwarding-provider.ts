@@ -7,8 +7,8 @@ import type {
 } from "../providers/provider.ts";
 import { onlyBusy, soonerOver } from "../workers/gateway/capacity-refusal.ts";
 import {
-  isLostToRestart,
   isOwnFault,
+  lostToRestart,
   noWorkerTakes,
   workerLabel,
   workerNames,
@@ -85,7 +85,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       ownFault: isOwnFault,
       // Its node lost its connection to a newer one under its name (a restart): that one may take
       // the call, through the same node, which sends a call naming the worker to whoever holds it.
-      lostToRestart: isLostToRestart,
+      lostToRestart,
       call(call) {
         const model = typeof call.body.model === "string" ? call.body.model : "";
         const others =

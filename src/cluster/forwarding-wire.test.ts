@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { AttemptLog } from "../audit/attempt-log.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import {
   CHAT_ANSWER,
@@ -292,5 +293,32 @@ describe("forwarding to a worker on another node", () => {
     // The worker is there, restarting, and node-b's will have room: a retry may be served. Before:
     // 502 worker_lost, the pinned node's restart told over node-b's refusal once it was spent.
     expect(error).toMatchObject({ status: 503, code: "unavailable", headers: { "retry-after": "1" } });
+  });
+
+  test("the attempt its node refused as restarted is recorded as that restart, not as the next node's refusal ranked over it", async () => {
+    // node-c's worker (chosen) restarts while each forward to it waits; node-b's workers are
+    // full. `restarts`: how many times: once (its new connection answers), or twice.
+    for (const restarts of [1, 2]) {
+      const forwards: string[] = [];
+      const router = workersOnly(async (url, init) => {
+        const id = new URL(url).hostname.replace(".invalid", "");
+        if (!("operation" in JSON.parse(String(init?.body)))) return new Response(null, { status: 204 });
+        forwards.push(id);
+        if (id === "node-b") return forwardRefusal(noWorkerTakes("m", "full"), id);
+        if (forwards.filter((to) => to === "node-c").length > restarts)
+          return new Response(CHAT_ANSWER, {
+            headers: { "content-type": "application/json", [SERVED_BY_HEADER]: "worker:wc@node-c" },
+          });
+        return forwardRefusal(workerLost("wc", REPLACED), id);
+      });
+      const log = new AttemptLog(undefined);
+      await router(chatRequest("m", { telemetry: log })).catch(() => undefined);
+      const attempts = log.list().map((a) => `${a.route} ${a.outcome} ${a.status} ${a.errorClass}`);
+      // Before: the first said 503 unavailable, node-b's refusal, as if the worker had been busy.
+      // The second, once the one re-send was spent, is what the caller is told: node-b's refusal.
+      const last = restarts === 1 ? "ok null null" : "failed 503 unavailable";
+      const restarted = "worker:wc@node-c failed 502 worker_lost";
+      expect({ restarts, attempts }).toEqual({ restarts, attempts: [restarted, `worker:wc@node-c ${last}`] });
+    }
   });
 });

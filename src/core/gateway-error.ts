@@ -174,6 +174,11 @@ export class GatewayError extends Error {
    * This error with `changes` (its headers, say), every other field as it is, made as `Kind`: a
    * plain GatewayError unless told, whatever this one's class said of it.
    */
+  with(changes: Partial<GatewayErrorInit>): GatewayError;
+  with<E extends GatewayError>(
+    changes: Partial<GatewayErrorInit>,
+    Kind: new (init: GatewayErrorInit) => E,
+  ): E;
   with(
     changes: Partial<GatewayErrorInit>,
     Kind: new (init: GatewayErrorInit) => GatewayError = GatewayError,

@@ -275,6 +275,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const retention = startRetention(storage, config, logger);
   built.made("stored responses' retention", retention.responses);
   built.made("shadow pairs' retention", retention.shadowPairs);
+  built.made("the container record's retention", retention.containers);
 
   built.made("the config watch", watchConfig(source, reload));
   // Another node changed its config: re-read ours now rather than when our own watch notices.

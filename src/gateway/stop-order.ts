@@ -16,6 +16,7 @@ export const STOP_ORDER = [
   ["the config watch", "beforeDrain"],
   ["stored responses' retention", "beforeDrain"],
   ["shadow pairs' retention", "beforeDrain"],
+  ["the container record's retention", "beforeDrain"],
   ["live event streams", "beforeDrain"],
   ["publishing this node's workers as draining", "beforeDrain"],
   ["workers", "beforeClose"],

@@ -54,7 +54,8 @@ export async function refuseForeignContainers(
 /**
  * How long the record of a scope's containers vouches for one after an answer last ran a call in
  * it: a day, where OpenAI lets a container idle 20 minutes by default (its `expires_after`) before
- * it expires. Entries older are deleted as the record is written (ResponseStore.noteContainers).
+ * it expires. Entries older are deleted by the retention pass (gateway/start-retention.ts), not
+ * as the record is written, which the answer waits for (ResponseStore.forgetContainers).
  */
 export const CONTAINER_RECORD_MS = 24 * 60 * 60 * 1000;
 

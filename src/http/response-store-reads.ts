@@ -31,7 +31,7 @@ export function readsRetryable(store: ResponseStore): ResponseStore {
   // breaker counting it).
   const read = guardedCalls(store, responseStoreFailed);
   const write = guardedCalls(store);
-  const { chain, responseOfItem, delete: remove, noteContainers, containersSeen } = store;
+  const { chain, responseOfItem, delete: remove, noteContainers, containersSeen, forgetContainers } = store;
   return {
     save: write(store.save),
     get: read(store.get),
@@ -40,6 +40,7 @@ export function readsRetryable(store: ResponseStore): ResponseStore {
     ...(remove ? { delete: read(remove) } : {}),
     ...(containersSeen ? { containersSeen: read(containersSeen) } : {}),
     ...(noteContainers ? { noteContainers: write(noteContainers) } : {}),
+    ...(forgetContainers ? { forgetContainers: write(forgetContainers) } : {}),
     prune: write(store.prune),
     // Not a call but what the store says of itself: which keys still read a free label's old rows.
     get labelScopesClosedAt() {

@@ -271,9 +271,9 @@ describe("the record of a scope's containers", () => {
       reads: () => reads,
       store: {
         ...store,
-        noteContainers: (tenant: string, ids: readonly string[], at: number, before: number) => {
+        noteContainers: (tenant: string, ids: readonly string[], at: number) => {
           notes.push([...ids]);
-          return store.noteContainers?.(tenant, ids, at, before) ?? Promise.resolve();
+          return store.noteContainers?.(tenant, ids, at) ?? Promise.resolve();
         },
         containersSeen: (tenant: string, ids: readonly string[], since: number) => {
           reads++;

@@ -286,8 +286,7 @@ export async function responsesContext(
   ): Promise<undefined> | undefined {
     const ran = containersAfter(undefined, response, answeredBy);
     if (ran === undefined || noteContainers === undefined) return undefined;
-    const now = Date.now();
-    return noteContainers.call(store, scope, ran, now, now - CONTAINER_RECORD_MS).then(
+    return noteContainers.call(store, scope, ran, Date.now()).then(
       () => undefined,
       (error: unknown) => {
         onSaveError(error);

@@ -13,9 +13,11 @@ export interface WorkerFaults {
    */
   ownFault?(failure: GatewayError): boolean;
   /**
-   * For a worker on another node `select` chose: whether `failure` says its node lost its connection
+   * For a worker on another node `select` chose: when `failure` says its node lost its connection
    * to a newer one registered there under its name (a restart while the old one hung on), which
-   * holds the name now: the call may go to it, through the same node, as to another worker.
+   * holds the name now, that loss in its node's words (the attempt is recorded as it, whatever
+   * refusal of another node `failure` tells); undefined otherwise. The call may go to the new
+   * connection, through the same node, as to another worker.
    */
-  lostToRestart?(failure: GatewayError): boolean;
+  lostToRestart?(failure: GatewayError): GatewayError | undefined;
 }

@@ -215,7 +215,11 @@ export class DispatchRun extends RoutesTried implements ReadOutcome<ClientReply,
       // Other workers merely busy are still there to serve the model: not the last upstream (draining
       // ones are not: they take nothing new).
       const repick = this.anotherWorker(call, failure, route);
-      error = attemptFailed(call, request, failure, repick === undefined || repick instanceof GatewayError);
+      // The same worker again, its node having lost it to a restart: the attempt is recorded as
+      // that restart, not as the refusal of another node ranked over it (cluster/forward-call.ts).
+      const recorded = repick === call.upstream ? call.upstream.lostToRestart?.(failure) : undefined;
+      const last = repick === undefined || repick instanceof GatewayError;
+      error = attemptFailed(call, request, failure, last, recorded);
       worker = repick === "busy" ? undefined : repick;
       this.sentAndFailed = true;
     }

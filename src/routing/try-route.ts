@@ -221,12 +221,15 @@ function failedWorkerOf(call: RouteAttempt): string | undefined {
  * The attempt failed with `failure`: it ends, its route judged. `lastUpstream`: no other upstream
  * of the route takes calls for the model (worker-repicks.ts: every other worker failed it already,
  * drains or is gone; one merely busy is not), so an upstream's own fault is the route's too.
+ * `recorded`: what the attempt's audit entry, metrics and span say it failed with, when not
+ * `failure` (a worker's restart its node said, where another node's refusal was ranked over it).
  */
 export function attemptFailed(
   call: RouteAttempt,
   request: DispatchRequest,
   failure: GatewayError,
   lastUpstream: boolean,
+  recorded: GatewayError = failure,
 ): GatewayError {
   const { health, target, upstream, probe } = call;
   // A route whose workers are not connected yet, or all busy, has not failed: opening its
@@ -280,7 +283,7 @@ export function attemptFailed(
     health.failed(target.key, words, probe, request.requestId, failedWorkerOf(call), operators);
   } else health.released(target.key, probe);
   call.abort(failure);
-  call.judged(failure, workerOf(call), now);
+  call.judged(recorded, workerOf(call), now);
   call.done(failure, now);
   return failure;
 }

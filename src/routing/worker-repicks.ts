@@ -68,7 +68,7 @@ export class WorkerRepicks {
    * under its name (its node says so: `Provider.lostToRestart`), the first time for that name.
    */
   private restartedThere(upstream: Provider, failure: GatewayError): boolean {
-    if (upstream.lostToRestart?.(failure) !== true || this.replaced?.has(upstream.name)) return false;
+    if (upstream.lostToRestart?.(failure) === undefined || this.replaced?.has(upstream.name)) return false;
     this.replaced ??= new Set();
     this.replaced.add(upstream.name);
     return true;

@@ -66,16 +66,16 @@ export interface ResponseStore {
    * Records that the upstream's native answers to `tenant` (a scope, as above) ran calls in
    * `containers` (`cntr_…`), seen at `seenAt` (epoch ms): a later request of the scope may name
    * them, stored answers or not (http/containers-in-scope.ts: a `store: false` caller replaying its
-   * own history). Deletes with it a batch of entries of any scope seen last before `forgetBefore`,
-   * so the record keeps about the last day's alone. Optional, with `containersSeen`: a store
+   * own history). Deletes nothing: the answer waits for this write, and the record is pruned
+   * apart (`forgetContainers`). Optional, with `containersSeen` and `forgetContainers`: a store
    * without them vouches for a container by the answers a request continues or names alone.
    */
-  noteContainers?(
-    tenant: string,
-    containers: readonly string[],
-    seenAt: number,
-    forgetBefore: number,
-  ): Promise<void>;
+  noteContainers?(tenant: string, containers: readonly string[], seenAt: number): Promise<void>;
+  /**
+   * Deletes up to `limit` entries of the container record, any scope's, seen last before `before`
+   * (epoch ms); returns how many. The retention pass calls it (gateway/start-retention.ts).
+   */
+  forgetContainers?(before: number, limit: number): Promise<number>;
   /** Which of `containers` the upstream's answers to `tenant` ran calls in since `since` (epoch ms). */
   containersSeen?(tenant: string, containers: readonly string[], since: number): Promise<string[]>;
   /** Deletes one response (`DELETE /v1/responses/{id}`); false when the tenant has no such id. */
@@ -90,9 +90,3 @@ export interface ResponseStore {
   /** Deletes up to `limit` responses created before `before` (epoch ms); returns how many. */
   prune(before: number, limit: number): Promise<number>;
 }
-
-/**
- * Entries of the container record one `noteContainers` deletes at most: more than a note adds, so
- * the record shrinks back to the last day's as it is written, each write short.
- */
-export const CONTAINERS_FORGOTTEN_AT_ONCE = 100;

@@ -5,7 +5,6 @@
  */
 import { describe, expect, test } from "bun:test";
 import { readResponseChain } from "./response-chain.ts";
-import { CONTAINERS_FORGOTTEN_AT_ONCE } from "./response-store.ts";
 import type { StoredResponse } from "./storage.ts";
 import { contractBackends } from "./storage-contract-fixture.ts";
 
@@ -46,10 +45,10 @@ for (const [name, fresh] of contractBackends()) {
 
     test("the record of a scope's containers: seen within the tenant since a time, seen again later, forgotten in batches once old", async () => {
       const { responses } = await fresh();
-      await responses.noteContainers?.("acme", ["cntr_a", "cntr_b"], 1000, 0);
-      await responses.noteContainers?.("acme", ["cntr_a"], 5000, 0);
+      await responses.noteContainers?.("acme", ["cntr_a", "cntr_b"], 1000);
+      await responses.noteContainers?.("acme", ["cntr_a"], 5000);
       // A note from an answer that came back after a later one keeps the later time.
-      await responses.noteContainers?.("acme", ["cntr_a"], 3000, 0);
+      await responses.noteContainers?.("acme", ["cntr_a"], 3000);
       expect((await responses.containersSeen?.("acme", ["cntr_a", "cntr_b", "cntr_c"], 0))?.sort()).toEqual([
         "cntr_a",
         "cntr_b",
@@ -57,16 +56,18 @@ for (const [name, fresh] of contractBackends()) {
       expect(await responses.containersSeen?.("acme", ["cntr_a", "cntr_b"], 2000)).toEqual(["cntr_a"]);
       expect(await responses.containersSeen?.("globex", ["cntr_a", "cntr_b"], 0)).toEqual([]);
       expect(await responses.containersSeen?.("acme", ["cntr_\u0000"], 0)).toEqual([]);
-      // Those not seen since `forgetBefore` go as the record is written, any scope's, a batch at a time.
-      const many = Array.from({ length: CONTAINERS_FORGOTTEN_AT_ONCE + 5 }, (_, i) => `cntr_old${i}`);
-      await responses.noteContainers?.("globex", many, 10, 0);
+      // A note deletes nothing, however old the entries (the answer waits for it alone); those not
+      // seen since a time go when the record is pruned, any scope's, a batch at a time.
+      const many = Array.from({ length: 105 }, (_, i) => `cntr_old${i}`);
+      await responses.noteContainers?.("globex", many, 10);
       const old = async () =>
         ((await responses.containersSeen?.("globex", many, 0)) ?? []).length +
         ((await responses.containersSeen?.("acme", ["cntr_b"], 0)) ?? []).length;
+      await responses.noteContainers?.("acme", ["cntr_c"], 6000);
       expect(await old()).toBe(many.length + 1);
-      await responses.noteContainers?.("acme", ["cntr_c"], 6000, 2000);
-      expect(await old()).toBe(many.length + 1 - CONTAINERS_FORGOTTEN_AT_ONCE);
-      await responses.noteContainers?.("acme", ["cntr_c"], 6000, 2000);
+      expect(await responses.forgetContainers?.(2000, 100)).toBe(100);
+      expect(await old()).toBe(many.length + 1 - 100);
+      expect(await responses.forgetContainers?.(2000, 100)).toBe(6);
       expect(await old()).toBe(0);
       expect((await responses.containersSeen?.("acme", ["cntr_a", "cntr_b", "cntr_c"], 0))?.sort()).toEqual([
         "cntr_a",

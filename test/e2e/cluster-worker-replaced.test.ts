@@ -10,6 +10,7 @@ import { expect, test } from "bun:test";
 import { LLAMA_COMPLETION } from "../../src/testing/worker-gateway.ts";
 import { openRawWorker, type RawWorker } from "../../src/workers/testing/raw-worker.ts";
 import { LLAMA_STREAM } from "../../src/workers/testing/served-calls.ts";
+import { allAuditRows } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
 import { relayedNodes } from "./harness/relayed-nodes.ts";
@@ -156,7 +157,8 @@ test("a worker on n1 that registers again a second time while the call through n
     await withWorkersOnN1("restarting-beside", model, 3, async ([first, second, third]) => {
       if (!first || !second || !third) throw new Error("three workers");
       // n1's worker, with the more room, is chosen; n3's is tried next each time it restarts.
-      const answer = chatAt(nodes.calling.url, nodes.adminKey, { model });
+      const id = `restarting-beside-${crypto.randomUUID()}`;
+      const answer = chatAt(nodes.calling.url, nodes.adminKey, { model, id });
       await first.next("request");
       expect((await second.register([model], "restarting-beside")).type).toBe("registered");
       await second.next("request");
@@ -167,6 +169,21 @@ test("a worker on n1 that registers again a second time while the call through n
       expect([response.status, response.headers.get("retry-after")]).toEqual([503, "1"]);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unavailable");
       expect(third.frames.filter((frame) => frame.type === "request")).toEqual([]);
+      // n2's row: the first attempt is the restart n1 said (502 worker_lost), not n3's refusal
+      // ranked over it (before: 503 unavailable, as if the worker had been busy); the second,
+      // once the one re-send was spent, what the caller was told.
+      const attempts = await waitFor("n2's row of the call", async () => {
+        const rows = await allAuditRows(
+          { url: nodes.calling.url, adminKey: nodes.adminKey },
+          `model=${model}`,
+        );
+        const row = rows.find((record) => record.requestId === id);
+        return row?.attempts?.map((a) => `${a.route} ${a.status} ${a.errorClass}`);
+      });
+      expect(attempts).toEqual([
+        "worker:restarting-beside@n1 502 worker_lost",
+        "worker:restarting-beside@n1 503 unavailable",
+      ]);
     });
   } finally {
     beside.socket.close();

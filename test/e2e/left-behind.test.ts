@@ -88,6 +88,29 @@ test("a run's servers no file stopped, and initdb's template, are gone when the 
   }
 }, 120_000);
 
+// A run killed outright runs none of its hooks: the watchdog ends its servers. PostgreSQL's
+// backends each run in a session of their own, not the postmaster's group: killing the postmaster
+// alone left one busy in a query running (it looks for the postmaster only when it waits),
+// holding its data folder.
+test("a run killed outright: the watchdog ends its PostgreSQL server whole, backends too, and removes its folders", async () => {
+  const temp = tempDir("mindgw-left-behind-");
+  chmodSync(temp.path, 0o755);
+  let pids: number[] = [];
+  try {
+    const { out } = await runBun(["test", "--timeout", "90000", "./test/e2e/harness/killed-run.run.ts"], {
+      env: { TMPDIR: temp.path },
+    });
+    pids = printedPids(out)[0] ?? [];
+    // The postmaster and at least one backend (the checkpointer, the WAL writer, …).
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    const running = await stillRunning("the server's processes to end", pids);
+    expect({ running, folders: await foldersLeft(temp.path) }).toEqual({ running: "none", folders: [] });
+  } finally {
+    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
+    temp.cleanup();
+  }
+}, 120_000);
+
 // Benchmarks import the harness under `bun run`, outside the test runner: it must load there (no
 // bun:test hook at its top level, which throws outside `bun test`), and what it started and the
 // script did not stop ends with the process ("exit", which `bun run` emits).

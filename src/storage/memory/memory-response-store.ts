@@ -1,5 +1,4 @@
 import { isJsonObject } from "../../core/dialect.ts";
-import { CONTAINERS_FORGOTTEN_AT_ONCE } from "../response-store.ts";
 import type { ResponseStore, StoredResponse } from "../storage.ts";
 
 /**
@@ -17,16 +16,19 @@ export function createMemoryResponseStore(
   const seen = new Map<string, number>();
   return {
     ...options,
-    async noteContainers(tenant, containers, seenAt, forgetBefore) {
+    async noteContainers(tenant, containers, seenAt) {
       for (const container of containers) {
         const key = keyOf(tenant, container);
         seen.set(key, Math.max(seen.get(key) ?? seenAt, seenAt));
       }
+    },
+    async forgetContainers(before, limit) {
       let forgotten = 0;
       for (const [key, at] of seen) {
-        if (forgotten >= CONTAINERS_FORGOTTEN_AT_ONCE) break;
-        if (at < forgetBefore && seen.delete(key)) forgotten++;
+        if (forgotten >= limit) break;
+        if (at < before && seen.delete(key)) forgotten++;
       }
+      return forgotten;
     },
     async containersSeen(tenant, containers, since) {
       return containers.filter((container) => (seen.get(keyOf(tenant, container)) ?? -1) >= since);

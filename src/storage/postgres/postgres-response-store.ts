@@ -1,7 +1,6 @@
 import type { SQL } from "bun";
 import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
-import { CONTAINERS_FORGOTTEN_AT_ONCE } from "../response-store.ts";
 import type { ResponseStore } from "../storage.ts";
 import { type BackfillState, backfillState } from "./postgres-backfill.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
@@ -71,17 +70,20 @@ export async function createPostgresResponseStore(
       );
       return result.count > 0;
     },
-    async noteContainers(tenant, containers, seenAt, forgetBefore) {
+    async noteContainers(tenant, containers, seenAt) {
       const rows = containers.map((container) => ({ tenant, container_id: container, seen_at: seenAt }));
       await calls.write(
         (db) => db`INSERT INTO scope_containers ${db(rows)}
           ON CONFLICT (tenant, container_id) DO UPDATE
           SET seen_at = GREATEST(scope_containers.seen_at, excluded.seen_at)`,
       );
-      await calls.write(
+    },
+    async forgetContainers(before, limit) {
+      const result = await calls.write(
         (db) => db`DELETE FROM scope_containers WHERE ctid IN (SELECT ctid FROM scope_containers
-          WHERE seen_at < ${forgetBefore} LIMIT ${CONTAINERS_FORGOTTEN_AT_ONCE})`,
+          WHERE seen_at < ${before} LIMIT ${limit})`,
       );
+      return result.count;
     },
     async containersSeen(tenant, containers, since) {
       const rows: { container_id: string }[] = await calls.read(

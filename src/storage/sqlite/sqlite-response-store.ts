@@ -1,7 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { chainOf } from "../response-chain.ts";
 import { type ResponseRow, storedResponseOf } from "../response-row.ts";
-import { CONTAINERS_FORGOTTEN_AT_ONCE } from "../response-store.ts";
 import type { ResponseStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
 import { backfillResponseItems } from "./response-item-backfill.ts";
@@ -53,20 +52,17 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
     `INSERT INTO scope_containers (tenant, container_id, seen_at) VALUES (?, ?, ?)
      ON CONFLICT (tenant, container_id) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)`,
   );
-  const forgetContainers = db.query<never, [number]>(
+  const forgetContainers = db.query<never, [number, number]>(
     `DELETE FROM scope_containers WHERE rowid IN
-       (SELECT rowid FROM scope_containers WHERE seen_at < ? LIMIT ${CONTAINERS_FORGOTTEN_AT_ONCE})`,
+       (SELECT rowid FROM scope_containers WHERE seen_at < ? LIMIT ?)`,
   );
   const seenContainers = db.query<{ container_id: string }, [string, number, string]>(
     `SELECT container_id FROM scope_containers
      WHERE tenant = ? AND seen_at >= ? AND container_id IN (SELECT value FROM json_each(?))`,
   );
-  const noteContainers = db.transaction(
-    (tenant: string, containers: readonly string[], seenAt: number, forgetBefore: number) => {
-      for (const container of containers) noteContainer.run(tenant, container, seenAt);
-      forgetContainers.run(forgetBefore);
-    },
-  );
+  const noteContainers = db.transaction((tenant: string, containers: readonly string[], seenAt: number) => {
+    for (const container of containers) noteContainer.run(tenant, container, seenAt);
+  });
   return {
     ...(closed ? { labelScopesClosedAt: closed.applied_at } : {}),
     async delete(tenant, id) {
@@ -93,8 +89,11 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
     async responseOfItem(tenant, itemId) {
       return itemHolder.get(tenant, itemId)?.response_id ?? null;
     },
-    async noteContainers(tenant, containers, seenAt, forgetBefore) {
-      noteContainers(tenant, containers, seenAt, forgetBefore);
+    async noteContainers(tenant, containers, seenAt) {
+      noteContainers(tenant, containers, seenAt);
+    },
+    async forgetContainers(before, limit) {
+      return forgetContainers.run(before, limit).changes;
     },
     async containersSeen(tenant, containers, since) {
       return seenContainers.all(tenant, since, JSON.stringify(containers)).map((row) => row.container_id);

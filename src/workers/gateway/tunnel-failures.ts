@@ -30,7 +30,25 @@ export const REPLACED = "was disconnected: a newer connection registered under i
  * worker's node said so, whatever its fields tell: every node's refusal ranked (`soonerRefusal`),
  * which the caller hears once the router has sent the call to the new connection.
  */
-export class WorkerReplaced extends GatewayError {}
+export class WorkerReplaced extends GatewayError {
+  /**
+   * The worker's loss to the restart, as its attempt is recorded (Provider.lostToRestart): this
+   * failure itself, or the pinned node's own where another node's refusal was ranked over it
+   * (`rankedOverRestart`).
+   */
+  restart: GatewayError = this;
+}
+
+/**
+ * `told`, the refusal ranked first of every node's a forward tried, as the router must read it
+ * when the pinned worker's node said a restart took it (`restart`, in that node's words): the
+ * router sends the call to the new connection, and records the attempt as the restart.
+ */
+export function rankedOverRestart(told: GatewayError, restart: GatewayError): WorkerReplaced {
+  const failure = told.with({}, WorkerReplaced);
+  failure.restart = restart;
+  return failure;
+}
 
 /**
  * The worker's own model server failed: the worker could not reach it, or the answer broke off;

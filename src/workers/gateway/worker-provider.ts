@@ -253,4 +253,5 @@ export const isOwnFault = (failure: GatewayError) => failure instanceof WorkerUp
  * Another node's report that it lost the worker's connection to a newer one registered under its
  * name (tunnel-failures.ts `WorkerReplaced`): Provider.lostToRestart of a worker on another node.
  */
-export const isLostToRestart = (failure: GatewayError) => failure instanceof WorkerReplaced;
+export const lostToRestart = (failure: GatewayError): GatewayError | undefined =>
+  failure instanceof WorkerReplaced ? failure.restart : undefined;

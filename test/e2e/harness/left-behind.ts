@@ -26,8 +26,15 @@ const leftovers = new Set<Leftover>();
 // folder (`D`), and each stop (`-`, `d`), on a pipe from this process kills the processes still
 // listed, then removes the folders, when the pipe closes, which it does however this process
 // ends; only a pid that still starts when it did: one that ended by itself may be another
-// process's by then. It ignores the terminal's and a group's signals: this process ends what
-// they are for. Folders are kept one a line (`x` keeps the last newline `$(…)` would strip).
+// process's by then; each with its children, as postgres-server.ts's crash ends a server:
+// PostgreSQL's backends each call setsid(), so no group holds them, and one busy in a query does
+// not look for the postmaster's death (only a wait does). The process is stopped first, so that it
+// forks none while they are found by parent pid, and /proc is read with `read`, no child of the
+// watchdog's exiting meanwhile: the watchdog shares the stopped server's group, orphaned once this
+// process is gone, where an exit has the kernel send a group with a stopped member SIGHUP and
+// SIGCONT (checked: with a `cat` a process, the watchdog stalled and the busy backend was left). It
+// ignores the terminal's and a group's signals: this process ends what they are for. Folders are
+// kept one a line (`x` keeps the last newline `$(…)` would strip).
 const WATCHDOG = `trap '' INT HUP TERM
 procs=" "
 dirs=""
@@ -42,9 +49,18 @@ while read -r op arg; do
 done
 for proc in $procs; do
   pid=\${proc%%:*}
-  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+  read -r stat 2>/dev/null <"/proc/$pid/stat" || continue
   set -- \${stat##*) }
-  [ "\${20}" = "\${proc#*:}" ] && kill -KILL "$pid"
+  [ "\${20}" = "\${proc#*:}" ] || continue
+  kill -STOP "$pid"
+  for child in /proc/[0-9]*/stat; do
+    read -r stat 2>/dev/null <"$child" || continue
+    set -- \${stat##*) }
+    [ "$2" = "$pid" ] || continue
+    child=\${child#/proc/}
+    kill -KILL "\${child%/stat}"
+  done
+  kill -KILL "$pid"
 done
 printf '%s' "$dirs" | while IFS= read -r dir; do rm -rf -- "$dir"; done`;
 

@@ -97,6 +97,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         credentials: { ...config.aws, ...(config.profile ? { profile: config.profile } : {}) },
         ...(config.base_url ? { baseUrl: config.base_url } : {}),
         ...(context.env ? { env: context.env } : {}),
+        ...(context.warn ? { warn: context.warn } : {}),
         ...refreshFailedOf(config, context),
       };
       return config.publisher === "anthropic"

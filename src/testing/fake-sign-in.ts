@@ -35,6 +35,8 @@ export class FakeSignIn {
   private readonly sessions = new Map<string, Bound>();
   private readonly seen = new Set<string>();
   private refreshed = 0;
+  /** How long the keys of a refresh live, in seconds (Sign-In's 900; a test may shorten it). */
+  expiresIn = 900;
 
   constructor(private readonly issue: IssueKeys) {}
 
@@ -101,7 +103,7 @@ export class FakeSignIn {
     return Response.json({
       accessToken: { accessKeyId: keys.id, secretAccessKey: keys.secret, sessionToken: keys.token },
       tokenType: "aws_sigv4",
-      expiresIn: 900,
+      expiresIn: this.expiresIn,
       refreshToken: next,
     });
   }

@@ -117,7 +117,12 @@ export function fakeSts(own?: StsAnswer): FakeSts {
   async function answer(req: Request): Promise<Response> {
     const { pathname } = new URL(req.url);
     if (pathname === "/container")
-      return Response.json({ AccessKeyId: "SRC", SecretAccessKey: "src-secret", Token: "container-token" });
+      return Response.json({
+        AccessKeyId: "SRC",
+        SecretAccessKey: "src-secret",
+        Token: "container-token",
+        Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+      });
     // EC2 instance metadata (IMDSv2): a session token, the instance profile's role, its keys.
     if (pathname === "/latest/api/token") return new Response("imds-session");
     if (pathname === "/latest/meta-data/iam/security-credentials/") return new Response("node-role");
@@ -127,6 +132,7 @@ export function fakeSts(own?: StsAnswer): FakeSts {
         AccessKeyId: "SRC",
         SecretAccessKey: "src-secret",
         Token: "imds-token",
+        Expiration: new Date(Date.now() + 3_600_000).toISOString(),
       });
     const body = await req.text();
     if (pathname === "/v1/token") return signIn.answer(req, body);

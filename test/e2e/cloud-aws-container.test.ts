@@ -2,6 +2,8 @@ import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import OpenAI from "openai";
 import { AWS, cloudGateway } from "./harness/cloud-gateway.ts";
+import { openaiFailure } from "./harness/sdk-failure.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 
 // The container credentials endpoint through the compiled binary, asked as the AWS SDK for
@@ -13,14 +15,17 @@ const clouds = cloudGateway();
 const files = tempDir("mindgw-aws-container-");
 afterAll(() => files.cleanup());
 
-/** A gateway whose Bedrock keys come from the fake's container endpoint, sent `token` and the file's. */
-async function containerGateway(token: string) {
+/**
+ * A gateway whose Bedrock keys come from the fake's container endpoint, sent `token` and the
+ * file's; `query` goes on the endpoint's URI (`?without=…`: the fields its keys leave out).
+ */
+async function containerGateway(token: string, query = "") {
   const { cloud } = clouds;
   const tokenFile = files.file("pod-identity-token");
   writeFileSync(tokenFile, "a-stale-token\n");
   return clouds.spawn({
     env: {
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${cloud.url}/container-credentials`,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${cloud.url}/container-credentials${query}`,
       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
       AWS_CONTAINER_AUTHORIZATION_TOKEN: token,
     },
@@ -31,6 +36,17 @@ async function containerGateway(token: string) {
     },
   });
 }
+
+/** The OpenAI SDK's error for a chat call to `nova` through `gw`, which must fail. */
+const failedChat = (gw: GatewayProcess) =>
+  openaiFailure(
+    new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey ?? "", maxRetries: 0 }).chat.completions.create(
+      {
+        model: "nova",
+        messages: [{ role: "user", content: "x" }],
+      },
+    ),
+  );
 
 /** The authorization each container credentials request since `from` was sent. */
 const containerAsks = (from: number) =>
@@ -62,15 +78,23 @@ test("fromHttp's four tries refused (the token file's token), the one more ask w
 test("both refused: the caller's 502 names fromHttp's four tries and the one more ask", async () => {
   const before = clouds.callsTo(/^\/container-credentials$/).length;
   const gw = await containerGateway("also-wrong");
-  const response = await fetch(`${gw.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${gw.adminKey ?? ""}`, "content-type": "application/json" },
-    body: JSON.stringify({ model: "nova", messages: [{ role: "user", content: "x" }] }),
-  });
-  expect(response.status).toBe(502);
-  const body = (await response.json()) as { error: { message: string } };
-  expect(body.error.message).toContain(
+  const failure = await failedChat(gw);
+  expect(failure.status).toBe(502);
+  expect(failure.message).toContain(
     "could not get credentials for upstream br: the container credentials endpoint answered 403 (fromHttp's four tries), and asked once more (fromContainerMetadata's one): the container credentials endpoint answered 403",
+  );
+  expect(containerAsks(before)).toHaveLength(5);
+});
+
+test("keys without Expiration are refused as the AWS SDK for JavaScript refuses them: asked again as fromHttp and fromContainerMetadata ask, then the caller's 502 names what was missing", async () => {
+  const before = clouds.callsTo(/^\/container-credentials$/).length;
+  // The file's token refused four times, the fifth ask's keys lack Expiration.
+  const gw = await containerGateway("container-auth", "?without=Expiration");
+  // Before: a 200, the call signed with keys held an hour as if they said so.
+  const failure = await failedChat(gw);
+  expect(failure.status).toBe(502);
+  expect(failure.message).toContain(
+    "could not get credentials for upstream br: the container credentials endpoint answered 403 (fromHttp's four tries), and asked once more (fromContainerMetadata's one): the container credentials endpoint sent keys without Expiration, which the AWS SDKs refuse",
   );
   expect(containerAsks(before)).toHaveLength(5);
 });

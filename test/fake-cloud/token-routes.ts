@@ -60,12 +60,15 @@ export async function tokenRoute(cloud: CloudState, { req, url, path, body }: Cl
   if (path === "/container-credentials") {
     if (req.headers.get("authorization") !== options.containerToken) return json({ message: "denied" }, 403);
     const c = cloud.issueAws("container");
-    return json({
+    const keys: Record<string, string> = {
       AccessKeyId: c.id,
       SecretAccessKey: c.secret,
       Token: c.token,
       Expiration: cloud.expiresAt(),
-    });
+    };
+    // `?without=Token,Expiration`: keys as no real endpoint sends them, which the SDKs refuse.
+    for (const field of url.searchParams.get("without")?.split(",") ?? []) delete keys[field];
+    return json(keys);
   }
   return undefined;
 }

@@ -64,7 +64,12 @@ describe("the AWS credential chain", () => {
     const asked: string[] = [];
     const recording = (async (input: string | URL | Request) => {
       asked.push(String(input instanceof Request ? input.url : input));
-      return Response.json({ AccessKeyId: "ASIAOK", SecretAccessKey: "s", Token: "t" });
+      return Response.json({
+        AccessKeyId: "ASIAOK",
+        SecretAccessKey: "s",
+        Token: "t",
+        Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+      });
     }) as typeof fetch;
     const fromUri = (uri: string) =>
       awsCredentialSource({

@@ -1,4 +1,5 @@
 import { holdCredentials } from "../../core/credentials.ts";
+import type { LogFields } from "../../log/logger.ts";
 import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
 import type { AwsClock } from "./aws-clock.ts";
 import { secretsOf } from "./aws-credential-fetch.ts";
@@ -37,7 +38,12 @@ export interface AwsCredentialSourceOptions extends CredentialCalls {
   clock?: AwsClock;
   /** Waits between the container endpoint's tries (container-credentials.ts; tests record them). */
   pause?: (ms: number) => Promise<void>;
+  /** The gateway's log, for what a source could not do but worked around (aws-login-credentials.ts). */
+  warn?: CredentialWarn;
 }
+
+/** A warning to the gateway's log, its fields never a secret. */
+export type CredentialWarn = (message: string, fields: LogFields) => void;
 
 /**
  * The credentials a Bedrock provider signs with, resolved in the AWS SDKs' order
@@ -95,6 +101,7 @@ export function awsCredentialSource(options: AwsCredentialSourceOptions): Cached
       ...(options.processTimeoutMs ? { processTimeoutMs: options.processTimeoutMs } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.pause ? { pause: options.pause } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
     };
     const after = named ? undefined : afterProfiles(context);
     // The files are read at each fetch (a refresh), not at start: `aws configure` may write them later.

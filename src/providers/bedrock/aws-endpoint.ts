@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { awsPartition } from "./aws-partition.ts";
+import { type AwsPartition, awsPartition } from "./aws-partition.ts";
 import { type AwsProfile, namedProfile, parseIni, sharedFilePaths } from "./aws-shared-files.ts";
 
 type Env = Record<string, string | undefined>;
@@ -17,14 +17,38 @@ export const STS: AwsService = { id: "STS", host: "sts" };
 export const SIGNIN: AwsService = { id: "SIGNIN", host: "signin" };
 
 /**
- * Sign-In's own domains, whose hosts put the region first (`https://us-east-1.signin.aws.amazon.com`,
- * as the SDKs' Sign-In client calls it); a partition not here gets `signin.<its suffix>`.
+ * Sign-In's own domains, whose hosts put the region first (`https://us-east-1.signin.aws.amazon.com`),
+ * as its endpoint rules name them for a refresh (@aws-sdk/nested-clients submodules/signin/endpoint:
+ * CreateOAuth2Token, neither control plane nor OAuth with IAM); a partition not here gets
+ * `signin.<its suffix>`, as the rules' last.
  */
 const SIGNIN_DOMAINS: Readonly<Record<string, string>> = {
   aws: "signin.aws.amazon.com",
   "aws-cn": "signin.amazonaws.cn",
   "aws-us-gov": "signin.amazonaws-us-gov.com",
+  "aws-iso": "signin.c2shome.ic.gov",
+  "aws-iso-b": "signin.sc2shome.sgov.gov",
+  "aws-iso-f": "signin.csphome.hci.ic.gov",
+  "aws-iso-e": "signin.csphome.adc-e.uk",
+  "aws-eusc": "signin.amazonaws-eusc.eu",
 };
+
+/**
+ * Sign-In's host in `region`, as its endpoint rules build it: its own domain (`SIGNIN_DOMAINS`);
+ * with FIPS or dual-stack asked the usual `signin[-fips].<region>.<suffix>`, except FIPS alone in
+ * GovCloud: `signin-fips.amazonaws-us-gov.com` for us-gov-west-1, else `<region>.signin-fips.…`.
+ * Where the rules refuse a partition without dual-stack (the ISO ones, EUSC), it is asked all the
+ * same at its dual-stack suffix, as Bedrock is, and does not resolve.
+ */
+function signInUrl(region: string, partition: AwsPartition, fips: boolean, dualStack: boolean): string {
+  if (fips && !dualStack && partition.name === "aws-us-gov")
+    return region === "us-gov-west-1"
+      ? "https://signin-fips.amazonaws-us-gov.com"
+      : `https://${region}.signin-fips.amazonaws-us-gov.com`;
+  if (fips || dualStack)
+    return `https://${fips ? "signin-fips" : "signin"}.${region}.${dualStack ? partition.dualStackDnsSuffix : partition.dnsSuffix}`;
+  return `https://${region}.${SIGNIN_DOMAINS[partition.name] ?? `signin.${partition.dnsSuffix}`}`;
+}
 
 /** Where a service is called, or why no call can be made (FIPS asked beside a custom endpoint). */
 export type AwsEndpoint =
@@ -45,7 +69,7 @@ export type AwsEndpoint =
  * (aws-partition.ts: `amazonaws.com`, China's `amazonaws.com.cn`, the ISO partitions' own), or
  * with dual-stack asked (`AWS_USE_DUALSTACK_ENDPOINT`, else the profile's `use_dualstack_endpoint`)
  * its dual-stack one (`api.aws`, China's `api.amazonwebservices.com.cn`, …), GovCloud's STS then
- * `sts-fips` too. FIPS or dual-stack beside a custom endpoint is refused, as the rules refuse it
+ * `sts-fips` too; Sign-In its own hosts (`signInUrl`). FIPS or dual-stack beside a custom endpoint is refused, as the rules refuse it
  * ("Invalid Configuration: FIPS and custom endpoint are not supported", FIPS said first; "…
  * Dualstack and custom endpoint …"), and so is a setting that is neither `true` nor `false`, as
  * the JS SDK refuses it. The profile is the config file's (`profile`, else `AWS_PROFILE`, else
@@ -82,9 +106,7 @@ export function awsEndpoint(
         }
       : { url: custom.url };
   const partition = awsPartition(region);
-  // Sign-In has no FIPS or dual-stack host of its own: its regional host either way.
-  if (service === SIGNIN)
-    return { url: `https://${region}.${SIGNIN_DOMAINS[partition.name] ?? `signin.${partition.dnsSuffix}`}` };
+  if (service === SIGNIN) return { url: signInUrl(region, partition, !!fips, !!dualStack) };
   // GovCloud's STS is FIPS already on its IPv4 host, not on its dual-stack one (`sts-fips.…api.aws`).
   const fipsHost = fips && !(service === STS && partition.name === "aws-us-gov" && !dualStack);
   const suffix = dualStack ? partition.dualStackDnsSuffix : partition.dnsSuffix;

@@ -1,8 +1,20 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { forCallers } from "../../core/for-callers.ts";
 import { fakeSts } from "../../testing/fake-sts.ts";
+import { readOnlyPath } from "../../testing/read-only-path.ts";
+import { recordingLogger } from "../../testing/recording-logger.ts";
+import { awsCredentialSource } from "./aws-credentials.ts";
 
 // A loopback AWS Sign-In beside the fake STS (src/testing/fake-sign-in.ts): it answers a refresh
 // only with a DPoP proof signed by the session's cached key, naming this request, dated now, its
@@ -110,6 +122,70 @@ test("the refresh token, the cache's and Sign-In's new one, held: taken out of w
   const next: string = JSON.parse(readFileSync(path, "utf8")).refreshToken;
   expect(next).not.toBe(old);
   expect(forCallers(`quoted ${old} and ${next}`)).toBe("quoted [redacted] and [redacted]");
+});
+
+describe("writing a refreshed session back to the login cache, as the AWS SDK for JavaScript does", () => {
+  test("a cache folder it cannot write (a read-only ~/.aws): the refreshed session kept for the process, its refresh token the next refresh's, one warning without a secret", async () => {
+    const env = filesEnv(LOGIN, { AWS_PROFILE: "dev" });
+    const path = await signIn.session(SESSION, env, { expiresInMs: 0, refreshToken: "r-read-only" });
+    const written = readFileSync(path, "utf8");
+    const { logger, lines } = recordingLogger();
+    const sourceOf = () =>
+      awsCredentialSource({ provider: "br", region: "us-east-1", config: {}, env, warn: logger.warn });
+    const before = signIn.calls.length;
+    const undo = readOnlyPath(dirname(path));
+    // Keys of four minutes, within the refresh's five: each source below refreshes the session.
+    signIn.expiresIn = 4 * 60;
+    try {
+      // Before: the write's failure was the call's, a 502, the refresh token already spent.
+      const first = await sourceOf().get();
+      const second = await sourceOf().get();
+      expect(second.accessKeyId).not.toBe(first.accessKeyId);
+      const sent = signIn.calls.slice(before).map((call) => call.body.refreshToken);
+      // The second refresh sent the first's new refresh token, not the spent one the file holds.
+      expect(sent).toEqual(["r-read-only", expect.stringMatching(/^refresh-\d+-/)]);
+      expect(readFileSync(path, "utf8")).toBe(written);
+    } finally {
+      signIn.expiresIn = 900;
+      undo();
+    }
+    expect(lines).toEqual([
+      {
+        level: "warn",
+        message:
+          "the refreshed `aws login` session of the AWS profile dev could not be written to the login cache: this process keeps it; another will need `aws login --profile dev` again",
+        fields: { provider: "br", path, error: expect.stringMatching(/^E[A-Z]+$/) },
+      },
+    ]);
+    // A new `aws login` (the file written anew) is read, not the session kept.
+    await signIn.session(SESSION, env, { expiresInMs: 10 * 60_000, refreshToken: "r-again" });
+    const fresh = JSON.parse(readFileSync(path, "utf8"));
+    expect((await sourceOf().get()).accessKeyId).toBe(fresh.accessToken.accessKeyId);
+  });
+
+  test("a cache file that is a symbolic link is written through it: the link kept, its target replaced with the mode it had", async () => {
+    const env = filesEnv(LOGIN, { AWS_PROFILE: "dev" });
+    const path = await signIn.session(SESSION, env, {
+      expiresInMs: 0,
+      refreshToken: "r-linked",
+      mode: 0o640,
+    });
+    // The session's file kept elsewhere (a dotfiles folder, a mounted secret), linked from the cache.
+    const elsewhere = join(sts.dir, "kept-elsewhere");
+    mkdirSync(elsewhere, { recursive: true });
+    const target = join(elsewhere, "session.json");
+    renameSync(path, target);
+    symlinkSync(target, path);
+    const got = await source(env).get();
+    // Before: the link replaced by a regular file, the target left with the spent refresh token.
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    const cached = JSON.parse(readFileSync(target, "utf8"));
+    expect(cached.accessToken.accessKeyId).toBe(got.accessKeyId);
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect(readdirSync(elsewhere)).toEqual(["session.json"]);
+    expect(readdirSync(dirname(path)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    rmSync(path);
+  });
 });
 
 describe("an `aws login` session that cannot be used: a 502 saying to run `aws login` again", () => {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { chmod, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import type { Expiring } from "../credentials/cached-credential.ts";
@@ -74,12 +74,17 @@ export async function loginCredentials(
   const text = await readFile(path, "utf8").catch((error: unknown) => {
     throw fail(`its \`aws login\` session is not in the login cache: ${again}`, error);
   });
-  const read = cachedSession.safeParse(safeJson(text));
-  if (!read.success) {
-    const lacking = read.error.issues.map((issue) => issue.path.join(".")).join(", ");
-    throw fail(`its cached \`aws login\` session lacks ${lacking}: ${again}`);
+  const unwritten = unwrittenSessions.get(path);
+  let session: CachedSession;
+  if (unwritten?.over === text) session = unwritten.session;
+  else {
+    const read = cachedSession.safeParse(safeJson(text));
+    if (!read.success) {
+      const lacking = read.error.issues.map((issue) => issue.path.join(".")).join(", ");
+      throw fail(`its cached \`aws login\` session lacks ${lacking}: ${again}`);
+    }
+    session = read.data;
   }
-  const session = read.data;
   context.hold?.([session.refreshToken]);
   const now = (context.now ?? Date.now)();
   const expiresAt = Date.parse(session.accessToken.expiresAt);
@@ -88,8 +93,32 @@ export async function loginCredentials(
     const { accessKeyId, secretAccessKey, sessionToken } = session.accessToken;
     return { value: withToken(accessKeyId, secretAccessKey, sessionToken), expiresAt };
   }
-  return refreshOnce(path, () => refreshed(session, path, name, profile, context, again, fail));
+  const login = { name, profile, context, path, text, again, fail };
+  return refreshOnce(path, () => refreshed(session, login));
 }
+
+/** One `aws login` profile's session as `loginCredentials` read it, for its refresh. */
+interface LoginAsk {
+  name: string;
+  profile: AwsProfile;
+  context: ProfileContext;
+  /** The cache file, and the text read from it. */
+  path: string;
+  text: string;
+  /** What to do, in a failure's words (`run aws login … again`). */
+  again: string;
+  fail: (why: string, cause?: unknown) => Error;
+}
+
+/**
+ * Sessions refreshed in this process whose cache file could not be rewritten (a read-only
+ * ~/.aws), by cache file: `over`, the text they were refreshed from, still there. Sign-In spent
+ * the file's refresh token, so the session is kept here and used in place of the file's until the
+ * file changes (`aws login` run again) or a later refresh's write succeeds. The AWS SDK for
+ * JavaScript does less (LoginCredentialsFetcher.ts refresh: saveToken's error is the refresh's,
+ * the new keys and refresh token lost); the CLI and other processes need `aws login` again.
+ */
+const unwrittenSessions = new Map<string, { over: string; session: CachedSession }>();
 
 /** The refreshes under way in this process, by cache file (`refreshOnce`). */
 const refreshing = new Map<string, Promise<Expiring<AwsCredentials>>>();
@@ -111,16 +140,9 @@ function refreshOnce(
   return started;
 }
 
-/** The session refreshed at Sign-In, and written back to its cache file. */
-async function refreshed(
-  session: CachedSession,
-  path: string,
-  name: string,
-  profile: AwsProfile,
-  context: ProfileContext,
-  again: string,
-  fail: (why: string, cause?: unknown) => Error,
-): Promise<Expiring<AwsCredentials>> {
+/** The session refreshed at Sign-In, and written back to its cache file (`keep`). */
+async function refreshed(session: CachedSession, login: LoginAsk): Promise<Expiring<AwsCredentials>> {
+  const { name, profile, context, again, fail } = login;
   const endpoint = awsEndpoint(SIGNIN, profile.region || context.region, context.env, context.profile);
   if (endpoint.refused !== undefined) throw fail(endpoint.refused);
   const url = new URL(`${endpoint.url.replace(/\/+$/, "")}/v1/token`);
@@ -157,9 +179,7 @@ async function refreshed(
     accessToken: { ...session.accessToken, ...accessToken, expiresAt: new Date(expiresAt).toISOString() },
     refreshToken,
   };
-  await replaceFile(path, JSON.stringify(updated, null, 2)).catch((error: unknown) => {
-    throw fail("its refreshed `aws login` session could not be written to the login cache", error);
-  });
+  await keep(login, updated);
   return {
     value: withToken(accessToken.accessKeyId, accessToken.secretAccessKey, accessToken.sessionToken),
     expiresAt,
@@ -190,17 +210,48 @@ function signInRefusal(status: number, text: string, name: string, again: string
   }
 }
 
+/** The paths whose write was warned of (`keep`): one line a cache file until a write succeeds. */
+const warnedUnwritable = new Set<string>();
+
+/**
+ * The refreshed `session` written back to its cache file; one that cannot be (a read-only
+ * ~/.aws) kept for this process (`unwrittenSessions`), its keys used all the same, and said once
+ * at warn: the file's path and the error's code, never its tokens.
+ */
+async function keep({ path, text, name, context }: LoginAsk, session: CachedSession): Promise<void> {
+  try {
+    await replaceFile(path, JSON.stringify(session, null, 2));
+    unwrittenSessions.delete(path);
+    warnedUnwritable.delete(path);
+  } catch (error) {
+    unwrittenSessions.set(path, { over: text, session });
+    if (warnedUnwritable.has(path)) return;
+    warnedUnwritable.add(path);
+    context.warn?.(
+      `the refreshed \`aws login\` session of the AWS profile ${name} could not be written to the login cache: this process keeps it; another will need \`aws login --profile ${name}\` again`,
+      { provider: context.provider, path, error: errorCode(error) },
+    );
+  }
+}
+
+/** A file system error's code (`EACCES`, `EROFS`), which names no secret, else its kind. */
+const errorCode = (error: unknown): string =>
+  error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : "unknown";
+
 /**
  * `path` replaced by `text` at once (a temporary file beside it, renamed over it), with the
- * permissions it had: `aws login` makes it readable by its owner alone.
+ * permissions it had: `aws login` makes it readable by its owner alone. A symbolic link (a cache
+ * kept elsewhere) is written through, as the SDK's `fs.writeFile` writes it: its target replaced,
+ * beside the target, the link kept.
  */
 async function replaceFile(path: string, text: string): Promise<void> {
-  const mode = (await stat(path)).mode & 0o777;
-  const temporary = join(dirname(path), `.${randomUUID()}.tmp`);
+  const target = await realpath(path);
+  const mode = (await stat(target)).mode & 0o777;
+  const temporary = join(dirname(target), `.${randomUUID()}.tmp`);
   try {
     await writeFile(temporary, text, { mode });
     await chmod(temporary, mode);
-    await rename(temporary, path);
+    await rename(temporary, target);
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;

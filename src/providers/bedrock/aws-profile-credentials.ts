@@ -1,7 +1,7 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { withToken } from "./aws-credential-fetch.ts";
-import type { AwsCredentials } from "./aws-credentials.ts";
+import type { AwsCredentials, CredentialWarn } from "./aws-credentials.ts";
 import { loginCredentials } from "./aws-login-credentials.ts";
 import type { AwsProfile, AwsSharedFiles } from "./aws-shared-files.ts";
 import { assumeRole, assumeRoleWithWebIdentity, type StsCaller } from "./aws-sts.ts";
@@ -18,6 +18,8 @@ export interface ProfileContext extends StsCaller {
   processTimeoutMs?: number;
   /** Waits between the container endpoint's tries (container-credentials.ts; default a timer). */
   pause?: (ms: number) => Promise<void>;
+  /** The gateway's log (aws-login-credentials.ts: a refreshed session it could not write back). */
+  warn?: CredentialWarn;
 }
 
 const has = (profile: AwsProfile, key: string): boolean => typeof profile[key] === "string";

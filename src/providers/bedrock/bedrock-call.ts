@@ -10,7 +10,12 @@ import { upstreamRedirect } from "../http/upstream-redirect.ts";
 import type { ProviderCall } from "../provider.ts";
 import { upstreamName } from "../upstream-name.ts";
 import { AwsClock } from "./aws-clock.ts";
-import { type AwsCredentialConfig, type AwsCredentials, awsCredentialSource } from "./aws-credentials.ts";
+import {
+  type AwsCredentialConfig,
+  type AwsCredentials,
+  awsCredentialSource,
+  type CredentialWarn,
+} from "./aws-credentials.ts";
 import { awsEndpoint, BEDROCK_RUNTIME } from "./aws-endpoint.ts";
 import { REGION_SOUGHT } from "./aws-region.ts";
 import { bedrockApiKey } from "./bedrock-api-key.ts";
@@ -28,6 +33,8 @@ export interface BedrockOptions {
   fetch?: typeof fetch;
   /** Told when temporary credentials' refresh fails while the cached ones are still valid (they stay in use). */
   refreshFailed?: RefreshFailed;
+  /** The gateway's log, for what a credential source could not do but worked around (aws-credentials.ts). */
+  warn?: CredentialWarn;
 }
 
 /** One Bedrock runtime account's calls: signed, sent, and their failures read as Bedrock's. */
@@ -62,6 +69,7 @@ export function bedrockCalls(options: BedrockOptions): BedrockCalls {
     fetch: doFetch,
     refreshFailed: options.refreshFailed,
     clock,
+    ...(options.warn ? { warn: options.warn } : {}),
   });
   const apiKey = bedrockApiKey(options.credentials, env);
   const keyHeaders = apiKey

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { failureOf } from "../../testing/gateway-error-of.ts";
 import { awsCredentialSource } from "./aws-credentials.ts";
 
 // Two container credentials endpoints on loopback, as ECS and EKS Pod Identity answer: `full`
@@ -37,6 +38,8 @@ const ecs = endpoint("ecs", () => Response.json(keys("ASIAECS")));
 /** What `flaky` answers, one a request, in order (keys once they run out); "hang": no answer until the test ends. */
 const script: ("500" | "403" | "hang")[] = [];
 const hanging: (() => void)[] = [];
+/** What `flaky` changes in the keys it sends: a field undefined is left out. */
+let altered: Record<string, string | undefined> = {};
 const flaky = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
@@ -52,7 +55,7 @@ const flaky = Bun.serve({
         hanging.push(() => resolve(new Response(null, { status: 504 }))),
       );
     if (next !== undefined) return Response.json({ code: "Unavailable" }, { status: Number(next) });
-    return Response.json(keys("ASIAFLAKY"));
+    return Response.json({ ...keys("ASIAFLAKY"), ...altered });
   },
 });
 /** The waits between tries, recorded and not slept: the chain is given this `pause`. */
@@ -81,6 +84,7 @@ beforeEach(() => {
   fullDown = false;
   paused.length = 0;
   script.length = 0;
+  altered = {};
 });
 afterEach(() => {
   for (const answer of hanging.splice(0)) answer();
@@ -348,5 +352,42 @@ describe("fromContainerMetadata, the SDK chain's second link (@smithy/credential
     );
     expect((error as GatewayError).message).not.toContain("once more");
     expect(paused).toEqual([]);
+  });
+});
+
+describe("keys without Token or Expiration, refused as the AWS SDK for JavaScript refuses them", () => {
+  // @aws-sdk/credential-provider-http requestHelpers getCredentials and
+  // @smithy/credential-provider-imds isImdsCredentials: AccessKeyId, SecretAccessKey, Token and
+  // Expiration, strings, or a CredentialsProviderError, which fromHttp's retry tries again and
+  // the chain moves past to fromContainerMetadata.
+  test("an endpoint's keys without Expiration: fromHttp's four tries and the one more, then the 502 naming what was missing", async () => {
+    altered = { Expiration: undefined };
+    const error = await fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri() }).catch(
+      (e: unknown) => e,
+    );
+    // Before: the keys taken, their expiry guessed an hour on.
+    const lacking =
+      "the container credentials endpoint sent keys without Expiration, which the AWS SDKs refuse";
+    expect((error as GatewayError).status).toBe(502);
+    expect((error as GatewayError).message).toBe(
+      `could not get credentials for upstream br: ${lacking} ${BOTH_TRIES} ${lacking}`,
+    );
+    expect(heard.map((one) => one.endpoint)).toEqual(["flaky", "flaky", "flaky", "flaky", "flaky"]);
+  });
+
+  test("without Token and Expiration (static keys): both named", async () => {
+    altered = { Token: undefined, Expiration: undefined };
+    const error = await failureOf(fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri() }));
+    expect(error.message).toEndWith(
+      "the container credentials endpoint sent keys without Token and Expiration, which the AWS SDKs refuse",
+    );
+  });
+
+  test("an Expiration that is no date is refused too (fromHttp's parseRfc3339DateTime throws on it)", async () => {
+    altered = { Expiration: "tomorrow" };
+    const error = await failureOf(fromContainer({ AWS_CONTAINER_CREDENTIALS_FULL_URI: flakyUri() }));
+    expect(error.message).toEndWith(
+      "the container credentials endpoint sent an Expiration that is no date (tomorrow)",
+    );
   });
 });

@@ -2,7 +2,7 @@ import type { Expiring } from "../credentials/cached-credential.ts";
 import { CredentialFailure, credentialFailure, whyOf } from "../credentials/credential-failure.ts";
 import { fetchText } from "../credentials/fetch-token.ts";
 import { readTokenFile } from "../credentials/token-file.ts";
-import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
+import { endpointKeys, expiringKeys } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 
 type Env = Record<string, string | undefined>;
@@ -150,10 +150,7 @@ async function askOnce(
     { url, init: { headers }, what: WHAT, timeoutMs: TRY_MS, direct: true },
     doFetch,
   );
-  const parsed = keysReply.safeParse(safeJson(reply));
-  if (!parsed.success) throw credentialFailure(provider, `${WHAT} sent no keys`);
-  const { AccessKeyId, SecretAccessKey, Token, Expiration } = parsed.data;
-  return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
+  return expiringKeys(endpointKeys(provider, WHAT, reply));
 }
 
 /**

@@ -149,7 +149,28 @@ describe("EC2 instance metadata, the chain's last step", () => {
     );
     imds.keys = { Code: "Success", AccessKeyId: "ASIA", Expiration: "2026-12-06T10:00:00Z" };
     expect((await failureOf(source(onEc2).get())).message).toEndWith(
-      "and EC2 instance metadata sent no keys",
+      "and EC2 instance metadata sent keys without SecretAccessKey and Token, which the AWS SDKs refuse",
+    );
+  });
+
+  test("keys without Expiration or Token are a 502 naming what was missing, as @smithy/credential-provider-imds isImdsCredentials refuses them", async () => {
+    const { Expiration: _, ...noExpiration } = {
+      Code: "Success",
+      AccessKeyId: "ASIAEC2ROLE",
+      SecretAccessKey: "s",
+      Token: "t",
+      Expiration: "",
+    };
+    imds.keys = noExpiration;
+    // Before: the keys taken, their expiry guessed an hour on.
+    const failure = await failureOf(source(onEc2).get());
+    expect(failure.status).toBe(502);
+    expect(failure.message).toEndWith(
+      "and EC2 instance metadata sent keys without Expiration, which the AWS SDKs refuse",
+    );
+    imds.keys = { Code: "Success", AccessKeyId: "ASIAEC2ROLE", SecretAccessKey: "s" };
+    expect((await failureOf(source(onEc2).get())).message).toEndWith(
+      "and EC2 instance metadata sent keys without Token and Expiration, which the AWS SDKs refuse",
     );
   });
 });

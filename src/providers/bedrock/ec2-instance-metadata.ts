@@ -1,7 +1,7 @@
 import type { Expiring } from "../credentials/cached-credential.ts";
 import { CredentialFailure, credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText, type TokenRequest, timedOut } from "../credentials/fetch-token.ts";
-import { expiry, keysReply, safeJson, withToken } from "./aws-credential-fetch.ts";
+import { endpointKeys, expiringKeys } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 import { namedProfile, profileSettings, readSharedFiles } from "./aws-shared-files.ts";
 import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
@@ -158,10 +158,8 @@ async function roleKeys(
 ): Promise<Expiring<AwsCredentials>> {
   const role = (await get(ROLES_PATH, { headers })).split("\n")[0]?.trim();
   if (!role) throw credentialFailure(provider, `${what} names no role (no instance profile attached)`);
-  const parsed = keysReply.safeParse(safeJson(await get(ROLES_PATH + encodeURIComponent(role), { headers })));
-  if (!parsed.success) throw credentialFailure(provider, `${what} sent no keys`);
-  const { AccessKeyId, SecretAccessKey, Token, Expiration, Code } = parsed.data;
-  if (Code !== undefined && Code !== "Success")
-    throw credentialFailure(provider, `${what} sent no keys`, { detail: Code });
-  return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
+  const keys = endpointKeys(provider, what, await get(ROLES_PATH + encodeURIComponent(role), { headers }));
+  if (keys.Code !== undefined && keys.Code !== "Success")
+    throw credentialFailure(provider, `${what} sent no keys`, { detail: keys.Code });
+  return expiringKeys(keys);
 }

@@ -19,7 +19,13 @@ const imds = Bun.serve({
     const { pathname } = new URL(request.url);
     if (pathname === "/latest/api/token") return new Response("session");
     if (pathname === "/latest/meta-data/iam/security-credentials/") return new Response("node-role");
-    return Response.json({ Code: "Success", AccessKeyId: "ASIAIMDS", SecretAccessKey: "s", Token: "t" });
+    return Response.json({
+      Code: "Success",
+      AccessKeyId: "ASIAIMDS",
+      SecretAccessKey: "s",
+      Token: "t",
+      Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+    });
   },
 });
 const toFake = ((input: string | URL | Request, init?: RequestInit) => {

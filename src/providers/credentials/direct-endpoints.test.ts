@@ -31,7 +31,13 @@ const endpoints = Bun.serve({
       return Response.json({ access_token: "eyJ.mi", expires_on: expiresOn });
     if (pathname === "/latest/api/token") return new Response("session");
     if (pathname === "/latest/meta-data/iam/security-credentials/") return new Response("role");
-    const keys = { AccessKeyId: "AKIA", SecretAccessKey: "s", Token: "t", Code: "Success" };
+    const keys = {
+      AccessKeyId: "AKIA",
+      SecretAccessKey: "s",
+      Token: "t",
+      Code: "Success",
+      Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+    };
     return Response.json(keys);
   },
 });

@@ -46,3 +46,15 @@ export const messagesStreamOf = (anthropic: Anthropic, model: string) => () =>
   anthropic.messages
     .stream({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] })
     .finalMessage();
+
+/**
+ * The official OpenAI client with its default options over a gateway in process (no socket): each
+ * request it makes is given to `handle` (`(request) => gateway.handle(request)`, read at the call).
+ */
+export const inProcessOpenAI = (handle: (request: Request) => Promise<Response>, apiKey = "t"): OpenAI =>
+  new OpenAI({
+    apiKey,
+    baseURL: "http://gw/v1",
+    maxRetries: 0,
+    fetch: (url: string | URL | Request, init?: RequestInit) => handle(new Request(url, init)),
+  });

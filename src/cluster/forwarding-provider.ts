@@ -5,6 +5,7 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
+import { workerOfName } from "../providers/upstream-name.ts";
 import { onlyBusy, soonerOver } from "../workers/gateway/capacity-refusal.ts";
 import {
   isOwnFault,
@@ -35,8 +36,6 @@ export interface ForwardingOptions {
    */
   links?: PeerLinks;
 }
-
-const PREFIX = "worker:";
 
 /**
  * `provider: workers` on a cluster node: a worker connected here serves the call; else the call
@@ -144,7 +143,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     tenant: string,
     avoid?: ReadonlySet<string>,
   ): Provider {
-    const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
+    const held = workerOfName(holder);
     // The worker holding the chain, where it is connected; else a worker here; else the least
     // loaded node's least loaded worker for the model (of those the caller's tenant may use).
     if (held !== undefined && registry.get(held) === undefined) {
@@ -220,8 +219,9 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     spare,
     holder(name, tenant) {
       const here = local.holder?.(name, tenant);
-      if (here || !name.startsWith(PREFIX)) return here;
-      const found = peerHolder(name.slice(PREFIX.length), tenant);
+      const held = workerOfName(name);
+      if (here || held === undefined) return here;
+      const found = peerHolder(held, tenant);
       return found ? remote(...found, tenant) : undefined;
     },
     onlyBusy,

@@ -5,7 +5,7 @@ import { MAX_MESSAGE_BYTES, waitFor } from "../workers/testing/tunnel-harness.ts
 import { silentLog } from "../workers/worker-log.ts";
 import { IncomingLinks } from "./incoming-links.ts";
 import { PeerLink, PeerLinks } from "./peer-link.ts";
-import { heldStream, peerAt, peerLinkTestbed, SECRET } from "./testing/peer-link-nodes.ts";
+import { bareLinkPeer, heldStream, peerAt, peerLinkTestbed, SECRET } from "./testing/peer-link-nodes.ts";
 
 // A peer link's liveness: a silent peer taken as lost, a paused node judged on time, a link closed
 // as this node stops, a node gone from the directory, a drain that waits for the link's streams.
@@ -15,16 +15,7 @@ describe("cluster peer link", () => {
   test("a peer that goes silent without closing the link is taken as lost: its streams fail as a lost worker's, the next call opens a new link", async () => {
     // A node that takes the link and then answers nothing, heartbeats included (frozen, cut off).
     const accepted: unknown[] = [];
-    const silent = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request, server) =>
-        server.upgrade(request) ? undefined : new Response("upgrade only", { status: 400 }),
-      websocket: {
-        open: (ws) => void accepted.push(ws),
-        message() {},
-      },
-    });
+    const silent = bareLinkPeer({ open: (ws) => void accepted.push(ws) });
     cleanups.push(() => silent.stop(true));
     const link = new PeerLink({
       node: "node-z",

@@ -4,6 +4,7 @@ import { encodeFrame } from "../workers/protocol.ts";
 import { MAX_MESSAGE_BYTES } from "../workers/testing/tunnel-harness.ts";
 import { silentLog } from "../workers/worker-log.ts";
 import { PeerLink } from "./peer-link.ts";
+import { bareLinkPeer } from "./testing/peer-link-nodes.ts";
 
 // A node refusing a forward over its peer link (every worker there busy or draining) says when to
 // come back in its `error` frame's `retryAfter`, checked on the wire only for printable ASCII of at
@@ -17,26 +18,19 @@ afterEach(async () => {
 
 /** A node's link endpoint that refuses each request as busy, with `retryAfter` as its wait. */
 function refusingPeer(retryAfter: string): string {
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: (request, server) =>
-      server.upgrade(request) ? undefined : new Response("upgrade only", { status: 400 }),
-    websocket: {
-      message(ws, message) {
-        const text = typeof message === "string" ? message : new TextDecoder().decode(message);
-        for (const [, id] of text.matchAll(/"type":"request","id":"(\d+)"/g))
-          if (id)
-            ws.send(
-              encodeFrame({
-                type: "error",
-                id,
-                code: "unavailable",
-                message: "every worker is at capacity",
-                retryAfter,
-              }),
-            );
-      },
+  const server = bareLinkPeer({
+    text(ws, text) {
+      for (const [, id] of text.matchAll(/"type":"request","id":"(\d+)"/g))
+        if (id)
+          ws.send(
+            encodeFrame({
+              type: "error",
+              id,
+              code: "unavailable",
+              message: "every worker is at capacity",
+              retryAfter,
+            }),
+          );
     },
   });
   cleanups.push(() => server.stop(true));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import OpenAI from "openai";
+import type OpenAI from "openai";
+import { gatewaySdks } from "../testing/gateway-sdks.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // Legacy completions' `prompt` is required but nullable: openai-node types it
@@ -38,7 +39,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: gateway.adminKey, maxRetries: 0 });
+  client = gatewaySdks(gateway).openai;
 });
 
 afterAll(() => gateway.stop());

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import OpenAI from "openai";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
+import { inProcessOpenAI } from "../testing/gateway-sdks.ts";
 import { jwtCaller } from "../testing/jwt-caller.ts";
+import { callAs } from "../testing/recording-gateway.ts";
 
 // The OpenAI SDKs ask for `encoding_format: "base64"` by default and read each `embedding` as
 // little-endian float32 bytes. An upstream that answers number arrays whatever it was asked
@@ -84,22 +85,9 @@ afterAll(async () => {
 });
 
 /** The official client with its default options, the gateway in process (no socket). */
-const client = () =>
-  new OpenAI({
-    apiKey: "t",
-    baseURL: "http://gw/v1",
-    maxRetries: 0,
-    fetch: (url: string | URL | Request, init?: RequestInit) => gateway.handle(new Request(url, init)),
-  });
+const client = () => inProcessOpenAI((request) => gateway.handle(request));
 
-const post = (body: object) =>
-  gateway.handle(
-    new Request("http://gw/v1/embeddings", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer t" },
-      body: JSON.stringify(body),
-    }),
-  );
+const post = (body: object) => callAs(gateway, "t", "POST", "/v1/embeddings", body);
 
 describe("embeddings in base64 from an upstream that answers floats", () => {
   test("the openai SDK's default create() gets the upstream's vectors, as float32", async () => {

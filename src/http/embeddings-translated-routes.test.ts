@@ -21,7 +21,9 @@ import {
   geminiApiEndpoint,
   vertexEndpoint,
 } from "../providers/google/gemini-provider.ts";
+import { inProcessOpenAI } from "../testing/gateway-sdks.ts";
 import { jwtCaller } from "../testing/jwt-caller.ts";
+import { callAs } from "../testing/recording-gateway.ts";
 
 // OpenAI embeddings on translated routes, through the whole gateway and the real providers, each
 // provider's `fetch` a fake of its vendor that refuses what the vendor refuses (Bedrock's schema
@@ -216,22 +218,10 @@ afterAll(async () => {
 });
 
 /** The official client with its default options (base64 asked for), the gateway in process. */
-const openai = new OpenAI({
-  apiKey: "t",
-  baseURL: "http://gw/v1",
-  maxRetries: 0,
-  fetch: (url: string | URL | Request, init?: RequestInit) => gateway.handle(new Request(url, init)),
-});
+const openai = inProcessOpenAI((request) => gateway.handle(request));
 
 /** A raw `POST /v1/embeddings`, as a client other than the SDK may send it. */
-const post = (body: object) =>
-  gateway.handle(
-    new Request("http://gw/v1/embeddings", {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer t" },
-      body: JSON.stringify(body),
-    }),
-  );
+const post = (body: object) => callAs(gateway, "t", "POST", "/v1/embeddings", body);
 
 /** The fake's vector for `text`, as the SDK decodes it from base64: float32. */
 const float32Of = (text: string, dimensions?: number) => vectorOf(text, dimensions).map(Math.fround);

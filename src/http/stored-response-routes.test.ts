@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
+import { inProcessOpenAI } from "../testing/gateway-sdks.ts";
 import { jwtCaller } from "../testing/jwt-caller.ts";
 
 // The stored Responses API's smaller operations as the official SDK calls them (openai-node's
@@ -77,12 +78,7 @@ afterAll(async () => {
   upstream.stop(true);
 });
 
-const client = new OpenAI({
-  apiKey: "t",
-  baseURL: "http://gw/v1",
-  maxRetries: 0,
-  fetch: (url: string | URL | Request, init?: RequestInit) => gateway.handle(new Request(url, init)),
-});
+const client = inProcessOpenAI((request) => gateway.handle(request));
 
 /** What the SDK threw for `call`: its status and OpenAI's error object. */
 async function refusal(call: Promise<unknown>): Promise<{ status: number | undefined; error: unknown }> {

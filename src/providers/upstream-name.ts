@@ -20,13 +20,21 @@ const WORKER_PREFIX = "worker:";
  * router's relay, a timeout). The `route` field keeps the label: a message is read, a field matched.
  */
 export function upstreamName(name: string): string {
-  if (isWorkerName(name)) return namedWorker(name.slice(WORKER_PREFIX.length));
+  const worker = workerOfName(name);
+  if (worker !== undefined) return namedWorker(worker);
   if (name.startsWith(PROVIDER_PREFIX)) return `upstream ${name.slice(PROVIDER_PREFIX.length)}`;
   return `upstream ${name}`;
 }
 
 /** Whether a provider's name (a stored answer's holder) is a worker's: `worker:w1`. */
 export const isWorkerName = (name: string): boolean => name.startsWith(WORKER_PREFIX);
+
+/** A worker's provider name, from its own: `w1` → `worker:w1`. */
+export const workerProviderName = (worker: string): string => `${WORKER_PREFIX}${worker}`;
+
+/** The worker a provider's name (or a holder) names, `worker:w1` → `w1`; undefined for any other. */
+export const workerOfName = (name: string | undefined): string | undefined =>
+  name?.startsWith(WORKER_PREFIX) ? name.slice(WORKER_PREFIX.length) : undefined;
 
 /** A worker as a message names it, from its own name (`w1`, `w1@node-2`): `worker w1`. */
 export const namedWorker = (worker: string): string => `worker ${worker}`;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import OpenAI from "openai";
+import type OpenAI from "openai";
+import { gatewaySdks } from "../testing/gateway-sdks.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // What a chat caller (openai 7.57) asks of, and is told by, a Claude route that chat can express
@@ -106,12 +107,7 @@ beforeAll(async () => {
       routing: { retries: 0 },
     }),
   );
-  openai = new OpenAI({
-    apiKey: gateway.adminKey,
-    baseURL: `${gateway.url}/v1`,
-    maxRetries: 0,
-    timeout: 30_000,
-  });
+  ({ openai } = gatewaySdks(gateway));
 });
 
 afterAll(() => gateway.stop());

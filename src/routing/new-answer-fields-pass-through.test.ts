@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import type Anthropic from "@anthropic-ai/sdk";
+import type OpenAI from "openai";
+import { gatewaySdks } from "../testing/gateway-sdks.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // Answer fields and stream events the official SDKs know (openai 7.57, @anthropic-ai/sdk 1.12) and
@@ -161,9 +162,7 @@ beforeAll(async () => {
       routing: { retries: 0 },
     }),
   );
-  const options = { apiKey: gateway.adminKey, maxRetries: 0, timeout: 30_000 };
-  openai = new OpenAI({ ...options, baseURL: `${gateway.url}/v1` });
-  anthropic = new Anthropic({ ...options, baseURL: gateway.url });
+  ({ openai, anthropic } = gatewaySdks(gateway));
 });
 
 afterAll(() => gateway.stop());

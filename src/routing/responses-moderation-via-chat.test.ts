@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import OpenAI from "openai";
+import type OpenAI from "openai";
+import { gatewaySdks } from "../testing/gateway-sdks.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // A Responses caller's `moderation` (openai 7.57) to a chat route: chat takes the same request
@@ -77,12 +78,7 @@ beforeAll(async () => {
       routing: { retries: 0 },
     }),
   );
-  openai = new OpenAI({
-    apiKey: gateway.adminKey,
-    baseURL: `${gateway.url}/v1`,
-    maxRetries: 0,
-    timeout: 30_000,
-  });
+  ({ openai } = gatewaySdks(gateway));
 });
 
 afterAll(() => gateway.stop());

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { generateContentJson, googleError } from "../../test/fake-cloud/gemini-wire.ts";
+import { gatewaySdks } from "../testing/gateway-sdks.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // A Responses caller's reasoning summary on a Gemini route whose model shows no thoughts: one that
@@ -33,12 +34,7 @@ beforeAll(async () => {
       routing: { retries: 0 },
     }),
   );
-  openai = new OpenAI({
-    apiKey: gateway.adminKey,
-    baseURL: `${gateway.url}/v1`,
-    maxRetries: 0,
-    timeout: 30_000,
-  });
+  ({ openai } = gatewaySdks(gateway));
 });
 
 afterAll(() => gateway.stop());

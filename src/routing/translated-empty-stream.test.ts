@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
+import {
+  chatStreamOf,
+  type GatewaySdks,
+  gatewaySdks,
+  messagesStreamOf,
+  sdkFailure,
+} from "../testing/gateway-sdks.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // A chat server that answers a stream request 200 with an event stream holding no event (a proxy,
@@ -13,8 +18,7 @@ import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-
 const BODIES: Record<string, string> = { "no-event": ": keep-alive\n\n", "done-only": "data: [DONE]\n\n" };
 
 let gateway: UpstreamGateway;
-let anthropic: Anthropic;
-let openai: OpenAI;
+let sdks: GatewaySdks;
 
 beforeAll(async () => {
   gateway = await startUpstreamGateway(
@@ -28,45 +32,17 @@ beforeAll(async () => {
       routing: { retries: 0 },
     }),
   );
-  const options = { apiKey: gateway.adminKey, maxRetries: 0, timeout: 30_000 };
-  anthropic = new Anthropic({ ...options, baseURL: gateway.url });
-  openai = new OpenAI({ ...options, baseURL: `${gateway.url}/v1` });
+  sdks = gatewaySdks(gateway);
 });
 
 afterAll(() => gateway.stop());
-
-/** The failure a caller is answered, by its SDK: status and message. */
-async function failure(call: () => Promise<unknown>): Promise<[number | undefined, string]> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof Anthropic.APIError || error instanceof OpenAI.APIError)
-      return [error.status, error.message];
-    throw error;
-  }
-  throw new Error("the call did not fail");
-}
-
-const chatStream = (model: string) => async () => {
-  const stream = await openai.chat.completions.create({
-    model,
-    messages: [{ role: "user", content: "x" }],
-    stream: true,
-  });
-  for await (const _ of stream);
-};
-
-const messagesStream = (model: string) => () =>
-  anthropic.messages
-    .stream({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-    .finalMessage();
 
 test.each([
   ["no-event", "upstream oa ended the stream without its end marker"],
   ["done-only", "upstream oa sent a body with no answer in it"],
 ])("a stream of %s: the same 502 naming the upstream, relayed and translated", async (model, says) => {
-  const [relayedStatus, relayed] = await failure(chatStream(model));
-  const [translatedStatus, translated] = await failure(messagesStream(model));
+  const [relayedStatus, relayed] = await sdkFailure(chatStreamOf(sdks.openai, model));
+  const [translatedStatus, translated] = await sdkFailure(messagesStreamOf(sdks.anthropic, model));
   expect([relayedStatus, translatedStatus]).toEqual([502, 502]);
   expect(relayed).toContain(says);
   expect(translated).toContain(says);

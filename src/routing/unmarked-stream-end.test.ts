@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import Anthropic from "@anthropic-ai/sdk";
-import OpenAI from "openai";
 import { converseFrames } from "../../test/fake-cloud/bedrock-wire.ts";
 import { generateContentEvents } from "../../test/fake-cloud/gemini-wire.ts";
+import {
+  chatStreamOf,
+  type GatewaySdks,
+  gatewaySdks,
+  messagesStreamOf,
+  sdkFailure,
+} from "../testing/gateway-sdks.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // Gemini's stream and Bedrock ConverseStream's have no end marker: the body's end is the stream's.
@@ -20,8 +25,7 @@ function body(model: string, events: readonly (string | Uint8Array)[]): BodyInit
 }
 
 let gateway: UpstreamGateway;
-let anthropic: Anthropic;
-let openai: OpenAI;
+let sdks: GatewaySdks;
 
 beforeAll(async () => {
   gateway = await startUpstreamGateway(
@@ -57,38 +61,10 @@ beforeAll(async () => {
       routing: { retries: 0 },
     }),
   );
-  const options = { apiKey: gateway.adminKey, maxRetries: 0, timeout: 30_000 };
-  anthropic = new Anthropic({ ...options, baseURL: gateway.url });
-  openai = new OpenAI({ ...options, baseURL: `${gateway.url}/v1` });
+  sdks = gatewaySdks(gateway);
 });
 
 afterAll(() => gateway.stop());
-
-/** The failure a caller is answered, by its SDK: status and message. */
-async function failure(call: () => Promise<unknown>): Promise<[number | undefined, string]> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof Anthropic.APIError || error instanceof OpenAI.APIError)
-      return [error.status, error.message];
-    throw error;
-  }
-  throw new Error("the call did not fail");
-}
-
-const chatStream = (model: string) => async () => {
-  const stream = await openai.chat.completions.create({
-    model,
-    messages: [{ role: "user", content: "x" }],
-    stream: true,
-  });
-  for await (const _ of stream);
-};
-
-const messagesStream = (model: string) => () =>
-  anthropic.messages
-    .stream({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] })
-    .finalMessage();
 
 test.each([
   ["br-empty", "upstream br ended the stream before the answer began"],
@@ -96,8 +72,8 @@ test.each([
   ["br-cut", "upstream br ended the stream before the answer was complete"],
   ["gm-cut", "upstream gm ended the stream before the answer was complete"],
 ])("%s: chat and Messages callers read that it ended early, no end marker named", async (model, says) => {
-  const chat = await failure(chatStream(model));
-  const messages = await failure(messagesStream(model));
+  const chat = await sdkFailure(chatStreamOf(sdks.openai, model));
+  const messages = await sdkFailure(messagesStreamOf(sdks.anthropic, model));
   for (const [status, message] of [chat, messages]) {
     expect(message).toContain(says);
     expect(message).not.toContain("end marker");

@@ -51,6 +51,32 @@ async function acmeRanCode(api: Api, responseId: string, itemId: string): Promis
   });
 }
 
+const LEDGER = "cat /mnt/data/ledger.csv";
+
+/**
+ * A request to read the ledger in the container the `tools` name, chained onto the response
+ * `chain`, or after the item `item` passed by reference.
+ */
+const catLedger = (
+  tools: readonly object[],
+  previous: { chain?: string; item?: string } = {},
+): OpenAI.Responses.ResponseCreateParamsNonStreaming => ({
+  model: "n1",
+  input:
+    previous.item === undefined
+      ? LEDGER
+      : [
+          { type: "item_reference", id: previous.item },
+          { role: "user", content: LEDGER },
+        ],
+  ...(previous.chain === undefined ? {} : { previous_response_id: previous.chain }),
+  tools: tools as OpenAI.Responses.Tool[],
+});
+
+/** The bodies the native upstream was sent since its `before`th request. */
+const sentSince = (api: Api, before: number) =>
+  api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown; input: unknown });
+
 /** `client`'s request naming the container (in `param`), refused as an unknown container; nothing sent. */
 async function expectRefused(
   api: Api,
@@ -75,23 +101,14 @@ describe.each(Object.entries(drivers))(
     test("another tenant naming it (code interpreter, shell) is refused, nothing sent, chained onto its own answer or not", async () => {
       await acmeRanCode(api, "resp_up_ci_1", "ci_acme_1");
       for (const tools of [codeIn(CONTAINER), shellIn(CONTAINER)])
-        await expectRefused(api, api.globex, {
-          model: "n1",
-          input: "cat /mnt/data/ledger.csv",
-          tools: tools as OpenAI.Responses.Tool[],
-        });
+        await expectRefused(api, api.globex, catLedger(tools));
       // Not even chained onto one of its own answers, which ran in no container.
       api.native.queue({
         headers: JSON_TYPE,
         body: nativeAnswer("resp_up_g", [nativeMessage("msg_g", "hi")]),
       });
       const own = await api.globex.responses.create({ model: "n1", input: "hi" });
-      await expectRefused(api, api.globex, {
-        model: "n1",
-        input: "cat /mnt/data/ledger.csv",
-        previous_response_id: own.id,
-        tools: codeIn(CONTAINER),
-      });
+      await expectRefused(api, api.globex, catLedger(codeIn(CONTAINER), { chain: own.id }));
     });
 
     test("the tenant continuing the response it ran in, or passing that call by id, names it as sent", async () => {
@@ -116,7 +133,7 @@ describe.each(Object.entries(drivers))(
         ],
         tools: codeIn(CONTAINER),
       });
-      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown });
+      const sent = sentSince(api, before);
       expect(sent.map((body) => body.tools)).toEqual([codeIn(CONTAINER), codeIn(CONTAINER)]);
       expect(api.fx.gw.stderr.all).not.toContain("internal error");
     });
@@ -138,7 +155,7 @@ describe.each(Object.entries(drivers))(
         previous_response_id: "resp_up_sh_1",
         tools: shellIn(CONTAINER) as OpenAI.Responses.Tool[],
       });
-      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown });
+      const sent = sentSince(api, before);
       expect(sent.map((body) => body.tools)).toEqual([shellIn(CONTAINER)]);
     });
 
@@ -154,23 +171,11 @@ describe.each(Object.entries(drivers))(
         model: "n1",
         input: [forged, { role: "user", content: "hi" }] as OpenAI.Responses.ResponseInput,
       });
-      await expectRefused(api, api.globex, {
-        model: "n1",
-        input: "cat /mnt/data/ledger.csv",
-        previous_response_id: "resp_upgf1",
-        tools: codeIn(CONTAINER),
-      });
+      await expectRefused(api, api.globex, catLedger(codeIn(CONTAINER), { chain: "resp_upgf1" }));
       // The id the gateway gave the stored input item (stored-item-ids.ts: `item_<response>_i<place>`);
       // `input_items` would ask the upstream, which holds this native answer.
       const forgedId = "item_upgf1_i0";
-      await expectRefused(api, api.globex, {
-        model: "n1",
-        input: [
-          { type: "item_reference", id: forgedId },
-          { role: "user", content: "cat /mnt/data/ledger.csv" },
-        ],
-        tools: codeIn(CONTAINER),
-      });
+      await expectRefused(api, api.globex, catLedger(codeIn(CONTAINER), { item: forgedId }));
       // A real call of globex's own (its own container), sent back under its id naming acme's
       // container: stored so, the id then stands for that copy as well as the upstream's call.
       api.native.queue(
@@ -189,20 +194,8 @@ describe.each(Object.entries(drivers))(
           { role: "user", content: "hi" },
         ] as OpenAI.Responses.ResponseInput,
       });
-      await expectRefused(api, api.globex, {
-        model: "n1",
-        input: [
-          { type: "item_reference", id: "ci_globex_1" },
-          { role: "user", content: "cat /mnt/data/ledger.csv" },
-        ],
-        tools: codeIn(CONTAINER),
-      });
-      await expectRefused(api, api.globex, {
-        model: "n1",
-        input: "cat /mnt/data/ledger.csv",
-        previous_response_id: "resp_up_gf_3",
-        tools: codeIn(CONTAINER),
-      });
+      await expectRefused(api, api.globex, catLedger(codeIn(CONTAINER), { item: "ci_globex_1" }));
+      await expectRefused(api, api.globex, catLedger(codeIn(CONTAINER), { chain: "resp_up_gf_3" }));
     });
 
     test("an input item naming the container, with a tool that lets the upstream pick one, is refused unless the caller's answer ran in it", async () => {
@@ -223,10 +216,7 @@ describe.each(Object.entries(drivers))(
           api.globex,
           {
             model: "n1",
-            input: [
-              item,
-              { role: "user", content: "cat /mnt/data/ledger.csv" },
-            ] as OpenAI.Responses.ResponseInput,
+            input: [item, { role: "user", content: LEDGER }] as OpenAI.Responses.ResponseInput,
             tools: tools as OpenAI.Responses.Tool[],
           },
           "input",
@@ -241,30 +231,8 @@ describe.each(Object.entries(drivers))(
         model: "n1",
         input: [forgedCode, { role: "user", content: "hi" }] as OpenAI.Responses.ResponseInput,
       });
-      await expectRefused(
-        api,
-        api.globex,
-        {
-          model: "n1",
-          input: "cat /mnt/data/ledger.csv",
-          previous_response_id: "resp_upgf9",
-          tools: autoCode,
-        },
-        "input",
-      );
-      await expectRefused(
-        api,
-        api.globex,
-        {
-          model: "n1",
-          input: [
-            { type: "item_reference", id: "item_upgf9_i0" },
-            { role: "user", content: "cat /mnt/data/ledger.csv" },
-          ],
-          tools: autoCode,
-        },
-        "input",
-      );
+      await expectRefused(api, api.globex, catLedger(autoCode, { chain: "resp_upgf9" }), "input");
+      await expectRefused(api, api.globex, catLedger(autoCode, { item: "item_upgf9_i0" }), "input");
       // acme's own call, sent back as the upstream answered it (under its id), goes as sent.
       api.native.queue({
         headers: JSON_TYPE,
@@ -279,7 +247,7 @@ describe.each(Object.entries(drivers))(
         ] as OpenAI.Responses.ResponseInput,
         tools: autoCode,
       });
-      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { input: unknown });
+      const sent = sentSince(api, before);
       expect(sent.map((body) => body.input)).toEqual([
         [codeCall("ci_acme_7", CONTAINER), { role: "user", content: "sum the ledger" }],
       ]);
@@ -325,7 +293,7 @@ describe.each(Object.entries(drivers))(
         store: false,
         tools: shellIn(CONTAINER_ZDR) as OpenAI.Responses.Tool[],
       });
-      const sent = api.native.requests.slice(before).map((r) => JSON.parse(r.text) as { tools: unknown });
+      const sent = sentSince(api, before);
       expect(sent.map((body) => body.tools)).toEqual([
         codeIn(CONTAINER_ZDR),
         autoCode,

@@ -1,4 +1,5 @@
 import { afterEach } from "bun:test";
+import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import type { ProviderCall } from "../../providers/provider.ts";
 import { workerWebSocketConfig } from "../../workers/gateway/worker-endpoint.ts";
@@ -35,6 +36,29 @@ export function heldStream(tunnel: Awaited<ReturnType<PeerLink["ready"]>>) {
     worker: "w",
   });
   return { head };
+}
+
+/**
+ * A bare node's link endpoint on a loopback port, for a test to stop: it upgrades every request (any
+ * other is a 400), tells `open` of each link it takes, and hands `text` each message as text (alone,
+ * or inside a batch message as its JSON).
+ */
+export function bareLinkPeer(handlers: {
+  open?: (ws: ServerWebSocket<undefined>) => void;
+  text?: (ws: ServerWebSocket<undefined>, text: string) => void;
+}) {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request, server) =>
+      server.upgrade(request) ? undefined : new Response("upgrade only", { status: 400 }),
+    websocket: {
+      open: (ws) => handlers.open?.(ws),
+      message(ws, message) {
+        handlers.text?.(ws, typeof message === "string" ? message : new TextDecoder().decode(message));
+      },
+    },
+  });
 }
 
 export const peerAt = (id: string, port: number, worker = "gpu-1"): NodeEntry => ({
@@ -124,24 +148,16 @@ export function peerLinkTestbed() {
    */
   function heartbeatPeer(options: { answers: boolean; onBeat?: (count: number) => void }) {
     const beats = { count: 0 };
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request, server) =>
-        server.upgrade(request) ? undefined : new Response("upgrade only", { status: 400 }),
-      websocket: {
-        message(ws, message) {
-          // Alone as text, or inside a batch message as its JSON.
-          const text = typeof message === "string" ? message : new TextDecoder().decode(message);
-          for (const _ of text.matchAll(/"type":"heartbeat"/g)) {
-            beats.count += 1;
-            options.onBeat?.(beats.count);
-            if (options.answers) ws.send(encodeFrame({ type: "heartbeat", at: Date.now() }));
-          }
-          for (const [, id] of text.matchAll(/"type":"request","id":"(\d+)"/g))
-            if (options.answers && id)
-              ws.send(encodeFrame({ type: "head", id, status: 200, contentType: "text/event-stream" }));
-        },
+    const server = bareLinkPeer({
+      text(ws, text) {
+        for (const _ of text.matchAll(/"type":"heartbeat"/g)) {
+          beats.count += 1;
+          options.onBeat?.(beats.count);
+          if (options.answers) ws.send(encodeFrame({ type: "heartbeat", at: Date.now() }));
+        }
+        for (const [, id] of text.matchAll(/"type":"request","id":"(\d+)"/g))
+          if (options.answers && id)
+            ws.send(encodeFrame({ type: "head", id, status: 200, contentType: "text/event-stream" }));
       },
     });
     cleanups.push(() => server.stop(true));

@@ -1,26 +1,17 @@
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseConfig } from "../../config/load-config.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { expect, test } from "bun:test";
+import { startStoredGateway } from "../../testing/stored-gateway.ts";
 import { signIn } from "../../testing/ui-session.ts";
 
 // A web UI session's request refused for its CSRF token, through the real gateway (app.handle, a
 // real SQLite file): the 403 says what was wrong and what to do, in the admin API's error shape,
 // and quotes nothing the request sent.
 
-const dir = mkdtempSync(join(tmpdir(), "mindgw-csrf-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 test("a session's request without its CSRF token, or with another, is 403 saying which and what to do, the token given never quoted", async () => {
-  const { gateway, adminKey } = await recordingGateway(
-    parseConfig({
-      storage: { path: join(dir, "gw.db") },
-      providers: [{ name: "demo", type: "mock" }],
-      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
-    }),
-  );
+  const started = await startStoredGateway({
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+  });
+  const { gateway, adminKey } = started;
   try {
     const { cookie, "x-csrf-token": csrf } = await signIn(gateway, adminKey);
     // A state-changing call (a new key), as another site would forge it: the cookie alone, or a guess.
@@ -84,6 +75,6 @@ test("a session's request without its CSRF token, or with another, is 403 saying
       expect(read.status).toBe(200);
     }
   } finally {
-    await gateway.stop();
+    await started.stop();
   }
 });

@@ -1,9 +1,5 @@
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseConfig } from "../../config/load-config.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { expect, test } from "bun:test";
+import { startStoredGateway } from "../../testing/stored-gateway.ts";
 import { signIn } from "../../testing/ui-session.ts";
 
 // A web UI behind a proxy that asks for HTTP Basic (nginx `auth_basic`): the browser sends its
@@ -11,19 +7,14 @@ import { signIn } from "../../testing/ui-session.ts";
 // mindgw credential (docs/SECURITY.md), so the session is read as without it, CSRF check included.
 // Through the real gateway (app.handle, a real SQLite file).
 
-const dir = mkdtempSync(join(tmpdir(), "mindgw-basic-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 const BASIC = "Basic b3BzOnByb3h5LXBhc3N3b3Jk"; // ops:proxy-password, the proxy's, not the gateway's
 
 test("a session's calls carrying a proxy's Basic Authorization are the session's, its CSRF token still required", async () => {
-  const { gateway, adminKey } = await recordingGateway(
-    parseConfig({
-      storage: { path: join(dir, "gw.db") },
-      providers: [{ name: "demo", type: "mock" }],
-      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
-    }),
-  );
+  const started = await startStoredGateway({
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+  });
+  const { gateway, adminKey } = started;
   try {
     const { cookie, "x-csrf-token": csrf } = await signIn(gateway, adminKey);
     const call = (path: string, headers: Record<string, string>, method = "GET") =>
@@ -47,6 +38,6 @@ test("a session's calls carrying a proxy's Basic Authorization are the session's
     expect(out.status).toBe(200);
     expect((await call("/admin/api/keys", { "x-csrf-token": csrf })).status).toBe(401);
   } finally {
-    await gateway.stop();
+    await started.stop();
   }
 });

@@ -1,8 +1,7 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { postgresFixture } from "../../storage/postgres/postgres-storage-fixture.ts";
-import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
-import { tempDir } from "../../storage/sqlite/test-helpers.ts";
+import { expect, test } from "bun:test";
 import type { Storage } from "../../storage/storage.ts";
+import { onEachStorage } from "../../testing/each-storage.ts";
+import { everyPage } from "../../testing/every-page.ts";
 import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 import { tenantsConfig } from "../../testing/tenants-config.ts";
 import { waitForValue } from "../../testing/wait-for.ts";
@@ -46,19 +45,19 @@ async function walk(storage: Storage, others: number, then: (read: Read) => Prom
     }
     const call = (query: string, as: "acme" | "admin") =>
       callAs(gateway, as === "acme" ? acme : adminKey, "GET", `/admin/api/actions?${query}`);
-    const read: Read = { pages: [], call, get: (path) => callAs(gateway, acme, "GET", path) };
-    let before: unknown = null;
-    do {
-      const response = await call(`limit=1${before === null ? "" : `&before=${before}`}`, "acme");
-      expect(response.status).toBe(200);
-      const page = (await response.json()) as Page;
-      before = page.nextBefore;
-      read.pages.push({
+    const pages = await everyPage<Page>(
+      (before) => call(`limit=1${before === null ? "" : `&before=${before}`}`, "acme"),
+      (page) => page.nextBefore,
+    );
+    const read: Read = {
+      pages: pages.map((page) => ({
         details: page.actions.map(keyName),
         ids: page.actions.map((a) => a.id),
         nextBefore: page.nextBefore,
-      });
-    } while (before !== null);
+      })),
+      call,
+      get: (path) => callAs(gateway, acme, "GET", path),
+    };
     await then(read);
     return read;
   } finally {
@@ -127,22 +126,4 @@ function leaksNothing(open: () => Promise<Storage>) {
   }, 60_000);
 }
 
-describe("SQLite", () => {
-  const tmp = tempDir();
-  const opened: Storage[] = [];
-  let n = 0;
-  afterAll(async () => {
-    for (const storage of opened) await storage.close();
-    tmp.cleanup();
-  });
-  leaksNothing(async () => {
-    const storage = openSqliteStorage(tmp.file(`actions-${n++}.db`));
-    opened.push(storage);
-    return storage;
-  });
-});
-
-describe("PostgreSQL", () => {
-  const pg = postgresFixture();
-  leaksNothing(async () => (await pg.opened()).storage);
-});
+onEachStorage(leaksNothing);

@@ -1,32 +1,14 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
 import type { KeyView } from "../../auth/key-view.ts";
-import { parseConfig } from "../../config/load-config.ts";
-import type { Gateway } from "../../gateway/create-gateway.ts";
-import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
+import { storedGateway } from "../../testing/stored-gateway.ts";
 
 // The query strings of `/admin/api/keys…` and `/admin/api/tenants` held to what they read, as the
 // audit, shadow, actions, stats and spend queries are: a parameter they do not read (a typo,
 // `?tennant=`) is a 400 naming it, never left unread while the call acts on every tenant's key of
 // the name; `include_revoked` is `true` or `false`, not any word read as false.
 
-const dir = mkdtempSync(join(tmpdir(), "mindgw-key-queries-"));
-let gateway: Gateway;
-let adminKey = "";
-
-beforeAll(async () => {
-  ({ gateway, adminKey } = await recordingGateway(
-    parseConfig({ storage: { path: join(dir, "keys.db") }, providers: [], models: [] }),
-  ));
-});
-afterAll(async () => {
-  await gateway.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const call = (method: string, path: string, body?: object) => callAs(gateway, adminKey, method, path, body);
+const gw = storedGateway({ providers: [], models: [] });
+const call = (method: string, path: string, body?: object) => gw.call(method, path, body);
 const refusal = async (answer: Response): Promise<[number, object]> => [
   answer.status,
   ((await answer.json()) as { error: object }).error,

@@ -1,26 +1,17 @@
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseConfig } from "../../config/load-config.ts";
-import { recordingGateway } from "../../testing/recording-gateway.ts";
+import { expect, test } from "bun:test";
+import { startStoredGateway } from "../../testing/stored-gateway.ts";
 import { signIn } from "../../testing/ui-session.ts";
 
 // What the admin API answers (keys, the audit with its request bodies, admin actions) is no
 // browser cache's to keep: a web UI session's reads would stay on the disk of a shared machine
 // after sign-out. Through the real gateway (app.handle, a real SQLite file).
 
-const dir = mkdtempSync(join(tmpdir(), "mindgw-no-store-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 test("the admin API's answers to a web UI session, and to a key, say cache-control: no-store", async () => {
-  const { gateway, adminKey } = await recordingGateway(
-    parseConfig({
-      storage: { path: join(dir, "gw.db") },
-      providers: [{ name: "demo", type: "mock" }],
-      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
-    }),
-  );
+  const started = await startStoredGateway({
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+  });
+  const { gateway, adminKey } = started;
   try {
     const session = await signIn(gateway, adminKey);
     const created = await gateway.handle(
@@ -51,6 +42,6 @@ test("the admin API's answers to a web UI session, and to a key, say cache-contr
     await events.body?.cancel();
     expect([events.status, events.headers.get("cache-control")]).toEqual([200, "no-store"]);
   } finally {
-    await gateway.stop();
+    await started.stop();
   }
 });

@@ -1,10 +1,9 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { makeRecord } from "../../audit/audit-fixture.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
-import { postgresFixture } from "../../storage/postgres/postgres-storage-fixture.ts";
-import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
-import { tempDir } from "../../storage/sqlite/test-helpers.ts";
 import type { Storage } from "../../storage/storage.ts";
+import { onEachStorage } from "../../testing/each-storage.ts";
+import { everyPage } from "../../testing/every-page.ts";
 import { callAs, recordingGateway } from "../../testing/recording-gateway.ts";
 import { tenantsConfig } from "../../testing/tenants-config.ts";
 
@@ -56,16 +55,18 @@ async function walk(
     const member = ((await made.json()) as { key: string }).key;
     const call = (query: string, as: "member" | "admin") =>
       callAs(gateway, as === "member" ? member : adminKey, "GET", `/admin/api/audit?${query}`);
-    const read: Read = { pages: [], cursors: [], call };
-    let cursor: string | null = null;
-    do {
-      const response = await call(`${QUERY}${cursor === null ? "" : `&cursor=${cursor}`}`, "member");
-      expect(response.status).toBe(200);
-      const page = (await response.json()) as { records: AuditRecord[]; nextCursor: string | null };
-      cursor = page.nextCursor;
-      read.pages.push({ rows: page.records.map((r) => r.requestId), cursorLength: cursor?.length ?? null });
-      if (cursor !== null) read.cursors.push(cursor);
-    } while (cursor !== null);
+    const pages = await everyPage<{ records: AuditRecord[]; nextCursor: string | null }>(
+      (cursor) => call(`${QUERY}${cursor === null ? "" : `&cursor=${cursor}`}`, "member"),
+      (page) => page.nextCursor,
+    );
+    const read: Read = {
+      pages: pages.map((page) => ({
+        rows: page.records.map((r) => r.requestId),
+        cursorLength: page.nextCursor?.length ?? null,
+      })),
+      cursors: pages.flatMap((page) => (page.nextCursor === null ? [] : [page.nextCursor])),
+      call,
+    };
     await then(read);
     return read;
   } finally {
@@ -125,22 +126,4 @@ function leaksNothing(open: () => Promise<Storage>) {
   }, 60_000);
 }
 
-describe("SQLite", () => {
-  const tmp = tempDir();
-  const opened: Storage[] = [];
-  let n = 0;
-  afterAll(async () => {
-    for (const storage of opened) await storage.close();
-    tmp.cleanup();
-  });
-  leaksNothing(async () => {
-    const storage = openSqliteStorage(tmp.file(`audit-${n++}.db`));
-    opened.push(storage);
-    return storage;
-  });
-});
-
-describe("PostgreSQL", () => {
-  const pg = postgresFixture();
-  leaksNothing(async () => (await pg.opened()).storage);
-});
+onEachStorage(leaksNothing);

@@ -1,4 +1,9 @@
-import { CachedCredential, type CredentialCalls, type Expiring } from "../credentials/cached-credential.ts";
+import {
+  type CachedCredential,
+  type CredentialCalls,
+  cachedCredential,
+  type Expiring,
+} from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchOAuthToken, requestToken } from "../credentials/fetch-token.ts";
 import { readTokenFile } from "../credentials/token-file.ts";
@@ -88,27 +93,25 @@ export function entraToken(
   credentials: EntraCredentials,
   calls: EntraCalls = {},
 ): CachedCredential<string> {
-  const { fetch: doFetch = fetch, now = Date.now, refreshFailed, env = process.env } = calls;
+  const { env = process.env } = calls;
   const scope = entraScope(credentials);
   const managed = credentials.managed_identity;
   /** An unannounced IMDS has given a token: it is there, and waited for as any. */
   let found = !credentials.unannounced;
-  const fetchToken = managed
-    ? async () => {
-        const token = await managedIdentityToken(
-          provider,
-          scope,
-          managed === true ? undefined : managed.client_id,
-          env,
-          doFetch,
-          now,
-          found,
-        );
-        found = true;
-        return token;
-      }
-    : () => clientCredentialsToken(provider, credentials, scope, doFetch, now);
-  return new CachedCredential({ now: calls.now, refreshFailed, fetch: fetchToken });
+  return cachedCredential(calls, async (doFetch, now) => {
+    if (!managed) return clientCredentialsToken(provider, credentials, scope, doFetch, now);
+    const token = await managedIdentityToken(
+      provider,
+      scope,
+      managed === true ? undefined : managed.client_id,
+      env,
+      doFetch,
+      now,
+      found,
+    );
+    found = true;
+    return token;
+  });
 }
 
 /** Entra ID's client credentials flow, proven by the client secret or the federated token file's JWT. */

@@ -21,6 +21,19 @@ export interface CredentialCalls {
   refreshFailed?: RefreshFailed;
 }
 
+/**
+ * A credential source's cache (entra-token.ts, the Google token sources): `fetchCredential` is
+ * handed the caller's `fetch` and wall clock, the global ones where it gave none; the cache only
+ * the clock the caller gave (`CachedCredentialOptions.now`: a defaulted Date.now is no test's).
+ */
+export function cachedCredential<T>(
+  calls: CredentialCalls,
+  fetchCredential: (doFetch: typeof fetch, now: () => number) => Promise<Expiring<T>>,
+): CachedCredential<T> {
+  const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
+  return new CachedCredential({ now: calls.now, refreshFailed, fetch: () => fetchCredential(doFetch, now) });
+}
+
 export interface CachedCredentialOptions<T> {
   /** Fetches a fresh credential (token endpoint, metadata service, file). */
   fetch: () => Promise<Expiring<T>>;

@@ -1,4 +1,8 @@
-import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
+import {
+  type CachedCredential,
+  type CredentialCalls,
+  cachedCredential,
+} from "../credentials/cached-credential.ts";
 import { fetchOAuthToken } from "../credentials/fetch-token.ts";
 import type { AuthorizedUser } from "./service-account-key.ts";
 
@@ -13,22 +17,18 @@ export function authorizedUserToken(
   user: AuthorizedUser,
   calls: CredentialCalls = {},
 ): CachedCredential<string> {
-  const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
-  return new CachedCredential({
-    now: calls.now,
-    refreshFailed,
-    fetch: () =>
-      fetchOAuthToken(
-        provider,
-        user.token_uri,
-        {
-          refresh_token: user.refresh_token,
-          client_id: user.client_id,
-          client_secret: user.client_secret,
-          grant_type: "refresh_token",
-        },
-        doFetch,
-        now,
-      ),
-  });
+  return cachedCredential(calls, (doFetch, now) =>
+    fetchOAuthToken(
+      provider,
+      user.token_uri,
+      {
+        refresh_token: user.refresh_token,
+        client_id: user.client_id,
+        client_secret: user.client_secret,
+        grant_type: "refresh_token",
+      },
+      doFetch,
+      now,
+    ),
+  );
 }

@@ -1,4 +1,8 @@
-import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
+import {
+  type CachedCredential,
+  type CredentialCalls,
+  cachedCredential,
+} from "../credentials/cached-credential.ts";
 import { type ReadToken, requestToken, type TokenRequest } from "../credentials/fetch-token.ts";
 import type { ExternalAccount } from "./external-account.ts";
 import { CLOUD_PLATFORM_SCOPE } from "./service-account-key.ts";
@@ -16,26 +20,14 @@ export function externalAccountToken(
   account: ExternalAccount,
   calls: CredentialCalls = {},
 ): CachedCredential<string> {
-  const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
-  return new CachedCredential({
-    now: calls.now,
-    refreshFailed,
-    fetch: async () => {
-      const subject = await subjectToken(provider, account.credential_source, doFetch, now);
-      const exchanged = await requestToken(provider, exchange(account, subject), undefined, doFetch, now);
-      const url = account.service_account_impersonation_url;
-      if (!url) return exchanged;
-      return requestToken(
-        provider,
-        impersonation(account, url, exchanged.value),
-        readIamToken,
-        doFetch,
-        now,
-        {
-          refused: (status) => (status === 403 ? IMPERSONATION_REFUSED : undefined),
-        },
-      );
-    },
+  return cachedCredential(calls, async (doFetch, now) => {
+    const subject = await subjectToken(provider, account.credential_source, doFetch, now);
+    const exchanged = await requestToken(provider, exchange(account, subject), undefined, doFetch, now);
+    const url = account.service_account_impersonation_url;
+    if (!url) return exchanged;
+    return requestToken(provider, impersonation(account, url, exchanged.value), readIamToken, doFetch, now, {
+      refused: (status) => (status === 403 ? IMPERSONATION_REFUSED : undefined),
+    });
   });
 }
 

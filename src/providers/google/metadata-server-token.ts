@@ -1,4 +1,8 @@
-import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
+import {
+  type CachedCredential,
+  type CredentialCalls,
+  cachedCredential,
+} from "../credentials/cached-credential.ts";
 import { requestToken, type TokenRequest } from "../credentials/fetch-token.ts";
 import type { Env } from "./credentials-source.ts";
 import { CLOUD_PLATFORM_SCOPE } from "./service-account-key.ts";
@@ -38,37 +42,33 @@ export function metadataServerOrigin(env: Env): string {
  * a gateway off GCP fails its call in seconds with what was tried, then backs off as any fetch.
  */
 export function metadataServerToken(options: MetadataServerOptions): CachedCredential<string> {
-  const { provider, tried, fetch: doFetch = fetch, now = Date.now, refreshFailed } = options;
+  const { provider, tried } = options;
   const origin = metadataServerOrigin(options.env);
   const url = `${origin}/computeMetadata/v1/instance/service-accounts/default/token?${new URLSearchParams({
     scopes: CLOUD_PLATFORM_SCOPE,
   })}`;
   let found = false;
-  return new CachedCredential({
-    now: options.now,
-    refreshFailed,
-    fetch: async () => {
-      const request: TokenRequest = {
-        url,
-        init: { headers: { "Metadata-Flavor": "Google" } },
-        what: "the metadata server",
-        timeoutMs: found ? FOUND_MS : (options.detectMs ?? DETECT_MS),
-        direct: true,
-      };
-      const token = await requestToken(provider, request, undefined, doFetch, now, {
-        detail: origin,
-        // Never found: the gateway is likely not on GCP; say what else was looked for.
-        unanswered: (why) => (found ? why : `no Google credentials found: ${tried}, and ${why}`),
-        // Before the status: a proxy's or a portal's 403 or 404 is not the metadata server's.
-        vouch: (response) =>
-          response.headers.get("metadata-flavor") === "Google"
-            ? undefined
-            : "what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
-        refused: (status) => REFUSALS[status],
-      });
-      found = true;
-      return token;
-    },
+  return cachedCredential(options, async (doFetch, now) => {
+    const request: TokenRequest = {
+      url,
+      init: { headers: { "Metadata-Flavor": "Google" } },
+      what: "the metadata server",
+      timeoutMs: found ? FOUND_MS : (options.detectMs ?? DETECT_MS),
+      direct: true,
+    };
+    const token = await requestToken(provider, request, undefined, doFetch, now, {
+      detail: origin,
+      // Never found: the gateway is likely not on GCP; say what else was looked for.
+      unanswered: (why) => (found ? why : `no Google credentials found: ${tried}, and ${why}`),
+      // Before the status: a proxy's or a portal's 403 or 404 is not the metadata server's.
+      vouch: (response) =>
+        response.headers.get("metadata-flavor") === "Google"
+          ? undefined
+          : "what answered at the metadata server's address is not Google's metadata server (no Metadata-Flavor: Google)",
+      refused: (status) => REFUSALS[status],
+    });
+    found = true;
+    return token;
   });
 }
 

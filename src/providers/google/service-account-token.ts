@@ -1,4 +1,8 @@
-import { CachedCredential, type CredentialCalls } from "../credentials/cached-credential.ts";
+import {
+  type CachedCredential,
+  type CredentialCalls,
+  cachedCredential,
+} from "../credentials/cached-credential.ts";
 import { credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchOAuthToken } from "../credentials/fetch-token.ts";
 import { CLOUD_PLATFORM_SCOPE, type ServiceAccountKey } from "./service-account-key.ts";
@@ -13,39 +17,34 @@ export function serviceAccountToken(
   key: ServiceAccountKey,
   calls: CredentialCalls = {},
 ): CachedCredential<string> {
-  const { fetch: doFetch = fetch, now = Date.now, refreshFailed } = calls;
-  return new CachedCredential({
-    now: calls.now,
-    refreshFailed,
-    fetch: async () => {
-      let assertion: string;
-      try {
-        // jose is loaded on the first token, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
-        const { importPKCS8, SignJWT } = require("jose") as typeof import("jose");
-        const privateKey = await importPKCS8(key.private_key, "RS256");
-        const issuedAt = Math.floor(now() / 1000);
-        assertion = await new SignJWT({ scope: CLOUD_PLATFORM_SCOPE })
-          .setProtectedHeader({
-            alg: "RS256",
-            typ: "JWT",
-            ...(key.private_key_id ? { kid: key.private_key_id } : {}),
-          })
-          .setIssuer(key.client_email)
-          .setSubject(key.client_email)
-          .setAudience(key.token_uri)
-          .setIssuedAt(issuedAt)
-          .setExpirationTime(issuedAt + 3600)
-          .sign(privateKey);
-      } catch {
-        throw credentialFailure(provider, "the service-account private key could not sign");
-      }
-      return fetchOAuthToken(
-        provider,
-        key.token_uri,
-        { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion },
-        doFetch,
-        now,
-      );
-    },
+  return cachedCredential(calls, async (doFetch, now) => {
+    let assertion: string;
+    try {
+      // jose is loaded on the first token, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
+      const { importPKCS8, SignJWT } = require("jose") as typeof import("jose");
+      const privateKey = await importPKCS8(key.private_key, "RS256");
+      const issuedAt = Math.floor(now() / 1000);
+      assertion = await new SignJWT({ scope: CLOUD_PLATFORM_SCOPE })
+        .setProtectedHeader({
+          alg: "RS256",
+          typ: "JWT",
+          ...(key.private_key_id ? { kid: key.private_key_id } : {}),
+        })
+        .setIssuer(key.client_email)
+        .setSubject(key.client_email)
+        .setAudience(key.token_uri)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + 3600)
+        .sign(privateKey);
+    } catch {
+      throw credentialFailure(provider, "the service-account private key could not sign");
+    }
+    return fetchOAuthToken(
+      provider,
+      key.token_uri,
+      { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion },
+      doFetch,
+      now,
+    );
   });
 }

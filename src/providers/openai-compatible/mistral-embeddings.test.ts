@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import OpenAI from "openai";
 import { mistralServer } from "../../../test/fake-upstream/mistral-api.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
 import { silentLogger } from "../../log/logger.ts";
+import { inProcessOpenAI } from "../../testing/gateway-sdks.ts";
 import { jwtCaller } from "../../testing/jwt-caller.ts";
 
 // The official OpenAI SDK's embeddings on a route to Mistral (`preset: mistral`), against a fake
@@ -32,12 +32,7 @@ afterAll(async () => {
   mistral.server.stop(true);
 });
 
-const openai = new OpenAI({
-  apiKey: "t",
-  baseURL: "http://gw/v1",
-  maxRetries: 0,
-  fetch: (url: string | URL | Request, init?: RequestInit) => gateway.handle(new Request(url, init)),
-});
+const openai = inProcessOpenAI((request) => gateway.handle(request));
 
 describe("embeddings on a Mistral route", () => {
   test("dimensions is sent as Mistral's output_dimension: vectors that long, base64 (the SDK's default) and float", async () => {

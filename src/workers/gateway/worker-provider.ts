@@ -6,7 +6,7 @@ import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import { withLegacyMaxTokens } from "../../providers/openai-compatible/presets.ts";
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
-import { upstreamName } from "../../providers/upstream-name.ts";
+import { upstreamName, workerOfName, workerProviderName } from "../../providers/upstream-name.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal, drainingRefusal, onlyBusy } from "./capacity-refusal.ts";
 import type { NoWorker } from "./no-worker.ts";
@@ -22,10 +22,8 @@ const PATHS: Partial<Record<Operation, UpstreamPath>> = {
   responses: "/responses",
 };
 
-const PREFIX = "worker:";
-
 /** How a worker is named as a route and as the holder of a native Responses answer. */
-export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `${PREFIX}${worker.name}`;
+export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => workerProviderName(worker.name);
 
 /**
  * `provider: workers`: any connected worker serving the call's (upstream) model to the caller's
@@ -55,7 +53,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     tenant: string,
     avoid?: ReadonlySet<string>,
   ): Provider {
-    const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
+    const held = workerOfName(holder);
     const names = avoid && workerNames(avoid);
     const worker = registry.pick(model, tenant, held, 0, names);
     // Said of the workers this caller may use, and has not failed on: another tenant's are neither
@@ -79,7 +77,8 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     select,
     spare,
     holder(name, tenant) {
-      const worker = name.startsWith(PREFIX) ? registry.get(name.slice(PREFIX.length)) : undefined;
+      const held = workerOfName(name);
+      const worker = held === undefined ? undefined : registry.get(held);
       return worker && servesTenant(worker, tenant) ? providerOf(worker) : undefined;
     },
     onlyBusy,
@@ -94,7 +93,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
 
 /** The registry's names of the workers among upstreams named `worker:<name>`. */
 export const workerNames = (labels: ReadonlySet<string>): ReadonlySet<string> =>
-  new Set([...labels].filter((label) => label.startsWith(PREFIX)).map((label) => label.slice(PREFIX.length)));
+  new Set([...labels].map(workerOfName).filter((name) => name !== undefined));
 
 /**
  * What a caller is told when no worker takes its call, by the registry's reason (a peer link's

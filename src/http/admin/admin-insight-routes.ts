@@ -27,8 +27,8 @@ export interface AdminInsightDeps {
   readonly routing: (tenant?: string) => RoutingTable;
   readonly actions: AdminActionStore;
   /**
-   * Seals the action ids an admin in a tenant is shown (sealed-action-ids.ts): every node of a
-   * cluster opens what another sealed.
+   * Seals the action ids an admin in a tenant is shown (sealed-action-ids.ts): every node on the
+   * same storage opens what another sealed, and so does a node after its restart.
    */
   readonly actionIdSeal: CursorSeal;
   /**

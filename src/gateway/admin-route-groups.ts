@@ -1,9 +1,9 @@
 import type { AuditService } from "../audit/audit-service.ts";
-import { cursorSeal } from "../audit/cursor-seal.ts";
 import type { RequestStats } from "../audit/request-stats.ts";
 import { spendByCaller } from "../auth/spend-by-caller.ts";
 import type { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
+import { cursorSeal } from "../core/cursor-seal.ts";
 import type { SealSecret } from "../core/shared-key.ts";
 import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { type SealSecret, sharedKey } from "../core/shared-key.ts";
+import { type SealSecret, sharedKey } from "./shared-key.ts";
 
 const NONCE = 12;
 const TAG = 16;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import type { CursorSeal } from "../core/cursor-seal.ts";
 import { badRequest } from "../core/gateway-error.ts";
 import type { AuditFilter } from "./audit-query-schema.ts";
-import type { CursorSeal } from "./cursor-seal.ts";
 
 /** A position in the log: the last row a page returned. */
 export interface AuditPosition {
@@ -43,7 +43,7 @@ function queryMark(query: CursorQuery): Buffer {
  * place in the order of start, not of writing: a row written later with an earlier start lands
  * behind it (audit-query.ts). It carries the mark of the query that made it (`queryMark`).
  *
- * With `seal` (a reader held to its tenant's rows) the cursor is sealed (cursor-seal.ts), at one
+ * With `seal` (a reader held to its tenant's rows) the cursor is sealed (core/cursor-seal.ts), at one
  * length whatever the numbers: the row id counts every tenant's rows, and a reader that read it
  * from its own rows' cursors read from the gaps how many requests other tenants made. Without
  * (an admin, `mindgw audit` on the database) it is the position and mark in the clear, as before,

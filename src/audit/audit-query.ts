@@ -1,8 +1,8 @@
+import type { CursorSeal } from "../core/cursor-seal.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { decodeCursor, encodeCursor } from "./audit-cursor.ts";
 import type { AuditQuery } from "./audit-query-schema.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import type { CursorSeal } from "./cursor-seal.ts";
 
 /** One page of the audit log; `nextCursor` is null on the last page. */
 export interface AuditPage {

@@ -1,9 +1,10 @@
 import type { AuditService } from "../audit/audit-service.ts";
-import { cursorSeal } from "../audit/cursor-seal.ts";
 import type { RequestStats } from "../audit/request-stats.ts";
 import { spendByCaller } from "../auth/spend-by-caller.ts";
 import type { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
+import { cursorSeal } from "../core/cursor-seal.ts";
+import type { SealSecret } from "../core/shared-key.ts";
 import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
@@ -40,6 +41,8 @@ export interface AdminRouteParts {
   readonly health: RouteHealth;
   /** The config file the gateway follows, if any (the status and routing views name it). */
   readonly configPath: string | null;
+  /** What this node's seals are keyed from, read once at start (seal-secret-of.ts). */
+  readonly sealSecret: SealSecret;
   readonly registry: GatewayWorkers["registry"];
   /**
    * The workers a route may reach, as `/v1/models` lists them: this node's, and on a cluster node
@@ -92,7 +95,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
           workerModels: parts.workerDirectory.models(tenant),
         }),
       actions: adminUi.actions,
-      actionIdSeal: cursorSeal(parts.config.cluster?.secret, "admin action id"),
+      actionIdSeal: cursorSeal(parts.sealSecret, "admin action id"),
       spentBy: spendByCaller(storage.keys, storage.spend),
       tenantKeys: async (tenant) =>
         (await storage.keys.list({ tenant, includeRevoked: true })).map((key) => key.id),
@@ -108,7 +111,7 @@ export function adminRouteGroups(parts: AdminRouteParts) {
     adminRoutes({
       guard,
       audit: parts.audit,
-      cursorSeal: cursorSeal(parts.config.cluster?.secret, "audit cursor"),
+      cursorSeal: cursorSeal(parts.sealSecret, "audit cursor"),
       sessions: auth.sessions,
       holds: parts.holds,
       ...(cluster ? { writtenElsewhere: () => cluster.othersWritten() } : {}),

@@ -1,3 +1,4 @@
+import type { SealSecret } from "../core/shared-key.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
@@ -11,8 +12,8 @@ export function buildAdminUi(parts: {
   auth: GatewayAuth;
   credentialIssuer: CredentialIssuer;
   storage: Storage;
-  /** `cluster.secret`: a single sign-on started on one node finishes on any. */
-  sharedSecret: string | undefined;
+  /** `cluster.secret`, or the storage's: a single sign-on started on one node finishes on any. */
+  sealSecret: SealSecret;
   logger: Logger;
 }): ReturnType<typeof createAdminUi> {
   const { runtime, auth, storage } = parts;
@@ -33,7 +34,7 @@ export function buildAdminUi(parts: {
     keys: storage.keys,
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),
-    ...(parts.sharedSecret !== undefined ? { sharedSecret: parts.sharedSecret } : {}),
+    ...(parts.sealSecret !== undefined ? { sealSecret: parts.sealSecret } : {}),
     live: auth.sessions,
     logger: parts.logger,
   });

@@ -39,6 +39,7 @@ import { auditSpillOf, configSourceOf, loggerOf } from "./option-defaults.ts";
 import { policyReconfigure } from "./policy-reconfigure.ts";
 import { requestAudit } from "./request-audit.ts";
 import { RuntimeHolder } from "./runtime.ts";
+import { sealSecretOf } from "./seal-secret-of.ts";
 import { serveGateway } from "./serve-gateway.ts";
 import { startBackfill } from "./start-backfill.ts";
 import { startRetention } from "./start-retention.ts";
@@ -84,6 +85,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
   const spill = auditSpillOf(options, config);
   const storage = options.storage ?? (await openStorage(config.storage, config.server.idle_timeout));
   built.made("storage", () => storage.close());
+  const sealSecret = await sealSecretOf(config, storage);
   const audit = createAuditService(config, storage.audit, logger, options.redactBody, spill);
   built.made("the audit", (until) => audit.close(until), { keepsTime: true });
   const publish = audit.bus.publish.bind(audit.bus);
@@ -177,7 +179,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
     auth,
     credentialIssuer: plugins.credentialIssuer,
     storage,
-    sharedSecret: config.cluster?.secret,
+    sealSecret,
     logger,
   });
   const stats = new RequestStats();
@@ -260,6 +262,7 @@ async function buildGateway(options: GatewayOptions, built: BuiltSoFar): Promise
       stats,
       health,
       configPath: source.path,
+      sealSecret,
       registry: workers.registry,
       storage,
       shadowCounts: shadow.counts,

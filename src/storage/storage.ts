@@ -50,6 +50,16 @@ export interface Storage {
    */
   clusterId?(): Promise<string>;
   /**
+   * The secret a gateway without `cluster.secret` seals with (core/shared-key.ts: a tenant reader's
+   * audit cursors, an admin in a tenant's action ids, a pending single sign-on): 32 random bytes
+   * kept in this storage, made by the first process that asks (processes starting together agree:
+   * the first insert wins, the others read it), so what one process sealed opens after a restart
+   * and on every node on this storage. Read once, as the gateway starts; never with
+   * `cluster.secret`. A storage without it (an embedder's own) leaves each process a key of its
+   * own, and a restart ends what it sealed (EMBEDDING.md).
+   */
+  sealSecret?(): Promise<Uint8Array>;
+  /**
    * Fills the rows a migration left to fill (PostgreSQL's shadow caller ids and item index), in
    * batches, once the node serves: the stores read those rows meanwhile. Resolves when done, or
    * stopped by `close`; never rejects (a failed batch is logged and tried again). A command that

@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import type { ShadowPage } from "../../src/shadow/shadow-api-schema.ts";
 import { holdBackfill, writeDatabaseToBackfill } from "../../src/storage/postgres/backfill-fixture.ts";
 import { responseItemBackfill } from "../../src/storage/postgres/postgres-item-backfill.ts";
-import { auditRow } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { chatAt } from "./harness/node-load.ts";
 import { ownNodeConfig, postgresNodeFixture } from "./harness/postgres-node-fixture.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -98,6 +98,40 @@ test("three nodes started at the same moment on an empty database create one adm
     expect((row as { n: number }).n).toBe(1);
     await Promise.all(nodes.map((node) => node.stop()));
   }
+}, 120_000);
+
+test("two gateways started at once on one database (no cluster.secret) seal with one secret, made once: a tenant reader's cursor from one pages on at the other", async () => {
+  const url = await pg.postgres.createDatabase("seal-secret-race");
+  const config = ownNodeConfig(url, { tenants: [{ name: "team-a" }] });
+  const [one, two] = await Promise.all([1, 2].map(() => fx.spawn({ config })));
+  if (!one || !two) throw new Error("two gateways were started");
+  const admin = { url: one.url, adminKey: one.adminKey ?? two.adminKey };
+  const reader = await createKey(admin, { name: "reader", tenant: "team-a" });
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const answer = await chatAt(one.url, reader.key);
+    expect(answer.status).toBe(200);
+    await answer.arrayBuffer();
+    ids.push(answer.headers.get("x-request-id") ?? "");
+  }
+  for (const id of ids) await auditRow(admin, id);
+  type Page = { records: { requestId: string }[]; nextCursor: string | null };
+  const query = `/admin/api/audit?key=${reader.id}&limit=1`;
+  const read = async (at: string, cursor?: string) => {
+    const res = await fetch(`${at}${query}${cursor === undefined ? "" : `&cursor=${cursor}`}`, {
+      headers: { authorization: `Bearer ${reader.key}` },
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as Page;
+  };
+  const first = await read(one.url);
+  expect(first.records.map((r) => r.requestId)).toEqual([ids[1] ?? ""]);
+  const older = await read(two.url, first.nextCursor ?? "");
+  expect([older.records.map((r) => r.requestId), older.nextCursor]).toEqual([[ids[0] ?? ""], null]);
+  const sql = new SQL({ url, max: 1 });
+  const [row] = await sql`SELECT count(*)::int AS n FROM seal_secret`;
+  await sql.close();
+  expect((row as { n: number }).n).toBe(1);
 }, 120_000);
 
 test("a busy pool: calls beyond it get 503 storage_unavailable within the bound, not a reset, and their rows say so", async () => {

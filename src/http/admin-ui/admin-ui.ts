@@ -5,6 +5,7 @@ import { type Principal, principalFromKey } from "../../auth/principal.ts";
 import type { AdminUiConfig, OidcConfig } from "../../config/admin-ui-config.ts";
 import type { JwtConfig } from "../../config/jwt-config.ts";
 import { unavailable } from "../../core/gateway-error.ts";
+import type { SealSecret } from "../../core/shared-key.ts";
 import { steadyClock } from "../../core/steady-clock.ts";
 import type { Logger } from "../../log/logger.ts";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
@@ -82,10 +83,11 @@ interface AdminUiParts {
   /** What is open on this node under each key and session: a session's end ends what it opened. */
   live?: KeySessions;
   /**
-   * A secret every node shares (`cluster.secret`): a single sign-on started on one node then
-   * finishes on any. Without it, on the node that started it.
+   * The secret seals are keyed from (core/shared-key.ts), `cluster.secret` or the one kept in
+   * storage: a single sign-on started on one node then finishes on any, and after a restart.
+   * Without it, only in the process that started it.
    */
-  sharedSecret?: string;
+  sealSecret?: SealSecret;
   logger: Logger;
   /**
    * The wall clock: sessions' and single sign-on's times, the admin-action log's. A test's also
@@ -127,7 +129,7 @@ export function createAdminUi(options: AdminUiOptions) {
   };
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);
-  const loginSeal = LoginSeal.of(options.sharedSecret, now);
+  const loginSeal = LoginSeal.of(options.sealSecret, now);
   const signInLimit = new SignInLimit(options.now ?? steadyClock, () => options.config().sign_in_per_minute);
   let oidcFor: { config: OidcConfig; client: OidcClient } | undefined;
   const oidc = () => {

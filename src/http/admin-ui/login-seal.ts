@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { sharedKey } from "../../core/shared-key.ts";
+import { type SealSecret, sharedKey } from "../../core/shared-key.ts";
 import type { PendingLogin } from "./oidc-client.ts";
 
 const pendingSchema = z.object({
@@ -32,8 +32,9 @@ const INFO = "mindgw admin sign-in, pending";
  * A single sign-on attempt sealed into the browser's own cookie (a JWE, `dir` with A256GCM),
  * between the redirect to the identity provider and its callback. Nothing is kept on the node
  * that started it, so behind a load balancer the callback may land on any node: every node
- * derives the same key from the cluster's shared secret. Without one (a single node) the key is
- * this process's own, and a sign-in that spans a restart starts again.
+ * derives the same key from the secret they share (`cluster.secret`, or the one kept in their
+ * storage), and so does the node after a restart. Without one (an embedder's storage that keeps
+ * none) the key is this process's own, and a sign-in that spans a restart starts again.
  *
  * The seal keeps the PKCE verifier and the nonce from the browser (encrypted) and from anyone
  * who changes it (authenticated); the callback's `state` must match the sealed one (the login's
@@ -45,9 +46,9 @@ export class LoginSeal {
     private readonly now: () => number,
   ) {}
 
-  /** From the cluster's shared secret, or a key of this process's own when there is none. */
-  static of(sharedSecret: string | undefined, now: () => number = Date.now): LoginSeal {
-    return new LoginSeal(sharedKey(sharedSecret, INFO), now);
+  /** From the secret seals are keyed from, or a key of this process's own when there is none. */
+  static of(secret: SealSecret, now: () => number = Date.now): LoginSeal {
+    return new LoginSeal(sharedKey(secret, INFO), now);
   }
 
   /** The cookie's value: the pending login, readable by this key until `ttlMs` from now. */

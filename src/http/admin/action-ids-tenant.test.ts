@@ -11,7 +11,7 @@ import { waitForValue } from "../../testing/wait-for.ts";
 // sign-ins), so the gaps between its own actions' ids counted the changes made to other tenants'
 // keys in between; and a `before` it chose walked the log where it liked, so bisecting told it
 // its actions' ids even had the ids been hidden. Now such a reader is shown them sealed
-// (audit/cursor-seal.ts, as its audit cursors), and only a sealed one is taken from it as `before`.
+// (core/cursor-seal.ts, as its audit cursors), and only a sealed one is taken from it as `before`.
 // On SQLite and PostgreSQL alike.
 
 type Page = { actions: { id: unknown; detail: string | null }[]; nextBefore: unknown };

@@ -1,9 +1,9 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
-import type { CursorSeal } from "../../audit/cursor-seal.ts";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
 import { canUseModel } from "../../auth/principal.ts";
 import type { SpendByCaller } from "../../auth/spend-by-caller.ts";
+import type { CursorSeal } from "../../core/cursor-seal.ts";
 import { decimalIntField } from "../../core/decimal-int.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { roundUsd } from "../../core/round-usd.ts";
@@ -27,8 +27,8 @@ export interface AdminInsightDeps {
   readonly routing: (tenant?: string) => RoutingTable;
   readonly actions: AdminActionStore;
   /**
-   * Seals the action ids an admin in a tenant is shown (sealed-action-ids.ts): every node of a
-   * cluster opens what another sealed.
+   * Seals the action ids an admin in a tenant is shown (sealed-action-ids.ts): every node on the
+   * same storage opens what another sealed, and so does a node after its restart.
    */
   readonly actionIdSeal: CursorSeal;
   /**

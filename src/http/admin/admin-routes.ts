@@ -3,10 +3,10 @@ import { EXPORT_CONTENT_TYPE, exportAuditStream } from "../../audit/audit-export
 import { queryAudit } from "../../audit/audit-query.ts";
 import { auditExportQuerySchema, auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
-import type { CursorSeal } from "../../audit/cursor-seal.ts";
 import type { GatewayEvent, NodeUnanswered } from "../../audit/gateway-event.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import type { KeySessions } from "../../auth/key-sessions.ts";
+import type { CursorSeal } from "../../core/cursor-seal.ts";
 import { askedTenant, tenantQuerySchema } from "../../core/tenant-filter.ts";
 import type { CallerHolds } from "../../tenants/caller-holds.ts";
 import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";

@@ -1,4 +1,4 @@
-import type { CursorSeal } from "../../audit/cursor-seal.ts";
+import type { CursorSeal } from "../../core/cursor-seal.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import type { StoredAdminAction } from "../../storage/storage.ts";
 import type { ActionsPage } from "./actions-page.ts";
@@ -17,7 +17,7 @@ export interface SealedActionsPage {
 
 /**
  * The ids of `/admin/api/actions` to a reader held to its tenant (an admin in a tenant): sealed
- * (audit/cursor-seal.ts, as its audit cursors), at one length whatever the number. The id counts
+ * (core/cursor-seal.ts, as its audit cursors), at one length whatever the number. The id counts
  * every tenant's admin actions, so a reader that read it from its own actions read from the gaps
  * how many changes were made to other tenants' keys in between; and only a sealed id is taken back
  * as `before`, since one of its choosing would let it learn its actions' ids by bisection.

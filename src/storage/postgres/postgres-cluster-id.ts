@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { madeOnce } from "../made-once.ts";
 import type { PostgresCalls } from "./postgres-calls.ts";
 
 /**
@@ -9,17 +10,16 @@ import type { PostgresCalls } from "./postgres-calls.ts";
  * Nothing of `cluster.secret` goes into it, so it says nothing of the secret and outlives a change
  * of it.
  */
-export async function postgresClusterId(calls: PostgresCalls): Promise<string> {
-  const held = await readClusterId(calls);
-  if (held !== undefined) return held;
-  await calls.write(
-    (db) =>
-      db`INSERT INTO cluster_meta (cluster_id, created_at) VALUES (${randomUUID()}, ${Date.now()}) ON CONFLICT DO NOTHING`,
+export const postgresClusterId = (calls: PostgresCalls): Promise<string> =>
+  madeOnce(
+    "cluster_meta's cluster id",
+    () => readClusterId(calls),
+    () =>
+      calls.write(
+        (db) =>
+          db`INSERT INTO cluster_meta (cluster_id, created_at) VALUES (${randomUUID()}, ${Date.now()}) ON CONFLICT DO NOTHING`,
+      ),
   );
-  const made = await readClusterId(calls);
-  if (made === undefined) throw new Error("cluster_meta holds no cluster id");
-  return made;
-}
 
 async function readClusterId(calls: PostgresCalls): Promise<string | undefined> {
   const rows = await calls.read<{ cluster_id: string }[]>((db) => db`SELECT cluster_id FROM cluster_meta`);

@@ -5,5 +5,6 @@ export { auditMigrations } from "./postgres-audit-migrations.ts";
 export { clusterMigrations } from "./postgres-cluster-migrations.ts";
 export { keyMigrations } from "./postgres-key-migrations.ts";
 export { responseMigrations } from "./postgres-response-migrations.ts";
+export { sealMigrations } from "./postgres-seal-migrations.ts";
 export { shadowMigrations } from "./postgres-shadow-migrations.ts";
 export { spendMigrations } from "./postgres-spend-migrations.ts";

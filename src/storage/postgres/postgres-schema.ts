@@ -6,6 +6,7 @@ import {
   clusterMigrations,
   keyMigrations,
   responseMigrations,
+  sealMigrations,
   shadowMigrations,
   spendMigrations,
 } from "./postgres-migrations.ts";
@@ -20,4 +21,5 @@ export const POSTGRES_SCHEMA: Readonly<Record<string, readonly PostgresMigration
   admin_sessions: adminSessionMigrations,
   shadow: shadowMigrations,
   cluster: clusterMigrations,
+  seal: sealMigrations,
 };

@@ -8,8 +8,9 @@ import { connectPostgres, describeConnectFailure, type PostgresOptions } from ".
 import { postgresClusterId } from "./postgres-cluster-id.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
-import { clusterMigrations } from "./postgres-migrations.ts";
+import { clusterMigrations, sealMigrations } from "./postgres-migrations.ts";
 import { createPostgresResponseStore } from "./postgres-response-store.ts";
+import { postgresSealSecret } from "./postgres-seal-secret.ts";
 import { createPostgresShadowStore } from "./postgres-shadow-store.ts";
 import { createPostgresSpendStore } from "./postgres-spend-store.ts";
 
@@ -39,6 +40,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const shadow = await createPostgresShadowStore(sql, calls);
     // The table only: the id is read (and made, the first time) when a cluster node asks for it.
     await migratePostgres(sql, "cluster", clusterMigrations);
+    await migratePostgres(sql, "seal", sealMigrations);
     const stopping = new AbortController();
     let backfilling: Promise<void> | undefined;
     return {
@@ -50,6 +52,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       adminSessions,
       shadow: shadow.store,
       clusterId: () => postgresClusterId(calls),
+      sealSecret: () => postgresSealSecret(calls),
       backfill(log) {
         // One after the other: a node's backfills share its pool with its requests. The item
         // index first: until it is done, a Responses request carrying an id it misses searches the

@@ -4,6 +4,7 @@ import { AUDIT_MIGRATIONS } from "./audit-migrations.ts";
 import { keyMigrations, spendMigrations } from "./key-migrations.ts";
 import type { Migration } from "./migrate.ts";
 import { responseMigrations } from "./response-migrations.ts";
+import { sealMigrations } from "./seal-migrations.ts";
 import { shadowMigrations } from "./shadow-migrations.ts";
 
 /** Every component this release migrates on a SQLite file, as opening the store applies them. */
@@ -15,4 +16,5 @@ export const SQLITE_SCHEMA: Readonly<Record<string, readonly Migration[]>> = {
   admin_actions: adminActionMigrations,
   admin_sessions: adminSessionMigrations,
   shadow: shadowMigrations,
+  seal: sealMigrations,
 };

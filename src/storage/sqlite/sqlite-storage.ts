@@ -6,6 +6,7 @@ import { createSqliteAdminSessionStore } from "./sqlite-admin-session-store.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteResponseStore } from "./sqlite-response-store.ts";
+import { createSqliteSealSecret } from "./sqlite-seal-secret.ts";
 import { createSqliteShadowStore } from "./sqlite-shadow-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 import { createThreadedAuditStore } from "./threaded-audit-store.ts";
@@ -48,7 +49,9 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
         : { shadow: createSqliteShadowStore(db, threaded?.insertShadow) }),
       audit,
       adminActions: createSqliteAdminActionStore(db),
-      ...(options.readonly ? {} : { adminSessions: createSqliteAdminSessionStore(db) }),
+      ...(options.readonly
+        ? {}
+        : { adminSessions: createSqliteAdminSessionStore(db), sealSecret: createSqliteSealSecret(db) }),
       async close() {
         await audit.close();
         closeDatabase(db);

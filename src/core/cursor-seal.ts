@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { sharedKey } from "../core/shared-key.ts";
+import { type SealSecret, sharedKey } from "./shared-key.ts";
 
 const NONCE = 12;
 const TAG = 16;
@@ -15,14 +15,15 @@ export interface CursorSeal {
 }
 
 /**
- * AES-256-GCM under a key every node of a cluster derives from `cluster.secret` (a single node's is
- * its process's own: core/shared-key.ts), a fresh nonce each seal, as base64url. The nonce is
+ * AES-256-GCM under a key every node derives from the secret they share (`cluster.secret`, else the
+ * one kept in storage; an embedder's storage that keeps none, its process's own: core/shared-key.ts),
+ * a fresh nonce each seal, as base64url. The nonce is
  * random: 96 bits are enough for the cursors one key seals in its life. `use` names what is sealed
  * (`audit cursor`, `admin action id`): a key of its own each, so one use's seal is never opened
  * as another's.
  */
-export function cursorSeal(sharedSecret: string | undefined, use: CursorUse): CursorSeal {
-  const key = sharedKey(sharedSecret, `mindgw ${use}`);
+export function cursorSeal(secret: SealSecret, use: CursorUse): CursorSeal {
+  const key = sharedKey(secret, `mindgw ${use}`);
   return {
     seal(bytes) {
       const nonce = randomBytes(NONCE);

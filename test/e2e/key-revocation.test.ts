@@ -24,11 +24,13 @@ const setModels = (id: string, models: string[]) =>
 describe("a revoked key", () => {
   test("ends its open stream at once with an error event, audited as 401", async () => {
     const user = await createKey(f.gw, { name: "streamer", role: "user" });
-    // 40 chunks 150 ms apart: six seconds of stream unless something ends it.
+    // 40 chunks 500 ms apart: twenty seconds of stream unless something ends it. The events read
+    // after the revoke include those that came while its call was out (the loop waits on it), so
+    // a chunk every 150 ms left a revoke slowed to 1.5 s by a loaded machine no room.
     const response = await fetch(f.url("/v1/chat/completions"), {
       method: "POST",
       headers: bearer(user.key),
-      body: chatBody("fake-model", "a long story [[fake:chunks=40,chunkDelay=150]]", { stream: true }),
+      body: chatBody("fake-model", "a long story [[fake:chunks=40,chunkDelay=500]]", { stream: true }),
     });
     expect(response.status).toBe(200);
     const requestId = response.headers.get("x-request-id") ?? "";

@@ -74,7 +74,7 @@ test("SIGTERM of the node holding a model's only worker: every other node refuse
   fx.defer(() => worker.stop("SIGKILL"));
   // A worker started, registered on n1 and read by n2 from the directory: under load more than the
   // 10 s of one wait (seen so at a load of 30), so each step has its own bound.
-  await waitForWorkers(stopping.url, adminKey, ["w1"], 30_000);
+  await waitForWorkers(stopping.url, adminKey, ["w1"]);
   await waitFor(
     "n2 to list n1's worker",
     async () => {

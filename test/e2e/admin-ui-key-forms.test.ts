@@ -311,6 +311,9 @@ describe("/admin in a real browser", () => {
     const row = page.locator(`tr[data-key-id="${ended.id}"]`);
     await row.getByRole("button", { name: "Revoke", exact: true }).focus();
     await page.keyboard.press("Enter");
+    // The choice takes focus in an effect after it is drawn: its button focused before would lose
+    // focus to the choice, and Enter would revoke nothing.
+    await focusReaches(row.locator("fieldset.revoke-choice"), "focus on the choice");
     await row.getByRole("button", { name: "Revoke only this key" }).focus();
     await page.keyboard.press("Enter");
     await row.waitFor({ state: "detached" });

@@ -144,6 +144,9 @@ describe("/admin in a real browser", () => {
           .textContent()) ?? "",
       );
       expect(await page.locator("tr.selected").count()).toBe(1);
+      // Escape is heard once the detail's effects have run (focus on its heading, then its key
+      // listener): pressed the moment its text is drawn, it could go unheard under load.
+      await focusReaches(detail.locator("#detail-title"), "focus on the detail's heading");
       await page.keyboard.press("Escape");
       await detail.waitFor({ state: "detached" });
     }
@@ -247,6 +250,9 @@ describe("/admin in a real browser", () => {
     await page.getByRole("button", { name: `Open request ${byJwt}` }).click();
     const caller = page.locator('section.detail dt:text-is("Key") + dd [data-caller-id]');
     await caller.waitFor();
+    // The detail's own focus (an effect after its render) is waited for: the caller's name focused
+    // before it would lose focus to the heading, and Enter below would choose nothing.
+    await focusReaches(page.locator("#detail-title"), "focus on the detail's heading");
     const listed = page.locator(`tr[data-request-id="${byJwt}"] [data-caller-id]`);
     expect(await caller.getAttribute("data-caller-id")).toBe(subject);
     expect(await caller.getAttribute("title")).toBe(subject);
@@ -429,6 +435,8 @@ describe("/admin in a real browser", () => {
     await open.click();
     await detail.getByText("Reading the bodies…").waitFor();
     expect(await notStored.count()).toBe(0);
+    // Escape is heard once the detail's effects have run (focus on its heading, then its listener).
+    await focusReaches(detail.locator("#detail-title"), "focus on the detail's heading");
     await page.keyboard.press("Escape");
     await detail.waitFor({ state: "detached" });
     // Registered later, the refusal answers before the hold.
@@ -501,6 +509,9 @@ describe("/admin in a real browser", () => {
     // Focus moves in the render that closes the detail: waited for, not read the moment it goes.
     await focusReaches(open, "focus back on the time");
     await page.keyboard.press("Enter");
+    // Close focused before the detail's own focus (an effect after its render) would lose it to
+    // the heading, and Enter would close nothing.
+    await focusReaches(detail.locator("#detail-title"), "focus on the detail's heading again");
     await detail.getByRole("button", { name: "Close" }).focus();
     await page.keyboard.press("Enter");
     await detail.waitFor({ state: "detached" });

@@ -9,7 +9,13 @@ import { chatAt } from "./harness/node-load.ts";
 import { startPostgres } from "./harness/postgres-server.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { createKey, type FakeProcess, spawnFakeUpstream, spawnWorker } from "./harness/spawn-worker.ts";
+import {
+  createKey,
+  type FakeProcess,
+  spawnFakeUpstream,
+  spawnWorker,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 let stopping: GatewayProcess;
@@ -66,17 +72,26 @@ test("SIGTERM of the node holding a model's only worker: every other node refuse
     models: ["fake-model"],
   });
   fx.defer(() => worker.stop("SIGKILL"));
-  await waitFor("n2 to list n1's worker", async () => {
-    const response = await chatAt(calling.url, adminKey, { model: "fake-model", signal: answerWithin() });
-    await response.arrayBuffer();
-    return response.status === 200;
-  });
+  // A worker started, registered on n1 and read by n2 from the directory: under load more than the
+  // 10 s of one wait (seen so at a load of 30), so each step has its own bound.
+  await waitForWorkers(stopping.url, adminKey, ["w1"]);
+  await waitFor(
+    "n2 to list n1's worker",
+    async () => {
+      const response = await chatAt(calling.url, adminKey, { model: "fake-model", signal: answerWithin() });
+      await response.arrayBuffer();
+      return response.status === 200;
+    },
+    20_000,
+  );
 
-  // A 3 s stream through n2, forwarded to w1 on n1: n1's drain lasts as long.
+  // A 10 s stream through n2, forwarded to w1 on n1: n1's drain lasts as long. It is the window in
+  // which n2 must read n1 as stopping (1 s heartbeats) and refuse the model itself: 3 s left a
+  // loaded machine little room. The drain_timeout of 20 s still cuts none of it.
   const held = await chatAt(calling.url, adminKey, {
     model: "fake-model",
     stream: true,
-    content: "hold on [[fake:chunks=15,chunk-delay=200]]",
+    content: "hold on [[fake:chunks=50,chunk-delay=200]]",
   });
   const reader = held.body!.getReader();
   expect((await reader.read()).done).toBe(false);

@@ -10,6 +10,7 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { chatAt } from "./harness/node-load.ts";
 import { relayedNodes } from "./harness/relayed-nodes.ts";
 import { createKey, type FakeProcess, spawnFakeUpstream, spawnWorker } from "./harness/spawn-worker.ts";
+import { START_BOUND_MS } from "./harness/start-bound.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gateway: false });
@@ -36,7 +37,7 @@ test("a new worker on another node for a model whose breaker its only worker ope
     models: ["fake-model"],
   });
   fx.defer(() => broken.stop("SIGKILL"));
-  await waitFor("n2 to read bad on n1", async () => (await listedOnN1()) === 1);
+  await waitFor("n2 to read bad on n1", async () => (await listedOnN1()) === 1, START_BOUND_MS);
   const ask = () => chatAt(nodes.calling.url, nodes.adminKey, { model: "fake-model" });
   for (let i = 0; i < 2; i++) expect((await ask()).status).toBe(502);
   const open = await ask();
@@ -56,7 +57,7 @@ test("a new worker on another node for a model whose breaker its only worker ope
     models: ["fake-model"],
   });
   fx.defer(() => fixed.stop("SIGKILL"));
-  await waitFor("n2 to read good on n1", async () => (await listedOnN1()) === 1);
+  await waitFor("n2 to read good on n1", async () => (await listedOnN1()) === 1, START_BOUND_MS);
   // Before: 503 no_route_available until n2's cooldown passed (n1's own breaker was never opened).
   expect((await ask()).status).toBe(200);
   // An info line is written with its batch, a moment after: waited for, not read at once.

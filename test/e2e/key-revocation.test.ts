@@ -4,6 +4,7 @@ import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { listWorkers, spawnWorker } from "./harness/spawn-worker.ts";
+import { START_BOUND_MS } from "./harness/start-bound.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Keys are checked when a connection or request starts; a revoke must also reach what is
@@ -24,11 +25,13 @@ const setModels = (id: string, models: string[]) =>
 describe("a revoked key", () => {
   test("ends its open stream at once with an error event, audited as 401", async () => {
     const user = await createKey(f.gw, { name: "streamer", role: "user" });
-    // 40 chunks 150 ms apart: six seconds of stream unless something ends it.
+    // 40 chunks 500 ms apart: twenty seconds of stream unless something ends it. The events read
+    // after the revoke include those that came while its call was out (the loop waits on it), so
+    // a chunk every 150 ms left a revoke slowed to 1.5 s by a loaded machine no room.
     const response = await fetch(f.url("/v1/chat/completions"), {
       method: "POST",
       headers: bearer(user.key),
-      body: chatBody("fake-model", "a long story [[fake:chunks=40,chunkDelay=150]]", { stream: true }),
+      body: chatBody("fake-model", "a long story [[fake:chunks=40,chunkDelay=500]]", { stream: true }),
     });
     expect(response.status).toBe(200);
     const requestId = response.headers.get("x-request-id") ?? "";
@@ -84,8 +87,10 @@ describe("a revoked key", () => {
       models: ["fake-model"],
     });
     try {
-      await waitFor("the worker to register", async () =>
-        (await listWorkers(f.gw.url, f.adminKey)).some((w) => w.name === "gpu-1"),
+      await waitFor(
+        "the worker to register",
+        async () => (await listWorkers(f.gw.url, f.adminKey)).some((w) => w.name === "gpu-1"),
+        START_BOUND_MS,
       );
       expect((await revoke(workerKey.id)).status).toBe(200);
       await waitFor(
@@ -120,7 +125,11 @@ describe("a worker key whose models change", () => {
         body: chatBody(model),
       });
     try {
-      const registered = await waitFor("the worker to register", async () => (await listed())?.id);
+      const registered = await waitFor(
+        "the worker to register",
+        async () => (await listed())?.id,
+        START_BOUND_MS,
+      );
       expect((await ask("qwen-w")).status).toBe(200);
       expect((await setModels(workerKey.id, ["llama-w"])).status).toBe(200);
       // At once: no reconnect, no wait for the worker to come back.
@@ -164,7 +173,11 @@ describe("a worker key whose models change", () => {
     const listed = async () => (await listWorkers(f.gw.url, f.adminKey)).find((w) => w.name === "gpu-3");
     const held = new AbortController();
     try {
-      const registered = await waitFor("the worker to register", async () => (await listed())?.id);
+      const registered = await waitFor(
+        "the worker to register",
+        async () => (await listed())?.id,
+        START_BOUND_MS,
+      );
       // A call the fake upstream holds until the caller leaves: the drain has something to wait for.
       const holding = fetch(f.url("/v1/chat/completions"), {
         method: "POST",

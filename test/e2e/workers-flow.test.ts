@@ -11,6 +11,7 @@ import {
   type WorkerOptions,
   type WorkerProcess,
 } from "./harness/spawn-worker.ts";
+import { START_BOUND_MS } from "./harness/start-bound.ts";
 import { waitFor } from "./harness/wait-for.ts";
 import { connectFleet } from "./harness/worker-fleet.ts";
 
@@ -167,10 +168,14 @@ describe("workers: registering", () => {
     const gguf = `/srv/models/${"Meta-Llama-3.1-70B-Instruct-abliterated-v2/".repeat(6)}model-Q4_K_M.gguf`;
     const up = listing([gguf, "short-model"]);
     const worker = start({ upstream: `${up.url}/v1`, name: "gguf" });
-    const [listed] = await waitFor("the worker to register", async () => {
-      const found = (await listWorkers(gw.url, adminKey)).filter((w) => w.name === "gguf");
-      return found.length ? found : undefined;
-    });
+    const [listed] = await waitFor(
+      "the worker to register",
+      async () => {
+        const found = (await listWorkers(gw.url, adminKey)).filter((w) => w.name === "gguf");
+        return found.length ? found : undefined;
+      },
+      START_BOUND_MS,
+    );
     expect(listed?.models).toEqual(["short-model"]);
     expect(worker.stderr.all).toContain("skipping a model id the gateway cannot take");
     expect(worker.stderr.all).toContain("--alias");
@@ -179,10 +184,14 @@ describe("workers: registering", () => {
   test("an upstream that lists no models yet is asked again until it does (Ollama before a pull)", async () => {
     const up = listing([], ["pulled-model"]);
     const worker = start({ upstream: `${up.url}/v1`, name: "ollama" });
-    const [listed] = await waitFor("the worker to register", async () => {
-      const found = (await listWorkers(gw.url, adminKey)).filter((w) => w.name === "ollama");
-      return found.length ? found : undefined;
-    });
+    const [listed] = await waitFor(
+      "the worker to register",
+      async () => {
+        const found = (await listWorkers(gw.url, adminKey)).filter((w) => w.name === "ollama");
+        return found.length ? found : undefined;
+      },
+      START_BOUND_MS,
+    );
     expect(listed?.models).toEqual(["pulled-model"]);
     expect(worker.stderr.all).toContain("the upstream lists no models");
     expect(worker.proc.exitCode).toBeNull();
@@ -195,8 +204,10 @@ describe("workers: registering", () => {
       name: "keyed",
       env: { MINDGW_UPSTREAM_KEY: "up-secret-0123" },
     });
-    await waitFor("the worker to register", async () =>
-      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "keyed"),
+    await waitFor(
+      "the worker to register",
+      async () => (await listWorkers(gw.url, adminKey)).some((w) => w.name === "keyed"),
+      START_BOUND_MS,
     );
     expect(up.requests[0]).toMatchObject({ path: "/v1/models" });
     expect(up.requests[0]?.headers.authorization).toBe("Bearer up-secret-0123");
@@ -212,7 +223,8 @@ describe("workers: registering", () => {
       models: ["fake-model"],
     });
     fx.deferTest(() => worker.stop("SIGKILL"));
-    await waitFor("the worker to say why", () => worker.stderr.all.includes("(404)"));
+    // Said once it has started and dialled: a start, bounded as one.
+    await waitFor("the worker to say why", () => worker.stderr.all.includes("(404)"), START_BOUND_MS);
     expect(worker.stderr.all).toContain(
       "check that workers.enabled is on in the gateway's config and that --connect is right",
     );
@@ -232,8 +244,10 @@ describe("workers: the drain deadline", () => {
       args: ["--no-responses-api", "--drain-timeout", "1s"],
     });
     fx.deferTest(() => worker.stop("SIGKILL"));
-    await waitFor("the worker to register", async () =>
-      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "drainer"),
+    await waitFor(
+      "the worker to register",
+      async () => (await listWorkers(gw.url, adminKey)).some((w) => w.name === "drainer"),
+      START_BOUND_MS,
     );
     const client = new AbortController();
     fx.deferTest(() => client.abort());
@@ -349,7 +363,7 @@ describe("workers: an upstream that serves the Responses API once it has loaded"
     type Listed = { name: string; responsesApi?: boolean };
     const listed = async () =>
       ((await listWorkers(gw.url, adminKey)) as Listed[]).find((w) => w.name === "loading");
-    await waitFor("the worker to register", listed);
+    await waitFor("the worker to register", listed, START_BOUND_MS);
     const call = (body: object) =>
       fetch(`${gw.url}/v1/chat/completions`, {
         method: "POST",

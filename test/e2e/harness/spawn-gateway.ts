@@ -3,6 +3,7 @@ import { stringify } from "yaml";
 import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
+import { START_BOUND_MS } from "./start-bound.ts";
 import { tempDir } from "./temp-dir.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -38,14 +39,6 @@ export interface SpawnOptions {
 }
 
 const toYaml = (config: object | string) => (typeof config === "string" ? config : stringify(config));
-
-/**
- * How long a start may take before it counts as failed. A start is ~0.3 s of CPU (0.23-0.38 s,
- * all threads): 0.4-1.2 s of wall time on the shared machine at load ~11, 1.9-6.5 s with six CPU
- * hogs added, and it overran the waits' default 10 s twice at load 13-15 (s25-flakes,
- * docs/BENCHMARKS-HISTORY.md): honest work starved of CPU, not a hang, which this still catches.
- */
-const LISTEN_BOUND_MS = 30_000;
 
 /** Starts `dist/mindgw serve` on 127.0.0.1 and an ephemeral port, and waits until it listens. */
 export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayProcess> {
@@ -89,7 +82,7 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
         ? stderr.match(/listening on http:\/\/[^:]+:(\d+)/)
         : stdout.match(/serving on http:\/\/[^:]+:(\d+)/);
     },
-    LISTEN_BOUND_MS,
+    START_BOUND_MS,
   ).catch((error: unknown) => {
     proc.kill("SIGKILL");
     throw error;

@@ -2,6 +2,7 @@ import type { Subprocess } from "bun";
 import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
+import { START_BOUND_MS } from "./start-bound.ts";
 import { waitFor } from "./wait-for.ts";
 
 /** One NDJSON line of `mindgw tail --json`: a gateway event as the gateway sent it. */
@@ -70,20 +71,23 @@ export function spawnTail(args: readonly string[], env: Record<string, string> =
 /**
  * The tail prints nothing until traffic it selects flows, so `probe` (a request the tail
  * selects, returning its request id) is sent until one shows: from then on the tail is
- * subscribed. Returns the probes' ids, so tests can leave them out.
+ * subscribed. Returns the probes' ids, so tests can leave them out. Any probe's line counts: one
+ * printed after the second it was looked for (a loaded machine) still shows the tail subscribed,
+ * where looking for the latest alone let every probe miss. Bounded as a start: the tail's own.
  */
 export async function untilListening(
   tail: TailProcess,
   probe: () => Promise<string>,
-  timeoutMs = 20_000,
+  timeoutMs = START_BOUND_MS,
 ): Promise<Set<string>> {
   const probes = new Set<string>();
+  const printed = () =>
+    tail.lines().some((line) => line.type === "request.finished" && probes.has(requestIdOf(line)));
   await waitFor(
     "the tail to print a probe",
     async () => {
-      const id = await probe();
-      probes.add(id);
-      return tail.finished(id, 1000).then(
+      probes.add(await probe());
+      return waitFor("a probe's finished line", printed, 1000).then(
         () => true,
         () => false,
       );

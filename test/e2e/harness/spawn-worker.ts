@@ -4,6 +4,7 @@ import { decodeSse } from "../../../src/core/sse.ts";
 import { childEnv } from "../../../src/testing/off-cloud-env.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
+import { START_BOUND_MS } from "./start-bound.ts";
 import { waitFor } from "./wait-for.ts";
 
 /** A child process with its output collected, stopped by its own handle only. */
@@ -105,10 +106,14 @@ export async function spawnFakeUpstream(): Promise<FakeProcess> {
   const child = wrap(
     Bun.spawn(["bun", main], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv() }),
   );
-  const port = await waitFor("the fake upstream to listen", () => {
-    if (child.proc.exitCode !== null) throw new Error(`fake upstream exited:\n${child.stderr.all}`);
-    return child.stdout.match(/\{"port":(\d+)\}/)?.[1];
-  }).catch(async (error: unknown) => {
+  const port = await waitFor(
+    "the fake upstream to listen",
+    () => {
+      if (child.proc.exitCode !== null) throw new Error(`fake upstream exited:\n${child.stderr.all}`);
+      return child.stdout.match(/\{"port":(\d+)\}/)?.[1];
+    },
+    START_BOUND_MS,
+  ).catch(async (error: unknown) => {
     await child.stop("SIGKILL");
     throw error;
   });
@@ -156,7 +161,7 @@ export function waitForWorkers(
   gatewayUrl: string,
   adminKey: string,
   names: string[],
-  timeoutMs = 15_000,
+  timeoutMs = START_BOUND_MS,
 ): Promise<ListedWorker[]> {
   const want = [...names].sort().join(",");
   return waitFor(

@@ -140,8 +140,9 @@ describe("Gemini's grounding → url_citation annotations", () => {
     }
   });
 
-  test("a stream: the annotations in a chunk of their own before the finish, over the whole content", async () => {
-    const cut = 9; // inside "café"'s word, after its é: the parts are cut where Gemini cut them
+  /** TEXT streamed in two parts cut where Gemini cut them, its grounding on the finishing event. */
+  async function streamedChoices(cites: boolean) {
+    const cut = 9; // inside "café"'s word, after its é
     const events = [
       { candidates: [{ index: 0, content: { role: "model", parts: [{ text: TEXT.slice(0, cut) }] } }] },
       { candidates: [{ index: 0, content: { role: "model", parts: [{ text: TEXT.slice(cut) }] } }] },
@@ -162,14 +163,18 @@ describe("Gemini's grounding → url_citation annotations", () => {
         translateStream(
           replay(events.map((event) => ({ data: JSON.stringify(event) }))),
           geminiEventReader(),
-          new GeminiChunkWriter("c", "g", false),
+          new GeminiChunkWriter("c", "g", false, undefined, undefined, 1, cites),
         ).events,
       ),
     ) as (
       | { choices: { index: number; delta: JsonObject; logprobs: null; finish_reason: string | null }[] }
       | "[DONE]"
     )[];
-    const choices = out.flatMap((chunk) => (typeof chunk === "string" ? [] : chunk.choices));
+    return out.flatMap((chunk) => (typeof chunk === "string" ? [] : chunk.choices));
+  }
+
+  test("a stream: the annotations in a chunk of their own before the finish, over the whole content", async () => {
+    const choices = await streamedChoices(true);
     expect(choices.map((choice) => choice.delta.content ?? "").join("")).toBe(TEXT);
     const annotated = choices.findIndex((choice) => choice.delta.annotations !== undefined);
     expect(choices[annotated]).toEqual({
@@ -180,5 +185,12 @@ describe("Gemini's grounding → url_citation annotations", () => {
     });
     expect(choices.at(-1)?.finish_reason).toBe("stop");
     expect(annotated).toBe(choices.length - 2);
+  });
+
+  test("a stream that did not ask for search keeps no text for citations, and cites nothing", async () => {
+    const choices = await streamedChoices(false);
+    expect(choices.map((choice) => choice.delta.content ?? "").join("")).toBe(TEXT);
+    expect(choices.some((choice) => choice.delta.annotations !== undefined)).toBe(false);
+    expect(choices.at(-1)?.finish_reason).toBe("stop");
   });
 });

@@ -140,6 +140,46 @@ describe("Gemini's grounding → url_citation annotations", () => {
     }
   });
 
+  test("odd grounding: an unreadable source or support costs that one alone, a reversed segment cites nothing, offsets inside a character or past the text end where it ends", () => {
+    const url = GROUNDING.groundingChunks[0]?.web?.uri ?? "";
+    const rocket = TEXT.indexOf("🚀");
+    const grounding = {
+      groundingChunks: [GROUNDING.groundingChunks[0], { web: { title: "no uri" } }, "junk"],
+      groundingSupports: [
+        // Inside 🚀's four bytes, to past the text's end.
+        {
+          segment: { startIndex: bytes(TEXT.slice(0, rocket)) + 1, endIndex: 10_000 },
+          groundingChunkIndices: [0, 1, 2],
+        },
+        { groundingChunkIndices: [0] },
+        { segment: { startIndex: bytes(FIRST), endIndex: 1 }, groundingChunkIndices: [0] },
+        // Overlapping the first.
+        {
+          segment: { startIndex: 3, endIndex: bytes(TEXT.slice(0, rocket)) + 4 },
+          groundingChunkIndices: [0],
+        },
+      ],
+    };
+    const chat = geminiResponseToChat(
+      {
+        candidates: [
+          {
+            content: { role: "model", parts: [{ text: TEXT }] },
+            finishReason: "STOP",
+            groundingMetadata: grounding,
+          },
+        ],
+      },
+      "g",
+      "c",
+      1,
+    );
+    expect((chat.choices as { message: JsonObject }[])[0]?.message.annotations).toEqual([
+      citation(url, "cafe.fr", rocket + 2, TEXT.length),
+      citation(url, "cafe.fr", 3, rocket + 2),
+    ]);
+  });
+
   /** TEXT streamed in two parts cut where Gemini cut them, its grounding on the finishing event. */
   async function streamedChoices(cites: boolean) {
     const cut = 9; // inside "café"'s word, after its é

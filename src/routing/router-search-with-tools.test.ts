@@ -51,4 +51,15 @@ describe("web_search_options beside function tools, which Gemini before 3 refuse
     expect([answer.status, google.calls.length]).toEqual([400, 1]);
     expect(answer.message).toContain("Tool use with function calling is unsupported");
   });
+
+  test("the words without function tools beside the search, or without the search: no second call, the refusal the route's", async () => {
+    for (const fields of [{ web_search_options: {} }, { tools: TOOLS, web_search_options: null }]) {
+      const google = {
+        ...fakeProvider("p", () => Promise.reject(refusal("p", refused(WORDS[0] ?? "")))),
+        chatTarget: GEMINI_TARGET,
+      };
+      const answer = await refusedBy(routerFor(routed(), [google]).router, chatRequest("m", chat(fields)));
+      expect([answer.status, google.calls.length]).toEqual([400, 1]);
+    }
+  });
 });

@@ -167,6 +167,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
           refusal,
           options.unknownFinish,
           typeof call.body.n === "number" ? call.body.n : 1,
+          call.body.web_search_options != null,
         ),
         call.meter,
       );

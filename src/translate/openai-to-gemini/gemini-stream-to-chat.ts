@@ -102,7 +102,7 @@ class ChoiceState implements TurnOutput {
   finishReason: string | undefined;
   /** Its role chunk was written. */
   opened = false;
-  /** Its content so far, which Google's grounding indexes. */
+  /** Its content so far, which Google's grounding indexes: kept only where search was asked. */
   text = "";
   /** Its Google Search grounding: the last Google sent (it sends it whole, most often at the finish). */
   grounding: unknown;
@@ -135,6 +135,11 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     private readonly unknown?: UnknownFinish,
     /** The choices asked for (`n`). */
     private readonly answers = 1,
+    /**
+     * Google Search asked (`web_search_options`): each choice's text is kept for its grounding's
+     * indexes. A stream that did not ask keeps none, and has no grounding to cite.
+     */
+    private readonly cites = false,
   ) {
     this.chunks = new ChatChunkBuilder(id, model, includeUsage);
   }
@@ -193,7 +198,7 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
           out.push(this.chunks.delta({ reasoning_content: part.text }, null, index));
         const text = answerText(part);
         if (text) {
-          choice.text += text;
+          if (this.cites) choice.text += text;
           out.push(this.chunks.delta({ content: text }, null, index, logprobs));
           logprobs = null;
         }
@@ -222,10 +227,11 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   finish(): SseEvent[] {
     const choices = [...this.choices.entries()].sort(([a], [b]) => a - b);
     const out: SseEvent[] = [];
-    for (const [index, choice] of choices) {
-      const annotations = groundingCitations(choice.grounding, choice.text);
-      if (annotations.length > 0) out.push(this.chunks.delta({ annotations }, null, index));
-    }
+    if (this.cites)
+      for (const [index, choice] of choices) {
+        const annotations = groundingCitations(choice.grounding, choice.text);
+        if (annotations.length > 0) out.push(this.chunks.delta({ annotations }, null, index));
+      }
     const finishes = choices.map(([index, choice]) => ({
       index,
       reason: finishReasonOfGemini(choice.finishReason, choice.toolCalls > 0),

@@ -140,8 +140,49 @@ describe("Gemini's grounding → url_citation annotations", () => {
     }
   });
 
-  test("a stream: the annotations in a chunk of their own before the finish, over the whole content", async () => {
-    const cut = 9; // inside "café"'s word, after its é: the parts are cut where Gemini cut them
+  test("odd grounding: an unreadable source or support costs that one alone, a reversed segment cites nothing, offsets inside a character or past the text end where it ends", () => {
+    const url = GROUNDING.groundingChunks[0]?.web?.uri ?? "";
+    const rocket = TEXT.indexOf("🚀");
+    const grounding = {
+      groundingChunks: [GROUNDING.groundingChunks[0], { web: { title: "no uri" } }, "junk"],
+      groundingSupports: [
+        // Inside 🚀's four bytes, to past the text's end.
+        {
+          segment: { startIndex: bytes(TEXT.slice(0, rocket)) + 1, endIndex: 10_000 },
+          groundingChunkIndices: [0, 1, 2],
+        },
+        { groundingChunkIndices: [0] },
+        { segment: { startIndex: bytes(FIRST), endIndex: 1 }, groundingChunkIndices: [0] },
+        // Overlapping the first.
+        {
+          segment: { startIndex: 3, endIndex: bytes(TEXT.slice(0, rocket)) + 4 },
+          groundingChunkIndices: [0],
+        },
+      ],
+    };
+    const chat = geminiResponseToChat(
+      {
+        candidates: [
+          {
+            content: { role: "model", parts: [{ text: TEXT }] },
+            finishReason: "STOP",
+            groundingMetadata: grounding,
+          },
+        ],
+      },
+      "g",
+      "c",
+      1,
+    );
+    expect((chat.choices as { message: JsonObject }[])[0]?.message.annotations).toEqual([
+      citation(url, "cafe.fr", rocket + 2, TEXT.length),
+      citation(url, "cafe.fr", 3, rocket + 2),
+    ]);
+  });
+
+  /** TEXT streamed in two parts cut where Gemini cut them, its grounding on the finishing event. */
+  async function streamedChoices(cites: boolean) {
+    const cut = 9; // inside "café"'s word, after its é
     const events = [
       { candidates: [{ index: 0, content: { role: "model", parts: [{ text: TEXT.slice(0, cut) }] } }] },
       { candidates: [{ index: 0, content: { role: "model", parts: [{ text: TEXT.slice(cut) }] } }] },
@@ -162,14 +203,18 @@ describe("Gemini's grounding → url_citation annotations", () => {
         translateStream(
           replay(events.map((event) => ({ data: JSON.stringify(event) }))),
           geminiEventReader(),
-          new GeminiChunkWriter("c", "g", false),
+          new GeminiChunkWriter("c", "g", false, undefined, undefined, 1, cites),
         ).events,
       ),
     ) as (
       | { choices: { index: number; delta: JsonObject; logprobs: null; finish_reason: string | null }[] }
       | "[DONE]"
     )[];
-    const choices = out.flatMap((chunk) => (typeof chunk === "string" ? [] : chunk.choices));
+    return out.flatMap((chunk) => (typeof chunk === "string" ? [] : chunk.choices));
+  }
+
+  test("a stream: the annotations in a chunk of their own before the finish, over the whole content", async () => {
+    const choices = await streamedChoices(true);
     expect(choices.map((choice) => choice.delta.content ?? "").join("")).toBe(TEXT);
     const annotated = choices.findIndex((choice) => choice.delta.annotations !== undefined);
     expect(choices[annotated]).toEqual({
@@ -180,5 +225,12 @@ describe("Gemini's grounding → url_citation annotations", () => {
     });
     expect(choices.at(-1)?.finish_reason).toBe("stop");
     expect(annotated).toBe(choices.length - 2);
+  });
+
+  test("a stream that did not ask for search keeps no text for citations, and cites nothing", async () => {
+    const choices = await streamedChoices(false);
+    expect(choices.map((choice) => choice.delta.content ?? "").join("")).toBe(TEXT);
+    expect(choices.some((choice) => choice.delta.annotations !== undefined)).toBe(false);
+    expect(choices.at(-1)?.finish_reason).toBe("stop");
   });
 });

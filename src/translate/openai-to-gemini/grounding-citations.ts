@@ -2,19 +2,28 @@ import { z } from "zod";
 import type { JsonObject } from "../../core/dialect.ts";
 import { urlCitation } from "../url-citation.ts";
 
-/** What of a candidate's `groundingMetadata` (Google Search grounding) the citations read. */
+/**
+ * What of a candidate's `groundingMetadata` (Google Search grounding) the citations read. A source
+ * or support the gateway cannot read is that one left out, not the others.
+ */
 const groundingMetadata = z.looseObject({
   groundingChunks: z
     .array(
-      z.looseObject({ web: z.looseObject({ uri: z.string(), title: z.string().optional() }).optional() }),
+      z
+        .looseObject({ web: z.looseObject({ uri: z.string(), title: z.string().optional() }).optional() })
+        .optional()
+        .catch(undefined),
     )
     .optional(),
   groundingSupports: z
     .array(
-      z.looseObject({
-        segment: z.looseObject({ startIndex: z.number().optional(), endIndex: z.number().optional() }),
-        groundingChunkIndices: z.array(z.number()).optional(),
-      }),
+      z
+        .looseObject({
+          segment: z.looseObject({ startIndex: z.number().optional(), endIndex: z.number().optional() }),
+          groundingChunkIndices: z.array(z.number()).optional(),
+        })
+        .optional()
+        .catch(undefined),
     )
     .optional(),
 });
@@ -32,28 +41,50 @@ export function groundingCitations(metadata: unknown, text: string): JsonObject[
   const parsed = groundingMetadata.safeParse(metadata);
   if (!parsed.success) return [];
   const chunks = parsed.data.groundingChunks ?? [];
-  return (parsed.data.groundingSupports ?? []).flatMap((support) => {
-    const start = utf16Index(text, support.segment.startIndex ?? 0);
-    const end = utf16Index(text, support.segment.endIndex ?? 0);
-    return (support.groundingChunkIndices ?? []).flatMap((i) => {
+  const supports = (parsed.data.groundingSupports ?? []).flatMap((support) =>
+    support
+      ? [
+          {
+            start: support.segment.startIndex ?? 0,
+            end: support.segment.endIndex ?? 0,
+            sources: support.groundingChunkIndices ?? [],
+          },
+        ]
+      : [],
+  );
+  const indexes = utf16Indexes(
+    text,
+    supports.flatMap(({ start, end }) => [start, end]),
+  );
+  return supports.flatMap(({ start, end, sources }) => {
+    // A segment that ends before it starts cites nothing the caller could cut out.
+    if (end < start) return [];
+    const from = indexes.get(start) ?? 0;
+    const to = indexes.get(end) ?? 0;
+    return sources.flatMap((i) => {
       const web = chunks[i]?.web;
-      return web ? [urlCitation(web.uri, web.title ?? "", start, end)] : [];
+      return web ? [urlCitation(web.uri, web.title ?? "", from, to)] : [];
     });
   });
 }
 
 /**
- * A UTF-8 byte offset of `text` as its UTF-16 index: an offset inside a character is that
- * character's end; one past the text, the text's length.
+ * UTF-8 byte offsets of `text` as its UTF-16 indexes, in one walk over the text however many
+ * segments there are: an offset inside a character is that character's end; one past the text,
+ * the text's length. A lone surrogate counts as UTF-8 writes it, U+FFFD's three bytes.
  */
-function utf16Index(text: string, byteOffset: number): number {
+function utf16Indexes(text: string, byteOffsets: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
   let bytes = 0;
   let index = 0;
-  for (const character of text) {
-    if (bytes >= byteOffset) return index;
-    const point = character.codePointAt(0) ?? 0;
-    bytes += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
-    index += character.length;
+  for (const offset of [...new Set(byteOffsets)].sort((a, b) => a - b)) {
+    while (bytes < offset && index < text.length) {
+      const unit = text.charCodeAt(index);
+      const pair = unit >= 0xd800 && unit < 0xdc00 && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00;
+      bytes += unit < 0x80 ? 1 : unit < 0x800 ? 2 : pair ? 4 : 3;
+      index += pair ? 2 : 1;
+    }
+    out.set(offset, index);
   }
-  return index;
+  return out;
 }

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { chmodSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { childEnv } from "../../src/testing/off-cloud-env.ts";
-import { anyAlive } from "./harness/postgres-server.ts";
+import { runningOf } from "./harness/left-behind.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -32,10 +32,13 @@ async function runBun(
   return { out, err, code };
 }
 
-/** The pids of each `{"pids": [...]}` a run printed, in order; it failed if it printed none. */
-function printedPids(out: string): number[][] {
-  const printed = [...out.matchAll(/\{"pids":\[[\d,]*\]\}/g)].map(
-    ([line]) => (JSON.parse(line) as { pids: number[] }).pids,
+/**
+ * The processes of each `{"pids": [...]}` a run printed, in order, each `pid:start time`
+ * (left-behind.ts processIds); it failed if it printed none.
+ */
+function printedPids(out: string): string[][] {
+  const printed = [...out.matchAll(/\{"pids":\[[\d:",]*\]\}/g)].map(
+    ([line]) => (JSON.parse(line) as { pids: string[] }).pids,
   );
   if (printed.length === 0) throw new Error(`the run printed no pids:\n${out}`);
   return printed;
@@ -45,8 +48,8 @@ function printedPids(out: string): number[][] {
  * "none" once none of `pids` runs, or "some" if one still does after 10 s: a SIGKILL sent as a
  * run ended takes effect a moment after, so it is waited for, then asserted once.
  */
-const stillRunning = (what: string, pids: readonly number[]) =>
-  waitFor(what, () => (anyAlive(pids) ? false : "none"), 10_000).catch(() => "some");
+const stillRunning = (what: string, pids: readonly string[]) =>
+  waitFor(what, () => (runningOf(pids).length > 0 ? false : "none"), 10_000).catch(() => "some");
 
 /** The harness's server folders (PostgreSQL's, initdb's template, Redis's) in `dir`. */
 const serverFolders = (dir: string) =>
@@ -67,7 +70,7 @@ test("a run's servers no file stopped, and initdb's template, are gone when the 
   const temp = tempDir("mindgw-left-behind-");
   // As root the servers run as the `postgres` user (postgres-server.ts), which makes its folders here.
   chmodSync(temp.path, 0o755);
-  let pids: number[] = [];
+  let pids: string[] = [];
   try {
     const { out, err, code } = await runBun(
       ["test", "--timeout", "90000", "./test/e2e/harness/unstopped-servers.run.ts"],
@@ -81,9 +84,9 @@ test("a run's servers no file stopped, and initdb's template, are gone when the 
     // The servers' folders too, not only the template.
     expect({ running, folders: serverFolders(temp.path) }).toEqual({ running: "none", folders: [] });
   } finally {
-    // Red, the run left them: this test leaves nothing. Only those still running: a pid gone may
-    // be another process's by now.
-    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
+    // Red, the run left them: this test leaves nothing. Only those still the processes printed
+    // (runningOf): a pid gone may be another process's by now.
+    for (const pid of runningOf(pids)) process.kill(pid, "SIGKILL");
     temp.cleanup();
   }
 }, 120_000);
@@ -95,7 +98,7 @@ test("a run's servers no file stopped, and initdb's template, are gone when the 
 test("a run killed outright: the watchdog ends its PostgreSQL server whole, backends too, and removes its folders", async () => {
   const temp = tempDir("mindgw-left-behind-");
   chmodSync(temp.path, 0o755);
-  let pids: number[] = [];
+  let pids: string[] = [];
   try {
     const { out } = await runBun(["test", "--timeout", "90000", "./test/e2e/harness/killed-run.run.ts"], {
       env: { TMPDIR: temp.path },
@@ -106,7 +109,7 @@ test("a run killed outright: the watchdog ends its PostgreSQL server whole, back
     const running = await stillRunning("the server's processes to end", pids);
     expect({ running, folders: await foldersLeft(temp.path) }).toEqual({ running: "none", folders: [] });
   } finally {
-    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
+    for (const pid of runningOf(pids)) process.kill(pid, "SIGKILL");
     temp.cleanup();
   }
 }, 120_000);
@@ -117,10 +120,11 @@ test("a run killed outright: the watchdog ends its PostgreSQL server whole, back
 test("outside the test runner the harness loads, and a server left running ends at exit", async () => {
   const script = [
     'const { startRedis } = await import("./test/e2e/harness/redis-server.ts");',
-    "console.log(JSON.stringify({ pids: (await startRedis()).pids() }));",
+    'const { processIds } = await import("./test/e2e/harness/left-behind.ts");',
+    "console.log(JSON.stringify({ pids: processIds((await startRedis()).pids()) }));",
     "process.exit(0);",
   ].join(" ");
-  let pids: number[] = [];
+  let pids: string[] = [];
   try {
     const { out, err, code } = await runBun(["--eval", script], { timeout: 60_000 });
     expect({ code, report: code === 0 ? "" : `${out}${err}` }).toEqual({ code: 0, report: "" });
@@ -128,7 +132,7 @@ test("outside the test runner the harness loads, and a server left running ends 
     const running = await stillRunning("Redis to end", pids);
     expect(running).toBe("none");
   } finally {
-    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
+    for (const pid of runningOf(pids)) process.kill(pid, "SIGKILL");
   }
 }, 90_000);
 
@@ -138,7 +142,7 @@ test("outside the test runner the harness loads, and a server left running ends 
 test("a run whose shared server's stop failed still ends what no file stopped", async () => {
   const temp = tempDir("mindgw-left-behind-");
   chmodSync(temp.path, 0o755);
-  let pids: number[] = [];
+  let pids: string[] = [];
   try {
     const { out, err, code } = await runBun(
       ["test", "--timeout", "90000", "./test/e2e/harness/failed-shared-stop.run.ts"],
@@ -152,7 +156,7 @@ test("a run whose shared server's stop failed still ends what no file stopped", 
       running: "none",
     });
   } finally {
-    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
+    for (const pid of runningOf(pids)) process.kill(pid, "SIGKILL");
     temp.cleanup();
   }
 }, 120_000);
@@ -167,13 +171,14 @@ test("a run without the preload: a shared server a later file asked for ends wit
   const asks = [
     'import { test } from "bun:test";',
     `import { sharedPostgres } from ${JSON.stringify(join(ROOT, "test/e2e/harness/shared-postgres.ts"))};`,
+    `import { processIds } from ${JSON.stringify(join(ROOT, "test/e2e/harness/left-behind.ts"))};`,
     'test("asks for the shared server", async () => {',
     "  const shared = (await sharedPostgres()) as { pids(): number[] };",
-    "  console.log(JSON.stringify({ pids: shared.pids() }));",
+    "  console.log(JSON.stringify({ pids: processIds(shared.pids()) }));",
     "});",
   ].join("\n");
   for (const name of ["first.test.ts", "second.test.ts"]) writeFileSync(temp.file(name), asks);
-  let pids: number[] = [];
+  let pids: string[] = [];
   try {
     const { out, err, code } = await runBun(
       ["test", "--timeout", "90000", "./first.test.ts", "./second.test.ts"],
@@ -191,7 +196,7 @@ test("a run without the preload: a shared server a later file asked for ends wit
     // Nor their folders: the second server's and initdb's template (~40 MB each) in TMPDIR.
     expect(await foldersLeft(temp.path)).toEqual([]);
   } finally {
-    for (const pid of pids) if (anyAlive([pid])) process.kill(pid, "SIGKILL");
+    for (const pid of runningOf(pids)) process.kill(pid, "SIGKILL");
     temp.cleanup();
   }
 }, 120_000);

@@ -21,15 +21,13 @@ export const secretsOf = (keys: AwsCredentials): string[] =>
 
 /**
  * The keys as the container endpoint and EC2 instance metadata send them: the four fields the AWS
- * SDK for JavaScript requires of both (`endpointKeys`), and EC2's `Code`.
+ * SDK for JavaScript requires of both (`endpointKeys`).
  */
 const keysReply = z.looseObject({
   AccessKeyId: z.string().min(1),
   SecretAccessKey: z.string().min(1),
   Token: z.string(),
   Expiration: z.string(),
-  /** EC2 instance metadata's: `Success`, else why it has no keys. */
-  Code: z.string().optional(),
 });
 type KeysReply = z.infer<typeof keysReply>;
 

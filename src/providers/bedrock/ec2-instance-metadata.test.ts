@@ -144,9 +144,10 @@ describe("EC2 instance metadata, the chain's last step", () => {
     );
     imds.noRole = false;
     imds.keys = { Code: "AssumeRoleUnauthorizedAccess", Message: "EC2 cannot assume the role" };
-    expect((await failureOf(source(onEc2).get())).message).toEndWith(
-      "and EC2 instance metadata sent no keys",
-    );
+    const refused = await failureOf(source(onEc2).get());
+    expect(refused.message).toEndWith("and EC2 instance metadata sent no keys");
+    // Why, for the log: the refusal's Code (before, lost: the reply, keyless, was refused first).
+    expect(refused.detail).toBe("AssumeRoleUnauthorizedAccess");
     imds.keys = { Code: "Success", AccessKeyId: "ASIA", Expiration: "2026-12-06T10:00:00Z" };
     expect((await failureOf(source(onEc2).get())).message).toEndWith(
       "and EC2 instance metadata sent keys without SecretAccessKey and Token, which the AWS SDKs refuse",

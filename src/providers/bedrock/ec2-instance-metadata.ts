@@ -1,7 +1,8 @@
+import { z } from "zod";
 import type { Expiring } from "../credentials/cached-credential.ts";
 import { CredentialFailure, credentialFailure } from "../credentials/credential-failure.ts";
 import { fetchText, type TokenRequest, timedOut } from "../credentials/fetch-token.ts";
-import { endpointKeys, expiringKeys } from "./aws-credential-fetch.ts";
+import { endpointKeys, expiringKeys, safeJson } from "./aws-credential-fetch.ts";
 import type { AwsCredentials } from "./aws-credentials.ts";
 import { namedProfile, profileSettings, readSharedFiles } from "./aws-shared-files.ts";
 import { instanceMetadataEndpoint } from "./ec2-metadata-endpoint.ts";
@@ -158,8 +159,14 @@ async function roleKeys(
 ): Promise<Expiring<AwsCredentials>> {
   const role = (await get(ROLES_PATH, { headers })).split("\n")[0]?.trim();
   if (!role) throw credentialFailure(provider, `${what} names no role (no instance profile attached)`);
-  const keys = endpointKeys(provider, what, await get(ROLES_PATH + encodeURIComponent(role), { headers }));
-  if (keys.Code !== undefined && keys.Code !== "Success")
-    throw credentialFailure(provider, `${what} sent no keys`, { detail: keys.Code });
-  return expiringKeys(keys);
+  const reply = await get(ROLES_PATH + encodeURIComponent(role), { headers });
+  // A refusal (`{"Code":"AssumeRoleUnauthorizedAccess","Message":…}`) carries no keys: its Code
+  // says why, read before the keys are looked for.
+  const code = refusalCode.safeParse(safeJson(reply)).data?.Code;
+  if (code !== undefined && code !== "Success")
+    throw credentialFailure(provider, `${what} sent no keys`, { detail: code });
+  return expiringKeys(endpointKeys(provider, what, reply));
 }
+
+/** EC2 instance metadata's `Code` beside the keys: `Success`, else why it has none. */
+const refusalCode = z.looseObject({ Code: z.string().optional() });

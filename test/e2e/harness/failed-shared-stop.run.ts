@@ -1,4 +1,5 @@
 import { test } from "bun:test";
+import { processIds } from "./left-behind.ts";
 import { startRedis } from "./redis-server.ts";
 import { sharedPostgres } from "./shared-postgres.ts";
 
@@ -15,5 +16,5 @@ test("the shared server's stop fails; Redis is left running", async () => {
       throw new Error("the shared server's stop failed (on purpose)");
     },
   });
-  console.log(JSON.stringify({ pids: redis.pids() }));
+  console.log(JSON.stringify({ pids: processIds(redis.pids()) }));
 });

@@ -1,5 +1,6 @@
 import { test } from "bun:test";
 import { SQL } from "bun";
+import { processIds } from "./left-behind.ts";
 import { startPostgres } from "./postgres-server.ts";
 import { waitFor } from "./wait-for.ts";
 
@@ -20,6 +21,6 @@ test("starts PostgreSQL, keeps a backend busy, and is killed outright", async ()
     30_000,
   );
   await watch.close();
-  console.log(JSON.stringify({ pids: postgres.pids() }));
+  console.log(JSON.stringify({ pids: processIds(postgres.pids()) }));
   process.kill(process.pid, "SIGKILL");
 });

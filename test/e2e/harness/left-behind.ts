@@ -76,16 +76,41 @@ function tellWatchdog(line: string): void {
   watchdog.stdin.flush();
 }
 
-/** When `pid` started (/proc/<pid>/stat's 22nd field), or undefined when it has ended. */
-function startTime(pid: number): string | undefined {
+/** /proc/<pid>/stat's fields after the command's name (state first), or undefined when it has ended. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // pid (comm) state …: comm may hold spaces, so split after its closing parenthesis.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
 }
+
+/** When `pid` started (/proc/<pid>/stat's 22nd field), or undefined when it has ended. */
+const startTime = (pid: number): string | undefined => statFields(pid)?.[19];
+
+/**
+ * `pids` as a run prints them for another process to check (test/e2e/left-behind.test.ts): each
+ * `pid:start time`, so that the check never takes a later process under a reused pid for one;
+ * one that has ended already (a backend done with its connection) is left out.
+ */
+export const processIds = (pids: readonly number[]): string[] =>
+  pids.flatMap((pid) => {
+    const started = startTime(pid);
+    return started === undefined ? [] : [`${pid}:${started}`];
+  });
+
+/**
+ * The pids of `ids` (`processIds`) still running as the processes they were: not ended, not a
+ * zombie (an orphan that PID 1 in a container may never reap), not another process under the pid.
+ */
+export const runningOf = (ids: readonly string[]): number[] =>
+  ids.flatMap((id) => {
+    const pid = Number(id.slice(0, id.indexOf(":")));
+    const fields = statFields(pid);
+    return fields !== undefined && fields[0] !== "Z" && `${pid}:${fields[19]}` === id ? [pid] : [];
+  });
 
 /** What the watchdog was told of each leftover it watches: the line that forgets it. */
 const watched = new Map<Leftover, string>();

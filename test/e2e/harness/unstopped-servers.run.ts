@@ -1,4 +1,5 @@
 import { test } from "bun:test";
+import { processIds } from "./left-behind.ts";
 import { startPostgres } from "./postgres-server.ts";
 import { startRedis } from "./redis-server.ts";
 
@@ -7,5 +8,5 @@ import { startRedis } from "./redis-server.ts";
 // file whose afterAll failed or never came would. It prints their pids for the run to check.
 test("starts PostgreSQL and Redis and stops neither", async () => {
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-  console.log(JSON.stringify({ pids: [...postgres.pids(), ...redis.pids()] }));
+  console.log(JSON.stringify({ pids: processIds([...postgres.pids(), ...redis.pids()]) }));
 });

@@ -65,4 +65,26 @@ describe("a Responses web_search tool on a chat target that searches", () => {
     expect(body.web_search_options).toBeUndefined();
     expect(dropped).toEqual(["tools.web_search_preview"]);
   });
+
+  // OpenAI's tool_choice may force the search (`{type: "web_search_preview"}`); chat has no way to
+  // say so, so the search is offered and the forcing named, or the call refused under reject.
+  test("a tool_choice forcing the search: the search still asked, the choice named", () => {
+    const body = {
+      model: "m",
+      input: "hi",
+      tools: [{ type: "web_search_preview" }],
+      tool_choice: { type: "web_search_preview" },
+    };
+    const translated = responsesRequestToChat(body, [], "drop", new Map(), SEARCHES);
+    expect(translated.body.web_search_options).toEqual({});
+    expect(translated.body.tool_choice).toBeUndefined();
+    expect(translated.dropped).toEqual(["tool_choice.web_search_preview"]);
+    let refused: GatewayError | undefined;
+    try {
+      responsesRequestToChat(body, [], "reject", new Map(), SEARCHES);
+    } catch (error) {
+      refused = error as GatewayError;
+    }
+    expect([refused?.status, refused?.param]).toEqual([400, "tool_choice.type"]);
+  });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type OpenAI from "openai";
+import { CITATION, sseEvent as event, SEARCHED, SEARCHED_STREAM } from "../testing/claude-web-search.ts";
 import { gatewaySdks } from "../testing/gateway-sdks.ts";
 import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
 
@@ -11,33 +12,6 @@ import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-
 const JSON_TYPE = { "content-type": "application/json" };
 const SSE_TYPE = { "content-type": "text/event-stream" };
 
-const CITATION = {
-  type: "web_search_result_location",
-  url: "https://example.com/w",
-  title: "Weather",
-  cited_text: "Sunny",
-  encrypted_index: "e1",
-};
-const SEARCHED = {
-  id: "msg_1",
-  type: "message",
-  role: "assistant",
-  model: "up",
-  content: [
-    { type: "text", text: "Looking. " },
-    { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: { query: "weather" } },
-    {
-      type: "web_search_tool_result",
-      tool_use_id: "srvtoolu_1",
-      content: [{ type: "web_search_result", url: CITATION.url, title: "Weather", encrypted_content: "x" }],
-    },
-    { type: "text", text: "It is sunny.", citations: [CITATION] },
-  ],
-  stop_reason: "end_turn",
-  stop_sequence: null,
-  usage: { input_tokens: 3, output_tokens: 2, server_tool_use: { web_search_requests: 1 } },
-};
-
 const STOP_DETAILS = { type: "refusal", category: "cyber", explanation: "Not this one." };
 const REFUSED = {
   ...SEARCHED,
@@ -45,8 +19,6 @@ const REFUSED = {
   stop_reason: "refusal",
   stop_details: STOP_DETAILS,
 };
-const event = (type: string, body: object) =>
-  `event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`;
 const REFUSED_STREAM = [
   event("message_start", { message: { ...REFUSED, content: [], stop_reason: null, stop_details: null } }),
   event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
@@ -54,34 +26,6 @@ const REFUSED_STREAM = [
   event("content_block_stop", { index: 0 }),
   event("message_delta", {
     delta: { stop_reason: "refusal", stop_sequence: null, stop_details: STOP_DETAILS },
-    usage: { output_tokens: 2 },
-  }),
-  event("message_stop", {}),
-].join("");
-
-/** SEARCHED as Anthropic streams it: the search's blocks, then the cited text's citation first. */
-const SEARCHED_STREAM = [
-  event("message_start", { message: { ...SEARCHED, content: [], stop_reason: null } }),
-  event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
-  event("content_block_delta", { index: 0, delta: { type: "text_delta", text: "Looking. " } }),
-  event("content_block_stop", { index: 0 }),
-  event("content_block_start", {
-    index: 1,
-    content_block: { type: "server_tool_use", id: "srvtoolu_1", name: "web_search", input: {} },
-  }),
-  event("content_block_delta", {
-    index: 1,
-    delta: { type: "input_json_delta", partial_json: '{"query":"weather"}' },
-  }),
-  event("content_block_stop", { index: 1 }),
-  event("content_block_start", { index: 2, content_block: SEARCHED.content[2] ?? {} }),
-  event("content_block_stop", { index: 2 }),
-  event("content_block_start", { index: 3, content_block: { type: "text", text: "", citations: [] } }),
-  event("content_block_delta", { index: 3, delta: { type: "citations_delta", citation: CITATION } }),
-  event("content_block_delta", { index: 3, delta: { type: "text_delta", text: "It is sunny." } }),
-  event("content_block_stop", { index: 3 }),
-  event("message_delta", {
-    delta: { stop_reason: "end_turn", stop_sequence: null },
     usage: { output_tokens: 2 },
   }),
   event("message_stop", {}),

@@ -11,7 +11,8 @@ import { chatTargetOf } from "./translated-chat.ts";
  * signatures in the tool-call ids, a file by URL (it fetches one, as Anthropic fetches a PDF), no
  * more than 5 stop sequences, `reasoning_effort: "none"` for thinking turned off, to be asked
  * for its thoughts (a thinking budget's number is the model's: messages-via-chat.ts); OpenAI and
- * Azure no more than 4 (the provider's own bound before its API's).
+ * Azure no more than 4 (the provider's own bound before its API's); a target that searches the web
+ * (Anthropic, Gemini) a Responses caller's `web_search` tool as `web_search_options`.
  */
 export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   reasoningBack: provider.wantsReasoningBack === true || takesThinkingBack(provider),
@@ -19,6 +20,7 @@ export const chatUpstreamNeeds = (provider: Provider): ChatUpstreamNeeds => ({
   signedCallIds: provider.chatTarget?.signedCallIds === true,
   fileUrls: chatTargetOf(provider)?.fileUrls === true,
   cacheMarks: chatTargetOf(provider)?.cacheMarks === true,
+  webSearch: chatTargetOf(provider)?.carries.includes("web_search_options") === true,
   ...maxStopsOf(provider),
   ...thinkingOffOf(provider),
   ...(provider.chatTarget?.showsReasoningAsked === true ? { showsReasoningAsked: true } : {}),

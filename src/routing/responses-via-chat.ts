@@ -89,6 +89,9 @@ const RESPONSES_NAMES: CallerNames = {
   // Gemini's thought summaries, asked for by the caller's summary (responses-settings-to-chat.ts),
   // or by its deprecated name (`responsesNames`).
   include_reasoning: "reasoning.summary",
+  // What of a `web_search` tool the target's search has no setting for (ChatTarget.namesLeftOut).
+  "web_search_options.search_context_size": "tools.web_search.search_context_size",
+  "web_search_options.user_location": "tools.web_search.user_location",
   // The chat step's names for an Anthropic route's refusal of the format's schema (caller-param.ts).
   "response_format.json_schema.schema": "text.format.schema",
 };

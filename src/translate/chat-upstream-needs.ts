@@ -64,4 +64,10 @@ export interface ChatUpstreamNeeds {
    * effort it is rounded to.
    */
   readonly thinkingBudget?: boolean;
+  /**
+   * The upstream searches the web when asked by chat's `web_search_options` (its ChatTarget carries
+   * the field: Anthropic's web_search tool, Gemini's Google Search): a Responses caller's
+   * `web_search` tool is written as it. Unset: the tool is a hosted one the upstream cannot run.
+   */
+  readonly webSearch?: boolean;
 }

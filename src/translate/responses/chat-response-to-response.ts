@@ -63,7 +63,7 @@ type Choice = OpenAIChatResponse["choices"][number];
 /**
  * The chunks a whole chat answer would have streamed in: its reasoning (`withReasoning`: unless
  * its blocks were said already), its text (cut where each call came, `before`), its calls, its
- * refusal, then its finish, usage and moderation. Its logprobs come with its first text.
+ * annotations, its refusal, then its finish, usage and moderation. Its logprobs come with its first text.
  */
 function chunksOf(
   body: OpenAIChatResponse,
@@ -94,6 +94,9 @@ function chunksOf(
       delta({ tool_calls: [{ index, id, function: { name: fn.name, arguments: fn.arguments ?? "" } }] });
     }
     textUpTo(text.length);
+    // Its web citations after the text, as a search model streams them.
+    if (Array.isArray(message.annotations) && message.annotations.length > 0)
+      delta({ annotations: message.annotations });
     if (message.refusal) delta({ refusal: message.refusal });
     chunks.push({ choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason ?? null }] });
   }

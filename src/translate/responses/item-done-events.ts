@@ -20,7 +20,8 @@ export function itemDoneEvents(item: OpenItem, emit: Emit): void {
     emit("response.content_part.done", { ...contentRef(item), part: refusalPart(text) });
   } else if (item.kind === "message") {
     emit("response.output_text.done", { ...contentRef(item), text, logprobs: item.logprobs });
-    emit("response.content_part.done", { ...contentRef(item), part: outputTextPart(text, item.logprobs) });
+    const part = outputTextPart(text, item.logprobs, item.annotations);
+    emit("response.content_part.done", { ...contentRef(item), part });
   } else if (item.tool.custom) {
     const input = customInput(text);
     emit("response.custom_tool_call_input.delta", { ...itemRef(item), delta: input });

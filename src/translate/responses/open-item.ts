@@ -19,6 +19,8 @@ export interface OpenItem {
   text: GatheredText;
   /** A message's tokens' logprobs so far (output-logprobs.ts), when the caller asked. */
   logprobs: JsonObject[];
+  /** A message's text part's annotations so far (responses-annotation.ts: its web citations). */
+  annotations: JsonObject[];
   callId: string;
   tool: ToolTarget;
   closed: boolean;
@@ -32,7 +34,8 @@ export interface OpenItem {
 export function itemBody(item: OpenItem): JsonObject {
   const status = !item.closed ? "in_progress" : item.cut ? "incomplete" : "completed";
   const text = item.text.whole();
-  if (item.kind === "message") return messageItem(item.itemId, status, [outputTextPart(text, item.logprobs)]);
+  if (item.kind === "message")
+    return messageItem(item.itemId, status, [outputTextPart(text, item.logprobs, item.annotations)]);
   if (item.kind === "refusal") return messageItem(item.itemId, status, [refusalPart(text)]);
   if (item.kind === "reasoning")
     return item.closed ? reasoningItem(item.itemId, text, item.encrypted) : reasoningItem(item.itemId, "");
@@ -47,7 +50,8 @@ export function itemBody(item: OpenItem): JsonObject {
 export function itemSoFar(item: OpenItem): JsonObject {
   if (item.closed) return itemBody(item);
   const text = item.text.whole();
-  if (item.kind === "message") return { ...itemBody(item), content: [outputTextPart(text, item.logprobs)] };
+  if (item.kind === "message")
+    return { ...itemBody(item), content: [outputTextPart(text, item.logprobs, item.annotations)] };
   if (item.kind === "refusal") return { ...itemBody(item), content: [refusalPart(text)] };
   if (item.kind === "reasoning") return reasoningItem(item.itemId, text, item.encrypted);
   return itemBody(item);

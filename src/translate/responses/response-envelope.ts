@@ -120,10 +120,14 @@ export function messageItem(id: string, status: ItemStatus, parts: readonly Json
   return { id, type: "message", status, role: "assistant", content };
 }
 
-export const outputTextPart = (text: string, logprobs: readonly JsonObject[] = []): JsonObject => ({
+export const outputTextPart = (
+  text: string,
+  logprobs: readonly JsonObject[] = [],
+  annotations: readonly JsonObject[] = [],
+): JsonObject => ({
   type: "output_text",
   text,
-  annotations: [],
+  annotations,
   logprobs,
 });
 

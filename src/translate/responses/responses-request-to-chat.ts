@@ -82,7 +82,7 @@ export function responsesRequestToChat(
   const names = new ToolNames();
   // Tools first: history items name them, and must get the same chat names.
   const paths = new CallerPaths(RESPONSES_FIELDS);
-  const tools = chatTools(declared, request.tool_choice, names, dropped, paths);
+  const tools = chatTools(declared, request.tool_choice, names, dropped, paths, needs.webSearch === true);
   const reasoning = needs.reasoningBack ? new ReasoningBack(needs.signedThinkingOf) : undefined;
   const writing = { names, dropped, paths, fileUrls: needs.fileUrls === true };
   const messages = messagesOf(request, items, previous.length, writing, reasoning);

@@ -33,6 +33,7 @@ import {
   responsesUsageOf,
   summaryPart,
 } from "./response-envelope.ts";
+import { responsesAnnotation } from "./responses-annotation.ts";
 import { ResponsesEvents } from "./responses-events.ts";
 import { responsesModeration } from "./responses-moderation.ts";
 import type { ResponsesStreamWriterOptions } from "./responses-stream-writer-options.ts";
@@ -114,6 +115,29 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk>, ChoiceP
     if (this.options.compaction) return;
     const logprobs = outputTextLogprobs(choice.logprobs);
     if (logprobs.length > 0) this.textless(logprobs, out);
+  }
+
+  /**
+   * The answer's web citations: each the open message's text part's, said in an
+   * `output_text.annotation.added` event before its part is done, as OpenAI's stream says them.
+   * Chat's index the whole content, of which this message holds what came after earlier messages'.
+   */
+  onAnnotations(annotations: readonly unknown[], out: SseEvent[]): void {
+    const item = this.current;
+    if (this.options.compaction || item?.kind !== "message") return;
+    let from = 0;
+    for (const earlier of this.items)
+      if (earlier !== item && earlier.kind === "message") from += earlier.text.whole().length;
+    for (const chat of annotations) {
+      const annotation = responsesAnnotation(chat, from, item.text.whole().length);
+      if (!annotation) continue;
+      item.annotations.push(annotation);
+      this.events.emit(out, "response.output_text.annotation.added", {
+        ...contentRef(item),
+        annotation_index: item.annotations.length - 1,
+        annotation,
+      });
+    }
   }
 
   onRefusal(text: string, out: SseEvent[]): void {
@@ -305,6 +329,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk>, ChoiceP
       itemId,
       text: new GatheredText(),
       logprobs: [],
+      annotations: [],
       callId,
       tool,
       closed: false,

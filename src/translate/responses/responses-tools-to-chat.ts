@@ -6,6 +6,7 @@ import { customFunction } from "../custom-tool-function.ts";
 import type { Dropped } from "../dropped.ts";
 import type { ResponsesRequest, ResponsesTool } from "./responses-schema.ts";
 import type { ToolNames } from "./tool-names.ts";
+import { isWebSearchTool, webSearchOptionsOf } from "./web-search-options-of.ts";
 
 /** A tool the caller declared, and where: `tools[0]`, or an `additional_tools` item's `input[3].tools[1]`. */
 export interface DeclaredTool {
@@ -20,7 +21,9 @@ export interface DeclaredTool {
  * tool search, …) run only at their provider and are dropped or refused by policy. An
  * `allowed_tools` choice offers the model only the tools it allows, its mode (`auto`, `required`)
  * the chat `tool_choice` (allowed-tools.ts, as for a chat caller's on a translated route): every
- * chat server and every API the chat call goes on to reads that.
+ * chat server and every API the chat call goes on to reads that. A `web_search` tool, for a target
+ * that searches (`webSearch`: Anthropic's web_search tool, Gemini's Google Search), is chat's
+ * `web_search_options` (web-search-options-of.ts); to any other it is a hosted tool.
  */
 export function chatTools(
   tools: readonly DeclaredTool[],
@@ -28,6 +31,7 @@ export function chatTools(
   names: ToolNames,
   dropped: Dropped,
   paths: CallerPaths,
+  webSearch = false,
 ): JsonObject {
   const out: JsonObject = {};
   const functions: { type: "function"; function: JsonObject }[] = [];
@@ -40,6 +44,10 @@ export function chatTools(
     // A chat-shaped tool (`{type: "function", function: {name}}`) is one: refused as OpenAI refuses
     // it, not dropped as a hosted tool, which would answer without the tool the caller declared.
     if (callable && !tool.name) throw missingParameter(`${path}.name`);
+    if (webSearch && !namespace && isWebSearchTool(tool)) {
+      out.web_search_options = webSearchOptionsOf(tool, path, dropped);
+      return;
+    }
     if (!callable || !tool.name) {
       dropped.add(`tools.${tool.type}`, `${path}.type`, "is a hosted tool the upstream cannot run");
       return;

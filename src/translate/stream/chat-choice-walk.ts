@@ -23,6 +23,12 @@ export interface ChoiceParts {
   onContent(text: string, choice: ChunkChoice, out: SseEvent[]): void;
   /** A delta with no content: its logprobs may still say something. */
   onNoContent(choice: ChunkChoice, out: SseEvent[]): void;
+  /**
+   * The delta's `annotations` (url_citation, over the whole content so far: OpenAI's search models
+   * send them in a chunk of their own after the text), when it has some; a writer that has no place
+   * for them leaves this out.
+   */
+  onAnnotations?(annotations: readonly unknown[], out: SseEvent[]): void;
   /** The delta's refusal, whether or not it had content too. */
   onRefusal(text: string, out: SseEvent[]): void;
   onToolCall(call: ChunkToolCall, out: SseEvent[]): void;
@@ -51,6 +57,8 @@ export function walkChoices(
     if (reasoning) parts.onReasoning(blockText(step, reasoning), out);
     if (delta?.content) parts.onContent(delta.content, choice, out);
     else parts.onNoContent(choice, out);
+    const annotations = delta?.annotations;
+    if (Array.isArray(annotations) && annotations.length > 0) parts.onAnnotations?.(annotations, out);
     if (delta?.refusal) parts.onRefusal(delta.refusal, out);
     const calls = delta?.tool_calls;
     if (calls) for (const call of calls) parts.onToolCall(call, out);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type OpenAI from "openai";
 import { CITATION, sseEvent as event, SEARCHED, SEARCHED_STREAM } from "../testing/claude-web-search.ts";
-import { gatewaySdks } from "../testing/gateway-sdks.ts";
-import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
+import { startRecordedRoute } from "../testing/recorded-route.ts";
+import type { UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // What a chat caller (openai 7.57) asks of, and is told by, a Claude route that chat can express
 // though the dialects differ: `web_search_options` as Anthropic's web_search server tool, with the
@@ -33,25 +33,15 @@ const REFUSED_STREAM = [
 
 let gateway: UpstreamGateway;
 let openai: OpenAI;
-const sent: Record<string, unknown>[] = [];
+let sent: Record<string, unknown>[];
 
 beforeAll(async () => {
-  gateway = await startUpstreamGateway(
-    async (request) => {
-      const body = (await request.json()) as Record<string, unknown>;
-      sent.push(body);
-      const refused = JSON.stringify(body.messages).includes("refuse");
-      if (body.stream === true)
-        return new Response(refused ? REFUSED_STREAM : SEARCHED_STREAM, { headers: SSE_TYPE });
-      return new Response(JSON.stringify(refused ? REFUSED : SEARCHED), { headers: JSON_TYPE });
-    },
-    (upstream) => ({
-      providers: [{ name: "an", type: "anthropic", base_url: upstream, api_key: "k" }],
-      models: [{ name: "claude", routes: [{ provider: "an", model: "up" }] }],
-      routing: { retries: 0 },
-    }),
-  );
-  ({ openai } = gatewaySdks(gateway));
+  ({ gateway, openai, sent } = await startRecordedRoute("anthropic", "claude", (body) => {
+    const refused = JSON.stringify(body.messages).includes("refuse");
+    if (body.stream === true)
+      return new Response(refused ? REFUSED_STREAM : SEARCHED_STREAM, { headers: SSE_TYPE });
+    return new Response(JSON.stringify(refused ? REFUSED : SEARCHED), { headers: JSON_TYPE });
+  }));
 });
 
 afterAll(() => gateway.stop());

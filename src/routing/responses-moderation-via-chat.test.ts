@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type OpenAI from "openai";
-import { gatewaySdks } from "../testing/gateway-sdks.ts";
-import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
+import { startRecordedRoute } from "../testing/recorded-route.ts";
+import type { UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // A Responses caller's `moderation` (openai 7.57) to a chat route: chat takes the same request
 // shape, and answers a `moderation_results` list a side where Responses has one result a side.
@@ -62,23 +62,13 @@ const ANSWERED = {
 
 let gateway: UpstreamGateway;
 let openai: OpenAI;
-const sent: Record<string, unknown>[] = [];
+let sent: Record<string, unknown>[];
 
 beforeAll(async () => {
-  gateway = await startUpstreamGateway(
-    async (request) => {
-      const body = (await request.json()) as Record<string, unknown>;
-      sent.push(body);
-      if (body.stream === true) return new Response(STREAM, { headers: SSE_TYPE });
-      return new Response(JSON.stringify(WHOLE), { headers: JSON_TYPE });
-    },
-    (upstream) => ({
-      providers: [{ name: "oa", type: "openai", base_url: `${upstream}/v1`, api_key: "k" }],
-      models: [{ name: "chat", routes: [{ provider: "oa", model: "up" }] }],
-      routing: { retries: 0 },
-    }),
-  );
-  ({ openai } = gatewaySdks(gateway));
+  ({ gateway, openai, sent } = await startRecordedRoute("openai", "chat", (body) => {
+    if (body.stream === true) return new Response(STREAM, { headers: SSE_TYPE });
+    return new Response(JSON.stringify(WHOLE), { headers: JSON_TYPE });
+  }));
 });
 
 afterAll(() => gateway.stop());

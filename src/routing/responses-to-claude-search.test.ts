@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type OpenAI from "openai";
 import { CITATION, SEARCHED, SEARCHED_STREAM } from "../testing/claude-web-search.ts";
-import { gatewaySdks } from "../testing/gateway-sdks.ts";
-import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-gateway.ts";
+import { startRecordedRoute } from "../testing/recorded-route.ts";
+import type { UpstreamGateway } from "../testing/upstream-gateway.ts";
 
 // A Responses caller (openai 7.57, responses.create and responses.stream) with a web_search tool,
 // on a Claude route: Anthropic's web_search server tool asked, the location mapped and the context
@@ -10,24 +10,14 @@ import { startUpstreamGateway, type UpstreamGateway } from "../testing/upstream-
 
 let gateway: UpstreamGateway;
 let openai: OpenAI;
-const sent: Record<string, unknown>[] = [];
+let sent: Record<string, unknown>[];
 
 beforeAll(async () => {
-  gateway = await startUpstreamGateway(
-    async (request) => {
-      const body = (await request.json()) as Record<string, unknown>;
-      sent.push(body);
-      if (body.stream === true)
-        return new Response(SEARCHED_STREAM, { headers: { "content-type": "text/event-stream" } });
-      return Response.json(SEARCHED);
-    },
-    (upstream) => ({
-      providers: [{ name: "an", type: "anthropic", base_url: upstream, api_key: "k" }],
-      models: [{ name: "claude", routes: [{ provider: "an", model: "up" }] }],
-      routing: { retries: 0 },
-    }),
-  );
-  ({ openai } = gatewaySdks(gateway));
+  ({ gateway, openai, sent } = await startRecordedRoute("anthropic", "claude", (body) => {
+    if (body.stream === true)
+      return new Response(SEARCHED_STREAM, { headers: { "content-type": "text/event-stream" } });
+    return Response.json(SEARCHED);
+  }));
 });
 
 afterAll(() => gateway.stop());

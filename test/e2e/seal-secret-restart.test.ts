@@ -8,11 +8,10 @@ import { expect, test } from "bun:test";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
-import { type OidcIssuer, startOidcIssuer } from "./harness/oidc-issuer.ts";
+import { ADMIN_CLIENT, adminOidc, type OidcIssuer, startOidcIssuer } from "./harness/oidc-issuer.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
-const CLIENT = { id: "mindgw-admin", secret: "issuer-test-secret" };
 let issuer: OidcIssuer;
 let fakeUrl = "";
 
@@ -24,15 +23,7 @@ const config = (gatewayUrl?: string) => ({
   ...(gatewayUrl === undefined
     ? {}
     : {
-        admin_ui: {
-          oidc: {
-            issuer: issuer.url,
-            client_id: CLIENT.id,
-            client_secret: CLIENT.secret,
-            redirect_url: `${gatewayUrl}/admin/auth/callback`,
-            allowed_groups: ["platform"],
-          },
-        },
+        admin_ui: { oidc: adminOidc(issuer, gatewayUrl) },
       }),
 });
 
@@ -40,7 +31,7 @@ const fx = gatewayFixture({
   fakeRoutes: false,
   config: async (url, { own }) => {
     fakeUrl = url;
-    issuer = own(await startOidcIssuer(CLIENT));
+    issuer = own(await startOidcIssuer(ADMIN_CLIENT));
     return config();
   },
 });

@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import type { Locator, Page, Route } from "playwright-core";
 import { type BrowserProblem, launchBrowser, offLoopback, type TestBrowser } from "./browser.ts";
 import { gatewayFixture } from "./gateway-fixture.ts";
-import { type OidcIssuer, startOidcIssuer } from "./oidc-issuer.ts";
+import { ADMIN_CLIENT, adminOidc, type OidcIssuer, startOidcIssuer } from "./oidc-issuer.ts";
 import type { GatewayProcess } from "./spawn-gateway.ts";
 import { type FakeProcess, spawnFakeUpstream } from "./spawn-worker.ts";
 
@@ -22,7 +22,6 @@ export const NARROWEST = { width: 320, height: 640 };
 /** What the browser logs of an event stream cut under it (a proxy's cut, a page left as it reads). */
 export const STREAM_CUT =
   /ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING|ERR_CONNECTION_CLOSED/;
-const CLIENT = { id: "mindgw-admin", secret: "issuer-test-secret" };
 export const SHOTS =
   process.env.MINDGW_UI_SCREENSHOTS ?? join(tmpdir(), `mindgw-ui-screenshots-${Date.now()}`);
 // JWT callers (HS256), their tenant from the `tenant` claim.
@@ -98,13 +97,7 @@ export function adminUi(options: AdminUiOptions = {}) {
       ...options.adminUi,
       ...(gatewayUrl && issuer
         ? {
-            oidc: {
-              issuer: issuer.url,
-              client_id: CLIENT.id,
-              client_secret: CLIENT.secret,
-              redirect_url: `${gatewayUrl}/admin/auth/callback`,
-              allowed_groups: ["platform"],
-            },
+            oidc: adminOidc(issuer, gatewayUrl),
           }
         : {}),
     },
@@ -277,7 +270,7 @@ export function adminUi(options: AdminUiOptions = {}) {
     config: async (_fakeUrl, ctx) => {
       fake = ctx.fake;
       mkdirSync(SHOTS, { recursive: true });
-      issuer = ctx.own(await startOidcIssuer(CLIENT));
+      issuer = ctx.own(await startOidcIssuer(ADMIN_CLIENT));
       return config();
     },
   });

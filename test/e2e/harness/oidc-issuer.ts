@@ -218,3 +218,18 @@ async function signingKey(kid: string) {
   const { privateKey, publicKey } = await generateKeyPair("RS256");
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
 }
+
+/** The admin console's client as the e2e gateways register it at their issuer. */
+export const ADMIN_CLIENT = { id: "mindgw-admin", secret: "issuer-test-secret" };
+
+/**
+ * `admin_ui.oidc` of a gateway at `gatewayUrl` that signs its admins in at `issuer` as
+ * `ADMIN_CLIENT`, admitting the `platform` group.
+ */
+export const adminOidc = (issuer: OidcIssuer, gatewayUrl: string) => ({
+  issuer: issuer.url,
+  client_id: ADMIN_CLIENT.id,
+  client_secret: ADMIN_CLIENT.secret,
+  redirect_url: `${gatewayUrl}/admin/auth/callback`,
+  allowed_groups: ["platform"],
+});
